@@ -1,0 +1,46 @@
+/**
+ * Typed errors, mapped to exit codes in one place (see README "Exit codes").
+ * Every message says what was wrong and what to do about it.
+ */
+export const EXIT = {
+  done: 0,
+  stepFailed: 1,
+  badInput: 2,
+  needsOperator: 3,
+  interrupted: 130,
+} as const;
+
+export class DingoError extends Error {
+  readonly exitCode: number = EXIT.stepFailed;
+  /** What the operator can do next, printed under the message. */
+  readonly hint?: string;
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options?.hint;
+  }
+}
+
+/** Bad usage, a bad runbook, a bad answers file, a malformed URL... (exit 2). */
+export class UsageError extends DingoError {
+  override readonly exitCode = EXIT.badInput;
+}
+
+/** A step (or a command) failed; the run stays resumable (exit 1). */
+export class StepFailed extends DingoError {
+  override readonly exitCode = EXIT.stepFailed;
+}
+
+/** Non-interactive and an answer or confirmation is missing (exit 3). */
+export class NeedsOperator extends DingoError {
+  override readonly exitCode = EXIT.needsOperator;
+}
+
+/** Ctrl-C or SIGTERM (exit 130). */
+export class Interrupted extends DingoError {
+  override readonly exitCode = EXIT.interrupted;
+}
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
+}
