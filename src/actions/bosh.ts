@@ -1,0 +1,32 @@
+/**
+ * BOSH: which deployment and instance own the cell that runs the container.
+ */
+import { defineAction, type ActionDef } from '../engine/action.js';
+import { StepFailed } from '../engine/errors.js';
+import { BoshCli } from '../platform/bosh.js';
+
+const locateCell = defineAction({
+  name: 'bosh.locate-cell',
+  summary: 'Find the BOSH deployment and instance that own a cell IP',
+  effect: 'read',
+  params: { cellIp: { type: 'string', required: true, description: 'cell IP from the logs' } },
+  outputs: {
+    deployment: { type: 'string', description: 'BOSH deployment' },
+    instance: { type: 'string', description: 'job/index or job/id' },
+  },
+  async run(ctx, p) {
+    const bosh = new BoshCli(ctx.bosh, { binary: ctx.settings.boshBinary });
+    const v = await bosh.version();
+    ctx.evidence(`bosh CLI ${v.version} (v${v.major})`);
+    const found = await bosh.findInstanceByIp(String(p.cellIp));
+    if (!found) {
+      throw new StepFailed(`no VM with IP ${p.cellIp} in any BOSH deployment`, {
+        hint: 'the IP in the logs may be a NAT address or the VM was recreated; check `bosh vms` and the container\'s "public address" lines',
+      });
+    }
+    ctx.evidence(`${p.cellIp} is ${found.instance} in deployment ${found.deployment}`);
+    return { deployment: found.deployment, instance: found.instance };
+  },
+});
+
+export const boshActions: ActionDef[] = [locateCell];

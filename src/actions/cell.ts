@@ -1,0 +1,225 @@
+/**
+ * The new instance's container on its cell: inspect, stop, reset its etcd keys,
+ * move its data aside, start it, wait for the restore, reconcile credentials.
+ */
+import { defineAction, type ActionDef } from '../engine/action.js';
+import type { StepContext } from '../engine/context.js';
+import { StepFailed } from '../engine/errors.js';
+import { CellDocker } from '../platform/docker.js';
+import { waitUntilPromoted, reconcilePasswords } from '../platform/postgres.js';
+import { listDir, moveContentsAside } from '../platform/cell-files.js';
+
+export async function cellDocker(ctx: StepContext, cellIp: string): Promise<CellDocker> {
+  const session = await ctx.cell(cellIp);
+  return new CellDocker(session, { binary: ctx.settings.dockerBinary, host: ctx.settings.dockerHost, sudo: true });
+}
+
+export async function containerState(ctx: StepContext, cellIp: string, container: string): Promise<'running' | 'stopped' | 'missing'> {
+  const info = await (await cellDocker(ctx, cellIp)).inspect(container);
+  if (!info) return 'missing';
+  return info.state.running ? 'running' : 'stopped';
+}
+
+async function inspectOrFail(ctx: StepContext, cellIp: string, container: string) {
+  const info = await (await cellDocker(ctx, cellIp)).inspect(container);
+  if (!info) {
+    throw new StepFailed(`no container ${container} on cell ${cellIp}`, {
+      hint: 'the logs or bosh may point at the wrong cell; check `docker ps` on the cells of the Dingo deployment',
+    });
+  }
+  return info;
+}
+
+const where = {
+  cellIp: { type: 'string', required: true, description: 'cell IP' },
+  container: { type: 'string', required: true, description: 'container name (cf-<node-uuid>)' },
+} as const;
+
+const inspectContainer = defineAction({
+  name: 'cell.inspect-container',
+  summary: "Read the container's state, environment and data directory (and check it belongs to the instance)",
+  effect: 'read',
+  params: { ...where, instanceGuid: { type: 'string', required: true, description: 'instance the container must serve (PATRONI_SCOPE)' } },
+  outputs: {
+    running: { type: 'boolean', description: 'container running' },
+    dataDir: { type: 'string', description: "host folder of the container's /data mount" },
+    etcdHostPort: { type: 'string', description: 'ETCD_HOST_PORT from the container environment' },
+    walBucket: { type: 'string', description: 'WAL_S3_BUCKET from the container environment' },
+  },
+  async run(ctx, p) {
+    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    const scope = info.env.PATRONI_SCOPE;
+    if (scope !== p.instanceGuid) {
+      throw new StepFailed(`container ${p.container} serves instance ${scope ?? '(no PATRONI_SCOPE)'}, not ${p.instanceGuid}`, {
+        hint: 'this is not the new instance\'s container; nothing was changed. Check the logs evidence above',
+      });
+    }
+    if (!info.dataDir) throw new StepFailed(`container ${p.container} has no /data mount`, { hint: 'this does not look like a Dingo patroni container' });
+    ctx.evidence(`${p.container}: PATRONI_SCOPE=${scope}, ${info.state.running ? 'running' : 'stopped'}, /data → ${info.dataDir}`);
+    return {
+      running: Boolean(info.state.running),
+      dataDir: info.dataDir,
+      etcdHostPort: info.env.ETCD_HOST_PORT ?? '',
+      walBucket: info.env.WAL_S3_BUCKET ?? '',
+    };
+  },
+});
+
+const stop = defineAction({
+  name: 'cell.stop-container',
+  summary: 'Stop the container so it stops archiving',
+  effect: 'destructive',
+  params: { ...where, instanceGuid: { type: 'string', required: true, description: 'instance GUID' } },
+  outputs: { stopped: { type: 'boolean', description: 'true once stopped' } },
+  async evidence(ctx, p) {
+    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    return { container: `${p.container} (${info.id.slice(0, 12)}) on ${p.cellIp}`, 'PATRONI_SCOPE': info.env.PATRONI_SCOPE ?? '' };
+  },
+  async run(ctx, p) {
+    const docker = await cellDocker(ctx, String(p.cellIp));
+    if ((await containerState(ctx, String(p.cellIp), String(p.container))) === 'running') await docker.stop(String(p.container), { timeoutSeconds: 30 });
+    const after = await containerState(ctx, String(p.cellIp), String(p.container));
+    if (after !== 'stopped') throw new StepFailed(`container ${p.container} is still ${after} after docker stop`, { hint: 'look at `docker logs` on the cell; then resume' });
+    ctx.evidence(`docker inspect: ${p.container} State.Running=false`);
+    return { stopped: true };
+  },
+  async probe(ctx, p) {
+    const state = await containerState(ctx, String(p.cellIp), String(p.container));
+    return state === 'stopped' ? { done: true, outputs: { stopped: true }, why: 'docker inspect shows it stopped' } : { done: false, why: `it is ${state}` };
+  },
+});
+
+const resetEtcd = defineAction({
+  name: 'etcd.reset-keys',
+  summary: "Delete the instance's /initialize and /optime/leader keys so Patroni accepts the restored system identifier",
+  effect: 'destructive',
+  params: {
+    cellIp: { type: 'string', required: true, description: 'cell to reach etcd from' },
+    etcdHostPort: { type: 'string', required: true, description: 'ETCD_HOST_PORT' },
+    instanceGuid: { type: 'string', required: true, description: 'the NEW instance (PATRONI_SCOPE)' },
+    container: { type: 'string', required: true, description: 'the stopped container' },
+  },
+  outputs: { deleted: { type: 'string[]', description: 'keys deleted' } },
+  async evidence(ctx, p) {
+    const etcd = await (await ctx.cell(String(p.cellIp))).etcd(String(p.etcdHostPort));
+    const facts: Record<string, string> = {};
+    for (const k of keys(p)) facts[k] = (await etcd.get(k)) ?? '(absent)';
+    facts.container = `${p.container} is ${await containerState(ctx, String(p.cellIp), String(p.container))}`;
+    return facts;
+  },
+  async run(ctx, p) {
+    if ((await containerState(ctx, String(p.cellIp), String(p.container))) === 'running') {
+      throw new StepFailed(`container ${p.container} is running; resetting its etcd keys now would not help and could confuse Patroni`, { hint: 'stop the container, then resume' });
+    }
+    const etcd = await (await ctx.cell(String(p.cellIp))).etcd(String(p.etcdHostPort));
+    const deleted: string[] = [];
+    for (const k of keys(p)) {
+      const r = await etcd.delete(k);
+      ctx.note(`etcd DELETE ${k}: ${r}`);
+      if (r === 'deleted') deleted.push(k);
+    }
+    return { deleted };
+  },
+  async probe() {
+    // Deleting an absent key is harmless, and the container cannot have re-created them while stopped.
+    return { done: false, why: 'deleting the keys again is harmless while the container is stopped' };
+  },
+});
+
+function keys(p: Record<string, unknown>): string[] {
+  return [`/service/${p.instanceGuid}/initialize`, `/service/${p.instanceGuid}/optime/leader`];
+}
+
+const moveDataAside = defineAction({
+  name: 'cell.move-data-aside',
+  summary: "Move the container's local data aside (never deleted) so it restores from the archive",
+  effect: 'destructive',
+  params: { ...where, dataDir: { type: 'string', required: true, description: "host folder of the container's /data" } },
+  outputs: { asideDir: { type: 'string', description: 'where the old contents now are' } },
+  async evidence(ctx, p) {
+    const entries = await listDir(await ctx.cell(String(p.cellIp)), String(p.dataDir));
+    return { dataDir: String(p.dataDir), entries: entries === null ? '(missing)' : entries.join(', ') || '(empty)' };
+  },
+  async prepare(ctx, p) {
+    const stamp = ctx.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    return { asideDir: `${String(p.dataDir).replace(/\/$/, '')}.moved-aside-${stamp}` };
+  },
+  async run(ctx, p, plan) {
+    if ((await containerState(ctx, String(p.cellIp), String(p.container))) !== 'stopped') {
+      throw new StepFailed(`container ${p.container} is not stopped; its data cannot be moved under it`, { hint: 'stop it, then resume' });
+    }
+    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    if (info.dataDir !== p.dataDir) {
+      throw new StepFailed(`${p.dataDir} is not the /data mount of ${p.container} (that is ${info.dataDir})`, { hint: 'nothing was moved; check the container' });
+    }
+    const session = await ctx.cell(String(p.cellIp));
+    await moveContentsAside(session, String(p.dataDir), String(plan.asideDir), { root: ctx.settings.containerStoreRoot });
+    const left = await listDir(session, String(p.dataDir));
+    if (left && left.length) throw new StepFailed(`${p.dataDir} still holds ${left.join(', ')} after the move`, { hint: 'look on the cell, then resume' });
+    ctx.note(`the new instance's local data is kept at ${plan.asideDir} on ${p.cellIp}`);
+    return { asideDir: String(plan.asideDir) };
+  },
+  async probe(ctx, p, plan) {
+    const session = await ctx.cell(String(p.cellIp));
+    const left = await listDir(session, String(p.dataDir));
+    const aside = await listDir(session, String(plan.asideDir));
+    if ((left === null || left.length === 0) && aside !== null) return { done: true, outputs: { asideDir: String(plan.asideDir) }, why: `${p.dataDir} is empty and ${plan.asideDir} exists` };
+    return { done: false, why: `${p.dataDir} still holds ${left?.join(', ') ?? 'nothing'}; moving the rest is safe` };
+  },
+});
+
+const start = defineAction({
+  name: 'cell.start-container',
+  summary: 'Start the container; it restores from the archive now at its prefix',
+  effect: 'write',
+  params: where,
+  outputs: { started: { type: 'boolean', description: 'docker start succeeded' } },
+  async run(ctx, p) {
+    const docker = await cellDocker(ctx, String(p.cellIp));
+    if ((await containerState(ctx, String(p.cellIp), String(p.container))) !== 'running') await docker.start(String(p.container));
+    return { started: true };
+  },
+  async probe(ctx, p) {
+    const state = await containerState(ctx, String(p.cellIp), String(p.container));
+    return state === 'running' ? { done: true, outputs: { started: true }, why: 'docker inspect shows it running' } : { done: false, why: `it is ${state}` };
+  },
+});
+
+const waitRestored = defineAction({
+  name: 'cell.wait-restored',
+  summary: 'Wait until PostgreSQL has replayed the archive and left recovery',
+  effect: 'read',
+  params: where,
+  outputs: { promoted: { type: 'boolean', description: 'pg_is_in_recovery() = f' } },
+  async run(ctx, p) {
+    const docker = await cellDocker(ctx, String(p.cellIp));
+    await waitUntilPromoted(docker, String(p.container), {
+      deadlineMs: ctx.settings.restoreDeadlineMs,
+      intervalMs: ctx.settings.restorePollMs,
+      sleep: (ms: number) => ctx.sleep(ms),
+      onPoll: (text: string) => ctx.progress(text),
+    });
+    ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f`);
+    return { promoted: true };
+  },
+});
+
+const reconcile = defineAction({
+  name: 'cell.reconcile-credentials',
+  summary: "Give the restored roles the new instance's passwords (the broker hands those out on bind)",
+  effect: 'write',
+  params: where,
+  outputs: { roles: { type: 'string[]', description: 'roles whose passwords were set' } },
+  async run(ctx, p) {
+    const docker = await cellDocker(ctx, String(p.cellIp));
+    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    const roles = (['ADMIN', 'SUPERUSER', 'APPUSER'] as const)
+      .map((k) => ({ role: info.env[`${k}_USERNAME`] ?? '', password: info.env[`${k}_PASSWORD`] ?? '' }))
+      .filter((r) => r.role && r.password);
+    if (roles.length === 0) throw new StepFailed(`container ${p.container} has no *_USERNAME/*_PASSWORD in its environment`, { hint: 'an old broker? set the passwords by hand, then resume' });
+    await reconcilePasswords(docker, String(p.container), roles);
+    return { roles: roles.map((r) => r.role) };
+  },
+});
+
+export const cellActions: ActionDef[] = [inspectContainer, stop, resetEtcd, moveDataAside, start, waitRestored, reconcile];

@@ -1,0 +1,14 @@
+/** Every action a runbook can name. */
+import type { ActionDef } from '../engine/action.js';
+import type { ActionRegistry } from '../engine/runbook.js';
+import { archiveActions } from './archive.js';
+import { boshActions } from './bosh.js';
+import { cellActions } from './cell.js';
+import { cfActions } from './cf.js';
+import { logsActions } from './logs.js';
+import { reportActions } from './report.js';
+
+export function actionRegistry(): ActionRegistry {
+  const all: ActionDef[] = [...logsActions, ...archiveActions, ...cfActions, ...boshActions, ...cellActions, ...reportActions];
+  return new Map(all.map((a) => [a.name, a]));
+}

@@ -1,0 +1,118 @@
+/**
+ * Mining the platform's syslog: which instance was deleted, where its archive is,
+ * and where the new instance's container runs. Every decision shows its evidence.
+ */
+import { defineAction, type ActionDef } from '../engine/action.js';
+import type { StepContext } from '../engine/context.js';
+import { StepFailed } from '../engine/errors.js';
+import { findDeletedInstance, findInstance } from '../logs/find.js';
+
+function logPaths(ctx: StepContext): string[] {
+  const paths = [...ctx.settings.logPaths, ...ctx.platform.logPaths];
+  if (paths.length === 0) {
+    throw new StepFailed('no syslog to search', { hint: 'pass --logs PATH (files or folders of the platform syslog, .gz is fine), then resume' });
+  }
+  return paths;
+}
+
+const findDeleted = defineAction({
+  name: 'logs.find-deleted',
+  summary: "Find the deleted instance's GUID and archive in the logs",
+  effect: 'read',
+  params: {
+    serviceName: { type: 'string', required: true, description: 'the name the user gave the service' },
+    org: { type: 'string', description: 'organization' },
+    space: { type: 'string', description: 'space' },
+    spaceGuid: { type: 'string', description: 'space GUID (matches clusterdata records)' },
+  },
+  outputs: {
+    instanceGuid: { type: 'string', description: 'GUID of the deleted instance' },
+    archiveUrl: { type: 'string', description: 's3://BUCKET/backups/GUID/wal/' },
+    deletedAt: { type: 'string', description: 'when it was deleted' },
+    confidence: { type: 'string', description: 'high, medium or low' },
+  },
+  async run(ctx, p) {
+    const result = await findDeletedInstance({
+      sources: { paths: logPaths(ctx) },
+      serviceName: String(p.serviceName),
+      org: p.org as string | undefined,
+      space: p.space as string | undefined,
+      spaceGuid: p.spaceGuid as string | undefined,
+    });
+    const candidates = result.candidates;
+    if (candidates.length === 0) {
+      throw new StepFailed(`no deleted instance found for service "${p.serviceName}" in ${logPaths(ctx).length} log source(s)`, {
+        hint: 'widen the search: add older rotated files (*.log.N.gz) or other hosts\' logs with --logs, or check the service name with the user; then resume',
+      });
+    }
+    let chosen = candidates[0]!;
+    const clear = candidates.length === 1 || (chosen.confidence === 'high' && candidates[1]!.confidence !== 'high');
+    if (!clear) {
+      ctx.note(`${candidates.length} candidates for the deleted instance:`);
+      for (const c of candidates) ctx.note(`  ${c.instanceGuid}  name=${c.serviceName ?? '?'}  deleted=${c.deletedAt ?? '?'}  confidence=${c.confidence}`);
+      const choice =
+        ctx.answers.choose.deletedInstance ??
+        (await ctx.prompts.select({
+          key: 'deletedInstance',
+          message: 'Which instance did the user delete?',
+          choices: candidates.map((c) => ({
+            value: c.instanceGuid,
+            name: `${c.instanceGuid} ${c.serviceName ?? '(name unknown)'} deleted ${c.deletedAt ?? '?'} (${c.confidence})`,
+          })),
+        }));
+      const found = candidates.find((c) => c.instanceGuid === choice);
+      if (!found) throw new StepFailed(`"${choice}" is not one of the candidates`, { hint: 'choose one of the GUIDs listed above' });
+      chosen = found;
+    }
+    for (const e of chosen.evidence.slice(0, 8)) ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
+    if (!chosen.archivePrefix) {
+      throw new StepFailed(`instance ${chosen.instanceGuid} has no wal-e upload lines in the logs: there may be no backup for it`, {
+        hint: 'search older logs (--logs) for "DETAIL: Uploading" lines of this GUID; without them there is nothing to restore',
+      });
+    }
+    return {
+      instanceGuid: chosen.instanceGuid,
+      archiveUrl: chosen.archivePrefix,
+      deletedAt: chosen.deletedAt ?? '',
+      confidence: chosen.confidence,
+    };
+  },
+});
+
+const findNew = defineAction({
+  name: 'logs.find-instance',
+  summary: "Find an instance's container, cell and archive in the logs",
+  effect: 'read',
+  params: {
+    instanceGuid: { type: 'string', required: true, description: 'service instance GUID' },
+    attempts: { type: 'number', description: 'how many times to look while the logs catch up', default: 30 },
+  },
+  outputs: {
+    nodeUuid: { type: 'string', description: 'node id (the container is cf-<node-uuid>)' },
+    container: { type: 'string', description: 'container name' },
+    cellIp: { type: 'string', description: 'IP of the cell running the container' },
+    archiveUrl: { type: 'string', description: "the instance's wal-e prefix" },
+  },
+  async run(ctx, p) {
+    const guid = String(p.instanceGuid);
+    const attempts = Number(p.attempts);
+    for (let i = 1; ; i++) {
+      const facts = await findInstance({ sources: { paths: logPaths(ctx) }, instanceGuid: guid });
+      const node = facts.nodes.find((n) => n.cell);
+      if (node && node.cell && facts.archivePrefix) {
+        for (const e of facts.evidence.slice(0, 6)) ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
+        return { nodeUuid: node.nodeUuid, container: `cf-${node.nodeUuid}`, cellIp: node.cell, archiveUrl: facts.archivePrefix };
+      }
+      if (i >= attempts) {
+        throw new StepFailed(
+          `the logs do not (yet) show ${!node ? 'the container and cell' : 'the wal-e archive'} of instance ${guid}`,
+          { hint: 'the syslog may lag or miss the cell; pass the cell\'s logs with --logs, then resume' },
+        );
+      }
+      ctx.progress(`not in the logs yet (attempt ${i}/${attempts}); looking again shortly`);
+      await ctx.sleep(10_000);
+    }
+  },
+});
+
+export const logsActions: ActionDef[] = [findDeleted, findNew];

@@ -1,0 +1,51 @@
+/**
+ * The closing report: what was recovered from where, what was moved aside (and
+ * where it is kept), and what the operator still has to do.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineAction, type ActionDef } from '../engine/action.js';
+
+const summary = defineAction({
+  name: 'report.summary',
+  summary: 'Report what was done',
+  effect: 'read',
+  params: {
+    serviceName: { type: 'string', required: true, description: 'service name' },
+    plan: { type: 'string', required: true, description: 'plan the user asked for' },
+    soloPlan: { type: 'string', required: true, description: 'plan the instance was recreated with' },
+    oldGuid: { type: 'string', required: true, description: 'deleted instance' },
+    newGuid: { type: 'string', required: true, description: 'recreated instance' },
+    oldArchive: { type: 'string', required: true, description: 'archive restored from' },
+    quarantine: { type: 'string', required: true, description: "where the new instance's original archive is kept" },
+    dataAside: { type: 'string', required: true, description: "where the new container's original data is kept" },
+    cellIp: { type: 'string', required: true, description: 'cell' },
+    apps: { type: 'string[]', required: true, description: 'apps rebound' },
+    lastSegmentAt: { type: 'string', description: 'newest archived WAL' },
+  },
+  outputs: { reportFile: { type: 'string', description: 'the report, as Markdown, in the run folder' } },
+  async run(ctx, p) {
+    const lines = [
+      `# Recovery of ${p.serviceName}`,
+      '',
+      `- Deleted instance: ${p.oldGuid}`,
+      `- Recreated as: ${p.newGuid} (plan ${p.soloPlan}) on cell ${p.cellIp}`,
+      `- Restored from: ${p.oldArchive}${p.lastSegmentAt ? ` (newest archived WAL ${p.lastSegmentAt}; later writes were never archived)` : ''}`,
+      `- Kept, not deleted: the new instance's original archive at ${p.quarantine}; its original data at ${p.dataAside} on ${p.cellIp}`,
+      `- Apps rebound and restarted: ${(p.apps as string[]).join(', ') || 'none'}`,
+      '',
+      '## Still to do',
+      p.plan !== p.soloPlan
+        ? `- The user asked for plan "${p.plan}". Grow the cluster with \`cf update-service ${p.serviceName} -c '{"node-count": N}'\` (never shrink it).`
+        : '- Nothing: the user asked for a single node.',
+      '- Ask the user to check their latest data; writes after the newest archived WAL are lost.',
+      '- Remove the quarantined archive and the moved-aside data once the user is satisfied.',
+    ];
+    const file = join(ctx.runDir, 'report.md');
+    writeFileSync(file, lines.join('\n') + '\n');
+    for (const l of lines.filter(Boolean)) ctx.note(l);
+    return { reportFile: file };
+  },
+});
+
+export const reportActions: ActionDef[] = [summary];

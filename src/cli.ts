@@ -1,0 +1,289 @@
+/**
+ * The command line. Commands are thin: they parse flags and hand over to the
+ * engine or a domain module. Exit codes are decided in one place (errors.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { actionRegistry } from './actions/index.js';
+import { drive } from './engine/driver.js';
+import { DingoError, EXIT, UsageError, exitCodeOf } from './engine/errors.js';
+import { latestUnfinished, listRunIds, loadRun } from './engine/runs.js';
+import { loadRunbook, parseRunbook } from './engine/runbook.js';
+import { buildTranscript, renderTranscript } from './engine/transcript.js';
+import { secrets } from './engine/redact.js';
+import { wrap } from './engine/reporter.js';
+import type { Settings } from './engine/settings.js';
+import type { LiveOptions } from './systems/live.js';
+import { extraCommands } from './commands/index.js';
+
+/** The folder holding package.json, runbooks/ and fixtures/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dingo-recover') return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the dingo-recover package folder');
+    dir = up;
+  }
+}
+
+export const DEFAULT_RUNBOOK = 'runbooks/recover-deleted-service.yaml';
+export const DEFAULT_SCENARIO = 'fixtures/seed-003';
+
+/** A runbook given by path, or by name from the bundled runbooks/. */
+function runbookPath(nameOrFile: string): string {
+  if (existsSync(nameOrFile)) return resolve(nameOrFile);
+  const bundled = join(packageRoot(), 'runbooks', nameOrFile.endsWith('.yaml') ? nameOrFile : `${nameOrFile}.yaml`);
+  if (existsSync(bundled)) return bundled;
+  throw new UsageError(`no runbook "${nameOrFile}" (neither a file nor a bundled runbook)`, { hint: `bundled runbooks are in ${join(packageRoot(), 'runbooks')}` });
+}
+
+interface Global {
+  'state-dir': string;
+  yes: boolean;
+  answers?: string;
+  json: boolean;
+}
+
+function globalOptions(y: Argv): Argv<Global> {
+  return y
+    .option('state-dir', { type: 'string', default: './.dingo-recover', describe: 'where runs (journals, locks) are kept', global: true })
+    .option('yes', { type: 'boolean', default: false, describe: 'accept every confirmation (destructive steps included)', global: true })
+    .option('answers', { type: 'string', describe: 'YAML/JSON file answering every prompt: {inputs, confirm, choose}', global: true })
+    .option('json', { type: 'boolean', default: false, describe: 'print data as JSON where a command prints data', global: true }) as Argv<Global>;
+}
+
+function settingsFrom(argv: Record<string, unknown>): Partial<Settings> {
+  const s: Partial<Settings> = {};
+  if (argv.logs) s.logPaths = (argv.logs as string[]).map((p) => (p === '-' ? p : resolve(p)));
+  if (argv['cf-bin']) s.cfBinary = String(argv['cf-bin']);
+  if (argv['bosh-bin']) s.boshBinary = String(argv['bosh-bin']);
+  if (argv['docker-bin']) s.dockerBinary = String(argv['docker-bin']);
+  if (argv['docker-host']) s.dockerHost = String(argv['docker-host']);
+  if (argv.concurrency) s.copyConcurrency = Number(argv.concurrency);
+  if (argv['poll-interval']) s.createPollMs = s.restorePollMs = Number(argv['poll-interval']) * 1000;
+  if (argv['create-deadline']) s.createDeadlineMs = Number(argv['create-deadline']) * 60_000;
+  if (argv['restore-deadline']) s.restoreDeadlineMs = Number(argv['restore-deadline']) * 60_000;
+  return s;
+}
+
+function liveFrom(argv: Record<string, unknown>): LiveOptions {
+  return {
+    s3: { endpoint: argv['s3-endpoint'] as string | undefined, region: argv['s3-region'] as string | undefined, pathStyle: argv['s3-path-style'] as boolean | undefined },
+    ssh: {
+      gateway: argv.gateway as string | undefined,
+      user: argv['ssh-user'] as string | undefined,
+      identityFile: argv['ssh-key'] as string | undefined,
+      knownHostsFile: argv['known-hosts'] as string | undefined,
+      sshConfigFile: argv['ssh-config'] as string | undefined,
+    },
+  };
+}
+
+function liveOptions(y: Argv): Argv {
+  return y
+    .option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' })
+    .option('logs', { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' })
+    .option('gateway', { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' })
+    .option('ssh-user', { type: 'string', describe: 'user on the cells (default vcap)' })
+    .option('ssh-key', { type: 'string', describe: 'private key file (default: ssh-agent)' })
+    .option('known-hosts', { type: 'string', describe: 'known_hosts file for the gateway and the cells' })
+    .option('ssh-config', { type: 'string', describe: 'OpenSSH client config to honour (default ~/.ssh/config)' })
+    .option('s3-endpoint', { type: 'string', describe: 'S3-compatible endpoint URL' })
+    .option('s3-region', { type: 'string', describe: 'S3 region' })
+    .option('s3-path-style', { type: 'boolean', describe: 'path-style S3 addressing' })
+    .option('cf-bin', { type: 'string', describe: 'cf CLI to run (default cf)' })
+    .option('bosh-bin', { type: 'string', describe: 'bosh CLI to run (default bosh)' })
+    .option('docker-bin', { type: 'string', describe: "the cell's docker client" })
+    .option('docker-host', { type: 'string', describe: "the cell's docker socket" })
+    .option('concurrency', { type: 'number', describe: 'parallel S3 copies (default 32)' })
+    .option('poll-interval', { type: 'number', describe: 'seconds between status polls' })
+    .option('create-deadline', { type: 'number', describe: 'minutes to wait for cf create-service' })
+    .option('restore-deadline', { type: 'number', describe: 'minutes to wait for the restore' });
+}
+
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+let exitCode: number = EXIT.done;
+
+const recover: CommandModule = {
+  command: ['recover', '$0'],
+  describe: "Recover a user's deleted service, live (asks, then confirms every destructive step)",
+  builder: (y) =>
+    liveOptions(y)
+      .example('$0 recover --logs /var/log/remote --gateway ubuntu@opsman', 'live recovery, reaching the cells through the Ops Manager VM')
+      .example('$0 recover --answers answers.yaml --logs logs/', 'take the user\'s answers from a file'),
+  handler: async (argv) => {
+    const r = await drive({
+      stateDir: String(argv['state-dir']),
+      out: process.stdout,
+      start: { mode: 'live', runbookFile: runbookPath(String(argv.runbook)), settings: settingsFrom(argv), live: liveFrom(argv) },
+      answersFile: argv.answers as string | undefined,
+      yes: Boolean(argv.yes),
+      actions: actionRegistry(),
+    });
+    exitCode = r.exitCode;
+  },
+};
+
+const rehearse: CommandModule = {
+  command: 'rehearse',
+  describe: 'Rehearse the whole recovery against a simulated platform (fixtures)',
+  builder: (y) =>
+    y
+      .option('scenario', { type: 'string', describe: 'scenario folder (default: the bundled seed-003 incident)' })
+      .option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' })
+      .example('$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations')
+      .example('$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario'),
+  handler: async (argv) => {
+    const scenario = argv.scenario ? String(argv.scenario) : join(packageRoot(), DEFAULT_SCENARIO);
+    const r = await drive({
+      stateDir: String(argv['state-dir']),
+      out: process.stdout,
+      start: { mode: 'rehearsal', runbookFile: runbookPath(String(argv.runbook)), scenarioDir: scenario, settings: {} },
+      answersFile: argv.answers as string | undefined,
+      yes: Boolean(argv.yes),
+      actions: actionRegistry(),
+    });
+    exitCode = r.exitCode;
+  },
+};
+
+const resume: CommandModule = {
+  command: 'resume [run-id]',
+  describe: 'Continue a run where it stopped (crash, lost SSH, Ctrl-C, another operator)',
+  builder: (y) =>
+    y
+      .positional('run-id', { type: 'string', describe: 'run to resume (default: the newest unfinished one)' })
+      .option('steal-lock', { type: 'boolean', default: false, describe: "take over a run locked by another host's process" })
+      .example('$0 resume', 'continue the newest unfinished run')
+      .example('$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations'),
+  handler: async (argv) => {
+    const stateDir = String(argv['state-dir']);
+    const id = (argv['run-id'] as string | undefined) ?? latestUnfinished(stateDir);
+    if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: 'list runs with `dingo-recover runs`' });
+    const r = await drive({
+      stateDir,
+      out: process.stdout,
+      resumeId: id,
+      answersFile: argv.answers as string | undefined,
+      yes: Boolean(argv.yes),
+      stealLock: Boolean(argv['steal-lock']),
+      actions: actionRegistry(),
+    });
+    exitCode = r.exitCode;
+  },
+};
+
+const runs: CommandModule = {
+  command: 'runs',
+  describe: 'List runs in the state folder',
+  builder: (y) => y.example('$0 runs --json', 'runs as JSON'),
+  handler: (argv) => {
+    const stateDir = String(argv['state-dir']);
+    const list = listRunIds(stateDir).map((id) => {
+      try {
+        const r = loadRun(stateDir, id);
+        return { runId: id, mode: r.mode, runbook: r.runbook, status: r.status, createdAt: r.createdAt, lastEventAt: r.lastEventAt, currentStep: r.currentStep, stepsDone: r.steps.finished, stepCount: r.steps.total };
+      } catch (err) {
+        return { runId: id, status: 'unreadable', error: (err as Error).message };
+      }
+    });
+    if (argv.json) return out(JSON.stringify({ runs: list }, null, 2) + '\n');
+    if (list.length === 0) return out(`no runs in ${resolve(stateDir)}\n`);
+    for (const r of list) {
+      out(`${r.runId}  ${String(r.status).padEnd(11)} ${'mode' in r ? `${r.mode}  ${r.runbook}  steps ${r.stepsDone}/${r.stepCount ?? '?'}${r.currentStep ? `  at ${r.currentStep}` : ''}` : r.error}\n`);
+    }
+  },
+};
+
+const show: CommandModule = {
+  command: 'show <run-id>',
+  describe: 'The transcript of a run: steps, commands, exit codes, durations, confirmations',
+  builder: (y) => y.positional('run-id', { type: 'string', demandOption: true }).example('$0 show 20260317-180520-ab12 --json', 'the transcript as JSON'),
+  handler: (argv) => {
+    const run = loadRun(String(argv['state-dir']), String(argv['run-id']));
+    let runbook = null;
+    try {
+      runbook = loadRunbook(run.state.created.runbook.file, actionRegistry());
+    } catch {
+      runbook = null; // the transcript still lists every step the journal knows
+    }
+    const t = buildTranscript(run, runbook);
+    out(argv.json ? JSON.stringify(t, null, 2) + '\n' : renderTranscript(t));
+  },
+};
+
+const validate: CommandModule = {
+  command: 'validate <runbook>',
+  describe: 'Check a runbook statically (actions, parameters, references) without running it',
+  builder: (y) => y.positional('runbook', { type: 'string', demandOption: true }).example('$0 validate runbooks/recover-deleted-service.yaml', 'check the bundled runbook'),
+  handler: (argv) => {
+    const file = String(argv.runbook);
+    if (!existsSync(file)) throw new UsageError(`cannot read runbook ${file}: no such file`);
+    const rb = parseRunbook(file, readFileSync(file, 'utf8'), actionRegistry());
+    if (argv.json) out(JSON.stringify({ ok: true, file, steps: rb.steps.length, inputs: rb.inputs.length }) + '\n');
+    else out(`${file}: ok (${rb.inputs.length} inputs, ${rb.steps.length} steps)\n`);
+  },
+};
+
+const explain: CommandModule = {
+  command: 'explain <runbook>',
+  describe: 'Explain a runbook step by step: why, what it does, what it changes',
+  builder: (y) => y.positional('runbook', { type: 'string', demandOption: true }).example('$0 explain recover-deleted-service', 'walk through the bundled runbook'),
+  handler: (argv) => {
+    const actions = actionRegistry();
+    const rb = loadRunbook(runbookPath(String(argv.runbook)), actions);
+    if (argv.json) {
+      return out(JSON.stringify({ name: rb.name, title: rb.title, inputs: rb.inputs.map(({ line: _l, ...i }) => i), steps: rb.steps.map((s) => ({ id: s.id, title: s.title, why: s.why, action: s.action, effect: actions.get(s.action)!.effect, confirm: s.confirm ?? null })) }, null, 2) + '\n');
+    }
+    const lines = [rb.title, '', ...wrap(rb.description, 90), '', 'Asks:'];
+    for (const i of rb.inputs) lines.push(`  - ${i.prompt}${i.default !== undefined ? ` (default ${JSON.stringify(i.default)})` : ''}`);
+    for (const [n, s] of rb.steps.entries()) {
+      const a = actions.get(s.action)!;
+      lines.push('', `${n + 1}. ${s.title}  [${s.action}, ${a.effect}${s.confirm ? ', asks for a typed confirmation' : ''}]`);
+      for (const l of wrap(s.why, 86)) lines.push(`   ${l}`);
+    }
+    out(lines.join('\n') + '\n');
+  },
+};
+
+export async function main(args: string[]): Promise<number> {
+  exitCode = EXIT.done;
+  const parser = globalOptions(yargs(args))
+    .scriptName('dingo-recover')
+    .usage("$0 <command>\n\nRecover a user's deleted Dingo PostgreSQL service instance, step by step, with evidence.")
+    .command(recover)
+    .command(resume)
+    .command(rehearse)
+    .command(runs)
+    .command(show)
+    .command(validate)
+    .command(explain)
+    .command(extraCommands())
+    .strict()
+    .demandCommand(0)
+    .epilogue('Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 130 interrupted.')
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg ?? 'bad usage', { hint: 'see --help' });
+    })
+    .help()
+    .version(false);
+  try {
+    await parser.parseAsync();
+    return exitCode;
+  } catch (err) {
+    const code = exitCodeOf(err);
+    const message = secrets.redact(err instanceof Error ? err.message : String(err));
+    process.stderr.write(`dingo-recover: ${message}\n`);
+    if (err instanceof DingoError && err.hint) process.stderr.write(`what to do: ${secrets.redact(err.hint)}\n`);
+    else if (!(err instanceof DingoError)) process.stderr.write(secrets.redact(String((err as Error).stack ?? '')) + '\n');
+    return err instanceof DingoError ? code : EXIT.stepFailed;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The one context every step receives: the platform (live or simulated), recording
+ * wrappers around it, prompts, settings and the operator-facing output.
+ */
+import type { CellSession, CommandRunner, CommandSpec, CommandResult, ObjectStore, Platform } from '../systems/types.js';
+import type { Journal } from './journal.js';
+import type { Prompter, Answers } from './prompts.js';
+import type { Redactor } from './redact.js';
+import type { Reporter } from './reporter.js';
+import type { Settings } from './settings.js';
+
+export interface StepContext {
+  readonly platform: Platform;
+  readonly runId: string;
+  readonly runDir: string;
+  readonly stepId: string;
+  readonly settings: Settings;
+  readonly redactor: Redactor;
+  readonly prompts: Prompter;
+  readonly answers: Answers;
+  /** cf and bosh runners that record every command in the journal. */
+  readonly cf: CommandRunner;
+  readonly bosh: CommandRunner;
+  readonly s3: ObjectStore;
+  /** A recorded session to a cell, opened once per run and reused. */
+  cell(ip: string): Promise<CellSession>;
+  /** Tell the operator something, and keep it in the journal. */
+  note(text: string): void;
+  /** Show a piece of evidence behind a decision. */
+  evidence(text: string): void;
+  /** Progress for long waits (not journaled). */
+  progress(text: string): void;
+  sleep(ms: number): Promise<void>;
+  now(): Date;
+}
+
+/** Wraps a runner so every command is shown and journaled, redacted, with exit code and duration. */
+export function recordingRunner(
+  inner: CommandRunner,
+  system: string,
+  journal: Journal,
+  reporter: Reporter,
+  redactor: Redactor,
+  step: () => string | undefined,
+): CommandRunner {
+  return {
+    where: inner.where,
+    async run(spec: CommandSpec): Promise<CommandResult> {
+      reporter.command(system, inner.where, spec);
+      const result = await inner.run(spec);
+      const output = summarise(result);
+      journal.append({
+        type: 'command',
+        step: step(),
+        system,
+        where: inner.where,
+        argv: spec.sudo ? ['sudo', '-n', ...spec.argv] : spec.argv,
+        writes: spec.writes,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        output: redactor.redact(output),
+      });
+      reporter.commandResult(result, output);
+      return result;
+    },
+  };
+}
+
+/** A short summary of a command's output for the transcript: first and last lines, bounded. */
+export function summarise(result: CommandResult): string {
+  const text = [result.stdout.trim(), result.stderr.trim()].filter(Boolean).join('\n');
+  const lines = text.split('\n');
+  const head = lines.length > 12 ? [...lines.slice(0, 8), `… ${lines.length - 10} more lines …`, ...lines.slice(-2)] : lines;
+  return head.map((l) => (l.length > 300 ? l.slice(0, 300) + '…' : l)).join('\n');
+}

@@ -1,0 +1,166 @@
+/**
+ * Starts or resumes a run: the run folder, the lock, the journal, the platform
+ * (live or simulated), signals, and the final word to the operator.
+ */
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { Journal, readJournal, replay } from './journal.js';
+import { RunLock } from './lock.js';
+import { createRunDir, JOURNAL_FILE, LOCK_FILE, loadRun, newRunId } from './runs.js';
+import { loadRunbook, type ActionRegistry } from './runbook.js';
+import { execute } from './executor.js';
+import { loadAnswers, TerminalPrompter, UnattendedPrompter, type Answers, type Prompter } from './prompts.js';
+import { Reporter } from './reporter.js';
+import { secrets } from './redact.js';
+import { DEFAULT_SETTINGS, type Settings } from './settings.js';
+import { DingoError, EXIT, UsageError } from './errors.js';
+import type { Platform } from '../systems/types.js';
+import { loadScenario, World } from '../rehearsal/world.js';
+import { livePlatform, type LiveOptions } from '../systems/live.js';
+
+export interface DriveOptions {
+  stateDir: string;
+  out: Writable;
+  /** New run: what to run. */
+  start?: { mode: 'live' | 'rehearsal'; runbookFile: string; scenarioDir?: string; settings: Partial<Settings>; live?: LiveOptions };
+  /** Existing run to resume. */
+  resumeId?: string;
+  answersFile?: string;
+  yes: boolean;
+  stealLock?: boolean;
+  actions: ActionRegistry;
+  /** Overrides terminal detection (tests). */
+  prompter?: Prompter;
+}
+
+export interface DriveResult {
+  runId: string;
+  exitCode: number;
+  outputs: Record<string, Record<string, unknown>>;
+}
+
+function interactive(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.CI !== 'true';
+}
+
+export async function drive(o: DriveOptions): Promise<DriveResult> {
+  let runId: string;
+  let runDir: string;
+  let mode: 'live' | 'rehearsal';
+  let scenarioDir: string | undefined;
+  let runbookFile: string;
+  let settings: Settings;
+  let live: LiveOptions | undefined;
+  const resuming = o.resumeId !== undefined;
+
+  if (o.resumeId !== undefined) {
+    const run = loadRun(o.stateDir, o.resumeId);
+    runId = run.runId;
+    runDir = run.dir;
+    const created = run.state.created;
+    mode = created.mode;
+    scenarioDir = created.scenario;
+    runbookFile = created.runbook.file;
+    settings = { ...DEFAULT_SETTINGS, ...(created.options.settings as Partial<Settings>) };
+    live = created.options.live as LiveOptions | undefined;
+    if (run.status === 'done') {
+      o.out.write(`run ${runId} is already done; \`dingo-recover show ${runId}\` prints its transcript\n`);
+      return { runId, exitCode: EXIT.done, outputs: {} };
+    }
+  } else if (o.start) {
+    runId = newRunId();
+    runDir = createRunDir(o.stateDir, runId);
+    mode = o.start.mode;
+    scenarioDir = o.start.scenarioDir ? resolve(o.start.scenarioDir) : undefined;
+    runbookFile = resolve(o.start.runbookFile);
+    settings = { ...DEFAULT_SETTINGS, ...o.start.settings };
+    live = o.start.live;
+  } else {
+    throw new UsageError('nothing to run');
+  }
+
+  const runbook = loadRunbook(runbookFile, o.actions);
+  const scenario = mode === 'rehearsal' ? loadScenario(scenarioDir!) : undefined;
+  const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: o.stealLock });
+  const journalFile = join(runDir, JOURNAL_FILE);
+  const events = resuming ? readJournal(journalFile) : [];
+  const journal = new Journal(journalFile, secrets, events);
+  const reporter = new Reporter(o.out, secrets, mode === 'rehearsal');
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    journal.append({ type: 'run.interrupted', signal });
+    lock.release();
+    o.out.write(`\ninterrupted (${signal}); resume with: dingo-recover resume ${runId}\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  let platform: Platform | undefined;
+  try {
+    if (resuming) {
+      const state = replay(events);
+      if (state.created.runbook.sha256 !== runbook.sha256) {
+        throw new UsageError(`the runbook ${runbookFile} changed since run ${runId} started`, {
+          hint: 'resume with the runbook as it was (git checkout it), or start a new run',
+        });
+      }
+      journal.append({ type: 'run.resumed' });
+    } else {
+      journal.append({
+        type: 'run.created',
+        runId,
+        runbook: { file: runbookFile, name: runbook.name, sha256: runbook.sha256 },
+        mode,
+        scenario: scenarioDir,
+        options: { settings, live, stepCount: runbook.steps.length },
+      });
+    }
+    reporter.line(
+      `dingo-recover ${resuming ? 'resumes' : 'starts'} run ${runId}: ${runbook.title}` +
+        (mode === 'rehearsal' ? `\nREHEARSAL against the simulated platform of ${scenario!.dir}: every command and API call below is exactly what a live run would make.` : ''),
+    );
+    reporter.line(`journal: ${journalFile}`);
+
+    const answers: Answers = loadAnswers(o.answersFile ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
+    const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
+    const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(o.answersFile));
+    const world = scenario ? World.open(runDir, scenario) : undefined;
+    platform = world ? world.platform(scenario!) : await livePlatform(live ?? {}, settings);
+
+    const result = await execute({
+      runbook,
+      actions: o.actions,
+      platform,
+      runId,
+      runDir,
+      journal,
+      events: journal.events(),
+      answers,
+      suggestions,
+      yes: o.yes,
+      prompts,
+      reporter,
+      redactor: secrets,
+      settings,
+      sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
+    reporter.line('');
+    reporter.line(`run ${runId} is done. Transcript: dingo-recover show ${runId}`);
+    return { runId, exitCode: EXIT.done, outputs: result.outputs };
+  } catch (err) {
+    const code = err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
+    reporter.line('');
+    reporter.line(`stopped: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof DingoError && err.hint) reporter.line(`what to do: ${err.hint}`);
+    if (code !== EXIT.badInput || resuming) reporter.line(`the run is saved; continue with: dingo-recover resume ${runId}`);
+    if (!(err instanceof DingoError)) reporter.line(String((err as Error).stack ?? err));
+    return { runId, exitCode: code, outputs: {} };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await platform?.close().catch(() => undefined);
+    journal.close();
+    lock.release();
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Runs a runbook: asks the inputs, then each step in order, journaling everything.
+ * On resume, finished steps are skipped with their recorded outputs; a step that
+ * started and never finished runs its probe to decide; before a destructive step
+ * runs again, the evidence it relies on is re-checked.
+ */
+import type { ActionDef } from './action.js';
+import type { ActionRegistry, Runbook, StepDef } from './runbook.js';
+import { Journal, replay, type JournalEvent, type RunState, type StepState } from './journal.js';
+import type { CellSession, Platform } from '../systems/types.js';
+import { recordingRunner, type StepContext } from './context.js';
+import { confirmationMatches, describeExpected, type Answers, type Prompter } from './prompts.js';
+import type { Redactor } from './redact.js';
+import type { Reporter } from './reporter.js';
+import type { Settings } from './settings.js';
+import { DingoError, NeedsOperator, StepFailed, UsageError } from './errors.js';
+import { resolveValue, type Scope } from './template.js';
+import { recordingStore } from './recording-store.js';
+import { failpoint } from './failpoints.js';
+
+export interface ExecuteOptions {
+  runbook: Runbook;
+  actions: ActionRegistry;
+  platform: Platform;
+  runId: string;
+  runDir: string;
+  journal: Journal;
+  events: JournalEvent[];
+  answers: Answers;
+  /** Proposed answers (a rehearsal scenario's), offered as defaults when asking on a terminal. */
+  suggestions?: Record<string, unknown>;
+  /** Accept every confirmation (the operator said --yes). */
+  yes: boolean;
+  prompts: Prompter;
+  reporter: Reporter;
+  redactor: Redactor;
+  settings: Settings;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface ExecuteResult {
+  state: RunState;
+  outputs: Record<string, Record<string, unknown>>;
+}
+
+export async function execute(opts: ExecuteOptions): Promise<ExecuteResult> {
+  const { runbook, journal, reporter } = opts;
+  let state = replay(opts.events);
+  const scope: Scope = { inputs: { ...state.inputs }, outputs: {}, run: { id: opts.runId, mode: opts.platform.mode } };
+  let currentStep: string | undefined;
+
+  const cells = new Map<string, Promise<CellSession>>();
+  const base = {
+    platform: opts.platform,
+    runId: opts.runId,
+    runDir: opts.runDir,
+    settings: opts.settings,
+    redactor: opts.redactor,
+    prompts: opts.prompts,
+    answers: opts.answers,
+    cf: recordingRunner(opts.platform.cf, 'cf', journal, reporter, opts.redactor, () => currentStep),
+    bosh: recordingRunner(opts.platform.bosh, 'bosh', journal, reporter, opts.redactor, () => currentStep),
+    s3: recordingStore(opts.platform.s3, reporter, () => currentStep),
+    cell(ip: string): Promise<CellSession> {
+      let session = cells.get(ip);
+      if (!session) {
+        session = opts.platform.cells.open(ip).then((inner) => {
+          const rec = recordingRunner(inner, 'cell', journal, reporter, opts.redactor, () => currentStep);
+          return { where: inner.where, run: rec.run, etcd: (hp: string) => inner.etcd(hp), close: () => inner.close() };
+        });
+        session.catch(() => cells.delete(ip));
+        cells.set(ip, session);
+      }
+      return session;
+    },
+    note(text: string): void {
+      reporter.note(text);
+      journal.append({ type: 'note', step: currentStep, text });
+    },
+    evidence(text: string): void {
+      reporter.evidence(text);
+      journal.append({ type: 'note', step: currentStep, text: `evidence: ${text}` });
+    },
+    progress(text: string): void {
+      reporter.progress(text);
+    },
+    sleep: opts.sleep,
+    now: () => new Date(),
+  };
+
+  try {
+    await askInputs(opts, scope);
+    const total = runbook.steps.length;
+    for (const [i, step] of runbook.steps.entries()) {
+      currentStep = step.id;
+      const ctx: StepContext = { ...base, stepId: step.id };
+      state = replay(readBack(opts));
+      const prior = state.steps.get(step.id) ?? { status: 'pending', attempts: 0 };
+      reporter.stepHeader(i + 1, total, step.title, step.why);
+      const action = opts.actions.get(step.action)!;
+
+      if (prior.status === 'finished') {
+        scope.outputs[step.id] = prior.outputs ?? {};
+        reporter.skipped(`done earlier: ${describeOutputs(prior.outputs ?? {})}`);
+        continue;
+      }
+      if (prior.status === 'skipped') {
+        reporter.skipped('skipped earlier');
+        continue;
+      }
+      if (step.when !== undefined && resolveValue(step.when, scope) !== true) {
+        journal.append({ type: 'step.skipped', step: step.id, reason: `${step.when} is not true` });
+        reporter.skipped(`skipped: ${step.when} is not true`);
+        continue;
+      }
+      const params = resolveValue(step.with, scope) as Record<string, unknown>;
+      for (const [k, spec] of Object.entries(action.params)) if (params[k] === undefined && spec.default !== undefined) params[k] = spec.default;
+      scope.outputs[step.id] = await runStep(opts, ctx, step, action, params, prior, scope);
+      failpoint(`step:${step.id}`);
+    }
+    journal.append({ type: 'run.finished' });
+    return { state: replay(readBack(opts)), outputs: scope.outputs };
+  } finally {
+    for (const s of cells.values()) await s.then((c) => c.close()).catch(() => undefined);
+  }
+}
+
+/** Re-reads the journal's events so far (the executor itself appended to it). */
+function readBack(opts: ExecuteOptions): JournalEvent[] {
+  return opts.journal.events();
+}
+
+async function askInputs(opts: ExecuteOptions, scope: Scope): Promise<void> {
+  const missing = opts.runbook.inputs.filter((i) => !(i.name in scope.inputs));
+  if (missing.length === 0) return;
+  opts.reporter.line('');
+  opts.reporter.line("The user's answers");
+  for (const input of missing) {
+    let value: unknown;
+    let source: 'prompt' | 'answers' | 'default';
+    if (input.name in opts.answers.inputs) {
+      value = normaliseInput(input.type, opts.answers.inputs[input.name]);
+      source = 'answers';
+    } else if (!opts.prompts.interactive && input.default !== undefined) {
+      value = input.default;
+      source = 'default';
+    } else {
+      const proposed = opts.suggestions?.[input.name] ?? input.default;
+      const text = await opts.prompts.input({
+        key: input.name,
+        message: input.prompt,
+        default: proposed === undefined ? undefined : Array.isArray(proposed) ? proposed.join(', ') : String(proposed),
+        validate: (v) => checkInput(input, normaliseInput(input.type, v)),
+      });
+      value = normaliseInput(input.type, text);
+      source = 'prompt';
+    }
+    const problem = checkInput(input, value);
+    if (problem !== true) throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
+    scope.inputs[input.name] = value;
+    opts.journal.append({ type: 'input', name: input.name, value, source });
+    opts.reporter.note(`${input.prompt}: ${Array.isArray(value) ? value.join(', ') || '(none)' : String(value)}${source === 'prompt' ? '' : ` (${source})`}`);
+  }
+}
+
+function normaliseInput(type: string, value: unknown): unknown {
+  if (type === 'string[]') {
+    if (Array.isArray(value)) return value.map(String);
+    if (typeof value === 'string') return value.split(/[,\s]+/).filter(Boolean);
+  }
+  if (type === 'boolean' && typeof value === 'string') return /^(y|yes|true|1)$/i.test(value.trim());
+  if (type === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
+  return typeof value === 'string' ? value.trim() : value;
+}
+
+function checkInput(input: { type: string; pattern?: string }, value: unknown): string | true {
+  if (input.type === 'string') {
+    if (typeof value !== 'string' || !value) return 'an answer is needed';
+    if (input.pattern && !new RegExp(input.pattern).test(value)) return `"${value}" does not match ${input.pattern}`;
+  }
+  if (input.type === 'string[]') {
+    if (!Array.isArray(value)) return 'a list is needed';
+    if (input.pattern) {
+      const bad = value.find((v) => !new RegExp(input.pattern!).test(String(v)));
+      if (bad !== undefined) return `"${bad}" does not match ${input.pattern}`;
+    }
+  }
+  if (input.type === 'boolean' && typeof value !== 'boolean') return 'yes or no';
+  return true;
+}
+
+function describeOutputs(outputs: Record<string, unknown>): string {
+  const parts = Object.entries(outputs)
+    .filter(([, v]) => v !== null && v !== undefined && (typeof v !== 'object' || Array.isArray(v)))
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
+  const text = parts.join(' ');
+  return text.length > 160 ? text.slice(0, 160) + '…' : text || 'no outputs';
+}
+
+async function runStep(
+  opts: ExecuteOptions,
+  ctx: StepContext,
+  step: StepDef,
+  action: ActionDef,
+  params: Record<string, unknown>,
+  prior: StepState,
+  scope: Scope,
+): Promise<Record<string, unknown>> {
+  const { journal, reporter } = opts;
+  const started = Date.now();
+  let plan: Record<string, unknown> | undefined;
+
+  if (prior.status === 'started' || prior.status === 'failed') {
+    // Interrupted or failed earlier: find out what actually happened before doing anything again.
+    plan = prior.plan ?? {};
+    const samePlanParams = prior.params ?? params;
+    if (action.effect !== 'read' || action.probe) {
+      const probe = action.probe
+        ? await action.probe(ctx, samePlanParams, plan)
+        : ({ done: 'unknown', why: 'this step changes the platform and has no way to tell whether it already did' } as const);
+      journal.append({ type: 'step.probed', step: step.id, result: probe.done === true ? 'done' : probe.done === false ? 'not-done' : 'unknown', why: probe.why });
+      if (probe.done === true) {
+        reporter.done(`already done (${probe.why})`);
+        journal.append({ type: 'step.finished', step: step.id, outputs: probe.outputs, durationMs: Date.now() - started });
+        return probe.outputs;
+      }
+      if (probe.done === 'unknown') {
+        throw new NeedsOperator(`step "${step.id}" was interrupted and its outcome is unknown: ${probe.why}`, {
+          hint: 'check the platform by hand, then resume; dingo-recover will not repeat a destructive action blindly',
+        });
+      }
+      reporter.note(`resuming an interrupted attempt: ${probe.why}`);
+    }
+    params = samePlanParams;
+  }
+
+  if (action.effect === 'destructive' || step.confirm) {
+    await confirm(opts, ctx, step, action, params, prior, scope);
+  }
+
+  if (plan === undefined) plan = action.prepare ? await action.prepare(ctx, params) : {};
+  journal.append({ type: 'step.started', step: step.id, params, plan });
+  try {
+    const outputs = await action.run(ctx, params, plan);
+    journal.append({ type: 'step.finished', step: step.id, outputs, durationMs: Date.now() - started });
+    reporter.done(`${describeOutputs(outputs)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return outputs;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = err instanceof DingoError ? err.hint : undefined;
+    journal.append({ type: 'step.failed', step: step.id, error: message, hint });
+    reporter.failed(message, hint);
+    if (err instanceof DingoError) throw err;
+    throw new StepFailed(`step "${step.id}" failed: ${message}`, { hint: 'fix the cause, then `dingo-recover resume` continues from this step', cause: err });
+  }
+}
+
+async function confirm(
+  opts: ExecuteOptions,
+  ctx: StepContext,
+  step: StepDef,
+  action: ActionDef,
+  params: Record<string, unknown>,
+  prior: StepState,
+  scope: Scope,
+): Promise<void> {
+  const { journal, reporter } = opts;
+  const facts = action.evidence ? await action.evidence(ctx, params) : {};
+  for (const [k, v] of Object.entries(facts)) reporter.evidence(`${k}: ${v}`);
+  if (prior.confirmed) {
+    // Confirmed before an interruption: only go on if the facts it was confirmed on still hold.
+    const drift = Object.entries(prior.confirmed.evidence).filter(([k, v]) => facts[k] !== undefined && facts[k] !== v);
+    if (drift.length) {
+      throw new StepFailed(
+        `the evidence step "${step.id}" was confirmed on has changed: ${drift.map(([k, v]) => `${k} was ${v}, now ${facts[k]}`).join('; ')}`,
+        { hint: 'someone or something changed the platform since; check what happened before going on' },
+      );
+    }
+    reporter.note(`evidence re-checked: unchanged since ${prior.confirmed.method === 'typed' ? 'it was confirmed' : 'it was accepted'}`);
+    return;
+  }
+  journal.append({ type: 'evidence', step: step.id, facts });
+  const expected = String(resolveValue(step.confirm!.typed, scope));
+  const message = `${String(resolveValue(step.confirm!.message, scope))} — type ${describeExpected(expected)} to confirm`;
+  const fromFile = opts.answers.confirm[step.id];
+  if (fromFile !== undefined) {
+    if (fromFile !== true && !confirmationMatches(String(fromFile), expected)) {
+      throw new UsageError(`answers file: confirm.${step.id} is "${fromFile}", but this step acts on ${describeExpected(expected)}`, {
+        hint: 'the answers file was written for another run or instance; correct it and resume',
+      });
+    }
+    journal.append({ type: 'confirm', step: step.id, method: 'answers', typed: fromFile === true ? undefined : String(fromFile), expected, evidence: facts });
+    reporter.note(`confirmed by the answers file`);
+    return;
+  }
+  if (opts.yes) {
+    journal.append({ type: 'confirm', step: step.id, method: '--yes', expected, evidence: facts });
+    reporter.note(`confirmed by --yes`);
+    return;
+  }
+  const typed = await opts.prompts.typed({ key: step.id, message, expected });
+  journal.append({ type: 'confirm', step: step.id, method: 'typed', typed, expected, evidence: facts });
+}

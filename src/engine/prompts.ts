@@ -1,0 +1,132 @@
+/**
+ * Every question the runbook asks has a non-interactive equivalent: an answers file
+ * (YAML or JSON) and --yes for confirmations. When no terminal is attached and an
+ * answer is missing, the run stops with exit 3, naming the key to add.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { NeedsOperator, UsageError, Interrupted } from './errors.js';
+
+export interface Answers {
+  /** Input name → answer. */
+  inputs: Record<string, unknown>;
+  /** Step id → the text typed to confirm it (or true to accept). */
+  confirm: Record<string, string | true>;
+  /** Choice name → the chosen value (e.g. which deleted instance). */
+  choose: Record<string, string>;
+}
+
+export function loadAnswers(file: string | undefined): Answers {
+  const empty: Answers = { inputs: {}, confirm: {}, choose: {} };
+  if (!file) return empty;
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read answers file ${file}: ${(err as Error).message}`, {
+      hint: 'the answers file is YAML or JSON: {inputs: {org: ..., space: ...}, confirm: {STEP_ID: TYPED}, choose: {...}}',
+    });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new UsageError(`answers file ${file} must be a mapping with inputs, confirm and choose`);
+  }
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!['inputs', 'confirm', 'choose'].includes(key)) {
+      throw new UsageError(`answers file ${file}: unknown key "${key}" (expected inputs, confirm, choose)`);
+    }
+  }
+  const section = (name: string): Record<string, never> => {
+    const v = obj[name] ?? {};
+    if (typeof v !== 'object' || Array.isArray(v) || v === null) throw new UsageError(`answers file ${file}: "${name}" must be a mapping`);
+    return v as Record<string, never>;
+  };
+  return { inputs: section('inputs'), confirm: section('confirm'), choose: section('choose') };
+}
+
+export interface Choice {
+  value: string;
+  name: string;
+  description?: string;
+}
+
+export interface Prompter {
+  readonly interactive: boolean;
+  input(q: { key: string; message: string; default?: string; validate?: (v: string) => string | true }): Promise<string>;
+  /** The operator types `expected` (or, for a GUID, its first 8 characters). */
+  typed(q: { key: string; message: string; expected: string }): Promise<string>;
+  select(q: { key: string; message: string; choices: Choice[] }): Promise<string>;
+}
+
+function isPromptExit(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError');
+}
+
+/** Questions on a terminal, through @inquirer/prompts. */
+export class TerminalPrompter implements Prompter {
+  readonly interactive = true;
+
+  async input(q: Parameters<Prompter['input']>[0]): Promise<string> {
+    const { input } = await import('@inquirer/prompts');
+    try {
+      return await input({ message: q.message, default: q.default, validate: q.validate });
+    } catch (err) {
+      if (isPromptExit(err)) throw new Interrupted('interrupted at a question');
+      throw err;
+    }
+  }
+
+  async typed(q: Parameters<Prompter['typed']>[0]): Promise<string> {
+    return this.input({
+      key: q.key,
+      message: q.message,
+      validate: (v) => (confirmationMatches(v, q.expected) ? true : `type ${describeExpected(q.expected)} to go on, or Ctrl-C to stop`),
+    });
+  }
+
+  async select(q: Parameters<Prompter['select']>[0]): Promise<string> {
+    const { select } = await import('@inquirer/prompts');
+    try {
+      return await select({ message: q.message, choices: q.choices });
+    } catch (err) {
+      if (isPromptExit(err)) throw new Interrupted('interrupted at a question');
+      throw err;
+    }
+  }
+}
+
+/** No terminal: every answer must come from the answers file (or --yes). */
+export class UnattendedPrompter implements Prompter {
+  readonly interactive = false;
+  constructor(private readonly answersFile: string | undefined) {}
+
+  private missing(kind: string, key: string, message: string): never {
+    throw new NeedsOperator(`no answer for ${kind} "${key}" (${message}) and no terminal to ask on`, {
+      hint: this.answersFile
+        ? `add ${kind === 'input' ? 'inputs' : kind === 'confirmation' ? 'confirm' : 'choose'}.${key} to ${this.answersFile}, then resume`
+        : `run in a terminal, or pass --answers FILE with ${kind === 'input' ? 'inputs' : kind === 'confirmation' ? 'confirm' : 'choose'}.${key} (and --yes to accept confirmations), then resume`,
+    });
+  }
+
+  async input(q: Parameters<Prompter['input']>[0]): Promise<string> {
+    return this.missing('input', q.key, q.message);
+  }
+  async typed(q: Parameters<Prompter['typed']>[0]): Promise<string> {
+    return this.missing('confirmation', q.key, q.message);
+  }
+  async select(q: Parameters<Prompter['select']>[0]): Promise<string> {
+    return this.missing('choice', q.key, q.message);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function describeExpected(expected: string): string {
+  return UUID.test(expected) ? `the first 8 characters of ${expected}` : `"${expected}"`;
+}
+
+export function confirmationMatches(typed: string, expected: string): boolean {
+  const t = typed.trim();
+  if (t === expected) return true;
+  return UUID.test(expected) && t.length >= 8 && expected.toLowerCase().startsWith(t.toLowerCase());
+}

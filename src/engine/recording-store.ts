@@ -1,0 +1,35 @@
+/**
+ * Wraps the S3 seam so every write is shown as the API call a live run makes.
+ * Reads pass through. Object-level calls are shown but not journaled one by one
+ * (an archive has tens of thousands of objects); the actions journal a summary
+ * and the plan they worked from.
+ */
+import type { ObjectInfo, ObjectRef, ObjectStore } from '../systems/types.js';
+import type { Reporter } from './reporter.js';
+import { failpoint } from './failpoints.js';
+
+const url = (r: ObjectRef): string => `s3://${r.bucket}/${r.key}`;
+
+export function recordingStore(inner: ObjectStore, reporter: Reporter, _step: () => string | undefined): ObjectStore {
+  return {
+    where: inner.where,
+    list: (bucket, prefix) => inner.list(bucket, prefix),
+    head: (ref) => inner.head(ref),
+    get: (ref) => inner.get(ref),
+    getStream: (ref) => inner.getStream(ref),
+    async put(ref, body): Promise<ObjectInfo> {
+      reporter.api(`PutObject ${url(ref)}`);
+      return inner.put(ref, body);
+    },
+    async copy(from, to, size): Promise<ObjectInfo> {
+      failpoint('s3.copy');
+      reporter.api(`CopyObject ${url(from)} → ${url(to)} (${size} bytes)`);
+      return inner.copy(from, to, size);
+    },
+    async deleteMany(bucket, keys): Promise<void> {
+      failpoint('s3.delete');
+      reporter.api(`DeleteObjects s3://${bucket}/ ${keys.length} key(s): ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`);
+      return inner.deleteMany(bucket, keys);
+    },
+  };
+}

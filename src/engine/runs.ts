@@ -1,0 +1,91 @@
+/**
+ * Run folders: `<state-dir>/runs/<run-id>/` holds the journal, the lock, and (for
+ * rehearsals) the simulated platform's state.
+ */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readJournal, replay, type JournalEvent, type RunState } from './journal.js';
+import { UsageError } from './errors.js';
+
+export const JOURNAL_FILE = 'journal.ndjson';
+export const LOCK_FILE = 'lock';
+
+export function runsDir(stateDir: string): string {
+  return join(resolve(stateDir), 'runs');
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+export function createRunDir(stateDir: string, runId: string): string {
+  const dir = join(runsDir(stateDir), runId);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+export interface RunSummary {
+  runId: string;
+  dir: string;
+  mode: string;
+  runbook: string;
+  createdAt: string;
+  lastEventAt: string;
+  status: 'done' | 'failed' | 'interrupted' | 'in progress';
+  currentStep: string | null;
+  steps: { finished: number; total: number | null };
+  state: RunState;
+  events: JournalEvent[];
+}
+
+export function loadRun(stateDir: string, runId: string): RunSummary {
+  const dir = join(runsDir(stateDir), runId);
+  if (!/^[A-Za-z0-9._-]+$/.test(runId) || !existsSync(join(dir, JOURNAL_FILE))) {
+    const known = listRunIds(stateDir);
+    throw new UsageError(`no run "${runId}" in ${runsDir(stateDir)}`, {
+      hint: known.length ? `known runs: ${known.slice(-5).join(', ')} (see \`dingo-recover runs\`)` : 'there are no runs in this state folder; check --state-dir',
+    });
+  }
+  const events = readJournal(join(dir, JOURNAL_FILE));
+  const state = replay(events);
+  const steps = [...state.steps.entries()];
+  const failed = steps.find(([, s]) => s.status === 'failed');
+  const started = steps.find(([, s]) => s.status === 'started');
+  const status: RunSummary['status'] = state.finished ? 'done' : failed ? 'failed' : state.interrupted ? 'interrupted' : 'in progress';
+  return {
+    runId,
+    dir,
+    mode: state.created.mode,
+    runbook: state.created.runbook.name,
+    createdAt: state.created.at,
+    lastEventAt: state.lastEventAt,
+    status,
+    currentStep: (failed ?? started)?.[0] ?? null,
+    steps: { finished: steps.filter(([, s]) => s.status === 'finished' || s.status === 'skipped').length, total: (state.created.options.stepCount as number) ?? null },
+    state,
+    events,
+  };
+}
+
+export function listRunIds(stateDir: string): string[] {
+  const dir = runsDir(stateDir);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, JOURNAL_FILE)))
+    .sort();
+}
+
+/** The newest run that is not done, for `resume` without an id. */
+export function latestUnfinished(stateDir: string): string | null {
+  const ids = listRunIds(stateDir).reverse();
+  for (const id of ids) {
+    try {
+      if (loadRun(stateDir, id).status !== 'done') return id;
+    } catch {
+      // a damaged run is reported by `runs`, not resumed implicitly
+    }
+  }
+  return null;
+}

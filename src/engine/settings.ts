@@ -1,0 +1,41 @@
+/**
+ * Knobs of a run that are not the user's answers: where the tools are, how long to
+ * wait, which systems to reach. Defaults come from the Dingo notes; flags override them.
+ * They are journaled with the run (minus secrets), so a resume uses the same ones.
+ */
+export interface Settings {
+  /** cf service offering used to recreate the service (`cf marketplace` shows it). */
+  offering: string;
+  /** Plan for the recreated instance: a single node, so there is one container to stop. */
+  soloPlan: string;
+  cfBinary: string;
+  boshBinary: string;
+  dockerBinary: string;
+  dockerHost: string;
+  /** Host folder under which cf-containers-broker keeps container data; a flush never leaves it. */
+  containerStoreRoot: string;
+  logPaths: string[];
+  /** Poll interval and deadline while cf creates the service. */
+  createPollMs: number;
+  createDeadlineMs: number;
+  /** Poll interval and deadline while PostgreSQL replays the archive. */
+  restorePollMs: number;
+  restoreDeadlineMs: number;
+  copyConcurrency: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  offering: 'dingo-postgresql',
+  soloPlan: 'solo',
+  cfBinary: 'cf',
+  boshBinary: 'bosh',
+  dockerBinary: '/var/vcap/packages/docker/bin/docker',
+  dockerHost: 'unix:///var/vcap/sys/run/docker/docker.sock',
+  containerStoreRoot: '/var/vcap/store/cf-containers-broker/',
+  logPaths: [],
+  createPollMs: 10_000,
+  createDeadlineMs: 20 * 60_000,
+  restorePollMs: 10_000,
+  restoreDeadlineMs: 60 * 60_000,
+  copyConcurrency: 32,
+};

@@ -1,0 +1,91 @@
+/**
+ * The simulated S3 bucket of a rehearsal: objects described by a manifest (key,
+ * size, ETag, LastModified, and a body for the small ones). Copies keep the ETag
+ * and get a new LastModified, as on S3; every change is persisted by the world.
+ */
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import type { ObjectInfo, ObjectRef, ObjectStore } from '../systems/types.js';
+import { StepFailed } from '../engine/errors.js';
+
+export interface SimObject {
+  size: number;
+  etag: string;
+  lastModified: string;
+  /** Text body of small objects (sentinels, sysid, extended_version.txt); large ones have none. */
+  body?: string;
+}
+
+export type SimBuckets = Record<string, Record<string, SimObject>>;
+
+export class MemoryStore implements ObjectStore {
+  readonly where = 'simulated s3';
+
+  constructor(
+    private readonly buckets: SimBuckets,
+    private readonly changed: () => void,
+    private readonly now: () => Date,
+  ) {}
+
+  private bucket(name: string): Record<string, SimObject> {
+    const b = this.buckets[name];
+    if (!b) throw new StepFailed(`NoSuchBucket: the bucket "${name}" does not exist (simulated s3)`, { hint: 'check the bucket name in the archive URL' });
+    return b;
+  }
+
+  private info(key: string, o: SimObject): ObjectInfo {
+    return { key, size: o.size, etag: o.etag, lastModified: new Date(o.lastModified) };
+  }
+
+  async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+    const b = this.bucket(bucket);
+    for (const key of Object.keys(b).filter((k) => k.startsWith(prefix)).sort()) yield this.info(key, b[key]!);
+  }
+
+  async head(ref: ObjectRef): Promise<ObjectInfo | null> {
+    const o = this.bucket(ref.bucket)[ref.key];
+    return o ? this.info(ref.key, o) : null;
+  }
+
+  private object(ref: ObjectRef): SimObject {
+    const o = this.bucket(ref.bucket)[ref.key];
+    if (!o) throw new StepFailed(`NoSuchKey: s3://${ref.bucket}/${ref.key} does not exist (simulated s3)`);
+    return o;
+  }
+
+  async get(ref: ObjectRef): Promise<Buffer> {
+    const o = this.object(ref);
+    return o.body !== undefined ? Buffer.from(o.body) : Buffer.alloc(o.size);
+  }
+
+  async getStream(ref: ObjectRef): Promise<Readable> {
+    return Readable.from([await this.get(ref)]);
+  }
+
+  async put(ref: ObjectRef, body: Buffer | string): Promise<ObjectInfo> {
+    const buf = Buffer.from(body);
+    const o: SimObject = {
+      size: buf.length,
+      etag: createHash('md5').update(buf).digest('hex'),
+      lastModified: this.now().toISOString(),
+      body: buf.toString('utf8'),
+    };
+    this.bucket(ref.bucket)[ref.key] = o;
+    this.changed();
+    return this.info(ref.key, o);
+  }
+
+  async copy(from: ObjectRef, to: ObjectRef): Promise<ObjectInfo> {
+    const src = this.object(from);
+    const o: SimObject = { ...src, lastModified: this.now().toISOString() };
+    this.bucket(to.bucket)[to.key] = o;
+    this.changed();
+    return this.info(to.key, o);
+  }
+
+  async deleteMany(bucket: string, keys: string[]): Promise<void> {
+    const b = this.bucket(bucket);
+    for (const k of keys) delete b[k];
+    this.changed();
+  }
+}
