@@ -1,0 +1,21 @@
+/**
+ * The child process of the logs benchmark: runs the real finder over the given files and
+ * prints, as one JSON line, the bytes it read, the seconds its search took and its peak RSS.
+ * Usage: node --import tsx bench/logs-scan.ts SERVICE_NAME PATH...
+ */
+import { performance } from 'node:perf_hooks';
+import { findDeletedInstance } from '../src/logs/find.js';
+
+const [serviceName, ...paths] = process.argv.slice(2);
+const t0 = performance.now();
+const result = await findDeletedInstance({ sources: { paths }, serviceName: serviceName! });
+const seconds = (performance.now() - t0) / 1000;
+process.stdout.write(
+  JSON.stringify({
+    bytes: result.searched.bytes,
+    seconds,
+    maxRssKb: process.resourceUsage().maxRSS,
+    first: result.candidates[0]?.instanceGuid ?? null,
+    candidates: result.candidates.length,
+  }) + '\n',
+);

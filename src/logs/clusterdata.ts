@@ -1,0 +1,59 @@
+/**
+ * The broker's clusterdata backup bucket: one `dingo-postgresql-clusterdata-backup-<id>.json`
+ * per instance ever provisioned, never deleted. The broker's own clone-from picks, among the
+ * records whose space GUID and name match, the one with the newest S3 LastModified.
+ */
+import { secrets } from '../engine/redact.js';
+import { registerSecretsIn, isGuid } from './payload.js';
+import type { ClusterdataSpec, Evidence } from './types.js';
+
+export interface ClusterdataRecord {
+  instanceGuid: string;
+  serviceName: string | null;
+  spaceGuid: string | null;
+  orgGuid: string | null;
+  lastModified: Date;
+  evidence: Evidence;
+}
+
+const KEY = /dingo-postgresql-clusterdata-backup-([0-9a-f-]{36})\.json$/;
+const PARALLEL = 5;
+
+/** Read every record (five at a time, as the broker's tool does); unreadable ones are reported. */
+export async function readClusterdata(spec: ClusterdataSpec, problems: string[]): Promise<ClusterdataRecord[]> {
+  const objects: { key: string; lastModified: Date }[] = [];
+  for await (const o of spec.store.list(spec.bucket, spec.prefix ?? '')) {
+    if (KEY.test(o.key)) objects.push({ key: o.key, lastModified: o.lastModified });
+  }
+  const out: ClusterdataRecord[] = [];
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < objects.length) {
+      const o = objects[next++]!;
+      try {
+        const body = JSON.parse((await spec.store.get({ bucket: spec.bucket, key: o.key })).toString('utf8')) as Record<string, unknown>;
+        registerSecretsIn(body);
+        const guid = typeof body.instance_id === 'string' && isGuid(body.instance_id) ? body.instance_id : KEY.exec(o.key)![1]!;
+        const name = typeof body.service_instance_name === 'string' && body.service_instance_name ? body.service_instance_name : null;
+        out.push({
+          instanceGuid: guid,
+          serviceName: name,
+          spaceGuid: typeof body.space_guid === 'string' ? body.space_guid : null,
+          orgGuid: typeof body.organization_guid === 'string' ? body.organization_guid : null,
+          lastModified: o.lastModified,
+          evidence: {
+            line: secrets.redact(
+              JSON.stringify({ service_instance_name: name, instance_id: guid, space_guid: body.space_guid, organization_guid: body.organization_guid }),
+            ),
+            source: `${spec.store.where} s3://${spec.bucket}/${o.key} (LastModified ${o.lastModified.toISOString()})`,
+            why: name ? `the broker's clusterdata record names this instance "${name}"` : 'the broker\'s clusterdata record has no name yet',
+          },
+        });
+      } catch (err) {
+        problems.push(`clusterdata s3://${spec.bucket}/${o.key}: ${secrets.redact((err as Error).message)}`);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, objects.length) }, worker));
+  return out;
+}

@@ -1,0 +1,45 @@
+/** Human-readable rendering of the finder's results. */
+import { describeSearch } from './find.js';
+import type { Candidate, InstanceFacts, SearchReport } from './types.js';
+
+export function renderCandidates(candidates: Candidate[], searched: SearchReport): string {
+  const out: string[] = [];
+  candidates.forEach((c, i) => {
+    out.push(`${i + 1}. ${c.instanceGuid}  ${c.serviceName ?? '(name unknown)'}  confidence: ${c.confidence}`);
+    out.push(`   deleted:      ${c.deletedAt ?? 'not seen'}`);
+    out.push(`   archive:      ${c.archivePrefix ?? 'no wal-e upload seen'}${c.lastWalUploadAt ? ` (last WAL upload ${c.lastWalUploadAt})` : ''}`);
+    out.push(`   nodes:        ${c.nodes.map((n) => `cf-${n.nodeUuid}${n.cell ? ` on ${n.cell}` : ''}`).join(', ') || 'none seen'}`);
+    out.push('   evidence:');
+    for (const e of c.evidence) {
+      out.push(`   - ${e.why}`);
+      if (e.line) out.push(`       ${truncate(e.line, 400)}`, `       (${e.source})`);
+    }
+    out.push('');
+  });
+  out.push(...renderSearched(searched));
+  return out.join('\n') + '\n';
+}
+
+export function renderInstance(f: InstanceFacts): string {
+  const out = [
+    `instance:  ${f.instanceGuid}`,
+    `created:   ${f.createdAt ?? 'not seen'}`,
+    `archive:   ${f.archivePrefix ?? 'no wal-e upload seen'}${f.lastWalUploadAt ? ` (last WAL upload ${f.lastWalUploadAt})` : ''}`,
+    `nodes:     ${f.nodes.map((n) => `cf-${n.nodeUuid}${n.cell ? ` on ${n.cell}` : ''}`).join(', ') || 'none seen'}`,
+    'evidence:',
+  ];
+  for (const e of f.evidence) out.push(`- ${e.why}`, `    ${truncate(e.line, 400)}`, `    (${e.source})`);
+  out.push('', ...renderSearched(f.searched));
+  return out.join('\n') + '\n';
+}
+
+export function renderSearched(r: SearchReport): string[] {
+  const out = [describeSearch(r)];
+  for (const n of r.notes) out.push(`note: ${n}`);
+  for (const p of r.problems) out.push(`problem: ${p}`);
+  return out;
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}

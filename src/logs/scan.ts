@@ -1,0 +1,145 @@
+/**
+ * The hot path: finds the lines that contain any of a few literal terms in a stream of
+ * chunks, without splitting everything into lines. Each term is searched with Buffer#indexOf
+ * over the complete lines of a chunk; only the lines that contain a term are decoded.
+ * Memory stays constant: one chunk plus at most one partial line (capped at MAX_LINE).
+ */
+export const MAX_LINE = 1 << 20;
+/** Chunk size: no bigger than MAX_LINE, so any longer line crosses a chunk and is caught. */
+export const CHUNK = 1 << 20;
+
+export interface ScanSink {
+  /** A line (without its newline) that contains a term; `offset` is its byte offset in the stream. */
+  hit(line: string, offset: number): void;
+  longLine(offset: number, length: number): void;
+  binaryLines(offset: number, count: number): void;
+}
+
+const NL = 10;
+
+export class TermScanner {
+  private readonly terms: Buffer[];
+  private carry: Buffer[] = [];
+  private carryLength = 0;
+  /** Inside a line longer than MAX_LINE: discard until the next newline. */
+  private skipping = false;
+  private skipStart = 0;
+  private position = 0;
+
+  constructor(
+    terms: string[],
+    private readonly sink: ScanSink,
+  ) {
+    this.terms = [...new Set(terms)].filter((t) => t.length > 0).map((t) => Buffer.from(t, 'utf8'));
+  }
+
+  /** Feed a chunk; the caller may reuse the chunk's memory afterwards. */
+  push(chunk: Buffer): void {
+    const base = this.position;
+    this.position += chunk.length;
+    let pos = 0;
+    if (this.carryLength > 0 || this.skipping) {
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) {
+        this.extendCarry(chunk, base);
+        return;
+      }
+      if (this.skipping) {
+        this.sink.longLine(this.skipStart, base + nl - this.skipStart);
+        this.skipping = false;
+      } else if (this.carryLength + nl > MAX_LINE) {
+        this.sink.longLine(base - this.carryLength, this.carryLength + nl);
+      } else {
+        const lineStart = base - this.carryLength;
+        const line = Buffer.concat([...this.carry, chunk.subarray(0, nl + 1)]);
+        this.scanRegion(line, lineStart);
+      }
+      this.carry = [];
+      this.carryLength = 0;
+      pos = nl + 1;
+    }
+    const last = chunk.lastIndexOf(NL);
+    if (last >= pos) {
+      this.scanRegion(chunk.subarray(pos, last + 1), base + pos);
+      pos = last + 1;
+    }
+    if (pos < chunk.length) this.extendCarry(chunk.subarray(pos), base + pos);
+  }
+
+  /** End of stream: a last line without a newline is still searched. */
+  end(): void {
+    if (this.skipping) this.sink.longLine(this.skipStart, this.position - this.skipStart);
+    else if (this.carryLength > 0) this.scanRegion(Buffer.concat(this.carry), this.position - this.carryLength);
+    this.carry = [];
+    this.carryLength = 0;
+    this.skipping = false;
+  }
+
+  private extendCarry(part: Buffer, offset: number): void {
+    if (this.skipping) return;
+    if (this.carryLength + part.length > MAX_LINE) {
+      this.skipping = true;
+      this.skipStart = offset - this.carryLength;
+      this.carry = [];
+      this.carryLength = 0;
+      return;
+    }
+    this.carry.push(Buffer.from(part));
+    this.carryLength += part.length;
+  }
+
+  /** `region` holds whole lines (the last may lack its newline only at end of stream). */
+  private scanRegion(region: Buffer, offset: number): void {
+    if (region.indexOf(0) >= 0) this.countBinary(region, offset);
+    let starts: number[] | null = null;
+    for (const term of this.terms) {
+      let p = region.indexOf(term);
+      while (p >= 0) {
+        const ls = region.lastIndexOf(NL, p) + 1;
+        let le = region.indexOf(NL, p);
+        if (le < 0) le = region.length;
+        (starts ??= []).push(ls, le);
+        p = le + 1 < region.length ? region.indexOf(term, le + 1) : -1;
+      }
+    }
+    if (!starts) return;
+    if (this.terms.length > 1) starts = dedupe(starts);
+    for (let i = 0; i < starts.length; i += 2) {
+      const ls = starts[i]!;
+      let le = starts[i + 1]!;
+      const slice = region.subarray(ls, le);
+      if (slice.indexOf(0) >= 0) continue; // counted as binary above
+      if (le > ls && region[le - 1] === 13) le -= 1;
+      this.sink.hit(region.toString('utf8', ls, le), offset + ls);
+    }
+  }
+
+  private countBinary(region: Buffer, offset: number): void {
+    let count = 0;
+    let first = -1;
+    let p = region.indexOf(0);
+    while (p >= 0) {
+      if (first < 0) first = region.lastIndexOf(NL, p) + 1;
+      count += 1;
+      const le = region.indexOf(NL, p);
+      if (le < 0) break;
+      p = region.indexOf(0, le + 1);
+    }
+    this.sink.binaryLines(offset + first, count);
+  }
+}
+
+/** Sort (start, end) pairs by start and drop repeats: a line holding two terms is reported once. */
+function dedupe(pairs: number[]): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < pairs.length; i += 2) idx.push(i);
+  idx.sort((a, b) => pairs[a]! - pairs[b]!);
+  const out: number[] = [];
+  let prev = -1;
+  for (const i of idx) {
+    if (pairs[i] === prev) continue;
+    prev = pairs[i]!;
+    out.push(pairs[i]!, pairs[i + 1]!);
+  }
+  return out;
+}

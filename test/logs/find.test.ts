@@ -1,0 +1,182 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findDeletedInstance, findInstance, noCandidateError } from '../../src/logs/find.js';
+import { generateLogs, type GeneratedLogs, type TruthInstance } from '../../src/logs/generate.js';
+import { startMoto, type Moto } from '../support/moto.js';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'logs-find-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function expectMatchesTruth(c: Awaited<ReturnType<typeof findDeletedInstance>>['candidates'][number], t: TruthInstance) {
+  expect(c.instanceGuid).toBe(t.guid);
+  expect(c.archivePrefix).toBe(t.archivePrefix);
+  expect(c.lastWalUploadAt).toBe(t.lastWalUploadAt);
+  expect(Math.abs(Date.parse(c.deletedAt!) - Date.parse(t.deletedAt!))).toBeLessThan(1000);
+  // The 2016 broker logs the cell's IP (backend), the 2017 one its agent id (cell).
+  const cell = (n: TruthInstance['nodes'][number]) => (t.generation === 'patroni-broker' ? n.cellIp : n.cellAgent);
+  expect(c.nodes.map((n) => [n.nodeUuid, n.cell]).sort()).toEqual(t.nodes.map((n) => [n.nodeUuid, cell(n)]).sort());
+}
+
+describe('findDeletedInstance on generated syslog (both broker generations, gzip rotation)', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`names the newest deletion of the name first, with evidence (seed ${seed})`, async () => {
+      const dir = join(root, `seed-${seed}`);
+      const truth = await generateLogs({ dir, seed });
+      const want = truth.expectedFor('important-db')!;
+      const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
+      expect(r.candidates[0]!.serviceName).toBe('important-db');
+      expect(r.candidates[0]!.confidence).toBe('high');
+      expectMatchesTruth(r.candidates[0]!, want);
+      // The runbook's "last remove-node line" would name another instance.
+      const newestDeletion = [...truth.instances].filter((i) => i.deletedAt).sort((a, b) => Date.parse(b.deletedAt!) - Date.parse(a.deletedAt!))[0]!;
+      expect(newestDeletion.guid).not.toBe(want.guid);
+      // Older deletions of the same name rank below, as medium.
+      const older = truth.instances.filter((i) => i.name === 'important-db' && i.deletedAt && i.guid !== want.guid && i.generation === 'dingo-postgresql-broker');
+      for (const o of older) expect(r.candidates.find((c) => c.instanceGuid === o.guid)?.confidence).toBe('medium');
+      // Instances with other names never appear; live ones neither.
+      const others = truth.instances.filter((i) => (i.name !== 'important-db' && i.generation === 'dingo-postgresql-broker') || !i.deletedAt);
+      for (const o of others) expect(r.candidates.map((c) => c.instanceGuid)).not.toContain(o.guid);
+      const whys = r.candidates[0]!.evidence.map((e) => e.why).join('\n');
+      expect(whys).toMatch(/deprovisioning/);
+      expect(whys).toMatch(/haproxy was reloaded/);
+      expect(whys).toMatch(/"important-db"/);
+      expect(r.candidates[0]!.evidence.every((e) => e.line === '' || e.source.startsWith(dir))).toBe(true);
+      const json = JSON.stringify(r);
+      for (const i of truth.instances) for (const pw of i.passwords) expect(json).not.toContain(pw);
+      expect(r.searched.files).toHaveLength(4);
+      expect(r.searched.files.filter((f) => f.gzip)).toHaveLength(2);
+      expect(r.searched.notes.join('\n')).toMatch(/RFC 3164 lines carry no year or zone: where a file held dated lines/);
+    });
+  }
+
+  it('keeps node replacements apart from deletions, in both generations', async () => {
+    const dir = join(root, 'seed-5');
+    const truth = await generateLogs({ dir, seed: 5 });
+    // Instances 0 (2016 broker) and 4 (2017 broker) had a node replaced six hours after creation.
+    const [old, , , , recent] = truth.instances;
+    expect(old!.generation).toBe('patroni-broker');
+    expect(recent!.generation).toBe('dingo-postgresql-broker');
+    const a = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: old!.name });
+    expectMatchesTruth(a.candidates.find((c) => c.instanceGuid === old!.guid)!, old!);
+    const b = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: recent!.name });
+    expectMatchesTruth(b.candidates[0]!, recent!);
+  });
+
+  it('honours --until and --since', async () => {
+    const dir = join(root, 'window');
+    const truth = await generateLogs({ dir, seed: 1 });
+    const want = truth.expectedFor('important-db')!;
+    const before = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db', until: new Date(Date.parse(want.deletedAt!) - 3_600_000) });
+    expect(before.candidates[0]?.instanceGuid).not.toBe(want.guid);
+    expect(before.searched.window.until).not.toBeNull();
+    const after = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db', since: new Date(Date.parse(want.createdAt) - 60_000) });
+    expect(after.candidates[0]!.instanceGuid).toBe(want.guid);
+  });
+
+  it('leaves out instances of another space when the space GUID is given', async () => {
+    const dir = join(root, 'spaces');
+    // Instance 3 is created in another space; it is the newest deletion of the name.
+    const truth = await generateLogs({ dir, seed: 4, names: ['a', 'important-db', 'b', 'important-db', 'important-db', 'c', 'd', 'e'] });
+    const other = truth.instances[3]!;
+    expect(other.spaceGuid).not.toBe(truth.spaceGuid);
+    const all = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
+    expect(all.candidates.map((c) => c.instanceGuid)).toContain(other.guid);
+    const mine = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db', spaceGuid: truth.spaceGuid });
+    expect(mine.candidates.map((c) => c.instanceGuid)).not.toContain(other.guid);
+    expect(mine.candidates[0]!.instanceGuid).toBe(truth.expectedFor('important-db')!.guid);
+  });
+
+  it('says what was searched and what to widen when nothing matches', async () => {
+    const dir = join(root, 'seed-1');
+    const truth = await generateLogs({ dir, seed: 1 });
+    // After the 2016 broker's deletions (which carry no name, so any name could be theirs).
+    const lastOld = Math.max(...truth.instances.filter((i) => i.generation === 'patroni-broker').map((i) => Date.parse(i.deletedAt!)));
+    const since = new Date(lastOld + 60_000);
+    const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'no-such-db', since });
+    expect(r.candidates).toEqual([]);
+    const err = noCandidateError('no-such-db', r.searched);
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toMatch(/no deleted instance named "no-such-db" was found: searched \d file\(s\), [\d.]+ MB between \S+ and now/);
+    expect(err.message).toContain(since.toISOString());
+    expect(err.hint).toMatch(/--since/);
+  });
+});
+
+describe('findInstance: the new instance', () => {
+  it('finds its containers, their cells, its archive prefix and creation time', async () => {
+    const dir = join(root, 'seed-2');
+    const truth = await generateLogs({ dir, seed: 2 });
+    const live = truth.instances.find((i) => i.deletedAt === null && i.generation === 'dingo-postgresql-broker')!;
+    const f = await findInstance({ sources: { paths: [dir] }, instanceGuid: live.guid });
+    expect(f.archivePrefix).toBe(live.archivePrefix);
+    expect(f.lastWalUploadAt).toBe(live.lastWalUploadAt);
+    expect(f.nodes.map((n) => [n.nodeUuid, n.cell]).sort()).toEqual(live.nodes.map((n) => [n.nodeUuid, n.cellIp]).sort());
+    expect(Math.abs(Date.parse(f.createdAt!) - Date.parse(live.createdAt))).toBeLessThan(1000);
+    expect(f.evidence.some((e) => e.why.includes('runs on cell'))).toBe(true);
+    expect(JSON.stringify(f)).not.toMatch(/AWS_SECRET_ACCESS_KEY=[0-9a-f]{40}/);
+  });
+
+  it('finds a 2016 container from its etcd lookup and public address lines', async () => {
+    const dir = join(root, 'seed-3');
+    const truth = await generateLogs({ dir, seed: 3 });
+    const old = truth.instances.find((i) => i.generation === 'patroni-broker')!;
+    const f = await findInstance({ sources: { paths: [dir] }, instanceGuid: old.guid });
+    expect(f.nodes).toEqual(old.nodes.map((n) => ({ nodeUuid: n.nodeUuid, cell: n.cellIp })));
+    expect(f.archivePrefix).toBe(old.archivePrefix);
+  });
+});
+
+describe('clusterdata records (moto S3)', () => {
+  let moto: Moto;
+  let truth: GeneratedLogs;
+  let dir: string;
+  beforeAll(async () => {
+    moto = await startMoto();
+    await moto.createBucket('clusterdata');
+    dir = join(root, 'old-only');
+    // Nine days, upgrade after three: x and y are deleted by the 2016 broker, which never logs names.
+    truth = await generateLogs({ dir, seed: 8, days: 9, names: ['x', 'y', 'z', 'w'] });
+    for (const i of truth.instances) {
+      await moto.store.put(
+        { bucket: 'clusterdata', key: `dingo-postgresql-clusterdata-backup-${i.guid}.json` },
+        JSON.stringify({
+          service_instance_name: i.name, instance_id: i.guid, service_id: 's', plan_id: 'p',
+          organization_guid: i.orgGuid, space_guid: i.spaceGuid,
+          admin_credentials: { username: 'a', password: `clusterdata-${i.passwords[0]}` },
+          superuser_credentials: { username: 's', password: 'x' }, app_credentials: { username: 'u', password: 'y' }, allocated_port: 30001,
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it('without the records, 2016 deletions have no name: the newest ranks first, low', async () => {
+    const [x, y] = truth.instances;
+    expect(x!.generation).toBe('patroni-broker');
+    expect(y!.generation).toBe('patroni-broker');
+    const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'x' });
+    const newestFirst = [x!, y!].sort((a, b) => Date.parse(b.deletedAt!) - Date.parse(a.deletedAt!)).map((i) => i.guid);
+    expect(r.candidates.map((c) => c.instanceGuid)).toEqual(newestFirst);
+    expect(r.candidates.map((c) => c.confidence)).toEqual(['low', 'low']);
+  });
+
+  it('with the records, the name outranks recency and the record is the first evidence', async () => {
+    const [x] = truth.instances;
+    const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'x', clusterdata: { store: moto.store, bucket: 'clusterdata' } });
+    expect(r.candidates).toHaveLength(1);
+    expectMatchesTruth(r.candidates[0]!, x!);
+    expect(r.candidates[0]!.confidence).toBe('high');
+    expect(r.candidates[0]!.evidence[0]!.source).toMatch(/^.* s3:\/\/clusterdata\/dingo-postgresql-clusterdata-backup-/);
+    expect(JSON.stringify(r)).not.toContain(`clusterdata-${x!.passwords[0]}`);
+    expect(r.searched.notes.join('\n')).toMatch(/read 4 clusterdata record/);
+  });
+});
