@@ -1,0 +1,58 @@
+/**
+ * Where an archive lives, and the prefix arithmetic the swap relies on.
+ * Prefixes are handled as folders: `backups/G/wal` and `backups/G/wal/` are the
+ * same archive, and neither includes `backups/G/wal.quarantine-…/`.
+ */
+import { UsageError } from '../engine/errors.js';
+import { parseS3Url, type S3Location } from '../wale/url.js';
+
+export type { S3Location };
+
+/** A location whose prefix is a non-empty folder ending in `/`. */
+export function archiveLocation(loc: S3Location, role: string): S3Location {
+  const prefix = loc.prefix.replace(/^\/+/, '');
+  if (!loc.bucket || /[/\s]/.test(loc.bucket)) {
+    throw new UsageError(`the ${role} bucket "${loc.bucket}" is not a bucket name`, {
+      hint: 'give the archive as s3://BUCKET/backups/GUID/wal/',
+    });
+  }
+  if (prefix.replace(/\/+$/, '') === '') {
+    throw new UsageError(`the ${role} s3://${loc.bucket}/ has no prefix: refusing to treat a whole bucket as one archive`, {
+      hint: 'give the archive as s3://BUCKET/backups/GUID/wal/',
+    });
+  }
+  return { bucket: loc.bucket, prefix: prefix.endsWith('/') ? prefix : `${prefix}/` };
+}
+
+/** Parse an s3:// archive URL, refusing a bare bucket. */
+export function parseS3Location(url: string, role = 'archive'): S3Location {
+  return archiveLocation(parseS3Url(url), role);
+}
+
+export function urlOf(loc: S3Location): string {
+  return `s3://${loc.bucket}/${loc.prefix}`;
+}
+
+/** True when one location contains the other (same bucket, one prefix starts with the other). */
+export function overlaps(a: S3Location, b: S3Location): boolean {
+  return a.bucket === b.bucket && (a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix));
+}
+
+export const STAMP_PATTERN = /^\d{8}T\d{6}Z$/;
+
+/** `<prefix without trailing slash>.quarantine-<stamp>/`, beside the archive it keeps. */
+export function quarantineLocation(target: S3Location, stamp: string): S3Location {
+  if (!STAMP_PATTERN.test(stamp)) {
+    throw new UsageError(`quarantine stamp "${stamp}" is not a UTC timestamp like 20260317T180520Z`);
+  }
+  return { bucket: target.bucket, prefix: `${target.prefix.replace(/\/+$/, '')}.quarantine-${stamp}/` };
+}
+
+/** UTC timestamp for a quarantine prefix, e.g. 20260317T180520Z. */
+export function utcStamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export function relativeKey(loc: S3Location, key: string): string {
+  return key.slice(loc.prefix.length);
+}

@@ -1,0 +1,57 @@
+/** The plan of a swap, fixed and checked before its first write. */
+import { StepFailed } from '../engine/errors.js';
+import type { ObjectInfo, ObjectStore } from '../systems/types.js';
+import { assertSeparate, listSourceArchive } from './copy.js';
+import { listArchive, sample } from './listing.js';
+import { archiveLocation, quarantineLocation, urlOf, utcStamp, type S3Location } from './location.js';
+import type { OnProgress } from './progress.js';
+import type { VerifyResult } from './verify.js';
+
+/** What a swap will do, fixed before its first write; journal it to resume. */
+export interface SwapPlan {
+  stamp: string;
+  /** The target's objects to quarantine. */
+  objects: ObjectInfo[];
+}
+
+export interface SwapOptions {
+  /** Quarantine stamp; default: now, in UTC. A resume passes the journaled one (or the journaled plan). */
+  stamp?: string;
+  /** The journaled plan of an earlier attempt; its stamp wins over `stamp`. */
+  plan?: SwapPlan;
+  /** Called with a new plan before anything is written, to journal it. */
+  onPlan?: (plan: SwapPlan) => void | Promise<void>;
+  concurrency?: number;
+  onProgress?: OnProgress;
+  now?: () => Date;
+}
+
+/** Check both archives and fix the plan, writing nothing. */
+export async function planSwap(store: ObjectStore, from: S3Location, to: S3Location, opts: SwapOptions = {}): Promise<SwapPlan> {
+  const src = archiveLocation(from, 'source');
+  const tgt = archiveLocation(to, 'target');
+  assertSeparate(src, tgt);
+  if (opts.plan) {
+    assertSeparate(src, quarantineLocation(tgt, opts.plan.stamp), 'quarantine');
+    await listSourceArchive(store, src);
+    return opts.plan;
+  }
+  const stamp = opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
+  assertSeparate(src, quarantineLocation(tgt, stamp), 'quarantine');
+  await listSourceArchive(store, src);
+  const objects = [...(await listArchive(store, tgt)).values()];
+  return { stamp, objects };
+}
+
+export function verifyFailure(src: S3Location, tgt: S3Location, v: VerifyResult): StepFailed {
+  const parts = [
+    v.missing.length ? `missing ${sample(v.missing)}` : '',
+    v.different.length ? `different ${sample(v.different)}` : '',
+    v.extra.length ? `extra ${sample(v.extra)}` : '',
+  ].filter(Boolean);
+  return new StepFailed(`${urlOf(tgt)} does not match ${urlOf(src)}: ${parts.join('; ')}`, {
+    hint: v.extra.length
+      ? 'extra objects mean something wrote into the target: is the new container stopped? Then resume.'
+      : 'resume: the copy skips what is already in place and copies the rest',
+  });
+}

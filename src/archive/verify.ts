@@ -1,0 +1,33 @@
+/** Does the target hold exactly the source archive? By relative key, size and ETag (see compare.ts). */
+import type { ObjectStore } from '../systems/types.js';
+import { sameObject } from './compare.js';
+import { listArchive } from './listing.js';
+import { archiveLocation, type S3Location } from './location.js';
+import { runPool } from './pool.js';
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Relative keys in the source and not at the target. */
+  missing: string[];
+  /** Relative keys at both whose size or content differ. */
+  different: string[];
+  /** Relative keys at the target and not in the source. */
+  extra: string[];
+}
+
+export async function verifyCopy(store: ObjectStore, source: S3Location, target: S3Location): Promise<VerifyResult> {
+  const src = archiveLocation(source, 'source');
+  const tgt = archiveLocation(target, 'target');
+  const [from, to] = await Promise.all([listArchive(store, src), listArchive(store, tgt)]);
+  const missing: string[] = [];
+  const different: string[] = [];
+  const both: string[] = [];
+  for (const rel of from.keys()) (to.has(rel) ? both : missing).push(rel);
+  const extra = [...to.keys()].filter((rel) => !from.has(rel));
+  await runPool(both, 8, async (rel) => {
+    const same = await sameObject(store, { bucket: src.bucket, info: from.get(rel)! }, { bucket: tgt.bucket, info: to.get(rel)! });
+    if (!same) different.push(rel);
+  });
+  different.sort();
+  return { ok: missing.length + different.length + extra.length === 0, missing, different, extra };
+}

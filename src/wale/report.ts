@@ -1,0 +1,71 @@
+/** The result of inspecting a wal-e archive. JSON-serialisable: times are ISO strings. */
+
+export interface BaseBackupInfo {
+  /** wal-e backup name, e.g. base_000000010000000000000002_00000040. */
+  name: string;
+  startSegment: string;
+  /** Byte offset in the start segment (the name's 8 digits are decimal). */
+  startOffset: number;
+  /** LastModified of the sentinel (what wal-e orders LATEST by); null without a sentinel. */
+  lastModified: string | null;
+  stopSegment: string | null;
+  stopOffset: number | null;
+  expandedSizeBytes: number | null;
+  /** Full keys of the tar partitions, in partition order. */
+  partitions: string[];
+  sentinelKey: string | null;
+  extendedVersionKey: string | null;
+  /** The archived backup label, wal_005/<start>.<offset hex>.backup[.lzo]. */
+  labelKey: string | null;
+  /** Sentinel, extended_version.txt and an unbroken run of partitions from part_00000000 are all there. */
+  complete: boolean;
+  /** Why the backup is not complete, for operators. */
+  issues: string[];
+}
+
+export interface WalGap {
+  /** First and last missing segment (names on the timeline replay would read them from). */
+  from: string;
+  to: string;
+  count: number;
+}
+
+export type ArchiveLayout = 'wal-e' | 'wal-g' | 'mixed' | 'unknown' | 'empty';
+
+export interface ArchiveReport {
+  /** s3://bucket/prefix/ */
+  prefix: string;
+  layout: ArchiveLayout;
+  pgVersion: string | null;
+  sysid: string | null;
+  /** What `wal-e backup-fetch LATEST` restores: the sentinel with the newest LastModified. */
+  latest: BaseBackupInfo | null;
+  /** The backup with the highest start position. */
+  latestBySegment: BaseBackupInfo | null;
+  /** Every base backup folder or sentinel found, in WAL position order. */
+  baseBackups: BaseBackupInfo[];
+  /** Oldest and newest archived WAL segments (position order, then timeline). */
+  firstSegment: string | null;
+  lastSegment: string | null;
+  lastSegmentAt: string | null;
+  /** Timelines seen in WAL segment and history names. */
+  timelines: number[];
+  /** The timeline recovery ends on (recovery_target_timeline = 'latest'). */
+  targetTimeline: number | null;
+  /** Missing WAL between LATEST's start segment and the newest segment replay would read. */
+  gaps: WalGap[];
+  restorable: boolean;
+  /** The last segment replay reaches without a gap (null when not restorable). */
+  restorableTo: string | null;
+  /** LastModified of the restorableTo segment: about when the last restorable writes were archived (copies reset it). */
+  restorableToAt: string | null;
+  problems: string[];
+  warnings: string[];
+  objects: number;
+  bytes: number;
+  walSegments: number;
+  /** Keys that fit no known pattern (the first few). */
+  unknownKeys: string[];
+  /** sha256 over (key, size, etag) of every object: changes when the archive does. */
+  fingerprint: string;
+}

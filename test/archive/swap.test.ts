@@ -1,0 +1,258 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMoto, type Moto } from '../support/moto.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { createS3Store } from '../../src/systems/s3.js';
+import { Listr } from 'listr2';
+import { copyArchive, formatProgress, quarantine, runSwap, swapTask, verifyCopy, type ProgressEvent, type SwapTaskContext } from '../../src/archive/swap.js';
+import { StepFailed, UsageError } from '../../src/engine/errors.js';
+import { fingerprint, listRelative, putAll, seedArchive, sentinelOrder } from './helpers/archive-fixture.js';
+
+let moto: Moto;
+let proxy: FaultProxy;
+let buckets = 0;
+
+const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
+const NEW = 'backups/ca5a7d15-0000-4000-8000-000000000001/wal/';
+const STAMP = '20260317T180520Z';
+const Q = `backups/ca5a7d15-0000-4000-8000-000000000001/wal.quarantine-${STAMP}/`;
+// Created in this order: the LATEST backup is the one whose name sorts first.
+const OLD_BACKUPS = ['base_000000010000000000000004_00000040', 'base_000000010000000000000002_00000040'];
+
+async function freshBucket(): Promise<string> {
+  const name = `swap-${++buckets}-${process.pid}`;
+  await moto.createBucket(name);
+  return name;
+}
+
+/** Old archive (two backups) and the new instance's small archive, in one bucket. */
+async function seedBoth(bucket: string, segments = 12): Promise<void> {
+  await seedArchive(moto.store, bucket, NEW, {
+    segments: 2,
+    backups: ['base_000000010000000000000002_00000028'],
+    sysid: '6262323410585460999',
+  });
+  await seedArchive(moto.store, bucket, OLD, { segments, backups: OLD_BACKUPS, sysid: '6262323410585460850' });
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  proxy = await startFaultProxy(moto.endpoint);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await moto?.stop();
+});
+
+describe('runSwap', () => {
+  it('quarantines the target, copies the source in, and verifies; the source is untouched', async () => {
+    const bucket = await freshBucket();
+    await seedBoth(bucket);
+    const source = await fingerprint(moto.store, bucket, OLD);
+    const original = await fingerprint(moto.store, bucket, NEW);
+    const events: ProgressEvent[] = [];
+    const plans: unknown[] = [];
+
+    const report = await runSwap(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW.slice(0, -1) }, {
+      stamp: STAMP,
+      concurrency: 4,
+      onPlan: (p) => void plans.push(p),
+      onProgress: (e) => events.push(e),
+    });
+
+    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(source);
+    expect(await fingerprint(moto.store, bucket, Q)).toEqual(original);
+    expect(await fingerprint(moto.store, bucket, OLD)).toEqual(source);
+    expect(report.quarantine).toMatchObject({ objects: Object.keys(original).length, copied: Object.keys(original).length, deleted: Object.keys(original).length });
+    expect(report.copy).toMatchObject({ objects: Object.keys(source).length, copied: Object.keys(source).length, skipped: 0 });
+    expect(report.verify).toEqual({ ok: true, missing: [], different: [], extra: [] });
+    expect(plans).toHaveLength(1);
+
+    // LATEST (newest sentinel) at the target names the same backup as at the source.
+    const src = await sentinelOrder(moto.store, bucket, OLD);
+    const tgt = await sentinelOrder(moto.store, bucket, NEW);
+    expect(src.keys).toEqual(OLD_BACKUPS.map((b) => `basebackups_005/${b}_backup_stop_sentinel.json`));
+    expect(tgt).toEqual({ keys: src.keys, strict: true });
+    expect(report.copy.sentinels).toEqual(src.keys);
+
+    const lastCopy = events.filter((e) => e.phase === 'copy').at(-1)!;
+    expect(lastCopy.objectsDone).toBe(lastCopy.objectsTotal);
+    expect(lastCopy.bytesDone).toBe(lastCopy.bytesTotal);
+    expect(lastCopy.etaSeconds).toBe(0);
+    expect(new Set(events.map((e) => e.phase))).toEqual(
+      new Set(['quarantine-copy', 'quarantine-verify', 'quarantine-delete', 'copy', 'copy-sentinels']),
+    );
+
+    // A second copy finds everything in place.
+    const again = await copyArchive(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
+    expect(again).toMatchObject({ copied: 0, skipped: Object.keys(source).length });
+  });
+
+  it('refuses an empty or mistyped source and overlapping prefixes, writing nothing', async () => {
+    const bucket = await freshBucket();
+    await seedArchive(moto.store, bucket, NEW, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '1' });
+    await putAll(moto.store, bucket, [['backups/other/notes.txt', 'not an archive']]);
+    const before = await fingerprint(moto.store, bucket, '');
+
+    const empty = await runSwap(moto.store, { bucket, prefix: 'backups/00000000-dead/wal/' }, { bucket, prefix: NEW }, { stamp: STAMP }).catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(StepFailed);
+    expect((empty as Error).message).toBe(
+      `the source s3://${bucket}/backups/00000000-dead/wal/ holds no objects at ${moto.store.where}: nothing to copy, nothing was written`,
+    );
+
+    // "wa" instead of "wal": as a folder it holds nothing (and never matches wal.quarantine-…).
+    const typo = await runSwap(moto.store, { bucket, prefix: OLD.replace('/wal/', '/wa') }, { bucket, prefix: NEW }, { stamp: STAMP }).catch((e: unknown) => e);
+    expect((typo as Error).message).toContain('holds no objects');
+
+    const notWale = await runSwap(moto.store, { bucket, prefix: 'backups/other' }, { bucket, prefix: NEW }, { stamp: STAMP }).catch((e: unknown) => e);
+    expect((notWale as Error).message).toContain('is not a wal-e archive');
+
+    const inside = await runSwap(moto.store, { bucket, prefix: NEW }, { bucket, prefix: `${NEW}wal_005` }, { stamp: STAMP }).catch((e: unknown) => e);
+    expect(inside).toBeInstanceOf(UsageError);
+    expect((inside as Error).message).toContain('overlaps the source archive');
+
+    const whole = await copyArchive(moto.store, { bucket, prefix: NEW }, { bucket, prefix: '/' }).catch((e: unknown) => e);
+    expect((whole as Error).message).toContain('has no prefix');
+
+    expect(await fingerprint(moto.store, bucket, '')).toEqual(before);
+  });
+
+  it('retries injected 503 SlowDown and 500 errors and completes', async () => {
+    const bucket = await freshBucket();
+    await seedBoth(bucket);
+    const source = await fingerprint(moto.store, bucket, OLD);
+    const original = await fingerprint(moto.store, bucket, NEW);
+    const store = createS3Store({ ...moto.options, endpoint: proxy.endpoint, maxAttempts: 5 });
+    proxy.clear();
+    const before = proxy.injected;
+    proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 503, skip: 2, times: 3 });
+    proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 500, skip: 6, times: 2 });
+    proxy.inject({ method: 'GET', path: /list-type=2/, status: 503, skip: 1, times: 1 });
+    proxy.inject({ method: 'POST', path: /\?delete/, status: 500, times: 1 });
+
+    await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP, concurrency: 4 });
+    proxy.clear();
+
+    expect(proxy.injected - before).toBe(7);
+    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(source);
+    expect(await fingerprint(moto.store, bucket, Q)).toEqual(original);
+  });
+
+  it('stops with the access-denied message and deletes nothing', async () => {
+    const bucket = await freshBucket();
+    await seedBoth(bucket, 3);
+    const original = await fingerprint(moto.store, bucket, NEW);
+    const store = createS3Store({ ...moto.options, endpoint: proxy.endpoint, maxAttempts: 2 });
+    proxy.clear();
+    proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 403, skip: 1, times: Infinity });
+    const err = await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP, concurrency: 2 }).catch((e: unknown) => e);
+    proxy.clear();
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as Error).message).toMatch(
+      new RegExp(`^access denied to s3://${bucket}/${Q.replace(/\./g, '\\.')}\\S+: check the AWS credentials/policy \\(s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject\\)$`),
+    );
+    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(original);
+  });
+});
+
+describe('quarantine', () => {
+  it('resumes from its plan after a failed delete, ignoring objects that arrived later', async () => {
+    const bucket = await freshBucket();
+    await seedArchive(moto.store, bucket, NEW, { segments: 4, backups: ['base_000000010000000000000002_00000028'], sysid: '7' });
+    const original = await fingerprint(moto.store, bucket, NEW);
+    const plan = [...(await listRelative(moto.store, bucket, NEW)).values()];
+    const store = createS3Store({ ...moto.options, endpoint: proxy.endpoint, maxAttempts: 1 });
+    proxy.clear();
+    proxy.inject({ method: 'POST', path: /\?delete/, status: 500, times: 1 });
+    const failed = await quarantine(store, { bucket, prefix: NEW }, { stamp: STAMP, plan }).catch((e: unknown) => e);
+    proxy.clear();
+    expect(failed).toBeInstanceOf(StepFailed);
+    expect(await fingerprint(moto.store, bucket, Q)).toEqual(original);
+
+    // The container archived one more segment before it was stopped: not in the plan.
+    await putAll(moto.store, bucket, [[`${NEW}wal_005/000000010000000000000009.lzo`, 'late']]);
+    const resumed = await quarantine(moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan });
+    expect(resumed).toMatchObject({ objects: plan.length, copied: 0, alreadyQuarantined: plan.length, deleted: plan.length });
+    expect(await fingerprint(moto.store, bucket, Q)).toEqual(original);
+    expect(Object.keys(await fingerprint(moto.store, bucket, NEW))).toEqual(['wal_005/000000010000000000000009.lzo']);
+
+    // And once more: everything is done, nothing to delete.
+    const third = await quarantine(moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan });
+    expect(third).toMatchObject({ copied: 0, deleted: 0, alreadyQuarantined: plan.length });
+  });
+
+  it('stops when a planned object changed or vanished without being quarantined', async () => {
+    const bucket = await freshBucket();
+    await putAll(moto.store, bucket, [[`${NEW}sysids/sysid`, 'A'], [`${NEW}wal_005/000000010000000000000001.lzo`, 'B']]);
+    const plan = [...(await listRelative(moto.store, bucket, NEW)).values()];
+    await putAll(moto.store, bucket, [[`${NEW}sysids/sysid`, 'changed']]);
+    const changed = await quarantine(moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan }).catch((e: unknown) => e);
+    expect((changed as Error).message).toContain('changed since the plan was made');
+    await moto.store.deleteMany(bucket, [`${NEW}sysids/sysid`]);
+    const gone = await quarantine(moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan }).catch((e: unknown) => e);
+    expect((gone as Error).message).toContain('are gone from');
+    expect(await fingerprint(moto.store, bucket, Q)).toEqual({});
+  });
+});
+
+describe('multipart objects', () => {
+  it('copies above the threshold with UploadPartCopy and verifies despite different ETag forms', async () => {
+    const bucket = await freshBucket();
+    const big = Buffer.alloc(11 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 512) big.writeUInt32BE(i, i);
+    await seedArchive(moto.store, bucket, OLD, {
+      segments: 2,
+      backups: ['base_000000010000000000000002_00000040'],
+      sysid: '5',
+      extra: { 'basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo': big },
+    });
+    const store = createS3Store({ ...moto.options, multipartCopyThreshold: 5 * 1024 * 1024, multipartPartSize: 5 * 1024 * 1024 });
+    const result = await copyArchive(store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
+    expect(result.copied).toBe(result.objects);
+    const copied = (await listRelative(moto.store, bucket, NEW)).get('basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo')!;
+    expect(copied.etag).toMatch(/-3$/);
+    expect(await verifyCopy(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW })).toEqual({ ok: true, missing: [], different: [], extra: [] });
+    // Rerun: the multipart copy is recognised as in place.
+    expect(await copyArchive(store, { bucket, prefix: OLD }, { bucket, prefix: NEW })).toMatchObject({ copied: 0 });
+
+    // Same size, different bytes: the sampled comparison tells them apart.
+    const other = Buffer.from(big);
+    other.writeUInt32BE(0xdeadbeef, 4);
+    const key = `${NEW}basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo`;
+    await moto.store.put({ bucket, key: `${NEW}tmp` }, other);
+    await store.copy({ bucket, key: `${NEW}tmp` }, { bucket, key }, other.length);
+    await moto.store.deleteMany(bucket, [`${NEW}tmp`]);
+    const v = await verifyCopy(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
+    expect(v.different).toEqual(['basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo']);
+  });
+});
+
+describe('swapTask', () => {
+  it('runs quarantine, copy and verify as listr2 tasks showing objects, bytes, rate and ETA', async () => {
+    const bucket = await freshBucket();
+    await seedArchive(moto.store, bucket, NEW, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '9' });
+    await seedArchive(moto.store, bucket, OLD, { segments: 20, backups: ['base_000000010000000000000002_00000040'], sysid: '8' });
+    const source = await fingerprint(moto.store, bucket, OLD);
+    const outputs: string[] = [];
+    const tasks = swapTask(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, {
+      stamp: STAMP,
+      onProgress: (e) => outputs.push(formatProgress(e)),
+    });
+    const list = new Listr<SwapTaskContext, 'silent', 'silent'>(tasks, { renderer: 'silent', fallbackRenderer: 'silent' });
+    const ctx = await list.run({});
+    expect(ctx.verify?.ok).toBe(true);
+    expect(ctx.quarantine?.quarantine).toBe(`s3://${bucket}/${Q}`);
+    expect(list.tasks.map((t) => t.title)).toEqual([
+      `Moved 6 object(s) to s3://${bucket}/${Q}`,
+      expect.stringMatching(/^Copied 24 object\(s\) \(\d+(\.\d)? KiB\), 0 already in place$/),
+      'Target = source (24 objects)',
+    ]);
+    expect(outputs.at(-1)).toMatch(/^copy-sentinels: 1\/1 objects, \d+ B\/\d+ B, [\d.]+ (B|KiB|MiB)\/s, ETA 0s$/);
+    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(source);
+  });
+
+  it('formats progress for people', () => {
+    expect(
+      formatProgress({ phase: 'copy', objectsDone: 10, objectsTotal: 40, bytesDone: 3 * 1024 ** 3, bytesTotal: 12 * 1024 ** 3, rate: 50 * 1024 ** 2, etaSeconds: 185 }),
+    ).toBe('copy: 10/40 objects, 3.0 GiB/12.0 GiB, 50.0 MiB/s, ETA 3m5s');
+  });
+});

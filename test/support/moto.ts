@@ -1,0 +1,110 @@
+/**
+ * A private moto_server (S3 emulator) on loopback for one test file or bench.
+ * moto ships in the machine image's Python; it cannot be installed from here.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createS3Store, type S3Options } from '../../src/systems/s3.js';
+import type { ObjectStore } from '../../src/systems/types.js';
+
+export interface Moto {
+  endpoint: string;
+  port: number;
+  store: ObjectStore;
+  /** Options for createS3Store against this emulator (tests add their own tuning). */
+  options: S3Options;
+  /** Environment for the `aws` CLI and child processes talking to this emulator. */
+  env: Record<string, string>;
+  createBucket(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const MOTO_CREDENTIALS = { accessKeyId: 'MOTOACCESSKEY', secretAccessKey: 'moto-secret-access-key' };
+
+export async function startMoto(): Promise<Moto> {
+  if (spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).status !== 0) {
+    throw new Error(
+      'moto_server is not on PATH: the S3 tests need the moto S3 emulator (moto 5.x, `pip install "moto[server]"`); ' +
+        'it ships in the project machine image',
+    );
+  }
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    if (stderr.length < 4000) stderr += d.toString();
+  });
+  try {
+    await waitUntilAnswers(endpoint, child, () => stderr);
+  } catch (err) {
+    await kill(child);
+    throw err;
+  }
+  const options: S3Options = {
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: MOTO_CREDENTIALS,
+  };
+  return {
+    endpoint,
+    port,
+    store: createS3Store(options),
+    options,
+    env: {
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+    async createBucket(name: string) {
+      const res = await fetch(`${endpoint}/${name}`, { method: 'PUT' });
+      if (!res.ok) throw new Error(`could not create bucket ${name} in moto: HTTP ${res.status} ${await res.text()}`);
+    },
+    stop: () => kill(child),
+  };
+}
+
+async function waitUntilAnswers(endpoint: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode}: ${log()}`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`moto_server did not answer on ${endpoint} within 20 s: ${log()}`);
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

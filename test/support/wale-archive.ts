@@ -1,0 +1,270 @@
+/**
+ * Builds a REAL wal-e 0.9.2-layout archive from a REAL PostgreSQL 15 cluster:
+ * WAL archived through lzop by archive_command, a tar base backup split into
+ * lzop'd partitions, extended_version.txt, the stop sentinel, Dingo's sysids/sysid,
+ * and rows written after the base backup that exist only in archived WAL.
+ *
+ * Runs as root (PostgreSQL then runs as `postgres`) or as an unprivileged user.
+ * The folder given as `dir` must be traversable by `postgres` (it is chmod'ed 0755 when root).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, relative } from 'node:path';
+import type { ObjectStore } from '../../src/systems/types.js';
+import { pipeThrough, postgresAccount, runOk, type RunAs } from '../../src/drill/processes.js';
+
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** The table the generator fills; one row per id. */
+export const DRILL_TABLE = 'drill_rows';
+const SEGMENT_BYTES = 16 * 1024 * 1024;
+
+export interface GenerateOptions {
+  dir: string;
+  /** Rows in the base backup. */
+  rowsBefore?: number;
+  /** Rows written after the base backup, recoverable only by WAL replay. */
+  rowsAfter?: number;
+  /** More WAL segments after the backup (rowsAfter is spread across them). */
+  extraWalSwitches?: number;
+  /** Tar partitions the base backup is split into (wal-e splits by size; tests want several). */
+  partitions?: number;
+}
+
+export interface GeneratedArchive {
+  /** Local folder mirroring the keys under the wal prefix (basebackups_005/, wal_005/, sysids/). */
+  root: string;
+  sysid: string;
+  /** Name of the base backup, e.g. base_000000010000000000000002_00000040. */
+  latest: string;
+  /** Rows the restored table must hold: rowsBefore + rowsAfter. */
+  rowsAfter: number;
+  rowsBefore: number;
+  /** Archived WAL segment names (24 hex), ascending. */
+  segments: string[];
+  /** Output of `select version()`. */
+  version: string;
+  /** The segment the backup started in and the one it stopped in. */
+  startSegment: string;
+  stopSegment: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+async function own(path: string, as: RunAs | undefined): Promise<void> {
+  if (as) await chown(path, as.uid, as.gid);
+}
+
+function pyJson(value: unknown): string {
+  // Python's json.dumps separators (", " and ": "), as wal-e writes its sentinel.
+  if (Array.isArray(value)) return `[${value.map(pyJson).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pyJson(v)}`)
+      .join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function lsnToBytes(lsn: string): bigint {
+  const [hi, lo] = lsn.split('/');
+  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+}
+
+/** Offset within its segment, as wal-e names it: decimal, zero-padded to 8. */
+function walEOffset(lsn: string): string {
+  return (lsnToBytes(lsn) % BigInt(SEGMENT_BYTES)).toString().padStart(8, '0');
+}
+
+async function filesUnder(dir: string): Promise<{ path: string; size: number; isDir: boolean }[]> {
+  const out: { path: string; size: number; isDir: boolean }[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const full = join(entry.parentPath, entry.name);
+    const isDir = entry.isDirectory();
+    out.push({ path: relative(dir, full), size: isDir ? 0 : (await stat(full)).size, isDir });
+  }
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export async function generateWaleArchive(opts: GenerateOptions): Promise<GeneratedArchive> {
+  const rowsBefore = opts.rowsBefore ?? 1000;
+  const rowsAfter = opts.rowsAfter ?? 100;
+  const switches = 1 + (opts.extraWalSwitches ?? 0);
+  const partitions = Math.max(1, opts.partitions ?? 2);
+  const as = postgresAccount();
+
+  if (as) await chmod(opts.dir, 0o755);
+  const work = await mkdtemp(join(opts.dir, 'wale-gen-'));
+  await chmod(work, 0o755);
+  const data = join(work, 'data');
+  const sock = join(work, 'sock');
+  const root = join(work, 'archive');
+  const stage = join(work, 'stage');
+  for (const d of [work, sock, root, join(root, 'wal_005'), stage]) {
+    await mkdir(d, { recursive: true });
+    await own(d, as);
+  }
+  const port = await freePort();
+  const pg = (bin: string, ...args: string[]) => runOk([join(PG_BIN, bin), ...args], { as });
+  const sql = async (query: string): Promise<string> =>
+    (await pg('psql', '-X', '-qAt', '-v', 'ON_ERROR_STOP=1', '-h', sock, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', query)).stdout.trim();
+
+  try {
+    return await buildArchive();
+  } catch (err) {
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  }
+
+  async function buildArchive(): Promise<GeneratedArchive> {
+    await pg('initdb', '-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C');
+    const walDir = join(root, 'wal_005');
+    const conf = [
+      `port = ${port}`,
+      `listen_addresses = ''`,
+      `unix_socket_directories = '${sock}'`,
+      'fsync = off',
+      'synchronous_commit = off',
+      'wal_level = replica',
+      'archive_mode = on',
+      // wal-e's layout: every archived file (segment, .backup label, .history) as <name>.lzo.
+      `archive_command = 'lzop -q -c %p > ${walDir}/%f.lzo.part && mv ${walDir}/%f.lzo.part ${walDir}/%f.lzo'`,
+      'max_wal_size = 1GB',
+      'checkpoint_timeout = 30min',
+    ];
+    await writeFile(join(data, 'postgresql.conf'), `\n${conf.join('\n')}\n`, { flag: 'a' });
+    await pg('pg_ctl', '-D', data, '-l', join(work, 'postgres.log'), '-w', '-s', 'start');
+    try {
+      const version = await sql('select version()');
+      await sql(`create table ${DRILL_TABLE} (id int primary key, note text not null)`);
+      await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(1, ${rowsBefore}) g`);
+
+      const tarDir = join(stage, 'tar');
+      await pg('pg_basebackup', '-D', tarDir, '-Ft', '-X', 'none', '--no-manifest', '-c', 'fast', '-h', sock, '-p', String(port), '-U', 'postgres');
+
+      // The backup history file gives start/stop exactly as wal-e's pg_stop_backup() did.
+      const labels = (await readdir(join(data, 'pg_wal'))).filter((f) => f.endsWith('.backup')).sort();
+      const labelText = await readFile(join(data, 'pg_wal', labels[labels.length - 1]!), 'utf8');
+      const start = /START WAL LOCATION: (\S+) \(file ([0-9A-F]{24})\)/.exec(labelText);
+      const stop = /STOP WAL LOCATION: (\S+) \(file ([0-9A-F]{24})\)/.exec(labelText);
+      if (!start || !stop) throw new Error(`unexpected backup label:\n${labelText}`);
+      const latest = `base_${start[2]}_${walEOffset(start[1]!)}`;
+
+      // Rows that only WAL replay can bring back.
+      let written = 0;
+      let lastSwitched = '';
+      for (let i = 0; i < switches; i++) {
+        const n = Math.floor(rowsAfter / switches) + (i < rowsAfter % switches ? 1 : 0);
+        if (n > 0) {
+          await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(${rowsBefore + written + 1}, ${rowsBefore + written + n}) g`);
+        }
+        written += n;
+        lastSwitched = await sql('select pg_walfile_name(pg_switch_wal())');
+      }
+      await waitFor(async () => (await sql('select coalesce(last_archived_wal, \'\') from pg_stat_archiver')) >= lastSwitched, 'WAL archiving');
+
+      const controldata = (await pg('pg_controldata', data)).stdout;
+      const sysid = /Database system identifier:\s+(\d+)/.exec(controldata)?.[1];
+      if (!sysid) throw new Error('pg_controldata printed no system identifier');
+
+      await writeBaseBackup({ root, latest, tarDir, stage, partitions, version, stopLsn: stop[1]!, stopSegment: stop[2]! });
+      await mkdir(join(root, 'sysids'), { recursive: true });
+      await writeFile(join(root, 'sysids', 'sysid'), `${sysid}\n`);
+
+      const segments = (await readdir(walDir))
+        .map((f) => /^([0-9A-F]{24})\.lzo$/.exec(f)?.[1])
+        .filter((s): s is string => !!s)
+        .sort();
+      return { root, sysid, latest, rowsAfter: rowsBefore + written, rowsBefore, segments, version, startSegment: start[2]!, stopSegment: stop[2]! };
+    } finally {
+      await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').catch(() => undefined);
+      await rm(data, { recursive: true, force: true });
+      await rm(stage, { recursive: true, force: true });
+      await rm(sock, { recursive: true, force: true });
+    }
+  }
+}
+
+async function writeBaseBackup(b: {
+  root: string;
+  latest: string;
+  tarDir: string;
+  stage: string;
+  partitions: number;
+  version: string;
+  stopLsn: string;
+  stopSegment: string;
+}): Promise<void> {
+  const files = join(b.stage, 'files');
+  await mkdir(files);
+  await runOk(['tar', '-x', '--no-same-owner', '-f', join(b.tarDir, 'base.tar'), '-C', files]);
+  const entries = await filesUnder(files);
+  const expanded = entries.reduce((n, e) => n + e.size, 0);
+
+  // Greedy by size, directories first in partition 0, like wal-e's partitioner keeps whole files.
+  const bins: { names: string[]; bytes: number }[] = Array.from({ length: b.partitions }, () => ({ names: [], bytes: 0 }));
+  for (const e of entries.filter((e) => e.isDir)) bins[0]!.names.push(e.path);
+  for (const e of entries.filter((e) => !e.isDir).sort((x, y) => y.size - x.size)) {
+    const bin = bins.reduce((min, cur) => (cur.bytes < min.bytes ? cur : min));
+    bin.names.push(e.path);
+    bin.bytes += e.size;
+  }
+  const backupDir = join(b.root, 'basebackups_005', b.latest);
+  await mkdir(join(backupDir, 'tar_partitions'), { recursive: true });
+  for (const [i, bin] of bins.entries()) {
+    if (bin.names.length === 0) continue;
+    const list = join(b.stage, `part_${i}.list`);
+    await writeFile(list, bin.names.join('\n') + '\n');
+    const part = join(backupDir, 'tar_partitions', `part_${String(i).padStart(8, '0')}.tar.lzo`);
+    await pipeThrough(
+      createReadStream('/dev/null'),
+      [{ argv: ['tar', '-c', '--no-recursion', '--owner=0', '--group=0', '-C', files, '-T', list] }, { argv: ['lzop', '-q', '-c'] }],
+      createWriteStream(part),
+    );
+  }
+  await writeFile(join(backupDir, 'extended_version.txt'), b.version);
+  const sentinel = {
+    wal_segment_backup_stop: b.stopSegment,
+    wal_segment_offset_backup_stop: walEOffset(b.stopLsn),
+    expanded_size_bytes: expanded,
+    spec: { base_prefix: '/data/postgres0', tablespaces: [] },
+  };
+  await writeFile(join(b.root, 'basebackups_005', `${b.latest}_backup_stop_sentinel.json`), pyJson(sentinel));
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every file under `root`, as keys relative to it. The sentinel goes last, as wal-e uploads it. */
+export async function archiveKeys(root: string): Promise<string[]> {
+  const keys = (await filesUnder(root)).filter((e) => !e.isDir && !e.path.endsWith('.part')).map((e) => e.path);
+  const isSentinel = (k: string) => k.endsWith('_backup_stop_sentinel.json');
+  return [...keys.filter((k) => !isSentinel(k)), ...keys.filter(isSentinel)];
+}
+
+/** Upload a generated archive under `prefix` (ending with "/"). */
+export async function uploadArchive(store: ObjectStore, root: string, bucket: string, prefix: string): Promise<void> {
+  const p = prefix.endsWith('/') || prefix === '' ? prefix : `${prefix}/`;
+  for (const key of await archiveKeys(root)) {
+    await store.put({ bucket, key: p + key }, await readFile(join(root, key)));
+  }
+}
+
+/** Remove the generator's working folder (the archive lives inside it). */
+export async function removeArchive(archive: GeneratedArchive): Promise<void> {
+  await rm(join(archive.root, '..'), { recursive: true, force: true });
+}
