@@ -1,0 +1,120 @@
+/**
+ * `dingo-recover drill s3://BUCKET/PREFIX`: restore the archive's LATEST base
+ * backup into a throwaway PostgreSQL, replay its WAL, run a query, report.
+ * Exit codes: src/drill/exit-codes.ts.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { exitCodeOf, UsageError } from '../engine/errors.js';
+import { secrets } from '../engine/redact.js';
+import { runDrill, type DrillReport } from '../drill/drill.js';
+import { parseDuration } from '../drill/duration.js';
+import { DRILL_EXIT, DrillFailed } from '../drill/exit-codes.js';
+import { printError } from '../drill/print-error.js';
+import { renderDrillReport } from '../drill/render.js';
+import { s3FlagOptions, storeFromFlags, type S3Flags } from '../drill/s3-flags.js';
+
+export interface DrillArgs extends S3Flags {
+  url: string;
+  query?: string;
+  expectRows?: number;
+  maxAge?: string;
+  pgBin?: string;
+  workdir?: string;
+  keep?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  deadline: string;
+  dbUser: string;
+  dbName: string;
+  concurrency: number;
+}
+
+export const drillCommand: CommandModule<object, DrillArgs> = {
+  command: 'drill <url>',
+  describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
+  builder: (yargs: Argv<object>) =>
+    yargs
+      .positional('url', { type: 'string', demandOption: true, describe: 'the wal-e prefix, s3://BUCKET/backups/GUID/wal/' })
+      .option('query', { type: 'string', describe: 'SQL to run on the restored database' })
+      .option('expect-rows', { type: 'number', describe: 'fail (exit 6) unless the query returns this many rows' })
+      .option('max-age', { type: 'string', describe: 'fail (exit 5) when LATEST finished longer ago, e.g. 24h' })
+      .option('pg-bin', { type: 'string', describe: 'folder of the PostgreSQL binaries (pg_ctl, psql) to restore with' })
+      .option('workdir', { type: 'string', describe: 'where the scratch data folder goes (default: the temp folder)' })
+      .option('keep', { type: 'boolean', describe: 'keep the scratch folder (data, server log) afterwards' })
+      .option('json', { type: 'boolean', describe: 'print the report as JSON' })
+      .option('quiet', { type: 'boolean', describe: 'print nothing on success' })
+      .option('deadline', { type: 'string', default: '15m', describe: 'give up (exit 7) when recovery takes longer' })
+      .option('db-user', { type: 'string', default: 'postgres', describe: 'role the query runs as' })
+      .option('db-name', { type: 'string', default: 'postgres', describe: 'database the query runs in' })
+      .option('concurrency', { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' })
+      .options(s3FlagOptions) as unknown as Argv<DrillArgs>,
+  handler: async (argv) => {
+    process.exitCode = await runDrillCommand(argv);
+  },
+};
+
+export interface DrillOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultOutput: DrillOutput = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+/** Run the drill for parsed arguments; returns the exit code. */
+export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaultOutput, selfCommand?: string[]): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (argv.expectRows !== undefined && (!Number.isInteger(argv.expectRows) || argv.expectRows < 0)) {
+      throw new UsageError(`--expect-rows must be a whole number of rows, not "${argv.expectRows}"`);
+    }
+    const report = await runDrill({
+      url: argv.url,
+      store: storeFromFlags(argv),
+      s3Flags: argv,
+      query: argv.query,
+      expectRows: argv.expectRows,
+      maxAgeMs: argv.maxAge === undefined ? undefined : parseDuration(argv.maxAge, '--max-age'),
+      deadlineMs: parseDuration(argv.deadline, '--deadline'),
+      pgBin: argv.pgBin,
+      workdir: argv.workdir,
+      keep: argv.keep,
+      dbUser: argv.dbUser,
+      dbName: argv.dbName,
+      concurrency: argv.concurrency,
+      selfCommand,
+      signal: abort.signal,
+      // Progress only for a person watching; cron and --json/--quiet get the outcome alone.
+      progress: argv.quiet || argv.json || out !== defaultOutput || !process.stderr.isTTY ? undefined : (m) => out.stderr(`... ${m}\n`),
+    });
+    if (argv.json) out.stdout(secrets.redact(`${JSON.stringify({ ok: true, report }, null, 2)}\n`));
+    else if (!argv.quiet) out.stdout(secrets.redact(renderDrillReport(report)));
+    return DRILL_EXIT.ok;
+  } catch (err) {
+    const code = abort.signal.aborted ? DRILL_EXIT.interrupted : exitCodeOf(err);
+    if (argv.json) {
+      const failure = {
+        ok: false,
+        exitCode: code,
+        outcome: err instanceof DrillFailed ? err.outcome : code === 2 ? 'bad-usage' : abort.signal.aborted ? 'interrupted' : 'error',
+        message: err instanceof Error ? err.message : String(err),
+        hint: err instanceof DrillFailed ? (err.hint ?? null) : null,
+        workdir: err instanceof DrillFailed ? err.workdir : null,
+      };
+      out.stdout(secrets.redact(`${JSON.stringify(failure, null, 2)}\n`));
+    } else {
+      printError('drill', err, out.stderr);
+    }
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export type { DrillReport };

@@ -1,0 +1,47 @@
+/**
+ * `dingo-recover wal-fetch SEGMENT DEST --from s3://BUCKET/PREFIX/`: the
+ * restore_command the drill gives PostgreSQL. Contract (PostgreSQL's): exit 0
+ * with DEST in place, or non-zero meaning "not available". A missing file exits
+ * 1 silently (PostgreSQL asks for files that do not exist as a matter of course);
+ * other failures also exit 1 and say why on stderr; bad arguments exit 2.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { exitCodeOf } from '../engine/errors.js';
+import { secrets } from '../engine/redact.js';
+import { s3FlagOptions, storeFromFlags, type S3Flags } from '../drill/s3-flags.js';
+import { walFetch } from '../drill/wal-fetch.js';
+import { parseS3Url } from '../wale/url.js';
+import { printError } from '../drill/print-error.js';
+
+export interface WalFetchArgs extends S3Flags {
+  segment: string;
+  dest: string;
+  from: string;
+}
+
+export const walFetchCommand: CommandModule<object, WalFetchArgs> = {
+  command: 'wal-fetch <segment> <dest>',
+  describe: 'Fetch one archived WAL file from a wal-e archive (a restore_command)',
+  builder: (yargs: Argv<object>) =>
+    yargs
+      .positional('segment', { type: 'string', demandOption: true, describe: 'WAL file name (%f)' })
+      .positional('dest', { type: 'string', demandOption: true, describe: 'where to write it (%p)' })
+      .option('from', { type: 'string', demandOption: true, describe: 'the wal-e prefix, s3://BUCKET/backups/GUID/wal/' })
+      .options(s3FlagOptions) as unknown as Argv<WalFetchArgs>,
+  handler: async (argv) => {
+    process.exitCode = await runWalFetch(argv);
+  },
+};
+
+export async function runWalFetch(argv: WalFetchArgs): Promise<number> {
+  try {
+    const { bucket, prefix } = parseS3Url(argv.from);
+    const store = storeFromFlags(argv);
+    const result = await walFetch({ store, bucket, prefix, name: argv.segment, dest: argv.dest });
+    return result.status === 'fetched' ? 0 : 1;
+  } catch (err) {
+    printError('wal-fetch', err);
+    return exitCodeOf(err) === 2 ? 2 : 1;
+  }
+}
+

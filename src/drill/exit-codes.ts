@@ -1,0 +1,47 @@
+/**
+ * Exit codes of `dingo-recover drill`, distinct so a scheduler (cron, CI) can
+ * alert on the right thing without parsing output:
+ *
+ *   0  the archive restored, replayed its WAL, and the query answered as expected
+ *   2  bad usage: malformed flags, S3 URL or duration (as every command)
+ *   4  archive not restorable: no complete LATEST backup, WAL missing in the range
+ *      a backup needs, a corrupt partition, or PostgreSQL could not reach consistency
+ *   5  too old: LATEST finished longer ago than --max-age
+ *   6  query failed, or it returned a row count other than --expect-rows
+ *   7  could not run: missing or mismatched PostgreSQL binaries, S3 unreachable or
+ *      refusing the credentials, deadline passed, no scratch space
+ * 130  interrupted (Ctrl-C, SIGTERM)
+ */
+import { DingoError } from '../engine/errors.js';
+
+export const DRILL_EXIT = {
+  ok: 0,
+  badUsage: 2,
+  notRestorable: 4,
+  tooOld: 5,
+  queryFailed: 6,
+  couldNotRun: 7,
+  interrupted: 130,
+} as const;
+
+export type DrillOutcome = 'not-restorable' | 'too-old' | 'query-failed' | 'could-not-run';
+
+const CODES: Record<DrillOutcome, number> = {
+  'not-restorable': DRILL_EXIT.notRestorable,
+  'too-old': DRILL_EXIT.tooOld,
+  'query-failed': DRILL_EXIT.queryFailed,
+  'could-not-run': DRILL_EXIT.couldNotRun,
+};
+
+/** A drill that ended in one of its documented failure outcomes. */
+export class DrillFailed extends DingoError {
+  override readonly exitCode: number;
+  readonly outcome: DrillOutcome;
+  /** The scratch folder left for inspection (--keep). */
+  workdir: string | null = null;
+  constructor(outcome: DrillOutcome, message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options);
+    this.outcome = outcome;
+    this.exitCode = CODES[outcome];
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The local PostgreSQL binaries a drill restores with. A base backup only
+ * starts under the major version that wrote it, so the binaries are chosen to
+ * match the archive when several are installed (Debian: /usr/lib/postgresql/<major>/bin).
+ */
+import { access, readdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { join } from 'node:path';
+import { DrillFailed } from './exit-codes.js';
+import { run } from './processes.js';
+
+const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
+
+/** "9.5" from "9.5.1", "15" from "15.4": majors are two parts before PostgreSQL 10, one after. */
+export function majorOf(version: string): string | null {
+  const m = /(\d+)(?:\.(\d+))?/.exec(version);
+  if (!m) return null;
+  const first = Number(m[1]);
+  return first < 10 ? (m[2] === undefined ? null : `${first}.${m[2]}`) : String(first);
+}
+
+/** Major version as a number for comparisons: 9.5 → 9.5, 15 → 15. */
+export function majorNumber(major: string): number {
+  return Number(major);
+}
+
+async function executable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Version of the pg_ctl in `bin`, e.g. "15.18", or null when there is no runnable pg_ctl there. */
+export async function pgCtlVersion(bin: string): Promise<string | null> {
+  const pgCtl = join(bin, 'pg_ctl');
+  if (!(await executable(pgCtl))) return null;
+  const r = await run([pgCtl, '--version']).catch(() => null);
+  if (!r || r.code !== 0) return null;
+  return /\(PostgreSQL\)\s+(\S+)/.exec(r.stdout)?.[1] ?? null;
+}
+
+async function pathBinDir(): Promise<string | null> {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && (await executable(join(dir, 'pg_ctl')))) return dir;
+  }
+  return null;
+}
+
+export interface LocalPg {
+  bin: string;
+  version: string;
+  major: string;
+}
+
+/**
+ * The binaries to restore with: `pgBin` when given; otherwise the installed major
+ * matching the archive, else pg_ctl on PATH, else the newest installed major.
+ * Throws "could not run" when none is usable or the major differs from the archive's.
+ */
+export async function chooseLocalPg(archiveMajor: string, pgBin?: string): Promise<LocalPg> {
+  const candidates: string[] = [];
+  if (pgBin) candidates.push(pgBin);
+  else {
+    candidates.push(join(DEBIAN_PG_ROOT, archiveMajor, 'bin'));
+    const onPath = await pathBinDir();
+    if (onPath) candidates.push(onPath);
+    const installed = await readdir(DEBIAN_PG_ROOT).catch(() => [] as string[]);
+    installed.sort((a, b) => majorNumber(b) - majorNumber(a));
+    candidates.push(...installed.map((m) => join(DEBIAN_PG_ROOT, m, 'bin')));
+  }
+  let found: LocalPg | null = null;
+  for (const bin of candidates) {
+    const version = await pgCtlVersion(bin);
+    if (!version) continue;
+    found = { bin, version, major: majorOf(version) ?? version };
+    break;
+  }
+  if (!found) {
+    throw new DrillFailed(
+      'could-not-run',
+      pgBin
+        ? `no runnable pg_ctl in --pg-bin ${pgBin}`
+        : `no PostgreSQL binaries found (looked in ${DEBIAN_PG_ROOT}/*/bin and on PATH); the archive needs PostgreSQL ${archiveMajor}`,
+      { hint: `Install PostgreSQL ${archiveMajor} server binaries and point --pg-bin at their bin folder.` },
+    );
+  }
+  if (found.major !== archiveMajor) {
+    throw new DrillFailed(
+      'could-not-run',
+      `the archive was written by PostgreSQL ${archiveMajor} but the local binaries in ${found.bin} are PostgreSQL ${found.version}; a base backup only restores under its own major version`,
+      { hint: `Install PostgreSQL ${archiveMajor} and pass --pg-bin /usr/lib/postgresql/${archiveMajor}/bin (or wherever its pg_ctl lives).` },
+    );
+  }
+  return found;
+}

@@ -1,0 +1,100 @@
+/**
+ * Turns a restored base backup into a private, throwaway archive recovery:
+ * the archive's own settings are set aside (they would push WAL into the
+ * production archive, listen on the network, or need the original paths) and
+ * replaced by a minimal configuration whose restore_command is our wal-fetch.
+ */
+import { chown, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { majorNumber } from './local-pg.js';
+import type { RunAs } from './processes.js';
+import { s3FlagArgs, type S3Flags } from './s3-flags.js';
+
+export interface RecoverySettings {
+  dataDir: string;
+  /** Local major version, e.g. "15" or "9.5". */
+  major: string;
+  /** The command PostgreSQL runs per WAL file; %f and %p are substituted by PostgreSQL. */
+  restoreCommand: string;
+  port: number;
+  socketDir: string;
+  /** Owner of the written files (PostgreSQL's account when we run as root). */
+  as?: RunAs;
+}
+
+/** Quote one argument for /bin/sh. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A string literal in postgresql.conf / recovery.conf syntax. */
+export function confString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/**
+ * restore_command: this CLI's wal-fetch with the archive and S3 flags. Credentials
+ * are deliberately absent: the server inherits them through its environment.
+ */
+export function restoreCommandFor(selfCommand: string[], archiveUrl: string, flags: S3Flags): string {
+  return [...selfCommand, 'wal-fetch', '%f', '%p', '--from', archiveUrl, ...s3FlagArgs(flags)].map(shellQuote).join(' ');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function setAside(path: string): Promise<void> {
+  if (await exists(path)) await rename(path, `${path}.from-archive`);
+}
+
+/** Files written into the data folder (returned for the report and tests). */
+export async function writeRecoveryConfig(s: RecoverySettings): Promise<string[]> {
+  const written: string[] = [];
+  const put = async (name: string, text: string): Promise<void> => {
+    await writeFile(join(s.dataDir, name), text, { mode: 0o600 });
+    if (s.as) await chown(join(s.dataDir, name), s.as.uid, s.as.gid);
+    written.push(name);
+  };
+  for (const name of ['postgresql.conf', 'postgresql.auto.conf', 'pg_hba.conf', 'pg_ident.conf', 'recovery.conf']) {
+    await setAside(join(s.dataDir, name));
+  }
+  // A backup taken from a replica may carry these; this recovery is not a standby.
+  for (const name of ['standby.signal', 'recovery.signal', 'postmaster.pid', 'postmaster.opts']) {
+    await rm(join(s.dataDir, name), { force: true });
+  }
+  const modern = majorNumber(s.major) >= 12;
+  const recovery = [`restore_command = ${confString(s.restoreCommand)}`, `recovery_target_timeline = 'latest'`];
+  await put(
+    'postgresql.conf',
+    [
+      '# Written by dingo-recover drill; the archive\'s settings are in postgresql.conf.from-archive.',
+      "listen_addresses = ''",
+      `port = ${s.port}`,
+      `${majorNumber(s.major) >= 9.3 ? 'unix_socket_directories' : 'unix_socket_directory'} = ${confString(s.socketDir)}`,
+      // Never push WAL from a drill: the archive_command of the source would write into its archive.
+      'archive_mode = off',
+      // No connections until recovery ends, so the primary's max_connections & co. need not be matched.
+      'hot_standby = off',
+      'fsync = off',
+      "shared_preload_libraries = ''",
+      'ssl = off',
+      'logging_collector = off',
+      "log_destination = 'stderr'",
+      '',
+    ].join('\n'),
+  );
+  await put('pg_hba.conf', 'local all all trust\n');
+  await put('pg_ident.conf', '');
+  if (modern) {
+    await put('postgresql.auto.conf', `# Written by dingo-recover drill.\n${recovery.join('\n')}\n`);
+    await put('recovery.signal', '');
+  } else {
+    await put('postgresql.auto.conf', '# Written by dingo-recover drill.\n');
+    await put('recovery.conf', `${recovery.join('\n')}\n`);
+  }
+  return written;
+}

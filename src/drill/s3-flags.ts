@@ -1,0 +1,40 @@
+/**
+ * The S3 flags shared by `drill` and `wal-fetch`. Credentials always come from
+ * the SDK's environment chain (AWS_ACCESS_KEY_ID..., profile, instance role),
+ * never from flags, so they stay out of process listings and restore_command.
+ */
+import type { Options } from 'yargs';
+import { secrets } from '../engine/redact.js';
+import { createS3Store } from '../systems/s3.js';
+import type { ObjectStore } from '../systems/types.js';
+
+export interface S3Flags {
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3PathStyle?: boolean;
+}
+
+export const s3FlagOptions = {
+  's3-endpoint': { type: 'string', describe: 'S3-compatible endpoint URL (default: AWS for the region)' },
+  's3-region': { type: 'string', describe: 'bucket region (default: AWS_REGION / AWS_DEFAULT_REGION / us-east-1)' },
+  's3-path-style': { type: 'boolean', describe: 'path-style bucket addressing (most S3-compatible servers need it)' },
+} as const satisfies Record<string, Options>;
+
+/** A store from the flags; registers secret-looking environment values for redaction first. */
+export function storeFromFlags(flags: S3Flags): ObjectStore {
+  secrets.registerEnv(process.env);
+  return createS3Store({
+    endpoint: flags.s3Endpoint,
+    region: flags.s3Region,
+    forcePathStyle: flags.s3PathStyle,
+  });
+}
+
+/** The same flags as command-line arguments, to hand on to a child (restore_command). */
+export function s3FlagArgs(flags: S3Flags): string[] {
+  const args: string[] = [];
+  if (flags.s3Endpoint) args.push('--s3-endpoint', flags.s3Endpoint);
+  if (flags.s3Region) args.push('--s3-region', flags.s3Region);
+  if (flags.s3PathStyle) args.push('--s3-path-style');
+  return args;
+}

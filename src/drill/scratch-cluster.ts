@@ -1,0 +1,165 @@
+/**
+ * The throwaway PostgreSQL a drill recovers into: private port and socket
+ * folder, run as the postgres account when we are root, watched until archive
+ * recovery has ended (or the server died, or the deadline passed).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DrillFailed } from './exit-codes.js';
+import { run, runOk, type RunAs } from './processes.js';
+
+export interface ClusterOptions {
+  bin: string;
+  dataDir: string;
+  socketDir: string;
+  port: number;
+  logFile: string;
+  as?: RunAs;
+  /** Environment of the server, inherited by restore_command (S3 credentials). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface QueryResult {
+  rows: string[][];
+}
+
+/** What the server log says about the recovery. */
+export interface RecoveryLog {
+  restoredFiles: string[];
+  redoDoneAt: string | null;
+  lastTransactionAt: string | null;
+  newTimeline: number | null;
+  fatal: string[];
+}
+
+const FIELD_SEP = '\x1f';
+
+export function parseRecoveryLog(log: string): RecoveryLog {
+  const restoredFiles = [...log.matchAll(/restored log file "([^"]+)" from archive/g)].map((m) => m[1]!);
+  const redoDoneAt = /redo done at (\S+)/.exec(log)?.[1] ?? null;
+  const lastTx = [...log.matchAll(/last completed transaction was at log time (.+)$/gm)].pop()?.[1]?.trim() ?? null;
+  const tli = [...log.matchAll(/selected new timeline ID: (\d+)/g)].pop()?.[1];
+  const fatal = log.split('\n').filter((l) => /\b(FATAL|PANIC):/.test(l));
+  return { restoredFiles, redoDoneAt, lastTransactionAt: lastTx, newTimeline: tli ? Number(tli) : null, fatal };
+}
+
+/** How long a just-started postmaster may take to write postmaster.pid. */
+const PID_FILE_GRACE_MS = 5000;
+
+export class ScratchCluster {
+  constructor(private readonly o: ClusterOptions) {}
+
+  private pg(bin: string): string {
+    return join(this.o.bin, bin);
+  }
+
+  async start(): Promise<void> {
+    // -W: return at once; recovery can take long and is watched by waitRecovered().
+    await runOk([this.pg('pg_ctl'), '-D', this.o.dataDir, '-l', this.o.logFile, '-W', '-s', 'start'], {
+      as: this.o.as,
+      env: this.o.env,
+    });
+    // Wait for postmaster.pid, so that from here on alive() and stop() see the server.
+    const until = Date.now() + PID_FILE_GRACE_MS;
+    while (!(await this.alive())) {
+      if (Date.now() > until) {
+        const log = parseRecoveryLog(await this.log());
+        throw new DrillFailed('not-restorable', `PostgreSQL did not start on the restored data${log.fatal.length ? `: ${log.fatal.slice(-3).join(' | ')}` : ''}`, {
+          hint: `See the server log ${this.o.logFile} (kept with --keep).`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async log(): Promise<string> {
+    return readFile(this.o.logFile, 'utf8').catch(() => '');
+  }
+
+  /** The postmaster's pid and, from PostgreSQL 10 on, its status ("starting", "ready"...). */
+  private async pidFile(): Promise<{ pid: number; status: string | null } | null> {
+    const text = await readFile(join(this.o.dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
+    const lines = text.split('\n');
+    const pid = Number(lines[0]);
+    return pid ? { pid, status: lines[7]?.trim() || null } : null;
+  }
+
+  /** True while the postmaster recorded in postmaster.pid is alive. */
+  async alive(): Promise<boolean> {
+    const pf = await this.pidFile();
+    if (!pf) return false;
+    try {
+      process.kill(pf.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Whether the server accepts connections. The status in postmaster.pid (what
+   * pg_ctl -w reads) avoids a connection attempt, and a log line, per poll.
+   */
+  async accepting(user: string): Promise<boolean> {
+    const pf = await this.pidFile();
+    if (pf?.status) return pf.status === 'ready';
+    const r = await run([this.pg('pg_isready'), '-q', '-h', this.o.socketDir, '-p', String(this.o.port), '-U', user], { as: this.o.as });
+    return r.code === 0;
+  }
+
+  /** Wait until archive recovery has ended and the server accepts queries. */
+  async waitRecovered(opts: { deadline: number; user: string; database: string; signal?: AbortSignal }): Promise<void> {
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const alive = await this.alive();
+      if (!alive) {
+        const log = parseRecoveryLog(await this.log());
+        throw new DrillFailed(
+          'not-restorable',
+          `PostgreSQL stopped during recovery${log.fatal.length ? `: ${log.fatal.slice(-3).join(' | ')}` : ''}`,
+          { hint: `See the server log ${this.o.logFile} (kept with --keep).` },
+        );
+      }
+      if (alive && (await this.accepting(opts.user))) {
+        const r = await this.query('select pg_is_in_recovery()', opts);
+        if (r.rows[0]?.[0] === 'f') return;
+      }
+      if (Date.now() > opts.deadline) {
+        const last = parseRecoveryLog(await this.log()).restoredFiles.pop();
+        throw new DrillFailed(
+          'could-not-run',
+          `the deadline passed while PostgreSQL was still recovering${last ? ` (last WAL file restored: ${last})` : ''}`,
+          { hint: 'Give the drill more time with --deadline (e.g. --deadline 1h), or run it closer to the bucket.' },
+        );
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** Run one SQL text through psql; the rows of its last statement. Throws with psql's error. */
+  async query(sql: string, conn: { user: string; database: string }): Promise<QueryResult> {
+    const r = await run(
+      [
+        this.pg('psql'),
+        '-X', '-q', '-A', '-t', '-F', FIELD_SEP, '-0',
+        '-v', 'ON_ERROR_STOP=1',
+        '-h', this.o.socketDir, '-p', String(this.o.port),
+        '-U', conn.user, '-d', conn.database,
+        '-c', sql,
+      ],
+      { as: this.o.as },
+    );
+    if (r.code !== 0) throw new Error((r.stderr || r.stdout).trim() || `psql exited with ${r.code}`);
+    const records = r.stdout.split('\0');
+    if (records.length && records[records.length - 1]!.replace(/\n$/, '') === '') records.pop();
+    return { rows: records.map((rec) => rec.split(FIELD_SEP)) };
+  }
+
+  async stop(): Promise<void> {
+    if (!(await this.alive())) return;
+    const fast = await run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'fast', '-t', '30', '-w', '-s', 'stop'], { as: this.o.as });
+    if (fast.code !== 0 && (await this.alive())) {
+      await run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'immediate', '-w', '-s', 'stop'], { as: this.o.as });
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * wal-fetch: PostgreSQL's restore_command for a wal-e archive. Downloads
+ * wal_005/<name>.lzo, decompresses it through `lzop -dc` into a temporary file
+ * beside DEST and renames it into place, so PostgreSQL never sees half a segment.
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from '../engine/errors.js';
+import { isNotFound } from '../systems/s3-errors.js';
+import type { ObjectStore } from '../systems/types.js';
+import { pipeThrough } from './processes.js';
+
+/** Names PostgreSQL asks restore_command for: segments, backup labels, timeline histories. */
+const WAL_FILE_NAME = /^(?:[0-9A-F]{24}|[0-9A-F]{24}\.[0-9A-F]{8}\.backup|[0-9A-F]{8}\.history)$/;
+
+export function isWalFileName(name: string): boolean {
+  return WAL_FILE_NAME.test(name);
+}
+
+/** Key of an archived WAL file under a wal-e prefix (ending with "/"). */
+export function walObjectKey(prefix: string, name: string): string {
+  return `${prefix}wal_005/${name}.lzo`;
+}
+
+export interface WalFetchRequest {
+  store: ObjectStore;
+  bucket: string;
+  /** The wal-e prefix, ending with "/". */
+  prefix: string;
+  name: string;
+  dest: string;
+  lzop?: string;
+}
+
+export type WalFetchResult = { status: 'fetched'; bytes: number; compressedKey: string } | { status: 'missing'; key: string };
+
+export async function walFetch(req: WalFetchRequest): Promise<WalFetchResult> {
+  if (!isWalFileName(req.name)) {
+    throw new UsageError(
+      `"${req.name}" is not a WAL file name PostgreSQL asks for (24 hex digits, <segment>.<8 hex>.backup or <8 hex>.history)`,
+      { hint: 'restore_command must pass %f as the first argument and %p as the second.' },
+    );
+  }
+  const key = walObjectKey(req.prefix, req.name);
+  let body;
+  try {
+    body = await req.store.getStream({ bucket: req.bucket, key });
+  } catch (err) {
+    if (isNotFound(err) || isNotFound((err as { cause?: unknown }).cause)) return { status: 'missing', key };
+    throw err;
+  }
+  const tmp = join(dirname(req.dest), `.${basename(req.dest)}.wal-fetch-${process.pid}.tmp`);
+  const file = createWriteStream(tmp, { mode: 0o600 });
+  try {
+    await pipeThrough(body, [{ argv: [req.lzop ?? 'lzop', '-dc'] }], file);
+    await rename(tmp, req.dest);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return { status: 'fetched', bytes: file.bytesWritten, compressedKey: key };
+}

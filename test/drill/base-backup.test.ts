@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { downloadBaseBackup } from '../../src/drill/base-backup.js';
+import { DrillFailed } from '../../src/drill/exit-codes.js';
+import type { ObjectStore } from '../../src/systems/types.js';
+
+/** Just enough of an object store to hand partitions to the real lzop and tar. */
+function bufferStore(objects: Map<string, Buffer>): ObjectStore {
+  const missing = (key: string) => new Error(`no such key ${key}`);
+  return {
+    where: 'buffers',
+    async *list() {},
+    head: async () => null,
+    get: async ({ key }) => objects.get(key) ?? Promise.reject(missing(key)),
+    getStream: async ({ key }) => (objects.has(key) ? Readable.from([objects.get(key)!]) : Promise.reject(missing(key))),
+    put: async () => Promise.reject(new Error('read-only')),
+    copy: async () => Promise.reject(new Error('read-only')),
+    deleteMany: async () => undefined,
+  };
+}
+
+let dir: string;
+const objects = new Map<string, Buffer>();
+const PARTS = 8;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'drill-base-'));
+  // Every partition holds files in the same folders and no folder entries: the shape
+  // that makes concurrent tar -x into one tree race on creating the parents.
+  for (let p = 0; p < PARTS; p++) {
+    const src = join(dir, `src${p}`);
+    for (const sub of ['base/1', 'base/4', 'global', 'pg_xact']) {
+      await mkdir(join(src, sub), { recursive: true });
+      await writeFile(join(src, sub, `file${p}`), `${sub} ${p}\n`.repeat(1000));
+    }
+    const files = ['base/1', 'base/4', 'global', 'pg_xact'].map((sub) => `${sub}/file${p}`);
+    const tar = execFileSync('tar', ['-c', '--no-recursion', '-C', src, ...files]);
+    objects.set(`parts/part_${String(p).padStart(8, '0')}.tar.lzo`, execFileSync('lzop', ['-c'], { input: tar }));
+  }
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('downloadBaseBackup', () => {
+  it('extracts partitions sharing folders in parallel, every file in place, repeatedly', async () => {
+    const keys = [...objects.keys()];
+    for (let round = 0; round < 6; round++) {
+      const data = join(dir, `data${round}`);
+      await mkdir(data);
+      const stats = await downloadBaseBackup({ store: bufferStore(objects), bucket: 'b', partitions: keys, dataDir: data, concurrency: PARTS });
+      expect(stats.partitions).toBe(PARTS);
+      expect(stats.compressedBytes).toBe([...objects.values()].reduce((n, b) => n + b.length, 0));
+      for (const sub of ['base/1', 'base/4', 'global', 'pg_xact']) {
+        expect((await readdir(join(data, sub))).sort()).toEqual(Array.from({ length: PARTS }, (_, p) => `file${p}`).sort());
+      }
+      expect(await readFile(join(data, 'base/4/file3'), 'utf8')).toBe('base/4 3\n'.repeat(1000));
+      // Only the data folder is left: the per-partition folders were merged away.
+      expect((await readdir(dir)).filter((f) => f.startsWith(`data${round}.`))).toEqual([]);
+    }
+  });
+
+  it('names a corrupt partition and cleans up its staging folder', async () => {
+    const bad = new Map(objects);
+    bad.set('parts/part_00000002.tar.lzo', Buffer.from('garbage, not lzop'));
+    const data = join(dir, 'corrupt');
+    await mkdir(data);
+    const err = await downloadBaseBackup({ store: bufferStore(bad), bucket: 'b', partitions: [...bad.keys()], dataDir: data }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DrillFailed);
+    expect(err).toMatchObject({ outcome: 'not-restorable' });
+    expect((err as Error).message).toMatch(/part_00000002\.tar\.lzo could not be restored: lzop -dc failed/);
+    expect((await readdir(dir)).filter((f) => f.startsWith('corrupt.'))).toEqual([]);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * The restore drill end to end on real parts: a real PostgreSQL 15 archive
+ * (generator), moto for S3, lzop/tar, a throwaway PostgreSQL 15 replaying WAL
+ * through `wal-fetch` child processes.
+ */
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
+import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import { archiveKeys, DRILL_TABLE, generateWaleArchive, removeArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { runCli, SELF_COMMAND } from './helpers.js';
+
+const BUCKET = 'drill-bucket';
+const SECRET = 'drill-secret-Q7x9vZ';
+const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIADRILLKEY0001', AWS_SECRET_ACCESS_KEY: SECRET };
+
+let moto: Moto;
+let archive: GeneratedArchive;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'drill-suite-'));
+  [moto, archive] = await Promise.all([
+    startMoto(),
+    generateWaleArchive({ dir, rowsBefore: 500, rowsAfter: 300, extraWalSwitches: 1, partitions: 3 }),
+  ]);
+  await moto.createBucket(BUCKET);
+  // restore_command inherits these: credentials only ever travel in the environment.
+  Object.assign(process.env, moto.env, CREDENTIALS);
+});
+
+afterAll(async () => {
+  await moto?.stop();
+  if (archive) await removeArchive(archive);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Upload the archive under its own prefix, with `change` applied to (key → body) first. */
+async function variant(name: string, change?: (files: Map<string, Buffer>) => void): Promise<string> {
+  const prefix = `backups/${name}/wal/`;
+  const files = new Map<string, Buffer>();
+  for (const key of await archiveKeys(archive.root)) files.set(key, await readFile(join(archive.root, key)));
+  change?.(files);
+  for (const [key, body] of files) {
+    if (!key.endsWith('_backup_stop_sentinel.json')) await moto.store.put({ bucket: BUCKET, key: prefix + key }, body);
+  }
+  for (const [key, body] of files) {
+    if (key.endsWith('_backup_stop_sentinel.json')) await moto.store.put({ bucket: BUCKET, key: prefix + key }, body);
+  }
+  return `s3://${BUCKET}/${prefix}`;
+}
+
+function args(url: string, extra: Partial<DrillArgs> = {}): DrillArgs {
+  return {
+    url,
+    s3Endpoint: moto.endpoint,
+    s3PathStyle: true,
+    deadline: '2m',
+    dbUser: 'postgres',
+    dbName: 'postgres',
+    concurrency: 4,
+    ...extra,
+  };
+}
+
+async function drill(a: DrillArgs, selfCommand = SELF_COMMAND): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runDrillCommand(a, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, selfCommand);
+  expect(stdout + stderr).not.toContain(SECRET);
+  return { code, stdout, stderr };
+}
+
+const countQuery = `select id from ${DRILL_TABLE}`;
+const walKey = (seg: string) => `wal_005/${seg}.lzo`;
+
+describe('dingo-recover drill', () => {
+  it('restores LATEST and replays WAL: rows written after the base backup come back', async () => {
+    const url = await variant('healthy');
+    const r = await drill(args(url, { json: true, keep: true, query: countQuery, expectRows: archive.rowsAfter }));
+    expect(r.stderr).toBe('');
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.ok);
+    const { ok, report } = JSON.parse(r.stdout);
+    expect(ok).toBe(true);
+    expect(report.backup.name).toBe(archive.latest);
+    expect(report.backup.finishedAtSource).toBe('backup label');
+    expect(report.query.rowCount).toBe(archive.rowsBefore + 300);
+    // Replay reached the newest archived segment, which only WAL holds.
+    expect(report.replay.lastSegment).toBe(archive.segments[archive.segments.length - 1]);
+    expect(report.restore.walFilesRestored).toBeGreaterThanOrEqual(archive.segments.length - 1);
+    expect(report.restore.bytesDownloaded).toBeGreaterThan(report.restore.baseBackupBytes);
+    expect(report.replay.lastTransactionAt).not.toBeNull();
+    // Kept for inspection: the server is stopped, restore_command calls wal-fetch, no credentials on disk.
+    const kept: string = report.workdir;
+    try {
+      const auto = await readFile(join(kept, 'data', 'postgresql.auto.conf'), 'utf8');
+      expect(auto).toContain(`wal-fetch %f %p --from ${url}`);
+      expect(await readFile(join(kept, 'data', 'postgresql.conf'), 'utf8')).toContain('archive_mode = off');
+      for (const f of ['postgresql.auto.conf', 'postgresql.conf']) expect(await readFile(join(kept, 'data', f), 'utf8')).not.toContain(SECRET);
+      await expect(readFile(join(kept, 'data', 'postmaster.pid'))).rejects.toThrow();
+    } finally {
+      await rm(kept, { recursive: true, force: true });
+    }
+  });
+
+  it('prints nothing with --quiet on success (the real command line, as cron runs it)', async () => {
+    const url = await variant('quiet');
+    const workdir = await mkdtemp(join(dir, 'work-'));
+    await chmod(workdir, 0o755);
+    const r = await runCli(['drill', url, '--quiet', '--workdir', workdir, '--s3-endpoint', moto.endpoint, '--s3-path-style', '--query', 'select 1', '--expect-rows', '1'], CREDENTIALS);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await readdir(workdir)).toEqual([]);
+  });
+
+  it('refuses an archive missing WAL the base backup needs, before downloading it', async () => {
+    const url = await variant('startgap', (files) => files.delete(walKey(archive.startSegment)));
+    const r = await drill(args(url, { workdir: join(dir, 'never-created') }));
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.notRestorable);
+    expect(r.stderr).toMatch(/is not restorable/);
+    expect(r.stderr).toContain(archive.startSegment);
+    await expect(readdir(join(dir, 'never-created'))).rejects.toThrow();
+  });
+
+  it('detects WAL lost after the backup: replay stops early and the row count is wrong', async () => {
+    const lost = archive.segments[archive.segments.length - 2]!;
+    const url = await variant('latergap', (files) => files.delete(walKey(lost)));
+    const r = await drill(args(url, { query: countQuery, expectRows: archive.rowsAfter }));
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.queryFailed);
+    expect(r.stderr).toMatch(new RegExp(`returned ${archive.rowsBefore} row\\(s\\), expected ${archive.rowsAfter}`));
+    expect(r.stderr).toContain(`WAL is missing from ${lost}`);
+  });
+
+  it('reports a corrupted tar partition as not restorable, naming it', async () => {
+    const part = `basebackups_005/${archive.latest}/tar_partitions/part_00000001.tar.lzo`;
+    const url = await variant('corrupt', (files) => {
+      const body = Buffer.from(files.get(part)!);
+      for (let i = 4096; i < body.length; i += 997) body[i] = body[i]! ^ 0xff;
+      files.set(part, body);
+    });
+    const r = await drill(args(url, { json: true }));
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.notRestorable);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: false, outcome: 'not-restorable' });
+    expect(out.message).toContain('part_00000001.tar.lzo');
+  });
+
+  it('refuses a version mismatch, naming both versions and --pg-bin', async () => {
+    const url = await variant('pg95', (files) => {
+      files.set(`basebackups_005/${archive.latest}/extended_version.txt`, Buffer.from('PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc 4.8.4, 64-bit'));
+    });
+    const r = await drill(args(url, { pgBin: '/usr/lib/postgresql/15/bin' }));
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.couldNotRun);
+    expect(r.stderr).toMatch(/PostgreSQL 9\.5 but the local binaries .* are PostgreSQL 15/);
+    expect(r.stderr).toMatch(/--pg-bin/);
+  });
+
+  it('says "too old" when LATEST finished longer ago than --max-age', async () => {
+    const url = await variant('old');
+    const r = await drill(args(url, { maxAge: '1ms' }));
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.tooOld);
+    expect(r.stderr).toMatch(/older than --max-age 1ms/);
+  });
+
+  it('rejects a malformed duration as bad usage (exit 2)', async () => {
+    const r = await drill(args(`s3://${BUCKET}/backups/healthy/wal/`, { maxAge: 'soon' }));
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.badUsage);
+    expect(r.stderr).toMatch(/--max-age "soon" is not a duration/);
+  });
+
+  it('could not run when restore_command cannot run, rather than blaming the archive', async () => {
+    const url = await variant('nocommand');
+    const r = await drill(args(url), ['/bin/false']);
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.couldNotRun);
+    expect(r.stderr).toMatch(new RegExp(`restore_command could not fetch ${archive.startSegment} (as the postgres user )?\\(exit 1\\)`));
+  });
+
+  it('could not run when recovery outlasts --deadline, and stops the server', async () => {
+    const url = await variant('deadline');
+    const r = await drill(args(url, { deadline: '1ms', json: true, keep: true }));
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.couldNotRun);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: false, outcome: 'could-not-run' });
+    expect(out.message).toMatch(/the deadline passed while PostgreSQL was still recovering/);
+    try {
+      await expect(readFile(join(out.workdir, 'data', 'postmaster.pid'))).rejects.toThrow();
+      expect(await readFile(join(out.workdir, 'postgresql.log'), 'utf8')).toMatch(/database system is shut down/);
+    } finally {
+      await rm(out.workdir, { recursive: true, force: true });
+    }
+  });
+
+  it('could not run when S3 does not answer', async () => {
+    const r = await drill({ ...args(`s3://${BUCKET}/backups/healthy/wal/`), s3Endpoint: 'http://127.0.0.1:9' });
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.couldNotRun);
+    expect(r.stderr).toMatch(/dingo-recover drill: /);
+  });
+});

@@ -1,0 +1,127 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backupLabelName, parseLabelStopTime } from '../../src/drill/backup-age.js';
+import { formatDuration, parseDuration } from '../../src/drill/duration.js';
+import { DRILL_EXIT, DrillFailed } from '../../src/drill/exit-codes.js';
+import { majorOf } from '../../src/drill/local-pg.js';
+import { pipeThrough, run, StageFailed } from '../../src/drill/processes.js';
+import { confString, restoreCommandFor, shellQuote, writeRecoveryConfig } from '../../src/drill/recovery-config.js';
+import { parseRecoveryLog } from '../../src/drill/scratch-cluster.js';
+import { Readable } from 'node:stream';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe('durations', () => {
+  it('parses units and combinations, and rejects anything else as bad usage', () => {
+    expect(parseDuration('24h', '--max-age')).toBe(86_400_000);
+    expect(parseDuration('1h30m', '--max-age')).toBe(5_400_000);
+    expect(parseDuration('500ms', '--deadline')).toBe(500);
+    expect(parseDuration('2d', '--max-age')).toBe(172_800_000);
+    for (const bad of ['', '24', 'h', '1 day', '5m later']) {
+      expect(() => parseDuration(bad, '--max-age')).toThrow(/--max-age .* is not a duration/);
+    }
+    expect(formatDuration(5_400_000)).toBe('1h30m');
+    expect(formatDuration(1500)).toBe('1.5s');
+  });
+});
+
+describe('exit codes', () => {
+  it('gives each drill outcome its own code, distinct from usage (2) and generic failure (1)', () => {
+    const codes = (['not-restorable', 'too-old', 'query-failed', 'could-not-run'] as const).map((o) => new DrillFailed(o, 'x').exitCode);
+    expect(codes).toEqual([DRILL_EXIT.notRestorable, DRILL_EXIT.tooOld, DRILL_EXIT.queryFailed, DRILL_EXIT.couldNotRun]);
+    expect(new Set([...codes, 0, 1, 2, 3]).size).toBe(8);
+  });
+});
+
+describe('versions and labels', () => {
+  it('reads the major version the way PostgreSQL numbers them', () => {
+    expect(majorOf('9.5.1')).toBe('9.5');
+    expect(majorOf('15.18')).toBe('15');
+    expect(majorOf('10.2')).toBe('10');
+  });
+
+  it('names the backup label from the decimal offset, and reads its STOP TIME', () => {
+    expect(backupLabelName('000000010000000000000002', 40)).toBe('000000010000000000000002.00000028.backup');
+    expect(parseLabelStopTime('START TIME: x\nSTOP TIME: 2016-03-16 19:11:47 UTC\n')?.toISOString()).toBe('2016-03-16T19:11:47.000Z');
+    expect(parseLabelStopTime('STOP TIME: 2016-03-16 19:11:47 +01\n')?.toISOString()).toBe('2016-03-16T18:11:47.000Z');
+    expect(parseLabelStopTime('STOP TIME: 2016-03-16 19:11:47 CET\n')).toBeNull();
+  });
+});
+
+describe('recovery configuration', () => {
+  it('quotes restore_command for the shell and for postgresql.conf, with no credentials in it', () => {
+    const cmd = restoreCommandFor(['/usr/bin/node', "/opt/it's/cli.js"], 's3://b/backups/g/wal/', { s3Endpoint: 'http://127.0.0.1:9000', s3PathStyle: true });
+    expect(cmd).toBe(`/usr/bin/node '/opt/it'\\''s/cli.js' wal-fetch %f %p --from s3://b/backups/g/wal/ --s3-endpoint http://127.0.0.1:9000 --s3-path-style`);
+    expect(shellQuote('a b')).toBe("'a b'");
+    expect(confString("it's")).toBe("'it''s'");
+  });
+
+  it('PostgreSQL 12+: recovery.signal and restore_command in postgresql.auto.conf; the archive\'s own config set aside', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'drill-conf-'));
+    dirs.push(data);
+    await writeFile(join(data, 'postgresql.conf'), "archive_command = 'wal-e wal-push %p'\n");
+    await writeFile(join(data, 'standby.signal'), '');
+    await writeRecoveryConfig({ dataDir: data, major: '15', restoreCommand: "x '%f' %p", port: 5433, socketDir: '/tmp/s' });
+    const files = (await readdir(data)).sort();
+    expect(files).toEqual(['pg_hba.conf', 'pg_ident.conf', 'postgresql.auto.conf', 'postgresql.conf', 'postgresql.conf.from-archive', 'recovery.signal']);
+    expect(await readFile(join(data, 'postgresql.auto.conf'), 'utf8')).toContain("restore_command = 'x ''%f'' %p'");
+    const conf = await readFile(join(data, 'postgresql.conf'), 'utf8');
+    expect(conf).toContain('archive_mode = off');
+    expect(conf).toContain("listen_addresses = ''");
+    expect(conf).toContain('port = 5433');
+  });
+
+  it('PostgreSQL 9.5 (Dingo\'s): recovery.conf, unix_socket_directories', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'drill-conf-'));
+    dirs.push(data);
+    await writeRecoveryConfig({ dataDir: data, major: '9.5', restoreCommand: 'x %f %p', port: 5433, socketDir: '/tmp/s' });
+    expect(await readFile(join(data, 'recovery.conf'), 'utf8')).toBe("restore_command = 'x %f %p'\nrecovery_target_timeline = 'latest'\n");
+    expect(await readdir(data)).not.toContain('recovery.signal');
+    expect(await readFile(join(data, 'postgresql.conf'), 'utf8')).toContain("unix_socket_directories = '/tmp/s'");
+  });
+});
+
+describe('server log', () => {
+  it('finds restored files, the end of redo, the last transaction, the new timeline and fatal lines', () => {
+    const log = [
+      'LOG:  restored log file "000000010000000000000002" from archive',
+      'LOG:  restored log file "000000010000000000000003" from archive',
+      'LOG:  redo done at 0/3001F90 system usage: CPU: user: 0.00 s',
+      'LOG:  last completed transaction was at log time 2026-11-22 22:31:13.184012+00',
+      'LOG:  selected new timeline ID: 2',
+      'FATAL:  could not locate required checkpoint record',
+    ].join('\n');
+    expect(parseRecoveryLog(log)).toEqual({
+      restoredFiles: ['000000010000000000000002', '000000010000000000000003'],
+      redoDoneAt: '0/3001F90',
+      lastTransactionAt: '2026-11-22 22:31:13.184012+00',
+      newTimeline: 2,
+      fatal: ['FATAL:  could not locate required checkpoint record'],
+    });
+  });
+});
+
+describe('process pipelines', () => {
+  it('streams through real programs', async () => {
+    let out = '';
+    const { Writable } = await import('node:stream');
+    await pipeThrough(Readable.from([Buffer.from('hello\nworld\n')]), [{ argv: ['sort', '-r'] }, { argv: ['gzip', '-c'] }, { argv: ['gzip', '-dc'] }], new Writable({ write(c, _e, cb) { out += c; cb(); } }));
+    expect(out).toBe('world\nhello\n');
+  });
+
+  it('blames the program that failed, not the broken pipe it left behind', async () => {
+    const big = Readable.from((function* () { for (let i = 0; i < 64; i++) yield Buffer.alloc(64 * 1024, 7); })());
+    const err = await pipeThrough(big, [{ argv: ['gzip', '-dc'] }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StageFailed);
+    expect((err as Error).message).toMatch(/^gzip -dc failed: .*not in gzip format/);
+  });
+
+  it('reports a program\'s exit code and output', async () => {
+    expect(await run(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+  });
+});
