@@ -5,8 +5,9 @@
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../engine/errors.js';
-import { CellDocker } from '../platform/docker.js';
-import { waitUntilPromoted, reconcilePasswords } from '../platform/postgres.js';
+import { CellDocker, type ContainerInfo } from '../platform/docker.js';
+import { secrets } from '../engine/redact.js';
+import { describeLogin, waitUntilPromoted, reconcilePasswords, type PgLogin } from '../platform/postgres.js';
 import { listDir, moveContentsAside } from '../platform/cell-files.js';
 
 export async function cellDocker(ctx: StepContext, cellIp: string): Promise<CellDocker> {
@@ -193,13 +194,15 @@ const waitRestored = defineAction({
   outputs: { promoted: { type: 'boolean', description: 'pg_is_in_recovery() = f' } },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, String(p.cellIp));
-    await waitUntilPromoted(docker, String(p.container), {
+    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    const { login } = await waitUntilPromoted(docker, String(p.container), {
+      knownLogins: oldSuperuser(ctx, info),
       deadlineMs: ctx.settings.restoreDeadlineMs,
       intervalMs: ctx.settings.restorePollMs,
       sleep: (ms: number) => ctx.sleep(ms),
-      onPoll: (text: string) => ctx.progress(text),
+      onPoll: (poll) => ctx.progress(`${poll.stage}: ${poll.detail} (attempt ${poll.attempt})`),
     });
-    ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f`);
+    ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
     return { promoted: true };
   },
 });
@@ -217,9 +220,22 @@ const reconcile = defineAction({
       .map((k) => ({ role: info.env[`${k}_USERNAME`] ?? '', password: info.env[`${k}_PASSWORD`] ?? '' }))
       .filter((r) => r.role && r.password);
     if (roles.length === 0) throw new StepFailed(`container ${p.container} has no *_USERNAME/*_PASSWORD in its environment`, { hint: 'an old broker? set the passwords by hand, then resume' });
-    await reconcilePasswords(docker, String(p.container), roles);
+    const login = await reconcilePasswords(docker, String(p.container), roles, { knownLogins: oldSuperuser(ctx, info) });
+    if (login) ctx.evidence(`set the passwords of ${roles.map((r) => r.role).join(', ')} in one transaction, logged in as ${describeLogin(login)}`);
     return { roles: roles.map((r) => r.role) };
   },
 });
+
+/**
+ * The deleted instance's superuser, when the operator knows its password (answers file
+ * `secrets.oldSuperuserPassword`, or DINGO_OLD_SUPERUSER_PASSWORD). Its name is the new
+ * container's SUPERUSER_USERNAME unless `secrets.oldSuperuserUsername` says otherwise.
+ */
+function oldSuperuser(ctx: StepContext, info: ContainerInfo): PgLogin[] {
+  const password = ctx.answers.secrets.oldSuperuserPassword ?? process.env.DINGO_OLD_SUPERUSER_PASSWORD;
+  if (!password) return [];
+  secrets.register(password);
+  return [{ user: ctx.answers.secrets.oldSuperuserUsername ?? info.env.SUPERUSER_USERNAME ?? 'postgres', password }];
+}
 
 export const cellActions: ActionDef[] = [inspectContainer, stop, resetEtcd, moveDataAside, start, waitRestored, reconcile];

@@ -3,6 +3,7 @@
  * (YAML or JSON) and --yes for confirmations. When no terminal is attached and an
  * answer is missing, the run stops with exit 3, naming the key to add.
  */
+import { secrets } from './redact.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NeedsOperator, UsageError, Interrupted } from './errors.js';
@@ -14,26 +15,28 @@ export interface Answers {
   confirm: Record<string, string | true>;
   /** Choice name → the chosen value (e.g. which deleted instance). */
   choose: Record<string, string>;
+  /** Secrets the platform cannot tell (e.g. oldSuperuserPassword); redacted everywhere, never journaled. */
+  secrets: Record<string, string>;
 }
 
 export function loadAnswers(file: string | undefined): Answers {
-  const empty: Answers = { inputs: {}, confirm: {}, choose: {} };
+  const empty: Answers = { inputs: {}, confirm: {}, choose: {}, secrets: {} };
   if (!file) return empty;
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`cannot read answers file ${file}: ${(err as Error).message}`, {
-      hint: 'the answers file is YAML or JSON: {inputs: {org: ..., space: ...}, confirm: {STEP_ID: TYPED}, choose: {...}}',
+      hint: 'the answers file is YAML or JSON: {inputs: {org: ..., space: ...}, confirm: {STEP_ID: TYPED}, choose: {...}, secrets: {...}}',
     });
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new UsageError(`answers file ${file} must be a mapping with inputs, confirm and choose`);
+    throw new UsageError(`answers file ${file} must be a mapping with inputs, confirm, choose and secrets`);
   }
   const obj = raw as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!['inputs', 'confirm', 'choose'].includes(key)) {
-      throw new UsageError(`answers file ${file}: unknown key "${key}" (expected inputs, confirm, choose)`);
+    if (!['inputs', 'confirm', 'choose', 'secrets'].includes(key)) {
+      throw new UsageError(`answers file ${file}: unknown key "${key}" (expected inputs, confirm, choose, secrets)`);
     }
   }
   const section = (name: string): Record<string, never> => {
@@ -41,7 +44,12 @@ export function loadAnswers(file: string | undefined): Answers {
     if (typeof v !== 'object' || Array.isArray(v) || v === null) throw new UsageError(`answers file ${file}: "${name}" must be a mapping`);
     return v as Record<string, never>;
   };
-  return { inputs: section('inputs'), confirm: section('confirm'), choose: section('choose') };
+  const secretValues = section('secrets') as Record<string, unknown>;
+  for (const [key, value] of Object.entries(secretValues)) {
+    if (typeof value !== 'string') throw new UsageError(`answers file ${file}: secrets.${key} must be a string`);
+    secrets.register(value);
+  }
+  return { inputs: section('inputs'), confirm: section('confirm'), choose: section('choose'), secrets: secretValues as Record<string, string> };
 }
 
 export interface Choice {

@@ -1,0 +1,146 @@
+/**
+ * etcd's v2 keys API (what Patroni v0.90 in Dingo's containers uses): GET and DELETE
+ * /v2/keys/<key>. It runs over plain HTTP to a base URL, or over any stream a
+ * factory opens, such as an SSH port forward from the cell (no curl on the cell).
+ */
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { StepFailed } from '../engine/errors.js';
+import { secrets } from '../engine/redact.js';
+import type { EtcdKeys } from './types.js';
+
+export type ConnectionFactory = () => Promise<Duplex>;
+
+export interface EtcdConnection {
+  /** `host:port` as the container env gives it (ETCD_HOST_PORT). */
+  hostPort: string;
+  connect: ConnectionFactory;
+  /** Where the connection starts, for messages ("cell 10.58.111.150"). */
+  via?: string;
+}
+
+export interface EtcdOptions {
+  timeoutMs?: number;
+}
+
+/** etcd v2's "Key not found". */
+export const KEY_NOT_FOUND = 100;
+
+interface EtcdResponse {
+  status: number;
+  body: {
+    action?: string;
+    node?: { key?: string; value?: string; dir?: boolean };
+    errorCode?: number;
+    message?: string;
+    cause?: string;
+  };
+}
+
+export class EtcdV2Keys implements EtcdKeys {
+  private readonly label?: string;
+  private readonly base: URL;
+  private readonly connection?: EtcdConnection;
+
+  constructor(
+    target: string | EtcdConnection,
+    private readonly opts: EtcdOptions = {},
+  ) {
+    if (typeof target === 'string') {
+      this.base = new URL(/^https?:\/\//.test(target) ? target : `http://${target}`);
+      if (this.base.protocol !== 'http:') throw new StepFailed(`etcd URL ${target}: only http is supported (Dingo's etcd listens on plain HTTP)`);
+      this.label = `etcd ${this.base.host}`;
+    } else {
+      this.connection = target;
+      this.base = new URL(`http://${target.hostPort}`);
+    }
+  }
+
+  /** Read each time: a connection may change its route (through the jumpbox instead of the cell). */
+  get where(): string {
+    if (this.label) return this.label;
+    return `etcd ${this.connection!.hostPort}${this.connection!.via ? ` via ${this.connection!.via}` : ''}`;
+  }
+
+  async get(key: string): Promise<string | null> {
+    const res = await this.call('GET', key);
+    if (res.status === 404 && res.body.errorCode === KEY_NOT_FOUND) return null;
+    if (res.status !== 200) throw this.failure('GET', key, res);
+    if (res.body.node?.dir) {
+      throw new StepFailed(`${this.where}: ${key} is a directory, not a key`, { hint: 'name the key itself, e.g. /service/<guid>/initialize' });
+    }
+    return res.body.node?.value ?? '';
+  }
+
+  async delete(key: string): Promise<'deleted' | 'absent'> {
+    const res = await this.call('DELETE', key);
+    if (res.status === 404 && res.body.errorCode === KEY_NOT_FOUND) return 'absent';
+    if (res.status !== 200) throw this.failure('DELETE', key, res);
+    return 'deleted';
+  }
+
+  private call(method: 'GET' | 'DELETE', key: string): Promise<EtcdResponse> {
+    const path = '/v2/keys/' + key.split('/').filter(Boolean).map(encodeURIComponent).join('/');
+    return this.send(method, path);
+  }
+
+  private async send(method: string, path: string): Promise<EtcdResponse> {
+    const timeoutMs = this.opts.timeoutMs ?? 10_000;
+    const options: RequestOptions = {
+      method,
+      host: this.base.hostname,
+      port: this.base.port || 80,
+      path,
+      headers: { host: this.base.host, accept: 'application/json' },
+    };
+    if (this.connection) {
+      const connect = this.connection.connect;
+      options.createConnection = ((_: unknown, done: (err: Error | null, socket?: Duplex) => void) => {
+        connect().then(
+          (stream) => done(null, stream),
+          (err: Error) => done(err),
+        );
+        return undefined;
+      }) as unknown as RequestOptions['createConnection'];
+    }
+    try {
+      return await new Promise<EtcdResponse>((resolve, reject) => {
+        const req: ClientRequest = httpRequest(options, (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (b: Buffer) => chunks.push(b));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: EtcdResponse['body'] = {};
+            try {
+              body = text ? (JSON.parse(text) as EtcdResponse['body']) : {};
+            } catch {
+              body = { message: text.slice(0, 200) };
+            }
+            resolve({ status: res.statusCode ?? 0, body });
+          });
+        });
+        const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        req.on('close', () => clearTimeout(timer));
+        req.on('error', reject);
+        req.end();
+      });
+    } catch (err) {
+      const from = this.connection?.via ? ` from ${this.connection.via}` : '';
+      // A refused port forward carries the server's reason as its cause.
+      const cause = err instanceof StepFailed && err.cause instanceof Error ? err.cause : (err as NodeJS.ErrnoException);
+      const code = (cause as NodeJS.ErrnoException).code;
+      throw new StepFailed(`etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${secrets.redact(cause.message)}`, {
+        hint: err instanceof StepFailed && err.hint ? err.hint : 'check ETCD_HOST_PORT in the container environment and that etcd runs (bosh instances of the Dingo deployment)',
+        cause: err,
+      });
+    }
+  }
+
+  private failure(method: string, key: string, res: EtcdResponse): StepFailed {
+    const detail = [res.body.errorCode !== undefined ? `errorCode ${res.body.errorCode}` : '', res.body.message ?? '', res.body.cause ?? ''].filter(Boolean).join(' ');
+    return new StepFailed(`${this.where}: ${method} ${key} answered ${res.status}${detail ? ` (${detail})` : ''}`, {
+      hint: res.body.errorCode === 102 ? 'the key is a directory; name a leaf key' : 'check the etcd cluster health (etcdctl cluster-health)',
+    });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Runs commands on the operator's machine (cf, bosh): no shell, so arguments reach
+ * the program exactly as built; extra environment is merged over the process's own.
+ */
+import { spawn } from 'node:child_process';
+import type { CommandRunner, CommandSpec, CommandResult } from './types.js';
+
+export interface LocalRunnerOptions {
+  /** Base environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export const TIMED_OUT_EXIT = 124;
+
+export class LocalRunner implements CommandRunner {
+  readonly where = 'local';
+
+  constructor(private readonly opts: LocalRunnerOptions = {}) {}
+
+  run(spec: CommandSpec): Promise<CommandResult> {
+    const [program, ...args] = spec.argv;
+    if (!program) return Promise.reject(new Error('LocalRunner.run: empty argv'));
+    const started = Date.now();
+    return new Promise((resolve) => {
+      const child = spawn(program, args, {
+        cwd: this.opts.cwd,
+        env: { ...(this.opts.env ?? process.env), ...spec.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let timedOut = false;
+      let settled = false;
+      const timer =
+        spec.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              child.kill('SIGKILL');
+            }, spec.timeoutMs);
+      const finish = (exitCode: number, extraErr = ''): void => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        const stderr = Buffer.concat(err).toString('utf8') + extraErr;
+        resolve({
+          exitCode: timedOut ? TIMED_OUT_EXIT : exitCode,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr,
+          durationMs: Date.now() - started,
+          ...(timedOut ? { timedOut: true } : {}),
+        });
+      };
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      // A program that does not exist: report it as a shell would (127), not as a crash.
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        finish(e.code === 'ENOENT' ? 127 : 126, `${program}: ${e.code === 'ENOENT' ? 'command not found' : e.message}\n`);
+      });
+      child.on('close', (code, signal) => finish(code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1)));
+      // The child may exit without reading its input; that must not crash the process.
+      child.stdin.on('error', () => {});
+      child.stdin.end(spec.stdin ?? '');
+    });
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return table[signal];
+}

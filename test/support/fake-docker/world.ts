@@ -1,0 +1,43 @@
+/** Sets up the state a fake docker "daemon" serves, for tests. */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+import type { CellWorld } from '../../../src/rehearsal/cell-sim.js';
+
+export const FAKE_DOCKER = resolve(import.meta.dirname, 'docker');
+
+export interface FakeDaemon {
+  /** `unix://…/docker.sock`, to pass as CellDocker's host. */
+  host: string;
+  read(): CellWorld;
+  write(state: CellWorld): void;
+  remove(): void;
+}
+
+export function fakeDaemon(state: CellWorld): FakeDaemon {
+  const dir = mkdtempSync(join(tmpdir(), 'dingo-docker-'));
+  // The cell's test user runs the client without sudo in some tests.
+  chmodSync(dir, 0o777);
+  const file = join(dir, 'cell-world.json');
+  const write = (s: CellWorld): void => {
+    writeFileSync(file, JSON.stringify(s, null, 2));
+    chmodSync(file, 0o666);
+  };
+  write(state);
+  buildSync({
+    entryPoints: [resolve(import.meta.dirname, 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: join(dir, 'fake-docker.mjs'),
+    logLevel: 'error',
+  });
+  chmodSync(join(dir, 'fake-docker.mjs'), 0o644);
+  return {
+    host: `unix://${join(dir, 'docker.sock')}`,
+    read: () => JSON.parse(readFileSync(file, 'utf8')) as CellWorld,
+    write,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
