@@ -1,17 +1,17 @@
 /**
  * Failpoints: named places where a test can make the process die as a crash would
  * (SIGKILL), to prove that a run resumes from any point. Set
- * DINGO_RECOVER_FAILPOINTS to a comma-separated list such as `journal:17` or
- * `s3.copy:3` (the third time that point is reached). Inactive unless set.
+ * DINGO_RECOVER_FAILPOINTS to a comma-separated list such as `journal:17`,
+ * `s3.copy:3` (the third time that point is reached) or `step:stop-container` (right
+ * after that step finished). Inactive unless set.
  */
 const spec = process.env.DINGO_RECOVER_FAILPOINTS ?? '';
 const armed = new Map<string, number>();
 for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-  const i = item.lastIndexOf(':');
-  const name = i < 0 ? item : item.slice(0, i);
-  const nth = i < 0 ? 1 : Number(item.slice(i + 1));
-  if (name.startsWith('journal')) armed.set(item, 1);
-  else armed.set(name, Number.isFinite(nth) && nth > 0 ? nth : 1);
+  // A trailing `:N` counts the passes, except for journal points, which are named by sequence number.
+  const counted = /^(.*):(\d+)$/.exec(item);
+  if (counted && !item.startsWith('journal')) armed.set(counted[1]!, Math.max(1, Number(counted[2])));
+  else armed.set(item, 1);
 }
 const seen = new Map<string, number>();
 

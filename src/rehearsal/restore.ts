@@ -58,7 +58,8 @@ export function restoreOnStart(world: World, cellIp: string, c: SimContainer): v
   cell.files[dataDir] = ['postgres0', 'wal-e'];
   const restored = world.state.databases[archivedSysid];
   world.state.serving[c.name] = archivedSysid;
-  c.pg = { ready: false, inRecovery: true, pollsUntilPromoted: 3, roles: { ...(restored?.roles ?? {}) } };
+  // Patroni forces hot_standby: the node accepts read-only connections while it replays.
+  c.pg = { ready: true, inRecovery: true, pollsUntilPromoted: 3, roles: { ...(restored?.roles ?? {}) } };
   world.state.etcd[`/service/${scope}/leader`] = env.NODE_ID ?? c.name;
   world.record('patroni', `${c.name} restores the archive with system identifier ${archivedSysid}`);
 }

@@ -106,20 +106,23 @@ export class World {
   private constructor(
     readonly dir: string,
     readonly state: WorldState,
+    /** The scenario's secret values: the world file holds references to them, never the values. */
+    private readonly sealed: string[] = [],
   ) {}
 
   /** The world of a rehearsal run: loaded from the run folder, or started from the scenario. */
   static open(runDir: string, scenario: Scenario): World {
     const file = join(runDir, WORLD_FILE);
-    if (existsSync(file)) return new World(runDir, JSON.parse(readFileSync(file, 'utf8')) as WorldState);
-    const world = new World(runDir, structuredClone(scenario.initial));
+    if (existsSync(file)) return new World(runDir, World.load(runDir, scenario), scenarioSecrets(scenario.initial));
+    const world = new World(runDir, structuredClone(scenario.initial), scenarioSecrets(scenario.initial));
     appendFileSync(join(runDir, WORLD_SYSLOG), '');
     world.save();
     return world;
   }
 
-  static load(runDir: string): WorldState {
-    return JSON.parse(readFileSync(join(runDir, WORLD_FILE), 'utf8')) as WorldState;
+  /** The saved state of a rehearsal run, its secret references resolved from the scenario. */
+  static load(runDir: string, scenario: Scenario): WorldState {
+    return JSON.parse(unseal(readFileSync(join(runDir, WORLD_FILE), 'utf8'), scenarioSecrets(scenario.initial))) as WorldState;
   }
 
   /** Saves the whole state atomically (temp file, fsync, rename). */
@@ -127,7 +130,7 @@ export class World {
     const file = join(this.dir, WORLD_FILE);
     const tmp = `${file}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
-    writeFileSync(fd, JSON.stringify(this.state));
+    writeFileSync(fd, seal(JSON.stringify(this.state), this.sealed));
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, file);
@@ -233,4 +236,39 @@ export function rfc3164(d: Date): string {
   const day = String(d.getUTCDate()).padStart(2, ' ');
   const t = d.toISOString().slice(11, 19);
   return `${MONTHS[d.getUTCMonth()]} ${day} ${t}`;
+}
+
+/** Keys whose values are credentials, in container environments and elsewhere in a scenario. */
+const SECRET_KEY = /PASSWORD|SECRET|ACCESS_KEY|TOKEN/i;
+
+/**
+ * Every credential a scenario holds (container environment secrets, role passwords), longest
+ * first so that no value is replaced inside a longer one. The order is stable for one scenario.
+ */
+export function scenarioSecrets(initial: WorldState): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, key: string, underRoles: boolean): void => {
+    if (typeof v === 'string') {
+      const eq = v.indexOf('=');
+      if (underRoles || SECRET_KEY.test(key)) found.add(v);
+      else if (eq > 0 && SECRET_KEY.test(v.slice(0, eq))) found.add(v.slice(eq + 1));
+    } else if (Array.isArray(v)) {
+      for (const item of v) walk(item, key, underRoles);
+    } else if (v && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) walk(item, k, key === 'roles');
+    }
+  };
+  walk(initial, '', false);
+  return [...found].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+}
+
+const ref = (i: number): string => `\u00absecret:${i}\u00bb`;
+const escaped = (secret: string): string => JSON.stringify(secret).slice(1, -1);
+
+function seal(json: string, secrets: string[]): string {
+  return secrets.reduce((text, secret, i) => text.split(escaped(secret)).join(ref(i)), json);
+}
+
+function unseal(json: string, secrets: string[]): string {
+  return secrets.reduce((text, secret, i) => text.split(ref(i)).join(escaped(secret)), json);
 }

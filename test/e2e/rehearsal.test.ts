@@ -1,0 +1,183 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, runIdOf } from '../support/cli.js';
+import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
+
+const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';
+const CONTAINER = 'cf-52167ceb-bd3d-4bff-8699-a239d21c5379';
+const CELL = '10.58.111.150';
+const BUCKET = 'our-postgresql-backups';
+const SECRETS = [
+  'AKIAIOSFODNN7DINGO01',
+  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYDINGOSECRET1',
+  'AKIAIOSFODNN7DINGO02',
+  'sk9Yc4PqLr2Tz8WbN1vXe6HjDINGOSECRET2',
+  'new-app-password-Kd29',
+  'new-superuser-password-Vb17',
+  'new-admin-password-Rp55',
+  'old-admin-password-Xq81',
+  'old-superuser-password-Lm42',
+  'old-app-password-Tz93',
+  'other-tenant-superuser-pw-4471',
+];
+const SCENARIO = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
+
+const dirs: string[] = [];
+function stateDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'dr-e2e-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function world(state: string, runId: string): WorldState {
+  return World.load(join(state, 'runs', runId), SCENARIO);
+}
+
+function keysUnder(w: WorldState, prefix: string): Record<string, { size: number; etag: string }> {
+  const b = w.s3[BUCKET]!;
+  return Object.fromEntries(
+    Object.keys(b)
+      .filter((k) => k.startsWith(prefix))
+      .sort()
+      .map((k) => [k.slice(prefix.length), { size: b[k]!.size, etag: b[k]!.etag }]),
+  );
+}
+
+/** The final state a recovery must leave, whatever interruptions it went through. */
+function assertRecovered(w: WorldState): void {
+  const oldArchive = keysUnder(w, `backups/${OLD}/wal/`);
+  expect(Object.keys(oldArchive)).toHaveLength(10);
+  // The new prefix holds exactly the old archive's keys (and ETags).
+  expect(keysUnder(w, `backups/${NEW}/wal/`)).toEqual(oldArchive);
+  // The quarantine holds the new instance's original objects, and there is exactly one.
+  const quarantines = [...new Set(Object.keys(w.s3[BUCKET]!).filter((k) => k.includes('.quarantine-')).map((k) => k.split('/')[2]))];
+  expect(quarantines).toHaveLength(1);
+  expect(quarantines[0]).toMatch(/^wal\.quarantine-\d{8}T\d{6}Z$/);
+  const q = keysUnder(w, `backups/${NEW}/${quarantines[0]}/`);
+  expect(Object.keys(q).sort()).toEqual([
+    'basebackups_005/base_000000010000000000000002_00000040/extended_version.txt',
+    'basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000000.tar.lzo',
+    'basebackups_005/base_000000010000000000000002_00000040_backup_stop_sentinel.json',
+    'sysids/sysid',
+    'wal_005/000000010000000000000001.lzo',
+    'wal_005/000000010000000000000002.00000028.backup.lzo',
+    'wal_005/000000010000000000000002.lzo',
+  ]);
+  expect(w.s3[BUCKET]![`backups/${NEW}/wal.quarantine-${quarantines[0]!.split('-').pop()}/sysids/sysid`]?.body).toBe('6263019934712345126\n');
+  // The container runs, restored from the old archive, promoted, with the new passwords.
+  const c = w.cells[CELL]!.containers[CONTAINER]!;
+  expect(c.running).toBe(true);
+  expect(w.serving[CONTAINER]).toBe('6262209914512345093');
+  expect(c.pg.inRecovery).toBe(false);
+  expect(c.pg.roles).toEqual({ 'dingo-admin': 'new-admin-password-Rp55', pgsuper: 'new-superuser-password-Vb17', appuser: 'new-app-password-Kd29' });
+  // etcd was reset and re-seeded by the restore with the OLD system identifier.
+  expect(w.etcd[`/service/${NEW}/initialize`]).toBe('6262209914512345093');
+  expect(w.etcd[`/service/${NEW}/optime/leader`]).toBeUndefined();
+  // The new container's original data was moved aside, not deleted.
+  const aside = Object.keys(w.cells[CELL]!.files).filter((d) => d.startsWith(`/var/vcap/store/cf-containers-broker/${CONTAINER}/data.moved-aside-`));
+  expect(aside).toHaveLength(1);
+  expect(w.cells[CELL]!.files[aside[0]!]).toEqual(['postgres0', 'wal-e']);
+  // The app is bound to the recreated instance and was restarted.
+  const app = w.cf.orgs[0]!.spaces[0]!.apps.find((a) => a.name === 'their-app')!;
+  expect(app.boundServiceGuids).toEqual([NEW]);
+  // The other tenant's container and data were never touched.
+  expect(w.cells[CELL]!.containers['cf-e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b']!.running).toBe(true);
+  expect(w.etcd['/service/d2c4e6f8-1a3b-4c5d-9e7f-0a1b2c3d4e5f/initialize']).toBe('6262210099812345678');
+  // No destructive action happened twice.
+  const count = (re: RegExp): number => w.history.filter((h) => re.test(h.what)).length;
+  expect(count(/stopped cf-52167ceb/)).toBe(1);
+  expect(count(new RegExp(`deleted /service/${NEW}/initialize`))).toBe(1);
+  expect(count(/restores the archive/)).toBe(1);
+  expect(count(/created important-db/)).toBe(1);
+}
+
+function noSecretsIn(dir: string): void {
+  for (const f of readdirSync(dir)) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    for (const s of SECRETS) expect(text, `${f} leaks a secret`).not.toContain(s);
+  }
+}
+
+describe('rehearsal of the seed incident', () => {
+  let state: string;
+  let runId: string;
+  let output: string;
+
+  beforeAll(async () => {
+    state = stateDir();
+    const r = await runCli(['rehearse', '--yes', '--state-dir', state]);
+    output = r.stdout + r.stderr;
+    expect(r.code, output).toBe(0);
+    runId = runIdOf(r.stdout);
+  });
+
+  it('names the old and new instance GUIDs and shows the commands a live run would make', () => {
+    expect(output).toContain(OLD);
+    expect(output).toContain(NEW);
+    expect(output).toContain('$ cf create-service dingo-postgresql solo important-db');
+    expect(output).toMatch(/\$ sudo -n \/var\/vcap\/packages\/docker\/bin\/docker --host unix:\/\/\/var\/vcap\/sys\/run\/docker\/docker\.sock stop .*cf-52167ceb-bd3d-4bff-8699-a239d21c5379/);
+    expect(output).toMatch(/CopyObject s3:\/\/our-postgresql-backups\/backups\/6e101b27-ee1b-4f4d-a032-4401a3709ec3\/wal\//);
+  });
+
+  it('leaves the platform recovered', () => {
+    assertRecovered(world(state, runId));
+  });
+
+  it('keeps secrets out of the journal, the report and the output', () => {
+    noSecretsIn(join(state, 'runs', runId));
+    for (const s of SECRETS) expect(output).not.toContain(s);
+  });
+
+  it('lists the run and shows every step with its status', async () => {
+    const runs = await runCli(['runs', '--json', '--state-dir', state]);
+    expect(runs.code).toBe(0);
+    expect(JSON.parse(runs.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'done', mode: 'rehearsal' })]);
+    const show = await runCli(['show', runId, '--json', '--state-dir', state]);
+    expect(show.code).toBe(0);
+    const t = JSON.parse(show.stdout) as { steps: { id: string; status: string; commands: unknown[]; confirmations: { method: string }[] }[] };
+    expect(t.steps).toHaveLength(22);
+    expect(t.steps.every((s) => s.status === 'finished')).toBe(true);
+    expect(t.steps.find((s) => s.id === 'stop-container')!.confirmations).toEqual([expect.objectContaining({ method: '--yes' })]);
+    expect(t.steps.find((s) => s.id === 'create-service')!.commands.length).toBeGreaterThan(0);
+  });
+});
+
+describe('non-interactive runs stop for the operator', () => {
+  it('exits 3 at the first confirmation without --yes, and resumes with --yes', async () => {
+    const state = stateDir();
+    const first = await runCli(['rehearse', '--state-dir', state]);
+    expect(first.code, first.stdout + first.stderr).toBe(3);
+    expect(first.stdout).toMatch(/no answer for confirmation "stop-container"/);
+    const runId = runIdOf(first.stdout);
+    const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
+    expect(again.code, again.stdout).toBe(0);
+    assertRecovered(world(state, runId));
+  });
+});
+
+describe('crash anywhere, resume, same result', () => {
+  const steps = [
+    'target-space', 'find-deleted-instance', 'inspect-old-archive', 'check-apps', 'check-name-free', 'create-service',
+    'wait-created', 'find-new-container', 'locate-cell', 'inspect-new-container', 'stop-container', 'quarantine-new-archive',
+    'copy-old-archive', 'verify-copy', 'reset-etcd', 'flush-data', 'start-container', 'wait-restored', 'reconcile-credentials',
+    'rebind-apps', 'restart-apps',
+  ];
+  const points = [
+    ...steps.map((s) => `step:${s}`),
+    // In the middle of the quarantine (copies, then the delete) and of the copy of the old archive.
+    's3.copy:3', 's3.delete:1', 's3.copy:9', 's3.copy:13', 's3.copy:17',
+  ];
+  it.each(points)('SIGKILL at %s, then resume', async (point) => {
+    const state = stateDir();
+    const killed = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: point } });
+    expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
+    const runId = runIdOf(killed.stdout);
+    const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    assertRecovered(world(state, runId));
+  });
+});
