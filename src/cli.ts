@@ -265,7 +265,7 @@ export async function main(args: string[]): Promise<number> {
     .command(show)
     .command(validate)
     .command(explain)
-    .command(extraCommands())
+    .command(extraCommands() as CommandModule[])
     .strict()
     .demandCommand(0)
     .epilogue('Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 130 interrupted.')
@@ -277,7 +277,8 @@ export async function main(args: string[]): Promise<number> {
     .version(false);
   try {
     await parser.parseAsync();
-    return exitCode;
+    // Domain commands (drill, wal-fetch, archive) report their own exit codes through process.exitCode.
+    return exitCode !== EXIT.done ? exitCode : Number(process.exitCode ?? EXIT.done);
   } catch (err) {
     const code = exitCodeOf(err);
     const message = secrets.redact(err instanceof Error ? err.message : String(err));

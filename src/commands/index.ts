@@ -1,6 +1,10 @@
 /** Domain commands beside the runbook ones: log search, archive tools, restore drill. */
 import type { CommandModule } from 'yargs';
+import { archiveCommand } from './archive.js';
+import { drillCommand } from './drill.js';
+import { walFetchCommand } from './wal-fetch.js';
+import { logsCommand } from './logs.js';
 
 export function extraCommands(): CommandModule[] {
-  return [];
+  return [logsCommand as unknown as CommandModule, archiveCommand, drillCommand as unknown as CommandModule, walFetchCommand as unknown as CommandModule];
 }

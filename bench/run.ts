@@ -1,0 +1,30 @@
+/**
+ * `npm run bench -- <name>...`: the benchmarks, each printing our figure beside its
+ * reference tool measured on the same data in the same run. No name runs them all.
+ */
+const benches: Record<string, () => Promise<string>> = {
+  logs: async () => (await import('./logs.js')).benchLogs(),
+  swap: async () => (await import('./swap.js')).benchSwap(),
+  drill: async () => (await import('./drill.js')).benchDrill(),
+};
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  const unknown = names.filter((n) => !(n in benches));
+  if (unknown.length) {
+    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')} (known: ${Object.keys(benches).join(', ')})\n`);
+    process.exit(2);
+  }
+  const summary: string[] = [];
+  for (const name of names.length ? names : Object.keys(benches)) {
+    process.stdout.write(`\n== ${name} ==\n`);
+    summary.push(await benches[name]!());
+  }
+  // Each benchmark's own last line, repeated so the figures close the output.
+  process.stdout.write('\n' + summary.join('\n') + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
