@@ -5,10 +5,11 @@ import { archiveActions } from './archive.js';
 import { boshActions } from './bosh.js';
 import { cellActions } from './cell.js';
 import { cfActions } from './cf.js';
+import { drillActions } from './drill.js';
 import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
 
 export function actionRegistry(): ActionRegistry {
-  const all: ActionDef[] = [...logsActions, ...archiveActions, ...cfActions, ...boshActions, ...cellActions, ...reportActions];
+  const all: ActionDef[] = [...logsActions, ...archiveActions, ...drillActions, ...cfActions, ...boshActions, ...cellActions, ...reportActions];
   return new Map(all.map((a) => [a.name, a]));
 }

@@ -43,6 +43,7 @@ export async function livePlatform(options: LiveOptions, settings: Settings): Pr
     }),
     s3: createS3Store({ endpoint: options.s3?.endpoint, region: options.s3?.region, forcePathStyle: options.s3?.pathStyle }),
     logPaths: settings.logPaths,
+    s3Flags: { s3Endpoint: options.s3?.endpoint, s3Region: options.s3?.region, s3PathStyle: options.s3?.pathStyle },
     async close(): Promise<void> {},
   };
 }

@@ -4,6 +4,7 @@
  * Actions only ever see these interfaces, so a rehearsal runs the code a live
  * recovery runs, down to the command lines it builds.
  */
+import type { S3Flags } from '../drill/s3-flags.js';
 import type { Readable } from 'node:stream';
 
 /** A command to run, locally (cf, bosh) or on a cell over SSH (docker, mv, ...). */
@@ -100,5 +101,7 @@ export interface Platform {
   readonly s3: ObjectStore;
   /** Syslog files or folders to search (rehearsals add the simulated platform's own log). */
   readonly logPaths: string[];
+  /** How a child process of ours (the drill's wal-fetch) reaches the same S3; credentials stay in the environment. */
+  readonly s3Flags?: S3Flags;
   close(): Promise<void>;
 }

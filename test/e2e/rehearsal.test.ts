@@ -123,6 +123,11 @@ describe('rehearsal of the seed incident', () => {
     expect(output).toMatch(/CopyObject s3:\/\/our-postgresql-backups\/backups\/6e101b27-ee1b-4f4d-a032-4401a3709ec3\/wal\//);
   });
 
+  it('drills the old archive only with PostgreSQL of its version here, and goes on without', () => {
+    expect(output).toMatch(/no drill here: the archive was written by PostgreSQL 9\.5 but the local binaries .* are PostgreSQL 15/);
+    expect(output).toContain(`to drill it elsewhere: dingo-recover drill s3://our-postgresql-backups/backups/${OLD}/wal/ --pg-bin`);
+  });
+
   it('leaves the platform recovered', () => {
     assertRecovered(world(state, runId));
   });
@@ -139,7 +144,7 @@ describe('rehearsal of the seed incident', () => {
     const show = await runCli(['show', runId, '--json', '--state-dir', state]);
     expect(show.code).toBe(0);
     const t = JSON.parse(show.stdout) as { steps: { id: string; status: string; commands: unknown[]; confirmations: { method: string }[] }[] };
-    expect(t.steps).toHaveLength(22);
+    expect(t.steps).toHaveLength(23);
     expect(t.steps.every((s) => s.status === 'finished')).toBe(true);
     expect(t.steps.find((s) => s.id === 'stop-container')!.confirmations).toEqual([expect.objectContaining({ method: '--yes' })]);
     expect(t.steps.find((s) => s.id === 'create-service')!.commands.length).toBeGreaterThan(0);
@@ -161,7 +166,7 @@ describe('non-interactive runs stop for the operator', () => {
 
 describe('crash anywhere, resume, same result', () => {
   const steps = [
-    'target-space', 'find-deleted-instance', 'inspect-old-archive', 'check-apps', 'check-name-free', 'create-service',
+    'target-space', 'find-deleted-instance', 'inspect-old-archive', 'drill-old-archive', 'check-apps', 'check-name-free', 'create-service',
     'wait-created', 'find-new-container', 'locate-cell', 'inspect-new-container', 'stop-container', 'quarantine-new-archive',
     'copy-old-archive', 'verify-copy', 'reset-etcd', 'flush-data', 'start-container', 'wait-restored', 'reconcile-credentials',
     'rebind-apps', 'restart-apps',

@@ -1,0 +1,48 @@
+/**
+ * The optional drill of the OLD archive before anything is changed: restore LATEST into a
+ * throwaway PostgreSQL on this machine and replay its WAL, so the operator knows what will
+ * come back. Without local binaries of the archive's major version the step says so and
+ * the recovery goes on; an archive that does not restore stops it while nothing is changed.
+ */
+import { defineAction, type ActionDef } from '../engine/action.js';
+import { StepFailed } from '../engine/errors.js';
+import { runDrill } from '../drill/drill.js';
+import { formatDuration } from '../drill/duration.js';
+import { DrillFailed } from '../drill/exit-codes.js';
+
+const drill = defineAction({
+  name: 'archive.drill',
+  summary: 'Restore a wal-e archive into a throwaway local PostgreSQL (skipped without matching binaries)',
+  effect: 'read',
+  params: {
+    url: { type: 'string', required: true, description: 's3://BUCKET/backups/GUID/wal/' },
+  },
+  outputs: {
+    drilled: { type: 'boolean', description: 'the archive was restored and replayed here' },
+    lastTransactionAt: { type: 'string', description: 'time of the last transaction replayed (empty when not drilled)' },
+    databases: { type: 'string[]', description: 'databases found in the restored cluster' },
+  },
+  async run(ctx, p) {
+    try {
+      const r = await runDrill({ url: String(p.url), store: ctx.s3, s3Flags: ctx.platform.s3Flags, progress: (m) => ctx.progress(m) });
+      ctx.evidence(`restored ${r.backup.name} (finished ${r.backup.finishedAt}) with PostgreSQL ${r.postgres.localVersion} in ${formatDuration(r.restore.durationMs)}`);
+      ctx.evidence(`replayed ${r.restore.walFilesRestored} WAL file(s) up to ${r.replay.lastSegment ?? '?'}; last transaction ${r.replay.lastTransactionAt ?? 'unknown'}`);
+      for (const w of r.warnings) ctx.note(`warning: ${w}`);
+      const databases = r.query.rows.map((row) => row[0] ?? '');
+      ctx.evidence(`databases: ${databases.join(', ') || '(none)'}`);
+      return { drilled: true, lastTransactionAt: r.replay.lastTransactionAt ?? '', databases };
+    } catch (err) {
+      if (!(err instanceof DrillFailed)) throw err;
+      if (err.outcome === 'could-not-run') {
+        ctx.note(`no drill here: ${err.message}`);
+        ctx.note(`to drill it elsewhere: dingo-recover drill ${String(p.url)} --pg-bin <folder of that version's pg_ctl>`);
+        return { drilled: false, lastTransactionAt: '', databases: [] };
+      }
+      throw new StepFailed(`the old archive did not restore in a drill: ${err.message}`, {
+        hint: `nothing has been changed yet. ${err.hint ?? ''} Check the GUID and look for other candidates with \`dingo-recover logs find\`.`.trim(),
+      });
+    }
+  },
+});
+
+export const drillActions: ActionDef[] = [drill];
