@@ -52,7 +52,7 @@ function globalOptions(y: Argv): Argv<Global> {
   return y
     .option('state-dir', { type: 'string', default: './.dingo-recover', describe: 'where runs (journals, locks) are kept', global: true })
     .option('yes', { type: 'boolean', default: false, describe: 'accept every confirmation (destructive steps included)', global: true })
-    .option('answers', { type: 'string', describe: 'YAML/JSON file answering every prompt: {inputs, confirm, choose}', global: true })
+    .option('answers', { type: 'string', describe: 'YAML/JSON file answering every prompt: {inputs, confirm, choose, secrets}', global: true })
     .option('json', { type: 'boolean', default: false, describe: 'print data as JSON where a command prints data', global: true }) as Argv<Global>;
 }
 
