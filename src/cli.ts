@@ -63,6 +63,7 @@ function settingsFrom(argv: Record<string, unknown>): Partial<Settings> {
   if (argv['bosh-bin']) s.boshBinary = String(argv['bosh-bin']);
   if (argv['docker-bin']) s.dockerBinary = String(argv['docker-bin']);
   if (argv['docker-host']) s.dockerHost = String(argv['docker-host']);
+  if (argv['container-store-root']) s.containerStoreRoot = String(argv['container-store-root']).replace(/\/?$/, '/');
   if (argv.concurrency) s.copyConcurrency = Number(argv.concurrency);
   if (argv['poll-interval']) s.createPollMs = s.restorePollMs = Number(argv['poll-interval']) * 1000;
   if (argv['create-deadline']) s.createDeadlineMs = Number(argv['create-deadline']) * 60_000;
@@ -99,6 +100,7 @@ function liveOptions(y: Argv): Argv {
     .option('bosh-bin', { type: 'string', describe: 'bosh CLI to run (default bosh)' })
     .option('docker-bin', { type: 'string', describe: "the cell's docker client" })
     .option('docker-host', { type: 'string', describe: "the cell's docker socket" })
+    .option('container-store-root', { type: 'string', describe: 'host folder of the container volumes; a flush never leaves it (default /var/vcap/store/cf-containers-broker/)' })
     .option('concurrency', { type: 'number', describe: 'parallel S3 copies (default 32)' })
     .option('poll-interval', { type: 'number', describe: 'seconds between status polls' })
     .option('create-deadline', { type: 'number', describe: 'minutes to wait for cf create-service' })

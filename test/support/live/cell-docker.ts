@@ -1,0 +1,112 @@
+/**
+ * The cell's `docker` for the live end-to-end test: the Docker 1.11 client stand-in of
+ * test/support/fake-docker (the rehearsal's cell simulator answering, state in
+ * cell-world.json next to the --host socket path), plus what a Dingo patroni container does
+ * when it starts, judged from the REAL parts:
+ *
+ * - /data (the real folder on this machine) still holds a cluster: it resumes that database.
+ * - /data is empty and etcd (real, at the container's ETCD_HOST_PORT) still has the
+ *   instance's /initialize: Patroni refuses to start ("system ID mismatch"), the container exits.
+ * - /data is empty and etcd has no /initialize: it restores the archive at its prefix in S3
+ *   (moto): it reads sysids/sysid there, replays for a couple of polls (pg_is_in_recovery() = t),
+ *   and the restored database holds that archive's roles and passwords.
+ *
+ * Bundled by `liveCellDaemon()` into the daemon folder as fake-docker.mjs, which the
+ * `docker` wrapper script runs.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { simulateCell, type CellWorld, type SimContainer } from '../../../src/rehearsal/cell-sim.js';
+import { archivePrefix, httpSync, s3Request } from './shared.js';
+
+export const STATE_FILE = 'cell-world.json';
+
+export interface LiveCellWorld extends CellWorld {
+  /** The S3 endpoint the containers archive to (their environment has only the bucket). */
+  s3Endpoint: string;
+  /** The roles and passwords of the database each sysid names (what a restore brings back). */
+  databases: Record<string, Record<string, string>>;
+  /** The sysid of the database each container serves, by container name. */
+  serving: Record<string, string>;
+  history: string[];
+}
+
+function envOf(c: SimContainer): Record<string, string> {
+  return Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
+export function onStart(state: LiveCellWorld, c: SimContainer): void {
+  const env = envOf(c);
+  const data = c.mounts.find((m) => m.Destination === '/data')?.Source;
+  const entries = data && existsSync(data) ? readdirSync(data) : [];
+  if (entries.length > 0) {
+    state.history.push(`started ${c.name} on its existing data (${entries.sort().join(', ')})`);
+    return;
+  }
+  const scope = env.PATRONI_SCOPE ?? '';
+  const [initialize, sysid] = httpSync([
+    { method: 'GET', url: `http://${env.ETCD_HOST_PORT}/v2/keys/service/${scope}/initialize` },
+    // wal-e reads the archive with the container's own AWS credentials.
+    s3Request('GET', state.s3Endpoint, env.WAL_S3_BUCKET ?? '', `${archivePrefix(scope)}sysids/sysid`, {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+      region: env.AWS_REGION ?? 'us-east-1',
+    }),
+  ]);
+  if (initialize!.status === 200) {
+    c.running = false;
+    c.exitCode = 1;
+    c.finishedAt = new Date().toISOString();
+    c.pg = { ...c.pg, ready: false };
+    c.logs.push(`${scope.slice(0, 6)}-patroni> FATAL: system ID mismatch, node belongs to a different cluster`);
+    state.history.push(`${c.name} refused to start: etcd still has /service/${scope}/initialize`);
+    return;
+  }
+  if (sysid!.status !== 200) {
+    state.history.push(`started ${c.name} on an empty /data with no archive (S3 said ${sysid!.status}): bootstrapped a new database`);
+    return;
+  }
+  const restored = sysid!.body.trim();
+  const roles = state.databases[restored];
+  if (!roles) throw new Error(`the cell knows no database with sysid ${restored}`);
+  mkdirSync(join(data!, 'postgres0'), { recursive: true });
+  writeFileSync(join(data!, 'postgres0', 'SYSID'), `${restored}\n`);
+  c.pg = { ...c.pg, ready: true, inRecovery: true, pollsUntilPromoted: 2, roles: { ...roles } };
+  state.serving[c.name] = restored;
+  state.history.push(`started ${c.name} on an empty /data: restores the archive of sysid ${restored}`);
+}
+
+function stateFile(args: string[]): string | null {
+  const i = args.findIndex((a) => a === '--host' || a === '-H');
+  const host = i >= 0 ? args[i + 1] : undefined;
+  return host?.startsWith('unix://') ? join(dirname(host.slice('unix://'.length)), STATE_FILE) : null;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const file = stateFile(args);
+  if (!file || !existsSync(file)) {
+    process.stderr.write('Cannot connect to the Docker daemon. Is the docker daemon running on this host?\n');
+    process.exitCode = 1;
+    return;
+  }
+  const state = JSON.parse(readFileSync(file, 'utf8')) as LiveCellWorld;
+  let stdin = '';
+  if (args.includes('-i')) {
+    try {
+      stdin = readFileSync(0, 'utf8');
+    } catch {
+      stdin = '';
+    }
+  }
+  const result = simulateCell(state, { argv: ['docker', ...args], stdin, writes: false }, {
+    onStart: (c) => onStart(state, c),
+    onStop: (c) => state.history.push(`stopped ${c.name}`),
+  });
+  writeFileSync(file, JSON.stringify(state, null, 2));
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  process.exitCode = result.exitCode;
+}
+
+main();

@@ -1,0 +1,323 @@
+/**
+ * A live platform on loopback for the end-to-end test of `dingo-recover recover`:
+ *
+ * - a jumpbox and a cell: two private sshd (test/support/sshd.ts), the cell user with
+ *   passwordless sudo, reached through an OpenSSH client config (the cell IP of the logs
+ *   mapped to 127.0.0.1:PORT, ProxyJump through the jumpbox, pinned known_hosts);
+ * - the cell's docker: the fake Docker 1.11 client (test/support/fake-docker/docker) with
+ *   live-cell behaviour (./cell-docker.ts), its data volumes on the REAL filesystem under the
+ *   default cf-containers-broker root;
+ * - a real etcd (v2 API) the container's ETCD_HOST_PORT names, reached through the SSH forward;
+ * - moto_server holding the deleted instance's archive;
+ * - fake `cf` and `bosh` processes (test/support/fake-cli) in the seed incident's worlds, the
+ *   cf one with a broker hook (./broker-hook.ts) that creates the new instance on the parts above;
+ * - the seed incident's syslog, plus the file the broker and the new container log to.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+import { loadScenario } from '../../../src/rehearsal/world.js';
+import { createS3Store } from '../../../src/systems/s3.js';
+import type { ObjectStore } from '../../../src/systems/types.js';
+import type { CfWorld } from '../../../src/rehearsal/cf-sim.js';
+import { startSshd, type Sshd } from '../sshd.js';
+import { startEtcd, type Etcd } from '../etcd.js';
+import { MOTO_CREDENTIALS, startMoto, type Moto } from '../moto.js';
+import { setUpFakeClis, type FakeClis } from '../fake-cli/install.js';
+import { FAKE_DOCKER } from '../fake-docker/world.js';
+import type { LiveCellWorld } from './cell-docker.js';
+import {
+  BROKER_CONFIG_ENV,
+  BUCKET,
+  CELL_HOST,
+  CELL_IP,
+  OLD_GUID,
+  OLD_ROLES,
+  OLD_SYSID,
+  OTHER_TENANT_ARCHIVE,
+  OTHER_TENANT_PREFIX,
+  archivePrefix,
+  httpSync,
+  oldArchive,
+  s3Request,
+  type BrokerConfig,
+} from './shared.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const SEED = join(ROOT, 'fixtures/seed-003');
+/**
+ * Where cf-containers-broker keeps volumes in these tests: a temporary tree the live run is
+ * given with --container-store-root (on a real cell it is the default, /var/vcap/store/...).
+ */
+const STORE_PARENT = mkdtempSync(join(tmpdir(), 'dingo-live-store-'));
+chmodSync(STORE_PARENT, 0o755);
+export const STORE_ROOT = `${join(STORE_PARENT, 'cf-containers-broker')}/`;
+mkdirSync(STORE_ROOT, { mode: 0o755 });
+
+export interface LiveServers {
+  gateway: Sshd;
+  cell: Sshd;
+  etcd: Etcd;
+  moto: Moto;
+  /** A client on moto (the operator's credentials). */
+  s3: ObjectStore;
+  stop(): Promise<void>;
+}
+
+/** Starts the servers every case shares and seeds moto with the deleted instance's archive. */
+export async function startLiveServers(): Promise<LiveServers> {
+  const started = await Promise.allSettled([
+    startSshd({ user: 'dingolivegw' }),
+    startSshd({ user: 'dingolivecell', sudo: 'nopasswd' }),
+    startEtcd(),
+    startMoto(),
+  ]);
+  const [gw, cell, etcd, moto] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined)) as [Sshd?, Sshd?, Etcd?, Moto?];
+  const stop = async (): Promise<void> => {
+    await Promise.all([gw?.stop(), cell?.stop(), etcd?.stop(), moto?.stop()]);
+    rmSync(STORE_PARENT, { recursive: true, force: true });
+  };
+  const failed = started.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  await moto!.createBucket(BUCKET);
+  const creds = { ...MOTO_CREDENTIALS, region: 'us-east-1' };
+  const put = (key: string, body: string) => s3Request('PUT', moto!.endpoint, BUCKET, key, creds, body);
+  const puts = [
+    ...oldArchive().map(([rel, body]) => put(archivePrefix(OLD_GUID) + rel, body)),
+    ...OTHER_TENANT_ARCHIVE.map(([rel, body]) => put(OTHER_TENANT_PREFIX + rel, body)),
+  ];
+  const bad = httpSync(puts).filter((r) => r.status !== 200);
+  if (bad.length) {
+    await stop();
+    throw new Error(`seeding moto failed: ${JSON.stringify(bad)}`);
+  }
+  return {
+    gateway: gw!,
+    cell: cell!,
+    etcd: etcd!,
+    moto: moto!,
+    s3: createS3Store({ ...moto!.options, credentials: MOTO_CREDENTIALS }),
+    stop,
+  };
+}
+
+/** Every secret the platform holds for one case: none may reach the run folder. */
+export interface CaseSecrets {
+  containerAwsKeyId: string;
+  containerAwsSecret: string;
+  operatorAwsSecret: string;
+  passwords: string[];
+  /** A line from the middle of each private key the run uses. */
+  privateKeyLines: string[];
+}
+
+export interface LiveCase {
+  newGuid: string;
+  nodeUuid: string;
+  container: string;
+  /** The container's /data on the cell (this machine's filesystem). */
+  dataDir: string;
+  stateDir: string;
+  newPasswords: Record<string, string>;
+  secrets: CaseSecrets;
+  /** `recover` arguments after the command name, without --state-dir. */
+  liveArgs: string[];
+  /** Environment for every dingo-recover child process of this case. */
+  env: Record<string, string>;
+  readCf(): Promise<CfWorld>;
+  readCell(): LiveCellWorld;
+  /** etcd v2 GET: the value, or null when the key does not exist. */
+  etcdGet(key: string): Promise<string | null>;
+  cleanup(): Promise<void>;
+}
+
+function sshConfig(s: LiveServers, knownHosts: string): string {
+  return [
+    `Host dingo-jumpbox`,
+    `  HostName 127.0.0.1`,
+    `  Port ${s.gateway.port}`,
+    `  User ${s.gateway.user}`,
+    `  IdentityFile ${s.gateway.clientKeyFile}`,
+    `Host ${CELL_IP}`,
+    `  HostName 127.0.0.1`,
+    `  Port ${s.cell.port}`,
+    `  User ${s.cell.user}`,
+    `  IdentityFile ${s.cell.clientKeyFile}`,
+    `  ProxyJump dingo-jumpbox`,
+    `Host *`,
+    `  UserKnownHostsFile ${knownHosts}`,
+    '',
+  ].join('\n');
+}
+
+function middleLine(file: string): string {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
+  return lines[Math.floor(lines.length / 2)]!;
+}
+
+/** The cell's docker daemon folder: its state file and the bundled live-cell docker client. */
+function cellDaemon(state: LiveCellWorld): { dir: string; host: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'dingo-live-docker-'));
+  chmodSync(dir, 0o755);
+  const file = join(dir, 'cell-world.json');
+  writeFileSync(file, JSON.stringify(state, null, 2));
+  chmodSync(file, 0o666);
+  buildSync({
+    entryPoints: [resolve(import.meta.dirname, 'cell-docker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: join(dir, 'fake-docker.mjs'),
+    logLevel: 'error',
+  });
+  chmodSync(join(dir, 'fake-docker.mjs'), 0o644);
+  return { dir, host: `unix://${join(dir, 'docker.sock')}`, file };
+}
+
+/** One recovery's world: a fresh new-instance GUID, node, container, cf/bosh state and logs. */
+export async function prepareCase(s: LiveServers, label: string): Promise<LiveCase> {
+  const work = mkdtempSync(join(tmpdir(), `dingo-live-${label}-`));
+  const newGuid = randomUUID();
+  const nodeUuid = randomUUID();
+  const container = `cf-${nodeUuid}`;
+  const dataDir = join(STORE_ROOT, container, 'data');
+  const tag = randomBytes(4).toString('hex');
+  const newPasswords = {
+    'dingo-admin': `new-admin-pw-${tag}-Rp55`,
+    pgsuper: `new-superuser-pw-${tag}-Vb17`,
+    appuser: `new-app-pw-${tag}-Kd29`,
+  };
+  const containerAwsKeyId = `AKIALIVETEST${tag.toUpperCase()}`;
+  const containerAwsSecret = `live/${tag}/ContainerSecretAccessKey+Wal`;
+
+  // The syslog the platform had when the user called: the seed incident's files.
+  const logs = join(work, 'logs');
+  mkdirSync(logs);
+  for (const f of readdirSync(join(SEED, 'syslog'))) copyFileSync(join(SEED, 'syslog', f), join(logs, f));
+  const logFile = join(logs, 'platform.log');
+  writeFileSync(logFile, '');
+
+  // The cell: docker state (the other tenant's container, the registrator), volumes on disk.
+  const daemon = cellDaemon({
+    ip: CELL_IP,
+    dockerVersion: '1.11.0',
+    containers: {},
+    files: {},
+    s3Endpoint: s.moto.endpoint,
+    databases: { [OLD_SYSID]: { ...OLD_ROLES } },
+    serving: {},
+    history: [],
+  });
+
+  const broker: BrokerConfig = {
+    dockerState: daemon.file,
+    logFile,
+    etcdUrl: s.etcd.url,
+    s3Endpoint: s.moto.endpoint,
+    storeRoot: STORE_ROOT,
+    cellIp: CELL_IP,
+    cellHost: CELL_HOST,
+    nodeUuid,
+    containerId: randomBytes(32).toString('hex'),
+    hostPort: 32785,
+    sysid: '6263019934712345126',
+    env: {
+      ETCD_HOST_PORT: s.etcd.hostPort,
+      WAL_S3_BUCKET: BUCKET,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: containerAwsKeyId,
+      AWS_SECRET_ACCESS_KEY: containerAwsSecret,
+      ADMIN_USERNAME: 'dingo-admin',
+      ADMIN_PASSWORD: newPasswords['dingo-admin'],
+      SUPERUSER_USERNAME: 'pgsuper',
+      SUPERUSER_PASSWORD: newPasswords.pgsuper,
+      APPUSER_USERNAME: 'appuser',
+      APPUSER_PASSWORD: newPasswords.appuser,
+    },
+  };
+  const brokerFile = join(work, 'broker.json');
+  writeFileSync(brokerFile, JSON.stringify(broker, null, 2));
+
+  // cf and bosh as the seed incident has them; cf's next instance gets this case's GUID.
+  const seed = loadScenario(SEED).initial;
+  const fake: FakeClis = await setUpFakeClis({ cf: { ...structuredClone(seed.cf), nextInstanceGuids: [newGuid] }, bosh: structuredClone(seed.bosh) });
+
+  // SSH: the cell IP of the logs reaches the cell sshd through the jumpbox; host keys pinned.
+  const knownHosts = join(work, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${s.gateway.port} ${s.gateway.hostPublicKey}\n[127.0.0.1]:${s.cell.port} ${s.cell.hostPublicKey}\n`);
+  const sshConfigFile = join(work, 'ssh_config');
+  writeFileSync(sshConfigFile, sshConfig(s, knownHosts));
+
+  // The user's answers (the seed incident's), nothing else: confirmations come from --yes.
+  const answers = join(work, 'answers.yaml');
+  writeFileSync(
+    answers,
+    'inputs:\n  org: acme\n  space: important-space-and-all-databases\n  serviceName: important-db\n  plan: cluster\n  apps: [their-app]\n',
+  );
+
+  const stateDir = join(work, 'state');
+  const liveArgs = [
+    '--answers', answers,
+    '--yes',
+    '--logs', logs,
+    '--ssh-config', sshConfigFile,
+    '--s3-endpoint', s.moto.endpoint,
+    '--s3-region', 'us-east-1',
+    '--s3-path-style',
+    '--cf-bin', join(fake.binDir, 'cf'),
+    '--bosh-bin', join(fake.binDir, 'bosh'),
+    '--docker-bin', FAKE_DOCKER,
+    '--docker-host', daemon.host,
+    '--container-store-root', STORE_ROOT,
+    '--poll-interval', '0.05',
+  ];
+  const env: Record<string, string> = {
+    ...fake.env,
+    FAKE_CF_HOOKS: resolve(import.meta.dirname, 'broker-hook.ts'),
+    [BROKER_CONFIG_ENV]: brokerFile,
+    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // Only the keys the ssh config names: no agent.
+    SSH_AUTH_SOCK: '',
+    CI: 'true',
+  };
+
+  return {
+    newGuid,
+    nodeUuid,
+    container,
+    dataDir,
+    stateDir,
+    newPasswords,
+    secrets: {
+      containerAwsKeyId,
+      containerAwsSecret,
+      operatorAwsSecret: MOTO_CREDENTIALS.secretAccessKey,
+      passwords: [...Object.values(newPasswords), ...Object.values(OLD_ROLES)],
+      privateKeyLines: [middleLine(s.gateway.clientKeyFile), middleLine(s.cell.clientKeyFile)],
+    },
+    liveArgs,
+    env,
+    readCf: () => fake.readCf(),
+    readCell: () => JSON.parse(readFileSync(daemon.file, 'utf8')) as LiveCellWorld,
+    async etcdGet(key: string): Promise<string | null> {
+      const res = await fetch(`${s.etcd.url}/v2/keys${key}`);
+      if (res.status === 404) return null;
+      if (!res.ok) throw new Error(`etcd GET ${key}: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { node: { value?: string } }).node.value ?? null;
+    },
+    async cleanup(): Promise<void> {
+      await fake.cleanup();
+      rmSync(daemon.dir, { recursive: true, force: true });
+      rmSync(join(STORE_ROOT, container), { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * What the live end-to-end test's simulated Dingo pieces (the broker hook behind the fake
+ * `cf`, the cell's fake docker) and the test itself agree on: the incident's names, the
+ * archives' contents, the broker's configuration, and a synchronous HTTP client for code
+ * that runs inside synchronous simulator hooks.
+ *
+ * Kept free of test-runner imports: it is loaded by the fake `cf` (through tsx) and bundled
+ * into the cell's fake docker (esbuild).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
+
+/** The seed incident (fixtures/seed-003): the deleted instance, its cell and bucket. */
+export const OLD_GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+export const OLD_SYSID = '6262209914512345093';
+export const BUCKET = 'our-postgresql-backups';
+export const CELL_IP = '10.58.111.150';
+/** The cell's syslog host name (its BOSH VM id), as in the seed syslog. */
+export const CELL_HOST = '14ddd22e-719e-4aca-b318-7f291c97fbba';
+export const OTHER_TENANT_PREFIX = 'backups/d2c4e6f8-1a3b-4c5d-9e7f-0a1b2c3d4e5f/wal/';
+/** Another tenant's archive in the same bucket (relative keys): never to be touched. */
+export const OTHER_TENANT_ARCHIVE: [string, string][] = [
+  ['sysids/sysid', '6262210099812345678\n'],
+  ['wal_005/000000010000000000000001.lzo', 'other tenant wal '.repeat(50)],
+];
+
+/** The roles (and passwords) of the deleted database: what a restore from its archive brings back. */
+export const OLD_ROLES: Record<string, string> = {
+  'dingo-admin': 'old-admin-pw-live-Xq81',
+  pgsuper: 'old-superuser-pw-live-Lm42',
+  appuser: 'old-app-pw-live-Tz93',
+};
+
+export const archivePrefix = (guid: string): string => `backups/${guid}/wal/`;
+
+const BASE = 'basebackups_005/base_000000010000000000000002_00000040';
+const PG95 = 'PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc (Debian 4.9.2-10) 4.9.2, 64-bit';
+
+function sentinel(offset: string, expanded: number): string {
+  return `{"wal_segment_backup_stop": "000000010000000000000002", "wal_segment_offset_backup_stop": "${offset}", "expanded_size_bytes": ${expanded}, "spec": {"base_prefix": "/data/postgres0", "tablespaces": []}}`;
+}
+
+/** The deleted instance's archive, wal-e layout (keys relative to the prefix, text bodies). */
+export function oldArchive(): [string, string][] {
+  return [
+    ['sysids/sysid', `${OLD_SYSID}\n`],
+    ['wal_005/000000010000000000000001.lzo', 'old wal 1 '.repeat(300)],
+    [`${BASE}/extended_version.txt`, PG95],
+    [`${BASE}/tar_partitions/part_00000000.tar.lzo`, 'old base backup '.repeat(2000)],
+    ['wal_005/000000010000000000000002.lzo', 'old wal 2 '.repeat(310)],
+    ['wal_005/000000010000000000000002.00000028.backup.lzo', 'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n'],
+    ['wal_005/000000010000000000000003.lzo', 'old wal 3 '.repeat(900)],
+    ['wal_005/000000010000000000000004.lzo', 'old wal 4 '.repeat(1200)],
+    ['wal_005/000000010000000000000005.lzo', 'old wal 5 '.repeat(700)],
+    // Last: wal-e writes the sentinel once the base backup is complete.
+    [`${BASE}_backup_stop_sentinel.json`, sentinel('00000248', 21063168)],
+  ];
+}
+
+/** What a freshly created instance archives within seconds: its own sysid, a base backup, WAL. */
+export function newArchive(guid: string, sysid: string): [string, string][] {
+  return [
+    ['sysids/sysid', `${sysid}\n`],
+    ['wal_005/000000010000000000000001.lzo', `new wal 1 of ${guid} `.repeat(100)],
+    [`${BASE}/extended_version.txt`, PG95],
+    [`${BASE}/tar_partitions/part_00000000.tar.lzo`, `new base backup of ${guid} `.repeat(400)],
+    ['wal_005/000000010000000000000002.lzo', `new wal 2 of ${guid} `.repeat(120)],
+    ['wal_005/000000010000000000000002.00000028.backup.lzo', 'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n'],
+    [`${BASE}_backup_stop_sentinel.json`, sentinel('000000f8', 21047872)],
+  ];
+}
+
+/** S3's ETag of a single-part object. */
+export const etagOf = (body: string): string => createHash('md5').update(body).digest('hex');
+
+/** What the simulated broker needs to know to create an instance on the real parts. */
+export interface BrokerConfig {
+  /** The cell's fake docker state (cell-world.json next to the --host socket path). */
+  dockerState: string;
+  /** The platform syslog file the broker and the new container log to. */
+  logFile: string;
+  etcdUrl: string;
+  s3Endpoint: string;
+  /** Where cf-containers-broker keeps container volumes on the cell. */
+  storeRoot: string;
+  cellIp: string;
+  cellHost: string;
+  /** The node (container cf-<node>) the broker schedules for the next instance. */
+  nodeUuid: string;
+  containerId: string;
+  hostPort: number;
+  /** System identifier of the fresh database the new container bootstraps. */
+  sysid: string;
+  /** Container environment: ETCD_HOST_PORT, WAL_S3_BUCKET, AWS_*, *_USERNAME/*_PASSWORD. */
+  env: Record<string, string>;
+}
+
+export const BROKER_CONFIG_ENV = 'DINGO_LIVE_BROKER_CONFIG';
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+}
+
+const HTTP_SCRIPT = `
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => (input += d));
+process.stdin.on('end', async () => {
+  const out = [];
+  for (const r of JSON.parse(input)) {
+    const res = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body });
+    out.push({ status: res.status, body: await res.text() });
+  }
+  process.stdout.write(JSON.stringify(out));
+});
+`;
+
+/**
+ * Runs HTTP requests one after the other in a child node process and waits for them: the
+ * simulator hooks that need etcd and S3 are synchronous.
+ */
+export function httpSync(requests: HttpRequest[]): HttpResponse[] {
+  const r = spawnSync(process.execPath, ['--input-type=commonjs', '-e', HTTP_SCRIPT], { input: JSON.stringify(requests), encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`HTTP requests failed (exit ${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as HttpResponse[];
+}
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+}
+
+const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
+
+/**
+ * An S3 request on a text object, path-style, signed with AWS Signature Version 4 as a client
+ * with these credentials would sign it (a container with its AWS_* environment, the operator).
+ */
+export function s3Request(method: 'GET' | 'PUT', endpoint: string, bucket: string, key: string, creds: S3Credentials, body?: string): HttpRequest {
+  const url = new URL(`${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
+  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const payload = sha256(body ?? '');
+  const headers: Record<string, string> = { host: url.host, 'x-amz-content-sha256': payload, 'x-amz-date': amzDate };
+  if (body !== undefined) headers['content-type'] = 'application/octet-stream';
+  const signed = Object.keys(headers).sort();
+  const canonical = [method, url.pathname, '', ...signed.map((h) => `${h}:${headers[h]}`), '', signed.join(';'), payload].join('\n');
+  const scope = `${day}/${creds.region}/s3/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  const key4 = hmac(hmac(hmac(hmac(`AWS4${creds.secretAccessKey}`, day), creds.region), 's3'), 'aws4_request');
+  const signature = createHmac('sha256', key4).update(toSign).digest('hex');
+  const { host: _host, ...sent } = headers;
+  return {
+    method,
+    url: url.href,
+    ...(body !== undefined ? { body } : {}),
+    headers: { ...sent, authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}` },
+  };
+}
+
+/** An etcd v2 key write. */
+export function etcdPut(etcdUrl: string, key: string, value: string): HttpRequest {
+  return {
+    method: 'PUT',
+    url: `${etcdUrl}/v2/keys${key}`,
+    body: new URLSearchParams({ value }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `Mar 17 18:05:20`, as the syslog relay writes it (UTC here). */
+export function rfc3164(d: Date): string {
+  return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.toISOString().slice(11, 19)}`;
+}
