@@ -3,6 +3,7 @@
  * moto ships in the machine image's Python; it cannot be installed from here.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createS3Store, type S3Options } from '../../src/systems/s3.js';
 import type { ObjectStore } from '../../src/systems/types.js';
@@ -10,6 +11,8 @@ import type { ObjectStore } from '../../src/systems/types.js';
 export interface Moto {
   endpoint: string;
   port: number;
+  /** CPU seconds the emulator has used so far (user + system), from /proc. */
+  cpuSeconds(): number;
   store: ObjectStore;
   /** Options for createS3Store against this emulator (tests add their own tuning). */
   options: S3Options;
@@ -66,6 +69,7 @@ export async function startMoto(): Promise<Moto> {
   return {
     endpoint,
     port,
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     store: createS3Store(options),
     options,
     env: {
@@ -107,4 +111,10 @@ function kill(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** utime + stime of a process in seconds (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
