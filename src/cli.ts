@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { actionRegistry } from './actions/index.js';
+import { parseClusterdataUrl } from './logs/clusterdata.js';
 import { drive } from './engine/driver.js';
 import { DingoError, EXIT, UsageError, exitCodeOf } from './engine/errors.js';
 import { latestUnfinished, listRunIds, loadRun } from './engine/runs.js';
@@ -64,6 +65,15 @@ function settingsFrom(argv: Record<string, unknown>): Partial<Settings> {
   if (argv['docker-bin']) s.dockerBinary = String(argv['docker-bin']);
   if (argv['docker-host']) s.dockerHost = String(argv['docker-host']);
   if (argv['container-store-root']) s.containerStoreRoot = String(argv['container-store-root']).replace(/\/?$/, '/');
+  if (argv['es-url']) s.esUrl = String(argv['es-url']);
+  if (argv['es-index']) s.esIndex = String(argv['es-index']);
+  if (argv['es-ca-file']) s.esCaFile = resolve(String(argv['es-ca-file']));
+  if (argv.clusterdata) {
+    if (!parseClusterdataUrl(String(argv.clusterdata))) {
+      throw new UsageError(`--clusterdata ${JSON.stringify(argv.clusterdata)} is not an s3:// URL`, { hint: "give the broker's clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata" });
+    }
+    s.clusterdata = String(argv.clusterdata);
+  }
   if (argv.concurrency) s.copyConcurrency = Number(argv.concurrency);
   if (argv['poll-interval']) s.createPollMs = s.restorePollMs = Number(argv['poll-interval']) * 1000;
   if (argv['create-deadline']) s.createDeadlineMs = Number(argv['create-deadline']) * 60_000;
@@ -88,6 +98,10 @@ function liveOptions(y: Argv): Argv {
   return y
     .option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' })
     .option('logs', { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' })
+    .option('es-url', { type: 'string', describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)' })
+    .option('es-index', { type: 'string', describe: 'index pattern (default logs-*)' })
+    .option('es-ca-file', { type: 'string', describe: "PEM file of the CA that signed Elasticsearch's certificate" })
+    .option('clusterdata', { type: 'string', describe: "the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX]: names instances and holds the deleted one's credentials" })
     .option('gateway', { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' })
     .option('ssh-user', { type: 'string', describe: 'user on the cells (default vcap)' })
     .option('ssh-key', { type: 'string', describe: 'private key file (default: ssh-agent)' })

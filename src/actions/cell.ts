@@ -9,6 +9,8 @@ import { CellDocker, type ContainerInfo } from '../platform/docker.js';
 import { secrets } from '../engine/redact.js';
 import { describeLogin, waitUntilPromoted, reconcilePasswords, type PgLogin } from '../platform/postgres.js';
 import { listDir, moveContentsAside } from '../platform/cell-files.js';
+import { recordedSuperuser } from '../logs/clusterdata.js';
+import { clusterdataOf } from './logs.js';
 
 export async function cellDocker(ctx: StepContext, cellIp: string): Promise<CellDocker> {
   const session = await ctx.cell(cellIp);
@@ -34,6 +36,12 @@ async function inspectOrFail(ctx: StepContext, cellIp: string, container: string
 const where = {
   cellIp: { type: 'string', required: true, description: 'cell IP' },
   container: { type: 'string', required: true, description: 'container name (cf-<node-uuid>)' },
+} as const;
+
+/** Where the restored database lives, and whose archive it holds (for that instance's recorded credentials). */
+const restored = {
+  ...where,
+  oldInstanceGuid: { type: 'string', description: 'the deleted instance, whose clusterdata record holds the restored superuser' },
 } as const;
 
 const inspectContainer = defineAction({
@@ -190,13 +198,13 @@ const waitRestored = defineAction({
   name: 'cell.wait-restored',
   summary: 'Wait until PostgreSQL has replayed the archive and left recovery',
   effect: 'read',
-  params: where,
+  params: restored,
   outputs: { promoted: { type: 'boolean', description: 'pg_is_in_recovery() = f' } },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, String(p.cellIp));
     const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
     const { login } = await waitUntilPromoted(docker, String(p.container), {
-      knownLogins: oldSuperuser(ctx, info),
+      knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid as string | undefined),
       deadlineMs: ctx.settings.restoreDeadlineMs,
       intervalMs: ctx.settings.restorePollMs,
       sleep: (ms: number) => ctx.sleep(ms),
@@ -211,7 +219,7 @@ const reconcile = defineAction({
   name: 'cell.reconcile-credentials',
   summary: "Give the restored roles the new instance's passwords (the broker hands those out on bind)",
   effect: 'write',
-  params: where,
+  params: restored,
   outputs: { roles: { type: 'string[]', description: 'roles whose passwords were set' } },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, String(p.cellIp));
@@ -220,22 +228,32 @@ const reconcile = defineAction({
       .map((k) => ({ role: info.env[`${k}_USERNAME`] ?? '', password: info.env[`${k}_PASSWORD`] ?? '' }))
       .filter((r) => r.role && r.password);
     if (roles.length === 0) throw new StepFailed(`container ${p.container} has no *_USERNAME/*_PASSWORD in its environment`, { hint: 'an old broker? set the passwords by hand, then resume' });
-    const login = await reconcilePasswords(docker, String(p.container), roles, { knownLogins: oldSuperuser(ctx, info) });
+    const login = await reconcilePasswords(docker, String(p.container), roles, { knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid as string | undefined) });
     if (login) ctx.evidence(`set the passwords of ${roles.map((r) => r.role).join(', ')} in one transaction, logged in as ${describeLogin(login)}`);
     return { roles: roles.map((r) => r.role) };
   },
 });
 
 /**
- * The deleted instance's superuser, when the operator knows its password (answers file
- * `secrets.oldSuperuserPassword`, or DINGO_OLD_SUPERUSER_PASSWORD). Its name is the new
- * container's SUPERUSER_USERNAME unless `secrets.oldSuperuserUsername` says otherwise.
+ * Logins the restored database may still accept: the deleted instance's superuser as the
+ * broker recorded it in the clusterdata bucket (--clusterdata), and as the operator gives it
+ * (answers file `secrets.oldSuperuserPassword`, or DINGO_OLD_SUPERUSER_PASSWORD; its name is
+ * the new container's SUPERUSER_USERNAME unless `secrets.oldSuperuserUsername` says otherwise).
  */
-function oldSuperuser(ctx: StepContext, info: ContainerInfo): PgLogin[] {
+async function oldSuperuser(ctx: StepContext, info: ContainerInfo, oldInstanceGuid: string | undefined): Promise<PgLogin[]> {
+  const logins: PgLogin[] = [];
+  const bucket = clusterdataOf(ctx);
+  if (bucket && oldInstanceGuid) {
+    const recorded = await recordedSuperuser(bucket, oldInstanceGuid);
+    if (recorded) logins.push({ user: recorded.username, password: recorded.password });
+    else ctx.note(`the clusterdata bucket holds no superuser credentials for ${oldInstanceGuid}`);
+  }
   const password = ctx.answers.secrets.oldSuperuserPassword ?? process.env.DINGO_OLD_SUPERUSER_PASSWORD;
-  if (!password) return [];
-  secrets.register(password);
-  return [{ user: ctx.answers.secrets.oldSuperuserUsername ?? info.env.SUPERUSER_USERNAME ?? 'postgres', password }];
+  if (password) {
+    secrets.register(password);
+    logins.push({ user: ctx.answers.secrets.oldSuperuserUsername ?? info.env.SUPERUSER_USERNAME ?? 'postgres', password });
+  }
+  return logins;
 }
 
 export const cellActions: ActionDef[] = [inspectContainer, stop, resetEtcd, moveDataAside, start, waitRestored, reconcile];

@@ -5,14 +5,41 @@
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../engine/errors.js';
-import { findDeletedInstance, findInstance } from '../logs/find.js';
+import { describeSearch, findDeletedInstance, findInstance } from '../logs/find.js';
+import { parseClusterdataUrl } from '../logs/clusterdata.js';
+import type { ClusterdataSpec, LogSourceSpec } from '../logs/types.js';
+import { secrets } from '../engine/redact.js';
 
-function logPaths(ctx: StepContext): string[] {
+/**
+ * Where to search: the syslog files given (and a rehearsal's own), and Elasticsearch when
+ * --es-url was given. Its credentials come from the environment (ES_API_KEY, or ES_USERNAME and
+ * ES_PASSWORD), so they are never journaled; a resume reads them again.
+ */
+function logSources(ctx: StepContext): LogSourceSpec {
   const paths = [...ctx.settings.logPaths, ...ctx.platform.logPaths];
-  if (paths.length === 0) {
-    throw new StepFailed('no syslog to search', { hint: 'pass --logs PATH (files or folders of the platform syslog, .gz is fine), then resume' });
+  const { esUrl, esIndex, esCaFile } = ctx.settings;
+  if (paths.length === 0 && !esUrl) {
+    throw new StepFailed('no syslog to search', {
+      hint: 'pass --logs PATH (files or folders of the platform syslog, .gz is fine) or --es-url URL (Logsearch), then resume',
+    });
   }
-  return paths;
+  const env = process.env;
+  secrets.register(env.ES_API_KEY);
+  secrets.register(env.ES_PASSWORD);
+  const es = esUrl ? { url: esUrl, index: esIndex, caFile: esCaFile, apiKey: env.ES_API_KEY, username: env.ES_USERNAME, password: env.ES_PASSWORD } : undefined;
+  return { paths: paths.length ? paths : undefined, es };
+}
+
+function describeSources(s: LogSourceSpec): string {
+  return [s.paths?.length ? `${s.paths.length} log file(s) or folder(s)` : '', s.es ? `Elasticsearch ${s.es.url} (${s.es.index ?? 'logs-*'})` : '']
+    .filter(Boolean)
+    .join(' and ');
+}
+
+/** The broker's clusterdata bucket (--clusterdata), read through the run's S3 seam. */
+export function clusterdataOf(ctx: StepContext): ClusterdataSpec | undefined {
+  const where = ctx.settings.clusterdata ? parseClusterdataUrl(ctx.settings.clusterdata) : null;
+  return where ? { store: ctx.s3, ...where } : undefined;
 }
 
 const findDeleted = defineAction({
@@ -32,8 +59,10 @@ const findDeleted = defineAction({
     confidence: { type: 'string', description: 'high, medium or low' },
   },
   async run(ctx, p) {
+    const sources = logSources(ctx);
     const result = await findDeletedInstance({
-      sources: { paths: logPaths(ctx) },
+      sources,
+      clusterdata: clusterdataOf(ctx),
       serviceName: String(p.serviceName),
       org: p.org as string | undefined,
       space: p.space as string | undefined,
@@ -41,8 +70,8 @@ const findDeleted = defineAction({
     });
     const candidates = result.candidates;
     if (candidates.length === 0) {
-      throw new StepFailed(`no deleted instance found for service "${p.serviceName}" in ${logPaths(ctx).length} log source(s)`, {
-        hint: 'widen the search: add older rotated files (*.log.N.gz) or other hosts\' logs with --logs, or check the service name with the user; then resume',
+      throw new StepFailed(`no deleted instance found for service "${p.serviceName}" in ${describeSources(sources)}: ${describeSearch(result.searched)}`, {
+        hint: 'widen the search: add older rotated files (*.log.N.gz) or other hosts\' logs with --logs, search Logsearch with --es-url, give the clusterdata bucket with --clusterdata, or check the service name with the user; then resume',
       });
     }
     let chosen = candidates[0]!;
@@ -97,7 +126,7 @@ const findNew = defineAction({
     const guid = String(p.instanceGuid);
     const attempts = Number(p.attempts);
     for (let i = 1; ; i++) {
-      const facts = await findInstance({ sources: { paths: logPaths(ctx) }, instanceGuid: guid });
+      const facts = await findInstance({ sources: logSources(ctx), instanceGuid: guid });
       const node = facts.nodes.find((n) => n.cell);
       if (node && node.cell && facts.archivePrefix) {
         for (const e of facts.evidence.slice(0, 6)) ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);

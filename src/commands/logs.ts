@@ -8,6 +8,7 @@ import { secrets } from '../engine/redact.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
 import { renderCandidates, renderInstance } from '../logs/render.js';
 import { isGuid } from '../logs/payload.js';
+import { parseClusterdataUrl } from '../logs/clusterdata.js';
 import type { ClusterdataSpec, LogSourceSpec } from '../logs/types.js';
 import { createS3Store } from '../systems/s3.js';
 
@@ -80,10 +81,10 @@ export function sourcesFromArgs(a: SourceArgs): LogSourceSpec {
 
 export function clusterdataFromArgs(a: FindArgs): ClusterdataSpec | undefined {
   if (!a.clusterdata) return undefined;
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(a.clusterdata);
-  if (!m) throw new UsageError(`--clusterdata ${JSON.stringify(a.clusterdata)} is not an s3:// URL`, { hint: 'Give the broker\'s clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata' });
+  const where = parseClusterdataUrl(a.clusterdata);
+  if (!where) throw new UsageError(`--clusterdata ${JSON.stringify(a.clusterdata)} is not an s3:// URL`, { hint: 'Give the broker\'s clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata' });
   const store = createS3Store({ endpoint: a['s3-endpoint'], region: a['s3-region'], forcePathStyle: a['s3-path-style'] });
-  return { store, bucket: m[1]!, prefix: m[2] || undefined };
+  return { store, ...where };
 }
 
 const find: CommandModule<object, FindArgs> = {

@@ -15,6 +15,12 @@ export interface Settings {
   /** Host folder under which cf-containers-broker keeps container data; a flush never leaves it. */
   containerStoreRoot: string;
   logPaths: string[];
+  /** Elasticsearch / Logsearch to search besides (or instead of) files; credentials come from the environment. */
+  esUrl?: string;
+  esIndex: string;
+  esCaFile?: string;
+  /** The broker's clusterdata backup bucket, s3://BUCKET[/PREFIX]: names instances and holds their credentials. */
+  clusterdata?: string;
   /** Poll interval and deadline while cf creates the service. */
   createPollMs: number;
   createDeadlineMs: number;
@@ -33,6 +39,7 @@ export const DEFAULT_SETTINGS: Settings = {
   dockerHost: 'unix:///var/vcap/sys/run/docker/docker.sock',
   containerStoreRoot: '/var/vcap/store/cf-containers-broker/',
   logPaths: [],
+  esIndex: 'logs-*',
   createPollMs: 10_000,
   createDeadlineMs: 20 * 60_000,
   restorePollMs: 10_000,

@@ -57,3 +57,31 @@ export async function readClusterdata(spec: ClusterdataSpec, problems: string[])
   await Promise.all(Array.from({ length: Math.min(PARALLEL, objects.length) }, worker));
   return out;
 }
+
+/**
+ * The superuser credentials the broker recorded for one instance (`superuser_credentials`
+ * of its clusterdata record): a restored database still has them. The password is registered
+ * for redaction as it is read; null when the record or its credentials are missing.
+ */
+export async function recordedSuperuser(spec: ClusterdataSpec, instanceGuid: string): Promise<{ username: string; password: string } | null> {
+  const key = `${spec.prefix ?? ''}dingo-postgresql-clusterdata-backup-${instanceGuid}.json`;
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse((await spec.store.get({ bucket: spec.bucket, key })).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  registerSecretsIn(body);
+  const su = body.superuser_credentials as Record<string, unknown> | undefined;
+  if (!su || typeof su.username !== 'string' || typeof su.password !== 'string' || !su.username || !su.password) return null;
+  secrets.register(su.password);
+  return { username: su.username, password: su.password };
+}
+
+/** `s3://BUCKET[/PREFIX]` of the clusterdata bucket, or null when it is not such a URL. */
+export function parseClusterdataUrl(url: string): { bucket: string; prefix?: string } | null {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!m) return null;
+  const prefix = m[2] ? (m[2].endsWith('/') ? m[2] : `${m[2]}/`) : undefined;
+  return { bucket: m[1]!, prefix };
+}

@@ -185,6 +185,36 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover, live, 
     });
   });
 
+  describe('with the clusterdata bucket, into a restored cluster that trusts no local login', () => {
+    let c: LiveCase;
+    let run: CliResult;
+    let runId: string;
+    beforeAll(async () => {
+      c = await prepareCase(servers, 'clusterdata', { clusterdata: true });
+      run = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
+      runId = runIdOf(run.stdout);
+    });
+    afterAll(async () => {
+      await c?.cleanup();
+    });
+
+    it('names the instance from its clusterdata record and gets in with the superuser recorded there', async () => {
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain(`the broker's clusterdata record names this instance "important-db"`);
+      // The new superuser's password and the local socket are both refused; the recorded one works.
+      expect(run.stdout).toContain('pg_is_in_recovery() = f (asked as pgsuper over 127.0.0.1:5432)');
+      expect(run.stdout).toMatch(/set the passwords of dingo-admin, pgsuper, appuser in one transaction, logged in as pgsuper over 127\.0\.0\.1:5432/);
+      await assertRecovered(servers, c);
+      const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
+      const t = JSON.parse(show.stdout) as { steps: { id: string; outputs: Record<string, unknown> | null }[] };
+      expect(t.steps.find((s) => s.id === 'find-deleted-instance')!.outputs).toMatchObject({ instanceGuid: OLD_GUID, confidence: 'high' });
+    });
+
+    it('writes no secret, the recorded passwords included, to the run folder or the output', () => {
+      assertNoSecrets(c, runId, run.stdout + run.stderr);
+    });
+  });
+
   describe('killed (SIGKILL) right after stopping the container, then resumed', () => {
     let c: LiveCase;
     let killed: CliResult;

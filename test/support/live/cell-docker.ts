@@ -29,6 +29,8 @@ export interface LiveCellWorld extends CellWorld {
   /** The sysid of the database each container serves, by container name. */
   serving: Record<string, string>;
   history: string[];
+  /** false: the restored cluster's pg_hba trusts no local login (only passwords work). */
+  localTrust?: boolean;
 }
 
 function envOf(c: SimContainer): Record<string, string> {
@@ -71,7 +73,7 @@ export function onStart(state: LiveCellWorld, c: SimContainer): void {
   if (!roles) throw new Error(`the cell knows no database with sysid ${restored}`);
   mkdirSync(join(data!, 'postgres0'), { recursive: true });
   writeFileSync(join(data!, 'postgres0', 'SYSID'), `${restored}\n`);
-  c.pg = { ...c.pg, ready: true, inRecovery: true, pollsUntilPromoted: 2, roles: { ...roles } };
+  c.pg = { ...c.pg, ready: true, inRecovery: true, pollsUntilPromoted: 2, roles: { ...roles }, localTrust: state.localTrust };
   state.serving[c.name] = restored;
   state.history.push(`started ${c.name} on an empty /data: restores the archive of sysid ${restored}`);
 }

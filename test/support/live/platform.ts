@@ -160,6 +160,11 @@ function middleLine(file: string): string {
   return lines[Math.floor(lines.length / 2)]!;
 }
 
+function seedSpace(): { orgGuid: string; spaceGuid: string } {
+  const org = loadScenario(SEED).initial.cf.orgs.find((o) => o.name === 'acme')!;
+  return { orgGuid: org.guid, spaceGuid: org.spaces.find((sp) => sp.name === 'important-space-and-all-databases')!.guid };
+}
+
 /** The cell's docker daemon folder: its state file and the bundled live-cell docker client. */
 function cellDaemon(state: LiveCellWorld): { dir: string; host: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'dingo-live-docker-'));
@@ -180,7 +185,18 @@ function cellDaemon(state: LiveCellWorld): { dir: string; host: string; file: st
 }
 
 /** One recovery's world: a fresh new-instance GUID, node, container, cf/bosh state and logs. */
-export async function prepareCase(s: LiveServers, label: string): Promise<LiveCase> {
+/** The broker's clusterdata bucket some cases give with --clusterdata. */
+export const CLUSTERDATA_BUCKET = 'dingo-clusterdata';
+
+export interface CaseOptions {
+  /**
+   * The deleted instance's clusterdata record is in the bucket and given with --clusterdata,
+   * and the restored cluster trusts no local login: only its recorded superuser gets in.
+   */
+  clusterdata?: boolean;
+}
+
+export async function prepareCase(s: LiveServers, label: string, opts: CaseOptions = {}): Promise<LiveCase> {
   const work = mkdtempSync(join(tmpdir(), `dingo-live-${label}-`));
   const newGuid = randomUUID();
   const nodeUuid = randomUUID();
@@ -210,6 +226,7 @@ export async function prepareCase(s: LiveServers, label: string): Promise<LiveCa
     files: {},
     s3Endpoint: s.moto.endpoint,
     databases: { [OLD_SYSID]: { ...OLD_ROLES } },
+    localTrust: opts.clusterdata ? false : undefined,
     serving: {},
     history: [],
   });
@@ -260,6 +277,25 @@ export async function prepareCase(s: LiveServers, label: string): Promise<LiveCa
     'inputs:\n  org: acme\n  space: important-space-and-all-databases\n  serviceName: important-db\n  plan: cluster\n  apps: [their-app]\n',
   );
 
+  if (opts.clusterdata) {
+    await s.moto.createBucket(CLUSTERDATA_BUCKET).catch(() => undefined);
+    // The record the broker wrote at provision (BRK structs.ClusterRecreationData).
+    const { orgGuid, spaceGuid } = seedSpace();
+    const record = {
+      service_instance_name: 'important-db',
+      instance_id: OLD_GUID,
+      service_id: 'beb5973c-e1b2-11e5-a736-c7c0b526363d',
+      plan_id: '1545e30e-6dc3-11e5-826a-6c4008a663f1',
+      organization_guid: orgGuid,
+      space_guid: spaceGuid,
+      admin_credentials: { username: 'dingo-admin', password: OLD_ROLES['dingo-admin'] },
+      superuser_credentials: { username: 'pgsuper', password: OLD_ROLES.pgsuper },
+      app_credentials: { username: 'appuser', password: OLD_ROLES.appuser },
+      allocated_port: 30001,
+    };
+    await s.s3.put({ bucket: CLUSTERDATA_BUCKET, key: `dingo-postgresql-clusterdata-backup-${OLD_GUID}.json` }, JSON.stringify(record));
+  }
+
   const stateDir = join(work, 'state');
   const liveArgs = [
     '--answers', answers,
@@ -275,6 +311,7 @@ export async function prepareCase(s: LiveServers, label: string): Promise<LiveCa
     '--docker-host', daemon.host,
     '--container-store-root', STORE_ROOT,
     '--poll-interval', '0.05',
+    ...(opts.clusterdata ? ['--clusterdata', `s3://${CLUSTERDATA_BUCKET}`] : []),
   ];
   const env: Record<string, string> = {
     ...fake.env,
