@@ -31,7 +31,8 @@ export function packageRoot(): string {
   }
 }
 
-export const DEFAULT_RUNBOOK = 'runbooks/recover-deleted-service.yaml';
+/** The bundled runbook, by name: found in the package whatever the working folder. */
+export const DEFAULT_RUNBOOK = 'recover-deleted-service';
 export const DEFAULT_SCENARIO = 'fixtures/seed-003';
 
 /** A runbook given by path, or by name from the bundled runbooks/. */

@@ -45,7 +45,7 @@ function interactive(): boolean {
 
 export async function drive(o: DriveOptions): Promise<DriveResult> {
   let runId: string;
-  let runDir: string;
+  let resumedDir: string | undefined;
   let mode: 'live' | 'rehearsal';
   let scenarioDir: string | undefined;
   let runbookFile: string;
@@ -56,7 +56,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   if (o.resumeId !== undefined) {
     const run = loadRun(o.stateDir, o.resumeId);
     runId = run.runId;
-    runDir = run.dir;
+    resumedDir = run.dir;
     const created = run.state.created;
     mode = created.mode;
     scenarioDir = created.scenario;
@@ -69,7 +69,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     }
   } else if (o.start) {
     runId = newRunId();
-    runDir = createRunDir(o.stateDir, runId);
     mode = o.start.mode;
     scenarioDir = o.start.scenarioDir ? resolve(o.start.scenarioDir) : undefined;
     runbookFile = resolve(o.start.runbookFile);
@@ -79,8 +78,11 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     throw new UsageError('nothing to run');
   }
 
+  // Everything the operator gave is checked before a new run exists: bad input leaves no run behind.
   const runbook = loadRunbook(runbookFile, o.actions);
   const scenario = mode === 'rehearsal' ? loadScenario(scenarioDir!) : undefined;
+  const answers: Answers = loadAnswers(o.answersFile ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
+  const runDir = resumedDir ?? createRunDir(o.stateDir, runId);
   const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: o.stealLock });
   const journalFile = join(runDir, JOURNAL_FILE);
   const events = resuming ? readJournal(journalFile) : [];
@@ -122,7 +124,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     );
     reporter.line(`journal: ${journalFile}`);
 
-    const answers: Answers = loadAnswers(o.answersFile ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
     const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(o.answersFile));
     const world = scenario ? World.open(runDir, scenario) : undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +148,34 @@ describe('rehearsal of the seed incident', () => {
     expect(t.steps.every((s) => s.status === 'finished')).toBe(true);
     expect(t.steps.find((s) => s.id === 'stop-container')!.confirmations).toEqual([expect.objectContaining({ method: '--yes' })]);
     expect(t.steps.find((s) => s.id === 'create-service')!.commands.length).toBeGreaterThan(0);
+  });
+});
+
+describe('bad input', () => {
+  it('a malformed answers file or runbook exits 2 naming it, and leaves no run behind', async () => {
+    const state = stateDir();
+    const answers = join(state, 'answers.yaml');
+    writeFileSync(answers, 'inputz: {org: acme}\n');
+    const a = await runCli(['rehearse', '--answers', answers, '--state-dir', state]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain(`answers file ${answers}: unknown key "inputz"`);
+    const runbook = join(state, 'broken.yaml');
+    writeFileSync(runbook, 'version: 1\nname: x\ntitle: x\nsteps:\n  - id: a\n    title: x\n    why: y\n    action: nope.nothing\n');
+    const b = await runCli(['rehearse', '--runbook', runbook, '--state-dir', state]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain(`${runbook}:8: step "a": unknown action "nope.nothing"`);
+    expect(existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')) : []).toEqual([]);
+  });
+});
+
+describe('an installed CLI', () => {
+  it('rehearses from any working folder: the runbook and the scenario come from the package', async () => {
+    const elsewhere = stateDir();
+    const r = await runCli(['rehearse', '--yes'], { cwd: elsewhere });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const runId = runIdOf(r.stdout);
+    // The default state folder is the working folder's own.
+    assertRecovered(World.load(join(elsewhere, '.dingo-recover', 'runs', runId), SCENARIO));
   });
 });
 
