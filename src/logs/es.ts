@@ -103,7 +103,8 @@ export async function searchEs(
         record.hits += 1;
         report.matchedLines += 1;
         report.bytes += Buffer.byteLength(line);
-        onHit({ line, source: `es:${h._index}/${h._id ?? ''}`, offset: 0, fileTime: new Date() });
+        // A raw RFC 3164 line has no year: the document's own time is the reference, as a file's is.
+        onHit({ line, source: `es:${h._index}/${h._id ?? ''}`, offset: 0, fileTime: documentTime(h._source ?? {}) });
       }
       if (hits.length < PAGE_SIZE) break;
       searchAfter = hits[hits.length - 1]!.sort as unknown[];
@@ -118,12 +119,18 @@ export async function searchEs(
 
 function esFailure(spec: EsSourceSpec, index: string, err: unknown): Error {
   return new StepFailed(secrets.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${(err as Error).message}`), {
-    hint: 'Check --es-url, the credentials (--es-api-key or --es-username/--es-password) and --es-index',
+    hint: 'Check --es-url, --es-index and the credentials (--es-api-key or --es-username/--es-password; for recover, ES_API_KEY or ES_USERNAME/ES_PASSWORD)',
     cause: err,
   });
 }
 
 
+
+/** When the document was indexed as logged (@timestamp), or now when it does not say. */
+function documentTime(src: Record<string, unknown>): Date {
+  const t = typeof src['@timestamp'] === 'string' ? new Date(src['@timestamp']) : null;
+  return t && !Number.isNaN(t.getTime()) ? t : new Date();
+}
 
 /** The syslog line a document stands for. */
 export function toLine(src: Record<string, unknown>): string | null {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED, secrets } from '../../src/engine/redact.js';
 import { StepFailed } from '../../src/engine/errors.js';
 import { createEsClient, PAGE_SIZE, toLine } from '../../src/logs/es.js';
-import { findDeletedInstance } from '../../src/logs/find.js';
+import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { generateLogs, type GeneratedLogs } from '../../src/logs/generate.js';
 import { parseSyslog } from '../../src/logs/syslog.js';
 
@@ -121,6 +121,30 @@ describe('Elasticsearch source', () => {
     expect(searches[0]!.query.bool.should.map((s) => s.multi_match.query)).toContain('remove-random-node.perform');
     expect(open.size).toBe(0); // the point in time was closed
     expect(r.searched.esQueries[0]!.pages).toBe(searches.length);
+  });
+
+  it('reads a raw RFC 3164 line kept by the document in the year of its @timestamp, not this year', async () => {
+    // Filebeat-style documents keep the whole syslog line; these carry no dated payload at all.
+    const raw = (await readFile(join(import.meta.dirname, '../../fixtures/logs/runbook-2016.log'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('docker/cf-52167ceb'));
+    expect(raw).toHaveLength(3);
+    const mock = new Mock();
+    mock.add({ method: 'POST', path: '/:index/_pit' }, () => ({ id: 'pit-raw' }));
+    mock.add({ method: 'DELETE', path: '/_pit' }, () => ({ succeeded: true, num_freed: 1 }));
+    mock.add({ method: 'POST', path: '/_search' }, () => ({
+      pit_id: 'pit-raw',
+      took: 1,
+      timed_out: false,
+      _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
+      hits: { hits: raw.map((line, i) => ({ _index: 'logs-2016.03.18', _id: String(i), _source: { '@timestamp': '2016-03-18T00:37:38.000Z', '@raw': line }, sort: [i] })) },
+    }));
+    const client = new Client({ node: 'http://localhost:9200', Connection: mock.getConnection() });
+    const f = await findInstance({ sources: { es: { url: 'http://localhost:9200', client } }, instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134' });
+    expect(f.nodes).toEqual([{ nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379', cell: '10.58.111.150' }]);
+    const whys = f.evidence.map((e) => e.why).join('\n');
+    expect(whys).toContain('year 2016');
+    expect(whys).not.toMatch(/year 20[2-9]\d/);
   });
 
   it('turns a failure into a StepFailed that hides the credentials', async () => {
