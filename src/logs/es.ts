@@ -103,8 +103,9 @@ export async function searchEs(
         record.hits += 1;
         report.matchedLines += 1;
         report.bytes += Buffer.byteLength(line);
-        // A raw RFC 3164 line has no year: the document's own time is the reference, as a file's is.
-        onHit({ line, source: `es:${h._index}/${h._id ?? ''}`, offset: 0, fileTime: documentTime(h._source ?? {}) });
+        // A raw RFC 3164 line has no year or zone: the document's own @timestamp says when it was logged.
+        const loggedAt = documentTime(h._source ?? {});
+        onHit({ line, source: `es:${h._index}/${h._id ?? ''}`, offset: 0, fileTime: loggedAt ?? new Date(), loggedAt: loggedAt ?? undefined });
       }
       if (hits.length < PAGE_SIZE) break;
       searchAfter = hits[hits.length - 1]!.sort as unknown[];
@@ -126,10 +127,10 @@ function esFailure(spec: EsSourceSpec, index: string, err: unknown): Error {
 
 
 
-/** When the document was indexed as logged (@timestamp), or now when it does not say. */
-function documentTime(src: Record<string, unknown>): Date {
+/** When the document says its line was logged (@timestamp), or null. */
+function documentTime(src: Record<string, unknown>): Date | null {
   const t = typeof src['@timestamp'] === 'string' ? new Date(src['@timestamp']) : null;
-  return t && !Number.isNaN(t.getTime()) ? t : new Date();
+  return t && !Number.isNaN(t.getTime()) ? t : null;
 }
 
 /** The syslog line a document stands for. */

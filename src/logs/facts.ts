@@ -43,7 +43,7 @@ const EVIDENCE_PER_KIND = 3;
 /** Undated lines held per source while waiting for a dated one; past this they are read by the file's time. */
 const MAX_HELD = 10_000;
 
-/** Files each have their own clock; Elasticsearch hits share one. */
+/** Files each have their own clock; Elasticsearch documents without @timestamp share one. */
 function clockKey(hit: FileHit): string {
   return hit.source.startsWith('es:') ? 'es:' : hit.source;
 }
@@ -136,6 +136,8 @@ export class FactCollector {
     }
     const own = ownTime(event);
     if (!sys?.yearInferred || !sys.time) return this.foldHit(hit, sys, event, own ?? sys?.time ?? null, '');
+    // The source recorded when it was logged (an Elasticsearch @timestamp): that time, per line.
+    if (hit.loggedAt) return this.foldHit(hit, sys, event, own ?? hit.loggedAt, own ? '' : ' (time from the document\'s @timestamp)');
     const key = clockKey(hit);
     if (own) {
       const clock = clockOf(sys.time, own);

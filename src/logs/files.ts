@@ -19,6 +19,8 @@ export interface FileHit {
   offset: number;
   /** Modification time of the file: the reference for RFC 3164 lines, which have no year. */
   fileTime: Date;
+  /** When the source itself says the line was logged (an Elasticsearch document's @timestamp). */
+  loggedAt?: Date;
 }
 
 /** Names taken from a folder: syslog files and their rotations (`x.log`, `x.log.1`, `x.log.2.gz`, `syslog.3`). */

@@ -123,12 +123,17 @@ describe('Elasticsearch source', () => {
     expect(r.searched.esQueries[0]!.pages).toBe(searches.length);
   });
 
-  it('reads a raw RFC 3164 line kept by the document in the year of its @timestamp, not this year', async () => {
-    // Filebeat-style documents keep the whole syslog line; these carry no dated payload at all.
-    const raw = (await readFile(join(import.meta.dirname, '../../fixtures/logs/runbook-2016.log'), 'utf8'))
-      .split('\n')
-      .filter((l) => l.includes('docker/cf-52167ceb'));
-    expect(raw).toHaveLength(3);
+  it('times a raw RFC 3164 line by its own document\'s @timestamp, whatever other documents say', async () => {
+    // Filebeat-style documents keep the whole syslog line. The index mixes the 2016 incident (a
+    // dated lager line) with a container logged today, whose lines carry no year of their own.
+    const lines = (await readFile(join(import.meta.dirname, '../../fixtures/logs/runbook-2016.log'), 'utf8')).split('\n');
+    const today = lines.filter((l) => l.includes('docker/cf-52167ceb'));
+    const dated = lines.find((l) => l.includes('remove-node.perform'))!;
+    expect(today).toHaveLength(3);
+    const sources = [
+      { '@timestamp': '2016-03-17T06:10:17.896Z', '@raw': dated },
+      ...today.map((l) => ({ '@timestamp': '2026-11-23T03:54:12.000Z', '@raw': l })),
+    ];
     const mock = new Mock();
     mock.add({ method: 'POST', path: '/:index/_pit' }, () => ({ id: 'pit-raw' }));
     mock.add({ method: 'DELETE', path: '/_pit' }, () => ({ succeeded: true, num_freed: 1 }));
@@ -137,14 +142,14 @@ describe('Elasticsearch source', () => {
       took: 1,
       timed_out: false,
       _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
-      hits: { hits: raw.map((line, i) => ({ _index: 'logs-2016.03.18', _id: String(i), _source: { '@timestamp': '2016-03-18T00:37:38.000Z', '@raw': line }, sort: [i] })) },
+      hits: { hits: sources.map((src, i) => ({ _index: 'logs-mixed', _id: String(i), _source: src, sort: [i] })) },
     }));
     const client = new Client({ node: 'http://localhost:9200', Connection: mock.getConnection() });
     const f = await findInstance({ sources: { es: { url: 'http://localhost:9200', client } }, instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134' });
     expect(f.nodes).toEqual([{ nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379', cell: '10.58.111.150' }]);
-    const whys = f.evidence.map((e) => e.why).join('\n');
-    expect(whys).toContain('year 2016');
-    expect(whys).not.toMatch(/year 20[2-9]\d/);
+    const cell = f.evidence.find((e) => e.why.includes('runs on cell'))!;
+    expect(cell.why).toContain("(time from the document's @timestamp)");
+    expect(f.evidence.map((e) => e.why).join('\n')).not.toMatch(/year 20\d\d/);
   });
 
   it('turns a failure into a StepFailed that hides the credentials', async () => {
