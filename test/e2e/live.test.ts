@@ -4,17 +4,20 @@
  * against real parts on loopback (test/support/live/platform.ts): the cell over SSH through a
  * jumpbox (real sshd, real sudo, real find/mv on the filesystem), the cell's docker (the fake
  * Docker 1.11 client), a real etcd through the SSH port forward, moto_server for S3, fake `cf`
- * and `bosh` executables with a broker behind cf, and the incident's syslog. It then checks the
- * final state of every one of those systems, the transcript, and that no secret was written.
+ * and `bosh` executables with a broker behind cf, and the incident's syslog (as files, or in an
+ * Elasticsearch over HTTP). It then checks the final state of every one of those systems, the
+ * transcript, and that no secret was written.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ROOT, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
-import { STORE_ROOT, prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
+import { ES_INDEX, STORE_ROOT, prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
+import type { EsHttp, EsServedRequest } from '../support/es-http.js';
 import { BUCKET, OLD_GUID, OLD_SYSID, OTHER_TENANT_ARCHIVE, OTHER_TENANT_PREFIX, archivePrefix, etagOf, newArchive, oldArchive } from '../support/live/shared.js';
 import type { ObjectStore } from '../../src/systems/types.js';
 
@@ -129,7 +132,14 @@ function assertNoSecrets(c: LiveCase, runId: string, output: string): void {
   const runDir = join(c.stateDir, 'runs', runId);
   const files = filesUnder(runDir);
   expect(files.map((f) => f.slice(runDir.length + 1))).toContain('journal.ndjson');
-  const all = [c.secrets.containerAwsKeyId, c.secrets.containerAwsSecret, c.secrets.operatorAwsSecret, ...c.secrets.passwords, ...c.secrets.privateKeyLines];
+  const all = [
+    c.secrets.containerAwsKeyId,
+    c.secrets.containerAwsSecret,
+    c.secrets.operatorAwsSecret,
+    ...c.secrets.passwords,
+    ...c.secrets.privateKeyLines,
+    ...(c.secrets.esApiKey ? [c.secrets.esApiKey] : []),
+  ];
   // Whole, or cut short by a summary that truncated before redacting.
   const needles = [...all, ...all.map((x) => x.slice(0, 14))];
   for (const f of files) {
@@ -211,6 +221,180 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover, live, 
     });
 
     it('writes no secret, the recorded passwords included, to the run folder or the output', () => {
+      assertNoSecrets(c, runId, run.stdout + run.stderr);
+    });
+  });
+
+  describe('with the logs in Elasticsearch (Logsearch), searched with an API key from the environment', () => {
+    let c: LiveCase;
+    let es: EsHttp;
+    let run: CliResult;
+    let runId: string;
+    /** What the server served during the run (later tests make requests of their own). */
+    let served: EsServedRequest[];
+    let notes: Record<string, string[]>;
+    beforeAll(async () => {
+      c = await prepareCase(servers, 'es', { logsIn: 'elasticsearch' });
+      es = c.es!;
+      run = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
+      served = [...es.requests];
+      runId = runIdOf(run.stdout);
+      const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
+      const t = JSON.parse(show.stdout) as { steps: { id: string; notes: { text: string }[] }[] };
+      notes = Object.fromEntries(t.steps.map((st) => [st.id, st.notes.map((n) => n.text)]));
+    });
+    afterAll(async () => {
+      await c?.cleanup();
+    });
+
+    it('is given Elasticsearch and the API key in the environment, not the log folder', () => {
+      expect(c.liveArgs).not.toContain('--logs');
+      expect(c.liveArgs).toEqual(expect.arrayContaining(['--es-url', es.url, '--es-index', 'logs-*']));
+      expect(c.secrets.esApiKey).toMatch(/^[A-Za-z0-9+/=]{40,}$/);
+      expect(c.env.ES_API_KEY).toBe(c.secrets.esApiKey);
+      expect(c.liveArgs.join(' ')).not.toContain(c.secrets.esApiKey!);
+    });
+
+    it('exits 0 and leaves every system recovered', async () => {
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain(`run ${runId} is done`);
+      await assertRecovered(servers, c);
+      await assertTranscript(c, runId);
+    });
+
+    it('found the deleted instance and the new container in Elasticsearch documents of both shapes', () => {
+      /** [source, line] of each piece of evidence a step showed. */
+      const evidence = (step: string): [string, string][] =>
+        (notes[step] ?? [])
+          .filter((n) => n.startsWith('evidence: '))
+          .map((n) => /\n {2}(\S+): (.*)$/s.exec(n))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => [m[1]!, m[2]!]);
+      const deleted = evidence('find-deleted-instance');
+      const created = evidence('find-new-container');
+      expect(deleted.length).toBeGreaterThan(0);
+      expect(created.length).toBeGreaterThan(0);
+      for (const [source] of [...deleted, ...created]) expect(source).toMatch(new RegExp(`^es:${ES_INDEX}/(syslog(\\.1\\.gz)?|platform\\.log)#\\d+$`));
+      expect(deleted.some(([, line]) => line.includes(OLD_GUID))).toBe(true);
+      // The new instance's lines were appended by the broker during the run, and were found.
+      expect(created.some(([source, line]) => source.startsWith(`es:${ES_INDEX}/platform.log#`) && line.includes(c.container))).toBe(true);
+      // Both document shapes were read back: raw RFC 3164 lines (@raw) and lines rebuilt from fields.
+      const lines = [...deleted, ...created].map(([, line]) => line);
+      expect(lines.some((l) => /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ \S+: /.test(l))).toBe(true);
+      expect(lines.some((l) => /^<14>1 \d{4}-\d\d-\d\dT\S+ \S+ \S+ - - - /.test(l))).toBe(true);
+      expect(run.stdout).toContain(`es:${ES_INDEX}/`);
+      // Undated lines are timed by their own document, never by another document's year or zone.
+      const whys = (notes['find-new-container'] ?? []).join('\n');
+      expect(whys).toContain("(time from the document's @timestamp)");
+      expect(whys).not.toMatch(/year \d{4} from dated lines/);
+    });
+
+    it('searched through points in time, always with the API key, and closed every one', () => {
+      expect(served.length).toBeGreaterThan(0);
+      for (const r of served) {
+        expect(r.authorization, `${r.method} ${r.path}`).toBe(`ApiKey ${c.secrets.esApiKey}`);
+        expect(r.status, `${r.method} ${r.path}: ${JSON.stringify(r.response)}`).toBe(200);
+      }
+      const opens = served.filter((r) => r.method === 'POST' && r.path === '/logs-*/_pit');
+      const searches = served.filter((r) => r.method === 'POST' && r.path === '/_search');
+      const closes = served.filter((r) => r.method === 'DELETE' && r.path === '/_pit');
+      expect(opens.length + searches.length + closes.length).toBe(served.length);
+      // One point in time for the deleted instance, at least one for the new container after it was created.
+      expect(opens.length).toBeGreaterThanOrEqual(2);
+      expect(opens.every((o) => o.params.keep_alive === '2m')).toBe(true);
+      const ids = opens.map((o) => (o.response as { id: string }).id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of ids) {
+        const mine = served.filter((r) => (r.body as { pit?: { id?: string } } | undefined)?.pit?.id === id || (r.body as { id?: string } | undefined)?.id === id);
+        // Opened, searched page by page, then closed: in that order, each once.
+        const at = served.indexOf(opens[ids.indexOf(id)]!);
+        expect(mine.length).toBeGreaterThanOrEqual(2);
+        expect(mine.every((r) => served.indexOf(r) > at)).toBe(true);
+        expect(mine.slice(0, -1).every((r) => r.path === '/_search')).toBe(true);
+        expect(mine.at(-1)).toMatchObject({ method: 'DELETE', path: '/_pit', response: { succeeded: true, num_freed: 1 } });
+      }
+      expect(es.openPits()).toEqual([]);
+      for (const sr of searches) {
+        const body = sr.body as { size: number; sort: unknown; track_total_hits: boolean; query: { bool: { should: { multi_match: { query: string; type: string } }[] } } };
+        expect(body.size).toBe(1000);
+        expect(body.sort).toEqual([{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }]);
+        expect(body.track_total_hits).toBe(false);
+        const phrases = body.query.bool.should.map((q) => q.multi_match.query);
+        expect(phrases).toEqual(expect.arrayContaining(['remove-random-node.perform', 'public :5432 address', 'PATRONI_SCOPE']));
+        expect(body.query.bool.should.every((q) => q.multi_match.type === 'phrase')).toBe(true);
+        // The search is pushed down: a page holds the matching lines, not the index.
+        expect(sr.hits!).toBeGreaterThan(0);
+        expect(sr.hits!).toBeLessThan(opens[0]!.documents! / 2);
+      }
+      // The documents are read when a point in time opens: the last one holds the broker's new lines.
+      expect(opens.at(-1)!.documents).toBeGreaterThan(opens[0]!.documents!);
+    });
+
+    it('evaluates phrases, the time range, the sort and search_after as Elasticsearch does (checked with the real client)', async () => {
+      const client = new Client({ node: es.url, auth: { apiKey: c.secrets.esApiKey! } });
+      const phrases = ['action=push-wal', 'public :5432 address', 'PATRONI_SCOPE'];
+      const query = (gte?: string) => ({
+        bool: {
+          filter: gte ? [{ range: { '@timestamp': { gte } } }] : [],
+          should: phrases.map((p) => ({ multi_match: { query: p, type: 'phrase' as const, fields: ['@raw', 'message'] } })),
+          minimum_should_match: 1,
+        },
+      });
+      type Hit = { _id?: string; _source?: Record<string, string>; sort?: unknown[] };
+      const all = async (q: ReturnType<typeof query>, size: number): Promise<{ hits: Hit[]; pages: number }> => {
+        const pit = (await client.openPointInTime({ index: 'logs-*', keep_alive: '1m' })).id;
+        const hits: Hit[] = [];
+        let pages = 0;
+        let after: unknown[] | undefined;
+        try {
+          for (;;) {
+            const res = await client.search<Record<string, string>>({ pit: { id: pit }, size, sort: [{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }], query: q, ...(after ? { search_after: after as never } : {}) });
+            pages += 1;
+            if (pages > 100) throw new Error('search_after does not advance');
+            hits.push(...res.hits.hits);
+            if (res.hits.hits.length < size) break;
+            after = res.hits.hits.at(-1)!.sort;
+          }
+        } finally {
+          await client.closePointInTime({ id: pit });
+        }
+        return { hits, pages };
+      };
+      try {
+        const whole = await all(query(), 1000);
+        const paged = await all(query(), 3);
+        expect(whole.hits.length).toBeGreaterThan(6);
+        expect(whole.pages).toBe(1);
+        expect(paged.pages).toBe(Math.floor(whole.hits.length / 3) + 1);
+        expect(paged.hits.map((h) => h._id)).toEqual(whole.hits.map((h) => h._id));
+        const text = (h: Hit): string => h._source!['@raw'] ?? h._source!.message ?? '';
+        expect(whole.hits.every((h) => phrases.some((p) => text(h).includes(p)))).toBe(true);
+        const times = whole.hits.map((h) => h._source!['@timestamp']!);
+        expect(times).toEqual([...times].sort());
+        // The new instance's lines are the only ones logged this decade.
+        const recent = await all(query('2020-01-01T00:00:00Z'), 1000);
+        expect(recent.hits.length).toBeGreaterThan(0);
+        expect(recent.hits.length).toBeLessThan(whole.hits.length);
+        expect(recent.hits.every((h) => h._id!.startsWith('platform.log#'))).toBe(true);
+      } finally {
+        await client.close();
+      }
+      expect(es.openPits()).toEqual([]);
+    });
+
+    it('answers 401 without the API key or with another one (so the run did send it)', async () => {
+      const bare = await fetch(`${es.url}/logs-*/_pit?keep_alive=1m`, { method: 'POST' });
+      expect(bare.status).toBe(401);
+      expect(bare.headers.get('x-elastic-product')).toBe('Elasticsearch');
+      expect(((await bare.json()) as { error: { type: string } }).error.type).toBe('security_exception');
+      const other = new Client({ node: es.url, auth: { apiKey: Buffer.from('other:key').toString('base64') } });
+      const err = (await other.openPointInTime({ index: 'logs-*', keep_alive: '1m' }).catch((e: unknown) => e)) as { meta?: { statusCode?: number } };
+      await other.close();
+      expect(err.meta?.statusCode).toBe(401);
+      expect(es.openPits()).toEqual([]);
+    });
+
+    it('writes no secret, the Elasticsearch API key included, to the run folder or the output', () => {
       assertNoSecrets(c, runId, run.stdout + run.stderr);
     });
   });

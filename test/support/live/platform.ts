@@ -11,21 +11,26 @@
  * - moto_server holding the deleted instance's archive;
  * - fake `cf` and `bosh` processes (test/support/fake-cli) in the seed incident's worlds, the
  *   cf one with a broker hook (./broker-hook.ts) that creates the new instance on the parts above;
- * - the seed incident's syslog, plus the file the broker and the new container log to.
+ * - the seed incident's syslog, plus the file the broker and the new container log to; given
+ *   with --logs, or (case option logsIn: 'elasticsearch') indexed line by line in a small
+ *   Elasticsearch over HTTP (../es-http.ts) given with --es-url and an API key in the environment.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 import { loadScenario } from '../../../src/rehearsal/world.js';
 import { createS3Store } from '../../../src/systems/s3.js';
 import type { ObjectStore } from '../../../src/systems/types.js';
 import type { CfWorld } from '../../../src/rehearsal/cf-sim.js';
+import { parseSyslog } from '../../../src/logs/syslog.js';
 import { startSshd, type Sshd } from '../sshd.js';
 import { startEtcd, type Etcd } from '../etcd.js';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../moto.js';
 import { setUpFakeClis, type FakeClis } from '../fake-cli/install.js';
+import { startEsHttp, type EsDocument, type EsHttp } from '../es-http.js';
 import { FAKE_DOCKER } from '../fake-docker/world.js';
 import type { LiveCellWorld } from './cell-docker.js';
 import {
@@ -114,6 +119,8 @@ export interface CaseSecrets {
   passwords: string[];
   /** A line from the middle of each private key the run uses. */
   privateKeyLines: string[];
+  /** The Elasticsearch API key (ES_API_KEY) when the case searches Elasticsearch. */
+  esApiKey?: string;
 }
 
 export interface LiveCase {
@@ -133,6 +140,8 @@ export interface LiveCase {
   readCell(): LiveCellWorld;
   /** etcd v2 GET: the value, or null when the key does not exist. */
   etcdGet(key: string): Promise<string | null>;
+  /** The Elasticsearch the logs are in (case option logsIn: 'elasticsearch'), with what it served. */
+  es?: EsHttp;
   cleanup(): Promise<void>;
 }
 
@@ -194,6 +203,49 @@ export interface CaseOptions {
    * and the restored cluster trusts no local login: only its recorded superuser gets in.
    */
   clusterdata?: boolean;
+  /**
+   * Where the run finds the platform's logs: the syslog folder given with --logs (the default),
+   * or an Elasticsearch holding the same lines (--es-url, --es-index logs-*, ES_API_KEY).
+   */
+  logsIn?: 'files' | 'elasticsearch';
+}
+
+/** The index the case's Elasticsearch holds the platform's syslog in. */
+export const ES_INDEX = 'logs-platform';
+/** The seed incident's syslog is from March 2016: the year its RFC 3164 lines do not carry. */
+const SEED_LOGS_TIME = new Date('2016-03-18T00:00:00Z');
+
+/** Oldest first: rotated files (`x.N`, `x.N.gz`, higher N older), then the others by name. */
+function logFilesInOrder(dir: string): string[] {
+  const rotation = (f: string): number => Number(/\.(\d+)(?:\.gz)?$/.exec(f)?.[1] ?? 0);
+  return readdirSync(dir).sort((a, b) => rotation(b) - rotation(a) || a.localeCompare(b));
+}
+
+/**
+ * The log folder as Logsearch indexes it, read now: one document per syslog line, timed by the
+ * line (the seed files' year is 2016; other files' year is that of their modification time,
+ * as the broker hook writes them live). Documents alternate between the two shapes the search
+ * reads back: the whole line in `@raw`, or the payload in `message` with `syslog_hostname`,
+ * `syslog_program` and `@timestamp` apart.
+ */
+export function logDocuments(dir: string): EsDocument[] {
+  const seed = new Set(readdirSync(join(SEED, 'syslog')));
+  const docs: EsDocument[] = [];
+  for (const f of logFilesInOrder(dir)) {
+    const file = join(dir, f);
+    const raw = readFileSync(file);
+    const text = (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+    const reference = seed.has(f) ? SEED_LOGS_TIME : statSync(file).mtime;
+    text.split('\n').forEach((line, n) => {
+      if (line === '') return;
+      const s = parseSyslog(line, reference);
+      const timestamp = (s?.time ?? reference).toISOString();
+      const _id = `${f}#${n + 1}`;
+      if (!s || docs.length % 2 === 0) docs.push({ _id, _source: { '@timestamp': timestamp, '@raw': line } });
+      else docs.push({ _id, _source: { '@timestamp': timestamp, message: s.payload, syslog_hostname: s.host, syslog_program: s.tag } });
+    });
+  }
+  return docs;
 }
 
 export async function prepareCase(s: LiveServers, label: string, opts: CaseOptions = {}): Promise<LiveCase> {
@@ -296,11 +348,20 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     await s.s3.put({ bucket: CLUSTERDATA_BUCKET, key: `dingo-postgresql-clusterdata-backup-${OLD_GUID}.json` }, JSON.stringify(record));
   }
 
+  // Or the same lines in Elasticsearch, behind an API key only the environment carries.
+  let es: EsHttp | undefined;
+  let esApiKey: string | undefined;
+  if (opts.logsIn === 'elasticsearch') {
+    // As Elasticsearch hands API keys out: base64 of "id:api_key".
+    esApiKey = Buffer.from(`${randomBytes(10).toString('hex')}:${randomBytes(16).toString('base64url')}`).toString('base64');
+    es = await startEsHttp({ index: ES_INDEX, apiKey: esApiKey, documents: () => logDocuments(logs) });
+  }
+
   const stateDir = join(work, 'state');
   const liveArgs = [
     '--answers', answers,
     '--yes',
-    '--logs', logs,
+    ...(es ? ['--es-url', es.url, '--es-index', 'logs-*'] : ['--logs', logs]),
     '--ssh-config', sshConfigFile,
     '--s3-endpoint', s.moto.endpoint,
     '--s3-region', 'us-east-1',
@@ -324,6 +385,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     // Only the keys the ssh config names: no agent.
     SSH_AUTH_SOCK: '',
     CI: 'true',
+    ...(esApiKey ? { ES_API_KEY: esApiKey } : {}),
   };
 
   return {
@@ -339,9 +401,11 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
       operatorAwsSecret: MOTO_CREDENTIALS.secretAccessKey,
       passwords: [...Object.values(newPasswords), ...Object.values(OLD_ROLES)],
       privateKeyLines: [middleLine(s.gateway.clientKeyFile), middleLine(s.cell.clientKeyFile)],
+      ...(esApiKey ? { esApiKey } : {}),
     },
     liveArgs,
     env,
+    ...(es ? { es } : {}),
     readCf: () => fake.readCf(),
     readCell: () => JSON.parse(readFileSync(daemon.file, 'utf8')) as LiveCellWorld,
     async etcdGet(key: string): Promise<string | null> {
@@ -351,6 +415,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
       return ((await res.json()) as { node: { value?: string } }).node.value ?? null;
     },
     async cleanup(): Promise<void> {
+      await es?.stop();
       await fake.cleanup();
       rmSync(daemon.dir, { recursive: true, force: true });
       rmSync(join(STORE_ROOT, container), { recursive: true, force: true });
