@@ -18,6 +18,8 @@ import { ProgressTracker, type OnProgress } from './progress.js';
 export interface CopyOptions {
   /** Copies in flight (default 32). */
   concurrency?: number;
+  /** The source listing, when the caller has already made it (the source is never written). */
+  source?: Map<string, ObjectInfo>;
   onProgress?: OnProgress;
 }
 
@@ -77,7 +79,7 @@ export async function copyArchive(
   const tgt = archiveLocation(target, 'target');
   assertSeparate(src, tgt);
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
-  const from = await listSourceArchive(store, src);
+  const from = opts.source ?? (await listSourceArchive(store, src));
   const existing = await listArchive(store, tgt);
 
   const regular = [...from].filter(([rel]) => !isSentinel(rel));

@@ -26,21 +26,29 @@ export interface SwapOptions {
   now?: () => Date;
 }
 
-/** Check both archives and fix the plan, writing nothing. */
-export async function planSwap(store: ObjectStore, from: S3Location, to: S3Location, opts: SwapOptions = {}): Promise<SwapPlan> {
+/**
+ * Checks both archives and fixes the plan, writing nothing. Returns the plan and the source
+ * listing it was checked against: the source is never written, so one listing serves the
+ * copy and the verification too.
+ */
+export async function prepareSwap(
+  store: ObjectStore,
+  from: S3Location,
+  to: S3Location,
+  opts: SwapOptions = {},
+): Promise<{ plan: SwapPlan; source: Map<string, ObjectInfo> }> {
   const src = archiveLocation(from, 'source');
   const tgt = archiveLocation(to, 'target');
   assertSeparate(src, tgt);
   if (opts.plan) {
     assertSeparate(src, quarantineLocation(tgt, opts.plan.stamp), 'quarantine');
-    await listSourceArchive(store, src);
-    return opts.plan;
+    return { plan: opts.plan, source: await listSourceArchive(store, src) };
   }
   const stamp = opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
   assertSeparate(src, quarantineLocation(tgt, stamp), 'quarantine');
-  await listSourceArchive(store, src);
+  const source = await listSourceArchive(store, src);
   const objects = [...(await listArchive(store, tgt)).values()];
-  return { stamp, objects };
+  return { plan: { stamp, objects }, source };
 }
 
 export function verifyFailure(src: S3Location, tgt: S3Location, v: VerifyResult): StepFailed {

@@ -7,7 +7,7 @@
 import type { ObjectStore } from '../systems/types.js';
 import { copyArchive, type CopyResult } from './copy.js';
 import { archiveLocation, urlOf, type S3Location } from './location.js';
-import { planSwap, verifyFailure, type SwapOptions } from './plan.js';
+import { prepareSwap, verifyFailure, type SwapOptions } from './plan.js';
 import { quarantine, type QuarantineResult } from './quarantine.js';
 import { verifyCopy, type VerifyResult } from './verify.js';
 
@@ -16,7 +16,7 @@ export { copyArchive, type CopyOptions, type CopyResult } from './copy.js';
 export { verifyCopy, type VerifyResult } from './verify.js';
 export { parseS3Location, quarantineLocation, utcStamp, type S3Location } from './location.js';
 export type { ProgressEvent, OnProgress, SwapPhase } from './progress.js';
-export { planSwap, type SwapOptions, type SwapPlan } from './plan.js';
+export { prepareSwap, type SwapOptions, type SwapPlan } from './plan.js';
 export { swapTask, formatProgress, type SwapTaskContext } from './tasks.js';
 
 export interface SwapReport {
@@ -31,12 +31,12 @@ export interface SwapReport {
 export async function runSwap(store: ObjectStore, from: S3Location, to: S3Location, opts: SwapOptions = {}): Promise<SwapReport> {
   const src = archiveLocation(from, 'source');
   const tgt = archiveLocation(to, 'target');
-  const plan = await planSwap(store, src, tgt, opts);
+  const { plan, source } = await prepareSwap(store, src, tgt, opts);
   if (!opts.plan) await opts.onPlan?.(plan);
   const common = { concurrency: opts.concurrency, onProgress: opts.onProgress };
   const quarantined = await quarantine(store, tgt, { ...common, stamp: plan.stamp, plan: plan.objects });
-  const copied = await copyArchive(store, src, tgt, common);
-  const verified = await verifyCopy(store, src, tgt);
+  const copied = await copyArchive(store, src, tgt, { ...common, source });
+  const verified = await verifyCopy(store, src, tgt, source);
   if (!verified.ok) throw verifyFailure(src, tgt, verified);
   return { from: urlOf(src), to: urlOf(tgt), stamp: plan.stamp, quarantine: quarantined, copy: copied, verify: verified };
 }

@@ -1,5 +1,5 @@
 /** Does the target hold exactly the source archive? By relative key, size and ETag (see compare.ts). */
-import type { ObjectStore } from '../systems/types.js';
+import type { ObjectInfo, ObjectStore } from '../systems/types.js';
 import { sameObject } from './compare.js';
 import { listArchive } from './listing.js';
 import { archiveLocation, type S3Location } from './location.js';
@@ -15,10 +15,16 @@ export interface VerifyResult {
   extra: string[];
 }
 
-export async function verifyCopy(store: ObjectStore, source: S3Location, target: S3Location): Promise<VerifyResult> {
+/** `sourceListing`: the source as the caller already listed it (the source is never written). */
+export async function verifyCopy(
+  store: ObjectStore,
+  source: S3Location,
+  target: S3Location,
+  sourceListing?: Map<string, ObjectInfo>,
+): Promise<VerifyResult> {
   const src = archiveLocation(source, 'source');
   const tgt = archiveLocation(target, 'target');
-  const [from, to] = await Promise.all([listArchive(store, src), listArchive(store, tgt)]);
+  const [from, to] = await Promise.all([sourceListing ?? listArchive(store, src), listArchive(store, tgt)]);
   const missing: string[] = [];
   const different: string[] = [];
   const both: string[] = [];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type Moto } from '../support/moto.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { createS3Store } from '../../src/systems/s3.js';
+import type { ObjectStore } from '../../src/systems/types.js';
 import { Listr } from 'listr2';
 import { copyArchive, formatProgress, quarantine, runSwap, swapTask, verifyCopy, type ProgressEvent, type SwapTaskContext } from '../../src/archive/swap.js';
 import { StepFailed, UsageError } from '../../src/engine/errors.js';
@@ -85,6 +86,30 @@ describe('runSwap', () => {
     // A second copy finds everything in place.
     const again = await copyArchive(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
     expect(again).toMatchObject({ copied: 0, skipped: Object.keys(source).length });
+  });
+
+  it('lists the source once for the whole swap, and the listr2 tasks do too', async () => {
+    const listed: string[] = [];
+    const store: ObjectStore = {
+      where: moto.store.where,
+      list: (b, prefix) => (listed.push(prefix), moto.store.list(b, prefix)),
+      head: (r) => moto.store.head(r),
+      get: (r) => moto.store.get(r),
+      getStream: (r) => moto.store.getStream(r),
+      put: (r, body) => moto.store.put(r, body),
+      copy: (from, to, size) => moto.store.copy(from, to, size),
+      deleteMany: (b, keys) => moto.store.deleteMany(b, keys),
+    };
+    const bucket = await freshBucket();
+    await seedBoth(bucket);
+    await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP });
+    expect(listed.filter((p) => p === OLD)).toHaveLength(1);
+    listed.length = 0;
+    const again = await freshBucket();
+    await seedBoth(again);
+    await new Listr<SwapTaskContext, 'silent', 'silent'>(swapTask(store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW }, { stamp: STAMP }), { renderer: 'silent', fallbackRenderer: 'silent' }).run({});
+    expect(listed.filter((p) => p === OLD)).toHaveLength(1);
+    expect(await verifyCopy(moto.store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW })).toMatchObject({ ok: true });
   });
 
   it('refuses an empty or mistyped source and overlapping prefixes, writing nothing', async () => {
