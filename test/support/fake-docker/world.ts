@@ -10,12 +10,18 @@ export const FAKE_DOCKER = resolve(import.meta.dirname, 'docker');
 export interface FakeDaemon {
   /** `unix://…/docker.sock`, to pass as CellDocker's host. */
   host: string;
+  /** The state file next to the socket path. */
+  file: string;
   read(): CellWorld;
   write(state: CellWorld): void;
   remove(): void;
 }
 
-export function fakeDaemon(state: CellWorld): FakeDaemon {
+/**
+ * A daemon folder holding `state` and the docker client bundled from `client` (default: the
+ * plain simulator; the live end-to-end test bundles one that also restores on start).
+ */
+export function fakeDaemon(state: CellWorld, client = resolve(import.meta.dirname, 'main.ts')): FakeDaemon {
   const dir = mkdtempSync(join(tmpdir(), 'dingo-docker-'));
   // The cell's test user runs the client without sudo in some tests.
   chmodSync(dir, 0o777);
@@ -26,7 +32,7 @@ export function fakeDaemon(state: CellWorld): FakeDaemon {
   };
   write(state);
   buildSync({
-    entryPoints: [resolve(import.meta.dirname, 'main.ts')],
+    entryPoints: [client],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -36,6 +42,7 @@ export function fakeDaemon(state: CellWorld): FakeDaemon {
   chmodSync(join(dir, 'fake-docker.mjs'), 0o644);
   return {
     host: `unix://${join(dir, 'docker.sock')}`,
+    file,
     read: () => JSON.parse(readFileSync(file, 'utf8')) as CellWorld,
     write,
     remove: () => rmSync(dir, { recursive: true, force: true }),

@@ -20,7 +20,6 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { buildSync } from 'esbuild';
 import { loadScenario } from '../../../src/rehearsal/world.js';
 import { createS3Store } from '../../../src/systems/s3.js';
 import type { ObjectStore } from '../../../src/systems/types.js';
@@ -31,7 +30,7 @@ import { startEtcd, type Etcd } from '../etcd.js';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../moto.js';
 import { setUpFakeClis, type FakeClis } from '../fake-cli/install.js';
 import { startEsHttp, type EsDocument, type EsHttp } from '../es-http.js';
-import { FAKE_DOCKER } from '../fake-docker/world.js';
+import { FAKE_DOCKER, fakeDaemon } from '../fake-docker/world.js';
 import type { LiveCellWorld } from './cell-docker.js';
 import {
   BROKER_CONFIG_ENV,
@@ -174,26 +173,6 @@ function seedSpace(): { orgGuid: string; spaceGuid: string } {
   return { orgGuid: org.guid, spaceGuid: org.spaces.find((sp) => sp.name === 'important-space-and-all-databases')!.guid };
 }
 
-/** The cell's docker daemon folder: its state file and the bundled live-cell docker client. */
-function cellDaemon(state: LiveCellWorld): { dir: string; host: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'dingo-live-docker-'));
-  chmodSync(dir, 0o755);
-  const file = join(dir, 'cell-world.json');
-  writeFileSync(file, JSON.stringify(state, null, 2));
-  chmodSync(file, 0o666);
-  buildSync({
-    entryPoints: [resolve(import.meta.dirname, 'cell-docker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: join(dir, 'fake-docker.mjs'),
-    logLevel: 'error',
-  });
-  chmodSync(join(dir, 'fake-docker.mjs'), 0o644);
-  return { dir, host: `unix://${join(dir, 'docker.sock')}`, file };
-}
-
-/** One recovery's world: a fresh new-instance GUID, node, container, cf/bosh state and logs. */
 /** The broker's clusterdata bucket some cases give with --clusterdata. */
 export const CLUSTERDATA_BUCKET = 'dingo-clusterdata';
 
@@ -248,6 +227,7 @@ export function logDocuments(dir: string): EsDocument[] {
   return docs;
 }
 
+/** One recovery's world: a fresh new-instance GUID, node, container, cf/bosh state and logs. */
 export async function prepareCase(s: LiveServers, label: string, opts: CaseOptions = {}): Promise<LiveCase> {
   const work = mkdtempSync(join(tmpdir(), `dingo-live-${label}-`));
   const newGuid = randomUUID();
@@ -271,7 +251,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
   writeFileSync(logFile, '');
 
   // The cell: docker state (the other tenant's container, the registrator), volumes on disk.
-  const daemon = cellDaemon({
+  const world: LiveCellWorld = {
     ip: CELL_IP,
     dockerVersion: '1.11.0',
     containers: {},
@@ -281,7 +261,8 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     localTrust: opts.clusterdata ? false : undefined,
     serving: {},
     history: [],
-  });
+  };
+  const daemon = fakeDaemon(world, resolve(import.meta.dirname, 'cell-docker.ts'));
 
   const broker: BrokerConfig = {
     dockerState: daemon.file,
@@ -417,7 +398,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     async cleanup(): Promise<void> {
       await es?.stop();
       await fake.cleanup();
-      rmSync(daemon.dir, { recursive: true, force: true });
+      daemon.remove();
       rmSync(join(STORE_ROOT, container), { recursive: true, force: true });
       rmSync(work, { recursive: true, force: true });
     },
