@@ -5,7 +5,7 @@
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../engine/errors.js';
-import { describeSearch, findDeletedInstance, findInstance } from '../logs/find.js';
+import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
 import type { ClusterdataSpec, LogSourceSpec } from '../logs/types.js';
 import { secrets } from '../engine/redact.js';
@@ -28,12 +28,6 @@ function logSources(ctx: StepContext): LogSourceSpec {
   secrets.register(env.ES_PASSWORD);
   const es = esUrl ? { url: esUrl, index: esIndex, caFile: esCaFile, apiKey: env.ES_API_KEY, username: env.ES_USERNAME, password: env.ES_PASSWORD } : undefined;
   return { paths: paths.length ? paths : undefined, es };
-}
-
-function describeSources(s: LogSourceSpec): string {
-  return [s.paths?.length ? `${s.paths.length} log file(s) or folder(s)` : '', s.es ? `Elasticsearch ${s.es.url} (${s.es.index ?? 'logs-*'})` : '']
-    .filter(Boolean)
-    .join(' and ');
 }
 
 /** The broker's clusterdata bucket (--clusterdata), read through the run's S3 seam. */
@@ -59,9 +53,8 @@ const findDeleted = defineAction({
     confidence: { type: 'string', description: 'high, medium or low' },
   },
   async run(ctx, p) {
-    const sources = logSources(ctx);
     const result = await findDeletedInstance({
-      sources,
+      sources: logSources(ctx),
       clusterdata: clusterdataOf(ctx),
       serviceName: String(p.serviceName),
       org: p.org as string | undefined,
@@ -69,11 +62,7 @@ const findDeleted = defineAction({
       spaceGuid: p.spaceGuid as string | undefined,
     });
     const candidates = result.candidates;
-    if (candidates.length === 0) {
-      throw new StepFailed(`no deleted instance found for service "${p.serviceName}" in ${describeSources(sources)}: ${describeSearch(result.searched)}`, {
-        hint: 'widen the search: add older rotated files (*.log.N.gz) or other hosts\' logs with --logs, search Logsearch with --es-url, give the clusterdata bucket with --clusterdata, or check the service name with the user; then resume',
-      });
-    }
+    if (candidates.length === 0) throw noCandidateError(String(p.serviceName), result.searched);
     let chosen = candidates[0]!;
     const clear = candidates.length === 1 || (chosen.confidence === 'high' && candidates[1]!.confidence !== 'high');
     if (!clear) {
