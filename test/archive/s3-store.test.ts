@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startMoto, type Moto } from '../support/moto.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import { freePort } from '../../src/drill/ports.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { createS3Store } from '../../src/systems/s3.js';
 import type { ObjectInfo, ObjectStore } from '../../src/systems/types.js';

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './sshd.js';
+import { freePort } from '../../src/drill/ports.js';
 
 export interface Etcd {
   url: string;

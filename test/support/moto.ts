@@ -4,9 +4,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createS3Store, type S3Options } from '../../src/systems/s3.js';
 import type { ObjectStore } from '../../src/systems/types.js';
+import { freePort } from '../../src/drill/ports.js';
 
 export interface Moto {
   endpoint: string;
@@ -22,18 +22,6 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export const MOTO_CREDENTIALS = { accessKeyId: 'MOTOACCESSKEY', secretAccessKey: 'moto-secret-access-key' };
 

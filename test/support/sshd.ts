@@ -5,10 +5,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '../../src/systems/known-hosts.js';
+import { freePort } from '../../src/drill/ports.js';
 
 export interface Sshd {
   port: number;
@@ -35,17 +36,6 @@ export interface SshdOptions {
 
 export const sshdAvailable = existsSync('/usr/sbin/sshd') && process.getuid?.() === 0;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export function ensureUser(user: string): void {
   if (spawnSync('id', [user], { stdio: 'ignore' }).status !== 0) {

@@ -9,10 +9,10 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import type { ObjectStore } from '../../src/systems/types.js';
 import { pipeThrough, postgresAccount, runOk, type RunAs } from '../../src/drill/processes.js';
+import { freePort } from '../../src/drill/ports.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 /** The table the generator fills; one row per id. */
@@ -49,16 +49,6 @@ export interface GeneratedArchive {
   stopSegment: string;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 async function own(path: string, as: RunAs | undefined): Promise<void> {
   if (as) await chown(path, as.uid, as.gid);
