@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { actionRegistry } from './actions/index.js';
 import { parseClusterdataUrl } from './logs/clusterdata.js';
-import { drive } from './engine/driver.js';
+import { abandon, drive } from './engine/driver.js';
 import { DingoError, EXIT, UsageError, exitCodeOf } from './engine/errors.js';
 import { latestUnfinished, listRunIds, loadRun } from './engine/runs.js';
 import { loadRunbook, parseRunbook } from './engine/runbook.js';
@@ -79,6 +79,13 @@ function settingsFrom(argv: Record<string, unknown>): Partial<Settings> {
   if (argv['poll-interval']) s.createPollMs = s.restorePollMs = Number(argv['poll-interval']) * 1000;
   if (argv['create-deadline']) s.createDeadlineMs = Number(argv['create-deadline']) * 60_000;
   if (argv['restore-deadline']) s.restoreDeadlineMs = Number(argv['restore-deadline']) * 60_000;
+  if (argv['deleted-instance'] !== undefined) {
+    const guid = String(argv['deleted-instance']).trim().toLowerCase();
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(guid)) {
+      throw new UsageError(`--deleted-instance ${JSON.stringify(argv['deleted-instance'])} is not a service instance GUID`, { hint: 'give the whole GUID of one of the candidates the run listed' });
+    }
+    s.deletedInstance = guid;
+  }
   return s;
 }
 
@@ -96,8 +103,19 @@ function liveFrom(argv: Record<string, unknown>): LiveOptions {
 }
 
 function liveOptions(y: Argv): Argv {
-  return y
-    .option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' })
+  return connectionOptions(y.option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' }));
+}
+
+function choiceOptions(y: Argv): Argv {
+  return y.option('deleted-instance', {
+    type: 'string',
+    describe: 'GUID of the deleted instance to restore, when the evidence does not settle it (like choose.deletedInstance in the answers file)',
+  });
+}
+
+/** How to reach the platform: what `recover` takes, and `resume` may change (each change is journaled). */
+function connectionOptions(y: Argv): Argv {
+  return choiceOptions(y)
     .option('logs', { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' })
     .option('es-url', { type: 'string', describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)' })
     .option('es-index', { type: 'string', describe: 'index pattern (default logs-*)' })
@@ -154,6 +172,8 @@ const rehearse: CommandModule = {
   builder: (y) =>
     y
       .option('scenario', { type: 'string', describe: 'scenario folder (default: the bundled seed-003 incident)' })
+      .option('deleted-instance', { type: 'string', describe: 'GUID of the deleted instance to restore, when the evidence does not settle it' })
+      .option('container-store-root', { type: 'string', describe: "host folder of the simulated cells' container volumes" })
       .option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' })
       .example('$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations')
       .example('$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario'),
@@ -162,7 +182,7 @@ const rehearse: CommandModule = {
     const r = await drive({
       stateDir: String(argv['state-dir']),
       out: process.stdout,
-      start: { mode: 'rehearsal', runbookFile: runbookPath(String(argv.runbook)), scenarioDir: scenario, settings: {} },
+      start: { mode: 'rehearsal', runbookFile: runbookPath(String(argv.runbook)), scenarioDir: scenario, settings: settingsFrom(argv) },
       answersFile: argv.answers as string | undefined,
       yes: Boolean(argv.yes),
       actions: actionRegistry(),
@@ -175,11 +195,12 @@ const resume: CommandModule = {
   command: 'resume [run-id]',
   describe: 'Continue a run where it stopped (crash, lost SSH, Ctrl-C, another operator)',
   builder: (y) =>
-    y
+    connectionOptions(y)
       .positional('run-id', { type: 'string', describe: 'run to resume (default: the newest unfinished one)' })
       .option('steal-lock', { type: 'boolean', default: false, describe: "take over a run locked by another host's process" })
       .example('$0 resume', 'continue the newest unfinished run')
-      .example('$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations'),
+      .example('$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations')
+      .example('$0 resume --container-store-root /var/vcap/store/containers/', 'continue with a setting changed (the change is journaled)'),
   handler: async (argv) => {
     const stateDir = String(argv['state-dir']);
     const id = (argv['run-id'] as string | undefined) ?? latestUnfinished(stateDir);
@@ -188,12 +209,27 @@ const resume: CommandModule = {
       stateDir,
       out: process.stdout,
       resumeId: id,
+      override: { settings: settingsFrom(argv), live: liveFrom(argv) },
       answersFile: argv.answers as string | undefined,
       yes: Boolean(argv.yes),
       stealLock: Boolean(argv['steal-lock']),
       actions: actionRegistry(),
     });
     exitCode = r.exitCode;
+  },
+};
+
+const abandonCmd: CommandModule = {
+  command: 'abandon <run-id>',
+  describe: 'End a run on the record without finishing it, so a fresh recover can start',
+  builder: (y) =>
+    y
+      .positional('run-id', { type: 'string', demandOption: true })
+      .option('reason', { type: 'string', demandOption: true, describe: 'why the run is ended (kept in its journal)' })
+      .option('steal-lock', { type: 'boolean', default: false, describe: "take over a run locked by another host's process" })
+      .example('$0 abandon 20260317-180520-ab12 --reason "the space was recreated"', 'end that run; a new recover may adopt the instance it created'),
+  handler: (argv) => {
+    exitCode = abandon({ stateDir: String(argv['state-dir']), runId: String(argv['run-id']), reason: String(argv.reason), stealLock: Boolean(argv['steal-lock']), out: process.stdout });
   },
 };
 
@@ -265,10 +301,22 @@ const explain: CommandModule = {
       const a = actions.get(s.action)!;
       lines.push('', `${n + 1}. ${s.title}  [${s.action}, ${a.effect}${s.confirm ? ', asks for a typed confirmation' : ''}]`);
       for (const l of wrap(s.why, 86)) lines.push(`   ${l}`);
+      if (s.confirm) lines.push(`   confirm id: ${s.id} (type ${describeConfirm(s.confirm)}; in an answers file: confirm.${s.id})`);
     }
     out(lines.join('\n') + '\n');
   },
 };
+
+/** What a confirmation accepts, in words: `${steps.x.outputs.instanceGuid}` → "the first 8 characters of x's instanceGuid". */
+function describeConfirm(c: { typed: string; alsoAccept?: string }): string {
+  const words = (ref: string): string => {
+    const step = /^\$\{steps\.([^.]+)\.outputs\.([^}]+)\}$/.exec(ref);
+    if (step) return `the first 8 characters of ${step[2]} from step ${step[1]}`;
+    const input = /^\$\{inputs\.([^}]+)\}$/.exec(ref);
+    return input ? `the ${input[1]} input` : JSON.stringify(ref);
+  };
+  return words(c.typed) + (c.alsoAccept ? `, or ${words(c.alsoAccept)}` : '');
+}
 
 export async function main(args: string[]): Promise<number> {
   exitCode = EXIT.done;
@@ -277,6 +325,7 @@ export async function main(args: string[]): Promise<number> {
     .usage("$0 <command>\n\nRecover a user's deleted Dingo PostgreSQL service instance, step by step, with evidence.")
     .command(recover)
     .command(resume)
+    .command(abandonCmd)
     .command(rehearse)
     .command(runs)
     .command(show)

@@ -35,6 +35,7 @@ const inspect = defineAction({
   outputs: {
     restorable: { type: 'boolean', description: 'a base backup with an unbroken WAL chain exists' },
     latest: { type: 'string', description: 'name of the LATEST base backup' },
+    lastSegment: { type: 'string', description: 'the newest archived WAL segment' },
     lastSegmentAt: { type: 'string', description: 'time of the newest archived WAL segment' },
     pgVersion: { type: 'string', description: 'PostgreSQL major version of the archive' },
     objects: { type: 'number', description: 'objects in the archive' },
@@ -56,6 +57,7 @@ const inspect = defineAction({
     return {
       restorable: report.restorable,
       latest: report.latest?.name ?? '',
+      lastSegment: report.lastSegment ?? '',
       lastSegmentAt: report.lastSegmentAt ?? '',
       pgVersion: report.pgVersion ?? '',
       objects: report.objects,

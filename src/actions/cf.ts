@@ -5,6 +5,7 @@ import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../engine/errors.js';
 import { CfCli } from '../platform/cf.js';
+import { confirmationMatches } from '../engine/prompts.js';
 
 export function cfCli(ctx: StepContext): CfCli {
   return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, env: { CF_COLOR: 'false' } });
@@ -12,7 +13,7 @@ export function cfCli(ctx: StepContext): CfCli {
 
 const target = defineAction({
   name: 'cf.target',
-  summary: "Target the user's org and space (and learn the CLI's era and the space GUID)",
+  summary: "Target the user's org and space (and learn the CLI's era, the API, the user and the space GUID)",
   effect: 'read',
   params: {
     org: { type: 'string', required: true, description: 'organization' },
@@ -21,6 +22,8 @@ const target = defineAction({
   outputs: {
     cfVersion: { type: 'string', description: 'version of the cf CLI' },
     spaceGuid: { type: 'string', description: 'GUID of the space' },
+    api: { type: 'string', description: 'Cloud Controller API endpoint the CLI is logged in to' },
+    user: { type: 'string', description: 'the cf user' },
   },
   async run(ctx, p) {
     const cf = cfCli(ctx);
@@ -28,8 +31,37 @@ const target = defineAction({
     ctx.evidence(`cf CLI ${v.version} (${v.era} output formats)`);
     await cf.target(String(p.org), String(p.space));
     const spaceGuid = await cf.spaceGuid(String(p.space));
-    ctx.evidence(`space ${p.org}/${p.space} has GUID ${spaceGuid}`);
-    return { cfVersion: v.version, spaceGuid };
+    const now = await cf.currentTarget();
+    ctx.evidence(`space ${p.org}/${p.space} has GUID ${spaceGuid} (API ${now.api ?? '?'}, user ${now.user ?? '?'})`);
+    return { cfVersion: v.version, spaceGuid, api: now.api ?? '', user: now.user ?? '' };
+  },
+  /**
+   * The cf target lives in CF_HOME, which anyone may change between a crash and a resume: check it is
+   * the same API and user, target the journaled org and space again, and check the space by GUID.
+   */
+  async reassert(ctx, p, outputs) {
+    const cf = cfCli(ctx);
+    const wasApi = typeof outputs.api === 'string' ? outputs.api : '';
+    const wasUser = typeof outputs.user === 'string' ? outputs.user : '';
+    await cf.target(String(p.org), String(p.space));
+    const now = await cf.currentTarget();
+    if (wasApi && now.api !== wasApi) {
+      throw new StepFailed(`cf now points at API ${now.api ?? '(none)'}, but this run started against ${wasApi}`, {
+        hint: `log in to the run's platform (cf login -a ${wasApi}${wasUser ? ` -u ${wasUser}` : ''}), then resume`,
+      });
+    }
+    if (wasUser && now.user !== wasUser) {
+      throw new StepFailed(`cf is now logged in as ${now.user ?? '(nobody)'}, but this run started as ${wasUser}`, {
+        hint: `log in as ${wasUser} (cf login -a ${wasApi || 'API'} -u ${wasUser}), then resume`,
+      });
+    }
+    const spaceGuid = await cf.spaceGuid(String(p.space));
+    if (spaceGuid !== outputs.spaceGuid) {
+      throw new StepFailed(`space ${p.org}/${p.space} now has GUID ${spaceGuid}, but this run started in the space with GUID ${String(outputs.spaceGuid)}`, {
+        hint: 'the space was deleted and recreated since; nothing more was done. End this run (dingo-recover abandon RUN-ID --reason TEXT) and start a new one',
+      });
+    }
+    return `cf targets ${p.org}/${p.space} again: space GUID ${spaceGuid}${wasApi ? `, API ${wasApi}` : ''}${wasUser ? `, user ${wasUser}` : ''}, as journaled`;
   },
 });
 
@@ -57,19 +89,61 @@ const checkNameFree = defineAction({
   name: 'cf.check-name-free',
   summary: 'Make sure no service instance already has the name (create-service would exit 0 and do nothing)',
   effect: 'read',
-  params: { name: { type: 'string', required: true, description: 'service instance name' } },
-  outputs: { free: { type: 'boolean', description: 'true when the name is free' } },
+  params: {
+    name: { type: 'string', required: true, description: 'service instance name' },
+    spaceGuid: { type: 'string', description: 'the space (by GUID) the name must be free in' },
+  },
+  outputs: {
+    free: { type: 'boolean', description: 'true when the name is free' },
+    adoptGuid: { type: 'string', description: 'an instance an abandoned run created under this name, which the operator chose to adopt ("" when none)' },
+  },
   async run(ctx, p) {
-    const guid = await cfCli(ctx).serviceGuid(String(p.name));
-    if (guid) {
-      throw new StepFailed(`a service instance named "${p.name}" already exists in this space (GUID ${guid})`, {
+    const name = String(p.name);
+    const guid = await guidInSpace(ctx, name, p.spaceGuid as string | undefined);
+    if (!guid) {
+      ctx.evidence(`no service instance named ${name} in the space, so the name is free`);
+      return { free: true, adoptGuid: '' };
+    }
+    const earlier = ctx.adoptable.find((a) => a.instanceGuid === guid);
+    if (!earlier) {
+      throw new StepFailed(`a service instance named "${name}" already exists in this space (GUID ${guid})`, {
         hint: 'cf create-service would print OK and create nothing; ask the user whether to recover under another name, or rename/delete the existing instance, then resume',
       });
     }
-    ctx.evidence(`cf service ${p.name} --guid: not found, so the name is free`);
-    return { free: true };
+    ctx.evidence(`service ${name} (GUID ${guid}) was created by run ${earlier.runId}, which was abandoned: ${earlier.reason}`);
+    const answer =
+      ctx.answers.choose.adoptInstance ??
+      (await ctx.prompts.select({
+        key: 'adoptInstance',
+        message: `Instance ${guid} was created by the abandoned run ${earlier.runId}. Adopt it as the new instance?`,
+        choices: [
+          { value: guid, name: `adopt ${guid}: recover into it` },
+          { value: 'no', name: 'no: stop here (rename or delete it first)' },
+        ],
+      }));
+    if (!confirmationMatches(answer, guid)) {
+      throw new StepFailed(`"${name}" is taken by instance ${guid} (created by the abandoned run ${earlier.runId}), which was not adopted`, {
+        hint: `adopt it (choose.adoptInstance: ${guid} in the answers file), or rename/delete it, then resume`,
+      });
+    }
+    return { free: false, adoptGuid: guid };
   },
 });
+
+/** The GUID of the instance named NAME: in the space given by GUID when the API answers, else in the targeted space. */
+async function guidInSpace(ctx: StepContext, name: string, spaceGuid: string | undefined): Promise<string | null> {
+  const cf = cfCli(ctx);
+  if (spaceGuid) {
+    const guids = await cf.serviceGuidsInSpace(spaceGuid, name);
+    if (guids !== null) {
+      if (guids.length > 1) {
+        throw new StepFailed(`${guids.length} service instances are named ${name} in space ${spaceGuid}: ${guids.join(', ')}`, { hint: 'look at them (cf services), then resume' });
+      }
+      return guids[0] ?? null;
+    }
+  }
+  return cf.serviceGuid(name);
+}
 
 const createService = defineAction({
   name: 'cf.create-service',
@@ -79,21 +153,33 @@ const createService = defineAction({
     offering: { type: 'string', required: true, description: 'service offering (cf marketplace)' },
     plan: { type: 'string', required: true, description: 'plan' },
     name: { type: 'string', required: true, description: 'service instance name' },
+    spaceGuid: { type: 'string', description: 'the space (by GUID) it belongs in; the probe looks there, whatever cf targets' },
+    adopt: { type: 'string', description: 'GUID of an instance to adopt instead of creating one ("" to create)', default: '' },
   },
   outputs: { instanceGuid: { type: 'string', description: 'GUID of the new service instance' } },
   async run(ctx, p) {
-    const cf = cfCli(ctx);
-    await cf.createService(String(p.offering), String(p.plan), String(p.name));
-    const guid = await cf.serviceGuid(String(p.name));
-    if (!guid) throw new StepFailed(`cf create-service succeeded but cf service ${p.name} --guid finds nothing`, { hint: 'check `cf services` in the space, then resume' });
-    ctx.evidence(`new service instance ${p.name} has GUID ${guid}`);
+    const name = String(p.name);
+    const spaceGuid = p.spaceGuid as string | undefined;
+    if (p.adopt) {
+      const guid = await guidInSpace(ctx, name, spaceGuid);
+      if (guid !== p.adopt) {
+        throw new StepFailed(`the instance to adopt (${String(p.adopt)}) is no longer ${name} in the space (found ${guid ?? 'none'})`, { hint: 'check `cf services`, then resume' });
+      }
+      ctx.evidence(`adopted instance ${name} with GUID ${guid}; nothing was created`);
+      return { instanceGuid: guid };
+    }
+    await cfCli(ctx).createService(String(p.offering), String(p.plan), name);
+    const guid = await guidInSpace(ctx, name, spaceGuid);
+    if (!guid) throw new StepFailed(`cf create-service succeeded but no service named ${name} is found in the space`, { hint: 'check `cf services` in the space, then resume' });
+    ctx.evidence(`new service instance ${name} has GUID ${guid}`);
     return { instanceGuid: guid };
   },
   async probe(ctx, p) {
-    const guid = await cfCli(ctx).serviceGuid(String(p.name));
+    const where = p.spaceGuid ? `space ${String(p.spaceGuid)}` : 'the targeted space';
+    const guid = await guidInSpace(ctx, String(p.name), p.spaceGuid as string | undefined);
     return guid
-      ? { done: true, outputs: { instanceGuid: guid }, why: `service ${p.name} exists with GUID ${guid}, and the name was free before this step` }
-      : { done: false, why: `no service named ${p.name} yet` };
+      ? { done: true, outputs: { instanceGuid: guid }, why: `service ${p.name} exists in ${where} with GUID ${guid}, and the name was free before this step` }
+      : { done: false, why: `no service named ${p.name} in ${where} yet` };
   },
 });
 

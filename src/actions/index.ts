@@ -5,11 +5,13 @@ import { archiveActions } from './archive.js';
 import { boshActions } from './bosh.js';
 import { cellActions } from './cell.js';
 import { cfActions } from './cf.js';
+import { decisionActions } from './decision.js';
 import { drillActions } from './drill.js';
+import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
 
 export function actionRegistry(): ActionRegistry {
-  const all: ActionDef[] = [...logsActions, ...archiveActions, ...drillActions, ...cfActions, ...boshActions, ...cellActions, ...reportActions];
+  const all: ActionDef[] = [...logsActions, ...archiveActions, ...drillActions, ...decisionActions, ...preflightActions, ...cfActions, ...boshActions, ...cellActions, ...reportActions];
   return new Map(all.map((a) => [a.name, a]));
 }

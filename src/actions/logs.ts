@@ -4,10 +4,11 @@
  */
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
-import { StepFailed } from '../engine/errors.js';
+import { NeedsOperator, StepFailed, UsageError } from '../engine/errors.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
+import { describeCandidate, nameProof, NOT_PROVEN, setAside, settle } from '../logs/choice.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
-import type { ClusterdataSpec, LogSourceSpec } from '../logs/types.js';
+import type { Candidate, ClusterdataSpec, LogSourceSpec, SearchReport } from '../logs/types.js';
 import { secrets } from '../engine/redact.js';
 
 /**
@@ -51,51 +52,89 @@ const findDeleted = defineAction({
     archiveUrl: { type: 'string', description: 's3://BUCKET/backups/GUID/wal/' },
     deletedAt: { type: 'string', description: 'when it was deleted' },
     confidence: { type: 'string', description: 'high, medium or low' },
+    nameProof: { type: 'string', description: 'what proves the instance carried the name (or that nothing does)' },
+    spaceGuid: { type: 'string', description: 'the space it was provisioned in, when known' },
+    decidedBy: { type: 'string', description: 'the evidence, or the operator (how)' },
+    others: { type: 'object[]', description: 'every other deleted instance considered, and why it was set aside' },
   },
   async run(ctx, p) {
+    const wanted = String(p.serviceName);
     const result = await findDeletedInstance({
       sources: logSources(ctx),
       clusterdata: clusterdataOf(ctx),
-      serviceName: String(p.serviceName),
+      serviceName: wanted,
       org: p.org as string | undefined,
       space: p.space as string | undefined,
       spaceGuid: p.spaceGuid as string | undefined,
     });
+    reportSkipped(ctx, result.searched);
     const candidates = result.candidates;
-    if (candidates.length === 0) throw noCandidateError(String(p.serviceName), result.searched);
-    let chosen = candidates[0]!;
-    const clear = candidates.length === 1 || (chosen.confidence === 'high' && candidates[1]!.confidence !== 'high');
-    if (!clear) {
-      ctx.note(`${candidates.length} candidates for the deleted instance:`);
-      for (const c of candidates) ctx.note(`  ${c.instanceGuid}  name=${c.serviceName ?? '?'}  deleted=${c.deletedAt ?? '?'}  confidence=${c.confidence}`);
-      const choice =
-        ctx.answers.choose.deletedInstance ??
-        (await ctx.prompts.select({
-          key: 'deletedInstance',
-          message: 'Which instance did the user delete?',
-          choices: candidates.map((c) => ({
-            value: c.instanceGuid,
-            name: `${c.instanceGuid} ${c.serviceName ?? '(name unknown)'} deleted ${c.deletedAt ?? '?'} (${c.confidence})`,
-          })),
-        }));
-      const found = candidates.find((c) => c.instanceGuid === choice);
-      if (!found) throw new StepFailed(`"${choice}" is not one of the candidates`, { hint: 'choose one of the GUIDs listed above' });
-      chosen = found;
-    }
+    if (candidates.length === 0) throw noCandidateError(wanted, result.searched);
+    const { chosen, decidedBy } = await choose(ctx, candidates, wanted);
     for (const e of chosen.evidence.slice(0, 8)) ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
     if (!chosen.archivePrefix) {
       throw new StepFailed(`instance ${chosen.instanceGuid} has no wal-e upload lines in the logs: there may be no backup for it`, {
         hint: 'search older logs (--logs) for "DETAIL: Uploading" lines of this GUID; without them there is nothing to restore',
       });
     }
+    const others = setAside(candidates, chosen, wanted, decidedBy !== 'the evidence');
     return {
       instanceGuid: chosen.instanceGuid,
       archiveUrl: chosen.archivePrefix,
       deletedAt: chosen.deletedAt ?? '',
       confidence: chosen.confidence,
+      nameProof: chosen.serviceName === wanted ? nameProof(chosen) : NOT_PROVEN,
+      spaceGuid: chosen.spaceGuid ?? '',
+      decidedBy,
+      others: others.map((o) => ({ ...o })),
     };
   },
 });
+
+/**
+ * The evidence decides only when it settles the choice; otherwise the operator does: at the prompt,
+ * through `choose.deletedInstance` in the answers file or `--deleted-instance`. --yes never decides.
+ */
+async function choose(ctx: StepContext, candidates: Candidate[], wanted: string): Promise<{ chosen: Candidate; decidedBy: string }> {
+  const given = ctx.answers.choose.deletedInstance ?? ctx.settings.deletedInstance;
+  const settled = settle(candidates, wanted);
+  ctx.note(`${candidates.length} deleted instance(s) considered for "${wanted}":`);
+  for (const c of candidates) ctx.note(`  ${describeCandidate(c)}`);
+  if (given !== undefined) {
+    const found = candidates.find((c) => c.instanceGuid === given.trim().toLowerCase());
+    if (!found) {
+      throw new UsageError(`the deleted instance chosen (${given}) is not one of the candidates found: ${candidates.map((c) => c.instanceGuid).join(', ')}`, {
+        hint: 'choose one of the GUIDs listed above (choose.deletedInstance in the answers file, or --deleted-instance), or search more logs (--logs, --es-url, --clusterdata), then resume',
+      });
+    }
+    const how = ctx.answers.choose.deletedInstance !== undefined ? 'choose.deletedInstance in the answers file' : '--deleted-instance';
+    return { chosen: found, decidedBy: `the operator (${how})` };
+  }
+  if (settled.candidate) {
+    ctx.evidence(`chosen by the evidence: ${settled.why}`);
+    return { chosen: settled.candidate, decidedBy: 'the evidence' };
+  }
+  ctx.note(`the evidence does not settle which instance to restore: ${settled.why}`);
+  if (!ctx.prompts.interactive) {
+    throw new NeedsOperator(`the evidence does not settle which deleted instance to restore as "${wanted}": ${settled.why}`, {
+      hint: `choose one of ${candidates.map((c) => c.instanceGuid).join(', ')}: add choose.deletedInstance: GUID to the answers file, or pass --deleted-instance GUID, then resume (--yes does not choose)`,
+    });
+  }
+  const choice = await ctx.prompts.select({
+    key: 'deletedInstance',
+    message: `Which deleted instance is the user's "${wanted}"? (${settled.why})`,
+    choices: candidates.map((c) => ({ value: c.instanceGuid, name: describeCandidate(c) })),
+  });
+  const found = candidates.find((c) => c.instanceGuid === choice);
+  if (!found) throw new UsageError(`"${choice}" is not one of the candidates`, { hint: 'choose one of the GUIDs listed above' });
+  return { chosen: found, decidedBy: 'the operator (at the prompt)' };
+}
+
+/** What the search skipped (unreadable or truncated files, missing folders), shown as warnings. */
+function reportSkipped(ctx: StepContext, searched: SearchReport): void {
+  for (const problem of searched.problems.slice(0, 10)) ctx.note(`warning: ${problem}`);
+  if (searched.problems.length > 10) ctx.note(`warning: … and ${searched.problems.length - 10} more problems (dingo-recover logs find --json lists them)`);
+}
 
 const findNew = defineAction({
   name: 'logs.find-instance',
@@ -118,6 +157,7 @@ const findNew = defineAction({
       const facts = await findInstance({ sources: logSources(ctx), instanceGuid: guid });
       const node = facts.nodes.find((n) => n.cell);
       if (node && node.cell && facts.archivePrefix) {
+        reportSkipped(ctx, facts.searched);
         for (const e of facts.evidence.slice(0, 6)) ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
         return { nodeUuid: node.nodeUuid, container: `cf-${node.nodeUuid}`, cellIp: node.cell, archiveUrl: facts.archivePrefix };
       }

@@ -52,6 +52,19 @@ export interface ActionDef {
    */
   probe?(ctx: StepContext, params: Params, plan: Plan): Promise<ProbeResult>;
   /**
+   * Set when running this step again after an interruption is harmless (setting a password twice,
+   * binding an already-bound app): the reason, shown to the operator. Every `write` or
+   * `destructive` action declares a probe or this; the runbook loader refuses one that does neither.
+   */
+  safeToRepeat?: string;
+  /**
+   * Ambient state this step's effect lives in (the cf target, the CF API and user, an ssh route).
+   * Set on an action that establishes such state: on every resume, before any later step runs, the
+   * engine calls `reassert` for each such finished step, which must re-establish the state from the
+   * journaled params and outputs and verify it (throwing when the world no longer matches).
+   */
+  reassert?(ctx: StepContext, params: Params, outputs: Outputs): Promise<string>;
+  /**
    * Facts a destructive step relies on (GUIDs, listing fingerprints, container identity), shown to the
    * operator when confirming and re-checked before the step runs again after an interruption.
    */

@@ -9,6 +9,13 @@ import type { Redactor } from './redact.js';
 import type { Reporter } from './reporter.js';
 import type { Settings } from './settings.js';
 
+/** A service instance created by a run that was later abandoned: a new run may adopt it. */
+export interface AdoptableInstance {
+  runId: string;
+  instanceGuid: string;
+  reason: string;
+}
+
 export interface StepContext {
   readonly platform: Platform;
   readonly runId: string;
@@ -18,6 +25,8 @@ export interface StepContext {
   readonly redactor: Redactor;
   readonly prompts: Prompter;
   readonly answers: Answers;
+  /** Instances created by abandoned runs of the same state folder. */
+  readonly adoptable: readonly AdoptableInstance[];
   /** cf and bosh runners that record every command in the journal. */
   readonly cf: CommandRunner;
   readonly bosh: CommandRunner;

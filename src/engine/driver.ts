@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Journal, readJournal, replay } from './journal.js';
 import { RunLock } from './lock.js';
-import { createRunDir, JOURNAL_FILE, LOCK_FILE, loadRun, newRunId } from './runs.js';
+import { createRunDir, JOURNAL_FILE, LOCK_FILE, listRunIds, loadRun, newRunId } from './runs.js';
+import { abandonedInstance, applyChanges, changedOptions, journaledOptions } from './run-history.js';
+import type { AdoptableInstance } from './context.js';
 import { loadRunbook, type ActionRegistry } from './runbook.js';
 import { execute } from './executor.js';
 import { loadAnswers, TerminalPrompter, UnattendedPrompter, type Answers, type Prompter } from './prompts.js';
@@ -25,6 +27,8 @@ export interface DriveOptions {
   start?: { mode: 'live' | 'rehearsal'; runbookFile: string; scenarioDir?: string; settings: Partial<Settings>; live?: LiveOptions };
   /** Existing run to resume. */
   resumeId?: string;
+  /** Settings given to a resume: each that differs from the journaled one is journaled as a change. */
+  override?: { settings: Partial<Settings>; live?: LiveOptions };
   answersFile?: string;
   yes: boolean;
   stealLock?: boolean;
@@ -52,6 +56,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   let settings: Settings;
   let live: LiveOptions | undefined;
   const resuming = o.resumeId !== undefined;
+  let changes: Record<string, { from: unknown; to: unknown }> = {};
+  let startedWithAnswers: string | undefined;
 
   if (o.resumeId !== undefined) {
     const run = loadRun(o.stateDir, o.resumeId);
@@ -61,8 +67,17 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     mode = created.mode;
     scenarioDir = created.scenario;
     runbookFile = created.runbook.file;
-    settings = { ...DEFAULT_SETTINGS, ...(created.options.settings as Partial<Settings>) };
-    live = created.options.live as LiveOptions | undefined;
+    startedWithAnswers = typeof created.options.answersFile === 'string' ? created.options.answersFile : undefined;
+    const options = journaledOptions(run.events);
+    changes = o.override ? changedOptions(options, { settings: o.override.settings as Record<string, unknown>, live: o.override.live as Record<string, unknown> | undefined }) : {};
+    applyChanges(options, changes);
+    settings = { ...DEFAULT_SETTINGS, ...(options.settings as Partial<Settings>) };
+    live = options.live as LiveOptions;
+    if (run.state.abandoned !== null) {
+      throw new UsageError(`run ${runId} was abandoned (${run.state.abandoned}); it cannot be resumed`, {
+        hint: 'start a new run (dingo-recover recover); it offers to adopt the instance this run created',
+      });
+    }
     if (run.status === 'done') {
       o.out.write(`run ${runId} is already done; \`dingo-recover show ${runId}\` prints its transcript\n`);
       return { runId, exitCode: EXIT.done, outputs: {} };
@@ -81,7 +96,11 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   // Everything the operator gave is checked before a new run exists: bad input leaves no run behind.
   const runbook = loadRunbook(runbookFile, o.actions);
   const scenario = mode === 'rehearsal' ? loadScenario(scenarioDir!) : undefined;
-  const answers: Answers = loadAnswers(o.answersFile ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
+  // A resume reads the answers file the run was started with, unless it is given another.
+  const answersFile = o.answersFile
+    ? resolve(o.answersFile)
+    : (startedWithAnswers ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
+  const answers: Answers = loadAnswers(answersFile);
   const runDir = resumedDir ?? createRunDir(o.stateDir, runId);
   const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: o.stealLock });
   const journalFile = join(runDir, JOURNAL_FILE);
@@ -108,6 +127,10 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         });
       }
       journal.append({ type: 'run.resumed' });
+      if (Object.keys(changes).length) {
+        journal.append({ type: 'settings.changed', changes });
+        for (const [key, c] of Object.entries(changes)) reporter.line(`setting ${key} changed for this resume: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
+      }
     } else {
       journal.append({
         type: 'run.created',
@@ -115,7 +138,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         runbook: { file: runbookFile, name: runbook.name, sha256: runbook.sha256 },
         mode,
         scenario: scenarioDir,
-        options: { settings, live, stepCount: runbook.steps.length },
+        options: { settings, live, stepCount: runbook.steps.length, answersFile },
       });
     }
     reporter.line(
@@ -125,7 +148,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     reporter.line(`journal: ${journalFile}`);
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
-    const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(o.answersFile));
+    const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
     const world = scenario ? World.open(runDir, scenario) : undefined;
     platform = world ? world.platform(scenario!) : await livePlatform(live ?? {}, settings);
 
@@ -140,6 +163,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       answers,
       suggestions,
       yes: o.yes,
+      adoptable: adoptableInstances(o.stateDir, runId, o.actions),
       prompts,
       reporter,
       redactor: secrets,
@@ -164,4 +188,38 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     journal.close();
     lock.release();
   }
+}
+
+/** Instances created by the abandoned runs of this state folder (a new run may adopt one). */
+function adoptableInstances(stateDir: string, self: string, actions: ActionRegistry): AdoptableInstance[] {
+  const found: AdoptableInstance[] = [];
+  for (const id of listRunIds(stateDir)) {
+    if (id === self) continue;
+    try {
+      const instance = abandonedInstance(id, readJournal(join(stateDir, 'runs', id, JOURNAL_FILE)), actions);
+      if (instance) found.push(instance);
+    } catch {
+      // an unreadable run is listed by `dingo-recover runs`; it offers nothing to adopt
+    }
+  }
+  return found;
+}
+
+/** Ends a run on the record without finishing it, so a fresh run can start (and may adopt what it created). */
+export function abandon(o: { stateDir: string; runId: string; reason: string; stealLock?: boolean; out: Writable }): number {
+  const run = loadRun(o.stateDir, o.runId);
+  if (run.status === 'done') throw new UsageError(`run ${o.runId} is already done; there is nothing to abandon`);
+  if (run.state.abandoned) throw new UsageError(`run ${o.runId} was already abandoned`);
+  if (!o.reason.trim()) throw new UsageError('say why the run is abandoned: --reason TEXT', { hint: 'the reason is kept in the journal for whoever reads it later' });
+  const lock = RunLock.acquire(join(run.dir, LOCK_FILE), { steal: o.stealLock });
+  const journal = new Journal(join(run.dir, JOURNAL_FILE), secrets, readJournal(join(run.dir, JOURNAL_FILE)));
+  try {
+    journal.append({ type: 'run.abandoned', reason: o.reason.trim() });
+  } finally {
+    journal.close();
+    lock.release();
+  }
+  o.out.write(`run ${o.runId} is abandoned: ${o.reason.trim()}\n`);
+  o.out.write('nothing on the platform was changed by abandoning it; a new run that finds an instance this run created offers to adopt it\n');
+  return EXIT.done;
 }

@@ -7,6 +7,8 @@ export const EXIT = {
   stepFailed: 1,
   badInput: 2,
   needsOperator: 3,
+  /** Another process drives the run (sysexits EX_TEMPFAIL: try again later, or --steal-lock). */
+  locked: 75,
   interrupted: 130,
 } as const;
 
@@ -34,6 +36,11 @@ export class StepFailed extends DingoError {
 /** Non-interactive and an answer or confirmation is missing (exit 3). */
 export class NeedsOperator extends DingoError {
   override readonly exitCode = EXIT.needsOperator;
+}
+
+/** The run is locked by another driver (exit 75); the message names --steal-lock. */
+export class RunLocked extends DingoError {
+  override readonly exitCode = EXIT.locked;
 }
 
 /** Ctrl-C or SIGTERM (exit 130). */

@@ -8,7 +8,7 @@ import type { ActionDef } from './action.js';
 import type { ActionRegistry, Runbook, StepDef } from './runbook.js';
 import { Journal, replay, type JournalEvent, type RunState, type StepState } from './journal.js';
 import type { CellSession, Platform } from '../systems/types.js';
-import { recordingRunner, type StepContext } from './context.js';
+import { recordingRunner, type AdoptableInstance, type StepContext } from './context.js';
 import { confirmationMatches, describeExpected, type Answers, type Prompter } from './prompts.js';
 import type { Redactor } from './redact.js';
 import type { Reporter } from './reporter.js';
@@ -29,6 +29,8 @@ export interface ExecuteOptions {
   answers: Answers;
   /** Proposed answers (a rehearsal scenario's), offered as defaults when asking on a terminal. */
   suggestions?: Record<string, unknown>;
+  /** Instances created by abandoned runs, which this run may adopt. */
+  adoptable?: readonly AdoptableInstance[];
   /** Accept every confirmation (the operator said --yes). */
   yes: boolean;
   prompts: Prompter;
@@ -58,6 +60,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteResult> {
     redactor: opts.redactor,
     prompts: opts.prompts,
     answers: opts.answers,
+    adoptable: opts.adoptable ?? [],
     cf: recordingRunner(opts.platform.cf, 'cf', journal, reporter, opts.redactor, () => currentStep),
     bosh: recordingRunner(opts.platform.bosh, 'bosh', journal, reporter, opts.redactor, () => currentStep),
     s3: recordingStore(opts.platform.s3, reporter, () => currentStep),
@@ -102,6 +105,12 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteResult> {
       if (prior.status === 'finished') {
         scope.outputs[step.id] = prior.outputs ?? {};
         reporter.skipped(`done earlier: ${describeOutputs(prior.outputs ?? {})}`);
+        if (action.reassert) {
+          // Its effect lives in ambient state (the cf target...): re-establish and verify it before any later step.
+          const summary = await action.reassert(ctx, prior.params ?? {}, prior.outputs ?? {});
+          journal.append({ type: 'ambient.reasserted', step: step.id, summary });
+          reporter.note(`re-established: ${summary}`);
+        }
         continue;
       }
       if (prior.status === 'skipped') {
@@ -130,7 +139,34 @@ function readBack(opts: ExecuteOptions): JournalEvent[] {
   return opts.journal.events();
 }
 
+/**
+ * An answers file given to a resume may not change an input a finished step consumed: the platform
+ * already holds what that step did with the old value. An input no finished step used yet may change.
+ */
+function checkChangedInputs(opts: ExecuteOptions, scope: Scope): void {
+  const state = replay(readBack(opts));
+  for (const input of opts.runbook.inputs) {
+    if (!(input.name in state.inputs) || !(input.name in opts.answers.inputs)) continue;
+    const was = state.inputs[input.name];
+    const now = normaliseInput(input.type, opts.answers.inputs[input.name]);
+    if (JSON.stringify(was) === JSON.stringify(now)) continue;
+    const ref = new RegExp(`\\$\\{inputs\\.${input.name}\\}`);
+    const consumer = opts.runbook.steps.find((st) => state.steps.get(st.id)?.status === 'finished' && ref.test(JSON.stringify([st.with, st.confirm ?? null])));
+    if (consumer) {
+      throw new UsageError(`input "${input.name}" was ${JSON.stringify(was)} when step "${consumer.id}" ran; the answers file now says ${JSON.stringify(now)}`, {
+        hint: `an input a finished step used cannot change within a run: put back inputs.${input.name}: ${JSON.stringify(was)} to resume, or end this run (dingo-recover abandon ${opts.runId} --reason TEXT) and start a new one`,
+      });
+    }
+    const problem = checkInput(input, now);
+    if (problem !== true) throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
+    scope.inputs[input.name] = now;
+    opts.journal.append({ type: 'input', name: input.name, value: now, source: 'answers' });
+    opts.reporter.note(`${input.prompt}: changed to ${JSON.stringify(now)} (no finished step had used it)`);
+  }
+}
+
 async function askInputs(opts: ExecuteOptions, scope: Scope): Promise<void> {
+  checkChangedInputs(opts, scope);
   const missing = opts.runbook.inputs.filter((i) => !(i.name in scope.inputs));
   if (missing.length === 0) return;
   opts.reporter.line('');
@@ -217,7 +253,9 @@ async function runStep(
     if (action.effect !== 'read' || action.probe) {
       const probe = action.probe
         ? await action.probe(ctx, samePlanParams, plan)
-        : ({ done: 'unknown', why: 'this step changes the platform and has no way to tell whether it already did' } as const);
+        : action.safeToRepeat !== undefined
+          ? ({ done: false, why: `safe to run again: ${action.safeToRepeat}` } as const)
+          : ({ done: 'unknown', why: 'this step changes the platform and has no way to tell whether it already did' } as const);
       journal.append({ type: 'step.probed', step: step.id, result: probe.done === true ? 'done' : probe.done === false ? 'not-done' : 'unknown', why: probe.why });
       if (probe.done === true) {
         reporter.done(`already done (${probe.why})`);
@@ -281,11 +319,13 @@ async function confirm(
   }
   journal.append({ type: 'evidence', step: step.id, facts });
   const expected = String(resolveValue(step.confirm!.typed, scope));
-  const message = `${String(resolveValue(step.confirm!.message, scope))} — type ${describeExpected(expected)} to confirm`;
+  const alsoAccept = step.confirm!.alsoAccept === undefined ? undefined : String(resolveValue(step.confirm!.alsoAccept, scope));
+  const accepted = describeExpected(expected) + (alsoAccept ? ` or "${alsoAccept}"` : '');
+  const message = `${String(resolveValue(step.confirm!.message, scope))} — type ${accepted} to confirm`;
   const fromFile = opts.answers.confirm[step.id];
   if (fromFile !== undefined) {
-    if (fromFile !== true && !confirmationMatches(String(fromFile), expected)) {
-      throw new UsageError(`answers file: confirm.${step.id} is "${fromFile}", but this step acts on ${describeExpected(expected)}`, {
+    if (fromFile !== true && !confirmationMatches(String(fromFile), expected, alsoAccept)) {
+      throw new UsageError(`answers file: confirm.${step.id} is "${fromFile}", but this step acts on ${accepted}`, {
         hint: 'the answers file was written for another run or instance; correct it and resume',
       });
     }
@@ -298,6 +338,6 @@ async function confirm(
     reporter.note(`confirmed by --yes`);
     return;
   }
-  const typed = await opts.prompts.typed({ key: step.id, message, expected });
+  const typed = await opts.prompts.typed({ key: step.id, message, expected, alsoAccept });
   journal.append({ type: 'confirm', step: step.id, method: 'typed', typed, expected, evidence: facts });
 }

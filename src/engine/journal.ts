@@ -42,6 +42,16 @@ export type EventBody =
   | { type: 'step.skipped'; step: string; reason: string }
   | { type: 'step.failed'; step: string; error: string; hint?: string }
   | { type: 'run.interrupted'; signal: string }
+  /** A torn last line (crash or disk full mid-append) was moved to `keptAt` and the journal cut back to its last whole event. */
+  | { type: 'journal.repaired'; keptAt: string; tornBytes: number; truncatedTo: number }
+  /** The run's lock was taken over: from a dead process on this host ('stale') or by --steal-lock ('steal'). */
+  | { type: 'lock.taken'; how: 'stale' | 'steal'; previous: { host: string; pid: number; by: string; startedAt: string } | null }
+  /** A resume was given a connection setting that differs from the journaled one. */
+  | { type: 'settings.changed'; changes: Record<string, { from: unknown; to: unknown }> }
+  /** Ambient state (cf target, routes) re-established and verified on resume. */
+  | { type: 'ambient.reasserted'; step: string; summary: string }
+  /** The run was ended on the record without finishing. */
+  | { type: 'run.abandoned'; reason: string }
   | { type: 'run.finished' };
 
 export type JournalEvent = EventBody & {
@@ -149,6 +159,8 @@ export interface RunState {
   steps: Map<string, StepState>;
   finished: boolean;
   interrupted: boolean;
+  /** Why the run was abandoned, when it was. */
+  abandoned: string | null;
   lastEventAt: string;
 }
 
@@ -163,6 +175,7 @@ export function replay(events: JournalEvent[]): RunState {
     steps: new Map(),
     finished: false,
     interrupted: false,
+    abandoned: null,
     lastEventAt: created.at,
   };
   const step = (id: string): StepState => {
@@ -211,6 +224,9 @@ export function replay(events: JournalEvent[]): RunState {
         break;
       case 'run.resumed':
         state.interrupted = false;
+        break;
+      case 'run.abandoned':
+        state.abandoned = e.reason;
         break;
       case 'run.finished':
         state.finished = true;

@@ -62,7 +62,7 @@ export interface Prompter {
   readonly interactive: boolean;
   input(q: { key: string; message: string; default?: string; validate?: (v: string) => string | true }): Promise<string>;
   /** The operator types `expected` (or, for a GUID, its first 8 characters). */
-  typed(q: { key: string; message: string; expected: string }): Promise<string>;
+  typed(q: { key: string; message: string; expected: string; alsoAccept?: string }): Promise<string>;
   select(q: { key: string; message: string; choices: Choice[] }): Promise<string>;
 }
 
@@ -88,7 +88,8 @@ export class TerminalPrompter implements Prompter {
     return this.input({
       key: q.key,
       message: q.message,
-      validate: (v) => (confirmationMatches(v, q.expected) ? true : `type ${describeExpected(q.expected)} to go on, or Ctrl-C to stop`),
+      validate: (v) =>
+        confirmationMatches(v, q.expected, q.alsoAccept) ? true : `type ${describeExpected(q.expected)}${q.alsoAccept ? ` or "${q.alsoAccept}"` : ''} to go on, or Ctrl-C to stop`,
     });
   }
 
@@ -133,8 +134,9 @@ export function describeExpected(expected: string): string {
   return UUID.test(expected) ? `the first 8 characters of ${expected}` : `"${expected}"`;
 }
 
-export function confirmationMatches(typed: string, expected: string): boolean {
+/** Whether the text typed confirms `expected` (a GUID: its first 8 characters suffice), or equals `alsoAccept`. */
+export function confirmationMatches(typed: string, expected: string, alsoAccept?: string): boolean {
   const t = typed.trim();
-  if (t === expected) return true;
+  if (t === expected || (alsoAccept !== undefined && alsoAccept !== '' && t === alsoAccept)) return true;
   return UUID.test(expected) && t.length >= 8 && expected.toLowerCase().startsWith(t.toLowerCase());
 }

@@ -28,6 +28,11 @@ export interface ConfirmDef {
   /** The value the operator must type: a name, or a GUID of which the first 8 characters suffice. */
   typed: string;
   message: string;
+  /**
+   * Another text that confirms the step (e.g. the service name), known before the run starts, so
+   * an answers file can confirm a step whose GUID only exists once an earlier step ran.
+   */
+  alsoAccept?: string;
 }
 
 export interface StepDef {
@@ -308,8 +313,9 @@ function parseSteps(
       if (!isMap(confirmNode) || !str(confirmNode, 'typed')) {
         problems.at(confirmNode, line, `${where}: confirm needs "typed" (what the operator must type) and "message"`);
       } else {
-        confirm = { typed: str(confirmNode, 'typed')!, message: str(confirmNode, 'message') ?? title ?? id };
+        confirm = { typed: str(confirmNode, 'typed')!, message: str(confirmNode, 'message') ?? title ?? id, alsoAccept: str(confirmNode, 'alsoAccept') };
         for (const p of checkValue(confirm.typed, 'string', known)) problems.at(confirmNode, line, `${where}: confirm.typed: ${p}`);
+        if (confirm.alsoAccept !== undefined) for (const p of checkValue(confirm.alsoAccept, 'string', known)) problems.at(confirmNode, line, `${where}: confirm.alsoAccept: ${p}`);
       }
     } else if (action?.effect === 'destructive') {
       problems.at(item, line, `${where}: action ${action.name} is destructive and needs a "confirm" block`);

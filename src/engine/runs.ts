@@ -33,7 +33,7 @@ export interface RunSummary {
   runbook: string;
   createdAt: string;
   lastEventAt: string;
-  status: 'done' | 'failed' | 'interrupted' | 'in progress';
+  status: 'done' | 'abandoned' | 'failed' | 'interrupted' | 'in progress';
   currentStep: string | null;
   steps: { finished: number; total: number | null };
   state: RunState;
@@ -53,7 +53,7 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
   const steps = [...state.steps.entries()];
   const failed = steps.find(([, s]) => s.status === 'failed');
   const started = steps.find(([, s]) => s.status === 'started');
-  const status: RunSummary['status'] = state.finished ? 'done' : failed ? 'failed' : state.interrupted ? 'interrupted' : 'in progress';
+  const status: RunSummary['status'] = state.finished ? 'done' : state.abandoned !== null ? 'abandoned' : failed ? 'failed' : state.interrupted ? 'interrupted' : 'in progress';
   return {
     runId,
     dir,
@@ -77,12 +77,13 @@ export function listRunIds(stateDir: string): string[] {
     .sort();
 }
 
-/** The newest run that is not done, for `resume` without an id. */
+/** The newest run that is neither done nor abandoned, for `resume` without an id. */
 export function latestUnfinished(stateDir: string): string | null {
   const ids = listRunIds(stateDir).reverse();
   for (const id of ids) {
     try {
-      if (loadRun(stateDir, id).status !== 'done') return id;
+      const status = loadRun(stateDir, id).status;
+      if (status !== 'done' && status !== 'abandoned') return id;
     } catch {
       // a damaged run is reported by `runs`, not resumed implicitly
     }

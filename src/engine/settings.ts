@@ -28,6 +28,8 @@ export interface Settings {
   restorePollMs: number;
   restoreDeadlineMs: number;
   copyConcurrency: number;
+  /** The deleted instance the operator chose (--deleted-instance), when the evidence does not settle it. */
+  deletedInstance?: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {

@@ -182,6 +182,8 @@ function toCandidate(d: Draft, confidence: Confidence): Candidate {
   return {
     instanceGuid: d.guid,
     serviceName: d.name,
+    nameFrom: d.nameFrom,
+    spaceGuid: d.spaceGuid,
     deletedAt: d.deletedAt !== null ? new Date(d.deletedAt).toISOString() : null,
     archivePrefix: d.state.archivePrefix,
     lastWalUploadAt: d.state.lastWalUpload !== null ? new Date(d.state.lastWalUpload).toISOString() : null,

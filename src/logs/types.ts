@@ -39,6 +39,10 @@ export type Confidence = 'high' | 'medium' | 'low';
 export interface Candidate {
   instanceGuid: string;
   serviceName: string | null;
+  /** What proves the name: the broker's clusterdata record, a name line in the logs, or nothing. */
+  nameFrom: 'clusterdata' | 'logs' | null;
+  /** The space the instance was provisioned in, when a record or a provision request says. */
+  spaceGuid: string | null;
   deletedAt: string | null;
   archivePrefix: string | null;
   lastWalUploadAt: string | null;

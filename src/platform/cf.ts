@@ -24,6 +24,40 @@ import { cfCurlHasFail, cfEra, parseCfVersionOutput, type CfEra } from './cf-ver
 
 export type { ServiceStatus } from './cf-types.js';
 
+export interface CfTarget {
+  api: string | null;
+  user: string | null;
+  org: string | null;
+  space: string | null;
+}
+
+/** Reads the key/value block `cf target` prints, in the legacy, v6/v7 and v8 spellings. */
+export function parseTargetText(stdout: string): CfTarget {
+  const value = (key: RegExp): string | null => {
+    for (const line of stdout.split('\n')) {
+      const m = key.exec(line.trim());
+      if (m) return m[1]!.trim() || null;
+    }
+    return null;
+  };
+  return {
+    api: value(/^api endpoint:\s*(\S*)/i),
+    user: value(/^user:\s*(.*)$/i),
+    org: value(/^org:\s*(.*)$/i),
+    space: value(/^space:\s*(.*)$/i),
+  };
+}
+
+function guidsOfResources(resources: unknown[], api: 'v3' | 'v2'): string[] {
+  const guids: string[] = [];
+  for (const r of resources) {
+    const o = r as { guid?: unknown; metadata?: { guid?: unknown } };
+    const guid = api === 'v3' ? o.guid : o.metadata?.guid;
+    if (typeof guid === 'string') guids.push(guid);
+  }
+  return guids;
+}
+
 export interface CfCliOptions {
   /** Program to run; default `cf`. */
   binary?: string;
@@ -132,6 +166,35 @@ export class CfCli {
     } catch (err) {
       throw this.failed(args, { ...r, stderr: (err as Error).message }, 'Reading the app list');
     }
+  }
+
+  /** `cf target` without arguments: the API endpoint, user, org and space the CLI now points at (any era). */
+  async currentTarget(): Promise<CfTarget> {
+    const args = ['target'];
+    const r = await this.run(args, false);
+    if (r.exitCode !== 0) throw this.failed(args, r, 'Reading the current cf target', 'Log in (`cf login -a API`) as the operator who started this run, then resume.');
+    return parseTargetText(r.stdout);
+  }
+
+  /**
+   * GUIDs of the instances named NAME in the space with this GUID, read through the Cloud Controller
+   * API (v3, else v2), whatever the CLI targets now; null when neither endpoint answers.
+   */
+  async serviceGuidsInSpace(spaceGuid: string, name: string): Promise<string[] | null> {
+    const { version } = await this.version();
+    const fail = cfCurlHasFail(version) ? ['-f'] : [];
+    const paths: ['v3' | 'v2', string][] = [
+      ['v3', `/v3/service_instances?names=${encodeURIComponent(name)}&space_guids=${spaceGuid}`],
+      ['v2', `/v2/spaces/${spaceGuid}/service_instances?q=${encodeURIComponent(`name:${name}`)}`],
+    ];
+    for (const [api, path] of paths) {
+      const r = await this.run(['curl', ...fail, path], false);
+      if (r.exitCode !== 0) continue;
+      const parsed = parseCurlBody(r.stdout);
+      if (parsed.kind !== 'json' || !Array.isArray(parsed.body.resources)) continue;
+      return guidsOfResources(parsed.body.resources, api);
+    }
+    return null;
   }
 
   /** The instance's GUID, or null when the CLI says it does not exist (exit 1 + "not found"). */

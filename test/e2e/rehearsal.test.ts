@@ -144,7 +144,7 @@ describe('rehearsal of the seed incident', () => {
     const show = await runCli(['show', runId, '--json', '--state-dir', state]);
     expect(show.code).toBe(0);
     const t = JSON.parse(show.stdout) as { steps: { id: string; status: string; commands: unknown[]; confirmations: { method: string }[] }[] };
-    expect(t.steps).toHaveLength(23);
+    expect(t.steps).toHaveLength(25);
     expect(t.steps.every((s) => s.status === 'finished')).toBe(true);
     expect(t.steps.find((s) => s.id === 'stop-container')!.confirmations).toEqual([expect.objectContaining({ method: '--yes' })]);
     expect(t.steps.find((s) => s.id === 'create-service')!.commands.length).toBeGreaterThan(0);
@@ -184,7 +184,9 @@ describe('non-interactive runs stop for the operator', () => {
     const state = stateDir();
     const first = await runCli(['rehearse', '--state-dir', state]);
     expect(first.code, first.stdout + first.stderr).toBe(3);
-    expect(first.stdout).toMatch(/no answer for confirmation "stop-container"/);
+    // The first confirmation is of the OLD instance, before anything is created.
+    expect(first.stdout).toMatch(/no answer for confirmation "confirm-deleted-instance"/);
+    expect(first.stdout).not.toMatch(/\$ cf create-service/);
     const runId = runIdOf(first.stdout);
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code, again.stdout).toBe(0);
@@ -194,8 +196,8 @@ describe('non-interactive runs stop for the operator', () => {
 
 describe('crash anywhere, resume, same result', () => {
   const steps = [
-    'target-space', 'find-deleted-instance', 'inspect-old-archive', 'drill-old-archive', 'check-apps', 'check-name-free', 'create-service',
-    'wait-created', 'find-new-container', 'locate-cell', 'inspect-new-container', 'stop-container', 'quarantine-new-archive',
+    'target-space', 'find-deleted-instance', 'inspect-old-archive', 'drill-old-archive', 'confirm-deleted-instance', 'check-apps', 'check-name-free',
+    'create-service', 'wait-created', 'find-new-container', 'locate-cell', 'inspect-new-container', 'preflight', 'stop-container', 'quarantine-new-archive',
     'copy-old-archive', 'verify-copy', 'reset-etcd', 'flush-data', 'start-container', 'wait-restored', 'reconcile-credentials',
     'rebind-apps', 'restart-apps',
   ];

@@ -160,3 +160,17 @@ describe('cf curl bodies', () => {
     expect(parseCurlBody('<html>502 Bad Gateway</html>')).toEqual({ kind: 'unparseable' });
   });
 });
+
+describe('parseTargetText', () => {
+  it('reads the legacy, v6 and v7+ spellings of cf target', async () => {
+    const { parseTargetText } = await import('../../src/platform/cf.js');
+    expect(parseTargetText('\nAPI endpoint:   https://api.a.example.com (API version: 2.51.0)\nUser:           admin\nOrg:            acme\nSpace:          s1\n')).toEqual({
+      api: 'https://api.a.example.com',
+      user: 'admin',
+      org: 'acme',
+      space: 's1',
+    });
+    expect(parseTargetText('api endpoint:   https://api.b.example.com\napi version:    2.150.0\nuser:           ops\norg:            o\nspace:          s\n').api).toBe('https://api.b.example.com');
+    expect(parseTargetText('API endpoint:   https://api.c.example.com\nAPI version:    3.180.0\nuser:           u\norg:            o\nspace:          s\n')).toMatchObject({ api: 'https://api.c.example.com', user: 'u' });
+  });
+});

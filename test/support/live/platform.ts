@@ -353,7 +353,9 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     '--docker-host', daemon.host,
     '--container-store-root', STORE_ROOT,
     '--poll-interval', '0.05',
-    ...(opts.clusterdata ? ['--clusterdata', `s3://${CLUSTERDATA_BUCKET}`] : []),
+    // With the clusterdata record the evidence proves the name, and --yes may accept it; without it,
+    // nothing in these logs proves which instance was important-db, so the operator chooses.
+    ...(opts.clusterdata ? ['--clusterdata', `s3://${CLUSTERDATA_BUCKET}`] : ['--deleted-instance', OLD_GUID]),
   ];
   const env: Record<string, string> = {
     ...fake.env,

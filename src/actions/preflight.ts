@@ -1,0 +1,133 @@
+/**
+ * Everything that can be checked is checked before the first destructive step: the container still
+ * serves the new instance and its data folder is one a flush may empty, the cell and etcd (through
+ * the cell) answer, the S3 credentials read both archives, and the quarantine overlaps neither.
+ * Nothing is changed; a failure here leaves the run resumable with the flag that fixes it.
+ */
+import { defineAction, type ActionDef } from '../engine/action.js';
+import type { StepContext } from '../engine/context.js';
+import { DingoError, StepFailed } from '../engine/errors.js';
+import { CellDocker } from '../platform/docker.js';
+import { assertVolumeDataDir } from '../platform/cell-files.js';
+import type { ObjectInfo } from '../systems/types.js';
+import { overlaps, parseS3Location, quarantineLocation, urlOf, utcStamp, type S3Location } from '../archive/location.js';
+
+async function check(ctx: StepContext, what: string, fn: () => Promise<string>, hint: string): Promise<void> {
+  try {
+    ctx.evidence(`${what}: ${await fn()}`);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new StepFailed(`before anything is stopped or moved, ${what} failed: ${message}`, {
+      hint: `${hint}; nothing has been changed yet`,
+      cause: err,
+    });
+  }
+}
+
+async function firstObjects(ctx: StepContext, loc: S3Location, max: number): Promise<ObjectInfo[]> {
+  const keys: ObjectInfo[] = [];
+  for await (const o of ctx.s3.list(loc.bucket, loc.prefix)) {
+    keys.push(o);
+    if (keys.length >= max) break;
+  }
+  return keys;
+}
+
+const preflight = defineAction({
+  name: 'recovery.preflight',
+  summary: 'Check everything the destructive steps rely on, before the first of them',
+  effect: 'read',
+  params: {
+    cellIp: { type: 'string', required: true, description: 'cell running the new container' },
+    container: { type: 'string', required: true, description: 'the new container' },
+    instanceGuid: { type: 'string', required: true, description: 'the NEW instance (PATRONI_SCOPE)' },
+    etcdHostPort: { type: 'string', required: true, description: 'ETCD_HOST_PORT of the container' },
+    from: { type: 'string', required: true, description: "the deleted instance's archive" },
+    to: { type: 'string', required: true, description: "the new instance's archive" },
+  },
+  outputs: { checked: { type: 'string[]', description: 'what was checked' } },
+  async run(ctx, p) {
+    const cellIp = String(p.cellIp);
+    const container = String(p.container);
+    const checked: string[] = [];
+    let dataDir = '';
+    await check(
+      ctx,
+      `the container ${container} on ${cellIp}`,
+      async () => {
+        const docker = new CellDocker(await ctx.cell(cellIp), { binary: ctx.settings.dockerBinary, host: ctx.settings.dockerHost, sudo: true });
+        const info = await docker.inspect(container);
+        if (!info) throw new Error(`no container ${container}`);
+        if (info.env.PATRONI_SCOPE !== p.instanceGuid) throw new Error(`it serves ${info.env.PATRONI_SCOPE ?? '(no PATRONI_SCOPE)'}, not ${String(p.instanceGuid)}`);
+        if (!info.dataDir) throw new Error('it has no /data mount');
+        dataDir = info.dataDir;
+        return `answers; PATRONI_SCOPE=${info.env.PATRONI_SCOPE}, /data → ${info.dataDir}`;
+      },
+      'check the cell is reachable (--gateway, --ssh-config) and the container is the new instance\'s, then resume',
+    );
+    checked.push('container');
+    await check(
+      ctx,
+      `the data folder ${dataDir}`,
+      async () => {
+        try {
+          assertVolumeDataDir(dataDir, ctx.settings.containerStoreRoot);
+        } catch (err) {
+          throw new Error(err instanceof DingoError ? `${err.message} (--container-store-root is ${ctx.settings.containerStoreRoot})` : String(err));
+        }
+        return `inside ${ctx.settings.containerStoreRoot}, so it may be emptied`;
+      },
+      `if the cell keeps container volumes elsewhere, resume with --container-store-root set to the folder holding ${dataDir.replace(/\/[^/]+\/data\/?$/, '/') || 'the volumes'}`,
+    );
+    checked.push('data folder');
+    await check(
+      ctx,
+      `etcd at ${String(p.etcdHostPort)} (through ${cellIp})`,
+      async () => {
+        const etcd = await (await ctx.cell(cellIp)).etcd(String(p.etcdHostPort));
+        const value = await etcd.get(`/service/${String(p.instanceGuid)}/initialize`);
+        return `answers; /service/${String(p.instanceGuid)}/initialize is ${value === null ? 'absent' : 'set'}`;
+      },
+      'check etcd is reachable from the cell (ETCD_HOST_PORT of the container), then resume',
+    );
+    checked.push('etcd');
+    const from = parseS3Location(String(p.from), 'source archive');
+    const to = parseS3Location(String(p.to), 'target archive');
+    const quarantine = quarantineLocation(to, utcStamp(ctx.now()));
+    await check(
+      ctx,
+      'the archive locations',
+      async () => {
+        if (overlaps(from, to)) throw new Error(`the source ${urlOf(from)} and the target ${urlOf(to)} overlap`);
+        if (overlaps(quarantine, from) || overlaps(quarantine, to)) throw new Error(`the quarantine ${urlOf(quarantine)} would overlap an archive`);
+        return `source, target and quarantine (${urlOf(quarantine).replace(/\d{8}T\d{6}Z/, '<UTC stamp>')}) are apart`;
+      },
+      'the logs named overlapping prefixes; check the GUIDs found, then resume',
+    );
+    checked.push('archive locations');
+    await check(
+      ctx,
+      `reading the source archive ${urlOf(from)}`,
+      async () => {
+        const [first] = await firstObjects(ctx, from, 1);
+        if (!first) throw new Error('it lists no object');
+        // Read a small object whole; of a large one, only its metadata.
+        if (first.size <= 1 << 20) await ctx.s3.get({ bucket: from.bucket, key: first.key });
+        else if (!(await ctx.s3.head({ bucket: from.bucket, key: first.key }))) throw new Error(`${first.key} is listed but cannot be read`);
+        return `listed and read (${first.key}, ${first.size} bytes)`;
+      },
+      'give S3 credentials that can read the source (the AWS credential chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE), then resume',
+    );
+    checked.push('source readable');
+    await check(
+      ctx,
+      `listing the target archive ${urlOf(to)}`,
+      async () => `${(await firstObjects(ctx, to, 1000)).length} object(s) listed (the new instance's, to be moved aside)`,
+      'give S3 credentials that can list and write the target bucket, then resume',
+    );
+    checked.push('target listable');
+    return { checked };
+  },
+});
+
+export const preflightActions: ActionDef[] = [preflight];

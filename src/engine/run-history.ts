@@ -1,0 +1,81 @@
+/**
+ * What a run's journal says beyond step states: the settings in force after every change a resume
+ * made, and the instances created by runs that were abandoned (which a new run may adopt).
+ */
+import type { JournalEvent } from './journal.js';
+import type { AdoptableInstance } from './context.js';
+import type { ActionRegistry } from './runbook.js';
+import { loadRunbook } from './runbook.js';
+
+/** The run's settings and live options: the created ones, then every journaled change. */
+export function journaledOptions(events: JournalEvent[]): { settings: Record<string, unknown>; live: Record<string, unknown> } {
+  const created = events.find((e) => e.type === 'run.created');
+  const options = created?.type === 'run.created' ? created.options : {};
+  const settings = { ...((options.settings as Record<string, unknown> | undefined) ?? {}) };
+  const live = structuredClone((options.live as Record<string, unknown> | undefined) ?? {});
+  const result = { settings, live };
+  for (const e of events) if (e.type === 'settings.changed') applyChanges(result, e.changes);
+  return result;
+}
+
+/** Applies `{key: {from, to}}` changes (keys `live.a.b` for live options) in place. */
+export function applyChanges(options: { settings: Record<string, unknown>; live: Record<string, unknown> }, changes: Record<string, { to: unknown }>): void {
+  for (const [key, change] of Object.entries(changes)) {
+    if (key.startsWith('live.')) setPath(options.live, key.slice(5).split('.'), change.to);
+    else options.settings[key] = change.to;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    const next = node[part];
+    node = (node[part] = typeof next === 'object' && next !== null ? next : {}) as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function flatten(prefix: string, value: unknown, out: Record<string, unknown>): void {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(prefix ? `${prefix}.${k}` : k, v, out);
+  } else if (value !== undefined) {
+    out[prefix] = value;
+  }
+}
+
+/** The settings a resume was given that differ from the journaled ones, as `{key: {from, to}}`. */
+export function changedOptions(
+  was: { settings: Record<string, unknown>; live: Record<string, unknown> },
+  given: { settings: Record<string, unknown>; live?: Record<string, unknown> },
+): Record<string, { from: unknown; to: unknown }> {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  flatten('', was.settings, before);
+  flatten('live', was.live, before);
+  flatten('', given.settings, after);
+  flatten('live', given.live ?? {}, after);
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [key, to] of Object.entries(after)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(to)) changes[key] = { from: before[key] ?? null, to };
+  }
+  return changes;
+}
+
+/** The instance a finished `cf.create-service` step of an abandoned run created, if any. */
+export function abandonedInstance(runId: string, events: JournalEvent[], actions: ActionRegistry): AdoptableInstance | null {
+  const abandoned = [...events].reverse().find((e) => e.type === 'run.abandoned');
+  const created = events.find((e) => e.type === 'run.created');
+  if (abandoned?.type !== 'run.abandoned' || created?.type !== 'run.created') return null;
+  let creating: Set<string>;
+  try {
+    creating = new Set(loadRunbook(created.runbook.file, actions).steps.filter((s) => s.action === 'cf.create-service').map((s) => s.id));
+  } catch {
+    return null;
+  }
+  for (const e of events) {
+    if (e.type === 'step.finished' && creating.has(e.step) && typeof e.outputs.instanceGuid === 'string') {
+      return { runId, instanceGuid: e.outputs.instanceGuid, reason: abandoned.reason };
+    }
+  }
+  return null;
+}
