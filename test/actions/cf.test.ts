@@ -1,0 +1,71 @@
+/** The cf actions against the simulated cf: adopting what an abandoned run created, and probing by space GUID. */
+import { describe, expect, it } from 'vitest';
+import { actionRegistry } from '../../src/actions/index.js';
+import type { StepContext } from '../../src/engine/context.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
+import { UnattendedPrompter } from '../../src/engine/prompts.js';
+import { simulateCf } from '../../src/rehearsal/cf-sim.js';
+import type { CommandRunner } from '../../src/systems/types.js';
+import { CF_VERSIONS, NEW_GUID, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
+
+const SPACE = 'important-space-and-all-databases';
+
+function context(adoptable: StepContext['adoptable'], choose: Record<string, string> = {}) {
+  const w = cfWorld(CF_VERSIONS.v8);
+  const runner: CommandRunner = { where: 'local', run: async (spec) => simulateCf(w, spec) };
+  const notes: string[] = [];
+  const ctx = {
+    cf: runner,
+    settings: DEFAULT_SETTINGS,
+    answers: { inputs: {}, confirm: {}, choose, secrets: {} },
+    prompts: new UnattendedPrompter(undefined),
+    adoptable,
+    note: (t: string) => notes.push(t),
+    evidence: (t: string) => notes.push(t),
+    progress: () => undefined,
+  } as unknown as StepContext;
+  return { w, ctx, notes, cf: (...args: string[]) => simulateCf(w, { argv: ['cf', ...args], writes: true }) };
+}
+
+const actions = actionRegistry();
+const checkNameFree = actions.get('cf.check-name-free')!;
+const createService = actions.get('cf.create-service')!;
+
+describe('an instance an abandoned run created', () => {
+  it('is adopted when the operator says so, and create-service then creates nothing', async () => {
+    const { w, ctx, cf } = context([{ runId: 'r1', instanceGuid: NEW_GUID, reason: 'lost the laptop' }], { adoptInstance: NEW_GUID.slice(0, 8) });
+    cf('target', '-o', 'org', '-s', SPACE);
+    cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
+    const out = await checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {});
+    expect(out).toEqual({ free: false, adoptGuid: NEW_GUID });
+    const created = await createService.run(ctx, { offering: 'dingo-postgresql95', plan: 'solo', name: 'important-db', spaceGuid: SPACE_GUID, adopt: NEW_GUID }, {});
+    expect(created).toEqual({ instanceGuid: NEW_GUID });
+    expect(w.instances).toHaveLength(1);
+  });
+
+  it('stops with no terminal and no answer, naming the run that created it and the key to add (exit 3)', async () => {
+    const { ctx, cf } = context([{ runId: 'r1', instanceGuid: NEW_GUID, reason: 'lost the laptop' }]);
+    cf('target', '-o', 'org', '-s', SPACE);
+    cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
+    await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('adoptInstance') });
+  });
+
+  it('an instance no abandoned run created is never adopted', async () => {
+    const { ctx, cf } = context([], { adoptInstance: NEW_GUID });
+    cf('target', '-o', 'org', '-s', SPACE);
+    cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
+    await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toThrow(`a service instance named "important-db" already exists in this space (GUID ${NEW_GUID})`);
+  });
+});
+
+describe('create-service probe', () => {
+  it('looks in the journaled space by GUID, whatever cf targets now', async () => {
+    const { ctx, cf } = context([]);
+    cf('target', '-o', 'org', '-s', SPACE);
+    cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
+    expect(cf('target', '-o', 'org', '-s', 'empty').exitCode).toBe(0);
+    expect(await createService.probe!(ctx, { name: 'important-db' }, {})).toMatchObject({ done: false });
+    const probe = await createService.probe!(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {});
+    expect(probe).toMatchObject({ done: true, outputs: { instanceGuid: NEW_GUID } });
+  });
+});
