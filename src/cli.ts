@@ -3,7 +3,8 @@
  * engine or a domain module. Exit codes are decided in one place (errors.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { actionRegistry } from './actions/index.js';
@@ -43,6 +44,20 @@ function runbookPath(nameOrFile: string): string {
   throw new UsageError(`no runbook "${nameOrFile}" (neither a file nor a bundled runbook)`, { hint: `bundled runbooks are in ${join(packageRoot(), 'runbooks')}` });
 }
 
+/**
+ * The state folder, the same from any working folder so `resume` finds the run: the XDG base
+ * directory convention, overridable by DINGO_RECOVER_STATE_DIR (and --state-dir).
+ */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DINGO_RECOVER_STATE_DIR) return resolve(env.DINGO_RECOVER_STATE_DIR);
+  const base = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(base, 'dingo-recover');
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 interface Global {
   'state-dir': string;
   yes: boolean;
@@ -52,7 +67,13 @@ interface Global {
 
 function globalOptions(y: Argv): Argv<Global> {
   return y
-    .option('state-dir', { type: 'string', default: './.dingo-recover', describe: 'where runs (journals, locks) are kept', global: true })
+    .option('state-dir', {
+      type: 'string',
+      default: defaultStateDir(),
+      defaultDescription: '$DINGO_RECOVER_STATE_DIR, else $XDG_STATE_HOME/dingo-recover (~/.local/state/dingo-recover)',
+      describe: 'where runs (journals, locks) are kept',
+      global: true,
+    })
     .option('yes', { type: 'boolean', default: false, describe: 'accept every confirmation (destructive steps included)', global: true })
     .option('answers', { type: 'string', describe: 'YAML/JSON file answering every prompt: {inputs, confirm, choose, secrets}', global: true })
     .option('json', { type: 'boolean', default: false, describe: 'print data as JSON where a command prints data', global: true }) as Argv<Global>;
@@ -147,7 +168,7 @@ function out(text: string): void {
 let exitCode: number = EXIT.done;
 
 const recover: CommandModule = {
-  command: ['recover', '$0'],
+  command: 'recover',
   describe: "Recover a user's deleted service, live (asks, then confirms every destructive step)",
   builder: (y) =>
     liveOptions(y)
@@ -333,6 +354,14 @@ export async function main(args: string[]): Promise<number> {
     .command(explain)
     .command(extraCommands() as CommandModule[])
     .strict()
+    .command({
+      command: '$0',
+      describe: false,
+      handler: () => {
+        // A bare dingo-recover starts nothing: it shows what there is to do.
+        parser.showHelp((text) => process.stdout.write(text + '\n'));
+      },
+    } as CommandModule)
     .demandCommand(0)
     .epilogue('Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 130 interrupted.')
     .exitProcess(false)
@@ -340,7 +369,7 @@ export async function main(args: string[]): Promise<number> {
       throw err ?? new UsageError(msg ?? 'bad usage', { hint: 'see --help' });
     })
     .help()
-    .version(false);
+    .version(packageVersion());
   try {
     await parser.parseAsync();
     // Domain commands (drill, wal-fetch, archive) report their own exit codes through process.exitCode.

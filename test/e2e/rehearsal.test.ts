@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runIdOf } from '../support/cli.js';
+import { ROOT, runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -171,11 +171,18 @@ describe('bad input', () => {
 describe('an installed CLI', () => {
   it('rehearses from any working folder: the runbook and the scenario come from the package', async () => {
     const elsewhere = stateDir();
-    const r = await runCli(['rehearse', '--yes'], { cwd: elsewhere });
+    const xdg = join(elsewhere, 'xdg-state');
+    const r = await runCli(['rehearse', '--yes'], { cwd: elsewhere, env: { XDG_STATE_HOME: xdg, DINGO_RECOVER_STATE_DIR: '' } });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const runId = runIdOf(r.stdout);
-    // The default state folder is the working folder's own.
-    assertRecovered(World.load(join(elsewhere, '.dingo-recover', 'runs', runId), SCENARIO));
+    // The default state folder follows the XDG base directory convention, whatever the working folder.
+    assertRecovered(World.load(join(xdg, 'dingo-recover', 'runs', runId), SCENARIO));
+    const listed = await runCli(['runs', '--json'], { cwd: ROOT, env: { XDG_STATE_HOME: xdg, DINGO_RECOVER_STATE_DIR: '' } });
+    expect(JSON.parse(listed.stdout).runs.map((x: { runId: string }) => x.runId)).toEqual([runId]);
+    // DINGO_RECOVER_STATE_DIR overrides it.
+    const own = join(elsewhere, 'own-state');
+    const o = await runCli(['runs', '--json'], { cwd: elsewhere, env: { XDG_STATE_HOME: xdg, DINGO_RECOVER_STATE_DIR: own } });
+    expect(JSON.parse(o.stdout).runs).toEqual([]);
   });
 });
 
@@ -214,5 +221,19 @@ describe('crash anywhere, resume, same result', () => {
     const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     assertRecovered(world(state, runId));
+  });
+});
+
+describe('command-line conventions', () => {
+  it('--version prints the package version; a bare dingo-recover prints help and starts nothing', async () => {
+    const home = stateDir();
+    const v = await runCli(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    const bare = await runCli([], { env: { XDG_STATE_HOME: home, DINGO_RECOVER_STATE_DIR: '' } });
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toContain('dingo-recover <command>');
+    expect(bare.stdout).toContain('rehearse');
+    expect(existsSync(join(home, 'dingo-recover'))).toBe(false);
   });
 });
