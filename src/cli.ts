@@ -7,18 +7,24 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv, type CommandModule } from 'yargs';
-import { actionRegistry } from './actions/index.js';
-import { parseClusterdataUrl } from './logs/clusterdata.js';
-import { abandon, drive } from './engine/driver.js';
 import { DingoError, EXIT, UsageError, exitCodeOf } from './engine/errors.js';
 import { latestUnfinished, listRunIds, loadRun } from './engine/runs.js';
-import { loadRunbook, parseRunbook } from './engine/runbook.js';
+import { loadRunbook, parseRunbook, type ActionRegistry } from './engine/runbook.js';
 import { buildTranscript, renderTranscript } from './engine/transcript.js';
 import { secrets } from './engine/redact.js';
+import { parseClusterdataUrl } from './logs/clusterdata.js';
 import { wrap } from './engine/reporter.js';
 import type { Settings } from './engine/settings.js';
 import type { LiveOptions } from './systems/live.js';
 import { extraCommands } from './commands/index.js';
+
+/**
+ * Every action a runbook can name. Loaded when a command needs it: the actions pull in the S3,
+ * Elasticsearch and SSH clients, which `--help` and `--version` must not wait for.
+ */
+async function actionRegistry(): Promise<ActionRegistry> {
+  return (await import('./actions/index.js')).actionRegistry();
+}
 
 /** The folder holding package.json, runbooks/ and fixtures/. */
 export function packageRoot(): string {
@@ -175,13 +181,14 @@ const recover: CommandModule = {
       .example('$0 recover --logs /var/log/remote --gateway ubuntu@opsman', 'live recovery, reaching the cells through the Ops Manager VM')
       .example('$0 recover --answers answers.yaml --logs logs/', 'take the user\'s answers from a file'),
   handler: async (argv) => {
+    const { drive } = await import('./engine/driver.js');
     const r = await drive({
       stateDir: String(argv['state-dir']),
       out: process.stdout,
       start: { mode: 'live', runbookFile: runbookPath(String(argv.runbook)), settings: settingsFrom(argv), live: liveFrom(argv) },
       answersFile: argv.answers as string | undefined,
       yes: Boolean(argv.yes),
-      actions: actionRegistry(),
+      actions: await actionRegistry(),
     });
     exitCode = r.exitCode;
   },
@@ -200,13 +207,14 @@ const rehearse: CommandModule = {
       .example('$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario'),
   handler: async (argv) => {
     const scenario = argv.scenario ? String(argv.scenario) : join(packageRoot(), DEFAULT_SCENARIO);
+    const { drive } = await import('./engine/driver.js');
     const r = await drive({
       stateDir: String(argv['state-dir']),
       out: process.stdout,
       start: { mode: 'rehearsal', runbookFile: runbookPath(String(argv.runbook)), scenarioDir: scenario, settings: settingsFrom(argv) },
       answersFile: argv.answers as string | undefined,
       yes: Boolean(argv.yes),
-      actions: actionRegistry(),
+      actions: await actionRegistry(),
     });
     exitCode = r.exitCode;
   },
@@ -218,7 +226,7 @@ const resume: CommandModule = {
   builder: (y) =>
     connectionOptions(y)
       .positional('run-id', { type: 'string', describe: 'run to resume (default: the newest unfinished one)' })
-      .option('steal-lock', { type: 'boolean', default: false, describe: "take over a run locked by another host's process" })
+      .option('steal-lock', { type: 'boolean', default: false, describe: 'take over a run locked by another driver (the take-over is journaled)' })
       .example('$0 resume', 'continue the newest unfinished run')
       .example('$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations')
       .example('$0 resume --container-store-root /var/vcap/store/containers/', 'continue with a setting changed (the change is journaled)'),
@@ -226,6 +234,7 @@ const resume: CommandModule = {
     const stateDir = String(argv['state-dir']);
     const id = (argv['run-id'] as string | undefined) ?? latestUnfinished(stateDir);
     if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: 'list runs with `dingo-recover runs`' });
+    const { drive } = await import('./engine/driver.js');
     const r = await drive({
       stateDir,
       out: process.stdout,
@@ -234,7 +243,7 @@ const resume: CommandModule = {
       answersFile: argv.answers as string | undefined,
       yes: Boolean(argv.yes),
       stealLock: Boolean(argv['steal-lock']),
-      actions: actionRegistry(),
+      actions: await actionRegistry(),
     });
     exitCode = r.exitCode;
   },
@@ -247,9 +256,10 @@ const abandonCmd: CommandModule = {
     y
       .positional('run-id', { type: 'string', demandOption: true })
       .option('reason', { type: 'string', demandOption: true, describe: 'why the run is ended (kept in its journal)' })
-      .option('steal-lock', { type: 'boolean', default: false, describe: "take over a run locked by another host's process" })
+      .option('steal-lock', { type: 'boolean', default: false, describe: 'take over a run locked by another driver (the take-over is journaled)' })
       .example('$0 abandon 20260317-180520-ab12 --reason "the space was recreated"', 'end that run; a new recover may adopt the instance it created'),
-  handler: (argv) => {
+  handler: async (argv) => {
+    const { abandon } = await import('./engine/driver.js');
     exitCode = abandon({ stateDir: String(argv['state-dir']), runId: String(argv['run-id']), reason: String(argv.reason), stealLock: Boolean(argv['steal-lock']), out: process.stdout });
   },
 };
@@ -258,7 +268,7 @@ const runs: CommandModule = {
   command: 'runs',
   describe: 'List runs in the state folder',
   builder: (y) => y.example('$0 runs --json', 'runs as JSON'),
-  handler: (argv) => {
+  handler: async (argv) => {
     const stateDir = String(argv['state-dir']);
     const list = listRunIds(stateDir).map((id) => {
       try {
@@ -279,16 +289,25 @@ const runs: CommandModule = {
 const show: CommandModule = {
   command: 'show <run-id>',
   describe: 'The transcript of a run: steps, commands, exit codes, durations, confirmations',
-  builder: (y) => y.positional('run-id', { type: 'string', demandOption: true }).example('$0 show 20260317-180520-ab12 --json', 'the transcript as JSON'),
-  handler: (argv) => {
+  builder: (y) =>
+    y
+      .positional('run-id', { type: 'string', demandOption: true })
+      .option('format', { choices: ['text', 'markdown'] as const, default: 'text', describe: 'markdown: the incident report to paste into the ticket' })
+      .example('$0 show 20260317-180520-ab12 --json', 'the transcript as JSON')
+      .example('$0 show 20260317-180520-ab12 --format markdown', 'the incident report'),
+  handler: async (argv) => {
     const run = loadRun(String(argv['state-dir']), String(argv['run-id']));
     let runbook = null;
     try {
-      runbook = loadRunbook(run.state.created.runbook.file, actionRegistry());
+      runbook = loadRunbook(run.state.created.runbook.file, await actionRegistry());
     } catch {
       runbook = null; // the transcript still lists every step the journal knows
     }
     const t = buildTranscript(run, runbook);
+    if (argv.format === 'markdown') {
+      const { renderIncidentReport } = await import('./engine/incident-report.js');
+      return out(renderIncidentReport(t));
+    }
     out(argv.json ? JSON.stringify(t, null, 2) + '\n' : renderTranscript(t));
   },
 };
@@ -297,10 +316,10 @@ const validate: CommandModule = {
   command: 'validate <runbook>',
   describe: 'Check a runbook statically (actions, parameters, references) without running it',
   builder: (y) => y.positional('runbook', { type: 'string', demandOption: true }).example('$0 validate runbooks/recover-deleted-service.yaml', 'check the bundled runbook'),
-  handler: (argv) => {
+  handler: async (argv) => {
     const file = String(argv.runbook);
     if (!existsSync(file)) throw new UsageError(`cannot read runbook ${file}: no such file`);
-    const rb = parseRunbook(file, readFileSync(file, 'utf8'), actionRegistry());
+    const rb = parseRunbook(file, readFileSync(file, 'utf8'), await actionRegistry());
     if (argv.json) out(JSON.stringify({ ok: true, file, steps: rb.steps.length, inputs: rb.inputs.length }) + '\n');
     else out(`${file}: ok (${rb.inputs.length} inputs, ${rb.steps.length} steps)\n`);
   },
@@ -310,8 +329,8 @@ const explain: CommandModule = {
   command: 'explain <runbook>',
   describe: 'Explain a runbook step by step: why, what it does, what it changes',
   builder: (y) => y.positional('runbook', { type: 'string', demandOption: true }).example('$0 explain recover-deleted-service', 'walk through the bundled runbook'),
-  handler: (argv) => {
-    const actions = actionRegistry();
+  handler: async (argv) => {
+    const actions = await actionRegistry();
     const rb = loadRunbook(runbookPath(String(argv.runbook)), actions);
     if (argv.json) {
       return out(JSON.stringify({ name: rb.name, title: rb.title, inputs: rb.inputs.map(({ line: _l, ...i }) => i), steps: rb.steps.map((s) => ({ id: s.id, title: s.title, why: s.why, action: s.action, effect: actions.get(s.action)!.effect, confirm: s.confirm ?? null })) }, null, 2) + '\n');

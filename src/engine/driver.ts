@@ -2,13 +2,17 @@
  * Starts or resumes a run: the run folder, the lock, the journal, the platform
  * (live or simulated), signals, and the final word to the operator.
  */
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { Journal, readJournal, replay } from './journal.js';
+import { Journal, openJournalForAppend, readJournal, replay } from './journal.js';
 import { RunLock } from './lock.js';
 import { createRunDir, JOURNAL_FILE, LOCK_FILE, listRunIds, loadRun, newRunId } from './runs.js';
 import { abandonedInstance, applyChanges, changedOptions, journaledOptions } from './run-history.js';
 import type { AdoptableInstance } from './context.js';
+import { buildTranscript } from './transcript.js';
+import { renderIncidentReport } from './incident-report.js';
+import type { Runbook } from './runbook.js';
 import { loadRunbook, type ActionRegistry } from './runbook.js';
 import { execute } from './executor.js';
 import { loadAnswers, TerminalPrompter, UnattendedPrompter, type Answers, type Prompter } from './prompts.js';
@@ -104,9 +108,23 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const runDir = resumedDir ?? createRunDir(o.stateDir, runId);
   const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: o.stealLock });
   const journalFile = join(runDir, JOURNAL_FILE);
-  const events = resuming ? readJournal(journalFile) : [];
-  const journal = new Journal(journalFile, secrets, events);
+  let journal: Journal;
+  try {
+    // A torn last event (crash or full disk mid-append) is kept aside and the journal cut back first.
+    journal = resuming ? openJournalForAppend(journalFile, secrets) : new Journal(journalFile, secrets);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const events = journal.events();
   const reporter = new Reporter(o.out, secrets, mode === 'rehearsal');
+  if (lock.takenOver) {
+    journal.append({ type: 'lock.taken', ...lock.takenOver });
+    const p = lock.takenOver.previous;
+    reporter.line(
+      `took over the run lock (${lock.takenOver.how === 'steal' ? '--steal-lock' : 'its holder is gone'}) from ${p ? `${p.by} (host ${p.host}, pid ${p.pid}, since ${p.startedAt})` : 'an unreadable lock file'}; the old lock is kept at ${lock.keptAt}`,
+    );
+  }
 
   const onSignal = (signal: NodeJS.Signals): void => {
     journal.append({ type: 'run.interrupted', signal });
@@ -172,6 +190,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     });
     reporter.line('');
     reporter.line(`run ${runId} is done. Transcript: dingo-recover show ${runId}`);
+    reporter.line(`incident report: ${writeIncidentReport(o.stateDir, runId, runbook)}`);
     return { runId, exitCode: EXIT.done, outputs: result.outputs };
   } catch (err) {
     const code = err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
@@ -188,6 +207,16 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     journal.close();
     lock.release();
   }
+}
+
+export const REPORT_FILE = 'report.md';
+
+/** Writes the run's incident report (Markdown) into its folder, and returns its path. */
+export function writeIncidentReport(stateDir: string, runId: string, runbook: Runbook | null): string {
+  const run = loadRun(stateDir, runId);
+  const file = join(run.dir, REPORT_FILE);
+  writeFileSync(file, renderIncidentReport(buildTranscript(run, runbook)), { mode: 0o600 });
+  return file;
 }
 
 /** Instances created by the abandoned runs of this state folder (a new run may adopt one). */
@@ -212,8 +241,15 @@ export function abandon(o: { stateDir: string; runId: string; reason: string; st
   if (run.state.abandoned) throw new UsageError(`run ${o.runId} was already abandoned`);
   if (!o.reason.trim()) throw new UsageError('say why the run is abandoned: --reason TEXT', { hint: 'the reason is kept in the journal for whoever reads it later' });
   const lock = RunLock.acquire(join(run.dir, LOCK_FILE), { steal: o.stealLock });
-  const journal = new Journal(join(run.dir, JOURNAL_FILE), secrets, readJournal(join(run.dir, JOURNAL_FILE)));
+  let journal: Journal;
   try {
+    journal = openJournalForAppend(join(run.dir, JOURNAL_FILE), secrets);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  try {
+    if (lock.takenOver) journal.append({ type: 'lock.taken', ...lock.takenOver });
     journal.append({ type: 'run.abandoned', reason: o.reason.trim() });
   } finally {
     journal.close();

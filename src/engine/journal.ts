@@ -3,9 +3,10 @@
  * line, fsynced as it is written, every text redacted first. The run's state is
  * derived by replaying it.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { UsageError } from './errors.js';
+import { dirname, resolve } from 'node:path';
+import { StepFailed, UsageError } from './errors.js';
 import type { Redactor } from './redact.js';
 import { failpoint } from './failpoints.js';
 
@@ -63,20 +64,184 @@ export type JournalEvent = EventBody & {
   pid: number;
 };
 
-export function operatorName(): string {
-  let user = 'unknown';
+function userName(): string {
   try {
-    user = userInfo().username;
+    return userInfo().username;
   } catch {
-    user = process.env.USER ?? 'unknown';
+    return process.env.USER ?? 'unknown';
   }
-  return `${user}@${hostname()}`;
+}
+
+export function operatorName(): string {
+  return `${userName()}@${hostname()}`;
+}
+
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+  ENOENT: 'it does not exist',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'it exists and is not a folder',
+};
+
+/** The deepest existing part of a path, and whether it is a folder. */
+function deepestExisting(path: string): { path: string; folder: boolean } {
+  for (let p = resolve(path); ; p = dirname(p)) {
+    try {
+      return { path: p, folder: statSync(p).isDirectory() };
+    } catch {
+      // not there (or not reachable): look further up
+    }
+    if (dirname(p) === p) return { path: p, folder: true };
+  }
+}
+
+/** An operating-system error on a run's file or folder as a UsageError that names the path and says what to do. */
+export function fsUsageError(err: unknown, doing: string, path: string): UsageError {
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  const reason = REASONS[code] ?? (err instanceof Error ? err.message : String(err));
+  let hint: string;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM': {
+      const at = deepestExisting(path).path;
+      hint = `user ${userName()} lacks permission on ${at} or its folder: run dingo-recover as the user who owns them (ls -ld ${dirname(at)} ${at}), or give another --state-dir`;
+      break;
+    }
+    case 'EROFS':
+      hint = 'give a --state-dir on a writable file system';
+      break;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      hint = `free space on the file system that holds ${path} (df -h ${dirname(path)}), then try again`;
+      break;
+    case 'ENOTDIR':
+    case 'EEXIST': {
+      const inTheWay = deepestExisting(path);
+      hint = `${inTheWay.folder ? path : inTheWay.path} is a file where a folder belongs: give --state-dir a folder (it is created when missing), or move that file away`;
+      break;
+    }
+    case 'EISDIR':
+      hint = `${path} is a folder where a file belongs: move it away (it is not something dingo-recover wrote), then try again`;
+      break;
+    case 'ENOENT':
+      hint = `check --state-dir and that ${dirname(path)} was not moved or deleted (list runs with \`dingo-recover runs\`)`;
+      break;
+    default:
+      hint = `check ${path} and its folder (ls -la ${dirname(path)})`;
+  }
+  return new UsageError(`cannot ${doing} ${path}: ${reason}`, { hint, cause: err });
+}
+
+const NEWLINE = 0x0a;
+
+/** The event a line holds, or null when it is not a whole event (a torn write, garbage). */
+function parseEvent(line: string): JournalEvent | null {
+  try {
+    const value = JSON.parse(line) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+    return value as JournalEvent;
+  } catch {
+    return null;
+  }
+}
+
+/** Where a file's last line starts, and whether that line (which has no newline) is a whole event. */
+function tailOf(bytes: Buffer): { start: number; whole: boolean } {
+  const start = bytes.lastIndexOf(NEWLINE) + 1;
+  if (start === bytes.length) return { start, whole: true };
+  const text = bytes.subarray(start).toString('utf8');
+  return { start, whole: parseEvent(text) !== null };
+}
+
+function utcStamp(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '');
+}
+
+function fsyncFolder(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // not every file system syncs a folder; the file itself is synced
+  }
+}
+
+export interface Repair {
+  /** The file the torn bytes were moved to, next to the journal. */
+  keptAt: string;
+  tornBytes: number;
+  /** The journal's length after the cut, in bytes. */
+  truncatedTo: number;
+}
+
+/**
+ * Readies a journal file for appending: a torn last line (its writer died, or the disk filled, mid-write)
+ * is moved to `<journal>.torn-<UTC stamp>` (kept, never deleted) and the journal cut back to its last whole
+ * event; a whole last event without its newline gets the newline. Returns what was repaired, if anything.
+ */
+function readyForAppend(file: string, fd: number): Repair | null {
+  const size = fstatSync(fd).size;
+  if (size === 0) return null;
+  const bytes = Buffer.alloc(size);
+  let got = 0;
+  while (got < size) {
+    const n = readSync(fd, bytes, got, size - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  const { start, whole } = tailOf(bytes.subarray(0, got));
+  if (start === got) return null;
+  if (whole) {
+    writeAll(fd, Buffer.from('\n'));
+    fsyncSync(fd);
+    return null;
+  }
+  const torn = bytes.subarray(start, got);
+  const base = `${file}.torn-${utcStamp()}`;
+  let keptAt = base;
+  let kept: number | null = null;
+  for (let n = 1; kept === null; n++) {
+    try {
+      kept = openSync(keptAt, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw err;
+      keptAt = `${base}-${n}`;
+    }
+  }
+  try {
+    writeAll(kept, torn);
+    fsyncSync(kept);
+  } finally {
+    closeSync(kept);
+  }
+  fsyncFolder(dirname(file));
+  ftruncateSync(fd, start);
+  fsyncSync(fd);
+  return { keptAt, tornBytes: torn.length, truncatedTo: start };
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 export class Journal {
   private fd: number | null = null;
   private seq: number;
   private readonly all: JournalEvent[];
+  /** The file's length in bytes up to its last whole event, once open. */
+  private size = 0;
+  /** Where a failed write began, until its bytes are cut off: nothing is appended after them. */
+  private tornAt: number | null = null;
 
   constructor(
     readonly file: string,
@@ -92,16 +257,77 @@ export class Journal {
     return this.all;
   }
 
+  /**
+   * Opens the file for appending, repairing a torn last line first (journaled as `journal.repaired`).
+   * Appending opens it too; call this to repair before anything else happens.
+   */
+  open(): Repair | null {
+    if (this.fd !== null) return null;
+    let fd: number;
+    try {
+      fd = openSync(this.file, 'a+', 0o600);
+    } catch (err) {
+      throw fsUsageError(err, 'open the journal', this.file);
+    }
+    let repair: Repair | null;
+    try {
+      repair = readyForAppend(this.file, fd);
+      this.size = fstatSync(fd).size;
+    } catch (err) {
+      closeSync(fd);
+      throw fsUsageError(err, 'repair the torn last line of the journal', this.file);
+    }
+    this.fd = fd;
+    this.tornAt = null; // any bytes of an earlier failed write were just repaired
+    if (repair) this.append({ type: 'journal.repaired', ...repair });
+    return repair;
+  }
+
   append(body: EventBody): JournalEvent {
-    const event = { v: JOURNAL_VERSION, seq: ++this.seq, at: new Date().toISOString(), by: operatorName(), pid: process.pid, ...body };
+    this.open();
+    const fd = this.fd!;
+    if (this.tornAt !== null) {
+      try {
+        this.cutBack(fd);
+      } catch (err) {
+        throw this.writeFailed(err);
+      }
+    }
+    const event = { v: JOURNAL_VERSION, seq: this.seq + 1, at: new Date().toISOString(), by: operatorName(), pid: process.pid, ...body };
     const json = this.redactor.redact(JSON.stringify(event));
-    const line = json + '\n';
+    const line = Buffer.from(json + '\n');
+    try {
+      writeAll(fd, line);
+      fsyncSync(fd);
+    } catch (err) {
+      this.tornAt = this.size;
+      try {
+        this.cutBack(fd);
+      } catch {
+        // cut back before the next append, or repaired when the run is resumed
+      }
+      throw this.writeFailed(err);
+    }
+    this.size += line.length;
+    this.seq++;
     this.all.push(JSON.parse(json) as JournalEvent);
-    if (this.fd === null) this.fd = openSync(this.file, 'a', 0o600);
-    writeSync(this.fd, line);
-    fsyncSync(this.fd);
     failpoint(`journal:${this.seq}`);
     return this.all[this.all.length - 1]!;
+  }
+
+  private writeFailed(err: unknown): StepFailed {
+    const reason = REASONS[(err as NodeJS.ErrnoException)?.code ?? ''] ?? (err instanceof Error ? err.message : String(err));
+    return new StepFailed(`could not write the journal ${this.file}: ${reason}`, {
+      hint: `free space on the file system that holds it (df -h ${dirname(this.file)}) or fix what the error names, then resume; the journal is whole up to its last event`,
+      cause: err,
+    });
+  }
+
+  /** Cuts off the bytes of a failed write, so the next event starts on a line of its own. */
+  private cutBack(fd: number): void {
+    ftruncateSync(fd, this.tornAt!);
+    fsyncSync(fd);
+    this.tornAt = null;
   }
 
   close(): void {
@@ -110,31 +336,46 @@ export class Journal {
   }
 }
 
-/** Reads a journal. A torn last line (the process died mid-write) is ignored; any other damage is an error. */
+/**
+ * Opens a run's journal to append to it (resume, abandon): reads its events, refusing damage before the
+ * last line, then repairs a torn last line (see Journal.open), which the journal records as `journal.repaired`.
+ */
+export function openJournalForAppend(file: string, redactor: Redactor): Journal {
+  const journal = new Journal(file, redactor, readJournal(file));
+  journal.open();
+  return journal;
+}
+
+/**
+ * Reads a journal without changing it. A torn last line (the process died mid-write) is ignored; any
+ * other damage is an error naming FILE:LINE.
+ */
 export function readJournal(file: string): JournalEvent[] {
   if (!existsSync(file)) throw new UsageError(`no journal at ${file}`, { hint: 'list runs with `dingo-recover runs`' });
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw fsUsageError(err, 'read the journal', file);
+  }
   const lines = text.split('\n');
   const events: JournalEvent[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line.trim()) continue;
-    try {
-      const event = JSON.parse(line) as JournalEvent;
-      if (event.v > JOURNAL_VERSION) {
-        throw new UsageError(`${file}:${i + 1}: journal version ${event.v} is newer than this dingo-recover understands (${JOURNAL_VERSION})`, {
-          hint: 'upgrade dingo-recover to resume or show this run',
-        });
-      }
-      events.push(event);
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-      const isLast = lines.slice(i + 1).every((l) => !l.trim());
-      if (isLast && !text.endsWith('\n')) break; // torn write at the end: the event never happened
+    const event = parseEvent(line);
+    if (event === null) {
+      if (i === lines.length - 1) break; // torn write at the end (no newline follows it): the event never happened
       throw new UsageError(`${file}:${i + 1}: damaged journal line`, {
         hint: 'the journal is append-only; restore it from a copy or inspect it by hand, never edit earlier lines',
       });
     }
+    if (event.v > JOURNAL_VERSION) {
+      throw new UsageError(`${file}:${i + 1}: journal version ${event.v} is newer than this dingo-recover understands (${JOURNAL_VERSION})`, {
+        hint: 'upgrade dingo-recover to resume or show this run',
+      });
+    }
+    events.push(event);
   }
   return events;
 }

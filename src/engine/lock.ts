@@ -1,18 +1,27 @@
 /**
  * One driver per run. The lock file names its holder (host, pid, start time); a
- * second driver is refused with those facts. A lock left by a dead process on this
- * host is taken over; one from another host needs --steal-lock.
+ * second driver is refused with those facts (RunLocked, exit 75). A lock left by a
+ * dead process on this host is taken over; one from another host needs --steal-lock.
+ * A lock taken over is renamed to `lock.taken-over-<ms>` and kept; the driver
+ * journals the take-over from `takenOver`.
  */
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { operatorName } from './journal.js';
-import { StepFailed } from './errors.js';
+import { fsUsageError, operatorName } from './journal.js';
+import { RunLocked } from './errors.js';
 
 export interface LockInfo {
   host: string;
   pid: number;
   by: string;
   startedAt: string;
+}
+
+/** What acquiring a lock took over: a dead holder's lock ('stale') or a live or remote one (--steal-lock). */
+export interface TakeOver {
+  how: 'stale' | 'steal';
+  /** The holder the lock file named; null when the file was torn or unreadable as a lock. */
+  previous: LockInfo | null;
 }
 
 function alive(pid: number): boolean {
@@ -24,47 +33,92 @@ function alive(pid: number): boolean {
   }
 }
 
+function parseHolder(text: string): LockInfo | null {
+  try {
+    const h = JSON.parse(text) as Partial<LockInfo> | null;
+    if (h && typeof h.host === 'string' && typeof h.pid === 'number' && typeof h.by === 'string' && typeof h.startedAt === 'string') {
+      return { host: h.host, pid: h.pid, by: h.by, startedAt: h.startedAt };
+    }
+  } catch {
+    // a torn lock file: its writer died while writing it
+  }
+  return null;
+}
+
+const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException)?.code;
+
 export class RunLock {
-  private constructor(readonly file: string) {}
+  private constructor(
+    readonly file: string,
+    /** What this lock took over, for the journal's `lock.taken` event; null when the lock was free. */
+    readonly takenOver: TakeOver | null,
+    /** Where the lock file taken over was moved (kept, never deleted). */
+    readonly keptAt: string | null,
+  ) {}
 
   static acquire(file: string, opts: { steal?: boolean } = {}): RunLock {
     const mine: LockInfo = { host: hostname(), pid: process.pid, by: operatorName(), startedAt: new Date().toISOString() };
-    for (let attempt = 0; attempt < 2; attempt++) {
+    let takenOver: TakeOver | null = null;
+    let keptAt: string | null = null;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let fd: number | null = null;
       try {
-        const fd = openSync(file, 'wx', 0o600);
-        writeSync(fd, JSON.stringify(mine) + '\n');
-        closeSync(fd);
-        return new RunLock(file);
+        fd = openSync(file, 'wx', 0o600);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (code(err) !== 'EEXIST') throw fsUsageError(err, 'create the run lock', file);
       }
-      let holder: LockInfo | null = null;
+      if (fd !== null) {
+        try {
+          writeSync(fd, JSON.stringify(mine) + '\n');
+        } catch (err) {
+          closeSync(fd);
+          try {
+            unlinkSync(file);
+          } catch {
+            // an empty lock file reads as torn, and is taken over
+          }
+          throw fsUsageError(err, 'write the run lock', file);
+        }
+        closeSync(fd);
+        return new RunLock(file, takenOver, keptAt);
+      }
+
+      let text: string;
       try {
-        holder = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
-      } catch {
-        holder = null; // a torn lock file: its writer died while writing it
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        if (code(err) === 'ENOENT') continue; // its holder released it just now
+        throw fsUsageError(err, 'read the run lock', file);
       }
+      const holder = parseHolder(text);
       const stale = holder === null || (holder.host === mine.host && !alive(holder.pid));
       if (!stale && !opts.steal) {
-        throw new StepFailed(
-          `this run is being driven by ${holder!.by} (host ${holder!.host}, pid ${holder!.pid}, since ${holder!.startedAt})`,
-          {
-            hint:
-              holder!.host === mine.host
-                ? 'wait for that process to finish, or stop it, then resume'
-                : 'if that operator has really stopped (their machine is gone), resume with --steal-lock',
-          },
-        );
+        throw new RunLocked(`this run is being driven by ${holder!.by} (host ${holder!.host}, pid ${holder!.pid}, since ${holder!.startedAt}); its lock is ${file}`, {
+          hint:
+            holder!.host === mine.host
+              ? `wait for that process to finish, or stop it (kill ${holder!.pid}), then try again; only if it does not drive this run any more, add --steal-lock`
+              : 'if that operator has really stopped (their machine is gone), add --steal-lock to take the run over; the take-over is journaled',
+        });
       }
-      renameSync(file, `${file}.taken-over-${Date.now()}`);
+      const kept = `${file}.taken-over-${Date.now()}`;
+      try {
+        renameSync(file, kept);
+      } catch (err) {
+        if (code(err) === 'ENOENT') continue; // released or taken over by another process just now
+        throw fsUsageError(err, 'move aside the run lock', file);
+      }
+      takenOver = { how: stale ? 'stale' : 'steal', previous: holder };
+      keptAt = kept;
     }
-    throw new StepFailed(`could not take the lock ${file}`, { hint: 'another process took it at the same moment; try again' });
+    throw new RunLocked(`could not take the run lock ${file}`, {
+      hint: 'another process took it at the same moment; try again, and the message names who drives the run (or add --steal-lock)',
+    });
   }
 
   release(): void {
     try {
-      const holder = JSON.parse(readFileSync(this.file, 'utf8')) as LockInfo;
-      if (holder.pid === process.pid && holder.host === hostname()) unlinkSync(this.file);
+      const holder = parseHolder(readFileSync(this.file, 'utf8'));
+      if (holder && holder.pid === process.pid && holder.host === hostname()) unlinkSync(this.file);
     } catch {
       // already gone
     }

@@ -2,10 +2,10 @@
  * Run folders: `<state-dir>/runs/<run-id>/` holds the journal, the lock, and (for
  * rehearsals) the simulated platform's state.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readJournal, replay, type JournalEvent, type RunState } from './journal.js';
+import { fsUsageError, readJournal, replay, type JournalEvent, type RunState } from './journal.js';
 import { UsageError } from './errors.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
@@ -20,9 +20,31 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+/**
+ * Refuses a state folder (or its `runs` folder) that exists but cannot hold runs: a file, or a path
+ * through a file. A state folder that does not exist yet is fine: it holds no runs.
+ */
+export function checkStateDir(stateDir: string): void {
+  for (const dir of [resolve(stateDir), runsDir(stateDir)]) {
+    let folder: boolean;
+    try {
+      folder = statSync(dir).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw fsUsageError(err, 'use the state folder', dir);
+    }
+    if (!folder) throw fsUsageError(Object.assign(new Error('not a folder'), { code: 'EEXIST' }), 'use the state folder', dir);
+  }
+}
+
 export function createRunDir(stateDir: string, runId: string): string {
+  checkStateDir(stateDir);
   const dir = join(runsDir(stateDir), runId);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw fsUsageError(err, 'create the run folder', dir);
+  }
   return dir;
 }
 
@@ -41,6 +63,7 @@ export interface RunSummary {
 }
 
 export function loadRun(stateDir: string, runId: string): RunSummary {
+  checkStateDir(stateDir);
   const dir = join(runsDir(stateDir), runId);
   if (!/^[A-Za-z0-9._-]+$/.test(runId) || !existsSync(join(dir, JOURNAL_FILE))) {
     const known = listRunIds(stateDir);
@@ -70,11 +93,16 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
 }
 
 export function listRunIds(stateDir: string): string[] {
+  checkStateDir(stateDir);
   const dir = runsDir(stateDir);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((d) => existsSync(join(dir, d, JOURNAL_FILE)))
-    .sort();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw fsUsageError(err, 'list the runs in', dir);
+  }
+  return names.filter((d) => existsSync(join(dir, d, JOURNAL_FILE))).sort();
 }
 
 /** The newest run that is neither done nor abandoned, for `resume` without an id. */

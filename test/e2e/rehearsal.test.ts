@@ -137,6 +137,27 @@ describe('rehearsal of the seed incident', () => {
     for (const s of SECRETS) expect(output).not.toContain(s);
   });
 
+  it('writes the incident report into the run folder, and show --format markdown rebuilds it', async () => {
+    const file = join(state, 'runs', runId, 'report.md');
+    expect(output).toContain(`incident report: ${file}`);
+    const report = readFileSync(file, 'utf8');
+    for (const part of [
+      '# Recovery of important-db (REHEARSAL)',
+      `- Deleted instance (OLD): ${OLD}; name not proven by any evidence; chosen by the operator (choose.deletedInstance in the answers file)`,
+      '- Data-loss window: writes between 2016-03-17 06:01:30 UTC (newest archived WAL) and 2016-03-17 06:10:17 UTC (deletion), up to 9 min, were never archived and are lost',
+      `- The new instance's original archive: s3://our-postgresql-backups/backups/${NEW}/wal.quarantine-`,
+      `- The new container's original data: /var/vcap/store/cf-containers-broker/${CONTAINER}/data.moved-aside-`,
+      '## Decisions and their evidence',
+      '| confirm-deleted-instance |',
+      '| stop-container |',
+      '## Timeline (UTC)',
+      `Grow it with \`cf update-service important-db -c '{"node-count": N}'\``,
+    ]) expect(report).toContain(part);
+    const show = await runCli(['show', runId, '--format', 'markdown', '--state-dir', state]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toBe(report);
+  });
+
   it('lists the run and shows every step with its status', async () => {
     const runs = await runCli(['runs', '--json', '--state-dir', state]);
     expect(runs.code).toBe(0);

@@ -211,3 +211,38 @@ describe('abandon', () => {
     expect(readFileSync(join(state, 'runs', runId, 'journal.ndjson'), 'utf8')).toContain('"run.abandoned"');
   });
 });
+
+describe('the journal survives a torn write; a lock conflict has its own exit code', () => {
+  it('a last event cut mid-JSON is kept aside and the resume completes', async () => {
+    const state = stateDir();
+    const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: 'step:stop-container' } });
+    expect(first.signal).toBe('SIGKILL');
+    const runId = runIdOf(first.stdout);
+    const file = join(state, 'runs', runId, 'journal.ndjson');
+    const whole = readFileSync(file, 'utf8');
+    const lastStart = whole.lastIndexOf('\n', whole.length - 2) + 1;
+    const torn = whole.slice(0, lastStart + Math.floor((whole.length - lastStart) / 2));
+    writeFileSync(file, torn);
+    const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
+    expect(again.code, again.stdout.slice(-2000)).toBe(0);
+    const events = journalOf(state, runId);
+    const repaired = events.find((e) => e.type === 'journal.repaired');
+    expect(repaired?.type === 'journal.repaired' && readFileSync(repaired.keptAt, 'utf8')).toBe(torn.slice(lastStart));
+    const show = await runCli(['show', runId, '--state-dir', state]);
+    expect(show.code).toBe(0);
+  });
+
+  it('a run driven elsewhere exits 75 naming --steal-lock; --steal-lock takes it over on the record', async () => {
+    const state = stateDir();
+    const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: 'step:create-service' } });
+    const runId = runIdOf(first.stdout);
+    const holder = { host: 'other-jumpbox', pid: 4242, by: 'alice@other-jumpbox', startedAt: '2026-11-23T03:00:00.000Z' };
+    writeFileSync(join(state, 'runs', runId, 'lock'), JSON.stringify(holder) + '\n');
+    const refused = await runCli(['resume', runId, '--yes', '--state-dir', state]);
+    expect(refused.code).toBe(75);
+    expect(refused.stderr + refused.stdout).toContain('--steal-lock');
+    const taken = await runCli(['resume', runId, '--yes', '--steal-lock', '--state-dir', state]);
+    expect(taken.code, taken.stdout.slice(-2000)).toBe(0);
+    expect(journalOf(state, runId).find((e) => e.type === 'lock.taken')).toMatchObject({ how: 'steal', previous: holder });
+  });
+});

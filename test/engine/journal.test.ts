@@ -1,10 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal, readJournal, replay } from '../../src/engine/journal.js';
+import { Journal, openJournalForAppend, readJournal, replay, type JournalEvent } from '../../src/engine/journal.js';
 import { Redactor } from '../../src/engine/redact.js';
-import { RunLock } from '../../src/engine/lock.js';
+import { EXIT, UsageError } from '../../src/engine/errors.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const dirs: string[] = [];
 const tmp = (): string => {
@@ -78,17 +82,166 @@ describe('journal', () => {
   });
 });
 
-describe('run lock', () => {
-  it('refuses a second driver, naming the holder, and takes over a dead holder on this host', () => {
-    const file = join(tmp(), 'lock');
-    const lock = RunLock.acquire(file);
-    expect(() => RunLock.acquire(file)).toThrow(/being driven by .* \(host .*, pid \d+, since \d{4}-/);
-    lock.release();
-    const again = RunLock.acquire(file);
-    again.release();
-    writeFileSync(file, JSON.stringify({ host: hostname(), pid: 2 ** 22 + 7, by: 'x', startedAt: 'then' }));
-    const taken = RunLock.acquire(file);
-    taken.release();
+/** A journal of a few events, one with multi-byte text, as Journal writes it. */
+function sampleJournal(file: string): { bytes: Buffer; events: JournalEvent[] } {
+  const j = new Journal(file, new Redactor());
+  created(j);
+  j.append({ type: 'input', name: 'space', value: 'café → prod', source: 'answers' });
+  j.append({ type: 'step.started', step: 'stop-container', params: { cell: '10.0.0.1' }, plan: {} });
+  j.append({ type: 'note', step: 'stop-container', text: 'Ünïcode at the end: ✓' });
+  j.close();
+  return { bytes: readFileSync(file), events: readJournal(file) };
+}
+
+const tornFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('journal.ndjson.torn-'));
+
+describe('a torn journal', () => {
+  it('cut at every byte offset: read-only reads leave it alone, opening to append keeps the torn bytes aside and every whole event survives', () => {
+    const root = tmp();
+    const { bytes, events } = sampleJournal(join(root, 'whole.ndjson'));
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const dir = join(root, `cut-${cut}`);
+      mkdirSync(dir);
+      const file = join(dir, 'journal.ndjson');
+      const given = bytes.subarray(0, cut);
+      writeFileSync(file, given);
+      const lineStart = given.lastIndexOf(0x0a) + 1;
+      const wholeWithoutNewline = cut > lineStart && bytes[cut] === 0x0a;
+      const torn = cut > lineStart && !wholeWithoutNewline;
+      const kept = given.filter((b) => b === 0x0a).length + (wholeWithoutNewline ? 1 : 0);
+      const at = `cut at byte ${cut}`;
+
+      expect(readJournal(file), at).toEqual(events.slice(0, kept));
+      expect(readFileSync(file).equals(given), at).toBe(true);
+
+      const journal = openJournalForAppend(file, new Redactor());
+      journal.append({ type: 'note', text: 'appended after the cut' });
+      journal.close();
+
+      const text = readFileSync(file, 'utf8');
+      expect(text.endsWith('\n'), at).toBe(true);
+      for (const line of text.slice(0, -1).split('\n')) expect(() => JSON.parse(line), `${at}: ${line}`).not.toThrow();
+      const after = readJournal(file);
+      expect(after.slice(0, kept), at).toEqual(events.slice(0, kept));
+      expect(after.map((e) => e.seq), at).toEqual(after.map((_, i) => i + 1));
+      const added = after.slice(kept);
+      if (torn) {
+        const [keptFile] = tornFiles(dir);
+        expect(tornFiles(dir), at).toHaveLength(1);
+        expect(keptFile, at).toMatch(/^journal\.ndjson\.torn-\d{8}T\d{6}\.\d{3}Z$/);
+        expect(readFileSync(join(dir, keptFile!)).equals(bytes.subarray(lineStart, cut)), at).toBe(true);
+        expect(added, at).toMatchObject([
+          { type: 'journal.repaired', keptAt: join(dir, keptFile!), tornBytes: cut - lineStart, truncatedTo: lineStart },
+          { type: 'note', text: 'appended after the cut' },
+        ]);
+      } else {
+        expect(tornFiles(dir), at).toEqual([]);
+        expect(added, at).toMatchObject([{ type: 'note', text: 'appended after the cut' }]);
+      }
+    }
+  });
+
+  it('a resume that appends onto a torn last line no longer damages the journal, even through new Journal(readJournal(...))', () => {
+    const dir = tmp();
+    const file = join(dir, 'journal.ndjson');
+    const { bytes } = sampleJournal(file);
+    writeFileSync(file, bytes.subarray(0, bytes.length - 20));
+    const journal = new Journal(file, new Redactor(), readJournal(file));
+    journal.append({ type: 'run.resumed' });
+    journal.close();
+    const events = readJournal(file);
+    expect(events.map((e) => e.type)).toEqual(['run.created', 'input', 'step.started', 'journal.repaired', 'run.resumed']);
+    expect(replay(events).steps.get('stop-container')?.status).toBe('started');
+    expect(tornFiles(dir)).toHaveLength(1);
+  });
+
+  it('a whole last event without its newline is kept as an event: the newline is added before the next one', () => {
+    const dir = tmp();
+    const file = join(dir, 'journal.ndjson');
+    const { bytes, events } = sampleJournal(file);
+    writeFileSync(file, bytes.subarray(0, bytes.length - 1));
+    const journal = openJournalForAppend(file, new Redactor());
+    expect(journal.events()).toEqual(events);
+    journal.append({ type: 'run.resumed' });
+    journal.close();
+    expect(readJournal(file).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(tornFiles(dir)).toEqual([]);
+  });
+
+  it('damage before the last line is refused with FILE:LINE (exit 2) and the journal is left as it was', () => {
+    const dir = tmp();
+    const file = join(dir, 'journal.ndjson');
+    const { bytes } = sampleJournal(file);
+    const lines = bytes.toString('utf8').split('\n');
+    lines[1] = lines[1]!.slice(0, 30);
+    const damaged = lines.join('\n').slice(0, -5); // and a torn tail
+    writeFileSync(file, damaged);
+    let err: unknown;
+    try {
+      openJournalForAppend(file, new Redactor());
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).exitCode).toBe(EXIT.badInput);
+    expect((err as UsageError).message).toBe(`${file}:2: damaged journal line`);
+    expect(readFileSync(file, 'utf8')).toBe(damaged);
+    expect(tornFiles(dir)).toEqual([]);
+  });
+
+  it('a journal that cannot be read is a usage error naming it, not a stack trace', () => {
+    const dir = tmp();
+    const file = join(dir, 'journal.ndjson');
+    mkdirSync(file);
+    expect(() => readJournal(file)).toThrow(UsageError);
+    expect(() => readJournal(file)).toThrow(`cannot read the journal ${file}: it is a folder, not a file`);
+  });
+
+  it('a write cut short by a full disk is cut back: the journal stays whole and the next event starts on its own line', () => {
+    const dir = tmp();
+    const file = join(dir, 'journal.ndjson');
+    const script = join(dir, 'fill.ts');
+    // The file size limit (ulimit -f, 1 MiB) makes a write stop part-way as a full disk does.
+    writeFileSync(
+      script,
+      `import { Journal } from ${JSON.stringify(join(ROOT, 'src/engine/journal.ts'))};
+import { Redactor } from ${JSON.stringify(join(ROOT, 'src/engine/redact.ts'))};
+process.on('SIGXFSZ', () => undefined);
+const journal = new Journal(process.argv[2]!, new Redactor());
+const seen: unknown[] = [];
+for (let i = 0; i < 20; i++) {
+  try {
+    journal.append({ type: 'note', text: String(i).padEnd(100_000, '.') });
+    seen.push('written');
+  } catch (err) {
+    seen.push({ name: (err as Error).name, message: (err as Error).message, hint: (err as { hint?: string }).hint });
+    break;
+  }
+}
+journal.append({ type: 'note', text: 'after the failed write' });
+seen.push('written');
+journal.close();
+console.log(JSON.stringify(seen));
+`,
+    );
+    const child = spawnSync('bash', ['-c', 'ulimit -f 1024 && exec "$0" --import tsx "$1" "$2"', process.execPath, script, file], { cwd: ROOT, encoding: 'utf8' });
+    const why = child.stderr.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n').slice(0, 2000);
+    expect(child.status, why).toBe(0);
+    const seen = JSON.parse(child.stdout) as unknown[];
+    expect(seen).toEqual([
+      ...Array(10).fill('written'),
+      {
+        name: 'StepFailed',
+        message: expect.stringMatching(new RegExp(`^could not write the journal ${file}: `)),
+        hint: expect.stringContaining('then resume; the journal is whole up to its last event'),
+      },
+      'written',
+    ]);
+    const bytes = readFileSync(file);
+    expect(bytes[bytes.length - 1]).toBe(0x0a);
+    const events = readJournal(file);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(events[10]).toMatchObject({ type: 'note', text: 'after the failed write' });
   });
 });
 

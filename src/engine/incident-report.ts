@@ -1,0 +1,132 @@
+/**
+ * The incident report: a Markdown page an operator pastes into the ticket, derived from the run's
+ * transcript alone (so `show --format markdown` rebuilds it at any time). It tells what came back
+ * from where, each decision with its evidence, who confirmed what and when, what was kept aside and
+ * where, the data-loss window, the timeline in UTC, and what is left to do.
+ */
+import type { Transcript, TranscriptStep } from './transcript.js';
+
+type Outputs = Record<string, unknown>;
+
+function outputsOf(t: Transcript, action: string): Outputs {
+  return t.steps.find((s) => s.action === action && s.outputs)?.outputs ?? {};
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' && v ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
+
+/** `2016-03-17T06:10:17.897Z` → `2016-03-17 06:10:17 UTC`. */
+export function utc(iso: string | null | undefined): string {
+  if (!iso) return '?';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 120 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
+}
+
+/** Markdown table cell: no pipes or newlines. */
+function cell(v: string): string {
+  return v.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+function lossWindow(deletedAt: string, lastWalAt: string): string {
+  if (!deletedAt || !lastWalAt) return 'unknown: the deletion time or the newest archived WAL is not known';
+  const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
+  if (Number.isNaN(gap)) return 'unknown';
+  if (gap <= 0) return `none seen: WAL was archived up to ${utc(lastWalAt)}, after the deletion at ${utc(deletedAt)}`;
+  return `writes between ${utc(lastWalAt)} (newest archived WAL) and ${utc(deletedAt)} (deletion), up to ${duration(gap)}, were never archived and are lost`;
+}
+
+function decisions(t: Transcript): string[] {
+  const lines: string[] = [];
+  for (const s of t.steps) {
+    const evidence = s.notes.filter((n) => n.text.startsWith('evidence: ')).map((n) => n.text.slice('evidence: '.length));
+    const confirmed = s.confirmations.at(-1);
+    if (!evidence.length && !confirmed) continue;
+    lines.push(`### ${s.title}`, '');
+    for (const e of evidence.slice(0, 12)) lines.push(`- ${e.split('\n')[0]}`);
+    if (evidence.length > 12) lines.push(`- … ${evidence.length - 12} more (\`dingo-recover show ${t.runId}\`)`);
+    if (confirmed) {
+      for (const [k, v] of Object.entries(confirmed.evidence)) lines.push(`- ${k}: ${v}`);
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+function confirmations(t: Transcript): string[] {
+  const rows = t.steps.flatMap((s) => s.confirmations.map((c) => ({ s, c })));
+  if (!rows.length) return ['No step was confirmed.', ''];
+  return [
+    '| step | confirmed by | when | how | typed |',
+    '|---|---|---|---|---|',
+    ...rows.map(({ s, c }) => `| ${cell(s.id)} | ${cell(c.by)} | ${utc(c.at)} | ${cell(c.method)} | ${cell(c.typed ?? '')} |`),
+    '',
+  ];
+}
+
+function timeline(t: Transcript): string[] {
+  const rows: string[] = ['| started | step | status | attempts | duration |', '|---|---|---|---|---|'];
+  for (const s of t.steps) rows.push(`| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`);
+  for (const i of t.interruptions) rows.push(`| ${utc(i.at)} | interrupted (${cell(i.signal)}) by ${cell(i.by)} | | | |`);
+  return [...rows, ''];
+}
+
+function stepsOf(t: Transcript, status: TranscriptStep['status']): TranscriptStep[] {
+  return t.steps.filter((s) => s.status === status);
+}
+
+export function renderIncidentReport(t: Transcript): string {
+  const found = outputsOf(t, 'logs.find-deleted');
+  const inspected = outputsOf(t, 'archive.inspect');
+  const created = outputsOf(t, 'cf.create-service');
+  const container = outputsOf(t, 'logs.find-instance');
+  const quarantine = text(outputsOf(t, 'archive.quarantine').quarantineUrl);
+  const aside = text(outputsOf(t, 'cell.move-data-aside').asideDir);
+  const name = text(t.inputs.serviceName) || '?';
+  const plan = text(t.inputs.plan);
+  const soloPlan = text(t.inputs.soloPlan);
+  const done = t.status === 'done';
+  const lines = [
+    `# Recovery of ${name}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+    '',
+    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${done ? 'done' : `not finished: ${t.status}`}`,
+    `- Started ${utc(t.createdAt)}, last event ${utc(t.lastEventAt)}`,
+    `- Org / space: ${text(t.inputs.org) || '?'} / ${text(t.inputs.space) || '?'}`,
+    `- Deleted instance (OLD): ${text(found.instanceGuid) || '?'}; name ${text(found.nameProof) || '?'}; chosen by ${text(found.decidedBy) || '?'}`,
+    `- Restored from: ${text(found.archiveUrl) || '?'} (LATEST base backup ${text(inspected.latest) || '?'}, newest archived WAL ${text(inspected.lastSegment) || '?'} at ${utc(text(inspected.lastSegmentAt))})`,
+    `- Into the new instance: ${text(created.instanceGuid) || '(not created yet)'}${text(container.container) ? `, container ${text(container.container)} on cell ${text(container.cellIp)}` : ''}`,
+    `- Data-loss window: ${lossWindow(text(found.deletedAt), text(inspected.lastSegmentAt))}`,
+    '',
+    '## Kept aside, never deleted',
+    '',
+    `- The new instance's original archive: ${quarantine || '(not moved yet)'}`,
+    `- The new container's original data: ${aside ? `${aside} on ${text(container.cellIp)}` : '(not moved yet)'}`,
+    '',
+    '## Decisions and their evidence',
+    '',
+    ...decisions(t),
+    '## Confirmations',
+    '',
+    ...confirmations(t),
+    '## Timeline (UTC)',
+    '',
+    ...timeline(t),
+    '## What is left',
+    '',
+  ];
+  const failed = stepsOf(t, 'failed');
+  if (!done) lines.push(`- Finish the run: \`dingo-recover resume ${t.runId}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`);
+  if (plan && soloPlan && plan !== soloPlan) {
+    lines.push(`- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`cf update-service ${name} -c '{"node-count": N}'\`, N from plan "${plan}"; never shrink it.`);
+  }
+  lines.push('- Ask the user to check their newest data; writes after the newest archived WAL are lost.');
+  lines.push('- Remove the quarantined archive and the moved-aside data only once the user is satisfied.');
+  return lines.join('\n') + '\n';
+}

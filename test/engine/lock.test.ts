@@ -1,0 +1,174 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunLock } from '../../src/engine/lock.js';
+import { EXIT, RunLocked, UsageError, exitCodeOf } from '../../src/engine/errors.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'dr-lock-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const DEAD_PID = 2 ** 22 + 7;
+const takenOverFiles = (dir: string): string[] => readdirSync(dir).filter((f) => /^lock\.taken-over-\d+$/.test(f));
+
+function thrown(fn: () => unknown): Error & { hint?: string; exitCode?: number } {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error & { hint?: string; exitCode?: number };
+  }
+  throw new Error('expected an error');
+}
+
+describe('run lock', () => {
+  it('refuses a second driver, naming the holder, and takes over a dead holder on this host', () => {
+    const file = join(tmp(), 'lock');
+    const lock = RunLock.acquire(file);
+    expect(lock.takenOver).toBeNull();
+    expect(() => RunLock.acquire(file)).toThrow(/being driven by .* \(host .*, pid \d+, since \d{4}-/);
+    lock.release();
+    expect(existsSync(file)).toBe(false);
+    const again = RunLock.acquire(file);
+    again.release();
+    writeFileSync(file, JSON.stringify({ host: hostname(), pid: DEAD_PID, by: 'x', startedAt: 'then' }));
+    const taken = RunLock.acquire(file);
+    taken.release();
+  });
+
+  it('a lock conflict is RunLocked, exit 75 (not 1, a failed step), and its hint names --steal-lock', () => {
+    const dir = tmp();
+    const file = join(dir, 'lock');
+    const mine = RunLock.acquire(file);
+    const local = thrown(() => RunLock.acquire(file));
+    expect(local).toBeInstanceOf(RunLocked);
+    expect(exitCodeOf(local)).toBe(75);
+    expect(EXIT.locked).toBe(75);
+    expect(local.message).toContain(`pid ${process.pid}`);
+    expect(local.message).toContain(file);
+    expect(local.hint).toContain(`kill ${process.pid}`);
+    expect(local.hint).toContain('--steal-lock');
+    mine.release();
+
+    writeFileSync(file, JSON.stringify({ host: 'far-away-host', pid: 4242, by: 'ann@far-away-host', startedAt: '2026-01-02T03:04:05.000Z' }));
+    const remote = thrown(() => RunLock.acquire(file));
+    expect(remote).toBeInstanceOf(RunLocked);
+    expect(remote.exitCode).toBe(EXIT.locked);
+    expect(remote.message).toContain('being driven by ann@far-away-host (host far-away-host, pid 4242, since 2026-01-02T03:04:05.000Z)');
+    expect(remote.hint).toContain('--steal-lock');
+    expect(takenOverFiles(dir)).toEqual([]);
+  });
+
+  it('a dead holder on this host is taken over as stale: what was taken is returned and its lock file kept', () => {
+    const dir = tmp();
+    const file = join(dir, 'lock');
+    const previous = { host: hostname(), pid: DEAD_PID, by: 'bob@here', startedAt: '2026-01-02T03:04:05.000Z' };
+    const text = JSON.stringify(previous) + '\n';
+    writeFileSync(file, text);
+    const lock = RunLock.acquire(file);
+    expect(lock.takenOver).toEqual({ how: 'stale', previous });
+    const [kept] = takenOverFiles(dir);
+    expect(lock.keptAt).toBe(join(dir, kept!));
+    expect(readFileSync(join(dir, kept!), 'utf8')).toBe(text);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ host: hostname(), pid: process.pid });
+    lock.release();
+    expect(takenOverFiles(dir)).toEqual([kept]);
+  });
+
+  it('a torn lock file (its writer died writing it) is taken over as stale with no previous holder, and kept', () => {
+    const dir = tmp();
+    const file = join(dir, 'lock');
+    writeFileSync(file, '{"host":"h","pi');
+    const lock = RunLock.acquire(file);
+    expect(lock.takenOver).toEqual({ how: 'stale', previous: null });
+    expect(readFileSync(lock.keptAt!, 'utf8')).toBe('{"host":"h","pi');
+    lock.release();
+  });
+
+  it('--steal-lock takes over a live or remote holder as a steal, naming it', () => {
+    const dir = tmp();
+    const file = join(dir, 'lock');
+    const previous = { host: 'far-away-host', pid: 4242, by: 'ann@far-away-host', startedAt: '2026-01-02T03:04:05.000Z' };
+    writeFileSync(file, JSON.stringify(previous));
+    const lock = RunLock.acquire(file, { steal: true });
+    expect(lock.takenOver).toEqual({ how: 'steal', previous });
+    expect(JSON.parse(readFileSync(lock.keptAt!, 'utf8'))).toEqual(previous);
+    // A second steal keeps the first driver's lock file too.
+    const again = RunLock.acquire(file, { steal: true });
+    expect(again.takenOver).toMatchObject({ how: 'steal', previous: { pid: process.pid, host: hostname() } });
+    expect(takenOverFiles(dir).length).toBeGreaterThanOrEqual(1);
+    expect(existsSync(lock.keptAt!)).toBe(true);
+    again.release();
+  });
+
+  it('a folder where the lock file belongs is a usage error naming it (exit 2), and the folder is left alone', () => {
+    const dir = tmp();
+    const file = join(dir, 'lock');
+    mkdirSync(file);
+    const err = thrown(() => RunLock.acquire(file));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.exitCode).toBe(EXIT.badInput);
+    expect(err.message).toBe(`cannot read the run lock ${file}: it is a folder, not a file`);
+    expect(err.hint).toContain(`${file} is a folder where a file belongs`);
+    expect(statSync(file).isDirectory()).toBe(true);
+    expect(takenOverFiles(dir)).toEqual([]);
+  });
+
+  it('a run folder that is gone, or a path through a file, is a usage error naming the lock', () => {
+    const dir = tmp();
+    const gone = join(dir, 'runs', 'r1', 'lock');
+    const missing = thrown(() => RunLock.acquire(gone));
+    expect(missing).toBeInstanceOf(UsageError);
+    expect(missing.message).toBe(`cannot create the run lock ${gone}: it does not exist`);
+    writeFileSync(join(dir, 'runs'), 'not a folder');
+    const through = thrown(() => RunLock.acquire(gone));
+    expect(through).toBeInstanceOf(UsageError);
+    expect(through.message).toBe(`cannot create the run lock ${gone}: a part of the path is a file, not a folder`);
+    expect(through.hint).toContain(`${join(dir, 'runs')} is a file where a folder belongs`);
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/sbin/runuser'))(
+    "another user's lock file (EACCES) is a usage error naming it, not a stack trace",
+    () => {
+      const dir = tmp();
+      chmodSync(dir, 0o755);
+      const file = join(dir, 'lock');
+      writeFileSync(file, JSON.stringify({ host: 'far-away-host', pid: 4242, by: 'root@far-away-host', startedAt: 'then' }), { mode: 0o600 });
+      const script = join(dir, 'acquire.ts');
+      writeFileSync(
+        script,
+        `import { RunLock } from ${JSON.stringify(join(ROOT, 'src/engine/lock.ts'))};
+try {
+  RunLock.acquire(process.argv[2]!, { steal: true });
+  console.log(JSON.stringify({ acquired: true }));
+} catch (err) {
+  console.log(JSON.stringify({ name: (err as Error).name, message: (err as Error).message, hint: (err as { hint?: string }).hint }));
+}
+`,
+      );
+      const asNobody = (lock: string): unknown => {
+        const child = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script, lock], { cwd: ROOT, encoding: 'utf8' });
+        expect(child.status, child.stderr.slice(0, 2000)).toBe(0);
+        return JSON.parse(child.stdout);
+      };
+      // Unreadable: root's lock file, mode 0600.
+      expect(asNobody(file)).toEqual({
+        name: 'UsageError',
+        message: `cannot read the run lock ${file}: permission denied`,
+        hint: `user nobody lacks permission on ${file} or its folder: run dingo-recover as the user who owns them (ls -ld ${dir} ${file}), or give another --state-dir`,
+      });
+      // Readable, but its folder is not writable: it cannot be moved aside.
+      chmodSync(file, 0o644);
+      expect(asNobody(file)).toMatchObject({ name: 'UsageError', message: `cannot move aside the run lock ${file}: permission denied` });
+      expect(readdirSync(dir).sort()).toEqual(['acquire.ts', 'lock']);
+    },
+  );
+});

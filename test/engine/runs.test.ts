@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRunDir, JOURNAL_FILE, latestUnfinished, listRunIds, loadRun } from '../../src/engine/runs.js';
+import { Journal } from '../../src/engine/journal.js';
+import { Redactor } from '../../src/engine/redact.js';
+import { EXIT, UsageError } from '../../src/engine/errors.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'dr-runs-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function thrown(fn: () => unknown): Error & { hint?: string; exitCode?: number } {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error & { hint?: string; exitCode?: number };
+  }
+  throw new Error('expected an error');
+}
+
+/** Every way into a state folder: creating a run, listing, loading, and finding the one to resume. */
+const USES: [string, (stateDir: string) => unknown][] = [
+  ['createRunDir', (s) => createRunDir(s, '20260101-000000-abcd')],
+  ['listRunIds', (s) => listRunIds(s)],
+  ['loadRun', (s) => loadRun(s, '20260101-000000-abcd')],
+  ['latestUnfinished', (s) => latestUnfinished(s)],
+];
+
+describe('the state folder', () => {
+  it.each(USES)('%s: a --state-dir that is a regular file is a usage error naming it (exit 2)', (_, use) => {
+    const state = join(tmp(), 'state');
+    writeFileSync(state, 'not a folder');
+    const err = thrown(() => use(state));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.exitCode).toBe(EXIT.badInput);
+    expect(err.message).toBe(`cannot use the state folder ${state}: it exists and is not a folder`);
+    expect(err.hint).toBe(`${state} is a file where a folder belongs: give --state-dir a folder (it is created when missing), or move that file away`);
+  });
+
+  it.each(USES)('%s: a --state-dir under a regular file (not writable as a folder) is a usage error naming the file', (_, use) => {
+    const file = join(tmp(), 'notes.txt');
+    writeFileSync(file, 'not a folder');
+    const state = join(file, 'state');
+    const err = thrown(() => use(state));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toBe(`cannot use the state folder ${state}: a part of the path is a file, not a folder`);
+    expect(err.hint).toContain(`${file} is a file where a folder belongs`);
+  });
+
+  it.each(USES)('%s: a "runs" entry that is a file is a usage error naming it', (_, use) => {
+    const state = tmp();
+    writeFileSync(join(state, 'runs'), '');
+    const err = thrown(() => use(state));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toBe(`cannot use the state folder ${join(state, 'runs')}: it exists and is not a folder`);
+  });
+
+  it('a state folder that does not exist yet holds no runs, and creating a run makes it, private', () => {
+    const state = join(tmp(), 'new', 'state');
+    expect(listRunIds(state)).toEqual([]);
+    expect(latestUnfinished(state)).toBeNull();
+    const dir = createRunDir(state, '20260101-000000-abcd');
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const journal = new Journal(join(dir, JOURNAL_FILE), new Redactor());
+    journal.append({ type: 'run.created', runId: '20260101-000000-abcd', runbook: { file: 'f', name: 'n', sha256: 'x' }, mode: 'rehearsal', options: {} });
+    journal.close();
+    expect(listRunIds(state)).toEqual(['20260101-000000-abcd']);
+    expect(latestUnfinished(state)).toBe('20260101-000000-abcd');
+    expect(loadRun(state, '20260101-000000-abcd').status).toBe('in progress');
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/sbin/runuser'))(
+    'a state folder the user may not write (mode 0555) is a usage error naming it, not a stack trace',
+    () => {
+      const dir = tmp();
+      chmodSync(dir, 0o755);
+      const state = join(dir, 'state');
+      mkdirSync(state, { mode: 0o555 });
+      chmodSync(state, 0o555);
+      const script = join(dir, 'create.ts');
+      writeFileSync(
+        script,
+        `import { createRunDir } from ${JSON.stringify(join(ROOT, 'src/engine/runs.ts'))};
+try {
+  createRunDir(process.argv[2]!, '20260101-000000-abcd');
+  console.log(JSON.stringify({ created: true }));
+} catch (err) {
+  console.log(JSON.stringify({ name: (err as Error).name, message: (err as Error).message, hint: (err as { hint?: string }).hint }));
+}
+`,
+      );
+      const child = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script, state], { cwd: ROOT, encoding: 'utf8' });
+      expect(child.status, child.stderr.slice(0, 2000)).toBe(0);
+      expect(JSON.parse(child.stdout)).toEqual({
+        name: 'UsageError',
+        message: `cannot create the run folder ${join(state, 'runs', '20260101-000000-abcd')}: permission denied`,
+        hint: `user nobody lacks permission on ${state} or its folder: run dingo-recover as the user who owns them (ls -ld ${dir} ${state}), or give another --state-dir`,
+      });
+    },
+  );
+});
