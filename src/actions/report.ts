@@ -2,7 +2,6 @@
  * The closing report: what was recovered from where, what was moved aside (and
  * where it is kept), and what the operator still has to do.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineAction, type ActionDef } from '../engine/action.js';
 
@@ -23,7 +22,7 @@ const summary = defineAction({
     apps: { type: 'string[]', required: true, description: 'apps rebound' },
     lastSegmentAt: { type: 'string', description: 'newest archived WAL' },
   },
-  outputs: { reportFile: { type: 'string', description: 'the report, as Markdown, in the run folder' } },
+  outputs: { reportFile: { type: 'string', description: 'where the incident report (Markdown) is written when the run ends' } },
   async run(ctx, p) {
     const lines = [
       `# Recovery of ${p.serviceName}`,
@@ -41,10 +40,9 @@ const summary = defineAction({
       '- Ask the user to check their latest data; writes after the newest archived WAL are lost.',
       '- Remove the quarantined archive and the moved-aside data once the user is satisfied.',
     ];
-    const file = join(ctx.runDir, 'report.md');
-    writeFileSync(file, lines.join('\n') + '\n');
     for (const l of lines.filter(Boolean)) ctx.note(l);
-    return { reportFile: file };
+    // The engine writes the full incident report (this summary, the decisions, the timeline) there when the run ends.
+    return { reportFile: join(ctx.runDir, 'report.md') };
   },
 });
 
