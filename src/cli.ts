@@ -10,9 +10,10 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { DingoError, EXIT, UsageError, exitCodeOf } from './engine/errors.js';
 import { latestUnfinished, listRunIds, loadRun } from './engine/runs.js';
 import { loadRunbook, parseRunbook, type ActionRegistry } from './engine/runbook.js';
-import { buildTranscript, renderTranscript } from './engine/transcript.js';
+import { buildTranscript, renderTranscript, renderTranscriptJson } from './engine/transcript.js';
 import { secrets } from './engine/redact.js';
 import { parseClusterdataUrl } from './logs/clusterdata.js';
+import { stripUrlCredentials, type StrippedUrl } from './engine/url-secrets.js';
 import { wrap } from './engine/reporter.js';
 import type { Settings } from './engine/settings.js';
 import type { LiveOptions } from './systems/live.js';
@@ -93,10 +94,22 @@ function settingsFrom(argv: Record<string, unknown>): Partial<Settings> {
   if (argv['docker-bin']) s.dockerBinary = String(argv['docker-bin']);
   if (argv['docker-host']) s.dockerHost = String(argv['docker-host']);
   if (argv['container-store-root']) s.containerStoreRoot = String(argv['container-store-root']).replace(/\/?$/, '/');
-  if (argv['es-url']) s.esUrl = String(argv['es-url']);
+  if (argv['es-url']) {
+    // Credentials in the URL are kept in this process's environment (as ES_USERNAME/ES_PASSWORD would
+    // give them), never in the journal: a resume needs them given again.
+    const es = urlFlag('--es-url', argv['es-url']);
+    s.esUrl = es.url;
+    if (es.credentials?.password) {
+      process.env.ES_USERNAME = es.credentials.username ?? '';
+      process.env.ES_PASSWORD = es.credentials.password;
+    } else if (es.credentials?.username) {
+      process.env.ES_API_KEY = es.credentials.username;
+    }
+  }
   if (argv['es-index']) s.esIndex = String(argv['es-index']);
   if (argv['es-ca-file']) s.esCaFile = resolve(String(argv['es-ca-file']));
   if (argv.clusterdata) {
+    argv.clusterdata = urlFlag('--clusterdata', argv.clusterdata).url;
     if (!parseClusterdataUrl(String(argv.clusterdata))) {
       throw new UsageError(`--clusterdata ${JSON.stringify(argv.clusterdata)} is not an s3:// URL`, { hint: "give the broker's clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata" });
     }
@@ -116,9 +129,19 @@ function settingsFrom(argv: Record<string, unknown>): Partial<Settings> {
   return s;
 }
 
+/**
+ * A URL flag's value without credentials: they are registered as secrets at once (so nothing prints
+ * or journals them) and taken out of what is journaled; the operator is told what was taken out.
+ */
+function urlFlag(flag: string, value: unknown): StrippedUrl {
+  const stripped = stripUrlCredentials(flag, String(value));
+  if (stripped.notice) process.stderr.write(`dingo-recover: ${stripped.notice}\n`);
+  return stripped;
+}
+
 function liveFrom(argv: Record<string, unknown>): LiveOptions {
   return {
-    s3: { endpoint: argv['s3-endpoint'] as string | undefined, region: argv['s3-region'] as string | undefined, pathStyle: argv['s3-path-style'] as boolean | undefined },
+    s3: { endpoint: argv['s3-endpoint'] === undefined ? undefined : urlFlag('--s3-endpoint', argv['s3-endpoint']).url, region: argv['s3-region'] as string | undefined, pathStyle: argv['s3-path-style'] as boolean | undefined },
     ssh: {
       gateway: argv.gateway as string | undefined,
       user: argv['ssh-user'] as string | undefined,
@@ -308,7 +331,7 @@ const show: CommandModule = {
       const { renderIncidentReport } = await import('./engine/incident-report.js');
       return out(renderIncidentReport(t));
     }
-    out(argv.json ? JSON.stringify(t, null, 2) + '\n' : renderTranscript(t));
+    out(argv.json ? renderTranscriptJson(t) : renderTranscript(t));
   },
 };
 

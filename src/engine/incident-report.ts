@@ -5,6 +5,7 @@
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
 import type { Transcript, TranscriptStep } from './transcript.js';
+import { printable } from './display.js';
 
 type Outputs = Record<string, unknown>;
 
@@ -128,5 +129,6 @@ export function renderIncidentReport(t: Transcript): string {
   }
   lines.push('- Ask the user to check their newest data; writes after the newest archived WAL are lost.');
   lines.push('- Remove the quarantined archive and the moved-aside data only once the user is satisfied.');
-  return lines.join('\n') + '\n';
+  // Evidence quotes remote bytes (log lines, command output): shown as escapes, never raw.
+  return printable(lines.join('\n') + '\n');
 }

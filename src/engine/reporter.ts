@@ -1,9 +1,11 @@
 /**
  * What the operator sees. Plain lines (no redraws), so the output reads the same in
- * a terminal, in a CI log and in a pasted incident report. All text is redacted.
+ * a terminal, in a CI log and in a pasted incident report. All text is redacted, and
+ * its control characters (remote output may hold any byte) are shown as escapes.
  */
 import type { Writable } from 'node:stream';
 import type { CommandResult, CommandSpec } from '../systems/types.js';
+import { printable } from './display.js';
 import type { Redactor } from './redact.js';
 
 export function quoteArg(arg: string): string {
@@ -23,7 +25,7 @@ export class Reporter {
   ) {}
 
   private write(text: string): void {
-    if (!this.quiet) this.out.write(this.redactor.redact(text) + '\n');
+    if (!this.quiet) this.out.write(printable(this.redactor.redact(text)) + '\n');
   }
 
   line(text = ''): void {
@@ -45,7 +47,7 @@ export class Reporter {
   }
 
   commandResult(result: CommandResult, summary: string): void {
-    const lines = summary.split('\n').filter(Boolean).slice(0, 4);
+    const lines = summary.split(/\r?\n/).filter(Boolean).slice(0, 4);
     for (const l of lines) this.write(`        ${l}`);
     this.write(`        → exit ${result.exitCode}, ${result.durationMs} ms`);
   }
@@ -55,11 +57,11 @@ export class Reporter {
   }
 
   evidence(text: string): void {
-    for (const l of text.split('\n')) this.write(`      evidence: ${l}`);
+    for (const l of text.split(/\r?\n/)) this.write(`      evidence: ${l}`);
   }
 
   note(text: string): void {
-    for (const l of text.split('\n')) this.write(`      ${l}`);
+    for (const l of text.split(/\r?\n/)) this.write(`      ${l}`);
   }
 
   progress(text: string): void {

@@ -1,8 +1,13 @@
 /**
  * The transcript of a run, derived from its journal: every step, the commands it
- * ran (exit code, duration, output summary), who confirmed what and when.
+ * ran (exit code, duration, output summary), who confirmed what and when, and what
+ * happened to the run itself (interruptions, repairs, lock take-overs, changed
+ * settings, abandonment). Rendered text is safe for a terminal: control characters
+ * in remote output show as escapes; the journal keeps them as they were.
  */
+import { printable, printableJson } from './display.js';
 import type { JournalEvent } from './journal.js';
+import type { LockInfo } from './lock.js';
 import type { RunSummary } from './runs.js';
 import type { Runbook } from './runbook.js';
 import { formatArgv } from './reporter.js';
@@ -21,6 +26,8 @@ export interface TranscriptStep {
   commands: { at: string; system: string; where: string; argv: string[]; writes: boolean; exitCode: number; durationMs: number; output: string }[];
   confirmations: { at: string; by: string; method: string; typed: string | null; expected: string; evidence: Record<string, string> }[];
   notes: { at: string; text: string }[];
+  /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
+  reasserted: { at: string; summary: string }[];
 }
 
 export interface Transcript {
@@ -32,7 +39,15 @@ export interface Transcript {
   lastEventAt: string;
   inputs: Record<string, unknown>;
   steps: TranscriptStep[];
-  interruptions: { at: string; by: string; signal: string }[];
+  /** Run-level entries carry the journal's `seq`, which orders them. */
+  interruptions: { seq: number; at: string; by: string; signal: string }[];
+  /** Torn last events cut off the journal (kept in a file of their own) when the run was opened again. */
+  repairs: { seq: number; at: string; by: string; keptAt: string; tornBytes: number; truncatedTo: number }[];
+  /** The run's lock taken over from a dead driver ('stale') or by --steal-lock ('steal'). */
+  lockTakeovers: { seq: number; at: string; by: string; how: 'stale' | 'steal'; previous: LockInfo | null }[];
+  /** Connection settings a resume changed. */
+  settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
+  abandoned: { seq: number; at: string; by: string; reason: string } | null;
 }
 
 export function buildTranscript(run: RunSummary, runbook: Runbook | null): Transcript {
@@ -43,7 +58,7 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     let s = steps.get(id);
     if (!s) {
       const def = titles.get(id);
-      s = { id, title: def?.title ?? id, action: def?.action ?? '', status: 'pending', startedAt: null, finishedAt: null, durationMs: null, attempts: 0, outputs: null, error: null, commands: [], confirmations: [], notes: [] };
+      s = { id, title: def?.title ?? id, action: def?.action ?? '', status: 'pending', startedAt: null, finishedAt: null, durationMs: null, attempts: 0, outputs: null, error: null, commands: [], confirmations: [], notes: [], reasserted: [] };
       steps.set(id, s);
       if (!order.includes(id)) order.push(id);
     }
@@ -51,6 +66,10 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
   };
   for (const id of order) get(id);
   const interruptions: Transcript['interruptions'] = [];
+  const repairs: Transcript['repairs'] = [];
+  const lockTakeovers: Transcript['lockTakeovers'] = [];
+  const settingsChanges: Transcript['settingsChanges'] = [];
+  let abandoned: Transcript['abandoned'] = null;
   for (const e of run.events as JournalEvent[]) {
     switch (e.type) {
       case 'step.started': {
@@ -94,7 +113,22 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
         if (e.step) get(e.step).notes.push({ at: e.at, text: e.text });
         break;
       case 'run.interrupted':
-        interruptions.push({ at: e.at, by: e.by, signal: e.signal });
+        interruptions.push({ seq: e.seq, at: e.at, by: e.by, signal: e.signal });
+        break;
+      case 'journal.repaired':
+        repairs.push({ seq: e.seq, at: e.at, by: e.by, keptAt: e.keptAt, tornBytes: e.tornBytes, truncatedTo: e.truncatedTo });
+        break;
+      case 'lock.taken':
+        lockTakeovers.push({ seq: e.seq, at: e.at, by: e.by, how: e.how, previous: e.previous });
+        break;
+      case 'settings.changed':
+        settingsChanges.push({ seq: e.seq, at: e.at, by: e.by, changes: e.changes });
+        break;
+      case 'ambient.reasserted':
+        get(e.step).reasserted.push({ at: e.at, summary: e.summary });
+        break;
+      case 'run.abandoned':
+        abandoned = { seq: e.seq, at: e.at, by: e.by, reason: e.reason };
         break;
       default:
         break;
@@ -110,17 +144,47 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     inputs: run.state.inputs,
     steps: order.map((id) => steps.get(id)!),
     interruptions,
+    repairs,
+    lockTakeovers,
+    settingsChanges,
+    abandoned,
   };
 }
 
 const MARK: Record<TranscriptStep['status'], string> = { pending: '·', started: '…', finished: '✔', failed: '✖', skipped: '↷' };
 
+function shown(value: unknown): string {
+  return value === undefined ? '(unset)' : JSON.stringify(value);
+}
+
+/** What happened to the run itself, one line each, in the order it happened. */
+function runEvents(t: Transcript): string[] {
+  const lines: { seq: number; text: string }[] = [
+    ...t.interruptions.map((i) => ({ seq: i.seq, text: `interrupted at ${i.at} (${i.signal}, ${i.by})` })),
+    ...t.repairs.map((r) => ({
+      seq: r.seq,
+      text: `journal repaired at ${r.at} by ${r.by}: a torn last event (${r.tornBytes} bytes) was kept at ${r.keptAt}; the journal was cut back to ${r.truncatedTo} bytes`,
+    })),
+    ...t.lockTakeovers.map((l) => ({
+      seq: l.seq,
+      text: `lock taken over (${l.how === 'steal' ? '--steal-lock' : 'stale'}) at ${l.at} by ${l.by} from ${l.previous ? `${l.previous.by} pid ${l.previous.pid}, holding it since ${l.previous.startedAt}` : 'a lock file that named no holder'}`,
+    })),
+    ...t.settingsChanges.map((c) => ({
+      seq: c.seq,
+      text: `settings changed at ${c.at} by ${c.by}: ${Object.entries(c.changes).map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`).join('; ')}`,
+    })),
+    ...(t.abandoned ? [{ seq: t.abandoned.seq, text: `abandoned at ${t.abandoned.at} by ${t.abandoned.by}: ${t.abandoned.reason}` }] : []),
+  ];
+  return lines.sort((a, b) => a.seq - b.seq).map((l) => l.text);
+}
+
+/** The transcript as text for a terminal: remote output's control characters show as escapes (see printable). */
 export function renderTranscript(t: Transcript): string {
   const out: string[] = [];
   out.push(`run ${t.runId} (${t.mode}, runbook ${t.runbook}): ${t.status}`);
   out.push(`started ${t.createdAt}, last event ${t.lastEventAt}`);
   out.push(`inputs: ${Object.entries(t.inputs).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join('  ')}`);
-  for (const i of t.interruptions) out.push(`interrupted at ${i.at} (${i.signal}, ${i.by})`);
+  out.push(...runEvents(t));
   for (const s of t.steps) {
     out.push('');
     const dur = s.durationMs === null ? '' : ` in ${(s.durationMs / 1000).toFixed(1)} s`;
@@ -131,11 +195,17 @@ export function renderTranscript(t: Transcript): string {
     }
     for (const c of s.commands) {
       out.push(`    $ ${formatArgv(c.argv)}${c.where === 'local' ? '' : ` [${c.where}]`}  → exit ${c.exitCode}, ${c.durationMs} ms`);
-      for (const l of c.output.split('\n').filter(Boolean).slice(0, 3)) out.push(`        ${l}`);
+      for (const l of c.output.split(/\r?\n/).filter(Boolean).slice(0, 3)) out.push(`        ${l}`);
     }
-    for (const n of s.notes) out.push(`    ${n.text.split('\n')[0]}`);
+    for (const r of s.reasserted) out.push(`    re-established on resume at ${r.at}: ${r.summary}`);
+    for (const n of s.notes) out.push(`    ${n.text.split(/\r?\n/)[0]}`);
     if (s.error) out.push(`    error: ${s.error}`);
     if (s.outputs) out.push(`    outputs: ${JSON.stringify(s.outputs)}`);
   }
-  return out.join('\n') + '\n';
+  return printable(out.join('\n')) + '\n';
+}
+
+/** The transcript as JSON (`show --json`), with DEL, C1 and Unicode controls escaped too; it parses back to `t`. */
+export function renderTranscriptJson(t: Transcript): string {
+  return printableJson(t, 2) + '\n';
 }

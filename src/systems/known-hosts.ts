@@ -39,6 +39,11 @@ export function hostToken(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
+/** A known_hosts line that vouches for `blob` under `token`. */
+export function knownHostsLine(token: string, blob: Buffer): string {
+  return `${token} ${keyType(blob)} ${blob.toString('base64')}`;
+}
+
 function hashedMatches(entry: string, token: string): boolean {
   const [, magic, salt, hash] = entry.split('|');
   if (magic !== '1' || !salt || !hash) return false;
@@ -101,7 +106,7 @@ export class KnownHosts {
     if (!file) throw new Error('no known_hosts file to record the host key in');
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const needsNewline = existsSync(file) && !/(^|\n)$/.test(readFileSync(file, 'utf8'));
-    appendFileSync(file, `${needsNewline ? '\n' : ''}${token} ${keyType(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 });
+    appendFileSync(file, `${needsNewline ? '\n' : ''}${knownHostsLine(token, blob)}\n`, { mode: 0o600 });
     return file;
   }
 }

@@ -19,6 +19,7 @@ export interface HostConfig {
   /** Raw ProxyJump value (`[user@]host[:port]`, comma-separated hops, or `none`). */
   proxyJump?: string;
   userKnownHostsFiles?: string[];
+  /** The name the host key is looked up and recorded under in known_hosts, alone (no `[…]:port`). */
   hostKeyAlias?: string;
 }
 

@@ -13,7 +13,7 @@ import ssh2, { type AuthenticationType, type Client, type ConnectConfig } from '
 const { Client: SshClient, utils } = ssh2;
 import { StepFailed, UsageError } from '../engine/errors.js';
 import { secrets } from '../engine/redact.js';
-import { KnownHosts, fingerprint, hostToken, keyType, preferredHostKeyAlgorithms } from './known-hosts.js';
+import { KnownHosts, fingerprint, hostToken, keyType, knownHostsLine, preferredHostKeyAlgorithms } from './known-hosts.js';
 import { SshConfig, expandPath, parseProxyJump, type JumpSpec } from './ssh-config.js';
 
 export interface Hop {
@@ -26,6 +26,8 @@ export interface Hop {
   /** Explicit identity file: only it is offered. */
   identityOnly: boolean;
   knownHostsFiles: string[];
+  /** Where knownHostsFiles came from, so a hint can name the setting that changes them. */
+  knownHostsFrom: '--known-hosts' | 'UserKnownHostsFile' | 'default';
   hostKeyAlias?: string;
   /** The hop this one is reached through. */
   via?: Hop;
@@ -97,6 +99,7 @@ export function resolveHop(alias: string, input: ResolveInput, depth = 0): Hop {
     knownHostsFiles: input.knownHostsFile
       ? [expandPath(input.knownHostsFile, home, alias)]
       : [...(c.userKnownHostsFiles ?? [`${home}/.ssh/known_hosts`, `${home}/.ssh/known_hosts2`]), '/etc/ssh/ssh_known_hosts'],
+    knownHostsFrom: input.knownHostsFile ? '--known-hosts' : c.userKnownHostsFiles ? 'UserKnownHostsFile' : 'default',
     ...(c.hostKeyAlias ? { hostKeyAlias: c.hostKeyAlias } : {}),
     ...(via ? { via } : {}),
   };
@@ -114,6 +117,15 @@ function defaultIdentityFiles(home: string): string[] {
 export function describeHop(hop: Hop): string {
   const name = hop.alias === hop.hostName ? hop.alias : `${hop.alias} (${hop.hostName})`;
   return `${hop.user}@${name}${hop.port === 22 ? '' : `:${hop.port}`}`;
+}
+
+/**
+ * The name a hop's host key is looked up and recorded under, as OpenSSH does: the
+ * HostKeyAlias alone when one is set (never with the port), else the HostName with
+ * `[…]:port` for a port other than 22.
+ */
+export function hostKeyName(hop: Hop): string {
+  return hop.hostKeyAlias ?? hostToken(hop.hostName, hop.port);
 }
 
 /** Every client of a chain, outermost first; the last is the target. */
@@ -176,7 +188,7 @@ export function forward(client: Client, host: string, port: number, through: str
 
 function connectOne(hop: Hop, settings: ConnectSettings, sock?: Duplex): Promise<Client> {
   const label = describeHop(hop);
-  const token = hostToken(hop.hostKeyAlias ?? hop.hostName, hop.port);
+  const token = hostKeyName(hop);
   const known = new KnownHosts(hop.knownHostsFiles);
   const auth = authMethods(hop, settings.agent);
   let refusal: Error | undefined;
@@ -232,7 +244,7 @@ async function checkHostKey(hop: Hop, token: string, key: Buffer, known: KnownHo
   const pinned = policy.pinnedFingerprints?.[hop.alias] ?? policy.pinnedFingerprints?.[name] ?? policy.pinnedFingerprints?.[token];
   if (pinned !== undefined) {
     if (normalizeFingerprint(pinned) === presented) return;
-    throw changedKey(hop, [`${normalizeFingerprint(pinned)} (pinned)`], presented, key);
+    throw changedKey(hop, [`${normalizeFingerprint(pinned)} (pinned)`], presented, key, `correct the fingerprint pinned for ${name}`);
   }
   const verdict = known.verify(token, key);
   if (verdict.status === 'known') return;
@@ -242,17 +254,24 @@ async function checkHostKey(hop: Hop, token: string, key: Buffer, known: KnownHo
     });
   }
   if (verdict.status === 'changed') {
-    throw changedKey(hop, verdict.expected.map((e) => `${e.fingerprint} (${e.type}, ${e.file}:${e.line})`), presented, key);
+    const at = verdict.expected.map((e) => `${e.file}:${e.line}`).join(', ');
+    throw changedKey(
+      hop,
+      verdict.expected.map((e) => `${e.fingerprint} (${e.type}, ${e.file}:${e.line})`),
+      presented,
+      key,
+      `replace the line at ${at} with \`${knownHostsLine(token, key)}\`, or give a known_hosts file of your own with --known-hosts FILE`,
+    );
   }
   if (!policy.onUnknownHostKey) {
     throw new StepFailed(`host key of ${describeHop(hop)} is not known (${keyType(key)} ${presented}); refusing to connect`, {
-      hint: `compare the fingerprint with the machine's (bosh ssh / ssh-keygen -lf), then add it to ${hop.knownHostsFiles[0]} or pin it`,
+      hint: `compare ${presented} with the machine's own key (on it: ssh-keygen -lf /etc/ssh/ssh_host_${keyFileKind(key)}_key.pub); if they match, ${pinHint(hop, token, key)}`,
     });
   }
   const accepted = await policy.onUnknownHostKey(token, presented);
   if (!accepted) {
     throw new StepFailed(`host key of ${describeHop(hop)} (${presented}) was not accepted; not connecting`, {
-      hint: 'verify the fingerprint out of band, then accept it or pin it',
+      hint: `verify the fingerprint out of band, then accept it when asked, or ${pinHint(hop, token, key)}`,
     });
   }
   known.add(token, key);
@@ -263,11 +282,40 @@ function normalizeFingerprint(fp: string): string {
   return trimmed.startsWith('SHA256:') ? trimmed : `SHA256:${trimmed}`;
 }
 
-function changedKey(hop: Hop, expected: string[], presented: string, key: Buffer): StepFailed {
+function changedKey(hop: Hop, expected: string[], presented: string, key: Buffer, replace: string): StepFailed {
+  const shared = hop.hostKeyAlias
+    ? ''
+    : `. When several machines are reached at one address (a tunnel), give each its own HostKeyAlias in the ssh config (Host ${hop.alias})`;
   return new StepFailed(
     `HOST KEY CHANGED for ${describeHop(hop)}: expected ${expected.join(' or ')}, presented ${keyType(key)} ${presented}; refusing to connect`,
-    { hint: 'someone may be intercepting the connection, or the VM was recreated: confirm the new key with the platform team before replacing the old one' },
+    {
+      hint: `someone may be intercepting the connection, or the VM was recreated: confirm the new key with the platform team, then ${replace}${shared}`,
+    },
   );
+}
+
+/** How to pin a key: the known_hosts line, the file it goes to, and the settings that choose the file and the name. */
+function pinHint(hop: Hop, token: string, key: Buffer): string {
+  const file = hop.knownHostsFiles[0];
+  const where =
+    hop.knownHostsFrom === '--known-hosts'
+      ? `${file} (the file --known-hosts names)`
+      : hop.knownHostsFrom === 'UserKnownHostsFile'
+        ? `${file} (UserKnownHostsFile in the ssh config)`
+        : `${file}, or to a file of your own given with --known-hosts FILE or UserKnownHostsFile in the ssh config`;
+  const name = hop.hostKeyAlias
+    ? `The key is looked up as ${token} (HostKeyAlias in the ssh config)`
+    : `The key is looked up as ${token}; HostKeyAlias in the ssh config (Host ${hop.alias}) looks it up under another name`;
+  return `pin it by adding the line \`${knownHostsLine(token, key)}\` to ${where}. ${name}`;
+}
+
+/** The part of /etc/ssh/ssh_host_<kind>_key.pub that holds a key of this type. */
+function keyFileKind(key: Buffer): string {
+  const type = keyType(key);
+  if (type === 'ssh-ed25519') return 'ed25519';
+  if (type.startsWith('ecdsa-')) return 'ecdsa';
+  if (type === 'ssh-rsa') return 'rsa';
+  return '*';
 }
 
 interface AuthPlan {

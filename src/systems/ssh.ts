@@ -27,7 +27,7 @@ export interface SshOptions {
   /** ssh-agent socket (default SSH_AUTH_SOCK). */
   agent?: string;
   knownHostsFile?: string;
-  /** host (alias, HostName or `[host]:port`) → `SHA256:…`. */
+  /** host (alias, HostKeyAlias, HostName or `[host]:port`) → `SHA256:…`. */
   pinnedFingerprints?: Record<string, string>;
   /** Default ~/.ssh/config; a missing file is an empty configuration. */
   sshConfigFile?: string;

@@ -7,6 +7,7 @@ import { SshConfig, matchHostPatterns, parseProxyJump } from '../../src/systems/
 import { KnownHosts, fingerprint, hostToken, preferredHostKeyAlgorithms } from '../../src/systems/known-hosts.js';
 import { quote, remoteCommand } from '../../src/systems/ssh-command.js';
 import { cellHop } from '../../src/systems/ssh.js';
+import { hostKeyName } from '../../src/systems/ssh-connect.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dingo-sshcfg-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -79,6 +80,21 @@ Host *
     expect(explicit).toMatchObject({ user: 'vcap', identityFiles: [`${home}/k`], identityOnly: true });
     expect(explicit.via).toMatchObject({ hostName: '203.0.113.10', user: 'ops', port: 2222 });
     expect(explicit.via!.identityFiles).toContain(`${home}/k`);
+  });
+
+  it('names the host key by HostKeyAlias alone, port or not, as OpenSSH does', () => {
+    const c = SshConfig.parse('Host 10.244.*\n  HostName 127.0.0.1\n  Port 32987\n  HostKeyAlias 10.244.8.22\nHost plain\n  HostName 127.0.0.1\n  Port 32987\n', '<test>', home);
+    expect(hostKeyName(cellHop('10.244.8.22', {}, c, home))).toBe('10.244.8.22');
+    expect(hostKeyName(cellHop('10.244.9.1', {}, c, home))).toBe('10.244.8.22');
+    expect(hostKeyName(cellHop('plain', {}, c, home))).toBe('[127.0.0.1]:32987');
+    expect(hostKeyName(cellHop('other', {}, c, home))).toBe('other');
+  });
+
+  it('remembers which setting chose the known_hosts files', () => {
+    const c = SshConfig.parse('Host cfg\n  UserKnownHostsFile ~/.ssh/cells\n', '<test>', home);
+    expect(cellHop('cfg', {}, c, home)).toMatchObject({ knownHostsFiles: [`${home}/.ssh/cells`, '/etc/ssh/ssh_known_hosts'], knownHostsFrom: 'UserKnownHostsFile' });
+    expect(cellHop('cfg', { knownHostsFile: '~/kh' }, c, home)).toMatchObject({ knownHostsFiles: [`${home}/kh`], knownHostsFrom: '--known-hosts' });
+    expect(cellHop('other', {}, c, home)).toMatchObject({ knownHostsFrom: 'default' });
   });
 
   it('reads ProxyJump hops', () => {

@@ -93,6 +93,72 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
     expect(pinned.message).toContain(`expected ${gateway.hostKeyFingerprint} (pinned), presented ssh-ed25519 ${cell.hostKeyFingerprint}`);
   });
 
+  it('looks a host key up under its HostKeyAlias alone, without the port, as OpenSSH does', async () => {
+    const aliased = join(work, 'config_alias');
+    writeFileSync(aliased, `Host ${CELL_IP}\n  HostName 127.0.0.1\n  Port ${cell.port}\n  HostKeyAlias 10.244.8.22\n`);
+    const known = join(work, 'known_hosts_alias');
+    writeFileSync(known, `[127.0.0.1]:${gateway.port} ${gateway.hostPublicKey}\n10.244.8.22 ${cell.hostPublicKey}\n`);
+    const session = await createSshCellAccess(options({ sshConfigFile: aliased, pinnedFingerprints: {}, knownHostsFile: known })).open(CELL_IP);
+    expect((await session.run({ argv: ['true'], writes: false })).exitCode).toBe(0);
+    await session.close();
+
+    // An entry under the alias with the port is not the alias: the key is unknown, and the hint says how to pin it.
+    const withPort = join(work, 'known_hosts_alias_port');
+    writeFileSync(withPort, `[127.0.0.1]:${gateway.port} ${gateway.hostPublicKey}\n[10.244.8.22]:${cell.port} ${cell.hostPublicKey}\n`);
+    const err = (await createSshCellAccess(options({ sshConfigFile: aliased, pinnedFingerprints: {}, knownHostsFile: withPort }))
+      .open(CELL_IP)
+      .catch((e: unknown) => e)) as StepFailed;
+    expect(err).toBeInstanceOf(StepFailed);
+    expect(err.message).toBe(`host key of dingocell@${CELL_IP} (127.0.0.1):${cell.port} is not known (ssh-ed25519 ${cell.hostKeyFingerprint}); refusing to connect`);
+    expect(err.hint).toContain(`pin it by adding the line \`10.244.8.22 ${cell.hostPublicKey}\` to ${withPort} (the file --known-hosts names)`);
+    expect(err.hint).toContain('The key is looked up as 10.244.8.22 (HostKeyAlias in the ssh config)');
+
+    // Accepted on first use, the key is recorded under the alias alone.
+    const tofu = join(work, 'known_hosts_alias_tofu');
+    writeFileSync(tofu, `[127.0.0.1]:${gateway.port} ${gateway.hostPublicKey}\n`);
+    const asked: string[] = [];
+    const ask = async (host: string): Promise<boolean> => {
+      asked.push(host);
+      return true;
+    };
+    await (await createSshCellAccess(options({ sshConfigFile: aliased, pinnedFingerprints: {}, knownHostsFile: tofu, onUnknownHostKey: ask })).open(CELL_IP)).close();
+    expect(asked).toEqual(['10.244.8.22']);
+    expect(readFileSync(tofu, 'utf8')).toContain(`\n10.244.8.22 ${cell.hostPublicKey}\n`);
+  });
+
+  it('says how to pin an unknown host key: the line to add, the file, and the settings that choose them', async () => {
+    const known = join(work, 'known_hosts_pin');
+    const err = (await createSshCellAccess(options({ pinnedFingerprints: {}, knownHostsFile: known }))
+      .open(CELL_IP)
+      .catch((e: unknown) => e)) as StepFailed;
+    expect(err).toBeInstanceOf(StepFailed);
+    const line = `[127.0.0.1]:${gateway.port} ${gateway.hostPublicKey}`;
+    expect(err.hint).toBe(
+      `compare ${gateway.hostKeyFingerprint} with the machine's own key (on it: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub); ` +
+        `if they match, pin it by adding the line \`${line}\` to ${known} (the file --known-hosts names). ` +
+        `The key is looked up as [127.0.0.1]:${gateway.port}; HostKeyAlias in the ssh config (Host 127.0.0.1) looks it up under another name`,
+    );
+    // Following the hint is enough for that hop.
+    writeFileSync(known, `${line}\n[127.0.0.1]:${cell.port} ${cell.hostPublicKey}\n`);
+    await (await createSshCellAccess(options({ pinnedFingerprints: {}, knownHostsFile: known })).open(CELL_IP)).close();
+
+    // Without --known-hosts the hint names the default file and both ways to choose another.
+    const byDefault = (await createSshCellAccess(options({ pinnedFingerprints: {}, knownHostsFile: undefined }))
+      .open(CELL_IP)
+      .catch((e: unknown) => e)) as StepFailed;
+    expect(byDefault.hint).toContain(`to ${join(work, '.ssh', 'known_hosts')}, or to a file of your own given with --known-hosts FILE or UserKnownHostsFile in the ssh config.`);
+  });
+
+  it('a changed host key says which line to replace, and with what', async () => {
+    const known = join(work, 'known_hosts_replace');
+    writeFileSync(known, `[127.0.0.1]:${gateway.port} ${gateway.hostPublicKey}\n[127.0.0.1]:${cell.port} ${gateway.hostPublicKey}\n`);
+    const err = (await createSshCellAccess(options({ pinnedFingerprints: {}, knownHostsFile: known }))
+      .open(CELL_IP)
+      .catch((e: unknown) => e)) as StepFailed;
+    expect(err.hint).toContain(`then replace the line at ${known}:2 with \`[127.0.0.1]:${cell.port} ${cell.hostPublicKey}\`, or give a known_hosts file of your own with --known-hosts FILE`);
+    expect(err.hint).toContain(`give each its own HostKeyAlias in the ssh config (Host ${CELL_IP})`);
+  });
+
   it('asks about an unknown host and records the key it accepts', async () => {
     const known = join(work, 'known_hosts_tofu');
     const asked: [string, string][] = [];
