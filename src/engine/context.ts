@@ -56,14 +56,24 @@ export function recordingRunner(
     where: inner.where,
     async run(spec: CommandSpec): Promise<CommandResult> {
       reporter.command(system, inner.where, spec);
-      const result = await inner.run(spec);
+      const argv = spec.sudo ? ['sudo', '-n', ...spec.argv] : spec.argv;
+      const started = Date.now();
+      let result: CommandResult;
+      try {
+        result = await inner.run(spec);
+      } catch (err) {
+        // Sent, but its answer was lost (a dropped connection): the command may have taken effect.
+        const why = err instanceof Error ? err.message : String(err);
+        journal.append({ type: 'command', step: step(), system, where: inner.where, argv, writes: spec.writes, exitCode: -1, durationMs: Date.now() - started, output: redactor.redact(why), lost: true });
+        throw err;
+      }
       const output = summarise(result);
       journal.append({
         type: 'command',
         step: step(),
         system,
         where: inner.where,
-        argv: spec.sudo ? ['sudo', '-n', ...spec.argv] : spec.argv,
+        argv,
         writes: spec.writes,
         exitCode: result.exitCode,
         durationMs: result.durationMs,

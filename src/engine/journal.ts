@@ -35,6 +35,8 @@ export type EventBody =
       exitCode: number;
       durationMs: number;
       output: string;
+      /** The command was sent but its answer was lost (exitCode -1): it may have taken effect. */
+      lost?: boolean;
     }
   | { type: 'evidence'; step: string; facts: Record<string, string> }
   | { type: 'confirm'; step: string; method: 'typed' | '--yes' | 'answers'; typed?: string; expected: string; evidence: Record<string, string> }

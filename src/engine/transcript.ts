@@ -23,7 +23,7 @@ export interface TranscriptStep {
   attempts: number;
   outputs: Record<string, unknown> | null;
   error: string | null;
-  commands: { at: string; system: string; where: string; argv: string[]; writes: boolean; exitCode: number; durationMs: number; output: string }[];
+  commands: { at: string; system: string; where: string; argv: string[]; writes: boolean; exitCode: number; durationMs: number; output: string; lost: boolean }[];
   confirmations: { at: string; by: string; method: string; typed: string | null; expected: string; evidence: Record<string, string> }[];
   notes: { at: string; text: string }[];
   /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
@@ -104,7 +104,7 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
         get(e.step).notes.push({ at: e.at, text: `after an interruption, probe said ${e.result}: ${e.why}` });
         break;
       case 'command':
-        if (e.step) get(e.step).commands.push({ at: e.at, system: e.system, where: e.where, argv: e.argv, writes: e.writes, exitCode: e.exitCode, durationMs: e.durationMs, output: e.output });
+        if (e.step) get(e.step).commands.push({ at: e.at, system: e.system, where: e.where, argv: e.argv, writes: e.writes, exitCode: e.exitCode, durationMs: e.durationMs, output: e.output, lost: e.lost === true });
         break;
       case 'confirm':
         get(e.step).confirmations.push({ at: e.at, by: e.by, method: e.method, typed: e.typed ?? null, expected: e.expected, evidence: e.evidence });
@@ -194,7 +194,7 @@ export function renderTranscript(t: Transcript): string {
       for (const [k, v] of Object.entries(c.evidence)) out.push(`      evidence ${k}: ${v}`);
     }
     for (const c of s.commands) {
-      out.push(`    $ ${formatArgv(c.argv)}${c.where === 'local' ? '' : ` [${c.where}]`}  → exit ${c.exitCode}, ${c.durationMs} ms`);
+      out.push(`    $ ${formatArgv(c.argv)}${c.where === 'local' ? '' : ` [${c.where}]`}  → ${c.lost ? 'answer lost (it may have taken effect)' : `exit ${c.exitCode}`}, ${c.durationMs} ms`);
       for (const l of c.output.split(/\r?\n/).filter(Boolean).slice(0, 3)) out.push(`        ${l}`);
     }
     for (const r of s.reasserted) out.push(`    re-established on resume at ${r.at}: ${r.summary}`);

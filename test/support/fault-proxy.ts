@@ -1,9 +1,14 @@
 /**
- * An HTTP proxy in front of moto that answers chosen requests with S3 errors
- * (503 SlowDown, 500 InternalError, 403 AccessDenied...) instead of passing
- * them on, so retries and error messages are tested against real S3 traffic.
+ * Loopback proxies that inject faults into real traffic:
+ *
+ * - an HTTP proxy in front of moto that answers chosen requests with S3 errors
+ *   (503 SlowDown, 500 InternalError, 403 AccessDenied...) instead of passing
+ *   them on, so retries and error messages are tested against real S3 traffic;
+ * - a TCP proxy (in front of an sshd, say) whose connections the test cuts at the
+ *   moment it chooses, as a network drop would.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
 
 export interface FaultRule {
   /** HTTP method to match (GET, PUT, HEAD, POST, DELETE); any when absent. */
@@ -21,6 +26,25 @@ export interface FaultRule {
   skip?: number;
   /** How many matching requests get the error (default 1; Infinity for all). */
   times?: number;
+  /**
+   * Fault only this fraction of the matching requests (after `skip`, within `times`), each
+   * drawn from a pseudo-random sequence seeded with `seed`: the same traffic gets the same faults.
+   */
+  rate?: number;
+  /** Seed of the `rate` draws (default 1). */
+  seed?: number;
+}
+
+/** mulberry32: a small seeded generator of numbers in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export interface FaultProxy {
@@ -30,9 +54,16 @@ export interface FaultProxy {
   clear(): void;
   /** Errors answered so far. */
   readonly injected: number;
-  /** Every request seen: method and path. */
-  readonly requests: ReadonlyArray<{ method: string; path: string; faulted: boolean }>;
+  /** Every request seen: method and path, and the status injected when it was faulted. */
+  readonly requests: ReadonlyArray<ProxiedRequest>;
   stop(): Promise<void>;
+}
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  faulted: boolean;
+  status?: number;
 }
 
 const DEFAULT_CODES: Record<number, string> = {
@@ -44,8 +75,8 @@ const DEFAULT_CODES: Record<number, string> = {
 
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
-  const rules: Array<FaultRule & { seen: number; fired: number }> = [];
-  const requests: Array<{ method: string; path: string; faulted: boolean }> = [];
+  const rules: Array<FaultRule & { seen: number; fired: number; draw?: () => number }> = [];
+  const requests: ProxiedRequest[] = [];
   let injected = 0;
 
   const pick = (req: IncomingMessage): FaultRule | undefined => {
@@ -56,6 +87,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       rule.seen++;
       if (rule.seen <= (rule.skip ?? 0)) continue;
       if (rule.fired >= (rule.times ?? 1)) continue;
+      if (rule.draw && rule.draw() >= rule.rate!) continue;
       rule.fired++;
       return rule;
     }
@@ -78,7 +110,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   const server = createServer((req, res) => {
     const rule = pick(req);
-    requests.push({ method: req.method ?? '', path: req.url ?? '', faulted: rule !== undefined });
+    requests.push({ method: req.method ?? '', path: req.url ?? '', faulted: rule !== undefined, ...(rule ? { status: rule.status } : {}) });
     if (rule) {
       injected++;
       answerFault(req, res, rule);
@@ -109,7 +141,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     endpoint: `http://127.0.0.1:${port}`,
     port,
     inject(rule) {
-      rules.push({ ...rule, seen: 0, fired: 0 });
+      rules.push({ ...rule, seen: 0, fired: 0, ...(rule.rate !== undefined ? { draw: seededRandom(rule.seed ?? 1) } : {}) });
     },
     clear() {
       rules.length = 0;
@@ -121,6 +153,79 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface TcpFaultProxy {
+  port: number;
+  /** Connections accepted so far. */
+  readonly connections: number;
+  /** Connections cut so far. */
+  readonly cuts: number;
+  /** Connections open now. */
+  readonly open: number;
+  /** Cuts every open connection, both ways, as a dropped network path would; returns how many. */
+  cut(): number;
+  stop(): Promise<void>;
+}
+
+/** A TCP proxy on 127.0.0.1 in front of 127.0.0.1:upstreamPort. */
+export async function startTcpFaultProxy(upstreamPort: number): Promise<TcpFaultProxy> {
+  const live = new Set<[Socket, Socket]>();
+  let connections = 0;
+  let cuts = 0;
+  const server = createTcpServer((inbound) => {
+    connections++;
+    const outbound = createConnection({ host: '127.0.0.1', port: upstreamPort });
+    const pair: [Socket, Socket] = [inbound, outbound];
+    live.add(pair);
+    const close = (): void => {
+      live.delete(pair);
+      inbound.destroy();
+      outbound.destroy();
+    };
+    inbound.on('error', close).on('close', close);
+    outbound.on('error', close).on('close', close);
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const cut = (): number => {
+    const pairs = [...live];
+    for (const [inbound, outbound] of pairs) {
+      inbound.resetAndDestroy();
+      outbound.resetAndDestroy();
+    }
+    live.clear();
+    cuts += pairs.length;
+    return pairs.length;
+  };
+  return {
+    port,
+    get connections() {
+      return connections;
+    },
+    get cuts() {
+      return cuts;
+    },
+    get open() {
+      return live.size;
+    },
+    cut,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const [inbound, outbound] of live) {
+          inbound.destroy();
+          outbound.destroy();
+        }
+        live.clear();
         server.close(() => resolve());
       }),
   };

@@ -11,10 +11,14 @@
  *   (moto): it reads sysids/sysid there, replays for a couple of polls (pg_is_in_recovery() = t),
  *   and the restored database holds that archive's roles and passwords.
  *
- * Bundled by `liveCellDaemon()` into the daemon folder as fake-docker.mjs, which the
- * `docker` wrapper script runs.
+ * A test may also have the cell hold a command once (`holds`): it takes effect, then the
+ * client waits before answering, long enough for the test to cut the SSH connection it
+ * came over, so the operator's side never learns how it ended.
+ *
+ * Bundled by `fakeDaemon()` (../fake-docker/world.ts) into the daemon folder as
+ * fake-docker.mjs, which the `docker` wrapper script runs.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { simulateCell, type CellWorld, type SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { archivePrefix, httpSync, s3Request } from './shared.js';
@@ -31,6 +35,31 @@ export interface LiveCellWorld extends CellWorld {
   history: string[];
   /** false: the restored cluster's pg_hba trusts no local login (only passwords work). */
   localTrust?: boolean;
+  /** Commands to hold once each, the first one matching a command first. */
+  holds?: CommandHold[];
+}
+
+/** A docker command held once, after it took effect and before it answers. */
+export interface CommandHold {
+  /** Arguments the command must all carry, e.g. ['stop'] or ['exec', 'pg_isready']. */
+  args: string[];
+  /** A file created while the command is held (it holds its PID); removing it lets the command answer. */
+  marker: string;
+  /** How long the command waits at most (default 20 s). */
+  maxMs?: number;
+}
+
+function takeHold(state: LiveCellWorld, args: string[]): CommandHold | undefined {
+  const i = (state.holds ?? []).findIndex((h) => h.args.every((a) => args.includes(a)));
+  return i < 0 ? undefined : state.holds!.splice(i, 1)[0];
+}
+
+function holdUntilReleased(hold: CommandHold): void {
+  writeFileSync(hold.marker, `${process.pid}\n`);
+  chmodSync(hold.marker, 0o666);
+  const deadline = Date.now() + (hold.maxMs ?? 20_000);
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  while (existsSync(hold.marker) && Date.now() < deadline) Atomics.wait(tick, 0, 0, 20);
 }
 
 function envOf(c: SimContainer): Record<string, string> {
@@ -105,7 +134,9 @@ function main(): void {
     onStart: (c) => onStart(state, c),
     onStop: (c) => state.history.push(`stopped ${c.name}`),
   });
+  const hold = takeHold(state, args);
   writeFileSync(file, JSON.stringify(state, null, 2));
+  if (hold) holdUntilReleased(hold);
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
   process.exitCode = result.exitCode;

@@ -31,7 +31,7 @@ import { MOTO_CREDENTIALS, startMoto, type Moto } from '../moto.js';
 import { setUpFakeClis, type FakeClis } from '../fake-cli/install.js';
 import { startEsHttp, type EsDocument, type EsHttp } from '../es-http.js';
 import { FAKE_DOCKER, fakeDaemon } from '../fake-docker/world.js';
-import type { LiveCellWorld } from './cell-docker.js';
+import type { CommandHold, LiveCellWorld } from './cell-docker.js';
 import {
   BROKER_CONFIG_ENV,
   BUCKET,
@@ -123,6 +123,8 @@ export interface CaseSecrets {
 }
 
 export interface LiveCase {
+  /** The case's own temporary folder (removed by cleanup). */
+  dir: string;
   newGuid: string;
   nodeUuid: string;
   container: string;
@@ -144,11 +146,11 @@ export interface LiveCase {
   cleanup(): Promise<void>;
 }
 
-function sshConfig(s: LiveServers, knownHosts: string): string {
+function sshConfig(s: LiveServers, knownHosts: string, jumpboxPort: number): string {
   return [
     `Host dingo-jumpbox`,
     `  HostName 127.0.0.1`,
-    `  Port ${s.gateway.port}`,
+    `  Port ${jumpboxPort}`,
     `  User ${s.gateway.user}`,
     `  IdentityFile ${s.gateway.clientKeyFile}`,
     `Host ${CELL_IP}`,
@@ -187,6 +189,15 @@ export interface CaseOptions {
    * or an Elasticsearch holding the same lines (--es-url, --es-index logs-*, ES_API_KEY).
    */
   logsIn?: 'files' | 'elasticsearch';
+  /**
+   * The S3 endpoint the run is given (default moto's), e.g. a fault proxy in front of moto.
+   * The broker and the containers still reach moto itself.
+   */
+  s3Endpoint?: string;
+  /** The port the run reaches the jumpbox's sshd at (default its own), e.g. a TCP proxy in front of it. */
+  jumpboxPort?: number;
+  /** Docker commands the cell holds once each (see ./cell-docker.ts). */
+  holds?: CommandHold[];
 }
 
 /** The index the case's Elasticsearch holds the platform's syslog in. */
@@ -261,6 +272,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     localTrust: opts.clusterdata ? false : undefined,
     serving: {},
     history: [],
+    ...(opts.holds ? { holds: opts.holds } : {}),
   };
   const daemon = fakeDaemon(world, resolve(import.meta.dirname, 'cell-docker.ts'));
 
@@ -298,10 +310,11 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
   const fake: FakeClis = await setUpFakeClis({ cf: { ...structuredClone(seed.cf), nextInstanceGuids: [newGuid] }, bosh: structuredClone(seed.bosh) });
 
   // SSH: the cell IP of the logs reaches the cell sshd through the jumpbox; host keys pinned.
+  const jumpboxPort = opts.jumpboxPort ?? s.gateway.port;
   const knownHosts = join(work, 'known_hosts');
-  writeFileSync(knownHosts, `[127.0.0.1]:${s.gateway.port} ${s.gateway.hostPublicKey}\n[127.0.0.1]:${s.cell.port} ${s.cell.hostPublicKey}\n`);
+  writeFileSync(knownHosts, `[127.0.0.1]:${jumpboxPort} ${s.gateway.hostPublicKey}\n[127.0.0.1]:${s.cell.port} ${s.cell.hostPublicKey}\n`);
   const sshConfigFile = join(work, 'ssh_config');
-  writeFileSync(sshConfigFile, sshConfig(s, knownHosts));
+  writeFileSync(sshConfigFile, sshConfig(s, knownHosts, jumpboxPort));
 
   // The user's answers (the seed incident's), nothing else: confirmations come from --yes.
   const answers = join(work, 'answers.yaml');
@@ -344,7 +357,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     '--yes',
     ...(es ? ['--es-url', es.url, '--es-index', 'logs-*'] : ['--logs', logs]),
     '--ssh-config', sshConfigFile,
-    '--s3-endpoint', s.moto.endpoint,
+    '--s3-endpoint', opts.s3Endpoint ?? s.moto.endpoint,
     '--s3-region', 'us-east-1',
     '--s3-path-style',
     '--cf-bin', join(fake.binDir, 'cf'),
@@ -372,6 +385,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
   };
 
   return {
+    dir: work,
     newGuid,
     nodeUuid,
     container,
