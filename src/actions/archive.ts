@@ -7,13 +7,9 @@ import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../engine/errors.js';
 import { inspectArchive } from '../wale/inspect.js';
 import { parseS3Url } from '../wale/url.js';
-import { quarantine, copyArchive, verifyCopy } from '../archive/swap.js';
+import { checkQuarantine, checkSwap, copyArchive, parseS3Location, prepareSwap, quarantine, quarantineLocation, utcStamp, verifyCopy, type S3Location } from '../archive/swap.js';
+import { listArchive } from '../archive/listing.js';
 import { containerState } from './cell.js';
-import type { ObjectInfo } from '../systems/types.js';
-
-function utcStamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 async function requireStopped(ctx: StepContext, cellIp: string, container: string): Promise<void> {
   const state = await containerState(ctx, cellIp, container);
@@ -34,6 +30,8 @@ const inspect = defineAction({
   },
   outputs: {
     restorable: { type: 'boolean', description: 'a base backup with an unbroken WAL chain exists' },
+    complete: { type: 'boolean', description: 'restorable, and replay reaches the newest archived WAL' },
+    lost: { type: 'string', description: 'archived WAL replay cannot reach, FIRST..LAST (empty when complete)' },
     latest: { type: 'string', description: 'name of the LATEST base backup' },
     lastSegment: { type: 'string', description: 'the newest archived WAL segment' },
     lastSegmentAt: { type: 'string', description: 'time of the newest archived WAL segment' },
@@ -47,6 +45,7 @@ const inspect = defineAction({
     ctx.evidence(`${report.prefix}: ${report.objects} objects, ${report.bytes} bytes, PostgreSQL ${report.pgVersion ?? '?'}, sysid ${report.sysid ?? '?'}`);
     if (report.latest) ctx.evidence(`LATEST base backup ${report.latest.name} (sentinel written ${report.latest.lastModified})`);
     ctx.evidence(`WAL ${report.firstSegment ?? '?'} … ${report.lastSegment ?? '?'} (newest archived ${report.lastSegmentAt ?? '?'}), gaps: ${report.gaps.length}`);
+    if (report.lost) ctx.evidence(`replay stops at ${report.restorableTo}: WAL ${report.lost.from} .. ${report.lost.to} cannot be replayed and what it holds is lost`);
     for (const w of report.warnings) ctx.note(`warning: ${w}`);
     for (const pr of report.problems) ctx.note(`problem: ${pr}`);
     if (!report.restorable && p.requireRestorable) {
@@ -56,6 +55,8 @@ const inspect = defineAction({
     }
     return {
       restorable: report.restorable,
+      complete: report.complete,
+      lost: report.lost ? `${report.lost.from}..${report.lost.to}` : '',
       latest: report.latest?.name ?? '',
       lastSegment: report.lastSegment ?? '',
       lastSegmentAt: report.lastSegmentAt ?? '',
@@ -66,6 +67,13 @@ const inspect = defineAction({
     };
   },
 });
+
+/** The target of a quarantine without a named source: it and its quarantine must still be apart. */
+function checkSwapTarget(url: string, stamp: string): S3Location {
+  const target = parseS3Location(url, 'target');
+  checkQuarantine(target, quarantineLocation(target, stamp));
+  return target;
+}
 
 const containerParams = {
   cellIp: { type: 'string', required: true, description: 'cell running the new container' },
@@ -78,6 +86,7 @@ const quarantineAction = defineAction({
   effect: 'destructive',
   params: {
     url: { type: 'string', required: true, description: 'the archive to move aside' },
+    from: { type: 'string', description: 'the archive that will be copied in: must exist, and overlap neither the target nor the quarantine' },
     ...containerParams,
   },
   outputs: {
@@ -99,25 +108,27 @@ const quarantineAction = defineAction({
     };
   },
   async prepare(ctx, p) {
-    const { bucket, prefix } = parseS3Url(String(p.url));
-    const objects: ObjectInfo[] = [];
-    for await (const o of ctx.s3.list(bucket, prefix)) objects.push(o);
-    return { stamp: utcStamp(ctx.now()), objects: objects.map((o) => ({ ...o, lastModified: o.lastModified.toISOString() })) };
+    const stamp = utcStamp(ctx.now());
+    // With the source named, the plan is the swap's own: checked apart, the source a wal-e archive.
+    const objects = p.from
+      ? (await prepareSwap(ctx.s3, parseS3Location(String(p.from), 'source'), parseS3Location(String(p.url), 'target'), { stamp })).plan.objects
+      : [...(await listArchive(ctx.s3, checkSwapTarget(String(p.url), stamp))).values()];
+    return { stamp, objects: objects.map((o) => ({ ...o, lastModified: o.lastModified.toISOString() })) };
   },
   async run(ctx, p, plan) {
+    const target = p.from
+      ? checkSwap(String(p.from), String(p.url), quarantineLocation(parseS3Location(String(p.url), 'target'), String(plan.stamp))).target
+      : checkSwapTarget(String(p.url), String(plan.stamp));
     await requireStopped(ctx, String(p.cellIp), String(p.container));
-    const { bucket, prefix } = parseS3Url(String(p.url));
     const objects = (plan.objects as { key: string; size: number; etag: string; lastModified: string }[]).map((o) => ({ ...o, lastModified: new Date(o.lastModified) }));
-    const result = await quarantine(ctx.s3, { bucket, prefix }, {
+    const result = await quarantine(ctx.s3, target, {
       stamp: String(plan.stamp),
       plan: objects,
       concurrency: ctx.settings.copyConcurrency,
       onProgress: (e: { phase: string; objectsDone: number; objectsTotal: number }) => ctx.progress(`${e.phase}: ${e.objectsDone}/${e.objectsTotal} objects`),
     });
-    const quarantineUrl = `s3://${bucket}/${prefix.replace(/\/$/, '')}.quarantine-${plan.stamp}/`;
-    ctx.note(`${objects.length} object(s) of the new instance's archive are kept at ${quarantineUrl}`);
-    void result;
-    return { quarantineUrl, moved: objects.length };
+    ctx.note(`${objects.length} object(s) of the new instance's archive are kept at ${result.quarantine}`);
+    return { quarantineUrl: result.quarantine, moved: objects.length };
   },
   async probe() {
     // The quarantine works from the journaled plan and skips what is already done, so finishing it is safe.
@@ -140,15 +151,15 @@ const copy = defineAction({
     skipped: { type: 'number', description: 'objects already in place' },
   },
   async run(ctx, p) {
+    const { source, target } = checkSwap(String(p.from), String(p.to));
     await requireStopped(ctx, String(p.cellIp), String(p.container));
-    const source = parseS3Url(String(p.from));
     const report = await inspectArchive(ctx.s3, String(p.from));
     if (report.fingerprint !== p.fingerprint) {
       throw new StepFailed(`the old archive ${p.from} changed since it was inspected (fingerprint ${String(p.fingerprint).slice(0, 12)} → ${report.fingerprint.slice(0, 12)})`, {
         hint: 'something is still writing to the old prefix, or it was modified; find out what before going on',
       });
     }
-    const result = await copyArchive(ctx.s3, source, parseS3Url(String(p.to)), {
+    const result = await copyArchive(ctx.s3, source, target, {
       concurrency: ctx.settings.copyConcurrency,
       onProgress: (e: { objectsDone: number; objectsTotal: number; bytesDone: number; bytesTotal: number }) =>
         ctx.progress(`copied ${e.objectsDone}/${e.objectsTotal} objects, ${e.bytesDone}/${e.bytesTotal} bytes`),
@@ -171,7 +182,8 @@ const verify = defineAction({
   },
   outputs: { identical: { type: 'boolean', description: 'true when target = source' } },
   async run(ctx, p) {
-    const result = await verifyCopy(ctx.s3, parseS3Url(String(p.from)), parseS3Url(String(p.to)));
+    const { source, target } = checkSwap(String(p.from), String(p.to));
+    const result = await verifyCopy(ctx.s3, source, target);
     if (!result.ok) {
       throw new StepFailed(
         `the target differs from the old archive: ${result.missing.length} missing, ${result.different.length} different, ${result.extra.length} extra` +

@@ -9,8 +9,8 @@ import type { StepContext } from '../engine/context.js';
 import { DingoError, StepFailed } from '../engine/errors.js';
 import { CellDocker } from '../platform/docker.js';
 import { assertVolumeDataDir } from '../platform/cell-files.js';
-import type { ObjectInfo } from '../systems/types.js';
-import { overlaps, parseS3Location, quarantineLocation, urlOf, utcStamp, type S3Location } from '../archive/location.js';
+import { urlOf } from '../archive/location.js';
+import { preflightSwap } from '../archive/check.js';
 
 async function check(ctx: StepContext, what: string, fn: () => Promise<string>, hint: string): Promise<void> {
   try {
@@ -22,15 +22,6 @@ async function check(ctx: StepContext, what: string, fn: () => Promise<string>, 
       cause: err,
     });
   }
-}
-
-async function firstObjects(ctx: StepContext, loc: S3Location, max: number): Promise<ObjectInfo[]> {
-  const keys: ObjectInfo[] = [];
-  for await (const o of ctx.s3.list(loc.bucket, loc.prefix)) {
-    keys.push(o);
-    if (keys.length >= max) break;
-  }
-  return keys;
 }
 
 const preflight = defineAction({
@@ -91,41 +82,17 @@ const preflight = defineAction({
       'check etcd is reachable from the cell (ETCD_HOST_PORT of the container), then resume',
     );
     checked.push('etcd');
-    const from = parseS3Location(String(p.from), 'source archive');
-    const to = parseS3Location(String(p.to), 'target archive');
-    const quarantine = quarantineLocation(to, utcStamp(ctx.now()));
     await check(
       ctx,
-      'the archive locations',
+      'the archives in S3',
       async () => {
-        if (overlaps(from, to)) throw new Error(`the source ${urlOf(from)} and the target ${urlOf(to)} overlap`);
-        if (overlaps(quarantine, from) || overlaps(quarantine, to)) throw new Error(`the quarantine ${urlOf(quarantine)} would overlap an archive`);
-        return `source, target and quarantine (${urlOf(quarantine).replace(/\d{8}T\d{6}Z/, '<UTC stamp>')}) are apart`;
+        const swap = await preflightSwap(ctx.s3, String(p.from), String(p.to), { now: () => ctx.now() });
+        for (const f of swap.facts) ctx.evidence(f);
+        return `the source ${urlOf(swap.source)} is readable, the target ${urlOf(swap.target)} listable, and the quarantine ${urlOf(swap.quarantine)} overlaps neither`;
       },
-      'the logs named overlapping prefixes; check the GUIDs found, then resume',
+      'give S3 credentials that can read the source and list and write the target (the AWS credential chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE); check the GUIDs found; then resume',
     );
-    checked.push('archive locations');
-    await check(
-      ctx,
-      `reading the source archive ${urlOf(from)}`,
-      async () => {
-        const [first] = await firstObjects(ctx, from, 1);
-        if (!first) throw new Error('it lists no object');
-        // Read a small object whole; of a large one, only its metadata.
-        if (first.size <= 1 << 20) await ctx.s3.get({ bucket: from.bucket, key: first.key });
-        else if (!(await ctx.s3.head({ bucket: from.bucket, key: first.key }))) throw new Error(`${first.key} is listed but cannot be read`);
-        return `listed and read (${first.key}, ${first.size} bytes)`;
-      },
-      'give S3 credentials that can read the source (the AWS credential chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE), then resume',
-    );
-    checked.push('source readable');
-    await check(
-      ctx,
-      `listing the target archive ${urlOf(to)}`,
-      async () => `${(await firstObjects(ctx, to, 1000)).length} object(s) listed (the new instance's, to be moved aside)`,
-      'give S3 credentials that can list and write the target bucket, then resume',
-    );
-    checked.push('target listable');
+    checked.push('archives');
     return { checked };
   },
 });

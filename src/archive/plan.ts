@@ -1,9 +1,10 @@
 /** The plan of a swap, fixed and checked before its first write. */
 import { StepFailed } from '../engine/errors.js';
 import type { ObjectInfo, ObjectStore } from '../systems/types.js';
-import { assertSeparate, listSourceArchive } from './copy.js';
+import { checkSwap } from './check.js';
+import { listSourceArchive } from './copy.js';
 import { listArchive, sample } from './listing.js';
-import { archiveLocation, quarantineLocation, urlOf, utcStamp, type S3Location } from './location.js';
+import { quarantineLocation, urlOf, utcStamp, type S3Location } from './location.js';
 import type { OnProgress } from './progress.js';
 import type { VerifyResult } from './verify.js';
 
@@ -22,6 +23,8 @@ export interface SwapOptions {
   /** Called with a new plan before anything is written, to journal it. */
   onPlan?: (plan: SwapPlan) => void | Promise<void>;
   concurrency?: number;
+  /** The source listing, when the caller already made it with prepareSwap (the source is never written). */
+  source?: Map<string, ObjectInfo>;
   onProgress?: OnProgress;
   now?: () => Date;
 }
@@ -37,16 +40,11 @@ export async function prepareSwap(
   to: S3Location,
   opts: SwapOptions = {},
 ): Promise<{ plan: SwapPlan; source: Map<string, ObjectInfo> }> {
-  const src = archiveLocation(from, 'source');
-  const tgt = archiveLocation(to, 'target');
-  assertSeparate(src, tgt);
-  if (opts.plan) {
-    assertSeparate(src, quarantineLocation(tgt, opts.plan.stamp), 'quarantine');
-    return { plan: opts.plan, source: await listSourceArchive(store, src) };
-  }
-  const stamp = opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
-  assertSeparate(src, quarantineLocation(tgt, stamp), 'quarantine');
-  const source = await listSourceArchive(store, src);
+  const { source: src, target: tgt } = checkSwap(from, to);
+  const stamp = opts.plan?.stamp ?? opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
+  checkSwap(src, tgt, quarantineLocation(tgt, stamp));
+  const source = opts.source ?? (await listSourceArchive(store, src));
+  if (opts.plan) return { plan: opts.plan, source };
   const objects = [...(await listArchive(store, tgt)).values()];
   return { plan: { stamp, objects }, source };
 }

@@ -17,6 +17,7 @@ export { verifyCopy, type VerifyResult } from './verify.js';
 export { parseS3Location, quarantineLocation, utcStamp, type S3Location } from './location.js';
 export type { ProgressEvent, OnProgress, SwapPhase } from './progress.js';
 export { prepareSwap, type SwapOptions, type SwapPlan } from './plan.js';
+export { checkQuarantine, checkSwap, preflightSwap, type SwapLocations, type SwapPreflight } from './check.js';
 export { swapTask, formatProgress, type SwapTaskContext } from './tasks.js';
 
 export interface SwapReport {

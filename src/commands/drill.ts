@@ -105,6 +105,7 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
         message: err instanceof Error ? err.message : String(err),
         hint: err instanceof DrillFailed ? (err.hint ?? null) : null,
         workdir: err instanceof DrillFailed ? err.workdir : null,
+        lost: err instanceof DrillFailed ? err.lost : null,
       };
       out.stdout(secrets.redact(`${JSON.stringify(failure, null, 2)}\n`));
     } else {

@@ -10,6 +10,8 @@ import { DingoError } from '../engine/errors.js';
 import type { ObjectStore } from '../systems/types.js';
 import { formatS3Url, parseS3Url } from '../wale/url.js';
 import { inspectArchive } from '../wale/inspect.js';
+import type { LostWal } from '../wale/report.js';
+import { formatSegment, nextSegment, parseLsn, parseSegment, SEGMENT_BYTES, segmentIndex, segmentOfLsn } from '../wale/segments.js';
 import { backupFinishedAt } from './backup-age.js';
 import { downloadBaseBackup } from './base-backup.js';
 import { formatDuration } from './duration.js';
@@ -40,6 +42,11 @@ export interface DrillOptions {
   /** How to run this CLI (program and leading arguments); default: this very process's command. */
   selfCommand?: string[];
   concurrency?: number;
+  /**
+   * Fail (not restorable) when replay cannot reach the newest archived WAL (default true). False
+   * restores up to the hole and reports the lost range in `replay.lost` and the warnings.
+   */
+  requireComplete?: boolean;
   signal?: AbortSignal;
   now?: () => Date;
   progress?: (message: string) => void;
@@ -65,7 +72,14 @@ export interface DrillReport {
     walBytes: number;
     walFilesRestored: number;
   };
-  replay: { lastLsn: string | null; lastSegment: string | null; lastTransactionAt: string | null; timeline: number | null };
+  replay: {
+    lastLsn: string | null;
+    lastSegment: string | null;
+    lastTransactionAt: string | null;
+    timeline: number | null;
+    /** Archived WAL replay did not reach (only with requireComplete: false). */
+    lost: LostWal | null;
+  };
   query: { sql: string; rowCount: number; rows: string[][]; expectedRows: number | null };
   warnings: string[];
   /** The scratch folder, when kept with --keep. */
@@ -111,6 +125,17 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       throw new DrillFailed('not-restorable', `${archive} is not restorable: ${report.problems.join('; ') || 'it has no complete base backup'}`, {
         hint: 'List the prefix (aws s3 ls --recursive) to see what it holds; the archive is the instance\'s s3://BUCKET/backups/GUID/wal/ folder.',
       });
+    }
+    const requireComplete = opts.requireComplete ?? true;
+    if (report.lost && requireComplete) {
+      throw new DrillFailed(
+        'not-restorable',
+        `${archive} is not restorable up to its newest WAL: WAL ${lostRange(report.lost)} cannot be replayed (${report.lost.from} is missing), so what was written after ${report.restorableTo} would be lost`,
+        {
+          hint: `Look for ${report.lost.from} in another copy of the archive before relying on it; a restore now stops at ${report.restorableTo}.`,
+          lost: report.lost,
+        },
+      );
     }
     // Problems beyond restorability (e.g. a gap after the stop segment) mean data would be lost: say so.
     warnings.push(...report.problems);
@@ -169,6 +194,18 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     const recoveryMs = Date.now() - recoveryStarted;
 
     const replay = await replayFacts(cluster, pg.major, conn);
+    const short = report.lost ? null : replayShortfall(replay, report.restorableTo, archiveMajor);
+    if (short && requireComplete) {
+      throw new DrillFailed(
+        'not-restorable',
+        `replay stopped at ${replay.lastLsn ?? replay.lastSegment ?? 'the start'}, but the archive's WAL goes on to ${short.to}: WAL ${lostRange(short)} was not replayed, so what was written after ${replay.lastLsn ?? 'that'} would be lost`,
+        {
+          hint: `${short.from} is damaged or could not be fetched: see the server log (kept with --keep) and check that segment in the archive.`,
+          lost: short,
+        },
+      );
+    }
+    if (short) warnings.push(`replay stopped before the newest archived WAL: ${lostRange(short)} was not replayed.`);
     const sql = opts.query ?? DEFAULT_QUERY;
     let rows: string[][];
     try {
@@ -206,7 +243,13 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
         walBytes,
         walFilesRestored: replay.restoredFiles.length,
       },
-      replay: { lastLsn: replay.lastLsn, lastSegment: replay.lastSegment, lastTransactionAt: replay.lastTransactionAt, timeline: replay.timeline },
+      replay: {
+        lastLsn: replay.lastLsn,
+        lastSegment: replay.lastSegment,
+        lastTransactionAt: replay.lastTransactionAt,
+        timeline: replay.timeline,
+        lost: report.lost ?? short,
+      },
       query: { sql, rowCount: rows.length, rows: rows.slice(0, SAMPLE_ROWS), expectedRows: opts.expectRows ?? null },
       warnings,
       workdir: opts.keep ? workdir : null,
@@ -282,6 +325,40 @@ async function replayFacts(cluster: ScratchCluster, major: string, conn: { user:
     timeline: log.newTimeline,
     restoredFiles: log.restoredFiles,
   };
+}
+
+function lostRange(l: LostWal): string {
+  return l.from === l.to ? l.from : `${l.from} .. ${l.to}`;
+}
+
+/**
+ * The archived WAL replay did not reach: from the first segment not replayed whole to `newest`
+ * (the newest segment on the chain), or null when replay got there. The end of the last record
+ * replayed tells where replay stopped; PostgreSQL may fetch a damaged segment, or fetch the
+ * last good one again, so the restored file names alone do not.
+ */
+export function replayShortfall(
+  replay: { lastLsn: string | null; lastSegment: string | null },
+  newest: string | null,
+  pgMajor: string | null,
+): LostWal | null {
+  if (!newest) return null;
+  const end = parseSegment(newest);
+  const lsn = replay.lastLsn && /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(replay.lastLsn) ? parseLsn(replay.lastLsn) : 0n;
+  let reachedIndex: number;
+  let next: string;
+  if (lsn > 0n) {
+    const reached = segmentOfLsn(lsn - 1n, end.tli);
+    reachedIndex = segmentIndex(reached, pgMajor);
+    next = formatSegment(lsn % BigInt(SEGMENT_BYTES) === 0n ? nextSegment(reached, pgMajor) : reached);
+  } else if (replay.lastSegment) {
+    const reached = { ...parseSegment(replay.lastSegment), tli: end.tli };
+    reachedIndex = segmentIndex(reached, pgMajor);
+    next = formatSegment(nextSegment(reached, pgMajor));
+  } else {
+    return null;
+  }
+  return reachedIndex >= segmentIndex(end, pgMajor) ? null : { from: next, to: newest };
 }
 
 async function sizeOf(store: ObjectStore, bucket: string, prefix: string, names: string[]): Promise<number> {

@@ -5,7 +5,9 @@
  *   0  the archive restored, replayed its WAL, and the query answered as expected
  *   2  bad usage: malformed flags, S3 URL or duration (as every command)
  *   4  archive not restorable: no complete LATEST backup, WAL missing in the range
- *      a backup needs, a corrupt partition, or PostgreSQL could not reach consistency
+ *      a backup needs, a corrupt partition, PostgreSQL could not reach consistency,
+ *      or replay cannot reach the newest archived WAL (a missing or damaged segment
+ *      after the backup; the message names the lost range FIRST .. NEWEST)
  *   5  too old: LATEST finished longer ago than --max-age
  *   6  query failed, or it returned a row count other than --expect-rows
  *   7  could not run: missing or mismatched PostgreSQL binaries, S3 unreachable or
@@ -13,6 +15,7 @@
  * 130  interrupted (Ctrl-C, SIGTERM)
  */
 import { DingoError } from '../engine/errors.js';
+import type { LostWal } from '../wale/report.js';
 
 export const DRILL_EXIT = {
   ok: 0,
@@ -39,9 +42,12 @@ export class DrillFailed extends DingoError {
   readonly outcome: DrillOutcome;
   /** The scratch folder left for inspection (--keep). */
   workdir: string | null = null;
-  constructor(outcome: DrillOutcome, message: string, options?: { hint?: string; cause?: unknown }) {
+  /** Archived WAL replay cannot reach, when that is why the archive is not restorable. */
+  readonly lost: LostWal | null;
+  constructor(outcome: DrillOutcome, message: string, options?: { hint?: string; cause?: unknown; lost?: LostWal }) {
     super(message, options);
     this.outcome = outcome;
     this.exitCode = CODES[outcome];
+    this.lost = options?.lost ?? null;
   }
 }

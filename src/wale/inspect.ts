@@ -11,7 +11,7 @@ import { describeBackup, type BackupDraft } from './backups.js';
 import { backupLabelName, classifyKey } from './keys.js';
 import { listArchiveObjects, type ListOptions } from './listing.js';
 import { isLzop, lzopDecompress } from './lzop.js';
-import type { ArchiveLayout, ArchiveReport, BaseBackupInfo, WalGap } from './report.js';
+import type { ArchiveLayout, ArchiveReport, BaseBackupInfo, LostWal, WalGap } from './report.js';
 import { parseSentinel, type Sentinel } from './sentinel.js';
 import {
   compareSegments,
@@ -26,7 +26,7 @@ import { formatS3Url, parseS3Url } from './url.js';
 import { parsePgVersion } from './version.js';
 import { ownerOf, spansFromHistory, spansFromSegments, walkChain, type TimelineSpan } from './chain.js';
 
-export type { ArchiveReport, BaseBackupInfo, WalGap } from './report.js';
+export type { ArchiveReport, BaseBackupInfo, LostWal, WalGap } from './report.js';
 
 export interface InspectInput {
   bucket: string;
@@ -255,6 +255,7 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
   let restorableToAt: string | null = null;
   let targetTimeline: number | null = null;
   let gaps: WalGap[] = [];
+  let lost: LostWal | null = null;
   if (latest === null) {
     if (objects.length > 0 && layout !== 'wal-g') {
       problems.push(
@@ -313,6 +314,7 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
         // saying what is lost.
         const late = chain.gaps.filter((g) => g.fromIndex > stopIdx);
         if (late.length > 0 && early.length === 0) {
+          lost = { from: late[0]!.from, to: chain.end };
           problems.push(
             `WAL ${range(late[0]!)} is missing: replay stops at ${chain.lastContiguous}, and data written after it would be lost` +
               (late.length > 1 ? ` (${late.length} gaps in all, up to ${chain.end})` : ` (archived WAL goes on to ${chain.end})`) +
@@ -355,6 +357,8 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
     restorable,
     restorableTo,
     restorableToAt,
+    complete: restorable && lost === null,
+    lost: restorable ? lost : null,
     problems,
     warnings,
     objects: objects.length,

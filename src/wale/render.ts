@@ -11,6 +11,7 @@ export function renderReport(r: ArchiveReport): string {
   if (r.restorable) {
     const when = r.restorableToAt ? `, archived ${r.restorableToAt}` : '';
     row('Restorable', `yes: ${r.latest!.name}, replayed up to ${r.restorableTo}${when}`);
+    if (r.lost) row('Complete', `NO: WAL ${r.lost.from} .. ${r.lost.to} cannot be replayed; what it holds is lost`);
   } else {
     row('Restorable', 'NO');
   }

@@ -30,6 +30,12 @@ export interface WalGap {
   count: number;
 }
 
+/** WAL replay cannot reach: from the first segment missing after LATEST's stop to the newest archived segment replay would read. */
+export interface LostWal {
+  from: string;
+  to: string;
+}
+
 export type ArchiveLayout = 'wal-e' | 'wal-g' | 'mixed' | 'unknown' | 'empty';
 
 export interface ArchiveReport {
@@ -59,6 +65,10 @@ export interface ArchiveReport {
   restorableTo: string | null;
   /** LastModified of the restorableTo segment: about when the last restorable writes were archived (copies reset it). */
   restorableToAt: string | null;
+  /** Restorable, and replay reaches the newest archived segment on LATEST's chain: nothing archived is lost. */
+  complete: boolean;
+  /** Set when a gap after LATEST's stop segment ends replay early: the archived WAL it cannot reach. */
+  lost: LostWal | null;
   problems: string[];
   warnings: string[];
   objects: number;

@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
+import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { archiveKeys, DRILL_TABLE, generateWaleArchive, removeArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { runCli, SELF_COMMAND } from './helpers.js';
+import { runCli as runMainCli } from '../archive/helpers/cli-child.js';
 
 const BUCKET = 'drill-bucket';
 const SECRET = 'drill-secret-Q7x9vZ';
@@ -124,13 +126,59 @@ describe('dingo-recover drill', () => {
     await expect(readdir(join(dir, 'never-created'))).rejects.toThrow();
   });
 
-  it('detects WAL lost after the backup: replay stops early and the row count is wrong', async () => {
+  it('fails as not restorable when one WAL segment after the base backup is missing, naming the lost range', async () => {
     const lost = archive.segments[archive.segments.length - 2]!;
+    const newest = archive.segments[archive.segments.length - 1]!;
+    expect(lost > archive.stopSegment).toBe(true);
     const url = await variant('latergap', (files) => files.delete(walKey(lost)));
-    const r = await drill(args(url, { query: countQuery, expectRows: archive.rowsAfter }));
-    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.queryFailed);
-    expect(r.stderr).toMatch(new RegExp(`returned ${archive.rowsBefore} row\\(s\\), expected ${archive.rowsAfter}`));
-    expect(r.stderr).toContain(`WAL is missing from ${lost}`);
+    const r = await drill(args(url, { workdir: join(dir, 'never-created-latergap') }));
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.notRestorable);
+    expect(r.stderr).toContain(`is not restorable up to its newest WAL: WAL ${lost} .. ${newest} cannot be replayed (${lost} is missing)`);
+    await expect(readdir(join(dir, 'never-created-latergap'))).rejects.toThrow();
+  });
+
+  it('archive inspect --json says "complete" and exits 0, or "complete": false with the lost range and exits 4', async () => {
+    const lost = archive.segments[archive.segments.length - 2]!;
+    const newest = archive.segments[archive.segments.length - 1]!;
+    const flags = ['--json', '--s3-endpoint', moto.endpoint, '--s3-path-style'];
+    const whole = await runMainCli(['archive', 'inspect', await variant('inspect-whole'), ...flags], CREDENTIALS);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(JSON.parse(whole.stdout)).toMatchObject({ restorable: true, complete: true, lost: null, restorableTo: newest });
+    const holed = await runMainCli(['archive', 'inspect', await variant('inspect-hole', (files) => files.delete(walKey(lost))), ...flags], CREDENTIALS);
+    expect(holed.code, holed.stderr).toBe(4);
+    expect(JSON.parse(holed.stdout)).toMatchObject({ restorable: true, complete: false, lost: { from: lost, to: newest } });
+  });
+
+  it('fails as not restorable when replay stops at a damaged segment before the newest archived WAL', async () => {
+    const damaged = archive.segments[archive.segments.length - 2]!;
+    const before = archive.segments[archive.segments.length - 3]!;
+    const newest = archive.segments[archive.segments.length - 1]!;
+    // The listing is whole; only replay can tell that this segment holds another one's pages.
+    const url = await variant('damaged', (files) => files.set(walKey(damaged), files.get(walKey(before))!));
+    const r = await drill(args(url, { json: true }));
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.notRestorable);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: false, exitCode: 4, outcome: 'not-restorable', lost: { from: damaged, to: newest } });
+    expect(out.message).toContain(`but the archive's WAL goes on to ${newest}: WAL ${damaged} .. ${newest} was not replayed`);
+    expect(out.hint).toContain(`${damaged} is damaged or could not be fetched`);
+  });
+
+  it('with requireComplete off, restores up to the hole and reports the lost range', async () => {
+    const lost = archive.segments[archive.segments.length - 2]!;
+    const newest = archive.segments[archive.segments.length - 1]!;
+    const url = await variant('latergap-allowed', (files) => files.delete(walKey(lost)));
+    const report = await runDrill({
+      url,
+      store: moto.store,
+      s3Flags: { s3Endpoint: moto.endpoint, s3PathStyle: true },
+      selfCommand: SELF_COMMAND,
+      query: countQuery,
+      requireComplete: false,
+      deadlineMs: 120_000,
+    });
+    expect(report.replay.lost).toEqual({ from: lost, to: newest });
+    expect(report.query.rowCount).toBe(archive.rowsBefore);
+    expect(report.warnings).toEqual(expect.arrayContaining([expect.stringContaining(`WAL ${lost} is missing`)]));
   });
 
   it('reports a corrupted tar partition as not restorable, naming it', async () => {

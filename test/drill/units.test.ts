@@ -6,6 +6,7 @@ import { backupLabelName, parseLabelStopTime } from '../../src/drill/backup-age.
 import { formatDuration, parseDuration } from '../../src/drill/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../../src/drill/exit-codes.js';
 import { majorOf } from '../../src/drill/local-pg.js';
+import { replayShortfall } from '../../src/drill/drill.js';
 import { pipeThrough, run, StageFailed } from '../../src/drill/processes.js';
 import { confString, restoreCommandFor, shellQuote, writeRecoveryConfig } from '../../src/drill/recovery-config.js';
 import { parseRecoveryLog } from '../../src/drill/scratch-cluster.js';
@@ -123,5 +124,24 @@ describe('process pipelines', () => {
 
   it('reports a program\'s exit code and output', async () => {
     expect(await run(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+  });
+});
+
+describe('how far replay got', () => {
+  const newest = '000000020000000100000003';
+  it('counts the newest segment reached whether its last record ends at its end or inside it', () => {
+    expect(replayShortfall({ lastLsn: '1/4000000', lastSegment: '000000010000000100000002' }, newest, '15')).toBeNull();
+    expect(replayShortfall({ lastLsn: '1/3001F38', lastSegment: null }, newest, '15')).toBeNull();
+  });
+
+  it('names the lost range from the first segment not replayed whole to the newest archived one', () => {
+    // Replay ended at the end of 1/02: PostgreSQL fetching 1/03 again, or a damaged 1/03, does not count.
+    expect(replayShortfall({ lastLsn: '1/3000000', lastSegment: '000000020000000100000003' }, newest, '15')).toEqual({ from: '000000020000000100000003', to: newest });
+    // Ended inside 1/01: the rest of it is lost too.
+    expect(replayShortfall({ lastLsn: '1/1000A28', lastSegment: null }, newest, '15')).toEqual({ from: '000000020000000100000001', to: newest });
+    // Across a log boundary, and from the restored files when the server did not say.
+    expect(replayShortfall({ lastLsn: '1/0', lastSegment: null }, newest, '15')).toEqual({ from: '000000020000000100000000', to: newest });
+    expect(replayShortfall({ lastLsn: null, lastSegment: '0000000200000000000000FF' }, newest, '15')).toEqual({ from: '000000020000000100000000', to: newest });
+    expect(replayShortfall({ lastLsn: null, lastSegment: null }, newest, '15')).toBeNull();
   });
 });

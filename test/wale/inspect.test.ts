@@ -31,6 +31,8 @@ describe('inspectArchive', () => {
       restorable: true,
       restorableTo: '000000010000000000000009',
       restorableToAt: minutes(8).toISOString(),
+      complete: true,
+      lost: null,
       firstSegment: '000000010000000000000001',
       lastSegment: '000000010000000000000009',
       lastSegmentAt: minutes(8).toISOString(),
@@ -79,6 +81,19 @@ describe('inspectArchive', () => {
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]).toMatch(/replay stops at 000000010000000000000005, and data written after it would be lost/);
     expect(r.problems[0]).toContain('000000010000000000000009');
+    // Incomplete: what lies from the hole to the newest archived segment cannot be replayed.
+    expect(r.complete).toBe(false);
+    expect(r.lost).toEqual({ from: '000000010000000000000006', to: '000000010000000000000009' });
+  });
+
+  it('names the lost range up to the newest segment on the chain, across several holes', async () => {
+    const a = healthy();
+    a.wal('00000001000000000000000A', '00000001000000000000000C', minutes(9));
+    a.remove('wal_005/000000010000000000000005.lzo');
+    a.remove('wal_005/00000001000000000000000B.lzo');
+    const r = await inspect(a);
+    expect(r).toMatchObject({ restorable: true, complete: false, restorableTo: '000000010000000000000004' });
+    expect(r.lost).toEqual({ from: '000000010000000000000005', to: '00000001000000000000000C' });
   });
 
   it('is not restorable when WAL up to the stop segment is missing', async () => {
@@ -90,6 +105,7 @@ describe('inspectArchive', () => {
     const r = await inspect(a);
     expect(r.restorable).toBe(false);
     expect(r.restorableTo).toBeNull();
+    expect(r).toMatchObject({ complete: false, lost: null });
     expect(r.gaps).toEqual([{ from: '000000010000000000000004', to: '000000010000000000000004', count: 1 }]);
     expect(r.problems[0]).toMatch(/^LATEST \(base_000000010000000000000002_00000040\) cannot be restored: WAL 000000010000000000000004 is missing.*up to 000000010000000000000005/);
   });
@@ -356,7 +372,9 @@ describe('inspectListing', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe(`Archive       ${URL} (wal-e, PostgreSQL 9.5)`);
     expect(lines[1]).toBe(`Restorable    yes: ${B1}, replayed up to 000000010000000000000006, archived ${minutes(5).toISOString()}`);
-    expect(lines[2]).toMatch(/^  problem: WAL 000000010000000000000007 is missing/);
+    expect(lines[2]).toBe('Complete      NO: WAL 000000010000000000000007 .. 000000010000000000000009 cannot be replayed; what it holds is lost');
+    expect(lines[3]).toMatch(/^  problem: WAL 000000010000000000000007 is missing/);
+    expect(renderReport(await inspect(healthy()))).not.toContain('Complete');
     expect(text).toContain('Gaps          000000010000000000000007');
     expect(text).toContain('WAL           000000010000000000000001 .. 000000010000000000000009 (8 segments, timeline 1)');
     expect(text).not.toMatch(/\x1b\[/);
