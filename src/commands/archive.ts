@@ -47,7 +47,7 @@ const inspect: CommandModule<object, InspectArgs> = {
           'the newest archived segment ("complete": false, "lost": {"from", "to"}); 1 the archive could not be read; 2 bad usage.',
       ) as unknown as Argv<InspectArgs>,
   handler: async (argv) => {
-    const report = await inspectArchive(storeFromFlags(argv), argv.url);
+    const report = await inspectArchive(await storeFromFlags(argv), argv.url);
     process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
     process.exitCode = inspectExitCode(report);
   },
@@ -160,7 +160,7 @@ export async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Pr
   const { quarantine } = checkSwap(from, to, quarantineLocation(to, stamp));
   if (plan) io.stderr(`resuming the swap planned in ${planFile} (quarantine stamp ${plan.stamp})\n`);
 
-  const store = storeFromFlags(argv);
+  const store = await storeFromFlags(argv);
   const report = await inspectArchive(store, urlOf(from));
   if (!report.restorable) {
     const why = report.problems.join('; ') || 'it has no complete base backup';

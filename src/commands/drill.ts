@@ -75,7 +75,7 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
     }
     const report = await runDrill({
       url: argv.url,
-      store: storeFromFlags(argv),
+      store: await storeFromFlags(argv),
       s3Flags: argv,
       query: argv.query,
       expectRows: argv.expectRows,

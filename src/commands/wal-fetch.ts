@@ -36,7 +36,7 @@ export const walFetchCommand: CommandModule<object, WalFetchArgs> = {
 export async function runWalFetch(argv: WalFetchArgs): Promise<number> {
   try {
     const { bucket, prefix } = parseS3Url(argv.from);
-    const store = storeFromFlags(argv);
+    const store = await storeFromFlags(argv);
     const result = await walFetch({ store, bucket, prefix, name: argv.segment, dest: argv.dest });
     return result.status === 'fetched' ? 0 : 1;
   } catch (err) {

@@ -5,7 +5,7 @@
  */
 import type { Options } from 'yargs';
 import { secrets } from '../engine/redact.js';
-import { createS3Store } from '../systems/s3.js';
+import { stripUrlCredentials } from '../engine/url-secrets.js';
 import type { ObjectStore } from '../systems/types.js';
 
 export interface S3Flags {
@@ -20,11 +20,15 @@ export const s3FlagOptions = {
   's3-path-style': { type: 'boolean', describe: 'path-style bucket addressing (most S3-compatible servers need it)' },
 } as const satisfies Record<string, Options>;
 
-/** A store from the flags; registers secret-looking environment values for redaction first. */
-export function storeFromFlags(flags: S3Flags): ObjectStore {
+/**
+ * A store from the flags; registers secret-looking environment values, and any credentials written
+ * into --s3-endpoint, for redaction first. The S3 client loads here, not when the command line is read.
+ */
+export async function storeFromFlags(flags: S3Flags): Promise<ObjectStore> {
   secrets.registerEnv(process.env);
+  const { createS3Store } = await import('../systems/s3.js');
   return createS3Store({
-    endpoint: flags.s3Endpoint,
+    endpoint: flags.s3Endpoint === undefined ? undefined : stripUrlCredentials('--s3-endpoint', flags.s3Endpoint).url,
     region: flags.s3Region,
     forcePathStyle: flags.s3PathStyle,
   });
