@@ -8,7 +8,7 @@ import { NeedsOperator, StepFailed, UsageError } from '../engine/errors.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
 import { describeCandidate, nameProof, NOT_PROVEN, setAside, settle } from '../logs/choice.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
-import type { Candidate, ClusterdataSpec, LogSourceSpec, SearchReport } from '../logs/types.js';
+import { whereSkipped, type Candidate, type ClusterdataSpec, type LogSourceSpec, type SearchReport } from '../logs/types.js';
 import { secrets } from '../engine/redact.js';
 
 /**
@@ -132,8 +132,8 @@ async function choose(ctx: StepContext, candidates: Candidate[], wanted: string)
 
 /** What the search skipped (unreadable or truncated files, missing folders), shown as warnings. */
 function reportSkipped(ctx: StepContext, searched: SearchReport): void {
-  for (const problem of searched.problems.slice(0, 10)) ctx.note(`warning: ${problem}`);
-  if (searched.problems.length > 10) ctx.note(`warning: … and ${searched.problems.length - 10} more problems (dingo-recover logs find --json lists them)`);
+  for (const s of searched.skipped.slice(0, 10)) ctx.note(`warning: skipped ${s.kind}: ${whereSkipped(s)}: ${s.why}`);
+  if (searched.skippedTotal > 10) ctx.note(`warning: … and ${searched.skippedTotal - 10} more skipped (dingo-recover logs find --json lists them)`);
 }
 
 const findNew = defineAction({
@@ -162,6 +162,7 @@ const findNew = defineAction({
         return { nodeUuid: node.nodeUuid, container: `cf-${node.nodeUuid}`, cellIp: node.cell, archiveUrl: facts.archivePrefix };
       }
       if (i >= attempts) {
+        reportSkipped(ctx, facts.searched);
         throw new StepFailed(
           `the logs do not (yet) show ${!node ? 'the container and cell' : 'the wal-e archive'} of instance ${guid}`,
           { hint: 'the syslog may lag or miss the cell; pass the cell\'s logs with --logs, then resume' },

@@ -7,6 +7,7 @@ import { UsageError } from '../engine/errors.js';
 import { secrets } from '../engine/redact.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
 import { renderCandidates, renderInstance } from '../logs/render.js';
+import { printableJson } from '../engine/display.js';
 import { isGuid } from '../logs/payload.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
 import type { ClusterdataSpec, LogSourceSpec } from '../logs/types.js';
@@ -54,13 +55,30 @@ function sourceOptions<T>(y: Argv<T>): Argv<T> {
     .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as Argv<T>;
 }
 
+/** The oldest age --since and --until take: 100 years, in each unit. */
+const MAX_AGE = { d: 36_500, h: 876_000, m: 52_560_000 } as const;
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
+
 /** An ISO time, a date, or an age (`3d`, `12h`, `30m`) counted back from now. */
 export function parseTime(flag: string, value: string | undefined, now = Date.now()): Date | undefined {
   if (value === undefined || value === '') return undefined;
-  const age = /^(\d+)([dhm])$/.exec(value);
-  if (age) return new Date(now - Number(age[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[age[2] as 'd' | 'h' | 'm']);
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag} ${JSON.stringify(value)} is not a time`, { hint: 'Use an ISO time (2016-03-17T06:00:00Z), a date (2016-03-17) or an age (3d, 12h)' });
+  const text = String(value);
+  const age = /^(\d+)([dhm])$/.exec(text);
+  if (age) {
+    const unit = age[2] as 'd' | 'h' | 'm';
+    const n = Number(age[1]);
+    if (n > MAX_AGE[unit]) {
+      throw new UsageError(`--${flag} ${text}: an age goes back at most 100 years (0 to ${MAX_AGE.d}d, ${MAX_AGE.h}h or ${MAX_AGE.m}m)`, {
+        hint: `give a smaller age, or an ISO time (--${flag} 2016-03-17T06:00:00Z)`,
+      });
+    }
+    return new Date(now - n * UNIT_MS[unit]);
+  }
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime()))
+    throw new UsageError(`--${flag} ${JSON.stringify(text)} is not a time`, {
+      hint: `Use an ISO time (2016-03-17T06:00:00Z), a date (2016-03-17) or an age (3d, 12h; at most ${MAX_AGE.d}d)`,
+    });
   return d;
 }
 
@@ -113,7 +131,7 @@ const find: CommandModule<object, FindArgs> = {
       until: parseTime('until', a.until),
       clusterdata: clusterdataFromArgs(a),
     });
-    process.stdout.write(secrets.redact(a.json ? JSON.stringify(result, null, 2) + '\n' : renderCandidates(result.candidates, result.searched)));
+    process.stdout.write(secrets.redact(a.json ? printableJson(result, 2) + '\n' : renderCandidates(result.candidates, result.searched)));
     if (result.candidates.length === 0) throw noCandidateError(a['service-name'], result.searched);
   },
 };
@@ -126,7 +144,7 @@ const instance: CommandModule<object, InstanceArgs> = {
   handler: async (a) => {
     if (!isGuid(a.guid)) throw new UsageError(`${JSON.stringify(a.guid)} is not an instance GUID`, { hint: 'Get it with: cf service NAME --guid' });
     const facts = await findInstance({ sources: sourcesFromArgs(a), instanceGuid: a.guid, since: parseTime('since', a.since), until: parseTime('until', a.until) });
-    process.stdout.write(secrets.redact(a.json ? JSON.stringify(facts, null, 2) + '\n' : renderInstance(facts)));
+    process.stdout.write(secrets.redact(a.json ? printableJson(facts, 2) + '\n' : renderInstance(facts)));
   },
 };
 

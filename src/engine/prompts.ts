@@ -4,9 +4,9 @@
  * answer is missing, the run stops with exit 3, naming the key to add.
  */
 import { secrets } from './redact.js';
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NeedsOperator, UsageError, Interrupted } from './errors.js';
+import { readInputFile } from './runbook.js';
 
 export interface Answers {
   /** Input name → answer. */
@@ -19,16 +19,19 @@ export interface Answers {
   secrets: Record<string, string>;
 }
 
+const ANSWERS_HINT = 'the answers file is YAML or JSON: {inputs: {org: ..., space: ...}, confirm: {STEP_ID: TYPED}, choose: {...}, secrets: {...}}';
+/** An answers file holds a few lines; past this a file is not one. */
+const MAX_ANSWERS_BYTES = 1024 * 1024;
+
 export function loadAnswers(file: string | undefined): Answers {
   const empty: Answers = { inputs: {}, confirm: {}, choose: {}, secrets: {} };
   if (!file) return empty;
+  const text = readInputFile(file, { what: 'answers file', maxBytes: MAX_ANSWERS_BYTES, hint: ANSWERS_HINT });
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
+    raw = parseYaml(text, { logLevel: 'error' });
   } catch (err) {
-    throw new UsageError(`cannot read answers file ${file}: ${(err as Error).message}`, {
-      hint: 'the answers file is YAML or JSON: {inputs: {org: ..., space: ...}, confirm: {STEP_ID: TYPED}, choose: {...}, secrets: {...}}',
-    });
+    throw new UsageError(`cannot read answers file ${file}: ${(err as Error).message}`, { hint: ANSWERS_HINT });
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`answers file ${file} must be a mapping with inputs, confirm, choose and secrets`);
@@ -49,7 +52,26 @@ export function loadAnswers(file: string | undefined): Answers {
     if (typeof value !== 'string') throw new UsageError(`answers file ${file}: secrets.${key} must be a string`);
     secrets.register(value);
   }
-  return { inputs: section('inputs'), confirm: section('confirm'), choose: section('choose'), secrets: secretValues as Record<string, string> };
+  // A GUID prefix of digits reads as a number: it is the text typed, so it is taken as text.
+  const confirm: Record<string, string | true> = {};
+  for (const [key, value] of Object.entries(section('confirm') as Record<string, unknown>)) {
+    if (value === true || typeof value === 'string') confirm[key] = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) confirm[key] = String(value);
+    else throw new UsageError(`answers file ${file}: confirm.${key} must be the text to type, or true (found ${describeValue(value)})`, { hint: ANSWERS_HINT });
+  }
+  const choose: Record<string, string> = {};
+  for (const [key, value] of Object.entries(section('choose') as Record<string, unknown>)) {
+    if (typeof value === 'string') choose[key] = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) choose[key] = String(value);
+    else throw new UsageError(`answers file ${file}: choose.${key} must be the value chosen, as text (found ${describeValue(value)})`, { hint: ANSWERS_HINT });
+  }
+  return { inputs: section('inputs'), confirm, choose, secrets: secretValues as Record<string, string> };
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'a mapping' : `${typeof v} ${String(v)}`;
 }
 
 export interface Choice {

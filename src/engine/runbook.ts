@@ -1,10 +1,11 @@
 /**
  * Runbooks are YAML. This module loads one and checks it statically, before anything
  * runs: unknown actions, unknown or missing parameters, parameters of the wrong type,
- * references to inputs or outputs that nothing earlier provides, duplicate step ids.
- * Every problem is reported as `FILE:LINE: message`.
+ * references to inputs or outputs that nothing earlier provides, duplicate step ids,
+ * and actions that change the platform with no way to resume them after a crash (neither
+ * a probe nor safeToRepeat). Every problem is reported as `FILE:LINE: message`.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node, type YAMLMap } from 'yaml';
 import { valueFits, type ActionDef, type ValueType } from './action.js';
@@ -82,14 +83,56 @@ function str(map: YAMLMap, key: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Runbooks are a few KiB; past this a file is not one. */
+const MAX_RUNBOOK_BYTES = 4 * 1024 * 1024;
+
 export function loadRunbook(file: string, actions: ActionRegistry): Runbook {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read runbook ${file}: ${(err as Error).message}`);
-  }
+  const text = readInputFile(file, {
+    what: 'runbook',
+    maxBytes: MAX_RUNBOOK_BYTES,
+    hint: 'give the path of a runbook YAML file, or the name of a bundled runbook',
+  });
   return parseRunbook(file, text, actions);
+}
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * The text of a file the operator gives (a runbook, an answers file). Only a regular file of at
+ * most `maxBytes` is read: a FIFO would block until something writes to it, a device may never
+ * end. Anything else is a UsageError saying what the file is and what to give instead.
+ */
+export function readInputFile(file: string, o: { what: string; maxBytes: number; hint: string }): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UsageError(`cannot read ${o.what} ${file}: it is ${fileKind(st)}, not a file`, { hint: o.hint });
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > o.maxBytes) {
+        throw new UsageError(`cannot read ${o.what} ${file}: it is over ${o.maxBytes / (1024 * 1024)} MiB, far more than a ${o.what} holds`, { hint: o.hint });
+      }
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read ${o.what} ${file}: ${(err as Error).message}`, { hint: o.hint });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export function parseRunbook(file: string, text: string, actions: ActionRegistry): Runbook {
@@ -283,6 +326,13 @@ function parseSteps(
         item.get('action', true) as Node,
         line,
         `${where}: unknown action ${JSON.stringify(actionName)}${near.length ? ` (did you mean one of: ${near.join(', ')}?)` : ''}`,
+      );
+    }
+    if (action && action.effect !== 'read' && !action.probe && !action.safeToRepeat?.trim()) {
+      problems.at(
+        item,
+        line,
+        `${where}: action ${action.name} changes the platform (effect ${action.effect}) but declares neither a probe nor safeToRepeat, so a resume could not tell whether an interrupted attempt already acted`,
       );
     }
     const withNode = item.get('with', true) as Node | undefined;

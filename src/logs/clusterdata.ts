@@ -5,7 +5,8 @@
  */
 import { secrets } from '../engine/redact.js';
 import { registerSecretsIn, isGuid } from './payload.js';
-import type { ClusterdataSpec, Evidence } from './types.js';
+import { isValidDate } from './dates.js';
+import { reportProblem, type ClusterdataSpec, type Evidence, type SearchReport } from './types.js';
 
 export interface ClusterdataRecord {
   instanceGuid: string;
@@ -20,7 +21,7 @@ const KEY = /dingo-postgresql-clusterdata-backup-([0-9a-f-]{36})\.json$/;
 const PARALLEL = 5;
 
 /** Read every record (five at a time, as the broker's tool does); unreadable ones are reported. */
-export async function readClusterdata(spec: ClusterdataSpec, problems: string[]): Promise<ClusterdataRecord[]> {
+export async function readClusterdata(spec: ClusterdataSpec, report: SearchReport): Promise<ClusterdataRecord[]> {
   const objects: { key: string; lastModified: Date }[] = [];
   for await (const o of spec.store.list(spec.bucket, spec.prefix ?? '')) {
     if (KEY.test(o.key)) objects.push({ key: o.key, lastModified: o.lastModified });
@@ -31,7 +32,9 @@ export async function readClusterdata(spec: ClusterdataSpec, problems: string[])
     while (next < objects.length) {
       const o = objects[next++]!;
       try {
-        const body = JSON.parse((await spec.store.get({ bucket: spec.bucket, key: o.key })).toString('utf8')) as Record<string, unknown>;
+        const parsed = JSON.parse((await spec.store.get({ bucket: spec.bucket, key: o.key })).toString('utf8')) as unknown;
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+        const body = parsed as Record<string, unknown>;
         registerSecretsIn(body);
         const guid = typeof body.instance_id === 'string' && isGuid(body.instance_id) ? body.instance_id : KEY.exec(o.key)![1]!;
         const name = typeof body.service_instance_name === 'string' && body.service_instance_name ? body.service_instance_name : null;
@@ -45,12 +48,12 @@ export async function readClusterdata(spec: ClusterdataSpec, problems: string[])
             line: secrets.redact(
               JSON.stringify({ service_instance_name: name, instance_id: guid, space_guid: body.space_guid, organization_guid: body.organization_guid }),
             ),
-            source: `${spec.store.where} s3://${spec.bucket}/${o.key} (LastModified ${o.lastModified.toISOString()})`,
+            source: `${spec.store.where} s3://${spec.bucket}/${o.key} (LastModified ${isValidDate(o.lastModified) ? o.lastModified.toISOString() : 'unknown'})`,
             why: name ? `the broker's clusterdata record names this instance "${name}"` : 'the broker\'s clusterdata record has no name yet',
           },
         });
       } catch (err) {
-        problems.push(`clusterdata s3://${spec.bucket}/${o.key}: ${secrets.redact((err as Error).message)}`);
+        reportProblem(report, 'unreadable', { path: `s3://${spec.bucket}/${o.key}` }, `clusterdata record not read: ${secrets.redact((err as Error).message)}`);
       }
     }
   }

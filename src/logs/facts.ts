@@ -3,6 +3,7 @@
  * archive prefixes, WAL uploads, containers and their cells. Memory grows with the number
  * of instances and containers, never with the volume of logs: evidence is capped per kind.
  */
+import { isValidDate } from './dates.js';
 import type { FileHit } from './files.js';
 import { isGuid, parsePayload, type BrokerEvent, type LogEvent } from './payload.js';
 import { clockOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from './syslog.js';
@@ -128,13 +129,15 @@ export class FactCollector {
 
   add(hit: FileHit): void {
     const sys = parseSyslog(hit.line, hit.fileTime);
+    if (sys?.badTime !== undefined) return this.badDate(hit, `its syslog time "${sys.badTime}" is not a date (out of range, or a day or hour that does not exist)`);
     const payload = sys ? sys.payload : hit.line;
     const event = parsePayload(payload);
     if (!event) {
-      if (!sys) reportProblem(this.report, 'unparsedLine', `${hit.source} @ byte ${hit.offset}: neither syslog nor a known payload`);
+      if (!sys) reportProblem(this.report, 'unparsedLine', where(hit), 'neither syslog nor a known payload');
       return;
     }
     const own = ownTime(event);
+    if (own && !isValidDate(own)) return this.badDate(hit, `its ${TIME_OF[event.kind]} is not a date (out of range, or a day or hour that does not exist)`);
     if (!sys?.yearInferred || !sys.time) return this.foldHit(hit, sys, event, own ?? sys?.time ?? null, '');
     // The source recorded when it was logged (an Elasticsearch @timestamp): that time, per line.
     if (hit.loggedAt) return this.foldHit(hit, sys, event, own ?? hit.loggedAt, own ? '' : ' (time from the document\'s @timestamp)');
@@ -177,7 +180,13 @@ export class FactCollector {
     this.foldHit(hit, sys, event, sys.time, sys.time ? ` (year ${sys.time.getUTCFullYear()} inferred from the file's time)` : '');
   }
 
+  /** A line whose time cannot be read is not used: counted and listed with where it is. */
+  private badDate(hit: FileHit, why: string): void {
+    reportProblem(this.report, 'badDate', where(hit), `${why}; the line was not used`);
+  }
+
   private foldHit(hit: FileHit, sys: SyslogLine | null, event: LogEvent, time: Date | null, yearNote: string): void {
+    if (time && !isValidDate(time)) return this.badDate(hit, 'its time, read with the year and zone of the file\'s other lines, is out of range');
     const ms = time ? time.getTime() : null;
     // The window bounds deletions; names, nodes and archives read outside it still describe instances.
     const inWindow =
@@ -346,6 +355,22 @@ export class FactCollector {
 function isOld(e: BrokerEvent): boolean {
   return e.source === 'patroni-broker' || e.action.startsWith('cluster.');
 }
+
+/** Where a line is, for the report of what was skipped. */
+function where(hit: FileHit): { path: string; offset?: number } {
+  return hit.source.startsWith('es:') ? { path: hit.source } : { path: hit.source, offset: hit.offset };
+}
+
+const TIME_OF: Record<LogEvent['kind'], string> = {
+  broker: 'broker (lager) timestamp',
+  haproxy: 'confd time',
+  wale: 'wal-e time',
+  'container-creating': 'time',
+  'container-options': 'time',
+  'public-address': 'time',
+  'etcd-lookup': 'time',
+  container: 'time',
+};
 
 function ownTime(e: LogEvent): Date | null {
   if (e.kind === 'broker' || e.kind === 'haproxy' || e.kind === 'wale') return e.time;

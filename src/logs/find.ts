@@ -2,12 +2,13 @@
  * Finds the deleted instance a service name belonged to, and the facts of an instance
  * (containers, cells, archive prefix) in the platform's logs, with the lines that show it.
  */
-import { StepFailed } from '../engine/errors.js';
+import { StepFailed, UsageError } from '../engine/errors.js';
 import { secrets } from '../engine/redact.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { searchEs } from './es.js';
 import { FactCollector, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS, type InstanceState } from './facts.js';
-import { scanFiles } from './files.js';
+import { isValidDate } from './dates.js';
+import { numberSkippedLines, scanFiles } from './files.js';
 import { isGuid } from './payload.js';
 import {
   emptyReport,
@@ -36,6 +37,10 @@ async function collect(
   since?: Date,
   until?: Date,
 ): Promise<{ facts: FactCollector; report: SearchReport }> {
+  for (const [flag, d] of [['since', since], ['until', until]] as const) {
+    if (d !== undefined && !isValidDate(d))
+      throw new UsageError(`the search window's --${flag} is not a time that can be represented`, { hint: `give --${flag} as an ISO time (2016-03-17T06:00:00Z) or an age (3d, 12h)` });
+  }
   const terms = [...(sources.paths?.length ? scanTerms : []), ...(sources.es ? PHRASES : [])];
   const report = emptyReport(terms, since, until);
   const facts = new FactCollector(report, { since, until });
@@ -43,13 +48,14 @@ async function collect(
   if (sources.paths?.length) await scanFiles(sources.paths, scanTerms, report, onHit, { since });
   if (sources.es) await searchEs(sources.es, PHRASES, report, onHit, { since, until });
   facts.finish();
+  await numberSkippedLines(report);
   report.notes.push(...facts.notes());
   return { facts, report };
 }
 
 export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResult> {
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
-  const records = q.clusterdata ? await readClusterdata(q.clusterdata, report.problems) : [];
+  const records = q.clusterdata ? await readClusterdata(q.clusterdata, report) : [];
   if (q.clusterdata) report.notes.push(`read ${records.length} clusterdata record(s) from s3://${q.clusterdata.bucket}/${q.clusterdata.prefix ?? ''}`);
   const spaceGuid = q.spaceGuid ?? (isGuid(q.space) ? q.space : undefined);
   const orgGuid = isGuid(q.org) ? q.org : undefined;
@@ -184,13 +190,20 @@ function toCandidate(d: Draft, confidence: Confidence): Candidate {
     serviceName: d.name,
     nameFrom: d.nameFrom,
     spaceGuid: d.spaceGuid,
-    deletedAt: d.deletedAt !== null ? new Date(d.deletedAt).toISOString() : null,
+    deletedAt: isoOrNull(d.deletedAt),
     archivePrefix: d.state.archivePrefix,
-    lastWalUploadAt: d.state.lastWalUpload !== null ? new Date(d.state.lastWalUpload).toISOString() : null,
+    lastWalUploadAt: isoOrNull(d.state.lastWalUpload),
     nodes: d.nodes,
     confidence,
     evidence: dedupeEvidence(d.evidence),
   };
+}
+
+/** A time of the facts as ISO text; the facts only hold times that passed the parsers' checks. */
+function isoOrNull(ms: number | null): string | null {
+  if (ms === null) return null;
+  const d = new Date(ms);
+  return isValidDate(d) ? d.toISOString() : null;
 }
 
 function dedupeEvidence(list: Evidence[]): Evidence[] {
@@ -217,9 +230,9 @@ export async function findInstance(q: FindInstanceQuery): Promise<InstanceFacts>
   return secrets.redactValue({
     instanceGuid: q.instanceGuid,
     archivePrefix: s.archivePrefix,
-    lastWalUploadAt: s.lastWalUpload !== null ? new Date(s.lastWalUpload).toISOString() : null,
+    lastWalUploadAt: isoOrNull(s.lastWalUpload),
     nodes,
-    createdAt: createdMs !== null ? new Date(createdMs).toISOString() : null,
+    createdAt: isoOrNull(createdMs),
     evidence: dedupeEvidence(all),
     searched: report,
   });
@@ -233,7 +246,7 @@ export function describeSearch(r: SearchReport): string {
   for (const q of r.esQueries) parts.push(`Elasticsearch index ${q.index} (${q.hits} hit(s) in ${q.pages} page(s))`);
   const window = r.window.since || r.window.until ? `between ${r.window.since ?? 'the beginning'} and ${r.window.until ?? 'now'}` : 'over all time';
   const bad = Object.entries(r.badInput).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
-  return `searched ${parts.join(' and ') || 'nothing'} ${window}, ${r.matchedLines} matching line(s)${bad.length ? `; bad input: ${bad.join(', ')}` : ''}`;
+  return `searched ${parts.join(' and ') || 'nothing'} ${window}, ${r.matchedLines} matching line(s)${bad.length ? `; skipped: ${bad.join(', ')}` : ''}`;
 }
 
 export function noCandidateError(serviceName: string, r: SearchReport): StepFailed {

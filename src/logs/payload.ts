@@ -6,6 +6,7 @@
  * for redaction the moment they are read.
  */
 import { isSecretName, secrets } from '../engine/redact.js';
+import { dateOf, INVALID_DATE, isoDate } from './dates.js';
 
 export const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const GUID_RE = new RegExp(`^${GUID}$`);
@@ -85,14 +86,12 @@ export function parseLager(json: string): BrokerEvent | null {
   return { kind: 'broker', source, action, time: lagerTime(rec.timestamp), data };
 }
 
+/** Lager's time: epoch seconds (`"1458195017.896692991"`) or RFC 3339; INVALID_DATE when it is not a time. */
 function lagerTime(ts: unknown): Date | null {
-  if (typeof ts === 'string' && /^\d+(\.\d+)?$/.test(ts)) return new Date(Math.round(Number(ts) * 1000));
-  if (typeof ts === 'number') return new Date(Math.round(ts * 1000));
-  if (typeof ts === 'string') {
-    const d = new Date(ts);
-    return Number.isNaN(d.getTime()) ? null : d;
-  }
-  return null;
+  if (typeof ts === 'string' && /^\d+(\.\d+)?$/.test(ts)) return dateOf(Math.round(Number(ts) * 1000));
+  if (typeof ts === 'number') return dateOf(Math.round(ts * 1000));
+  if (typeof ts === 'string') return isoDate(ts);
+  return ts === undefined || ts === null ? null : INVALID_DATE;
 }
 
 /** Register every value under a secret-looking key (password, secret...), at any depth. */
@@ -111,7 +110,7 @@ function parseConfd(payload: string): LogEvent | null {
   const m = CONFD.exec(payload);
   if (!m) return null;
   const state = m[2] === 'has md5sum' ? 'md5' : m[2] === 'out of sync' ? 'out-of-sync' : 'updated';
-  return { kind: 'haproxy', state, time: new Date(m[1]!) };
+  return { kind: 'haproxy', state, time: isoDate(m[1]!) };
 }
 
 const CREATING = new RegExp(`Creating Docker container \`cf-(${GUID})'`);
@@ -216,11 +215,10 @@ export function archiveIn(text: string): { prefix: string; guid: string } | null
   return null;
 }
 
-/** wal-e writes `2016-03-17T02:11:48.811154-00`: microseconds and an hours-only offset. */
+/** wal-e writes `2016-03-17T02:11:48.811154-00`: microseconds and an hours-only offset; INVALID_DATE when it is not a time. */
 export function waleTime(s: string | undefined): Date | null {
   if (!s) return null;
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,3})?\d*([+-]\d\d)(?::?(\d\d))?$/.exec(s);
-  if (!m) return null;
-  const d = new Date(`${m[1]}${m[2] ?? ''}${m[3]}:${m[4] ?? '00'}`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  if (!m) return isoDate(s);
+  return isoDate(`${m[1]}${m[2] ?? ''}${m[3]}:${m[4] ?? '00'}`);
 }

@@ -1,4 +1,8 @@
-/** Human-readable rendering of the finder's results. */
+/**
+ * Human-readable rendering of the finder's results. Log lines and names come from the platform
+ * and may hold terminal controls: each rendered line is made printable, its newlines included.
+ */
+import { printable } from '../engine/display.js';
 import { describeSearch } from './find.js';
 import type { Candidate, InstanceFacts, SearchReport } from './types.js';
 
@@ -17,7 +21,7 @@ export function renderCandidates(candidates: Candidate[], searched: SearchReport
     out.push('');
   });
   out.push(...renderSearched(searched));
-  return out.join('\n') + '\n';
+  return out.map(oneLine).join('\n') + '\n';
 }
 
 export function renderInstance(f: InstanceFacts): string {
@@ -30,14 +34,22 @@ export function renderInstance(f: InstanceFacts): string {
   ];
   for (const e of f.evidence) out.push(`- ${e.why}`, `    ${truncate(e.line, 400)}`, `    (${e.source})`);
   out.push('', ...renderSearched(f.searched));
-  return out.join('\n') + '\n';
+  return out.map(oneLine).join('\n') + '\n';
 }
 
+/** What was searched, notes and problems, one display-safe line each. */
 export function renderSearched(r: SearchReport): string[] {
   const out = [describeSearch(r)];
   for (const n of r.notes) out.push(`note: ${n}`);
   for (const p of r.problems) out.push(`problem: ${p}`);
-  return out;
+  const more = r.skippedTotal - r.problems.length;
+  if (more > 0) out.push(`problem: … and ${more} more (--json lists the first ${r.skipped.length})`);
+  return out.map(oneLine);
+}
+
+/** One display line: control characters escaped, and a newline inside it too (it would fake a line of output). */
+function oneLine(s: string): string {
+  return printable(s).replace(/\n/g, '\\n');
 }
 
 function truncate(s: string, n: number): string {

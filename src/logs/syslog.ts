@@ -2,9 +2,13 @@
  * Syslog line prefixes: RFC 3164 (`Mar 16 23:10:17 host tag:  payload`, the shape BOSH
  * forwards, with no year) and RFC 5424 (`<14>1 2016-03-17T06:10:17Z host app procid msgid sd payload`).
  */
+import { dateOf, INVALID_DATE, isoDate, isValidDate, utcDate } from './dates.js';
+
 export interface SyslogLine {
   /** When the line was written, or null when the prefix had no usable time. */
   time: Date | null;
+  /** The prefix's time as written when it is not a time (February 30, out of Date's range). */
+  badTime?: string;
   host: string;
   /** RFC 3164 tag without `[pid]` (e.g. `broker.stdout.log`, `docker/cf-<node>`), or RFC 5424 APP-NAME. */
   tag: string;
@@ -43,10 +47,15 @@ export function parseSyslog(line: string, fileTime: Date): SyslogLine | null {
   const month = MONTHS[m[1]!];
   if (month === undefined) return null;
   const day = Number(m[2]);
-  const year = inferYear(month, day, fileTime);
-  const time = new Date(Date.UTC(year, month, day, Number(m[3]), Number(m[4]), Number(m[5])));
+  let year = inferYear(month, day, fileTime);
+  // February 29 of a year that has none was logged in the last leap year before it.
+  if (month === 1 && day === 29) while (!isValidDate(utcDate(year, 1, 29, 0, 0, 0)) && year > fileTime.getUTCFullYear() - 8) year -= 1;
+  const time = Number.isFinite(year) ? utcDate(year, month, day, Number(m[3]), Number(m[4]), Number(m[5])) : INVALID_DATE;
+  const valid = isValidDate(time);
+  const at = line.indexOf(m[1]!);
   return {
-    time: Number.isNaN(time.getTime()) ? null : time,
+    time: valid ? time : null,
+    ...(valid ? {} : { badTime: line.slice(at, at + 15) }),
     host: m[6]!,
     tag: m[7]!,
     payload: m[8]!.trimStart(),
@@ -58,7 +67,7 @@ export function parseSyslog(line: string, fileTime: Date): SyslogLine | null {
 function parse5424(line: string): SyslogLine | null {
   const m = RFC5424.exec(line);
   if (!m) return null;
-  const time = m[1] === '-' ? null : new Date(m[1]!);
+  const time = m[1] === '-' ? null : isoDate(m[1]!);
   const rest = m[6]!;
   // STRUCTURED-DATA: `-` or one or more `[id k="v"...]`, values may escape `]`.
   let i = 0;
@@ -74,7 +83,8 @@ function parse5424(line: string): SyslogLine | null {
   if (payload.startsWith(' ')) payload = payload.slice(1);
   if (payload.startsWith('\uFEFF')) payload = payload.slice(1);
   return {
-    time: time && !Number.isNaN(time.getTime()) ? time : null,
+    time: isValidDate(time) ? time : null,
+    ...(time && !isValidDate(time) ? { badTime: m[1]! } : {}),
     host: m[2]!,
     tag: m[3]!,
     payload: payload.trimStart(),
@@ -115,13 +125,13 @@ function nearestYear(prefix: Date, shiftMs: number, target: number): number {
 export function clockOf(prefix: Date, own: Date): SyslogClock | null {
   const near = nearestYear(prefix, 0, own.getTime());
   const diff = own.getTime() - near;
-  if (Math.abs(diff) > MAX_ZONE_MS) return null;
+  if (!Number.isFinite(diff) || Math.abs(diff) > MAX_ZONE_MS) return null;
   return { anchor: own.getTime(), zoneMs: Math.round(diff / QUARTER_HOUR) * QUARTER_HOUR };
 }
 
 /** An undated line's time read with a file's clock. */
 export function readWithClock(prefix: Date, clock: SyslogClock): Date {
-  return new Date(nearestYear(prefix, clock.zoneMs, clock.anchor));
+  return dateOf(nearestYear(prefix, clock.zoneMs, clock.anchor));
 }
 
 /** `UTC-07:00` style name of a zone offset (prefix time = UTC + offset). */

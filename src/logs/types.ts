@@ -57,7 +57,27 @@ export type BadInputKind =
   | 'truncatedGzip'
   | 'longLine'
   | 'unknownFormat'
-  | 'unparsedLine';
+  | 'unparsedLine'
+  /** A time the parsers cannot represent (out of Date's range, or an impossible calendar date). */
+  | 'badDate'
+  /** A folder reached again (a symlink loop, or a second link to a folder already searched). */
+  | 'loop'
+  /** A file already read under another name (a symlink or hard link to it). */
+  | 'sameFile'
+  /** A FIFO, socket or device: never opened (a FIFO blocks until something writes to it). */
+  | 'notAFile';
+
+/** One thing the search skipped, where it is, and why. */
+export interface SkippedInput {
+  /** The file or folder (`-` for standard input, `es:INDEX/ID`, `s3://BUCKET/KEY`). */
+  path: string;
+  /** 1-based line number in the file's (uncompressed) content, when it could be counted. */
+  line?: number;
+  /** Byte offset of the line in the file's (uncompressed) content. */
+  offset?: number;
+  kind: BadInputKind;
+  why: string;
+}
 
 export interface SearchReport {
   /** Every file read: bytes read (uncompressed) and lines that contained a term. */
@@ -70,8 +90,11 @@ export interface SearchReport {
   window: { since: string | null; until: string | null };
   terms: string[];
   badInput: Record<BadInputKind, number>;
-  /** Human-readable details of bad input (first few per kind). */
+  /** Human-readable details of bad input (the first MAX_PROBLEMS entries of `skipped`). */
   problems: string[];
+  /** What was skipped and why, the first MAX_SKIPPED of them; `skippedTotal` counts them all. */
+  skipped: SkippedInput[];
+  skippedTotal: number;
   esQueries: { index: string; query: unknown; pages: number; hits: number }[];
   /** Notes on how conclusions were drawn (year inference, time zones). */
   notes: string[];
@@ -124,16 +147,53 @@ export function emptyReport(terms: string[], since?: Date, until?: Date): Search
     matchedLines: 0,
     window: { since: since?.toISOString() ?? null, until: until?.toISOString() ?? null },
     terms,
-    badInput: { unreadable: 0, binary: 0, truncatedGzip: 0, longLine: 0, unknownFormat: 0, unparsedLine: 0 },
+    badInput: { unreadable: 0, binary: 0, truncatedGzip: 0, longLine: 0, unknownFormat: 0, unparsedLine: 0, badDate: 0, loop: 0, sameFile: 0, notAFile: 0 },
     problems: [],
+    skipped: [],
+    skippedTotal: 0,
     esQueries: [],
     notes: [],
   };
 }
 
-const MAX_PROBLEMS_PER_REPORT = 50;
+export const MAX_PROBLEMS = 50;
+export const MAX_SKIPPED = 200;
 
-export function reportProblem(report: SearchReport, kind: BadInputKind, detail: string, count = 1): void {
+/** Where a skipped thing is: `FILE:LINE`, `FILE @ byte N` while its line is not counted, or the path. */
+export function whereSkipped(s: Pick<SkippedInput, 'path' | 'line' | 'offset'>): string {
+  if (s.line !== undefined) return `${s.path}:${s.line}`;
+  if (s.offset !== undefined) return `${s.path} @ byte ${s.offset}`;
+  return s.path;
+}
+
+function problemText(s: SkippedInput): string {
+  return `${s.kind}: ${whereSkipped(s)}: ${s.why}`;
+}
+
+/**
+ * Count something skipped (`count` lines of one kind at one place) and list it, up to
+ * MAX_SKIPPED entries (and MAX_PROBLEMS readable lines).
+ */
+export function reportProblem(
+  report: SearchReport,
+  kind: BadInputKind,
+  at: { path: string; offset?: number; line?: number },
+  why: string,
+  count = 1,
+): void {
   report.badInput[kind] += count;
-  if (report.problems.length < MAX_PROBLEMS_PER_REPORT) report.problems.push(`${kind}: ${detail}`);
+  report.skippedTotal += 1;
+  const entry = skippedEntry(at.path, at.line, at.offset, kind, why);
+  if (report.skipped.length < MAX_SKIPPED) report.skipped.push(entry);
+  if (report.problems.length < MAX_PROBLEMS) report.problems.push(problemText(entry));
+}
+
+/** An entry with its fields in reading order, without the ones that are not known. */
+export function skippedEntry(path: string, line: number | undefined, offset: number | undefined, kind: BadInputKind, why: string): SkippedInput {
+  return { path, ...(line !== undefined ? { line } : {}), ...(offset !== undefined ? { offset } : {}), kind, why };
+}
+
+/** Rewrite the readable problems once line numbers are known. */
+export function refreshProblems(report: SearchReport): void {
+  report.problems = report.skipped.slice(0, MAX_PROBLEMS).map(problemText);
 }

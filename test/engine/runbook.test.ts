@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseRunbook } from '../../src/engine/runbook.js';
 import { defineAction } from '../../src/engine/action.js';
 import { UsageError } from '../../src/engine/errors.js';
+import { loadRunbook } from '../../src/engine/runbook.js';
+import { actionRegistry } from '../../src/actions/index.js';
+import { ROOT } from '../support/cli.js';
 
 const actions = new Map(
   [
@@ -12,12 +15,39 @@ const actions = new Map(
       params: { name: { type: 'string', required: true, description: 'name' }, count: { type: 'number', description: 'count' } },
       outputs: { guid: { type: 'string', description: 'guid' }, ok: { type: 'boolean', description: 'ok' } },
       run: async () => ({ guid: 'g', ok: true }),
+      safeToRepeat: 'making the thing again is harmless',
     }),
     defineAction({
       name: 'demo.destroy',
       summary: 'destroys',
       effect: 'destructive',
       params: { guid: { type: 'string', required: true, description: 'guid' } },
+      outputs: {},
+      run: async () => ({}),
+      probe: async () => ({ done: false, why: 'not yet' }),
+    }),
+    defineAction({
+      name: 'demo.blind-write',
+      summary: 'writes, and cannot tell whether it did',
+      effect: 'write',
+      params: {},
+      outputs: {},
+      run: async () => ({}),
+    }),
+    defineAction({
+      name: 'demo.blind-destroy',
+      summary: 'destroys, and cannot tell whether it did',
+      effect: 'destructive',
+      params: {},
+      outputs: {},
+      run: async () => ({}),
+      safeToRepeat: '  ',
+    }),
+    defineAction({
+      name: 'demo.look',
+      summary: 'only looks',
+      effect: 'read',
+      params: {},
       outputs: {},
       run: async () => ({}),
     }),
@@ -76,7 +106,7 @@ describe('runbook loader', () => {
 
   it('reports an unknown action with FILE:LINE', () => {
     const errs = errorsOf(head + `  - id: a\n    title: A\n    why: w\n    action: demo.mak\n`);
-    expect(errs).toEqual([expect.stringMatching(/^rb\.yaml:11: step "a": unknown action "demo\.mak" \(did you mean one of: demo\.make, demo\.destroy\?\)/)]);
+    expect(errs).toEqual([expect.stringMatching(/^rb\.yaml:11: step "a": unknown action "demo\.mak" \(did you mean one of: demo\.make, demo\.destroy, demo\.blind-write, demo\.blind-destroy, demo\.look\?\)/)]);
   });
 
   it('reports a parameter of the wrong type and an unknown parameter', () => {
@@ -109,6 +139,26 @@ describe('runbook loader', () => {
     expect(errs.some((e) => /^rb\.yaml:13: duplicate step id "a" \(first at line 8\)/.test(e))).toBe(true);
     expect(errs.some((e) => /^rb\.yaml:13: .*needs parameter "guid"/.test(e))).toBe(true);
     expect(errs.some((e) => /^rb\.yaml:13: .*destructive and needs a "confirm" block/.test(e))).toBe(true);
+  });
+
+  it('refuses, at the step line, an action that changes the platform with neither a probe nor safeToRepeat', () => {
+    const errs = errorsOf(
+      head +
+        `  - id: look\n    title: L\n    why: w\n    action: demo.look\n` +
+        `  - id: write\n    title: W\n    why: w\n    action: demo.blind-write\n` +
+        `  - id: destroy\n    title: D\n    why: w\n    action: demo.blind-destroy\n    confirm:\n      typed: x\n      message: really\n`,
+    );
+    expect(errs).toEqual([
+      'rb.yaml:12: step "write": action demo.blind-write changes the platform (effect write) but declares neither a probe nor safeToRepeat, so a resume could not tell whether an interrupted attempt already acted',
+      'rb.yaml:16: step "destroy": action demo.blind-destroy changes the platform (effect destructive) but declares neither a probe nor safeToRepeat, so a resume could not tell whether an interrupted attempt already acted',
+    ]);
+  });
+
+  it('every action that changes the platform can be resumed, and the bundled runbook loads', () => {
+    const registry = actionRegistry();
+    const blind = [...registry.values()].filter((a) => a.effect !== 'read' && !a.probe && !a.safeToRepeat?.trim()).map((a) => a.name);
+    expect(blind).toEqual([]);
+    expect(loadRunbook(`${ROOT}runbooks/recover-deleted-service.yaml`, registry).steps.length).toBeGreaterThan(0);
   });
 
   it('reports YAML syntax errors with their line', () => {

@@ -47,7 +47,7 @@ describe('dingo-recover logs find', () => {
     const json = JSON.parse(out) as { candidates: Record<string, unknown>[] };
     const want = truth.expectedFor('important-db')!;
     expect(json.candidates[0]).toMatchObject({ instanceGuid: want.guid, serviceName: 'important-db', confidence: 'high', archivePrefix: want.archivePrefix });
-    expect(Object.keys(json.candidates[0]!).sort()).toEqual(['archivePrefix', 'confidence', 'deletedAt', 'evidence', 'instanceGuid', 'lastWalUploadAt', 'nodes', 'serviceName']);
+    expect(Object.keys(json.candidates[0]!).sort()).toEqual(['archivePrefix', 'confidence', 'deletedAt', 'evidence', 'instanceGuid', 'lastWalUploadAt', 'nameFrom', 'nodes', 'serviceName', 'spaceGuid']);
     expect(Object.keys((json.candidates[0]!.evidence as object[])[0]!).sort()).toEqual(['line', 'source', 'why']);
   });
 
