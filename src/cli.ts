@@ -70,6 +70,7 @@ interface Global {
   yes: boolean;
   answers?: string;
   json: boolean;
+  verbose: boolean;
 }
 
 function globalOptions(y: Argv): Argv<Global> {
@@ -83,7 +84,13 @@ function globalOptions(y: Argv): Argv<Global> {
     })
     .option('yes', { type: 'boolean', default: false, describe: 'accept every confirmation (destructive steps included)', global: true })
     .option('answers', { type: 'string', describe: 'YAML/JSON file answering every prompt: {inputs, confirm, choose, secrets}', global: true })
-    .option('json', { type: 'boolean', default: false, describe: 'print data as JSON where a command prints data', global: true }) as Argv<Global>;
+    .option('json', { type: 'boolean', default: false, describe: 'print data as JSON where a command prints data', global: true })
+    .option('verbose', {
+      type: 'boolean',
+      default: false,
+      describe: 'show every command, its output, API calls, evidence and notes as a run goes (the journal and `show` always keep them)',
+      global: true,
+    }) as Argv<Global>;
 }
 
 function settingsFrom(argv: Record<string, unknown>): Partial<Settings> {
@@ -211,6 +218,7 @@ const recover: CommandModule = {
       start: { mode: 'live', runbookFile: runbookPath(String(argv.runbook)), settings: settingsFrom(argv), live: liveFrom(argv) },
       answersFile: argv.answers as string | undefined,
       yes: Boolean(argv.yes),
+      verbose: Boolean(argv.verbose),
       actions: await actionRegistry(),
     });
     exitCode = r.exitCode;
@@ -225,6 +233,7 @@ const rehearse: CommandModule = {
       .option('scenario', { type: 'string', describe: 'scenario folder (default: the bundled seed-003 incident)' })
       .option('deleted-instance', { type: 'string', describe: 'GUID of the deleted instance to restore, when the evidence does not settle it' })
       .option('container-store-root', { type: 'string', describe: "host folder of the simulated cells' container volumes" })
+      .option('logs', { type: 'string', array: true, describe: "more syslog files or folders to search besides the scenario's" })
       .option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' })
       .example('$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations')
       .example('$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario'),
@@ -237,6 +246,7 @@ const rehearse: CommandModule = {
       start: { mode: 'rehearsal', runbookFile: runbookPath(String(argv.runbook)), scenarioDir: scenario, settings: settingsFrom(argv) },
       answersFile: argv.answers as string | undefined,
       yes: Boolean(argv.yes),
+      verbose: Boolean(argv.verbose),
       actions: await actionRegistry(),
     });
     exitCode = r.exitCode;
@@ -266,6 +276,7 @@ const resume: CommandModule = {
       answersFile: argv.answers as string | undefined,
       yes: Boolean(argv.yes),
       stealLock: Boolean(argv['steal-lock']),
+      verbose: Boolean(argv.verbose),
       actions: await actionRegistry(),
     });
     exitCode = r.exitCode;

@@ -2,6 +2,7 @@
  * The wal-e archives in S3: prove the old one restorable, move the new one aside,
  * copy the old one in, verify. The source archive is never written.
  */
+import { compareMetadata } from '../archive/compare.js';
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../engine/errors.js';
@@ -130,9 +131,29 @@ const quarantineAction = defineAction({
     ctx.note(`${objects.length} object(s) of the new instance's archive are kept at ${result.quarantine}`);
     return { quarantineUrl: result.quarantine, moved: objects.length };
   },
-  async probe() {
-    // The quarantine works from the journaled plan and skips what is already done, so finishing it is safe.
-    return { done: false, why: 'the quarantine resumes from its journaled plan: objects already moved are not moved again' };
+  // The objects left at the target are what this step changes: only where it acts is re-checked.
+  stableEvidence: ['target', 'container'],
+  async probe(ctx, p, plan) {
+    const target = parseS3Location(String(p.url), 'target');
+    const q = quarantineLocation(target, String(plan.stamp));
+    const objects = plan.objects as { key: string; size: number; etag: string; lastModified: string }[];
+    const here = await listArchive(ctx.s3, target);
+    const held = await listArchive(ctx.s3, q);
+    const rel = (key: string): string => key.slice(target.prefix.length);
+    const planned = (o: (typeof objects)[number]) => ({ ...o, lastModified: new Date(o.lastModified) });
+    const notHeld = objects.filter((o) => {
+      const copy = held.get(rel(o.key));
+      return !copy || compareMetadata(planned(o), copy) === false;
+    });
+    const left = objects.filter((o) => {
+      const now = here.get(rel(o.key));
+      return now !== undefined && compareMetadata(now, planned(o)) === true;
+    });
+    const quarantineUrl = `s3://${q.bucket}/${q.prefix}`;
+    if (notHeld.length === 0 && left.length === 0) {
+      return { done: true, outputs: { quarantineUrl, moved: objects.length }, why: `all ${objects.length} planned object(s) are in ${quarantineUrl} and none is left at the target` };
+    }
+    return { done: false, why: `the quarantine resumes from its journaled plan (${notHeld.length} not yet copied, ${left.length} not yet deleted): objects already moved are not moved again` };
   },
 });
 
@@ -167,9 +188,7 @@ const copy = defineAction({
     ctx.note(`copied ${result.copied} object(s), ${result.skipped} already in place`);
     return { copied: result.copied, skipped: result.skipped };
   },
-  async probe() {
-    return { done: false, why: 'the copy is idempotent: it copies only what is missing or different at the target' };
-  },
+  safeToRepeat: 'the copy is idempotent: it copies only what is missing or different at the target',
 });
 
 const verify = defineAction({

@@ -7,7 +7,8 @@ import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../engine/errors.js';
 import { CellDocker, type ContainerInfo } from '../platform/docker.js';
 import { secrets } from '../engine/redact.js';
-import { describeLogin, waitUntilPromoted, reconcilePasswords, type PgLogin } from '../platform/postgres.js';
+import { describeLogin, waitUntilPromoted, reconcilePasswords, PSQL_VIA_STDIN, type PgLogin, type PromotionPoll } from '../platform/postgres.js';
+import { FIRST_POLL_MS, pollDelays } from '../platform/cf.js';
 import { listDir, moveContentsAside } from '../platform/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
 import { clusterdataOf } from './logs.js';
@@ -112,7 +113,12 @@ const resetEtcd = defineAction({
   async evidence(ctx, p) {
     const etcd = await (await ctx.cell(String(p.cellIp))).etcd(String(p.etcdHostPort));
     const facts: Record<string, string> = {};
-    for (const k of keys(p)) facts[k] = (await etcd.get(k)) ?? '(absent)';
+    for (const k of keys(p)) {
+      const value = await etcd.get(k);
+      // Only a present key is a fact to re-check: an interrupted attempt may already have deleted it.
+      if (value === null) ctx.note(`etcd ${k} is absent: nothing to delete`);
+      else facts[k] = value;
+    }
     facts.container = `${p.container} is ${await containerState(ctx, String(p.cellIp), String(p.container))}`;
     return facts;
   },
@@ -129,10 +135,7 @@ const resetEtcd = defineAction({
     }
     return { deleted };
   },
-  async probe() {
-    // Deleting an absent key is harmless, and the container cannot have re-created them while stopped.
-    return { done: false, why: 'deleting the keys again is harmless while the container is stopped' };
-  },
+  safeToRepeat: 'deleting a key that is already gone is harmless, and the container cannot re-create the keys while it is stopped (the step refuses to run while it runs)',
 });
 
 function keys(p: Record<string, unknown>): string[] {
@@ -203,17 +206,43 @@ const waitRestored = defineAction({
   async run(ctx, p) {
     const docker = await cellDocker(ctx, String(p.cellIp));
     const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    const deadlineMs = ctx.settings.restoreDeadlineMs;
+    const pauses = pollDelays(ctx.settings.restorePollMs);
+    // The wait's clock: real time, or the pauses taken when they add up to more (a rehearsal's sleep takes no time).
+    const startedAt = Date.now();
+    let paused = 0;
+    const elapsed = (): number => Math.max(Date.now() - startedAt, paused);
     const { login } = await waitUntilPromoted(docker, String(p.container), {
       knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid as string | undefined),
-      deadlineMs: ctx.settings.restoreDeadlineMs,
-      intervalMs: ctx.settings.restorePollMs,
-      sleep: (ms: number) => ctx.sleep(ms),
-      onPoll: (poll) => ctx.progress(`${poll.stage}: ${poll.detail} (attempt ${poll.attempt})`),
+      deadlineMs,
+      // The shortest pause, so no pause is skipped for the deadline's sake; each pause taken is the
+      // schedule's next one (1 s, growing to the configured interval), cut short at the deadline.
+      intervalMs: Math.min(FIRST_POLL_MS, ctx.settings.restorePollMs),
+      now: () => startedAt + elapsed(),
+      sleep: async () => {
+        const ms = Math.max(0, Math.min(pauses.next().value, deadlineMs - elapsed()));
+        await ctx.sleep(ms);
+        paused += ms;
+      },
+      onPoll: (poll) => ctx.progress(describePoll(poll)),
     });
     ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
     return { promoted: true };
   },
 });
+
+/** Where a restoring container stands, in words, for the wait's progress line. */
+function describePoll(poll: PromotionPoll): string {
+  const state =
+    poll.stage === 'not-running'
+      ? `container not running yet (${poll.detail})`
+      : poll.stage === 'not-ready'
+        ? `not accepting connections yet (${poll.detail})`
+        : poll.stage === 'in-recovery'
+          ? 'replaying the archive (pg_is_in_recovery() = t)'
+          : 'promoted (pg_is_in_recovery() = f)';
+  return `${state}, poll ${poll.attempt}`;
+}
 
 const reconcile = defineAction({
   name: 'cell.reconcile-credentials',
@@ -221,18 +250,54 @@ const reconcile = defineAction({
   effect: 'write',
   params: restored,
   outputs: { roles: { type: 'string[]', description: 'roles whose passwords were set' } },
+  safeToRepeat: 'setting a password to the value it already has is harmless',
   async run(ctx, p) {
     const docker = await cellDocker(ctx, String(p.cellIp));
     const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
-    const roles = (['ADMIN', 'SUPERUSER', 'APPUSER'] as const)
-      .map((k) => ({ role: info.env[`${k}_USERNAME`] ?? '', password: info.env[`${k}_PASSWORD`] ?? '' }))
-      .filter((r) => r.role && r.password);
+    const roles = newCredentials(info);
     if (roles.length === 0) throw new StepFailed(`container ${p.container} has no *_USERNAME/*_PASSWORD in its environment`, { hint: 'an old broker? set the passwords by hand, then resume' });
     const login = await reconcilePasswords(docker, String(p.container), roles, { knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid as string | undefined) });
     if (login) ctx.evidence(`set the passwords of ${roles.map((r) => r.role).join(', ')} in one transaction, logged in as ${describeLogin(login)}`);
     return { roles: roles.map((r) => r.role) };
   },
+  /** Done when every role logs in with the password the broker hands out (the container's environment). */
+  async probe(ctx, p) {
+    const docker = await cellDocker(ctx, String(p.cellIp));
+    const info = await docker.inspect(String(p.container));
+    if (!info) return { done: false, why: `no container ${p.container} on cell ${p.cellIp}` };
+    if (!info.state.running) return { done: false, why: `container ${p.container} is not running, so no login can be tried` };
+    const roles = newCredentials(info);
+    if (roles.length === 0) return { done: false, why: `container ${p.container} has no *_USERNAME/*_PASSWORD in its environment` };
+    const refused: string[] = [];
+    for (const r of roles) {
+      const answer = await logsInWith(docker, String(p.container), r);
+      if (answer !== true) refused.push(`${r.role} (${answer})`);
+    }
+    const names = roles.map((r) => r.role).join(', ');
+    if (refused.length === 0) return { done: true, outputs: { roles: roles.map((r) => r.role) }, why: `${names} each log in with the new instance's password` };
+    return { done: false, why: `not every role logs in with the new instance's password yet: ${refused.join('; ')}` };
+  },
 });
+
+/** The roles and passwords the broker hands out on bind: the new container's *_USERNAME/*_PASSWORD. */
+function newCredentials(info: ContainerInfo): { role: string; password: string }[] {
+  return (['ADMIN', 'SUPERUSER', 'APPUSER'] as const)
+    .map((k) => ({ role: info.env[`${k}_USERNAME`] ?? '', password: info.env[`${k}_PASSWORD`] ?? '' }))
+    .filter((r) => r.role && r.password);
+}
+
+/** The query a login check runs: it answers with the role the session logged in as. */
+const LOGIN_CHECK_QUERY = 'select current_user';
+
+/** Whether ROLE logs in with PASSWORD over TCP (true), else what psql said. Reads only. */
+async function logsInWith(docker: CellDocker, container: string, r: { role: string; password: string }): Promise<true | string> {
+  secrets.register(r.password);
+  const result = await docker.exec(container, ['sh', '-c', PSQL_VIA_STDIN, 'sh', r.role, '-tAc', LOGIN_CHECK_QUERY], { stdin: `${r.password}\n`, writes: false });
+  const out = result.stdout.trim();
+  if (result.exitCode === 0 && out === r.role) return true;
+  const said = secrets.redact(result.stderr.trim().split('\n')[0] ?? '') || (out ? `answered ${JSON.stringify(out.slice(0, 80))}` : '');
+  return `psql exit ${result.exitCode}${said ? `: ${said}` : ''}`;
+}
 
 /**
  * Logins the restored database may still accept: the deleted instance's superuser as the

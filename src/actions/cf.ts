@@ -218,10 +218,7 @@ const bindApps = defineAction({
     for (const app of p.apps as string[]) await cf.bindService(app, String(p.name));
     return { bound: p.apps as string[] };
   },
-  // Binding an app that is already bound is reported as success by every cf era, so a rerun is safe.
-  async probe() {
-    return { done: false, why: 'binding again is harmless: cf reports an existing binding as success' };
-  },
+  safeToRepeat: 'binding an app that is already bound is harmless: every cf era reports an existing binding as success',
 });
 
 const restartApps = defineAction({
@@ -235,9 +232,7 @@ const restartApps = defineAction({
     for (const app of p.apps as string[]) await cf.restart(app);
     return { restarted: p.apps as string[] };
   },
-  async probe() {
-    return { done: false, why: 'restarting an app again only costs a short outage of that app' };
-  },
+  safeToRepeat: 'restarting an app again only costs a short outage of that app',
 });
 
 export const cfActions: ActionDef[] = [target, checkApps, checkNameFree, createService, waitService, bindApps, restartApps];

@@ -69,6 +69,12 @@ export interface ActionDef {
    * operator when confirming and re-checked before the step runs again after an interruption.
    */
   evidence?(ctx: StepContext, params: Params): Promise<Record<string, string>>;
+  /**
+   * The evidence keys that identify what the step acts on, re-checked when it runs again after an
+   * interruption; the others describe state the step itself changes (objects still at a prefix).
+   * All keys when absent.
+   */
+  stableEvidence?: readonly string[];
 }
 
 export function defineAction(def: ActionDef): ActionDef {

@@ -39,6 +39,8 @@ export interface DriveOptions {
   actions: ActionRegistry;
   /** Overrides terminal detection (tests). */
   prompter?: Prompter;
+  /** Show every command, output, API call, evidence and note as the run goes (--verbose). */
+  verbose?: boolean;
 }
 
 export interface DriveResult {
@@ -117,7 +119,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     throw err;
   }
   const events = journal.events();
-  const reporter = new Reporter(o.out, secrets, mode === 'rehearsal');
+  const reporter = new Reporter(o.out, secrets, mode === 'rehearsal', { verbose: o.verbose === true });
   if (lock.takenOver) {
     journal.append({ type: 'lock.taken', ...lock.takenOver });
     const p = lock.takenOver.previous;
@@ -129,6 +131,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const onSignal = (signal: NodeJS.Signals): void => {
     journal.append({ type: 'run.interrupted', signal });
     lock.release();
+    reporter.close();
     o.out.write(`\ninterrupted (${signal}); resume with: dingo-recover resume ${runId}\n`);
     process.exit(EXIT.interrupted);
   };
@@ -161,7 +164,10 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     }
     reporter.line(
       `dingo-recover ${resuming ? 'resumes' : 'starts'} run ${runId}: ${runbook.title}` +
-        (mode === 'rehearsal' ? `\nREHEARSAL against the simulated platform of ${scenario!.dir}: every command and API call below is exactly what a live run would make.` : ''),
+        (mode === 'rehearsal'
+          ? `\nREHEARSAL against the simulated platform of ${scenario!.dir}: ` +
+            (reporter.verbose ? 'every command and API call below is exactly what a live run would make.' : 'its commands and API calls are exactly what a live run would make (--verbose shows them).')
+          : ''),
     );
     reporter.line(`journal: ${journalFile}`);
 
@@ -201,6 +207,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     if (!(err instanceof DingoError)) reporter.line(String((err as Error).stack ?? err));
     return { runId, exitCode: code, outputs: {} };
   } finally {
+    reporter.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await platform?.close().catch(() => undefined);

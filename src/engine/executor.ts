@@ -11,7 +11,7 @@ import type { CellSession, Platform } from '../systems/types.js';
 import { recordingRunner, type AdoptableInstance, type StepContext } from './context.js';
 import { confirmationMatches, describeExpected, type Answers, type Prompter } from './prompts.js';
 import type { Redactor } from './redact.js';
-import type { Reporter } from './reporter.js';
+import { headline, type AnswerShown, type Reporter } from './reporter.js';
 import type { Settings } from './settings.js';
 import { DingoError, NeedsOperator, StepFailed, UsageError } from './errors.js';
 import { resolveValue, type Scope } from './template.js';
@@ -45,7 +45,41 @@ export interface ExecuteResult {
   outputs: Record<string, Record<string, unknown>>;
 }
 
-export async function execute(opts: ExecuteOptions): Promise<ExecuteResult> {
+/** Time the operator spent at prompts: a step's duration is its work, not the operator's thinking. */
+interface PromptClock {
+  ms: number;
+}
+
+/** The prompter, with the screen handed to each prompt (the live line paused) and the time at it counted. */
+function timedPrompts(inner: Prompter, reporter: Reporter, clock: PromptClock): Prompter {
+  const at = async <T>(ask: () => Promise<T>): Promise<T> => {
+    reporter.pause();
+    const started = Date.now();
+    try {
+      return await ask();
+    } finally {
+      clock.ms += Date.now() - started;
+      reporter.resume();
+    }
+  };
+  return {
+    interactive: inner.interactive,
+    input: (q) => at(() => inner.input(q)),
+    typed: (q) => at(() => inner.typed(q)),
+    select: (q) => at(() => inner.select(q)),
+  };
+}
+
+/** A stopwatch of a step's work: time since it started, less the time spent at prompts since. */
+function workTimer(clock: PromptClock): () => number {
+  const started = Date.now();
+  const prompted = clock.ms;
+  return () => Math.max(0, Date.now() - started - (clock.ms - prompted));
+}
+
+export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
+  const promptClock: PromptClock = { ms: 0 };
+  const opts: ExecuteOptions & { promptClock: PromptClock } = { ...options, prompts: timedPrompts(options.prompts, options.reporter, promptClock), promptClock };
   const { runbook, journal, reporter } = opts;
   let state = replay(opts.events);
   const scope: Scope = { inputs: { ...state.inputs }, outputs: {}, run: { id: opts.runId, mode: opts.platform.mode } };
@@ -102,29 +136,34 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteResult> {
       reporter.stepHeader(i + 1, total, step.title, step.why);
       const action = opts.actions.get(step.action)!;
 
-      if (prior.status === 'finished') {
-        scope.outputs[step.id] = prior.outputs ?? {};
-        reporter.skipped(`done earlier: ${describeOutputs(prior.outputs ?? {})}`);
-        if (action.reassert) {
-          // Its effect lives in ambient state (the cf target...): re-establish and verify it before any later step.
-          const summary = await action.reassert(ctx, prior.params ?? {}, prior.outputs ?? {});
-          journal.append({ type: 'ambient.reasserted', step: step.id, summary });
-          reporter.note(`re-established: ${summary}`);
+      try {
+        if (prior.status === 'finished') {
+          scope.outputs[step.id] = prior.outputs ?? {};
+          const earlier = `done earlier: ${outcome(reporter, prior.outputs ?? {})}`;
+          if (action.reassert) {
+            // Its effect lives in ambient state (the cf target...): re-establish and verify it before any later step.
+            const summary = await action.reassert(ctx, prior.params ?? {}, prior.outputs ?? {});
+            journal.append({ type: 'ambient.reasserted', step: step.id, summary });
+            reporter.skipped(earlier, `re-established: ${summary}`);
+          } else reporter.skipped(earlier);
+          continue;
         }
-        continue;
+        if (prior.status === 'skipped') {
+          reporter.skipped('skipped earlier');
+          continue;
+        }
+        if (step.when !== undefined && resolveValue(step.when, scope) !== true) {
+          journal.append({ type: 'step.skipped', step: step.id, reason: `${step.when} is not true` });
+          reporter.skipped(`skipped: ${step.when} is not true`);
+          continue;
+        }
+        const params = resolveValue(step.with, scope) as Record<string, unknown>;
+        for (const [k, spec] of Object.entries(action.params)) if (params[k] === undefined && spec.default !== undefined) params[k] = spec.default;
+        scope.outputs[step.id] = await runStep(opts, ctx, step, action, params, prior, scope);
+      } catch (err) {
+        reporter.stopped();
+        throw err;
       }
-      if (prior.status === 'skipped') {
-        reporter.skipped('skipped earlier');
-        continue;
-      }
-      if (step.when !== undefined && resolveValue(step.when, scope) !== true) {
-        journal.append({ type: 'step.skipped', step: step.id, reason: `${step.when} is not true` });
-        reporter.skipped(`skipped: ${step.when} is not true`);
-        continue;
-      }
-      const params = resolveValue(step.with, scope) as Record<string, unknown>;
-      for (const [k, spec] of Object.entries(action.params)) if (params[k] === undefined && spec.default !== undefined) params[k] = spec.default;
-      scope.outputs[step.id] = await runStep(opts, ctx, step, action, params, prior, scope);
       failpoint(`step:${step.id}`);
     }
     journal.append({ type: 'run.finished' });
@@ -161,7 +200,7 @@ function checkChangedInputs(opts: ExecuteOptions, scope: Scope): void {
     if (problem !== true) throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
     scope.inputs[input.name] = now;
     opts.journal.append({ type: 'input', name: input.name, value: now, source: 'answers' });
-    opts.reporter.note(`${input.prompt}: changed to ${JSON.stringify(now)} (no finished step had used it)`);
+    opts.reporter.notice(`${input.prompt}: changed to ${JSON.stringify(now)} (no finished step had used it)`);
   }
 }
 
@@ -169,8 +208,15 @@ async function askInputs(opts: ExecuteOptions, scope: Scope): Promise<void> {
   checkChangedInputs(opts, scope);
   const missing = opts.runbook.inputs.filter((i) => !(i.name in scope.inputs));
   if (missing.length === 0) return;
-  opts.reporter.line('');
-  opts.reporter.line("The user's answers");
+  const given: AnswerShown[] = [];
+  try {
+    await askEach(opts, scope, missing, given);
+  } finally {
+    opts.reporter.answers(given);
+  }
+}
+
+async function askEach(opts: ExecuteOptions, scope: Scope, missing: ExecuteOptions['runbook']['inputs'], given: AnswerShown[]): Promise<void> {
   for (const input of missing) {
     let value: unknown;
     let source: 'prompt' | 'answers' | 'default';
@@ -195,7 +241,7 @@ async function askInputs(opts: ExecuteOptions, scope: Scope): Promise<void> {
     if (problem !== true) throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
     scope.inputs[input.name] = value;
     opts.journal.append({ type: 'input', name: input.name, value, source });
-    opts.reporter.note(`${input.prompt}: ${Array.isArray(value) ? value.join(', ') || '(none)' : String(value)}${source === 'prompt' ? '' : ` (${source})`}`);
+    given.push({ name: input.name, prompt: input.prompt, value, source });
   }
 }
 
@@ -225,6 +271,11 @@ function checkInput(input: { type: string; pattern?: string }, value: unknown): 
   return true;
 }
 
+/** A step's outputs as its status line shows them: all of them when verbose, else the result that matters. */
+function outcome(reporter: Reporter, outputs: Record<string, unknown>): string {
+  return reporter.verbose ? describeOutputs(outputs) : headline(outputs);
+}
+
 function describeOutputs(outputs: Record<string, unknown>): string {
   const parts = Object.entries(outputs)
     .filter(([, v]) => v !== null && v !== undefined && (typeof v !== 'object' || Array.isArray(v)))
@@ -234,7 +285,7 @@ function describeOutputs(outputs: Record<string, unknown>): string {
 }
 
 async function runStep(
-  opts: ExecuteOptions,
+  opts: ExecuteOptions & { promptClock: PromptClock },
   ctx: StepContext,
   step: StepDef,
   action: ActionDef,
@@ -243,7 +294,7 @@ async function runStep(
   scope: Scope,
 ): Promise<Record<string, unknown>> {
   const { journal, reporter } = opts;
-  const started = Date.now();
+  const worked = workTimer(opts.promptClock);
   let plan: Record<string, unknown> | undefined;
 
   if (prior.status === 'started' || prior.status === 'failed') {
@@ -258,8 +309,9 @@ async function runStep(
           : ({ done: 'unknown', why: 'this step changes the platform and has no way to tell whether it already did' } as const);
       journal.append({ type: 'step.probed', step: step.id, result: probe.done === true ? 'done' : probe.done === false ? 'not-done' : 'unknown', why: probe.why });
       if (probe.done === true) {
-        reporter.done(`already done (${probe.why})`);
-        journal.append({ type: 'step.finished', step: step.id, outputs: probe.outputs, durationMs: Date.now() - started });
+        const durationMs = worked();
+        journal.append({ type: 'step.finished', step: step.id, outputs: probe.outputs, durationMs });
+        reporter.done(`already done (${probe.why})`, durationMs);
         return probe.outputs;
       }
       if (probe.done === 'unknown') {
@@ -267,7 +319,7 @@ async function runStep(
           hint: 'check the platform by hand, then resume; dingo-recover will not repeat a destructive action blindly',
         });
       }
-      reporter.note(`resuming an interrupted attempt: ${probe.why}`);
+      reporter.notice(`resuming an interrupted attempt: ${probe.why}`);
     }
     params = samePlanParams;
   }
@@ -280,14 +332,15 @@ async function runStep(
   journal.append({ type: 'step.started', step: step.id, params, plan });
   try {
     const outputs = await action.run(ctx, params, plan);
-    journal.append({ type: 'step.finished', step: step.id, outputs, durationMs: Date.now() - started });
-    reporter.done(`${describeOutputs(outputs)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const durationMs = worked();
+    journal.append({ type: 'step.finished', step: step.id, outputs, durationMs });
+    reporter.done(outcome(reporter, outputs), durationMs);
     return outputs;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const hint = err instanceof DingoError ? err.hint : undefined;
     journal.append({ type: 'step.failed', step: step.id, error: message, hint });
-    reporter.failed(message, hint);
+    reporter.failed(message, hint, worked());
     if (err instanceof DingoError) throw err;
     throw new StepFailed(`step "${step.id}" failed: ${message}`, { hint: 'fix the cause, then `dingo-recover resume` continues from this step', cause: err });
   }
@@ -304,17 +357,18 @@ async function confirm(
 ): Promise<void> {
   const { journal, reporter } = opts;
   const facts = action.evidence ? await action.evidence(ctx, params) : {};
-  for (const [k, v] of Object.entries(facts)) reporter.evidence(`${k}: ${v}`);
+  reporter.confirmation(facts);
   if (prior.confirmed) {
     // Confirmed before an interruption: only go on if the facts it was confirmed on still hold.
-    const drift = Object.entries(prior.confirmed.evidence).filter(([k, v]) => facts[k] !== undefined && facts[k] !== v);
+    const stable = action.stableEvidence;
+    const drift = Object.entries(prior.confirmed.evidence).filter(([k, v]) => (!stable || stable.includes(k)) && facts[k] !== undefined && facts[k] !== v);
     if (drift.length) {
       throw new StepFailed(
         `the evidence step "${step.id}" was confirmed on has changed: ${drift.map(([k, v]) => `${k} was ${v}, now ${facts[k]}`).join('; ')}`,
         { hint: 'someone or something changed the platform since; check what happened before going on' },
       );
     }
-    reporter.note(`evidence re-checked: unchanged since ${prior.confirmed.method === 'typed' ? 'it was confirmed' : 'it was accepted'}`);
+    reporter.confirmedBy(`evidence re-checked: unchanged since ${prior.confirmed.method === 'typed' ? 'it was confirmed' : 'it was accepted'}`);
     return;
   }
   journal.append({ type: 'evidence', step: step.id, facts });
@@ -330,14 +384,15 @@ async function confirm(
       });
     }
     journal.append({ type: 'confirm', step: step.id, method: 'answers', typed: fromFile === true ? undefined : String(fromFile), expected, evidence: facts });
-    reporter.note(`confirmed by the answers file`);
+    reporter.confirmedBy('confirmed by the answers file');
     return;
   }
   if (opts.yes) {
     journal.append({ type: 'confirm', step: step.id, method: '--yes', expected, evidence: facts });
-    reporter.note(`confirmed by --yes`);
+    reporter.confirmedBy('confirmed by --yes');
     return;
   }
   const typed = await opts.prompts.typed({ key: step.id, message, expected, alsoAccept });
   journal.append({ type: 'confirm', step: step.id, method: 'typed', typed, expected, evidence: facts });
+  reporter.confirmedBy('confirmed by typing', true);
 }

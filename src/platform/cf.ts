@@ -66,6 +66,7 @@ export interface CfCliOptions {
 }
 
 export interface WaitForServiceOptions {
+  /** The longest pause between polls (the first is 1 s; see pollDelays). */
   intervalMs: number;
   deadlineMs: number;
   onPoll?: (status: ServiceStatus, poll: { attempt: number; elapsedMs: number }) => void;
@@ -77,6 +78,23 @@ export interface WaitForServiceOptions {
 type StatusSource = 'v3' | 'v2' | 'text';
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The first pause of a wait: an operation that ends within seconds is seen to end within seconds. */
+export const FIRST_POLL_MS = 1_000;
+/** Each pause is this much longer than the one before, up to the configured interval. */
+export const POLL_BACKOFF = 1.5;
+
+/**
+ * The pauses between the polls of a wait: 1 s, then ×1.5 each time (1.5 s, 2.25 s, 3.4 s …) up to
+ * `capMs`, the configured poll interval, which is then kept. A cap under 1 s is used from the start.
+ */
+export function* pollDelays(capMs: number, firstMs = FIRST_POLL_MS, factor = POLL_BACKOFF): Generator<number, never, void> {
+  let next = Math.min(firstMs, capMs);
+  for (;;) {
+    yield Math.round(next);
+    next = Math.min(next * factor, capMs);
+  }
+}
 
 /** What an operator can do about the common failures, matched on the CLI's reason. */
 const HINTS: [RegExp, string][] = [
@@ -273,11 +291,15 @@ export class CfCli {
     return { ...status, source: 'text' };
   }
 
-  /** Polls until the last operation succeeds; a failed operation or the deadline throws StepFailed. */
+  /**
+   * Polls until the last operation succeeds; a failed operation or the deadline throws StepFailed.
+   * The pauses follow `pollDelays`: 1 s at first, growing to `intervalMs`.
+   */
   async waitForService(name: string, guid: string, opts: WaitForServiceOptions): Promise<ServiceStatus> {
     const sleep = opts.sleep ?? realSleep;
     const now = opts.now ?? Date.now;
     const start = now();
+    const delays = pollDelays(opts.intervalMs);
     let slept = 0;
     for (let attempt = 1; ; attempt++) {
       const status = await this.serviceStatus(name, guid);
@@ -297,7 +319,7 @@ export class CfCli {
           { hint: `The broker may still be working (the Cloud Controller polls it every 60 s). Check \`cf service ${name}\`, then resume the run to keep waiting.` },
         );
       }
-      const pause = Math.min(opts.intervalMs, opts.deadlineMs - elapsedMs);
+      const pause = Math.min(delays.next().value, opts.deadlineMs - elapsedMs);
       await sleep(pause);
       slept += pause;
     }

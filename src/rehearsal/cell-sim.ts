@@ -294,6 +294,7 @@ function psql(c: SimContainer, login: { user: string; password: string | null },
   }
   if (args[0] === '-tAc') {
     const sql = args[1] ?? '';
+    if (sql === LOGIN_CHECK_QUERY) return ok(`${user}\n`);
     if (sql !== RECOVERY_QUERY) return fail(1, `ERROR:  the simulated cell does not answer: ${sql}\n`);
     if (!c.pg.inRecovery) return ok('f\n');
     if (c.pg.pollsUntilPromoted > 0) {
@@ -306,6 +307,9 @@ function psql(c: SimContainer, login: { user: string; password: string | null },
   if (args.join(' ') === '-q -v ON_ERROR_STOP=1') return psqlScript(c, script);
   return fail(1, `psql: the simulated cell does not know the options ${args.join(' ')}\n`);
 }
+
+/** The query cell.reconcile-credentials logs in with to tell whether a role takes its new password. */
+const LOGIN_CHECK_QUERY = 'select current_user';
 
 const ALTER_ROLE = /^ALTER ROLE ("(?:[^"]|"")+") WITH PASSWORD ('(?:[^']|'')*');$/;
 

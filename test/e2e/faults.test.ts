@@ -126,7 +126,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('a live recovery through S3 er
     });
     watcher = dropWhenHeld([stopMarker, readMarker], ssh, () => c, () => runs.length);
 
-    runs.push(await runBounded(['recover', ...c.liveArgs, '--state-dir', c.stateDir], c.env));
+    runs.push(await runBounded(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], c.env));
     s3SeenAfter.push(s3.requests.length);
     runId = runIdOf(runs[0]!.stdout);
     // Resume while the run stops resumable (exit 1); the journal holds every option.

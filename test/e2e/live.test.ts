@@ -201,7 +201,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover, live, 
     let runId: string;
     beforeAll(async () => {
       c = await prepareCase(servers, 'clusterdata', { clusterdata: true });
-      run = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
+      run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
       runId = runIdOf(run.stdout);
     });
     afterAll(async () => {
@@ -236,7 +236,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover, live, 
     beforeAll(async () => {
       c = await prepareCase(servers, 'es', { logsIn: 'elasticsearch' });
       es = c.es!;
-      run = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
+      run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
       served = [...es.requests];
       runId = runIdOf(run.stdout);
       const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });

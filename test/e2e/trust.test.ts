@@ -246,3 +246,19 @@ describe('the journal survives a torn write; a lock conflict has its own exit co
     expect(journalOf(state, runId).find((e) => e.type === 'lock.taken')).toMatchObject({ how: 'steal', previous: holder });
   });
 });
+
+describe('problems met while searching are shown during the recovery', () => {
+  it('a truncated .gz and a missing syslog/ folder are warnings of the step that searched', async () => {
+    const state = stateDir();
+    const { gzipSync } = await import('node:zlib');
+    const gz = join(state, 'syslog.2.gz');
+    const whole = gzipSync(Buffer.from('Mar 16 23:10:17 host broker.stdout.log: hello\n'.repeat(2000)));
+    writeFileSync(gz, whole.subarray(0, Math.floor(whole.length / 2)));
+    const missing = join(state, 'remote', 'syslog');
+    const r = await runCli(['rehearse', '--yes', '--logs', gz, '--logs', missing, '--state-dir', state]);
+    expect(r.code, r.stdout.slice(-2000)).toBe(0);
+    const warnings = r.stdout.split('\n').filter((l) => l.includes('warning: skipped'));
+    expect(warnings.some((l) => l.includes(gz))).toBe(true);
+    expect(warnings.some((l) => l.includes(missing))).toBe(true);
+  });
+});

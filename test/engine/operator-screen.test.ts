@@ -1,0 +1,164 @@
+/**
+ * What an operator sees of a whole rehearsal: short by default (one line per step, the facts of
+ * each confirmation, the closing lines), everything with --verbose, and step durations that count
+ * the work, not the time the operator took to answer.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, runIdOf, ROOT } from '../support/cli.js';
+import { drive } from '../../src/engine/driver.js';
+import { readJournal } from '../../src/engine/journal.js';
+import type { Prompter } from '../../src/engine/prompts.js';
+import { actionRegistry } from '../../src/actions/index.js';
+
+const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+const dirs: string[] = [];
+function stateDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'dr-screen-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const linesOf = (text: string): string[] => text.replace(ANSI, '').replace(/\n$/, '').split('\n');
+const count = (text: string, part: string): number => text.split(part).length - 1;
+
+describe('a full rehearsal, by default', () => {
+  let output: string;
+  let lines: string[];
+
+  beforeAll(async () => {
+    const r = await runCli(['rehearse', '--yes', '--state-dir', stateDir()]);
+    output = r.stdout.replace(ANSI, '');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    lines = linesOf(r.stdout);
+  });
+
+  it('prints at most 60 lines, none wider than 200 columns', () => {
+    expect(lines.length).toBeLessThanOrEqual(60);
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(200);
+  });
+
+  it('gives each step one status line with its result and duration', () => {
+    const status = lines.filter((l) => /^[✔↷✖] \[\d+\/25\] /.test(l));
+    expect(status).toHaveLength(25);
+    expect(status.every((l) => /\(\d+\.\d s(, confirmed by --yes)?\)$/.test(l))).toBe(true);
+    expect(output).toContain(`✔ [2/25] Find the deleted instance in the logs — instanceGuid=${OLD}`);
+    expect(output).toContain(`✔ [8/25] Recreate the service as a single-node instance — instanceGuid=${NEW}`);
+    expect(output).toMatch(/✔ \[14\/25\] Stop the new container — stopped=true \(\d+\.\d s, confirmed by --yes\)/);
+  });
+
+  it('echoes each answer once', () => {
+    expect(count(output, 'org acme')).toBe(1);
+    expect(count(output, 'serviceName important-db')).toBe(1);
+    expect(count(output, 'soloPlan solo (default)')).toBe(1);
+  });
+
+  it('shows the facts of every confirmation, and no command, output, API call or evidence', () => {
+    for (const fact of [
+      `deleted instance (OLD): ${OLD}`,
+      'last archived WAL: 000000010000000000000005 at 2016-03-17T06:01:30.000Z',
+      `PATRONI_SCOPE: ${NEW}`,
+      `/service/${NEW}/initialize: 6263019934712345126`,
+      'entries: postgres0, wal-e',
+    ]) expect(output).toContain(fact);
+    expect(count(output, '— confirm on these facts:')).toBe(5);
+    expect(lines.some((l) => /^\s*\$ /.test(l))).toBe(false);
+    expect(output).not.toContain('evidence:');
+    expect(output).not.toContain('CopyObject');
+    expect(output).not.toContain('→ exit');
+  });
+
+  it('ends with where the transcript and the incident report are', () => {
+    expect(lines.at(-2)).toMatch(/^run \S+ is done\. Transcript: dingo-recover show \S+$/);
+    expect(lines.at(-1)).toMatch(/^incident report: .*report\.md$/);
+  });
+});
+
+describe('a full rehearsal with --verbose', () => {
+  it('shows every command, its output, the API calls and the evidence', async () => {
+    const r = await runCli(['rehearse', '--yes', '--verbose', '--state-dir', stateDir()]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('$ cf create-service dingo-postgresql solo important-db');
+    expect(r.stdout).toContain('→ exit 0');
+    expect(r.stdout).toMatch(/⇢ CopyObject s3:\/\/our-postgresql-backups\/backups\/6e101b27/);
+    expect(r.stdout).toContain('evidence: deleted instance (OLD): ' + OLD);
+    expect(r.stdout).toMatch(/no drill here: the archive was written by PostgreSQL 9\.5/);
+    expect(linesOf(r.stdout).length).toBeGreaterThan(400);
+  });
+});
+
+describe('a step that fails, by default', () => {
+  it('shows the failed step, the reason, what to do and how to resume', async () => {
+    const r = await runCli(['rehearse', '--yes', '--container-store-root', '/srv/elsewhere/', '--state-dir', stateDir()]);
+    expect(r.code).toBe(1);
+    const runId = runIdOf(r.stdout);
+    const lines = linesOf(r.stdout);
+    expect(lines).toContainEqual(expect.stringMatching(/^✖ \[13\/25\] Check everything the destructive steps rely on — failed \(\d+\.\d s\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^stopped: before anything is stopped or moved, the data folder /));
+    expect(lines).toContainEqual(expect.stringMatching(/^what to do: .*--container-store-root/));
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(200);
+    expect(lines.at(-1)).toBe(`the run is saved; continue with: dingo-recover resume ${runId}`);
+  });
+});
+
+describe('answering at a terminal', () => {
+  const PAUSE_MS = 1500;
+
+  it("does not echo the operator's answers again, and leaves the time spent answering out of step durations", async () => {
+    const state = stateDir();
+    const answers = join(state, 'answers.yaml');
+    writeFileSync(answers, `choose: { deletedInstance: ${OLD} }\n`);
+    const asked: string[] = [];
+    const prompter: Prompter = {
+      interactive: true,
+      async input(q) {
+        asked.push(q.key);
+        return q.default ?? '';
+      },
+      async typed(q) {
+        asked.push(q.key);
+        if (q.key === 'stop-container') await new Promise((r) => setTimeout(r, PAUSE_MS));
+        return q.alsoAccept ?? q.expected.slice(0, 8);
+      },
+      async select() {
+        throw new Error('no choice expected');
+      },
+    };
+    let output = '';
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        output += chunk.toString();
+        done();
+      },
+    });
+    const r = await drive({
+      stateDir: state,
+      out,
+      start: { mode: 'rehearsal', runbookFile: resolve(ROOT, 'runbooks/recover-deleted-service.yaml'), scenarioDir: resolve(ROOT, 'fixtures/seed-003'), settings: {} },
+      answersFile: answers,
+      yes: false,
+      prompter,
+      actions: actionRegistry(),
+    });
+    expect(r.exitCode, output).toBe(0);
+    expect(asked).toContain('org');
+    expect(asked).toContain('stop-container');
+    output = output.replace(ANSI, '');
+    expect(output).not.toContain("The user's answers");
+    expect(output).not.toContain('org acme');
+
+    const events = readJournal(join(state, 'runs', r.runId, 'journal.ndjson'));
+    const finished = events.find((e) => e.type === 'step.finished' && e.step === 'stop-container');
+    expect(finished?.type === 'step.finished' && finished.durationMs).toBeLessThan(PAUSE_MS);
+    const line = linesOf(output).find((l) => l.startsWith('✔ [14/25] Stop the new container'))!;
+    expect(line).toMatch(/\((\d+\.\d) s, confirmed by typing\)$/);
+    expect(Number(/\((\d+\.\d) s/.exec(line)![1]) * 1000).toBeLessThan(PAUSE_MS);
+  });
+});
