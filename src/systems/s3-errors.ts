@@ -44,7 +44,11 @@ export function describeS3Error(err: unknown, op: string, bucket: string, key = 
   const attempts = (err as SdkErrorShape)?.$metadata?.attempts;
   let message: string;
   let hint: string | undefined;
-  if (code === 'AccessDenied' || code === 'Forbidden' || (status === 403 && !isCredentialCode(code))) {
+  if (isMissingCredentials(err)) {
+    message = `no AWS credentials were found for ${op} on ${url}`;
+    hint =
+      'S3 credentials come from the AWS credential chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), AWS_PROFILE with ~/.aws/credentials, or an instance role. Reuse the service container\'s (the AWS_* variables that docker inspect shows on the cell), then resume.';
+  } else if (code === 'AccessDenied' || code === 'Forbidden' || (status === 403 && !isCredentialCode(code))) {
     message = `access denied to ${url}: ${POLICY_HINT}`;
     hint = 'Reuse the credentials of the service container (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from its environment).';
   } else if (isCredentialCode(code)) {
@@ -69,6 +73,12 @@ export function describeS3Error(err: unknown, op: string, bucket: string, key = 
 function isNetworkError(err: unknown): boolean {
   const code = (err as { code?: string })?.code ?? '';
   return /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) || errorCode(err) === 'TimeoutError';
+}
+
+/** The SDK found no credentials in its chain (nothing was sent). */
+function isMissingCredentials(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | undefined;
+  return e?.name === 'CredentialsProviderError' || /could not load credentials from any providers/i.test(e?.message ?? '');
 }
 
 function isCredentialCode(code: string): boolean {
