@@ -8,13 +8,10 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { DingoError, EXIT, UsageError, exitCodeOf } from './engine/errors.js';
-import { latestUnfinished, listRunIds, loadRun } from './engine/runs.js';
-import { loadRunbook, parseRunbook, type ActionRegistry } from './engine/runbook.js';
-import { buildTranscript, renderTranscript, renderTranscriptJson } from './engine/transcript.js';
+import type { ActionRegistry } from './engine/runbook.js';
 import { secrets } from './engine/redact.js';
 import { parseClusterdataUrl } from './logs/clusterdata.js';
 import { stripUrlCredentials, type StrippedUrl } from './engine/url-secrets.js';
-import { wrap } from './engine/reporter.js';
 import type { Settings } from './engine/settings.js';
 import type { LiveOptions } from './systems/live.js';
 import { extraCommands } from './commands/index.js';
@@ -265,6 +262,7 @@ const resume: CommandModule = {
       .example('$0 resume --container-store-root /var/vcap/store/containers/', 'continue with a setting changed (the change is journaled)'),
   handler: async (argv) => {
     const stateDir = String(argv['state-dir']);
+    const { latestUnfinished } = await import('./engine/runs.js');
     const id = (argv['run-id'] as string | undefined) ?? latestUnfinished(stateDir);
     if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: 'list runs with `dingo-recover runs`' });
     const { drive } = await import('./engine/driver.js');
@@ -304,6 +302,7 @@ const runs: CommandModule = {
   builder: (y) => y.example('$0 runs --json', 'runs as JSON'),
   handler: async (argv) => {
     const stateDir = String(argv['state-dir']);
+    const { listRunIds, loadRun } = await import('./engine/runs.js');
     const list = listRunIds(stateDir).map((id) => {
       try {
         const r = loadRun(stateDir, id);
@@ -330,6 +329,9 @@ const show: CommandModule = {
       .example('$0 show 20260317-180520-ab12 --json', 'the transcript as JSON')
       .example('$0 show 20260317-180520-ab12 --format markdown', 'the incident report'),
   handler: async (argv) => {
+    const { loadRun } = await import('./engine/runs.js');
+    const { loadRunbook } = await import('./engine/runbook.js');
+    const { buildTranscript, renderTranscript, renderTranscriptJson } = await import('./engine/transcript.js');
     const run = loadRun(String(argv['state-dir']), String(argv['run-id']));
     let runbook = null;
     try {
@@ -349,11 +351,15 @@ const show: CommandModule = {
 const validate: CommandModule = {
   command: 'validate <runbook>',
   describe: 'Check a runbook statically (actions, parameters, references) without running it',
-  builder: (y) => y.positional('runbook', { type: 'string', demandOption: true }).example('$0 validate runbooks/recover-deleted-service.yaml', 'check the bundled runbook'),
+  builder: (y) =>
+    y
+      .positional('runbook', { type: 'string', demandOption: true, describe: 'runbook file, or the name of a bundled runbook' })
+      .example('$0 validate recover-deleted-service', 'check the bundled runbook')
+      .example('$0 validate ./my-runbook.yaml', 'check your own'),
   handler: async (argv) => {
-    const file = String(argv.runbook);
-    if (!existsSync(file)) throw new UsageError(`cannot read runbook ${file}: no such file`);
-    const rb = parseRunbook(file, readFileSync(file, 'utf8'), await actionRegistry());
+    const file = runbookPath(String(argv.runbook));
+    const { loadRunbook } = await import('./engine/runbook.js');
+    const rb = loadRunbook(file, await actionRegistry());
     if (argv.json) out(JSON.stringify({ ok: true, file, steps: rb.steps.length, inputs: rb.inputs.length }) + '\n');
     else out(`${file}: ok (${rb.inputs.length} inputs, ${rb.steps.length} steps)\n`);
   },
@@ -365,6 +371,8 @@ const explain: CommandModule = {
   builder: (y) => y.positional('runbook', { type: 'string', demandOption: true }).example('$0 explain recover-deleted-service', 'walk through the bundled runbook'),
   handler: async (argv) => {
     const actions = await actionRegistry();
+    const { loadRunbook } = await import('./engine/runbook.js');
+    const { wrap } = await import('./engine/reporter.js');
     const rb = loadRunbook(runbookPath(String(argv.runbook)), actions);
     if (argv.json) {
       return out(JSON.stringify({ name: rb.name, title: rb.title, inputs: rb.inputs.map(({ line: _l, ...i }) => i), steps: rb.steps.map((s) => ({ id: s.id, title: s.title, why: s.why, action: s.action, effect: actions.get(s.action)!.effect, confirm: s.confirm ?? null })) }, null, 2) + '\n');

@@ -8,11 +8,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { inspectArchive } from '../wale/inspect.js';
-import { renderReport } from '../wale/render.js';
 import type { ArchiveReport } from '../wale/report.js';
 import { parseS3Location, urlOf, type S3Location } from '../archive/location.js';
-import { checkSwap, prepareSwap, quarantineLocation, runSwap, formatProgress, utcStamp, type SwapPlan } from '../archive/swap.js';
+import type { SwapPlan } from '../archive/swap.js';
 import { formatBytes } from '../format.js';
 import { s3FlagOptions, storeFromFlags, type S3Flags } from '../drill/s3-flags.js';
 import { NeedsOperator, StepFailed, UsageError } from '../engine/errors.js';
@@ -47,6 +45,8 @@ const inspect: CommandModule<object, InspectArgs> = {
           'the newest archived segment ("complete": false, "lost": {"from", "to"}); 1 the archive could not be read; 2 bad usage.',
       ) as unknown as Argv<InspectArgs>,
   handler: async (argv) => {
+    const { inspectArchive } = await import('../wale/inspect.js');
+    const { renderReport } = await import('../wale/render.js');
     const report = await inspectArchive(await storeFromFlags(argv), argv.url);
     process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
     process.exitCode = inspectExitCode(report);
@@ -149,6 +149,8 @@ function sourceVerdict(report: ArchiveReport): string {
 
 /** `archive swap`: checks, inspects the source, confirms, then quarantines, copies and verifies. */
 export async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Promise<void> {
+  const { checkSwap, prepareSwap, quarantineLocation, runSwap, formatProgress, utcStamp } = await import('../archive/swap.js');
+  const { inspectArchive } = await import('../wale/inspect.js');
   const from = parseS3Location(argv.from, 'source (--from)');
   const to = parseS3Location(argv.to, 'target (--to)');
   if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) {

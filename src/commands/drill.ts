@@ -6,7 +6,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodeOf, UsageError } from '../engine/errors.js';
 import { secrets } from '../engine/redact.js';
-import { runDrill, type DrillReport } from '../drill/drill.js';
+import type { DrillReport } from '../drill/drill.js';
 import { parseDuration } from '../drill/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../drill/exit-codes.js';
 import { printError } from '../drill/print-error.js';
@@ -73,6 +73,7 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
     if (argv.expectRows !== undefined && (!Number.isInteger(argv.expectRows) || argv.expectRows < 0)) {
       throw new UsageError(`--expect-rows must be a whole number of rows, not "${argv.expectRows}"`);
     }
+    const { runDrill } = await import('../drill/drill.js');
     const report = await runDrill({
       url: argv.url,
       store: await storeFromFlags(argv),

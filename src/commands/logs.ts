@@ -5,13 +5,12 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../engine/errors.js';
 import { secrets } from '../engine/redact.js';
-import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
-import { renderCandidates, renderInstance } from '../logs/render.js';
 import { printableJson } from '../engine/display.js';
 import { isGuid } from '../logs/payload.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
 import type { ClusterdataSpec, LogSourceSpec } from '../logs/types.js';
-import { createS3Store } from '../systems/s3.js';
+import { storeFromFlags } from '../drill/s3-flags.js';
+import { stripUrlCredentials } from '../engine/url-secrets.js';
 
 interface SourceArgs {
   logs?: string[];
@@ -89,19 +88,30 @@ export function sourcesFromArgs(a: SourceArgs): LogSourceSpec {
   if (!paths.length && !a['es-url'])
     throw new UsageError('no logs to search', { hint: 'Give syslog files or folders with --logs PATH... (- for stdin), or Elasticsearch with --es-url URL' });
   if (a['es-api-key'] && a['es-username']) throw new UsageError('give either --es-api-key or --es-username/--es-password, not both');
+  // Credentials written into the URL are registered as secrets and used, never shown.
+  const es = a['es-url'] ? stripUrlCredentials('--es-url', a['es-url']) : undefined;
+  const fromUrl = es?.credentials;
   return {
     paths: paths.length ? paths : undefined,
-    es: a['es-url']
-      ? { url: a['es-url'], index: a['es-index'], apiKey: a['es-api-key'], username: a['es-username'], password: a['es-password'], caFile: a['es-ca-file'] }
+    es: es
+      ? {
+          url: es.url,
+          index: a['es-index'],
+          apiKey: a['es-api-key'] ?? (fromUrl && !fromUrl.password ? (fromUrl.username ?? undefined) : undefined),
+          username: a['es-username'] ?? (fromUrl?.password ? (fromUrl.username ?? undefined) : undefined),
+          password: a['es-password'] ?? fromUrl?.password ?? undefined,
+          caFile: a['es-ca-file'],
+        }
       : undefined,
   };
 }
 
-export function clusterdataFromArgs(a: FindArgs): ClusterdataSpec | undefined {
+export async function clusterdataFromArgs(a: FindArgs): Promise<ClusterdataSpec | undefined> {
   if (!a.clusterdata) return undefined;
+  a.clusterdata = stripUrlCredentials('--clusterdata', a.clusterdata).url;
   const where = parseClusterdataUrl(a.clusterdata);
   if (!where) throw new UsageError(`--clusterdata ${JSON.stringify(a.clusterdata)} is not an s3:// URL`, { hint: 'Give the broker\'s clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata' });
-  const store = createS3Store({ endpoint: a['s3-endpoint'], region: a['s3-region'], forcePathStyle: a['s3-path-style'] });
+  const store = await storeFromFlags({ s3Endpoint: a['s3-endpoint'], s3Region: a['s3-region'], s3PathStyle: a['s3-path-style'] });
   return { store, ...where };
 }
 
@@ -121,6 +131,8 @@ const find: CommandModule<object, FindArgs> = {
       .example('$0 logs find --service-name important-db --logs /var/log/syslog* --json', 'rank the candidates') as unknown as Argv<FindArgs>,
   handler: async (a) => {
     if (a['space-guid'] && !isGuid(a['space-guid'])) throw new UsageError(`--space-guid ${JSON.stringify(a['space-guid'])} is not a GUID`, { hint: 'Get it with: cf space SPACE --guid' });
+    const { findDeletedInstance, noCandidateError } = await import('../logs/find.js');
+    const { renderCandidates } = await import('../logs/render.js');
     const result = await findDeletedInstance({
       sources: sourcesFromArgs(a),
       serviceName: a['service-name'],
@@ -129,7 +141,7 @@ const find: CommandModule<object, FindArgs> = {
       spaceGuid: a['space-guid'],
       since: parseTime('since', a.since),
       until: parseTime('until', a.until),
-      clusterdata: clusterdataFromArgs(a),
+      clusterdata: await clusterdataFromArgs(a),
     });
     process.stdout.write(secrets.redact(a.json ? printableJson(result, 2) + '\n' : renderCandidates(result.candidates, result.searched)));
     if (result.candidates.length === 0) throw noCandidateError(a['service-name'], result.searched);
@@ -143,6 +155,8 @@ const instance: CommandModule<object, InstanceArgs> = {
     sourceOptions(y).positional('guid', { type: 'string', demandOption: true, describe: 'instance GUID (cf service NAME --guid)' }) as unknown as Argv<InstanceArgs>,
   handler: async (a) => {
     if (!isGuid(a.guid)) throw new UsageError(`${JSON.stringify(a.guid)} is not an instance GUID`, { hint: 'Get it with: cf service NAME --guid' });
+    const { findInstance } = await import('../logs/find.js');
+    const { renderInstance } = await import('../logs/render.js');
     const facts = await findInstance({ sources: sourcesFromArgs(a), instanceGuid: a.guid, since: parseTime('since', a.since), until: parseTime('until', a.until) });
     process.stdout.write(secrets.redact(a.json ? printableJson(facts, 2) + '\n' : renderInstance(facts)));
   },

@@ -5,7 +5,6 @@
 import { StepFailed, UsageError } from '../engine/errors.js';
 import { secrets } from '../engine/redact.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
-import { searchEs } from './es.js';
 import { FactCollector, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS, type InstanceState } from './facts.js';
 import { isValidDate } from './dates.js';
 import { numberSkippedLines, scanFiles } from './files.js';
@@ -46,7 +45,11 @@ async function collect(
   const facts = new FactCollector(report, { since, until });
   const onHit = facts.add.bind(facts);
   if (sources.paths?.length) await scanFiles(sources.paths, scanTerms, report, onHit, { since });
-  if (sources.es) await searchEs(sources.es, PHRASES, report, onHit, { since, until });
+  if (sources.es) {
+    // The Elasticsearch client loads only when there is Elasticsearch to search.
+    const { searchEs } = await import('./es.js');
+    await searchEs(sources.es, PHRASES, report, onHit, { since, until });
+  }
   facts.finish();
   await numberSkippedLines(report);
   report.notes.push(...facts.notes());

@@ -1,0 +1,48 @@
+/** Bad input to the command line: a clear error and exit 2, never a stack trace. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dr-cli-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function noStack(text: string): void {
+  expect(text).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
+}
+
+describe('validate and explain take names and paths alike', () => {
+  it('validate accepts the bundled runbook by name, and refuses a folder with exit 2', async () => {
+    const byName = await runCli(['validate', 'recover-deleted-service']);
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(byName.stdout).toMatch(/recover-deleted-service\.yaml: ok \(7 inputs, \d+ steps\)/);
+    const folder = await runCli(['validate', dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`cannot read runbook ${dir}: it is a folder, not a file`);
+    noStack(folder.stderr);
+  });
+});
+
+describe('a state folder that is a file', () => {
+  it('is a usage error naming it, for runs and rehearse', async () => {
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    for (const args of [['runs'], ['rehearse', '--yes']]) {
+      const r = await runCli([...args, '--state-dir', file]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(file);
+      noStack(r.stderr);
+    }
+  });
+});
+
+describe('logs find with credentials in --es-url and --clusterdata', () => {
+  it('never prints them', async () => {
+    const canary = 'Logs-Canary-Pw-31c8';
+    const r = await runCli(['logs', 'find', '--service-name', 'x', '--es-url', `http://elastic:${canary}@127.0.0.1:9`, '--clusterdata', `s3://k:${canary}@bucket`, '--json'], {
+      env: { AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    expect(r.stdout + r.stderr).not.toContain(canary);
+  });
+});
