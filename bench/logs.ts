@@ -82,6 +82,10 @@ export async function benchLogs(): Promise<string> {
     const oursPlain = await ours(plain.files);
     const zgrep = await run([`zcat ${gz.files.map(quote).join(' ')} | grep -F -c ${terms}`], { shell: true });
     const oursGz = await ours(gz.files);
+    // ripgrep, the other tool an operator would reach for, when it is installed.
+    const hasRg = (await run(['command -v rg || true'], { shell: true })).stdout.trim() !== '';
+    const rg = hasRg ? await run([`rg -F -c ${terms} ${plain.files.map(quote).join(' ')}`], { shell: true }) : null;
+    const zrg = hasRg ? await run([`zcat ${gz.files.map(quote).join(' ')} | rg -F -c ${terms}`], { shell: true }) : null;
 
     const grepRate = mbps(plain.bytes, grep.seconds);
     const zRate = mbps(gz.bytes, zgrep.seconds);
@@ -91,10 +95,14 @@ export async function benchLogs(): Promise<string> {
     log(`terms: ${SCAN_TERMS.map((t) => JSON.stringify(t)).join(' ')}`);
     log(`plain  ${(plain.bytes / 1e6).toFixed(0)} MB: ours ${plainRate.toFixed(0)} MB/s (${oursPlain.seconds.toFixed(2)} s, peak RSS ${(oursPlain.maxRssKb / 1024).toFixed(0)} MB)  grep -F ${grepRate.toFixed(0)} MB/s (${grep.seconds.toFixed(2)} s)`);
     log(`gzip   ${(gz.bytes / 1e6).toFixed(0)} MB: ours ${gzRate.toFixed(0)} MB/s (${oursGz.seconds.toFixed(2)} s, peak RSS ${(oursGz.maxRssKb / 1024).toFixed(0)} MB)  zcat | grep -F ${zRate.toFixed(0)} MB/s (${zgrep.seconds.toFixed(2)} s)`);
+    if (rg && zrg) {
+      log(`rg -F: plain ${mbps(plain.bytes, rg.seconds).toFixed(0)} MB/s (${rg.seconds.toFixed(2)} s), zcat | rg -F ${mbps(gz.bytes, zrg.seconds).toFixed(0)} MB/s (${zrg.seconds.toFixed(2)} s)`);
+    }
     log(check('plain', plain, oursPlain.first));
     log(check('gzip', gz, oursGz.first));
     log('targets: plain >= 0.50, gzip >= 0.80, rss_mb < 200');
-    const last = `logs-bench plain=${(plainRate / grepRate).toFixed(2)} gzip=${(gzRate / zRate).toFixed(2)} rss_mb=${rss.toFixed(0)}`;
+    const vsRg = rg && zrg ? ` plain_rg=${(plainRate / mbps(plain.bytes, rg.seconds)).toFixed(2)} gzip_rg=${(gzRate / mbps(gz.bytes, zrg.seconds)).toFixed(2)}` : '';
+    const last = `logs-bench plain=${(plainRate / grepRate).toFixed(2)} gzip=${(gzRate / zRate).toFixed(2)} rss_mb=${rss.toFixed(0)}${vsRg}`;
     log(last);
     return last;
   } finally {

@@ -5,8 +5,15 @@
 const benches: Record<string, () => Promise<string>> = {
   logs: async () => (await import('./logs.js')).benchLogs(),
   swap: async () => (await import('./swap.js')).benchSwap(),
+  'swap-sim': async () => (await import('./swap.js')).benchSwap('sim'),
+  'swap-moto': async () => (await import('./swap.js')).benchSwap('moto'),
   drill: async () => (await import('./drill.js')).benchDrill(),
+  startup: async () => (await import('./startup.js')).benchStartup(),
+  rehearse: async () => (await import('./startup.js')).benchRehearse(),
 };
+
+/** What no name runs: each benchmark once. */
+const DEFAULT = ['logs', 'swap', 'drill', 'startup', 'rehearse'];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
@@ -16,7 +23,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const summary: string[] = [];
-  for (const name of names.length ? names : Object.keys(benches)) {
+  for (const name of names.length ? names : DEFAULT) {
     process.stdout.write(`\n== ${name} ==\n`);
     summary.push(await benches[name]!());
   }

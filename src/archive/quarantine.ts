@@ -62,8 +62,7 @@ export async function quarantine(store: ObjectStore, target: S3Location, opts: Q
   };
   if (plan.length === 0) return result;
 
-  const current = await listArchive(store, tgt);
-  const held = await listArchive(store, q);
+  const [current, held] = await Promise.all([listArchive(store, tgt), listArchive(store, q)]);
 
   // Which planned objects still need a copy into quarantine.
   const toCopy: ObjectInfo[] = [];

@@ -64,6 +64,10 @@ export function createS3Store(opts: S3Options = {}): ObjectStore {
     credentials: opts.credentials,
     maxAttempts: opts.maxAttempts ?? 6,
     retryMode: 'standard',
+    // Resolve each command's middleware stack once, not on every request: a swap sends one
+    // CopyObject per object, and building the stack was a fifth of the client's CPU per request.
+    // Nothing changes the stack after the client is made.
+    cacheMiddleware: true,
   });
   const where = opts.endpoint ? `s3 ${opts.endpoint}` : `s3 ${region}`;
   return new S3Store(client, where, {
@@ -83,13 +87,19 @@ class S3Store implements ObjectStore {
     throw describeS3Error(err, op, bucket, key, this.where);
   }
 
-  async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+  /** `startAfter`: only keys after it (S3's StartAfter), for listings that split the key space. */
+  async *list(bucket: string, prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectInfo> {
     let token: string | undefined;
     do {
       let page;
       try {
         page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            StartAfter: token === undefined ? opts.startAfter : undefined,
+          }),
         );
       } catch (err) {
         this.fail(err, 'list', bucket, prefix);

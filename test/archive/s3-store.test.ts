@@ -52,6 +52,18 @@ describe('createS3Store against moto', () => {
     expect(await collect(moto.store.list(BUCKET, 'many/'))).toEqual([]);
   });
 
+  it('lists only the keys after startAfter, across pages', async () => {
+    const keys = Array.from({ length: 1005 }, (_, i) => `after/wal_005/${String(i).padStart(24, '0')}.lzo`);
+    await putMany(moto.store, BUCKET, keys, () => 'x');
+    const list = moto.store.list as (bucket: string, prefix: string, opts?: { startAfter?: string }) => AsyncIterable<ObjectInfo>;
+    const after = await collect(list.call(moto.store, BUCKET, 'after/', { startAfter: keys[2]! }));
+    expect(after.map((o) => o.key)).toEqual(keys.slice(3));
+    // Before the prefix's first key: the whole prefix; after its last: nothing.
+    expect(await collect(list.call(moto.store, BUCKET, 'after/', { startAfter: 'after/' }))).toHaveLength(1005);
+    expect(await collect(list.call(moto.store, BUCKET, 'after/', { startAfter: `after/wal_005/\u{10FFFF}` }))).toEqual([]);
+    await moto.store.deleteMany(BUCKET, keys);
+  });
+
   it('puts, heads, gets and copies keys with + and = and spaces', async () => {
     const key = 'odd/a+b=c d/sysid';
     const put = await moto.store.put({ bucket: BUCKET, key }, '6262323410585460850\n');

@@ -17,11 +17,19 @@ export class TestStore implements ObjectStore {
   private sortedKeys: string[] | null = null;
   /** Prefixes listed, in call order. */
   readonly listCalls: string[] = [];
-  /** Listings currently being consumed, and the most at once. */
+  /** LIST requests a paginated client would have made (one per page of 1000, one for an empty answer). */
+  listRequests = 0;
+  /** Listings asked to start after a key. */
+  startAfterCalls = 0;
+  /** LIST requests in flight (a page being fetched), and the most at once. */
   private active = 0;
   maxConcurrentLists = 0;
 
-  constructor(readonly bucket: string) {}
+  /** `honoursStartAfter: false` is a store that ignores startAfter and lists from the prefix's first key. */
+  constructor(
+    readonly bucket: string,
+    private readonly opts: { honoursStartAfter?: boolean } = {},
+  ) {}
 
   /** Add an object; `body` may be a size for objects nobody reads. */
   add(key: string, body: Buffer | string | number, lastModified: Date, etag?: string): ObjectInfo {
@@ -43,27 +51,32 @@ export class TestStore implements ObjectStore {
     return this.sortedKeys;
   }
 
-  async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(bucket: string, prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectInfo> {
     this.check(bucket);
     this.listCalls.push(prefix);
+    if (opts.startAfter !== undefined) this.startAfterCalls++;
+    const after = this.opts.honoursStartAfter === false ? undefined : opts.startAfter;
     const keys = this.keys();
+    const from = after !== undefined && after > prefix ? after : prefix;
     let lo = 0;
     let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (keys[mid]! < prefix) lo = mid + 1;
+      if (keys[mid]! < from || (after !== undefined && keys[mid] === after)) lo = mid + 1;
       else hi = mid;
     }
-    this.active++;
-    this.maxConcurrentLists = Math.max(this.maxConcurrentLists, this.active);
-    try {
-      // Pages of 1000 with a turn of the event loop between them, as a paginated client would.
-      for (let i = lo; i < keys.length && keys[i]!.startsWith(prefix); i++) {
-        if ((i - lo) % 1000 === 0) await new Promise((r) => setImmediate(r));
-        yield this.objects.get(keys[i]!)!.info;
-      }
-    } finally {
+    // Pages of 1000, each fetched in a turn of the event loop, as a paginated client would.
+    const fetchPage = async (): Promise<void> => {
+      this.listRequests++;
+      this.active++;
+      this.maxConcurrentLists = Math.max(this.maxConcurrentLists, this.active);
+      await new Promise((r) => setImmediate(r));
       this.active--;
+    };
+    await fetchPage();
+    for (let i = lo; i < keys.length && keys[i]!.startsWith(prefix); i++) {
+      if (i > lo && (i - lo) % 1000 === 0) await fetchPage();
+      yield this.objects.get(keys[i]!)!.info;
     }
   }
 

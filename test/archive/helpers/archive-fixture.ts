@@ -27,8 +27,8 @@ export async function putAll(store: ObjectStore, bucket: string, entries: Array<
   );
 }
 
-/** A wal-e archive under `prefix` (ending in /). Sentinels are written one second apart, in `backups` order. */
-export async function seedArchive(store: ObjectStore, bucket: string, prefix: string, o: SeedOptions): Promise<void> {
+/** The objects of `seedArchive` but the sentinels, as [key, body]. */
+export function archiveEntries(prefix: string, o: SeedOptions): Array<[string, string | Buffer]> {
   const entries: Array<[string, string | Buffer]> = [[`${prefix}sysids/sysid`, `${o.sysid}\n`]];
   for (let i = 1; i <= o.segments; i++) entries.push([`${prefix}wal_005/${segmentName(i)}.lzo`, `lzo wal ${o.sysid} ${i}`.repeat(1 + (i % 7))]);
   for (const b of o.backups) {
@@ -36,14 +36,24 @@ export async function seedArchive(store: ObjectStore, bucket: string, prefix: st
     entries.push([`${prefix}basebackups_005/${b}/tar_partitions/part_00000000.tar.lzo`, `tar of ${o.sysid} ${b}`.repeat(50)]);
   }
   for (const [k, v] of Object.entries(o.extra ?? {})) entries.push([prefix + k, v]);
-  await putAll(store, bucket, entries);
+  return entries;
+}
+
+/** The sentinel of base backup `b`, as [key, body]. */
+export function sentinelEntry(prefix: string, b: string): [string, string] {
+  return [
+    `${prefix}basebackups_005/${b}_backup_stop_sentinel.json`,
+    JSON.stringify({ wal_segment_backup_stop: b.slice(5, 29), wal_segment_offset_backup_stop: '00000184', expanded_size_bytes: 21403587, spec: { base_prefix: '/data/postgres', tablespaces: [] } }),
+  ];
+}
+
+/** A wal-e archive under `prefix` (ending in /). Sentinels are written one second apart, in `backups` order. */
+export async function seedArchive(store: ObjectStore, bucket: string, prefix: string, o: SeedOptions): Promise<void> {
+  await putAll(store, bucket, archiveEntries(prefix, o));
   for (let i = 0; i < o.backups.length; i++) {
     if (i > 0) await new Promise((r) => setTimeout(r, 1050));
-    const b = o.backups[i]!;
-    await store.put(
-      { bucket, key: `${prefix}basebackups_005/${b}_backup_stop_sentinel.json` },
-      JSON.stringify({ wal_segment_backup_stop: b.slice(5, 29), wal_segment_offset_backup_stop: '00000184', expanded_size_bytes: 21403587, spec: { base_prefix: '/data/postgres', tablespaces: [] } }),
-    );
+    const [key, body] = sentinelEntry(prefix, o.backups[i]!);
+    await store.put({ bucket, key }, body);
   }
 }
 
