@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downloadBaseBackup } from '../src/drill/base-backup.js';
-import { runOk } from '../src/drill/processes.js';
+import { runOk } from '../src/systems/processes.js';
 import { startMoto } from '../test/support/moto.js';
 import { archiveKeys, generateWaleArchive, removeArchive, uploadArchive } from '../test/support/wale-archive.js';
 
@@ -40,7 +40,13 @@ export async function benchDrill(): Promise<string> {
       const ours = join(dir, `ours-${round}`);
       await mkdir(ours);
       const t0 = performance.now();
-      await downloadBaseBackup({ store: moto.store, bucket: BUCKET, partitions: parts.map((k) => PREFIX + k), dataDir: ours, concurrency: 4 });
+      await downloadBaseBackup({
+        store: moto.store,
+        bucket: BUCKET,
+        partitions: parts.map((k) => PREFIX + k),
+        dataDir: ours,
+        concurrency: 4,
+      });
       oursBest = Math.min(oursBest, performance.now() - t0);
       expanded = await treeBytes(ours);
       await rm(ours, { recursive: true, force: true });

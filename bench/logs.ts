@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { SCAN_TERMS } from '../src/logs/facts.js';
-import { generateLogs, type GeneratedLogs } from '../src/logs/generate.js';
+import { generateLogs, type GeneratedLogs } from '../test/support/generate-logs.js';
 
 const HALF = 576 * 1024 * 1024;
 const SERVICE = 'important-db';
@@ -23,7 +23,9 @@ function log(line: string): void {
 function run(argv: string[], opts: { shell?: boolean } = {}): Promise<{ stdout: string; seconds: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = opts.shell ? spawn('sh', ['-c', argv[0]!], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = opts.shell
+      ? spawn('sh', ['-c', argv[0]!], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -74,7 +76,9 @@ export async function benchLogs(): Promise<string> {
     const t0 = performance.now();
     const plain = await generateLogs({ dir: join(dir, 'plain'), seed: 11, days: 14, files: 4, gzipFrom: Infinity, targetBytes: HALF });
     const gz = await generateLogs({ dir: join(dir, 'gz'), seed: 12, days: 14, files: 4, gzipFrom: 0, targetBytes: HALF });
-    log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s: plain ${(plain.bytes / 2 ** 20).toFixed(0)} MiB in ${plain.files.length} files, gzip ${(gz.bytes / 2 ** 20).toFixed(0)} MiB (uncompressed) in ${gz.files.length} files`);
+    log(
+      `generated in ${((performance.now() - t0) / 1000).toFixed(1)} s: plain ${(plain.bytes / 2 ** 20).toFixed(0)} MiB in ${plain.files.length} files, gzip ${(gz.bytes / 2 ** 20).toFixed(0)} MiB (uncompressed) in ${gz.files.length} files`,
+    );
     const terms = SCAN_TERMS.map((t) => `-e ${quote(t)}`).join(' ');
 
     await run(['sh', '-c', `cat ${plain.files.map(quote).join(' ')} ${gz.files.map(quote).join(' ')} > /dev/null`]); // page cache warm for all
@@ -93,15 +97,24 @@ export async function benchLogs(): Promise<string> {
     const gzRate = mbps(oursGz.bytes, oursGz.seconds);
     const rss = Math.max(oursPlain.maxRssKb, oursGz.maxRssKb) / 1024;
     log(`terms: ${SCAN_TERMS.map((t) => JSON.stringify(t)).join(' ')}`);
-    log(`plain  ${(plain.bytes / 1e6).toFixed(0)} MB: ours ${plainRate.toFixed(0)} MB/s (${oursPlain.seconds.toFixed(2)} s, peak RSS ${(oursPlain.maxRssKb / 1024).toFixed(0)} MB)  grep -F ${grepRate.toFixed(0)} MB/s (${grep.seconds.toFixed(2)} s)`);
-    log(`gzip   ${(gz.bytes / 1e6).toFixed(0)} MB: ours ${gzRate.toFixed(0)} MB/s (${oursGz.seconds.toFixed(2)} s, peak RSS ${(oursGz.maxRssKb / 1024).toFixed(0)} MB)  zcat | grep -F ${zRate.toFixed(0)} MB/s (${zgrep.seconds.toFixed(2)} s)`);
+    log(
+      `plain  ${(plain.bytes / 1e6).toFixed(0)} MB: ours ${plainRate.toFixed(0)} MB/s (${oursPlain.seconds.toFixed(2)} s, peak RSS ${(oursPlain.maxRssKb / 1024).toFixed(0)} MB)  grep -F ${grepRate.toFixed(0)} MB/s (${grep.seconds.toFixed(2)} s)`,
+    );
+    log(
+      `gzip   ${(gz.bytes / 1e6).toFixed(0)} MB: ours ${gzRate.toFixed(0)} MB/s (${oursGz.seconds.toFixed(2)} s, peak RSS ${(oursGz.maxRssKb / 1024).toFixed(0)} MB)  zcat | grep -F ${zRate.toFixed(0)} MB/s (${zgrep.seconds.toFixed(2)} s)`,
+    );
     if (rg && zrg) {
-      log(`rg -F: plain ${mbps(plain.bytes, rg.seconds).toFixed(0)} MB/s (${rg.seconds.toFixed(2)} s), zcat | rg -F ${mbps(gz.bytes, zrg.seconds).toFixed(0)} MB/s (${zrg.seconds.toFixed(2)} s)`);
+      log(
+        `rg -F: plain ${mbps(plain.bytes, rg.seconds).toFixed(0)} MB/s (${rg.seconds.toFixed(2)} s), zcat | rg -F ${mbps(gz.bytes, zrg.seconds).toFixed(0)} MB/s (${zrg.seconds.toFixed(2)} s)`,
+      );
     }
     log(check('plain', plain, oursPlain.first));
     log(check('gzip', gz, oursGz.first));
     log('targets: plain >= 0.50, gzip >= 0.80, rss_mb < 200');
-    const vsRg = rg && zrg ? ` plain_rg=${(plainRate / mbps(plain.bytes, rg.seconds)).toFixed(2)} gzip_rg=${(gzRate / mbps(gz.bytes, zrg.seconds)).toFixed(2)}` : '';
+    const vsRg =
+      rg && zrg
+        ? ` plain_rg=${(plainRate / mbps(plain.bytes, rg.seconds)).toFixed(2)} gzip_rg=${(gzRate / mbps(gz.bytes, zrg.seconds)).toFixed(2)}`
+        : '';
     const last = `logs-bench plain=${(plainRate / grepRate).toFixed(2)} gzip=${(gzRate / zRate).toFixed(2)} rss_mb=${rss.toFixed(0)}${vsRg}`;
     log(last);
     return last;

@@ -63,7 +63,10 @@ export async function startBenchS3(mode: { latencyMs: number } | { upstream: str
     setLatency: async (ms) => void (await fetch(`${endpoint}/__bench/latency?ms=${ms}`, { method: 'POST' })).arrayBuffer(),
     async seed(bucket, entries) {
       for (let i = 0; i < entries.length; i += 20_000) {
-        const res = await fetch(`${endpoint}/__bench/seed?bucket=${encodeURIComponent(bucket)}`, { method: 'POST', body: JSON.stringify(entries.slice(i, i + 20_000)) });
+        const res = await fetch(`${endpoint}/__bench/seed?bucket=${encodeURIComponent(bucket)}`, {
+          method: 'POST',
+          body: JSON.stringify(entries.slice(i, i + 20_000)),
+        });
         await res.arrayBuffer();
         if (!res.ok) throw new Error(`seeding ${bucket} failed: HTTP ${res.status}`);
       }
@@ -172,7 +175,17 @@ interface Upload {
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const xmlUnescape = (s: string): string =>
   s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-fA-F]+);/g, (_, e: string) =>
-    e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === 'apos' ? "'" : e === 'amp' ? '&' : String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)),
+    e === 'lt'
+      ? '<'
+      : e === 'gt'
+        ? '>'
+        : e === 'quot'
+          ? '"'
+          : e === 'apos'
+            ? "'"
+            : e === 'amp'
+              ? '&'
+              : String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)),
   );
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
@@ -222,12 +235,27 @@ class MemoryS3 {
     if (!bucket) return false;
     for (const [key, text] of entries) {
       const data = Buffer.from(text);
-      bucket.set(key, { chunks: [data], size: data.length, etag: md5([data]), lastModified: new Date(), contentType: 'binary/octet-stream', metadata: {} });
+      bucket.set(key, {
+        chunks: [data],
+        size: data.length,
+        etag: md5([data]),
+        lastModified: new Date(),
+        contentType: 'binary/octet-stream',
+        metadata: {},
+      });
     }
     return true;
   }
 
-  handle(op: string, bucketName: string, key: string, query: URLSearchParams, req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+  handle(
+    op: string,
+    bucketName: string,
+    key: string,
+    query: URLSearchParams,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+  ): void {
     if (op === 'CreateBucket') {
       if (!this.buckets.has(bucketName)) this.buckets.set(bucketName, new Bucket());
       return send(res, 200, '');
@@ -280,7 +308,14 @@ class MemoryS3 {
         return send(res, 200, `${XML_HEAD}<Tagging ${NS}><TagSet></TagSet></Tagging>`);
       case 'PutObject': {
         const data = isAwsChunked(req) ? decodeAwsChunked(body) : body;
-        const o: Obj = { chunks: [data], size: data.length, etag: md5([data]), lastModified: new Date(), contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'), metadata: metadataOf(req) };
+        const o: Obj = {
+          chunks: [data],
+          size: data.length,
+          etag: md5([data]),
+          lastModified: new Date(),
+          contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'),
+          metadata: metadataOf(req),
+        };
         bucket.set(key, o);
         res.writeHead(200, { ETag: `"${o.etag}"`, 'Content-Length': 0 });
         return void res.end();
@@ -291,14 +326,33 @@ class MemoryS3 {
         const replace = String(req.headers['x-amz-metadata-directive'] ?? '').toUpperCase() === 'REPLACE';
         // Same bytes, same MD5; a copy made in one request is single-part.
         const etag = src.etag.includes('-') ? md5(src.chunks) : src.etag;
-        const o: Obj = { ...src, etag, lastModified: new Date(), ...(replace ? { contentType: String(req.headers['content-type'] ?? src.contentType), metadata: metadataOf(req) } : {}) };
+        const o: Obj = {
+          ...src,
+          etag,
+          lastModified: new Date(),
+          ...(replace ? { contentType: String(req.headers['content-type'] ?? src.contentType), metadata: metadataOf(req) } : {}),
+        };
         bucket.set(key, o);
-        return send(res, 200, `${XML_HEAD}<CopyObjectResult ${NS}><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag></CopyObjectResult>`);
+        return send(
+          res,
+          200,
+          `${XML_HEAD}<CopyObjectResult ${NS}><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag></CopyObjectResult>`,
+        );
       }
       case 'CreateMultipartUpload': {
         const id = `upload-${this.nextUpload++}`;
-        this.uploads.set(id, { bucket: bucketName, key, parts: new Map(), contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'), metadata: metadataOf(req) });
-        return send(res, 200, `${XML_HEAD}<InitiateMultipartUploadResult ${NS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
+        this.uploads.set(id, {
+          bucket: bucketName,
+          key,
+          parts: new Map(),
+          contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'),
+          metadata: metadataOf(req),
+        });
+        return send(
+          res,
+          200,
+          `${XML_HEAD}<InitiateMultipartUploadResult ${NS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+        );
       }
       case 'UploadPart':
       case 'UploadPartCopy': {
@@ -326,7 +380,11 @@ class MemoryS3 {
           res.writeHead(200, { ETag: `"${etag}"`, 'Content-Length': 0 });
           return void res.end();
         }
-        return send(res, 200, `${XML_HEAD}<CopyPartResult ${NS}><LastModified>${new Date().toISOString()}</LastModified><ETag>&quot;${etag}&quot;</ETag></CopyPartResult>`);
+        return send(
+          res,
+          200,
+          `${XML_HEAD}<CopyPartResult ${NS}><LastModified>${new Date().toISOString()}</LastModified><ETag>&quot;${etag}&quot;</ETag></CopyPartResult>`,
+        );
       }
       case 'CompleteMultipartUpload': {
         const id = query.get('uploadId') ?? '';
@@ -338,10 +396,21 @@ class MemoryS3 {
         const h = createHash('md5');
         for (const p of parts) h.update(Buffer.from(p!.etag, 'hex'));
         const chunks = parts.flatMap((p) => p!.chunks);
-        const o: Obj = { chunks, size: parts.reduce((s, p) => s + p!.size, 0), etag: `${h.digest('hex')}-${parts.length}`, lastModified: new Date(), contentType: up.contentType, metadata: up.metadata };
+        const o: Obj = {
+          chunks,
+          size: parts.reduce((s, p) => s + p!.size, 0),
+          etag: `${h.digest('hex')}-${parts.length}`,
+          lastModified: new Date(),
+          contentType: up.contentType,
+          metadata: up.metadata,
+        };
         bucket.set(key, o);
         this.uploads.delete(id);
-        return send(res, 200, `${XML_HEAD}<CompleteMultipartUploadResult ${NS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>&quot;${o.etag}&quot;</ETag></CompleteMultipartUploadResult>`);
+        return send(
+          res,
+          200,
+          `${XML_HEAD}<CompleteMultipartUploadResult ${NS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>&quot;${o.etag}&quot;</ETag></CompleteMultipartUploadResult>`,
+        );
       }
       case 'AbortMultipartUpload':
         this.uploads.delete(query.get('uploadId') ?? '');
@@ -393,7 +462,9 @@ class MemoryS3 {
         }
       }
       const o = bucket.objects.get(k)!;
-      contents.push(`<Contents><Key>${enc(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`);
+      contents.push(
+        `<Contents><Key>${enc(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+      );
       last = k;
     }
     const parts = [
@@ -411,7 +482,10 @@ class MemoryS3 {
 }
 
 function isAwsChunked(req: IncomingMessage): boolean {
-  return String(req.headers['content-encoding'] ?? '').includes('aws-chunked') || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+  return (
+    String(req.headers['content-encoding'] ?? '').includes('aws-chunked') ||
+    String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')
+  );
 }
 
 function metadataOf(req: IncomingMessage): Record<string, string> {
@@ -457,7 +531,13 @@ function serve(opts: { latencyMs: number } | { upstream: string }): void {
       return send(res, 200, '{}');
     }
     if (url.pathname === '/__bench/seed' && s3) {
-      void readBody(req).then((body) => send(res, s3.seed(url.searchParams.get('bucket') ?? '', JSON.parse(body.toString('utf8')) as Array<[string, string]>) ? 200 : 404, '{}'));
+      void readBody(req).then((body) =>
+        send(
+          res,
+          s3.seed(url.searchParams.get('bucket') ?? '', JSON.parse(body.toString('utf8')) as Array<[string, string]>) ? 200 : 404,
+          '{}',
+        ),
+      );
       return;
     }
     const op = operation(req.method ?? 'GET', url.pathname, url.searchParams, req.headers);

@@ -16,7 +16,13 @@ const REHEARSALS = 5;
 const STARTUP_TARGET_MS = 150;
 const REHEARSAL_TARGET_MS = 1500;
 /** bin/dingo-recover.js, from dist/bench/ or bench/. */
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', ...(fileURLToPath(import.meta.url).includes('/dist/') ? ['..'] : []), 'bin', 'dingo-recover.js');
+const BIN = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  ...(fileURLToPath(import.meta.url).includes('/dist/') ? ['..'] : []),
+  'bin',
+  'dingo-recover.js',
+);
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -57,13 +63,18 @@ export async function benchStartup(): Promise<string> {
   const node = process.execPath;
   // One untimed round first: the page cache, not the code, would win the first run.
   await medians({ a: [node, '-e', '0'], b: [node, BIN, '--version'] }, 1);
-  const m = await medians({ 'node -e 0': [node, '-e', '0'], 'dingo-recover --help': [node, BIN, '--help'], 'dingo-recover --version': [node, BIN, '--version'] }, RUNS);
+  const m = await medians(
+    { 'node -e 0': [node, '-e', '0'], 'dingo-recover --help': [node, BIN, '--help'], 'dingo-recover --version': [node, BIN, '--version'] },
+    RUNS,
+  );
   log(`median of ${RUNS} runs each:`);
   for (const [k, v] of Object.entries(m)) log(`  ${k}: ${v.toFixed(0)} ms`);
   const floor = m['node -e 0']!;
   const help = m['dingo-recover --help']!;
   const version = m['dingo-recover --version']!;
-  log(`  target: median under ${STARTUP_TARGET_MS} ms each (above node -e 0: --help +${(help - floor).toFixed(0)} ms, --version +${(version - floor).toFixed(0)} ms)`);
+  log(
+    `  target: median under ${STARTUP_TARGET_MS} ms each (above node -e 0: --help +${(help - floor).toFixed(0)} ms, --version +${(version - floor).toFixed(0)} ms)`,
+  );
   return `startup-bench help_ms=${help.toFixed(0)} version_ms=${version.toFixed(0)} node_ms=${floor.toFixed(0)} target_ms=${STARTUP_TARGET_MS}`;
 }
 
@@ -82,7 +93,9 @@ export async function benchRehearse(): Promise<string> {
   }
   const ms = median(times);
   const floor = median(floors);
-  log(`dingo-recover rehearse --yes (bundled scenario, fresh --state-dir), ${REHEARSALS} runs: ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
+  log(
+    `dingo-recover rehearse --yes (bundled scenario, fresh --state-dir), ${REHEARSALS} runs: ${times.map((t) => t.toFixed(0)).join(', ')} ms`,
+  );
   log(`  median ${ms.toFixed(0)} ms beside node -e 0 ${floor.toFixed(0)} ms (target: under ${REHEARSAL_TARGET_MS} ms)`);
   return `rehearse-bench wall_ms=${ms.toFixed(0)} node_ms=${floor.toFixed(0)} target_ms=${REHEARSAL_TARGET_MS}`;
 }

@@ -16,10 +16,10 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { runSwap } from '../src/archive/swap.js';
 import { createS3Store } from '../src/systems/s3.js';
-import { inspectArchive } from '../src/wale/inspect.js';
-import type { ObjectStore } from '../src/systems/types.js';
+import { inspectArchive } from '../src/archive/inspect.js';
+import type { ObjectStore } from '../src/core/seams.js';
 import { startMoto } from '../test/support/moto.js';
-import { archiveEntries, putAll, seedArchive, sentinelEntry, type SeedOptions } from '../test/archive/helpers/archive-fixture.js';
+import { archiveEntries, putAll, seedArchive, sentinelEntry, type SeedOptions } from '../test/support/archive-fixture.js';
 import { startBenchS3, type BenchS3, type Counts } from './s3-server.js';
 
 const SMALL_OBJECTS = 10_000;
@@ -77,7 +77,12 @@ async function motoServer(): Promise<Server> {
 
 async function simulatedServer(): Promise<Server> {
   const sim = await startBenchS3({ latencyMs: LATENCY_MS });
-  const store = createS3Store({ endpoint: sim.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const store = createS3Store({
+    endpoint: sim.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   return {
     name: `simulated S3, ${LATENCY_MS} ms per request`,
     endpoint: sim.endpoint,
@@ -86,7 +91,10 @@ async function simulatedServer(): Promise<Server> {
     cpuSeconds: () => sim.cpuSeconds(),
     createBucket: (b) => sim.createBucket(b),
     async seed(bucket, prefix, o) {
-      await sim.seed(bucket, archiveEntries(prefix, o).map(([k, v]) => [k, v.toString()]));
+      await sim.seed(
+        bucket,
+        archiveEntries(prefix, o).map(([k, v]) => [k, v.toString()]),
+      );
       for (const b of o.backups) await sim.seed(bucket, [sentinelEntry(prefix, b)]);
     },
     stop: () => sim.stop(),
@@ -102,7 +110,9 @@ function aws(server: Server, args: string[]): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`aws ${args.join(' ')} exited ${code}: ${stderr.slice(0, 2000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`aws ${args.join(' ')} exited ${code}: ${stderr.slice(0, 2000)}`)),
+    );
   });
 }
 
@@ -165,7 +175,11 @@ async function benchSmall(server: Server): Promise<number> {
   const bucket = 'bench-small';
   await server.createBucket(bucket);
   await timedSeed(`${SMALL_OBJECTS} small objects`, async () => {
-    await server.seed(bucket, OLD, { segments: SMALL_OBJECTS - 4, backups: ['base_000000010000000000000002_00000040'], sysid: '6262323410585460850' });
+    await server.seed(bucket, OLD, {
+      segments: SMALL_OBJECTS - 4,
+      backups: ['base_000000010000000000000002_00000040'],
+      sysid: '6262323410585460850',
+    });
     await seedTargets(server, bucket);
   });
   return swapBoth(server, bucket);
@@ -231,8 +245,13 @@ export async function benchSwap(only?: 'sim' | 'moto'): Promise<string> {
   const f = (n: number): string => n.toFixed(2);
   const parts: string[] = [];
   if (only !== 'moto') {
-    const sim = await regime(simulatedServer, `SIMULATION of in-region S3: in-memory, concurrent, ${LATENCY_MS} ms per request (bench/s3-server.ts)`);
-    parts.push(`sim${LATENCY_MS}ms_small=${f(sim.small)} sim${LATENCY_MS}ms_large=${f(sim.large)} sim${LATENCY_MS}ms_inspect=${f(sim.inspect)} (simulated S3)`);
+    const sim = await regime(
+      simulatedServer,
+      `SIMULATION of in-region S3: in-memory, concurrent, ${LATENCY_MS} ms per request (bench/s3-server.ts)`,
+    );
+    parts.push(
+      `sim${LATENCY_MS}ms_small=${f(sim.small)} sim${LATENCY_MS}ms_large=${f(sim.large)} sim${LATENCY_MS}ms_inspect=${f(sim.inspect)} (simulated S3)`,
+    );
   }
   if (only !== 'sim') {
     const moto = await regime(motoServer, 'EMULATOR: moto, one request at a time');

@@ -7,13 +7,13 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv, type CommandModule } from 'yargs';
-import { DingoError, EXIT, UsageError, exitCodeOf } from './engine/errors.js';
+import { DingoError, EXIT, UsageError, exitCodeOf } from './core/errors.js';
 import type { ActionRegistry } from './engine/runbook.js';
-import { secrets } from './engine/redact.js';
+import { secrets } from './core/redact.js';
 import { parseClusterdataUrl } from './logs/clusterdata.js';
-import { stripUrlCredentials, type StrippedUrl } from './engine/url-secrets.js';
+import { stripUrlCredentials, type StrippedUrl } from './core/url-secrets.js';
 import type { Settings } from './engine/settings.js';
-import type { LiveOptions } from './systems/live.js';
+import type { LiveOptions } from './engine/settings.js';
 import { extraCommands } from './commands/index.js';
 
 /**
@@ -45,7 +45,9 @@ function runbookPath(nameOrFile: string): string {
   if (existsSync(nameOrFile)) return resolve(nameOrFile);
   const bundled = join(packageRoot(), 'runbooks', nameOrFile.endsWith('.yaml') ? nameOrFile : `${nameOrFile}.yaml`);
   if (existsSync(bundled)) return bundled;
-  throw new UsageError(`no runbook "${nameOrFile}" (neither a file nor a bundled runbook)`, { hint: `bundled runbooks are in ${join(packageRoot(), 'runbooks')}` });
+  throw new UsageError(`no runbook "${nameOrFile}" (neither a file nor a bundled runbook)`, {
+    hint: `bundled runbooks are in ${join(packageRoot(), 'runbooks')}`,
+  });
 }
 
 /**
@@ -80,7 +82,11 @@ function globalOptions(y: Argv): Argv<Global> {
       global: true,
     })
     .option('yes', { type: 'boolean', default: false, describe: 'accept every confirmation (destructive steps included)', global: true })
-    .option('answers', { type: 'string', describe: 'YAML/JSON file answering every prompt: {inputs, confirm, choose, secrets}', global: true })
+    .option('answers', {
+      type: 'string',
+      describe: 'YAML/JSON file answering every prompt: {inputs, confirm, choose, secrets}',
+      global: true,
+    })
     .option('json', { type: 'boolean', default: false, describe: 'print data as JSON where a command prints data', global: true })
     .option('verbose', {
       type: 'boolean',
@@ -115,7 +121,9 @@ function settingsFrom(argv: Record<string, unknown>): Partial<Settings> {
   if (argv.clusterdata) {
     argv.clusterdata = urlFlag('--clusterdata', argv.clusterdata).url;
     if (!parseClusterdataUrl(String(argv.clusterdata))) {
-      throw new UsageError(`--clusterdata ${JSON.stringify(argv.clusterdata)} is not an s3:// URL`, { hint: "give the broker's clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata" });
+      throw new UsageError(`--clusterdata ${JSON.stringify(argv.clusterdata)} is not an s3:// URL`, {
+        hint: "give the broker's clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata",
+      });
     }
     s.clusterdata = String(argv.clusterdata);
   }
@@ -126,7 +134,9 @@ function settingsFrom(argv: Record<string, unknown>): Partial<Settings> {
   if (argv['deleted-instance'] !== undefined) {
     const guid = String(argv['deleted-instance']).trim().toLowerCase();
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(guid)) {
-      throw new UsageError(`--deleted-instance ${JSON.stringify(argv['deleted-instance'])} is not a service instance GUID`, { hint: 'give the whole GUID of one of the candidates the run listed' });
+      throw new UsageError(`--deleted-instance ${JSON.stringify(argv['deleted-instance'])} is not a service instance GUID`, {
+        hint: 'give the whole GUID of one of the candidates the run listed',
+      });
     }
     s.deletedInstance = guid;
   }
@@ -145,7 +155,11 @@ function urlFlag(flag: string, value: unknown): StrippedUrl {
 
 function liveFrom(argv: Record<string, unknown>): LiveOptions {
   return {
-    s3: { endpoint: argv['s3-endpoint'] === undefined ? undefined : urlFlag('--s3-endpoint', argv['s3-endpoint']).url, region: argv['s3-region'] as string | undefined, pathStyle: argv['s3-path-style'] as boolean | undefined },
+    s3: {
+      endpoint: argv['s3-endpoint'] === undefined ? undefined : urlFlag('--s3-endpoint', argv['s3-endpoint']).url,
+      region: argv['s3-region'] as string | undefined,
+      pathStyle: argv['s3-path-style'] as boolean | undefined,
+    },
     ssh: {
       gateway: argv.gateway as string | undefined,
       user: argv['ssh-user'] as string | undefined,
@@ -157,13 +171,16 @@ function liveFrom(argv: Record<string, unknown>): LiveOptions {
 }
 
 function liveOptions(y: Argv): Argv {
-  return connectionOptions(y.option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' }));
+  return connectionOptions(
+    y.option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' }),
+  );
 }
 
 function choiceOptions(y: Argv): Argv {
   return y.option('deleted-instance', {
     type: 'string',
-    describe: 'GUID of the deleted instance to restore, when the evidence does not settle it (like choose.deletedInstance in the answers file)',
+    describe:
+      'GUID of the deleted instance to restore, when the evidence does not settle it (like choose.deletedInstance in the answers file)',
   });
 }
 
@@ -171,10 +188,16 @@ function choiceOptions(y: Argv): Argv {
 function connectionOptions(y: Argv): Argv {
   return choiceOptions(y)
     .option('logs', { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' })
-    .option('es-url', { type: 'string', describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)' })
+    .option('es-url', {
+      type: 'string',
+      describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)',
+    })
     .option('es-index', { type: 'string', describe: 'index pattern (default logs-*)' })
     .option('es-ca-file', { type: 'string', describe: "PEM file of the CA that signed Elasticsearch's certificate" })
-    .option('clusterdata', { type: 'string', describe: "the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX]: names instances and holds the deleted one's credentials" })
+    .option('clusterdata', {
+      type: 'string',
+      describe: "the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX]: names instances and holds the deleted one's credentials",
+    })
     .option('gateway', { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' })
     .option('ssh-user', { type: 'string', describe: 'user on the cells (default vcap)' })
     .option('ssh-key', { type: 'string', describe: 'private key file (default: ssh-agent)' })
@@ -187,7 +210,10 @@ function connectionOptions(y: Argv): Argv {
     .option('bosh-bin', { type: 'string', describe: 'bosh CLI to run (default bosh)' })
     .option('docker-bin', { type: 'string', describe: "the cell's docker client" })
     .option('docker-host', { type: 'string', describe: "the cell's docker socket" })
-    .option('container-store-root', { type: 'string', describe: 'host folder of the container volumes; a flush never leaves it (default /var/vcap/store/cf-containers-broker/)' })
+    .option('container-store-root', {
+      type: 'string',
+      describe: 'host folder of the container volumes; a flush never leaves it (default /var/vcap/store/cf-containers-broker/)',
+    })
     .option('concurrency', { type: 'number', describe: 'parallel S3 copies (default 32)' })
     .option('poll-interval', { type: 'number', describe: 'seconds between status polls' })
     .option('create-deadline', { type: 'number', describe: 'minutes to wait for cf create-service' })
@@ -206,10 +232,12 @@ const recover: CommandModule = {
   builder: (y) =>
     liveOptions(y)
       .example('$0 recover --logs /var/log/remote --gateway ubuntu@opsman', 'live recovery, reaching the cells through the Ops Manager VM')
-      .example('$0 recover --answers answers.yaml --logs logs/', 'take the user\'s answers from a file'),
+      .example('$0 recover --answers answers.yaml --logs logs/', "take the user's answers from a file"),
   handler: async (argv) => {
     const { drive } = await import('./engine/driver.js');
+    const { platforms } = await import('./commands/platforms.js');
     const r = await drive({
+      platforms,
       stateDir: String(argv['state-dir']),
       out: process.stdout,
       start: { mode: 'live', runbookFile: runbookPath(String(argv.runbook)), settings: settingsFrom(argv), live: liveFrom(argv) },
@@ -228,7 +256,10 @@ const rehearse: CommandModule = {
   builder: (y) =>
     y
       .option('scenario', { type: 'string', describe: 'scenario folder (default: the bundled seed-003 incident)' })
-      .option('deleted-instance', { type: 'string', describe: 'GUID of the deleted instance to restore, when the evidence does not settle it' })
+      .option('deleted-instance', {
+        type: 'string',
+        describe: 'GUID of the deleted instance to restore, when the evidence does not settle it',
+      })
       .option('container-store-root', { type: 'string', describe: "host folder of the simulated cells' container volumes" })
       .option('logs', { type: 'string', array: true, describe: "more syslog files or folders to search besides the scenario's" })
       .option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' })
@@ -237,7 +268,9 @@ const rehearse: CommandModule = {
   handler: async (argv) => {
     const scenario = argv.scenario ? String(argv.scenario) : join(packageRoot(), DEFAULT_SCENARIO);
     const { drive } = await import('./engine/driver.js');
+    const { platforms } = await import('./commands/platforms.js');
     const r = await drive({
+      platforms,
       stateDir: String(argv['state-dir']),
       out: process.stdout,
       start: { mode: 'rehearsal', runbookFile: runbookPath(String(argv.runbook)), scenarioDir: scenario, settings: settingsFrom(argv) },
@@ -256,7 +289,11 @@ const resume: CommandModule = {
   builder: (y) =>
     connectionOptions(y)
       .positional('run-id', { type: 'string', describe: 'run to resume (default: the newest unfinished one)' })
-      .option('steal-lock', { type: 'boolean', default: false, describe: 'take over a run locked by another driver (the take-over is journaled)' })
+      .option('steal-lock', {
+        type: 'boolean',
+        default: false,
+        describe: 'take over a run locked by another driver (the take-over is journaled)',
+      })
       .example('$0 resume', 'continue the newest unfinished run')
       .example('$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations')
       .example('$0 resume --container-store-root /var/vcap/store/containers/', 'continue with a setting changed (the change is journaled)'),
@@ -266,7 +303,9 @@ const resume: CommandModule = {
     const id = (argv['run-id'] as string | undefined) ?? latestUnfinished(stateDir);
     if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: 'list runs with `dingo-recover runs`' });
     const { drive } = await import('./engine/driver.js');
+    const { platforms } = await import('./commands/platforms.js');
     const r = await drive({
+      platforms,
       stateDir,
       out: process.stdout,
       resumeId: id,
@@ -288,11 +327,24 @@ const abandonCmd: CommandModule = {
     y
       .positional('run-id', { type: 'string', demandOption: true })
       .option('reason', { type: 'string', demandOption: true, describe: 'why the run is ended (kept in its journal)' })
-      .option('steal-lock', { type: 'boolean', default: false, describe: 'take over a run locked by another driver (the take-over is journaled)' })
-      .example('$0 abandon 20260317-180520-ab12 --reason "the space was recreated"', 'end that run; a new recover may adopt the instance it created'),
+      .option('steal-lock', {
+        type: 'boolean',
+        default: false,
+        describe: 'take over a run locked by another driver (the take-over is journaled)',
+      })
+      .example(
+        '$0 abandon 20260317-180520-ab12 --reason "the space was recreated"',
+        'end that run; a new recover may adopt the instance it created',
+      ),
   handler: async (argv) => {
     const { abandon } = await import('./engine/driver.js');
-    exitCode = abandon({ stateDir: String(argv['state-dir']), runId: String(argv['run-id']), reason: String(argv.reason), stealLock: Boolean(argv['steal-lock']), out: process.stdout });
+    exitCode = abandon({
+      stateDir: String(argv['state-dir']),
+      runId: String(argv['run-id']),
+      reason: String(argv.reason),
+      stealLock: Boolean(argv['steal-lock']),
+      out: process.stdout,
+    });
   },
 };
 
@@ -306,7 +358,17 @@ const runs: CommandModule = {
     const list = listRunIds(stateDir).map((id) => {
       try {
         const r = loadRun(stateDir, id);
-        return { runId: id, mode: r.mode, runbook: r.runbook, status: r.status, createdAt: r.createdAt, lastEventAt: r.lastEventAt, currentStep: r.currentStep, stepsDone: r.steps.finished, stepCount: r.steps.total };
+        return {
+          runId: id,
+          mode: r.mode,
+          runbook: r.runbook,
+          status: r.status,
+          createdAt: r.createdAt,
+          lastEventAt: r.lastEventAt,
+          currentStep: r.currentStep,
+          stepsDone: r.steps.finished,
+          stepCount: r.steps.total,
+        };
       } catch (err) {
         return { runId: id, status: 'unreadable', error: (err as Error).message };
       }
@@ -314,7 +376,9 @@ const runs: CommandModule = {
     if (argv.json) return out(JSON.stringify({ runs: list }, null, 2) + '\n');
     if (list.length === 0) return out(`no runs in ${resolve(stateDir)}\n`);
     for (const r of list) {
-      out(`${r.runId}  ${String(r.status).padEnd(11)} ${'mode' in r ? `${r.mode}  ${r.runbook}  steps ${r.stepsDone}/${r.stepCount ?? '?'}${r.currentStep ? `  at ${r.currentStep}` : ''}` : r.error}\n`);
+      out(
+        `${r.runId}  ${String(r.status).padEnd(11)} ${'mode' in r ? `${r.mode}  ${r.runbook}  steps ${r.stepsDone}/${r.stepCount ?? '?'}${r.currentStep ? `  at ${r.currentStep}` : ''}` : r.error}\n`,
+      );
     }
   },
 };
@@ -325,7 +389,11 @@ const show: CommandModule = {
   builder: (y) =>
     y
       .positional('run-id', { type: 'string', demandOption: true })
-      .option('format', { choices: ['text', 'markdown'] as const, default: 'text', describe: 'markdown: the incident report to paste into the ticket' })
+      .option('format', {
+        choices: ['text', 'markdown'] as const,
+        default: 'text',
+        describe: 'markdown: the incident report to paste into the ticket',
+      })
       .example('$0 show 20260317-180520-ab12 --json', 'the transcript as JSON')
       .example('$0 show 20260317-180520-ab12 --format markdown', 'the incident report'),
   handler: async (argv) => {
@@ -368,14 +436,35 @@ const validate: CommandModule = {
 const explain: CommandModule = {
   command: 'explain <runbook>',
   describe: 'Explain a runbook step by step: why, what it does, what it changes',
-  builder: (y) => y.positional('runbook', { type: 'string', demandOption: true }).example('$0 explain recover-deleted-service', 'walk through the bundled runbook'),
+  builder: (y) =>
+    y
+      .positional('runbook', { type: 'string', demandOption: true })
+      .example('$0 explain recover-deleted-service', 'walk through the bundled runbook'),
   handler: async (argv) => {
     const actions = await actionRegistry();
     const { loadRunbook } = await import('./engine/runbook.js');
     const { wrap } = await import('./engine/reporter.js');
     const rb = loadRunbook(runbookPath(String(argv.runbook)), actions);
     if (argv.json) {
-      return out(JSON.stringify({ name: rb.name, title: rb.title, inputs: rb.inputs.map(({ line: _l, ...i }) => i), steps: rb.steps.map((s) => ({ id: s.id, title: s.title, why: s.why, action: s.action, effect: actions.get(s.action)!.effect, confirm: s.confirm ?? null })) }, null, 2) + '\n');
+      return out(
+        JSON.stringify(
+          {
+            name: rb.name,
+            title: rb.title,
+            inputs: rb.inputs.map(({ line: _l, ...i }) => i),
+            steps: rb.steps.map((s) => ({
+              id: s.id,
+              title: s.title,
+              why: s.why,
+              action: s.action,
+              effect: actions.get(s.action)!.effect,
+              confirm: s.confirm ?? null,
+            })),
+          },
+          null,
+          2,
+        ) + '\n',
+      );
     }
     const lines = [rb.title, '', ...wrap(rb.description, 90), '', 'Asks:'];
     for (const i of rb.inputs) lines.push(`  - ${i.prompt}${i.default !== undefined ? ` (default ${JSON.stringify(i.default)})` : ''}`);

@@ -5,12 +5,23 @@
 import { compareMetadata } from '../archive/compare.js';
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
-import { StepFailed } from '../engine/errors.js';
-import { inspectArchive } from '../wale/inspect.js';
-import { parseS3Url } from '../wale/url.js';
-import { checkQuarantine, checkSwap, copyArchive, parseS3Location, prepareSwap, quarantine, quarantineLocation, utcStamp, verifyCopy, type S3Location } from '../archive/swap.js';
+import { StepFailed } from '../core/errors.js';
+import { inspectArchive } from '../archive/inspect.js';
+import { parseS3Url } from '../core/s3-url.js';
+import {
+  checkQuarantine,
+  checkSwap,
+  copyArchive,
+  parseS3Location,
+  prepareSwap,
+  quarantine,
+  quarantineLocation,
+  utcStamp,
+  verifyCopy,
+  type S3Location,
+} from '../archive/swap.js';
 import { listArchive } from '../archive/listing.js';
-import { containerState } from './cell.js';
+import { containerState } from './support/cell.js';
 
 async function requireStopped(ctx: StepContext, cellIp: string, container: string): Promise<void> {
   const state = await containerState(ctx, cellIp, container);
@@ -43,10 +54,17 @@ const inspect = defineAction({
   },
   async run(ctx, p) {
     const report = await inspectArchive(ctx.s3, String(p.url));
-    ctx.evidence(`${report.prefix}: ${report.objects} objects, ${report.bytes} bytes, PostgreSQL ${report.pgVersion ?? '?'}, sysid ${report.sysid ?? '?'}`);
+    ctx.evidence(
+      `${report.prefix}: ${report.objects} objects, ${report.bytes} bytes, PostgreSQL ${report.pgVersion ?? '?'}, sysid ${report.sysid ?? '?'}`,
+    );
     if (report.latest) ctx.evidence(`LATEST base backup ${report.latest.name} (sentinel written ${report.latest.lastModified})`);
-    ctx.evidence(`WAL ${report.firstSegment ?? '?'} … ${report.lastSegment ?? '?'} (newest archived ${report.lastSegmentAt ?? '?'}), gaps: ${report.gaps.length}`);
-    if (report.lost) ctx.evidence(`replay stops at ${report.restorableTo}: WAL ${report.lost.from} .. ${report.lost.to} cannot be replayed and what it holds is lost`);
+    ctx.evidence(
+      `WAL ${report.firstSegment ?? '?'} … ${report.lastSegment ?? '?'} (newest archived ${report.lastSegmentAt ?? '?'}), gaps: ${report.gaps.length}`,
+    );
+    if (report.lost)
+      ctx.evidence(
+        `replay stops at ${report.restorableTo}: WAL ${report.lost.from} .. ${report.lost.to} cannot be replayed and what it holds is lost`,
+      );
     for (const w of report.warnings) ctx.note(`warning: ${w}`);
     for (const pr of report.problems) ctx.note(`problem: ${pr}`);
     if (!report.restorable && p.requireRestorable) {
@@ -87,7 +105,10 @@ const quarantineAction = defineAction({
   effect: 'destructive',
   params: {
     url: { type: 'string', required: true, description: 'the archive to move aside' },
-    from: { type: 'string', description: 'the archive that will be copied in: must exist, and overlap neither the target nor the quarantine' },
+    from: {
+      type: 'string',
+      description: 'the archive that will be copied in: must exist, and overlap neither the target nor the quarantine',
+    },
     ...containerParams,
   },
   outputs: {
@@ -112,7 +133,8 @@ const quarantineAction = defineAction({
     const stamp = utcStamp(ctx.now());
     // With the source named, the plan is the swap's own: checked apart, the source a wal-e archive.
     const objects = p.from
-      ? (await prepareSwap(ctx.s3, parseS3Location(String(p.from), 'source'), parseS3Location(String(p.url), 'target'), { stamp })).plan.objects
+      ? (await prepareSwap(ctx.s3, parseS3Location(String(p.from), 'source'), parseS3Location(String(p.url), 'target'), { stamp })).plan
+          .objects
       : [...(await listArchive(ctx.s3, checkSwapTarget(String(p.url), stamp))).values()];
     return { stamp, objects: objects.map((o) => ({ ...o, lastModified: o.lastModified.toISOString() })) };
   },
@@ -121,12 +143,16 @@ const quarantineAction = defineAction({
       ? checkSwap(String(p.from), String(p.url), quarantineLocation(parseS3Location(String(p.url), 'target'), String(plan.stamp))).target
       : checkSwapTarget(String(p.url), String(plan.stamp));
     await requireStopped(ctx, String(p.cellIp), String(p.container));
-    const objects = (plan.objects as { key: string; size: number; etag: string; lastModified: string }[]).map((o) => ({ ...o, lastModified: new Date(o.lastModified) }));
+    const objects = (plan.objects as { key: string; size: number; etag: string; lastModified: string }[]).map((o) => ({
+      ...o,
+      lastModified: new Date(o.lastModified),
+    }));
     const result = await quarantine(ctx.s3, target, {
       stamp: String(plan.stamp),
       plan: objects,
       concurrency: ctx.settings.copyConcurrency,
-      onProgress: (e: { phase: string; objectsDone: number; objectsTotal: number }) => ctx.progress(`${e.phase}: ${e.objectsDone}/${e.objectsTotal} objects`),
+      onProgress: (e: { phase: string; objectsDone: number; objectsTotal: number }) =>
+        ctx.progress(`${e.phase}: ${e.objectsDone}/${e.objectsTotal} objects`),
     });
     ctx.note(`${objects.length} object(s) of the new instance's archive are kept at ${result.quarantine}`);
     return { quarantineUrl: result.quarantine, moved: objects.length };
@@ -151,9 +177,16 @@ const quarantineAction = defineAction({
     });
     const quarantineUrl = `s3://${q.bucket}/${q.prefix}`;
     if (notHeld.length === 0 && left.length === 0) {
-      return { done: true, outputs: { quarantineUrl, moved: objects.length }, why: `all ${objects.length} planned object(s) are in ${quarantineUrl} and none is left at the target` };
+      return {
+        done: true,
+        outputs: { quarantineUrl, moved: objects.length },
+        why: `all ${objects.length} planned object(s) are in ${quarantineUrl} and none is left at the target`,
+      };
     }
-    return { done: false, why: `the quarantine resumes from its journaled plan (${notHeld.length} not yet copied, ${left.length} not yet deleted): objects already moved are not moved again` };
+    return {
+      done: false,
+      why: `the quarantine resumes from its journaled plan (${notHeld.length} not yet copied, ${left.length} not yet deleted): objects already moved are not moved again`,
+    };
   },
 });
 
@@ -176,9 +209,12 @@ const copy = defineAction({
     await requireStopped(ctx, String(p.cellIp), String(p.container));
     const report = await inspectArchive(ctx.s3, String(p.from));
     if (report.fingerprint !== p.fingerprint) {
-      throw new StepFailed(`the old archive ${p.from} changed since it was inspected (fingerprint ${String(p.fingerprint).slice(0, 12)} → ${report.fingerprint.slice(0, 12)})`, {
-        hint: 'something is still writing to the old prefix, or it was modified; find out what before going on',
-      });
+      throw new StepFailed(
+        `the old archive ${p.from} changed since it was inspected (fingerprint ${String(p.fingerprint).slice(0, 12)} → ${report.fingerprint.slice(0, 12)})`,
+        {
+          hint: 'something is still writing to the old prefix, or it was modified; find out what before going on',
+        },
+      );
     }
     const result = await copyArchive(ctx.s3, source, target, {
       concurrency: ctx.settings.copyConcurrency,
@@ -206,7 +242,10 @@ const verify = defineAction({
     if (!result.ok) {
       throw new StepFailed(
         `the target differs from the old archive: ${result.missing.length} missing, ${result.different.length} different, ${result.extra.length} extra` +
-          `${[...result.missing, ...result.different, ...result.extra].slice(0, 5).map((k) => `\n  ${k}`).join('')}`,
+          `${[...result.missing, ...result.different, ...result.extra]
+            .slice(0, 5)
+            .map((k) => `\n  ${k}`)
+            .join('')}`,
         { hint: 'resume to copy again; extra objects mean something wrote into the target (is the container really stopped?)' },
       );
     }

@@ -2,8 +2,8 @@
  * BOSH: which deployment and instance own the cell that runs the container.
  */
 import { defineAction, type ActionDef } from '../engine/action.js';
-import { StepFailed } from '../engine/errors.js';
-import { BoshCli } from '../platform/bosh.js';
+import { StepFailed } from '../core/errors.js';
+import { BoshCli } from '../adapters/bosh.js';
 
 const locateCell = defineAction({
   name: 'bosh.locate-cell',

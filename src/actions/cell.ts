@@ -4,25 +4,22 @@
  */
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
-import { StepFailed } from '../engine/errors.js';
-import { CellDocker, type ContainerInfo } from '../platform/docker.js';
-import { secrets } from '../engine/redact.js';
-import { describeLogin, waitUntilPromoted, reconcilePasswords, PSQL_VIA_STDIN, type PgLogin, type PromotionPoll } from '../platform/postgres.js';
-import { FIRST_POLL_MS, pollDelays } from '../platform/cf.js';
-import { listDir, moveContentsAside } from '../platform/cell-files.js';
+import { StepFailed } from '../core/errors.js';
+import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
+import { secrets } from '../core/redact.js';
+import {
+  describeLogin,
+  waitUntilPromoted,
+  reconcilePasswords,
+  PSQL_VIA_STDIN,
+  type PgLogin,
+  type PromotionPoll,
+} from '../adapters/postgres.js';
+import { FIRST_POLL_MS, pollDelays } from '../adapters/cf.js';
+import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
-import { clusterdataOf } from './logs.js';
-
-export async function cellDocker(ctx: StepContext, cellIp: string): Promise<CellDocker> {
-  const session = await ctx.cell(cellIp);
-  return new CellDocker(session, { binary: ctx.settings.dockerBinary, host: ctx.settings.dockerHost, sudo: true });
-}
-
-export async function containerState(ctx: StepContext, cellIp: string, container: string): Promise<'running' | 'stopped' | 'missing'> {
-  const info = await (await cellDocker(ctx, cellIp)).inspect(container);
-  if (!info) return 'missing';
-  return info.state.running ? 'running' : 'stopped';
-}
+import { clusterdataOf } from './support/sources.js';
+import { cellDocker, containerState } from './support/cell.js';
 
 async function inspectOrFail(ctx: StepContext, cellIp: string, container: string) {
   const info = await (await cellDocker(ctx, cellIp)).inspect(container);
@@ -61,10 +58,11 @@ const inspectContainer = defineAction({
     const scope = info.env.PATRONI_SCOPE;
     if (scope !== p.instanceGuid) {
       throw new StepFailed(`container ${p.container} serves instance ${scope ?? '(no PATRONI_SCOPE)'}, not ${p.instanceGuid}`, {
-        hint: 'this is not the new instance\'s container; nothing was changed. Check the logs evidence above',
+        hint: "this is not the new instance's container; nothing was changed. Check the logs evidence above",
       });
     }
-    if (!info.dataDir) throw new StepFailed(`container ${p.container} has no /data mount`, { hint: 'this does not look like a Dingo patroni container' });
+    if (!info.dataDir)
+      throw new StepFailed(`container ${p.container} has no /data mount`, { hint: 'this does not look like a Dingo patroni container' });
     ctx.evidence(`${p.container}: PATRONI_SCOPE=${scope}, ${info.state.running ? 'running' : 'stopped'}, /data → ${info.dataDir}`);
     return {
       running: Boolean(info.state.running),
@@ -83,19 +81,25 @@ const stop = defineAction({
   outputs: { stopped: { type: 'boolean', description: 'true once stopped' } },
   async evidence(ctx, p) {
     const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
-    return { container: `${p.container} (${info.id.slice(0, 12)}) on ${p.cellIp}`, 'PATRONI_SCOPE': info.env.PATRONI_SCOPE ?? '' };
+    return { container: `${p.container} (${info.id.slice(0, 12)}) on ${p.cellIp}`, PATRONI_SCOPE: info.env.PATRONI_SCOPE ?? '' };
   },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, String(p.cellIp));
-    if ((await containerState(ctx, String(p.cellIp), String(p.container))) === 'running') await docker.stop(String(p.container), { timeoutSeconds: 30 });
+    if ((await containerState(ctx, String(p.cellIp), String(p.container))) === 'running')
+      await docker.stop(String(p.container), { timeoutSeconds: 30 });
     const after = await containerState(ctx, String(p.cellIp), String(p.container));
-    if (after !== 'stopped') throw new StepFailed(`container ${p.container} is still ${after} after docker stop`, { hint: 'look at `docker logs` on the cell; then resume' });
+    if (after !== 'stopped')
+      throw new StepFailed(`container ${p.container} is still ${after} after docker stop`, {
+        hint: 'look at `docker logs` on the cell; then resume',
+      });
     ctx.evidence(`docker inspect: ${p.container} State.Running=false`);
     return { stopped: true };
   },
   async probe(ctx, p) {
     const state = await containerState(ctx, String(p.cellIp), String(p.container));
-    return state === 'stopped' ? { done: true, outputs: { stopped: true }, why: 'docker inspect shows it stopped' } : { done: false, why: `it is ${state}` };
+    return state === 'stopped'
+      ? { done: true, outputs: { stopped: true }, why: 'docker inspect shows it stopped' }
+      : { done: false, why: `it is ${state}` };
   },
 });
 
@@ -124,7 +128,9 @@ const resetEtcd = defineAction({
   },
   async run(ctx, p) {
     if ((await containerState(ctx, String(p.cellIp), String(p.container))) === 'running') {
-      throw new StepFailed(`container ${p.container} is running; resetting its etcd keys now would not help and could confuse Patroni`, { hint: 'stop the container, then resume' });
+      throw new StepFailed(`container ${p.container} is running; resetting its etcd keys now would not help and could confuse Patroni`, {
+        hint: 'stop the container, then resume',
+      });
     }
     const etcd = await (await ctx.cell(String(p.cellIp))).etcd(String(p.etcdHostPort));
     const deleted: string[] = [];
@@ -135,7 +141,8 @@ const resetEtcd = defineAction({
     }
     return { deleted };
   },
-  safeToRepeat: 'deleting a key that is already gone is harmless, and the container cannot re-create the keys while it is stopped (the step refuses to run while it runs)',
+  safeToRepeat:
+    'deleting a key that is already gone is harmless, and the container cannot re-create the keys while it is stopped (the step refuses to run while it runs)',
 });
 
 function keys(p: Record<string, unknown>): string[] {
@@ -153,7 +160,11 @@ const moveDataAside = defineAction({
     return { dataDir: String(p.dataDir), entries: entries === null ? '(missing)' : entries.join(', ') || '(empty)' };
   },
   async prepare(ctx, p) {
-    const stamp = ctx.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = ctx
+      .now()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     return { asideDir: `${String(p.dataDir).replace(/\/$/, '')}.moved-aside-${stamp}` };
   },
   async run(ctx, p, plan) {
@@ -162,12 +173,15 @@ const moveDataAside = defineAction({
     }
     const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
     if (info.dataDir !== p.dataDir) {
-      throw new StepFailed(`${p.dataDir} is not the /data mount of ${p.container} (that is ${info.dataDir})`, { hint: 'nothing was moved; check the container' });
+      throw new StepFailed(`${p.dataDir} is not the /data mount of ${p.container} (that is ${info.dataDir})`, {
+        hint: 'nothing was moved; check the container',
+      });
     }
     const session = await ctx.cell(String(p.cellIp));
     await moveContentsAside(session, String(p.dataDir), String(plan.asideDir), { root: ctx.settings.containerStoreRoot });
     const left = await listDir(session, String(p.dataDir));
-    if (left && left.length) throw new StepFailed(`${p.dataDir} still holds ${left.join(', ')} after the move`, { hint: 'look on the cell, then resume' });
+    if (left && left.length)
+      throw new StepFailed(`${p.dataDir} still holds ${left.join(', ')} after the move`, { hint: 'look on the cell, then resume' });
     ctx.note(`the new instance's local data is kept at ${plan.asideDir} on ${p.cellIp}`);
     return { asideDir: String(plan.asideDir) };
   },
@@ -175,7 +189,8 @@ const moveDataAside = defineAction({
     const session = await ctx.cell(String(p.cellIp));
     const left = await listDir(session, String(p.dataDir));
     const aside = await listDir(session, String(plan.asideDir));
-    if ((left === null || left.length === 0) && aside !== null) return { done: true, outputs: { asideDir: String(plan.asideDir) }, why: `${p.dataDir} is empty and ${plan.asideDir} exists` };
+    if ((left === null || left.length === 0) && aside !== null)
+      return { done: true, outputs: { asideDir: String(plan.asideDir) }, why: `${p.dataDir} is empty and ${plan.asideDir} exists` };
     return { done: false, why: `${p.dataDir} still holds ${left?.join(', ') ?? 'nothing'}; moving the rest is safe` };
   },
 });
@@ -193,7 +208,9 @@ const start = defineAction({
   },
   async probe(ctx, p) {
     const state = await containerState(ctx, String(p.cellIp), String(p.container));
-    return state === 'running' ? { done: true, outputs: { started: true }, why: 'docker inspect shows it running' } : { done: false, why: `it is ${state}` };
+    return state === 'running'
+      ? { done: true, outputs: { started: true }, why: 'docker inspect shows it running' }
+      : { done: false, why: `it is ${state}` };
   },
 });
 
@@ -255,9 +272,15 @@ const reconcile = defineAction({
     const docker = await cellDocker(ctx, String(p.cellIp));
     const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
     const roles = newCredentials(info);
-    if (roles.length === 0) throw new StepFailed(`container ${p.container} has no *_USERNAME/*_PASSWORD in its environment`, { hint: 'an old broker? set the passwords by hand, then resume' });
-    const login = await reconcilePasswords(docker, String(p.container), roles, { knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid as string | undefined) });
-    if (login) ctx.evidence(`set the passwords of ${roles.map((r) => r.role).join(', ')} in one transaction, logged in as ${describeLogin(login)}`);
+    if (roles.length === 0)
+      throw new StepFailed(`container ${p.container} has no *_USERNAME/*_PASSWORD in its environment`, {
+        hint: 'an old broker? set the passwords by hand, then resume',
+      });
+    const login = await reconcilePasswords(docker, String(p.container), roles, {
+      knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid as string | undefined),
+    });
+    if (login)
+      ctx.evidence(`set the passwords of ${roles.map((r) => r.role).join(', ')} in one transaction, logged in as ${describeLogin(login)}`);
     return { roles: roles.map((r) => r.role) };
   },
   /** Done when every role logs in with the password the broker hands out (the container's environment). */
@@ -274,7 +297,8 @@ const reconcile = defineAction({
       if (answer !== true) refused.push(`${r.role} (${answer})`);
     }
     const names = roles.map((r) => r.role).join(', ');
-    if (refused.length === 0) return { done: true, outputs: { roles: roles.map((r) => r.role) }, why: `${names} each log in with the new instance's password` };
+    if (refused.length === 0)
+      return { done: true, outputs: { roles: roles.map((r) => r.role) }, why: `${names} each log in with the new instance's password` };
     return { done: false, why: `not every role logs in with the new instance's password yet: ${refused.join('; ')}` };
   },
 });
@@ -292,7 +316,10 @@ const LOGIN_CHECK_QUERY = 'select current_user';
 /** Whether ROLE logs in with PASSWORD over TCP (true), else what psql said. Reads only. */
 async function logsInWith(docker: CellDocker, container: string, r: { role: string; password: string }): Promise<true | string> {
   secrets.register(r.password);
-  const result = await docker.exec(container, ['sh', '-c', PSQL_VIA_STDIN, 'sh', r.role, '-tAc', LOGIN_CHECK_QUERY], { stdin: `${r.password}\n`, writes: false });
+  const result = await docker.exec(container, ['sh', '-c', PSQL_VIA_STDIN, 'sh', r.role, '-tAc', LOGIN_CHECK_QUERY], {
+    stdin: `${r.password}\n`,
+    writes: false,
+  });
   const out = result.stdout.trim();
   if (result.exitCode === 0 && out === r.role) return true;
   const said = secrets.redact(result.stderr.trim().split('\n')[0] ?? '') || (out ? `answered ${JSON.stringify(out.slice(0, 80))}` : '');

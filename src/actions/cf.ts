@@ -3,8 +3,8 @@
  */
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
-import { StepFailed } from '../engine/errors.js';
-import { CfCli } from '../platform/cf.js';
+import { StepFailed } from '../core/errors.js';
+import { CfCli } from '../adapters/cf.js';
 import { confirmationMatches } from '../engine/prompts.js';
 
 export function cfCli(ctx: StepContext): CfCli {
@@ -57,9 +57,12 @@ const target = defineAction({
     }
     const spaceGuid = await cf.spaceGuid(String(p.space));
     if (spaceGuid !== outputs.spaceGuid) {
-      throw new StepFailed(`space ${p.org}/${p.space} now has GUID ${spaceGuid}, but this run started in the space with GUID ${String(outputs.spaceGuid)}`, {
-        hint: 'the space was deleted and recreated since; nothing more was done. End this run (dingo-recover abandon RUN-ID --reason TEXT) and start a new one',
-      });
+      throw new StepFailed(
+        `space ${p.org}/${p.space} now has GUID ${spaceGuid}, but this run started in the space with GUID ${String(outputs.spaceGuid)}`,
+        {
+          hint: 'the space was deleted and recreated since; nothing more was done. End this run (dingo-recover abandon RUN-ID --reason TEXT) and start a new one',
+        },
+      );
     }
     return `cf targets ${p.org}/${p.space} again: space GUID ${spaceGuid}${wasApi ? `, API ${wasApi}` : ''}${wasUser ? `, user ${wasUser}` : ''}, as journaled`;
   },
@@ -76,9 +79,12 @@ const checkApps = defineAction({
     const present = await cfCli(ctx).apps();
     const missing = wanted.filter((a) => !present.includes(a));
     if (missing.length) {
-      throw new StepFailed(`app(s) not found in the targeted space: ${missing.join(', ')} (the space has: ${present.join(', ') || 'no apps'})`, {
-        hint: 'ask the user for the exact app names (inputs.apps), or recreate the apps first; then resume',
-      });
+      throw new StepFailed(
+        `app(s) not found in the targeted space: ${missing.join(', ')} (the space has: ${present.join(', ') || 'no apps'})`,
+        {
+          hint: 'ask the user for the exact app names (inputs.apps), or recreate the apps first; then resume',
+        },
+      );
     }
     ctx.evidence(`apps present: ${wanted.join(', ') || '(none to rebind)'}`);
     return { apps: wanted };
@@ -95,7 +101,10 @@ const checkNameFree = defineAction({
   },
   outputs: {
     free: { type: 'boolean', description: 'true when the name is free' },
-    adoptGuid: { type: 'string', description: 'an instance an abandoned run created under this name, which the operator chose to adopt ("" when none)' },
+    adoptGuid: {
+      type: 'string',
+      description: 'an instance an abandoned run created under this name, which the operator chose to adopt ("" when none)',
+    },
   },
   async run(ctx, p) {
     const name = String(p.name);
@@ -122,9 +131,12 @@ const checkNameFree = defineAction({
         ],
       }));
     if (!confirmationMatches(answer, guid)) {
-      throw new StepFailed(`"${name}" is taken by instance ${guid} (created by the abandoned run ${earlier.runId}), which was not adopted`, {
-        hint: `adopt it (choose.adoptInstance: ${guid} in the answers file), or rename/delete it, then resume`,
-      });
+      throw new StepFailed(
+        `"${name}" is taken by instance ${guid} (created by the abandoned run ${earlier.runId}), which was not adopted`,
+        {
+          hint: `adopt it (choose.adoptInstance: ${guid} in the answers file), or rename/delete it, then resume`,
+        },
+      );
     }
     return { free: false, adoptGuid: guid };
   },
@@ -137,7 +149,9 @@ async function guidInSpace(ctx: StepContext, name: string, spaceGuid: string | u
     const guids = await cf.serviceGuidsInSpace(spaceGuid, name);
     if (guids !== null) {
       if (guids.length > 1) {
-        throw new StepFailed(`${guids.length} service instances are named ${name} in space ${spaceGuid}: ${guids.join(', ')}`, { hint: 'look at them (cf services), then resume' });
+        throw new StepFailed(`${guids.length} service instances are named ${name} in space ${spaceGuid}: ${guids.join(', ')}`, {
+          hint: 'look at them (cf services), then resume',
+        });
       }
       return guids[0] ?? null;
     }
@@ -163,14 +177,19 @@ const createService = defineAction({
     if (p.adopt) {
       const guid = await guidInSpace(ctx, name, spaceGuid);
       if (guid !== p.adopt) {
-        throw new StepFailed(`the instance to adopt (${String(p.adopt)}) is no longer ${name} in the space (found ${guid ?? 'none'})`, { hint: 'check `cf services`, then resume' });
+        throw new StepFailed(`the instance to adopt (${String(p.adopt)}) is no longer ${name} in the space (found ${guid ?? 'none'})`, {
+          hint: 'check `cf services`, then resume',
+        });
       }
       ctx.evidence(`adopted instance ${name} with GUID ${guid}; nothing was created`);
       return { instanceGuid: guid };
     }
     await cfCli(ctx).createService(String(p.offering), String(p.plan), name);
     const guid = await guidInSpace(ctx, name, spaceGuid);
-    if (!guid) throw new StepFailed(`cf create-service succeeded but no service named ${name} is found in the space`, { hint: 'check `cf services` in the space, then resume' });
+    if (!guid)
+      throw new StepFailed(`cf create-service succeeded but no service named ${name} is found in the space`, {
+        hint: 'check `cf services` in the space, then resume',
+      });
     ctx.evidence(`new service instance ${name} has GUID ${guid}`);
     return { instanceGuid: guid };
   },
@@ -178,7 +197,11 @@ const createService = defineAction({
     const where = p.spaceGuid ? `space ${String(p.spaceGuid)}` : 'the targeted space';
     const guid = await guidInSpace(ctx, String(p.name), p.spaceGuid as string | undefined);
     return guid
-      ? { done: true, outputs: { instanceGuid: guid }, why: `service ${p.name} exists in ${where} with GUID ${guid}, and the name was free before this step` }
+      ? {
+          done: true,
+          outputs: { instanceGuid: guid },
+          why: `service ${p.name} exists in ${where} with GUID ${guid}, and the name was free before this step`,
+        }
       : { done: false, why: `no service named ${p.name} in ${where} yet` };
   },
 });

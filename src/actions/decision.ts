@@ -29,11 +29,15 @@ const confirmDeleted = defineAction({
       name: `${String(p.serviceName)}: ${String(p.nameProof)}`,
       'space GUID': String(p.spaceGuid || 'unknown'),
       'deleted at': String(p.deletedAt || 'unknown'),
-      'last archived WAL': p.lastSegment ? `${String(p.lastSegment)} at ${String(p.lastSegmentAt || '?')}` : String(p.lastSegmentAt || 'unknown'),
+      'last archived WAL': p.lastSegment
+        ? `${String(p.lastSegment)} at ${String(p.lastSegmentAt || '?')}`
+        : String(p.lastSegmentAt || 'unknown'),
       archive: String(p.archiveUrl),
       'chosen by': String(p.decidedBy),
       'also considered': others.length
-        ? others.map((o) => `${o.instanceGuid ?? '?'} ${o.serviceName ? `"${o.serviceName}"` : '(name unknown)'}: ${o.why ?? ''}`).join('; ')
+        ? others
+            .map((o) => `${o.instanceGuid ?? '?'} ${o.serviceName ? `"${o.serviceName}"` : '(name unknown)'}: ${o.why ?? ''}`)
+            .join('; ')
         : 'no other deleted instance',
     };
   },

@@ -5,9 +5,9 @@
  * the recovery goes on; an archive that does not restore stops it while nothing is changed.
  */
 import { defineAction, type ActionDef } from '../engine/action.js';
-import { StepFailed } from '../engine/errors.js';
+import { StepFailed } from '../core/errors.js';
 import { runDrill } from '../drill/drill.js';
-import { formatDuration } from '../drill/duration.js';
+import { formatDuration } from '../core/duration.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 
 const drill = defineAction({
@@ -26,10 +26,21 @@ const drill = defineAction({
     try {
       // A hole after LATEST's stop does not stop the recovery (the archive is the best copy there is):
       // the drill restores up to it and the lost range is shown.
-      const r = await runDrill({ url: String(p.url), store: ctx.s3, s3Flags: ctx.platform.s3Flags, requireComplete: false, progress: (m) => ctx.progress(m) });
-      ctx.evidence(`restored ${r.backup.name} (finished ${r.backup.finishedAt}) with PostgreSQL ${r.postgres.localVersion} in ${formatDuration(r.restore.durationMs)}`);
-      ctx.evidence(`replayed ${r.restore.walFilesRestored} WAL file(s) up to ${r.replay.lastSegment ?? '?'}; last transaction ${r.replay.lastTransactionAt ?? 'unknown'}`);
-      if (r.replay.lost) ctx.evidence(`WAL ${r.replay.lost.from} .. ${r.replay.lost.to} was not replayed: what it holds will not come back`);
+      const r = await runDrill({
+        url: String(p.url),
+        store: ctx.s3,
+        s3Flags: ctx.platform.s3Flags,
+        requireComplete: false,
+        progress: (m) => ctx.progress(m),
+      });
+      ctx.evidence(
+        `restored ${r.backup.name} (finished ${r.backup.finishedAt}) with PostgreSQL ${r.postgres.localVersion} in ${formatDuration(r.restore.durationMs)}`,
+      );
+      ctx.evidence(
+        `replayed ${r.restore.walFilesRestored} WAL file(s) up to ${r.replay.lastSegment ?? '?'}; last transaction ${r.replay.lastTransactionAt ?? 'unknown'}`,
+      );
+      if (r.replay.lost)
+        ctx.evidence(`WAL ${r.replay.lost.from} .. ${r.replay.lost.to} was not replayed: what it holds will not come back`);
       for (const w of r.warnings) ctx.note(`warning: ${w}`);
       const databases = r.query.rows.map((row) => row[0] ?? '');
       ctx.evidence(`databases: ${databases.join(', ') || '(none)'}`);

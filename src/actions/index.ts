@@ -12,6 +12,16 @@ import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
 
 export function actionRegistry(): ActionRegistry {
-  const all: ActionDef[] = [...logsActions, ...archiveActions, ...drillActions, ...decisionActions, ...preflightActions, ...cfActions, ...boshActions, ...cellActions, ...reportActions];
+  const all: ActionDef[] = [
+    ...logsActions,
+    ...archiveActions,
+    ...drillActions,
+    ...decisionActions,
+    ...preflightActions,
+    ...cfActions,
+    ...boshActions,
+    ...cellActions,
+    ...reportActions,
+  ];
   return new Map(all.map((a) => [a.name, a]));
 }

@@ -4,38 +4,12 @@
  */
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
-import { NeedsOperator, StepFailed, UsageError } from '../engine/errors.js';
+import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
 import { describeCandidate, nameProof, NOT_PROVEN, setAside, settle } from '../logs/choice.js';
-import { parseClusterdataUrl } from '../logs/clusterdata.js';
-import { whereSkipped, type Candidate, type ClusterdataSpec, type LogSourceSpec, type SearchReport } from '../logs/types.js';
-import { secrets } from '../engine/redact.js';
-
-/**
- * Where to search: the syslog files given (and a rehearsal's own), and Elasticsearch when
- * --es-url was given. Its credentials come from the environment (ES_API_KEY, or ES_USERNAME and
- * ES_PASSWORD), so they are never journaled; a resume reads them again.
- */
-function logSources(ctx: StepContext): LogSourceSpec {
-  const paths = [...ctx.settings.logPaths, ...ctx.platform.logPaths];
-  const { esUrl, esIndex, esCaFile } = ctx.settings;
-  if (paths.length === 0 && !esUrl) {
-    throw new StepFailed('no syslog to search', {
-      hint: 'pass --logs PATH (files or folders of the platform syslog, .gz is fine) or --es-url URL (Logsearch), then resume',
-    });
-  }
-  const env = process.env;
-  secrets.register(env.ES_API_KEY);
-  secrets.register(env.ES_PASSWORD);
-  const es = esUrl ? { url: esUrl, index: esIndex, caFile: esCaFile, apiKey: env.ES_API_KEY, username: env.ES_USERNAME, password: env.ES_PASSWORD } : undefined;
-  return { paths: paths.length ? paths : undefined, es };
-}
-
-/** The broker's clusterdata bucket (--clusterdata), read through the run's S3 seam. */
-export function clusterdataOf(ctx: StepContext): ClusterdataSpec | undefined {
-  const where = ctx.settings.clusterdata ? parseClusterdataUrl(ctx.settings.clusterdata) : null;
-  return where ? { store: ctx.s3, ...where } : undefined;
-}
+import { clusterdataOf, logSources } from './support/sources.js';
+import { type Candidate } from '../logs/types.js';
+import { whereSkipped, type SearchReport } from '../core/log-source.js';
 
 const findDeleted = defineAction({
   name: 'logs.find-deleted',
@@ -71,7 +45,8 @@ const findDeleted = defineAction({
     const candidates = result.candidates;
     if (candidates.length === 0) throw noCandidateError(wanted, result.searched);
     const { chosen, decidedBy } = await choose(ctx, candidates, wanted);
-    for (const e of chosen.evidence.slice(0, 8)) ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
+    for (const e of chosen.evidence.slice(0, 8))
+      ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
     if (!chosen.archivePrefix) {
       throw new StepFailed(`instance ${chosen.instanceGuid} has no wal-e upload lines in the logs: there may be no backup for it`, {
         hint: 'search older logs (--logs) for "DETAIL: Uploading" lines of this GUID; without them there is nothing to restore',
@@ -103,9 +78,12 @@ async function choose(ctx: StepContext, candidates: Candidate[], wanted: string)
   if (given !== undefined) {
     const found = candidates.find((c) => c.instanceGuid === given.trim().toLowerCase());
     if (!found) {
-      throw new UsageError(`the deleted instance chosen (${given}) is not one of the candidates found: ${candidates.map((c) => c.instanceGuid).join(', ')}`, {
-        hint: 'choose one of the GUIDs listed above (choose.deletedInstance in the answers file, or --deleted-instance), or search more logs (--logs, --es-url, --clusterdata), then resume',
-      });
+      throw new UsageError(
+        `the deleted instance chosen (${given}) is not one of the candidates found: ${candidates.map((c) => c.instanceGuid).join(', ')}`,
+        {
+          hint: 'choose one of the GUIDs listed above (choose.deletedInstance in the answers file, or --deleted-instance), or search more logs (--logs, --es-url, --clusterdata), then resume',
+        },
+      );
     }
     const how = ctx.answers.choose.deletedInstance !== undefined ? 'choose.deletedInstance in the answers file' : '--deleted-instance';
     return { chosen: found, decidedBy: `the operator (${how})` };
@@ -133,7 +111,8 @@ async function choose(ctx: StepContext, candidates: Candidate[], wanted: string)
 /** What the search skipped (unreadable or truncated files, missing folders), shown as warnings. */
 function reportSkipped(ctx: StepContext, searched: SearchReport): void {
   for (const s of searched.skipped.slice(0, 10)) ctx.note(`warning: skipped ${s.kind}: ${whereSkipped(s)}: ${s.why}`);
-  if (searched.skippedTotal > 10) ctx.note(`warning: … and ${searched.skippedTotal - 10} more skipped (dingo-recover logs find --json lists them)`);
+  if (searched.skippedTotal > 10)
+    ctx.note(`warning: … and ${searched.skippedTotal - 10} more skipped (dingo-recover logs find --json lists them)`);
 }
 
 const findNew = defineAction({
@@ -158,15 +137,15 @@ const findNew = defineAction({
       const node = facts.nodes.find((n) => n.cell);
       if (node && node.cell && facts.archivePrefix) {
         reportSkipped(ctx, facts.searched);
-        for (const e of facts.evidence.slice(0, 6)) ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
+        for (const e of facts.evidence.slice(0, 6))
+          ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
         return { nodeUuid: node.nodeUuid, container: `cf-${node.nodeUuid}`, cellIp: node.cell, archiveUrl: facts.archivePrefix };
       }
       if (i >= attempts) {
         reportSkipped(ctx, facts.searched);
-        throw new StepFailed(
-          `the logs do not (yet) show ${!node ? 'the container and cell' : 'the wal-e archive'} of instance ${guid}`,
-          { hint: 'the syslog may lag or miss the cell; pass the cell\'s logs with --logs, then resume' },
-        );
+        throw new StepFailed(`the logs do not (yet) show ${!node ? 'the container and cell' : 'the wal-e archive'} of instance ${guid}`, {
+          hint: "the syslog may lag or miss the cell; pass the cell's logs with --logs, then resume",
+        });
       }
       ctx.progress(`not in the logs yet (attempt ${i}/${attempts}); looking again shortly`);
       await ctx.sleep(10_000);

@@ -6,9 +6,9 @@
  */
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
-import { DingoError, StepFailed } from '../engine/errors.js';
-import { CellDocker } from '../platform/docker.js';
-import { assertVolumeDataDir } from '../platform/cell-files.js';
+import { DingoError, StepFailed } from '../core/errors.js';
+import { CellDocker } from '../adapters/docker.js';
+import { assertVolumeDataDir } from '../adapters/cell-files.js';
 import { urlOf } from '../archive/location.js';
 import { preflightSwap } from '../archive/check.js';
 
@@ -46,15 +46,20 @@ const preflight = defineAction({
       ctx,
       `the container ${container} on ${cellIp}`,
       async () => {
-        const docker = new CellDocker(await ctx.cell(cellIp), { binary: ctx.settings.dockerBinary, host: ctx.settings.dockerHost, sudo: true });
+        const docker = new CellDocker(await ctx.cell(cellIp), {
+          binary: ctx.settings.dockerBinary,
+          host: ctx.settings.dockerHost,
+          sudo: true,
+        });
         const info = await docker.inspect(container);
         if (!info) throw new Error(`no container ${container}`);
-        if (info.env.PATRONI_SCOPE !== p.instanceGuid) throw new Error(`it serves ${info.env.PATRONI_SCOPE ?? '(no PATRONI_SCOPE)'}, not ${String(p.instanceGuid)}`);
+        if (info.env.PATRONI_SCOPE !== p.instanceGuid)
+          throw new Error(`it serves ${info.env.PATRONI_SCOPE ?? '(no PATRONI_SCOPE)'}, not ${String(p.instanceGuid)}`);
         if (!info.dataDir) throw new Error('it has no /data mount');
         dataDir = info.dataDir;
         return `answers; PATRONI_SCOPE=${info.env.PATRONI_SCOPE}, /data → ${info.dataDir}`;
       },
-      'check the cell is reachable (--gateway, --ssh-config) and the container is the new instance\'s, then resume',
+      "check the cell is reachable (--gateway, --ssh-config) and the container is the new instance's, then resume",
     );
     checked.push('container');
     await check(
@@ -64,7 +69,9 @@ const preflight = defineAction({
         try {
           assertVolumeDataDir(dataDir, ctx.settings.containerStoreRoot);
         } catch (err) {
-          throw new Error(err instanceof DingoError ? `${err.message} (--container-store-root is ${ctx.settings.containerStoreRoot})` : String(err));
+          throw new Error(
+            err instanceof DingoError ? `${err.message} (--container-store-root is ${ctx.settings.containerStoreRoot})` : String(err),
+          );
         }
         return `inside ${ctx.settings.containerStoreRoot}, so it may be emptied`;
       },

@@ -3,8 +3,8 @@
  * archive steps: where the source, the target and the quarantine are, and that they stay apart.
  * `preflightSwap` adds what only S3 can tell: that the credentials list and read both archives.
  */
-import { DingoError, StepFailed, UsageError } from '../engine/errors.js';
-import type { ObjectInfo, ObjectStore } from '../systems/types.js';
+import { DingoError, StepFailed, UsageError } from '../core/errors.js';
+import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { assertSeparate } from './copy.js';
 import { archiveLocation, overlaps, parseS3Location, quarantineLocation, urlOf, utcStamp, type S3Location } from './location.js';
 
@@ -38,14 +38,20 @@ export function checkQuarantine(to: S3Location | string, quarantine: S3Location 
   const target = locate(to, 'target');
   const q = locate(quarantine, 'quarantine');
   if (q.bucket !== target.bucket) {
-    throw new UsageError(`the quarantine ${urlOf(q)} is not in the target's bucket ${target.bucket}: the target's objects are moved aside within their bucket`, {
-      hint: `the quarantine of ${urlOf(target)} is s3://${target.bucket}/${target.prefix.replace(/\/$/, '')}.quarantine-<UTC stamp>/`,
-    });
+    throw new UsageError(
+      `the quarantine ${urlOf(q)} is not in the target's bucket ${target.bucket}: the target's objects are moved aside within their bucket`,
+      {
+        hint: `the quarantine of ${urlOf(target)} is s3://${target.bucket}/${target.prefix.replace(/\/$/, '')}.quarantine-<UTC stamp>/`,
+      },
+    );
   }
   if (overlaps(q, target)) {
-    throw new UsageError(`the quarantine ${urlOf(q)} overlaps the target ${urlOf(target)}: moving the target aside would move it into itself`, {
-      hint: 'the quarantine is a sibling of the target prefix, <target without its trailing slash>.quarantine-<UTC stamp>/',
-    });
+    throw new UsageError(
+      `the quarantine ${urlOf(q)} overlaps the target ${urlOf(target)}: moving the target aside would move it into itself`,
+      {
+        hint: 'the quarantine is a sibling of the target prefix, <target without its trailing slash>.quarantine-<UTC stamp>/',
+      },
+    );
   }
   return q;
 }
@@ -104,13 +110,18 @@ export async function preflightSwap(
   const stamp = opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
   const { quarantine } = checkSwap(source, target, quarantineLocation(target, stamp));
   const facts = [`source ${urlOf(source)}, target ${urlOf(target)} and quarantine ${urlOf(quarantine!)} do not overlap`];
-  const credentials = 'check the S3 credentials (the AWS credential chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and the bucket policy';
+  const credentials =
+    'check the S3 credentials (the AWS credential chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and the bucket policy';
 
   let sourceObjects: ObjectInfo[];
   try {
     sourceObjects = await firstObjects(store, source);
   } catch (err) {
-    throw failed(`cannot list the source archive ${urlOf(source)} at ${store.where}`, err, `${credentials} (s3:ListBucket on ${source.bucket})`);
+    throw failed(
+      `cannot list the source archive ${urlOf(source)} at ${store.where}`,
+      err,
+      `${credentials} (s3:ListBucket on ${source.bucket})`,
+    );
   }
   if (sourceObjects.length === 0) {
     throw new StepFailed(`the source archive ${urlOf(source)} holds no objects at ${store.where}`, {
@@ -118,7 +129,9 @@ export async function preflightSwap(
     });
   }
   try {
-    facts.push(`source: listed${sourceObjects.length >= LISTED ? ` ${LISTED}+` : ` ${sourceObjects.length}`} object(s), ${await readOne(store, source, sourceObjects)}`);
+    facts.push(
+      `source: listed${sourceObjects.length >= LISTED ? ` ${LISTED}+` : ` ${sourceObjects.length}`} object(s), ${await readOne(store, source, sourceObjects)}`,
+    );
   } catch (err) {
     throw failed(`cannot read the source archive ${urlOf(source)}`, err, `${credentials} (s3:GetObject on ${source.bucket})`);
   }
@@ -127,12 +140,18 @@ export async function preflightSwap(
   try {
     targetObjects = await firstObjects(store, target);
   } catch (err) {
-    throw failed(`cannot list the target archive ${urlOf(target)} at ${store.where}`, err, `${credentials} (s3:ListBucket on ${target.bucket})`);
+    throw failed(
+      `cannot list the target archive ${urlOf(target)} at ${store.where}`,
+      err,
+      `${credentials} (s3:ListBucket on ${target.bucket})`,
+    );
   }
   if (targetObjects.length === 0) facts.push('target: empty, nothing to move aside');
   else {
     try {
-      facts.push(`target: listed${targetObjects.length >= LISTED ? ` ${LISTED}+` : ` ${targetObjects.length}`} object(s), ${await readOne(store, target, targetObjects)}`);
+      facts.push(
+        `target: listed${targetObjects.length >= LISTED ? ` ${LISTED}+` : ` ${targetObjects.length}`} object(s), ${await readOne(store, target, targetObjects)}`,
+      );
     } catch (err) {
       throw failed(`cannot read the target archive ${urlOf(target)}`, err, `${credentials} (s3:GetObject on ${target.bucket})`);
     }

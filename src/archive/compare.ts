@@ -10,7 +10,7 @@
  * and compared, catching a copy of the wrong object without reading gigabytes.
  * (Server-side copies are checksummed by S3 itself; this check is about keys.)
  */
-import type { ObjectInfo, ObjectStore } from '../systems/types.js';
+import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 
 const SAMPLE_BYTES = 1024 * 1024;
 
@@ -35,10 +35,7 @@ export async function sameObject(store: ObjectStore, a: Located, b: Located): Pr
   const byMetadata = compareMetadata(a.info, b.info);
   if (byMetadata !== 'sample') return byMetadata;
   const n = Math.min(SAMPLE_BYTES, a.info.size);
-  const [x, y] = await Promise.all([
-    readPrefix(store, a.bucket, a.info.key, n),
-    readPrefix(store, b.bucket, b.info.key, n),
-  ]);
+  const [x, y] = await Promise.all([readPrefix(store, a.bucket, a.info.key, n), readPrefix(store, b.bucket, b.info.key, n)]);
   return x.equals(y);
 }
 

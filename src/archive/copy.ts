@@ -7,8 +7,8 @@
  * newest LastModified, and copies reset LastModified, so the copy order is
  * what keeps LATEST at the target naming the same backup as at the source.
  */
-import { StepFailed, UsageError } from '../engine/errors.js';
-import type { ObjectInfo, ObjectStore } from '../systems/types.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { sameObject } from './compare.js';
 import { isSentinel, listArchive, totalBytes } from './listing.js';
 import { archiveLocation, overlaps, urlOf, type S3Location } from './location.js';
@@ -69,12 +69,7 @@ export async function listSourceArchive(store: ObjectStore, source: S3Location):
   return objects;
 }
 
-export async function copyArchive(
-  store: ObjectStore,
-  source: S3Location,
-  target: S3Location,
-  opts: CopyOptions = {},
-): Promise<CopyResult> {
+export async function copyArchive(store: ObjectStore, source: S3Location, target: S3Location, opts: CopyOptions = {}): Promise<CopyResult> {
   const src = archiveLocation(source, 'source');
   const tgt = archiveLocation(target, 'target');
   assertSeparate(src, tgt);
@@ -116,7 +111,12 @@ export async function copyArchive(
     progress.add(1, o.size);
   });
 
-  const sentinelProgress = new ProgressTracker('copy-sentinels', sentinels.length, totalBytes(sentinels.map(([, o]) => o)), opts.onProgress);
+  const sentinelProgress = new ProgressTracker(
+    'copy-sentinels',
+    sentinels.length,
+    totalBytes(sentinels.map(([, o]) => o)),
+    opts.onProgress,
+  );
   let previous: Date | undefined;
   let recopyRest = false;
   for (const [rel, o] of sentinels) {
@@ -136,12 +136,7 @@ export async function copyArchive(
 }
 
 /** Copy until the copy's LastModified falls in a later second than `previous` (S3 keeps whole seconds). */
-async function copySentinelAfter(
-  previous: Date | undefined,
-  copy: () => Promise<ObjectInfo>,
-  tgt: S3Location,
-  rel: string,
-): Promise<Date> {
+async function copySentinelAfter(previous: Date | undefined, copy: () => Promise<ObjectInfo>, tgt: S3Location, rel: string): Promise<Date> {
   for (let attempt = 0; attempt < SENTINEL_ATTEMPTS; attempt++) {
     if (previous) await sleepUntilSecondAfter(previous);
     const done = await copy();

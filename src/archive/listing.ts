@@ -1,11 +1,11 @@
 /** Listings of an archive keyed by the key relative to its prefix. */
-import type { ObjectInfo, ObjectStore } from '../systems/types.js';
-import { listArchiveObjects } from '../wale/listing.js';
+import type { ObjectInfo, ObjectStore } from '../core/seams.js';
+import { listArchiveObjects } from './parallel-listing.js';
 import { relativeKey, type S3Location } from './location.js';
 
 /**
  * Every object under the archive's prefix, in key order: one request for an archive of one
- * page, the WAL folder of a larger one in parallel blocks (see wale/listing.ts), and one
+ * page, the WAL folder of a larger one in parallel blocks (see parallel-listing.ts), and one
  * sequential scan on a store that cannot start a listing after a key.
  */
 export async function listArchive(store: ObjectStore, loc: S3Location): Promise<Map<string, ObjectInfo>> {

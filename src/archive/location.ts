@@ -3,8 +3,8 @@
  * Prefixes are handled as folders: `backups/G/wal` and `backups/G/wal/` are the
  * same archive, and neither includes `backups/G/wal.quarantine-…/`.
  */
-import { UsageError } from '../engine/errors.js';
-import { parseS3Url, type S3Location } from '../wale/url.js';
+import { UsageError } from '../core/errors.js';
+import { parseS3Url, type S3Location } from '../core/s3-url.js';
 
 export type { S3Location };
 
@@ -50,7 +50,10 @@ export function quarantineLocation(target: S3Location, stamp: string): S3Locatio
 
 /** UTC timestamp for a quarantine prefix, e.g. 20260317T180520Z. */
 export function utcStamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function relativeKey(loc: S3Location, key: string): string {

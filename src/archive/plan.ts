@@ -1,6 +1,6 @@
 /** The plan of a swap, fixed and checked before its first write. */
-import { StepFailed } from '../engine/errors.js';
-import type { ObjectInfo, ObjectStore } from '../systems/types.js';
+import { StepFailed } from '../core/errors.js';
+import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { checkSwap } from './check.js';
 import { listSourceArchive } from './copy.js';
 import { listArchive, sample } from './listing.js';

@@ -1,4 +1,5 @@
 /** Progress of a phase of the swap: objects, bytes, rate and a rough ETA. */
+import { formatBytes } from '../core/format.js';
 export type SwapPhase = 'quarantine-copy' | 'quarantine-verify' | 'quarantine-delete' | 'copy' | 'copy-sentinels' | 'verify';
 
 export interface ProgressEvent {
@@ -14,6 +15,18 @@ export interface ProgressEvent {
 }
 
 export type OnProgress = (event: ProgressEvent) => void;
+
+/** One line of progress for people: `copy: 10/40 objects, 3.0 GiB/12.0 GiB, 50.0 MiB/s, ETA 3m5s`. */
+export function formatProgress(e: ProgressEvent): string {
+  const eta =
+    e.etaSeconds === null
+      ? ''
+      : `, ETA ${e.etaSeconds < 60 ? `${e.etaSeconds}s` : `${Math.floor(e.etaSeconds / 60)}m${e.etaSeconds % 60}s`}`;
+  return (
+    `${e.phase}: ${e.objectsDone}/${e.objectsTotal} objects, ` +
+    `${formatBytes(e.bytesDone)}/${formatBytes(e.bytesTotal)}, ${formatBytes(e.rate)}/s${eta}`
+  );
+}
 
 export class ProgressTracker {
   private objectsDone = 0;

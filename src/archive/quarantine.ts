@@ -6,8 +6,8 @@
  * at any point finishes the job, never re-quarantines objects that arrived
  * later, and never deletes an object that is not safely held in quarantine.
  */
-import { StepFailed, UsageError } from '../engine/errors.js';
-import type { ObjectInfo, ObjectStore } from '../systems/types.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { compareMetadata, sameObject } from './compare.js';
 import { listArchive, sample, totalBytes } from './listing.js';
 import { archiveLocation, quarantineLocation, relativeKey, urlOf, type S3Location } from './location.js';
@@ -80,16 +80,14 @@ export async function quarantine(store: ObjectStore, target: S3Location, opts: Q
     else toCopy.push(p);
   }
   if (lost.length > 0) {
-    throw new StepFailed(
-      `${lost.length} planned object(s) are gone from ${urlOf(tgt)} and not in ${urlOf(q)}: ${sample(lost)}`,
-      { hint: 'something else deleted them (is the new container stopped?); nothing more was deleted. Check before going on.' },
-    );
+    throw new StepFailed(`${lost.length} planned object(s) are gone from ${urlOf(tgt)} and not in ${urlOf(q)}: ${sample(lost)}`, {
+      hint: 'something else deleted them (is the new container stopped?); nothing more was deleted. Check before going on.',
+    });
   }
   if (changed.length > 0) {
-    throw new StepFailed(
-      `${changed.length} object(s) under ${urlOf(tgt)} changed since the plan was made: ${sample(changed)}`,
-      { hint: 'something is still writing to the target archive: stop the new instance\'s container, then start the swap again' },
-    );
+    throw new StepFailed(`${changed.length} object(s) under ${urlOf(tgt)} changed since the plan was made: ${sample(changed)}`, {
+      hint: "something is still writing to the target archive: stop the new instance's container, then start the swap again",
+    });
   }
 
   const copying = new ProgressTracker('quarantine-copy', toCopy.length, totalBytes(toCopy), opts.onProgress);
@@ -110,10 +108,9 @@ export async function quarantine(store: ObjectStore, target: S3Location, opts: Q
     verifying.add(1, p.size);
   });
   if (unverified.length > 0) {
-    throw new StepFailed(
-      `${unverified.length} object(s) did not verify in ${urlOf(q)} (key, size, ETag): ${sample(unverified)}`,
-      { hint: 'nothing was deleted; resume to copy them again' },
-    );
+    throw new StepFailed(`${unverified.length} object(s) did not verify in ${urlOf(q)} (key, size, ETag): ${sample(unverified)}`, {
+      hint: 'nothing was deleted; resume to copy them again',
+    });
   }
 
   // Delete only originals that are still exactly the planned objects.
@@ -122,7 +119,10 @@ export async function quarantine(store: ObjectStore, target: S3Location, opts: Q
     return now !== undefined && compareMetadata(now, p) === true;
   });
   const deleting = new ProgressTracker('quarantine-delete', doomed.length, totalBytes(doomed), opts.onProgress);
-  await store.deleteMany(tgt.bucket, doomed.map((p) => p.key));
+  await store.deleteMany(
+    tgt.bucket,
+    doomed.map((p) => p.key),
+  );
   result.deleted = doomed.length;
   deleting.add(doomed.length, totalBytes(doomed));
   return result;

@@ -4,7 +4,7 @@
  * archive in, verify. The source is never written; everything is checked
  * before the first write, and every phase is safe to rerun with the same plan.
  */
-import type { ObjectStore } from '../systems/types.js';
+import type { ObjectStore } from '../core/seams.js';
 import { copyArchive, type CopyResult } from './copy.js';
 import { archiveLocation, urlOf, type S3Location } from './location.js';
 import { prepareSwap, verifyFailure, type SwapOptions } from './plan.js';
@@ -15,10 +15,9 @@ export { quarantine, type QuarantineOptions, type QuarantineResult } from './qua
 export { copyArchive, type CopyOptions, type CopyResult } from './copy.js';
 export { verifyCopy, type VerifyResult } from './verify.js';
 export { parseS3Location, quarantineLocation, utcStamp, type S3Location } from './location.js';
-export type { ProgressEvent, OnProgress, SwapPhase } from './progress.js';
+export { formatProgress, type ProgressEvent, type OnProgress, type SwapPhase } from './progress.js';
 export { prepareSwap, type SwapOptions, type SwapPlan } from './plan.js';
 export { checkQuarantine, checkSwap, preflightSwap, type SwapLocations, type SwapPreflight } from './check.js';
-export { swapTask, formatProgress, type SwapTaskContext } from './tasks.js';
 
 export interface SwapReport {
   from: string;

@@ -1,5 +1,5 @@
 /** Does the target hold exactly the source archive? By relative key, size and ETag (see compare.ts). */
-import type { ObjectInfo, ObjectStore } from '../systems/types.js';
+import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { sameObject } from './compare.js';
 import { listArchive } from './listing.js';
 import { archiveLocation, type S3Location } from './location.js';

@@ -11,9 +11,10 @@ import type { Argv, CommandModule } from 'yargs';
 import type { ArchiveReport } from '../wale/report.js';
 import { parseS3Location, urlOf, type S3Location } from '../archive/location.js';
 import type { SwapPlan } from '../archive/swap.js';
-import { formatBytes } from '../format.js';
-import { s3FlagOptions, storeFromFlags, type S3Flags } from '../drill/s3-flags.js';
-import { NeedsOperator, StepFailed, UsageError } from '../engine/errors.js';
+import { formatBytes } from '../core/format.js';
+import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
+import { type S3Flags } from '../core/s3-flags.js';
+import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { confirmationMatches, describeExpected, loadAnswers, TerminalPrompter, type Prompter } from '../engine/prompts.js';
 
 /** `archive inspect` exit codes beside the usual 1 (could not inspect) and 2 (bad usage). */
@@ -45,8 +46,8 @@ const inspect: CommandModule<object, InspectArgs> = {
           'the newest archived segment ("complete": false, "lost": {"from", "to"}); 1 the archive could not be read; 2 bad usage.',
       ) as unknown as Argv<InspectArgs>,
   handler: async (argv) => {
-    const { inspectArchive } = await import('../wale/inspect.js');
-    const { renderReport } = await import('../wale/render.js');
+    const { inspectArchive } = await import('../archive/inspect.js');
+    const { renderReport } = await import('./render-archive.js');
     const report = await inspectArchive(await storeFromFlags(argv), argv.url);
     process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
     process.exitCode = inspectExitCode(report);
@@ -121,23 +122,31 @@ async function confirmSwap(argv: SwapArgs, io: SwapIo, source: S3Location, targe
   const fromFile = loadAnswers(argv.answers).confirm[SWAP_CONFIRM_KEY];
   if (fromFile !== undefined) {
     if (fromFile !== true && !confirmationMatches(String(fromFile), expected, alsoAccept)) {
-      throw new UsageError(`answers file: confirm.${SWAP_CONFIRM_KEY} is "${fromFile}", but this swap moves ${urlOf(target)} aside (type ${accepted})`, {
-        hint: 'the answers file was written for another target; correct it and run the swap again',
-      });
+      throw new UsageError(
+        `answers file: confirm.${SWAP_CONFIRM_KEY} is "${fromFile}", but this swap moves ${urlOf(target)} aside (type ${accepted})`,
+        {
+          hint: 'the answers file was written for another target; correct it and run the swap again',
+        },
+      );
     }
     io.stderr('confirmed by the answers file\n');
     return;
   }
   const prompter = io.prompter ?? (hasTerminal() ? new TerminalPrompter() : undefined);
   if (!prompter || !prompter.interactive) {
-    throw new NeedsOperator(`archive swap moves ${urlOf(target)} aside and needs a typed confirmation, but there is no terminal to ask on; nothing was changed`, {
-      hint: `check the target above, then run the same command with --yes (or in a terminal, typing ${accepted})`,
-    });
+    throw new NeedsOperator(
+      `archive swap moves ${urlOf(target)} aside and needs a typed confirmation, but there is no terminal to ask on; nothing was changed`,
+      {
+        hint: `check the target above, then run the same command with --yes (or in a terminal, typing ${accepted})`,
+      },
+    );
   }
   const message = `Move ${urlOf(target)} aside and copy ${urlOf(source)} in — type ${accepted} to confirm`;
   const typed = await prompter.typed({ key: SWAP_CONFIRM_KEY, message, expected, alsoAccept });
   if (!confirmationMatches(typed, expected, alsoAccept)) {
-    throw new UsageError(`"${typed}" does not confirm the swap of ${urlOf(target)}; nothing was changed`, { hint: `type ${accepted} to confirm` });
+    throw new UsageError(`"${typed}" does not confirm the swap of ${urlOf(target)}; nothing was changed`, {
+      hint: `type ${accepted} to confirm`,
+    });
   }
 }
 
@@ -150,13 +159,15 @@ function sourceVerdict(report: ArchiveReport): string {
 /** `archive swap`: checks, inspects the source, confirms, then quarantines, copies and verifies. */
 export async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Promise<void> {
   const { checkSwap, prepareSwap, quarantineLocation, runSwap, formatProgress, utcStamp } = await import('../archive/swap.js');
-  const { inspectArchive } = await import('../wale/inspect.js');
+  const { inspectArchive } = await import('../archive/inspect.js');
   const from = parseS3Location(argv.from, 'source (--from)');
   const to = parseS3Location(argv.to, 'target (--to)');
   if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number of copies, 1 or more, not "${argv.concurrency}"`);
   }
-  const planFile = resolve(argv.plan ?? join(argv['state-dir'], 'swaps', `${to.bucket}_${to.prefix.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`));
+  const planFile = resolve(
+    argv.plan ?? join(argv['state-dir'], 'swaps', `${to.bucket}_${to.prefix.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`),
+  );
   const plan = loadPlan(planFile);
   const stamp = plan?.stamp ?? utcStamp(new Date());
   const { quarantine } = checkSwap(from, to, quarantineLocation(to, stamp));
@@ -173,7 +184,9 @@ export async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Pr
     }
     io.stderr(`warning: --force: swapping in ${urlOf(from)}, which is not restorable: ${why}\n`);
   } else if (report.lost) {
-    io.stderr(`warning: ${urlOf(from)} restores only up to ${report.restorableTo}: WAL ${report.lost.from} .. ${report.lost.to} cannot be replayed\n`);
+    io.stderr(
+      `warning: ${urlOf(from)} restores only up to ${report.restorableTo}: WAL ${report.lost.from} .. ${report.lost.to} cannot be replayed\n`,
+    );
   }
 
   const prepared = await prepareSwap(store, from, to, { plan, stamp });
@@ -198,7 +211,8 @@ export async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Pr
     source: prepared.source,
     onProgress: (e) => io.stderr(formatProgress(e) + '\n'),
   });
-  if (!swapped.verify.ok) throw new StepFailed('the target differs from the source after the copy', { hint: 'run the same command again to finish' });
+  if (!swapped.verify.ok)
+    throw new StepFailed('the target differs from the source after the copy', { hint: 'run the same command again to finish' });
   io.stdout(
     argv.json
       ? JSON.stringify(swapped, null, 2) + '\n'
@@ -214,11 +228,20 @@ const swap: CommandModule<object, SwapArgs> = {
       .option('from', { type: 'string', demandOption: true, describe: 'the archive to restore (only read); must be restorable' })
       .option('to', { type: 'string', demandOption: true, describe: 'the prefix the new instance restores from' })
       .option('concurrency', { type: 'number', default: 32, describe: 'parallel server-side copies' })
-      .option('plan', { type: 'string', describe: 'plan file: written before the first change, reused to resume (default: in --state-dir)' })
+      .option('plan', {
+        type: 'string',
+        describe: 'plan file: written before the first change, reused to resume (default: in --state-dir)',
+      })
       .option('force', { type: 'boolean', default: false, describe: 'swap in a source that `archive inspect` does not find restorable' })
       .options(s3FlagOptions)
-      .example(`$0 archive swap --from ${OLD_ARCHIVE} --to ${NEW_ARCHIVE}`, 'swap after typing the first 8 characters of the target GUID; run it again to resume after a crash')
-      .example(`$0 archive swap --from ${OLD_ARCHIVE} --to ${NEW_ARCHIVE} --yes`, 'the same without a terminal (--yes accepts the confirmation)')
+      .example(
+        `$0 archive swap --from ${OLD_ARCHIVE} --to ${NEW_ARCHIVE}`,
+        'swap after typing the first 8 characters of the target GUID; run it again to resume after a crash',
+      )
+      .example(
+        `$0 archive swap --from ${OLD_ARCHIVE} --to ${NEW_ARCHIVE} --yes`,
+        'the same without a terminal (--yes accepts the confirmation)',
+      )
       .epilogue(
         'Without a terminal it needs --yes (or confirm.archive-swap in --answers FILE), else it stops with exit 3. ' +
           'A source that `archive inspect` does not find restorable is refused (exit 2) unless --force.',
@@ -231,6 +254,10 @@ const swap: CommandModule<object, SwapArgs> = {
 export const archiveCommand: CommandModule = {
   command: 'archive <command>',
   describe: 'wal-e archive tools: inspect, swap',
-  builder: (y) => y.command(inspect as unknown as CommandModule).command(swap as unknown as CommandModule).demandCommand(1),
+  builder: (y) =>
+    y
+      .command(inspect as unknown as CommandModule)
+      .command(swap as unknown as CommandModule)
+      .demandCommand(1),
   handler: () => undefined,
 };

@@ -4,14 +4,15 @@
  * Exit codes: src/drill/exit-codes.ts.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { exitCodeOf, UsageError } from '../engine/errors.js';
-import { secrets } from '../engine/redact.js';
+import { exitCodeOf, UsageError } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
 import type { DrillReport } from '../drill/drill.js';
-import { parseDuration } from '../drill/duration.js';
+import { parseDuration } from '../core/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../drill/exit-codes.js';
-import { printError } from '../drill/print-error.js';
-import { renderDrillReport } from '../drill/render.js';
-import { s3FlagOptions, storeFromFlags, type S3Flags } from '../drill/s3-flags.js';
+import { printError } from './print-error.js';
+import { renderDrillReport } from './render-drill.js';
+import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
+import { type S3Flags } from '../core/s3-flags.js';
 
 export interface DrillArgs extends S3Flags {
   url: string;

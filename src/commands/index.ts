@@ -6,5 +6,10 @@ import { walFetchCommand } from './wal-fetch.js';
 import { logsCommand } from './logs.js';
 
 export function extraCommands(): CommandModule[] {
-  return [logsCommand as unknown as CommandModule, archiveCommand, drillCommand as unknown as CommandModule, walFetchCommand as unknown as CommandModule];
+  return [
+    logsCommand as unknown as CommandModule,
+    archiveCommand,
+    drillCommand as unknown as CommandModule,
+    walFetchCommand as unknown as CommandModule,
+  ];
 }

@@ -3,14 +3,15 @@
  * `dingo-recover logs instance`: the containers, cells and archive of one instance (the new one).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { UsageError } from '../engine/errors.js';
-import { secrets } from '../engine/redact.js';
-import { printableJson } from '../engine/display.js';
-import { isGuid } from '../logs/payload.js';
+import { UsageError } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import { printableJson } from '../core/display.js';
+import { isGuid } from '../adapters/log-payload.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
-import type { ClusterdataSpec, LogSourceSpec } from '../logs/types.js';
-import { storeFromFlags } from '../drill/s3-flags.js';
-import { stripUrlCredentials } from '../engine/url-secrets.js';
+import type { ClusterdataSpec } from '../logs/types.js';
+import type { LogSourceSpec } from '../core/log-source.js';
+import { storeFromFlags } from './s3-flags.js';
+import { stripUrlCredentials } from '../core/url-secrets.js';
 
 interface SourceArgs {
   logs?: string[];
@@ -86,7 +87,9 @@ export function sourcesFromArgs(a: SourceArgs): LogSourceSpec {
   secrets.register(a['es-password']);
   const paths = (a.logs ?? []).map(String).filter((p) => p !== '');
   if (!paths.length && !a['es-url'])
-    throw new UsageError('no logs to search', { hint: 'Give syslog files or folders with --logs PATH... (- for stdin), or Elasticsearch with --es-url URL' });
+    throw new UsageError('no logs to search', {
+      hint: 'Give syslog files or folders with --logs PATH... (- for stdin), or Elasticsearch with --es-url URL',
+    });
   if (a['es-api-key'] && a['es-username']) throw new UsageError('give either --es-api-key or --es-username/--es-password, not both');
   // Credentials written into the URL are registered as secrets and used, never shown.
   const es = a['es-url'] ? stripUrlCredentials('--es-url', a['es-url']) : undefined;
@@ -110,7 +113,10 @@ export async function clusterdataFromArgs(a: FindArgs): Promise<ClusterdataSpec 
   if (!a.clusterdata) return undefined;
   a.clusterdata = stripUrlCredentials('--clusterdata', a.clusterdata).url;
   const where = parseClusterdataUrl(a.clusterdata);
-  if (!where) throw new UsageError(`--clusterdata ${JSON.stringify(a.clusterdata)} is not an s3:// URL`, { hint: 'Give the broker\'s clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata' });
+  if (!where)
+    throw new UsageError(`--clusterdata ${JSON.stringify(a.clusterdata)} is not an s3:// URL`, {
+      hint: "Give the broker's clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata",
+    });
   const store = await storeFromFlags({ s3Endpoint: a['s3-endpoint'], s3Region: a['s3-region'], s3PathStyle: a['s3-path-style'] });
   return { store, ...where };
 }
@@ -128,11 +134,15 @@ const find: CommandModule<object, FindArgs> = {
       .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for --clusterdata' })
       .option('s3-region', { type: 'string', describe: 'S3 region for --clusterdata' })
       .option('s3-path-style', { type: 'boolean', describe: 'path-style S3 addressing' })
-      .example('$0 logs find --service-name important-db --logs /var/log/syslog* --json', 'rank the candidates') as unknown as Argv<FindArgs>,
+      .example(
+        '$0 logs find --service-name important-db --logs /var/log/syslog* --json',
+        'rank the candidates',
+      ) as unknown as Argv<FindArgs>,
   handler: async (a) => {
-    if (a['space-guid'] && !isGuid(a['space-guid'])) throw new UsageError(`--space-guid ${JSON.stringify(a['space-guid'])} is not a GUID`, { hint: 'Get it with: cf space SPACE --guid' });
+    if (a['space-guid'] && !isGuid(a['space-guid']))
+      throw new UsageError(`--space-guid ${JSON.stringify(a['space-guid'])} is not a GUID`, { hint: 'Get it with: cf space SPACE --guid' });
     const { findDeletedInstance, noCandidateError } = await import('../logs/find.js');
-    const { renderCandidates } = await import('../logs/render.js');
+    const { renderCandidates } = await import('./render-logs.js');
     const result = await findDeletedInstance({
       sources: sourcesFromArgs(a),
       serviceName: a['service-name'],
@@ -152,19 +162,33 @@ const instance: CommandModule<object, InstanceArgs> = {
   command: 'instance <guid>',
   describe: "Find an instance's containers, their cells and its archive prefix (e.g. the new instance)",
   builder: (y: Argv<object>) =>
-    sourceOptions(y).positional('guid', { type: 'string', demandOption: true, describe: 'instance GUID (cf service NAME --guid)' }) as unknown as Argv<InstanceArgs>,
+    sourceOptions(y).positional('guid', {
+      type: 'string',
+      demandOption: true,
+      describe: 'instance GUID (cf service NAME --guid)',
+    }) as unknown as Argv<InstanceArgs>,
   handler: async (a) => {
-    if (!isGuid(a.guid)) throw new UsageError(`${JSON.stringify(a.guid)} is not an instance GUID`, { hint: 'Get it with: cf service NAME --guid' });
+    if (!isGuid(a.guid))
+      throw new UsageError(`${JSON.stringify(a.guid)} is not an instance GUID`, { hint: 'Get it with: cf service NAME --guid' });
     const { findInstance } = await import('../logs/find.js');
-    const { renderInstance } = await import('../logs/render.js');
-    const facts = await findInstance({ sources: sourcesFromArgs(a), instanceGuid: a.guid, since: parseTime('since', a.since), until: parseTime('until', a.until) });
+    const { renderInstance } = await import('./render-logs.js');
+    const facts = await findInstance({
+      sources: sourcesFromArgs(a),
+      instanceGuid: a.guid,
+      since: parseTime('since', a.since),
+      until: parseTime('until', a.until),
+    });
     process.stdout.write(secrets.redact(a.json ? printableJson(facts, 2) + '\n' : renderInstance(facts)));
   },
 };
 
 export const logsCommand: CommandModule = {
   command: 'logs <command>',
-  describe: 'Search the platform logs: find a deleted instance, or an instance\'s containers and archive',
-  builder: (y: Argv) => y.command(find as unknown as CommandModule).command(instance as unknown as CommandModule).demandCommand(1),
+  describe: "Search the platform logs: find a deleted instance, or an instance's containers and archive",
+  builder: (y: Argv) =>
+    y
+      .command(find as unknown as CommandModule)
+      .command(instance as unknown as CommandModule)
+      .demandCommand(1),
   handler: () => undefined,
 };

@@ -6,12 +6,12 @@
  * other failures also exit 1 and say why on stderr; bad arguments exit 2.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { exitCodeOf } from '../engine/errors.js';
-import { secrets } from '../engine/redact.js';
-import { s3FlagOptions, storeFromFlags, type S3Flags } from '../drill/s3-flags.js';
+import { exitCodeOf } from '../core/errors.js';
+import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
+import { type S3Flags } from '../core/s3-flags.js';
 import { walFetch } from '../drill/wal-fetch.js';
-import { parseS3Url } from '../wale/url.js';
-import { printError } from '../drill/print-error.js';
+import { parseS3Url } from '../core/s3-url.js';
+import { printError } from './print-error.js';
 
 export interface WalFetchArgs extends S3Flags {
   segment: string;
@@ -44,4 +44,3 @@ export async function runWalFetch(argv: WalFetchArgs): Promise<number> {
     return exitCodeOf(err) === 2 ? 2 : 1;
   }
 }
-

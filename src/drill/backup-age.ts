@@ -3,8 +3,8 @@
  * records STOP TIME; it survives `aws s3 sync`, which resets every object's
  * LastModified (aws/aws-cli#2000), so it is preferred over the sentinel's date.
  */
-import type { ObjectStore } from '../systems/types.js';
-import { run } from './processes.js';
+import type { ObjectStore } from '../core/seams.js';
+import { run } from '../systems/processes.js';
 import { walObjectKey } from './wal-fetch.js';
 
 export interface LatestBackupRef {

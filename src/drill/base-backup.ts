@@ -11,9 +11,9 @@
 import { chown, lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { ObjectStore } from '../systems/types.js';
+import type { ObjectStore } from '../core/seams.js';
 import { DrillFailed } from './exit-codes.js';
-import { pipeThrough, StageFailed, type RunAs } from './processes.js';
+import { pipeThrough, StageFailed, type RunAs } from '../systems/processes.js';
 
 export interface BaseBackupDownload {
   store: ObjectStore;
@@ -67,10 +67,7 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
     body.on('error', (err) => counted.destroy(err));
     body.pipe(counted);
     try {
-      await pipeThrough(counted, [
-        { argv: ['lzop', '-dc'] },
-        { argv: ['tar', '-x', '-f', '-', '-C', into], opts: { as: req.as } },
-      ]);
+      await pipeThrough(counted, [{ argv: ['lzop', '-dc'] }, { argv: ['tar', '-x', '-f', '-', '-C', into], opts: { as: req.as } }]);
     } catch (err) {
       if (!(err instanceof StageFailed)) {
         throw new DrillFailed('could-not-run', `downloading s3://${req.bucket}/${key} failed: ${(err as Error).message}`, { cause: err });

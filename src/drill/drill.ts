@@ -6,21 +6,21 @@
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DingoError } from '../engine/errors.js';
-import type { ObjectStore } from '../systems/types.js';
-import { formatS3Url, parseS3Url } from '../wale/url.js';
-import { inspectArchive } from '../wale/inspect.js';
+import { DingoError } from '../core/errors.js';
+import type { ObjectStore } from '../core/seams.js';
+import { formatS3Url, parseS3Url } from '../core/s3-url.js';
+import { inspectArchive } from '../archive/inspect.js';
 import type { LostWal } from '../wale/report.js';
 import { formatSegment, nextSegment, parseLsn, parseSegment, SEGMENT_BYTES, segmentIndex, segmentOfLsn } from '../wale/segments.js';
 import { backupFinishedAt } from './backup-age.js';
 import { downloadBaseBackup } from './base-backup.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../core/duration.js';
 import { DrillFailed } from './exit-codes.js';
 import { chooseLocalPg, majorNumber } from './local-pg.js';
-import { freePort } from './ports.js';
-import { postgresAccount, run, type RunAs } from './processes.js';
+import { freePort } from '../systems/ports.js';
+import { postgresAccount, run, type RunAs } from '../systems/processes.js';
 import { restoreCommandFor, shellQuote, writeRecoveryConfig } from './recovery-config.js';
-import type { S3Flags } from './s3-flags.js';
+import type { S3Flags } from '../core/s3-flags.js';
 import { parseRecoveryLog, ScratchCluster } from './scratch-cluster.js';
 import { walObjectKey } from './wal-fetch.js';
 
@@ -122,9 +122,13 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     warnings.push(...report.warnings);
     const latest = report.latest;
     if (!report.restorable || !latest) {
-      throw new DrillFailed('not-restorable', `${archive} is not restorable: ${report.problems.join('; ') || 'it has no complete base backup'}`, {
-        hint: 'List the prefix (aws s3 ls --recursive) to see what it holds; the archive is the instance\'s s3://BUCKET/backups/GUID/wal/ folder.',
-      });
+      throw new DrillFailed(
+        'not-restorable',
+        `${archive} is not restorable: ${report.problems.join('; ') || 'it has no complete base backup'}`,
+        {
+          hint: "List the prefix (aws s3 ls --recursive) to see what it holds; the archive is the instance's s3://BUCKET/backups/GUID/wal/ folder.",
+        },
+      );
     }
     const requireComplete = opts.requireComplete ?? true;
     if (report.lost && requireComplete) {
@@ -151,7 +155,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     }
 
     const archiveMajor = report.pgVersion;
-    if (!archiveMajor) throw new DrillFailed('not-restorable', `${latest.name} has no readable extended_version.txt, so its PostgreSQL version is unknown`);
+    if (!archiveMajor)
+      throw new DrillFailed('not-restorable', `${latest.name} has no readable extended_version.txt, so its PostgreSQL version is unknown`);
     const pg = await chooseLocalPg(archiveMajor, opts.pgBin);
     const as = postgresAccount();
 
@@ -159,9 +164,13 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     const dataDir = join(workdir, 'data');
     const socketDir = join(workdir, 'sock');
     if (socketDir.length + '/.s.PGSQL.65535'.length > MAX_SOCKET_PATH) {
-      throw new DrillFailed('could-not-run', `the scratch folder ${workdir} is too deep for a Unix socket path (${MAX_SOCKET_PATH} characters at most)`, {
-        hint: 'Point --workdir at a shorter path, e.g. /tmp or /var/tmp.',
-      });
+      throw new DrillFailed(
+        'could-not-run',
+        `the scratch folder ${workdir} is too deep for a Unix socket path (${MAX_SOCKET_PATH} characters at most)`,
+        {
+          hint: 'Point --workdir at a shorter path, e.g. /tmp or /var/tmp.',
+        },
+      );
     }
 
     const restoreCommand = restoreCommandFor(opts.selfCommand ?? defaultSelfCommand(), archive, opts.s3Flags ?? {});
@@ -290,7 +299,13 @@ async function makeWorkdir(parent: string | undefined, as: RunAs | undefined): P
  * will (same user, shell and environment): if it cannot run, every WAL file would
  * look "missing" and the failure would masquerade as a broken archive.
  */
-async function checkRestoreCommand(command: string, segment: string, workdir: string, dataDir: string, as: RunAs | undefined): Promise<void> {
+async function checkRestoreCommand(
+  command: string,
+  segment: string,
+  workdir: string,
+  dataDir: string,
+  as: RunAs | undefined,
+): Promise<void> {
   const probe = join(workdir, 'restore-command-check');
   const line = command.replaceAll('%f', segment).replaceAll('%p', shellQuote(probe));
   const r = await run(['/bin/sh', '-c', line], { as, cwd: dataDir });
@@ -299,7 +314,9 @@ async function checkRestoreCommand(command: string, segment: string, workdir: st
     throw new DrillFailed(
       'could-not-run',
       `restore_command could not fetch ${segment}${as ? ` as the ${as.name} user` : ''} (exit ${r.code})${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 500)}` : ''}`,
-      { hint: `PostgreSQL runs it as: ${command}. Credentials must be in the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), readable by ${as?.name ?? 'this user'}.` },
+      {
+        hint: `PostgreSQL runs it as: ${command}. Credentials must be in the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), readable by ${as?.name ?? 'this user'}.`,
+      },
     );
   }
 }
@@ -314,7 +331,10 @@ interface ReplayFacts {
 
 async function replayFacts(cluster: ScratchCluster, major: string, conn: { user: string; database: string }): Promise<ReplayFacts> {
   // Both functions keep their last recovery values after promotion (10+ names; xlog before).
-  const fns = majorNumber(major) >= 10 ? ['pg_last_wal_replay_lsn()', 'pg_last_xact_replay_timestamp()'] : ['pg_last_xlog_replay_location()', 'pg_last_xact_replay_timestamp()'];
+  const fns =
+    majorNumber(major) >= 10
+      ? ['pg_last_wal_replay_lsn()', 'pg_last_xact_replay_timestamp()']
+      : ['pg_last_xlog_replay_location()', 'pg_last_xact_replay_timestamp()'];
   const row = (await cluster.query(`select ${fns.join(', ')}`, conn)).rows[0] ?? [];
   const log = parseRecoveryLog(await cluster.log());
   const segments = log.restoredFiles.filter((f) => /^[0-9A-F]{24}$/.test(f));

@@ -14,7 +14,7 @@
  *      refusing the credentials, deadline passed, no scratch space
  * 130  interrupted (Ctrl-C, SIGTERM)
  */
-import { DingoError } from '../engine/errors.js';
+import { DingoError } from '../core/errors.js';
 import type { LostWal } from '../wale/report.js';
 
 export const DRILL_EXIT = {

@@ -7,7 +7,7 @@ import { access, readdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
-import { run } from './processes.js';
+import { run } from '../systems/processes.js';
 
 const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
 
@@ -91,7 +91,9 @@ export async function chooseLocalPg(archiveMajor: string, pgBin?: string): Promi
     throw new DrillFailed(
       'could-not-run',
       `the archive was written by PostgreSQL ${archiveMajor} but the local binaries in ${found.bin} are PostgreSQL ${found.version}; a base backup only restores under its own major version`,
-      { hint: `Install PostgreSQL ${archiveMajor} and pass --pg-bin /usr/lib/postgresql/${archiveMajor}/bin (or wherever its pg_ctl lives).` },
+      {
+        hint: `Install PostgreSQL ${archiveMajor} and pass --pg-bin /usr/lib/postgresql/${archiveMajor}/bin (or wherever its pg_ctl lives).`,
+      },
     );
   }
   return found;

@@ -7,8 +7,8 @@
 import { chown, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { majorNumber } from './local-pg.js';
-import type { RunAs } from './processes.js';
-import { s3FlagArgs, type S3Flags } from './s3-flags.js';
+import type { RunAs } from '../systems/processes.js';
+import { s3FlagArgs, type S3Flags } from '../core/s3-flags.js';
 
 export interface RecoverySettings {
   dataDir: string;
@@ -71,7 +71,7 @@ export async function writeRecoveryConfig(s: RecoverySettings): Promise<string[]
   await put(
     'postgresql.conf',
     [
-      '# Written by dingo-recover drill; the archive\'s settings are in postgresql.conf.from-archive.',
+      "# Written by dingo-recover drill; the archive's settings are in postgresql.conf.from-archive.",
       "listen_addresses = ''",
       `port = ${s.port}`,
       `${majorNumber(s.major) >= 9.3 ? 'unix_socket_directories' : 'unix_socket_directory'} = ${confString(s.socketDir)}`,

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
-import { run, runOk, type RunAs } from './processes.js';
+import { run, runOk, type RunAs } from '../systems/processes.js';
 
 export interface ClusterOptions {
   bin: string;
@@ -64,9 +64,13 @@ export class ScratchCluster {
     while (!(await this.alive())) {
       if (Date.now() > until) {
         const log = parseRecoveryLog(await this.log());
-        throw new DrillFailed('not-restorable', `PostgreSQL did not start on the restored data${log.fatal.length ? `: ${log.fatal.slice(-3).join(' | ')}` : ''}`, {
-          hint: `See the server log ${this.o.logFile} (kept with --keep).`,
-        });
+        throw new DrillFailed(
+          'not-restorable',
+          `PostgreSQL did not start on the restored data${log.fatal.length ? `: ${log.fatal.slice(-3).join(' | ')}` : ''}`,
+          {
+            hint: `See the server log ${this.o.logFile} (kept with --keep).`,
+          },
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -141,11 +145,25 @@ export class ScratchCluster {
     const r = await run(
       [
         this.pg('psql'),
-        '-X', '-q', '-A', '-t', '-F', FIELD_SEP, '-0',
-        '-v', 'ON_ERROR_STOP=1',
-        '-h', this.o.socketDir, '-p', String(this.o.port),
-        '-U', conn.user, '-d', conn.database,
-        '-c', sql,
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-F',
+        FIELD_SEP,
+        '-0',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-h',
+        this.o.socketDir,
+        '-p',
+        String(this.o.port),
+        '-U',
+        conn.user,
+        '-d',
+        conn.database,
+        '-c',
+        sql,
       ],
       { as: this.o.as },
     );

@@ -6,10 +6,10 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../core/errors.js';
 import { isNotFound } from '../systems/s3-errors.js';
-import type { ObjectStore } from '../systems/types.js';
-import { pipeThrough } from './processes.js';
+import type { ObjectStore } from '../core/seams.js';
+import { pipeThrough } from '../systems/processes.js';
 
 /** Names PostgreSQL asks restore_command for: segments, backup labels, timeline histories. */
 const WAL_FILE_NAME = /^(?:[0-9A-F]{24}|[0-9A-F]{24}\.[0-9A-F]{8}\.backup|[0-9A-F]{8}\.history)$/;

@@ -2,10 +2,10 @@
  * The one context every step receives: the platform (live or simulated), recording
  * wrappers around it, prompts, settings and the operator-facing output.
  */
-import type { CellSession, CommandRunner, CommandSpec, CommandResult, ObjectStore, Platform } from '../systems/types.js';
+import type { CellSession, CommandRunner, CommandSpec, CommandResult, ObjectStore, Platform } from '../core/seams.js';
 import type { Journal } from './journal.js';
 import type { Prompter, Answers } from './prompts.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../core/redact.js';
 import type { Reporter } from './reporter.js';
 import type { Settings } from './settings.js';
 
@@ -64,7 +64,18 @@ export function recordingRunner(
       } catch (err) {
         // Sent, but its answer was lost (a dropped connection): the command may have taken effect.
         const why = err instanceof Error ? err.message : String(err);
-        journal.append({ type: 'command', step: step(), system, where: inner.where, argv, writes: spec.writes, exitCode: -1, durationMs: Date.now() - started, output: redactor.redact(why), lost: true });
+        journal.append({
+          type: 'command',
+          step: step(),
+          system,
+          where: inner.where,
+          argv,
+          writes: spec.writes,
+          exitCode: -1,
+          durationMs: Date.now() - started,
+          output: redactor.redact(why),
+          lost: true,
+        });
         throw err;
       }
       const output = summarise(result);

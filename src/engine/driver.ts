@@ -17,14 +17,24 @@ import { loadRunbook, type ActionRegistry } from './runbook.js';
 import { execute } from './executor.js';
 import { loadAnswers, TerminalPrompter, UnattendedPrompter, type Answers, type Prompter } from './prompts.js';
 import { Reporter } from './reporter.js';
-import { secrets } from './redact.js';
+import { secrets } from '../core/redact.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
-import { DingoError, EXIT, UsageError } from './errors.js';
-import type { Platform } from '../systems/types.js';
-import { loadScenario, World } from '../rehearsal/world.js';
-import { livePlatform, type LiveOptions } from '../systems/live.js';
+import { DingoError, EXIT, UsageError } from '../core/errors.js';
+import type { Platform } from '../core/seams.js';
+import type { LiveOptions } from './settings.js';
+
+/**
+ * Where a run's systems come from, given by the command layer: the live platform, or a
+ * rehearsal's simulated world. The engine itself knows no system.
+ */
+export interface Platforms {
+  /** A rehearsal scenario: its folder and the answers file that plays the operator. */
+  scenario(dir: string): Promise<{ dir: string; answersFile?: string }>;
+  open(run: { mode: 'live' | 'rehearsal'; runDir: string; scenarioDir?: string; live: LiveOptions | undefined }): Promise<Platform>;
+}
 
 export interface DriveOptions {
+  platforms: Platforms;
   stateDir: string;
   out: Writable;
   /** New run: what to run. */
@@ -75,7 +85,12 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     runbookFile = created.runbook.file;
     startedWithAnswers = typeof created.options.answersFile === 'string' ? created.options.answersFile : undefined;
     const options = journaledOptions(run.events);
-    changes = o.override ? changedOptions(options, { settings: o.override.settings as Record<string, unknown>, live: o.override.live as Record<string, unknown> | undefined }) : {};
+    changes = o.override
+      ? changedOptions(options, {
+          settings: o.override.settings as Record<string, unknown>,
+          live: o.override.live as Record<string, unknown> | undefined,
+        })
+      : {};
     applyChanges(options, changes);
     settings = { ...DEFAULT_SETTINGS, ...(options.settings as Partial<Settings>) };
     live = options.live as LiveOptions;
@@ -101,7 +116,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
 
   // Everything the operator gave is checked before a new run exists: bad input leaves no run behind.
   const runbook = loadRunbook(runbookFile, o.actions);
-  const scenario = mode === 'rehearsal' ? loadScenario(scenarioDir!) : undefined;
+  const scenario = mode === 'rehearsal' ? await o.platforms.scenario(scenarioDir!) : undefined;
   // A resume reads the answers file the run was started with, unless it is given another.
   const answersFile = o.answersFile
     ? resolve(o.answersFile)
@@ -150,7 +165,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       journal.append({ type: 'run.resumed' });
       if (Object.keys(changes).length) {
         journal.append({ type: 'settings.changed', changes });
-        for (const [key, c] of Object.entries(changes)) reporter.line(`setting ${key} changed for this resume: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
+        for (const [key, c] of Object.entries(changes))
+          reporter.line(`setting ${key} changed for this resume: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
       }
     } else {
       journal.append({
@@ -166,15 +182,16 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       `dingo-recover ${resuming ? 'resumes' : 'starts'} run ${runId}: ${runbook.title}` +
         (mode === 'rehearsal'
           ? `\nREHEARSAL against the simulated platform of ${scenario!.dir}: ` +
-            (reporter.verbose ? 'every command and API call below is exactly what a live run would make.' : 'its commands and API calls are exactly what a live run would make (--verbose shows them).')
+            (reporter.verbose
+              ? 'every command and API call below is exactly what a live run would make.'
+              : 'its commands and API calls are exactly what a live run would make (--verbose shows them).')
           : ''),
     );
     reporter.line(`journal: ${journalFile}`);
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
     const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
-    const world = scenario ? World.open(runDir, scenario) : undefined;
-    platform = world ? world.platform(scenario!) : await livePlatform(live ?? {}, settings);
+    platform = await o.platforms.open({ mode, runDir, scenarioDir, live });
 
     const result = await execute({
       runbook,
@@ -246,7 +263,10 @@ export function abandon(o: { stateDir: string; runId: string; reason: string; st
   const run = loadRun(o.stateDir, o.runId);
   if (run.status === 'done') throw new UsageError(`run ${o.runId} is already done; there is nothing to abandon`);
   if (run.state.abandoned) throw new UsageError(`run ${o.runId} was already abandoned`);
-  if (!o.reason.trim()) throw new UsageError('say why the run is abandoned: --reason TEXT', { hint: 'the reason is kept in the journal for whoever reads it later' });
+  if (!o.reason.trim())
+    throw new UsageError('say why the run is abandoned: --reason TEXT', {
+      hint: 'the reason is kept in the journal for whoever reads it later',
+    });
   const lock = RunLock.acquire(join(run.dir, LOCK_FILE), { steal: o.stealLock });
   let journal: Journal;
   try {
@@ -263,6 +283,8 @@ export function abandon(o: { stateDir: string; runId: string; reason: string; st
     lock.release();
   }
   o.out.write(`run ${o.runId} is abandoned: ${o.reason.trim()}\n`);
-  o.out.write('nothing on the platform was changed by abandoning it; a new run that finds an instance this run created offers to adopt it\n');
+  o.out.write(
+    'nothing on the platform was changed by abandoning it; a new run that finds an instance this run created offers to adopt it\n',
+  );
   return EXIT.done;
 }

@@ -7,13 +7,13 @@
 import type { ActionDef } from './action.js';
 import type { ActionRegistry, Runbook, StepDef } from './runbook.js';
 import { Journal, replay, type JournalEvent, type RunState, type StepState } from './journal.js';
-import type { CellSession, Platform } from '../systems/types.js';
+import type { CellSession, Platform } from '../core/seams.js';
 import { recordingRunner, type AdoptableInstance, type StepContext } from './context.js';
 import { confirmationMatches, describeExpected, type Answers, type Prompter } from './prompts.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../core/redact.js';
 import { headline, type AnswerShown, type Reporter } from './reporter.js';
 import type { Settings } from './settings.js';
-import { DingoError, NeedsOperator, StepFailed, UsageError } from './errors.js';
+import { DingoError, NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { resolveValue, type Scope } from './template.js';
 import { recordingStore } from './recording-store.js';
 import { failpoint } from './failpoints.js';
@@ -79,7 +79,11 @@ function workTimer(clock: PromptClock): () => number {
 
 export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
   const promptClock: PromptClock = { ms: 0 };
-  const opts: ExecuteOptions & { promptClock: PromptClock } = { ...options, prompts: timedPrompts(options.prompts, options.reporter, promptClock), promptClock };
+  const opts: ExecuteOptions & { promptClock: PromptClock } = {
+    ...options,
+    prompts: timedPrompts(options.prompts, options.reporter, promptClock),
+    promptClock,
+  };
   const { runbook, journal, reporter } = opts;
   let state = replay(opts.events);
   const scope: Scope = { inputs: { ...state.inputs }, outputs: {}, run: { id: opts.runId, mode: opts.platform.mode } };
@@ -158,7 +162,8 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
           continue;
         }
         const params = resolveValue(step.with, scope) as Record<string, unknown>;
-        for (const [k, spec] of Object.entries(action.params)) if (params[k] === undefined && spec.default !== undefined) params[k] = spec.default;
+        for (const [k, spec] of Object.entries(action.params))
+          if (params[k] === undefined && spec.default !== undefined) params[k] = spec.default;
         scope.outputs[step.id] = await runStep(opts, ctx, step, action, params, prior, scope);
       } catch (err) {
         reporter.stopped();
@@ -190,14 +195,20 @@ function checkChangedInputs(opts: ExecuteOptions, scope: Scope): void {
     const now = normaliseInput(input.type, opts.answers.inputs[input.name]);
     if (JSON.stringify(was) === JSON.stringify(now)) continue;
     const ref = new RegExp(`\\$\\{inputs\\.${input.name}\\}`);
-    const consumer = opts.runbook.steps.find((st) => state.steps.get(st.id)?.status === 'finished' && ref.test(JSON.stringify([st.with, st.confirm ?? null])));
+    const consumer = opts.runbook.steps.find(
+      (st) => state.steps.get(st.id)?.status === 'finished' && ref.test(JSON.stringify([st.with, st.confirm ?? null])),
+    );
     if (consumer) {
-      throw new UsageError(`input "${input.name}" was ${JSON.stringify(was)} when step "${consumer.id}" ran; the answers file now says ${JSON.stringify(now)}`, {
-        hint: `an input a finished step used cannot change within a run: put back inputs.${input.name}: ${JSON.stringify(was)} to resume, or end this run (dingo-recover abandon ${opts.runId} --reason TEXT) and start a new one`,
-      });
+      throw new UsageError(
+        `input "${input.name}" was ${JSON.stringify(was)} when step "${consumer.id}" ran; the answers file now says ${JSON.stringify(now)}`,
+        {
+          hint: `an input a finished step used cannot change within a run: put back inputs.${input.name}: ${JSON.stringify(was)} to resume, or end this run (dingo-recover abandon ${opts.runId} --reason TEXT) and start a new one`,
+        },
+      );
     }
     const problem = checkInput(input, now);
-    if (problem !== true) throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
+    if (problem !== true)
+      throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
     scope.inputs[input.name] = now;
     opts.journal.append({ type: 'input', name: input.name, value: now, source: 'answers' });
     opts.reporter.notice(`${input.prompt}: changed to ${JSON.stringify(now)} (no finished step had used it)`);
@@ -216,7 +227,12 @@ async function askInputs(opts: ExecuteOptions, scope: Scope): Promise<void> {
   }
 }
 
-async function askEach(opts: ExecuteOptions, scope: Scope, missing: ExecuteOptions['runbook']['inputs'], given: AnswerShown[]): Promise<void> {
+async function askEach(
+  opts: ExecuteOptions,
+  scope: Scope,
+  missing: ExecuteOptions['runbook']['inputs'],
+  given: AnswerShown[],
+): Promise<void> {
   for (const input of missing) {
     let value: unknown;
     let source: 'prompt' | 'answers' | 'default';
@@ -238,7 +254,8 @@ async function askEach(opts: ExecuteOptions, scope: Scope, missing: ExecuteOptio
       source = 'prompt';
     }
     const problem = checkInput(input, value);
-    if (problem !== true) throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
+    if (problem !== true)
+      throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
     scope.inputs[input.name] = value;
     opts.journal.append({ type: 'input', name: input.name, value, source });
     given.push({ name: input.name, prompt: input.prompt, value, source });
@@ -307,7 +324,12 @@ async function runStep(
         : action.safeToRepeat !== undefined
           ? ({ done: false, why: `safe to run again: ${action.safeToRepeat}` } as const)
           : ({ done: 'unknown', why: 'this step changes the platform and has no way to tell whether it already did' } as const);
-      journal.append({ type: 'step.probed', step: step.id, result: probe.done === true ? 'done' : probe.done === false ? 'not-done' : 'unknown', why: probe.why });
+      journal.append({
+        type: 'step.probed',
+        step: step.id,
+        result: probe.done === true ? 'done' : probe.done === false ? 'not-done' : 'unknown',
+        why: probe.why,
+      });
       if (probe.done === true) {
         const durationMs = worked();
         journal.append({ type: 'step.finished', step: step.id, outputs: probe.outputs, durationMs });
@@ -342,7 +364,10 @@ async function runStep(
     journal.append({ type: 'step.failed', step: step.id, error: message, hint });
     reporter.failed(message, hint, worked());
     if (err instanceof DingoError) throw err;
-    throw new StepFailed(`step "${step.id}" failed: ${message}`, { hint: 'fix the cause, then `dingo-recover resume` continues from this step', cause: err });
+    throw new StepFailed(`step "${step.id}" failed: ${message}`, {
+      hint: 'fix the cause, then `dingo-recover resume` continues from this step',
+      cause: err,
+    });
   }
 }
 
@@ -361,14 +386,18 @@ async function confirm(
   if (prior.confirmed) {
     // Confirmed before an interruption: only go on if the facts it was confirmed on still hold.
     const stable = action.stableEvidence;
-    const drift = Object.entries(prior.confirmed.evidence).filter(([k, v]) => (!stable || stable.includes(k)) && facts[k] !== undefined && facts[k] !== v);
+    const drift = Object.entries(prior.confirmed.evidence).filter(
+      ([k, v]) => (!stable || stable.includes(k)) && facts[k] !== undefined && facts[k] !== v,
+    );
     if (drift.length) {
       throw new StepFailed(
         `the evidence step "${step.id}" was confirmed on has changed: ${drift.map(([k, v]) => `${k} was ${v}, now ${facts[k]}`).join('; ')}`,
         { hint: 'someone or something changed the platform since; check what happened before going on' },
       );
     }
-    reporter.confirmedBy(`evidence re-checked: unchanged since ${prior.confirmed.method === 'typed' ? 'it was confirmed' : 'it was accepted'}`);
+    reporter.confirmedBy(
+      `evidence re-checked: unchanged since ${prior.confirmed.method === 'typed' ? 'it was confirmed' : 'it was accepted'}`,
+    );
     return;
   }
   journal.append({ type: 'evidence', step: step.id, facts });
@@ -383,7 +412,14 @@ async function confirm(
         hint: 'the answers file was written for another run or instance; correct it and resume',
       });
     }
-    journal.append({ type: 'confirm', step: step.id, method: 'answers', typed: fromFile === true ? undefined : String(fromFile), expected, evidence: facts });
+    journal.append({
+      type: 'confirm',
+      step: step.id,
+      method: 'answers',
+      typed: fromFile === true ? undefined : String(fromFile),
+      expected,
+      evidence: facts,
+    });
     reporter.confirmedBy('confirmed by the answers file');
     return;
   }

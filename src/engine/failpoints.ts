@@ -7,7 +7,10 @@
  */
 const spec = process.env.DINGO_RECOVER_FAILPOINTS ?? '';
 const armed = new Map<string, number>();
-for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+for (const item of spec
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)) {
   // A trailing `:N` counts the passes, except for journal points, which are named by sequence number.
   const counted = /^(.*):(\d+)$/.exec(item);
   if (counted && !item.startsWith('journal')) armed.set(counted[1]!, Math.max(1, Number(counted[2])));

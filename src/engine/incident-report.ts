@@ -5,7 +5,7 @@
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
 import type { Transcript, TranscriptStep } from './transcript.js';
-import { printable } from './display.js';
+import { printable } from '../core/display.js';
 
 type Outputs = Record<string, unknown>;
 
@@ -74,7 +74,10 @@ function confirmations(t: Transcript): string[] {
 
 function timeline(t: Transcript): string[] {
   const rows: string[] = ['| started | step | status | attempts | duration |', '|---|---|---|---|---|'];
-  for (const s of t.steps) rows.push(`| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`);
+  for (const s of t.steps)
+    rows.push(
+      `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`,
+    );
   for (const i of t.interruptions) rows.push(`| ${utc(i.at)} | interrupted (${cell(i.signal)}) by ${cell(i.by)} | | | |`);
   return [...rows, ''];
 }
@@ -123,9 +126,14 @@ export function renderIncidentReport(t: Transcript): string {
     '',
   ];
   const failed = stepsOf(t, 'failed');
-  if (!done) lines.push(`- Finish the run: \`dingo-recover resume ${t.runId}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`);
+  if (!done)
+    lines.push(
+      `- Finish the run: \`dingo-recover resume ${t.runId}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`,
+    );
   if (plan && soloPlan && plan !== soloPlan) {
-    lines.push(`- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`cf update-service ${name} -c '{"node-count": N}'\`, N from plan "${plan}"; never shrink it.`);
+    lines.push(
+      `- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`cf update-service ${name} -c '{"node-count": N}'\`, N from plan "${plan}"; never shrink it.`,
+    );
   }
   lines.push('- Ask the user to check their newest data; writes after the newest archived WAL are lost.');
   lines.push('- Remove the quarantined archive and the moved-aside data only once the user is satisfied.');

@@ -6,8 +6,8 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { StepFailed, UsageError } from './errors.js';
-import type { Redactor } from './redact.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import type { Redactor } from '../core/redact.js';
 import { failpoint } from './failpoints.js';
 
 export const JOURNAL_VERSION = 1;
@@ -39,7 +39,14 @@ export type EventBody =
       lost?: boolean;
     }
   | { type: 'evidence'; step: string; facts: Record<string, string> }
-  | { type: 'confirm'; step: string; method: 'typed' | '--yes' | 'answers'; typed?: string; expected: string; evidence: Record<string, string> }
+  | {
+      type: 'confirm';
+      step: string;
+      method: 'typed' | '--yes' | 'answers';
+      typed?: string;
+      expected: string;
+      evidence: Record<string, string>;
+    }
   | { type: 'note'; step?: string; text: string }
   | { type: 'step.finished'; step: string; outputs: Record<string, unknown>; durationMs: number }
   | { type: 'step.skipped'; step: string; reason: string }
@@ -373,9 +380,12 @@ export function readJournal(file: string): JournalEvent[] {
       });
     }
     if (event.v > JOURNAL_VERSION) {
-      throw new UsageError(`${file}:${i + 1}: journal version ${event.v} is newer than this dingo-recover understands (${JOURNAL_VERSION})`, {
-        hint: 'upgrade dingo-recover to resume or show this run',
-      });
+      throw new UsageError(
+        `${file}:${i + 1}: journal version ${event.v} is newer than this dingo-recover understands (${JOURNAL_VERSION})`,
+        {
+          hint: 'upgrade dingo-recover to resume or show this run',
+        },
+      );
     }
     events.push(event);
   }

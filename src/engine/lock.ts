@@ -8,7 +8,7 @@
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fsUsageError, operatorName } from './journal.js';
-import { RunLocked } from './errors.js';
+import { RunLocked } from '../core/errors.js';
 
 export interface LockInfo {
   host: string;
@@ -93,12 +93,15 @@ export class RunLock {
       const holder = parseHolder(text);
       const stale = holder === null || (holder.host === mine.host && !alive(holder.pid));
       if (!stale && !opts.steal) {
-        throw new RunLocked(`this run is being driven by ${holder!.by} (host ${holder!.host}, pid ${holder!.pid}, since ${holder!.startedAt}); its lock is ${file}`, {
-          hint:
-            holder!.host === mine.host
-              ? `wait for that process to finish, or stop it (kill ${holder!.pid}), then try again; only if it does not drive this run any more, add --steal-lock`
-              : 'if that operator has really stopped (their machine is gone), add --steal-lock to take the run over; the take-over is journaled',
-        });
+        throw new RunLocked(
+          `this run is being driven by ${holder!.by} (host ${holder!.host}, pid ${holder!.pid}, since ${holder!.startedAt}); its lock is ${file}`,
+          {
+            hint:
+              holder!.host === mine.host
+                ? `wait for that process to finish, or stop it (kill ${holder!.pid}), then try again; only if it does not drive this run any more, add --steal-lock`
+                : 'if that operator has really stopped (their machine is gone), add --steal-lock to take the run over; the take-over is journaled',
+          },
+        );
       }
       const kept = `${file}.taken-over-${Date.now()}`;
       try {

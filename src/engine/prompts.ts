@@ -3,10 +3,10 @@
  * (YAML or JSON) and --yes for confirmations. When no terminal is attached and an
  * answer is missing, the run stops with exit 3, naming the key to add.
  */
-import { secrets } from './redact.js';
+import { secrets } from '../core/redact.js';
 import { parse as parseYaml } from 'yaml';
-import { NeedsOperator, UsageError, Interrupted } from './errors.js';
-import { readInputFile } from './runbook.js';
+import { NeedsOperator, UsageError, Interrupted } from '../core/errors.js';
+import { readInputFile } from './input-file.js';
 
 export interface Answers {
   /** Input name → answer. */
@@ -19,7 +19,8 @@ export interface Answers {
   secrets: Record<string, string>;
 }
 
-const ANSWERS_HINT = 'the answers file is YAML or JSON: {inputs: {org: ..., space: ...}, confirm: {STEP_ID: TYPED}, choose: {...}, secrets: {...}}';
+const ANSWERS_HINT =
+  'the answers file is YAML or JSON: {inputs: {org: ..., space: ...}, confirm: {STEP_ID: TYPED}, choose: {...}, secrets: {...}}';
 /** An answers file holds a few lines; past this a file is not one. */
 const MAX_ANSWERS_BYTES = 1024 * 1024;
 
@@ -57,13 +58,19 @@ export function loadAnswers(file: string | undefined): Answers {
   for (const [key, value] of Object.entries(section('confirm') as Record<string, unknown>)) {
     if (value === true || typeof value === 'string') confirm[key] = value;
     else if (typeof value === 'number' && Number.isFinite(value)) confirm[key] = String(value);
-    else throw new UsageError(`answers file ${file}: confirm.${key} must be the text to type, or true (found ${describeValue(value)})`, { hint: ANSWERS_HINT });
+    else
+      throw new UsageError(`answers file ${file}: confirm.${key} must be the text to type, or true (found ${describeValue(value)})`, {
+        hint: ANSWERS_HINT,
+      });
   }
   const choose: Record<string, string> = {};
   for (const [key, value] of Object.entries(section('choose') as Record<string, unknown>)) {
     if (typeof value === 'string') choose[key] = value;
     else if (typeof value === 'number' && Number.isFinite(value)) choose[key] = String(value);
-    else throw new UsageError(`answers file ${file}: choose.${key} must be the value chosen, as text (found ${describeValue(value)})`, { hint: ANSWERS_HINT });
+    else
+      throw new UsageError(`answers file ${file}: choose.${key} must be the value chosen, as text (found ${describeValue(value)})`, {
+        hint: ANSWERS_HINT,
+      });
   }
   return { inputs: section('inputs'), confirm, choose, secrets: secretValues as Record<string, string> };
 }
@@ -111,7 +118,9 @@ export class TerminalPrompter implements Prompter {
       key: q.key,
       message: q.message,
       validate: (v) =>
-        confirmationMatches(v, q.expected, q.alsoAccept) ? true : `type ${describeExpected(q.expected)}${q.alsoAccept ? ` or "${q.alsoAccept}"` : ''} to go on, or Ctrl-C to stop`,
+        confirmationMatches(v, q.expected, q.alsoAccept)
+          ? true
+          : `type ${describeExpected(q.expected)}${q.alsoAccept ? ` or "${q.alsoAccept}"` : ''} to go on, or Ctrl-C to stop`,
     });
   }
 

@@ -4,7 +4,7 @@
  * (an archive has tens of thousands of objects); the actions journal a summary
  * and the plan they worked from.
  */
-import type { ObjectInfo, ObjectRef, ObjectStore } from '../systems/types.js';
+import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
 import type { Reporter } from './reporter.js';
 import { failpoint } from './failpoints.js';
 

@@ -12,9 +12,9 @@
  * as escapes; colour is added only afterwards, and only when wanted (see colourWanted).
  */
 import type { Writable } from 'node:stream';
-import type { CommandResult, CommandSpec } from '../systems/types.js';
-import { MAX_COLUMNS, colourWanted, fold, formatDuration, palette, printable, truncate, type Palette } from './display.js';
-import type { Redactor } from './redact.js';
+import type { CommandResult, CommandSpec } from '../core/seams.js';
+import { MAX_COLUMNS, colourWanted, fold, formatDuration, palette, printable, truncate, type Palette } from '../core/display.js';
+import type { Redactor } from '../core/redact.js';
 
 export function quoteArg(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -190,7 +190,9 @@ export class Reporter {
       return;
     }
     const fromFile = shown.some((a) => a.source === 'answers');
-    const parts = shown.map((a, i) => `${a.name} ${value(a.value)}${a.source === 'default' ? ' (default)' : ''}${i < shown.length - 1 ? ',' : ''}`);
+    const parts = shown.map(
+      (a, i) => `${a.name} ${value(a.value)}${a.source === 'default' ? ' (default)' : ''}${i < shown.length - 1 ? ',' : ''}`,
+    );
     // Packed a whole answer at a time, so no answer is split across lines.
     const width = Math.min(this.width(), ANSWERS_WIDTH);
     const lines = [`The user's answers${fromFile ? ' (answers file)' : ''}:`];
@@ -315,7 +317,8 @@ export class Reporter {
 
   /** The step succeeded: `text` is its result, `durationMs` the time it worked (prompts left out). */
   done(text: string, durationMs?: number): void {
-    if (this.verbose) return this.verboseStatus(this.paint.green('✔'), text + (durationMs === undefined ? '' : ` (${(durationMs / 1000).toFixed(1)} s)`));
+    if (this.verbose)
+      return this.verboseStatus(this.paint.green('✔'), text + (durationMs === undefined ? '' : ` (${(durationMs / 1000).toFixed(1)} s)`));
     this.status('✔', this.paint.green, text, durationMs);
   }
 
@@ -434,7 +437,9 @@ export class Reporter {
     const step = this.step;
     if (!this.live || !step || this.prompting || this.quiet || this.verbose) return;
     const detail = step.progress ?? step.doing;
-    const text = this.safe(`[${step.index}/${step.total}] ${step.title} · ${formatDuration(this.elapsed(step))}${detail ? ` · ${detail}` : ''}`).replace(/\n/g, ' ');
+    const text = this.safe(
+      `[${step.index}/${step.total}] ${step.title} · ${formatDuration(this.elapsed(step))}${detail ? ` · ${detail}` : ''}`,
+    ).replace(/\n/g, ' ');
     const spin = SPINNER[this.frame]!;
     const line = truncate(`${spin} ${text}`, this.width() - 1);
     this.raw(CLEAR_LINE + this.paint.cyan(spin) + line.slice(spin.length));

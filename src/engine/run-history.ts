@@ -19,7 +19,10 @@ export function journaledOptions(events: JournalEvent[]): { settings: Record<str
 }
 
 /** Applies `{key: {from, to}}` changes (keys `live.a.b` for live options) in place. */
-export function applyChanges(options: { settings: Record<string, unknown>; live: Record<string, unknown> }, changes: Record<string, { to: unknown }>): void {
+export function applyChanges(
+  options: { settings: Record<string, unknown>; live: Record<string, unknown> },
+  changes: Record<string, { to: unknown }>,
+): void {
   for (const [key, change] of Object.entries(changes)) {
     if (key.startsWith('live.')) setPath(options.live, key.slice(5).split('.'), change.to);
     else options.settings[key] = change.to;
@@ -68,7 +71,11 @@ export function abandonedInstance(runId: string, events: JournalEvent[], actions
   if (abandoned?.type !== 'run.abandoned' || created?.type !== 'run.created') return null;
   let creating: Set<string>;
   try {
-    creating = new Set(loadRunbook(created.runbook.file, actions).steps.filter((s) => s.action === 'cf.create-service').map((s) => s.id));
+    creating = new Set(
+      loadRunbook(created.runbook.file, actions)
+        .steps.filter((s) => s.action === 'cf.create-service')
+        .map((s) => s.id),
+    );
   } catch {
     return null;
   }

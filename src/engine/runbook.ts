@@ -5,11 +5,11 @@
  * and actions that change the platform with no way to resume them after a crash (neither
  * a probe nor safeToRepeat). Every problem is reported as `FILE:LINE: message`.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { readInputFile } from './input-file.js';
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node, type YAMLMap } from 'yaml';
 import { valueFits, type ActionDef, type ValueType } from './action.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { isWholeRef, refsOrErrors, RefSyntaxError, type Ref } from './template.js';
 
 export const RUNBOOK_VERSION = 1;
@@ -93,46 +93,6 @@ export function loadRunbook(file: string, actions: ActionRegistry): Runbook {
     hint: 'give the path of a runbook YAML file, or the name of a bundled runbook',
   });
   return parseRunbook(file, text, actions);
-}
-
-function fileKind(st: Stats): string {
-  if (st.isDirectory()) return 'a folder';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
-  return 'not a regular file';
-}
-
-/**
- * The text of a file the operator gives (a runbook, an answers file). Only a regular file of at
- * most `maxBytes` is read: a FIFO would block until something writes to it, a device may never
- * end. Anything else is a UsageError saying what the file is and what to give instead.
- */
-export function readInputFile(file: string, o: { what: string; maxBytes: number; hint: string }): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new UsageError(`cannot read ${o.what} ${file}: it is ${fileKind(st)}, not a file`, { hint: o.hint });
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(64 * 1024);
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      total += n;
-      if (total > o.maxBytes) {
-        throw new UsageError(`cannot read ${o.what} ${file}: it is over ${o.maxBytes / (1024 * 1024)} MiB, far more than a ${o.what} holds`, { hint: o.hint });
-      }
-      chunks.push(buf.subarray(0, n));
-    }
-    return Buffer.concat(chunks, total).toString('utf8');
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read ${o.what} ${file}: ${(err as Error).message}`, { hint: o.hint });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 export function parseRunbook(file: string, text: string, actions: ActionRegistry): Runbook {
@@ -312,7 +272,8 @@ function parseSteps(
     else ids.set(id, line);
     for (const pair of item.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!STEP_KEYS.includes(key)) problems.at(pair.key as Node, line, `${where}: unknown key "${key}" (expected ${STEP_KEYS.join(', ')})`);
+      if (!STEP_KEYS.includes(key))
+        problems.at(pair.key as Node, line, `${where}: unknown key "${key}" (expected ${STEP_KEYS.join(', ')})`);
     }
     const title = str(item, 'title');
     const why = str(item, 'why');
@@ -348,13 +309,19 @@ function parseSteps(
         withValue[key] = value;
         const spec = action.params[key];
         if (!spec) {
-          problems.at(pair.key as Node, line, `${where}: action ${action.name} has no parameter "${key}" (it takes: ${Object.keys(action.params).join(', ')})`);
+          problems.at(
+            pair.key as Node,
+            line,
+            `${where}: action ${action.name} has no parameter "${key}" (it takes: ${Object.keys(action.params).join(', ')})`,
+          );
           continue;
         }
-        for (const p of checkValue(value, spec.type, known)) problems.at(valueNode ?? (pair.key as Node), line, `${where}: parameter "${key}": ${p}`);
+        for (const p of checkValue(value, spec.type, known))
+          problems.at(valueNode ?? (pair.key as Node), line, `${where}: parameter "${key}": ${p}`);
       }
       for (const [key, spec] of Object.entries(action.params)) {
-        if (spec.required && !given.has(key)) problems.at(item, line, `${where}: action ${action.name} needs parameter "${key}" (${spec.description})`);
+        if (spec.required && !given.has(key))
+          problems.at(item, line, `${where}: action ${action.name} needs parameter "${key}" (${spec.description})`);
       }
     }
     let confirm: ConfirmDef | undefined;
@@ -363,9 +330,15 @@ function parseSteps(
       if (!isMap(confirmNode) || !str(confirmNode, 'typed')) {
         problems.at(confirmNode, line, `${where}: confirm needs "typed" (what the operator must type) and "message"`);
       } else {
-        confirm = { typed: str(confirmNode, 'typed')!, message: str(confirmNode, 'message') ?? title ?? id, alsoAccept: str(confirmNode, 'alsoAccept') };
+        confirm = {
+          typed: str(confirmNode, 'typed')!,
+          message: str(confirmNode, 'message') ?? title ?? id,
+          alsoAccept: str(confirmNode, 'alsoAccept'),
+        };
         for (const p of checkValue(confirm.typed, 'string', known)) problems.at(confirmNode, line, `${where}: confirm.typed: ${p}`);
-        if (confirm.alsoAccept !== undefined) for (const p of checkValue(confirm.alsoAccept, 'string', known)) problems.at(confirmNode, line, `${where}: confirm.alsoAccept: ${p}`);
+        if (confirm.alsoAccept !== undefined)
+          for (const p of checkValue(confirm.alsoAccept, 'string', known))
+            problems.at(confirmNode, line, `${where}: confirm.alsoAccept: ${p}`);
       }
     } else if (action?.effect === 'destructive') {
       problems.at(item, line, `${where}: action ${action.name} is destructive and needs a "confirm" block`);

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fsUsageError, readJournal, replay, type JournalEvent, type RunState } from './journal.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 export const LOCK_FILE = 'lock';
@@ -68,7 +68,9 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
   if (!/^[A-Za-z0-9._-]+$/.test(runId) || !existsSync(join(dir, JOURNAL_FILE))) {
     const known = listRunIds(stateDir);
     throw new UsageError(`no run "${runId}" in ${runsDir(stateDir)}`, {
-      hint: known.length ? `known runs: ${known.slice(-5).join(', ')} (see \`dingo-recover runs\`)` : 'there are no runs in this state folder; check --state-dir',
+      hint: known.length
+        ? `known runs: ${known.slice(-5).join(', ')} (see \`dingo-recover runs\`)`
+        : 'there are no runs in this state folder; check --state-dir',
     });
   }
   const events = readJournal(join(dir, JOURNAL_FILE));
@@ -76,7 +78,15 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
   const steps = [...state.steps.entries()];
   const failed = steps.find(([, s]) => s.status === 'failed');
   const started = steps.find(([, s]) => s.status === 'started');
-  const status: RunSummary['status'] = state.finished ? 'done' : state.abandoned !== null ? 'abandoned' : failed ? 'failed' : state.interrupted ? 'interrupted' : 'in progress';
+  const status: RunSummary['status'] = state.finished
+    ? 'done'
+    : state.abandoned !== null
+      ? 'abandoned'
+      : failed
+        ? 'failed'
+        : state.interrupted
+          ? 'interrupted'
+          : 'in progress';
   return {
     runId,
     dir,
@@ -86,7 +96,10 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
     lastEventAt: state.lastEventAt,
     status,
     currentStep: (failed ?? started)?.[0] ?? null,
-    steps: { finished: steps.filter(([, s]) => s.status === 'finished' || s.status === 'skipped').length, total: (state.created.options.stepCount as number) ?? null },
+    steps: {
+      finished: steps.filter(([, s]) => s.status === 'finished' || s.status === 'skipped').length,
+      total: (state.created.options.stepCount as number) ?? null,
+    },
     state,
     events,
   };

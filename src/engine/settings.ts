@@ -48,3 +48,18 @@ export const DEFAULT_SETTINGS: Settings = {
   restoreDeadlineMs: 60 * 60_000,
   copyConcurrency: 32,
 };
+
+/**
+ * How the live systems are reached (journaled with the run: they hold no secrets, since keys stay in
+ * files, the agent or the environment), so a resume reaches the same systems.
+ */
+export interface LiveOptions {
+  s3?: { endpoint?: string; region?: string; pathStyle?: boolean };
+  ssh?: {
+    gateway?: string;
+    user?: string;
+    identityFile?: string;
+    knownHostsFile?: string;
+    sshConfigFile?: string;
+  };
+}

@@ -21,9 +21,7 @@ export function parseRef(body: string, text: string): Ref {
   if (parts[0] === 'run' && parts.length === 2 && (parts[1] === 'id' || parts[1] === 'mode')) {
     return { kind: 'run', key: parts[1], text };
   }
-  throw new RefSyntaxError(
-    `bad reference ${text}: use \${inputs.NAME}, \${steps.STEP_ID.outputs.KEY}, \${run.id} or \${run.mode}`,
-  );
+  throw new RefSyntaxError(`bad reference ${text}: use \${inputs.NAME}, \${steps.STEP_ID.outputs.KEY}, \${run.id} or \${run.mode}`);
 }
 
 /** Every reference in a string, each parsed or the error that makes it malformed. */

@@ -5,7 +5,7 @@
  * settings, abandonment). Rendered text is safe for a terminal: control characters
  * in remote output show as escapes; the journal keeps them as they were.
  */
-import { printable, printableJson } from './display.js';
+import { printable, printableJson } from '../core/display.js';
 import type { JournalEvent } from './journal.js';
 import type { LockInfo } from './lock.js';
 import type { RunSummary } from './runs.js';
@@ -23,7 +23,17 @@ export interface TranscriptStep {
   attempts: number;
   outputs: Record<string, unknown> | null;
   error: string | null;
-  commands: { at: string; system: string; where: string; argv: string[]; writes: boolean; exitCode: number; durationMs: number; output: string; lost: boolean }[];
+  commands: {
+    at: string;
+    system: string;
+    where: string;
+    argv: string[];
+    writes: boolean;
+    exitCode: number;
+    durationMs: number;
+    output: string;
+    lost: boolean;
+  }[];
   confirmations: { at: string; by: string; method: string; typed: string | null; expected: string; evidence: Record<string, string> }[];
   notes: { at: string; text: string }[];
   /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
@@ -58,7 +68,22 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     let s = steps.get(id);
     if (!s) {
       const def = titles.get(id);
-      s = { id, title: def?.title ?? id, action: def?.action ?? '', status: 'pending', startedAt: null, finishedAt: null, durationMs: null, attempts: 0, outputs: null, error: null, commands: [], confirmations: [], notes: [], reasserted: [] };
+      s = {
+        id,
+        title: def?.title ?? id,
+        action: def?.action ?? '',
+        status: 'pending',
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+        attempts: 0,
+        outputs: null,
+        error: null,
+        commands: [],
+        confirmations: [],
+        notes: [],
+        reasserted: [],
+      };
       steps.set(id, s);
       if (!order.includes(id)) order.push(id);
     }
@@ -104,10 +129,28 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
         get(e.step).notes.push({ at: e.at, text: `after an interruption, probe said ${e.result}: ${e.why}` });
         break;
       case 'command':
-        if (e.step) get(e.step).commands.push({ at: e.at, system: e.system, where: e.where, argv: e.argv, writes: e.writes, exitCode: e.exitCode, durationMs: e.durationMs, output: e.output, lost: e.lost === true });
+        if (e.step)
+          get(e.step).commands.push({
+            at: e.at,
+            system: e.system,
+            where: e.where,
+            argv: e.argv,
+            writes: e.writes,
+            exitCode: e.exitCode,
+            durationMs: e.durationMs,
+            output: e.output,
+            lost: e.lost === true,
+          });
         break;
       case 'confirm':
-        get(e.step).confirmations.push({ at: e.at, by: e.by, method: e.method, typed: e.typed ?? null, expected: e.expected, evidence: e.evidence });
+        get(e.step).confirmations.push({
+          at: e.at,
+          by: e.by,
+          method: e.method,
+          typed: e.typed ?? null,
+          expected: e.expected,
+          evidence: e.evidence,
+        });
         break;
       case 'note':
         if (e.step) get(e.step).notes.push({ at: e.at, text: e.text });
@@ -171,7 +214,9 @@ function runEvents(t: Transcript): string[] {
     })),
     ...t.settingsChanges.map((c) => ({
       seq: c.seq,
-      text: `settings changed at ${c.at} by ${c.by}: ${Object.entries(c.changes).map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`).join('; ')}`,
+      text: `settings changed at ${c.at} by ${c.by}: ${Object.entries(c.changes)
+        .map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`)
+        .join('; ')}`,
     })),
     ...(t.abandoned ? [{ seq: t.abandoned.seq, text: `abandoned at ${t.abandoned.at} by ${t.abandoned.by}: ${t.abandoned.reason}` }] : []),
   ];
@@ -183,7 +228,11 @@ export function renderTranscript(t: Transcript): string {
   const out: string[] = [];
   out.push(`run ${t.runId} (${t.mode}, runbook ${t.runbook}): ${t.status}`);
   out.push(`started ${t.createdAt}, last event ${t.lastEventAt}`);
-  out.push(`inputs: ${Object.entries(t.inputs).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join('  ')}`);
+  out.push(
+    `inputs: ${Object.entries(t.inputs)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+      .join('  ')}`,
+  );
   out.push(...runEvents(t));
   for (const s of t.steps) {
     out.push('');
@@ -194,7 +243,9 @@ export function renderTranscript(t: Transcript): string {
       for (const [k, v] of Object.entries(c.evidence)) out.push(`      evidence ${k}: ${v}`);
     }
     for (const c of s.commands) {
-      out.push(`    $ ${formatArgv(c.argv)}${c.where === 'local' ? '' : ` [${c.where}]`}  → ${c.lost ? 'answer lost (it may have taken effect)' : `exit ${c.exitCode}`}, ${c.durationMs} ms`);
+      out.push(
+        `    $ ${formatArgv(c.argv)}${c.where === 'local' ? '' : ` [${c.where}]`}  → ${c.lost ? 'answer lost (it may have taken effect)' : `exit ${c.exitCode}`}, ${c.durationMs} ms`,
+      );
       for (const l of c.output.split(/\r?\n/).filter(Boolean).slice(0, 3)) out.push(`        ${l}`);
     }
     for (const r of s.reasserted) out.push(`    re-established on resume at ${r.at}: ${r.summary}`);

@@ -27,9 +27,13 @@ export interface Settled {
 
 export function settle(candidates: Candidate[], wanted: string): Settled {
   const named = candidates.filter((c) => proven(c, wanted));
-  if (named.length === 1) return { candidate: named[0]!, why: `the only deleted instance whose name "${wanted}" is ${nameProof(named[0]!)}` };
+  if (named.length === 1)
+    return { candidate: named[0]!, why: `the only deleted instance whose name "${wanted}" is ${nameProof(named[0]!)}` };
   if (named.length > 1) {
-    return { candidate: null, why: `${named.length} deleted instances are proven to have been named "${wanted}": ${named.map((c) => c.instanceGuid).join(', ')}` };
+    return {
+      candidate: null,
+      why: `${named.length} deleted instances are proven to have been named "${wanted}": ${named.map((c) => c.instanceGuid).join(', ')}`,
+    };
   }
   return {
     candidate: null,
@@ -56,7 +60,8 @@ export function setAside(candidates: Candidate[], chosen: Candidate, wanted: str
 function whyNot(c: Candidate, chosen: Candidate, wanted: string, byOperator: boolean): string {
   if (byOperator) return 'not the one the operator chose';
   if (c.deletedAt === null) return 'no deletion of it was found in the logs searched';
-  if (!proven(c, wanted)) return `its name is ${c.serviceName ? `"${c.serviceName}", ` : ''}${NOT_PROVEN}, while ${chosen.instanceGuid}'s is`;
+  if (!proven(c, wanted))
+    return `its name is ${c.serviceName ? `"${c.serviceName}", ` : ''}${NOT_PROVEN}, while ${chosen.instanceGuid}'s is`;
   return `also named "${wanted}"`;
 }
 

@@ -3,10 +3,11 @@
  * per instance ever provisioned, never deleted. The broker's own clone-from picks, among the
  * records whose space GUID and name match, the one with the newest S3 LastModified.
  */
-import { secrets } from '../engine/redact.js';
-import { registerSecretsIn, isGuid } from './payload.js';
-import { isValidDate } from './dates.js';
-import { reportProblem, type ClusterdataSpec, type Evidence, type SearchReport } from './types.js';
+import { secrets } from '../core/redact.js';
+import { registerSecretsIn, isGuid } from '../adapters/log-payload.js';
+import { isValidDate } from '../adapters/log-dates.js';
+import { type ClusterdataSpec, type Evidence } from './types.js';
+import { reportProblem, type SearchReport } from '../core/log-source.js';
 
 export interface ClusterdataRecord {
   instanceGuid: string;
@@ -46,14 +47,24 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
           lastModified: o.lastModified,
           evidence: {
             line: secrets.redact(
-              JSON.stringify({ service_instance_name: name, instance_id: guid, space_guid: body.space_guid, organization_guid: body.organization_guid }),
+              JSON.stringify({
+                service_instance_name: name,
+                instance_id: guid,
+                space_guid: body.space_guid,
+                organization_guid: body.organization_guid,
+              }),
             ),
             source: `${spec.store.where} s3://${spec.bucket}/${o.key} (LastModified ${isValidDate(o.lastModified) ? o.lastModified.toISOString() : 'unknown'})`,
-            why: name ? `the broker's clusterdata record names this instance "${name}"` : 'the broker\'s clusterdata record has no name yet',
+            why: name ? `the broker's clusterdata record names this instance "${name}"` : "the broker's clusterdata record has no name yet",
           },
         });
       } catch (err) {
-        reportProblem(report, 'unreadable', { path: `s3://${spec.bucket}/${o.key}` }, `clusterdata record not read: ${secrets.redact((err as Error).message)}`);
+        reportProblem(
+          report,
+          'unreadable',
+          { path: `s3://${spec.bucket}/${o.key}` },
+          `clusterdata record not read: ${secrets.redact((err as Error).message)}`,
+        );
       }
     }
   }
@@ -66,7 +77,10 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
  * of its clusterdata record): a restored database still has them. The password is registered
  * for redaction as it is read; null when the record or its credentials are missing.
  */
-export async function recordedSuperuser(spec: ClusterdataSpec, instanceGuid: string): Promise<{ username: string; password: string } | null> {
+export async function recordedSuperuser(
+  spec: ClusterdataSpec,
+  instanceGuid: string,
+): Promise<{ username: string; password: string } | null> {
   const key = `${spec.prefix ?? ''}dingo-postgresql-clusterdata-backup-${instanceGuid}.json`;
   let body: Record<string, unknown>;
   try {

@@ -3,11 +3,12 @@
  * archive prefixes, WAL uploads, containers and their cells. Memory grows with the number
  * of instances and containers, never with the volume of logs: evidence is capped per kind.
  */
-import { isValidDate } from './dates.js';
-import type { FileHit } from './files.js';
-import { isGuid, parsePayload, type BrokerEvent, type LogEvent } from './payload.js';
-import { clockOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from './syslog.js';
-import { reportProblem, type Evidence, type SearchReport } from './types.js';
+import { isValidDate } from '../adapters/log-dates.js';
+import type { FileHit } from '../core/log-source.js';
+import { isGuid, parsePayload, type BrokerEvent, type LogEvent } from '../adapters/log-payload.js';
+import { clockOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from '../adapters/syslog.js';
+import { type Evidence } from './types.js';
+import { reportProblem, type SearchReport } from '../core/log-source.js';
 
 /** Phrases that identify the lines the finder needs (pushed down to Elasticsearch). */
 export const PHRASES = [
@@ -129,7 +130,8 @@ export class FactCollector {
 
   add(hit: FileHit): void {
     const sys = parseSyslog(hit.line, hit.fileTime);
-    if (sys?.badTime !== undefined) return this.badDate(hit, `its syslog time "${sys.badTime}" is not a date (out of range, or a day or hour that does not exist)`);
+    if (sys?.badTime !== undefined)
+      return this.badDate(hit, `its syslog time "${sys.badTime}" is not a date (out of range, or a day or hour that does not exist)`);
     const payload = sys ? sys.payload : hit.line;
     const event = parsePayload(payload);
     if (!event) {
@@ -137,10 +139,11 @@ export class FactCollector {
       return;
     }
     const own = ownTime(event);
-    if (own && !isValidDate(own)) return this.badDate(hit, `its ${TIME_OF[event.kind]} is not a date (out of range, or a day or hour that does not exist)`);
+    if (own && !isValidDate(own))
+      return this.badDate(hit, `its ${TIME_OF[event.kind]} is not a date (out of range, or a day or hour that does not exist)`);
     if (!sys?.yearInferred || !sys.time) return this.foldHit(hit, sys, event, own ?? sys?.time ?? null, '');
     // The source recorded when it was logged (an Elasticsearch @timestamp): that time, per line.
-    if (hit.loggedAt) return this.foldHit(hit, sys, event, own ?? hit.loggedAt, own ? '' : ' (time from the document\'s @timestamp)');
+    if (hit.loggedAt) return this.foldHit(hit, sys, event, own ?? hit.loggedAt, own ? '' : " (time from the document's @timestamp)");
     const key = clockKey(hit);
     if (own) {
       const clock = clockOf(sys.time, own);
@@ -186,11 +189,13 @@ export class FactCollector {
   }
 
   private foldHit(hit: FileHit, sys: SyslogLine | null, event: LogEvent, time: Date | null, yearNote: string): void {
-    if (time && !isValidDate(time)) return this.badDate(hit, 'its time, read with the year and zone of the file\'s other lines, is out of range');
+    if (time && !isValidDate(time))
+      return this.badDate(hit, "its time, read with the year and zone of the file's other lines, is out of range");
     const ms = time ? time.getTime() : null;
     // The window bounds deletions; names, nodes and archives read outside it still describe instances.
     const inWindow =
-      ms === null || ((!this.window.since || ms >= this.window.since.getTime()) && (!this.window.until || ms <= this.window.until.getTime()));
+      ms === null ||
+      ((!this.window.since || ms >= this.window.since.getTime()) && (!this.window.until || ms <= this.window.until.getTime()));
     this.current = hit;
     this.yearNote = yearNote;
     const node = sys && sys.tag.startsWith('docker/cf-') ? sys.tag.slice('docker/cf-'.length) : null;
@@ -226,7 +231,12 @@ export class FactCollector {
         const s = this.instance(e.patroniScope);
         s.containerCreatedAt = s.containerCreatedAt === null ? ms : Math.min(s.containerCreatedAt, ms);
         if (e.nodeUuid) {
-          this.addNode(s, e.nodeUuid, null, ev(`cf-containers-broker created container cf-${e.nodeUuid} with PATRONI_SCOPE=${e.patroniScope}`));
+          this.addNode(
+            s,
+            e.nodeUuid,
+            null,
+            ev(`cf-containers-broker created container cf-${e.nodeUuid} with PATRONI_SCOPE=${e.patroniScope}`),
+          );
           this.nodeScopes.set(e.nodeUuid, { guid: e.patroniScope, evidence: ev('container environment names its instance') });
         }
         return;
@@ -271,12 +281,17 @@ export class FactCollector {
     if (!guid || !isGuid(guid)) return;
     const s = this.instance(guid);
     s.generations.add(e.source);
-    const deletion = a.endsWith('deprovision.start') || a.endsWith('remove-random-node.perform') || (a.endsWith('remove-node.perform') && isOld(e));
+    const deletion =
+      a.endsWith('deprovision.start') || a.endsWith('remove-random-node.perform') || (a.endsWith('remove-node.perform') && isOld(e));
     if (deletion && !inWindow) return;
     if (a.endsWith('deprovision.start')) {
       s.deletions.push({ time: ms, evidence: ev('the broker started deprovisioning this instance') });
     } else if (a.endsWith('remove-random-node.perform')) {
-      s.deletions.push({ time: ms, node: str(d['node-uuid']) ?? undefined, evidence: ev('the broker removed a node while deleting the cluster (remove-random-node)') });
+      s.deletions.push({
+        time: ms,
+        node: str(d['node-uuid']) ?? undefined,
+        evidence: ev('the broker removed a node while deleting the cluster (remove-random-node)'),
+      });
       this.brokerNode(s, d, ev);
     } else if (a.endsWith('remove-node.perform')) {
       // The March 2016 broker removes every node this way when deleting; later brokers only when replacing one.
@@ -284,14 +299,23 @@ export class FactCollector {
       const t = {
         time: ms,
         node: str(d['node-uuid']) ?? undefined,
-        evidence: ev(old ? 'the broker removed a node (remove-node; the 2016 broker deletes clusters this way)' : 'the broker replaced a node (remove-node)'),
+        evidence: ev(
+          old
+            ? 'the broker removed a node (remove-node; the 2016 broker deletes clusters this way)'
+            : 'the broker replaced a node (remove-node)',
+        ),
       };
       (old ? s.deletions : s.nodeRemovals).push(t);
       this.brokerNode(s, d, ev);
     } else if (a.endsWith('add-node.perform')) {
       this.brokerNode(s, d, ev);
     } else if (a.endsWith('update-recreation-data.saved') && typeof d.name === 'string') {
-      s.names.push({ name: d.name, time: ms, how: 'update-recreation-data', evidence: ev(`the broker saved the service name "${d.name}" for this instance`) });
+      s.names.push({
+        name: d.name,
+        time: ms,
+        how: 'update-recreation-data',
+        evidence: ev(`the broker saved the service name "${d.name}" for this instance`),
+      });
     } else if (a.endsWith('.provision.start') || a === 'provision.start') {
       if (s.provisionedAt === null || ms < s.provisionedAt) {
         s.provisionedAt = ms;
@@ -322,7 +346,8 @@ export class FactCollector {
     s.orgGuid = str(cd.organization_guid) ?? s.orgGuid;
     s.spaceGuid = str(cd.space_guid) ?? s.spaceGuid;
     const name = str(cd.service_instance_name);
-    if (name) s.names.push({ name, time: ms, how: 'restore.done', evidence: ev(`the broker's recreation data names this instance "${name}"`) });
+    if (name)
+      s.names.push({ name, time: ms, how: 'restore.done', evidence: ev(`the broker's recreation data names this instance "${name}"`) });
   }
 
   private oldProvision(e: BrokerEvent, ms: number, ev: (why: string) => Evidence): void {
@@ -343,10 +368,12 @@ export class FactCollector {
   notes(): string[] {
     const out: string[] = [];
     if (this.clockCorrected)
-      out.push('RFC 3164 lines carry no year or zone: where a file held dated lines (lager, wal-e, confd), its other lines were read with their year and zone');
-    if (this.yearInferred) out.push('RFC 3164 lines carry no year: where a file held no dated line, it was inferred from the file\'s modification time');
-    if (this.unzonedSyslogTime)
-      out.push('RFC 3164 times carry no time zone: lines of files without dated lines were read as UTC');
+      out.push(
+        'RFC 3164 lines carry no year or zone: where a file held dated lines (lager, wal-e, confd), its other lines were read with their year and zone',
+      );
+    if (this.yearInferred)
+      out.push("RFC 3164 lines carry no year: where a file held no dated line, it was inferred from the file's modification time");
+    if (this.unzonedSyslogTime) out.push('RFC 3164 times carry no time zone: lines of files without dated lines were read as UTC');
     return out;
   }
 }

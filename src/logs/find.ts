@@ -2,15 +2,14 @@
  * Finds the deleted instance a service name belonged to, and the facts of an instance
  * (containers, cells, archive prefix) in the platform's logs, with the lines that show it.
  */
-import { StepFailed, UsageError } from '../engine/errors.js';
-import { secrets } from '../engine/redact.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS, type InstanceState } from './facts.js';
-import { isValidDate } from './dates.js';
-import { numberSkippedLines, scanFiles } from './files.js';
-import { isGuid } from './payload.js';
+import { isValidDate } from '../adapters/log-dates.js';
+import { numberSkippedLines, scanFiles } from '../systems/syslog-files.js';
+import { isGuid } from '../adapters/log-payload.js';
 import {
-  emptyReport,
   type Candidate,
   type Confidence,
   type Evidence,
@@ -18,12 +17,12 @@ import {
   type FindInstanceQuery,
   type FindResult,
   type InstanceFacts,
-  type LogSourceSpec,
   type NodeFact,
-  type SearchReport,
 } from './types.js';
+import { emptyReport, type LogSourceSpec, type SearchReport } from '../core/log-source.js';
 
-export type { Candidate, FindResult, InstanceFacts, LogSourceSpec, SearchReport, Evidence } from './types.js';
+export type { Candidate, FindResult, InstanceFacts, Evidence } from './types.js';
+export type { LogSourceSpec, SearchReport } from '../core/log-source.js';
 
 /** A cluster whose WAL uploads go on this long after a node removal was not deleted. */
 const ALIVE_AFTER_MS = 15 * 60_000;
@@ -36,9 +35,14 @@ async function collect(
   since?: Date,
   until?: Date,
 ): Promise<{ facts: FactCollector; report: SearchReport }> {
-  for (const [flag, d] of [['since', since], ['until', until]] as const) {
+  for (const [flag, d] of [
+    ['since', since],
+    ['until', until],
+  ] as const) {
     if (d !== undefined && !isValidDate(d))
-      throw new UsageError(`the search window's --${flag} is not a time that can be represented`, { hint: `give --${flag} as an ISO time (2016-03-17T06:00:00Z) or an age (3d, 12h)` });
+      throw new UsageError(`the search window's --${flag} is not a time that can be represented`, {
+        hint: `give --${flag} as an ISO time (2016-03-17T06:00:00Z) or an age (3d, 12h)`,
+      });
   }
   const terms = [...(sources.paths?.length ? scanTerms : []), ...(sources.es ? PHRASES : [])];
   const report = emptyReport(terms, since, until);
@@ -47,7 +51,7 @@ async function collect(
   if (sources.paths?.length) await scanFiles(sources.paths, scanTerms, report, onHit, { since });
   if (sources.es) {
     // The Elasticsearch client loads only when there is Elasticsearch to search.
-    const { searchEs } = await import('./es.js');
+    const { searchEs } = await import('../systems/elasticsearch.js');
     await searchEs(sources.es, PHRASES, report, onHit, { since, until });
   }
   facts.finish();
@@ -59,11 +63,14 @@ async function collect(
 export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResult> {
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
   const records = q.clusterdata ? await readClusterdata(q.clusterdata, report) : [];
-  if (q.clusterdata) report.notes.push(`read ${records.length} clusterdata record(s) from s3://${q.clusterdata.bucket}/${q.clusterdata.prefix ?? ''}`);
+  if (q.clusterdata)
+    report.notes.push(`read ${records.length} clusterdata record(s) from s3://${q.clusterdata.bucket}/${q.clusterdata.prefix ?? ''}`);
   const spaceGuid = q.spaceGuid ?? (isGuid(q.space) ? q.space : undefined);
   const orgGuid = isGuid(q.org) ? q.org : undefined;
   if ((q.space && !isGuid(q.space) && !q.spaceGuid) || (q.org && !isGuid(q.org)))
-    report.notes.push('org and space names never appear in broker logs or clusterdata (only their GUIDs); pass the space GUID to filter by space');
+    report.notes.push(
+      'org and space names never appear in broker logs or clusterdata (only their GUIDs); pass the space GUID to filter by space',
+    );
 
   const recordsByGuid = new Map<string, ClusterdataRecord>();
   for (const r of records) recordsByGuid.set(r.instanceGuid, r);
@@ -93,7 +100,8 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
     let confidence: Confidence = 'low';
     if (d.tier === 3) confidence = d === top[0] ? 'high' : 'medium';
     else if (d.tier === 2 && top.length === 0 && unnamed.length === 1) confidence = 'medium';
-    if (d.tier === 3 && d !== top[0]) d.evidence.push({ line: '', source: '', why: `an earlier instance named "${q.serviceName}"; a later one was deleted after it` });
+    if (d.tier === 3 && d !== top[0])
+      d.evidence.push({ line: '', source: '', why: `an earlier instance named "${q.serviceName}"; a later one was deleted after it` });
     return toCandidate(d, confidence);
   });
   return secrets.redactValue({ candidates, searched: report });
@@ -139,7 +147,11 @@ function draft(facts: FactCollector, s: InstanceState, record: ClusterdataRecord
     evidence.push(deletions[0]!.evidence);
     if (deletions.length > 1) evidence.push(deletions[deletions.length - 1]!.evidence);
     const reload = facts.haproxyUpdates.find((h) => h.time >= deletedAt! && h.time - deletedAt! <= HAPROXY_WINDOW_MS);
-    if (reload) evidence.push({ ...reload.evidence, why: `haproxy was reloaded ${Math.round((reload.time - deletedAt!) / 1000)} s after the last node was removed (its port was released)` });
+    if (reload)
+      evidence.push({
+        ...reload.evidence,
+        why: `haproxy was reloaded ${Math.round((reload.time - deletedAt!) / 1000)} s after the last node was removed (its port was released)`,
+      });
   }
   if (s.provisionEvidence) evidence.push(s.provisionEvidence);
   if (s.archiveEvidence) evidence.push(s.archiveEvidence);
@@ -247,8 +259,11 @@ export function describeSearch(r: SearchReport): string {
   const read = r.files.filter((f) => !f.note?.startsWith('not read'));
   if (r.files.length) parts.push(`${read.length} file(s), ${(r.bytes / 1e6).toFixed(1)} MB`);
   for (const q of r.esQueries) parts.push(`Elasticsearch index ${q.index} (${q.hits} hit(s) in ${q.pages} page(s))`);
-  const window = r.window.since || r.window.until ? `between ${r.window.since ?? 'the beginning'} and ${r.window.until ?? 'now'}` : 'over all time';
-  const bad = Object.entries(r.badInput).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
+  const window =
+    r.window.since || r.window.until ? `between ${r.window.since ?? 'the beginning'} and ${r.window.until ?? 'now'}` : 'over all time';
+  const bad = Object.entries(r.badInput)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`);
   return `searched ${parts.join(' and ') || 'nothing'} ${window}, ${r.matchedLines} matching line(s)${bad.length ? `; skipped: ${bad.join(', ')}` : ''}`;
 }
 

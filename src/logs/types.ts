@@ -1,25 +1,6 @@
 /** Shared shapes of the log finder: sources, evidence, candidates and the search report. */
-import type { Client } from '@elastic/elasticsearch';
-import type { ObjectStore } from '../systems/types.js';
-
-export interface EsSourceSpec {
-  url: string;
-  /** Index pattern; `logs-*` when absent. */
-  index?: string;
-  apiKey?: string;
-  username?: string;
-  password?: string;
-  /** PEM file of the CA that signed the cluster's certificate. */
-  caFile?: string;
-  /** A ready client (tests pass one wired to a mock connection). */
-  client?: Client;
-}
-
-export interface LogSourceSpec {
-  /** Files or folders; `-` is standard input. Plain or gzip (detected by content). */
-  paths?: string[];
-  es?: EsSourceSpec;
-}
+import type { ObjectStore } from '../core/seams.js';
+import type { LogSourceSpec, SearchReport } from '../core/log-source.js';
 
 /** One line that supports a conclusion, and why it does. */
 export interface Evidence {
@@ -49,55 +30,6 @@ export interface Candidate {
   nodes: NodeFact[];
   confidence: Confidence;
   evidence: Evidence[];
-}
-
-export type BadInputKind =
-  | 'unreadable'
-  | 'binary'
-  | 'truncatedGzip'
-  | 'longLine'
-  | 'unknownFormat'
-  | 'unparsedLine'
-  /** A time the parsers cannot represent (out of Date's range, or an impossible calendar date). */
-  | 'badDate'
-  /** A folder reached again (a symlink loop, or a second link to a folder already searched). */
-  | 'loop'
-  /** A file already read under another name (a symlink or hard link to it). */
-  | 'sameFile'
-  /** A FIFO, socket or device: never opened (a FIFO blocks until something writes to it). */
-  | 'notAFile';
-
-/** One thing the search skipped, where it is, and why. */
-export interface SkippedInput {
-  /** The file or folder (`-` for standard input, `es:INDEX/ID`, `s3://BUCKET/KEY`). */
-  path: string;
-  /** 1-based line number in the file's (uncompressed) content, when it could be counted. */
-  line?: number;
-  /** Byte offset of the line in the file's (uncompressed) content. */
-  offset?: number;
-  kind: BadInputKind;
-  why: string;
-}
-
-export interface SearchReport {
-  /** Every file read: bytes read (uncompressed) and lines that contained a term. */
-  files: { path: string; bytes: number; matchedLines: number; gzip: boolean; note?: string }[];
-  /** Files in searched folders that were not log files, listed rather than silently ignored. */
-  skippedFiles: string[];
-  bytes: number;
-  /** Lines that contained a search term and were parsed. */
-  matchedLines: number;
-  window: { since: string | null; until: string | null };
-  terms: string[];
-  badInput: Record<BadInputKind, number>;
-  /** Human-readable details of bad input (the first MAX_PROBLEMS entries of `skipped`). */
-  problems: string[];
-  /** What was skipped and why, the first MAX_SKIPPED of them; `skippedTotal` counts them all. */
-  skipped: SkippedInput[];
-  skippedTotal: number;
-  esQueries: { index: string; query: unknown; pages: number; hits: number }[];
-  /** Notes on how conclusions were drawn (year inference, time zones). */
-  notes: string[];
 }
 
 export interface FindResult {
@@ -137,63 +69,4 @@ export interface FindInstanceQuery {
   instanceGuid: string;
   since?: Date;
   until?: Date;
-}
-
-export function emptyReport(terms: string[], since?: Date, until?: Date): SearchReport {
-  return {
-    files: [],
-    skippedFiles: [],
-    bytes: 0,
-    matchedLines: 0,
-    window: { since: since?.toISOString() ?? null, until: until?.toISOString() ?? null },
-    terms,
-    badInput: { unreadable: 0, binary: 0, truncatedGzip: 0, longLine: 0, unknownFormat: 0, unparsedLine: 0, badDate: 0, loop: 0, sameFile: 0, notAFile: 0 },
-    problems: [],
-    skipped: [],
-    skippedTotal: 0,
-    esQueries: [],
-    notes: [],
-  };
-}
-
-export const MAX_PROBLEMS = 50;
-export const MAX_SKIPPED = 200;
-
-/** Where a skipped thing is: `FILE:LINE`, `FILE @ byte N` while its line is not counted, or the path. */
-export function whereSkipped(s: Pick<SkippedInput, 'path' | 'line' | 'offset'>): string {
-  if (s.line !== undefined) return `${s.path}:${s.line}`;
-  if (s.offset !== undefined) return `${s.path} @ byte ${s.offset}`;
-  return s.path;
-}
-
-function problemText(s: SkippedInput): string {
-  return `${s.kind}: ${whereSkipped(s)}: ${s.why}`;
-}
-
-/**
- * Count something skipped (`count` lines of one kind at one place) and list it, up to
- * MAX_SKIPPED entries (and MAX_PROBLEMS readable lines).
- */
-export function reportProblem(
-  report: SearchReport,
-  kind: BadInputKind,
-  at: { path: string; offset?: number; line?: number },
-  why: string,
-  count = 1,
-): void {
-  report.badInput[kind] += count;
-  report.skippedTotal += 1;
-  const entry = skippedEntry(at.path, at.line, at.offset, kind, why);
-  if (report.skipped.length < MAX_SKIPPED) report.skipped.push(entry);
-  if (report.problems.length < MAX_PROBLEMS) report.problems.push(problemText(entry));
-}
-
-/** An entry with its fields in reading order, without the ones that are not known. */
-export function skippedEntry(path: string, line: number | undefined, offset: number | undefined, kind: BadInputKind, why: string): SkippedInput {
-  return { path, ...(line !== undefined ? { line } : {}), ...(offset !== undefined ? { offset } : {}), kind, why };
-}
-
-/** Rewrite the readable problems once line numbers are known. */
-export function refreshProblems(report: SearchReport): void {
-  report.problems = report.skipped.slice(0, MAX_PROBLEMS).map(problemText);
 }

@@ -4,7 +4,7 @@
  * (`bosh -d DEP vms --json`), printing array rows before 2.0.13. State is plain JSON.
  */
 import { writeFileSync } from 'node:fs';
-import type { CommandResult, CommandSpec } from '../systems/types.js';
+import type { CommandResult, CommandSpec } from '../core/seams.js';
 import {
   renderBoshVersion,
   renderV1DeploymentNotFound,
@@ -19,8 +19,8 @@ import {
   renderV2Vms,
   type BoshVmView,
   type DirectorView,
-} from '../platform/bosh-formats.js';
-import type { Rendered } from '../platform/cf-types.js';
+} from '../adapters/bosh-formats.js';
+import type { Rendered } from '../adapters/cf-types.js';
 
 export type BoshVm = BoshVmView;
 
@@ -49,7 +49,9 @@ export function boshMajor(version: string): 1 | 2 {
 const V2_VALUE_FLAGS = new Set(['-d', '--deployment', '-e', '--environment', '--column', '--client', '--client-secret', '--ca-cert']);
 
 function manifestOf(d: BoshDeployment): string {
-  return d.manifest ?? `---\nname: ${d.name}\ninstance_groups:\n${[...new Set(d.vms.map((v) => v.job))].map((j) => `- name: ${j}\n`).join('')}`;
+  return (
+    d.manifest ?? `---\nname: ${d.name}\ninstance_groups:\n${[...new Set(d.vms.map((v) => v.job))].map((j) => `- name: ${j}\n`).join('')}`
+  );
 }
 
 function v2(state: BoshWorld, args: string[]): Rendered {
@@ -74,7 +76,12 @@ function v2(state: BoshWorld, args: string[]): Rendered {
       return renderBoshVersion(state.version, 2);
     case 'deployments':
     case 'ds':
-      return json ? renderV2Deployments(state.version, d, state.deployments.map(view)) : textTable(['Name'], state.deployments.map((x) => [x.name]));
+      return json
+        ? renderV2Deployments(state.version, d, state.deployments.map(view))
+        : textTable(
+            ['Name'],
+            state.deployments.map((x) => [x.name]),
+          );
     case 'vms': {
       const dep = find(deployment);
       if (!dep) return renderV2DeploymentNotFound(state.version, d, deployment ?? '');
@@ -98,8 +105,16 @@ function v2(state: BoshWorld, args: string[]): Rendered {
 
 function textTable(headers: string[], rows: string[][]): Rendered {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]! + 2)).join('').trimEnd() + '\n';
-  return { stdout: line(headers) + rows.map(line).join('') + `\n${rows.length} ${rows.length === 1 ? 'row' : 'rows'}\n\nSucceeded\n`, stderr: '', exitCode: 0 };
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]! + 2))
+      .join('')
+      .trimEnd() + '\n';
+  return {
+    stdout: line(headers) + rows.map(line).join('') + `\n${rows.length} ${rows.length === 1 ? 'row' : 'rows'}\n\nSucceeded\n`,
+    stderr: '',
+    exitCode: 0,
+  };
 }
 
 function v1(state: BoshWorld, args: string[]): Rendered {

@@ -1,12 +1,12 @@
 /**
  * A simulated Dingo cell: it answers exactly the command lines the live adapters
- * build (src/platform/docker.ts, postgres.ts, cell-files.ts), in Docker 1.11's
+ * build (src/adapters/docker.ts, postgres.ts, cell-files.ts), in Docker 1.11's
  * formats, against a JSON-serialisable state. Anything else is "not found", as a
  * shell would say, so a rehearsal notices a command the real cell was never asked.
  */
-import type { CommandResult, CommandSpec } from '../systems/types.js';
-import { PS_FORMAT } from '../platform/docker.js';
-import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../platform/postgres.js';
+import type { CommandResult, CommandSpec } from '../core/seams.js';
+import { PS_FORMAT } from '../adapters/docker.js';
+import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../adapters/postgres.js';
 
 export interface SimMount {
   Source: string;
@@ -164,14 +164,18 @@ function ps(state: CellWorld, a: string[], now: Date): Out {
   const rows = Object.values(state.containers)
     .filter((c) => all || c.running)
     .sort((x, y) => y.startedAt.localeCompare(x.startedAt));
-  if (format === PS_FORMAT.replace(/\\t/g, '\t')) return ok(rows.map((c) => `${c.id.slice(0, 12)}\t${c.name}\t${statusOf(c, now)}\n`).join(''));
+  if (format === PS_FORMAT.replace(/\\t/g, '\t'))
+    return ok(rows.map((c) => `${c.id.slice(0, 12)}\t${c.name}\t${statusOf(c, now)}\n`).join(''));
   if (format !== undefined) return fail(1, `template: simulated docker 1.11 only knows --format '${PS_FORMAT}'\n`);
   const pad = (s: string, n: number): string => (s.length >= n ? s + ' ' : s.padEnd(n));
   const header = `${pad('CONTAINER ID', 20)}${pad('IMAGE', 37)}${pad('COMMAND', 25)}${pad('CREATED', 20)}${pad('STATUS', 20)}${pad('PORTS', 26)}NAMES\n`;
   return ok(
     header +
       rows
-        .map((c) => `${pad(c.id.slice(0, 12), 20)}${pad(c.image, 37)}${pad('"/scripts/run.sh "', 25)}${pad(humanDuration(now.getTime() - Date.parse(c.startedAt)) + ' ago', 20)}${pad(statusOf(c, now), 20)}${pad(c.running ? '0.0.0.0:32785->5432/tcp' : '', 26)}${c.name}\n`)
+        .map(
+          (c) =>
+            `${pad(c.id.slice(0, 12), 20)}${pad(c.image, 37)}${pad('"/scripts/run.sh "', 25)}${pad(humanDuration(now.getTime() - Date.parse(c.startedAt)) + ' ago', 20)}${pad(statusOf(c, now), 20)}${pad(c.running ? '0.0.0.0:32785->5432/tcp' : '', 26)}${c.name}\n`,
+        )
         .join(''),
   );
 }
@@ -204,7 +208,11 @@ function stop(state: CellWorld, a: string[], now: Date, hooks: CellHooks): Out {
   const names = a[0] === '-t' || a[0] === '--time' ? a.slice(2) : a;
   const missing = names.filter((n) => !find1(state, n));
   if (missing.length) {
-    return fail(1, missing.map((n) => `Error response from daemon: No such container: ${n}\n`).join('') + `Error: failed to stop containers: [${missing.join(' ')}]\n`);
+    return fail(
+      1,
+      missing.map((n) => `Error response from daemon: No such container: ${n}\n`).join('') +
+        `Error: failed to stop containers: [${missing.join(' ')}]\n`,
+    );
   }
   for (const n of names) {
     const c = find1(state, n)!;
@@ -222,7 +230,11 @@ function stop(state: CellWorld, a: string[], now: Date, hooks: CellHooks): Out {
 function start(state: CellWorld, a: string[], now: Date, hooks: CellHooks): Out {
   const missing = a.filter((n) => !find1(state, n));
   if (missing.length) {
-    return fail(1, missing.map((n) => `Error response from daemon: No such container: ${n}\n`).join('') + `Error: failed to start containers: ${missing.join(', ')}\n`);
+    return fail(
+      1,
+      missing.map((n) => `Error response from daemon: No such container: ${n}\n`).join('') +
+        `Error: failed to start containers: ${missing.join(', ')}\n`,
+    );
   }
   for (const n of a) {
     const c = find1(state, n)!;
@@ -241,7 +253,8 @@ function logs(state: CellWorld, a: string[]): Out {
   let name: string | undefined;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--tail') tail = Number(a[++i]);
-    else if (a[i] === '--since') i++; // the simulated log has no timestamps to filter on
+    else if (a[i] === '--since')
+      i++; // the simulated log has no timestamps to filter on
     else name = a[i];
   }
   const c = name ? find1(state, name) : undefined;
@@ -272,7 +285,8 @@ function exec(state: CellWorld, a: string[], stdin: string): Out {
   }
   // psql over the local socket as the postgres OS user: the image's pg_hba trusts local connections.
   if (cmd[0] === 'psql' && cmd.slice(1, 5).join(' ') === '-X -w -d postgres') {
-    if (osUser !== 'postgres' || c.pg.localTrust === false) return fail(2, `psql: FATAL:  Peer authentication failed for user "postgres"\n`);
+    if (osUser !== 'postgres' || c.pg.localTrust === false)
+      return fail(2, `psql: FATAL:  Peer authentication failed for user "postgres"\n`);
     return psql(c, { user: 'postgres', password: null }, cmd.slice(5), stdin);
   }
   return fail(127, `exec: "${cmd[0] ?? ''}": executable file not found in $PATH\n`);
@@ -287,7 +301,10 @@ function valueAfter(list: string[], flag: string): string | undefined {
 function psql(c: SimContainer, login: { user: string; password: string | null }, args: string[], script: string): Out {
   const { user, password } = login;
   if (!c.pg.ready) {
-    return fail(2, 'psql: could not connect to server: Connection refused\n\tIs the server running on host "127.0.0.1" and accepting\n\tTCP/IP connections on port 5432?\n');
+    return fail(
+      2,
+      'psql: could not connect to server: Connection refused\n\tIs the server running on host "127.0.0.1" and accepting\n\tTCP/IP connections on port 5432?\n',
+    );
   }
   if (password !== null && (!(user in c.pg.roles) || c.pg.roles[user] !== password)) {
     return fail(2, `psql: FATAL:  password authentication failed for user "${user}"\n`);

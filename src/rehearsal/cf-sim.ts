@@ -6,7 +6,7 @@
  * rehearsal can save it between commands and processes.
  */
 import { randomUUID } from 'node:crypto';
-import type { CommandResult, CommandSpec } from '../systems/types.js';
+import type { CommandResult, CommandSpec } from '../core/seams.js';
 import {
   ccBodies,
   renderAppLifecycle,
@@ -34,8 +34,8 @@ import {
   v3List,
   v3ServiceInstance,
   type InstanceView,
-} from '../platform/cf-formats.js';
-import type { CfWho, LastOperation, Rendered } from '../platform/cf-types.js';
+} from '../adapters/cf-formats.js';
+import type { CfWho, LastOperation, Rendered } from '../adapters/cf-types.js';
 
 export interface CfApp {
   name: string;
@@ -252,7 +252,11 @@ class Sim {
     const space = org.spaces.find((s) => s.name === name);
     if (!space) return renderSpaceNotFound(this.v, name);
     if (guidOnly) return renderGuid(space.guid);
-    return { stdout: `name:   ${space.name}\norg:    ${org.name}\napps:   ${space.apps.map((a) => a.name).join(', ')}\n`, stderr: '', exitCode: 0 };
+    return {
+      stdout: `name:   ${space.name}\norg:    ${org.name}\napps:   ${space.apps.map((a) => a.name).join(', ')}\n`,
+      stderr: '',
+      exitCode: 0,
+    };
   }
 
   private apps(): Rendered {
@@ -305,7 +309,10 @@ class Sim {
       try {
         parameters = JSON.parse(raw) as Record<string, unknown>;
       } catch {
-        return renderFailure(this.v, 'Invalid configuration provided for -c flag. Please provide a valid JSON object or path to a file containing a valid JSON object.');
+        return renderFailure(
+          this.v,
+          'Invalid configuration provided for -c flag. Please provide a valid JSON object or path to a file containing a valid JSON object.',
+        );
       }
     }
     const now = this.now();
@@ -387,7 +394,8 @@ class Sim {
     const v2 = this.w.api.v2 !== false;
     const api = this.w.api.url;
     const unknown = () => ({ status: 404, body: v3 ? ccBodies.v3UnknownRequest() : ccBodies.v2UnknownRequest() });
-    if (method !== 'GET') return { status: 405, body: { errors: [{ detail: 'Method not allowed in this simulation', title: 'CF-NotAllowed', code: 10000 }] } };
+    if (method !== 'GET')
+      return { status: 405, body: { errors: [{ detail: 'Method not allowed in this simulation', title: 'CF-NotAllowed', code: 10000 }] } };
     if (path.startsWith('/v3/') && !v3) return { status: 404, body: ccBodies.v2UnknownRequest() };
     if (path.startsWith('/v2/') && !v2) return { status: 404, body: ccBodies.v3UnknownRequest() };
     let m: RegExpExecArray | null;
@@ -401,7 +409,14 @@ class Sim {
       const names = q.get('names')?.split(',');
       const spaces = q.get('space_guids')?.split(',');
       const found = this.w.instances.filter((i) => (!names || names.includes(i.name)) && (!spaces || spaces.includes(i.spaceGuid)));
-      return { status: 200, body: v3List(found.map((i) => v3ServiceInstance(this.view(this.read(i)), api)), api, target) };
+      return {
+        status: 200,
+        body: v3List(
+          found.map((i) => v3ServiceInstance(this.view(this.read(i)), api)),
+          api,
+          target,
+        ),
+      };
     }
     if ((m = /^\/v2\/service_instances\/([^/]+)$/.exec(path))) {
       const i = this.w.instances.find((x) => x.guid === m![1]);
@@ -443,7 +458,9 @@ class Sim {
 
   private bindings(): { guid: string; app: string; instance: string }[] {
     return this.w.orgs.flatMap((o) =>
-      o.spaces.flatMap((s) => s.apps.flatMap((a) => a.boundServiceGuids.map((g) => ({ guid: `${a.guid.slice(0, 8)}-${g.slice(9)}`, app: a.guid, instance: g })))),
+      o.spaces.flatMap((s) =>
+        s.apps.flatMap((a) => a.boundServiceGuids.map((g) => ({ guid: `${a.guid.slice(0, 8)}-${g.slice(9)}`, app: a.guid, instance: g }))),
+      ),
     );
   }
 }

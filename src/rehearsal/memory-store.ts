@@ -5,8 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import type { ObjectInfo, ObjectRef, ObjectStore } from '../systems/types.js';
-import { StepFailed } from '../engine/errors.js';
+import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
+import { StepFailed } from '../core/errors.js';
 
 export interface SimObject {
   size: number;
@@ -29,7 +29,10 @@ export class MemoryStore implements ObjectStore {
 
   private bucket(name: string): Record<string, SimObject> {
     const b = this.buckets[name];
-    if (!b) throw new StepFailed(`NoSuchBucket: the bucket "${name}" does not exist (simulated s3)`, { hint: 'check the bucket name in the archive URL' });
+    if (!b)
+      throw new StepFailed(`NoSuchBucket: the bucket "${name}" does not exist (simulated s3)`, {
+        hint: 'check the bucket name in the archive URL',
+      });
     return b;
   }
 
@@ -39,7 +42,10 @@ export class MemoryStore implements ObjectStore {
 
   async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
     const b = this.bucket(bucket);
-    for (const key of Object.keys(b).filter((k) => k.startsWith(prefix)).sort()) yield this.info(key, b[key]!);
+    for (const key of Object.keys(b)
+      .filter((k) => k.startsWith(prefix))
+      .sort())
+      yield this.info(key, b[key]!);
   }
 
   async head(ref: ObjectRef): Promise<ObjectInfo | null> {

@@ -5,34 +5,13 @@
  * platform logs all of it as the real one does.
  */
 import { createHash } from 'node:crypto';
-import type { World } from './world.js';
+import type { Placement, SimWorld } from './world-state.js';
 
-export interface Placement {
-  nodeUuid: string;
-  cellIp: string;
-  containerId: string;
-  hostPort: number;
-  /** System identifier of the fresh database the container creates. */
-  sysid: string;
-  image: string;
-  env: {
-    ETCD_HOST_PORT: string;
-    WAL_S3_BUCKET: string;
-    AWS_REGION: string;
-    AWS_ACCESS_KEY_ID: string;
-    AWS_SECRET_ACCESS_KEY: string;
-    ADMIN_USERNAME: string;
-    ADMIN_PASSWORD: string;
-    SUPERUSER_USERNAME: string;
-    SUPERUSER_PASSWORD: string;
-    APPUSER_USERNAME: string;
-    APPUSER_PASSWORD: string;
-  };
-}
+export type { Placement };
 
 const etag = (s: string): string => createHash('md5').update(s).digest('hex');
 
-export function buildNewInstance(world: World, instance: { guid: string; name: string }): void {
+export function buildNewInstance(world: SimWorld, instance: { guid: string; name: string }): void {
   const placement = world.state.placements.shift();
   if (!placement) {
     world.record('broker', `no placement left for ${instance.guid}: the simulated broker cannot schedule it`);
@@ -99,12 +78,20 @@ export function buildNewInstance(world: World, instance: { guid: string; name: s
   world.state.etcd[`${scope}/initialize`] = placement.sysid;
   world.state.etcd[`${scope}/leader`] = nodeUuid;
   world.state.etcd[`${scope}/optime/leader`] = '50331920';
-  world.state.etcd[`${scope}/members/${nodeUuid}`] = JSON.stringify({ conn_url: `postgres://replicator@${cellIp}:${placement.hostPort}/postgres`, role: 'master' });
+  world.state.etcd[`${scope}/members/${nodeUuid}`] = JSON.stringify({
+    conn_url: `postgres://replicator@${cellIp}:${placement.hostPort}/postgres`,
+    role: 'master',
+  });
   const bucket = (world.state.s3[env.WAL_S3_BUCKET] ??= {});
   const prefix = `backups/${instance.guid}/wal/`;
   const base = 'basebackups_005/base_000000010000000000000002_00000040';
   const put = (rel: string, size: number, body?: string): void => {
-    bucket[prefix + rel] = { size: body === undefined ? size : Buffer.byteLength(body), etag: etag(`${instance.guid}/${rel}/${body ?? size}`), lastModified: world.tick(2000).toISOString(), ...(body === undefined ? {} : { body }) };
+    bucket[prefix + rel] = {
+      size: body === undefined ? size : Buffer.byteLength(body),
+      etag: etag(`${instance.guid}/${rel}/${body ?? size}`),
+      lastModified: world.tick(2000).toISOString(),
+      ...(body === undefined ? {} : { body }),
+    };
   };
   put('sysids/sysid', 0, `${placement.sysid}\n`);
   put('wal_005/000000010000000000000001.lzo', 16_384);
@@ -115,7 +102,12 @@ export function buildNewInstance(world: World, instance: { guid: string; name: s
   put(
     `${base}_backup_stop_sentinel.json`,
     0,
-    JSON.stringify({ wal_segment_backup_stop: '000000010000000000000002', wal_segment_offset_backup_stop: '000000f8', expanded_size_bytes: 21_047_872, spec: { base_prefix: '/data/postgres0', tablespaces: [] } }),
+    JSON.stringify({
+      wal_segment_backup_stop: '000000010000000000000002',
+      wal_segment_offset_backup_stop: '000000f8',
+      expanded_size_bytes: 21_047_872,
+      spec: { base_prefix: '/data/postgres0', tablespaces: [] },
+    }),
   );
 
   // What the platform's syslog shows of it (cf-containers-broker, then the container itself).

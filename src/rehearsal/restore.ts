@@ -5,14 +5,14 @@
  * prefix, it re-seeds /initialize from sysids/sysid and restores LATEST, unless etcd
  * still holds another system identifier, in which case Patroni exits.
  */
-import type { World } from './world.js';
+import type { SimWorld } from './world-state.js';
 import type { SimContainer } from './cell-sim.js';
 
 function envOf(c: SimContainer): Record<string, string> {
   return Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 }
 
-export function restoreOnStart(world: World, cellIp: string, c: SimContainer): void {
+export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer): void {
   const env = envOf(c);
   const scope = env.PATRONI_SCOPE ?? '';
   const tag = scope.slice(0, 6);
@@ -47,7 +47,9 @@ export function restoreOnStart(world: World, cellIp: string, c: SimContainer): v
     world.state.etcd[initKey] = archivedSysid;
   }
   if (world.state.etcd[initKey] !== archivedSysid) {
-    say(`${tag}-patroni> system ID mismatch, node ${c.name} belongs to a different cluster: ${archivedSysid} != ${world.state.etcd[initKey]}`);
+    say(
+      `${tag}-patroni> system ID mismatch, node ${c.name} belongs to a different cluster: ${archivedSysid} != ${world.state.etcd[initKey]}`,
+    );
     c.running = false;
     c.exitCode = 1;
     c.pg = { ...c.pg, ready: false, inRecovery: false, pollsUntilPromoted: 0 };
@@ -65,7 +67,7 @@ export function restoreOnStart(world: World, cellIp: string, c: SimContainer): v
 }
 
 /** A stopped container stops renewing its etcd leader key and membership; their TTLs expire. */
-export function stopOnCell(world: World, cellIp: string, c: SimContainer): void {
+export function stopOnCell(world: SimWorld, cellIp: string, c: SimContainer): void {
   const env = envOf(c);
   const scope = env.PATRONI_SCOPE ?? '';
   if (world.state.etcd[`/service/${scope}/leader`] === (env.NODE_ID ?? c.name)) delete world.state.etcd[`/service/${scope}/leader`];

@@ -9,45 +9,20 @@
 import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync, appendFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { CellAccess, CellSession, CommandRunner, CommandSpec, CommandResult, EtcdKeys, Platform } from '../systems/types.js';
-import { MemoryStore, type SimBuckets } from './memory-store.js';
-import { simulateCf, type CfWorld } from './cf-sim.js';
-import { simulateBosh, type BoshWorld } from './bosh-sim.js';
-import { simulateCell, type CellWorld, type SimContainer } from './cell-sim.js';
-import { UsageError, StepFailed } from '../engine/errors.js';
-import { buildNewInstance, type Placement } from './new-instance.js';
+import type { CellAccess, CellSession, CommandRunner, CommandSpec, CommandResult, EtcdKeys, Platform } from '../core/seams.js';
+import { MemoryStore } from './memory-store.js';
+import { simulateCf } from './cf-sim.js';
+import { simulateBosh } from './bosh-sim.js';
+import { simulateCell, type SimContainer } from './cell-sim.js';
+import { UsageError, StepFailed } from '../core/errors.js';
+import { buildNewInstance } from './new-instance.js';
+import type { SimDatabase, SimWorld, WorldState } from './world-state.js';
+
+export type { SimDatabase, WorldState };
 import { restoreOnStart, stopOnCell } from './restore.js';
 
 export const WORLD_FILE = 'world.json';
 export const WORLD_SYSLOG = 'world-syslog.log';
-
-/** Roles and passwords of the databases the scenario knows, by system identifier. */
-export interface SimDatabase {
-  description: string;
-  roles: Record<string, string>;
-}
-
-export interface WorldState {
-  version: 1;
-  /** Monotonic clock of the simulated platform (ISO). */
-  clock: string;
-  cf: CfWorld;
-  bosh: BoshWorld;
-  cells: Record<string, CellWorld>;
-  /** Syslog host name of each cell (its BOSH VM id), by IP. */
-  cellHosts: Record<string, string>;
-  etcd: Record<string, string>;
-  s3: SimBuckets;
-  databases: Record<string, SimDatabase>;
-  /** Where the simulated broker puts the next instances it creates, in order. */
-  placements: Placement[];
-  /** The system identifier of the database each container serves, by container name. */
-  serving: Record<string, string>;
-  /** Log lines the simulated platform wrote since the scenario began (also in world-syslog.log). */
-  syslogAppended: number;
-  /** Every change, for the rehearsal's report and for tests. */
-  history: { at: string; system: string; what: string }[];
-}
 
 export interface Scenario {
   dir: string;
@@ -76,7 +51,11 @@ export function loadScenario(dir: string): Scenario {
     throw new UsageError(`${file}: needs world.cf, world.bosh, world.cells and world.s3`);
   }
   const syslogDir = join(abs, 'syslog');
-  const syslogPaths = existsSync(syslogDir) ? readdirSync(syslogDir).sort().map((f) => join(syslogDir, f)) : [];
+  const syslogPaths = existsSync(syslogDir)
+    ? readdirSync(syslogDir)
+        .sort()
+        .map((f) => join(syslogDir, f))
+    : [];
   const answers = join(abs, 'answers.yaml');
   return {
     dir: abs,
@@ -102,7 +81,7 @@ export function loadScenario(dir: string): Scenario {
   };
 }
 
-export class World {
+export class World implements SimWorld {
   private constructor(
     readonly dir: string,
     readonly state: WorldState,

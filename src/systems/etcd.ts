@@ -5,9 +5,9 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { StepFailed } from '../engine/errors.js';
-import { secrets } from '../engine/redact.js';
-import type { EtcdKeys } from './types.js';
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import type { EtcdKeys } from '../core/seams.js';
 
 export type ConnectionFactory = () => Promise<Duplex>;
 
@@ -48,7 +48,8 @@ export class EtcdV2Keys implements EtcdKeys {
   ) {
     if (typeof target === 'string') {
       this.base = new URL(/^https?:\/\//.test(target) ? target : `http://${target}`);
-      if (this.base.protocol !== 'http:') throw new StepFailed(`etcd URL ${target}: only http is supported (Dingo's etcd listens on plain HTTP)`);
+      if (this.base.protocol !== 'http:')
+        throw new StepFailed(`etcd URL ${target}: only http is supported (Dingo's etcd listens on plain HTTP)`);
       this.label = `etcd ${this.base.host}`;
     } else {
       this.connection = target;
@@ -67,7 +68,9 @@ export class EtcdV2Keys implements EtcdKeys {
     if (res.status === 404 && res.body.errorCode === KEY_NOT_FOUND) return null;
     if (res.status !== 200) throw this.failure('GET', key, res);
     if (res.body.node?.dir) {
-      throw new StepFailed(`${this.where}: ${key} is a directory, not a key`, { hint: 'name the key itself, e.g. /service/<guid>/initialize' });
+      throw new StepFailed(`${this.where}: ${key} is a directory, not a key`, {
+        hint: 'name the key itself, e.g. /service/<guid>/initialize',
+      });
     }
     return res.body.node?.value ?? '';
   }
@@ -131,16 +134,22 @@ export class EtcdV2Keys implements EtcdKeys {
       const cause = err instanceof StepFailed && err.cause instanceof Error ? err.cause : (err as NodeJS.ErrnoException);
       const code = (cause as NodeJS.ErrnoException).code;
       throw new StepFailed(`etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${secrets.redact(cause.message)}`, {
-        hint: err instanceof StepFailed && err.hint ? err.hint : 'check ETCD_HOST_PORT in the container environment and that etcd runs (bosh instances of the Dingo deployment)',
+        hint:
+          err instanceof StepFailed && err.hint
+            ? err.hint
+            : 'check ETCD_HOST_PORT in the container environment and that etcd runs (bosh instances of the Dingo deployment)',
         cause: err,
       });
     }
   }
 
   private failure(method: string, key: string, res: EtcdResponse): StepFailed {
-    const detail = [res.body.errorCode !== undefined ? `errorCode ${res.body.errorCode}` : '', res.body.message ?? '', res.body.cause ?? ''].filter(Boolean).join(' ');
+    const detail = [res.body.errorCode !== undefined ? `errorCode ${res.body.errorCode}` : '', res.body.message ?? '', res.body.cause ?? '']
+      .filter(Boolean)
+      .join(' ');
     return new StepFailed(`${this.where}: ${method} ${key} answered ${res.status}${detail ? ` (${detail})` : ''}`, {
-      hint: res.body.errorCode === 102 ? 'the key is a directory; name a leaf key' : 'check the etcd cluster health (etcdctl cluster-health)',
+      hint:
+        res.body.errorCode === 102 ? 'the key is a directory; name a leaf key' : 'check the etcd cluster health (etcdctl cluster-health)',
     });
   }
 }

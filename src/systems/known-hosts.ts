@@ -97,7 +97,13 @@ export class KnownHosts {
 
   /** Key types already known for a host, so the connection can ask the server for one of them. */
   knownTypes(token: string): string[] {
-    return [...new Set(this.keysFor(token).filter((k) => !k.revoked).map((k) => k.type))];
+    return [
+      ...new Set(
+        this.keysFor(token)
+          .filter((k) => !k.revoked)
+          .map((k) => k.type),
+      ),
+    ];
   }
 
   /** Records an accepted key in the first file (created with its folder if missing). */
@@ -123,6 +129,8 @@ export function preferredHostKeyAlgorithms(knownTypes: string[]): string[] | und
     'rsa-sha2-256',
     'ssh-rsa',
   ];
-  const first = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t])).filter((a) => defaults.includes(a));
+  const first = knownTypes
+    .flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]))
+    .filter((a) => defaults.includes(a));
   return [...new Set([...first, ...defaults])];
 }

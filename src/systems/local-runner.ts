@@ -3,7 +3,7 @@
  * the program exactly as built; extra environment is merged over the process's own.
  */
 import { spawn } from 'node:child_process';
-import type { CommandRunner, CommandSpec, CommandResult } from './types.js';
+import type { CommandRunner, CommandSpec, CommandResult } from '../core/seams.js';
 
 export interface LocalRunnerOptions {
   /** Base environment (default: this process's). */

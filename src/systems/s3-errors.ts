@@ -3,11 +3,10 @@
  * messages ("Access Denied", "UnknownError") do not say which object or what
  * to check; these do, and they pass through redaction before leaving.
  */
-import { StepFailed } from '../engine/errors.js';
-import { secrets } from '../engine/redact.js';
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
 
-const POLICY_HINT =
-  'check the AWS credentials/policy (s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject)';
+const POLICY_HINT = 'check the AWS credentials/policy (s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject)';
 
 interface SdkErrorShape {
   name?: string;
@@ -32,7 +31,7 @@ export function httpStatus(err: unknown): number | undefined {
 
 export function isNotFound(err: unknown): boolean {
   const code = errorCode(err);
-  return code === 'NotFound' || code === 'NoSuchKey' || httpStatus(err) === 404 && code !== 'NoSuchBucket';
+  return code === 'NotFound' || code === 'NoSuchKey' || (httpStatus(err) === 404 && code !== 'NoSuchBucket');
 }
 
 /** A StepFailed naming the operation and the object, with what to do about it. */
@@ -47,7 +46,7 @@ export function describeS3Error(err: unknown, op: string, bucket: string, key = 
   if (isMissingCredentials(err)) {
     message = `no AWS credentials were found for ${op} on ${url}`;
     hint =
-      'S3 credentials come from the AWS credential chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), AWS_PROFILE with ~/.aws/credentials, or an instance role. Reuse the service container\'s (the AWS_* variables that docker inspect shows on the cell), then resume.';
+      "S3 credentials come from the AWS credential chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), AWS_PROFILE with ~/.aws/credentials, or an instance role. Reuse the service container's (the AWS_* variables that docker inspect shows on the cell), then resume.";
   } else if (code === 'AccessDenied' || code === 'Forbidden' || (status === 403 && !isCredentialCode(code))) {
     message = `access denied to ${url}: ${POLICY_HINT}`;
     hint = 'Reuse the credentials of the service container (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from its environment).';
@@ -72,7 +71,10 @@ export function describeS3Error(err: unknown, op: string, bucket: string, key = 
 
 function isNetworkError(err: unknown): boolean {
   const code = (err as { code?: string })?.code ?? '';
-  return /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) || errorCode(err) === 'TimeoutError';
+  return (
+    /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) ||
+    errorCode(err) === 'TimeoutError'
+  );
 }
 
 /** The SDK found no credentials in its chain (nothing was sent). */

@@ -19,9 +19,9 @@ import {
   DeleteObjectsCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { StepFailed } from '../engine/errors.js';
-import { secrets } from '../engine/redact.js';
-import type { ObjectInfo, ObjectRef, ObjectStore } from './types.js';
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
 import { describeS3Error, isNotFound, s3Url } from './s3-errors.js';
 
 export interface S3Options {
@@ -162,9 +162,7 @@ class S3Store implements ObjectStore {
   async copy(from: ObjectRef, to: ObjectRef, size: number): Promise<ObjectInfo> {
     if (size > this.multipart.threshold) return this.copyMultipart(from, to, size);
     try {
-      const r = await this.client.send(
-        new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from) }),
-      );
+      const r = await this.client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from) }));
       return {
         key: to.key,
         size,
@@ -267,12 +265,14 @@ class S3Store implements ObjectStore {
       }
     }
     if (failed.length > 0) {
-      const shown = failed.slice(0, 10).map((k) => s3Url(bucket, k)).join(', ');
+      const shown = failed
+        .slice(0, 10)
+        .map((k) => s3Url(bucket, k))
+        .join(', ');
       const more = failed.length > 10 ? ` and ${failed.length - 10} more` : '';
-      throw new StepFailed(
-        secrets.redact(`could not delete ${failed.length} of ${keys.length} objects (${firstError}): ${shown}${more}`),
-        { hint: 'Check the s3:DeleteObject permission on the bucket, then resume: deletion is safe to repeat.' },
-      );
+      throw new StepFailed(secrets.redact(`could not delete ${failed.length} of ${keys.length} objects (${firstError}): ${shown}${more}`), {
+        hint: 'Check the s3:DeleteObject permission on the bucket, then resume: deletion is safe to repeat.',
+      });
     }
   }
 }

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface HostConfig {
   hostName?: string;

@@ -11,8 +11,8 @@ import ssh2, { type AuthenticationType, type Client, type ConnectConfig } from '
 
 // ssh2 is CommonJS: Node's ESM loader only sees some of its names, so take them from the default export.
 const { Client: SshClient, utils } = ssh2;
-import { StepFailed, UsageError } from '../engine/errors.js';
-import { secrets } from '../engine/redact.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
 import { KnownHosts, fingerprint, hostToken, keyType, knownHostsLine, preferredHostKeyAlgorithms } from './known-hosts.js';
 import { SshConfig, expandPath, parseProxyJump, type JumpSpec } from './ssh-config.js';
 
@@ -249,9 +249,12 @@ async function checkHostKey(hop: Hop, token: string, key: Buffer, known: KnownHo
   const verdict = known.verify(token, key);
   if (verdict.status === 'known') return;
   if (verdict.status === 'revoked') {
-    throw new StepFailed(`host key of ${describeHop(hop)} (${presented}) is marked @revoked in ${verdict.file}:${verdict.line}; refusing to connect`, {
-      hint: 'ask the platform team which host key the machine should have now',
-    });
+    throw new StepFailed(
+      `host key of ${describeHop(hop)} (${presented}) is marked @revoked in ${verdict.file}:${verdict.line}; refusing to connect`,
+      {
+        hint: 'ask the platform team which host key the machine should have now',
+      },
+    );
   }
   if (verdict.status === 'changed') {
     const at = verdict.expected.map((e) => `${e.file}:${e.line}`).join(', ');
@@ -333,7 +336,8 @@ function authMethods(hop: Hop, agentSocket?: string): AuthPlan {
   }
   for (const file of hop.identityFiles) {
     if (!existsSync(file)) {
-      if (hop.identityOnly) throw new UsageError(`identity file ${file} does not exist`, { hint: 'pass the private key that opens the cell (or the jumpbox)' });
+      if (hop.identityOnly)
+        throw new UsageError(`identity file ${file} does not exist`, { hint: 'pass the private key that opens the cell (or the jumpbox)' });
       continue;
     }
     const text = readFileSync(file, 'utf8');
@@ -345,7 +349,9 @@ function authMethods(hop: Hop, agentSocket?: string): AuthPlan {
         ? `identity file ${file} is protected by a passphrase`
         : `identity file ${file} is not a private key ssh2 can read`;
       if (hop.identityOnly || methods.length === 0) {
-        throw new UsageError(message, { hint: encrypted ? 'load it into ssh-agent (ssh-add) and let the agent sign' : 'pass an OpenSSH or PEM private key' });
+        throw new UsageError(message, {
+          hint: encrypted ? 'load it into ssh-agent (ssh-add) and let the agent sign' : 'pass an OpenSSH or PEM private key',
+        });
       }
       continue;
     }
@@ -368,7 +374,10 @@ function connectError(err: Error & { code?: string; level?: string }, label: str
     });
   }
   if (err.level === 'client-timeout' || /timed out/i.test(text)) {
-    return new StepFailed(`ssh to ${label}: timed out waiting for the SSH handshake`, { hint: 'check the address, port and any firewall in between', cause: err });
+    return new StepFailed(`ssh to ${label}: timed out waiting for the SSH handshake`, {
+      hint: 'check the address, port and any firewall in between',
+      cause: err,
+    });
   }
   return new StepFailed(`ssh to ${label} failed: ${err.code ? `${err.code} ` : ''}${text}`, {
     hint: 'check the address and port (ssh config HostName/Port/ProxyJump) and that sshd runs there',

@@ -9,14 +9,23 @@
 import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
-import { StepFailed } from '../engine/errors.js';
-import { secrets } from '../engine/redact.js';
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
 import { EtcdV2Keys } from './etcd.js';
 import { TIMED_OUT_EXIT } from './local-runner.js';
 import { SshConfig } from './ssh-config.js';
-import { assertSudoWorked, describe, remoteCommand } from './ssh-command.js';
-import { ForwardFailed, connectChain, describeHop, forward, resolveHop, type Chain, type ConnectSettings, type Hop } from './ssh-connect.js';
-import type { CellAccess, CellSession, CommandResult, CommandSpec, EtcdKeys } from './types.js';
+import { assertSudoWorked, describe, remoteCommand } from '../adapters/shell.js';
+import {
+  ForwardFailed,
+  connectChain,
+  describeHop,
+  forward,
+  resolveHop,
+  type Chain,
+  type ConnectSettings,
+  type Hop,
+} from './ssh-connect.js';
+import type { CellAccess, CellSession, CommandResult, CommandSpec, EtcdKeys } from '../core/seams.js';
 
 export interface SshOptions {
   /** The jumpbox; without it the config's ProxyJump (if any) is used. */
@@ -68,7 +77,13 @@ export function cellHop(cellIp: string, opts: SshOptions, config: SshConfig, hom
     fallbackIdentityFile: opts.identityFile,
     defaultUser: process.env.USER ?? 'root',
   });
-  const cell = resolveHop(cellIp, { ...common, user: opts.user, identityFile: opts.identityFile, jumps: [], defaultUser: DEFAULT_CELL_USER });
+  const cell = resolveHop(cellIp, {
+    ...common,
+    user: opts.user,
+    identityFile: opts.identityFile,
+    jumps: [],
+    defaultUser: DEFAULT_CELL_USER,
+  });
   return { ...cell, via };
 }
 
@@ -176,7 +191,10 @@ export class SshCellSession implements CellSession {
 export function splitHostPort(hostPort: string): { host: string; port: number } {
   const stripped = hostPort.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(stripped);
-  if (!m) throw new StepFailed(`cannot read host:port from ${JSON.stringify(hostPort)}`, { hint: 'ETCD_HOST_PORT looks like 10.58.111.149:4001' });
+  if (!m)
+    throw new StepFailed(`cannot read host:port from ${JSON.stringify(hostPort)}`, {
+      hint: 'ETCD_HOST_PORT looks like 10.58.111.149:4001',
+    });
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 4001 };
 }
 
@@ -190,11 +208,14 @@ function execOn(client: Client, command: string, stdin: string, timeoutMs?: numb
     let settled = false;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-      timedOut = true;
-      channel?.close();
-      finish();
-    }, timeoutMs);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            channel?.close();
+            finish();
+          }, timeoutMs);
     const onClientGone = (): void => settle(() => reject(new ConnectionLost('connection closed')));
     client.once('close', onClientGone);
     client.once('end', onClientGone);
@@ -210,7 +231,7 @@ function execOn(client: Client, command: string, stdin: string, timeoutMs?: numb
     function finish(): void {
       settle(() =>
         resolve({
-          exitCode: timedOut ? TIMED_OUT_EXIT : exitCode ?? (signal ? 128 + signalNumber(signal) : 255),
+          exitCode: timedOut ? TIMED_OUT_EXIT : (exitCode ?? (signal ? 128 + signalNumber(signal) : 255)),
           stdout: Buffer.concat(out).toString('utf8'),
           stderr: Buffer.concat(err).toString('utf8'),
           durationMs: Date.now() - started,
@@ -222,7 +243,13 @@ function execOn(client: Client, command: string, stdin: string, timeoutMs?: numb
     try {
       client.exec(command, (e, ch) => {
         if (e) {
-          settle(() => reject(/not connected|no response|closed/i.test(e.message) ? new ConnectionLost(e.message) : new StepFailed(`ssh exec failed: ${secrets.redact(e.message)}`)));
+          settle(() =>
+            reject(
+              /not connected|no response|closed/i.test(e.message)
+                ? new ConnectionLost(e.message)
+                : new StepFailed(`ssh exec failed: ${secrets.redact(e.message)}`),
+            ),
+          );
           return;
         }
         channel = ch;

@@ -2,7 +2,7 @@
  * One base backup as wal-e sees it: its folder (extended_version.txt, tar
  * partitions), its sentinel, and the backup label PostgreSQL archived in WAL.
  */
-import type { ObjectInfo } from '../systems/types.js';
+import type { ObjectInfo } from '../core/seams.js';
 import { parseBackupName } from './keys.js';
 import type { BaseBackupInfo } from './report.js';
 import type { Sentinel } from './sentinel.js';
@@ -21,7 +21,11 @@ export interface BackupDraft {
  * `sentinel` is the parsed sentinel, or why it could not be used.
  * `labels` maps "<segment>.<offset>" to the key of an archived backup label.
  */
-export function describeBackup(d: BackupDraft, sentinel: Sentinel | string | undefined, labels: Map<string, string>): BaseBackupInfo | null {
+export function describeBackup(
+  d: BackupDraft,
+  sentinel: Sentinel | string | undefined,
+  labels: Map<string, string>,
+): BaseBackupInfo | null {
   const parsed = parseBackupName(d.name);
   if (!parsed) return null;
   const issues: string[] = [];
@@ -38,7 +42,12 @@ export function describeBackup(d: BackupDraft, sentinel: Sentinel | string | und
       else missing.push(i);
     }
     if (missing.length > 0) {
-      issues.push(`tar partition(s) ${missing.slice(0, EXAMPLES).map((i) => `part_${String(i).padStart(8, '0')}`).join(', ')}${missing.length > EXAMPLES ? ', …' : ''} are missing`);
+      issues.push(
+        `tar partition(s) ${missing
+          .slice(0, EXAMPLES)
+          .map((i) => `part_${String(i).padStart(8, '0')}`)
+          .join(', ')}${missing.length > EXAMPLES ? ', …' : ''} are missing`,
+      );
     }
   }
   if (ok && compareSegments(parseSegment(ok.walSegmentBackupStop), parseSegment(parsed.startSegment)) < 0) {

@@ -88,8 +88,7 @@ export function walkChain(
     }
   }
   owned.sort((a, b) => a - b);
-  const nameAt = (idx: number): string =>
-    formatSegment(segmentAtIndex(ownerOf(spans, idx) ?? start.tli, idx, pgMajor));
+  const nameAt = (idx: number): string => formatSegment(segmentAtIndex(ownerOf(spans, idx) ?? start.tli, idx, pgMajor));
   const gaps: ChainResult['gaps'] = [];
   const gap = (from: number, to: number): void => {
     gaps.push({ from: nameAt(from), to: nameAt(to), count: to - from + 1, fromIndex: from, toIndex: to });

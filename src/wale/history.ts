@@ -4,7 +4,7 @@
  * blank lines are allowed. From 9.3 the switch point is an LSN ("0/3000090");
  * 9.2 and older wrote the name of the segment where the old timeline ended.
  */
-import { StepFailed } from '../engine/errors.js';
+import { StepFailed } from '../core/errors.js';
 import { formatLsn, isSegmentName, parseLsn, segmentOfLsn, tryParseSegment } from './segments.js';
 
 export interface HistoryEntry {

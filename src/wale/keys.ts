@@ -40,7 +40,9 @@ const RE = {
   walePart: /^tar_partitions\/part_(\d{8})\.tar\.lzo$/,
   walgFile: new RegExp(`^basebackups_005/(${WALG_BACKUP})/(.+)$`),
   walgSentinel: new RegExp(`^basebackups_005/(${WALG_BACKUP})_backup_stop_sentinel\\.json$`),
-  walgPart: new RegExp(`^(?:metadata\\.json|files_metadata\\.json|tar_partitions/(?:part_\\d{3,}|pg_control|backup_label)\\.tar\\.${WALG_EXT})$`),
+  walgPart: new RegExp(
+    `^(?:metadata\\.json|files_metadata\\.json|tar_partitions/(?:part_\\d{3,}|pg_control|backup_label)\\.tar\\.${WALG_EXT})$`,
+  ),
   segment: /^wal_005\/([0-9A-F]{24})(\.lzo)?$/,
   partial: /^wal_005\/([0-9A-F]{24})\.partial(?:\.lzo)?$/,
   label: /^wal_005\/([0-9A-F]{24})\.([0-9A-F]{8})\.backup(?:\.lzo)?$/,

@@ -4,7 +4,7 @@
  * plain in-memory decoder is enough: lzop container + LZO1X decompression,
  * with the container's Adler-32/CRC-32 checks of the uncompressed data.
  */
-import { StepFailed } from '../engine/errors.js';
+import { StepFailed } from '../core/errors.js';
 
 const MAGIC = Buffer.from([0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -14,7 +14,6 @@ const F_H_EXTRA_FIELD = 0x40;
 const F_CRC32_D = 0x100;
 const F_CRC32_C = 0x200;
 const F_H_FILTER = 0x800;
-const F_H_CRC32 = 0x1000;
 
 export function isLzop(data: Buffer): boolean {
   return data.length >= MAGIC.length && data.subarray(0, MAGIC.length).equals(MAGIC);
@@ -156,7 +155,7 @@ export function lzo1xDecompress(src: Buffer, size: number, fail: (what: string) 
 export function adler32(data: Buffer): number {
   let a = 1;
   let b = 0;
-  for (let i = 0; i < data.length; ) {
+  for (let i = 0; i < data.length;) {
     const end = Math.min(i + 3800, data.length);
     for (; i < end; i++) {
       a += data[i]!;

@@ -5,7 +5,7 @@
  * there the segment after xxxxxxxxFE is (LOG+1)00; from 9.3 on SEG FF carries
  * into LOG+1. Functions that step through WAL take the major version for that.
  */
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface Segment {
   tli: number;
@@ -98,7 +98,9 @@ export function* segmentRange(from: Segment, to: Segment, pgMajor?: string | nul
 export function parseLsn(text: string): bigint {
   const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text.trim());
   if (!m) {
-    throw new UsageError(`"${text}" is not a WAL location`, { hint: 'a WAL location (LSN) looks like 0/2000028: two hex numbers separated by "/"' });
+    throw new UsageError(`"${text}" is not a WAL location`, {
+      hint: 'a WAL location (LSN) looks like 0/2000028: two hex numbers separated by "/"',
+    });
   }
   return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`);
 }

@@ -5,7 +5,7 @@
  * The offset is pg_xlogfile_name_offset's file_offset left-padded to 8
  * characters, i.e. a DECIMAL string such as "00000240".
  */
-import { StepFailed } from '../engine/errors.js';
+import { StepFailed } from '../core/errors.js';
 import { isSegmentName } from './segments.js';
 
 export interface TablespaceLocation {

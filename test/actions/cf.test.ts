@@ -5,7 +5,7 @@ import type { StepContext } from '../../src/engine/context.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
 import { UnattendedPrompter } from '../../src/engine/prompts.js';
 import { simulateCf } from '../../src/rehearsal/cf-sim.js';
-import type { CommandRunner } from '../../src/systems/types.js';
+import type { CommandRunner } from '../../src/core/seams.js';
 import { CF_VERSIONS, NEW_GUID, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
 
 const SPACE = 'important-space-and-all-databases';
@@ -33,12 +33,18 @@ const createService = actions.get('cf.create-service')!;
 
 describe('an instance an abandoned run created', () => {
   it('is adopted when the operator says so, and create-service then creates nothing', async () => {
-    const { w, ctx, cf } = context([{ runId: 'r1', instanceGuid: NEW_GUID, reason: 'lost the laptop' }], { adoptInstance: NEW_GUID.slice(0, 8) });
+    const { w, ctx, cf } = context([{ runId: 'r1', instanceGuid: NEW_GUID, reason: 'lost the laptop' }], {
+      adoptInstance: NEW_GUID.slice(0, 8),
+    });
     cf('target', '-o', 'org', '-s', SPACE);
     cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
     const out = await checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {});
     expect(out).toEqual({ free: false, adoptGuid: NEW_GUID });
-    const created = await createService.run(ctx, { offering: 'dingo-postgresql95', plan: 'solo', name: 'important-db', spaceGuid: SPACE_GUID, adopt: NEW_GUID }, {});
+    const created = await createService.run(
+      ctx,
+      { offering: 'dingo-postgresql95', plan: 'solo', name: 'important-db', spaceGuid: SPACE_GUID, adopt: NEW_GUID },
+      {},
+    );
     expect(created).toEqual({ instanceGuid: NEW_GUID });
     expect(w.instances).toHaveLength(1);
   });
@@ -47,14 +53,19 @@ describe('an instance an abandoned run created', () => {
     const { ctx, cf } = context([{ runId: 'r1', instanceGuid: NEW_GUID, reason: 'lost the laptop' }]);
     cf('target', '-o', 'org', '-s', SPACE);
     cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
-    await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('adoptInstance') });
+    await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringContaining('adoptInstance'),
+    });
   });
 
   it('an instance no abandoned run created is never adopted', async () => {
     const { ctx, cf } = context([], { adoptInstance: NEW_GUID });
     cf('target', '-o', 'org', '-s', SPACE);
     cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
-    await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toThrow(`a service instance named "important-db" already exists in this space (GUID ${NEW_GUID})`);
+    await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toThrow(
+      `a service instance named "important-db" already exists in this space (GUID ${NEW_GUID})`,
+    );
   });
 });
 

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMoto, type Moto } from '../support/moto.js';
 import type { ProgressEvent } from '../../src/archive/swap.js';
-import { fingerprint, seedArchive, sentinelOrder } from './helpers/archive-fixture.js';
+import { fingerprint, seedArchive, sentinelOrder } from '../support/archive-fixture.js';
 
 let moto: Moto;
 let dir: string;
@@ -16,7 +16,7 @@ const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const NEW = 'backups/78218ded-0000-4000-8000-000000000002/wal/';
 const STAMP = '20260317T180520Z';
 const Q = `backups/78218ded-0000-4000-8000-000000000002/wal.quarantine-${STAMP}/`;
-const CHILD = join(import.meta.dirname, 'helpers', 'swap-child.ts');
+const CHILD = join(import.meta.dirname, '..', 'support', 'swap-child.ts');
 const ROOT = join(import.meta.dirname, '..', '..');
 
 interface ChildRun {
@@ -51,8 +51,7 @@ function runChild(killWhen?: (e: ProgressEvent) => boolean): Promise<ChildRun> {
     if (line.startsWith('DONE ')) {
       run.done = true;
       run.report = JSON.parse(line.slice(5)) as ChildRun['report'];
-    }
-    else if (line.startsWith('{')) {
+    } else if (line.startsWith('{')) {
       const e = JSON.parse(line) as ProgressEvent;
       run.events.push(e);
       if (!run.killed && killWhen?.(e)) {
@@ -68,7 +67,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swap-crash-'));
   moto = await startMoto();
   await moto.createBucket(BUCKET);
-  await seedArchive(moto.store, BUCKET, NEW, { segments: 40, backups: ['base_000000010000000000000002_00000028'], sysid: '6262323410585460999' });
+  await seedArchive(moto.store, BUCKET, NEW, {
+    segments: 40,
+    backups: ['base_000000010000000000000002_00000028'],
+    sysid: '6262323410585460999',
+  });
   await seedArchive(moto.store, BUCKET, OLD, {
     segments: 150,
     backups: ['base_000000010000000000000004_00000040', 'base_000000010000000000000002_00000040'],

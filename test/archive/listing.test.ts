@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { listArchive } from '../../src/archive/listing.js';
 import { quarantine } from '../../src/archive/quarantine.js';
-import { TestStore } from '../wale/memory-store.js';
-import { archiveEntries, sentinelEntry } from './helpers/archive-fixture.js';
+import { TestStore } from '../support/memory-store.js';
+import { archiveEntries, sentinelEntry } from '../support/archive-fixture.js';
 
 const BUCKET = 'our-postgresql-backups';
 const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const NEW = 'backups/ca5a7d15-0000-4000-8000-000000000001/wal/';
 
-function seeded(prefix: string, segments: number, opts: { honoursStartAfter?: boolean } = {}, store = new TestStore(BUCKET, opts)): TestStore {
+function seeded(
+  prefix: string,
+  segments: number,
+  opts: { honoursStartAfter?: boolean } = {},
+  store = new TestStore(BUCKET, opts),
+): TestStore {
   const o = { segments, backups: ['base_000000010000000000000002_00000040'], sysid: '6262323410585460850' };
   for (const [k, v] of [...archiveEntries(prefix, o), sentinelEntry(prefix, o.backups[0]!)]) store.add(k, v, new Date());
   return store;

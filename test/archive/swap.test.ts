@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type Moto } from '../support/moto.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { createS3Store } from '../../src/systems/s3.js';
-import type { ObjectStore } from '../../src/systems/types.js';
-import { Listr } from 'listr2';
-import { copyArchive, formatProgress, quarantine, runSwap, swapTask, verifyCopy, type ProgressEvent, type SwapTaskContext } from '../../src/archive/swap.js';
-import { StepFailed, UsageError } from '../../src/engine/errors.js';
-import { fingerprint, listRelative, putAll, seedArchive, sentinelOrder } from './helpers/archive-fixture.js';
+import type { ObjectStore } from '../../src/core/seams.js';
+import { copyArchive, formatProgress, quarantine, runSwap, verifyCopy, type ProgressEvent } from '../../src/archive/swap.js';
+import { StepFailed, UsageError } from '../../src/core/errors.js';
+import { fingerprint, listRelative, putAll, seedArchive, sentinelOrder } from '../support/archive-fixture.js';
 
 let moto: Moto;
 let proxy: FaultProxy;
@@ -53,17 +52,26 @@ describe('runSwap', () => {
     const events: ProgressEvent[] = [];
     const plans: unknown[] = [];
 
-    const report = await runSwap(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW.slice(0, -1) }, {
-      stamp: STAMP,
-      concurrency: 4,
-      onPlan: (p) => void plans.push(p),
-      onProgress: (e) => events.push(e),
-    });
+    const report = await runSwap(
+      moto.store,
+      { bucket, prefix: OLD },
+      { bucket, prefix: NEW.slice(0, -1) },
+      {
+        stamp: STAMP,
+        concurrency: 4,
+        onPlan: (p) => void plans.push(p),
+        onProgress: (e) => events.push(e),
+      },
+    );
 
     expect(await fingerprint(moto.store, bucket, NEW)).toEqual(source);
     expect(await fingerprint(moto.store, bucket, Q)).toEqual(original);
     expect(await fingerprint(moto.store, bucket, OLD)).toEqual(source);
-    expect(report.quarantine).toMatchObject({ objects: Object.keys(original).length, copied: Object.keys(original).length, deleted: Object.keys(original).length });
+    expect(report.quarantine).toMatchObject({
+      objects: Object.keys(original).length,
+      copied: Object.keys(original).length,
+      deleted: Object.keys(original).length,
+    });
     expect(report.copy).toMatchObject({ objects: Object.keys(source).length, copied: Object.keys(source).length, skipped: 0 });
     expect(report.verify).toEqual({ ok: true, missing: [], different: [], extra: [] });
     expect(plans).toHaveLength(1);
@@ -88,7 +96,7 @@ describe('runSwap', () => {
     expect(again).toMatchObject({ copied: 0, skipped: Object.keys(source).length });
   });
 
-  it('lists the source once for the whole swap, and the listr2 tasks do too', async () => {
+  it('lists the source once for the whole swap, and again once when the swap runs anew', async () => {
     const listed: string[] = [];
     const store: ObjectStore = {
       where: moto.store.where,
@@ -107,7 +115,7 @@ describe('runSwap', () => {
     listed.length = 0;
     const again = await freshBucket();
     await seedBoth(again);
-    await new Listr<SwapTaskContext, 'silent', 'silent'>(swapTask(store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW }, { stamp: STAMP }), { renderer: 'silent', fallbackRenderer: 'silent' }).run({});
+    await runSwap(store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW }, { stamp: STAMP });
     expect(listed.filter((p) => p === OLD)).toHaveLength(1);
     expect(await verifyCopy(moto.store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW })).toMatchObject({ ok: true });
   });
@@ -118,20 +126,34 @@ describe('runSwap', () => {
     await putAll(moto.store, bucket, [['backups/other/notes.txt', 'not an archive']]);
     const before = await fingerprint(moto.store, bucket, '');
 
-    const empty = await runSwap(moto.store, { bucket, prefix: 'backups/00000000-dead/wal/' }, { bucket, prefix: NEW }, { stamp: STAMP }).catch((e: unknown) => e);
+    const empty = await runSwap(
+      moto.store,
+      { bucket, prefix: 'backups/00000000-dead/wal/' },
+      { bucket, prefix: NEW },
+      { stamp: STAMP },
+    ).catch((e: unknown) => e);
     expect(empty).toBeInstanceOf(StepFailed);
     expect((empty as Error).message).toBe(
       `the source s3://${bucket}/backups/00000000-dead/wal/ holds no objects at ${moto.store.where}: nothing to copy, nothing was written`,
     );
 
     // "wa" instead of "wal": as a folder it holds nothing (and never matches wal.quarantine-…).
-    const typo = await runSwap(moto.store, { bucket, prefix: OLD.replace('/wal/', '/wa') }, { bucket, prefix: NEW }, { stamp: STAMP }).catch((e: unknown) => e);
+    const typo = await runSwap(
+      moto.store,
+      { bucket, prefix: OLD.replace('/wal/', '/wa') },
+      { bucket, prefix: NEW },
+      { stamp: STAMP },
+    ).catch((e: unknown) => e);
     expect((typo as Error).message).toContain('holds no objects');
 
-    const notWale = await runSwap(moto.store, { bucket, prefix: 'backups/other' }, { bucket, prefix: NEW }, { stamp: STAMP }).catch((e: unknown) => e);
+    const notWale = await runSwap(moto.store, { bucket, prefix: 'backups/other' }, { bucket, prefix: NEW }, { stamp: STAMP }).catch(
+      (e: unknown) => e,
+    );
     expect((notWale as Error).message).toContain('is not a wal-e archive');
 
-    const inside = await runSwap(moto.store, { bucket, prefix: NEW }, { bucket, prefix: `${NEW}wal_005` }, { stamp: STAMP }).catch((e: unknown) => e);
+    const inside = await runSwap(moto.store, { bucket, prefix: NEW }, { bucket, prefix: `${NEW}wal_005` }, { stamp: STAMP }).catch(
+      (e: unknown) => e,
+    );
     expect(inside).toBeInstanceOf(UsageError);
     expect((inside as Error).message).toContain('overlaps the source archive');
 
@@ -169,11 +191,15 @@ describe('runSwap', () => {
     const store = createS3Store({ ...moto.options, endpoint: proxy.endpoint, maxAttempts: 2 });
     proxy.clear();
     proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 403, skip: 1, times: Infinity });
-    const err = await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP, concurrency: 2 }).catch((e: unknown) => e);
+    const err = await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP, concurrency: 2 }).catch(
+      (e: unknown) => e,
+    );
     proxy.clear();
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as Error).message).toMatch(
-      new RegExp(`^access denied to s3://${bucket}/${Q.replace(/\./g, '\\.')}\\S+: check the AWS credentials/policy \\(s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject\\)$`),
+      new RegExp(
+        `^access denied to s3://${bucket}/${Q.replace(/\./g, '\\.')}\\S+: check the AWS credentials/policy \\(s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject\\)$`,
+      ),
     );
     expect(await fingerprint(moto.store, bucket, NEW)).toEqual(original);
   });
@@ -207,7 +233,10 @@ describe('quarantine', () => {
 
   it('stops when a planned object changed or vanished without being quarantined', async () => {
     const bucket = await freshBucket();
-    await putAll(moto.store, bucket, [[`${NEW}sysids/sysid`, 'A'], [`${NEW}wal_005/000000010000000000000001.lzo`, 'B']]);
+    await putAll(moto.store, bucket, [
+      [`${NEW}sysids/sysid`, 'A'],
+      [`${NEW}wal_005/000000010000000000000001.lzo`, 'B'],
+    ]);
     const plan = [...(await listRelative(moto.store, bucket, NEW)).values()];
     await putAll(moto.store, bucket, [[`${NEW}sysids/sysid`, 'changed']]);
     const changed = await quarantine(moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan }).catch((e: unknown) => e);
@@ -233,9 +262,16 @@ describe('multipart objects', () => {
     const store = createS3Store({ ...moto.options, multipartCopyThreshold: 5 * 1024 * 1024, multipartPartSize: 5 * 1024 * 1024 });
     const result = await copyArchive(store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
     expect(result.copied).toBe(result.objects);
-    const copied = (await listRelative(moto.store, bucket, NEW)).get('basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo')!;
+    const copied = (await listRelative(moto.store, bucket, NEW)).get(
+      'basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo',
+    )!;
     expect(copied.etag).toMatch(/-3$/);
-    expect(await verifyCopy(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW })).toEqual({ ok: true, missing: [], different: [], extra: [] });
+    expect(await verifyCopy(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW })).toEqual({
+      ok: true,
+      missing: [],
+      different: [],
+      extra: [],
+    });
     // Rerun: the multipart copy is recognised as in place.
     expect(await copyArchive(store, { bucket, prefix: OLD }, { bucket, prefix: NEW })).toMatchObject({ copied: 0 });
 
@@ -251,33 +287,42 @@ describe('multipart objects', () => {
   });
 });
 
-describe('swapTask', () => {
-  it('runs quarantine, copy and verify as listr2 tasks showing objects, bytes, rate and ETA', async () => {
+describe('swap progress', () => {
+  it('runs quarantine, copy and verify, showing objects, bytes, rate and ETA', async () => {
     const bucket = await freshBucket();
     await seedArchive(moto.store, bucket, NEW, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '9' });
     await seedArchive(moto.store, bucket, OLD, { segments: 20, backups: ['base_000000010000000000000002_00000040'], sysid: '8' });
     const source = await fingerprint(moto.store, bucket, OLD);
     const outputs: string[] = [];
-    const tasks = swapTask(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, {
-      stamp: STAMP,
-      onProgress: (e) => outputs.push(formatProgress(e)),
-    });
-    const list = new Listr<SwapTaskContext, 'silent', 'silent'>(tasks, { renderer: 'silent', fallbackRenderer: 'silent' });
-    const ctx = await list.run({});
-    expect(ctx.verify?.ok).toBe(true);
-    expect(ctx.quarantine?.quarantine).toBe(`s3://${bucket}/${Q}`);
-    expect(list.tasks.map((t) => t.title)).toEqual([
-      `Moved 6 object(s) to s3://${bucket}/${Q}`,
-      expect.stringMatching(/^Copied 24 object\(s\) \(\d+(\.\d)? KiB\), 0 already in place$/),
-      'Target = source (24 objects)',
-    ]);
+    const report = await runSwap(
+      moto.store,
+      { bucket, prefix: OLD },
+      { bucket, prefix: NEW },
+      {
+        stamp: STAMP,
+        onProgress: (e) => outputs.push(formatProgress(e)),
+      },
+    );
+    expect(report.verify.ok).toBe(true);
+    expect(report.quarantine.quarantine).toBe(`s3://${bucket}/${Q}`);
+    expect(report.quarantine.objects).toBe(6);
+    expect(report.copy.copied).toBe(24);
+    expect(report.copy.skipped).toBe(0);
     expect(outputs.at(-1)).toMatch(/^copy-sentinels: 1\/1 objects, \d+ B\/\d+ B, [\d.]+ (B|KiB|MiB)\/s, ETA 0s$/);
     expect(await fingerprint(moto.store, bucket, NEW)).toEqual(source);
   });
 
   it('formats progress for people', () => {
     expect(
-      formatProgress({ phase: 'copy', objectsDone: 10, objectsTotal: 40, bytesDone: 3 * 1024 ** 3, bytesTotal: 12 * 1024 ** 3, rate: 50 * 1024 ** 2, etaSeconds: 185 }),
+      formatProgress({
+        phase: 'copy',
+        objectsDone: 10,
+        objectsTotal: 40,
+        bytesDone: 3 * 1024 ** 3,
+        bytesTotal: 12 * 1024 ** 3,
+        rate: 50 * 1024 ** 2,
+        etaSeconds: 185,
+      }),
     ).toBe('copy: 10/40 objects, 3.0 GiB/12.0 GiB, 50.0 MiB/s, ETA 3m5s');
   });
 });

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadBaseBackup } from '../../src/drill/base-backup.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
-import type { ObjectStore } from '../../src/systems/types.js';
+import type { ObjectStore } from '../../src/core/seams.js';
 
 /** Just enough of an object store to hand partitions to the real lzop and tar. */
 function bufferStore(objects: Map<string, Buffer>): ObjectStore {
@@ -53,7 +53,13 @@ describe('downloadBaseBackup', () => {
     for (let round = 0; round < 6; round++) {
       const data = join(dir, `data${round}`);
       await mkdir(data);
-      const stats = await downloadBaseBackup({ store: bufferStore(objects), bucket: 'b', partitions: keys, dataDir: data, concurrency: PARTS });
+      const stats = await downloadBaseBackup({
+        store: bufferStore(objects),
+        bucket: 'b',
+        partitions: keys,
+        dataDir: data,
+        concurrency: PARTS,
+      });
       expect(stats.partitions).toBe(PARTS);
       expect(stats.compressedBytes).toBe([...objects.values()].reduce((n, b) => n + b.length, 0));
       for (const sub of ['base/1', 'base/4', 'global', 'pg_xact']) {
@@ -70,7 +76,9 @@ describe('downloadBaseBackup', () => {
     bad.set('parts/part_00000002.tar.lzo', Buffer.from('garbage, not lzop'));
     const data = join(dir, 'corrupt');
     await mkdir(data);
-    const err = await downloadBaseBackup({ store: bufferStore(bad), bucket: 'b', partitions: [...bad.keys()], dataDir: data }).catch((e: unknown) => e);
+    const err = await downloadBaseBackup({ store: bufferStore(bad), bucket: 'b', partitions: [...bad.keys()], dataDir: data }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DrillFailed);
     expect(err).toMatchObject({ outcome: 'not-restorable' });
     expect((err as Error).message).toMatch(/part_00000002\.tar\.lzo could not be restored: lzop -dc failed/);

@@ -11,9 +11,9 @@ import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
 import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { archiveKeys, DRILL_TABLE, generateWaleArchive, removeArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
-import { runCli, SELF_COMMAND } from './helpers.js';
-import { runCli as runMainCli } from '../archive/helpers/cli-child.js';
+import { archiveKeys, DRILL_TABLE, generateWaleArchive, removeArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { runCli, SELF_COMMAND } from '../support/drill-helpers.js';
+import { runCli as runMainCli } from '../support/archive-cli-child.js';
 
 const BUCKET = 'drill-bucket';
 const SECRET = 'drill-secret-Q7x9vZ';
@@ -101,7 +101,8 @@ describe('dingo-recover drill', () => {
       const auto = await readFile(join(kept, 'data', 'postgresql.auto.conf'), 'utf8');
       expect(auto).toContain(`wal-fetch %f %p --from ${url}`);
       expect(await readFile(join(kept, 'data', 'postgresql.conf'), 'utf8')).toContain('archive_mode = off');
-      for (const f of ['postgresql.auto.conf', 'postgresql.conf']) expect(await readFile(join(kept, 'data', f), 'utf8')).not.toContain(SECRET);
+      for (const f of ['postgresql.auto.conf', 'postgresql.conf'])
+        expect(await readFile(join(kept, 'data', f), 'utf8')).not.toContain(SECRET);
       await expect(readFile(join(kept, 'data', 'postmaster.pid'))).rejects.toThrow();
     } finally {
       await rm(kept, { recursive: true, force: true });
@@ -112,7 +113,23 @@ describe('dingo-recover drill', () => {
     const url = await variant('quiet');
     const workdir = await mkdtemp(join(dir, 'work-'));
     await chmod(workdir, 0o755);
-    const r = await runCli(['drill', url, '--quiet', '--workdir', workdir, '--s3-endpoint', moto.endpoint, '--s3-path-style', '--query', 'select 1', '--expect-rows', '1'], CREDENTIALS);
+    const r = await runCli(
+      [
+        'drill',
+        url,
+        '--quiet',
+        '--workdir',
+        workdir,
+        '--s3-endpoint',
+        moto.endpoint,
+        '--s3-path-style',
+        '--query',
+        'select 1',
+        '--expect-rows',
+        '1',
+      ],
+      CREDENTIALS,
+    );
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await readdir(workdir)).toEqual([]);
   });
@@ -144,7 +161,10 @@ describe('dingo-recover drill', () => {
     const whole = await runMainCli(['archive', 'inspect', await variant('inspect-whole'), ...flags], CREDENTIALS);
     expect(whole.code, whole.stderr).toBe(0);
     expect(JSON.parse(whole.stdout)).toMatchObject({ restorable: true, complete: true, lost: null, restorableTo: newest });
-    const holed = await runMainCli(['archive', 'inspect', await variant('inspect-hole', (files) => files.delete(walKey(lost))), ...flags], CREDENTIALS);
+    const holed = await runMainCli(
+      ['archive', 'inspect', await variant('inspect-hole', (files) => files.delete(walKey(lost))), ...flags],
+      CREDENTIALS,
+    );
     expect(holed.code, holed.stderr).toBe(4);
     expect(JSON.parse(holed.stdout)).toMatchObject({ restorable: true, complete: false, lost: { from: lost, to: newest } });
   });
@@ -197,7 +217,10 @@ describe('dingo-recover drill', () => {
 
   it('refuses a version mismatch, naming both versions and --pg-bin', async () => {
     const url = await variant('pg95', (files) => {
-      files.set(`basebackups_005/${archive.latest}/extended_version.txt`, Buffer.from('PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc 4.8.4, 64-bit'));
+      files.set(
+        `basebackups_005/${archive.latest}/extended_version.txt`,
+        Buffer.from('PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc 4.8.4, 64-bit'),
+      );
     });
     const r = await drill(args(url, { pgBin: '/usr/lib/postgresql/15/bin' }));
     expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.couldNotRun);

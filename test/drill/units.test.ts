@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backupLabelName, parseLabelStopTime } from '../../src/drill/backup-age.js';
-import { formatDuration, parseDuration } from '../../src/drill/duration.js';
+import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../../src/drill/exit-codes.js';
 import { majorOf } from '../../src/drill/local-pg.js';
 import { replayShortfall } from '../../src/drill/drill.js';
-import { pipeThrough, run, StageFailed } from '../../src/drill/processes.js';
+import { pipeThrough, run, StageFailed } from '../../src/systems/processes.js';
 import { confString, restoreCommandFor, shellQuote, writeRecoveryConfig } from '../../src/drill/recovery-config.js';
 import { parseRecoveryLog } from '../../src/drill/scratch-cluster.js';
 import { Readable } from 'node:stream';
@@ -56,20 +56,32 @@ describe('versions and labels', () => {
 
 describe('recovery configuration', () => {
   it('quotes restore_command for the shell and for postgresql.conf, with no credentials in it', () => {
-    const cmd = restoreCommandFor(['/usr/bin/node', "/opt/it's/cli.js"], 's3://b/backups/g/wal/', { s3Endpoint: 'http://127.0.0.1:9000', s3PathStyle: true });
-    expect(cmd).toBe(`/usr/bin/node '/opt/it'\\''s/cli.js' wal-fetch %f %p --from s3://b/backups/g/wal/ --s3-endpoint http://127.0.0.1:9000 --s3-path-style`);
+    const cmd = restoreCommandFor(['/usr/bin/node', "/opt/it's/cli.js"], 's3://b/backups/g/wal/', {
+      s3Endpoint: 'http://127.0.0.1:9000',
+      s3PathStyle: true,
+    });
+    expect(cmd).toBe(
+      `/usr/bin/node '/opt/it'\\''s/cli.js' wal-fetch %f %p --from s3://b/backups/g/wal/ --s3-endpoint http://127.0.0.1:9000 --s3-path-style`,
+    );
     expect(shellQuote('a b')).toBe("'a b'");
     expect(confString("it's")).toBe("'it''s'");
   });
 
-  it('PostgreSQL 12+: recovery.signal and restore_command in postgresql.auto.conf; the archive\'s own config set aside', async () => {
+  it("PostgreSQL 12+: recovery.signal and restore_command in postgresql.auto.conf; the archive's own config set aside", async () => {
     const data = await mkdtemp(join(tmpdir(), 'drill-conf-'));
     dirs.push(data);
     await writeFile(join(data, 'postgresql.conf'), "archive_command = 'wal-e wal-push %p'\n");
     await writeFile(join(data, 'standby.signal'), '');
     await writeRecoveryConfig({ dataDir: data, major: '15', restoreCommand: "x '%f' %p", port: 5433, socketDir: '/tmp/s' });
     const files = (await readdir(data)).sort();
-    expect(files).toEqual(['pg_hba.conf', 'pg_ident.conf', 'postgresql.auto.conf', 'postgresql.conf', 'postgresql.conf.from-archive', 'recovery.signal']);
+    expect(files).toEqual([
+      'pg_hba.conf',
+      'pg_ident.conf',
+      'postgresql.auto.conf',
+      'postgresql.conf',
+      'postgresql.conf.from-archive',
+      'recovery.signal',
+    ]);
     expect(await readFile(join(data, 'postgresql.auto.conf'), 'utf8')).toContain("restore_command = 'x ''%f'' %p'");
     const conf = await readFile(join(data, 'postgresql.conf'), 'utf8');
     expect(conf).toContain('archive_mode = off');
@@ -77,7 +89,7 @@ describe('recovery configuration', () => {
     expect(conf).toContain('port = 5433');
   });
 
-  it('PostgreSQL 9.5 (Dingo\'s): recovery.conf, unix_socket_directories', async () => {
+  it("PostgreSQL 9.5 (Dingo's): recovery.conf, unix_socket_directories", async () => {
     const data = await mkdtemp(join(tmpdir(), 'drill-conf-'));
     dirs.push(data);
     await writeRecoveryConfig({ dataDir: data, major: '9.5', restoreCommand: 'x %f %p', port: 5433, socketDir: '/tmp/s' });
@@ -111,18 +123,31 @@ describe('process pipelines', () => {
   it('streams through real programs', async () => {
     let out = '';
     const { Writable } = await import('node:stream');
-    await pipeThrough(Readable.from([Buffer.from('hello\nworld\n')]), [{ argv: ['sort', '-r'] }, { argv: ['gzip', '-c'] }, { argv: ['gzip', '-dc'] }], new Writable({ write(c, _e, cb) { out += c; cb(); } }));
+    await pipeThrough(
+      Readable.from([Buffer.from('hello\nworld\n')]),
+      [{ argv: ['sort', '-r'] }, { argv: ['gzip', '-c'] }, { argv: ['gzip', '-dc'] }],
+      new Writable({
+        write(c, _e, cb) {
+          out += c;
+          cb();
+        },
+      }),
+    );
     expect(out).toBe('world\nhello\n');
   });
 
   it('blames the program that failed, not the broken pipe it left behind', async () => {
-    const big = Readable.from((function* () { for (let i = 0; i < 64; i++) yield Buffer.alloc(64 * 1024, 7); })());
+    const big = Readable.from(
+      (function* () {
+        for (let i = 0; i < 64; i++) yield Buffer.alloc(64 * 1024, 7);
+      })(),
+    );
     const err = await pipeThrough(big, [{ argv: ['gzip', '-dc'] }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StageFailed);
     expect((err as Error).message).toMatch(/^gzip -dc failed: .*not in gzip format/);
   });
 
-  it('reports a program\'s exit code and output', async () => {
+  it("reports a program's exit code and output", async () => {
     expect(await run(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
   });
 });
@@ -136,12 +161,21 @@ describe('how far replay got', () => {
 
   it('names the lost range from the first segment not replayed whole to the newest archived one', () => {
     // Replay ended at the end of 1/02: PostgreSQL fetching 1/03 again, or a damaged 1/03, does not count.
-    expect(replayShortfall({ lastLsn: '1/3000000', lastSegment: '000000020000000100000003' }, newest, '15')).toEqual({ from: '000000020000000100000003', to: newest });
+    expect(replayShortfall({ lastLsn: '1/3000000', lastSegment: '000000020000000100000003' }, newest, '15')).toEqual({
+      from: '000000020000000100000003',
+      to: newest,
+    });
     // Ended inside 1/01: the rest of it is lost too.
-    expect(replayShortfall({ lastLsn: '1/1000A28', lastSegment: null }, newest, '15')).toEqual({ from: '000000020000000100000001', to: newest });
+    expect(replayShortfall({ lastLsn: '1/1000A28', lastSegment: null }, newest, '15')).toEqual({
+      from: '000000020000000100000001',
+      to: newest,
+    });
     // Across a log boundary, and from the restored files when the server did not say.
     expect(replayShortfall({ lastLsn: '1/0', lastSegment: null }, newest, '15')).toEqual({ from: '000000020000000100000000', to: newest });
-    expect(replayShortfall({ lastLsn: null, lastSegment: '0000000200000000000000FF' }, newest, '15')).toEqual({ from: '000000020000000100000000', to: newest });
+    expect(replayShortfall({ lastLsn: null, lastSegment: '0000000200000000000000FF' }, newest, '15')).toEqual({
+      from: '000000020000000100000000',
+      to: newest,
+    });
     expect(replayShortfall({ lastLsn: null, lastSegment: null }, newest, '15')).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWalFileName, walObjectKey } from '../../src/drill/wal-fetch.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { generateWaleArchive, removeArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
-import { runCli } from './helpers.js';
+import { runCli } from '../support/drill-helpers.js';
 
 const BUCKET = 'walfetch-bucket';
 const PREFIX = 'backups/1b2c3d4e-guid/wal/';
@@ -84,7 +84,7 @@ describe('dingo-recover wal-fetch (real child process, moto, lzop)', () => {
     expect(r.stderr).toMatch(/is not a WAL file name/);
   });
 
-  it('exits 1 with lzop\'s complaint when the archived file is not lzop data, writing nothing', async () => {
+  it("exits 1 with lzop's complaint when the archived file is not lzop data, writing nothing", async () => {
     const bad = '0000000100000000000000AA';
     await moto.store.put({ bucket: BUCKET, key: walObjectKey(PREFIX, bad) }, 'not lzop at all');
     const out = await mkdtemp(join(dir, 'out-'));

@@ -40,9 +40,22 @@ describe('a state folder that is a file', () => {
 describe('logs find with credentials in --es-url and --clusterdata', () => {
   it('never prints them', async () => {
     const canary = 'Logs-Canary-Pw-31c8';
-    const r = await runCli(['logs', 'find', '--service-name', 'x', '--es-url', `http://elastic:${canary}@127.0.0.1:9`, '--clusterdata', `s3://k:${canary}@bucket`, '--json'], {
-      env: { AWS_EC2_METADATA_DISABLED: 'true' },
-    });
+    const r = await runCli(
+      [
+        'logs',
+        'find',
+        '--service-name',
+        'x',
+        '--es-url',
+        `http://elastic:${canary}@127.0.0.1:9`,
+        '--clusterdata',
+        `s3://k:${canary}@bucket`,
+        '--json',
+      ],
+      {
+        env: { AWS_EC2_METADATA_DISABLED: 'true' },
+      },
+    );
     expect(r.stdout + r.stderr).not.toContain(canary);
   });
 });

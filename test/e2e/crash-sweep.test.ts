@@ -17,6 +17,7 @@ import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.
 import { readJournal, type JournalEvent } from '../../src/engine/journal.js';
 import { loadRunbook } from '../../src/engine/runbook.js';
 import { drive } from '../../src/engine/driver.js';
+import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 
 const SCENARIO = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
@@ -107,7 +108,7 @@ async function resume(state: string, runId: string): Promise<Ended> {
       done();
     },
   });
-  const r = await drive({ stateDir: state, out, resumeId: runId, yes: true, actions: ACTIONS });
+  const r = await drive({ platforms, stateDir: state, out, resumeId: runId, yes: true, actions: ACTIONS });
   return { code: r.exitCode, signal: null, output };
 }
 
@@ -131,7 +132,12 @@ const REPEATABLE = /^restarted app /;
 function platformState(w: WorldState) {
   return {
     s3: Object.fromEntries(
-      Object.entries(w.s3).map(([bucket, objects]) => [bucket, Object.entries(objects).map(([k, o]) => `${stamped(k)} ${o.size} ${o.etag}`).sort()]),
+      Object.entries(w.s3).map(([bucket, objects]) => [
+        bucket,
+        Object.entries(objects)
+          .map(([k, o]) => `${stamped(k)} ${o.size} ${o.etag}`)
+          .sort(),
+      ]),
     ),
     cells: Object.fromEntries(
       Object.entries(w.cells).map(([ip, cell]) => [
@@ -144,15 +150,28 @@ function platformState(w: WorldState) {
             ]),
           ),
           // A list, not a map: two moved-aside folders must not fold into one entry.
-          files: Object.entries(cell.files).map(([dir, entries]) => `${stamped(dir)}: ${entries.map(stamped).sort().join(', ')}`).sort(),
+          files: Object.entries(cell.files)
+            .map(([dir, entries]) => `${stamped(dir)}: ${entries.map(stamped).sort().join(', ')}`)
+            .sort(),
         },
       ]),
     ),
     etcd: w.etcd,
     serving: w.serving,
     cfTarget: w.cf.target,
-    instances: w.cf.instances.map((i) => ({ guid: i.guid, name: i.name, space: i.spaceGuid, offering: i.offering, plan: i.plan, last: `${i.lastOperation.type} ${i.lastOperation.state}` })),
-    apps: w.cf.orgs.flatMap((o) => o.spaces.flatMap((s) => s.apps.map((a) => ({ where: `${o.name}/${s.name}`, name: a.name, state: a.state, bound: a.boundServiceGuids })))),
+    instances: w.cf.instances.map((i) => ({
+      guid: i.guid,
+      name: i.name,
+      space: i.spaceGuid,
+      offering: i.offering,
+      plan: i.plan,
+      last: `${i.lastOperation.type} ${i.lastOperation.state}`,
+    })),
+    apps: w.cf.orgs.flatMap((o) =>
+      o.spaces.flatMap((s) =>
+        s.apps.map((a) => ({ where: `${o.name}/${s.name}`, name: a.name, state: a.state, bound: a.boundServiceGuids })),
+      ),
+    ),
     // Every change in order (created, stopped, etcd keys deleted, started, restored), each exactly once.
     changes: w.history.map((h) => stamped(h.what)).filter((what) => !REPEATABLE.test(what)),
     restartedApps: [...new Set(w.history.map((h) => h.what).filter((what) => REPEATABLE.test(what)))].sort(),
@@ -194,7 +213,13 @@ async function uninterrupted(): Promise<Baseline> {
   if (created?.type !== 'run.created') throw new Error('the uninterrupted run has no run.created event');
   const steps = loadRunbook(created.runbook.file, ACTIONS).steps;
   const destructive = new Set(steps.filter((s) => ACTIONS.get(s.action)?.effect === 'destructive').map((s) => s.id));
-  return { events, actions: new Map(steps.map((s) => [s.id, s.action])), platform: platformState(World.load(join(state, 'runs', runId), SCENARIO)), destructive, writes: destructiveWrites(events, destructive) };
+  return {
+    events,
+    actions: new Map(steps.map((s) => [s.id, s.action])),
+    platform: platformState(World.load(join(state, 'runs', runId), SCENARIO)),
+    destructive,
+    writes: destructiveWrites(events, destructive),
+  };
 }
 
 const baseline = await uninterrupted();
@@ -329,7 +354,9 @@ describe.concurrent('a step interrupted half-way tells on resume whether it alre
     const seq = writes.at(-1)!.seq;
     const { resumed, events } = await killAndResume(seq);
     expect(resumed.code, resumed.output).toBe(0);
-    expect(probed(events, 'reconcile-credentials')).toEqual([expect.objectContaining({ result: 'done', why: expect.stringMatching(/log in with the new instance's password/) })]);
+    expect(probed(events, 'reconcile-credentials')).toEqual([
+      expect.objectContaining({ result: 'done', why: expect.stringMatching(/log in with the new instance's password/) }),
+    ]);
     expect(events.filter((e) => e.seq > seq && e.type === 'command' && e.step === 'reconcile-credentials' && e.writes)).toEqual([]);
     expect(resumed.output).not.toContain('new-superuser-password-Vb17');
   });
@@ -338,7 +365,9 @@ describe.concurrent('a step interrupted half-way tells on resume whether it alre
     const started = eventsOf('reconcile-credentials').find((e) => e.type === 'step.started')!;
     const { state, runId, resumed, events } = await killAndResume(started.seq);
     expect(resumed.code, resumed.output).toBe(0);
-    expect(probed(events, 'reconcile-credentials')).toEqual([expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/password authentication failed/) })]);
+    expect(probed(events, 'reconcile-credentials')).toEqual([
+      expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/password authentication failed/) }),
+    ]);
     expect(platformState(World.load(join(state, 'runs', runId), SCENARIO)).cells).toEqual(baseline.platform.cells);
   });
 
@@ -347,6 +376,8 @@ describe.concurrent('a step interrupted half-way tells on resume whether it alre
     expect(write).toBeDefined();
     const { resumed, events } = await killAndResume(write!.seq);
     expect(resumed.code, resumed.output).toBe(0);
-    expect(probed(events, step)).toEqual([expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/^safe to run again: /) })]);
+    expect(probed(events, step)).toEqual([
+      expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/^safe to run again: /) }),
+    ]);
   });
 });

@@ -78,7 +78,12 @@ interface Drop {
  * Watches for the cell holding a command (its marker file): cuts every connection through the
  * SSH proxy at that moment, then lets the held command go on (removes the marker).
  */
-function dropWhenHeld(markers: string[], proxy: TcpFaultProxy, c: () => LiveCase, processIndex: () => number): { drops: Drop[]; stop(): void } {
+function dropWhenHeld(
+  markers: string[],
+  proxy: TcpFaultProxy,
+  c: () => LiveCase,
+  processIndex: () => number,
+): { drops: Drop[]; stop(): void } {
   const drops: Drop[] = [];
   const timer = setInterval(() => {
     for (const marker of markers) {
@@ -92,136 +97,154 @@ function dropWhenHeld(markers: string[], proxy: TcpFaultProxy, c: () => LiveCase
   return { drops, stop: () => clearInterval(timer) };
 }
 
-describe.skipIf(!sshdAvailable || !etcdAvailable)('a live recovery through S3 errors on ~10% of requests and SSH connections dropped mid-step', () => {
-  let servers: LiveServers;
-  let s3: FaultProxy;
-  let ssh: TcpFaultProxy;
-  let markersDir: string;
-  let stopMarker: string;
-  let readMarker: string;
-  let c: LiveCase;
-  let watcher: ReturnType<typeof dropWhenHeld>;
-  /** recover, then each resume, in order. */
-  const runs: Bounded[] = [];
-  /** How many S3 requests the proxy had seen when each process ended. */
-  const s3SeenAfter: number[] = [];
-  let runId: string;
+describe.skipIf(!sshdAvailable || !etcdAvailable)(
+  'a live recovery through S3 errors on ~10% of requests and SSH connections dropped mid-step',
+  () => {
+    let servers: LiveServers;
+    let s3: FaultProxy;
+    let ssh: TcpFaultProxy;
+    let markersDir: string;
+    let stopMarker: string;
+    let readMarker: string;
+    let c: LiveCase;
+    let watcher: ReturnType<typeof dropWhenHeld>;
+    /** recover, then each resume, in order. */
+    const runs: Bounded[] = [];
+    /** How many S3 requests the proxy had seen when each process ended. */
+    const s3SeenAfter: number[] = [];
+    let runId: string;
 
-  beforeAll(async () => {
-    servers = await startLiveServers();
-    s3 = await startFaultProxy(servers.moto.endpoint);
-    s3.inject({ status: 503, rate: HALF_RATE, seed: SEED, times: Infinity });
-    s3.inject({ status: 500, rate: HALF_RATE, seed: SEED + 1, times: Infinity });
-    ssh = await startTcpFaultProxy(servers.gateway.port);
-    markersDir = mkdtempSync(join(tmpdir(), 'dingo-faults-'));
-    stopMarker = join(markersDir, 'docker-stop-held');
-    readMarker = join(markersDir, 'pg_isready-held');
-    c = await prepareCase(servers, 'faults', {
-      s3Endpoint: s3.endpoint,
-      jumpboxPort: ssh.port,
-      holds: [
-        { args: ['stop'], marker: stopMarker },
-        { args: ['exec', 'pg_isready'], marker: readMarker },
-      ],
-    });
-    watcher = dropWhenHeld([stopMarker, readMarker], ssh, () => c, () => runs.length);
+    beforeAll(async () => {
+      servers = await startLiveServers();
+      s3 = await startFaultProxy(servers.moto.endpoint);
+      s3.inject({ status: 503, rate: HALF_RATE, seed: SEED, times: Infinity });
+      s3.inject({ status: 500, rate: HALF_RATE, seed: SEED + 1, times: Infinity });
+      ssh = await startTcpFaultProxy(servers.gateway.port);
+      markersDir = mkdtempSync(join(tmpdir(), 'dingo-faults-'));
+      stopMarker = join(markersDir, 'docker-stop-held');
+      readMarker = join(markersDir, 'pg_isready-held');
+      c = await prepareCase(servers, 'faults', {
+        s3Endpoint: s3.endpoint,
+        jumpboxPort: ssh.port,
+        holds: [
+          { args: ['stop'], marker: stopMarker },
+          { args: ['exec', 'pg_isready'], marker: readMarker },
+        ],
+      });
+      watcher = dropWhenHeld(
+        [stopMarker, readMarker],
+        ssh,
+        () => c,
+        () => runs.length,
+      );
 
-    runs.push(await runBounded(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], c.env));
-    s3SeenAfter.push(s3.requests.length);
-    runId = runIdOf(runs[0]!.stdout);
-    // Resume while the run stops resumable (exit 1); the journal holds every option.
-    while (runs.at(-1)!.code === 1 && runs.length < 4) {
-      runs.push(await runBounded(['resume', runId, '--yes', '--state-dir', c.stateDir], c.env));
+      runs.push(await runBounded(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], c.env));
       s3SeenAfter.push(s3.requests.length);
-    }
-    watcher.stop();
-  }, 150_000);
+      runId = runIdOf(runs[0]!.stdout);
+      // Resume while the run stops resumable (exit 1); the journal holds every option.
+      while (runs.at(-1)!.code === 1 && runs.length < 4) {
+        runs.push(await runBounded(['resume', runId, '--yes', '--state-dir', c.stateDir], c.env));
+        s3SeenAfter.push(s3.requests.length);
+      }
+      watcher.stop();
+    }, 150_000);
 
-  afterAll(async () => {
-    watcher?.stop();
-    await c?.cleanup();
-    await Promise.all([s3?.stop(), ssh?.stop()]);
-    await servers?.stop();
-    if (markersDir) rmSync(markersDir, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      watcher?.stop();
+      await c?.cleanup();
+      await Promise.all([s3?.stop(), ssh?.stop()]);
+      await servers?.stop();
+      if (markersDir) rmSync(markersDir, { recursive: true, force: true });
+    });
 
-  it('stops resumable when the connection drops under `docker stop`, and the resume completes', () => {
-    for (const r of runs) {
-      expect(r.hung, r.stdout.slice(-2000)).toBe(false);
-      expect(r.signal).toBeNull();
-    }
-    expect(runs.map((r) => r.code)).toEqual([1, 0]);
-    const [first, resumed] = runs as [Bounded, Bounded];
-    expect(first.stdout).toMatch(/connection to cell 10\.58\.111\.150 via dingolivegw@dingo-jumpbox \(127\.0\.0\.1\):\d+ lost during `\S+ --host \S+ stop -t 30 cf-[0-9a-f-]+`; outcome unknown/);
-    expect(first.stdout).toContain('what to do: resume the run: the step checks whether the command took effect before doing anything again');
-    expect(first.stdout).toContain(`the run is saved; continue with: dingo-recover resume ${runId}`);
-    expect(first.stdout + first.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
-    expect(resumed.stdout).toContain(`resumes run ${runId}`);
-    expect(resumed.stdout).toContain('already done (docker inspect shows it stopped)');
-    expect(resumed.stdout).toContain(`run ${runId} is done`);
-  });
+    it('stops resumable when the connection drops under `docker stop`, and the resume completes', () => {
+      for (const r of runs) {
+        expect(r.hung, r.stdout.slice(-2000)).toBe(false);
+        expect(r.signal).toBeNull();
+      }
+      expect(runs.map((r) => r.code)).toEqual([1, 0]);
+      const [first, resumed] = runs as [Bounded, Bounded];
+      expect(first.stdout).toMatch(
+        /connection to cell 10\.58\.111\.150 via dingolivegw@dingo-jumpbox \(127\.0\.0\.1\):\d+ lost during `\S+ --host \S+ stop -t 30 cf-[0-9a-f-]+`; outcome unknown/,
+      );
+      expect(first.stdout).toContain(
+        'what to do: resume the run: the step checks whether the command took effect before doing anything again',
+      );
+      expect(first.stdout).toContain(`the run is saved; continue with: dingo-recover resume ${runId}`);
+      expect(first.stdout + first.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
+      expect(resumed.stdout).toContain(`resumes run ${runId}`);
+      expect(resumed.stdout).toContain('already done (docker inspect shows it stopped)');
+      expect(resumed.stdout).toContain(`run ${runId} is done`);
+    });
 
-  it('cut the SSH route twice mid-step: after `docker stop` took effect, and under `pg_isready`, reopened without stopping', () => {
-    expect(watcher.drops).toEqual([
-      { marker: stopMarker, cut: expect.any(Number), process: 0, running: false },
-      { marker: readMarker, cut: expect.any(Number), process: 1, running: true },
-    ]);
-    for (const d of watcher.drops) expect(d.cut).toBeGreaterThanOrEqual(1);
-    expect(ssh.cuts).toBe(watcher.drops.reduce((n, d) => n + d.cut, 0));
-    // A connection before the first cut, one for the resume, one reopened after the second cut.
-    expect(ssh.connections).toBeGreaterThanOrEqual(3);
-    expect(existsSync(stopMarker) || existsSync(readMarker)).toBe(false);
-  });
+    it('cut the SSH route twice mid-step: after `docker stop` took effect, and under `pg_isready`, reopened without stopping', () => {
+      expect(watcher.drops).toEqual([
+        { marker: stopMarker, cut: expect.any(Number), process: 0, running: false },
+        { marker: readMarker, cut: expect.any(Number), process: 1, running: true },
+      ]);
+      for (const d of watcher.drops) expect(d.cut).toBeGreaterThanOrEqual(1);
+      expect(ssh.cuts).toBe(watcher.drops.reduce((n, d) => n + d.cut, 0));
+      // A connection before the first cut, one for the resume, one reopened after the second cut.
+      expect(ssh.connections).toBeGreaterThanOrEqual(3);
+      expect(existsSync(stopMarker) || existsSync(readMarker)).toBe(false);
+    });
 
-  it('answered 503 SlowDown and 500 InternalError on about 10% of the S3 requests, in both processes, and every faulted request was sent again and answered', () => {
-    const faulted = s3.requests.flatMap((r, i) => (r.faulted ? [{ ...r, i }] : []));
-    expect(s3.injected).toBe(faulted.length);
-    expect(faulted.filter((r) => r.status === 503).length).toBeGreaterThanOrEqual(1);
-    expect(faulted.filter((r) => r.status === 500).length).toBeGreaterThanOrEqual(1);
-    expect(faulted.length / s3.requests.length).toBeGreaterThanOrEqual(0.05);
-    expect(faulted.length / s3.requests.length).toBeLessThanOrEqual(0.2);
-    expect(faulted.some((r) => r.i < s3SeenAfter[0]!)).toBe(true);
-    expect(faulted.some((r) => r.i >= s3SeenAfter[0]!)).toBe(true);
-    expect(s3SeenAfter.at(-1)).toBe(s3.requests.length);
-    for (const f of faulted) {
-      const again = s3.requests.slice(f.i + 1).find((r) => r.method === f.method && r.path === f.path && !r.faulted);
-      expect(again, `${f.method} ${f.path} (${f.status}) was not sent again`).toBeDefined();
-    }
-    // Writes met faults too: the server-side copies of the quarantine and of the old archive.
-    expect(faulted.filter((r) => r.method === 'PUT' && r.path.includes('x-id=CopyObject')).length, `faults of seed ${SEED}: ${JSON.stringify(faulted)}`).toBeGreaterThanOrEqual(1);
-  });
+    it('answered 503 SlowDown and 500 InternalError on about 10% of the S3 requests, in both processes, and every faulted request was sent again and answered', () => {
+      const faulted = s3.requests.flatMap((r, i) => (r.faulted ? [{ ...r, i }] : []));
+      expect(s3.injected).toBe(faulted.length);
+      expect(faulted.filter((r) => r.status === 503).length).toBeGreaterThanOrEqual(1);
+      expect(faulted.filter((r) => r.status === 500).length).toBeGreaterThanOrEqual(1);
+      expect(faulted.length / s3.requests.length).toBeGreaterThanOrEqual(0.05);
+      expect(faulted.length / s3.requests.length).toBeLessThanOrEqual(0.2);
+      expect(faulted.some((r) => r.i < s3SeenAfter[0]!)).toBe(true);
+      expect(faulted.some((r) => r.i >= s3SeenAfter[0]!)).toBe(true);
+      expect(s3SeenAfter.at(-1)).toBe(s3.requests.length);
+      for (const f of faulted) {
+        const again = s3.requests.slice(f.i + 1).find((r) => r.method === f.method && r.path === f.path && !r.faulted);
+        expect(again, `${f.method} ${f.path} (${f.status}) was not sent again`).toBeDefined();
+      }
+      // Writes met faults too: the server-side copies of the quarantine and of the old archive.
+      expect(
+        faulted.filter((r) => r.method === 'PUT' && r.path.includes('x-id=CopyObject')).length,
+        `faults of seed ${SEED}: ${JSON.stringify(faulted)}`,
+      ).toBeGreaterThanOrEqual(1);
+    });
 
-  it('leaves every system recovered: nothing lost, the container stopped once', async () => {
-    await assertRecovered(servers, c);
-  });
+    it('leaves every system recovered: nothing lost, the container stopped once', async () => {
+      await assertRecovered(servers, c);
+    });
 
-  it('journals every step as finished; the stop whose answer was lost was probed on resume, not repeated', async () => {
-    const list = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
-    expect(list.code, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'done', mode: 'live' })]);
-    const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
-    expect(show.code, show.stderr).toBe(0);
-    const t = JSON.parse(show.stdout) as { status: string; steps: { id: string; status: string; notes: { text: string }[]; commands: { argv: string[]; exitCode: number; lost: boolean }[] }[] };
-    expect(t.status).toBe('done');
-    expect(t.steps.map((st) => [st.id, st.status])).toEqual(STEPS.map((id) => [id, 'finished']));
-    const stop = t.steps.find((st) => st.id === 'stop-container')!;
-    expect(stop.notes.map((n) => n.text)).toContain('after an interruption, probe said done: docker inspect shows it stopped');
-    // Exactly one `docker stop`: the one whose answer was lost, journaled as such; none on resume.
-    expect(stop.commands.filter((k) => k.argv.includes('stop'))).toEqual([expect.objectContaining({ exitCode: -1, lost: true })]);
-    const journal = readFileSync(join(c.stateDir, 'runs', runId, 'journal.ndjson'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { type: string; step?: string; error?: string; result?: string });
-    const ofStop = journal.filter((e) => e.step === 'stop-container' && e.type.startsWith('step.'));
-    expect(ofStop.map((e) => e.type)).toEqual(['step.started', 'step.failed', 'step.probed', 'step.finished']);
-    expect(ofStop[1]!.error).toMatch(/lost during `.* stop -t 30 cf-[0-9a-f-]+`; outcome unknown$/);
-    expect(ofStop[2]!.result).toBe('done');
-    // The read was reopened inside the step: wait-restored started once and finished.
-    const ofWait = journal.filter((e) => e.step === 'wait-restored' && e.type.startsWith('step.'));
-    expect(ofWait.map((e) => e.type)).toEqual(['step.started', 'step.finished']);
-  });
+    it('journals every step as finished; the stop whose answer was lost was probed on resume, not repeated', async () => {
+      const list = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'done', mode: 'live' })]);
+      const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
+      expect(show.code, show.stderr).toBe(0);
+      const t = JSON.parse(show.stdout) as {
+        status: string;
+        steps: { id: string; status: string; notes: { text: string }[]; commands: { argv: string[]; exitCode: number; lost: boolean }[] }[];
+      };
+      expect(t.status).toBe('done');
+      expect(t.steps.map((st) => [st.id, st.status])).toEqual(STEPS.map((id) => [id, 'finished']));
+      const stop = t.steps.find((st) => st.id === 'stop-container')!;
+      expect(stop.notes.map((n) => n.text)).toContain('after an interruption, probe said done: docker inspect shows it stopped');
+      // Exactly one `docker stop`: the one whose answer was lost, journaled as such; none on resume.
+      expect(stop.commands.filter((k) => k.argv.includes('stop'))).toEqual([expect.objectContaining({ exitCode: -1, lost: true })]);
+      const journal = readFileSync(join(c.stateDir, 'runs', runId, 'journal.ndjson'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; step?: string; error?: string; result?: string });
+      const ofStop = journal.filter((e) => e.step === 'stop-container' && e.type.startsWith('step.'));
+      expect(ofStop.map((e) => e.type)).toEqual(['step.started', 'step.failed', 'step.probed', 'step.finished']);
+      expect(ofStop[1]!.error).toMatch(/lost during `.* stop -t 30 cf-[0-9a-f-]+`; outcome unknown$/);
+      expect(ofStop[2]!.result).toBe('done');
+      // The read was reopened inside the step: wait-restored started once and finished.
+      const ofWait = journal.filter((e) => e.step === 'wait-restored' && e.type.startsWith('step.'));
+      expect(ofWait.map((e) => e.type)).toEqual(['step.started', 'step.finished']);
+    });
 
-  it('writes no secret to the run folder or the output', () => {
-    assertNoSecrets(c, runId, runs.map((r) => r.stdout + r.stderr).join(''));
-  });
-});
+    it('writes no secret to the run folder or the output', () => {
+      assertNoSecrets(c, runId, runs.map((r) => r.stdout + r.stderr).join(''));
+    });
+  },
+);

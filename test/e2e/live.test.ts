@@ -27,309 +27,365 @@ async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
   const t = JSON.parse(show.stdout) as {
     mode: string;
     status: string;
-    steps: { id: string; status: string; commands: { where: string; argv: string[]; exitCode: number }[]; confirmations: { method: string }[]; outputs: Record<string, unknown> | null }[];
+    steps: {
+      id: string;
+      status: string;
+      commands: { where: string; argv: string[]; exitCode: number }[];
+      confirmations: { method: string }[];
+      outputs: Record<string, unknown> | null;
+    }[];
   };
   expect(t.mode).toBe('live');
   expect(t.status).toBe('done');
-  expect(STEPS).toEqual(expect.arrayContaining(['create-service', 'stop-container', 'quarantine-new-archive', 'copy-old-archive', 'reset-etcd', 'flush-data', 'start-container', 'wait-restored', 'rebind-apps', 'restart-apps']));
+  expect(STEPS).toEqual(
+    expect.arrayContaining([
+      'create-service',
+      'stop-container',
+      'quarantine-new-archive',
+      'copy-old-archive',
+      'reset-etcd',
+      'flush-data',
+      'start-container',
+      'wait-restored',
+      'rebind-apps',
+      'restart-apps',
+    ]),
+  );
   expect(t.steps.map((s) => [s.id, s.status])).toEqual(STEPS.map((id) => [id, 'finished']));
   const step = (id: string) => t.steps.find((s) => s.id === id)!;
   for (const id of ['stop-container', 'quarantine-new-archive', 'reset-etcd', 'flush-data']) {
     expect(step(id).confirmations, id).toEqual([expect.objectContaining({ method: '--yes' })]);
   }
   expect(step('create-service').outputs).toEqual({ instanceGuid: c.newGuid });
-  expect(step('find-deleted-instance').outputs).toMatchObject({ instanceGuid: OLD_GUID, archiveUrl: `s3://${BUCKET}/${archivePrefix(OLD_GUID)}` });
-  expect(step('find-new-container').outputs).toMatchObject({ container: c.container, cellIp: '10.58.111.150', archiveUrl: `s3://${BUCKET}/${archivePrefix(c.newGuid)}` });
+  expect(step('find-deleted-instance').outputs).toMatchObject({
+    instanceGuid: OLD_GUID,
+    archiveUrl: `s3://${BUCKET}/${archivePrefix(OLD_GUID)}`,
+  });
+  expect(step('find-new-container').outputs).toMatchObject({
+    container: c.container,
+    cellIp: '10.58.111.150',
+    archiveUrl: `s3://${BUCKET}/${archivePrefix(c.newGuid)}`,
+  });
   // The cell commands really went over SSH to the cell, through sudo.
   const stop = step('stop-container').commands.find((x) => x.argv.includes('stop'));
-  expect(stop).toMatchObject({ exitCode: 0, where: expect.stringMatching(/^cell 10\.58\.111\.150 via dingolivegw@dingo-jumpbox \(127\.0\.0\.1\)/) });
+  expect(stop).toMatchObject({
+    exitCode: 0,
+    where: expect.stringMatching(/^cell 10\.58\.111\.150 via dingolivegw@dingo-jumpbox \(127\.0\.0\.1\)/),
+  });
 }
 
-
-describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover, live, against real sshd, etcd, moto and cf/bosh/docker processes', () => {
-  let servers: LiveServers;
-  beforeAll(async () => {
-    servers = await startLiveServers();
-  });
-  afterAll(async () => {
-    await servers?.stop();
-  });
-
-  describe('one uninterrupted run', () => {
-    let c: LiveCase;
-    let run: CliResult;
-    let runId: string;
+describe.skipIf(!sshdAvailable || !etcdAvailable)(
+  'dingo-recover recover, live, against real sshd, etcd, moto and cf/bosh/docker processes',
+  () => {
+    let servers: LiveServers;
     beforeAll(async () => {
-      c = await prepareCase(servers, 'once');
-      run = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
-      runId = runIdOf(run.stdout);
+      servers = await startLiveServers();
     });
     afterAll(async () => {
-      await c?.cleanup();
+      await servers?.stop();
     });
 
-    it('exits 0 and says the run is done, live', () => {
-      expect(run.code, run.stdout + run.stderr).toBe(0);
-      expect(run.stdout).not.toContain('REHEARSAL');
-      expect(run.stdout).toContain(`run ${runId} is done`);
-      expect(run.stdout).toContain(OLD_GUID);
-      expect(run.stdout).toContain(c.newGuid);
-    });
-
-    it('leaves every system recovered', async () => {
-      await assertRecovered(servers, c);
-    });
-
-    it('journals every step as finished, confirmed by --yes', async () => {
-      await assertTranscript(c, runId);
-    });
-
-    it('writes no secret to the run folder or the output', () => {
-      assertNoSecrets(c, runId, run.stdout + run.stderr);
-    });
-  });
-
-  describe('with the clusterdata bucket, into a restored cluster that trusts no local login', () => {
-    let c: LiveCase;
-    let run: CliResult;
-    let runId: string;
-    beforeAll(async () => {
-      c = await prepareCase(servers, 'clusterdata', { clusterdata: true });
-      run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
-      runId = runIdOf(run.stdout);
-    });
-    afterAll(async () => {
-      await c?.cleanup();
-    });
-
-    it('names the instance from its clusterdata record and gets in with the superuser recorded there', async () => {
-      expect(run.code, run.stdout + run.stderr).toBe(0);
-      expect(run.stdout).toContain(`the broker's clusterdata record names this instance "important-db"`);
-      // The new superuser's password and the local socket are both refused; the recorded one works.
-      expect(run.stdout).toContain('pg_is_in_recovery() = f (asked as pgsuper over 127.0.0.1:5432)');
-      expect(run.stdout).toMatch(/set the passwords of dingo-admin, pgsuper, appuser in one transaction, logged in as pgsuper over 127\.0\.0\.1:5432/);
-      await assertRecovered(servers, c);
-      const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
-      const t = JSON.parse(show.stdout) as { steps: { id: string; outputs: Record<string, unknown> | null }[] };
-      expect(t.steps.find((s) => s.id === 'find-deleted-instance')!.outputs).toMatchObject({ instanceGuid: OLD_GUID, confidence: 'high' });
-    });
-
-    it('writes no secret, the recorded passwords included, to the run folder or the output', () => {
-      assertNoSecrets(c, runId, run.stdout + run.stderr);
-    });
-  });
-
-  describe('with the logs in Elasticsearch (Logsearch), searched with an API key from the environment', () => {
-    let c: LiveCase;
-    let es: EsHttp;
-    let run: CliResult;
-    let runId: string;
-    /** What the server served during the run (later tests make requests of their own). */
-    let served: EsServedRequest[];
-    let notes: Record<string, string[]>;
-    beforeAll(async () => {
-      c = await prepareCase(servers, 'es', { logsIn: 'elasticsearch' });
-      es = c.es!;
-      run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
-      served = [...es.requests];
-      runId = runIdOf(run.stdout);
-      const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
-      const t = JSON.parse(show.stdout) as { steps: { id: string; notes: { text: string }[] }[] };
-      notes = Object.fromEntries(t.steps.map((st) => [st.id, st.notes.map((n) => n.text)]));
-    });
-    afterAll(async () => {
-      await c?.cleanup();
-    });
-
-    it('is given Elasticsearch and the API key in the environment, not the log folder', () => {
-      expect(c.liveArgs).not.toContain('--logs');
-      expect(c.liveArgs).toEqual(expect.arrayContaining(['--es-url', es.url, '--es-index', 'logs-*']));
-      expect(c.secrets.esApiKey).toMatch(/^[A-Za-z0-9+/=]{40,}$/);
-      expect(c.env.ES_API_KEY).toBe(c.secrets.esApiKey);
-      expect(c.liveArgs.join(' ')).not.toContain(c.secrets.esApiKey!);
-    });
-
-    it('exits 0 and leaves every system recovered', async () => {
-      expect(run.code, run.stdout + run.stderr).toBe(0);
-      expect(run.stdout).toContain(`run ${runId} is done`);
-      await assertRecovered(servers, c);
-      await assertTranscript(c, runId);
-    });
-
-    it('found the deleted instance and the new container in Elasticsearch documents of both shapes', () => {
-      /** [source, line] of each piece of evidence a step showed. */
-      const evidence = (step: string): [string, string][] =>
-        (notes[step] ?? [])
-          .filter((n) => n.startsWith('evidence: '))
-          .map((n) => /\n {2}(\S+): (.*)$/s.exec(n))
-          .filter((m): m is RegExpExecArray => m !== null)
-          .map((m) => [m[1]!, m[2]!]);
-      const deleted = evidence('find-deleted-instance');
-      const created = evidence('find-new-container');
-      expect(deleted.length).toBeGreaterThan(0);
-      expect(created.length).toBeGreaterThan(0);
-      for (const [source] of [...deleted, ...created]) expect(source).toMatch(new RegExp(`^es:${ES_INDEX}/(syslog(\\.1\\.gz)?|platform\\.log)#\\d+$`));
-      expect(deleted.some(([, line]) => line.includes(OLD_GUID))).toBe(true);
-      // The new instance's lines were appended by the broker during the run, and were found.
-      expect(created.some(([source, line]) => source.startsWith(`es:${ES_INDEX}/platform.log#`) && line.includes(c.container))).toBe(true);
-      // Both document shapes were read back: raw RFC 3164 lines (@raw) and lines rebuilt from fields.
-      const lines = [...deleted, ...created].map(([, line]) => line);
-      expect(lines.some((l) => /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ \S+: /.test(l))).toBe(true);
-      expect(lines.some((l) => /^<14>1 \d{4}-\d\d-\d\dT\S+ \S+ \S+ - - - /.test(l))).toBe(true);
-      expect(run.stdout).toContain(`es:${ES_INDEX}/`);
-      // Undated lines are timed by their own document, never by another document's year or zone.
-      const whys = (notes['find-new-container'] ?? []).join('\n');
-      expect(whys).toContain("(time from the document's @timestamp)");
-      expect(whys).not.toMatch(/year \d{4} from dated lines/);
-    });
-
-    it('searched through points in time, always with the API key, and closed every one', () => {
-      expect(served.length).toBeGreaterThan(0);
-      for (const r of served) {
-        expect(r.authorization, `${r.method} ${r.path}`).toBe(`ApiKey ${c.secrets.esApiKey}`);
-        expect(r.status, `${r.method} ${r.path}: ${JSON.stringify(r.response)}`).toBe(200);
-      }
-      const opens = served.filter((r) => r.method === 'POST' && r.path === '/logs-*/_pit');
-      const searches = served.filter((r) => r.method === 'POST' && r.path === '/_search');
-      const closes = served.filter((r) => r.method === 'DELETE' && r.path === '/_pit');
-      expect(opens.length + searches.length + closes.length).toBe(served.length);
-      // One point in time for the deleted instance, at least one for the new container after it was created.
-      expect(opens.length).toBeGreaterThanOrEqual(2);
-      expect(opens.every((o) => o.params.keep_alive === '2m')).toBe(true);
-      const ids = opens.map((o) => (o.response as { id: string }).id);
-      expect(new Set(ids).size).toBe(ids.length);
-      for (const id of ids) {
-        const mine = served.filter((r) => (r.body as { pit?: { id?: string } } | undefined)?.pit?.id === id || (r.body as { id?: string } | undefined)?.id === id);
-        // Opened, searched page by page, then closed: in that order, each once.
-        const at = served.indexOf(opens[ids.indexOf(id)]!);
-        expect(mine.length).toBeGreaterThanOrEqual(2);
-        expect(mine.every((r) => served.indexOf(r) > at)).toBe(true);
-        expect(mine.slice(0, -1).every((r) => r.path === '/_search')).toBe(true);
-        expect(mine.at(-1)).toMatchObject({ method: 'DELETE', path: '/_pit', response: { succeeded: true, num_freed: 1 } });
-      }
-      expect(es.openPits()).toEqual([]);
-      for (const sr of searches) {
-        const body = sr.body as { size: number; sort: unknown; track_total_hits: boolean; query: { bool: { should: { multi_match: { query: string; type: string } }[] } } };
-        expect(body.size).toBe(1000);
-        expect(body.sort).toEqual([{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }]);
-        expect(body.track_total_hits).toBe(false);
-        const phrases = body.query.bool.should.map((q) => q.multi_match.query);
-        expect(phrases).toEqual(expect.arrayContaining(['remove-random-node.perform', 'public :5432 address', 'PATRONI_SCOPE']));
-        expect(body.query.bool.should.every((q) => q.multi_match.type === 'phrase')).toBe(true);
-        // The search is pushed down: a page holds the matching lines, not the index.
-        expect(sr.hits!).toBeGreaterThan(0);
-        expect(sr.hits!).toBeLessThan(opens[0]!.documents! / 2);
-      }
-      // The documents are read when a point in time opens: the last one holds the broker's new lines.
-      expect(opens.at(-1)!.documents).toBeGreaterThan(opens[0]!.documents!);
-    });
-
-    it('evaluates phrases, the time range, the sort and search_after as Elasticsearch does (checked with the real client)', async () => {
-      const client = new Client({ node: es.url, auth: { apiKey: c.secrets.esApiKey! } });
-      const phrases = ['action=push-wal', 'public :5432 address', 'PATRONI_SCOPE'];
-      const query = (gte?: string) => ({
-        bool: {
-          filter: gte ? [{ range: { '@timestamp': { gte } } }] : [],
-          should: phrases.map((p) => ({ multi_match: { query: p, type: 'phrase' as const, fields: ['@raw', 'message'] } })),
-          minimum_should_match: 1,
-        },
+    describe('one uninterrupted run', () => {
+      let c: LiveCase;
+      let run: CliResult;
+      let runId: string;
+      beforeAll(async () => {
+        c = await prepareCase(servers, 'once');
+        run = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
+        runId = runIdOf(run.stdout);
       });
-      type Hit = { _id?: string; _source?: Record<string, string>; sort?: unknown[] };
-      const all = async (q: ReturnType<typeof query>, size: number): Promise<{ hits: Hit[]; pages: number }> => {
-        const pit = (await client.openPointInTime({ index: 'logs-*', keep_alive: '1m' })).id;
-        const hits: Hit[] = [];
-        let pages = 0;
-        let after: unknown[] | undefined;
-        try {
-          for (;;) {
-            const res = await client.search<Record<string, string>>({ pit: { id: pit }, size, sort: [{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }], query: q, ...(after ? { search_after: after as never } : {}) });
-            pages += 1;
-            if (pages > 100) throw new Error('search_after does not advance');
-            hits.push(...res.hits.hits);
-            if (res.hits.hits.length < size) break;
-            after = res.hits.hits.at(-1)!.sort;
-          }
-        } finally {
-          await client.closePointInTime({ id: pit });
+      afterAll(async () => {
+        await c?.cleanup();
+      });
+
+      it('exits 0 and says the run is done, live', () => {
+        expect(run.code, run.stdout + run.stderr).toBe(0);
+        expect(run.stdout).not.toContain('REHEARSAL');
+        expect(run.stdout).toContain(`run ${runId} is done`);
+        expect(run.stdout).toContain(OLD_GUID);
+        expect(run.stdout).toContain(c.newGuid);
+      });
+
+      it('leaves every system recovered', async () => {
+        await assertRecovered(servers, c);
+      });
+
+      it('journals every step as finished, confirmed by --yes', async () => {
+        await assertTranscript(c, runId);
+      });
+
+      it('writes no secret to the run folder or the output', () => {
+        assertNoSecrets(c, runId, run.stdout + run.stderr);
+      });
+    });
+
+    describe('with the clusterdata bucket, into a restored cluster that trusts no local login', () => {
+      let c: LiveCase;
+      let run: CliResult;
+      let runId: string;
+      beforeAll(async () => {
+        c = await prepareCase(servers, 'clusterdata', { clusterdata: true });
+        run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
+        runId = runIdOf(run.stdout);
+      });
+      afterAll(async () => {
+        await c?.cleanup();
+      });
+
+      it('names the instance from its clusterdata record and gets in with the superuser recorded there', async () => {
+        expect(run.code, run.stdout + run.stderr).toBe(0);
+        expect(run.stdout).toContain(`the broker's clusterdata record names this instance "important-db"`);
+        // The new superuser's password and the local socket are both refused; the recorded one works.
+        expect(run.stdout).toContain('pg_is_in_recovery() = f (asked as pgsuper over 127.0.0.1:5432)');
+        expect(run.stdout).toMatch(
+          /set the passwords of dingo-admin, pgsuper, appuser in one transaction, logged in as pgsuper over 127\.0\.0\.1:5432/,
+        );
+        await assertRecovered(servers, c);
+        const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
+        const t = JSON.parse(show.stdout) as { steps: { id: string; outputs: Record<string, unknown> | null }[] };
+        expect(t.steps.find((s) => s.id === 'find-deleted-instance')!.outputs).toMatchObject({
+          instanceGuid: OLD_GUID,
+          confidence: 'high',
+        });
+      });
+
+      it('writes no secret, the recorded passwords included, to the run folder or the output', () => {
+        assertNoSecrets(c, runId, run.stdout + run.stderr);
+      });
+    });
+
+    describe('with the logs in Elasticsearch (Logsearch), searched with an API key from the environment', () => {
+      let c: LiveCase;
+      let es: EsHttp;
+      let run: CliResult;
+      let runId: string;
+      /** What the server served during the run (later tests make requests of their own). */
+      let served: EsServedRequest[];
+      let notes: Record<string, string[]>;
+      beforeAll(async () => {
+        c = await prepareCase(servers, 'es', { logsIn: 'elasticsearch' });
+        es = c.es!;
+        run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
+        served = [...es.requests];
+        runId = runIdOf(run.stdout);
+        const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
+        const t = JSON.parse(show.stdout) as { steps: { id: string; notes: { text: string }[] }[] };
+        notes = Object.fromEntries(t.steps.map((st) => [st.id, st.notes.map((n) => n.text)]));
+      });
+      afterAll(async () => {
+        await c?.cleanup();
+      });
+
+      it('is given Elasticsearch and the API key in the environment, not the log folder', () => {
+        expect(c.liveArgs).not.toContain('--logs');
+        expect(c.liveArgs).toEqual(expect.arrayContaining(['--es-url', es.url, '--es-index', 'logs-*']));
+        expect(c.secrets.esApiKey).toMatch(/^[A-Za-z0-9+/=]{40,}$/);
+        expect(c.env.ES_API_KEY).toBe(c.secrets.esApiKey);
+        expect(c.liveArgs.join(' ')).not.toContain(c.secrets.esApiKey!);
+      });
+
+      it('exits 0 and leaves every system recovered', async () => {
+        expect(run.code, run.stdout + run.stderr).toBe(0);
+        expect(run.stdout).toContain(`run ${runId} is done`);
+        await assertRecovered(servers, c);
+        await assertTranscript(c, runId);
+      });
+
+      it('found the deleted instance and the new container in Elasticsearch documents of both shapes', () => {
+        /** [source, line] of each piece of evidence a step showed. */
+        const evidence = (step: string): [string, string][] =>
+          (notes[step] ?? [])
+            .filter((n) => n.startsWith('evidence: '))
+            .map((n) => /\n {2}(\S+): (.*)$/s.exec(n))
+            .filter((m): m is RegExpExecArray => m !== null)
+            .map((m) => [m[1]!, m[2]!]);
+        const deleted = evidence('find-deleted-instance');
+        const created = evidence('find-new-container');
+        expect(deleted.length).toBeGreaterThan(0);
+        expect(created.length).toBeGreaterThan(0);
+        for (const [source] of [...deleted, ...created])
+          expect(source).toMatch(new RegExp(`^es:${ES_INDEX}/(syslog(\\.1\\.gz)?|platform\\.log)#\\d+$`));
+        expect(deleted.some(([, line]) => line.includes(OLD_GUID))).toBe(true);
+        // The new instance's lines were appended by the broker during the run, and were found.
+        expect(created.some(([source, line]) => source.startsWith(`es:${ES_INDEX}/platform.log#`) && line.includes(c.container))).toBe(
+          true,
+        );
+        // Both document shapes were read back: raw RFC 3164 lines (@raw) and lines rebuilt from fields.
+        const lines = [...deleted, ...created].map(([, line]) => line);
+        expect(lines.some((l) => /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ \S+: /.test(l))).toBe(true);
+        expect(lines.some((l) => /^<14>1 \d{4}-\d\d-\d\dT\S+ \S+ \S+ - - - /.test(l))).toBe(true);
+        expect(run.stdout).toContain(`es:${ES_INDEX}/`);
+        // Undated lines are timed by their own document, never by another document's year or zone.
+        const whys = (notes['find-new-container'] ?? []).join('\n');
+        expect(whys).toContain("(time from the document's @timestamp)");
+        expect(whys).not.toMatch(/year \d{4} from dated lines/);
+      });
+
+      it('searched through points in time, always with the API key, and closed every one', () => {
+        expect(served.length).toBeGreaterThan(0);
+        for (const r of served) {
+          expect(r.authorization, `${r.method} ${r.path}`).toBe(`ApiKey ${c.secrets.esApiKey}`);
+          expect(r.status, `${r.method} ${r.path}: ${JSON.stringify(r.response)}`).toBe(200);
         }
-        return { hits, pages };
-      };
-      try {
-        const whole = await all(query(), 1000);
-        const paged = await all(query(), 3);
-        expect(whole.hits.length).toBeGreaterThan(6);
-        expect(whole.pages).toBe(1);
-        expect(paged.pages).toBe(Math.floor(whole.hits.length / 3) + 1);
-        expect(paged.hits.map((h) => h._id)).toEqual(whole.hits.map((h) => h._id));
-        const text = (h: Hit): string => h._source!['@raw'] ?? h._source!.message ?? '';
-        expect(whole.hits.every((h) => phrases.some((p) => text(h).includes(p)))).toBe(true);
-        const times = whole.hits.map((h) => h._source!['@timestamp']!);
-        expect(times).toEqual([...times].sort());
-        // The new instance's lines are the only ones logged this decade.
-        const recent = await all(query('2020-01-01T00:00:00Z'), 1000);
-        expect(recent.hits.length).toBeGreaterThan(0);
-        expect(recent.hits.length).toBeLessThan(whole.hits.length);
-        expect(recent.hits.every((h) => h._id!.startsWith('platform.log#'))).toBe(true);
-      } finally {
-        await client.close();
-      }
-      expect(es.openPits()).toEqual([]);
+        const opens = served.filter((r) => r.method === 'POST' && r.path === '/logs-*/_pit');
+        const searches = served.filter((r) => r.method === 'POST' && r.path === '/_search');
+        const closes = served.filter((r) => r.method === 'DELETE' && r.path === '/_pit');
+        expect(opens.length + searches.length + closes.length).toBe(served.length);
+        // One point in time for the deleted instance, at least one for the new container after it was created.
+        expect(opens.length).toBeGreaterThanOrEqual(2);
+        expect(opens.every((o) => o.params.keep_alive === '2m')).toBe(true);
+        const ids = opens.map((o) => (o.response as { id: string }).id);
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const id of ids) {
+          const mine = served.filter(
+            (r) => (r.body as { pit?: { id?: string } } | undefined)?.pit?.id === id || (r.body as { id?: string } | undefined)?.id === id,
+          );
+          // Opened, searched page by page, then closed: in that order, each once.
+          const at = served.indexOf(opens[ids.indexOf(id)]!);
+          expect(mine.length).toBeGreaterThanOrEqual(2);
+          expect(mine.every((r) => served.indexOf(r) > at)).toBe(true);
+          expect(mine.slice(0, -1).every((r) => r.path === '/_search')).toBe(true);
+          expect(mine.at(-1)).toMatchObject({ method: 'DELETE', path: '/_pit', response: { succeeded: true, num_freed: 1 } });
+        }
+        expect(es.openPits()).toEqual([]);
+        for (const sr of searches) {
+          const body = sr.body as {
+            size: number;
+            sort: unknown;
+            track_total_hits: boolean;
+            query: { bool: { should: { multi_match: { query: string; type: string } }[] } };
+          };
+          expect(body.size).toBe(1000);
+          expect(body.sort).toEqual([{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }]);
+          expect(body.track_total_hits).toBe(false);
+          const phrases = body.query.bool.should.map((q) => q.multi_match.query);
+          expect(phrases).toEqual(expect.arrayContaining(['remove-random-node.perform', 'public :5432 address', 'PATRONI_SCOPE']));
+          expect(body.query.bool.should.every((q) => q.multi_match.type === 'phrase')).toBe(true);
+          // The search is pushed down: a page holds the matching lines, not the index.
+          expect(sr.hits!).toBeGreaterThan(0);
+          expect(sr.hits!).toBeLessThan(opens[0]!.documents! / 2);
+        }
+        // The documents are read when a point in time opens: the last one holds the broker's new lines.
+        expect(opens.at(-1)!.documents).toBeGreaterThan(opens[0]!.documents!);
+      });
+
+      it('evaluates phrases, the time range, the sort and search_after as Elasticsearch does (checked with the real client)', async () => {
+        const client = new Client({ node: es.url, auth: { apiKey: c.secrets.esApiKey! } });
+        const phrases = ['action=push-wal', 'public :5432 address', 'PATRONI_SCOPE'];
+        const query = (gte?: string) => ({
+          bool: {
+            filter: gte ? [{ range: { '@timestamp': { gte } } }] : [],
+            should: phrases.map((p) => ({ multi_match: { query: p, type: 'phrase' as const, fields: ['@raw', 'message'] } })),
+            minimum_should_match: 1,
+          },
+        });
+        type Hit = { _id?: string; _source?: Record<string, string>; sort?: unknown[] };
+        const all = async (q: ReturnType<typeof query>, size: number): Promise<{ hits: Hit[]; pages: number }> => {
+          const pit = (await client.openPointInTime({ index: 'logs-*', keep_alive: '1m' })).id;
+          const hits: Hit[] = [];
+          let pages = 0;
+          let after: unknown[] | undefined;
+          try {
+            for (;;) {
+              const res = await client.search<Record<string, string>>({
+                pit: { id: pit },
+                size,
+                sort: [{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }],
+                query: q,
+                ...(after ? { search_after: after as never } : {}),
+              });
+              pages += 1;
+              if (pages > 100) throw new Error('search_after does not advance');
+              hits.push(...res.hits.hits);
+              if (res.hits.hits.length < size) break;
+              after = res.hits.hits.at(-1)!.sort;
+            }
+          } finally {
+            await client.closePointInTime({ id: pit });
+          }
+          return { hits, pages };
+        };
+        try {
+          const whole = await all(query(), 1000);
+          const paged = await all(query(), 3);
+          expect(whole.hits.length).toBeGreaterThan(6);
+          expect(whole.pages).toBe(1);
+          expect(paged.pages).toBe(Math.floor(whole.hits.length / 3) + 1);
+          expect(paged.hits.map((h) => h._id)).toEqual(whole.hits.map((h) => h._id));
+          const text = (h: Hit): string => h._source!['@raw'] ?? h._source!.message ?? '';
+          expect(whole.hits.every((h) => phrases.some((p) => text(h).includes(p)))).toBe(true);
+          const times = whole.hits.map((h) => h._source!['@timestamp']!);
+          expect(times).toEqual([...times].sort());
+          // The new instance's lines are the only ones logged this decade.
+          const recent = await all(query('2020-01-01T00:00:00Z'), 1000);
+          expect(recent.hits.length).toBeGreaterThan(0);
+          expect(recent.hits.length).toBeLessThan(whole.hits.length);
+          expect(recent.hits.every((h) => h._id!.startsWith('platform.log#'))).toBe(true);
+        } finally {
+          await client.close();
+        }
+        expect(es.openPits()).toEqual([]);
+      });
+
+      it('answers 401 without the API key or with another one (so the run did send it)', async () => {
+        const bare = await fetch(`${es.url}/logs-*/_pit?keep_alive=1m`, { method: 'POST' });
+        expect(bare.status).toBe(401);
+        expect(bare.headers.get('x-elastic-product')).toBe('Elasticsearch');
+        expect(((await bare.json()) as { error: { type: string } }).error.type).toBe('security_exception');
+        const other = new Client({ node: es.url, auth: { apiKey: Buffer.from('other:key').toString('base64') } });
+        const err = (await other.openPointInTime({ index: 'logs-*', keep_alive: '1m' }).catch((e: unknown) => e)) as {
+          meta?: { statusCode?: number };
+        };
+        await other.close();
+        expect(err.meta?.statusCode).toBe(401);
+        expect(es.openPits()).toEqual([]);
+      });
+
+      it('writes no secret, the Elasticsearch API key included, to the run folder or the output', () => {
+        assertNoSecrets(c, runId, run.stdout + run.stderr);
+      });
     });
 
-    it('answers 401 without the API key or with another one (so the run did send it)', async () => {
-      const bare = await fetch(`${es.url}/logs-*/_pit?keep_alive=1m`, { method: 'POST' });
-      expect(bare.status).toBe(401);
-      expect(bare.headers.get('x-elastic-product')).toBe('Elasticsearch');
-      expect(((await bare.json()) as { error: { type: string } }).error.type).toBe('security_exception');
-      const other = new Client({ node: es.url, auth: { apiKey: Buffer.from('other:key').toString('base64') } });
-      const err = (await other.openPointInTime({ index: 'logs-*', keep_alive: '1m' }).catch((e: unknown) => e)) as { meta?: { statusCode?: number } };
-      await other.close();
-      expect(err.meta?.statusCode).toBe(401);
-      expect(es.openPits()).toEqual([]);
-    });
+    describe('killed (SIGKILL) right after stopping the container, then resumed', () => {
+      let c: LiveCase;
+      let killed: CliResult;
+      let resumed: CliResult;
+      let runId: string;
+      let atKill: { running: boolean | undefined; newPrefix: Record<string, string> };
+      beforeAll(async () => {
+        c = await prepareCase(servers, 'killed');
+        killed = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], {
+          env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:stop-container' },
+        });
+        runId = runIdOf(killed.stdout);
+        atKill = { running: c.readCell().containers[c.container]?.running, newPrefix: await listing(servers.s3, archivePrefix(c.newGuid)) };
+        // Everything else (answers, live options, settings) comes from the run's journal.
+        resumed = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
+      });
+      afterAll(async () => {
+        await c?.cleanup();
+      });
 
-    it('writes no secret, the Elasticsearch API key included, to the run folder or the output', () => {
-      assertNoSecrets(c, runId, run.stdout + run.stderr);
-    });
-  });
+      it('dies by SIGKILL with the container stopped, and the resume exits 0', () => {
+        expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
+        // Killed after the stop and before anything touched S3.
+        expect(atKill.running).toBe(false);
+        expect(atKill.newPrefix).toEqual(expected(newArchive(c.newGuid, NEW_SYSID)));
+        expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+        expect(resumed.stdout).toContain(`resumes run ${runId}`);
+      });
 
-  describe('killed (SIGKILL) right after stopping the container, then resumed', () => {
-    let c: LiveCase;
-    let killed: CliResult;
-    let resumed: CliResult;
-    let runId: string;
-    let atKill: { running: boolean | undefined; newPrefix: Record<string, string> };
-    beforeAll(async () => {
-      c = await prepareCase(servers, 'killed');
-      killed = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:stop-container' } });
-      runId = runIdOf(killed.stdout);
-      atKill = { running: c.readCell().containers[c.container]?.running, newPrefix: await listing(servers.s3, archivePrefix(c.newGuid)) };
-      // Everything else (answers, live options, settings) comes from the run's journal.
-      resumed = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
-    });
-    afterAll(async () => {
-      await c?.cleanup();
-    });
+      it('leaves the same final state as an uninterrupted run', async () => {
+        await assertRecovered(servers, c);
+      });
 
-    it('dies by SIGKILL with the container stopped, and the resume exits 0', () => {
-      expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
-      // Killed after the stop and before anything touched S3.
-      expect(atKill.running).toBe(false);
-      expect(atKill.newPrefix).toEqual(expected(newArchive(c.newGuid, NEW_SYSID)));
-      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
-      expect(resumed.stdout).toContain(`resumes run ${runId}`);
-    });
+      it('journals every step as finished across both processes', async () => {
+        await assertTranscript(c, runId);
+      });
 
-    it('leaves the same final state as an uninterrupted run', async () => {
-      await assertRecovered(servers, c);
+      it('writes no secret to the run folder or the output', () => {
+        assertNoSecrets(c, runId, killed.stdout + killed.stderr + resumed.stdout + resumed.stderr);
+      });
     });
-
-    it('journals every step as finished across both processes', async () => {
-      await assertTranscript(c, runId);
-    });
-
-    it('writes no secret to the run folder or the output', () => {
-      assertNoSecrets(c, runId, killed.stdout + killed.stderr + resumed.stdout + resumed.stderr);
-    });
-  });
-});
+  },
+);

@@ -54,7 +54,13 @@ function assertRecovered(w: WorldState): void {
   // The new prefix holds exactly the old archive's keys (and ETags).
   expect(keysUnder(w, `backups/${NEW}/wal/`)).toEqual(oldArchive);
   // The quarantine holds the new instance's original objects, and there is exactly one.
-  const quarantines = [...new Set(Object.keys(w.s3[BUCKET]!).filter((k) => k.includes('.quarantine-')).map((k) => k.split('/')[2]))];
+  const quarantines = [
+    ...new Set(
+      Object.keys(w.s3[BUCKET]!)
+        .filter((k) => k.includes('.quarantine-'))
+        .map((k) => k.split('/')[2]),
+    ),
+  ];
   expect(quarantines).toHaveLength(1);
   expect(quarantines[0]).toMatch(/^wal\.quarantine-\d{8}T\d{6}Z$/);
   const q = keysUnder(w, `backups/${NEW}/${quarantines[0]}/`);
@@ -67,18 +73,26 @@ function assertRecovered(w: WorldState): void {
     'wal_005/000000010000000000000002.00000028.backup.lzo',
     'wal_005/000000010000000000000002.lzo',
   ]);
-  expect(w.s3[BUCKET]![`backups/${NEW}/wal.quarantine-${quarantines[0]!.split('-').pop()}/sysids/sysid`]?.body).toBe('6263019934712345126\n');
+  expect(w.s3[BUCKET]![`backups/${NEW}/wal.quarantine-${quarantines[0]!.split('-').pop()}/sysids/sysid`]?.body).toBe(
+    '6263019934712345126\n',
+  );
   // The container runs, restored from the old archive, promoted, with the new passwords.
   const c = w.cells[CELL]!.containers[CONTAINER]!;
   expect(c.running).toBe(true);
   expect(w.serving[CONTAINER]).toBe('6262209914512345093');
   expect(c.pg.inRecovery).toBe(false);
-  expect(c.pg.roles).toEqual({ 'dingo-admin': 'new-admin-password-Rp55', pgsuper: 'new-superuser-password-Vb17', appuser: 'new-app-password-Kd29' });
+  expect(c.pg.roles).toEqual({
+    'dingo-admin': 'new-admin-password-Rp55',
+    pgsuper: 'new-superuser-password-Vb17',
+    appuser: 'new-app-password-Kd29',
+  });
   // etcd was reset and re-seeded by the restore with the OLD system identifier.
   expect(w.etcd[`/service/${NEW}/initialize`]).toBe('6262209914512345093');
   expect(w.etcd[`/service/${NEW}/optime/leader`]).toBeUndefined();
   // The new container's original data was moved aside, not deleted.
-  const aside = Object.keys(w.cells[CELL]!.files).filter((d) => d.startsWith(`/var/vcap/store/cf-containers-broker/${CONTAINER}/data.moved-aside-`));
+  const aside = Object.keys(w.cells[CELL]!.files).filter((d) =>
+    d.startsWith(`/var/vcap/store/cf-containers-broker/${CONTAINER}/data.moved-aside-`),
+  );
   expect(aside).toHaveLength(1);
   expect(w.cells[CELL]!.files[aside[0]!]).toEqual(['postgres0', 'wal-e']);
   // The app is bound to the recreated instance and was restarted.
@@ -119,7 +133,9 @@ describe('rehearsal of the seed incident', () => {
     expect(output).toContain(OLD);
     expect(output).toContain(NEW);
     expect(output).toContain('$ cf create-service dingo-postgresql solo important-db');
-    expect(output).toMatch(/\$ sudo -n \/var\/vcap\/packages\/docker\/bin\/docker --host unix:\/\/\/var\/vcap\/sys\/run\/docker\/docker\.sock stop .*cf-52167ceb-bd3d-4bff-8699-a239d21c5379/);
+    expect(output).toMatch(
+      /\$ sudo -n \/var\/vcap\/packages\/docker\/bin\/docker --host unix:\/\/\/var\/vcap\/sys\/run\/docker\/docker\.sock stop .*cf-52167ceb-bd3d-4bff-8699-a239d21c5379/,
+    );
     expect(output).toMatch(/CopyObject s3:\/\/our-postgresql-backups\/backups\/6e101b27-ee1b-4f4d-a032-4401a3709ec3\/wal\//);
   });
 
@@ -152,7 +168,8 @@ describe('rehearsal of the seed incident', () => {
       '| stop-container |',
       '## Timeline (UTC)',
       `Grow it with \`cf update-service important-db -c '{"node-count": N}'\``,
-    ]) expect(report).toContain(part);
+    ])
+      expect(report).toContain(part);
     const show = await runCli(['show', runId, '--format', 'markdown', '--state-dir', state]);
     expect(show.code).toBe(0);
     expect(show.stdout).toBe(report);
@@ -164,7 +181,9 @@ describe('rehearsal of the seed incident', () => {
     expect(JSON.parse(runs.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'done', mode: 'rehearsal' })]);
     const show = await runCli(['show', runId, '--json', '--state-dir', state]);
     expect(show.code).toBe(0);
-    const t = JSON.parse(show.stdout) as { steps: { id: string; status: string; commands: unknown[]; confirmations: { method: string }[] }[] };
+    const t = JSON.parse(show.stdout) as {
+      steps: { id: string; status: string; commands: unknown[]; confirmations: { method: string }[] }[];
+    };
     expect(t.steps).toHaveLength(25);
     expect(t.steps.every((s) => s.status === 'finished')).toBe(true);
     expect(t.steps.find((s) => s.id === 'stop-container')!.confirmations).toEqual([expect.objectContaining({ method: '--yes' })]);

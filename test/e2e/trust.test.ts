@@ -25,7 +25,8 @@ function stateDir(): string {
 }
 afterAll(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const INPUTS = "inputs: { org: acme, space: important-space-and-all-databases, serviceName: important-db, plan: cluster, apps: [their-app] }\n";
+const INPUTS =
+  'inputs: { org: acme, space: important-space-and-all-databases, serviceName: important-db, plan: cluster, apps: [their-app] }\n';
 
 function answers(dir: string, text: string): string {
   const file = join(dir, `answers-${Math.random().toString(36).slice(2)}.yaml`);
@@ -44,7 +45,10 @@ function commandsRun(state: string, runId: string, verb: string): number {
 describe('the deleted instance is the operator’s decision', () => {
   it('a name no evidence proves stops a run with no terminal (exit 3), even with --yes, before anything is created', async () => {
     const state = stateDir();
-    const file = answers(state, "inputs: { org: acme, space: important-space-and-all-databases, serviceName: some-other-db, plan: cluster, apps: [their-app] }\n");
+    const file = answers(
+      state,
+      'inputs: { org: acme, space: important-space-and-all-databases, serviceName: some-other-db, plan: cluster, apps: [their-app] }\n',
+    );
     const r = await runCli(['rehearse', '--yes', '--answers', file, '--state-dir', state]);
     expect(r.code, r.stdout + r.stderr).toBe(3);
     expect(r.stdout).toContain('nothing proves it was named "some-other-db"');
@@ -56,7 +60,11 @@ describe('the deleted instance is the operator’s decision', () => {
     const again = await runCli(['resume', runId, '--yes', '--deleted-instance', OLD, '--state-dir', state]);
     expect(again.code, again.stdout).toBe(0);
     const found = journalOf(state, runId).find((e) => e.type === 'step.finished' && e.step === 'find-deleted-instance');
-    expect(found?.type === 'step.finished' && found.outputs).toMatchObject({ instanceGuid: OLD, decidedBy: 'the operator (--deleted-instance)', nameProof: 'not proven by any evidence' });
+    expect(found?.type === 'step.finished' && found.outputs).toMatchObject({
+      instanceGuid: OLD,
+      decidedBy: 'the operator (--deleted-instance)',
+      nameProof: 'not proven by any evidence',
+    });
   });
 
   it('shows the OLD instance as one block and asks for the first 8 characters of its GUID', async () => {
@@ -73,7 +81,8 @@ describe('the deleted instance is the operator’s decision', () => {
       'last archived WAL: 000000010000000000000005',
       'chosen by: the operator (choose.deletedInstance in the answers file)',
       'also considered: no other deleted instance',
-    ]) expect(r.stdout).toContain(line);
+    ])
+      expect(r.stdout).toContain(line);
     expect(r.stdout).toContain(`type the first 8 characters of ${OLD} to confirm`);
   });
 
@@ -124,7 +133,9 @@ describe('a resume re-establishes the world before it acts', () => {
     expect(again.code, again.stdout.slice(-3000)).toBe(0);
     expect(again.stdout).toContain('re-established: cf targets acme/important-space-and-all-databases again');
     const after = World.load(join(state, 'runs', runId), SCENARIO);
-    expect(after.cf.instances.map((i) => [i.name, i.guid, i.spaceGuid])).toEqual([['important-db', NEW, '5a84d315-8c5e-4d2b-9d3c-6f1e2a7b9c40']]);
+    expect(after.cf.instances.map((i) => [i.name, i.guid, i.spaceGuid])).toEqual([
+      ['important-db', NEW, '5a84d315-8c5e-4d2b-9d3c-6f1e2a7b9c40'],
+    ]);
     expect(journalOf(state, runId).some((e) => e.type === 'ambient.reasserted' && e.step === 'target-space')).toBe(true);
   });
 
@@ -156,7 +167,9 @@ describe('a resume re-establishes the world before it acts', () => {
     world.save();
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code).toBe(1);
-    expect(again.stdout).toContain('cf now points at API https://api.other.example.com, but this run started against https://api.system.dingo.example.com');
+    expect(again.stdout).toContain(
+      'cf now points at API https://api.other.example.com, but this run started against https://api.system.dingo.example.com',
+    );
     expect(commandsRun(state, runId, 'create-service')).toBe(1);
   });
 });
@@ -171,18 +184,34 @@ describe('everything checkable is checked before the first destructive step', ()
     const runId = runIdOf(first.stdout);
     expect(commandsRun(state, runId, 'stop')).toBe(0);
     expect(World.load(join(state, 'runs', runId), SCENARIO).cells[CELL]!.containers[CONTAINER]!.running).toBe(true);
-    const again = await runCli(['resume', runId, '--yes', '--container-store-root', '/var/vcap/store/cf-containers-broker/', '--state-dir', state]);
+    const again = await runCli([
+      'resume',
+      runId,
+      '--yes',
+      '--container-store-root',
+      '/var/vcap/store/cf-containers-broker/',
+      '--state-dir',
+      state,
+    ]);
     expect(again.code, again.stdout.slice(-2000)).toBe(0);
-    expect(again.stdout).toContain('setting containerStoreRoot changed for this resume: "/srv/elsewhere/" → "/var/vcap/store/cf-containers-broker/"');
+    expect(again.stdout).toContain(
+      'setting containerStoreRoot changed for this resume: "/srv/elsewhere/" → "/var/vcap/store/cf-containers-broker/"',
+    );
     const changed = journalOf(state, runId).find((e) => e.type === 'settings.changed');
-    expect(changed?.type === 'settings.changed' && changed.changes.containerStoreRoot).toEqual({ from: '/srv/elsewhere/', to: '/var/vcap/store/cf-containers-broker/' });
+    expect(changed?.type === 'settings.changed' && changed.changes.containerStoreRoot).toEqual({
+      from: '/srv/elsewhere/',
+      to: '/var/vcap/store/cf-containers-broker/',
+    });
   });
 
   it('an input a finished step used cannot change on resume; the error names the step', async () => {
     const state = stateDir();
     const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: 'step:create-service' } });
     const runId = runIdOf(first.stdout);
-    const file = answers(state, "inputs: { org: acme, space: important-space-and-all-databases, serviceName: orders-db, plan: cluster, apps: [their-app] }\nchoose: { deletedInstance: 6e101b27-ee1b-4f4d-a032-4401a3709ec3 }\n");
+    const file = answers(
+      state,
+      'inputs: { org: acme, space: important-space-and-all-databases, serviceName: orders-db, plan: cluster, apps: [their-app] }\nchoose: { deletedInstance: 6e101b27-ee1b-4f4d-a032-4401a3709ec3 }\n',
+    );
     const again = await runCli(['resume', runId, '--yes', '--answers', file, '--state-dir', state]);
     expect(again.code).toBe(2);
     expect(again.stdout).toContain('input "serviceName" was "important-db" when step "find-deleted-instance" ran');

@@ -22,16 +22,37 @@ it('recover and resume strip credentials from --es-url, --s3-endpoint and --clus
   const answers = join(state, 'answers.yaml');
   writeFileSync(answers, 'inputs: { org: acme, space: s, serviceName: important-db, plan: cluster, apps: [] }\n');
   const first = await runCli([
-    'recover', '--state-dir', state, '--answers', answers, '--yes',
-    '--cf-bin', '/bin/false', '--logs', state,
-    '--es-url', `http://elastic:${canaries[0]}@127.0.0.1:9/?token=${canaries[3]}`,
-    '--s3-endpoint', `http://AKIA:${canaries[1]}@127.0.0.1:9`,
-    '--clusterdata', `s3://user:${canaries[2]}@clusterdata-bucket`,
+    'recover',
+    '--state-dir',
+    state,
+    '--answers',
+    answers,
+    '--yes',
+    '--cf-bin',
+    '/bin/false',
+    '--logs',
+    state,
+    '--es-url',
+    `http://elastic:${canaries[0]}@127.0.0.1:9/?token=${canaries[3]}`,
+    '--s3-endpoint',
+    `http://AKIA:${canaries[1]}@127.0.0.1:9`,
+    '--clusterdata',
+    `s3://user:${canaries[2]}@clusterdata-bucket`,
   ]);
   expect(first.code, first.stdout + first.stderr).toBe(1);
   const runId = runIdOf(first.stdout);
   expect(first.stderr).toContain('--es-url: took');
-  const resumed = await runCli(['resume', runId, '--state-dir', state, '--yes', '--cf-bin', '/bin/false', '--es-url', `https://elastic:${canaries[4]}@127.0.0.1:9`]);
+  const resumed = await runCli([
+    'resume',
+    runId,
+    '--state-dir',
+    state,
+    '--yes',
+    '--cf-bin',
+    '/bin/false',
+    '--es-url',
+    `https://elastic:${canaries[4]}@127.0.0.1:9`,
+  ]);
   expect(resumed.code).toBe(1);
   const journal = readFileSync(join(state, 'runs', runId, 'journal.ndjson'), 'utf8');
   expect(journal).toContain('"esUrl":"http://127.0.0.1:9/"');

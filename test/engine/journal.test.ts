@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal, openJournalForAppend, readJournal, replay, type JournalEvent } from '../../src/engine/journal.js';
-import { Redactor } from '../../src/engine/redact.js';
-import { EXIT, UsageError } from '../../src/engine/errors.js';
+import { Redactor } from '../../src/core/redact.js';
+import { EXIT, UsageError } from '../../src/core/errors.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -123,7 +123,10 @@ describe('a torn journal', () => {
       for (const line of text.slice(0, -1).split('\n')) expect(() => JSON.parse(line), `${at}: ${line}`).not.toThrow();
       const after = readJournal(file);
       expect(after.slice(0, kept), at).toEqual(events.slice(0, kept));
-      expect(after.map((e) => e.seq), at).toEqual(after.map((_, i) => i + 1));
+      expect(
+        after.map((e) => e.seq),
+        at,
+      ).toEqual(after.map((_, i) => i + 1));
       const added = after.slice(kept);
       if (torn) {
         const [keptFile] = tornFiles(dir);
@@ -205,7 +208,7 @@ describe('a torn journal', () => {
     writeFileSync(
       script,
       `import { Journal } from ${JSON.stringify(join(ROOT, 'src/engine/journal.ts'))};
-import { Redactor } from ${JSON.stringify(join(ROOT, 'src/engine/redact.ts'))};
+import { Redactor } from ${JSON.stringify(join(ROOT, 'src/core/redact.ts'))};
 process.on('SIGXFSZ', () => undefined);
 const journal = new Journal(process.argv[2]!, new Redactor());
 const seen: unknown[] = [];
@@ -224,8 +227,15 @@ journal.close();
 console.log(JSON.stringify(seen));
 `,
     );
-    const child = spawnSync('bash', ['-c', 'ulimit -f 1024 && exec "$0" --import tsx "$1" "$2"', process.execPath, script, file], { cwd: ROOT, encoding: 'utf8' });
-    const why = child.stderr.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n').slice(0, 2000);
+    const child = spawnSync('bash', ['-c', 'ulimit -f 1024 && exec "$0" --import tsx "$1" "$2"', process.execPath, script, file], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const why = child.stderr
+      .split('\n')
+      .filter((l) => !/^\s+at /.test(l))
+      .join('\n')
+      .slice(0, 2000);
     expect(child.status, why).toBe(0);
     const seen = JSON.parse(child.stdout) as unknown[];
     expect(seen).toEqual([

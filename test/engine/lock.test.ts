@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunLock } from '../../src/engine/lock.js';
-import { EXIT, RunLocked, UsageError, exitCodeOf } from '../../src/engine/errors.js';
+import { EXIT, RunLocked, UsageError, exitCodeOf } from '../../src/core/errors.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -58,7 +58,10 @@ describe('run lock', () => {
     expect(local.hint).toContain('--steal-lock');
     mine.release();
 
-    writeFileSync(file, JSON.stringify({ host: 'far-away-host', pid: 4242, by: 'ann@far-away-host', startedAt: '2026-01-02T03:04:05.000Z' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ host: 'far-away-host', pid: 4242, by: 'ann@far-away-host', startedAt: '2026-01-02T03:04:05.000Z' }),
+    );
     const remote = thrown(() => RunLock.acquire(file));
     expect(remote).toBeInstanceOf(RunLocked);
     expect(remote.exitCode).toBe(EXIT.locked);
@@ -141,7 +144,9 @@ describe('run lock', () => {
       const dir = tmp();
       chmodSync(dir, 0o755);
       const file = join(dir, 'lock');
-      writeFileSync(file, JSON.stringify({ host: 'far-away-host', pid: 4242, by: 'root@far-away-host', startedAt: 'then' }), { mode: 0o600 });
+      writeFileSync(file, JSON.stringify({ host: 'far-away-host', pid: 4242, by: 'root@far-away-host', startedAt: 'then' }), {
+        mode: 0o600,
+      });
       const script = join(dir, 'acquire.ts');
       writeFileSync(
         script,
@@ -155,7 +160,10 @@ try {
 `,
       );
       const asNobody = (lock: string): unknown => {
-        const child = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script, lock], { cwd: ROOT, encoding: 'utf8' });
+        const child = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script, lock], {
+          cwd: ROOT,
+          encoding: 'utf8',
+        });
         expect(child.status, child.stderr.slice(0, 2000)).toBe(0);
         return JSON.parse(child.stdout);
       };

@@ -12,6 +12,7 @@ import { runCli, runIdOf, ROOT } from '../support/cli.js';
 import { drive } from '../../src/engine/driver.js';
 import { readJournal } from '../../src/engine/journal.js';
 import type { Prompter } from '../../src/engine/prompts.js';
+import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -67,7 +68,8 @@ describe('a full rehearsal, by default', () => {
       `PATRONI_SCOPE: ${NEW}`,
       `/service/${NEW}/initialize: 6263019934712345126`,
       'entries: postgres0, wal-e',
-    ]) expect(output).toContain(fact);
+    ])
+      expect(output).toContain(fact);
     expect(count(output, '— confirm on these facts:')).toBe(5);
     expect(lines.some((l) => /^\s*\$ /.test(l))).toBe(false);
     expect(output).not.toContain('evidence:');
@@ -100,7 +102,9 @@ describe('a step that fails, by default', () => {
     expect(r.code).toBe(1);
     const runId = runIdOf(r.stdout);
     const lines = linesOf(r.stdout);
-    expect(lines).toContainEqual(expect.stringMatching(/^✖ \[13\/25\] Check everything the destructive steps rely on — failed \(\d+\.\d s\)$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^✖ \[13\/25\] Check everything the destructive steps rely on — failed \(\d+\.\d s\)$/),
+    );
     expect(lines).toContainEqual(expect.stringMatching(/^stopped: before anything is stopped or moved, the data folder /));
     expect(lines).toContainEqual(expect.stringMatching(/^what to do: .*--container-store-root/));
     expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(200);
@@ -139,9 +143,15 @@ describe('answering at a terminal', () => {
       },
     });
     const r = await drive({
+      platforms,
       stateDir: state,
       out,
-      start: { mode: 'rehearsal', runbookFile: resolve(ROOT, 'runbooks/recover-deleted-service.yaml'), scenarioDir: resolve(ROOT, 'fixtures/seed-003'), settings: {} },
+      start: {
+        mode: 'rehearsal',
+        runbookFile: resolve(ROOT, 'runbooks/recover-deleted-service.yaml'),
+        scenarioDir: resolve(ROOT, 'fixtures/seed-003'),
+        settings: {},
+      },
       answersFile: answers,
       yes: false,
       prompter,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_COLUMNS, colourWanted, fold, formatDuration, truncate } from '../../src/engine/display.js';
-import { REDACTED, Redactor } from '../../src/engine/redact.js';
+import { MAX_COLUMNS, colourWanted, fold, formatDuration, truncate } from '../../src/core/display.js';
+import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { Reporter, headline, type ReporterOptions } from '../../src/engine/reporter.js';
 
 /** Any control character a terminal would act on (newline and tab are text). */
@@ -37,7 +37,7 @@ function oneStep(reporter: Reporter): void {
   reporter.commandResult(RESULT, '[\n  {"Id": "0abe"}\n]');
   reporter.api('CopyObject s3://b/a → s3://b/c (5 bytes)');
   reporter.evidence('docker inspect: cf-52167ceb State.Running=false');
-  reporter.note('the new instance\'s local data is kept at /var/vcap/store/x.moved-aside');
+  reporter.note("the new instance's local data is kept at /var/vcap/store/x.moved-aside");
   reporter.confirmation({ container: 'cf-52167ceb (0abe124b987d) on 10.58.111.150', PATRONI_SCOPE: '78218ded' });
   reporter.confirmedBy('confirmed by --yes');
   reporter.done('stopped=true', 1234);
@@ -78,7 +78,8 @@ describe('the default screen: one line per step', () => {
       '      evidence: container: cf-52167ceb (0abe124b987d) on 10.58.111.150',
       '      confirmed by --yes',
       '      ✔ stopped=true (1.2 s)',
-    ]) expect(shown).toContain(line);
+    ])
+      expect(shown).toContain(line);
   });
 
   it('a Reporter made without options hides nothing', () => {
@@ -137,7 +138,11 @@ describe('the default screen: one line per step', () => {
     reporter.stepHeader(1, 25, "Target the user's org and space", 'why');
     reporter.skipped('done earlier: spaceGuid=5a84d315', 're-established: cf targets acme/important-space again');
     expect(text()).toBe(
-      ["↷ [1/25] Target the user's org and space — done earlier: spaceGuid=5a84d315 (0.0 s)", '    re-established: cf targets acme/important-space again', ''].join('\n'),
+      [
+        "↷ [1/25] Target the user's org and space — done earlier: spaceGuid=5a84d315 (0.0 s)",
+        '    re-established: cf targets acme/important-space again',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -149,10 +154,12 @@ describe('the default screen: one line per step', () => {
     reporter.stepHeader(14, 25, 'Stop the new container', 'why');
     reporter.stopped();
     reporter.stopped();
-    expect(text()).toBe(['✖ [13/25] Check everything — failed (2.5 s)', '✖ [14/25] Stop the new container — stopped (0.0 s)', ''].join('\n'));
+    expect(text()).toBe(
+      ['✖ [13/25] Check everything — failed (2.5 s)', '✖ [14/25] Stop the new container — stopped (0.0 s)', ''].join('\n'),
+    );
   });
 
-  it('leaves out of a step\'s duration the time spent at a prompt', () => {
+  it("leaves out of a step's duration the time spent at a prompt", () => {
     const { reporter, text, tick } = compact();
     reporter.stepHeader(5, 25, 'Confirm which deleted instance comes back', 'why');
     tick(400);
@@ -231,7 +238,7 @@ describe('on a terminal', () => {
     return [...lines, cur];
   }
 
-  it('rewrites the working step\'s line in place with the time at work and the wait\'s progress, never wider than the screen', () => {
+  it("rewrites the working step's line in place with the time at work and the wait's progress, never wider than the screen", () => {
     const { reporter, text, advance } = live(80);
     reporter.stepHeader(9, 25, 'Wait until the new instance is created', 'why');
     reporter.command('cf', 'local', { argv: ['cf', 'curl', '/v2/service_instances/78218ded'], writes: false });
@@ -344,8 +351,10 @@ describe('colour', () => {
 });
 
 describe('display helpers', () => {
-  it('a step\'s result: the outputs that hold something, in order, cut short', () => {
-    expect(headline({ instanceGuid: '6e101b27', archiveUrl: 's3://b/backups/6e101b27/wal/' })).toBe('instanceGuid=6e101b27 archiveUrl=s3://b/backups/6e101b27/wal/');
+  it("a step's result: the outputs that hold something, in order, cut short", () => {
+    expect(headline({ instanceGuid: '6e101b27', archiveUrl: 's3://b/backups/6e101b27/wal/' })).toBe(
+      'instanceGuid=6e101b27 archiveUrl=s3://b/backups/6e101b27/wal/',
+    );
     expect(headline({ free: true, adoptGuid: '', others: [], record: { a: 1 }, gone: null })).toBe('free=true');
     expect(headline({ a: 'x'.repeat(60), b: 'y'.repeat(60) })).toBe(`a=${'x'.repeat(60)} …`);
     expect(headline({})).toBe('no outputs');

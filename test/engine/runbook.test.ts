@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunbook } from '../../src/engine/runbook.js';
 import { defineAction } from '../../src/engine/action.js';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { loadRunbook } from '../../src/engine/runbook.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { ROOT } from '../support/cli.js';
@@ -106,11 +106,17 @@ describe('runbook loader', () => {
 
   it('reports an unknown action with FILE:LINE', () => {
     const errs = errorsOf(head + `  - id: a\n    title: A\n    why: w\n    action: demo.mak\n`);
-    expect(errs).toEqual([expect.stringMatching(/^rb\.yaml:11: step "a": unknown action "demo\.mak" \(did you mean one of: demo\.make, demo\.destroy, demo\.blind-write, demo\.blind-destroy, demo\.look\?\)/)]);
+    expect(errs).toEqual([
+      expect.stringMatching(
+        /^rb\.yaml:11: step "a": unknown action "demo\.mak" \(did you mean one of: demo\.make, demo\.destroy, demo\.blind-write, demo\.blind-destroy, demo\.look\?\)/,
+      ),
+    ]);
   });
 
   it('reports a parameter of the wrong type and an unknown parameter', () => {
-    const errs = errorsOf(head + `  - id: a\n    title: A\n    why: w\n    action: demo.make\n    with:\n      name: x\n      count: lots\n      colour: red\n`);
+    const errs = errorsOf(
+      head + `  - id: a\n    title: A\n    why: w\n    action: demo.make\n    with:\n      name: x\n      count: lots\n      colour: red\n`,
+    );
     expect(errs).toContain('rb.yaml:14: step "a": parameter "count": expected a number, found "lots"');
     expect(errs.some((e) => e.startsWith('rb.yaml:15: step "a": action demo.make has no parameter "colour"'))).toBe(true);
   });
@@ -126,7 +132,11 @@ describe('runbook loader', () => {
   });
 
   it('reports a reference of the wrong type', () => {
-    const errs = errorsOf(head + `  - id: a\n    title: A\n    why: w\n    action: demo.make\n    with:\n      name: x\n` + `  - id: b\n    title: B\n    why: w\n    action: demo.make\n    with:\n      name: \${steps.a.outputs.ok}\n`);
+    const errs = errorsOf(
+      head +
+        `  - id: a\n    title: A\n    why: w\n    action: demo.make\n    with:\n      name: x\n` +
+        `  - id: b\n    title: B\n    why: w\n    action: demo.make\n    with:\n      name: \${steps.a.outputs.ok}\n`,
+    );
     expect(errs).toEqual(['rb.yaml:19: step "b": parameter "name": ${steps.a.outputs.ok} is a boolean, but this parameter takes a string']);
   });
 
@@ -167,7 +177,9 @@ describe('runbook loader', () => {
   });
 
   it('reports unknown inputs and malformed references', () => {
-    const errs = errorsOf(head + `  - id: a\n    title: A\n    why: w\n    action: demo.make\n    with:\n      name: \${inputs.whom} \${nope}\n`);
+    const errs = errorsOf(
+      head + `  - id: a\n    title: A\n    why: w\n    action: demo.make\n    with:\n      name: \${inputs.whom} \${nope}\n`,
+    );
     expect(errs.some((e) => e.includes('no input named "whom"'))).toBe(true);
     expect(errs.some((e) => e.includes('bad reference ${nope}'))).toBe(true);
   });

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunDir, JOURNAL_FILE, latestUnfinished, listRunIds, loadRun } from '../../src/engine/runs.js';
 import { Journal } from '../../src/engine/journal.js';
-import { Redactor } from '../../src/engine/redact.js';
-import { EXIT, UsageError } from '../../src/engine/errors.js';
+import { Redactor } from '../../src/core/redact.js';
+import { EXIT, UsageError } from '../../src/core/errors.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,7 +44,9 @@ describe('the state folder', () => {
     expect(err).toBeInstanceOf(UsageError);
     expect(err.exitCode).toBe(EXIT.badInput);
     expect(err.message).toBe(`cannot use the state folder ${state}: it exists and is not a folder`);
-    expect(err.hint).toBe(`${state} is a file where a folder belongs: give --state-dir a folder (it is created when missing), or move that file away`);
+    expect(err.hint).toBe(
+      `${state} is a file where a folder belongs: give --state-dir a folder (it is created when missing), or move that file away`,
+    );
   });
 
   it.each(USES)('%s: a --state-dir under a regular file (not writable as a folder) is a usage error naming the file', (_, use) => {
@@ -72,7 +74,13 @@ describe('the state folder', () => {
     const dir = createRunDir(state, '20260101-000000-abcd');
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const journal = new Journal(join(dir, JOURNAL_FILE), new Redactor());
-    journal.append({ type: 'run.created', runId: '20260101-000000-abcd', runbook: { file: 'f', name: 'n', sha256: 'x' }, mode: 'rehearsal', options: {} });
+    journal.append({
+      type: 'run.created',
+      runId: '20260101-000000-abcd',
+      runbook: { file: 'f', name: 'n', sha256: 'x' },
+      mode: 'rehearsal',
+      options: {},
+    });
     journal.close();
     expect(listRunIds(state)).toEqual(['20260101-000000-abcd']);
     expect(latestUnfinished(state)).toBe('20260101-000000-abcd');
@@ -99,7 +107,10 @@ try {
 }
 `,
       );
-      const child = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script, state], { cwd: ROOT, encoding: 'utf8' });
+      const child = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script, state], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       expect(child.status, child.stderr.slice(0, 2000)).toBe(0);
       expect(JSON.parse(child.stdout)).toEqual({
         name: 'UsageError',

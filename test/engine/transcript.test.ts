@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal, readJournal, type EventBody, type JournalEvent } from '../../src/engine/journal.js';
-import { Redactor } from '../../src/engine/redact.js';
+import { Redactor } from '../../src/core/redact.js';
 import { JOURNAL_FILE, createRunDir, loadRun } from '../../src/engine/runs.js';
 import { buildTranscript, renderTranscript, renderTranscriptJson } from '../../src/engine/transcript.js';
 
@@ -29,7 +29,17 @@ describe('show', () => {
     const output = 'pg_xlog\0base\0\x1b]0;owned\x07\x1b[2Jcleared\rover \x9b31mred\u202e';
     const { stateDir, events } = run([
       { type: 'step.started', step: 'list', params: {}, plan: {} },
-      { type: 'command', step: 'list', system: 'cell', where: 'cell 10.0.0.1', argv: ['find', '/data', '-printf', '%f\\0'], writes: false, exitCode: 0, durationMs: 7, output },
+      {
+        type: 'command',
+        step: 'list',
+        system: 'cell',
+        where: 'cell 10.0.0.1',
+        argv: ['find', '/data', '-printf', '%f\\0'],
+        writes: false,
+        exitCode: 0,
+        durationMs: 7,
+        output,
+      },
       { type: 'note', step: 'list', text: 'container said \x1b[31mhello\x1b[0m' },
       { type: 'step.failed', step: 'list', error: 'docker: \x1b[2J gone\0' },
     ]);
@@ -58,7 +68,13 @@ describe('show', () => {
       { type: 'lock.taken', how: 'stale', previous },
       { type: 'lock.taken', how: 'steal', previous: null },
       { type: 'run.resumed' },
-      { type: 'settings.changed', changes: { esUrl: { from: 'https://old:9200', to: 'https://new:9200' }, containerStoreRoot: { from: undefined, to: '/srv/store/' } } },
+      {
+        type: 'settings.changed',
+        changes: {
+          esUrl: { from: 'https://old:9200', to: 'https://new:9200' },
+          containerStoreRoot: { from: undefined, to: '/srv/store/' },
+        },
+      },
       { type: 'ambient.reasserted', step: 'target-space', summary: 'cf target -o acme -s important-space (space guid 5a1f… verified)' },
       { type: 'run.abandoned', reason: 'the space was recreated' },
     ]);
@@ -66,16 +82,37 @@ describe('show', () => {
     const t = buildTranscript(loadRun(stateDir, 'r1'), null);
 
     expect(t.status).toBe('abandoned');
-    expect(t.repairs).toEqual([{ seq: at('journal.repaired').seq, at: at('journal.repaired').at, by: at('journal.repaired').by, keptAt: '/state/runs/r1/journal.ndjson.torn-20260318T101500.000Z', tornBytes: 37, truncatedTo: 2048 }]);
+    expect(t.repairs).toEqual([
+      {
+        seq: at('journal.repaired').seq,
+        at: at('journal.repaired').at,
+        by: at('journal.repaired').by,
+        keptAt: '/state/runs/r1/journal.ndjson.torn-20260318T101500.000Z',
+        tornBytes: 37,
+        truncatedTo: 2048,
+      },
+    ]);
     expect(t.lockTakeovers).toEqual([
       { seq: at('lock.taken').seq, at: at('lock.taken').at, by: at('lock.taken').by, how: 'stale', previous },
       { seq: at('lock.taken', 1).seq, at: at('lock.taken', 1).at, by: at('lock.taken', 1).by, how: 'steal', previous: null },
     ]);
     expect(t.settingsChanges).toEqual([
-      { seq: at('settings.changed').seq, at: at('settings.changed').at, by: at('settings.changed').by, changes: { esUrl: { from: 'https://old:9200', to: 'https://new:9200' }, containerStoreRoot: { to: '/srv/store/' } } },
+      {
+        seq: at('settings.changed').seq,
+        at: at('settings.changed').at,
+        by: at('settings.changed').by,
+        changes: { esUrl: { from: 'https://old:9200', to: 'https://new:9200' }, containerStoreRoot: { to: '/srv/store/' } },
+      },
     ]);
-    expect(t.steps[0]!.reasserted).toEqual([{ at: at('ambient.reasserted').at, summary: 'cf target -o acme -s important-space (space guid 5a1f… verified)' }]);
-    expect(t.abandoned).toEqual({ seq: at('run.abandoned').seq, at: at('run.abandoned').at, by: at('run.abandoned').by, reason: 'the space was recreated' });
+    expect(t.steps[0]!.reasserted).toEqual([
+      { at: at('ambient.reasserted').at, summary: 'cf target -o acme -s important-space (space guid 5a1f… verified)' },
+    ]);
+    expect(t.abandoned).toEqual({
+      seq: at('run.abandoned').seq,
+      at: at('run.abandoned').at,
+      by: at('run.abandoned').by,
+      reason: 'the space was recreated',
+    });
 
     const by = at('run.abandoned').by;
     const lines = renderTranscript(t).split('\n');
@@ -86,7 +123,9 @@ describe('show', () => {
       `settings changed at ${at('settings.changed').at} by ${by}: esUrl "https://old:9200" → "https://new:9200"; containerStoreRoot (unset) → "/srv/store/"`,
       `abandoned at ${at('run.abandoned').at} by ${by}: the space was recreated`,
     ]);
-    expect(lines).toContain(`    re-established on resume at ${at('ambient.reasserted').at}: cf target -o acme -s important-space (space guid 5a1f… verified)`);
+    expect(lines).toContain(
+      `    re-established on resume at ${at('ambient.reasserted').at}: cf target -o acme -s important-space (space guid 5a1f… verified)`,
+    );
 
     const json = JSON.parse(renderTranscriptJson(t)) as typeof t;
     expect(json.lockTakeovers[0]!.previous).toEqual(previous);

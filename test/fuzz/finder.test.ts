@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DingoError } from '../../src/engine/errors.js';
-import { printableJson } from '../../src/engine/display.js';
+import { DingoError } from '../../src/core/errors.js';
+import { printableJson } from '../../src/core/display.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
-import { renderCandidates, renderInstance } from '../../src/logs/render.js';
-import { MAX_PROBLEMS, MAX_SKIPPED, type SearchReport } from '../../src/logs/types.js';
+import { renderCandidates, renderInstance } from '../../src/commands/render-logs.js';
+import { MAX_PROBLEMS, MAX_SKIPPED, type SearchReport } from '../../src/core/log-source.js';
 import { runCli } from '../support/cli.js';
 import { folderSpec, materialize } from './hostile-logs.js';
 
@@ -79,7 +79,9 @@ describe('the log finder on hostile folders (property)', () => {
             }
             expect(renderCandidates(found.candidates, found.searched)).not.toMatch(RAW_CONTROL);
           }
-          const facts = await answerOrDingoError('findInstance', () => findInstance({ sources, instanceGuid: '6e101b27-ee1b-4f4d-a032-4401a3709ec3' }));
+          const facts = await answerOrDingoError('findInstance', () =>
+            findInstance({ sources, instanceGuid: '6e101b27-ee1b-4f4d-a032-4401a3709ec3' }),
+          );
           if (facts) {
             checkReport(facts.searched);
             checkJson(facts);
@@ -99,7 +101,10 @@ describe('the log finder on hostile folders (property)', () => {
     for (const [i, spec] of specs.entries()) {
       const dir = join(root, `cli-${i}`);
       await materialize(dir, spec);
-      for (const args of [['find', '--service-name', 'important-db'], ['instance', '6e101b27-ee1b-4f4d-a032-4401a3709ec3']]) {
+      for (const args of [
+        ['find', '--service-name', 'important-db'],
+        ['instance', '6e101b27-ee1b-4f4d-a032-4401a3709ec3'],
+      ]) {
         const r = await within(30_000, 'the CLI', runCli(['logs', ...args, '--json', '--logs', dir]));
         expect(r.stderr).not.toMatch(/\n\s+at /);
         expect([0, 1]).toContain(r.code);

@@ -31,11 +31,25 @@ const hostileText = fc.oneof(fc.constantFrom('important-db', 'other-db', ''), fc
 const epochText = fc.oneof(
   fc.integer({ min: 1_400_000_000, max: 1_600_000_000 }).map((s) => `${s}.5`),
   fc.constantFrom('8640000000000.1', '8640000000000', '99999999999999999999999999', '0', '1e400', '-1', '', 'NaN'),
-  fc.constantFrom('2017-13-01T00:00:00Z', '2016-02-30T06:10:17Z', '2017-01-10T06:10:17.123456789Z', '+275760-09-13T00:00:00.001Z', 'yesterday'),
+  fc.constantFrom(
+    '2017-13-01T00:00:00Z',
+    '2016-02-30T06:10:17Z',
+    '2017-01-10T06:10:17.123456789Z',
+    '+275760-09-13T00:00:00.001Z',
+    'yesterday',
+  ),
 );
 const isoText = fc.oneof(
   fc.date({ min: new Date('2015-01-01'), max: new Date('2018-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
-  fc.constantFrom('2016-02-30T06:10:17Z', '2016-03-17T24:00:00Z', '2016-03-17T23:59:60Z', '-', '+999999-01-01T00:00:00Z', '2016-03-17T06:10:17+99:99', 'garbage'),
+  fc.constantFrom(
+    '2016-02-30T06:10:17Z',
+    '2016-03-17T24:00:00Z',
+    '2016-03-17T23:59:60Z',
+    '-',
+    '+999999-01-01T00:00:00Z',
+    '2016-03-17T06:10:17+99:99',
+    'garbage',
+  ),
 );
 const syslogPrefix = fc.oneof(
   fc
@@ -54,12 +68,18 @@ const lagerLine = fc
     return cut === null ? body : body.slice(0, cut);
   });
 
-const waleLine = fc.tuple(syslogPrefix, guid, isoText, fc.constantFrom('begin', 'complete'), hostileText).map(
-  ([prefix, id, t, state, junk]) =>
-    `${prefix.startsWith('<') ? `${prefix} docker/cf-${GUIDS[2]} - - -` : `${prefix} docker/cf-${GUIDS[2]}:`}  patroni>         STRUCTURED: time=${t.replace(/Z$/, '-00')} pid=1 action=push-wal key=s3://b/backups/${id}/wal/wal_005/1.lzo prefix=backups/${id}/wal/ seg=1 state=${state} ${junk}`,
-);
-const confdLine = fc.tuple(syslogPrefix, isoText).map(([prefix, t]) => `${prefix} confd:  ${t} router confd[1]: INFO Target config /etc/haproxy/haproxy.cfg has been updated`);
-const containerLine = fc.tuple(syslogPrefix, guid, hostileText).map(([prefix, id, junk]) => `${prefix} docker/cf-${id}:  startup> public address 10.0.0.1:5432 ${junk} PATRONI_SCOPE=${id}`);
+const waleLine = fc
+  .tuple(syslogPrefix, guid, isoText, fc.constantFrom('begin', 'complete'), hostileText)
+  .map(
+    ([prefix, id, t, state, junk]) =>
+      `${prefix.startsWith('<') ? `${prefix} docker/cf-${GUIDS[2]} - - -` : `${prefix} docker/cf-${GUIDS[2]}:`}  patroni>         STRUCTURED: time=${t.replace(/Z$/, '-00')} pid=1 action=push-wal key=s3://b/backups/${id}/wal/wal_005/1.lzo prefix=backups/${id}/wal/ seg=1 state=${state} ${junk}`,
+  );
+const confdLine = fc
+  .tuple(syslogPrefix, isoText)
+  .map(([prefix, t]) => `${prefix} confd:  ${t} router confd[1]: INFO Target config /etc/haproxy/haproxy.cfg has been updated`);
+const containerLine = fc
+  .tuple(syslogPrefix, guid, hostileText)
+  .map(([prefix, id, junk]) => `${prefix} docker/cf-${id}:  startup> public address 10.0.0.1:5432 ${junk} PATRONI_SCOPE=${id}`);
 
 export const line = fc.oneof(
   { weight: 4, arbitrary: lagerLine },
@@ -67,13 +87,33 @@ export const line = fc.oneof(
   { weight: 1, arbitrary: confdLine },
   { weight: 1, arbitrary: containerLine },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
-  { weight: 1, arbitrary: fc.constantFrom(...HOSTILE).map((h) => `Jan 10 12:00:00 router broker.stdout.log:  {"timestamp"${h} /wal/ Target`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...HOSTILE).map((h) => `Jan 10 12:00:00 router broker.stdout.log:  {"timestamp"${h} /wal/ Target`),
+  },
 );
 
-const fileName = fc.constantFrom('broker.log', 'syslog', 'messages.1', 'daemon.log.2.gz', 'notes.bin', 'x.txt', 'cell.log.1', '\u001b[2J.log');
+const fileName = fc.constantFrom(
+  'broker.log',
+  'syslog',
+  'messages.1',
+  'daemon.log.2.gz',
+  'notes.bin',
+  'x.txt',
+  'cell.log.1',
+  '\u001b[2J.log',
+);
 
 export type Entry =
-  | { kind: 'lines'; name: string; lines: string[]; gzip: boolean; cutGzip: number | null; flip: number | null; mtimeSeconds: number | null }
+  | {
+      kind: 'lines';
+      name: string;
+      lines: string[];
+      gzip: boolean;
+      cutGzip: number | null;
+      flip: number | null;
+      mtimeSeconds: number | null;
+    }
   | { kind: 'bytes'; name: string; bytes: Uint8Array }
   | { kind: 'huge'; name: string }
   | { kind: 'loop'; target: '.' | '..' }
@@ -96,11 +136,26 @@ const leaf: fc.Arbitrary<Entry> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('bytes' as const), name: fileName, bytes: fc.uint8Array({ maxLength: 3000 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('huge' as const), name: fileName }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('loop' as const), target: fc.constantFrom('.' as const, '..' as const) }) },
-  { weight: 3, arbitrary: fc.constantFrom('dangling' as const, 'self' as const, 'fifo' as const, 'unreadable' as const, 'linkToFirst' as const).map((kind) => ({ kind })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .constantFrom('dangling' as const, 'self' as const, 'fifo' as const, 'unreadable' as const, 'linkToFirst' as const)
+      .map((kind) => ({ kind })),
+  },
 );
 
 export const folderSpec: fc.Arbitrary<Entry[]> = fc.array(
-  fc.oneof({ weight: 5, arbitrary: leaf }, { weight: 1, arbitrary: fc.record({ kind: fc.constant('dir' as const), name: fc.constantFrom('sub', 'syslog.d'), entries: fc.array(leaf, { maxLength: 4 }) }) }),
+  fc.oneof(
+    { weight: 5, arbitrary: leaf },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('dir' as const),
+        name: fc.constantFrom('sub', 'syslog.d'),
+        entries: fc.array(leaf, { maxLength: 4 }),
+      }),
+    },
+  ),
   { minLength: 1, maxLength: 7 },
 );
 
@@ -124,7 +179,7 @@ export async function materialize(dir: string, entries: Entry[], written: string
         if (e.gzip && e.cutGzip !== null) body = body.subarray(0, Math.max(2, body.length - e.cutGzip));
         if (e.flip !== null && body.length > 0) {
           body = Buffer.from(body);
-          body[e.flip % body.length] ^= 0x5a;
+          body[e.flip % body.length]! ^= 0x5a;
         }
         const path = at(e.name);
         await writeFile(path, body);
@@ -140,7 +195,10 @@ export async function materialize(dir: string, entries: Entry[], written: string
       }
       case 'huge': {
         const path = at(e.name);
-        await writeFile(path, `Jan 10 12:00:00 router broker.stdout.log:  {"timestamp" ${'x'.repeat(1_100_000)} /wal/\nJan 10 12:00:01 router broker.stdout.log:  Target\n`);
+        await writeFile(
+          path,
+          `Jan 10 12:00:00 router broker.stdout.log:  {"timestamp" ${'x'.repeat(1_100_000)} /wal/\nJan 10 12:00:01 router broker.stdout.log:  Target\n`,
+        );
         written.push(path);
         break;
       }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { loadAnswers, type Answers } from '../../src/engine/prompts.js';
 import { loadRunbook, parseRunbook } from '../../src/engine/runbook.js';
 import { ROOT } from '../support/cli.js';
@@ -17,9 +17,41 @@ const RUNBOOK = readFileSync(join(ROOT, 'runbooks', 'recover-deleted-service.yam
 const LINES = RUNBOOK.split('\n');
 /** YAML that has tripped parsers: anchors, aliases, tags, merge keys, flow collections, odd scalars. */
 const SNIPPETS = [
-  ' *a', ' &a', ' &a [*a]', '<<: *a', ' !!binary aGVsbG8=', ' !!set', ' !!float 1e400', ' 99999999999999999999999999', '? ', '- ', '{', '[', '"', "'",
-  ': ', '${{', '}}', '${{ inputs.org }}', '${{ steps.x.outputs.y }}', '%YAML 1.2\n---\n', '---\n', '...\n', '\t', '\u0000', '\u001b[2J', '~', '.nan',
-  '__proto__', 'constructor', '\n  ', '\n- ', 'id: x', 'action: logs.find-deleted', 'confirm: {typed: x, message: y}', 'with: *a',
+  ' *a',
+  ' &a',
+  ' &a [*a]',
+  '<<: *a',
+  ' !!binary aGVsbG8=',
+  ' !!set',
+  ' !!float 1e400',
+  ' 99999999999999999999999999',
+  '? ',
+  '- ',
+  '{',
+  '[',
+  '"',
+  "'",
+  ': ',
+  '${{',
+  '}}',
+  '${{ inputs.org }}',
+  '${{ steps.x.outputs.y }}',
+  '%YAML 1.2\n---\n',
+  '---\n',
+  '...\n',
+  '\t',
+  '\u0000',
+  '\u001b[2J',
+  '~',
+  '.nan',
+  '__proto__',
+  'constructor',
+  '\n  ',
+  '\n- ',
+  'id: x',
+  'action: logs.find-deleted',
+  'confirm: {typed: x, message: y}',
+  'with: *a',
 ];
 
 let root: string;
@@ -86,24 +118,32 @@ const answersText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),
   fc
     .tuple(
-      fc.record({
-        inputs: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })),
-        confirm: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 })),
-        choose: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 })),
-        secrets: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 1 }))),
-      }, { requiredKeys: [] }),
+      fc.record(
+        {
+          inputs: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })),
+          confirm: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 })),
+          choose: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 })),
+          secrets: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 1 }))),
+        },
+        { requiredKeys: [] },
+      ),
       fc.option(fc.nat(200)),
     )
     .map(([obj, cut]) => {
       const json = JSON.stringify(obj);
       return cut === null ? json : json.slice(0, cut);
     }),
-  fc.array(fc.constantFrom(...SNIPPETS, 'inputs:', 'confirm:', 'choose:', 'secrets:', ' 12345678', ' null', ' [a, b]', ' {x: 1}', ' yes'), { maxLength: 20 }).map((a) => a.join('')),
+  fc
+    .array(fc.constantFrom(...SNIPPETS, 'inputs:', 'confirm:', 'choose:', 'secrets:', ' 12345678', ' null', ' [a, b]', ' {x: 1}', ' yes'), {
+      maxLength: 20,
+    })
+    .map((a) => a.join('')),
   fc.constantFrom('x'.repeat(2 * 1024 * 1024), `inputs: {org: "${'a'.repeat(100_000)}"}`),
 );
 
 function checkAnswersShape(a: Answers): void {
-  for (const section of [a.inputs, a.confirm, a.choose, a.secrets]) expect(section !== null && typeof section === 'object' && !Array.isArray(section)).toBe(true);
+  for (const section of [a.inputs, a.confirm, a.choose, a.secrets])
+    expect(section !== null && typeof section === 'object' && !Array.isArray(section)).toBe(true);
   for (const v of Object.values(a.confirm)) expect(v === true || typeof v === 'string').toBe(true);
   for (const v of Object.values(a.choose)) expect(typeof v).toBe('string');
   for (const v of Object.values(a.secrets)) expect(typeof v).toBe('string');
@@ -168,7 +208,11 @@ describe('the loaders on files that are not files', () => {
       for (const load of [() => loadAnswers(process.argv[1]), () => loadRunbook(process.argv[1], new Map())]) {
         try { load(); console.log('loaded'); } catch (e) { console.log(e.name + ': ' + e.message); }
       }`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, fifo], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, fifo], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(child.signal).toBeNull();
     expect(child.stdout.trim().split('\n')).toEqual([
       `UsageError: cannot read answers file ${fifo}: it is a FIFO (named pipe), not a file`,

@@ -41,7 +41,10 @@ describe('settle: the evidence decides only a proven, unambiguous choice', () =>
   });
 
   it('does not settle a tie: two deleted instances proven to carry the name', () => {
-    const s = settle([candidate(A, { serviceName: 'orders-db', nameFrom: 'logs' }), candidate(B, { serviceName: 'orders-db', nameFrom: 'clusterdata' })], 'orders-db');
+    const s = settle(
+      [candidate(A, { serviceName: 'orders-db', nameFrom: 'logs' }), candidate(B, { serviceName: 'orders-db', nameFrom: 'clusterdata' })],
+      'orders-db',
+    );
     expect(s.candidate).toBeNull();
     expect(s.why).toContain(`2 deleted instances are proven to have been named "orders-db": ${A}, ${B}`);
   });
@@ -55,7 +58,12 @@ describe('settle: the evidence decides only a proven, unambiguous choice', () =>
 describe('setAside: every other candidate with why', () => {
   it('says why each was set aside', () => {
     const chosen = candidate(A, { serviceName: 'orders-db', nameFrom: 'clusterdata' });
-    const others = setAside([chosen, candidate(B), candidate('33333333-3333-4333-8333-333333333333', { deletedAt: null })], chosen, 'orders-db', false);
+    const others = setAside(
+      [chosen, candidate(B), candidate('33333333-3333-4333-8333-333333333333', { deletedAt: null })],
+      chosen,
+      'orders-db',
+      false,
+    );
     expect(others).toEqual([
       { instanceGuid: B, serviceName: '', why: `its name is ${NOT_PROVEN}, while ${A}'s is` },
       { instanceGuid: '33333333-3333-4333-8333-333333333333', serviceName: '', why: 'no deletion of it was found in the logs searched' },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDeletedInstance, findInstance, noCandidateError } from '../../src/logs/find.js';
-import { generateLogs, type GeneratedLogs, type TruthInstance } from '../../src/logs/generate.js';
+import { generateLogs, type GeneratedLogs, type TruthInstance } from '../support/generate-logs.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
 let root: string;
@@ -35,13 +35,19 @@ describe('findDeletedInstance on generated syslog (both broker generations, gzip
       expect(r.candidates[0]!.confidence).toBe('high');
       expectMatchesTruth(r.candidates[0]!, want);
       // The runbook's "last remove-node line" would name another instance.
-      const newestDeletion = [...truth.instances].filter((i) => i.deletedAt).sort((a, b) => Date.parse(b.deletedAt!) - Date.parse(a.deletedAt!))[0]!;
+      const newestDeletion = [...truth.instances]
+        .filter((i) => i.deletedAt)
+        .sort((a, b) => Date.parse(b.deletedAt!) - Date.parse(a.deletedAt!))[0]!;
       expect(newestDeletion.guid).not.toBe(want.guid);
       // Older deletions of the same name rank below, as medium.
-      const older = truth.instances.filter((i) => i.name === 'important-db' && i.deletedAt && i.guid !== want.guid && i.generation === 'dingo-postgresql-broker');
+      const older = truth.instances.filter(
+        (i) => i.name === 'important-db' && i.deletedAt && i.guid !== want.guid && i.generation === 'dingo-postgresql-broker',
+      );
       for (const o of older) expect(r.candidates.find((c) => c.instanceGuid === o.guid)?.confidence).toBe('medium');
       // Instances with other names never appear; live ones neither.
-      const others = truth.instances.filter((i) => (i.name !== 'important-db' && i.generation === 'dingo-postgresql-broker') || !i.deletedAt);
+      const others = truth.instances.filter(
+        (i) => (i.name !== 'important-db' && i.generation === 'dingo-postgresql-broker') || !i.deletedAt,
+      );
       for (const o of others) expect(r.candidates.map((c) => c.instanceGuid)).not.toContain(o.guid);
       const whys = r.candidates[0]!.evidence.map((e) => e.why).join('\n');
       expect(whys).toMatch(/deprovisioning/);
@@ -64,7 +70,10 @@ describe('findDeletedInstance on generated syslog (both broker generations, gzip
     expect(old!.generation).toBe('patroni-broker');
     expect(recent!.generation).toBe('dingo-postgresql-broker');
     const a = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: old!.name });
-    expectMatchesTruth(a.candidates.find((c) => c.instanceGuid === old!.guid)!, old!);
+    expectMatchesTruth(
+      a.candidates.find((c) => c.instanceGuid === old!.guid)!,
+      old!,
+    );
     const b = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: recent!.name });
     expectMatchesTruth(b.candidates[0]!, recent!);
   });
@@ -73,10 +82,18 @@ describe('findDeletedInstance on generated syslog (both broker generations, gzip
     const dir = join(root, 'window');
     const truth = await generateLogs({ dir, seed: 1 });
     const want = truth.expectedFor('important-db')!;
-    const before = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db', until: new Date(Date.parse(want.deletedAt!) - 3_600_000) });
+    const before = await findDeletedInstance({
+      sources: { paths: [dir] },
+      serviceName: 'important-db',
+      until: new Date(Date.parse(want.deletedAt!) - 3_600_000),
+    });
     expect(before.candidates[0]?.instanceGuid).not.toBe(want.guid);
     expect(before.searched.window.until).not.toBeNull();
-    const after = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db', since: new Date(Date.parse(want.createdAt) - 60_000) });
+    const after = await findDeletedInstance({
+      sources: { paths: [dir] },
+      serviceName: 'important-db',
+      since: new Date(Date.parse(want.createdAt) - 60_000),
+    });
     expect(after.candidates[0]!.instanceGuid).toBe(want.guid);
   });
 
@@ -147,10 +164,16 @@ describe('clusterdata records (moto S3)', () => {
       await moto.store.put(
         { bucket: 'clusterdata', key: `dingo-postgresql-clusterdata-backup-${i.guid}.json` },
         JSON.stringify({
-          service_instance_name: i.name, instance_id: i.guid, service_id: 's', plan_id: 'p',
-          organization_guid: i.orgGuid, space_guid: i.spaceGuid,
+          service_instance_name: i.name,
+          instance_id: i.guid,
+          service_id: 's',
+          plan_id: 'p',
+          organization_guid: i.orgGuid,
+          space_guid: i.spaceGuid,
           admin_credentials: { username: 'a', password: `clusterdata-${i.passwords[0]}` },
-          superuser_credentials: { username: 's', password: 'x' }, app_credentials: { username: 'u', password: 'y' }, allocated_port: 30001,
+          superuser_credentials: { username: 's', password: 'x' },
+          app_credentials: { username: 'u', password: 'y' },
+          allocated_port: 30001,
         }),
       );
     }
@@ -171,7 +194,11 @@ describe('clusterdata records (moto S3)', () => {
 
   it('with the records, the name outranks recency and the record is the first evidence', async () => {
     const [x] = truth.instances;
-    const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'x', clusterdata: { store: moto.store, bucket: 'clusterdata' } });
+    const r = await findDeletedInstance({
+      sources: { paths: [dir] },
+      serviceName: 'x',
+      clusterdata: { store: moto.store, bucket: 'clusterdata' },
+    });
     expect(r.candidates).toHaveLength(1);
     expectMatchesTruth(r.candidates[0]!, x!);
     expect(r.candidates[0]!.confidence).toBe('high');

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
-import { generateLogs, type GenerateOptions } from '../../src/logs/generate.js';
+import { generateLogs, type GenerateOptions } from '../support/generate-logs.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/logs');
 interface Truth {
@@ -53,7 +53,7 @@ describe('committed fixtures', () => {
     }
   });
 
-  it('the runbook\'s own lines: one unnamed 2016 deletion, shown with the remove-node line and the haproxy reload', async () => {
+  it("the runbook's own lines: one unnamed 2016 deletion, shown with the remove-node line and the haproxy reload", async () => {
     const r = await findDeletedInstance({ sources: { paths: [join(work, 'runbook-2016.log')] }, serviceName: 'important-db' });
     expect(r.candidates).toHaveLength(1);
     const c = r.candidates[0]!;
@@ -70,13 +70,16 @@ describe('committed fixtures', () => {
   });
 
   it('the runbook\'s new container: cell from the 2016 "public address" line, archive from its sysid upload', async () => {
-    const f = await findInstance({ sources: { paths: [join(work, 'runbook-2016.log')] }, instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134' });
+    const f = await findInstance({
+      sources: { paths: [join(work, 'runbook-2016.log')] },
+      instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134',
+    });
     expect(f.nodes).toEqual([{ nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379', cell: '10.58.111.150' }]);
     expect(f.archivePrefix).toBe('s3://our-postgresql-backups/backups/78218ded-7d88-4d69-bd44-6f478c300134/wal/');
     expect(f.evidence.find((e) => e.why.includes('runs on cell'))!.why).toMatch(/year 2016 from dated lines of the same file/);
   });
 
-  it('a copy that reset the files\' time (a checkout, scp without -p) still reads 2016 from the dated lines', async () => {
+  it("a copy that reset the files' time (a checkout, scp without -p) still reads 2016 from the dated lines", async () => {
     const seed = resolve(import.meta.dirname, '../../fixtures/seed-003/syslog');
     const dir = join(work, 'seed-copied');
     await (await import('node:fs/promises')).mkdir(dir);

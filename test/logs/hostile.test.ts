@@ -7,13 +7,13 @@ import { gzipSync } from 'node:zlib';
 import yargs, { type CommandModule } from 'yargs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logsCommand, parseTime } from '../../src/commands/logs.js';
-import { UsageError } from '../../src/engine/errors.js';
-import { isoDate, isValidDate } from '../../src/logs/dates.js';
+import { UsageError } from '../../src/core/errors.js';
+import { isoDate, isValidDate } from '../../src/adapters/log-dates.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
-import { parsePayload, waleTime } from '../../src/logs/payload.js';
-import { renderCandidates, renderInstance } from '../../src/logs/render.js';
-import { parseSyslog } from '../../src/logs/syslog.js';
-import { emptyReport, MAX_PROBLEMS, MAX_SKIPPED, type SkippedInput } from '../../src/logs/types.js';
+import { parsePayload, waleTime } from '../../src/adapters/log-payload.js';
+import { renderCandidates, renderInstance } from '../../src/commands/render-logs.js';
+import { parseSyslog } from '../../src/adapters/syslog.js';
+import { emptyReport, MAX_PROBLEMS, MAX_SKIPPED, type SkippedInput } from '../../src/core/log-source.js';
 
 const GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const OTHER = '11111111-2222-4333-8444-555555555555';
@@ -26,7 +26,10 @@ function lager(prefixTime: string, ts: string, message: string, data: Record<str
 
 /** The lines that show GUID named important-db, archived and deleted (2017 broker). */
 const GOOD = [
-  lager('Jan 10 11:00:00', '1484046000.5', 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': GUID, name: 'important-db' }),
+  lager('Jan 10 11:00:00', '1484046000.5', 'provision.lookup-service-name.update-recreation-data.saved', {
+    'instance-id': GUID,
+    name: 'important-db',
+  }),
   `Jan 10 11:30:00 cell docker/cf-${NODE}:  patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "${PREFIX}wal_005/000000010000000000000001.lzo".`,
   lager('Jan 10 12:00:00', '1484049600.5', 'deprovision.start', { 'instance-id': GUID }),
 ];
@@ -93,12 +96,22 @@ describe('dates the parsers cannot represent', () => {
 
   it('parsers tell an unreadable time from a missing one', () => {
     expect(parseSyslog('Feb 29 10:00:00 h t: x', new Date('2017-03-10T00:00:00Z'))!.time!.toISOString()).toBe('2016-02-29T10:00:00.000Z');
-    expect(parseSyslog('Feb 30 10:00:00 h t: x', new Date('2017-03-10T00:00:00Z'))).toMatchObject({ time: null, badTime: 'Feb 30 10:00:00' });
+    expect(parseSyslog('Feb 30 10:00:00 h t: x', new Date('2017-03-10T00:00:00Z'))).toMatchObject({
+      time: null,
+      badTime: 'Feb 30 10:00:00',
+    });
     expect(parseSyslog('<14>1 - h app - - - x', new Date())).toMatchObject({ time: null });
     expect(parseSyslog('<14>1 - h app - - - x', new Date())!.badTime).toBeUndefined();
     expect(isValidDate(isoDate('2016-02-29T23:59:59.999+02:00'))).toBe(true);
     expect(isoDate('2016-03-17T06:10:17+02:00')!.toISOString()).toBe('2016-03-17T04:10:17.000Z');
-    for (const bad of ['2015-02-29T00:00:00Z', '2016-04-31T00:00:00Z', '2016-03-17T24:00:00Z', '2016-03-17T23:59:60Z', '+999999-01-01T00:00:00Z', 'tomorrow']) {
+    for (const bad of [
+      '2015-02-29T00:00:00Z',
+      '2016-04-31T00:00:00Z',
+      '2016-03-17T24:00:00Z',
+      '2016-03-17T23:59:60Z',
+      '+999999-01-01T00:00:00Z',
+      'tomorrow',
+    ]) {
       expect(isValidDate(isoDate(bad)), bad).toBe(false);
     }
     expect(isValidDate(waleTime('2016-03-17T02:61:48.811154-00'))).toBe(false);
@@ -109,11 +122,15 @@ describe('dates the parsers cannot represent', () => {
 
   it('--since and --until past the range of an age are usage errors naming the flag and the range', async () => {
     expect(() => parseTime('since', '99999999999d')).toThrow(UsageError);
-    expect(() => parseTime('since', '99999999999d')).toThrow(/--since 99999999999d: an age goes back at most 100 years \(0 to 36500d, 876000h or 52560000m\)/);
+    expect(() => parseTime('since', '99999999999d')).toThrow(
+      /--since 99999999999d: an age goes back at most 100 years \(0 to 36500d, 876000h or 52560000m\)/,
+    );
     expect(() => parseTime('until', '900000h')).toThrow(/--until 900000h/);
     expect(parseTime('since', '36500d', Date.UTC(2017, 0, 4))!.getUTCFullYear()).toBe(1917);
     const dir = await folder('since', { 'broker.log': GOOD.join('\n') });
-    const err = await runLogs(['logs', 'find', '--service-name', 'important-db', '--logs', dir, '--since', '99999999999d']).catch((e: unknown) => e);
+    const err = await runLogs(['logs', 'find', '--service-name', 'important-db', '--logs', dir, '--since', '99999999999d']).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).hint).toMatch(/smaller age/);
   });
@@ -129,7 +146,11 @@ describe('folders that loop and files that are not files', () => {
     const r = await within(20_000, findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' }));
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual([GUID]);
     expect(r.searched.files.map((f) => f.path)).toEqual([join(dir, 'broker.log'), join(dir, 'deeper', 'notes.txt')]);
-    expect(skippedOf(r.searched.skipped, 'loop').map((s) => s.path).sort()).toEqual([join(dir, 'deeper', 'up'), join(dir, 'loop')]);
+    expect(
+      skippedOf(r.searched.skipped, 'loop')
+        .map((s) => s.path)
+        .sort(),
+    ).toEqual([join(dir, 'deeper', 'up'), join(dir, 'loop')]);
     expect(skippedOf(r.searched.skipped, 'loop')[0]!.why).toMatch(new RegExp(`the folder ${dir} again \\(a symlink loop`));
     const unreadable = skippedOf(r.searched.skipped, 'unreadable');
     expect(unreadable.find((s) => s.path === join(dir, 'self'))!.why).toMatch(/ELOOP.*a symlink loop/);
@@ -158,7 +179,10 @@ describe('folders that loop and files that are not files', () => {
       expect(special[0]!.why).toMatch(/^a socket/);
       expect(special[3]!.why).toMatch(/^a device/);
       expect(skippedOf(r.searched.skipped, 'sameFile')).toEqual([
-        expect.objectContaining({ path: join(dir, 'current.log'), why: `the same file as ${join(dir, 'broker.log')} (a symlink or a hard link to it): read once` }),
+        expect.objectContaining({
+          path: join(dir, 'current.log'),
+          why: `the same file as ${join(dir, 'broker.log')} (a symlink or a hard link to it): read once`,
+        }),
       ]);
     } finally {
       server.close();
@@ -169,14 +193,21 @@ describe('folders that loop and files that are not files', () => {
 describe('what the search skipped, for the runbook to show', () => {
   it('findDeletedInstance and findInstance list a truncated gzip and a missing syslog/ folder', async () => {
     const gz = gzipSync(Buffer.from(`${GOOD.join('\n')}\n`.repeat(50)));
-    const dir = await folder('skips', { 'router/broker.log.1.gz': gz.subarray(0, gz.length - 30), 'router/broker.log': GOOD.join('\n') + '\n' });
+    const dir = await folder('skips', {
+      'router/broker.log.1.gz': gz.subarray(0, gz.length - 30),
+      'router/broker.log': GOOD.join('\n') + '\n',
+    });
     const sources = { paths: [join(dir, 'router'), join(dir, 'syslog')] };
     const deleted = await findDeletedInstance({ sources, serviceName: 'important-db' });
     const instance = await findInstance({ sources, instanceGuid: GUID });
     for (const searched of [deleted.searched, instance.searched]) {
       expect(searched.skipped).toStrictEqual([
         { path: join(dir, 'syslog'), kind: 'unreadable', why: expect.stringMatching(/^ENOENT no such file or directory/) },
-        { path: join(dir, 'router', 'broker.log.1.gz'), kind: 'truncatedGzip', why: expect.stringMatching(/^truncated gzip after \d+ uncompressed bytes; the lines before it were searched$/) },
+        {
+          path: join(dir, 'router', 'broker.log.1.gz'),
+          kind: 'truncatedGzip',
+          why: expect.stringMatching(/^truncated gzip after \d+ uncompressed bytes; the lines before it were searched$/),
+        },
       ]);
       expect(searched.skippedTotal).toBe(2);
     }
@@ -194,12 +225,20 @@ describe('what the search skipped, for the runbook to show', () => {
       ['b.log', 'binary', 3],
       ['c.log', 'longLine', 3],
     ]);
-    expect(lines[2]).toStrictEqual({ path: join(dir, 'c.log'), line: 3, offset: 4, kind: 'longLine', why: 'a 1100000-byte line (over 1 MiB) was not searched' });
+    expect(lines[2]).toStrictEqual({
+      path: join(dir, 'c.log'),
+      line: 3,
+      offset: 4,
+      kind: 'longLine',
+      why: 'a 1100000-byte line (over 1 MiB) was not searched',
+    });
     expect(r.searched.problems).toContain(`longLine: ${join(dir, 'c.log')}:3: a 1100000-byte line (over 1 MiB) was not searched`);
   });
 
   it('lists at most MAX_SKIPPED entries and counts the rest', async () => {
-    const bad = Array.from({ length: MAX_SKIPPED + 50 }, (_, i) => lager('Feb 30 12:00:00', `${1484049600 + i}.5`, 'deprovision.start', { 'instance-id': OTHER }));
+    const bad = Array.from({ length: MAX_SKIPPED + 50 }, (_, i) =>
+      lager('Feb 30 12:00:00', `${1484049600 + i}.5`, 'deprovision.start', { 'instance-id': OTHER }),
+    );
     const dir = await folder('many', { 'broker.log': [...bad, ...GOOD].join('\n') + '\n' });
     const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
     expect(r.searched.skipped).toHaveLength(MAX_SKIPPED);
@@ -207,7 +246,9 @@ describe('what the search skipped, for the runbook to show', () => {
     expect(r.searched.badInput.badDate).toBe(MAX_SKIPPED + 50);
     expect(r.searched.skipped.at(-1)!.line).toBe(MAX_SKIPPED);
     expect(r.searched.problems).toHaveLength(MAX_PROBLEMS);
-    expect(renderCandidates(r.candidates, r.searched)).toContain(`problem: … and ${MAX_SKIPPED + 50 - MAX_PROBLEMS} more (--json lists the first ${MAX_SKIPPED})`);
+    expect(renderCandidates(r.candidates, r.searched)).toContain(
+      `problem: … and ${MAX_SKIPPED + 50 - MAX_PROBLEMS} more (--json lists the first ${MAX_SKIPPED})`,
+    );
   });
 });
 
@@ -237,14 +278,39 @@ describe('remote bytes on the terminal', () => {
   const HOSTILE = '\u001b]0;owned\u0007\u001b[2J\u0000\rX\n\u009b31m\u202e';
 
   it('the readable output of both finders escapes escape sequences, NUL and newlines from the logs', () => {
-    const evidence = { line: `host ${HOSTILE} line`, source: `f${HOSTILE}.log @ byte 0`, why: `the broker saved the service name "${HOSTILE}"` };
+    const evidence = {
+      line: `host ${HOSTILE} line`,
+      source: `f${HOSTILE}.log @ byte 0`,
+      why: `the broker saved the service name "${HOSTILE}"`,
+    };
     const searched = emptyReport([]);
     searched.notes.push(`note ${HOSTILE}`);
     const text = renderCandidates(
-      [{ instanceGuid: GUID, serviceName: HOSTILE, nameFrom: 'logs', spaceGuid: null, deletedAt: null, archivePrefix: `s3://b${HOSTILE}/`, lastWalUploadAt: null, nodes: [{ nodeUuid: NODE, cell: HOSTILE }], confidence: 'high', evidence: [evidence] }],
+      [
+        {
+          instanceGuid: GUID,
+          serviceName: HOSTILE,
+          nameFrom: 'logs',
+          spaceGuid: null,
+          deletedAt: null,
+          archivePrefix: `s3://b${HOSTILE}/`,
+          lastWalUploadAt: null,
+          nodes: [{ nodeUuid: NODE, cell: HOSTILE }],
+          confidence: 'high',
+          evidence: [evidence],
+        },
+      ],
       searched,
     );
-    const instance = renderInstance({ instanceGuid: GUID, archivePrefix: HOSTILE, lastWalUploadAt: null, nodes: [], createdAt: null, evidence: [evidence], searched });
+    const instance = renderInstance({
+      instanceGuid: GUID,
+      archivePrefix: HOSTILE,
+      lastWalUploadAt: null,
+      nodes: [],
+      createdAt: null,
+      evidence: [evidence],
+      searched,
+    });
     for (const out of [text, instance]) {
       expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
       expect(out).toContain('\\x1b]0;owned\\x07\\x1b[2J\\0\\rX\\n\\x9b31m\\u202e');

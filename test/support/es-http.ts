@@ -129,7 +129,8 @@ function phraseIn(value: unknown, phrase: string): boolean {
 
 /** Whether a document's source matches a query (Query DSL subset); throws 400 on what it does not know. */
 function matches(query: unknown, src: Json): boolean {
-  if (!isObject(query) || Object.keys(query).length !== 1) throw badRequest(`a query must be an object with one key, got ${JSON.stringify(query)}`);
+  if (!isObject(query) || Object.keys(query).length !== 1)
+    throw badRequest(`a query must be an object with one key, got ${JSON.stringify(query)}`);
   const [kind, spec] = Object.entries(query)[0]!;
   switch (kind) {
     case 'match_all':
@@ -137,7 +138,8 @@ function matches(query: unknown, src: Json): boolean {
     case 'bool': {
       if (!isObject(spec)) throw badRequest('[bool] malformed query');
       for (const k of Object.keys(spec)) {
-        if (!['filter', 'must', 'should', 'must_not', 'minimum_should_match', 'boost'].includes(k)) throw badRequest(`[bool] query does not support [${k}]`);
+        if (!['filter', 'must', 'should', 'must_not', 'minimum_should_match', 'boost'].includes(k))
+          throw badRequest(`[bool] query does not support [${k}]`);
       }
       const must = [...asList(spec.filter), ...asList(spec.must)];
       const should = asList(spec.should);
@@ -158,7 +160,8 @@ function matches(query: unknown, src: Json): boolean {
         if (!['gte', 'gt', 'lte', 'lt'].includes(op)) throw badRequest(`[range] query does not support [${op}] here`);
         const b = dateMs(raw);
         if (b === null) throw badRequest(`failed to parse date field [${String(raw)}]`);
-        if ((op === 'gte' && !(t >= b)) || (op === 'gt' && !(t > b)) || (op === 'lte' && !(t <= b)) || (op === 'lt' && !(t < b))) return false;
+        if ((op === 'gte' && !(t >= b)) || (op === 'gt' && !(t > b)) || (op === 'lte' && !(t <= b)) || (op === 'lt' && !(t < b)))
+          return false;
       }
       return true;
     }
@@ -166,13 +169,17 @@ function matches(query: unknown, src: Json): boolean {
       if (!isObject(spec) || typeof spec.query !== 'string') throw badRequest('[multi_match] requires query value');
       if (spec.type !== 'phrase') throw badRequest(`[multi_match] of type [${String(spec.type)}]: this server matches phrases only`);
       const fields = spec.fields;
-      if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === 'string' && !f.includes('*') && !f.includes('^'))) {
+      if (
+        !Array.isArray(fields) ||
+        fields.length === 0 ||
+        !fields.every((f) => typeof f === 'string' && !f.includes('*') && !f.includes('^'))
+      ) {
         throw badRequest('[multi_match] needs plain field names here');
       }
       return fields.some((f) => phraseIn(field(src, f as string), spec.query as string));
     }
     case 'match_phrase': {
-      if (!isObject(spec) || Object.keys(spec).length !== 1) throw badRequest('[match_phrase] query doesn\'t support multiple fields');
+      if (!isObject(spec) || Object.keys(spec).length !== 1) throw badRequest("[match_phrase] query doesn't support multiple fields");
       const [name, q] = Object.entries(spec)[0]!;
       const phrase = isObject(q) ? q.query : q;
       if (typeof phrase !== 'string') throw badRequest('[match_phrase] requires query value');
@@ -190,7 +197,8 @@ interface SortKey {
 
 function sortKeys(sort: unknown): SortKey[] {
   const keys = asList(sort).map((s): SortKey => {
-    const [name, spec] = typeof s === 'string' ? [s, 'asc'] : isObject(s) && Object.keys(s).length === 1 ? Object.entries(s)[0]! : [null, null];
+    const [name, spec] =
+      typeof s === 'string' ? [s, 'asc'] : isObject(s) && Object.keys(s).length === 1 ? Object.entries(s)[0]! : [null, null];
     const order = isObject(spec) ? spec.order : spec;
     if (order !== 'asc' && order !== 'desc') throw badRequest(`[sort] malformed: ${JSON.stringify(s)}`);
     if (name === '_doc' || name === '_shard_doc') return { field: '_shard_doc', desc: order === 'desc' };
@@ -235,7 +243,12 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
     const out = new Set<string>();
     for (const pattern of expression.split(',')) {
       if (pattern.includes('*')) {
-        const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+        const re = new RegExp(
+          `^${pattern
+            .split('*')
+            .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        );
         if (re.test(opts.index)) out.add(opts.index);
       } else if (pattern === opts.index) out.add(opts.index);
       else throw new EsError(404, 'index_not_found_exception', `no such index [${pattern}]`);
@@ -246,7 +259,8 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
   function live(id: unknown): Snapshot {
     const pit = typeof id === 'string' ? pits.get(id) : undefined;
     if (pit && pit.expiresAt < Date.now()) pits.delete(id as string);
-    if (!pit || pit.expiresAt < Date.now()) throw new EsError(404, 'search_context_missing_exception', `No search context found for id [${String(id)}]`);
+    if (!pit || pit.expiresAt < Date.now())
+      throw new EsError(404, 'search_context_missing_exception', `No search context found for id [${String(id)}]`);
     return pit;
   }
 
@@ -267,23 +281,32 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
     if (!isObject(body)) throw badRequest('a search through a point in time needs a body', 'action_request_validation_exception');
     for (const k of Object.keys(body)) if (!SEARCH_KEYS.has(k)) throw badRequest(`Unknown key for a VALUE_STRING in [${k}].`);
     const pitSpec = body.pit;
-    if (!isObject(pitSpec)) throw badRequest('this server searches only through a point in time ([pit] is missing)', 'action_request_validation_exception');
+    if (!isObject(pitSpec))
+      throw badRequest('this server searches only through a point in time ([pit] is missing)', 'action_request_validation_exception');
     const pit = live(pitSpec.id);
     if (pitSpec.keep_alive !== undefined) pit.expiresAt = Date.now() + keepAliveMs(pitSpec.keep_alive);
     const size = body.size === undefined ? 10 : Number(body.size);
     if (!Number.isInteger(size) || size < 0 || size > MAX_RESULT_WINDOW) {
-      throw badRequest(`Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${String(body.size)}]`, 'illegal_argument_exception');
+      throw badRequest(
+        `Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${String(body.size)}]`,
+        'illegal_argument_exception',
+      );
     }
-    if (body.from !== undefined && Number(body.from) !== 0) throw badRequest('[from] is not supported here: page with search_after', 'illegal_argument_exception');
+    if (body.from !== undefined && Number(body.from) !== 0)
+      throw badRequest('[from] is not supported here: page with search_after', 'illegal_argument_exception');
     const keys = sortKeys(body.sort ?? [{ _shard_doc: 'asc' }]);
     let after: number[] | null = null;
     if (body.search_after !== undefined) {
       if (!Array.isArray(body.search_after) || body.search_after.length !== keys.length) {
-        throw badRequest(`search_after has ${asList(body.search_after).length} value(s) but sort has ${keys.length}.`, 'illegal_argument_exception');
+        throw badRequest(
+          `search_after has ${asList(body.search_after).length} value(s) but sort has ${keys.length}.`,
+          'illegal_argument_exception',
+        );
       }
       after = body.search_after.map((v, i) => {
         const n = keys[i]!.field === '@timestamp' ? dateMs(v) : typeof v === 'number' ? v : null;
-        if (n === null) throw badRequest(`search_after value [${String(v)}] does not fit sort field [${keys[i]!.field}]`, 'illegal_argument_exception');
+        if (n === null)
+          throw badRequest(`search_after value [${String(v)}] does not fit sort field [${keys[i]!.field}]`, 'illegal_argument_exception');
         return n;
       });
     }
@@ -314,16 +337,34 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
     return { status: freed > 0 ? 200 : 404, body: { succeeded: true, num_freed: freed } };
   }
 
-  function route(req: IncomingMessage, path: string, params: Record<string, string>, body: unknown, served: EsServedRequest): { status: number; body?: Json } {
+  function route(
+    req: IncomingMessage,
+    path: string,
+    params: Record<string, string>,
+    body: unknown,
+    served: EsServedRequest,
+  ): { status: number; body?: Json } {
     const method = req.method ?? 'GET';
     if (path === '/' && (method === 'GET' || method === 'HEAD')) {
-      return { status: 200, body: { name: 'es-http', cluster_name: 'test', version: { number: '9.1.0', build_flavor: 'default' }, tagline: 'You Know, for Search' } };
+      return {
+        status: 200,
+        body: {
+          name: 'es-http',
+          cluster_name: 'test',
+          version: { number: '9.1.0', build_flavor: 'default' },
+          tagline: 'You Know, for Search',
+        },
+      };
     }
     const pit = /^\/([^/_][^/]*)\/_pit$/.exec(path);
     if (pit && method === 'POST') return { status: 200, body: openPit(decodeURIComponent(pit[1]!), params, served) };
     if (path === '/_search' && (method === 'POST' || method === 'GET')) return { status: 200, body: search(body, served) };
     if (/^\/[^/_][^/]*\/_search$/.test(path) && (method === 'POST' || method === 'GET')) {
-      if (isObject(body) && body.pit !== undefined) throw badRequest('Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.', 'action_request_validation_exception');
+      if (isObject(body) && body.pit !== undefined)
+        throw badRequest(
+          'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.',
+          'action_request_validation_exception',
+        );
       throw badRequest('this server searches only through a point in time', 'action_request_validation_exception');
     }
     if (path === '/_pit' && method === 'DELETE') return closePit(body);
@@ -370,7 +411,9 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
         throw new EsError(
           401,
           'security_exception',
-          authorization ? `unable to authenticate with provided credentials for REST request [${url.pathname}]` : `missing authentication credentials for REST request [${url.pathname}]`,
+          authorization
+            ? `unable to authenticate with provided credentials for REST request [${url.pathname}]`
+            : `missing authentication credentials for REST request [${url.pathname}]`,
         );
       }
       ({ status, body: out } = route(req, url.pathname, params, served.body, served));

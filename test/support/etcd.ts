@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/drill/ports.js';
+import { freePort } from '../../src/systems/ports.js';
 
 export interface Etcd {
   url: string;
@@ -25,14 +25,22 @@ export async function startEtcd(): Promise<Etcd> {
     'etcd',
     [
       '--enable-v2',
-      '--name', 'default',
-      '--data-dir', join(dir, 'etcd'),
-      '--listen-client-urls', client,
-      '--advertise-client-urls', client,
-      '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl,
-      '--initial-cluster', `default=${peerUrl}`,
-      '--log-level', 'error',
+      '--name',
+      'default',
+      '--data-dir',
+      join(dir, 'etcd'),
+      '--listen-client-urls',
+      client,
+      '--advertise-client-urls',
+      client,
+      '--listen-peer-urls',
+      peerUrl,
+      '--initial-advertise-peer-urls',
+      peerUrl,
+      '--initial-cluster',
+      `default=${peerUrl}`,
+      '--log-level',
+      'error',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

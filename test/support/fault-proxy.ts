@@ -102,7 +102,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       const body =
         rule.body ??
         `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code>` +
-        `<Message>injected ${code}</Message><RequestId>fault-proxy</RequestId></Error>`;
+          `<Message>injected ${code}</Message><RequestId>fault-proxy</RequestId></Error>`;
       res.writeHead(rule.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     });

@@ -5,8 +5,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createS3Store, type S3Options } from '../../src/systems/s3.js';
-import type { ObjectStore } from '../../src/systems/types.js';
-import { freePort } from '../../src/drill/ports.js';
+import type { ObjectStore } from '../../src/core/seams.js';
+import { freePort } from '../../src/systems/ports.js';
 
 export interface Moto {
   endpoint: string;
@@ -21,7 +21,6 @@ export interface Moto {
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
 }
-
 
 export const MOTO_CREDENTIALS = { accessKeyId: 'MOTOACCESSKEY', secretAccessKey: 'moto-secret-access-key' };
 

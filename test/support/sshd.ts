@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '../../src/systems/known-hosts.js';
-import { freePort } from '../../src/drill/ports.js';
+import { freePort } from '../../src/systems/ports.js';
 
 export interface Sshd {
   port: number;
@@ -35,7 +35,6 @@ export interface SshdOptions {
 }
 
 export const sshdAvailable = existsSync('/usr/sbin/sshd') && process.getuid?.() === 0;
-
 
 export function ensureUser(user: string): void {
   if (spawnSync('id', [user], { stdio: 'ignore' }).status !== 0) {

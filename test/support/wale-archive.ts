@@ -10,9 +10,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { ObjectStore } from '../../src/systems/types.js';
-import { pipeThrough, postgresAccount, runOk, type RunAs } from '../../src/drill/processes.js';
-import { freePort } from '../../src/drill/ports.js';
+import type { ObjectStore } from '../../src/core/seams.js';
+import { pipeThrough, postgresAccount, runOk, type RunAs } from '../../src/systems/processes.js';
+import { freePort } from '../../src/systems/ports.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 /** The table the generator fills; one row per id. */
@@ -48,7 +48,6 @@ export interface GeneratedArchive {
   startSegment: string;
   stopSegment: string;
 }
-
 
 async function own(path: string, as: RunAs | undefined): Promise<void> {
   if (as) await chown(path, as.uid, as.gid);
@@ -106,7 +105,25 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
   const port = await freePort();
   const pg = (bin: string, ...args: string[]) => runOk([join(PG_BIN, bin), ...args], { as });
   const sql = async (query: string): Promise<string> =>
-    (await pg('psql', '-X', '-qAt', '-v', 'ON_ERROR_STOP=1', '-h', sock, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', query)).stdout.trim();
+    (
+      await pg(
+        'psql',
+        '-X',
+        '-qAt',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-h',
+        sock,
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-c',
+        query,
+      )
+    ).stdout.trim();
 
   try {
     return await buildArchive();
@@ -139,7 +156,23 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(1, ${rowsBefore}) g`);
 
       const tarDir = join(stage, 'tar');
-      await pg('pg_basebackup', '-D', tarDir, '-Ft', '-X', 'none', '--no-manifest', '-c', 'fast', '-h', sock, '-p', String(port), '-U', 'postgres');
+      await pg(
+        'pg_basebackup',
+        '-D',
+        tarDir,
+        '-Ft',
+        '-X',
+        'none',
+        '--no-manifest',
+        '-c',
+        'fast',
+        '-h',
+        sock,
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+      );
 
       // The backup history file gives start/stop exactly as wal-e's pg_stop_backup() did.
       const labels = (await readdir(join(data, 'pg_wal'))).filter((f) => f.endsWith('.backup')).sort();
@@ -155,12 +188,17 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       for (let i = 0; i < switches; i++) {
         const n = Math.floor(rowsAfter / switches) + (i < rowsAfter % switches ? 1 : 0);
         if (n > 0) {
-          await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(${rowsBefore + written + 1}, ${rowsBefore + written + n}) g`);
+          await sql(
+            `insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(${rowsBefore + written + 1}, ${rowsBefore + written + n}) g`,
+          );
         }
         written += n;
         lastSwitched = await sql('select pg_walfile_name(pg_switch_wal())');
       }
-      await waitFor(async () => (await sql('select coalesce(last_archived_wal, \'\') from pg_stat_archiver')) >= lastSwitched, 'WAL archiving');
+      await waitFor(
+        async () => (await sql("select coalesce(last_archived_wal, '') from pg_stat_archiver")) >= lastSwitched,
+        'WAL archiving',
+      );
 
       const controldata = (await pg('pg_controldata', data)).stdout;
       const sysid = /Database system identifier:\s+(\d+)/.exec(controldata)?.[1];
@@ -174,7 +212,17 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         .map((f) => /^([0-9A-F]{24})\.lzo$/.exec(f)?.[1])
         .filter((s): s is string => !!s)
         .sort();
-      return { root, sysid, latest, rowsAfter: rowsBefore + written, rowsBefore, segments, version, startSegment: start[2]!, stopSegment: stop[2]! };
+      return {
+        root,
+        sysid,
+        latest,
+        rowsAfter: rowsBefore + written,
+        rowsBefore,
+        segments,
+        version,
+        startSegment: start[2]!,
+        stopSegment: stop[2]!,
+      };
     } finally {
       await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').catch(() => undefined);
       await rm(data, { recursive: true, force: true });

@@ -39,9 +39,18 @@ describe('classifyKey (wal-g)', () => {
   const G = 'base_000000010000000000000004';
   it.each([
     [`basebackups_005/${G}/metadata.json`, { kind: 'walg-backup-file', backup: G, file: 'metadata.json' }],
-    [`basebackups_005/${G}/tar_partitions/part_001.tar.lz4`, { kind: 'walg-backup-file', backup: G, file: 'tar_partitions/part_001.tar.lz4' }],
-    [`basebackups_005/${G}/tar_partitions/pg_control.tar.zst`, { kind: 'walg-backup-file', backup: G, file: 'tar_partitions/pg_control.tar.zst' }],
-    [`basebackups_005/${G}_D_000000010000000000000002/metadata.json`, { kind: 'walg-backup-file', backup: `${G}_D_000000010000000000000002`, file: 'metadata.json' }],
+    [
+      `basebackups_005/${G}/tar_partitions/part_001.tar.lz4`,
+      { kind: 'walg-backup-file', backup: G, file: 'tar_partitions/part_001.tar.lz4' },
+    ],
+    [
+      `basebackups_005/${G}/tar_partitions/pg_control.tar.zst`,
+      { kind: 'walg-backup-file', backup: G, file: 'tar_partitions/pg_control.tar.zst' },
+    ],
+    [
+      `basebackups_005/${G}_D_000000010000000000000002/metadata.json`,
+      { kind: 'walg-backup-file', backup: `${G}_D_000000010000000000000002`, file: 'metadata.json' },
+    ],
     [`basebackups_005/${G}_backup_stop_sentinel.json`, { kind: 'walg-sentinel', backup: G }],
     ['wal_005/000000010000000000000004.lz4', { kind: 'walg-wal', segment: '000000010000000000000004', ext: 'lz4' }],
     ['wal_005/000000010000000000000004.br', { kind: 'walg-wal', segment: '000000010000000000000004', ext: 'br' }],
@@ -61,6 +70,8 @@ describe('backup names', () => {
   it('round-trips a large offset', () => {
     const name = backupName('00000014000104FA000000C1', 7405208);
     expect(name).toBe('base_00000014000104FA000000C1_07405208');
-    expect(backupLabelName('00000014000104FA000000C1', parseBackupName(name)!.startOffset)).toBe('00000014000104FA000000C1.0070FE98.backup');
+    expect(backupLabelName('00000014000104FA000000C1', parseBackupName(name)!.startOffset)).toBe(
+      '00000014000104FA000000C1.0070FE98.backup',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { adler32, crc32, isLzop, lzopDecompress } from '../../src/wale/lzop.js';
-import { StepFailed } from '../../src/engine/errors.js';
+import { StepFailed } from '../../src/core/errors.js';
 
 const lzop = (data: Buffer, ...flags: string[]): Buffer => execFileSync('lzop', ['-c', ...flags], { input: data, maxBuffer: 64 << 20 });
 
@@ -28,7 +28,7 @@ describe('lzop files made by the real lzop', () => {
   it('reports corruption instead of returning wrong bytes', () => {
     const packed = lzop(text);
     const bad = Buffer.from(packed);
-    bad[bad.length - 200] ^= 0xff;
+    bad[bad.length - 200]! ^= 0xff;
     expect(() => lzopDecompress(bad, 'wal_005/00000002.history.lzo')).toThrow(StepFailed);
     expect(() => lzopDecompress(packed.subarray(0, packed.length - 100), 'x')).toThrow(/cannot be decompressed/);
     expect(() => lzopDecompress(Buffer.from('1\t0/3000090\n'), 'x')).toThrow(/magic/);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSentinel } from '../../src/wale/sentinel.js';
 import { parseHistory, switchSegment } from '../../src/wale/history.js';
 import { parsePgVersion } from '../../src/wale/version.js';
-import { StepFailed } from '../../src/engine/errors.js';
+import { StepFailed } from '../../src/core/errors.js';
 
 describe('parseSentinel', () => {
   it('reads every field of a wal-e sentinel', () => {
@@ -25,16 +25,29 @@ describe('parseSentinel', () => {
   });
 
   it('accepts old sentinels without spec and numeric offsets', () => {
-    const s = parseSentinel('{"wal_segment_backup_stop":"000000010000000000000005","wal_segment_offset_backup_stop":88,"expanded_size_bytes":null}');
-    expect(s).toEqual({ walSegmentBackupStop: '000000010000000000000005', walSegmentOffsetBackupStop: 88, expandedSizeBytes: null, spec: null });
+    const s = parseSentinel(
+      '{"wal_segment_backup_stop":"000000010000000000000005","wal_segment_offset_backup_stop":88,"expanded_size_bytes":null}',
+    );
+    expect(s).toEqual({
+      walSegmentBackupStop: '000000010000000000000005',
+      walSegmentOffsetBackupStop: 88,
+      expandedSizeBytes: null,
+      spec: null,
+    });
   });
 
   it.each([
     ['{"wal_segment_backup_stop": "00000001', /not valid JSON/],
     ['[]', /not a JSON object/],
     ['{"wal_segment_offset_backup_stop":"00000240"}', /wal_segment_backup_stop is missing/],
-    ['{"wal_segment_backup_stop":"000000010000000000000002","wal_segment_offset_backup_stop":"0x40"}', /offset_backup_stop is missing or not a decimal/],
-    ['{"wal_segment_backup_stop":"000000010000000000000002","wal_segment_offset_backup_stop":"1","spec":{"tablespaces":["a"]}}', /no \{loc, link\} for tablespace "a"/],
+    [
+      '{"wal_segment_backup_stop":"000000010000000000000002","wal_segment_offset_backup_stop":"0x40"}',
+      /offset_backup_stop is missing or not a decimal/,
+    ],
+    [
+      '{"wal_segment_backup_stop":"000000010000000000000002","wal_segment_offset_backup_stop":"1","spec":{"tablespaces":["a"]}}',
+      /no \{loc, link\} for tablespace "a"/,
+    ],
   ])('explains what is wrong with %s', (text, why) => {
     expect(() => parseSentinel(text, 's3://b/k.json')).toThrow(StepFailed);
     expect(() => parseSentinel(text, 's3://b/k.json')).toThrow(why);

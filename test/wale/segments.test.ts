@@ -12,7 +12,7 @@ import {
   skipsSegmentFF,
   tryParseSegment,
 } from '../../src/wale/segments.js';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 const seg = (n: string) => parseSegment(n);
 const next = (n: string, pg?: string) => formatSegment(nextSegment(seg(n), pg));

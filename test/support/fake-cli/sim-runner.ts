@@ -1,5 +1,5 @@
 /** A CommandRunner that answers from a simulator in-process, recording every spec it ran. */
-import type { CommandResult, CommandRunner, CommandSpec } from '../../../src/systems/types.js';
+import type { CommandResult, CommandRunner, CommandSpec } from '../../../src/core/seams.js';
 
 export interface SimRunner extends CommandRunner {
   readonly ran: CommandSpec[];

@@ -69,7 +69,17 @@ export function boshWorld(version: string): BoshWorld {
         name: 'cf-6cd776bba8e791d40f64',
         releases: ['cf/231'],
         stemcells: ['bosh-vsphere-esxi-ubuntu-trusty-go_agent/3146'],
-        vms: [{ job: 'router_z1', id: 'a1b2c3d4-0000-4000-8000-000000000001', index: 0, ips: ['10.58.111.10'], state: 'running', az: 'z1', vmCid: 'vm-router' }],
+        vms: [
+          {
+            job: 'router_z1',
+            id: 'a1b2c3d4-0000-4000-8000-000000000001',
+            index: 0,
+            ips: ['10.58.111.10'],
+            state: 'running',
+            az: 'z1',
+            vmCid: 'vm-router',
+          },
+        ],
       },
       {
         name: 'dingo-postgresql-98b09c4b36af74181ee1',

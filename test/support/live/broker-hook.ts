@@ -9,7 +9,17 @@ import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } fro
 import { join } from 'node:path';
 import type { CfServiceInstance } from '../../../src/rehearsal/cf-sim.js';
 import type { CellWorld, SimContainer } from '../../../src/rehearsal/cell-sim.js';
-import { BROKER_CONFIG_ENV, BUCKET, archivePrefix, etcdPut, httpSync, newArchive, rfc3164, s3Request, type BrokerConfig } from './shared.js';
+import {
+  BROKER_CONFIG_ENV,
+  BUCKET,
+  archivePrefix,
+  etcdPut,
+  httpSync,
+  newArchive,
+  rfc3164,
+  s3Request,
+  type BrokerConfig,
+} from './shared.js';
 
 function config(): BrokerConfig {
   const file = process.env[BROKER_CONFIG_ENV];
@@ -85,7 +95,11 @@ export function onServiceCreated(instance: CfServiceInstance): void {
     etcdPut(c.etcdUrl, `${scope}/initialize`, c.sysid),
     etcdPut(c.etcdUrl, `${scope}/leader`, c.nodeUuid),
     etcdPut(c.etcdUrl, `${scope}/optime/leader`, '50331920'),
-    etcdPut(c.etcdUrl, `${scope}/members/${c.nodeUuid}`, JSON.stringify({ conn_url: `postgres://replicator@${c.cellIp}:${c.hostPort}/postgres`, role: 'master' })),
+    etcdPut(
+      c.etcdUrl,
+      `${scope}/members/${c.nodeUuid}`,
+      JSON.stringify({ conn_url: `postgres://replicator@${c.cellIp}:${c.hostPort}/postgres`, role: 'master' }),
+    ),
     // wal-e uploads with the container's own AWS credentials.
     ...newArchive(instance.guid, c.sysid).map(([rel, body]) =>
       s3Request('PUT', c.s3Endpoint, c.env.WAL_S3_BUCKET!, archivePrefix(instance.guid) + rel, containerCredentials(c.env), body),

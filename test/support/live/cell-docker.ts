@@ -130,10 +130,14 @@ function main(): void {
       stdin = '';
     }
   }
-  const result = simulateCell(state, { argv: ['docker', ...args], stdin, writes: false }, {
-    onStart: (c) => onStart(state, c),
-    onStop: (c) => state.history.push(`stopped ${c.name}`),
-  });
+  const result = simulateCell(
+    state,
+    { argv: ['docker', ...args], stdin, writes: false },
+    {
+      onStart: (c) => onStart(state, c),
+      onStop: (c) => state.history.push(`stopped ${c.name}`),
+    },
+  );
   const hold = takeHold(state, args);
   writeFileSync(file, JSON.stringify(state, null, 2));
   if (hold) holdUntilReleased(hold);

@@ -22,9 +22,9 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadScenario } from '../../../src/rehearsal/world.js';
 import { createS3Store } from '../../../src/systems/s3.js';
-import type { ObjectStore } from '../../../src/systems/types.js';
+import type { ObjectStore } from '../../../src/core/seams.js';
 import type { CfWorld } from '../../../src/rehearsal/cf-sim.js';
-import { parseSyslog } from '../../../src/logs/syslog.js';
+import { parseSyslog } from '../../../src/adapters/syslog.js';
 import { startSshd, type Sshd } from '../sshd.js';
 import { startEtcd, type Etcd } from '../etcd.js';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../moto.js';
@@ -166,7 +166,9 @@ function sshConfig(s: LiveServers, knownHosts: string, jumpboxPort: number): str
 }
 
 function middleLine(file: string): string {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'));
   return lines[Math.floor(lines.length / 2)]!;
 }
 
@@ -307,7 +309,10 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
 
   // cf and bosh as the seed incident has them; cf's next instance gets this case's GUID.
   const seed = loadScenario(SEED).initial;
-  const fake: FakeClis = await setUpFakeClis({ cf: { ...structuredClone(seed.cf), nextInstanceGuids: [newGuid] }, bosh: structuredClone(seed.bosh) });
+  const fake: FakeClis = await setUpFakeClis({
+    cf: { ...structuredClone(seed.cf), nextInstanceGuids: [newGuid] },
+    bosh: structuredClone(seed.bosh),
+  });
 
   // SSH: the cell IP of the logs reaches the cell sshd through the jumpbox; host keys pinned.
   const jumpboxPort = opts.jumpboxPort ?? s.gateway.port;
@@ -353,19 +358,29 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
 
   const stateDir = join(work, 'state');
   const liveArgs = [
-    '--answers', answers,
+    '--answers',
+    answers,
     '--yes',
     ...(es ? ['--es-url', es.url, '--es-index', 'logs-*'] : ['--logs', logs]),
-    '--ssh-config', sshConfigFile,
-    '--s3-endpoint', opts.s3Endpoint ?? s.moto.endpoint,
-    '--s3-region', 'us-east-1',
+    '--ssh-config',
+    sshConfigFile,
+    '--s3-endpoint',
+    opts.s3Endpoint ?? s.moto.endpoint,
+    '--s3-region',
+    'us-east-1',
     '--s3-path-style',
-    '--cf-bin', join(fake.binDir, 'cf'),
-    '--bosh-bin', join(fake.binDir, 'bosh'),
-    '--docker-bin', FAKE_DOCKER,
-    '--docker-host', daemon.host,
-    '--container-store-root', STORE_ROOT,
-    '--poll-interval', '0.05',
+    '--cf-bin',
+    join(fake.binDir, 'cf'),
+    '--bosh-bin',
+    join(fake.binDir, 'bosh'),
+    '--docker-bin',
+    FAKE_DOCKER,
+    '--docker-host',
+    daemon.host,
+    '--container-store-root',
+    STORE_ROOT,
+    '--poll-interval',
+    '0.05',
     // With the clusterdata record the evidence proves the name, and --yes may accept it; without it,
     // nothing in these logs proves which instance was important-db, so the operator chooses.
     ...(opts.clusterdata ? ['--clusterdata', `s3://${CLUSTERDATA_BUCKET}`] : ['--deleted-instance', OLD_GUID]),

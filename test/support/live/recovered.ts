@@ -7,15 +7,27 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ROOT } from '../cli.js';
-import type { ObjectStore } from '../../../src/systems/types.js';
+import type { ObjectStore } from '../../../src/core/seams.js';
 import { STORE_ROOT, type LiveCase, type LiveServers } from './platform.js';
-import { BUCKET, OLD_GUID, OLD_SYSID, OTHER_TENANT_ARCHIVE, OTHER_TENANT_PREFIX, archivePrefix, etagOf, newArchive, oldArchive } from './shared.js';
+import {
+  BUCKET,
+  OLD_GUID,
+  OLD_SYSID,
+  OTHER_TENANT_ARCHIVE,
+  OTHER_TENANT_PREFIX,
+  archivePrefix,
+  etagOf,
+  newArchive,
+  oldArchive,
+} from './shared.js';
 
 /** The system identifier of the database the broker's new instance bootstraps. */
 export const NEW_SYSID = '6263019934712345126';
 
 /** Every step of the bundled runbook, in order. */
-export const STEPS = (parseYaml(readFileSync(join(ROOT, 'runbooks/recover-deleted-service.yaml'), 'utf8')) as { steps: { id: string }[] }).steps.map((s) => s.id);
+export const STEPS = (
+  parseYaml(readFileSync(join(ROOT, 'runbooks/recover-deleted-service.yaml'), 'utf8')) as { steps: { id: string }[] }
+).steps.map((s) => s.id);
 
 /** relative key → "size etag" of everything under a prefix. */
 export async function listing(s3: ObjectStore, prefix: string): Promise<Record<string, string>> {

@@ -128,7 +128,11 @@ process.stdin.on('end', async () => {
  * simulator hooks that need etcd and S3 are synchronous.
  */
 export function httpSync(requests: HttpRequest[]): HttpResponse[] {
-  const r = spawnSync(process.execPath, ['--input-type=commonjs', '-e', HTTP_SCRIPT], { input: JSON.stringify(requests), encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--input-type=commonjs', '-e', HTTP_SCRIPT], {
+    input: JSON.stringify(requests),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   if (r.status !== 0) throw new Error(`HTTP requests failed (exit ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as HttpResponse[];
 }
@@ -146,9 +150,19 @@ const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256'
  * An S3 request on a text object, path-style, signed with AWS Signature Version 4 as a client
  * with these credentials would sign it (a container with its AWS_* environment, the operator).
  */
-export function s3Request(method: 'GET' | 'PUT', endpoint: string, bucket: string, key: string, creds: S3Credentials, body?: string): HttpRequest {
+export function s3Request(
+  method: 'GET' | 'PUT',
+  endpoint: string,
+  bucket: string,
+  key: string,
+  creds: S3Credentials,
+  body?: string,
+): HttpRequest {
   const url = new URL(`${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
-  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const payload = sha256(body ?? '');
   const headers: Record<string, string> = { host: url.host, 'x-amz-content-sha256': payload, 'x-amz-date': amzDate };
@@ -164,7 +178,10 @@ export function s3Request(method: 'GET' | 'PUT', endpoint: string, bucket: strin
     method,
     url: url.href,
     ...(body !== undefined ? { body } : {}),
-    headers: { ...sent, authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}` },
+    headers: {
+      ...sent,
+      authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`,
+    },
   };
 }
 

@@ -1,0 +1,71 @@
+/**
+ * The layers of src/, written down once. Each folder may import only the folders listed for it
+ * (and itself); `npm run lint` fails on any other import, and on any import cycle.
+ *
+ *   commands/   the CLI face; wires live systems or the rehearsal      → anything
+ *   actions/    what a runbook step can do (support/: what steps share) → engine, logs, archive, drill, adapters, wale, core
+ *   engine/     runbook model, executor, journal, prompts; no system   → core
+ *   rehearsal/  the simulated platform behind the seams                → adapters, wale, core
+ *   logs/       finding the deleted instance in the logs               → systems (the log sources), adapters, wale, core
+ *   drill/      restore drills in a throwaway PostgreSQL               → archive, systems (local processes), wale, core
+ *   archive/    wal-e archives in a store: inspect, list, swap         → wale, core
+ *   systems/    one live implementation per outside system             → adapters, core
+ *   adapters/   what cf, bosh, docker, psql, the shell and the logs say → core
+ *   wale/       wal-e layout, WAL arithmetic, restorability: pure      → core
+ *   core/       errors, redaction, seam interfaces, S3 locations       → nothing
+ */
+const layers = {
+  commands: null,
+  actions: ['engine', 'logs', 'archive', 'drill', 'adapters', 'wale', 'core'],
+  engine: ['core'],
+  rehearsal: ['adapters', 'wale', 'core'],
+  logs: ['systems', 'adapters', 'wale', 'core'],
+  drill: ['archive', 'systems', 'wale', 'core'],
+  archive: ['wale', 'core'],
+  systems: ['adapters', 'core'],
+  adapters: ['core'],
+  wale: ['core'],
+  core: [],
+};
+
+const layerRules = Object.entries(layers)
+  .filter(([, allowed]) => allowed !== null)
+  .map(([layer, allowed]) => ({
+    name: `${layer}-imports-only-${allowed.length ? allowed.join('-') : 'nothing'}`,
+    severity: 'error',
+    comment: `src/${layer}/ may import only ${allowed.length ? allowed.map((a) => `src/${a}/`).join(', ') : 'node and npm modules'} (see .dependency-cruiser.cjs)`,
+    from: { path: `^src/${layer}/` },
+    to: { path: '^src/', pathNot: [`^src/${layer}/`, ...allowed.map((a) => `^src/${a}/`)] },
+  }));
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'actions-never-import-each-other',
+      severity: 'error',
+      comment: 'an action shares code through actions/support/ or a lower layer, never through another action',
+      from: { path: '^src/actions/', pathNot: '^src/actions/index\\.ts$' },
+      to: { path: '^src/actions/[^/]+$', pathNot: ['^src/actions/index\\.ts$'] },
+    },
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'modules that import each other in a loop',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'src-never-imports-tests-or-benchmarks',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,193 @@
+/**
+ * Renderers for the BOSH CLI's output: v1 (Ruby) tables and v2 (Go) `--json`, in the shape of
+ * `ui/json_ui.go` (4-space MarshalIndent), with keyed rows or, before bosh-cli 2.0.13, the
+ * `Header: [str]` / `Rows: [[str]]` arrays. The simulator answers with these and the parser
+ * tests read them. Texts not quoted in the domain notes (errors) are constructed.
+ */
+import type { Rendered } from './cf-types.js';
+
+export interface BoshVmView {
+  job: string;
+  id: string;
+  index: number;
+  ips: string[];
+  state: string;
+  az?: string;
+  vmCid?: string;
+  vmType?: string;
+  resourcePool?: string;
+}
+
+export interface BoshDeploymentView {
+  name: string;
+  releases: string[];
+  stemcells: string[];
+}
+
+export interface DirectorView {
+  name: string;
+  url: string;
+  user: string;
+}
+
+const ok = (stdout: string): Rendered => ({ stdout, stderr: '', exitCode: 0 });
+
+/** bosh v2 CLIs before 2.0.13 print tables with array headers and rows. */
+export function boshOldRows(version: string): boolean {
+  const [a = 0, b = 0, c = 0] = version.split(/[.+-]/).map((p) => Number.parseInt(p, 10) || 0);
+  return a === 2 && b === 0 && c < 13;
+}
+
+/** Header title → JSON key: lower case, each run of non-alphanumerics becomes `_` (`ui/table/headers.go`). */
+export function keyifyHeader(title: string): string {
+  return title
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .join('_');
+}
+
+export function renderBoshVersion(version: string, major: 1 | 2): Rendered {
+  return major === 1 ? ok(`BOSH ${version}\n`) : ok(`version ${version}\n\nSucceeded\n`);
+}
+
+export interface JsonTable {
+  content: string;
+  headers: string[];
+  rows: string[][];
+}
+
+/** `--json` output of bosh v2. */
+export function renderJsonUi(version: string, tables: JsonTable[], lines: string[], exitCode = 0): Rendered {
+  const old = boshOldRows(version);
+  const doc = {
+    Tables: tables.map((t) => {
+      const keys = t.headers.map(keyifyHeader);
+      return old
+        ? { Content: t.content, Header: t.headers, Rows: t.rows, Notes: null }
+        : {
+            Content: t.content,
+            Header: Object.fromEntries(keys.map((k, i) => [k, t.headers[i]])),
+            Rows: t.rows.map((r) => Object.fromEntries(keys.map((k, i) => [k, r[i] ?? '']))),
+            Notes: null,
+          };
+    }),
+    Blocks: null,
+    Lines: lines,
+  };
+  return { stdout: JSON.stringify(doc, null, 4) + '\n', stderr: '', exitCode };
+}
+
+const usingEnv = (d: DirectorView) => `Using environment '${d.url}' as client '${d.user}'`;
+
+export function renderV2Deployments(version: string, d: DirectorView, deployments: BoshDeploymentView[]): Rendered {
+  return renderJsonUi(
+    version,
+    [
+      {
+        content: 'deployments',
+        headers: ['Name', 'Release(s)', 'Stemcell(s)', 'Team(s)'],
+        rows: deployments.map((x) => [x.name, x.releases.join('\n'), x.stemcells.join('\n'), '']),
+      },
+    ],
+    [usingEnv(d), 'Succeeded'],
+  );
+}
+
+export function renderV2Vms(version: string, d: DirectorView, deployment: string, vms: BoshVmView[], task: number): Rendered {
+  const old = boshOldRows(version);
+  const headers = old
+    ? ['Instance', 'Process State', 'AZ', 'IPs', 'VM CID', 'VM Type']
+    : ['Instance', 'Process State', 'AZ', 'IPs', 'VM CID', 'VM Type', 'Active', 'Stemcell'];
+  const rows = vms.map((v) => {
+    const row = [`${v.job}/${v.id}`, v.state, v.az ?? '', v.ips.join('\n'), v.vmCid ?? '', v.vmType ?? ''];
+    return old ? row : [...row, 'true', ''];
+  });
+  return renderJsonUi(
+    version,
+    [{ content: 'vms', headers, rows }],
+    [usingEnv(d), `Using deployment '${deployment}'`, `Task ${task}. Done`, 'Succeeded'],
+  );
+}
+
+export function renderV2DeploymentNotFound(version: string, d: DirectorView, deployment: string): Rendered {
+  return renderJsonUi(
+    version,
+    [],
+    [
+      usingEnv(d),
+      `Using deployment '${deployment}'`,
+      `Finding deployment '${deployment}':\n  Director responded with non-successful status code '404' response '{"code":70000,"description":"Deployment '${deployment}' doesn't exist"}'`,
+      'Exit code 1',
+    ],
+    1,
+  );
+}
+
+export function renderV2Manifest(d: DirectorView, manifest: string): Rendered {
+  return ok(`${usingEnv(d)}\n\n${manifest.endsWith('\n') ? manifest : manifest + '\n'}\nSucceeded\n`);
+}
+
+export function renderV2UnknownCommand(command: string): Rendered {
+  return {
+    stdout: '',
+    stderr: `Unknown command \`${command}'. Please specify one command of: deployments, vms, instances, manifest, ssh, ...\n`,
+    exitCode: 1,
+  };
+}
+
+/** A v1 (`terminal-table`) table: `+---+` rules, `| cell |` rows, a rule between rows when `ruled`. */
+export function v1Table(headers: string[], rows: string[][][], ruled: boolean): string {
+  const widths = headers.map((h) => h.length);
+  for (const row of rows) for (const line of row) line.forEach((c, i) => (widths[i] = Math.max(widths[i]!, c.length)));
+  const rule = '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+\n';
+  const line = (cells: string[]) => '| ' + widths.map((w, i) => (cells[i] ?? '').padEnd(w)).join(' | ') + ' |\n';
+  let out = rule + line(headers) + rule;
+  rows.forEach((row, r) => {
+    for (const l of row) out += line(l);
+    if (ruled || r === rows.length - 1) out += rule;
+  });
+  return out;
+}
+
+/** Lines of a multi-line row: first line carries every cell's first value. */
+function multiLine(cells: string[][]): string[][] {
+  const height = Math.max(1, ...cells.map((c) => c.length));
+  return Array.from({ length: height }, (_, i) => cells.map((c) => c[i] ?? ''));
+}
+
+export function renderV1Deployments(d: DirectorView, deployments: BoshDeploymentView[]): Rendered {
+  if (deployments.length === 0) return ok(`Acting as user '${d.user}' on '${d.name}'\n\nNo deployments\n`);
+  const rows = deployments.map((x) => multiLine([[x.name], x.releases, x.stemcells, ['none']]));
+  return ok(
+    `Acting as user '${d.user}' on '${d.name}'\n\n` +
+      v1Table(['Name', 'Release(s)', 'Stemcell(s)', 'Cloud Config'], rows, true) +
+      `\nDeployments total: ${deployments.length}\n`,
+  );
+}
+
+export function renderV1Vms(d: DirectorView, deployment: string, vms: BoshVmView[], task: number): Rendered {
+  const rows = vms.map((v) => multiLine([[`${v.job}/${v.index}`], [v.state], [v.resourcePool ?? v.job], v.ips]));
+  return ok(
+    `Acting as user '${d.user}' on deployment '${deployment}' on '${d.name}'\n` +
+      `Deployment \`${deployment}'\n\nDirector task ${task}\n\nTask ${task} done\n\n` +
+      v1Table(['Job/index', 'State', 'Resource Pool', 'IPs'], rows, false) +
+      `\nVMs total: ${vms.length}\n`,
+  );
+}
+
+export function renderV1DeploymentNotFound(d: DirectorView, deployment: string): Rendered {
+  return {
+    stdout: `Acting as user '${d.user}' on '${d.name}'\nError 70000: Deployment '${deployment}' doesn't exist\n`,
+    stderr: '',
+    exitCode: 1,
+  };
+}
+
+export function renderV1ManifestSaved(file: string): Rendered {
+  return ok(`Deployment manifest saved to \`${file}'\n`);
+}
+
+export function renderV1UnknownCommand(args: string[]): Rendered {
+  return { stdout: `Unknown command: ${args.join(' ')}\n`, stderr: '', exitCode: 1 };
+}

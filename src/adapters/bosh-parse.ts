@@ -1,0 +1,154 @@
+/**
+ * Parsers for BOSH CLI output: the version banner, v2 `--json` documents (keyed rows, or the
+ * array rows of bosh-cli < 2.0.13) and v1 tables (with multi-line cells).
+ */
+import type { CommandResult } from '../core/seams.js';
+import { keyifyHeader } from './bosh-formats.js';
+
+export interface Vm {
+  /** `job/id` (v2: the instance UUID) or `job/index` (v1). */
+  instance: string;
+  job: string;
+  id: string;
+  ips: string[];
+  state: string;
+  az?: string;
+  vmCid?: string;
+}
+
+export function parseBoshVersion(stdout: string): { version: string; major: 1 | 2 } | null {
+  const v2 = /^version (\S+)/m.exec(stdout);
+  if (v2) return { version: v2[1]!, major: 2 };
+  const v1 = /^BOSH (\S+)/m.exec(stdout);
+  if (v1) return { version: v1[1]!, major: 1 };
+  return null;
+}
+
+export interface JsonUiDoc {
+  tables: { content: string; rows: Record<string, string>[] }[];
+  lines: string[];
+}
+
+/** A v2 `--json` document, with array rows turned into keyed rows. Throws when it is not one. */
+export function parseJsonUi(stdout: string): JsonUiDoc {
+  const doc = JSON.parse(stdout) as { Tables?: unknown; Lines?: unknown };
+  if (!doc || typeof doc !== 'object' || !('Lines' in doc || 'Tables' in doc)) throw new Error('not a bosh --json document');
+  const tables = (Array.isArray(doc.Tables) ? doc.Tables : []).map((t: { Content?: string; Header?: unknown; Rows?: unknown }) => {
+    const rows = Array.isArray(t.Rows) ? t.Rows : [];
+    if (Array.isArray(t.Header)) {
+      const keys = (t.Header as string[]).map(keyifyHeader);
+      return {
+        content: t.Content ?? '',
+        rows: rows.map((r: unknown) => Object.fromEntries(keys.map((k, i) => [k, String((r as unknown[])[i] ?? '')]))),
+      };
+    }
+    return {
+      content: t.Content ?? '',
+      rows: rows.map((r: unknown) => Object.fromEntries(Object.entries(r as object).map(([k, v]) => [k, String(v ?? '')]))),
+    };
+  });
+  return { tables, lines: Array.isArray(doc.Lines) ? doc.Lines.map(String) : [] };
+}
+
+/** Rows of a v1 table keyed by header; a row whose first cell is empty continues the previous one. */
+export function parseV1Table(stdout: string, defaultHeaders?: string[]): Record<string, string>[] {
+  const lines = stdout.split(/\r?\n/).filter((l) => /^\s*\|.*\|\s*$/.test(l));
+  if (lines.length === 0) return [];
+  const cells = (l: string) =>
+    l
+      .trim()
+      .slice(1, -1)
+      .split('|')
+      .map((c) => c.trim());
+  // Rows filtered out of a table (`bosh vms DEP | grep IP`) have no header line.
+  const headless = defaultHeaders !== undefined && !/^(job\/index|vm|instance|name)$/i.test(cells(lines[0]!)[0]!);
+  const headers = headless ? defaultHeaders : cells(lines[0]!);
+  const rows: string[][] = [];
+  for (const l of headless ? lines : lines.slice(1)) {
+    const c = cells(l);
+    if (c[0] === '' && rows.length) {
+      const prev = rows[rows.length - 1]!;
+      c.forEach((v, i) => {
+        if (v) prev[i] = prev[i] ? `${prev[i]}\n${v}` : v;
+      });
+    } else rows.push(c);
+  }
+  return rows.map((r) => Object.fromEntries(headers.map((h, i) => [h, r[i] ?? ''])));
+}
+
+export function deploymentsFromJson(doc: JsonUiDoc): string[] {
+  const table = doc.tables.find((t) => t.content === 'deployments') ?? doc.tables[0];
+  return (table?.rows ?? []).map((r) => r.name ?? '').filter(Boolean);
+}
+
+export function deploymentsFromTable(stdout: string): string[] {
+  return parseV1Table(stdout)
+    .map((r) => r.Name ?? '')
+    .filter(Boolean);
+}
+
+const splitIps = (s: string | undefined) => (s ?? '').split(/[\s,]+/).filter(Boolean);
+
+function splitInstance(instance: string): { job: string; id: string } {
+  const at = instance.lastIndexOf('/');
+  return at < 0 ? { job: instance, id: '' } : { job: instance.slice(0, at), id: instance.slice(at + 1) };
+}
+
+export function vmsFromJson(doc: JsonUiDoc): Vm[] {
+  const table = doc.tables.find((t) => t.content === 'vms' || t.content === 'instances') ?? doc.tables[0];
+  return (table?.rows ?? []).map((r) => {
+    const instance = (r.instance ?? '').trim();
+    const { job, id } = splitInstance(instance);
+    return {
+      instance,
+      job,
+      id,
+      ips: splitIps(r.ips),
+      // bosh-cli leaves process_state empty for some running VMs (director/vms.go).
+      state: r.process_state || 'running',
+      ...(r.az ? { az: r.az } : {}),
+      ...(r.vm_cid ? { vmCid: r.vm_cid } : {}),
+    };
+  });
+}
+
+/**
+ * v1 `bosh vms DEP`: `Job/index | State | Resource Pool | IPs` (later directors: `VM | State | AZ |
+ * VM Type | IPs`, where VM may read `job/index (uuid)`); `--details` adds `CID`.
+ */
+export function vmsFromTable(stdout: string): Vm[] {
+  return parseV1Table(stdout, ['Job/index', 'State', 'Resource Pool', 'IPs']).flatMap((r) => {
+    const key = Object.keys(r).find((k) => /^(job\/index|vm|instance)$/i.test(k));
+    if (!key) return [];
+    const raw = r[key]!.split('\n')[0]!
+      .replace(/\s*\(.*\)\s*$/, '')
+      .trim();
+    if (!raw.includes('/')) return [];
+    const { job, id } = splitInstance(raw);
+    const state = r.State ?? '';
+    const az = r.AZ;
+    const cid = r.CID ?? r['VM CID'];
+    return [{ instance: raw, job, id, ips: splitIps(r.IPs), state, ...(az ? { az } : {}), ...(cid ? { vmCid: cid } : {}) }];
+  });
+}
+
+/** The reason a bosh command failed: the JSON `Lines` minus the chatter, or the text it printed. */
+export function boshFailureText(result: Pick<CommandResult, 'stdout' | 'stderr'>): string {
+  try {
+    const doc = parseJsonUi(result.stdout);
+    const lines = doc.lines.filter((l) => !/^(Using environment|Using deployment|Exit code \d+$|Succeeded$)/.test(l));
+    if (lines.length) return lines.join('\n').trim();
+  } catch {
+    // Not JSON: v1 or a usage error.
+  }
+  const text = [result.stderr, result.stdout]
+    .map((t) =>
+      t
+        .split(/\r?\n/)
+        .filter((l) => l.trim() && !/^Acting as user/.test(l))
+        .join('\n')
+        .trim(),
+    )
+    .find(Boolean);
+  return text ?? '';
+}

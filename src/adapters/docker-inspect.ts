@@ -1,0 +1,97 @@
+/** `docker inspect` output (API v1.23, Docker 1.11) → what the recovery needs of a container. */
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+
+export interface ContainerState {
+  running: boolean;
+  status: string;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  pid: number;
+}
+
+export interface ContainerMount {
+  name?: string;
+  source: string;
+  destination: string;
+  mode: string;
+  rw: boolean;
+}
+
+export interface ContainerInfo {
+  id: string;
+  /** Without the leading slash Docker puts there. */
+  name: string;
+  /** The image as the container was created from (Config.Image). */
+  image: string;
+  state: ContainerState;
+  /** Config.Env as a record (a later duplicate wins, as in a shell). */
+  env: Record<string, string>;
+  /** Config.Env as Docker lists it. */
+  envList: string[];
+  mounts: ContainerMount[];
+  /** Host folder mounted at /data (the patroni data directory), if any. */
+  dataDir: string | null;
+}
+
+interface RawInspect {
+  Id?: string;
+  Name?: string;
+  Image?: string;
+  State?: { Running?: boolean; Status?: string; ExitCode?: number; StartedAt?: string; FinishedAt?: string; Pid?: number };
+  Config?: { Env?: string[] | null; Image?: string };
+  Mounts?: { Name?: string; Source?: string; Destination?: string; Mode?: string; RW?: boolean }[] | null;
+}
+
+export function envRecord(list: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of list) {
+    const i = entry.indexOf('=');
+    if (i < 0) env[entry] = '';
+    else env[entry.slice(0, i)] = entry.slice(i + 1);
+  }
+  return env;
+}
+
+/** Parses the JSON array (registering secret env values at once); null when it is empty. */
+export function parseInspect(stdout: string, name: string, where: string): ContainerInfo | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new StepFailed(`docker inspect ${name} on ${where} printed something that is not JSON`, {
+      hint: "run the same docker inspect on the cell by hand and check the client is the cell's own",
+    });
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return null;
+  const raw = parsed[0] as RawInspect;
+  const envList = raw.Config?.Env ?? [];
+  // The environment holds the instance's AWS keys and database passwords.
+  secrets.registerEnv(envList);
+  const mounts = (raw.Mounts ?? []).map((m) => ({
+    ...(m.Name ? { name: m.Name } : {}),
+    source: m.Source ?? '',
+    destination: m.Destination ?? '',
+    mode: m.Mode ?? '',
+    rw: m.RW ?? true,
+  }));
+  const s = raw.State ?? {};
+  return {
+    id: raw.Id ?? '',
+    name: (raw.Name ?? name).replace(/^\//, ''),
+    image: raw.Config?.Image ?? raw.Image ?? '',
+    state: {
+      running: s.Running ?? false,
+      status: s.Status ?? (s.Running ? 'running' : 'exited'),
+      exitCode: s.ExitCode ?? 0,
+      startedAt: s.StartedAt ?? '',
+      finishedAt: s.FinishedAt ?? '',
+      pid: s.Pid ?? 0,
+    },
+    env: envRecord(envList),
+    envList,
+    mounts,
+    dataDir: mounts.find((m) => m.destination === '/data')?.source ?? null,
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * Docker 1.11 on a Dingo cell, driven through the cell's own client
+ * (`/var/vcap/packages/docker/bin/docker --host unix:///var/vcap/sys/run/docker/docker.sock`).
+ * 1.11 has no `{{json .}}` for ps, so ps uses a tab-separated template; inspect
+ * returns the API v1.23 JSON array.
+ */
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import { assertSudoWorked } from './shell.js';
+import type { CommandResult, CommandRunner, CommandSpec } from '../core/seams.js';
+import { parseInspect, type ContainerInfo } from './docker-inspect.js';
+
+export type { ContainerInfo, ContainerMount, ContainerState } from './docker-inspect.js';
+
+export const DOCKER_BINARY = '/var/vcap/packages/docker/bin/docker';
+export const DOCKER_HOST = 'unix:///var/vcap/sys/run/docker/docker.sock';
+/** As an operator types it: docker turns the two characters `\t` into a tab. */
+export const PS_FORMAT = '{{.ID}}\\t{{.Names}}\\t{{.Status}}';
+
+export interface CellDockerOptions {
+  binary?: string;
+  host?: string;
+  /** Run through `sudo -n` (default true: the socket belongs to root and group vcap). */
+  sudo?: boolean;
+  /** DOCKER_API_VERSION for a client newer than the daemon. */
+  apiVersion?: string;
+}
+
+export interface PsRow {
+  id: string;
+  names: string;
+  status: string;
+  /** Status begins with "Up". */
+  up: boolean;
+}
+
+export class CellDocker {
+  readonly binary: string;
+  readonly host: string;
+  readonly sudo: boolean;
+  private readonly apiVersion?: string;
+
+  constructor(
+    readonly runner: CommandRunner,
+    opts: CellDockerOptions = {},
+  ) {
+    this.binary = opts.binary ?? DOCKER_BINARY;
+    this.host = opts.host ?? DOCKER_HOST;
+    this.sudo = opts.sudo ?? true;
+    this.apiVersion = opts.apiVersion;
+  }
+
+  /** The spec of `docker <args>` exactly as it runs (also what a dry run prints). */
+  spec(args: string[], writes: boolean, extra: Partial<CommandSpec> = {}): CommandSpec {
+    return {
+      argv: [this.binary, '--host', this.host, ...args],
+      writes,
+      sudo: this.sudo,
+      ...(this.apiVersion ? { env: { DOCKER_API_VERSION: this.apiVersion } } : {}),
+      ...extra,
+    };
+  }
+
+  async inspect(name: string): Promise<ContainerInfo | null> {
+    const spec = this.spec(['inspect', '--type', 'container', name], false);
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0) {
+      if (/No such (image or )?(container|object)/i.test(result.stderr)) return null;
+      throw this.failure(spec, result, `inspect ${name}`);
+    }
+    return parseInspect(result.stdout, name, this.runner.where);
+  }
+
+  async ps(opts: { all?: boolean } = {}): Promise<PsRow[]> {
+    const spec = this.spec(['ps', ...(opts.all ? ['-a'] : []), '--format', PS_FORMAT], false);
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0) throw this.failure(spec, result, 'ps');
+    return result.stdout
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((line) => {
+        const [id = '', names = '', status = ''] = line.split('\t');
+        return { id, names, status, up: status.startsWith('Up') };
+      });
+  }
+
+  async stop(name: string, opts: { timeoutSeconds?: number } = {}): Promise<void> {
+    const spec = this.spec(['stop', '-t', String(opts.timeoutSeconds ?? 10), name], true, {
+      // docker waits the grace period, then kills; leave room for both.
+      timeoutMs: ((opts.timeoutSeconds ?? 10) + 60) * 1000,
+    });
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0) throw this.failure(spec, result, `stop ${name}`);
+  }
+
+  async start(name: string): Promise<void> {
+    const spec = this.spec(['start', name], true);
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0) throw this.failure(spec, result, `start ${name}`);
+  }
+
+  /**
+   * Runs a program in the container; its exit code and output come back as they are.
+   * Daemon errors (no such container, not running) throw. `stdin` adds `-i`.
+   */
+  async exec(
+    name: string,
+    argv: string[],
+    opts: { user?: string; stdin?: string; writes?: boolean; timeoutMs?: number } = {},
+  ): Promise<CommandResult> {
+    const flags = [...(opts.stdin !== undefined ? ['-i'] : []), ...(opts.user ? ['-u', opts.user] : [])];
+    const spec = this.spec(['exec', ...flags, name, ...argv], opts.writes ?? false, {
+      ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    });
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0 && isDaemonError(result)) throw this.failure(spec, result, `exec in ${name}`);
+    assertSudoWorked(spec, result, this.runner.where);
+    return result;
+  }
+
+  /** The container's output (stdout then stderr: docker keeps them apart). */
+  async logs(name: string, opts: { since?: string; tail?: number } = {}): Promise<string> {
+    const args = [
+      'logs',
+      ...(opts.since ? ['--since', opts.since] : []),
+      ...(opts.tail !== undefined ? ['--tail', String(opts.tail)] : []),
+      name,
+    ];
+    const spec = this.spec(args, false);
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0) throw this.failure(spec, result, `logs ${name}`);
+    return result.stdout + result.stderr;
+  }
+
+  /** What went wrong, in the daemon's words, and what to do about it. */
+  failure(spec: CommandSpec, result: CommandResult, what: string): StepFailed {
+    assertSudoWorked(spec, result, this.runner.where);
+    const stderr = secrets.redact(result.stderr.trim() || result.stdout.trim());
+    const daemon = /Error response from daemon: (.*)/.exec(stderr)?.[1] ?? /^Error: (.*)/m.exec(stderr)?.[1];
+    const detail = daemon ?? (stderr.split('\n').slice(-3).join(' ') || `exit code ${result.exitCode}`);
+    return new StepFailed(`docker ${what} on ${this.runner.where} failed: ${detail}`, { hint: hintFor(stderr, result, this.binary) });
+  }
+}
+
+function isDaemonError(result: CommandResult): boolean {
+  return /Error response from daemon:|Cannot connect to the Docker daemon|^Error: No such/m.test(result.stderr);
+}
+
+function hintFor(stderr: string, result: CommandResult, binary: string): string {
+  if (/client is newer than server/i.test(stderr)) {
+    return `this docker client speaks a newer API than the cell's Docker 1.11 daemon: use the cell's own client (${DOCKER_BINARY}) or set DOCKER_API_VERSION to the server API version the message names (e.g. 1.23)`;
+  }
+  if (/Cannot connect to the Docker daemon|permission denied/i.test(stderr)) {
+    return 'the docker socket needs root or group vcap: run with sudo, and check the docker job runs on the cell (monit summary)';
+  }
+  if (/No such (image or )?(container|object)/i.test(stderr))
+    return 'list the containers with `docker ps -a` and check the name (cf-<node uuid>)';
+  if (/is not running/i.test(stderr)) return 'start the container first, or check why it stopped (docker logs)';
+  if (result.exitCode === 127 || /not found|No such file or directory/i.test(stderr)) {
+    return `${binary} is missing: is this a Dingo PostgreSQL cell?`;
+  }
+  if (result.timedOut) return 'docker did not answer in time; check the daemon (monit summary) and retry';
+  return 'read the message above; the docker daemon log is /var/vcap/sys/log/docker/docker.stderr.log on the cell';
+}

@@ -1,0 +1,62 @@
+/**
+ * How a CommandSpec becomes the one command line an SSH exec request carries: argv
+ * quoted for the remote POSIX shell, `sudo -n` in front when asked, and extra
+ * environment handed over on standard input (never on the command line, where `ps`
+ * on the cell would show it).
+ */
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import type { CommandResult, CommandSpec } from '../core/seams.js';
+
+const SAFE = /^[A-Za-z0-9_\/.,:=+@%^-]+$/;
+
+/** Quotes argv for a POSIX shell: safe words as they are, everything else in single quotes. */
+export function quote(argv: string[]): string {
+  return argv.map((a) => (a !== '' && SAFE.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/**
+ * Reads `NAME=value` lines from stdin up to an empty line, exports them, then runs
+ * the command with the rest of stdin. `read` takes input a byte at a time from a
+ * pipe, so the command still sees its own input whole.
+ */
+export const ENV_PREAMBLE = 'while IFS= read -r l && [ -n "$l" ]; do export "$l"; done; exec "$@"';
+
+export interface RemoteCommand {
+  command: string;
+  stdin: string;
+}
+
+export function remoteCommand(spec: CommandSpec): RemoteCommand {
+  const env = Object.entries(spec.env ?? {});
+  let argv = spec.argv;
+  let stdin = spec.stdin ?? '';
+  if (env.length > 0) {
+    for (const [name, value] of env) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        throw new StepFailed(`environment variable name ${JSON.stringify(name)} cannot be passed to a remote command`);
+      if (/[\n\0]/.test(value))
+        throw new StepFailed(`environment variable ${name} holds a newline and cannot be passed to a remote command`);
+    }
+    argv = ['sh', '-c', ENV_PREAMBLE, 'sh', ...argv];
+    stdin = env.map(([k, v]) => `${k}=${v}\n`).join('') + '\n' + stdin;
+  }
+  if (spec.sudo) argv = ['sudo', '-n', ...argv];
+  return { command: quote(argv), stdin };
+}
+
+/** The command as an operator would read it in a message (redacted, shortened). */
+export function describe(spec: CommandSpec): string {
+  const text = secrets.redact(quote(spec.argv));
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+export const SUDO_PASSWORD_REQUIRED = /sudo: (a password is required|a terminal is required)/;
+
+/** `sudo -n` refuses rather than prompting: say what the account needs. */
+export function assertSudoWorked(spec: CommandSpec, result: CommandResult, where: string): void {
+  if (!spec.sudo || result.exitCode === 0 || !SUDO_PASSWORD_REQUIRED.test(result.stderr)) return;
+  throw new StepFailed(`sudo on ${where} needs a password, so \`${describe(spec)}\` could not run`, {
+    hint: 'connect as a user with passwordless sudo (NOPASSWD), e.g. the user `bosh ssh` creates (group bosh_sudoers) or vcap on a BOSH cell',
+  });
+}

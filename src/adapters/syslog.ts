@@ -1,0 +1,154 @@
+/**
+ * Syslog line prefixes: RFC 3164 (`Mar 16 23:10:17 host tag:  payload`, the shape BOSH
+ * forwards, with no year) and RFC 5424 (`<14>1 2016-03-17T06:10:17Z host app procid msgid sd payload`).
+ */
+import { dateOf, INVALID_DATE, isoDate, isValidDate, utcDate } from './log-dates.js';
+
+export interface SyslogLine {
+  /** When the line was written, or null when the prefix had no usable time. */
+  time: Date | null;
+  /** The prefix's time as written when it is not a time (February 30, out of Date's range). */
+  badTime?: string;
+  host: string;
+  /** RFC 3164 tag without `[pid]` (e.g. `broker.stdout.log`, `docker/cf-<node>`), or RFC 5424 APP-NAME. */
+  tag: string;
+  payload: string;
+  /** The prefix had no year (RFC 3164): it was inferred from the file's time. */
+  yearInferred: boolean;
+  format: 'rfc3164' | 'rfc5424';
+}
+
+const MONTHS: Record<string, number> = {
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
+};
+
+const RFC3164 = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) ([^\s:[]+)(?:\[\d+\])?: ?(.*)$/s;
+const RFC5424 = /^<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/s;
+
+/**
+ * The year of an RFC 3164 time, from the time of the file it came from: the year of the
+ * file's time, or the year before when that would put the line more than a month after it
+ * (a file written in January holds December's lines).
+ */
+export function inferYear(month: number, day: number, reference: Date): number {
+  const year = reference.getUTCFullYear();
+  const candidate = Date.UTC(year, month, day);
+  return candidate - reference.getTime() > 31 * 86_400_000 ? year - 1 : year;
+}
+
+/** Parse a syslog line; null when it is neither RFC 3164 nor RFC 5424. */
+export function parseSyslog(line: string, fileTime: Date): SyslogLine | null {
+  if (line.charCodeAt(0) === 60 /* < */ && line.charCodeAt(line.indexOf('>') + 1) === 49 /* 1 */) {
+    const r = parse5424(line);
+    if (r) return r;
+  }
+  const m = RFC3164.exec(line);
+  if (!m) return null;
+  const month = MONTHS[m[1]!];
+  if (month === undefined) return null;
+  const day = Number(m[2]);
+  let year = inferYear(month, day, fileTime);
+  // February 29 of a year that has none was logged in the last leap year before it.
+  if (month === 1 && day === 29) while (!isValidDate(utcDate(year, 1, 29, 0, 0, 0)) && year > fileTime.getUTCFullYear() - 8) year -= 1;
+  const time = Number.isFinite(year) ? utcDate(year, month, day, Number(m[3]), Number(m[4]), Number(m[5])) : INVALID_DATE;
+  const valid = isValidDate(time);
+  const at = line.indexOf(m[1]!);
+  return {
+    time: valid ? time : null,
+    ...(valid ? {} : { badTime: line.slice(at, at + 15) }),
+    host: m[6]!,
+    tag: m[7]!,
+    payload: m[8]!.trimStart(),
+    yearInferred: true,
+    format: 'rfc3164',
+  };
+}
+
+function parse5424(line: string): SyslogLine | null {
+  const m = RFC5424.exec(line);
+  if (!m) return null;
+  const time = m[1] === '-' ? null : isoDate(m[1]!);
+  const rest = m[6]!;
+  // STRUCTURED-DATA: `-` or one or more `[id k="v"...]`, values may escape `]`.
+  let i = 0;
+  if (rest[i] === '-') i += 1;
+  else if (rest[i] === '[') {
+    while (rest[i] === '[') {
+      i += 1;
+      while (i < rest.length && rest[i] !== ']') i += rest[i] === '\\' ? 2 : 1;
+      i += 1;
+    }
+  } else return null;
+  let payload = rest.slice(i);
+  if (payload.startsWith(' ')) payload = payload.slice(1);
+  if (payload.startsWith('\uFEFF')) payload = payload.slice(1);
+  return {
+    time: isValidDate(time) ? time : null,
+    ...(time && !isValidDate(time) ? { badTime: m[1]! } : {}),
+    host: m[2]!,
+    tag: m[3]!,
+    payload: payload.trimStart(),
+    yearInferred: false,
+    format: 'rfc5424',
+  };
+}
+
+/**
+ * What a file's dated lines teach about its undated ones. RFC 3164 prefixes carry neither
+ * year nor zone; a payload with its own absolute time (lager, wal-e, confd) on the same line
+ * shows both. Later undated lines of that file are read with the same zone and the year that
+ * puts them nearest the anchor, which survives copies that reset the file's modification time.
+ */
+export interface SyslogClock {
+  /** The payload's own time (ms) on the last dated line. */
+  anchor: number;
+  /** Payload time minus prefix time, rounded to a quarter hour (the prefix's zone). */
+  zoneMs: number;
+}
+
+const QUARTER_HOUR = 15 * 60_000;
+/** A payload time further than this from its prefix was not written when it was logged. */
+const MAX_ZONE_MS = 26 * 3_600_000;
+
+function nearestYear(prefix: Date, shiftMs: number, target: number): number {
+  let best = Number.NaN;
+  for (const delta of [-1, 0, 1]) {
+    const t = new Date(prefix.getTime());
+    t.setUTCFullYear(new Date(target).getUTCFullYear() + delta);
+    const ms = t.getTime() + shiftMs;
+    if (Number.isNaN(best) || Math.abs(ms - target) < Math.abs(best - target)) best = ms;
+  }
+  return best;
+}
+
+/** The clock a dated line shows, or null when its payload time is not its logging time. */
+export function clockOf(prefix: Date, own: Date): SyslogClock | null {
+  const near = nearestYear(prefix, 0, own.getTime());
+  const diff = own.getTime() - near;
+  if (!Number.isFinite(diff) || Math.abs(diff) > MAX_ZONE_MS) return null;
+  return { anchor: own.getTime(), zoneMs: Math.round(diff / QUARTER_HOUR) * QUARTER_HOUR };
+}
+
+/** An undated line's time read with a file's clock. */
+export function readWithClock(prefix: Date, clock: SyslogClock): Date {
+  return dateOf(nearestYear(prefix, clock.zoneMs, clock.anchor));
+}
+
+/** `UTC-07:00` style name of a zone offset (prefix time = UTC + offset). */
+export function zoneName(zoneMs: number): string {
+  const offset = -zoneMs;
+  const sign = offset < 0 ? '-' : '+';
+  const minutes = Math.abs(offset) / 60_000;
+  return `UTC${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}

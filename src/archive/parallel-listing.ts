@@ -1,0 +1,305 @@
+/**
+ * Lists everything under a wal-e prefix quickly and completely.
+ *
+ * One ordered listing of the whole prefix starts; a prefix of one page costs one
+ * request. A listing that has returned `splitAfter` keys and still goes on, in a
+ * folder of WAL names (`wal_005/`, where nearly all keys live), estimates the
+ * key density from what it has seen and cuts the key space around its current
+ * key into blocks of about `blockKeys` keys, each a prefix one WAL-name
+ * character (hex digits and ".") longer than their parent. It keeps its own
+ * block, hands the later blocks of the same parent to listings of their own,
+ * and hands everything after them (keys of other characters there, later
+ * parents, later folders) to one listing that starts after them with S3's
+ * StartAfter. So each request returns a nearly full page under a narrow prefix,
+ * and the end of the archive costs one request per parent, not one empty
+ * request per possible character. Keys whose characters fall between WAL-name
+ * characters (":" to "@") are fetched by one bounded request per parent. With
+ * startAfter, the listing is complete.
+ *
+ * A store whose listing ignores `startAfter` (it answers with a key at or
+ * before it) is noticed on its first answer. With `complete`, the listing is
+ * then redone as one sequential scan. Without, the key space after a parent is
+ * listed as one prefix per greater WAL-name character at each position of the
+ * folder, about fifteen mostly empty requests per position, and keys outside
+ * WAL names at those positions, or after the WAL folder, are not reached;
+ * neither wal-e nor wal-g writes such keys.
+ */
+import type { ObjectInfo, ObjectStore } from '../core/seams.js';
+
+export interface ListOptions {
+  /** Listings running at once. */
+  concurrency?: number;
+  /** Keys a listing of unknown extent returns before it cuts the rest of its range into blocks. */
+  splitAfter?: number;
+  /** Keys aimed at per block (a few pages of 1000). */
+  blockKeys?: number;
+  /** One sequential scan of the whole prefix instead of the parallel plan. */
+  exhaustive?: boolean;
+  /** Every key, whatever its name: on a store that ignores startAfter, one sequential scan. */
+  complete?: boolean;
+}
+
+/** Characters of WAL file names, in key order. */
+const ALPHABET = '.0123456789ABCDEF';
+/** Runs of other characters between two WAL-name characters, as [before, after]. */
+const GAPS: Array<[string, string]> = [
+  ['.', '0'],
+  ['9', 'A'],
+];
+/** Split positions stay within the 24 characters of a segment name. */
+const NAME_LENGTH = 24;
+/** Sorts after every key that starts with what it is appended to (the highest code point). */
+const AFTER_ALL = '\u{10FFFF}';
+
+/** `list` with S3's StartAfter: only keys after `startAfter`, for stores that support it. */
+type ListFrom = (bucket: string, prefix: string, opts?: { startAfter?: string }) => AsyncIterable<ObjectInfo>;
+
+export async function listArchiveObjects(
+  store: ObjectStore,
+  bucket: string,
+  prefix: string,
+  opts: ListOptions = {},
+): Promise<ObjectInfo[]> {
+  const out = new Map<string, ObjectInfo>();
+  const exhaustive = async (): Promise<ObjectInfo[]> => {
+    out.clear();
+    for await (const o of store.list(bucket, prefix)) out.set(o.key, o);
+    return sorted(out);
+  };
+  if (opts.exhaustive) return exhaustive();
+  let answered!: (honoured: boolean | undefined) => void;
+  const ctx: Ctx = {
+    store,
+    bucket,
+    out,
+    gate: new Gate(Math.max(1, opts.concurrency ?? 16)),
+    splitAfter: Math.max(1, opts.splitAfter ?? 1000),
+    blockKeys: Math.max(1, opts.blockKeys ?? 4000),
+    complete: opts.complete ?? false,
+    startAfter: undefined,
+    firstAnswer: new Promise((resolve) => (answered = resolve)),
+    answered: (honoured) => answered(honoured),
+    abandoned: false,
+  };
+  await listRange(ctx, prefix, undefined, undefined, undefined);
+  if (ctx.abandoned) return exhaustive();
+  return sorted(out);
+}
+
+interface Ctx {
+  store: ObjectStore;
+  bucket: string;
+  out: Map<string, ObjectInfo>;
+  gate: Gate;
+  splitAfter: number;
+  blockKeys: number;
+  complete: boolean;
+  /** Whether the store honours startAfter; undefined until its first answer to one. */
+  startAfter: boolean | undefined;
+  /** That first answer (undefined when it held no key, which tells nothing). */
+  firstAnswer: Promise<boolean | undefined>;
+  answered(honoured: boolean | undefined): void;
+  /** Set when `complete` meets a store without startAfter: every listing stops. */
+  abandoned: boolean;
+}
+
+function sorted(out: Map<string, ObjectInfo>): ObjectInfo[] {
+  return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function open(ctx: Ctx, prefix: string, after: string | undefined): AsyncIterable<ObjectInfo> {
+  if (after === undefined) return ctx.store.list(ctx.bucket, prefix);
+  return (ctx.store.list as ListFrom).call(ctx.store, ctx.bucket, prefix, { startAfter: after });
+}
+
+/** S3 orders keys by their UTF-8 bytes. */
+function utf8After(key: string, after: string): boolean {
+  return Buffer.compare(Buffer.from(key, 'utf8'), Buffer.from(after, 'utf8')) > 0;
+}
+
+function folderOf(key: string): string {
+  return key.slice(0, key.lastIndexOf('/') + 1);
+}
+
+/**
+ * Keys under `scope` after `after` (all of them when undefined) and before `before`.
+ * `expected`: the estimated size of a block, which it lists whole unless it turns out
+ * much larger.
+ */
+async function listRange(
+  ctx: Ctx,
+  scope: string,
+  after: string | undefined,
+  expected: number | undefined,
+  before: string | undefined,
+  zone = scope,
+): Promise<void> {
+  if (ctx.abandoned) return;
+  if (after !== undefined && ctx.startAfter === false) return listWithout(ctx, scope, after, before, zone);
+  const children: Promise<void>[] = [];
+  let ignored = false;
+  let sawKey = false;
+  let release = await ctx.gate.acquire();
+  try {
+    let block = scope;
+    /** The folder or block the keys seen lately share, the first of them, and how many. */
+    let run = '';
+    let runFirst = '';
+    let runSeen = 0;
+    let seen = 0;
+    let limit = expected === undefined ? ctx.splitAfter : Math.max(ctx.splitAfter, 2 * expected);
+    for await (const o of open(ctx, scope, after)) {
+      if (ctx.abandoned) break;
+      if (after !== undefined && ctx.startAfter !== true) {
+        sawKey = true;
+        if (!utf8After(o.key, after)) {
+          // The store listed from the start of the prefix: it ignores startAfter.
+          ctx.startAfter = false;
+          ctx.answered(false);
+          if (ctx.complete) ctx.abandoned = true;
+          ignored = true;
+          break;
+        }
+        ctx.startAfter = true;
+        ctx.answered(true);
+      }
+      if (!o.key.startsWith(block) || (before !== undefined && o.key >= before)) break;
+      ctx.out.set(o.key, o);
+      const folder = folderOf(o.key);
+      const here = block.startsWith(folder) ? block : folder;
+      if (here !== run) {
+        run = here;
+        runFirst = o.key;
+        runSeen = 0;
+      }
+      runSeen++;
+      if (++seen < limit) continue;
+      seen = 0;
+      const plan = planBlocks(run, runFirst, o.key, folder.length + NAME_LENGTH, runSeen, ctx.blockKeys);
+      if (!plan) continue;
+      // Without startAfter, what follows is listed by prefixes: from the first folder below this listing's
+      // scope when that is a folder (the archive's, whose own name is no WAL name), else from the scope.
+      const cut = o.key.indexOf('/', block.length);
+      const zoneHere = block.endsWith('/') && cut >= 0 ? o.key.slice(0, cut + 1) : block;
+      // Everything after the parent's blocks first: it finds the next parent, and its first answer tells
+      // whether the store honours startAfter, which decides how the rest goes (this listing gives way meanwhile).
+      children.push(listRange(ctx, block, `${plan.parent}F${AFTER_ALL}`, undefined, before, zoneHere));
+      if (ctx.startAfter === undefined) {
+        release();
+        await ctx.firstAnswer;
+        release = await ctx.gate.acquire();
+        if (ctx.abandoned) break;
+      }
+      if (ctx.startAfter === true) {
+        for (const [x, y] of GAPS) {
+          if (plan.at <= x) children.push(listRange(ctx, plan.parent, plan.parent + x + AFTER_ALL, undefined, plan.parent + y, zoneHere));
+        }
+      }
+      for (const b of plan.siblings) children.push(listRange(ctx, b, undefined, plan.estimate, undefined, b));
+      limit = Math.max(ctx.splitAfter, 2 * plan.estimate);
+      run = plan.block;
+      runFirst = o.key;
+      runSeen = 1;
+      if (ctx.startAfter === true) {
+        // The rest of this block under its own narrow prefix: as many requests as going on here.
+        children.push(listRange(ctx, plan.block, o.key, plan.estimate, undefined, plan.block));
+        break;
+      }
+      block = plan.block;
+    }
+  } finally {
+    release();
+    if (after !== undefined && !sawKey && ctx.startAfter === undefined) ctx.answered(undefined);
+  }
+  if (ignored) children.push(listWithout(ctx, scope, after!, before, zone));
+  await Promise.all(children);
+}
+
+/** Keys under `scope` after `after` on a store that ignores startAfter: WAL-name prefixes within `zone`. */
+async function listWithout(ctx: Ctx, scope: string, after: string, before: string | undefined, zone: string): Promise<void> {
+  // Bounded ranges hold only names outside WAL names; the zone keeps to the folder of WAL names.
+  if (ctx.abandoned || before !== undefined) return;
+  const from = zone.startsWith(scope) ? zone : scope;
+  if (!after.startsWith(from)) return;
+  await Promise.all(prefixesAfter(from, after).map((p) => listRange(ctx, p, undefined, undefined, undefined, p)));
+}
+
+/** Prefixes that together hold the keys under `scope` after `after`, as far as WAL names go. */
+export function prefixesAfter(scope: string, after: string): string[] {
+  const out: string[] = [];
+  for (let j = scope.length; j < after.length; j++) {
+    for (const c of ALPHABET) if (c > after[j]!) out.push(after.slice(0, j) + c);
+  }
+  return out;
+}
+
+/** Value of four WAL-name characters from `at` (hex digits; anything else counts as 0). */
+function digits(key: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 4; i++) v = v * 16 + Math.max(0, '0123456789ABCDEF'.indexOf(key[i] ?? '0'));
+  return v;
+}
+
+export interface BlockPlan {
+  /** The block holding `k`, which the listing keeps. */
+  block: string;
+  /** The block's parent: every block of it after `block` is in `siblings`. */
+  parent: string;
+  siblings: string[];
+  /** Keys per block, estimated from the density seen. */
+  estimate: number;
+  /** The character of `k` that names its block. */
+  at: string;
+}
+
+/**
+ * After `seen` keys from `first` to `k` under `scope`: the blocks around `k`.
+ * D is the first position where `first` and `k` differ; the density of keys
+ * there gives the keys per block at each prefix length, and the blocks are the
+ * smallest ones expected to hold `blockKeys` keys (one character longer than
+ * `scope` at the least, one past D at the most). Null when `k` stops being a
+ * WAL name before the split position.
+ */
+export function planBlocks(scope: string, first: string, k: string, zoneEnd: number, seen: number, blockKeys: number): BlockPlan | null {
+  let diff = scope.length;
+  while (diff < k.length && first[diff] === k[diff]) diff++;
+  const depth = Math.min(diff, zoneEnd - 1, k.length - 1);
+  if (depth < scope.length) return null;
+  // Keys per block one past D: `seen` keys spread over the distance first..k, at four characters' resolution.
+  let estimate = (seen * 4096) / (Math.abs(digits(k, depth) - digits(first, depth)) + 1);
+  let length = depth + 1;
+  while (length > scope.length + 1 && estimate < blockKeys) {
+    length--;
+    estimate *= 16;
+  }
+  for (let j = scope.length; j < length; j++) if (ALPHABET.indexOf(k[j]!) < 0) return null;
+  const parent = k.slice(0, length - 1);
+  const at = ALPHABET.indexOf(k[length - 1]!);
+  return {
+    block: k.slice(0, length),
+    parent,
+    siblings: [...ALPHABET.slice(at + 1)].map((c) => parent + c),
+    estimate: Math.max(1, Math.round(estimate)),
+    at: k[length - 1]!,
+  };
+}
+
+/** At most `limit` listings in flight, started in the order they asked. */
+class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    };
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The live platform: the operator's cf and bosh CLIs, the cells over SSH, S3.
+ * Its options are journaled with the run (they hold no secrets: keys stay in
+ * files, the agent or the environment), so a resume reaches the same systems.
+ */
+import type { Platform } from '../core/seams.js';
+import type { LiveOptions } from '../engine/settings.js';
+
+export type { LiveOptions };
+import { LocalRunner } from '../systems/local-runner.js';
+import { createSshCellAccess } from '../systems/ssh.js';
+import { createS3Store } from '../systems/s3.js';
+
+export function parseGateway(text: string): { user: string; host: string; port?: number } {
+  const m = text.match(/^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/);
+  if (!m) throw new Error(`bad --gateway "${text}": use user@host[:port]`);
+  return { user: m[1] ?? 'vcap', host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
+}
+
+export async function livePlatform(options: LiveOptions): Promise<Platform> {
+  const local = new LocalRunner();
+  const ssh = options.ssh ?? {};
+  return {
+    mode: 'live',
+    cf: local,
+    bosh: local,
+    cells: createSshCellAccess({
+      gateway: ssh.gateway ? parseGateway(ssh.gateway) : undefined,
+      user: ssh.user,
+      identityFile: ssh.identityFile,
+      knownHostsFile: ssh.knownHostsFile,
+      sshConfigFile: ssh.sshConfigFile,
+      agent: process.env.SSH_AUTH_SOCK,
+    }),
+    s3: createS3Store({ endpoint: options.s3?.endpoint, region: options.s3?.region, forcePathStyle: options.s3?.pathStyle }),
+    // The operator's --logs are the run's settings; a live platform writes no log of its own.
+    logPaths: [],
+    s3Flags: { s3Endpoint: options.s3?.endpoint, s3Region: options.s3?.region, s3PathStyle: options.s3?.pathStyle },
+    async close(): Promise<void> {},
+  };
+}

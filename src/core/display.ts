@@ -1,0 +1,115 @@
+/**
+ * Text from remote machines (command output, file names, log lines) shown on a
+ * terminal: control characters become visible escapes, so a NUL from
+ * `find -printf '%f\0'`, a title-setting `ESC]0;…BEL`, a screen-clearing `ESC[2J`,
+ * an 8-bit CSI or a carriage return that overwrites the line cannot act on the
+ * operator's terminal. Only what is shown is escaped: the journal keeps the bytes.
+ */
+
+const NAMED: Record<string, string> = { '\0': '\\0', '\r': '\\r', '\b': '\\b', '\f': '\\f', '\v': '\\v' };
+
+/**
+ * C0 controls except tab and newline, DEL, C1 controls, and the Unicode controls that reorder or hide
+ * text (bidirectional embeddings, overrides and isolates, line and paragraph separators).
+ */
+const UNSAFE = /\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escape(c: string): string {
+  if (c === '\r\n') return '\n';
+  const named = NAMED[c];
+  if (named) return named;
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * `text` safe to write to a terminal: every control character but newline and tab shown as an escape
+ * (`\x1b`, `\0`, `\r`, `\x9b`, `\u202e`); a carriage return ending a line (CRLF) is dropped.
+ */
+export function printable(text: string): string {
+  return text.replace(UNSAFE, escape);
+}
+
+/**
+ * JSON for a terminal: JSON.stringify already escapes C0 controls, but not DEL, C1 or the Unicode
+ * controls; these are written as `\uXXXX` too. The text parses back to the same value.
+ */
+export function printableJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** The widest line the operator's screen gets by default, whatever the terminal. */
+export const MAX_COLUMNS = 200;
+
+/**
+ * Whether to colour what is written: FORCE_COLOR (any value but 0 or false) forces it on, else
+ * NO_COLOR (any non-empty value) turns it off, else colour goes to a terminal that is not dumb.
+ */
+export function colourWanted(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !/^(0|false)$/i.test(force.trim());
+  if (env.NO_COLOR) return false;
+  return isTTY && env.TERM !== 'dumb';
+}
+
+export interface Palette {
+  green(text: string): string;
+  red(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
+
+const sgr = (open: number, close: number) => (text: string) => (text ? `\x1b[${open}m${text}\x1b[${close}m` : text);
+const plain = (text: string) => text;
+
+/** SGR colours, or the text unchanged. Applied only to text already passed through `printable`. */
+export function palette(enabled: boolean): Palette {
+  if (!enabled) return { green: plain, red: plain, yellow: plain, cyan: plain, dim: plain, bold: plain };
+  return { green: sgr(32, 39), red: sgr(31, 39), yellow: sgr(33, 39), cyan: sgr(36, 39), dim: sgr(2, 22), bold: sgr(1, 22) };
+}
+
+/** `text` cut to `width` columns, ending in "…" when it was longer. */
+export function truncate(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  return width <= 1 ? '…'.slice(0, width) : chars.slice(0, width - 1).join('') + '…';
+}
+
+/**
+ * One line folded to `columns` at spaces (a word longer than a line is cut); continuation
+ * lines are indented `hang` spaces deeper than the line itself. Every character is kept.
+ */
+export function fold(line: string, columns: number, hang = 4): string[] {
+  const width = Math.max(1, Math.floor(columns));
+  const indent = /^ */.exec(line)![0].length;
+  const pad = ' '.repeat(Math.max(0, Math.min(indent + hang, width - 20)));
+  const out: string[] = [];
+  let rest = line;
+  let room = width;
+  while ([...rest].length > room) {
+    const chars = [...rest];
+    let cut = chars
+      .slice(0, room + 1)
+      .join('')
+      .lastIndexOf(' ');
+    if (cut <= (out.length ? 0 : indent) + Math.floor(room / 3)) cut = chars.slice(0, room).join('').length;
+    out.push((out.length ? pad : '') + rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).replace(/^ +/, '');
+    room = width - pad.length;
+  }
+  if (rest || out.length === 0) out.push((out.length ? pad : '') + rest);
+  return out;
+}
+
+/** A duration for people: 0.4 s, 12.3 s, 2m05s, 1h02m. */
+export function formatDuration(ms: number): string {
+  if (ms < 59_950) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

@@ -1,0 +1,101 @@
+import type { S3Flags } from './s3-flags.js';
+import type { Readable } from 'node:stream';
+
+/** A command to run, locally (cf, bosh) or on a cell over SSH (docker, mv, ...). */
+export interface CommandSpec {
+  /** Program and arguments exactly as they run. */
+  argv: string[];
+  /** Extra environment. Values may be secrets: they are redacted before anything records them. */
+  env?: Record<string, string>;
+  /** Text written to the command's standard input. */
+  stdin?: string;
+  /** True when the command changes the platform (create, stop, move...), false for reads. */
+  writes: boolean;
+  /** Run through `sudo -n` (remote commands only). */
+  sudo?: boolean;
+  /** Give up after this long; the result then has exitCode 124 and timedOut set. */
+  timeoutMs?: number;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut?: boolean;
+}
+
+/** Runs commands somewhere: the operator's machine, a cell over SSH, or a simulation. */
+export interface CommandRunner {
+  /** Where commands run, for messages ("local", "cell 10.58.111.150 via jumpbox"). */
+  readonly where: string;
+  run(spec: CommandSpec): Promise<CommandResult>;
+}
+
+/** One object in an S3-compatible store. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** ETag without quotes; multipart ETags keep their `-N` suffix. */
+  etag: string;
+  lastModified: Date;
+}
+
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+/** The S3 seam. Keys are full keys within the bucket. */
+export interface ObjectStore {
+  /** Endpoint description for messages, e.g. "s3 us-east-1" or "simulated s3". */
+  readonly where: string;
+  /** Every object under a prefix, paginated internally, in key order. */
+  list(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;
+  head(ref: ObjectRef): Promise<ObjectInfo | null>;
+  /** Whole body of a small object (sentinel, sysid, extended_version.txt). */
+  get(ref: ObjectRef): Promise<Buffer>;
+  /** Streamed body of a large object (tar partitions, WAL segments). */
+  getStream(ref: ObjectRef): Promise<Readable>;
+  put(ref: ObjectRef, body: Buffer | string): Promise<ObjectInfo>;
+  /** Server-side copy; `size` lets the implementation choose multipart copy above 5 GiB. */
+  copy(from: ObjectRef, to: ObjectRef, size: number): Promise<ObjectInfo>;
+  /** Delete keys (batched by the implementation). */
+  deleteMany(bucket: string, keys: string[]): Promise<void>;
+}
+
+/** etcd v2 keys, as Dingo's patroni containers use them. */
+export interface EtcdKeys {
+  readonly where: string;
+  /** Value of a key, or null when it does not exist. */
+  get(key: string): Promise<string | null>;
+  /** Delete a key; "absent" when there was nothing to delete. */
+  delete(key: string): Promise<'deleted' | 'absent'>;
+}
+
+/** A connection to one cell VM. */
+export interface CellSession extends CommandRunner {
+  /** etcd as seen from the cell (e.g. through an SSH port forward to ETCD_HOST_PORT). */
+  etcd(hostPort: string): Promise<EtcdKeys>;
+  close(): Promise<void>;
+}
+
+export interface CellAccess {
+  open(cellIp: string): Promise<CellSession>;
+}
+
+/** The whole platform as one bundle: the single place tests and rehearsals swap systems. */
+export interface Platform {
+  readonly mode: 'live' | 'rehearsal';
+  /** Runs the `cf` CLI (argv[0] is the binary). */
+  readonly cf: CommandRunner;
+  /** Runs the `bosh` CLI (argv[0] is the binary). */
+  readonly bosh: CommandRunner;
+  readonly cells: CellAccess;
+  readonly s3: ObjectStore;
+  /** Syslog files or folders to search (rehearsals add the simulated platform's own log). */
+  readonly logPaths: string[];
+  /** How a child process of ours (the drill's wal-fetch) reaches the same S3; credentials stay in the environment. */
+  readonly s3Flags?: S3Flags;
+  close(): Promise<void>;
+}

@@ -1,0 +1,167 @@
+/**
+ * Elasticsearch / Logsearch as a source. The search is pushed down: a time window and the
+ * phrases that matter, paged with a point in time and search_after, so the index is never
+ * pulled whole. Each hit becomes a syslog line again (the raw line when the document kept
+ * it, otherwise an RFC 5424 line rebuilt from the document's fields).
+ */
+import { readFileSync } from 'node:fs';
+import { Client } from '@elastic/elasticsearch';
+import { StepFailed, UsageError } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import { parseSyslog } from '../adapters/syslog.js';
+import type { EsSourceSpec, SearchReport } from '../core/log-source.js';
+import type { FileHit } from '../core/log-source.js';
+
+type ClientOptions = ConstructorParameters<typeof Client>[0];
+
+export const DEFAULT_INDEX = 'logs-*';
+export const PAGE_SIZE = 1000;
+const KEEP_ALIVE = '2m';
+/** Where Logsearch, Filebeat and plain syslog ingest keep the line. */
+const MESSAGE_FIELDS = ['@raw', 'message', '@message', 'syslog_message'];
+
+export function createEsClient(spec: EsSourceSpec): Client {
+  if (spec.client) return spec.client;
+  secrets.register(spec.apiKey);
+  secrets.register(spec.password);
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    throw new UsageError(`--es-url ${JSON.stringify(secrets.redact(spec.url))} is not a URL`, {
+      hint: 'Give the Elasticsearch endpoint, e.g. --es-url https://logsearch.example.com:9200',
+    });
+  }
+  if (url.password) secrets.register(decodeURIComponent(url.password));
+  const options: ClientOptions = { node: spec.url };
+  if (spec.apiKey) options.auth = { apiKey: spec.apiKey };
+  else if (spec.username) options.auth = { username: spec.username, password: spec.password ?? '' };
+  if (spec.caFile) {
+    try {
+      options.tls = { ca: readFileSync(spec.caFile) };
+    } catch (err) {
+      throw new UsageError(`cannot read the CA file ${spec.caFile}: ${(err as Error).message}`, {
+        hint: 'Pass the PEM file of the CA that signed the Elasticsearch certificate with --es-ca-file',
+      });
+    }
+  }
+  return new Client(options);
+}
+
+export function buildQuery(phrases: string[], since?: Date, until?: Date): Record<string, unknown> {
+  const filter: unknown[] = [];
+  if (since || until) {
+    const range: Record<string, string> = {};
+    if (since) range.gte = since.toISOString();
+    if (until) range.lte = until.toISOString();
+    filter.push({ range: { '@timestamp': range } });
+  }
+  return {
+    bool: {
+      filter,
+      should: phrases.map((p) => ({ multi_match: { query: p, type: 'phrase', fields: MESSAGE_FIELDS } })),
+      minimum_should_match: 1,
+    },
+  };
+}
+
+export async function searchEs(
+  spec: EsSourceSpec,
+  phrases: string[],
+  report: SearchReport,
+  onHit: (hit: FileHit) => void,
+  window: { since?: Date; until?: Date } = {},
+): Promise<void> {
+  const client = createEsClient(spec);
+  const index = spec.index ?? DEFAULT_INDEX;
+  const query = buildQuery(phrases, window.since, window.until);
+  const record = { index, query, pages: 0, hits: 0 };
+  report.esQueries.push(record);
+  let pit: string;
+  try {
+    pit = (await client.openPointInTime({ index, keep_alive: KEEP_ALIVE })).id;
+  } catch (err) {
+    throw esFailure(spec, index, err);
+  }
+  try {
+    let searchAfter: unknown[] | undefined;
+    for (;;) {
+      const res = await client.search<Record<string, unknown>>({
+        pit: { id: pit, keep_alive: KEEP_ALIVE },
+        size: PAGE_SIZE,
+        sort: [{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }],
+        query,
+        ...(searchAfter ? { search_after: searchAfter as never } : {}),
+        track_total_hits: false,
+      });
+      record.pages += 1;
+      if (res.pit_id) pit = res.pit_id;
+      const hits = res.hits.hits;
+      for (const h of hits) {
+        const line = toLine(h._source ?? {});
+        if (line === null) continue;
+        record.hits += 1;
+        report.matchedLines += 1;
+        report.bytes += Buffer.byteLength(line);
+        // A raw RFC 3164 line has no year or zone: the document's own @timestamp says when it was logged.
+        const loggedAt = documentTime(h._source ?? {});
+        onHit({
+          line,
+          source: `es:${h._index}/${h._id ?? ''}`,
+          offset: 0,
+          fileTime: loggedAt ?? new Date(),
+          loggedAt: loggedAt ?? undefined,
+        });
+      }
+      if (hits.length < PAGE_SIZE) break;
+      searchAfter = hits[hits.length - 1]!.sort as unknown[];
+      if (!searchAfter) break;
+    }
+  } catch (err) {
+    throw esFailure(spec, index, err);
+  } finally {
+    await client.closePointInTime({ id: pit }).catch(() => undefined);
+  }
+}
+
+function esFailure(spec: EsSourceSpec, index: string, err: unknown): Error {
+  return new StepFailed(secrets.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${(err as Error).message}`), {
+    hint: 'Check --es-url, --es-index and the credentials (--es-api-key or --es-username/--es-password; for recover, ES_API_KEY or ES_USERNAME/ES_PASSWORD)',
+    cause: err,
+  });
+}
+
+/** When the document says its line was logged (@timestamp), or null. */
+function documentTime(src: Record<string, unknown>): Date | null {
+  const t = typeof src['@timestamp'] === 'string' ? new Date(src['@timestamp']) : null;
+  return t && !Number.isNaN(t.getTime()) ? t : null;
+}
+
+/** The syslog line a document stands for. */
+export function toLine(src: Record<string, unknown>): string | null {
+  let message: string | null = null;
+  for (const f of MESSAGE_FIELDS) {
+    const v = src[f];
+    if (typeof v === 'string') {
+      message = v;
+      break;
+    }
+  }
+  if (message === null) return null;
+  if (parseSyslog(message, new Date()) !== null) return message;
+  const ts = typeof src['@timestamp'] === 'string' ? src['@timestamp'] : '-';
+  const host = pick(src, ['syslog_hostname', 'host.name', 'host', '@source.host']) ?? '-';
+  const program = pick(src, ['syslog_program', 'program', '@source.program', 'tag']) ?? '-';
+  return `<14>1 ${ts} ${host} ${program} - - - ${message}`;
+}
+
+function pick(src: Record<string, unknown>, paths: string[]): string | null {
+  for (const p of paths) {
+    let v: unknown = src[p];
+    if (v === undefined && p.includes('.')) {
+      v = p.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), src);
+    }
+    if (typeof v === 'string' && v !== '') return v.replace(/\s+/g, '_');
+  }
+  return null;
+}

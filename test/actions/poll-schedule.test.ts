@@ -1,0 +1,134 @@
+/**
+ * Waits poll soon at first and back off: 1 s, ×1.5 each time, up to the configured interval. A wait
+ * ends when the platform is ready, not on the next tick of a 10 s grid.
+ */
+import { describe, expect, it } from 'vitest';
+import { CfCli, FIRST_POLL_MS, pollDelays } from '../../src/adapters/cf.js';
+import { cellActions } from '../../src/actions/cell.js';
+import { StepFailed } from '../../src/core/errors.js';
+import type { StepContext } from '../../src/engine/context.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
+import { simulateCf } from '../../src/rehearsal/cf-sim.js';
+import { simRunner as cfRunner } from '../support/fake-cli/sim-runner.js';
+import { CF_VERSIONS, NEW_GUID, cfWorld } from '../support/fake-cli/worlds.js';
+import { simRunner as cellRunner } from '../support/sim-runner.js';
+import { CONTAINER, sampleCell } from '../support/sample-cell.js';
+
+function first(n: number, delays: Iterator<number>): number[] {
+  return Array.from({ length: n }, () => delays.next().value as number);
+}
+
+describe('the poll schedule', () => {
+  it('starts at 1 s and grows ×1.5 up to the configured interval, which it keeps', () => {
+    expect(FIRST_POLL_MS).toBe(1000);
+    expect(first(9, pollDelays(10_000))).toEqual([1000, 1500, 2250, 3375, 5063, 7594, 10_000, 10_000, 10_000]);
+    expect(first(12, pollDelays(60_000)).at(-1)).toBe(60_000);
+    expect(first(12, pollDelays(60_000)).every((d, i, all) => i === 0 || d >= all[i - 1]!)).toBe(true);
+  });
+
+  it('uses an interval under 1 s from the start', () => {
+    expect(first(3, pollDelays(250))).toEqual([250, 250, 250]);
+  });
+});
+
+async function createdService(pollsPerCreate: number) {
+  const cf = new CfCli(cfRunner((spec) => simulateCf(world, spec)));
+  const world = cfWorld(CF_VERSIONS.v8, { pollsPerCreate });
+  await cf.target('org', 'important-space-and-all-databases');
+  await cf.createService('dingo-postgresql95', 'solo', 'important-db');
+  return cf;
+}
+
+describe('cf.wait-service (CfCli.waitForService)', () => {
+  it('ends when the create succeeds, after 1 s and 1.5 s rather than two 10 s intervals', async () => {
+    const cf = await createdService(2);
+    const slept: number[] = [];
+    const seen: number[] = [];
+    const status = await cf.waitForService('important-db', NEW_GUID, {
+      intervalMs: 10_000,
+      deadlineMs: 900_000,
+      now: () => 0,
+      sleep: async (ms) => void slept.push(ms),
+      onPoll: (_, p) => seen.push(p.elapsedMs),
+    });
+    expect(status.state).toBe('succeeded');
+    expect(slept).toEqual([1000, 1500]);
+    expect(seen).toEqual([0, 1000, 2500]);
+  });
+
+  it('backs off to the interval, which stays the cap, and stops at the deadline', async () => {
+    const cf = await createdService(1000);
+    const slept: number[] = [];
+    const err = await cf
+      .waitForService('important-db', NEW_GUID, {
+        intervalMs: 10_000,
+        deadlineMs: 60_000,
+        now: () => 0,
+        sleep: async (ms) => void slept.push(ms),
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).message).toMatch(/still "create in progress" after 60 s/);
+    expect(slept).toEqual([1000, 1500, 2250, 3375, 5063, 7594, 10_000, 10_000, 10_000, 9218]);
+    expect(Math.max(...slept)).toBe(10_000);
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(60_000);
+  });
+});
+
+const waitRestored = cellActions.find((a) => a.name === 'cell.wait-restored')!;
+
+/** The context the wait-restored step runs in, on a simulated cell whose PostgreSQL replays for `polls` polls. */
+function restoring(polls: number, settings: Partial<typeof DEFAULT_SETTINGS> = {}) {
+  const state = sampleCell();
+  const c = state.containers[CONTAINER]!;
+  c.pg = { ...c.pg, ready: true, inRecovery: true, pollsUntilPromoted: polls };
+  const runner = cellRunner(state);
+  const slept: number[] = [];
+  const progress: string[] = [];
+  const ctx = {
+    settings: { ...DEFAULT_SETTINGS, ...settings },
+    answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
+    cell: async () => ({
+      where: runner.where,
+      run: runner.run,
+      etcd: () => Promise.reject(new Error('no etcd here')),
+      close: async () => {},
+    }),
+    sleep: async (ms: number) => void slept.push(ms),
+    progress: (text: string) => void progress.push(text),
+    evidence: () => {},
+    note: () => {},
+    now: () => new Date(),
+  } as unknown as StepContext;
+  const params = { cellIp: '10.58.111.150', container: CONTAINER };
+  return { ctx, params, slept, progress };
+}
+
+describe('cell.wait-restored', () => {
+  it('looks again after 1 s, 1.5 s, 2.25 s…, so a quick restore is seen within seconds', async () => {
+    const { ctx, params, slept, progress } = restoring(3);
+    expect(await waitRestored.run(ctx, params, {})).toEqual({ promoted: true });
+    expect(slept).toEqual([1000, 1500, 2250]);
+    expect(progress).toEqual([
+      'replaying the archive (pg_is_in_recovery() = t), poll 1',
+      'replaying the archive (pg_is_in_recovery() = t), poll 2',
+      'replaying the archive (pg_is_in_recovery() = t), poll 3',
+      'promoted (pg_is_in_recovery() = f), poll 4',
+    ]);
+  });
+
+  it('keeps the configured interval as the cap and gives up at the deadline, counting the pauses it took', async () => {
+    const { ctx, params, slept } = restoring(1000, { restorePollMs: 10_000, restoreDeadlineMs: 60_000 });
+    const err = await waitRestored.run(ctx, params, {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).message).toContain('was not promoted within 60 s: last seen in-recovery');
+    expect(slept).toEqual([1000, 1500, 2250, 3375, 5063, 7594, 10_000, 10_000, 10_000, 9218]);
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(60_000);
+  });
+
+  it('polls at a configured interval under 1 s from the start', async () => {
+    const { ctx, params, slept } = restoring(2, { restorePollMs: 200 });
+    await waitRestored.run(ctx, params, {});
+    expect(slept).toEqual([200, 200]);
+  });
+});

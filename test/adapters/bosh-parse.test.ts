@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import {
+  boshFailureText,
+  deploymentsFromJson,
+  deploymentsFromTable,
+  parseBoshVersion,
+  parseJsonUi,
+  vmsFromJson,
+  vmsFromTable,
+} from '../../src/adapters/bosh-parse.js';
+import {
+  keyifyHeader,
+  renderV1Deployments,
+  renderV1Vms,
+  renderV2DeploymentNotFound,
+  renderV2Deployments,
+  renderV2Vms,
+} from '../../src/adapters/bosh-formats.js';
+import { BOSH_VERSIONS, boshWorld } from '../support/fake-cli/worlds.js';
+
+const CELL = 'cell_z1-partition-cac94a070a81fd8f3931';
+const DINGO = 'dingo-postgresql-98b09c4b36af74181ee1';
+
+describe('bosh versions', () => {
+  it('tells v2 (`version X`) from v1 (`BOSH X`)', () => {
+    expect(parseBoshVersion('version 7.9.1-f1ae6a1-2025-01-10T00:00:00Z\n\nSucceeded\n')).toEqual({
+      version: '7.9.1-f1ae6a1-2025-01-10T00:00:00Z',
+      major: 2,
+    });
+    expect(parseBoshVersion('BOSH 1.3262.0\n')).toEqual({ version: '1.3262.0', major: 1 });
+    expect(parseBoshVersion('bash: bosh: command not found')).toBeNull();
+  });
+});
+
+describe('bosh v1 tables', () => {
+  it("reads the runbook's deployments table, cut short as it is quoted", () => {
+    const sample = [
+      '+---------------------------------------+-...',
+      '| Name                                  |',
+      '+---------------------------------------+-...',
+      '| cf-6cd776bba8e791d40f64               |',
+      '+---------------------------------------+-...',
+      '| dingo-postgresql-98b09c4b36af74181ee1 |',
+      '+---------------------------------------+-...',
+      '...',
+    ].join('\n');
+    expect(deploymentsFromTable(sample)).toEqual(['cf-6cd776bba8e791d40f64', DINGO]);
+  });
+
+  it("reads the runbook's `bosh vms DEP | grep IP` row, which has no header", () => {
+    const sample = `Acting as user 'director' on deployment '${DINGO}' on 'p-bosh-f93dc37aed3d3b4d03e9'\n| ${CELL}/0 | running | ${CELL} | 10.58.111.150 |\n`;
+    expect(vmsFromTable(sample)).toEqual([{ instance: `${CELL}/0`, job: CELL, id: '0', ips: ['10.58.111.150'], state: 'running' }]);
+  });
+
+  it('reads rendered tables, multi-line cells included', () => {
+    const w = boshWorld(BOSH_VERSIONS.v1);
+    const deps = w.deployments.map((d) => ({ name: d.name, releases: d.releases ?? [], stemcells: d.stemcells ?? [] }));
+    expect(deploymentsFromTable(renderV1Deployments(w.director, deps).stdout)).toEqual(['cf-6cd776bba8e791d40f64', DINGO]);
+    const vms = vmsFromTable(renderV1Vms(w.director, DINGO, w.deployments[1]!.vms, 7).stdout);
+    expect(vms.map((v) => [v.instance, v.ips])).toEqual([
+      ['router-partition-cac94a070a81fd8f3931/0', ['10.58.111.148']],
+      [`${CELL}/0`, ['10.58.111.150']],
+      [`${CELL}/1`, ['10.58.111.151', '192.168.50.7']],
+    ]);
+  });
+
+  it('reads the later v1 layout with AZ, a VM column carrying the UUID, and --details CIDs', () => {
+    const text = [
+      '+----------------------------------------------------------+---------+----+---------+--------------+-----------+',
+      '| VM                                                       | State   | AZ | VM Type | IPs          | CID       |',
+      '+----------------------------------------------------------+---------+----+---------+--------------+-----------+',
+      `| ${CELL}/2 (0c7f2a4e-9a43-4f4e-8d1e-3f3b8d7e2a10)        | running | z2 | cell    | 10.58.112.12 | vm-abc123 |`,
+      '+----------------------------------------------------------+---------+----+---------+--------------+-----------+',
+    ].join('\n');
+    expect(vmsFromTable(text)).toEqual([
+      { instance: `${CELL}/2`, job: CELL, id: '2', ips: ['10.58.112.12'], state: 'running', az: 'z2', vmCid: 'vm-abc123' },
+    ]);
+  });
+});
+
+describe('bosh v2 --json', () => {
+  it('keyifies header titles as ui/table/headers.go does', () => {
+    expect(keyifyHeader('Process State')).toBe('process_state');
+    expect(keyifyHeader('Release(s)')).toBe('release_s');
+    expect(keyifyHeader('VM CID')).toBe('vm_cid');
+    expect(keyifyHeader('IPs')).toBe('ips');
+  });
+
+  it("reads the notes' constructed vms document (keyed rows, empty process_state)", () => {
+    const doc = {
+      Tables: [
+        {
+          Content: 'vms',
+          Header: { instance: 'Instance', ips: 'IPs', process_state: 'Process State', az: 'AZ', vm_cid: 'VM CID' },
+          Rows: [
+            {
+              instance: `cell_z1/6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60`,
+              ips: '10.58.111.150',
+              process_state: 'running',
+              vm_cid: 'vm-1',
+              az: 'z1',
+            },
+            {
+              instance: 'cell_z1/7d2e0000-2b0a-4d3e-9f1a-0b2c3d4e5f61',
+              ips: '10.58.111.151\n10.0.0.9',
+              process_state: '',
+              vm_cid: 'vm-2',
+              az: '',
+            },
+          ],
+          Notes: null,
+        },
+      ],
+      Blocks: null,
+      Lines: ["Using environment '10.0.0.6' as client 'admin'", 'Succeeded'],
+    };
+    expect(vmsFromJson(parseJsonUi(JSON.stringify(doc, null, 4)))).toEqual([
+      {
+        instance: 'cell_z1/6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60',
+        job: 'cell_z1',
+        id: '6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60',
+        ips: ['10.58.111.150'],
+        state: 'running',
+        az: 'z1',
+        vmCid: 'vm-1',
+      },
+      {
+        instance: 'cell_z1/7d2e0000-2b0a-4d3e-9f1a-0b2c3d4e5f61',
+        job: 'cell_z1',
+        id: '7d2e0000-2b0a-4d3e-9f1a-0b2c3d4e5f61',
+        ips: ['10.58.111.151', '10.0.0.9'],
+        state: 'running',
+        vmCid: 'vm-2',
+      },
+    ]);
+  });
+
+  it.each([
+    ['keyed rows (bosh-cli ≥ 2.0.13)', BOSH_VERSIONS.v2],
+    ['array rows (bosh-cli < 2.0.13)', BOSH_VERSIONS.v2old],
+  ])('reads rendered deployments and vms with %s', (_, version) => {
+    const w = boshWorld(version);
+    const deps = renderV2Deployments(
+      version,
+      w.director,
+      w.deployments.map((d) => ({ name: d.name, releases: d.releases ?? [], stemcells: d.stemcells ?? [] })),
+    );
+    const raw = JSON.parse(deps.stdout) as { Tables: { Header: unknown; Rows: unknown[] }[] };
+    expect(Array.isArray(raw.Tables[0]!.Header)).toBe(version === BOSH_VERSIONS.v2old);
+    expect(deps.stdout).toMatch(/^ {4}"Tables": \[/m);
+    expect(deploymentsFromJson(parseJsonUi(deps.stdout))).toEqual(['cf-6cd776bba8e791d40f64', DINGO]);
+    const vms = vmsFromJson(parseJsonUi(renderV2Vms(version, w.director, DINGO, w.deployments[1]!.vms, 9).stdout));
+    expect(vms[2]).toEqual({
+      instance: `${CELL}/6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60`,
+      job: CELL,
+      id: '6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60',
+      ips: ['10.58.111.151', '192.168.50.7'],
+      state: 'running',
+      az: 'z1',
+      vmCid: 'vm-cell-1',
+    });
+  });
+
+  it('extracts the reason from an error document and from plain text', () => {
+    const w = boshWorld(BOSH_VERSIONS.v2);
+    expect(boshFailureText(renderV2DeploymentNotFound(BOSH_VERSIONS.v2, w.director, 'nope'))).toMatch(/Deployment 'nope' doesn't exist/);
+    expect(
+      boshFailureText({ stdout: "Acting as user 'director' on 'x'\nError 70000: Deployment 'nope' doesn't exist\n", stderr: '' }),
+    ).toBe("Error 70000: Deployment 'nope' doesn't exist");
+    expect(() => parseJsonUi('{"foo":1}')).toThrow(/not a bosh --json document/);
+  });
+});

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { CellDocker } from '../../src/adapters/docker.js';
+import {
+  isInRecovery,
+  pgIsReady,
+  reconcilePasswords,
+  waitUntilPromoted,
+  PSQL_VIA_STDIN,
+  type PgLogin,
+  type PromotionPoll,
+} from '../../src/adapters/postgres.js';
+import { StepFailed } from '../../src/core/errors.js';
+import { CONTAINER, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cell.js';
+import { simRunner } from '../support/sim-runner.js';
+
+function restoringCell(polls: number) {
+  const state = sampleCell();
+  const c = state.containers[CONTAINER]!;
+  c.pg = { ...c.pg, ready: true, inRecovery: true, pollsUntilPromoted: polls };
+  return state;
+}
+
+describe('PostgreSQL readiness through docker exec', () => {
+  it('maps pg_isready exit codes', async () => {
+    const state = sampleCell();
+    const docker = new CellDocker(simRunner(state));
+    expect(await pgIsReady(docker, CONTAINER)).toEqual({
+      exitCode: 0,
+      meaning: 'accepting',
+      output: '127.0.0.1:5432 - accepting connections',
+    });
+    state.containers[CONTAINER]!.pg.ready = false;
+    expect(await pgIsReady(docker, CONTAINER)).toMatchObject({ exitCode: 2, meaning: 'no-response' });
+  });
+
+  it('asks pg_is_in_recovery() with the password on stdin, never on the command line', async () => {
+    const runner = simRunner(restoringCell(1));
+    const docker = new CellDocker(runner);
+    expect(await isInRecovery(docker, CONTAINER)).toBe(true);
+    expect(await isInRecovery(docker, CONTAINER)).toBe(false);
+    const psql = runner.specs.filter((s) => s.argv.includes(PSQL_VIA_STDIN));
+    expect(psql).toHaveLength(2);
+    for (const spec of runner.specs) expect(spec.argv.join(' ')).not.toContain(SUPERUSER_PASSWORD);
+    expect(psql[0]!.stdin).toBe(`${SUPERUSER_PASSWORD}\n`);
+    expect(psql[0]!.argv.slice(3)).toEqual([
+      'exec',
+      '-i',
+      CONTAINER,
+      'sh',
+      '-c',
+      PSQL_VIA_STDIN,
+      'sh',
+      'pgadmin',
+      '-tAc',
+      'select pg_is_in_recovery()',
+    ]);
+  });
+
+  it('falls back to the local socket when the restored roles reject the new password', async () => {
+    const state = sampleCell();
+    state.containers[CONTAINER]!.pg.roles = { pgadmin: 'the-old-password' };
+    const runner = simRunner(state);
+    expect(await isInRecovery(new CellDocker(runner), CONTAINER)).toBe(false);
+    const last = runner.specs.at(-1)!;
+    expect(last.argv.slice(3)).toEqual([
+      'exec',
+      '-i',
+      '-u',
+      'postgres',
+      CONTAINER,
+      'psql',
+      '-X',
+      '-w',
+      '-d',
+      'postgres',
+      '-tAc',
+      'select pg_is_in_recovery()',
+    ]);
+  });
+
+  it('says which credentials to give when no login works, and uses a known old one', async () => {
+    const state = sampleCell();
+    state.containers[CONTAINER]!.pg.roles = { pgadmin: 'the-old-password' };
+    state.containers[CONTAINER]!.pg.localTrust = false;
+    const err = (await isInRecovery(new CellDocker(simRunner(state)), CONTAINER).catch((e: unknown) => e)) as StepFailed;
+    expect(err).toBeInstanceOf(StepFailed);
+    expect(err.message).toContain('password authentication failed for user "pgadmin"');
+    expect(err.message).toContain('Peer authentication failed');
+    expect(err.hint).toContain('secrets.oldSuperuserPassword');
+    const old: PgLogin = { user: 'pgadmin', password: 'the-old-password' };
+    const docker = new CellDocker(simRunner(state));
+    expect(await isInRecovery(docker, CONTAINER, [{ user: 'pgadmin', password: 'wrong' }, old])).toBe(false);
+  });
+});
+
+describe('waitUntilPromoted', () => {
+  it('follows the chain State.Running → pg_isready 0 → pg_is_in_recovery() = f', async () => {
+    const state = restoringCell(2);
+    const c = state.containers[CONTAINER]!;
+    c.running = false;
+    c.pg.ready = false;
+    const docker = new CellDocker(simRunner(state));
+    const polls: PromotionPoll[] = [];
+    const script = [
+      () => {
+        c.running = true;
+      },
+      () => {
+        c.pg.ready = true;
+      },
+    ];
+    const result = await waitUntilPromoted(docker, CONTAINER, {
+      deadlineMs: 60_000,
+      intervalMs: 1000,
+      onPoll: (p) => polls.push(p),
+      sleep: async () => {
+        script.shift()?.();
+      },
+    });
+    expect(polls.map((p) => p.stage)).toEqual(['not-running', 'not-ready', 'in-recovery', 'in-recovery', 'promoted']);
+    expect(result).toEqual({ polls: 5, elapsedMs: 4000, login: { user: 'pgadmin', password: SUPERUSER_PASSWORD } });
+  });
+
+  it('gives up at the deadline saying where it stood', async () => {
+    const docker = new CellDocker(simRunner(restoringCell(100)));
+    const err = (await waitUntilPromoted(docker, CONTAINER, { deadlineMs: 3000, intervalMs: 1000, sleep: async () => {} }).catch(
+      (e: unknown) => e,
+    )) as StepFailed;
+    expect(err).toBeInstanceOf(StepFailed);
+    expect(err.message).toContain('was not promoted within 3 s: last seen in-recovery');
+    expect(err.hint).toContain('replaying WAL');
+  });
+
+  it('stops waiting for a container that exited, and points at the system ID mismatch it logged', async () => {
+    const state = sampleCell();
+    const c = state.containers[CONTAINER]!;
+    c.running = false;
+    c.exitCode = 1;
+    c.finishedAt = '2016-03-18T01:00:00.000Z';
+    c.logs.push('78218d-patroni> system ID mismatch, node cf-52167ceb belongs to a different cluster: 6263 != 6270');
+    const err = (await waitUntilPromoted(new CellDocker(simRunner(state)), CONTAINER, {
+      deadlineMs: 600_000,
+      intervalMs: 1000,
+      startGracePolls: 1,
+      sleep: async () => {},
+    }).catch((e: unknown) => e)) as StepFailed;
+    expect(err.message).toContain('is not running: exited (exit code 1)');
+    expect(err.message).toContain('system ID mismatch');
+    expect(err.hint).toContain('/initialize');
+  });
+});
+
+describe('reconcilePasswords', () => {
+  it('sets passwords in one transaction through stdin', async () => {
+    const state = sampleCell();
+    const runner = simRunner(state);
+    await reconcilePasswords(new CellDocker(runner), CONTAINER, [
+      { role: 'appuser', password: "new'app-pass" },
+      { role: 'pgadmin', password: 'new-admin-pass' },
+    ]);
+    expect(state.containers[CONTAINER]!.pg.roles).toEqual({ appuser: "new'app-pass", pgadmin: 'new-admin-pass' });
+    const spec = runner.specs.at(-1)!;
+    expect(spec.writes).toBe(true);
+    expect(spec.argv.join(' ')).not.toContain('new-admin-pass');
+    expect(spec.stdin).toContain(`ALTER ROLE "appuser" WITH PASSWORD 'new''app-pass';`);
+  });
+
+  it('changes nothing when a role is missing, and keeps passwords out of the error', async () => {
+    const state = sampleCell();
+    const err = (await reconcilePasswords(new CellDocker(simRunner(state)), CONTAINER, [
+      { role: 'appuser', password: 'secret-one-1234' },
+      { role: 'ghost', password: 'secret-two-5678' },
+    ]).catch((e: unknown) => e)) as StepFailed;
+    expect(err.message).toContain('role "ghost" does not exist');
+    expect(err.message).not.toContain('secret-');
+    expect(state.containers[CONTAINER]!.pg.roles.appuser).toBe('app-pass-0d9e8f7a');
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * `dingo-recover archive swap` as operators run it: the real command line in a child process,
+ * without a terminal or on a real one (script(1)), against moto.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_ARCHIVES } from '../../src/commands/archive.js';
+import { parseS3Location } from '../../src/archive/location.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import { fingerprint, putAll, seedArchive } from '../support/archive-fixture.js';
+import { runCli, runOnTerminal } from '../support/archive-cli-child.js';
+
+let moto: Moto;
+let dir: string;
+let buckets = 0;
+
+const OLD_GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+const NEW_GUID = '78218ded-7d88-4d69-bd44-6f478c300134';
+const OLD = `backups/${OLD_GUID}/wal/`;
+const NEW = `backups/${NEW_GUID}/wal/`;
+const BACKUP = 'base_000000010000000000000002_00000040';
+
+/** A source `archive inspect` finds restorable: sentinel, partition, version, label, WAL from the start segment on. */
+async function seedRestorable(bucket: string, prefix = OLD): Promise<void> {
+  await seedArchive(moto.store, bucket, prefix, {
+    segments: 6,
+    backups: [BACKUP],
+    sysid: '6262323410585460850',
+    extra: { 'wal_005/000000010000000000000002.00000028.backup.lzo': 'START WAL LOCATION: 0/2000028' },
+  });
+}
+
+async function seedNew(bucket: string): Promise<void> {
+  await seedArchive(moto.store, bucket, NEW, {
+    segments: 2,
+    backups: ['base_000000010000000000000002_00000028'],
+    sysid: '6262323410585460999',
+  });
+}
+
+async function freshBucket(): Promise<string> {
+  const name = `swap-cmd-${++buckets}-${process.pid}`;
+  await moto.createBucket(name);
+  return name;
+}
+
+function stateDir(): string {
+  return mkdtempSync(join(dir, 'state-'));
+}
+
+const s3 = () => ['--s3-endpoint', moto.endpoint, '--s3-path-style'];
+const swapArgs = (bucket: string, state: string, from = OLD) => [
+  'archive',
+  'swap',
+  '--from',
+  `s3://${bucket}/${from}`,
+  '--to',
+  `s3://${bucket}/${NEW}`,
+  ...s3(),
+  '--state-dir',
+  state,
+];
+const quarantineOf = (stdout: string) => /previous objects are in s3:\/\/[^/]+\/(\S+\/)/.exec(stdout)?.[1];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'swap-cmd-'));
+  moto = await startMoto();
+});
+afterAll(async () => {
+  await moto?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('archive swap confirmation', () => {
+  it('without a terminal and without --yes stops with exit 3 naming --yes, and changes nothing', async () => {
+    const bucket = await freshBucket();
+    await seedRestorable(bucket);
+    await seedNew(bucket);
+    const before = await fingerprint(moto.store, bucket, '');
+    const state = stateDir();
+    const r = await runCli(swapArgs(bucket, state), moto.env);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(
+      `archive swap moves s3://${bucket}/${NEW} aside and needs a typed confirmation, but there is no terminal to ask on; nothing was changed`,
+    );
+    expect(r.stderr).toMatch(/what to do: .*--yes/);
+    expect(await fingerprint(moto.store, bucket, '')).toEqual(before);
+    expect(existsSync(join(state, 'swaps'))).toBe(false);
+  });
+
+  it('on a terminal asks for the first 8 characters of the target GUID, refuses anything else, then swaps', async () => {
+    const bucket = await freshBucket();
+    await seedRestorable(bucket);
+    await seedNew(bucket);
+    const source = await fingerprint(moto.store, bucket, OLD);
+    const original = await fingerprint(moto.store, bucket, NEW);
+    const r = await runOnTerminal(
+      swapArgs(bucket, stateDir()),
+      [
+        // The source's GUID is the likeliest slip: it must not do.
+        { when: 'to confirm', type: OLD_GUID.slice(0, 8) },
+        { when: 'Ctrl-C to stop', type: NEW_GUID.slice(0, 8) },
+      ],
+      moto.env,
+    );
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toContain(`type the first 8 characters of ${NEW_GUID} or "s3://${bucket}/${NEW}" to confirm`);
+    expect(r.screen).toContain(`> type the first 8 characters of ${NEW_GUID}`);
+    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(source);
+    expect(await fingerprint(moto.store, bucket, quarantineOf(r.screen)!)).toEqual(original);
+  }, 90_000);
+
+  it('takes the confirmation from --answers only when it names the target', async () => {
+    const bucket = await freshBucket();
+    await seedRestorable(bucket);
+    await seedNew(bucket);
+    const before = await fingerprint(moto.store, bucket, '');
+    const wrong = join(dir, 'wrong.yaml');
+    writeFileSync(wrong, `confirm: { archive-swap: ${OLD_GUID.slice(0, 8)} }\n`);
+    const refused = await runCli([...swapArgs(bucket, stateDir()), '--answers', wrong], moto.env);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(
+      `answers file: confirm.archive-swap is "${OLD_GUID.slice(0, 8)}", but this swap moves s3://${bucket}/${NEW} aside`,
+    );
+    expect(await fingerprint(moto.store, bucket, '')).toEqual(before);
+
+    const right = join(dir, 'right.yaml');
+    writeFileSync(right, `confirm: { archive-swap: ${NEW_GUID.slice(0, 8)} }\n`);
+    const done = await runCli([...swapArgs(bucket, stateDir()), '--answers', right], moto.env);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toContain('confirmed by the answers file');
+    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(await fingerprint(moto.store, bucket, OLD));
+  });
+
+  it('the help example is valid, and runs as written with --yes', async () => {
+    const help = await runCli(['archive', 'swap', '--help']);
+    expect(help.code).toBe(0);
+    // The examples' left column (the commands), unwrapped.
+    const lines = help.stdout.split('\n');
+    const examples = lines.slice(lines.indexOf('Examples:') + 1, lines.indexOf('', lines.indexOf('Examples:')));
+    const column = examples[0]!.indexOf('swap after');
+    const commands = examples.map((l) => l.slice(0, column).trim()).join('');
+    const urls = commands.match(/s3:\/\/.+?\/wal\//g) ?? [];
+    expect(urls).toEqual([EXAMPLE_ARCHIVES.old, EXAMPLE_ARCHIVES.new, EXAMPLE_ARCHIVES.old, EXAMPLE_ARCHIVES.new]);
+    for (const url of urls) expect(() => parseS3Location(url)).not.toThrow();
+    expect(commands).toContain(`--from${EXAMPLE_ARCHIVES.old}--to${EXAMPLE_ARCHIVES.new}--yes`);
+    const from = parseS3Location(EXAMPLE_ARCHIVES.old);
+    const to = parseS3Location(EXAMPLE_ARCHIVES.new);
+    await moto.createBucket(from.bucket);
+    await seedRestorable(from.bucket, from.prefix);
+    await seedArchive(moto.store, to.bucket, to.prefix, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '1' });
+    const source = await fingerprint(moto.store, from.bucket, from.prefix);
+    const r = await runCli(
+      ['archive', 'swap', '--from', EXAMPLE_ARCHIVES.old, '--to', EXAMPLE_ARCHIVES.new, '--yes', ...s3(), '--state-dir', stateDir()],
+      moto.env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('confirmed by --yes');
+    expect(await fingerprint(moto.store, to.bucket, to.prefix)).toEqual(source);
+  });
+});
+
+describe('archive swap source checks', () => {
+  it('refuses a source archive inspect does not find restorable (exit 2, naming why), unless --force', async () => {
+    const bucket = await freshBucket();
+    await seedNew(bucket);
+    // Two objects under wal-e folder names: no archive.
+    const bogus = 'backups/0badbeef-0000-4000-8000-000000000000/wal/';
+    await putAll(moto.store, bucket, [
+      [`${bogus}wal_005/000000010000000000000001.lzo`, 'wal'],
+      [`${bogus}sysids/sysid`, '1\n'],
+    ]);
+    const before = await fingerprint(moto.store, bucket, '');
+    const refused = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes'], moto.env);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(
+      `refusing to swap in s3://${bucket}/${bogus}: archive inspect does not find it restorable: s3://${bucket}/${bogus} holds no base backup`,
+    );
+    expect(refused.stderr).toMatch(/what to do: .*--force/);
+    expect(await fingerprint(moto.store, bucket, '')).toEqual(before);
+
+    const forced = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes', '--force'], moto.env);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain(`warning: --force: swapping in s3://${bucket}/${bogus}, which is not restorable`);
+    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(await fingerprint(moto.store, bucket, bogus));
+  });
+
+  it('refuses overlapping --from and --to before reaching S3 (exit 2)', async () => {
+    const r = await runCli([
+      'archive',
+      'swap',
+      '--from',
+      `s3://some-bucket/${OLD}`,
+      '--to',
+      `s3://some-bucket/${OLD}wal_005/`,
+      '--yes',
+      '--s3-endpoint',
+      'http://127.0.0.1:9',
+      '--state-dir',
+      stateDir(),
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      `refusing to write s3://some-bucket/${OLD}wal_005/: the target overlaps the source archive s3://some-bucket/${OLD}`,
+    );
+  });
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { LocalRunner } from '../../src/systems/local-runner.js';
+
+describe('LocalRunner', () => {
+  const runner = new LocalRunner();
+
+  it('runs without a shell, with stdin and merged env', async () => {
+    const r = await runner.run({
+      argv: ['sh', '-c', 'printf "%s|%s|" "$1" "$DINGO_X"; cat; echo err >&2; exit 3', 'sh', 'a b;c'],
+      env: { DINGO_X: 'y' },
+      stdin: 'in',
+      writes: false,
+    });
+    expect(r).toMatchObject({ exitCode: 3, stdout: 'a b;c|y|in', stderr: 'err\n' });
+    expect(r.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('times out with exit code 124', async () => {
+    const r = await runner.run({ argv: ['sleep', '5'], timeoutMs: 100, writes: false });
+    expect(r).toMatchObject({ exitCode: 124, timedOut: true });
+  });
+
+  it('reports a missing program as 127', async () => {
+    const r = await runner.run({ argv: ['/nonexistent/cf', 'version'], writes: false });
+    expect(r.exitCode).toBe(127);
+    expect(r.stderr).toContain('command not found');
+  });
+});

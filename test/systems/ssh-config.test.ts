@@ -1,0 +1,187 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SshConfig, matchHostPatterns, parseProxyJump } from '../../src/systems/ssh-config.js';
+import { KnownHosts, fingerprint, hostToken, preferredHostKeyAlgorithms } from '../../src/systems/known-hosts.js';
+import { quote, remoteCommand } from '../../src/adapters/shell.js';
+import { cellHop } from '../../src/systems/ssh.js';
+import { hostKeyName } from '../../src/systems/ssh-connect.js';
+
+const home = mkdtempSync(join(tmpdir(), 'dingo-sshcfg-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+function blob(type: string, fill: number): Buffer {
+  const t = Buffer.from(type);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(t.length);
+  return Buffer.concat([len, t, Buffer.alloc(32, fill)]);
+}
+
+describe('ssh config', () => {
+  const config = SshConfig.parse(
+    `
+# jumpbox of the foundation
+Host jumpbox
+  HostName 203.0.113.10
+  User ubuntu
+  IdentityFile ~/.ssh/opsman.pem
+
+Host 10.58.* !10.58.0.1
+  HostName 127.0.0.1
+  Port=2201
+  ProxyJump jumpbox
+  User "cell user"
+  UserKnownHostsFile ~/.ssh/cells_known_hosts /etc/other
+Host 10.58.111.1??
+  Port 2999
+  User ignored
+  IdentityFile %d/.ssh/cell_%h
+Host *
+  User fallback
+  IdentityFile ~/.ssh/id_default
+`,
+    '<test>',
+    home,
+  );
+
+  it('takes the first value obtained, across matching blocks', () => {
+    expect(config.resolve('10.58.111.150', home)).toEqual({
+      hostName: '127.0.0.1',
+      port: 2201,
+      user: 'cell user',
+      proxyJump: 'jumpbox',
+      identityFiles: [`${home}/.ssh/cell_127.0.0.1`, `${home}/.ssh/id_default`],
+      userKnownHostsFiles: [`${home}/.ssh/cells_known_hosts`, '/etc/other'],
+    });
+  });
+
+  it('honours negated patterns and the catch-all', () => {
+    expect(config.resolve('10.58.0.1', home)).toEqual({ user: 'fallback', identityFiles: [`${home}/.ssh/id_default`] });
+    expect(matchHostPatterns(['10.58.*', '!10.58.0.1'], '10.58.0.2')).toBe(true);
+    expect(matchHostPatterns(['10.58.?'], '10.58.12')).toBe(false);
+  });
+
+  it('follows Include relative to ~/.ssh, and skips Match blocks', () => {
+    mkdirSync(join(home, '.ssh', 'conf.d'), { recursive: true });
+    writeFileSync(join(home, '.ssh', 'conf.d', 'cells.conf'), 'Host cell-*\n  Port 2022\n');
+    const c = SshConfig.parse('Match exec "false"\n  Port 1\nInclude conf.d/*.conf\n', '<test>', home);
+    expect(c.resolve('cell-a', home).port).toBe(2022);
+    expect(c.resolve('other', home).port).toBeUndefined();
+  });
+
+  it('maps a cell IP to a hop chain through the jumpbox', () => {
+    const hop = cellHop('10.58.111.150', {}, config, home);
+    expect(hop).toMatchObject({ alias: '10.58.111.150', hostName: '127.0.0.1', port: 2201, user: 'cell user' });
+    expect(hop.via).toMatchObject({
+      alias: 'jumpbox',
+      hostName: '203.0.113.10',
+      port: 22,
+      user: 'ubuntu',
+      identityFiles: [`${home}/.ssh/opsman.pem`, `${home}/.ssh/id_default`],
+    });
+    // Explicit options win over the config, as ssh's command-line flags do.
+    const explicit = cellHop(
+      '10.58.111.150',
+      { user: 'vcap', identityFile: '~/k', gateway: { host: 'jumpbox', user: 'ops', port: 2222 } },
+      config,
+      home,
+    );
+    expect(explicit).toMatchObject({ user: 'vcap', identityFiles: [`${home}/k`], identityOnly: true });
+    expect(explicit.via).toMatchObject({ hostName: '203.0.113.10', user: 'ops', port: 2222 });
+    expect(explicit.via!.identityFiles).toContain(`${home}/k`);
+  });
+
+  it('names the host key by HostKeyAlias alone, port or not, as OpenSSH does', () => {
+    const c = SshConfig.parse(
+      'Host 10.244.*\n  HostName 127.0.0.1\n  Port 32987\n  HostKeyAlias 10.244.8.22\nHost plain\n  HostName 127.0.0.1\n  Port 32987\n',
+      '<test>',
+      home,
+    );
+    expect(hostKeyName(cellHop('10.244.8.22', {}, c, home))).toBe('10.244.8.22');
+    expect(hostKeyName(cellHop('10.244.9.1', {}, c, home))).toBe('10.244.8.22');
+    expect(hostKeyName(cellHop('plain', {}, c, home))).toBe('[127.0.0.1]:32987');
+    expect(hostKeyName(cellHop('other', {}, c, home))).toBe('other');
+  });
+
+  it('remembers which setting chose the known_hosts files', () => {
+    const c = SshConfig.parse('Host cfg\n  UserKnownHostsFile ~/.ssh/cells\n', '<test>', home);
+    expect(cellHop('cfg', {}, c, home)).toMatchObject({
+      knownHostsFiles: [`${home}/.ssh/cells`, '/etc/ssh/ssh_known_hosts'],
+      knownHostsFrom: 'UserKnownHostsFile',
+    });
+    expect(cellHop('cfg', { knownHostsFile: '~/kh' }, c, home)).toMatchObject({
+      knownHostsFiles: [`${home}/kh`],
+      knownHostsFrom: '--known-hosts',
+    });
+    expect(cellHop('other', {}, c, home)).toMatchObject({ knownHostsFrom: 'default' });
+  });
+
+  it('reads ProxyJump hops', () => {
+    expect(parseProxyJump('ops@jump:2222,vcap@[10.0.0.1]:22')).toEqual([
+      { user: 'ops', host: 'jump', port: 2222 },
+      { user: 'vcap', host: '10.0.0.1', port: 22 },
+    ]);
+    expect(parseProxyJump('none')).toEqual([]);
+  });
+});
+
+describe('known_hosts', () => {
+  const a = blob('ssh-ed25519', 1);
+  const b = blob('ssh-ed25519', 2);
+  const salt = randomBytes(20);
+  const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('[127.0.0.1]:2201').digest('base64')}`;
+  const file = join(home, 'known_hosts');
+  writeFileSync(
+    file,
+    [
+      `# comment`,
+      `${hashed} ssh-ed25519 ${a.toString('base64')}`,
+      `10.58.*,!10.58.0.9 ssh-ed25519 ${b.toString('base64')}`,
+      `@revoked 192.0.2.7 ssh-ed25519 ${b.toString('base64')}`,
+      '',
+    ].join('\n'),
+  );
+  const known = new KnownHosts([join(home, 'missing'), file]);
+
+  it('matches hashed [host]:port entries and wildcard patterns', () => {
+    expect(hostToken('127.0.0.1', 2201)).toBe('[127.0.0.1]:2201');
+    expect(known.verify('[127.0.0.1]:2201', a)).toEqual({ status: 'known' });
+    expect(known.verify('10.58.111.150', b)).toEqual({ status: 'known' });
+    expect(known.verify('10.58.0.9', b)).toEqual({ status: 'unknown' });
+    expect(known.verify('192.0.2.7', b)).toMatchObject({ status: 'revoked' });
+  });
+
+  it('reports a changed key with the expected fingerprint', () => {
+    const verdict = known.verify('[127.0.0.1]:2201', b);
+    expect(verdict).toMatchObject({ status: 'changed', expected: [{ fingerprint: fingerprint(a), type: 'ssh-ed25519', file, line: 2 }] });
+  });
+
+  it('records an accepted key in the first file', () => {
+    const fresh = new KnownHosts([join(home, 'new', 'known_hosts')]);
+    fresh.add('[127.0.0.1]:2300', a);
+    expect(readFileSync(join(home, 'new', 'known_hosts'), 'utf8')).toBe(`[127.0.0.1]:2300 ssh-ed25519 ${a.toString('base64')}\n`);
+    expect(fresh.verify('[127.0.0.1]:2300', a)).toEqual({ status: 'known' });
+  });
+
+  it('asks the server for a known key type first', () => {
+    expect(preferredHostKeyAlgorithms(['ssh-rsa'])!.slice(0, 3)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    expect(preferredHostKeyAlgorithms([])).toBeUndefined();
+  });
+});
+
+describe('remote command lines', () => {
+  it('quotes argv for the remote shell', () => {
+    expect(quote(['docker', '--format', '{{.ID}}\\t{{.Names}}', "it's", '', 'a b', 'x;rm'])).toBe(
+      `docker --format '{{.ID}}\\t{{.Names}}' 'it'\\''s' '' 'a b' 'x;rm'`,
+    );
+  });
+
+  it('prefixes sudo -n and hands environment over on stdin', () => {
+    expect(remoteCommand({ argv: ['ls', '/x y'], writes: false, sudo: true })).toEqual({ command: "sudo -n ls '/x y'", stdin: '' });
+    const r = remoteCommand({ argv: ['env'], env: { PGPASSWORD: 'p4ss word' }, stdin: 'rest', writes: false });
+    expect(r.command).not.toContain('p4ss');
+    expect(r.stdin).toBe('PGPASSWORD=p4ss word\n\nrest');
+  });
+});
