@@ -7,6 +7,7 @@ import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../core/errors.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import { secrets } from '../core/redact.js';
+import { utcStamp } from '../core/utc-stamp.js';
 import {
   describeLogin,
   waitUntilPromoted,
@@ -160,11 +161,7 @@ const moveDataAside = defineAction({
     return { dataDir: String(p.dataDir), entries: entries === null ? '(missing)' : entries.join(', ') || '(empty)' };
   },
   async prepare(ctx, p) {
-    const stamp = ctx
-      .now()
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace(/\.\d+Z$/, 'Z');
+    const stamp = utcStamp(ctx.now());
     return { asideDir: `${String(p.dataDir).replace(/\/$/, '')}.moved-aside-${stamp}` };
   },
   async run(ctx, p, plan) {

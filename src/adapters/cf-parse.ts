@@ -5,8 +5,7 @@
  */
 import type { CommandResult } from '../core/seams.js';
 import type { OperationState, OperationType, ServiceStatus } from './cf-types.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isGuidAnyCase } from '../core/guid.js';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -15,7 +14,7 @@ export function parseGuidLine(stdout: string): string | null {
   const lines = stdout
     .split(/\r?\n/)
     .map((l) => l.trim())
-    .filter((l) => UUID.test(l));
+    .filter((l) => isGuidAnyCase(l));
   return lines.length ? lines[lines.length - 1]!.toLowerCase() : null;
 }
 

@@ -7,9 +7,9 @@
  */
 import { isSecretName, secrets } from '../core/redact.js';
 import { dateOf, INVALID_DATE, isoDate } from './log-dates.js';
+import { GUID_PATTERN as GUID, isGuid } from '../core/guid.js';
 
-export const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const GUID_RE = new RegExp(`^${GUID}$`);
+export { GUID, isGuid };
 
 export type LogEvent =
   | BrokerEvent
@@ -49,10 +49,6 @@ export interface ContainerEvent {
   scope6: string | null;
   text: string;
   milestone: 'restore-prepared' | 'bootstrap-without-leader' | 'promoted' | 'sysid-mismatch' | 'end-of-archive' | null;
-}
-
-export function isGuid(s: unknown): s is string {
-  return typeof s === 'string' && GUID_RE.test(s);
 }
 
 /** Parse one payload; null when it is none of the families above. */
@@ -204,7 +200,7 @@ export function archiveIn(text: string): { prefix: string; guid: string } | null
   let at = text.indexOf('/wal/');
   while (at >= 0) {
     const guid = text.slice(at - 36, at);
-    if (at >= 37 && text.charCodeAt(at - 37) === 47 && GUID_RE.test(guid)) {
+    if (at >= 37 && text.charCodeAt(at - 37) === 47 && isGuid(guid)) {
       const scheme = text.lastIndexOf('://', at);
       if (scheme > 0) {
         let start = scheme;

@@ -4,9 +4,10 @@
  * same archive, and neither includes `backups/G/wal.quarantine-…/`.
  */
 import { UsageError } from '../core/errors.js';
-import { parseS3Url, type S3Location } from '../core/s3-url.js';
+import { parseS3Url, urlOf, type S3Location } from '../core/s3-url.js';
+import { utcStamp } from '../core/utc-stamp.js';
 
-export type { S3Location };
+export { urlOf, utcStamp, type S3Location };
 
 /** A location whose prefix is a non-empty folder ending in `/`. */
 export function archiveLocation(loc: S3Location, role: string): S3Location {
@@ -29,10 +30,6 @@ export function parseS3Location(url: string, role = 'archive'): S3Location {
   return archiveLocation(parseS3Url(url), role);
 }
 
-export function urlOf(loc: S3Location): string {
-  return `s3://${loc.bucket}/${loc.prefix}`;
-}
-
 /** True when one location contains the other (same bucket, one prefix starts with the other). */
 export function overlaps(a: S3Location, b: S3Location): boolean {
   return a.bucket === b.bucket && (a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix));
@@ -46,14 +43,6 @@ export function quarantineLocation(target: S3Location, stamp: string): S3Locatio
     throw new UsageError(`quarantine stamp "${stamp}" is not a UTC timestamp like 20260317T180520Z`);
   }
   return { bucket: target.bucket, prefix: `${target.prefix.replace(/\/+$/, '')}.quarantine-${stamp}/` };
-}
-
-/** UTC timestamp for a quarantine prefix, e.g. 20260317T180520Z. */
-export function utcStamp(d: Date): string {
-  return d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function relativeKey(loc: S3Location, key: string): string {

@@ -3,7 +3,7 @@
  * backup into a throwaway PostgreSQL, replay its WAL, run a query, report.
  * Exit codes: src/drill/exit-codes.ts.
  */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { exitCodeOf, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { DrillReport } from '../drill/drill.js';
@@ -30,10 +30,10 @@ export interface DrillArgs extends S3Flags {
   concurrency: number;
 }
 
-export const drillCommand: CommandModule<object, DrillArgs> = {
+export const drillCommand = {
   command: 'drill <url>',
   describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
-  builder: (yargs: Argv<object>) =>
+  builder: (yargs: Argv) =>
     yargs
       .positional('url', { type: 'string', demandOption: true, describe: 'the wal-e prefix, s3://BUCKET/backups/GUID/wal/' })
       .option('query', { type: 'string', describe: 'SQL to run on the restored database' })
@@ -48,8 +48,12 @@ export const drillCommand: CommandModule<object, DrillArgs> = {
       .option('db-user', { type: 'string', default: 'postgres', describe: 'role the query runs as' })
       .option('db-name', { type: 'string', default: 'postgres', describe: 'database the query runs in' })
       .option('concurrency', { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' })
-      .options(s3FlagOptions) as unknown as Argv<DrillArgs>,
-  handler: async (argv) => {
+      .options(s3FlagOptions)
+      .example(
+        "$0 drill s3://our-postgresql-backups/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/ --query 'select count(*) from orders' --max-age 24h",
+        'restore the newest base backup, replay its WAL, run the query; fail when LATEST is older than a day',
+      ),
+  handler: async (argv: DrillArgs) => {
     process.exitCode = await runDrillCommand(argv);
   },
 };
@@ -67,7 +71,9 @@ const defaultOutput: DrillOutput = {
 /** Run the drill for parsed arguments; returns the exit code. */
 export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaultOutput, selfCommand?: string[]): Promise<number> {
   const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
+  const onSignal = (): void => {
+    abort.abort();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
@@ -92,7 +98,12 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
       selfCommand,
       signal: abort.signal,
       // Progress only for a person watching; cron and --json/--quiet get the outcome alone.
-      progress: argv.quiet || argv.json || out !== defaultOutput || !process.stderr.isTTY ? undefined : (m) => out.stderr(`... ${m}\n`),
+      progress:
+        argv.quiet || argv.json || out !== defaultOutput || !process.stderr.isTTY
+          ? undefined
+          : (m) => {
+              out.stderr(`... ${m}\n`);
+            },
     });
     if (argv.json) out.stdout(secrets.redact(`${JSON.stringify({ ok: true, report }, null, 2)}\n`));
     else if (!argv.quiet) out.stdout(secrets.redact(renderDrillReport(report)));

@@ -1,15 +1,86 @@
-/** Domain commands beside the runbook ones: log search, archive tools, restore drill. */
-import type { CommandModule } from 'yargs';
-import { archiveCommand } from './archive.js';
-import { drillCommand } from './drill.js';
-import { walFetchCommand } from './wal-fetch.js';
-import { logsCommand } from './logs.js';
+/**
+ * Every command of the command line, each loaded when it runs. The names and descriptions here are
+ * what the top-level `--help` shows; test/commands/index.test.ts checks they match the modules.
+ */
+import type { Argv } from 'yargs';
+import type { GlobalArgs } from './global-options.js';
+import { lazyCommand } from './lazy-command.js';
 
-export function extraCommands(): CommandModule[] {
-  return [
-    logsCommand as unknown as CommandModule,
-    archiveCommand,
-    drillCommand as unknown as CommandModule,
-    walFetchCommand as unknown as CommandModule,
-  ];
+export const COMMANDS = {
+  recover: {
+    command: 'recover',
+    describe: "Recover a user's deleted service, live (asks, then confirms every destructive step)",
+    load: async () => (await import('./recover.js')).recoverCommand,
+  },
+  resume: {
+    command: 'resume [run-id]',
+    describe: 'Continue a run where it stopped (crash, lost SSH, Ctrl-C, another operator)',
+    load: async () => (await import('./resume.js')).resumeCommand,
+  },
+  abandon: {
+    command: 'abandon <run-id>',
+    describe: 'End a run on the record without finishing it, so a fresh recover can start',
+    load: async () => (await import('./abandon.js')).abandonCommand,
+  },
+  rehearse: {
+    command: 'rehearse',
+    describe: 'Rehearse the whole recovery against a simulated platform (fixtures)',
+    load: async () => (await import('./rehearse.js')).rehearseCommand,
+  },
+  runs: {
+    command: 'runs',
+    describe: 'List runs in the state folder',
+    load: async () => (await import('./runs.js')).runsCommand,
+  },
+  show: {
+    command: 'show <run-id>',
+    describe: 'The transcript of a run: steps, commands, exit codes, durations, confirmations',
+    load: async () => (await import('./show.js')).showCommand,
+  },
+  validate: {
+    command: 'validate <runbook>',
+    describe: 'Check a runbook statically (actions, parameters, references) without running it',
+    load: async () => (await import('./validate.js')).validateCommand,
+  },
+  explain: {
+    command: 'explain <runbook>',
+    describe: 'Explain a runbook step by step: why, what it does, what it changes',
+    load: async () => (await import('./explain.js')).explainCommand,
+  },
+  logs: {
+    command: 'logs <command>',
+    describe: "Search the platform logs: find a deleted instance, or an instance's containers and archive",
+    load: async () => (await import('./logs.js')).logsCommand,
+  },
+  archive: {
+    command: 'archive <command>',
+    describe: 'wal-e archive tools: inspect, swap',
+    load: async () => (await import('./archive.js')).archiveCommand,
+  },
+  drill: {
+    command: 'drill <url>',
+    describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
+    load: async () => (await import('./drill.js')).drillCommand,
+  },
+  walFetch: {
+    command: 'wal-fetch <segment> <dest>',
+    describe: 'Fetch one archived WAL file from a wal-e archive (a restore_command)',
+    load: async () => (await import('./wal-fetch.js')).walFetchCommand,
+  },
+};
+
+export function addCommands<T extends GlobalArgs>(y: Argv<T>): Argv<T> {
+  return y
+    .command(lazyCommand(COMMANDS.recover))
+    .command(lazyCommand(COMMANDS.resume))
+    .command(lazyCommand(COMMANDS.abandon))
+    .command(lazyCommand(COMMANDS.rehearse))
+    .command(lazyCommand(COMMANDS.runs))
+    .command(lazyCommand(COMMANDS.show))
+    .command(lazyCommand(COMMANDS.validate))
+    .command(lazyCommand(COMMANDS.explain))
+    .command(lazyCommand(COMMANDS.logs))
+    .command(lazyCommand(COMMANDS.archive))
+    .command(lazyCommand(COMMANDS.drill))
+    .command(lazyCommand(COMMANDS.walFetch));
 }

@@ -17,7 +17,7 @@ export function parseGateway(text: string): { user: string; host: string; port?:
   return { user: m[1] ?? 'vcap', host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
 }
 
-export async function livePlatform(options: LiveOptions): Promise<Platform> {
+export function livePlatform(options: LiveOptions): Platform {
   const local = new LocalRunner();
   const ssh = options.ssh ?? {};
   return {

@@ -5,7 +5,7 @@
  * 1 silently (PostgreSQL asks for files that do not exist as a matter of course);
  * other failures also exit 1 and say why on stderr; bad arguments exit 2.
  */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { exitCodeOf } from '../core/errors.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 import { type S3Flags } from '../core/s3-flags.js';
@@ -19,16 +19,20 @@ export interface WalFetchArgs extends S3Flags {
   from: string;
 }
 
-export const walFetchCommand: CommandModule<object, WalFetchArgs> = {
+export const walFetchCommand = {
   command: 'wal-fetch <segment> <dest>',
   describe: 'Fetch one archived WAL file from a wal-e archive (a restore_command)',
-  builder: (yargs: Argv<object>) =>
+  builder: (yargs: Argv) =>
     yargs
       .positional('segment', { type: 'string', demandOption: true, describe: 'WAL file name (%f)' })
       .positional('dest', { type: 'string', demandOption: true, describe: 'where to write it (%p)' })
       .option('from', { type: 'string', demandOption: true, describe: 'the wal-e prefix, s3://BUCKET/backups/GUID/wal/' })
-      .options(s3FlagOptions) as unknown as Argv<WalFetchArgs>,
-  handler: async (argv) => {
+      .options(s3FlagOptions)
+      .example(
+        '$0 wal-fetch %f %p --from s3://our-postgresql-backups/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/',
+        'as restore_command in postgresql.conf (recovery.conf before PostgreSQL 12)',
+      ),
+  handler: async (argv: WalFetchArgs) => {
     process.exitCode = await runWalFetch(argv);
   },
 };

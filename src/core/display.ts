@@ -12,6 +12,7 @@ const NAMED: Record<string, string> = { '\0': '\\0', '\r': '\\r', '\b': '\\b', '
  * C0 controls except tab and newline, DEL, C1 controls, and the Unicode controls that reorder or hide
  * text (bidirectional embeddings, overrides and isolates, line and paragraph separators).
  */
+// eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
 const UNSAFE = /\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escape(c: string): string {
@@ -75,7 +76,7 @@ export function palette(enabled: boolean): Palette {
 
 /** `text` cut to `width` columns, ending in "…" when it was longer. */
 export function truncate(text: string, width: number): string {
-  const chars = [...text];
+  const chars = Array.from(text);
   if (chars.length <= width) return text;
   return width <= 1 ? '…'.slice(0, width) : chars.slice(0, width - 1).join('') + '…';
 }
@@ -91,8 +92,8 @@ export function fold(line: string, columns: number, hang = 4): string[] {
   const out: string[] = [];
   let rest = line;
   let room = width;
-  while ([...rest].length > room) {
-    const chars = [...rest];
+  while (Array.from(rest).length > room) {
+    const chars = Array.from(rest);
     let cut = chars
       .slice(0, room + 1)
       .join('')

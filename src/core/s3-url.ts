@@ -46,6 +46,11 @@ export function formatS3Url(bucket: string, prefix: string): string {
   return `s3://${bucket}/${prefix}`;
 }
 
+/** The s3:// URL of a location. */
+export function urlOf(loc: S3Location): string {
+  return formatS3Url(loc.bucket, loc.prefix);
+}
+
 /** S3 bucket naming rules; returns what is wrong, or null. */
 function checkBucketName(name: string): string | null {
   if (name.length < 3 || name.length > 63) return 'must be 3 to 63 characters long';

@@ -7,6 +7,7 @@ import { secrets } from '../core/redact.js';
 import { parse as parseYaml } from 'yaml';
 import { NeedsOperator, UsageError, Interrupted } from '../core/errors.js';
 import { readInputFile } from './input-file.js';
+import { isGuidAnyCase } from '../core/guid.js';
 
 export interface Answers {
   /** Input name → answer. */
@@ -159,15 +160,13 @@ export class UnattendedPrompter implements Prompter {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function describeExpected(expected: string): string {
-  return UUID.test(expected) ? `the first 8 characters of ${expected}` : `"${expected}"`;
+  return isGuidAnyCase(expected) ? `the first 8 characters of ${expected}` : `"${expected}"`;
 }
 
 /** Whether the text typed confirms `expected` (a GUID: its first 8 characters suffice), or equals `alsoAccept`. */
 export function confirmationMatches(typed: string, expected: string, alsoAccept?: string): boolean {
   const t = typed.trim();
   if (t === expected || (alsoAccept !== undefined && alsoAccept !== '' && t === alsoAccept)) return true;
-  return UUID.test(expected) && t.length >= 8 && expected.toLowerCase().startsWith(t.toLowerCase());
+  return isGuidAnyCase(expected) && t.length >= 8 && expected.toLowerCase().startsWith(t.toLowerCase());
 }

@@ -12,6 +12,7 @@ import {
 import { StepFailed } from '../../src/core/errors.js';
 import { CONTAINER, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
+import { settled } from '../support/started.js';
 
 function restoringCell(polls: number) {
   const state = sampleCell();
@@ -113,9 +114,10 @@ describe('waitUntilPromoted', () => {
       deadlineMs: 60_000,
       intervalMs: 1000,
       onPoll: (p) => polls.push(p),
-      sleep: async () => {
-        script.shift()?.();
-      },
+      sleep: () =>
+        settled(() => {
+          script.shift()?.();
+        }),
     });
     expect(polls.map((p) => p.stage)).toEqual(['not-running', 'not-ready', 'in-recovery', 'in-recovery', 'promoted']);
     expect(result).toEqual({ polls: 5, elapsedMs: 4000, login: { user: 'pgadmin', password: SUPERUSER_PASSWORD } });

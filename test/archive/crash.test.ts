@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMoto, type Moto } from '../support/moto.js';
 import type { ProgressEvent } from '../../src/archive/swap.js';
 import { fingerprint, seedArchive, sentinelOrder } from '../support/archive-fixture.js';
+import { ifStarted } from '../support/started.js';
 
 let moto: Moto;
 let dir: string;
@@ -60,7 +61,11 @@ function runChild(killWhen?: (e: ProgressEvent) => boolean): Promise<ChildRun> {
       }
     }
   });
-  return new Promise((resolve) => child.on('close', () => resolve(run)));
+  return new Promise((resolve) =>
+    child.on('close', () => {
+      resolve(run);
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -79,7 +84,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await moto?.stop();
+  await ifStarted(moto)?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -396,10 +396,11 @@ describe('inspectListing', () => {
     expect(lines[2]).toBe(
       'Complete      NO: WAL 000000010000000000000007 .. 000000010000000000000009 cannot be replayed; what it holds is lost',
     );
-    expect(lines[3]).toMatch(/^  problem: WAL 000000010000000000000007 is missing/);
+    expect(lines[3]).toMatch(/^ {2}problem: WAL 000000010000000000000007 is missing/);
     expect(renderReport(await inspect(healthy()))).not.toContain('Complete');
     expect(text).toContain('Gaps          000000010000000000000007');
     expect(text).toContain('WAL           000000010000000000000001 .. 000000010000000000000009 (8 segments, timeline 1)');
+    // eslint-disable-next-line no-control-regex -- no escape sequence may reach the report
     expect(text).not.toMatch(/\x1b\[/);
   });
 });
@@ -476,7 +477,7 @@ describe('more archive shapes', () => {
     expect(text.split('\n').slice(0, 3)).toEqual([
       `Archive       ${URL} (empty)`,
       'Restorable    NO',
-      expect.stringMatching(/^  problem: Nothing is stored under/),
+      expect.stringMatching(/^ {2}problem: Nothing is stored under/),
     ]);
     expect(text).toContain('WAL           none');
     expect(text).toContain('sysid         missing');

@@ -6,11 +6,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_ARCHIVES } from '../../src/commands/archive.js';
+import { EXAMPLE_ARCHIVES } from '../../src/commands/archive-examples.js';
 import { parseS3Location } from '../../src/archive/location.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { fingerprint, putAll, seedArchive } from '../support/archive-fixture.js';
-import { runCli, runOnTerminal } from '../support/archive-cli-child.js';
+import { runCli, SOURCE_CLI } from '../support/cli.js';
+import { runOnTerminal } from '../support/terminal.js';
+import { ifStarted } from '../support/started.js';
 
 let moto: Moto;
 let dir: string;
@@ -69,7 +71,7 @@ beforeAll(async () => {
   moto = await startMoto();
 });
 afterAll(async () => {
-  await moto?.stop();
+  await ifStarted(moto)?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -80,7 +82,7 @@ describe('archive swap confirmation', () => {
     await seedNew(bucket);
     const before = await fingerprint(moto.store, bucket, '');
     const state = stateDir();
-    const r = await runCli(swapArgs(bucket, state), moto.env);
+    const r = await runCli(swapArgs(bucket, state), { env: moto.env, program: SOURCE_CLI });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(
       `archive swap moves s3://${bucket}/${NEW} aside and needs a typed confirmation, but there is no terminal to ask on; nothing was changed`,
@@ -119,7 +121,7 @@ describe('archive swap confirmation', () => {
     const before = await fingerprint(moto.store, bucket, '');
     const wrong = join(dir, 'wrong.yaml');
     writeFileSync(wrong, `confirm: { archive-swap: ${OLD_GUID.slice(0, 8)} }\n`);
-    const refused = await runCli([...swapArgs(bucket, stateDir()), '--answers', wrong], moto.env);
+    const refused = await runCli([...swapArgs(bucket, stateDir()), '--answers', wrong], { env: moto.env, program: SOURCE_CLI });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain(
       `answers file: confirm.archive-swap is "${OLD_GUID.slice(0, 8)}", but this swap moves s3://${bucket}/${NEW} aside`,
@@ -128,14 +130,14 @@ describe('archive swap confirmation', () => {
 
     const right = join(dir, 'right.yaml');
     writeFileSync(right, `confirm: { archive-swap: ${NEW_GUID.slice(0, 8)} }\n`);
-    const done = await runCli([...swapArgs(bucket, stateDir()), '--answers', right], moto.env);
+    const done = await runCli([...swapArgs(bucket, stateDir()), '--answers', right], { env: moto.env, program: SOURCE_CLI });
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toContain('confirmed by the answers file');
     expect(await fingerprint(moto.store, bucket, NEW)).toEqual(await fingerprint(moto.store, bucket, OLD));
   });
 
   it('the help example is valid, and runs as written with --yes', async () => {
-    const help = await runCli(['archive', 'swap', '--help']);
+    const help = await runCli(['archive', 'swap', '--help'], { program: SOURCE_CLI });
     expect(help.code).toBe(0);
     // The examples' left column (the commands), unwrapped.
     const lines = help.stdout.split('\n');
@@ -154,7 +156,7 @@ describe('archive swap confirmation', () => {
     const source = await fingerprint(moto.store, from.bucket, from.prefix);
     const r = await runCli(
       ['archive', 'swap', '--from', EXAMPLE_ARCHIVES.old, '--to', EXAMPLE_ARCHIVES.new, '--yes', ...s3(), '--state-dir', stateDir()],
-      moto.env,
+      { env: moto.env, program: SOURCE_CLI },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('confirmed by --yes');
@@ -173,7 +175,7 @@ describe('archive swap source checks', () => {
       [`${bogus}sysids/sysid`, '1\n'],
     ]);
     const before = await fingerprint(moto.store, bucket, '');
-    const refused = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes'], moto.env);
+    const refused = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes'], { env: moto.env, program: SOURCE_CLI });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain(
       `refusing to swap in s3://${bucket}/${bogus}: archive inspect does not find it restorable: s3://${bucket}/${bogus} holds no base backup`,
@@ -181,26 +183,29 @@ describe('archive swap source checks', () => {
     expect(refused.stderr).toMatch(/what to do: .*--force/);
     expect(await fingerprint(moto.store, bucket, '')).toEqual(before);
 
-    const forced = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes', '--force'], moto.env);
+    const forced = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes', '--force'], { env: moto.env, program: SOURCE_CLI });
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toContain(`warning: --force: swapping in s3://${bucket}/${bogus}, which is not restorable`);
     expect(await fingerprint(moto.store, bucket, NEW)).toEqual(await fingerprint(moto.store, bucket, bogus));
   });
 
   it('refuses overlapping --from and --to before reaching S3 (exit 2)', async () => {
-    const r = await runCli([
-      'archive',
-      'swap',
-      '--from',
-      `s3://some-bucket/${OLD}`,
-      '--to',
-      `s3://some-bucket/${OLD}wal_005/`,
-      '--yes',
-      '--s3-endpoint',
-      'http://127.0.0.1:9',
-      '--state-dir',
-      stateDir(),
-    ]);
+    const r = await runCli(
+      [
+        'archive',
+        'swap',
+        '--from',
+        `s3://some-bucket/${OLD}`,
+        '--to',
+        `s3://some-bucket/${OLD}wal_005/`,
+        '--yes',
+        '--s3-endpoint',
+        'http://127.0.0.1:9',
+        '--state-dir',
+        stateDir(),
+      ],
+      { program: SOURCE_CLI },
+    );
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(
       `refusing to write s3://some-bucket/${OLD}wal_005/: the target overlaps the source archive s3://some-bucket/${OLD}`,

@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import yargs, { type CommandModule } from 'yargs';
+import yargs from 'yargs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { logsCommand, parseTime } from '../../src/commands/logs.js';
+import { logsCommand } from '../../src/commands/logs.js';
+import { parseTime } from '../../src/commands/log-time.js';
 import { StepFailed, UsageError } from '../../src/core/errors.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
 
@@ -28,10 +29,10 @@ async function run(args: string[]): Promise<string> {
   });
   try {
     await yargs(args)
-      .command(logsCommand as CommandModule)
+      .command(logsCommand)
       .strict()
       .exitProcess(false)
-      .fail((msg, err) => {
+      .fail((msg: string, err: Error | undefined) => {
         throw err ?? new UsageError(msg);
       })
       .parseAsync();

@@ -6,7 +6,9 @@ import { afterAll, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dr-nocreds-'));
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+});
 
 it('names the AWS credential chain when no credentials are found', async () => {
   const r = await runCli(

@@ -5,6 +5,7 @@ import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { Reporter } from '../../src/engine/reporter.js';
 
 /** Any control character a terminal would act on (newline and tab are text). */
+// eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 function capture(): { out: Writable; text: () => string } {

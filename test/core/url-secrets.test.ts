@@ -9,7 +9,11 @@ import { Reporter } from '../../src/engine/reporter.js';
 import { stripUrlCredentials } from '../../src/core/url-secrets.js';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  dirs.splice(0).forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  });
+});
 
 /** A password with characters a URL must encode. */
 const CANARY = 'canary-7Qz/p@ss:w0rd+x';

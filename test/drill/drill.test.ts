@@ -12,8 +12,9 @@ import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { archiveKeys, DRILL_TABLE, generateWaleArchive, removeArchive, type GeneratedArchive } from '../support/wale-archive.js';
-import { runCli, SELF_COMMAND } from '../support/drill-helpers.js';
-import { runCli as runMainCli } from '../support/archive-cli-child.js';
+import { SELF_COMMAND } from '../support/drill-helpers.js';
+import { runCli, SOURCE_CLI } from '../support/cli.js';
+import { ifStarted } from '../support/started.js';
 
 const BUCKET = 'drill-bucket';
 const SECRET = 'drill-secret-Q7x9vZ';
@@ -35,8 +36,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await moto?.stop();
-  if (archive) await removeArchive(archive);
+  await ifStarted(moto)?.stop();
+  if (ifStarted(archive)) await removeArchive(archive);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -128,7 +129,7 @@ describe('dingo-recover drill', () => {
         '--expect-rows',
         '1',
       ],
-      CREDENTIALS,
+      { env: CREDENTIALS, program: SELF_COMMAND },
     );
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await readdir(workdir)).toEqual([]);
@@ -158,13 +159,13 @@ describe('dingo-recover drill', () => {
     const lost = archive.segments[archive.segments.length - 2]!;
     const newest = archive.segments[archive.segments.length - 1]!;
     const flags = ['--json', '--s3-endpoint', moto.endpoint, '--s3-path-style'];
-    const whole = await runMainCli(['archive', 'inspect', await variant('inspect-whole'), ...flags], CREDENTIALS);
+    const whole = await runCli(['archive', 'inspect', await variant('inspect-whole'), ...flags], { env: CREDENTIALS, program: SOURCE_CLI });
     expect(whole.code, whole.stderr).toBe(0);
     expect(JSON.parse(whole.stdout)).toMatchObject({ restorable: true, complete: true, lost: null, restorableTo: newest });
-    const holed = await runMainCli(
-      ['archive', 'inspect', await variant('inspect-hole', (files) => files.delete(walKey(lost))), ...flags],
-      CREDENTIALS,
-    );
+    const holed = await runCli(['archive', 'inspect', await variant('inspect-hole', (files) => files.delete(walKey(lost))), ...flags], {
+      env: CREDENTIALS,
+      program: SOURCE_CLI,
+    });
     expect(holed.code, holed.stderr).toBe(4);
     expect(JSON.parse(holed.stdout)).toMatchObject({ restorable: true, complete: false, lost: { from: lost, to: newest } });
   });

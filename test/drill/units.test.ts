@@ -128,7 +128,7 @@ describe('process pipelines', () => {
       [{ argv: ['sort', '-r'] }, { argv: ['gzip', '-c'] }, { argv: ['gzip', '-dc'] }],
       new Writable({
         write(c, _e, cb) {
-          out += c;
+          out += String(c);
           cb();
         },
       }),

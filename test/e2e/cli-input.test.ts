@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dr-cli-input-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function noStack(text: string): void {
   expect(text).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);

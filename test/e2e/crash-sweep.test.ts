@@ -35,7 +35,11 @@ function stateDir(): string {
   dirs.push(d);
   return d;
 }
-afterAll(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  dirs.splice(0).forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  });
+});
 
 /** At most PARALLEL jobs at a time, in the order they asked. */
 const waiting: (() => void)[] = [];

@@ -18,6 +18,7 @@ import { etcdAvailable } from '../support/etcd.js';
 import { startFaultProxy, startTcpFaultProxy, type FaultProxy, type TcpFaultProxy } from '../support/fault-proxy.js';
 import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
 import { STEPS, assertNoSecrets, assertRecovered } from '../support/live/recovered.js';
+import { ifStarted } from '../support/started.js';
 
 /** Seed of the S3 fault draws: the same requests in the same order get the same faults. */
 const SEED = 15;
@@ -94,7 +95,12 @@ function dropWhenHeld(
       unlinkSync(marker);
     }
   }, 10);
-  return { drops, stop: () => clearInterval(timer) };
+  return {
+    drops,
+    stop: () => {
+      clearInterval(timer);
+    },
+  };
 }
 
 describe.skipIf(!sshdAvailable || !etcdAvailable)(
@@ -150,10 +156,10 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
     }, 150_000);
 
     afterAll(async () => {
-      watcher?.stop();
-      await c?.cleanup();
-      await Promise.all([s3?.stop(), ssh?.stop()]);
-      await servers?.stop();
+      ifStarted(watcher)?.stop();
+      await ifStarted(c)?.cleanup();
+      await Promise.all([ifStarted(s3)?.stop(), ifStarted(ssh)?.stop()]);
+      await ifStarted(servers)?.stop();
       if (markersDir) rmSync(markersDir, { recursive: true, force: true });
     });
 

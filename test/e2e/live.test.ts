@@ -17,6 +17,7 @@ import { ES_INDEX, prepareCase, startLiveServers, type LiveCase, type LiveServer
 import type { EsHttp, EsServedRequest } from '../support/es-http.js';
 import { NEW_SYSID, STEPS, assertNoSecrets, assertRecovered, expected, listing } from '../support/live/recovered.js';
 import { BUCKET, OLD_GUID, archivePrefix, newArchive } from '../support/live/shared.js';
+import { ifStarted } from '../support/started.js';
 
 async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
   const runs = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
@@ -82,7 +83,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       servers = await startLiveServers();
     });
     afterAll(async () => {
-      await servers?.stop();
+      await ifStarted(servers)?.stop();
     });
 
     describe('one uninterrupted run', () => {
@@ -95,7 +96,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         runId = runIdOf(run.stdout);
       });
       afterAll(async () => {
-        await c?.cleanup();
+        await ifStarted(c)?.cleanup();
       });
 
       it('exits 0 and says the run is done, live', () => {
@@ -129,7 +130,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         runId = runIdOf(run.stdout);
       });
       afterAll(async () => {
-        await c?.cleanup();
+        await ifStarted(c)?.cleanup();
       });
 
       it('names the instance from its clusterdata record and gets in with the superuser recorded there', async () => {
@@ -173,7 +174,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         notes = Object.fromEntries(t.steps.map((st) => [st.id, st.notes.map((n) => n.text)]));
       });
       afterAll(async () => {
-        await c?.cleanup();
+        await ifStarted(c)?.cleanup();
       });
 
       it('is given Elasticsearch and the API key in the environment, not the log folder', () => {
@@ -363,7 +364,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         resumed = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
       });
       afterAll(async () => {
-        await c?.cleanup();
+        await ifStarted(c)?.cleanup();
       });
 
       it('dies by SIGKILL with the container stopped, and the resume exits 0', () => {

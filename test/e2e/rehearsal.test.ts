@@ -31,7 +31,11 @@ function stateDir(): string {
   dirs.push(d);
   return d;
 }
-afterAll(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  dirs.splice(0).forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  });
+});
 
 function world(state: string, runId: string): WorldState {
   return World.load(join(state, 'runs', runId), SCENARIO);

@@ -23,7 +23,11 @@ function stateDir(): string {
   dirs.push(d);
   return d;
 }
-afterAll(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  dirs.splice(0).forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  });
+});
 
 const INPUTS =
   'inputs: { org: acme, space: important-space-and-all-databases, serviceName: important-db, plan: cluster, apps: [their-app] }\n';
@@ -103,7 +107,7 @@ describe('the deleted instance is the operator’s decision', () => {
     const r = await runCli(['rehearse', '--answers', file, '--state-dir', state]);
     expect(r.code, r.stdout.slice(-3000)).toBe(0);
     const confirms = journalOf(state, runIdOf(r.stdout)).filter((e) => e.type === 'confirm');
-    expect(confirms.map((e) => e.type === 'confirm' && [e.step, e.method, e.typed])).toEqual([
+    expect(confirms.map((e) => [e.step, e.method, e.typed])).toEqual([
       ['confirm-deleted-instance', 'answers', OLD.slice(0, 8)],
       ['stop-container', 'answers', 'important-db'],
       ['quarantine-new-archive', 'answers', 'important-db'],

@@ -6,7 +6,11 @@ import { afterAll, expect, it } from 'vitest';
 import { runCli, runIdOf } from '../support/cli.js';
 
 const dirs: string[] = [];
-afterAll(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  dirs.splice(0).forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  });
+});
 
 function everything(dir: string): string {
   return readdirSync(dir, { recursive: true, withFileTypes: true })

@@ -10,11 +10,11 @@ import { renderCandidates, renderInstance } from '../../src/commands/render-logs
 import { MAX_PROBLEMS, MAX_SKIPPED, type SearchReport } from '../../src/core/log-source.js';
 import { runCli } from '../support/cli.js';
 import { folderSpec, materialize } from './hostile-logs.js';
+import { RAW_CONTROL } from '../support/control-chars.js';
 
 const SEED = 20261123;
 /** A search of a few small files answers in milliseconds; this bound only catches a hang. */
 const BOUND_MS = 5_000;
-const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/;
 
 let root: string;
 beforeAll(async () => {
@@ -27,9 +27,13 @@ afterAll(async () => {
 function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<T>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      reject(new Error(`${what} did not answer within ${ms} ms`));
+    }, ms);
   });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+  return Promise.race([p, late]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 /** Either an answer or a DingoError with a message: anything else escaping is a bug. */

@@ -142,8 +142,8 @@ const answersText = fc.oneof(
 );
 
 function checkAnswersShape(a: Answers): void {
-  for (const section of [a.inputs, a.confirm, a.choose, a.secrets])
-    expect(section !== null && typeof section === 'object' && !Array.isArray(section)).toBe(true);
+  const sections: unknown[] = [a.inputs, a.confirm, a.choose, a.secrets];
+  for (const section of sections) expect(section !== null && typeof section === 'object' && !Array.isArray(section)).toBe(true);
   for (const v of Object.values(a.confirm)) expect(v === true || typeof v === 'string').toBe(true);
   for (const v of Object.values(a.choose)) expect(typeof v).toBe('string');
   for (const v of Object.values(a.secrets)) expect(typeof v).toBe('string');
@@ -199,7 +199,7 @@ describe('the loaders on files that are not files', () => {
     }
   });
 
-  it('refuse a FIFO at once instead of waiting for a writer (in a child, so a hang cannot stall the suite)', async () => {
+  it('refuse a FIFO at once instead of waiting for a writer (in a child, so a hang cannot stall the suite)', () => {
     const fifo = join(root, 'answers.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     const script = `

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDeletedInstance, findInstance, noCandidateError } from '../../src/logs/find.js';
 import { generateLogs, type GeneratedLogs, type TruthInstance } from '../support/generate-logs.js';
 import { startMoto, type Moto } from '../support/moto.js';
+import { ifStarted } from '../support/started.js';
 
 let root: string;
 beforeAll(async () => {
@@ -179,7 +180,7 @@ describe('clusterdata records (moto S3)', () => {
     }
   });
   afterAll(async () => {
-    await moto?.stop();
+    await ifStarted(moto)?.stop();
   });
 
   it('without the records, 2016 deletions have no name: the newest ranks first, low', async () => {

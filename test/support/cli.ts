@@ -1,37 +1,64 @@
-/** Runs the built dingo-recover CLI as a real child process. */
+/** Runs dingo-recover as a real child process: the built bin/dingo-recover.js, or the source through tsx. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = `${ROOT}bin/dingo-recover.js`;
 
+const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+
+/** The whole command line from source (test/support/source-cli.ts runs src/cli.ts `main`), no build needed. */
+export const SOURCE_CLI: readonly string[] = [
+  process.execPath,
+  '--import',
+  `file://${TSX}`,
+  fileURLToPath(new URL('./source-cli.ts', import.meta.url)),
+];
+
 export interface CliResult {
   code: number | null;
-  signal: NodeJS.Signals | null;
+  /** The signal that ended it; absent when it exited. */
+  signal?: NodeJS.Signals;
   stdout: string;
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** What stdin gives; it is closed after it (no terminal either way). */
+  input?: string;
+  /** Program and leading arguments; default: the built bin/dingo-recover.js. */
+  program?: readonly string[];
+}
+
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const [cmd, ...pre] = opts.program ?? [process.execPath, BIN];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(cmd ?? process.execPath, [...pre, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, CI: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      resolve({ code, signal: signal ?? undefined, stdout, stderr });
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
 
 /** The run id a CLI run announced ("... run <id>: ..."). */
 export function runIdOf(stdout: string): string {
-  const m = stdout.match(/(?:starts|resumes) run (\S+):/);
+  const m = /(?:starts|resumes) run (\S+):/.exec(stdout);
   if (!m) throw new Error(`no run id in output:\n${stdout.slice(0, 2000)}`);
   return m[1]!;
 }

@@ -394,7 +394,7 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
     let out: Json | undefined;
     const headers: Record<string, string> = { 'x-elastic-product': 'Elasticsearch', 'content-type': 'application/json' };
     try {
-      if (/gzip|deflate/.test(String(req.headers['content-encoding'] ?? ''))) raw = gunzipSync(raw);
+      if (/gzip|deflate/.test(req.headers['content-encoding'] ?? '')) raw = gunzipSync(raw);
       if (raw.length) {
         const type = served.contentType ?? '';
         if (!type.includes('application/json') && !type.includes('application/vnd.elasticsearch+json')) {
@@ -437,7 +437,9 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   return {
@@ -449,7 +451,9 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -133,7 +133,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -153,7 +155,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -193,7 +197,9 @@ export async function startTcpFaultProxy(upstreamPort: number): Promise<TcpFault
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -226,7 +232,9 @@ export async function startTcpFaultProxy(upstreamPort: number): Promise<TcpFault
           outbound.destroy();
         }
         live.clear();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -444,7 +444,7 @@ async function writeRotated(g: Gen, opts: GenerateOptions, start: number, end: n
       buf = [];
       size = 0;
     };
-    while (true) {
+    for (;;) {
       const nextEvent = ei < events.length ? events[ei]!.t : Infinity;
       const nextNoise = noiseT < end ? noiseT : Infinity;
       const t = Math.min(nextEvent, nextNoise);

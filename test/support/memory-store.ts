@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../../src/core/seams.js';
+import { settled } from './started.js';
 
 interface Stored {
   info: ObjectInfo;
@@ -84,37 +85,47 @@ export class TestStore implements ObjectStore {
     }
   }
 
-  async head(ref: ObjectRef): Promise<ObjectInfo | null> {
-    this.check(ref.bucket);
-    return this.objects.get(ref.key)?.info ?? null;
+  head(ref: ObjectRef): Promise<ObjectInfo | null> {
+    return settled(() => {
+      this.check(ref.bucket);
+      return this.objects.get(ref.key)?.info ?? null;
+    });
   }
 
-  async get(ref: ObjectRef): Promise<Buffer> {
-    this.check(ref.bucket);
-    const o = this.objects.get(ref.key);
-    if (!o) throw new Error(`NoSuchKey: ${ref.key}`);
-    return o.body ?? Buffer.alloc(o.info.size);
+  get(ref: ObjectRef): Promise<Buffer> {
+    return settled(() => {
+      this.check(ref.bucket);
+      const o = this.objects.get(ref.key);
+      if (!o) throw new Error(`NoSuchKey: ${ref.key}`);
+      return o.body ?? Buffer.alloc(o.info.size);
+    });
   }
 
   async getStream(ref: ObjectRef): Promise<Readable> {
     return Readable.from([await this.get(ref)]);
   }
 
-  async put(ref: ObjectRef, body: Buffer | string): Promise<ObjectInfo> {
-    this.check(ref.bucket);
-    return this.add(ref.key, body, new Date());
+  put(ref: ObjectRef, body: Buffer | string): Promise<ObjectInfo> {
+    return settled(() => {
+      this.check(ref.bucket);
+      return this.add(ref.key, body, new Date());
+    });
   }
 
-  async copy(from: ObjectRef, to: ObjectRef): Promise<ObjectInfo> {
-    const o = this.objects.get(from.key);
-    if (!o) throw new Error(`NoSuchKey: ${from.key}`);
-    return this.add(to.key, o.body ?? o.info.size, new Date(), o.info.etag);
+  copy(from: ObjectRef, to: ObjectRef): Promise<ObjectInfo> {
+    return settled(() => {
+      const o = this.objects.get(from.key);
+      if (!o) throw new Error(`NoSuchKey: ${from.key}`);
+      return this.add(to.key, o.body ?? o.info.size, new Date(), o.info.etag);
+    });
   }
 
-  async deleteMany(bucket: string, keys: string[]): Promise<void> {
-    this.check(bucket);
-    for (const k of keys) this.objects.delete(k);
-    this.sortedKeys = null;
+  deleteMany(bucket: string, keys: string[]): Promise<void> {
+    return settled(() => {
+      this.check(bucket);
+      for (const k of keys) this.objects.delete(k);
+      this.sortedKeys = null;
+    });
   }
 
   private check(bucket: string): void {

@@ -38,7 +38,7 @@ export async function startMoto(): Promise<Moto> {
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
   });
   try {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '../../src/systems/known-hosts.js';
 import { freePort } from '../../src/systems/ports.js';
+import { settled } from './started.js';
 
 export interface Sshd {
   port: number;
@@ -55,7 +56,9 @@ export async function waitForPort(port: number, timeoutMs = 5000): Promise<void>
         s.destroy();
         resolve(true);
       });
-      s.once('error', () => resolve(false));
+      s.once('error', () => {
+        resolve(false);
+      });
     });
     if (up) return;
     if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
@@ -115,14 +118,16 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     clientKeyFile: join(dir, 'client_ed25519'),
     user,
     dir,
-    async stop(): Promise<void> {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      if (sudoers) rmSync(sudoers, { force: true });
-      rmSync(dir, { recursive: true, force: true });
+    stop(): Promise<void> {
+      return settled(() => {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+        if (sudoers) rmSync(sudoers, { force: true });
+        rmSync(dir, { recursive: true, force: true });
+      });
     },
   };
 }

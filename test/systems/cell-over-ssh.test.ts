@@ -19,6 +19,7 @@ import { freePort } from '../../src/systems/ports.js';
 import { etcdAvailable, startEtcd, type Etcd } from '../support/etcd.js';
 import { FAKE_DOCKER, fakeDaemon, type FakeDaemon } from '../support/fake-docker/world.js';
 import { CONTAINER, NEW_GUID, sampleCell } from '../support/sample-cell.js';
+import { ifStarted } from '../support/started.js';
 
 const CELL_IP = '10.58.111.150';
 const LOCKED_CELL = '10.58.111.151';
@@ -60,8 +61,8 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
     session = await createSshCellAccess(opts).open(CELL_IP);
   });
   afterAll(async () => {
-    await session?.close();
-    await Promise.all([gateway?.stop(), cell?.stop(), locked?.stop(), etcd?.stop()]);
+    await ifStarted(session)?.close();
+    await Promise.all([ifStarted(gateway)?.stop(), ifStarted(cell)?.stop(), ifStarted(locked)?.stop(), ifStarted(etcd)?.stop()]);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -112,7 +113,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
       daemon = fakeDaemon(sampleCell());
       docker = new CellDocker(session, { binary: FAKE_DOCKER, host: daemon.host });
     });
-    afterAll(() => daemon?.remove());
+    afterAll(() => ifStarted(daemon)?.remove());
 
     it('inspects, lists, stops and starts the container', async () => {
       const info = await docker.inspect(CONTAINER);

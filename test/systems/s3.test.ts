@@ -6,6 +6,7 @@ import { createS3Store } from '../../src/systems/s3.js';
 import type { ObjectInfo, ObjectStore } from '../../src/core/seams.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { secrets } from '../../src/core/redact.js';
+import { ifStarted } from '../support/started.js';
 
 let moto: Moto;
 let proxy: FaultProxy;
@@ -35,8 +36,8 @@ beforeAll(async () => {
   proxy = await startFaultProxy(moto.endpoint);
 });
 afterAll(async () => {
-  await proxy?.stop();
-  await moto?.stop();
+  await ifStarted(proxy)?.stop();
+  await ifStarted(moto)?.stop();
 });
 
 describe('createS3Store against moto', () => {
@@ -55,8 +56,12 @@ describe('createS3Store against moto', () => {
   it('lists only the keys after startAfter, across pages', async () => {
     const keys = Array.from({ length: 1005 }, (_, i) => `after/wal_005/${String(i).padStart(24, '0')}.lzo`);
     await putMany(moto.store, BUCKET, keys, () => 'x');
-    const list = moto.store.list as (bucket: string, prefix: string, opts?: { startAfter?: string }) => AsyncIterable<ObjectInfo>;
-    const after = await collect(list.call(moto.store, BUCKET, 'after/', { startAfter: keys[2]! }));
+    const list = moto.store.list.bind(moto.store) as (
+      bucket: string,
+      prefix: string,
+      opts?: { startAfter?: string },
+    ) => AsyncIterable<ObjectInfo>;
+    const after = await collect(list(BUCKET, 'after/', { startAfter: keys[2]! }));
     expect(after.map((o) => o.key)).toEqual(keys.slice(3));
     // Before the prefix's first key: the whole prefix; after its last: nothing.
     expect(await collect(list.call(moto.store, BUCKET, 'after/', { startAfter: 'after/' }))).toHaveLength(1005);

@@ -45,6 +45,8 @@ export function fakeDaemon(state: CellWorld, client = resolve(import.meta.dirnam
     file,
     read: () => JSON.parse(readFileSync(file, 'utf8')) as CellWorld,
     write,
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

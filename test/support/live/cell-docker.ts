@@ -134,7 +134,9 @@ function main(): void {
     state,
     { argv: ['docker', ...args], stdin, writes: false },
     {
-      onStart: (c) => onStart(state, c),
+      onStart: (c) => {
+        onStart(state, c);
+      },
       onStop: (c) => state.history.push(`stopped ${c.name}`),
     },
   );

@@ -83,7 +83,7 @@ export async function startLiveServers(): Promise<LiveServers> {
     await Promise.all([gw?.stop(), cell?.stop(), etcd?.stop(), moto?.stop()]);
     rmSync(STORE_PARENT, { recursive: true, force: true });
   };
-  const failed = started.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
     await stop();
     throw failed.reason;

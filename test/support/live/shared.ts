@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
+import { utcStamp } from '../../../src/core/utc-stamp.js';
 
 /** The seed incident (fixtures/seed-003): the deleted instance, its cell and bucket. */
 export const OLD_GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -159,10 +160,7 @@ export function s3Request(
   body?: string,
 ): HttpRequest {
   const url = new URL(`${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
-  const amzDate = new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+  const amzDate = utcStamp(new Date());
   const day = amzDate.slice(0, 8);
   const payload = sha256(body ?? '');
   const headers: Record<string, string> = { host: url.host, 'x-amz-content-sha256': payload, 'x-amz-date': amzDate };

@@ -1,37 +1,10 @@
-/** Runs the real command line (archive-cli.ts) as a child: without a terminal, or on a real one through script(1). */
+/** The command line on a real terminal, through script(1). */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const CLI = fileURLToPath(new URL('./archive-cli.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
-const COMMAND = [process.execPath, '--import', `file://${TSX}`, CLI];
-
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** stdin, stdout and stderr are pipes: no terminal. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const [cmd, ...pre] = COMMAND;
-    const child = spawn(cmd!, [...pre, ...args], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+import { SOURCE_CLI, type CliResult } from './cli.js';
 
 /** Printable text of a terminal's output: escape sequences and line wrapping removed. */
 export function screenText(raw: string): string {
+  // eslint-disable-next-line no-control-regex -- terminal escape sequences are what is taken out
   return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r?\n/g, '');
 }
 
@@ -43,10 +16,10 @@ export function runOnTerminal(
   args: string[],
   answers: { when: string; type: string }[],
   env: Record<string, string> = {},
-): Promise<CliRun & { screen: string }> {
+): Promise<CliResult & { screen: string }> {
   const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', [...COMMAND, ...args].map(quote).join(' '), '/dev/null'], {
+    const child = spawn('script', ['-qec', [...SOURCE_CLI, ...args].map(quote).join(' '), '/dev/null'], {
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CI: '', COLUMNS: '200', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -67,10 +40,10 @@ export function runOnTerminal(
     });
     child.stderr.on('data', (d: Buffer) => (raw += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       child.stdin.destroy();
-      resolve({ code, stdout: raw, stderr: '', screen: screenText(raw) });
+      resolve({ code, signal: signal ?? undefined, stdout: raw, stderr: '', screen: screenText(raw) });
     });
   });
 }

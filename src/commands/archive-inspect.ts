@@ -1,0 +1,43 @@
+/**
+ * `dingo-recover archive inspect <url>`: prove a wal-e archive restorable.
+ *
+ * Exit codes: 0 restorable and complete (replay reaches the newest archived WAL); 4 not
+ * restorable, or restorable only up to a hole in the WAL after LATEST's stop (the JSON says
+ * "complete": false and the "lost" range); 1 the archive could not be read; 2 bad usage.
+ */
+import type { Argv } from 'yargs';
+import type { ArchiveReport } from '../wale/report.js';
+import { EXAMPLE_ARCHIVES } from './archive-examples.js';
+import type { ArgsOf } from './lazy-command.js';
+import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
+
+/** `archive inspect` exit codes beside the usual 1 (could not inspect) and 2 (bad usage). */
+export const INSPECT_EXIT = { complete: 0, notRestorable: 4 } as const;
+
+export function inspectExitCode(report: ArchiveReport): number {
+  return report.complete ? INSPECT_EXIT.complete : INSPECT_EXIT.notRestorable;
+}
+
+function inspectOptions(y: Argv) {
+  return y
+    .positional('url', { type: 'string', demandOption: true, describe: 's3://BUCKET/backups/GUID/wal/' })
+    .options(s3FlagOptions)
+    .example(`$0 archive inspect ${EXAMPLE_ARCHIVES.old} --json`, 'the report as JSON')
+    .epilogue(
+      'Exit codes: 0 restorable and complete; 4 not restorable, or WAL after the LATEST backup has a hole so replay cannot reach ' +
+        'the newest archived segment ("complete": false, "lost": {"from", "to"}); 1 the archive could not be read; 2 bad usage.',
+    );
+}
+
+export const inspectCommand = {
+  command: 'inspect <url>',
+  describe: 'Prove a wal-e archive restorable: base backups, LATEST, WAL chain, gaps (exit 4 when not restorable to its newest WAL)',
+  builder: inspectOptions,
+  handler: async (argv: ArgsOf<typeof inspectOptions> & { json?: boolean }) => {
+    const { inspectArchive } = await import('../archive/inspect.js');
+    const { renderReport } = await import('./render-archive.js');
+    const report = await inspectArchive(await storeFromFlags(argv), argv.url);
+    process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
+    process.exitCode = inspectExitCode(report);
+  },
+};

@@ -1,0 +1,24 @@
+/** Starting or resuming a run from the command line: the engine, the platforms, every action. */
+import type { DriveOptions } from '../engine/driver.js';
+import { actionRegistry } from './action-registry.js';
+import { setExitCode } from './exit-code.js';
+import type { GlobalArgs } from './global-options.js';
+
+/** What differs between recover, rehearse and resume: a new run or an existing one, and its settings. */
+export type RunChoice = Pick<DriveOptions, 'start' | 'resumeId' | 'override' | 'stealLock'>;
+
+export async function driveRun(argv: GlobalArgs, choice: RunChoice): Promise<void> {
+  const { drive } = await import('../engine/driver.js');
+  const { platforms } = await import('./platforms.js');
+  const r = await drive({
+    platforms,
+    stateDir: argv['state-dir'],
+    out: process.stdout,
+    ...choice,
+    answersFile: argv.answers,
+    yes: argv.yes,
+    verbose: argv.verbose,
+    actions: await actionRegistry(),
+  });
+  setExitCode(r.exitCode);
+}

@@ -1,0 +1,129 @@
+/**
+ * The runbook commands' flags turned into a run's settings and live options. URL credentials are
+ * registered as secrets and kept out of what is journaled.
+ */
+import { resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { isGuid } from '../core/guid.js';
+import { stripUrlCredentials, type StrippedUrl } from '../core/url-secrets.js';
+import type { LiveOptions, Settings } from '../engine/settings.js';
+import { parseClusterdataUrl } from '../logs/clusterdata.js';
+
+/** The flags `recover`, `rehearse` and `resume` may give (see run-flags.ts); each is optional. */
+export interface RunFlags {
+  logs?: string[];
+  'cf-bin'?: string;
+  'bosh-bin'?: string;
+  'docker-bin'?: string;
+  'docker-host'?: string;
+  'container-store-root'?: string;
+  'es-url'?: string;
+  'es-index'?: string;
+  'es-ca-file'?: string;
+  clusterdata?: string;
+  concurrency?: number;
+  'poll-interval'?: number;
+  'create-deadline'?: number;
+  'restore-deadline'?: number;
+  'deleted-instance'?: string;
+  's3-endpoint'?: string;
+  's3-region'?: string;
+  's3-path-style'?: boolean;
+  gateway?: string;
+  'ssh-user'?: string;
+  'ssh-key'?: string;
+  'known-hosts'?: string;
+  'ssh-config'?: string;
+}
+
+/**
+ * A URL flag's value without credentials: they are registered as secrets at once (so nothing prints
+ * or journals them) and taken out of what is journaled; the operator is told what was taken out.
+ */
+function urlFlag(flag: string, value: string): StrippedUrl {
+  const stripped = stripUrlCredentials(flag, value);
+  if (stripped.notice) process.stderr.write(`dingo-recover: ${stripped.notice}\n`);
+  return stripped;
+}
+
+export function settingsFrom(argv: RunFlags): Partial<Settings> {
+  return { ...platformSettings(argv), ...evidenceSettings(argv), ...pacingSettings(argv), ...choiceSettings(argv) };
+}
+
+/** The syslog files, and the platform's tools on this machine and on the cells. */
+function platformSettings(argv: RunFlags): Partial<Settings> {
+  const s: Partial<Settings> = {};
+  if (argv.logs) s.logPaths = argv.logs.map((p) => (p === '-' ? p : resolve(p)));
+  if (argv['cf-bin']) s.cfBinary = argv['cf-bin'];
+  if (argv['bosh-bin']) s.boshBinary = argv['bosh-bin'];
+  if (argv['docker-bin']) s.dockerBinary = argv['docker-bin'];
+  if (argv['docker-host']) s.dockerHost = argv['docker-host'];
+  if (argv['container-store-root']) s.containerStoreRoot = argv['container-store-root'].replace(/\/?$/, '/');
+  return s;
+}
+
+function evidenceSettings(argv: RunFlags): Partial<Settings> {
+  const s: Partial<Settings> = {};
+  if (argv['es-url']) {
+    // Credentials in the URL are kept in this process's environment (as ES_USERNAME/ES_PASSWORD would
+    // give them), never in the journal: a resume needs them given again.
+    const es = urlFlag('--es-url', argv['es-url']);
+    s.esUrl = es.url;
+    if (es.credentials?.password) {
+      process.env.ES_USERNAME = es.credentials.username ?? '';
+      process.env.ES_PASSWORD = es.credentials.password;
+    } else if (es.credentials?.username) {
+      process.env.ES_API_KEY = es.credentials.username;
+    }
+  }
+  if (argv['es-index']) s.esIndex = argv['es-index'];
+  if (argv['es-ca-file']) s.esCaFile = resolve(argv['es-ca-file']);
+  if (argv.clusterdata) {
+    const clusterdata = urlFlag('--clusterdata', argv.clusterdata).url;
+    if (!parseClusterdataUrl(clusterdata)) {
+      throw new UsageError(`--clusterdata ${JSON.stringify(clusterdata)} is not an s3:// URL`, {
+        hint: "give the broker's clusterdata bucket, e.g. --clusterdata s3://dingo-clusterdata",
+      });
+    }
+    s.clusterdata = clusterdata;
+  }
+  return s;
+}
+
+function pacingSettings(argv: RunFlags): Partial<Settings> {
+  const s: Partial<Settings> = {};
+  if (argv.concurrency) s.copyConcurrency = argv.concurrency;
+  if (argv['poll-interval']) s.createPollMs = s.restorePollMs = argv['poll-interval'] * 1000;
+  if (argv['create-deadline']) s.createDeadlineMs = argv['create-deadline'] * 60_000;
+  if (argv['restore-deadline']) s.restoreDeadlineMs = argv['restore-deadline'] * 60_000;
+  return s;
+}
+
+function choiceSettings(argv: RunFlags): Partial<Settings> {
+  const given = argv['deleted-instance'];
+  if (given === undefined) return {};
+  const guid = given.trim().toLowerCase();
+  if (!isGuid(guid)) {
+    throw new UsageError(`--deleted-instance ${JSON.stringify(given)} is not a service instance GUID`, {
+      hint: 'give the whole GUID of one of the candidates the run listed',
+    });
+  }
+  return { deletedInstance: guid };
+}
+
+export function liveFrom(argv: RunFlags): LiveOptions {
+  return {
+    s3: {
+      endpoint: argv['s3-endpoint'] === undefined ? undefined : urlFlag('--s3-endpoint', argv['s3-endpoint']).url,
+      region: argv['s3-region'],
+      pathStyle: argv['s3-path-style'],
+    },
+    ssh: {
+      gateway: argv.gateway,
+      user: argv['ssh-user'],
+      identityFile: argv['ssh-key'],
+      knownHostsFile: argv['known-hosts'],
+      sshConfigFile: argv['ssh-config'],
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** `dingo-recover show <run-id>`: a run's transcript, or its incident report. */
+import type { Argv } from 'yargs';
+import type { Runbook } from '../engine/runbook.js';
+import { actionRegistry } from './action-registry.js';
+import type { GlobalArgs } from './global-options.js';
+
+/** The run's runbook as it is now; null when it cannot be read (the transcript still lists every step the journal knows). */
+async function runbookOrNull(file: string): Promise<Runbook | null> {
+  const { loadRunbook } = await import('../engine/runbook.js');
+  try {
+    return loadRunbook(file, await actionRegistry());
+  } catch {
+    return null;
+  }
+}
+
+export const showCommand = {
+  command: 'show <run-id>',
+  describe: 'The transcript of a run: steps, commands, exit codes, durations, confirmations',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('run-id', { type: 'string', demandOption: true })
+      .option('format', {
+        choices: ['text', 'markdown'] as const,
+        default: 'text',
+        describe: 'markdown: the incident report to paste into the ticket',
+      })
+      .example('$0 show 20260317-180520-ab12 --json', 'the transcript as JSON')
+      .example('$0 show 20260317-180520-ab12 --format markdown', 'the incident report'),
+  handler: async (argv: GlobalArgs & { 'run-id': string; format: string }) => {
+    const { loadRun } = await import('../engine/runs.js');
+    const { buildTranscript, renderTranscript, renderTranscriptJson } = await import('../engine/transcript.js');
+    const run = loadRun(argv['state-dir'], argv['run-id']);
+    const t = buildTranscript(run, await runbookOrNull(run.state.created.runbook.file));
+    if (argv.format === 'markdown') {
+      const { renderIncidentReport } = await import('../engine/incident-report.js');
+      process.stdout.write(renderIncidentReport(t));
+      return;
+    }
+    process.stdout.write(argv.json ? renderTranscriptJson(t) : renderTranscript(t));
+  },
+};

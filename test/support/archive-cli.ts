@@ -1,4 +1,0 @@
-/** The real command line (src/cli.ts) from source, as a child process: `node --import tsx test/support/archive-cli.ts ARGS`. */
-import { main } from '../../src/cli.js';
-
-process.exitCode = await main(process.argv.slice(2));
