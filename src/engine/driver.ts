@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { Journal, openJournalForAppend, readJournal, replay } from './journal.js';
+import { Journal, openJournalForAppend, readJournal } from './journal.js';
+import { replay } from './replay.js';
 import { RunLock } from './lock.js';
 import { createRunDir, JOURNAL_FILE, LOCK_FILE, listRunIds, loadRun, newRunId } from './runs.js';
 import { abandonedInstance, applyChanges, changedOptions, journaledOptions } from './run-history.js';

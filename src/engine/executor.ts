@@ -6,7 +6,9 @@
  */
 import type { ActionDef } from './action.js';
 import type { ActionRegistry, Runbook, StepDef } from './runbook.js';
-import { Journal, replay, type JournalEvent, type RunState, type StepState } from './journal.js';
+import { Journal } from './journal.js';
+import type { JournalEvent } from './journal-events.js';
+import { replay, type RunState, type StepState } from './replay.js';
 import type { CellSession, Platform } from '../core/seams.js';
 import { recordingRunner, type AdoptableInstance, type StepContext } from './context.js';
 import { confirmationMatches, describeExpected, type Answers, type Prompter } from './prompts.js';

@@ -7,7 +7,8 @@
  */
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { fsUsageError, operatorName } from './journal.js';
+import { operatorName } from './operator.js';
+import { fsUsageError } from './fs-errors.js';
 import { RunLocked } from '../core/errors.js';
 
 export interface LockInfo {

@@ -2,7 +2,7 @@
  * What a run's journal says beyond step states: the settings in force after every change a resume
  * made, and the instances created by runs that were abandoned (which a new run may adopt).
  */
-import type { JournalEvent } from './journal.js';
+import type { JournalEvent } from './journal-events.js';
 import type { AdoptableInstance } from './context.js';
 import type { ActionRegistry } from './runbook.js';
 import { loadRunbook } from './runbook.js';

@@ -5,7 +5,10 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fsUsageError, readJournal, replay, type JournalEvent, type RunState } from './journal.js';
+import { readJournal } from './journal.js';
+import { fsUsageError } from './fs-errors.js';
+import type { JournalEvent } from './journal-events.js';
+import { replay, type RunState } from './replay.js';
 import { UsageError } from '../core/errors.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';

@@ -6,7 +6,7 @@
  * in remote output show as escapes; the journal keeps them as they were.
  */
 import { printable, printableJson } from '../core/display.js';
-import type { JournalEvent } from './journal.js';
+import type { JournalEvent } from './journal-events.js';
 import type { LockInfo } from './lock.js';
 import type { RunSummary } from './runs.js';
 import type { Runbook } from './runbook.js';
