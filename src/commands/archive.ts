@@ -15,7 +15,9 @@ import { formatBytes } from '../core/format.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 import { type S3Flags } from '../core/s3-flags.js';
 import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
-import { confirmationMatches, describeExpected, loadAnswers, TerminalPrompter, type Prompter } from '../engine/prompts.js';
+import { TerminalPrompter, type Prompter } from '../engine/prompts.js';
+import { confirmationMatches, describeExpected } from '../engine/confirmation.js';
+import { loadAnswers } from '../engine/answers.js';
 
 /** `archive inspect` exit codes beside the usual 1 (could not inspect) and 2 (bad usage). */
 export const INSPECT_EXIT = { complete: 0, notRestorable: 4 } as const;

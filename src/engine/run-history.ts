@@ -6,13 +6,14 @@ import type { JournalEvent } from './journal-events.js';
 import type { AdoptableInstance } from './context.js';
 import type { ActionRegistry } from './runbook.js';
 import { loadRunbook } from './runbook.js';
+import { isRecord } from './narrow.js';
 
 /** The run's settings and live options: the created ones, then every journaled change. */
 export function journaledOptions(events: JournalEvent[]): { settings: Record<string, unknown>; live: Record<string, unknown> } {
   const created = events.find((e) => e.type === 'run.created');
   const options = created?.type === 'run.created' ? created.options : {};
-  const settings = { ...((options.settings as Record<string, unknown> | undefined) ?? {}) };
-  const live = structuredClone((options.live as Record<string, unknown> | undefined) ?? {});
+  const settings = { ...(isRecord(options.settings) ? options.settings : {}) };
+  const live = structuredClone(isRecord(options.live) ? options.live : {});
   const result = { settings, live };
   for (const e of events) if (e.type === 'settings.changed') applyChanges(result, e.changes);
   return result;
@@ -33,7 +34,9 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   let node = target;
   for (const part of path.slice(0, -1)) {
     const next = node[part];
-    node = (node[part] = typeof next === 'object' && next !== null ? next : {}) as Record<string, unknown>;
+    const child = isRecord(next) ? next : {};
+    node[part] = child;
+    node = child;
   }
   node[path[path.length - 1]!] = value;
 }

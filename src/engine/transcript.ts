@@ -7,7 +7,7 @@
  */
 import { printable, printableJson } from '../core/display.js';
 import type { JournalEvent } from './journal-events.js';
-import type { LockInfo } from './lock.js';
+import type { LockInfo } from './lock-holder.js';
 import type { RunSummary } from './runs.js';
 import type { Runbook } from './runbook.js';
 import { formatArgv } from './reporter.js';
