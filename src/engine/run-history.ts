@@ -7,6 +7,9 @@ import type { AdoptableInstance } from './context.js';
 import type { ActionRegistry } from './runbook.js';
 import { loadRunbook } from './runbook.js';
 import { isRecord } from './narrow.js';
+import { readJournal } from './journal.js';
+import { JOURNAL_FILE, listRunIds } from './runs.js';
+import { join } from 'node:path';
 
 /** The run's settings and live options: the created ones, then every journaled change. */
 export function journaledOptions(events: JournalEvent[]): { settings: Record<string, unknown>; live: Record<string, unknown> } {
@@ -52,7 +55,7 @@ function flatten(prefix: string, value: unknown, out: Record<string, unknown>): 
 /** The settings a resume was given that differ from the journaled ones, as `{key: {from, to}}`. */
 export function changedOptions(
   was: { settings: Record<string, unknown>; live: Record<string, unknown> },
-  given: { settings: Record<string, unknown>; live?: Record<string, unknown> },
+  given: { settings: object; live?: object },
 ): Record<string, { from: unknown; to: unknown }> {
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
@@ -88,4 +91,19 @@ export function abandonedInstance(runId: string, events: JournalEvent[], actions
     }
   }
   return null;
+}
+
+/** Instances created by the abandoned runs of this state folder (a new run may adopt one). */
+export function adoptableInstances(stateDir: string, self: string, actions: ActionRegistry): AdoptableInstance[] {
+  const found: AdoptableInstance[] = [];
+  for (const id of listRunIds(stateDir)) {
+    if (id === self) continue;
+    try {
+      const instance = abandonedInstance(id, readJournal(join(stateDir, 'runs', id, JOURNAL_FILE)), actions);
+      if (instance) found.push(instance);
+    } catch {
+      // an unreadable run is listed by `dingo-recover runs`; it offers nothing to adopt
+    }
+  }
+  return found;
 }
