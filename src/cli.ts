@@ -443,7 +443,7 @@ const explain: CommandModule = {
   handler: async (argv) => {
     const actions = await actionRegistry();
     const { loadRunbook } = await import('./engine/runbook.js');
-    const { wrap } = await import('./engine/reporter.js');
+    const { wrap } = await import('./engine/screen-text.js');
     const rb = loadRunbook(runbookPath(String(argv.runbook)), actions);
     if (argv.json) {
       return out(

@@ -10,7 +10,7 @@ import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
 import type { RunSummary } from './runs.js';
 import type { Runbook } from './runbook.js';
-import { formatArgv } from './reporter.js';
+import { formatArgv } from './screen-text.js';
 
 export function buildTranscript(run: RunSummary, runbook: Runbook | null): Transcript {
   const steps = new Map<string, TranscriptStep>();
