@@ -5,7 +5,7 @@ import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../core/errors.js';
 import { CfCli } from '../adapters/cf.js';
-import { confirmationMatches } from '../engine/prompts.js';
+import { confirmationMatches } from '../engine/confirmation.js';
 
 export function cfCli(ctx: StepContext): CfCli {
   return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, env: { CF_COLOR: 'false' } });

@@ -4,7 +4,8 @@
  */
 import type { CellSession, CommandRunner, CommandSpec, CommandResult, ObjectStore, Platform } from '../core/seams.js';
 import type { Journal } from './journal.js';
-import type { Prompter, Answers } from './prompts.js';
+import type { Prompter } from './prompts.js';
+import type { Answers } from './answers.js';
 import type { Redactor } from '../core/redact.js';
 import type { Reporter } from './reporter.js';
 import type { Settings } from './settings.js';

@@ -6,12 +6,17 @@
  */
 import type { ActionDef } from './action.js';
 import type { ActionRegistry, Runbook, StepDef } from './runbook.js';
-import { Journal, replay, type JournalEvent, type RunState, type StepState } from './journal.js';
+import { Journal } from './journal.js';
+import type { JournalEvent } from './journal-events.js';
+import { replay, type RunState, type StepState } from './replay.js';
 import type { CellSession, Platform } from '../core/seams.js';
 import { recordingRunner, type AdoptableInstance, type StepContext } from './context.js';
-import { confirmationMatches, describeExpected, type Answers, type Prompter } from './prompts.js';
+import type { Prompter } from './prompts.js';
+import { confirmationMatches, describeExpected } from './confirmation.js';
+import type { Answers } from './answers.js';
 import type { Redactor } from '../core/redact.js';
-import { headline, type AnswerShown, type Reporter } from './reporter.js';
+import type { Reporter } from './reporter.js';
+import { headline, type AnswerShown } from './screen-text.js';
 import type { Settings } from './settings.js';
 import { DingoError, NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { resolveValue, type Scope } from './template.js';

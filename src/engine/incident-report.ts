@@ -4,7 +4,7 @@
  * from where, each decision with its evidence, who confirmed what and when, what was kept aside and
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
-import type { Transcript, TranscriptStep } from './transcript.js';
+import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { printable } from '../core/display.js';
 
 type Outputs = Record<string, unknown>;

@@ -1,6 +1,7 @@
 /** Reading a file the operator gives, safely: never blocking on a FIFO, never reading a device. */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { UsageError } from '../core/errors.js';
+import { messageOf } from './narrow.js';
 
 function fileKind(st: Stats): string {
   if (st.isDirectory()) return 'a folder';
@@ -39,7 +40,7 @@ export function readInputFile(file: string, o: { what: string; maxBytes: number;
     return Buffer.concat(chunks, total).toString('utf8');
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read ${o.what} ${file}: ${(err as Error).message}`, { hint: o.hint });
+    throw new UsageError(`cannot read ${o.what} ${file}: ${messageOf(err)}`, { hint: o.hint });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

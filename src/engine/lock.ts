@@ -7,15 +7,11 @@
  */
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { fsUsageError, operatorName } from './journal.js';
 import { RunLocked } from '../core/errors.js';
-
-export interface LockInfo {
-  host: string;
-  pid: number;
-  by: string;
-  startedAt: string;
-}
+import { fsUsageError } from './fs-errors.js';
+import { alive, parseHolder, type LockInfo } from './lock-holder.js';
+import { errnoCode } from './narrow.js';
+import { operatorName } from './operator.js';
 
 /** What acquiring a lock took over: a dead holder's lock ('stale') or a live or remote one (--steal-lock). */
 export interface TakeOver {
@@ -24,28 +20,63 @@ export interface TakeOver {
   previous: LockInfo | null;
 }
 
-function alive(pid: number): boolean {
+/** Creates the lock file naming `mine`; false when one exists already. */
+function tryCreate(file: string, mine: LockInfo): boolean {
+  let fd: number;
   try {
-    process.kill(pid, 0);
-    return true;
+    fd = openSync(file, 'wx', 0o600);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw fsUsageError(err, 'create the run lock', file);
   }
-}
-
-function parseHolder(text: string): LockInfo | null {
   try {
-    const h = JSON.parse(text) as Partial<LockInfo> | null;
-    if (h && typeof h.host === 'string' && typeof h.pid === 'number' && typeof h.by === 'string' && typeof h.startedAt === 'string') {
-      return { host: h.host, pid: h.pid, by: h.by, startedAt: h.startedAt };
+    writeSync(fd, JSON.stringify(mine) + '\n');
+  } catch (err) {
+    closeSync(fd);
+    try {
+      unlinkSync(file);
+    } catch {
+      // an empty lock file reads as torn, and is taken over
     }
-  } catch {
-    // a torn lock file: its writer died while writing it
+    throw fsUsageError(err, 'write the run lock', file);
   }
-  return null;
+  closeSync(fd);
+  return true;
 }
 
-const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException)?.code;
+/** The lock file's text, or null when it is gone (its holder released it just now). */
+function readLockFile(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw fsUsageError(err, 'read the run lock', file);
+  }
+}
+
+function lockedBy(holder: LockInfo, file: string, mine: LockInfo): RunLocked {
+  return new RunLocked(
+    `this run is being driven by ${holder.by} (host ${holder.host}, pid ${holder.pid}, since ${holder.startedAt}); its lock is ${file}`,
+    {
+      hint:
+        holder.host === mine.host
+          ? `wait for that process to finish, or stop it (kill ${holder.pid}), then try again; only if it does not drive this run any more, add --steal-lock`
+          : 'if that operator has really stopped (their machine is gone), add --steal-lock to take the run over; the take-over is journaled',
+    },
+  );
+}
+
+/** Moves the lock file aside to `<lock>.taken-over-<ms>`; null when it is gone (released or taken over just now). */
+function moveAside(file: string): string | null {
+  const kept = `${file}.taken-over-${Date.now()}`;
+  try {
+    renameSync(file, kept);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw fsUsageError(err, 'move aside the run lock', file);
+  }
+  return kept;
+}
 
 export class RunLock {
   private constructor(
@@ -61,55 +92,14 @@ export class RunLock {
     let takenOver: TakeOver | null = null;
     let keptAt: string | null = null;
     for (let attempt = 0; attempt < 3; attempt++) {
-      let fd: number | null = null;
-      try {
-        fd = openSync(file, 'wx', 0o600);
-      } catch (err) {
-        if (code(err) !== 'EEXIST') throw fsUsageError(err, 'create the run lock', file);
-      }
-      if (fd !== null) {
-        try {
-          writeSync(fd, JSON.stringify(mine) + '\n');
-        } catch (err) {
-          closeSync(fd);
-          try {
-            unlinkSync(file);
-          } catch {
-            // an empty lock file reads as torn, and is taken over
-          }
-          throw fsUsageError(err, 'write the run lock', file);
-        }
-        closeSync(fd);
-        return new RunLock(file, takenOver, keptAt);
-      }
-
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err) {
-        if (code(err) === 'ENOENT') continue; // its holder released it just now
-        throw fsUsageError(err, 'read the run lock', file);
-      }
+      if (tryCreate(file, mine)) return new RunLock(file, takenOver, keptAt);
+      const text = readLockFile(file);
+      if (text === null) continue;
       const holder = parseHolder(text);
       const stale = holder === null || (holder.host === mine.host && !alive(holder.pid));
-      if (!stale && !opts.steal) {
-        throw new RunLocked(
-          `this run is being driven by ${holder!.by} (host ${holder!.host}, pid ${holder!.pid}, since ${holder!.startedAt}); its lock is ${file}`,
-          {
-            hint:
-              holder!.host === mine.host
-                ? `wait for that process to finish, or stop it (kill ${holder!.pid}), then try again; only if it does not drive this run any more, add --steal-lock`
-                : 'if that operator has really stopped (their machine is gone), add --steal-lock to take the run over; the take-over is journaled',
-          },
-        );
-      }
-      const kept = `${file}.taken-over-${Date.now()}`;
-      try {
-        renameSync(file, kept);
-      } catch (err) {
-        if (code(err) === 'ENOENT') continue; // released or taken over by another process just now
-        throw fsUsageError(err, 'move aside the run lock', file);
-      }
+      if (!stale && !opts.steal) throw lockedBy(holder, file, mine);
+      const kept = moveAside(file);
+      if (kept === null) continue;
       takenOver = { how: stale ? 'stale' : 'steal', previous: holder };
       keptAt = kept;
     }

@@ -2,17 +2,21 @@
  * What a run's journal says beyond step states: the settings in force after every change a resume
  * made, and the instances created by runs that were abandoned (which a new run may adopt).
  */
-import type { JournalEvent } from './journal.js';
+import type { JournalEvent } from './journal-events.js';
 import type { AdoptableInstance } from './context.js';
 import type { ActionRegistry } from './runbook.js';
 import { loadRunbook } from './runbook.js';
+import { isRecord } from './narrow.js';
+import { readJournal } from './journal.js';
+import { JOURNAL_FILE, listRunIds } from './runs.js';
+import { join } from 'node:path';
 
 /** The run's settings and live options: the created ones, then every journaled change. */
 export function journaledOptions(events: JournalEvent[]): { settings: Record<string, unknown>; live: Record<string, unknown> } {
   const created = events.find((e) => e.type === 'run.created');
   const options = created?.type === 'run.created' ? created.options : {};
-  const settings = { ...((options.settings as Record<string, unknown> | undefined) ?? {}) };
-  const live = structuredClone((options.live as Record<string, unknown> | undefined) ?? {});
+  const settings = { ...(isRecord(options.settings) ? options.settings : {}) };
+  const live = structuredClone(isRecord(options.live) ? options.live : {});
   const result = { settings, live };
   for (const e of events) if (e.type === 'settings.changed') applyChanges(result, e.changes);
   return result;
@@ -33,7 +37,9 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   let node = target;
   for (const part of path.slice(0, -1)) {
     const next = node[part];
-    node = (node[part] = typeof next === 'object' && next !== null ? next : {}) as Record<string, unknown>;
+    const child = isRecord(next) ? next : {};
+    node[part] = child;
+    node = child;
   }
   node[path[path.length - 1]!] = value;
 }
@@ -49,7 +55,7 @@ function flatten(prefix: string, value: unknown, out: Record<string, unknown>): 
 /** The settings a resume was given that differ from the journaled ones, as `{key: {from, to}}`. */
 export function changedOptions(
   was: { settings: Record<string, unknown>; live: Record<string, unknown> },
-  given: { settings: Record<string, unknown>; live?: Record<string, unknown> },
+  given: { settings: object; live?: object },
 ): Record<string, { from: unknown; to: unknown }> {
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
@@ -85,4 +91,19 @@ export function abandonedInstance(runId: string, events: JournalEvent[], actions
     }
   }
   return null;
+}
+
+/** Instances created by the abandoned runs of this state folder (a new run may adopt one). */
+export function adoptableInstances(stateDir: string, self: string, actions: ActionRegistry): AdoptableInstance[] {
+  const found: AdoptableInstance[] = [];
+  for (const id of listRunIds(stateDir)) {
+    if (id === self) continue;
+    try {
+      const instance = abandonedInstance(id, readJournal(join(stateDir, 'runs', id, JOURNAL_FILE)), actions);
+      if (instance) found.push(instance);
+    } catch {
+      // an unreadable run is listed by `dingo-recover runs`; it offers nothing to adopt
+    }
+  }
+  return found;
 }

@@ -5,8 +5,12 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fsUsageError, readJournal, replay, type JournalEvent, type RunState } from './journal.js';
+import { readJournal } from './journal.js';
+import { fsUsageError } from './fs-errors.js';
+import type { JournalEvent } from './journal-events.js';
+import { replay, type RunState } from './replay.js';
 import { UsageError } from '../core/errors.js';
+import { errnoCode } from './narrow.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 export const LOCK_FILE = 'lock';
@@ -30,7 +34,7 @@ export function checkStateDir(stateDir: string): void {
     try {
       folder = statSync(dir).isDirectory();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if (errnoCode(err) === 'ENOENT') return;
       throw fsUsageError(err, 'use the state folder', dir);
     }
     if (!folder) throw fsUsageError(Object.assign(new Error('not a folder'), { code: 'EEXIST' }), 'use the state folder', dir);
@@ -62,6 +66,13 @@ export interface RunSummary {
   events: JournalEvent[];
 }
 
+function runStatus(state: RunState, failed: boolean): RunSummary['status'] {
+  if (state.finished) return 'done';
+  if (state.abandoned !== null) return 'abandoned';
+  if (failed) return 'failed';
+  return state.interrupted ? 'interrupted' : 'in progress';
+}
+
 export function loadRun(stateDir: string, runId: string): RunSummary {
   checkStateDir(stateDir);
   const dir = join(runsDir(stateDir), runId);
@@ -78,15 +89,7 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
   const steps = [...state.steps.entries()];
   const failed = steps.find(([, s]) => s.status === 'failed');
   const started = steps.find(([, s]) => s.status === 'started');
-  const status: RunSummary['status'] = state.finished
-    ? 'done'
-    : state.abandoned !== null
-      ? 'abandoned'
-      : failed
-        ? 'failed'
-        : state.interrupted
-          ? 'interrupted'
-          : 'in progress';
+  const stepCount = state.created.options.stepCount;
   return {
     runId,
     dir,
@@ -94,11 +97,11 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
     runbook: state.created.runbook.name,
     createdAt: state.created.at,
     lastEventAt: state.lastEventAt,
-    status,
+    status: runStatus(state, failed !== undefined),
     currentStep: (failed ?? started)?.[0] ?? null,
     steps: {
       finished: steps.filter(([, s]) => s.status === 'finished' || s.status === 'skipped').length,
-      total: (state.created.options.stepCount as number) ?? null,
+      total: typeof stepCount === 'number' ? stepCount : null,
     },
     state,
     events,

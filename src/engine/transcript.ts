@@ -6,177 +6,28 @@
  * in remote output show as escapes; the journal keeps them as they were.
  */
 import { printable, printableJson } from '../core/display.js';
-import type { JournalEvent } from './journal.js';
-import type { LockInfo } from './lock.js';
+import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
 import type { RunSummary } from './runs.js';
 import type { Runbook } from './runbook.js';
-import { formatArgv } from './reporter.js';
-
-export interface TranscriptStep {
-  id: string;
-  title: string;
-  action: string;
-  status: 'pending' | 'started' | 'finished' | 'failed' | 'skipped';
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  attempts: number;
-  outputs: Record<string, unknown> | null;
-  error: string | null;
-  commands: {
-    at: string;
-    system: string;
-    where: string;
-    argv: string[];
-    writes: boolean;
-    exitCode: number;
-    durationMs: number;
-    output: string;
-    lost: boolean;
-  }[];
-  confirmations: { at: string; by: string; method: string; typed: string | null; expected: string; evidence: Record<string, string> }[];
-  notes: { at: string; text: string }[];
-  /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
-  reasserted: { at: string; summary: string }[];
-}
-
-export interface Transcript {
-  runId: string;
-  mode: string;
-  runbook: string;
-  status: string;
-  createdAt: string;
-  lastEventAt: string;
-  inputs: Record<string, unknown>;
-  steps: TranscriptStep[];
-  /** Run-level entries carry the journal's `seq`, which orders them. */
-  interruptions: { seq: number; at: string; by: string; signal: string }[];
-  /** Torn last events cut off the journal (kept in a file of their own) when the run was opened again. */
-  repairs: { seq: number; at: string; by: string; keptAt: string; tornBytes: number; truncatedTo: number }[];
-  /** The run's lock taken over from a dead driver ('stale') or by --steal-lock ('steal'). */
-  lockTakeovers: { seq: number; at: string; by: string; how: 'stale' | 'steal'; previous: LockInfo | null }[];
-  /** Connection settings a resume changed. */
-  settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
-  abandoned: { seq: number; at: string; by: string; reason: string } | null;
-}
+import { formatArgv } from './screen-text.js';
 
 export function buildTranscript(run: RunSummary, runbook: Runbook | null): Transcript {
   const steps = new Map<string, TranscriptStep>();
   const order: string[] = runbook ? runbook.steps.map((s) => s.id) : [];
-  const titles = new Map(runbook?.steps.map((s) => [s.id, s]) ?? []);
+  const defs = new Map(runbook?.steps.map((s) => [s.id, s]) ?? []);
   const get = (id: string): TranscriptStep => {
     let s = steps.get(id);
     if (!s) {
-      const def = titles.get(id);
-      s = {
-        id,
-        title: def?.title ?? id,
-        action: def?.action ?? '',
-        status: 'pending',
-        startedAt: null,
-        finishedAt: null,
-        durationMs: null,
-        attempts: 0,
-        outputs: null,
-        error: null,
-        commands: [],
-        confirmations: [],
-        notes: [],
-        reasserted: [],
-      };
+      s = newStep(id, defs.get(id));
       steps.set(id, s);
       if (!order.includes(id)) order.push(id);
     }
     return s;
   };
   for (const id of order) get(id);
-  const interruptions: Transcript['interruptions'] = [];
-  const repairs: Transcript['repairs'] = [];
-  const lockTakeovers: Transcript['lockTakeovers'] = [];
-  const settingsChanges: Transcript['settingsChanges'] = [];
-  let abandoned: Transcript['abandoned'] = null;
-  for (const e of run.events as JournalEvent[]) {
-    switch (e.type) {
-      case 'step.started': {
-        const s = get(e.step);
-        s.status = 'started';
-        s.startedAt ??= e.at;
-        s.attempts++;
-        break;
-      }
-      case 'step.finished': {
-        const s = get(e.step);
-        s.status = 'finished';
-        s.finishedAt = e.at;
-        s.durationMs = e.durationMs;
-        s.outputs = e.outputs;
-        s.error = null;
-        break;
-      }
-      case 'step.failed': {
-        const s = get(e.step);
-        s.status = 'failed';
-        s.error = e.error;
-        break;
-      }
-      case 'step.skipped': {
-        const s = get(e.step);
-        s.status = 'skipped';
-        s.notes.push({ at: e.at, text: `skipped: ${e.reason}` });
-        break;
-      }
-      case 'step.probed':
-        get(e.step).notes.push({ at: e.at, text: `after an interruption, probe said ${e.result}: ${e.why}` });
-        break;
-      case 'command':
-        if (e.step)
-          get(e.step).commands.push({
-            at: e.at,
-            system: e.system,
-            where: e.where,
-            argv: e.argv,
-            writes: e.writes,
-            exitCode: e.exitCode,
-            durationMs: e.durationMs,
-            output: e.output,
-            lost: e.lost === true,
-          });
-        break;
-      case 'confirm':
-        get(e.step).confirmations.push({
-          at: e.at,
-          by: e.by,
-          method: e.method,
-          typed: e.typed ?? null,
-          expected: e.expected,
-          evidence: e.evidence,
-        });
-        break;
-      case 'note':
-        if (e.step) get(e.step).notes.push({ at: e.at, text: e.text });
-        break;
-      case 'run.interrupted':
-        interruptions.push({ seq: e.seq, at: e.at, by: e.by, signal: e.signal });
-        break;
-      case 'journal.repaired':
-        repairs.push({ seq: e.seq, at: e.at, by: e.by, keptAt: e.keptAt, tornBytes: e.tornBytes, truncatedTo: e.truncatedTo });
-        break;
-      case 'lock.taken':
-        lockTakeovers.push({ seq: e.seq, at: e.at, by: e.by, how: e.how, previous: e.previous });
-        break;
-      case 'settings.changed':
-        settingsChanges.push({ seq: e.seq, at: e.at, by: e.by, changes: e.changes });
-        break;
-      case 'ambient.reasserted':
-        get(e.step).reasserted.push({ at: e.at, summary: e.summary });
-        break;
-      case 'run.abandoned':
-        abandoned = { seq: e.seq, at: e.at, by: e.by, reason: e.reason };
-        break;
-      default:
-        break;
-    }
-  }
+  const entries: RunEntries = { interruptions: [], repairs: [], lockTakeovers: [], settingsChanges: [], abandoned: null };
+  for (const e of run.events) if (!applyStepEvent(e, get)) applyRunEvent(e, entries);
   return {
     runId: run.runId,
     mode: run.mode,
@@ -185,12 +36,8 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     createdAt: run.createdAt,
     lastEventAt: run.lastEventAt,
     inputs: run.state.inputs,
-    steps: order.map((id) => steps.get(id)!),
-    interruptions,
-    repairs,
-    lockTakeovers,
-    settingsChanges,
-    abandoned,
+    steps: order.map((id) => get(id)),
+    ...entries,
   };
 }
 

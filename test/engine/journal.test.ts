@@ -1,22 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Journal, openJournalForAppend, readJournal, replay, type JournalEvent } from '../../src/engine/journal.js';
+import { describe, expect, it } from 'vitest';
+import { Journal, openJournalForAppend, readJournal } from '../../src/engine/journal.js';
+import type { JournalEvent } from '../../src/engine/journal-events.js';
+import { replay } from '../../src/engine/replay.js';
 import { Redactor } from '../../src/core/redact.js';
 import { EXIT, UsageError } from '../../src/core/errors.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'dr-journal-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('dr-journal-');
 
 function created(j: Journal): void {
   j.append({ type: 'run.created', runId: 'r1', runbook: { file: 'f', name: 'n', sha256: 'x' }, mode: 'rehearsal', options: {} });
@@ -209,6 +205,7 @@ describe('a torn journal', () => {
       script,
       `import { Journal } from ${JSON.stringify(join(ROOT, 'src/engine/journal.ts'))};
 import { Redactor } from ${JSON.stringify(join(ROOT, 'src/core/redact.ts'))};
+import { tempDirs } from '../support/temp-dirs.js';
 process.on('SIGXFSZ', () => undefined);
 const journal = new Journal(process.argv[2]!, new Redactor());
 const seen: unknown[] = [];

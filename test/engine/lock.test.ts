@@ -1,33 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunLock } from '../../src/engine/lock.js';
 import { EXIT, RunLocked, UsageError, exitCodeOf } from '../../src/core/errors.js';
+import { tempDirs, thrown } from '../support/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'dr-lock-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('dr-lock-');
 
 const DEAD_PID = 2 ** 22 + 7;
 const takenOverFiles = (dir: string): string[] => readdirSync(dir).filter((f) => /^lock\.taken-over-\d+$/.test(f));
-
-function thrown(fn: () => unknown): Error & { hint?: string; exitCode?: number } {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & { hint?: string; exitCode?: number };
-  }
-  throw new Error('expected an error');
-}
 
 describe('run lock', () => {
   it('refuses a second driver, naming the holder, and takes over a dead holder on this host', () => {

@@ -17,6 +17,7 @@ import { actionRegistry } from '../../src/actions/index.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';
+// eslint-disable-next-line no-control-regex -- the text is checked for the very control characters a terminal acts on
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 const dirs: string[] = [];
@@ -25,7 +26,9 @@ function stateDir(): string {
   dirs.push(d);
   return d;
 }
-afterAll(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 const linesOf = (text: string): string[] => text.replace(ANSI, '').replace(/\n$/, '').split('\n');
 const count = (text: string, part: string): number => text.split(part).length - 1;
@@ -43,7 +46,7 @@ describe('a full rehearsal, by default', () => {
 
   it('prints at most 60 lines, none wider than 200 columns', () => {
     expect(lines.length).toBeLessThanOrEqual(60);
-    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(200);
+    expect(Math.max(...lines.map((l) => Array.from(l).length))).toBeLessThanOrEqual(200);
   });
 
   it('gives each step one status line with its result and duration', () => {
@@ -107,7 +110,7 @@ describe('a step that fails, by default', () => {
     );
     expect(lines).toContainEqual(expect.stringMatching(/^stopped: before anything is stopped or moved, the data folder /));
     expect(lines).toContainEqual(expect.stringMatching(/^what to do: .*--container-store-root/));
-    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(200);
+    expect(Math.max(...lines.map((l) => Array.from(l).length))).toBeLessThanOrEqual(200);
     expect(lines.at(-1)).toBe(`the run is saved; continue with: dingo-recover resume ${runId}`);
   });
 });
@@ -122,17 +125,17 @@ describe('answering at a terminal', () => {
     const asked: string[] = [];
     const prompter: Prompter = {
       interactive: true,
-      async input(q) {
+      input(q) {
         asked.push(q.key);
-        return q.default ?? '';
+        return Promise.resolve(q.default ?? '');
       },
       async typed(q) {
         asked.push(q.key);
         if (q.key === 'stop-container') await new Promise((r) => setTimeout(r, PAUSE_MS));
         return q.alsoAccept ?? q.expected.slice(0, 8);
       },
-      async select() {
-        throw new Error('no choice expected');
+      select() {
+        return Promise.reject(new Error('no choice expected'));
       },
     };
     let output = '';

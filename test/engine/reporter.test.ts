@@ -2,10 +2,14 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_COLUMNS, colourWanted, fold, formatDuration, truncate } from '../../src/core/display.js';
 import { REDACTED, Redactor } from '../../src/core/redact.js';
-import { Reporter, headline, type ReporterOptions } from '../../src/engine/reporter.js';
+import { Reporter } from '../../src/engine/reporter.js';
+import type { ReporterOptions } from '../../src/engine/reporter-options.js';
+import { headline } from '../../src/engine/screen-text.js';
 
 /** Any control character a terminal would act on (newline and tab are text). */
+// eslint-disable-next-line no-control-regex -- the screen is checked for the very control characters a terminal acts on
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex -- the screen is checked for the very control characters a terminal acts on
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 function screen(opts: { tty?: boolean; columns?: number } = {}): { out: Writable; text: () => string } {
@@ -211,7 +215,7 @@ describe('the default screen: one line per step', () => {
     reporter.note(`warning: ${long} ${long}`);
     reporter.done(headline({ url: `s3://${long}${long}`, other: long }), 5);
     const lines = text().trimEnd().split('\n');
-    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(MAX_COLUMNS);
+    expect(Math.max(...lines.map((l) => Array.from(l).length))).toBeLessThanOrEqual(MAX_COLUMNS);
     expect(text().replace(/\n {4,}/g, '')).toContain(`s3://bucket/${long}${long}`);
   });
 });
@@ -228,6 +232,7 @@ describe('on a terminal', () => {
   function rendered(raw: string): string[] {
     const lines: string[] = [];
     let cur = '';
+    // eslint-disable-next-line no-control-regex -- the live line is cut where the terminal is told to clear it
     for (const part of raw.split(/(\r\x1b\[2K|\n)/)) {
       if (part === '\n') {
         lines.push(cur);
@@ -249,7 +254,7 @@ describe('on a terminal', () => {
     expect(raw).toContain('\r\x1b[2K');
     const frames = raw.split('\r\x1b[2K').filter(Boolean);
     expect(frames.length).toBeGreaterThan(100);
-    for (const f of frames) expect([...f].length).toBeLessThan(80);
+    for (const f of frames) expect(Array.from(f).length).toBeLessThan(80);
     expect(frames[1]).toMatch(/^\S \[9\/25\] Wait until the new instance is created · 1\.0 s · \$ cf curl \/v2\/servic…$/);
     expect(frames.at(-1)).toMatch(/^\S \[9\/25\] Wait until the new instance is created · 1m05s · create in progress$/);
     // Polls do not add lines: the screen holds one line, rewritten.
@@ -336,6 +341,7 @@ describe('colour', () => {
     const plain = compact();
     const coloured = compact({ color: true });
     for (const { reporter } of [plain, coloured]) oneStep(reporter);
+    // eslint-disable-next-line no-control-regex -- the colour is the SGR sequence itself
     expect(coloured.text()).toMatch(/\x1b\[32m✔\x1b\[39m/);
     expect(coloured.text().replace(ANSI, '')).toBe(plain.text());
     expect(plain.text()).not.toMatch(ANSI);
@@ -358,7 +364,7 @@ describe('display helpers', () => {
     expect(headline({ free: true, adoptGuid: '', others: [], record: { a: 1 }, gone: null })).toBe('free=true');
     expect(headline({ a: 'x'.repeat(60), b: 'y'.repeat(60) })).toBe(`a=${'x'.repeat(60)} …`);
     expect(headline({})).toBe('no outputs');
-    expect([...headline({ url: 'z'.repeat(500) })].length).toBe(160);
+    expect(Array.from(headline({ url: 'z'.repeat(500) })).length).toBe(160);
   });
 
   it('folds at spaces with a hanging indent, keeps every character, and cuts a word longer than the line', () => {

@@ -1,32 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRunDir, JOURNAL_FILE, latestUnfinished, listRunIds, loadRun } from '../../src/engine/runs.js';
 import { Journal } from '../../src/engine/journal.js';
 import { Redactor } from '../../src/core/redact.js';
 import { EXIT, UsageError } from '../../src/core/errors.js';
+import { tempDirs, thrown } from '../support/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'dr-runs-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function thrown(fn: () => unknown): Error & { hint?: string; exitCode?: number } {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & { hint?: string; exitCode?: number };
-  }
-  throw new Error('expected an error');
-}
+const tmp = tempDirs('dr-runs-');
 
 /** Every way into a state folder: creating a run, listing, loading, and finding the one to resume. */
 const USES: [string, (stateDir: string) => unknown][] = [

@@ -1,21 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Journal, readJournal, type EventBody, type JournalEvent } from '../../src/engine/journal.js';
+import { describe, expect, it } from 'vitest';
+import { Journal, readJournal } from '../../src/engine/journal.js';
+import type { EventBody, JournalEvent } from '../../src/engine/journal-events.js';
 import { Redactor } from '../../src/core/redact.js';
 import { JOURNAL_FILE, createRunDir, loadRun } from '../../src/engine/runs.js';
 import { buildTranscript, renderTranscript, renderTranscriptJson } from '../../src/engine/transcript.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('dr-transcript-');
 
+// eslint-disable-next-line no-control-regex -- the text is checked for the very control characters a terminal acts on
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 /** A run folder whose journal holds `bodies` after run.created; returns the state folder and the events as read back. */
 function run(bodies: EventBody[]): { stateDir: string; events: JournalEvent[] } {
-  const stateDir = mkdtempSync(join(tmpdir(), 'dr-transcript-'));
-  dirs.push(stateDir);
+  const stateDir = tmp();
   const file = join(createRunDir(stateDir, 'r1'), JOURNAL_FILE);
   const journal = new Journal(file, new Redactor());
   journal.append({ type: 'run.created', runId: 'r1', runbook: { file: 'rb.yaml', name: 'rb', sha256: 'x' }, mode: 'live', options: {} });

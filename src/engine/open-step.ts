@@ -1,0 +1,48 @@
+/** The step the operator's screen is showing: where it stands, its time at work (prompts left out), and what waits to be shown. */
+export class OpenStep {
+  /** Time spent at prompts so far, and since when the step waits on one. */
+  private pausedMs = 0;
+  private pausedAt?: number;
+  /** The wait's latest progress, and the latest command or API call. */
+  progress?: string;
+  doing?: string;
+  /** A header line naming the step was written (something is shown under it before its status line). */
+  headed = false;
+  lastProgressAt: number;
+  /** How the step's confirmation was given, for its status line. */
+  confirmed?: string;
+  /** Its notes not shown yet: shown if it asks the operator something or stops. */
+  readonly notes: string[] = [];
+
+  constructor(
+    readonly index: number,
+    readonly total: number,
+    readonly title: string,
+    private readonly startedAt: number,
+  ) {
+    this.lastProgressAt = startedAt;
+  }
+
+  /** `[index/total] title`, as every line about the step begins. */
+  label(): string {
+    return `[${this.index}/${this.total}] ${this.title}`;
+  }
+
+  /** A prompt took the screen at `now`: the step's clock stops. */
+  pause(now: number): void {
+    this.pausedAt ??= now;
+  }
+
+  /** The prompt was answered at `now`: the step's clock goes on. */
+  resume(now: number): void {
+    if (this.pausedAt === undefined) return;
+    this.pausedMs += now - this.pausedAt;
+    this.pausedAt = undefined;
+  }
+
+  /** The step's time at work: since it started, less the time it waited on a prompt. */
+  elapsed(now: number): number {
+    const paused = this.pausedMs + (this.pausedAt === undefined ? 0 : now - this.pausedAt);
+    return Math.max(0, now - this.startedAt - paused);
+  }
+}

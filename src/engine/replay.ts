@@ -1,0 +1,117 @@
+/** A run's state, derived by replaying its journal's events: inputs, each step's status, and how the run stands. */
+import { UsageError } from '../core/errors.js';
+import type { EventBody, JournalEvent } from './journal-events.js';
+
+export type StepStatus = 'pending' | 'started' | 'finished' | 'failed' | 'skipped';
+
+export interface StepState {
+  status: StepStatus;
+  params?: Record<string, unknown>;
+  plan?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  error?: string;
+  confirmed?: Extract<EventBody, { type: 'confirm' }>;
+  evidence?: Record<string, string>;
+  attempts: number;
+}
+
+type Created = Extract<JournalEvent, { type: 'run.created' }>;
+
+export interface RunState {
+  runId: string;
+  created: Created;
+  inputs: Record<string, unknown>;
+  steps: Map<string, StepState>;
+  finished: boolean;
+  interrupted: boolean;
+  /** Why the run was abandoned, when it was. */
+  abandoned: string | null;
+  lastEventAt: string;
+}
+
+/** Applies an event about one step to that step's state; false when the event is about no step. */
+function applyStepEvent(e: JournalEvent, step: (id: string) => StepState): boolean {
+  switch (e.type) {
+    case 'step.started': {
+      const s = step(e.step);
+      s.status = 'started';
+      s.params = e.params;
+      s.plan = e.plan;
+      s.attempts++;
+      s.error = undefined;
+      return true;
+    }
+    case 'step.finished': {
+      const s = step(e.step);
+      s.status = 'finished';
+      s.outputs = e.outputs;
+      return true;
+    }
+    case 'step.failed': {
+      const s = step(e.step);
+      s.status = 'failed';
+      s.error = e.error;
+      return true;
+    }
+    case 'step.skipped':
+      step(e.step).status = 'skipped';
+      return true;
+    case 'confirm':
+      step(e.step).confirmed = e;
+      return true;
+    case 'evidence':
+      step(e.step).evidence = e.facts;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Applies an event about the run as a whole (inputs, interruptions, the end). */
+function applyRunEvent(e: JournalEvent, state: RunState): void {
+  switch (e.type) {
+    case 'input':
+      state.inputs[e.name] = e.value;
+      break;
+    case 'run.interrupted':
+      state.interrupted = true;
+      break;
+    case 'run.resumed':
+      state.interrupted = false;
+      break;
+    case 'run.abandoned':
+      state.abandoned = e.reason;
+      break;
+    case 'run.finished':
+      state.finished = true;
+      break;
+    default:
+      break;
+  }
+}
+
+/** Derives a run's state from its events. */
+export function replay(events: JournalEvent[]): RunState {
+  const created = events.find((e): e is Created => e.type === 'run.created');
+  if (!created) throw new UsageError('journal has no run.created event', { hint: 'this is not a dingo-recover run folder' });
+  const state: RunState = {
+    runId: created.runId,
+    created,
+    inputs: {},
+    steps: new Map(),
+    finished: false,
+    interrupted: false,
+    abandoned: null,
+    lastEventAt: created.at,
+  };
+  const step = (id: string): StepState => {
+    let s = state.steps.get(id);
+    if (!s) state.steps.set(id, (s = { status: 'pending', attempts: 0 }));
+    return s;
+  };
+  for (const e of events) {
+    state.lastEventAt = e.at;
+    if (!applyStepEvent(e, step)) applyRunEvent(e, state);
+  }
+  return state;
+}

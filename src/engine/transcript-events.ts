@@ -1,0 +1,129 @@
+/** How each journal event shows in a transcript: on the step it belongs to, or among what happened to the run. */
+import type { JournalEvent } from './journal-events.js';
+import type { Transcript, TranscriptStep } from './transcript-model.js';
+
+/** The run-level entries of a transcript, filled as the journal is read. */
+export type RunEntries = Pick<Transcript, 'interruptions' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'>;
+
+export function newStep(id: string, def: { title: string; action: string } | undefined): TranscriptStep {
+  return {
+    id,
+    title: def?.title ?? id,
+    action: def?.action ?? '',
+    status: 'pending',
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    attempts: 0,
+    outputs: null,
+    error: null,
+    commands: [],
+    confirmations: [],
+    notes: [],
+    reasserted: [],
+  };
+}
+
+function commandOf(e: Extract<JournalEvent, { type: 'command' }>): TranscriptStep['commands'][number] {
+  return {
+    at: e.at,
+    system: e.system,
+    where: e.where,
+    argv: e.argv,
+    writes: e.writes,
+    exitCode: e.exitCode,
+    durationMs: e.durationMs,
+    output: e.output,
+    lost: e.lost === true,
+  };
+}
+
+/** Where a step's status changes: started, finished, failed or skipped; false for any other event. */
+function applyStatus(e: JournalEvent, step: (id: string) => TranscriptStep): boolean {
+  switch (e.type) {
+    case 'step.started': {
+      const s = step(e.step);
+      s.status = 'started';
+      s.startedAt ??= e.at;
+      s.attempts++;
+      return true;
+    }
+    case 'step.finished': {
+      const s = step(e.step);
+      s.status = 'finished';
+      s.finishedAt = e.at;
+      s.durationMs = e.durationMs;
+      s.outputs = e.outputs;
+      s.error = null;
+      return true;
+    }
+    case 'step.failed': {
+      const s = step(e.step);
+      s.status = 'failed';
+      s.error = e.error;
+      return true;
+    }
+    case 'step.skipped': {
+      const s = step(e.step);
+      s.status = 'skipped';
+      s.notes.push({ at: e.at, text: `skipped: ${e.reason}` });
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Adds an event that belongs to one step to that step; false when the event belongs to no step. */
+export function applyStepEvent(e: JournalEvent, step: (id: string) => TranscriptStep): boolean {
+  if (applyStatus(e, step)) return true;
+  switch (e.type) {
+    case 'step.probed':
+      step(e.step).notes.push({ at: e.at, text: `after an interruption, probe said ${e.result}: ${e.why}` });
+      return true;
+    case 'command':
+      if (e.step) step(e.step).commands.push(commandOf(e));
+      return true;
+    case 'confirm':
+      step(e.step).confirmations.push({
+        at: e.at,
+        by: e.by,
+        method: e.method,
+        typed: e.typed ?? null,
+        expected: e.expected,
+        evidence: e.evidence,
+      });
+      return true;
+    case 'note':
+      if (e.step) step(e.step).notes.push({ at: e.at, text: e.text });
+      return true;
+    case 'ambient.reasserted':
+      step(e.step).reasserted.push({ at: e.at, summary: e.summary });
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Adds an event about the run itself (interrupted, repaired, lock taken over, settings changed, abandoned). */
+export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
+  switch (e.type) {
+    case 'run.interrupted':
+      run.interruptions.push({ seq: e.seq, at: e.at, by: e.by, signal: e.signal });
+      break;
+    case 'journal.repaired':
+      run.repairs.push({ seq: e.seq, at: e.at, by: e.by, keptAt: e.keptAt, tornBytes: e.tornBytes, truncatedTo: e.truncatedTo });
+      break;
+    case 'lock.taken':
+      run.lockTakeovers.push({ seq: e.seq, at: e.at, by: e.by, how: e.how, previous: e.previous });
+      break;
+    case 'settings.changed':
+      run.settingsChanges.push({ seq: e.seq, at: e.at, by: e.by, changes: e.changes });
+      break;
+    case 'run.abandoned':
+      run.abandoned = { seq: e.seq, at: e.at, by: e.by, reason: e.reason };
+      break;
+    default:
+      break;
+  }
+}

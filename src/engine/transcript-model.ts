@@ -1,0 +1,50 @@
+/** What a run's transcript holds: every step with its commands, confirmations and notes, and what happened to the run itself. */
+import type { LockInfo } from './lock-holder.js';
+
+export interface TranscriptStep {
+  id: string;
+  title: string;
+  action: string;
+  status: 'pending' | 'started' | 'finished' | 'failed' | 'skipped';
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  attempts: number;
+  outputs: Record<string, unknown> | null;
+  error: string | null;
+  commands: {
+    at: string;
+    system: string;
+    where: string;
+    argv: string[];
+    writes: boolean;
+    exitCode: number;
+    durationMs: number;
+    output: string;
+    lost: boolean;
+  }[];
+  confirmations: { at: string; by: string; method: string; typed: string | null; expected: string; evidence: Record<string, string> }[];
+  notes: { at: string; text: string }[];
+  /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
+  reasserted: { at: string; summary: string }[];
+}
+
+export interface Transcript {
+  runId: string;
+  mode: string;
+  runbook: string;
+  status: string;
+  createdAt: string;
+  lastEventAt: string;
+  inputs: Record<string, unknown>;
+  steps: TranscriptStep[];
+  /** Run-level entries carry the journal's `seq`, which orders them. */
+  interruptions: { seq: number; at: string; by: string; signal: string }[];
+  /** Torn last events cut off the journal (kept in a file of their own) when the run was opened again. */
+  repairs: { seq: number; at: string; by: string; keptAt: string; tornBytes: number; truncatedTo: number }[];
+  /** The run's lock taken over from a dead driver ('stale') or by --steal-lock ('steal'). */
+  lockTakeovers: { seq: number; at: string; by: string; how: 'stale' | 'steal'; previous: LockInfo | null }[];
+  /** Connection settings a resume changed. */
+  settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
+  abandoned: { seq: number; at: string; by: string; reason: string } | null;
+}
