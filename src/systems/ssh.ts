@@ -15,16 +15,8 @@ import { EtcdV2Keys } from './etcd.js';
 import { TIMED_OUT_EXIT } from './local-runner.js';
 import { SshConfig } from './ssh-config.js';
 import { assertSudoWorked, describe, remoteCommand } from '../adapters/shell.js';
-import {
-  ForwardFailed,
-  connectChain,
-  describeHop,
-  forward,
-  resolveHop,
-  type Chain,
-  type ConnectSettings,
-  type Hop,
-} from './ssh-connect.js';
+import { ForwardFailed, connectChain, forward, type Chain, type ConnectSettings } from './ssh-connect.js';
+import { describeHop, resolveHop, type Hop } from './ssh-hops.js';
 import type { CellAccess, CellSession, CommandResult, CommandSpec, EtcdKeys } from '../core/seams.js';
 
 export interface SshOptions {
