@@ -14,8 +14,14 @@ export function foldBroker(e: BrokerEvent, ms: number, ev: EvidenceOf, inWindow:
   const a = e.action;
   const d = e.data;
   const guid = str(d['instance-id']) ?? str(d.instance_id) ?? str(d.clusterID);
-  if (a.endsWith('restore.done')) return restoreDone(e, ms, ev, instance);
-  if (a.endsWith('provision.running.success')) return oldProvision(e, ms, ev, instance);
+  if (a.endsWith('restore.done')) {
+    restoreDone(e, ms, ev, instance);
+    return;
+  }
+  if (a.endsWith('provision.running.success')) {
+    oldProvision(e, ms, ev, instance);
+    return;
+  }
   if (!guid || !isGuid(guid)) return;
   const s = instance(guid);
   s.generations.add(e.source);

@@ -33,8 +33,10 @@ export class FactCollector extends EventFacts {
 
   add(hit: FileHit): void {
     const sys = parseSyslog(hit.line, hit.fileTime);
-    if (sys?.badTime !== undefined)
-      return this.badDate(hit, `its syslog time "${sys.badTime}" is not a date (out of range, or a day or hour that does not exist)`);
+    if (sys?.badTime !== undefined) {
+      this.badDate(hit, `its syslog time "${sys.badTime}" is not a date (out of range, or a day or hour that does not exist)`);
+      return;
+    }
     const payload = sys ? sys.payload : hit.line;
     const event = parsePayload(payload);
     if (!event) {
@@ -42,11 +44,19 @@ export class FactCollector extends EventFacts {
       return;
     }
     const own = ownTime(event);
-    if (own && !isValidDate(own))
-      return this.badDate(hit, `its ${TIME_OF[event.kind]} is not a date (out of range, or a day or hour that does not exist)`);
-    if (!sys?.yearInferred || !sys.time) return this.foldHit(hit, sys, event, own ?? sys?.time ?? null, '');
+    if (own && !isValidDate(own)) {
+      this.badDate(hit, `its ${TIME_OF[event.kind]} is not a date (out of range, or a day or hour that does not exist)`);
+      return;
+    }
+    if (!sys?.yearInferred || !sys.time) {
+      this.foldHit(hit, sys, event, own ?? sys?.time ?? null, '');
+      return;
+    }
     // The source recorded when it was logged (an Elasticsearch @timestamp): that time, per line.
-    if (hit.loggedAt) return this.foldHit(hit, sys, event, own ?? hit.loggedAt, own ? '' : " (time from the document's @timestamp)");
+    if (hit.loggedAt) {
+      this.foldHit(hit, sys, event, own ?? hit.loggedAt, own ? '' : " (time from the document's @timestamp)");
+      return;
+    }
     const key = clockKey(hit);
     if (own) {
       const clock = clockOf(sys.time, own);
@@ -56,13 +66,20 @@ export class FactCollector extends EventFacts {
         this.held.delete(key);
         for (const h of held ?? []) this.foldUndated(h.hit, h.sys, h.event, clock);
       }
-      return this.foldHit(hit, sys, event, own, '');
+      this.foldHit(hit, sys, event, own, '');
+      return;
     }
     const clock = this.clocks.get(key);
-    if (clock) return this.foldUndated(hit, sys, event, clock);
+    if (clock) {
+      this.foldUndated(hit, sys, event, clock);
+      return;
+    }
     // No dated line in this source yet: hold the line until one shows the year and zone.
     const held = this.held.get(key) ?? [];
-    if (held.length >= MAX_HELD) return this.foldByFileTime(hit, sys, event);
+    if (held.length >= MAX_HELD) {
+      this.foldByFileTime(hit, sys, event);
+      return;
+    }
     held.push({ hit, sys, event });
     this.held.set(key, held);
   }
@@ -92,8 +109,10 @@ export class FactCollector extends EventFacts {
   }
 
   private foldHit(hit: FileHit, sys: SyslogLine | null, event: LogEvent, time: Date | null, yearNote: string): void {
-    if (time && !isValidDate(time))
-      return this.badDate(hit, "its time, read with the year and zone of the file's other lines, is out of range");
+    if (time && !isValidDate(time)) {
+      this.badDate(hit, "its time, read with the year and zone of the file's other lines, is out of range");
+      return;
+    }
     const ms = time ? time.getTime() : null;
     // The window bounds deletions; names, nodes and archives read outside it still describe instances.
     const inWindow =

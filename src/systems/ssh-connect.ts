@@ -36,7 +36,9 @@ export async function connectChain(hop: Hop, settings: ConnectSettings): Promise
     return {
       clients,
       target: client,
-      end: () => clients.reverse().forEach((c) => c.end()),
+      end: () => {
+        clients.reverse().forEach((c) => c.end());
+      },
     };
   } catch (err) {
     outer?.end();
@@ -87,9 +89,11 @@ function connectOne(hop: Hop, settings: ConnectSettings, sock?: Duplex): Promise
 
   const verify: HostVerifier = (key, done) => {
     checkHostKey(hop, token, key, known, settings)
-      .then(() => done(true))
-      .catch((err: Error) => {
-        refusal = err;
+      .then(() => {
+        done(true);
+      })
+      .catch((err: unknown) => {
+        refusal = err instanceof Error ? err : new Error(String(err));
         done(false);
       });
   };
@@ -125,7 +129,9 @@ function connectOne(hop: Hop, settings: ConnectSettings, sock?: Duplex): Promise
       resolve(client);
     });
     client.once('error', fail);
-    client.once('close', () => fail(new Error('connection closed before it was ready')));
+    client.once('close', () => {
+      fail(new Error('connection closed before it was ready'));
+    });
     client.connect(config);
   });
 }

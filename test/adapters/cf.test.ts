@@ -119,7 +119,10 @@ describe('CfCli faults', () => {
         intervalMs: 10_000,
         deadlineMs: 25_000,
         now: () => 0,
-        sleep: async (ms) => void slept.push(ms),
+        sleep: (ms) => {
+          slept.push(ms);
+          return Promise.resolve();
+        },
         onPoll: (_, p) => seen.push(p.elapsedMs),
       }),
     );
@@ -140,7 +143,10 @@ describe('CfCli faults', () => {
         intervalMs: 1_000,
         deadlineMs: 60_000,
         now: () => clock,
-        sleep: async () => void (clock += 30_000),
+        sleep: () => {
+          clock += 30_000;
+          return Promise.resolve();
+        },
         onPoll: () => polls++,
       }),
     );

@@ -113,8 +113,9 @@ describe('waitUntilPromoted', () => {
       deadlineMs: 60_000,
       intervalMs: 1000,
       onPoll: (p) => polls.push(p),
-      sleep: async () => {
+      sleep: () => {
         script.shift()?.();
+        return Promise.resolve();
       },
     });
     expect(polls.map((p) => p.stage)).toEqual(['not-running', 'not-ready', 'in-recovery', 'in-recovery', 'promoted']);

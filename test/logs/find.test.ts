@@ -179,7 +179,7 @@ describe('clusterdata records (moto S3)', () => {
     }
   });
   afterAll(async () => {
-    await moto?.stop();
+    await moto.stop();
   });
 
   it('without the records, 2016 deletions have no name: the newest ranks first, low', async () => {

@@ -60,8 +60,8 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
     session = await createSshCellAccess(opts).open(CELL_IP);
   });
   afterAll(async () => {
-    await session?.close();
-    await Promise.all([gateway?.stop(), cell?.stop(), locked?.stop(), etcd?.stop()]);
+    await session.close();
+    await Promise.all([gateway.stop(), cell.stop(), locked.stop(), etcd.stop()]);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -112,7 +112,9 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
       daemon = fakeDaemon(sampleCell());
       docker = new CellDocker(session, { binary: FAKE_DOCKER, host: daemon.host });
     });
-    afterAll(() => daemon?.remove());
+    afterAll(() => {
+      daemon.remove();
+    });
 
     it('inspects, lists, stops and starts the container', async () => {
       const info = await docker.inspect(CONTAINER);

@@ -10,7 +10,9 @@ import { cellHop } from '../../src/systems/ssh.js';
 import { hostKeyName } from '../../src/systems/ssh-hops.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dingo-sshcfg-'));
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+});
 
 function blob(type: string, fill: number): Buffer {
   const t = Buffer.from(type);

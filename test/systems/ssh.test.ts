@@ -34,7 +34,7 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
     pins = { [`[127.0.0.1]:${gateway.port}`]: gateway.hostKeyFingerprint, [CELL_IP]: cell.hostKeyFingerprint };
   });
   afterAll(async () => {
-    await Promise.all([gateway?.stop(), cell?.stop()]);
+    await Promise.all([gateway.stop(), cell.stop()]);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -135,9 +135,9 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
     const tofu = join(work, 'known_hosts_alias_tofu');
     writeFileSync(tofu, `[127.0.0.1]:${gateway.port} ${gateway.hostPublicKey}\n`);
     const asked: string[] = [];
-    const ask = async (host: string): Promise<boolean> => {
+    const ask = (host: string): Promise<boolean> => {
       asked.push(host);
-      return true;
+      return Promise.resolve(true);
     };
     await (
       await createSshCellAccess(
@@ -188,9 +188,9 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
   it('asks about an unknown host and records the key it accepts', async () => {
     const known = join(work, 'known_hosts_tofu');
     const asked: [string, string][] = [];
-    const ask = async (host: string, fp: string): Promise<boolean> => {
+    const ask = (host: string, fp: string): Promise<boolean> => {
       asked.push([host, fp]);
-      return true;
+      return Promise.resolve(true);
     };
     const session = await createSshCellAccess(options({ pinnedFingerprints: {}, knownHostsFile: known, onUnknownHostKey: ask })).open(
       CELL_IP,
@@ -208,7 +208,7 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
     expect(asked).toHaveLength(2);
 
     const declined = (await createSshCellAccess(
-      options({ pinnedFingerprints: {}, knownHostsFile: join(work, 'kh_declined'), onUnknownHostKey: async () => false }),
+      options({ pinnedFingerprints: {}, knownHostsFile: join(work, 'kh_declined'), onUnknownHostKey: () => Promise.resolve(false) }),
     )
       .open(CELL_IP)
       .catch((e: unknown) => e)) as StepFailed;
@@ -304,7 +304,7 @@ describe.skipIf(!sshdAvailable)('sudo that needs a password (real sudo)', () => 
     writeFileSync(join(work, 'config'), `Host ${CELL_IP}\n  HostName 127.0.0.1\n  Port ${cell.port}\n`);
   });
   afterAll(async () => {
-    await cell?.stop();
+    await cell.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
