@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { SCAN_TERMS } from '../src/logs/facts.js';
+import { SCAN_TERMS } from '../src/logs/search-terms.js';
 import { generateLogs, type GeneratedLogs } from '../test/support/generate-logs.js';
 
 const HALF = 576 * 1024 * 1024;

@@ -16,7 +16,7 @@ import {
   type PgLogin,
   type PromotionPoll,
 } from '../adapters/postgres.js';
-import { FIRST_POLL_MS, pollDelays } from '../adapters/cf.js';
+import { FIRST_POLL_MS, pollDelays } from '../adapters/cf-wait.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
 import { clusterdataOf } from './support/sources.js';

@@ -4,6 +4,7 @@
  */
 import type { CommandResult } from '../core/seams.js';
 import { keyifyHeader } from './bosh-formats.js';
+import { isRecord, stringAt } from './unknown-values.js';
 
 export interface Vm {
   /** `job/id` (v2: the instance UUID) or `job/index` (v1). */
@@ -31,23 +32,29 @@ export interface JsonUiDoc {
 
 /** A v2 `--json` document, with array rows turned into keyed rows. Throws when it is not one. */
 export function parseJsonUi(stdout: string): JsonUiDoc {
-  const doc = JSON.parse(stdout) as { Tables?: unknown; Lines?: unknown };
-  if (!doc || typeof doc !== 'object' || !('Lines' in doc || 'Tables' in doc)) throw new Error('not a bosh --json document');
-  const tables = (Array.isArray(doc.Tables) ? doc.Tables : []).map((t: { Content?: string; Header?: unknown; Rows?: unknown }) => {
-    const rows = Array.isArray(t.Rows) ? t.Rows : [];
-    if (Array.isArray(t.Header)) {
-      const keys = (t.Header as string[]).map(keyifyHeader);
-      return {
-        content: t.Content ?? '',
-        rows: rows.map((r: unknown) => Object.fromEntries(keys.map((k, i) => [k, String((r as unknown[])[i] ?? '')]))),
-      };
-    }
-    return {
-      content: t.Content ?? '',
-      rows: rows.map((r: unknown) => Object.fromEntries(Object.entries(r as object).map(([k, v]) => [k, String(v ?? '')]))),
-    };
-  });
+  const doc: unknown = JSON.parse(stdout);
+  if (!isRecord(doc) || !('Lines' in doc || 'Tables' in doc)) throw new Error('not a bosh --json document');
+  const tables = (Array.isArray(doc.Tables) ? doc.Tables : []).map(jsonUiTable);
   return { tables, lines: Array.isArray(doc.Lines) ? doc.Lines.map(String) : [] };
+}
+
+/** One table of a `--json` document; rows are arrays under a Header, or objects already keyed. */
+function jsonUiTable(table: unknown): JsonUiDoc['tables'][number] {
+  const content = stringAt(table, 'Content') ?? '';
+  const rows: unknown[] = isRecord(table) && Array.isArray(table.Rows) ? table.Rows : [];
+  const header = isRecord(table) ? table.Header : undefined;
+  if (Array.isArray(header)) {
+    const keys = header.map((h) => keyifyHeader(String(h)));
+    const cell = (r: unknown, i: number): unknown => (Array.isArray(r) ? r[i] : isRecord(r) ? r[String(i)] : undefined);
+    return { content, rows: rows.map((r) => Object.fromEntries(keys.map((k, i) => [k, cellText(cell(r, i))]))) };
+  }
+  return { content, rows: rows.map((r) => Object.fromEntries(Object.entries(isRecord(r) ? r : {}).map(([k, v]) => [k, cellText(v)]))) };
+}
+
+/** A cell as text: bosh prints strings; numbers and booleans read as they print. */
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
 }
 
 /** Rows of a v1 table keyed by header; a row whose first cell is empty continues the previous one. */

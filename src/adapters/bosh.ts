@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
+import { errorMessage } from './unknown-values.js';
 import {
   boshFailureText,
   deploymentsFromJson,
@@ -136,7 +137,7 @@ export class BoshCli {
       try {
         vms = await this.vms(deployment);
       } catch (err) {
-        unreadable.push(`${deployment}: ${(err as Error).message}`);
+        unreadable.push(`${deployment}: ${errorMessage(err)}`);
         continue;
       }
       const vm = vms.find((v) => v.ips.includes(ip));

@@ -4,7 +4,7 @@
  * odd still parses.
  */
 import type { CommandResult } from '../core/seams.js';
-import type { OperationState, OperationType, ServiceStatus } from './cf-types.js';
+import { isOperationState, isOperationType, type ServiceStatus } from './cf-types.js';
 import { isGuidAnyCase } from '../core/guid.js';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -78,11 +78,10 @@ export function parseStatusText(stdout: string): Omit<ServiceStatus, 'source'> |
   const m = /^\s*status:\s*(create|update|delete) (in progress|succeeded|failed)\s*$/im.exec(stdout);
   if (!m) return null;
   const msg = /^\s*message:[ \t]*(.*)$/im.exec(stdout.slice(m.index));
-  return {
-    type: m[1]!.toLowerCase() as OperationType,
-    state: m[2]!.toLowerCase() as OperationState,
-    description: msg ? msg[1]!.trim() : '',
-  };
+  const type = m[1]!.toLowerCase();
+  const state = m[2]!.toLowerCase();
+  if (!isOperationType(type) || !isOperationState(state)) return null;
+  return { type, state, description: msg ? msg[1]!.trim() : '' };
 }
 
 /** Apps bound to a service, from `cf service NAME`: legacy `Bound apps: a, b`, later a table. */
@@ -108,55 +107,26 @@ export function parseBoundAppsText(stdout: string): string[] {
   return apps;
 }
 
-export type CurlBody =
-  | { kind: 'json'; body: Record<string, unknown> }
-  /** An HTTP error body printed with exit 0 (no `-f`): v3 `errors[]` or v2 `error_code`. */
-  | { kind: 'error'; code: string; message: string; notFound: boolean }
-  | { kind: 'unparseable' };
-
-export function parseCurlBody(stdout: string): CurlBody {
-  const start = stdout.indexOf('{');
-  if (start < 0) return { kind: 'unparseable' };
-  let body: unknown;
-  try {
-    body = JSON.parse(stdout.slice(start));
-  } catch {
-    return { kind: 'unparseable' };
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return { kind: 'unparseable' };
-  const b = body as Record<string, unknown>;
-  if (Array.isArray(b.errors) && b.errors.length > 0) {
-    const e = b.errors[0] as { title?: string; detail?: string; code?: number };
-    const code = e.title ?? String(e.code ?? '');
-    return { kind: 'error', code, message: e.detail ?? code, notFound: /NotFound/i.test(code) };
-  }
-  if (typeof b.error_code === 'string' && !('metadata' in b) && !('resources' in b)) {
-    const code = b.error_code;
-    return { kind: 'error', code, message: String(b.description ?? code), notFound: /NotFound/i.test(code) };
-  }
-  return { kind: 'json', body: b };
+export interface CfTarget {
+  api: string | null;
+  user: string | null;
+  org: string | null;
+  space: string | null;
 }
 
-function fromLastOperation(op: unknown, source: 'v3' | 'v2'): ServiceStatus | null {
-  if (!op || typeof op !== 'object') return null;
-  const o = op as { type?: unknown; state?: unknown; description?: unknown };
-  if (!['create', 'update', 'delete'].includes(String(o.type))) return null;
-  if (!['in progress', 'succeeded', 'failed'].includes(String(o.state))) return null;
-  return {
-    type: o.type as OperationType,
-    state: o.state as OperationState,
-    description: typeof o.description === 'string' ? o.description : '',
-    source,
+/** Reads the key/value block `cf target` prints, in the legacy, v6/v7 and v8 spellings. */
+export function parseTargetText(stdout: string): CfTarget {
+  const value = (key: RegExp): string | null => {
+    for (const line of stdout.split('\n')) {
+      const m = key.exec(line.trim());
+      if (m) return m[1]!.trim() || null;
+    }
+    return null;
   };
-}
-
-/** `GET /v3/service_instances/GUID` → its last operation. */
-export function statusFromV3(body: Record<string, unknown>): ServiceStatus | null {
-  return fromLastOperation(body.last_operation, 'v3');
-}
-
-/** `GET /v2/service_instances/GUID` → `entity.last_operation`. */
-export function statusFromV2(body: Record<string, unknown>): ServiceStatus | null {
-  const entity = body.entity as Record<string, unknown> | undefined;
-  return entity ? fromLastOperation(entity.last_operation, 'v2') : null;
+  return {
+    api: value(/^api endpoint:\s*(\S*)/i),
+    user: value(/^user:\s*(.*)$/i),
+    org: value(/^org:\s*(.*)$/i),
+    space: value(/^space:\s*(.*)$/i),
+  };
 }

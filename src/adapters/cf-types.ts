@@ -1,6 +1,16 @@
 /** What the cf adapter reports about service instances, whatever the CLI era. */
-export type OperationType = 'create' | 'update' | 'delete';
-export type OperationState = 'in progress' | 'succeeded' | 'failed';
+export const OPERATION_TYPES = ['create', 'update', 'delete'] as const;
+export const OPERATION_STATES = ['in progress', 'succeeded', 'failed'] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
+export type OperationState = (typeof OPERATION_STATES)[number];
+
+export function isOperationType(value: unknown): value is OperationType {
+  return OPERATION_TYPES.some((t) => t === value);
+}
+
+export function isOperationState(value: unknown): value is OperationState {
+  return OPERATION_STATES.some((s) => s === value);
+}
 
 export interface LastOperation {
   type: OperationType;

@@ -6,6 +6,8 @@
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
+import { guidsOfResources, parseCurlBody, statusFromV2, statusFromV3 } from './cf-curl.js';
+import { hintFor } from './cf-hints.js';
 import {
   failureText,
   isAlreadyBound,
@@ -13,50 +15,17 @@ import {
   isServiceNotFound,
   parseApps,
   parseBoundAppsText,
-  parseCurlBody,
   parseGuidLine,
   parseStatusText,
-  statusFromV2,
-  statusFromV3,
+  parseTargetText,
+  type CfTarget,
 } from './cf-parse.js';
 import type { ServiceStatus } from './cf-types.js';
 import { cfCurlHasFail, cfEra, parseCfVersionOutput, type CfEra } from './cf-version.js';
+import { waitForOperation, type WaitForServiceOptions } from './cf-wait.js';
+import { errorMessage } from './unknown-values.js';
 
 export type { ServiceStatus } from './cf-types.js';
-
-export interface CfTarget {
-  api: string | null;
-  user: string | null;
-  org: string | null;
-  space: string | null;
-}
-
-/** Reads the key/value block `cf target` prints, in the legacy, v6/v7 and v8 spellings. */
-export function parseTargetText(stdout: string): CfTarget {
-  const value = (key: RegExp): string | null => {
-    for (const line of stdout.split('\n')) {
-      const m = key.exec(line.trim());
-      if (m) return m[1]!.trim() || null;
-    }
-    return null;
-  };
-  return {
-    api: value(/^api endpoint:\s*(\S*)/i),
-    user: value(/^user:\s*(.*)$/i),
-    org: value(/^org:\s*(.*)$/i),
-    space: value(/^space:\s*(.*)$/i),
-  };
-}
-
-function guidsOfResources(resources: unknown[], api: 'v3' | 'v2'): string[] {
-  const guids: string[] = [];
-  for (const r of resources) {
-    const o = r as { guid?: unknown; metadata?: { guid?: unknown } };
-    const guid = api === 'v3' ? o.guid : o.metadata?.guid;
-    if (typeof guid === 'string') guids.push(guid);
-  }
-  return guids;
-}
 
 export interface CfCliOptions {
   /** Program to run; default `cf`. */
@@ -65,56 +34,7 @@ export interface CfCliOptions {
   env?: Record<string, string>;
 }
 
-export interface WaitForServiceOptions {
-  /** The longest pause between polls (the first is 1 s; see pollDelays). */
-  intervalMs: number;
-  deadlineMs: number;
-  onPoll?: (status: ServiceStatus, poll: { attempt: number; elapsedMs: number }) => void;
-  sleep?: (ms: number) => Promise<void>;
-  /** Clock in milliseconds; default Date.now. */
-  now?: () => number;
-}
-
 type StatusSource = 'v3' | 'v2' | 'text';
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The first pause of a wait: an operation that ends within seconds is seen to end within seconds. */
-export const FIRST_POLL_MS = 1_000;
-/** Each pause is this much longer than the one before, up to the configured interval. */
-export const POLL_BACKOFF = 1.5;
-
-/**
- * The pauses between the polls of a wait: 1 s, then ×1.5 each time (1.5 s, 2.25 s, 3.4 s …) up to
- * `capMs`, the configured poll interval, which is then kept. A cap under 1 s is used from the start.
- */
-export function* pollDelays(capMs: number, firstMs = FIRST_POLL_MS, factor = POLL_BACKOFF): Generator<number, never, void> {
-  let next = Math.min(firstMs, capMs);
-  for (;;) {
-    yield Math.round(next);
-    next = Math.min(next * factor, capMs);
-  }
-}
-
-/** What an operator can do about the common failures, matched on the CLI's reason. */
-const HINTS: [RegExp, string][] = [
-  [/not logged in/i, 'Log in as an admin first (cf login -a API_URL), then run again.'],
-  [/no org and space targeted|no (org|space) targeted/i, "Target the user's org and space first: cf target -o ORG -s SPACE."],
-  [/organization .*not found/i, 'Check the org name with the user; `cf orgs` lists the orgs you can see.'],
-  [/space .*not found/i, 'Check the space name with the user; `cf spaces` lists the spaces of the targeted org.'],
-  [
-    /service offering .*not found|could not find plan|plan .*could not be found/i,
-    "Check the offering and plan in `cf marketplace`: Dingo's offering was postgresql95 until March 2016, then dingo-postgresql.",
-  ],
-  [/app .*not found/i, 'Check the app name with `cf apps` in the targeted space.'],
-  [/not a registered command/i, 'This cf CLI is too old for the command; install cf CLI 6.x or later.'],
-  [/not authorized|forbidden|403/i, 'The logged-in user lacks permission; log in as an admin or a space developer of that space.'],
-];
-
-function hintFor(reason: string, argv: string[]): string {
-  for (const [re, hint] of HINTS) if (re.test(reason)) return hint;
-  return `Run it by hand to see the whole output: ${argv.join(' ')}`;
-}
 
 export class CfCli {
   private readonly binary: string;
@@ -189,7 +109,7 @@ export class CfCli {
     try {
       return parseApps(r.stdout);
     } catch (err) {
-      throw this.failed(args, { ...r, stderr: (err as Error).message }, 'Reading the app list');
+      throw this.failed(args, { ...r, stderr: errorMessage(err) }, 'Reading the app list');
     }
   }
 
@@ -315,37 +235,7 @@ export class CfCli {
    * The pauses follow `pollDelays`: 1 s at first, growing to `intervalMs`.
    */
   async waitForService(name: string, guid: string, opts: WaitForServiceOptions): Promise<ServiceStatus> {
-    const sleep = opts.sleep ?? realSleep;
-    const now = opts.now ?? Date.now;
-    const start = now();
-    const delays = pollDelays(opts.intervalMs);
-    let slept = 0;
-    for (let attempt = 1; ; attempt++) {
-      const status = await this.serviceStatus(name, guid);
-      // A fake sleep does not move the clock; counting the time slept still ends the wait.
-      const elapsedMs = Math.max(now() - start, slept);
-      opts.onPoll?.(status, { attempt, elapsedMs });
-      if (status.state === 'succeeded') return status;
-      if (status.state === 'failed') {
-        throw new StepFailed(
-          `Service instance ${name} (${guid}) ended in "${status.type} failed": ${status.description || '(the broker gave no description)'}`,
-          {
-            hint: `Read the broker's logs for ${guid}; then delete the failed instance (cf delete-service ${name}) and run the step again.`,
-          },
-        );
-      }
-      if (elapsedMs >= opts.deadlineMs) {
-        throw new StepFailed(
-          `Service instance ${name} (${guid}) is still "${status.type} ${status.state}" after ${Math.round(elapsedMs / 1000)} s (deadline ${Math.round(opts.deadlineMs / 1000)} s).`,
-          {
-            hint: `The broker may still be working (the Cloud Controller polls it every 60 s). Check \`cf service ${name}\`, then resume the run to keep waiting.`,
-          },
-        );
-      }
-      const pause = Math.min(delays.next().value, opts.deadlineMs - elapsedMs);
-      await sleep(pause);
-      slept += pause;
-    }
+    return waitForOperation(name, guid, opts, () => this.serviceStatus(name, guid));
   }
 
   /** `cf bind-service APP NAME`; an existing binding counts as success. */

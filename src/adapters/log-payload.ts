@@ -8,6 +8,7 @@
 import { isSecretName, secrets } from '../core/redact.js';
 import { dateOf, INVALID_DATE, isoDate } from './log-dates.js';
 import { GUID_PATTERN as GUID, isGuid } from '../core/guid.js';
+import { isRecord, recordAt } from './unknown-values.js';
 
 export { GUID, isGuid };
 
@@ -71,13 +72,13 @@ export function parseLager(json: string): BrokerEvent | null {
   } catch {
     return null;
   }
-  if (!obj || typeof obj !== 'object') return null;
-  const rec = obj as Record<string, unknown>;
+  if (!isRecord(obj)) return null;
+  const rec = obj;
   const message = rec.message;
   if (typeof message !== 'string') return null;
   const source = typeof rec.source === 'string' ? rec.source : '';
-  const data = rec.data && typeof rec.data === 'object' ? (rec.data as Record<string, unknown>) : {};
-  registerSecretsIn(data);
+  const data = recordAt(rec, 'data') ?? {};
+  registerSecretsIn(rec.data);
   const action = source && message.startsWith(`${source}.`) ? message.slice(source.length + 1) : message;
   return { kind: 'broker', source, action, time: lagerTime(rec.timestamp), data };
 }
@@ -93,7 +94,7 @@ function lagerTime(ts: unknown): Date | null {
 /** Register every value under a secret-looking key (password, secret...), at any depth. */
 export function registerSecretsIn(value: unknown, depth = 0): void {
   if (depth > 8 || !value || typeof value !== 'object') return;
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'string' && isSecretName(k)) secrets.register(v);
     else if (typeof v === 'object') registerSecretsIn(v, depth + 1);
   }

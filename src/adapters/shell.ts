@@ -8,7 +8,7 @@ import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
 
-const SAFE = /^[A-Za-z0-9_\/.,:=+@%^-]+$/;
+const SAFE = /^[A-Za-z0-9_/.,:=+@%^-]+$/;
 
 /** Quotes argv for a POSIX shell: safe words as they are, everything else in single quotes. */
 export function quote(argv: string[]): string {

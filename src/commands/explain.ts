@@ -34,7 +34,7 @@ function explainJson(rb: Runbook, actions: ActionRegistry): string {
 }
 
 async function explainText(rb: Runbook, actions: ActionRegistry): Promise<string> {
-  const { wrap } = await import('../engine/reporter.js');
+  const { wrap } = await import('../engine/screen-text.js');
   const lines = [rb.title, '', ...wrap(rb.description, 90), '', 'Asks:'];
   for (const i of rb.inputs) lines.push(`  - ${i.prompt}${i.default !== undefined ? ` (default ${JSON.stringify(i.default)})` : ''}`);
   for (const [n, s] of rb.steps.entries()) {

@@ -2,7 +2,9 @@
 import { NeedsOperator, UsageError } from '../core/errors.js';
 import { findGuid } from '../core/guid.js';
 import { urlOf, type S3Location } from '../core/s3-url.js';
-import { confirmationMatches, describeExpected, loadAnswers, TerminalPrompter, type Prompter } from '../engine/prompts.js';
+import { TerminalPrompter, type Prompter } from '../engine/prompts.js';
+import { confirmationMatches, describeExpected } from '../engine/confirmation.js';
+import { loadAnswers } from '../engine/answers.js';
 
 /** The answers-file key (`confirm.archive-swap`) that confirms a swap without a terminal. */
 export const SWAP_CONFIRM_KEY = 'archive-swap';

@@ -6,6 +6,8 @@
 import { secrets } from '../core/redact.js';
 import { registerSecretsIn, isGuid } from '../adapters/log-payload.js';
 import { isValidDate } from '../adapters/log-dates.js';
+import { errorMessage, isRecord, recordAt } from '../adapters/unknown-values.js';
+import { formatS3Url } from '../core/s3-url.js';
 import { type ClusterdataSpec, type Evidence } from './types.js';
 import { reportProblem, type SearchReport } from '../core/log-source.js';
 
@@ -33,9 +35,8 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
     while (next < objects.length) {
       const o = objects[next++]!;
       try {
-        const parsed = JSON.parse((await spec.store.get({ bucket: spec.bucket, key: o.key })).toString('utf8')) as unknown;
-        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
-        const body = parsed as Record<string, unknown>;
+        const body: unknown = JSON.parse((await spec.store.get({ bucket: spec.bucket, key: o.key })).toString('utf8'));
+        if (!isRecord(body)) throw new Error('not a JSON object');
         registerSecretsIn(body);
         const guid = typeof body.instance_id === 'string' && isGuid(body.instance_id) ? body.instance_id : KEY.exec(o.key)![1]!;
         const name = typeof body.service_instance_name === 'string' && body.service_instance_name ? body.service_instance_name : null;
@@ -54,7 +55,7 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
                 organization_guid: body.organization_guid,
               }),
             ),
-            source: `${spec.store.where} s3://${spec.bucket}/${o.key} (LastModified ${isValidDate(o.lastModified) ? o.lastModified.toISOString() : 'unknown'})`,
+            source: `${spec.store.where} ${formatS3Url(spec.bucket, o.key)} (LastModified ${isValidDate(o.lastModified) ? o.lastModified.toISOString() : 'unknown'})`,
             why: name ? `the broker's clusterdata record names this instance "${name}"` : "the broker's clusterdata record has no name yet",
           },
         });
@@ -62,8 +63,8 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
         reportProblem(
           report,
           'unreadable',
-          { path: `s3://${spec.bucket}/${o.key}` },
-          `clusterdata record not read: ${secrets.redact((err as Error).message)}`,
+          { path: formatS3Url(spec.bucket, o.key) },
+          `clusterdata record not read: ${secrets.redact(errorMessage(err))}`,
         );
       }
     }
@@ -82,14 +83,14 @@ export async function recordedSuperuser(
   instanceGuid: string,
 ): Promise<{ username: string; password: string } | null> {
   const key = `${spec.prefix ?? ''}dingo-postgresql-clusterdata-backup-${instanceGuid}.json`;
-  let body: Record<string, unknown>;
+  let body: unknown;
   try {
-    body = JSON.parse((await spec.store.get({ bucket: spec.bucket, key })).toString('utf8')) as Record<string, unknown>;
+    body = JSON.parse((await spec.store.get({ bucket: spec.bucket, key })).toString('utf8'));
   } catch {
     return null;
   }
   registerSecretsIn(body);
-  const su = body.superuser_credentials as Record<string, unknown> | undefined;
+  const su = recordAt(body, 'superuser_credentials');
   if (!su || typeof su.username !== 'string' || typeof su.password !== 'string' || !su.username || !su.password) return null;
   secrets.register(su.password);
   return { username: su.username, password: su.password };

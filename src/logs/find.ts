@@ -5,7 +5,9 @@
 import { StepFailed, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
-import { FactCollector, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS, type InstanceState } from './facts.js';
+import { FactCollector } from './facts.js';
+import type { InstanceState } from './instance-state.js';
+import { INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { numberSkippedLines, scanFiles } from '../systems/syslog-files.js';
 import { isGuid } from '../adapters/log-payload.js';

@@ -7,34 +7,30 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
+import { ccBodies, renderCurl, v2List, v2ServiceInstance, v3List, v3ServiceInstance, type InstanceView } from '../adapters/cf-cc-bodies.js';
 import {
-  ccBodies,
   renderAppLifecycle,
   renderAppNotFound,
   renderApps,
   renderBindService,
-  renderCreateService,
-  renderCurl,
-  renderFailure,
   renderGuid,
   renderNoTarget,
   renderNotLoggedIn,
-  renderOfferingNotFound,
   renderOrgNotFound,
-  renderPlanNotFound,
-  renderService,
-  renderServiceNotFound,
   renderSpaceNotFound,
   renderTarget,
   renderUnbindService,
   renderUnknownCommand,
   renderVersion,
-  v2List,
-  v2ServiceInstance,
-  v3List,
-  v3ServiceInstance,
-  type InstanceView,
 } from '../adapters/cf-formats.js';
+import {
+  renderCreateService,
+  renderOfferingNotFound,
+  renderPlanNotFound,
+  renderService,
+  renderServiceNotFound,
+} from '../adapters/cf-service-formats.js';
+import { renderFailure } from '../adapters/cf-text.js';
 import type { CfWho, LastOperation, Rendered } from '../adapters/cf-types.js';
 
 export interface CfApp {

@@ -5,10 +5,11 @@
  * it, otherwise an RFC 5424 line rebuilt from the document's fields).
  */
 import { readFileSync } from 'node:fs';
-import { Client } from '@elastic/elasticsearch';
+import { Client, type estypes } from '@elastic/elasticsearch';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { parseSyslog } from '../adapters/syslog.js';
+import { errorMessage, isRecord } from '../adapters/unknown-values.js';
 import type { EsSourceSpec, SearchReport } from '../core/log-source.js';
 import type { FileHit } from '../core/log-source.js';
 
@@ -40,7 +41,7 @@ export function createEsClient(spec: EsSourceSpec): Client {
     try {
       options.tls = { ca: readFileSync(spec.caFile) };
     } catch (err) {
-      throw new UsageError(`cannot read the CA file ${spec.caFile}: ${(err as Error).message}`, {
+      throw new UsageError(`cannot read the CA file ${spec.caFile}: ${errorMessage(err)}`, {
         hint: 'Pass the PEM file of the CA that signed the Elasticsearch certificate with --es-ca-file',
       });
     }
@@ -84,14 +85,14 @@ export async function searchEs(
     throw esFailure(spec, index, err);
   }
   try {
-    let searchAfter: unknown[] | undefined;
+    let searchAfter: estypes.SortResults | undefined;
     for (;;) {
       const res = await client.search<Record<string, unknown>>({
         pit: { id: pit, keep_alive: KEEP_ALIVE },
         size: PAGE_SIZE,
         sort: [{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }],
         query,
-        ...(searchAfter ? { search_after: searchAfter as never } : {}),
+        ...(searchAfter ? { search_after: searchAfter } : {}),
         track_total_hits: false,
       });
       record.pages += 1;
@@ -114,7 +115,7 @@ export async function searchEs(
         });
       }
       if (hits.length < PAGE_SIZE) break;
-      searchAfter = hits[hits.length - 1]!.sort as unknown[];
+      searchAfter = hits[hits.length - 1]!.sort;
       if (!searchAfter) break;
     }
   } catch (err) {
@@ -125,7 +126,7 @@ export async function searchEs(
 }
 
 function esFailure(spec: EsSourceSpec, index: string, err: unknown): Error {
-  return new StepFailed(secrets.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${(err as Error).message}`), {
+  return new StepFailed(secrets.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${errorMessage(err)}`), {
     hint: 'Check --es-url, --es-index and the credentials (--es-api-key or --es-username/--es-password; for recover, ES_API_KEY or ES_USERNAME/ES_PASSWORD)',
     cause: err,
   });
@@ -159,7 +160,7 @@ function pick(src: Record<string, unknown>, paths: string[]): string | null {
   for (const p of paths) {
     let v: unknown = src[p];
     if (v === undefined && p.includes('.')) {
-      v = p.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), src);
+      v = p.split('.').reduce<unknown>((o, k) => (isRecord(o) ? o[k] : undefined), src);
     }
     if (typeof v === 'string' && v !== '') return v.replace(/\s+/g, '_');
   }

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { EtcdKeys } from '../core/seams.js';
+import { errorMessage, numberAt, recordAt, stringAt, type JsonRecord } from '../adapters/unknown-values.js';
 
 export type ConnectionFactory = () => Promise<Duplex>;
 
@@ -98,13 +99,19 @@ export class EtcdV2Keys implements EtcdKeys {
     };
     if (this.connection) {
       const connect = this.connection.connect;
-      options.createConnection = ((_: unknown, done: (err: Error | null, socket?: Duplex) => void) => {
+      options.createConnection = (_, done) => {
+        // Node's http accepts a failure without a socket, which its typings do not say.
+        const failed = done as (err: Error) => void;
         connect().then(
-          (stream) => done(null, stream),
-          (err: Error) => done(err),
+          (stream) => {
+            done(null, stream);
+          },
+          (err: unknown) => {
+            failed(err instanceof Error ? err : new Error(String(err)));
+          },
         );
         return undefined;
-      }) as unknown as RequestOptions['createConnection'];
+      };
     }
     try {
       return await new Promise<EtcdResponse>((resolve, reject) => {
@@ -114,9 +121,9 @@ export class EtcdV2Keys implements EtcdKeys {
           res.on('error', reject);
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            let body: EtcdResponse['body'] = {};
+            let body: EtcdResponse['body'];
             try {
-              body = text ? (JSON.parse(text) as EtcdResponse['body']) : {};
+              body = text ? readBody(JSON.parse(text)) : {};
             } catch {
               body = { message: text.slice(0, 200) };
             }
@@ -124,22 +131,27 @@ export class EtcdV2Keys implements EtcdKeys {
           });
         });
         const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        req.on('close', () => clearTimeout(timer));
+        req.on('close', () => {
+          clearTimeout(timer);
+        });
         req.on('error', reject);
         req.end();
       });
     } catch (err) {
       const from = this.connection?.via ? ` from ${this.connection.via}` : '';
       // A refused port forward carries the server's reason as its cause.
-      const cause = err instanceof StepFailed && err.cause instanceof Error ? err.cause : (err as NodeJS.ErrnoException);
-      const code = (cause as NodeJS.ErrnoException).code;
-      throw new StepFailed(`etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${secrets.redact(cause.message)}`, {
-        hint:
-          err instanceof StepFailed && err.hint
-            ? err.hint
-            : 'check ETCD_HOST_PORT in the container environment and that etcd runs (bosh instances of the Dingo deployment)',
-        cause: err,
-      });
+      const cause = err instanceof StepFailed && err.cause instanceof Error ? err.cause : err;
+      const code = stringAt(cause, 'code');
+      throw new StepFailed(
+        `etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${secrets.redact(errorMessage(cause))}`,
+        {
+          hint:
+            err instanceof StepFailed && err.hint
+              ? err.hint
+              : 'check ETCD_HOST_PORT in the container environment and that etcd runs (bosh instances of the Dingo deployment)',
+          cause: err,
+        },
+      );
     }
   }
 
@@ -152,4 +164,30 @@ export class EtcdV2Keys implements EtcdKeys {
         res.body.errorCode === 102 ? 'the key is a directory; name a leaf key' : 'check the etcd cluster health (etcdctl cluster-health)',
     });
   }
+}
+
+/** The fields of an etcd v2 answer, each kept only when it has the documented type. */
+function readBody(json: unknown): EtcdResponse['body'] {
+  const node = recordAt(json, 'node');
+  const errorCode = numberAt(json, 'errorCode');
+  const action = stringAt(json, 'action');
+  const message = stringAt(json, 'message');
+  const cause = stringAt(json, 'cause');
+  return {
+    ...(action !== undefined ? { action } : {}),
+    ...(node ? { node: readNode(node) } : {}),
+    ...(errorCode !== undefined ? { errorCode } : {}),
+    ...(message !== undefined ? { message } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  };
+}
+
+function readNode(node: JsonRecord): NonNullable<EtcdResponse['body']['node']> {
+  const key = stringAt(node, 'key');
+  const value = stringAt(node, 'value');
+  return {
+    ...(key !== undefined ? { key } : {}),
+    ...(value !== undefined ? { value } : {}),
+    ...(node.dir === true ? { dir: true } : {}),
+  };
 }

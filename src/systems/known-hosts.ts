@@ -6,6 +6,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { matchHostPatterns } from './ssh-config.js';
 
 export interface KnownKey {
@@ -118,9 +119,9 @@ export class KnownHosts {
 }
 
 /** Host key algorithms to offer, known types first (as OpenSSH orders them), so a known key is the one presented. */
-export function preferredHostKeyAlgorithms(knownTypes: string[]): string[] | undefined {
+export function preferredHostKeyAlgorithms(knownTypes: string[]): ServerHostKeyAlgorithm[] | undefined {
   if (knownTypes.length === 0) return undefined;
-  const defaults = [
+  const defaults: ServerHostKeyAlgorithm[] = [
     'ssh-ed25519',
     'ecdsa-sha2-nistp256',
     'ecdsa-sha2-nistp384',
@@ -129,8 +130,7 @@ export function preferredHostKeyAlgorithms(knownTypes: string[]): string[] | und
     'rsa-sha2-256',
     'ssh-rsa',
   ];
-  const first = knownTypes
-    .flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]))
-    .filter((a) => defaults.includes(a));
+  const isDefault = (a: string): a is ServerHostKeyAlgorithm => defaults.some((d) => d === a);
+  const first = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t])).filter(isDefault);
   return [...new Set([...first, ...defaults])];
 }

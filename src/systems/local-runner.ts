@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { CommandRunner, CommandSpec, CommandResult } from '../core/seams.js';
+import { signalExitCode } from './signals.js';
 
 export interface LocalRunnerOptions {
   /** Base environment (default: this process's). */
@@ -58,15 +59,12 @@ export class LocalRunner implements CommandRunner {
       child.on('error', (e: NodeJS.ErrnoException) => {
         finish(e.code === 'ENOENT' ? 127 : 126, `${program}: ${e.code === 'ENOENT' ? 'command not found' : e.message}\n`);
       });
-      child.on('close', (code, signal) => finish(code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1)));
+      child.on('close', (code, signal) => {
+        finish(code ?? (signal ? signalExitCode(signal) : 1));
+      });
       // The child may exit without reading its input; that must not crash the process.
       child.stdin.on('error', () => {});
       child.stdin.end(spec.stdin ?? '');
     });
   }
-}
-
-function signalNumber(signal: NodeJS.Signals): number | undefined {
-  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return table[signal];
 }

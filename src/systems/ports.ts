@@ -8,7 +8,9 @@ export function freePort(): Promise<number> {
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+      srv.close(() => {
+        resolve(typeof addr === 'object' && addr ? addr.port : 0);
+      });
     });
   });
 }

@@ -70,10 +70,10 @@ export async function run(argv: string[], opts: ProcOptions = {}): Promise<ProcR
   const child = spawn(cmd, args, { ...spawnOptions(opts), stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdin!.on('error', () => undefined);
-  child.stdin!.end(opts.stdin ?? '');
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(opts.stdin ?? '');
   const [code, signal] = await waitExit(child);
   return { code: code ?? (signal ? 128 : 1), stdout, stderr };
 }
@@ -91,7 +91,9 @@ function waitExit(child: ReturnType<typeof spawn>): Promise<[number | null, Node
   // 'close' (not 'exit') so the captured output is complete.
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => resolve([code, signal]));
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      resolve([code, signal]);
+    });
   });
 }
 
@@ -117,14 +119,14 @@ export async function pipeThrough(source: Readable, stages: { argv: string[]; op
     if (!cmd) throw new Error('empty command');
     const child = spawn(cmd, args, { ...spawnOptions(opts ?? {}), stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
     return { argv, child, stderr: () => stderr };
   });
-  let firstFailure: { reason: unknown } | null = null;
+  const first: { failure?: { reason: unknown } } = {};
   const stopChain = (reason: unknown): void => {
     // The first failure is the cause; stop the rest so nothing waits on a dead peer.
-    if (firstFailure) return;
-    firstFailure = { reason };
+    if (first.failure) return;
+    first.failure = { reason };
     for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
     source.destroy();
   };
@@ -134,8 +136,8 @@ export async function pipeThrough(source: Readable, stages: { argv: string[]; op
   for (const { child } of children) {
     // pipe(), not pipeline(): a broken pipe into a program (EPIPE) must not be blamed on
     // the upstream stream; it is a consequence, and the program's exit status tells the cause.
-    child.stdin!.on('error', () => undefined);
-    upstream.pipe(child.stdin!);
+    child.stdin.on('error', () => undefined);
+    upstream.pipe(child.stdin);
     upstream = child.stdout!;
   }
   links.push(sink ? pipeline(upstream, sink) : drain(upstream));
@@ -149,9 +151,11 @@ export async function pipeThrough(source: Readable, stages: { argv: string[]; op
   const all = [...exits, ...links];
   for (const p of all) p.catch(stopChain);
   await Promise.allSettled(all);
-  if (firstFailure) throw (firstFailure as { reason: unknown }).reason;
+  if (first.failure) throw first.failure.reason;
 }
 
 async function drain(stream: Readable): Promise<void> {
-  for await (const _ of stream) void _;
+  for await (const _ of stream) {
+    // Read and let go: the stage's output is not wanted.
+  }
 }

@@ -5,28 +5,22 @@
  */
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
+import { formatS3Url } from '../core/s3-url.js';
+import { numberAt, recordAt, stringAt } from '../adapters/unknown-values.js';
 
 const POLICY_HINT = 'check the AWS credentials/policy (s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject)';
 
-interface SdkErrorShape {
-  name?: string;
-  Code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number; attempts?: number };
-}
-
 export function s3Url(bucket: string, key = ''): string {
-  return `s3://${bucket}/${key}`;
+  return formatS3Url(bucket, key);
 }
 
 /** The S3 error code of an SDK error ("NoSuchKey", "AccessDenied"...), or "". */
 export function errorCode(err: unknown): string {
-  const e = err as SdkErrorShape;
-  return e?.Code ?? e?.name ?? '';
+  return stringAt(err, 'Code') ?? stringAt(err, 'name') ?? '';
 }
 
 export function httpStatus(err: unknown): number | undefined {
-  return (err as SdkErrorShape)?.$metadata?.httpStatusCode;
+  return numberAt(recordAt(err, '$metadata'), 'httpStatusCode');
 }
 
 export function isNotFound(err: unknown): boolean {
@@ -39,8 +33,8 @@ export function describeS3Error(err: unknown, op: string, bucket: string, key = 
   const code = errorCode(err);
   const status = httpStatus(err);
   const url = s3Url(bucket, key);
-  const detail = secrets.redact((err as SdkErrorShape)?.message ?? String(err));
-  const attempts = (err as SdkErrorShape)?.$metadata?.attempts;
+  const detail = secrets.redact(stringAt(err, 'message') ?? String(err));
+  const attempts = numberAt(recordAt(err, '$metadata'), 'attempts');
   let message: string;
   let hint: string | undefined;
   if (isMissingCredentials(err)) {
@@ -70,7 +64,7 @@ export function describeS3Error(err: unknown, op: string, bucket: string, key = 
 }
 
 function isNetworkError(err: unknown): boolean {
-  const code = (err as { code?: string })?.code ?? '';
+  const code = stringAt(err, 'code') ?? '';
   return (
     /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) ||
     errorCode(err) === 'TimeoutError'
@@ -79,8 +73,10 @@ function isNetworkError(err: unknown): boolean {
 
 /** The SDK found no credentials in its chain (nothing was sent). */
 function isMissingCredentials(err: unknown): boolean {
-  const e = err as { name?: string; message?: string } | undefined;
-  return e?.name === 'CredentialsProviderError' || /could not load credentials from any providers/i.test(e?.message ?? '');
+  return (
+    stringAt(err, 'name') === 'CredentialsProviderError' ||
+    /could not load credentials from any providers/i.test(stringAt(err, 'message') ?? '')
+  );
 }
 
 function isCredentialCode(code: string): boolean {

@@ -8,23 +8,14 @@
  */
 import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
-import type { Client, ClientChannel } from 'ssh2';
+import type { Client } from 'ssh2';
 import { StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
 import { EtcdV2Keys } from './etcd.js';
-import { TIMED_OUT_EXIT } from './local-runner.js';
+import { ConnectionLost, execOn } from './ssh-exec.js';
 import { SshConfig } from './ssh-config.js';
 import { assertSudoWorked, describe, remoteCommand } from '../adapters/shell.js';
-import {
-  ForwardFailed,
-  connectChain,
-  describeHop,
-  forward,
-  resolveHop,
-  type Chain,
-  type ConnectSettings,
-  type Hop,
-} from './ssh-connect.js';
+import { ForwardFailed, connectChain, forward, type Chain, type ConnectSettings } from './ssh-connect.js';
+import { describeHop, resolveHop, type Hop } from './ssh-hops.js';
 import type { CellAccess, CellSession, CommandResult, CommandSpec, EtcdKeys } from '../core/seams.js';
 
 export interface SshOptions {
@@ -86,8 +77,6 @@ export function cellHop(cellIp: string, opts: SshOptions, config: SshConfig, hom
   });
   return { ...cell, via };
 }
-
-class ConnectionLost extends Error {}
 
 export class SshCellSession implements CellSession {
   readonly where: string;
@@ -151,7 +140,14 @@ export class SshCellSession implements CellSession {
     }
   }
 
-  async etcd(hostPort: string): Promise<EtcdKeys> {
+  etcd(hostPort: string): Promise<EtcdKeys> {
+    // A host:port that cannot be read rejects, as every call of the seam does.
+    return new Promise((resolve) => {
+      resolve(this.etcdThroughCell(hostPort));
+    });
+  }
+
+  private etcdThroughCell(hostPort: string): EtcdKeys {
     const { host, port } = splitHostPort(hostPort);
     // Through the cell (what the containers see); through the jumpbox when the
     // cell's sshd refuses forwarding, as hardened stemcells may.
@@ -177,8 +173,9 @@ export class SshCellSession implements CellSession {
     return new EtcdV2Keys(connection);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.drop();
+    return Promise.resolve();
   }
 
   private drop(): void {
@@ -196,88 +193,4 @@ export function splitHostPort(hostPort: string): { host: string; port: number } 
       hint: 'ETCD_HOST_PORT looks like 10.58.111.149:4001',
     });
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 4001 };
-}
-
-function execOn(client: Client, command: string, stdin: string, timeoutMs?: number): Promise<CommandResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    let channel: ClientChannel | undefined;
-    let exitCode: number | undefined;
-    let signal: string | undefined;
-    let timedOut = false;
-    let settled = false;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            channel?.close();
-            finish();
-          }, timeoutMs);
-    const onClientGone = (): void => settle(() => reject(new ConnectionLost('connection closed')));
-    client.once('close', onClientGone);
-    client.once('end', onClientGone);
-
-    function settle(fn: () => void): void {
-      if (settled) return;
-      settled = true;
-      if (timer) clearTimeout(timer);
-      client.removeListener('close', onClientGone);
-      client.removeListener('end', onClientGone);
-      fn();
-    }
-    function finish(): void {
-      settle(() =>
-        resolve({
-          exitCode: timedOut ? TIMED_OUT_EXIT : (exitCode ?? (signal ? 128 + signalNumber(signal) : 255)),
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-          durationMs: Date.now() - started,
-          ...(timedOut ? { timedOut: true } : {}),
-        }),
-      );
-    }
-
-    try {
-      client.exec(command, (e, ch) => {
-        if (e) {
-          settle(() =>
-            reject(
-              /not connected|no response|closed/i.test(e.message)
-                ? new ConnectionLost(e.message)
-                : new StepFailed(`ssh exec failed: ${secrets.redact(e.message)}`),
-            ),
-          );
-          return;
-        }
-        channel = ch;
-        ch.on('data', (b: Buffer) => out.push(b));
-        ch.stderr.on('data', (b: Buffer) => err.push(b));
-        ch.on('exit', (code: number | null, sig?: string) => {
-          if (typeof code === 'number') exitCode = code;
-          else if (sig) signal = sig;
-        });
-        ch.on('close', () => {
-          if (exitCode === undefined && signal === undefined && !timedOut) {
-            // No exit status: the connection went away under the command. Give the
-            // client's own close event a moment to say so.
-            setImmediate(() => settle(() => reject(new ConnectionLost('channel closed without an exit status'))));
-            return;
-          }
-          finish();
-        });
-        ch.on('error', () => {});
-        ch.end(stdin);
-      });
-    } catch (e) {
-      settle(() => reject(new ConnectionLost((e as Error).message)));
-    }
-  });
-}
-
-function signalNumber(signal: string): number {
-  const table: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, PIPE: 13, TERM: 15 };
-  return table[signal.replace(/^SIG/, '')] ?? 0;
 }

@@ -5,13 +5,12 @@ import {
   isServiceNotFound,
   parseApps,
   parseBoundAppsText,
-  parseCurlBody,
   parseGuidLine,
   parseStatusText,
-  statusFromV2,
-  statusFromV3,
 } from '../../src/adapters/cf-parse.js';
-import { renderApps, renderCreateService, renderService, renderServiceNotFound, renderTarget } from '../../src/adapters/cf-formats.js';
+import { parseCurlBody, statusFromV2, statusFromV3 } from '../../src/adapters/cf-curl.js';
+import { renderApps, renderTarget } from '../../src/adapters/cf-formats.js';
+import { renderCreateService, renderService, renderServiceNotFound } from '../../src/adapters/cf-service-formats.js';
 import { cfCurlHasFail, cfEra, parseCfVersionOutput } from '../../src/adapters/cf-version.js';
 import { CF_VERSIONS } from '../support/fake-cli/worlds.js';
 
@@ -210,7 +209,7 @@ describe('cf curl bodies', () => {
 
 describe('parseTargetText', () => {
   it('reads the legacy, v6 and v7+ spellings of cf target', async () => {
-    const { parseTargetText } = await import('../../src/adapters/cf.js');
+    const { parseTargetText } = await import('../../src/adapters/cf-parse.js');
     expect(
       parseTargetText(
         '\nAPI endpoint:   https://api.a.example.com (API version: 2.51.0)\nUser:           admin\nOrg:            acme\nSpace:          s1\n',

@@ -7,7 +7,7 @@ import { SshConfig, matchHostPatterns, parseProxyJump } from '../../src/systems/
 import { KnownHosts, fingerprint, hostToken, preferredHostKeyAlgorithms } from '../../src/systems/known-hosts.js';
 import { quote, remoteCommand } from '../../src/adapters/shell.js';
 import { cellHop } from '../../src/systems/ssh.js';
-import { hostKeyName } from '../../src/systems/ssh-connect.js';
+import { hostKeyName } from '../../src/systems/ssh-hops.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dingo-sshcfg-'));
 afterAll(() => {

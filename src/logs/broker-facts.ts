@@ -1,0 +1,110 @@
+/**
+ * Folding the broker's lager lines into instance facts: deletions (deprovision, node removals),
+ * names from recreation data, spaces, provisioning and nodes with their cells.
+ */
+import { isGuid, type BrokerEvent } from '../adapters/log-payload.js';
+import { isRecord, recordAt } from '../adapters/unknown-values.js';
+import { addNode, str, type EvidenceOf, type InstanceState } from './instance-state.js';
+
+/** The state of an instance, created on first mention. */
+export type InstanceOf = (guid: string) => InstanceState;
+
+/** Folds one broker line; a deletion outside the search window is not counted. */
+export function foldBroker(e: BrokerEvent, ms: number, ev: EvidenceOf, inWindow: boolean, instance: InstanceOf): void {
+  const a = e.action;
+  const d = e.data;
+  const guid = str(d['instance-id']) ?? str(d.instance_id) ?? str(d.clusterID);
+  if (a.endsWith('restore.done')) {
+    restoreDone(e, ms, ev, instance);
+    return;
+  }
+  if (a.endsWith('provision.running.success')) {
+    oldProvision(e, ms, ev, instance);
+    return;
+  }
+  if (!guid || !isGuid(guid)) return;
+  const s = instance(guid);
+  s.generations.add(e.source);
+  const deletion =
+    a.endsWith('deprovision.start') || a.endsWith('remove-random-node.perform') || (a.endsWith('remove-node.perform') && isOld(e));
+  if (deletion && !inWindow) return;
+  if (a.endsWith('deprovision.start')) {
+    s.deletions.push({ time: ms, evidence: ev('the broker started deprovisioning this instance') });
+  } else if (a.endsWith('remove-random-node.perform') || a.endsWith('remove-node.perform')) {
+    nodeRemoved(s, e, ms, ev);
+  } else if (a.endsWith('add-node.perform')) {
+    brokerNode(s, d, ev);
+  } else if (a.endsWith('update-recreation-data.saved') && typeof d.name === 'string') {
+    s.names.push({
+      name: d.name,
+      time: ms,
+      how: 'update-recreation-data',
+      evidence: ev(`the broker saved the service name "${d.name}" for this instance`),
+    });
+  } else if (a.endsWith('.provision.start') || a === 'provision.start') {
+    provisioned(s, ms, ev, 'the broker started provisioning this instance');
+  }
+}
+
+/**
+ * remove-random-node deletes a cluster node by node. remove-node did too in the March 2016 broker;
+ * later brokers use it only to replace one node, which is not a deletion.
+ */
+function nodeRemoved(s: InstanceState, e: BrokerEvent, ms: number, ev: EvidenceOf): void {
+  const node = str(e.data['node-uuid']) ?? undefined;
+  if (e.action.endsWith('remove-random-node.perform')) {
+    s.deletions.push({ time: ms, node, evidence: ev('the broker removed a node while deleting the cluster (remove-random-node)') });
+  } else {
+    const old = isOld(e);
+    const why = old
+      ? 'the broker removed a node (remove-node; the 2016 broker deletes clusters this way)'
+      : 'the broker replaced a node (remove-node)';
+    (old ? s.deletions : s.nodeRemovals).push({ time: ms, node, evidence: ev(why) });
+  }
+  brokerNode(s, e.data, ev);
+}
+
+function brokerNode(s: InstanceState, d: Record<string, unknown>, ev: EvidenceOf): void {
+  const node = str(d['node-uuid']);
+  if (!node) return;
+  const cell = str(d.backend) ?? str(d.cell) ?? null;
+  addNode(s, node, cell, ev(`node ${node} of this instance${cell ? ` on cell ${cell}` : ''}`));
+}
+
+/** The earliest provisioning seen is the instance's. */
+function provisioned(s: InstanceState, ms: number, ev: EvidenceOf, why: string): void {
+  if (s.provisionedAt === null || ms < s.provisionedAt) {
+    s.provisionedAt = ms;
+    s.provisionEvidence = ev(why);
+  }
+}
+
+function restoreDone(e: BrokerEvent, ms: number, ev: EvidenceOf, instance: InstanceOf): void {
+  const data = e.data.clusterData ?? e.data.cluster_data ?? e.data;
+  const cd = isRecord(data) ? data : {};
+  const guid = str(cd.instance_id);
+  if (!guid || !isGuid(guid)) return;
+  const s = instance(guid);
+  s.generations.add(e.source);
+  s.orgGuid = str(cd.organization_guid) ?? s.orgGuid;
+  s.spaceGuid = str(cd.space_guid) ?? s.spaceGuid;
+  const name = str(cd.service_instance_name);
+  if (name)
+    s.names.push({ name, time: ms, how: 'restore.done', evidence: ev(`the broker's recreation data names this instance "${name}"`) });
+}
+
+function oldProvision(e: BrokerEvent, ms: number, ev: EvidenceOf, instance: InstanceOf): void {
+  const c = recordAt(e.data, 'cluster') ?? {};
+  const guid = str(c.instance_id);
+  if (!guid || !isGuid(guid)) return;
+  const s = instance(guid);
+  s.generations.add(e.source);
+  s.orgGuid = str(c.organization_guid) ?? s.orgGuid;
+  s.spaceGuid = str(c.space_guid) ?? s.spaceGuid;
+  provisioned(s, ms, ev, 'the broker provisioned this instance in this space');
+}
+
+/** The March 2016 broker, which deleted clusters node by node with remove-node. */
+function isOld(e: BrokerEvent): boolean {
+  return e.source === 'patroni-broker' || e.action.startsWith('cluster.');
+}

@@ -1,0 +1,84 @@
+/**
+ * Facts per instance and per node, folded from events whose time is already read: deletions,
+ * names, spaces, archive prefixes, WAL uploads, containers and their cells (see facts.ts for how
+ * lines become events with times).
+ */
+import { type LogEvent, type WaleEvent } from '../adapters/log-payload.js';
+import { foldBroker } from './broker-facts.js';
+import { addNode, newInstanceState, type EvidenceOf, type InstanceState, type Timed } from './instance-state.js';
+import type { Evidence } from './types.js';
+
+export class EventFacts {
+  readonly instances = new Map<string, InstanceState>();
+  /** node uuid -> cell IP from the container's "public address" line. */
+  readonly nodeCells = new Map<string, { ip: string; evidence: Evidence }>();
+  /** node uuid -> cell VM name from the March 2016 etcd lookup line. */
+  readonly nodeHosts = new Map<string, string>();
+  /** node uuid -> instance GUID (PATRONI_SCOPE, or the archive its wal-e lines write to). */
+  readonly nodeScopes = new Map<string, { guid: string; evidence: Evidence }>();
+  /** Times (ms) of confd's "haproxy.cfg has been updated" lines, with the line. */
+  readonly haproxyUpdates: Timed[] = [];
+
+  instance(guid: string): InstanceState {
+    let s = this.instances.get(guid);
+    if (!s) {
+      s = newInstanceState(guid);
+      this.instances.set(guid, s);
+    }
+    return s;
+  }
+
+  /** Folds one event read at `ms`; `tagNode` is the node whose container logged the line, if any. */
+  protected fold(e: LogEvent, ms: number, tagNode: string | null, ev: EvidenceOf, inWindow: boolean): void {
+    switch (e.kind) {
+      case 'broker':
+        foldBroker(e, ms, ev, inWindow, (guid) => this.instance(guid));
+        return;
+      case 'haproxy':
+        if (e.state === 'updated') this.haproxyUpdates.push({ time: ms, evidence: ev('confd rewrote haproxy.cfg (routing changed)') });
+        return;
+      case 'container-options': {
+        if (!e.patroniScope) return;
+        const s = this.instance(e.patroniScope);
+        s.containerCreatedAt = s.containerCreatedAt === null ? ms : Math.min(s.containerCreatedAt, ms);
+        if (e.nodeUuid) {
+          addNode(s, e.nodeUuid, null, ev(`cf-containers-broker created container cf-${e.nodeUuid} with PATRONI_SCOPE=${e.patroniScope}`));
+          this.nodeScopes.set(e.nodeUuid, { guid: e.patroniScope, evidence: ev('container environment names its instance') });
+        }
+        return;
+      }
+      case 'public-address':
+        if (tagNode) this.nodeCells.set(tagNode, { ip: e.ip, evidence: ev(`container cf-${tagNode} runs on cell ${e.ip}`) });
+        return;
+      case 'etcd-lookup':
+        this.nodeHosts.set(e.nodeUuid, e.cellHost);
+        return;
+      case 'wale':
+        this.wale(e, ms, tagNode, ev);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** wal-e names the instance's archive; its uploads date the last WAL. */
+  private wale(e: WaleEvent, ms: number, tagNode: string | null, ev: EvidenceOf): void {
+    const s = this.instance(e.instanceGuid);
+    if (!s.archivePrefix) {
+      s.archivePrefix = e.archivePrefix;
+      s.archiveEvidence = ev(`wal-e writes this instance's archive under ${e.archivePrefix}`);
+    }
+    if (tagNode && !this.nodeScopes.has(tagNode)) {
+      this.nodeScopes.set(tagNode, { guid: e.instanceGuid, evidence: ev(`container cf-${tagNode} archives to ${e.archivePrefix}`) });
+      addNode(s, tagNode, null, ev(`container cf-${tagNode} archives this instance's WAL`));
+    }
+    if (e.action === 'base-backup') s.baseBackups += 1;
+    if (e.action === 'push-wal') {
+      s.walPushes += 1;
+      if (s.lastWalUpload === null || ms >= s.lastWalUpload) {
+        s.lastWalUpload = ms;
+        s.lastWalEvidence = ev('latest WAL upload seen for this instance');
+      }
+    }
+  }
+}

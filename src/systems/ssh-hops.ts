@@ -1,0 +1,110 @@
+/**
+ * The hops of an SSH connection: each resolved from the options and the OpenSSH client config
+ * (HostName, Port, User, identities, known_hosts files, HostKeyAlias, ProxyJump), outermost
+ * jump host last in the `via` chain.
+ */
+import { homedir } from 'node:os';
+import { UsageError } from '../core/errors.js';
+import { hostToken } from './known-hosts.js';
+import { SshConfig, expandPath, parseProxyJump, type JumpSpec } from './ssh-config.js';
+
+export interface Hop {
+  /** The name asked for (a cell IP, a config alias). */
+  alias: string;
+  hostName: string;
+  port: number;
+  user: string;
+  identityFiles: string[];
+  /** Explicit identity file: only it is offered. */
+  identityOnly: boolean;
+  knownHostsFiles: string[];
+  /** Where knownHostsFiles came from, so a hint can name the setting that changes them. */
+  knownHostsFrom: '--known-hosts' | 'UserKnownHostsFile' | 'default';
+  hostKeyAlias?: string;
+  /** The hop this one is reached through. */
+  via?: Hop;
+}
+
+const MAX_HOPS = 5;
+
+export interface ResolveInput {
+  config: SshConfig;
+  home?: string;
+  /** Explicit settings win over the config, as command-line flags do for ssh. */
+  user?: string;
+  port?: number;
+  identityFile?: string;
+  /** Offered after the configured identities (the cell's key, tried on a jumpbox too). */
+  fallbackIdentityFile?: string;
+  knownHostsFile?: string;
+  /** Jump hosts, outermost first; undefined: take ProxyJump from the config. */
+  jumps?: JumpSpec[];
+  defaultUser: string;
+}
+
+export function resolveHop(alias: string, input: ResolveInput, depth = 0): Hop {
+  if (depth > MAX_HOPS) throw new UsageError(`ProxyJump chain for ${alias} is longer than ${MAX_HOPS} hops (a loop in the ssh config?)`);
+  const home = input.home ?? homedir();
+  const c = input.config.resolve(alias, home);
+  const identityFile = input.identityFile ? expandPath(input.identityFile, home, alias) : undefined;
+  const jumps = input.jumps ?? (c.proxyJump ? parseProxyJump(c.proxyJump) : []);
+  // Several hops in one ProxyJump: each is reached through the one before it; the
+  // first one may have a ProxyJump of its own in the config.
+  let via: Hop | undefined;
+  for (const j of jumps) {
+    const jump = resolveHop(
+      j.host,
+      {
+        config: input.config,
+        home,
+        user: j.user,
+        port: j.port,
+        fallbackIdentityFile: input.identityFile ?? input.fallbackIdentityFile,
+        knownHostsFile: input.knownHostsFile,
+        defaultUser: localUser(),
+        ...(via ? { jumps: [] } : {}),
+      },
+      depth + 1,
+    );
+    via = via ? { ...jump, via } : jump;
+  }
+  const configured = c.identityFiles.length > 0 ? c.identityFiles : defaultIdentityFiles(home);
+  const fallback = input.fallbackIdentityFile ? [expandPath(input.fallbackIdentityFile, home, alias)] : [];
+  return {
+    alias,
+    hostName: c.hostName ?? alias,
+    port: input.port ?? c.port ?? 22,
+    user: input.user ?? c.user ?? input.defaultUser,
+    identityFiles: identityFile ? [identityFile] : [...new Set([...configured, ...fallback])],
+    identityOnly: identityFile !== undefined,
+    knownHostsFiles: input.knownHostsFile
+      ? [expandPath(input.knownHostsFile, home, alias)]
+      : [...(c.userKnownHostsFiles ?? [`${home}/.ssh/known_hosts`, `${home}/.ssh/known_hosts2`]), '/etc/ssh/ssh_known_hosts'],
+    knownHostsFrom: input.knownHostsFile ? '--known-hosts' : c.userKnownHostsFiles ? 'UserKnownHostsFile' : 'default',
+    ...(c.hostKeyAlias ? { hostKeyAlias: c.hostKeyAlias } : {}),
+    ...(via ? { via } : {}),
+  };
+}
+
+function localUser(): string {
+  return process.env.USER ?? process.env.LOGNAME ?? 'root';
+}
+
+function defaultIdentityFiles(home: string): string[] {
+  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => `${home}/.ssh/${f}`);
+}
+
+/** `user@host:port`, with the HostName when it differs from the alias. */
+export function describeHop(hop: Hop): string {
+  const name = hop.alias === hop.hostName ? hop.alias : `${hop.alias} (${hop.hostName})`;
+  return `${hop.user}@${name}${hop.port === 22 ? '' : `:${hop.port}`}`;
+}
+
+/**
+ * The name a hop's host key is looked up and recorded under, as OpenSSH does: the
+ * HostKeyAlias alone when one is set (never with the port), else the HostName with
+ * `[…]:port` for a port other than 22.
+ */
+export function hostKeyName(hop: Hop): string {
+  return hop.hostKeyAlias ?? hostToken(hop.hostName, hop.port);
+}
