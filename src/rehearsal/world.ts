@@ -16,10 +16,13 @@ import { simulateBosh } from './bosh-sim.js';
 import { simulateCell, type SimContainer } from './cell-sim.js';
 import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
+import { isRecord, isScenarioWorld, isWorldState, scalarText, type ScenarioWorld } from './world-shape.js';
 import type { SimDatabase, SimWorld, WorldState } from './world-state.js';
+import { restoreOnStart, stopOnCell } from './restore.js';
+import { promised } from './promised.js';
+import { withoutKeys } from './json-state.js';
 
 export type { SimDatabase, WorldState };
-import { restoreOnStart, stopOnCell } from './restore.js';
 
 export const WORLD_FILE = 'world.json';
 export const WORLD_SYSLOG = 'world-syslog.log';
@@ -40,14 +43,9 @@ export function loadScenario(dir: string): Scenario {
   if (!existsSync(file)) {
     throw new UsageError(`no scenario at ${abs} (expected ${file})`, { hint: 'pass --scenario with a folder like fixtures/seed-003' });
   }
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`${file}: ${(err as Error).message}`);
-  }
-  const world = doc.world as Partial<WorldState> | undefined;
-  if (!world || !world.cf || !world.bosh || !world.cells || !world.s3) {
+  const doc = readScenarioFile(file);
+  const world = doc.world;
+  if (!isScenarioWorld(world)) {
     throw new UsageError(`${file}: needs world.cf, world.bosh, world.cells and world.s3`);
   }
   const syslogDir = join(abs, 'syslog');
@@ -59,25 +57,39 @@ export function loadScenario(dir: string): Scenario {
   const answers = join(abs, 'answers.yaml');
   return {
     dir: abs,
-    title: String(doc.title ?? abs),
-    description: String(doc.description ?? ''),
+    title: scalarText(doc.title, abs),
+    description: scalarText(doc.description, ''),
     answersFile: existsSync(answers) ? answers : undefined,
     syslogPaths,
-    initial: {
-      version: 1,
-      clock: String(world.clock ?? '2016-03-17T18:00:00.000Z'),
-      cf: world.cf,
-      bosh: world.bosh,
-      cells: world.cells,
-      cellHosts: world.cellHosts ?? {},
-      etcd: world.etcd ?? {},
-      s3: world.s3,
-      databases: world.databases ?? {},
-      placements: world.placements ?? [],
-      serving: world.serving ?? {},
-      syslogAppended: 0,
-      history: [],
-    },
+    initial: initialState(world),
+  };
+}
+
+function readScenarioFile(file: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return isRecord(doc) ? doc : {};
+}
+
+function initialState(world: ScenarioWorld): WorldState {
+  return {
+    version: 1,
+    clock: world.clock ?? '2016-03-17T18:00:00.000Z',
+    cf: world.cf,
+    bosh: world.bosh,
+    cells: world.cells,
+    cellHosts: world.cellHosts ?? {},
+    etcd: world.etcd ?? {},
+    s3: world.s3,
+    databases: world.databases ?? {},
+    placements: world.placements ?? [],
+    serving: world.serving ?? {},
+    syslogAppended: 0,
+    history: [],
   };
 }
 
@@ -101,7 +113,14 @@ export class World implements SimWorld {
 
   /** The saved state of a rehearsal run, its secret references resolved from the scenario. */
   static load(runDir: string, scenario: Scenario): WorldState {
-    return JSON.parse(unseal(readFileSync(join(runDir, WORLD_FILE), 'utf8'), scenarioSecrets(scenario.initial))) as WorldState;
+    const file = join(runDir, WORLD_FILE);
+    const state: unknown = JSON.parse(unseal(readFileSync(file, 'utf8'), scenarioSecrets(scenario.initial)));
+    if (!isWorldState(state)) {
+      throw new UsageError(`${file} is not the saved world of a rehearsal (version 1 with cf, bosh, cells and s3)`, {
+        hint: 'start a new rehearsal run; this run folder was not written by this version of dingo-recover',
+      });
+    }
+    return state;
   }
 
   /** Saves the whole state atomically (temp file, fsync, rename). */
@@ -134,76 +153,87 @@ export class World implements SimWorld {
   }
 
   platform(scenario: Scenario): Platform {
-    const world = this;
-    const changed = (): void => world.save();
-    const s3 = new MemoryStore(world.state.s3, changed, () => world.tick(1000));
-    const runner = (where: string, fn: (spec: CommandSpec) => CommandResult): CommandRunner => ({
-      where,
-      async run(spec: CommandSpec): Promise<CommandResult> {
-        const result = fn(spec);
-        world.save();
-        return result;
-      },
-    });
-    const cf = runner('local', (spec) =>
-      simulateCf(world.state.cf, spec, {
-        now: () => world.tick(1000),
-        onServiceCreated: (instance) => buildNewInstance(world, instance),
-        onAppRestarted: (app) => world.record('cf', `restarted app ${app.name}`),
+    const changed = (): void => {
+      this.save();
+    };
+    const s3 = new MemoryStore(this.state.s3, changed, () => this.tick(1000));
+    const cf = this.runner('local', (spec) =>
+      simulateCf(this.state.cf, spec, {
+        now: () => this.tick(1000),
+        onServiceCreated: (instance) => {
+          buildNewInstance(this, instance);
+        },
+        onAppRestarted: (app) => {
+          this.record('cf', `restarted app ${app.name}`);
+        },
       }),
     );
-    const bosh = runner('local', (spec) => simulateBosh(world.state.bosh, spec));
-    const cells: CellAccess = {
-      async open(ip: string): Promise<CellSession> {
-        const cell = world.state.cells[ip];
-        if (!cell) {
-          throw new StepFailed(`ssh: connect to host ${ip} port 22: No route to host (simulated)`, {
-            hint: 'the cell IP came from the logs or bosh; check it is a cell of the Dingo deployment',
-          });
-        }
-        const session = runner(`cell ${ip}`, (spec) =>
-          simulateCell(cell, spec, {
-            now: () => world.tick(1000),
-            onStart: (c: SimContainer) => restoreOnStart(world, ip, c),
-            onStop: (c: SimContainer) => stopOnCell(world, ip, c),
-          }),
-        );
-        return {
-          ...session,
-          async etcd(hostPort: string): Promise<EtcdKeys> {
-            return world.etcd(hostPort);
-          },
-          async close(): Promise<void> {},
-        };
-      },
-    };
+    const bosh = this.runner('local', (spec) => simulateBosh(this.state.bosh, spec));
+    const cells: CellAccess = { open: (ip) => promised(() => this.cellSession(ip)) };
     return {
       mode: 'rehearsal',
       cf,
       bosh,
       cells,
       s3,
-      logPaths: [...scenario.syslogPaths, join(world.dir, WORLD_SYSLOG)],
-      async close(): Promise<void> {
-        world.save();
-      },
+      logPaths: [...scenario.syslogPaths, join(this.dir, WORLD_SYSLOG)],
+      close: () =>
+        promised(() => {
+          this.save();
+        }),
+    };
+  }
+
+  /** A runner whose commands the simulation answers; the world is saved after each. */
+  private runner(where: string, fn: (spec: CommandSpec) => CommandResult): CommandRunner {
+    return {
+      where,
+      run: (spec) =>
+        promised(() => {
+          const result = fn(spec);
+          this.save();
+          return result;
+        }),
+    };
+  }
+
+  private cellSession(ip: string): CellSession {
+    const cell = this.state.cells[ip];
+    if (!cell) {
+      throw new StepFailed(`ssh: connect to host ${ip} port 22: No route to host (simulated)`, {
+        hint: 'the cell IP came from the logs or bosh; check it is a cell of the Dingo deployment',
+      });
+    }
+    const session = this.runner(`cell ${ip}`, (spec) =>
+      simulateCell(cell, spec, {
+        now: () => this.tick(1000),
+        onStart: (c: SimContainer) => {
+          restoreOnStart(this, ip, c);
+        },
+        onStop: (c: SimContainer) => {
+          stopOnCell(this, ip, c);
+        },
+      }),
+    );
+    return {
+      ...session,
+      etcd: (hostPort) => promised(() => this.etcd(hostPort)),
+      close: () => Promise.resolve(),
     };
   }
 
   etcd(hostPort: string): EtcdKeys {
-    const world = this;
     return {
       where: `etcd ${hostPort} (simulated)`,
-      async get(key: string): Promise<string | null> {
-        return world.state.etcd[key] ?? null;
-      },
-      async delete(key: string): Promise<'deleted' | 'absent'> {
-        if (!(key in world.state.etcd)) return 'absent';
-        delete world.state.etcd[key];
-        world.record('etcd', `deleted ${key}`);
-        world.save();
-        return 'deleted';
-      },
+      get: (key) => promised(() => this.state.etcd[key] ?? null),
+      delete: (key) =>
+        promised(() => {
+          if (!(key in this.state.etcd)) return 'absent';
+          this.state.etcd = withoutKeys(this.state.etcd, [key]);
+          this.record('etcd', `deleted ${key}`);
+          this.save();
+          return 'deleted';
+        }),
     };
   }
 }
