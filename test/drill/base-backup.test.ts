@@ -14,12 +14,12 @@ function bufferStore(objects: Map<string, Buffer>): ObjectStore {
   return {
     where: 'buffers',
     async *list() {},
-    head: async () => null,
+    head: () => Promise.resolve(null),
     get: async ({ key }) => objects.get(key) ?? Promise.reject(missing(key)),
     getStream: async ({ key }) => (objects.has(key) ? Readable.from([objects.get(key)!]) : Promise.reject(missing(key))),
     put: async () => Promise.reject(new Error('read-only')),
     copy: async () => Promise.reject(new Error('read-only')),
-    deleteMany: async () => undefined,
+    deleteMany: () => Promise.resolve(),
   };
 }
 

@@ -35,8 +35,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await moto?.stop();
-  if (archive) await removeArchive(archive);
+  // Setup may have failed before these were assigned.
+  const started: Partial<{ moto: Moto; archive: GeneratedArchive }> = { moto, archive };
+  await started.moto?.stop();
+  if (started.archive) await removeArchive(started.archive);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
