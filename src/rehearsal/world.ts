@@ -6,9 +6,8 @@
  * service gets a container on a cell, archives and etcd keys; a container started
  * on an empty data directory restores from the archive its etcd keys allow.
  */
-import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync, appendFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CellAccess, CellSession, CommandRunner, CommandSpec, CommandResult, EtcdKeys, Platform } from '../core/seams.js';
 import { MemoryStore } from './memory-store.js';
 import { simulateCf } from './cf-sim.js';
@@ -16,82 +15,19 @@ import { simulateBosh } from './bosh-sim.js';
 import { simulateCell, type SimContainer } from './cell-sim.js';
 import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
-import { isRecord, isScenarioWorld, isWorldState, scalarText, type ScenarioWorld } from './world-shape.js';
+import { isWorldState } from './world-shape.js';
+import { loadScenario, type Scenario } from './scenario.js';
+import { scenarioSecrets, seal, unseal } from './world-secrets.js';
 import type { SimDatabase, SimWorld, WorldState } from './world-state.js';
 import { restoreOnStart, stopOnCell } from './restore.js';
 import { promised } from './promised.js';
 import { withoutKeys } from './json-state.js';
 
-export type { SimDatabase, WorldState };
+export type { Scenario, SimDatabase, WorldState };
+export { loadScenario, scenarioSecrets };
 
 export const WORLD_FILE = 'world.json';
 export const WORLD_SYSLOG = 'world-syslog.log';
-
-export interface Scenario {
-  dir: string;
-  title: string;
-  description: string;
-  /** Answers the bundled scenario ships with (the user's questions). */
-  answersFile?: string;
-  syslogPaths: string[];
-  initial: WorldState;
-}
-
-export function loadScenario(dir: string): Scenario {
-  const abs = resolve(dir);
-  const file = join(abs, 'scenario.yaml');
-  if (!existsSync(file)) {
-    throw new UsageError(`no scenario at ${abs} (expected ${file})`, { hint: 'pass --scenario with a folder like fixtures/seed-003' });
-  }
-  const doc = readScenarioFile(file);
-  const world = doc.world;
-  if (!isScenarioWorld(world)) {
-    throw new UsageError(`${file}: needs world.cf, world.bosh, world.cells and world.s3`);
-  }
-  const syslogDir = join(abs, 'syslog');
-  const syslogPaths = existsSync(syslogDir)
-    ? readdirSync(syslogDir)
-        .sort()
-        .map((f) => join(syslogDir, f))
-    : [];
-  const answers = join(abs, 'answers.yaml');
-  return {
-    dir: abs,
-    title: scalarText(doc.title, abs),
-    description: scalarText(doc.description, ''),
-    answersFile: existsSync(answers) ? answers : undefined,
-    syslogPaths,
-    initial: initialState(world),
-  };
-}
-
-function readScenarioFile(file: string): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return isRecord(doc) ? doc : {};
-}
-
-function initialState(world: ScenarioWorld): WorldState {
-  return {
-    version: 1,
-    clock: world.clock ?? '2016-03-17T18:00:00.000Z',
-    cf: world.cf,
-    bosh: world.bosh,
-    cells: world.cells,
-    cellHosts: world.cellHosts ?? {},
-    etcd: world.etcd ?? {},
-    s3: world.s3,
-    databases: world.databases ?? {},
-    placements: world.placements ?? [],
-    serving: world.serving ?? {},
-    syslogAppended: 0,
-    history: [],
-  };
-}
 
 export class World implements SimWorld {
   private constructor(
@@ -245,39 +181,4 @@ export function rfc3164(d: Date): string {
   const day = String(d.getUTCDate()).padStart(2, ' ');
   const t = d.toISOString().slice(11, 19);
   return `${MONTHS[d.getUTCMonth()]} ${day} ${t}`;
-}
-
-/** Keys whose values are credentials, in container environments and elsewhere in a scenario. */
-const SECRET_KEY = /PASSWORD|SECRET|ACCESS_KEY|TOKEN/i;
-
-/**
- * Every credential a scenario holds (container environment secrets, role passwords), longest
- * first so that no value is replaced inside a longer one. The order is stable for one scenario.
- */
-export function scenarioSecrets(initial: WorldState): string[] {
-  const found = new Set<string>();
-  const walk = (v: unknown, key: string, underRoles: boolean): void => {
-    if (typeof v === 'string') {
-      const eq = v.indexOf('=');
-      if (underRoles || SECRET_KEY.test(key)) found.add(v);
-      else if (eq > 0 && SECRET_KEY.test(v.slice(0, eq))) found.add(v.slice(eq + 1));
-    } else if (Array.isArray(v)) {
-      for (const item of v) walk(item, key, underRoles);
-    } else if (v && typeof v === 'object') {
-      for (const [k, item] of Object.entries(v)) walk(item, k, key === 'roles');
-    }
-  };
-  walk(initial, '', false);
-  return [...found].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-}
-
-const ref = (i: number): string => `\u00absecret:${i}\u00bb`;
-const escaped = (secret: string): string => JSON.stringify(secret).slice(1, -1);
-
-function seal(json: string, secrets: string[]): string {
-  return secrets.reduce((text, secret, i) => text.split(escaped(secret)).join(ref(i)), json);
-}
-
-function unseal(json: string, secrets: string[]): string {
-  return secrets.reduce((text, secret, i) => text.split(ref(i)).join(escaped(secret)), json);
 }

@@ -81,12 +81,13 @@ describe('CellDocker against the simulated cell', () => {
   it('explains "client is newer than server"', async () => {
     const runner = {
       where: 'cell 10.58.111.150',
-      run: async () => ({
-        exitCode: 1,
-        stdout: '',
-        stderr: 'Error response from daemon: client is newer than server (client API version: 1.24, server API version: 1.23)\n',
-        durationMs: 1,
-      }),
+      run: () =>
+        Promise.resolve({
+          exitCode: 1,
+          stdout: '',
+          stderr: 'Error response from daemon: client is newer than server (client API version: 1.24, server API version: 1.23)\n',
+          durationMs: 1,
+        }),
     };
     const err = (await new CellDocker(runner, { binary: '/usr/bin/docker' }).ps().catch((e: unknown) => e)) as StepFailed;
     expect(err.message).toContain('client is newer than server');
