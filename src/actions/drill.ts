@@ -30,6 +30,7 @@ const drill = defineAction({
         url: String(p.url),
         store: ctx.s3,
         s3Flags: ctx.platform.s3Flags,
+        processes: ctx.platform.processes,
         requireComplete: false,
         progress: (m) => ctx.progress(m),
       });

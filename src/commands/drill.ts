@@ -81,8 +81,10 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
       throw new UsageError(`--expect-rows must be a whole number of rows, not "${argv.expectRows}"`);
     }
     const { runDrill } = await import('../drill/drill.js');
+    const { localProcesses } = await import('../systems/processes.js');
     const report = await runDrill({
       url: argv.url,
+      processes: localProcesses,
       store: await storeFromFlags(argv),
       s3Flags: argv,
       query: argv.query,

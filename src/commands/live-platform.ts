@@ -10,6 +10,7 @@ export type { LiveOptions };
 import { LocalRunner } from '../systems/local-runner.js';
 import { createSshCellAccess } from '../systems/ssh.js';
 import { createS3Store } from '../systems/s3.js';
+import { localProcesses } from '../systems/processes.js';
 
 export function parseGateway(text: string): { user: string; host: string; port?: number } {
   const m = text.match(/^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/);
@@ -36,6 +37,7 @@ export function livePlatform(options: LiveOptions): Platform {
     // The operator's --logs are the run's settings; a live platform writes no log of its own.
     logPaths: [],
     s3Flags: { s3Endpoint: options.s3?.endpoint, s3Region: options.s3?.region, s3PathStyle: options.s3?.pathStyle },
+    processes: localProcesses,
     async close(): Promise<void> {},
   };
 }

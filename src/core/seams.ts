@@ -1,5 +1,5 @@
 import type { S3Flags } from './s3-flags.js';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** A command to run, locally (cf, bosh) or on a cell over SSH (docker, mv, ...). */
 export interface CommandSpec {
@@ -97,5 +97,49 @@ export interface Platform {
   readonly logPaths: string[];
   /** How a child process of ours (the drill's wal-fetch) reaches the same S3; credentials stay in the environment. */
   readonly s3Flags?: S3Flags;
+  /** The programs a drill runs on this machine (absent: run them directly). */
+  readonly processes?: LocalProcesses;
   close(): Promise<void>;
+}
+
+/** The account a local program runs as (PostgreSQL refuses root). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+  name: string;
+  home: string;
+}
+
+export interface ProcOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  as?: RunAs;
+  stdin?: string | Buffer;
+}
+
+export interface ProcResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One program of a pipeline. */
+export interface PipeStage {
+  argv: string[];
+  opts?: ProcOptions;
+}
+
+/**
+ * Programs on the operator's machine: the drill's pg_ctl, psql, lzop and tar, and the
+ * restore_command check. One seam, so a recovery run can journal what it runs here.
+ */
+export interface LocalProcesses {
+  /** Run to completion, capturing output; never throws for a non-zero exit. */
+  run(argv: string[], opts?: ProcOptions): Promise<ProcResult>;
+  /** Like run(), but throws with the program's stderr when it exits non-zero. */
+  runOk(argv: string[], opts?: ProcOptions): Promise<ProcResult>;
+  /** Stream `source` through the programs into `sink`; rejects naming the first that failed. */
+  pipeThrough(source: Readable, stages: PipeStage[], sink?: Writable): Promise<void>;
+  /** When running as root, the unprivileged account PostgreSQL must run as; otherwise undefined. */
+  postgresAccount(): RunAs | undefined;
 }

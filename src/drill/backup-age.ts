@@ -3,14 +3,14 @@
  * records STOP TIME; it survives `aws s3 sync`, which resets every object's
  * LastModified (aws/aws-cli#2000), so it is preferred over the sentinel's date.
  */
-import type { ObjectStore } from '../core/seams.js';
-import { run } from '../systems/processes.js';
+import type { LocalProcesses, ObjectStore } from '../core/seams.js';
+import { backupLabelName } from '../wale/keys.js';
 import { walObjectKey } from './wal-fetch.js';
 
 export interface LatestBackupRef {
   startSegment: string;
   /** Byte offset in the start segment (written in decimal in the backup's name). */
-  startOffset: number | string;
+  startOffset: number;
   /** The sentinel's LastModified; a complete backup always has one. */
   lastModified: string | Date | null;
   /** Key of the archived label, when the listing found it. */
@@ -22,9 +22,12 @@ export interface FinishedAt {
   source: 'backup label' | 'sentinel LastModified';
 }
 
-/** The label's name: `<start segment>.<offset as 8 hex digits>.backup`. */
-export function backupLabelName(startSegment: string, startOffset: number | string): string {
-  return `${startSegment}.${Number(startOffset).toString(16).toUpperCase().padStart(8, '0')}.backup`;
+/** Where the archive is, and the programs that decompress its label. */
+export interface ArchiveAccess {
+  store: ObjectStore;
+  bucket: string;
+  prefix: string;
+  processes: LocalProcesses;
 }
 
 /** STOP TIME from a backup label, when it is in UTC (PostgreSQL writes the server's log_timezone). */
@@ -36,11 +39,14 @@ export function parseLabelStopTime(label: string): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-export async function backupFinishedAt(store: ObjectStore, bucket: string, prefix: string, latest: LatestBackupRef): Promise<FinishedAt> {
+export async function backupFinishedAt(where: ArchiveAccess, latest: LatestBackupRef): Promise<FinishedAt> {
+  const { store, bucket, prefix, processes } = where;
   const key = latest.labelKey ?? walObjectKey(prefix, backupLabelName(latest.startSegment, latest.startOffset));
   try {
     const compressed = await store.get({ bucket, key });
-    const r = key.endsWith('.lzo') ? await run(['lzop', '-dc'], { stdin: compressed }) : { code: 0, stdout: compressed.toString('utf8') };
+    const r = key.endsWith('.lzo')
+      ? await processes.run(['lzop', '-dc'], { stdin: compressed })
+      : { code: 0, stdout: compressed.toString('utf8') };
     const at = r.code === 0 ? parseLabelStopTime(r.stdout) : null;
     if (at) return { at, source: 'backup label' };
   } catch {

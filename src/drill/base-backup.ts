@@ -11,9 +11,10 @@
 import { chown, lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { ObjectStore } from '../core/seams.js';
+import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { DrillFailed } from './exit-codes.js';
-import { pipeThrough, StageFailed, type RunAs } from '../systems/processes.js';
+import { localProcesses, StageFailed } from '../systems/processes.js';
+import { hintOf, messageOf } from './failures.js';
 
 export interface BaseBackupDownload {
   store: ObjectStore;
@@ -25,6 +26,8 @@ export interface BaseBackupDownload {
   as?: RunAs;
   concurrency?: number;
   signal?: AbortSignal;
+  /** How lzop and tar run (default: directly on this machine). */
+  processes?: LocalProcesses;
 }
 
 export interface BaseBackupStats {
@@ -52,6 +55,7 @@ async function mergeTree(src: string, dst: string): Promise<void> {
 
 export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseBackupStats> {
   const started = Date.now();
+  const processes = req.processes ?? localProcesses;
   let compressedBytes = 0;
   const queue = req.partitions.map((key, index) => ({ key, index }));
   const staging: string[] = [];
@@ -60,17 +64,20 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
 
   const extract = async (key: string, into: string): Promise<void> => {
     const body = await req.store.getStream({ bucket: req.bucket, key }).catch((err: unknown) => {
-      throw new DrillFailed('could-not-run', (err as Error).message, { hint: (err as { hint?: string }).hint, cause: err });
+      throw new DrillFailed('could-not-run', messageOf(err), { hint: hintOf(err), cause: err });
     });
     const counted = new PassThrough();
     counted.on('data', (chunk: Buffer) => (compressedBytes += chunk.length));
     body.on('error', (err) => counted.destroy(err));
     body.pipe(counted);
     try {
-      await pipeThrough(counted, [{ argv: ['lzop', '-dc'] }, { argv: ['tar', '-x', '-f', '-', '-C', into], opts: { as: req.as } }]);
+      await processes.pipeThrough(counted, [
+        { argv: ['lzop', '-dc'] },
+        { argv: ['tar', '-x', '-f', '-', '-C', into], opts: { as: req.as } },
+      ]);
     } catch (err) {
       if (!(err instanceof StageFailed)) {
-        throw new DrillFailed('could-not-run', `downloading s3://${req.bucket}/${key} failed: ${(err as Error).message}`, { cause: err });
+        throw new DrillFailed('could-not-run', `downloading s3://${req.bucket}/${key} failed: ${messageOf(err)}`, { cause: err });
       }
       throw new DrillFailed('not-restorable', `base backup partition s3://${req.bucket}/${key} could not be restored: ${err.message}`, {
         hint: 'The partition is corrupt or truncated; an older base backup (or a fresh one) is needed.',

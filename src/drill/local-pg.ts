@@ -7,7 +7,7 @@ import { access, readdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
-import { run } from '../systems/processes.js';
+import type { LocalProcesses } from '../core/seams.js';
 
 const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
 
@@ -34,10 +34,10 @@ async function executable(path: string): Promise<boolean> {
 }
 
 /** Version of the pg_ctl in `bin`, e.g. "15.18", or null when there is no runnable pg_ctl there. */
-export async function pgCtlVersion(bin: string): Promise<string | null> {
+export async function pgCtlVersion(bin: string, processes: LocalProcesses): Promise<string | null> {
   const pgCtl = join(bin, 'pg_ctl');
   if (!(await executable(pgCtl))) return null;
-  const r = await run([pgCtl, '--version']).catch(() => null);
+  const r = await processes.run([pgCtl, '--version']).catch(() => null);
   if (!r || r.code !== 0) return null;
   return /\(PostgreSQL\)\s+(\S+)/.exec(r.stdout)?.[1] ?? null;
 }
@@ -60,20 +60,20 @@ export interface LocalPg {
  * matching the archive, else pg_ctl on PATH, else the newest installed major.
  * Throws "could not run" when none is usable or the major differs from the archive's.
  */
-export async function chooseLocalPg(archiveMajor: string, pgBin?: string): Promise<LocalPg> {
+export async function chooseLocalPg(archiveMajor: string, pgBin: string | undefined, processes: LocalProcesses): Promise<LocalPg> {
   const candidates: string[] = [];
   if (pgBin) candidates.push(pgBin);
   else {
     candidates.push(join(DEBIAN_PG_ROOT, archiveMajor, 'bin'));
     const onPath = await pathBinDir();
     if (onPath) candidates.push(onPath);
-    const installed = await readdir(DEBIAN_PG_ROOT).catch(() => [] as string[]);
+    const installed = await readdir(DEBIAN_PG_ROOT).catch((): string[] => []);
     installed.sort((a, b) => majorNumber(b) - majorNumber(a));
     candidates.push(...installed.map((m) => join(DEBIAN_PG_ROOT, m, 'bin')));
   }
   let found: LocalPg | null = null;
   for (const bin of candidates) {
-    const version = await pgCtlVersion(bin);
+    const version = await pgCtlVersion(bin, processes);
     if (!version) continue;
     found = { bin, version, major: majorOf(version) ?? version };
     break;

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
-import { run, runOk, type RunAs } from '../systems/processes.js';
+import type { LocalProcesses, RunAs } from '../core/seams.js';
+import { parseRecoveryLog } from './recovery-log.js';
 
 export interface ClusterOptions {
   bin: string;
@@ -17,30 +18,14 @@ export interface ClusterOptions {
   as?: RunAs;
   /** Environment of the server, inherited by restore_command (S3 credentials). */
   env?: NodeJS.ProcessEnv;
-}
-
-export interface QueryResult {
-  rows: string[][];
-}
-
-/** What the server log says about the recovery. */
-export interface RecoveryLog {
-  restoredFiles: string[];
-  redoDoneAt: string | null;
-  lastTransactionAt: string | null;
-  newTimeline: number | null;
-  fatal: string[];
+  /** How pg_ctl, pg_isready and psql run. */
+  processes: LocalProcesses;
 }
 
 const FIELD_SEP = '\x1f';
 
-export function parseRecoveryLog(log: string): RecoveryLog {
-  const restoredFiles = [...log.matchAll(/restored log file "([^"]+)" from archive/g)].map((m) => m[1]!);
-  const redoDoneAt = /redo done at (\S+)/.exec(log)?.[1] ?? null;
-  const lastTx = [...log.matchAll(/last completed transaction was at log time (.+)$/gm)].pop()?.[1]?.trim() ?? null;
-  const tli = [...log.matchAll(/selected new timeline ID: (\d+)/g)].pop()?.[1];
-  const fatal = log.split('\n').filter((l) => /\b(FATAL|PANIC):/.test(l));
-  return { restoredFiles, redoDoneAt, lastTransactionAt: lastTx, newTimeline: tli ? Number(tli) : null, fatal };
+export interface QueryResult {
+  rows: string[][];
 }
 
 /** How long a just-started postmaster may take to write postmaster.pid. */
@@ -55,7 +40,7 @@ export class ScratchCluster {
 
   async start(): Promise<void> {
     // -W: return at once; recovery can take long and is watched by waitRecovered().
-    await runOk([this.pg('pg_ctl'), '-D', this.o.dataDir, '-l', this.o.logFile, '-W', '-s', 'start'], {
+    await this.o.processes.runOk([this.pg('pg_ctl'), '-D', this.o.dataDir, '-l', this.o.logFile, '-W', '-s', 'start'], {
       as: this.o.as,
       env: this.o.env,
     });
@@ -107,7 +92,9 @@ export class ScratchCluster {
   async accepting(user: string): Promise<boolean> {
     const pf = await this.pidFile();
     if (pf?.status) return pf.status === 'ready';
-    const r = await run([this.pg('pg_isready'), '-q', '-h', this.o.socketDir, '-p', String(this.o.port), '-U', user], { as: this.o.as });
+    const r = await this.o.processes.run([this.pg('pg_isready'), '-q', '-h', this.o.socketDir, '-p', String(this.o.port), '-U', user], {
+      as: this.o.as,
+    });
     return r.code === 0;
   }
 
@@ -124,7 +111,7 @@ export class ScratchCluster {
           { hint: `See the server log ${this.o.logFile} (kept with --keep).` },
         );
       }
-      if (alive && (await this.accepting(opts.user))) {
+      if (await this.accepting(opts.user)) {
         const r = await this.query('select pg_is_in_recovery()', opts);
         if (r.rows[0]?.[0] === 'f') return;
       }
@@ -142,7 +129,7 @@ export class ScratchCluster {
 
   /** Run one SQL text through psql; the rows of its last statement. Throws with psql's error. */
   async query(sql: string, conn: { user: string; database: string }): Promise<QueryResult> {
-    const r = await run(
+    const r = await this.o.processes.run(
       [
         this.pg('psql'),
         '-X',
@@ -175,9 +162,11 @@ export class ScratchCluster {
 
   async stop(): Promise<void> {
     if (!(await this.alive())) return;
-    const fast = await run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'fast', '-t', '30', '-w', '-s', 'stop'], { as: this.o.as });
+    const fast = await this.o.processes.run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'fast', '-t', '30', '-w', '-s', 'stop'], {
+      as: this.o.as,
+    });
     if (fast.code !== 0 && (await this.alive())) {
-      await run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'immediate', '-w', '-s', 'stop'], { as: this.o.as });
+      await this.o.processes.run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'immediate', '-w', '-s', 'stop'], { as: this.o.as });
     }
   }
 }

@@ -8,8 +8,9 @@ import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { isNotFound } from '../systems/s3-errors.js';
-import type { ObjectStore } from '../core/seams.js';
-import { pipeThrough } from '../systems/processes.js';
+import type { LocalProcesses, ObjectStore } from '../core/seams.js';
+import { localProcesses } from '../systems/processes.js';
+import { causeOf } from './failures.js';
 
 /** Names PostgreSQL asks restore_command for: segments, backup labels, timeline histories. */
 const WAL_FILE_NAME = /^(?:[0-9A-F]{24}|[0-9A-F]{24}\.[0-9A-F]{8}\.backup|[0-9A-F]{8}\.history)$/;
@@ -31,6 +32,8 @@ export interface WalFetchRequest {
   name: string;
   dest: string;
   lzop?: string;
+  /** How lzop runs (default: directly on this machine). */
+  processes?: LocalProcesses;
 }
 
 export type WalFetchResult = { status: 'fetched'; bytes: number; compressedKey: string } | { status: 'missing'; key: string };
@@ -47,13 +50,13 @@ export async function walFetch(req: WalFetchRequest): Promise<WalFetchResult> {
   try {
     body = await req.store.getStream({ bucket: req.bucket, key });
   } catch (err) {
-    if (isNotFound(err) || isNotFound((err as { cause?: unknown }).cause)) return { status: 'missing', key };
+    if (isNotFound(err) || isNotFound(causeOf(err))) return { status: 'missing', key };
     throw err;
   }
   const tmp = join(dirname(req.dest), `.${basename(req.dest)}.wal-fetch-${process.pid}.tmp`);
   const file = createWriteStream(tmp, { mode: 0o600 });
   try {
-    await pipeThrough(body, [{ argv: [req.lzop ?? 'lzop', '-dc'] }], file);
+    await (req.processes ?? localProcesses).pipeThrough(body, [{ argv: [req.lzop ?? 'lzop', '-dc'] }], file);
     await rename(tmp, req.dest);
   } catch (err) {
     await rm(tmp, { force: true });

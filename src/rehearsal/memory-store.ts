@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
 import { StepFailed } from '../core/errors.js';
+import { listed, promised } from './promised.js';
+import { withoutKeys } from './json-state.js';
 
 export interface SimObject {
   size: number;
@@ -40,17 +42,21 @@ export class MemoryStore implements ObjectStore {
     return { key, size: o.size, etag: o.etag, lastModified: new Date(o.lastModified) };
   }
 
-  async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
-    const b = this.bucket(bucket);
-    for (const key of Object.keys(b)
-      .filter((k) => k.startsWith(prefix))
-      .sort())
-      yield this.info(key, b[key]!);
+  list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+    return listed(() => {
+      const b = this.bucket(bucket);
+      return Object.keys(b)
+        .filter((k) => k.startsWith(prefix))
+        .sort()
+        .map((key) => this.info(key, b[key]!));
+    });
   }
 
-  async head(ref: ObjectRef): Promise<ObjectInfo | null> {
-    const o = this.bucket(ref.bucket)[ref.key];
-    return o ? this.info(ref.key, o) : null;
+  head(ref: ObjectRef): Promise<ObjectInfo | null> {
+    return promised(() => {
+      const o = this.bucket(ref.bucket)[ref.key];
+      return o ? this.info(ref.key, o) : null;
+    });
   }
 
   private object(ref: ObjectRef): SimObject {
@@ -59,16 +65,22 @@ export class MemoryStore implements ObjectStore {
     return o;
   }
 
-  async get(ref: ObjectRef): Promise<Buffer> {
-    const o = this.object(ref);
-    return o.body !== undefined ? Buffer.from(o.body) : Buffer.alloc(o.size);
+  get(ref: ObjectRef): Promise<Buffer> {
+    return promised(() => {
+      const o = this.object(ref);
+      return o.body !== undefined ? Buffer.from(o.body) : Buffer.alloc(o.size);
+    });
   }
 
   async getStream(ref: ObjectRef): Promise<Readable> {
     return Readable.from([await this.get(ref)]);
   }
 
-  async put(ref: ObjectRef, body: Buffer | string): Promise<ObjectInfo> {
+  put(ref: ObjectRef, body: Buffer | string): Promise<ObjectInfo> {
+    return promised(() => this.store(ref, body));
+  }
+
+  private store(ref: ObjectRef, body: Buffer | string): ObjectInfo {
     const buf = Buffer.from(body);
     const o: SimObject = {
       size: buf.length,
@@ -81,17 +93,20 @@ export class MemoryStore implements ObjectStore {
     return this.info(ref.key, o);
   }
 
-  async copy(from: ObjectRef, to: ObjectRef): Promise<ObjectInfo> {
-    const src = this.object(from);
-    const o: SimObject = { ...src, lastModified: this.now().toISOString() };
-    this.bucket(to.bucket)[to.key] = o;
-    this.changed();
-    return this.info(to.key, o);
+  copy(from: ObjectRef, to: ObjectRef): Promise<ObjectInfo> {
+    return promised(() => {
+      const src = this.object(from);
+      const o: SimObject = { ...src, lastModified: this.now().toISOString() };
+      this.bucket(to.bucket)[to.key] = o;
+      this.changed();
+      return this.info(to.key, o);
+    });
   }
 
-  async deleteMany(bucket: string, keys: string[]): Promise<void> {
-    const b = this.bucket(bucket);
-    for (const k of keys) delete b[k];
-    this.changed();
+  deleteMany(bucket: string, keys: string[]): Promise<void> {
+    return promised(() => {
+      this.buckets[bucket] = withoutKeys(this.bucket(bucket), keys);
+      this.changed();
+    });
   }
 }

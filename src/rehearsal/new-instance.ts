@@ -5,24 +5,50 @@
  * platform logs all of it as the real one does.
  */
 import { createHash } from 'node:crypto';
+import type { SimContainer } from './cell-world.js';
 import type { Placement, SimWorld } from './world-state.js';
 
 export type { Placement };
 
 const etag = (s: string): string => createHash('md5').update(s).digest('hex');
 
-export function buildNewInstance(world: SimWorld, instance: { guid: string; name: string }): void {
+/** The first base backup of a fresh cluster, as wal-e names it. */
+const FIRST_BACKUP = 'basebackups_005/base_000000010000000000000002_00000040';
+
+interface NewInstance {
+  guid: string;
+  name: string;
+}
+
+export function buildNewInstance(world: SimWorld, instance: NewInstance): void {
   const placement = world.state.placements.shift();
   if (!placement) {
     world.record('broker', `no placement left for ${instance.guid}: the simulated broker cannot schedule it`);
     return;
   }
-  const { nodeUuid, cellIp, env } = placement;
-  const name = `cf-${nodeUuid}`;
-  const dataDir = `/var/vcap/store/cf-containers-broker/${name}/data`;
-  const cell = world.state.cells[cellIp]!;
+  const name = `cf-${placement.nodeUuid}`;
   const now = world.tick(5000).toISOString();
-  const fullEnv = [
+  startContainer(world, placement, instance, name, now);
+  const roles = rolesOf(placement.env);
+  world.state.serving[name] = placement.sysid;
+  world.state.databases[placement.sysid] ??= { description: `the empty database of the new instance ${instance.guid}`, roles };
+  registerInEtcd(world, placement, instance.guid);
+  archiveFirstBackup(world, placement, instance.guid);
+  logCreation(world, placement, instance.guid, name, now);
+  world.record('broker', `created ${instance.name} (${instance.guid}) as container ${name} on cell ${placement.cellIp}`);
+}
+
+/** The three roles the broker creates, with the passwords it chose. */
+function rolesOf(env: Placement['env']): Record<string, string> {
+  return {
+    [env.ADMIN_USERNAME]: env.ADMIN_PASSWORD,
+    [env.SUPERUSER_USERNAME]: env.SUPERUSER_PASSWORD,
+    [env.APPUSER_USERNAME]: env.APPUSER_PASSWORD,
+  };
+}
+
+function containerEnv(env: Placement['env'], guid: string, nodeUuid: string): string[] {
+  return [
     `ETCD_HOST_PORT=${env.ETCD_HOST_PORT}`,
     `AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID}`,
     `AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`,
@@ -30,7 +56,7 @@ export function buildNewInstance(world: SimWorld, instance: { guid: string; name
     `AWS_REGION=${env.AWS_REGION}`,
     'WALE_BACKUP_THRESHOLD_PERCENTAGE=30',
     'WALE_BACKUP_THRESHOLD_MEGABYTES=10240',
-    `PATRONI_SCOPE=${instance.guid}`,
+    `PATRONI_SCOPE=${guid}`,
     `NODE_ID=${nodeUuid}`,
     `ADMIN_USERNAME=${env.ADMIN_USERNAME}`,
     `ADMIN_PASSWORD=${env.ADMIN_PASSWORD}`,
@@ -40,67 +66,65 @@ export function buildNewInstance(world: SimWorld, instance: { guid: string; name
     `APPUSER_PASSWORD=${env.APPUSER_PASSWORD}`,
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   ];
-  cell.containers[name] = {
+}
+
+/** The running patroni container on its cell, its fresh data folder mounted at /data. */
+function startContainer(world: SimWorld, placement: Placement, instance: NewInstance, name: string, now: string): void {
+  const cell = world.state.cells[placement.cellIp]!;
+  const dataDir = `/var/vcap/store/cf-containers-broker/${name}/data`;
+  const container: SimContainer = {
     id: placement.containerId,
     name,
     image: placement.image,
-    env: fullEnv,
+    env: containerEnv(placement.env, instance.guid, placement.nodeUuid),
     mounts: [{ Source: dataDir, Destination: '/data', Mode: '', RW: true }],
     running: true,
     exitCode: 0,
     startedAt: now,
     finishedAt: '0001-01-01T00:00:00Z',
     logs: [],
-    pg: {
-      ready: true,
-      inRecovery: false,
-      pollsUntilPromoted: 0,
-      roles: {
-        [env.ADMIN_USERNAME]: env.ADMIN_PASSWORD,
-        [env.SUPERUSER_USERNAME]: env.SUPERUSER_PASSWORD,
-        [env.APPUSER_USERNAME]: env.APPUSER_PASSWORD,
-      },
-    },
-  } as (typeof cell.containers)[string];
-  cell.files[dataDir] = ['postgres0', 'wal-e'];
-  world.state.serving[name] = placement.sysid;
-  world.state.databases[placement.sysid] ??= {
-    description: `the empty database of the new instance ${instance.guid}`,
-    roles: {
-      [env.ADMIN_USERNAME]: env.ADMIN_PASSWORD,
-      [env.SUPERUSER_USERNAME]: env.SUPERUSER_PASSWORD,
-      [env.APPUSER_USERNAME]: env.APPUSER_PASSWORD,
-    },
+    pg: { ready: true, inRecovery: false, pollsUntilPromoted: 0, roles: rolesOf(placement.env) },
   };
+  cell.containers[name] = container;
+  cell.files[dataDir] = ['postgres0', 'wal-e'];
+}
 
-  // The fresh cluster registers in etcd and archives a first base backup and WAL.
-  const scope = `/service/${instance.guid}`;
+/** The fresh cluster registers in etcd as its scope's leader. */
+function registerInEtcd(world: SimWorld, placement: Placement, guid: string): void {
+  const scope = `/service/${guid}`;
   world.state.etcd[`${scope}/initialize`] = placement.sysid;
-  world.state.etcd[`${scope}/leader`] = nodeUuid;
+  world.state.etcd[`${scope}/leader`] = placement.nodeUuid;
   world.state.etcd[`${scope}/optime/leader`] = '50331920';
-  world.state.etcd[`${scope}/members/${nodeUuid}`] = JSON.stringify({
-    conn_url: `postgres://replicator@${cellIp}:${placement.hostPort}/postgres`,
+  world.state.etcd[`${scope}/members/${placement.nodeUuid}`] = JSON.stringify({
+    conn_url: `postgres://replicator@${placement.cellIp}:${placement.hostPort}/postgres`,
     role: 'master',
   });
-  const bucket = (world.state.s3[env.WAL_S3_BUCKET] ??= {});
-  const prefix = `backups/${instance.guid}/wal/`;
-  const base = 'basebackups_005/base_000000010000000000000002_00000040';
+}
+
+/** The fresh cluster archives its sysid, a first base backup and its first WAL. */
+function archiveFirstBackup(world: SimWorld, placement: Placement, guid: string): void {
+  const bucket = (world.state.s3[placement.env.WAL_S3_BUCKET] ??= {});
+  const prefix = `backups/${guid}/wal/`;
   const put = (rel: string, size: number, body?: string): void => {
     bucket[prefix + rel] = {
       size: body === undefined ? size : Buffer.byteLength(body),
-      etag: etag(`${instance.guid}/${rel}/${body ?? size}`),
+      etag: etag(`${guid}/${rel}/${body ?? size}`),
       lastModified: world.tick(2000).toISOString(),
       ...(body === undefined ? {} : { body }),
     };
   };
   put('sysids/sysid', 0, `${placement.sysid}\n`);
   put('wal_005/000000010000000000000001.lzo', 16_384);
-  put(`${base}/extended_version.txt`, 0, 'PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc (Debian 4.9.2-10) 4.9.2, 64-bit');
-  put(`${base}/tar_partitions/part_00000000.tar.lzo`, 3_407_872);
+  put(
+    `${FIRST_BACKUP}/extended_version.txt`,
+    0,
+    'PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc (Debian 4.9.2-10) 4.9.2, 64-bit',
+  );
+  put(`${FIRST_BACKUP}/tar_partitions/part_00000000.tar.lzo`, 3_407_872);
   put('wal_005/000000010000000000000002.lzo', 16_640);
   put('wal_005/000000010000000000000002.00000028.backup.lzo', 245);
   put(
-    `${base}_backup_stop_sentinel.json`,
+    `${FIRST_BACKUP}_backup_stop_sentinel.json`,
     0,
     JSON.stringify({
       wal_segment_backup_stop: '000000010000000000000002',
@@ -109,21 +133,24 @@ export function buildNewInstance(world: SimWorld, instance: { guid: string; name
       spec: { base_prefix: '/data/postgres0', tablespaces: [] },
     }),
   );
+}
 
-  // What the platform's syslog shows of it (cf-containers-broker, then the container itself).
+/** What the platform's syslog shows of it: cf-containers-broker, then the container itself. */
+function logCreation(world: SimWorld, placement: Placement, guid: string, name: string, now: string): void {
+  const { cellIp, nodeUuid, env } = placement;
+  const prefix = `backups/${guid}/wal/`;
   const cellHost = world.state.cellHosts[cellIp] ?? cellIp;
   world.syslog(cellHost, 'cf-containers-broker.log', [
     `Creating Docker container \`${name}'...`,
-    `+-> Create options: {'name'=>'${name}', 'Image'=>'${placement.image}', 'Env'=>['PATRONI_SCOPE=${instance.guid}', 'NODE_ID=${nodeUuid}'], 'Labels'=>{'plan_id'=>'1545e30e-6dc3-11e5-826a-6c4008a663f0', 'instance_id'=>'${nodeUuid}'}}`,
+    `+-> Create options: {'name'=>'${name}', 'Image'=>'${placement.image}', 'Env'=>['PATRONI_SCOPE=${guid}', 'NODE_ID=${nodeUuid}'], 'Labels'=>{'plan_id'=>'1545e30e-6dc3-11e5-826a-6c4008a663f0', 'instance_id'=>'${nodeUuid}'}}`,
     `Starting Docker container \`${name}'...`,
   ]);
-  const scope6 = instance.guid.slice(0, 6);
+  const scope6 = guid.slice(0, 6);
   world.syslog(cellHost, `docker/${name}`, [
     `${scope6}-startup> public :5432 address ${cellIp}:${placement.hostPort}`,
     `${scope6}-patroni> upload: tmp/sysids/sysid to s3://${env.WAL_S3_BUCKET}/${prefix}sysids/sysid`,
     `${scope6}-patroni>         DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://${env.WAL_S3_BUCKET}/${prefix}wal_005/000000010000000000000001.lzo".`,
     `${scope6}-patroni>         STRUCTURED: time=${now.replace('Z', '-00')} pid=231 action=push-wal key=s3://${env.WAL_S3_BUCKET}/${prefix}wal_005/000000010000000000000001.lzo prefix=${prefix} seg=000000010000000000000001 state=begin`,
-    `${scope6}-backup>         DETAIL: Uploading to s3://${env.WAL_S3_BUCKET}/${prefix}${base}/extended_version.txt.`,
+    `${scope6}-backup>         DETAIL: Uploading to s3://${env.WAL_S3_BUCKET}/${prefix}${FIRST_BACKUP}/extended_version.txt.`,
   ]);
-  world.record('broker', `created ${instance.name} (${instance.guid}) as container ${name} on cell ${cellIp}`);
 }

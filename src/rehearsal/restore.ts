@@ -6,7 +6,8 @@
  * still holds another system identifier, in which case Patroni exits.
  */
 import type { SimWorld } from './world-state.js';
-import type { SimContainer } from './cell-sim.js';
+import type { SimContainer } from './cell-world.js';
+import { withoutKeys } from './json-state.js';
 
 function envOf(c: SimContainer): Record<string, string> {
   return Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
@@ -70,7 +71,9 @@ export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer)
 export function stopOnCell(world: SimWorld, cellIp: string, c: SimContainer): void {
   const env = envOf(c);
   const scope = env.PATRONI_SCOPE ?? '';
-  if (world.state.etcd[`/service/${scope}/leader`] === (env.NODE_ID ?? c.name)) delete world.state.etcd[`/service/${scope}/leader`];
-  delete world.state.etcd[`/service/${scope}/members/${env.NODE_ID ?? ''}`];
+  const leader = `/service/${scope}/leader`;
+  const expired = [`/service/${scope}/members/${env.NODE_ID ?? ''}`];
+  if (world.state.etcd[leader] === (env.NODE_ID ?? c.name)) expired.push(leader);
+  world.state.etcd = withoutKeys(world.state.etcd, expired);
   world.record('docker', `${cellIp}: stopped ${c.name}`);
 }

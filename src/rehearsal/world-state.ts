@@ -3,9 +3,9 @@
  * new instance, a container restoring on start) are given: they see this, not the whole World.
  */
 import type { SimBuckets } from './memory-store.js';
-import type { CfWorld } from './cf-sim.js';
+import type { CfWorld } from './cf-world.js';
 import type { BoshWorld } from './bosh-sim.js';
-import type { CellWorld } from './cell-sim.js';
+import type { CellWorld } from './cell-world.js';
 
 /** Roles and passwords of the databases the scenario knows, by system identifier. */
 export interface SimDatabase {

@@ -6,9 +6,8 @@
  * service gets a container on a cell, archives and etcd keys; a container started
  * on an empty data directory restores from the archive its etcd keys allow.
  */
-import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync, appendFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CellAccess, CellSession, CommandRunner, CommandSpec, CommandResult, EtcdKeys, Platform } from '../core/seams.js';
 import { MemoryStore } from './memory-store.js';
 import { simulateCf } from './cf-sim.js';
@@ -16,70 +15,19 @@ import { simulateBosh } from './bosh-sim.js';
 import { simulateCell, type SimContainer } from './cell-sim.js';
 import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
+import { isWorldState } from './world-shape.js';
+import { loadScenario, type Scenario } from './scenario.js';
+import { scenarioSecrets, seal, unseal } from './world-secrets.js';
 import type { SimDatabase, SimWorld, WorldState } from './world-state.js';
-
-export type { SimDatabase, WorldState };
 import { restoreOnStart, stopOnCell } from './restore.js';
+import { promised } from './promised.js';
+import { withoutKeys } from './json-state.js';
+
+export type { Scenario, SimDatabase, WorldState };
+export { loadScenario, scenarioSecrets };
 
 export const WORLD_FILE = 'world.json';
 export const WORLD_SYSLOG = 'world-syslog.log';
-
-export interface Scenario {
-  dir: string;
-  title: string;
-  description: string;
-  /** Answers the bundled scenario ships with (the user's questions). */
-  answersFile?: string;
-  syslogPaths: string[];
-  initial: WorldState;
-}
-
-export function loadScenario(dir: string): Scenario {
-  const abs = resolve(dir);
-  const file = join(abs, 'scenario.yaml');
-  if (!existsSync(file)) {
-    throw new UsageError(`no scenario at ${abs} (expected ${file})`, { hint: 'pass --scenario with a folder like fixtures/seed-003' });
-  }
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`${file}: ${(err as Error).message}`);
-  }
-  const world = doc.world as Partial<WorldState> | undefined;
-  if (!world || !world.cf || !world.bosh || !world.cells || !world.s3) {
-    throw new UsageError(`${file}: needs world.cf, world.bosh, world.cells and world.s3`);
-  }
-  const syslogDir = join(abs, 'syslog');
-  const syslogPaths = existsSync(syslogDir)
-    ? readdirSync(syslogDir)
-        .sort()
-        .map((f) => join(syslogDir, f))
-    : [];
-  const answers = join(abs, 'answers.yaml');
-  return {
-    dir: abs,
-    title: String(doc.title ?? abs),
-    description: String(doc.description ?? ''),
-    answersFile: existsSync(answers) ? answers : undefined,
-    syslogPaths,
-    initial: {
-      version: 1,
-      clock: String(world.clock ?? '2016-03-17T18:00:00.000Z'),
-      cf: world.cf,
-      bosh: world.bosh,
-      cells: world.cells,
-      cellHosts: world.cellHosts ?? {},
-      etcd: world.etcd ?? {},
-      s3: world.s3,
-      databases: world.databases ?? {},
-      placements: world.placements ?? [],
-      serving: world.serving ?? {},
-      syslogAppended: 0,
-      history: [],
-    },
-  };
-}
 
 export class World implements SimWorld {
   private constructor(
@@ -101,7 +49,14 @@ export class World implements SimWorld {
 
   /** The saved state of a rehearsal run, its secret references resolved from the scenario. */
   static load(runDir: string, scenario: Scenario): WorldState {
-    return JSON.parse(unseal(readFileSync(join(runDir, WORLD_FILE), 'utf8'), scenarioSecrets(scenario.initial))) as WorldState;
+    const file = join(runDir, WORLD_FILE);
+    const state: unknown = JSON.parse(unseal(readFileSync(file, 'utf8'), scenarioSecrets(scenario.initial)));
+    if (!isWorldState(state)) {
+      throw new UsageError(`${file} is not the saved world of a rehearsal (version 1 with cf, bosh, cells and s3)`, {
+        hint: 'start a new rehearsal run; this run folder was not written by this version of dingo-recover',
+      });
+    }
+    return state;
   }
 
   /** Saves the whole state atomically (temp file, fsync, rename). */
@@ -134,76 +89,87 @@ export class World implements SimWorld {
   }
 
   platform(scenario: Scenario): Platform {
-    const world = this;
-    const changed = (): void => world.save();
-    const s3 = new MemoryStore(world.state.s3, changed, () => world.tick(1000));
-    const runner = (where: string, fn: (spec: CommandSpec) => CommandResult): CommandRunner => ({
-      where,
-      async run(spec: CommandSpec): Promise<CommandResult> {
-        const result = fn(spec);
-        world.save();
-        return result;
-      },
-    });
-    const cf = runner('local', (spec) =>
-      simulateCf(world.state.cf, spec, {
-        now: () => world.tick(1000),
-        onServiceCreated: (instance) => buildNewInstance(world, instance),
-        onAppRestarted: (app) => world.record('cf', `restarted app ${app.name}`),
+    const changed = (): void => {
+      this.save();
+    };
+    const s3 = new MemoryStore(this.state.s3, changed, () => this.tick(1000));
+    const cf = this.runner('local', (spec) =>
+      simulateCf(this.state.cf, spec, {
+        now: () => this.tick(1000),
+        onServiceCreated: (instance) => {
+          buildNewInstance(this, instance);
+        },
+        onAppRestarted: (app) => {
+          this.record('cf', `restarted app ${app.name}`);
+        },
       }),
     );
-    const bosh = runner('local', (spec) => simulateBosh(world.state.bosh, spec));
-    const cells: CellAccess = {
-      async open(ip: string): Promise<CellSession> {
-        const cell = world.state.cells[ip];
-        if (!cell) {
-          throw new StepFailed(`ssh: connect to host ${ip} port 22: No route to host (simulated)`, {
-            hint: 'the cell IP came from the logs or bosh; check it is a cell of the Dingo deployment',
-          });
-        }
-        const session = runner(`cell ${ip}`, (spec) =>
-          simulateCell(cell, spec, {
-            now: () => world.tick(1000),
-            onStart: (c: SimContainer) => restoreOnStart(world, ip, c),
-            onStop: (c: SimContainer) => stopOnCell(world, ip, c),
-          }),
-        );
-        return {
-          ...session,
-          async etcd(hostPort: string): Promise<EtcdKeys> {
-            return world.etcd(hostPort);
-          },
-          async close(): Promise<void> {},
-        };
-      },
-    };
+    const bosh = this.runner('local', (spec) => simulateBosh(this.state.bosh, spec));
+    const cells: CellAccess = { open: (ip) => promised(() => this.cellSession(ip)) };
     return {
       mode: 'rehearsal',
       cf,
       bosh,
       cells,
       s3,
-      logPaths: [...scenario.syslogPaths, join(world.dir, WORLD_SYSLOG)],
-      async close(): Promise<void> {
-        world.save();
-      },
+      logPaths: [...scenario.syslogPaths, join(this.dir, WORLD_SYSLOG)],
+      close: () =>
+        promised(() => {
+          this.save();
+        }),
+    };
+  }
+
+  /** A runner whose commands the simulation answers; the world is saved after each. */
+  private runner(where: string, fn: (spec: CommandSpec) => CommandResult): CommandRunner {
+    return {
+      where,
+      run: (spec) =>
+        promised(() => {
+          const result = fn(spec);
+          this.save();
+          return result;
+        }),
+    };
+  }
+
+  private cellSession(ip: string): CellSession {
+    const cell = this.state.cells[ip];
+    if (!cell) {
+      throw new StepFailed(`ssh: connect to host ${ip} port 22: No route to host (simulated)`, {
+        hint: 'the cell IP came from the logs or bosh; check it is a cell of the Dingo deployment',
+      });
+    }
+    const session = this.runner(`cell ${ip}`, (spec) =>
+      simulateCell(cell, spec, {
+        now: () => this.tick(1000),
+        onStart: (c: SimContainer) => {
+          restoreOnStart(this, ip, c);
+        },
+        onStop: (c: SimContainer) => {
+          stopOnCell(this, ip, c);
+        },
+      }),
+    );
+    return {
+      ...session,
+      etcd: (hostPort) => promised(() => this.etcd(hostPort)),
+      close: () => Promise.resolve(),
     };
   }
 
   etcd(hostPort: string): EtcdKeys {
-    const world = this;
     return {
       where: `etcd ${hostPort} (simulated)`,
-      async get(key: string): Promise<string | null> {
-        return world.state.etcd[key] ?? null;
-      },
-      async delete(key: string): Promise<'deleted' | 'absent'> {
-        if (!(key in world.state.etcd)) return 'absent';
-        delete world.state.etcd[key];
-        world.record('etcd', `deleted ${key}`);
-        world.save();
-        return 'deleted';
-      },
+      get: (key) => promised(() => this.state.etcd[key] ?? null),
+      delete: (key) =>
+        promised(() => {
+          if (!(key in this.state.etcd)) return 'absent';
+          this.state.etcd = withoutKeys(this.state.etcd, [key]);
+          this.record('etcd', `deleted ${key}`);
+          this.save();
+          return 'deleted';
+        }),
     };
   }
 }
@@ -215,39 +181,4 @@ export function rfc3164(d: Date): string {
   const day = String(d.getUTCDate()).padStart(2, ' ');
   const t = d.toISOString().slice(11, 19);
   return `${MONTHS[d.getUTCMonth()]} ${day} ${t}`;
-}
-
-/** Keys whose values are credentials, in container environments and elsewhere in a scenario. */
-const SECRET_KEY = /PASSWORD|SECRET|ACCESS_KEY|TOKEN/i;
-
-/**
- * Every credential a scenario holds (container environment secrets, role passwords), longest
- * first so that no value is replaced inside a longer one. The order is stable for one scenario.
- */
-export function scenarioSecrets(initial: WorldState): string[] {
-  const found = new Set<string>();
-  const walk = (v: unknown, key: string, underRoles: boolean): void => {
-    if (typeof v === 'string') {
-      const eq = v.indexOf('=');
-      if (underRoles || SECRET_KEY.test(key)) found.add(v);
-      else if (eq > 0 && SECRET_KEY.test(v.slice(0, eq))) found.add(v.slice(eq + 1));
-    } else if (Array.isArray(v)) {
-      for (const item of v) walk(item, key, underRoles);
-    } else if (v && typeof v === 'object') {
-      for (const [k, item] of Object.entries(v)) walk(item, k, key === 'roles');
-    }
-  };
-  walk(initial, '', false);
-  return [...found].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-}
-
-const ref = (i: number): string => `\u00absecret:${i}\u00bb`;
-const escaped = (secret: string): string => JSON.stringify(secret).slice(1, -1);
-
-function seal(json: string, secrets: string[]): string {
-  return secrets.reduce((text, secret, i) => text.split(escaped(secret)).join(ref(i)), json);
-}
-
-function unseal(json: string, secrets: string[]): string {
-  return secrets.reduce((text, secret, i) => text.split(ref(i)).join(escaped(secret)), json);
 }

@@ -7,26 +7,9 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
+import type { LocalProcesses, PipeStage, ProcOptions, ProcResult, RunAs } from '../core/seams.js';
 
-export interface RunAs {
-  uid: number;
-  gid: number;
-  name: string;
-  home: string;
-}
-
-export interface ProcOptions {
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-  as?: RunAs;
-  stdin?: string | Buffer;
-}
-
-export interface ProcResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { ProcOptions, ProcResult, RunAs };
 
 /** The account named `name` from /etc/passwd, or null when it does not exist. */
 export function lookupUser(name: string): RunAs | null {
@@ -113,7 +96,7 @@ export class StageFailed extends Error {
  * Stream `source` through a chain of programs, the last one's stdout going to `sink`
  * (or discarded). Rejects naming the first program that failed, with its stderr.
  */
-export async function pipeThrough(source: Readable, stages: { argv: string[]; opts?: ProcOptions }[], sink?: Writable): Promise<void> {
+export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: Writable): Promise<void> {
   const children = stages.map(({ argv, opts }) => {
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
@@ -159,3 +142,6 @@ async function drain(stream: Readable): Promise<void> {
     // Read and let go: the stage's output is not wanted.
   }
 }
+
+/** This machine's programs, behind the seam the drill is given. */
+export const localProcesses: LocalProcesses = { run, runOk, pipeThrough, postgresAccount: () => postgresAccount() };

@@ -37,19 +37,20 @@ export function parseSentinel(body: Buffer | string, source = 'backup sentinel')
   try {
     json = JSON.parse(text);
   } catch (err) {
-    fail(`it is not valid JSON (${(err as Error).message})`);
+    return fail(`it is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
   if (!isRecord(json)) return fail('it is not a JSON object');
   const stop = json['wal_segment_backup_stop'];
-  if (typeof stop !== 'string' || !isSegmentName(stop)) fail('wal_segment_backup_stop is missing or not a 24-hex-digit segment name');
+  if (typeof stop !== 'string' || !isSegmentName(stop))
+    return fail('wal_segment_backup_stop is missing or not a 24-hex-digit segment name');
   const offset = decimal(json['wal_segment_offset_backup_stop']);
-  if (offset === null) fail('wal_segment_offset_backup_stop is missing or not a decimal number');
+  if (offset === null) return fail('wal_segment_offset_backup_stop is missing or not a decimal number');
   const sizeRaw = json['expanded_size_bytes'];
   const expandedSizeBytes = sizeRaw === undefined || sizeRaw === null ? null : decimal(sizeRaw);
   if (sizeRaw !== undefined && sizeRaw !== null && expandedSizeBytes === null) fail('expanded_size_bytes is not a number');
   return {
-    walSegmentBackupStop: stop as string,
-    walSegmentOffsetBackupStop: offset!,
+    walSegmentBackupStop: stop,
+    walSegmentOffsetBackupStop: offset,
     expandedSizeBytes,
     spec: json['spec'] === undefined || json['spec'] === null ? null : parseSpec(json['spec'], fail),
   };
@@ -57,19 +58,23 @@ export function parseSentinel(body: Buffer | string, source = 'backup sentinel')
 
 function parseSpec(raw: unknown, fail: (what: string) => never): SentinelSpec {
   if (!isRecord(raw)) return fail('spec is not an object');
-  const base = raw['base_prefix'];
-  if (base !== undefined && base !== null && typeof base !== 'string') fail('spec.base_prefix is not a string');
+  const base = raw['base_prefix'] ?? null;
+  if (base !== null && typeof base !== 'string') return fail('spec.base_prefix is not a string');
   const list = raw['tablespaces'] ?? [];
-  if (!Array.isArray(list) || !list.every((t) => typeof t === 'string')) fail('spec.tablespaces is not a list of names');
+  if (!isStringList(list)) return fail('spec.tablespaces is not a list of names');
   const locations: Record<string, TablespaceLocation> = {};
-  for (const name of list as string[]) {
+  for (const name of list) {
     const loc = raw[name];
-    if (!isRecord(loc) || typeof loc['loc'] !== 'string' || typeof loc['link'] !== 'string') {
-      fail(`spec has no {loc, link} for tablespace "${name}"`);
-    }
-    locations[name] = { loc: (loc as Record<string, string>)['loc']!, link: (loc as Record<string, string>)['link']! };
+    if (!isRecord(loc)) return fail(`spec has no {loc, link} for tablespace "${name}"`);
+    const { loc: where, link } = loc;
+    if (typeof where !== 'string' || typeof link !== 'string') return fail(`spec has no {loc, link} for tablespace "${name}"`);
+    locations[name] = { loc: where, link };
   }
-  return { basePrefix: (base as string | undefined) ?? null, tablespaces: list as string[], locations };
+  return { basePrefix: base, tablespaces: list, locations };
+}
+
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((t) => typeof t === 'string');
 }
 
 function decimal(v: unknown): number | null {

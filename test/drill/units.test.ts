@@ -2,14 +2,15 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backupLabelName, parseLabelStopTime } from '../../src/drill/backup-age.js';
+import { parseLabelStopTime } from '../../src/drill/backup-age.js';
+import { backupLabelName } from '../../src/wale/keys.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../../src/drill/exit-codes.js';
 import { majorOf } from '../../src/drill/local-pg.js';
-import { replayShortfall } from '../../src/drill/drill.js';
+import { replayShortfall } from '../../src/drill/replay.js';
 import { pipeThrough, run, StageFailed } from '../../src/systems/processes.js';
 import { confString, restoreCommandFor, shellQuote, writeRecoveryConfig } from '../../src/drill/recovery-config.js';
-import { parseRecoveryLog } from '../../src/drill/scratch-cluster.js';
+import { parseRecoveryLog } from '../../src/drill/recovery-log.js';
 import { Readable } from 'node:stream';
 
 const dirs: string[] = [];

@@ -1,0 +1,33 @@
+/** What a restore drill reports: the backup restored, the PostgreSQL used, timings, how far replay got, the query. */
+import type { LostWal } from '../wale/report.js';
+import type { ReplayEnd } from './replay.js';
+
+export interface DrillReport {
+  archive: string;
+  backup: {
+    name: string;
+    finishedAt: string;
+    finishedAtSource: 'backup label' | 'sentinel LastModified';
+    ageMs: number;
+    expandedSizeBytes: number;
+    partitions: number;
+  };
+  postgres: { archiveMajor: string; localVersion: string; bin: string };
+  restore: {
+    durationMs: number;
+    baseBackupMs: number;
+    recoveryMs: number;
+    bytesDownloaded: number;
+    baseBackupBytes: number;
+    walBytes: number;
+    walFilesRestored: number;
+  };
+  replay: ReplayEnd & {
+    /** Archived WAL replay did not reach (only with requireComplete: false). */
+    lost: LostWal | null;
+  };
+  query: { sql: string; rowCount: number; rows: string[][]; expectedRows: number | null };
+  warnings: string[];
+  /** The scratch folder, when kept with --keep. */
+  workdir: string | null;
+}

@@ -1,0 +1,25 @@
+/** Reading what went wrong in a drill: any thrown value's message, hint and cause, and the drill outcome it means. */
+import { DingoError } from '../core/errors.js';
+import { DrillFailed } from './exit-codes.js';
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The hint a failure carries for the operator (DingoError and S3 client errors have one), if any. */
+export function hintOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'hint' in err && typeof err.hint === 'string' ? err.hint : undefined;
+}
+
+/** The error a failure wraps, if any. */
+export function causeOf(err: unknown): unknown {
+  return typeof err === 'object' && err !== null && 'cause' in err ? err.cause : undefined;
+}
+
+/** Any failure that is not already a drill outcome: S3 or the machine → "could not run". */
+export function asDrillFailure(err: unknown): unknown {
+  if (err instanceof DrillFailed || (err instanceof DingoError && err.exitCode === 2)) return err;
+  if (err instanceof Error && err.name === 'AbortError') return err;
+  const hint = err instanceof DingoError ? err.hint : undefined;
+  return new DrillFailed('could-not-run', messageOf(err), { hint, cause: err });
+}

@@ -1,0 +1,65 @@
+/**
+ * The drill's scratch folder: data and socket folders PostgreSQL's account owns and can reach,
+ * with a socket path short enough for a Unix socket.
+ */
+import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalProcesses, RunAs } from '../core/seams.js';
+import { DrillFailed } from './exit-codes.js';
+import { majorNumber } from './local-pg.js';
+
+/** sun_path is 108 bytes on Linux, including the terminating NUL. */
+const MAX_SOCKET_PATH = 107;
+
+export interface Workdir {
+  dir: string;
+  dataDir: string;
+  socketDir: string;
+}
+
+/** A fresh scratch folder under `parent` (default: the temp folder) with its data and sock folders. */
+export async function makeWorkdir(parent: string | undefined, as: RunAs | undefined, processes: LocalProcesses): Promise<string> {
+  const base = parent ?? tmpdir();
+  await mkdir(base, { recursive: true });
+  const dir = await mkdtemp(join(base, 'dingo-drill-'));
+  for (const sub of ['', 'data', 'sock']) {
+    const path = join(dir, sub);
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    if (as) await chown(path, as.uid, as.gid);
+  }
+  if (as) {
+    const probe = await processes.run(['test', '-w', dir], { as });
+    if (probe.code !== 0) {
+      await rm(dir, { recursive: true, force: true });
+      throw new DrillFailed('could-not-run', `the ${as.name} user cannot reach the scratch folder ${dir}`, {
+        hint: `Point --workdir at a folder every user can traverse (e.g. /tmp or /var/tmp), since PostgreSQL runs as ${as.name}.`,
+      });
+    }
+  }
+  return dir;
+}
+
+/** The data and socket folders of a scratch folder; throws when the socket path would be too long. */
+export function workdirPaths(dir: string): Workdir {
+  const dataDir = join(dir, 'data');
+  const socketDir = join(dir, 'sock');
+  if (socketDir.length + '/.s.PGSQL.65535'.length > MAX_SOCKET_PATH) {
+    throw new DrillFailed(
+      'could-not-run',
+      `the scratch folder ${dir} is too deep for a Unix socket path (${MAX_SOCKET_PATH} characters at most)`,
+      {
+        hint: 'Point --workdir at a shorter path, e.g. /tmp or /var/tmp.',
+      },
+    );
+  }
+  return { dir, dataDir, socketDir };
+}
+
+/** wal-e leaves the WAL folder out of the base backup; PostgreSQL needs it to exist, and a private data folder. */
+export async function completeDataDir(dataDir: string, major: string, as: RunAs | undefined): Promise<void> {
+  const walDir = join(dataDir, majorNumber(major) >= 10 ? 'pg_wal' : 'pg_xlog');
+  await mkdir(walDir, { recursive: true, mode: 0o700 });
+  if (as) await chown(walDir, as.uid, as.gid);
+  await chmod(dataDir, 0o700);
+}

@@ -1,0 +1,93 @@
+/**
+ * `docker exec` on the simulated cell: pg_isready, and psql either as a role with its password
+ * over TCP (the adapter's PSQL_VIA_STDIN) or over the trusted local socket as the postgres user.
+ * psql answers the recovery query and runs ALTER ROLE … PASSWORD scripts, all or nothing.
+ */
+import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../adapters/postgres.js';
+import { type CellWorld, fail, findContainer, ok, type Out, type SimContainer } from './cell-world.js';
+
+export function exec(state: CellWorld, a: string[], stdin: string): Out {
+  let i = 0;
+  let osUser = 'root';
+  while (a[i]?.startsWith('-')) {
+    if (a[i] === '-u' || a[i] === '--user') osUser = a[++i] ?? osUser;
+    i += 1;
+  }
+  const name = a[i] ?? '';
+  const cmd = a.slice(i + 1);
+  const c = findContainer(state, name);
+  if (!c) return fail(1, `Error response from daemon: No such container: ${name}\n`);
+  if (!c.running) return fail(1, `Error response from daemon: Container ${c.id} is not running\n`);
+  if (cmd[0] === 'pg_isready') {
+    const where = `${valueAfter(cmd, '-h') ?? '/var/run/postgresql'}:${valueAfter(cmd, '-p') ?? '5432'}`;
+    return c.pg.ready ? ok(`${where} - accepting connections\n`) : fail(2, '', `${where} - no response\n`);
+  }
+  if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[2] === PSQL_VIA_STDIN && cmd[3] === 'sh') {
+    const nl = stdin.indexOf('\n');
+    return psql(c, { user: cmd[4] ?? '', password: nl < 0 ? stdin : stdin.slice(0, nl) }, cmd.slice(5), nl < 0 ? '' : stdin.slice(nl + 1));
+  }
+  // psql over the local socket as the postgres OS user: the image's pg_hba trusts local connections.
+  if (cmd[0] === 'psql' && cmd.slice(1, 5).join(' ') === '-X -w -d postgres') {
+    if (osUser !== 'postgres' || c.pg.localTrust === false)
+      return fail(2, `psql: FATAL:  Peer authentication failed for user "postgres"\n`);
+    return psql(c, { user: 'postgres', password: null }, cmd.slice(5), stdin);
+  }
+  return fail(127, `exec: "${cmd[0] ?? ''}": executable file not found in $PATH\n`);
+}
+
+function valueAfter(list: string[], flag: string): string | undefined {
+  const i = list.indexOf(flag);
+  return i >= 0 ? list[i + 1] : undefined;
+}
+
+/** A psql session: a role with its password over TCP, or (password null) the trusted local socket. */
+function psql(c: SimContainer, login: { user: string; password: string | null }, args: string[], script: string): Out {
+  const { user, password } = login;
+  if (!c.pg.ready) {
+    return fail(
+      2,
+      'psql: could not connect to server: Connection refused\n\tIs the server running on host "127.0.0.1" and accepting\n\tTCP/IP connections on port 5432?\n',
+    );
+  }
+  if (password !== null && (!(user in c.pg.roles) || c.pg.roles[user] !== password)) {
+    return fail(2, `psql: FATAL:  password authentication failed for user "${user}"\n`);
+  }
+  if (args[0] === '-tAc') return psqlQuery(c, user, args[1] ?? '');
+  if (args.join(' ') === '-q -v ON_ERROR_STOP=1') return psqlScript(c, script);
+  return fail(1, `psql: the simulated cell does not know the options ${args.join(' ')}\n`);
+}
+
+/** The query cell.reconcile-credentials logs in with to tell whether a role takes its new password. */
+const LOGIN_CHECK_QUERY = 'select current_user';
+
+/** One -tAc query: the login check, or pg_is_in_recovery(), which turns false after some polls. */
+function psqlQuery(c: SimContainer, user: string, sql: string): Out {
+  if (sql === LOGIN_CHECK_QUERY) return ok(`${user}\n`);
+  if (sql !== RECOVERY_QUERY) return fail(1, `ERROR:  the simulated cell does not answer: ${sql}\n`);
+  if (!c.pg.inRecovery) return ok('f\n');
+  if (c.pg.pollsUntilPromoted > 0) {
+    c.pg.pollsUntilPromoted -= 1;
+    return ok('t\n');
+  }
+  c.pg.inRecovery = false;
+  return ok('f\n');
+}
+
+const ALTER_ROLE = /^ALTER ROLE ("(?:[^"]|"")+") WITH PASSWORD ('(?:[^']|'')*');$/;
+
+/** BEGIN; ALTER ROLE "r" WITH PASSWORD '…'; … COMMIT; — all or nothing, like the real transaction. */
+function psqlScript(c: SimContainer, script: string): Out {
+  const changes: Record<string, string> = {};
+  const lines = script.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!.trim();
+    if (line === '' || line === 'BEGIN;' || line === 'COMMIT;') continue;
+    const m = ALTER_ROLE.exec(line);
+    if (!m) return fail(3, `psql:<stdin>:${n + 1}: ERROR:  syntax error (the simulated cell only runs ALTER ROLE … PASSWORD)\n`);
+    const role = m[1]!.slice(1, -1).replace(/""/g, '"');
+    if (!(role in c.pg.roles)) return fail(3, `psql:<stdin>:${n + 1}: ERROR:  role "${role}" does not exist\n`);
+    changes[role] = m[2]!.slice(1, -1).replace(/''/g, "'");
+  }
+  Object.assign(c.pg.roles, changes);
+  return ok();
+}

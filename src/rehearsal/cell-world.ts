@@ -1,0 +1,55 @@
+/**
+ * The state of a simulated Dingo cell (its Docker containers and the folders the recovery
+ * touches), JSON-serialisable, and what every simulated command on it answers with.
+ */
+import type { CommandResult } from '../core/seams.js';
+
+export interface SimMount {
+  Source: string;
+  Destination: string;
+  Mode: string;
+  RW: boolean;
+}
+
+export interface SimContainer {
+  id: string;
+  name: string;
+  image: string;
+  env: string[];
+  mounts: SimMount[];
+  running: boolean;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  logs: string[];
+  /** localTrust: false makes pg_hba refuse the local socket too (default: trusted, as initdb leaves it). */
+  pg: { ready: boolean; inRecovery: boolean; pollsUntilPromoted: number; roles: Record<string, string>; localTrust?: boolean };
+}
+
+export interface CellWorld {
+  ip: string;
+  dockerVersion: '1.11.0';
+  containers: Record<string, SimContainer>;
+  /** Folder → names of its entries. */
+  files: Record<string, string[]>;
+  sudoNeedsPassword?: boolean;
+}
+
+export interface CellHooks {
+  onStart?(c: SimContainer): void;
+  onStop?(c: SimContainer): void;
+  now?(): Date;
+}
+
+/** Docker's FinishedAt of a container that never ran. */
+export const NEVER = '0001-01-01T00:00:00Z';
+
+/** What a simulated command prints and exits with (it takes no time). */
+export type Out = Omit<CommandResult, 'durationMs'>;
+export const ok = (stdout = ''): Out => ({ exitCode: 0, stdout, stderr: '' });
+export const fail = (exitCode: number, stderr: string, stdout = ''): Out => ({ exitCode, stdout, stderr });
+
+/** A container by name, or by an id prefix of at least four characters, as docker resolves them. */
+export function findContainer(state: CellWorld, nameOrId: string): SimContainer | undefined {
+  return state.containers[nameOrId] ?? Object.values(state.containers).find((c) => nameOrId.length >= 4 && c.id.startsWith(nameOrId));
+}

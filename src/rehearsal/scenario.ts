@@ -1,0 +1,76 @@
+/**
+ * A rehearsal scenario: a folder with scenario.yaml (the platform's starting world), its
+ * syslog files, and the answers the bundled scenario ships with.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { UsageError } from '../core/errors.js';
+import { isRecord, isScenarioWorld, scalarText, type ScenarioWorld } from './world-shape.js';
+import type { WorldState } from './world-state.js';
+
+export interface Scenario {
+  dir: string;
+  title: string;
+  description: string;
+  /** Answers the bundled scenario ships with (the user's questions). */
+  answersFile?: string;
+  syslogPaths: string[];
+  initial: WorldState;
+}
+
+export function loadScenario(dir: string): Scenario {
+  const abs = resolve(dir);
+  const file = join(abs, 'scenario.yaml');
+  if (!existsSync(file)) {
+    throw new UsageError(`no scenario at ${abs} (expected ${file})`, { hint: 'pass --scenario with a folder like fixtures/seed-003' });
+  }
+  const doc = readScenarioFile(file);
+  const world = doc.world;
+  if (!isScenarioWorld(world)) {
+    throw new UsageError(`${file}: needs world.cf, world.bosh, world.cells and world.s3`);
+  }
+  const syslogDir = join(abs, 'syslog');
+  const syslogPaths = existsSync(syslogDir)
+    ? readdirSync(syslogDir)
+        .sort()
+        .map((f) => join(syslogDir, f))
+    : [];
+  const answers = join(abs, 'answers.yaml');
+  return {
+    dir: abs,
+    title: scalarText(doc.title, abs),
+    description: scalarText(doc.description, ''),
+    answersFile: existsSync(answers) ? answers : undefined,
+    syslogPaths,
+    initial: initialState(world),
+  };
+}
+
+function readScenarioFile(file: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return isRecord(doc) ? doc : {};
+}
+
+function initialState(world: ScenarioWorld): WorldState {
+  return {
+    version: 1,
+    clock: world.clock ?? '2016-03-17T18:00:00.000Z',
+    cf: world.cf,
+    bosh: world.bosh,
+    cells: world.cells,
+    cellHosts: world.cellHosts ?? {},
+    etcd: world.etcd ?? {},
+    s3: world.s3,
+    databases: world.databases ?? {},
+    placements: world.placements ?? [],
+    serving: world.serving ?? {},
+    syslogAppended: 0,
+    history: [],
+  };
+}

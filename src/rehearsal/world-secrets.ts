@@ -1,0 +1,40 @@
+/**
+ * The credentials a scenario holds never reach the saved world file: it keeps references to
+ * them, resolved from the scenario when the world is loaded.
+ */
+import type { WorldState } from './world-state.js';
+
+/** Keys whose values are credentials, in container environments and elsewhere in a scenario. */
+const SECRET_KEY = /PASSWORD|SECRET|ACCESS_KEY|TOKEN/i;
+
+/**
+ * Every credential a scenario holds (container environment secrets, role passwords), longest
+ * first so that no value is replaced inside a longer one. The order is stable for one scenario.
+ */
+export function scenarioSecrets(initial: WorldState): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, key: string, underRoles: boolean): void => {
+    if (typeof v === 'string') {
+      const eq = v.indexOf('=');
+      if (underRoles || SECRET_KEY.test(key)) found.add(v);
+      else if (eq > 0 && SECRET_KEY.test(v.slice(0, eq))) found.add(v.slice(eq + 1));
+    } else if (Array.isArray(v)) {
+      for (const item of v) walk(item, key, underRoles);
+    } else if (v && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) walk(item, k, key === 'roles');
+    }
+  };
+  walk(initial, '', false);
+  return [...found].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+}
+
+const ref = (i: number): string => `\u00absecret:${i}\u00bb`;
+const escaped = (secret: string): string => JSON.stringify(secret).slice(1, -1);
+
+export function seal(json: string, secrets: string[]): string {
+  return secrets.reduce((text, secret, i) => text.split(escaped(secret)).join(ref(i)), json);
+}
+
+export function unseal(json: string, secrets: string[]): string {
+  return secrets.reduce((text, secret, i) => text.split(ref(i)).join(escaped(secret)), json);
+}
