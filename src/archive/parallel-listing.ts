@@ -78,7 +78,9 @@ export async function listArchiveObjects(
     complete: opts.complete ?? false,
     startAfter: undefined,
     firstAnswer: new Promise((resolve) => (answered = resolve)),
-    answered: (honoured) => answered(honoured),
+    answered: (honoured) => {
+      answered(honoured);
+    },
     abandoned: false,
   };
   await listRange(ctx, prefix, undefined, undefined, undefined);
@@ -101,6 +103,11 @@ interface Ctx {
   answered(honoured: boolean | undefined): void;
   /** Set when `complete` meets a store without startAfter: every listing stops. */
   abandoned: boolean;
+}
+
+/** Set by another listing while this one awaited. */
+function abandoned(ctx: Ctx): boolean {
+  return ctx.abandoned;
 }
 
 function sorted(out: Map<string, ObjectInfo>): ObjectInfo[] {
@@ -149,7 +156,7 @@ async function listRange(
     let seen = 0;
     let limit = expected === undefined ? ctx.splitAfter : Math.max(ctx.splitAfter, 2 * expected);
     for await (const o of open(ctx, scope, after)) {
-      if (ctx.abandoned) break;
+      if (abandoned(ctx)) break;
       if (after !== undefined && ctx.startAfter !== true) {
         sawKey = true;
         if (!utf8After(o.key, after)) {
@@ -188,7 +195,7 @@ async function listRange(
         release();
         await ctx.firstAnswer;
         release = await ctx.gate.acquire();
-        if (ctx.abandoned) break;
+        if (abandoned(ctx)) break;
       }
       if (ctx.startAfter === true) {
         for (const [x, y] of GAPS) {
@@ -278,7 +285,7 @@ export function planBlocks(scope: string, first: string, k: string, zoneEnd: num
   return {
     block: k.slice(0, length),
     parent,
-    siblings: [...ALPHABET.slice(at + 1)].map((c) => parent + c),
+    siblings: Array.from(ALPHABET.slice(at + 1), (c) => parent + c),
     estimate: Math.max(1, Math.round(estimate)),
     at: k[length - 1]!,
   };
