@@ -31,7 +31,11 @@ export interface ListOptions {
   concurrency?: number;
   /** Keys a listing of unknown extent returns before it cuts the rest of its range into blocks. */
   splitAfter?: number;
-  /** Keys aimed at per block (a few pages of 1000). */
+  /**
+   * Keys aimed at per block (default 8000, eight pages of 1000). Each block ends in a part-full
+   * page: on 100,000 keys blocks of 4000 made 132 requests, blocks of 8000 make 116, and still
+   * 16 listings run at once.
+   */
   blockKeys?: number;
   /** One sequential scan of the whole prefix instead of the parallel plan. */
   exhaustive?: boolean;
@@ -74,7 +78,7 @@ export async function listArchiveObjects(
     out,
     gate: new Gate(Math.max(1, opts.concurrency ?? 16)),
     splitAfter: Math.max(1, opts.splitAfter ?? 1000),
-    blockKeys: Math.max(1, opts.blockKeys ?? 4000),
+    blockKeys: Math.max(1, opts.blockKeys ?? 8000),
     complete: opts.complete ?? false,
     startAfter: undefined,
     firstAnswer: new Promise((resolve) => (answered = resolve)),
