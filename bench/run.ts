@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<string>> = {
   logs: async () => (await import('./logs.js')).benchLogs(),
+  inspect: async () => (await import('./swap.js')).benchInspectMoto(),
   swap: async () => (await import('./swap.js')).benchSwap(),
   'swap-sim': async () => (await import('./swap.js')).benchSwap('sim'),
   'swap-moto': async () => (await import('./swap.js')).benchSwap('moto'),

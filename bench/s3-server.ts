@@ -43,15 +43,18 @@ export interface BenchS3 {
 /** Starts the server in a child process: `{ latencyMs }` for memory mode, `{ upstream }` for a counting proxy. */
 export async function startBenchS3(mode: { latencyMs: number } | { upstream: string }): Promise<BenchS3> {
   const args = 'upstream' in mode ? ['--upstream', mode.upstream] : ['--latency', String(mode.latencyMs)];
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Its standard input stays open while the benchmark lives: the server exits when it closes.
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    child.once('exit', (code) => reject(new Error(`bench S3 server exited ${code}`)));
+    child.once('exit', (code) => {
+      reject(new Error(`bench S3 server exited ${code}`));
+    });
     child.once('error', reject);
   });
   const endpoint = `http://127.0.0.1:${port}`;
@@ -83,7 +86,9 @@ export async function startBenchS3(mode: { latencyMs: number } | { upstream: str
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once('exit', () => resolve());
+    child.once('exit', () => {
+      resolve();
+    });
     child.kill('SIGTERM');
   });
 }
@@ -258,26 +263,39 @@ class MemoryS3 {
   ): void {
     if (op === 'CreateBucket') {
       if (!this.buckets.has(bucketName)) this.buckets.set(bucketName, new Bucket());
-      return send(res, 200, '');
+      send(res, 200, '');
+      return;
     }
     const bucket = this.buckets.get(bucketName);
-    if (!bucket) return error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+    if (!bucket) {
+      error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+      return;
+    }
     switch (op) {
-      case 'HeadBucket':
-        return send(res, 200, '');
-      case 'ListObjectsV2':
-        return this.list(bucket, bucketName, query, res);
+      case 'HeadBucket': {
+        send(res, 200, '');
+        return;
+      }
+      case 'ListObjectsV2': {
+        this.list(bucket, bucketName, query, res);
+        return;
+      }
       case 'DeleteObjects': {
         const quiet = /<Quiet>\s*true\s*<\/Quiet>/i.test(body.toString('utf8'));
         const keys = [...body.toString('utf8').matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => xmlUnescape(m[1]!));
         for (const k of keys) bucket.delete(k);
         const deleted = quiet ? '' : keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('');
-        return send(res, 200, `${XML_HEAD}<DeleteResult ${NS}>${deleted}</DeleteResult>`);
+        send(res, 200, `${XML_HEAD}<DeleteResult ${NS}>${deleted}</DeleteResult>`);
+        return;
       }
       case 'HeadObject':
       case 'GetObject': {
         const o = bucket.objects.get(key);
-        if (!o) return op === 'HeadObject' ? send(res, 404, '') : error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+        if (!o) {
+          if (op === 'HeadObject') send(res, 404, '');
+          else error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+          return;
+        }
         const headers: http.OutgoingHttpHeaders = {
           ETag: `"${o.etag}"`,
           'Last-Modified': o.lastModified.toUTCString(),
@@ -288,7 +306,7 @@ class MemoryS3 {
         let chunks = o.chunks;
         let status = 200;
         let length = o.size;
-        const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+        const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
         if (op === 'GetObject' && range && o.size > 0) {
           const start = range[1] ? Number(range[1]) : Math.max(0, o.size - Number(range[2]));
           const end = range[1] && range[2] ? Math.min(Number(range[2]), o.size - 1) : o.size - 1;
@@ -304,8 +322,14 @@ class MemoryS3 {
         return void res.end();
       }
       case 'GetObjectTagging':
-        if (!bucket.objects.has(key)) return error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
-        return send(res, 200, `${XML_HEAD}<Tagging ${NS}><TagSet></TagSet></Tagging>`);
+        if (!bucket.objects.has(key)) {
+          error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+          return;
+        }
+        {
+          send(res, 200, `${XML_HEAD}<Tagging ${NS}><TagSet></TagSet></Tagging>`);
+          return;
+        }
       case 'PutObject': {
         const data = isAwsChunked(req) ? decodeAwsChunked(body) : body;
         const o: Obj = {
@@ -313,7 +337,7 @@ class MemoryS3 {
           size: data.length,
           etag: md5([data]),
           lastModified: new Date(),
-          contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'),
+          contentType: req.headers['content-type'] ?? 'binary/octet-stream',
           metadata: metadataOf(req),
         };
         bucket.set(key, o);
@@ -322,7 +346,10 @@ class MemoryS3 {
       }
       case 'CopyObject': {
         const src = this.source(req);
-        if (!src) return error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+        if (!src) {
+          error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+          return;
+        }
         const replace = String(req.headers['x-amz-metadata-directive'] ?? '').toUpperCase() === 'REPLACE';
         // Same bytes, same MD5; a copy made in one request is single-part.
         const etag = src.etag.includes('-') ? md5(src.chunks) : src.etag;
@@ -330,14 +357,15 @@ class MemoryS3 {
           ...src,
           etag,
           lastModified: new Date(),
-          ...(replace ? { contentType: String(req.headers['content-type'] ?? src.contentType), metadata: metadataOf(req) } : {}),
+          ...(replace ? { contentType: req.headers['content-type'] ?? src.contentType, metadata: metadataOf(req) } : {}),
         };
         bucket.set(key, o);
-        return send(
+        send(
           res,
           200,
           `${XML_HEAD}<CopyObjectResult ${NS}><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag></CopyObjectResult>`,
         );
+        return;
       }
       case 'CreateMultipartUpload': {
         const id = `upload-${this.nextUpload++}`;
@@ -345,19 +373,23 @@ class MemoryS3 {
           bucket: bucketName,
           key,
           parts: new Map(),
-          contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'),
+          contentType: req.headers['content-type'] ?? 'binary/octet-stream',
           metadata: metadataOf(req),
         });
-        return send(
+        send(
           res,
           200,
           `${XML_HEAD}<InitiateMultipartUploadResult ${NS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
         );
+        return;
       }
       case 'UploadPart':
       case 'UploadPartCopy': {
         const up = this.uploads.get(query.get('uploadId') ?? '');
-        if (!up) return error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+        if (!up) {
+          error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+          return;
+        }
         const n = Number(query.get('partNumber'));
         let chunks: Buffer[];
         let etag: string;
@@ -367,7 +399,10 @@ class MemoryS3 {
           etag = md5(chunks);
         } else {
           const src = this.source(req);
-          if (!src) return error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+          if (!src) {
+            error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+            return;
+          }
           const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers['x-amz-copy-source-range'] ?? ''));
           const start = range ? Number(range[1]) : 0;
           const end = range ? Number(range[2]) : src.size - 1;
@@ -380,19 +415,26 @@ class MemoryS3 {
           res.writeHead(200, { ETag: `"${etag}"`, 'Content-Length': 0 });
           return void res.end();
         }
-        return send(
+        send(
           res,
           200,
           `${XML_HEAD}<CopyPartResult ${NS}><LastModified>${new Date().toISOString()}</LastModified><ETag>&quot;${etag}&quot;</ETag></CopyPartResult>`,
         );
+        return;
       }
       case 'CompleteMultipartUpload': {
         const id = query.get('uploadId') ?? '';
         const up = this.uploads.get(id);
-        if (!up) return error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+        if (!up) {
+          error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+          return;
+        }
         const numbers = [...body.toString('utf8').matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
         const parts = numbers.map((n) => up.parts.get(n));
-        if (parts.some((p) => !p)) return error(res, 400, 'InvalidPart', 'One or more of the specified parts could not be found.');
+        if (parts.some((p) => !p)) {
+          error(res, 400, 'InvalidPart', 'One or more of the specified parts could not be found.');
+          return;
+        }
         const h = createHash('md5');
         for (const p of parts) h.update(Buffer.from(p!.etag, 'hex'));
         const chunks = parts.flatMap((p) => p!.chunks);
@@ -406,20 +448,29 @@ class MemoryS3 {
         };
         bucket.set(key, o);
         this.uploads.delete(id);
-        return send(
+        send(
           res,
           200,
           `${XML_HEAD}<CompleteMultipartUploadResult ${NS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>&quot;${o.etag}&quot;</ETag></CompleteMultipartUploadResult>`,
         );
+        return;
       }
       case 'AbortMultipartUpload':
         this.uploads.delete(query.get('uploadId') ?? '');
-        return send(res, 204, '');
+        {
+          send(res, 204, '');
+          return;
+        }
       case 'DeleteObject':
         bucket.delete(key);
-        return send(res, 204, '');
-      default:
-        return error(res, 501, 'NotImplemented', `${op} is not implemented by the bench S3 server`);
+        {
+          send(res, 204, '');
+          return;
+        }
+      default: {
+        error(res, 501, 'NotImplemented', `${op} is not implemented by the bench S3 server`);
+        return;
+      }
     }
   }
 
@@ -454,7 +505,6 @@ class MemoryS3 {
         if (cut >= 0) {
           const cp = k.slice(0, cut + delimiter.length);
           common.push(cp);
-          last = cp;
           // Skip every key under this common prefix.
           while (i + 1 < bucket.keys.length && bucket.keys[i + 1]!.startsWith(cp)) i++;
           last = bucket.keys[i]!;
@@ -483,7 +533,7 @@ class MemoryS3 {
 
 function isAwsChunked(req: IncomingMessage): boolean {
   return (
-    String(req.headers['content-encoding'] ?? '').includes('aws-chunked') ||
+    (req.headers['content-encoding'] ?? '').includes('aws-chunked') ||
     String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')
   );
 }
@@ -507,7 +557,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('end', () => {
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
     req.on('error', reject);
   });
 }
@@ -521,23 +573,28 @@ function serve(opts: { latencyMs: number } | { upstream: string }): void {
   const server = http.createServer((req, res) => {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://bench');
-    if (url.pathname === '/__bench/counts') return send(res, 200, JSON.stringify(counts));
+    if (url.pathname === '/__bench/counts') {
+      send(res, 200, JSON.stringify(counts));
+      return;
+    }
     if (url.pathname === '/__bench/reset') {
       counts = {};
-      return send(res, 200, '{}');
+      send(res, 200, '{}');
+      return;
     }
     if (url.pathname === '/__bench/latency') {
       latencyMs = Number(url.searchParams.get('ms') ?? 0);
-      return send(res, 200, '{}');
+      send(res, 200, '{}');
+      return;
     }
     if (url.pathname === '/__bench/seed' && s3) {
-      void readBody(req).then((body) =>
+      void readBody(req).then((body) => {
         send(
           res,
           s3.seed(url.searchParams.get('bucket') ?? '', JSON.parse(body.toString('utf8')) as Array<[string, string]>) ? 200 : 404,
           '{}',
-        ),
-      );
+        );
+      });
       return;
     }
     const op = operation(req.method ?? 'GET', url.pathname, url.searchParams, req.headers);
@@ -566,7 +623,9 @@ function serve(opts: { latencyMs: number } | { upstream: string }): void {
       counts[known ? op : 'unimplemented'] = (counts[known ? op : 'unimplemented'] ?? 0) + 1;
       if (!known) process.stderr.write(`bench S3 server: unimplemented ${req.method} ${req.url}\n`);
       const wait = latencyMs - (performance.now() - started);
-      const answer = (): void => s3!.handle(op, bucket, key, url.searchParams, req, body, res);
+      const answer = (): void => {
+        s3!.handle(op, bucket, key, url.searchParams, req, body, res);
+      };
       if (wait > 0) setTimeout(answer, wait);
       else answer();
     });
@@ -577,6 +636,8 @@ function serve(opts: { latencyMs: number } | { upstream: string }): void {
     process.stdout.write(`listening ${typeof addr === 'object' && addr ? addr.port : 0}\n`);
   });
   process.on('SIGTERM', () => process.exit(0));
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

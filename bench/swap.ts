@@ -18,8 +18,8 @@ import { runSwap } from '../src/archive/swap.js';
 import { createS3Store } from '../src/systems/s3.js';
 import { inspectArchive } from '../src/archive/inspect.js';
 import type { ObjectStore } from '../src/core/seams.js';
-import { startMoto } from '../test/support/moto.js';
-import { archiveEntries, putAll, seedArchive, sentinelEntry, type SeedOptions } from '../test/support/archive-fixture.js';
+import { archiveEntries, putAll, sentinelEntry, type SeedOptions } from '../test/support/archive-fixture.js';
+import { startSeededMoto } from './moto-seeded.js';
 import { startBenchS3, type BenchS3, type Counts } from './s3-server.js';
 
 const SMALL_OBJECTS = 10_000;
@@ -57,9 +57,14 @@ const AWS_ENV = {
 };
 
 async function motoServer(): Promise<Server> {
-  const moto = await startMoto();
+  const moto = await startSeededMoto();
   const proxy = await startBenchS3({ upstream: moto.endpoint });
-  const store = createS3Store({ ...moto.options, endpoint: proxy.endpoint });
+  const store = createS3Store({
+    endpoint: proxy.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   return {
     name: 'moto',
     endpoint: proxy.endpoint,
@@ -67,12 +72,26 @@ async function motoServer(): Promise<Server> {
     counter: proxy,
     cpuSeconds: () => moto.cpuSeconds(),
     createBucket: (b) => moto.createBucket(b),
-    seed: (bucket, prefix, o) => seedArchive(store, bucket, prefix, o),
+    seed: (bucket, prefix, o) => seedEntries(moto, bucket, prefix, o),
     async stop() {
       await proxy.stop();
       await moto.stop();
     },
   };
+}
+
+/** An archive written without a request per object; its sentinels after the rest, as wal-e writes them. */
+async function seedEntries(
+  server: { seed(bucket: string, entries: Array<[string, string]>): Promise<void> },
+  bucket: string,
+  prefix: string,
+  o: SeedOptions,
+): Promise<void> {
+  await server.seed(
+    bucket,
+    archiveEntries(prefix, o).map(([k, v]) => [k, v.toString()]),
+  );
+  for (const b of o.backups) await server.seed(bucket, [sentinelEntry(prefix, b)]);
 }
 
 async function simulatedServer(): Promise<Server> {
@@ -90,13 +109,7 @@ async function simulatedServer(): Promise<Server> {
     counter: sim,
     cpuSeconds: () => sim.cpuSeconds(),
     createBucket: (b) => sim.createBucket(b),
-    async seed(bucket, prefix, o) {
-      await sim.seed(
-        bucket,
-        archiveEntries(prefix, o).map(([k, v]) => [k, v.toString()]),
-      );
-      for (const b of o.backups) await sim.seed(bucket, [sentinelEntry(prefix, b)]);
-    },
+    seed: (bucket, prefix, o) => seedEntries(sim, bucket, prefix, o),
     stop: () => sim.stop(),
   };
 }
@@ -110,9 +123,10 @@ function aws(server: Server, args: string[]): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`aws ${args.join(' ')} exited ${code}: ${stderr.slice(0, 2000)}`)),
-    );
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`aws ${args.join(' ')} exited ${code}: ${stderr.slice(0, 2000)}`));
+    });
   });
 }
 
@@ -223,41 +237,77 @@ async function benchInspect(server: Server): Promise<number> {
   return ratio;
 }
 
-async function regime(make: () => Promise<Server>, title: string): Promise<{ small: number; large: number; inspect: number }> {
+type Part = 'inspect' | 'small' | 'large';
+const ALL: Part[] = ['inspect', 'small', 'large'];
+
+/** The ratios of the parts asked for, on one server started and stopped here. */
+async function regime(make: () => Promise<Server>, title: string, parts: Part[]): Promise<Partial<Record<Part, number>>> {
   const server = await make();
+  const stop = onInterrupt(() => server.stop());
   try {
     log(`-- ${title}`);
-    log(`small: ${SMALL_OBJECTS} objects`);
-    const small = await benchSmall(server);
-    log(`large: ${LARGE_OBJECTS} x 16 MiB`);
-    const large = await benchLarge(server);
-    log(`inspect: ${INSPECT_KEYS} keys`);
-    const inspect = await benchInspect(server);
-    return { small, large, inspect };
+    const out: Partial<Record<Part, number>> = {};
+    for (const part of parts) {
+      if (part === 'inspect') {
+        log(`inspect: ${INSPECT_KEYS} keys`);
+        out.inspect = await benchInspect(server);
+      } else if (part === 'small') {
+        log(`swap, small: ${SMALL_OBJECTS} objects`);
+        out.small = await benchSmall(server);
+      } else {
+        log(`swap, large: ${LARGE_OBJECTS} x 16 MiB`);
+        out.large = await benchLarge(server);
+      }
+    }
+    return out;
   } finally {
+    stop();
     await server.stop();
   }
 }
 
-/** Both regimes, or one of them ('sim' or 'moto'). */
-export async function benchSwap(only?: 'sim' | 'moto'): Promise<string> {
+/** Servers are stopped on Ctrl-C or SIGTERM too, before the benchmark exits. */
+function onInterrupt(stop: () => Promise<void>): () => void {
+  const handler = (signal: NodeJS.Signals): void => {
+    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+function ratios(r: Partial<Record<Part, number>>, label: string): string {
+  return Object.entries(r)
+    .map(([k, v]) => `${label}${k}=${v.toFixed(2)}`)
+    .join(' ');
+}
+
+const SIM_TITLE = `SIMULATION of in-region S3 (not S3): in-memory, concurrent, ${LATENCY_MS} ms per request (bench/s3-server.ts)`;
+const MOTO_TITLE = 'EMULATOR: moto, serving one request at a time (bench/moto-seeded.py)';
+
+/** Both regimes, or one of them ('sim' or 'moto'); `parts` of each (default: all). */
+export async function benchSwap(only?: 'sim' | 'moto', parts: Part[] = ALL): Promise<string> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const f = (n: number): string => n.toFixed(2);
-  const parts: string[] = [];
+  const out: string[] = [];
+  if (only !== 'sim') out.push(`${ratios(await regime(motoServer, MOTO_TITLE, parts), 'moto_')} (moto)`);
   if (only !== 'moto') {
-    const sim = await regime(
-      simulatedServer,
-      `SIMULATION of in-region S3: in-memory, concurrent, ${LATENCY_MS} ms per request (bench/s3-server.ts)`,
-    );
-    parts.push(
-      `sim${LATENCY_MS}ms_small=${f(sim.small)} sim${LATENCY_MS}ms_large=${f(sim.large)} sim${LATENCY_MS}ms_inspect=${f(sim.inspect)} (simulated S3)`,
+    out.push(
+      `${ratios(await regime(simulatedServer, SIM_TITLE, parts), `sim${LATENCY_MS}ms_`)} (simulated S3, ${LATENCY_MS} ms per request)`,
     );
   }
-  if (only !== 'sim') {
-    const moto = await regime(motoServer, 'EMULATOR: moto, one request at a time');
-    parts.unshift(`small=${f(moto.small)} large=${f(moto.large)} inspect=${f(moto.inspect)} (moto)`);
-  }
-  const line = `swap-bench ${parts.join(' ')}`;
+  const line = `swap-bench ${out.join(' ')} (ratios: aws-cli time / ours)`;
+  log(line);
+  return line;
+}
+
+/** `archive inspect` of 100,000 keys beside `aws s3 ls --recursive`, on moto. */
+export async function benchInspectMoto(): Promise<string> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const r = await regime(motoServer, MOTO_TITLE, ['inspect']);
+  const line = `inspect-bench moto_inspect=${r.inspect!.toFixed(2)} (aws s3 ls --recursive time / ours; target >= 1.0, goal 1.5)`;
   log(line);
   return line;
 }

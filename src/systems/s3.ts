@@ -4,6 +4,7 @@
  * (exponential backoff with jitter, a bounded retry budget), and failures
  * come back as StepFailed messages naming the object and what to check.
  */
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import {
   S3Client,
@@ -18,11 +19,13 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   type CompletedPart,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
 import { describeS3Error, isNotFound, s3Url } from './s3-errors.js';
+import { CopyPool, type CopyOutput } from './s3-copy-pool.js';
 
 export interface S3Options {
   endpoint?: string;
@@ -36,6 +39,10 @@ export interface S3Options {
   multipartCopyThreshold?: number;
   /** Part size of a multipart copy (default 512 MiB; S3 needs at least 5 MiB except for the last part). */
   multipartPartSize?: number;
+  /** Worker threads for CopyObject (default: one per CPU, at most 4; 0: none; see s3-copy-pool.ts). */
+  copyWorkers?: number;
+  /** Copies a store makes before its copy workers start (default 200). */
+  copyWorkersAfter?: number;
 }
 
 const GiB = 1024 ** 3;
@@ -44,6 +51,8 @@ const MAX_COPY_OBJECT = 5 * GiB;
 const MAX_PARTS = 10_000;
 const DELETE_BATCH = 1000;
 const PART_COPY_CONCURRENCY = 4;
+/** Copies before the copy workers start: a small archive is copied before they would be ready. */
+const COPY_POOL_AFTER = 200;
 
 /** The SDK warns on Node < 22 at client creation; the operator cannot act on it. */
 function silenceNodeVersionWarning(): void {
@@ -57,7 +66,7 @@ export function createS3Store(opts: S3Options = {}): ObjectStore {
     secrets.register(opts.credentials.sessionToken);
   }
   const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const client = new S3Client({
+  const config: S3ClientConfig = {
     region,
     endpoint: opts.endpoint,
     forcePathStyle: opts.forcePathStyle,
@@ -68,12 +77,23 @@ export function createS3Store(opts: S3Options = {}): ObjectStore {
     // CopyObject per object, and building the stack was a fifth of the client's CPU per request.
     // Nothing changes the stack after the client is made.
     cacheMiddleware: true,
-  });
+  };
+  const client = new S3Client(config);
+  // No logger is given, yet the SDK's logger middleware builds a redacted copy of every input and
+  // output for it (for a LIST, all 1000 entries of the page): a tenth of the client's CPU per request.
+  client.middlewareStack.remove('loggerMiddleware');
   const where = opts.endpoint ? `s3 ${opts.endpoint}` : `s3 ${region}`;
-  return new S3Store(client, where, {
-    threshold: Math.min(opts.multipartCopyThreshold ?? MAX_COPY_OBJECT, MAX_COPY_OBJECT),
-    partSize: opts.multipartPartSize ?? 512 * MiB,
-  });
+  const cpus = availableParallelism();
+  const workers = opts.copyWorkers ?? (cpus > 1 ? Math.min(4, cpus) : 0);
+  return new S3Store(
+    client,
+    where,
+    {
+      threshold: Math.min(opts.multipartCopyThreshold ?? MAX_COPY_OBJECT, MAX_COPY_OBJECT),
+      partSize: opts.multipartPartSize ?? 512 * MiB,
+    },
+    workers > 0 ? new CopyPool(config, workers, opts.copyWorkersAfter ?? COPY_POOL_AFTER) : undefined,
+  );
 }
 
 class S3Store implements ObjectStore {
@@ -81,6 +101,7 @@ class S3Store implements ObjectStore {
     private readonly client: S3Client,
     readonly where: string,
     private readonly multipart: { threshold: number; partSize: number },
+    private readonly pool?: CopyPool,
   ) {}
 
   private fail(err: unknown, op: string, bucket: string, key = ''): never {
@@ -161,14 +182,14 @@ class S3Store implements ObjectStore {
 
   async copy(from: ObjectRef, to: ObjectRef, size: number): Promise<ObjectInfo> {
     if (size > this.multipart.threshold) return this.copyMultipart(from, to, size);
+    const input = { Bucket: to.bucket, Key: to.key, CopySource: copySource(from) };
+    const here = async (): Promise<CopyOutput> => {
+      const r = await this.client.send(new CopyObjectCommand(input));
+      return { etag: r.CopyObjectResult?.ETag, lastModified: r.CopyObjectResult?.LastModified };
+    };
     try {
-      const r = await this.client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from) }));
-      return {
-        key: to.key,
-        size,
-        etag: unquote(r.CopyObjectResult?.ETag),
-        lastModified: r.CopyObjectResult?.LastModified ?? new Date(),
-      };
+      const r = await (this.pool ? this.pool.copy(input, here) : here());
+      return { key: to.key, size, etag: unquote(r.etag), lastModified: r.lastModified ?? new Date() };
     } catch (err) {
       this.fail(err, `copy from ${s3Url(from.bucket, from.key)}`, to.bucket, to.key);
     }
@@ -201,7 +222,7 @@ class S3Store implements ObjectStore {
       for (let start = 0, n = 1; start < size; start += partSize, n++) {
         ranges.push({ n, start, end: Math.min(size, start + partSize) - 1 });
       }
-      const parts: CompletedPart[] = new Array(ranges.length);
+      const parts = new Array<CompletedPart>(ranges.length);
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < ranges.length) {
