@@ -110,7 +110,10 @@ export interface StartOptions {
   /** A scratch folder of ours for the socket and log. */
   workDir: string;
   engine?: DockerEngine;
+  /** Where server binaries of the volume's major are looked for (default /usr/lib/postgresql). */
   binRoot?: string;
+  /** Where the client binaries (psql, pg_dump) are looked for (default /usr/lib/postgresql). */
+  clientBinRoot?: string;
   /** How long crash recovery on the copy may take. */
   startTimeoutSeconds?: number;
   progress?: (text: string) => void;
@@ -119,7 +122,7 @@ export interface StartOptions {
 export async function startScratchServer(o: StartOptions): Promise<ScratchServer> {
   const notes = await prepareCopy(o.dataDir);
   const local = await localBinaries(o.major, o.binRoot);
-  const client = await newestLocalBin(o.binRoot);
+  const client = await newestLocalBin(o.clientBinRoot);
   if (!client) {
     throw new StepFailed('no PostgreSQL client binaries (psql, pg_dump) on this machine', {
       hint: 'install the newest PostgreSQL client and server packages (apt-get install postgresql-16, or any major at least as new as the volume)',
