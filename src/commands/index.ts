@@ -4,6 +4,8 @@ import { archiveCommand } from './archive.js';
 import { drillCommand } from './drill.js';
 import { walFetchCommand } from './wal-fetch.js';
 import { logsCommand } from './logs.js';
+import { volumesCommand } from './volumes.js';
+import { composeCommand } from './compose-audit.js';
 
 export function extraCommands(): CommandModule[] {
   return [
@@ -11,5 +13,7 @@ export function extraCommands(): CommandModule[] {
     archiveCommand,
     drillCommand as unknown as CommandModule,
     walFetchCommand as unknown as CommandModule,
+    volumesCommand,
+    composeCommand,
   ];
 }
