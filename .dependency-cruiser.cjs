@@ -3,10 +3,11 @@
  * (and itself); `npm run lint` fails on any other import, and on any import cycle.
  *
  *   commands/   the CLI face; wires live systems or the rehearsal      → anything
- *   actions/    what a runbook step can do (support/: what steps share) → engine, logs, archive, drill, adapters, wale, core
+ *   actions/    what a runbook step can do (support/: what steps share) → engine, logs, archive, drill, volumes, adapters, wale, core
  *   engine/     runbook model, executor, journal, prompts; no system   → core
  *   rehearsal/  the simulated platform behind the seams                → adapters, wale, core
  *   logs/       finding the deleted instance in the logs               → systems (the log sources), adapters, wale, core
+ *   volumes/    lost PostgreSQL data in Docker volumes: find, copy, look → systems (docker, local processes), core
  *   drill/      restore drills in a throwaway PostgreSQL               → archive, systems (local processes), wale, core
  *   archive/    wal-e archives in a store: inspect, list, swap         → wale, core
  *   systems/    one live implementation per outside system             → adapters, core
@@ -16,10 +17,11 @@
  */
 const layers = {
   commands: null,
-  actions: ['engine', 'logs', 'archive', 'drill', 'adapters', 'wale', 'core'],
+  actions: ['engine', 'logs', 'archive', 'drill', 'volumes', 'adapters', 'wale', 'core'],
   engine: ['core'],
   rehearsal: ['adapters', 'wale', 'core'],
   logs: ['systems', 'adapters', 'wale', 'core'],
+  volumes: ['systems', 'core'],
   drill: ['archive', 'systems', 'wale', 'core'],
   archive: ['wale', 'core'],
   systems: ['adapters', 'core'],

@@ -67,6 +67,16 @@ export const COMMANDS = {
     describe: 'Fetch one archived WAL file from a wal-e archive (a restore_command)',
     load: async () => (await import('./wal-fetch.js')).walFetchCommand,
   },
+  volumes: {
+    command: 'volumes <command>',
+    describe: 'Find lost PostgreSQL data among Docker volumes by reading its files, then look inside a copy and dump it',
+    load: async () => (await import('./volumes.js')).volumesCommand,
+  },
+  compose: {
+    command: 'compose <command>',
+    describe: 'Check a docker-compose file for data that a `docker compose down` would leave behind',
+    load: async () => (await import('./compose-audit.js')).composeCommand,
+  },
 };
 
 export function addCommands<T extends GlobalArgs>(y: Argv<T>): Argv<T> {
@@ -82,5 +92,7 @@ export function addCommands<T extends GlobalArgs>(y: Argv<T>): Argv<T> {
     .command(lazyCommand(COMMANDS.logs))
     .command(lazyCommand(COMMANDS.archive))
     .command(lazyCommand(COMMANDS.drill))
-    .command(lazyCommand(COMMANDS.walFetch));
+    .command(lazyCommand(COMMANDS.walFetch))
+    .command(lazyCommand(COMMANDS.volumes))
+    .command(lazyCommand(COMMANDS.compose));
 }

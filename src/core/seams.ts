@@ -143,3 +143,49 @@ export interface LocalProcesses {
   /** When running as root, the unprivileged account PostgreSQL must run as; otherwise undefined. */
   postgresAccount(): RunAs | undefined;
 }
+
+/** A Docker volume as the Engine API lists it (GET /volumes). */
+export interface EngineVolume {
+  name: string;
+  driver: string;
+  /** Host folder of the volume's data (…/volumes/NAME/_data for the local driver). */
+  mountpoint: string;
+  /** RFC 3339, when the engine reports it. */
+  createdAt?: string;
+  labels: Record<string, string>;
+}
+
+/** A container as GET /containers/json?all=1 lists it, with its mounts. */
+export interface EngineContainer {
+  id: string;
+  names: string[];
+  image: string;
+  /** running, exited, created, … */
+  state: string;
+  mounts: { type: string; name?: string; source: string; destination: string; rw: boolean }[];
+}
+
+export interface EngineContainerSpec {
+  name: string;
+  image: string;
+  cmd?: string[];
+  env?: string[];
+  /** Host folders bind-mounted into the container. */
+  binds: { source: string; target: string; readOnly: boolean }[];
+  /** Publish this container TCP port on 127.0.0.1:hostPort. */
+  publish?: { containerPort: number; hostPort: number };
+  labels?: Record<string, string>;
+}
+
+/** The Docker Engine on this host, through its API. */
+export interface DockerEngine {
+  readonly where: string;
+  listVolumes(): Promise<EngineVolume[]>;
+  listContainers(): Promise<EngineContainer[]>;
+  /** Whether the image is present locally (nothing is pulled). */
+  hasImage(ref: string): Promise<boolean>;
+  createContainer(spec: EngineContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+}

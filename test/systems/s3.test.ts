@@ -7,7 +7,6 @@ import { createS3Store } from '../../src/systems/s3.js';
 import type { ObjectInfo, ObjectStore } from '../../src/core/seams.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { secrets } from '../../src/core/redact.js';
-import { ifStarted } from '../support/started.js';
 
 let moto: Moto;
 let proxy: FaultProxy;

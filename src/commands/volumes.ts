@@ -1,0 +1,187 @@
+/**
+ * `dingo-recover volumes find` and `dingo-recover volumes look <volume>`: lost PostgreSQL data in
+ * Docker volumes, found by reading files only, then looked at (and dumped) on a copy.
+ */
+import { mkdtemp, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { exitCodeOf, UsageError } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
+import { dockerEngine } from '../systems/docker-engine.js';
+import { findVolumes, type FindResult, type VolumeReport } from '../volumes/find.js';
+import { dumpDatabases, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
+import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
+import { printError } from './print-error.js';
+
+interface SourceArgs {
+  'volumes-root'?: string;
+  'docker-host': string;
+  json: boolean;
+}
+
+function sourceOptions<T>(y: Argv<T>): Argv<T & SourceArgs> {
+  return y
+    .option('volumes-root', {
+      type: 'string',
+      describe: 'read this folder of volumes (a copy, or a host without the daemon) instead of the Engine',
+    })
+    .option('docker-host', { type: 'string', default: 'unix:///var/run/docker.sock', describe: 'the Docker Engine socket' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' });
+}
+
+async function find(argv: SourceArgs): Promise<FindResult> {
+  if (argv['volumes-root']) {
+    // The engine is asked which containers use the volumes only when it answers.
+    return findVolumes({ volumesRoot: resolve(argv['volumes-root']) });
+  }
+  return findVolumes({ engine: dockerEngine(argv['docker-host']) });
+}
+
+function candidateLines(v: VolumeReport): string[] {
+  const pg = v.postgres!;
+  const c = pg.control;
+  const compose = [v.compose.project && `project ${v.compose.project}`, v.compose.volume && `volume ${v.compose.volume}`]
+    .filter(Boolean)
+    .join(', ');
+  const lines = [
+    `${v.rank}. ${v.name}${compose ? `  (compose ${compose})` : ''}`,
+    `   PostgreSQL ${pg.major}${pg.subdir ? ` in ${pg.subdir}/` : ''}, ${formatBytes(pg.sizeBytes)}, created ${v.createdAt ?? 'unknown'}`,
+  ];
+  if (c) {
+    lines.push(
+      `   last checkpoint ${c.checkpointAt} at ${c.checkpointLocation}, state "${c.state}"${c.cleanShutdown ? ' (shut down cleanly)' : ' (NOT shut down cleanly: the copy will run crash recovery)'}`,
+      `   system identifier ${c.systemIdentifier}${c.crcOk ? '' : ', pg_control CRC MISMATCH'}`,
+    );
+  } else lines.push(`   pg_control unreadable: ${pg.controlError ?? 'unknown'}`);
+  if (pg.lastWalWriteAt) lines.push(`   newest WAL written ${pg.lastWalWriteAt}`);
+  if (pg.postmasterPid) lines.push('   postmaster.pid present: its server was running when the volume was left');
+  if (v.usedBy.length) lines.push(`   used by ${v.usedBy.map((u) => `${u.name} (${u.state})`).join(', ')}`);
+  if ('missing' in pg.binaries) lines.push(`   to look inside, install ${pg.binaries.missing}`);
+  lines.push(`   ${v.path}`);
+  return lines;
+}
+
+export function renderFind(r: FindResult): string {
+  const lines = [`${r.volumes.length} volume(s) in ${r.source}, read in ${(r.durationMs / 1000).toFixed(1)} s`, ''];
+  if (r.candidates.length === 0) lines.push('No PostgreSQL data folder found.');
+  else lines.push('PostgreSQL data folders, newest checkpoint first:', '');
+  for (const c of r.candidates) lines.push(...candidateLines(c), '');
+  if (r.passedOver.length) lines.push(`Passed over: ${r.passedOver.map((p) => `${p.count} ${p.kind}`).join(', ')}`);
+  for (const v of r.volumes.filter((x) => x.kind !== 'postgresql' && x.kind !== 'empty'))
+    lines.push(`  ${v.name.slice(0, 24)}  ${v.kind}: ${v.detail}`);
+  if (r.candidates[0])
+    lines.push(
+      '',
+      `Next: dingo-recover volumes look ${r.candidates[0].name.slice(0, 12)} (works on a copy; the volume is never opened for writing)`,
+    );
+  return lines.join('\n') + '\n';
+}
+
+export function renderLook(l: LookResult): string {
+  const lines = [`Looked inside with ${l.server}`];
+  for (const n of l.notes) lines.push(`  (${n})`);
+  for (const d of l.databases) {
+    lines.push(
+      '',
+      `database ${d.name}: ${formatBytes(d.bytes)}, schemas ${d.schemas.join(', ') || '-'}, newest timestamp ${d.newest ?? 'none found'}`,
+    );
+    for (const t of d.largestTables)
+      lines.push(
+        `  ${`${t.schema}.${t.table}`.padEnd(40)} ${formatBytes(t.bytes).padStart(10)}  ${t.rowsExact ? '' : '~'}${t.rows < 0 ? 'not analysed' : t.rows} rows${t.newest ? `  newest ${t.newest}` : ''}`,
+      );
+  }
+  return lines.join('\n') + '\n';
+}
+
+const findCommand: CommandModule<object, SourceArgs> = {
+  command: 'find',
+  describe: 'List Docker volumes and rank the PostgreSQL data folders in them, reading files only',
+  builder: (y) =>
+    sourceOptions(y)
+      .example('$0 volumes find', "ask this host's Docker Engine")
+      .example('$0 volumes find --volumes-root /var/lib/docker/volumes --json', 'read the volumes folder directly'),
+  handler: async (argv) => {
+    try {
+      const r = await find(argv);
+      process.stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : renderFind(r));
+    } catch (err) {
+      printError('volumes find', err);
+      process.exitCode = exitCodeOf(err);
+    }
+  },
+};
+
+interface LookArgs extends SourceArgs {
+  volume: string;
+  scratch?: string;
+  dump?: string[];
+  out?: string;
+}
+
+const lookCommand: CommandModule<object, LookArgs> = {
+  command: 'look <volume>',
+  describe: 'Copy a volume, start a throwaway PostgreSQL on the copy and show what it holds (optionally dump databases)',
+  builder: (y) =>
+    sourceOptions(y)
+      .positional('volume', { type: 'string', demandOption: true, describe: 'volume name (or its first 6+ characters)' })
+      .option('scratch', { type: 'string', describe: 'folder for the copy (default: a new folder in the temp folder)' })
+      .option('dump', { type: 'string', array: true, describe: 'pg_dump -Fc these databases and check each restores' })
+      .option('out', { type: 'string', describe: 'folder for the dumps (required with --dump)' })
+      .example('$0 volumes look 1e1b183240fc', 'look inside the copy of that volume')
+      .example('$0 volumes look 1e1b183240fc --dump shop --out ~/recovered', 'and dump the shop database'),
+  handler: async (argv) => {
+    try {
+      if (argv.dump?.length && !argv.out)
+        throw new UsageError('--dump needs --out FOLDER for the dump files', { hint: 'e.g. --out ~/recovered' });
+      const found = await find(argv);
+      const v = chooseVolume(found, argv.volume);
+      const scratch = resolve(argv.scratch ?? (await mkdtemp(join(tmpdir(), 'dingo-volume-'))));
+      await mkdir(scratch, { recursive: true });
+      const copy = await copyVolume(v, scratch);
+      const engine = argv['volumes-root'] ? undefined : dockerEngine(argv['docker-host']);
+      const opts = { dataDir: copy.copyDir, major: v.postgres!.major, workDir: join(copy.copyDir, '..'), engine };
+      const look = await lookInside({ ...opts, progress: (m) => process.stderr.write(`... ${m}\n`) });
+      let dumps = null;
+      let checks = null;
+      if (argv.dump?.length) {
+        dumps = await dumpDatabases({ ...opts, databases: argv.dump, outDir: resolve(argv.out!) });
+        checks = await verifyDumps(dumps);
+      }
+      await checkOriginalUnchanged(copy.original, copy.digest.digest);
+      if (argv.json) {
+        process.stdout.write(
+          JSON.stringify(
+            { volume: v, copy: { dir: copy.copyDir, digest: copy.digest.digest }, look, dumps, checks, originalUnchanged: true },
+            null,
+            2,
+          ) + '\n',
+        );
+      } else {
+        process.stdout.write(renderLook(look));
+        for (const c of checks ?? [])
+          process.stdout.write(
+            `dump ${c.file}: ${c.restored && c.differences.length === 0 ? `restores, ${c.tables} table(s) with the same row counts` : `DOES NOT RESTORE CLEANLY: ${c.differences.join('; ')}`}\n`,
+          );
+        process.stdout.write(
+          `the original ${copy.original} is unchanged (sha256 tree digest ${copy.digest.digest.slice(0, 16)}…); the copy is in ${copy.copyDir}\n`,
+        );
+      }
+      if (checks?.some((c) => !c.restored || c.differences.length)) process.exitCode = 1;
+    } catch (err) {
+      printError('volumes look', err);
+      process.exitCode = exitCodeOf(err);
+    }
+  },
+};
+
+export const volumesCommand = {
+  command: 'volumes <command>',
+  describe: 'Find lost PostgreSQL data in Docker volumes, look inside a copy, dump it',
+  builder: (y: Argv) =>
+    y
+      .command(findCommand as unknown as CommandModule)
+      .command(lookCommand as unknown as CommandModule)
+      .demandCommand(1),
+  handler: () => undefined,
+};

@@ -1,0 +1,132 @@
+/**
+ * Every volume of a Docker host (through the Engine API) or of a folder of volumes, identified
+ * without starting anything, the PostgreSQL data folders ranked: newest checkpoint first.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DockerEngine, EngineContainer } from '../core/seams.js';
+import { identify, type Identified } from './identify.js';
+
+export interface VolumeReport extends Identified {
+  name: string;
+  /** The folder that holds the volume's data (what was read). */
+  path: string;
+  createdAt: string | null;
+  /** Compose project and volume names, when the volume carries compose's labels. */
+  compose: { project?: string; volume?: string; service?: string };
+  labels: Record<string, string>;
+  /** Containers still using the volume, with their state. */
+  usedBy: { name: string; state: string; image: string }[];
+  /** 1 for the best PostgreSQL candidate, 2 for the next… ; absent for anything else. */
+  rank?: number;
+}
+
+export interface FindResult {
+  source: string;
+  volumes: VolumeReport[];
+  /** PostgreSQL candidates, best first. */
+  candidates: VolumeReport[];
+  passedOver: { kind: string; count: number }[];
+  durationMs: number;
+}
+
+interface Listed {
+  name: string;
+  path: string;
+  createdAt: string | null;
+  labels: Record<string, string>;
+}
+
+/** Runs `f` over `items` with at most `limit` at a time, keeping their order. */
+async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** A folder of volumes: each entry is a volume, its data in `_data/` (Docker's layout) or in itself. */
+async function listFolder(root: string): Promise<Listed[]> {
+  const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory());
+  return mapLimit(entries, 64, async (e) => {
+    const dir = join(root, e.name);
+    const data = join(dir, '_data');
+    const hasData = await stat(data)
+      .then((s) => s.isDirectory())
+      .catch(() => false);
+    const st = await stat(dir);
+    const born = st.birthtimeMs > 0 ? st.birthtime : st.ctime;
+    return { name: e.name, path: hasData ? data : dir, createdAt: born.toISOString(), labels: {} };
+  });
+}
+
+function composeOf(labels: Record<string, string>): VolumeReport['compose'] {
+  return {
+    project: labels['com.docker.compose.project'],
+    volume: labels['com.docker.compose.volume'],
+    service: labels['com.docker.compose.service'],
+  };
+}
+
+/** Best first: the newest checkpoint, then the newest WAL write, then the largest. */
+export function compareCandidates(a: VolumeReport, b: VolumeReport): number {
+  const t = (v: VolumeReport, f: 'checkpointAt' | 'modifiedAt'): number => Date.parse(v.postgres?.control?.[f] ?? '') || 0;
+  return (
+    t(b, 'checkpointAt') - t(a, 'checkpointAt') ||
+    (Date.parse(b.postgres?.lastWalWriteAt ?? '') || 0) - (Date.parse(a.postgres?.lastWalWriteAt ?? '') || 0) ||
+    (b.postgres?.sizeBytes ?? 0) - (a.postgres?.sizeBytes ?? 0) ||
+    a.name.localeCompare(b.name)
+  );
+}
+
+export interface FindOptions {
+  /** Read this folder of volumes instead of asking the engine. */
+  volumesRoot?: string;
+  engine?: DockerEngine;
+  /** Where server binaries are looked for (default /usr/lib/postgresql). */
+  binRoot?: string;
+  concurrency?: number;
+}
+
+export async function findVolumes(opts: FindOptions): Promise<FindResult> {
+  const started = Date.now();
+  let listed: Listed[];
+  let containers: EngineContainer[] = [];
+  let source: string;
+  if (opts.volumesRoot) {
+    listed = await listFolder(opts.volumesRoot);
+    source = opts.volumesRoot;
+    if (opts.engine) containers = await opts.engine.listContainers();
+  } else if (opts.engine) {
+    const [volumes, cs] = await Promise.all([opts.engine.listVolumes(), opts.engine.listContainers()]);
+    containers = cs;
+    listed = volumes.map((v) => ({ name: v.name, path: v.mountpoint, createdAt: v.createdAt ?? null, labels: v.labels }));
+    source = opts.engine.where;
+  } else {
+    throw new Error('findVolumes needs a volumes folder or a Docker Engine');
+  }
+  const volumes = await mapLimit(listed, opts.concurrency ?? 32, async (l): Promise<VolumeReport> => {
+    const id = await identify(l.path, { binRoot: opts.binRoot });
+    const usedBy = containers
+      .filter((c) => c.mounts.some((m) => (m.type === 'volume' && m.name === l.name) || m.source === l.path))
+      .map((c) => ({ name: c.names[0] ?? c.id.slice(0, 12), state: c.state, image: c.image }));
+    return { ...id, name: l.name, path: l.path, createdAt: l.createdAt, compose: composeOf(l.labels), labels: l.labels, usedBy };
+  });
+  const candidates = volumes.filter((v) => v.kind === 'postgresql').sort(compareCandidates);
+  candidates.forEach((c, i) => (c.rank = i + 1));
+  const counts = new Map<string, number>();
+  for (const v of volumes) if (v.kind !== 'postgresql') counts.set(v.kind, (counts.get(v.kind) ?? 0) + 1);
+  return {
+    source,
+    volumes,
+    candidates,
+    passedOver: [...counts].map(([kind, count]) => ({ kind, count })),
+    durationMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * What a volume holds, found by reading a handful of files and never starting anything: a
+ * PostgreSQL data folder (PG_VERSION and global/pg_control), or Redis, MySQL/MariaDB, MongoDB,
+ * nothing, or something else. Every file is opened read-only; nothing is written.
+ */
+import { constants } from 'node:fs';
+import { access, lstat, open, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parsePgControl, type PgControl } from './pg-control.js';
+
+export type VolumeKind = 'postgresql' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable';
+
+export interface PostgresFacts {
+  /** The data folder inside the volume ("" when it is the volume's root, "pgdata" for PGDATA=.../data/pgdata). */
+  subdir: string;
+  /** What PG_VERSION says: "9.6", "15". */
+  major: string;
+  control: PgControl | null;
+  /** Why pg_control could not be read, when it could not. */
+  controlError?: string;
+  /** postmaster.pid is present: the server was running when the volume was left (or crashed). */
+  postmasterPid: boolean;
+  /** The newest WAL file's modification time: the last write the folder shows. */
+  lastWalWriteAt: string | null;
+  sizeBytes: number;
+  /** Local server binaries of this major version, or null with what to install. */
+  binaries: { bin: string } | { missing: string };
+}
+
+export interface Identified {
+  kind: VolumeKind;
+  /** For people: what was recognised and from which file. */
+  detail: string;
+  postgres?: PostgresFacts;
+}
+
+/** Where Debian and the PGDG packages put each major version's server binaries. */
+export const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function head(path: string, bytes: number): Promise<Buffer> {
+  const fh = await open(path, constants.O_RDONLY);
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Total size of a folder's files (no symlinks followed), walked with bounded parallelism. */
+export async function folderSize(dir: string): Promise<number> {
+  let total = 0;
+  const queue = [dir];
+  while (queue.length) {
+    const batch = queue.splice(0, 64);
+    await Promise.all(
+      batch.map(async (d) => {
+        const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+        await Promise.all(
+          entries.map(async (e) => {
+            const p = join(d, e.name);
+            if (e.isDirectory()) queue.push(p);
+            else if (e.isFile()) {
+              const st = await lstat(p).catch(() => null);
+              total += st?.size ?? 0;
+            }
+          }),
+        );
+      }),
+    );
+  }
+  return total;
+}
+
+async function newestWal(dataDir: string): Promise<string | null> {
+  for (const sub of ['pg_wal', 'pg_xlog']) {
+    const names = await readdir(join(dataDir, sub)).catch(() => null);
+    if (!names) continue;
+    let newest = 0;
+    for (const n of names.filter((x) => /^[0-9A-F]{24}$/.test(x))) {
+      const st = await lstat(join(dataDir, sub, n)).catch(() => null);
+      if (st && st.mtimeMs > newest) newest = st.mtimeMs;
+    }
+    return newest ? new Date(newest).toISOString() : null;
+  }
+  return null;
+}
+
+/** The server binaries of `major` on this machine, or what to install to get them. */
+export async function localBinaries(major: string, root = DEBIAN_PG_ROOT): Promise<{ bin: string } | { missing: string }> {
+  const bin = join(root, major, 'bin');
+  if (await exists(join(bin, 'pg_ctl'))) return { bin };
+  return {
+    missing: `PostgreSQL ${major} server binaries (Debian/Ubuntu: apt-get install postgresql-${major} from apt.postgresql.org; or the postgres:${major} image through Docker)`,
+  };
+}
+
+/** The folder holding PG_VERSION: the volume itself, or one or two levels down (PGDATA in a subfolder). */
+async function findPgData(root: string): Promise<string | null> {
+  if (await exists(join(root, 'PG_VERSION'))) return '';
+  const level = async (rel: string): Promise<string[]> =>
+    (await readdir(join(root, rel), { withFileTypes: true }).catch(() => []))
+      .filter((e) => e.isDirectory())
+      .map((e) => (rel ? `${rel}/${e.name}` : e.name));
+  const first = await level('');
+  for (const d of first) if (await exists(join(root, d, 'PG_VERSION'))) return d;
+  for (const d of first) for (const dd of await level(d)) if (await exists(join(root, dd, 'PG_VERSION'))) return dd;
+  return null;
+}
+
+async function postgresFacts(root: string, subdir: string, binRoot: string): Promise<PostgresFacts> {
+  const dataDir = subdir ? join(root, subdir) : root;
+  const major = (await readFile(join(dataDir, 'PG_VERSION'), 'utf8')).trim();
+  let control: PgControl | null = null;
+  let controlError: string | undefined;
+  try {
+    control = parsePgControl(await head(join(dataDir, 'global', 'pg_control'), 8192), major);
+    if (!control.crcOk) controlError = 'the CRC of pg_control does not match its contents (damaged, or an unknown layout)';
+  } catch (err) {
+    controlError = err instanceof Error ? err.message : String(err);
+  }
+  const [postmasterPid, lastWalWriteAt, sizeBytes, binaries] = await Promise.all([
+    exists(join(dataDir, 'postmaster.pid')),
+    newestWal(dataDir),
+    folderSize(dataDir),
+    localBinaries(major, binRoot),
+  ]);
+  return { subdir, major, control, controlError, postmasterPid, lastWalWriteAt, sizeBytes, binaries };
+}
+
+/** Identifies what one volume's data folder holds. */
+export async function identify(root: string, opts: { binRoot?: string } = {}): Promise<Identified> {
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch (err) {
+    return { kind: 'unreadable', detail: `cannot read ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+  }
+  if (names.length === 0) return { kind: 'empty', detail: 'no files' };
+  const sub = await findPgData(root);
+  if (sub !== null) {
+    try {
+      const postgres = await postgresFacts(root, sub, opts.binRoot ?? DEBIAN_PG_ROOT);
+      return { kind: 'postgresql', detail: `PostgreSQL ${postgres.major} data folder${sub ? ` in ${sub}/` : ''}`, postgres };
+    } catch (err) {
+      return { kind: 'unreadable', detail: `PG_VERSION found${sub ? ` in ${sub}/` : ''} but: ${(err as Error).message}` };
+    }
+  }
+  const has = (n: string): boolean => names.includes(n);
+  if (has('dump.rdb')) {
+    const magic = (await head(join(root, 'dump.rdb'), 9).catch(() => Buffer.alloc(0))).toString('latin1');
+    if (magic.startsWith('REDIS')) return { kind: 'redis', detail: `Redis RDB snapshot (dump.rdb, format ${magic.slice(5)})` };
+  }
+  if (has('appendonly.aof') || has('appendonlydir')) return { kind: 'redis', detail: 'Redis append-only file' };
+  if (has('ibdata1') || (has('mysql') && (has('auto.cnf') || has('ib_logfile0'))) || has('aria_log_control'))
+    return { kind: 'mysql', detail: 'MySQL/MariaDB data folder (ibdata1, mysql/)' };
+  if (has('WiredTiger') || has('mongod.lock') || has('storage.bson'))
+    return { kind: 'mongodb', detail: 'MongoDB data folder (WiredTiger)' };
+  const shown = names.slice(0, 5).join(', ');
+  return { kind: 'other', detail: `${names.length} entr${names.length === 1 ? 'y' : 'ies'}: ${shown}${names.length > 5 ? ', …' : ''}` };
+}

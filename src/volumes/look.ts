@@ -1,0 +1,263 @@
+/**
+ * The look inside a chosen volume, on a copy: what databases it holds, their schemas, largest tables
+ * with row counts, and the newest timestamp found in them; then `pg_dump -Fc` of each chosen database
+ * and the proof that each dump restores (into a fresh scratch cluster, with the same row counts).
+ */
+import { access, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StepFailed } from '../core/errors.js';
+import type { DockerEngine } from '../core/seams.js';
+import { freePort } from '../systems/ports.js';
+import { postgresAccount, run, runOk } from '../systems/processes.js';
+import { startScratchServer, newestLocalBin, type ScratchServer } from './scratch-server.js';
+
+export interface TableFacts {
+  schema: string;
+  table: string;
+  bytes: number;
+  /** Exact for tables under 256 MiB, else the planner's estimate (-1: never analysed). */
+  rows: number;
+  rowsExact: boolean;
+  /** The newest value of its timestamp and date columns, as text. */
+  newest: string | null;
+}
+
+export interface DatabaseFacts {
+  name: string;
+  bytes: number;
+  schemas: string[];
+  largestTables: TableFacts[];
+  newest: string | null;
+}
+
+export interface LookResult {
+  server: string;
+  notes: string[];
+  databases: DatabaseFacts[];
+}
+
+const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+const EXACT_BELOW = 256 * 1024 * 1024;
+
+async function databaseFacts(server: ScratchServer, name: string, bytes: number, tables: number): Promise<DatabaseFacts> {
+  const schemas = (
+    await server.query(
+      name,
+      `select nspname from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema' order by 1`,
+    )
+  ).map((r) => r[0]!);
+  const rows = await server.query(
+    name,
+    `select n.nspname, c.relname, pg_total_relation_size(c.oid), c.reltuples::bigint
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'
+      order by 3 desc, 1, 2 limit ${tables}`,
+  );
+  const largestTables: TableFacts[] = [];
+  for (const [schema = '', table = '', size = '0', estimate = '-1'] of rows) {
+    const q = `${ident(schema)}.${ident(table)}`;
+    const exact = Number(size) < EXACT_BELOW;
+    const count = exact ? Number((await server.query(name, `select count(*) from ${q}`))[0]?.[0]) : Number(estimate);
+    const cols = (
+      await server.query(
+        name,
+        `select attname from pg_attribute where attrelid = '${q.replace(/'/g, "''")}'::regclass and attnum > 0 and not attisdropped
+           and atttypid in ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) order by attnum limit 6`,
+      )
+    ).map((r) => r[0]!);
+    let newest: string | null = null;
+    if (cols.length) {
+      const expr = cols.map((c) => `max(${ident(c)})::timestamptz`).join(', ');
+      newest = (await server.query(name, `select greatest(${expr})::text from ${q}`))[0]?.[0] || null;
+    }
+    largestTables.push({ schema, table, bytes: Number(size), rows: count, rowsExact: exact, newest });
+  }
+  const stamps = largestTables.map((t) => t.newest).filter((x): x is string => !!x);
+  const newest = stamps.length ? stamps.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) : null;
+  return { name, bytes, schemas, largestTables, newest };
+}
+
+export interface LookOptions {
+  dataDir: string;
+  major: string;
+  workDir: string;
+  engine?: DockerEngine;
+  binRoot?: string;
+  tables?: number;
+  progress?: (text: string) => void;
+}
+
+async function withServer<T>(o: LookOptions, f: (s: ScratchServer) => Promise<T>): Promise<T> {
+  const server = await startScratchServer(o);
+  try {
+    return await f(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function listDatabases(server: ScratchServer): Promise<[string, number][]> {
+  return (
+    await server.query(
+      'template1',
+      `select datname, pg_database_size(oid) from pg_database where not datistemplate and datallowconn order by 2 desc`,
+    )
+  ).map((r) => [r[0]!, Number(r[1])]);
+}
+
+/** Starts a scratch server on the copy and reads what it holds. */
+export function lookInside(o: LookOptions): Promise<LookResult> {
+  return withServer(o, async (server) => {
+    const databases: DatabaseFacts[] = [];
+    for (const [name, bytes] of await listDatabases(server)) databases.push(await databaseFacts(server, name, bytes, o.tables ?? 10));
+    return { server: server.how, notes: server.notes, databases };
+  });
+}
+
+export interface DumpFacts {
+  database: string;
+  file: string;
+  bytes: number;
+  /** Exact row count of every table at dump time, "schema.table" → rows. */
+  rowCounts: Record<string, number>;
+}
+
+async function rowCounts(query: (db: string, sql: string) => Promise<string[][]>, db: string): Promise<Record<string, number>> {
+  const tables = await query(
+    db,
+    `select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema' order by 1, 2`,
+  );
+  const out: Record<string, number> = {};
+  for (const [s = '', t = ''] of tables)
+    out[`${s}.${t}`] = Number((await query(db, `select count(*) from ${ident(s)}.${ident(t)}`))[0]?.[0]);
+  return out;
+}
+
+async function freeName(dir: string, base: string): Promise<string> {
+  for (let i = 0; ; i++) {
+    const file = join(dir, i === 0 ? `${base}.dump` : `${base}.${i}.dump`);
+    const taken = await access(file).then(
+      () => true,
+      () => false,
+    );
+    if (!taken) return file;
+  }
+}
+
+/** pg_dump -Fc of each database into `outDir` (never over an existing file), with its row counts. */
+export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: string }): Promise<DumpFacts[]> {
+  return withServer(o, async (server) => {
+    await mkdir(o.outDir, { recursive: true });
+    const present = new Set((await listDatabases(server)).map(([n]) => n));
+    const missing = o.databases.filter((d) => !present.has(d));
+    if (missing.length) {
+      throw new StepFailed(`no database ${missing.join(', ')} in this volume (it has ${[...present].join(', ')})`, {
+        hint: 'choose among the databases the inspection listed',
+      });
+    }
+    const out: DumpFacts[] = [];
+    for (const db of o.databases) {
+      const file = await freeName(o.outDir, db.replace(/[^A-Za-z0-9._-]/g, '_'));
+      o.progress?.(`pg_dump -Fc ${db} → ${file}`);
+      await runOk([join(server.clientBin, 'pg_dump'), '-Fc', '-f', file, ...server.conn.args, '-U', server.conn.user, '-d', db]);
+      out.push({ database: db, file, bytes: (await stat(file)).size, rowCounts: await rowCounts((d, sql) => server.query(d, sql), db) });
+    }
+    return out;
+  });
+}
+
+export interface RestoreCheck {
+  database: string;
+  file: string;
+  restored: boolean;
+  /** Tables whose row count after the restore differs from the dump's, with both counts. */
+  differences: string[];
+  tables: number;
+}
+
+/** Restores each dump into a fresh scratch cluster of the newest local PostgreSQL and compares row counts. */
+export async function verifyDumps(dumps: DumpFacts[], opts: { binRoot?: string } = {}): Promise<RestoreCheck[]> {
+  const local = await newestLocalBin(opts.binRoot);
+  if (!local)
+    throw new StepFailed('no local PostgreSQL to restore the dumps into', {
+      hint: 'install postgresql (any major at least as new as the dump)',
+    });
+  const as = postgresAccount();
+  const work = await mkdtemp(join(process.env.TMPDIR ?? '/tmp', 'dingo-restore-check-'));
+  if (as) await runOk(['chown', `${as.uid}:${as.gid}`, work]);
+  const data = join(work, 'data');
+  const port = await freePort();
+  const conn = ['-h', work, '-p', String(port)];
+  try {
+    await runOk([join(local.bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], { as });
+    await runOk(
+      [
+        join(local.bin, 'pg_ctl'),
+        '-D',
+        data,
+        '-l',
+        join(work, 'log'),
+        '-w',
+        '-s',
+        '-o',
+        `-p ${port} -k ${work} -c listen_addresses='' -c fsync=off`,
+        'start',
+      ],
+      { as },
+    );
+    const query = async (db: string, sql: string): Promise<string[][]> => {
+      const r = await runOk([
+        join(local.bin, 'psql'),
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-F',
+        '\x1f',
+        ...conn,
+        '-U',
+        'postgres',
+        '-d',
+        db,
+        '-c',
+        sql,
+      ]);
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\x1f'));
+    };
+    const out: RestoreCheck[] = [];
+    for (const [i, d] of dumps.entries()) {
+      const target = `check_${i}`;
+      await query('postgres', `create database ${target}`);
+      // --no-owner: the roles of the lost cluster do not exist here; what is checked is the data.
+      const r = await run([
+        join(local.bin, 'pg_restore'),
+        '--exit-on-error',
+        '--no-owner',
+        '--no-acl',
+        ...conn,
+        '-U',
+        'postgres',
+        '-d',
+        target,
+        d.file,
+      ]);
+      if (r.code !== 0) {
+        out.push({ database: d.database, file: d.file, restored: false, differences: [r.stderr.trim().slice(0, 1000)], tables: 0 });
+        continue;
+      }
+      const after = await rowCounts(query, target);
+      const differences = Object.entries(d.rowCounts)
+        .filter(([t, n]) => after[t] !== n)
+        .map(([t, n]) => `${t}: ${n} rows dumped, ${after[t] ?? 'missing'} restored`);
+      out.push({ database: d.database, file: d.file, restored: true, differences, tables: Object.keys(after).length });
+    }
+    return out;
+  } finally {
+    await run([join(local.bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', '-s', 'stop'], { as });
+    await rm(work, { recursive: true, force: true });
+  }
+}

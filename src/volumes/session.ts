@@ -1,0 +1,70 @@
+/**
+ * The steps around one chosen volume: find it again by name, copy its data folder into the scratch
+ * folder, and check afterwards that the original is exactly as it was.
+ */
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StepFailed, UsageError } from '../core/errors.js';
+import { postgresAccount } from '../systems/processes.js';
+import { copyTree, digestTree, type TreeDigest } from './copy.js';
+import type { FindResult, VolumeReport } from './find.js';
+
+/** A volume by its whole name, or a prefix of at least 6 characters naming only one. */
+export function chooseVolume(found: FindResult, name: string): VolumeReport {
+  const exact = found.volumes.find((v) => v.name === name);
+  const matches = exact ? [exact] : name.length >= 6 ? found.volumes.filter((v) => v.name.startsWith(name)) : [];
+  const best = found.candidates.slice(0, 3).map((c) => `${c.rank ?? '?'}. ${c.name.slice(0, 12)}`);
+  if (matches.length !== 1) {
+    throw new UsageError(
+      matches.length
+        ? `"${name}" names ${matches.length} volumes`
+        : `no volume "${name}" in ${found.source}${name.length < 6 ? ' (give at least 6 characters)' : ''}`,
+      { hint: `give a whole volume name; the best PostgreSQL candidates are ${best.join(', ') || 'none'}` },
+    );
+  }
+  const v = matches[0]!;
+  if (v.kind !== 'postgresql' || !v.postgres) {
+    throw new UsageError(`volume ${v.name} holds no PostgreSQL data folder (${v.kind}: ${v.detail})`, {
+      hint: `choose among the PostgreSQL candidates: ${best.join(', ') || 'none found'}`,
+    });
+  }
+  return v;
+}
+
+/** The volume's PostgreSQL data folder. */
+export function dataDirOf(v: VolumeReport): string {
+  return v.postgres?.subdir ? join(v.path, v.postgres.subdir) : v.path;
+}
+
+export interface VolumeCopy {
+  copyDir: string;
+  original: string;
+  digest: TreeDigest;
+}
+
+/** Copies the volume's data folder to SCRATCH/<volume>-<time>/data, owned by the account the server runs as. */
+export async function copyVolume(v: VolumeReport, scratchRoot: string, now = new Date()): Promise<VolumeCopy> {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  const dir = join(scratchRoot, `${v.name.slice(0, 24)}-${stamp}`);
+  await mkdir(dir, { recursive: true });
+  // The server account must reach the copy through these folders.
+  await chmod(scratchRoot, 0o755);
+  await chmod(dir, 0o755);
+  const account = postgresAccount();
+  const copyDir = join(dir, 'data');
+  const original = dataDirOf(v);
+  const digest = await copyTree(original, copyDir, { owner: account ? { uid: account.uid, gid: account.gid } : undefined });
+  await chmod(copyDir, 0o700);
+  return { copyDir, original, digest };
+}
+
+/** Throws when the original's digest differs from the one taken while copying. */
+export async function checkOriginalUnchanged(original: string, digest: string): Promise<TreeDigest> {
+  const now = await digestTree(original);
+  if (now.digest !== digest) {
+    throw new StepFailed(`the original data folder ${original} changed since it was copied`, {
+      hint: 'something else writes to this volume (a container still using it?); stop it, and copy again before trusting the copy',
+    });
+  }
+  return now;
+}

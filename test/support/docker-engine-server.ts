@@ -1,0 +1,183 @@
+/**
+ * A Docker Engine API server on a unix socket, answering the documented formats (API v1.41+):
+ * GET /volumes, GET /containers/json, GET /images/{name}/json, POST /containers/create,
+ * POST /containers/{id}/start|stop, DELETE /containers/{id}; paths with or without a /v1.NN prefix.
+ * A started `postgres:15` container runs the local PostgreSQL 15 binaries on its bind-mounted data
+ * folder, listening on the published 127.0.0.1 port, so what talks to it talks to a real server.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface FakeVolume {
+  Name: string;
+  Mountpoint: string;
+  Labels: Record<string, string> | null;
+  CreatedAt: string;
+}
+
+export interface FakeContainer {
+  Id: string;
+  Names: string[];
+  Image: string;
+  State: string;
+  Mounts: { Type: string; Name?: string; Source: string; Destination: string; RW: boolean }[];
+}
+
+export interface CreatedContainer {
+  id: string;
+  name: string;
+  body: {
+    Image: string;
+    Cmd?: string[];
+    HostConfig: { Binds: string[]; PortBindings?: Record<string, { HostIp: string; HostPort: string }[]> };
+  };
+  started: boolean;
+  removed: boolean;
+}
+
+export interface FakeEngine {
+  socket: string;
+  requests: string[];
+  created: CreatedContainer[];
+  close(): Promise<void>;
+}
+
+const PG15 = '/usr/lib/postgresql/15/bin';
+
+function send(res: ServerResponse, status: number, body?: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Api-Version': '1.43' }).end(text);
+}
+
+async function bodyOf(req: IncomingMessage): Promise<unknown> {
+  let text = '';
+  for await (const chunk of req) text += String(chunk);
+  return text ? JSON.parse(text) : undefined;
+}
+
+export async function startFakeEngine(state: {
+  volumes: FakeVolume[];
+  containers: FakeContainer[];
+  images: string[];
+}): Promise<FakeEngine> {
+  const dir = mkdtempSync(join(tmpdir(), 'fake-engine-'));
+  const socket = join(dir, 'docker.sock');
+  const requests: string[] = [];
+  const created: CreatedContainer[] = [];
+  const running = new Map<string, { dataDir: string; sock: string }>();
+  const asPg = (argv: string[]): void => {
+    execFileSync('runuser', ['-u', 'postgres', '--', ...argv], { stdio: 'pipe' });
+  };
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://docker');
+      const path = url.pathname.replace(/^\/v1\.\d+/, '');
+      requests.push(`${req.method} ${path}${url.search}`);
+      let m: RegExpExecArray | null;
+      if (req.method === 'GET' && path === '/volumes') {
+        send(res, 200, {
+          Volumes: state.volumes.map((v) => ({ ...v, Driver: 'local', Options: null, Scope: 'local' })),
+          Warnings: null,
+        });
+      } else if (req.method === 'GET' && path === '/containers/json') {
+        send(
+          res,
+          200,
+          state.containers.map((c) => ({
+            ...c,
+            ImageID: 'sha256:0',
+            Command: 'docker-entrypoint.sh postgres',
+            Created: 0,
+            Ports: [],
+            Labels: {},
+            Status: c.State,
+          })),
+        );
+      } else if (req.method === 'GET' && (m = /^\/images\/(.+)\/json$/.exec(path))) {
+        const ref = decodeURIComponent(m[1]!);
+        if (state.images.includes(ref)) send(res, 200, { Id: 'sha256:1', RepoTags: [ref] });
+        else send(res, 404, { message: `No such image: ${ref}` });
+      } else if (req.method === 'POST' && path === '/containers/create') {
+        const body = (await bodyOf(req)) as CreatedContainer['body'];
+        const id = (created.length + 1).toString(16).padStart(64, 'c');
+        created.push({ id, name: url.searchParams.get('name') ?? '', body, started: false, removed: false });
+        send(res, 201, { Id: id, Warnings: [] });
+      } else if ((m = /^\/containers\/([0-9a-f]+)(\/start|\/stop)?$/.exec(path))) {
+        const c = created.find((x) => x.id === m![1]);
+        if (!c) {
+          send(res, 404, { message: `No such container: ${m[1]}` });
+          return;
+        }
+        if (req.method === 'POST' && m[2] === '/start') {
+          const bind = c.body.HostConfig.Binds.find((b) => b.split(':')[1] === '/var/lib/postgresql/data')!;
+          const dataDir = bind.split(':')[0]!;
+          const port = Object.values(c.body.HostConfig.PortBindings ?? {})[0]?.[0]?.HostPort ?? '5432';
+          const sock = mkdtempSync(join(tmpdir(), 'fake-pg-'));
+          execFileSync('chown', ['-R', 'postgres:postgres', sock, dataDir]);
+          // What the image's entrypoint does with an initialised PGDATA: run postgres with the given arguments.
+          const args = (c.body.Cmd ?? []).slice(1).map((a) => a.replace('/var/lib/postgresql/data', dataDir));
+          asPg([
+            join(PG15, 'pg_ctl'),
+            '-D',
+            dataDir,
+            '-l',
+            join(sock, 'log'),
+            '-s',
+            '-w',
+            '-o',
+            [`-p ${port}`, `-k ${sock}`, ...args.map((a) => (a === '-c' ? a : `'${a}'`))]
+              .join(' ')
+              .replace("'listen_addresses=*'", "'listen_addresses=127.0.0.1'"),
+            'start',
+          ]);
+          running.set(c.id, { dataDir, sock });
+          c.started = true;
+          send(res, 204);
+        } else if (req.method === 'POST' && m[2] === '/stop') {
+          const r = running.get(c.id);
+          if (!r) {
+            send(res, 304);
+            return;
+          }
+          asPg([join(PG15, 'pg_ctl'), '-D', r.dataDir, '-s', '-w', '-m', 'fast', 'stop']);
+          rmSync(r.sock, { recursive: true, force: true });
+          running.delete(c.id);
+          send(res, 204);
+        } else if (req.method === 'DELETE' && !m[2]) {
+          if (running.has(c.id)) {
+            send(res, 409, { message: 'You cannot remove a running container' });
+            return;
+          }
+          c.removed = true;
+          send(res, 204);
+        } else send(res, 405, { message: 'method not allowed' });
+      } else {
+        send(res, 404, { message: `page not found: ${path}` });
+      }
+    })().catch((err: unknown) => {
+      send(res, 500, { message: String(err) });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  return {
+    socket,
+    requests,
+    created,
+    close: async () => {
+      for (const r of running.values()) asPg([join(PG15, 'pg_ctl'), '-D', r.dataDir, '-s', '-w', '-m', 'immediate', 'stop']);
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * A Docker volumes folder (/var/lib/docker/volumes/NAME/_data) holding real PostgreSQL 15 clusters
+ * made with initdb and filled with data, among decoys: a Redis dump, a MySQL folder, an empty volume,
+ * a cluster whose server was killed (postmaster.pid left, state "in production") and a 9.6 cluster
+ * whose binaries are not installed here.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chownSync, mkdirSync, readdirSync, lstatSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { LAYOUTS, crc32c, crcOffset } from '../../src/volumes/pg-control.js';
+
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
+const PG = {
+  uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
+  gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
+};
+
+function asPostgres(argv: string[], input?: string): string {
+  return execFileSync('runuser', ['-u', 'postgres', '--', ...argv], { input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+}
+
+function chownTree(dir: string): void {
+  execFileSync('chown', ['-R', `${PG.uid}:${PG.gid}`, dir]);
+}
+
+let portSeq = 25432 + (process.pid % 1000) * 3;
+
+/** initdb a cluster in `dataDir`, start it, run `sql` against database `db`, then stop it (or kill it). */
+export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop' | 'kill'): void {
+  mkdirSync(dataDir, { recursive: true });
+  chownTree(dataDir);
+  execFileSync('chmod', ['700', dataDir]);
+  asPostgres([join(PG_BIN, 'initdb'), '-D', dataDir, '--no-sync', '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C']);
+  const sock = mkdtempSync(join(tmpdir(), 'pgvol-sock-'));
+  chownSync(sock, PG.uid, PG.gid);
+  const port = portSeq++;
+  asPostgres([
+    join(PG_BIN, 'pg_ctl'),
+    '-D',
+    dataDir,
+    '-w',
+    '-s',
+    '-l',
+    join(sock, 'log'),
+    '-o',
+    `-p ${port} -k ${sock} -c listen_addresses='' -c fsync=off`,
+    'start',
+  ]);
+  const psql = (database: string, text: string): string =>
+    asPostgres(
+      [join(PG_BIN, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', sock, '-p', String(port), '-U', 'postgres', '-d', database],
+      text,
+    );
+  psql('postgres', `CREATE DATABASE ${db};`);
+  psql(db, sql);
+  if (end === 'stop') {
+    asPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'fast', 'stop']);
+  } else {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+    // Children notice the postmaster is gone and exit; wait for them so no file changes afterwards.
+    for (let i = 0; i < 100; i++) {
+      const kids = execFileSync('sh', ['-c', `pgrep -P ${pid} || true`])
+        .toString()
+        .trim();
+      if (!kids) break;
+      execFileSync('sleep', ['0.1']);
+    }
+  }
+  rmSync(sock, { recursive: true, force: true });
+}
+
+/** A pg_control of a 9.6 cluster, laid out as 9.6 writes it, with a valid CRC. */
+export function pgControl96(systemId: bigint, checkpointAt: Date): Buffer {
+  const buf = Buffer.alloc(8192);
+  const layout = LAYOUTS.find((l) => l.name === '9.6')!;
+  buf.writeBigUInt64LE(systemId, 0);
+  buf.writeUInt32LE(layout.controlVersion, 8);
+  buf.writeUInt32LE(201608131, 12);
+  buf.writeInt32LE(1, 16); // shut down
+  buf.writeBigInt64LE(BigInt(Math.floor(checkpointAt.getTime() / 1000)), 24);
+  buf.writeBigUInt64LE(0x3000028n, 32); // checkPoint
+  buf.writeBigUInt64LE(0x2000060n, 40); // prevCheckPoint
+  // checkPointCopy at 48: redo, ThisTimeLineID, …, time at +56 (after 12 4-byte fields past fullPageWrites)
+  buf.writeBigUInt64LE(0x3000028n, 48);
+  buf.writeUInt32LE(1, 56);
+  buf.writeUInt32LE(1, 60);
+  buf.writeBigInt64LE(BigInt(Math.floor(checkpointAt.getTime() / 1000)), 48 + 56);
+  const at = crcOffset('9.6');
+  buf.writeUInt32LE(crc32c(buf.subarray(0, at)), at);
+  return buf;
+}
+
+export interface VolumesTree {
+  root: string;
+  /** Volume names by role. */
+  names: { wanted: string; older: string; killed: string; old96: string; redis: string; mysql: string; empty: string };
+  cleanup(): void;
+}
+
+const hex = (seed: string): string => createHash('sha256').update(seed).digest('hex');
+
+/**
+ * Builds the tree. The wanted cluster (database `originalenclosure`, a `posts` table) is made last, so
+ * its checkpoint is the newest; its data sits in `_data/pgdata` as with PGDATA=/var/lib/postgresql/data/pgdata.
+ */
+export function buildVolumesTree(): VolumesTree {
+  const root = mkdtempSync(join(tmpdir(), 'pgvolumes-'));
+  execFileSync('chmod', ['755', root]);
+  const names = {
+    older: hex('older'),
+    killed: hex('killed'),
+    old96: hex('old96'),
+    redis: hex('redis'),
+    mysql: hex('mysql'),
+    empty: hex('empty'),
+    wanted: hex('wanted'),
+  };
+  const data = (n: string): string => join(root, n, '_data');
+  makeCluster(
+    data(names.older),
+    'shop',
+    `CREATE TABLE orders(id serial primary key, placed_at timestamptz not null, total numeric);
+     INSERT INTO orders(placed_at, total) SELECT timestamptz '2019-01-01' + g * interval '1 hour', g FROM generate_series(1, 5000) g;`,
+    'stop',
+  );
+  makeCluster(
+    data(names.killed),
+    'crm',
+    `CREATE TABLE contacts(id serial primary key, name text, seen_at timestamp);
+     INSERT INTO contacts(name, seen_at) SELECT 'c' || g, timestamp '2020-06-01' + g * interval '1 minute' FROM generate_series(1, 3000) g;
+     CHECKPOINT;
+     INSERT INTO contacts(name, seen_at) SELECT 'late' || g, timestamp '2021-01-01' + g * interval '1 minute' FROM generate_series(1, 100) g;`,
+    'kill',
+  );
+  const d96 = data(names.old96);
+  mkdirSync(join(d96, 'global'), { recursive: true });
+  mkdirSync(join(d96, 'pg_xlog'), { recursive: true });
+  writeFileSync(join(d96, 'PG_VERSION'), '9.6\n');
+  writeFileSync(join(d96, 'global', 'pg_control'), pgControl96(6400000000000000001n, new Date('2018-03-04T05:06:07Z')));
+  mkdirSync(data(names.redis), { recursive: true });
+  writeFileSync(join(data(names.redis), 'dump.rdb'), Buffer.concat([Buffer.from('REDIS0009'), Buffer.alloc(64, 0xfa)]));
+  mkdirSync(join(data(names.mysql), 'mysql'), { recursive: true });
+  writeFileSync(join(data(names.mysql), 'ibdata1'), Buffer.alloc(1024));
+  writeFileSync(join(data(names.mysql), 'auto.cnf'), '[auto]\nserver-uuid=1\n');
+  mkdirSync(data(names.empty), { recursive: true });
+  // One second later, so the wanted cluster's checkpoint is the newest by the clock pg_control keeps.
+  execFileSync('sleep', ['1.1']);
+  const pgdata = join(data(names.wanted), 'pgdata');
+  mkdirSync(data(names.wanted), { recursive: true });
+  makeCluster(
+    pgdata,
+    'originalenclosure',
+    `CREATE SCHEMA blog;
+     CREATE TABLE blog.posts(id serial primary key, title text, published_at timestamptz);
+     INSERT INTO blog.posts(title, published_at) SELECT 'post ' || g, timestamptz '2022-01-01' + g * interval '1 day' FROM generate_series(1, 400) g;
+     CREATE TABLE public.visits(id bigserial primary key, at timestamptz, path text);
+     INSERT INTO public.visits(at, path) SELECT timestamptz '2023-01-01' + g * interval '1 second', '/p/' || (g % 50) FROM generate_series(1, 20000) g;`,
+    'stop',
+  );
+  return {
+    root,
+    names,
+    cleanup: () => {
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every file and folder under `root`: path → size, mode, mtime and sha256 of the contents. */
+export function manifest(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      const st = lstatSync(p);
+      const rel = relative(root, p);
+      if (st.isDirectory()) {
+        out.set(rel + '/', `dir ${st.mode} ${st.mtimeMs}`);
+        walk(p);
+      } else {
+        const sum = st.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : 'special';
+        out.set(rel, `${st.size} ${st.mode} ${st.mtimeMs} ${sum}`);
+      }
+    }
+  };
+  walk(root);
+  return out;
+}

@@ -1,0 +1,109 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StepFailed } from '../../src/core/errors.js';
+import { dockerEngine, socketPathOf } from '../../src/systems/docker-engine.js';
+import { copyTree } from '../../src/volumes/copy.js';
+import { findVolumes } from '../../src/volumes/find.js';
+import { lookInside } from '../../src/volumes/look.js';
+import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
+import { buildVolumesTree, manifest, type VolumesTree } from '../support/pg-volumes.js';
+
+let tree: VolumesTree;
+let engine: FakeEngine;
+let scratch: string;
+let before: Map<string, string>;
+
+beforeAll(async () => {
+  tree = buildVolumesTree();
+  before = manifest(tree.root);
+  scratch = mkdtempSync(join(tmpdir(), 'engine-scratch-'));
+  chmodSync(scratch, 0o755);
+  const n = tree.names;
+  engine = await startFakeEngine({
+    volumes: Object.values(n).map((name, i) => ({
+      Name: name,
+      Mountpoint: join(tree.root, name, '_data'),
+      CreatedAt: `2024-0${(i % 9) + 1}-01T10:00:00Z`,
+      Labels: name === n.older ? { 'com.docker.compose.project': 'shop', 'com.docker.compose.volume': 'db-data' } : null,
+    })),
+    containers: [
+      {
+        Id: 'a'.repeat(64),
+        Names: ['/shop_db_1'],
+        Image: 'postgres:15',
+        State: 'exited',
+        Mounts: [
+          { Type: 'volume', Name: n.older, Source: join(tree.root, n.older, '_data'), Destination: '/var/lib/postgresql/data', RW: true },
+        ],
+      },
+    ],
+    images: ['postgres:15'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await engine.close();
+  tree.cleanup();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('the Docker Engine API', () => {
+  it('lists volumes with compose labels and the containers using them, ranked as from a folder', async () => {
+    const r = await findVolumes({ engine: dockerEngine(`unix://${engine.socket}`) });
+    expect(r.source).toBe(`docker unix://${engine.socket}`);
+    expect(r.candidates[0]!.name).toBe(tree.names.wanted);
+    const older = r.volumes.find((v) => v.name === tree.names.older)!;
+    expect(older).toMatchObject({
+      compose: { project: 'shop', volume: 'db-data' },
+      usedBy: [{ name: 'shop_db_1', state: 'exited', image: 'postgres:15' }],
+      createdAt: '2024-01-01T10:00:00Z',
+    });
+    expect(engine.requests).toEqual(expect.arrayContaining(['GET /volumes', 'GET /containers/json?all=true']));
+  });
+
+  it('runs the postgres:<major> image on the copy when the server binaries are not installed', async () => {
+    const copy = join(scratch, 'wanted');
+    await copyTree(join(tree.root, tree.names.wanted, '_data', 'pgdata'), copy);
+    const noBinaries = mkdtempSync(join(scratch, 'nobin-'));
+    const look = await lookInside({
+      dataDir: copy,
+      major: '15',
+      workDir: scratch,
+      binRoot: noBinaries,
+      engine: dockerEngine(engine.socket),
+    });
+    expect(look.server).toMatch(/^container postgres:15 /);
+    expect(look.databases.map((d) => d.name)).toContain('originalenclosure');
+    const c = engine.created[0]!;
+    expect(c.body.Image).toBe('postgres:15');
+    expect(c.body.HostConfig.Binds).toEqual([`${copy}:/var/lib/postgresql/data`]);
+    expect(Object.values(c.body.HostConfig.PortBindings!)[0]![0]!.HostIp).toBe('127.0.0.1');
+    expect(c).toMatchObject({ started: true, removed: true });
+  }, 120_000);
+
+  it('says what to pull when the image is missing too, and never pulls it', async () => {
+    const copy = join(scratch, 'old');
+    await copyTree(join(tree.root, tree.names.older, '_data'), copy);
+    const noBinaries = mkdtempSync(join(scratch, 'nobin-'));
+    const err = await lookInside({
+      dataDir: copy,
+      major: '14',
+      workDir: scratch,
+      binRoot: noBinaries,
+      engine: dockerEngine(engine.socket),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).hint).toContain('docker pull postgres:14');
+    expect(engine.requests.some((r) => r.startsWith('POST /images/create'))).toBe(false);
+  });
+
+  it('refuses a Docker host that is not a unix socket, saying what to give', () => {
+    expect(() => socketPathOf('tcp://10.0.0.1:2375')).toThrow(/is not a unix socket/);
+  });
+
+  it('left every original volume as it was', () => {
+    expect(manifest(tree.root)).toEqual(before);
+  });
+});

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findVolumes } from '../../src/volumes/find.js';
+import { crc32c, legacyCrc32, parsePgControl, PgControlError } from '../../src/volumes/pg-control.js';
+import { buildVolumesTree, manifest, pgControl96, type VolumesTree } from '../support/pg-volumes.js';
+import { execFileSync } from 'node:child_process';
+
+let tree: VolumesTree;
+let before: Map<string, string>;
+
+beforeAll(() => {
+  tree = buildVolumesTree();
+  before = manifest(tree.root);
+}, 120_000);
+
+afterAll(() => {
+  tree.cleanup();
+});
+
+describe('pg_control', () => {
+  it('reads what pg_controldata reads from a real PostgreSQL 15 cluster, CRC checked', () => {
+    const dir = join(tree.root, tree.names.older, '_data');
+    const c = parsePgControl(readFileSync(join(dir, 'global', 'pg_control')), '15');
+    const text = execFileSync('/usr/lib/postgresql/15/bin/pg_controldata', [dir], { env: { ...process.env, LC_ALL: 'C' } }).toString();
+    const field = (label: string): string => new RegExp(`^${label}:\\s+(.+)$`, 'm').exec(text)![1]!.trim();
+    expect(c.crcOk).toBe(true);
+    expect(c.layout).toBe('13');
+    expect(c.systemIdentifier).toBe(field('Database system identifier'));
+    expect(c.state).toBe(field('Database cluster state'));
+    expect(c.checkpointLocation).toBe(field('Latest checkpoint location'));
+    expect(c.redoLocation).toBe(field("Latest checkpoint's REDO location"));
+    expect(new Date(c.checkpointAt).getTime()).toBe(new Date(field('Time of latest checkpoint')).getTime());
+  });
+
+  it('reads a 9.6 layout and reports a damaged file instead of trusting it', () => {
+    const buf = pgControl96(42n, new Date('2018-03-04T05:06:07Z'));
+    const c = parsePgControl(buf, '9.6');
+    expect(c).toMatchObject({
+      layout: '9.6',
+      systemIdentifier: '42',
+      state: 'shut down',
+      crcOk: true,
+      checkpointAt: '2018-03-04T05:06:07.000Z',
+    });
+    buf[20] = buf[20]! ^ 0xff;
+    expect(parsePgControl(buf, '9.6').crcOk).toBe(false);
+  });
+
+  it('refuses a control version older than 9.4 by name', () => {
+    const buf = Buffer.alloc(8192);
+    buf.writeUInt32LE(937, 8);
+    expect(() => parsePgControl(buf)).toThrow(PgControlError);
+    expect(() => parsePgControl(buf)).toThrow(/937 is not one of PostgreSQL 9.4 or later/);
+  });
+
+  it('computes CRC-32C and the pre-9.5 CRC as PostgreSQL does', () => {
+    // CRC-32C check value of "123456789" (RFC 3720); the legacy CRC differs from both standard CRCs.
+    expect(crc32c(Buffer.from('123456789')).toString(16)).toBe('e3069283');
+    expect(legacyCrc32(Buffer.from('123456789'))).not.toBe(0xcbf43926);
+    expect(legacyCrc32(Buffer.alloc(0))).toBe(0);
+  });
+});
+
+describe('findVolumes over a folder of volumes', () => {
+  it('ranks the newest checkpoint first and names and passes over everything else', async () => {
+    const r = await findVolumes({ volumesRoot: tree.root });
+    expect(r.candidates.map((c) => c.name)).toEqual([tree.names.wanted, tree.names.killed, tree.names.older, tree.names.old96]);
+    const wanted = r.candidates[0]!;
+    expect(wanted).toMatchObject({ rank: 1, kind: 'postgresql' });
+    expect(wanted.postgres).toMatchObject({
+      subdir: 'pgdata',
+      major: '15',
+      postmasterPid: false,
+      binaries: { bin: '/usr/lib/postgresql/15/bin' },
+    });
+    expect(wanted.postgres!.control).toMatchObject({ state: 'shut down', cleanShutdown: true, crcOk: true });
+    expect(wanted.postgres!.sizeBytes).toBeGreaterThan(1_000_000);
+
+    const killed = r.volumes.find((v) => v.name === tree.names.killed)!;
+    expect(killed.postgres).toMatchObject({ postmasterPid: true });
+    expect(killed.postgres!.control).toMatchObject({ state: 'in production', cleanShutdown: false });
+
+    const old = r.volumes.find((v) => v.name === tree.names.old96)!;
+    expect(old.postgres!.binaries).toEqual({ missing: expect.stringContaining('apt-get install postgresql-9.6') as unknown });
+
+    const kinds = Object.fromEntries(r.volumes.filter((v) => v.kind !== 'postgresql').map((v) => [v.name, v.kind]));
+    expect(kinds).toEqual({ [tree.names.redis]: 'redis', [tree.names.mysql]: 'mysql', [tree.names.empty]: 'empty' });
+    expect(r.passedOver).toEqual(
+      expect.arrayContaining([
+        { kind: 'redis', count: 1 },
+        { kind: 'empty', count: 1 },
+      ]),
+    );
+  });
+
+  it('changes no file of any volume', async () => {
+    await findVolumes({ volumesRoot: tree.root });
+    expect(manifest(tree.root)).toEqual(before);
+  });
+});
