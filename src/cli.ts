@@ -3,7 +3,7 @@
  * when it runs. Exit codes are decided in one place (core/errors.ts).
  */
 import yargs from 'yargs';
-import { DingoError, EXIT, UsageError, exitCodeOf } from './core/errors.js';
+import { DingoError, EXIT, UsageError, exitCodeOf, messageOf } from './core/errors.js';
 import { secrets } from './core/redact.js';
 import { addCommands } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
@@ -43,7 +43,7 @@ function parserFor(args: string[]) {
 
 /** The failure as the operator reads it on stderr (redacted); returns the exit code. */
 function reportFailure(err: unknown): number {
-  const message = secrets.redact(err instanceof Error ? err.message : String(err));
+  const message = secrets.redact(messageOf(err));
   process.stderr.write(`dingo-recover: ${message}\n`);
   if (err instanceof DingoError) {
     if (err.hint) process.stderr.write(`what to do: ${secrets.redact(err.hint)}\n`);

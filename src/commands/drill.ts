@@ -4,7 +4,7 @@
  * Exit codes: src/drill/exit-codes.ts.
  */
 import type { Argv } from 'yargs';
-import { exitCodeOf, UsageError } from '../core/errors.js';
+import { exitCodeOf, messageOf, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { DrillReport } from '../drill/drill.js';
 import { parseDuration } from '../core/duration.js';
@@ -117,7 +117,7 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
         ok: false,
         exitCode: code,
         outcome: err instanceof DrillFailed ? err.outcome : code === 2 ? 'bad-usage' : abort.signal.aborted ? 'interrupted' : 'error',
-        message: err instanceof Error ? err.message : String(err),
+        message: messageOf(err),
         hint: err instanceof DrillFailed ? (err.hint ?? null) : null,
         workdir: err instanceof DrillFailed ? err.workdir : null,
         lost: err instanceof DrillFailed ? err.lost : null,

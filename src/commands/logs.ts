@@ -75,6 +75,11 @@ const instance = {
 export const logsCommand = {
   command: 'logs <command>',
   describe: "Search the platform logs: find a deleted instance, or an instance's containers and archive",
-  builder: (y: Argv) => y.command(find).command(instance).demandCommand(1),
+  builder: (y: Argv) =>
+    y
+      .command(find)
+      .command(instance)
+      .demandCommand(1)
+      .example('$0 logs find --service-name important-db --logs /var/log/syslog*', 'which deleted instance was important-db?'),
   handler: () => undefined,
 };

@@ -1,20 +1,15 @@
 /** `dingo-recover runs`: the runs in the state folder, newest last. */
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { messageOf } from '../core/json.js';
+import { messageOf } from '../core/errors.js';
+import type { RunSummary } from '../engine/runs.js';
 import type { GlobalArgs } from './global-options.js';
 
-interface RunRow {
-  runId: string;
-  mode: string;
-  runbook: string;
-  status: string;
-  createdAt: string;
-  lastEventAt: string;
-  currentStep: string | null;
+/** A run as `runs` lists it: its summary, without the journal. */
+type RunRow = Pick<RunSummary, 'runId' | 'mode' | 'runbook' | 'status' | 'createdAt' | 'lastEventAt' | 'currentStep'> & {
   stepsDone: number;
   stepCount: number | null;
-}
+};
 
 type Row = RunRow | { runId: string; status: 'unreadable'; error: string };
 

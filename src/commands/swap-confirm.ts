@@ -18,7 +18,7 @@ export interface SwapConfirmation {
 }
 
 function hasTerminal(): boolean {
-  return process.stdin.isTTY === true && process.stdout.isTTY === true && process.env.CI !== 'true';
+  return process.stdin.isTTY && process.stdout.isTTY && process.env.CI !== 'true';
 }
 
 /** What the operator types: the target's GUID (its first 8 characters do), or the target URL. */

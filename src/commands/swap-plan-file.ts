@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { S3Location } from '../core/s3-url.js';
 import type { ObjectInfo } from '../core/seams.js';
-import { UsageError } from '../core/errors.js';
-import { isRecord, messageOf } from '../core/json.js';
+import { messageOf, UsageError } from '../core/errors.js';
+import { isRecord } from '../core/json.js';
 import type { SwapPlan } from '../archive/swap.js';
 
 /** Where the plan of a swap into `to` is kept unless --plan says otherwise. */

@@ -51,3 +51,8 @@ export class Interrupted extends DingoError {
 export function exitCodeOf(err: unknown): number {
   return err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
 }
+
+/** The message of anything thrown: an Error's message, else its text. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -10,8 +10,3 @@ export function stringField(value: unknown, key: string): string | undefined {
   const field = value[key];
   return typeof field === 'string' ? field : undefined;
 }
-
-/** The message of anything thrown: an Error's message, else its text. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -3,12 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import yargs from 'yargs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { logsCommand } from '../../src/commands/logs.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTime } from '../../src/commands/log-time.js';
 import { StepFailed, UsageError } from '../../src/core/errors.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
+import { runLogs } from '../support/logs-cli.js';
 
 let dir: string;
 let truth: GeneratedLogs;
@@ -20,31 +19,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `logs ...` through yargs as the CLI does, capturing stdout. */
-async function run(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await yargs(args)
-      .command(logsCommand)
-      .strict()
-      .exitProcess(false)
-      .fail((msg: string, err: Error | undefined) => {
-        throw err ?? new UsageError(msg);
-      })
-      .parseAsync();
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
-
 describe('dingo-recover logs find', () => {
   it('prints the ranked candidates as JSON', async () => {
-    const out = await run(['logs', 'find', '--service-name', 'important-db', '--logs', join(dir, 'logs'), '--json']);
+    const out = await runLogs(['logs', 'find', '--service-name', 'important-db', '--logs', join(dir, 'logs'), '--json']);
     const json = JSON.parse(out) as { candidates: Record<string, unknown>[] };
     const want = truth.expectedFor('important-db')!;
     expect(json.candidates[0]).toMatchObject({
@@ -69,14 +46,14 @@ describe('dingo-recover logs find', () => {
   });
 
   it('prints a readable table with the evidence', async () => {
-    const out = await run(['logs', 'find', '--service-name', 'important-db', '--logs', ...truth.files]);
+    const out = await runLogs(['logs', 'find', '--service-name', 'important-db', '--logs', ...truth.files]);
     expect(out).toMatch(new RegExp(`^1\\. ${truth.expectedFor('important-db')!.guid}  important-db  confidence: high`));
     expect(out).toMatch(/evidence:\n {3}- /);
     expect(out).toMatch(/searched 4 file\(s\)/);
   });
 
   it('fails with what was searched when nothing matches', async () => {
-    const err = await run([
+    const err = await runLogs([
       'logs',
       'find',
       '--service-name',
@@ -91,15 +68,15 @@ describe('dingo-recover logs find', () => {
   });
 
   it('rejects bad flags with usage errors', async () => {
-    await expect(run(['logs', 'find', '--service-name', 'x'])).rejects.toThrow(/no logs to search/);
-    await expect(run(['logs', 'find', '--service-name', 'x', '--logs', dir, '--since', 'yesterday-ish'])).rejects.toBeInstanceOf(
+    await expect(runLogs(['logs', 'find', '--service-name', 'x'])).rejects.toThrow(/no logs to search/);
+    await expect(runLogs(['logs', 'find', '--service-name', 'x', '--logs', dir, '--since', 'yesterday-ish'])).rejects.toBeInstanceOf(
       UsageError,
     );
-    await expect(run(['logs', 'find', '--service-name', 'x', '--logs', dir, '--space-guid', 'nope'])).rejects.toThrow(/not a GUID/);
-    await expect(run(['logs', 'find', '--service-name', 'x', '--logs', dir, '--clusterdata', 'bucket'])).rejects.toThrow(
+    await expect(runLogs(['logs', 'find', '--service-name', 'x', '--logs', dir, '--space-guid', 'nope'])).rejects.toThrow(/not a GUID/);
+    await expect(runLogs(['logs', 'find', '--service-name', 'x', '--logs', dir, '--clusterdata', 'bucket'])).rejects.toThrow(
       /not an s3:\/\/ URL/,
     );
-    await expect(run(['logs', 'instance', 'not-a-guid', '--logs', dir])).rejects.toThrow(/not an instance GUID/);
+    await expect(runLogs(['logs', 'instance', 'not-a-guid', '--logs', dir])).rejects.toThrow(/not an instance GUID/);
   });
 
   it('reads ages for --since', () => {
@@ -111,7 +88,7 @@ describe('dingo-recover logs find', () => {
 describe('dingo-recover logs instance', () => {
   it("prints the new instance's containers, cells and archive", async () => {
     const live = truth.instances.find((i) => !i.deletedAt && i.generation === 'dingo-postgresql-broker')!;
-    const out = JSON.parse(await run(['logs', 'instance', live.guid, '--logs', join(dir, 'logs'), '--json'])) as {
+    const out = JSON.parse(await runLogs(['logs', 'instance', live.guid, '--logs', join(dir, 'logs'), '--json'])) as {
       nodes: unknown[];
       archivePrefix: string;
     };

@@ -4,9 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import yargs from 'yargs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { logsCommand } from '../../src/commands/logs.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTime } from '../../src/commands/log-time.js';
 import { UsageError } from '../../src/core/errors.js';
 import { isoDate, isValidDate } from '../../src/adapters/log-dates.js';
@@ -16,6 +14,7 @@ import { renderCandidates, renderInstance } from '../../src/commands/render-logs
 import { parseSyslog } from '../../src/adapters/syslog.js';
 import { emptyReport, MAX_PROBLEMS, MAX_SKIPPED, type SkippedInput } from '../../src/core/log-source.js';
 import { RAW_CONTROL } from '../support/control-chars.js';
+import { runLogs } from '../support/logs-cli.js';
 
 const GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const OTHER = '11111111-2222-4333-8444-555555555555';
@@ -260,28 +259,6 @@ describe('what the search skipped, for the runbook to show', () => {
     );
   });
 });
-
-/** Runs `logs ...` through yargs as the CLI does, capturing stdout. */
-async function runLogs(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await yargs(args)
-      .command(logsCommand)
-      .strict()
-      .exitProcess(false)
-      .fail((msg: string, err: Error | undefined) => {
-        throw err ?? new UsageError(msg);
-      })
-      .parseAsync();
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
 
 describe('remote bytes on the terminal', () => {
   const HOSTILE = '\u001b]0;owned\u0007\u001b[2J\u0000\rX\n\u009b31m\u202e';
