@@ -4,6 +4,7 @@
  */
 import type { CellSession, CommandRunner, CommandSpec, CommandResult, ObjectStore, Platform } from '../core/seams.js';
 import type { Journal } from './journal.js';
+import { messageOf } from './narrow.js';
 import type { Prompter } from './prompts.js';
 import type { Answers } from './answers.js';
 import type { Redactor } from '../core/redact.js';
@@ -58,39 +59,20 @@ export function recordingRunner(
     async run(spec: CommandSpec): Promise<CommandResult> {
       reporter.command(system, inner.where, spec);
       const argv = spec.sudo ? ['sudo', '-n', ...spec.argv] : spec.argv;
+      const record = (outcome: { exitCode: number; durationMs: number; output: string; lost?: true }): void => {
+        journal.append({ type: 'command', step: step(), system, where: inner.where, argv, writes: spec.writes, ...outcome });
+      };
       const started = Date.now();
       let result: CommandResult;
       try {
         result = await inner.run(spec);
       } catch (err) {
         // Sent, but its answer was lost (a dropped connection): the command may have taken effect.
-        const why = err instanceof Error ? err.message : String(err);
-        journal.append({
-          type: 'command',
-          step: step(),
-          system,
-          where: inner.where,
-          argv,
-          writes: spec.writes,
-          exitCode: -1,
-          durationMs: Date.now() - started,
-          output: redactor.redact(why),
-          lost: true,
-        });
+        record({ exitCode: -1, durationMs: Date.now() - started, output: redactor.redact(messageOf(err)), lost: true });
         throw err;
       }
       const output = summarise(result);
-      journal.append({
-        type: 'command',
-        step: step(),
-        system,
-        where: inner.where,
-        argv,
-        writes: spec.writes,
-        exitCode: result.exitCode,
-        durationMs: result.durationMs,
-        output: redactor.redact(output),
-      });
+      record({ exitCode: result.exitCode, durationMs: result.durationMs, output: redactor.redact(output) });
       reporter.commandResult(result, output);
       return result;
     },

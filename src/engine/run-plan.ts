@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { changedOptions, applyChanges, journaledOptions } from './run-history.js';
 import { loadRun, newRunId } from './runs.js';
-import { DEFAULT_SETTINGS, type LiveOptions, type Settings } from './settings.js';
+import { DEFAULT_SETTINGS, journaledSettings, type LiveOptions, type Settings } from './settings.js';
 
 export interface RunRequest {
   stateDir: string;
@@ -52,7 +52,7 @@ function resumePlan(o: RunRequest, resumeId: string): RunPlan {
     mode: created.mode,
     scenarioDir: created.scenario,
     runbookFile: created.runbook.file,
-    settings: { ...DEFAULT_SETTINGS, ...(options.settings as Partial<Settings>) },
+    settings: journaledSettings(options.settings),
     live: options.live,
     changes,
     startedWithAnswers: typeof created.options.answersFile === 'string' ? created.options.answersFile : undefined,

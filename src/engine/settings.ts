@@ -63,3 +63,36 @@ export interface LiveOptions {
     sshConfigFile?: string;
   };
 }
+
+/** The settings that are text, and those that are counts (milliseconds, how many at once). */
+const TEXT_SETTINGS = [
+  'offering',
+  'soloPlan',
+  'cfBinary',
+  'boshBinary',
+  'dockerBinary',
+  'dockerHost',
+  'containerStoreRoot',
+  'esUrl',
+  'esIndex',
+  'esCaFile',
+  'clusterdata',
+  'deletedInstance',
+] as const;
+const COUNT_SETTINGS = ['createPollMs', 'createDeadlineMs', 'restorePollMs', 'restoreDeadlineMs', 'copyConcurrency'] as const;
+
+/** The settings a journal holds (the created ones with every change applied) over the defaults, each of its kind. */
+export function journaledSettings(r: Record<string, unknown>): Settings {
+  const settings: Settings = { ...DEFAULT_SETTINGS };
+  for (const key of TEXT_SETTINGS) {
+    const v = r[key];
+    if (typeof v === 'string') settings[key] = v;
+  }
+  for (const key of COUNT_SETTINGS) {
+    const v = r[key];
+    if (typeof v === 'number') settings[key] = v;
+  }
+  const paths = r.logPaths;
+  if (Array.isArray(paths) && paths.every((p): p is string => typeof p === 'string')) settings.logPaths = paths;
+  return settings;
+}

@@ -1,6 +1,6 @@
 /** How each journal event shows in a transcript: on the step it belongs to, or among what happened to the run. */
 import type { JournalEvent } from './journal-events.js';
-import type { Transcript, TranscriptStep } from './transcript-model.js';
+import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript-model.js';
 
 /** The run-level entries of a transcript, filled as the journal is read. */
 export type RunEntries = Pick<Transcript, 'interruptions' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'>;
@@ -24,7 +24,7 @@ export function newStep(id: string, def: { title: string; action: string } | und
   };
 }
 
-function commandOf(e: Extract<JournalEvent, { type: 'command' }>): TranscriptStep['commands'][number] {
+function commandOf(e: Extract<JournalEvent, { type: 'command' }>): TranscriptCommand {
   return {
     at: e.at,
     system: e.system,

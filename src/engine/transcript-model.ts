@@ -1,28 +1,23 @@
 /** What a run's transcript holds: every step with its commands, confirmations and notes, and what happened to the run itself. */
+import type { EventBody } from './journal-events.js';
 import type { LockInfo } from './lock-holder.js';
+import type { StepStatus } from './replay.js';
+
+/** A command a step ran, as the journal recorded it; `lost`: sent, but its answer never came (it may have taken effect). */
+export type TranscriptCommand = Omit<Extract<EventBody, { type: 'command' }>, 'type' | 'step' | 'lost'> & { at: string; lost: boolean };
 
 export interface TranscriptStep {
   id: string;
   title: string;
   action: string;
-  status: 'pending' | 'started' | 'finished' | 'failed' | 'skipped';
+  status: StepStatus;
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
   attempts: number;
   outputs: Record<string, unknown> | null;
   error: string | null;
-  commands: {
-    at: string;
-    system: string;
-    where: string;
-    argv: string[];
-    writes: boolean;
-    exitCode: number;
-    durationMs: number;
-    output: string;
-    lost: boolean;
-  }[];
+  commands: TranscriptCommand[];
   confirmations: { at: string; by: string; method: string; typed: string | null; expected: string; evidence: Record<string, string> }[];
   notes: { at: string; text: string }[];
   /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
