@@ -6,7 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { printableJson } from '../core/display.js';
-import { isGuid } from '../adapters/log-payload.js';
+import { isGuid } from '../adapters/log-events.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
 import type { ClusterdataSpec } from '../logs/types.js';
 import type { LogSourceSpec } from '../core/log-source.js';
