@@ -2,7 +2,7 @@
  * Folding the broker's lager lines into instance facts: deletions (deprovision, node removals),
  * names from recreation data, spaces, provisioning and nodes with their cells.
  */
-import { isGuid, type BrokerEvent } from '../adapters/log-payload.js';
+import { isGuid, type BrokerEvent } from '../adapters/log-events.js';
 import { isRecord, recordAt } from '../adapters/unknown-values.js';
 import { addNode, str, type EvidenceOf, type InstanceState } from './instance-state.js';
 
@@ -82,26 +82,26 @@ function provisioned(s: InstanceState, ms: number, ev: EvidenceOf, why: string):
 function restoreDone(e: BrokerEvent, ms: number, ev: EvidenceOf, instance: InstanceOf): void {
   const data = e.data.clusterData ?? e.data.cluster_data ?? e.data;
   const cd = isRecord(data) ? data : {};
-  const guid = str(cd.instance_id);
-  if (!guid || !isGuid(guid)) return;
-  const s = instance(guid);
-  s.generations.add(e.source);
-  s.orgGuid = str(cd.organization_guid) ?? s.orgGuid;
-  s.spaceGuid = str(cd.space_guid) ?? s.spaceGuid;
+  const s = recordedInstance(cd, e, instance);
   const name = str(cd.service_instance_name);
-  if (name)
+  if (s && name)
     s.names.push({ name, time: ms, how: 'restore.done', evidence: ev(`the broker's recreation data names this instance "${name}"`) });
 }
 
 function oldProvision(e: BrokerEvent, ms: number, ev: EvidenceOf, instance: InstanceOf): void {
-  const c = recordAt(e.data, 'cluster') ?? {};
-  const guid = str(c.instance_id);
-  if (!guid || !isGuid(guid)) return;
+  const s = recordedInstance(recordAt(e.data, 'cluster') ?? {}, e, instance);
+  if (s) provisioned(s, ms, ev, 'the broker provisioned this instance in this space');
+}
+
+/** The instance a broker's cluster record names, with the org and space it gives; null without a GUID. */
+function recordedInstance(record: Record<string, unknown>, e: BrokerEvent, instance: InstanceOf): InstanceState | null {
+  const guid = str(record.instance_id);
+  if (!guid || !isGuid(guid)) return null;
   const s = instance(guid);
   s.generations.add(e.source);
-  s.orgGuid = str(c.organization_guid) ?? s.orgGuid;
-  s.spaceGuid = str(c.space_guid) ?? s.spaceGuid;
-  provisioned(s, ms, ev, 'the broker provisioned this instance in this space');
+  s.orgGuid = str(record.organization_guid) ?? s.orgGuid;
+  s.spaceGuid = str(record.space_guid) ?? s.spaceGuid;
+  return s;
 }
 
 /** The March 2016 broker, which deleted clusters node by node with remove-node. */

@@ -4,7 +4,8 @@
  * records whose space GUID and name match, the one with the newest S3 LastModified.
  */
 import { secrets } from '../core/redact.js';
-import { registerSecretsIn, isGuid } from '../adapters/log-payload.js';
+import { registerSecretsIn } from '../adapters/lager-lines.js';
+import { isGuid } from '../adapters/log-events.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { errorMessage, isRecord, recordAt } from '../adapters/unknown-values.js';
 import { formatS3Url } from '../core/s3-url.js';

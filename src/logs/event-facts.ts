@@ -3,7 +3,7 @@
  * names, spaces, archive prefixes, WAL uploads, containers and their cells (see facts.ts for how
  * lines become events with times).
  */
-import { type LogEvent, type WaleEvent } from '../adapters/log-payload.js';
+import type { LogEvent, WaleEvent } from '../adapters/log-events.js';
 import { foldBroker } from './broker-facts.js';
 import { addNode, newInstanceState, type EvidenceOf, type InstanceState, type Timed } from './instance-state.js';
 import type { Evidence } from './types.js';

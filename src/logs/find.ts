@@ -4,32 +4,25 @@
  */
 import { StepFailed, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
+import { draft, dedupeEvidence, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
-import type { InstanceState } from './instance-state.js';
 import { INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { numberSkippedLines, scanFiles } from '../systems/syslog-files.js';
-import { isGuid } from '../adapters/log-payload.js';
+import { isGuid } from '../adapters/log-events.js';
 import {
-  type Candidate,
   type Confidence,
   type Evidence,
   type FindDeletedQuery,
   type FindInstanceQuery,
   type FindResult,
   type InstanceFacts,
-  type NodeFact,
 } from './types.js';
 import { emptyReport, type LogSourceSpec, type SearchReport } from '../core/log-source.js';
 
 export type { Candidate, FindResult, InstanceFacts, Evidence } from './types.js';
 export type { LogSourceSpec, SearchReport } from '../core/log-source.js';
-
-/** A cluster whose WAL uploads go on this long after a node removal was not deleted. */
-const ALIVE_AFTER_MS = 15 * 60_000;
-/** confd rewrites haproxy.cfg within seconds of a cluster's port being released. */
-const HAPROXY_WINDOW_MS = 120_000;
 
 async function collect(
   sources: LogSourceSpec,
@@ -107,130 +100,6 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
     return toCandidate(d, confidence);
   });
   return secrets.redactValue({ candidates, searched: report });
-}
-
-interface Draft {
-  guid: string;
-  name: string | null;
-  nameFrom: 'clusterdata' | 'logs' | null;
-  spaceGuid: string | null;
-  orgGuid: string | null;
-  deleted: boolean;
-  deletedAt: number | null;
-  record: ClusterdataRecord | null;
-  /** 3: named and deleted, 2: deleted without a known name, 1: named but no deletion seen. */
-  tier: number;
-  nameRank: number;
-  recency: number;
-  state: InstanceState;
-  nodes: NodeFact[];
-  evidence: Evidence[];
-}
-
-function draft(facts: FactCollector, s: InstanceState, record: ClusterdataRecord | null, wanted: string): Draft {
-  const evidence: Evidence[] = [];
-  const logged = [...s.names].sort((a, b) => b.time - a.time)[0] ?? null;
-  const name = record?.serviceName ?? logged?.name ?? null;
-  if (record) evidence.push(record.evidence);
-  if (logged) evidence.push(logged.evidence);
-
-  // Removals followed by more WAL were node replacements, whatever the broker generation.
-  let deletions = s.deletions.filter((d) => !replacedBefore(s, d)).sort((a, b) => a.time - b.time);
-  const gone = replacedNodes(s);
-  const last = deletions[deletions.length - 1];
-  if (last && s.lastWalUpload !== null && s.lastWalUpload > last.time + ALIVE_AFTER_MS) {
-    // WAL kept flowing after the last removal: a node was replaced, the cluster lived on.
-    evidence.push({ ...s.lastWalEvidence!, why: 'WAL uploads continued after the node removals, so the cluster was not deleted then' });
-    deletions = [];
-  }
-  const deleted = deletions.length > 0;
-  const deletedAt = deleted ? deletions[deletions.length - 1]!.time : null;
-  if (deleted) {
-    evidence.push(deletions[0]!.evidence);
-    if (deletions.length > 1) evidence.push(deletions[deletions.length - 1]!.evidence);
-    const reload = facts.haproxyUpdates.find((h) => h.time >= deletedAt! && h.time - deletedAt! <= HAPROXY_WINDOW_MS);
-    if (reload)
-      evidence.push({
-        ...reload.evidence,
-        why: `haproxy was reloaded ${Math.round((reload.time - deletedAt!) / 1000)} s after the last node was removed (its port was released)`,
-      });
-  }
-  if (s.provisionEvidence) evidence.push(s.provisionEvidence);
-  if (s.archiveEvidence) evidence.push(s.archiveEvidence);
-  if (s.lastWalEvidence && deleted) evidence.push(s.lastWalEvidence);
-  const nodes = nodeFacts(facts, s, evidence).filter((n) => !gone.has(n.nodeUuid));
-  const named = name === wanted;
-  const tier = deleted ? (named ? 3 : 2) : 1;
-  return {
-    guid: s.guid,
-    name,
-    nameFrom: record?.serviceName ? 'clusterdata' : logged ? 'logs' : null,
-    spaceGuid: record?.spaceGuid ?? s.spaceGuid,
-    orgGuid: record?.orgGuid ?? s.orgGuid,
-    deleted,
-    deletedAt,
-    record,
-    tier,
-    nameRank: record?.serviceName ? 2 : logged ? 1 : 0,
-    recency: deletedAt ?? record?.lastModified.getTime() ?? s.provisionedAt ?? 0,
-    state: s,
-    nodes,
-    evidence,
-  };
-}
-
-/** A removal followed by more WAL: a node replaced while the cluster lived on. */
-function replacedBefore(s: InstanceState, d: { time: number }): boolean {
-  return s.lastWalUpload !== null && d.time + ALIVE_AFTER_MS < s.lastWalUpload;
-}
-
-/** Nodes replaced while the cluster lived on: gone before it was deleted. */
-function replacedNodes(s: InstanceState): Set<string | undefined> {
-  return new Set([...s.deletions.filter((d) => replacedBefore(s, d)), ...s.nodeRemovals].map((d) => d.node));
-}
-
-function nodeFacts(facts: FactCollector, s: InstanceState, evidence: Evidence[]): NodeFact[] {
-  const nodes: NodeFact[] = [];
-  for (const [node, brokerCell] of s.nodes) {
-    const pub = facts.nodeCells.get(node);
-    if (pub) evidence.push(pub.evidence);
-    nodes.push({ nodeUuid: node, cell: pub?.ip ?? brokerCell ?? facts.nodeHosts.get(node) ?? null });
-  }
-  evidence.push(...s.nodeEvidence.slice(0, 3));
-  return nodes;
-}
-
-function toCandidate(d: Draft, confidence: Confidence): Candidate {
-  if (!d.deleted) d.evidence.push({ line: '', source: '', why: 'no deletion of this instance was found in the logs searched' });
-  return {
-    instanceGuid: d.guid,
-    serviceName: d.name,
-    nameFrom: d.nameFrom,
-    spaceGuid: d.spaceGuid,
-    deletedAt: isoOrNull(d.deletedAt),
-    archivePrefix: d.state.archivePrefix,
-    lastWalUploadAt: isoOrNull(d.state.lastWalUpload),
-    nodes: d.nodes,
-    confidence,
-    evidence: dedupeEvidence(d.evidence),
-  };
-}
-
-/** A time of the facts as ISO text; the facts only hold times that passed the parsers' checks. */
-function isoOrNull(ms: number | null): string | null {
-  if (ms === null) return null;
-  const d = new Date(ms);
-  return isValidDate(d) ? d.toISOString() : null;
-}
-
-function dedupeEvidence(list: Evidence[]): Evidence[] {
-  const seen = new Set<string>();
-  return list.filter((e) => {
-    const k = `${e.source}\n${e.line}\n${e.why}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
 
 /** The facts of one instance (usually the NEW one): its containers, their cells, its archive. */

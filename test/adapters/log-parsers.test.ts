@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED, secrets } from '../../src/core/redact.js';
-import { parsePayload, parseWale, waleTime } from '../../src/adapters/log-payload.js';
+import { parsePayload } from '../../src/adapters/log-payload.js';
+import { parseWale, waleTime } from '../../src/adapters/wale-lines.js';
 import { clockOf, inferYear, parseSyslog, readWithClock, zoneName } from '../../src/adapters/syslog.js';
 
 // Verbatim lines from the runbook (seed 003) and the domain notes.

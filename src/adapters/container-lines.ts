@@ -1,0 +1,75 @@
+/**
+ * The cell's lines: confd's haproxy updates, cf-containers-broker's container creation (whose
+ * options carry AWS keys, registered for redaction as they are read), and the container's own
+ * lines (public address, etcd lookup, wal-e, patroni and restore milestones).
+ */
+import { secrets } from '../core/redact.js';
+import { isoDate } from './log-dates.js';
+import { GUID, type ContainerEvent, type LogEvent } from './log-events.js';
+import { parseWale } from './wale-lines.js';
+
+const CONFD =
+  /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) \S+ confd\[\d+\]: INFO (?:Target config )?\S*haproxy\.cfg (has md5sum|out of sync|has been updated)/;
+
+export function parseConfd(payload: string): LogEvent | null {
+  if (!payload.includes('haproxy.cfg')) return null;
+  const m = CONFD.exec(payload);
+  if (!m) return null;
+  const state = m[2] === 'has md5sum' ? 'md5' : m[2] === 'out of sync' ? 'out-of-sync' : 'updated';
+  return { kind: 'haproxy', state, time: isoDate(m[1]!) };
+}
+
+const CREATING = new RegExp(`Creating Docker container \`cf-(${GUID})'`);
+const OPTIONS_SCOPE = new RegExp(`PATRONI_SCOPE=(${GUID})`);
+const OPTIONS_NODE = new RegExp(
+  `["']instance_id["']\\s*=>\\s*["'](${GUID})["']|NODE_ID=(${GUID})|["']name["']\\s*=>\\s*["']cf-(${GUID})["']`,
+);
+const ENV_ENTRY = /\b([A-Z][A-Z0-9_]*)=([^"',\]\s]*)/g;
+
+export function parseCcb(payload: string): LogEvent | null {
+  const creating = payload.includes('Creating Docker container') ? CREATING.exec(payload) : null;
+  if (creating) return { kind: 'container-creating', nodeUuid: creating[1]! };
+  if (!payload.includes('Create options:')) return null;
+  // The options carry the container environment: AWS keys and database passwords.
+  secrets.registerEnv([...payload.matchAll(ENV_ENTRY)].map((m) => `${m[1]}=${m[2]}`));
+  const scope = OPTIONS_SCOPE.exec(payload);
+  const node = OPTIONS_NODE.exec(payload);
+  return {
+    kind: 'container-options',
+    patroniScope: scope ? scope[1]! : null,
+    nodeUuid: node ? (node[1] ?? node[2] ?? node[3])! : null,
+  };
+}
+
+const COMPONENT = /^(?:([0-9a-f]{6})-)?([a-z_]+)> ?(.*)$/s;
+const PUBLIC_JULY = /^public :(\d+) address (\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|[\w.-]+):(\d+)/;
+const PUBLIC_MARCH = /^public address (\d{1,3}(?:\.\d{1,3}){3}|[\w.-]+):(\d+)/;
+const ETCD_LOOKUP = new RegExp(`^looking up public host:port from etcd -> \\S+?/v2/keys/postgresql-patroni/([^:\\s]+):cf-(${GUID}):\\d+`);
+
+export function parseContainer(payload: string): LogEvent | null {
+  const c = COMPONENT.exec(payload);
+  const scope6 = c ? (c[1] ?? null) : null;
+  const component = c ? c[2]! : '';
+  const text = (c ? c[3]! : payload).trimStart();
+
+  const july = PUBLIC_JULY.exec(text);
+  if (july) return july[1] === '5432' ? { kind: 'public-address', ip: july[2]!, port: july[3]!, format: 'july-2016' } : null;
+  const march = PUBLIC_MARCH.exec(text);
+  if (march) return { kind: 'public-address', ip: march[1]!, port: march[2]!, format: 'march-2016' };
+  const lookup = ETCD_LOOKUP.exec(text);
+  if (lookup) return { kind: 'etcd-lookup', cellHost: lookup[1]!, nodeUuid: lookup[2]! };
+
+  const wale = parseWale(text);
+  if (wale) return wale;
+  if (!c) return null;
+  return { kind: 'container', component, scope6, text, milestone: milestoneOf(text) };
+}
+
+function milestoneOf(text: string): ContainerEvent['milestone'] {
+  if (text.includes('preparing patroni to restore this container from wal-e backups')) return 'restore-prepared';
+  if (text.includes('trying to bootstrap (without leader)')) return 'bootstrap-without-leader';
+  if (text.includes('promoted self to leader')) return 'promoted';
+  if (text.includes('system ID mismatch')) return 'sysid-mismatch';
+  if (text.includes('could no longer locate object while performing wal restore')) return 'end-of-archive';
+  return null;
+}
