@@ -11,7 +11,8 @@ import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
 import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { archiveKeys, DRILL_TABLE, generateWaleArchive, removeArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { tearDownDrill } from '../support/drill-teardown.js';
+import { archiveKeys, DRILL_TABLE, generateWaleArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { runCli, SELF_COMMAND } from '../support/drill-helpers.js';
 import { runCli as runMainCli } from '../support/archive-cli-child.js';
 
@@ -34,13 +35,7 @@ beforeAll(async () => {
   Object.assign(process.env, moto.env, CREDENTIALS);
 });
 
-afterAll(async () => {
-  // Setup may have failed before these were assigned.
-  const started: Partial<{ moto: Moto; archive: GeneratedArchive }> = { moto, archive };
-  await started.moto?.stop();
-  if (started.archive) await removeArchive(started.archive);
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDownDrill({ moto, archive, dir }));
 
 /** Upload the archive under its own prefix, with `change` applied to (key → body) first. */
 async function variant(name: string, change?: (files: Map<string, Buffer>) => void): Promise<string> {
