@@ -8,17 +8,18 @@ import { join } from 'node:path';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import type { S3Flags } from '../core/s3-flags.js';
-import type { ArchiveReport, BaseBackupInfo, LostWal } from '../wale/report.js';
+import type { BaseBackupInfo } from '../wale/report.js';
 import { freePort } from '../systems/ports.js';
 import { localProcesses } from '../systems/processes.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
 import type { DrillReport } from './drill-report.js';
 import { DrillFailed } from './exit-codes.js';
-import { asDrillFailure, messageOf } from './failures.js';
+import { asDrillFailure } from './failures.js';
 import { chooseLocalPg, type LocalPg } from './local-pg.js';
 import { restoreCommandFor, writeRecoveryConfig } from './recovery-config.js';
-import { archivedWalBytes, lostRange, replayFacts, replayShortfall, type ReplayFacts } from './replay.js';
+import { archivedWalBytes, replayFacts, replayShortfall, type ReplayFacts } from './replay.js';
+import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { checkRestoreCommand } from './restore-command-check.js';
 import { ScratchCluster } from './scratch-cluster.js';
 import { completeDataDir, makeWorkdir, workdirPaths, type Workdir } from './workdir.js';
@@ -135,7 +136,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   await drill.cluster.waitRecovered({ deadline, ...conn, signal: opts.signal });
   const recoveryMs = Date.now() - recoveryStarted;
   const replay = await replayFacts(drill.cluster, pg.major, conn);
-  const lost = report.lost ?? checkReplayReached(drill, replay, report, major, requireComplete);
+  const lost = report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete);
   const sql = opts.query ?? DEFAULT_QUERY;
   const rows = await queryRestored(drill.cluster, sql, conn, opts.expectRows, replay, report);
   const walBytes = await archivedWalBytes(opts.store, drill.bucket, drill.prefix, replay.restoredFiles);
@@ -185,59 +186,6 @@ async function restoreBase(
   });
   await completeDataDir(paths.dataDir, pg.major, as);
   return base;
-}
-
-/**
- * The archived WAL replay did not reach, when the inspection found no hole: "not restorable"
- * when the archive must replay completely, a warning otherwise.
- */
-function checkReplayReached(
-  drill: Drill,
-  replay: ReplayFacts,
-  report: ArchiveReport,
-  major: string,
-  requireComplete: boolean,
-): LostWal | null {
-  const short = replayShortfall(replay, report.restorableTo, major);
-  if (short && requireComplete) {
-    throw new DrillFailed(
-      'not-restorable',
-      `replay stopped at ${replay.lastLsn ?? replay.lastSegment ?? 'the start'}, but the archive's WAL goes on to ${short.to}: WAL ${lostRange(short)} was not replayed, so what was written after ${replay.lastLsn ?? 'that'} would be lost`,
-      {
-        hint: `${short.from} is damaged or could not be fetched: see the server log (kept with --keep) and check that segment in the archive.`,
-        lost: short,
-      },
-    );
-  }
-  if (short) drill.warnings.push(`replay stopped before the newest archived WAL: ${lostRange(short)} was not replayed.`);
-  return short;
-}
-
-/** The rows of the drill's query on the restored database; "query failed" on an error or an unexpected count. */
-async function queryRestored(
-  cluster: ScratchCluster,
-  sql: string,
-  conn: { user: string; database: string },
-  expectRows: number | undefined,
-  replay: ReplayFacts,
-  report: ArchiveReport,
-): Promise<string[][]> {
-  let rows: string[][];
-  try {
-    rows = (await cluster.query(sql, conn)).rows;
-  } catch (err) {
-    throw new DrillFailed('query-failed', `the query failed on the restored database: ${messageOf(err)}`, {
-      hint: `Check the SQL, or the user/database (${conn.user}/${conn.database}) with --db-user/--db-name.`,
-    });
-  }
-  if (expectRows !== undefined && rows.length !== expectRows) {
-    throw new DrillFailed(
-      'query-failed',
-      `the query returned ${rows.length} row(s), expected ${expectRows}; replay reached ${replay.lastSegment ?? 'no archived segment'}${replay.lastTransactionAt ? ` (last transaction ${replay.lastTransactionAt})` : ''}${report.gaps.length ? `; WAL is missing from ${report.gaps[0]!.from}` : ''}`,
-      { hint: 'Rows written after the last archived WAL are lost; a gap in wal_005/ stops replay early.' },
-    );
-  }
-  return rows;
 }
 
 function restoreTimes(

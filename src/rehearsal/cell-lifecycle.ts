@@ -14,33 +14,34 @@ function resolveAll(state: CellWorld, names: string[], failure: (missing: string
 
 const echo = (names: string[]): Out => ok(names.map((n) => `${n}\n`).join(''));
 
+/**
+ * Stop or start the containers found: each one not already so changes state and its hook runs.
+ * Patroni containers do not exit within the grace period; docker kills them (137).
+ */
+function transition(found: SimContainer[], running: boolean, now: Date, hook: ((c: SimContainer) => void) | undefined): void {
+  for (const c of found) {
+    if (c.running === running) continue;
+    c.running = running;
+    c.exitCode = running ? 0 : 137;
+    if (running) c.startedAt = now.toISOString();
+    else c.finishedAt = now.toISOString();
+    c.pg = { ...c.pg, ready: running };
+    hook?.(c);
+  }
+}
+
 export function stop(state: CellWorld, a: string[], now: Date, hooks: CellHooks): Out {
   const names = a[0] === '-t' || a[0] === '--time' ? a.slice(2) : a;
   const found = resolveAll(state, names, (missing) => `Error: failed to stop containers: [${missing.join(' ')}]\n`);
   if (!Array.isArray(found)) return found;
-  for (const c of found) {
-    if (!c.running) continue;
-    // Patroni containers do not exit within the grace period; docker kills them (137).
-    c.running = false;
-    c.exitCode = 137;
-    c.finishedAt = now.toISOString();
-    c.pg = { ...c.pg, ready: false };
-    hooks.onStop?.(c);
-  }
+  transition(found, false, now, hooks.onStop?.bind(hooks));
   return echo(names);
 }
 
 export function start(state: CellWorld, a: string[], now: Date, hooks: CellHooks): Out {
   const found = resolveAll(state, a, (missing) => `Error: failed to start containers: ${missing.join(', ')}\n`);
   if (!Array.isArray(found)) return found;
-  for (const c of found) {
-    if (c.running) continue;
-    c.running = true;
-    c.exitCode = 0;
-    c.startedAt = now.toISOString();
-    c.pg = { ...c.pg, ready: true };
-    hooks.onStart?.(c);
-  }
+  transition(found, true, now, hooks.onStart?.bind(hooks));
   return echo(a);
 }
 

@@ -48,22 +48,14 @@ function rolesOf(env: Placement['env']): Record<string, string> {
 }
 
 function containerEnv(env: Placement['env'], guid: string, nodeUuid: string): string[] {
+  const pass = (...names: (keyof Placement['env'])[]): string[] => names.map((n) => `${n}=${env[n]}`);
   return [
-    `ETCD_HOST_PORT=${env.ETCD_HOST_PORT}`,
-    `AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID}`,
-    `AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`,
-    `WAL_S3_BUCKET=${env.WAL_S3_BUCKET}`,
-    `AWS_REGION=${env.AWS_REGION}`,
+    ...pass('ETCD_HOST_PORT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'WAL_S3_BUCKET', 'AWS_REGION'),
     'WALE_BACKUP_THRESHOLD_PERCENTAGE=30',
     'WALE_BACKUP_THRESHOLD_MEGABYTES=10240',
     `PATRONI_SCOPE=${guid}`,
     `NODE_ID=${nodeUuid}`,
-    `ADMIN_USERNAME=${env.ADMIN_USERNAME}`,
-    `ADMIN_PASSWORD=${env.ADMIN_PASSWORD}`,
-    `SUPERUSER_USERNAME=${env.SUPERUSER_USERNAME}`,
-    `SUPERUSER_PASSWORD=${env.SUPERUSER_PASSWORD}`,
-    `APPUSER_USERNAME=${env.APPUSER_USERNAME}`,
-    `APPUSER_PASSWORD=${env.APPUSER_PASSWORD}`,
+    ...pass('ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SUPERUSER_USERNAME', 'SUPERUSER_PASSWORD', 'APPUSER_USERNAME', 'APPUSER_PASSWORD'),
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   ];
 }

@@ -11,10 +11,10 @@ import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
 import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { archiveKeys, DRILL_TABLE, generateWaleArchive, removeArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { archiveKeys, DRILL_TABLE, generateWaleArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { SELF_COMMAND } from '../support/drill-helpers.js';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
-import { ifStarted } from '../support/started.js';
+import { tearDownDrill } from '../support/drill-teardown.js';
 
 const BUCKET = 'drill-bucket';
 const SECRET = 'drill-secret-Q7x9vZ';
@@ -35,11 +35,7 @@ beforeAll(async () => {
   Object.assign(process.env, moto.env, CREDENTIALS);
 });
 
-afterAll(async () => {
-  await ifStarted(moto)?.stop();
-  if (ifStarted(archive)) await removeArchive(archive);
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDownDrill({ moto, archive, dir }));
 
 /** Upload the archive under its own prefix, with `change` applied to (key → body) first. */
 async function variant(name: string, change?: (files: Map<string, Buffer>) => void): Promise<string> {

@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWalFileName, walObjectKey } from '../../src/drill/wal-fetch.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { generateWaleArchive, removeArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { SELF_COMMAND } from '../support/drill-helpers.js';
 import { runCli } from '../support/cli.js';
-import { ifStarted } from '../support/started.js';
+import { tearDownDrill } from '../support/drill-teardown.js';
 
 const BUCKET = 'walfetch-bucket';
 const PREFIX = 'backups/1b2c3d4e-guid/wal/';
@@ -26,11 +26,7 @@ beforeAll(async () => {
   s3Args = ['--from', `s3://${BUCKET}/${PREFIX}`, '--s3-endpoint', moto.endpoint, '--s3-path-style'];
 });
 
-afterAll(async () => {
-  await ifStarted(moto)?.stop();
-  if (ifStarted(archive)) await removeArchive(archive);
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDownDrill({ moto, archive, dir }));
 
 describe('wal-fetch names and keys', () => {
   it('accepts what PostgreSQL asks for and maps it to wal_005/<name>.lzo', () => {

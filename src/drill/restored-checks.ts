@@ -1,0 +1,62 @@
+/**
+ * What a drill checks once the server has recovered: replay reached the archive's newest WAL,
+ * and the query answers on the restored database as expected.
+ */
+import type { ArchiveReport, LostWal } from '../wale/report.js';
+import { DrillFailed } from './exit-codes.js';
+import { messageOf } from './failures.js';
+import { lostRange, replayShortfall, type ReplayFacts } from './replay.js';
+import type { ScratchCluster } from './scratch-cluster.js';
+
+/**
+ * The archived WAL replay did not reach, when the inspection found no hole: "not restorable"
+ * when the archive must replay completely, a warning otherwise.
+ */
+export function checkReplayReached(
+  warnings: string[],
+  replay: ReplayFacts,
+  report: ArchiveReport,
+  major: string,
+  requireComplete: boolean,
+): LostWal | null {
+  const short = replayShortfall(replay, report.restorableTo, major);
+  if (short && requireComplete) {
+    throw new DrillFailed(
+      'not-restorable',
+      `replay stopped at ${replay.lastLsn ?? replay.lastSegment ?? 'the start'}, but the archive's WAL goes on to ${short.to}: WAL ${lostRange(short)} was not replayed, so what was written after ${replay.lastLsn ?? 'that'} would be lost`,
+      {
+        hint: `${short.from} is damaged or could not be fetched: see the server log (kept with --keep) and check that segment in the archive.`,
+        lost: short,
+      },
+    );
+  }
+  if (short) warnings.push(`replay stopped before the newest archived WAL: ${lostRange(short)} was not replayed.`);
+  return short;
+}
+
+/** The rows of the drill's query on the restored database; "query failed" on an error or an unexpected count. */
+export async function queryRestored(
+  cluster: ScratchCluster,
+  sql: string,
+  conn: { user: string; database: string },
+  expectRows: number | undefined,
+  replay: ReplayFacts,
+  report: ArchiveReport,
+): Promise<string[][]> {
+  let rows: string[][];
+  try {
+    rows = (await cluster.query(sql, conn)).rows;
+  } catch (err) {
+    throw new DrillFailed('query-failed', `the query failed on the restored database: ${messageOf(err)}`, {
+      hint: `Check the SQL, or the user/database (${conn.user}/${conn.database}) with --db-user/--db-name.`,
+    });
+  }
+  if (expectRows !== undefined && rows.length !== expectRows) {
+    throw new DrillFailed(
+      'query-failed',
+      `the query returned ${rows.length} row(s), expected ${expectRows}; replay reached ${replay.lastSegment ?? 'no archived segment'}${replay.lastTransactionAt ? ` (last transaction ${replay.lastTransactionAt})` : ''}${report.gaps.length ? `; WAL is missing from ${report.gaps[0]!.from}` : ''}`,
+      { hint: 'Rows written after the last archived WAL are lost; a gap in wal_005/ stops replay early.' },
+    );
+  }
+  return rows;
+}
