@@ -3,13 +3,13 @@
  * how far WAL replay would carry it. `inspectListing` is pure (it reads only
  * through `read`); `inspectArchive` lists an ObjectStore and calls it.
  */
-import { createHash } from 'node:crypto';
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { secrets } from '../core/redact.js';
 import { parseHistory, type HistoryEntry } from '../wale/history.js';
 import { describeBackup, type BackupDraft } from '../wale/backups.js';
 import { backupLabelName, classifyKey } from '../wale/keys.js';
 import { listArchiveObjects, type ListOptions } from './parallel-listing.js';
+import { archiveFingerprint } from './fingerprint.js';
 import { isLzop, lzopDecompress } from '../wale/lzop.js';
 import type { ArchiveLayout, ArchiveReport, BaseBackupInfo, LostWal, WalGap } from '../wale/report.js';
 import { parseSentinel, type Sentinel } from '../wale/sentinel.js';
@@ -397,7 +397,7 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
     bytes,
     walSegments: segments.size,
     unknownKeys: unknown.slice(0, 20),
-    fingerprint: fingerprint(objects),
+    fingerprint: archiveFingerprint(objects),
   };
 }
 
@@ -441,12 +441,6 @@ function nestedArchives(prefix: string, unknown: string[]): string[] {
     if (found.size >= EXAMPLES) break;
   }
   return [...found];
-}
-
-function fingerprint(objects: ObjectInfo[]): string {
-  const h = createHash('sha256');
-  for (const o of objects) h.update(`${o.key}\t${o.size}\t${o.etag}\n`);
-  return `sha256:${h.digest('hex')}`;
 }
 
 /** Run at most `n` of the given tasks at once. */
