@@ -2,25 +2,25 @@
  * The wal-e archives in S3: prove the old one restorable, move the new one aside,
  * copy the old one in, verify. The source archive is never written.
  */
-import { compareMetadata } from '../archive/compare.js';
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../core/errors.js';
 import { inspectArchive } from '../archive/inspect.js';
-import { parseS3Url } from '../core/s3-url.js';
+import { listArchive, totalBytes } from '../archive/listing.js';
+import { urlOf } from '../archive/location.js';
 import {
-  checkQuarantine,
   checkSwap,
-  copyArchive,
+  copyPhase,
+  journaledPlan,
   parseS3Location,
+  planFromJournal,
   prepareSwap,
-  quarantine,
-  quarantineLocation,
+  quarantinePhase,
+  quarantineState,
+  swapLocations,
   utcStamp,
-  verifyCopy,
-  type S3Location,
+  verifyPhase,
 } from '../archive/swap.js';
-import { listArchive } from '../archive/listing.js';
 import { containerState } from './support/cell.js';
 
 async function requireStopped(ctx: StepContext, cellIp: string, container: string): Promise<void> {
@@ -53,7 +53,8 @@ const inspect = defineAction({
     fingerprint: { type: 'string', description: 'hash of every key, size and ETag' },
   },
   async run(ctx, p) {
-    const report = await inspectArchive(ctx.s3, String(p.url));
+    // Listed completely, as the copy lists it: the fingerprint is the copy's proof the source is unchanged.
+    const report = await inspectArchive(ctx.s3, urlOf(parseS3Location(p.url)), { complete: true });
     ctx.evidence(
       `${report.prefix}: ${report.objects} objects, ${report.bytes} bytes, PostgreSQL ${report.pgVersion ?? '?'}, sysid ${report.sysid ?? '?'}`,
     );
@@ -87,13 +88,6 @@ const inspect = defineAction({
   },
 });
 
-/** The target of a quarantine without a named source: it and its quarantine must still be apart. */
-function checkSwapTarget(url: string, stamp: string): S3Location {
-  const target = parseS3Location(url, 'target');
-  checkQuarantine(target, quarantineLocation(target, stamp));
-  return target;
-}
-
 const containerParams = {
   cellIp: { type: 'string', required: true, description: 'cell running the new container' },
   container: { type: 'string', required: true, description: 'the new container (cf-<node-uuid>)' },
@@ -107,7 +101,8 @@ const quarantineAction = defineAction({
     url: { type: 'string', required: true, description: 'the archive to move aside' },
     from: {
       type: 'string',
-      description: 'the archive that will be copied in: must exist, and overlap neither the target nor the quarantine',
+      required: true,
+      description: 'the archive that will be copied in: must be a wal-e archive, and overlap neither the target nor the quarantine',
     },
     ...containerParams,
   },
@@ -116,76 +111,46 @@ const quarantineAction = defineAction({
     moved: { type: 'number', description: 'objects moved' },
   },
   async evidence(ctx, p) {
-    const { bucket, prefix } = parseS3Url(String(p.url));
-    let n = 0;
-    let bytes = 0;
-    for await (const o of ctx.s3.list(bucket, prefix)) {
-      n++;
-      bytes += o.size;
-    }
+    const target = parseS3Location(p.url, 'target');
+    const objects = [...(await listArchive(ctx.s3, target)).values()];
     return {
-      target: `s3://${bucket}/${prefix}`,
-      'target objects': `${n} (${bytes} bytes)`,
-      container: `${p.container} on ${p.cellIp} is ${await containerState(ctx, String(p.cellIp), String(p.container))}`,
+      target: urlOf(target),
+      'target objects': `${objects.length} (${totalBytes(objects)} bytes)`,
+      container: `${p.container} on ${p.cellIp} is ${await containerState(ctx, p.cellIp, p.container)}`,
     };
   },
+  // The swap's own plan: the locations checked apart, the source a wal-e archive, the target listed.
   async prepare(ctx, p) {
-    const stamp = utcStamp(ctx.now());
-    // With the source named, the plan is the swap's own: checked apart, the source a wal-e archive.
-    const objects = p.from
-      ? (await prepareSwap(ctx.s3, parseS3Location(String(p.from), 'source'), parseS3Location(String(p.url), 'target'), { stamp })).plan
-          .objects
-      : [...(await listArchive(ctx.s3, checkSwapTarget(String(p.url), stamp))).values()];
-    return { stamp, objects: objects.map((o) => ({ ...o, lastModified: o.lastModified.toISOString() })) };
+    const { plan } = await prepareSwap(ctx.s3, p.from, p.url, { stamp: utcStamp(ctx.now()) });
+    return journaledPlan(plan);
   },
   async run(ctx, p, plan) {
-    const target = p.from
-      ? checkSwap(String(p.from), String(p.url), quarantineLocation(parseS3Location(String(p.url), 'target'), String(plan.stamp))).target
-      : checkSwapTarget(String(p.url), String(plan.stamp));
-    await requireStopped(ctx, String(p.cellIp), String(p.container));
-    const objects = (plan.objects as { key: string; size: number; etag: string; lastModified: string }[]).map((o) => ({
-      ...o,
-      lastModified: new Date(o.lastModified),
-    }));
-    const result = await quarantine(ctx.s3, target, {
-      stamp: String(plan.stamp),
-      plan: objects,
+    swapLocations(p.from, p.url, plan.stamp);
+    await requireStopped(ctx, p.cellIp, p.container);
+    const result = await quarantinePhase(ctx.s3, p.from, p.url, planFromJournal(plan), {
       concurrency: ctx.settings.copyConcurrency,
-      onProgress: (e: { phase: string; objectsDone: number; objectsTotal: number }) =>
-        ctx.progress(`${e.phase}: ${e.objectsDone}/${e.objectsTotal} objects`),
+      onProgress: (e) => {
+        ctx.progress(`${e.phase}: ${e.objectsDone}/${e.objectsTotal} objects`);
+      },
     });
-    ctx.note(`${objects.length} object(s) of the new instance's archive are kept at ${result.quarantine}`);
-    return { quarantineUrl: result.quarantine, moved: objects.length };
+    ctx.note(`${result.objects} object(s) of the new instance's archive are kept at ${result.quarantine}`);
+    return { quarantineUrl: result.quarantine, moved: result.objects };
   },
   // The objects left at the target are what this step changes: only where it acts is re-checked.
   stableEvidence: ['target', 'container'],
   async probe(ctx, p, plan) {
-    const target = parseS3Location(String(p.url), 'target');
-    const q = quarantineLocation(target, String(plan.stamp));
-    const objects = plan.objects as { key: string; size: number; etag: string; lastModified: string }[];
-    const here = await listArchive(ctx.s3, target);
-    const held = await listArchive(ctx.s3, q);
-    const rel = (key: string): string => key.slice(target.prefix.length);
-    const planned = (o: (typeof objects)[number]) => ({ ...o, lastModified: new Date(o.lastModified) });
-    const notHeld = objects.filter((o) => {
-      const copy = held.get(rel(o.key));
-      return !copy || compareMetadata(planned(o), copy) === false;
-    });
-    const left = objects.filter((o) => {
-      const now = here.get(rel(o.key));
-      return now !== undefined && compareMetadata(now, planned(o)) === true;
-    });
-    const quarantineUrl = `s3://${q.bucket}/${q.prefix}`;
-    if (notHeld.length === 0 && left.length === 0) {
+    const state = await quarantineState(ctx.s3, p.from, p.url, planFromJournal(plan));
+    const planned = plan.objects.length;
+    if (state.notHeld === 0 && state.left === 0) {
       return {
         done: true,
-        outputs: { quarantineUrl, moved: objects.length },
-        why: `all ${objects.length} planned object(s) are in ${quarantineUrl} and none is left at the target`,
+        outputs: { quarantineUrl: state.quarantine, moved: planned },
+        why: `all ${planned} planned object(s) are in ${state.quarantine} and none is left at the target`,
       };
     }
     return {
       done: false,
-      why: `the quarantine resumes from its journaled plan (${notHeld.length} not yet copied, ${left.length} not yet deleted): objects already moved are not moved again`,
+      why: `the quarantine resumes from its journaled plan (${state.notHeld} not yet copied, ${state.left} not yet deleted): objects already moved are not moved again`,
     };
   },
 });
@@ -205,21 +170,14 @@ const copy = defineAction({
     skipped: { type: 'number', description: 'objects already in place' },
   },
   async run(ctx, p) {
-    const { source, target } = checkSwap(String(p.from), String(p.to));
-    await requireStopped(ctx, String(p.cellIp), String(p.container));
-    const report = await inspectArchive(ctx.s3, String(p.from));
-    if (report.fingerprint !== p.fingerprint) {
-      throw new StepFailed(
-        `the old archive ${p.from} changed since it was inspected (fingerprint ${String(p.fingerprint).slice(0, 12)} → ${report.fingerprint.slice(0, 12)})`,
-        {
-          hint: 'something is still writing to the old prefix, or it was modified; find out what before going on',
-        },
-      );
-    }
-    const result = await copyArchive(ctx.s3, source, target, {
+    checkSwap(p.from, p.to);
+    await requireStopped(ctx, p.cellIp, p.container);
+    const result = await copyPhase(ctx.s3, p.from, p.to, {
+      fingerprint: p.fingerprint,
       concurrency: ctx.settings.copyConcurrency,
-      onProgress: (e: { objectsDone: number; objectsTotal: number; bytesDone: number; bytesTotal: number }) =>
-        ctx.progress(`copied ${e.objectsDone}/${e.objectsTotal} objects, ${e.bytesDone}/${e.bytesTotal} bytes`),
+      onProgress: (e) => {
+        ctx.progress(`copied ${e.objectsDone}/${e.objectsTotal} objects, ${e.bytesDone}/${e.bytesTotal} bytes`);
+      },
     });
     ctx.note(`copied ${result.copied} object(s), ${result.skipped} already in place`);
     return { copied: result.copied, skipped: result.skipped };
@@ -237,18 +195,7 @@ const verify = defineAction({
   },
   outputs: { identical: { type: 'boolean', description: 'true when target = source' } },
   async run(ctx, p) {
-    const { source, target } = checkSwap(String(p.from), String(p.to));
-    const result = await verifyCopy(ctx.s3, source, target);
-    if (!result.ok) {
-      throw new StepFailed(
-        `the target differs from the old archive: ${result.missing.length} missing, ${result.different.length} different, ${result.extra.length} extra` +
-          `${[...result.missing, ...result.different, ...result.extra]
-            .slice(0, 5)
-            .map((k) => `\n  ${k}`)
-            .join('')}`,
-        { hint: 'resume to copy again; extra objects mean something wrote into the target (is the container really stopped?)' },
-      );
-    }
+    await verifyPhase(ctx.s3, p.from, p.to);
     ctx.evidence(`target = source by key, size and ETag`);
     return { identical: true };
   },

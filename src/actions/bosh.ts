@@ -18,7 +18,7 @@ const locateCell = defineAction({
     const bosh = new BoshCli(ctx.bosh, { binary: ctx.settings.boshBinary });
     const v = await bosh.version();
     ctx.evidence(`bosh CLI ${v.version} (v${v.major})`);
-    const found = await bosh.findInstanceByIp(String(p.cellIp));
+    const found = await bosh.findInstanceByIp(p.cellIp);
     if (!found) {
       throw new StepFailed(`no VM with IP ${p.cellIp} in any BOSH deployment`, {
         hint: 'the IP in the logs may be a NAT address or the VM was recreated; check `bosh vms` and the container\'s "public address" lines',

@@ -55,7 +55,7 @@ const inspectContainer = defineAction({
     walBucket: { type: 'string', description: 'WAL_S3_BUCKET from the container environment' },
   },
   async run(ctx, p) {
-    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    const info = await inspectOrFail(ctx, p.cellIp, p.container);
     const scope = info.env.PATRONI_SCOPE;
     if (scope !== p.instanceGuid) {
       throw new StepFailed(`container ${p.container} serves instance ${scope ?? '(no PATRONI_SCOPE)'}, not ${p.instanceGuid}`, {
@@ -66,7 +66,7 @@ const inspectContainer = defineAction({
       throw new StepFailed(`container ${p.container} has no /data mount`, { hint: 'this does not look like a Dingo patroni container' });
     ctx.evidence(`${p.container}: PATRONI_SCOPE=${scope}, ${info.state.running ? 'running' : 'stopped'}, /data → ${info.dataDir}`);
     return {
-      running: Boolean(info.state.running),
+      running: info.state.running,
       dataDir: info.dataDir,
       etcdHostPort: info.env.ETCD_HOST_PORT ?? '',
       walBucket: info.env.WAL_S3_BUCKET ?? '',
@@ -81,14 +81,13 @@ const stop = defineAction({
   params: { ...where, instanceGuid: { type: 'string', required: true, description: 'instance GUID' } },
   outputs: { stopped: { type: 'boolean', description: 'true once stopped' } },
   async evidence(ctx, p) {
-    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    const info = await inspectOrFail(ctx, p.cellIp, p.container);
     return { container: `${p.container} (${info.id.slice(0, 12)}) on ${p.cellIp}`, PATRONI_SCOPE: info.env.PATRONI_SCOPE ?? '' };
   },
   async run(ctx, p) {
-    const docker = await cellDocker(ctx, String(p.cellIp));
-    if ((await containerState(ctx, String(p.cellIp), String(p.container))) === 'running')
-      await docker.stop(String(p.container), { timeoutSeconds: 30 });
-    const after = await containerState(ctx, String(p.cellIp), String(p.container));
+    const docker = await cellDocker(ctx, p.cellIp);
+    if ((await containerState(ctx, p.cellIp, p.container)) === 'running') await docker.stop(p.container, { timeoutSeconds: 30 });
+    const after = await containerState(ctx, p.cellIp, p.container);
     if (after !== 'stopped')
       throw new StepFailed(`container ${p.container} is still ${after} after docker stop`, {
         hint: 'look at `docker logs` on the cell; then resume',
@@ -97,7 +96,7 @@ const stop = defineAction({
     return { stopped: true };
   },
   async probe(ctx, p) {
-    const state = await containerState(ctx, String(p.cellIp), String(p.container));
+    const state = await containerState(ctx, p.cellIp, p.container);
     return state === 'stopped'
       ? { done: true, outputs: { stopped: true }, why: 'docker inspect shows it stopped' }
       : { done: false, why: `it is ${state}` };
@@ -116,7 +115,7 @@ const resetEtcd = defineAction({
   },
   outputs: { deleted: { type: 'string[]', description: 'keys deleted' } },
   async evidence(ctx, p) {
-    const etcd = await (await ctx.cell(String(p.cellIp))).etcd(String(p.etcdHostPort));
+    const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
     const facts: Record<string, string> = {};
     for (const k of keys(p)) {
       const value = await etcd.get(k);
@@ -124,16 +123,16 @@ const resetEtcd = defineAction({
       if (value === null) ctx.note(`etcd ${k} is absent: nothing to delete`);
       else facts[k] = value;
     }
-    facts.container = `${p.container} is ${await containerState(ctx, String(p.cellIp), String(p.container))}`;
+    facts.container = `${p.container} is ${await containerState(ctx, p.cellIp, p.container)}`;
     return facts;
   },
   async run(ctx, p) {
-    if ((await containerState(ctx, String(p.cellIp), String(p.container))) === 'running') {
+    if ((await containerState(ctx, p.cellIp, p.container)) === 'running') {
       throw new StepFailed(`container ${p.container} is running; resetting its etcd keys now would not help and could confuse Patroni`, {
         hint: 'stop the container, then resume',
       });
     }
-    const etcd = await (await ctx.cell(String(p.cellIp))).etcd(String(p.etcdHostPort));
+    const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
     const deleted: string[] = [];
     for (const k of keys(p)) {
       const r = await etcd.delete(k);
@@ -146,7 +145,7 @@ const resetEtcd = defineAction({
     'deleting a key that is already gone is harmless, and the container cannot re-create the keys while it is stopped (the step refuses to run while it runs)',
 });
 
-function keys(p: Record<string, unknown>): string[] {
+function keys(p: { instanceGuid: string }): string[] {
   return [`/service/${p.instanceGuid}/initialize`, `/service/${p.instanceGuid}/optime/leader`];
 }
 
@@ -157,37 +156,36 @@ const moveDataAside = defineAction({
   params: { ...where, dataDir: { type: 'string', required: true, description: "host folder of the container's /data" } },
   outputs: { asideDir: { type: 'string', description: 'where the old contents now are' } },
   async evidence(ctx, p) {
-    const entries = await listDir(await ctx.cell(String(p.cellIp)), String(p.dataDir));
-    return { dataDir: String(p.dataDir), entries: entries === null ? '(missing)' : entries.join(', ') || '(empty)' };
+    const entries = await listDir(await ctx.cell(p.cellIp), p.dataDir);
+    return { dataDir: p.dataDir, entries: entries === null ? '(missing)' : entries.join(', ') || '(empty)' };
   },
-  async prepare(ctx, p) {
-    const stamp = utcStamp(ctx.now());
-    return { asideDir: `${String(p.dataDir).replace(/\/$/, '')}.moved-aside-${stamp}` };
+  prepare(ctx, p) {
+    return { asideDir: `${p.dataDir.replace(/\/$/, '')}.moved-aside-${utcStamp(ctx.now())}` };
   },
   async run(ctx, p, plan) {
-    if ((await containerState(ctx, String(p.cellIp), String(p.container))) !== 'stopped') {
+    if ((await containerState(ctx, p.cellIp, p.container)) !== 'stopped') {
       throw new StepFailed(`container ${p.container} is not stopped; its data cannot be moved under it`, { hint: 'stop it, then resume' });
     }
-    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    const info = await inspectOrFail(ctx, p.cellIp, p.container);
     if (info.dataDir !== p.dataDir) {
       throw new StepFailed(`${p.dataDir} is not the /data mount of ${p.container} (that is ${info.dataDir})`, {
         hint: 'nothing was moved; check the container',
       });
     }
-    const session = await ctx.cell(String(p.cellIp));
-    await moveContentsAside(session, String(p.dataDir), String(plan.asideDir), { root: ctx.settings.containerStoreRoot });
-    const left = await listDir(session, String(p.dataDir));
+    const session = await ctx.cell(p.cellIp);
+    await moveContentsAside(session, p.dataDir, plan.asideDir, { root: ctx.settings.containerStoreRoot });
+    const left = await listDir(session, p.dataDir);
     if (left && left.length)
       throw new StepFailed(`${p.dataDir} still holds ${left.join(', ')} after the move`, { hint: 'look on the cell, then resume' });
     ctx.note(`the new instance's local data is kept at ${plan.asideDir} on ${p.cellIp}`);
-    return { asideDir: String(plan.asideDir) };
+    return { asideDir: plan.asideDir };
   },
   async probe(ctx, p, plan) {
-    const session = await ctx.cell(String(p.cellIp));
-    const left = await listDir(session, String(p.dataDir));
-    const aside = await listDir(session, String(plan.asideDir));
+    const session = await ctx.cell(p.cellIp);
+    const left = await listDir(session, p.dataDir);
+    const aside = await listDir(session, plan.asideDir);
     if ((left === null || left.length === 0) && aside !== null)
-      return { done: true, outputs: { asideDir: String(plan.asideDir) }, why: `${p.dataDir} is empty and ${plan.asideDir} exists` };
+      return { done: true, outputs: { asideDir: plan.asideDir }, why: `${p.dataDir} is empty and ${plan.asideDir} exists` };
     return { done: false, why: `${p.dataDir} still holds ${left?.join(', ') ?? 'nothing'}; moving the rest is safe` };
   },
 });
@@ -199,12 +197,12 @@ const start = defineAction({
   params: where,
   outputs: { started: { type: 'boolean', description: 'docker start succeeded' } },
   async run(ctx, p) {
-    const docker = await cellDocker(ctx, String(p.cellIp));
-    if ((await containerState(ctx, String(p.cellIp), String(p.container))) !== 'running') await docker.start(String(p.container));
+    const docker = await cellDocker(ctx, p.cellIp);
+    if ((await containerState(ctx, p.cellIp, p.container)) !== 'running') await docker.start(p.container);
     return { started: true };
   },
   async probe(ctx, p) {
-    const state = await containerState(ctx, String(p.cellIp), String(p.container));
+    const state = await containerState(ctx, p.cellIp, p.container);
     return state === 'running'
       ? { done: true, outputs: { started: true }, why: 'docker inspect shows it running' }
       : { done: false, why: `it is ${state}` };
@@ -218,16 +216,16 @@ const waitRestored = defineAction({
   params: restored,
   outputs: { promoted: { type: 'boolean', description: 'pg_is_in_recovery() = f' } },
   async run(ctx, p) {
-    const docker = await cellDocker(ctx, String(p.cellIp));
-    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    const docker = await cellDocker(ctx, p.cellIp);
+    const info = await inspectOrFail(ctx, p.cellIp, p.container);
     const deadlineMs = ctx.settings.restoreDeadlineMs;
     const pauses = pollDelays(ctx.settings.restorePollMs);
     // The wait's clock: real time, or the pauses taken when they add up to more (a rehearsal's sleep takes no time).
     const startedAt = Date.now();
     let paused = 0;
     const elapsed = (): number => Math.max(Date.now() - startedAt, paused);
-    const { login } = await waitUntilPromoted(docker, String(p.container), {
-      knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid as string | undefined),
+    const { login } = await waitUntilPromoted(docker, p.container, {
+      knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid),
       deadlineMs,
       // The shortest pause, so no pause is skipped for the deadline's sake; each pause taken is the
       // schedule's next one (1 s, growing to the configured interval), cut short at the deadline.
@@ -238,7 +236,9 @@ const waitRestored = defineAction({
         await ctx.sleep(ms);
         paused += ms;
       },
-      onPoll: (poll) => ctx.progress(describePoll(poll)),
+      onPoll: (poll) => {
+        ctx.progress(describePoll(poll));
+      },
     });
     ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
     return { promoted: true };
@@ -266,15 +266,15 @@ const reconcile = defineAction({
   outputs: { roles: { type: 'string[]', description: 'roles whose passwords were set' } },
   safeToRepeat: 'setting a password to the value it already has is harmless',
   async run(ctx, p) {
-    const docker = await cellDocker(ctx, String(p.cellIp));
-    const info = await inspectOrFail(ctx, String(p.cellIp), String(p.container));
+    const docker = await cellDocker(ctx, p.cellIp);
+    const info = await inspectOrFail(ctx, p.cellIp, p.container);
     const roles = newCredentials(info);
     if (roles.length === 0)
       throw new StepFailed(`container ${p.container} has no *_USERNAME/*_PASSWORD in its environment`, {
         hint: 'an old broker? set the passwords by hand, then resume',
       });
-    const login = await reconcilePasswords(docker, String(p.container), roles, {
-      knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid as string | undefined),
+    const login = await reconcilePasswords(docker, p.container, roles, {
+      knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid),
     });
     if (login)
       ctx.evidence(`set the passwords of ${roles.map((r) => r.role).join(', ')} in one transaction, logged in as ${describeLogin(login)}`);
@@ -282,15 +282,15 @@ const reconcile = defineAction({
   },
   /** Done when every role logs in with the password the broker hands out (the container's environment). */
   async probe(ctx, p) {
-    const docker = await cellDocker(ctx, String(p.cellIp));
-    const info = await docker.inspect(String(p.container));
+    const docker = await cellDocker(ctx, p.cellIp);
+    const info = await docker.inspect(p.container);
     if (!info) return { done: false, why: `no container ${p.container} on cell ${p.cellIp}` };
     if (!info.state.running) return { done: false, why: `container ${p.container} is not running, so no login can be tried` };
     const roles = newCredentials(info);
     if (roles.length === 0) return { done: false, why: `container ${p.container} has no *_USERNAME/*_PASSWORD in its environment` };
     const refused: string[] = [];
     for (const r of roles) {
-      const answer = await logsInWith(docker, String(p.container), r);
+      const answer = await logsInWith(docker, p.container, r);
       if (answer !== true) refused.push(`${r.role} (${answer})`);
     }
     const names = roles.map((r) => r.role).join(', ');

@@ -29,8 +29,8 @@ const target = defineAction({
     const cf = cfCli(ctx);
     const v = await cf.version();
     ctx.evidence(`cf CLI ${v.version} (${v.era} output formats)`);
-    await cf.target(String(p.org), String(p.space));
-    const spaceGuid = await cf.spaceGuid(String(p.space));
+    await cf.target(p.org, p.space);
+    const spaceGuid = await cf.spaceGuid(p.space);
     const now = await cf.currentTarget();
     ctx.evidence(`space ${p.org}/${p.space} has GUID ${spaceGuid} (API ${now.api ?? '?'}, user ${now.user ?? '?'})`);
     return { cfVersion: v.version, spaceGuid, api: now.api ?? '', user: now.user ?? '' };
@@ -41,9 +41,8 @@ const target = defineAction({
    */
   async reassert(ctx, p, outputs) {
     const cf = cfCli(ctx);
-    const wasApi = typeof outputs.api === 'string' ? outputs.api : '';
-    const wasUser = typeof outputs.user === 'string' ? outputs.user : '';
-    await cf.target(String(p.org), String(p.space));
+    const { api: wasApi, user: wasUser } = outputs;
+    await cf.target(p.org, p.space);
     const now = await cf.currentTarget();
     if (wasApi && now.api !== wasApi) {
       throw new StepFailed(`cf now points at API ${now.api ?? '(none)'}, but this run started against ${wasApi}`, {
@@ -55,10 +54,10 @@ const target = defineAction({
         hint: `log in as ${wasUser} (cf login -a ${wasApi || 'API'} -u ${wasUser}), then resume`,
       });
     }
-    const spaceGuid = await cf.spaceGuid(String(p.space));
+    const spaceGuid = await cf.spaceGuid(p.space);
     if (spaceGuid !== outputs.spaceGuid) {
       throw new StepFailed(
-        `space ${p.org}/${p.space} now has GUID ${spaceGuid}, but this run started in the space with GUID ${String(outputs.spaceGuid)}`,
+        `space ${p.org}/${p.space} now has GUID ${spaceGuid}, but this run started in the space with GUID ${outputs.spaceGuid}`,
         {
           hint: 'the space was deleted and recreated since; nothing more was done. End this run (dingo-recover abandon RUN-ID --reason TEXT) and start a new one',
         },
@@ -75,7 +74,7 @@ const checkApps = defineAction({
   params: { apps: { type: 'string[]', required: true, description: 'apps the service was bound to' } },
   outputs: { apps: { type: 'string[]', description: 'apps found in the space' } },
   async run(ctx, p) {
-    const wanted = p.apps as string[];
+    const wanted = p.apps;
     const present = await cfCli(ctx).apps();
     const missing = wanted.filter((a) => !present.includes(a));
     if (missing.length) {
@@ -107,8 +106,8 @@ const checkNameFree = defineAction({
     },
   },
   async run(ctx, p) {
-    const name = String(p.name);
-    const guid = await guidInSpace(ctx, name, p.spaceGuid as string | undefined);
+    const name = p.name;
+    const guid = await guidInSpace(ctx, name, p.spaceGuid);
     if (!guid) {
       ctx.evidence(`no service instance named ${name} in the space, so the name is free`);
       return { free: true, adoptGuid: '' };
@@ -172,19 +171,19 @@ const createService = defineAction({
   },
   outputs: { instanceGuid: { type: 'string', description: 'GUID of the new service instance' } },
   async run(ctx, p) {
-    const name = String(p.name);
-    const spaceGuid = p.spaceGuid as string | undefined;
+    const name = p.name;
+    const spaceGuid = p.spaceGuid;
     if (p.adopt) {
       const guid = await guidInSpace(ctx, name, spaceGuid);
       if (guid !== p.adopt) {
-        throw new StepFailed(`the instance to adopt (${String(p.adopt)}) is no longer ${name} in the space (found ${guid ?? 'none'})`, {
+        throw new StepFailed(`the instance to adopt (${p.adopt}) is no longer ${name} in the space (found ${guid ?? 'none'})`, {
           hint: 'check `cf services`, then resume',
         });
       }
       ctx.evidence(`adopted instance ${name} with GUID ${guid}; nothing was created`);
       return { instanceGuid: guid };
     }
-    await cfCli(ctx).createService(String(p.offering), String(p.plan), name);
+    await cfCli(ctx).createService(p.offering, p.plan, name);
     const guid = await guidInSpace(ctx, name, spaceGuid);
     if (!guid)
       throw new StepFailed(`cf create-service succeeded but no service named ${name} is found in the space`, {
@@ -194,8 +193,8 @@ const createService = defineAction({
     return { instanceGuid: guid };
   },
   async probe(ctx, p) {
-    const where = p.spaceGuid ? `space ${String(p.spaceGuid)}` : 'the targeted space';
-    const guid = await guidInSpace(ctx, String(p.name), p.spaceGuid as string | undefined);
+    const where = p.spaceGuid ? `space ${p.spaceGuid}` : 'the targeted space';
+    const guid = await guidInSpace(ctx, p.name, p.spaceGuid);
     return guid
       ? {
           done: true,
@@ -216,11 +215,13 @@ const waitService = defineAction({
   },
   outputs: { state: { type: 'string', description: 'last operation, e.g. "create succeeded"' } },
   async run(ctx, p) {
-    const status = await cfCli(ctx).waitForService(String(p.name), String(p.guid), {
+    const status = await cfCli(ctx).waitForService(p.name, p.guid, {
       intervalMs: ctx.settings.createPollMs,
       deadlineMs: ctx.settings.createDeadlineMs,
       sleep: (ms: number) => ctx.sleep(ms),
-      onPoll: (s: { type: string; state: string }) => ctx.progress(`${s.type} ${s.state}`),
+      onPoll: (s: { type: string; state: string }) => {
+        ctx.progress(`${s.type} ${s.state}`);
+      },
     });
     ctx.evidence(`last operation: ${status.type} ${status.state} (read through ${status.source})`);
     return { state: `${status.type} ${status.state}` };
@@ -238,8 +239,8 @@ const bindApps = defineAction({
   outputs: { bound: { type: 'string[]', description: 'apps bound' } },
   async run(ctx, p) {
     const cf = cfCli(ctx);
-    for (const app of p.apps as string[]) await cf.bindService(app, String(p.name));
-    return { bound: p.apps as string[] };
+    for (const app of p.apps) await cf.bindService(app, p.name);
+    return { bound: p.apps };
   },
   safeToRepeat: 'binding an app that is already bound is harmless: every cf era reports an existing binding as success',
 });
@@ -252,8 +253,8 @@ const restartApps = defineAction({
   outputs: { restarted: { type: 'string[]', description: 'apps restarted' } },
   async run(ctx, p) {
     const cf = cfCli(ctx);
-    for (const app of p.apps as string[]) await cf.restart(app);
-    return { restarted: p.apps as string[] };
+    for (const app of p.apps) await cf.restart(app);
+    return { restarted: p.apps };
   },
   safeToRepeat: 'restarting an app again only costs a short outage of that app',
 });

@@ -22,29 +22,30 @@ const confirmDeleted = defineAction({
     others: { type: 'object[]', description: 'the other candidates and why they were set aside', default: [] },
   },
   outputs: { instanceGuid: { type: 'string', description: 'the deleted instance confirmed' } },
-  async evidence(_ctx, p) {
-    const others = (p.others as { instanceGuid?: string; serviceName?: string; why?: string }[]) ?? [];
+  evidence(_ctx, p) {
+    const others = p.others.map((o) => ({ guid: text(o.instanceGuid), name: text(o.serviceName), why: text(o.why) }));
     return {
-      'deleted instance (OLD)': String(p.instanceGuid),
-      name: `${String(p.serviceName)}: ${String(p.nameProof)}`,
-      'space GUID': String(p.spaceGuid || 'unknown'),
-      'deleted at': String(p.deletedAt || 'unknown'),
-      'last archived WAL': p.lastSegment
-        ? `${String(p.lastSegment)} at ${String(p.lastSegmentAt || '?')}`
-        : String(p.lastSegmentAt || 'unknown'),
-      archive: String(p.archiveUrl),
-      'chosen by': String(p.decidedBy),
+      'deleted instance (OLD)': p.instanceGuid,
+      name: `${p.serviceName}: ${p.nameProof}`,
+      'space GUID': p.spaceGuid || 'unknown',
+      'deleted at': p.deletedAt || 'unknown',
+      'last archived WAL': p.lastSegment ? `${p.lastSegment} at ${p.lastSegmentAt || '?'}` : p.lastSegmentAt || 'unknown',
+      archive: p.archiveUrl,
+      'chosen by': p.decidedBy,
       'also considered': others.length
-        ? others
-            .map((o) => `${o.instanceGuid ?? '?'} ${o.serviceName ? `"${o.serviceName}"` : '(name unknown)'}: ${o.why ?? ''}`)
-            .join('; ')
+        ? others.map((o) => `${o.guid || '?'} ${o.name ? `"${o.name}"` : '(name unknown)'}: ${o.why}`).join('; ')
         : 'no other deleted instance',
     };
   },
-  async run(ctx, p) {
-    ctx.evidence(`restoring the archive of ${String(p.instanceGuid)} as "${String(p.serviceName)}" (${String(p.decidedBy)})`);
-    return { instanceGuid: String(p.instanceGuid) };
+  run(ctx, p) {
+    ctx.evidence(`restoring the archive of ${p.instanceGuid} as "${p.serviceName}" (${p.decidedBy})`);
+    return { instanceGuid: p.instanceGuid };
   },
 });
+
+/** A field of a candidate row (journaled JSON): its text, or '' when it is not a string. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
 
 export const decisionActions: ActionDef[] = [confirmDeleted];

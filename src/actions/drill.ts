@@ -27,12 +27,14 @@ const drill = defineAction({
       // A hole after LATEST's stop does not stop the recovery (the archive is the best copy there is):
       // the drill restores up to it and the lost range is shown.
       const r = await runDrill({
-        url: String(p.url),
+        url: p.url,
         store: ctx.s3,
         s3Flags: ctx.platform.s3Flags,
         processes: ctx.platform.processes,
         requireComplete: false,
-        progress: (m) => ctx.progress(m),
+        progress: (m) => {
+          ctx.progress(m);
+        },
       });
       ctx.evidence(
         `restored ${r.backup.name} (finished ${r.backup.finishedAt}) with PostgreSQL ${r.postgres.localVersion} in ${formatDuration(r.restore.durationMs)}`,
@@ -50,7 +52,7 @@ const drill = defineAction({
       if (!(err instanceof DrillFailed)) throw err;
       if (err.outcome === 'could-not-run') {
         ctx.note(`no drill here: ${err.message}`);
-        ctx.note(`to drill it elsewhere: dingo-recover drill ${String(p.url)} --pg-bin <folder of that version's pg_ctl>`);
+        ctx.note(`to drill it elsewhere: dingo-recover drill ${p.url} --pg-bin <folder of that version's pg_ctl>`);
         return { drilled: false, lastTransactionAt: '', databases: [] };
       }
       throw new StepFailed(`the old archive did not restore in a drill: ${err.message}`, {

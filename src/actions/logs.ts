@@ -32,14 +32,14 @@ const findDeleted = defineAction({
     others: { type: 'object[]', description: 'every other deleted instance considered, and why it was set aside' },
   },
   async run(ctx, p) {
-    const wanted = String(p.serviceName);
+    const wanted = p.serviceName;
     const result = await findDeletedInstance({
       sources: logSources(ctx),
       clusterdata: clusterdataOf(ctx),
       serviceName: wanted,
-      org: p.org as string | undefined,
-      space: p.space as string | undefined,
-      spaceGuid: p.spaceGuid as string | undefined,
+      org: p.org,
+      space: p.space,
+      spaceGuid: p.spaceGuid,
     });
     reportSkipped(ctx, result.searched);
     const candidates = result.candidates;
@@ -130,8 +130,8 @@ const findNew = defineAction({
     archiveUrl: { type: 'string', description: "the instance's wal-e prefix" },
   },
   async run(ctx, p) {
-    const guid = String(p.instanceGuid);
-    const attempts = Number(p.attempts);
+    const guid = p.instanceGuid;
+    const attempts = p.attempts;
     for (let i = 1; ; i++) {
       const facts = await findInstance({ sources: logSources(ctx), instanceGuid: guid });
       const node = facts.nodes.find((n) => n.cell);

@@ -38,8 +38,8 @@ const preflight = defineAction({
   },
   outputs: { checked: { type: 'string[]', description: 'what was checked' } },
   async run(ctx, p) {
-    const cellIp = String(p.cellIp);
-    const container = String(p.container);
+    const cellIp = p.cellIp;
+    const container = p.container;
     const checked: string[] = [];
     let dataDir = '';
     await check(
@@ -54,7 +54,7 @@ const preflight = defineAction({
         const info = await docker.inspect(container);
         if (!info) throw new Error(`no container ${container}`);
         if (info.env.PATRONI_SCOPE !== p.instanceGuid)
-          throw new Error(`it serves ${info.env.PATRONI_SCOPE ?? '(no PATRONI_SCOPE)'}, not ${String(p.instanceGuid)}`);
+          throw new Error(`it serves ${info.env.PATRONI_SCOPE ?? '(no PATRONI_SCOPE)'}, not ${p.instanceGuid}`);
         if (!info.dataDir) throw new Error('it has no /data mount');
         dataDir = info.dataDir;
         return `answers; PATRONI_SCOPE=${info.env.PATRONI_SCOPE}, /data → ${info.dataDir}`;
@@ -65,26 +65,27 @@ const preflight = defineAction({
     await check(
       ctx,
       `the data folder ${dataDir}`,
-      async () => {
+      () => {
         try {
           assertVolumeDataDir(dataDir, ctx.settings.containerStoreRoot);
         } catch (err) {
           throw new Error(
             err instanceof DingoError ? `${err.message} (--container-store-root is ${ctx.settings.containerStoreRoot})` : String(err),
+            { cause: err },
           );
         }
-        return `inside ${ctx.settings.containerStoreRoot}, so it may be emptied`;
+        return Promise.resolve(`inside ${ctx.settings.containerStoreRoot}, so it may be emptied`);
       },
       `if the cell keeps container volumes elsewhere, resume with --container-store-root set to the folder holding ${dataDir.replace(/\/[^/]+\/data\/?$/, '/') || 'the volumes'}`,
     );
     checked.push('data folder');
     await check(
       ctx,
-      `etcd at ${String(p.etcdHostPort)} (through ${cellIp})`,
+      `etcd at ${p.etcdHostPort} (through ${cellIp})`,
       async () => {
-        const etcd = await (await ctx.cell(cellIp)).etcd(String(p.etcdHostPort));
-        const value = await etcd.get(`/service/${String(p.instanceGuid)}/initialize`);
-        return `answers; /service/${String(p.instanceGuid)}/initialize is ${value === null ? 'absent' : 'set'}`;
+        const etcd = await (await ctx.cell(cellIp)).etcd(p.etcdHostPort);
+        const value = await etcd.get(`/service/${p.instanceGuid}/initialize`);
+        return `answers; /service/${p.instanceGuid}/initialize is ${value === null ? 'absent' : 'set'}`;
       },
       'check etcd is reachable from the cell (ETCD_HOST_PORT of the container), then resume',
     );
@@ -93,7 +94,7 @@ const preflight = defineAction({
       ctx,
       'the archives in S3',
       async () => {
-        const swap = await preflightSwap(ctx.s3, String(p.from), String(p.to), { now: () => ctx.now() });
+        const swap = await preflightSwap(ctx.s3, p.from, p.to, { now: () => ctx.now() });
         for (const f of swap.facts) ctx.evidence(f);
         return `the source ${urlOf(swap.source)} is readable, the target ${urlOf(swap.target)} listable, and the quarantine ${urlOf(swap.quarantine)} overlaps neither`;
       },

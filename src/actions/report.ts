@@ -23,7 +23,7 @@ const summary = defineAction({
     lastSegmentAt: { type: 'string', description: 'newest archived WAL' },
   },
   outputs: { reportFile: { type: 'string', description: 'where the incident report (Markdown) is written when the run ends' } },
-  async run(ctx, p) {
+  run(ctx, p) {
     const lines = [
       `# Recovery of ${p.serviceName}`,
       '',
@@ -31,7 +31,7 @@ const summary = defineAction({
       `- Recreated as: ${p.newGuid} (plan ${p.soloPlan}) on cell ${p.cellIp}`,
       `- Restored from: ${p.oldArchive}${p.lastSegmentAt ? ` (newest archived WAL ${p.lastSegmentAt}; later writes were never archived)` : ''}`,
       `- Kept, not deleted: the new instance's original archive at ${p.quarantine}; its original data at ${p.dataAside} on ${p.cellIp}`,
-      `- Apps rebound and restarted: ${(p.apps as string[]).join(', ') || 'none'}`,
+      `- Apps rebound and restarted: ${p.apps.join(', ') || 'none'}`,
       '',
       '## Still to do',
       p.plan !== p.soloPlan

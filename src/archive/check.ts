@@ -33,6 +33,17 @@ export function checkSwap(from: S3Location | string, to: S3Location | string, qu
   return { source, target, quarantine: q };
 }
 
+/** A swap's three locations, checked apart, the quarantine the one of the plan's stamp. */
+export function swapLocations(
+  from: S3Location | string,
+  to: S3Location | string,
+  stamp: string,
+): SwapLocations & { quarantine: S3Location } {
+  const { source, target } = checkSwap(from, to);
+  const located = checkSwap(source, target, quarantineLocation(target, stamp));
+  return { source, target, quarantine: located.quarantine! };
+}
+
 /** The part of `checkSwap` that needs no source: the quarantine sits in the target's bucket, apart from it. */
 export function checkQuarantine(to: S3Location | string, quarantine: S3Location | string): S3Location {
   const target = locate(to, 'target');

@@ -1,10 +1,10 @@
 /** The plan of a swap, fixed and checked before its first write. */
 import { StepFailed } from '../core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
-import { checkSwap } from './check.js';
+import { swapLocations } from './check.js';
 import { listSourceArchive } from './copy.js';
 import { listArchive, sample } from './listing.js';
-import { quarantineLocation, urlOf, utcStamp, type S3Location } from './location.js';
+import { urlOf, utcStamp, type S3Location } from './location.js';
 import type { OnProgress } from './progress.js';
 import type { VerifyResult } from './verify.js';
 
@@ -13,6 +13,20 @@ export interface SwapPlan {
   stamp: string;
   /** The target's objects to quarantine. */
   objects: ObjectInfo[];
+}
+
+/** A swap plan as journaled: plain JSON, times as ISO text. */
+export type JournaledSwapPlan = {
+  stamp: string;
+  objects: { key: string; size: number; etag: string; lastModified: string }[];
+};
+
+export function journaledPlan(plan: SwapPlan): JournaledSwapPlan {
+  return { stamp: plan.stamp, objects: plan.objects.map((o) => ({ ...o, lastModified: o.lastModified.toISOString() })) };
+}
+
+export function planFromJournal(journaled: JournaledSwapPlan): SwapPlan {
+  return { stamp: journaled.stamp, objects: journaled.objects.map((o) => ({ ...o, lastModified: new Date(o.lastModified) })) };
 }
 
 export interface SwapOptions {
@@ -36,13 +50,12 @@ export interface SwapOptions {
  */
 export async function prepareSwap(
   store: ObjectStore,
-  from: S3Location,
-  to: S3Location,
+  from: S3Location | string,
+  to: S3Location | string,
   opts: SwapOptions = {},
 ): Promise<{ plan: SwapPlan; source: Map<string, ObjectInfo> }> {
-  const { source: src, target: tgt } = checkSwap(from, to);
   const stamp = opts.plan?.stamp ?? opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
-  checkSwap(src, tgt, quarantineLocation(tgt, stamp));
+  const { source: src, target: tgt } = swapLocations(from, to, stamp);
   const source = opts.source ?? (await listSourceArchive(store, src));
   if (opts.plan) return { plan: opts.plan, source };
   const objects = [...(await listArchive(store, tgt)).values()];

@@ -63,32 +63,8 @@ export async function quarantine(store: ObjectStore, target: S3Location, opts: Q
   if (plan.length === 0) return result;
 
   const [current, held] = await Promise.all([listArchive(store, tgt), listArchive(store, q)]);
-
-  // Which planned objects still need a copy into quarantine.
-  const toCopy: ObjectInfo[] = [];
-  const lost: string[] = [];
-  const changed: string[] = [];
-  for (const p of plan) {
-    const rel = relativeKey(tgt, p.key);
-    if (await isHeld(store, tgt, q, p, current.get(rel), held.get(rel))) {
-      result.alreadyQuarantined++;
-      continue;
-    }
-    const now = current.get(rel);
-    if (!now) lost.push(p.key);
-    else if (compareMetadata(now, p) !== true) changed.push(p.key);
-    else toCopy.push(p);
-  }
-  if (lost.length > 0) {
-    throw new StepFailed(`${lost.length} planned object(s) are gone from ${urlOf(tgt)} and not in ${urlOf(q)}: ${sample(lost)}`, {
-      hint: 'something else deleted them (is the new container stopped?); nothing more was deleted. Check before going on.',
-    });
-  }
-  if (changed.length > 0) {
-    throw new StepFailed(`${changed.length} object(s) under ${urlOf(tgt)} changed since the plan was made: ${sample(changed)}`, {
-      hint: "something is still writing to the target archive: stop the new instance's container, then start the swap again",
-    });
-  }
+  const { toCopy, alreadyQuarantined } = await stillToCopy(store, tgt, q, plan, current, held);
+  result.alreadyQuarantined = alreadyQuarantined;
 
   const copying = new ProgressTracker('quarantine-copy', toCopy.length, totalBytes(toCopy), opts.onProgress);
   await runPool(toCopy, concurrency, async (p) => {
@@ -112,20 +88,63 @@ export async function quarantine(store: ObjectStore, target: S3Location, opts: Q
       hint: 'nothing was deleted; resume to copy them again',
     });
   }
+  result.deleted = await deleteOriginals(store, tgt, plan, current, opts.onProgress);
+  return result;
+}
 
-  // Delete only originals that are still exactly the planned objects.
+/** The planned objects not yet safely in quarantine; refuses when one vanished or changed since the plan. */
+async function stillToCopy(
+  store: ObjectStore,
+  tgt: S3Location,
+  q: S3Location,
+  plan: ObjectInfo[],
+  current: Map<string, ObjectInfo>,
+  held: Map<string, ObjectInfo>,
+): Promise<{ toCopy: ObjectInfo[]; alreadyQuarantined: number }> {
+  const toCopy: ObjectInfo[] = [];
+  const lost: string[] = [];
+  const changed: string[] = [];
+  let alreadyQuarantined = 0;
+  for (const p of plan) {
+    const rel = relativeKey(tgt, p.key);
+    const now = current.get(rel);
+    if (await isHeld(store, tgt, q, p, now, held.get(rel))) alreadyQuarantined++;
+    else if (!now) lost.push(p.key);
+    else if (compareMetadata(now, p) !== true) changed.push(p.key);
+    else toCopy.push(p);
+  }
+  if (lost.length > 0) {
+    throw new StepFailed(`${lost.length} planned object(s) are gone from ${urlOf(tgt)} and not in ${urlOf(q)}: ${sample(lost)}`, {
+      hint: 'something else deleted them (is the new container stopped?); nothing more was deleted. Check before going on.',
+    });
+  }
+  if (changed.length > 0) {
+    throw new StepFailed(`${changed.length} object(s) under ${urlOf(tgt)} changed since the plan was made: ${sample(changed)}`, {
+      hint: "something is still writing to the target archive: stop the new instance's container, then start the swap again",
+    });
+  }
+  return { toCopy, alreadyQuarantined };
+}
+
+/** Deletes only originals that are still exactly the planned objects (all now held in quarantine). */
+async function deleteOriginals(
+  store: ObjectStore,
+  tgt: S3Location,
+  plan: ObjectInfo[],
+  current: Map<string, ObjectInfo>,
+  onProgress: OnProgress | undefined,
+): Promise<number> {
   const doomed = plan.filter((p) => {
     const now = current.get(relativeKey(tgt, p.key));
     return now !== undefined && compareMetadata(now, p) === true;
   });
-  const deleting = new ProgressTracker('quarantine-delete', doomed.length, totalBytes(doomed), opts.onProgress);
+  const deleting = new ProgressTracker('quarantine-delete', doomed.length, totalBytes(doomed), onProgress);
   await store.deleteMany(
     tgt.bucket,
     doomed.map((p) => p.key),
   );
-  result.deleted = doomed.length;
   deleting.add(doomed.length, totalBytes(doomed));
-  return result;
+  return doomed.length;
 }
 
 /**

@@ -5,19 +5,21 @@
  * before the first write, and every phase is safe to rerun with the same plan.
  */
 import type { ObjectStore } from '../core/seams.js';
-import { copyArchive, type CopyResult } from './copy.js';
+import type { CopyResult } from './copy.js';
 import { archiveLocation, urlOf, type S3Location } from './location.js';
-import { prepareSwap, verifyFailure, type SwapOptions } from './plan.js';
-import { quarantine, type QuarantineResult } from './quarantine.js';
-import { verifyCopy, type VerifyResult } from './verify.js';
+import { copyPhase, quarantinePhase, verifyPhase } from './phases.js';
+import { prepareSwap, type SwapOptions } from './plan.js';
+import type { QuarantineResult } from './quarantine.js';
+import type { VerifyResult } from './verify.js';
 
 export { quarantine, type QuarantineOptions, type QuarantineResult } from './quarantine.js';
 export { copyArchive, type CopyOptions, type CopyResult } from './copy.js';
 export { verifyCopy, type VerifyResult } from './verify.js';
 export { parseS3Location, quarantineLocation, utcStamp, type S3Location } from './location.js';
 export { formatProgress, type ProgressEvent, type OnProgress, type SwapPhase } from './progress.js';
-export { prepareSwap, type SwapOptions, type SwapPlan } from './plan.js';
-export { checkQuarantine, checkSwap, preflightSwap, type SwapLocations, type SwapPreflight } from './check.js';
+export { journaledPlan, planFromJournal, prepareSwap, type JournaledSwapPlan, type SwapOptions, type SwapPlan } from './plan.js';
+export { checkQuarantine, checkSwap, preflightSwap, swapLocations, type SwapLocations, type SwapPreflight } from './check.js';
+export { copyPhase, quarantinePhase, quarantineState, verifyPhase, type QuarantineState } from './phases.js';
 
 export interface SwapReport {
   from: string;
@@ -28,15 +30,18 @@ export interface SwapReport {
   verify: VerifyResult;
 }
 
+/**
+ * The whole swap in one go, through the same phases the runbook runs as its quarantine, copy and
+ * verify steps: the source is listed once, when the plan is made, and serves the copy and the check.
+ */
 export async function runSwap(store: ObjectStore, from: S3Location, to: S3Location, opts: SwapOptions = {}): Promise<SwapReport> {
   const src = archiveLocation(from, 'source');
   const tgt = archiveLocation(to, 'target');
   const { plan, source } = await prepareSwap(store, src, tgt, opts);
   if (!opts.plan) await opts.onPlan?.(plan);
   const common = { concurrency: opts.concurrency, onProgress: opts.onProgress };
-  const quarantined = await quarantine(store, tgt, { ...common, stamp: plan.stamp, plan: plan.objects });
-  const copied = await copyArchive(store, src, tgt, { ...common, source });
-  const verified = await verifyCopy(store, src, tgt, source);
-  if (!verified.ok) throw verifyFailure(src, tgt, verified);
+  const quarantined = await quarantinePhase(store, src, tgt, plan, common);
+  const copied = await copyPhase(store, src, tgt, { ...common, source });
+  const verified = await verifyPhase(store, src, tgt, source);
   return { from: urlOf(src), to: urlOf(tgt), stamp: plan.stamp, quarantine: quarantined, copy: copied, verify: verified };
 }

@@ -2,23 +2,73 @@
  * What a runbook step can do. Runbooks are data; actions are code. Each action
  * declares its parameters and outputs (so a runbook is checked before anything
  * runs), what it changes, and how to tell whether its effect already happened.
+ *
+ * Writing an action:
+ *
+ *   export const stop = defineAction({
+ *     name: 'cell.stop-container',
+ *     summary: 'Stop the container so it stops archiving',
+ *     effect: 'destructive',
+ *     params: {
+ *       cellIp: { type: 'string', required: true, description: 'cell IP' },
+ *       timeout: { type: 'number', default: 30, description: 'seconds docker waits' },
+ *       note: { type: 'string', description: 'optional' },
+ *     },
+ *     outputs: { stopped: { type: 'boolean', description: 'true once stopped' } },
+ *     async run(ctx, p) {          // p.cellIp: string, p.timeout: number, p.note: string | undefined
+ *       ...
+ *       return { stopped: true }; // must be exactly the declared outputs, typed
+ *     },
+ *   });
+ *
+ * The parameter and output types come from the schema: `type` gives the value type (see
+ * `ValueOf`); a parameter that is `required: true` or has a `default` is always there, any
+ * other may be undefined. `prepare` returns the plan (plain JSON, journaled) that `run` and
+ * `probe` receive. Shared parameter groups are written `{ ... } as const` and spread in.
+ * The registry holds the erased `ActionDef`; the engine fills in defaults before calling.
  */
 import type { StepContext } from './context.js';
 
 export type ValueType = 'string' | 'number' | 'boolean' | 'string[]' | 'object' | 'object[]';
 
-export interface ParamSpec {
-  type: ValueType;
-  description: string;
+/** The TypeScript type of a value declared as `T`. */
+export type ValueOf<T extends ValueType> = {
+  string: string;
+  number: number;
+  boolean: boolean;
+  'string[]': string[];
+  object: Record<string, unknown>;
+  'object[]': Record<string, unknown>[];
+}[T];
+
+export interface ParamSpec<T extends ValueType = ValueType> {
+  readonly type: T;
+  readonly description: string;
   /** Absent and not required: the action gets `default` (or undefined). */
-  required?: boolean;
-  default?: unknown;
+  readonly required?: boolean;
+  readonly default?: Frozen<ValueOf<T>>;
 }
 
-export interface OutputSpec {
-  type: ValueType;
-  description: string;
+/** A default written `as const`: its arrays are read-only. */
+type Frozen<T> = T extends (infer E)[] ? readonly E[] : T;
+
+export interface OutputSpec<T extends ValueType = ValueType> {
+  readonly type: T;
+  readonly description: string;
 }
+
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+export type OutputSpecs = Readonly<Record<string, OutputSpec>>;
+
+/** A parameter's value: always there when required or defaulted, else possibly undefined. */
+type ParamValue<S extends ParamSpec> = S extends { required: true } | { default: unknown }
+  ? ValueOf<S['type']>
+  : ValueOf<S['type']> | undefined;
+
+/** The values `run` receives for parameters declared as `P`. */
+export type ParamsOf<P extends ParamSpecs> = { readonly [K in keyof P]: ParamValue<P[K]> };
+/** The values `run` returns for outputs declared as `O`. */
+export type OutputsOf<O extends OutputSpecs> = { -readonly [K in keyof O]: ValueOf<O[K]['type']> };
 
 /**
  * read: only looks. write: changes the platform but loses nothing (create, bind, start).
@@ -31,44 +81,27 @@ export type Outputs = Record<string, unknown>;
 /** Decisions fixed before a step first runs (names, timestamps, object lists) and reused on resume. */
 export type Plan = Record<string, unknown>;
 
-export type ProbeResult =
-  | { done: true; outputs: Outputs; why: string }
+export type ProbeResult<O extends Outputs = Outputs> =
+  | { done: true; outputs: O; why: string }
   | { done: false; why: string }
   /** Neither finished nor safe to repeat: the operator must decide. */
   | { done: 'unknown'; why: string };
 
-export interface ActionDef {
+type MaybePromise<T> = T | Promise<T>;
+
+/** What every action declares besides its code. */
+interface ActionHead<P extends ParamSpecs, O extends OutputSpecs> {
   name: string;
   summary: string;
   effect: Effect;
-  params: Record<string, ParamSpec>;
-  outputs: Record<string, OutputSpec>;
-  /** Fixes the plan before the first attempt; the plan is journaled and handed back on every retry. */
-  prepare?(ctx: StepContext, params: Params): Promise<Plan>;
-  run(ctx: StepContext, params: Params, plan: Plan): Promise<Outputs>;
-  /**
-   * Decides, after a crash in the middle of this step, whether its effect happened.
-   * Without a probe, a read step simply runs again and a writing step asks the operator.
-   */
-  probe?(ctx: StepContext, params: Params, plan: Plan): Promise<ProbeResult>;
+  params: P;
+  outputs: O;
   /**
    * Set when running this step again after an interruption is harmless (setting a password twice,
    * binding an already-bound app): the reason, shown to the operator. Every `write` or
    * `destructive` action declares a probe or this; the runbook loader refuses one that does neither.
    */
   safeToRepeat?: string;
-  /**
-   * Ambient state this step's effect lives in (the cf target, the CF API and user, an ssh route).
-   * Set on an action that establishes such state: on every resume, before any later step runs, the
-   * engine calls `reassert` for each such finished step, which must re-establish the state from the
-   * journaled params and outputs and verify it (throwing when the world no longer matches).
-   */
-  reassert?(ctx: StepContext, params: Params, outputs: Outputs): Promise<string>;
-  /**
-   * Facts a destructive step relies on (GUIDs, listing fingerprints, container identity), shown to the
-   * operator when confirming and re-checked before the step runs again after an interruption.
-   */
-  evidence?(ctx: StepContext, params: Params): Promise<Record<string, string>>;
   /**
    * The evidence keys that identify what the step acts on, re-checked when it runs again after an
    * interruption; the others describe state the step itself changes (objects still at a prefix).
@@ -77,8 +110,69 @@ export interface ActionDef {
   stableEvidence?: readonly string[];
 }
 
-export function defineAction(def: ActionDef): ActionDef {
-  return def;
+/** An action as written: parameters, outputs and plan typed from its schema. */
+export interface TypedAction<P extends ParamSpecs, O extends OutputSpecs, L extends Plan> extends ActionHead<P, O> {
+  /** Fixes the plan before the first attempt; the plan is journaled and handed back on every retry. */
+  prepare?(ctx: StepContext, params: ParamsOf<P>): MaybePromise<L>;
+  run(ctx: StepContext, params: ParamsOf<P>, plan: L): MaybePromise<OutputsOf<O>>;
+  /**
+   * Decides, after a crash in the middle of this step, whether its effect happened.
+   * Without a probe, a read step simply runs again and a writing step asks the operator.
+   */
+  probe?(ctx: StepContext, params: ParamsOf<P>, plan: L): MaybePromise<ProbeResult<OutputsOf<O>>>;
+  /**
+   * Ambient state this step's effect lives in (the cf target, the CF API and user, an ssh route).
+   * Set on an action that establishes such state: on every resume, before any later step runs, the
+   * engine calls `reassert` for each such finished step, which must re-establish the state from the
+   * journaled params and outputs and verify it (throwing when the world no longer matches).
+   */
+  reassert?(ctx: StepContext, params: ParamsOf<P>, outputs: OutputsOf<O>): MaybePromise<string>;
+  /**
+   * Facts a destructive step relies on (GUIDs, listing fingerprints, container identity), shown to the
+   * operator when confirming and re-checked before the step runs again after an interruption.
+   */
+  evidence?(ctx: StepContext, params: ParamsOf<P>): MaybePromise<Record<string, string>>;
+}
+
+/** An action as the registry and the engine hold it: values unchecked by the compiler. */
+export interface ActionDef extends ActionHead<ParamSpecs, OutputSpecs> {
+  prepare?(ctx: StepContext, params: Params): Promise<Plan>;
+  run(ctx: StepContext, params: Params, plan: Plan): Promise<Outputs>;
+  probe?(ctx: StepContext, params: Params, plan: Plan): Promise<ProbeResult>;
+  reassert?(ctx: StepContext, params: Params, outputs: Outputs): Promise<string>;
+  evidence?(ctx: StepContext, params: Params): Promise<Record<string, string>>;
+}
+
+/**
+ * Declares an action, typed from its schema, and erases it for the registry. The engine hands it
+ * params the runbook loader has checked against the schema (defaults filled in), the plan its
+ * `prepare` returned and outputs its `run` returned; the casts below rest on that contract.
+ */
+export function defineAction<const P extends ParamSpecs, const O extends OutputSpecs, L extends Plan = Plan>(
+  def: TypedAction<P, O, L>,
+): ActionDef {
+  const params = (p: Params): ParamsOf<P> => p as ParamsOf<P>;
+  const plan = (l: Plan): L => l as L;
+  const { prepare, probe, reassert, evidence } = {
+    prepare: def.prepare?.bind(def),
+    probe: def.probe?.bind(def),
+    reassert: def.reassert?.bind(def),
+    evidence: def.evidence?.bind(def),
+  };
+  return {
+    name: def.name,
+    summary: def.summary,
+    effect: def.effect,
+    params: def.params,
+    outputs: def.outputs,
+    safeToRepeat: def.safeToRepeat,
+    stableEvidence: def.stableEvidence,
+    run: async (ctx, p, l) => def.run(ctx, params(p), plan(l)),
+    prepare: prepare && (async (ctx, p) => prepare(ctx, params(p))),
+    probe: probe && (async (ctx, p, l) => probe(ctx, params(p), plan(l))),
+    reassert: reassert && (async (ctx, p, o) => reassert(ctx, params(p), o as OutputsOf<O>)),
+    evidence: evidence && (async (ctx, p) => evidence(ctx, params(p))),
+  };
 }
 
 export function typeOfValue(value: unknown): ValueType | 'null' | 'unknown' {

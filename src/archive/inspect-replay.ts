@@ -1,0 +1,219 @@
+/**
+ * The last steps of inspecting an archive: which backup `wal-e backup-fetch LATEST` restores,
+ * and how far WAL replay carries it from there, across timeline switches and gaps.
+ */
+import type { ObjectInfo } from '../core/seams.js';
+import { secrets } from '../core/redact.js';
+import { backupLabelName } from '../wale/keys.js';
+import type { HistoryEntry } from '../wale/history.js';
+import type { BaseBackupInfo, LostWal, WalGap } from '../wale/report.js';
+import {
+  compareSegments,
+  formatTimeline,
+  parseSegment,
+  segmentIndex,
+  skipsSegmentFF,
+  tryParseSegment,
+  type Segment,
+} from '../wale/segments.js';
+import { ownerOf, spansFromHistory, spansFromSegments, walkChain, type TimelineSpan } from '../wale/chain.js';
+import type { Findings } from './inspect-layout.js';
+
+/** The archived WAL: segment positions per timeline, the timelines seen, the oldest and newest segment. */
+export interface WalInventory {
+  present: Map<number, number[]>;
+  timelines: Set<number>;
+  first: { name: string; s: Segment } | null;
+  last: { name: string; s: Segment } | null;
+}
+
+export function walInventory(
+  segments: Map<string, ObjectInfo>,
+  histories: Map<number, ObjectInfo>,
+  pgVersion: string | null,
+  found: Findings,
+): WalInventory {
+  const ffSkip = skipsSegmentFF(pgVersion);
+  const wal: WalInventory = { present: new Map(), timelines: new Set(histories.keys()), first: null, last: null };
+  let ignoredFF = 0;
+  for (const name of segments.keys()) {
+    const s = tryParseSegment(name)!;
+    if (ffSkip && s.seg === 0xff) {
+      ignoredFF++;
+      continue;
+    }
+    wal.timelines.add(s.tli);
+    let list = wal.present.get(s.tli);
+    if (!list) wal.present.set(s.tli, (list = []));
+    list.push(segmentIndex(s, pgVersion));
+    if (wal.first === null || compareSegments(s, wal.first.s) < 0) wal.first = { name, s };
+    if (wal.last === null || compareSegments(s, wal.last.s) > 0) wal.last = { name, s };
+  }
+  for (const list of wal.present.values()) list.sort((a, b) => a - b);
+  if (ignoredFF > 0) {
+    found.warnings.push(
+      `${ignoredFF} segment(s) end in FF, which PostgreSQL ${pgVersion} never writes; they were left out of the WAL check.`,
+    );
+  }
+  return wal;
+}
+
+/** wal-e backup-fetch LATEST: the newest sentinel LastModified; a stable sort in key order breaks ties. */
+export function chooseLatest(infos: BaseBackupInfo[]): { latest: BaseBackupInfo | null; latestBySegment: BaseBackupInfo | null } {
+  const listed = infos.filter((b) => b.sentinelKey !== null);
+  const latest = listed.reduce<BaseBackupInfo | null>(
+    (best, b) =>
+      best === null || b.lastModified! > best.lastModified! || (b.lastModified === best.lastModified && b.name > best.name) ? b : best,
+    null,
+  );
+  return { latest, latestBySegment: listed.at(-1) ?? null };
+}
+
+/** Backups wal-e ignores (no sentinel) or that are incomplete, LATEST aside. */
+export function backupWarnings(infos: BaseBackupInfo[], latest: BaseBackupInfo | null, found: Findings): void {
+  for (const b of infos) {
+    if (b.sentinelKey === null) {
+      const newer = latest && compareSegments(parseSegment(b.startSegment), parseSegment(latest.startSegment)) > 0;
+      found.warnings.push(
+        `${b.name} has no backup_stop_sentinel.json, so wal-e ignores it${newer ? ' (it is newer than LATEST: an upload that was interrupted or is still running)' : ''}.`,
+      );
+    } else if (b !== latest && !b.complete) {
+      found.warnings.push(`${b.name} is incomplete: ${b.issues.join('; ')}.`);
+    }
+  }
+}
+
+export interface Replay {
+  restorable: boolean;
+  restorableTo: string | null;
+  restorableToAt: string | null;
+  targetTimeline: number | null;
+  gaps: WalGap[];
+  lost: LostWal | null;
+}
+
+export interface ReplayInput {
+  latest: BaseBackupInfo;
+  latestBySegment: BaseBackupInfo | null;
+  pgVersion: string | null;
+  wal: WalInventory;
+  segments: Map<string, ObjectInfo>;
+  histories: Map<number, ObjectInfo>;
+  readHistory: (key: string) => Promise<HistoryEntry[]>;
+}
+
+/** Whether LATEST restores, and how far replay carries it. */
+export async function replayFromLatest(input: ReplayInput, found: Findings): Promise<Replay> {
+  const { latest, latestBySegment } = input;
+  if (latestBySegment && latestBySegment !== latest) {
+    found.warnings.push(
+      `wal-e restores LATEST by sentinel LastModified: ${latest.name} (${latest.lastModified}), but the newest backup by WAL position is ${latestBySegment.name} (${latestBySegment.lastModified}). ` +
+        `Copies reset LastModified (aws/aws-cli#2000), so an "aws s3 sync" can cause this. Replay still runs on through all archived WAL, so nothing is lost if the WAL below is complete; it only takes longer.`,
+    );
+  }
+  const blockers: string[] = [];
+  if (!latest.complete) blockers.push(...latest.issues);
+  if (!latest.labelKey) {
+    blockers.push(
+      `the backup label wal_005/${backupLabelName(latest.startSegment, latest.startOffset)}.lzo is missing (the archive copy looks incomplete)`,
+    );
+  }
+  const replay: Replay = { restorable: false, restorableTo: null, restorableToAt: null, targetTimeline: null, gaps: [], lost: null };
+  if (latest.stopSegment) await walkFromLatest(input, latest.stopSegment, blockers, replay, found);
+  if (blockers.length > 0) {
+    found.problems.unshift(`LATEST (${latest.name}) cannot be restored: ${blockers.join('; ')}.`);
+  } else {
+    replay.restorable = true;
+  }
+  return replay;
+}
+
+/** The timelines replay follows from LATEST's start, as spans of WAL positions. */
+async function timelineSpans(input: ReplayInput, start: Segment, found: Findings): Promise<{ target: number; spans: TimelineSpan[] }> {
+  const { wal, pgVersion } = input;
+  const plan = await replayTimelines(start.tli, input.histories, input.readHistory);
+  let spans: TimelineSpan[];
+  if (plan.history) spans = spansFromHistory(plan.target, plan.history, pgVersion);
+  else {
+    const tls = [...new Set([start.tli, ...wal.timelines])].filter((t) => t >= start.tli && t <= plan.target).sort((a, b) => a - b);
+    const firstIndex = new Map([...wal.present].map(([t, l]) => [t, l[0]!] as const));
+    spans = spansFromSegments(tls, firstIndex);
+    found.warnings.push(
+      `${formatTimeline(plan.target)}.history could not be used (${plan.historyError}); timeline switches were inferred from the first segment of each timeline.`,
+    );
+  }
+  const beyond = [...wal.timelines].find((t) => t > plan.target);
+  if (beyond !== undefined) {
+    found.warnings.push(
+      `WAL exists on timeline ${beyond}, but recovery stops at timeline ${plan.target} because ${formatTimeline(plan.target + 1)}.history is missing; writes made on timeline ${beyond} would not be restored.`,
+    );
+  }
+  return { target: plan.target, spans };
+}
+
+/** Walks the WAL chain from LATEST's start through its stop segment and on: gaps, what is lost, how far replay goes. */
+async function walkFromLatest(input: ReplayInput, stopSegment: string, blockers: string[], replay: Replay, found: Findings): Promise<void> {
+  const { latest, pgVersion } = input;
+  const start = parseSegment(latest.startSegment);
+  const stop = parseSegment(stopSegment);
+  const { target, spans } = await timelineSpans(input, start, found);
+  replay.targetTimeline = target;
+  if (ownerOf(spans, segmentIndex(start, pgVersion)) !== start.tli) {
+    blockers.push(
+      `it was taken on timeline ${start.tli} at ${latest.startSegment}, which is not on the history of timeline ${target}; PostgreSQL refuses to follow timeline ${target} from it`,
+    );
+    return;
+  }
+  const chain = walkChain(spans, input.wal.present, start, stop, pgVersion);
+  replay.gaps = chain.gaps.map(({ from, to, count }) => ({ from, to, count }));
+  const stopIdx = segmentIndex(stop, pgVersion);
+  const early = chain.gaps.filter((g) => g.fromIndex <= stopIdx);
+  if (early.length > 0) {
+    blockers.push(`WAL ${range(early[0]!)} is missing, and replay needs every segment up to ${stopSegment} to make the backup consistent`);
+  }
+  // A gap after the stop segment does not stop the restore: the database comes up consistent, but
+  // replay ends at the gap, so restorable stays true with restorableTo at the last contiguous
+  // segment and a problem saying what is lost.
+  const late = chain.gaps.filter((g) => g.fromIndex > stopIdx);
+  if (late.length > 0 && early.length === 0) {
+    replay.lost = { from: late[0]!.from, to: chain.end };
+    found.problems.push(
+      `WAL ${range(late[0]!)} is missing: replay stops at ${chain.lastContiguous}, and data written after it would be lost` +
+        (late.length > 1 ? ` (${late.length} gaps in all, up to ${chain.end})` : ` (archived WAL goes on to ${chain.end})`) +
+        '. Look for the missing segments in another copy of the archive before restoring.',
+    );
+  }
+  if (chain.offChain > 0) {
+    found.warnings.push(
+      `${chain.offChain} segment(s) were archived on a parent timeline after a later timeline branched off; replay does not read them.`,
+    );
+  }
+  if (blockers.length === 0) {
+    replay.restorableTo = chain.lastContiguous;
+    const seg = replay.restorableTo ? input.segments.get(replay.restorableTo) : undefined;
+    replay.restorableToAt = seg ? seg.lastModified.toISOString() : null;
+  }
+}
+
+/**
+ * recovery_target_timeline = 'latest' ends on the newest timeline reachable
+ * through consecutive history files; that timeline's history lists its ancestors.
+ */
+async function replayTimelines(
+  start: number,
+  histories: Map<number, ObjectInfo>,
+  readHistory: (key: string) => Promise<HistoryEntry[]>,
+): Promise<{ target: number; history: HistoryEntry[] | null; historyError: string }> {
+  let target = start;
+  while (histories.has(target + 1)) target++;
+  if (target === start) return { target, history: [], historyError: '' };
+  try {
+    return { target, history: await readHistory(histories.get(target)!.key), historyError: '' };
+  } catch (err) {
+    return { target, history: null, historyError: secrets.redact(err instanceof Error ? err.message : String(err)) };
+  }
+}
+
+function range(g: WalGap): string {
+  return g.count === 1 ? g.from : `from ${g.from} to ${g.to} (${g.count} segments)`;
+}
