@@ -7,6 +7,8 @@
 import type { CommandResult, CommandSpec } from '../core/seams.js';
 import { PS_FORMAT } from '../adapters/docker.js';
 import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../adapters/postgres.js';
+import { REPLICATION_QUERY } from '../adapters/pg-replication.js';
+import { controlData, replicationRows, type SimReplication } from './cell-sim-replication.js';
 
 export interface SimMount {
   Source: string;
@@ -27,7 +29,13 @@ export interface SimContainer {
   finishedAt: string;
   logs: string[];
   /** localTrust: false makes pg_hba refuse the local socket too (default: trusted, as initdb leaves it). */
-  pg: { ready: boolean; inRecovery: boolean; pollsUntilPromoted: number; roles: Record<string, string>; localTrust?: boolean };
+  pg: {
+    ready: boolean;
+    inRecovery: boolean;
+    pollsUntilPromoted: number;
+    roles: Record<string, string>;
+    localTrust?: boolean;
+  } & SimReplication;
 }
 
 export interface CellWorld {
@@ -283,6 +291,7 @@ function exec(state: CellWorld, a: string[], stdin: string): Out {
     const nl = stdin.indexOf('\n');
     return psql(c, { user: cmd[4] ?? '', password: nl < 0 ? stdin : stdin.slice(0, nl) }, cmd.slice(5), nl < 0 ? '' : stdin.slice(nl + 1));
   }
+  if (cmd[0] === 'pg_controldata') return controlData(c.pg, cmd[1], osUser);
   // psql over the local socket as the postgres OS user: the image's pg_hba trusts local connections.
   if (cmd[0] === 'psql' && cmd.slice(1, 5).join(' ') === '-X -w -d postgres') {
     if (osUser !== 'postgres' || c.pg.localTrust === false)
@@ -312,6 +321,7 @@ function psql(c: SimContainer, login: { user: string; password: string | null },
   if (args[0] === '-tAc') {
     const sql = args[1] ?? '';
     if (sql === LOGIN_CHECK_QUERY) return ok(`${user}\n`);
+    if (sql === REPLICATION_QUERY) return replicationRows(c.pg);
     if (sql !== RECOVERY_QUERY) return fail(1, `ERROR:  the simulated cell does not answer: ${sql}\n`);
     if (!c.pg.inRecovery) return ok('f\n');
     if (c.pg.pollsUntilPromoted > 0) {

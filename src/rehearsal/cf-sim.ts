@@ -36,6 +36,7 @@ import {
   type InstanceView,
 } from '../adapters/cf-formats.js';
 import type { CfWho, LastOperation, Rendered } from '../adapters/cf-types.js';
+import { simulateUpdateService } from './cf-sim-update.js';
 
 export interface CfApp {
   name: string;
@@ -102,11 +103,15 @@ export interface CfWorld {
   pollsPerCreate?: number;
   /** The next create ends in "create failed" with this description. */
   failNextCreate?: string;
+  /** The broker refuses the next update with this description. */
+  failNextUpdate?: string;
 }
 
 export interface CfHooks {
   onServiceCreated?(instance: CfServiceInstance): void;
   onAppRestarted?(app: CfApp): void;
+  /** The broker received an update with these parameters; a text ends the update failed with it. */
+  onServiceUpdated?(instance: CfServiceInstance, parameters: Record<string, unknown>): string | undefined;
   now?(): Date;
 }
 
@@ -209,6 +214,8 @@ class Sim {
       case 'create-service':
       case 'cs':
         return this.createService(positional, flags);
+      case 'update-service':
+        return this.updateService(positional[0] ?? '', flags);
       case 'bind-service':
       case 'bs':
         return this.bind(positional[0] ?? '', positional[1] ?? '');
@@ -338,6 +345,24 @@ class Sim {
         : renderCreateService(this.v, who, name, 'created');
     }
     return renderCreateService(this.v, who, name, 'in progress');
+  }
+
+  private updateService(name: string, flags: Map<string, string | true>): Rendered {
+    if (!this.space()) return renderNoTarget(this.v);
+    const config = flags.get('-c');
+    const plan = flags.get('-p');
+    return simulateUpdateService(
+      this.w,
+      this.who(),
+      {
+        name,
+        instance: this.instanceByName(name),
+        ...(typeof config === 'string' ? { config } : {}),
+        ...(typeof plan === 'string' ? { plan } : {}),
+        now: this.now(),
+      },
+      this.hooks.onServiceUpdated?.bind(this.hooks),
+    );
   }
 
   private appOr(name: string): CfApp | Rendered {

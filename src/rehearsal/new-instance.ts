@@ -55,6 +55,7 @@ export function buildNewInstance(world: SimWorld, instance: { guid: string; name
       ready: true,
       inRecovery: false,
       pollsUntilPromoted: 0,
+      sysid: placement.sysid,
       roles: {
         [env.ADMIN_USERNAME]: env.ADMIN_PASSWORD,
         [env.SUPERUSER_USERNAME]: env.SUPERUSER_PASSWORD,

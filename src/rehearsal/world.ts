@@ -16,6 +16,7 @@ import { simulateBosh } from './bosh-sim.js';
 import { simulateCell, type SimContainer } from './cell-sim.js';
 import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
+import { growCluster, requestedNodes } from './grow.js';
 import type { SimDatabase, SimWorld, WorldState } from './world-state.js';
 
 export type { SimDatabase, WorldState };
@@ -150,6 +151,10 @@ export class World implements SimWorld {
         now: () => world.tick(1000),
         onServiceCreated: (instance) => buildNewInstance(world, instance),
         onAppRestarted: (app) => world.record('cf', `restarted app ${app.name}`),
+        onServiceUpdated: (instance, parameters) => {
+          const nodes = requestedNodes(parameters);
+          return nodes === undefined ? undefined : growCluster(world, instance, nodes);
+        },
       }),
     );
     const bosh = runner('local', (spec) => simulateBosh(world.state.bosh, spec));
