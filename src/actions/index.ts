@@ -7,6 +7,7 @@ import { cellActions } from './cell.js';
 import { cfActions } from './cf.js';
 import { decisionActions } from './decision.js';
 import { drillActions } from './drill.js';
+import { growActions } from './grow.js';
 import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
@@ -21,6 +22,7 @@ export function actionRegistry(): ActionRegistry {
     ...cfActions,
     ...boshActions,
     ...cellActions,
+    ...growActions,
     ...reportActions,
   ];
   return new Map(all.map((a) => [a.name, a]));

@@ -21,6 +21,7 @@ const summary = defineAction({
     cellIp: { type: 'string', required: true, description: 'cell' },
     apps: { type: 'string[]', required: true, description: 'apps rebound' },
     lastSegmentAt: { type: 'string', description: 'newest archived WAL' },
+    nodes: { type: 'number', description: 'nodes the cluster has after growing to the plan (absent: not grown by the run)' },
   },
   outputs: { reportFile: { type: 'string', description: 'where the incident report (Markdown) is written when the run ends' } },
   run(ctx, p) {
@@ -32,11 +33,16 @@ const summary = defineAction({
       `- Restored from: ${p.oldArchive}${p.lastSegmentAt ? ` (newest archived WAL ${p.lastSegmentAt}; later writes were never archived)` : ''}`,
       `- Kept, not deleted: the new instance's original archive at ${p.quarantine}; its original data at ${p.dataAside} on ${p.cellIp}`,
       `- Apps rebound and restarted: ${p.apps.join(', ') || 'none'}`,
+      typeof p.nodes === 'number' && p.nodes > 1
+        ? `- Grown to ${p.nodes} nodes for plan ${p.plan}; the new nodes stream the restored database`
+        : '',
       '',
       '## Still to do',
-      p.plan !== p.soloPlan
-        ? `- The user asked for plan "${p.plan}". Grow the cluster with \`cf update-service ${p.serviceName} -c '{"node-count": N}'\` (never shrink it).`
-        : '- Nothing: the user asked for a single node.',
+      typeof p.nodes === 'number'
+        ? ''
+        : p.plan !== p.soloPlan
+          ? `- The user asked for plan "${p.plan}". Grow the cluster with \`cf update-service ${p.serviceName} -c '{"node-count": N}'\` (never shrink it).`
+          : '- Nothing: the user asked for a single node.',
       '- Ask the user to check their latest data; writes after the newest archived WAL are lost.',
       '- Remove the quarantined archive and the moved-aside data once the user is satisfied.',
     ];

@@ -238,6 +238,23 @@ export class CfCli {
     return waitForOperation(name, guid, opts, () => this.serviceStatus(name, guid));
   }
 
+  /**
+   * `cf update-service NAME -c JSON`, without `--wait` so every era behaves alike; a non-zero exit
+   * is the Cloud Controller's or the broker's refusal, and nothing changed.
+   */
+  async updateService(name: string, params: object): Promise<void> {
+    const args = ['update-service', name, '-c', JSON.stringify(params)];
+    const r = await this.run(args, true);
+    if (r.exitCode !== 0) {
+      throw this.failed(
+        args,
+        r,
+        `Updating service instance ${name}`,
+        `The update was refused and nothing changed; the instance keeps serving as it is. Read the reason above and the broker's logs (cells free for new nodes?), then resume to ask again.`,
+      );
+    }
+  }
+
   /** `cf bind-service APP NAME`; an existing binding counts as success. */
   async bindService(app: string, name: string): Promise<'bound' | 'already-bound'> {
     const args = ['bind-service', app, name];

@@ -92,7 +92,7 @@ const NO_LOGIN_HINT =
  * Runs psql in the container with the first login of the chain the database accepts, and
  * moves that login to the front so later calls start with it. `input` is psql's standard input.
  */
-async function psqlWithChain(
+export async function psqlWithChain(
   docker: CellDocker,
   name: string,
   chain: PgLogin[],

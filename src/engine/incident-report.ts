@@ -13,6 +13,20 @@ function outputsOf(t: Transcript, action: string): Outputs {
   return t.steps.find((s) => s.action === action && s.outputs)?.outputs ?? {};
 }
 
+/** The nodes the cluster was grown to, when the run grew it and saw the new nodes stream. */
+function isGrown(t: Transcript): boolean {
+  return Array.isArray(outputsOf(t, 'cell.verify-replicas').replicas);
+}
+
+function grownLine(t: Transcript): string[] {
+  const verified = outputsOf(t, 'cell.verify-replicas');
+  if (!Array.isArray(verified.replicas)) return [];
+  const replicas = verified.replicas.map(String);
+  return [
+    `- Grown to ${replicas.length + 1} nodes: ${replicas.join(', ')} stream from the restored leader (system identifier ${text(verified.systemIdentifier)})`,
+  ];
+}
+
 function text(v: unknown): string {
   return typeof v === 'string' && v ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }
@@ -107,6 +121,7 @@ export function renderIncidentReport(t: Transcript): string {
     `- Restored from: ${text(found.archiveUrl) || '?'} (LATEST base backup ${text(inspected.latest) || '?'}, newest archived WAL ${text(inspected.lastSegment) || '?'} at ${utc(text(inspected.lastSegmentAt))})`,
     `- Into the new instance: ${text(created.instanceGuid) || '(not created yet)'}${text(container.container) ? `, container ${text(container.container)} on cell ${text(container.cellIp)}` : ''}`,
     `- Data-loss window: ${lossWindow(text(found.deletedAt), text(inspected.lastSegmentAt))}`,
+    ...grownLine(t),
     '',
     '## Kept aside, never deleted',
     '',
@@ -130,7 +145,7 @@ export function renderIncidentReport(t: Transcript): string {
     lines.push(
       `- Finish the run: \`dingo-recover resume ${t.runId}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`,
     );
-  if (plan && soloPlan && plan !== soloPlan) {
+  if (plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
     lines.push(
       `- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`cf update-service ${name} -c '{"node-count": N}'\`, N from plan "${plan}"; never shrink it.`,
     );

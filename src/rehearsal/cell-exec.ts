@@ -4,6 +4,8 @@
  * psql answers the recovery query and runs ALTER ROLE … PASSWORD scripts, all or nothing.
  */
 import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../adapters/postgres.js';
+import { REPLICATION_QUERY } from '../adapters/pg-replication.js';
+import { controlData, replicationRows } from './cell-sim-replication.js';
 import { type CellWorld, fail, findContainer, ok, type Out, type SimContainer } from './cell-world.js';
 
 export function exec(state: CellWorld, a: string[], stdin: string): Out {
@@ -26,6 +28,7 @@ export function exec(state: CellWorld, a: string[], stdin: string): Out {
     const nl = stdin.indexOf('\n');
     return psql(c, { user: cmd[4] ?? '', password: nl < 0 ? stdin : stdin.slice(0, nl) }, cmd.slice(5), nl < 0 ? '' : stdin.slice(nl + 1));
   }
+  if (cmd[0] === 'pg_controldata') return controlData(c.pg, cmd[1], osUser);
   // psql over the local socket as the postgres OS user: the image's pg_hba trusts local connections.
   if (cmd[0] === 'psql' && cmd.slice(1, 5).join(' ') === '-X -w -d postgres') {
     if (osUser !== 'postgres' || c.pg.localTrust === false)
@@ -63,6 +66,7 @@ const LOGIN_CHECK_QUERY = 'select current_user';
 /** One -tAc query: the login check, or pg_is_in_recovery(), which turns false after some polls. */
 function psqlQuery(c: SimContainer, user: string, sql: string): Out {
   if (sql === LOGIN_CHECK_QUERY) return ok(`${user}\n`);
+  if (sql === REPLICATION_QUERY) return replicationRows(c.pg);
   if (sql !== RECOVERY_QUERY) return fail(1, `ERROR:  the simulated cell does not answer: ${sql}\n`);
   if (!c.pg.inRecovery) return ok('f\n');
   if (c.pg.pollsUntilPromoted > 0) {

@@ -3,6 +3,7 @@
  * touches), JSON-serialisable, and what every simulated command on it answers with.
  */
 import type { CommandResult } from '../core/seams.js';
+import type { SimReplication } from './cell-sim-replication.js';
 
 export interface SimMount {
   Source: string;
@@ -23,7 +24,13 @@ export interface SimContainer {
   finishedAt: string;
   logs: string[];
   /** localTrust: false makes pg_hba refuse the local socket too (default: trusted, as initdb leaves it). */
-  pg: { ready: boolean; inRecovery: boolean; pollsUntilPromoted: number; roles: Record<string, string>; localTrust?: boolean };
+  pg: {
+    ready: boolean;
+    inRecovery: boolean;
+    pollsUntilPromoted: number;
+    roles: Record<string, string>;
+    localTrust?: boolean;
+  } & SimReplication;
 }
 
 export interface CellWorld {

@@ -16,6 +16,7 @@ import type { Rendered } from '../adapters/cf-types.js';
 import type { CfContext } from './cf-context.js';
 import type { CfServiceInstance } from './cf-world.js';
 import type { CfFlags } from './cf-args.js';
+import { simulateUpdateService } from './cf-sim-update.js';
 
 export function showService(cf: CfContext, name: string, guidOnly: boolean): Rendered {
   const space = cf.space();
@@ -89,4 +90,23 @@ export function createService(cf: CfContext, positional: string[], flags: CfFlag
   return instance.lastOperation.state === 'failed'
     ? renderCreateService(cf.v, who, name, 'failed', instance.lastOperation.description)
     : renderCreateService(cf.v, who, name, 'created');
+}
+
+/** `cf update-service NAME [-c JSON] [-p PLAN]`, answered by the simulated broker. */
+export function updateService(cf: CfContext, name: string, flags: CfFlags): Rendered {
+  if (!cf.space()) return renderNoTarget(cf.v);
+  const config = flags.get('-c');
+  const plan = flags.get('-p');
+  return simulateUpdateService(
+    cf.w,
+    cf.who(),
+    {
+      name,
+      instance: cf.instanceByName(name),
+      ...(typeof config === 'string' ? { config } : {}),
+      ...(typeof plan === 'string' ? { plan } : {}),
+      now: cf.now(),
+    },
+    cf.hooks.onServiceUpdated?.bind(cf.hooks),
+  );
 }

@@ -15,7 +15,7 @@ import { parseCfArgs } from './cf-args.js';
 import { bind, lifecycle, listApps, showSpace, target, unbind } from './cf-apps.js';
 import { CfContext } from './cf-context.js';
 import { curl } from './cf-curl.js';
-import { createService, showService } from './cf-services.js';
+import { createService, showService, updateService } from './cf-services.js';
 import type { CfHooks, CfWorld } from './cf-world.js';
 
 export type { CfApp, CfHooks, CfOffering, CfOrg, CfServiceInstance, CfSpace, CfWorld } from './cf-world.js';
@@ -41,6 +41,8 @@ function run(cf: CfContext, args: string[]): Rendered {
     case 'create-service':
     case 'cs':
       return createService(cf, positional, flags);
+    case 'update-service':
+      return updateService(cf, first, flags);
     case 'bind-service':
     case 'bs':
       return bind(cf, first, second);

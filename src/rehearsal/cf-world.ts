@@ -69,10 +69,14 @@ export interface CfWorld {
   pollsPerCreate?: number;
   /** The next create ends in "create failed" with this description. */
   failNextCreate?: string;
+  /** The broker refuses the next update with this description. */
+  failNextUpdate?: string;
 }
 
 export interface CfHooks {
   onServiceCreated?(instance: CfServiceInstance): void;
+  /** The broker received an update with these parameters; a text ends the update failed with it. */
+  onServiceUpdated?(instance: CfServiceInstance, parameters: Record<string, unknown>): string | undefined;
   onAppRestarted?(app: CfApp): void;
   now?(): Date;
 }

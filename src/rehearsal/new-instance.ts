@@ -75,7 +75,7 @@ function startContainer(world: SimWorld, placement: Placement, instance: NewInst
     startedAt: now,
     finishedAt: '0001-01-01T00:00:00Z',
     logs: [],
-    pg: { ready: true, inRecovery: false, pollsUntilPromoted: 0, roles: rolesOf(placement.env) },
+    pg: { ready: true, inRecovery: false, pollsUntilPromoted: 0, sysid: placement.sysid, roles: rolesOf(placement.env) },
   };
   cell.containers[name] = container;
   cell.files[dataDir] = ['postgres0', 'wal-e'];

@@ -62,7 +62,7 @@ export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer)
   const restored = world.state.databases[archivedSysid];
   world.state.serving[c.name] = archivedSysid;
   // Patroni forces hot_standby: the node accepts read-only connections while it replays.
-  c.pg = { ready: true, inRecovery: true, pollsUntilPromoted: 3, roles: { ...(restored?.roles ?? {}) } };
+  c.pg = { ready: true, inRecovery: true, pollsUntilPromoted: 3, roles: { ...(restored?.roles ?? {}) }, sysid: archivedSysid };
   world.state.etcd[`/service/${scope}/leader`] = env.NODE_ID ?? c.name;
   world.record('patroni', `${c.name} restores the archive with system identifier ${archivedSysid}`);
 }

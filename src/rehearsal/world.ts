@@ -15,6 +15,7 @@ import { simulateBosh } from './bosh-sim.js';
 import { simulateCell, type SimContainer } from './cell-sim.js';
 import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
+import { growCluster, requestedNodes } from './grow.js';
 import { isWorldState } from './world-shape.js';
 import { loadScenario, type Scenario } from './scenario.js';
 import { scenarioSecrets, seal, unseal } from './world-secrets.js';
@@ -101,6 +102,10 @@ export class World implements SimWorld {
         },
         onAppRestarted: (app) => {
           this.record('cf', `restarted app ${app.name}`);
+        },
+        onServiceUpdated: (instance, parameters) => {
+          const nodes = requestedNodes(parameters);
+          return nodes === undefined ? undefined : growCluster(this, instance, nodes);
         },
       }),
     );

@@ -111,6 +111,9 @@ function assertRecovered(w: WorldState): void {
   expect(count(new RegExp(`deleted /service/${NEW}/initialize`))).toBe(1);
   expect(count(/restores the archive/)).toBe(1);
   expect(count(/created important-db/)).toBe(1);
+  // Grown to the cluster plan's two nodes: one replica, cloned from the restored archive, streaming.
+  expect(c.pg.replicas?.map((r) => r.state)).toEqual(['streaming']);
+  expect(count(new RegExp(`added cf-.* to ${NEW}: cloned sysid 6262209914512345093 and streams`))).toBe(1);
 }
 
 function noSecretsIn(dir: string): void {
@@ -171,9 +174,10 @@ describe('rehearsal of the seed incident', () => {
       '| confirm-deleted-instance |',
       '| stop-container |',
       '## Timeline (UTC)',
-      `Grow it with \`cf update-service important-db -c '{"node-count": N}'\``,
+      '- Grown to 2 nodes: ',
     ])
       expect(report).toContain(part);
+    expect(report).not.toContain('Grow it with');
     const show = await runCli(['show', runId, '--format', 'markdown', '--state-dir', state]);
     expect(show.code).toBe(0);
     expect(show.stdout).toBe(report);
@@ -188,7 +192,7 @@ describe('rehearsal of the seed incident', () => {
     const t = JSON.parse(show.stdout) as {
       steps: { id: string; status: string; commands: unknown[]; confirmations: { method: string }[] }[];
     };
-    expect(t.steps).toHaveLength(25);
+    expect(t.steps).toHaveLength(28);
     expect(t.steps.every((s) => s.status === 'finished')).toBe(true);
     expect(t.steps.find((s) => s.id === 'stop-container')!.confirmations).toEqual([expect.objectContaining({ method: '--yes' })]);
     expect(t.steps.find((s) => s.id === 'create-service')!.commands.length).toBeGreaterThan(0);

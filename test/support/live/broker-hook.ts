@@ -21,6 +21,8 @@ import {
   type BrokerConfig,
 } from './shared.js';
 
+export { onServiceUpdated } from './broker-grow.js';
+
 function config(): BrokerConfig {
   const file = process.env[BROKER_CONFIG_ENV];
   if (!file) throw new Error(`${BROKER_CONFIG_ENV} is not set`);
@@ -76,6 +78,7 @@ export function onServiceCreated(instance: CfServiceInstance): void {
       ready: true,
       inRecovery: false,
       pollsUntilPromoted: 0,
+      sysid: c.sysid,
       roles: {
         [c.env.ADMIN_USERNAME!]: c.env.ADMIN_PASSWORD!,
         [c.env.SUPERUSER_USERNAME!]: c.env.SUPERUSER_PASSWORD!,

@@ -102,7 +102,15 @@ export function onStart(state: LiveCellWorld, c: SimContainer): void {
   if (!roles) throw new Error(`the cell knows no database with sysid ${restored}`);
   mkdirSync(join(data!, 'postgres0'), { recursive: true });
   writeFileSync(join(data!, 'postgres0', 'SYSID'), `${restored}\n`);
-  c.pg = { ...c.pg, ready: true, inRecovery: true, pollsUntilPromoted: 2, roles: { ...roles }, localTrust: state.localTrust };
+  c.pg = {
+    ...c.pg,
+    ready: true,
+    inRecovery: true,
+    pollsUntilPromoted: 2,
+    roles: { ...roles },
+    localTrust: state.localTrust,
+    sysid: restored,
+  };
   state.serving[c.name] = restored;
   state.history.push(`started ${c.name} on an empty /data: restores the archive of sysid ${restored}`);
 }

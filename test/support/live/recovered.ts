@@ -85,19 +85,24 @@ export async function assertRecovered(s: LiveServers, c: LiveCase): Promise<void
   const ct = cell.containers[c.container]!;
   expect(ct.running).toBe(true);
   expect(cell.serving[c.container]).toBe(OLD_SYSID);
+  // Grown to the cluster plan's two nodes: a replica cloned from the restored archive streams from it.
+  expect(ct.pg.replicas?.map((r) => r.state)).toEqual(['streaming']);
+  expect(Object.entries(cell.serving).filter(([name, sysid]) => name !== c.container && sysid === OLD_SYSID)).toHaveLength(1);
   expect(ct.pg.inRecovery).toBe(false);
   expect(ct.pg.roles).toEqual(c.newPasswords);
   expect(cell.history).toEqual([
     `broker created ${c.container} for ${c.newGuid}`,
     `stopped ${c.container}`,
     `started ${c.container} on an empty /data: restores the archive of sysid ${OLD_SYSID}`,
+    expect.stringMatching(new RegExp(`^broker added cf-\\S+ to ${c.newGuid}: cloned sysid ${OLD_SYSID}, streams$`)),
   ]);
 
-  // cf: the service recreated once, as solo; the app bound to it and restarted; the other app untouched.
+  // cf: the service recreated once, as solo, then grown to two nodes; the app bound to it and restarted; the other app untouched.
   const cf = await c.readCf();
   expect(cf.instances.map((i) => [i.guid, i.name, i.plan, i.lastOperation.type, i.lastOperation.state])).toEqual([
-    [c.newGuid, 'important-db', 'solo', 'create', 'succeeded'],
+    [c.newGuid, 'important-db', 'solo', 'update', 'succeeded'],
   ]);
+  expect(cf.instances[0]!.parameters).toEqual({ 'node-count': 2 });
   const apps = cf.orgs.find((o) => o.name === 'acme')!.spaces.find((sp) => sp.name === 'important-space-and-all-databases')!.apps;
   expect(apps.find((a) => a.name === 'their-app')).toMatchObject({ boundServiceGuids: [c.newGuid], restarts: 1, state: 'started' });
   expect(apps.find((a) => a.name === 'reporting-cron')).toMatchObject({ boundServiceGuids: [], state: 'stopped' });

@@ -1,0 +1,219 @@
+/**
+ * Giving the user back the plan they asked for. The recovery recreates every instance with one
+ * node so there is one container to restore; once the restore is verified and the credentials
+ * reconciled, the cluster grows to the node count of the user's plan. Dingo brokers ignore plan
+ * changes and size clusters by the `node-count` parameter, and a cluster is never shrunk.
+ */
+import { defineAction, type ActionDef } from '../engine/action.js';
+import type { StepContext } from '../engine/context.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import { CfCli, type ServiceStatus } from '../adapters/cf.js';
+import { pollDelays } from '../adapters/cf-wait.js';
+import { nodeCountParams, nodesForPlan } from '../adapters/cf-update.js';
+import { loginChain } from '../adapters/postgres.js';
+import { replicasOf, systemIdentifier, type Replica } from '../adapters/pg-replication.js';
+import { parseS3Location } from '../archive/location.js';
+import { cellDocker } from './support/cell.js';
+
+function cf(ctx: StepContext): CfCli {
+  return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, env: { CF_COLOR: 'false' } });
+}
+
+const leader = {
+  cellIp: { type: 'string', required: true, description: 'cell of the restored (leading) container' },
+  container: { type: 'string', required: true, description: 'the restored container, which leads the cluster' },
+} as const;
+
+const sizeForPlan = defineAction({
+  name: 'cluster.size-for-plan',
+  summary: "Work out how many nodes the user's plan gives",
+  effect: 'read',
+  params: {
+    plan: { type: 'string', required: true, description: 'the plan the user chose' },
+    soloPlan: { type: 'string', required: true, description: 'the single-node plan the instance was recreated with' },
+    nodeCount: {
+      type: 'string',
+      description: 'the node-count the user created the instance with ("plan" to take the plan\'s)',
+      default: 'plan',
+    },
+  },
+  outputs: {
+    nodes: { type: 'number', description: 'nodes the cluster should have' },
+    grow: { type: 'boolean', description: 'true when that is more than the one node it was recreated with' },
+  },
+  run(ctx, p) {
+    const explicit = typeof p.nodeCount === 'string' ? p.nodeCount.trim() : '';
+    const nodes = nodesForPlan(String(p.plan), String(p.soloPlan), explicit);
+    if (nodes === null) {
+      throw new UsageError(`node count "${String(p.nodeCount)}" is not a whole number from 1 to 99`, {
+        hint: 'correct inputs.nodeCount in the answers file ("plan" to take the plan\'s), then resume',
+      });
+    }
+    const why =
+      explicit && explicit !== 'plan'
+        ? `the user created it with node-count ${nodes}`
+        : p.plan === p.soloPlan
+          ? `plan ${String(p.plan)} is the single-node plan`
+          : `plan ${String(p.plan)} gives the broker's default node-count, ${nodes}`;
+    ctx.evidence(`${nodes} node(s): ${why}`);
+    return Promise.resolve({ nodes, grow: nodes > 1 });
+  },
+});
+
+/** Nodes the cluster has now: the leader and the standbys streaming from it. */
+async function currentNodes(ctx: StepContext, cellIp: string, container: string): Promise<{ nodes: number; replicas: Replica[] }> {
+  const docker = await cellDocker(ctx, cellIp);
+  const info = await docker.inspect(container);
+  if (!info) {
+    throw new StepFailed(`no container ${container} on cell ${cellIp}`, {
+      hint: 'the restored container is gone; look at `docker ps -a` on the cell before going on',
+    });
+  }
+  const replicas = await replicasOf(docker, container, loginChain(info));
+  return { nodes: 1 + replicas.filter((r) => r.state === 'streaming').length, replicas };
+}
+
+const REFUSED_HINT =
+  "nothing was lost: the instance keeps serving on the nodes it has. Read the broker's logs for this instance (cells free for new nodes?), fix the cause, then resume: the update is asked again";
+
+/** Polls the last operation until the update ends; a failed update stops the run, resumably. */
+async function waitForUpdate(ctx: StepContext, name: string, guid: string): Promise<ServiceStatus> {
+  const cli = cf(ctx);
+  const delays = pollDelays(ctx.settings.createPollMs);
+  let waited = 0;
+  for (let attempt = 1; ; attempt++) {
+    const status = await cli.serviceStatus(name, guid);
+    ctx.progress(`${status.type} ${status.state}, poll ${attempt}`);
+    if (status.type === 'update' && status.state === 'succeeded') return status;
+    if (status.type === 'update' && status.state === 'failed') {
+      throw new StepFailed(
+        `the broker could not grow ${name} (${guid}): "update failed": ${status.description || '(the broker gave no description)'}`,
+        { hint: REFUSED_HINT },
+      );
+    }
+    if (status.type !== 'update') {
+      throw new StepFailed(`the last operation of ${name} (${guid}) is "${status.type} ${status.state}", not the update just asked for`, {
+        hint: 'someone else acted on the instance; check `cf service NAME`, then resume',
+      });
+    }
+    if (waited >= ctx.settings.createDeadlineMs) {
+      throw new StepFailed(`the update of ${name} (${guid}) is still in progress after ${Math.round(waited / 1000)} s`, {
+        hint: `the broker may still be adding nodes (the Cloud Controller polls it every 60 s); check \`cf service ${name}\`, then resume to keep waiting`,
+      });
+    }
+    const pause = Math.min(delays.next().value, ctx.settings.createDeadlineMs - waited);
+    await ctx.sleep(pause);
+    waited += pause;
+  }
+}
+
+const growService = defineAction({
+  name: 'cf.grow-service',
+  summary: "Grow the recovered instance to its plan's node count (cf update-service -c node-count), and wait for it",
+  effect: 'write',
+  params: {
+    name: { type: 'string', required: true, description: 'service instance name' },
+    guid: { type: 'string', required: true, description: 'service instance GUID' },
+    nodes: { type: 'number', required: true, description: 'nodes the cluster should have' },
+    ...leader,
+  },
+  outputs: {
+    nodes: { type: 'number', description: 'nodes the cluster was asked to have' },
+    updated: { type: 'boolean', description: 'false when it already had that many (never shrunk)' },
+  },
+  async evidence(ctx, p) {
+    const now = await currentNodes(ctx, String(p.cellIp), String(p.container));
+    return { instance: `${String(p.name)} (${String(p.guid)})`, nodes: `${now.nodes} now, ${Number(p.nodes)} asked` };
+  },
+  stableEvidence: ['instance'],
+  async run(ctx, p) {
+    const name = String(p.name);
+    const guid = String(p.guid);
+    const wanted = Number(p.nodes);
+    const status = await cf(ctx).serviceStatus(name, guid);
+    if (!(status.type === 'update' && status.state === 'in progress')) {
+      const now = await currentNodes(ctx, String(p.cellIp), String(p.container));
+      if (now.nodes >= wanted) {
+        ctx.note(`${name} already has ${now.nodes} node(s) (${wanted} asked): nothing to grow, and a cluster is never shrunk`);
+        return { nodes: now.nodes, updated: false };
+      }
+      await cf(ctx).updateService(name, nodeCountParams(wanted));
+      ctx.evidence(`cf update-service ${name} -c '${JSON.stringify(nodeCountParams(wanted))}' accepted: ${now.nodes} → ${wanted} node(s)`);
+    } else ctx.note(`an update of ${name} is already in progress: waiting for it instead of asking again`);
+    const done = await waitForUpdate(ctx, name, guid);
+    ctx.evidence(`last operation: ${done.type} ${done.state} (read through ${done.source})`);
+    return { nodes: wanted, updated: true };
+  },
+  async probe(ctx, p) {
+    const status = await cf(ctx).serviceStatus(String(p.name), String(p.guid));
+    if (status.type === 'update' && status.state === 'succeeded')
+      return { done: true, outputs: { nodes: Number(p.nodes), updated: true }, why: 'the last operation is "update succeeded"' };
+    return { done: false, why: `the last operation is "${status.type} ${status.state}": asking (or waiting) again is safe` };
+  },
+});
+
+const verifyReplicas = defineAction({
+  name: 'cell.verify-replicas',
+  summary: 'Check on the leader that every new node streams, and that they all hold the restored database',
+  effect: 'read',
+  params: {
+    ...leader,
+    nodes: { type: 'number', required: true, description: 'nodes the cluster should have' },
+    archiveUrl: {
+      type: 'string',
+      required: true,
+      description: "the instance's archive (now the restored one), s3://BUCKET/backups/GUID/wal/",
+    },
+  },
+  outputs: {
+    replicas: { type: 'string[]', description: 'nodes streaming from the leader' },
+    systemIdentifier: { type: 'string', description: 'the database system identifier the cluster holds' },
+  },
+  async run(ctx, p) {
+    const cellIp = String(p.cellIp);
+    const container = String(p.container);
+    const wanted = Number(p.nodes) - 1;
+    const docker = await cellDocker(ctx, cellIp);
+    const loc = parseS3Location(String(p.archiveUrl));
+    const archived = (await ctx.s3.get({ bucket: loc.bucket, key: `${loc.prefix}sysids/sysid` })).toString('utf8').trim();
+    const sysid = await systemIdentifier(docker, container);
+    if (sysid !== archived) {
+      throw new StepFailed(`the leader ${container} holds system identifier ${sysid}, but the restored archive's is ${archived}`, {
+        hint: 'the leader does not serve the restored database: look at its logs (docker logs) before anything else; nothing was changed',
+      });
+    }
+    ctx.evidence(`leader ${container}: system identifier ${sysid}, the restored archive's (sysids/sysid)`);
+    const streaming = await waitForStreaming(ctx, cellIp, container, wanted);
+    ctx.evidence(
+      `pg_stat_replication on the leader: ${streaming.map((r) => `${r.name} (${r.clientAddr || 'local'}) streaming`).join(', ') || 'no replicas asked'}` +
+        (streaming.length ? `; a standby streams only from a primary with its own system identifier, so each holds ${sysid}` : ''),
+    );
+    return { replicas: streaming.map((r) => r.name), systemIdentifier: sysid };
+  },
+});
+
+/** Polls pg_stat_replication until `wanted` standbys stream, up to the restore deadline (cloning takes a while). */
+async function waitForStreaming(ctx: StepContext, cellIp: string, container: string, wanted: number): Promise<Replica[]> {
+  const delays = pollDelays(ctx.settings.restorePollMs);
+  let waited = 0;
+  for (let attempt = 1; ; attempt++) {
+    const { replicas } = await currentNodes(ctx, cellIp, container);
+    const streaming = replicas.filter((r) => r.state === 'streaming');
+    ctx.progress(`${streaming.length} of ${wanted} replica(s) streaming, poll ${attempt}`);
+    if (streaming.length >= wanted) return streaming;
+    if (waited >= ctx.settings.restoreDeadlineMs) {
+      const others = replicas.filter((r) => r.state !== 'streaming').map((r) => `${r.name} ${r.state}`);
+      throw new StepFailed(
+        `only ${streaming.length} of ${wanted} new node(s) stream from ${container} after ${Math.round(waited / 1000)} s${others.length ? ` (${others.join(', ')})` : ''}`,
+        {
+          hint: "a node that cloned another database cannot stream: read the new containers' logs (system identifier differs?) and the broker's, then resume to check again",
+        },
+      );
+    }
+    const pause = Math.min(delays.next().value, ctx.settings.restoreDeadlineMs - waited);
+    await ctx.sleep(pause);
+    waited += pause;
+  }
+}
+
+export const growActions: ActionDef[] = [sizeForPlan, growService, verifyReplicas];

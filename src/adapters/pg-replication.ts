@@ -1,0 +1,73 @@
+/**
+ * What a Dingo cluster's leader says about its replicas, and which database a node holds.
+ *
+ * - `pg_stat_replication` on the leader lists each standby whose walreceiver is connected, with
+ *   its state (`streaming` once it caught up with the leader's WAL). Patroni names each standby's
+ *   connection after its node (application_name).
+ * - The system identifier comes from `pg_controldata` on the node's data directory (Dingo keeps
+ *   PostgreSQL's data in /data/postgres0), which works on 9.5, where pg_control_system() does not
+ *   exist yet. A standby can only stream from a primary with the same system identifier, so a
+ *   streaming replica of a leader that holds the restored identifier holds the restored database.
+ */
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import type { CellDocker } from './docker.js';
+import { psqlWithChain, type PgLogin } from './postgres.js';
+
+export const REPLICATION_QUERY =
+  "select application_name, coalesce(host(client_addr), ''), state from pg_stat_replication order by application_name";
+
+/** Where Dingo's patroni keeps the cluster inside the container. */
+export const DINGO_PGDATA = '/data/postgres0';
+
+export interface Replica {
+  /** The standby's node, as Patroni names its connection. */
+  name: string;
+  clientAddr: string;
+  /** startup, catchup, streaming, backup… */
+  state: string;
+}
+
+/** `psql -tA` rows of REPLICATION_QUERY: `name|addr|state`. */
+export function parseReplicationRows(stdout: string): Replica[] {
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [name = '', clientAddr = '', state = ''] = line.split('|');
+      return { name, clientAddr, state };
+    });
+}
+
+/** The standbys connected to the leader in CONTAINER, as pg_stat_replication lists them. */
+export async function replicasOf(docker: CellDocker, container: string, logins: PgLogin[]): Promise<Replica[]> {
+  const { result } = await psqlWithChain(docker, container, logins, ['-tAc', REPLICATION_QUERY], '', false);
+  if (result.exitCode !== 0) {
+    throw new StepFailed(
+      `reading pg_stat_replication in ${container} failed (psql exit ${result.exitCode}): ${secrets.redact(result.stderr.trim())}`,
+      {
+        hint: `run \`${REPLICATION_QUERY}\` on the leader by hand to see what PostgreSQL says, then resume`,
+      },
+    );
+  }
+  return parseReplicationRows(result.stdout);
+}
+
+/** `Database system identifier: N` of pg_controldata's output, or null. */
+export function parseControlDataSysid(stdout: string): string | null {
+  return /^Database system identifier:\s+(\d+)\s*$/m.exec(stdout)?.[1] ?? null;
+}
+
+/** The system identifier of the cluster in CONTAINER's data directory (pg_controldata, as the postgres OS user). */
+export async function systemIdentifier(docker: CellDocker, container: string, pgdata = DINGO_PGDATA): Promise<string> {
+  const result = await docker.exec(container, ['pg_controldata', pgdata], { user: 'postgres' });
+  const sysid = result.exitCode === 0 ? parseControlDataSysid(result.stdout) : null;
+  if (sysid === null) {
+    throw new StepFailed(
+      `pg_controldata ${pgdata} in ${container} did not give a system identifier (exit ${result.exitCode}): ${secrets.redact(result.stderr.trim() || result.stdout.trim().split('\n')[0] || '(no output)')}`,
+      { hint: `check the container's data directory (docker exec -u postgres ${container} pg_controldata ${pgdata}), then resume` },
+    );
+  }
+  return sysid;
+}
