@@ -10,6 +10,7 @@ import { drillActions } from './drill.js';
 import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
+import { volumesActions } from './volumes.js';
 
 export function actionRegistry(): ActionRegistry {
   const all: ActionDef[] = [
@@ -22,6 +23,7 @@ export function actionRegistry(): ActionRegistry {
     ...boshActions,
     ...cellActions,
     ...reportActions,
+    ...volumesActions,
   ];
   return new Map(all.map((a) => [a.name, a]));
 }
