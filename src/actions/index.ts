@@ -11,6 +11,7 @@ import { growActions } from './grow.js';
 import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
+import { volumesActions } from './volumes.js';
 
 export function actionRegistry(): ActionRegistry {
   const all: ActionDef[] = [
@@ -24,6 +25,7 @@ export function actionRegistry(): ActionRegistry {
     ...cellActions,
     ...growActions,
     ...reportActions,
+    ...volumesActions,
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

@@ -32,7 +32,6 @@ function sourceOptions<T>(y: Argv<T>): Argv<T & SourceArgs> {
 
 async function find(argv: SourceArgs): Promise<FindResult> {
   if (argv['volumes-root']) {
-    // The engine is asked which containers use the volumes only when it answers.
     return findVolumes({ volumesRoot: resolve(argv['volumes-root']) });
   }
   return findVolumes({ engine: dockerEngine(argv['docker-host']) });

@@ -1,0 +1,349 @@
+/**
+ * The steps of recover-docker-volume: find the PostgreSQL data folders among a host's Docker volumes,
+ * have the operator choose one with its evidence, copy it, look inside the copy, dump the chosen
+ * databases, prove each dump restores, and check the original is exactly as it was.
+ */
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { defineAction, type ActionDef } from '../engine/action.js';
+import { failpoint } from '../engine/failpoints.js';
+import { StepFailed } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
+import { findVolumes, type VolumeReport } from '../volumes/find.js';
+import { dumpDatabases, lookInside, verifyDumps, type DumpFacts } from '../volumes/look.js';
+import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
+
+const source = {
+  volumesRoot: {
+    type: 'string[]',
+    default: [],
+    description: 'a folder of volumes to read instead of the Docker Engine (none: ask the Engine)',
+  },
+  dockerHost: { type: 'string', default: 'unix:///var/run/docker.sock', description: 'the Docker Engine socket' },
+} as const;
+
+/** A parameter or output value as text; `fallback` for anything that is not a plain value. */
+function text(v: unknown, fallback = '?'): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
+}
+
+/** The first element of an optional one-element list parameter, or ''. */
+function optional(v: unknown): string {
+  return Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
+}
+
+function engineOf(p: Record<string, unknown>) {
+  return optional(p.volumesRoot) ? undefined : engineFor(String(p.dockerHost));
+}
+
+async function find(p: Record<string, unknown>) {
+  const root = optional(p.volumesRoot);
+  return root ? findVolumes({ volumesRoot: resolve(root) }) : findVolumes({ engine: engineFor(String(p.dockerHost)) });
+}
+
+function summary(v: VolumeReport): Record<string, unknown> {
+  const c = v.postgres?.control;
+  return {
+    rank: v.rank,
+    name: v.name,
+    major: v.postgres?.major,
+    sizeBytes: v.postgres?.sizeBytes,
+    checkpointAt: c?.checkpointAt ?? null,
+    state: c?.state ?? null,
+    cleanShutdown: c?.cleanShutdown ?? null,
+    compose: [v.compose.project, v.compose.volume].filter(Boolean).join('/') || null,
+    usedBy: v.usedBy.map((u) => `${u.name} (${u.state})`).join(', ') || null,
+    binaries: v.postgres && 'missing' in v.postgres.binaries ? `missing: ${v.postgres.binaries.missing}` : 'installed',
+  };
+}
+
+const findStep = defineAction({
+  name: 'volumes.find',
+  summary: 'List the Docker volumes and rank the PostgreSQL data folders in them, reading files only',
+  effect: 'read',
+  params: {
+    ...source,
+    volume: { type: 'string[]', default: [], description: 'the volume the operator named (none: the best-ranked)' },
+  },
+  outputs: {
+    best: { type: 'string', description: 'the name of the best-ranked PostgreSQL volume' },
+    chosen: { type: 'string', description: 'the volume the operator named (whole name), else the best-ranked one' },
+    candidates: { type: 'object[]', description: 'every PostgreSQL volume, best first, with its evidence' },
+  },
+  async run(ctx, p) {
+    const r = await find(p);
+    ctx.evidence(`${r.volumes.length} volume(s) read in ${(r.durationMs / 1000).toFixed(1)} s from ${r.source}`);
+    for (const c of r.candidates.slice(0, 10)) {
+      const s = summary(c);
+      ctx.evidence(
+        `${c.rank}. ${c.name.slice(0, 12)}: PostgreSQL ${String(s.major)}, ${formatBytes(Number(s.sizeBytes))}, last checkpoint ${String(s.checkpointAt)}, ${String(s.state)}${s.compose ? `, compose ${text(s.compose)}` : ''}${s.usedBy ? `, used by ${text(s.usedBy)}` : ''}`,
+      );
+    }
+    if (r.passedOver.length) ctx.evidence(`passed over: ${r.passedOver.map((x) => `${x.count} ${x.kind}`).join(', ')}`);
+    const best = r.candidates[0];
+    if (!best) {
+      throw new StepFailed(`no PostgreSQL data folder in any of the ${r.volumes.length} volume(s) of ${r.source}`, {
+        hint: 'check the Docker host (--docker-host) or point volumesRoot at /var/lib/docker/volumes',
+      });
+    }
+    const chosen = optional(p.volume) ? chooseVolume(r, optional(p.volume)).name : best.name;
+    if (chosen !== best.name) ctx.note(`the operator named ${chosen}; the best-ranked is ${best.name}`);
+    return { best: best.name, chosen, candidates: r.candidates.map(summary) };
+  },
+});
+
+const choose = defineAction({
+  name: 'volumes.choose',
+  summary: 'Show the volume chosen for recovery with its evidence (and the others), for the operator to confirm',
+  effect: 'read',
+  params: {
+    ...source,
+    volume: { type: 'string', required: true, description: 'the volume to recover (a whole name, or 6+ leading characters)' },
+    candidates: { type: 'object[]', required: true, description: 'the candidates found' },
+  },
+  outputs: {
+    volume: { type: 'string', description: 'the whole name of the chosen volume' },
+    original: { type: 'string', description: 'its PostgreSQL data folder' },
+    major: { type: 'string', description: 'its PostgreSQL major version' },
+  },
+  evidence(_ctx, p) {
+    const all = p.candidates as Record<string, unknown>[];
+    const name = String(p.volume);
+    const chosen = all.find((c) => String(c.name).startsWith(name));
+    const others = all.filter((c) => c !== chosen);
+    return Promise.resolve({
+      volume: chosen ? String(chosen.name) : `${name} (not among the PostgreSQL candidates)`,
+      'PostgreSQL version': text(chosen?.major),
+      'last checkpoint': `${text(chosen?.checkpointAt)} (${text(chosen?.state)})`,
+      size: chosen ? formatBytes(Number(chosen.sizeBytes)) : '?',
+      compose: text(chosen?.compose, 'no compose labels'),
+      'used by': text(chosen?.usedBy, 'no container'),
+      'also found': others.length
+        ? others.map((o) => `${String(o.name).slice(0, 12)} (checkpoint ${String(o.checkpointAt)})`).join('; ')
+        : 'no other PostgreSQL volume',
+    });
+  },
+  async run(ctx, p) {
+    const v = chooseVolume(await find(p), String(p.volume));
+    if (v.usedBy.some((u) => u.state === 'running')) {
+      throw new StepFailed(`volume ${v.name} is in use by a running container (${v.usedBy.map((u) => u.name).join(', ')})`, {
+        hint: 'a copy of a volume a server is writing to is not consistent: stop that container first (docker stop NAME), then resume',
+      });
+    }
+    ctx.evidence(`recovering from volume ${v.name}: ${v.detail}`);
+    return { volume: v.name, original: dataDirOf(v), major: v.postgres!.major };
+  },
+});
+
+const COMPLETE = 'copy-complete.json';
+
+const copy = defineAction({
+  name: 'volumes.copy',
+  summary: "Copy the volume's data folder to a scratch folder (the original is only read)",
+  effect: 'write',
+  params: {
+    ...source,
+    volume: { type: 'string', required: true, description: 'the chosen volume' },
+    scratchDir: { type: 'string[]', default: [], description: 'where the copy goes (none: the run folder)' },
+  },
+  outputs: {
+    copyDir: { type: 'string', description: 'the copy of the data folder' },
+    original: { type: 'string', description: 'the original data folder' },
+    digest: { type: 'string', description: 'sha256 tree digest of the original, taken while copying' },
+  },
+  prepare(ctx, p) {
+    const scratch = optional(p.scratchDir) || join(ctx.runDir, 'copies');
+    const at = ctx.now();
+    return Promise.resolve({ scratch, at: at.toISOString(), dir: join(scratch, copyFolderName(String(p.volume), at)) });
+  },
+  async probe(_ctx, _p, plan) {
+    try {
+      const done = JSON.parse(await readFile(join(text(plan.dir, ''), COMPLETE), 'utf8')) as Record<string, string>;
+      return { done: true, outputs: done, why: `the copy in ${String(plan.dir)} was finished (${COMPLETE})` };
+    } catch {
+      return { done: false, why: 'no finished copy recorded' };
+    }
+  },
+  async run(ctx, p, plan) {
+    const v = chooseVolume(await find(p), String(p.volume));
+    const scratch = String(plan.scratch);
+    const dir = String(plan.dir);
+    await mkdir(scratch, { recursive: true });
+    const partial = await access(dir).then(
+      () => true,
+      () => false,
+    );
+    if (partial) {
+      // An interrupted copy: kept aside, never deleted, and the copy starts over.
+      const aside = `${dir}.partial-${ctx.now().toISOString().replace(/[-:.]/g, '')}`;
+      await rename(dir, aside);
+      ctx.note(`an unfinished copy was moved aside to ${aside}`);
+    }
+    ctx.progress(`copying ${v.path} (${formatBytes(v.postgres?.sizeBytes ?? 0)})`);
+    const c = await copyVolume(v, scratch, new Date(String(plan.at)));
+    const outputs = { copyDir: c.copyDir, original: c.original, digest: c.digest.digest };
+    failpoint('volumes.copy');
+    await writeFile(join(dir, COMPLETE), JSON.stringify(outputs));
+    ctx.evidence(
+      `copied ${c.digest.files} file(s), ${formatBytes(c.digest.bytes)} to ${c.copyDir}; original digest ${c.digest.digest.slice(0, 16)}…`,
+    );
+    for (const [rel, target] of Object.entries(c.digest.followedLinks))
+      ctx.note(`followed the symlink ${rel} → ${target}: copied what it points to`);
+    return outputs;
+  },
+});
+
+const inspect = defineAction({
+  name: 'volumes.inspect',
+  summary: 'Start a throwaway PostgreSQL of its version on the copy and show its databases, tables and newest timestamps',
+  effect: 'read',
+  params: {
+    ...source,
+    copyDir: { type: 'string', required: true, description: 'the copy' },
+    major: { type: 'string', required: true, description: 'PostgreSQL major version' },
+  },
+  outputs: {
+    databases: { type: 'string[]', description: 'databases other than postgres' },
+    newest: { type: 'string', description: 'the newest timestamp found in any of them' },
+  },
+  async run(ctx, p) {
+    const copyDir = String(p.copyDir);
+    const look = await lookInside({
+      dataDir: copyDir,
+      major: String(p.major),
+      workDir: join(copyDir, '..'),
+      engine: engineOf(p),
+      progress: (m) => {
+        ctx.progress(m);
+      },
+    });
+    ctx.evidence(`looked inside with ${look.server}`);
+    for (const n of look.notes) ctx.note(n);
+    for (const d of look.databases) {
+      ctx.evidence(
+        `database ${d.name}: ${formatBytes(d.bytes)}, schemas ${d.schemas.join(', ') || '-'}, newest timestamp ${d.newest ?? 'none'}`,
+      );
+      for (const t of d.largestTables.slice(0, 5))
+        ctx.evidence(
+          `  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows, ${formatBytes(t.bytes)}${t.newest ? `, newest ${t.newest}` : ''}`,
+        );
+    }
+    const dbs = look.databases.filter((d) => d.name !== 'postgres');
+    const stamps = dbs.map((d) => d.newest).filter((x): x is string => !!x);
+    return {
+      databases: dbs.map((d) => d.name),
+      newest: stamps.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a), ''),
+    };
+  },
+});
+
+const dump = defineAction({
+  name: 'volumes.dump',
+  summary: "pg_dump -Fc each chosen database of the copy into the operator's folder",
+  effect: 'write',
+  params: {
+    ...source,
+    copyDir: { type: 'string', required: true, description: 'the copy' },
+    major: { type: 'string', required: true, description: 'PostgreSQL major version' },
+    databases: { type: 'string[]', required: true, description: 'databases to dump (empty: every database the inspection found)' },
+    found: { type: 'string[]', required: true, description: 'databases the inspection found' },
+    outDir: { type: 'string', required: true, description: 'folder for the dump files' },
+  },
+  outputs: {
+    files: { type: 'string[]', description: 'the dump files' },
+    dumps: { type: 'object[]', description: 'each dump: database, file, bytes, row counts' },
+  },
+  safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
+  async run(ctx, p) {
+    const wanted = (p.databases as string[]).length ? (p.databases as string[]) : (p.found as string[]);
+    if (!wanted.length) throw new StepFailed('the copy holds no database besides postgres', { hint: 'choose another volume' });
+    const copyDir = String(p.copyDir);
+    const outDir = resolve(String(p.outDir));
+    await mkdir(outDir, { recursive: true });
+    await access(outDir);
+    const dumps = await dumpDatabases({
+      dataDir: copyDir,
+      major: String(p.major),
+      workDir: join(copyDir, '..'),
+      engine: engineOf(p),
+      databases: wanted,
+      outDir,
+      progress: (m) => {
+        ctx.progress(m);
+      },
+    });
+    for (const d of dumps) ctx.evidence(`${d.database} → ${d.file} (${formatBytes(d.bytes)}, ${Object.keys(d.rowCounts).length} table(s))`);
+    return { files: dumps.map((d) => d.file), dumps: dumps as unknown as Record<string, unknown>[] };
+  },
+});
+
+const verify = defineAction({
+  name: 'volumes.verify-dumps',
+  summary: 'Restore each dump into a fresh scratch PostgreSQL and compare row counts',
+  effect: 'read',
+  params: { dumps: { type: 'object[]', required: true, description: 'the dumps' } },
+  outputs: { verified: { type: 'string[]', description: 'dump files that restored with the same row counts' } },
+  async run(ctx, p) {
+    const checks = await verifyDumps(p.dumps as DumpFacts[]);
+    const bad = checks.filter((c) => !c.restored || c.differences.length);
+    for (const c of checks)
+      ctx.evidence(
+        `${c.file}: ${c.restored ? `restored, ${c.tables} table(s)` : 'did NOT restore'}${c.differences.length ? `: ${c.differences.join('; ')}` : ', same row counts'}`,
+      );
+    if (bad.length) {
+      throw new StepFailed(`${bad.length} dump(s) did not restore with the same row counts: ${bad.map((b) => b.file).join(', ')}`, {
+        hint: 'the copy and the dumps are kept; look at the differences above, and dump again (the original volume was not touched)',
+      });
+    }
+    return { verified: checks.map((c) => c.file) };
+  },
+});
+
+const checkOriginal = defineAction({
+  name: 'volumes.check-original',
+  summary: 'Check the original data folder is exactly as it was when copied',
+  effect: 'read',
+  params: {
+    original: { type: 'string', required: true, description: 'the original data folder' },
+    digest: { type: 'string', required: true, description: 'its digest taken while copying' },
+  },
+  outputs: { unchanged: { type: 'boolean', description: 'always true (a change fails the step)' } },
+  async run(ctx, p) {
+    const d = await checkOriginalUnchanged(String(p.original), String(p.digest));
+    ctx.evidence(
+      `${String(p.original)}: ${d.files} file(s), same sha256 tree digest (contents, sizes, modes, modification times) as when copied`,
+    );
+    return { unchanged: true };
+  },
+});
+
+const report = defineAction({
+  name: 'volumes.report',
+  summary: 'Report what was recovered and where it is',
+  effect: 'read',
+  params: {
+    volume: { type: 'string', required: true, description: 'the volume' },
+    original: { type: 'string', required: true, description: 'its data folder' },
+    copyDir: { type: 'string', required: true, description: 'the copy' },
+    newest: { type: 'string', description: 'newest timestamp found' },
+    verified: { type: 'string[]', required: true, description: 'the verified dumps' },
+  },
+  outputs: { reportFile: { type: 'string', description: 'where the incident report (Markdown) is written when the run ends' } },
+  run(ctx, p) {
+    const lines = [
+      `# Recovery of PostgreSQL data from Docker volume ${String(p.volume)}`,
+      `- Original data folder (untouched, checked by digest): ${String(p.original)}`,
+      `- Working copy (kept): ${String(p.copyDir)}`,
+      `- Newest timestamp found in the data: ${text(p.newest, '') || 'none'}`,
+      `- Dumps (pg_dump -Fc), each restored into a scratch server with the same row counts: ${(p.verified as string[]).join(', ')}`,
+      '## Still to do',
+      '- Restore a dump where it belongs: pg_restore --no-owner -d NEWDB FILE (or with -C to create it).',
+      '- Give the database a named volume or a bind mount (`dingo-recover compose audit`), so the next `docker compose down` keeps it.',
+      '- Remove the working copy once the user is satisfied; keep the original volume until then.',
+    ];
+    for (const l of lines) ctx.note(l);
+    return Promise.resolve({ reportFile: join(ctx.runDir, 'report.md') });
+  },
+});
+
+export const volumesActions: ActionDef[] = [findStep, choose, copy, inspect, dump, verify, checkOriginal, report];

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildVolumesTree, manifest, type VolumesTree } from '../support/pg-volumes.js';
+
+const tsxLoader = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../support/volumes-cli.ts', import.meta.url));
+
+function cli(args: string[], failpoints = ''): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', `file://${tsxLoader}`, CLI, ...args], {
+      env: { ...process.env, CI: 'true', DINGO_RECOVER_FAILPOINTS: failpoints },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, out });
+    });
+  });
+}
+
+let tree: VolumesTree;
+let work: string;
+let before: Map<string, string>;
+
+beforeAll(() => {
+  tree = buildVolumesTree();
+  before = manifest(tree.root);
+  work = mkdtempSync(join(tmpdir(), 'volrunbook-'));
+  chmodSync(work, 0o755);
+}, 120_000);
+
+afterAll(() => {
+  tree.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('recover-docker-volume', () => {
+  it('resumes after a crash in the copy, dumps the wanted database, proves it restores and leaves the volumes as they were', async () => {
+    const answers = join(work, 'answers.yaml');
+    const out = join(work, 'dumps');
+    const scratch = join(work, 'scratch');
+    writeFileSync(answers, `inputs:\n  outDir: ${out}\n  volumesRoot: ${tree.root}\n  scratchDir: ${scratch}\n`);
+    const state = ['--state-dir', join(work, 'state')];
+
+    const crashed = await cli(['recover', '--runbook', 'recover-docker-volume', '--answers', answers, '--yes', ...state], 'volumes.copy');
+    expect(crashed.signal).toBe('SIGKILL');
+
+    const resumed = await cli(['resume', '--yes', '--verbose', ...state]);
+    expect(resumed.out).toContain('an unfinished copy was moved aside');
+    expect(resumed.code).toBe(0);
+    expect(readdirSync(scratch).filter((n) => n.includes('.partial-'))).toHaveLength(1);
+
+    const dump = join(out, 'originalenclosure.dump');
+    expect(existsSync(dump)).toBe(true);
+    const listing = execFileSync('/usr/lib/postgresql/15/bin/pg_restore', ['-l', dump]).toString();
+    expect(listing).toMatch(/TABLE DATA blog posts/);
+    expect(listing).toMatch(/TABLE DATA public visits/);
+    expect(manifest(tree.root)).toEqual(before);
+  }, 300_000);
+});
