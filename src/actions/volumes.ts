@@ -159,7 +159,8 @@ const copy = defineAction({
   async probe(_ctx, _p, plan) {
     try {
       const done = JSON.parse(await readFile(join(text(plan.dir, ''), COMPLETE), 'utf8')) as Record<string, string>;
-      return { done: true, outputs: done, why: `the copy in ${String(plan.dir)} was finished (${COMPLETE})` };
+      const outputs = { copyDir: text(done.copyDir, ''), original: text(done.original, ''), digest: text(done.digest, '') };
+      return { done: true, outputs, why: `the copy in ${String(plan.dir)} was finished (${COMPLETE})` };
     } catch {
       return { done: false, why: 'no finished copy recorded' };
     }
@@ -284,7 +285,7 @@ const verify = defineAction({
   params: { dumps: { type: 'object[]', required: true, description: 'the dumps' } },
   outputs: { verified: { type: 'string[]', description: 'dump files that restored with the same row counts' } },
   async run(ctx, p) {
-    const checks = await verifyDumps(p.dumps as DumpFacts[]);
+    const checks = await verifyDumps(p.dumps as unknown as DumpFacts[]);
     const bad = checks.filter((c) => !c.restored || c.differences.length);
     for (const c of checks)
       ctx.evidence(
