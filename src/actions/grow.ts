@@ -43,9 +43,9 @@ const sizeForPlan = defineAction({
   },
   run(ctx, p) {
     const explicit = typeof p.nodeCount === 'string' ? p.nodeCount.trim() : '';
-    const nodes = nodesForPlan(String(p.plan), String(p.soloPlan), explicit);
+    const nodes = nodesForPlan(p.plan, p.soloPlan, explicit);
     if (nodes === null) {
-      throw new UsageError(`node count "${String(p.nodeCount)}" is not a whole number from 1 to 99`, {
+      throw new UsageError(`node count "${p.nodeCount}" is not a whole number from 1 to 99`, {
         hint: 'correct inputs.nodeCount in the answers file ("plan" to take the plan\'s), then resume',
       });
     }
@@ -53,8 +53,8 @@ const sizeForPlan = defineAction({
       explicit && explicit !== 'plan'
         ? `the user created it with node-count ${nodes}`
         : p.plan === p.soloPlan
-          ? `plan ${String(p.plan)} is the single-node plan`
-          : `plan ${String(p.plan)} gives the broker's default node-count, ${nodes}`;
+          ? `plan ${p.plan} is the single-node plan`
+          : `plan ${p.plan} gives the broker's default node-count, ${nodes}`;
     ctx.evidence(`${nodes} node(s): ${why}`);
     return Promise.resolve({ nodes, grow: nodes > 1 });
   },
@@ -122,17 +122,17 @@ const growService = defineAction({
     updated: { type: 'boolean', description: 'false when it already had that many (never shrunk)' },
   },
   async evidence(ctx, p) {
-    const now = await currentNodes(ctx, String(p.cellIp), String(p.container));
-    return { instance: `${String(p.name)} (${String(p.guid)})`, nodes: `${now.nodes} now, ${Number(p.nodes)} asked` };
+    const now = await currentNodes(ctx, p.cellIp, p.container);
+    return { instance: `${p.name} (${p.guid})`, nodes: `${now.nodes} now, ${p.nodes} asked` };
   },
   stableEvidence: ['instance'],
   async run(ctx, p) {
-    const name = String(p.name);
-    const guid = String(p.guid);
-    const wanted = Number(p.nodes);
+    const name = p.name;
+    const guid = p.guid;
+    const wanted = p.nodes;
     const status = await cf(ctx).serviceStatus(name, guid);
     if (!(status.type === 'update' && status.state === 'in progress')) {
-      const now = await currentNodes(ctx, String(p.cellIp), String(p.container));
+      const now = await currentNodes(ctx, p.cellIp, p.container);
       if (now.nodes >= wanted) {
         ctx.note(`${name} already has ${now.nodes} node(s) (${wanted} asked): nothing to grow, and a cluster is never shrunk`);
         return { nodes: now.nodes, updated: false };
@@ -145,9 +145,9 @@ const growService = defineAction({
     return { nodes: wanted, updated: true };
   },
   async probe(ctx, p) {
-    const status = await cf(ctx).serviceStatus(String(p.name), String(p.guid));
+    const status = await cf(ctx).serviceStatus(p.name, p.guid);
     if (status.type === 'update' && status.state === 'succeeded')
-      return { done: true, outputs: { nodes: Number(p.nodes), updated: true }, why: 'the last operation is "update succeeded"' };
+      return { done: true, outputs: { nodes: p.nodes, updated: true }, why: 'the last operation is "update succeeded"' };
     return { done: false, why: `the last operation is "${status.type} ${status.state}": asking (or waiting) again is safe` };
   },
 });
@@ -170,11 +170,11 @@ const verifyReplicas = defineAction({
     systemIdentifier: { type: 'string', description: 'the database system identifier the cluster holds' },
   },
   async run(ctx, p) {
-    const cellIp = String(p.cellIp);
-    const container = String(p.container);
-    const wanted = Number(p.nodes) - 1;
+    const cellIp = p.cellIp;
+    const container = p.container;
+    const wanted = p.nodes - 1;
     const docker = await cellDocker(ctx, cellIp);
-    const loc = parseS3Location(String(p.archiveUrl));
+    const loc = parseS3Location(p.archiveUrl);
     const archived = (await ctx.s3.get({ bucket: loc.bucket, key: `${loc.prefix}sysids/sysid` })).toString('utf8').trim();
     const sysid = await systemIdentifier(docker, container);
     if (sysid !== archived) {

@@ -107,8 +107,8 @@ const choose = defineAction({
     major: { type: 'string', description: 'its PostgreSQL major version' },
   },
   evidence(_ctx, p) {
-    const all = p.candidates as Record<string, unknown>[];
-    const name = String(p.volume);
+    const all = p.candidates;
+    const name = p.volume;
     const chosen = all.find((c) => String(c.name).startsWith(name));
     const others = all.filter((c) => c !== chosen);
     return Promise.resolve({
@@ -124,7 +124,7 @@ const choose = defineAction({
     });
   },
   async run(ctx, p) {
-    const v = chooseVolume(await find(p), String(p.volume));
+    const v = chooseVolume(await find(p), p.volume);
     if (v.usedBy.some((u) => u.state === 'running')) {
       throw new StepFailed(`volume ${v.name} is in use by a running container (${v.usedBy.map((u) => u.name).join(', ')})`, {
         hint: 'a copy of a volume a server is writing to is not consistent: stop that container first (docker stop NAME), then resume',
@@ -154,21 +154,21 @@ const copy = defineAction({
   prepare(ctx, p) {
     const scratch = optional(p.scratchDir) || join(ctx.runDir, 'copies');
     const at = ctx.now();
-    return Promise.resolve({ scratch, at: at.toISOString(), dir: join(scratch, copyFolderName(String(p.volume), at)) });
+    return Promise.resolve({ scratch, at: at.toISOString(), dir: join(scratch, copyFolderName(p.volume, at)) });
   },
   async probe(_ctx, _p, plan) {
     try {
       const done = JSON.parse(await readFile(join(text(plan.dir, ''), COMPLETE), 'utf8')) as Record<string, string>;
       const outputs = { copyDir: text(done.copyDir, ''), original: text(done.original, ''), digest: text(done.digest, '') };
-      return { done: true, outputs, why: `the copy in ${String(plan.dir)} was finished (${COMPLETE})` };
+      return { done: true, outputs, why: `the copy in ${plan.dir} was finished (${COMPLETE})` };
     } catch {
       return { done: false, why: 'no finished copy recorded' };
     }
   },
   async run(ctx, p, plan) {
-    const v = chooseVolume(await find(p), String(p.volume));
-    const scratch = String(plan.scratch);
-    const dir = String(plan.dir);
+    const v = chooseVolume(await find(p), p.volume);
+    const scratch = plan.scratch;
+    const dir = plan.dir;
     await mkdir(scratch, { recursive: true });
     const partial = await access(dir).then(
       () => true,
@@ -181,7 +181,7 @@ const copy = defineAction({
       ctx.note(`an unfinished copy was moved aside to ${aside}`);
     }
     ctx.progress(`copying ${v.path} (${formatBytes(v.postgres?.sizeBytes ?? 0)})`);
-    const c = await copyVolume(v, scratch, new Date(String(plan.at)));
+    const c = await copyVolume(v, scratch, new Date(plan.at));
     const outputs = { copyDir: c.copyDir, original: c.original, digest: c.digest.digest };
     failpoint('volumes.copy');
     await writeFile(join(dir, COMPLETE), JSON.stringify(outputs));
@@ -208,10 +208,10 @@ const inspect = defineAction({
     newest: { type: 'string', description: 'the newest timestamp found in any of them' },
   },
   async run(ctx, p) {
-    const copyDir = String(p.copyDir);
+    const copyDir = p.copyDir;
     const look = await lookInside({
       dataDir: copyDir,
-      major: String(p.major),
+      major: p.major,
       workDir: join(copyDir, '..'),
       engine: engineOf(p),
       progress: (m) => {
@@ -256,15 +256,15 @@ const dump = defineAction({
   },
   safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
   async run(ctx, p) {
-    const wanted = (p.databases as string[]).length ? (p.databases as string[]) : (p.found as string[]);
+    const wanted = p.databases.length ? p.databases : p.found;
     if (!wanted.length) throw new StepFailed('the copy holds no database besides postgres', { hint: 'choose another volume' });
-    const copyDir = String(p.copyDir);
-    const outDir = resolve(String(p.outDir));
+    const copyDir = p.copyDir;
+    const outDir = resolve(p.outDir);
     await mkdir(outDir, { recursive: true });
     await access(outDir);
     const dumps = await dumpDatabases({
       dataDir: copyDir,
-      major: String(p.major),
+      major: p.major,
       workDir: join(copyDir, '..'),
       engine: engineOf(p),
       databases: wanted,
@@ -310,10 +310,8 @@ const checkOriginal = defineAction({
   },
   outputs: { unchanged: { type: 'boolean', description: 'always true (a change fails the step)' } },
   async run(ctx, p) {
-    const d = await checkOriginalUnchanged(String(p.original), String(p.digest));
-    ctx.evidence(
-      `${String(p.original)}: ${d.files} file(s), same sha256 tree digest (contents, sizes, modes, modification times) as when copied`,
-    );
+    const d = await checkOriginalUnchanged(p.original, p.digest);
+    ctx.evidence(`${p.original}: ${d.files} file(s), same sha256 tree digest (contents, sizes, modes, modification times) as when copied`);
     return { unchanged: true };
   },
 });
@@ -332,11 +330,11 @@ const report = defineAction({
   outputs: { reportFile: { type: 'string', description: 'where the incident report (Markdown) is written when the run ends' } },
   run(ctx, p) {
     const lines = [
-      `# Recovery of PostgreSQL data from Docker volume ${String(p.volume)}`,
-      `- Original data folder (untouched, checked by digest): ${String(p.original)}`,
-      `- Working copy (kept): ${String(p.copyDir)}`,
+      `# Recovery of PostgreSQL data from Docker volume ${p.volume}`,
+      `- Original data folder (untouched, checked by digest): ${p.original}`,
+      `- Working copy (kept): ${p.copyDir}`,
       `- Newest timestamp found in the data: ${text(p.newest, '') || 'none'}`,
-      `- Dumps (pg_dump -Fc), each restored into a scratch server with the same row counts: ${(p.verified as string[]).join(', ')}`,
+      `- Dumps (pg_dump -Fc), each restored into a scratch server with the same row counts: ${p.verified.join(', ')}`,
       '## Still to do',
       '- Restore a dump where it belongs: pg_restore --no-owner -d NEWDB FILE (or with -C to create it).',
       '- Give the database a named volume or a bind mount (`dingo-recover compose audit`), so the next `docker compose down` keeps it.',

@@ -112,7 +112,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
       if (!session) {
         session = opts.platform.cells.open(ip).then((inner) => {
           const rec = recordingRunner(inner, 'cell', journal, reporter, opts.redactor, () => currentStep);
-          return { where: inner.where, run: rec.run, etcd: (hp: string) => inner.etcd(hp), close: () => inner.close() };
+          return { where: inner.where, run: (spec) => rec.run(spec), etcd: (hp: string) => inner.etcd(hp), close: () => inner.close() };
         });
         session.catch(() => cells.delete(ip));
         cells.set(ip, session);
@@ -130,7 +130,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
     progress(text: string): void {
       reporter.progress(text);
     },
-    sleep: opts.sleep,
+    sleep: (ms: number) => opts.sleep(ms),
     now: () => new Date(),
   };
 
@@ -252,7 +252,14 @@ async function askEach(
       const text = await opts.prompts.input({
         key: input.name,
         message: input.prompt,
-        default: proposed === undefined ? undefined : Array.isArray(proposed) ? proposed.join(', ') : String(proposed),
+        default:
+          proposed === undefined
+            ? undefined
+            : Array.isArray(proposed)
+              ? proposed.join(', ')
+              : typeof proposed === 'string'
+                ? proposed
+                : JSON.stringify(proposed),
         validate: (v) => checkInput(input, normaliseInput(input.type, v)),
       });
       value = normaliseInput(input.type, text);
@@ -285,7 +292,7 @@ function checkInput(input: { type: string; pattern?: string }, value: unknown): 
   if (input.type === 'string[]') {
     if (!Array.isArray(value)) return 'a list is needed';
     if (input.pattern) {
-      const bad = value.find((v) => !new RegExp(input.pattern!).test(String(v)));
+      const bad = value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).find((v) => !new RegExp(input.pattern!).test(v));
       if (bad !== undefined) return `"${bad}" does not match ${input.pattern}`;
     }
   }
@@ -412,7 +419,7 @@ async function confirm(
   const message = `${String(resolveValue(step.confirm!.message, scope))} — type ${accepted} to confirm`;
   const fromFile = opts.answers.confirm[step.id];
   if (fromFile !== undefined) {
-    if (fromFile !== true && !confirmationMatches(String(fromFile), expected, alsoAccept)) {
+    if (fromFile !== true && !confirmationMatches(fromFile, expected, alsoAccept)) {
       throw new UsageError(`answers file: confirm.${step.id} is "${fromFile}", but this step acts on ${accepted}`, {
         hint: 'the answers file was written for another run or instance; correct it and resume',
       });
@@ -421,7 +428,7 @@ async function confirm(
       type: 'confirm',
       step: step.id,
       method: 'answers',
-      typed: fromFile === true ? undefined : String(fromFile),
+      typed: fromFile === true ? undefined : fromFile,
       expected,
       evidence: facts,
     });

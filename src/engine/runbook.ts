@@ -108,17 +108,17 @@ export function parseRunbook(file: string, text: string, actions: ActionRegistry
 
   const version = root.get('version') as unknown;
   if (version !== RUNBOOK_VERSION) {
-    problems.at(root.get('version', true) as Node, 1, `version must be ${RUNBOOK_VERSION} (found ${JSON.stringify(version)})`);
+    problems.at(root.get('version', true), 1, `version must be ${RUNBOOK_VERSION} (found ${JSON.stringify(version)})`);
   }
   for (const pair of root.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     if (!['version', 'name', 'title', 'description', 'inputs', 'steps'].includes(key)) {
-      problems.at(pair.key as Node, 1, `unknown top-level key "${key}" (expected version, name, title, description, inputs, steps)`);
+      problems.at(pair.key, 1, `unknown top-level key "${key}" (expected version, name, title, description, inputs, steps)`);
     }
   }
 
-  const inputs = parseInputs(root.get('inputs', true) as Node | undefined, problems, lines);
-  const steps = parseSteps(root.get('steps', true) as Node | undefined, problems, lines, actions, inputs);
+  const inputs = parseInputs(root.get('inputs', true), problems, lines);
+  const steps = parseSteps(root.get('steps', true), problems, lines, actions, inputs);
   if (problems.list.length) throw runbookError(problems.list);
   return {
     file,
@@ -162,20 +162,20 @@ function parseInputs(node: Node | undefined, problems: Problems, lines: LineCoun
     seen.add(name);
     if (!prompt) problems.at(item, line, `input "${name}" needs a prompt`);
     if (!INPUT_TYPES.includes(type)) {
-      problems.at(item.get('type', true) as Node, line, `input "${name}": type must be one of ${INPUT_TYPES.join(', ')}`);
+      problems.at(item.get('type', true), line, `input "${name}": type must be one of ${INPUT_TYPES.join(', ')}`);
     }
     const pattern = str(item, 'pattern');
     if (pattern !== undefined) {
       try {
         new RegExp(pattern);
       } catch {
-        problems.at(item.get('pattern', true) as Node, line, `input "${name}": pattern is not a valid regular expression`);
+        problems.at(item.get('pattern', true), line, `input "${name}": pattern is not a valid regular expression`);
       }
     }
     const def = item.get('default');
     const plain = (def as { toJSON?: () => unknown } | undefined)?.toJSON?.() ?? def;
     if (plain !== undefined && !valueFits(type, plain)) {
-      problems.at(item.get('default', true) as Node, line, `input "${name}": default must be a ${type}`);
+      problems.at(item.get('default', true), line, `input "${name}": default must be a ${type}`);
     }
     out.push({ name, prompt: prompt ?? name, type, pattern, default: plain, help: str(item, 'help'), line });
   }
@@ -188,7 +188,8 @@ interface Known {
   outputs: Map<string, Map<string, ValueType>>;
 }
 
-function refType(ref: Ref, known: Known): ValueType | string {
+/** The type a reference yields: a value type, or a description of why it has none. */
+function refType(ref: Ref, known: Known): string {
   switch (ref.kind) {
     case 'input': {
       const input = known.inputs.get(ref.name);
@@ -268,7 +269,7 @@ function parseSteps(
       continue;
     }
     const where = `step "${id}"`;
-    if (ids.has(id)) problems.at(item.get('id', true) as Node, line, `duplicate step id "${id}" (first at line ${ids.get(id)})`);
+    if (ids.has(id)) problems.at(item.get('id', true), line, `duplicate step id "${id}" (first at line ${ids.get(id)})`);
     else ids.set(id, line);
     for (const pair of item.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
@@ -284,7 +285,7 @@ function parseSteps(
     if (!action) {
       const near = actionName ? [...actions.keys()].filter((a) => a.split('.')[0] === actionName.split('.')[0]) : [];
       problems.at(
-        item.get('action', true) as Node,
+        item.get('action', true),
         line,
         `${where}: unknown action ${JSON.stringify(actionName)}${near.length ? ` (did you mean one of: ${near.join(', ')}?)` : ''}`,
       );
@@ -345,8 +346,8 @@ function parseSteps(
     }
     const when = str(item, 'when');
     if (when !== undefined) {
-      if (!isWholeRef(when)) problems.at(item.get('when', true) as Node, line, `${where}: "when" must be a single reference to a boolean`);
-      else for (const p of checkValue(when, 'boolean', known)) problems.at(item.get('when', true) as Node, line, `${where}: when: ${p}`);
+      if (!isWholeRef(when)) problems.at(item.get('when', true), line, `${where}: "when" must be a single reference to a boolean`);
+      else for (const p of checkValue(when, 'boolean', known)) problems.at(item.get('when', true), line, `${where}: when: ${p}`);
     }
     if (action) known.outputs.set(id, new Map(Object.entries(action.outputs).map(([k, o]) => [k, o.type])));
     steps.push({ id, title: title ?? id, why: why ?? '', action: actionName ?? '', with: withValue, confirm, when, line });

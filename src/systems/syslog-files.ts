@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isValidDate } from '../adapters/log-dates.js';
 import { CHUNK, TermScanner } from './term-scanner.js';
+import { messageOf } from '../core/errors.js';
 import { parseSyslog } from '../adapters/syslog.js';
 import { refreshProblems, reportProblem, skippedEntry, type FileHit, type SearchReport, type SkippedInput } from '../core/log-source.js';
 
@@ -223,7 +224,7 @@ export async function scanStream(
   const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first = await iterator.next();
   if (first.done) return;
-  const head = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value as string);
+  const head = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
   async function* rest(): AsyncGenerator<Buffer> {
     yield head;
     for (;;) {
@@ -338,7 +339,9 @@ function makeScanner(
       }
       scanner.push(chunk);
     },
-    end: () => scanner.end(),
+    end: () => {
+      scanner.end();
+    },
   };
 }
 
@@ -367,7 +370,7 @@ function termScanner(
 
 function errorText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  const text = e.code ? `${e.code} ${e.message.replace(/^\w+: /, '')}` : String(e?.message ?? err);
+  const text = e.code ? `${e.code} ${e.message.replace(/^\w+: /, '')}` : messageOf(err);
   return e.code === 'EACCES' || e.code === 'EPERM' ? `${text} (the user running dingo-recover may not read it)` : text;
 }
 

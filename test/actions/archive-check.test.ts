@@ -10,6 +10,7 @@ import type { ObjectStore } from '../../src/core/seams.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { fingerprint, seedArchive } from '../support/archive-fixture.js';
+import { ifStarted } from '../support/started.js';
 
 const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const NEW = 'backups/78218ded-7d88-4d69-bd44-6f478c300134/wal/';
@@ -25,8 +26,8 @@ beforeAll(async () => {
   proxy = await startFaultProxy(moto.endpoint);
 });
 afterAll(async () => {
-  await proxy?.stop();
-  await moto?.stop();
+  await ifStarted(proxy)?.stop();
+  await ifStarted(moto)?.stop();
 });
 
 async function seeded(): Promise<string> {
@@ -142,9 +143,7 @@ describe('the runbook archive steps', () => {
       s3,
       settings: DEFAULT_SETTINGS,
       now: () => new Date('2026-03-17T18:05:20Z'),
-      cell: async () => {
-        throw new Error('the cell was reached before the prefixes were checked');
-      },
+      cell: () => Promise.reject(new Error('the cell was reached before the prefixes were checked')),
       note: () => undefined,
       evidence: () => undefined,
       progress: () => undefined,

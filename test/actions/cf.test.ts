@@ -7,12 +7,13 @@ import { UnattendedPrompter } from '../../src/engine/prompts.js';
 import { simulateCf } from '../../src/rehearsal/cf-sim.js';
 import type { CommandRunner } from '../../src/core/seams.js';
 import { CF_VERSIONS, NEW_GUID, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
+import { settled } from '../support/started.js';
 
 const SPACE = 'important-space-and-all-databases';
 
 function context(adoptable: StepContext['adoptable'], choose: Record<string, string> = {}) {
   const w = cfWorld(CF_VERSIONS.v8);
-  const runner: CommandRunner = { where: 'local', run: async (spec) => simulateCf(w, spec) };
+  const runner: CommandRunner = { where: 'local', run: (spec) => settled(() => simulateCf(w, spec)) };
   const notes: string[] = [];
   const ctx = {
     cf: runner,

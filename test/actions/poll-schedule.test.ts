@@ -14,6 +14,7 @@ import { simRunner as cfRunner } from '../support/fake-cli/sim-runner.js';
 import { CF_VERSIONS, NEW_GUID, cfWorld } from '../support/fake-cli/worlds.js';
 import { simRunner as cellRunner } from '../support/sim-runner.js';
 import { CONTAINER, sampleCell } from '../support/sample-cell.js';
+import { settled } from '../support/started.js';
 
 function first(n: number, delays: Iterator<number>): number[] {
   return Array.from({ length: n }, () => delays.next().value as number);
@@ -49,7 +50,7 @@ describe('cf.wait-service (CfCli.waitForService)', () => {
       intervalMs: 10_000,
       deadlineMs: 900_000,
       now: () => 0,
-      sleep: async (ms) => void slept.push(ms),
+      sleep: (ms) => settled(() => void slept.push(ms)),
       onPoll: (_, p) => seen.push(p.elapsedMs),
     });
     expect(status.state).toBe('succeeded');
@@ -65,7 +66,7 @@ describe('cf.wait-service (CfCli.waitForService)', () => {
         intervalMs: 10_000,
         deadlineMs: 60_000,
         now: () => 0,
-        sleep: async (ms) => void slept.push(ms),
+        sleep: (ms) => settled(() => void slept.push(ms)),
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailed);
@@ -89,13 +90,14 @@ function restoring(polls: number, settings: Partial<typeof DEFAULT_SETTINGS> = {
   const ctx = {
     settings: { ...DEFAULT_SETTINGS, ...settings },
     answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
-    cell: async () => ({
-      where: runner.where,
-      run: runner.run,
-      etcd: () => Promise.reject(new Error('no etcd here')),
-      close: async () => {},
-    }),
-    sleep: async (ms: number) => void slept.push(ms),
+    cell: () =>
+      settled(() => ({
+        where: runner.where,
+        run: (spec: Parameters<typeof runner.run>[0]) => runner.run(spec),
+        etcd: () => Promise.reject(new Error('no etcd here')),
+        close: () => Promise.resolve(),
+      })),
+    sleep: (ms: number) => settled(() => void slept.push(ms)),
     progress: (text: string) => void progress.push(text),
     evidence: () => {},
     note: () => {},

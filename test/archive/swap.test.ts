@@ -6,6 +6,7 @@ import type { ObjectStore } from '../../src/core/seams.js';
 import { copyArchive, formatProgress, quarantine, runSwap, verifyCopy, type ProgressEvent } from '../../src/archive/swap.js';
 import { StepFailed, UsageError } from '../../src/core/errors.js';
 import { fingerprint, listRelative, putAll, seedArchive, sentinelOrder } from '../support/archive-fixture.js';
+import { ifStarted } from '../support/started.js';
 
 let moto: Moto;
 let proxy: FaultProxy;
@@ -39,8 +40,8 @@ beforeAll(async () => {
   proxy = await startFaultProxy(moto.endpoint);
 });
 afterAll(async () => {
-  await proxy?.stop();
-  await moto?.stop();
+  await ifStarted(proxy)?.stop();
+  await ifStarted(moto)?.stop();
 });
 
 describe('runSwap', () => {

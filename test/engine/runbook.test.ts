@@ -5,6 +5,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { loadRunbook } from '../../src/engine/runbook.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { ROOT } from '../support/cli.js';
+import { settled } from '../support/started.js';
 
 const actions = new Map(
   [
@@ -14,7 +15,7 @@ const actions = new Map(
       effect: 'write',
       params: { name: { type: 'string', required: true, description: 'name' }, count: { type: 'number', description: 'count' } },
       outputs: { guid: { type: 'string', description: 'guid' }, ok: { type: 'boolean', description: 'ok' } },
-      run: async () => ({ guid: 'g', ok: true }),
+      run: () => settled(() => ({ guid: 'g', ok: true })),
       safeToRepeat: 'making the thing again is harmless',
     }),
     defineAction({
@@ -23,8 +24,8 @@ const actions = new Map(
       effect: 'destructive',
       params: { guid: { type: 'string', required: true, description: 'guid' } },
       outputs: {},
-      run: async () => ({}),
-      probe: async () => ({ done: false, why: 'not yet' }),
+      run: () => settled(() => ({})),
+      probe: () => settled(() => ({ done: false, why: 'not yet' })),
     }),
     defineAction({
       name: 'demo.blind-write',
@@ -32,7 +33,7 @@ const actions = new Map(
       effect: 'write',
       params: {},
       outputs: {},
-      run: async () => ({}),
+      run: () => settled(() => ({})),
     }),
     defineAction({
       name: 'demo.blind-destroy',
@@ -40,7 +41,7 @@ const actions = new Map(
       effect: 'destructive',
       params: {},
       outputs: {},
-      run: async () => ({}),
+      run: () => settled(() => ({})),
       safeToRepeat: '  ',
     }),
     defineAction({
@@ -49,7 +50,7 @@ const actions = new Map(
       effect: 'read',
       params: {},
       outputs: {},
-      run: async () => ({}),
+      run: () => settled(() => ({})),
     }),
   ].map((a) => [a.name, a]),
 );
