@@ -69,7 +69,7 @@ export const COMMANDS = {
   },
   volumes: {
     command: 'volumes <command>',
-    describe: 'Find lost PostgreSQL data among Docker volumes by reading its files, then look inside a copy and dump it',
+    describe: 'Find lost PostgreSQL data in Docker volumes, look inside a copy, dump it',
     load: async () => (await import('./volumes.js')).volumesCommand,
   },
   compose: {

@@ -106,7 +106,15 @@ function journalStart(
   }
 }
 
-function greeting(plan: RunPlan, resuming: boolean, runbook: Runbook, reporter: Reporter, scenarioDir: string | undefined): string {
+/** The run's first lines: which run, what it does, where its journal is, and whether it is a rehearsal. */
+function greeting(
+  plan: RunPlan,
+  resuming: boolean,
+  runbook: Runbook,
+  reporter: Reporter,
+  scenarioDir: string | undefined,
+  journalFile: string,
+): string {
   const rehearsal =
     scenarioDir === undefined
       ? ''
@@ -114,7 +122,7 @@ function greeting(plan: RunPlan, resuming: boolean, runbook: Runbook, reporter: 
         (reporter.verbose
           ? 'every command and API call below is exactly what a live run would make.'
           : 'its commands and API calls are exactly what a live run would make (--verbose shows them).');
-  return `dingo-recover ${resuming ? 'resumes' : 'starts'} run ${plan.runId}: ${runbook.title}${rehearsal}`;
+  return `dingo-recover ${resuming ? 'resumes' : 'starts'} run ${plan.runId}: ${runbook.title} (journal: ${journalFile})${rehearsal}`;
 }
 
 /** The closing lines of a run that stopped, and its exit code. */
@@ -162,8 +170,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   let platform: Platform | undefined;
   try {
     journalStart(plan, resuming, runbook, journal, reporter, answersFile);
-    reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir));
-    reporter.line(`journal: ${journal.file}`);
+    reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
     const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
@@ -187,7 +194,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       settings: plan.settings,
       sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
     });
-    reporter.line('');
     reporter.line(`run ${runId} is done. Transcript: dingo-recover show ${runId}`);
     reporter.line(`incident report: ${writeIncidentReport(o.stateDir, runId, runbook)}`);
     return { runId, exitCode: EXIT.done, outputs: result.outputs };

@@ -18,7 +18,7 @@ describe('validate and explain take names and paths alike', () => {
   it('validate accepts the bundled runbook by name, and refuses a folder with exit 2', async () => {
     const byName = await runCli(['validate', 'recover-deleted-service']);
     expect(byName.code, byName.stderr).toBe(0);
-    expect(byName.stdout).toMatch(/recover-deleted-service\.yaml: ok \(7 inputs, \d+ steps\)/);
+    expect(byName.stdout).toMatch(/recover-deleted-service\.yaml: ok \(8 inputs, \d+ steps\)/);
     const folder = await runCli(['validate', dir]);
     expect(folder.code).toBe(2);
     expect(folder.stderr).toContain(`cannot read runbook ${dir}: it is a folder, not a file`);

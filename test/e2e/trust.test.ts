@@ -102,7 +102,7 @@ describe('the deleted instance is the operator’s decision', () => {
     const state = stateDir();
     const file = answers(
       state,
-      `${INPUTS}choose: { deletedInstance: ${OLD} }\nconfirm:\n  confirm-deleted-instance: ${OLD.slice(0, 8)}\n  stop-container: important-db\n  quarantine-new-archive: important-db\n  reset-etcd: important-db\n  flush-data: important-db\n`,
+      `${INPUTS}choose: { deletedInstance: ${OLD} }\nconfirm:\n  confirm-deleted-instance: ${OLD.slice(0, 8)}\n  stop-container: important-db\n  quarantine-new-archive: important-db\n  reset-etcd: important-db\n  flush-data: important-db\n  grow-service: important-db\n`,
     );
     const r = await runCli(['rehearse', '--answers', file, '--state-dir', state]);
     expect(r.code, r.stdout.slice(-3000)).toBe(0);
@@ -113,6 +113,7 @@ describe('the deleted instance is the operator’s decision', () => {
       ['quarantine-new-archive', 'answers', 'important-db'],
       ['reset-etcd', 'answers', 'important-db'],
       ['flush-data', 'answers', 'important-db'],
+      ['grow-service', 'answers', 'important-db'],
     ]);
   });
 

@@ -50,12 +50,12 @@ describe('a full rehearsal, by default', () => {
   });
 
   it('gives each step one status line with its result and duration', () => {
-    const status = lines.filter((l) => /^[✔↷✖] \[\d+\/25\] /.test(l));
-    expect(status).toHaveLength(25);
+    const status = lines.filter((l) => /^[✔↷✖] \[\d+\/28\] /.test(l));
+    expect(status).toHaveLength(28);
     expect(status.every((l) => /\(\d+\.\d s(, confirmed by --yes)?\)$/.test(l))).toBe(true);
-    expect(output).toContain(`✔ [2/25] Find the deleted instance in the logs — instanceGuid=${OLD}`);
-    expect(output).toContain(`✔ [8/25] Recreate the service as a single-node instance — instanceGuid=${NEW}`);
-    expect(output).toMatch(/✔ \[14\/25\] Stop the new container — stopped=true \(\d+\.\d s, confirmed by --yes\)/);
+    expect(output).toContain(`✔ [2/28] Find the deleted instance in the logs — instanceGuid=${OLD}`);
+    expect(output).toContain(`✔ [8/28] Recreate the service as a single-node instance — instanceGuid=${NEW}`);
+    expect(output).toMatch(/✔ \[14\/28\] Stop the new container — stopped=true \(\d+\.\d s, confirmed by --yes\)/);
   });
 
   it('echoes each answer once', () => {
@@ -71,9 +71,10 @@ describe('a full rehearsal, by default', () => {
       `PATRONI_SCOPE: ${NEW}`,
       `/service/${NEW}/initialize: 6263019934712345126`,
       'entries: postgres0, wal-e',
+      'nodes: 1 now, 2 asked',
     ])
       expect(output).toContain(fact);
-    expect(count(output, '— confirm on these facts:')).toBe(5);
+    expect(count(output, '— confirm on these facts:')).toBe(6);
     expect(lines.some((l) => /^\s*\$ /.test(l))).toBe(false);
     expect(output).not.toContain('evidence:');
     expect(output).not.toContain('CopyObject');
@@ -106,7 +107,7 @@ describe('a step that fails, by default', () => {
     const runId = runIdOf(r.stdout);
     const lines = linesOf(r.stdout);
     expect(lines).toContainEqual(
-      expect.stringMatching(/^✖ \[13\/25\] Check everything the destructive steps rely on — failed \(\d+\.\d s\)$/),
+      expect.stringMatching(/^✖ \[13\/28\] Check everything the destructive steps rely on — failed \(\d+\.\d s\)$/),
     );
     expect(lines).toContainEqual(expect.stringMatching(/^stopped: before anything is stopped or moved, the data folder /));
     expect(lines).toContainEqual(expect.stringMatching(/^what to do: .*--container-store-root/));
@@ -170,7 +171,7 @@ describe('answering at a terminal', () => {
     const events = readJournal(join(state, 'runs', r.runId, 'journal.ndjson'));
     const finished = events.find((e) => e.type === 'step.finished' && e.step === 'stop-container');
     expect(finished?.type === 'step.finished' && finished.durationMs).toBeLessThan(PAUSE_MS);
-    const line = linesOf(output).find((l) => l.startsWith('✔ [14/25] Stop the new container'))!;
+    const line = linesOf(output).find((l) => l.startsWith('✔ [14/28] Stop the new container'))!;
     expect(line).toMatch(/\((\d+\.\d) s, confirmed by typing\)$/);
     expect(Number(/\((\d+\.\d) s/.exec(line)![1]) * 1000).toBeLessThan(PAUSE_MS);
   });
