@@ -150,23 +150,21 @@ export async function startScratchServer(o: StartOptions): Promise<ScratchServer
       `-c shared_preload_libraries=''`,
       '-c max_connections=20',
     ].join(' ');
-    const started = await run(
-      [
-        join(local.bin, 'pg_ctl'),
-        '-D',
-        o.dataDir,
-        '-l',
-        logFile,
-        '-w',
-        '-t',
-        String(o.startTimeoutSeconds ?? 600),
-        '-s',
-        '-o',
-        opts,
-        'start',
-      ],
-      { as },
-    );
+    const startArgv = [
+      join(local.bin, 'pg_ctl'),
+      '-D',
+      o.dataDir,
+      '-l',
+      logFile,
+      '-w',
+      '-t',
+      String(o.startTimeoutSeconds ?? 600),
+      '-s',
+      '-o',
+      opts,
+      'start',
+    ];
+    const started = await run(startArgv, { as });
     if (started.code !== 0) {
       const { readFile } = await import('node:fs/promises');
       const log = await readFile(logFile, 'utf8').catch(() => '');
@@ -183,29 +181,10 @@ export async function startScratchServer(o: StartOptions): Promise<ScratchServer
     try {
       await query('template1', 'select 1');
     } catch (err) {
-      if (!/role "postgres" does not exist/.test((err as Error).message)) {
-        await stop();
-        throw err;
-      }
       await stop();
+      if (!/role "postgres" does not exist/.test((err as Error).message)) throw err;
       const user = await superuserName(local.bin, o.dataDir, as);
-      await runOk(
-        [
-          join(local.bin, 'pg_ctl'),
-          '-D',
-          o.dataDir,
-          '-l',
-          logFile,
-          '-w',
-          '-t',
-          String(o.startTimeoutSeconds ?? 600),
-          '-s',
-          '-o',
-          opts,
-          'start',
-        ],
-        { as },
-      );
+      await runOk(startArgv, { as });
       conn = { ...conn, user };
       query = querier(client.bin, conn, as);
     }
