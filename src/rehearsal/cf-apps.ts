@@ -17,10 +17,9 @@ import { renderFailure } from '../adapters/cf-text.js';
 import { renderServiceNotFound } from '../adapters/cf-service-formats.js';
 import type { Rendered } from '../adapters/cf-types.js';
 import type { CfFlags } from './cf-args.js';
-import type { CfContext } from './cf-context.js';
+import { recordAudit } from './cf-audit.js';
+import { NO_ORG, type CfContext } from './cf-context.js';
 import type { CfApp, CfServiceInstance } from './cf-world.js';
-
-const NO_ORG = "No org targeted, use 'cf target -o ORG' to target an org.";
 
 export function target(cf: CfContext, flags: CfFlags): Rendered {
   const orgName = flags.get('-o');
@@ -83,7 +82,16 @@ export function bind(cf: CfContext, appName: string, name: string): Rendered {
   if (!already && i.lastOperation.state === 'in progress') {
     return renderFailure(cf.v, `An operation for service instance ${name} is in progress.`);
   }
-  if (!already) app.boundServiceGuids.push(i.guid);
+  if (!already) {
+    app.boundServiceGuids.push(i.guid);
+    recordAudit(cf, {
+      type: 'audit.service_binding.create',
+      target: { guid: bindingGuid(app.guid, i.guid), type: 'service_binding', name: '' },
+      data: { request: { service_instance_guid: i.guid, app_guid: app.guid } },
+      spaceGuid: i.spaceGuid,
+      orgGuid: cf.org()?.guid ?? '',
+    });
+  }
   return renderBindService(cf.v, cf.who(), appName, name, already);
 }
 
@@ -104,4 +112,9 @@ export function lifecycle(cf: CfContext, appName: string, verb: 'restart' | 'res
   else app.restages = (app.restages ?? 0) + 1;
   cf.hooks.onAppRestarted?.(app);
   return renderAppLifecycle(cf.v, cf.who(), appName, verb);
+}
+
+/** The GUID the simulated Cloud Controller gives the binding of an app to an instance. */
+export function bindingGuid(appGuid: string, instanceGuid: string): string {
+  return `${appGuid.slice(0, 8)}-${instanceGuid.slice(9)}`;
 }

@@ -3,6 +3,9 @@ import { renderAppNotFound, renderNoTarget } from '../adapters/cf-formats.js';
 import type { CfWho, Rendered } from '../adapters/cf-types.js';
 import type { CfApp, CfHooks, CfOrg, CfServiceInstance, CfSpace, CfWorld } from './cf-world.js';
 
+/** What the CLI says when a command needs a targeted org and none is. */
+export const NO_ORG = "No org targeted, use 'cf target -o ORG' to target an org.";
+
 const stamp = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class CfContext {

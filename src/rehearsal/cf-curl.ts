@@ -1,22 +1,12 @@
 import { ccBodies, renderCurl, v2List, v2ServiceInstance, v3List, v3ServiceInstance } from '../adapters/cf-cc-bodies.js';
 import type { Rendered } from '../adapters/cf-types.js';
 import type { CfFlags } from './cf-args.js';
+import { bindingGuid } from './cf-apps.js';
 import type { CfContext } from './cf-context.js';
-
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
-interface Request {
-  path: string;
-  query: URLSearchParams;
-  /** The path and query as given, for the pagination links of v3 lists. */
-  target: string;
-}
-
-/** One endpoint: the answer when `path` is its own, else undefined. */
-type Route = (cf: CfContext, r: Request) => Answer | undefined;
+import { v2OneEvent, v2Events, v3AuditEvents, v3OneAuditEvent } from './cf-events.js';
+import { v2Plan, v2Service, v3OfferingRoute, v3Plan } from './cf-curl-catalog.js';
+import { v2Apps, v2Orgs, v2Spaces, v3Apps, v3Orgs, v3Spaces } from './cf-curl-orgs.js';
+import type { Answer, CcRequest, Route } from './cf-route.js';
 
 export function curl(cf: CfContext, target: string, flags: CfFlags): Rendered {
   const fail = flags.has('-f') || flags.has('--fail');
@@ -34,7 +24,7 @@ function route(cf: CfContext, method: string, target: string): Answer {
     return { status: 405, body: { errors: [{ detail: 'Method not allowed in this simulation', title: 'CF-NotAllowed', code: 10000 }] } };
   if (path.startsWith('/v3/') && !v3) return { status: 404, body: ccBodies.v2UnknownRequest() };
   if (path.startsWith('/v2/') && cf.w.api.v2 === false) return { status: 404, body: ccBodies.v3UnknownRequest() };
-  const request: Request = { path, query: url.searchParams, target };
+  const request: CcRequest = { path, query: url.searchParams, target };
   for (const r of ROUTES) {
     const answer = r(cf, request);
     if (answer) return answer;
@@ -110,12 +100,34 @@ const v2Bindings: Route = (cf, { path }) => {
   };
 };
 
-const ROUTES: Route[] = [info, v3Instance, v3Instances, v2Instance, v2SpaceInstances, v3Bindings, v2Bindings];
+const ROUTES: Route[] = [
+  info,
+  v3Instance,
+  v3Instances,
+  v2Instance,
+  v2SpaceInstances,
+  v3Bindings,
+  v2Bindings,
+  v2Events,
+  v2OneEvent,
+  v3AuditEvents,
+  v3OneAuditEvent,
+  v2Orgs,
+  v2Spaces,
+  v2Apps,
+  v3Orgs,
+  v3Spaces,
+  v3Apps,
+  v2Plan,
+  v2Service,
+  v3Plan,
+  v3OfferingRoute,
+];
 
 function bindings(cf: CfContext): { guid: string; app: string; instance: string }[] {
   return cf.w.orgs.flatMap((o) =>
     o.spaces.flatMap((s) =>
-      s.apps.flatMap((a) => a.boundServiceGuids.map((g) => ({ guid: `${a.guid.slice(0, 8)}-${g.slice(9)}`, app: a.guid, instance: g }))),
+      s.apps.flatMap((a) => a.boundServiceGuids.map((g) => ({ guid: bindingGuid(a.guid, g), app: a.guid, instance: g }))),
     ),
   );
 }

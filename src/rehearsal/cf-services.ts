@@ -13,6 +13,7 @@ import {
   renderServiceNotFound,
 } from '../adapters/cf-service-formats.js';
 import type { Rendered } from '../adapters/cf-types.js';
+import { recordAudit } from './cf-audit.js';
 import type { CfContext } from './cf-context.js';
 import type { CfServiceInstance } from './cf-world.js';
 import type { CfFlags } from './cf-args.js';
@@ -84,6 +85,20 @@ export function createService(cf: CfContext, positional: string[], flags: CfFlag
   };
   delete cf.w.failNextCreate;
   cf.w.instances.push(instance);
+  recordAudit(cf, {
+    type: 'audit.service_instance.create',
+    target: { guid: instance.guid, type: 'service_instance', name },
+    data: {
+      request: {
+        name,
+        service_plan_guid: offering.plans.find((p) => p.name === planName)?.guid ?? '',
+        space_guid: space.guid,
+        ...(parameters ? { parameters: '[PRIVATE DATA HIDDEN]' } : {}),
+      },
+    },
+    spaceGuid: space.guid,
+    orgGuid: cf.org()?.guid ?? '',
+  });
   cf.hooks.onServiceCreated?.(instance);
   if (!flags.has('-w') && !flags.has('--wait')) return renderCreateService(cf.v, who, name, 'in progress');
   while (instance.lastOperation.state === 'in progress') cf.read(instance);

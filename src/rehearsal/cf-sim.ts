@@ -6,7 +6,8 @@
  * rehearsal can save it between commands and processes.
  *
  * The commands live beside this file: cf-apps.ts (target, space, apps, bindings, restarts),
- * cf-services.ts (service, create-service), cf-curl.ts (the Cloud Controller API).
+ * cf-services.ts (service, create-service), cf-spaces.ts (create-space), cf-curl.ts and the cf-curl-*
+ * and cf-events files (the Cloud Controller API).
  */
 import type { CommandResult, CommandSpec } from '../core/seams.js';
 import { renderNotLoggedIn, renderUnknownCommand, renderVersion } from '../adapters/cf-formats.js';
@@ -16,9 +17,10 @@ import { bind, lifecycle, listApps, showSpace, target, unbind } from './cf-apps.
 import { CfContext } from './cf-context.js';
 import { curl } from './cf-curl.js';
 import { createService, showService, updateService } from './cf-services.js';
+import { createSpace } from './cf-spaces.js';
 import type { CfHooks, CfWorld } from './cf-world.js';
 
-export type { CfApp, CfHooks, CfOffering, CfOrg, CfServiceInstance, CfSpace, CfWorld } from './cf-world.js';
+export type { CfApp, CfAuditEvent, CfHooks, CfOffering, CfOrg, CfServiceInstance, CfSpace, CfWorld } from './cf-world.js';
 
 function run(cf: CfContext, args: string[]): Rendered {
   const [command = 'help', ...rest] = args;
@@ -32,6 +34,9 @@ function run(cf: CfContext, args: string[]): Rendered {
       return target(cf, flags);
     case 'space':
       return showSpace(cf, first, flags.has('--guid'));
+    case 'create-space':
+    case 'csp':
+      return createSpace(cf, first, flags);
     case 'apps':
     case 'a':
     case 'applications':

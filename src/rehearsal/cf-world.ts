@@ -8,6 +8,7 @@ export interface CfApp {
   name: string;
   guid: string;
   state: 'started' | 'stopped';
+  createdAt?: string;
   /** Running instances (default 1). */
   instances?: number;
   boundServiceGuids: string[];
@@ -19,12 +20,14 @@ export interface CfApp {
 export interface CfSpace {
   name: string;
   guid: string;
+  createdAt?: string;
   apps: CfApp[];
 }
 
 export interface CfOrg {
   name: string;
   guid: string;
+  createdAt?: string;
   spaces: CfSpace[];
 }
 
@@ -32,8 +35,36 @@ export interface CfOffering {
   label: string;
   guid: string;
   broker?: string;
+  /** The broker's GUID in the Cloud Controller (service_broker_guid). */
+  brokerGuid?: string;
   description?: string;
-  plans: { name: string; guid: string }[];
+  /** The id in the broker's catalog (v2 `unique_id`, v3 `broker_catalog.id`); default the GUID. */
+  brokerId?: string;
+  createdAt?: string;
+  plans: { name: string; guid: string; brokerId?: string; description?: string }[];
+}
+
+/**
+ * One audit event as the Cloud Controller stores it (its `events` table). The v2 `/v2/events`
+ * and v3 `/v3/audit_events` bodies are both rendered from it (cf-events.ts), so a scenario
+ * writes each event once.
+ */
+export interface CfAuditEvent {
+  guid: string;
+  /** e.g. audit.space.delete-request, audit.service_instance.delete, audit.service_binding.create. */
+  type: string;
+  /** When the Cloud Controller recorded it (ISO, seconds: `2017-05-09T14:02:11Z`). */
+  timestamp: string;
+  /** The user (or broker) that acted: v2 actor, actor_type, actor_name (email), actor_username. */
+  actor: { guid: string; type: string; name: string; username?: string };
+  /** What it acted on: v2 actee, actee_type, actee_name; v3 target. */
+  target: { guid: string; type: string; name: string };
+  /** v2 `metadata`, v3 `data` (e.g. `{ request: { recursive: true } }`). */
+  data: Record<string, unknown>;
+  /** '' when the event belongs to no space (v3 renders `space: null`). */
+  spaceGuid: string;
+  /** '' when the event belongs to no organization. */
+  orgGuid: string;
 }
 
 export interface CfServiceInstance {
@@ -65,6 +96,12 @@ export interface CfWorld {
   instances: CfServiceInstance[];
   /** GUIDs handed to created instances, in order (random ones once it is empty). */
   nextInstanceGuids: string[];
+  /** GUIDs handed to spaces `cf create-space` creates, in order (random ones once it is empty or absent). */
+  nextSpaceGuids?: string[];
+  /** The logged-in user's GUID, the actor of the audit events the simulated commands record. */
+  userGuid?: string;
+  /** The Cloud Controller's audit events, oldest first; commands that change the world add theirs. */
+  events?: CfAuditEvent[];
   /** Status reads a create stays "in progress" for (default 2). */
   pollsPerCreate?: number;
   /** The next create ends in "create failed" with this description. */
