@@ -47,6 +47,17 @@ export function loadScenario(dir: string): Scenario {
   };
 }
 
+/**
+ * The runbook a scenario folder names (its top-level `runbook:`, e.g. `recover-space`), which a
+ * rehearsal runs when none is given; undefined when the folder has no scenario.yaml or it names none.
+ */
+export function scenarioRunbook(dir: string): string | undefined {
+  const file = join(resolve(dir), 'scenario.yaml');
+  if (!existsSync(file)) return undefined;
+  const runbook = readScenarioFile(file).runbook;
+  return typeof runbook === 'string' && runbook.trim() ? runbook.trim() : undefined;
+}
+
 function readScenarioFile(file: string): Record<string, unknown> {
   let doc: unknown;
   try {
