@@ -18,6 +18,29 @@ const FIRST_BACKUP = 'basebackups_005/base_000000010000000000000002_00000040';
 interface NewInstance {
   guid: string;
   name: string;
+  spaceGuid: string;
+  offering: string;
+  plan: string;
+}
+
+/** What the broker sends the cell's cf-containers-broker: the catalog's ids, the org and space, the node's scope. */
+interface NodeRequest {
+  serviceId: string;
+  planId: string;
+  orgGuid: string;
+  spaceGuid: string;
+}
+
+function nodeRequest(world: SimWorld, instance: NewInstance): NodeRequest {
+  const { orgs, offerings } = world.state.cf;
+  const offering = offerings.find((o) => o.label === instance.offering);
+  const plan = offering?.plans.find((p) => p.name === instance.plan);
+  return {
+    serviceId: offering?.brokerId ?? offering?.guid ?? '',
+    planId: plan?.brokerId ?? plan?.guid ?? '',
+    orgGuid: orgs.find((o) => o.spaces.some((sp) => sp.guid === instance.spaceGuid))?.guid ?? '',
+    spaceGuid: instance.spaceGuid,
+  };
 }
 
 export function buildNewInstance(world: SimWorld, instance: NewInstance): void {
@@ -34,7 +57,7 @@ export function buildNewInstance(world: SimWorld, instance: NewInstance): void {
   world.state.databases[placement.sysid] ??= { description: `the empty database of the new instance ${instance.guid}`, roles };
   registerInEtcd(world, placement, instance.guid);
   archiveFirstBackup(world, placement, instance.guid);
-  logCreation(world, placement, instance.guid, name, now);
+  logCreation(world, placement, { guid: instance.guid, name, request: nodeRequest(world, instance) }, now);
   world.record('broker', `created ${instance.name} (${instance.guid}) as container ${name} on cell ${placement.cellIp}`);
 }
 
@@ -127,14 +150,35 @@ function archiveFirstBackup(world: SimWorld, placement: Placement, guid: string)
   );
 }
 
+/** The broker's PUT as cf-containers-broker logs it (`lib/request_response_logger.rb`): headers, and the body as text. */
+function requestLine(nodeUuid: string, guid: string, r: NodeRequest): string {
+  const body = JSON.stringify({
+    service_id: r.serviceId,
+    plan_id: r.planId,
+    organization_guid: r.orgGuid,
+    space_guid: r.spaceGuid,
+    parameters: { PATRONI_SCOPE: guid, NODE_ID: nodeUuid },
+  });
+  const headers = {
+    CONTENT_LENGTH: String(body.length),
+    CONTENT_TYPE: 'application/json',
+    REQUEST_METHOD: 'PUT',
+    REQUEST_PATH: `/v2/service_instances/${nodeUuid}`,
+    HTTP_AUTHORIZATION: '[PRIVATE DATA HIDDEN]',
+  };
+  return `  Request: ${JSON.stringify({ headers, body })}`;
+}
+
 /** What the platform's syslog shows of it: cf-containers-broker, then the container itself. */
-function logCreation(world: SimWorld, placement: Placement, guid: string, name: string, now: string): void {
+function logCreation(world: SimWorld, placement: Placement, c: { guid: string; name: string; request: NodeRequest }, now: string): void {
   const { cellIp, nodeUuid, env } = placement;
+  const { guid, name } = c;
   const prefix = `backups/${guid}/wal/`;
   const cellHost = world.state.cellHosts[cellIp] ?? cellIp;
   world.syslog(cellHost, 'cf-containers-broker.log', [
+    requestLine(nodeUuid, guid, c.request),
     `Creating Docker container \`${name}'...`,
-    `+-> Create options: {'name'=>'${name}', 'Image'=>'${placement.image}', 'Env'=>['PATRONI_SCOPE=${guid}', 'NODE_ID=${nodeUuid}'], 'Labels'=>{'plan_id'=>'1545e30e-6dc3-11e5-826a-6c4008a663f0', 'instance_id'=>'${nodeUuid}'}}`,
+    `+-> Create options: {'name'=>'${name}', 'Image'=>'${placement.image}', 'Env'=>['PATRONI_SCOPE=${guid}', 'NODE_ID=${nodeUuid}'], 'Labels'=>{'plan_id'=>'${c.request.planId}', 'instance_id'=>'${nodeUuid}'}}`,
     `Starting Docker container \`${name}'...`,
   ]);
   const scope6 = guid.slice(0, 6);

@@ -122,9 +122,13 @@ describe('recreating the instances of the deleted space', () => {
     const bucket = world.state.s3['our-postgresql-backups']!;
     for (const g of [orders, reports]) expect(bucket[`backups/${g}/wal/sysids/sysid`]).toBeDefined();
     const lines = readFileSync(join(run, WORLD_SYSLOG), 'utf8');
+    const newSpace = cf.nextSpaceGuids![0]!;
+    const brokerPlanIds = ['1545e30e-6dc3-11e5-826a-6c4008a663f1', '1545e30e-6dc3-11e5-826a-6c4008a663f0'];
     scenario.initial.placements.forEach((p, k) => {
-      const scope6 = [orders, reports][k]!.slice(0, 6);
-      expect(lines).toContain(`docker/cf-${p.nodeUuid}:  ${scope6}-startup> public :5432 address 10.58.111.151:${p.hostPort}`);
+      const scope = [orders, reports][k]!;
+      expect(lines).toContain(`docker/cf-${p.nodeUuid}:  ${scope.slice(0, 6)}-startup> public :5432 address 10.58.111.151:${p.hostPort}`);
+      expect(lines).toContain(`\\"space_guid\\":\\"${newSpace}\\",\\"parameters\\":{\\"PATRONI_SCOPE\\":\\"${scope}\\"`);
+      expect(lines).toContain(`'Labels'=>{'plan_id'=>'${brokerPlanIds[k]!}', 'instance_id'=>'${p.nodeUuid}'}`);
     });
     const recorded = world.state.cf.events!.slice(events.length).map((e) => `${e.type} ${e.target.name}`);
     expect(recorded).toEqual([
