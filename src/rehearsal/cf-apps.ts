@@ -14,6 +14,7 @@ import {
   renderUnbindService,
 } from '../adapters/cf-formats.js';
 import { renderFailure } from '../adapters/cf-text.js';
+import { cfEra } from '../adapters/cf-version.js';
 import { renderServiceNotFound } from '../adapters/cf-service-formats.js';
 import type { Rendered } from '../adapters/cf-types.js';
 import type { CfFlags } from './cf-args.js';
@@ -43,7 +44,8 @@ export function showSpace(cf: CfContext, name: string, guidOnly: boolean): Rende
   const org = cf.org();
   if (!org) return renderFailure(cf.v, NO_ORG);
   const space = org.spaces.find((s) => s.name === name);
-  if (!space) return renderSpaceNotFound(cf.v, name);
+  // The legacy `cf space` fails from its space requirement: the repository's "Space NAME not found".
+  if (!space) return cfEra(cf.v) === 'legacy' ? renderFailure(cf.v, `Space ${name} not found`) : renderSpaceNotFound(cf.v, name);
   if (guidOnly) return renderGuid(space.guid);
   return {
     stdout: `name:   ${space.name}\norg:    ${org.name}\napps:   ${space.apps.map((a) => a.name).join(', ')}\n`,

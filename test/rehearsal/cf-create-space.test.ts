@@ -54,10 +54,7 @@ describe('cf create-space', () => {
   it('makes a space that cf space --guid and cf target find, empty of apps, where none was before', () => {
     const { w, cf } = world(CF_VERSIONS.legacy);
     cf('target', '-o', 'org');
-    expect(cf('space', 'analytics', '--guid')).toMatchObject({
-      exitCode: 1,
-      stdout: expect.stringMatching(/^FAILED\n.*analytics not found/s),
-    });
+    expect(cf('space', 'analytics', '--guid')).toMatchObject({ exitCode: 1, stdout: 'FAILED\nSpace analytics not found\n', stderr: '' });
     expect(cf('create-space', 'analytics').exitCode).toBe(0);
     expect(cf('space', 'analytics', '--guid').stdout).toBe(`${NEW_SPACE}\n`);
     expect(cf('target', '-o', 'org', '-s', 'analytics').exitCode).toBe(0);
@@ -74,6 +71,18 @@ describe('cf create-space', () => {
         orgGuid: ORG_GUID,
       },
     ]);
+  });
+
+  it('cf space --guid fails for a missing space as 6.33+ and 8.x do: FAILED, then the reason on stderr', () => {
+    for (const version of [CF_VERSIONS.v6, CF_VERSIONS.v8]) {
+      const { cf } = world(version);
+      cf('target', '-o', 'org');
+      expect(cf('space', 'analytics', '--guid')).toMatchObject({
+        exitCode: 1,
+        stdout: 'FAILED\n',
+        stderr: "Space 'analytics' not found.\n",
+      });
+    }
   });
 
   it('fails as each CLI does for an org that does not exist, or none targeted', () => {
