@@ -7,6 +7,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { inspectArchive } from '../../src/archive/inspect.js';
+import { MemoryStore } from '../../src/rehearsal/memory-store.js';
 import { World, WORLD_FILE, WORLD_SYSLOG, loadScenario, scenarioRunbook } from '../../src/rehearsal/world.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
@@ -89,6 +91,29 @@ describe('the deleted-space scenario', () => {
         new RegExp(`\\\\"space_guid\\\\":\\\\"${DELETED}\\\\",\\\\"parameters\\\\":\\{\\\\"PATRONI_SCOPE\\\\":\\\\"${g}`),
       );
       expect(syslog, e.target.name).toContain(`"data":{"instance-id":"${g}","name":"${e.target.name}"`);
+    }
+  });
+
+  it('archives orders-db and reports-db restorably up to their last WAL before the deletion; scratch-db has nothing', async () => {
+    const store = new MemoryStore(
+      structuredClone(scenario.initial.s3),
+      () => undefined,
+      () => new Date(),
+    );
+    const reports = await Promise.all(
+      dingo.map(async (e) => ({
+        name: e.target.name,
+        r: await inspectArchive(store, `s3://our-postgresql-backups/backups/${e.target.guid}/wal/`),
+      })),
+    );
+    const summary = Object.fromEntries(reports.map(({ name, r }) => [name, [r.layout, r.restorable, r.restorableTo, r.restorableToAt]]));
+    expect(summary).toEqual({
+      'orders-db': ['wal-e', true, '00000001000000000000000E', '2017-05-09T13:58:40.700Z'],
+      'reports-db': ['wal-e', true, '000000010000000000000007', '2017-05-09T13:51:07.700Z'],
+      'scratch-db': ['empty', false, null, null],
+    });
+    for (const { r } of reports.filter((x) => x.r.restorable)) {
+      expect(Date.parse(r.restorableToAt ?? ''), r.prefix).toBeLessThan(Date.parse(deleteRequest.timestamp));
     }
   });
 
