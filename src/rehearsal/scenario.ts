@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
-import { isRecord, isScenarioWorld, scalarText, type ScenarioWorld } from './world-shape.js';
+import { auditEventsProblem, isRecord, isScenarioWorld, scalarText, type ScenarioWorld } from './world-shape.js';
 import type { WorldState } from './world-state.js';
 
 export interface Scenario {
@@ -30,6 +30,8 @@ export function loadScenario(dir: string): Scenario {
   if (!isScenarioWorld(world)) {
     throw new UsageError(`${file}: needs world.cf, world.bosh, world.cells and world.s3`);
   }
+  const eventsProblem = auditEventsProblem(world);
+  if (eventsProblem) throw new UsageError(`${file}: ${eventsProblem}`);
   const syslogDir = join(abs, 'syslog');
   const syslogPaths = existsSync(syslogDir)
     ? readdirSync(syslogDir)

@@ -29,3 +29,28 @@ export function isWorldState(v: unknown): v is WorldState {
 export function scalarText(v: unknown, fallback: string): string {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
 }
+
+const isText = (v: unknown): v is string => typeof v === 'string';
+
+/** Why one of `world.cf.events` is not an audit event the simulated Cloud Controller can render, or null. */
+function eventProblem(e: unknown): string | null {
+  if (!isRecord(e)) return 'is not a mapping';
+  const missing = ['guid', 'type', 'timestamp', 'spaceGuid', 'orgGuid'].filter((k) => !isText(e[k]));
+  if (missing.length) return `needs ${missing.join(', ')} (text; '' for no space or org)`;
+  if (Number.isNaN(Date.parse(e.timestamp as string))) return `has timestamp ${String(e.timestamp)}, not a time`;
+  const who = (v: unknown): boolean => isRecord(v) && isText(v.guid) && isText(v.type) && isText(v.name);
+  if (!who(e.actor) || !who(e.target)) return 'needs actor and target, each with guid, type and name';
+  return isRecord(e.data) ? null : 'needs data (the v2 metadata, e.g. { request: {} })';
+}
+
+/** What is wrong with the scenario's audit events (`world.cf.events`), naming the first bad one, or null. */
+export function auditEventsProblem(world: ScenarioWorld): string | null {
+  const events: unknown = (world.cf as { events?: unknown }).events;
+  if (events === undefined) return null;
+  if (!Array.isArray(events)) return 'world.cf.events must be a list';
+  for (const [i, e] of events.entries()) {
+    const problem = eventProblem(e);
+    if (problem) return `world.cf.events[${i}] ${problem}`;
+  }
+  return null;
+}

@@ -3,14 +3,14 @@
  * itself (audit events, broker syslog, archives); recreating its instances gives each its own
  * container on a cell, with the log lines that find it.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { inspectArchive } from '../../src/archive/inspect.js';
 import { MemoryStore } from '../../src/rehearsal/memory-store.js';
 import { World, WORLD_FILE, WORLD_SYSLOG, loadScenario, scenarioRunbook } from '../../src/rehearsal/world.js';
-import { tempDirs } from '../support/temp-dirs.js';
+import { tempDirs, thrown } from '../support/temp-dirs.js';
 
 const DIR = resolve(import.meta.dirname, '../../fixtures/space-scenario');
 const scenario = loadScenario(DIR);
@@ -122,6 +122,19 @@ describe('the deleted-space scenario', () => {
     for (const key of text.match(/AKIA[0-9A-Z]{16}/g) ?? []) expect(key).toMatch(/^AKIAIOSFODNN7DINGO\d\d$/);
     for (const secret of text.match(/AWS_SECRET_ACCESS_KEY[=:] ?\S+/g) ?? []) expect(secret).toMatch(/DINGOSECRET/);
     expect(syslog).not.toMatch(/AKIA|DINGOSECRET|password-/);
+  });
+});
+
+describe('a scenario folder', () => {
+  it('names no runbook when scenario.yaml has none or is missing, and refuses a malformed audit event by its index', () => {
+    const dir = newDir();
+    expect(scenarioRunbook(dir)).toBeUndefined();
+    const text = readFileSync(join(DIR, 'scenario.yaml'), 'utf8');
+    mkdirSync(join(dir, 'bad'));
+    writeFileSync(join(dir, 'bad', 'scenario.yaml'), text.replace(/"timestamp": "2017-03-14T09:10:05Z"/, '"timestamp": "yesterday"'));
+    expect(scenarioRunbook(join(dir, 'bad'))).toBe('recover-space');
+    const err = thrown(() => loadScenario(join(dir, 'bad')));
+    expect(err.message).toMatch(/scenario\.yaml: world\.cf\.events\[1\] has timestamp yesterday, not a time$/);
   });
 });
 
