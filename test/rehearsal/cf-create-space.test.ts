@@ -146,3 +146,38 @@ describe('orgs, spaces, apps and the catalog through cf curl', () => {
     expect(curl(s, '/v2/service_plans/missing')).toMatchObject({ error_code: 'CF-ServicePlanNotFound' });
   });
 });
+
+describe('audit events of the simulated commands', () => {
+  it('records an instance create with its plan and space, and an app binding with both GUIDs, readable through /v2/events', () => {
+    const { w, cf } = world(CF_VERSIONS.legacy);
+    cf('target', '-o', 'org', '-s', 'important-space-and-all-databases');
+    cf('create-service', 'dingo-postgresql95', 'cluster', 'orders-db', '-c', '{"node-count":2}');
+    w.instances[0]!.lastOperation.state = 'succeeded';
+    cf('bind-service', 'their-app', 'orders-db');
+    const space = w.orgs[0]!.spaces[0]!.guid;
+    const app = w.orgs[0]!.spaces[0]!.apps[0]!.guid;
+    const instance = w.instances[0]!.guid;
+    const body = JSON.parse(cf('curl', `/v2/events?q=space_guid:${space}`).stdout) as { resources: { entity: Record<string, unknown> }[] };
+    expect(body.resources.map((r) => r.entity)).toEqual([
+      expect.objectContaining({
+        type: 'audit.service_instance.create',
+        actee: instance,
+        actee_name: 'orders-db',
+        metadata: {
+          request: {
+            name: 'orders-db',
+            service_plan_guid: '2545e30e-6dc3-11e5-826a-6c4008a663f0',
+            space_guid: space,
+            parameters: '[PRIVATE DATA HIDDEN]',
+          },
+        },
+      }),
+      expect.objectContaining({
+        type: 'audit.service_binding.create',
+        actee_type: 'service_binding',
+        metadata: { request: { service_instance_guid: instance, app_guid: app } },
+        organization_guid: ORG_GUID,
+      }),
+    ]);
+  });
+});
