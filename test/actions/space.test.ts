@@ -321,7 +321,8 @@ describe('cf.check-apps and cf.create-space', () => {
 
   it("create-space's probe finds an existing space by name in the org, with its GUID", async () => {
     const { ctx } = simulated();
-    const probe = act('cf.create-space').probe!;
+    const createSpace = act('cf.create-space');
+    const probe = (c: StepContext, p: Record<string, unknown>, plan: Record<string, unknown>) => createSpace.probe!(c, p, plan);
     expect(await probe(ctx, { org: 'org', space: 'important-space-and-all-databases' }, {})).toMatchObject({
       done: true,
       outputs: { spaceGuid: SPACE_GUID },
