@@ -6,6 +6,7 @@ import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { failureText } from '../adapters/cf-parse.js';
 import { hintFor } from '../adapters/cf-hints.js';
+import { secrets } from '../core/redact.js';
 import { CfCli } from '../adapters/cf.js';
 import { confirmationMatches } from '../engine/confirmation.js';
 
@@ -122,9 +123,12 @@ const createSpace = defineAction({
     const r = await ctx.cf.run({ argv, env: { CF_COLOR: 'false' }, writes: true });
     if (r.exitCode !== 0) {
       const reason = failureText(r) || '(no output)';
-      throw new StepFailed(`Creating space ${p.space} in org ${p.org} failed: \`${argv.join(' ')}\` exited ${r.exitCode}: ${reason}`, {
-        hint: hintFor(reason, argv),
-      });
+      throw new StepFailed(
+        secrets.redact(`Creating space ${p.space} in org ${p.org} failed: \`${argv.join(' ')}\` exited ${r.exitCode}: ${reason}`),
+        {
+          hint: secrets.redact(hintFor(reason, argv)),
+        },
+      );
     }
     await cf.target(p.org, p.space);
     const spaceGuid = await cf.spaceGuid(p.space);

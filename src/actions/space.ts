@@ -16,6 +16,9 @@ import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holdi
 import { whereSkipped } from '../core/log-source.js';
 import { clusterdataOf, logSources } from './support/sources.js';
 
+/** Evidence lines kept per instance (journaled with the plan). */
+const MAX_EVIDENCE = 12;
+
 async function cfApi(ctx: StepContext): Promise<CfApi> {
   const env = { CF_COLOR: 'false' };
   const { version } = await new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, env }).version();
@@ -80,8 +83,11 @@ const findInstances = defineAction({
     const held = holdings(events, deletion.deletedAt, logs.instances);
     const items: Record<string, unknown>[] = [];
     const others: Record<string, unknown>[] = [];
+    const plans = new Map<string, Promise<{ plan: string; offering: string } | null>>();
     for (const h of held) {
-      const offered = h.planGuid ? await api.planOffering(h.planGuid) : null;
+      const planGuid = h.planGuid;
+      if (planGuid && !plans.has(planGuid)) plans.set(planGuid, api.planOffering(planGuid));
+      const offered = planGuid ? await plans.get(planGuid)! : null;
       const offering = offered?.offering ?? '';
       const other = leftAlone(h, offering, p.offering);
       if (other) others.push({ name: h.name ?? '', instanceGuid: h.instanceGuid, offering, plan: offered?.plan ?? '', why: other });
@@ -133,7 +139,7 @@ async function dingoItem(
     lastSegmentAt: null as string | null,
     deletedAt: h.deletedAt ?? '',
     apps: h.apps,
-    evidence: h.evidence,
+    evidence: h.evidence.slice(0, MAX_EVIDENCE),
   };
   if (!h.name)
     return {
