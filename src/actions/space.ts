@@ -16,6 +16,9 @@ import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holdi
 import { whereSkipped } from '../core/log-source.js';
 import { clusterdataOf, logSources } from './support/sources.js';
 
+/** The spaceGuid that asks for the space's deletion to be found by its name. */
+const FIND = 'find';
+
 /** Evidence lines kept per instance (journaled with the plan). */
 const MAX_EVIDENCE = 12;
 
@@ -29,7 +32,7 @@ async function cfApi(ctx: StepContext): Promise<CfApi> {
 async function findDeletion(ctx: StepContext, api: CfApi, p: { org: string; space: string; spaceGuid: string }): Promise<SpaceDeletion> {
   const orgGuid = await api.orgGuid(p.org);
   const { api: version, events } = await api.events([SPACE_DELETE], { orgGuid });
-  if (p.spaceGuid) {
+  if (p.spaceGuid !== FIND) {
     const given = events.find((e) => e.targetGuid === p.spaceGuid);
     const found = given ? spaceDeletions([given], given.targetName)[0] : undefined;
     ctx.evidence(found ? found.evidence : `space GUID ${p.spaceGuid} given; no ${SPACE_DELETE} event for it is left`);
@@ -57,7 +60,11 @@ const findInstances = defineAction({
   params: {
     org: { type: 'string', required: true, description: 'organization the space was in' },
     space: { type: 'string', required: true, description: 'name of the deleted space' },
-    spaceGuid: { type: 'string', description: "the deleted space's GUID, when its deletion event is gone", default: '' },
+    spaceGuid: {
+      type: 'string',
+      description: `the deleted space's GUID when its deletion event is gone, or "${FIND}" to find the latest deletion by name`,
+      default: FIND,
+    },
     offering: { type: 'string', description: 'the Dingo PostgreSQL offering in the marketplace', default: 'dingo-postgresql' },
   },
   outputs: {

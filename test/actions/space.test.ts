@@ -143,7 +143,7 @@ afterAll(async () => {
 });
 
 const find = (ctx: StepContext, over: Record<string, unknown> = {}) =>
-  act('space.find-instances').run(ctx, { org: 'acme', space: 'analytics', spaceGuid: '', offering: 'dingo-postgresql', ...over }, {});
+  act('space.find-instances').run(ctx, { org: 'acme', space: 'analytics', spaceGuid: 'find', offering: 'dingo-postgresql', ...over }, {});
 
 /** The plan and the report read no platform. */
 const noCc = fakeCcRunner({ version: '8.7.0', v3: true, orgs: [], events: [] });
