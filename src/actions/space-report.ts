@@ -75,9 +75,9 @@ const report = defineAction({
     others: { type: 'object[]', description: 'instances left alone', default: [] },
   },
   outputs: {
-    summary: { type: 'string', description: 'the report (Markdown), included in the incident report' },
     recovered: { type: 'string[]', description: 'names of the instances recovered' },
     failed: { type: 'string[]', description: 'names of the instances whose recovery failed' },
+    summary: { type: 'string', description: 'the report (Markdown), included in the incident report' },
   },
   run(ctx, p) {
     const byKey = new Map(p.results.map((r) => [text(r.key), r]));
@@ -109,7 +109,7 @@ const report = defineAction({
     if (p.leftOut.length) lines.push(`Left out at the user's request: ${p.leftOut.join(', ')}`, '');
     lines.push('Remove the quarantined archives and moved-aside data once the users are satisfied.');
     for (const r of rows) ctx.note(r);
-    return { summary: lines.join('\n'), recovered, failed };
+    return { recovered, failed, summary: lines.join('\n') };
   },
 });
 

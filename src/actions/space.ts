@@ -208,6 +208,7 @@ const confirmPlan = defineAction({
     leaveOut: { type: 'string[]', description: 'names of instances the user does not want back', default: [] },
   },
   outputs: {
+    recovering: { type: 'string[]', description: 'names of the instances to recover' },
     instances: { type: 'object[]', description: 'the instances to recover (recoverable, not left out)' },
     leftOut: { type: 'string[]', description: 'names left out at the operator’s request' },
     unrecoverable: { type: 'object[]', description: 'instances that cannot be restored, each with why' },
@@ -232,11 +233,10 @@ const confirmPlan = defineAction({
     }
     const unrecoverable = p.instances.filter((i) => i.recoverable !== true);
     const chosen = p.instances.filter((i) => i.recoverable === true && !p.leaveOut.includes(text(i.name)));
-    for (const i of p.instances) ctx.evidence(`${text(i.name)}: ${planLine(i)}`);
     ctx.note(
       `recovering ${chosen.map((i) => text(i.name)).join(', ') || 'nothing'}${p.leaveOut.length ? `; left out: ${p.leaveOut.join(', ')}` : ''}${unrecoverable.length ? `; not recoverable: ${unrecoverable.map((i) => text(i.name) || text(i.instanceGuid)).join(', ')}` : ''}`,
     );
-    return { instances: chosen, leftOut: [...p.leaveOut], unrecoverable, others: p.others };
+    return { recovering: chosen.map((i) => text(i.name)), instances: chosen, leftOut: [...p.leaveOut], unrecoverable, others: p.others };
   },
 });
 

@@ -230,6 +230,7 @@ describe('space.confirm-plan', () => {
   it('recovers the recoverable instances not left out, and passes on the others', async () => {
     const out = await act('space.confirm-plan').run(ctx, { ...plan, others, leaveOut: ['reports-db'] }, {});
     expect(names(out.instances)).toEqual(['orders-db']);
+    expect(out.recovering).toEqual(['orders-db']);
     expect(out.leftOut).toEqual(['reports-db']);
     expect(names(out.unrecoverable)).toEqual(['scratch-db']);
     expect(out.others).toEqual(others);
