@@ -59,9 +59,14 @@ export class CfApi {
     return this.v3;
   }
 
-  /** Every resource of a list, page after page: v3 when the CC has it and answers, else v2. */
+  /** The APIs to ask, in order: v3 first when `GET /v3` answers, else v2 first (a CC may also have turned v2 off). */
+  private async order(): Promise<EventsApi[]> {
+    return (await this.hasV3()) ? ['v3', 'v2'] : ['v2', 'v3'];
+  }
+
+  /** Every resource of a list, page after page, from the first API that answers. */
   async list(paths: Record<EventsApi, string>, what: string): Promise<{ api: EventsApi; resources: unknown[] }> {
-    const order: EventsApi[] = (await this.hasV3()) ? ['v3', 'v2'] : ['v2'];
+    const order = await this.order();
     const reasons: string[] = [];
     for (const api of order) {
       const got = await this.pages(paths[api], api);
@@ -129,18 +134,22 @@ export class CfApi {
 
   /** The plan's name and its offering's name (label), or null when the CC no longer knows the plan. */
   async planOffering(planGuid: string): Promise<{ plan: string; offering: string } | null> {
-    if (await this.hasV3()) {
-      const plan = await this.curl(`/v3/service_plans/${planGuid}`);
-      const offeringGuid =
-        plan.kind === 'json'
-          ? stringAt(recordAt(recordAt(recordAt(plan.body, 'relationships'), 'service_offering'), 'data'), 'guid')
-          : undefined;
-      if (plan.kind === 'json' && offeringGuid) {
-        const offering = await this.curl(`/v3/service_offerings/${offeringGuid}`);
-        const label = offering.kind === 'json' ? stringAt(offering.body, 'name') : undefined;
-        return { plan: stringAt(plan.body, 'name') ?? '', offering: label ?? '' };
-      }
+    for (const api of await this.order()) {
+      const found = api === 'v3' ? await this.planV3(planGuid) : await this.planV2(planGuid);
+      if (found) return found;
     }
+    return null;
+  }
+
+  private async planV3(planGuid: string): Promise<{ plan: string; offering: string } | null> {
+    const plan = await this.curl(`/v3/service_plans/${planGuid}`);
+    if (plan.kind !== 'json') return null;
+    const offeringGuid = stringAt(recordAt(recordAt(recordAt(plan.body, 'relationships'), 'service_offering'), 'data'), 'guid');
+    const offering = offeringGuid ? await this.curl(`/v3/service_offerings/${offeringGuid}`) : null;
+    return { plan: stringAt(plan.body, 'name') ?? '', offering: (offering?.kind === 'json' && stringAt(offering.body, 'name')) || '' };
+  }
+
+  private async planV2(planGuid: string): Promise<{ plan: string; offering: string } | null> {
     const plan = await this.curl(`/v2/service_plans/${planGuid}`);
     if (plan.kind !== 'json') return null;
     const entity = recordAt(plan.body, 'entity');

@@ -30,6 +30,10 @@ export interface FakeCc {
   plans?: { guid: string; name: string; offering: string }[];
   events: FakeEvent[];
   pageSize?: number;
+  /** v2 turned off (answers 404); default on. */
+  v2?: boolean;
+  /** `GET /v3` (the v3 root, listing its links) answers; default yes when v3 is on. */
+  v3Root?: boolean;
   /** Paths answering 403 CF-NotAuthorized. */
   forbidden?: RegExp;
 }
@@ -121,7 +125,8 @@ function answer(cc: FakeCc, path: string, fail: boolean): CommandResult {
       fail,
     );
   if (p.startsWith('/v3') && !cc.v3) return httpError(404, v2NotFound, fail);
-  if (p === '/v3') return ok({ links: { self: { href: `${API}/v3` } } });
+  if (p.startsWith('/v2') && cc.v2 === false) return httpError(404, v3NotFound, fail);
+  if (p === '/v3' && cc.v3Root !== false) return ok({ links: { self: { href: `${API}/v3` } } });
   const q = url.searchParams;
   const f = v2Filters(url);
   if (p === '/v3/organizations')

@@ -125,6 +125,14 @@ describe('CfApi', () => {
     expect(fake.calls.at(-1)).toBe('cf curl -f /v2/organizations?q=name:acme');
   });
 
+  it('reads v3 from a CC whose GET /v3 does not answer once v2 answers 404 (v2 turned off)', async () => {
+    const plans = [{ guid: 'plan-1', name: 'cluster', offering: 'dingo-postgresql' }];
+    const fake = fakeCcRunner(cc({ v2: false, v3Root: false, plans }));
+    const got = await api(fake, true).events(['audit.service_instance.create'], { spaceGuid: SPACE });
+    expect(got).toMatchObject({ api: 'v3', events: expect.arrayContaining([expect.objectContaining({ targetName: 'db-4' })]) });
+    expect(await api(fake, true).planOffering('plan-1')).toEqual({ plan: 'cluster', offering: 'dingo-postgresql' });
+  });
+
   it('names the paths and the reason when neither API lets the user read events', async () => {
     const fake = fakeCcRunner(cc({ forbidden: /events/ }));
     await expect(api(fake, false).events(['audit.space.delete-request'], { orgGuid: ORG })).rejects.toThrow(
