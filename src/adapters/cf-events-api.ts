@@ -27,6 +27,8 @@ export class CfApi {
   private readonly binary: string;
   private readonly env: Record<string, string>;
   private v3?: Promise<boolean>;
+  /** The API that answered after the other one answered 404: asked first from then on. */
+  private answering?: EventsApi;
 
   constructor(
     private readonly runner: CommandRunner,
@@ -59,9 +61,13 @@ export class CfApi {
     return this.v3;
   }
 
-  /** The APIs to ask, in order: v3 first when `GET /v3` answers, else v2 first (a CC may also have turned v2 off). */
+  /**
+   * The APIs to ask, in order: the one that answered when the other did not, else v3 first when
+   * `GET /v3` answers, else v2 first (a CC may lack the v3 root, or have turned v2 off).
+   */
   private async order(): Promise<EventsApi[]> {
-    return (await this.hasV3()) ? ['v3', 'v2'] : ['v2', 'v3'];
+    const first = this.answering ?? ((await this.hasV3()) ? 'v3' : 'v2');
+    return first === 'v3' ? ['v3', 'v2'] : ['v2', 'v3'];
   }
 
   /** Every resource of a list, page after page, from the first API that answers. */
@@ -70,7 +76,10 @@ export class CfApi {
     const reasons: string[] = [];
     for (const api of order) {
       const got = await this.pages(paths[api], api);
-      if (got.kind === 'list') return { api, resources: got.resources };
+      if (got.kind === 'list') {
+        if (api !== order[0] && reasons.length) this.answering = api;
+        return { api, resources: got.resources };
+      }
       reasons.push(`${paths[api]}: ${got.why}`);
     }
     throw new StepFailed(secrets.redact(`reading ${what} through \`cf curl\` on ${this.runner.where} failed: ${reasons.join('; ')}`), {

@@ -130,7 +130,10 @@ describe('CfApi', () => {
     const fake = fakeCcRunner(cc({ v2: false, v3Root: false, plans }));
     const got = await api(fake, true).events(['audit.service_instance.create'], { spaceGuid: SPACE });
     expect(got).toMatchObject({ api: 'v3', events: expect.arrayContaining([expect.objectContaining({ targetName: 'db-4' })]) });
-    expect(await api(fake, true).planOffering('plan-1')).toEqual({ plan: 'cluster', offering: 'dingo-postgresql' });
+    const a = api(fake, true);
+    expect(await a.orgGuid('acme')).toBe(ORG);
+    expect(await a.planOffering('plan-1')).toEqual({ plan: 'cluster', offering: 'dingo-postgresql' });
+    expect(fake.calls.filter((c) => c.includes('/v2/')).length).toBe(2);
   });
 
   it('names the paths and the reason when neither API lets the user read events', async () => {
