@@ -320,6 +320,24 @@ describe('cf.check-apps and cf.create-space', () => {
     );
   });
 
+  it('create-space runs cf create-space NAME -o ORG, then reads the GUID of the space it targets', async () => {
+    const calls: string[] = [];
+    const answers: Record<string, string> = { 'space analytics --guid': `${SPACE_GUID}\n` };
+    const runner: CommandRunner = {
+      where: 'local',
+      run: (spec) =>
+        settled(() => {
+          const args = spec.argv.slice(1).join(' ');
+          calls.push(`${args}${spec.writes ? ' (writes)' : ''}`);
+          if (args === 'version') return { exitCode: 0, stdout: 'cf version 6.26.0\n', stderr: '', durationMs: 1 };
+          return { exitCode: 0, stdout: answers[args] ?? 'OK\n', stderr: '', durationMs: 1 };
+        }),
+    };
+    const { ctx } = context(runner, [], store);
+    expect(await act('cf.create-space').run(ctx, { org: 'acme', space: 'analytics' }, {})).toEqual({ spaceGuid: SPACE_GUID });
+    expect(calls).toEqual(['create-space analytics -o acme (writes)', 'target -o acme -s analytics', 'space analytics --guid']);
+  });
+
   it("create-space's probe finds an existing space by name in the org, with its GUID", async () => {
     const { ctx } = simulated();
     const createSpace = act('cf.create-space');
