@@ -3,7 +3,10 @@
  */
 import { defineAction, type ActionDef } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
-import { StepFailed } from '../core/errors.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import { failureText } from '../adapters/cf-parse.js';
+import { hintFor } from '../adapters/cf-hints.js';
+import { secrets } from '../core/redact.js';
 import { CfCli } from '../adapters/cf.js';
 import { confirmationMatches } from '../engine/confirmation.js';
 
@@ -71,13 +74,25 @@ const checkApps = defineAction({
   name: 'cf.check-apps',
   summary: 'Confirm the apps to rebind exist in the space',
   effect: 'read',
-  params: { apps: { type: 'string[]', required: true, description: 'apps the service was bound to' } },
-  outputs: { apps: { type: 'string[]', description: 'apps found in the space' } },
+  params: {
+    apps: { type: 'string[]', required: true, description: 'apps the service was bound to' },
+    missing: {
+      type: 'string',
+      description: 'what a missing app does: "fail" the step, or "report" it and rebind the others (a deleted space took its apps)',
+      default: 'fail',
+    },
+  },
+  outputs: {
+    apps: { type: 'string[]', description: 'apps found in the space (those to rebind)' },
+    missing: { type: 'string[]', description: 'apps not found in the space' },
+  },
   async run(ctx, p) {
+    if (p.missing !== 'fail' && p.missing !== 'report')
+      throw new UsageError(`missing must be "fail" or "report", not "${p.missing}"`, { hint: 'correct the step in the runbook' });
     const wanted = p.apps;
     const present = await cfCli(ctx).apps();
     const missing = wanted.filter((a) => !present.includes(a));
-    if (missing.length) {
+    if (missing.length && p.missing === 'fail') {
       throw new StepFailed(
         `app(s) not found in the targeted space: ${missing.join(', ')} (the space has: ${present.join(', ') || 'no apps'})`,
         {
@@ -85,8 +100,51 @@ const checkApps = defineAction({
         },
       );
     }
-    ctx.evidence(`apps present: ${wanted.join(', ') || '(none to rebind)'}`);
-    return { apps: wanted };
+    const found = wanted.filter((a) => present.includes(a));
+    ctx.evidence(
+      `apps present: ${found.join(', ') || '(none to rebind)'}${missing.length ? `; missing (not rebound): ${missing.join(', ')}` : ''}`,
+    );
+    return { apps: found, missing };
+  },
+});
+
+const createSpace = defineAction({
+  name: 'cf.create-space',
+  summary: 'Create the space in the org (cf create-space NAME -o ORG)',
+  effect: 'write',
+  params: {
+    org: { type: 'string', required: true, description: 'organization' },
+    space: { type: 'string', required: true, description: 'name of the space to create' },
+  },
+  outputs: { spaceGuid: { type: 'string', description: 'GUID of the space' } },
+  async run(ctx, p) {
+    const cf = cfCli(ctx);
+    const argv = [ctx.settings.cfBinary, 'create-space', p.space, '-o', p.org];
+    const r = await ctx.cf.run({ argv, env: { CF_COLOR: 'false' }, writes: true });
+    if (r.exitCode !== 0) {
+      const reason = failureText(r) || '(no output)';
+      throw new StepFailed(
+        secrets.redact(`Creating space ${p.space} in org ${p.org} failed: \`${argv.join(' ')}\` exited ${r.exitCode}: ${reason}`),
+        {
+          hint: secrets.redact(hintFor(reason, argv)),
+        },
+      );
+    }
+    await cf.target(p.org, p.space);
+    const spaceGuid = await cf.spaceGuid(p.space);
+    ctx.evidence(`space ${p.org}/${p.space} has GUID ${spaceGuid}`);
+    return { spaceGuid };
+  },
+  async probe(ctx, p) {
+    const cf = cfCli(ctx);
+    const r = await ctx.cf.run({
+      argv: [ctx.settings.cfBinary, 'target', '-o', p.org, '-s', p.space],
+      env: { CF_COLOR: 'false' },
+      writes: false,
+    });
+    if (r.exitCode !== 0) return { done: false, why: `no space ${p.space} in org ${p.org} yet` };
+    const spaceGuid = await cf.spaceGuid(p.space);
+    return { done: true, outputs: { spaceGuid }, why: `space ${p.space} exists in org ${p.org} with GUID ${spaceGuid}` };
   },
 });
 
@@ -259,4 +317,4 @@ const restartApps = defineAction({
   safeToRepeat: 'restarting an app again only costs a short outage of that app',
 });
 
-export const cfActions: ActionDef[] = [target, checkApps, checkNameFree, createService, waitService, bindApps, restartApps];
+export const cfActions: ActionDef[] = [target, checkApps, createSpace, checkNameFree, createService, waitService, bindApps, restartApps];

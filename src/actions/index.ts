@@ -11,6 +11,8 @@ import { growActions } from './grow.js';
 import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
+import { spaceActions } from './space.js';
+import { spaceReportActions } from './space-report.js';
 import { volumesActions } from './volumes.js';
 
 export function actionRegistry(): ActionRegistry {
@@ -25,6 +27,8 @@ export function actionRegistry(): ActionRegistry {
     ...cellActions,
     ...growActions,
     ...reportActions,
+    ...spaceActions,
+    ...spaceReportActions,
     ...volumesActions,
   ];
   return new Map(all.map((a) => [a.name, a]));

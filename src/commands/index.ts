@@ -12,6 +12,11 @@ export const COMMANDS = {
     describe: "Recover a user's deleted service, live (asks, then confirms every destructive step)",
     load: async () => (await import('./recover.js')).recoverCommand,
   },
+  recoverSpace: {
+    command: 'recover-space',
+    describe: 'Recover every Dingo database of a deleted space, live (one confirmed plan, then each instance)',
+    load: async () => (await import('./recover-space.js')).recoverSpaceCommand,
+  },
   resume: {
     command: 'resume [run-id]',
     describe: 'Continue a run where it stopped (crash, lost SSH, Ctrl-C, another operator)',
@@ -82,6 +87,7 @@ export const COMMANDS = {
 export function addCommands<T extends GlobalArgs>(y: Argv<T>): Argv<T> {
   return y
     .command(lazyCommand(COMMANDS.recover))
+    .command(lazyCommand(COMMANDS.recoverSpace))
     .command(lazyCommand(COMMANDS.resume))
     .command(lazyCommand(COMMANDS.abandon))
     .command(lazyCommand(COMMANDS.rehearse))

@@ -1,23 +1,35 @@
 /** `dingo-recover rehearse`: the whole recovery against a simulated platform. */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import { parse as parseYaml } from 'yaml';
 import { driveRun } from './drive-run.js';
 import type { GlobalArgs } from './global-options.js';
-import { DEFAULT_SCENARIO, packageRoot, runbookPath } from './package-files.js';
-import { runbookOption } from './run-flags.js';
+import { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot, runbookPath } from './package-files.js';
 import { settingsFrom } from './run-settings.js';
 
 function rehearseOptions(y: Argv<GlobalArgs>) {
-  return runbookOption(
-    y
-      .option('scenario', { type: 'string', describe: 'scenario folder (default: the bundled seed-003 incident)' })
-      .option('deleted-instance', {
-        type: 'string',
-        describe: 'GUID of the deleted instance to restore, when the evidence does not settle it',
-      })
-      .option('container-store-root', { type: 'string', describe: "host folder of the simulated cells' container volumes" })
-      .option('logs', { type: 'string', array: true, describe: "more syslog files or folders to search besides the scenario's" }),
-  );
+  return y
+    .option('scenario', { type: 'string', describe: 'scenario folder (default: the bundled seed-003 incident)' })
+    .option('runbook', {
+      type: 'string',
+      describe: `runbook file or bundled runbook name (default: the scenario's runbook, else ${DEFAULT_RUNBOOK})`,
+    })
+    .option('deleted-instance', {
+      type: 'string',
+      describe: 'GUID of the deleted instance to restore, when the evidence does not settle it',
+    })
+    .option('container-store-root', { type: 'string', describe: "host folder of the simulated cells' container volumes" })
+    .option('logs', { type: 'string', array: true, describe: "more syslog files or folders to search besides the scenario's" });
+}
+
+/** The runbook a scenario names (top-level `runbook:` of its scenario.yaml), if any. */
+function scenarioRunbook(dir: string): string | undefined {
+  const file = join(dir, 'scenario.yaml');
+  if (!existsSync(file)) return undefined;
+  const doc: unknown = parseYaml(readFileSync(file, 'utf8'));
+  const runbook = typeof doc === 'object' && doc !== null && 'runbook' in doc ? doc.runbook : undefined;
+  return typeof runbook === 'string' && runbook ? runbook : undefined;
 }
 
 export const rehearseCommand = {
@@ -26,11 +38,12 @@ export const rehearseCommand = {
   builder: (y: Argv<GlobalArgs>) =>
     rehearseOptions(y)
       .example('$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations')
-      .example('$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario'),
-  handler: async (argv: GlobalArgs & { scenario?: string; runbook: string; 'deleted-instance'?: string }) => {
+      .example('$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario (with the runbook its scenario.yaml names)'),
+  handler: async (argv: GlobalArgs & { scenario?: string; runbook?: string; 'deleted-instance'?: string }) => {
     const scenario = argv.scenario ? argv.scenario : join(packageRoot(), DEFAULT_SCENARIO);
+    const runbook = argv.runbook ?? scenarioRunbook(scenario) ?? DEFAULT_RUNBOOK;
     await driveRun(argv, {
-      start: { mode: 'rehearsal', runbookFile: runbookPath(argv.runbook), scenarioDir: scenario, settings: settingsFrom(argv) },
+      start: { mode: 'rehearsal', runbookFile: runbookPath(runbook), scenarioDir: scenario, settings: settingsFrom(argv) },
     });
   },
 };

@@ -3,13 +3,13 @@ import type { Argv } from 'yargs';
 import { DEFAULT_RUNBOOK } from './package-files.js';
 import { s3FlagOptions } from './s3-flags.js';
 
-export function runbookOption<T>(y: Argv<T>) {
-  return y.option('runbook', { type: 'string', default: DEFAULT_RUNBOOK, describe: 'runbook file or bundled runbook name' });
+function runbookOption<T>(y: Argv<T>, runbook = DEFAULT_RUNBOOK) {
+  return y.option('runbook', { type: 'string', default: runbook, describe: 'runbook file or bundled runbook name' });
 }
 
-/** `recover`: a runbook, and the platform to run it on. */
-export function liveOptions<T>(y: Argv<T>) {
-  return connectionOptions(runbookOption(y));
+/** `recover` and `recover-space`: a runbook (each its own by default), and the platform to run it on. */
+export function liveOptions<T>(y: Argv<T>, runbook = DEFAULT_RUNBOOK) {
+  return connectionOptions(runbookOption(y, runbook));
 }
 
 function choiceOptions<T>(y: Argv<T>) {

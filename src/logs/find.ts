@@ -24,7 +24,8 @@ import { emptyReport, type LogSourceSpec, type SearchReport } from '../core/log-
 export type { Candidate, FindResult, InstanceFacts, Evidence } from './types.js';
 export type { LogSourceSpec, SearchReport } from '../core/log-source.js';
 
-async function collect(
+/** Every fact the sources hold about instances, read in one pass. */
+export async function collect(
   sources: LogSourceSpec,
   scanTerms: string[],
   since?: Date,

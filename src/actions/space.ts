@@ -1,0 +1,243 @@
+/**
+ * A deleted space: every service instance it held (audit events, the broker's records, the logs),
+ * which of them are Dingo instances with a restorable archive, and the operator's confirmed plan
+ * of which to bring back.
+ */
+import { defineAction, type ActionDef } from '../engine/action.js';
+import type { StepContext } from '../engine/context.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import { formatS3Url } from '../core/s3-url.js';
+import { CfCli } from '../adapters/cf.js';
+import { CfApi } from '../adapters/cf-events-api.js';
+import { cfCurlHasFail } from '../adapters/cf-version.js';
+import { inspectArchive } from '../archive/inspect.js';
+import { findSpaceInstances } from '../logs/space.js';
+import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holding, type SpaceDeletion } from '../logs/space-holdings.js';
+import { whereSkipped } from '../core/log-source.js';
+import { clusterdataOf, logSources } from './support/sources.js';
+
+/** The spaceGuid that asks for the space's deletion to be found by its name. */
+const FIND = 'find';
+
+/** Evidence lines kept per instance (journaled with the plan). */
+const MAX_EVIDENCE = 12;
+
+async function cfApi(ctx: StepContext): Promise<CfApi> {
+  const env = { CF_COLOR: 'false' };
+  const { version } = await new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, env }).version();
+  return new CfApi(ctx.cf, { binary: ctx.settings.cfBinary, env, curlFail: cfCurlHasFail(version) });
+}
+
+/** The space's deletion: the one with the given GUID, else the newest of a space with that name. */
+async function findDeletion(ctx: StepContext, api: CfApi, p: { org: string; space: string; spaceGuid: string }): Promise<SpaceDeletion> {
+  const orgGuid = await api.orgGuid(p.org);
+  const { api: version, events } = await api.events([SPACE_DELETE], { orgGuid });
+  if (p.spaceGuid !== FIND) {
+    const given = events.find((e) => e.targetGuid === p.spaceGuid);
+    const found = given ? spaceDeletions([given], given.targetName)[0] : undefined;
+    ctx.evidence(found ? found.evidence : `space GUID ${p.spaceGuid} given; no ${SPACE_DELETE} event for it is left`);
+    return found ?? { spaceGuid: p.spaceGuid, deletedAt: '', deletedBy: '', evidence: '' };
+  }
+  const found = spaceDeletions(events, p.space);
+  const latest = found[0];
+  if (!latest) {
+    throw new StepFailed(
+      `no deletion of a space named "${p.space}" in org ${p.org} (${orgGuid}): ${events.length} ${SPACE_DELETE} event(s) of the org read through the ${version} API name other spaces`,
+      {
+        hint: "audit events are kept for a limited time (cc.audit_events.cutoff_age_in_days, 31 days by default). Check the space name with the user; if it is right, give the deleted space's GUID as inputs.spaceGuid in the answers file (a broker clusterdata record or a provision line in the logs holds it: dingo-recover logs find), then resume",
+      },
+    );
+  }
+  ctx.evidence(latest.evidence);
+  for (const older of found.slice(1)) ctx.note(`an earlier space named "${p.space}" was also deleted: ${older.evidence} (not this one)`);
+  return latest;
+}
+
+const findInstances = defineAction({
+  name: 'space.find-instances',
+  summary: 'Find every service instance a deleted space held, and which Dingo archives are restorable',
+  effect: 'read',
+  params: {
+    org: { type: 'string', required: true, description: 'organization the space was in' },
+    space: { type: 'string', required: true, description: 'name of the deleted space' },
+    spaceGuid: {
+      type: 'string',
+      description: `the deleted space's GUID when its deletion event is gone, or "${FIND}" to find the latest deletion by name`,
+      default: FIND,
+    },
+    offering: { type: 'string', description: 'the Dingo PostgreSQL offering in the marketplace', default: 'dingo-postgresql' },
+  },
+  outputs: {
+    oldSpaceGuid: { type: 'string', description: "the deleted space's GUID" },
+    deletedAt: { type: 'string', description: 'when the space was deleted ("" when unknown)' },
+    deletedBy: { type: 'string', description: 'who deleted it ("" when unknown)' },
+    instances: { type: 'object[]', description: 'every Dingo instance the space held, recoverable or not' },
+    others: { type: 'object[]', description: 'instances of other offerings, or gone before the space: left alone' },
+    unrecoverable: { type: 'object[]', description: 'the Dingo instances that cannot be restored, each with why' },
+  },
+  async run(ctx, p) {
+    const api = await cfApi(ctx);
+    const deletion = await findDeletion(ctx, api, p);
+    const { events } = await api.events(HOLDING_EVENT_TYPES, { spaceGuid: deletion.spaceGuid });
+    const guids = events.filter((e) => e.type.startsWith('audit.service_instance.')).map((e) => e.targetGuid);
+    const logs = await findSpaceInstances({
+      sources: logSources(ctx),
+      clusterdata: clusterdataOf(ctx),
+      spaceGuid: deletion.spaceGuid,
+      guids,
+    });
+    for (const s of logs.searched.skipped.slice(0, 10)) ctx.note(`warning: skipped ${s.kind}: ${whereSkipped(s)}: ${s.why}`);
+    const held = holdings(events, deletion.deletedAt, logs.instances);
+    const items: Record<string, unknown>[] = [];
+    const others: Record<string, unknown>[] = [];
+    const plans = new Map<string, Promise<{ plan: string; offering: string } | null>>();
+    for (const h of held) {
+      const planGuid = h.planGuid;
+      if (planGuid && !plans.has(planGuid)) plans.set(planGuid, api.planOffering(planGuid));
+      const offered = planGuid ? await plans.get(planGuid)! : null;
+      const offering = offered?.offering ?? '';
+      const other = leftAlone(h, offering, p.offering);
+      if (other) others.push({ name: h.name ?? '', instanceGuid: h.instanceGuid, offering, plan: offered?.plan ?? '', why: other });
+      else items.push(await dingoItem(ctx, h, offered, logs.buckets));
+    }
+    const unrecoverable = items.filter((i) => i.recoverable === false);
+    ctx.note(
+      `space ${p.space} (${deletion.spaceGuid}) held ${items.length} Dingo instance(s), ${items.length - unrecoverable.length} recoverable; ${others.length} other(s) left alone`,
+    );
+    return {
+      oldSpaceGuid: deletion.spaceGuid,
+      deletedAt: deletion.deletedAt,
+      deletedBy: deletion.deletedBy,
+      instances: items,
+      others,
+      unrecoverable,
+    };
+  },
+});
+
+/** Why an instance is left alone (another offering, or gone before the space), or null for a Dingo instance to consider. */
+function leftAlone(h: Holding, offering: string, dingo: string): string | null {
+  if (h.goneBefore) return h.goneBefore;
+  if (offering === dingo || h.log?.brokerSeen) return null;
+  return offering
+    ? `offering ${offering}, not ${dingo}: left alone`
+    : 'its plan is unknown and the Dingo broker never logged it: left alone';
+}
+
+/** One Dingo instance: its archive (from the logs, else where the broker's bucket would hold it) and whether it restores. */
+async function dingoItem(
+  ctx: StepContext,
+  h: Holding,
+  offered: { plan: string; offering: string } | null,
+  buckets: string[],
+): Promise<Record<string, unknown>> {
+  const nodeCount = h.log?.nodes.length ? h.log.nodes.length : null;
+  const bucket = buckets.length === 1 ? buckets[0] : undefined;
+  const archiveUrl = h.log?.archivePrefix ?? (bucket ? formatS3Url(bucket, `backups/${h.instanceGuid}/wal/`) : null);
+  const base = {
+    name: h.name ?? '',
+    instanceGuid: h.instanceGuid,
+    offering: offered?.offering ?? '',
+    plan: offered?.plan || 'unknown',
+    nodeCount,
+    nodeCountInput: nodeCount === null ? 'plan' : String(nodeCount),
+    archiveUrl,
+    lastSegment: null as string | null,
+    lastSegmentAt: null as string | null,
+    deletedAt: h.deletedAt ?? '',
+    apps: h.apps,
+    evidence: h.evidence.slice(0, MAX_EVIDENCE),
+  };
+  if (!h.name)
+    return {
+      ...base,
+      recoverable: false,
+      why: 'no audit event or broker record names it: ask the user its name, then recover it with recover-deleted-service',
+    };
+  if (!archiveUrl)
+    return { ...base, recoverable: false, why: 'no wal-e upload lines in the logs name its archive, nor the bucket it would be in' };
+  const report = await inspectArchive(ctx.s3, archiveUrl);
+  const last = { lastSegment: report.lastSegment, lastSegmentAt: report.lastSegmentAt };
+  ctx.evidence(`${h.name} (${h.instanceGuid}): ${report.objects} object(s) at ${archiveUrl}, restorable: ${report.restorable}`);
+  if (report.objects === 0)
+    return {
+      ...base,
+      ...last,
+      recoverable: false,
+      why: `no archive: nothing at ${archiveUrl}${h.log?.archivePrefix ? '' : ' (and no wal-e upload lines in the logs)'}`,
+    };
+  if (!report.restorable)
+    return {
+      ...base,
+      ...last,
+      recoverable: false,
+      why: `the archive is not restorable: ${report.problems.join('; ') || 'no usable base backup'}`,
+    };
+  return {
+    ...base,
+    ...last,
+    recoverable: true,
+    why: `restorable from ${report.latest?.name ?? 'LATEST'}, WAL up to ${report.lastSegment ?? '?'}`,
+  };
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+function texts(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** One line of the plan for an instance. */
+function planLine(i: Record<string, unknown>): string {
+  const wal = i.lastSegment ? `last WAL ${text(i.lastSegment)} at ${text(i.lastSegmentAt) || '?'}` : 'no archived WAL';
+  const apps = texts(i.apps).join(', ') || 'no apps';
+  const state = i.recoverable === true ? 'recoverable' : `NOT recoverable: ${text(i.why)}`;
+  return `${text(i.instanceGuid)}, ${text(i.archiveUrl) || 'no archive'}, ${wal}, bound to ${apps}: ${state}`;
+}
+
+const confirmPlan = defineAction({
+  name: 'space.confirm-plan',
+  summary: 'Show what comes back of the deleted space, leave out what the user does not want, and confirm',
+  effect: 'read',
+  params: {
+    space: { type: 'string', required: true, description: 'the deleted space' },
+    instances: { type: 'object[]', required: true, description: 'the Dingo instances it held (space.find-instances)' },
+    others: { type: 'object[]', description: 'instances left alone', default: [] },
+    leaveOut: { type: 'string[]', description: 'names of instances the user does not want back', default: [] },
+  },
+  outputs: {
+    recovering: { type: 'string[]', description: 'names of the instances to recover' },
+    instances: { type: 'object[]', description: 'the instances to recover (recoverable, not left out)' },
+    leftOut: { type: 'string[]', description: 'names left out at the operator’s request' },
+    unrecoverable: { type: 'object[]', description: 'instances that cannot be restored, each with why' },
+    others: { type: 'object[]', description: 'instances left alone' },
+  },
+  evidence(_ctx, p) {
+    const shown: Record<string, string> = { space: p.space };
+    for (const i of p.instances) {
+      const out = p.leaveOut.includes(text(i.name)) ? ' (LEFT OUT)' : '';
+      shown[text(i.name) || text(i.instanceGuid)] = planLine(i) + out;
+    }
+    shown['left alone'] = p.others.map((o) => `${text(o.name) || text(o.instanceGuid)}: ${text(o.why)}`).join('; ') || 'nothing';
+    return shown;
+  },
+  run(ctx, p) {
+    const names = p.instances.map((i) => text(i.name)).filter(Boolean);
+    const unknown = p.leaveOut.filter((n) => !names.includes(n));
+    if (unknown.length) {
+      throw new UsageError(`cannot leave out ${unknown.map((n) => `"${n}"`).join(', ')}: the space held no Dingo instance of that name`, {
+        hint: `leaveOut takes names of ${names.join(', ') || '(none)'}; correct inputs.leaveOut in the answers file, then resume`,
+      });
+    }
+    const unrecoverable = p.instances.filter((i) => i.recoverable !== true);
+    const chosen = p.instances.filter((i) => i.recoverable === true && !p.leaveOut.includes(text(i.name)));
+    ctx.note(
+      `recovering ${chosen.map((i) => text(i.name)).join(', ') || 'nothing'}${p.leaveOut.length ? `; left out: ${p.leaveOut.join(', ')}` : ''}${unrecoverable.length ? `; not recoverable: ${unrecoverable.map((i) => text(i.name) || text(i.instanceGuid)).join(', ')}` : ''}`,
+    );
+    return { recovering: chosen.map((i) => text(i.name)), instances: chosen, leftOut: [...p.leaveOut], unrecoverable, others: p.others };
+  },
+});
+
+export const spaceActions: ActionDef[] = [findInstances, confirmPlan];

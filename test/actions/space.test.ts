@@ -1,0 +1,351 @@
+/**
+ * The space actions: every instance of a deleted space from a fake Cloud Controller (v3, and an old
+ * v2-only one), generated logs and archives in a memory store; the plan and leaveOut; the report;
+ * check-apps reporting the apps a space delete removed; create-space.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionRegistry } from '../../src/actions/index.js';
+import type { StepContext } from '../../src/engine/context.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
+import { UnattendedPrompter } from '../../src/engine/prompts.js';
+import { simulateCf } from '../../src/rehearsal/cf-sim.js';
+import type { CommandRunner } from '../../src/core/seams.js';
+import { ArchiveBuilder, BUCKET, minutes } from '../support/archive-builder.js';
+import { TestStore } from '../support/memory-store.js';
+import { CF_VERSIONS, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
+import { generateLogs, type GeneratedLogs, type TruthInstance } from '../support/generate-logs.js';
+import { settled } from '../support/started.js';
+import { fakeCcRunner, type FakeEvent } from '../adapters/cf-events-fake.js';
+
+const actions = actionRegistry();
+const act = (name: string) => actions.get(name)!;
+
+/** An archive builder writing into a shared store. */
+class SharedBuilder extends ArchiveBuilder {
+  override readonly store: TestStore;
+  constructor(prefix: string, store: TestStore) {
+    super(prefix);
+    this.store = store;
+  }
+}
+
+function restorable(store: TestStore, t: TruthInstance): void {
+  const a = new SharedBuilder(t.archivePrefix.replace(`s3://${BUCKET}/`, ''), store);
+  a.sysid();
+  a.wal('000000010000000000000001', '000000010000000000000009', minutes(0));
+  a.backup({ start: '000000010000000000000002', offset: 40, stop: '000000010000000000000002', at: minutes(1) });
+}
+
+function context(runner: CommandRunner, logs: string[], store: TestStore) {
+  const notes: string[] = [];
+  const ctx = {
+    cf: runner,
+    s3: store,
+    settings: { ...DEFAULT_SETTINGS, logPaths: logs },
+    platform: { logPaths: [] },
+    answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
+    prompts: new UnattendedPrompter(undefined),
+    adoptable: [],
+    note: (t: string) => notes.push(t),
+    evidence: (t: string) => notes.push(t),
+    progress: () => undefined,
+  } as unknown as StepContext;
+  return { ctx, notes };
+}
+
+let root: string;
+let truth: GeneratedLogs;
+let byName: (name: string) => TruthInstance;
+const GHOST = '0b9d6a3e-1f2c-4d5e-8f70-9a8b7c6d5e4f';
+const CACHE = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
+const GONE = '2017-01-05T10:00:00Z';
+const store = new TestStore(BUCKET);
+
+function spaceEvents(): FakeEvent[] {
+  const org = truth.orgGuid;
+  const space = truth.spaceGuid;
+  let n = 0;
+  const e = (type: string, time: string, actee: string, acteeName: string, request: Record<string, unknown> = {}, spaceGuid = space) => ({
+    guid: `ev-${++n}`,
+    type,
+    time,
+    actor: 'dev@example.com',
+    actee,
+    acteeType: type.split('.')[1]!,
+    acteeName,
+    spaceGuid,
+    orgGuid: org,
+    request,
+  });
+  const created = (name: string, guid: string, plan: string) =>
+    e('audit.service_instance.create', '2016-12-29T00:00:00Z', guid, name, { name, service_plan_guid: plan, space_guid: space });
+  const deleted = (name: string, guid: string) => e('audit.service_instance.delete', '2017-01-05T10:00:05Z', guid, name);
+  const dingo = (name: string, plan: string) => [created(name, byName(name).guid, plan), deleted(name, byName(name).guid)];
+  return [
+    e(
+      'audit.space.delete-request',
+      '2016-06-01T00:00:00Z',
+      'f00dcafe-0000-4000-8000-000000000001',
+      'analytics',
+      {},
+      'f00dcafe-0000-4000-8000-000000000001',
+    ),
+    e('audit.space.delete-request', GONE, space, 'analytics', { recursive: true }),
+    e('audit.space.delete-request', GONE, 'f00dcafe-0000-4000-8000-000000000002', 'staging', {}, 'f00dcafe-0000-4000-8000-000000000002'),
+    e('audit.app.create', '2016-12-29T00:00:00Z', 'app-web', 'web'),
+    e('audit.app.create', '2016-12-29T00:00:00Z', 'app-worker', 'worker'),
+    ...dingo('orders-db', 'plan-cluster'),
+    ...dingo('reports-db', 'plan-solo'),
+    ...dingo('scratch-db', 'plan-solo'),
+    created('ghost-db', GHOST, 'plan-solo'),
+    created('cache', CACHE, 'plan-redis'),
+    e('audit.service_binding.create', '2016-12-30T00:00:00Z', 'b1', '', {
+      app_guid: 'app-web',
+      service_instance_guid: byName('orders-db').guid,
+    }),
+    e('audit.service_binding.create', '2016-12-30T00:00:00Z', 'b2', '', {
+      app_guid: 'app-worker',
+      service_instance_guid: byName('reports-db').guid,
+    }),
+    e('audit.service_binding.delete', '2017-01-05T10:00:03Z', 'b1', ''),
+  ];
+}
+
+const plans = [
+  { guid: 'plan-cluster', name: 'cluster', offering: 'dingo-postgresql' },
+  { guid: 'plan-solo', name: 'solo', offering: 'dingo-postgresql' },
+  { guid: 'plan-redis', name: 'shared-vm', offering: 'p-redis' },
+];
+
+function cc(v3: boolean) {
+  return fakeCcRunner({
+    version: v3 ? '8.7.0' : '6.22.2',
+    v3,
+    orgs: [{ name: 'acme', guid: truth.orgGuid }],
+    events: spaceEvents(),
+    plans,
+    pageSize: 3,
+  });
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'space-actions-'));
+  truth = await generateLogs({ dir: root, seed: 7, names: ['orders-db', 'reports-db', 'scratch-db', 'elsewhere-db'] });
+  byName = (name) => truth.instances.find((i) => i.name === name)!;
+  restorable(store, byName('orders-db'));
+  restorable(store, byName('reports-db'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const find = (ctx: StepContext, over: Record<string, unknown> = {}) =>
+  act('space.find-instances').run(ctx, { org: 'acme', space: 'analytics', spaceGuid: 'find', offering: 'dingo-postgresql', ...over }, {});
+
+/** The plan and the report read no platform. */
+const noCc = fakeCcRunner({ version: '8.7.0', v3: true, orgs: [], events: [] });
+
+const names = (list: unknown) => (list as Record<string, unknown>[]).map((i) => i.name);
+
+describe('space.find-instances', () => {
+  for (const v3 of [true, false]) {
+    it(`finds every instance of the latest deletion of the space, recoverable or why not (${v3 ? 'v3' : 'old v2-only'} CC)`, async () => {
+      const { ctx, notes } = context(cc(v3), [root], store);
+      const out = await find(ctx);
+      expect(out).toMatchObject({ oldSpaceGuid: truth.spaceGuid, deletedAt: GONE, deletedBy: 'dev@example.com' });
+      expect(notes.join('\n')).toContain('an earlier space named "analytics" was also deleted');
+      expect(names(out.instances)).toEqual(['ghost-db', 'orders-db', 'reports-db', 'scratch-db']);
+      const orders = (out.instances as Record<string, unknown>[])[1]!;
+      expect(orders).toEqual({
+        name: 'orders-db',
+        instanceGuid: byName('orders-db').guid,
+        offering: 'dingo-postgresql',
+        plan: 'cluster',
+        nodeCount: 1,
+        nodeCountInput: '1',
+        archiveUrl: byName('orders-db').archivePrefix,
+        lastSegment: '000000010000000000000009',
+        lastSegmentAt: minutes(8).toISOString(),
+        deletedAt: '2017-01-05T10:00:05Z',
+        apps: ['web'],
+        recoverable: true,
+        why: expect.stringContaining('restorable from base_000000010000000000000002_00000040'),
+        evidence: expect.arrayContaining([expect.stringContaining('audit.service_instance.create')]),
+      });
+      expect(names(out.unrecoverable)).toEqual(['ghost-db', 'scratch-db']);
+      const [ghost, scratch] = out.unrecoverable as Record<string, unknown>[];
+      expect(ghost).toMatchObject({ archiveUrl: `s3://${BUCKET}/backups/${GHOST}/wal/`, recoverable: false });
+      expect(ghost!.why).toContain('no wal-e upload lines in the logs');
+      expect(scratch!.why).toBe(`no archive: nothing at ${byName('scratch-db').archivePrefix}`);
+      expect(out.others).toEqual([
+        {
+          name: 'cache',
+          instanceGuid: CACHE,
+          offering: 'p-redis',
+          plan: 'shared-vm',
+          why: 'offering p-redis, not dingo-postgresql: left alone',
+        },
+      ]);
+    });
+  }
+
+  it('takes the space GUID given instead of searching by name', async () => {
+    const { ctx } = context(cc(true), [root], store);
+    const out = await find(ctx, { spaceGuid: 'f00dcafe-0000-4000-8000-000000000001' });
+    expect(out).toMatchObject({ oldSpaceGuid: 'f00dcafe-0000-4000-8000-000000000001', deletedAt: '2016-06-01T00:00:00Z', instances: [] });
+  });
+
+  it('says what was searched and what to do when no space of that name was deleted', async () => {
+    const { ctx } = context(cc(false), [root], store);
+    await expect(find(ctx, { space: 'analytic' })).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /no deletion of a space named "analytic" in org acme .*3 audit.space.delete-request event\(s\) of the org read through the v2 API/,
+      ),
+      hint: expect.stringContaining('inputs.spaceGuid'),
+    });
+  });
+});
+
+const item = (name: string, recoverable: boolean, extra: Record<string, unknown> = {}) => ({
+  name,
+  instanceGuid: `${name}-guid`,
+  archiveUrl: `s3://b/backups/${name}-guid/wal/`,
+  lastSegment: recoverable ? '000000010000000000000009' : null,
+  lastSegmentAt: recoverable ? '2017-01-05T09:50:00Z' : null,
+  deletedAt: '2017-01-05T10:00:05Z',
+  apps: ['web'],
+  recoverable,
+  why: recoverable ? 'restorable' : 'no archive',
+  ...extra,
+});
+
+describe('space.confirm-plan', () => {
+  const plan = { space: 'analytics', instances: [item('orders-db', true), item('reports-db', true), item('scratch-db', false)] };
+  const others = [{ name: 'cache', instanceGuid: 'c', why: 'offering p-redis' }];
+  const { ctx } = context(noCc, [], store);
+
+  it('recovers the recoverable instances not left out, and passes on the others', async () => {
+    const out = await act('space.confirm-plan').run(ctx, { ...plan, others, leaveOut: ['reports-db'] }, {});
+    expect(names(out.instances)).toEqual(['orders-db']);
+    expect(out.recovering).toEqual(['orders-db']);
+    expect(out.leftOut).toEqual(['reports-db']);
+    expect(names(out.unrecoverable)).toEqual(['scratch-db']);
+    expect(out.others).toEqual(others);
+  });
+
+  it('refuses a name the space did not hold, naming the valid ones', async () => {
+    await expect(act('space.confirm-plan').run(ctx, { ...plan, others, leaveOut: ['report-db'] }, {})).rejects.toMatchObject({
+      exitCode: 2,
+      message: 'cannot leave out "report-db": the space held no Dingo instance of that name',
+      hint: expect.stringContaining('orders-db, reports-db, scratch-db'),
+    });
+  });
+
+  it('shows the whole plan at the confirmation', async () => {
+    const shown = await act('space.confirm-plan').evidence!(ctx, { ...plan, others, leaveOut: ['reports-db'] });
+    expect(shown['orders-db']).toContain('last WAL 000000010000000000000009 at 2017-01-05T09:50:00Z, bound to web: recoverable');
+    expect(shown['reports-db']).toContain('(LEFT OUT)');
+    expect(shown['scratch-db']).toContain('NOT recoverable: no archive');
+    expect(shown['left alone']).toBe('cache: offering p-redis');
+  });
+});
+
+describe('space.report', () => {
+  it('tells per instance what came back, what was kept aside, lost, and which apps to re-push', async () => {
+    const { ctx, notes } = context(noCc, [], store);
+    const results = [
+      {
+        key: 'orders-db',
+        status: 'finished',
+        outputs: {
+          'create-service': { instanceGuid: 'new-orders' },
+          'size-for-plan': { nodes: 2 },
+          'find-new-container': { cellIp: '10.58.111.150' },
+          'check-apps': { apps: ['web'], missing: ['worker'] },
+          'rebind-apps': { bound: ['web'] },
+          'quarantine-new-archive': { quarantineUrl: 's3://b/quarantine/x/' },
+          'flush-data': { asideDir: '/data/aside-1' },
+          'inspect-old-archive': { lastSegmentAt: '2017-01-05T09:50:00Z' },
+        },
+      },
+      { key: 'reports-db', status: 'failed', error: 'container did not stop', failedStep: 'stop-container', outputs: {} },
+    ];
+    const out = await act('space.report').run(
+      ctx,
+      {
+        org: 'acme',
+        space: 'analytics',
+        deletedAt: GONE,
+        instances: [item('orders-db', true), item('reports-db', true)],
+        results,
+        unrecoverable: [item('scratch-db', false)],
+        leftOut: ['old-db'],
+        others: [{ name: 'cache', instanceGuid: 'c', why: 'offering p-redis' }],
+      },
+      {},
+    );
+    expect(out.recovered).toEqual(['orders-db']);
+    expect(out.failed).toEqual(['reports-db']);
+    const md = out.summary as string;
+    expect(md).toContain('- Recovered as: new-orders, 2 node(s) (cell 10.58.111.150)');
+    expect(md).toContain('up to 10 min, were never archived');
+    expect(md).toContain("the new instance's archive at s3://b/quarantine/x/; its data at /data/aside-1 on 10.58.111.150");
+    expect(md).toContain('re-push worker, then cf bind-service worker orders-db');
+    expect(md).toContain('NOT recovered: failed at step stop-container: container did not stop');
+    expect(md).toMatch(/### Not recoverable\n\n- scratch-db \(scratch-db-guid\): no archive/);
+    expect(md).toMatch(/### Left alone\n\n- cache \(c\): offering p-redis/);
+    expect(md).toContain("Left out at the user's request: old-db");
+    expect(notes).toContain('orders-db: recovered as new-orders, re-push worker');
+  });
+});
+
+describe('cf.check-apps and cf.create-space', () => {
+  function simulated() {
+    const w = cfWorld(CF_VERSIONS.v8);
+    const runner: CommandRunner = { where: 'local', run: (spec) => settled(() => simulateCf(w, spec)) };
+    const { ctx } = context(runner, [], store);
+    simulateCf(w, { argv: ['cf', 'target', '-o', 'org', '-s', 'important-space-and-all-databases'], writes: false });
+    return { w, ctx };
+  }
+
+  it('reports the apps a deleted space took instead of failing, and rebinds only those present', async () => {
+    const { ctx } = simulated();
+    const out = await act('cf.check-apps').run(ctx, { apps: ['their-app', 'web'], missing: 'report' }, {});
+    expect(out).toEqual({ apps: ['their-app'], missing: ['web'] });
+    await expect(act('cf.check-apps').run(ctx, { apps: ['their-app', 'web'], missing: 'fail' }, {})).rejects.toThrow(
+      'app(s) not found in the targeted space: web',
+    );
+  });
+
+  it('create-space runs cf create-space NAME -o ORG, then reads the GUID of the space it targets', async () => {
+    const calls: string[] = [];
+    const answers: Record<string, string> = { 'space analytics --guid': `${SPACE_GUID}\n` };
+    const runner: CommandRunner = {
+      where: 'local',
+      run: (spec) =>
+        settled(() => {
+          const args = spec.argv.slice(1).join(' ');
+          calls.push(`${args}${spec.writes ? ' (writes)' : ''}`);
+          if (args === 'version') return { exitCode: 0, stdout: 'cf version 6.26.0\n', stderr: '', durationMs: 1 };
+          return { exitCode: 0, stdout: answers[args] ?? 'OK\n', stderr: '', durationMs: 1 };
+        }),
+    };
+    const { ctx } = context(runner, [], store);
+    expect(await act('cf.create-space').run(ctx, { org: 'acme', space: 'analytics' }, {})).toEqual({ spaceGuid: SPACE_GUID });
+    expect(calls).toEqual(['create-space analytics -o acme (writes)', 'target -o acme -s analytics', 'space analytics --guid']);
+  });
+
+  it("create-space's probe finds an existing space by name in the org, with its GUID", async () => {
+    const { ctx } = simulated();
+    const createSpace = act('cf.create-space');
+    const probe = (c: StepContext, p: Record<string, unknown>, plan: Record<string, unknown>) => createSpace.probe!(c, p, plan);
+    expect(await probe(ctx, { org: 'org', space: 'important-space-and-all-databases' }, {})).toMatchObject({
+      done: true,
+      outputs: { spaceGuid: SPACE_GUID },
+    });
+    expect(await probe(ctx, { org: 'org', space: 'analytics' }, {})).toMatchObject({ done: false });
+  });
+});
