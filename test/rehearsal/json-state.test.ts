@@ -28,7 +28,11 @@ async function rewriter(file: string) {
     ].join('\n'),
   );
   const child = spawn(process.execPath, ['--import', `file://${TSX}`, script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  await new Promise<void>((resolve) =>
+    child.stdout.once('data', () => {
+      resolve();
+    }),
+  );
   return child;
 }
 
