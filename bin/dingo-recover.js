@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli.js';
+import { answerFast } from './fast-answers.js';
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+const args = process.argv.slice(2);
+// `--version` and the top-level help are answered before the command line parser loads.
+if (!answerFast(args)) {
+  const { main } = await import('../dist/src/cli.js');
+  process.exitCode = await main(args);
+}

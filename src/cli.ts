@@ -1,6 +1,7 @@
 /**
  * The command line: the yargs assembly and `main`. Each command lives in commands/ and loads only
- * when it runs. Exit codes are decided in one place (core/errors.ts).
+ * when it runs. Exit codes are decided in one place (core/errors.ts). The top-level help is also
+ * written at build time (`topLevelHelp`) so that bin/ can answer `--help` without loading yargs.
  */
 import yargs from 'yargs';
 import { DingoError, EXIT, UsageError, exitCodeOf, messageOf } from './core/errors.js';
@@ -37,8 +38,15 @@ function parserFor(args: string[]) {
       throw err ?? new UsageError(msg || 'bad usage', { hint: 'see --help' });
     })
     .help()
-    .version(packageVersion());
+    .version(packageVersion())
+    // English whatever the operator's locale: every other word on the screen is English.
+    .detectLocale(false);
   return parser;
+}
+
+/** The text `dingo-recover --help` prints (and a bare `dingo-recover`), for a screen of 80 columns or no terminal. */
+export async function topLevelHelp(): Promise<string> {
+  return `${await parserFor([]).wrap(80).getHelp()}\n`;
 }
 
 /** The failure as the operator reads it on stderr (redacted); returns the exit code. */

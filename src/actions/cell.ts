@@ -8,19 +8,12 @@ import { StepFailed } from '../core/errors.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import { secrets } from '../core/redact.js';
 import { utcStamp } from '../core/utc-stamp.js';
-import {
-  describeLogin,
-  waitUntilPromoted,
-  reconcilePasswords,
-  PSQL_VIA_STDIN,
-  type PgLogin,
-  type PromotionPoll,
-} from '../adapters/postgres.js';
+import { describeLogin, waitUntilPromoted, reconcilePasswords, PSQL_VIA_STDIN, type PgLogin } from '../adapters/postgres.js';
 import { FIRST_POLL_MS, pollDelays } from '../adapters/cf-wait.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
 import { clusterdataOf } from './support/sources.js';
-import { cellDocker, containerState } from './support/cell.js';
+import { cellDocker, containerState, describeRestorePoll } from './support/cell.js';
 
 async function inspectOrFail(ctx: StepContext, cellIp: string, container: string) {
   const info = await (await cellDocker(ctx, cellIp)).inspect(container);
@@ -213,7 +206,10 @@ const waitRestored = defineAction({
   name: 'cell.wait-restored',
   summary: 'Wait until PostgreSQL has replayed the archive and left recovery',
   effect: 'read',
-  params: restored,
+  params: {
+    ...restored,
+    lastSegment: { type: 'string', description: 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"' },
+  },
   outputs: { promoted: { type: 'boolean', description: 'pg_is_in_recovery() = f' } },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, p.cellIp);
@@ -237,26 +233,13 @@ const waitRestored = defineAction({
         paused += ms;
       },
       onPoll: (poll) => {
-        ctx.progress(describePoll(poll));
+        ctx.progress(describeRestorePoll(poll, p.lastSegment));
       },
     });
     ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
     return { promoted: true };
   },
 });
-
-/** Where a restoring container stands, in words, for the wait's progress line. */
-function describePoll(poll: PromotionPoll): string {
-  const state =
-    poll.stage === 'not-running'
-      ? `container not running yet (${poll.detail})`
-      : poll.stage === 'not-ready'
-        ? `not accepting connections yet (${poll.detail})`
-        : poll.stage === 'in-recovery'
-          ? 'replaying the archive (pg_is_in_recovery() = t)'
-          : 'promoted (pg_is_in_recovery() = f)';
-  return `${state}, poll ${poll.attempt}`;
-}
 
 const reconcile = defineAction({
   name: 'cell.reconcile-credentials',

@@ -11,6 +11,7 @@ import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CellDocker, ContainerInfo } from './docker.js';
 import type { CommandResult } from '../core/seams.js';
+import { replayProbe, type ReplayAnswer } from './postgres-replay.js';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = '5432';
@@ -162,6 +163,8 @@ export interface PromotionPoll {
   elapsedMs: number;
   stage: PromotionStage;
   detail: string;
+  /** While in recovery: how far replay has come (postgres-replay.ts). */
+  replay?: ReplayAnswer;
 }
 
 export interface WaitOptions {
@@ -190,6 +193,7 @@ export async function waitUntilPromoted(
   // With an injected sleep that does not move the clock, count the sleeping itself.
   const elapsed = (): number => Math.max(now() - started, slept);
   let chain: PgLogin[] | undefined;
+  const replayOf = replayProbe();
   let notRunning = 0;
   let last: PromotionPoll | undefined;
   for (let attempt = 1; ; attempt++) {
@@ -201,12 +205,14 @@ export async function waitUntilPromoted(
           hint: 'list the containers with `docker ps -a`',
         });
       if (!info.state.running) return at('not-running', `${info.state.status} (exit code ${info.state.exitCode})`);
-      chain ??= loginChain(info, opts.knownLogins);
+      const logins = (chain ??= loginChain(info, opts.knownLogins));
       const ready = await pgIsReady(docker, name);
       if (ready.exitCode !== 0) return at('not-ready', ready.output || ready.meaning);
-      const answer = await askRecovery(docker, name, chain);
+      const answer = await askRecovery(docker, name, logins);
       if (answer.kind === 'unreachable') return at('not-ready', answer.detail);
-      return answer.inRecovery ? at('in-recovery', 'pg_is_in_recovery() = t') : at('promoted', 'pg_is_in_recovery() = f');
+      if (!answer.inRecovery) return at('promoted', 'pg_is_in_recovery() = f');
+      const query = async (sql: string) => (await psqlWithChain(docker, name, logins, ['-tAc', sql], '', false)).result;
+      return { ...at('in-recovery', 'pg_is_in_recovery() = t'), replay: await replayOf(query) };
     };
     last = await poll();
     opts.onPoll?.(last);

@@ -3,11 +3,61 @@
  * restore_leader_if_missing.sh, Patroni v0.90): with data in /data it simply resumes
  * that database; with an empty /data, no leader in etcd and backups in its wal-e
  * prefix, it re-seeds /initialize from sysids/sysid and restores LATEST, unless etcd
- * still holds another system identifier, in which case Patroni exits.
+ * still holds another system identifier, in which case Patroni exits. While it restores, it
+ * replays the archive's WAL from the base backup's first segment to the last archived one, a
+ * step for each pg_is_in_recovery() asked, and says where it is as PostgreSQL 9.5 does.
  */
 import type { SimWorld } from './world-state.js';
-import type { SimContainer } from './cell-world.js';
+import { ok, type Out, type SimContainer } from './cell-world.js';
 import { withoutKeys } from './json-state.js';
+import { VERSION_QUERY, replayQuery } from '../adapters/postgres-replay.js';
+import { formatLsn, parseSegment, segmentAtIndex, segmentIndex, SEGMENT_BYTES } from '../wale/segments.js';
+
+/** How many pg_is_in_recovery() a restoring node answers `t` before it is promoted (cell-exec counts them down). */
+export const RESTORE_POLLS = 3;
+/** PostgreSQL 9.5.19, as the Dingo image runs it. */
+export const SIM_SERVER_VERSION_NUM = 90519;
+
+/** The WAL a restoring node replays: from the base backup's first segment to the archive's last. */
+export interface SimReplay {
+  from: string;
+  to: string;
+}
+
+/** A container's database, with what it replays while it restores. */
+export type RestoringPg = SimContainer['pg'] & { replay?: SimReplay };
+
+const BASE_BACKUP = /basebackups_005\/base_([0-9A-F]{24})_[0-9A-F]{8}_backup_stop_sentinel\.json$/;
+const WAL_SEGMENT = /wal_005\/([0-9A-F]{24})\.lzo$/;
+
+/** The replay of the archive under `prefix`: LATEST's first segment to the last archived one (names sort in WAL order). */
+export function replayOfArchive(keys: string[], prefix: string): SimReplay | undefined {
+  const mine = keys.filter((k) => k.startsWith(prefix));
+  const starts = mine.flatMap((k) => BASE_BACKUP.exec(k)?.[1] ?? []).sort();
+  const segments = mine.flatMap((k) => WAL_SEGMENT.exec(k)?.[1] ?? []).sort();
+  const from = starts.at(-1);
+  const to = segments.at(-1);
+  return from && to && to >= from ? { from, to } : undefined;
+}
+
+/**
+ * The replay-location queries of postgres-replay.ts, answered as psql -tA prints them: the
+ * server version, then the location of the last record replayed, which moves through the
+ * archive's segments as the polls before promotion run out. Undefined: not such a query.
+ */
+export function answerReplayQuery(pg: RestoringPg, sql: string): Out | undefined {
+  if (sql === VERSION_QUERY) return ok(`${SIM_SERVER_VERSION_NUM}\n`);
+  if (sql !== replayQuery(SIM_SERVER_VERSION_NUM)) return undefined;
+  // NULL (an empty line) when the server never replayed anything: it was not restored.
+  if (!pg.replay) return ok('\n');
+  const from = segmentIndex(parseSegment(pg.replay.from));
+  const to = segmentIndex(parseSegment(pg.replay.to));
+  const done = pg.inRecovery ? (RESTORE_POLLS - Math.min(pg.pollsUntilPromoted, RESTORE_POLLS)) / RESTORE_POLLS : 1;
+  const at = segmentAtIndex(0, from + Math.round(done * (to - from)));
+  // A record a little way into the segment, as replay leaves it.
+  const lsn = (BigInt(at.log) << 32n) + BigInt(at.seg) * BigInt(SEGMENT_BYTES) + 0x60n;
+  return ok(`${formatLsn(lsn)}\n`);
+}
 
 function envOf(c: SimContainer): Record<string, string> {
   return Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
@@ -62,7 +112,15 @@ export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer)
   const restored = world.state.databases[archivedSysid];
   world.state.serving[c.name] = archivedSysid;
   // Patroni forces hot_standby: the node accepts read-only connections while it replays.
-  c.pg = { ready: true, inRecovery: true, pollsUntilPromoted: 3, roles: { ...(restored?.roles ?? {}) }, sysid: archivedSysid };
+  const pg: RestoringPg = {
+    ready: true,
+    inRecovery: true,
+    pollsUntilPromoted: RESTORE_POLLS,
+    roles: { ...(restored?.roles ?? {}) },
+    sysid: archivedSysid,
+    replay: replayOfArchive(Object.keys(bucket), prefix),
+  };
+  c.pg = pg;
   world.state.etcd[`/service/${scope}/leader`] = env.NODE_ID ?? c.name;
   world.record('patroni', `${c.name} restores the archive with system identifier ${archivedSysid}`);
 }

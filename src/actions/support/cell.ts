@@ -1,6 +1,10 @@
 /** The docker client of a cell, reached through the step's recorded session to it. */
 import type { StepContext } from '../../engine/context.js';
 import { CellDocker } from '../../adapters/docker.js';
+import type { PromotionPoll } from '../../adapters/postgres.js';
+import type { ReplayAnswer } from '../../adapters/postgres-replay.js';
+import { formatDuration } from '../../core/display.js';
+import { formatSegment, segmentDistance, segmentOfLsn, tryParseSegment } from '../../wale/segments.js';
 
 export async function cellDocker(ctx: StepContext, cellIp: string): Promise<CellDocker> {
   const session = await ctx.cell(cellIp);
@@ -11,4 +15,37 @@ export async function containerState(ctx: StepContext, cellIp: string, container
   const info = await (await cellDocker(ctx, cellIp)).inspect(container);
   if (!info) return 'missing';
   return info.state.running ? 'running' : 'stopped';
+}
+
+/** Where a restoring container stands, in words: what the wait awaits, for how long, and how far replay has come. */
+export function describeRestorePoll(poll: PromotionPoll, lastSegment?: string): string {
+  const took = formatDuration(poll.elapsedMs);
+  if (poll.stage === 'promoted') return `promoted after ${took} (pg_is_in_recovery() = f), poll ${poll.attempt}`;
+  const state =
+    poll.stage === 'not-running'
+      ? `container not running yet (${poll.detail})`
+      : poll.stage === 'not-ready'
+        ? `not accepting connections yet (${poll.detail})`
+        : `replaying the archive: ${describeReplay(poll.replay, lastSegment)}`;
+  return `waiting for pg_is_in_recovery() = f, ${took}: ${state}, poll ${poll.attempt}`;
+}
+
+/** "WAL segment X of Y": X holds the last record replayed, Y is the archive's last segment (when known). */
+export function describeReplay(replay: ReplayAnswer | undefined, lastSegment?: string): string {
+  if (replay?.kind !== 'position') return `replay position unknown (${replay?.detail ?? 'not asked'})`;
+  const { lsn, timeline, versionNum } = replay.position;
+  const last = lastSegment ? tryParseSegment(lastSegment) : null;
+  const tli = timeline ?? last?.tli;
+  if (tli === undefined) return `replayed up to ${lsn}`;
+  const at = segmentOfLsn(lsn, tli);
+  if (!last) return `WAL segment ${formatSegment(at)}`;
+  const left = segmentDistance(at, last, majorOf(versionNum));
+  return `WAL segment ${formatSegment(at)} of ${formatSegment(last)}${left > 0 ? ` (${left} to go)` : ''}`;
+}
+
+/** "9.5" from 90519, "10" from 100004: the major version as segment arithmetic takes it. */
+function majorOf(versionNum: number): string {
+  return versionNum >= 100_000
+    ? String(Math.floor(versionNum / 10_000))
+    : `${Math.floor(versionNum / 10_000)}.${Math.floor(versionNum / 100) % 100}`;
 }

@@ -1,0 +1,3 @@
+/** Types of fast-answers.js, for the tests that import it. */
+export declare const HELP_FILE: URL;
+export declare function answerFast(args: readonly string[], out?: { columns?: number; write(text: string): unknown }): boolean;

@@ -1,0 +1,70 @@
+/**
+ * How far a restoring PostgreSQL has replayed the archive, asked in the words of its version:
+ * `pg_last_xlog_replay_location()` on 9.x, `pg_last_wal_replay_lsn()` from 10 (the xlog→wal
+ * rename); from 9.6 `pg_control_checkpoint()` also tells the timeline. Asked only to show
+ * progress: whatever goes wrong is said, never thrown.
+ */
+import { secrets } from '../core/redact.js';
+import type { CommandResult } from '../core/seams.js';
+
+export const VERSION_QUERY = 'show server_version_num';
+
+/** The query for the replay location on a server of `versionNum` (e.g. 90519, 100004). */
+export function replayQuery(versionNum: number): string {
+  const location = versionNum >= 100_000 ? 'pg_last_wal_replay_lsn()' : 'pg_last_xlog_replay_location()';
+  return versionNum >= 90_600 ? `select ${location}, timeline_id from pg_control_checkpoint()` : `select ${location}`;
+}
+
+/** Where replay stands: the LSN ("0/3000060") of the last record replayed, and the timeline if the server says. */
+export interface ReplayPosition {
+  lsn: string;
+  timeline?: number;
+  versionNum: number;
+}
+
+export type ReplayAnswer = { kind: 'position'; position: ReplayPosition } | { kind: 'unknown'; detail: string };
+
+const LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
+
+/** `psql -tA` output of `replayQuery`: "0/3000060" or "0/3000060|1". */
+export function parseReplayRow(stdout: string, versionNum: number): ReplayAnswer {
+  const [lsn = '', timeline] = stdout.trim().split('|');
+  if (lsn === '') return { kind: 'unknown', detail: 'no WAL replayed yet' };
+  if (!LSN.test(lsn)) return { kind: 'unknown', detail: `unexpected replay location ${JSON.stringify(stdout.trim().slice(0, 80))}` };
+  const tli = timeline === undefined ? undefined : Number(timeline);
+  const position: ReplayPosition = { lsn: lsn.toUpperCase(), versionNum };
+  if (tli !== undefined && Number.isInteger(tli) && tli > 0) position.timeline = tli;
+  return { kind: 'position', position };
+}
+
+/** Runs one `psql -tAc SQL` in the container, with whatever login works. */
+export type PsqlQuery = (sql: string) => Promise<CommandResult>;
+
+/** Asks one query; its output, or what went wrong in words. */
+async function ask(query: PsqlQuery, sql: string): Promise<{ out: string } | { detail: string }> {
+  try {
+    const result = await query(sql);
+    if (result.exitCode === 0) return { out: result.stdout };
+    const said = secrets.redact(result.stderr.trim().split('\n')[0] ?? '');
+    return { detail: `\`${sql}\`: psql exit ${result.exitCode}${said ? `: ${said}` : ''}` };
+  } catch (err) {
+    return { detail: secrets.redact(err instanceof Error ? err.message : String(err)) };
+  }
+}
+
+/** A function asking a server for its replay position; it learns the server version on its first call and keeps it. */
+export function replayProbe(): (query: PsqlQuery) => Promise<ReplayAnswer> {
+  let versionNum: number | undefined;
+  return async (query) => {
+    if (versionNum === undefined) {
+      const version = await ask(query, VERSION_QUERY);
+      if ('detail' in version) return { kind: 'unknown', detail: version.detail };
+      const num = Number(version.out.trim());
+      if (!Number.isInteger(num) || num < 80_000)
+        return { kind: 'unknown', detail: `server_version_num is ${JSON.stringify(version.out.trim())}` };
+      versionNum = num;
+    }
+    const row = await ask(query, replayQuery(versionNum));
+    return 'detail' in row ? { kind: 'unknown', detail: row.detail } : parseReplayRow(row.out, versionNum);
+  };
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { VERSION_QUERY, parseReplayRow, replayProbe, replayQuery } from '../../src/adapters/postgres-replay.js';
+import type { CommandResult } from '../../src/core/seams.js';
+
+const answer = (stdout: string, exitCode = 0, stderr = ''): CommandResult => ({ exitCode, stdout, stderr, durationMs: 1 });
+
+describe('the replay location of a restoring server', () => {
+  it('asks pg_last_xlog_replay_location() on 9.x and pg_last_wal_replay_lsn() from 10, with the timeline from 9.6', () => {
+    expect(replayQuery(90519)).toBe('select pg_last_xlog_replay_location()');
+    expect(replayQuery(90224)).toBe('select pg_last_xlog_replay_location()');
+    expect(replayQuery(90600)).toBe('select pg_last_xlog_replay_location(), timeline_id from pg_control_checkpoint()');
+    expect(replayQuery(100004)).toBe('select pg_last_wal_replay_lsn(), timeline_id from pg_control_checkpoint()');
+    expect(replayQuery(150002)).toBe('select pg_last_wal_replay_lsn(), timeline_id from pg_control_checkpoint()');
+  });
+
+  it('reads psql -tA rows: an LSN, an LSN and a timeline, or NULL before any replay', () => {
+    expect(parseReplayRow('0/3000060\n', 90519)).toEqual({ kind: 'position', position: { lsn: '0/3000060', versionNum: 90519 } });
+    expect(parseReplayRow('1/a2000028|3\n', 100004)).toEqual({
+      kind: 'position',
+      position: { lsn: '1/A2000028', timeline: 3, versionNum: 100004 },
+    });
+    expect(parseReplayRow('\n', 90519)).toEqual({ kind: 'unknown', detail: 'no WAL replayed yet' });
+    expect(parseReplayRow('|1\n', 100004)).toEqual({ kind: 'unknown', detail: 'no WAL replayed yet' });
+    expect(parseReplayRow('t\n', 90519)).toMatchObject({ kind: 'unknown', detail: 'unexpected replay location "t"' });
+  });
+
+  it('learns the server version once, then asks the query of that version on every poll', async () => {
+    const asked: string[] = [];
+    const query = (sql: string) => {
+      asked.push(sql);
+      return Promise.resolve(answer(sql === VERSION_QUERY ? '100004\n' : `0/${asked.length}000000|1\n`));
+    };
+    const probe = replayProbe();
+    expect(await probe(query)).toMatchObject({ kind: 'position', position: { lsn: '0/2000000', timeline: 1 } });
+    expect(await probe(query)).toMatchObject({ kind: 'position', position: { lsn: '0/3000000' } });
+    expect(asked).toEqual([VERSION_QUERY, replayQuery(100004), replayQuery(100004)]);
+  });
+
+  it('says what went wrong instead of failing the wait it only decorates', async () => {
+    const refused = () => Promise.resolve(answer('', 1, 'ERROR:  permission denied for function pg_last_xlog_replay_location\nmore'));
+    expect(await replayProbe()((sql) => (sql === VERSION_QUERY ? Promise.resolve(answer('90519\n')) : refused()))).toEqual({
+      kind: 'unknown',
+      detail: '`select pg_last_xlog_replay_location()`: psql exit 1: ERROR:  permission denied for function pg_last_xlog_replay_location',
+    });
+    expect(await replayProbe()(() => Promise.reject(new Error('psql in c could not log in')))).toEqual({
+      kind: 'unknown',
+      detail: 'psql in c could not log in',
+    });
+    expect(await replayProbe()(() => Promise.resolve(answer('nine\n')))).toEqual({
+      kind: 'unknown',
+      detail: 'server_version_num is "nine"',
+    });
+  });
+});
