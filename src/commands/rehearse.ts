@@ -1,12 +1,11 @@
 /** `dingo-recover rehearse`: the whole recovery against a simulated platform. */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { parse as parseYaml } from 'yaml';
 import { driveRun } from './drive-run.js';
 import type { GlobalArgs } from './global-options.js';
 import { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot, runbookPath } from './package-files.js';
 import { settingsFrom } from './run-settings.js';
+import { scenarioRunbook } from '../rehearsal/scenario.js';
 
 function rehearseOptions(y: Argv<GlobalArgs>) {
   return y
@@ -21,15 +20,6 @@ function rehearseOptions(y: Argv<GlobalArgs>) {
     })
     .option('container-store-root', { type: 'string', describe: "host folder of the simulated cells' container volumes" })
     .option('logs', { type: 'string', array: true, describe: "more syslog files or folders to search besides the scenario's" });
-}
-
-/** The runbook a scenario names (top-level `runbook:` of its scenario.yaml), if any. */
-function scenarioRunbook(dir: string): string | undefined {
-  const file = join(dir, 'scenario.yaml');
-  if (!existsSync(file)) return undefined;
-  const doc: unknown = parseYaml(readFileSync(file, 'utf8'));
-  const runbook = typeof doc === 'object' && doc !== null && 'runbook' in doc ? doc.runbook : undefined;
-  return typeof runbook === 'string' && runbook ? runbook : undefined;
 }
 
 export const rehearseCommand = {

@@ -6,6 +6,7 @@
 import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../adapters/postgres.js';
 import { REPLICATION_QUERY } from '../adapters/pg-replication.js';
 import { controlData, replicationRows } from './cell-sim-replication.js';
+import { answerReplayQuery } from './restore.js';
 import { type CellWorld, fail, findContainer, ok, type Out, type SimContainer } from './cell-world.js';
 
 export function exec(state: CellWorld, a: string[], stdin: string): Out {
@@ -67,6 +68,8 @@ const LOGIN_CHECK_QUERY = 'select current_user';
 function psqlQuery(c: SimContainer, user: string, sql: string): Out {
   if (sql === LOGIN_CHECK_QUERY) return ok(`${user}\n`);
   if (sql === REPLICATION_QUERY) return replicationRows(c.pg);
+  const replay = answerReplayQuery(c.pg, sql);
+  if (replay) return replay;
   if (sql !== RECOVERY_QUERY) return fail(1, `ERROR:  the simulated cell does not answer: ${sql}\n`);
   if (!c.pg.inRecovery) return ok('f\n');
   if (c.pg.pollsUntilPromoted > 0) {

@@ -6,7 +6,7 @@
  * service gets a container on a cell, archives and etcd keys; a container started
  * on an empty data directory restores from the archive its etcd keys allow.
  */
-import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync, appendFileSync } from 'node:fs';
+import { existsSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CellAccess, CellSession, CommandRunner, CommandSpec, CommandResult, EtcdKeys, Platform } from '../core/seams.js';
 import { MemoryStore } from './memory-store.js';
@@ -22,7 +22,7 @@ import { scenarioSecrets, seal, unseal } from './world-secrets.js';
 import type { SimDatabase, SimWorld, WorldState } from './world-state.js';
 import { restoreOnStart, stopOnCell } from './restore.js';
 import { promised } from './promised.js';
-import { withoutKeys } from './json-state.js';
+import { replaceFile, withoutKeys } from './json-state.js';
 
 export type { Scenario, SimDatabase, WorldState };
 export { loadScenario, scenarioRunbook, scenarioSecrets };
@@ -62,13 +62,8 @@ export class World implements SimWorld {
 
   /** Saves the whole state atomically (temp file, fsync, rename). */
   save(): void {
-    const file = join(this.dir, WORLD_FILE);
-    const tmp = `${file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    writeFileSync(fd, seal(JSON.stringify(this.state), this.sealed));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, file);
+    // The simulated world must survive a killed process (crash tests resume it), not a power cut.
+    replaceFile(join(this.dir, WORLD_FILE), seal(JSON.stringify(this.state), this.sealed));
   }
 
   /** Advances the simulated clock by at least a millisecond and returns it. */

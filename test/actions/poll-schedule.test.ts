@@ -113,10 +113,10 @@ describe('cell.wait-restored', () => {
     expect(await waitRestored.run(ctx, params, {})).toEqual({ promoted: true });
     expect(slept).toEqual([1000, 1500, 2250]);
     expect(progress).toEqual([
-      'replaying the archive (pg_is_in_recovery() = t), poll 1',
-      'replaying the archive (pg_is_in_recovery() = t), poll 2',
-      'replaying the archive (pg_is_in_recovery() = t), poll 3',
-      'promoted (pg_is_in_recovery() = f), poll 4',
+      'waiting for pg_is_in_recovery() = f, 0.0 s: replaying the archive: replay position unknown (no WAL replayed yet), poll 1',
+      'waiting for pg_is_in_recovery() = f, 1.0 s: replaying the archive: replay position unknown (no WAL replayed yet), poll 2',
+      'waiting for pg_is_in_recovery() = f, 2.5 s: replaying the archive: replay position unknown (no WAL replayed yet), poll 3',
+      'promoted after 4.8 s (pg_is_in_recovery() = f), poll 4',
     ]);
   });
 
