@@ -27,8 +27,13 @@ import { logDocuments } from '../support/live/es-logs.js';
 import { FAKE_DOCKER } from '../support/fake-docker/world.js';
 
 const execFileP = promisify(execFile);
-/** A hook that runs dingo-recover twice (killed, then resumed) gets twice the time of one run. */
-const TWO_RUNS_MS = 240_000;
+/**
+ * A hook that runs dingo-recover once: a whole live run makes some 60 cf calls, each a node
+ * process, which on a loaded 2-core machine exceeds the default hook time.
+ */
+const ONE_RUN_MS = 300_000;
+/** A hook that runs dingo-recover twice (killed, then resumed). */
+const TWO_RUNS_MS = 2 * ONE_RUN_MS;
 
 /** Runs one of the case's fake executables (cf, docker) as the run would, with the case's environment. */
 async function runFakeProcess(c: LiveCase, file: string, args: string[]): Promise<string> {
@@ -126,7 +131,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         c = await prepareCase(servers, 'once');
         run = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
         runId = runIdOf(run.stdout);
-      });
+      }, ONE_RUN_MS);
       afterAll(async () => {
         await ifStarted(c)?.cleanup();
       });
@@ -160,7 +165,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         c = await prepareCase(servers, 'clusterdata', { clusterdata: true });
         run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
         runId = runIdOf(run.stdout);
-      });
+      }, ONE_RUN_MS);
       afterAll(async () => {
         await ifStarted(c)?.cleanup();
       });
@@ -204,7 +209,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
         const t = JSON.parse(show.stdout) as { steps: { id: string; notes: { text: string }[] }[] };
         notes = Object.fromEntries(t.steps.map((st) => [st.id, st.notes.map((n) => n.text)]));
-      });
+      }, ONE_RUN_MS);
       afterAll(async () => {
         await ifStarted(c)?.cleanup();
       });

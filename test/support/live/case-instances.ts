@@ -131,10 +131,12 @@ export function deletedInstanceSyslog(d: OldInstance, n: number, space: { orgGui
   const prefix = `s3://${BUCKET}/${archivePrefix(d.guid)}`;
   const born = (s: number): string => rfc3164(new Date(SEED_PROVISIONED + (n * 60 + s) * 1000));
   const gone = new Date(SEED_DELETED_AT + n * 1000);
+  // The seed offering's plans: cluster (…f1) for several nodes, solo (…f0) for one.
+  const planId = d.nodes > 1 ? '1545e30e-6dc3-11e5-826a-6c4008a663f1' : '1545e30e-6dc3-11e5-826a-6c4008a663f0';
   const cluster = {
     instance_id: d.guid,
     service_id: 'beb5973c-e1b2-11e5-a736-c7c0b526363d',
-    plan_id: '1545e30e-6dc3-11e5-826a-6c4008a663f1',
+    plan_id: planId,
     organization_guid: space.orgGuid,
     space_guid: space.spaceGuid,
     parameters: {},
@@ -151,7 +153,7 @@ export function deletedInstanceSyslog(d: OldInstance, n: number, space: { orgGui
   return [
     `${born(0)} ${BROKER_HOST} broker.stdout.log:  ${json(new Date(SEED_PROVISIONED + n * 60_000), 'patroni-broker.cluster.provision.running.success', { cluster, session: String(41 + n) })}`,
     `${born(1)} ${CELL_BOSH_HOST} cf-containers-broker.log:  Creating Docker container \`${name}'...`,
-    `${born(1)} ${CELL_BOSH_HOST} cf-containers-broker.log:  +-> Create options: {'name'=>'${name}', 'Image'=>'cfcommunity/postgresql-patroni:9.5', 'Env'=>['PATRONI_SCOPE=${d.guid}', 'NODE_NAME=${node}'], 'Labels'=>{'plan_id'=>'1545e30e-6dc3-11e5-826a-6c4008a663f1', 'instance_id'=>'${node}'}}`,
+    `${born(1)} ${CELL_BOSH_HOST} cf-containers-broker.log:  +-> Create options: {'name'=>'${name}', 'Image'=>'cfcommunity/postgresql-patroni:9.5', 'Env'=>['PATRONI_SCOPE=${d.guid}', 'NODE_NAME=${node}'], 'Labels'=>{'plan_id'=>'${planId}', 'instance_id'=>'${node}'}}`,
     `${born(2)} ${CELL_BOSH_HOST} cf-containers-broker.log:  Starting Docker container \`${name}'...`,
     `${born(7)} ${CELL_HOST} docker/${name}:  public address ${CELL_IP}:${String(32700 + n)}`,
     `${born(600)} ${CELL_HOST} docker/${name}:  patroni> upload: tmp/sysids/sysid to ${prefix}sysids/sysid`,

@@ -28,68 +28,16 @@ import { setUpFakeClis, type FakeClis } from '../fake-cli/install.js';
 import { startEsHttp, type EsHttp } from '../es-http.js';
 import { FAKE_DOCKER, fakeDaemon, type FakeDaemon } from '../fake-docker/world.js';
 import { BROKER_CONFIG_ENV, type BrokerConfig } from './broker-config.js';
+import type { CaseOptions, CaseSecrets, LiveCase } from './case-types.js';
 import { planNewInstances, uploadArchives, writeDeletedSyslog, type NewInstance } from './case-instances.js';
-import type { CommandHold, LiveCellWorld } from './cell-docker.js';
+import type { LiveCellWorld } from './cell-docker.js';
 import { ES_INDEX, SEED, logDocuments } from './es-logs.js';
 import { OPERATOR_S3, STORE_ROOT, type LiveServers } from './servers.js';
 
 export { STORE_ROOT, startLiveServers, type LiveServers } from './servers.js';
 export { ES_INDEX } from './es-logs.js';
+export type { CaseOptions, CaseSecrets, LiveCase } from './case-types.js';
 import { BUCKET, CELL_HOST, CELL_IP, OLD_GUID, OLD_ROLES, SEED_DELETED, type OldInstance } from './shared.js';
-
-/** Every secret the platform holds for one case: none may reach the run folder. */
-export interface CaseSecrets {
-  containerAwsKeyId: string;
-  containerAwsSecret: string;
-  operatorAwsSecret: string;
-  /** Every new instance's passwords and every deleted instance's. */
-  passwords: string[];
-  /** A line from the middle of each private key the run uses. */
-  privateKeyLines: string[];
-  /** The Elasticsearch API key (ES_API_KEY) when the case searches Elasticsearch. */
-  esApiKey?: string;
-}
-
-/**
- * One recovery's world. The fields of NewInstance are the FIRST new instance's (the only one of
- * a single-instance case); `instances` has them all, in the order cf hands their GUIDs out.
- */
-export interface LiveCase {
-  /** The case's own temporary folder (removed by cleanup). */
-  dir: string;
-  newGuid: string;
-  nodeUuid: string;
-  container: string;
-  /** The container's /data on the cell (this machine's filesystem). */
-  dataDir: string;
-  newPasswords: Record<string, string>;
-  /** Every new instance the broker creates when cf hands out its GUID. */
-  instances: NewInstance[];
-  /** The deleted instances whose archives (and syslog) the platform has. */
-  deleted: OldInstance[];
-  stateDir: string;
-  secrets: CaseSecrets;
-  /** `recover` arguments after the command name, without --state-dir. */
-  liveArgs: string[];
-  /**
-   * The platform's options only (logs or Elasticsearch, SSH config, S3, cf/bosh/docker binaries,
-   * docker host, store root, poll interval): for a command other than `recover`.
-   */
-  platformArgs: string[];
-  /** The user's answers file (--answers). */
-  answersFile: string;
-  /** Environment for every dingo-recover child process of this case. */
-  env: Record<string, string>;
-  /** The cell's docker daemon (--docker-host), for running the fake docker client directly. */
-  dockerHost: string;
-  readCf(): Promise<CfWorld>;
-  readCell(): LiveCellWorld;
-  /** etcd v2 GET: the value, or null when the key does not exist. */
-  etcdGet(key: string): Promise<string | null>;
-  /** The Elasticsearch the logs are in (case option logsIn: 'elasticsearch'), with what it served. */
-  es?: EsHttp;
-  cleanup(): Promise<void>;
-}
 
 function sshConfig(s: LiveServers, knownHosts: string, jumpboxPort: number): string {
   return [
@@ -129,39 +77,6 @@ export const CLUSTERDATA_BUCKET = 'dingo-clusterdata';
 /** The seed incident's answers: org, space, the service to recreate, its plan, its apps. */
 export const SEED_ANSWERS =
   'inputs:\n  org: acme\n  space: important-space-and-all-databases\n  serviceName: important-db\n  plan: cluster\n  apps: [their-app]\n';
-
-export interface CaseOptions {
-  /**
-   * The seed incident's deleted instance has its clusterdata record in the bucket, given with
-   * --clusterdata, and the restored cluster trusts no local login: only its recorded superuser gets in.
-   */
-  clusterdata?: boolean;
-  /**
-   * Where the run finds the platform's logs: the syslog folder given with --logs (the default),
-   * or an Elasticsearch holding the same lines (--es-url, --es-index logs-*, ES_API_KEY).
-   */
-  logsIn?: 'files' | 'elasticsearch';
-  /**
-   * The S3 endpoint the run is given (default moto's), e.g. a fault proxy in front of moto.
-   * The broker and the containers still reach moto itself.
-   */
-  s3Endpoint?: string;
-  /** The port the run reaches the jumpbox's sshd at (default its own), e.g. a TCP proxy in front of it. */
-  jumpboxPort?: number;
-  /** Docker commands the cell holds once each (see ./cell-docker.ts). */
-  holds?: CommandHold[];
-  /**
-   * The deleted instances (default [SEED_DELETED]): their archives go to moto, the cell knows what
-   * restoring each holds (its sysid and roles), and the syslog gets the lines of each but the seed's.
-   */
-  deleted?: OldInstance[];
-  /** How many instances the broker creates during the run (default one per deleted instance). */
-  newInstances?: number;
-  /** The fake cf's starting world, from the seed incident's (e.g. the space deleted, audit events). */
-  cfWorld?: (seed: CfWorld) => CfWorld;
-  /** The user's answers file (YAML; default SEED_ANSWERS). */
-  answers?: string;
-}
 
 /** The syslog the platform had when the user called: the seed's files, the other deleted instances' lines. */
 function writeLogs(work: string, deleted: OldInstance[]): { logs: string; logFile: string } {
@@ -263,23 +178,66 @@ function platformArgsOf(s: LiveServers, p: PlatformParts, opts: CaseOptions): st
   ];
 }
 
+/** The environment of every dingo-recover process of a case: the fake CLIs, the broker, the operator's AWS keys. */
+function runEnv(fake: FakeClis, brokerFile: string, esApiKey: string | undefined): Record<string, string> {
+  return {
+    ...fake.env,
+    FAKE_CF_HOOKS: resolve(import.meta.dirname, 'broker-hook.ts'),
+    [BROKER_CONFIG_ENV]: brokerFile,
+    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // Only the keys the ssh config names: no agent.
+    SSH_AUTH_SOCK: '',
+    CI: 'true',
+    ...(esApiKey ? { ES_API_KEY: esApiKey } : {}),
+  };
+}
+
+/** etcd v2 GET: the value, or null when the key does not exist. */
+async function etcdGet(s: LiveServers, key: string): Promise<string | null> {
+  const res = await fetch(`${s.etcd.url}/v2/keys${key}`);
+  if (res.status === 404) return null;
+  if (!res.ok) throw new Error(`etcd GET ${key}: ${String(res.status)} ${await res.text()}`);
+  return ((await res.json()) as { node: { value?: string } }).node.value ?? null;
+}
+
+/** Every secret of the case: the containers' AWS keys, the operator's, every instance's passwords, the SSH keys. */
+function caseSecrets(
+  s: LiveServers,
+  containerAws: { keyId: string; secret: string },
+  instances: NewInstance[],
+  deleted: OldInstance[],
+  esApiKey: string | undefined,
+): CaseSecrets {
+  return {
+    containerAwsKeyId: containerAws.keyId,
+    containerAwsSecret: containerAws.secret,
+    operatorAwsSecret: MOTO_CREDENTIALS.secretAccessKey,
+    passwords: [...instances.flatMap((i) => Object.values(i.passwords)), ...deleted.flatMap((d) => Object.values(d.roles))],
+    privateKeyLines: [middleLine(s.gateway.clientKeyFile), middleLine(s.cell.clientKeyFile)],
+    ...(esApiKey ? { esApiKey } : {}),
+  };
+}
+
 /** A case's platform: deleted instances' archives and logs, the cell, the broker's plan for each new instance, cf and bosh. */
 export async function prepareCase(s: LiveServers, label: string, opts: CaseOptions = {}): Promise<LiveCase> {
   const work = mkdtempSync(join(tmpdir(), `dingo-live-${label}-`));
   const deleted = opts.deleted ?? [SEED_DELETED];
   uploadArchives(s.moto.endpoint, OPERATOR_S3, deleted);
   const tag = randomBytes(4).toString('hex');
-  const containerAwsKeyId = `AKIALIVETEST${tag.toUpperCase()}`;
-  const containerAwsSecret = `live/${tag}/ContainerSecretAccessKey+Wal`;
+  const containerAws = { keyId: `AKIALIVETEST${tag.toUpperCase()}`, secret: `live/${tag}/ContainerSecretAccessKey+Wal` };
   const { logs, logFile } = writeLogs(work, deleted);
   const daemon = cellDaemon(s, deleted, opts);
   const { instances, configs } = planNewInstances(opts.newInstances ?? deleted.length, STORE_ROOT, {
     ETCD_HOST_PORT: s.etcd.hostPort,
     WAL_S3_BUCKET: BUCKET,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: containerAwsKeyId,
-    AWS_SECRET_ACCESS_KEY: containerAwsSecret,
+    AWS_ACCESS_KEY_ID: containerAws.keyId,
+    AWS_SECRET_ACCESS_KEY: containerAws.secret,
   });
+  const brokerFile = join(work, 'broker.json');
   const broker: BrokerConfig = {
     dockerState: daemon.file,
     logFile,
@@ -290,7 +248,6 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     cellHost: CELL_HOST,
     instances: configs,
   };
-  const brokerFile = join(work, 'broker.json');
   writeFileSync(brokerFile, JSON.stringify(broker, null, 2));
 
   // cf and bosh as the seed incident has them; cf hands out the case's instance GUIDs in order.
@@ -314,20 +271,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     // nothing in these logs proves which instance was important-db, so the operator chooses.
     ...(opts.clusterdata ? ['--clusterdata', `s3://${CLUSTERDATA_BUCKET}`] : ['--deleted-instance', OLD_GUID]),
   ];
-  const env: Record<string, string> = {
-    ...fake.env,
-    FAKE_CF_HOOKS: resolve(import.meta.dirname, 'broker-hook.ts'),
-    [BROKER_CONFIG_ENV]: brokerFile,
-    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    // Only the keys the ssh config names: no agent.
-    SSH_AUTH_SOCK: '',
-    CI: 'true',
-    ...(esApiKey ? { ES_API_KEY: esApiKey } : {}),
-  };
-
+  const env = runEnv(fake, brokerFile, esApiKey);
   const first = instances[0]!;
   return {
     dir: work,
@@ -339,14 +283,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     instances,
     deleted,
     stateDir: join(work, 'state'),
-    secrets: {
-      containerAwsKeyId,
-      containerAwsSecret,
-      operatorAwsSecret: MOTO_CREDENTIALS.secretAccessKey,
-      passwords: [...instances.flatMap((i) => Object.values(i.passwords)), ...deleted.flatMap((d) => Object.values(d.roles))],
-      privateKeyLines: [middleLine(s.gateway.clientKeyFile), middleLine(s.cell.clientKeyFile)],
-      ...(esApiKey ? { esApiKey } : {}),
-    },
+    secrets: caseSecrets(s, containerAws, instances, deleted, esApiKey),
     liveArgs,
     platformArgs,
     answersFile,
@@ -355,12 +292,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     ...(es ? { es } : {}),
     readCf: () => fake.readCf(),
     readCell: () => JSON.parse(readFileSync(daemon.file, 'utf8')) as LiveCellWorld,
-    async etcdGet(key: string): Promise<string | null> {
-      const res = await fetch(`${s.etcd.url}/v2/keys${key}`);
-      if (res.status === 404) return null;
-      if (!res.ok) throw new Error(`etcd GET ${key}: ${String(res.status)} ${await res.text()}`);
-      return ((await res.json()) as { node: { value?: string } }).node.value ?? null;
-    },
+    etcdGet: (key) => etcdGet(s, key),
     async cleanup(): Promise<void> {
       await es?.stop();
       await fake.cleanup();
