@@ -8,6 +8,10 @@
  * Elasticsearch over HTTP). It then checks the final state of every one of those systems, the
  * transcript, and that no secret was written.
  */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf, type CliResult } from '../support/cli.js';
@@ -15,8 +19,41 @@ import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { ES_INDEX, prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
 import type { EsHttp, EsServedRequest } from '../support/es-http.js';
-import { NEW_SYSID, STEPS, assertNoSecrets, assertRecovered, expected, listing } from '../support/live/recovered.js';
-import { BUCKET, OLD_GUID, archivePrefix, newArchive } from '../support/live/shared.js';
+import { NEW_SYSID, STEPS, assertNoSecrets, assertRecovered, expected, listing, newInstanceNamed } from '../support/live/recovered.js';
+import { BUCKET, OLD_GUID, SEED_DELETED, archivePrefix, deletedInstance, newArchive, type OldInstance } from '../support/live/shared.js';
+import type { NewInstance } from '../support/live/case-instances.js';
+import type { LiveCellWorld } from '../support/live/cell-docker.js';
+import { logDocuments } from '../support/live/es-logs.js';
+import { FAKE_DOCKER } from '../support/fake-docker/world.js';
+
+const execFileP = promisify(execFile);
+/**
+ * A hook that runs dingo-recover once: a whole live run makes some 60 cf calls, each a node
+ * process, which on a loaded 2-core machine exceeds the default hook time.
+ */
+const ONE_RUN_MS = 300_000;
+/** A hook that runs dingo-recover twice (killed, then resumed). */
+const TWO_RUNS_MS = 2 * ONE_RUN_MS;
+
+/** Runs one of the case's fake executables (cf, docker) as the run would, with the case's environment. */
+async function runFakeProcess(c: LiveCase, file: string, args: string[]): Promise<string> {
+  const r = await execFileP(file, args, { env: { ...process.env, ...c.env }, encoding: 'utf8' });
+  return r.stdout;
+}
+
+/**
+ * By hand, what a recovery does to one new instance, without the engine: stop its container,
+ * put the old archive at its prefix, drop its cached system identifier, flush /data, start it.
+ */
+async function swapByHand(s: LiveServers, c: LiveCase, old: OldInstance, made: NewInstance): Promise<void> {
+  const docker = (...args: string[]) => runFakeProcess(c, FAKE_DOCKER, ['--host', c.dockerHost, ...args]);
+  await docker('stop', made.container);
+  for (const [rel, body] of old.archive) await s.s3.put({ bucket: BUCKET, key: archivePrefix(made.guid) + rel }, body);
+  await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/initialize`, { method: 'DELETE' });
+  renameSync(made.dataDir, `${made.dataDir}.moved-aside-by-hand`);
+  mkdirSync(made.dataDir);
+  await docker('start', made.container);
+}
 import { ifStarted } from '../support/started.js';
 
 async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
@@ -94,7 +131,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         c = await prepareCase(servers, 'once');
         run = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
         runId = runIdOf(run.stdout);
-      });
+      }, ONE_RUN_MS);
       afterAll(async () => {
         await ifStarted(c)?.cleanup();
       });
@@ -128,7 +165,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         c = await prepareCase(servers, 'clusterdata', { clusterdata: true });
         run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
         runId = runIdOf(run.stdout);
-      });
+      }, ONE_RUN_MS);
       afterAll(async () => {
         await ifStarted(c)?.cleanup();
       });
@@ -172,7 +209,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
         const t = JSON.parse(show.stdout) as { steps: { id: string; notes: { text: string }[] }[] };
         notes = Object.fromEntries(t.steps.map((st) => [st.id, st.notes.map((n) => n.text)]));
-      });
+      }, ONE_RUN_MS);
       afterAll(async () => {
         await ifStarted(c)?.cleanup();
       });
@@ -362,7 +399,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         atKill = { running: c.readCell().containers[c.container]?.running, newPrefix: await listing(servers.s3, archivePrefix(c.newGuid)) };
         // Everything else (answers, live options, settings) comes from the run's journal.
         resumed = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
-      });
+      }, TWO_RUNS_MS);
       afterAll(async () => {
         await ifStarted(c)?.cleanup();
       });
@@ -386,6 +423,79 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
 
       it('writes no secret to the run folder or the output', () => {
         assertNoSecrets(c, runId, killed.stdout + killed.stderr + resumed.stdout + resumed.stderr);
+      });
+    });
+    describe('the platform itself, with two deleted instances recreated and restored at once (as recover-space will)', () => {
+      const reports = deletedInstance('reports-db', 1);
+      let c: LiveCase;
+      let made: NewInstance[];
+      let created: LiveCellWorld;
+      let newPrefixes: Record<string, string>[];
+      beforeAll(async () => {
+        c = await prepareCase(servers, 'two', { deleted: [SEED_DELETED, reports] });
+        const cfBin = c.platformArgs[c.platformArgs.indexOf('--cf-bin') + 1]!;
+        await runFakeProcess(c, cfBin, ['target', '-o', 'acme', '-s', 'important-space-and-all-databases']);
+        // Two cf processes at once, each creating an instance through the broker hook.
+        await Promise.all(c.deleted.map((d) => runFakeProcess(c, cfBin, ['create-service', 'dingo-postgresql', 'solo', d.name])));
+        made = await Promise.all(c.deleted.map((d) => newInstanceNamed(c, d.name)));
+        created = c.readCell();
+        newPrefixes = await Promise.all(made.map((m) => listing(servers.s3, archivePrefix(m.guid))));
+        await Promise.all(c.deleted.map((d, i) => swapByHand(servers, c, d, made[i]!)));
+      });
+      afterAll(async () => {
+        await ifStarted(c)?.cleanup();
+      });
+
+      it('creates each instance with its own node, container, host port, database and archive, though cf ran twice at once', async () => {
+        expect(made.map((m) => m.guid).sort()).toEqual(c.instances.map((i) => i.guid).sort());
+        expect(Object.keys(created.containers).sort()).toEqual(made.map((m) => m.container).sort());
+        expect(new Set(Object.values(created.containers).map((ct) => ct.id)).size).toBe(2);
+        expect(created.history.sort()).toEqual(made.map((m) => `broker created ${m.container} for ${m.guid}`).sort());
+        for (const [i, m] of made.entries()) {
+          const ct = created.containers[m.container]!;
+          expect(ct.env).toEqual(expect.arrayContaining([`PATRONI_SCOPE=${m.guid}`, `NODE_ID=${m.nodeUuid}`]));
+          expect(ct.mounts[0]!.Source).toBe(m.dataDir);
+          expect([ct.pg.sysid, ct.pg.roles]).toEqual([m.sysid, m.passwords]);
+          expect(newPrefixes[i]).toEqual(expected(newArchive(m.guid, m.sysid)));
+          expect(await c.etcdGet(`/service/${m.guid}/members/${m.nodeUuid}`)).toContain(`:${String(m.hostPort)}/postgres`);
+        }
+        expect(new Set(made.map((m) => m.sysid)).size).toBe(2);
+        expect(new Set(made.map((m) => m.hostPort)).size).toBe(2);
+        // Both instances' syslog lines, whole: written at once, never interleaved.
+        const lines = readFileSync(join(c.dir, 'logs', 'platform.log'), 'utf8')
+          .split('\n')
+          .filter(Boolean);
+        expect(lines).toHaveLength(16);
+        for (const l of lines)
+          expect(l).toMatch(/^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ (cf-containers-broker\.log|docker\/cf-\S+): {2}/);
+        for (const m of made)
+          expect(lines).toContainEqual(expect.stringContaining(`public :5432 address 10.58.111.150:${String(m.hostPort)}`));
+      });
+
+      it("restores each container, started at once, from the archive in its own prefix: that instance's database and roles", () => {
+        const cell = c.readCell();
+        for (const [i, d] of c.deleted.entries()) {
+          const m = made[i]!;
+          expect(cell.serving[m.container], d.name).toBe(d.sysid);
+          expect(cell.containers[m.container]!.pg).toMatchObject({ sysid: d.sysid, roles: d.roles, inRecovery: true });
+          expect(readFileSync(join(m.dataDir, 'postgres0', 'SYSID'), 'utf8')).toBe(`${d.sysid}\n`);
+          expect(cell.history).toEqual(
+            expect.arrayContaining([
+              `stopped ${m.container}`,
+              `started ${m.container} on an empty /data: restores the archive of sysid ${d.sysid}`,
+            ]),
+          );
+        }
+        expect(reports.sysid).not.toBe(SEED_DELETED.sysid);
+      });
+
+      it("has every instance's secrets to look for, and the other deleted instance's syslog dated like the seed's", () => {
+        for (const p of [...made.flatMap((m) => Object.values(m.passwords)), ...Object.values(reports.roles)]) {
+          expect(c.secrets.passwords).toContain(p);
+        }
+        const removed = logDocuments(join(c.dir, 'logs')).filter((doc) => JSON.stringify(doc._source).includes('remove-node.perform'));
+        const times = removed.map((doc) => [JSON.stringify(doc._source).includes(reports.guid), doc._source['@timestamp']]);
+        expect(times).toEqual(expect.arrayContaining([[true, '2016-03-16T23:10:18.000Z']]));
       });
     });
   },

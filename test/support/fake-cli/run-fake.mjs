@@ -1,6 +1,8 @@
-// Shared body of the fake CLIs: load the state, simulate one command, save the state
-// atomically, print what the simulator printed and exit with its code.
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// Shared body of the fake CLIs: load the state, simulate one command, save the state, all under
+// the state file's lock (one run may call cf twice at once, e.g. two `cf create-service`), then
+// print what the simulator printed and exit with its code.
+import { appendFileSync, readFileSync } from 'node:fs';
+import { lockState, writeStateFile } from './locked-state.ts';
 
 export async function runFake(name, stateVar, simulate) {
   const file = process.env[stateVar];
@@ -8,12 +10,16 @@ export async function runFake(name, stateVar, simulate) {
     process.stderr.write(`${name} (fake): ${stateVar} is not set\n`);
     process.exit(2);
   }
-  const state = JSON.parse(readFileSync(file, 'utf8'));
   const argv = [name, ...process.argv.slice(2)];
-  const result = await simulate(state, argv);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2));
-  renameSync(tmp, file);
+  const release = lockState(file);
+  let result;
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    result = await simulate(state, argv);
+    writeStateFile(file, JSON.stringify(state, null, 2));
+  } finally {
+    release();
+  }
   if (process.env.FAKE_CLI_LOG) {
     appendFileSync(process.env.FAKE_CLI_LOG, JSON.stringify({ argv, exitCode: result.exitCode }) + '\n');
   }

@@ -1,9 +1,10 @@
 /** Sets up the state a fake docker "daemon" serves, for tests. */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import type { CellWorld } from '../../../src/rehearsal/cell-sim.js';
+import { withStateLock, writeStateFile } from '../fake-cli/locked-state.js';
 
 export const FAKE_DOCKER = resolve(import.meta.dirname, 'docker');
 
@@ -27,8 +28,9 @@ export function fakeDaemon(state: CellWorld, client = resolve(import.meta.dirnam
   chmodSync(dir, 0o777);
   const file = join(dir, 'cell-world.json');
   const write = (s: CellWorld): void => {
-    writeFileSync(file, JSON.stringify(s, null, 2));
-    chmodSync(file, 0o666);
+    withStateLock(file, () => {
+      writeStateFile(file, JSON.stringify(s, null, 2));
+    });
   };
   write(state);
   buildSync({

@@ -5,41 +5,33 @@
  * containers' own credentials) onto a real /data folder, and streams from the leader only when it
  * cloned the leader's database (same system identifier), as PostgreSQL allows.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { CfServiceInstance } from '../../../src/rehearsal/cf-sim.js';
 import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { requestedNodes } from '../../../src/rehearsal/grow.js';
+import { updateState } from '../fake-cli/locked-state.js';
 import type { LiveCellWorld } from './cell-docker.js';
-import { BROKER_CONFIG_ENV, archivePrefix, httpSync, s3Request, type BrokerConfig } from './shared.js';
-
-function config(): BrokerConfig {
-  const file = process.env[BROKER_CONFIG_ENV];
-  if (!file) throw new Error(`${BROKER_CONFIG_ENV} is not set`);
-  return JSON.parse(readFileSync(file, 'utf8')) as BrokerConfig;
-}
+import { containerCredentials, containerName, instanceConfig, readBrokerConfig, type BrokerConfig } from './broker-config.js';
+import { archivePrefix, httpSync, s3Request } from './shared.js';
 
 function nodeUuid(guid: string, index: number): string {
   const h = createHash('sha256').update(`${guid}/node/${index}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function onServiceUpdated(instance: CfServiceInstance, parameters: Record<string, unknown>): string | undefined {
-  const nodes = requestedNodes(parameters);
-  if (nodes === undefined) return undefined;
-  const c = config();
-  const cell = JSON.parse(readFileSync(c.dockerState, 'utf8')) as LiveCellWorld;
-  const leader = cell.containers[`cf-${c.nodeUuid}`];
-  if (!leader?.running || leader.pg.inRecovery) return 'cluster has no running leader to add nodes to';
-  const [sysidAnswer] = httpSync([
-    s3Request('GET', c.s3Endpoint, c.env.WAL_S3_BUCKET!, `${archivePrefix(instance.guid)}sysids/sysid`, {
-      accessKeyId: c.env.AWS_ACCESS_KEY_ID!,
-      secretAccessKey: c.env.AWS_SECRET_ACCESS_KEY!,
-      region: c.env.AWS_REGION!,
-    }),
+/** The system identifier of the archive at the instance's prefix, as a cloning node reads it. */
+function archivedSysid(c: BrokerConfig, guid: string, env: Record<string, string>): string | undefined {
+  const [answer] = httpSync([
+    s3Request('GET', c.s3Endpoint, env.WAL_S3_BUCKET!, `${archivePrefix(guid)}sysids/sysid`, containerCredentials(env)),
   ]);
-  const cloned = sysidAnswer!.status === 200 ? sysidAnswer!.body.trim() : undefined;
+  return answer!.status === 200 ? answer!.body.trim() : undefined;
+}
+
+/** Adds the nodes of `instance` numbered from the leader's replicas + 1 to `nodes` - 1. */
+function addNodes(c: BrokerConfig, cell: LiveCellWorld, instance: CfServiceInstance, leader: SimContainer, nodes: number): void {
+  const cloned = archivedSysid(c, instance.guid, instanceConfig(c, instance.guid).env);
   const replicas = (leader.pg.replicas ??= []);
   for (let index = replicas.length + 1; index < nodes; index++) {
     const uuid = nodeUuid(instance.guid, index);
@@ -65,7 +57,17 @@ export function onServiceUpdated(instance: CfServiceInstance, parameters: Record
       `broker added ${name} to ${instance.guid}: cloned sysid ${cloned ?? '(none)'}${streams ? ', streams' : ', cannot stream'}`,
     );
   }
-  writeFileSync(c.dockerState, JSON.stringify(cell, null, 2));
-  chmodSync(c.dockerState, 0o666);
-  return undefined;
+}
+
+export function onServiceUpdated(instance: CfServiceInstance, parameters: Record<string, unknown>): string | undefined {
+  const nodes = requestedNodes(parameters);
+  if (nodes === undefined) return undefined;
+  const c = readBrokerConfig();
+  const leaderName = containerName(instanceConfig(c, instance.guid));
+  return updateState<LiveCellWorld, string | undefined>(c.dockerState, (cell) => {
+    const leader = cell.containers[leaderName];
+    if (!leader?.running || leader.pg.inRecovery) return 'cluster has no running leader to add nodes to';
+    addNodes(c, cell, instance, leader, nodes);
+    return undefined;
+  });
 }

@@ -21,6 +21,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { simulateCell, type CellWorld, type SimContainer } from '../../../src/rehearsal/cell-sim.js';
+import { updateState } from '../fake-cli/locked-state.js';
+import { containerCredentials } from './broker-config.js';
 import { archivePrefix, httpSync, s3Request } from './shared.js';
 
 export const STATE_FILE = 'cell-world.json';
@@ -78,11 +80,7 @@ export function onStart(state: LiveCellWorld, c: SimContainer): void {
   const [initialize, sysid] = httpSync([
     { method: 'GET', url: `http://${env.ETCD_HOST_PORT}/v2/keys/service/${scope}/initialize` },
     // wal-e reads the archive with the container's own AWS credentials.
-    s3Request('GET', state.s3Endpoint, env.WAL_S3_BUCKET ?? '', `${archivePrefix(scope)}sysids/sysid`, {
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-      region: env.AWS_REGION ?? 'us-east-1',
-    }),
+    s3Request('GET', state.s3Endpoint, env.WAL_S3_BUCKET ?? '', `${archivePrefix(scope)}sysids/sysid`, containerCredentials(env)),
   ]);
   if (initialize!.status === 200) {
     c.running = false;
@@ -121,6 +119,37 @@ function stateFile(args: string[]): string | null {
   return host?.startsWith('unix://') ? join(dirname(host.slice('unix://'.length)), STATE_FILE) : null;
 }
 
+/** Reads stdin before taking the lock: the client may be fed slowly. */
+function readInput(args: string[]): string {
+  if (!args.includes('-i')) return '';
+  try {
+    return readFileSync(0, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * One docker command against the state in `file`, under its lock: the run may drive two
+ * containers of the cell at once (and the broker hook may be creating a third).
+ */
+function answer(file: string, args: string[], stdin: string): { result: ReturnType<typeof simulateCell>; hold?: CommandHold } {
+  return updateState<LiveCellWorld, { result: ReturnType<typeof simulateCell>; hold?: CommandHold }>(file, (state) => {
+    const result = simulateCell(
+      state,
+      { argv: ['docker', ...args], stdin, writes: false },
+      {
+        onStart: (c) => {
+          onStart(state, c);
+        },
+        onStop: (c) => state.history.push(`stopped ${c.name}`),
+      },
+    );
+    const hold = takeHold(state, args);
+    return hold ? { result, hold } : { result };
+  });
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const file = stateFile(args);
@@ -129,27 +158,8 @@ function main(): void {
     process.exitCode = 1;
     return;
   }
-  const state = JSON.parse(readFileSync(file, 'utf8')) as LiveCellWorld;
-  let stdin = '';
-  if (args.includes('-i')) {
-    try {
-      stdin = readFileSync(0, 'utf8');
-    } catch {
-      stdin = '';
-    }
-  }
-  const result = simulateCell(
-    state,
-    { argv: ['docker', ...args], stdin, writes: false },
-    {
-      onStart: (c) => {
-        onStart(state, c);
-      },
-      onStop: (c) => state.history.push(`stopped ${c.name}`),
-    },
-  );
-  const hold = takeHold(state, args);
-  writeFileSync(file, JSON.stringify(state, null, 2));
+  const { result, hold } = answer(file, args, readInput(args));
+  // Held after the change is saved and the lock released: other commands go on meanwhile.
   if (hold) holdUntilReleased(hold);
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);

@@ -8,21 +8,11 @@ import { expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ROOT } from '../cli.js';
 import type { ObjectStore } from '../../../src/core/seams.js';
+import type { NewInstance } from './case-instances.js';
 import { STORE_ROOT, type LiveCase, type LiveServers } from './platform.js';
-import {
-  BUCKET,
-  OLD_GUID,
-  OLD_SYSID,
-  OTHER_TENANT_ARCHIVE,
-  OTHER_TENANT_PREFIX,
-  archivePrefix,
-  etagOf,
-  newArchive,
-  oldArchive,
-} from './shared.js';
+import { BUCKET, OTHER_TENANT_ARCHIVE, OTHER_TENANT_PREFIX, archivePrefix, etagOf, newArchive, type OldInstance } from './shared.js';
 
-/** The system identifier of the database the broker's new instance bootstraps. */
-export const NEW_SYSID = '6263019934712345126';
+export { NEW_SYSID } from './case-instances.js';
 
 /** Every step of the bundled runbook, in order. */
 export const STEPS = (
@@ -47,73 +37,159 @@ export function filesUnder(dir: string): string[] {
     .filter((f) => statSync(f).isFile());
 }
 
-/** The final state a live recovery must leave on every system, however many processes it took. */
-export async function assertRecovered(s: LiveServers, c: LiveCase): Promise<void> {
-  // S3: the new prefix holds exactly the old archive; the old one and another tenant's are untouched.
-  const oldNow = await listing(s.s3, archivePrefix(OLD_GUID));
-  expect(oldNow).toEqual(expected(oldArchive()));
-  expect(await listing(s.s3, archivePrefix(c.newGuid))).toEqual(oldNow);
-  expect(await listing(s.s3, OTHER_TENANT_PREFIX)).toEqual(expected(OTHER_TENANT_ARCHIVE));
-  // The new instance's own objects were moved aside to one dated quarantine prefix, not deleted.
-  const underNew = Object.keys(await listing(s.s3, `backups/${c.newGuid}/`));
+/** The new instance cf holds under `name`: the one the run recreated that deleted instance as. */
+export async function newInstanceNamed(c: LiveCase, name: string): Promise<NewInstance> {
+  const cf = await c.readCf();
+  const found = cf.instances.filter((i) => i.name === name);
+  expect(
+    found.map((i) => i.name),
+    `cf instances named ${name}`,
+  ).toEqual([name]);
+  const made = c.instances.find((i) => i.guid === found[0]!.guid);
+  if (!made) throw new Error(`cf's ${name} (${found[0]!.guid}) is not one of the instances the case's broker creates`);
+  return made;
+}
+
+/** S3: the new prefix holds exactly the old archive; the new instance's own objects quarantined, not deleted. */
+async function assertArchiveSwapped(s: LiveServers, old: OldInstance, made: NewInstance): Promise<void> {
+  const oldNow = await listing(s.s3, archivePrefix(old.guid));
+  expect(oldNow, `${old.name}'s archive`).toEqual(expected(old.archive));
+  expect(await listing(s.s3, archivePrefix(made.guid)), `${made.guid}'s archive`).toEqual(oldNow);
+  const underNew = Object.keys(await listing(s.s3, `backups/${made.guid}/`));
   const quarantines = [...new Set(underNew.filter((k) => !k.startsWith('wal/')).map((k) => k.split('/')[0]!))];
   expect(quarantines).toHaveLength(1);
   expect(quarantines[0]).toMatch(/^wal\.quarantine-\d{8}T\d{6}Z$/);
-  expect(await listing(s.s3, `backups/${c.newGuid}/${quarantines[0]}/`)).toEqual(expected(newArchive(c.newGuid, NEW_SYSID)));
-
-  // etcd: the new instance's cached system identifier and leader optime are gone, nothing else.
-  expect(await c.etcdGet(`/service/${c.newGuid}/initialize`)).toBeNull();
-  expect(await c.etcdGet(`/service/${c.newGuid}/optime/leader`)).toBeNull();
-  expect(await c.etcdGet(`/service/${c.newGuid}/leader`)).toBe(c.nodeUuid);
-  expect(await c.etcdGet(`/service/${c.newGuid}/members/${c.nodeUuid}`)).toContain('"role":"master"');
-
-  // The cell's filesystem: the container's original data moved aside (not deleted) next to /data,
-  // and /data now holds what the restore wrote.
-  const asides = readdirSync(join(STORE_ROOT, c.container)).filter((d) => d !== 'data');
-  expect(asides).toHaveLength(1);
-  expect(asides[0]).toMatch(/^data\.moved-aside-\d{8}T\d{6}Z$/);
-  const aside = join(STORE_ROOT, c.container, asides[0]!);
-  expect(readdirSync(aside).sort()).toEqual(['postgres0', 'wal-e']);
-  expect(readFileSync(join(aside, 'postgres0', 'SYSID'), 'utf8')).toBe(`${NEW_SYSID}\n`);
-  expect(readFileSync(join(aside, 'postgres0', 'PG_VERSION'), 'utf8')).toBe('9.5\n');
-  expect(readdirSync(c.dataDir)).toEqual(['postgres0']);
-  expect(readFileSync(join(c.dataDir, 'postgres0', 'SYSID'), 'utf8')).toBe(`${OLD_SYSID}\n`);
-
-  // The container: stopped once, started on the empty /data with etcd reset, restored the OLD
-  // archive, left recovery, and its roles now have the new instance's passwords.
-  const cell = c.readCell();
-  const ct = cell.containers[c.container]!;
-  expect(ct.running).toBe(true);
-  expect(cell.serving[c.container]).toBe(OLD_SYSID);
-  // Grown to the cluster plan's two nodes: a replica cloned from the restored archive streams from it.
-  expect(ct.pg.replicas?.map((r) => r.state)).toEqual(['streaming']);
-  expect(Object.entries(cell.serving).filter(([name, sysid]) => name !== c.container && sysid === OLD_SYSID)).toHaveLength(1);
-  expect(ct.pg.inRecovery).toBe(false);
-  expect(ct.pg.roles).toEqual(c.newPasswords);
-  expect(cell.history).toEqual([
-    `broker created ${c.container} for ${c.newGuid}`,
-    `stopped ${c.container}`,
-    `started ${c.container} on an empty /data: restores the archive of sysid ${OLD_SYSID}`,
-    expect.stringMatching(new RegExp(`^broker added cf-\\S+ to ${c.newGuid}: cloned sysid ${OLD_SYSID}, streams$`)),
-  ]);
-
-  // cf: the service recreated once, as solo, then grown to two nodes; the app bound to it and restarted; the other app untouched.
-  const cf = await c.readCf();
-  expect(cf.instances.map((i) => [i.guid, i.name, i.plan, i.lastOperation.type, i.lastOperation.state])).toEqual([
-    [c.newGuid, 'important-db', 'solo', 'update', 'succeeded'],
-  ]);
-  expect(cf.instances[0]!.parameters).toEqual({ 'node-count': 2 });
-  const apps = cf.orgs.find((o) => o.name === 'acme')!.spaces.find((sp) => sp.name === 'important-space-and-all-databases')!.apps;
-  expect(apps.find((a) => a.name === 'their-app')).toMatchObject({ boundServiceGuids: [c.newGuid], restarts: 1, state: 'started' });
-  expect(apps.find((a) => a.name === 'reporting-cron')).toMatchObject({ boundServiceGuids: [], state: 'stopped' });
-  expect(apps.find((a) => a.name === 'reporting-cron')!.restarts).toBeUndefined();
+  expect(await listing(s.s3, `backups/${made.guid}/${quarantines[0]!}/`)).toEqual(expected(newArchive(made.guid, made.sysid)));
 }
 
-/** No secret of the platform or the operator in any file of the run folder, nor in the output. */
-export function assertNoSecrets(c: LiveCase, runId: string, output: string): void {
-  const runDir = join(c.stateDir, 'runs', runId);
-  const files = filesUnder(runDir);
-  expect(files.map((f) => f.slice(runDir.length + 1))).toContain('journal.ndjson');
+/** etcd: the new instance's cached system identifier and leader optime are gone, nothing else. */
+async function assertEtcdReset(c: LiveCase, made: NewInstance): Promise<void> {
+  expect(await c.etcdGet(`/service/${made.guid}/initialize`)).toBeNull();
+  expect(await c.etcdGet(`/service/${made.guid}/optime/leader`)).toBeNull();
+  expect(await c.etcdGet(`/service/${made.guid}/leader`)).toBe(made.nodeUuid);
+  expect(await c.etcdGet(`/service/${made.guid}/members/${made.nodeUuid}`)).toContain('"role":"master"');
+}
+
+/** The cell's filesystem: the original data moved aside (not deleted) next to /data, which holds the restore. */
+function assertDataFlushed(old: OldInstance, made: NewInstance): void {
+  const asides = readdirSync(join(STORE_ROOT, made.container)).filter((d) => d !== 'data');
+  expect(asides).toHaveLength(1);
+  expect(asides[0]).toMatch(/^data\.moved-aside-\d{8}T\d{6}Z$/);
+  const aside = join(STORE_ROOT, made.container, asides[0]!);
+  expect(readdirSync(aside).sort()).toEqual(['postgres0', 'wal-e']);
+  expect(readFileSync(join(aside, 'postgres0', 'SYSID'), 'utf8')).toBe(`${made.sysid}\n`);
+  expect(readFileSync(join(aside, 'postgres0', 'PG_VERSION'), 'utf8')).toBe('9.5\n');
+  expect(readdirSync(made.dataDir)).toEqual(['postgres0']);
+  expect(readFileSync(join(made.dataDir, 'postgres0', 'SYSID'), 'utf8')).toBe(`${old.sysid}\n`);
+}
+
+/** What the cell's history says of this instance: the entries naming its container or its GUID. */
+export function historyOf(c: LiveCase, made: NewInstance): string[] {
+  return c.readCell().history.filter((h) => h.includes(made.container) || h.includes(made.guid));
+}
+
+/**
+ * The container: stopped once, started on the empty /data with etcd reset, restored THIS old
+ * instance's archive, left recovery, its roles have the new instance's passwords; grown back to
+ * the old plan's nodes, each cloned from the restored archive and streaming.
+ */
+function assertContainerRestored(c: LiveCase, old: OldInstance, made: NewInstance): void {
+  const cell = c.readCell();
+  const ct = cell.containers[made.container]!;
+  expect(ct.running).toBe(true);
+  expect(cell.serving[made.container]).toBe(old.sysid);
+  expect(ct.pg.inRecovery).toBe(false);
+  expect(ct.pg.roles).toEqual(made.passwords);
+  expect(ct.pg.replicas?.map((r) => r.state) ?? []).toEqual(Array<string>(old.nodes - 1).fill('streaming'));
+  const grown = [...Array(old.nodes - 1).keys()].map(() =>
+    expect.stringMatching(new RegExp(`^broker added cf-\\S+ to ${made.guid}: cloned sysid ${old.sysid}, streams$`)),
+  );
+  expect(historyOf(c, made)).toEqual([
+    `broker created ${made.container} for ${made.guid}`,
+    `stopped ${made.container}`,
+    `started ${made.container} on an empty /data: restores the archive of sysid ${old.sysid}`,
+    ...grown,
+  ]);
+  const replicas = Object.entries(cell.serving).filter(([name, sysid]) => name !== made.container && sysid === old.sysid);
+  expect(replicas).toHaveLength(old.nodes - 1);
+}
+
+/** cf: recreated once under the old name, as solo, then (a cluster) grown to the old plan's nodes. */
+async function assertServiceRecreated(c: LiveCase, old: OldInstance, made: NewInstance): Promise<void> {
+  const instance = (await c.readCf()).instances.find((i) => i.guid === made.guid)!;
+  const grown = old.nodes > 1;
+  expect([instance.name, instance.plan, instance.lastOperation.type, instance.lastOperation.state]).toEqual([
+    old.name,
+    'solo',
+    grown ? 'update' : 'create',
+    'succeeded',
+  ]);
+  if (grown) expect(instance.parameters).toEqual({ 'node-count': old.nodes });
+}
+
+/**
+ * The final state the recovery of deleted instance `old` into new instance `made` must leave on
+ * S3, etcd, the cell's filesystem and docker, and cf (apps aside: see assertRecovered).
+ */
+export async function assertInstanceRecovered(s: LiveServers, c: LiveCase, old: OldInstance, made: NewInstance): Promise<void> {
+  await assertArchiveSwapped(s, old, made);
+  await assertEtcdReset(c, made);
+  assertDataFlushed(old, made);
+  assertContainerRestored(c, old, made);
+  await assertServiceRecreated(c, old, made);
+}
+
+export interface AppExpectations {
+  /** App → the names of the instances it must be bound to, started and restarted (default their-app → important-db). */
+  bound?: Record<string, string[]>;
+  /** Apps the run must leave alone: no binding, not restarted (default reporting-cron). */
+  untouched?: string[];
+}
+
+/** cf: each app bound to exactly its recovered instances and restarted (once per instance at most); the others untouched. */
+async function assertApps(c: LiveCase, apps: AppExpectations): Promise<void> {
+  const cf = await c.readCf();
+  const all = cf.orgs.flatMap((o) => o.spaces.flatMap((sp) => sp.apps));
+  const guidOf = (name: string): string => cf.instances.find((i) => i.name === name)!.guid;
+  for (const [app, names] of Object.entries(apps.bound ?? { 'their-app': ['important-db'] })) {
+    const a = all.find((x) => x.name === app)!;
+    expect([...a.boundServiceGuids].sort(), app).toEqual(names.map(guidOf).sort());
+    expect(a.state, app).toBe('started');
+    expect(a.restarts, app).toBeGreaterThanOrEqual(1);
+    expect(a.restarts, app).toBeLessThanOrEqual(names.length);
+  }
+  for (const app of apps.untouched ?? ['reporting-cron']) {
+    const a = all.find((x) => x.name === app)!;
+    expect(a, app).toMatchObject({ boundServiceGuids: [], state: 'stopped' });
+    expect(a.restarts, app).toBeUndefined();
+  }
+}
+
+/**
+ * The final state a live recovery must leave on every system, however many processes it took:
+ * each of the case's deleted instances recovered into the new instance cf holds under its name
+ * (assertInstanceRecovered), no other instance in cf, nothing else done on the cell, another
+ * tenant's archive untouched, and the apps as `apps` says.
+ */
+export async function assertRecovered(s: LiveServers, c: LiveCase, apps: AppExpectations = {}): Promise<void> {
+  const made: NewInstance[] = [];
+  for (const old of c.deleted) {
+    const m = await newInstanceNamed(c, old.name);
+    made.push(m);
+    await assertInstanceRecovered(s, c, old, m);
+  }
+  expect((await c.readCf()).instances.map((i) => i.guid).sort()).toEqual(made.map((m) => m.guid).sort());
+  expect(c.readCell().history).toHaveLength(made.reduce((n, m) => n + historyOf(c, m).length, 0));
+  expect(await listing(s.s3, OTHER_TENANT_PREFIX)).toEqual(expected(OTHER_TENANT_ARCHIVE));
+  await assertApps(c, apps);
+}
+
+/**
+ * No secret of the platform or the operator (every instance's passwords included) in any file of
+ * the runs' folders, nor in the output; and the credentials did reach what one of them journaled
+ * (the broker's log line shown as evidence), redacted.
+ */
+export function assertNoSecrets(c: LiveCase, runIds: string | string[], output: string): void {
   const all = [
     c.secrets.containerAwsKeyId,
     c.secrets.containerAwsSecret,
@@ -124,12 +200,21 @@ export function assertNoSecrets(c: LiveCase, runId: string, output: string): voi
   ];
   // Whole, or cut short by a summary that truncated before redacting.
   const needles = [...all, ...all.map((x) => x.slice(0, 14))];
-  for (const f of files) {
-    const text = readFileSync(f, 'utf8');
-    for (const secret of needles) expect(text.includes(secret), `${f} holds ${secret}`).toBe(false);
+  const journals: string[] = [];
+  for (const runId of [runIds].flat()) {
+    const runDir = join(c.stateDir, 'runs', runId);
+    const files = filesUnder(runDir);
+    expect(files.map((f) => f.slice(runDir.length + 1))).toContain('journal.ndjson');
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      for (const secret of needles) expect(text.includes(secret), `${f} holds ${secret}`).toBe(false);
+    }
+    journals.push(readFileSync(join(runDir, 'journal.ndjson'), 'utf8'));
   }
   for (const secret of needles) expect(output.includes(secret), `the output holds ${secret}`).toBe(false);
-  // The credentials did reach what is journaled: the broker's log line shown as evidence.
-  const journal = readFileSync(join(runDir, 'journal.ndjson'), 'utf8');
-  expect(journal).toContain(`'AWS_ACCESS_KEY_ID=[REDACTED]', 'AWS_SECRET_ACCESS_KEY=[REDACTED]'`);
+  const redacted = `'AWS_ACCESS_KEY_ID=[REDACTED]', 'AWS_SECRET_ACCESS_KEY=[REDACTED]'`;
+  expect(
+    journals.some((j) => j.includes(redacted)),
+    `a journal holds ${redacted}`,
+  ).toBe(true);
 }

@@ -41,21 +41,72 @@ function sentinel(offset: string, expanded: number): string {
   return `{"wal_segment_backup_stop": "000000010000000000000002", "wal_segment_offset_backup_stop": "${offset}", "expanded_size_bytes": ${expanded}, "spec": {"base_prefix": "/data/postgres0", "tablespaces": []}}`;
 }
 
-/** The deleted instance's archive, wal-e layout (keys relative to the prefix, text bodies). */
-export function oldArchive(): [string, string][] {
+/**
+ * A deleted instance's archive, wal-e layout (keys relative to the prefix, text bodies). `mark`
+ * goes into every body, so that two instances' archives differ object by object (the seed
+ * instance's has none).
+ */
+export function oldArchive(sysid = OLD_SYSID, mark = ''): [string, string][] {
   return [
-    ['sysids/sysid', `${OLD_SYSID}\n`],
-    ['wal_005/000000010000000000000001.lzo', 'old wal 1 '.repeat(300)],
+    ['sysids/sysid', `${sysid}\n`],
+    ['wal_005/000000010000000000000001.lzo', `old wal 1 ${mark}`.repeat(300)],
     [`${BASE}/extended_version.txt`, PG95],
-    [`${BASE}/tar_partitions/part_00000000.tar.lzo`, 'old base backup '.repeat(2000)],
-    ['wal_005/000000010000000000000002.lzo', 'old wal 2 '.repeat(310)],
+    [`${BASE}/tar_partitions/part_00000000.tar.lzo`, `old base backup ${mark}`.repeat(2000)],
+    ['wal_005/000000010000000000000002.lzo', `old wal 2 ${mark}`.repeat(310)],
     ['wal_005/000000010000000000000002.00000028.backup.lzo', 'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n'],
-    ['wal_005/000000010000000000000003.lzo', 'old wal 3 '.repeat(900)],
-    ['wal_005/000000010000000000000004.lzo', 'old wal 4 '.repeat(1200)],
-    ['wal_005/000000010000000000000005.lzo', 'old wal 5 '.repeat(700)],
+    ['wal_005/000000010000000000000003.lzo', `old wal 3 ${mark}`.repeat(900)],
+    ['wal_005/000000010000000000000004.lzo', `old wal 4 ${mark}`.repeat(1200)],
+    ['wal_005/000000010000000000000005.lzo', `old wal 5 ${mark}`.repeat(700)],
     // Last: wal-e writes the sentinel once the base backup is complete.
     [`${BASE}_backup_stop_sentinel.json`, sentinel('00000248', 21063168)],
   ];
+}
+
+/** A deleted instance the platform still has the archive of, and what restoring it brings back. */
+export interface OldInstance {
+  guid: string;
+  /** The name it had in cf (the name a recovery recreates it under). */
+  name: string;
+  /** Its database's system identifier, in its archive's sysids/sysid. */
+  sysid: string;
+  /** The roles and passwords of its database: what a restore from its archive holds. */
+  roles: Record<string, string>;
+  /** Its archive at archivePrefix(guid) (relative keys, text bodies). */
+  archive: [string, string][];
+  /** How many nodes its plan runs (cluster 2, solo 1): what the recovered instance must grow back to. */
+  nodes: number;
+}
+
+/** The seed incident's deleted instance. */
+export const SEED_DELETED: OldInstance = {
+  guid: OLD_GUID,
+  name: 'important-db',
+  sysid: OLD_SYSID,
+  roles: OLD_ROLES,
+  archive: oldArchive(),
+  nodes: 2,
+};
+
+/**
+ * Another deleted instance named `name` (of a plan with `nodes` nodes), everything derived from
+ * the name (the same name gives the same instance): its GUID, a sysid of its own, its own
+ * passwords, an archive whose objects all differ from the seed instance's.
+ */
+export function deletedInstance(name: string, nodes = 2): OldInstance {
+  const h = createHash('sha256').update(`deleted/${name}`).digest('hex');
+  const guid = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-9${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const sysid = `62622099${String(parseInt(h.slice(32, 42), 16))
+    .padStart(11, '0')
+    .slice(-11)}`;
+  const tag = h.slice(42, 50);
+  return {
+    guid,
+    name,
+    sysid,
+    roles: { 'dingo-admin': `old-admin-pw-${tag}-Qa71`, pgsuper: `old-superuser-pw-${tag}-Wd38`, appuser: `old-app-pw-${tag}-Ux64` },
+    archive: oldArchive(sysid, `of ${name} `),
+    nodes,
+  };
 }
 
 /** What a freshly created instance archives within seconds: its own sysid, a base backup, WAL. */
@@ -73,30 +124,6 @@ export function newArchive(guid: string, sysid: string): [string, string][] {
 
 /** S3's ETag of a single-part object. */
 export const etagOf = (body: string): string => createHash('md5').update(body).digest('hex');
-
-/** What the simulated broker needs to know to create an instance on the real parts. */
-export interface BrokerConfig {
-  /** The cell's fake docker state (cell-world.json next to the --host socket path). */
-  dockerState: string;
-  /** The platform syslog file the broker and the new container log to. */
-  logFile: string;
-  etcdUrl: string;
-  s3Endpoint: string;
-  /** Where cf-containers-broker keeps container volumes on the cell. */
-  storeRoot: string;
-  cellIp: string;
-  cellHost: string;
-  /** The node (container cf-<node>) the broker schedules for the next instance. */
-  nodeUuid: string;
-  containerId: string;
-  hostPort: number;
-  /** System identifier of the fresh database the new container bootstraps. */
-  sysid: string;
-  /** Container environment: ETCD_HOST_PORT, WAL_S3_BUCKET, AWS_*, *_USERNAME/*_PASSWORD. */
-  env: Record<string, string>;
-}
-
-export const BROKER_CONFIG_ENV = 'DINGO_LIVE_BROKER_CONFIG';
 
 export interface HttpRequest {
   method: string;
