@@ -47,7 +47,7 @@ export function parseForEach(node: Node, c: ForEachContext): ForEachDef | undefi
   const key = str(node, 'key');
   if (items.type === 'object[]' && !key) problems.at(node, line, `${where}: forEach.key must name the field of each item that names it`);
   if (items.type === 'string[]' && node.has('key'))
-    problems.at(node.get('key', true) as Node, line, `${where}: forEach.key is for object items; a string item is its own key`);
+    problems.at(node.get('key', true), line, `${where}: forEach.key is for object items; a string item is its own key`);
   const concurrency = parseConcurrency(node, c);
   checkConfirmedBy(node, c);
   const runbook = parseSubRunbook(node, c);
@@ -79,7 +79,7 @@ function parseConcurrency(node: YAMLMap, c: ForEachContext): number {
   const value: unknown = node.get('concurrency');
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_CONCURRENCY) return value;
   c.problems.at(
-    node.get('concurrency', true) as Node,
+    node.get('concurrency', true),
     c.line,
     `${c.where}: forEach.concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (found ${JSON.stringify(value)})`,
   );

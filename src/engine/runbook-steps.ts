@@ -84,9 +84,9 @@ function parseStep(item: YAMLMap, c: StepsContext, seen: Seen): StepDef | undefi
   step.when = parseWhen(item, problems, where, line, seen.known);
   step.exclusive = str(item, 'exclusive');
   if (item.has('exclusive') && step.exclusive === undefined)
-    problems.at(item.get('exclusive', true) as Node, line, `${where}: exclusive must be text`);
+    problems.at(item.get('exclusive', true), line, `${where}: exclusive must be text`);
   for (const p of step.exclusive === undefined ? [] : checkValue(step.exclusive, 'string', seen.known))
-    problems.at(item.get('exclusive', true) as Node, line, `${where}: exclusive: ${p}`);
+    problems.at(item.get('exclusive', true), line, `${where}: exclusive: ${p}`);
   return step;
 }
 
@@ -99,7 +99,7 @@ function parseAction(item: YAMLMap, c: StepsContext, where: string, line: number
   if (!action) {
     const near = actionName ? [...actions.keys()].filter((a) => a.split('.')[0] === actionName.split('.')[0]) : [];
     problems.at(
-      item.get('action', true) as Node,
+      item.get('action', true),
       line,
       `${where}: unknown action ${JSON.stringify(actionName)}${near.length ? ` (did you mean one of: ${near.join(', ')}?)` : ''}`,
     );

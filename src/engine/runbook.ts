@@ -73,17 +73,17 @@ function parseText(file: string, text: string, actions: ActionRegistry, loadSub:
 
   const version = root.get('version') as unknown;
   if (version !== RUNBOOK_VERSION) {
-    problems.at(root.get('version', true) as Node, 1, `version must be ${RUNBOOK_VERSION} (found ${JSON.stringify(version)})`);
+    problems.at(root.get('version', true), 1, `version must be ${RUNBOOK_VERSION} (found ${JSON.stringify(version)})`);
   }
   for (const pair of root.items) {
     const key = keyOf(pair.key);
     if (!['version', 'name', 'title', 'description', 'inputs', 'steps'].includes(key)) {
-      problems.at(pair.key as Node, 1, `unknown top-level key "${key}" (expected version, name, title, description, inputs, steps)`);
+      problems.at(pair.key, 1, `unknown top-level key "${key}" (expected version, name, title, description, inputs, steps)`);
     }
   }
 
-  const inputs = parseInputs(root.get('inputs', true) as Node | undefined, problems);
-  const steps = parseSteps(root.get('steps', true) as Node | undefined, { problems, actions, loadSub }, inputs);
+  const inputs = parseInputs(root.get('inputs', true), problems);
+  const steps = parseSteps(root.get('steps', true), { problems, actions, loadSub }, inputs);
   if (problems.list.length) throw runbookError(problems.list);
   // A resume checks the runbook did not change: its sub-runbooks are part of it.
   const hash = createHash('sha256').update(text);
