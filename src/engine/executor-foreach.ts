@@ -146,7 +146,9 @@ async function runItem(
     return { key, status: 'finished', outputs: item.scope.outputs };
   } catch (err) {
     shared.errors.set(key, err);
-    return { key, status: 'failed', error: messageOf(err), failedStep: current, outputs: item.scope.outputs };
+    // The failed step's own words, as journaled (the error thrown also names the step).
+    const journaled = current === undefined ? undefined : replay(run.opts.journal.events()).steps.get(prefix + current)?.error;
+    return { key, status: 'failed', error: journaled ?? messageOf(err), failedStep: current, outputs: item.scope.outputs };
   }
 }
 

@@ -1,0 +1,219 @@
+/** For-each steps run end to end through the executor: concurrency, exclusive keys, failures, resumes, confirmations, outputs. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JournalEvent } from '../../src/engine/journal-events.js';
+import type { Prompter } from '../../src/engine/prompts.js';
+import { tempDirs } from '../support/temp-dirs.js';
+import { newWorld, parentRunbook, runParent, worldActions, writeRunbooks, type World } from './foreach-harness.js';
+
+const tmp = tempDirs('dr-foreach-');
+
+/** The most items at work at once, from the world's start/end log. */
+function peak(world: World): number {
+  let now = 0;
+  let most = 0;
+  for (const l of world.log) {
+    if (l.startsWith('start ')) most = Math.max(most, ++now);
+    if (l.startsWith('end ')) now--;
+  }
+  return most;
+}
+
+const ofType = <T extends JournalEvent['type']>(events: JournalEvent[], type: T): Extract<JournalEvent, { type: T }>[] =>
+  events.filter((e): e is Extract<JournalEvent, { type: T }> => e.type === type);
+
+const stepsWith = (events: JournalEvent[], type: 'step.started' | 'step.finished' | 'step.failed'): string[] =>
+  ofType(events, type).map((e) => e.step);
+
+describe('a for-each step', () => {
+  it('runs up to `concurrency` items at once, each step journaled under FOR_EACH/KEY/STEP', async () => {
+    const dir = tmp();
+    const world = newWorld([
+      { name: 'a', cell: 'c1' },
+      { name: 'b', cell: 'c2' },
+      { name: 'c', cell: 'c3' },
+    ]);
+    writeRunbooks(dir, parentRunbook({ concurrency: 2 }));
+    const r = await runParent(dir, worldActions(world), { yes: true });
+    expect(r.error).toBeUndefined();
+    expect(peak(world)).toBe(2);
+    expect(stepsWith(r.events, 'step.finished')).toEqual(
+      expect.arrayContaining([
+        'plan',
+        'each/a/work',
+        'each/a/destroy',
+        'each/b/work',
+        'each/b/destroy',
+        'each/c/work',
+        'each/c/destroy',
+        'each',
+      ]),
+    );
+    const started = ofType(r.events, 'step.started').find((e) => e.step === 'each')!;
+    expect(started.params.keys).toEqual(['a', 'b', 'c']);
+    expect(started.params.inputs).toEqual({ a: { name: 'a', cell: 'c1' }, b: { name: 'b', cell: 'c2' }, c: { name: 'c', cell: 'c3' } });
+    expect(r.outputs.each).toEqual({
+      results: ['a', 'b', 'c'].map((key) => ({
+        key,
+        status: 'finished',
+        outputs: { work: { worked: key }, destroy: { gone: true } },
+      })),
+      finished: 3,
+      failed: 0,
+    });
+    expect(r.screen).toMatch(/✔ \[b\] \[1\/2\] Work on it — worked=b \(\d+\.\d s\)/);
+  });
+
+  it('runs one item at a time by default', async () => {
+    const dir = tmp();
+    const world = newWorld([
+      { name: 'a', cell: 'c1' },
+      { name: 'b', cell: 'c2' },
+    ]);
+    writeRunbooks(dir, parentRunbook({ concurrency: 2 }).replace('      concurrency: 2\n', ''));
+    expect((await runParent(dir, worldActions(world), { yes: true })).error).toBeUndefined();
+    expect(world.log.slice(0, 4)).toEqual(['start a', 'end a', 'destroy a', 'start b']);
+  });
+
+  it('never runs two steps with the same exclusive key at once', async () => {
+    const dir = tmp();
+    const world = newWorld([
+      { name: 'a', cell: 'same' },
+      { name: 'b', cell: 'same' },
+      { name: 'c', cell: 'other' },
+    ]);
+    writeRunbooks(dir, parentRunbook({ concurrency: 3 }));
+    expect((await runParent(dir, worldActions(world), { yes: true })).error).toBeUndefined();
+    const a = world.log.indexOf('end a');
+    const b = world.log.indexOf('start b');
+    expect(world.log.indexOf('start a') < a && a < b).toBe(true);
+    expect(peak(world)).toBe(2);
+  });
+
+  it('lets the other items finish when one fails, then fails naming the item and its step; a resume runs that item only', async () => {
+    const dir = tmp();
+    const world = newWorld([
+      { name: 'a', cell: 'c1' },
+      { name: 'b', cell: 'c2' },
+    ]);
+    world.failing.add('b');
+    writeRunbooks(dir, parentRunbook());
+    const actions = worldActions(world);
+    const first = await runParent(dir, actions, { yes: true });
+    expect(first.error?.message).toBe('1 of 2 items of step "each" failed: item "b" failed at step "work": b is broken');
+    expect(first.error?.hint).toMatch(/dingo-recover resume r1` continues those items only/);
+    expect(stepsWith(first.events, 'step.finished')).toEqual(expect.arrayContaining(['each/a/work', 'each/a/destroy']));
+    expect(stepsWith(first.events, 'step.failed')).toEqual(['each/b/work', 'each']);
+    expect(first.screen).toMatch(/✖ \[b\] \[1\/2\] Work on it — failed: b is broken/);
+
+    world.failing.clear();
+    world.log.length = 0;
+    const second = await runParent(dir, actions, { yes: true });
+    expect(second.error).toBeUndefined();
+    expect(world.log).toEqual(['start b', 'end b', 'destroy b']);
+    expect(second.screen).toContain('[a] done earlier');
+    const resumedAt = second.events.findIndex((e) => e.type === 'run.resumed');
+    const after = second.events.slice(resumedAt);
+    expect(stepsWith(after, 'step.started')).toEqual(['each', 'each/b/work', 'each/b/destroy']);
+    expect(second.outputs.each?.finished).toBe(2);
+  });
+
+  it('probes an item step that was interrupted, and skips the item steps that finished', async () => {
+    const dir = tmp();
+    const world = newWorld([
+      { name: 'a', cell: 'c1' },
+      { name: 'b', cell: 'c2' },
+    ]);
+    writeRunbooks(dir, parentRunbook({ concurrency: 1 }));
+    const actions = worldActions(world);
+    expect((await runParent(dir, actions, { yes: true })).error).toBeUndefined();
+    // The process died right after b's work began (its effect happened, its end was never journaled).
+    const file = join(dir, 'journal.ndjson');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const cut = lines.findIndex((l) => l.includes('"type":"step.started"') && l.includes('"step":"each/b/work"'));
+    writeFileSync(file, lines.slice(0, cut + 1).join('\n') + '\n');
+    world.log.length = 0;
+
+    const r = await runParent(dir, actions, { yes: true });
+    expect(r.error).toBeUndefined();
+    const probed = ofType(r.events, 'step.probed');
+    expect(probed).toEqual([expect.objectContaining({ step: 'each/b/work', result: 'done', why: 'b shows the work' })]);
+    expect(world.log).toEqual(['destroy b']);
+  });
+
+  it('with confirmedBy, journals the item confirmations as covered by the plan and asks nothing', async () => {
+    const dir = tmp();
+    const world = newWorld([{ name: 'a', cell: 'c1' }]);
+    writeRunbooks(dir, parentRunbook());
+    const r = await runParent(dir, worldActions(world), { confirm: { plan: 'go' } });
+    expect(r.error).toBeUndefined();
+    const confirms = ofType(r.events, 'confirm');
+    expect(confirms.map((c) => [c.step, c.method, c.coveredBy])).toEqual([
+      ['plan', 'answers', undefined],
+      ['each/a/destroy', 'plan', 'plan'],
+    ]);
+    expect(confirms[1]!.evidence).toEqual({ target: 'a' });
+    expect(r.screen).toMatch(/\[a\] \[2\/2\] Destroy it — gone=true \(\d+\.\d s, confirmed with the plan \(step plan\)\)/);
+  });
+
+  it('without confirmedBy, asks for each item in turn, the question named by the item', async () => {
+    const dir = tmp();
+    const world = newWorld([
+      { name: 'a', cell: 'c1' },
+      { name: 'b', cell: 'c2' },
+    ]);
+    writeRunbooks(dir, parentRunbook({ confirmedBy: false }));
+    const asked: string[] = [];
+    let open = 0;
+    const prompter: Prompter = {
+      interactive: true,
+      input: () => Promise.reject(new Error('no input expected')),
+      async typed(q) {
+        expect(open++).toBe(0);
+        asked.push(`${q.key}: ${q.message}`);
+        await new Promise((r) => setTimeout(r, 10));
+        open--;
+        return q.expected;
+      },
+      select: () => Promise.reject(new Error('no choice expected')),
+    };
+    const r = await runParent(dir, worldActions(world), { confirm: { plan: true }, prompter });
+    expect(r.error).toBeUndefined();
+    expect(asked.sort()).toEqual([
+      'each/a/destroy: [a] Destroy a — type "a" to confirm',
+      'each/b/destroy: [b] Destroy b — type "b" to confirm',
+    ]);
+  });
+
+  it('takes an item confirmation from the answers file by its full id or by the sub-runbook step id', async () => {
+    const dir = tmp();
+    const world = newWorld([
+      { name: 'a', cell: 'c1' },
+      { name: 'b', cell: 'c2' },
+    ]);
+    writeRunbooks(dir, parentRunbook({ confirmedBy: false }));
+    const r = await runParent(dir, worldActions(world), { confirm: { plan: true, 'each/a/destroy': 'a', destroy: true } });
+    expect(r.error).toBeUndefined();
+    expect(ofType(r.events, 'confirm').map((c) => [c.step, c.method, c.typed])).toEqual(
+      expect.arrayContaining([
+        ['each/a/destroy', 'answers', 'a'],
+        ['each/b/destroy', 'answers', undefined],
+      ]),
+    );
+  });
+
+  it('refuses an item whose input does not fit the sub-runbook, before any item runs', async () => {
+    const dir = tmp();
+    const world = newWorld([
+      { name: 'a', cell: 'c1' },
+      { name: 'Bad Name', cell: 'c2' },
+    ]);
+    writeRunbooks(dir, parentRunbook());
+    const r = await runParent(dir, worldActions(world), { yes: true });
+    expect(r.error?.message).toBe(
+      'step "each": item {"name":"Bad Name","cell":"c2"}: its key (field "name") must be text matching ^[A-Za-z0-9][A-Za-z0-9._-]*$',
+    );
+    expect(world.log).toEqual([]);
+  });
+});
