@@ -6,11 +6,13 @@
  */
 import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { printable } from '../core/display.js';
+import { evidenceLines, itemSections, summaries } from './incident-items.js';
 
 type Outputs = Record<string, unknown>;
 
+/** The outputs of the run's own step (not an item's) running `action`. */
 function outputsOf(t: Transcript, action: string): Outputs {
-  return t.steps.find((s) => s.action === action && s.outputs)?.outputs ?? {};
+  return t.steps.find((s) => !s.item && s.action === action && s.outputs)?.outputs ?? {};
 }
 
 /** The nodes the cluster was grown to, when the run grew it and saw the new nodes stream. */
@@ -60,23 +62,15 @@ function lossWindow(deletedAt: string, lastWalAt: string): string {
 
 function decisions(t: Transcript): string[] {
   const lines: string[] = [];
-  for (const s of t.steps) {
-    const evidence = s.notes.filter((n) => n.text.startsWith('evidence: ')).map((n) => n.text.slice('evidence: '.length));
-    const confirmed = s.confirmations.at(-1);
-    if (!evidence.length && !confirmed) continue;
-    lines.push(`### ${s.title}`, '');
-    for (const e of evidence.slice(0, 12)) lines.push(`- ${e.split('\n')[0]}`);
-    if (evidence.length > 12) lines.push(`- … ${evidence.length - 12} more (\`dingo-recover show ${t.runId}\`)`);
-    if (confirmed) {
-      for (const [k, v] of Object.entries(confirmed.evidence)) lines.push(`- ${k}: ${v}`);
-    }
-    lines.push('');
+  for (const s of t.steps.filter((st) => !st.item)) {
+    const evidence = evidenceLines(s, t.runId);
+    if (evidence.length) lines.push(`### ${s.title}`, '', ...evidence, '');
   }
   return lines;
 }
 
 function confirmations(t: Transcript): string[] {
-  const rows = t.steps.flatMap((s) => s.confirmations.map((c) => ({ s, c })));
+  const rows = t.steps.filter((s) => !s.item).flatMap((s) => s.confirmations.map((c) => ({ s, c })));
   if (!rows.length) return ['No step was confirmed.', ''];
   return [
     '| step | confirmed by | when | how | typed |',
@@ -90,7 +84,7 @@ function timeline(t: Transcript): string[] {
   const rows: string[] = ['| started | step | status | attempts | duration |', '|---|---|---|---|---|'];
   for (const s of t.steps)
     rows.push(
-      `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`,
+      `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.item ? `[${s.item.key}] ${s.title}` : s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`,
     );
   for (const i of t.interruptions) rows.push(`| ${utc(i.at)} | interrupted (${cell(i.signal)}) by ${cell(i.by)} | | | |`);
   return [...rows, ''];
@@ -123,11 +117,13 @@ export function renderIncidentReport(t: Transcript): string {
     `- Data-loss window: ${lossWindow(text(found.deletedAt), text(inspected.lastSegmentAt))}`,
     ...grownLine(t),
     '',
+    ...summaries(t.steps.filter((s) => !s.item)),
     '## Kept aside, never deleted',
     '',
     `- The new instance's original archive: ${quarantine || '(not moved yet)'}`,
     `- The new container's original data: ${aside ? `${aside} on ${text(container.cellIp)}` : '(not moved yet)'}`,
     '',
+    ...itemSections(t),
     '## Decisions and their evidence',
     '',
     ...decisions(t),

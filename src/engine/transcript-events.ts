@@ -6,8 +6,10 @@ import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript
 export type RunEntries = Pick<Transcript, 'interruptions' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'>;
 
 export function newStep(id: string, def: { title: string; action: string } | undefined): TranscriptStep {
+  const [forEach, key] = id.split('/');
   return {
     id,
+    item: forEach !== undefined && key !== undefined ? { forEach, key } : null,
     title: def?.title ?? id,
     action: def?.action ?? '',
     status: 'pending',
@@ -92,6 +94,7 @@ export function applyStepEvent(e: JournalEvent, step: (id: string) => Transcript
         typed: e.typed ?? null,
         expected: e.expected,
         evidence: e.evidence,
+        coveredBy: e.coveredBy ?? null,
       });
       return true;
     case 'note':

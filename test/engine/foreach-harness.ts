@@ -13,6 +13,7 @@ import type { Prompter } from '../../src/engine/prompts.js';
 import { Reporter } from '../../src/engine/reporter.js';
 import { loadRunbook, type ActionRegistry } from '../../src/engine/runbook.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
+import { createRunDir, JOURNAL_FILE } from '../../src/engine/runs.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { Platform } from '../../src/core/seams.js';
 
@@ -168,8 +169,9 @@ export async function runParent(
   o: { yes?: boolean; confirm?: Record<string, string | true>; prompter?: Prompter } = {},
 ): Promise<Outcome> {
   const runbook = loadRunbook(join(dir, 'parent.yaml'), actions);
-  const file = join(dir, 'journal.ndjson');
+  const file = journalPath(dir);
   const resuming = existsSync(file);
+  if (!resuming) createRunDir(dir, 'r1');
   const journal = resuming ? openJournalForAppend(file, new Redactor()) : new Journal(file, new Redactor());
   if (resuming) journal.append({ type: 'run.resumed' });
   else
@@ -195,7 +197,7 @@ export async function runParent(
       actions,
       platform: noPlatform,
       runId: 'r1',
-      runDir: dir,
+      runDir: join(dir, 'runs', 'r1'),
       journal,
       events: journal.events(),
       answers: { inputs: {}, confirm: o.confirm ?? {}, choose: {}, secrets: {} },
@@ -216,6 +218,11 @@ export async function runParent(
   result.events = readJournal(file);
   result.screen = screen;
   return result;
+}
+
+/** The journal of the run `runParent` drives in `dir` (its state folder). */
+export function journalPath(dir: string): string {
+  return join(dir, 'runs', 'r1', JOURNAL_FILE);
 }
 
 export function writeRunbooks(dir: string, parent: string, item = ITEM_RUNBOOK): void {

@@ -2,10 +2,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderIncidentReport } from '../../src/engine/incident-report.js';
+import { loadRunbook } from '../../src/engine/runbook.js';
+import { loadRun } from '../../src/engine/runs.js';
+import { buildTranscript, renderTranscript } from '../../src/engine/transcript.js';
 import type { JournalEvent } from '../../src/engine/journal-events.js';
 import type { Prompter } from '../../src/engine/prompts.js';
 import { tempDirs } from '../support/temp-dirs.js';
-import { newWorld, parentRunbook, runParent, worldActions, writeRunbooks, type World } from './foreach-harness.js';
+import { journalPath, newWorld, parentRunbook, runParent, worldActions, writeRunbooks, type World } from './foreach-harness.js';
 
 const tmp = tempDirs('dr-foreach-');
 
@@ -129,7 +133,7 @@ describe('a for-each step', () => {
     const actions = worldActions(world);
     expect((await runParent(dir, actions, { yes: true })).error).toBeUndefined();
     // The process died right after b's work began (its effect happened, its end was never journaled).
-    const file = join(dir, 'journal.ndjson');
+    const file = journalPath(dir);
     const lines = readFileSync(file, 'utf8').split('\n');
     const cut = lines.findIndex((l) => l.includes('"type":"step.started"') && l.includes('"step":"each/b/work"'));
     writeFileSync(file, lines.slice(0, cut + 1).join('\n') + '\n');
@@ -215,5 +219,47 @@ describe('a for-each step', () => {
       'step "each": item {"name":"Bad Name","cell":"c2"}: its key (field "name") must be text matching ^[A-Za-z0-9][A-Za-z0-9._-]*$',
     );
     expect(world.log).toEqual([]);
+  });
+});
+
+describe('the transcript and the incident report of a for-each run', () => {
+  it('group the item steps under their item, with its status, confirmations, what it kept aside and its summary', async () => {
+    const dir = tmp();
+    const world = newWorld([
+      { name: 'a', cell: 'c1' },
+      { name: 'b', cell: 'c2' },
+    ]);
+    world.failing.add('b');
+    writeRunbooks(dir, parentRunbook());
+    const actions = worldActions(world);
+    await runParent(dir, actions, { confirm: { plan: 'go' } });
+    const runbook = loadRunbook(join(dir, 'parent.yaml'), actions);
+    const t = buildTranscript(loadRun(dir, 'r1'), runbook);
+    expect(t.steps.map((s) => [s.id, s.status, s.item?.key ?? null])).toEqual([
+      ['plan', 'finished', null],
+      ['each', 'failed', null],
+      ['each/a/work', 'finished', 'a'],
+      ['each/a/destroy', 'finished', 'a'],
+      ['each/b/work', 'failed', 'b'],
+      ['each/b/destroy', 'pending', 'b'],
+    ]);
+    expect(t.steps[2]!.title).toBe('Work on it');
+    const text = renderTranscript(t);
+    expect(text).toContain('\n  item a of each: finished\n\n    ✔ each/a/work: Work on it — finished');
+    expect(text).toContain('\n  item b of each: failed\n\n    ✖ each/b/work: Work on it — failed');
+    expect(text).toMatch(/confirmed by \S+ at \S+ \(plan, covered by the confirmation of step plan\) for a\n/);
+
+    // A step's summary output goes into the report verbatim, under its title.
+    const a = t.steps[3]!;
+    a.outputs = { ...a.outputs, summary: '| db | state |\n|---|---|\n| a | back |', quarantineUrl: 's3://bucket/aside/a' };
+    const report = renderIncidentReport(t);
+    expect(report).toContain('## Each instance: 2 items\n\n### a: finished\n\n- ✔ Work on it\n- ✔ Destroy it\n');
+    expect(report).toContain('### b: failed\n\n- ✖ Work on it: b is broken\n- · Destroy it\n');
+    expect(report).toContain('- Destroy it: with the plan (confirmed at step plan), for a\n');
+    expect(report).toContain("- The new instance's original archive: s3://bucket/aside/a\n");
+    expect(report).toContain('#### Destroy it\n\n| db | state |\n|---|---|\n| a | back |\n');
+    expect(report).toMatch(/\| \[b\] Work on it \| failed: b is broken \| 1 \|/);
+    expect(report).toContain('| plan | ');
+    expect(report).not.toContain('| each/a/destroy |');
   });
 });
