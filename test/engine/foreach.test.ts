@@ -2,14 +2,25 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defineAction } from '../../src/engine/action.js';
 import { renderIncidentReport } from '../../src/engine/incident-report.js';
+import { abandonedInstance } from '../../src/engine/run-history.js';
 import { loadRunbook } from '../../src/engine/runbook.js';
 import { loadRun } from '../../src/engine/runs.js';
 import { buildTranscript, renderTranscript } from '../../src/engine/transcript.js';
 import type { JournalEvent } from '../../src/engine/journal-events.js';
 import type { Prompter } from '../../src/engine/prompts.js';
 import { tempDirs } from '../support/temp-dirs.js';
-import { journalPath, newWorld, parentRunbook, runParent, worldActions, writeRunbooks, type World } from './foreach-harness.js';
+import {
+  ITEM_RUNBOOK,
+  journalPath,
+  newWorld,
+  parentRunbook,
+  runParent,
+  worldActions,
+  writeRunbooks,
+  type World,
+} from './foreach-harness.js';
 
 const tmp = tempDirs('dr-foreach-');
 
@@ -261,5 +272,39 @@ describe('the transcript and the incident report of a for-each run', () => {
     expect(report).toMatch(/\| \[b\] Work on it \| failed: b is broken \| 1 \|/);
     expect(report).toContain('| plan | ');
     expect(report).not.toContain('| each/a/destroy |');
+  });
+});
+
+describe('an abandoned run whose for-each items created instances', () => {
+  it('offers the instance an item created for adoption', () => {
+    const dir = tmp();
+    const create = defineAction({
+      name: 'cf.create-service',
+      summary: 'creates',
+      effect: 'write',
+      params: {},
+      outputs: { instanceGuid: { type: 'string', description: 'guid' } },
+      safeToRepeat: 'test',
+      run: () => Promise.resolve({ instanceGuid: 'x' }),
+    });
+    const actions = new Map([...worldActions(newWorld([])), [create.name, create]]);
+    const item = ITEM_RUNBOOK.replace('steps:\n', 'steps:\n  - id: create\n    title: Create\n    why: w\n    action: cf.create-service\n');
+    writeRunbooks(dir, parentRunbook(), item);
+    const at = { v: 1, at: '2026-01-01T00:00:00.000Z', by: 'me@here', pid: 1 };
+    const events = [
+      {
+        ...at,
+        seq: 1,
+        type: 'run.created',
+        runId: 'r1',
+        runbook: { file: join(dir, 'parent.yaml'), name: 'parent', sha256: 'x' },
+        mode: 'live',
+        options: {},
+      },
+      { ...at, seq: 2, type: 'step.finished', step: 'each/a/work', outputs: { instanceGuid: 'not-created-here' }, durationMs: 1 },
+      { ...at, seq: 3, type: 'step.finished', step: 'each/b/create', outputs: { instanceGuid: 'guid-b' }, durationMs: 1 },
+      { ...at, seq: 4, type: 'run.abandoned', reason: 'wrong space' },
+    ] as JournalEvent[];
+    expect(abandonedInstance('r1', events, actions)).toEqual({ runId: 'r1', instanceGuid: 'guid-b', reason: 'wrong space' });
   });
 });
