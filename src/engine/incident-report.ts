@@ -94,23 +94,18 @@ function stepsOf(t: Transcript, status: TranscriptStep['status']): TranscriptSte
   return t.steps.filter((s) => s.status === status);
 }
 
-export function renderIncidentReport(t: Transcript): string {
+/** The head of a single instance's recovery: what came back from where, into what, and what was kept aside. */
+function instanceHead(t: Transcript): string[] {
   const found = outputsOf(t, 'logs.find-deleted');
   const inspected = outputsOf(t, 'archive.inspect');
   const created = outputsOf(t, 'cf.create-service');
   const container = outputsOf(t, 'logs.find-instance');
   const quarantine = text(outputsOf(t, 'archive.quarantine').quarantineUrl);
   const aside = text(outputsOf(t, 'cell.move-data-aside').asideDir);
-  const name = text(t.inputs.serviceName) || '?';
-  const plan = text(t.inputs.plan);
-  const soloPlan = text(t.inputs.soloPlan);
-  const done = t.status === 'done';
-  const lines = [
-    `# Recovery of ${name}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+  return [
+    `# Recovery of ${text(t.inputs.serviceName) || '?'}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
     '',
-    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${done ? 'done' : `not finished: ${t.status}`}`,
-    `- Started ${utc(t.createdAt)}, last event ${utc(t.lastEventAt)}`,
-    `- Org / space: ${text(t.inputs.org) || '?'} / ${text(t.inputs.space) || '?'}`,
+    ...runLines(t),
     `- Deleted instance (OLD): ${text(found.instanceGuid) || '?'}; name ${text(found.nameProof) || '?'}; chosen by ${text(found.decidedBy) || '?'}`,
     `- Restored from: ${text(found.archiveUrl) || '?'} (LATEST base backup ${text(inspected.latest) || '?'}, newest archived WAL ${text(inspected.lastSegment) || '?'} at ${utc(text(inspected.lastSegmentAt))})`,
     `- Into the new instance: ${text(created.instanceGuid) || '(not created yet)'}${text(container.container) ? `, container ${text(container.container)} on cell ${text(container.cellIp)}` : ''}`,
@@ -123,7 +118,38 @@ export function renderIncidentReport(t: Transcript): string {
     `- The new instance's original archive: ${quarantine || '(not moved yet)'}`,
     `- The new container's original data: ${aside ? `${aside} on ${text(container.cellIp)}` : '(not moved yet)'}`,
     '',
+  ];
+}
+
+/** The head of a run that recovered its instances in for-each items (a whole space): each item has its own section. */
+function itemsHead(t: Transcript): string[] {
+  const where = text(t.inputs.space) || text(t.inputs.serviceName) || t.runbook;
+  return [
+    `# Recovery of ${where}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+    '',
+    ...runLines(t),
+    '',
+    ...summaries(t.steps.filter((s) => !s.item)),
     ...itemSections(t),
+  ];
+}
+
+function runLines(t: Transcript): string[] {
+  return [
+    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}`,
+    `- Started ${utc(t.createdAt)}, last event ${utc(t.lastEventAt)}`,
+    `- Org / space: ${text(t.inputs.org) || '?'} / ${text(t.inputs.space) || '?'}`,
+  ];
+}
+
+export function renderIncidentReport(t: Transcript): string {
+  const name = text(t.inputs.serviceName) || '?';
+  const plan = text(t.inputs.plan);
+  const soloPlan = text(t.inputs.soloPlan);
+  const done = t.status === 'done';
+  const byItem = t.steps.some((s) => s.item) && !outputsOf(t, 'logs.find-deleted').instanceGuid;
+  const lines = [
+    ...(byItem ? itemsHead(t) : [...instanceHead(t), ...itemSections(t)]),
     '## Decisions and their evidence',
     '',
     ...decisions(t),
@@ -141,7 +167,7 @@ export function renderIncidentReport(t: Transcript): string {
     lines.push(
       `- Finish the run: \`dingo-recover resume ${t.runId}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`,
     );
-  if (plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
+  if (!byItem && plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
     lines.push(
       `- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`cf update-service ${name} -c '{"node-count": N}'\`, N from plan "${plan}"; never shrink it.`,
     );

@@ -264,6 +264,7 @@ describe('the transcript and the incident report of a for-each run', () => {
     const a = t.steps[3]!;
     a.outputs = { ...a.outputs, summary: '| db | state |\n|---|---|\n| a | back |', quarantineUrl: 's3://bucket/aside/a' };
     const report = renderIncidentReport(t);
+    expect(report).not.toContain('Deleted instance (OLD)');
     expect(report).toContain('## Each instance: 2 items\n\n### a: finished\n\n- ✔ Work on it\n- ✔ Destroy it\n');
     expect(report).toContain('### b: failed\n\n- ✖ Work on it: b is broken\n- · Destroy it\n');
     expect(report).toContain('- Destroy it: with the plan (confirmed at step plan), for a\n');
