@@ -233,6 +233,34 @@ describe('a for-each step', () => {
   });
 });
 
+describe('a for-each step over strings', () => {
+  it('keys each item by the string itself, which ${item} gives', async () => {
+    const dir = tmp();
+    const world = newWorld([{ name: 'x' }, { name: 'y' }]);
+    const parent = parentRunbook()
+      .replace('instances}', 'names}')
+      .replace('      key: name\n', '')
+      .replace('${item.name}', '${item}')
+      .replace('        cell: ${item.cell}\n', '');
+    writeRunbooks(dir, parent);
+    const r = await runParent(dir, worldActions(world), { yes: true });
+    expect(r.error).toBeUndefined();
+    expect(stepsWith(r.events, 'step.finished')).toEqual(expect.arrayContaining(['each/x/destroy', 'each/y/destroy']));
+    const started = ofType(r.events, 'step.started').find((e) => e.step === 'each')!;
+    expect(started.params.inputs).toEqual({ x: { name: 'x', cell: 'c0' }, y: { name: 'y', cell: 'c0' } });
+  });
+
+  it("refuses an item whose input does not match the sub-runbook input's pattern", async () => {
+    const dir = tmp();
+    const world = newWorld([{ name: 'x' }, { name: 'Y' }]);
+    writeRunbooks(dir, parentRunbook().replace('        cell: ${item.cell}\n', ''));
+    const r = await runParent(dir, worldActions(world), { yes: true });
+    expect(r.error?.message).toBe('step "each": item "Y": input "name" of runbook item: "Y" does not match ^[a-z]+$');
+    expect(stepsWith(r.events, 'step.failed')).toEqual(['each']);
+    expect(world.log).toEqual([]);
+  });
+});
+
 describe('the transcript and the incident report of a for-each run', () => {
   it('group the item steps under their item, with its status, confirmations, what it kept aside and its summary', async () => {
     const dir = tmp();
