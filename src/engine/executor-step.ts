@@ -5,7 +5,7 @@
 import { confirm } from './executor-confirm.js';
 import type { Run, Sequence, StepRun } from './executor-options.js';
 import { workTimer } from './executor-prompts.js';
-import { headline } from './screen-text.js';
+import { headline, shortValue } from './screen-text.js';
 import type { StepScreen } from './step-screen.js';
 import { DingoError, NeedsOperator, StepFailed } from '../core/errors.js';
 
@@ -17,7 +17,7 @@ export function outcome(screen: StepScreen, outputs: Record<string, unknown>): s
 function describeOutputs(outputs: Record<string, unknown>): string {
   const parts = Object.entries(outputs)
     .filter(([, v]) => v !== null && v !== undefined && (typeof v !== 'object' || Array.isArray(v)))
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
+    .map(([k, v]) => `${k}=${shortValue(v)}`);
   const text = parts.join(' ');
   return text.length > 160 ? text.slice(0, 160) + '…' : text || 'no outputs';
 }

@@ -78,6 +78,8 @@ describe('a for-each step', () => {
       failed: 0,
     });
     expect(r.screen).toMatch(/✔ \[b\] \[1\/2\] Work on it — worked=b \(\d+\.\d s\)/);
+    expect(r.screen).toContain('✔ [1/2] Plan — instances=3 records names=a,b,c');
+    expect(r.screen).toMatch(/✔ \[2\/2\] Each instance — 3 items finished \(\d+\.\d s\)/);
   });
 
   it('runs one item at a time by default', async () => {
