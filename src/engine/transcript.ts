@@ -28,6 +28,13 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
   for (const id of order) get(id);
   const entries: RunEntries = { interruptions: [], repairs: [], lockTakeovers: [], settingsChanges: [], abandoned: null };
   for (const e of run.events) if (!applyStepEvent(e, get)) applyRunEvent(e, entries);
+  for (const [id, s] of steps) {
+    const state = run.state.steps.get(id);
+    s.status = state?.status ?? 'pending';
+    s.attempts = state?.attempts ?? 0;
+    s.outputs = state?.status === 'finished' ? (state.outputs ?? {}) : null;
+    s.error = state?.error ?? null;
+  }
   return {
     runId: run.runId,
     mode: run.mode,
