@@ -1,6 +1,6 @@
 /** `dingo-recover explain <runbook>`: a runbook step by step: why, what it does, what it changes. */
 import type { Argv } from 'yargs';
-import type { ActionRegistry, ConfirmDef, Runbook } from '../engine/runbook.js';
+import type { ActionRegistry, ConfirmDef, Runbook, StepDef } from '../engine/runbook.js';
 import { actionRegistry } from './action-registry.js';
 import type { GlobalArgs } from './global-options.js';
 import { runbookPath } from './package-files.js';
@@ -16,33 +16,67 @@ export function describeConfirm(c: Pick<ConfirmDef, 'typed' | 'alsoAccept'>): st
   return words(c.typed) + (c.alsoAccept ? `, or ${words(c.alsoAccept)}` : '');
 }
 
+function stepJson(s: StepDef, actions: ActionRegistry): Record<string, unknown> {
+  const fe = s.forEach;
+  return {
+    id: s.id,
+    title: s.title,
+    why: s.why,
+    action: fe ? null : s.action,
+    effect: fe ? null : actions.get(s.action)!.effect,
+    confirm: s.confirm ?? null,
+    ...(s.exclusive === undefined ? {} : { exclusive: s.exclusive }),
+    ...(fe && {
+      forEach: {
+        items: fe.items,
+        key: fe.key ?? null,
+        concurrency: fe.concurrency,
+        runbook: fe.runbook.name,
+        confirmedBy: fe.confirmedBy ?? null,
+        inputs: fe.inputs,
+        steps: fe.runbook.steps.map((sub) => stepJson(sub, actions)),
+      },
+    }),
+  };
+}
+
 function explainJson(rb: Runbook, actions: ActionRegistry): string {
   const explained = {
     name: rb.name,
     title: rb.title,
     inputs: rb.inputs.map(({ line: _l, ...i }) => i),
-    steps: rb.steps.map((s) => ({
-      id: s.id,
-      title: s.title,
-      why: s.why,
-      action: s.action,
-      effect: actions.get(s.action)!.effect,
-      confirm: s.confirm ?? null,
-    })),
+    steps: rb.steps.map((s) => stepJson(s, actions)),
   };
   return JSON.stringify(explained, null, 2) + '\n';
+}
+
+/** A step in words: number, title, what it does, why; a for-each's sub-runbook steps under it. */
+function explainStep(s: StepDef, number: string, actions: ActionRegistry, wrap: (text: string, width: number) => string[]): string[] {
+  const fe = s.forEach;
+  const indent = ' '.repeat(number.length + 2);
+  const what = fe
+    ? `for each item of ${fe.items}, runbook ${fe.runbook.name}, ${fe.concurrency} at once${fe.confirmedBy ? `, confirmed with step ${fe.confirmedBy}` : ''}`
+    : `${s.action}, ${actions.get(s.action)!.effect}${s.confirm ? ', asks for a typed confirmation' : ''}`;
+  const lines = ['', `${number}. ${s.title}  [${what}]`, ...wrap(s.why, 86).map((l) => `${indent}${l}`)];
+  if (s.confirm) lines.push(`${indent}confirm id: ${s.id} (type ${describeConfirm(s.confirm)}; in an answers file: confirm.${s.id})`);
+  if (!fe) return lines;
+  lines.push(`${indent}each item's steps are journaled as ${s.id}/KEY/STEP_ID (KEY: ${fe.key ? `the item's ${fe.key}` : 'the item'})`);
+  for (const [m, sub] of fe.runbook.steps.entries()) {
+    const subLines = explainStep(sub, `${number}.${m + 1}`, actions, wrap).map((l) => (l ? `${indent}${l}` : l));
+    if (sub.confirm)
+      subLines.push(
+        `${indent}${' '.repeat(number.length + 4)}${fe.confirmedBy ? `covered by the confirmation of step ${fe.confirmedBy}; ` : ''}an answers file may say confirm.${sub.id} for every item`,
+      );
+    lines.push(...subLines);
+  }
+  return lines;
 }
 
 async function explainText(rb: Runbook, actions: ActionRegistry): Promise<string> {
   const { wrap } = await import('../engine/screen-text.js');
   const lines = [rb.title, '', ...wrap(rb.description, 90), '', 'Asks:'];
   for (const i of rb.inputs) lines.push(`  - ${i.prompt}${i.default !== undefined ? ` (default ${JSON.stringify(i.default)})` : ''}`);
-  for (const [n, s] of rb.steps.entries()) {
-    const a = actions.get(s.action)!;
-    lines.push('', `${n + 1}. ${s.title}  [${s.action}, ${a.effect}${s.confirm ? ', asks for a typed confirmation' : ''}]`);
-    for (const l of wrap(s.why, 86)) lines.push(`   ${l}`);
-    if (s.confirm) lines.push(`   confirm id: ${s.id} (type ${describeConfirm(s.confirm)}; in an answers file: confirm.${s.id})`);
-  }
+  for (const [n, s] of rb.steps.entries()) lines.push(...explainStep(s, String(n + 1), actions, wrap));
   return lines.join('\n') + '\n';
 }
 

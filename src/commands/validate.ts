@@ -16,7 +16,14 @@ export const validateCommand = {
     const file = runbookPath(argv.runbook);
     const { loadRunbook } = await import('../engine/runbook.js');
     const rb = loadRunbook(file, await actionRegistry());
-    if (argv.json) process.stdout.write(JSON.stringify({ ok: true, file, steps: rb.steps.length, inputs: rb.inputs.length }) + '\n');
-    else process.stdout.write(`${file}: ok (${rb.inputs.length} inputs, ${rb.steps.length} steps)\n`);
+    const forEach = rb.steps.flatMap((s) =>
+      s.forEach ? [{ step: s.id, runbook: s.forEach.runbook.file, steps: s.forEach.runbook.steps.length }] : [],
+    );
+    if (argv.json)
+      process.stdout.write(JSON.stringify({ ok: true, file, steps: rb.steps.length, inputs: rb.inputs.length, forEach }) + '\n');
+    else {
+      process.stdout.write(`${file}: ok (${rb.inputs.length} inputs, ${rb.steps.length} steps)\n`);
+      for (const f of forEach) process.stdout.write(`  for-each step ${f.step} runs ${f.runbook}: ok (${f.steps} steps per item)\n`);
+    }
   },
 };

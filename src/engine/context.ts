@@ -8,7 +8,7 @@ import { messageOf } from './narrow.js';
 import type { Prompter } from './prompts.js';
 import type { Answers } from './answers.js';
 import type { Redactor } from '../core/redact.js';
-import type { Reporter } from './reporter.js';
+import type { StepScreen } from './step-screen.js';
 import type { Settings } from './settings.js';
 
 /** A service instance created by a run that was later abandoned: a new run may adopt it. */
@@ -50,9 +50,9 @@ export function recordingRunner(
   inner: CommandRunner,
   system: string,
   journal: Journal,
-  reporter: Reporter,
+  reporter: Pick<StepScreen, 'command' | 'commandResult'>,
   redactor: Redactor,
-  step: () => string | undefined,
+  step: string,
 ): CommandRunner {
   return {
     where: inner.where,
@@ -60,7 +60,7 @@ export function recordingRunner(
       reporter.command(system, inner.where, spec);
       const argv = spec.sudo ? ['sudo', '-n', ...spec.argv] : spec.argv;
       const record = (outcome: { exitCode: number; durationMs: number; output: string; lost?: true }): void => {
-        journal.append({ type: 'command', step: step(), system, where: inner.where, argv, writes: spec.writes, ...outcome });
+        journal.append({ type: 'command', step, system, where: inner.where, argv, writes: spec.writes, ...outcome });
       };
       const started = Date.now();
       let result: CommandResult;

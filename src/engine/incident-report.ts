@@ -6,11 +6,13 @@
  */
 import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { printable } from '../core/display.js';
+import { evidenceLines, itemSections, summaries } from './incident-items.js';
 
 type Outputs = Record<string, unknown>;
 
+/** The outputs of the run's own step (not an item's) running `action`. */
 function outputsOf(t: Transcript, action: string): Outputs {
-  return t.steps.find((s) => s.action === action && s.outputs)?.outputs ?? {};
+  return t.steps.find((s) => !s.item && s.action === action && s.outputs)?.outputs ?? {};
 }
 
 /** The nodes the cluster was grown to, when the run grew it and saw the new nodes stream. */
@@ -60,23 +62,15 @@ function lossWindow(deletedAt: string, lastWalAt: string): string {
 
 function decisions(t: Transcript): string[] {
   const lines: string[] = [];
-  for (const s of t.steps) {
-    const evidence = s.notes.filter((n) => n.text.startsWith('evidence: ')).map((n) => n.text.slice('evidence: '.length));
-    const confirmed = s.confirmations.at(-1);
-    if (!evidence.length && !confirmed) continue;
-    lines.push(`### ${s.title}`, '');
-    for (const e of evidence.slice(0, 12)) lines.push(`- ${e.split('\n')[0]}`);
-    if (evidence.length > 12) lines.push(`- … ${evidence.length - 12} more (\`dingo-recover show ${t.runId}\`)`);
-    if (confirmed) {
-      for (const [k, v] of Object.entries(confirmed.evidence)) lines.push(`- ${k}: ${v}`);
-    }
-    lines.push('');
+  for (const s of t.steps.filter((st) => !st.item)) {
+    const evidence = evidenceLines(s, t.runId);
+    if (evidence.length) lines.push(`### ${s.title}`, '', ...evidence, '');
   }
   return lines;
 }
 
 function confirmations(t: Transcript): string[] {
-  const rows = t.steps.flatMap((s) => s.confirmations.map((c) => ({ s, c })));
+  const rows = t.steps.filter((s) => !s.item).flatMap((s) => s.confirmations.map((c) => ({ s, c })));
   if (!rows.length) return ['No step was confirmed.', ''];
   return [
     '| step | confirmed by | when | how | typed |',
@@ -90,7 +84,7 @@ function timeline(t: Transcript): string[] {
   const rows: string[] = ['| started | step | status | attempts | duration |', '|---|---|---|---|---|'];
   for (const s of t.steps)
     rows.push(
-      `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`,
+      `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.item ? `[${s.item.key}] ${s.title}` : s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`,
     );
   for (const i of t.interruptions) rows.push(`| ${utc(i.at)} | interrupted (${cell(i.signal)}) by ${cell(i.by)} | | | |`);
   return [...rows, ''];
@@ -100,34 +94,62 @@ function stepsOf(t: Transcript, status: TranscriptStep['status']): TranscriptSte
   return t.steps.filter((s) => s.status === status);
 }
 
-export function renderIncidentReport(t: Transcript): string {
+/** The head of a single instance's recovery: what came back from where, into what, and what was kept aside. */
+function instanceHead(t: Transcript): string[] {
   const found = outputsOf(t, 'logs.find-deleted');
   const inspected = outputsOf(t, 'archive.inspect');
   const created = outputsOf(t, 'cf.create-service');
   const container = outputsOf(t, 'logs.find-instance');
   const quarantine = text(outputsOf(t, 'archive.quarantine').quarantineUrl);
   const aside = text(outputsOf(t, 'cell.move-data-aside').asideDir);
-  const name = text(t.inputs.serviceName) || '?';
-  const plan = text(t.inputs.plan);
-  const soloPlan = text(t.inputs.soloPlan);
-  const done = t.status === 'done';
-  const lines = [
-    `# Recovery of ${name}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+  return [
+    `# Recovery of ${text(t.inputs.serviceName) || '?'}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
     '',
-    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${done ? 'done' : `not finished: ${t.status}`}`,
-    `- Started ${utc(t.createdAt)}, last event ${utc(t.lastEventAt)}`,
-    `- Org / space: ${text(t.inputs.org) || '?'} / ${text(t.inputs.space) || '?'}`,
+    ...runLines(t),
     `- Deleted instance (OLD): ${text(found.instanceGuid) || '?'}; name ${text(found.nameProof) || '?'}; chosen by ${text(found.decidedBy) || '?'}`,
     `- Restored from: ${text(found.archiveUrl) || '?'} (LATEST base backup ${text(inspected.latest) || '?'}, newest archived WAL ${text(inspected.lastSegment) || '?'} at ${utc(text(inspected.lastSegmentAt))})`,
     `- Into the new instance: ${text(created.instanceGuid) || '(not created yet)'}${text(container.container) ? `, container ${text(container.container)} on cell ${text(container.cellIp)}` : ''}`,
     `- Data-loss window: ${lossWindow(text(found.deletedAt), text(inspected.lastSegmentAt))}`,
     ...grownLine(t),
     '',
+    ...summaries(t.steps.filter((s) => !s.item)),
     '## Kept aside, never deleted',
     '',
     `- The new instance's original archive: ${quarantine || '(not moved yet)'}`,
     `- The new container's original data: ${aside ? `${aside} on ${text(container.cellIp)}` : '(not moved yet)'}`,
     '',
+  ];
+}
+
+/** The head of a run that recovered its instances in for-each items (a whole space): each item has its own section. */
+function itemsHead(t: Transcript): string[] {
+  const where = text(t.inputs.space) || text(t.inputs.serviceName) || t.runbook;
+  return [
+    `# Recovery of ${where}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+    '',
+    ...runLines(t),
+    '',
+    ...summaries(t.steps.filter((s) => !s.item)),
+    ...itemSections(t),
+  ];
+}
+
+function runLines(t: Transcript): string[] {
+  return [
+    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}`,
+    `- Started ${utc(t.createdAt)}, last event ${utc(t.lastEventAt)}`,
+    `- Org / space: ${text(t.inputs.org) || '?'} / ${text(t.inputs.space) || '?'}`,
+  ];
+}
+
+export function renderIncidentReport(t: Transcript): string {
+  const name = text(t.inputs.serviceName) || '?';
+  const plan = text(t.inputs.plan);
+  const soloPlan = text(t.inputs.soloPlan);
+  const done = t.status === 'done';
+  const byItem = t.steps.some((s) => s.item) && !outputsOf(t, 'logs.find-deleted').instanceGuid;
+  const lines = [
+    ...(byItem ? itemsHead(t) : [...instanceHead(t), ...itemSections(t)]),
     '## Decisions and their evidence',
     '',
     ...decisions(t),
@@ -145,7 +167,7 @@ export function renderIncidentReport(t: Transcript): string {
     lines.push(
       `- Finish the run: \`dingo-recover resume ${t.runId}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`,
     );
-  if (plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
+  if (!byItem && plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
     lines.push(
       `- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`cf update-service ${name} -c '{"node-count": N}'\`, N from plan "${plan}"; never shrink it.`,
     );

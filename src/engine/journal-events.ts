@@ -37,7 +37,9 @@ export type EventBody =
   | {
       type: 'confirm';
       step: string;
-      method: 'typed' | '--yes' | 'answers';
+      /** 'plan': a for-each item's step, covered by the confirmation of the step `coveredBy` (forEach.confirmedBy). */
+      method: 'typed' | '--yes' | 'answers' | 'plan';
+      coveredBy?: string;
       typed?: string;
       expected: string;
       evidence: Record<string, string>;

@@ -5,12 +5,12 @@
  * and the plan they worked from.
  */
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
-import type { Reporter } from './reporter.js';
+import type { StepScreen } from './step-screen.js';
 import { failpoint } from './failpoints.js';
 
 const url = (r: ObjectRef): string => `s3://${r.bucket}/${r.key}`;
 
-export function recordingStore(inner: ObjectStore, reporter: Reporter, _step: () => string | undefined): ObjectStore {
+export function recordingStore(inner: ObjectStore, reporter: Pick<StepScreen, 'api'>): ObjectStore {
   return {
     where: inner.where,
     list: (bucket, prefix) => inner.list(bucket, prefix),

@@ -45,6 +45,7 @@ function applyStepEvent(e: JournalEvent, step: (id: string) => StepState): boole
       const s = step(e.step);
       s.status = 'finished';
       s.outputs = e.outputs;
+      s.error = undefined;
       return true;
     }
     case 'step.failed': {

@@ -19,17 +19,19 @@ import { LiveLine } from './live-line.js';
 import { OpenStep } from './open-step.js';
 import { answerValue, formatArgv, packAnswers, wrap, type AnswerShown } from './screen-text.js';
 import { columnsOf, screenSettings, type Colour, type ReporterOptions } from './reporter-options.js';
+import { ItemScreen } from './item-screen.js';
+import type { StepScreen } from './step-screen.js';
 
 /** The user's answers are packed into lines this wide. */
 const ANSWERS_WIDTH = 120;
 
-export class Reporter {
+export class Reporter implements StepScreen {
   readonly verbose: boolean;
   private readonly quiet: boolean;
   private readonly live: boolean;
   private readonly paint: Palette;
-  private readonly now: () => number;
-  private readonly progressEveryMs: number;
+  readonly now: () => number;
+  readonly progressEveryMs: number;
   private readonly columns?: number;
   private readonly liveLine: LiveLine;
   private step?: OpenStep;
@@ -96,6 +98,11 @@ export class Reporter {
 
   line(text = ''): void {
     this.show(text);
+  }
+
+  /** The screen of a for-each item: its lines prefixed with `[key]`, none rewritten in place. */
+  item(key: string): ItemScreen {
+    return new ItemScreen(this, key);
   }
 
   /** The user's answers that were not typed at a prompt (a prompt already shows its answer). */
@@ -296,10 +303,10 @@ export class Reporter {
     this.leaveStep();
     if (!step) return;
     const meta = [formatDuration(durationMs ?? step.elapsed(this.now())), step.confirmed].filter(Boolean).join(', ');
-    this.markedLine(mark, colour, `${step.label()}${text ? ` — ${text}` : ''} (${meta})`);
+    this.marked(mark, colour, `${step.label()}${text ? ` — ${text}` : ''} (${meta})`);
   }
 
-  private markedLine(mark: string, colour: Colour, text: string): void {
+  marked(mark: string, colour: Colour, text: string): void {
     const lines = fold(`${mark} ${this.safe(text)}`, this.width());
     lines[0] = this.paint[colour](mark) + lines[0]!.slice(mark.length);
     this.permanent(lines);
@@ -311,7 +318,7 @@ export class Reporter {
     if (!step || step.headed || this.verbose) return;
     step.headed = true;
     const text = `${step.label()}${kind === 'confirm' ? ' — confirm on these facts:' : ''}`;
-    this.markedLine(kind === 'confirm' ? '?' : '›', 'cyan', text);
+    this.marked(kind === 'confirm' ? '?' : '›', 'cyan', text);
   }
 
   /** Leaves the open step (its status line written or not): no more live line for it. */

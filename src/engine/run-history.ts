@@ -4,7 +4,7 @@
  */
 import type { JournalEvent } from './journal-events.js';
 import type { AdoptableInstance } from './context.js';
-import type { ActionRegistry } from './runbook.js';
+import type { ActionRegistry, StepDef } from './runbook.js';
 import { loadRunbook } from './runbook.js';
 import { isRecord } from './narrow.js';
 import { readJournal } from './journal.js';
@@ -70,6 +70,16 @@ export function changedOptions(
   return changes;
 }
 
+/** The ids of the steps that create a service instance; a for-each's sub-runbook steps as `FOR_EACH_ID//STEP_ID`. */
+function creatingSteps(steps: readonly StepDef[]): Set<string> {
+  const ids = new Set<string>();
+  for (const s of steps) {
+    if (s.action === 'cf.create-service') ids.add(s.id);
+    for (const sub of s.forEach?.runbook.steps ?? []) if (sub.action === 'cf.create-service') ids.add(`${s.id}//${sub.id}`);
+  }
+  return ids;
+}
+
 /** The instance a finished `cf.create-service` step of an abandoned run created, if any. */
 export function abandonedInstance(runId: string, events: JournalEvent[], actions: ActionRegistry): AdoptableInstance | null {
   const abandoned = [...events].reverse().find((e) => e.type === 'run.abandoned');
@@ -77,16 +87,14 @@ export function abandonedInstance(runId: string, events: JournalEvent[], actions
   if (abandoned?.type !== 'run.abandoned' || created?.type !== 'run.created') return null;
   let creating: Set<string>;
   try {
-    creating = new Set(
-      loadRunbook(created.runbook.file, actions)
-        .steps.filter((s) => s.action === 'cf.create-service')
-        .map((s) => s.id),
-    );
+    creating = creatingSteps(loadRunbook(created.runbook.file, actions).steps);
   } catch {
     return null;
   }
   for (const e of events) {
-    if (e.type === 'step.finished' && creating.has(e.step) && typeof e.outputs.instanceGuid === 'string') {
+    // A for-each item's step is journaled as FOR_EACH_ID/KEY/STEP_ID.
+    const id = e.type === 'step.finished' ? e.step.replace(/^([^/]+)\/[^/]+\//, '$1//') : '';
+    if (e.type === 'step.finished' && creating.has(id) && typeof e.outputs.instanceGuid === 'string') {
       return { runId, instanceGuid: e.outputs.instanceGuid, reason: abandoned.reason };
     }
   }

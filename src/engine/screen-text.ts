@@ -9,6 +9,12 @@ export function formatArgv(argv: string[]): string {
   return argv.map(quoteArg).join(' ');
 }
 
+/** An output's value in a phrase: a list of texts joined by commas, a list of records counted. */
+export function shortValue(v: unknown): string {
+  if (!Array.isArray(v)) return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+  return v.every((x) => typeof x === 'string' || typeof x === 'number') ? v.join(',') : `${v.length} record${v.length === 1 ? '' : 's'}`;
+}
+
 /** Longest result phrase on a step's status line (its first output may take more); the journal and `show` keep every output. */
 const RESULT_WIDTH = 100;
 const FIRST_RESULT_WIDTH = 160;
@@ -20,7 +26,7 @@ const FIRST_RESULT_WIDTH = 160;
 export function headline(outputs: Record<string, unknown>): string {
   const parts = Object.entries(outputs)
     .filter(([, v]) => v !== null && v !== undefined && v !== '' && (typeof v !== 'object' || (Array.isArray(v) && v.length > 0)))
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
+    .map(([k, v]) => `${k}=${shortValue(v)}`);
   if (parts.length === 0) return 'no outputs';
   let text = truncate(parts[0]!, FIRST_RESULT_WIDTH);
   for (const part of parts.slice(1)) {

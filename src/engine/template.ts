@@ -1,12 +1,15 @@
 /**
- * References inside runbook parameters: `${inputs.NAME}`, `${steps.ID.outputs.KEY}` and `${run.id}`.
+ * References inside runbook parameters: `${inputs.NAME}`, `${steps.ID.outputs.KEY}`, `${run.id}`, and in a
+ * for-each step's inputs `${item.FIELD}` (a field of the current item) or `${item}` (the item itself).
  * A parameter that is exactly one reference takes the referenced value with its type;
  * references inside longer text are turned into text.
  */
 export type Ref =
   | { kind: 'input'; name: string; text: string }
   | { kind: 'output'; step: string; key: string; text: string }
-  | { kind: 'run'; key: 'id' | 'mode'; text: string };
+  | { kind: 'run'; key: 'id' | 'mode'; text: string }
+  /** The current item of a for-each step: one of its fields, or the whole item when `field` is undefined. */
+  | { kind: 'item'; field?: string; text: string };
 
 const REF = /\$\{([^}]*)\}/g;
 
@@ -21,7 +24,10 @@ export function parseRef(body: string, text: string): Ref {
   if (parts[0] === 'run' && parts.length === 2 && (parts[1] === 'id' || parts[1] === 'mode')) {
     return { kind: 'run', key: parts[1], text };
   }
-  throw new RefSyntaxError(`bad reference ${text}: use \${inputs.NAME}, \${steps.STEP_ID.outputs.KEY}, \${run.id} or \${run.mode}`);
+  if (parts[0] === 'item' && parts.length <= 2 && parts[1] !== '') return { kind: 'item', field: parts[1], text };
+  throw new RefSyntaxError(
+    `bad reference ${text}: use \${inputs.NAME}, \${steps.STEP_ID.outputs.KEY}, \${run.id}, \${run.mode} or (in forEach.inputs) \${item.FIELD}`,
+  );
 }
 
 /** Every reference in a string, each parsed or the error that makes it malformed. */
@@ -51,6 +57,8 @@ export interface Scope {
   inputs: Record<string, unknown>;
   outputs: Record<string, Record<string, unknown>>;
   run: { id: string; mode: string };
+  /** The current item, inside a for-each step's inputs. */
+  item?: unknown;
 }
 
 function lookup(ref: Ref, scope: Scope): unknown {
@@ -65,6 +73,14 @@ function lookup(ref: Ref, scope: Scope): unknown {
     }
     case 'run':
       return scope.run[ref.key];
+    case 'item': {
+      if (scope.item === undefined) throw new Error(`${ref.text}: there is no current item outside a for-each step`);
+      if (ref.field === undefined) return scope.item;
+      const item = scope.item;
+      if (typeof item !== 'object' || item === null || Array.isArray(item) || !(ref.field in item))
+        throw new Error(`${ref.text}: the item ${JSON.stringify(item)} has no field "${ref.field}"`);
+      return (item as Record<string, unknown>)[ref.field];
+    }
   }
 }
 

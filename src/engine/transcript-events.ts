@@ -6,8 +6,10 @@ import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript
 export type RunEntries = Pick<Transcript, 'interruptions' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'>;
 
 export function newStep(id: string, def: { title: string; action: string } | undefined): TranscriptStep {
+  const [forEach, key] = id.split('/');
   return {
     id,
+    item: forEach !== undefined && key !== undefined ? { forEach, key } : null,
     title: def?.title ?? id,
     action: def?.action ?? '',
     status: 'pending',
@@ -38,37 +40,27 @@ function commandOf(e: Extract<JournalEvent, { type: 'command' }>): TranscriptCom
   };
 }
 
-/** Where a step's status changes: started, finished, failed or skipped; false for any other event. */
-function applyStatus(e: JournalEvent, step: (id: string) => TranscriptStep): boolean {
+/**
+ * When a step's status changed (started, finished, failed, skipped): the times and how long it worked.
+ * The status itself, attempts, outputs and error are the run's replayed state's (see replay.ts).
+ */
+function applyTimes(e: JournalEvent, step: (id: string) => TranscriptStep): boolean {
   switch (e.type) {
-    case 'step.started': {
-      const s = step(e.step);
-      s.status = 'started';
-      s.startedAt ??= e.at;
-      s.attempts++;
+    case 'step.started':
+      step(e.step).startedAt ??= e.at;
       return true;
-    }
     case 'step.finished': {
       const s = step(e.step);
-      s.status = 'finished';
       s.finishedAt = e.at;
       s.durationMs = e.durationMs;
-      s.outputs = e.outputs;
-      s.error = null;
       return true;
     }
-    case 'step.failed': {
-      const s = step(e.step);
-      s.status = 'failed';
-      s.error = e.error;
+    case 'step.failed':
+      step(e.step);
       return true;
-    }
-    case 'step.skipped': {
-      const s = step(e.step);
-      s.status = 'skipped';
-      s.notes.push({ at: e.at, text: `skipped: ${e.reason}` });
+    case 'step.skipped':
+      step(e.step).notes.push({ at: e.at, text: `skipped: ${e.reason}` });
       return true;
-    }
     default:
       return false;
   }
@@ -76,7 +68,7 @@ function applyStatus(e: JournalEvent, step: (id: string) => TranscriptStep): boo
 
 /** Adds an event that belongs to one step to that step; false when the event belongs to no step. */
 export function applyStepEvent(e: JournalEvent, step: (id: string) => TranscriptStep): boolean {
-  if (applyStatus(e, step)) return true;
+  if (applyTimes(e, step)) return true;
   switch (e.type) {
     case 'step.probed':
       step(e.step).notes.push({ at: e.at, text: `after an interruption, probe said ${e.result}: ${e.why}` });
@@ -92,6 +84,7 @@ export function applyStepEvent(e: JournalEvent, step: (id: string) => Transcript
         typed: e.typed ?? null,
         expected: e.expected,
         evidence: e.evidence,
+        coveredBy: e.coveredBy ?? null,
       });
       return true;
     case 'note':

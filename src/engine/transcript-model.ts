@@ -7,7 +7,10 @@ import type { StepStatus } from './replay.js';
 export type TranscriptCommand = Omit<Extract<EventBody, { type: 'command' }>, 'type' | 'step' | 'lost'> & { at: string; lost: boolean };
 
 export interface TranscriptStep {
+  /** The journal's id: the step's own, or for a for-each item's step `FOR_EACH_ID/KEY/STEP_ID`. */
   id: string;
+  /** Set for a for-each item's step: the for-each step and the item's key. */
+  item: { forEach: string; key: string } | null;
   title: string;
   action: string;
   status: StepStatus;
@@ -18,7 +21,16 @@ export interface TranscriptStep {
   outputs: Record<string, unknown> | null;
   error: string | null;
   commands: TranscriptCommand[];
-  confirmations: { at: string; by: string; method: string; typed: string | null; expected: string; evidence: Record<string, string> }[];
+  confirmations: {
+    at: string;
+    by: string;
+    method: string;
+    typed: string | null;
+    expected: string;
+    evidence: Record<string, string>;
+    /** For method 'plan': the step whose confirmation covered this one. */
+    coveredBy: string | null;
+  }[];
   notes: { at: string; text: string }[];
   /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
   reasserted: { at: string; summary: string }[];

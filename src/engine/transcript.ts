@@ -11,11 +11,11 @@ import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './trans
 import type { RunSummary } from './runs.js';
 import type { Runbook } from './runbook.js';
 import { formatArgv } from './screen-text.js';
+import { stepOrder } from './transcript-order.js';
 
 export function buildTranscript(run: RunSummary, runbook: Runbook | null): Transcript {
   const steps = new Map<string, TranscriptStep>();
-  const order: string[] = runbook ? runbook.steps.map((s) => s.id) : [];
-  const defs = new Map(runbook?.steps.map((s) => [s.id, s]) ?? []);
+  const { ids: order, defs } = stepOrder(runbook, run.events);
   const get = (id: string): TranscriptStep => {
     let s = steps.get(id);
     if (!s) {
@@ -28,6 +28,13 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
   for (const id of order) get(id);
   const entries: RunEntries = { interruptions: [], repairs: [], lockTakeovers: [], settingsChanges: [], abandoned: null };
   for (const e of run.events) if (!applyStepEvent(e, get)) applyRunEvent(e, entries);
+  for (const [id, s] of steps) {
+    const state = run.state.steps.get(id);
+    s.status = state?.status ?? 'pending';
+    s.attempts = state?.attempts ?? 0;
+    s.outputs = state?.status === 'finished' ? (state.outputs ?? {}) : null;
+    s.error = state?.error ?? null;
+  }
   return {
     runId: run.runId,
     mode: run.mode,
@@ -70,6 +77,37 @@ function runEvents(t: Transcript): string[] {
   return lines.sort((a, b) => a.seq - b.seq).map((l) => l.text);
 }
 
+/** An item's status, from its steps: failed, finished (every step finished or skipped), or where it stands. */
+export function itemStatus(t: Transcript, itemId: string): string {
+  const steps = t.steps.filter((s) => s.id.startsWith(`${itemId}/`));
+  if (steps.some((s) => s.status === 'failed')) return 'failed';
+  if (steps.every((s) => s.status === 'finished' || s.status === 'skipped')) return 'finished';
+  return steps.some((s) => s.status !== 'pending') ? 'started' : 'pending';
+}
+
+/** A step's lines: its status, confirmations, commands, notes, error and outputs. */
+function stepLines(s: TranscriptStep): string[] {
+  const out: string[] = [];
+  const dur = s.durationMs === null ? '' : ` in ${(s.durationMs / 1000).toFixed(1)} s`;
+  out.push(`${MARK[s.status]} ${s.id}: ${s.title} — ${s.status}${dur}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
+  for (const c of s.confirmations) {
+    const how = c.coveredBy ? `${c.method}, covered by the confirmation of step ${c.coveredBy}` : c.method;
+    out.push(`    confirmed by ${c.by} at ${c.at} (${how}${c.typed ? `, typed "${c.typed}"` : ''}) for ${c.expected}`);
+    for (const [k, v] of Object.entries(c.evidence)) out.push(`      evidence ${k}: ${v}`);
+  }
+  for (const c of s.commands) {
+    out.push(
+      `    $ ${formatArgv(c.argv)}${c.where === 'local' ? '' : ` [${c.where}]`}  → ${c.lost ? 'answer lost (it may have taken effect)' : `exit ${c.exitCode}`}, ${c.durationMs} ms`,
+    );
+    for (const l of c.output.split(/\r?\n/).filter(Boolean).slice(0, 3)) out.push(`        ${l}`);
+  }
+  for (const r of s.reasserted) out.push(`    re-established on resume at ${r.at}: ${r.summary}`);
+  for (const n of s.notes) out.push(`    ${n.text.split(/\r?\n/)[0]}`);
+  if (s.error) out.push(`    error: ${s.error}`);
+  if (s.outputs) out.push(`    outputs: ${JSON.stringify(s.outputs)}`);
+  return out;
+}
+
 /** The transcript as text for a terminal: remote output's control characters show as escapes (see printable). */
 export function renderTranscript(t: Transcript): string {
   const out: string[] = [];
@@ -81,24 +119,12 @@ export function renderTranscript(t: Transcript): string {
       .join('  ')}`,
   );
   out.push(...runEvents(t));
+  let item: string | undefined;
   for (const s of t.steps) {
-    out.push('');
-    const dur = s.durationMs === null ? '' : ` in ${(s.durationMs / 1000).toFixed(1)} s`;
-    out.push(`${MARK[s.status]} ${s.id}: ${s.title} — ${s.status}${dur}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
-    for (const c of s.confirmations) {
-      out.push(`    confirmed by ${c.by} at ${c.at} (${c.method}${c.typed ? `, typed "${c.typed}"` : ''}) for ${c.expected}`);
-      for (const [k, v] of Object.entries(c.evidence)) out.push(`      evidence ${k}: ${v}`);
-    }
-    for (const c of s.commands) {
-      out.push(
-        `    $ ${formatArgv(c.argv)}${c.where === 'local' ? '' : ` [${c.where}]`}  → ${c.lost ? 'answer lost (it may have taken effect)' : `exit ${c.exitCode}`}, ${c.durationMs} ms`,
-      );
-      for (const l of c.output.split(/\r?\n/).filter(Boolean).slice(0, 3)) out.push(`        ${l}`);
-    }
-    for (const r of s.reasserted) out.push(`    re-established on resume at ${r.at}: ${r.summary}`);
-    for (const n of s.notes) out.push(`    ${n.text.split(/\r?\n/)[0]}`);
-    if (s.error) out.push(`    error: ${s.error}`);
-    if (s.outputs) out.push(`    outputs: ${JSON.stringify(s.outputs)}`);
+    const itemId = s.item ? `${s.item.forEach}/${s.item.key}` : undefined;
+    if (s.item && itemId !== item) out.push('', `  item ${s.item.key} of ${s.item.forEach}: ${itemStatus(t, itemId!)}`);
+    item = itemId;
+    out.push('', ...stepLines(s).map((l) => (s.item ? `    ${l}` : l)));
   }
   return printable(out.join('\n')) + '\n';
 }

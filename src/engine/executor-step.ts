@@ -1,0 +1,93 @@
+/**
+ * Runs one action step: after an interruption its probe decides first (done, safe to run again, or
+ * a question for the operator), a confirmation when it needs one, then the action, journaling each.
+ */
+import { confirm } from './executor-confirm.js';
+import type { Run, Sequence, StepRun } from './executor-options.js';
+import { workTimer } from './executor-prompts.js';
+import { headline, shortValue } from './screen-text.js';
+import type { StepScreen } from './step-screen.js';
+import { DingoError, NeedsOperator, StepFailed } from '../core/errors.js';
+
+/** A step's outputs as its status line shows them: all of them when verbose, else the result that matters. */
+export function outcome(screen: StepScreen, outputs: Record<string, unknown>): string {
+  return screen.verbose ? describeOutputs(outputs) : headline(outputs);
+}
+
+function describeOutputs(outputs: Record<string, unknown>): string {
+  const parts = Object.entries(outputs)
+    .filter(([, v]) => v !== null && v !== undefined && (typeof v !== 'object' || Array.isArray(v)))
+    .map(([k, v]) => `${k}=${shortValue(v)}`);
+  const text = parts.join(' ');
+  return text.length > 160 ? text.slice(0, 160) + '…' : text || 'no outputs';
+}
+
+type Probed =
+  { done: true; outputs: Record<string, unknown> } | { done: false; params: Record<string, unknown>; plan: Record<string, unknown> };
+
+/** An interrupted or failed attempt: finds out what actually happened before anything is done again. */
+async function probeEarlier(run: Run, seq: Sequence, s: StepRun, params: Record<string, unknown>, worked: () => number): Promise<Probed> {
+  const { journal } = run.opts;
+  const { action, prior, id } = s;
+  const plan = prior.plan ?? {};
+  const samePlanParams = prior.params ?? params;
+  if (action.effect === 'read' && !action.probe) return { done: false, params: samePlanParams, plan };
+  const probe = action.probe
+    ? await action.probe(s.ctx, samePlanParams, plan)
+    : action.safeToRepeat !== undefined
+      ? ({ done: false, why: `safe to run again: ${action.safeToRepeat}` } as const)
+      : ({ done: 'unknown', why: 'this step changes the platform and has no way to tell whether it already did' } as const);
+  journal.append({
+    type: 'step.probed',
+    step: id,
+    result: probe.done === true ? 'done' : probe.done === false ? 'not-done' : 'unknown',
+    why: probe.why,
+  });
+  if (probe.done === true) {
+    const durationMs = worked();
+    journal.append({ type: 'step.finished', step: id, outputs: probe.outputs, durationMs });
+    seq.screen.done(`already done (${probe.why})`, durationMs);
+    return { done: true, outputs: probe.outputs };
+  }
+  if (probe.done === 'unknown') {
+    throw new NeedsOperator(`step "${id}" was interrupted and its outcome is unknown: ${probe.why}`, {
+      hint: 'check the platform by hand, then resume; dingo-recover will not repeat a destructive action blindly',
+    });
+  }
+  seq.screen.notice(`resuming an interrupted attempt: ${probe.why}`);
+  return { done: false, params: samePlanParams, plan };
+}
+
+export async function runStep(run: Run, seq: Sequence, s: StepRun, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { journal } = run.opts;
+  const { action, step, id, ctx } = s;
+  const worked = workTimer(run.clock);
+  let plan: Record<string, unknown> | undefined;
+
+  if (s.prior.status === 'started' || s.prior.status === 'failed') {
+    const probed = await probeEarlier(run, seq, s, params, worked);
+    if (probed.done) return probed.outputs;
+    ({ params, plan } = probed);
+  }
+  if (action.effect === 'destructive' || step.confirm) await confirm(run, seq, s, params);
+
+  plan ??= action.prepare ? await action.prepare(ctx, params) : {};
+  journal.append({ type: 'step.started', step: id, params, plan });
+  try {
+    const outputs = await action.run(ctx, params, plan);
+    const durationMs = worked();
+    journal.append({ type: 'step.finished', step: id, outputs, durationMs });
+    seq.screen.done(outcome(seq.screen, outputs), durationMs);
+    return outputs;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = err instanceof DingoError ? err.hint : undefined;
+    journal.append({ type: 'step.failed', step: id, error: message, hint });
+    seq.screen.failed(message, hint, worked());
+    if (err instanceof DingoError) throw err;
+    throw new StepFailed(`step "${id}" failed: ${message}`, {
+      hint: 'fix the cause, then `dingo-recover resume` continues from this step',
+      cause: err,
+    });
+  }
+}

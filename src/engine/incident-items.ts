@@ -1,0 +1,76 @@
+/**
+ * The incident report's parts for for-each steps and summaries: a section per item (its steps, the
+ * decisions and their evidence, its confirmations, what it kept aside), and any step's Markdown
+ * `summary` output under its title.
+ */
+import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { itemStatus } from './transcript.js';
+
+const MARK: Record<TranscriptStep['status'], string> = { pending: '·', started: '…', finished: '✔', failed: '✖', skipped: '↷' };
+
+function textOf(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** Each step's `summary` output (Markdown, written by the step for the report) under the step's title. */
+export function summaries(steps: TranscriptStep[], level = '##'): string[] {
+  return steps.flatMap((s) => {
+    const summary = textOf(s.outputs?.summary).trim();
+    return summary ? [`${level} ${s.title}`, '', summary, ''] : [];
+  });
+}
+
+/** The evidence a step's notes and last confirmation hold, as list lines. */
+export function evidenceLines(s: TranscriptStep, runId: string): string[] {
+  const noted = s.notes.filter((n) => n.text.startsWith('evidence: ')).map((n) => `- ${n.text.slice('evidence: '.length).split('\n')[0]}`);
+  const confirmed = Object.entries(s.confirmations.at(-1)?.evidence ?? {}).map(([k, v]) => `- ${k}: ${v}`);
+  return [
+    ...noted.slice(0, 12),
+    ...(noted.length > 12 ? [`- … ${noted.length - 12} more (\`dingo-recover show ${runId}\`)`] : []),
+    ...confirmed,
+  ];
+}
+
+function keptAside(steps: TranscriptStep[]): string[] {
+  const out = (key: string): string => steps.map((s) => textOf(s.outputs?.[key])).find(Boolean) ?? '';
+  const lines: string[] = [];
+  if (out('quarantineUrl')) lines.push(`- The new instance's original archive: ${out('quarantineUrl')}`);
+  if (out('asideDir')) lines.push(`- The new container's original data: ${out('asideDir')}${out('cellIp') ? ` on ${out('cellIp')}` : ''}`);
+  return lines.length ? lines : ['- nothing yet'];
+}
+
+function confirmationLines(steps: TranscriptStep[]): string[] {
+  return steps.flatMap((s) =>
+    s.confirmations.map(
+      (c) =>
+        `- ${s.title}: ${c.coveredBy ? `with the plan (confirmed at step ${c.coveredBy})` : `${c.method}${c.typed ? ` "${c.typed}"` : ''} by ${c.by}`}, for ${c.expected}`,
+    ),
+  );
+}
+
+function itemSection(t: Transcript, forEach: TranscriptStep, key: string): string[] {
+  const steps = t.steps.filter((s) => s.item?.forEach === forEach.id && s.item.key === key);
+  const lines = [`### ${key}: ${itemStatus(t, `${forEach.id}/${key}`)}`, ''];
+  for (const s of steps) lines.push(`- ${MARK[s.status]} ${s.title}${s.error ? `: ${s.error}` : ''}`);
+  lines.push('', '#### Decisions and their evidence', '');
+  for (const s of steps) {
+    const evidence = evidenceLines(s, t.runId);
+    if (evidence.length) lines.push(`${s.title}:`, '', ...evidence, '');
+  }
+  const confirmed = confirmationLines(steps);
+  lines.push('#### Confirmations', '', ...(confirmed.length ? confirmed : ['- none']), '');
+  lines.push('#### Kept aside, never deleted', '', ...keptAside(steps), '', ...summaries(steps, '####'));
+  return lines;
+}
+
+/** A section per for-each step, with a subsection per item. */
+export function itemSections(t: Transcript): string[] {
+  const lines: string[] = [];
+  for (const fe of t.steps.filter((s) => !s.item)) {
+    const keys = [...new Set(t.steps.filter((s) => s.item?.forEach === fe.id).map((s) => s.item!.key))];
+    if (keys.length === 0) continue;
+    lines.push(`## ${fe.title}: ${keys.length} item${keys.length === 1 ? '' : 's'}`, '');
+    for (const key of keys) lines.push(...itemSection(t, fe, key));
+  }
+  return lines;
+}

@@ -1,0 +1,157 @@
+/**
+ * The loader's checks of a for-each step: a sub-runbook run once per item of a list.
+ *
+ *   forEach:
+ *     items: ${steps.plan.outputs.instances}   # a whole reference to an object[] or string[]
+ *     key: name                                # the field naming each item (omitted for string[] items)
+ *     concurrency: 2                           # items at once, 1..32 (default 1)
+ *     runbook: recover-space-instance          # runbooks/<name>.yaml next to this one, or a relative path
+ *     confirmedBy: confirm-space-plan          # optional: an earlier step with a confirm block
+ *     inputs: { serviceName: ${item.name} }    # the sub-runbook's inputs
+ */
+import { isMap, type Node, type YAMLMap } from 'yaml';
+import { checkValue, refType, type Known } from './runbook-checks.js';
+import type { ActionRegistry, ForEachDef, Runbook } from './runbook-model.js';
+import { keyOf, plain, str, type Problems } from './runbook-problems.js';
+import { isWholeRef, refsOrErrors, RefSyntaxError } from './template.js';
+
+/** Loads a sub-runbook named by a for-each: the runbook, or its problems as `FILE:LINE: message` lines. */
+export type SubRunbookLoader = (ref: string) => Runbook | string[];
+
+export const MAX_CONCURRENCY = 32;
+const FOR_EACH_KEYS = ['items', 'key', 'concurrency', 'runbook', 'confirmedBy', 'inputs'];
+
+export interface ForEachContext {
+  problems: Problems;
+  actions: ActionRegistry;
+  loadSub?: SubRunbookLoader;
+  where: string;
+  line: number;
+  known: Known;
+  /** Earlier steps with a confirm block. */
+  confirmed: ReadonlySet<string>;
+}
+
+export function parseForEach(node: Node, c: ForEachContext): ForEachDef | undefined {
+  const { problems, where, line } = c;
+  if (!isMap(node)) {
+    problems.at(node, line, `${where}: forEach must be a mapping with items, runbook and inputs`);
+    return undefined;
+  }
+  for (const pair of node.items) {
+    const key = keyOf(pair.key);
+    if (!FOR_EACH_KEYS.includes(key))
+      problems.at(pair.key as Node, line, `${where}: forEach has no key "${key}" (expected ${FOR_EACH_KEYS.join(', ')})`);
+  }
+  const items = parseItems(node, c);
+  const key = str(node, 'key');
+  if (items.type === 'object[]' && !key) problems.at(node, line, `${where}: forEach.key must name the field of each item that names it`);
+  if (items.type === 'string[]' && node.has('key'))
+    problems.at(node.get('key', true), line, `${where}: forEach.key is for object items; a string item is its own key`);
+  const concurrency = parseConcurrency(node, c);
+  checkConfirmedBy(node, c);
+  const runbook = parseSubRunbook(node, c);
+  const inputs = parseInputs(node, c, runbook);
+  if (!runbook || items.ref === undefined) return undefined;
+  return { items: items.ref, key, concurrency, runbook, confirmedBy: str(node, 'confirmedBy'), inputs };
+}
+
+function parseItems(node: YAMLMap, c: ForEachContext): { ref?: string; type?: string } {
+  const ref = str(node, 'items');
+  const at = (node.get('items', true) as Node | undefined) ?? node;
+  const fail = (message: string): { ref?: string } => {
+    c.problems.at(at, c.line, `${c.where}: forEach.items ${message}`);
+    return {};
+  };
+  if (ref === undefined || !isWholeRef(ref))
+    return fail('must be a single reference to an object[] or string[] (e.g. ${steps.ID.outputs.KEY})');
+  const parsed = refsOrErrors(ref)[0]!;
+  if (parsed instanceof RefSyntaxError) return fail(parsed.message);
+  const type = refType(parsed, c.known);
+  if (type !== 'object[]' && type !== 'string[]') {
+    return fail(type.includes(' ') ? type : `${ref} is a ${type}, but items must be an object[] or string[]`);
+  }
+  return { ref, type };
+}
+
+function parseConcurrency(node: YAMLMap, c: ForEachContext): number {
+  if (!node.has('concurrency')) return 1;
+  const value: unknown = node.get('concurrency');
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_CONCURRENCY) return value;
+  c.problems.at(
+    node.get('concurrency', true),
+    c.line,
+    `${c.where}: forEach.concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (found ${JSON.stringify(value)})`,
+  );
+  return 1;
+}
+
+function checkConfirmedBy(node: YAMLMap, c: ForEachContext): void {
+  if (!node.has('confirmedBy')) return;
+  const by = str(node, 'confirmedBy');
+  const at = node.get('confirmedBy', true) as Node;
+  if (by !== undefined && c.confirmed.has(by)) return;
+  const earlier = by !== undefined && c.known.outputs.has(by);
+  c.problems.at(
+    at,
+    c.line,
+    earlier
+      ? `${c.where}: forEach.confirmedBy: step "${by}" has no confirm block, so it confirms nothing`
+      : `${c.where}: forEach.confirmedBy must name an earlier step with a confirm block (found ${JSON.stringify(by)})`,
+  );
+}
+
+function parseSubRunbook(node: YAMLMap, c: ForEachContext): Runbook | undefined {
+  const ref = str(node, 'runbook');
+  const at = (node.get('runbook', true) as Node | undefined) ?? node;
+  if (!c.loadSub) {
+    c.problems.at(node, c.line, `${c.where}: a for-each inside a sub-runbook: nesting deeper than one level is refused`);
+    return undefined;
+  }
+  if (!ref) {
+    c.problems.at(at, c.line, `${c.where}: forEach.runbook must name the runbook each item runs`);
+    return undefined;
+  }
+  const loaded = c.loadSub(ref);
+  if (!Array.isArray(loaded)) return loaded;
+  c.problems.at(at, c.line, `${c.where}: forEach.runbook ${JSON.stringify(ref)} cannot be used:`);
+  c.problems.list.push(...loaded.map((l) => `  ${l}`));
+  return undefined;
+}
+
+function parseInputs(node: YAMLMap, c: ForEachContext, runbook: Runbook | undefined): Record<string, unknown> {
+  const inputsNode = node.get('inputs', true) as Node | undefined;
+  const out: Record<string, unknown> = {};
+  if (inputsNode !== undefined && !isMap(inputsNode)) {
+    c.problems.at(inputsNode, c.line, `${c.where}: forEach.inputs must be a mapping of the sub-runbook's inputs`);
+    return out;
+  }
+  const declared = new Map(runbook?.inputs.map((i) => [i.name, i]) ?? []);
+  const known: Known = { ...c.known, item: true };
+  for (const pair of inputsNode?.items ?? []) {
+    const name = keyOf(pair.key);
+    const valueNode = pair.value as Node | null;
+    out[name] = plain(valueNode);
+    if (!runbook) continue;
+    const input = declared.get(name);
+    if (!input) {
+      c.problems.at(
+        pair.key as Node,
+        c.line,
+        `${c.where}: forEach.inputs: runbook ${runbook.name} has no input "${name}" (it has: ${[...declared.keys()].join(', ') || 'none'})`,
+      );
+      continue;
+    }
+    for (const p of checkValue(out[name], input.type, known))
+      c.problems.at(valueNode ?? (pair.key as Node), c.line, `${c.where}: forEach.inputs.${name}: ${p}`);
+  }
+  for (const input of runbook?.inputs ?? []) {
+    if (input.default === undefined && !(input.name in out))
+      c.problems.at(
+        inputsNode ?? node,
+        c.line,
+        `${c.where}: forEach.inputs must give "${input.name}" (${input.prompt}): runbook ${runbook?.name} has no default for it`,
+      );
+  }
+  return out;
+}

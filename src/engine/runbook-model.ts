@@ -1,0 +1,76 @@
+/** What a loaded runbook is: its inputs and its steps, each an action with parameters or a for-each over a sub-runbook. */
+import type { ActionDef } from './action.js';
+
+export interface InputDef {
+  name: string;
+  prompt: string;
+  type: 'string' | 'string[]' | 'boolean';
+  /** A regular expression a string answer must match. */
+  pattern?: string;
+  default?: unknown;
+  help?: string;
+  line: number;
+}
+
+export interface ConfirmDef {
+  /** The value the operator must type: a name, or a GUID of which the first 8 characters suffice. */
+  typed: string;
+  message: string;
+  /**
+   * Another text that confirms the step (e.g. the service name), known before the run starts, so
+   * an answers file can confirm a step whose GUID only exists once an earlier step ran.
+   */
+  alsoAccept?: string;
+}
+
+/** A step that runs a sub-runbook once per item of a list (see runbook-foreach.ts). */
+export interface ForEachDef {
+  /** A whole reference to an object[] or string[]. */
+  items: string;
+  /** The field of an object item naming the item; undefined for string items (the string is the key). */
+  key?: string;
+  /** At most this many items at once. */
+  concurrency: number;
+  /** The sub-runbook, loaded and checked. */
+  runbook: Runbook;
+  /** An earlier step with a confirm block whose confirmation covers the item steps' confirm blocks. */
+  confirmedBy?: string;
+  /** The sub-runbook's inputs: values that may hold `${item.FIELD}`. */
+  inputs: Record<string, unknown>;
+}
+
+export interface StepDef {
+  id: string;
+  title: string;
+  why: string;
+  /** The action's name; empty for a for-each step. */
+  action: string;
+  with: Record<string, unknown>;
+  confirm?: ConfirmDef;
+  /** A reference; the step runs only when it resolves to true. */
+  when?: string;
+  /** Text (may hold references): two steps of a for-each's items whose values are equal never run at once. */
+  exclusive?: string;
+  forEach?: ForEachDef;
+  line: number;
+}
+
+export interface Runbook {
+  file: string;
+  /** Of the runbook's text and, for a runbook with for-each steps, of its sub-runbooks'. */
+  sha256: string;
+  name: string;
+  title: string;
+  description: string;
+  inputs: InputDef[];
+  steps: StepDef[];
+}
+
+export type ActionRegistry = ReadonlyMap<string, ActionDef>;
+
+/** The outputs every for-each step has. */
+export const FOR_EACH_OUTPUTS = {
+  results: { type: 'object[]', description: 'one per item: {key, status, error?, failedStep?, outputs: {STEP_ID: outputs}}' },
+  finished: { type: 'number', description: 'items whose steps all finished' },
+  failed: { type: 'number', description: 'items with a failed step' },
+} as const;
