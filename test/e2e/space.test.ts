@@ -1,0 +1,142 @@
+/**
+ * Recovering a whole deleted space, in rehearsal (fixtures/space-scenario): the space comes back
+ * under its name, each archived Dingo instance is recreated in it from its OWN archive and grown
+ * to its plan, the never-archived one is reported as unrecoverable, the other offering's instance
+ * is left alone; one report covers them all. Killed in the middle of the second instance, a resume
+ * finishes the run without repeating a destructive action.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, runIdOf } from '../support/cli.js';
+import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
+import { readJournal } from '../../src/engine/journal.js';
+
+const SCENARIO = resolve(import.meta.dirname, '../../fixtures/space-scenario');
+const BUCKET = 'our-postgresql-backups';
+const OLD_SPACE = '6681471e-1476-464a-8e31-6f44c96a8f29';
+const OLD = {
+  'orders-db': '4748ee69-26e8-444a-a2e3-35c1fcf5aec0',
+  'reports-db': '88bdc151-2a79-43f3-bb6a-1710aa10bb68',
+} as const;
+const SCRATCH = '0d5b038b-1b71-4995-b868-e422c92301c2';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'dr-space-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function worldOf(state: string, runId: string): WorldState {
+  return World.load(join(state, 'runs', runId), loadScenario(SCENARIO));
+}
+
+function body(w: WorldState, key: string): string | undefined {
+  return w.s3[BUCKET]?.[key]?.body;
+}
+
+/** The keys under a prefix of the scenario's bucket. */
+function keysUnder(w: WorldState, prefix: string): string[] {
+  return Object.keys(w.s3[BUCKET] ?? {}).filter((k) => k.startsWith(prefix));
+}
+
+/** What a finished space recovery leaves: checked on the world the rehearsal saved. */
+function assertSpaceRecovered(w: WorldState): void {
+  const org = w.cf.orgs.find((o) => o.name === 'acme')!;
+  const space = org.spaces.find((s) => s.name === 'analytics');
+  expect(space, 'the space is recreated under its name').toBeDefined();
+  expect(space!.guid).not.toBe(OLD_SPACE);
+
+  const recreated = w.cf.instances.filter((i) => i.spaceGuid === space!.guid);
+  expect(recreated.map((i) => i.name).sort()).toEqual(['orders-db', 'reports-db']);
+  for (const [name, oldGuid] of Object.entries(OLD)) {
+    const instance = recreated.find((i) => i.name === name)!;
+    const prefix = `backups/${instance.guid}/wal/`;
+    // Its own archive, and only it: the sysid, base backups and WAL of the deleted instance.
+    expect(body(w, `${prefix}sysids/sysid`), name).toBe(body(w, `backups/${oldGuid}/wal/sysids/sysid`));
+    const copied = keysUnder(w, prefix).map((k) => k.slice(prefix.length));
+    const original = keysUnder(w, `backups/${oldGuid}/wal/`).map((k) => k.slice(`backups/${oldGuid}/wal/`.length));
+    expect(copied.sort(), name).toEqual(original.sort());
+    // The new instance's own first archive was moved aside, once, never deleted.
+    const quarantines = new Set(keysUnder(w, `backups/${instance.guid}/wal.quarantine-`).map((k) => k.split('/').slice(0, 3).join('/')));
+    expect(quarantines.size, name).toBe(1);
+  }
+  // Grown to its plan: orders-db was a two-node cluster; reports-db was solo.
+  expect(recreated.find((i) => i.name === 'orders-db')!.parameters).toEqual({ 'node-count': 2 });
+  expect(recreated.find((i) => i.name === 'reports-db')!.parameters).toBeUndefined();
+  // Nothing was made of the unarchived instance or of the other offering's.
+  expect(w.cf.instances.some((i) => i.name === 'scratch-db' || i.name === 'cache')).toBe(false);
+  expect(keysUnder(w, `backups/${SCRATCH}/`)).toEqual([]);
+}
+
+/** Every secret of the scenario's world, so none of them may appear in the run folder. */
+function assertNoSecrets(runDir: string): void {
+  const scenario = readFileSync(join(SCENARIO, 'scenario.yaml'), 'utf8');
+  const secrets = new Set<string>();
+  for (const m of scenario.matchAll(/(?:AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|_PASSWORD)=([^\s"',\]]+)/g)) secrets.add(m[1]!);
+  expect(secrets.size).toBeGreaterThan(2);
+  for (const file of readdirSync(runDir)) {
+    const text = readFileSync(join(runDir, file), 'utf8');
+    for (const s of secrets) expect(text.includes(s), `${file} holds ${s.slice(0, 4)}…`).toBe(false);
+  }
+}
+
+describe('recovering a deleted space (rehearsal)', () => {
+  it('brings back every archived instance in the recreated space, reports the rest, and writes one report', async () => {
+    const state = tempDir();
+    const run = await runCli(['rehearse', '--yes', '--scenario', SCENARIO, '--state-dir', state]);
+    const out = run.stdout + run.stderr;
+    expect(run.code, out).toBe(0);
+    const runId = runIdOf(run.stdout);
+    assertSpaceRecovered(worldOf(state, runId));
+
+    // The plan was shown before anything changed: all three Dingo instances and the one left alone.
+    expect(out).toMatch(/scratch-db[^\n]*NOT recoverable[^\n]*no archive/);
+    expect(out).toMatch(/cache[^\n]*p-redis[^\n]*left alone/);
+    expect(out.indexOf('scratch-db')).toBeLessThan(out.indexOf('Recreate the space'));
+
+    const runDir = join(state, 'runs', runId);
+    const report = readFileSync(join(runDir, 'report.md'), 'utf8');
+    for (const name of ['orders-db', 'reports-db', 'scratch-db']) expect(report).toContain(name);
+    expect(report).toMatch(/scratch-db[\s\S]*no archive/);
+    expect(report).toMatch(/re-push/);
+    expect(report).toMatch(/quarantine/);
+    assertNoSecrets(runDir);
+  });
+
+  it('killed in the middle of the second instance, resumes without repeating a destructive step', async () => {
+    const state = tempDir();
+    const killed = await runCli(['rehearse', '--yes', '--scenario', SCENARIO, '--state-dir', state], {
+      env: { DINGO_RECOVER_FAILPOINTS: 'step:recover-instances/reports-db/quarantine-new-archive' },
+    });
+    expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
+    const runId = runIdOf(killed.stdout);
+    const runDir = join(state, 'runs', runId);
+    // Killed between two destructive steps of reports-db: its archive moved aside, the old one not yet copied in.
+    const before = readJournal(join(runDir, 'journal.ndjson'));
+    const finished = (step: string) => before.some((e) => e.type === 'step.finished' && e.step === step);
+    expect(finished('recover-instances/reports-db/quarantine-new-archive')).toBe(true);
+    expect(before.some((e) => e.type === 'step.started' && e.step === 'recover-instances/reports-db/copy-old-archive')).toBe(false);
+    expect(before.some((e) => e.type === 'run.finished')).toBe(false);
+
+    const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    const w = worldOf(state, runId);
+    assertSpaceRecovered(w);
+
+    // Each destructive command ran once per instance, across the crash and the resume.
+    const commands = readJournal(join(runDir, 'journal.ndjson')).filter((e) => e.type === 'command' && e.writes);
+    const count = (step: string) => commands.filter((e) => e.type === 'command' && e.step === step).length;
+    for (const name of Object.keys(OLD)) {
+      expect(count(`recover-instances/${name}/stop-container`), name).toBe(1);
+      expect(count(`recover-instances/${name}/create-service`), name).toBe(1);
+    }
+    expect(w.cf.instances.filter((i) => i.name === 'reports-db')).toHaveLength(1);
+    assertNoSecrets(runDir);
+  });
+});
