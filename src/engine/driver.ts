@@ -52,12 +52,20 @@ export interface DriveResult {
 }
 
 /** Takes the run's lock, then opens its journal (repairing a torn last event of a resumed one); the lock is let go if that fails. */
-function lockAndOpen(runDir: string, resuming: boolean, stealLock: boolean | undefined): { lock: RunLock; journal: Journal } {
+function lockAndOpen(
+  runDir: string,
+  resuming: boolean,
+  stealLock: boolean | undefined,
+  durable = true,
+): { lock: RunLock; journal: Journal } {
   const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: stealLock });
   const journalFile = join(runDir, JOURNAL_FILE);
   try {
     // A torn last event (crash or full disk mid-append) is kept aside and the journal cut back first.
-    return { lock, journal: resuming ? openJournalForAppend(journalFile, secrets) : new Journal(journalFile, secrets) };
+    return {
+      lock,
+      journal: resuming ? openJournalForAppend(journalFile, secrets, durable) : new Journal(journalFile, secrets, [], durable),
+    };
   } catch (err) {
     lock.release();
     throw err;
@@ -153,7 +161,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     : (plan.startedWithAnswers ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
   const answers = loadAnswers(answersFile);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
-  const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock);
+  const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock, mode !== 'rehearsal');
   const reporter = new Reporter(o.out, secrets, mode === 'rehearsal', { verbose: o.verbose === true });
   announceTakeover(lock, journal, reporter);
 

@@ -1,6 +1,7 @@
 /**
  * The journal is the truth about a run: an append-only NDJSON file, one event per
- * line, fsynced as it is written, every text redacted first. The run's state is
+ * line, fsynced as it is written (a rehearsal's is only written: it records a simulated
+ * platform, and the page cache already survives a killed process), every text redacted first. The run's state is
  * derived by replaying it (see replay.ts).
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ export class Journal {
     readonly file: string,
     private readonly redactor: Redactor,
     existing: JournalEvent[] = [],
+    /** fsync each event: false only for rehearsals, whose journals need survive a killed process, not a power cut. */
+    private readonly durable = true,
   ) {
     this.all = [...existing];
     this.seq = existing.length ? existing[existing.length - 1]!.seq : 0;
@@ -77,7 +80,7 @@ export class Journal {
     const line = Buffer.from(json + '\n');
     try {
       writeAll(fd, line);
-      fsyncSync(fd);
+      if (this.durable) fsyncSync(fd);
     } catch (err) {
       this.tornAt = this.size;
       try {
@@ -121,8 +124,8 @@ export class Journal {
  * Opens a run's journal to append to it (resume, abandon): reads its events, refusing damage before the
  * last line, then repairs a torn last line (see Journal.open), which the journal records as `journal.repaired`.
  */
-export function openJournalForAppend(file: string, redactor: Redactor): Journal {
-  const journal = new Journal(file, redactor, readJournal(file));
+export function openJournalForAppend(file: string, redactor: Redactor, durable = true): Journal {
+  const journal = new Journal(file, redactor, readJournal(file), durable);
   journal.open();
   return journal;
 }
