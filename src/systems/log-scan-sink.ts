@@ -38,6 +38,7 @@ function sniff(name: string, chunk: Buffer, fileTime: Date, report: SearchReport
   );
 }
 
+/** A scanner for one file or stream: its hits counted and passed on, its overlong and binary lines reported, its first lines sniffed. */
 export function makeScanner(
   name: string,
   fileTime: Date,
@@ -46,7 +47,19 @@ export function makeScanner(
   entry: SearchReport['files'][number],
   onHit: (hit: FileHit) => void,
 ): ChunkScanner {
-  const scanner = termScanner(name, fileTime, terms, report, entry, onHit);
+  const scanner = new TermScanner(terms, {
+    hit(line, offset) {
+      entry.matchedLines += 1;
+      report.matchedLines += 1;
+      onHit({ line, source: name, offset, fileTime });
+    },
+    longLine(offset, length) {
+      reportProblem(report, 'longLine', { path: name, offset }, `a ${length}-byte line (over 1 MiB) was not searched`);
+    },
+    binaryLines(offset, count) {
+      reportProblem(report, 'binary', { path: name, offset }, `${count} line(s) with NUL bytes were not searched`, count);
+    },
+  });
   let first = true;
   return {
     push(chunk) {
@@ -60,27 +73,4 @@ export function makeScanner(
       scanner.end();
     },
   };
-}
-
-function termScanner(
-  name: string,
-  fileTime: Date,
-  terms: string[],
-  report: SearchReport,
-  entry: SearchReport['files'][number],
-  onHit: (hit: FileHit) => void,
-): TermScanner {
-  return new TermScanner(terms, {
-    hit(line, offset) {
-      entry.matchedLines += 1;
-      report.matchedLines += 1;
-      onHit({ line, source: name, offset, fileTime });
-    },
-    longLine(offset, length) {
-      reportProblem(report, 'longLine', { path: name, offset }, `a ${length}-byte line (over 1 MiB) was not searched`);
-    },
-    binaryLines(offset, count) {
-      reportProblem(report, 'binary', { path: name, offset }, `${count} line(s) with NUL bytes were not searched`, count);
-    },
-  });
 }

@@ -6,7 +6,10 @@
  * Memory stays constant: one chunk plus at most one partial line (capped at MAX_LINE).
  */
 export const MAX_LINE = 1 << 20;
-/** Chunk size: no bigger than MAX_LINE, so any longer line crosses a chunk and is caught. */
+/**
+ * Chunk size of streams (gzip, standard input, the second read that numbers lines). Chunks fed to
+ * the scanner are no bigger than MAX_LINE, so any longer line crosses a chunk and is caught.
+ */
 export const CHUNK = 1 << 20;
 
 export interface ScanSink {
