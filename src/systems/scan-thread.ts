@@ -3,11 +3,9 @@
  * two halves of a search run on two cores. The hits come back in order, as the scan in this
  * thread would give them; a read error comes back as the error of the read.
  */
-import { createRequire } from 'node:module';
-import { extname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ScanSink } from './term-scanner.js';
+import { startWorker } from './worker-file.js';
 
 export interface ScanJob {
   fd: number;
@@ -22,20 +20,6 @@ export interface ScanBatch {
   bytes: number;
   done: boolean;
   error?: { code?: string; message: string };
-}
-
-/** The worker: JavaScript from dist/; from source (tests), the TypeScript file through tsx. */
-function workerThread(shared: SharedArrayBuffer): Worker {
-  const ts = extname(fileURLToPath(import.meta.url)) === '.ts';
-  if (!ts) return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: shared });
-  const tsx = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const file = new URL('./scan-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(file)}); });`;
-  return new Worker(code, { eval: true, workerData: shared });
 }
 
 interface Job {
@@ -53,7 +37,7 @@ export class ScanThread {
   private current: Job | null = null;
 
   constructor() {
-    this.worker = workerThread(this.inFlight.buffer);
+    this.worker = startWorker(import.meta.url, 'scan-worker', this.inFlight.buffer);
     this.worker.unref();
     this.worker.on('message', (batch: ScanBatch) => {
       this.receive(batch);
