@@ -10,7 +10,8 @@ import { failpoint } from '../engine/failpoints.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';
-import { dumpDatabases, lookInside, verifyDumps, type DumpFacts } from '../volumes/look.js';
+import { parseDumpFacts } from '../volumes/dump-facts.js';
+import { dumpDatabases, lookInside, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
 
 const source = {
@@ -274,7 +275,7 @@ const dump = defineAction({
       },
     });
     for (const d of dumps) ctx.evidence(`${d.database} → ${d.file} (${formatBytes(d.bytes)}, ${Object.keys(d.rowCounts).length} table(s))`);
-    return { files: dumps.map((d) => d.file), dumps: dumps as unknown as Record<string, unknown>[] };
+    return { files: dumps.map((d) => d.file), dumps: dumps.map((d) => ({ ...d })) };
   },
 });
 
@@ -285,7 +286,7 @@ const verify = defineAction({
   params: { dumps: { type: 'object[]', required: true, description: 'the dumps' } },
   outputs: { verified: { type: 'string[]', description: 'dump files that restored with the same row counts' } },
   async run(ctx, p) {
-    const checks = await verifyDumps(p.dumps as unknown as DumpFacts[]);
+    const checks = await verifyDumps(parseDumpFacts(p.dumps));
     const bad = checks.filter((c) => !c.restored || c.differences.length);
     for (const c of checks)
       ctx.evidence(

@@ -25,6 +25,7 @@
  * neither wal-e nor wal-g writes such keys.
  */
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
+import { Gate } from './listing-gate.js';
 
 export interface ListOptions {
   /** Listings running at once. */
@@ -132,6 +133,13 @@ function folderOf(key: string): string {
   return key.slice(0, key.lastIndexOf('/') + 1);
 }
 
+/** The keys a listing saw lately that share a folder or block: the density of keys is estimated from them. */
+interface Run {
+  prefix: string;
+  first: string;
+  seen: number;
+}
+
 /**
  * Keys under `scope` after `after` (all of them when undefined) and before `before`.
  * `expected`: the estimated size of a block, which it lists whole unless it turns out
@@ -153,64 +161,35 @@ async function listRange(
   let release = await ctx.gate.acquire();
   try {
     let block = scope;
-    /** The folder or block the keys seen lately share, the first of them, and how many. */
-    let run = '';
-    let runFirst = '';
-    let runSeen = 0;
+    const run: Run = { prefix: '', first: '', seen: 0 };
     let seen = 0;
     let limit = expected === undefined ? ctx.splitAfter : Math.max(ctx.splitAfter, 2 * expected);
     for await (const o of open(ctx, scope, after)) {
       if (abandoned(ctx)) break;
       if (after !== undefined && ctx.startAfter !== true) {
         sawKey = true;
-        if (!utf8After(o.key, after)) {
-          // The store listed from the start of the prefix: it ignores startAfter.
-          ctx.startAfter = false;
-          ctx.answered(false);
-          if (ctx.complete) ctx.abandoned = true;
-          ignored = true;
-          break;
-        }
-        ctx.startAfter = true;
-        ctx.answered(true);
+        ignored = !honoursStartAfter(ctx, o.key, after);
+        if (ignored) break;
       }
       if (!o.key.startsWith(block) || (before !== undefined && o.key >= before)) break;
       ctx.out.set(o.key, o);
       const folder = folderOf(o.key);
-      const here = block.startsWith(folder) ? block : folder;
-      if (here !== run) {
-        run = here;
-        runFirst = o.key;
-        runSeen = 0;
-      }
-      runSeen++;
+      extendRun(run, block.startsWith(folder) ? block : folder, o.key);
       if (++seen < limit) continue;
       seen = 0;
-      const plan = planBlocks(run, runFirst, o.key, folder.length + NAME_LENGTH, runSeen, ctx.blockKeys);
+      const plan = planBlocks(run.prefix, run.first, o.key, folder.length + NAME_LENGTH, run.seen, ctx.blockKeys);
       if (!plan) continue;
-      // Without startAfter, what follows is listed by prefixes: from the first folder below this listing's
-      // scope when that is a folder (the archive's, whose own name is no WAL name), else from the scope.
-      const cut = o.key.indexOf('/', block.length);
-      const zoneHere = block.endsWith('/') && cut >= 0 ? o.key.slice(0, cut + 1) : block;
-      // Everything after the parent's blocks first: it finds the next parent, and its first answer tells
-      // whether the store honours startAfter, which decides how the rest goes (this listing gives way meanwhile).
-      children.push(listRange(ctx, block, `${plan.parent}F${AFTER_ALL}`, undefined, before, zoneHere));
+      const zoneHere = listAfterParent(ctx, block, o.key, plan, before, children);
       if (ctx.startAfter === undefined) {
+        // The first answer after a parent decides how the rest goes; this listing gives way meanwhile.
         release();
         await ctx.firstAnswer;
         release = await ctx.gate.acquire();
         if (abandoned(ctx)) break;
       }
-      if (ctx.startAfter === true) {
-        for (const [x, y] of GAPS) {
-          if (plan.at <= x) children.push(listRange(ctx, plan.parent, plan.parent + x + AFTER_ALL, undefined, plan.parent + y, zoneHere));
-        }
-      }
-      for (const b of plan.siblings) children.push(listRange(ctx, b, undefined, plan.estimate, undefined, b));
+      listSiblings(ctx, plan, zoneHere, children);
       limit = Math.max(ctx.splitAfter, 2 * plan.estimate);
-      run = plan.block;
-      runFirst = o.key;
-      runSeen = 1;
+      Object.assign(run, { prefix: plan.block, first: o.key, seen: 1 });
       if (ctx.startAfter === true) {
         // The rest of this block under its own narrow prefix: as many requests as going on here.
         children.push(listRange(ctx, plan.block, o.key, plan.estimate, undefined, plan.block));
@@ -224,6 +203,55 @@ async function listRange(
   }
   if (ignored) children.push(listWithout(ctx, scope, after!, before, zone));
   await Promise.all(children);
+}
+
+/**
+ * Whether the store honoured startAfter, judged by the first key of a listing that gave it: a
+ * key at or before it means the store listed from the start of the prefix. The first judgement
+ * is told to every listing waiting for it; with `complete`, ignoring it abandons the plan.
+ */
+function honoursStartAfter(ctx: Ctx, key: string, after: string): boolean {
+  const honoured = utf8After(key, after);
+  ctx.startAfter = honoured;
+  ctx.answered(honoured);
+  if (!honoured && ctx.complete) ctx.abandoned = true;
+  return honoured;
+}
+
+/** Counts `key` in the run of keys under `prefix`, starting a new run when the prefix changed. */
+function extendRun(run: Run, prefix: string, key: string): void {
+  if (prefix !== run.prefix) Object.assign(run, { prefix, first: key, seen: 0 });
+  run.seen++;
+}
+
+/**
+ * Starts the listing of everything after the blocks of `plan.parent` under `block`: it finds the next
+ * parent, and its first answer tells whether the store honours startAfter. Returns the zone later
+ * prefix listings keep to without startAfter: from the first folder below `block` when that is a
+ * folder (the archive's, whose own name is no WAL name), else `block`.
+ */
+function listAfterParent(
+  ctx: Ctx,
+  block: string,
+  key: string,
+  plan: BlockPlan,
+  before: string | undefined,
+  children: Promise<void>[],
+): string {
+  const cut = key.indexOf('/', block.length);
+  const zoneHere = block.endsWith('/') && cut >= 0 ? key.slice(0, cut + 1) : block;
+  children.push(listRange(ctx, block, `${plan.parent}F${AFTER_ALL}`, undefined, before, zoneHere));
+  return zoneHere;
+}
+
+/** Starts the listings of the blocks after `plan.block` in its parent, and of the keys between WAL-name characters there. */
+function listSiblings(ctx: Ctx, plan: BlockPlan, zone: string, children: Promise<void>[]): void {
+  if (ctx.startAfter === true) {
+    for (const [x, y] of GAPS) {
+      if (plan.at <= x) children.push(listRange(ctx, plan.parent, plan.parent + x + AFTER_ALL, undefined, plan.parent + y, zone));
+    }
+  }
+  for (const b of plan.siblings) children.push(listRange(ctx, b, undefined, plan.estimate, undefined, b));
 }
 
 /** Keys under `scope` after `after` on a store that ignores startAfter: WAL-name prefixes within `zone`. */
@@ -293,24 +321,4 @@ export function planBlocks(scope: string, first: string, k: string, zoneEnd: num
     estimate: Math.max(1, Math.round(estimate)),
     at: k[length - 1]!,
   };
-}
-
-/** At most `limit` listings in flight, started in the order they asked. */
-class Gate {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    };
-  }
 }

@@ -21,107 +21,105 @@ function statusOf(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : undefined;
 }
 
+/** An engine error as the operator can act on it: the socket unreachable (with what to do), else what failed and why. */
+function explain(socketPath: string, what: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+    return new UsageError(`cannot reach the Docker Engine at ${socketPath} (${code}) to ${what}`, {
+      hint:
+        code === 'EACCES'
+          ? 'run as root (or a member of the docker group)'
+          : 'start the Docker daemon, give its socket with --docker-host, or read a folder of volumes with --volumes-root',
+    });
+  }
+  return new Error(`Docker Engine at ${socketPath}: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
+}
+
+/** A volume as the Engine answers it: older engines leave Labels null, and CreatedAt came later. */
+type WireVolume = Omit<Docker.VolumeInspectInfo, 'Labels'> & { Labels: Record<string, string> | null; CreatedAt?: string };
+
+function volumeOf(v: WireVolume): EngineVolume {
+  return {
+    name: v.Name,
+    driver: v.Driver,
+    mountpoint: v.Mountpoint,
+    createdAt: v.CreatedAt,
+    labels: v.Labels ?? {},
+  };
+}
+
+function containerOf(c: Docker.ContainerInfo): EngineContainer {
+  return {
+    id: c.Id,
+    names: c.Names.map((n) => n.replace(/^\//, '')),
+    image: c.Image,
+    state: c.State,
+    mounts:
+      (c.Mounts as Docker.ContainerInfo['Mounts'] | null | undefined)?.map((m) => ({
+        type: m.Type,
+        name: m.Name,
+        source: m.Source,
+        destination: m.Destination,
+        rw: m.RW,
+      })) ?? [],
+  };
+}
+
+/** The Engine's create options for a spec: bind mounts, and the one published port on 127.0.0.1 only. */
+function createOptionsOf(spec: EngineContainerSpec): Docker.ContainerCreateOptions {
+  const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined;
+  return {
+    name: spec.name,
+    Image: spec.image,
+    Cmd: spec.cmd,
+    Env: spec.env,
+    Labels: spec.labels,
+    ExposedPorts: port ? { [port]: {} } : undefined,
+    HostConfig: {
+      Binds: spec.binds.map((b) => `${b.source}:${b.target}${b.readOnly ? ':ro' : ''}`),
+      PortBindings: port && spec.publish ? { [port]: [{ HostIp: '127.0.0.1', HostPort: String(spec.publish.hostPort) }] } : undefined,
+      NetworkMode: 'bridge',
+    },
+  };
+}
+
 export function dockerEngine(dockerHost: string): DockerEngine {
   const socketPath = socketPathOf(dockerHost);
   const docker = new Docker({ socketPath });
-  const where = `docker ${dockerHost}`;
-  const explain = (what: string, err: unknown): Error => {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
-      return new UsageError(`cannot reach the Docker Engine at ${socketPath} (${code}) to ${what}`, {
-        hint:
-          code === 'EACCES'
-            ? 'run as root (or a member of the docker group)'
-            : 'start the Docker daemon, give its socket with --docker-host, or read a folder of volumes with --volumes-root',
-      });
-    }
-    return new Error(`Docker Engine at ${socketPath}: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
-  };
-  const call = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+  const call = async <T>(what: string, f: () => Promise<T>, tolerated?: { status: number; value: T }): Promise<T> => {
     try {
       return await f();
     } catch (err) {
-      throw explain(what, err);
+      if (tolerated && statusOf(err) === tolerated.status) return tolerated.value;
+      throw explain(socketPath, what, err);
     }
   };
   return {
-    where,
+    where: `docker ${dockerHost}`,
     async listVolumes(): Promise<EngineVolume[]> {
-      // The engine answers "Volumes": null when there are none, and older ones leave Labels null.
-      const r = (await call('list volumes', () => docker.listVolumes())) as { Volumes: Docker.VolumeInspectInfo[] | null };
-      return (r.Volumes ?? []).map((v) => ({
-        name: v.Name,
-        driver: v.Driver,
-        mountpoint: v.Mountpoint,
-        createdAt: (v as { CreatedAt?: string }).CreatedAt,
-        labels: (v.Labels as Record<string, string> | null) ?? {},
-      }));
+      // The engine answers "Volumes": null when there are none.
+      const r = (await call('list volumes', () => docker.listVolumes())) as { Volumes: WireVolume[] | null };
+      return (r.Volumes ?? []).map(volumeOf);
     },
     async listContainers(): Promise<EngineContainer[]> {
-      const list = await call('list containers', () => docker.listContainers({ all: true }));
-      return list.map((c) => ({
-        id: c.Id,
-        names: c.Names.map((n) => n.replace(/^\//, '')),
-        image: c.Image,
-        state: c.State,
-        mounts:
-          (c.Mounts as Docker.ContainerInfo['Mounts'] | null | undefined)?.map((m) => ({
-            type: m.Type,
-            name: m.Name,
-            source: m.Source,
-            destination: m.Destination,
-            rw: m.RW,
-          })) ?? [],
-      }));
+      return (await call('list containers', () => docker.listContainers({ all: true }))).map(containerOf);
     },
-    async hasImage(ref: string): Promise<boolean> {
-      try {
-        await docker.getImage(ref).inspect();
-        return true;
-      } catch (err) {
-        if (statusOf(err) === 404) return false;
-        throw explain(`inspect image ${ref}`, err);
-      }
-    },
+    hasImage: (ref: string): Promise<boolean> =>
+      call(`inspect image ${ref}`, async () => (await docker.getImage(ref).inspect(), true), { status: 404, value: false }),
     async createContainer(spec: EngineContainerSpec): Promise<string> {
-      const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined;
-      const c = await call(`create container ${spec.name}`, () =>
-        docker.createContainer({
-          name: spec.name,
-          Image: spec.image,
-          Cmd: spec.cmd,
-          Env: spec.env,
-          Labels: spec.labels,
-          ExposedPorts: port ? { [port]: {} } : undefined,
-          HostConfig: {
-            Binds: spec.binds.map((b) => `${b.source}:${b.target}${b.readOnly ? ':ro' : ''}`),
-            PortBindings: port && spec.publish ? { [port]: [{ HostIp: '127.0.0.1', HostPort: String(spec.publish.hostPort) }] } : undefined,
-            NetworkMode: 'bridge',
-          },
-        }),
-      );
-      return c.id;
+      return (await call(`create container ${spec.name}`, () => docker.createContainer(createOptionsOf(spec)))).id;
     },
     async startContainer(id: string): Promise<void> {
       await call(`start container ${id}`, () => docker.getContainer(id).start());
     },
     async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-      try {
-        await docker.getContainer(id).stop({ t: timeoutSeconds });
-      } catch (err) {
-        if (statusOf(err) === 304) return; // already stopped
-        throw explain(`stop container ${id}`, err);
-      }
+      // 304: already stopped.
+      await call(`stop container ${id}`, () => docker.getContainer(id).stop({ t: timeoutSeconds }), { status: 304, value: undefined });
     },
     async removeContainer(id: string): Promise<void> {
-      try {
-        await docker.getContainer(id).remove({ v: false });
-      } catch (err) {
-        if (statusOf(err) === 404) return;
-        throw explain(`remove container ${id}`, err);
-      }
+      await call(`remove container ${id}`, () => docker.getContainer(id).remove({ v: false }), { status: 404, value: undefined });
     },
   };
 }

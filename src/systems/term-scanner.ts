@@ -1,11 +1,15 @@
 /**
  * The hot path: finds the lines that contain any of a few literal terms in a stream of
- * chunks, without splitting everything into lines. Each term is searched with Buffer#indexOf
- * over the complete lines of a chunk; only the lines that contain a term are decoded.
+ * chunks, without splitting everything into lines. The terms are searched with Buffer#indexOf
+ * (memchr on their first byte) in one ordered walk over the complete lines of a chunk; only the
+ * lines that contain a term are decoded.
  * Memory stays constant: one chunk plus at most one partial line (capped at MAX_LINE).
  */
 export const MAX_LINE = 1 << 20;
-/** Chunk size: no bigger than MAX_LINE, so any longer line crosses a chunk and is caught. */
+/**
+ * Chunk size of streams (gzip, standard input, the second read that numbers lines). Chunks fed to
+ * the scanner are no bigger than MAX_LINE, so any longer line crosses a chunk and is caught.
+ */
 export const CHUNK = 1 << 20;
 
 export interface ScanSink {
@@ -19,6 +23,8 @@ const NL = 10;
 
 export class TermScanner {
   private readonly terms: Buffer[];
+  /** Per term, the position of its next occurrence in the region being scanned (-1: none left). */
+  private readonly next: Int32Array;
   private carry: Buffer[] = [];
   private carryLength = 0;
   /** Inside a line longer than MAX_LINE: discard until the next newline. */
@@ -31,6 +37,7 @@ export class TermScanner {
     private readonly sink: ScanSink,
   ) {
     this.terms = [...new Set(terms)].filter((t) => t.length > 0).map((t) => Buffer.from(t, 'utf8'));
+    this.next = new Int32Array(this.terms.length);
   }
 
   /** Feed a chunk; the caller may reuse the chunk's memory afterwards. */
@@ -88,27 +95,29 @@ export class TermScanner {
     this.carryLength += part.length;
   }
 
-  /** `region` holds whole lines (the last may lack its newline only at end of stream). */
+  /**
+   * `region` holds whole lines (the last may lack its newline only at end of stream). One walk
+   * from the start: each term's next occurrence is known, the nearest one's line is reported, and
+   * every term that also occurs on that line moves on past it, so a line is reported once, in
+   * order, and nothing is allocated for the lines that hold no term.
+   */
   private scanRegion(region: Buffer, offset: number): void {
-    if (region.indexOf(0) >= 0) this.countBinary(region, offset);
-    let starts: number[] | null = null;
-    for (const term of this.terms) {
-      let p = region.indexOf(term);
-      while (p >= 0) {
-        const ls = region.lastIndexOf(NL, p) + 1;
-        let le = region.indexOf(NL, p);
-        if (le < 0) le = region.length;
-        (starts ??= []).push(ls, le);
-        p = le + 1 < region.length ? region.indexOf(term, le + 1) : -1;
+    const hasNul = region.indexOf(0) >= 0;
+    if (hasNul) this.countBinary(region, offset);
+    const terms = this.terms;
+    const next = this.next;
+    for (let i = 0; i < terms.length; i++) next[i] = region.indexOf(terms[i]!);
+    for (;;) {
+      let p = -1;
+      for (let i = 0; i < terms.length; i++) if (next[i]! >= 0 && (p < 0 || next[i]! < p)) p = next[i]!;
+      if (p < 0) return;
+      const ls = region.lastIndexOf(NL, p) + 1;
+      let le = region.indexOf(NL, p);
+      if (le < 0) le = region.length;
+      for (let i = 0; i < terms.length; i++) {
+        if (next[i]! >= 0 && next[i]! < le) next[i] = le + 1 < region.length ? region.indexOf(terms[i]!, le + 1) : -1;
       }
-    }
-    if (!starts) return;
-    if (this.terms.length > 1) starts = dedupe(starts);
-    for (let i = 0; i < starts.length; i += 2) {
-      const ls = starts[i]!;
-      let le = starts[i + 1]!;
-      const slice = region.subarray(ls, le);
-      if (slice.indexOf(0) >= 0) continue; // counted as binary above
+      if (hasNul && region.subarray(ls, le).indexOf(0) >= 0) continue; // counted as binary above
       if (le > ls && region[le - 1] === 13) le -= 1;
       this.sink.hit(region.toString('utf8', ls, le), offset + ls);
     }
@@ -127,19 +136,4 @@ export class TermScanner {
     }
     this.sink.binaryLines(offset + first, count);
   }
-}
-
-/** Sort (start, end) pairs by start and drop repeats: a line holding two terms is reported once. */
-function dedupe(pairs: number[]): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < pairs.length; i += 2) idx.push(i);
-  idx.sort((a, b) => pairs[a]! - pairs[b]!);
-  const out: number[] = [];
-  let prev = -1;
-  for (const i of idx) {
-    if (pairs[i] === prev) continue;
-    prev = pairs[i]!;
-    out.push(pairs[i]!, pairs[i + 1]!);
-  }
-  return out;
 }

@@ -3,13 +3,16 @@
  * with row counts, and the newest timestamp found in them; then `pg_dump -Fc` of each chosen database
  * and the proof that each dump restores (into a fresh scratch cluster, with the same row counts).
  */
-import { access, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
-import { freePort } from '../systems/ports.js';
-import { postgresAccount, run, runOk } from '../systems/processes.js';
-import { startScratchServer, newestLocalBin, type ScratchServer } from './scratch-server.js';
+import { runOk } from '../systems/processes.js';
+import { ident, rowCounts, type DumpFacts } from './dump-facts.js';
+import { startScratchServer, type ScratchServer } from './scratch-server.js';
+
+export type { DumpFacts } from './dump-facts.js';
+export { verifyDumps, type RestoreCheck } from './restore-check.js';
 
 export interface TableFacts {
   schema: string;
@@ -36,7 +39,6 @@ export interface LookResult {
   databases: DatabaseFacts[];
 }
 
-const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 const EXACT_BELOW = 256 * 1024 * 1024;
 
 async function databaseFacts(server: ScratchServer, name: string, bytes: number, tables: number): Promise<DatabaseFacts> {
@@ -114,26 +116,6 @@ export function lookInside(o: LookOptions): Promise<LookResult> {
   });
 }
 
-export interface DumpFacts {
-  database: string;
-  file: string;
-  bytes: number;
-  /** Exact row count of every table at dump time, "schema.table" → rows. */
-  rowCounts: Record<string, number>;
-}
-
-async function rowCounts(query: (db: string, sql: string) => Promise<string[][]>, db: string): Promise<Record<string, number>> {
-  const tables = await query(
-    db,
-    `select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where c.relkind in ('r', 'p') and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema' order by 1, 2`,
-  );
-  const out: Record<string, number> = {};
-  for (const [s = '', t = ''] of tables)
-    out[`${s}.${t}`] = Number((await query(db, `select count(*) from ${ident(s)}.${ident(t)}`))[0]?.[0]);
-  return out;
-}
-
 async function freeName(dir: string, base: string): Promise<string> {
   for (let i = 0; ; i++) {
     const file = join(dir, i === 0 ? `${base}.dump` : `${base}.${i}.dump`);
@@ -165,99 +147,4 @@ export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: st
     }
     return out;
   });
-}
-
-export interface RestoreCheck {
-  database: string;
-  file: string;
-  restored: boolean;
-  /** Tables whose row count after the restore differs from the dump's, with both counts. */
-  differences: string[];
-  tables: number;
-}
-
-/** Restores each dump into a fresh scratch cluster of the newest local PostgreSQL and compares row counts. */
-export async function verifyDumps(dumps: DumpFacts[], opts: { binRoot?: string } = {}): Promise<RestoreCheck[]> {
-  const local = await newestLocalBin(opts.binRoot);
-  if (!local)
-    throw new StepFailed('no local PostgreSQL to restore the dumps into', {
-      hint: 'install postgresql (any major at least as new as the dump)',
-    });
-  const as = postgresAccount();
-  const work = await mkdtemp(join(process.env.TMPDIR ?? '/tmp', 'dingo-restore-check-'));
-  if (as) await runOk(['chown', `${as.uid}:${as.gid}`, work]);
-  const data = join(work, 'data');
-  const port = await freePort();
-  const conn = ['-h', work, '-p', String(port)];
-  try {
-    await runOk([join(local.bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], { as });
-    await runOk(
-      [
-        join(local.bin, 'pg_ctl'),
-        '-D',
-        data,
-        '-l',
-        join(work, 'log'),
-        '-w',
-        '-s',
-        '-o',
-        `-p ${port} -k ${work} -c listen_addresses='' -c fsync=off`,
-        'start',
-      ],
-      { as },
-    );
-    const query = async (db: string, sql: string): Promise<string[][]> => {
-      const r = await runOk([
-        join(local.bin, 'psql'),
-        '-X',
-        '-q',
-        '-A',
-        '-t',
-        '-F',
-        '\x1f',
-        ...conn,
-        '-U',
-        'postgres',
-        '-d',
-        db,
-        '-c',
-        sql,
-      ]);
-      return r.stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.split('\x1f'));
-    };
-    const out: RestoreCheck[] = [];
-    for (const [i, d] of dumps.entries()) {
-      const target = `check_${i}`;
-      await query('postgres', `create database ${target}`);
-      // --no-owner: the roles of the lost cluster do not exist here; what is checked is the data.
-      const r = await run([
-        join(local.bin, 'pg_restore'),
-        '--exit-on-error',
-        '--no-owner',
-        '--no-acl',
-        ...conn,
-        '-U',
-        'postgres',
-        '-d',
-        target,
-        d.file,
-      ]);
-      if (r.code !== 0) {
-        out.push({ database: d.database, file: d.file, restored: false, differences: [r.stderr.trim().slice(0, 1000)], tables: 0 });
-        continue;
-      }
-      const after = await rowCounts(query, target);
-      const differences = Object.entries(d.rowCounts)
-        .filter(([t, n]) => after[t] !== n)
-        .map(([t, n]) => `${t}: ${n} rows dumped, ${after[t] ?? 'missing'} restored`);
-      out.push({ database: d.database, file: d.file, restored: true, differences, tables: Object.keys(after).length });
-    }
-    return out;
-  } finally {
-    await run([join(local.bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', '-s', 'stop'], { as });
-    await rm(work, { recursive: true, force: true });
-  }
 }

@@ -5,7 +5,7 @@
  * moved aside inside the copy, and access is by our own hba file (trust, on a private socket or
  * 127.0.0.1 only), so nobody's password is needed.
  */
-import { rename, writeFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
@@ -65,7 +65,8 @@ function parseRows(stdout: string): string[][] {
   return records.map((r) => r.replace(/^\n/, '').split(SEP));
 }
 
-function querier(clientBin: string, conn: Conn, as?: RunAs) {
+/** Runs one statement with psql and gives its rows (fields split on a separator no value holds). */
+export function querier(clientBin: string, conn: Conn, as?: RunAs) {
   return async (database: string, sql: string): Promise<string[][]> => {
     const r = await run(
       [
@@ -122,81 +123,90 @@ export interface StartOptions {
 export async function startScratchServer(o: StartOptions): Promise<ScratchServer> {
   const notes = await prepareCopy(o.dataDir);
   const local = await localBinaries(o.major, o.binRoot);
-  const client = await newestLocalBin(o.clientBinRoot);
-  if (!client) {
-    throw new StepFailed('no PostgreSQL client binaries (psql, pg_dump) on this machine', {
-      hint: 'install the newest PostgreSQL client and server packages (apt-get install postgresql-16, or any major at least as new as the volume)',
-    });
-  }
-  if (client.major < Number(o.major)) {
-    throw new StepFailed(`the newest local pg_dump is PostgreSQL ${client.major}, older than the volume's ${o.major}`, {
-      hint: `install PostgreSQL ${o.major} or newer here (apt-get install postgresql-${o.major})`,
-    });
-  }
+  const client = await clientFor(o.major, o.clientBinRoot);
   const port = await freePort();
-  if ('bin' in local) {
-    const as = postgresAccount();
-    const hba = join(o.workDir, 'hba.conf');
-    await writeFile(hba, 'local all all trust\n', { mode: 0o644 });
-    const logFile = join(o.workDir, 'server.log');
-    if (as) await runOk(['chown', `${as.uid}:${as.gid}`, o.workDir]);
-    o.progress?.(`starting PostgreSQL ${o.major} from ${local.bin} on the copy (crash recovery runs on the copy if needed)`);
-    const opts = [
-      `-p ${port}`,
-      `-k ${o.workDir}`,
-      `-c listen_addresses=''`,
-      `-c hba_file=${hba}`,
-      '-c archive_mode=off',
-      `-c shared_preload_libraries=''`,
-      '-c max_connections=20',
-    ].join(' ');
-    const startArgv = [
-      join(local.bin, 'pg_ctl'),
-      '-D',
-      o.dataDir,
-      '-l',
-      logFile,
-      '-w',
-      '-t',
-      String(o.startTimeoutSeconds ?? 600),
-      '-s',
-      '-o',
-      opts,
-      'start',
-    ];
-    const started = await run(startArgv, { as });
-    if (started.code !== 0) {
-      const { readFile } = await import('node:fs/promises');
-      const log = await readFile(logFile, 'utf8').catch(() => '');
-      const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l));
-      throw new StepFailed(`PostgreSQL ${o.major} did not start on the copy: ${(fatal.slice(-3).join(' | ') || started.stderr).trim()}`, {
-        hint: `the server log is ${logFile}; the original volume was not touched`,
-      });
-    }
-    const stop = async (): Promise<void> => {
-      await run([join(local.bin, 'pg_ctl'), '-D', o.dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as });
-    };
-    let conn: Conn = { args: ['-h', o.workDir, '-p', String(port)], user: 'postgres' };
-    let query = querier(client.bin, conn, as);
-    try {
-      await query('template1', 'select 1');
-    } catch (err) {
-      await stop();
-      if (!/role "postgres" does not exist/.test((err as Error).message)) throw err;
-      const user = await superuserName(local.bin, o.dataDir, as);
-      await runOk(startArgv, { as });
-      conn = { ...conn, user };
-      query = querier(client.bin, conn, as);
-    }
-    return { how: `local PostgreSQL ${o.major} (${local.bin})`, conn, clientBin: client.bin, notes, query, stop };
-  }
+  if ('bin' in local) return startLocal(o, local.bin, client.bin, port, notes);
   if (!o.engine) {
     throw new StepFailed(`no PostgreSQL ${o.major} server here to look inside the copy`, {
       hint: `install ${local.missing.replace(/; or the postgres.*$/, '')}, or give --docker-host so the postgres:${o.major} image runs it`,
     });
   }
+  return startInContainer(o, o.engine, client.bin, port, notes);
+}
+
+/** The newest local client binaries, refused when missing or older than the volume's major. */
+async function clientFor(major: string, root: string | undefined): Promise<{ bin: string; major: number }> {
+  const client = await newestLocalBin(root);
+  if (!client) {
+    throw new StepFailed('no PostgreSQL client binaries (psql, pg_dump) on this machine', {
+      hint: 'install the newest PostgreSQL client and server packages (apt-get install postgresql-16, or any major at least as new as the volume)',
+    });
+  }
+  if (client.major < Number(major)) {
+    throw new StepFailed(`the newest local pg_dump is PostgreSQL ${client.major}, older than the volume's ${major}`, {
+      hint: `install PostgreSQL ${major} or newer here (apt-get install postgresql-${major})`,
+    });
+  }
+  return client;
+}
+
+/** The pg_ctl start command for the copy: our own socket folder and hba file, no TCP, no archiving. */
+function pgCtlStart(o: StartOptions, bin: string, port: number, hba: string, logFile: string): string[] {
+  const opts = [
+    `-p ${port}`,
+    `-k ${o.workDir}`,
+    `-c listen_addresses=''`,
+    `-c hba_file=${hba}`,
+    '-c archive_mode=off',
+    `-c shared_preload_libraries=''`,
+    '-c max_connections=20',
+  ].join(' ');
+  return [join(bin, 'pg_ctl'), '-D', o.dataDir, '-l', logFile, '-w', '-t', String(o.startTimeoutSeconds ?? 600), '-s', '-o', opts, 'start'];
+}
+
+/** The local server binaries of the volume's major on the copy, run as the postgres account when we are root. */
+async function startLocal(o: StartOptions, bin: string, clientBin: string, port: number, notes: string[]): Promise<ScratchServer> {
+  const as = postgresAccount();
+  const hba = join(o.workDir, 'hba.conf');
+  await writeFile(hba, 'local all all trust\n', { mode: 0o644 });
+  const logFile = join(o.workDir, 'server.log');
+  if (as) await runOk(['chown', `${as.uid}:${as.gid}`, o.workDir]);
+  o.progress?.(`starting PostgreSQL ${o.major} from ${bin} on the copy (crash recovery runs on the copy if needed)`);
+  const startArgv = pgCtlStart(o, bin, port, hba, logFile);
+  const started = await run(startArgv, { as });
+  if (started.code !== 0) {
+    const log = await readFile(logFile, 'utf8').catch(() => '');
+    const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l));
+    throw new StepFailed(`PostgreSQL ${o.major} did not start on the copy: ${(fatal.slice(-3).join(' | ') || started.stderr).trim()}`, {
+      hint: `the server log is ${logFile}; the original volume was not touched`,
+    });
+  }
+  const stop = async (): Promise<void> => {
+    await run([join(bin, 'pg_ctl'), '-D', o.dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as });
+  };
+  let conn: Conn = { args: ['-h', o.workDir, '-p', String(port)], user: 'postgres' };
+  try {
+    await querier(clientBin, conn, as)('template1', 'select 1');
+  } catch (err) {
+    await stop();
+    if (!/role "postgres" does not exist/.test((err as Error).message)) throw err;
+    // POSTGRES_USER renamed the bootstrap superuser: ask the copy for its name, and start again.
+    conn = { ...conn, user: await superuserName(bin, o.dataDir, as) };
+    await runOk(startArgv, { as });
+  }
+  return { how: `local PostgreSQL ${o.major} (${bin})`, conn, clientBin, notes, query: querier(clientBin, conn, as), stop };
+}
+
+/** The `postgres:<major>` image on the copy, bind-mounted and published on 127.0.0.1 only. Nothing is pulled. */
+async function startInContainer(
+  o: StartOptions,
+  engine: DockerEngine,
+  clientBin: string,
+  port: number,
+  notes: string[],
+): Promise<ScratchServer> {
   const image = `postgres:${o.major}`;
-  if (!(await o.engine.hasImage(image))) {
+  if (!(await engine.hasImage(image))) {
     throw new StepFailed(`the image ${image} is not on this host and PostgreSQL ${o.major} is not installed`, {
       hint: `docker pull ${image} (or install postgresql-${o.major}), then run this again`,
     });
@@ -205,7 +215,7 @@ export async function startScratchServer(o: StartOptions): Promise<ScratchServer
   notes.push('wrote dingo-recover-hba.conf into the copy (trust, for the published 127.0.0.1 port only)');
   const name = `dingo-recover-look-${port}`;
   o.progress?.(`starting ${image} on the copy, published on 127.0.0.1:${port}`);
-  const id = await o.engine.createContainer({
+  const id = await engine.createContainer({
     name,
     image,
     cmd: [
@@ -221,24 +231,28 @@ export async function startScratchServer(o: StartOptions): Promise<ScratchServer
     publish: { containerPort: 5432, hostPort: port },
     labels: { 'dingo-recover.purpose': 'look inside a copy of a volume' },
   });
-  const engine = o.engine;
   const stop = async (): Promise<void> => {
     await engine.stopContainer(id, 30);
     await engine.removeContainer(id);
   };
   await engine.startContainer(id);
   const conn: Conn = { args: ['-h', '127.0.0.1', '-p', String(port)], user: 'postgres' };
-  const deadline = Date.now() + (o.startTimeoutSeconds ?? 600) * 1000;
+  if (!(await acceptsConnections(clientBin, conn, o.startTimeoutSeconds ?? 600))) {
+    await stop();
+    throw new StepFailed(`${image} did not accept connections on the copy in time`, {
+      hint: `see docker logs ${name}; the original volume was not touched`,
+    });
+  }
+  return { how: `container ${image} (${id.slice(0, 12)})`, conn, clientBin, notes, query: querier(clientBin, conn), stop };
+}
+
+/** Whether the server accepts connections within `timeoutSeconds` (pg_isready every half second). */
+async function acceptsConnections(clientBin: string, conn: Conn, timeoutSeconds: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const r = await run([join(client.bin, 'pg_isready'), '-q', ...conn.args]);
-    if (r.code === 0) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new StepFailed(`${image} did not accept connections on the copy in time`, {
-        hint: `see docker logs ${name}; the original volume was not touched`,
-      });
-    }
+    const r = await run([join(clientBin, 'pg_isready'), '-q', ...conn.args]);
+    if (r.code === 0) return true;
+    if (Date.now() > deadline) return false;
     await new Promise((res) => setTimeout(res, 500));
   }
-  return { how: `container ${image} (${id.slice(0, 12)})`, conn, clientBin: client.bin, notes, query: querier(client.bin, conn), stop };
 }
