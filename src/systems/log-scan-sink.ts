@@ -5,7 +5,7 @@
  */
 import { parseSyslog } from '../adapters/syslog.js';
 import { reportProblem, type FileHit, type SearchReport } from '../core/log-source.js';
-import { TermScanner, type ScanSink } from './term-scanner.js';
+import { TermScanner } from './term-scanner.js';
 
 export interface ChunkScanner {
   push(chunk: Buffer): void;
@@ -15,7 +15,7 @@ export interface ChunkScanner {
 const SNIFF_LINES = 20;
 
 /** Whether the first lines of a file look like syslog (or at least text), to report unknown formats. */
-export function sniff(name: string, chunk: Buffer, fileTime: Date, report: SearchReport, entry: SearchReport['files'][number]): void {
+function sniff(name: string, chunk: Buffer, fileTime: Date, report: SearchReport, entry: SearchReport['files'][number]): void {
   const head = chunk.subarray(0, Math.min(chunk.length, 64 * 1024));
   if (head.indexOf(0) >= 0 && head.subarray(0, 512).indexOf(0) >= 0 && !head.subarray(0, 512).toString('latin1').includes('\n')) {
     entry.note = 'binary content';
@@ -38,15 +38,16 @@ export function sniff(name: string, chunk: Buffer, fileTime: Date, report: Searc
   );
 }
 
-/** Where the lines found in one file or stream go: counted, passed on with their source, or reported as problems. */
-export function fileSink(
+/** A scanner for one file or stream: its hits counted and passed on, its overlong and binary lines reported, its first lines sniffed. */
+export function makeScanner(
   name: string,
   fileTime: Date,
+  terms: string[],
   report: SearchReport,
   entry: SearchReport['files'][number],
   onHit: (hit: FileHit) => void,
-): ScanSink {
-  return {
+): ChunkScanner {
+  const scanner = new TermScanner(terms, {
     hit(line, offset) {
       entry.matchedLines += 1;
       report.matchedLines += 1;
@@ -58,19 +59,7 @@ export function fileSink(
     binaryLines(offset, count) {
       reportProblem(report, 'binary', { path: name, offset }, `${count} line(s) with NUL bytes were not searched`, count);
     },
-  };
-}
-
-/** A scanner for one file or stream: its first lines sniffed, then every chunk scanned in this thread. */
-export function makeScanner(
-  name: string,
-  fileTime: Date,
-  terms: string[],
-  report: SearchReport,
-  entry: SearchReport['files'][number],
-  onHit: (hit: FileHit) => void,
-): ChunkScanner {
-  const scanner = new TermScanner(terms, fileSink(name, fileTime, report, entry, onHit));
+  });
   let first = true;
   return {
     push(chunk) {

@@ -13,8 +13,7 @@ import { reportProblem, type FileHit, type SearchReport } from '../core/log-sour
 import { errorText, notAFileWhy, OPEN_FLAGS } from './file-problems.js';
 import { numberSkippedLines } from './log-line-numbers.js';
 import { expandPaths } from './log-paths.js';
-import { fileSink, makeScanner, sniff, type ChunkScanner } from './log-scan-sink.js';
-import { ScanThread } from './scan-thread.js';
+import { makeScanner, type ChunkScanner } from './log-scan-sink.js';
 import { CHUNK } from './term-scanner.js';
 
 export { expandPaths } from './log-paths.js';
@@ -32,23 +31,6 @@ export interface ScanFilesOptions {
   /** Files last written before this cannot hold lines of the window: they are listed, not read. */
   since?: Date;
   stdin?: Readable;
-  /**
-   * Plain files of this many bytes or more are read and scanned in a worker thread while this
-   * thread parses the lines found (default 16 MiB; Infinity: never). Smaller files are not worth
-   * the thread's start.
-   */
-  threadFrom?: number;
-}
-
-const THREAD_FROM = 16 * 1024 * 1024;
-
-/** What every file of one search shares: the terms, the report, where hits go, and the scan thread once started. */
-interface Search {
-  terms: string[];
-  report: SearchReport;
-  onHit: (hit: FileHit) => void;
-  threadFrom: number;
-  thread(): ScanThread;
 }
 
 /** Scan every file for the terms, calling onHit for each line that holds one. */
@@ -59,39 +41,27 @@ export async function scanFiles(
   onHit: (hit: FileHit) => void,
   options: ScanFilesOptions = {},
 ): Promise<void> {
-  let thread: ScanThread | undefined;
-  const search: Search = {
-    terms,
-    report,
-    onHit,
-    threadFrom: options.threadFrom ?? THREAD_FROM,
-    thread: () => (thread ??= new ScanThread()),
-  };
-  try {
-    for (const target of await expandPaths(paths, report)) {
-      if (target === '-') {
-        await scanStream('-', options.stdin ?? process.stdin, new Date(), terms, report, onHit);
-        continue;
-      }
-      if (options.since && target.mtime < options.since) {
-        report.files.push({ path: target.path, bytes: 0, matchedLines: 0, gzip: false, note: 'not read: last written before --since' });
-        continue;
-      }
-      await scanFile(target.path, target.mtime, search);
+  for (const target of await expandPaths(paths, report)) {
+    if (target === '-') {
+      await scanStream('-', options.stdin ?? process.stdin, new Date(), terms, report, onHit);
+      continue;
     }
-  } finally {
-    await thread?.close();
+    if (options.since && target.mtime < options.since) {
+      report.files.push({ path: target.path, bytes: 0, matchedLines: 0, gzip: false, note: 'not read: last written before --since' });
+      continue;
+    }
+    await scanFile(target.path, target.mtime, terms, report, onHit);
   }
   await numberSkippedLines(report);
 }
 
 /** Opens a regular file for reading without blocking; anything else is reported, and undefined returned. */
-async function openRegular(path: string, report: SearchReport): Promise<{ fh: FileHandle; size: number } | undefined> {
+async function openRegular(path: string, report: SearchReport): Promise<FileHandle | undefined> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(path, OPEN_FLAGS);
     const st = await fh.stat();
-    if (st.isFile()) return { fh, size: st.size };
+    if (st.isFile()) return fh;
     await fh.close();
     reportProblem(report, 'notAFile', { path }, notAFileWhy(st, false));
   } catch (err) {
@@ -101,11 +71,9 @@ async function openRegular(path: string, report: SearchReport): Promise<{ fh: Fi
   return undefined;
 }
 
-async function scanFile(path: string, mtime: Date, search: Search): Promise<void> {
-  const { terms, report, onHit } = search;
-  const opened = await openRegular(path, report);
-  if (!opened) return;
-  let fh: FileHandle | undefined = opened.fh;
+async function scanFile(path: string, mtime: Date, terms: string[], report: SearchReport, onHit: (hit: FileHit) => void): Promise<void> {
+  let fh = await openRegular(path, report);
+  if (!fh) return;
   const buf = Buffer.allocUnsafe(READ_SIZE);
   const entry = { path, bytes: 0, matchedLines: 0, gzip: false } as SearchReport['files'][number];
   report.files.push(entry);
@@ -117,15 +85,6 @@ async function scanFile(path: string, mtime: Date, search: Search): Promise<void
       const stream = fh.createReadStream({ highWaterMark: CHUNK, start: 0 });
       fh = undefined; // the stream closes it
       await scanGzip(stream, path, scanner, entry, report);
-      return;
-    }
-    if (first.bytesRead === READ_SIZE && opened.size >= search.threadFrom) {
-      sniff(path, buf, mtime, report, entry);
-      const readError = await search.thread().scan(fh.fd, terms, fileSink(path, mtime, report, entry, onHit), (n) => {
-        entry.bytes += n;
-        report.bytes += n;
-      });
-      if (readError) throw readError;
       return;
     }
     await readPlain(fh, buf, first.bytesRead, scanner, entry, report);

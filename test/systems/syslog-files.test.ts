@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,7 +8,6 @@ import { scanFiles } from '../../src/systems/syslog-files.js';
 import { type FileHit } from '../../src/core/log-source.js';
 import { MAX_LINE, TermScanner } from '../../src/systems/term-scanner.js';
 import { emptyReport } from '../../src/core/log-source.js';
-import { ScanThread } from '../../src/systems/scan-thread.js';
 
 function collect(terms: string[], chunks: Buffer[]) {
   const hits: { line: string; offset: number }[] = [];
@@ -139,73 +138,5 @@ describe('scanFiles', () => {
     const gz = await scan(['-'], Readable.from([gzipSync(body)]));
     expect(gz.report.files[0]).toMatchObject({ path: '-', gzip: true, matchedLines: 200 });
     expect(await readFile(join(dir, 'logs', 'broker.log'), 'utf8')).toBe(body);
-  });
-});
-
-describe('the scan in a worker thread', () => {
-  let dir: string;
-  let file: string;
-  let content: Buffer;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'logs-thread-'));
-    file = join(dir, 'big.log');
-    const lines: string[] = [];
-    for (let i = 0; i < 20_000; i++) {
-      if (i % 7 === 0) lines.push(`Mar 16 23:10:00 host tag:  needle ${i} and other\r`);
-      else if (i % 11 === 0) lines.push(`Mar 16 23:10:00 host tag:  other ${i}`);
-      else lines.push(`Mar 16 23:10:00 host tag:  hay ${i}`);
-    }
-    content = Buffer.concat([
-      Buffer.from(lines.join('\n') + '\n'),
-      Buffer.alloc(MAX_LINE + 5, 'n'),
-      Buffer.from('\nneedle\u0000binary\nlast needle without newline'),
-    ]);
-    await writeFile(file, content);
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('gives the same lines, offsets, bytes and problems as the scan in this thread', async () => {
-    const terms = ['needle', 'other'];
-    const here = collect(terms, splitEvery(content, 64 * 1024));
-    const thread = new ScanThread();
-    const fh = await open(file, 'r');
-    try {
-      const hits: { line: string; offset: number }[] = [];
-      const long: number[] = [];
-      let binary = 0;
-      let bytes = 0;
-      const readError = await thread.scan(
-        fh.fd,
-        terms,
-        {
-          hit: (line, offset) => hits.push({ line, offset }),
-          longLine: (_o, len) => long.push(len),
-          binaryLines: (_o, n) => (binary += n),
-        },
-        (n) => (bytes += n),
-      );
-      expect(readError).toBeUndefined();
-      expect(hits.length).toBeGreaterThan(4000);
-      expect({ hits, long, binary, bytes }).toEqual({ ...here, bytes: content.length });
-    } finally {
-      await fh.close();
-      await thread.close();
-    }
-  });
-
-  it('makes scanFiles report the same whether big files go to the thread or not', async () => {
-    const run = async (threadFrom: number) => {
-      const report = emptyReport(['needle']);
-      const hits: FileHit[] = [];
-      await scanFiles([dir], ['needle'], report, (h) => hits.push(h), { threadFrom });
-      return { report, hits };
-    };
-    const threaded = await run(0);
-    const inThread = await run(Infinity);
-    expect(threaded.hits.length).toBe(2859); // every 7th of 20,000 lines, and the last one
-    expect(threaded).toEqual(inThread);
   });
 });
