@@ -3,7 +3,7 @@
  * client most Node tools use). Only what finding and inspecting lost volumes needs: list volumes and
  * containers, and run a throwaway container on a bind-mounted copy. Nothing is pulled.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { UsageError } from '../core/errors.js';
 import type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume } from '../core/seams.js';
 
@@ -87,10 +87,12 @@ function createOptionsOf(spec: EngineContainerSpec): Docker.ContainerCreateOptio
 
 export function dockerEngine(dockerHost: string): DockerEngine {
   const socketPath = socketPathOf(dockerHost);
-  const docker = new Docker({ socketPath });
-  const call = async <T>(what: string, f: () => Promise<T>, tolerated?: { status: number; value: T }): Promise<T> => {
+  // dockerode (with its gRPC and protobuf stack) loads only when the Engine is first asked something.
+  let client: Promise<Docker> | undefined;
+  const docker = (): Promise<Docker> => (client ??= import('dockerode').then((m) => new m.default({ socketPath })));
+  const call = async <T>(what: string, f: (d: Docker) => Promise<T>, tolerated?: { status: number; value: T }): Promise<T> => {
     try {
-      return await f();
+      return await f(await docker());
     } catch (err) {
       if (tolerated && statusOf(err) === tolerated.status) return tolerated.value;
       throw explain(socketPath, what, err);
@@ -100,26 +102,26 @@ export function dockerEngine(dockerHost: string): DockerEngine {
     where: `docker ${dockerHost}`,
     async listVolumes(): Promise<EngineVolume[]> {
       // The engine answers "Volumes": null when there are none.
-      const r = (await call('list volumes', () => docker.listVolumes())) as { Volumes: WireVolume[] | null };
+      const r = (await call('list volumes', (d) => d.listVolumes())) as { Volumes: WireVolume[] | null };
       return (r.Volumes ?? []).map(volumeOf);
     },
     async listContainers(): Promise<EngineContainer[]> {
-      return (await call('list containers', () => docker.listContainers({ all: true }))).map(containerOf);
+      return (await call('list containers', (d) => d.listContainers({ all: true }))).map(containerOf);
     },
     hasImage: (ref: string): Promise<boolean> =>
-      call(`inspect image ${ref}`, async () => (await docker.getImage(ref).inspect(), true), { status: 404, value: false }),
+      call(`inspect image ${ref}`, async (d) => (await d.getImage(ref).inspect(), true), { status: 404, value: false }),
     async createContainer(spec: EngineContainerSpec): Promise<string> {
-      return (await call(`create container ${spec.name}`, () => docker.createContainer(createOptionsOf(spec)))).id;
+      return (await call(`create container ${spec.name}`, (d) => d.createContainer(createOptionsOf(spec)))).id;
     },
     async startContainer(id: string): Promise<void> {
-      await call(`start container ${id}`, () => docker.getContainer(id).start());
+      await call(`start container ${id}`, (d) => d.getContainer(id).start());
     },
     async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
       // 304: already stopped.
-      await call(`stop container ${id}`, () => docker.getContainer(id).stop({ t: timeoutSeconds }), { status: 304, value: undefined });
+      await call(`stop container ${id}`, (d) => d.getContainer(id).stop({ t: timeoutSeconds }), { status: 304, value: undefined });
     },
     async removeContainer(id: string): Promise<void> {
-      await call(`remove container ${id}`, () => docker.getContainer(id).remove({ v: false }), { status: 404, value: undefined });
+      await call(`remove container ${id}`, (d) => d.getContainer(id).remove({ v: false }), { status: 404, value: undefined });
     },
   };
 }
