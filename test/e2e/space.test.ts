@@ -5,11 +5,11 @@
  * is left alone; one report covers them all. Killed in the middle of the second instance, a resume
  * finishes the run without repeating a destructive action.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, runIdOf } from '../support/cli.js';
+import { tempDirs } from '../support/temp-dirs.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 import { readJournal } from '../../src/engine/journal.js';
 
@@ -22,15 +22,7 @@ const OLD = {
 } as const;
 const SCRATCH = '0d5b038b-1b71-4995-b868-e422c92301c2';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'dr-space-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('dr-space-');
 
 function worldOf(state: string, runId: string): WorldState {
   return World.load(join(state, 'runs', runId), loadScenario(SCENARIO));
