@@ -5,11 +5,12 @@
  * is left alone; one report covers them all. Killed in the middle of the second instance, a resume
  * finishes the run without repeating a destructive action.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, runIdOf } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
+import { parse, stringify } from 'yaml';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 import { readJournal } from '../../src/engine/journal.js';
 
@@ -24,8 +25,21 @@ const SCRATCH = '0d5b038b-1b71-4995-b868-e422c92301c2';
 
 const tempDir = tempDirs('dr-space-');
 
-function worldOf(state: string, runId: string): WorldState {
-  return World.load(join(state, 'runs', runId), loadScenario(SCENARIO));
+function worldOf(state: string, runId: string, scenarioDir = SCENARIO): WorldState {
+  return World.load(join(state, 'runs', runId), loadScenario(scenarioDir));
+}
+
+/** A copy of the space scenario, its world's cf and its answers changed by the callbacks. */
+function variant(cf: (w: Record<string, unknown>) => void, answers: (a: Record<string, Record<string, unknown>>) => void): string {
+  const dir = join(tempDir(), 'scenario');
+  cpSync(SCENARIO, dir, { recursive: true });
+  const doc = parse(readFileSync(join(dir, 'scenario.yaml'), 'utf8')) as { world: { cf: Record<string, unknown> } };
+  cf(doc.world.cf);
+  writeFileSync(join(dir, 'scenario.yaml'), stringify(doc));
+  const a = parse(readFileSync(join(dir, 'answers.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+  answers(a);
+  writeFileSync(join(dir, 'answers.yaml'), stringify(a));
+  return dir;
 }
 
 function body(w: WorldState, key: string): string | undefined {
@@ -130,5 +144,56 @@ describe('recovering a deleted space (rehearsal)', () => {
     }
     expect(w.cf.instances.filter((i) => i.name === 'reports-db')).toHaveLength(1);
     assertNoSecrets(runDir);
+  });
+
+  it('goes on with the other instances when one fails, and a resume finishes only that one', async () => {
+    // The broker refuses the first cluster update: orders-db's growth (reports-db is solo and never updates).
+    const dir = variant(
+      (cf) => (cf.failNextUpdate = 'no cell has room for another node'),
+      () => undefined,
+    );
+    const state = tempDir();
+    const first = await runCli(['rehearse', '--yes', '--scenario', dir, '--state-dir', state]);
+    const out = first.stdout + first.stderr;
+    expect(first.code, out).toBe(1);
+    expect(out).toMatch(/orders-db/);
+    expect(out).toMatch(/no cell has room for another node/);
+    const runId = runIdOf(first.stdout);
+    const journal = readJournal(join(state, 'runs', runId, 'journal.ndjson'));
+    const finished = (step: string) => journal.some((e) => e.type === 'step.finished' && e.step === step);
+    // reports-db went on to its end; orders-db stopped at the refused growth, restored and serving.
+    expect(finished('recover-instances/reports-db/size-for-plan')).toBe(true);
+    expect(finished('recover-instances/orders-db/restart-apps')).toBe(true);
+    expect(journal.some((e) => e.type === 'step.failed' && e.step === 'recover-instances/orders-db/grow-service')).toBe(true);
+    expect(finished('report')).toBe(false);
+
+    const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    assertSpaceRecovered(worldOf(state, runId, dir));
+    // Only orders-db's growth ran again; reports-db's steps were not repeated.
+    const after = readJournal(join(state, 'runs', runId, 'journal.ndjson')).slice(journal.length);
+    expect(after.some((e) => e.type === 'step.started' && e.step.startsWith('recover-instances/reports-db/'))).toBe(false);
+    expect(after.some((e) => e.type === 'step.started' && e.step === 'recover-instances/orders-db/grow-service')).toBe(true);
+  });
+
+  it('leaves out the instances the operator names, and refuses a name the space never held', async () => {
+    const state = tempDir();
+    const dir = variant(
+      () => undefined,
+      (a) => (a.inputs!.leaveOut = ['reports-db']),
+    );
+    const run = await runCli(['rehearse', '--yes', '--scenario', dir, '--state-dir', state]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const w = worldOf(state, runIdOf(run.stdout), dir);
+    const space = w.cf.orgs.find((o) => o.name === 'acme')!.spaces.find((sp) => sp.name === 'analytics')!;
+    expect(w.cf.instances.filter((i) => i.spaceGuid === space.guid).map((i) => i.name)).toEqual(['orders-db']);
+
+    const wrong = variant(
+      () => undefined,
+      (a) => (a.inputs!.leaveOut = ['reprots-db']),
+    );
+    const refused = await runCli(['rehearse', '--yes', '--scenario', wrong, '--state-dir', tempDir()]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout + refused.stderr).toMatch(/reprots-db[\s\S]*orders-db[\s\S]*reports-db/);
   });
 });
