@@ -78,7 +78,7 @@ async function assertSpaceRecreated(c: LiveCase): Promise<void> {
 interface Transcript {
   mode: string;
   status: string;
-  steps: { id: string; status: string; confirmations: { method: string }[] }[];
+  steps: { id: string; status: string; confirmations: { method: string; coveredBy?: string }[] }[];
 }
 
 async function transcriptOf(c: LiveCase, runId: string): Promise<Transcript> {
@@ -87,11 +87,17 @@ async function transcriptOf(c: LiveCase, runId: string): Promise<Transcript> {
   return JSON.parse(show.stdout) as Transcript;
 }
 
-/** Each archived instance's item steps finished (growth only for the cluster that had two nodes); nothing of scratch-db ran. */
+/**
+ * Each archived instance's item steps finished (growth only for the cluster that had two nodes),
+ * the destructive ones covered by the plan's confirmation; nothing of scratch-db ran.
+ */
 async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
   const t = await transcriptOf(c, runId);
   expect([t.mode, t.status]).toEqual(['live', 'done']);
   const status = new Map(t.steps.map((s) => [s.id, s.status]));
+  const confirmedBy = (id: string) => t.steps.find((s) => s.id === id)?.confirmations.map((x) => [x.method, x.coveredBy ?? '']);
+  // The operator's one confirmation (--yes) of the plan covers each item's destructive steps.
+  expect(confirmedBy('confirm-space-plan')).toEqual([['--yes', '']]);
   for (const id of ['find-instances', 'confirm-space-plan', 'create-space', 'target-space', 'recover-instances', 'report'])
     expect(status.get(id), id).toBe('finished');
   for (const name of ['important-db', 'reports-db']) {
@@ -106,6 +112,8 @@ async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
       'wait-restored',
     ])
       expect(status.get(`recover-instances/${name}/${step}`), `${name}/${step}`).toBe('finished');
+    for (const step of ['stop-container', 'quarantine-new-archive', 'reset-etcd', 'flush-data'])
+      expect(confirmedBy(`recover-instances/${name}/${step}`), `${name}/${step}`).toEqual([['plan', 'confirm-space-plan']]);
     const items = t.steps.filter((s) => s.id.startsWith(`recover-instances/${name}/`));
     expect(items.filter((s) => s.status !== 'finished' && s.status !== 'skipped').map((s) => [s.id, s.status])).toEqual([]);
   }
