@@ -114,20 +114,22 @@ const CELL_BOSH_HOST = '0.cell_z1-partition-cac94a070a81fd8f3931.dingo-postgresq
 const SEED_PROVISIONED = Date.parse('2016-03-16T18:50:02Z');
 const SEED_DELETED_AT = Date.parse('2016-03-16T23:10:17Z');
 
-/** The node the deleted instance ran on, derived from its GUID. */
-export function oldNodeOf(guid: string): string {
-  const h = createHash('sha256').update(`${guid}/old-node`).digest('hex');
+/** The node the deleted instance ran on (its `index`th, for a cluster), derived from its GUID. */
+export function oldNodeOf(guid: string, index = 0): string {
+  const h = createHash('sha256')
+    .update(index === 0 ? `${guid}/old-node` : `${guid}/old-node/${String(index)}`)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /**
  * What the platform's syslog kept of a deleted instance, as the seed incident's lines have it for
- * its own: the broker provisions it, its container starts and archives, the broker removes its
- * node. `n` staggers instances by seconds.
+ * its own: the broker provisions it, a container starts for each of its nodes, the first archives,
+ * the broker removes every node. `n` staggers instances by seconds.
  */
 export function deletedInstanceSyslog(d: OldInstance, n: number, space: { orgGuid: string; spaceGuid: string }): string[] {
-  const node = oldNodeOf(d.guid);
-  const name = `cf-${node}`;
+  const nodes = [...Array(d.nodes).keys()].map((i) => oldNodeOf(d.guid, i));
+  const name = `cf-${nodes[0]!}`;
   const prefix = `s3://${BUCKET}/${archivePrefix(d.guid)}`;
   const born = (s: number): string => rfc3164(new Date(SEED_PROVISIONED + (n * 60 + s) * 1000));
   const gone = new Date(SEED_DELETED_AT + n * 1000);
@@ -140,7 +142,7 @@ export function deletedInstanceSyslog(d: OldInstance, n: number, space: { orgGui
     organization_guid: space.orgGuid,
     space_guid: space.spaceGuid,
     parameters: {},
-    node_count: 1,
+    node_count: d.nodes,
     node_size: 20,
     allocated_port: 30010 + n,
   };
@@ -150,16 +152,22 @@ export function deletedInstanceSyslog(d: OldInstance, n: number, space: { orgGui
     const file = `00000001000000000000000${String(seg)}`;
     return `${born(600 + seg * 60)} ${CELL_HOST} docker/${name}:  patroni>         DETAIL: Uploading "pg_xlog/${file}" to "${prefix}wal_005/${file}.lzo".`;
   });
+  const started = nodes.flatMap((node, i) => [
+    `${born(1 + i * 10)} ${CELL_BOSH_HOST} cf-containers-broker.log:  Creating Docker container \`cf-${node}'...`,
+    `${born(1 + i * 10)} ${CELL_BOSH_HOST} cf-containers-broker.log:  +-> Create options: {'name'=>'cf-${node}', 'Image'=>'cfcommunity/postgresql-patroni:9.5', 'Env'=>['PATRONI_SCOPE=${d.guid}', 'NODE_NAME=${node}'], 'Labels'=>{'plan_id'=>'${planId}', 'instance_id'=>'${node}'}}`,
+    `${born(2 + i * 10)} ${CELL_BOSH_HOST} cf-containers-broker.log:  Starting Docker container \`cf-${node}'...`,
+    `${born(7 + i * 10)} ${CELL_HOST} docker/cf-${node}:  public address ${CELL_IP}:${String(32700 + n + i * 100)}`,
+  ]);
+  const removed = nodes.flatMap((node, i) => [
+    `${rfc3164(gone)} ${BROKER_HOST} broker.stdout.log:  ${json(gone, 'patroni-broker.cluster.remove-node.perform', { backend: CELL_IP, 'instance-id': d.guid, 'node-uuid': node, session: String(76 + n + i * 100) })}`,
+    `${rfc3164(gone)} ${CELL_BOSH_HOST} cf-containers-broker.log:  Destroying Docker container \`cf-${node}'...`,
+  ]);
   return [
     `${born(0)} ${BROKER_HOST} broker.stdout.log:  ${json(new Date(SEED_PROVISIONED + n * 60_000), 'patroni-broker.cluster.provision.running.success', { cluster, session: String(41 + n) })}`,
-    `${born(1)} ${CELL_BOSH_HOST} cf-containers-broker.log:  Creating Docker container \`${name}'...`,
-    `${born(1)} ${CELL_BOSH_HOST} cf-containers-broker.log:  +-> Create options: {'name'=>'${name}', 'Image'=>'cfcommunity/postgresql-patroni:9.5', 'Env'=>['PATRONI_SCOPE=${d.guid}', 'NODE_NAME=${node}'], 'Labels'=>{'plan_id'=>'${planId}', 'instance_id'=>'${node}'}}`,
-    `${born(2)} ${CELL_BOSH_HOST} cf-containers-broker.log:  Starting Docker container \`${name}'...`,
-    `${born(7)} ${CELL_HOST} docker/${name}:  public address ${CELL_IP}:${String(32700 + n)}`,
+    ...started,
     `${born(600)} ${CELL_HOST} docker/${name}:  patroni> upload: tmp/sysids/sysid to ${prefix}sysids/sysid`,
     ...wal,
-    `${rfc3164(gone)} ${BROKER_HOST} broker.stdout.log:  ${json(gone, 'patroni-broker.cluster.remove-node.perform', { backend: CELL_IP, 'instance-id': d.guid, 'node-uuid': node, session: String(76 + n) })}`,
-    `${rfc3164(gone)} ${CELL_BOSH_HOST} cf-containers-broker.log:  Destroying Docker container \`${name}'...`,
+    ...removed,
   ];
 }
 
