@@ -104,7 +104,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   );
   let sudoers: string | undefined;
   if (opts.sudo) {
-    sudoers = `/etc/sudoers.d/dingo-recover-test-${user}`;
+    // One rule file per server: another test's sshd of the same user must not remove this one's rule.
+    sudoers = `/etc/sudoers.d/dingo-recover-test-${user}-${String(port)}`;
     writeFileSync(sudoers, `${user} ALL=(ALL) ${opts.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`, { mode: 0o440 });
   }
   execFileSync('/usr/sbin/sshd', ['-t', '-f', conf]);
