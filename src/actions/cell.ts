@@ -216,12 +216,14 @@ const waitRestored = defineAction({
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
     const deadlineMs = ctx.settings.restoreDeadlineMs;
     const pauses = pollDelays(ctx.settings.restorePollMs);
+    const knownLogins = await oldSuperuser(ctx, info, p.oldInstanceGuid);
     // The wait's clock: real time, or the pauses taken when they add up to more (a rehearsal's sleep takes no time).
-    const startedAt = Date.now();
+    const clock = (): number => ctx.now().getTime();
+    const startedAt = clock();
     let paused = 0;
-    const elapsed = (): number => Math.max(Date.now() - startedAt, paused);
+    const elapsed = (): number => Math.max(clock() - startedAt, paused);
     const { login } = await waitUntilPromoted(docker, p.container, {
-      knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid),
+      knownLogins,
       deadlineMs,
       // The shortest pause, so no pause is skipped for the deadline's sake; each pause taken is the
       // schedule's next one (1 s, growing to the configured interval), cut short at the deadline.
