@@ -66,6 +66,7 @@ const findInstances = defineAction({
       default: FIND,
     },
     offering: { type: 'string', description: 'the Dingo PostgreSQL offering in the marketplace', default: 'dingo-postgresql' },
+    soloPlan: { type: 'string', description: 'the single-node plan (every other plan has 2 nodes by default)', default: 'solo' },
   },
   outputs: {
     oldSpaceGuid: { type: 'string', description: "the deleted space's GUID" },
@@ -98,7 +99,7 @@ const findInstances = defineAction({
       const offering = offered?.offering ?? '';
       const other = leftAlone(h, offering, p.offering);
       if (other) others.push({ name: h.name ?? '', instanceGuid: h.instanceGuid, offering, plan: offered?.plan ?? '', why: other });
-      else items.push(await dingoItem(ctx, h, offered, logs.buckets));
+      else items.push(await dingoItem(ctx, h, offered, logs.buckets, p.soloPlan));
     }
     const unrecoverable = items.filter((i) => i.recoverable === false);
     ctx.note(
@@ -124,14 +125,27 @@ function leftAlone(h: Holding, offering: string, dingo: string): string | null {
     : 'its plan is unknown and the Dingo broker never logged it: left alone';
 }
 
+/**
+ * How many nodes the instance comes back with: its plan's (1 for the single-node plan, the broker's
+ * default of 2 for the others), or more when the logs show it ran more (a node-count given at
+ * provision, or a cluster grown since). Logs that lost a node's lines never make it smaller than its
+ * plan. null when neither is known: the plan decides at growth time.
+ */
+export function nodesToGrowTo(logged: number, plan: string | undefined, soloPlan: string): number | null {
+  const planNodes = !plan ? null : plan === soloPlan ? 1 : 2;
+  if (planNodes === null) return logged || null;
+  return Math.max(logged, planNodes);
+}
+
 /** One Dingo instance: its archive (from the logs, else where the broker's bucket would hold it) and whether it restores. */
 async function dingoItem(
   ctx: StepContext,
   h: Holding,
   offered: { plan: string; offering: string } | null,
   buckets: string[],
+  soloPlan: string,
 ): Promise<Record<string, unknown>> {
-  const nodeCount = h.log?.nodes.length ? h.log.nodes.length : null;
+  const nodeCount = nodesToGrowTo(h.log?.nodes.length ?? 0, offered?.plan, soloPlan);
   const bucket = buckets.length === 1 ? buckets[0] : undefined;
   const archiveUrl = h.log?.archivePrefix ?? (bucket ? formatS3Url(bucket, `backups/${h.instanceGuid}/wal/`) : null);
   const base = {

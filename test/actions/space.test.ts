@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
+import { nodesToGrowTo } from '../../src/actions/space.js';
 import type { StepContext } from '../../src/engine/context.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
 import { UnattendedPrompter } from '../../src/engine/prompts.js';
@@ -164,8 +165,9 @@ describe('space.find-instances', () => {
         instanceGuid: byName('orders-db').guid,
         offering: 'dingo-postgresql',
         plan: 'cluster',
-        nodeCount: 1,
-        nodeCountInput: '1',
+        // The logs show one node, but the cluster plan has two: it comes back grown to its plan.
+        nodeCount: 2,
+        nodeCountInput: '2',
         archiveUrl: byName('orders-db').archivePrefix,
         lastSegment: '000000010000000000000009',
         lastSegmentAt: minutes(8).toISOString(),
@@ -347,5 +349,17 @@ describe('cf.check-apps and cf.create-space', () => {
       outputs: { spaceGuid: SPACE_GUID },
     });
     expect(await probe(ctx, { org: 'org', space: 'analytics' }, {})).toMatchObject({ done: false });
+  });
+});
+
+describe('how many nodes a recovered instance of the space comes back with', () => {
+  it("takes its plan's, or more when the logs show it ran more, never fewer", () => {
+    expect(nodesToGrowTo(1, 'cluster', 'solo')).toBe(2);
+    expect(nodesToGrowTo(0, 'cluster', 'solo')).toBe(2);
+    expect(nodesToGrowTo(3, 'cluster', 'solo')).toBe(3);
+    expect(nodesToGrowTo(1, 'solo', 'solo')).toBe(1);
+    expect(nodesToGrowTo(2, 'single', 'single')).toBe(2);
+    expect(nodesToGrowTo(2, undefined, 'solo')).toBe(2);
+    expect(nodesToGrowTo(0, undefined, 'solo')).toBeNull();
   });
 });
