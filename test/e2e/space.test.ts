@@ -196,4 +196,24 @@ describe('recovering a deleted space (rehearsal)', () => {
     expect(refused.code).toBe(2);
     expect(refused.stdout + refused.stderr).toMatch(/reprots-db[\s\S]*orders-db[\s\S]*reports-db/);
   });
+
+  it('finds and recovers the space as well through a v3-only Cloud Controller and cf CLI 8', async () => {
+    const dir = variant(
+      (cf) => {
+        cf.version = '8.9.1+6c6aa0f.2024-11-05';
+        cf.api = { ...(cf.api as Record<string, unknown>), v2: false, v3: true };
+      },
+      () => undefined,
+    );
+    const state = tempDir();
+    const run = await runCli(['rehearse', '--yes', '--scenario', dir, '--state-dir', state]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const runId = runIdOf(run.stdout);
+    assertSpaceRecovered(worldOf(state, runId, dir));
+    const curls = readJournal(join(state, 'runs', runId, 'journal.ndjson')).flatMap((e) =>
+      e.type === 'command' && e.step === 'find-instances' ? [e.argv.join(' ')] : [],
+    );
+    expect(curls.some((c) => c.includes('/v3/audit_events'))).toBe(true);
+    expect(curls.some((c) => c.includes('/v2/events'))).toBe(false);
+  });
 });
