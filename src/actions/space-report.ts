@@ -4,6 +4,7 @@
  * must be re-pushed first; then what could not be restored and what was left alone.
  */
 import { defineAction, type ActionDef } from '../engine/action.js';
+import { lossWindow } from '../engine/incident-report.js';
 import { isRecord, recordAt } from '../adapters/unknown-values.js';
 
 type Row = Record<string, unknown>;
@@ -21,16 +22,6 @@ function out(result: Row, step: string, key: string): unknown {
   const outputs = recordAt(result, 'outputs');
   const o = outputs ? outputs[step] : undefined;
   return isRecord(o) ? o[key] : undefined;
-}
-
-/** What the deletion lost: the time between the last archived WAL and the deletion. */
-export function lossWindow(lastSegmentAt: string, deletedAt: string): string {
-  const last = Date.parse(lastSegmentAt);
-  const gone = Date.parse(deletedAt);
-  if (Number.isNaN(last)) return 'unknown (no archived WAL time)';
-  if (Number.isNaN(gone)) return `writes after ${lastSegmentAt} (the last archived WAL) were never archived`;
-  const minutes = Math.max(0, Math.round((gone - last) / 60_000));
-  return `writes between ${lastSegmentAt} (last archived WAL) and ${deletedAt} (deletion), up to ${minutes} min, were never archived`;
 }
 
 /** The Markdown section of one instance, and its table row. */
@@ -51,7 +42,7 @@ export function instanceSection(item: Row, result: Row | undefined): { lines: st
   lines.push(
     `- Recovered as: ${newGuid}${typeof nodes === 'number' ? `, ${nodes} node(s)` : ''}${cell ? ` (cell ${cell})` : ''}`,
     `- Restored from: ${text(item.archiveUrl)}`,
-    `- Lost: ${lossWindow(lastAt, text(item.deletedAt))}`,
+    `- Lost: ${lossWindow(text(item.deletedAt), lastAt)}`,
     `- Kept aside, not deleted: the new instance's archive at ${text(out(result, 'quarantine-new-archive', 'quarantineUrl')) || '?'}; its data at ${text(out(result, 'flush-data', 'asideDir')) || '?'}${cell ? ` on ${cell}` : ''}`,
     `- Apps rebound: ${bound.join(', ') || 'none'}`,
   );

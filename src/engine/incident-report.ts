@@ -52,7 +52,8 @@ function cell(v: string): string {
   return v.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 }
 
-function lossWindow(deletedAt: string, lastWalAt: string): string {
+/** What a deletion lost: the writes between the newest archived WAL and the deletion. */
+export function lossWindow(deletedAt: string, lastWalAt: string): string {
   if (!deletedAt || !lastWalAt) return 'unknown: the deletion time or the newest archived WAL is not known';
   const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
   if (Number.isNaN(gap)) return 'unknown';
