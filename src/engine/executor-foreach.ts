@@ -15,6 +15,7 @@ import { replay, type StepState } from './replay.js';
 import type { ForEachDef, StepDef } from './runbook.js';
 import { resolveValue, type Scope } from './template.js';
 import { DingoError, Interrupted, NeedsOperator, StepFailed } from '../core/errors.js';
+import { mapLimit } from '../core/map-limit.js';
 
 export interface ForEachRun {
   step: StepDef;
@@ -82,20 +83,6 @@ function resolveItems(fe: ForEachDef, scope: Scope): Frozen {
     frozen.inputs[key] = itemInputs(fe, item, key, scope);
   }
   return frozen;
-}
-
-/** Runs `work` for each value, at most `limit` at once. */
-async function pool<T, R>(values: readonly T[], limit: number, work: (v: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(values.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < values.length) {
-      const i = next++;
-      results[i] = await work(values[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
-  return results;
 }
 
 /** What the journal holds of an item's steps: the outputs of those that finished. */
@@ -181,7 +168,7 @@ export async function runForEach(run: Run, seq: Sequence, fe: ForEachRun, runSeq
   journal.append({ type: 'step.started', step: fe.id, params: { ...frozen }, plan: {} });
   const shared: Shared = { exclusive: new KeyedMutex(), prompts: new KeyedMutex(), errors: new Map() };
   const fixed = frozen;
-  const results = await pool(fixed.keys, fe.forEach.concurrency, (key) => runItem(run, seq, fe, fixed, key, shared, runSequence));
+  const results = await mapLimit(fixed.keys, fe.forEach.concurrency, (key) => runItem(run, seq, fe, fixed, key, shared, runSequence));
   const failed = results.filter((r) => r.status === 'failed');
   const outputs = { results, finished: results.length - failed.length, failed: failed.length };
   if (failed.length) {

@@ -6,6 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DockerEngine, EngineContainer } from '../core/seams.js';
 import { identify, type Identified } from './identify.js';
+import { mapLimit } from '../core/map-limit.js';
 
 export interface VolumeReport extends Identified {
   name: string;
@@ -35,20 +36,6 @@ interface Listed {
   path: string;
   createdAt: string | null;
   labels: Record<string, string>;
-}
-
-/** Runs `f` over `items` with at most `limit` at a time, keeping their order. */
-async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** A folder of volumes: each entry is a volume, its data in `_data/` (Docker's layout) or in itself. */
