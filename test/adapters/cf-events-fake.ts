@@ -53,7 +53,7 @@ function httpError(status: number, body: unknown, fail: boolean): CommandResult 
 const v2NotFound = { code: 10000, description: 'Unknown request', error_code: 'CF-NotFound' };
 const v3NotFound = { errors: [{ detail: 'Unknown request', title: 'CF-NotFound', code: 10000 }] };
 
-function v3Event(e: FakeEvent) {
+export function v3Event(e: FakeEvent) {
   return {
     guid: e.guid,
     created_at: e.time,
@@ -68,7 +68,7 @@ function v3Event(e: FakeEvent) {
   };
 }
 
-function v2Event(e: FakeEvent) {
+export function v2Event(e: FakeEvent) {
   return {
     metadata: { guid: e.guid, url: `/v2/events/${e.guid}`, created_at: e.time, updated_at: e.time },
     entity: {
