@@ -187,11 +187,12 @@ const checkNameFree = defineAction({
           { value: 'no', name: 'no: stop here (rename or delete it first)' },
         ],
       }));
-    if (!confirmationMatches(answer, guid)) {
+    // A space's recovery adopts several instances from one answers file: GUIDs separated by commas.
+    if (!answer.split(',').some((a) => confirmationMatches(a, guid))) {
       throw new StepFailed(
         `"${name}" is taken by instance ${guid} (created by the abandoned run ${earlier.runId}), which was not adopted`,
         {
-          hint: `adopt it (choose.adoptInstance: ${guid} in the answers file), or rename/delete it, then resume`,
+          hint: `adopt it (choose.adoptInstance: ${guid} in the answers file, several GUIDs separated by commas), or rename/delete it, then resume`,
         },
       );
     }

@@ -80,25 +80,31 @@ function creatingSteps(steps: readonly StepDef[]): Set<string> {
   return ids;
 }
 
-/** The instance a finished `cf.create-service` step of an abandoned run created, if any. */
-export function abandonedInstance(runId: string, events: JournalEvent[], actions: ActionRegistry): AdoptableInstance | null {
+/**
+ * The instances the finished `cf.create-service` steps of an abandoned run created, in the order it
+ * created them: one for a single recovery, one per item of a space's for-each.
+ */
+export function abandonedInstances(runId: string, events: JournalEvent[], actions: ActionRegistry): AdoptableInstance[] {
   const abandoned = [...events].reverse().find((e) => e.type === 'run.abandoned');
   const created = events.find((e) => e.type === 'run.created');
-  if (abandoned?.type !== 'run.abandoned' || created?.type !== 'run.created') return null;
+  if (abandoned?.type !== 'run.abandoned' || created?.type !== 'run.created') return [];
   let creating: Set<string>;
   try {
     creating = creatingSteps(loadRunbook(created.runbook.file, actions).steps);
   } catch {
-    return null;
+    return [];
   }
+  const found: AdoptableInstance[] = [];
   for (const e of events) {
+    if (e.type !== 'step.finished') continue;
     // A for-each item's step is journaled as FOR_EACH_ID/KEY/STEP_ID.
-    const id = e.type === 'step.finished' ? e.step.replace(/^([^/]+)\/[^/]+\//, '$1//') : '';
-    if (e.type === 'step.finished' && creating.has(id) && typeof e.outputs.instanceGuid === 'string') {
-      return { runId, instanceGuid: e.outputs.instanceGuid, reason: abandoned.reason };
+    const id = e.step.replace(/^([^/]+)\/[^/]+\//, '$1//');
+    const guid = e.outputs.instanceGuid;
+    if (creating.has(id) && typeof guid === 'string' && guid && !found.some((f) => f.instanceGuid === guid)) {
+      found.push({ runId, instanceGuid: guid, reason: abandoned.reason });
     }
   }
-  return null;
+  return found;
 }
 
 /** Instances created by the abandoned runs of this state folder (a new run may adopt one). */
@@ -107,8 +113,7 @@ export function adoptableInstances(stateDir: string, self: string, actions: Acti
   for (const id of listRunIds(stateDir)) {
     if (id === self) continue;
     try {
-      const instance = abandonedInstance(id, readJournal(join(stateDir, 'runs', id, JOURNAL_FILE)), actions);
-      if (instance) found.push(instance);
+      found.push(...abandonedInstances(id, readJournal(join(stateDir, 'runs', id, JOURNAL_FILE)), actions));
     } catch {
       // an unreadable run is listed by `dingo-recover runs`; it offers nothing to adopt
     }

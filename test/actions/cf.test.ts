@@ -60,6 +60,27 @@ describe('an instance an abandoned run created', () => {
     });
   });
 
+  it('is adopted when its GUID is one of several in the answer (a space recovery adopts one per instance)', async () => {
+    const other = 'c8ce128e-7b4c-4fe7-a533-e9379356f906';
+    const { ctx, cf } = context([{ runId: 'r1', instanceGuid: NEW_GUID, reason: 'wrong space' }], {
+      adoptInstance: `${other}, ${NEW_GUID.slice(0, 8)}`,
+    });
+    cf('target', '-o', 'org', '-s', SPACE);
+    cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
+    expect(await checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).toEqual({ free: false, adoptGuid: NEW_GUID });
+  });
+
+  it('is not adopted when the answer names only other instances', async () => {
+    const { ctx, cf } = context([{ runId: 'r1', instanceGuid: NEW_GUID, reason: 'wrong space' }], {
+      adoptInstance: 'c8ce128e-7b4c-4fe7-a533-e9379356f906,no',
+    });
+    cf('target', '-o', 'org', '-s', SPACE);
+    cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
+    await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toThrow(
+      `"important-db" is taken by instance ${NEW_GUID} (created by the abandoned run r1), which was not adopted`,
+    );
+  });
+
   it('an instance no abandoned run created is never adopted', async () => {
     const { ctx, cf } = context([], { adoptInstance: NEW_GUID });
     cf('target', '-o', 'org', '-s', SPACE);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineAction } from '../../src/engine/action.js';
 import { renderIncidentReport } from '../../src/engine/incident-report.js';
-import { abandonedInstance } from '../../src/engine/run-history.js';
+import { abandonedInstances } from '../../src/engine/run-history.js';
 import { loadRunbook } from '../../src/engine/runbook.js';
 import { loadRun } from '../../src/engine/runs.js';
 import { buildTranscript, renderTranscript } from '../../src/engine/transcript.js';
@@ -307,7 +307,7 @@ describe('the transcript and the incident report of a for-each run', () => {
 });
 
 describe('an abandoned run whose for-each items created instances', () => {
-  it('offers the instance an item created for adoption', () => {
+  it('offers every instance its items created for adoption', () => {
     const dir = tmp();
     const create = defineAction({
       name: 'cf.create-service',
@@ -334,8 +334,14 @@ describe('an abandoned run whose for-each items created instances', () => {
       },
       { ...at, seq: 2, type: 'step.finished', step: 'each/a/work', outputs: { instanceGuid: 'not-created-here' }, durationMs: 1 },
       { ...at, seq: 3, type: 'step.finished', step: 'each/b/create', outputs: { instanceGuid: 'guid-b' }, durationMs: 1 },
-      { ...at, seq: 4, type: 'run.abandoned', reason: 'wrong space' },
+      { ...at, seq: 4, type: 'step.finished', step: 'each/c/create', outputs: { instanceGuid: 'guid-c' }, durationMs: 1 },
+      { ...at, seq: 5, type: 'run.abandoned', reason: 'wrong space' },
     ] as JournalEvent[];
-    expect(abandonedInstance('r1', events, actions)).toEqual({ runId: 'r1', instanceGuid: 'guid-b', reason: 'wrong space' });
+    expect(abandonedInstances('r1', events, actions)).toEqual([
+      { runId: 'r1', instanceGuid: 'guid-b', reason: 'wrong space' },
+      { runId: 'r1', instanceGuid: 'guid-c', reason: 'wrong space' },
+    ]);
+    // Not abandoned: nothing to adopt.
+    expect(abandonedInstances('r1', events.slice(0, 4), actions)).toEqual([]);
   });
 });
