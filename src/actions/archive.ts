@@ -2,7 +2,7 @@
  * The wal-e archives in S3: prove the old one restorable, move the new one aside,
  * copy the old one in, verify. The source archive is never written.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../core/errors.js';
 import { inspectArchive } from '../archive/inspect.js';
@@ -37,20 +37,20 @@ const inspect = defineAction({
   summary: 'Prove a wal-e archive restorable (base backup + unbroken WAL chain)',
   effect: 'read',
   params: {
-    url: { type: 'string', required: true, description: 's3://BUCKET/backups/GUID/wal/' },
-    requireRestorable: { type: 'boolean', description: 'fail the step when the archive is not restorable', default: true },
+    url: required('string', 's3://BUCKET/backups/GUID/wal/'),
+    requireRestorable: defaulted('boolean', true, 'fail the step when the archive is not restorable'),
   },
   outputs: {
-    restorable: { type: 'boolean', description: 'a base backup with an unbroken WAL chain exists' },
-    complete: { type: 'boolean', description: 'restorable, and replay reaches the newest archived WAL' },
-    lost: { type: 'string', description: 'archived WAL replay cannot reach, FIRST..LAST (empty when complete)' },
-    latest: { type: 'string', description: 'name of the LATEST base backup' },
-    lastSegment: { type: 'string', description: 'the newest archived WAL segment' },
-    lastSegmentAt: { type: 'string', description: 'time of the newest archived WAL segment' },
-    pgVersion: { type: 'string', description: 'PostgreSQL major version of the archive' },
-    objects: { type: 'number', description: 'objects in the archive' },
-    bytes: { type: 'number', description: 'bytes in the archive' },
-    fingerprint: { type: 'string', description: 'hash of every key, size and ETag' },
+    restorable: output('boolean', 'a base backup with an unbroken WAL chain exists'),
+    complete: output('boolean', 'restorable, and replay reaches the newest archived WAL'),
+    lost: output('string', 'archived WAL replay cannot reach, FIRST..LAST (empty when complete)'),
+    latest: output('string', 'name of the LATEST base backup'),
+    lastSegment: output('string', 'the newest archived WAL segment'),
+    lastSegmentAt: output('string', 'time of the newest archived WAL segment'),
+    pgVersion: output('string', 'PostgreSQL major version of the archive'),
+    objects: output('number', 'objects in the archive'),
+    bytes: output('number', 'bytes in the archive'),
+    fingerprint: output('string', 'hash of every key, size and ETag'),
   },
   async run(ctx, p) {
     // Listed completely, as the copy lists it: the fingerprint is the copy's proof the source is unchanged.
@@ -89,8 +89,8 @@ const inspect = defineAction({
 });
 
 const containerParams = {
-  cellIp: { type: 'string', required: true, description: 'cell running the new container' },
-  container: { type: 'string', required: true, description: 'the new container (cf-<node-uuid>)' },
+  cellIp: required('string', 'cell running the new container'),
+  container: required('string', 'the new container (cf-<node-uuid>)'),
 } as const;
 
 const quarantineAction = defineAction({
@@ -98,17 +98,16 @@ const quarantineAction = defineAction({
   summary: 'Move an archive aside to <prefix>.quarantine-<UTC timestamp>/ (copy, verify, then delete the originals)',
   effect: 'destructive',
   params: {
-    url: { type: 'string', required: true, description: 'the archive to move aside' },
-    from: {
-      type: 'string',
-      required: true,
-      description: 'the archive that will be copied in: must be a wal-e archive, and overlap neither the target nor the quarantine',
-    },
+    url: required('string', 'the archive to move aside'),
+    from: required(
+      'string',
+      'the archive that will be copied in: must be a wal-e archive, and overlap neither the target nor the quarantine',
+    ),
     ...containerParams,
   },
   outputs: {
-    quarantineUrl: { type: 'string', description: 'where the objects now are' },
-    moved: { type: 'number', description: 'objects moved' },
+    quarantineUrl: output('string', 'where the objects now are'),
+    moved: output('number', 'objects moved'),
   },
   async evidence(ctx, p) {
     const target = parseS3Location(p.url, 'target');
@@ -160,14 +159,14 @@ const copy = defineAction({
   summary: 'Copy the old archive into the new prefix (server-side; sentinels last, in their original order)',
   effect: 'write',
   params: {
-    from: { type: 'string', required: true, description: 'the old archive (never written)' },
-    to: { type: 'string', required: true, description: 'the new instance prefix (emptied by the quarantine)' },
-    fingerprint: { type: 'string', required: true, description: 'fingerprint of the old archive when it was inspected' },
+    from: required('string', 'the old archive (never written)'),
+    to: required('string', 'the new instance prefix (emptied by the quarantine)'),
+    fingerprint: required('string', 'fingerprint of the old archive when it was inspected'),
     ...containerParams,
   },
   outputs: {
-    copied: { type: 'number', description: 'objects copied in this attempt' },
-    skipped: { type: 'number', description: 'objects already in place' },
+    copied: output('number', 'objects copied in this attempt'),
+    skipped: output('number', 'objects already in place'),
   },
   async run(ctx, p) {
     checkSwap(p.from, p.to);
@@ -190,10 +189,10 @@ const verify = defineAction({
   summary: 'Verify the target holds exactly the old archive (key, size, ETag)',
   effect: 'read',
   params: {
-    from: { type: 'string', required: true, description: 'the old archive' },
-    to: { type: 'string', required: true, description: 'the target prefix' },
+    from: required('string', 'the old archive'),
+    to: required('string', 'the target prefix'),
   },
-  outputs: { identical: { type: 'boolean', description: 'true when target = source' } },
+  outputs: { identical: output('boolean', 'true when target = source') },
   async run(ctx, p) {
     await verifyPhase(ctx.s3, p.from, p.to);
     ctx.evidence(`target = source by key, size and ETag`);

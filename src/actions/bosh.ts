@@ -1,7 +1,7 @@
 /**
  * BOSH: which deployment and instance own the cell that runs the container.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, output, required } from '../engine/action.js';
 import { StepFailed } from '../core/errors.js';
 import { BoshCli } from '../adapters/bosh.js';
 
@@ -9,10 +9,10 @@ const locateCell = defineAction({
   name: 'bosh.locate-cell',
   summary: 'Find the BOSH deployment and instance that own a cell IP',
   effect: 'read',
-  params: { cellIp: { type: 'string', required: true, description: 'cell IP from the logs' } },
+  params: { cellIp: required('string', 'cell IP from the logs') },
   outputs: {
-    deployment: { type: 'string', description: 'BOSH deployment' },
-    instance: { type: 'string', description: 'job/index or job/id' },
+    deployment: output('string', 'BOSH deployment'),
+    instance: output('string', 'job/index or job/id'),
   },
   async run(ctx, p) {
     const bosh = new BoshCli(ctx.bosh, { binary: ctx.settings.boshBinary });

@@ -2,7 +2,7 @@
  * The new instance's container on its cell: inspect, stop, reset its etcd keys,
  * move its data aside, start it, wait for the restore, reconcile credentials.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, optional, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../core/errors.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
@@ -26,26 +26,26 @@ async function inspectOrFail(ctx: StepContext, cellIp: string, container: string
 }
 
 const where = {
-  cellIp: { type: 'string', required: true, description: 'cell IP' },
-  container: { type: 'string', required: true, description: 'container name (cf-<node-uuid>)' },
+  cellIp: required('string', 'cell IP'),
+  container: required('string', 'container name (cf-<node-uuid>)'),
 } as const;
 
 /** Where the restored database lives, and whose archive it holds (for that instance's recorded credentials). */
 const restored = {
   ...where,
-  oldInstanceGuid: { type: 'string', description: 'the deleted instance, whose clusterdata record holds the restored superuser' },
+  oldInstanceGuid: optional('string', 'the deleted instance, whose clusterdata record holds the restored superuser'),
 } as const;
 
 const inspectContainer = defineAction({
   name: 'cell.inspect-container',
   summary: "Read the container's state, environment and data directory (and check it belongs to the instance)",
   effect: 'read',
-  params: { ...where, instanceGuid: { type: 'string', required: true, description: 'instance the container must serve (PATRONI_SCOPE)' } },
+  params: { ...where, instanceGuid: required('string', 'instance the container must serve (PATRONI_SCOPE)') },
   outputs: {
-    running: { type: 'boolean', description: 'container running' },
-    dataDir: { type: 'string', description: "host folder of the container's /data mount" },
-    etcdHostPort: { type: 'string', description: 'ETCD_HOST_PORT from the container environment' },
-    walBucket: { type: 'string', description: 'WAL_S3_BUCKET from the container environment' },
+    running: output('boolean', 'container running'),
+    dataDir: output('string', "host folder of the container's /data mount"),
+    etcdHostPort: output('string', 'ETCD_HOST_PORT from the container environment'),
+    walBucket: output('string', 'WAL_S3_BUCKET from the container environment'),
   },
   async run(ctx, p) {
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
@@ -71,8 +71,8 @@ const stop = defineAction({
   name: 'cell.stop-container',
   summary: 'Stop the container so it stops archiving',
   effect: 'destructive',
-  params: { ...where, instanceGuid: { type: 'string', required: true, description: 'instance GUID' } },
-  outputs: { stopped: { type: 'boolean', description: 'true once stopped' } },
+  params: { ...where, instanceGuid: required('string', 'instance GUID') },
+  outputs: { stopped: output('boolean', 'true once stopped') },
   async evidence(ctx, p) {
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
     return { container: `${p.container} (${info.id.slice(0, 12)}) on ${p.cellIp}`, PATRONI_SCOPE: info.env.PATRONI_SCOPE ?? '' };
@@ -101,12 +101,12 @@ const resetEtcd = defineAction({
   summary: "Delete the instance's /initialize and /optime/leader keys so Patroni accepts the restored system identifier",
   effect: 'destructive',
   params: {
-    cellIp: { type: 'string', required: true, description: 'cell to reach etcd from' },
-    etcdHostPort: { type: 'string', required: true, description: 'ETCD_HOST_PORT' },
-    instanceGuid: { type: 'string', required: true, description: 'the NEW instance (PATRONI_SCOPE)' },
-    container: { type: 'string', required: true, description: 'the stopped container' },
+    cellIp: required('string', 'cell to reach etcd from'),
+    etcdHostPort: required('string', 'ETCD_HOST_PORT'),
+    instanceGuid: required('string', 'the NEW instance (PATRONI_SCOPE)'),
+    container: required('string', 'the stopped container'),
   },
-  outputs: { deleted: { type: 'string[]', description: 'keys deleted' } },
+  outputs: { deleted: output('string[]', 'keys deleted') },
   async evidence(ctx, p) {
     const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
     const facts: Record<string, string> = {};
@@ -146,8 +146,8 @@ const moveDataAside = defineAction({
   name: 'cell.move-data-aside',
   summary: "Move the container's local data aside (never deleted) so it restores from the archive",
   effect: 'destructive',
-  params: { ...where, dataDir: { type: 'string', required: true, description: "host folder of the container's /data" } },
-  outputs: { asideDir: { type: 'string', description: 'where the old contents now are' } },
+  params: { ...where, dataDir: required('string', "host folder of the container's /data") },
+  outputs: { asideDir: output('string', 'where the old contents now are') },
   async evidence(ctx, p) {
     const entries = await listDir(await ctx.cell(p.cellIp), p.dataDir);
     return { dataDir: p.dataDir, entries: entries === null ? '(missing)' : entries.join(', ') || '(empty)' };
@@ -188,7 +188,7 @@ const start = defineAction({
   summary: 'Start the container; it restores from the archive now at its prefix',
   effect: 'write',
   params: where,
-  outputs: { started: { type: 'boolean', description: 'docker start succeeded' } },
+  outputs: { started: output('boolean', 'docker start succeeded') },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, p.cellIp);
     if ((await containerState(ctx, p.cellIp, p.container)) !== 'running') await docker.start(p.container);
@@ -208,9 +208,9 @@ const waitRestored = defineAction({
   effect: 'read',
   params: {
     ...restored,
-    lastSegment: { type: 'string', description: 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"' },
+    lastSegment: optional('string', 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"'),
   },
-  outputs: { promoted: { type: 'boolean', description: 'pg_is_in_recovery() = f' } },
+  outputs: { promoted: output('boolean', 'pg_is_in_recovery() = f') },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, p.cellIp);
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
@@ -248,7 +248,7 @@ const reconcile = defineAction({
   summary: "Give the restored roles the new instance's passwords (the broker hands those out on bind)",
   effect: 'write',
   params: restored,
-  outputs: { roles: { type: 'string[]', description: 'roles whose passwords were set' } },
+  outputs: { roles: output('string[]', 'roles whose passwords were set') },
   safeToRepeat: 'setting a password to the value it already has is harmless',
   async run(ctx, p) {
     const docker = await cellDocker(ctx, p.cellIp);

@@ -1,7 +1,7 @@
 /**
  * Cloud Foundry steps, through the cf CLI (any era from v6 to v8).
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { failureText } from '../adapters/cf-parse.js';
@@ -19,14 +19,14 @@ const target = defineAction({
   summary: "Target the user's org and space (and learn the CLI's era, the API, the user and the space GUID)",
   effect: 'read',
   params: {
-    org: { type: 'string', required: true, description: 'organization' },
-    space: { type: 'string', required: true, description: 'space' },
+    org: required('string', 'organization'),
+    space: required('string', 'space'),
   },
   outputs: {
-    cfVersion: { type: 'string', description: 'version of the cf CLI' },
-    spaceGuid: { type: 'string', description: 'GUID of the space' },
-    api: { type: 'string', description: 'Cloud Controller API endpoint the CLI is logged in to' },
-    user: { type: 'string', description: 'the cf user' },
+    cfVersion: output('string', 'version of the cf CLI'),
+    spaceGuid: output('string', 'GUID of the space'),
+    api: output('string', 'Cloud Controller API endpoint the CLI is logged in to'),
+    user: output('string', 'the cf user'),
   },
   async run(ctx, p) {
     const cf = cfCli(ctx);
@@ -75,16 +75,16 @@ const checkApps = defineAction({
   summary: 'Confirm the apps to rebind exist in the space',
   effect: 'read',
   params: {
-    apps: { type: 'string[]', required: true, description: 'apps the service was bound to' },
-    missing: {
-      type: 'string',
-      description: 'what a missing app does: "fail" the step, or "report" it and rebind the others (a deleted space took its apps)',
-      default: 'fail',
-    },
+    apps: required('string[]', 'apps the service was bound to'),
+    missing: defaulted(
+      'string',
+      'fail',
+      'what a missing app does: "fail" the step, or "report" it and rebind the others (a deleted space took its apps)',
+    ),
   },
   outputs: {
-    apps: { type: 'string[]', description: 'apps found in the space (those to rebind)' },
-    missing: { type: 'string[]', description: 'apps not found in the space' },
+    apps: output('string[]', 'apps found in the space (those to rebind)'),
+    missing: output('string[]', 'apps not found in the space'),
   },
   async run(ctx, p) {
     if (p.missing !== 'fail' && p.missing !== 'report')
@@ -113,10 +113,10 @@ const createSpace = defineAction({
   summary: 'Create the space in the org (cf create-space NAME -o ORG)',
   effect: 'write',
   params: {
-    org: { type: 'string', required: true, description: 'organization' },
-    space: { type: 'string', required: true, description: 'name of the space to create' },
+    org: required('string', 'organization'),
+    space: required('string', 'name of the space to create'),
   },
-  outputs: { spaceGuid: { type: 'string', description: 'GUID of the space' } },
+  outputs: { spaceGuid: output('string', 'GUID of the space') },
   async run(ctx, p) {
     const cf = cfCli(ctx);
     const argv = [ctx.settings.cfBinary, 'create-space', p.space, '-o', p.org];
@@ -153,15 +153,12 @@ const checkNameFree = defineAction({
   summary: 'Make sure no service instance already has the name (create-service would exit 0 and do nothing)',
   effect: 'read',
   params: {
-    name: { type: 'string', required: true, description: 'service instance name' },
-    spaceGuid: { type: 'string', description: 'the space (by GUID) the name must be free in' },
+    name: required('string', 'service instance name'),
+    spaceGuid: optional('string', 'the space (by GUID) the name must be free in'),
   },
   outputs: {
-    free: { type: 'boolean', description: 'true when the name is free' },
-    adoptGuid: {
-      type: 'string',
-      description: 'an instance an abandoned run created under this name, which the operator chose to adopt ("" when none)',
-    },
+    free: output('boolean', 'true when the name is free'),
+    adoptGuid: output('string', 'an instance an abandoned run created under this name, which the operator chose to adopt ("" when none)'),
   },
   async run(ctx, p) {
     const name = p.name;
@@ -222,13 +219,13 @@ const createService = defineAction({
   summary: 'Recreate the service instance',
   effect: 'write',
   params: {
-    offering: { type: 'string', required: true, description: 'service offering (cf marketplace)' },
-    plan: { type: 'string', required: true, description: 'plan' },
-    name: { type: 'string', required: true, description: 'service instance name' },
-    spaceGuid: { type: 'string', description: 'the space (by GUID) it belongs in; the probe looks there, whatever cf targets' },
-    adopt: { type: 'string', description: 'GUID of an instance to adopt instead of creating one ("" to create)', default: '' },
+    offering: required('string', 'service offering (cf marketplace)'),
+    plan: required('string', 'plan'),
+    name: required('string', 'service instance name'),
+    spaceGuid: optional('string', 'the space (by GUID) it belongs in; the probe looks there, whatever cf targets'),
+    adopt: defaulted('string', '', 'GUID of an instance to adopt instead of creating one ("" to create)'),
   },
-  outputs: { instanceGuid: { type: 'string', description: 'GUID of the new service instance' } },
+  outputs: { instanceGuid: output('string', 'GUID of the new service instance') },
   async run(ctx, p) {
     const name = p.name;
     const spaceGuid = p.spaceGuid;
@@ -269,10 +266,10 @@ const waitService = defineAction({
   summary: 'Wait until the broker has created the instance',
   effect: 'read',
   params: {
-    name: { type: 'string', required: true, description: 'service instance name' },
-    guid: { type: 'string', required: true, description: 'service instance GUID' },
+    name: required('string', 'service instance name'),
+    guid: required('string', 'service instance GUID'),
   },
-  outputs: { state: { type: 'string', description: 'last operation, e.g. "create succeeded"' } },
+  outputs: { state: output('string', 'last operation, e.g. "create succeeded"') },
   async run(ctx, p) {
     const status = await cfCli(ctx).waitForService(p.name, p.guid, {
       intervalMs: ctx.settings.createPollMs,
@@ -292,10 +289,10 @@ const bindApps = defineAction({
   summary: 'Bind the recovered service to the apps',
   effect: 'write',
   params: {
-    name: { type: 'string', required: true, description: 'service instance name' },
-    apps: { type: 'string[]', required: true, description: 'apps to bind' },
+    name: required('string', 'service instance name'),
+    apps: required('string[]', 'apps to bind'),
   },
-  outputs: { bound: { type: 'string[]', description: 'apps bound' } },
+  outputs: { bound: output('string[]', 'apps bound') },
   async run(ctx, p) {
     const cf = cfCli(ctx);
     for (const app of p.apps) await cf.bindService(app, p.name);
@@ -308,8 +305,8 @@ const restartApps = defineAction({
   name: 'cf.restart-apps',
   summary: 'Restart the apps so they read the new credentials',
   effect: 'write',
-  params: { apps: { type: 'string[]', required: true, description: 'apps to restart' } },
-  outputs: { restarted: { type: 'string[]', description: 'apps restarted' } },
+  params: { apps: required('string[]', 'apps to restart') },
+  outputs: { restarted: output('string[]', 'apps restarted') },
   async run(ctx, p) {
     const cf = cfCli(ctx);
     for (const app of p.apps) await cf.restart(app);

@@ -3,25 +3,25 @@
  * evidence and confirmed by typing the first 8 characters of its GUID, before anything is created
  * or changed.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
 
 const confirmDeleted = defineAction({
   name: 'recovery.confirm-deleted-instance',
   summary: 'Show the deleted instance chosen for restoring, with its evidence, and have the operator confirm it',
   effect: 'read',
   params: {
-    instanceGuid: { type: 'string', required: true, description: 'the deleted instance chosen' },
-    serviceName: { type: 'string', required: true, description: 'the name the user gave' },
-    nameProof: { type: 'string', required: true, description: 'what proves the name' },
-    spaceGuid: { type: 'string', description: 'the space it was provisioned in' },
-    deletedAt: { type: 'string', description: 'when it was deleted' },
-    archiveUrl: { type: 'string', required: true, description: 'its wal-e archive' },
-    lastSegment: { type: 'string', description: 'the newest archived WAL segment' },
-    lastSegmentAt: { type: 'string', description: 'when it was archived' },
-    decidedBy: { type: 'string', required: true, description: 'the evidence, or the operator' },
-    others: { type: 'object[]', description: 'the other candidates and why they were set aside', default: [] },
+    instanceGuid: required('string', 'the deleted instance chosen'),
+    serviceName: required('string', 'the name the user gave'),
+    nameProof: required('string', 'what proves the name'),
+    spaceGuid: optional('string', 'the space it was provisioned in'),
+    deletedAt: optional('string', 'when it was deleted'),
+    archiveUrl: required('string', 'its wal-e archive'),
+    lastSegment: optional('string', 'the newest archived WAL segment'),
+    lastSegmentAt: optional('string', 'when it was archived'),
+    decidedBy: required('string', 'the evidence, or the operator'),
+    others: defaulted('object[]', [], 'the other candidates and why they were set aside'),
   },
-  outputs: { instanceGuid: { type: 'string', description: 'the deleted instance confirmed' } },
+  outputs: { instanceGuid: output('string', 'the deleted instance confirmed') },
   evidence(_ctx, p) {
     const others = p.others.map((o) => ({ guid: text(o.instanceGuid), name: text(o.serviceName), why: text(o.why) }));
     return {

@@ -4,7 +4,7 @@
  * come back. Without local binaries of the archive's major version the step says so and
  * the recovery goes on; an archive that does not restore stops it while nothing is changed.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, output, required } from '../engine/action.js';
 import { StepFailed } from '../core/errors.js';
 import { runDrill } from '../drill/drill.js';
 import { formatDuration } from '../core/duration.js';
@@ -15,12 +15,12 @@ const drill = defineAction({
   summary: 'Restore a wal-e archive into a throwaway local PostgreSQL (skipped without matching binaries)',
   effect: 'read',
   params: {
-    url: { type: 'string', required: true, description: 's3://BUCKET/backups/GUID/wal/' },
+    url: required('string', 's3://BUCKET/backups/GUID/wal/'),
   },
   outputs: {
-    drilled: { type: 'boolean', description: 'the archive was restored and replayed here' },
-    lastTransactionAt: { type: 'string', description: 'time of the last transaction replayed (empty when not drilled)' },
-    databases: { type: 'string[]', description: 'databases found in the restored cluster' },
+    drilled: output('boolean', 'the archive was restored and replayed here'),
+    lastTransactionAt: output('string', 'time of the last transaction replayed (empty when not drilled)'),
+    databases: output('string[]', 'databases found in the restored cluster'),
   },
   async run(ctx, p) {
     try {

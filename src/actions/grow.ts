@@ -4,7 +4,7 @@
  * reconciled, the cluster grows to the node count of the user's plan. Dingo brokers ignore plan
  * changes and size clusters by the `node-count` parameter, and a cluster is never shrunk.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { CfCli, type ServiceStatus } from '../adapters/cf.js';
@@ -20,8 +20,8 @@ function cf(ctx: StepContext): CfCli {
 }
 
 const leader = {
-  cellIp: { type: 'string', required: true, description: 'cell of the restored (leading) container' },
-  container: { type: 'string', required: true, description: 'the restored container, which leads the cluster' },
+  cellIp: required('string', 'cell of the restored (leading) container'),
+  container: required('string', 'the restored container, which leads the cluster'),
 } as const;
 
 const sizeForPlan = defineAction({
@@ -29,17 +29,13 @@ const sizeForPlan = defineAction({
   summary: "Work out how many nodes the user's plan gives",
   effect: 'read',
   params: {
-    plan: { type: 'string', required: true, description: 'the plan the user chose' },
-    soloPlan: { type: 'string', required: true, description: 'the single-node plan the instance was recreated with' },
-    nodeCount: {
-      type: 'string',
-      description: 'the node-count the user created the instance with ("plan" to take the plan\'s)',
-      default: 'plan',
-    },
+    plan: required('string', 'the plan the user chose'),
+    soloPlan: required('string', 'the single-node plan the instance was recreated with'),
+    nodeCount: defaulted('string', 'plan', 'the node-count the user created the instance with ("plan" to take the plan\'s)'),
   },
   outputs: {
-    nodes: { type: 'number', description: 'nodes the cluster should have' },
-    grow: { type: 'boolean', description: 'true when that is more than the one node it was recreated with' },
+    nodes: output('number', 'nodes the cluster should have'),
+    grow: output('boolean', 'true when that is more than the one node it was recreated with'),
   },
   run(ctx, p) {
     const explicit = typeof p.nodeCount === 'string' ? p.nodeCount.trim() : '';
@@ -112,14 +108,14 @@ const growService = defineAction({
   summary: "Grow the recovered instance to its plan's node count (cf update-service -c node-count), and wait for it",
   effect: 'write',
   params: {
-    name: { type: 'string', required: true, description: 'service instance name' },
-    guid: { type: 'string', required: true, description: 'service instance GUID' },
-    nodes: { type: 'number', required: true, description: 'nodes the cluster should have' },
+    name: required('string', 'service instance name'),
+    guid: required('string', 'service instance GUID'),
+    nodes: required('number', 'nodes the cluster should have'),
     ...leader,
   },
   outputs: {
-    nodes: { type: 'number', description: 'nodes the cluster was asked to have' },
-    updated: { type: 'boolean', description: 'false when it already had that many (never shrunk)' },
+    nodes: output('number', 'nodes the cluster was asked to have'),
+    updated: output('boolean', 'false when it already had that many (never shrunk)'),
   },
   async evidence(ctx, p) {
     const now = await currentNodes(ctx, p.cellIp, p.container);
@@ -158,16 +154,12 @@ const verifyReplicas = defineAction({
   effect: 'read',
   params: {
     ...leader,
-    nodes: { type: 'number', required: true, description: 'nodes the cluster should have' },
-    archiveUrl: {
-      type: 'string',
-      required: true,
-      description: "the instance's archive (now the restored one), s3://BUCKET/backups/GUID/wal/",
-    },
+    nodes: required('number', 'nodes the cluster should have'),
+    archiveUrl: required('string', "the instance's archive (now the restored one), s3://BUCKET/backups/GUID/wal/"),
   },
   outputs: {
-    replicas: { type: 'string[]', description: 'nodes streaming from the leader' },
-    systemIdentifier: { type: 'string', description: 'the database system identifier the cluster holds' },
+    replicas: output('string[]', 'nodes streaming from the leader'),
+    systemIdentifier: output('string', 'the database system identifier the cluster holds'),
   },
   async run(ctx, p) {
     const cellIp = p.cellIp;

@@ -2,7 +2,7 @@
  * Mining the platform's syslog: which instance was deleted, where its archive is,
  * and where the new instance's container runs. Every decision shows its evidence.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
@@ -16,20 +16,20 @@ const findDeleted = defineAction({
   summary: "Find the deleted instance's GUID and archive in the logs",
   effect: 'read',
   params: {
-    serviceName: { type: 'string', required: true, description: 'the name the user gave the service' },
-    org: { type: 'string', description: 'organization' },
-    space: { type: 'string', description: 'space' },
-    spaceGuid: { type: 'string', description: 'space GUID (matches clusterdata records)' },
+    serviceName: required('string', 'the name the user gave the service'),
+    org: optional('string', 'organization'),
+    space: optional('string', 'space'),
+    spaceGuid: optional('string', 'space GUID (matches clusterdata records)'),
   },
   outputs: {
-    instanceGuid: { type: 'string', description: 'GUID of the deleted instance' },
-    archiveUrl: { type: 'string', description: 's3://BUCKET/backups/GUID/wal/' },
-    deletedAt: { type: 'string', description: 'when it was deleted' },
-    confidence: { type: 'string', description: 'high, medium or low' },
-    nameProof: { type: 'string', description: 'what proves the instance carried the name (or that nothing does)' },
-    spaceGuid: { type: 'string', description: 'the space it was provisioned in, when known' },
-    decidedBy: { type: 'string', description: 'the evidence, or the operator (how)' },
-    others: { type: 'object[]', description: 'every other deleted instance considered, and why it was set aside' },
+    instanceGuid: output('string', 'GUID of the deleted instance'),
+    archiveUrl: output('string', 's3://BUCKET/backups/GUID/wal/'),
+    deletedAt: output('string', 'when it was deleted'),
+    confidence: output('string', 'high, medium or low'),
+    nameProof: output('string', 'what proves the instance carried the name (or that nothing does)'),
+    spaceGuid: output('string', 'the space it was provisioned in, when known'),
+    decidedBy: output('string', 'the evidence, or the operator (how)'),
+    others: output('object[]', 'every other deleted instance considered, and why it was set aside'),
   },
   async run(ctx, p) {
     const wanted = p.serviceName;
@@ -120,14 +120,14 @@ const findNew = defineAction({
   summary: "Find an instance's container, cell and archive in the logs",
   effect: 'read',
   params: {
-    instanceGuid: { type: 'string', required: true, description: 'service instance GUID' },
-    attempts: { type: 'number', description: 'how many times to look while the logs catch up', default: 30 },
+    instanceGuid: required('string', 'service instance GUID'),
+    attempts: defaulted('number', 30, 'how many times to look while the logs catch up'),
   },
   outputs: {
-    nodeUuid: { type: 'string', description: 'node id (the container is cf-<node-uuid>)' },
-    container: { type: 'string', description: 'container name' },
-    cellIp: { type: 'string', description: 'IP of the cell running the container' },
-    archiveUrl: { type: 'string', description: "the instance's wal-e prefix" },
+    nodeUuid: output('string', 'node id (the container is cf-<node-uuid>)'),
+    container: output('string', 'container name'),
+    cellIp: output('string', 'IP of the cell running the container'),
+    archiveUrl: output('string', "the instance's wal-e prefix"),
   },
   async run(ctx, p) {
     const guid = p.instanceGuid;

@@ -4,7 +4,7 @@
  * the cell) answer, the S3 credentials read both archives, and the quarantine overlaps neither.
  * Nothing is changed; a failure here leaves the run resumable with the flag that fixes it.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { DingoError, StepFailed } from '../core/errors.js';
 import { CellDocker } from '../adapters/docker.js';
@@ -29,14 +29,14 @@ const preflight = defineAction({
   summary: 'Check everything the destructive steps rely on, before the first of them',
   effect: 'read',
   params: {
-    cellIp: { type: 'string', required: true, description: 'cell running the new container' },
-    container: { type: 'string', required: true, description: 'the new container' },
-    instanceGuid: { type: 'string', required: true, description: 'the NEW instance (PATRONI_SCOPE)' },
-    etcdHostPort: { type: 'string', required: true, description: 'ETCD_HOST_PORT of the container' },
-    from: { type: 'string', required: true, description: "the deleted instance's archive" },
-    to: { type: 'string', required: true, description: "the new instance's archive" },
+    cellIp: required('string', 'cell running the new container'),
+    container: required('string', 'the new container'),
+    instanceGuid: required('string', 'the NEW instance (PATRONI_SCOPE)'),
+    etcdHostPort: required('string', 'ETCD_HOST_PORT of the container'),
+    from: required('string', "the deleted instance's archive"),
+    to: required('string', "the new instance's archive"),
   },
-  outputs: { checked: { type: 'string[]', description: 'what was checked' } },
+  outputs: { checked: output('string[]', 'what was checked') },
   async run(ctx, p) {
     const cellIp = p.cellIp;
     const container = p.container;

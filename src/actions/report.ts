@@ -3,27 +3,27 @@
  * where it is kept), and what the operator still has to do.
  */
 import { join } from 'node:path';
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, optional, output, required } from '../engine/action.js';
 
 const summary = defineAction({
   name: 'report.summary',
   summary: 'Report what was done',
   effect: 'read',
   params: {
-    serviceName: { type: 'string', required: true, description: 'service name' },
-    plan: { type: 'string', required: true, description: 'plan the user asked for' },
-    soloPlan: { type: 'string', required: true, description: 'plan the instance was recreated with' },
-    oldGuid: { type: 'string', required: true, description: 'deleted instance' },
-    newGuid: { type: 'string', required: true, description: 'recreated instance' },
-    oldArchive: { type: 'string', required: true, description: 'archive restored from' },
-    quarantine: { type: 'string', required: true, description: "where the new instance's original archive is kept" },
-    dataAside: { type: 'string', required: true, description: "where the new container's original data is kept" },
-    cellIp: { type: 'string', required: true, description: 'cell' },
-    apps: { type: 'string[]', required: true, description: 'apps rebound' },
-    lastSegmentAt: { type: 'string', description: 'newest archived WAL' },
-    nodes: { type: 'number', description: 'nodes the cluster has after growing to the plan (absent: not grown by the run)' },
+    serviceName: required('string', 'service name'),
+    plan: required('string', 'plan the user asked for'),
+    soloPlan: required('string', 'plan the instance was recreated with'),
+    oldGuid: required('string', 'deleted instance'),
+    newGuid: required('string', 'recreated instance'),
+    oldArchive: required('string', 'archive restored from'),
+    quarantine: required('string', "where the new instance's original archive is kept"),
+    dataAside: required('string', "where the new container's original data is kept"),
+    cellIp: required('string', 'cell'),
+    apps: required('string[]', 'apps rebound'),
+    lastSegmentAt: optional('string', 'newest archived WAL'),
+    nodes: optional('number', 'nodes the cluster has after growing to the plan (absent: not grown by the run)'),
   },
-  outputs: { reportFile: { type: 'string', description: 'where the incident report (Markdown) is written when the run ends' } },
+  outputs: { reportFile: output('string', 'where the incident report (Markdown) is written when the run ends') },
   run(ctx, p) {
     const lines = [
       `# Recovery of ${p.serviceName}`,

@@ -3,7 +3,7 @@
  * kept aside, what was lost (writes after the last archived WAL), which apps were rebound and which
  * must be re-pushed first; then what could not be restored and what was left alone.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import { lossWindow } from '../engine/incident-report.js';
 import { isRecord, recordAt } from '../adapters/unknown-values.js';
 
@@ -56,19 +56,19 @@ const report = defineAction({
   summary: 'Report what came back of the deleted space, what was kept aside, lost, or left alone',
   effect: 'read',
   params: {
-    org: { type: 'string', required: true, description: 'organization' },
-    space: { type: 'string', required: true, description: 'the space' },
-    deletedAt: { type: 'string', description: 'when the space was deleted', default: '' },
-    instances: { type: 'object[]', required: true, description: 'the instances the plan recovered (space.confirm-plan)' },
-    results: { type: 'object[]', required: true, description: 'the for-each results: {key, status, error?, failedStep?, outputs}' },
-    unrecoverable: { type: 'object[]', description: 'instances that could not be restored', default: [] },
-    leftOut: { type: 'string[]', description: 'instances left out at the operator’s request', default: [] },
-    others: { type: 'object[]', description: 'instances left alone', default: [] },
+    org: required('string', 'organization'),
+    space: required('string', 'the space'),
+    deletedAt: defaulted('string', '', 'when the space was deleted'),
+    instances: required('object[]', 'the instances the plan recovered (space.confirm-plan)'),
+    results: required('object[]', 'the for-each results: {key, status, error?, failedStep?, outputs}'),
+    unrecoverable: defaulted('object[]', [], 'instances that could not be restored'),
+    leftOut: defaulted('string[]', [], 'instances left out at the operator’s request'),
+    others: defaulted('object[]', [], 'instances left alone'),
   },
   outputs: {
-    recovered: { type: 'string[]', description: 'names of the instances recovered' },
-    failed: { type: 'string[]', description: 'names of the instances whose recovery failed' },
-    summary: { type: 'string', description: 'the report (Markdown), included in the incident report' },
+    recovered: output('string[]', 'names of the instances recovered'),
+    failed: output('string[]', 'names of the instances whose recovery failed'),
+    summary: output('string', 'the report (Markdown), included in the incident report'),
   },
   run(ctx, p) {
     const byKey = new Map(p.results.map((r) => [text(r.key), r]));

@@ -3,7 +3,7 @@
  * which of them are Dingo instances with a restorable archive, and the operator's confirmed plan
  * of which to bring back.
  */
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { formatS3Url } from '../core/s3-url.js';
@@ -58,23 +58,23 @@ const findInstances = defineAction({
   summary: 'Find every service instance a deleted space held, and which Dingo archives are restorable',
   effect: 'read',
   params: {
-    org: { type: 'string', required: true, description: 'organization the space was in' },
-    space: { type: 'string', required: true, description: 'name of the deleted space' },
-    spaceGuid: {
-      type: 'string',
-      description: `the deleted space's GUID when its deletion event is gone, or "${FIND}" to find the latest deletion by name`,
-      default: FIND,
-    },
-    offering: { type: 'string', description: 'the Dingo PostgreSQL offering in the marketplace', default: 'dingo-postgresql' },
-    soloPlan: { type: 'string', description: 'the single-node plan (every other plan has 2 nodes by default)', default: 'solo' },
+    org: required('string', 'organization the space was in'),
+    space: required('string', 'name of the deleted space'),
+    spaceGuid: defaulted(
+      'string',
+      FIND,
+      `the deleted space's GUID when its deletion event is gone, or "${FIND}" to find the latest deletion by name`,
+    ),
+    offering: defaulted('string', 'dingo-postgresql', 'the Dingo PostgreSQL offering in the marketplace'),
+    soloPlan: defaulted('string', 'solo', 'the single-node plan (every other plan has 2 nodes by default)'),
   },
   outputs: {
-    oldSpaceGuid: { type: 'string', description: "the deleted space's GUID" },
-    deletedAt: { type: 'string', description: 'when the space was deleted ("" when unknown)' },
-    deletedBy: { type: 'string', description: 'who deleted it ("" when unknown)' },
-    instances: { type: 'object[]', description: 'every Dingo instance the space held, recoverable or not' },
-    others: { type: 'object[]', description: 'instances of other offerings, or gone before the space: left alone' },
-    unrecoverable: { type: 'object[]', description: 'the Dingo instances that cannot be restored, each with why' },
+    oldSpaceGuid: output('string', "the deleted space's GUID"),
+    deletedAt: output('string', 'when the space was deleted ("" when unknown)'),
+    deletedBy: output('string', 'who deleted it ("" when unknown)'),
+    instances: output('object[]', 'every Dingo instance the space held, recoverable or not'),
+    others: output('object[]', 'instances of other offerings, or gone before the space: left alone'),
+    unrecoverable: output('object[]', 'the Dingo instances that cannot be restored, each with why'),
   },
   async run(ctx, p) {
     const api = await cfApi(ctx);
@@ -216,17 +216,17 @@ const confirmPlan = defineAction({
   summary: 'Show what comes back of the deleted space, leave out what the user does not want, and confirm',
   effect: 'read',
   params: {
-    space: { type: 'string', required: true, description: 'the deleted space' },
-    instances: { type: 'object[]', required: true, description: 'the Dingo instances it held (space.find-instances)' },
-    others: { type: 'object[]', description: 'instances left alone', default: [] },
-    leaveOut: { type: 'string[]', description: 'names of instances the user does not want back', default: [] },
+    space: required('string', 'the deleted space'),
+    instances: required('object[]', 'the Dingo instances it held (space.find-instances)'),
+    others: defaulted('object[]', [], 'instances left alone'),
+    leaveOut: defaulted('string[]', [], 'names of instances the user does not want back'),
   },
   outputs: {
-    recovering: { type: 'string[]', description: 'names of the instances to recover' },
-    instances: { type: 'object[]', description: 'the instances to recover (recoverable, not left out)' },
-    leftOut: { type: 'string[]', description: 'names left out at the operator’s request' },
-    unrecoverable: { type: 'object[]', description: 'instances that cannot be restored, each with why' },
-    others: { type: 'object[]', description: 'instances left alone' },
+    recovering: output('string[]', 'names of the instances to recover'),
+    instances: output('object[]', 'the instances to recover (recoverable, not left out)'),
+    leftOut: output('string[]', 'names left out at the operator’s request'),
+    unrecoverable: output('object[]', 'instances that cannot be restored, each with why'),
+    others: output('object[]', 'instances left alone'),
   },
   evidence(_ctx, p) {
     const shown: Record<string, string> = { space: p.space };

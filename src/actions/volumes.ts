@@ -5,7 +5,7 @@
  */
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { defineAction, type ActionDef } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
 import { failpoint } from '../engine/failpoints.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
@@ -15,12 +15,8 @@ import { dumpDatabases, lookInside, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
 
 const source = {
-  volumesRoot: {
-    type: 'string[]',
-    default: [],
-    description: 'a folder of volumes to read instead of the Docker Engine (none: ask the Engine)',
-  },
-  dockerHost: { type: 'string', default: 'unix:///var/run/docker.sock', description: 'the Docker Engine socket' },
+  volumesRoot: defaulted('string[]', [], 'a folder of volumes to read instead of the Docker Engine (none: ask the Engine)'),
+  dockerHost: defaulted('string', 'unix:///var/run/docker.sock', 'the Docker Engine socket'),
 } as const;
 
 /** A parameter or output value as text; `fallback` for anything that is not a plain value. */
@@ -29,16 +25,16 @@ function text(v: unknown, fallback = '?'): string {
 }
 
 /** The first element of an optional one-element list parameter, or ''. */
-function optional(v: unknown): string {
+function firstOf(v: unknown): string {
   return Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
 }
 
 function engineOf(p: Record<string, unknown>) {
-  return optional(p.volumesRoot) ? undefined : engineFor(String(p.dockerHost));
+  return firstOf(p.volumesRoot) ? undefined : engineFor(String(p.dockerHost));
 }
 
 async function find(p: Record<string, unknown>) {
-  const root = optional(p.volumesRoot);
+  const root = firstOf(p.volumesRoot);
   return root ? findVolumes({ volumesRoot: resolve(root) }) : findVolumes({ engine: engineFor(String(p.dockerHost)) });
 }
 
@@ -64,12 +60,12 @@ const findStep = defineAction({
   effect: 'read',
   params: {
     ...source,
-    volume: { type: 'string[]', default: [], description: 'the volume the operator named (none: the best-ranked)' },
+    volume: defaulted('string[]', [], 'the volume the operator named (none: the best-ranked)'),
   },
   outputs: {
-    best: { type: 'string', description: 'the name of the best-ranked PostgreSQL volume' },
-    chosen: { type: 'string', description: 'the volume the operator named (whole name), else the best-ranked one' },
-    candidates: { type: 'object[]', description: 'every PostgreSQL volume, best first, with its evidence' },
+    best: output('string', 'the name of the best-ranked PostgreSQL volume'),
+    chosen: output('string', 'the volume the operator named (whole name), else the best-ranked one'),
+    candidates: output('object[]', 'every PostgreSQL volume, best first, with its evidence'),
   },
   async run(ctx, p) {
     const r = await find(p);
@@ -87,7 +83,7 @@ const findStep = defineAction({
         hint: 'check the Docker host (--docker-host) or point volumesRoot at /var/lib/docker/volumes',
       });
     }
-    const chosen = optional(p.volume) ? chooseVolume(r, optional(p.volume)).name : best.name;
+    const chosen = firstOf(p.volume) ? chooseVolume(r, firstOf(p.volume)).name : best.name;
     if (chosen !== best.name) ctx.note(`the operator named ${chosen}; the best-ranked is ${best.name}`);
     return { best: best.name, chosen, candidates: r.candidates.map(summary) };
   },
@@ -99,13 +95,13 @@ const choose = defineAction({
   effect: 'read',
   params: {
     ...source,
-    volume: { type: 'string', required: true, description: 'the volume to recover (a whole name, or 6+ leading characters)' },
-    candidates: { type: 'object[]', required: true, description: 'the candidates found' },
+    volume: required('string', 'the volume to recover (a whole name, or 6+ leading characters)'),
+    candidates: required('object[]', 'the candidates found'),
   },
   outputs: {
-    volume: { type: 'string', description: 'the whole name of the chosen volume' },
-    original: { type: 'string', description: 'its PostgreSQL data folder' },
-    major: { type: 'string', description: 'its PostgreSQL major version' },
+    volume: output('string', 'the whole name of the chosen volume'),
+    original: output('string', 'its PostgreSQL data folder'),
+    major: output('string', 'its PostgreSQL major version'),
   },
   evidence(_ctx, p) {
     const all = p.candidates;
@@ -144,16 +140,16 @@ const copy = defineAction({
   effect: 'write',
   params: {
     ...source,
-    volume: { type: 'string', required: true, description: 'the chosen volume' },
-    scratchDir: { type: 'string[]', default: [], description: 'where the copy goes (none: the run folder)' },
+    volume: required('string', 'the chosen volume'),
+    scratchDir: defaulted('string[]', [], 'where the copy goes (none: the run folder)'),
   },
   outputs: {
-    copyDir: { type: 'string', description: 'the copy of the data folder' },
-    original: { type: 'string', description: 'the original data folder' },
-    digest: { type: 'string', description: 'sha256 tree digest of the original, taken while copying' },
+    copyDir: output('string', 'the copy of the data folder'),
+    original: output('string', 'the original data folder'),
+    digest: output('string', 'sha256 tree digest of the original, taken while copying'),
   },
   prepare(ctx, p) {
-    const scratch = optional(p.scratchDir) || join(ctx.runDir, 'copies');
+    const scratch = firstOf(p.scratchDir) || join(ctx.runDir, 'copies');
     const at = ctx.now();
     return Promise.resolve({ scratch, at: at.toISOString(), dir: join(scratch, copyFolderName(p.volume, at)) });
   },
@@ -201,12 +197,12 @@ const inspect = defineAction({
   effect: 'read',
   params: {
     ...source,
-    copyDir: { type: 'string', required: true, description: 'the copy' },
-    major: { type: 'string', required: true, description: 'PostgreSQL major version' },
+    copyDir: required('string', 'the copy'),
+    major: required('string', 'PostgreSQL major version'),
   },
   outputs: {
-    databases: { type: 'string[]', description: 'databases other than postgres' },
-    newest: { type: 'string', description: 'the newest timestamp found in any of them' },
+    databases: output('string[]', 'databases other than postgres'),
+    newest: output('string', 'the newest timestamp found in any of them'),
   },
   async run(ctx, p) {
     const copyDir = p.copyDir;
@@ -245,15 +241,15 @@ const dump = defineAction({
   effect: 'write',
   params: {
     ...source,
-    copyDir: { type: 'string', required: true, description: 'the copy' },
-    major: { type: 'string', required: true, description: 'PostgreSQL major version' },
-    databases: { type: 'string[]', required: true, description: 'databases to dump (empty: every database the inspection found)' },
-    found: { type: 'string[]', required: true, description: 'databases the inspection found' },
-    outDir: { type: 'string', required: true, description: 'folder for the dump files' },
+    copyDir: required('string', 'the copy'),
+    major: required('string', 'PostgreSQL major version'),
+    databases: required('string[]', 'databases to dump (empty: every database the inspection found)'),
+    found: required('string[]', 'databases the inspection found'),
+    outDir: required('string', 'folder for the dump files'),
   },
   outputs: {
-    files: { type: 'string[]', description: 'the dump files' },
-    dumps: { type: 'object[]', description: 'each dump: database, file, bytes, row counts' },
+    files: output('string[]', 'the dump files'),
+    dumps: output('object[]', 'each dump: database, file, bytes, row counts'),
   },
   safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
   async run(ctx, p) {
@@ -283,8 +279,8 @@ const verify = defineAction({
   name: 'volumes.verify-dumps',
   summary: 'Restore each dump into a fresh scratch PostgreSQL and compare row counts',
   effect: 'read',
-  params: { dumps: { type: 'object[]', required: true, description: 'the dumps' } },
-  outputs: { verified: { type: 'string[]', description: 'dump files that restored with the same row counts' } },
+  params: { dumps: required('object[]', 'the dumps') },
+  outputs: { verified: output('string[]', 'dump files that restored with the same row counts') },
   async run(ctx, p) {
     const checks = await verifyDumps(parseDumpFacts(p.dumps));
     const bad = checks.filter((c) => !c.restored || c.differences.length);
@@ -306,10 +302,10 @@ const checkOriginal = defineAction({
   summary: 'Check the original data folder is exactly as it was when copied',
   effect: 'read',
   params: {
-    original: { type: 'string', required: true, description: 'the original data folder' },
-    digest: { type: 'string', required: true, description: 'its digest taken while copying' },
+    original: required('string', 'the original data folder'),
+    digest: required('string', 'its digest taken while copying'),
   },
-  outputs: { unchanged: { type: 'boolean', description: 'always true (a change fails the step)' } },
+  outputs: { unchanged: output('boolean', 'always true (a change fails the step)') },
   async run(ctx, p) {
     const d = await checkOriginalUnchanged(p.original, p.digest);
     ctx.evidence(`${p.original}: ${d.files} file(s), same sha256 tree digest (contents, sizes, modes, modification times) as when copied`);
@@ -322,13 +318,13 @@ const report = defineAction({
   summary: 'Report what was recovered and where it is',
   effect: 'read',
   params: {
-    volume: { type: 'string', required: true, description: 'the volume' },
-    original: { type: 'string', required: true, description: 'its data folder' },
-    copyDir: { type: 'string', required: true, description: 'the copy' },
-    newest: { type: 'string', description: 'newest timestamp found' },
-    verified: { type: 'string[]', required: true, description: 'the verified dumps' },
+    volume: required('string', 'the volume'),
+    original: required('string', 'its data folder'),
+    copyDir: required('string', 'the copy'),
+    newest: optional('string', 'newest timestamp found'),
+    verified: required('string[]', 'the verified dumps'),
   },
-  outputs: { reportFile: { type: 'string', description: 'where the incident report (Markdown) is written when the run ends' } },
+  outputs: { reportFile: output('string', 'where the incident report (Markdown) is written when the run ends') },
   run(ctx, p) {
     const lines = [
       `# Recovery of PostgreSQL data from Docker volume ${p.volume}`,

@@ -10,11 +10,11 @@
  *     summary: 'Stop the container so it stops archiving',
  *     effect: 'destructive',
  *     params: {
- *       cellIp: { type: 'string', required: true, description: 'cell IP' },
- *       timeout: { type: 'number', default: 30, description: 'seconds docker waits' },
- *       note: { type: 'string', description: 'optional' },
+ *       cellIp: required('string', 'cell IP'),
+ *       timeout: defaulted('number', 30, 'seconds docker waits'),
+ *       note: optional('string', 'a note'),
  *     },
- *     outputs: { stopped: { type: 'boolean', description: 'true once stopped' } },
+ *     outputs: { stopped: output('boolean', 'true once stopped') },
  *     async run(ctx, p) {          // p.cellIp: string, p.timeout: number, p.note: string | undefined
  *       ...
  *       return { stopped: true }; // must be exactly the declared outputs, typed
@@ -22,8 +22,8 @@
  *   });
  *
  * The parameter and output types come from the schema: `type` gives the value type (see
- * `ValueOf`); a parameter that is `required: true` or has a `default` is always there, any
- * other may be undefined. `prepare` returns the plan (plain JSON, journaled) that `run` and
+ * `ValueOf`); a parameter that is `required` or `defaulted` is always there, an `optional` one
+ * may be undefined. The builders return plain specs (`{ type, required, default, description }`). `prepare` returns the plan (plain JSON, journaled) that `run` and
  * `probe` receive. Shared parameter groups are written `{ ... } as const` and spread in.
  * The registry holds the erased `ActionDef`; the engine fills in defaults before calling.
  */
@@ -58,6 +58,30 @@ export interface OutputSpec<T extends ValueType = ValueType> {
 }
 
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+
+/** A parameter the runbook must give. */
+export function required<const T extends ValueType>(type: T, description: string): ParamSpec<T> & { readonly required: true } {
+  return { type, required: true, description };
+}
+
+/** A parameter the runbook may leave out: the action then gets undefined. */
+export function optional<const T extends ValueType>(type: T, description: string): ParamSpec<T> & { readonly required?: never } {
+  return { type, description };
+}
+
+/** A parameter the runbook may leave out: the action then gets `value`. */
+export function defaulted<const T extends ValueType>(
+  type: T,
+  value: Frozen<ValueOf<T>>,
+  description: string,
+): ParamSpec<T> & { readonly default: Frozen<ValueOf<T>> } {
+  return { type, default: value, description };
+}
+
+/** A value the action returns, which later steps read as `steps.ID.outputs.NAME`. */
+export function output<const T extends ValueType>(type: T, description: string): OutputSpec<T> {
+  return { type, description };
+}
 export type OutputSpecs = Readonly<Record<string, OutputSpec>>;
 
 /** A parameter's value: always there when required or defaulted, else possibly undefined. */

@@ -1,5 +1,5 @@
 /** What a loaded runbook is: its inputs and its steps, each an action with parameters or a for-each over a sub-runbook. */
-import type { ActionDef } from './action.js';
+import { output, type ActionDef } from './action.js';
 
 export interface InputDef {
   name: string;
@@ -70,7 +70,7 @@ export type ActionRegistry = ReadonlyMap<string, ActionDef>;
 
 /** The outputs every for-each step has. */
 export const FOR_EACH_OUTPUTS = {
-  results: { type: 'object[]', description: 'one per item: {key, status, error?, failedStep?, outputs: {STEP_ID: outputs}}' },
-  finished: { type: 'number', description: 'items whose steps all finished' },
-  failed: { type: 'number', description: 'items with a failed step' },
-} as const;
+  results: output('object[]', 'one per item: {key, status, error?, failedStep?, outputs: {STEP_ID: outputs}}'),
+  finished: output('number', 'items whose steps all finished'),
+  failed: output('number', 'items with a failed step'),
+};

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { defineAction, type ParamsOf, type OutputsOf } from '../../src/engine/action.js';
+import { defaulted, defineAction, optional, output, required, type ParamsOf, type OutputsOf } from '../../src/engine/action.js';
 import type { StepContext } from '../../src/engine/context.js';
 
 const shared = {
@@ -19,6 +19,30 @@ const outputs = {
   seen: { type: 'string[]', description: 'what was seen' },
   count: { type: 'number', description: 'how many' },
 } as const;
+
+describe('the declaration builders', () => {
+  const built = {
+    cellIp: required('string', 'cell IP'),
+    attempts: defaulted('number', 3, 'attempts'),
+    note: optional('string', 'optional'),
+    force: optional('boolean', 'optional flag'),
+    apps: required('string[]', 'apps'),
+    meta: optional('object', 'anything'),
+    others: defaulted('object[]', [], 'rows'),
+  };
+  const builtOutputs = { seen: output('string[]', 'what was seen'), count: output('number', 'how many') };
+
+  it('give the plain specs', () => {
+    expect(built).toEqual(params);
+    expect(builtOutputs).toEqual(outputs);
+    expect(Object.keys(built.note)).toEqual(['type', 'description']);
+  });
+
+  it('type parameters and outputs as the plain specs do (checked by tsc)', () => {
+    expectTypeOf<ParamsOf<typeof built>>().toEqualTypeOf<ParamsOf<typeof params>>();
+    expectTypeOf<OutputsOf<typeof builtOutputs>>().toEqualTypeOf<OutputsOf<typeof outputs>>();
+  });
+});
 
 describe('defineAction', () => {
   it('types parameters and outputs from the schema (checked by tsc)', () => {
