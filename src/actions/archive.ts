@@ -2,6 +2,7 @@
  * The wal-e archives in S3: prove the old one restorable, move the new one aside,
  * copy the old one in, verify. The source archive is never written.
  */
+import { newContainer } from './support/params.js';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../core/errors.js';
@@ -88,11 +89,6 @@ const inspect = defineAction({
   },
 });
 
-const containerParams = {
-  cellIp: required('string', 'cell running the new container'),
-  container: required('string', 'the new container (cf-<node-uuid>)'),
-} as const;
-
 const quarantineAction = defineAction({
   name: 'archive.quarantine',
   summary: 'Move an archive aside to <prefix>.quarantine-<UTC timestamp>/ (copy, verify, then delete the originals)',
@@ -103,12 +99,9 @@ const quarantineAction = defineAction({
       'string',
       'the archive that will be copied in: must be a wal-e archive, and overlap neither the target nor the quarantine',
     ),
-    ...containerParams,
+    ...newContainer,
   },
-  outputs: {
-    quarantineUrl: output('string', 'where the objects now are'),
-    moved: output('number', 'objects moved'),
-  },
+  outputs: { quarantineUrl: output('string', 'where the objects now are'), moved: output('number', 'objects moved') },
   async evidence(ctx, p) {
     const target = parseS3Location(p.url, 'target');
     const objects = [...(await listArchive(ctx.s3, target)).values()];
@@ -162,12 +155,9 @@ const copy = defineAction({
     from: required('string', 'the old archive (never written)'),
     to: required('string', 'the new instance prefix (emptied by the quarantine)'),
     fingerprint: required('string', 'fingerprint of the old archive when it was inspected'),
-    ...containerParams,
+    ...newContainer,
   },
-  outputs: {
-    copied: output('number', 'objects copied in this attempt'),
-    skipped: output('number', 'objects already in place'),
-  },
+  outputs: { copied: output('number', 'objects copied in this attempt'), skipped: output('number', 'objects already in place') },
   async run(ctx, p) {
     checkSwap(p.from, p.to);
     await requireStopped(ctx, p.cellIp, p.container);
@@ -188,10 +178,7 @@ const verify = defineAction({
   name: 'archive.verify',
   summary: 'Verify the target holds exactly the old archive (key, size, ETag)',
   effect: 'read',
-  params: {
-    from: required('string', 'the old archive'),
-    to: required('string', 'the target prefix'),
-  },
+  params: { from: required('string', 'the old archive'), to: required('string', 'the target prefix') },
   outputs: { identical: output('boolean', 'true when target = source') },
   async run(ctx, p) {
     await verifyPhase(ctx.s3, p.from, p.to);

@@ -10,10 +10,7 @@ const locateCell = defineAction({
   summary: 'Find the BOSH deployment and instance that own a cell IP',
   effect: 'read',
   params: { cellIp: required('string', 'cell IP from the logs') },
-  outputs: {
-    deployment: output('string', 'BOSH deployment'),
-    instance: output('string', 'job/index or job/id'),
-  },
+  outputs: { deployment: output('string', 'BOSH deployment'), instance: output('string', 'job/index or job/id') },
   async run(ctx, p) {
     const bosh = new BoshCli(ctx.bosh, { binary: ctx.settings.boshBinary });
     const v = await bosh.version();

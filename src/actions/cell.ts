@@ -2,6 +2,7 @@
  * The new instance's container on its cell: inspect, stop, reset its etcd keys,
  * move its data aside, start it, wait for the restore, reconcile credentials.
  */
+import { containerOn, newCluster } from './support/params.js';
 import { defineAction, type ActionDef, optional, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../core/errors.js';
@@ -13,7 +14,7 @@ import { FIRST_POLL_MS, pollDelays } from '../adapters/cf-wait.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
 import { clusterdataOf } from './support/sources.js';
-import { cellDocker, containerState, describeRestorePoll } from './support/cell.js';
+import { bringContainerTo, cellDocker, containerState, describeRestorePoll, probeContainerIs } from './support/cell.js';
 
 async function inspectOrFail(ctx: StepContext, cellIp: string, container: string) {
   const info = await (await cellDocker(ctx, cellIp)).inspect(container);
@@ -25,10 +26,7 @@ async function inspectOrFail(ctx: StepContext, cellIp: string, container: string
   return info;
 }
 
-const where = {
-  cellIp: required('string', 'cell IP'),
-  container: required('string', 'container name (cf-<node-uuid>)'),
-} as const;
+const where = containerOn('cell IP', 'container name (cf-<node-uuid>)');
 
 /** Where the restored database lives, and whose archive it holds (for that instance's recorded credentials). */
 const restored = {
@@ -78,9 +76,7 @@ const stop = defineAction({
     return { container: `${p.container} (${info.id.slice(0, 12)}) on ${p.cellIp}`, PATRONI_SCOPE: info.env.PATRONI_SCOPE ?? '' };
   },
   async run(ctx, p) {
-    const docker = await cellDocker(ctx, p.cellIp);
-    if ((await containerState(ctx, p.cellIp, p.container)) === 'running') await docker.stop(p.container, { timeoutSeconds: 30 });
-    const after = await containerState(ctx, p.cellIp, p.container);
+    const after = await bringContainerTo(ctx, p, 'stopped');
     if (after !== 'stopped')
       throw new StepFailed(`container ${p.container} is still ${after} after docker stop`, {
         hint: 'look at `docker logs` on the cell; then resume',
@@ -88,12 +84,7 @@ const stop = defineAction({
     ctx.evidence(`docker inspect: ${p.container} State.Running=false`);
     return { stopped: true };
   },
-  async probe(ctx, p) {
-    const state = await containerState(ctx, p.cellIp, p.container);
-    return state === 'stopped'
-      ? { done: true, outputs: { stopped: true }, why: 'docker inspect shows it stopped' }
-      : { done: false, why: `it is ${state}` };
-  },
+  probe: (ctx, p) => probeContainerIs(ctx, p, 'stopped', { stopped: true }),
 });
 
 const resetEtcd = defineAction({
@@ -101,10 +92,7 @@ const resetEtcd = defineAction({
   summary: "Delete the instance's /initialize and /optime/leader keys so Patroni accepts the restored system identifier",
   effect: 'destructive',
   params: {
-    cellIp: required('string', 'cell to reach etcd from'),
-    etcdHostPort: required('string', 'ETCD_HOST_PORT'),
-    instanceGuid: required('string', 'the NEW instance (PATRONI_SCOPE)'),
-    container: required('string', 'the stopped container'),
+    ...newCluster,
   },
   outputs: { deleted: output('string[]', 'keys deleted') },
   async evidence(ctx, p) {
@@ -190,26 +178,17 @@ const start = defineAction({
   params: where,
   outputs: { started: output('boolean', 'docker start succeeded') },
   async run(ctx, p) {
-    const docker = await cellDocker(ctx, p.cellIp);
-    if ((await containerState(ctx, p.cellIp, p.container)) !== 'running') await docker.start(p.container);
+    await bringContainerTo(ctx, p, 'running');
     return { started: true };
   },
-  async probe(ctx, p) {
-    const state = await containerState(ctx, p.cellIp, p.container);
-    return state === 'running'
-      ? { done: true, outputs: { started: true }, why: 'docker inspect shows it running' }
-      : { done: false, why: `it is ${state}` };
-  },
+  probe: (ctx, p) => probeContainerIs(ctx, p, 'running', { started: true }),
 });
 
 const waitRestored = defineAction({
   name: 'cell.wait-restored',
   summary: 'Wait until PostgreSQL has replayed the archive and left recovery',
   effect: 'read',
-  params: {
-    ...restored,
-    lastSegment: optional('string', 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"'),
-  },
+  params: { ...restored, lastSegment: optional('string', 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"') },
   outputs: { promoted: output('boolean', 'pg_is_in_recovery() = f') },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, p.cellIp);

@@ -18,10 +18,7 @@ const target = defineAction({
   name: 'cf.target',
   summary: "Target the user's org and space (and learn the CLI's era, the API, the user and the space GUID)",
   effect: 'read',
-  params: {
-    org: required('string', 'organization'),
-    space: required('string', 'space'),
-  },
+  params: { org: required('string', 'organization'), space: required('string', 'space') },
   outputs: {
     cfVersion: output('string', 'version of the cf CLI'),
     spaceGuid: output('string', 'GUID of the space'),
@@ -112,10 +109,7 @@ const createSpace = defineAction({
   name: 'cf.create-space',
   summary: 'Create the space in the org (cf create-space NAME -o ORG)',
   effect: 'write',
-  params: {
-    org: required('string', 'organization'),
-    space: required('string', 'name of the space to create'),
-  },
+  params: { org: required('string', 'organization'), space: required('string', 'name of the space to create') },
   outputs: { spaceGuid: output('string', 'GUID of the space') },
   async run(ctx, p) {
     const cf = cfCli(ctx);
@@ -265,10 +259,7 @@ const waitService = defineAction({
   name: 'cf.wait-service',
   summary: 'Wait until the broker has created the instance',
   effect: 'read',
-  params: {
-    name: required('string', 'service instance name'),
-    guid: required('string', 'service instance GUID'),
-  },
+  params: { name: required('string', 'service instance name'), guid: required('string', 'service instance GUID') },
   outputs: { state: output('string', 'last operation, e.g. "create succeeded"') },
   async run(ctx, p) {
     const status = await cfCli(ctx).waitForService(p.name, p.guid, {
@@ -288,10 +279,7 @@ const bindApps = defineAction({
   name: 'cf.bind-apps',
   summary: 'Bind the recovered service to the apps',
   effect: 'write',
-  params: {
-    name: required('string', 'service instance name'),
-    apps: required('string[]', 'apps to bind'),
-  },
+  params: { name: required('string', 'service instance name'), apps: required('string[]', 'apps to bind') },
   outputs: { bound: output('string[]', 'apps bound') },
   async run(ctx, p) {
     const cf = cfCli(ctx);

@@ -14,9 +14,7 @@ const drill = defineAction({
   name: 'archive.drill',
   summary: 'Restore a wal-e archive into a throwaway local PostgreSQL (skipped without matching binaries)',
   effect: 'read',
-  params: {
-    url: required('string', 's3://BUCKET/backups/GUID/wal/'),
-  },
+  params: { url: required('string', 's3://BUCKET/backups/GUID/wal/') },
   outputs: {
     drilled: output('boolean', 'the archive was restored and replayed here'),
     lastTransactionAt: output('string', 'time of the last transaction replayed (empty when not drilled)'),

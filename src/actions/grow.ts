@@ -4,6 +4,7 @@
  * reconciled, the cluster grows to the node count of the user's plan. Dingo brokers ignore plan
  * changes and size clusters by the `node-count` parameter, and a cluster is never shrunk.
  */
+import { containerOn } from './support/params.js';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
@@ -19,10 +20,7 @@ function cf(ctx: StepContext): CfCli {
   return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, env: { CF_COLOR: 'false' } });
 }
 
-const leader = {
-  cellIp: required('string', 'cell of the restored (leading) container'),
-  container: required('string', 'the restored container, which leads the cluster'),
-} as const;
+const leader = containerOn('cell of the restored (leading) container', 'the restored container, which leads the cluster');
 
 const sizeForPlan = defineAction({
   name: 'cluster.size-for-plan',

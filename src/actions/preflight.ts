@@ -4,6 +4,7 @@
  * the cell) answer, the S3 credentials read both archives, and the quarantine overlaps neither.
  * Nothing is changed; a failure here leaves the run resumable with the flag that fixes it.
  */
+import { newCluster } from './support/params.js';
 import { defineAction, type ActionDef, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { DingoError, StepFailed } from '../core/errors.js';
@@ -29,10 +30,7 @@ const preflight = defineAction({
   summary: 'Check everything the destructive steps rely on, before the first of them',
   effect: 'read',
   params: {
-    cellIp: required('string', 'cell running the new container'),
-    container: required('string', 'the new container'),
-    instanceGuid: required('string', 'the NEW instance (PATRONI_SCOPE)'),
-    etcdHostPort: required('string', 'ETCD_HOST_PORT of the container'),
+    ...newCluster,
     from: required('string', "the deleted instance's archive"),
     to: required('string', "the new instance's archive"),
   },

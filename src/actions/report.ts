@@ -2,8 +2,9 @@
  * The closing report: what was recovered from where, what was moved aside (and
  * where it is kept), and what the operator still has to do.
  */
+import { reportOutputs } from './support/params.js';
 import { join } from 'node:path';
-import { defineAction, type ActionDef, optional, output, required } from '../engine/action.js';
+import { defineAction, type ActionDef, optional, required } from '../engine/action.js';
 
 const summary = defineAction({
   name: 'report.summary',
@@ -23,7 +24,7 @@ const summary = defineAction({
     lastSegmentAt: optional('string', 'newest archived WAL'),
     nodes: optional('number', 'nodes the cluster has after growing to the plan (absent: not grown by the run)'),
   },
-  outputs: { reportFile: output('string', 'where the incident report (Markdown) is written when the run ends') },
+  outputs: reportOutputs,
   run(ctx, p) {
     const lines = [
       `# Recovery of ${p.serviceName}`,

@@ -3,6 +3,7 @@
  * have the operator choose one with its evidence, copy it, look inside the copy, dump the chosen
  * databases, prove each dump restores, and check the original is exactly as it was.
  */
+import { reportOutputs } from './support/params.js';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
@@ -58,10 +59,7 @@ const findStep = defineAction({
   name: 'volumes.find',
   summary: 'List the Docker volumes and rank the PostgreSQL data folders in them, reading files only',
   effect: 'read',
-  params: {
-    ...source,
-    volume: defaulted('string[]', [], 'the volume the operator named (none: the best-ranked)'),
-  },
+  params: { ...source, volume: defaulted('string[]', [], 'the volume the operator named (none: the best-ranked)') },
   outputs: {
     best: output('string', 'the name of the best-ranked PostgreSQL volume'),
     chosen: output('string', 'the volume the operator named (whole name), else the best-ranked one'),
@@ -195,11 +193,7 @@ const inspect = defineAction({
   name: 'volumes.inspect',
   summary: 'Start a throwaway PostgreSQL of its version on the copy and show its databases, tables and newest timestamps',
   effect: 'read',
-  params: {
-    ...source,
-    copyDir: required('string', 'the copy'),
-    major: required('string', 'PostgreSQL major version'),
-  },
+  params: { ...source, copyDir: required('string', 'the copy'), major: required('string', 'PostgreSQL major version') },
   outputs: {
     databases: output('string[]', 'databases other than postgres'),
     newest: output('string', 'the newest timestamp found in any of them'),
@@ -247,10 +241,7 @@ const dump = defineAction({
     found: required('string[]', 'databases the inspection found'),
     outDir: required('string', 'folder for the dump files'),
   },
-  outputs: {
-    files: output('string[]', 'the dump files'),
-    dumps: output('object[]', 'each dump: database, file, bytes, row counts'),
-  },
+  outputs: { files: output('string[]', 'the dump files'), dumps: output('object[]', 'each dump: database, file, bytes, row counts') },
   safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
   async run(ctx, p) {
     const wanted = p.databases.length ? p.databases : p.found;
@@ -301,10 +292,7 @@ const checkOriginal = defineAction({
   name: 'volumes.check-original',
   summary: 'Check the original data folder is exactly as it was when copied',
   effect: 'read',
-  params: {
-    original: required('string', 'the original data folder'),
-    digest: required('string', 'its digest taken while copying'),
-  },
+  params: { original: required('string', 'the original data folder'), digest: required('string', 'its digest taken while copying') },
   outputs: { unchanged: output('boolean', 'always true (a change fails the step)') },
   async run(ctx, p) {
     const d = await checkOriginalUnchanged(p.original, p.digest);
@@ -324,7 +312,7 @@ const report = defineAction({
     newest: optional('string', 'newest timestamp found'),
     verified: required('string[]', 'the verified dumps'),
   },
-  outputs: { reportFile: output('string', 'where the incident report (Markdown) is written when the run ends') },
+  outputs: reportOutputs,
   run(ctx, p) {
     const lines = [
       `# Recovery of PostgreSQL data from Docker volume ${p.volume}`,

@@ -17,6 +17,33 @@ export async function containerState(ctx: StepContext, cellIp: string, container
   return info.state.running ? 'running' : 'stopped';
 }
 
+type ContainerState = Awaited<ReturnType<typeof containerState>>;
+
+/** Stops or starts the container unless it already is so; the state docker inspect shows afterwards. */
+export async function bringContainerTo(
+  ctx: StepContext,
+  at: { cellIp: string; container: string },
+  wanted: 'running' | 'stopped',
+): Promise<ContainerState> {
+  const docker = await cellDocker(ctx, at.cellIp);
+  if ((await containerState(ctx, at.cellIp, at.container)) !== wanted) {
+    if (wanted === 'stopped') await docker.stop(at.container, { timeoutSeconds: 30 });
+    else await docker.start(at.container);
+  }
+  return containerState(ctx, at.cellIp, at.container);
+}
+
+/** A probe's answer: done with `outputs` when docker inspect shows the container as wanted. */
+export async function probeContainerIs<O>(
+  ctx: StepContext,
+  at: { cellIp: string; container: string },
+  wanted: 'running' | 'stopped',
+  outputs: O,
+): Promise<{ done: true; outputs: O; why: string } | { done: false; why: string }> {
+  const state = await containerState(ctx, at.cellIp, at.container);
+  return state === wanted ? { done: true, outputs, why: `docker inspect shows it ${wanted}` } : { done: false, why: `it is ${state}` };
+}
+
 /** Where a restoring container stands, in words: what the wait awaits, for how long, and how far replay has come. */
 export function describeRestorePoll(poll: PromotionPoll, lastSegment?: string): string {
   const took = formatDuration(poll.elapsedMs);
