@@ -3,13 +3,11 @@
  * starts under the major version that wrote it, so the binaries are chosen to
  * match the archive when several are installed (Debian: /usr/lib/postgresql/<major>/bin).
  */
-import { access, readdir } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { DEBIAN_PG_ROOT, pathIs } from '../systems/pg-install.js';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
 import type { LocalProcesses } from '../core/seams.js';
-
-const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
 
 /** "9.5" from "9.5.1", "15" from "15.4": majors are two parts before PostgreSQL 10, one after. */
 export function majorOf(version: string): string | null {
@@ -24,14 +22,7 @@ export function majorNumber(major: string): number {
   return Number(major);
 }
 
-async function executable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const executable = (path: string): Promise<boolean> => pathIs(path, 'executable');
 
 /** Version of the pg_ctl in `bin`, e.g. "15.18", or null when there is no runnable pg_ctl there. */
 export async function pgCtlVersion(bin: string, processes: LocalProcesses): Promise<string | null> {

@@ -29,31 +29,21 @@ export interface RunState {
   lastEventAt: string;
 }
 
+function change(s: StepState, to: Partial<StepState>): true {
+  Object.assign(s, to);
+  return true;
+}
+
 /** Applies an event about one step to that step's state; false when the event is about no step. */
 function applyStepEvent(e: JournalEvent, step: (id: string) => StepState): boolean {
   switch (e.type) {
-    case 'step.started': {
-      const s = step(e.step);
-      s.status = 'started';
-      s.params = e.params;
-      s.plan = e.plan;
-      s.attempts++;
-      s.error = undefined;
-      return true;
-    }
-    case 'step.finished': {
-      const s = step(e.step);
-      s.status = 'finished';
-      s.outputs = e.outputs;
-      s.error = undefined;
-      return true;
-    }
-    case 'step.failed': {
-      const s = step(e.step);
-      s.status = 'failed';
-      s.error = e.error;
-      return true;
-    }
+    case 'step.started':
+      step(e.step).attempts++;
+      return change(step(e.step), { status: 'started', params: e.params, plan: e.plan, error: undefined });
+    case 'step.finished':
+      return change(step(e.step), { status: 'finished', outputs: e.outputs, error: undefined });
+    case 'step.failed':
+      return change(step(e.step), { status: 'failed', error: e.error });
     case 'step.skipped':
       step(e.step).status = 'skipped';
       return true;

@@ -22,49 +22,35 @@ import type { CfHooks, CfWorld } from './cf-world.js';
 
 export type { CfApp, CfAuditEvent, CfHooks, CfOffering, CfOrg, CfServiceInstance, CfSpace, CfWorld } from './cf-world.js';
 
+type Args = { positional: string[]; flags: ReturnType<typeof parseCfArgs>['flags'] };
+type Command = (cf: CfContext, a: Args, first: string, second: string) => Rendered;
+
+/** Each command the runbook uses, by its name and the cf CLI's short aliases for it. */
+const COMMANDS: [names: string[], run: Command][] = [
+  [['target', 't'], (cf, a) => target(cf, a.flags)],
+  [['space'], (cf, a, first) => showSpace(cf, first, a.flags.has('--guid'))],
+  [['create-space', 'csp'], (cf, a, first) => createSpace(cf, first, a.flags)],
+  [['apps', 'a', 'applications'], (cf) => listApps(cf)],
+  [['service'], (cf, a, first) => showService(cf, first, a.flags.has('--guid'))],
+  [['create-service', 'cs'], (cf, a) => createService(cf, a.positional, a.flags)],
+  [['update-service'], (cf, a, first) => updateService(cf, first, a.flags)],
+  [['bind-service', 'bs'], (cf, _a, first, second) => bind(cf, first, second)],
+  [['unbind-service', 'us'], (cf, _a, first, second) => unbind(cf, first, second)],
+  [['restart', 'rs'], (cf, _a, first) => lifecycle(cf, first, 'restart')],
+  [['restage', 'rg'], (cf, _a, first) => lifecycle(cf, first, 'restage')],
+  [['curl'], (cf, a) => curl(cf, a.positional[0] ?? '/', a.flags)],
+];
+const BY_NAME = new Map(COMMANDS.flatMap(([names, run]) => names.map((n) => [n, run] as const)));
+
 function run(cf: CfContext, args: string[]): Rendered {
   const [command = 'help', ...rest] = args;
   if (command === 'version' || command === '-v' || command === '--version') return renderVersion(cf.v);
   if (cf.w.loggedIn === false) return renderNotLoggedIn(cf.v);
-  const { positional, flags } = parseCfArgs(rest);
-  const [first = '', second = ''] = positional;
-  switch (command) {
-    case 'target':
-    case 't':
-      return target(cf, flags);
-    case 'space':
-      return showSpace(cf, first, flags.has('--guid'));
-    case 'create-space':
-    case 'csp':
-      return createSpace(cf, first, flags);
-    case 'apps':
-    case 'a':
-    case 'applications':
-      return listApps(cf);
-    case 'service':
-      return showService(cf, first, flags.has('--guid'));
-    case 'create-service':
-    case 'cs':
-      return createService(cf, positional, flags);
-    case 'update-service':
-      return updateService(cf, first, flags);
-    case 'bind-service':
-    case 'bs':
-      return bind(cf, first, second);
-    case 'unbind-service':
-    case 'us':
-      return unbind(cf, first, second);
-    case 'restart':
-    case 'rs':
-      return lifecycle(cf, first, 'restart');
-    case 'restage':
-    case 'rg':
-      return lifecycle(cf, first, 'restage');
-    case 'curl':
-      return curl(cf, positional[0] ?? '/', flags);
-    default:
-      return renderUnknownCommand(cf.v, command);
-  }
+  const known = BY_NAME.get(command);
+  if (!known) return renderUnknownCommand(cf.v, command);
+  const parsed = parseCfArgs(rest);
+  const [first = '', second = ''] = parsed.positional;
+  return known(cf, parsed, first, second);
 }
 
 /** Runs one `cf` command against the simulated platform; `state` changes in place. */

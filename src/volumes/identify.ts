@@ -3,8 +3,9 @@
  * PostgreSQL data folder (PG_VERSION and global/pg_control), or Redis, MySQL/MariaDB, MongoDB,
  * nothing, or something else. Every file is opened read-only; nothing is written.
  */
+import { DEBIAN_PG_ROOT, pathIs } from '../systems/pg-install.js';
 import { constants } from 'node:fs';
-import { access, lstat, open, readdir, readFile } from 'node:fs/promises';
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePgControl, type PgControl } from './pg-control.js';
 
@@ -34,17 +35,7 @@ export interface Identified {
   postgres?: PostgresFacts;
 }
 
-/** Where Debian and the PGDG packages put each major version's server binaries. */
-export const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.F_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = (path: string): Promise<boolean> => pathIs(path, 'exists');
 
 async function head(path: string, bytes: number): Promise<Buffer> {
   const fh = await open(path, constants.O_RDONLY);

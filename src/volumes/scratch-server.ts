@@ -11,7 +11,8 @@ import { StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { freePort } from '../systems/ports.js';
 import { postgresAccount, run, runOk, type RunAs } from '../systems/processes.js';
-import { DEBIAN_PG_ROOT, localBinaries } from './identify.js';
+import { localBinaries } from './identify.js';
+import { DEBIAN_PG_ROOT } from '../systems/pg-install.js';
 
 export interface Conn {
   /** psql/pg_dump connection flags. */

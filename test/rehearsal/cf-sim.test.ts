@@ -15,6 +15,33 @@ function world(version: string = CF_VERSIONS.v8) {
 }
 
 describe('simulated cf', () => {
+  it("answers each command's short aliases as the command itself, and an unknown command as cf does", () => {
+    for (const [alias, full] of [
+      ['t', 'target'],
+      ['a', 'apps'],
+      ['applications', 'apps'],
+    ]) {
+      expect(world().cf(alias!)).toEqual(world().cf(full!));
+    }
+    for (const [alias, full] of [
+      ['bs', 'bind-service'],
+      ['us', 'unbind-service'],
+    ]) {
+      const a = world();
+      const b = world();
+      a.w.instances[0]!.lastOperation.state = 'succeeded';
+      b.w.instances[0]!.lastOperation.state = 'succeeded';
+      expect(a.cf(alias!, 'their-app', 'important-db')).toEqual(b.cf(full!, 'their-app', 'important-db'));
+      // The same world after either, but for the random GUIDs of the audit events it recorded.
+      const anonymous = (w: typeof a.w) => ({ ...w, events: w.events?.map((e) => ({ ...e, guid: '' })) });
+      expect(anonymous(a.w)).toEqual(anonymous(b.w));
+      expect(a.w.events?.length).toBeGreaterThan(0);
+    }
+    const unknown = world().cf('frobnicate');
+    expect(unknown.exitCode).not.toBe(0);
+    expect(unknown.stdout + unknown.stderr).toContain('frobnicate');
+  });
+
   it('answers v3 and v2 list queries by name and space, counting them as status reads', () => {
     const { w, cf } = world();
     const v3 = JSON.parse(cf('curl', `/v3/service_instances?names=important-db&space_guids=${SPACE_GUID}`).stdout);
