@@ -63,14 +63,18 @@ export function parseApps(stdout: string): string[] {
     if (/^No apps found\s*$/m.test(stdout)) return [];
     throw new Error('no apps table and no "No apps found" in the output');
   }
-  const end = lines[h]!.indexOf('requested state');
-  const names: string[] = [];
-  for (const line of lines.slice(h + 1)) {
-    if (!line.trim()) break;
-    const name = line.slice(0, end).trim();
-    if (name) names.push(name);
+  return firstColumn(lines.slice(h + 1), lines[h]!.indexOf('requested state'));
+}
+
+/** The first column of a table's rows (up to the first blank line): each row's text before `width`. */
+function firstColumn(rows: string[], width: number): string[] {
+  const out: string[] = [];
+  for (const row of rows) {
+    if (!row.trim()) break;
+    const cell = row.slice(0, width).trim();
+    if (cell) out.push(cell);
   }
-  return names;
+  return out;
 }
 
 /** `status:` / `Status:` of the last operation, one regex for all three eras. */
@@ -98,13 +102,7 @@ export function parseBoundAppsText(stdout: string): string[] {
   const header = lines[start + 1] ?? '';
   const cut = header.indexOf('binding name');
   if (!/^\s*name\s+binding name/.test(header) || cut < 0) return [];
-  const apps: string[] = [];
-  for (const line of lines.slice(start + 2)) {
-    if (!line.trim()) break;
-    const name = line.slice(0, cut).trim();
-    if (name) apps.push(name);
-  }
-  return apps;
+  return firstColumn(lines.slice(start + 2), cut);
 }
 
 export interface CfTarget {

@@ -121,51 +121,37 @@ export async function preflightSwap(
   const stamp = opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
   const { quarantine } = checkSwap(source, target, quarantineLocation(target, stamp));
   const facts = [`source ${urlOf(source)}, target ${urlOf(target)} and quarantine ${urlOf(quarantine!)} do not overlap`];
-  const credentials =
-    'check the S3 credentials (the AWS credential chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and the bucket policy';
-
-  let sourceObjects: ObjectInfo[];
-  try {
-    sourceObjects = await firstObjects(store, source);
-  } catch (err) {
-    throw failed(
-      `cannot list the source archive ${urlOf(source)} at ${store.where}`,
-      err,
-      `${credentials} (s3:ListBucket on ${source.bucket})`,
-    );
-  }
+  const sourceObjects = await listOrFail(store, source, 'source');
   if (sourceObjects.length === 0) {
     throw new StepFailed(`the source archive ${urlOf(source)} holds no objects at ${store.where}`, {
       hint: 'check the GUID and the prefix (wal-e archives are s3://BUCKET/backups/<GUID>/wal/); nothing has been changed',
     });
   }
-  try {
-    facts.push(
-      `source: listed${sourceObjects.length >= LISTED ? ` ${LISTED}+` : ` ${sourceObjects.length}`} object(s), ${await readOne(store, source, sourceObjects)}`,
-    );
-  } catch (err) {
-    throw failed(`cannot read the source archive ${urlOf(source)}`, err, `${credentials} (s3:GetObject on ${source.bucket})`);
-  }
-
-  let targetObjects: ObjectInfo[];
-  try {
-    targetObjects = await firstObjects(store, target);
-  } catch (err) {
-    throw failed(
-      `cannot list the target archive ${urlOf(target)} at ${store.where}`,
-      err,
-      `${credentials} (s3:ListBucket on ${target.bucket})`,
-    );
-  }
-  if (targetObjects.length === 0) facts.push('target: empty, nothing to move aside');
-  else {
-    try {
-      facts.push(
-        `target: listed${targetObjects.length >= LISTED ? ` ${LISTED}+` : ` ${targetObjects.length}`} object(s), ${await readOne(store, target, targetObjects)}`,
-      );
-    } catch (err) {
-      throw failed(`cannot read the target archive ${urlOf(target)}`, err, `${credentials} (s3:GetObject on ${target.bucket})`);
-    }
-  }
+  facts.push(await readFirstOrFail(store, source, sourceObjects, 'source'));
+  const targetObjects = await listOrFail(store, target, 'target');
+  facts.push(
+    targetObjects.length === 0 ? 'target: empty, nothing to move aside' : await readFirstOrFail(store, target, targetObjects, 'target'),
+  );
   return { source, target, quarantine: quarantine!, facts };
+}
+
+const CREDENTIALS =
+  'check the S3 credentials (the AWS credential chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and the bucket policy';
+
+/** The first objects of an archive, or a failure naming the archive and the permission to check. */
+async function listOrFail(store: ObjectStore, at: S3Location, what: 'source' | 'target'): Promise<ObjectInfo[]> {
+  try {
+    return await firstObjects(store, at);
+  } catch (err) {
+    throw failed(`cannot list the ${what} archive ${urlOf(at)} at ${store.where}`, err, `${CREDENTIALS} (s3:ListBucket on ${at.bucket})`);
+  }
+}
+
+/** "WHAT: listed N object(s), ..." once one of them was read, or a failure naming the permission to check. */
+async function readFirstOrFail(store: ObjectStore, at: S3Location, objects: ObjectInfo[], what: 'source' | 'target'): Promise<string> {
+  try {
+    return `${what}: listed${objects.length >= LISTED ? ` ${LISTED}+` : ` ${objects.length}`} object(s), ${await readOne(store, at, objects)}`;
+  } catch (err) {
+    throw failed(`cannot read the ${what} archive ${urlOf(at)}`, err, `${CREDENTIALS} (s3:GetObject on ${at.bucket})`);
+  }
 }
