@@ -8,6 +8,7 @@ import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 import { errorMessage } from './unknown-values.js';
+import { CliProgram } from './cli-program.js';
 import {
   boshFailureText,
   deploymentsFromJson,
@@ -49,34 +50,17 @@ const HINTS: [RegExp, string][] = [
   [/x509|certificate/i, "Set BOSH_CA_CERT to the director's CA certificate."],
 ];
 
-export class BoshCli {
-  private readonly binary: string;
-  private readonly env: Record<string, string>;
+export class BoshCli extends CliProgram {
   private cachedVersion?: Promise<{ version: string; major: 1 | 2 }>;
 
-  constructor(
-    private readonly runner: CommandRunner,
-    opts: BoshCliOptions = {},
-  ) {
-    this.binary = opts.binary ?? 'bosh';
-    if (opts.env) secrets.registerEnv(opts.env);
-    this.env = { ...opts.env };
-  }
-
-  private run(args: string[]): Promise<CommandResult> {
-    return this.runner.run({ argv: [this.binary, ...args], env: this.env, writes: false });
+  constructor(runner: CommandRunner, opts: BoshCliOptions = {}) {
+    super(runner, opts.binary ?? 'bosh', opts.env);
   }
 
   private failed(args: string[], result: CommandResult, doing: string, reason?: string): StepFailed {
-    const argv = [this.binary, ...args];
     const why = reason ?? (result.timedOut ? 'timed out' : boshFailureText(result) || '(no output)');
-    const hint = HINTS.find(([re]) => re.test(why))?.[1] ?? `Run it by hand to see the whole output: ${argv.join(' ')}`;
-    return new StepFailed(
-      secrets.redact(`${doing} failed: \`${argv.join(' ')}\` exited ${result.exitCode} on ${this.runner.where}: ${why}`),
-      {
-        hint: secrets.redact(hint),
-      },
-    );
+    const hint = HINTS.find(([re]) => re.test(why))?.[1] ?? `Run it by hand to see the whole output: ${[this.binary, ...args].join(' ')}`;
+    return this.failure(args, result, doing, why, hint);
   }
 
   /** v2 answers `bosh --version` with `version X`; v1 answers `bosh version` with `BOSH X`. */

@@ -4,7 +4,6 @@
  * dry run still performs them; create, bind, restart and restage are writes.
  */
 import { StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 import { guidsOfResources, parseCurlBody, statusFromV2, statusFromV3 } from './cf-curl.js';
 import { hintFor } from './cf-hints.js';
@@ -24,6 +23,7 @@ import type { ServiceStatus } from './cf-types.js';
 import { cfCurlHasFail, cfEra, parseCfVersionOutput, type CfEra } from './cf-version.js';
 import { waitForOperation, type WaitForServiceOptions } from './cf-wait.js';
 import { errorMessage } from './unknown-values.js';
+import { CliProgram } from './cli-program.js';
 
 export type { ServiceStatus } from './cf-types.js';
 
@@ -36,33 +36,18 @@ export interface CfCliOptions {
 
 type StatusSource = 'v3' | 'v2' | 'text';
 
-export class CfCli {
-  private readonly binary: string;
-  private readonly env: Record<string, string>;
+export class CfCli extends CliProgram {
   private cachedVersion?: Promise<{ version: string; era: CfEra }>;
   /** The first status source that answered; a 404 from one moves later polls to the next. */
   private statusSource: StatusSource = 'v3';
 
-  constructor(
-    private readonly runner: CommandRunner,
-    opts: CfCliOptions = {},
-  ) {
-    this.binary = opts.binary ?? 'cf';
-    if (opts.env) secrets.registerEnv(opts.env);
-    this.env = { CF_COLOR: 'false', ...opts.env };
-  }
-
-  private run(args: string[], writes: boolean): Promise<CommandResult> {
-    return this.runner.run({ argv: [this.binary, ...args], env: this.env, writes });
+  constructor(runner: CommandRunner, opts: CfCliOptions = {}) {
+    super(runner, opts.binary ?? 'cf', opts.env, { CF_COLOR: 'false' });
   }
 
   private failed(args: string[], result: CommandResult, doing: string, hint?: string): StepFailed {
-    const argv = [this.binary, ...args];
     const reason = result.timedOut ? 'timed out' : failureText(result) || '(no output)';
-    return new StepFailed(
-      secrets.redact(`${doing} failed: \`${argv.join(' ')}\` exited ${result.exitCode} on ${this.runner.where}: ${reason}`),
-      { hint: secrets.redact(hint ?? hintFor(reason, argv)) },
-    );
+    return this.failure(args, result, doing, reason, hint ?? hintFor(reason, [this.binary, ...args]));
   }
 
   /** `cf version` → the version and its output era (≤6.32 legacy, 6.33–7.x v6, 8.x v8). */

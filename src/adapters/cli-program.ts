@@ -1,0 +1,31 @@
+/** What the cf and bosh adapters share: one program run through a CommandRunner, and its failures worded alike. */
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import type { CommandResult, CommandRunner } from '../core/seams.js';
+
+export class CliProgram {
+  protected readonly env: Record<string, string>;
+
+  /** `env` is given to every command and its values are registered as secrets (tokens, client secrets). */
+  constructor(
+    protected readonly runner: CommandRunner,
+    protected readonly binary: string,
+    env: Record<string, string> | undefined,
+    defaults: Record<string, string> = {},
+  ) {
+    if (env) secrets.registerEnv(env);
+    this.env = { ...defaults, ...env };
+  }
+
+  protected run(args: string[], writes = false): Promise<CommandResult> {
+    return this.runner.run({ argv: [this.binary, ...args], env: this.env, writes });
+  }
+
+  /** "DOING failed: `ARGV` exited N on WHERE: WHY", with the hint; secrets redacted from both. */
+  protected failure(args: string[], result: CommandResult, doing: string, why: string, hint: string): StepFailed {
+    const argv = [this.binary, ...args].join(' ');
+    return new StepFailed(secrets.redact(`${doing} failed: \`${argv}\` exited ${result.exitCode} on ${this.runner.where}: ${why}`), {
+      hint: secrets.redact(hint),
+    });
+  }
+}
