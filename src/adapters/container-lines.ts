@@ -5,7 +5,8 @@
  */
 import { secrets } from '../core/redact.js';
 import { isoDate } from './log-dates.js';
-import { GUID, type ContainerEvent, type LogEvent } from './log-events.js';
+import { GUID_PATTERN as GUID } from '../core/guid.js';
+import { type ContainerEvent, type LogEvent } from './log-events.js';
 import { parseWale } from './wale-lines.js';
 
 const CONFD =

@@ -1,8 +1,5 @@
 /** The events the log parsers read from the line families that identify a Dingo PostgreSQL instance. */
 
-export const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-export const GUID_RE = new RegExp(`^${GUID}$`);
-
 export type LogEvent =
   | BrokerEvent
   | { kind: 'haproxy'; state: 'md5' | 'out-of-sync' | 'updated'; time: Date | null }
@@ -41,8 +38,4 @@ export interface ContainerEvent {
   scope6: string | null;
   text: string;
   milestone: 'restore-prepared' | 'bootstrap-without-leader' | 'promoted' | 'sysid-mismatch' | 'end-of-archive' | null;
-}
-
-export function isGuid(s: unknown): s is string {
-  return typeof s === 'string' && GUID_RE.test(s);
 }

@@ -1,6 +1,7 @@
 /** wal-e's lines: which archive an instance writes to, and when it pushed WAL or a base backup. */
 import { isoDate } from './log-dates.js';
-import { GUID_RE, type WaleEvent } from './log-events.js';
+import { isGuidAt } from '../core/guid.js';
+import { type WaleEvent } from './log-events.js';
 
 /** wal-e's MSG/DETAIL/STRUCTURED lines and aws-cli's sysid upload, without the container prefix. */
 export function parseWale(text: string): WaleEvent | null {
@@ -36,8 +37,8 @@ function field(text: string, key: string): string | null {
 export function archiveIn(text: string): { prefix: string; guid: string } | null {
   let at = text.indexOf('/wal/');
   while (at >= 0) {
-    const guid = text.slice(at - 36, at);
-    if (at >= 37 && text.charCodeAt(at - 37) === 47 && GUID_RE.test(guid)) {
+    if (at >= 37 && text.charCodeAt(at - 37) === 47 && isGuidAt(text, at - 36)) {
+      const guid = text.slice(at - 36, at);
       const scheme = text.lastIndexOf('://', at);
       if (scheme > 0) {
         let start = scheme;

@@ -2,7 +2,8 @@
  * Folding the broker's lager lines into instance facts: deletions (deprovision, node removals),
  * names from recreation data, spaces, provisioning and nodes with their cells.
  */
-import { isGuid, type BrokerEvent } from '../adapters/log-events.js';
+import { isGuid } from '../core/guid.js';
+import { type BrokerEvent } from '../adapters/log-events.js';
 import { isRecord, recordAt } from '../adapters/unknown-values.js';
 import { addNode, str, type EvidenceOf, type InstanceState } from './instance-state.js';
 

@@ -5,7 +5,7 @@
  */
 import { secrets } from '../core/redact.js';
 import { registerSecretsIn } from '../adapters/lager-lines.js';
-import { isGuid } from '../adapters/log-events.js';
+import { isGuid } from '../core/guid.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { errorMessage, isRecord, recordAt } from '../adapters/unknown-values.js';
 import { formatS3Url } from '../core/s3-url.js';

@@ -6,7 +6,8 @@
  */
 import { isValidDate } from '../adapters/log-dates.js';
 import type { FileHit } from '../core/log-source.js';
-import { isGuid, type LogEvent } from '../adapters/log-events.js';
+import { isGuid } from '../core/guid.js';
+import { type LogEvent } from '../adapters/log-events.js';
 import { parsePayload } from '../adapters/log-payload.js';
 import { clockOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from '../adapters/syslog.js';
 import { reportProblem, type SearchReport } from '../core/log-source.js';

@@ -10,7 +10,7 @@ import { FactCollector } from './facts.js';
 import { INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { numberSkippedLines, scanFiles } from '../systems/syslog-files.js';
-import { isGuid } from '../adapters/log-events.js';
+import { isGuid } from '../core/guid.js';
 import {
   type Confidence,
   type Evidence,
