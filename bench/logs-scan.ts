@@ -1,6 +1,7 @@
 /**
  * The child process of the logs benchmark: runs the real finder over the given files and
- * prints, as one JSON line, the bytes it read, the seconds its search took and its peak RSS.
+ * prints, as one JSON line, the bytes it read, the seconds its search took, the CPU seconds
+ * (user + system) it spent on it and its peak RSS.
  * Usage: node --import tsx bench/logs-scan.ts SERVICE_NAME PATH...
  */
 import { performance } from 'node:perf_hooks';
@@ -8,12 +9,15 @@ import { findDeletedInstance } from '../src/logs/find.js';
 
 const [serviceName, ...paths] = process.argv.slice(2);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const result = await findDeletedInstance({ sources: { paths }, serviceName: serviceName! });
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
 process.stdout.write(
   JSON.stringify({
     bytes: result.searched.bytes,
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     maxRssKb: process.resourceUsage().maxRSS,
     first: result.candidates[0]?.instanceGuid ?? null,
     candidates: result.candidates.length,
