@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { MAX_LINE, TermScanner } from '../../src/systems/term-scanner.js';
+
+function scan(terms: string[], chunks: Buffer[]) {
+  const hits: { line: string; offset: number }[] = [];
+  const long: number[] = [];
+  let binary = 0;
+  const s = new TermScanner(terms, {
+    hit: (line, offset) => hits.push({ line, offset }),
+    longLine: (offset) => long.push(offset),
+    binaryLines: (_o, n) => (binary += n),
+  });
+  for (const c of chunks) s.push(c);
+  s.end();
+  return { hits, long, binary };
+}
+
+/** The naive reading the scanner must agree with: split on newlines, test each line for each term. */
+function reference(terms: string[], data: Buffer) {
+  const hits: { line: string; offset: number }[] = [];
+  const long: number[] = [];
+  let binary = 0;
+  const needles = terms.filter((t) => t !== '').map((t) => Buffer.from(t));
+  let start = 0;
+  while (start < data.length) {
+    const nl = data.indexOf(10, start);
+    const end = nl < 0 ? data.length : nl;
+    const line = data.subarray(start, end);
+    if (line.length > MAX_LINE) long.push(start);
+    else if (line.includes(0)) binary += 1;
+    else if (needles.some((n) => line.includes(n))) {
+      const text = line.length > 0 && line[line.length - 1] === 13 ? line.subarray(0, -1) : line;
+      hits.push({ line: text.toString('utf8'), offset: start });
+    }
+    start = end + 1;
+  }
+  return { hits, long, binary };
+}
+
+function chunked(data: Buffer, cuts: number[]): Buffer[] {
+  const at = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const c of [...at, data.length]) {
+    if (c > prev) out.push(data.subarray(prev, c));
+    prev = c;
+  }
+  return out;
+}
+
+const TERMS = ['{"timestamp"', 'Target', '/wal/'];
+// Lines built from pieces of the terms, CRLF, NUL, multi-byte characters and plain text.
+const piece = fc.constantFrom(
+  '{"time',
+  'stamp"',
+  '{"timestamp"',
+  'Tar',
+  'get',
+  'Target',
+  '/wal',
+  '/',
+  'wal/',
+  '\r',
+  '\n',
+  '\r\n',
+  '\u0000',
+  'é',
+  '日本',
+  ' ',
+  'x',
+  'broker',
+);
+const data = fc.array(piece, { maxLength: 200 }).map((ps) => Buffer.from(ps.join('')));
+
+describe('TermScanner against split + includes', () => {
+  it('finds exactly the lines the naive reading finds, at the same offsets, however the stream is chunked', () => {
+    fc.assert(
+      fc.property(data, fc.array(fc.nat(), { maxLength: 12 }), (d, cuts) => {
+        expect(scan(TERMS, chunked(d, cuts))).toEqual(reference(TERMS, d));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('agrees on random bytes, terms included', () => {
+    const bytes = fc.array(fc.oneof(fc.uint8Array({ maxLength: 30 }), fc.constantFrom(...TERMS.map((t) => Buffer.from(t)))), {
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(bytes, fc.array(fc.nat(), { maxLength: 8 }), (parts, cuts) => {
+        const d = Buffer.concat(parts.map((p) => Buffer.from(p)));
+        expect(scan(TERMS, chunked(d, cuts))).toEqual(reference(TERMS, d));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('agrees around lines longer than MAX_LINE, fed in chunks of MAX_LINE or less', () => {
+    const long = Buffer.alloc(MAX_LINE + 10, 'Target ');
+    const d = Buffer.concat([Buffer.from('a /wal/ line\r\n'), long, Buffer.from('\nTarget after\n'), long, Buffer.from('\nend /wal/')]);
+    for (const size of [MAX_LINE, 65536, 4099]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < d.length; i += size) chunks.push(d.subarray(i, i + size));
+      expect(scan(TERMS, chunks), `chunks of ${size}`).toEqual(reference(TERMS, d));
+    }
+  });
+});
