@@ -155,19 +155,18 @@ const checkNameFree = defineAction({
     adoptGuid: output('string', 'an instance an abandoned run created under this name, which the operator chose to adopt ("" when none)'),
   },
   async run(ctx, p) {
-    const name = p.name;
-    const guid = await guidInSpace(ctx, name, p.spaceGuid);
+    const guid = await guidInSpace(ctx, p.name, p.spaceGuid);
     if (!guid) {
-      ctx.evidence(`no service instance named ${name} in the space, so the name is free`);
+      ctx.evidence(`no service instance named ${p.name} in the space, so the name is free`);
       return { free: true, adoptGuid: '' };
     }
     const earlier = ctx.adoptable.find((a) => a.instanceGuid === guid);
     if (!earlier) {
-      throw new StepFailed(`a service instance named "${name}" already exists in this space (GUID ${guid})`, {
+      throw new StepFailed(`a service instance named "${p.name}" already exists in this space (GUID ${guid})`, {
         hint: 'cf create-service would print OK and create nothing; ask the user whether to recover under another name, or rename/delete the existing instance, then resume',
       });
     }
-    ctx.evidence(`service ${name} (GUID ${guid}) was created by run ${earlier.runId}, which was abandoned: ${earlier.reason}`);
+    ctx.evidence(`service ${p.name} (GUID ${guid}) was created by run ${earlier.runId}, which was abandoned: ${earlier.reason}`);
     const answer =
       ctx.answers.choose.adoptInstance ??
       (await ctx.prompts.select({
@@ -181,7 +180,7 @@ const checkNameFree = defineAction({
     // A space's recovery adopts several instances from one answers file: GUIDs separated by commas.
     if (!answer.split(',').some((a) => confirmationMatches(a, guid))) {
       throw new StepFailed(
-        `"${name}" is taken by instance ${guid} (created by the abandoned run ${earlier.runId}), which was not adopted`,
+        `"${p.name}" is taken by instance ${guid} (created by the abandoned run ${earlier.runId}), which was not adopted`,
         {
           hint: `adopt it (choose.adoptInstance: ${guid} in the answers file, several GUIDs separated by commas), or rename/delete it, then resume`,
         },

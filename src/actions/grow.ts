@@ -160,20 +160,18 @@ const verifyReplicas = defineAction({
     systemIdentifier: output('string', 'the database system identifier the cluster holds'),
   },
   async run(ctx, p) {
-    const cellIp = p.cellIp;
-    const container = p.container;
     const wanted = p.nodes - 1;
-    const docker = await cellDocker(ctx, cellIp);
+    const docker = await cellDocker(ctx, p.cellIp);
     const loc = parseS3Location(p.archiveUrl);
     const archived = (await ctx.s3.get({ bucket: loc.bucket, key: `${loc.prefix}sysids/sysid` })).toString('utf8').trim();
-    const sysid = await systemIdentifier(docker, container);
+    const sysid = await systemIdentifier(docker, p.container);
     if (sysid !== archived) {
-      throw new StepFailed(`the leader ${container} holds system identifier ${sysid}, but the restored archive's is ${archived}`, {
+      throw new StepFailed(`the leader ${p.container} holds system identifier ${sysid}, but the restored archive's is ${archived}`, {
         hint: 'the leader does not serve the restored database: look at its logs (docker logs) before anything else; nothing was changed',
       });
     }
-    ctx.evidence(`leader ${container}: system identifier ${sysid}, the restored archive's (sysids/sysid)`);
-    const streaming = await waitForStreaming(ctx, cellIp, container, wanted);
+    ctx.evidence(`leader ${p.container}: system identifier ${sysid}, the restored archive's (sysids/sysid)`);
+    const streaming = await waitForStreaming(ctx, p.cellIp, p.container, wanted);
     ctx.evidence(
       `pg_stat_replication on the leader: ${streaming.map((r) => `${r.name} (${r.clientAddr || 'local'}) streaming`).join(', ') || 'no replicas asked'}` +
         (streaming.length ? `; a standby streams only from a primary with its own system identifier, so each holds ${sysid}` : ''),

@@ -45,8 +45,7 @@ const findDeleted = defineAction({
     const candidates = result.candidates;
     if (candidates.length === 0) throw noCandidateError(wanted, result.searched);
     const { chosen, decidedBy } = await choose(ctx, candidates, wanted);
-    for (const e of chosen.evidence.slice(0, 8))
-      ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
+    reportFindings(ctx, chosen.evidence, 8);
     if (!chosen.archivePrefix) {
       throw new StepFailed(`instance ${chosen.instanceGuid} has no wal-e upload lines in the logs: there may be no backup for it`, {
         hint: 'search older logs (--logs) for "DETAIL: Uploading" lines of this GUID; without them there is nothing to restore',
@@ -108,6 +107,12 @@ async function choose(ctx: StepContext, candidates: Candidate[], wanted: string)
   return { chosen: found, decidedBy: 'the operator (at the prompt)' };
 }
 
+/** The first `most` log lines that prove a finding, each under why it counts (clipped to 240 characters). */
+function reportFindings(ctx: StepContext, evidence: readonly { why: string; source: string; line: string }[], most: number): void {
+  for (const e of evidence.slice(0, most))
+    ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
+}
+
 /** What the search skipped (unreadable or truncated files, missing folders), shown as warnings. */
 function reportSkipped(ctx: StepContext, searched: SearchReport): void {
   for (const s of searched.skipped.slice(0, 10)) ctx.note(`warning: skipped ${s.kind}: ${whereSkipped(s)}: ${s.why}`);
@@ -130,24 +135,24 @@ const findNew = defineAction({
     archiveUrl: output('string', "the instance's wal-e prefix"),
   },
   async run(ctx, p) {
-    const guid = p.instanceGuid;
-    const attempts = p.attempts;
     for (let i = 1; ; i++) {
-      const facts = await findInstance({ sources: logSources(ctx), instanceGuid: guid });
+      const facts = await findInstance({ sources: logSources(ctx), instanceGuid: p.instanceGuid });
       const node = facts.nodes.find((n) => n.cell);
       if (node && node.cell && facts.archivePrefix) {
         reportSkipped(ctx, facts.searched);
-        for (const e of facts.evidence.slice(0, 6))
-          ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
+        reportFindings(ctx, facts.evidence, 6);
         return { nodeUuid: node.nodeUuid, container: `cf-${node.nodeUuid}`, cellIp: node.cell, archiveUrl: facts.archivePrefix };
       }
-      if (i >= attempts) {
+      if (i >= p.attempts) {
         reportSkipped(ctx, facts.searched);
-        throw new StepFailed(`the logs do not (yet) show ${!node ? 'the container and cell' : 'the wal-e archive'} of instance ${guid}`, {
-          hint: "the syslog may lag or miss the cell; pass the cell's logs with --logs, then resume",
-        });
+        throw new StepFailed(
+          `the logs do not (yet) show ${!node ? 'the container and cell' : 'the wal-e archive'} of instance ${p.instanceGuid}`,
+          {
+            hint: "the syslog may lag or miss the cell; pass the cell's logs with --logs, then resume",
+          },
+        );
       }
-      ctx.progress(`not in the logs yet (attempt ${i}/${attempts}); looking again shortly`);
+      ctx.progress(`not in the logs yet (attempt ${i}/${p.attempts}); looking again shortly`);
       await ctx.sleep(10_000);
     }
   },

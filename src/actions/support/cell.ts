@@ -4,6 +4,7 @@ import { CellDocker } from '../../adapters/docker.js';
 import type { PromotionPoll } from '../../adapters/postgres.js';
 import type { ReplayAnswer } from '../../adapters/postgres-replay.js';
 import { formatDuration } from '../../core/display.js';
+import { StepFailed } from '../../core/errors.js';
 import { formatSegment, segmentDistance, segmentOfLsn, tryParseSegment } from '../../wale/segments.js';
 
 export async function cellDocker(ctx: StepContext, cellIp: string): Promise<CellDocker> {
@@ -17,20 +18,26 @@ export async function containerState(ctx: StepContext, cellIp: string, container
   return info.state.running ? 'running' : 'stopped';
 }
 
-type ContainerState = Awaited<ReturnType<typeof containerState>>;
-
-/** Stops or starts the container unless it already is so; the state docker inspect shows afterwards. */
+/**
+ * Stops or starts the container unless it already is so, then checks with docker inspect that it is:
+ * when it is not, the step fails with what it is instead.
+ */
 export async function bringContainerTo(
   ctx: StepContext,
   at: { cellIp: string; container: string },
   wanted: 'running' | 'stopped',
-): Promise<ContainerState> {
+): Promise<void> {
   const docker = await cellDocker(ctx, at.cellIp);
   if ((await containerState(ctx, at.cellIp, at.container)) !== wanted) {
     if (wanted === 'stopped') await docker.stop(at.container, { timeoutSeconds: 30 });
     else await docker.start(at.container);
   }
-  return containerState(ctx, at.cellIp, at.container);
+  const after = await containerState(ctx, at.cellIp, at.container);
+  if (after !== wanted)
+    throw new StepFailed(`container ${at.container} is still ${after} after docker ${wanted === 'stopped' ? 'stop' : 'start'}`, {
+      hint: 'look at `docker logs` on the cell; then resume',
+    });
+  ctx.evidence(`docker inspect: ${at.container} State.Running=${wanted === 'running'}`);
 }
 
 /** A probe's answer: done with `outputs` when docker inspect shows the container as wanted. */
