@@ -1,10 +1,9 @@
 /** `dingo-recover compose audit [docker-compose.yml]`: stateful services whose data is on no named volume. */
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { exitCodeOf } from '../core/errors.js';
 import { readInputFile } from '../engine/input-file.js';
 import { auditCompose, renderAudit } from '../volumes/compose-audit.js';
-import { printError } from './print-error.js';
+import { failCommand } from './print-error.js';
 
 interface AuditArgs {
   file: string;
@@ -28,8 +27,7 @@ const auditCommand: CommandModule<object, AuditArgs> = {
       process.stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : renderAudit(r));
       if (r.findings.length) process.exitCode = 1;
     } catch (err) {
-      printError('compose audit', err);
-      process.exitCode = exitCodeOf(err);
+      failCommand('compose audit', err);
     }
   },
 };

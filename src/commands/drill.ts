@@ -36,19 +36,21 @@ export const drillCommand = {
   builder: (yargs: Argv) =>
     yargs
       .positional('url', { type: 'string', demandOption: true, describe: 'the wal-e prefix, s3://BUCKET/backups/GUID/wal/' })
-      .option('query', { type: 'string', describe: 'SQL to run on the restored database' })
-      .option('expect-rows', { type: 'number', describe: 'fail (exit 6) unless the query returns this many rows' })
-      .option('max-age', { type: 'string', describe: 'fail (exit 5) when LATEST finished longer ago, e.g. 24h' })
-      .option('pg-bin', { type: 'string', describe: 'folder of the PostgreSQL binaries (pg_ctl, psql) to restore with' })
-      .option('workdir', { type: 'string', describe: 'where the scratch data folder goes (default: the temp folder)' })
-      .option('keep', { type: 'boolean', describe: 'keep the scratch folder (data, server log) afterwards' })
-      .option('json', { type: 'boolean', describe: 'print the report as JSON' })
-      .option('quiet', { type: 'boolean', describe: 'print nothing on success' })
-      .option('deadline', { type: 'string', default: '15m', describe: 'give up (exit 7) when recovery takes longer' })
-      .option('db-user', { type: 'string', default: 'postgres', describe: 'role the query runs as' })
-      .option('db-name', { type: 'string', default: 'postgres', describe: 'database the query runs in' })
-      .option('concurrency', { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' })
-      .options(s3FlagOptions)
+      .options({
+        query: { type: 'string', describe: 'SQL to run on the restored database' },
+        'expect-rows': { type: 'number', describe: 'fail (exit 6) unless the query returns this many rows' },
+        'max-age': { type: 'string', describe: 'fail (exit 5) when LATEST finished longer ago, e.g. 24h' },
+        'pg-bin': { type: 'string', describe: 'folder of the PostgreSQL binaries (pg_ctl, psql) to restore with' },
+        workdir: { type: 'string', describe: 'where the scratch data folder goes (default: the temp folder)' },
+        keep: { type: 'boolean', describe: 'keep the scratch folder (data, server log) afterwards' },
+        json: { type: 'boolean', describe: 'print the report as JSON' },
+        quiet: { type: 'boolean', describe: 'print nothing on success' },
+        deadline: { type: 'string', default: '15m', describe: 'give up (exit 7) when recovery takes longer' },
+        'db-user': { type: 'string', default: 'postgres', describe: 'role the query runs as' },
+        'db-name': { type: 'string', default: 'postgres', describe: 'database the query runs in' },
+        concurrency: { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' },
+        ...s3FlagOptions,
+      })
       .example(
         "$0 drill s3://our-postgresql-backups/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/ --query 'select count(*) from orders' --max-age 24h",
         'restore the newest base backup, replay its WAL, run the query; fail when LATEST is older than a day',

@@ -7,6 +7,7 @@ import type { S3Flags } from '../core/s3-flags.js';
 import { stripUrlCredentials } from '../core/url-secrets.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
 import type { ClusterdataSpec } from '../logs/types.js';
+import { parseTime } from './log-time.js';
 import { storeFromFlags } from './s3-flags.js';
 
 export interface SourceArgs {
@@ -58,6 +59,11 @@ export function sourcesFromArgs(a: SourceArgs): LogSourceSpec {
         }
       : undefined,
   };
+}
+
+/** What a `logs` search reads and the time window it keeps to, from the flags `sourceOptions` declares. */
+export function searchFromArgs(a: SourceArgs & { since?: string; until?: string }) {
+  return { sources: sourcesFromArgs(a), since: parseTime('since', a.since), until: parseTime('until', a.until) };
 }
 
 export async function clusterdataFromArgs(a: S3Flags & { clusterdata?: string }): Promise<ClusterdataSpec | undefined> {

@@ -7,8 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { isGuid } from '../core/guid.js';
 import { secrets } from '../core/redact.js';
 import { printableJson } from '../core/display.js';
-import { clusterdataFromArgs, sourceOptions, sourcesFromArgs } from './log-sources.js';
-import { parseTime } from './log-time.js';
+import { clusterdataFromArgs, searchFromArgs, sourceOptions } from './log-sources.js';
 import type { ArgsOf } from './lazy-command.js';
 import { s3FlagOptions } from './s3-flags.js';
 
@@ -33,13 +32,11 @@ const find = {
     const { findDeletedInstance, noCandidateError } = await import('../logs/find.js');
     const { renderCandidates } = await import('./render-logs.js');
     const result = await findDeletedInstance({
-      sources: sourcesFromArgs(a),
+      ...searchFromArgs(a),
       serviceName: a['service-name'],
       org: a.org,
       space: a.space,
       spaceGuid: a['space-guid'],
-      since: parseTime('since', a.since),
-      until: parseTime('until', a.until),
       clusterdata: await clusterdataFromArgs(a),
     });
     process.stdout.write(secrets.redact(a.json ? printableJson(result, 2) + '\n' : renderCandidates(result.candidates, result.searched)));
@@ -62,12 +59,7 @@ const instance = {
       throw new UsageError(`${JSON.stringify(a.guid)} is not an instance GUID`, { hint: 'Get it with: cf service NAME --guid' });
     const { findInstance } = await import('../logs/find.js');
     const { renderInstance } = await import('./render-logs.js');
-    const facts = await findInstance({
-      sources: sourcesFromArgs(a),
-      instanceGuid: a.guid,
-      since: parseTime('since', a.since),
-      until: parseTime('until', a.until),
-    });
+    const facts = await findInstance({ ...searchFromArgs(a), instanceGuid: a.guid });
     process.stdout.write(secrets.redact(a.json ? printableJson(facts, 2) + '\n' : renderInstance(facts)));
   },
 };

@@ -3,16 +3,17 @@
  * a rehearsal gets the scenario's simulated world behind the same seams. Each loads when used.
  */
 import type { Platforms } from '../engine/driver.js';
+import type { Scenario } from '../rehearsal/scenario.js';
 
-export const platforms: Platforms = {
+export const platforms: Platforms<Scenario> = {
   async scenario(dir) {
     const { loadScenario } = await import('../rehearsal/world.js');
     return loadScenario(dir);
   },
-  async open({ mode, runDir, scenarioDir, live }) {
+  async open({ mode, runDir, scenario, live }) {
     if (mode === 'rehearsal') {
-      const { loadScenario, World } = await import('../rehearsal/world.js');
-      const scenario = loadScenario(scenarioDir!);
+      if (!scenario) throw new Error('a rehearsal opens the scenario it was started with');
+      const { World } = await import('../rehearsal/world.js');
       return World.open(runDir, scenario).platform(scenario);
     }
     const { livePlatform } = await import('./live-platform.js');

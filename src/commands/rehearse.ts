@@ -5,7 +5,7 @@ import { driveRun } from './drive-run.js';
 import type { GlobalArgs } from './global-options.js';
 import { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot, runbookPath } from './package-files.js';
 import { settingsFrom } from './run-settings.js';
-import { scenarioRunbook } from '../rehearsal/scenario.js';
+import { loadScenario } from '../rehearsal/scenario.js';
 
 function rehearseOptions(y: Argv<GlobalArgs>) {
   return y
@@ -30,10 +30,11 @@ export const rehearseCommand = {
       .example('$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations')
       .example('$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario (with the runbook its scenario.yaml names)'),
   handler: async (argv: GlobalArgs & { scenario?: string; runbook?: string; 'deleted-instance'?: string }) => {
-    const scenario = argv.scenario ? argv.scenario : join(packageRoot(), DEFAULT_SCENARIO);
-    const runbook = argv.runbook ?? scenarioRunbook(scenario) ?? DEFAULT_RUNBOOK;
+    // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
+    const scenario = loadScenario(argv.scenario ? argv.scenario : join(packageRoot(), DEFAULT_SCENARIO));
+    const runbook = argv.runbook ?? scenario.runbook ?? DEFAULT_RUNBOOK;
     await driveRun(argv, {
-      start: { mode: 'rehearsal', runbookFile: runbookPath(runbook), scenarioDir: scenario, settings: settingsFrom(argv) },
+      start: { mode: 'rehearsal', runbookFile: runbookPath(runbook), scenarioDir: scenario.dir, settings: settingsFrom(argv) },
     });
   },
 };

@@ -22,45 +22,45 @@ function choiceOptions<T>(y: Argv<T>) {
 
 /** Where the evidence is: syslog files, Elasticsearch, the broker's clusterdata bucket. */
 function evidenceOptions<T>(y: Argv<T>) {
-  return y
-    .option('logs', { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' })
-    .option('es-url', {
-      type: 'string',
-      describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)',
-    })
-    .option('es-index', { type: 'string', describe: 'index pattern (default logs-*)' })
-    .option('es-ca-file', { type: 'string', describe: "PEM file of the CA that signed Elasticsearch's certificate" })
-    .option('clusterdata', {
+  return y.options({
+    logs: { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' },
+    'es-url': { type: 'string', describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)' },
+    'es-index': { type: 'string', describe: 'index pattern (default logs-*)' },
+    'es-ca-file': { type: 'string', describe: "PEM file of the CA that signed Elasticsearch's certificate" },
+    clusterdata: {
       type: 'string',
       describe: "the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX]: names instances and holds the deleted one's credentials",
-    });
+    },
+  });
 }
 
 /** The cells over SSH, S3, and the platform's CLIs. */
 function reachOptions<T>(y: Argv<T>) {
-  return y
-    .option('gateway', { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' })
-    .option('ssh-user', { type: 'string', describe: 'user on the cells (default vcap)' })
-    .option('ssh-key', { type: 'string', describe: 'private key file (default: ssh-agent)' })
-    .option('known-hosts', { type: 'string', describe: 'known_hosts file for the gateway and the cells' })
-    .option('ssh-config', { type: 'string', describe: 'OpenSSH client config to honour (default ~/.ssh/config)' })
-    .options(s3FlagOptions)
-    .option('cf-bin', { type: 'string', describe: 'cf CLI to run (default cf)' })
-    .option('bosh-bin', { type: 'string', describe: 'bosh CLI to run (default bosh)' })
-    .option('docker-bin', { type: 'string', describe: "the cell's docker client" })
-    .option('docker-host', { type: 'string', describe: "the cell's docker socket" })
-    .option('container-store-root', {
+  return y.options({
+    gateway: { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' },
+    'ssh-user': { type: 'string', describe: 'user on the cells (default vcap)' },
+    'ssh-key': { type: 'string', describe: 'private key file (default: ssh-agent)' },
+    'known-hosts': { type: 'string', describe: 'known_hosts file for the gateway and the cells' },
+    'ssh-config': { type: 'string', describe: 'OpenSSH client config to honour (default ~/.ssh/config)' },
+    ...s3FlagOptions,
+    'cf-bin': { type: 'string', describe: 'cf CLI to run (default cf)' },
+    'bosh-bin': { type: 'string', describe: 'bosh CLI to run (default bosh)' },
+    'docker-bin': { type: 'string', describe: "the cell's docker client" },
+    'docker-host': { type: 'string', describe: "the cell's docker socket" },
+    'container-store-root': {
       type: 'string',
       describe: 'host folder of the container volumes; a flush never leaves it (default /var/vcap/store/cf-containers-broker/)',
-    });
+    },
+  });
 }
 
 function pacingOptions<T>(y: Argv<T>) {
-  return y
-    .option('concurrency', { type: 'number', describe: 'parallel S3 copies (default 32)' })
-    .option('poll-interval', { type: 'number', describe: 'seconds between status polls' })
-    .option('create-deadline', { type: 'number', describe: 'minutes to wait for cf create-service' })
-    .option('restore-deadline', { type: 'number', describe: 'minutes to wait for the restore' });
+  return y.options({
+    concurrency: { type: 'number', describe: 'parallel S3 copies (default 32)' },
+    'poll-interval': { type: 'number', describe: 'seconds between status polls' },
+    'create-deadline': { type: 'number', describe: 'minutes to wait for cf create-service' },
+    'restore-deadline': { type: 'number', describe: 'minutes to wait for the restore' },
+  });
 }
 
 /** How to reach the platform: what `recover` takes, and `resume` may change (each change is journaled). */

@@ -6,13 +6,13 @@ import { mkdtemp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { exitCodeOf, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { dockerEngine } from '../systems/docker-engine.js';
 import { findVolumes, type FindResult, type VolumeReport } from '../volumes/find.js';
 import { dumpDatabases, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
-import { printError } from './print-error.js';
+import { failCommand } from './print-error.js';
 
 interface SourceArgs {
   'volumes-root'?: string;
@@ -105,8 +105,7 @@ const findCommand: CommandModule<object, SourceArgs> = {
       const r = await find(argv);
       process.stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : renderFind(r));
     } catch (err) {
-      printError('volumes find', err);
-      process.exitCode = exitCodeOf(err);
+      failCommand('volumes find', err);
     }
   },
 };
@@ -168,8 +167,7 @@ const lookCommand: CommandModule<object, LookArgs> = {
       }
       if (checks?.some((c) => !c.restored || c.differences.length)) process.exitCode = 1;
     } catch (err) {
-      printError('volumes look', err);
-      process.exitCode = exitCodeOf(err);
+      failCommand('volumes look', err);
     }
   },
 };

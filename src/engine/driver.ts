@@ -26,14 +26,20 @@ import { interactive } from './terminal.js';
  * Where a run's systems come from, given by the command layer: the live platform, or a
  * rehearsal's simulated world. The engine itself knows no system.
  */
-export interface Platforms {
-  /** A rehearsal scenario: its folder and the answers file that plays the operator. */
-  scenario(dir: string): Promise<{ dir: string; answersFile?: string }>;
-  open(run: { mode: 'live' | 'rehearsal'; runDir: string; scenarioDir?: string; live: LiveOptions | undefined }): Promise<Platform>;
+export interface Platforms<S extends RehearsalScenario = RehearsalScenario> {
+  /** A rehearsal's scenario, read once: the world it opens is built from this same reading. */
+  scenario(dir: string): Promise<S>;
+  open(run: { mode: 'live' | 'rehearsal'; runDir: string; scenario: S | undefined; live: LiveOptions | undefined }): Promise<Platform>;
 }
 
-export interface DriveOptions extends RunRequest {
-  platforms: Platforms;
+/** What the engine reads of a rehearsal scenario: its folder and the answers file that plays the operator. */
+export interface RehearsalScenario {
+  dir: string;
+  answersFile?: string;
+}
+
+export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> extends RunRequest {
+  platforms: Platforms<S>;
   out: Writable;
   answersFile?: string;
   yes: boolean;
@@ -144,7 +150,7 @@ function stopped(err: unknown, reporter: Reporter, runId: string, resuming: bool
   return code;
 }
 
-export async function drive(o: DriveOptions): Promise<DriveResult> {
+export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Promise<DriveResult> {
   const plan = planRun(o);
   const { runId, mode } = plan;
   const resuming = o.resumeId !== undefined;
@@ -153,8 +159,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     return { runId, exitCode: EXIT.done, outputs: {} };
   }
   // Everything the operator gave is checked before a new run exists: bad input leaves no run behind.
-  const runbook = loadRunbook(plan.runbookFile, o.actions);
+  // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
   const scenario = mode === 'rehearsal' ? await o.platforms.scenario(plan.scenarioDir!) : undefined;
+  const runbook = loadRunbook(plan.runbookFile, o.actions);
   // A resume reads the answers file the run was started with, unless it is given another.
   const answersFile = o.answersFile
     ? resolve(o.answersFile)
@@ -182,7 +189,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
     const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
-    platform = await o.platforms.open({ mode, runDir, scenarioDir: plan.scenarioDir, live: plan.live });
+    platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live });
 
     const result = await execute({
       runbook,

@@ -13,6 +13,8 @@ export interface Scenario {
   dir: string;
   title: string;
   description: string;
+  /** The runbook the scenario names (`runbook:`), which a rehearsal runs when none is given. */
+  runbook?: string;
   /** Answers the bundled scenario ships with (the user's questions). */
   answersFile?: string;
   syslogPaths: string[];
@@ -43,6 +45,7 @@ export function loadScenario(dir: string): Scenario {
     dir: abs,
     title: scalarText(doc.title, abs),
     description: scalarText(doc.description, ''),
+    runbook: namedRunbook(doc),
     answersFile: existsSync(answers) ? answers : undefined,
     syslogPaths,
     initial: initialState(world),
@@ -56,8 +59,11 @@ export function loadScenario(dir: string): Scenario {
 export function scenarioRunbook(dir: string): string | undefined {
   const file = join(resolve(dir), 'scenario.yaml');
   if (!existsSync(file)) return undefined;
-  const runbook = readScenarioFile(file).runbook;
-  return typeof runbook === 'string' && runbook.trim() ? runbook.trim() : undefined;
+  return namedRunbook(readScenarioFile(file));
+}
+
+function namedRunbook(doc: Record<string, unknown>): string | undefined {
+  return typeof doc.runbook === 'string' && doc.runbook.trim() ? doc.runbook.trim() : undefined;
 }
 
 function readScenarioFile(file: string): Record<string, unknown> {

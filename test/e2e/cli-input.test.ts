@@ -39,6 +39,18 @@ describe('a state folder that is a file', () => {
   });
 });
 
+describe('rehearse with a missing scenario and a bad runbook', () => {
+  it('reports the scenario first, with exit 2, and starts no run', async () => {
+    const state = join(dir, 'state-missing-scenario');
+    const scenario = join(dir, 'no-such-scenario');
+    const r = await runCli(['rehearse', '--yes', '--scenario', scenario, '--runbook', join(dir, 'no-such.yaml'), '--state-dir', state]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no scenario at ${scenario}`);
+    expect(r.stderr).not.toContain('no runbook');
+    noStack(r.stderr);
+  });
+});
+
 describe('logs find with credentials in --es-url and --clusterdata', () => {
   it('never prints them', async () => {
     const canary = 'Logs-Canary-Pw-31c8';

@@ -35,6 +35,7 @@ const syslog = readdirSync(join(DIR, 'syslog'))
 describe('the deleted-space scenario', () => {
   it('loads, names the recover-space runbook, and ships plain and gzipped syslog', () => {
     expect(scenarioRunbook(DIR)).toBe('recover-space');
+    expect(loadScenario(DIR).runbook).toBe('recover-space');
     expect(scenarioRunbook(resolve(DIR, '../seed-003'))).toBeUndefined();
     expect(scenario.answersFile).toBe(join(DIR, 'answers.yaml'));
     expect(scenario.syslogPaths.map((p) => p.slice(DIR.length))).toEqual(['/syslog/syslog', '/syslog/syslog.1.gz']);
