@@ -8,7 +8,7 @@ import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 import { errorMessage } from './unknown-values.js';
-import { CliProgram } from './cli-program.js';
+import { CliProgram, type CliOptions } from './cli-program.js';
 import {
   boshFailureText,
   deploymentsFromJson,
@@ -23,12 +23,8 @@ import {
 
 export type { Vm } from './bosh-parse.js';
 
-export interface BoshCliOptions {
-  /** Program to run; default `bosh`. */
-  binary?: string;
-  /** BOSH_ENVIRONMENT, BOSH_CLIENT, BOSH_CLIENT_SECRET, BOSH_CA_CERT... (secrets are registered for redaction). */
-  env?: Record<string, string>;
-}
+/** `env`: BOSH_ENVIRONMENT, BOSH_CLIENT, BOSH_CLIENT_SECRET, BOSH_CA_CERT... */
+export type BoshCliOptions = CliOptions;
 
 export interface InstanceAtIp {
   deployment: string;

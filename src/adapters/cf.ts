@@ -23,16 +23,12 @@ import type { ServiceStatus } from './cf-types.js';
 import { cfCurlHasFail, cfEra, parseCfVersionOutput, type CfEra } from './cf-version.js';
 import { waitForOperation, type WaitForServiceOptions } from './cf-wait.js';
 import { errorMessage } from './unknown-values.js';
-import { CliProgram } from './cli-program.js';
+import { CliProgram, type CliOptions } from './cli-program.js';
 
 export type { ServiceStatus } from './cf-types.js';
 
-export interface CfCliOptions {
-  /** Program to run; default `cf`. */
-  binary?: string;
-  /** Extra environment for every command (CF_HOME, CF_TRACE=<file>, ...). CF_COLOR=false is the default. */
-  env?: Record<string, string>;
-}
+/** `env`: CF_HOME, CF_TRACE=<file>...; CF_COLOR=false is the default. */
+export type CfCliOptions = CliOptions;
 
 type StatusSource = 'v3' | 'v2' | 'text';
 

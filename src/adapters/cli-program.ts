@@ -3,6 +3,13 @@ import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 
+export interface CliOptions {
+  /** Program to run; default the CLI's own name (`cf`, `bosh`). */
+  binary?: string;
+  /** Extra environment for every command (CF_HOME, BOSH_ENVIRONMENT, BOSH_CLIENT_SECRET...); its values are registered as secrets. */
+  env?: Record<string, string>;
+}
+
 export class CliProgram {
   protected readonly env: Record<string, string>;
 
