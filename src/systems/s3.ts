@@ -23,6 +23,7 @@ import {
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
+import { DirectCopy, routeOf, type CopyRoute } from './s3-direct-copy.js';
 import { describeS3Error, isNotFound, s3Url } from './s3-errors.js';
 
 export interface S3Options {
@@ -45,6 +46,8 @@ const MAX_COPY_OBJECT = 5 * GiB;
 const MAX_PARTS = 10_000;
 const DELETE_BATCH = 1000;
 const PART_COPY_CONCURRENCY = 4;
+/** Keep-alive sockets of the direct copy: above the swap's 32 copies at once. */
+const DIRECT_SOCKETS = 64;
 
 /** The SDK warns on Node < 22 at client creation; the operator cannot act on it. */
 function silenceNodeVersionWarning(): void {
@@ -75,10 +78,30 @@ export function createS3Store(opts: S3Options = {}): ObjectStore {
   // output for it (for a LIST, all 1000 entries of the page): a tenth of the client's CPU per request.
   client.middlewareStack.remove('loggerMiddleware');
   const where = opts.endpoint ? `s3 ${opts.endpoint}` : `s3 ${region}`;
-  return new S3Store(client, where, {
-    threshold: Math.min(opts.multipartCopyThreshold ?? MAX_COPY_OBJECT, MAX_COPY_OBJECT),
-    partSize: opts.multipartPartSize ?? 512 * MiB,
-  });
+  const routes = learnCopyRoutes(client);
+  return new S3Store(
+    client,
+    where,
+    { threshold: Math.min(opts.multipartCopyThreshold ?? MAX_COPY_OBJECT, MAX_COPY_OBJECT), partSize: opts.multipartPartSize ?? 512 * MiB },
+    { direct: new DirectCopy(client, region, DIRECT_SOCKETS), routes },
+  );
+}
+
+/** The route of each bucket's CopyObject, recorded as the SDK sends it (see s3-direct-copy.ts). */
+function learnCopyRoutes(client: S3Client): Map<string, CopyRoute> {
+  const routes = new Map<string, CopyRoute>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Bucket?: string; Key?: string };
+      if (context.commandName === 'CopyObjectCommand' && input.Bucket && input.Key && !routes.has(input.Bucket)) {
+        const route = routeOf(args.request as Parameters<typeof routeOf>[0], input.Key);
+        if (route) routes.set(input.Bucket, route);
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'learnCopyRoute' },
+  );
+  return routes;
 }
 
 class S3Store implements ObjectStore {
@@ -86,6 +109,7 @@ class S3Store implements ObjectStore {
     private readonly client: S3Client,
     readonly where: string,
     private readonly multipart: { threshold: number; partSize: number },
+    private readonly copies: { direct: DirectCopy; routes: Map<string, CopyRoute> },
   ) {}
 
   private fail(err: unknown, op: string, bucket: string, key = ''): never {
@@ -167,6 +191,9 @@ class S3Store implements ObjectStore {
   async copy(from: ObjectRef, to: ObjectRef, size: number): Promise<ObjectInfo> {
     if (size > this.multipart.threshold) return this.copyMultipart(from, to, size);
     const input = { Bucket: to.bucket, Key: to.key, CopySource: copySource(from) };
+    const route = this.copies.routes.get(to.bucket);
+    const direct = route && (await this.copies.direct.copy(route, to.key, input.CopySource));
+    if (direct) return { key: to.key, size, etag: unquote(direct.etag), lastModified: direct.lastModified ?? new Date() };
     try {
       const r = (await this.client.send(new CopyObjectCommand(input))).CopyObjectResult;
       return { key: to.key, size, etag: unquote(r?.ETag), lastModified: r?.LastModified ?? new Date() };
