@@ -13,6 +13,7 @@
  * aws time / our time.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { runSwap } from '../src/archive/swap.js';
 import { createS3Store } from '../src/systems/s3.js';
@@ -144,17 +145,31 @@ interface Measured<T> {
   counts: Counts;
 }
 
-/** Times `fn`, with the server's busy share and the requests it received. */
+/**
+ * CPU seconds of the client: this process and the children it has waited for (the aws-cli
+ * runs; the servers are still running, so they are not in it). From /proc/self/stat, in ticks.
+ */
+function clientCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  // utime, stime, cutime, cstime are fields 14-17 of stat(5); fields[0] is field 3.
+  return fields.slice(11, 15).reduce((s, f) => s + Number(f), 0) / 100;
+}
+
+/** Times `fn`, with the server's busy share, the client's CPU and the requests it received. */
 async function measure<T>(server: Server, what: string, fn: () => Promise<T>): Promise<Measured<T>> {
   await server.counter.reset();
   const cpu = server.cpuSeconds();
+  const client = clientCpuSeconds();
   const t0 = performance.now();
   const value = await fn();
   const seconds = (performance.now() - t0) / 1000;
   const busy = server.cpuSeconds() - cpu;
+  const clientBusy = clientCpuSeconds() - client;
   const counts = await server.counter.counts();
   log(`  ${what}: ${seconds.toFixed(2)} s`);
-  log(`    server busy ${busy.toFixed(2)} s (${Math.round((100 * busy) / seconds)}%); ${formatCounts(counts)}`);
+  log(
+    `    server busy ${busy.toFixed(2)} s (${Math.round((100 * busy) / seconds)}%); client CPU ${clientBusy.toFixed(2)} s; ${formatCounts(counts)}`,
+  );
   return { seconds, value, counts };
 }
 

@@ -12,7 +12,7 @@ import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { sameObject } from './compare.js';
 import { isSentinel, listArchive, totalBytes } from './listing.js';
 import { archiveLocation, overlaps, urlOf, type S3Location } from './location.js';
-import { runPool } from './pool.js';
+import { mapLimit } from '../core/map-limit.js';
 import { ProgressTracker, type OnProgress } from './progress.js';
 
 export interface CopyOptions {
@@ -105,11 +105,16 @@ export async function copyArchive(store: ObjectStore, source: S3Location, target
   };
 
   const progress = new ProgressTracker('copy', regular.length, totalBytes(regular.map(([, o]) => o)), opts.onProgress);
-  await runPool(regular, concurrency, async ([rel, o]) => {
-    if (await inPlace(rel, o)) result.skipped++;
-    else await copyOne(rel, o);
-    progress.add(1, o.size);
-  });
+  await mapLimit(
+    regular,
+    concurrency,
+    async ([rel, o]) => {
+      if (await inPlace(rel, o)) result.skipped++;
+      else await copyOne(rel, o);
+      progress.add(1, o.size);
+    },
+    { stopOnFailure: true },
+  );
 
   const sentinelProgress = new ProgressTracker(
     'copy-sentinels',

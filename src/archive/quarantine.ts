@@ -11,7 +11,7 @@ import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { compareMetadata, sameObject } from './compare.js';
 import { listArchive, sample, totalBytes } from './listing.js';
 import { archiveLocation, quarantineLocation, relativeKey, urlOf, type S3Location } from './location.js';
-import { runPool } from './pool.js';
+import { mapLimit } from '../core/map-limit.js';
 import { ProgressTracker, type OnProgress } from './progress.js';
 
 export interface QuarantineOptions {
@@ -67,22 +67,32 @@ export async function quarantine(store: ObjectStore, target: S3Location, opts: Q
   result.alreadyQuarantined = alreadyQuarantined;
 
   const copying = new ProgressTracker('quarantine-copy', toCopy.length, totalBytes(toCopy), opts.onProgress);
-  await runPool(toCopy, concurrency, async (p) => {
-    const rel = relativeKey(tgt, p.key);
-    await store.copy({ bucket: tgt.bucket, key: p.key }, { bucket: q.bucket, key: q.prefix + rel }, p.size);
-    result.copied++;
-    copying.add(1, p.size);
-  });
+  await mapLimit(
+    toCopy,
+    concurrency,
+    async (p) => {
+      const rel = relativeKey(tgt, p.key);
+      await store.copy({ bucket: tgt.bucket, key: p.key }, { bucket: q.bucket, key: q.prefix + rel }, p.size);
+      result.copied++;
+      copying.add(1, p.size);
+    },
+    { stopOnFailure: true },
+  );
 
   // Verify every planned object from a fresh listing before anything is deleted.
   const verifying = new ProgressTracker('quarantine-verify', plan.length, result.bytes, opts.onProgress);
   const heldNow = await listArchive(store, q);
   const unverified: string[] = [];
-  await runPool(plan, concurrency, async (p) => {
-    const rel = relativeKey(tgt, p.key);
-    if (!(await isHeld(store, tgt, q, p, current.get(rel), heldNow.get(rel)))) unverified.push(p.key);
-    verifying.add(1, p.size);
-  });
+  await mapLimit(
+    plan,
+    concurrency,
+    async (p) => {
+      const rel = relativeKey(tgt, p.key);
+      if (!(await isHeld(store, tgt, q, p, current.get(rel), heldNow.get(rel)))) unverified.push(p.key);
+      verifying.add(1, p.size);
+    },
+    { stopOnFailure: true },
+  );
   if (unverified.length > 0) {
     throw new StepFailed(`${unverified.length} object(s) did not verify in ${urlOf(q)} (key, size, ETag): ${sample(unverified)}`, {
       hint: 'nothing was deleted; resume to copy them again',

@@ -3,7 +3,7 @@ import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { sameObject } from './compare.js';
 import { listArchive } from './listing.js';
 import { archiveLocation, type S3Location } from './location.js';
-import { runPool } from './pool.js';
+import { mapLimit } from '../core/map-limit.js';
 
 export interface VerifyResult {
   ok: boolean;
@@ -30,10 +30,15 @@ export async function verifyCopy(
   const both: string[] = [];
   for (const rel of from.keys()) (to.has(rel) ? both : missing).push(rel);
   const extra = [...to.keys()].filter((rel) => !from.has(rel));
-  await runPool(both, 8, async (rel) => {
-    const same = await sameObject(store, { bucket: src.bucket, info: from.get(rel)! }, { bucket: tgt.bucket, info: to.get(rel)! });
-    if (!same) different.push(rel);
-  });
+  await mapLimit(
+    both,
+    8,
+    async (rel) => {
+      const same = await sameObject(store, { bucket: src.bucket, info: from.get(rel)! }, { bucket: tgt.bucket, info: to.get(rel)! });
+      if (!same) different.push(rel);
+    },
+    { stopOnFailure: true },
+  );
   different.sort();
   return { ok: missing.length + different.length + extra.length === 0, missing, different, extra };
 }

@@ -1,13 +1,36 @@
+export interface MapLimitOptions {
+  /**
+   * After the first failure start no new item, wait for those in flight, then reject with that
+   * failure. Without it the rejection is immediate and the other items run on.
+   */
+  stopOnFailure?: boolean;
+}
+
 /** `f` over every item, at most `limit` at once, in the items' order; the results in that order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  f: (item: T) => Promise<R>,
+  opts: MapLimitOptions = {},
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
+  let failed: { err: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const i = next++;
-      out[i] = await f(items[i]!);
+      if (!opts.stopOnFailure) {
+        out[i] = await f(items[i]!);
+        continue;
+      }
+      try {
+        out[i] = await f(items[i]!);
+      } catch (err) {
+        failed ??= { err };
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed) throw failed.err;
   return out;
 }

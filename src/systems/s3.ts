@@ -4,7 +4,6 @@
  * (exponential backoff with jitter, a bounded retry budget), and failures
  * come back as StepFailed messages naming the object and what to check.
  */
-import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import {
   S3Client,
@@ -24,8 +23,8 @@ import {
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
+import { DirectCopy, routeOf, type CopyRoute } from './s3-direct-copy.js';
 import { describeS3Error, isNotFound, s3Url } from './s3-errors.js';
-import { CopyPool, type CopyOutput } from './s3-copy-pool.js';
 
 export interface S3Options {
   endpoint?: string;
@@ -39,14 +38,6 @@ export interface S3Options {
   multipartCopyThreshold?: number;
   /** Part size of a multipart copy (default 512 MiB; S3 needs at least 5 MiB except for the last part). */
   multipartPartSize?: number;
-  /**
-   * Worker threads for CopyObject (see s3-copy-pool.ts); default none. On a 2-core machine at a
-   * load average of 20-30, two full swaps of 10,000 objects with two workers ran at 0.74x and
-   * 0.76x aws s3 sync against 2.10x without them, so they stay off until measured on a quiet one.
-   */
-  copyWorkers?: number;
-  /** Copies a store makes before its copy workers start (default 200). */
-  copyWorkersAfter?: number;
 }
 
 const GiB = 1024 ** 3;
@@ -55,8 +46,8 @@ const MAX_COPY_OBJECT = 5 * GiB;
 const MAX_PARTS = 10_000;
 const DELETE_BATCH = 1000;
 const PART_COPY_CONCURRENCY = 4;
-/** Copies before the copy workers start: a small archive is copied before they would be ready. */
-const COPY_POOL_AFTER = 200;
+/** Keep-alive sockets of the direct copy: above the swap's 32 copies at once. */
+const DIRECT_SOCKETS = 64;
 
 /** The SDK warns on Node < 22 at client creation; the operator cannot act on it. */
 function silenceNodeVersionWarning(): void {
@@ -87,16 +78,30 @@ export function createS3Store(opts: S3Options = {}): ObjectStore {
   // output for it (for a LIST, all 1000 entries of the page): a tenth of the client's CPU per request.
   client.middlewareStack.remove('loggerMiddleware');
   const where = opts.endpoint ? `s3 ${opts.endpoint}` : `s3 ${region}`;
-  const workers = Math.min(opts.copyWorkers ?? 0, availableParallelism());
+  const routes = learnCopyRoutes(client);
   return new S3Store(
     client,
     where,
-    {
-      threshold: Math.min(opts.multipartCopyThreshold ?? MAX_COPY_OBJECT, MAX_COPY_OBJECT),
-      partSize: opts.multipartPartSize ?? 512 * MiB,
-    },
-    workers > 0 ? new CopyPool(config, workers, opts.copyWorkersAfter ?? COPY_POOL_AFTER) : undefined,
+    { threshold: Math.min(opts.multipartCopyThreshold ?? MAX_COPY_OBJECT, MAX_COPY_OBJECT), partSize: opts.multipartPartSize ?? 512 * MiB },
+    { direct: new DirectCopy(client, region, DIRECT_SOCKETS), routes },
   );
+}
+
+/** The route of each bucket's CopyObject, recorded as the SDK sends it (see s3-direct-copy.ts). */
+function learnCopyRoutes(client: S3Client): Map<string, CopyRoute> {
+  const routes = new Map<string, CopyRoute>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Bucket?: string; Key?: string };
+      if (context.commandName === 'CopyObjectCommand' && input.Bucket && input.Key && !routes.has(input.Bucket)) {
+        const route = routeOf(args.request as Parameters<typeof routeOf>[0], input.Key);
+        if (route) routes.set(input.Bucket, route);
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'learnCopyRoute' },
+  );
+  return routes;
 }
 
 class S3Store implements ObjectStore {
@@ -104,7 +109,7 @@ class S3Store implements ObjectStore {
     private readonly client: S3Client,
     readonly where: string,
     private readonly multipart: { threshold: number; partSize: number },
-    private readonly pool?: CopyPool,
+    private readonly copies: { direct: DirectCopy; routes: Map<string, CopyRoute> },
   ) {}
 
   private fail(err: unknown, op: string, bucket: string, key = ''): never {
@@ -186,13 +191,12 @@ class S3Store implements ObjectStore {
   async copy(from: ObjectRef, to: ObjectRef, size: number): Promise<ObjectInfo> {
     if (size > this.multipart.threshold) return this.copyMultipart(from, to, size);
     const input = { Bucket: to.bucket, Key: to.key, CopySource: copySource(from) };
-    const here = async (): Promise<CopyOutput> => {
-      const r = await this.client.send(new CopyObjectCommand(input));
-      return { etag: r.CopyObjectResult?.ETag, lastModified: r.CopyObjectResult?.LastModified };
-    };
+    const route = this.copies.routes.get(to.bucket);
+    const direct = route && (await this.copies.direct.copy(route, to.key, input.CopySource));
+    if (direct) return { key: to.key, size, etag: unquote(direct.etag), lastModified: direct.lastModified ?? new Date() };
     try {
-      const r = await (this.pool ? this.pool.copy(input, here) : here());
-      return { key: to.key, size, etag: unquote(r.etag), lastModified: r.lastModified ?? new Date() };
+      const r = (await this.client.send(new CopyObjectCommand(input))).CopyObjectResult;
+      return { key: to.key, size, etag: unquote(r?.ETag), lastModified: r?.LastModified ?? new Date() };
     } catch (err) {
       this.fail(err, `copy from ${s3Url(from.bucket, from.key)}`, to.bucket, to.key);
     }

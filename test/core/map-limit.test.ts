@@ -20,4 +20,28 @@ describe('mapLimit', () => {
     expect(await mapLimit([], 4, () => Promise.resolve(1))).toEqual([]);
     await expect(mapLimit([1, 2], 1, (n) => (n === 2 ? Promise.reject(new Error('two')) : Promise.resolve(n)))).rejects.toThrow('two');
   });
+
+  it('with stopOnFailure starts nothing after the first failure and rejects once those in flight settle', async () => {
+    const started: number[] = [];
+    let settled = 0;
+    const run = mapLimit(
+      [1, 2, 3, 4, 5, 6],
+      2,
+      async (n) => {
+        started.push(n);
+        await new Promise((r) => setTimeout(r, n === 2 ? 1 : 20));
+        settled++;
+        if (n === 2) throw new Error('two');
+        return n;
+      },
+      { stopOnFailure: true },
+    );
+    await expect(run).rejects.toThrow('two');
+    expect(started).toEqual([1, 2]);
+    expect(settled).toBe(2);
+  });
+
+  it('with stopOnFailure gives the results in order when nothing fails', async () => {
+    expect(await mapLimit([3, 1, 2], 8, (n) => Promise.resolve(n * 2), { stopOnFailure: true })).toEqual([6, 2, 4]);
+  });
 });
