@@ -16,6 +16,8 @@ export interface CopyRoute {
   port?: number;
   /** The path up to the key: `/bucket/` (path style) or `/` (virtual host). */
   prefix: string;
+  /** Direct copies on this route that failed in a row (the store stops trying after a few). */
+  misses: number;
 }
 
 export interface DirectCopyOutput {
@@ -40,6 +42,7 @@ export function routeOf(req: { protocol?: string; hostname?: string; port?: numb
     hostname: req.hostname,
     port: req.port,
     prefix: req.path.slice(0, req.path.length - tail.length),
+    misses: 0,
   };
 }
 

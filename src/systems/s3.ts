@@ -48,6 +48,8 @@ const DELETE_BATCH = 1000;
 const PART_COPY_CONCURRENCY = 4;
 /** Keep-alive sockets of the direct copy: above the swap's 32 copies at once. */
 const DIRECT_SOCKETS = 64;
+/** Direct copies in a row that may fail before a bucket's copies all go through the SDK (each miss costs a request). */
+const DIRECT_MISSES = 3;
 
 /** The SDK warns on Node < 22 at client creation; the operator cannot act on it. */
 function silenceNodeVersionWarning(): void {
@@ -192,8 +194,14 @@ class S3Store implements ObjectStore {
     if (size > this.multipart.threshold) return this.copyMultipart(from, to, size);
     const input = { Bucket: to.bucket, Key: to.key, CopySource: copySource(from) };
     const route = this.copies.routes.get(to.bucket);
-    const direct = route && (await this.copies.direct.copy(route, to.key, input.CopySource));
-    if (direct) return { key: to.key, size, etag: unquote(direct.etag), lastModified: direct.lastModified ?? new Date() };
+    if (route && route.misses < DIRECT_MISSES) {
+      const direct = await this.copies.direct.copy(route, to.key, input.CopySource);
+      if (direct) {
+        route.misses = 0;
+        return { key: to.key, size, etag: unquote(direct.etag), lastModified: direct.lastModified ?? new Date() };
+      }
+      route.misses += 1;
+    }
     try {
       const r = (await this.client.send(new CopyObjectCommand(input))).CopyObjectResult;
       return { key: to.key, size, etag: unquote(r?.ETag), lastModified: r?.LastModified ?? new Date() };

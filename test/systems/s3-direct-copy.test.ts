@@ -42,7 +42,7 @@ describe('direct CopyObject against moto', () => {
     const client = motoClient();
     const url = new URL(moto.endpoint);
     const route = routeOf({ protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: `/${BUCKET}/x/y%20z` }, 'x/y z');
-    expect(route).toEqual({ protocol: 'http:', hostname: url.hostname, port: Number(url.port), prefix: `/${BUCKET}/` });
+    expect(route).toEqual({ protocol: 'http:', hostname: url.hostname, port: Number(url.port), prefix: `/${BUCKET}/`, misses: 0 });
     await createS3Store(moto.options).put({ bucket: BUCKET, key: 'src/one' }, 'one');
     const direct = new DirectCopy(client, 'us-east-1', 4);
     try {
@@ -63,6 +63,22 @@ describe('direct CopyObject against moto', () => {
     const err = await store.copy({ bucket: BUCKET, key: 'fb/none' }, { bucket: BUCKET, key: 'fb-copy/none' }, 1).catch((e: unknown) => e);
     expect((err as Error).message).toContain('fb/none');
     expect((err as Error).message).not.toContain(MOTO_CREDENTIALS.secretAccessKey);
+  });
+
+  it('stops trying the direct copy for a bucket after three misses in a row, and copies through the SDK', async () => {
+    const store = createS3Store(moto.options);
+    for (const k of ['a', 'b', 'c', 'd', 'e', 'f']) await store.put({ bucket: BUCKET, key: `miss/${k}` }, k);
+    await store.copy({ bucket: BUCKET, key: 'miss/a' }, { bucket: BUCKET, key: 'miss-copy/a' }, 1);
+    const tries = vi.spyOn(DirectCopy.prototype, 'copy').mockResolvedValue(undefined);
+    try {
+      for (const k of ['b', 'c', 'd', 'e', 'f']) {
+        const done = await store.copy({ bucket: BUCKET, key: `miss/${k}` }, { bucket: BUCKET, key: `miss-copy/${k}` }, 1);
+        expect(done.etag).toBe((await store.head({ bucket: BUCKET, key: `miss/${k}` }))!.etag);
+      }
+      expect(tries).toHaveBeenCalledTimes(3);
+    } finally {
+      tries.mockRestore();
+    }
   });
 });
 
