@@ -69,7 +69,8 @@ export class DirectCopy {
           hostname: route.hostname,
           port: route.port,
           path: route.prefix + encodeKey(key),
-          query: {},
+          // As the SDK sends it: servers and proxies see the same request either way.
+          query: { 'x-id': 'CopyObject' },
           headers: {
             host: route.hostname + port,
             'x-amz-copy-source': copySource,
@@ -80,7 +81,7 @@ export class DirectCopy {
         },
         { signingRegion: this.region, signingService: 's3' },
       );
-      const body = await this.send(route, signed.path, signed.headers);
+      const body = await this.send(route, `${signed.path}?x-id=CopyObject`, signed.headers);
       return body === undefined ? undefined : parseCopyResult(body);
     } catch {
       return undefined;
