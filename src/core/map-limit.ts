@@ -19,13 +19,10 @@ export async function mapLimit<T, R>(
   const worker = async (): Promise<void> => {
     while (!failed && next < items.length) {
       const i = next++;
-      if (!opts.stopOnFailure) {
-        out[i] = await f(items[i]!);
-        continue;
-      }
       try {
         out[i] = await f(items[i]!);
       } catch (err) {
+        if (!opts.stopOnFailure) throw err;
         failed ??= { err };
       }
     }
