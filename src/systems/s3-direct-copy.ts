@@ -20,6 +20,9 @@ export interface CopyRoute {
   misses: number;
 }
 
+/** The query the SDK puts on a CopyObject: sent the same way, a server or a proxy sees one request either way. */
+const COPY_QUERY = { 'x-id': 'CopyObject' };
+
 export interface DirectCopyOutput {
   etag: string;
   lastModified?: Date;
@@ -69,8 +72,7 @@ export class DirectCopy {
           hostname: route.hostname,
           port: route.port,
           path: route.prefix + encodeKey(key),
-          // As the SDK sends it: servers and proxies see the same request either way.
-          query: { 'x-id': 'CopyObject' },
+          query: COPY_QUERY,
           headers: {
             host: route.hostname + port,
             'x-amz-copy-source': copySource,
@@ -81,7 +83,7 @@ export class DirectCopy {
         },
         { signingRegion: this.region, signingService: 's3' },
       );
-      const body = await this.send(route, `${signed.path}?x-id=CopyObject`, signed.headers);
+      const body = await this.send(route, `${signed.path}?${new URLSearchParams(COPY_QUERY).toString()}`, signed.headers);
       return body === undefined ? undefined : parseCopyResult(body);
     } catch {
       return undefined;
