@@ -1,11 +1,12 @@
 /** Starting or resuming a run from the command line: the engine, the platforms, every action. */
 import type { DriveOptions } from '../engine/driver.js';
+import type { Scenario } from '../rehearsal/scenario.js';
 import { actionRegistry } from './action-registry.js';
 import { setExitCode } from './exit-code.js';
 import type { GlobalArgs } from './global-options.js';
 
 /** What differs between recover, rehearse and resume: a new run or an existing one, and its settings. */
-export type RunChoice = Pick<DriveOptions, 'start' | 'resumeId' | 'override' | 'stealLock'>;
+export type RunChoice = Pick<DriveOptions<Scenario>, 'start' | 'scenario' | 'resumeId' | 'override' | 'stealLock'>;
 
 export async function driveRun(argv: GlobalArgs, choice: RunChoice): Promise<void> {
   const { drive } = await import('../engine/driver.js');

@@ -35,6 +35,7 @@ export const rehearseCommand = {
     const runbook = argv.runbook ?? scenario.runbook ?? DEFAULT_RUNBOOK;
     await driveRun(argv, {
       start: { mode: 'rehearsal', runbookFile: runbookPath(runbook), scenarioDir: scenario.dir, settings: settingsFrom(argv) },
+      scenario,
     });
   },
 };

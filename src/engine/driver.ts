@@ -40,6 +40,8 @@ export interface RehearsalScenario {
 
 export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> extends RunRequest {
   platforms: Platforms<S>;
+  /** The scenario of a new rehearsal, when the command has already read it (else read from `start.scenarioDir`). */
+  scenario?: S;
   out: Writable;
   answersFile?: string;
   yes: boolean;
@@ -160,7 +162,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   }
   // Everything the operator gave is checked before a new run exists: bad input leaves no run behind.
   // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
-  const scenario = mode === 'rehearsal' ? await o.platforms.scenario(plan.scenarioDir!) : undefined;
+  const scenario = mode === 'rehearsal' ? (o.scenario ?? (await o.platforms.scenario(plan.scenarioDir!))) : undefined;
   const runbook = loadRunbook(plan.runbookFile, o.actions);
   // A resume reads the answers file the run was started with, unless it is given another.
   const answersFile = o.answersFile
