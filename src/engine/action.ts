@@ -23,8 +23,9 @@
  *
  * The parameter and output types come from the schema: `type` gives the value type (see
  * `ValueOf`); a parameter that is `required` or `defaulted` is always there, an `optional` one
- * may be undefined. The builders return plain specs (`{ type, required, default, description }`). `prepare` returns the plan (plain JSON, journaled) that `run` and
- * `probe` receive. Shared parameter groups are written `{ ... } as const` and spread in.
+ * may be undefined. The builders return plain specs (`{ type, required, default, description }`).
+ * `prepare` returns the plan (plain JSON, journaled) that `run` and `probe` receive. Parameter
+ * groups several actions share live in actions/support/params.ts and are spread in.
  * The registry holds the erased `ActionDef`; the engine fills in defaults before calling.
  */
 import type { StepContext } from './context.js';
@@ -58,6 +59,7 @@ export interface OutputSpec<T extends ValueType = ValueType> {
 }
 
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+export type OutputSpecs = Readonly<Record<string, OutputSpec>>;
 
 /** A parameter the runbook must give. */
 export function required<const T extends ValueType>(type: T, description: string): ParamSpec<T> & { readonly required: true } {
@@ -82,7 +84,6 @@ export function defaulted<const T extends ValueType>(
 export function output<const T extends ValueType>(type: T, description: string): OutputSpec<T> {
   return { type, description };
 }
-export type OutputSpecs = Readonly<Record<string, OutputSpec>>;
 
 /** A parameter's value: always there when required or defaulted, else possibly undefined. */
 type ParamValue<S extends ParamSpec> = S extends { required: true } | { default: unknown }
