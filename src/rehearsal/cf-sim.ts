@@ -22,7 +22,7 @@ import type { CfHooks, CfWorld } from './cf-world.js';
 
 export type { CfApp, CfAuditEvent, CfHooks, CfOffering, CfOrg, CfServiceInstance, CfSpace, CfWorld } from './cf-world.js';
 
-type Args = { positional: string[]; flags: ReturnType<typeof parseCfArgs>['flags'] };
+type Args = ReturnType<typeof parseCfArgs>;
 type Command = (cf: CfContext, a: Args, first: string, second: string) => Rendered;
 
 /** Each command the runbook uses, by its name and the cf CLI's short aliases for it. */

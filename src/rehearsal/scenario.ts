@@ -52,16 +52,7 @@ export function loadScenario(dir: string): Scenario {
   };
 }
 
-/**
- * The runbook a scenario folder names (its top-level `runbook:`, e.g. `recover-space`), which a
- * rehearsal runs when none is given; undefined when the folder has no scenario.yaml or it names none.
- */
-export function scenarioRunbook(dir: string): string | undefined {
-  const file = join(resolve(dir), 'scenario.yaml');
-  if (!existsSync(file)) return undefined;
-  return namedRunbook(readScenarioFile(file));
-}
-
+/** The runbook a scenario names (its top-level `runbook:`, e.g. `recover-space`), or undefined. */
 function namedRunbook(doc: Record<string, unknown>): string | undefined {
   return typeof doc.runbook === 'string' && doc.runbook.trim() ? doc.runbook.trim() : undefined;
 }

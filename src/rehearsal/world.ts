@@ -17,7 +17,7 @@ import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
 import { growCluster, requestedNodes } from './grow.js';
 import { isWorldState } from './world-shape.js';
-import { loadScenario, scenarioRunbook, type Scenario } from './scenario.js';
+import { loadScenario, type Scenario } from './scenario.js';
 import { scenarioSecrets, seal, unseal } from './world-secrets.js';
 import type { SimDatabase, SimWorld, WorldState } from './world-state.js';
 import { restoreOnStart, stopOnCell } from './restore.js';
@@ -25,7 +25,7 @@ import { promised } from './promised.js';
 import { replaceFile, withoutKeys } from './json-state.js';
 
 export type { Scenario, SimDatabase, WorldState };
-export { loadScenario, scenarioRunbook, scenarioSecrets };
+export { loadScenario, scenarioSecrets };
 
 export const WORLD_FILE = 'world.json';
 export const WORLD_SYSLOG = 'world-syslog.log';

@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { inspectArchive } from '../../src/archive/inspect.js';
 import { MemoryStore } from '../../src/rehearsal/memory-store.js';
-import { World, WORLD_FILE, WORLD_SYSLOG, loadScenario, scenarioRunbook } from '../../src/rehearsal/world.js';
+import { World, WORLD_FILE, WORLD_SYSLOG, loadScenario } from '../../src/rehearsal/world.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
 
 const DIR = resolve(import.meta.dirname, '../../fixtures/space-scenario');
@@ -34,9 +34,8 @@ const syslog = readdirSync(join(DIR, 'syslog'))
 
 describe('the deleted-space scenario', () => {
   it('loads, names the recover-space runbook, and ships plain and gzipped syslog', () => {
-    expect(scenarioRunbook(DIR)).toBe('recover-space');
     expect(loadScenario(DIR).runbook).toBe('recover-space');
-    expect(scenarioRunbook(resolve(DIR, '../seed-003'))).toBeUndefined();
+    expect(loadScenario(resolve(DIR, '../seed-003')).runbook).toBeUndefined();
     expect(scenario.answersFile).toBe(join(DIR, 'answers.yaml'));
     expect(scenario.syslogPaths.map((p) => p.slice(DIR.length))).toEqual(['/syslog/syslog', '/syslog/syslog.1.gz']);
   });
@@ -127,13 +126,12 @@ describe('the deleted-space scenario', () => {
 });
 
 describe('a scenario folder', () => {
-  it('names no runbook when scenario.yaml has none or is missing, and refuses a malformed audit event by its index', () => {
+  it('is refused when scenario.yaml is missing, or holds a malformed audit event (named by its index)', () => {
     const dir = newDir();
-    expect(scenarioRunbook(dir)).toBeUndefined();
+    expect(thrown(() => loadScenario(dir)).message).toContain(`no scenario at ${dir}`);
     const text = readFileSync(join(DIR, 'scenario.yaml'), 'utf8');
     mkdirSync(join(dir, 'bad'));
     writeFileSync(join(dir, 'bad', 'scenario.yaml'), text.replace(/"timestamp": "2017-03-14T09:10:05Z"/, '"timestamp": "yesterday"'));
-    expect(scenarioRunbook(join(dir, 'bad'))).toBe('recover-space');
     const err = thrown(() => loadScenario(join(dir, 'bad')));
     expect(err.message).toMatch(/scenario\.yaml: world\.cf\.events\[1\] has timestamp yesterday, not a time$/);
   });
