@@ -6,7 +6,7 @@
 import { reportOutputs } from './support/params.js';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
+import { defineAction, type ActionDef, type ParamsOf, defaulted, optional, output, required } from '../engine/action.js';
 import { failpoint } from '../engine/failpoints.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
@@ -26,17 +26,17 @@ function text(v: unknown, fallback = '?'): string {
 }
 
 /** The first element of an optional one-element list parameter, or ''. */
-function firstOf(v: unknown): string {
-  return Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
+function firstOf(v: readonly string[]): string {
+  return v[0] ?? '';
 }
 
-function engineOf(p: Record<string, unknown>) {
-  return firstOf(p.volumesRoot) ? undefined : engineFor(String(p.dockerHost));
+function engineOf(p: ParamsOf<typeof source>) {
+  return firstOf(p.volumesRoot) ? undefined : engineFor(p.dockerHost);
 }
 
-async function find(p: Record<string, unknown>) {
+async function find(p: ParamsOf<typeof source>) {
   const root = firstOf(p.volumesRoot);
-  return root ? findVolumes({ volumesRoot: resolve(root) }) : findVolumes({ engine: engineFor(String(p.dockerHost)) });
+  return root ? findVolumes({ volumesRoot: resolve(root) }) : findVolumes({ engine: engineFor(p.dockerHost) });
 }
 
 function summary(v: VolumeReport): Record<string, unknown> {
