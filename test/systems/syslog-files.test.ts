@@ -6,21 +6,13 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanFiles } from '../../src/systems/syslog-files.js';
 import { type FileHit } from '../../src/core/log-source.js';
-import { MAX_LINE, TermScanner } from '../../src/systems/term-scanner.js';
+import { MAX_LINE } from '../../src/systems/term-scanner.js';
+import { scanChunks } from '../support/term-scan.js';
 import { emptyReport } from '../../src/core/log-source.js';
 
 function collect(terms: string[], chunks: Buffer[]) {
-  const hits: { line: string; offset: number }[] = [];
-  const long: number[] = [];
-  let binary = 0;
-  const s = new TermScanner(terms, {
-    hit: (line, offset) => hits.push({ line, offset }),
-    longLine: (_o, len) => long.push(len),
-    binaryLines: (_o, n) => (binary += n),
-  });
-  for (const c of chunks) s.push(c);
-  s.end();
-  return { hits, long, binary };
+  const r = scanChunks(terms, chunks);
+  return { ...r, long: r.long.map((l) => l.length) };
 }
 
 function splitEvery(b: Buffer, n: number): Buffer[] {

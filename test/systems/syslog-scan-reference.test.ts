@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_LINE, TermScanner } from '../../src/systems/term-scanner.js';
+import { MAX_LINE } from '../../src/systems/term-scanner.js';
+import { scanChunks } from '../support/term-scan.js';
 
+/** What the scanner reports, with overlong lines by their offset as the reference gives them. */
 function scan(terms: string[], chunks: Buffer[]) {
-  const hits: { line: string; offset: number }[] = [];
-  const long: number[] = [];
-  let binary = 0;
-  const s = new TermScanner(terms, {
-    hit: (line, offset) => hits.push({ line, offset }),
-    longLine: (offset) => long.push(offset),
-    binaryLines: (_o, n) => (binary += n),
-  });
-  for (const c of chunks) s.push(c);
-  s.end();
-  return { hits, long, binary };
+  const r = scanChunks(terms, chunks);
+  return { ...r, long: r.long.map((l) => l.offset) };
 }
 
 /** The naive reading the scanner must agree with: split on newlines, test each line for each term. */

@@ -1,0 +1,16 @@
+/** Runs the term scanner over chunks and collects what it reports: hits, overlong lines, binary line count. */
+import { TermScanner } from '../../src/systems/term-scanner.js';
+
+export function scanChunks(terms: string[], chunks: Buffer[]) {
+  const hits: { line: string; offset: number }[] = [];
+  const long: { offset: number; length: number }[] = [];
+  let binary = 0;
+  const s = new TermScanner(terms, {
+    hit: (line, offset) => hits.push({ line, offset }),
+    longLine: (offset, length) => long.push({ offset, length }),
+    binaryLines: (_o, n) => (binary += n),
+  });
+  for (const c of chunks) s.push(c);
+  s.end();
+  return { hits, long, binary };
+}
