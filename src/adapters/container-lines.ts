@@ -42,7 +42,8 @@ export function parseCcb(payload: string): LogEvent | null {
   };
 }
 
-const COMPONENT = /^(?:([0-9a-f]{6})-)?([a-z_]+)> ?(.*)$/s;
+/** `[scope6-]component> `: what the container's processes put before their text (which is the rest of the line). */
+const COMPONENT = /^(?:([0-9a-f]{6})-)?([a-z_]+)> ?/;
 const PUBLIC_JULY = /^public :(\d+) address (\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|[\w.-]+):(\d+)/;
 const PUBLIC_MARCH = /^public address (\d{1,3}(?:\.\d{1,3}){3}|[\w.-]+):(\d+)/;
 const ETCD_LOOKUP = new RegExp(`^looking up public host:port from etcd -> \\S+?/v2/keys/postgresql-patroni/([^:\\s]+):cf-(${GUID}):\\d+`);
@@ -51,7 +52,7 @@ export function parseContainer(payload: string): LogEvent | null {
   const c = COMPONENT.exec(payload);
   const scope6 = c ? (c[1] ?? null) : null;
   const component = c ? c[2]! : '';
-  const text = (c ? c[3]! : payload).trimStart();
+  const text = (c ? payload.slice(c[0].length) : payload).trimStart();
 
   const july = PUBLIC_JULY.exec(text);
   if (july) return july[1] === '5432' ? { kind: 'public-address', ip: july[2]!, port: july[3]!, format: 'july-2016' } : null;

@@ -42,6 +42,8 @@ export function utcDate(year: number, month: number, day: number, hour: number, 
     ms >= 0 &&
     ms <= 999;
   if (!ok) return INVALID_DATE;
+  // Date.UTC reads years 0 to 99 as 1900 to 1999; setUTCFullYear takes them as written.
+  if (year >= 100) return dateOf(Date.UTC(year, month, day, hour, minute, second, ms));
   const t = new Date(0);
   t.setUTCFullYear(year, month, day);
   t.setUTCHours(hour, minute, second, ms);

@@ -33,7 +33,6 @@ const MONTHS: Record<string, number> = {
   Dec: 11,
 };
 
-const RFC3164 = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) ([^\s:[]+)(?:\[\d+\])?: ?(.*)$/s;
 const RFC5424 = /^<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/s;
 
 /**
@@ -47,6 +46,36 @@ export function inferYear(month: number, day: number, reference: Date): number {
   return candidate - reference.getTime() > 31 * 86_400_000 ? year - 1 : year;
 }
 
+/**
+ * The RFC 3164 prefix, up to the payload (which is the rest of the line): `[<PRI>]Mmm dd
+ * hh:mm:ss[.frac] HOST TAG[[pid]]: `.
+ */
+const RFC3164 = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) ([^\s:[]+)(?:\[\d+\])?: ?/;
+
+/**
+ * Midnight (UTC ms) of an RFC 3164 date, its year inferred from the file's time; NaN when the date
+ * does not exist. A file's lines come day by day, so the last day read is kept.
+ */
+function midnightOf(month: number, day: number, fileTime: Date): number {
+  const ref = fileTime.getTime();
+  const last = lastDay;
+  if (last.month === month && last.day === day && last.ref === ref) return last.midnight;
+  let year = inferYear(month, day, fileTime);
+  // February 29 of a year that has none was logged in the last leap year before it.
+  if (month === 1 && day === 29) while (!isValidDate(utcDate(year, 1, 29, 0, 0, 0)) && year > fileTime.getUTCFullYear() - 8) year -= 1;
+  const midnight = Number.isFinite(year) ? utcDate(year, month, day, 0, 0, 0).getTime() : Number.NaN;
+  lastDay = { month, day, ref, midnight };
+  return midnight;
+}
+
+let lastDay = { month: -1, day: -1, ref: Number.NaN, midnight: Number.NaN };
+
+/** The time of day on a day (as utcDate checks it); INVALID_DATE when a field is out of range. */
+function timeOn(midnight: number, hour: number, minute: number, second: number): Date {
+  if (Number.isNaN(midnight) || hour > 23 || minute > 59 || second > 59) return INVALID_DATE;
+  return dateOf(midnight + hour * 3_600_000 + minute * 60_000 + second * 1000);
+}
+
 /** Parse a syslog line; null when it is neither RFC 3164 nor RFC 5424. */
 export function parseSyslog(line: string, fileTime: Date): SyslogLine | null {
   if (line.charCodeAt(0) === 60 /* < */ && line.charCodeAt(line.indexOf('>') + 1) === 49 /* 1 */) {
@@ -57,22 +86,13 @@ export function parseSyslog(line: string, fileTime: Date): SyslogLine | null {
   if (!m) return null;
   const month = MONTHS[m[1]!];
   if (month === undefined) return null;
-  const day = Number(m[2]);
-  let year = inferYear(month, day, fileTime);
-  // February 29 of a year that has none was logged in the last leap year before it.
-  if (month === 1 && day === 29) while (!isValidDate(utcDate(year, 1, 29, 0, 0, 0)) && year > fileTime.getUTCFullYear() - 8) year -= 1;
-  const time = Number.isFinite(year) ? utcDate(year, month, day, Number(m[3]), Number(m[4]), Number(m[5])) : INVALID_DATE;
-  const valid = isValidDate(time);
+  const time = timeOn(midnightOf(month, Number(m[2]), fileTime), Number(m[3]), Number(m[4]), Number(m[5]));
+  const host = m[6]!;
+  const tag = m[7]!;
+  const payload = line.slice(m[0].length).trimStart();
+  if (isValidDate(time)) return { time, host, tag, payload, yearInferred: true, format: 'rfc3164' };
   const at = line.indexOf(m[1]!);
-  return {
-    time: valid ? time : null,
-    ...(valid ? {} : { badTime: line.slice(at, at + 15) }),
-    host: m[6]!,
-    tag: m[7]!,
-    payload: m[8]!.trimStart(),
-    yearInferred: true,
-    format: 'rfc3164',
-  };
+  return { time: null, badTime: line.slice(at, at + 15), host, tag, payload, yearInferred: true, format: 'rfc3164' };
 }
 
 function parse5424(line: string): SyslogLine | null {
@@ -121,15 +141,27 @@ const QUARTER_HOUR = 15 * 60_000;
 /** A payload time further than this from its prefix was not written when it was logged. */
 const MAX_ZONE_MS = 26 * 3_600_000;
 
+const DAY_MS = 86_400_000;
+
+/** The time of `prefix` moved to the year (one before, its own, one after `target`'s) that puts it, shifted, nearest `target`. */
 function nearestYear(prefix: Date, shiftMs: number, target: number): number {
+  const targetYear = new Date(target).getUTCFullYear();
+  const month = prefix.getUTCMonth();
+  const day = prefix.getUTCDate();
+  const inDay = ((prefix.getTime() % DAY_MS) + DAY_MS) % DAY_MS;
   let best = Number.NaN;
-  for (const delta of [-1, 0, 1]) {
-    const t = new Date(prefix.getTime());
-    t.setUTCFullYear(new Date(target).getUTCFullYear() + delta);
-    const ms = t.getTime() + shiftMs;
+  for (let year = targetYear - 1; year <= targetYear + 1; year++) {
+    // As setUTCFullYear moves it: a day the year lacks (February 29) rolls over; years 0 to 99 are as written.
+    const ms = (year >= 100 ? Date.UTC(year, month, day) + inDay : yearMoved(prefix, year)) + shiftMs;
     if (Number.isNaN(best) || Math.abs(ms - target) < Math.abs(best - target)) best = ms;
   }
   return best;
+}
+
+function yearMoved(prefix: Date, year: number): number {
+  const t = new Date(prefix.getTime());
+  t.setUTCFullYear(year);
+  return t.getTime();
 }
 
 /** The clock a dated line shows, or null when its payload time is not its logging time. */

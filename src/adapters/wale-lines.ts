@@ -1,5 +1,5 @@
 /** wal-e's lines: which archive an instance writes to, and when it pushed WAL or a base backup. */
-import { isoDate } from './log-dates.js';
+import { dateOf, INVALID_DATE, isoDate, isValidDate, utcDate } from './log-dates.js';
 import { isGuidAt } from '../core/guid.js';
 import { type WaleEvent } from './log-events.js';
 
@@ -7,21 +7,23 @@ import { type WaleEvent } from './log-events.js';
 export function parseWale(text: string): WaleEvent | null {
   const a = archiveIn(text);
   if (!a) return null;
-  const base = { kind: 'wale' as const, archivePrefix: a.prefix, instanceGuid: a.guid };
   if (text.startsWith('STRUCTURED:')) {
     const actionText = field(text, 'action');
     const action = actionText === 'push-wal' ? 'push-wal' : actionText === 'wal-fetch' ? 'wal-fetch' : null;
     if (!action) return null;
     const stateText = field(text, 'state');
     const state = stateText === 'begin' || stateText === 'complete' ? stateText : null;
-    return { ...base, action, state, time: waleTime(field(text, 'time') ?? undefined) };
+    return event(a, action, state, waleTime(field(text, 'time') ?? undefined));
   }
-  if (text.startsWith('DETAIL: Uploading "pg_xlog/')) return { ...base, action: 'push-wal', state: 'begin', time: null };
-  if (text.startsWith('DETAIL: Archiving to "')) return { ...base, action: 'push-wal', state: 'complete', time: null };
-  if (text.startsWith('DETAIL: Uploading to ') && text.includes('/basebackups_005/'))
-    return { ...base, action: 'base-backup', state: null, time: null };
-  if (text.startsWith('upload: ') && text.includes('/sysids/sysid')) return { ...base, action: 'sysid', state: null, time: null };
+  if (text.startsWith('DETAIL: Uploading "pg_xlog/')) return event(a, 'push-wal', 'begin', null);
+  if (text.startsWith('DETAIL: Archiving to "')) return event(a, 'push-wal', 'complete', null);
+  if (text.startsWith('DETAIL: Uploading to ') && text.includes('/basebackups_005/')) return event(a, 'base-backup', null, null);
+  if (text.startsWith('upload: ') && text.includes('/sysids/sysid')) return event(a, 'sysid', null, null);
   return null;
+}
+
+function event(a: { prefix: string; guid: string }, action: WaleEvent['action'], state: WaleEvent['state'], time: Date | null): WaleEvent {
+  return { kind: 'wale', archivePrefix: a.prefix, instanceGuid: a.guid, action, state, time };
 }
 
 /** The value of ` key=value` in a STRUCTURED line. */
@@ -38,13 +40,12 @@ export function archiveIn(text: string): { prefix: string; guid: string } | null
   let at = text.indexOf('/wal/');
   while (at >= 0) {
     if (at >= 37 && text.charCodeAt(at - 37) === 47 && isGuidAt(text, at - 36)) {
-      const guid = text.slice(at - 36, at);
       const scheme = text.lastIndexOf('://', at);
       if (scheme > 0) {
         let start = scheme;
-        while (start > 0 && /[a-z0-9+]/.test(text[start - 1]!)) start -= 1;
-        const prefix = text.slice(start, at + 5);
-        if (start < scheme && !/[\s"]/.test(prefix)) return { prefix, guid };
+        while (start > 0 && isSchemeChar(text.charCodeAt(start - 1))) start -= 1;
+        if (start < scheme && !hasSpaceOrQuote(text, start, at + 5))
+          return { prefix: text.slice(start, at + 5), guid: text.slice(at - 36, at) };
       }
     }
     at = text.indexOf('/wal/', at + 1);
@@ -52,10 +53,48 @@ export function archiveIn(text: string): { prefix: string; guid: string } | null
   return null;
 }
 
+/** [a-z0-9+] */
+function isSchemeChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43;
+}
+
+/** What `\s` matches: ASCII white space and the Unicode spaces JavaScript counts. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** Whether text[from, to) holds a quote or white space (`[\s"]`). */
+function hasSpaceOrQuote(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || isSpace(c)) return true;
+  }
+  return false;
+}
+
+/** wal-e's time: microseconds and an hours-only offset (`2016-03-17T02:11:48.811154-00`). */
+const WALE_TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,3}))?\d*([+-])(\d\d)(?::?(\d\d))?$/;
+
 /** wal-e writes `2016-03-17T02:11:48.811154-00`: microseconds and an hours-only offset; INVALID_DATE when it is not a time. */
 export function waleTime(s: string | undefined): Date | null {
   if (!s) return null;
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,3})?\d*([+-]\d\d)(?::?(\d\d))?$/.exec(s);
+  const m = WALE_TIME.exec(s);
   if (!m) return isoDate(s);
-  return isoDate(`${m[1]}${m[2] ?? ''}${m[3]}:${m[4] ?? '00'}`);
+  const ms = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
+  const local = utcDate(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
+  const hours = Number(m[9]);
+  const minutes = m[10] ? Number(m[10]) : 0;
+  if (!isValidDate(local) || hours > 23 || minutes > 59) return INVALID_DATE;
+  return dateOf(local.getTime() - (m[8] === '-' ? -1 : 1) * (hours * 60 + minutes) * 60_000);
 }

@@ -122,9 +122,21 @@ export class FactCollector extends EventFacts {
       ((!this.window.since || ms >= this.window.since.getTime()) && (!this.window.until || ms <= this.window.until.getTime()));
     this.current = hit;
     this.yearNote = yearNote;
-    const node = sys && sys.tag.startsWith('docker/cf-') ? sys.tag.slice('docker/cf-'.length) : null;
-    this.fold(event, ms ?? 0, node && isGuid(node) ? node : null, this.ev, inWindow);
+    this.fold(event, ms ?? 0, sys ? this.nodeOf(sys.tag) : null, this.ev, inWindow);
   }
+
+  /** The node whose container logged under this tag (`docker/cf-<node>`), if any; a container's lines come in runs. */
+  private nodeOf(tag: string): string | null {
+    if (tag !== this.lastTag) {
+      const node = tag.startsWith('docker/cf-') ? tag.slice('docker/cf-'.length) : null;
+      this.lastTag = tag;
+      this.lastNode = node && isGuid(node) ? node : null;
+    }
+    return this.lastNode;
+  }
+
+  private lastTag = '';
+  private lastNode: string | null = null;
 
   /** Per source: the clock its dated lines showed, and undated lines held until one does. */
   private readonly clocks = new Map<string, SyslogClock>();
