@@ -15,6 +15,17 @@ export interface FileHit {
   loggedAt?: Date;
 }
 
+/**
+ * A literal a log scan looks for. With `onlyWith`, a line holding it counts only when it also
+ * holds one of those words, as `grep -F TERM | grep -F -e WORD...` would pass it.
+ */
+export type ScanTerm = string | { term: string; onlyWith: readonly string[] };
+
+/** A scan term as the report names it. */
+export function termText(t: ScanTerm): string {
+  return typeof t === 'string' ? t : t.term;
+}
+
 export interface EsSourceSpec {
   url: string;
   /** Index pattern; `logs-*` when absent. */

@@ -19,7 +19,7 @@ import {
   type FindResult,
   type InstanceFacts,
 } from './types.js';
-import { emptyReport, type LogSourceSpec, type SearchReport } from '../core/log-source.js';
+import { emptyReport, termText, type LogSourceSpec, type ScanTerm, type SearchReport } from '../core/log-source.js';
 
 export type { Candidate, FindResult, InstanceFacts, Evidence } from './types.js';
 export type { LogSourceSpec, SearchReport } from '../core/log-source.js';
@@ -27,7 +27,7 @@ export type { LogSourceSpec, SearchReport } from '../core/log-source.js';
 /** Every fact the sources hold about instances, read in one pass. */
 export async function collect(
   sources: LogSourceSpec,
-  scanTerms: string[],
+  scanTerms: readonly ScanTerm[],
   since?: Date,
   until?: Date,
 ): Promise<{ facts: FactCollector; report: SearchReport }> {
@@ -40,7 +40,7 @@ export async function collect(
         hint: `give --${flag} as an ISO time (2016-03-17T06:00:00Z) or an age (3d, 12h)`,
       });
   }
-  const terms = [...(sources.paths?.length ? scanTerms : []), ...(sources.es ? PHRASES : [])];
+  const terms = [...(sources.paths?.length ? scanTerms.map(termText) : []), ...(sources.es ? PHRASES : [])];
   const report = emptyReport(terms, since, until);
   const facts = new FactCollector(report, { since, until });
   const onHit = facts.add.bind(facts);

@@ -1,4 +1,6 @@
 /** What the finder searches the logs for: phrases pushed down to Elasticsearch, terms scanned for in files. */
+import { BROKER_ACTIONS } from '../adapters/log-payload.js';
+import type { ScanTerm } from '../core/log-source.js';
 
 /** Phrases that identify the lines the finder needs (pushed down to Elasticsearch). */
 export const PHRASES = [
@@ -22,11 +24,13 @@ export const PHRASES = [
 
 /**
  * Literal terms for the byte scan of files when looking for a deleted instance: broker lines
- * (lager JSON), confd's haproxy reloads and wal-e uploads. Nodes and their cells then come
- * from the broker's own lines.
- * Fewer and broader than PHRASES because each term costs a pass over the data, and each
- * starts with a byte that is rare in syslog, so the search can skip ahead with memchr.
+ * (lager JSON) of the actions the finder reads, confd's lines about haproxy.cfg and wal-e
+ * uploads. Nodes and their cells then come from the broker's own lines.
+ * Fewer and broader than PHRASES because each term costs a pass over the data (searched from its
+ * rarest byte: `haproxy.cfg` from its `y`, where `Target` would stop at every `T`). A broker line
+ * counts only with one of its actions in it, checked before it is decoded: the broker's chatter
+ * (catalog requests, mostly) costs no parsing.
  */
-export const SCAN_TERMS = ['{"timestamp"', 'Target', '/wal/'];
+export const SCAN_TERMS: ScanTerm[] = [{ term: '{"timestamp"', onlyWith: BROKER_ACTIONS }, 'haproxy.cfg', '/wal/'];
 /** The new instance's facts also need container creation (PATRONI_SCOPE) and "public address" lines. */
-export const INSTANCE_SCAN_TERMS = [...SCAN_TERMS, 'PATRON', 'public '];
+export const INSTANCE_SCAN_TERMS: ScanTerm[] = [...SCAN_TERMS, 'PATRON', 'public '];

@@ -4,7 +4,7 @@
  * the first lines are sniffed to report a file that is not syslog at all.
  */
 import { parseSyslog } from '../adapters/syslog.js';
-import { reportProblem, type FileHit, type SearchReport } from '../core/log-source.js';
+import { reportProblem, type FileHit, type ScanTerm, type SearchReport } from '../core/log-source.js';
 import { TermScanner } from './term-scanner.js';
 
 export interface ChunkScanner {
@@ -42,7 +42,7 @@ function sniff(name: string, chunk: Buffer, fileTime: Date, report: SearchReport
 export function makeScanner(
   name: string,
   fileTime: Date,
-  terms: string[],
+  terms: readonly ScanTerm[],
   report: SearchReport,
   entry: SearchReport['files'][number],
   onHit: (hit: FileHit) => void,

@@ -1,10 +1,13 @@
 /**
  * The hot path: finds the lines that contain any of a few literal terms in a stream of
  * chunks, without splitting everything into lines. The terms are searched with Buffer#indexOf
- * (memchr on their first byte) in one ordered walk over the complete lines of a chunk; only the
- * lines that contain a term are decoded.
+ * (memchr on each term's rarest byte, term-set.ts) in one ordered walk over the complete lines of
+ * a chunk; only the lines that count are decoded.
  * Memory stays constant: one chunk plus at most one partial line (capped at MAX_LINE).
  */
+import type { ScanTerm } from '../core/log-source.js';
+import { TermSet } from './term-set.js';
+
 export const MAX_LINE = 1 << 20;
 /**
  * Chunk size of streams (gzip, standard input, the second read that numbers lines). Chunks fed to
@@ -12,8 +15,11 @@ export const MAX_LINE = 1 << 20;
  */
 export const CHUNK = 1 << 20;
 
+/** Bytes of the first chunk that choose the byte each term is searched from: a hundred lines or so. */
+const SAMPLE = 16 * 1024;
+
 export interface ScanSink {
-  /** A line (without its newline) that contains a term; `offset` is its byte offset in the stream. */
+  /** A line (without its newline) that contains a term and counts; `offset` is its byte offset in the stream. */
   hit(line: string, offset: number): void;
   longLine(offset: number, length: number): void;
   binaryLines(offset: number, count: number): void;
@@ -22,7 +28,8 @@ export interface ScanSink {
 const NL = 10;
 
 export class TermScanner {
-  private readonly terms: Buffer[];
+  private readonly terms: TermSet;
+  private tuned = false;
   /** Per term, the position of its next occurrence in the region being scanned (-1: none left). */
   private readonly next: Int32Array;
   private carry: Buffer[] = [];
@@ -33,15 +40,19 @@ export class TermScanner {
   private position = 0;
 
   constructor(
-    terms: string[],
+    terms: readonly ScanTerm[],
     private readonly sink: ScanSink,
   ) {
-    this.terms = [...new Set(terms)].filter((t) => t.length > 0).map((t) => Buffer.from(t, 'utf8'));
-    this.next = new Int32Array(this.terms.length);
+    this.terms = new TermSet(terms);
+    this.next = new Int32Array(this.terms.size);
   }
 
   /** Feed a chunk; the caller may reuse the chunk's memory afterwards. */
   push(chunk: Buffer): void {
+    if (!this.tuned) {
+      this.tuned = true;
+      this.terms.tune(chunk.subarray(0, SAMPLE));
+    }
     const base = this.position;
     this.position += chunk.length;
     let pos = 0;
@@ -97,7 +108,7 @@ export class TermScanner {
 
   /**
    * `region` holds whole lines (the last may lack its newline only at end of stream). One walk
-   * from the start: each term's next occurrence is known, the nearest one's line is reported, and
+   * from the start: each term's next occurrence is known, the nearest one's line is looked at, and
    * every term that also occurs on that line moves on past it, so a line is reported once, in
    * order, and nothing is allocated for the lines that hold no term.
    */
@@ -106,17 +117,22 @@ export class TermScanner {
     if (hasNul) this.countBinary(region, offset);
     const terms = this.terms;
     const next = this.next;
-    for (let i = 0; i < terms.length; i++) next[i] = region.indexOf(terms[i]!);
+    const n = next.length;
+    for (let i = 0; i < n; i++) next[i] = terms.find(region, i, 0);
     for (;;) {
       let p = -1;
-      for (let i = 0; i < terms.length; i++) if (next[i]! >= 0 && (p < 0 || next[i]! < p)) p = next[i]!;
+      for (let i = 0; i < n; i++) if (next[i]! >= 0 && (p < 0 || next[i]! < p)) p = next[i]!;
       if (p < 0) return;
       const ls = region.lastIndexOf(NL, p) + 1;
       let le = region.indexOf(NL, p);
       if (le < 0) le = region.length;
-      for (let i = 0; i < terms.length; i++) {
-        if (next[i]! >= 0 && next[i]! < le) next[i] = le + 1 < region.length ? region.indexOf(terms[i]!, le + 1) : -1;
+      let counts = false;
+      for (let i = 0; i < n; i++) {
+        if (next[i]! < 0 || next[i]! >= le) continue;
+        counts ||= terms.counts(i, region, ls, le);
+        next[i] = le + 1 < region.length ? terms.find(region, i, le + 1) : -1;
       }
+      if (!counts) continue;
       if (hasNul && region.subarray(ls, le).indexOf(0) >= 0) continue; // counted as binary above
       if (le > ls && region[le - 1] === 13) le -= 1;
       this.sink.hit(region.toString('utf8', ls, le), offset + ls);

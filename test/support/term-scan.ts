@@ -1,7 +1,8 @@
 /** Runs the term scanner over chunks and collects what it reports: hits, overlong lines, binary line count. */
+import type { ScanTerm } from '../../src/core/log-source.js';
 import { TermScanner } from '../../src/systems/term-scanner.js';
 
-export function scanChunks(terms: string[], chunks: Buffer[]) {
+export function scanChunks(terms: readonly ScanTerm[], chunks: Buffer[]) {
   const hits: { line: string; offset: number }[] = [];
   const long: { offset: number; length: number }[] = [];
   let binary = 0;

@@ -2,19 +2,28 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MAX_LINE } from '../../src/systems/term-scanner.js';
 import { scanChunks } from '../support/term-scan.js';
+import { termText, type ScanTerm } from '../../src/core/log-source.js';
 
 /** What the scanner reports, with overlong lines by their offset as the reference gives them. */
-function scan(terms: string[], chunks: Buffer[]) {
+function scan(terms: ScanTerm[], chunks: Buffer[]) {
   const r = scanChunks(terms, chunks);
   return { ...r, long: r.long.map((l) => l.offset) };
 }
 
-/** The naive reading the scanner must agree with: split on newlines, test each line for each term. */
-function reference(terms: string[], data: Buffer) {
+/**
+ * The naive reading the scanner must agree with: split on newlines, test each line for each term
+ * (and, for a term with words, for one of its words).
+ */
+function reference(terms: ScanTerm[], data: Buffer) {
   const hits: { line: string; offset: number }[] = [];
   const long: number[] = [];
   let binary = 0;
-  const needles = terms.filter((t) => t !== '').map((t) => Buffer.from(t));
+  const needles = terms
+    .filter((t) => termText(t) !== '')
+    .map((t) => ({
+      term: Buffer.from(termText(t)),
+      words: typeof t === 'string' ? null : t.onlyWith.filter((w) => w !== '').map((w) => Buffer.from(w)),
+    }));
   let start = 0;
   while (start < data.length) {
     const nl = data.indexOf(10, start);
@@ -22,7 +31,7 @@ function reference(terms: string[], data: Buffer) {
     const line = data.subarray(start, end);
     if (line.length > MAX_LINE) long.push(start);
     else if (line.includes(0)) binary += 1;
-    else if (needles.some((n) => line.includes(n))) {
+    else if (needles.some((n) => line.includes(n.term) && (!n.words || n.words.some((w) => line.includes(w))))) {
       const text = line.length > 0 && line[line.length - 1] === 13 ? line.subarray(0, -1) : line;
       hits.push({ line: text.toString('utf8'), offset: start });
     }
@@ -86,6 +95,23 @@ describe('TermScanner against split + includes', () => {
         expect(scan(TERMS, chunked(d, cuts))).toEqual(reference(TERMS, d));
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('agrees for terms that count only with one of some words, searched from whichever byte the first chunk makes rarest', () => {
+    const word = fc.constantFrom('provision', 'node.perform', 'wal', 'é', 'x', '', '/', 'stamp"');
+    const term = fc.oneof(
+      fc.constantFrom(...TERMS),
+      fc.record({ term: fc.constantFrom(...TERMS, '{"time', 'broker'), onlyWith: fc.array(word, { maxLength: 3 }) }),
+    );
+    const text = fc
+      .array(fc.oneof(piece, fc.constantFrom('provision', 'node.perform', 'prov', 'é')), { maxLength: 120 })
+      .map((ps) => Buffer.from(ps.join('')));
+    fc.assert(
+      fc.property(fc.array(term, { minLength: 1, maxLength: 4 }), text, fc.array(fc.nat(), { maxLength: 8 }), (terms, d, cuts) => {
+        expect(scan(terms, chunked(d, cuts))).toEqual(reference(terms, d));
+      }),
+      { seed: 2411, numRuns: 2000 },
     );
   });
 
