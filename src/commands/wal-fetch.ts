@@ -7,10 +7,11 @@
  */
 import type { Argv } from 'yargs';
 import { exitCodeOf } from '../core/errors.js';
-import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
+import { s3FlagOptions, storeFromFlags, walePrefixOption } from './s3-flags.js';
 import { type S3Flags } from '../core/s3-flags.js';
 import { walFetch } from '../drill/wal-fetch.js';
 import { parseS3Url } from '../core/s3-url.js';
+import { EXAMPLE_ARCHIVES } from './archive-examples.js';
 import { printError } from './print-error.js';
 
 export interface WalFetchArgs extends S3Flags {
@@ -26,10 +27,10 @@ export const walFetchCommand = {
     yargs
       .positional('segment', { type: 'string', demandOption: true, describe: 'WAL file name (%f)' })
       .positional('dest', { type: 'string', demandOption: true, describe: 'where to write it (%p)' })
-      .option('from', { type: 'string', demandOption: true, describe: 'the wal-e prefix, s3://BUCKET/backups/GUID/wal/' })
+      .option('from', walePrefixOption)
       .options(s3FlagOptions)
       .example(
-        '$0 wal-fetch %f %p --from s3://our-postgresql-backups/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/',
+        `$0 wal-fetch %f %p --from ${EXAMPLE_ARCHIVES.old}`,
         'as restore_command in postgresql.conf (recovery.conf before PostgreSQL 12)',
       ),
   handler: async (argv: WalFetchArgs) => {
