@@ -4,7 +4,7 @@
  */
 import type { CommandResult } from '../core/seams.js';
 import { keyifyHeader } from './bosh-formats.js';
-import { isRecord, stringAt } from './unknown-values.js';
+import { isRecord, stringAt } from '../core/json.js';
 
 export interface Vm {
   /** `job/id` (v2: the instance UUID) or `job/index` (v1). */
