@@ -4,6 +4,7 @@
  * or changed.
  */
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
+import { textOf } from '../core/json.js';
 
 const confirmDeleted = defineAction({
   name: 'recovery.confirm-deleted-instance',
@@ -23,7 +24,7 @@ const confirmDeleted = defineAction({
   },
   outputs: { instanceGuid: output('string', 'the deleted instance confirmed') },
   evidence(_ctx, p) {
-    const others = p.others.map((o) => ({ guid: text(o.instanceGuid), name: text(o.serviceName), why: text(o.why) }));
+    const others = p.others.map((o) => ({ guid: textOf(o.instanceGuid), name: textOf(o.serviceName), why: textOf(o.why) }));
     return {
       'deleted instance (OLD)': p.instanceGuid,
       name: `${p.serviceName}: ${p.nameProof}`,
@@ -42,10 +43,5 @@ const confirmDeleted = defineAction({
     return { instanceGuid: p.instanceGuid };
   },
 });
-
-/** A field of a candidate row (journaled JSON): its text, or '' when it is not a string. */
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
 
 export const decisionActions: ActionDef[] = [confirmDeleted];

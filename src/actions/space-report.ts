@@ -5,17 +5,9 @@
  */
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import { lossWindow } from '../engine/incident-report.js';
-import { isRecord, recordAt } from '../adapters/unknown-values.js';
+import { isRecord, recordAt, textOf, textsOf } from '../core/json.js';
 
 type Row = Record<string, unknown>;
-
-function text(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-function texts(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
 
 /** An output of a sub-step of one for-each item, or undefined. */
 function out(result: Row, step: string, key: string): unknown {
@@ -26,24 +18,24 @@ function out(result: Row, step: string, key: string): unknown {
 
 /** The Markdown section of one instance, and its table row. */
 export function instanceSection(item: Row, result: Row | undefined): { lines: string[]; row: string } {
-  const name = text(item.name);
-  const lines = [`### ${name}`, '', `- Deleted instance: ${text(item.instanceGuid)} (plan ${text(item.plan) || '?'})`];
+  const name = textOf(item.name);
+  const lines = [`### ${name}`, '', `- Deleted instance: ${textOf(item.instanceGuid)} (plan ${textOf(item.plan) || '?'})`];
   if (!result || result.status !== 'finished') {
-    const why = result ? `failed at step ${text(result.failedStep) || '?'}: ${text(result.error) || 'unknown error'}` : 'not run';
+    const why = result ? `failed at step ${textOf(result.failedStep) || '?'}: ${textOf(result.error) || 'unknown error'}` : 'not run';
     lines.push(`- NOT recovered: ${why}. Fix the cause and resume the run; nothing of the old archive was changed.`);
     return { lines, row: `${name}: FAILED (${why})` };
   }
-  const newGuid = text(out(result, 'create-service', 'instanceGuid'));
+  const newGuid = textOf(out(result, 'create-service', 'instanceGuid'));
   const nodes = out(result, 'size-for-plan', 'nodes');
-  const cell = text(out(result, 'find-new-container', 'cellIp'));
-  const bound = texts(out(result, 'rebind-apps', 'bound'));
-  const missing = texts(out(result, 'check-apps', 'missing'));
-  const lastAt = text(out(result, 'inspect-old-archive', 'lastSegmentAt')) || text(item.lastSegmentAt);
+  const cell = textOf(out(result, 'find-new-container', 'cellIp'));
+  const bound = textsOf(out(result, 'rebind-apps', 'bound'));
+  const missing = textsOf(out(result, 'check-apps', 'missing'));
+  const lastAt = textOf(out(result, 'inspect-old-archive', 'lastSegmentAt')) || textOf(item.lastSegmentAt);
   lines.push(
     `- Recovered as: ${newGuid}${typeof nodes === 'number' ? `, ${nodes} node(s)` : ''}${cell ? ` (cell ${cell})` : ''}`,
-    `- Restored from: ${text(item.archiveUrl)}`,
-    `- Lost: ${lossWindow(text(item.deletedAt), lastAt)}`,
-    `- Kept aside, not deleted: the new instance's archive at ${text(out(result, 'quarantine-new-archive', 'quarantineUrl')) || '?'}; its data at ${text(out(result, 'flush-data', 'asideDir')) || '?'}${cell ? ` on ${cell}` : ''}`,
+    `- Restored from: ${textOf(item.archiveUrl)}`,
+    `- Lost: ${lossWindow(textOf(item.deletedAt), lastAt)}`,
+    `- Kept aside, not deleted: the new instance's archive at ${textOf(out(result, 'quarantine-new-archive', 'quarantineUrl')) || '?'}; its data at ${textOf(out(result, 'flush-data', 'asideDir')) || '?'}${cell ? ` on ${cell}` : ''}`,
     `- Apps rebound: ${bound.join(', ') || 'none'}`,
   );
   for (const app of missing)
@@ -71,15 +63,15 @@ const report = defineAction({
     summary: output('string', 'the report (Markdown), included in the incident report'),
   },
   run(ctx, p) {
-    const byKey = new Map(p.results.map((r) => [text(r.key), r]));
+    const byKey = new Map(p.results.map((r) => [textOf(r.key), r]));
     const lines = [`## Space ${p.org}/${p.space}${p.deletedAt ? ` (deleted ${p.deletedAt})` : ''}`, ''];
     const rows: string[] = [];
     const recovered: string[] = [];
     const failed: string[] = [];
     for (const item of p.instances) {
-      const result = byKey.get(text(item.name));
+      const result = byKey.get(textOf(item.name));
       const s = instanceSection(item, result);
-      (result?.status === 'finished' ? recovered : failed).push(text(item.name));
+      (result?.status === 'finished' ? recovered : failed).push(textOf(item.name));
       lines.push(...s.lines, '');
       rows.push(s.row);
     }
@@ -92,10 +84,10 @@ const report = defineAction({
       lines.push(
         `### ${title}`,
         '',
-        ...list.map((o) => `- ${text(o.name) || text(o.instanceGuid)} (${text(o.instanceGuid)}): ${text(o.why)}`),
+        ...list.map((o) => `- ${textOf(o.name) || textOf(o.instanceGuid)} (${textOf(o.instanceGuid)}): ${textOf(o.why)}`),
         '',
       );
-      for (const o of list) rows.push(`${text(o.name) || text(o.instanceGuid)}: ${title.toLowerCase()} (${text(o.why)})`);
+      for (const o of list) rows.push(`${textOf(o.name) || textOf(o.instanceGuid)}: ${title.toLowerCase()} (${textOf(o.why)})`);
     }
     if (p.leftOut.length) lines.push(`Left out at the user's request: ${p.leftOut.join(', ')}`, '');
     lines.push('Remove the quarantined archives and moved-aside data once the users are satisfied.');

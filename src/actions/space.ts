@@ -15,6 +15,7 @@ import { findSpaceInstances } from '../logs/space.js';
 import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holding, type SpaceDeletion } from '../logs/space-holdings.js';
 import { whereSkipped } from '../core/log-source.js';
 import { clusterdataOf, logSources } from './support/sources.js';
+import { textOf, textsOf } from '../core/json.js';
 
 /** The spaceGuid that asks for the space's deletion to be found by its name. */
 const FIND = 'find';
@@ -195,20 +196,12 @@ async function dingoItem(
   };
 }
 
-function text(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
-}
-
-function texts(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
 /** One line of the plan for an instance. */
 function planLine(i: Record<string, unknown>): string {
-  const wal = i.lastSegment ? `last WAL ${text(i.lastSegment)} at ${text(i.lastSegmentAt) || '?'}` : 'no archived WAL';
-  const apps = texts(i.apps).join(', ') || 'no apps';
-  const state = i.recoverable === true ? 'recoverable' : `NOT recoverable: ${text(i.why)}`;
-  return `${text(i.instanceGuid)}, ${text(i.archiveUrl) || 'no archive'}, ${wal}, bound to ${apps}: ${state}`;
+  const wal = i.lastSegment ? `last WAL ${textOf(i.lastSegment)} at ${textOf(i.lastSegmentAt) || '?'}` : 'no archived WAL';
+  const apps = textsOf(i.apps).join(', ') || 'no apps';
+  const state = i.recoverable === true ? 'recoverable' : `NOT recoverable: ${textOf(i.why)}`;
+  return `${textOf(i.instanceGuid)}, ${textOf(i.archiveUrl) || 'no archive'}, ${wal}, bound to ${apps}: ${state}`;
 }
 
 const confirmPlan = defineAction({
@@ -231,14 +224,14 @@ const confirmPlan = defineAction({
   evidence(_ctx, p) {
     const shown: Record<string, string> = { space: p.space };
     for (const i of p.instances) {
-      const out = p.leaveOut.includes(text(i.name)) ? ' (LEFT OUT)' : '';
-      shown[text(i.name) || text(i.instanceGuid)] = planLine(i) + out;
+      const out = p.leaveOut.includes(textOf(i.name)) ? ' (LEFT OUT)' : '';
+      shown[textOf(i.name) || textOf(i.instanceGuid)] = planLine(i) + out;
     }
-    shown['left alone'] = p.others.map((o) => `${text(o.name) || text(o.instanceGuid)}: ${text(o.why)}`).join('; ') || 'nothing';
+    shown['left alone'] = p.others.map((o) => `${textOf(o.name) || textOf(o.instanceGuid)}: ${textOf(o.why)}`).join('; ') || 'nothing';
     return shown;
   },
   run(ctx, p) {
-    const names = p.instances.map((i) => text(i.name)).filter(Boolean);
+    const names = p.instances.map((i) => textOf(i.name)).filter(Boolean);
     const unknown = p.leaveOut.filter((n) => !names.includes(n));
     if (unknown.length) {
       throw new UsageError(`cannot leave out ${unknown.map((n) => `"${n}"`).join(', ')}: the space held no Dingo instance of that name`, {
@@ -246,11 +239,11 @@ const confirmPlan = defineAction({
       });
     }
     const unrecoverable = p.instances.filter((i) => i.recoverable !== true);
-    const chosen = p.instances.filter((i) => i.recoverable === true && !p.leaveOut.includes(text(i.name)));
+    const chosen = p.instances.filter((i) => i.recoverable === true && !p.leaveOut.includes(textOf(i.name)));
     ctx.note(
-      `recovering ${chosen.map((i) => text(i.name)).join(', ') || 'nothing'}${p.leaveOut.length ? `; left out: ${p.leaveOut.join(', ')}` : ''}${unrecoverable.length ? `; not recoverable: ${unrecoverable.map((i) => text(i.name) || text(i.instanceGuid)).join(', ')}` : ''}`,
+      `recovering ${chosen.map((i) => textOf(i.name)).join(', ') || 'nothing'}${p.leaveOut.length ? `; left out: ${p.leaveOut.join(', ')}` : ''}${unrecoverable.length ? `; not recoverable: ${unrecoverable.map((i) => textOf(i.name) || textOf(i.instanceGuid)).join(', ')}` : ''}`,
     );
-    return { recovering: chosen.map((i) => text(i.name)), instances: chosen, leftOut: [...p.leaveOut], unrecoverable, others: p.others };
+    return { recovering: chosen.map((i) => textOf(i.name)), instances: chosen, leftOut: [...p.leaveOut], unrecoverable, others: p.others };
   },
 });
 

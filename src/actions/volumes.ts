@@ -14,16 +14,15 @@ import { findVolumes, type VolumeReport } from '../volumes/find.js';
 import { parseDumpFacts } from '../volumes/dump-facts.js';
 import { dumpDatabases, lookInside, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
+import { textOf } from '../core/json.js';
 
 const source = {
   volumesRoot: defaulted('string[]', [], 'a folder of volumes to read instead of the Docker Engine (none: ask the Engine)'),
   dockerHost: defaulted('string', 'unix:///var/run/docker.sock', 'the Docker Engine socket'),
 } as const;
 
-/** A parameter or output value as text; `fallback` for anything that is not a plain value. */
-function text(v: unknown, fallback = '?'): string {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
-}
+/** A parameter or output value as text; `fallback` ('?') for anything that is not a plain value. */
+const text = (v: unknown, fallback = '?'): string => textOf(v, fallback);
 
 /** The first element of an optional one-element list parameter, or ''. */
 function firstOf(v: readonly string[]): string {

@@ -3,8 +3,16 @@
  * array rows of bosh-cli < 2.0.13) and v1 tables (with multi-line cells).
  */
 import type { CommandResult } from '../core/seams.js';
-import { keyifyHeader } from './bosh-formats.js';
-import { isRecord, stringAt } from './unknown-values.js';
+import { isRecord, stringAt } from '../core/json.js';
+
+/** Header title → JSON key: lower case, each run of non-alphanumerics becomes `_` (`ui/table/headers.go`). */
+export function keyifyHeader(title: string): string {
+  return title
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .join('_');
+}
 
 export interface Vm {
   /** `job/id` (v2: the instance UUID) or `job/index` (v1). */

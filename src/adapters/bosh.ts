@@ -4,10 +4,9 @@
  * both generations' output; every command here is a read.
  */
 import { writeFile } from 'node:fs/promises';
-import { StepFailed } from '../core/errors.js';
+import { StepFailed, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
-import { errorMessage } from './unknown-values.js';
 import { CliProgram, type CliOptions } from './cli-program.js';
 import {
   boshFailureText,
@@ -117,7 +116,7 @@ export class BoshCli extends CliProgram {
       try {
         vms = await this.vms(deployment);
       } catch (err) {
-        unreadable.push(`${deployment}: ${errorMessage(err)}`);
+        unreadable.push(`${deployment}: ${messageOf(err)}`);
         continue;
       }
       const vm = vms.find((v) => v.ips.includes(ip));

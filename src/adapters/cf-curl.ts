@@ -3,7 +3,7 @@
  * HTTP error prints with exit 0 when the CLI has no `-f`.
  */
 import { isOperationState, isOperationType, type ServiceStatus } from './cf-types.js';
-import { isRecord, numberAt, recordAt, stringAt, type JsonRecord } from './unknown-values.js';
+import { isRecord, numberAt, recordAt, stringAt, type JsonRecord } from '../core/json.js';
 
 export type CurlBody =
   | { kind: 'json'; body: JsonRecord }

@@ -9,7 +9,7 @@ import type { CommandResult, CommandRunner } from '../core/seams.js';
 import { eventsPage, eventsPath, listPage, type AuditEvent, type EventsApi } from './cf-events.js';
 import { parseCurlBody } from './cf-curl.js';
 import { failureText } from './cf-parse.js';
-import { recordAt, stringAt, type JsonRecord } from './unknown-values.js';
+import { recordAt, stringAt, type JsonRecord } from '../core/json.js';
 
 type Answer = { kind: 'json'; body: JsonRecord } | { kind: 'unavailable'; why: string } | { kind: 'failed'; why: string };
 

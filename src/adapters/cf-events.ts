@@ -9,7 +9,7 @@
  * then, per resource of the space, `audit.service_instance.delete`, `audit.service_binding.delete`,
  * `audit.app.delete-request`, each with the space GUID.
  */
-import { recordAt, stringAt, type JsonRecord } from './unknown-values.js';
+import { recordAt, stringAt, type JsonRecord } from '../core/json.js';
 
 export type EventsApi = 'v3' | 'v2';
 

@@ -3,7 +3,7 @@
  * simulator in a rehearsal) and parses every era's output. Reads are marked `writes: false` so a
  * dry run still performs them; create, bind, restart and restage are writes.
  */
-import { StepFailed } from '../core/errors.js';
+import { StepFailed, messageOf } from '../core/errors.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 import { guidsOfResources, parseCurlBody, statusFromV2, statusFromV3 } from './cf-curl.js';
 import { hintFor } from './cf-hints.js';
@@ -22,7 +22,6 @@ import {
 import type { ServiceStatus } from './cf-types.js';
 import { cfCurlHasFail, cfEra, parseCfVersionOutput, type CfEra } from './cf-version.js';
 import { waitForOperation, type WaitForServiceOptions } from './cf-wait.js';
-import { errorMessage } from './unknown-values.js';
 import { CliProgram, type CliOptions } from './cli-program.js';
 
 export type { ServiceStatus } from './cf-types.js';
@@ -90,7 +89,7 @@ export class CfCli extends CliProgram {
     try {
       return parseApps(r.stdout);
     } catch (err) {
-      throw this.failed(args, { ...r, stderr: errorMessage(err) }, 'Reading the app list');
+      throw this.failed(args, { ...r, stderr: messageOf(err) }, 'Reading the app list');
     }
   }
 

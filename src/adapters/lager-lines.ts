@@ -5,7 +5,7 @@
 import { isSecretName, secrets } from '../core/redact.js';
 import { dateOf, INVALID_DATE, isoDate } from './log-dates.js';
 import type { BrokerEvent } from './log-events.js';
-import { isRecord, recordAt } from './unknown-values.js';
+import { isRecord, recordAt } from '../core/json.js';
 
 export function parseLager(json: string): BrokerEvent | null {
   let obj: unknown;

@@ -9,9 +9,10 @@ import { secrets } from '../core/redact.js';
 import type { DrillReport } from '../drill/drill.js';
 import { parseDuration } from '../core/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../drill/exit-codes.js';
+import { EXAMPLE_ARCHIVES } from './archive-examples.js';
 import { printError } from './print-error.js';
 import { renderDrillReport } from './render-drill.js';
-import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
+import { s3FlagOptions, storeFromFlags, walePrefixOption } from './s3-flags.js';
 import { type S3Flags } from '../core/s3-flags.js';
 
 export interface DrillArgs extends S3Flags {
@@ -35,7 +36,7 @@ export const drillCommand = {
   describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
   builder: (yargs: Argv) =>
     yargs
-      .positional('url', { type: 'string', demandOption: true, describe: 'the wal-e prefix, s3://BUCKET/backups/GUID/wal/' })
+      .positional('url', walePrefixOption)
       .options({
         query: { type: 'string', describe: 'SQL to run on the restored database' },
         'expect-rows': { type: 'number', describe: 'fail (exit 6) unless the query returns this many rows' },
@@ -52,7 +53,7 @@ export const drillCommand = {
         ...s3FlagOptions,
       })
       .example(
-        "$0 drill s3://our-postgresql-backups/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/ --query 'select count(*) from orders' --max-age 24h",
+        `$0 drill ${EXAMPLE_ARCHIVES.old} --query 'select count(*) from orders' --max-age 24h`,
         'restore the newest base backup, replay its WAL, run the query; fail when LATEST is older than a day',
       ),
   handler: async (argv: DrillArgs) => {

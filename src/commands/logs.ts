@@ -11,6 +11,21 @@ import { clusterdataFromArgs, searchFromArgs, sourceOptions } from './log-source
 import type { ArgsOf } from './lazy-command.js';
 import { s3FlagOptions } from './s3-flags.js';
 
+/** Refuses, as bad usage, a value that is not a GUID, naming the cf command that gives it. */
+function requireGuid(value: string, refusal: string, cfCommand: string): void {
+  if (!isGuid(value)) throw new UsageError(refusal, { hint: `Get it with: ${cfCommand}` });
+}
+
+/** The finder and its renderer, loaded only when a search runs. */
+async function searchModules() {
+  return { ...(await import('../logs/find.js')), ...(await import('./render-logs.js')) };
+}
+
+/** What a search found: JSON with --json, else rendered for people; redacted either way. */
+function printFound<R>(json: boolean, found: R, render: (found: R) => string): void {
+  process.stdout.write(secrets.redact(json ? printableJson(found, 2) + '\n' : render(found)));
+}
+
 function findOptions(y: Argv) {
   return sourceOptions(y)
     .option('service-name', { type: 'string', demandOption: true, describe: 'the name the user gave the deleted service' })
@@ -27,19 +42,18 @@ const find = {
   describe: 'Find the deleted instance a service name belonged to, ranked, with the log lines that show it',
   builder: findOptions,
   handler: async (a: ArgsOf<typeof findOptions>) => {
-    if (a['space-guid'] && !isGuid(a['space-guid']))
-      throw new UsageError(`--space-guid ${JSON.stringify(a['space-guid'])} is not a GUID`, { hint: 'Get it with: cf space SPACE --guid' });
-    const { findDeletedInstance, noCandidateError } = await import('../logs/find.js');
-    const { renderCandidates } = await import('./render-logs.js');
+    const spaceGuid = a['space-guid'];
+    if (spaceGuid) requireGuid(spaceGuid, `--space-guid ${JSON.stringify(spaceGuid)} is not a GUID`, 'cf space SPACE --guid');
+    const { findDeletedInstance, noCandidateError, renderCandidates } = await searchModules();
     const result = await findDeletedInstance({
       ...searchFromArgs(a),
       serviceName: a['service-name'],
       org: a.org,
       space: a.space,
-      spaceGuid: a['space-guid'],
+      spaceGuid,
       clusterdata: await clusterdataFromArgs(a),
     });
-    process.stdout.write(secrets.redact(a.json ? printableJson(result, 2) + '\n' : renderCandidates(result.candidates, result.searched)));
+    printFound(a.json, result, (r) => renderCandidates(r.candidates, r.searched));
     if (result.candidates.length === 0) throw noCandidateError(a['service-name'], result.searched);
   },
 };
@@ -55,12 +69,9 @@ const instance = {
   describe: "Find an instance's containers, their cells and its archive prefix (e.g. the new instance)",
   builder: instanceOptions,
   handler: async (a: ArgsOf<typeof instanceOptions>) => {
-    if (!isGuid(a.guid))
-      throw new UsageError(`${JSON.stringify(a.guid)} is not an instance GUID`, { hint: 'Get it with: cf service NAME --guid' });
-    const { findInstance } = await import('../logs/find.js');
-    const { renderInstance } = await import('./render-logs.js');
-    const facts = await findInstance({ ...searchFromArgs(a), instanceGuid: a.guid });
-    process.stdout.write(secrets.redact(a.json ? printableJson(facts, 2) + '\n' : renderInstance(facts)));
+    requireGuid(a.guid, `${JSON.stringify(a.guid)} is not an instance GUID`, 'cf service NAME --guid');
+    const { findInstance, renderInstance } = await searchModules();
+    printFound(a.json, await findInstance({ ...searchFromArgs(a), instanceGuid: a.guid }), renderInstance);
   },
 };
 

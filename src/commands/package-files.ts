@@ -3,14 +3,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
-import { stringField } from '../core/json.js';
+import { stringAt } from '../core/json.js';
 
 /** The bundled runbook, by name: found in the package whatever the working folder. */
 export const DEFAULT_RUNBOOK = 'recover-deleted-service';
 export const DEFAULT_SCENARIO = 'fixtures/seed-003';
 
 function packageField(file: string, field: string): string | undefined {
-  return stringField(JSON.parse(readFileSync(file, 'utf8')), field);
+  return stringAt(JSON.parse(readFileSync(file, 'utf8')), field);
 }
 
 /** The folder holding package.json, runbooks/ and fixtures/. */

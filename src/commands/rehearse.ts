@@ -1,9 +1,9 @@
 /** `dingo-recover rehearse`: the whole recovery against a simulated platform. */
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { driveRun } from './drive-run.js';
 import type { GlobalArgs } from './global-options.js';
 import { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot, runbookPath } from './package-files.js';
+import { runCommand } from './run-command.js';
 import { settingsFrom } from './run-settings.js';
 import { loadScenario } from '../rehearsal/scenario.js';
 
@@ -22,20 +22,21 @@ function rehearseOptions(y: Argv<GlobalArgs>) {
     .option('logs', { type: 'string', array: true, describe: "more syslog files or folders to search besides the scenario's" });
 }
 
-export const rehearseCommand = {
+export const rehearseCommand = runCommand({
   command: 'rehearse',
   describe: 'Rehearse the whole recovery against a simulated platform (fixtures)',
-  builder: (y: Argv<GlobalArgs>) =>
-    rehearseOptions(y)
-      .example('$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations')
-      .example('$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario (with the runbook its scenario.yaml names)'),
-  handler: async (argv: GlobalArgs & { scenario?: string; runbook?: string; 'deleted-instance'?: string }) => {
+  options: rehearseOptions,
+  examples: [
+    ['$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations'],
+    ['$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario (with the runbook its scenario.yaml names)'],
+  ],
+  choice: (argv) => {
     // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
     const scenario = loadScenario(argv.scenario ? argv.scenario : join(packageRoot(), DEFAULT_SCENARIO));
     const runbook = argv.runbook ?? scenario.runbook ?? DEFAULT_RUNBOOK;
-    await driveRun(argv, {
+    return {
       start: { mode: 'rehearsal', runbookFile: runbookPath(runbook), scenarioDir: scenario.dir, settings: settingsFrom(argv) },
       scenario,
-    });
+    };
   },
-};
+});

@@ -1,27 +1,27 @@
 /** `dingo-recover resume [run-id]`: continue a run where it stopped; changed settings are journaled. */
 import { resolve } from 'node:path';
-import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
-import { driveRun } from './drive-run.js';
-import type { GlobalArgs } from './global-options.js';
 import { connectionOptions, stealLockOption } from './run-flags.js';
-import { liveFrom, settingsFrom, type RunFlags } from './run-settings.js';
+import { runCommand } from './run-command.js';
+import { liveFrom, settingsFrom } from './run-settings.js';
 
-export const resumeCommand = {
+export const resumeCommand = runCommand({
   command: 'resume [run-id]',
   describe: 'Continue a run where it stopped (crash, lost SSH, Ctrl-C, another operator)',
-  builder: (y: Argv<GlobalArgs>) =>
+  options: (y) =>
     stealLockOption(
       connectionOptions(y).positional('run-id', { type: 'string', describe: 'run to resume (default: the newest unfinished one)' }),
-    )
-      .example('$0 resume', 'continue the newest unfinished run')
-      .example('$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations')
-      .example('$0 resume --container-store-root /var/vcap/store/containers/', 'continue with a setting changed (the change is journaled)'),
-  handler: async (argv: GlobalArgs & RunFlags & { 'run-id'?: string; 'steal-lock': boolean }) => {
+    ),
+  examples: [
+    ['$0 resume', 'continue the newest unfinished run'],
+    ['$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations'],
+    ['$0 resume --container-store-root /var/vcap/store/containers/', 'continue with a setting changed (the change is journaled)'],
+  ],
+  choice: async (argv) => {
     const stateDir = argv['state-dir'];
     const { latestUnfinished } = await import('../engine/runs.js');
     const id = argv['run-id'] ?? latestUnfinished(stateDir);
     if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: 'list runs with `dingo-recover runs`' });
-    await driveRun(argv, { resumeId: id, override: { settings: settingsFrom(argv), live: liveFrom(argv) }, stealLock: argv['steal-lock'] });
+    return { resumeId: id, override: { settings: settingsFrom(argv), live: liveFrom(argv) }, stealLock: argv['steal-lock'] };
   },
-};
+});

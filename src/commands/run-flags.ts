@@ -1,5 +1,5 @@
 /** The flags of the runbook commands: which runbook, and how to reach the platform. */
-import type { Argv } from 'yargs';
+import type { Argv, InferredOptionTypes, Options } from 'yargs';
 import { DEFAULT_RUNBOOK } from './package-files.js';
 import { s3FlagOptions } from './s3-flags.js';
 
@@ -12,60 +12,53 @@ export function liveOptions<T>(y: Argv<T>, runbook = DEFAULT_RUNBOOK) {
   return connectionOptions(runbookOption(y, runbook));
 }
 
-function choiceOptions<T>(y: Argv<T>) {
-  return y.option('deleted-instance', {
+/**
+ * How to reach the platform: what `recover` takes, and `resume` may change (each change is
+ * journaled). One table, in the order `--help` lists them; RunFlags is read from it.
+ */
+const CONNECTION_FLAGS = {
+  // Which deleted instance, when the evidence does not settle it.
+  'deleted-instance': {
     type: 'string',
     describe:
       'GUID of the deleted instance to restore, when the evidence does not settle it (like choose.deletedInstance in the answers file)',
-  });
-}
+  },
+  // Where the evidence is: syslog files, Elasticsearch, the broker's clusterdata bucket.
+  logs: { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' },
+  'es-url': { type: 'string', describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)' },
+  'es-index': { type: 'string', describe: 'index pattern (default logs-*)' },
+  'es-ca-file': { type: 'string', describe: "PEM file of the CA that signed Elasticsearch's certificate" },
+  clusterdata: {
+    type: 'string',
+    describe: "the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX]: names instances and holds the deleted one's credentials",
+  },
+  // The cells over SSH, S3, and the platform's CLIs.
+  gateway: { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' },
+  'ssh-user': { type: 'string', describe: 'user on the cells (default vcap)' },
+  'ssh-key': { type: 'string', describe: 'private key file (default: ssh-agent)' },
+  'known-hosts': { type: 'string', describe: 'known_hosts file for the gateway and the cells' },
+  'ssh-config': { type: 'string', describe: 'OpenSSH client config to honour (default ~/.ssh/config)' },
+  ...s3FlagOptions,
+  'cf-bin': { type: 'string', describe: 'cf CLI to run (default cf)' },
+  'bosh-bin': { type: 'string', describe: 'bosh CLI to run (default bosh)' },
+  'docker-bin': { type: 'string', describe: "the cell's docker client" },
+  'docker-host': { type: 'string', describe: "the cell's docker socket" },
+  'container-store-root': {
+    type: 'string',
+    describe: 'host folder of the container volumes; a flush never leaves it (default /var/vcap/store/cf-containers-broker/)',
+  },
+  // Pacing.
+  concurrency: { type: 'number', describe: 'parallel S3 copies (default 32)' },
+  'poll-interval': { type: 'number', describe: 'seconds between status polls' },
+  'create-deadline': { type: 'number', describe: 'minutes to wait for cf create-service' },
+  'restore-deadline': { type: 'number', describe: 'minutes to wait for the restore' },
+} as const satisfies Record<string, Options>;
 
-/** Where the evidence is: syslog files, Elasticsearch, the broker's clusterdata bucket. */
-function evidenceOptions<T>(y: Argv<T>) {
-  return y.options({
-    logs: { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' },
-    'es-url': { type: 'string', describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)' },
-    'es-index': { type: 'string', describe: 'index pattern (default logs-*)' },
-    'es-ca-file': { type: 'string', describe: "PEM file of the CA that signed Elasticsearch's certificate" },
-    clusterdata: {
-      type: 'string',
-      describe: "the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX]: names instances and holds the deleted one's credentials",
-    },
-  });
-}
+/** The flags `recover`, `rehearse` and `resume` may give; each is optional. */
+export type RunFlags = Partial<InferredOptionTypes<typeof CONNECTION_FLAGS>>;
 
-/** The cells over SSH, S3, and the platform's CLIs. */
-function reachOptions<T>(y: Argv<T>) {
-  return y.options({
-    gateway: { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' },
-    'ssh-user': { type: 'string', describe: 'user on the cells (default vcap)' },
-    'ssh-key': { type: 'string', describe: 'private key file (default: ssh-agent)' },
-    'known-hosts': { type: 'string', describe: 'known_hosts file for the gateway and the cells' },
-    'ssh-config': { type: 'string', describe: 'OpenSSH client config to honour (default ~/.ssh/config)' },
-    ...s3FlagOptions,
-    'cf-bin': { type: 'string', describe: 'cf CLI to run (default cf)' },
-    'bosh-bin': { type: 'string', describe: 'bosh CLI to run (default bosh)' },
-    'docker-bin': { type: 'string', describe: "the cell's docker client" },
-    'docker-host': { type: 'string', describe: "the cell's docker socket" },
-    'container-store-root': {
-      type: 'string',
-      describe: 'host folder of the container volumes; a flush never leaves it (default /var/vcap/store/cf-containers-broker/)',
-    },
-  });
-}
-
-function pacingOptions<T>(y: Argv<T>) {
-  return y.options({
-    concurrency: { type: 'number', describe: 'parallel S3 copies (default 32)' },
-    'poll-interval': { type: 'number', describe: 'seconds between status polls' },
-    'create-deadline': { type: 'number', describe: 'minutes to wait for cf create-service' },
-    'restore-deadline': { type: 'number', describe: 'minutes to wait for the restore' },
-  });
-}
-
-/** How to reach the platform: what `recover` takes, and `resume` may change (each change is journaled). */
 export function connectionOptions<T>(y: Argv<T>) {
-  return pacingOptions(reachOptions(evidenceOptions(choiceOptions(y))));
+  return y.options(CONNECTION_FLAGS);
 }
 
 /** `resume` and `abandon` may take over a run another driver holds. */

@@ -8,33 +8,7 @@ import { isGuid } from '../core/guid.js';
 import { stripUrlCredentials, type StrippedUrl } from '../core/url-secrets.js';
 import type { LiveOptions, Settings } from '../engine/settings.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
-
-/** The flags `recover`, `rehearse` and `resume` may give (see run-flags.ts); each is optional. */
-export interface RunFlags {
-  logs?: string[];
-  'cf-bin'?: string;
-  'bosh-bin'?: string;
-  'docker-bin'?: string;
-  'docker-host'?: string;
-  'container-store-root'?: string;
-  'es-url'?: string;
-  'es-index'?: string;
-  'es-ca-file'?: string;
-  clusterdata?: string;
-  concurrency?: number;
-  'poll-interval'?: number;
-  'create-deadline'?: number;
-  'restore-deadline'?: number;
-  'deleted-instance'?: string;
-  's3-endpoint'?: string;
-  's3-region'?: string;
-  's3-path-style'?: boolean;
-  gateway?: string;
-  'ssh-user'?: string;
-  'ssh-key'?: string;
-  'known-hosts'?: string;
-  'ssh-config'?: string;
-}
+import type { RunFlags } from './run-flags.js';
 
 /**
  * A URL flag's value without credentials: they are registered as secrets at once (so nothing prints

@@ -17,6 +17,13 @@ export const s3FlagOptions = {
   's3-path-style': { type: 'boolean', describe: 'path-style bucket addressing (most S3-compatible servers need it)' },
 } as const satisfies Record<string, Options>;
 
+/** The wal-e archive a command reads: `drill <url>`, `wal-fetch --from`. */
+export const walePrefixOption = {
+  type: 'string',
+  demandOption: true,
+  describe: 'the wal-e prefix, s3://BUCKET/backups/GUID/wal/',
+} as const satisfies Options;
+
 /**
  * A store from the flags; registers secret-looking environment values, and any credentials written
  * into --s3-endpoint, for redaction first. The S3 client loads here, not when the command line is read.

@@ -7,31 +7,32 @@
  */
 import type { Argv } from 'yargs';
 import { exitCodeOf } from '../core/errors.js';
-import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
-import { type S3Flags } from '../core/s3-flags.js';
+import { s3FlagOptions, storeFromFlags, walePrefixOption } from './s3-flags.js';
 import { walFetch } from '../drill/wal-fetch.js';
 import { parseS3Url } from '../core/s3-url.js';
+import { EXAMPLE_ARCHIVES } from './archive-examples.js';
+import type { ArgsOf } from './lazy-command.js';
 import { printError } from './print-error.js';
 
-export interface WalFetchArgs extends S3Flags {
-  segment: string;
-  dest: string;
-  from: string;
+function walFetchOptions(y: Argv) {
+  return y
+    .positional('segment', { type: 'string', demandOption: true, describe: 'WAL file name (%f)' })
+    .positional('dest', { type: 'string', demandOption: true, describe: 'where to write it (%p)' })
+    .option('from', walePrefixOption)
+    .options(s3FlagOptions)
+    .example(
+      `$0 wal-fetch %f %p --from ${EXAMPLE_ARCHIVES.old}`,
+      'as restore_command in postgresql.conf (recovery.conf before PostgreSQL 12)',
+    );
 }
+
+/** The segment, where it goes and the archive it comes from, as the flags above declare them. */
+export type WalFetchArgs = ArgsOf<typeof walFetchOptions>;
 
 export const walFetchCommand = {
   command: 'wal-fetch <segment> <dest>',
   describe: 'Fetch one archived WAL file from a wal-e archive (a restore_command)',
-  builder: (yargs: Argv) =>
-    yargs
-      .positional('segment', { type: 'string', demandOption: true, describe: 'WAL file name (%f)' })
-      .positional('dest', { type: 'string', demandOption: true, describe: 'where to write it (%p)' })
-      .option('from', { type: 'string', demandOption: true, describe: 'the wal-e prefix, s3://BUCKET/backups/GUID/wal/' })
-      .options(s3FlagOptions)
-      .example(
-        '$0 wal-fetch %f %p --from s3://our-postgresql-backups/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/',
-        'as restore_command in postgresql.conf (recovery.conf before PostgreSQL 12)',
-      ),
+  builder: walFetchOptions,
   handler: async (argv: WalFetchArgs) => {
     process.exitCode = await runWalFetch(argv);
   },

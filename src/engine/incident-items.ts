@@ -5,12 +5,9 @@
  */
 import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { itemStatus } from './transcript.js';
+import { textOf } from '../core/json.js';
 
 const MARK: Record<TranscriptStep['status'], string> = { pending: '·', started: '…', finished: '✔', failed: '✖', skipped: '↷' };
-
-function textOf(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
 
 /** Each step's `summary` output (Markdown, written by the step for the report) under the step's title. */
 export function summaries(steps: TranscriptStep[], level = '##'): string[] {

@@ -7,6 +7,7 @@
 import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { printable } from '../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
+import { textOf } from '../core/json.js';
 
 type Outputs = Record<string, unknown>;
 
@@ -25,12 +26,8 @@ function grownLine(t: Transcript): string[] {
   if (!Array.isArray(verified.replicas)) return [];
   const replicas = verified.replicas.map(String);
   return [
-    `- Grown to ${replicas.length + 1} nodes: ${replicas.join(', ')} stream from the restored leader (system identifier ${text(verified.systemIdentifier)})`,
+    `- Grown to ${replicas.length + 1} nodes: ${replicas.join(', ')} stream from the restored leader (system identifier ${textOf(verified.systemIdentifier)})`,
   ];
-}
-
-function text(v: unknown): string {
-  return typeof v === 'string' && v ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }
 
 /** `2016-03-17T06:10:17.897Z` → `2016-03-17 06:10:17 UTC`. */
@@ -101,30 +98,30 @@ function instanceHead(t: Transcript): string[] {
   const inspected = outputsOf(t, 'archive.inspect');
   const created = outputsOf(t, 'cf.create-service');
   const container = outputsOf(t, 'logs.find-instance');
-  const quarantine = text(outputsOf(t, 'archive.quarantine').quarantineUrl);
-  const aside = text(outputsOf(t, 'cell.move-data-aside').asideDir);
+  const quarantine = textOf(outputsOf(t, 'archive.quarantine').quarantineUrl);
+  const aside = textOf(outputsOf(t, 'cell.move-data-aside').asideDir);
   return [
-    `# Recovery of ${text(t.inputs.serviceName) || '?'}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+    `# Recovery of ${textOf(t.inputs.serviceName) || '?'}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
     '',
     ...runLines(t),
-    `- Deleted instance (OLD): ${text(found.instanceGuid) || '?'}; name ${text(found.nameProof) || '?'}; chosen by ${text(found.decidedBy) || '?'}`,
-    `- Restored from: ${text(found.archiveUrl) || '?'} (LATEST base backup ${text(inspected.latest) || '?'}, newest archived WAL ${text(inspected.lastSegment) || '?'} at ${utc(text(inspected.lastSegmentAt))})`,
-    `- Into the new instance: ${text(created.instanceGuid) || '(not created yet)'}${text(container.container) ? `, container ${text(container.container)} on cell ${text(container.cellIp)}` : ''}`,
-    `- Data-loss window: ${lossWindow(text(found.deletedAt), text(inspected.lastSegmentAt))}`,
+    `- Deleted instance (OLD): ${textOf(found.instanceGuid) || '?'}; name ${textOf(found.nameProof) || '?'}; chosen by ${textOf(found.decidedBy) || '?'}`,
+    `- Restored from: ${textOf(found.archiveUrl) || '?'} (LATEST base backup ${textOf(inspected.latest) || '?'}, newest archived WAL ${textOf(inspected.lastSegment) || '?'} at ${utc(textOf(inspected.lastSegmentAt))})`,
+    `- Into the new instance: ${textOf(created.instanceGuid) || '(not created yet)'}${textOf(container.container) ? `, container ${textOf(container.container)} on cell ${textOf(container.cellIp)}` : ''}`,
+    `- Data-loss window: ${lossWindow(textOf(found.deletedAt), textOf(inspected.lastSegmentAt))}`,
     ...grownLine(t),
     '',
     ...summaries(t.steps.filter((s) => !s.item)),
     '## Kept aside, never deleted',
     '',
     `- The new instance's original archive: ${quarantine || '(not moved yet)'}`,
-    `- The new container's original data: ${aside ? `${aside} on ${text(container.cellIp)}` : '(not moved yet)'}`,
+    `- The new container's original data: ${aside ? `${aside} on ${textOf(container.cellIp)}` : '(not moved yet)'}`,
     '',
   ];
 }
 
 /** The head of a run that recovered its instances in for-each items (a whole space): each item has its own section. */
 function itemsHead(t: Transcript): string[] {
-  const where = text(t.inputs.space) || text(t.inputs.serviceName) || t.runbook;
+  const where = textOf(t.inputs.space) || textOf(t.inputs.serviceName) || t.runbook;
   return [
     `# Recovery of ${where}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
     '',
@@ -139,14 +136,14 @@ function runLines(t: Transcript): string[] {
   return [
     `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}`,
     `- Started ${utc(t.createdAt)}, last event ${utc(t.lastEventAt)}`,
-    `- Org / space: ${text(t.inputs.org) || '?'} / ${text(t.inputs.space) || '?'}`,
+    `- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`,
   ];
 }
 
 export function renderIncidentReport(t: Transcript): string {
-  const name = text(t.inputs.serviceName) || '?';
-  const plan = text(t.inputs.plan);
-  const soloPlan = text(t.inputs.soloPlan);
+  const name = textOf(t.inputs.serviceName) || '?';
+  const plan = textOf(t.inputs.plan);
+  const soloPlan = textOf(t.inputs.soloPlan);
   const done = t.status === 'done';
   const byItem = t.steps.some((s) => s.item) && !outputsOf(t, 'logs.find-deleted').instanceGuid;
   const lines = [

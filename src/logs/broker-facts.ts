@@ -4,7 +4,7 @@
  */
 import { isGuid } from '../core/guid.js';
 import { type BrokerEvent } from '../adapters/log-events.js';
-import { isRecord, recordAt } from '../adapters/unknown-values.js';
+import { isRecord, recordAt } from '../core/json.js';
 import { addNode, str, type EvidenceOf, type InstanceState } from './instance-state.js';
 
 /** The state of an instance, created on first mention. */

@@ -3,11 +3,12 @@
  * per instance ever provisioned, never deleted. The broker's own clone-from picks, among the
  * records whose space GUID and name match, the one with the newest S3 LastModified.
  */
+import { messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { registerSecretsIn } from '../adapters/lager-lines.js';
 import { isGuid } from '../core/guid.js';
 import { isValidDate } from '../adapters/log-dates.js';
-import { errorMessage, isRecord, recordAt } from '../adapters/unknown-values.js';
+import { isRecord, recordAt } from '../core/json.js';
 import { formatS3Url } from '../core/s3-url.js';
 import { type ClusterdataSpec, type Evidence } from './types.js';
 import { reportProblem, type SearchReport } from '../core/log-source.js';
@@ -65,7 +66,7 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
           report,
           'unreadable',
           { path: formatS3Url(spec.bucket, o.key) },
-          `clusterdata record not read: ${secrets.redact(errorMessage(err))}`,
+          `clusterdata record not read: ${secrets.redact(messageOf(err))}`,
         );
       }
     }

@@ -19,7 +19,7 @@ import {
   renderV2Vms,
   type BoshVmView,
   type DirectorView,
-} from '../adapters/bosh-formats.js';
+} from './bosh-formats.js';
 import type { Rendered } from '../adapters/cf-types.js';
 
 export type BoshVm = BoshVmView;

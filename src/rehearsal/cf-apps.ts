@@ -12,10 +12,10 @@ import {
   renderSpaceNotFound,
   renderTarget,
   renderUnbindService,
-} from '../adapters/cf-formats.js';
-import { renderFailure } from '../adapters/cf-text.js';
+} from './cf-formats.js';
+import { renderFailure } from './cf-text.js';
 import { cfEra } from '../adapters/cf-version.js';
-import { renderServiceNotFound } from '../adapters/cf-service-formats.js';
+import { renderServiceNotFound } from './cf-service-formats.js';
 import type { Rendered } from '../adapters/cf-types.js';
 import type { CfFlags } from './cf-args.js';
 import { recordAudit } from './cf-audit.js';

@@ -1,5 +1,5 @@
-import type { InstanceView } from '../adapters/cf-cc-bodies.js';
-import { renderAppNotFound, renderNoTarget } from '../adapters/cf-formats.js';
+import type { InstanceView } from './cf-cc-bodies.js';
+import { renderAppNotFound, renderNoTarget } from './cf-formats.js';
 import type { CfWho, Rendered } from '../adapters/cf-types.js';
 import type { CfApp, CfHooks, CfOrg, CfServiceInstance, CfSpace, CfWorld } from './cf-world.js';
 

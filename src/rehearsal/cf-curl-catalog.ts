@@ -3,7 +3,7 @@
  * `/v3/service_plans/G` (its offering in `relationships.service_offering`, and in `included`
  * with `?include=service_offering`) and `/v3/service_offerings/G`.
  */
-import { ccBodies } from '../adapters/cf-cc-bodies.js';
+import { ccBodies } from './cf-cc-bodies.js';
 import type { CfContext } from './cf-context.js';
 import { guidIn, okAnswer, type Route } from './cf-route.js';
 import type { CfOffering } from './cf-world.js';

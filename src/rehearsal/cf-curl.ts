@@ -1,4 +1,4 @@
-import { ccBodies, renderCurl, v2List, v2ServiceInstance, v3List, v3ServiceInstance } from '../adapters/cf-cc-bodies.js';
+import { ccBodies, renderCurl, v2List, v2ServiceInstance, v3List, v3ServiceInstance } from './cf-cc-bodies.js';
 import type { Rendered } from '../adapters/cf-types.js';
 import type { CfFlags } from './cf-args.js';
 import { bindingGuid } from './cf-apps.js';

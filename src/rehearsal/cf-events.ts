@@ -5,7 +5,7 @@
  * rendered from the one list of events in the world (cloud_controller_ng `Event`, its v2
  * `EventsController` and v3 `AuditEventPresenter`).
  */
-import { ccBodies } from '../adapters/cf-cc-bodies.js';
+import { ccBodies } from './cf-cc-bodies.js';
 import { isAnswer, v2PageOf, v2Paged, v3BadQuery, v3PageOf, v3Paged } from './cc-pages.js';
 import { v2Filtered, type V2Fields } from './cc-v2-query.js';
 import { guidIn, okAnswer, commaList, type Answer, type Route } from './cf-route.js';

@@ -3,15 +3,15 @@
  * an asynchronous operation that finishes after a number of status reads (or at once with -w).
  */
 import { randomUUID } from 'node:crypto';
-import { renderGuid, renderNoTarget } from '../adapters/cf-formats.js';
-import { renderFailure } from '../adapters/cf-text.js';
+import { renderGuid, renderNoTarget } from './cf-formats.js';
+import { renderFailure } from './cf-text.js';
 import {
   renderCreateService,
   renderOfferingNotFound,
   renderPlanNotFound,
   renderService,
   renderServiceNotFound,
-} from '../adapters/cf-service-formats.js';
+} from './cf-service-formats.js';
 import type { Rendered } from '../adapters/cf-types.js';
 import { recordAudit } from './cf-audit.js';
 import type { CfContext } from './cf-context.js';

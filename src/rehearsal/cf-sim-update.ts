@@ -5,9 +5,8 @@
  * number of status reads like a create. `failNextUpdate` makes the broker refuse the next one.
  */
 import type { CfWho, LastOperation, Rendered } from '../adapters/cf-types.js';
-import { renderServiceNotFound } from '../adapters/cf-service-formats.js';
-import { renderFailure } from '../adapters/cf-text.js';
-import { brokerRefusal, renderUpdateService, updatePreamble } from '../adapters/cf-update.js';
+import { renderServiceNotFound, brokerRefusal, renderUpdateService, updatePreamble } from './cf-service-formats.js';
+import { renderFailure } from './cf-text.js';
 
 /** What an update reads and changes of the simulated Cloud Controller (a CfWorld). */
 export interface UpdateWorld {

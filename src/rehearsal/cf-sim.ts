@@ -10,7 +10,7 @@
  * and cf-events files (the Cloud Controller API).
  */
 import type { CommandResult, CommandSpec } from '../core/seams.js';
-import { renderNotLoggedIn, renderUnknownCommand, renderVersion } from '../adapters/cf-formats.js';
+import { renderNotLoggedIn, renderUnknownCommand, renderVersion } from './cf-formats.js';
 import type { Rendered } from '../adapters/cf-types.js';
 import { parseCfArgs } from './cf-args.js';
 import { bind, lifecycle, listApps, showSpace, target, unbind } from './cf-apps.js';

@@ -5,7 +5,7 @@
  * followed by a blank line. A name already taken exits 0 in every version.
  */
 import { randomUUID } from 'node:crypto';
-import { renderFailure, ok } from '../adapters/cf-text.js';
+import { renderFailure, ok } from './cf-text.js';
 import { cfMajor } from '../adapters/cf-version.js';
 import type { Rendered } from '../adapters/cf-types.js';
 import type { CfFlags } from './cf-args.js';

@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, type estypes } from '@elastic/elasticsearch';
-import { StepFailed, UsageError } from '../core/errors.js';
+import { StepFailed, UsageError, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { parseSyslog } from '../adapters/syslog.js';
-import { errorMessage, isRecord } from '../adapters/unknown-values.js';
+import { isRecord } from '../core/json.js';
 import type { EsSourceSpec, SearchReport } from '../core/log-source.js';
 import type { FileHit } from '../core/log-source.js';
 
@@ -41,7 +41,7 @@ export function createEsClient(spec: EsSourceSpec): Client {
     try {
       options.tls = { ca: readFileSync(spec.caFile) };
     } catch (err) {
-      throw new UsageError(`cannot read the CA file ${spec.caFile}: ${errorMessage(err)}`, {
+      throw new UsageError(`cannot read the CA file ${spec.caFile}: ${messageOf(err)}`, {
         hint: 'Pass the PEM file of the CA that signed the Elasticsearch certificate with --es-ca-file',
       });
     }
@@ -126,7 +126,7 @@ export async function searchEs(
 }
 
 function esFailure(spec: EsSourceSpec, index: string, err: unknown): Error {
-  return new StepFailed(secrets.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${errorMessage(err)}`), {
+  return new StepFailed(secrets.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${messageOf(err)}`), {
     hint: 'Check --es-url, --es-index and the credentials (--es-api-key or --es-username/--es-password; for recover, ES_API_KEY or ES_USERNAME/ES_PASSWORD)',
     cause: err,
   });

@@ -5,10 +5,10 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { StepFailed } from '../core/errors.js';
+import { StepFailed, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { EtcdKeys } from '../core/seams.js';
-import { errorMessage, numberAt, recordAt, stringAt, type JsonRecord } from '../adapters/unknown-values.js';
+import { numberAt, recordAt, stringAt, type JsonRecord } from '../core/json.js';
 
 export type ConnectionFactory = () => Promise<Duplex>;
 
@@ -142,16 +142,13 @@ export class EtcdV2Keys implements EtcdKeys {
       // A refused port forward carries the server's reason as its cause.
       const cause = err instanceof StepFailed && err.cause instanceof Error ? err.cause : err;
       const code = stringAt(cause, 'code');
-      throw new StepFailed(
-        `etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${secrets.redact(errorMessage(cause))}`,
-        {
-          hint:
-            err instanceof StepFailed && err.hint
-              ? err.hint
-              : 'check ETCD_HOST_PORT in the container environment and that etcd runs (bosh instances of the Dingo deployment)',
-          cause: err,
-        },
-      );
+      throw new StepFailed(`etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${secrets.redact(messageOf(cause))}`, {
+        hint:
+          err instanceof StepFailed && err.hint
+            ? err.hint
+            : 'check ETCD_HOST_PORT in the container environment and that etcd runs (bosh instances of the Dingo deployment)',
+        cause: err,
+      });
     }
   }
 

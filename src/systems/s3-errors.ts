@@ -6,7 +6,7 @@
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { formatS3Url } from '../core/s3-url.js';
-import { numberAt, recordAt, stringAt } from '../adapters/unknown-values.js';
+import { numberAt, recordAt, stringAt } from '../core/json.js';
 
 const POLICY_HINT = 'check the AWS credentials/policy (s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject)';
 

@@ -3,10 +3,9 @@
  * killed it), a timeout, and a connection that goes away under it.
  */
 import type { Client, ClientChannel } from 'ssh2';
-import { StepFailed } from '../core/errors.js';
+import { StepFailed, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult } from '../core/seams.js';
-import { errorMessage } from '../adapters/unknown-values.js';
 import { TIMED_OUT_EXIT } from './local-runner.js';
 import { signalExitCode } from './signals.js';
 
@@ -73,7 +72,7 @@ export function execOn(client: Client, command: string, stdin: string, timeoutMs
         collect(ch, o, stdin, finish, lost);
       });
     } catch (e) {
-      lost(errorMessage(e));
+      lost(messageOf(e));
     }
   });
 }

@@ -3,19 +3,19 @@ import {
   boshFailureText,
   deploymentsFromJson,
   deploymentsFromTable,
+  keyifyHeader,
   parseBoshVersion,
   parseJsonUi,
   vmsFromJson,
   vmsFromTable,
 } from '../../src/adapters/bosh-parse.js';
 import {
-  keyifyHeader,
   renderV1Deployments,
   renderV1Vms,
   renderV2DeploymentNotFound,
   renderV2Deployments,
   renderV2Vms,
-} from '../../src/adapters/bosh-formats.js';
+} from '../../src/rehearsal/bosh-formats.js';
 import { BOSH_VERSIONS, boshWorld } from '../support/fake-cli/worlds.js';
 
 const CELL = 'cell_z1-partition-cac94a070a81fd8f3931';

@@ -9,8 +9,8 @@ import {
   parseStatusText,
 } from '../../src/adapters/cf-parse.js';
 import { parseCurlBody, statusFromV2, statusFromV3 } from '../../src/adapters/cf-curl.js';
-import { renderApps, renderTarget } from '../../src/adapters/cf-formats.js';
-import { renderCreateService, renderService, renderServiceNotFound } from '../../src/adapters/cf-service-formats.js';
+import { renderApps, renderTarget } from '../../src/rehearsal/cf-formats.js';
+import { renderCreateService, renderService, renderServiceNotFound } from '../../src/rehearsal/cf-service-formats.js';
 import { cfCurlHasFail, cfEra, parseCfVersionOutput } from '../../src/adapters/cf-version.js';
 import { CF_VERSIONS } from '../support/fake-cli/worlds.js';
 

@@ -4,7 +4,8 @@
  * `Header: [str]` / `Rows: [[str]]` arrays. The simulator answers with these and the parser
  * tests read them. Texts not quoted in the domain notes (errors) are constructed.
  */
-import type { Rendered } from './cf-types.js';
+import { keyifyHeader } from '../adapters/bosh-parse.js';
+import type { Rendered } from '../adapters/cf-types.js';
 
 export interface BoshVmView {
   job: string;
@@ -36,15 +37,6 @@ const ok = (stdout: string): Rendered => ({ stdout, stderr: '', exitCode: 0 });
 export function boshOldRows(version: string): boolean {
   const [a = 0, b = 0, c = 0] = version.split(/[.+-]/).map((p) => Number.parseInt(p, 10) || 0);
   return a === 2 && b === 0 && c < 13;
-}
-
-/** Header title → JSON key: lower case, each run of non-alphanumerics becomes `_` (`ui/table/headers.go`). */
-export function keyifyHeader(title: string): string {
-  return title
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean)
-    .join('_');
 }
 
 export function renderBoshVersion(version: string, major: 1 | 2): Rendered {

@@ -6,8 +6,8 @@
  * versions, targets, failures and apps; services are in cf-service-formats.ts, Cloud Controller
  * bodies in cf-cc-bodies.ts.
  */
-import { cfEra, cfMajor } from './cf-version.js';
-import type { CfWho, Rendered } from './cf-types.js';
+import { cfEra, cfMajor } from '../adapters/cf-version.js';
+import type { CfWho, Rendered } from '../adapters/cf-types.js';
 import { keyValues, ok, padTable, renderFailure } from './cf-text.js';
 
 export function renderVersion(version: string): Rendered {

@@ -2,9 +2,9 @@
  * What `cf curl` prints, and the Cloud Controller bodies (v3 and v2) the simulator serves
  * through it.
  */
-import type { LastOperation, Rendered } from './cf-types.js';
+import type { LastOperation, Rendered } from '../adapters/cf-types.js';
 import { ok, renderFailure } from './cf-text.js';
-import { cfMajor } from './cf-version.js';
+import { cfMajor } from '../adapters/cf-version.js';
 
 /**
  * `cf curl PATH [-f]`. Without `-f` an HTTP error still exits 0 and prints the error body;

@@ -2,9 +2,9 @@
  * The cf CLI's service commands as each era prints them: `cf service NAME` and
  * `cf create-service` with its failures (see cf-formats.ts for the eras).
  */
-import type { CfWho, LastOperation, Rendered } from './cf-types.js';
+import type { CfWho, LastOperation, Rendered } from '../adapters/cf-types.js';
 import { keyValues, ok, padTable, renderFailure } from './cf-text.js';
-import { cfEra } from './cf-version.js';
+import { cfEra } from '../adapters/cf-version.js';
 
 /** Exit 1 with the era's "not found" text (`cf service NAME` and `--guid`). */
 export function renderServiceNotFound(version: string, name: string): Rendered {
@@ -150,4 +150,29 @@ export function renderPlanNotFound(version: string, who: CfWho, name: string, of
   return cfEra(version) === 'v8'
     ? renderFailure(version, `The plan '${plan}' could not be found for service offering '${offering}'.`, preamble)
     : renderFailure(version, `Could not find plan named ${plan} for service ${offering}`, preamble);
+}
+
+// `cf update-service NAME -c JSON` in the three output eras (cf-bosh-docker-formats §1.5).
+
+/** What `cf update-service` prints once the Cloud Controller accepted the update. */
+export function renderUpdateService(version: string, who: CfWho, name: string): Rendered {
+  const inProgress = `Update in progress. Use 'cf services' or 'cf service ${name}' to check operation status.\n`;
+  if (cfEra(version) === 'v8') {
+    return ok(`Updating service instance ${name} in org ${who.org} / space ${who.space} as ${who.user}...\n\n${inProgress}OK\n`);
+  }
+  return ok(`Updating service instance ${name} as ${who.user}...\nOK\n\n${inProgress}`);
+}
+
+/** The preamble `cf update-service` prints before a failure. */
+export function updatePreamble(version: string, who: CfWho, name: string): string {
+  return cfEra(version) === 'v8'
+    ? `Updating service instance ${name} in org ${who.org} / space ${who.space} as ${who.user}...\n`
+    : `Updating service instance ${name} as ${who.user}...\n`;
+}
+
+/** The Cloud Controller's text for a broker that refused a request (a 502 around the broker's own description). */
+export function brokerRefusal(version: string, description: string): string {
+  return cfEra(version) === 'v8'
+    ? `Service broker error: ${description}`
+    : `Server error, status code: 502, error code: 10001, message: Service broker error: ${description}`;
 }

@@ -1,0 +1,45 @@
+/**
+ * A command that drives a run (`recover`, `recover-space`, `rehearse`, `resume`): its flags and
+ * examples, and the run it starts or resumes from what it was given.
+ */
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { driveRun, type RunChoice } from './drive-run.js';
+import type { GlobalArgs } from './global-options.js';
+import type { LoadedCommand } from './lazy-command.js';
+import { runbookPath } from './package-files.js';
+import { liveOptions } from './run-flags.js';
+import { liveFrom, settingsFrom } from './run-settings.js';
+
+/** An example for `--help`: the command line, and what it does. */
+export type Example = [command: string, description: string];
+
+export interface RunCommandSpec<U> {
+  command: string;
+  describe: string;
+  options: (y: Argv<GlobalArgs>) => Argv<U>;
+  examples: Example[];
+  /** Which run to drive, and with what: any refusal is thrown before the run starts. */
+  choice: (argv: ArgumentsCamelCase<U>) => RunChoice | Promise<RunChoice>;
+}
+
+export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): LoadedCommand<GlobalArgs, U> {
+  return {
+    command: spec.command,
+    describe: spec.describe,
+    builder: (y) => spec.examples.reduce((built, [line, description]) => built.example(line, description), spec.options(y)),
+    handler: async (argv) => {
+      await driveRun(argv, await spec.choice(argv));
+    },
+  };
+}
+
+/** A live recovery: its bundled runbook by default (`runbook` names another), run on the platform the flags reach. */
+export function liveRunCommand({ runbook, ...named }: { command: string; describe: string; runbook?: string; examples: Example[] }) {
+  return runCommand({
+    ...named,
+    options: (y) => liveOptions(y, runbook),
+    choice: (argv) => ({
+      start: { mode: 'live', runbookFile: runbookPath(argv.runbook), settings: settingsFrom(argv), live: liveFrom(argv) },
+    }),
+  });
+}
