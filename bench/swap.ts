@@ -15,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_COPY_CONCURRENCY } from '../src/archive/copy.js';
 import { runSwap } from '../src/archive/swap.js';
 import { createS3Store } from '../src/systems/s3.js';
 import { inspectArchive } from '../src/archive/inspect.js';
@@ -28,6 +29,8 @@ const LARGE_OBJECTS = 50;
 const LARGE_SIZE = 16 * 1024 * 1024;
 const INSPECT_KEYS = 100_000;
 const LATENCY_MS = 20;
+/** aws-cli's default max_concurrent_requests. */
+const AWS_CLI_CONCURRENCY = 10;
 const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const NEW_OURS = 'backups/ca5a7d15-0000-4000-8000-00000000000a/wal/';
 const NEW_AWS = 'backups/ca5a7d15-0000-4000-8000-00000000000b/wal/';
@@ -42,6 +45,8 @@ interface Server {
   endpoint: string;
   store: ObjectStore;
   counter: BenchS3;
+  /** Whether it is the simulation, whose every request takes LATENCY_MS. */
+  simulated: boolean;
   /** CPU seconds of the process that serves S3 (moto, or the simulation). */
   cpuSeconds(): number;
   createBucket(name: string): Promise<void>;
@@ -68,6 +73,7 @@ async function motoServer(): Promise<Server> {
   });
   return {
     name: 'moto',
+    simulated: false,
     endpoint: proxy.endpoint,
     store,
     counter: proxy,
@@ -105,6 +111,7 @@ async function simulatedServer(): Promise<Server> {
   });
   return {
     name: `simulated S3, ${LATENCY_MS} ms per request`,
+    simulated: true,
     endpoint: sim.endpoint,
     store,
     counter: sim,
@@ -155,8 +162,21 @@ function clientCpuSeconds(): number {
   return fields.slice(11, 15).reduce((s, f) => s + Number(f), 0) / 100;
 }
 
-/** Times `fn`, with the server's busy share, the client's CPU and the requests it received. */
-async function measure<T>(server: Server, what: string, fn: () => Promise<T>): Promise<Measured<T>> {
+/**
+ * What the simulation's latency alone costs a side that keeps `concurrency` requests in flight:
+ * its LIST pages one after the other, every other request `concurrency` at a time.
+ */
+function latencyFloor(counts: Counts, concurrency: number): number {
+  const pages = counts.ListObjectsV2 ?? 0;
+  const others = Object.values(counts).reduce((s, n) => s + n, 0) - pages;
+  return ((pages + Math.ceil(others / concurrency)) * LATENCY_MS) / 1000;
+}
+
+/**
+ * Times `fn`, with the server's busy share, the client's CPU and the requests it received; on the
+ * simulation, beside the floor its latency sets for a side with `concurrency` requests in flight.
+ */
+async function measure<T>(server: Server, what: string, fn: () => Promise<T>, concurrency?: number): Promise<Measured<T>> {
   await server.counter.reset();
   const cpu = server.cpuSeconds();
   const client = clientCpuSeconds();
@@ -170,6 +190,12 @@ async function measure<T>(server: Server, what: string, fn: () => Promise<T>): P
   log(
     `    server busy ${busy.toFixed(2)} s (${Math.round((100 * busy) / seconds)}%); client CPU ${clientBusy.toFixed(2)} s; ${formatCounts(counts)}`,
   );
+  if (server.simulated && concurrency !== undefined) {
+    const floor = latencyFloor(counts, concurrency);
+    log(
+      `    floor of ${LATENCY_MS} ms a request, ${concurrency} at once: ${floor.toFixed(2)} s (${Math.round((100 * floor) / seconds)}% of the time taken)`,
+    );
+  }
   return { seconds, value, counts };
 }
 
@@ -187,14 +213,22 @@ async function seedTargets(server: Server, bucket: string): Promise<void> {
 }
 
 async function swapBoth(server: Server, bucket: string): Promise<number> {
-  const ours = await measure(server, 'ours (quarantine, copy, verify)', () =>
-    runSwap(server.store, { bucket, prefix: OLD }, { bucket, prefix: NEW_OURS }, { stamp: '20260317T180520Z' }),
+  const ours = await measure(
+    server,
+    'ours (quarantine, copy, verify)',
+    () => runSwap(server.store, { bucket, prefix: OLD }, { bucket, prefix: NEW_OURS }, { stamp: '20260317T180520Z' }),
+    DEFAULT_COPY_CONCURRENCY,
   );
   if (!ours.value.verify.ok) throw new Error('our swap did not verify');
-  const theirs = await measure(server, 'aws s3 rm --recursive + aws s3 sync', async () => {
-    await aws(server, ['s3', 'rm', '--recursive', '--quiet', `s3://${bucket}/${NEW_AWS}`]);
-    await aws(server, ['s3', 'sync', '--quiet', `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW_AWS}`]);
-  });
+  const theirs = await measure(
+    server,
+    'aws s3 rm --recursive + aws s3 sync',
+    async () => {
+      await aws(server, ['s3', 'rm', '--recursive', '--quiet', `s3://${bucket}/${NEW_AWS}`]);
+      await aws(server, ['s3', 'sync', '--quiet', `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW_AWS}`]);
+    },
+    AWS_CLI_CONCURRENCY,
+  );
   const ratio = theirs.seconds / ours.seconds;
   log(`  ratio aws/ours: ${ratio.toFixed(2)}`);
   return ratio;

@@ -38,7 +38,7 @@ export interface CopyResult {
   sentinels: string[];
 }
 
-const DEFAULT_CONCURRENCY = 32;
+export const DEFAULT_COPY_CONCURRENCY = 32;
 const SENTINEL_ATTEMPTS = 5;
 
 /** Refuse a target inside the source or a source inside the target. */
@@ -73,7 +73,7 @@ export async function copyArchive(store: ObjectStore, source: S3Location, target
   const src = archiveLocation(source, 'source');
   const tgt = archiveLocation(target, 'target');
   assertSeparate(src, tgt);
-  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const concurrency = opts.concurrency ?? DEFAULT_COPY_CONCURRENCY;
   const from = opts.source ?? (await listSourceArchive(store, src));
   const existing = await listArchive(store, tgt);
 

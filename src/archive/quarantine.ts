@@ -9,6 +9,7 @@
 import { StepFailed, UsageError } from '../core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { compareMetadata, sameObject } from './compare.js';
+import { DEFAULT_COPY_CONCURRENCY } from './copy.js';
 import { listArchive, sample, totalBytes } from './listing.js';
 import { archiveLocation, quarantineLocation, relativeKey, urlOf, type S3Location } from './location.js';
 import { mapLimit } from '../core/map-limit.js';
@@ -37,12 +38,10 @@ export interface QuarantineResult {
   deleted: number;
 }
 
-const DEFAULT_CONCURRENCY = 32;
-
 export async function quarantine(store: ObjectStore, target: S3Location, opts: QuarantineOptions): Promise<QuarantineResult> {
   const tgt = archiveLocation(target, 'quarantine target');
   const q = quarantineLocation(tgt, opts.stamp);
-  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const concurrency = opts.concurrency ?? DEFAULT_COPY_CONCURRENCY;
   const plan = opts.plan ?? [...(await listArchive(store, tgt)).values()];
   for (const p of plan) {
     if (!p.key.startsWith(tgt.prefix)) {
