@@ -6,8 +6,7 @@
 import type { CommandResult } from '../core/seams.js';
 import { isOperationState, isOperationType, type ServiceStatus } from './cf-types.js';
 import { isGuidAnyCase } from '../core/guid.js';
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+import { escapeRegExp } from '../core/regexp.js';
 
 /** The last stdout line that is a GUID (warnings may precede it). */
 export function parseGuidLine(stdout: string): string | null {
@@ -38,13 +37,13 @@ export function failureText(result: Pick<CommandResult, 'stdout' | 'stderr'>): s
 
 /** `Service instance NAME not found` (≤7.x) or `Service instance 'NAME' not found` (8.x). */
 export function isServiceNotFound(result: Pick<CommandResult, 'stdout' | 'stderr'>, name: string): boolean {
-  const re = new RegExp(`Service instance '?${escape(name)}'? not found`, 'i');
+  const re = new RegExp(`Service instance '?${escapeRegExp(name)}'? not found`, 'i');
   return re.test(result.stderr) || re.test(result.stdout);
 }
 
 /** The exit-0 trap of create-service: `Service NAME already exists` / `Service instance NAME already exists`. */
 export function isAlreadyExists(stdout: string, name: string): boolean {
-  return new RegExp(`^\\s*Service (?:instance )?${escape(name)} already exists\\s*$`, 'im').test(stdout);
+  return new RegExp(`^\\s*Service (?:instance )?${escapeRegExp(name)} already exists\\s*$`, 'im').test(stdout);
 }
 
 export function isAlreadyBound(stdout: string): boolean {

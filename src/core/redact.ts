@@ -4,6 +4,8 @@
  * and every writer (journal, transcript, logs, error messages) passes its text
  * through redact() before it leaves the process.
  */
+import { escapeRegExp } from './regexp.js';
+
 export const REDACTED = '[REDACTED]';
 
 const MIN_SECRET_LENGTH = 4;
@@ -42,7 +44,7 @@ export class Redactor {
   redact(text: string): string {
     if (this.secrets.size === 0 || !text) return text;
     if (!this.pattern) {
-      const alternatives = [...this.secrets].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      const alternatives = [...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
       this.pattern = new RegExp(alternatives.join('|'), 'g');
     }
     return text.replace(this.pattern, REDACTED);

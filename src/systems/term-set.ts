@@ -7,6 +7,7 @@
  * exact for words of any script), so the lines it rejects are never decoded as text.
  */
 import { termText, type ScanTerm } from '../core/log-source.js';
+import { escapeRegExp } from '../core/regexp.js';
 
 /** A literal and the byte it is searched from: memchr stops at each occurrence of a needle's first byte. */
 class Needle {
@@ -82,11 +83,7 @@ export class TermSet {
 /** A pattern for any of the words, each as its UTF-8 bytes read as Latin-1; none never matches. */
 function anyOf(words: string[]): RegExp {
   if (words.length === 0) return /(?!)/;
-  const bytes = words.map((w) =>
-    Buffer.from(w, 'utf8')
-      .toString('latin1')
-      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-  );
+  const bytes = words.map((w) => escapeRegExp(Buffer.from(w, 'utf8').toString('latin1')));
   return new RegExp(bytes.join('|'));
 }
 
