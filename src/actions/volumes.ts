@@ -21,9 +21,6 @@ const source = {
   dockerHost: defaulted('string', 'unix:///var/run/docker.sock', 'the Docker Engine socket'),
 } as const;
 
-/** A parameter or output value as text; `fallback` ('?') for anything that is not a plain value. */
-const text = (v: unknown, fallback = '?'): string => textOf(v, fallback);
-
 /** The first element of an optional one-element list parameter, or ''. */
 function firstOf(v: readonly string[]): string {
   return v[0] ?? '';
@@ -70,7 +67,7 @@ const findStep = defineAction({
     for (const c of r.candidates.slice(0, 10)) {
       const s = summary(c);
       ctx.evidence(
-        `${c.rank}. ${c.name.slice(0, 12)}: PostgreSQL ${String(s.major)}, ${formatBytes(Number(s.sizeBytes))}, last checkpoint ${String(s.checkpointAt)}, ${String(s.state)}${s.compose ? `, compose ${text(s.compose)}` : ''}${s.usedBy ? `, used by ${text(s.usedBy)}` : ''}`,
+        `${c.rank}. ${c.name.slice(0, 12)}: PostgreSQL ${String(s.major)}, ${formatBytes(Number(s.sizeBytes))}, last checkpoint ${String(s.checkpointAt)}, ${String(s.state)}${s.compose ? `, compose ${textOf(s.compose, '?')}` : ''}${s.usedBy ? `, used by ${textOf(s.usedBy, '?')}` : ''}`,
       );
     }
     if (r.passedOver.length) ctx.evidence(`passed over: ${r.passedOver.map((x) => `${x.count} ${x.kind}`).join(', ')}`);
@@ -107,11 +104,11 @@ const choose = defineAction({
     const others = all.filter((c) => c !== chosen);
     return Promise.resolve({
       volume: chosen ? String(chosen.name) : `${name} (not among the PostgreSQL candidates)`,
-      'PostgreSQL version': text(chosen?.major),
-      'last checkpoint': `${text(chosen?.checkpointAt)} (${text(chosen?.state)})`,
+      'PostgreSQL version': textOf(chosen?.major, '?'),
+      'last checkpoint': `${textOf(chosen?.checkpointAt, '?')} (${textOf(chosen?.state, '?')})`,
       size: chosen ? formatBytes(Number(chosen.sizeBytes)) : '?',
-      compose: text(chosen?.compose, 'no compose labels'),
-      'used by': text(chosen?.usedBy, 'no container'),
+      compose: textOf(chosen?.compose, 'no compose labels'),
+      'used by': textOf(chosen?.usedBy, 'no container'),
       'also found': others.length
         ? others.map((o) => `${String(o.name).slice(0, 12)} (checkpoint ${String(o.checkpointAt)})`).join('; ')
         : 'no other PostgreSQL volume',
@@ -152,8 +149,8 @@ const copy = defineAction({
   },
   async probe(_ctx, _p, plan) {
     try {
-      const done = JSON.parse(await readFile(join(text(plan.dir, ''), COMPLETE), 'utf8')) as Record<string, string>;
-      const outputs = { copyDir: text(done.copyDir, ''), original: text(done.original, ''), digest: text(done.digest, '') };
+      const done = JSON.parse(await readFile(join(textOf(plan.dir), COMPLETE), 'utf8')) as Record<string, string>;
+      const outputs = { copyDir: textOf(done.copyDir), original: textOf(done.original), digest: textOf(done.digest) };
       return { done: true, outputs, why: `the copy in ${plan.dir} was finished (${COMPLETE})` };
     } catch {
       return { done: false, why: 'no finished copy recorded' };
@@ -317,7 +314,7 @@ const report = defineAction({
       `# Recovery of PostgreSQL data from Docker volume ${p.volume}`,
       `- Original data folder (untouched, checked by digest): ${p.original}`,
       `- Working copy (kept): ${p.copyDir}`,
-      `- Newest timestamp found in the data: ${text(p.newest, '') || 'none'}`,
+      `- Newest timestamp found in the data: ${textOf(p.newest) || 'none'}`,
       `- Dumps (pg_dump -Fc), each restored into a scratch server with the same row counts: ${p.verified.join(', ')}`,
       '## Still to do',
       '- Restore a dump where it belongs: pg_restore --no-owner -d NEWDB FILE (or with -C to create it).',
