@@ -9,53 +9,69 @@ import { parseClusterdataUrl } from '../logs/clusterdata.js';
 import type { ClusterdataSpec } from '../logs/types.js';
 import { parseTime } from './log-time.js';
 import { storeFromFlags } from './s3-flags.js';
+import { LOG_FLAGS } from './evidence-flags.js';
 
 export interface SourceArgs {
   logs?: string[];
   'es-url'?: string;
-  'es-index': string;
+  'es-index'?: string;
   'es-api-key'?: string;
   'es-username'?: string;
   'es-password'?: string;
   'es-ca-file'?: string;
 }
 
+/** The variables that stand in for the Elasticsearch flags a `logs` search is not given. */
+const ENV_EPILOGUE =
+  'Elasticsearch settings not given as flags are read from ES_URL, ES_INDEX, ES_CA_FILE, ES_API_KEY, ES_USERNAME and ES_PASSWORD; credentials are best left there, out of the process list and the shell history.';
+
+/** The flags of a `logs` search: the sources the runbook commands take, their credentials, a time window, the output. */
 export function sourceOptions<T>(y: Argv<T>) {
-  return y
-    .option('logs', { type: 'string', array: true, describe: 'syslog files or folders (plain or .gz, rotated); - for stdin' })
-    .option('es-url', { type: 'string', describe: 'Elasticsearch / Logsearch URL (env ES_URL)', default: process.env.ES_URL })
-    .option('es-index', { type: 'string', default: process.env.ES_INDEX ?? 'logs-*', describe: 'index pattern (env ES_INDEX)' })
-    .option('es-api-key', { type: 'string', describe: 'API key (env ES_API_KEY)', default: process.env.ES_API_KEY })
-    .option('es-username', { type: 'string', describe: 'basic auth user (env ES_USERNAME)', default: process.env.ES_USERNAME })
-    .option('es-password', { type: 'string', describe: 'basic auth password (env ES_PASSWORD)', default: process.env.ES_PASSWORD })
-    .option('es-ca-file', { type: 'string', describe: 'PEM CA file (env ES_CA_FILE)', default: process.env.ES_CA_FILE })
-    .option('since', { type: 'string', describe: 'only lines at or after: ISO time or age like 3d, 12h' })
-    .option('until', { type: 'string', describe: 'only lines at or before: ISO time or age like 1d' })
-    .option('json', { type: 'boolean', default: false, describe: 'print JSON' });
+  return (
+    y
+      .options(LOG_FLAGS)
+      // No defaults from the environment here: yargs would print them in --help.
+      .option('es-api-key', { type: 'string', describe: 'API key (else ES_API_KEY)' })
+      .option('es-username', { type: 'string', describe: 'basic auth user (else ES_USERNAME)' })
+      .option('es-password', { type: 'string', describe: 'basic auth password (else ES_PASSWORD)' })
+      .option('since', { type: 'string', describe: 'only lines at or after: ISO time or age like 3d, 12h' })
+      .option('until', { type: 'string', describe: 'only lines at or before: ISO time or age like 1d' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .epilogue(ENV_EPILOGUE)
+  );
 }
 
-export function sourcesFromArgs(a: SourceArgs): LogSourceSpec {
-  secrets.register(a['es-api-key']);
-  secrets.register(a['es-password']);
+export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.env): LogSourceSpec {
+  // Credentials given as flags replace the environment's as a whole, never mix with them.
+  const given = a['es-api-key'] ?? a['es-username'] ?? a['es-password'];
+  const apiKey = given ? a['es-api-key'] : env.ES_API_KEY;
+  const username = given ? a['es-username'] : env.ES_USERNAME;
+  const password = given ? a['es-password'] : env.ES_PASSWORD;
+  secrets.register(apiKey);
+  secrets.register(password);
+  const esUrl = a['es-url'] ?? env.ES_URL;
   const paths = (a.logs ?? []).map(String).filter((p) => p !== '');
-  if (!paths.length && !a['es-url'])
+  if (!paths.length && !esUrl)
     throw new UsageError('no logs to search', {
       hint: 'Give syslog files or folders with --logs PATH... (- for stdin), or Elasticsearch with --es-url URL',
     });
-  if (a['es-api-key'] && a['es-username']) throw new UsageError('give either --es-api-key or --es-username/--es-password, not both');
+  if (apiKey && username)
+    throw new UsageError('both an API key and a username for Elasticsearch', {
+      hint: 'give either --es-api-key (or ES_API_KEY) or --es-username/--es-password (or ES_USERNAME/ES_PASSWORD), not both',
+    });
   // Credentials written into the URL are registered as secrets and used, never shown.
-  const es = a['es-url'] ? stripUrlCredentials('--es-url', a['es-url']) : undefined;
+  const es = esUrl ? stripUrlCredentials('--es-url', esUrl) : undefined;
   const fromUrl = es?.credentials;
   return {
     paths: paths.length ? paths : undefined,
     es: es
       ? {
           url: es.url,
-          index: a['es-index'],
-          apiKey: a['es-api-key'] ?? (fromUrl && !fromUrl.password ? (fromUrl.username ?? undefined) : undefined),
-          username: a['es-username'] ?? (fromUrl?.password ? (fromUrl.username ?? undefined) : undefined),
-          password: a['es-password'] ?? fromUrl?.password ?? undefined,
-          caFile: a['es-ca-file'],
+          index: a['es-index'] ?? env.ES_INDEX ?? 'logs-*',
+          apiKey: apiKey ?? (fromUrl && !fromUrl.password ? (fromUrl.username ?? undefined) : undefined),
+          username: username ?? (fromUrl?.password ? (fromUrl.username ?? undefined) : undefined),
+          password: password ?? fromUrl?.password ?? undefined,
+          caFile: a['es-ca-file'] ?? env.ES_CA_FILE,
         }
       : undefined,
   };

@@ -10,6 +10,7 @@ import { printableJson } from '../core/display.js';
 import { clusterdataFromArgs, searchFromArgs, sourceOptions } from './log-sources.js';
 import type { ArgsOf } from './lazy-command.js';
 import { s3FlagOptions } from './s3-flags.js';
+import { CLUSTERDATA_FLAG } from './evidence-flags.js';
 
 /** Refuses, as bad usage, a value that is not a GUID, naming the cf command that gives it. */
 function requireGuid(value: string, refusal: string, cfCommand: string): void {
@@ -32,7 +33,7 @@ function findOptions(y: Argv) {
     .option('org', { type: 'string', describe: 'org (a GUID filters; a name is only noted)' })
     .option('space', { type: 'string', describe: 'space (a GUID filters; a name is only noted)' })
     .option('space-guid', { type: 'string', describe: 'space GUID: instances of other spaces are left out' })
-    .option('clusterdata', { type: 'string', describe: "the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX]" })
+    .options(CLUSTERDATA_FLAG)
     .options(s3FlagOptions)
     .example('$0 logs find --service-name important-db --logs /var/log/syslog* --json', 'rank the candidates');
 }

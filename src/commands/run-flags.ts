@@ -1,6 +1,7 @@
 /** The flags of the runbook commands: which runbook, and how to reach the platform. */
 import type { Argv, InferredOptionTypes, Options } from 'yargs';
 import { DEFAULT_RUNBOOK } from './package-files.js';
+import { CLUSTERDATA_FLAG, LOG_FLAGS } from './evidence-flags.js';
 import { s3FlagOptions } from './s3-flags.js';
 
 function runbookOption<T>(y: Argv<T>, runbook = DEFAULT_RUNBOOK) {
@@ -24,14 +25,8 @@ const CONNECTION_FLAGS = {
       'GUID of the deleted instance to restore, when the evidence does not settle it (like choose.deletedInstance in the answers file)',
   },
   // Where the evidence is: syslog files, Elasticsearch, the broker's clusterdata bucket.
-  logs: { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' },
-  'es-url': { type: 'string', describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)' },
-  'es-index': { type: 'string', describe: 'index pattern (default logs-*)' },
-  'es-ca-file': { type: 'string', describe: "PEM file of the CA that signed Elasticsearch's certificate" },
-  clusterdata: {
-    type: 'string',
-    describe: "the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX]: names instances and holds the deleted one's credentials",
-  },
+  ...LOG_FLAGS,
+  ...CLUSTERDATA_FLAG,
   // The cells over SSH, S3, and the platform's CLIs.
   gateway: { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' },
   'ssh-user': { type: 'string', describe: 'user on the cells (default vcap)' },

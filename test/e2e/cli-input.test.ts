@@ -73,3 +73,17 @@ describe('logs find with credentials in --es-url and --clusterdata', () => {
     expect(r.stdout + r.stderr).not.toContain(canary);
   });
 });
+
+describe('logs --help with Elasticsearch credentials in the environment', () => {
+  it('never prints them', async () => {
+    const key = 'Help-Canary-Key-83d1';
+    const password = 'Help-Canary-Pw-5e20';
+    for (const command of ['find', 'instance']) {
+      const r = await runCli(['logs', command, '--help'], { env: { ES_API_KEY: key, ES_USERNAME: 'elastic', ES_PASSWORD: password } });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('--es-password');
+      expect(r.stdout + r.stderr).not.toContain(key);
+      expect(r.stdout + r.stderr).not.toContain(password);
+    }
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { sourcesFromArgs } from '../../src/commands/log-sources.js';
+import { UsageError } from '../../src/core/errors.js';
+
+describe('sourcesFromArgs', () => {
+  it('reads Elasticsearch from the environment when no flag names it', () => {
+    const spec = sourcesFromArgs(
+      {},
+      { ES_URL: 'https://logsearch.example:9200', ES_INDEX: 'syslog-*', ES_API_KEY: 'k1', ES_CA_FILE: '/ca.pem' },
+    );
+    expect(spec.paths).toBeUndefined();
+    expect(spec.es).toEqual({
+      url: 'https://logsearch.example:9200',
+      index: 'syslog-*',
+      apiKey: 'k1',
+      username: undefined,
+      password: undefined,
+      caFile: '/ca.pem',
+    });
+  });
+
+  it('prefers flags to the environment, and searches logs-* by default', () => {
+    const spec = sourcesFromArgs(
+      { 'es-url': 'https://flag.example', 'es-ca-file': '/flag.pem' },
+      { ES_URL: 'https://env.example', ES_CA_FILE: '/env.pem' },
+    );
+    expect(spec.es).toMatchObject({ url: 'https://flag.example', index: 'logs-*', caFile: '/flag.pem' });
+  });
+
+  it('takes credentials given as flags as a whole, never mixed with the environment', () => {
+    const env = { ES_API_KEY: 'env-key' };
+    const spec = sourcesFromArgs({ 'es-url': 'https://es.example', 'es-username': 'elastic', 'es-password': 'pw' }, env);
+    expect(spec.es).toMatchObject({ apiKey: undefined, username: 'elastic', password: 'pw' });
+  });
+
+  it('refuses an API key beside a username from the same place, naming both ways', () => {
+    const both = () => sourcesFromArgs({ 'es-url': 'https://es.example' }, { ES_API_KEY: 'k', ES_USERNAME: 'u', ES_PASSWORD: 'p' });
+    expect(both).toThrow(UsageError);
+    expect(both).toThrow(/both an API key and a username/);
+    expect(() => sourcesFromArgs({ 'es-url': 'https://es.example', 'es-api-key': 'k', 'es-username': 'u' }, {})).toThrow(UsageError);
+  });
+
+  it('asks for logs or Elasticsearch when given neither', () => {
+    expect(() => sourcesFromArgs({ logs: [''] }, {})).toThrow(/no logs to search/);
+  });
+});
