@@ -69,13 +69,28 @@ export async function listSourceArchive(store: ObjectStore, source: S3Location):
   return objects;
 }
 
+/**
+ * The source (checked as listSourceArchive checks it, unless already listed) and the target, listed
+ * at once: neither listing depends on the other. A failure of the source's is the one reported.
+ */
+export async function listSourceAndTarget(
+  store: ObjectStore,
+  source: S3Location,
+  target: S3Location,
+  listed?: Map<string, ObjectInfo>,
+): Promise<{ source: Map<string, ObjectInfo>; target: Map<string, ObjectInfo> }> {
+  const targetListing = listArchive(store, target);
+  targetListing.catch(() => undefined);
+  const sourceListing = listed ?? (await listSourceArchive(store, source));
+  return { source: sourceListing, target: await targetListing };
+}
+
 export async function copyArchive(store: ObjectStore, source: S3Location, target: S3Location, opts: CopyOptions = {}): Promise<CopyResult> {
   const src = archiveLocation(source, 'source');
   const tgt = archiveLocation(target, 'target');
   assertSeparate(src, tgt);
   const concurrency = opts.concurrency ?? DEFAULT_COPY_CONCURRENCY;
-  const from = opts.source ?? (await listSourceArchive(store, src));
-  const existing = await listArchive(store, tgt);
+  const { source: from, target: existing } = await listSourceAndTarget(store, src, tgt, opts.source);
 
   const regular = [...from].filter(([rel]) => !isSentinel(rel));
   const sentinels = [...from]

@@ -2,8 +2,8 @@
 import { StepFailed } from '../core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { swapLocations } from './check.js';
-import { listSourceArchive } from './copy.js';
-import { listArchive, sample } from './listing.js';
+import { listSourceAndTarget, listSourceArchive } from './copy.js';
+import { sample } from './listing.js';
 import { urlOf, utcStamp, type S3Location } from './location.js';
 import type { OnProgress } from './progress.js';
 import type { VerifyResult } from './verify.js';
@@ -56,10 +56,9 @@ export async function prepareSwap(
 ): Promise<{ plan: SwapPlan; source: Map<string, ObjectInfo> }> {
   const stamp = opts.plan?.stamp ?? opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
   const { source: src, target: tgt } = swapLocations(from, to, stamp);
-  const source = opts.source ?? (await listSourceArchive(store, src));
-  if (opts.plan) return { plan: opts.plan, source };
-  const objects = [...(await listArchive(store, tgt)).values()];
-  return { plan: { stamp, objects }, source };
+  if (opts.plan) return { plan: opts.plan, source: opts.source ?? (await listSourceArchive(store, src)) };
+  const { source, target } = await listSourceAndTarget(store, src, tgt, opts.source);
+  return { plan: { stamp, objects: [...target.values()] }, source };
 }
 
 export function verifyFailure(src: S3Location, tgt: S3Location, v: VerifyResult): StepFailed {
