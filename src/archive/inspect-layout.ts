@@ -20,13 +20,15 @@ export interface SortedKeys {
   objects: ObjectInfo[];
   bytes: number;
   backups: Map<string, BackupDraft>;
-  /** WAL segments by name (the compressed copy when both exist). */
+  /** WAL segments by name: the `.lzo` objects, the only ones wal-fetch reads. */
   segments: Map<string, ObjectInfo>;
   /** Backup labels by `<segment>.<offset>`. */
   labels: Map<string, string>;
   histories: Map<number, ObjectInfo>;
   walg: string[];
   unknown: string[];
+  /** Segments and history files stored without .lzo, which a restore never reads. */
+  uncompressed: string[];
   sysidObject: ObjectInfo | null;
   /** Keys only wal-e writes. */
   waleKeys: number;
@@ -46,6 +48,7 @@ export function sortKeys(prefix: string, listed: ObjectInfo[]): SortedKeys {
     histories: new Map(),
     walg: [],
     unknown: [],
+    uncompressed: [],
     sysidObject: null,
     waleKeys: 0,
     layout: 'empty',
@@ -80,7 +83,11 @@ function place(keys: SortedKeys, prefix: string, o: ObjectInfo): void {
       keys.waleKeys++;
       break;
     case 'wal-segment':
-      if (!keys.segments.has(c.segment) || c.compressed) keys.segments.set(c.segment, o);
+      keys.segments.set(c.segment, o);
+      keys.waleKeys++;
+      break;
+    case 'wal-uncompressed':
+      keys.uncompressed.push(c.name);
       keys.waleKeys++;
       break;
     case 'backup-label':
@@ -88,7 +95,7 @@ function place(keys: SortedKeys, prefix: string, o: ObjectInfo): void {
       keys.waleKeys++;
       break;
     case 'history':
-      if (!keys.histories.has(c.timeline) || c.compressed) keys.histories.set(c.timeline, o);
+      keys.histories.set(c.timeline, o);
       break;
     case 'sysid':
       keys.sysidObject = o;
@@ -140,6 +147,16 @@ export function layoutFindings(bucket: string, prefix: string, keys: SortedKeys,
         .slice(0, EXAMPLES)
         .map((k) => k.slice(prefix.length) || k)
         .join(', ')}${unknown.length > EXAMPLES ? ', …' : ''}.`,
+    );
+  }
+  if (keys.uncompressed.length > 0) {
+    const names = keys.uncompressed;
+    found.warnings.push(
+      `${names.length} WAL file(s) are stored without .lzo (${names
+        .slice(0, EXAMPLES)
+        .join(
+          ', ',
+        )}${names.length > EXAMPLES ? ', …' : ''}): wal-e's wal-fetch asks only for NAME.lzo, so a restore never reads them, and the WAL check leaves them out. If they are the only copy, compress each with lzop and store it as NAME.lzo.`,
     );
   }
   if ((layout === 'wal-e' || layout === 'mixed') && !keys.sysidObject) {

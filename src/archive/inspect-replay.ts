@@ -142,13 +142,22 @@ async function timelineSpans(input: ReplayInput, start: Segment, found: Findings
       `${formatTimeline(plan.target)}.history could not be used (${plan.historyError}); timeline switches were inferred from the first segment of each timeline.`,
     );
   }
-  const beyond = [...wal.timelines].find((t) => t > plan.target);
-  if (beyond !== undefined) {
-    found.warnings.push(
-      `WAL exists on timeline ${beyond}, but recovery stops at timeline ${plan.target} because ${formatTimeline(plan.target + 1)}.history is missing; writes made on timeline ${beyond} would not be restored.`,
-    );
-  }
   return { target: plan.target, spans };
+}
+
+/**
+ * WAL archived on a timeline past the one recovery ends on: a promotion whose history file is not
+ * in the archive. Replay never reads it, so what was written there is lost; null when there is none.
+ */
+function pastTarget(input: ReplayInput, target: number): { timeline: number; first: string; last: string } | null {
+  let first: { name: string; s: Segment } | null = null;
+  for (const name of input.segments.keys()) {
+    const s = tryParseSegment(name)!;
+    if (s.tli <= target) continue;
+    if (first === null || s.tli < first.s.tli || (s.tli === first.s.tli && compareSegments(s, first.s) < 0)) first = { name, s };
+  }
+  if (first === null) return null;
+  return { timeline: first.s.tli, first: first.name, last: input.wal.last?.name ?? first.name };
 }
 
 /** Walks the WAL chain from LATEST's start through its stop segment and on: gaps, what is lost, how far replay goes. */
@@ -181,6 +190,13 @@ async function walkFromLatest(input: ReplayInput, stopSegment: string, blockers:
       `WAL ${range(late[0]!)} is missing: replay stops at ${chain.lastContiguous}, and data written after it would be lost` +
         (late.length > 1 ? ` (${late.length} gaps in all, up to ${chain.end})` : ` (archived WAL goes on to ${chain.end})`) +
         '. Look for the missing segments in another copy of the archive before restoring.',
+    );
+  }
+  const past = pastTarget(input, target);
+  if (past && early.length === 0) {
+    replay.lost = { from: replay.lost?.from ?? past.first, to: past.last };
+    found.problems.push(
+      `WAL was archived on timeline ${past.timeline} (from ${past.first}), but recovery stops at timeline ${target} because ${formatTimeline(target + 1)}.history is not in the archive (as ${formatTimeline(target + 1)}.history.lzo, the only name wal-fetch asks for): writes made after the promotion to timeline ${past.timeline} would be lost. Look for the history file in another copy of the archive before restoring.`,
     );
   }
   if (chain.offChain > 0) {

@@ -5,6 +5,8 @@
  *   basebackups_005/base_…/tar_partitions/part_%08d.tar.lzo
  *   basebackups_005/base_…_backup_stop_sentinel.json
  *   wal_005/<segment>.lzo, <segment>.<offset hex>.backup.lzo, <timeline>.history.lzo
+ *     (wal-fetch asks for <name>.lzo and nothing else: a segment or history file without .lzo is
+ *     never read by a restore)
  *   sysids/sysid (Dingo's own)
  * wal-g shares the top-level folders but names backups base_<segment> (no
  * offset), writes part_%03d.tar.<ext>, metadata.json, and compresses WAL with
@@ -16,10 +18,12 @@ export type KeyClass =
   | { kind: 'extended-version'; backup: string }
   | { kind: 'tar-partition'; backup: string; index: number }
   | { kind: 'sentinel'; backup: string }
-  | { kind: 'wal-segment'; segment: string; compressed: boolean }
+  | { kind: 'wal-segment'; segment: string }
   | { kind: 'wal-partial'; segment: string }
   | { kind: 'backup-label'; segment: string; offset: number }
-  | { kind: 'history'; timeline: number; compressed: boolean }
+  | { kind: 'history'; timeline: number }
+  /** A segment or history file stored without .lzo: wal-e's wal-fetch asks only for NAME.lzo, so replay never reads it. */
+  | { kind: 'wal-uncompressed'; name: string }
   | { kind: 'sysid' }
   | { kind: 'directory' }
   | { kind: 'walg-backup-file'; backup: string; file: string }
@@ -43,10 +47,11 @@ const RE = {
   walgPart: new RegExp(
     `^(?:metadata\\.json|files_metadata\\.json|tar_partitions/(?:part_\\d{3,}|pg_control|backup_label)\\.tar\\.${WALG_EXT})$`,
   ),
-  segment: /^wal_005\/([0-9A-F]{24})(\.lzo)?$/,
+  segment: /^wal_005\/([0-9A-F]{24})\.lzo$/,
   partial: /^wal_005\/([0-9A-F]{24})\.partial(?:\.lzo)?$/,
   label: /^wal_005\/([0-9A-F]{24})\.([0-9A-F]{8})\.backup(?:\.lzo)?$/,
-  history: /^wal_005\/([0-9A-F]{8})\.history(\.lzo)?$/,
+  history: /^wal_005\/([0-9A-F]{8})\.history\.lzo$/,
+  uncompressed: /^wal_005\/([0-9A-F]{24}|[0-9A-F]{8}\.history)$/,
   walgWal: new RegExp(`^wal_005/(${SEG})(?:\\.partial)?\\.${WALG_EXT}$`),
 };
 
@@ -56,9 +61,10 @@ export function classifyKey(rel: string): KeyClass {
   if (rel === 'sysids/sysid') return { kind: 'sysid' };
   let m: RegExpExecArray | null;
   if (rel.startsWith('wal_005/')) {
-    if ((m = RE.segment.exec(rel))) return { kind: 'wal-segment', segment: m[1]!, compressed: m[2] !== undefined };
+    if ((m = RE.segment.exec(rel))) return { kind: 'wal-segment', segment: m[1]! };
     if ((m = RE.label.exec(rel))) return { kind: 'backup-label', segment: m[1]!, offset: parseInt(m[2]!, 16) };
-    if ((m = RE.history.exec(rel))) return { kind: 'history', timeline: parseInt(m[1]!, 16), compressed: m[2] !== undefined };
+    if ((m = RE.history.exec(rel))) return { kind: 'history', timeline: parseInt(m[1]!, 16) };
+    if ((m = RE.uncompressed.exec(rel))) return { kind: 'wal-uncompressed', name: m[1]! };
     if ((m = RE.partial.exec(rel))) return { kind: 'wal-partial', segment: m[1]! };
     if ((m = RE.walgWal.exec(rel))) return { kind: 'walg-wal', segment: m[1]!, ext: m[2]! };
     return { kind: 'unknown' };

@@ -216,9 +216,38 @@ describe('timelines', () => {
     expect(r.warnings).toEqual([expect.stringMatching(/^1 segment\(s\) were archived on a parent timeline/)]);
   });
 
-  it('reads an uncompressed history file too', async () => {
+  it('does not follow a history file stored without .lzo: wal-fetch never asks for that name', async () => {
     const r = await inspect(promoted(Buffer.from('1\t0/5000090\tx\n'), 'wal_005/00000002.history'));
-    expect(r.restorableTo).toBe('000000020000000000000008');
+    expect(r.targetTimeline).toBe(1);
+    expect(r.restorable).toBe(true);
+    expect(r.restorableTo).toBe('000000010000000000000005');
+    expect(r.complete).toBe(false);
+    expect(r.lost).toEqual({ from: '000000020000000000000005', to: '000000020000000000000008' });
+    expect(r.problems).toEqual([
+      expect.stringMatching(
+        /^WAL was archived on timeline 2 \(from 000000020000000000000005\), but recovery stops at timeline 1 because 00000002\.history is not in the archive/,
+      ),
+    ]);
+    expect(r.warnings).toContainEqual(expect.stringMatching(/^1 WAL file\(s\) are stored without \.lzo \(00000002\.history\)/));
+  });
+
+  it('leaves a segment stored without .lzo out of the chain, as a gap', async () => {
+    const a = healthy();
+    a.remove('wal_005/000000010000000000000006.lzo');
+    a.put('wal_005/000000010000000000000006', 16_000, minutes(20));
+    a.put('wal_005/00000001000000000000000A', 16_000, minutes(30));
+    const r = await inspect(a);
+    expect(r.gaps).toEqual([{ from: '000000010000000000000006', to: '000000010000000000000006', count: 1 }]);
+    expect(r.restorableTo).toBe('000000010000000000000005');
+    expect(r.lastSegment).toBe('000000010000000000000009');
+    expect(r.lost).toEqual({ from: '000000010000000000000006', to: '000000010000000000000009' });
+    expect(r.complete).toBe(false);
+    expect(r.unknownKeys).toEqual([]);
+    expect(r.warnings).toContainEqual(
+      expect.stringMatching(
+        /^2 WAL file\(s\) are stored without \.lzo \(000000010000000000000006, 00000001000000000000000A\): wal-e's wal-fetch asks only for NAME\.lzo/,
+      ),
+    );
   });
 
   it('names gaps on the timeline replay reads them from', async () => {
@@ -261,14 +290,20 @@ describe('timelines', () => {
     expect(r.problems[0]).toMatch(/not on the history of timeline 2/);
   });
 
-  it('warns about WAL on a timeline recovery cannot reach', async () => {
+  it('counts WAL on a timeline recovery cannot reach as lost, and the archive as incomplete', async () => {
     const a = healthy();
     a.wal('000000030000000000000009', '00000003000000000000000A', minutes(30));
     const r = await inspect(a);
+    expect(r.restorable).toBe(true);
     expect(r.restorableTo).toBe('000000010000000000000009');
-    expect(r.warnings).toEqual([
-      expect.stringMatching(/WAL exists on timeline 3, but recovery stops at timeline 1 because 00000002\.history is missing/),
+    expect(r.complete).toBe(false);
+    expect(r.lost).toEqual({ from: '000000030000000000000009', to: '00000003000000000000000A' });
+    expect(r.problems).toEqual([
+      expect.stringMatching(
+        /^WAL was archived on timeline 3 \(from 000000030000000000000009\), but recovery stops at timeline 1 because 00000002\.history is not in the archive .*would be lost/,
+      ),
     ]);
+    expect(r.warnings).toEqual([]);
   });
 });
 
