@@ -7,12 +7,9 @@ import { StepFailed, UsageError } from '../core/errors.js';
 import { failureText } from '../adapters/cf-parse.js';
 import { hintFor } from '../adapters/cf-hints.js';
 import { secrets } from '../core/redact.js';
-import { CfCli } from '../adapters/cf.js';
+import { cfEnv } from '../adapters/cf-env.js';
 import { confirmationMatches } from '../engine/confirmation.js';
-
-export function cfCli(ctx: StepContext): CfCli {
-  return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, env: { CF_COLOR: 'false' } });
-}
+import { cfCli } from './support/cf.js';
 
 const target = defineAction({
   name: 'cf.target',
@@ -114,7 +111,7 @@ const createSpace = defineAction({
   async run(ctx, p) {
     const cf = cfCli(ctx);
     const argv = [ctx.settings.cfBinary, 'create-space', p.space, '-o', p.org];
-    const r = await ctx.cf.run({ argv, env: { CF_COLOR: 'false' }, writes: true });
+    const r = await ctx.cf.run({ argv, env: cfEnv(), writes: true });
     if (r.exitCode !== 0) {
       const reason = failureText(r) || '(no output)';
       throw new StepFailed(
@@ -133,7 +130,7 @@ const createSpace = defineAction({
     const cf = cfCli(ctx);
     const r = await ctx.cf.run({
       argv: [ctx.settings.cfBinary, 'target', '-o', p.org, '-s', p.space],
-      env: { CF_COLOR: 'false' },
+      env: cfEnv(),
       writes: false,
     });
     if (r.exitCode !== 0) return { done: false, why: `no space ${p.space} in org ${p.org} yet` };

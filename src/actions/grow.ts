@@ -8,17 +8,14 @@ import { containerOn } from './support/params.js';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
-import { CfCli, type ServiceStatus } from '../adapters/cf.js';
+import type { ServiceStatus } from '../adapters/cf.js';
+import { cfCli } from './support/cf.js';
 import { pollDelays } from '../adapters/cf-wait.js';
 import { nodeCountParams, nodesForPlan } from '../adapters/cf-update.js';
 import { loginChain } from '../adapters/postgres.js';
 import { replicasOf, systemIdentifier, type Replica } from '../adapters/pg-replication.js';
 import { parseS3Location } from '../archive/location.js';
 import { cellDocker } from './support/cell.js';
-
-function cf(ctx: StepContext): CfCli {
-  return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, env: { CF_COLOR: 'false' } });
-}
 
 const leader = containerOn('cell of the restored (leading) container', 'the restored container, which leads the cluster');
 
@@ -72,7 +69,7 @@ const REFUSED_HINT =
 
 /** Polls the last operation until the update ends; a failed update stops the run, resumably. */
 async function waitForUpdate(ctx: StepContext, name: string, guid: string): Promise<ServiceStatus> {
-  const cli = cf(ctx);
+  const cli = cfCli(ctx);
   const delays = pollDelays(ctx.settings.createPollMs);
   let waited = 0;
   for (let attempt = 1; ; attempt++) {
@@ -124,14 +121,14 @@ const growService = defineAction({
     const name = p.name;
     const guid = p.guid;
     const wanted = p.nodes;
-    const status = await cf(ctx).serviceStatus(name, guid);
+    const status = await cfCli(ctx).serviceStatus(name, guid);
     if (!(status.type === 'update' && status.state === 'in progress')) {
       const now = await currentNodes(ctx, p.cellIp, p.container);
       if (now.nodes >= wanted) {
         ctx.note(`${name} already has ${now.nodes} node(s) (${wanted} asked): nothing to grow, and a cluster is never shrunk`);
         return { nodes: now.nodes, updated: false };
       }
-      await cf(ctx).updateService(name, nodeCountParams(wanted));
+      await cfCli(ctx).updateService(name, nodeCountParams(wanted));
       ctx.evidence(`cf update-service ${name} -c '${JSON.stringify(nodeCountParams(wanted))}' accepted: ${now.nodes} → ${wanted} node(s)`);
     } else ctx.note(`an update of ${name} is already in progress: waiting for it instead of asking again`);
     const done = await waitForUpdate(ctx, name, guid);
@@ -139,7 +136,7 @@ const growService = defineAction({
     return { nodes: wanted, updated: true };
   },
   async probe(ctx, p) {
-    const status = await cf(ctx).serviceStatus(p.name, p.guid);
+    const status = await cfCli(ctx).serviceStatus(p.name, p.guid);
     if (status.type === 'update' && status.state === 'succeeded')
       return { done: true, outputs: { nodes: p.nodes, updated: true }, why: 'the last operation is "update succeeded"' };
     return { done: false, why: `the last operation is "${status.type} ${status.state}": asking (or waiting) again is safe` };

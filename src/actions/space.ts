@@ -7,9 +7,8 @@ import { defineAction, type ActionDef, defaulted, output, required } from '../en
 import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { formatS3Url } from '../core/s3-url.js';
-import { CfCli } from '../adapters/cf.js';
-import { CfApi } from '../adapters/cf-events-api.js';
-import { cfCurlHasFail } from '../adapters/cf-version.js';
+import type { CfApi } from '../adapters/cf-events-api.js';
+import { cfApi } from './support/cf.js';
 import { inspectArchive } from '../archive/inspect.js';
 import { findSpaceInstances } from '../logs/space.js';
 import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holding, type SpaceDeletion } from '../logs/space-holdings.js';
@@ -22,12 +21,6 @@ const FIND = 'find';
 
 /** Evidence lines kept per instance (journaled with the plan). */
 const MAX_EVIDENCE = 12;
-
-async function cfApi(ctx: StepContext): Promise<CfApi> {
-  const env = { CF_COLOR: 'false' };
-  const { version } = await new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, env }).version();
-  return new CfApi(ctx.cf, { binary: ctx.settings.cfBinary, env, curlFail: cfCurlHasFail(version) });
-}
 
 /** The space's deletion: the one with the given GUID, else the newest of a space with that name. */
 async function findDeletion(ctx: StepContext, api: CfApi, p: { org: string; space: string; spaceGuid: string }): Promise<SpaceDeletion> {

@@ -8,6 +8,7 @@ import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 import { eventsPage, eventsPath, listPage, type AuditEvent, type EventsApi } from './cf-events.js';
 import { parseCurlBody } from './cf-curl.js';
+import { cfEnv } from './cf-env.js';
 import { failureText } from './cf-parse.js';
 import { recordAt, stringAt, type JsonRecord } from '../core/json.js';
 
@@ -35,7 +36,7 @@ export class CfApi {
     private readonly opts: CfApiOptions,
   ) {
     this.binary = opts.binary ?? 'cf';
-    this.env = { CF_COLOR: 'false', ...opts.env };
+    this.env = { ...cfEnv(), ...opts.env };
   }
 
   private async curl(path: string): Promise<Answer> {

@@ -23,10 +23,11 @@ import type { ServiceStatus } from './cf-types.js';
 import { cfCurlHasFail, cfEra, parseCfVersionOutput, type CfEra } from './cf-version.js';
 import { waitForOperation, type WaitForServiceOptions } from './cf-wait.js';
 import { CliProgram, type CliOptions } from './cli-program.js';
+import { cfEnv } from './cf-env.js';
 
 export type { ServiceStatus } from './cf-types.js';
 
-/** `env`: CF_HOME, CF_TRACE=<file>...; CF_COLOR=false is the default. */
+/** `env`: CF_HOME, CF_TRACE=<file>...; on top of cfEnv(). */
 export type CfCliOptions = CliOptions;
 
 type StatusSource = 'v3' | 'v2' | 'text';
@@ -37,7 +38,7 @@ export class CfCli extends CliProgram {
   private statusSource: StatusSource = 'v3';
 
   constructor(runner: CommandRunner, opts: CfCliOptions = {}) {
-    super(runner, opts.binary ?? 'cf', opts.env, { CF_COLOR: 'false' });
+    super(runner, opts.binary ?? 'cf', opts.env, cfEnv());
   }
 
   private failed(args: string[], result: CommandResult, doing: string, hint?: string): StepFailed {
