@@ -3,7 +3,6 @@
  * `-d` takes a deployment name). It builds argv, runs it through a CommandRunner and parses
  * both generations' output; every command here is a read.
  */
-import { writeFile } from 'node:fs/promises';
 import { StepFailed, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
@@ -131,24 +130,5 @@ export class BoshCli extends CliProgram {
       );
     }
     return null;
-  }
-
-  /**
-   * Saves a deployment's manifest to `file`: v1 `bosh download manifest DEP FILE` (its `-d` takes
-   * a manifest file); v2 prints it with `bosh -d DEP manifest`.
-   */
-  async downloadManifest(deployment: string, file: string): Promise<void> {
-    const { major } = await this.version();
-    if (major === 1) {
-      const args = ['download', 'manifest', deployment, file];
-      const r = await this.run(args);
-      if (r.exitCode !== 0) throw this.failed(args, r, `Downloading the manifest of ${deployment}`);
-      return;
-    }
-    const args = ['-d', deployment, 'manifest'];
-    const r = await this.run(args);
-    if (r.exitCode !== 0) throw this.failed(args, r, `Downloading the manifest of ${deployment}`);
-    const body = r.stdout.replace(/^Using environment .*\n\n?/, '').replace(/\n+Succeeded\n*$/, '\n');
-    await writeFile(file, body);
   }
 }

@@ -14,8 +14,6 @@ export type { ContainerInfo, ContainerMount, ContainerState } from './docker-ins
 
 export const DOCKER_BINARY = '/var/vcap/packages/docker/bin/docker';
 export const DOCKER_HOST = 'unix:///var/vcap/sys/run/docker/docker.sock';
-/** As an operator types it: docker turns the two characters `\t` into a tab. */
-export const PS_FORMAT = '{{.ID}}\\t{{.Names}}\\t{{.Status}}';
 
 export interface CellDockerOptions {
   binary?: string;
@@ -24,14 +22,6 @@ export interface CellDockerOptions {
   sudo?: boolean;
   /** DOCKER_API_VERSION for a client newer than the daemon. */
   apiVersion?: string;
-}
-
-export interface PsRow {
-  id: string;
-  names: string;
-  status: string;
-  /** Status begins with "Up". */
-  up: boolean;
 }
 
 export class CellDocker {
@@ -69,19 +59,6 @@ export class CellDocker {
       throw this.failure(spec, result, `inspect ${name}`);
     }
     return parseInspect(result.stdout, name, this.runner.where);
-  }
-
-  async ps(opts: { all?: boolean } = {}): Promise<PsRow[]> {
-    const spec = this.spec(['ps', ...(opts.all ? ['-a'] : []), '--format', PS_FORMAT], false);
-    const result = await this.runner.run(spec);
-    if (result.exitCode !== 0) throw this.failure(spec, result, 'ps');
-    return result.stdout
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((line) => {
-        const [id = '', names = '', status = ''] = line.split('\t');
-        return { id, names, status, up: status.startsWith('Up') };
-      });
   }
 
   async stop(name: string, opts: { timeoutSeconds?: number } = {}): Promise<void> {

@@ -116,10 +116,6 @@ export function renderV2DeploymentNotFound(version: string, d: DirectorView, dep
   );
 }
 
-export function renderV2Manifest(d: DirectorView, manifest: string): Rendered {
-  return ok(`${usingEnv(d)}\n\n${manifest.endsWith('\n') ? manifest : manifest + '\n'}\nSucceeded\n`);
-}
-
 export function renderV2UnknownCommand(command: string): Rendered {
   return {
     stdout: '',
@@ -174,10 +170,6 @@ export function renderV1DeploymentNotFound(d: DirectorView, deployment: string):
     stderr: '',
     exitCode: 1,
   };
-}
-
-export function renderV1ManifestSaved(file: string): Rendered {
-  return ok(`Deployment manifest saved to \`${file}'\n`);
 }
 
 export function renderV1UnknownCommand(args: string[]): Rendered {

@@ -1,20 +1,17 @@
 /**
  * A simulated BOSH CLI and director. `state.version` picks the generation: 1.x is the Ruby CLI
- * (tables, `bosh vms DEP`, `bosh download manifest DEP FILE`), anything else the Go CLI
+ * (tables, `bosh vms DEP`), anything else the Go CLI
  * (`bosh -d DEP vms --json`), printing array rows before 2.0.13. State is plain JSON.
  */
-import { writeFileSync } from 'node:fs';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
 import {
   renderBoshVersion,
   renderV1DeploymentNotFound,
   renderV1Deployments,
-  renderV1ManifestSaved,
   renderV1UnknownCommand,
   renderV1Vms,
   renderV2DeploymentNotFound,
   renderV2Deployments,
-  renderV2Manifest,
   renderV2UnknownCommand,
   renderV2Vms,
   type BoshVmView,
@@ -29,8 +26,6 @@ export interface BoshDeployment {
   releases?: string[];
   stemcells?: string[];
   vms: BoshVm[];
-  /** YAML served by `bosh download manifest` / `bosh manifest`. */
-  manifest?: string;
 }
 
 export interface BoshWorld {
@@ -47,12 +42,6 @@ export function boshMajor(version: string): 1 | 2 {
 }
 
 const V2_VALUE_FLAGS = new Set(['-d', '--deployment', '-e', '--environment', '--column', '--client', '--client-secret', '--ca-cert']);
-
-function manifestOf(d: BoshDeployment): string {
-  return (
-    d.manifest ?? `---\nname: ${d.name}\ninstance_groups:\n${[...new Set(d.vms.map((v) => v.job))].map((j) => `- name: ${j}\n`).join('')}`
-  );
-}
 
 function v2(state: BoshWorld, args: string[]): Rendered {
   let deployment: string | undefined;
@@ -92,12 +81,6 @@ function v2(state: BoshWorld, args: string[]): Rendered {
         dep.vms.map((v) => [`${v.job}/${v.id}`, v.state, v.az ?? '', v.ips.join(','), v.vmCid ?? '']),
       );
     }
-    case 'manifest':
-    case 'man': {
-      const dep = find(deployment);
-      if (!dep) return renderV2DeploymentNotFound(state.version, d, deployment ?? '');
-      return renderV2Manifest(d, manifestOf(dep));
-    }
     default:
       return renderV2UnknownCommand(command);
   }
@@ -134,15 +117,6 @@ function v1(state: BoshWorld, args: string[]): Rendered {
     if (!dep) return renderV1DeploymentNotFound(d, positional[0] ?? '');
     const task = (state.nextTask = (state.nextTask ?? 1000) + 1) - 1;
     return renderV1Vms(d, dep.name, dep.vms, task);
-  }
-  if (command === 'download' && positional[0] === 'manifest') {
-    const dep = find(positional[1]);
-    if (!dep) return renderV1DeploymentNotFound(d, positional[1] ?? '');
-    const file = positional[2];
-    if (!file) return { stdout: manifestOf(dep), stderr: '', exitCode: 0 };
-    // The real CLI writes the file on the operator's machine; so does its simulation.
-    writeFileSync(file, manifestOf(dep));
-    return renderV1ManifestSaved(file);
   }
   return renderV1UnknownCommand(rest);
 }

@@ -1,6 +1,3 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BoshCli } from '../../src/adapters/bosh.js';
 import { StepFailed } from '../../src/core/errors.js';
@@ -63,18 +60,6 @@ describe.each([
     expect(err).toBeInstanceOf(StepFailed);
     expect(err!.message).toMatch(/Deployment 'dingo-postgresql-gone' doesn't exist/);
     expect(err!.hint).toMatch(/bosh deployments/);
-  });
-
-  it('downloads a manifest to a file', async () => {
-    const { bosh, world } = setup(version);
-    world.deployments[1]!.manifest = `---\nname: ${DINGO}\n`;
-    const dir = await mkdtemp(join(tmpdir(), 'bosh-manifest-'));
-    try {
-      await bosh.downloadManifest(DINGO, join(dir, 'dingo-postgresql.yml'));
-      expect(await readFile(join(dir, 'dingo-postgresql.yml'), 'utf8')).toBe(`---\nname: ${DINGO}\n`);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });
 

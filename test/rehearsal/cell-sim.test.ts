@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CellDocker, DOCKER_BINARY, DOCKER_HOST } from '../../src/adapters/docker.js';
 import { secrets } from '../../src/core/redact.js';
 import { StepFailed } from '../../src/core/errors.js';
-import { humanDuration, simulateCell } from '../../src/rehearsal/cell-sim.js';
+import { simulateCell } from '../../src/rehearsal/cell-sim.js';
 import { AWS_SECRET, CONTAINER, DATA_DIR, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
 
@@ -32,17 +32,6 @@ describe('CellDocker against the simulated cell', () => {
   it('answers null for a container that does not exist', async () => {
     const runner = simRunner(sampleCell());
     expect(await new CellDocker(runner).inspect('cf-nope')).toBeNull();
-  });
-
-  it('lists containers in the 1.11 tab format, running only unless asked for all', async () => {
-    const state = sampleCell();
-    state.containers.registrator!.running = false;
-    state.containers.registrator!.exitCode = 2;
-    state.containers.registrator!.finishedAt = '2016-03-18T00:05:00.000Z';
-    const docker = new CellDocker(simRunner(state, { now: () => NOW }));
-    expect(await docker.ps()).toEqual([{ id: '0abe124b987d', names: CONTAINER, status: 'Up 24 minutes', up: true }]);
-    const all = await docker.ps({ all: true });
-    expect(all.map((r) => r.status)).toEqual(['Up 24 minutes', 'Exited (2) About an hour ago']);
   });
 
   it('stops and starts with write specs, calling the hooks', async () => {
@@ -89,7 +78,7 @@ describe('CellDocker against the simulated cell', () => {
           durationMs: 1,
         }),
     };
-    const err = (await new CellDocker(runner, { binary: '/usr/bin/docker' }).ps().catch((e: unknown) => e)) as StepFailed;
+    const err = (await new CellDocker(runner, { binary: '/usr/bin/docker' }).inspect(CONTAINER).catch((e: unknown) => e)) as StepFailed;
     expect(err.message).toContain('client is newer than server');
     expect(err.hint).toContain('DOCKER_API_VERSION');
     expect(err.hint).toContain(DOCKER_BINARY);
@@ -97,7 +86,7 @@ describe('CellDocker against the simulated cell', () => {
 
   it('passes DOCKER_API_VERSION as environment when asked', async () => {
     const runner = simRunner(sampleCell());
-    await new CellDocker(runner, { apiVersion: '1.23', sudo: false }).ps();
+    await new CellDocker(runner, { apiVersion: '1.23', sudo: false }).inspect(CONTAINER);
     expect(runner.specs[0]).toMatchObject({ env: { DOCKER_API_VERSION: '1.23' }, sudo: false, writes: false });
   });
 
@@ -112,7 +101,7 @@ describe('CellDocker against the simulated cell', () => {
 
   it('reports sudo that wants a password', async () => {
     const state = { ...sampleCell(), sudoNeedsPassword: true };
-    const err = (await new CellDocker(simRunner(state)).ps().catch((e: unknown) => e)) as StepFailed;
+    const err = (await new CellDocker(simRunner(state)).inspect(CONTAINER).catch((e: unknown) => e)) as StepFailed;
     expect(err).toBeInstanceOf(StepFailed);
     expect(err.message).toContain('needs a password');
     expect(err.hint).toContain('NOPASSWD');
@@ -128,26 +117,5 @@ describe('simulateCell details', () => {
     expect(stop.stderr).toBe('Error response from daemon: No such container: x\nError: failed to stop containers: [x]\n');
     expect(simulateCell(state, { argv: ['rm', '-rf', '/'], writes: true })).toMatchObject({ exitCode: 127 });
     expect(simulateCell(state, { argv: ['sudo', '-n', 'test', '-e', DATA_DIR], writes: false }).exitCode).toBe(0);
-  });
-
-  it('prints the default ps table like the runbook shows', () => {
-    const out = simulateCell(sampleCell(), { argv: ['docker', 'ps'], writes: false }, { now: () => NOW }).stdout.split('\n');
-    expect(out[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
-    expect(out[1]).toMatch(
-      /^0abe124b987d\s+cfcommunity\/postgresql-patroni:9\.5\s+"\/scripts\/run\.sh "\s+24 minutes ago\s+Up 24 minutes\s+0\.0\.0\.0:32785->5432\/tcp\s+cf-52167ceb/,
-    );
-  });
-
-  it('humanizes durations as go-units does', () => {
-    expect([0, 1000, 59_000, 60_000, 24 * 60_000, 3600_000, 5 * 3600_000, 3 * 86400_000].map(humanDuration)).toEqual([
-      'Less than a second',
-      '1 second',
-      '59 seconds',
-      'About a minute',
-      '24 minutes',
-      'About an hour',
-      '5 hours',
-      '3 days',
-    ]);
   });
 });

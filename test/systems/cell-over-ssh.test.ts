@@ -115,11 +115,10 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
     });
     afterAll(() => ifStarted(daemon)?.remove());
 
-    it('inspects, lists, stops and starts the container', async () => {
+    it('inspects, stops and starts the container', async () => {
       const info = await docker.inspect(CONTAINER);
       expect(info?.env.PATRONI_SCOPE).toBe(NEW_GUID);
       expect(info?.dataDir).toBe(`/var/vcap/store/cf-containers-broker/${CONTAINER}/data`);
-      expect((await docker.ps()).map((r) => r.names)).toEqual([CONTAINER, 'registrator']);
       await docker.stop(CONTAINER, { timeoutSeconds: 10 });
       expect(daemon.read().containers[CONTAINER]!.running).toBe(false);
       expect(await docker.inspect('cf-missing')).toBeNull();
