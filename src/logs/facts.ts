@@ -1,7 +1,8 @@
 /**
  * Reads the time of each line found in the logs and folds it into facts (event-facts.ts).
  * RFC 3164 lines carry no year or zone: they take those of the dated lines of the same source,
- * held until one is seen, else the file's time. Memory grows with the number of instances and
+ * held until one is seen, else the file's time (or the year nearest the dated lines of other
+ * sources, when the file's time is over a year from all of them). Memory grows with the number of instances and
  * containers, never with the volume of logs.
  */
 import { isValidDate } from '../adapters/log-dates.js';
@@ -16,6 +17,8 @@ import type { Evidence } from './types.js';
 
 /** Undated lines held per source while waiting for a dated one; past this they are read by the file's time. */
 const MAX_HELD = 10_000;
+/** A file's time further than this from every dated line of the search does not give its lines their year. */
+const YEAR_MS = 366 * 86_400_000;
 
 /** Files each have their own clock; Elasticsearch documents without @timestamp share one. */
 function clockKey(hit: FileHit): string {
@@ -60,6 +63,7 @@ export class FactCollector extends EventFacts {
       return;
     }
     const key = clockKey(hit);
+    if (own) this.dated = { min: Math.min(this.dated.min, own.getTime()), max: Math.max(this.dated.max, own.getTime()) };
     if (own) {
       const clock = clockOf(sys.time, own);
       if (clock) {
@@ -99,9 +103,28 @@ export class FactCollector extends EventFacts {
     this.foldHit(hit, sys, event, time, ` (year ${time.getUTCFullYear()} from dated lines of the same file${zone})`);
   }
 
+  /**
+   * A line of a file that showed no dated line: its year from the file's time, unless that puts it
+   * over a year from every dated line of the search (a copy reset the file's time): then the year
+   * nearest those lines.
+   */
   private foldByFileTime(hit: FileHit, sys: SyslogLine, event: LogEvent): void {
-    this.yearInferred = true;
     this.unzonedSyslogTime = true;
+    const t = sys.time?.getTime();
+    const { min, max } = this.dated;
+    if (t !== undefined && min <= max && (t < min - YEAR_MS || t > max + YEAR_MS)) {
+      const time = readWithClock(sys.time!, { anchor: t < min ? min : max, zoneMs: 0 });
+      this.yearFromOtherFiles = true;
+      this.foldHit(
+        hit,
+        sys,
+        event,
+        time,
+        ` (year ${time.getUTCFullYear()} from dated lines of other files: this file's time is over a year from them)`,
+      );
+      return;
+    }
+    this.yearInferred = true;
     this.foldHit(hit, sys, event, sys.time, sys.time ? ` (year ${sys.time.getUTCFullYear()} inferred from the file's time)` : '');
   }
 
@@ -142,6 +165,9 @@ export class FactCollector extends EventFacts {
   private readonly clocks = new Map<string, SyslogClock>();
   private readonly held = new Map<string, { hit: FileHit; sys: SyslogLine; event: LogEvent }[]>();
   private clockCorrected = false;
+  private yearFromOtherFiles = false;
+  /** The earliest and latest time (ms) a dated line showed, in any source. */
+  private dated = { min: Infinity, max: -Infinity };
 
   private current: FileHit = { line: '', source: '', offset: 0, fileTime: new Date(0) };
   private yearNote = '';
@@ -164,6 +190,10 @@ export class FactCollector extends EventFacts {
       );
     if (this.yearInferred)
       out.push("RFC 3164 lines carry no year: where a file held no dated line, it was inferred from the file's modification time");
+    if (this.yearFromOtherFiles)
+      out.push(
+        'RFC 3164 lines carry no year: where a file held no dated line and its modification time was over a year from every dated line (a copy resets it), the year nearest those lines was used',
+      );
     if (this.unzonedSyslogTime) out.push('RFC 3164 times carry no time zone: lines of files without dated lines were read as UTC');
     return out;
   }
