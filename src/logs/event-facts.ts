@@ -19,12 +19,14 @@ export class EventFacts {
   /** Times (ms) of confd's "haproxy.cfg has been updated" lines, with the line. */
   readonly haproxyUpdates: Timed[] = [];
 
-  instance(guid: string): InstanceState {
+  /** The state of an instance, created on first mention; `ms`, when the line has a time, dates its first mention. */
+  instance(guid: string, ms = 0): InstanceState {
     let s = this.instances.get(guid);
     if (!s) {
       s = newInstanceState(guid);
       this.instances.set(guid, s);
     }
+    if (ms > 0 && (s.firstSeen === null || ms < s.firstSeen)) s.firstSeen = ms;
     return s;
   }
 
@@ -32,14 +34,14 @@ export class EventFacts {
   protected fold(e: LogEvent, ms: number, tagNode: string | null, ev: EvidenceOf, inWindow: boolean): void {
     switch (e.kind) {
       case 'broker':
-        foldBroker(e, ms, ev, inWindow, (guid) => this.instance(guid));
+        foldBroker(e, ms, ev, inWindow, (guid) => this.instance(guid, ms));
         return;
       case 'haproxy':
         if (e.state === 'updated') this.haproxyUpdates.push({ time: ms, evidence: ev('confd rewrote haproxy.cfg (routing changed)') });
         return;
       case 'container-options': {
         if (!e.patroniScope) return;
-        const s = this.instance(e.patroniScope);
+        const s = this.instance(e.patroniScope, ms);
         s.containerCreatedAt = s.containerCreatedAt === null ? ms : Math.min(s.containerCreatedAt, ms);
         if (e.nodeUuid) {
           addNode(s, e.nodeUuid, null, ev(`cf-containers-broker created container cf-${e.nodeUuid} with PATRONI_SCOPE=${e.patroniScope}`));
@@ -63,7 +65,7 @@ export class EventFacts {
 
   /** wal-e names the instance's archive; its uploads date the last WAL. */
   private wale(e: WaleEvent, ms: number, tagNode: string | null, ev: EvidenceOf): void {
-    const s = this.instance(e.instanceGuid);
+    const s = this.instance(e.instanceGuid, ms);
     if (!s.archivePrefix) {
       s.archivePrefix = e.archivePrefix;
       s.archiveEvidence = ev(`wal-e writes this instance's archive under ${e.archivePrefix}`);

@@ -92,15 +92,44 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
   drafts.sort((a, b) => b.tier - a.tier || b.nameRank - a.nameRank || b.recency - a.recency);
   const top = drafts.filter((d) => d.tier === 3);
   const unnamed = drafts.filter((d) => d.tier === 2);
+  const successors = top[0] ? possibleSuccessors(top[0], unnamed, q.serviceName) : [];
   const candidates = drafts.map((d) => {
     let confidence: Confidence = 'low';
-    if (d.tier === 3) confidence = d === top[0] ? 'high' : 'medium';
-    else if (d.tier === 2 && top.length === 0 && unnamed.length === 1) confidence = 'medium';
+    if (d.tier === 3) confidence = d === top[0] && successors.length === 0 ? 'high' : 'medium';
+    else if (d.tier === 2 && ((top.length === 0 && unnamed.length === 1) || successors.includes(d))) confidence = 'medium';
     if (d.tier === 3 && d !== top[0])
       d.evidence.push({ line: '', source: '', why: `an earlier instance named "${q.serviceName}"; a later one was deleted after it` });
     return toCandidate(d, confidence);
   });
   return secrets.redactValue({ candidates, searched: report });
+}
+
+/**
+ * Deleted instances of unknown name that first appear in the logs after the named one was deleted:
+ * the name may have been given to one of them since (lines of its provisioning missing from the
+ * logs searched), so the named one is not settled. Each side's evidence says so.
+ */
+function possibleSuccessors(named: Draft, unnamed: Draft[], serviceName: string): Draft[] {
+  const deletedAt = named.deletedAt;
+  if (deletedAt === null) return [];
+  const found = unnamed.filter(
+    (d) =>
+      d.deletedAt !== null &&
+      d.deletedAt > deletedAt &&
+      d.state.firstSeen !== null &&
+      d.state.firstSeen > deletedAt &&
+      !(d.spaceGuid && named.spaceGuid && d.spaceGuid !== named.spaceGuid),
+  );
+  for (const d of found) {
+    const why = `first seen ${isoOrNull(d.state.firstSeen)}, after ${named.guid} ("${serviceName}") was deleted, and deleted itself at ${isoOrNull(d.deletedAt)}; the logs searched do not show its name: if "${serviceName}" was given to it, this is the instance to restore`;
+    d.evidence.push({ line: '', source: '', why });
+    named.evidence.push({
+      line: '',
+      source: '',
+      why: `${d.guid}, whose name the logs searched do not show, appeared after this instance was deleted and was deleted later (${isoOrNull(d.deletedAt)}): it may have held "${serviceName}" since`,
+    });
+  }
+  return found;
 }
 
 /** The facts of one instance (usually the NEW one): its containers, their cells, its archive. */

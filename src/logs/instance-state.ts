@@ -38,6 +38,8 @@ export interface InstanceState {
   nodeEvidence: Evidence[];
   /** Time of the first container created for the instance (cf-containers-broker). */
   containerCreatedAt: number | null;
+  /** Time of the earliest line that named the instance, of any kind. */
+  firstSeen: number | null;
   generations: Set<string>;
 }
 
@@ -60,6 +62,7 @@ export function newInstanceState(guid: string): InstanceState {
     nodes: new Map(),
     nodeEvidence: [],
     containerCreatedAt: null,
+    firstSeen: null,
     generations: new Set(),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -206,5 +206,104 @@ describe('clusterdata records (moto S3)', () => {
     expect(r.candidates[0]!.evidence[0]!.source).toMatch(/^.* s3:\/\/clusterdata\/dingo-postgresql-clusterdata-backup-/);
     expect(JSON.stringify(r)).not.toContain(`clusterdata-${x!.passwords[0]}`);
     expect(r.searched.notes.join('\n')).toMatch(/read 4 clusterdata record/);
+  });
+});
+
+describe('a name that may have passed to a later instance', () => {
+  const NAMED = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+  const LATER = '11111111-2222-4333-8444-555555555555';
+  const lager = (prefixTime: string, ts: string, message: string, data: Record<string, unknown>): string =>
+    `${prefixTime} router broker.stdout.log:  {"timestamp":"${ts}","source":"dingo-postgresql-broker","message":"dingo-postgresql-broker.${message}","log_level":1,"data":${JSON.stringify(data)}}`;
+  const upload = (prefixTime: string, guid: string): string =>
+    `${prefixTime} cell docker/cf-c8ce128e-7b4c-4fe7-a533-e9379356f906:  patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://our-postgresql-backups/backups/${guid}/wal/wal_005/000000010000000000000001.lzo".`;
+  const named = [
+    lager('Jan 10 11:00:00', '1484046000.5', 'provision.lookup-service-name.update-recreation-data.saved', {
+      'instance-id': NAMED,
+      name: 'important-db',
+    }),
+    upload('Jan 10 11:30:00', NAMED),
+    lager('Jan 10 12:00:00', '1484049600.5', 'deprovision.start', { 'instance-id': NAMED }),
+  ];
+
+  async function search(lines: string[]) {
+    const dir = await mkdtemp(join(tmpdir(), 'logs-successor-'));
+    try {
+      await writeFile(join(dir, 'syslog'), lines.join('\n') + '\n');
+      await utimes(join(dir, 'syslog'), new Date('2017-01-11T00:00:00Z'), new Date('2017-01-11T00:00:00Z'));
+      return await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('is not settled when an unnamed instance first appears after the named one was deleted, and is deleted later', async () => {
+    const r = await search([
+      ...named,
+      upload('Jan 10 13:00:00', LATER),
+      lager('Jan 10 14:00:00', '1484056800.5', 'deprovision.start', { 'instance-id': LATER }),
+    ]);
+    expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([
+      [NAMED, 'medium'],
+      [LATER, 'medium'],
+    ]);
+    expect(r.candidates[0]!.evidence.map((e) => e.why)).toContainEqual(
+      expect.stringMatching(new RegExp(`^${LATER}, whose name the logs searched do not show, appeared after this instance was deleted`)),
+    );
+    expect(r.candidates[1]!.evidence.map((e) => e.why)).toContainEqual(
+      expect.stringMatching(
+        /^first seen 2017-01-10T13:00:00.000Z, after .* was deleted, .*if "important-db" was given to it, this is the instance to restore$/,
+      ),
+    );
+  });
+
+  it('stays settled when the unnamed one was already there before the named one was deleted', async () => {
+    const r = await search([
+      ...named.slice(0, 2),
+      upload('Jan 10 11:45:00', LATER),
+      named[2]!,
+      lager('Jan 10 14:00:00', '1484056800.5', 'deprovision.start', { 'instance-id': LATER }),
+    ]);
+    expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([
+      [NAMED, 'high'],
+      [LATER, 'low'],
+    ]);
+  });
+});
+
+describe('a file without dated lines whose time a copy reset', () => {
+  const GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+  const lager = (prefixTime: string, ts: string, message: string, data: Record<string, unknown>): string =>
+    `${prefixTime} router broker.stdout.log:  {"timestamp":"${ts}","source":"dingo-postgresql-broker","message":"dingo-postgresql-broker.${message}","log_level":1,"data":${JSON.stringify(data)}}`;
+
+  it('takes the year of the dated lines of the other files, so its WAL uploads do not outlive the deletion', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'logs-reset-time-'));
+    try {
+      await writeFile(
+        join(dir, 'router.log'),
+        [
+          lager('Jan 10 11:00:00', '1484046000.5', 'provision.lookup-service-name.update-recreation-data.saved', {
+            'instance-id': GUID,
+            name: 'important-db',
+          }),
+          lager('Jan 10 12:00:00', '1484049600.5', 'deprovision.start', { 'instance-id': GUID }),
+        ].join('\n') + '\n',
+      );
+      await utimes(join(dir, 'router.log'), new Date('2017-01-11T00:00:00Z'), new Date('2017-01-11T00:00:00Z'));
+      // grep Uploading > cell-uploads.log, years later: no line of it carries a year, and its time is today's.
+      await writeFile(
+        join(dir, 'cell-uploads.log'),
+        `Jan 10 11:50:00 cell docker/cf-c8ce128e-7b4c-4fe7-a533-e9379356f906:  patroni> DETAIL: Uploading "pg_xlog/000000010000000000000003" to "s3://our-postgresql-backups/backups/${GUID}/wal/wal_005/000000010000000000000003.lzo".\n`,
+      );
+      const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
+      expect(r.candidates.map((c) => [c.instanceGuid, c.confidence, c.deletedAt, c.lastWalUploadAt])).toEqual([
+        [GUID, 'high', '2017-01-10T12:00:00.500Z', '2017-01-10T11:50:00.000Z'],
+      ]);
+      expect(r.candidates[0]!.evidence.map((e) => e.why)).toContainEqual(
+        expect.stringContaining("(year 2017 from dated lines of other files: this file's time is over a year from them)"),
+      );
+      expect(r.searched.notes).toContainEqual(expect.stringMatching(/over a year from every dated line/));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
