@@ -55,9 +55,9 @@ export function parseContainer(payload: string): LogEvent | null {
   const text = (c ? payload.slice(c[0].length) : payload).trimStart();
 
   const july = PUBLIC_JULY.exec(text);
-  if (july) return july[1] === '5432' ? { kind: 'public-address', ip: july[2]!, port: july[3]!, format: 'july-2016' } : null;
+  if (july) return july[1] === '5432' ? { kind: 'public-address', ip: july[2]!, port: july[3]!, format: 'july-2016', scope6 } : null;
   const march = PUBLIC_MARCH.exec(text);
-  if (march) return { kind: 'public-address', ip: march[1]!, port: march[2]!, format: 'march-2016' };
+  if (march) return { kind: 'public-address', ip: march[1]!, port: march[2]!, format: 'march-2016', scope6 };
   const lookup = ETCD_LOOKUP.exec(text);
   if (lookup) return { kind: 'etcd-lookup', cellHost: lookup[1]!, nodeUuid: lookup[2]! };
 

@@ -5,7 +5,14 @@ export type LogEvent =
   | { kind: 'haproxy'; state: 'md5' | 'out-of-sync' | 'updated'; time: Date | null }
   | { kind: 'container-creating'; nodeUuid: string }
   | { kind: 'container-options'; nodeUuid: string | null; patroniScope: string | null }
-  | { kind: 'public-address'; ip: string; port: string | null; format: 'march-2016' | 'july-2016' }
+  | {
+      kind: 'public-address';
+      ip: string;
+      port: string | null;
+      format: 'march-2016' | 'july-2016';
+      /** The first six characters of PATRONI_SCOPE before the component (images from May 2016), else null. */
+      scope6: string | null;
+    }
   | { kind: 'etcd-lookup'; cellHost: string; nodeUuid: string }
   | WaleEvent
   | ContainerEvent;

@@ -16,6 +16,8 @@ export class EventFacts {
   readonly nodeHosts = new Map<string, string>();
   /** node uuid -> instance GUID (PATRONI_SCOPE, or the archive its wal-e lines write to). */
   readonly nodeScopes = new Map<string, { guid: string; evidence: Evidence }>();
+  /** node uuid -> the first six characters of PATRONI_SCOPE its container puts before its lines. */
+  readonly nodeScope6 = new Map<string, { scope6: string; evidence: Evidence }>();
   /** Times (ms) of confd's "haproxy.cfg has been updated" lines, with the line. */
   readonly haproxyUpdates: Timed[] = [];
 
@@ -50,7 +52,12 @@ export class EventFacts {
         return;
       }
       case 'public-address':
-        if (tagNode) this.nodeCells.set(tagNode, { ip: e.ip, evidence: ev(`container cf-${tagNode} runs on cell ${e.ip}`) });
+        if (!tagNode) return;
+        this.nodeCells.set(tagNode, { ip: e.ip, evidence: ev(`container cf-${tagNode} runs on cell ${e.ip}`) });
+        this.scope6Of(tagNode, e.scope6, ev);
+        return;
+      case 'container':
+        if (tagNode) this.scope6Of(tagNode, e.scope6, ev);
         return;
       case 'etcd-lookup':
         this.nodeHosts.set(e.nodeUuid, e.cellHost);
@@ -61,6 +68,14 @@ export class EventFacts {
       default:
         return;
     }
+  }
+
+  private scope6Of(node: string, scope6: string | null, ev: EvidenceOf): void {
+    if (scope6 && !this.nodeScope6.has(node))
+      this.nodeScope6.set(node, {
+        scope6,
+        evidence: ev(`container cf-${node} puts ${scope6}-, the start of its PATRONI_SCOPE, before its lines`),
+      });
   }
 
   /** wal-e names the instance's archive; its uploads date the last WAL. */

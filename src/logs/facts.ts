@@ -148,10 +148,15 @@ export class FactCollector extends EventFacts {
     this.fold(event, ms ?? 0, sys ? this.nodeOf(sys.tag) : null, this.ev, inWindow);
   }
 
-  /** The node whose container logged under this tag (`docker/cf-<node>`), if any; a container's lines come in runs. */
+  /**
+   * The node whose container logged under this tag, if any; a container's lines come in runs. The
+   * tile tags them `{{.Name}}`, `cf-<node>`: Docker 1.9's syslog driver puts `docker/` before it,
+   * later drivers use the tag as it is.
+   */
   private nodeOf(tag: string): string | null {
     if (tag !== this.lastTag) {
-      const node = tag.startsWith('docker/cf-') ? tag.slice('docker/cf-'.length) : null;
+      const name = tag.startsWith('docker/') ? tag.slice('docker/'.length) : tag;
+      const node = name.startsWith('cf-') ? name.slice('cf-'.length) : null;
       this.lastTag = tag;
       this.lastNode = node && isGuid(node) ? node : null;
     }

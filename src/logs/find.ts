@@ -136,9 +136,16 @@ function possibleSuccessors(named: Draft, unnamed: Draft[], serviceName: string)
 export async function findInstance(q: FindInstanceQuery): Promise<InstanceFacts> {
   const { facts, report } = await collect(q.sources, INSTANCE_SCAN_TERMS, q.since, q.until);
   const s = facts.instances.get(q.instanceGuid) ?? facts.instance(q.instanceGuid);
-  // Containers that never logged the GUID in full: newer images prefix lines with its first six characters.
   const evidence: Evidence[] = [];
+  // Containers no broker line names: their environment (PATRONI_SCOPE) or their wal-e archive names the instance,
   for (const [node, scope] of facts.nodeScopes) if (scope.guid === q.instanceGuid && !s.nodes.has(node)) s.nodes.set(node, null);
+  // or, before their first WAL upload, only the first six characters of it that newer images put before their lines.
+  const scope6 = q.instanceGuid.slice(0, 6);
+  for (const [node, seen] of facts.nodeScope6) {
+    if (seen.scope6 !== scope6 || s.nodes.has(node) || facts.nodeScopes.has(node)) continue;
+    s.nodes.set(node, null);
+    evidence.push({ ...seen.evidence, why: `${q.instanceGuid} begins with ${scope6}: ${seen.evidence.why}` });
+  }
   const gone = replacedNodes(s);
   const nodes = nodeFacts(facts, s, evidence).filter((n) => !gone.has(n.nodeUuid));
   const createdMs = s.provisionedAt ?? s.containerCreatedAt;

@@ -152,12 +152,19 @@ describe('payloads', () => {
   });
 
   it('parses both public address formats and the etcd lookup', () => {
-    expect(payload(PUBLIC_MARCH)).toEqual({ kind: 'public-address', ip: '10.58.111.150', port: '32785', format: 'march-2016' });
+    expect(payload(PUBLIC_MARCH)).toEqual({
+      kind: 'public-address',
+      ip: '10.58.111.150',
+      port: '32785',
+      format: 'march-2016',
+      scope6: null,
+    });
     expect(parsePayload('6e101b-startup> public :5432 address 10.58.111.151:32790')).toEqual({
       kind: 'public-address',
       ip: '10.58.111.151',
       port: '32790',
       format: 'july-2016',
+      scope6: '6e101b',
     });
     expect(parsePayload('6e101b-startup> public :8008 address 10.58.111.151:32791')).toBeNull();
     expect(payload(LOOKUP)).toEqual({

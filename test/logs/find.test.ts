@@ -307,3 +307,43 @@ describe('a file without dated lines whose time a copy reset', () => {
     }
   });
 });
+
+describe("the new instance's containers before their first WAL upload", () => {
+  const NEW = '748a2142-8b75-4f32-8725-df82618a6410';
+  const NODE = '21f55998-8ed6-43dd-889c-e2ad5d14605d';
+  const OTHER_NODE = 'a3babcf0-1111-4222-8333-944444444444';
+
+  async function instanceOf(lines: string[]) {
+    const dir = await mkdtemp(join(tmpdir(), 'logs-scope6-'));
+    try {
+      await writeFile(join(dir, 'syslog'), lines.join('\n') + '\n');
+      await utimes(join(dir, 'syslog'), new Date('2017-01-01T01:00:00Z'), new Date('2017-01-01T01:00:00Z'));
+      return await findInstance({ sources: { paths: [dir] }, instanceGuid: NEW });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('are found by the first six characters of the GUID they put before their lines, with or without docker/ before the tag', async () => {
+    for (const tag of [`docker/cf-${NODE}`, `cf-${NODE}`, `cf-${NODE}[1234]`]) {
+      const r = await instanceOf([
+        `Jan  1 00:06:10 d39c31b2-3c1f-4f8e-9a3c-2b1e5c7d9f01 ${tag}: 748a21-startup> public :5432 address 10.58.111.151:32800`,
+        `Jan  1 00:06:11 6e1c58d5-0000-4000-8000-000000000001 docker/cf-${OTHER_NODE}: 65abcd-startup> public :5432 address 10.58.111.150:32801`,
+      ]);
+      expect(r.nodes, tag).toEqual([{ nodeUuid: NODE, cell: '10.58.111.151' }]);
+      expect(r.evidence.map((e) => e.why)).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^${NEW} begins with 748a21: container cf-${NODE} puts 748a21-, the start of its PATRONI_SCOPE, before its lines`),
+        ),
+      );
+    }
+  });
+
+  it('leaves out a container whose environment names another instance that begins alike', async () => {
+    const r = await instanceOf([
+      `Jan  1 00:06:00 d39c31b2-3c1f-4f8e-9a3c-2b1e5c7d9f01 cf-containers-broker.log: +-> Create options: {"Env"=>["PATRONI_SCOPE=748a2100-0000-4000-8000-000000000009", "NODE_ID=${NODE}"], "Labels"=>{"instance_id"=>"${NODE}"}}`,
+      `Jan  1 00:06:10 d39c31b2-3c1f-4f8e-9a3c-2b1e5c7d9f01 docker/cf-${NODE}: 748a21-startup> public :5432 address 10.58.111.151:32800`,
+    ]);
+    expect(r.nodes).toEqual([]);
+  });
+});
