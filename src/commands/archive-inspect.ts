@@ -2,8 +2,9 @@
  * `dingo-recover archive inspect <url>`: prove a wal-e archive restorable.
  *
  * Exit codes: 0 restorable and complete (replay reaches the newest archived WAL); 4 not
- * restorable, or restorable only up to a hole in the WAL after LATEST's stop (the JSON says
- * "complete": false and the "lost" range); 1 the archive could not be read; 2 bad usage.
+ * restorable, or restorable only up to a hole in the WAL after LATEST's stop or to a timeline
+ * whose successor's history file is missing (the JSON says "complete": false and the "lost"
+ * range); 1 the archive could not be read; 2 bad usage.
  */
 import type { Argv } from 'yargs';
 import type { ArchiveReport } from '../wale/report.js';
@@ -24,8 +25,9 @@ function inspectOptions(y: Argv) {
     .options(s3FlagOptions)
     .example(`$0 archive inspect ${EXAMPLE_ARCHIVES.old} --json`, 'the report as JSON')
     .epilogue(
-      'Exit codes: 0 restorable and complete; 4 not restorable, or WAL after the LATEST backup has a hole so replay cannot reach ' +
-        'the newest archived segment ("complete": false, "lost": {"from", "to"}); 1 the archive could not be read; 2 bad usage.',
+      'Exit codes: 0 restorable and complete; 4 not restorable, or replay cannot reach the newest archived segment (a hole in ' +
+        'the WAL after the LATEST backup, or WAL on a timeline whose history file is missing: "complete": false, ' +
+        '"lost": {"from", "to"}); 1 the archive could not be read; 2 bad usage.',
     );
 }
 

@@ -67,7 +67,7 @@ export interface ArchiveReport {
   restorableToAt: string | null;
   /** Restorable, and replay reaches the newest archived segment on LATEST's chain: nothing archived is lost. */
   complete: boolean;
-  /** Set when a gap after LATEST's stop segment ends replay early: the archived WAL it cannot reach. */
+  /** The archived WAL replay cannot reach: past a gap after LATEST's stop segment, or on a timeline whose history file is missing. */
   lost: LostWal | null;
   problems: string[];
   warnings: string[];
