@@ -9,7 +9,7 @@ import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
 import { INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
-import { numberSkippedLines, scanFiles } from '../systems/syslog-files.js';
+import { NOT_READ_BEFORE_SINCE, numberSkippedLines, scanFiles } from '../systems/syslog-files.js';
 import { isGuid } from '../core/guid.js';
 import {
   type Confidence,
@@ -101,6 +101,11 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
       d.evidence.push({ line: '', source: '', why: `an earlier instance named "${q.serviceName}"; a later one was deleted after it` });
     return toCandidate(d, confidence);
   });
+  const unread = report.files.filter((f) => f.note === NOT_READ_BEFORE_SINCE).length;
+  if (unread > 0 && candidates.some((c) => c.serviceName === null))
+    report.notes.push(
+      `the broker logs a service name only when the instance is provisioned, and ${unread} file(s) last written before --since were not read: widen --since (or leave it out) to learn the names`,
+    );
   return secrets.redactValue({ candidates, searched: report });
 }
 

@@ -34,6 +34,9 @@ export interface ScanFilesOptions {
   stdin?: Readable;
 }
 
+/** The note of a file left unread because it was last written before --since. */
+export const NOT_READ_BEFORE_SINCE = 'not read: last written before --since';
+
 /** Scan every file for the terms, calling onHit for each line that holds one. */
 export async function scanFiles(
   paths: string[],
@@ -48,7 +51,7 @@ export async function scanFiles(
       continue;
     }
     if (options.since && target.mtime < options.since) {
-      report.files.push({ path: target.path, bytes: 0, matchedLines: 0, gzip: false, note: 'not read: last written before --since' });
+      report.files.push({ path: target.path, bytes: 0, matchedLines: 0, gzip: false, note: NOT_READ_BEFORE_SINCE });
       continue;
     }
     await scanFile(target.path, target.mtime, terms, report, onHit);

@@ -347,3 +347,41 @@ describe("the new instance's containers before their first WAL upload", () => {
     expect(r.nodes).toEqual([]);
   });
 });
+
+describe('--since and the names logged at provisioning', () => {
+  const GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+  const lager = (prefixTime: string, ts: string, message: string, data: Record<string, unknown>): string =>
+    `${prefixTime} router broker.stdout.log:  {"timestamp":"${ts}","source":"dingo-postgresql-broker","message":"dingo-postgresql-broker.${message}","log_level":1,"data":${JSON.stringify(data)}}`;
+
+  it('says how to learn a name the unread older files may hold', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'logs-since-names-'));
+    try {
+      const files: [string, string, string][] = [
+        [
+          'syslog.1',
+          lager('Jan 10 11:00:00', '1484046000.5', 'provision.lookup-service-name.update-recreation-data.saved', {
+            'instance-id': GUID,
+            name: 'important-db',
+          }),
+          '2017-01-10T11:05:00Z',
+        ],
+        ['syslog', lager('Jan 10 12:00:00', '1484049600.5', 'deprovision.start', { 'instance-id': GUID }), '2017-01-10T13:00:00Z'],
+      ];
+      for (const [name, line, mtime] of files) {
+        await writeFile(join(dir, name), line + '\n');
+        await utimes(join(dir, name), new Date(mtime), new Date(mtime));
+      }
+      const since = new Date('2017-01-10T11:30:00Z');
+      const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db', since });
+      expect(r.candidates.map((c) => [c.instanceGuid, c.serviceName])).toEqual([[GUID, null]]);
+      expect(r.searched.notes).toContainEqual(
+        'the broker logs a service name only when the instance is provisioned, and 1 file(s) last written before --since were not read: widen --since (or leave it out) to learn the names',
+      );
+      const all = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
+      expect(all.candidates.map((c) => [c.instanceGuid, c.serviceName])).toEqual([[GUID, 'important-db']]);
+      expect(all.searched.notes.join('\n')).not.toContain('widen --since');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
