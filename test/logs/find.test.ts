@@ -1,4 +1,4 @@
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,31 +209,44 @@ describe('clusterdata records (moto S3)', () => {
   });
 });
 
+/** A 2017 broker line: lager JSON after an RFC 3164 prefix. */
+function lager(prefixTime: string, ts: string, message: string, data: Record<string, unknown>): string {
+  return `${prefixTime} router broker.stdout.log:  {"timestamp":"${ts}","source":"dingo-postgresql-broker","message":"dingo-postgresql-broker.${message}","log_level":1,"data":${JSON.stringify(data)}}`;
+}
+
+/** A wal-e upload line of a container, naming the instance's archive. */
+function upload(prefixTime: string, guid: string): string {
+  return `${prefixTime} cell docker/cf-c8ce128e-7b4c-4fe7-a533-e9379356f906:  patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://our-postgresql-backups/backups/${guid}/wal/wal_005/000000010000000000000001.lzo".`;
+}
+
+const NAMED_GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+/** The 2017 broker logs a service name only at provisioning: NAMED_GUID is important-db from 11:00 on 10 January 2017, */
+const NAMED_PROVISIONED = lager('Jan 10 11:00:00', '1484046000.5', 'provision.lookup-service-name.update-recreation-data.saved', {
+  'instance-id': NAMED_GUID,
+  name: 'important-db',
+});
+/** and deleted at 12:00. */
+const NAMED_DELETED = lager('Jan 10 12:00:00', '1484049600.5', 'deprovision.start', { 'instance-id': NAMED_GUID });
+
+let folders = 0;
+/** A folder of log files under the test root, each with its lines and its modification time (undefined: now). */
+async function logFolder(files: Record<string, { lines: string[]; mtime?: string }>): Promise<string> {
+  const dir = join(root, `hand-written-${++folders}`);
+  await mkdir(dir);
+  for (const [name, f] of Object.entries(files)) {
+    await writeFile(join(dir, name), f.lines.join('\n') + '\n');
+    if (f.mtime) await utimes(join(dir, name), new Date(f.mtime), new Date(f.mtime));
+  }
+  return dir;
+}
+
 describe('a name that may have passed to a later instance', () => {
-  const NAMED = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
   const LATER = '11111111-2222-4333-8444-555555555555';
-  const lager = (prefixTime: string, ts: string, message: string, data: Record<string, unknown>): string =>
-    `${prefixTime} router broker.stdout.log:  {"timestamp":"${ts}","source":"dingo-postgresql-broker","message":"dingo-postgresql-broker.${message}","log_level":1,"data":${JSON.stringify(data)}}`;
-  const upload = (prefixTime: string, guid: string): string =>
-    `${prefixTime} cell docker/cf-c8ce128e-7b4c-4fe7-a533-e9379356f906:  patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://our-postgresql-backups/backups/${guid}/wal/wal_005/000000010000000000000001.lzo".`;
-  const named = [
-    lager('Jan 10 11:00:00', '1484046000.5', 'provision.lookup-service-name.update-recreation-data.saved', {
-      'instance-id': NAMED,
-      name: 'important-db',
-    }),
-    upload('Jan 10 11:30:00', NAMED),
-    lager('Jan 10 12:00:00', '1484049600.5', 'deprovision.start', { 'instance-id': NAMED }),
-  ];
+  const named = [NAMED_PROVISIONED, upload('Jan 10 11:30:00', NAMED_GUID), NAMED_DELETED];
 
   async function search(lines: string[]) {
-    const dir = await mkdtemp(join(tmpdir(), 'logs-successor-'));
-    try {
-      await writeFile(join(dir, 'syslog'), lines.join('\n') + '\n');
-      await utimes(join(dir, 'syslog'), new Date('2017-01-11T00:00:00Z'), new Date('2017-01-11T00:00:00Z'));
-      return await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const dir = await logFolder({ syslog: { lines, mtime: '2017-01-11T00:00:00Z' } });
+    return findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
   }
 
   it('is not settled when an unnamed instance first appears after the named one was deleted, and is deleted later', async () => {
@@ -243,7 +256,7 @@ describe('a name that may have passed to a later instance', () => {
       lager('Jan 10 14:00:00', '1484056800.5', 'deprovision.start', { 'instance-id': LATER }),
     ]);
     expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([
-      [NAMED, 'medium'],
+      [NAMED_GUID, 'medium'],
       [LATER, 'medium'],
     ]);
     expect(r.candidates[0]!.evidence.map((e) => e.why)).toContainEqual(
@@ -264,47 +277,30 @@ describe('a name that may have passed to a later instance', () => {
       lager('Jan 10 14:00:00', '1484056800.5', 'deprovision.start', { 'instance-id': LATER }),
     ]);
     expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([
-      [NAMED, 'high'],
+      [NAMED_GUID, 'high'],
       [LATER, 'low'],
     ]);
   });
 });
 
 describe('a file without dated lines whose time a copy reset', () => {
-  const GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
-  const lager = (prefixTime: string, ts: string, message: string, data: Record<string, unknown>): string =>
-    `${prefixTime} router broker.stdout.log:  {"timestamp":"${ts}","source":"dingo-postgresql-broker","message":"dingo-postgresql-broker.${message}","log_level":1,"data":${JSON.stringify(data)}}`;
-
   it('takes the year of the dated lines of the other files, so its WAL uploads do not outlive the deletion', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'logs-reset-time-'));
-    try {
-      await writeFile(
-        join(dir, 'router.log'),
-        [
-          lager('Jan 10 11:00:00', '1484046000.5', 'provision.lookup-service-name.update-recreation-data.saved', {
-            'instance-id': GUID,
-            name: 'important-db',
-          }),
-          lager('Jan 10 12:00:00', '1484049600.5', 'deprovision.start', { 'instance-id': GUID }),
-        ].join('\n') + '\n',
-      );
-      await utimes(join(dir, 'router.log'), new Date('2017-01-11T00:00:00Z'), new Date('2017-01-11T00:00:00Z'));
+    const dir = await logFolder({
+      'router.log': {
+        lines: [NAMED_PROVISIONED, NAMED_DELETED],
+        mtime: '2017-01-11T00:00:00Z',
+      },
       // grep Uploading > cell-uploads.log, years later: no line of it carries a year, and its time is today's.
-      await writeFile(
-        join(dir, 'cell-uploads.log'),
-        `Jan 10 11:50:00 cell docker/cf-c8ce128e-7b4c-4fe7-a533-e9379356f906:  patroni> DETAIL: Uploading "pg_xlog/000000010000000000000003" to "s3://our-postgresql-backups/backups/${GUID}/wal/wal_005/000000010000000000000003.lzo".\n`,
-      );
-      const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
-      expect(r.candidates.map((c) => [c.instanceGuid, c.confidence, c.deletedAt, c.lastWalUploadAt])).toEqual([
-        [GUID, 'high', '2017-01-10T12:00:00.500Z', '2017-01-10T11:50:00.000Z'],
-      ]);
-      expect(r.candidates[0]!.evidence.map((e) => e.why)).toContainEqual(
-        expect.stringContaining("(year 2017 from dated lines of other files: this file's time is over a year from them)"),
-      );
-      expect(r.searched.notes).toContainEqual(expect.stringMatching(/over a year from every dated line/));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      'cell-uploads.log': { lines: [upload('Jan 10 11:50:00', NAMED_GUID)] },
+    });
+    const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
+    expect(r.candidates.map((c) => [c.instanceGuid, c.confidence, c.deletedAt, c.lastWalUploadAt])).toEqual([
+      [NAMED_GUID, 'high', '2017-01-10T12:00:00.500Z', '2017-01-10T11:50:00.000Z'],
+    ]);
+    expect(r.candidates[0]!.evidence.map((e) => e.why)).toContainEqual(
+      expect.stringContaining("(year 2017 from dated lines of other files: this file's time is over a year from them)"),
+    );
+    expect(r.searched.notes).toContainEqual(expect.stringMatching(/over a year from every dated line/));
   });
 });
 
@@ -314,17 +310,11 @@ describe("the new instance's containers before their first WAL upload", () => {
   const OTHER_NODE = 'a3babcf0-1111-4222-8333-944444444444';
 
   async function instanceOf(lines: string[]) {
-    const dir = await mkdtemp(join(tmpdir(), 'logs-scope6-'));
-    try {
-      await writeFile(join(dir, 'syslog'), lines.join('\n') + '\n');
-      await utimes(join(dir, 'syslog'), new Date('2017-01-01T01:00:00Z'), new Date('2017-01-01T01:00:00Z'));
-      return await findInstance({ sources: { paths: [dir] }, instanceGuid: NEW });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const dir = await logFolder({ syslog: { lines, mtime: '2017-01-01T01:00:00Z' } });
+    return findInstance({ sources: { paths: [dir] }, instanceGuid: NEW });
   }
 
-  it('are found by the first six characters of the GUID they put before their lines, with or without docker/ before the tag', async () => {
+  it('are found by the first six characters of the NAMED_GUID they put before their lines, with or without docker/ before the tag', async () => {
     for (const tag of [`docker/cf-${NODE}`, `cf-${NODE}`, `cf-${NODE}[1234]`]) {
       const r = await instanceOf([
         `Jan  1 00:06:10 d39c31b2-3c1f-4f8e-9a3c-2b1e5c7d9f01 ${tag}: 748a21-startup> public :5432 address 10.58.111.151:32800`,
@@ -349,39 +339,25 @@ describe("the new instance's containers before their first WAL upload", () => {
 });
 
 describe('--since and the names logged at provisioning', () => {
-  const GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
-  const lager = (prefixTime: string, ts: string, message: string, data: Record<string, unknown>): string =>
-    `${prefixTime} router broker.stdout.log:  {"timestamp":"${ts}","source":"dingo-postgresql-broker","message":"dingo-postgresql-broker.${message}","log_level":1,"data":${JSON.stringify(data)}}`;
-
   it('says how to learn a name the unread older files may hold', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'logs-since-names-'));
-    try {
-      const files: [string, string, string][] = [
-        [
-          'syslog.1',
-          lager('Jan 10 11:00:00', '1484046000.5', 'provision.lookup-service-name.update-recreation-data.saved', {
-            'instance-id': GUID,
-            name: 'important-db',
-          }),
-          '2017-01-10T11:05:00Z',
-        ],
-        ['syslog', lager('Jan 10 12:00:00', '1484049600.5', 'deprovision.start', { 'instance-id': GUID }), '2017-01-10T13:00:00Z'],
-      ];
-      for (const [name, line, mtime] of files) {
-        await writeFile(join(dir, name), line + '\n');
-        await utimes(join(dir, name), new Date(mtime), new Date(mtime));
-      }
-      const since = new Date('2017-01-10T11:30:00Z');
-      const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db', since });
-      expect(r.candidates.map((c) => [c.instanceGuid, c.serviceName])).toEqual([[GUID, null]]);
-      expect(r.searched.notes).toContainEqual(
-        'the broker logs a service name only when the instance is provisioned, and 1 file(s) last written before --since were not read: widen --since (or leave it out) to learn the names',
-      );
-      const all = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
-      expect(all.candidates.map((c) => [c.instanceGuid, c.serviceName])).toEqual([[GUID, 'important-db']]);
-      expect(all.searched.notes.join('\n')).not.toContain('widen --since');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const dir = await logFolder({
+      'syslog.1': {
+        lines: [NAMED_PROVISIONED],
+        mtime: '2017-01-10T11:05:00Z',
+      },
+      syslog: {
+        lines: [NAMED_DELETED],
+        mtime: '2017-01-10T13:00:00Z',
+      },
+    });
+    const since = new Date('2017-01-10T11:30:00Z');
+    const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db', since });
+    expect(r.candidates.map((c) => [c.instanceGuid, c.serviceName])).toEqual([[NAMED_GUID, null]]);
+    expect(r.searched.notes).toContainEqual(
+      'the broker logs a service name only when the instance is provisioned, and 1 file(s) last written before --since were not read: widen --since (or leave it out) to learn the names',
+    );
+    const all = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
+    expect(all.candidates.map((c) => [c.instanceGuid, c.serviceName])).toEqual([[NAMED_GUID, 'important-db']]);
+    expect(all.searched.notes.join('\n')).not.toContain('widen --since');
   });
 });
