@@ -1,5 +1,6 @@
 /** The first steps of inspecting an archive: sort every key into its place, and say what the layout shows. */
 import type { ObjectInfo } from '../core/seams.js';
+import { someOf } from '../core/display.js';
 import { formatS3Url } from '../core/s3-url.js';
 import type { BackupDraft } from '../wale/backups.js';
 import { classifyKey } from '../wale/keys.js';
@@ -143,20 +144,16 @@ export function layoutFindings(bucket: string, prefix: string, keys: SortedKeys,
   }
   if (unknown.length > 0) {
     found.warnings.push(
-      `${unknown.length} key(s) match no wal-e name and are ignored: ${unknown
-        .slice(0, EXAMPLES)
-        .map((k) => k.slice(prefix.length) || k)
-        .join(', ')}${unknown.length > EXAMPLES ? ', …' : ''}.`,
+      `${unknown.length} key(s) match no wal-e name and are ignored: ${someOf(
+        unknown.map((k) => k.slice(prefix.length) || k),
+        EXAMPLES,
+      )}.`,
     );
   }
   if (keys.uncompressed.length > 0) {
     const names = keys.uncompressed;
     found.warnings.push(
-      `${names.length} WAL file(s) are stored without .lzo (${names
-        .slice(0, EXAMPLES)
-        .join(
-          ', ',
-        )}${names.length > EXAMPLES ? ', …' : ''}): wal-e's wal-fetch asks only for NAME.lzo, so a restore never reads them, and the WAL check leaves them out. If they are the only copy, compress each with lzop and store it as NAME.lzo.`,
+      `${names.length} WAL file(s) are stored without .lzo (${someOf(names, EXAMPLES)}): wal-e's wal-fetch asks only for NAME.lzo, so a restore never reads them, and the WAL check leaves them out. If they are the only copy, compress each with lzop and store it as NAME.lzo.`,
     );
   }
   if ((layout === 'wal-e' || layout === 'mixed') && !keys.sysidObject) {
@@ -169,7 +166,7 @@ export function layoutFindings(bucket: string, prefix: string, keys: SortedKeys,
 function emptyProblem(url: string, siblings: string[]): string {
   let text = `Nothing is stored under ${url}. Check the prefix: Dingo archives are s3://BUCKET/backups/<instance GUID>/wal/, as in the "DETAIL: Uploading … to" log lines of the old instance.`;
   if (siblings.length > 0) {
-    text += ` Similar prefixes exist: ${siblings.slice(0, EXAMPLES).join(', ')}${siblings.length > EXAMPLES ? ', …' : ''}.`;
+    text += ` Similar prefixes exist: ${someOf(siblings, EXAMPLES)}.`;
   }
   return text;
 }

@@ -107,6 +107,11 @@ export function fold(line: string, columns: number, hang = 4): string[] {
   return out;
 }
 
+/** The first `max` items, comma-separated, and an ellipsis when there are more: "a, b, c, …". */
+export function someOf(items: readonly string[], max = 5): string {
+  return items.slice(0, max).join(', ') + (items.length > max ? ', …' : '');
+}
+
 /** A duration for people: 0.4 s, 12.3 s, 2m05s, 1h02m. */
 export function formatDuration(ms: number): string {
   if (ms < 59_950) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;

@@ -4,6 +4,7 @@
  * (an archive has tens of thousands of objects); the actions journal a summary
  * and the plan they worked from.
  */
+import { someOf } from '../core/display.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
 import type { StepScreen } from './step-screen.js';
 import { failpoint } from './failpoints.js';
@@ -28,7 +29,7 @@ export function recordingStore(inner: ObjectStore, reporter: Pick<StepScreen, 'a
     },
     async deleteMany(bucket, keys): Promise<void> {
       failpoint('s3.delete');
-      reporter.api(`DeleteObjects s3://${bucket}/ ${keys.length} key(s): ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`);
+      reporter.api(`DeleteObjects s3://${bucket}/ ${keys.length} key(s): ${someOf(keys, 3)}`);
       return inner.deleteMany(bucket, keys);
     },
   };

@@ -2,8 +2,8 @@
  * Reads the time of each line found in the logs and folds it into facts (event-facts.ts).
  * RFC 3164 lines carry no year or zone: they take those of the dated lines of the same source,
  * held until one is seen, else the file's time (or the year nearest the dated lines of other
- * sources, when the file's time is over a year from all of them). Memory grows with the number of instances and
- * containers, never with the volume of logs.
+ * sources, when the file's time is over a year from all of them). Memory grows with the number of
+ * instances and containers, never with the volume of logs.
  */
 import { isValidDate } from '../adapters/log-dates.js';
 import type { FileHit } from '../core/log-source.js';
@@ -53,6 +53,7 @@ export class FactCollector extends EventFacts {
       this.badDate(hit, `its ${TIME_OF[event.kind]} is not a date (out of range, or a day or hour that does not exist)`);
       return;
     }
+    if (own) this.dated = { min: Math.min(this.dated.min, own.getTime()), max: Math.max(this.dated.max, own.getTime()) };
     if (!sys?.yearInferred || !sys.time) {
       this.foldHit(hit, sys, event, own ?? sys?.time ?? null, '');
       return;
@@ -63,7 +64,6 @@ export class FactCollector extends EventFacts {
       return;
     }
     const key = clockKey(hit);
-    if (own) this.dated = { min: Math.min(this.dated.min, own.getTime()), max: Math.max(this.dated.max, own.getTime()) };
     if (own) {
       const clock = clockOf(sys.time, own);
       if (clock) {

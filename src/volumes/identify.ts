@@ -3,6 +3,7 @@
  * PostgreSQL data folder (PG_VERSION and global/pg_control), or Redis, MySQL/MariaDB, MongoDB,
  * nothing, or something else. Every file is opened read-only; nothing is written.
  */
+import { someOf } from '../core/display.js';
 import { DEBIAN_PG_ROOT, pathIs } from '../systems/pg-install.js';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
@@ -157,6 +158,5 @@ export async function identify(root: string, opts: { binRoot?: string } = {}): P
     return { kind: 'mysql', detail: 'MySQL/MariaDB data folder (ibdata1, mysql/)' };
   if (has('WiredTiger') || has('mongod.lock') || has('storage.bson'))
     return { kind: 'mongodb', detail: 'MongoDB data folder (WiredTiger)' };
-  const shown = names.slice(0, 5).join(', ');
-  return { kind: 'other', detail: `${names.length} entr${names.length === 1 ? 'y' : 'ies'}: ${shown}${names.length > 5 ? ', …' : ''}` };
+  return { kind: 'other', detail: `${names.length} entr${names.length === 1 ? 'y' : 'ies'}: ${someOf(names)}` };
 }

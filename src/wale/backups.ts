@@ -2,13 +2,12 @@
  * One base backup as wal-e sees it: its folder (extended_version.txt, tar
  * partitions), its sentinel, and the backup label PostgreSQL archived in WAL.
  */
+import { someOf } from '../core/display.js';
 import type { ObjectInfo } from '../core/seams.js';
 import { parseBackupName } from './keys.js';
 import type { BaseBackupInfo } from './report.js';
 import type { Sentinel } from './sentinel.js';
 import { compareSegments, parseSegment } from './segments.js';
-
-const EXAMPLES = 5;
 
 export interface BackupDraft {
   name: string;
@@ -42,12 +41,7 @@ export function describeBackup(
       else missing.push(i);
     }
     if (missing.length > 0) {
-      issues.push(
-        `tar partition(s) ${missing
-          .slice(0, EXAMPLES)
-          .map((i) => `part_${String(i).padStart(8, '0')}`)
-          .join(', ')}${missing.length > EXAMPLES ? ', …' : ''} are missing`,
-      );
+      issues.push(`tar partition(s) ${someOf(missing.map((i) => `part_${String(i).padStart(8, '0')}`))} are missing`);
     }
   }
   if (ok && compareSegments(parseSegment(ok.walSegmentBackupStop), parseSegment(parsed.startSegment)) < 0) {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { printable, printableJson } from '../../src/core/display.js';
+import { printable, printableJson, someOf } from '../../src/core/display.js';
 import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { Reporter } from '../../src/engine/reporter.js';
 
@@ -65,5 +65,15 @@ describe('the reporter shows remote bytes safely', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('someOf', () => {
+  it('names the first few and marks that there are more', () => {
+    expect(someOf([])).toBe('');
+    expect(someOf(['a', 'b'])).toBe('a, b');
+    expect(someOf(['a', 'b', 'c', 'd', 'e'])).toBe('a, b, c, d, e');
+    expect(someOf(['a', 'b', 'c', 'd', 'e', 'f'])).toBe('a, b, c, d, e, …');
+    expect(someOf(['a', 'b', 'c', 'd'], 3)).toBe('a, b, c, …');
   });
 });
