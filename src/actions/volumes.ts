@@ -11,6 +11,7 @@ import { failpoint } from '../engine/failpoints.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';
+import { describeUserData } from '../volumes/identify.js';
 import { parseDumpFacts } from '../volumes/dump-facts.js';
 import { dumpDatabases, lookInside, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
@@ -42,6 +43,7 @@ function summary(v: VolumeReport): Record<string, unknown> {
     name: v.name,
     major: v.postgres?.major,
     sizeBytes: v.postgres?.sizeBytes,
+    userData: v.postgres ? describeUserData(v.postgres.userData) : null,
     checkpointAt: c?.checkpointAt ?? null,
     state: c?.state ?? null,
     cleanShutdown: c?.cleanShutdown ?? null,
@@ -67,7 +69,7 @@ const findStep = defineAction({
     for (const c of r.candidates.slice(0, 10)) {
       const s = summary(c);
       ctx.evidence(
-        `${c.rank}. ${c.name.slice(0, 12)}: PostgreSQL ${String(s.major)}, ${formatBytes(Number(s.sizeBytes))}, last checkpoint ${String(s.checkpointAt)}, ${String(s.state)}${s.compose ? `, compose ${textOf(s.compose, '?')}` : ''}${s.usedBy ? `, used by ${textOf(s.usedBy, '?')}` : ''}`,
+        `${c.rank}. ${c.name.slice(0, 12)}: PostgreSQL ${String(s.major)}, ${formatBytes(Number(s.sizeBytes))}, ${textOf(s.userData, '?')}, last checkpoint ${String(s.checkpointAt)}, ${String(s.state)}${s.compose ? `, compose ${textOf(s.compose, '?')}` : ''}${s.usedBy ? `, used by ${textOf(s.usedBy, '?')}` : ''}`,
       );
     }
     if (r.passedOver.length) ctx.evidence(`passed over: ${r.passedOver.map((x) => `${x.count} ${x.kind}`).join(', ')}`);
@@ -107,10 +109,11 @@ const choose = defineAction({
       'PostgreSQL version': textOf(chosen?.major, '?'),
       'last checkpoint': `${textOf(chosen?.checkpointAt, '?')} (${textOf(chosen?.state, '?')})`,
       size: chosen ? formatBytes(Number(chosen.sizeBytes)) : '?',
+      'user data': textOf(chosen?.userData, '?'),
       compose: textOf(chosen?.compose, 'no compose labels'),
       'used by': textOf(chosen?.usedBy, 'no container'),
       'also found': others.length
-        ? others.map((o) => `${String(o.name).slice(0, 12)} (checkpoint ${String(o.checkpointAt)})`).join('; ')
+        ? others.map((o) => `${String(o.name).slice(0, 12)} (checkpoint ${String(o.checkpointAt)}; ${textOf(o.userData, '?')})`).join('; ')
         : 'no other PostgreSQL volume',
     });
   },

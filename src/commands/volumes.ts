@@ -10,6 +10,7 @@ import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { dockerEngine } from '../systems/docker-engine.js';
 import { findVolumes, type FindResult, type VolumeReport } from '../volumes/find.js';
+import { describeUserData } from '../volumes/identify.js';
 import { dumpDatabases, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
 import { failCommand } from './print-error.js';
@@ -46,6 +47,7 @@ function candidateLines(v: VolumeReport): string[] {
   const lines = [
     `${v.rank}. ${v.name}${compose ? `  (compose ${compose})` : ''}`,
     `   PostgreSQL ${pg.major}${pg.subdir ? ` in ${pg.subdir}/` : ''}, ${formatBytes(pg.sizeBytes)}, created ${v.createdAt ?? 'unknown'}`,
+    `   ${describeUserData(pg.userData)}`,
   ];
   if (c) {
     lines.push(
@@ -64,7 +66,7 @@ function candidateLines(v: VolumeReport): string[] {
 export function renderFind(r: FindResult): string {
   const lines = [`${r.volumes.length} volume(s) in ${r.source}, read in ${(r.durationMs / 1000).toFixed(1)} s`, ''];
   if (r.candidates.length === 0) lines.push('No PostgreSQL data folder found.');
-  else lines.push('PostgreSQL data folders, newest checkpoint first:', '');
+  else lines.push('PostgreSQL data folders, those holding user tables first, then the newest checkpoint:', '');
   for (const c of r.candidates) lines.push(...candidateLines(c), '');
   if (r.passedOver.length) lines.push(`Passed over: ${r.passedOver.map((p) => `${p.count} ${p.kind}`).join(', ')}`);
   for (const v of r.volumes.filter((x) => x.kind !== 'postgresql' && x.kind !== 'empty'))

@@ -1,6 +1,7 @@
 /**
  * Every volume of a Docker host (through the Engine API) or of a folder of volumes, identified
- * without starting anything, the PostgreSQL data folders ranked: newest checkpoint first.
+ * without starting anything, the PostgreSQL data folders ranked: those holding user tables first,
+ * then the newest checkpoint.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -61,10 +62,15 @@ function composeOf(labels: Record<string, string>): VolumeReport['compose'] {
   };
 }
 
-/** Best first: the newest checkpoint, then the newest WAL write, then the largest. */
+/**
+ * Best first: a cluster holding user tables before a fresh one (the empty cluster the next `up`
+ * creates is the newest of all), then the newest checkpoint, the newest WAL write, the largest.
+ */
 export function compareCandidates(a: VolumeReport, b: VolumeReport): number {
   const t = (v: VolumeReport, f: 'checkpointAt' | 'modifiedAt'): number => Date.parse(v.postgres?.control?.[f] ?? '') || 0;
+  const used = (v: VolumeReport): number => ((v.postgres?.userData.relations ?? 0) > 0 ? 1 : 0);
   return (
+    used(b) - used(a) ||
     t(b, 'checkpointAt') - t(a, 'checkpointAt') ||
     (Date.parse(b.postgres?.lastWalWriteAt ?? '') || 0) - (Date.parse(a.postgres?.lastWalWriteAt ?? '') || 0) ||
     (b.postgres?.sizeBytes ?? 0) - (a.postgres?.sizeBytes ?? 0) ||

@@ -4,6 +4,8 @@
  * nothing, or something else. Every file is opened read-only; nothing is written.
  */
 import { someOf } from '../core/display.js';
+import { formatBytes } from '../core/format.js';
+import { mapLimit } from '../core/map-limit.js';
 import { DEBIAN_PG_ROOT, pathIs } from '../systems/pg-install.js';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
@@ -25,8 +27,50 @@ export interface PostgresFacts {
   /** The newest WAL file's modification time: the last write the folder shows. */
   lastWalWriteAt: string | null;
   sizeBytes: number;
+  userData: UserData;
   /** Local server binaries of this major version, or null with what to install. */
   binaries: { bin: string } | { missing: string };
+}
+
+/**
+ * What the data folder holds beyond what initdb writes: relation files (tables, indexes, TOAST)
+ * numbered from 16384 (FirstNormalObjectId) in base/, and databases of such OIDs. A cluster with
+ * none is fresh: initdb's catalogs and templates only, such as the empty one a new `up` creates.
+ */
+export interface UserData {
+  /** Databases besides postgres and the templates (their folder, base/<oid>, numbered 16384 or up). */
+  databases: number;
+  /** User relations: main-fork files numbered 16384 or up. */
+  relations: number;
+  /** Bytes of their files, every fork and segment. */
+  bytes: number;
+}
+
+const FIRST_NORMAL_OID = 16384;
+/** A relation file: relfilenode, an optional fork, an optional segment number. */
+const RELATION_FILE = /^(\d+)(_(?:fsm|vm|init))?(\.\d+)?$/;
+
+async function userData(dataDir: string): Promise<UserData> {
+  const found: UserData = { databases: 0, relations: 0, bytes: 0 };
+  const dbs = (await readdir(join(dataDir, 'base')).catch(() => [])).filter((d) => /^\d+$/.test(d));
+  await mapLimit(dbs, 8, async (db) => {
+    if (Number(db) >= FIRST_NORMAL_OID) found.databases++;
+    const files = await readdir(join(dataDir, 'base', db)).catch(() => []);
+    for (const f of files) {
+      const m = RELATION_FILE.exec(f);
+      if (!m || Number(m[1]) < FIRST_NORMAL_OID) continue;
+      if (!m[2] && !m[3]) found.relations++;
+      found.bytes += (await lstat(join(dataDir, 'base', db, f)).catch(() => null))?.size ?? 0;
+    }
+  });
+  return found;
+}
+
+/** For people: what a cluster holds beyond initdb's catalogs. */
+export function describeUserData(u: UserData): string {
+  if (u.relations === 0)
+    return `no user tables${u.databases ? ` (${u.databases} database(s) beyond the templates, all empty)` : ''}: a fresh cluster, as initdb leaves it`;
+  return `${u.relations} user relation file(s) (tables, indexes, TOAST), ${formatBytes(u.bytes)}${u.databases ? `, ${u.databases} database(s) beyond postgres and the templates` : ''}`;
 }
 
 export interface Identified {
@@ -121,13 +165,14 @@ async function postgresFacts(root: string, subdir: string, binRoot: string): Pro
   } catch (err) {
     controlError = err instanceof Error ? err.message : String(err);
   }
-  const [postmasterPid, lastWalWriteAt, sizeBytes, binaries] = await Promise.all([
+  const [postmasterPid, lastWalWriteAt, sizeBytes, user, binaries] = await Promise.all([
     exists(join(dataDir, 'postmaster.pid')),
     newestWal(dataDir),
     folderSize(dataDir),
+    userData(dataDir),
     localBinaries(major, binRoot),
   ]);
-  return { subdir, major, control, controlError, postmasterPid, lastWalWriteAt, sizeBytes, binaries };
+  return { subdir, major, control, controlError, postmasterPid, lastWalWriteAt, sizeBytes, userData: user, binaries };
 }
 
 /** Identifies what one volume's data folder holds. */

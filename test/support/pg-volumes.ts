@@ -1,8 +1,8 @@
 /**
  * A Docker volumes folder (/var/lib/docker/volumes/NAME/_data) holding real PostgreSQL 15 clusters
  * made with initdb and filled with data, among decoys: a Redis dump, a MySQL folder, an empty volume,
- * a cluster whose server was killed (postmaster.pid left, state "in production") and a 9.6 cluster
- * whose binaries are not installed here.
+ * a cluster whose server was killed (postmaster.pid left, state "in production"), a 9.6 cluster
+ * whose binaries are not installed here, and the fresh empty cluster a later `up` creates.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -96,15 +96,16 @@ export function pgControl96(systemId: bigint, checkpointAt: Date): Buffer {
 export interface VolumesTree {
   root: string;
   /** Volume names by role. */
-  names: { wanted: string; older: string; killed: string; old96: string; redis: string; mysql: string; empty: string };
+  names: { wanted: string; older: string; killed: string; old96: string; redis: string; mysql: string; empty: string; fresh: string };
   cleanup(): void;
 }
 
 const hex = (seed: string): string => createHash('sha256').update(seed).digest('hex');
 
 /**
- * Builds the tree. The wanted cluster (database `originalenclosure`, a `posts` table) is made last, so
- * its checkpoint is the newest; its data sits in `_data/pgdata` as with PGDATA=/var/lib/postgresql/data/pgdata.
+ * Builds the tree. The wanted cluster (database `originalenclosure`, a `posts` table) is the last to
+ * hold tables, so its checkpoint is the newest of those; its data sits in `_data/pgdata` as with
+ * PGDATA=/var/lib/postgresql/data/pgdata. Only the fresh, empty cluster made after it is newer.
  */
 export function buildVolumesTree(): VolumesTree {
   const root = mkdtempSync(join(tmpdir(), 'pgvolumes-'));
@@ -117,6 +118,7 @@ export function buildVolumesTree(): VolumesTree {
     mysql: hex('mysql'),
     empty: hex('empty'),
     wanted: hex('wanted'),
+    fresh: hex('fresh'),
   };
   const data = (n: string): string => join(root, n, '_data');
   makeCluster(
@@ -160,6 +162,9 @@ export function buildVolumesTree(): VolumesTree {
      INSERT INTO public.visits(at, path) SELECT timestamptz '2023-01-01' + g * interval '1 second', '/p/' || (g % 50) FROM generate_series(1, 20000) g;`,
     'stop',
   );
+  // The next `docker compose up` on a new volume: initdb, POSTGRES_DB=app created, no table. Its checkpoint is the newest of all.
+  execFileSync('sleep', ['1.1']);
+  makeCluster(data(names.fresh), 'app', 'SELECT 1;', 'stop');
   return {
     root,
     names,

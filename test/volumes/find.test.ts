@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findVolumes } from '../../src/volumes/find.js';
+import { describeUserData } from '../../src/volumes/identify.js';
 import { crc32c, legacyCrc32, parsePgControl, PgControlError } from '../../src/volumes/pg-control.js';
 import { buildVolumesTree, manifest, pgControl96, type VolumesTree } from '../support/pg-volumes.js';
 import { execFileSync } from 'node:child_process';
@@ -63,9 +64,15 @@ describe('pg_control', () => {
 });
 
 describe('findVolumes over a folder of volumes', () => {
-  it('ranks the newest checkpoint first and names and passes over everything else', async () => {
+  it('ranks clusters holding tables first, newest checkpoint first, and names and passes over everything else', async () => {
     const r = await findVolumes({ volumesRoot: tree.root });
-    expect(r.candidates.map((c) => c.name)).toEqual([tree.names.wanted, tree.names.killed, tree.names.older, tree.names.old96]);
+    expect(r.candidates.map((c) => c.name)).toEqual([
+      tree.names.wanted,
+      tree.names.killed,
+      tree.names.older,
+      tree.names.fresh,
+      tree.names.old96,
+    ]);
     const wanted = r.candidates[0]!;
     expect(wanted).toMatchObject({ rank: 1, kind: 'postgresql' });
     expect(wanted.postgres).toMatchObject({
@@ -76,6 +83,18 @@ describe('findVolumes over a folder of volumes', () => {
     });
     expect(wanted.postgres!.control).toMatchObject({ state: 'shut down', cleanShutdown: true, crcOk: true });
     expect(wanted.postgres!.sizeBytes).toBeGreaterThan(1_000_000);
+    // Two tables with their sequences, indexes and TOAST, in one database beyond the templates.
+    expect(wanted.postgres!.userData.databases).toBe(1);
+    expect(wanted.postgres!.userData.relations).toBeGreaterThanOrEqual(6);
+    expect(wanted.postgres!.userData.bytes).toBeGreaterThan(1_000_000);
+
+    // The fresh cluster checkpointed last, yet ranks below every cluster that holds tables.
+    const fresh = r.volumes.find((v) => v.name === tree.names.fresh)!;
+    expect(Date.parse(fresh.postgres!.control!.checkpointAt)).toBeGreaterThan(Date.parse(wanted.postgres!.control!.checkpointAt));
+    expect(fresh.postgres!.userData).toEqual({ databases: 1, relations: 0, bytes: 0 });
+    expect(describeUserData(fresh.postgres!.userData)).toBe(
+      'no user tables (1 database(s) beyond the templates, all empty): a fresh cluster, as initdb leaves it',
+    );
 
     const killed = r.volumes.find((v) => v.name === tree.names.killed)!;
     expect(killed.postgres).toMatchObject({ postmasterPid: true });
