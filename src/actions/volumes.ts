@@ -13,7 +13,7 @@ import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
 import { parseDumpFacts } from '../volumes/dump-facts.js';
-import { dumpDatabases, lookInside, verifyDumps } from '../volumes/look.js';
+import { dumpDatabases, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
 import { textOf } from '../core/json.js';
 
@@ -194,7 +194,10 @@ const inspect = defineAction({
   effect: 'read',
   params: { ...source, copyDir: required('string', 'the copy'), major: required('string', 'PostgreSQL major version') },
   outputs: {
-    databases: output('string[]', 'databases other than postgres'),
+    databases: output(
+      'string[]',
+      'databases other than postgres, and postgres too when it holds tables (the official image keeps data there by default)',
+    ),
     newest: output('string', 'the newest timestamp found in any of them'),
   },
   async run(ctx, p) {
@@ -219,12 +222,8 @@ const inspect = defineAction({
           `  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows, ${formatBytes(t.bytes)}${t.newest ? `, newest ${t.newest}` : ''}`,
         );
     }
-    const dbs = look.databases.filter((d) => d.name !== 'postgres');
-    const stamps = dbs.map((d) => d.newest).filter((x): x is string => !!x);
-    return {
-      databases: dbs.map((d) => d.name),
-      newest: stamps.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a), ''),
-    };
+    const dbs = look.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
+    return { databases: dbs.map((d) => d.name), newest: newestOf(dbs.map((d) => d.newest)) ?? '' };
   },
 });
 
@@ -244,7 +243,10 @@ const dump = defineAction({
   safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
   async run(ctx, p) {
     const wanted = p.databases.length ? p.databases : p.found;
-    if (!wanted.length) throw new StepFailed('the copy holds no database besides postgres', { hint: 'choose another volume' });
+    if (!wanted.length)
+      throw new StepFailed('the copy holds no database besides an empty postgres', {
+        hint: 'choose another volume (volumes find ranks those holding user tables first)',
+      });
     const copyDir = p.copyDir;
     const outDir = resolve(p.outDir);
     await mkdir(outDir, { recursive: true });

@@ -74,9 +74,14 @@ async function databaseFacts(server: ScratchServer, name: string, bytes: number,
     }
     largestTables.push({ schema, table, bytes: Number(size), rows: count, rowsExact: exact, newest });
   }
-  const stamps = largestTables.map((t) => t.newest).filter((x): x is string => !!x);
-  const newest = stamps.length ? stamps.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) : null;
-  return { name, bytes, schemas, largestTables, newest };
+  return { name, bytes, schemas, largestTables, newest: newestOf(largestTables.map((t) => t.newest)) };
+}
+
+/** The newest of some timestamps as PostgreSQL prints them (null and unreadable ones passed over), or null. */
+export function newestOf(stamps: readonly (string | null)[]): string | null {
+  let newest: string | null = null;
+  for (const s of stamps) if (s && !Number.isNaN(Date.parse(s)) && (newest === null || Date.parse(s) > Date.parse(newest))) newest = s;
+  return newest;
 }
 
 export interface LookOptions {

@@ -27,8 +27,8 @@ function chownTree(dir: string): void {
 
 let portSeq = 25432 + (process.pid % 1000) * 3;
 
-/** initdb a cluster in `dataDir`, start it, run `sql` against database `db`, then stop it (or kill it). */
-export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop' | 'kill'): void {
+/** initdb a cluster in `dataDir`, start it, run `sql` against database `db` (and `postgresSql` against postgres), then stop it (or kill it). */
+export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop' | 'kill', postgresSql?: string): void {
   mkdirSync(dataDir, { recursive: true });
   chownTree(dataDir);
   execFileSync('chmod', ['700', dataDir]);
@@ -55,6 +55,7 @@ export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop
     );
   psql('postgres', `CREATE DATABASE ${db};`);
   psql(db, sql);
+  if (postgresSql) psql('postgres', postgresSql);
   if (end === 'stop') {
     asPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'fast', 'stop']);
   } else {
@@ -161,6 +162,9 @@ export function buildVolumesTree(): VolumesTree {
      CREATE TABLE public.visits(id bigserial primary key, at timestamptz, path text);
      INSERT INTO public.visits(at, path) SELECT timestamptz '2023-01-01' + g * interval '1 second', '/p/' || (g % 50) FROM generate_series(1, 20000) g;`,
     'stop',
+    // Left where the official image puts data by default: the postgres database.
+    `CREATE TABLE public.newsletter(id serial primary key, email text, joined date);
+     INSERT INTO public.newsletter(email, joined) SELECT 'u' || g || '@example.org', date '2023-03-01' + g FROM generate_series(1, 30) g;`,
   );
   // The next `docker compose up` on a new volume: initdb, POSTGRES_DB=app created, no table. Its checkpoint is the newest of all.
   execFileSync('sleep', ['1.1']);

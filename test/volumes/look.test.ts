@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
 import { copyTree, digestTree } from '../../src/volumes/copy.js';
-import { dumpDatabases, lookInside, verifyDumps } from '../../src/volumes/look.js';
+import { dumpDatabases, lookInside, newestOf, verifyDumps } from '../../src/volumes/look.js';
 import { buildVolumesTree, manifest, type VolumesTree } from '../support/pg-volumes.js';
 
 let tree: VolumesTree;
@@ -81,5 +81,15 @@ describe('the look inside a copy', () => {
 
   it('left every file of every original volume as it was', () => {
     expect(manifest(tree.root)).toEqual(before);
+  });
+});
+
+describe('newestOf', () => {
+  it('picks the newest of the timestamps PostgreSQL prints, passing over missing and unreadable ones', () => {
+    expect(newestOf(['2023-01-01 05:33:20+00', null, '2023-02-05 00:00:00+00', '', 'infinity', '2022-12-31 23:59:59.999999+00'])).toBe(
+      '2023-02-05 00:00:00+00',
+    );
+    expect(newestOf([null, ''])).toBeNull();
+    expect(newestOf([])).toBeNull();
   });
 });

@@ -63,6 +63,10 @@ describe('recover-docker-volume', () => {
     const listing = execFileSync('/usr/lib/postgresql/15/bin/pg_restore', ['-l', dump]).toString();
     expect(listing).toMatch(/TABLE DATA blog posts/);
     expect(listing).toMatch(/TABLE DATA public visits/);
+    // The postgres database holds a table too: it is dumped as well, and only because it does.
+    const postgres = join(out, 'postgres.dump');
+    expect(existsSync(postgres)).toBe(true);
+    expect(execFileSync('/usr/lib/postgresql/15/bin/pg_restore', ['-l', postgres]).toString()).toMatch(/TABLE DATA public newsletter/);
     expect(manifest(tree.root)).toEqual(before);
   }, 300_000);
 });
