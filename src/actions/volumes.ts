@@ -313,21 +313,26 @@ const report = defineAction({
     newest: optional('string', 'newest timestamp found'),
     verified: required('string[]', 'the verified dumps'),
   },
-  outputs: reportOutputs,
+  outputs: {
+    ...reportOutputs,
+    summary: output('string', 'what was recovered and what is left to do (Markdown), the head of the incident report'),
+  },
   run(ctx, p) {
     const lines = [
-      `# Recovery of PostgreSQL data from Docker volume ${p.volume}`,
+      `- Recovered PostgreSQL data from Docker volume ${p.volume}`,
       `- Original data folder (untouched, checked by digest): ${p.original}`,
       `- Working copy (kept): ${p.copyDir}`,
       `- Newest timestamp found in the data: ${textOf(p.newest) || 'none'}`,
       `- Dumps (pg_dump -Fc), each restored into a scratch server with the same row counts: ${p.verified.join(', ')}`,
-      '## Still to do',
+      '',
+      'Still to do:',
+      '',
       '- Restore a dump where it belongs: pg_restore --no-owner -d NEWDB FILE (or with -C to create it).',
       '- Give the database a named volume or a bind mount (`dingo-recover compose audit`), so the next `docker compose down` keeps it.',
       '- Remove the working copy once the user is satisfied; keep the original volume until then.',
     ];
-    for (const l of lines) ctx.note(l);
-    return Promise.resolve({ reportFile: join(ctx.runDir, 'report.md') });
+    for (const l of lines.filter(Boolean)) ctx.note(l);
+    return Promise.resolve({ reportFile: join(ctx.runDir, 'report.md'), summary: lines.join('\n') });
   },
 });
 

@@ -132,12 +132,30 @@ function itemsHead(t: Transcript): string[] {
   ];
 }
 
+/** The head of any other run (a Docker volume's recovery): what its report steps summed up. */
+function summaryHead(t: Transcript): string[] {
+  return [
+    `# ${t.runbook}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+    '',
+    ...runLines(t),
+    '',
+    ...summaries(t.steps.filter((s) => !s.item)),
+  ];
+}
+
 function runLines(t: Transcript): string[] {
+  const cf = 'org' in t.inputs || 'space' in t.inputs;
   return [
     `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}`,
     `- Started ${utc(t.createdAt)}, last event ${utc(t.lastEventAt)}`,
-    `- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`,
+    ...(cf ? [`- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`] : []),
   ];
+}
+
+/** What the run recovered: one Dingo instance, a space's instances one item each, or something else its report sums up. */
+function kindOf(t: Transcript): 'instance' | 'items' | 'summary' {
+  if (t.steps.some((s) => s.item) && !outputsOf(t, 'logs.find-deleted').instanceGuid) return 'items';
+  return t.steps.some((s) => !s.item && s.action === 'logs.find-deleted') ? 'instance' : 'summary';
 }
 
 export function renderIncidentReport(t: Transcript): string {
@@ -145,9 +163,10 @@ export function renderIncidentReport(t: Transcript): string {
   const plan = textOf(t.inputs.plan);
   const soloPlan = textOf(t.inputs.soloPlan);
   const done = t.status === 'done';
-  const byItem = t.steps.some((s) => s.item) && !outputsOf(t, 'logs.find-deleted').instanceGuid;
+  const kind = kindOf(t);
+  const head = { instance: () => [...instanceHead(t), ...itemSections(t)], items: () => itemsHead(t), summary: () => summaryHead(t) }[kind];
   const lines = [
-    ...(byItem ? itemsHead(t) : [...instanceHead(t), ...itemSections(t)]),
+    ...head(),
     '## Decisions and their evidence',
     '',
     ...decisions(t),
@@ -165,13 +184,16 @@ export function renderIncidentReport(t: Transcript): string {
     lines.push(
       `- Finish the run: \`dingo-recover resume ${t.runId}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`,
     );
-  if (!byItem && plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
+  if (kind === 'instance' && plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
     lines.push(
       `- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`cf update-service ${name} -c '{"node-count": N}'\`, N from plan "${plan}"; never shrink it.`,
     );
   }
-  lines.push('- Ask the user to check their newest data; writes after the newest archived WAL are lost.');
-  lines.push('- Remove the quarantined archive and the moved-aside data only once the user is satisfied.');
+  if (kind === 'summary') lines.push('- What the report above lists as still to do.');
+  else {
+    lines.push('- Ask the user to check their newest data; writes after the newest archived WAL are lost.');
+    lines.push('- Remove the quarantined archive and the moved-aside data only once the user is satisfied.');
+  }
   // Evidence quotes remote bytes (log lines, command output): shown as escapes, never raw.
   return printable(lines.join('\n') + '\n');
 }

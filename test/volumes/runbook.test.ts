@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,5 +68,14 @@ describe('recover-docker-volume', () => {
     expect(existsSync(postgres)).toBe(true);
     expect(execFileSync('/usr/lib/postgresql/15/bin/pg_restore', ['-l', postgres]).toString()).toMatch(/TABLE DATA public newsletter/);
     expect(manifest(tree.root)).toEqual(before);
+
+    // The incident report is the volume's, with nothing of a Cloud Foundry recovery in it.
+    const runs = join(work, 'state', 'runs');
+    const report = readFileSync(join(runs, readdirSync(runs)[0]!, 'report.md'), 'utf8');
+    expect(report).toMatch(/^# recover-docker-volume\n/);
+    expect(report).toContain(`- Recovered PostgreSQL data from Docker volume ${tree.names.wanted}`);
+    expect(report).toMatch(/- Newest timestamp found in the data: 2023-0[23]-/);
+    expect(report).toContain('- Restore a dump where it belongs');
+    for (const cf of ['Org / space', 'Deleted instance', 'archived WAL', 'quarantined archive']) expect(report).not.toContain(cf);
   }, 300_000);
 });
