@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { DockerEngine, EngineContainer } from '../core/seams.js';
 import { identify, type Identified } from './identify.js';
 import { mapLimit } from '../core/map-limit.js';
+import { UsageError } from '../core/errors.js';
 
 export interface VolumeReport extends Identified {
   name: string;
@@ -39,9 +40,32 @@ interface Listed {
   labels: Record<string, string>;
 }
 
-/** A folder of volumes: each entry is a volume, its data in `_data/` (Docker's layout) or in itself. */
+/** Why a folder of volumes cannot be listed, in words. */
+function unlistable(root: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOENT: `there is no folder ${root}`,
+    ENOTDIR: `${root} is a file, not a folder of volumes`,
+    ELOOP: `${root} is a symbolic link that loops`,
+    EACCES: `${root} cannot be read: permission denied (Docker's volumes belong to root: run with sudo)`,
+  };
+  return new UsageError(why[code ?? ''] ?? `${root} cannot be listed: ${code ?? String(err)}`, {
+    hint: 'give the folder that holds the volumes: /var/lib/docker/volumes on the Docker host, or a copy of it (or leave --volumes-root out to ask the Docker Engine)',
+  });
+}
+
+/** A folder of volumes: each entry is a volume, its data in `_data/` (Docker's layout) or in itself; a link to a folder counts. */
 async function listFolder(root: string): Promise<Listed[]> {
-  const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory());
+  const all = await readdir(root, { withFileTypes: true }).catch((err: unknown) => {
+    throw unlistable(root, err);
+  });
+  const isFolder = async (e: (typeof all)[number]): Promise<boolean> =>
+    e.isDirectory() ||
+    (e.isSymbolicLink() &&
+      (await stat(join(root, e.name))
+        .then((s) => s.isDirectory())
+        .catch(() => false)));
+  const entries = (await mapLimit(all, 64, async (e) => ((await isFolder(e)) ? e : null))).filter((e) => e !== null);
   return mapLimit(entries, 64, async (e) => {
     const dir = join(root, e.name);
     const data = join(dir, '_data');

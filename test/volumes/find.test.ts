@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/core/errors.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { describeUserData } from '../../src/volumes/identify.js';
 import { crc32c, legacyCrc32, parsePgControl, PgControlError } from '../../src/volumes/pg-control.js';
@@ -116,5 +118,40 @@ describe('findVolumes over a folder of volumes', () => {
   it('changes no file of any volume', async () => {
     await findVolumes({ volumesRoot: tree.root });
     expect(manifest(tree.root)).toEqual(before);
+  });
+});
+
+describe('a folder of volumes that cannot be listed', () => {
+  it('is bad input, named plainly: missing, a file, a looping link', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'volroots-'));
+    try {
+      const file = join(dir, 'file');
+      writeFileSync(file, 'x');
+      const loop = join(dir, 'loop');
+      symlinkSync(loop, loop);
+      for (const [root, said] of [
+        [join(dir, 'missing'), `there is no folder ${join(dir, 'missing')}`],
+        [file, `${file} is a file, not a folder of volumes`],
+        [loop, `${loop} is a symbolic link that loops`],
+      ] as const) {
+        const err = await findVolumes({ volumesRoot: root }).catch((e: unknown) => e);
+        expect(err, root).toBeInstanceOf(UsageError);
+        expect((err as UsageError).message).toBe(said);
+        expect((err as UsageError).hint).toContain('/var/lib/docker/volumes');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts a volume that is a link to a folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'volroots-'));
+    try {
+      symlinkSync(join(tree.root, tree.names.older), join(dir, 'linked'));
+      const r = await findVolumes({ volumesRoot: dir });
+      expect(r.candidates.map((c) => c.name)).toEqual(['linked']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
