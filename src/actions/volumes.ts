@@ -72,6 +72,7 @@ const findStep = defineAction({
         `${c.rank}. ${c.name.slice(0, 12)}: PostgreSQL ${String(s.major)}, ${formatBytes(Number(s.sizeBytes))}, ${textOf(s.userData, '?')}, last checkpoint ${String(s.checkpointAt)}, ${String(s.state)}${s.compose ? `, compose ${textOf(s.compose, '?')}` : ''}${s.usedBy ? `, used by ${textOf(s.usedBy, '?')}` : ''}`,
       );
     }
+    for (const c of r.candidates) if (c.postgres?.versionProblem) ctx.note(`warning: ${c.name.slice(0, 12)}: ${c.postgres.versionProblem}`);
     if (r.passedOver.length) ctx.evidence(`passed over: ${r.passedOver.map((x) => `${x.count} ${x.kind}`).join(', ')}`);
     const best = r.candidates[0];
     if (!best) {

@@ -48,6 +48,7 @@ function candidateLines(v: VolumeReport): string[] {
     `${v.rank}. ${v.name}${compose ? `  (compose ${compose})` : ''}`,
     `   PostgreSQL ${pg.major}${pg.subdir ? ` in ${pg.subdir}/` : ''}, ${formatBytes(pg.sizeBytes)}, created ${v.createdAt ?? 'unknown'}`,
     `   ${describeUserData(pg.userData)}`,
+    ...(pg.versionProblem ? [`   WARNING: ${pg.versionProblem}`] : []),
   ];
   if (c) {
     lines.push(

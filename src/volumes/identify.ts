@@ -17,8 +17,10 @@ export type VolumeKind = 'postgresql' | 'redis' | 'mysql' | 'mongodb' | 'empty' 
 export interface PostgresFacts {
   /** The data folder inside the volume ("" when it is the volume's root, "pgdata" for PGDATA=.../data/pgdata). */
   subdir: string;
-  /** What PG_VERSION says: "9.6", "15". */
+  /** The major version: what PG_VERSION says ("9.6", "15"), unless pg_control's catalog version says otherwise. */
   major: string;
+  /** Set when PG_VERSION is not a major version, or disagrees with pg_control's catalog version: what was found and believed. */
+  versionProblem?: string;
   control: PgControl | null;
   /** Why pg_control could not be read, when it could not. */
   controlError?: string;
@@ -154,17 +156,63 @@ async function findPgData(root: string): Promise<string | null> {
   return null;
 }
 
+/** The catalog version each major release shipped with (catversion.h); a cluster's tells its major. */
+const RELEASE_CATALOGS: readonly [number, string][] = [
+  [202406281, '17'],
+  [202307071, '16'],
+  [202209061, '15'],
+  [202107181, '14'],
+  [202007201, '13'],
+  [201909212, '12'],
+  [201809051, '11'],
+  [201707211, '10'],
+  [201608131, '9.6'],
+  [201510051, '9.5'],
+  [201409291, '9.4'],
+];
+
+/** The major release whose catalog version this is (the newest released at or before it), or null before 9.4. */
+export function majorOfCatalog(catalogVersion: number): string | null {
+  return RELEASE_CATALOGS.find(([v]) => catalogVersion >= v)?.[1] ?? null;
+}
+
+const MAJOR = /^(9\.[0-6]|[1-9]\d)$/;
+
+/**
+ * The major version to believe: PG_VERSION's when it is one and pg_control (CRC checked) does not
+ * contradict it; pg_control's catalog version otherwise. Never text from the volume that is not a version.
+ */
+function settleMajor(written: string, control: PgControl | null): { major: string; versionProblem?: string } {
+  const fromCatalog = control?.crcOk ? majorOfCatalog(control.catalogVersion) : null;
+  const shown = JSON.stringify(written.slice(0, 20));
+  if (!MAJOR.test(written)) {
+    if (fromCatalog)
+      return {
+        major: fromCatalog,
+        versionProblem: `PG_VERSION holds ${shown}, not a version; pg_control's catalog version ${control!.catalogVersion} is PostgreSQL ${fromCatalog}'s`,
+      };
+    throw new Error(`PG_VERSION holds ${shown}, not a PostgreSQL version, and pg_control does not tell it either`);
+  }
+  if (fromCatalog && fromCatalog !== written)
+    return {
+      major: fromCatalog,
+      versionProblem: `PG_VERSION says ${written}, but pg_control's catalog version ${control!.catalogVersion} is PostgreSQL ${fromCatalog}'s: the folder was altered or mixed up; read as ${fromCatalog}`,
+    };
+  return { major: written };
+}
+
 async function postgresFacts(root: string, subdir: string, binRoot: string): Promise<PostgresFacts> {
   const dataDir = subdir ? join(root, subdir) : root;
-  const major = (await readFile(join(dataDir, 'PG_VERSION'), 'utf8')).trim();
+  const written = (await readFile(join(dataDir, 'PG_VERSION'), 'utf8')).trim();
   let control: PgControl | null = null;
   let controlError: string | undefined;
   try {
-    control = parsePgControl(await head(join(dataDir, 'global', 'pg_control'), 8192), major);
+    control = parsePgControl(await head(join(dataDir, 'global', 'pg_control'), 8192), MAJOR.test(written) ? written : undefined);
     if (!control.crcOk) controlError = 'the CRC of pg_control does not match its contents (damaged, or an unknown layout)';
   } catch (err) {
     controlError = err instanceof Error ? err.message : String(err);
   }
+  const { major, versionProblem } = settleMajor(written, control);
   const [postmasterPid, lastWalWriteAt, sizeBytes, user, binaries] = await Promise.all([
     exists(join(dataDir, 'postmaster.pid')),
     newestWal(dataDir),
@@ -172,7 +220,7 @@ async function postgresFacts(root: string, subdir: string, binRoot: string): Pro
     userData(dataDir),
     localBinaries(major, binRoot),
   ]);
-  return { subdir, major, control, controlError, postmasterPid, lastWalWriteAt, sizeBytes, userData: user, binaries };
+  return { subdir, major, versionProblem, control, controlError, postmasterPid, lastWalWriteAt, sizeBytes, userData: user, binaries };
 }
 
 /** Identifies what one volume's data folder holds. */

@@ -129,7 +129,7 @@ export async function startScratchServer(o: StartOptions): Promise<ScratchServer
   if ('bin' in local) return startLocal(o, local.bin, client.bin, port, notes);
   if (!o.engine) {
     throw new StepFailed(`no PostgreSQL ${o.major} server here to look inside the copy`, {
-      hint: `install ${local.missing.replace(/; or the postgres.*$/, '')}, or give --docker-host so the postgres:${o.major} image runs it`,
+      hint: `install ${local.missing.replace(/; or the postgres.*$/, ')')}, or give --docker-host so the postgres:${o.major} image runs it`,
     });
   }
   return startInContainer(o, o.engine, client.bin, port, notes);

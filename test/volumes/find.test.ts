@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { findVolumes } from '../../src/volumes/find.js';
-import { describeUserData } from '../../src/volumes/identify.js';
+import { describeUserData, majorOfCatalog } from '../../src/volumes/identify.js';
 import { crc32c, legacyCrc32, parsePgControl, PgControlError } from '../../src/volumes/pg-control.js';
 import { buildVolumesTree, manifest, pgControl96, type VolumesTree } from '../support/pg-volumes.js';
 import { execFileSync } from 'node:child_process';
@@ -150,6 +150,42 @@ describe('a folder of volumes that cannot be listed', () => {
       symlinkSync(join(tree.root, tree.names.older), join(dir, 'linked'));
       const r = await findVolumes({ volumesRoot: dir });
       expect(r.candidates.map((c) => c.name)).toEqual(['linked']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('PG_VERSION against pg_control', () => {
+  it('knows the major release of each catalog version', () => {
+    expect(majorOfCatalog(202209061)).toBe('15');
+    expect(majorOfCatalog(202307071)).toBe('16');
+    expect(majorOfCatalog(201608131)).toBe('9.6');
+    expect(majorOfCatalog(201409291)).toBe('9.4');
+    expect(majorOfCatalog(201306121)).toBeNull();
+  });
+
+  it('believes the CRC-checked catalog version over a PG_VERSION that contradicts it, and never uses one that is not a version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'volversions-'));
+    try {
+      for (const [name, written] of [
+        ['says13', '13'],
+        ['garbage', 'garbage; rm -rf /'],
+      ] as const) {
+        const data = join(dir, name, '_data');
+        mkdirSync(join(data, 'global'), { recursive: true });
+        writeFileSync(join(data, 'PG_VERSION'), `${written}\n`);
+        copyFileSync(join(tree.root, tree.names.older, '_data', 'global', 'pg_control'), join(data, 'global', 'pg_control'));
+      }
+      const r = await findVolumes({ volumesRoot: dir });
+      const by = Object.fromEntries(r.candidates.map((c) => [c.name, c.postgres!]));
+      expect(by.says13!.major).toBe('15');
+      expect(by.says13!.versionProblem).toBe(
+        "PG_VERSION says 13, but pg_control's catalog version 202209061 is PostgreSQL 15's: the folder was altered or mixed up; read as 15",
+      );
+      expect(by.garbage!.major).toBe('15');
+      expect(by.garbage!.versionProblem).toMatch(/^PG_VERSION holds "garbage; rm -rf \/", not a version; pg_control's catalog version/);
+      expect(JSON.stringify(by.garbage!.binaries)).not.toContain('garbage');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
