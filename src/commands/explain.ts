@@ -5,11 +5,14 @@ import { actionRegistry } from './action-registry.js';
 import type { GlobalArgs } from './global-options.js';
 import { runbookPath } from './package-files.js';
 
-/** What a confirmation accepts, in words: `${steps.x.outputs.instanceGuid}` → "the first 8 characters of x's instanceGuid". */
+/**
+ * What a confirmation accepts, in words: `${steps.x.outputs.instanceGuid}` → "instanceGuid from step x
+ * (the first 8 characters do when it is a GUID)". The value is known only when the run gets there.
+ */
 export function describeConfirm(c: Pick<ConfirmDef, 'typed' | 'alsoAccept'>): string {
   const words = (ref: string): string => {
     const step = /^\$\{steps\.([^.]+)\.outputs\.([^}]+)\}$/.exec(ref);
-    if (step) return `the first 8 characters of ${step[2]} from step ${step[1]}`;
+    if (step) return `${step[2]} from step ${step[1]} (the first 8 characters do when it is a GUID)`;
     const input = /^\$\{inputs\.([^}]+)\}$/.exec(ref);
     return input ? `the ${input[1]} input` : JSON.stringify(ref);
   };
