@@ -120,6 +120,22 @@ interface LookArgs extends SourceArgs {
   out?: string;
 }
 
+/** Copies the volume into `scratch`, looks inside the copy, dumps what was asked and checks the original did not change. */
+async function lookAt(v: VolumeReport, scratch: string, argv: LookArgs) {
+  const copy = await copyVolume(v, scratch);
+  const engine = argv['volumes-root'] ? undefined : dockerEngine(argv['docker-host']);
+  const opts = { dataDir: copy.copyDir, major: v.postgres!.major, workDir: join(copy.copyDir, '..'), engine };
+  const look = await lookInside({ ...opts, progress: (m) => process.stderr.write(`... ${m}\n`) });
+  let dumps = null;
+  let checks = null;
+  if (argv.dump?.length) {
+    dumps = await dumpDatabases({ ...opts, databases: argv.dump, outDir: resolve(argv.out!) });
+    checks = await verifyDumps(dumps);
+  }
+  await checkOriginalUnchanged(copy.original, copy.digest.digest);
+  return { copy, look, dumps, checks };
+}
+
 const lookCommand: CommandModule<object, LookArgs> = {
   command: 'look <volume>',
   describe: 'Copy a volume, start a throwaway PostgreSQL on the copy and show what it holds (optionally dump databases)',
@@ -139,17 +155,11 @@ const lookCommand: CommandModule<object, LookArgs> = {
       const v = chooseVolume(found, argv.volume);
       const scratch = resolve(argv.scratch ?? (await mkdtemp(join(tmpdir(), 'dingo-volume-'))));
       await mkdir(scratch, { recursive: true });
-      const copy = await copyVolume(v, scratch);
-      const engine = argv['volumes-root'] ? undefined : dockerEngine(argv['docker-host']);
-      const opts = { dataDir: copy.copyDir, major: v.postgres!.major, workDir: join(copy.copyDir, '..'), engine };
-      const look = await lookInside({ ...opts, progress: (m) => process.stderr.write(`... ${m}\n`) });
-      let dumps = null;
-      let checks = null;
-      if (argv.dump?.length) {
-        dumps = await dumpDatabases({ ...opts, databases: argv.dump, outDir: resolve(argv.out!) });
-        checks = await verifyDumps(dumps);
-      }
-      await checkOriginalUnchanged(copy.original, copy.digest.digest);
+      const { copy, look, dumps, checks } = await lookAt(v, scratch, argv).catch((err: unknown) => {
+        // A copy is never deleted for the operator: they may want to look at it themselves.
+        process.stderr.write(`what this look copied is kept in ${scratch} (the original was only read): remove it when you are done\n`);
+        throw err;
+      });
       if (argv.json) {
         process.stdout.write(
           JSON.stringify(

@@ -5,7 +5,7 @@
  */
 import { access, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StepFailed } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { runOk } from '../systems/processes.js';
 import { ident, rowCounts, type DumpFacts } from './dump-facts.js';
@@ -135,14 +135,14 @@ async function freeName(dir: string, base: string): Promise<string> {
 /** pg_dump -Fc of each database into `outDir` (never over an existing file), with its row counts. */
 export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: string }): Promise<DumpFacts[]> {
   return withServer(o, async (server) => {
-    await mkdir(o.outDir, { recursive: true });
     const present = new Set((await listDatabases(server)).map(([n]) => n));
     const missing = o.databases.filter((d) => !present.has(d));
     if (missing.length) {
-      throw new StepFailed(`no database ${missing.join(', ')} in this volume (it has ${[...present].join(', ')})`, {
-        hint: 'choose among the databases the inspection listed',
+      throw new UsageError(`the copy holds no database ${missing.map((d) => JSON.stringify(d)).join(', ')}`, {
+        hint: `it holds ${[...present].join(', ') || 'none'}: name one of those (--dump, or inputs.databases in the answers file, then resume)`,
       });
     }
+    await mkdir(o.outDir, { recursive: true });
     const out: DumpFacts[] = [];
     for (const db of o.databases) {
       const file = await freeName(o.outDir, db.replace(/[^A-Za-z0-9._-]/g, '_'));

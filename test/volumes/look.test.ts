@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { StepFailed } from '../../src/core/errors.js';
 import { copyTree, digestTree } from '../../src/volumes/copy.js';
 import { dumpDatabases, lookInside, newestOf, verifyDumps } from '../../src/volumes/look.js';
 import { buildVolumesTree, manifest, type VolumesTree } from '../support/pg-volumes.js';
+import { runCli } from '../support/cli.js';
 
 let tree: VolumesTree;
 let before: Map<string, string>;
@@ -78,6 +79,30 @@ describe('the look inside a copy', () => {
     expect((err as StepFailed).message).toBe('no PostgreSQL 9.6 server here to look inside the copy');
     expect((err as StepFailed).hint).toMatch(/apt-get install postgresql-9\.6.*--docker-host/);
   });
+
+  it('volumes look refuses a database the copy does not hold, writes no dump folder, and says where the copy is kept', async () => {
+    const mine = join(scratch, 'cli-look');
+    const out = join(scratch, 'cli-dumps');
+    const r = await runCli([
+      'volumes',
+      'look',
+      tree.names.older.slice(0, 12),
+      '--volumes-root',
+      tree.root,
+      '--scratch',
+      mine,
+      '--dump',
+      'nosuchdb',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('the copy holds no database "nosuchdb"');
+    expect(r.stderr).toMatch(/it holds .*shop.*: name one of those \(--dump, or inputs.databases/);
+    expect(r.stderr).toContain(`what this look copied is kept in ${mine} (the original was only read)`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(mine).length).toBeGreaterThan(0);
+  }, 120_000);
 
   it('left every file of every original volume as it was', () => {
     expect(manifest(tree.root)).toEqual(before);
