@@ -38,7 +38,7 @@ async function find(argv: SourceArgs): Promise<FindResult> {
   return findVolumes({ engine: dockerEngine(argv['docker-host']) });
 }
 
-function candidateLines(v: VolumeReport): string[] {
+function candidateLines(v: VolumeReport, all: VolumeReport[]): string[] {
   const pg = v.postgres!;
   const c = pg.control;
   const compose = [v.compose.project && `project ${v.compose.project}`, v.compose.volume && `volume ${v.compose.volume}`]
@@ -56,6 +56,11 @@ function candidateLines(v: VolumeReport): string[] {
       `   system identifier ${c.systemIdentifier}${c.crcOk ? '' : ', pg_control CRC MISMATCH'}`,
     );
   } else lines.push(`   pg_control unreadable: ${pg.controlError ?? 'unknown'}`);
+  const twins = all.filter((o) => o !== v && c && o.postgres?.control?.systemIdentifier === c.systemIdentifier);
+  if (twins.length)
+    lines.push(
+      `   same system identifier as ${twins.map((o) => o.name.slice(0, 12)).join(', ')}: copies of one cluster (initdb gives each cluster its own)`,
+    );
   if (pg.lastWalWriteAt) lines.push(`   newest WAL written ${pg.lastWalWriteAt}`);
   if (pg.postmasterPid) lines.push('   postmaster.pid present: its server was running when the volume was left');
   if (v.usedBy.length) lines.push(`   used by ${v.usedBy.map((u) => `${u.name} (${u.state})`).join(', ')}`);
@@ -68,10 +73,9 @@ export function renderFind(r: FindResult): string {
   const lines = [`${r.volumes.length} volume(s) in ${r.source}, read in ${(r.durationMs / 1000).toFixed(1)} s`, ''];
   if (r.candidates.length === 0) lines.push('No PostgreSQL data folder found.');
   else lines.push('PostgreSQL data folders, those holding user tables first, then the newest checkpoint:', '');
-  for (const c of r.candidates) lines.push(...candidateLines(c), '');
+  for (const c of r.candidates) lines.push(...candidateLines(c, r.candidates), '');
   if (r.passedOver.length) lines.push(`Passed over: ${r.passedOver.map((p) => `${p.count} ${p.kind}`).join(', ')}`);
-  for (const v of r.volumes.filter((x) => x.kind !== 'postgresql' && x.kind !== 'empty'))
-    lines.push(`  ${v.name.slice(0, 24)}  ${v.kind}: ${v.detail}`);
+  for (const v of r.volumes.filter((x) => x.kind !== 'postgresql')) lines.push(`  ${v.name.slice(0, 24)}  ${v.kind}: ${v.detail}`);
   if (r.candidates[0])
     lines.push(
       '',
