@@ -12,10 +12,11 @@ import { createSshCellAccess } from '../systems/ssh.js';
 import { createS3Store } from '../systems/s3.js';
 import { localProcesses } from '../systems/processes.js';
 
-export function parseGateway(text: string): { user: string; host: string; port?: number } {
+/** `--gateway [user@]host[:port]`; without a user, the ssh config's User for that host applies, else the local user (as `ssh -J`). */
+export function parseGateway(text: string): { user?: string; host: string; port?: number } {
   const m = text.match(/^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/);
   if (!m) throw new Error(`bad --gateway "${text}": use user@host[:port]`);
-  return { user: m[1] ?? 'vcap', host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
+  return { ...(m[1] ? { user: m[1] } : {}), host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
 }
 
 export function livePlatform(options: LiveOptions): Platform {

@@ -1,52 +1,83 @@
 /**
- * The part of the OpenSSH client configuration (ssh_config(5)) a cell connection needs,
- * so an operator's existing jumpbox setup works unchanged: Host blocks with `*`, `?`
- * and `!` patterns, first obtained value wins, HostName, Port, User, IdentityFile,
- * ProxyJump, UserKnownHostsFile, HostKeyAlias, Include. `Match` blocks are not
- * evaluated: their settings are skipped.
+ * The part of the OpenSSH client configuration (ssh_config(5)) a cell connection needs, read as
+ * OpenSSH 9 reads it, so an operator's existing jumpbox setup works unchanged: the file is walked
+ * in order; `Host` (patterns with `*`, `?` and `!`, case-sensitive, against the name as given) and
+ * `Match` (all, host, originalhost, user, localuser, final; `!` negates) open blocks; `Include`
+ * (globbed, relative to ~/.ssh) reads files in the scope of the block it stands in; the first value
+ * obtained wins (IdentityFile and UserKnownHostsFile accumulate). Used: HostName, Port, User,
+ * IdentityFile, ProxyJump, ProxyCommand (refused: it would run a command), UserKnownHostsFile,
+ * HostKeyAlias, with their % tokens. `Match exec` is never run: its block is skipped, with a warning.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { homedir, hostname, userInfo } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
 export interface HostConfig {
   hostName?: string;
   port?: number;
   user?: string;
-  /** In the order they were obtained (ssh tries them in that order). */
+  /** In the order they were obtained (ssh tries them in that order), tokens expanded. */
   identityFiles: string[];
   /** Raw ProxyJump value (`[user@]host[:port]`, comma-separated hops, or `none`). */
   proxyJump?: string;
+  /** A ProxyCommand that won over any ProxyJump, with where it was set: a command this tool does not run. */
+  proxyCommand?: { command: string; where: string };
+  /** Tokens expanded; `none` gives an empty list. */
   userKnownHostsFiles?: string[];
   /** The name the host key is looked up and recorded under in known_hosts, alone (no `[…]:port`). */
   hostKeyAlias?: string;
 }
 
-interface Line {
+/** What the caller knows beyond the config: flags that win over it, and the user when none is set. */
+export interface Given {
+  user?: string;
+  port?: number;
+  defaultUser?: string;
+}
+
+interface Setting {
+  kind: 'setting';
   keyword: string;
   args: string[];
-  file: string;
-  line: number;
+  where: string;
 }
+interface HostLine {
+  kind: 'host';
+  patterns: string[];
+}
+interface MatchLine {
+  kind: 'match';
+  criteria: { negated: boolean; name: string; arg?: string }[];
+  where: string;
+}
+interface IncludeLine {
+  kind: 'include';
+  files: Item[][];
+}
+type Item = Setting | HostLine | MatchLine | IncludeLine;
 
-interface Block {
-  /** null: before any Host line (applies to every host); 'match': an unevaluated Match block. */
-  patterns: string[] | null | 'match';
-  lines: Line[];
-}
+/** The criteria a Match line may use here; `exec` and the others are never evaluated. */
+const MATCH_CRITERIA = new Set(['all', 'canonical', 'final', 'host', 'originalhost', 'user', 'localuser']);
 
 export class SshConfig {
-  private constructor(private readonly blocks: Block[]) {}
+  /** What is read but never applied (Match exec...), for the operator. */
+  readonly warnings: string[];
+
+  private constructor(private readonly items: Item[]) {
+    this.warnings = unevaluated(items).map(
+      (m) =>
+        `${m.where}: Match ${m.criteria.find((c) => !MATCH_CRITERIA.has(c.name))!.name} is not evaluated (dingo-recover runs no command from the ssh config): the settings of that block are skipped`,
+    );
+  }
 
   static empty(): SshConfig {
     return new SshConfig([]);
   }
 
   static parse(text: string, file = '<config>', home = homedir()): SshConfig {
-    const blocks: Block[] = [{ patterns: null, lines: [] }];
-    collect(text, file, home, blocks, 0);
-    return new SshConfig(blocks);
+    return new SshConfig(collect(text, file, home, 0));
   }
 
   /** Reads a config file; a missing file is an empty configuration. */
@@ -56,124 +87,250 @@ export class SshConfig {
   }
 
   /** The settings for `host` (the name as given, before HostName), first value wins. */
-  resolve(host: string, home = homedir()): HostConfig {
-    const out: HostConfig = { identityFiles: [] };
-    const seen = new Set<string>();
-    const lower = host.toLowerCase();
-    for (const block of this.blocks) {
-      if (block.patterns === 'match') continue;
-      if (block.patterns !== null && !matchHostPatterns(block.patterns, lower)) continue;
-      for (const { keyword, args, file, line } of block.lines) {
-        const value = args[0];
-        if (value === undefined) continue;
-        if (keyword === 'identityfile') {
-          out.identityFiles.push(value);
-          continue;
-        }
-        if (seen.has(keyword)) continue;
-        seen.add(keyword);
-        switch (keyword) {
-          case 'hostname':
-            out.hostName = value.replace(/%h/g, host).replace(/%%/g, '%');
-            break;
-          case 'port': {
-            const port = Number(value);
-            if (!Number.isInteger(port) || port < 1 || port > 65535) {
-              throw new UsageError(`${file}:${line}: Port ${value} is not a port number`);
-            }
-            out.port = port;
-            break;
-          }
-          case 'user':
-            out.user = value;
-            break;
-          case 'proxyjump':
-            out.proxyJump = value;
-            break;
-          case 'userknownhostsfile':
-            out.userKnownHostsFiles = args.map((a) => expandPath(a, home, host));
-            break;
-          case 'hostkeyalias':
-            out.hostKeyAlias = value;
-            break;
-        }
+  resolve(host: string, home = homedir(), given: Given = {}): HostConfig {
+    // Host and Match originalhost see the name as given, case and all; HostName and %h, lowercased.
+    const original = host;
+    const got = new Map<string, Setting>();
+    const identityFiles: string[] = [];
+    const knownHostsFiles: string[] = [];
+    const hostNameSoFar = (): string => {
+      const h = got.get('hostname')?.args[0];
+      return (h ? h.replace(/%h/g, original).replace(/%%/g, '%') : original).toLowerCase();
+    };
+    const matches = (m: MatchLine): boolean =>
+      m.criteria.every((c) => {
+        const value = {
+          all: () => true,
+          final: () => true,
+          canonical: () => false,
+          host: () => matchPatternList(c.arg ?? '', hostNameSoFar()),
+          originalhost: () => matchPatternList(c.arg ?? '', original),
+          user: () => matchPatternList(c.arg ?? '', given.user ?? got.get('user')?.args[0] ?? given.defaultUser ?? localUser()),
+          localuser: () => matchPatternList(c.arg ?? '', localUser()),
+        }[c.name];
+        return value ? value() !== c.negated : false;
+      });
+    const walk = (items: Item[], enclosing: boolean, never: boolean): void => {
+      let active = enclosing;
+      for (const it of items) {
+        if (it.kind === 'host') active = !never && matchHostPatterns(it.patterns, original);
+        else if (it.kind === 'match') active = !never && evaluable(it) && matches(it);
+        else if (it.kind === 'include') for (const f of it.files) walk(f, active, never || !active);
+        else if (active) take(it);
       }
-    }
-    // %h in a path means the real host name, known only once HostName is settled.
-    out.identityFiles = out.identityFiles.map((f) => expandPath(f, home, out.hostName ?? host));
+    };
+    const take = (s: Setting): void => {
+      if (s.args.length === 0) return;
+      if (s.keyword === 'identityfile') identityFiles.push(s.args[0]!);
+      else if (s.keyword === 'userknownhostsfile') {
+        if (!got.has('userknownhostsfile')) knownHostsFiles.push(...s.args);
+        got.set('userknownhostsfile', s);
+      } else {
+        // ProxyJump and ProxyCommand: whichever comes first wins, as in OpenSSH.
+        const key = s.keyword === 'proxyjump' || s.keyword === 'proxycommand' ? 'proxy' : s.keyword;
+        if (!got.has(key)) got.set(key, s);
+      }
+    };
+    walk(this.items, true, false);
+    return this.settle(host, home, given, got, identityFiles, knownHostsFiles, hostNameSoFar());
+  }
+
+  private settle(
+    host: string,
+    home: string,
+    given: Given,
+    got: Map<string, Setting>,
+    identityFiles: string[],
+    knownHostsFiles: string[],
+    hostName: string,
+  ): HostConfig {
+    const out: HostConfig = { identityFiles: [] };
+    const value = (k: string): string | undefined => got.get(k)?.args[0];
+    if (value('hostname')) out.hostName = hostName;
+    const portSetting = got.get('port');
+    if (portSetting) out.port = portNumber(portSetting);
+    if (value('user')) out.user = value('user');
+    if (value('hostkeyalias')) out.hostKeyAlias = value('hostkeyalias')!.toLowerCase();
+    const proxy = got.get('proxy');
+    if (proxy?.keyword === 'proxyjump') out.proxyJump = proxy.args[0];
+    else if (proxy && proxy.args[0]!.toLowerCase() !== 'none') out.proxyCommand = { command: proxy.args.join(' '), where: proxy.where };
+    const tokens: TokenValues = {
+      home,
+      host: out.hostName ?? host.toLowerCase(),
+      originalHost: host,
+      port: given.port ?? out.port ?? 22,
+      remoteUser: given.user ?? out.user ?? given.defaultUser ?? localUser(),
+      hostKeyAlias: out.hostKeyAlias,
+    };
+    out.identityFiles = identityFiles.map((f) => expandTokens(f, tokens));
+    if (got.has('userknownhostsfile'))
+      out.userKnownHostsFiles = knownHostsFiles.filter((f) => f.toLowerCase() !== 'none').map((f) => expandTokens(f, tokens));
     return out;
   }
 }
 
-function collect(text: string, file: string, home: string, blocks: Block[], depth: number): void {
-  if (depth > 8) throw new UsageError(`${file}: Include nested too deeply`);
+/** Whether every criterion of a Match line can be evaluated here. */
+function evaluable(m: MatchLine): boolean {
+  return m.criteria.every((c) => MATCH_CRITERIA.has(c.name));
+}
+
+/** The Match lines, in every included file too, that cannot be evaluated. */
+function unevaluated(items: Item[]): MatchLine[] {
+  return items.flatMap((it) =>
+    it.kind === 'match' ? (evaluable(it) ? [] : [it]) : it.kind === 'include' ? it.files.flatMap(unevaluated) : [],
+  );
+}
+
+function portNumber(s: Setting): number {
+  const raw = s.args[0]!;
+  const port = raw === 'ssh' ? 22 : Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`${s.where}: Port ${raw} is not a port number`);
+  return port;
+}
+
+function collect(text: string, file: string, home: string, depth: number): Item[] {
+  if (depth > 16) throw new UsageError(`${file}: Include nested too deeply`);
+  const items: Item[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const parsed = parseLine(raw);
     if (!parsed) return;
     const { keyword, args } = parsed;
-    if (keyword === 'host') {
-      blocks.push({ patterns: args.map((a) => a.toLowerCase()), lines: [] });
-    } else if (keyword === 'match') {
-      blocks.push({ patterns: args.length === 1 && args[0]!.toLowerCase() === 'all' ? null : 'match', lines: [] });
-    } else if (keyword === 'include') {
-      for (const pattern of args) {
-        for (const included of expandInclude(pattern, file, home)) {
-          collect(readFileSync(included, 'utf8'), included, home, blocks, depth + 1);
-        }
-      }
-    } else {
-      blocks[blocks.length - 1]!.lines.push({ keyword, args, file, line: i + 1 });
+    const where = `${file}:${i + 1}`;
+    if (keyword === 'host') items.push({ kind: 'host', patterns: args });
+    else if (keyword === 'match') items.push({ kind: 'match', criteria: matchCriteria(args, where), where });
+    else if (keyword === 'include')
+      items.push({
+        kind: 'include',
+        files: args.flatMap((p) => expandInclude(p, file, home)).map((f) => collect(readFileSync(f, 'utf8'), f, home, depth + 1)),
+      });
+    else items.push({ kind: 'setting', keyword, args, where });
+  });
+  return items;
+}
+
+/** `Match [!]criterion [pattern-list] …`: `all`, `canonical` and `final` take no argument. */
+function matchCriteria(args: string[], where: string): MatchLine['criteria'] {
+  const out: MatchLine['criteria'] = [];
+  for (let i = 0; i < args.length; i++) {
+    const negated = args[i]!.startsWith('!');
+    const name = args[i]!.slice(negated ? 1 : 0).toLowerCase();
+    if (name === 'all' || name === 'canonical' || name === 'final') {
+      out.push({ negated, name });
+      continue;
+    }
+    const arg = args[++i];
+    if (arg === undefined) throw new UsageError(`${where}: Match ${name} needs an argument`);
+    out.push({ negated, name, arg });
+  }
+  return out;
+}
+
+/**
+ * `Keyword value…` or `Keyword=value`, with double-quoted arguments; an unquoted word that starts
+ * with `#` ends the line, as OpenSSH reads it. Comments and blanks → null.
+ */
+function parseLine(raw: string): { keyword: string; args: string[] } | null {
+  const line = raw.trim();
+  if (!line || line.startsWith('#')) return null;
+  const m = /^([^\s=]+)(?:\s*=\s*|\s+)?(.*)$/.exec(line)!;
+  const args: string[] = [];
+  const re = /"([^"]*)"|(\S+)/g;
+  for (let t = re.exec(m[2]!); t; t = re.exec(m[2]!)) {
+    if (t[2]?.startsWith('#')) break;
+    args.push(t[1] ?? t[2]!);
+  }
+  return { keyword: m[1]!.toLowerCase(), args };
+}
+
+/** Include paths are relative to ~/.ssh (or /etc/ssh for the system file); any component may hold `*` and `?`. */
+function expandInclude(pattern: string, file: string, home: string): string[] {
+  let path = pattern === '~' || pattern.startsWith('~/') ? home + pattern.slice(1) : pattern;
+  if (!isAbsolute(path)) path = join(file.startsWith('/etc/') ? '/etc/ssh' : join(home, '.ssh'), path);
+  let found = ['/'];
+  for (const part of path.split('/').filter(Boolean)) {
+    if (!/[*?]/.test(part)) {
+      found = found.map((d) => join(d, part)).filter((p) => existsSync(p));
+      continue;
+    }
+    // As glob(3): a wildcard never matches a leading dot; the matches are sorted.
+    found = found.flatMap((d) =>
+      listDir(d)
+        .filter((n) => !n.startsWith('.') && matchPattern(part, n))
+        .sort()
+        .map((n) => join(d, n)),
+    );
+  }
+  return found;
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** What the % tokens of IdentityFile and UserKnownHostsFile stand for. */
+export interface TokenValues {
+  home: string;
+  /** %h: the host name after HostName. */
+  host: string;
+  /** %n: the name as given. */
+  originalHost: string;
+  port: number;
+  remoteUser: string;
+  hostKeyAlias?: string;
+}
+
+/** `~`, and %% %C %d %h %i %k %L %l %n %p %r %u as ssh_config(5) defines them. */
+export function expandTokens(value: string, t: TokenValues): string {
+  const v = value === '~' || value.startsWith('~/') ? t.home + value.slice(1) : value;
+  const local = hostname();
+  return v.replace(/%([%CdhikLlnpru])/g, (_, c: string) => {
+    switch (c) {
+      case '%':
+        return '%';
+      case 'C':
+        return createHash('sha1').update(`${local}${t.host}${t.port}${t.remoteUser}`).digest('hex');
+      case 'd':
+        return t.home;
+      case 'h':
+        return t.host;
+      case 'i':
+        return String(process.getuid?.() ?? '');
+      case 'k':
+        return t.hostKeyAlias ?? t.originalHost;
+      case 'L':
+        return local.split('.')[0]!;
+      case 'l':
+        return local;
+      case 'n':
+        return t.originalHost;
+      case 'p':
+        return String(t.port);
+      case 'r':
+        return t.remoteUser;
+      default:
+        return localUser();
     }
   });
 }
 
-/** `Keyword value…` or `Keyword=value`, with double-quoted arguments; comments and blanks → null. */
-function parseLine(raw: string): { keyword: string; args: string[] } | null {
-  const line = raw.trim();
-  if (!line || line.startsWith('#')) return null;
-  const m = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line);
-  if (!m) return { keyword: line.toLowerCase(), args: [] };
-  const args: string[] = [];
-  const re = /"([^"]*)"|(\S+)/g;
-  for (let t = re.exec(m[2]!); t; t = re.exec(m[2]!)) args.push(t[1] ?? t[2]!);
-  return { keyword: m[1]!.toLowerCase(), args };
-}
-
-/** Include paths are relative to ~/.ssh and may use `*` and `?` in their last component. */
-function expandInclude(pattern: string, file: string, home: string): string[] {
-  let path = expandPath(pattern, home, '');
-  if (!isAbsolute(path)) path = join(file.startsWith('/etc/') ? '/etc/ssh' : join(home, '.ssh'), path);
-  if (!/[*?]/.test(basename(path))) return existsSync(path) ? [path] : [];
-  const dir = dirname(path);
-  if (!existsSync(dir)) return [];
-  const name = basename(path);
-  return readdirSync(dir)
-    .filter((f) => matchPattern(name, f))
-    .sort()
-    .map((f) => join(dir, f));
-}
-
-/** `~`, `%d` (home), `%u` (local user), `%h` (host), `%%`. */
+/** A path from a flag (--ssh-key, --known-hosts): `~` and the tokens that need no host. */
 export function expandPath(value: string, home: string, host: string): string {
-  let v = value;
-  if (v === '~' || v.startsWith('~/')) v = home + v.slice(1);
-  return v.replace(/%([%dhu])/g, (_, c: string) => {
-    if (c === '%') return '%';
-    if (c === 'd') return home;
-    if (c === 'h') return host;
-    return safeUser();
-  });
+  return expandTokens(value, { home, host, originalHost: host, port: 22, remoteUser: localUser() });
 }
 
-function safeUser(): string {
+export function localUser(): string {
   try {
     return userInfo().username;
   } catch {
-    return process.env.USER ?? '';
+    return process.env.USER ?? process.env.LOGNAME ?? 'root';
   }
 }
 
-/** One pattern with `*` and `?` against a whole name. */
+/** One pattern with `*` and `?` against a whole name, case-sensitive as OpenSSH's match_pattern. */
 export function matchPattern(pattern: string, name: string): boolean {
   const re = new RegExp(
     '^' +
@@ -182,6 +339,7 @@ export function matchPattern(pattern: string, name: string): boolean {
         .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
         .join('') +
       '$',
+    's',
   );
   return re.test(name);
 }
@@ -200,6 +358,11 @@ export function matchHostPatterns(patterns: string[], name: string): boolean {
     }
   }
   return matched;
+}
+
+/** A Match argument: a comma-separated pattern list. */
+function matchPatternList(list: string, name: string): boolean {
+  return matchHostPatterns(list.split(','), name);
 }
 
 export interface JumpSpec {

@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { UsageError } from '../core/errors.js';
 import { hostToken } from './known-hosts.js';
-import { SshConfig, expandPath, parseProxyJump, type JumpSpec } from './ssh-config.js';
+import { SshConfig, expandPath, localUser, parseProxyJump, type JumpSpec } from './ssh-config.js';
 
 export interface Hop {
   /** The name asked for (a cell IP, a config alias). */
@@ -26,6 +26,8 @@ export interface Hop {
 }
 
 const MAX_HOPS = 5;
+/** OpenSSH's GlobalKnownHostsFile default. */
+const GLOBAL_KNOWN_HOSTS = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
 
 export interface ResolveInput {
   config: SshConfig;
@@ -45,7 +47,13 @@ export interface ResolveInput {
 export function resolveHop(alias: string, input: ResolveInput, depth = 0): Hop {
   if (depth > MAX_HOPS) throw new UsageError(`ProxyJump chain for ${alias} is longer than ${MAX_HOPS} hops (a loop in the ssh config?)`);
   const home = input.home ?? homedir();
-  const c = input.config.resolve(alias, home);
+  const c = input.config.resolve(alias, home, { user: input.user, port: input.port, defaultUser: input.defaultUser });
+  if (c.proxyCommand && input.jumps === undefined) {
+    throw new UsageError(
+      `the ssh config reaches ${alias} through ProxyCommand "${c.proxyCommand.command}" (${c.proxyCommand.where}): dingo-recover runs no command from the ssh config`,
+      { hint: 'write that route as ProxyJump [user@]jumpbox[:port] in the ssh config, or give --gateway user@jumpbox' },
+    );
+  }
   const identityFile = input.identityFile ? expandPath(input.identityFile, home, alias) : undefined;
   const jumps = input.jumps ?? (c.proxyJump ? parseProxyJump(c.proxyJump) : []);
   // Several hops in one ProxyJump: each is reached through the one before it; the
@@ -72,22 +80,18 @@ export function resolveHop(alias: string, input: ResolveInput, depth = 0): Hop {
   const fallback = input.fallbackIdentityFile ? [expandPath(input.fallbackIdentityFile, home, alias)] : [];
   return {
     alias,
-    hostName: c.hostName ?? alias,
+    hostName: c.hostName ?? alias.toLowerCase(),
     port: input.port ?? c.port ?? 22,
     user: input.user ?? c.user ?? input.defaultUser,
     identityFiles: identityFile ? [identityFile] : [...new Set([...configured, ...fallback])],
     identityOnly: identityFile !== undefined,
     knownHostsFiles: input.knownHostsFile
       ? [expandPath(input.knownHostsFile, home, alias)]
-      : [...(c.userKnownHostsFiles ?? [`${home}/.ssh/known_hosts`, `${home}/.ssh/known_hosts2`]), '/etc/ssh/ssh_known_hosts'],
+      : [...(c.userKnownHostsFiles ?? [`${home}/.ssh/known_hosts`, `${home}/.ssh/known_hosts2`]), ...GLOBAL_KNOWN_HOSTS],
     knownHostsFrom: input.knownHostsFile ? '--known-hosts' : c.userKnownHostsFiles ? 'UserKnownHostsFile' : 'default',
     ...(c.hostKeyAlias ? { hostKeyAlias: c.hostKeyAlias } : {}),
     ...(via ? { via } : {}),
   };
-}
-
-function localUser(): string {
-  return process.env.USER ?? process.env.LOGNAME ?? 'root';
 }
 
 function defaultIdentityFiles(home: string): string[] {

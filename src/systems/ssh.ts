@@ -12,7 +12,7 @@ import type { Client } from 'ssh2';
 import { StepFailed } from '../core/errors.js';
 import { EtcdV2Keys } from './etcd.js';
 import { ConnectionLost, execOn } from './ssh-exec.js';
-import { SshConfig } from './ssh-config.js';
+import { SshConfig, localUser } from './ssh-config.js';
 import { assertSudoWorked, describe, remoteCommand } from '../adapters/shell.js';
 import { ForwardFailed, connectChain, forward, type Chain, type ConnectSettings } from './ssh-connect.js';
 import { describeHop, resolveHop, type Hop } from './ssh-hops.js';
@@ -33,6 +33,8 @@ export interface SshOptions {
   sshConfigFile?: string;
   /** Asked on first use of a host; true records the key in the known_hosts file. */
   onUnknownHostKey?: (host: string, fingerprint: string) => Promise<boolean>;
+  /** What of the ssh config is read but never applied (Match exec); default: stderr. */
+  onConfigWarning?: (text: string) => void;
   keepaliveIntervalMs?: number;
   readyTimeoutMs?: number;
   /** Home folder for `~` and the default files (default: the operator's). */
@@ -44,6 +46,8 @@ export const DEFAULT_CELL_USER = 'vcap';
 export function createSshCellAccess(opts: SshOptions): CellAccess {
   const home = opts.home ?? homedir();
   const config = SshConfig.load(opts.sshConfigFile ?? `${home}/.ssh/config`, home);
+  const warn = opts.onConfigWarning ?? ((text: string) => process.stderr.write(`warning: ${text}\n`));
+  for (const w of config.warnings) warn(w);
   return {
     async open(cellIp: string): Promise<CellSession> {
       const hop = cellHop(cellIp, opts, config, home);
@@ -66,7 +70,7 @@ export function cellHop(cellIp: string, opts: SshOptions, config: SshConfig, hom
     port: g.port,
     identityFile: g.identityFile,
     fallbackIdentityFile: opts.identityFile,
-    defaultUser: process.env.USER ?? 'root',
+    defaultUser: localUser(),
   });
   const cell = resolveHop(cellIp, {
     ...common,

@@ -65,12 +65,18 @@ Host *
     expect(matchHostPatterns(['10.58.?'], '10.58.12')).toBe(false);
   });
 
-  it('follows Include relative to ~/.ssh, and skips Match blocks', () => {
+  it('follows Include relative to ~/.ssh in the scope it stands in, and never runs Match exec', () => {
     mkdirSync(join(home, '.ssh', 'conf.d'), { recursive: true });
     writeFileSync(join(home, '.ssh', 'conf.d', 'cells.conf'), 'Host cell-*\n  Port 2022\n');
-    const c = SshConfig.parse('Match exec "false"\n  Port 1\nInclude conf.d/*.conf\n', '<test>', home);
+    const c = SshConfig.parse('Include conf.d/*.conf\nMatch exec "false"\n  Port 1\n', '<test>', home);
     expect(c.resolve('cell-a', home).port).toBe(2022);
     expect(c.resolve('other', home).port).toBeUndefined();
+    expect(c.warnings).toEqual([
+      '<test>:2: Match exec is not evaluated (dingo-recover runs no command from the ssh config): the settings of that block are skipped',
+    ]);
+    // Inside a block that does not match, an Include's hosts never match either (ssh -G says port 22).
+    const inside = SshConfig.parse('Match exec "false"\n  Port 1\nInclude conf.d/*.conf\n', '<test>', home);
+    expect(inside.resolve('cell-a', home).port).toBeUndefined();
   });
 
   it('maps a cell IP to a hop chain through the jumpbox', () => {
@@ -93,6 +99,8 @@ Host *
     expect(explicit).toMatchObject({ user: 'vcap', identityFiles: [`${home}/k`], identityOnly: true });
     expect(explicit.via).toMatchObject({ hostName: '203.0.113.10', user: 'ops', port: 2222 });
     expect(explicit.via!.identityFiles).toContain(`${home}/k`);
+    // A --gateway without a user takes the config's User for it, as ssh -J does.
+    expect(cellHop('10.58.111.150', { gateway: { host: 'jumpbox' } }, config, home).via).toMatchObject({ user: 'ubuntu' });
   });
 
   it('names the host key by HostKeyAlias alone, port or not, as OpenSSH does', () => {
@@ -110,7 +118,7 @@ Host *
   it('remembers which setting chose the known_hosts files', () => {
     const c = SshConfig.parse('Host cfg\n  UserKnownHostsFile ~/.ssh/cells\n', '<test>', home);
     expect(cellHop('cfg', {}, c, home)).toMatchObject({
-      knownHostsFiles: [`${home}/.ssh/cells`, '/etc/ssh/ssh_known_hosts'],
+      knownHostsFiles: [`${home}/.ssh/cells`, '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
       knownHostsFrom: 'UserKnownHostsFile',
     });
     expect(cellHop('cfg', { knownHostsFile: '~/kh' }, c, home)).toMatchObject({
