@@ -19,7 +19,12 @@ export async function checkHostKey(hop: Hop, token: string, key: Buffer, known: 
     if (normalizeFingerprint(pinned) === presented) return;
     throw changedKey(hop, [`${normalizeFingerprint(pinned)} (pinned)`], presented, key, `correct the fingerprint pinned for ${name}`);
   }
-  const verdict = known.verify(token, key);
+  let verdict = known.verify(token, key);
+  // A key recorded under the bare name serves another port too, as OpenSSH finds it "w/out port".
+  if (verdict.status === 'unknown' && token !== name) {
+    const bare = known.verify(name, key);
+    if (bare.status === 'known' || bare.status === 'revoked') verdict = bare;
+  }
   if (verdict.status === 'known') return;
   if (verdict.status === 'revoked') {
     throw new StepFailed(

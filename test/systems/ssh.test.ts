@@ -88,6 +88,14 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
     await session.close();
   });
 
+  it('accepts a key recorded under the bare host name for another port, as OpenSSH does', async () => {
+    const known = join(work, 'known_hosts_bare');
+    writeFileSync(known, `127.0.0.1 ${gateway.hostPublicKey}\n127.0.0.1 ${cell.hostPublicKey}\n`);
+    const session = await createSshCellAccess(options({ pinnedFingerprints: {}, knownHostsFile: known })).open(CELL_IP);
+    expect((await session.run({ argv: ['true'], writes: false })).exitCode).toBe(0);
+    await session.close();
+  });
+
   it('refuses a changed host key, naming host, expected and presented fingerprints', async () => {
     const known = join(work, 'known_hosts_changed');
     // The cell's entry holds another machine's key.
