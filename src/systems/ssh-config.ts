@@ -28,6 +28,8 @@ export interface HostConfig {
   userKnownHostsFiles?: string[];
   /** The name the host key is looked up and recorded under in known_hosts, alone (no `[…]:port`). */
   hostKeyAlias?: string;
+  /** As written (lowercased): read only to say it is not followed, since every host key is checked here. */
+  strictHostKeyChecking?: string;
 }
 
 /** What the caller knows beyond the config: flags that win over it, and the user when none is set. */
@@ -151,6 +153,7 @@ export class SshConfig {
     if (portSetting) out.port = portNumber(portSetting);
     if (value('user')) out.user = value('user');
     if (value('hostkeyalias')) out.hostKeyAlias = value('hostkeyalias')!.toLowerCase();
+    if (value('stricthostkeychecking')) out.strictHostKeyChecking = value('stricthostkeychecking')!.toLowerCase();
     const proxy = got.get('proxy');
     if (proxy?.keyword === 'proxyjump') out.proxyJump = proxy.args[0];
     else if (proxy && proxy.args[0]!.toLowerCase() !== 'none') out.proxyCommand = { command: proxy.args.join(' '), where: proxy.where };

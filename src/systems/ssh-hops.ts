@@ -21,6 +21,8 @@ export interface Hop {
   /** Where knownHostsFiles came from, so a hint can name the setting that changes them. */
   knownHostsFrom: '--known-hosts' | 'UserKnownHostsFile' | 'default';
   hostKeyAlias?: string;
+  /** The ssh config's StrictHostKeyChecking, when set: never followed, named when a key is refused. */
+  strictHostKeyChecking?: string;
   /** The hop this one is reached through. */
   via?: Hop;
 }
@@ -90,6 +92,7 @@ export function resolveHop(alias: string, input: ResolveInput, depth = 0): Hop {
       : [...(c.userKnownHostsFiles ?? [`${home}/.ssh/known_hosts`, `${home}/.ssh/known_hosts2`]), ...GLOBAL_KNOWN_HOSTS],
     knownHostsFrom: input.knownHostsFile ? '--known-hosts' : c.userKnownHostsFiles ? 'UserKnownHostsFile' : 'default',
     ...(c.hostKeyAlias ? { hostKeyAlias: c.hostKeyAlias } : {}),
+    ...(c.strictHostKeyChecking ? { strictHostKeyChecking: c.strictHostKeyChecking } : {}),
     ...(via ? { via } : {}),
   };
 }

@@ -79,15 +79,21 @@ function changedKey(hop: Hop, expected: string[], presented: string, key: Buffer
 function pinHint(hop: Hop, token: string, key: Buffer): string {
   const file = hop.knownHostsFiles[0];
   const where =
-    hop.knownHostsFrom === '--known-hosts'
-      ? `${file} (the file --known-hosts names)`
-      : hop.knownHostsFrom === 'UserKnownHostsFile'
-        ? `${file} (UserKnownHostsFile in the ssh config)`
-        : `${file}, or to a file of your own given with --known-hosts FILE or UserKnownHostsFile in the ssh config`;
+    file === '/dev/null'
+      ? 'a known_hosts file of your own given with --known-hosts FILE (the ssh config reads /dev/null)'
+      : hop.knownHostsFrom === '--known-hosts'
+        ? `${file} (the file --known-hosts names)`
+        : hop.knownHostsFrom === 'UserKnownHostsFile'
+          ? `${file} (UserKnownHostsFile in the ssh config)`
+          : `${file}, or to a file of your own given with --known-hosts FILE or UserKnownHostsFile in the ssh config`;
   const name = hop.hostKeyAlias
     ? `The key is looked up as ${token} (HostKeyAlias in the ssh config)`
     : `The key is looked up as ${token}; HostKeyAlias in the ssh config (Host ${hop.alias}) looks it up under another name`;
-  return `pin it by adding the line \`${knownHostsLine(token, key)}\` to ${where}. ${name}`;
+  const strict =
+    hop.strictHostKeyChecking && ['no', 'off', 'accept-new'].includes(hop.strictHostKeyChecking)
+      ? ` The ssh config's StrictHostKeyChecking ${hop.strictHostKeyChecking} is not followed: dingo-recover connects to no machine whose key it cannot check.`
+      : '';
+  return `pin it by adding the line \`${knownHostsLine(token, key)}\` to ${where}. ${name}${strict}`;
 }
 
 /** The part of /etc/ssh/ssh_host_<kind>_key.pub that holds a key of this type. */

@@ -180,6 +180,18 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
     expect(byDefault.hint).toContain(
       `to ${join(work, '.ssh', 'known_hosts')}, or to a file of your own given with --known-hosts FILE or UserKnownHostsFile in the ssh config.`,
     );
+
+    // The common "trust everything" config: known_hosts in /dev/null, no checking. Keys are checked anyway, and the hint says so.
+    const lax = join(work, 'lax_ssh_config');
+    writeFileSync(lax, 'Host *\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n');
+    const refused = (await createSshCellAccess(options({ sshConfigFile: lax, pinnedFingerprints: {}, knownHostsFile: undefined }))
+      .open(CELL_IP)
+      .catch((e: unknown) => e)) as StepFailed;
+    expect(refused).toBeInstanceOf(StepFailed);
+    expect(refused.hint).toContain('to a known_hosts file of your own given with --known-hosts FILE (the ssh config reads /dev/null)');
+    expect(refused.hint).toContain(
+      "The ssh config's StrictHostKeyChecking no is not followed: dingo-recover connects to no machine whose key it cannot check.",
+    );
   });
 
   it('a changed host key says which line to replace, and with what', async () => {
