@@ -21,6 +21,12 @@ export const HOLDING_EVENT_TYPES = [
 
 /** Log times (syslog, broker) may be off the Cloud Controller's clock by this much. */
 const CLOCK_SLACK_MS = 2 * 60_000;
+/**
+ * How long before its delete-request event a space's own deletion may have removed its instances,
+ * bindings and apps: through the v3 API (cf 7 and 8) the Cloud Controller deletes them first and
+ * records the request last, and with an asynchronous broker the user runs delete-space again.
+ */
+const CASCADE_MS = 60 * 60_000;
 
 export interface SpaceDeletion {
   spaceGuid: string;
@@ -67,7 +73,7 @@ export function instancesFromEvents(events: AuditEvent[], spaceDeletedAt: string
   const appNames = new Map<string, string>();
   const bindings = new Map<string, { app: string; instance: string }>();
   const unboundEarlier = new Set<string>();
-  const before = Date.parse(spaceDeletedAt);
+  const before = Date.parse(spaceDeletedAt) - CASCADE_MS;
   const get = (guid: string) => {
     let i = out.get(guid);
     if (!i) out.set(guid, (i = { name: null, planGuid: null, deletedAt: null, evidence: [], apps: [] }));
@@ -77,7 +83,12 @@ export function instancesFromEvents(events: AuditEvent[], spaceDeletedAt: string
     if (e.type.startsWith('audit.app.') && e.targetGuid && e.targetName) appNames.set(e.targetGuid, e.targetName);
     if (e.type === 'audit.service_binding.create')
       bindings.set(e.targetGuid, { app: requestGuid(e.request, 'app'), instance: requestGuid(e.request, 'service_instance') });
-    if (e.type === 'audit.service_binding.delete' && Date.parse(e.time) < before) unboundEarlier.add(e.targetGuid);
+    if (e.type === 'audit.service_binding.delete') {
+      if (Date.parse(e.time) < before) unboundEarlier.add(e.targetGuid);
+      // The delete event names the app and the instance too: the binding counts when its create event is gone.
+      else if (!bindings.has(e.targetGuid))
+        bindings.set(e.targetGuid, { app: requestGuid(e.request, 'app'), instance: requestGuid(e.request, 'service_instance') });
+    }
     if (!e.type.startsWith('audit.service_instance.') || !e.targetGuid) continue;
     const i = get(e.targetGuid);
     i.name = e.targetName || i.name;
@@ -103,6 +114,11 @@ export function holdings(events: AuditEvent[], spaceDeletedAt: string, logs: Spa
     const log = logByGuid.get(guid) ?? null;
     const deletedAt = ev?.deletedAt ?? log?.deletedAt ?? null;
     const evidence = [...(ev?.evidence ?? [])];
+    const ahead = deletedAt ? Date.parse(spaceDeletedAt) - Date.parse(deletedAt) : 0;
+    if (ahead > 0 && ahead <= CASCADE_MS)
+      evidence.push(
+        `deleted ${Math.round(ahead / 1000)} s before the space's delete-request was recorded: cf delete-space (cf 7 and 8) deletes a space's instances first, so it counts as held (an instance deleted on purpose just before belongs in leaveOut)`,
+      );
     if (log) evidence.push(...log.evidence.filter((e) => e.line).map((e) => `${e.why} (${e.source})`));
     out.push({
       instanceGuid: guid,
@@ -112,7 +128,7 @@ export function holdings(events: AuditEvent[], spaceDeletedAt: string, logs: Spa
       apps: ev?.apps ?? [],
       log,
       evidence,
-      goneBefore: goneBefore(deletedAt, ev?.deletedAt ? 0 : CLOCK_SLACK_MS, spaceDeletedAt),
+      goneBefore: goneBefore(deletedAt, ev?.deletedAt ? CASCADE_MS : CASCADE_MS + CLOCK_SLACK_MS, spaceDeletedAt),
     });
   }
   return out.sort((a, b) => (a.name ?? a.instanceGuid).localeCompare(b.name ?? b.instanceGuid));

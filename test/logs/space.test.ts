@@ -104,6 +104,31 @@ describe('what the audit events say a space held', () => {
     expect(h[0]!.goneBefore).toContain('before the space was');
   });
 
+  it('counts what the v3 delete-space removed before it recorded the request (cf 7 and 8), bindings whose create event is gone too', () => {
+    // CC's SpaceDelete deletes instances, bindings and apps, then records audit.space.delete-request last.
+    const v3 = [
+      ev('audit.app.create', '2016-03-01T10:00:00Z', 'app-web', 'web'),
+      ev('audit.service_instance.create', '2016-03-02T10:00:00Z', 'si-orders', 'orders-db', { service_plan_guid: 'plan-solo' }),
+      ev('audit.service_binding.delete', '2016-03-16T22:59:40Z', 'b9', '', {
+        app_guid: 'app-web',
+        route_guid: null,
+        service_instance_guid: 'si-orders',
+      }),
+      ev('audit.service_instance.delete', '2016-03-16T22:59:53Z', 'si-orders', 'orders-db'),
+      ev('audit.app.delete-request', '2016-03-16T22:59:58Z', 'app-web', 'web'),
+      ev('audit.service_instance.create', '2016-03-05T10:00:00Z', 'si-early', 'early-db', { service_plan_guid: 'plan-solo' }),
+      ev('audit.service_instance.delete', '2016-03-11T10:00:00Z', 'si-early', 'early-db'),
+    ];
+    const h = holdings(v3, SPACE_GONE, []);
+    expect(h.map((x) => [x.name, x.goneBefore === null, x.apps])).toEqual([
+      ['early-db', false, []],
+      ['orders-db', true, ['web']],
+    ]);
+    expect(h[1]!.evidence).toContainEqual(
+      expect.stringMatching(/^deleted 7 s before the space's delete-request was recorded: cf delete-space/),
+    );
+  });
+
   it('picks the newest deletion of a space with that name first', () => {
     const older = { ...ev('audit.space.delete-request', '2016-01-01T00:00:00Z', 'old-space', 'analytics') };
     const newer = { ...ev('audit.space.delete-request', '2016-03-16T23:00:00Z', SPACE, 'analytics') };
