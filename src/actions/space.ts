@@ -96,9 +96,15 @@ const findInstances = defineAction({
       else items.push(await dingoItem(ctx, h, offered, logs.buckets, p.soloPlan));
     }
     const unrecoverable = items.filter((i) => i.recoverable === false);
-    ctx.note(
-      `space ${p.space} (${deletion.spaceGuid}) held ${items.length} Dingo instance(s), ${items.length - unrecoverable.length} recoverable; ${others.length} other(s) left alone`,
-    );
+    const summary = `space ${p.space} (${deletion.spaceGuid}) held ${items.length} Dingo instance(s), ${items.length - unrecoverable.length} recoverable; ${others.length} other(s) left alone`;
+    if (items.length === unrecoverable.length) {
+      // Nothing to bring back: stop before the plan is confirmed and the space recreated for nothing.
+      const why = [...items, ...others].map((i) => `${textOf(i.name) || textOf(i.instanceGuid)}: ${textOf(i.why)}`);
+      throw new StepFailed(`${summary}: nothing to recover${why.length ? ` (${why.join('; ')})` : ''}; nothing was changed`, {
+        hint: `check the org and the space name (or the spaceGuid input) with the user: ${events.length} audit event(s) of that space were read`,
+      });
+    }
+    ctx.note(summary);
     return {
       oldSpaceGuid: deletion.spaceGuid,
       deletedAt: deletion.deletedAt,
@@ -233,6 +239,10 @@ const confirmPlan = defineAction({
     }
     const unrecoverable = p.instances.filter((i) => i.recoverable !== true);
     const chosen = p.instances.filter((i) => i.recoverable === true && !p.leaveOut.includes(textOf(i.name)));
+    if (chosen.length === 0)
+      throw new UsageError('every restorable instance is left out: nothing to recover, and the space is not recreated for nothing', {
+        hint: 'correct inputs.leaveOut in the answers file, then resume',
+      });
     ctx.note(
       `recovering ${chosen.map((i) => textOf(i.name)).join(', ') || 'nothing'}${p.leaveOut.length ? `; left out: ${p.leaveOut.join(', ')}` : ''}${unrecoverable.length ? `; not recoverable: ${unrecoverable.map((i) => textOf(i.name) || textOf(i.instanceGuid)).join(', ')}` : ''}`,
     );

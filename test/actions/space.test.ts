@@ -194,10 +194,14 @@ describe('space.find-instances', () => {
     });
   }
 
-  it('takes the space GUID given instead of searching by name', async () => {
+  it('takes the space GUID given instead of searching by name, and stops before anything changes when it held nothing to recover', async () => {
     const { ctx } = context(cc(true), [root], store);
-    const out = await find(ctx, { spaceGuid: 'f00dcafe-0000-4000-8000-000000000001' });
-    expect(out).toMatchObject({ oldSpaceGuid: 'f00dcafe-0000-4000-8000-000000000001', deletedAt: '2016-06-01T00:00:00Z', instances: [] });
+    await expect(find(ctx, { spaceGuid: 'f00dcafe-0000-4000-8000-000000000001' })).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /^space analytics \(f00dcafe-0000-4000-8000-000000000001\) held 0 Dingo instance\(s\), 0 recoverable; 0 other\(s\) left alone: nothing to recover; nothing was changed$/,
+      ),
+      hint: expect.stringContaining('check the org and the space name (or the spaceGuid input) with the user'),
+    });
   });
 
   it('says what was searched and what to do when no space of that name was deleted', async () => {
@@ -243,6 +247,13 @@ describe('space.confirm-plan', () => {
       exitCode: 2,
       message: 'cannot leave out "report-db": the space held no Dingo instance of that name',
       hint: expect.stringContaining('orders-db, reports-db, scratch-db'),
+    });
+  });
+
+  it('refuses to recover nothing: with every restorable instance left out, the space is not recreated', async () => {
+    await expect(act('space.confirm-plan').run(ctx, { ...plan, others, leaveOut: ['orders-db', 'reports-db'] }, {})).rejects.toMatchObject({
+      exitCode: 2,
+      message: 'every restorable instance is left out: nothing to recover, and the space is not recreated for nothing',
     });
   });
 
