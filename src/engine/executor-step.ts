@@ -31,7 +31,6 @@ async function probeEarlier(run: Run, seq: Sequence, s: StepRun, params: Record<
   const { action, prior, id } = s;
   const plan = prior.plan ?? {};
   const samePlanParams = prior.params ?? params;
-  if (action.effect === 'read' && !action.probe) return { done: false, params: samePlanParams, plan };
   const probe = action.probe
     ? await action.probe(s.ctx, samePlanParams, plan)
     : action.safeToRepeat !== undefined
@@ -64,7 +63,10 @@ export async function runStep(run: Run, seq: Sequence, s: StepRun, params: Recor
   const worked = workTimer(run.clock);
   let plan: Record<string, unknown> | undefined;
 
-  if (s.prior.status === 'started' || s.prior.status === 'failed') {
+  // A read step without a probe simply runs again, with its parameters as they resolve now: an input
+  // corrected since (the answers file, a resume's flags) reaches it. Any other step is probed first.
+  const again = s.prior.status === 'started' || s.prior.status === 'failed';
+  if (again && !(action.effect === 'read' && !action.probe)) {
     const probed = await probeEarlier(run, seq, s, params, worked);
     if (probed.done) return probed.outputs;
     ({ params, plan } = probed);

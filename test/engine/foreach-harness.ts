@@ -166,7 +166,7 @@ export const refusingPrompter: Prompter = {
 export async function runParent(
   dir: string,
   actions: ActionRegistry,
-  o: { yes?: boolean; confirm?: Record<string, string | true>; prompter?: Prompter } = {},
+  o: { yes?: boolean; confirm?: Record<string, string | true>; prompter?: Prompter; inputs?: Record<string, unknown> } = {},
 ): Promise<Outcome> {
   const runbook = loadRunbook(join(dir, 'parent.yaml'), actions);
   const file = journalPath(dir);
@@ -200,7 +200,7 @@ export async function runParent(
       runDir: join(dir, 'runs', 'r1'),
       journal,
       events: journal.events(),
-      answers: { inputs: {}, confirm: o.confirm ?? {}, choose: {}, secrets: {} },
+      answers: { inputs: o.inputs ?? {}, confirm: o.confirm ?? {}, choose: {}, secrets: {} },
       yes: o.yes ?? false,
       prompts: o.prompter ?? refusingPrompter,
       reporter,
