@@ -6,6 +6,7 @@
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
+import { someOf } from '../core/display.js';
 import { formatS3Url } from '../core/s3-url.js';
 import type { CfApi } from '../adapters/cf-events-api.js';
 import { cfApi } from './support/cf.js';
@@ -34,17 +35,32 @@ async function findDeletion(ctx: StepContext, api: CfApi, p: { org: string; spac
   }
   const found = spaceDeletions(events, p.space);
   const latest = found[0];
-  if (!latest) {
-    throw new StepFailed(
-      `no deletion of a space named "${p.space}" in org ${p.org} (${orgGuid}): ${events.length} ${SPACE_DELETE} event(s) of the org read through the ${version} API name other spaces`,
-      {
-        hint: "audit events are kept for a limited time (cc.audit_events.cutoff_age_in_days, 31 days by default). Check the space name with the user; if it is right, give the deleted space's GUID as inputs.spaceGuid in the answers file (a broker clusterdata record or a provision line in the logs holds it: dingo-recover logs find), then resume",
-      },
-    );
-  }
+  if (!latest) throw await noDeletion(api, p, orgGuid, version, events.map((e) => e.targetName).filter(Boolean));
   ctx.evidence(latest.evidence);
   for (const older of found.slice(1)) ctx.note(`an earlier space named "${p.space}" was also deleted: ${older.evidence} (not this one)`);
   return latest;
+}
+
+/** Why no deletion of the space was found: it still exists, or only other spaces' deletions are left (named, for a typo). */
+async function noDeletion(
+  api: CfApi,
+  p: { org: string; space: string },
+  orgGuid: string,
+  version: string,
+  deleted: string[],
+): Promise<StepFailed> {
+  const live = await api.spaceGuid(orgGuid, p.space);
+  if (live)
+    return new StepFailed(`space "${p.space}" of org ${p.org} still exists (${live}): it was not deleted`, {
+      hint: `a cf delete-space that failed part-way (cf 7 and 8 delete a space's instances first) leaves the space without its instances: check with cf target -o ${p.org} -s ${p.space} and cf services, and recover each deleted instance with the recover-deleted-service runbook`,
+    });
+  const names = [...new Set(deleted)];
+  return new StepFailed(
+    `no deletion of a space named "${p.space}" in org ${p.org} (${orgGuid}) among ${deleted.length} ${SPACE_DELETE} event(s) of the org read through the ${version} API${names.length ? `; they name ${someOf(names.map((n) => `"${n}"`))}` : ''}`,
+    {
+      hint: "audit events are kept for a limited time (cc.audit_events.cutoff_age_in_days, 31 days by default). Check the space name with the user; if it is right, give the deleted space's GUID as inputs.spaceGuid in the answers file (a broker clusterdata record or a provision line in the logs holds it: dingo-recover logs find), then resume",
+    },
+  );
 }
 
 const findInstances = defineAction({

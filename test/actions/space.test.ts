@@ -204,11 +204,28 @@ describe('space.find-instances', () => {
     });
   });
 
+  it('says so when the space of that name still exists', async () => {
+    const live = fakeCcRunner({
+      version: '8.7.0',
+      v3: true,
+      orgs: [{ name: 'acme', guid: truth.orgGuid }],
+      spaces: [{ name: 'production', guid: 'a11ce000-0000-4000-8000-000000000001', orgGuid: truth.orgGuid }],
+      events: spaceEvents(),
+      plans,
+      pageSize: 3,
+    });
+    const { ctx } = context(live, [root], store);
+    await expect(find(ctx, { space: 'production' })).rejects.toMatchObject({
+      message: 'space "production" of org acme still exists (a11ce000-0000-4000-8000-000000000001): it was not deleted',
+      hint: expect.stringContaining('cf 7 and 8 delete a space'),
+    });
+  });
+
   it('says what was searched and what to do when no space of that name was deleted', async () => {
     const { ctx } = context(cc(false), [root], store);
     await expect(find(ctx, { space: 'analytic' })).rejects.toMatchObject({
       message: expect.stringMatching(
-        /no deletion of a space named "analytic" in org acme .*3 audit.space.delete-request event\(s\) of the org read through the v2 API/,
+        /no deletion of a space named "analytic" in org acme .*3 audit.space.delete-request event\(s\) of the org read through the v2 API; they name "analytics"/,
       ),
       hint: expect.stringContaining('inputs.spaceGuid'),
     });
