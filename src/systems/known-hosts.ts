@@ -7,7 +7,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ServerHostKeyAlgorithm } from 'ssh2';
-import { matchHostPatterns } from './ssh-config.js';
+import { matchHostPatterns } from './ssh-patterns.js';
 
 export interface KnownKey {
   type: string;

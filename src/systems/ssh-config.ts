@@ -8,11 +8,12 @@
  * IdentityFile, ProxyJump, ProxyCommand (refused: it would run a command), UserKnownHostsFile,
  * HostKeyAlias, with their % tokens. `Match exec` is never run: its block is skipped, with a warning.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { homedir, hostname, userInfo } from 'node:os';
+import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { matchHostPatterns, matchPattern, matchPatternList } from './ssh-patterns.js';
+import { expandTokens, localUser, type TokenValues } from './ssh-tokens.js';
 
 export interface HostConfig {
   hostName?: string;
@@ -272,100 +273,6 @@ function listDir(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** What the % tokens of IdentityFile and UserKnownHostsFile stand for. */
-export interface TokenValues {
-  home: string;
-  /** %h: the host name after HostName. */
-  host: string;
-  /** %n: the name as given. */
-  originalHost: string;
-  port: number;
-  remoteUser: string;
-  hostKeyAlias?: string;
-}
-
-/** `~`, and %% %C %d %h %i %k %L %l %n %p %r %u as ssh_config(5) defines them. */
-export function expandTokens(value: string, t: TokenValues): string {
-  const v = value === '~' || value.startsWith('~/') ? t.home + value.slice(1) : value;
-  const local = hostname();
-  return v.replace(/%([%CdhikLlnpru])/g, (_, c: string) => {
-    switch (c) {
-      case '%':
-        return '%';
-      case 'C':
-        return createHash('sha1').update(`${local}${t.host}${t.port}${t.remoteUser}`).digest('hex');
-      case 'd':
-        return t.home;
-      case 'h':
-        return t.host;
-      case 'i':
-        return String(process.getuid?.() ?? '');
-      case 'k':
-        return t.hostKeyAlias ?? t.originalHost;
-      case 'L':
-        return local.split('.')[0]!;
-      case 'l':
-        return local;
-      case 'n':
-        return t.originalHost;
-      case 'p':
-        return String(t.port);
-      case 'r':
-        return t.remoteUser;
-      default:
-        return localUser();
-    }
-  });
-}
-
-/** A path from a flag (--ssh-key, --known-hosts): `~` and the tokens that need no host. */
-export function expandPath(value: string, home: string, host: string): string {
-  return expandTokens(value, { home, host, originalHost: host, port: 22, remoteUser: localUser() });
-}
-
-export function localUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.LOGNAME ?? 'root';
-  }
-}
-
-/** One pattern with `*` and `?` against a whole name, case-sensitive as OpenSSH's match_pattern. */
-export function matchPattern(pattern: string, name: string): boolean {
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('')
-        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-        .join('') +
-      '$',
-    's',
-  );
-  return re.test(name);
-}
-
-/**
- * A pattern list (Host line, comma list of known_hosts): a matching negated pattern
- * vetoes the whole list; otherwise any matching positive pattern matches.
- */
-export function matchHostPatterns(patterns: string[], name: string): boolean {
-  let matched = false;
-  for (const p of patterns) {
-    if (p.startsWith('!')) {
-      if (matchPattern(p.slice(1), name)) return false;
-    } else if (matchPattern(p, name)) {
-      matched = true;
-    }
-  }
-  return matched;
-}
-
-/** A Match argument: a comma-separated pattern list. */
-function matchPatternList(list: string, name: string): boolean {
-  return matchHostPatterns(list.split(','), name);
 }
 
 export interface JumpSpec {

@@ -6,7 +6,8 @@
 import { homedir } from 'node:os';
 import { UsageError } from '../core/errors.js';
 import { hostToken } from './known-hosts.js';
-import { SshConfig, expandPath, localUser, parseProxyJump, type JumpSpec } from './ssh-config.js';
+import { SshConfig, parseProxyJump, type JumpSpec } from './ssh-config.js';
+import { expandPath, localUser } from './ssh-tokens.js';
 
 export interface Hop {
   /** The name asked for (a cell IP, a config alias). */

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SshConfig, matchHostPatterns, parseProxyJump } from '../../src/systems/ssh-config.js';
+import { SshConfig, parseProxyJump } from '../../src/systems/ssh-config.js';
+import { matchHostPatterns } from '../../src/systems/ssh-patterns.js';
 import { KnownHosts, fingerprint, hostToken, preferredHostKeyAlgorithms } from '../../src/systems/known-hosts.js';
 import { quote, remoteCommand } from '../../src/adapters/shell.js';
 import { cellHop } from '../../src/systems/ssh.js';
