@@ -35,6 +35,28 @@ function route(cf: CfContext, method: string, target: string): Answer {
 const info: Route = (cf, { path }) =>
   path === '/v2/info' ? { status: 200, body: { name: '', build: '', api_version: cf.w.api.version } } : undefined;
 
+/** `GET /v3`: the v3 root, its links naming the resources (a CC without v3 answers 404, above). */
+const v3Root: Route = (cf, { path }) => {
+  if (path !== '/v3' || cf.w.api.v3 === false) return undefined;
+  const api = cf.w.api.url;
+  const link = (p: string) => ({ href: `${api}/v3${p}` });
+  return {
+    status: 200,
+    body: {
+      links: {
+        self: link(''),
+        audit_events: link('/audit_events'),
+        organizations: link('/organizations'),
+        spaces: link('/spaces'),
+        service_instances: link('/service_instances'),
+        service_plans: link('/service_plans'),
+        service_offerings: link('/service_offerings'),
+        apps: link('/apps'),
+      },
+    },
+  };
+};
+
 const v3Instance: Route = (cf, { path }) => {
   const guid = /^\/v3\/service_instances\/([^/]+)$/.exec(path)?.[1];
   if (guid === undefined) return undefined;
@@ -102,6 +124,7 @@ const v2Bindings: Route = (cf, { path }) => {
 
 const ROUTES: Route[] = [
   info,
+  v3Root,
   v3Instance,
   v3Instances,
   v2Instance,

@@ -167,3 +167,16 @@ describe('/v3/audit_events', () => {
     expect(body).toEqual({ code: 10000, description: 'Unknown request', error_code: 'CF-NotFound' });
   });
 });
+
+describe('the v3 root', () => {
+  it('answers GET /v3 with its links where the CC serves v3, and 404 where it does not', () => {
+    const { r, body } = curl('/v3');
+    expect(r.exitCode).toBe(0);
+    expect(body.links).toMatchObject({
+      self: { href: 'https://api.sys.example.com/v3' },
+      audit_events: { href: 'https://api.sys.example.com/v3/audit_events' },
+    });
+    const old = curl('/v3', { v3: false });
+    expect(old.body).toMatchObject({ code: 10000, error_code: 'CF-NotFound' });
+  });
+});
