@@ -5,11 +5,10 @@
  */
 import { someOf } from '../core/display.js';
 import { formatBytes } from '../core/format.js';
-import { mapLimit } from '../core/map-limit.js';
 import { DEBIAN_PG_ROOT, pathIs } from '../systems/pg-install.js';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { parsePgControl, type PgControl } from './pg-control.js';
 
 export type VolumeKind = 'postgresql' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable';
@@ -52,20 +51,25 @@ const FIRST_NORMAL_OID = 16384;
 /** A relation file: relfilenode, an optional fork, an optional segment number. */
 const RELATION_FILE = /^(\d+)(_(?:fsm|vm|init))?(\.\d+)?$/;
 
-async function userData(dataDir: string): Promise<UserData> {
+/** Counts, from the files of the data folder's walk, those of user relations in base/<database>/. */
+function userDataCounter(dataDir: string): { visit: (path: string, size: number) => void; found: UserData } {
   const found: UserData = { databases: 0, relations: 0, bytes: 0 };
-  const dbs = (await readdir(join(dataDir, 'base')).catch(() => [])).filter((d) => /^\d+$/.test(d));
-  await mapLimit(dbs, 8, async (db) => {
-    if (Number(db) >= FIRST_NORMAL_OID) found.databases++;
-    const files = await readdir(join(dataDir, 'base', db)).catch(() => []);
-    for (const f of files) {
-      const m = RELATION_FILE.exec(f);
-      if (!m || Number(m[1]) < FIRST_NORMAL_OID) continue;
-      if (!m[2] && !m[3]) found.relations++;
-      found.bytes += (await lstat(join(dataDir, 'base', db, f)).catch(() => null))?.size ?? 0;
+  const base = join(dataDir, 'base') + sep;
+  const databases = new Set<string>();
+  const visit = (path: string, size: number): void => {
+    if (!path.startsWith(base)) return;
+    const [db, file, deeper] = path.slice(base.length).split(sep);
+    if (!db || !file || deeper !== undefined || !/^\d+$/.test(db)) return;
+    if (Number(db) >= FIRST_NORMAL_OID && !databases.has(db)) {
+      databases.add(db);
+      found.databases++;
     }
-  });
-  return found;
+    const m = RELATION_FILE.exec(file);
+    if (!m || Number(m[1]) < FIRST_NORMAL_OID) return;
+    if (!m[2] && !m[3]) found.relations++;
+    found.bytes += size;
+  };
+  return { visit, found };
 }
 
 /** For people: what a cluster holds beyond initdb's catalogs. */
@@ -95,8 +99,8 @@ async function head(path: string, bytes: number): Promise<Buffer> {
   }
 }
 
-/** Total size of a folder's files (no symlinks followed), walked with bounded parallelism. */
-export async function folderSize(dir: string): Promise<number> {
+/** Total size of a folder's files (no symlinks followed), walked with bounded parallelism; `visit` sees each file. */
+export async function folderSize(dir: string, visit?: (path: string, size: number) => void): Promise<number> {
   let total = 0;
   const queue = [dir];
   while (queue.length) {
@@ -111,6 +115,7 @@ export async function folderSize(dir: string): Promise<number> {
             else if (e.isFile()) {
               const st = await lstat(p).catch(() => null);
               total += st?.size ?? 0;
+              if (st) visit?.(p, st.size);
             }
           }),
         );
@@ -213,14 +218,14 @@ async function postgresFacts(root: string, subdir: string, binRoot: string): Pro
     controlError = err instanceof Error ? err.message : String(err);
   }
   const { major, versionProblem } = settleMajor(written, control);
-  const [postmasterPid, lastWalWriteAt, sizeBytes, user, binaries] = await Promise.all([
+  const user = userDataCounter(dataDir);
+  const [postmasterPid, lastWalWriteAt, sizeBytes, binaries] = await Promise.all([
     exists(join(dataDir, 'postmaster.pid')),
     newestWal(dataDir),
-    folderSize(dataDir),
-    userData(dataDir),
+    folderSize(dataDir, user.visit),
     localBinaries(major, binRoot),
   ]);
-  return { subdir, major, versionProblem, control, controlError, postmasterPid, lastWalWriteAt, sizeBytes, userData: user, binaries };
+  return { subdir, major, versionProblem, control, controlError, postmasterPid, lastWalWriteAt, sizeBytes, userData: user.found, binaries };
 }
 
 /** Identifies what one volume's data folder holds. */
