@@ -70,7 +70,7 @@ export class ScratchCluster {
     const text = await readFile(join(this.o.dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
     const lines = text.split('\n');
     const pid = Number(lines[0]);
-    return pid ? { pid, status: lines[7]?.trim() || null } : null;
+    return Number.isInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() || null } : null;
   }
 
   /** True while the postmaster recorded in postmaster.pid is alive. */

@@ -8,8 +8,12 @@ export interface LockInfo {
   startedAt: string;
 }
 
-/** Whether a process of this host is alive (one we may not signal is). */
+/**
+ * Whether a process of this host is alive (one we may not signal is). Only a positive PID names a
+ * process: kill(0) and kill(-n) would ask about whole process groups.
+ */
 export function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -30,6 +34,8 @@ export function parseHolder(text: string): LockInfo | null {
     isRecord(h) &&
     typeof h.host === 'string' &&
     typeof h.pid === 'number' &&
+    Number.isInteger(h.pid) &&
+    h.pid > 0 &&
     typeof h.by === 'string' &&
     typeof h.startedAt === 'string'
   ) {

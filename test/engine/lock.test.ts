@@ -30,6 +30,16 @@ describe('run lock', () => {
     taken.release();
   });
 
+  it('a lock file naming PID 0 or a negative PID names no process: it is stale, not held by a process group', () => {
+    for (const pid of [0, -1]) {
+      const file = join(tmp(), 'lock');
+      writeFileSync(file, JSON.stringify({ host: hostname(), pid, by: 'x', startedAt: 'then' }));
+      const taken = RunLock.acquire(file);
+      expect(taken.takenOver).not.toBeNull();
+      taken.release();
+    }
+  });
+
   it('a lock conflict is RunLocked, exit 75 (not 1, a failed step), and its hint names --steal-lock', () => {
     const dir = tmp();
     const file = join(dir, 'lock');

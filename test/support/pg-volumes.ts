@@ -60,6 +60,8 @@ export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop
     asPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'fast', 'stop']);
   } else {
     const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // kill(0) or kill(-n) would kill whole process groups, this test runner's among them.
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`postmaster.pid of ${dataDir} names no process`);
     process.kill(pid, 'SIGKILL');
     // Children notice the postmaster is gone and exit; wait for them so no file changes afterwards.
     for (let i = 0; i < 100; i++) {

@@ -3,14 +3,12 @@
  * host key, a client key, a local user, started as root and stopped by its PID.
  * The system sshd is never touched.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '../../src/systems/known-hosts.js';
 import { freePort } from '../../src/systems/ports.js';
-import { settled } from './started.js';
 
 export interface Sshd {
   port: number;
@@ -47,23 +45,36 @@ export function ensureUser(user: string): void {
   execFileSync('usermod', ['-p', '*', user]);
 }
 
-export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => {
-        resolve(false);
-      });
-    });
-    if (up) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/**
+ * Resolves once `child` (an `sshd -D -E log`) says it listens on `port`, rejects when it exits
+ * first. Its own log line, not a connect: another server may hold the port for a moment.
+ */
+function listening(child: ChildProcess, log: string, port: number, timeoutMs = 5000): Promise<void> {
+  const line = `Server listening on 127.0.0.1 port ${String(port)}.`;
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      clearInterval(timer);
+      reject(new Error(`sshd exited (${signal ?? String(code)}) before it listened on ${String(port)}:\n${readIfThere(log)}`));
+    };
+    const timer = setInterval(() => {
+      if (readIfThere(log).includes(line)) {
+        clearInterval(timer);
+        child.off('exit', onExit);
+        resolve();
+      } else if (Date.now() > deadline) {
+        clearInterval(timer);
+        child.off('exit', onExit);
+        child.kill('SIGTERM');
+        reject(new Error(`sshd did not listen on 127.0.0.1:${String(port)} within ${String(timeoutMs)} ms:\n${readIfThere(log)}`));
+      }
+    }, 25);
+    child.once('exit', onExit);
+  });
+}
+
+function readIfThere(file: string): string {
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
 function keygen(file: string): void {
@@ -91,7 +102,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${join(dir, 'host_ed25519')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
+      'PidFile none',
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
@@ -109,9 +120,17 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     writeFileSync(sudoers, `${user} ALL=(ALL) ${opts.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`, { mode: 0o440 });
   }
   execFileSync('/usr/sbin/sshd', ['-t', '-f', conf]);
-  execFileSync('/usr/sbin/sshd', ['-f', conf, '-E', join(dir, 'sshd.log')]);
-  await waitForPort(port);
-  const pid = Number(readFileSync(join(dir, 'sshd.pid'), 'utf8').trim());
+  // In the foreground, as this process's child: its PID is known without a pid file, which sshd
+  // writes after it listens (a PID read too early is 0, and kill(0) signals this whole group).
+  const log = join(dir, 'sshd.log');
+  const child = spawn('/usr/sbin/sshd', ['-D', '-f', conf, '-E', log], { stdio: 'ignore' });
+  try {
+    await listening(child, log, port);
+  } catch (err) {
+    if (sudoers) rmSync(sudoers, { force: true });
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     port,
     hostKeyFingerprint: fingerprint(Buffer.from(hostPublicKey.split(' ')[1]!, 'base64')),
@@ -119,16 +138,14 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     clientKeyFile: join(dir, 'client_ed25519'),
     user,
     dir,
-    stop(): Promise<void> {
-      return settled(() => {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          // already gone
-        }
-        if (sudoers) rmSync(sudoers, { force: true });
-        rmSync(dir, { recursive: true, force: true });
-      });
+    async stop(): Promise<void> {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (sudoers) rmSync(sudoers, { force: true });
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
