@@ -128,7 +128,8 @@ function connectOne(hop: Hop, settings: ConnectSettings, sock?: Duplex): Promise
       client.on('error', () => {});
       resolve(client);
     });
-    client.once('error', fail);
+    // on, not once: a failed handshake may be followed by a reset, which must not go unheard.
+    client.on('error', fail);
     client.once('close', () => {
       fail(new Error('connection closed before it was ready'));
     });
