@@ -30,7 +30,7 @@ const CONNECTION_FLAGS = {
   // The cells over SSH, S3, and the platform's CLIs.
   gateway: { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' },
   'ssh-user': { type: 'string', describe: 'user on the cells (default vcap)' },
-  'ssh-key': { type: 'string', describe: 'private key file (default: ssh-agent)' },
+  'ssh-key': { type: 'string', describe: 'private key file, offered alone (default: ssh-agent, then the identity files)' },
   'known-hosts': { type: 'string', describe: 'known_hosts file for the gateway and the cells' },
   'ssh-config': { type: 'string', describe: 'OpenSSH client config to honour (default ~/.ssh/config)' },
   ...s3FlagOptions,

@@ -1,11 +1,12 @@
 /**
- * How a hop is authenticated (ssh-agent, then the identity files that exist and parse), and what
- * a failed handshake means for the operator.
+ * How a hop is authenticated (its ssh-agent, see ssh-agent.ts, then the identity files that exist
+ * and parse), and what a failed handshake means for the operator.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import ssh2, { type AgentAuthMethod, type ClientErrorExtensions, type PublicKeyAuthMethod } from 'ssh2';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
+import { AgentOfKeys, agentSocket, publicKeyOf } from './ssh-agent.js';
 import { describeHop, type Hop } from './ssh-hops.js';
 
 // ssh2 is CommonJS: Node's ESM loader only sees some of its names, so take them from the default export.
@@ -16,14 +17,27 @@ interface AuthPlan {
   tried: string[];
 }
 
-export function authMethods(hop: Hop, agentSocket?: string): AuthPlan {
+/**
+ * The agent (when the hop has one), then each identity file that exists and opens. `environmentAgent`
+ * is SSH_AUTH_SOCK ('' for none); the config's IdentityAgent overrides it.
+ */
+export function authMethods(hop: Hop, environmentAgent: string | undefined): AuthPlan {
   const methods: AuthPlan['methods'] = [];
   const tried: string[] = [];
-  const agent = agentSocket ?? (hop.identityOnly ? undefined : process.env.SSH_AUTH_SOCK);
-  if (agent) {
-    methods.push({ type: 'agent', username: hop.user, agent });
-    tried.push('ssh-agent');
+  const socket = agentSocket(hop, environmentAgent);
+  if (socket) {
+    if (!hop.identitiesOnly) {
+      methods.push({ type: 'agent', username: hop.user, agent: socket });
+      tried.push('ssh-agent');
+    } else {
+      const allowed = hop.identityFiles.map(publicKeyOf).filter((k) => k !== undefined);
+      if (allowed.length > 0) {
+        methods.push({ type: 'agent', username: hop.user, agent: new AgentOfKeys(socket, allowed) });
+        tried.push("ssh-agent (the identity files' keys only)");
+      }
+    }
   }
+  const agentMayHold = methods.length > 0;
   for (const file of hop.identityFiles) {
     if (!existsSync(file)) {
       if (hop.identityOnly)
@@ -35,12 +49,14 @@ export function authMethods(hop: Hop, agentSocket?: string): AuthPlan {
     const parsed = utils.parseKey(text);
     if (parsed instanceof Error) {
       const encrypted = /encrypted|passphrase/i.test(parsed.message);
+      // A key under a passphrase is the agent's to sign with, when there is an agent.
+      if (encrypted && agentMayHold) continue;
       const message = encrypted
         ? `identity file ${file} is protected by a passphrase`
         : `identity file ${file} is not a private key ssh2 can read`;
       if (hop.identityOnly || methods.length === 0) {
         throw new UsageError(message, {
-          hint: encrypted ? 'load it into ssh-agent (ssh-add) and let the agent sign' : 'pass an OpenSSH or PEM private key',
+          hint: encrypted ? `load it into ssh-agent (ssh-add ${file}) and let the agent sign` : 'pass an OpenSSH or PEM private key',
         });
       }
       continue;
@@ -61,6 +77,11 @@ export function connectError(err: Error & ClientErrorExtensions & { code?: strin
   if (err.level === 'client-authentication' || /authentication methods failed/i.test(text)) {
     return new StepFailed(`ssh to ${label}: authentication failed (offered ${tried.join(', ')})`, {
       hint: 'check the user and that its authorized_keys holds the key you offer',
+    });
+  }
+  if (/too many authentication failures/i.test(text)) {
+    return new StepFailed(`ssh to ${label}: the server stopped the login after too many keys (offered ${tried.join(', ')})`, {
+      hint: 'its MaxAuthTries ran out before the right key was offered: set IdentitiesOnly yes (and that IdentityFile) for this host in the ssh config, or pass --ssh-key, so only that key is offered',
     });
   }
   if (err.level === 'client-timeout' || /timed out/i.test(text)) {

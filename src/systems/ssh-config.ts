@@ -5,8 +5,8 @@
  * `Match` (all, host, originalhost, user, localuser, final; `!` negates) open blocks; `Include`
  * (globbed, relative to ~/.ssh) reads files in the scope of the block it stands in; the first value
  * obtained wins (IdentityFile and UserKnownHostsFile accumulate). Used: HostName, Port, User,
- * IdentityFile, ProxyJump, ProxyCommand (refused: it would run a command), UserKnownHostsFile,
- * HostKeyAlias, with their % tokens. `Match exec` is never run: its block is skipped, with a warning.
+ * IdentityFile, IdentitiesOnly, IdentityAgent, ProxyJump, ProxyCommand (refused: it would run a
+ * command), UserKnownHostsFile, HostKeyAlias, with their % tokens and ${VAR}s. `Match exec` is never run: its block is skipped, with a warning.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -31,6 +31,10 @@ export interface HostConfig {
   hostKeyAlias?: string;
   /** As written (lowercased): read only to say it is not followed, since every host key is checked here. */
   strictHostKeyChecking?: string;
+  /** IdentitiesOnly yes: of the agent's keys, only those of the identity files are offered. */
+  identitiesOnly?: boolean;
+  /** IdentityAgent: `none`, `SSH_AUTH_SOCK` (the environment's), or a socket path, expanded. */
+  identityAgent?: string;
 }
 
 /** What the caller knows beyond the config: flags that win over it, and the user when none is set. */
@@ -94,7 +98,7 @@ export class SshConfig {
     // Host and Match originalhost see the name as given, case and all; HostName and %h, lowercased.
     const original = host;
     const got = new Map<string, Setting>();
-    const identityFiles: string[] = [];
+    const identityFiles: Setting[] = [];
     const knownHostsFiles: string[] = [];
     const hostNameSoFar = (): string => {
       const h = got.get('hostname')?.args[0];
@@ -124,7 +128,7 @@ export class SshConfig {
     };
     const take = (s: Setting): void => {
       if (s.args.length === 0) return;
-      if (s.keyword === 'identityfile') identityFiles.push(s.args[0]!);
+      if (s.keyword === 'identityfile') identityFiles.push(s);
       else if (s.keyword === 'userknownhostsfile') {
         if (!got.has('userknownhostsfile')) knownHostsFiles.push(...s.args);
         got.set('userknownhostsfile', s);
@@ -143,7 +147,7 @@ export class SshConfig {
     home: string,
     given: Given,
     got: Map<string, Setting>,
-    identityFiles: string[],
+    identityFiles: Setting[],
     knownHostsFiles: string[],
     hostName: string,
   ): HostConfig {
@@ -155,6 +159,7 @@ export class SshConfig {
     if (value('user')) out.user = value('user');
     if (value('hostkeyalias')) out.hostKeyAlias = value('hostkeyalias')!.toLowerCase();
     if (value('stricthostkeychecking')) out.strictHostKeyChecking = value('stricthostkeychecking')!.toLowerCase();
+    if (value('identitiesonly')) out.identitiesOnly = value('identitiesonly')!.toLowerCase() === 'yes';
     const proxy = got.get('proxy');
     if (proxy?.keyword === 'proxyjump') out.proxyJump = proxy.args[0];
     else if (proxy && proxy.args[0]!.toLowerCase() !== 'none') out.proxyCommand = { command: proxy.args.join(' '), where: proxy.where };
@@ -166,9 +171,14 @@ export class SshConfig {
       remoteUser: given.user ?? out.user ?? given.defaultUser ?? localUser(),
       hostKeyAlias: out.hostKeyAlias,
     };
-    out.identityFiles = identityFiles.map((f) => expandTokens(f, tokens));
+    out.identityFiles = identityFiles.map((f) => expandTokens(f.args[0]!, tokens, f.where));
+    const agent = got.get('identityagent');
+    if (agent)
+      out.identityAgent = /^(none|SSH_AUTH_SOCK)$/.test(agent.args[0]!) ? agent.args[0] : expandTokens(agent.args[0]!, tokens, agent.where);
     if (got.has('userknownhostsfile'))
-      out.userKnownHostsFiles = knownHostsFiles.filter((f) => f.toLowerCase() !== 'none').map((f) => expandTokens(f, tokens));
+      out.userKnownHostsFiles = knownHostsFiles
+        .filter((f) => f.toLowerCase() !== 'none')
+        .map((f) => expandTokens(f, tokens, got.get('userknownhostsfile')!.where));
     return out;
   }
 }

@@ -18,6 +18,10 @@ export interface Hop {
   identityFiles: string[];
   /** Explicit identity file: only it is offered. */
   identityOnly: boolean;
+  /** Only the identity files' keys are offered, from the agent too (an explicit file, or IdentitiesOnly yes). */
+  identitiesOnly: boolean;
+  /** The config's IdentityAgent: `none`, `SSH_AUTH_SOCK`, or a socket path. */
+  identityAgent?: string;
   knownHostsFiles: string[];
   /** Where knownHostsFiles came from, so a hint can name the setting that changes them. */
   knownHostsFrom: '--known-hosts' | 'UserKnownHostsFile' | 'default';
@@ -88,6 +92,8 @@ export function resolveHop(alias: string, input: ResolveInput, depth = 0): Hop {
     user: input.user ?? c.user ?? input.defaultUser,
     identityFiles: identityFile ? [identityFile] : [...new Set([...configured, ...fallback])],
     identityOnly: identityFile !== undefined,
+    identitiesOnly: identityFile !== undefined || c.identitiesOnly === true,
+    ...(c.identityAgent ? { identityAgent: c.identityAgent } : {}),
     knownHostsFiles: input.knownHostsFile
       ? [expandPath(input.knownHostsFile, home, alias)]
       : [...(c.userKnownHostsFiles ?? [`${home}/.ssh/known_hosts`, `${home}/.ssh/known_hosts2`]), ...GLOBAL_KNOWN_HOSTS],
@@ -98,8 +104,9 @@ export function resolveHop(alias: string, input: ResolveInput, depth = 0): Hop {
   };
 }
 
+/** OpenSSH's default IdentityFile list, in its order, less the kinds ssh2 cannot use (sk, xmss, dsa). */
 function defaultIdentityFiles(home: string): string[] {
-  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => `${home}/.ssh/${f}`);
+  return ['id_rsa', 'id_ecdsa', 'id_ed25519'].map((f) => `${home}/.ssh/${f}`);
 }
 
 /** `user@host:port`, with the HostName when it differs from the alias. */

@@ -1,6 +1,7 @@
-/** The % tokens of ssh_config(5) paths (IdentityFile, UserKnownHostsFile), expanded as OpenSSH does. */
+/** The % tokens and ${VAR}s of ssh_config(5) paths (IdentityFile, UserKnownHostsFile, IdentityAgent), expanded as OpenSSH does. */
 import { createHash } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
+import { UsageError } from '../core/errors.js';
 
 /** What the % tokens of IdentityFile and UserKnownHostsFile stand for. */
 export interface TokenValues {
@@ -14,9 +15,22 @@ export interface TokenValues {
   hostKeyAlias?: string;
 }
 
-/** `~`, and %% %C %d %h %i %k %L %l %n %p %r %u as ssh_config(5) defines them. */
-export function expandTokens(value: string, t: TokenValues): string {
-  const v = value === '~' || value.startsWith('~/') ? t.home + value.slice(1) : value;
+/**
+ * `~`, `${VAR}` from the environment, and %% %C %d %h %i %k %L %l %n %p %r %u as ssh_config(5)
+ * defines them. A variable the environment does not set is an error, as in OpenSSH; `where` names
+ * the setting in it.
+ */
+export function expandTokens(value: string, t: TokenValues, where = 'the ssh config', env = process.env): string {
+  const tilde = value === '~' || value.startsWith('~/') ? t.home + value.slice(1) : value;
+  const v = tilde.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
+    const set = env[name];
+    if (set === undefined || name === '') {
+      throw new UsageError(`${where}: \${${name}} in ${value} is not set in the environment`, {
+        hint: `set ${name || 'the variable'} before running dingo-recover, or write the path out in the ssh config`,
+      });
+    }
+    return set;
+  });
   const local = hostname();
   return v.replace(/%([%CdhikLlnpru])/g, (_, c: string) => {
     switch (c) {
@@ -50,7 +64,7 @@ export function expandTokens(value: string, t: TokenValues): string {
 
 /** A path from a flag (--ssh-key, --known-hosts): `~` and the tokens that need no host. */
 export function expandPath(value: string, home: string, host: string): string {
-  return expandTokens(value, { home, host, originalHost: host, port: 22, remoteUser: localUser() });
+  return expandTokens(value, { home, host, originalHost: host, port: 22, remoteUser: localUser() }, 'a path given on the command line');
 }
 
 export function localUser(): string {

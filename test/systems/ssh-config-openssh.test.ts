@@ -44,6 +44,8 @@ function ours(file: string, host: string): Record<string, string[]> {
     user: [hop.user],
     ...(c.proxyJump && c.proxyJump !== 'none' ? { proxyjump: [c.proxyJump] } : {}),
     ...(c.userKnownHostsFiles ? { userknownhostsfile: [c.userKnownHostsFiles.join(' ') || 'none'] } : {}),
+    identitiesonly: [hop.identitiesOnly ? 'yes' : 'no'],
+    ...(hop.identityAgent ? { identityagent: [hop.identityAgent] } : {}),
   };
 }
 
@@ -160,6 +162,7 @@ Host *
   IdentityFile ${dir}/%n_%p
   IdentityFile ${dir}/%C
   IdentityFile %d/%u_%l_%L_%i
+  IdentityFile \${HOME}/.dingo-absent-%h
   UserKnownHostsFile ${dir}/kh_%h ${dir}/kh_%k_%p_%r
 Host keyed
   HostName Keyed.Example.COM
@@ -179,6 +182,43 @@ Host nokh
     } finally {
       server.close();
     }
+  });
+
+  it('IdentitiesOnly and IdentityAgent (none, SSH_AUTH_SOCK, a path with tokens and ${VAR}): first value wins', () => {
+    const file = write(
+      'agent.conf',
+      `Host only
+  IdentitiesOnly yes
+  IdentityAgent \${HOME}/agents/%h-%r.sock
+Host noagent
+  IdentityAgent none
+  IdentitiesOnly no
+Host envagent
+  IdentityAgent SSH_AUTH_SOCK
+Host pathagent
+  IdentityAgent %d/agent.sock
+Host *
+  IdentitiesOnly yes
+  IdentityAgent none
+`,
+    );
+    agree(file, ['only', 'noagent', 'envagent', 'pathagent', 'other']);
+    const config = SshConfig.load(file, home);
+    expect(resolveHop('only', { config, home, defaultUser: 'vcap' })).toMatchObject({
+      identitiesOnly: true,
+      identityAgent: `${process.env.HOME ?? ''}/agents/only-vcap.sock`,
+    });
+  });
+
+  it('a ${VAR} the environment does not set is refused, naming the line, as ssh refuses it', () => {
+    const file = write('unset.conf', 'Host *\n  IdentityAgent ${DINGO_RECOVER_UNSET_VAR}/agent.sock\n');
+    const config = SshConfig.load(file, home);
+    const refused = (): unknown => resolveHop('cell', { config, home, defaultUser: 'vcap' });
+    expect(refused).toThrow(UsageError);
+    expect(refused).toThrow(
+      `${file}:2: \${DINGO_RECOVER_UNSET_VAR} in \${DINGO_RECOVER_UNSET_VAR}/agent.sock is not set in the environment`,
+    );
+    expect(() => execFileSync('ssh', ['-G', '-F', file, 'cell'], { stdio: 'pipe' })).toThrow(/DINGO_RECOVER_UNSET_VAR/);
   });
 
   it('ProxyJump and ProxyCommand: the first obtained wins; a ProxyCommand is refused, never skipped', () => {
