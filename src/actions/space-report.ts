@@ -38,9 +38,14 @@ export function instanceSection(item: Row, result: Row | undefined): { lines: st
     `- Kept aside, not deleted: the new instance's archive at ${textOf(out(result, 'quarantine-new-archive', 'quarantineUrl')) || '?'}; its data at ${textOf(out(result, 'flush-data', 'asideDir')) || '?'}${cell ? ` on ${cell}` : ''}`,
     `- Apps rebound: ${bound.join(', ') || 'none'}`,
   );
+  if (item.unnamed === true)
+    lines.push(
+      `- Name: no audit event or broker record gave one, so it came back as ${name}: once the user names it, cf rename-service ${name} NAME (its bindings and credentials stay)`,
+    );
   for (const app of missing)
     lines.push(`- App ${app} no longer exists (the space delete removed it): re-push ${app}, then cf bind-service ${app} ${name}`);
-  return { lines, row: `${name}: recovered as ${newGuid}${missing.length ? `, re-push ${missing.join(', ')}` : ''}` };
+  const todo = [...(item.unnamed === true ? ['rename it'] : []), ...(missing.length ? [`re-push ${missing.join(', ')}`] : [])];
+  return { lines, row: `${name}: recovered as ${newGuid}${todo.length ? `, ${todo.join(', ')}` : ''}` };
 }
 
 const report = defineAction({

@@ -16,6 +16,7 @@ import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holdi
 import { whereSkipped } from '../core/log-source.js';
 import { clusterdataOf, logSources } from './support/sources.js';
 import { textOf, textsOf } from '../core/json.js';
+import { UNNAMED, givenNames, named, type Named } from './support/space-names.js';
 
 /** The spaceGuid that asks for the space's deletion to be found by its name. */
 const FIND = 'find';
@@ -77,6 +78,11 @@ const findInstances = defineAction({
     ),
     offering: defaulted('string', 'dingo-postgresql', 'the Dingo PostgreSQL offering in the marketplace'),
     soloPlan: defaulted('string', 'solo', 'the single-node plan (every other plan has 2 nodes by default)'),
+    names: defaulted(
+      'string[]',
+      [],
+      `names of instances no event or record names, as GUID=NAME (the others come back as ${UNNAMED}<GUID's first 8>)`,
+    ),
   },
   outputs: {
     oldSpaceGuid: output('string', "the deleted space's GUID"),
@@ -98,7 +104,7 @@ const findInstances = defineAction({
       guids,
     });
     for (const s of logs.searched.skipped.slice(0, 10)) ctx.note(`warning: skipped ${s.kind}: ${whereSkipped(s)}: ${s.why}`);
-    const held = holdings(events, deletion.deletedAt, logs.instances);
+    const held = named(holdings(events, deletion.deletedAt, logs.instances), givenNames(p.names), ctx);
     const items: Record<string, unknown>[] = [];
     const others: Record<string, unknown>[] = [];
     const plans = new Map<string, Promise<{ plan: string; offering: string } | null>>();
@@ -108,7 +114,8 @@ const findInstances = defineAction({
       const offered = planGuid ? await plans.get(planGuid)! : null;
       const offering = offered?.offering ?? '';
       const other = leftAlone(h, offering, p.offering);
-      if (other) others.push({ name: h.name ?? '', instanceGuid: h.instanceGuid, offering, plan: offered?.plan ?? '', why: other });
+      if (other)
+        others.push({ name: h.unnamed ? '' : h.name, instanceGuid: h.instanceGuid, offering, plan: offered?.plan ?? '', why: other });
       else items.push(await dingoItem(ctx, h, offered, logs.buckets, p.soloPlan));
     }
     const unrecoverable = items.filter((i) => i.recoverable === false);
@@ -156,7 +163,7 @@ export function nodesToGrowTo(logged: number, plan: string | undefined, soloPlan
 /** One Dingo instance: its archive (from the logs, else where the broker's bucket would hold it) and whether it restores. */
 async function dingoItem(
   ctx: StepContext,
-  h: Holding,
+  h: Named,
   offered: { plan: string; offering: string } | null,
   buckets: string[],
   soloPlan: string,
@@ -165,7 +172,8 @@ async function dingoItem(
   const bucket = buckets.length === 1 ? buckets[0] : undefined;
   const archiveUrl = h.log?.archivePrefix ?? (bucket ? formatS3Url(bucket, `backups/${h.instanceGuid}/wal/`) : null);
   const base = {
-    name: h.name ?? '',
+    name: h.name,
+    unnamed: h.unnamed,
     instanceGuid: h.instanceGuid,
     offering: offered?.offering ?? '',
     plan: offered?.plan || 'unknown',
@@ -178,12 +186,6 @@ async function dingoItem(
     apps: h.apps,
     evidence: h.evidence.slice(0, MAX_EVIDENCE),
   };
-  if (!h.name)
-    return {
-      ...base,
-      recoverable: false,
-      why: 'no audit event or broker record names it: ask the user its name, then recover it with recover-deleted-service',
-    };
   if (!archiveUrl)
     return { ...base, recoverable: false, why: 'no wal-e upload lines in the logs name its archive, nor the bucket it would be in' };
   const report = await inspectArchive(ctx.s3, archiveUrl);
@@ -215,8 +217,9 @@ async function dingoItem(
 function planLine(i: Record<string, unknown>): string {
   const wal = i.lastSegment ? `last WAL ${textOf(i.lastSegment)} at ${textOf(i.lastSegmentAt) || '?'}` : 'no archived WAL';
   const apps = textsOf(i.apps).join(', ') || 'no apps';
+  const stand = i.unnamed === true ? ' (no recorded name: a stand-in until the user names it)' : '';
   const state = i.recoverable === true ? 'recoverable' : `NOT recoverable: ${textOf(i.why)}`;
-  return `${textOf(i.instanceGuid)}, ${textOf(i.archiveUrl) || 'no archive'}, ${wal}, bound to ${apps}: ${state}`;
+  return `${textOf(i.instanceGuid)}${stand}, ${textOf(i.archiveUrl) || 'no archive'}, ${wal}, bound to ${apps}: ${state}`;
 }
 
 const confirmPlan = defineAction({

@@ -14,7 +14,7 @@ export const recoverSpaceCommand = liveRunCommand({
     ],
     [
       '$0 recover-space --answers answers.yaml --logs /var/log/remote',
-      'inputs org, space, recreateSpace, leaveOut (and spaceGuid when the deletion event is gone) from a file',
+      'inputs org, space, recreateSpace, leaveOut (and spaceGuid when the deletion event is gone, names for instances nothing names) from a file',
     ],
   ],
 });

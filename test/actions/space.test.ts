@@ -144,7 +144,11 @@ afterAll(async () => {
 });
 
 const find = (ctx: StepContext, over: Record<string, unknown> = {}) =>
-  act('space.find-instances').run(ctx, { org: 'acme', space: 'analytics', spaceGuid: 'find', offering: 'dingo-postgresql', ...over }, {});
+  act('space.find-instances').run(
+    ctx,
+    { org: 'acme', space: 'analytics', spaceGuid: 'find', offering: 'dingo-postgresql', names: [], ...over },
+    {},
+  );
 
 /** The plan and the report read no platform. */
 const noCc = fakeCcRunner({ version: '8.7.0', v3: true, orgs: [], events: [] });
@@ -162,6 +166,7 @@ describe('space.find-instances', () => {
       const orders = (out.instances as Record<string, unknown>[])[1]!;
       expect(orders).toEqual({
         name: 'orders-db',
+        unnamed: false,
         instanceGuid: byName('orders-db').guid,
         offering: 'dingo-postgresql',
         plan: 'cluster',
@@ -228,6 +233,48 @@ describe('space.find-instances', () => {
         /no deletion of a space named "analytic" in org acme .*3 audit.space.delete-request event\(s\) of the org read through the v2 API; they name "analytics"/,
       ),
       hint: expect.stringContaining('inputs.spaceGuid'),
+    });
+  });
+
+  describe('when the audit events have expired (the space GUID given, the logs alone know its instances)', () => {
+    const expired = () => fakeCcRunner({ version: '8.7.0', v3: true, orgs: [{ name: 'acme', guid: truth.orgGuid }], events: [], plans });
+    const recoverableGuids = () => [byName('orders-db').guid, byName('reports-db').guid];
+
+    it('brings each unnamed instance back under a stand-in name, and says how to name it', async () => {
+      const { ctx } = context(expired(), [root], store);
+      const out = await find(ctx, { spaceGuid: truth.spaceGuid });
+      const instances = out.instances as Record<string, unknown>[];
+      const recoverable = instances.filter((i) => i.recoverable === true);
+      expect(recoverable.map((i) => i.instanceGuid).sort()).toEqual(recoverableGuids().sort());
+      for (const i of recoverable) {
+        expect(i).toMatchObject({ name: `recovered-${String(i.instanceGuid).slice(0, 8)}`, unnamed: true });
+        expect(i.evidence).toContain(
+          `no audit event or broker record names it: it comes back as ${String(i.name)} (give its name as inputs.names ${String(i.instanceGuid)}=NAME to use that instead)`,
+        );
+      }
+    });
+
+    it('takes the names the operator gives as GUID=NAME, and refuses a malformed entry or a GUID the space did not hold', async () => {
+      const orders = byName('orders-db').guid;
+      const { ctx } = context(expired(), [root], store);
+      const out = await find(ctx, { spaceGuid: truth.spaceGuid, names: [` ${orders.toUpperCase()} = orders-db `] });
+      const named = (out.instances as Record<string, unknown>[]).find((i) => i.instanceGuid === orders)!;
+      expect(named).toMatchObject({ name: 'orders-db', unnamed: false, recoverable: true });
+      expect(named.evidence).toContain('named "orders-db" by the operator (inputs.names)');
+      await expect(find(ctx, { spaceGuid: truth.spaceGuid, names: ['orders-db'] })).rejects.toThrow(
+        'inputs.names entry "orders-db" is not GUID=NAME',
+      );
+      await expect(find(ctx, { spaceGuid: truth.spaceGuid, names: [`${GHOST}=ghost-db`] })).rejects.toThrow(
+        `inputs.names gives a name to ${GHOST}, which the deleted space did not hold`,
+      );
+    });
+
+    it("keeps the records' name over the operator's, and says so", async () => {
+      const { ctx, notes } = context(cc(true), [root], store);
+      const orders = byName('orders-db').guid;
+      const out = await find(ctx, { names: [`${orders}=other-name`] });
+      expect((out.instances as Record<string, unknown>[]).find((i) => i.instanceGuid === orders)).toMatchObject({ name: 'orders-db' });
+      expect(notes).toContain(`inputs.names calls ${orders} "other-name", but its records name it "orders-db": the records' name is kept`);
     });
   });
 });
@@ -329,6 +376,29 @@ describe('space.report', () => {
     expect(md).toMatch(/### Left alone\n\n- cache \(c\): offering p-redis/);
     expect(md).toContain("Left out at the user's request: old-db");
     expect(notes).toContain('orders-db: recovered as new-orders, re-push worker');
+  });
+
+  it('asks to rename an instance that came back under a stand-in name', async () => {
+    const { ctx, notes } = context(noCc, [], store);
+    const results = [{ key: 'recovered-30d7b9b8', status: 'finished', outputs: { 'create-service': { instanceGuid: 'new-x' } } }];
+    const out = await act('space.report').run(
+      ctx,
+      {
+        org: 'acme',
+        space: 'analytics',
+        deletedAt: '',
+        instances: [item('recovered-30d7b9b8', true, { unnamed: true })],
+        results,
+        unrecoverable: [],
+        leftOut: [],
+        others: [],
+      },
+      {},
+    );
+    expect(out.summary).toContain(
+      '- Name: no audit event or broker record gave one, so it came back as recovered-30d7b9b8: once the user names it, cf rename-service recovered-30d7b9b8 NAME (its bindings and credentials stay)',
+    );
+    expect(notes).toContain('recovered-30d7b9b8: recovered as new-x, rename it');
   });
 });
 
