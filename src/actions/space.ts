@@ -31,8 +31,13 @@ async function findDeletion(ctx: StepContext, api: CfApi, p: { org: string; spac
   if (p.spaceGuid !== FIND) {
     const given = events.find((e) => e.targetGuid === p.spaceGuid);
     const found = given ? spaceDeletions([given], given.targetName)[0] : undefined;
-    ctx.evidence(found ? found.evidence : `space GUID ${p.spaceGuid} given; no ${SPACE_DELETE} event for it is left`);
-    return found ?? { spaceGuid: p.spaceGuid, deletedAt: '', deletedBy: '', evidence: '' };
+    if (found) {
+      ctx.evidence(found.evidence);
+      return found;
+    }
+    await notLive(ctx, api, p.spaceGuid);
+    ctx.evidence(`space GUID ${p.spaceGuid} given; no ${SPACE_DELETE} event for it is left, and the Cloud Controller has no such space`);
+    return { spaceGuid: p.spaceGuid, deletedAt: '', deletedBy: '', evidence: '' };
   }
   const found = spaceDeletions(events, p.space);
   const latest = found[0];
@@ -40,6 +45,19 @@ async function findDeletion(ctx: StepContext, api: CfApi, p: { org: string; spac
   ctx.evidence(latest.evidence);
   for (const older of found.slice(1)) ctx.note(`an earlier space named "${p.space}" was also deleted: ${older.evidence} (not this one)`);
   return latest;
+}
+
+/** A space GUID given by hand must name a deleted space: a live one (the recreated space's, say) is refused. */
+async function notLive(ctx: StepContext, api: CfApi, spaceGuid: string): Promise<void> {
+  const now = await api.space(spaceGuid);
+  if (now.kind === 'unknown') ctx.note(`warning: could not ask the Cloud Controller whether space ${spaceGuid} still exists: ${now.why}`);
+  if (now.kind !== 'live') return;
+  throw new UsageError(
+    `space GUID ${spaceGuid} (inputs.spaceGuid) is a live space, "${now.name}" (org ${now.orgGuid}): it was not deleted`,
+    {
+      hint: "give the deleted space's GUID, not the recreated space's: a broker clusterdata record or a provision line in the logs holds it (dingo-recover logs find); correct inputs.spaceGuid in the answers file, then resume",
+    },
+  );
 }
 
 /** Why no deletion of the space was found: it still exists, or only other spaces' deletions are left (named, for a typo). */

@@ -142,6 +142,28 @@ export class CfApi {
     return resources.map((r) => guidOf(r, api)).find(Boolean) ?? null;
   }
 
+  /**
+   * The space with this GUID, as the CC has it now: its name and org, `absent` when no API knows it
+   * (a deleted space), `unknown` when the CC could not be asked.
+   */
+  async space(
+    guid: string,
+  ): Promise<{ kind: 'live'; name: string; orgGuid: string } | { kind: 'absent' } | { kind: 'unknown'; why: string }> {
+    let why = '';
+    for (const api of await this.order()) {
+      const a = await this.curl(api === 'v3' ? `/v3/spaces/${guid}` : `/v2/spaces/${guid}`);
+      if (a.kind === 'failed') why = a.why;
+      if (a.kind !== 'json') continue;
+      const entity = api === 'v3' ? a.body : recordAt(a.body, 'entity');
+      const orgGuid =
+        api === 'v3'
+          ? stringAt(recordAt(recordAt(recordAt(a.body, 'relationships'), 'organization'), 'data'), 'guid')
+          : stringAt(entity, 'organization_guid');
+      return { kind: 'live', name: stringAt(entity, 'name') ?? '', orgGuid: orgGuid ?? '' };
+    }
+    return why ? { kind: 'unknown', why } : { kind: 'absent' };
+  }
+
   /** The plan's name and its offering's name (label), or null when the CC no longer knows the plan. */
   async planOffering(planGuid: string): Promise<{ plan: string; offering: string } | null> {
     for (const api of await this.order()) {

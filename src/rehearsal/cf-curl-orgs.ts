@@ -1,10 +1,11 @@
 /**
  * Orgs, spaces and apps through `cf curl`, v2 (`/v2/organizations?q=name:O`,
  * `/v2/organizations/G/spaces`, `/v2/spaces?q=name:S&q=organization_guid:G`, `/v2/apps?q=name:A`)
- * and v3 (`/v3/organizations?names=`, `/v3/spaces?names=&organization_guids=`,
+ * and v3 (`/v3/organizations?names=`, `/v3/spaces?names=&organization_guids=`, `/v3/spaces/G`,
  * `/v3/apps?names=&space_guids=`). A deleted space is simply absent, as it is from the CC.
  */
 import { isAnswer, v2PageOf, v2Paged, v3PageOf, v3Paged } from './cc-pages.js';
+import { ccBodies } from './cf-cc-bodies.js';
 import { v2Filtered, type V2Fields } from './cc-v2-query.js';
 import type { CfContext } from './cf-context.js';
 import { guidIn, okAnswer, commaList, type Answer, type CcRequest, type Route } from './cf-route.js';
@@ -144,23 +145,30 @@ export const v3Orgs: Route = (cf, r) => {
   }));
 };
 
+const v3Space = (api: string, { space, org }: SpaceIn) => ({
+  guid: space.guid,
+  created_at: space.createdAt ?? null,
+  updated_at: space.createdAt ?? null,
+  name: space.name,
+  relationships: { organization: { data: { guid: org.guid } }, quota: { data: null } },
+  metadata: noMetadata,
+  links: links(api, 'spaces', space.guid, { organization: `/v3/organizations/${org.guid}` }),
+});
+
 export const v3Spaces: Route = (cf, r) => {
-  if (r.path !== '/v3/spaces') return undefined;
   const api = cf.w.api.url;
+  const guid = guidIn(r.path, '/v3/spaces');
+  if (guid !== undefined) {
+    const found = spacesOf(cf).find((s) => s.space.guid === guid);
+    return found ? okAnswer(v3Space(api, found)) : { status: 404, body: ccBodies.v3NotFound('Space') };
+  }
+  if (r.path !== '/v3/spaces') return undefined;
   const filters = {
     names: (s: SpaceIn) => s.space.name,
     guids: (s: SpaceIn) => s.space.guid,
     organization_guids: (s: SpaceIn) => s.org.guid,
   };
-  return v3ListOf(cf, r, spacesOf(cf), filters, ({ space, org }) => ({
-    guid: space.guid,
-    created_at: space.createdAt ?? null,
-    updated_at: space.createdAt ?? null,
-    name: space.name,
-    relationships: { organization: { data: { guid: org.guid } }, quota: { data: null } },
-    metadata: noMetadata,
-    links: links(api, 'spaces', space.guid, { organization: `/v3/organizations/${org.guid}` }),
-  }));
+  return v3ListOf(cf, r, spacesOf(cf), filters, (s) => v3Space(api, s));
 };
 
 export const v3Apps: Route = (cf, r) => {

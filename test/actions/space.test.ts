@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
+import { UsageError } from '../../src/core/errors.js';
 import { nodesToGrowTo } from '../../src/actions/space.js';
 import type { StepContext } from '../../src/engine/context.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
@@ -208,6 +209,27 @@ describe('space.find-instances', () => {
       hint: expect.stringContaining('check the org and the space name (or the spaceGuid input) with the user'),
     });
   });
+
+  for (const v3 of [true, false]) {
+    it(`refuses a space GUID given by hand that is a live space (${v3 ? 'v3' : 'v2'}), and checks nothing else`, async () => {
+      const live = fakeCcRunner({
+        version: v3 ? '8.7.0' : '6.22.2',
+        v3,
+        orgs: [{ name: 'acme', guid: truth.orgGuid }],
+        spaces: [{ name: 'analytics', guid: 'a1b2c3d4-0000-4000-8000-00000000000a', orgGuid: truth.orgGuid }],
+        events: [],
+        plans,
+      });
+      const { ctx } = context(live, [root], store);
+      const err = await find(ctx, { spaceGuid: 'a1b2c3d4-0000-4000-8000-00000000000a' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).message).toBe(
+        `space GUID a1b2c3d4-0000-4000-8000-00000000000a (inputs.spaceGuid) is a live space, "analytics" (org ${truth.orgGuid}): it was not deleted`,
+      );
+      expect((err as UsageError).hint).toContain("give the deleted space's GUID, not the recreated space's");
+      expect(live.calls.some((c) => c.includes('space_guid'))).toBe(false);
+    });
+  }
 
   it('says so when the space of that name still exists', async () => {
     const live = fakeCcRunner({

@@ -171,6 +171,11 @@ function answer(cc: FakeCc, path: string, fail: boolean): CommandResult {
       ),
     );
   }
+  const one = /^\/v([23])\/spaces\/([^/]+)$/.exec(p);
+  const space = one ? spaces.find((s) => s.guid === one[2]) : undefined;
+  if (space && one![1] === '3')
+    return ok({ guid: space.guid, name: space.name, relationships: { organization: { data: { guid: space.orgGuid } } } });
+  if (space) return ok({ metadata: { guid: space.guid }, entity: { name: space.name, organization_guid: space.orgGuid } });
   if (p === '/v3/audit_events') {
     const types = (q.get('types') ?? '').split(',').filter(Boolean);
     const found = cc.events.filter(

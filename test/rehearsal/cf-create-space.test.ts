@@ -118,6 +118,14 @@ describe('orgs, spaces, apps and the catalog through cf curl', () => {
     expect(curl(s, spaces)).toMatchObject({ resources: [{ metadata: { guid: NEW_SPACE }, entity: { organization_guid: ORG_GUID } }] });
     expect(curl(s, `/v3/spaces?names=analytics&organization_guids=${ORG_GUID}`)).toMatchObject({ resources: [{ guid: NEW_SPACE }] });
     expect(curl(s, `/v2/spaces/${'0'.repeat(8)}-0000-4000-8000-000000000000`)).toMatchObject({ error_code: 'CF-SpaceNotFound' });
+    expect(curl(s, `/v3/spaces/${NEW_SPACE}`)).toMatchObject({
+      guid: NEW_SPACE,
+      name: 'analytics',
+      relationships: { organization: { data: { guid: ORG_GUID } } },
+    });
+    expect(curl(s, `/v3/spaces/${'0'.repeat(8)}-0000-4000-8000-000000000000`)).toEqual({
+      errors: [{ detail: 'Space not found', title: 'CF-ResourceNotFound', code: 10010 }],
+    });
   });
 
   it('finds apps by name and space', () => {
