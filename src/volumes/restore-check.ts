@@ -53,7 +53,8 @@ async function startRestoreCluster(bin: string, work: string, data: string, as: 
   if (as) await runOk(['chown', `${as.uid}:${as.gid}`, work]);
   const port = await freePort();
   const conn = ['-h', work, '-p', String(port)];
-  await runOk([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], { as });
+  // --locale C: the operator's LANG may name a locale this machine lacks, and initdb would refuse it.
+  await runOk([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], { as });
   const options = `-p ${port} -k ${work} -c listen_addresses='' -c fsync=off`;
   await runOk([join(bin, 'pg_ctl'), '-D', data, '-l', join(work, 'log'), '-w', '-s', '-o', options, 'start'], { as });
   return { bin, conn, query: querier(bin, { args: conn, user: 'postgres' }) };
