@@ -29,6 +29,11 @@ const SEED = Number(process.env.CRASH_SWEEP_SEED ?? 0x5eed003);
 const PARALLEL = 2;
 /** A rehearsal that has not ended by then is killed and the test fails. */
 const WATCHDOG_MS = 45_000;
+/**
+ * One test: its killed run and its resume, after waiting for a slot (PARALLEL) behind the other
+ * tests of its concurrent block, which counts against its time too.
+ */
+const TEST_MS = 4 * WATCHDOG_MS;
 
 const dirs: string[] = [];
 function stateDir(): string {
@@ -326,21 +331,33 @@ describe('the uninterrupted run the sweep is measured against', () => {
 });
 
 describe.concurrent('SIGKILL of the process group at every step boundary, then resume --yes', () => {
-  it.each(BOUNDARIES.map((seq) => [describeSeq(seq), seq] as const))('%s', async (_name, seq) => {
-    await expectSameRecovery(seq);
-  });
+  it.each(BOUNDARIES.map((seq) => [describeSeq(seq), seq] as const))(
+    '%s',
+    async (_name, seq) => {
+      await expectSameRecovery(seq);
+    },
+    TEST_MS,
+  );
 });
 
 describe.concurrent('SIGKILL of the process group at every moment inside a step that changes the platform, then resume --yes', () => {
-  it.each(INSIDE_WRITING_STEPS.map((seq) => [describeSeq(seq), seq] as const))('%s', async (_name, seq) => {
-    await expectSameRecovery(seq);
-  });
+  it.each(INSIDE_WRITING_STEPS.map((seq) => [describeSeq(seq), seq] as const))(
+    '%s',
+    async (_name, seq) => {
+      await expectSameRecovery(seq);
+    },
+    TEST_MS,
+  );
 });
 
 describe.concurrent(`SIGKILL of the process group at ${RANDOM_MOMENTS} random moments (seed ${SEED}), then resume --yes`, () => {
-  it.each(randomMoments().map((seq, i) => [i + 1, describeSeq(seq), seq] as const))('#%i at %s', async (_i, _name, seq) => {
-    await expectSameRecovery(seq);
-  });
+  it.each(randomMoments().map((seq, i) => [i + 1, describeSeq(seq), seq] as const))(
+    '#%i at %s',
+    async (_i, _name, seq) => {
+      await expectSameRecovery(seq);
+    },
+    TEST_MS,
+  );
 });
 
 /** The journal events of STEP in the uninterrupted run. */
@@ -353,36 +370,48 @@ function probed(events: JournalEvent[], step: string) {
 }
 
 describe.concurrent('a step interrupted half-way tells on resume whether it already acted', () => {
-  it('reconcile-credentials killed after the passwords were set: the new ones log in, so it is done and nothing is set again', async () => {
-    const writes = eventsOf('reconcile-credentials').filter((e) => e.type === 'command' && e.writes && e.exitCode === 0);
-    expect(writes.length).toBeGreaterThan(0);
-    const seq = writes.at(-1)!.seq;
-    const { resumed, events } = await killAndResume(seq);
-    expect(resumed.code, resumed.output).toBe(0);
-    expect(probed(events, 'reconcile-credentials')).toEqual([
-      expect.objectContaining({ result: 'done', why: expect.stringMatching(/log in with the new instance's password/) }),
-    ]);
-    expect(events.filter((e) => e.seq > seq && e.type === 'command' && e.step === 'reconcile-credentials' && e.writes)).toEqual([]);
-    expect(resumed.output).not.toContain('new-superuser-password-Vb17');
-  });
+  it(
+    'reconcile-credentials killed after the passwords were set: the new ones log in, so it is done and nothing is set again',
+    async () => {
+      const writes = eventsOf('reconcile-credentials').filter((e) => e.type === 'command' && e.writes && e.exitCode === 0);
+      expect(writes.length).toBeGreaterThan(0);
+      const seq = writes.at(-1)!.seq;
+      const { resumed, events } = await killAndResume(seq);
+      expect(resumed.code, resumed.output).toBe(0);
+      expect(probed(events, 'reconcile-credentials')).toEqual([
+        expect.objectContaining({ result: 'done', why: expect.stringMatching(/log in with the new instance's password/) }),
+      ]);
+      expect(events.filter((e) => e.seq > seq && e.type === 'command' && e.step === 'reconcile-credentials' && e.writes)).toEqual([]);
+      expect(resumed.output).not.toContain('new-superuser-password-Vb17');
+    },
+    TEST_MS,
+  );
 
-  it('reconcile-credentials killed before the passwords were set: the new ones are refused, so it runs again', async () => {
-    const started = eventsOf('reconcile-credentials').find((e) => e.type === 'step.started')!;
-    const { state, runId, resumed, events } = await killAndResume(started.seq);
-    expect(resumed.code, resumed.output).toBe(0);
-    expect(probed(events, 'reconcile-credentials')).toEqual([
-      expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/password authentication failed/) }),
-    ]);
-    expect(platformState(World.load(join(state, 'runs', runId), SCENARIO)).cells).toEqual(baseline.platform.cells);
-  });
+  it(
+    'reconcile-credentials killed before the passwords were set: the new ones are refused, so it runs again',
+    async () => {
+      const started = eventsOf('reconcile-credentials').find((e) => e.type === 'step.started')!;
+      const { state, runId, resumed, events } = await killAndResume(started.seq);
+      expect(resumed.code, resumed.output).toBe(0);
+      expect(probed(events, 'reconcile-credentials')).toEqual([
+        expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/password authentication failed/) }),
+      ]);
+      expect(platformState(World.load(join(state, 'runs', runId), SCENARIO)).cells).toEqual(baseline.platform.cells);
+    },
+    TEST_MS,
+  );
 
-  it.each(['rebind-apps', 'restart-apps'])('%s killed after its cf command: safe to repeat, so it simply runs again', async (step) => {
-    const write = eventsOf(step).find((e) => e.type === 'command' && e.writes);
-    expect(write).toBeDefined();
-    const { resumed, events } = await killAndResume(write!.seq);
-    expect(resumed.code, resumed.output).toBe(0);
-    expect(probed(events, step)).toEqual([
-      expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/^safe to run again: /) }),
-    ]);
-  });
+  it.each(['rebind-apps', 'restart-apps'])(
+    '%s killed after its cf command: safe to repeat, so it simply runs again',
+    async (step) => {
+      const write = eventsOf(step).find((e) => e.type === 'command' && e.writes);
+      expect(write).toBeDefined();
+      const { resumed, events } = await killAndResume(write!.seq);
+      expect(resumed.code, resumed.output).toBe(0);
+      expect(probed(events, step)).toEqual([
+        expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/^safe to run again: /) }),
+      ]);
+    },
+    TEST_MS,
+  );
 });

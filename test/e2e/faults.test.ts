@@ -18,6 +18,7 @@ import { etcdAvailable } from '../support/etcd.js';
 import { startFaultProxy, startTcpFaultProxy, type FaultProxy, type TcpFaultProxy } from '../support/fault-proxy.js';
 import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
 import { STEPS, assertNoSecrets, assertRecovered } from '../support/live/recovered.js';
+import { ONE_RUN_MS } from '../support/live/shared.js';
 import { ifStarted } from '../support/started.js';
 
 /** Seed of the S3 fault draws: the same requests in the same order get the same faults. */
@@ -25,19 +26,19 @@ const SEED = 15;
 /** Fraction of the S3 requests answered 503 SlowDown, and as many 500 InternalError. */
 const HALF_RATE = 0.05;
 /** No dingo-recover process of this test may take longer: a hang fails the test, it does not stall it. */
-const PROCESS_LIMIT_MS = 45_000;
+const PROCESS_LIMIT_MS = ONE_RUN_MS;
 
 interface Bounded {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  /** Killed (by its PID) for running past PROCESS_LIMIT_MS. */
+  /** Killed for running past PROCESS_LIMIT_MS. */
   hung: boolean;
   ms: number;
 }
 
-/** The built CLI as a child process, killed by its PID if it runs past the limit. */
+/** The built CLI as a child process, killed if it runs past the limit. */
 function runBounded(args: string[], env: Record<string, string>): Promise<Bounded> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -51,7 +52,7 @@ function runBounded(args: string[], env: Record<string, string>): Promise<Bounde
     let hung = false;
     const timer = setTimeout(() => {
       hung = true;
-      process.kill(child.pid!, 'SIGKILL');
+      child.kill('SIGKILL');
     }, PROCESS_LIMIT_MS);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -120,40 +121,43 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
     const s3SeenAfter: number[] = [];
     let runId: string;
 
-    beforeAll(async () => {
-      servers = await startLiveServers();
-      s3 = await startFaultProxy(servers.moto.endpoint);
-      s3.inject({ status: 503, rate: HALF_RATE, seed: SEED, times: Infinity });
-      s3.inject({ status: 500, rate: HALF_RATE, seed: SEED + 1, times: Infinity });
-      ssh = await startTcpFaultProxy(servers.gateway.port);
-      markersDir = mkdtempSync(join(tmpdir(), 'dingo-faults-'));
-      stopMarker = join(markersDir, 'docker-stop-held');
-      readMarker = join(markersDir, 'pg_isready-held');
-      c = await prepareCase(servers, 'faults', {
-        s3Endpoint: s3.endpoint,
-        jumpboxPort: ssh.port,
-        holds: [
-          { args: ['stop'], marker: stopMarker },
-          { args: ['exec', 'pg_isready'], marker: readMarker },
-        ],
-      });
-      watcher = dropWhenHeld(
-        [stopMarker, readMarker],
-        ssh,
-        () => c,
-        () => runs.length,
-      );
+    beforeAll(
+      async () => {
+        servers = await startLiveServers();
+        s3 = await startFaultProxy(servers.moto.endpoint);
+        s3.inject({ status: 503, rate: HALF_RATE, seed: SEED, times: Infinity });
+        s3.inject({ status: 500, rate: HALF_RATE, seed: SEED + 1, times: Infinity });
+        ssh = await startTcpFaultProxy(servers.gateway.port);
+        markersDir = mkdtempSync(join(tmpdir(), 'dingo-faults-'));
+        stopMarker = join(markersDir, 'docker-stop-held');
+        readMarker = join(markersDir, 'pg_isready-held');
+        c = await prepareCase(servers, 'faults', {
+          s3Endpoint: s3.endpoint,
+          jumpboxPort: ssh.port,
+          holds: [
+            { args: ['stop'], marker: stopMarker },
+            { args: ['exec', 'pg_isready'], marker: readMarker },
+          ],
+        });
+        watcher = dropWhenHeld(
+          [stopMarker, readMarker],
+          ssh,
+          () => c,
+          () => runs.length,
+        );
 
-      runs.push(await runBounded(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], c.env));
-      s3SeenAfter.push(s3.requests.length);
-      runId = runIdOf(runs[0]!.stdout);
-      // Resume while the run stops resumable (exit 1); the journal holds every option.
-      while (runs.at(-1)!.code === 1 && runs.length < 4) {
-        runs.push(await runBounded(['resume', runId, '--yes', '--state-dir', c.stateDir], c.env));
+        runs.push(await runBounded(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], c.env));
         s3SeenAfter.push(s3.requests.length);
-      }
-      watcher.stop();
-    }, 150_000);
+        runId = runIdOf(runs[0]!.stdout);
+        // Resume while the run stops resumable (exit 1); the journal holds every option.
+        while (runs.at(-1)!.code === 1 && runs.length < 4) {
+          runs.push(await runBounded(['resume', runId, '--yes', '--state-dir', c.stateDir], c.env));
+          s3SeenAfter.push(s3.requests.length);
+        }
+        watcher.stop();
+      },
+      4 * PROCESS_LIMIT_MS + 60_000,
+    );
 
     afterAll(async () => {
       ifStarted(watcher)?.stop();

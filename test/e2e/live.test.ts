@@ -20,18 +20,22 @@ import { etcdAvailable } from '../support/etcd.js';
 import { ES_INDEX, prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
 import type { EsHttp, EsServedRequest } from '../support/es-http.js';
 import { NEW_SYSID, STEPS, assertNoSecrets, assertRecovered, expected, listing, newInstanceNamed } from '../support/live/recovered.js';
-import { BUCKET, OLD_GUID, SEED_DELETED, archivePrefix, deletedInstance, newArchive, type OldInstance } from '../support/live/shared.js';
+import {
+  BUCKET,
+  OLD_GUID,
+  ONE_RUN_MS,
+  SEED_DELETED,
+  archivePrefix,
+  deletedInstance,
+  newArchive,
+  type OldInstance,
+} from '../support/live/shared.js';
 import type { NewInstance } from '../support/live/case-instances.js';
 import type { LiveCellWorld } from '../support/live/cell-docker.js';
 import { logDocuments } from '../support/live/es-logs.js';
 import { FAKE_DOCKER } from '../support/fake-docker/world.js';
 
 const execFileP = promisify(execFile);
-/**
- * A hook that runs dingo-recover once: a whole live run makes some 60 cf calls, each a node
- * process, which on a loaded 2-core machine exceeds the default hook time.
- */
-const ONE_RUN_MS = 300_000;
 /** A hook that runs dingo-recover twice (killed, then resumed). */
 const TWO_RUNS_MS = 2 * ONE_RUN_MS;
 

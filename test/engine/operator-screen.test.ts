@@ -117,7 +117,7 @@ describe('a step that fails, by default', () => {
 });
 
 describe('answering at a terminal', () => {
-  const PAUSE_MS = 1500;
+  const PAUSE_MS = 3_000;
 
   it("does not echo the operator's answers again, and leaves the time spent answering out of step durations", async () => {
     const state = stateDir();

@@ -95,8 +95,9 @@ describe('the log finder on hostile folders (property)', () => {
           await rm(dir, { recursive: true, force: true });
         }
       }),
-      // A hang makes every shrinking step wait BOUND_MS: stop shrinking after a while and report.
-      { seed: SEED, numRuns: 60, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: true },
+      // A hang makes every shrinking step wait BOUND_MS: stop shrinking after a while and report the
+      // failure found. A slow machine that runs fewer cases in that time is not a failure.
+      { seed: SEED, numRuns: 60, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: false },
     );
   }, 90_000);
 

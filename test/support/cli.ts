@@ -1,9 +1,13 @@
 /** Runs dingo-recover as a real child process: the built bin/dingo-recover.js, or the source through tsx. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ONE_RUN_MS } from './live/shared.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = `${ROOT}bin/dingo-recover.js`;
+
+/** The longest a CLI run of a test may take: as long as a whole live run. */
+const RUN_LIMIT_MS = ONE_RUN_MS;
 
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
 
@@ -30,6 +34,8 @@ export interface CliOptions {
   input?: string;
   /** Program and leading arguments; default: the built bin/dingo-recover.js. */
   program?: readonly string[];
+  /** Killed (SIGKILL) after this long, so a hung CLI does not outlive its test; default 5 minutes. */
+  timeoutMs?: number;
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
@@ -48,8 +54,13 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
+    const timer = setTimeout(() => {
+      stderr += `\n[killed by the test after ${String(opts.timeoutMs ?? RUN_LIMIT_MS)} ms]\n`;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? RUN_LIMIT_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       resolve({ code, signal: signal ?? undefined, stdout, stderr });
     });
     child.stdin.end(opts.input ?? '');

@@ -1,9 +1,10 @@
-/** A throwaway etcd (3.4, v2 API enabled) on 127.0.0.1 for tests, stopped by its PID. */
+/** A throwaway etcd (3.4, v2 API enabled) on 127.0.0.1 for tests, this process's child. */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/systems/ports.js';
+import { startRetried } from './started.js';
 
 export interface Etcd {
   url: string;
@@ -16,6 +17,10 @@ export interface Etcd {
 export const etcdAvailable = spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
 
 export async function startEtcd(): Promise<Etcd> {
+  return startRetried('etcd', startEtcdOnce);
+}
+
+async function startEtcdOnce(): Promise<Etcd> {
   const dir = mkdtempSync(join(tmpdir(), 'dingo-etcd-'));
   const port = await freePort();
   const peer = await freePort();
@@ -47,7 +52,7 @@ export async function startEtcd(): Promise<Etcd> {
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
@@ -62,7 +67,7 @@ export async function startEtcd(): Promise<Etcd> {
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null || Date.now() > deadline) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`etcd did not start: ${stderr}`);
     }

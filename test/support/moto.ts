@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createS3Store, type S3Options } from '../../src/systems/s3.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { freePort } from '../../src/systems/ports.js';
+import { startRetried } from './started.js';
 
 export interface Moto {
   endpoint: string;
@@ -25,6 +26,10 @@ export interface Moto {
 export const MOTO_CREDENTIALS = { accessKeyId: 'MOTOACCESSKEY', secretAccessKey: 'moto-secret-access-key' };
 
 export async function startMoto(): Promise<Moto> {
+  return startRetried('moto_server', startMotoOnce);
+}
+
+async function startMotoOnce(): Promise<Moto> {
   if (spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).status !== 0) {
     throw new Error(
       'moto_server is not on PATH: the S3 tests need the moto S3 emulator (moto 5.x, `pip install "moto[server]"`); ' +
@@ -80,6 +85,8 @@ async function waitUntilAnswers(endpoint: string, child: ChildProcess, log: () =
     try {
       const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
+      // Another server on the port (it was free when asked) answers too, but not this page.
+      if (!res.ok) throw new Error(`${endpoint}/moto-api/ answered HTTP ${String(res.status)}: not moto`);
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 100));

@@ -45,7 +45,7 @@ export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop
     '-l',
     join(sock, 'log'),
     '-o',
-    `-p ${port} -k ${sock} -c listen_addresses='' -c fsync=off`,
+    `-p ${port} -k ${sock} -c listen_addresses='' -c fsync=off -c timezone=UTC`,
     'start',
   ]);
   const psql = (database: string, text: string): string =>
@@ -53,9 +53,16 @@ export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop
       [join(PG_BIN, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', sock, '-p', String(port), '-U', 'postgres', '-d', database],
       text,
     );
-  psql('postgres', `CREATE DATABASE ${db};`);
-  psql(db, sql);
-  if (postgresSql) psql('postgres', postgresSql);
+  try {
+    psql('postgres', `CREATE DATABASE ${db};`);
+    psql(db, sql);
+    if (postgresSql) psql('postgres', postgresSql);
+  } catch (err) {
+    // A failing statement must not leave the server running behind the failed test.
+    asPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'immediate', 'stop']);
+    rmSync(sock, { recursive: true, force: true });
+    throw err;
+  }
   if (end === 'stop') {
     asPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'fast', 'stop']);
   } else {

@@ -1,6 +1,6 @@
 /**
  * A private OpenSSH server on 127.0.0.1 for tests (test-infrastructure.md): its own
- * host key, a client key, a local user, started as root and stopped by its PID.
+ * host key, a client key, a local user, started as root as this process's child.
  * The system sshd is never touched.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '../../src/systems/known-hosts.js';
 import { freePort } from '../../src/systems/ports.js';
+import { startRetried } from './started.js';
 
 export interface Sshd {
   port: number;
@@ -81,7 +82,11 @@ function keygen(file: string): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dingo-recover-test', '-f', file]);
 }
 
-export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
+export function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
+  return startRetried('sshd', () => startSshdOnce(opts));
+}
+
+async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
   const user = opts.user ?? 'sshtest';
   ensureUser(user);
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });

@@ -277,7 +277,8 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
     const dropOnce = (marker: string): string[] => [
       'sh',
       '-c',
-      `if [ ! -e ${marker} ]; then touch ${marker}; p=$PPID; while [ "$(cat /proc/$p/comm)" != sshd ]; do p=$(cut -d' ' -f4 /proc/$p/stat); done; kill -9 $p; sleep 5; fi; echo done`,
+      // The session process is sshd (OpenSSH 9.2) or sshd-session (9.8 on); never walk past PID 1.
+      `if [ ! -e ${marker} ]; then touch ${marker}; p=$PPID; until case "$(cat /proc/$p/comm)" in sshd|sshd-session) true;; *) false;; esac; do p=$(cut -d' ' -f4 /proc/$p/stat); [ "\${p:-0}" -gt 1 ] || exit 97; done; kill -9 $p; sleep 5; fi; echo done`,
     ];
     try {
       const read = await session.run({ argv: dropOnce(join(work, 'read-marker')), writes: false });

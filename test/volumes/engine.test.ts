@@ -9,6 +9,7 @@ import { findVolumes } from '../../src/volumes/find.js';
 import { lookInside } from '../../src/volumes/look.js';
 import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
 import { buildVolumesTree, manifest, type VolumesTree } from '../support/pg-volumes.js';
+import { ifStarted } from '../support/started.js';
 
 let tree: VolumesTree;
 let engine: FakeEngine;
@@ -45,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine.close();
-  tree.cleanup();
+  ifStarted(tree)?.cleanup();
   rmSync(scratch, { recursive: true, force: true });
 });
 

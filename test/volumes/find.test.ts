@@ -8,6 +8,7 @@ import { describeUserData, majorOfCatalog } from '../../src/volumes/identify.js'
 import { crc32c, legacyCrc32, parsePgControl, PgControlError } from '../../src/volumes/pg-control.js';
 import { buildVolumesTree, manifest, pgControl96, type VolumesTree } from '../support/pg-volumes.js';
 import { execFileSync } from 'node:child_process';
+import { ifStarted } from '../support/started.js';
 
 let tree: VolumesTree;
 let before: Map<string, string>;
@@ -18,7 +19,7 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => {
-  tree.cleanup();
+  ifStarted(tree)?.cleanup();
 });
 
 describe('pg_control', () => {

@@ -7,6 +7,7 @@ import { copyTree, digestTree } from '../../src/volumes/copy.js';
 import { dumpDatabases, lookInside, newestOf, verifyDumps } from '../../src/volumes/look.js';
 import { buildVolumesTree, manifest, type VolumesTree } from '../support/pg-volumes.js';
 import { runCli } from '../support/cli.js';
+import { ifStarted } from '../support/started.js';
 
 let tree: VolumesTree;
 let before: Map<string, string>;
@@ -20,7 +21,7 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => {
-  tree.cleanup();
+  ifStarted(tree)?.cleanup();
   rmSync(scratch, { recursive: true, force: true });
 });
 

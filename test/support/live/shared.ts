@@ -11,6 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { utcStamp } from '../../../src/core/utc-stamp.js';
 
+/**
+ * The time one whole live run of dingo-recover may take in a test: some 60 cf calls, each a node
+ * process, which on a loaded 2-core machine takes well past the default hook time. A run past it
+ * is a hang, and fails its test.
+ */
+export const ONE_RUN_MS = 300_000;
+
 /** The seed incident (fixtures/seed-003): the deleted instance, its cell and bucket. */
 export const OLD_GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 export const OLD_SYSID = '6262209914512345093';
