@@ -147,6 +147,8 @@ export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: st
     for (const db of o.databases) {
       const file = await freeName(o.outDir, db.replace(/[^A-Za-z0-9._-]/g, '_'));
       o.progress?.(`pg_dump -Fc ${db} → ${file}`);
+      // A database this machine cannot open (a locale it lacks) says so and why, before pg_dump fails less clearly.
+      await server.query(db, 'select 1');
       await runOk([join(server.clientBin, 'pg_dump'), '-Fc', '-f', file, ...server.conn.args, '-U', server.conn.user, '-d', db]);
       out.push({ database: db, file, bytes: (await stat(file)).size, rowCounts: await rowCounts((d, sql) => server.query(d, sql), db) });
     }

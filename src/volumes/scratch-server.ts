@@ -66,8 +66,31 @@ function parseRows(stdout: string): string[][] {
   return records.map((r) => r.replace(/^\n/, '').split(SEP));
 }
 
+/**
+ * The locale a server's words say this machine lacks: a postgresql.conf lc_* value it refused at
+ * start, or the LC_COLLATE / LC_CTYPE a database was made with, refused at connection. Null otherwise.
+ */
+export function missingLocale(text: string): string | null {
+  const setting = /invalid value for parameter "lc_\w+": "([^"]+)"/.exec(text);
+  if (setting) return setting[1]!;
+  if (!/database locale is incompatible with operating system/.test(text)) return null;
+  return /initialized with LC_(?:COLLATE|CTYPE) "([^"]+)"/.exec(text)?.[1] ?? 'its locale';
+}
+
+/** What to do about a locale of the copy that this machine lacks. */
+export function localeMissing(locale: string, major: string, what: string): StepFailed {
+  const [language, charset] = locale.split('.');
+  const charmap = !charset || /^utf-?8$/i.test(charset) ? 'UTF-8' : charset;
+  return new StepFailed(
+    `the copy's cluster uses the locale ${locale}, which this machine lacks: PostgreSQL ${major} cannot ${what} without it`,
+    {
+      hint: `add the locale here (sudo localedef -i ${language ?? locale} -f ${charmap} ${locale}, or list it in /etc/locale.gen and run locale-gen), or give --docker-host so the postgres:${major} image, which has it, runs the copy; then resume. The original volume was not touched`,
+    },
+  );
+}
+
 /** Runs one statement with psql and gives its rows (fields split on a separator no value holds). */
-export function querier(clientBin: string, conn: Conn, as?: RunAs) {
+export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '') {
   return async (database: string, sql: string): Promise<string[][]> => {
     const r = await run(
       [
@@ -91,7 +114,12 @@ export function querier(clientBin: string, conn: Conn, as?: RunAs) {
       ],
       { as },
     );
-    if (r.code !== 0) throw new Error((r.stderr || r.stdout).trim() || `psql exited with ${r.code}`);
+    if (r.code !== 0) {
+      const text = (r.stderr || r.stdout).trim();
+      const locale = missingLocale(text);
+      if (locale) throw localeMissing(locale, major, `open the database ${database}`);
+      throw new Error(text || `psql exited with ${r.code}`);
+    }
     return parseRows(r.stdout);
   };
 }
@@ -177,6 +205,8 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
   const started = await run(startArgv, { as });
   if (started.code !== 0) {
     const log = await readFile(logFile, 'utf8').catch(() => '');
+    const locale = missingLocale(log);
+    if (locale) throw localeMissing(locale, o.major, 'start on it');
     const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l));
     throw new StepFailed(`PostgreSQL ${o.major} did not start on the copy: ${(fatal.slice(-3).join(' | ') || started.stderr).trim()}`, {
       hint: `the server log is ${logFile}; the original volume was not touched`,
@@ -187,7 +217,7 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
   };
   let conn: Conn = { args: ['-h', o.workDir, '-p', String(port)], user: 'postgres' };
   try {
-    await querier(clientBin, conn, as)('template1', 'select 1');
+    await querier(clientBin, conn, as, o.major)('template1', 'select 1');
   } catch (err) {
     await stop();
     if (!/role "postgres" does not exist/.test((err as Error).message)) throw err;
@@ -195,7 +225,7 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
     conn = { ...conn, user: await superuserName(bin, o.dataDir, as) };
     await runOk(startArgv, { as });
   }
-  return { how: `local PostgreSQL ${o.major} (${bin})`, conn, clientBin, notes, query: querier(clientBin, conn, as), stop };
+  return { how: `local PostgreSQL ${o.major} (${bin})`, conn, clientBin, notes, query: querier(clientBin, conn, as, o.major), stop };
 }
 
 /** The `postgres:<major>` image on the copy, bind-mounted and published on 127.0.0.1 only. Nothing is pulled. */
@@ -244,7 +274,14 @@ async function startInContainer(
       hint: `see docker logs ${name}; the original volume was not touched`,
     });
   }
-  return { how: `container ${image} (${id.slice(0, 12)})`, conn, clientBin, notes, query: querier(clientBin, conn), stop };
+  return {
+    how: `container ${image} (${id.slice(0, 12)})`,
+    conn,
+    clientBin,
+    notes,
+    query: querier(clientBin, conn, undefined, o.major),
+    stop,
+  };
 }
 
 /** Whether the server accepts connections within `timeoutSeconds` (pg_isready every half second). */
