@@ -6,7 +6,8 @@
  * (globbed, relative to ~/.ssh) reads files in the scope of the block it stands in; the first value
  * obtained wins (IdentityFile and UserKnownHostsFile accumulate). Used: HostName, Port, User,
  * IdentityFile, IdentitiesOnly, IdentityAgent, ProxyJump, ProxyCommand (refused: it would run a
- * command), UserKnownHostsFile, HostKeyAlias, with their % tokens and ${VAR}s. `Match exec` is never run: its block is skipped, with a warning.
+ * command), UserKnownHostsFile, HostKeyAlias, with their % tokens and ${VAR}s; ServerAliveInterval
+ * and ServerAliveCountMax. `Match exec` is never run: its block is skipped, with a warning.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -35,6 +36,10 @@ export interface HostConfig {
   identitiesOnly?: boolean;
   /** IdentityAgent: `none`, `SSH_AUTH_SOCK` (the environment's), or a socket path, expanded. */
   identityAgent?: string;
+  /** ServerAliveInterval in seconds (0: off, OpenSSH's default). */
+  serverAliveInterval?: number;
+  /** ServerAliveCountMax: unanswered keepalives before the connection counts as lost. */
+  serverAliveCountMax?: number;
 }
 
 /** What the caller knows beyond the config: flags that win over it, and the user when none is set. */
@@ -160,6 +165,14 @@ export class SshConfig {
     if (value('hostkeyalias')) out.hostKeyAlias = value('hostkeyalias')!.toLowerCase();
     if (value('stricthostkeychecking')) out.strictHostKeyChecking = value('stricthostkeychecking')!.toLowerCase();
     if (value('identitiesonly')) out.identitiesOnly = value('identitiesonly')!.toLowerCase() === 'yes';
+    const alive = got.get('serveraliveinterval');
+    if (alive) out.serverAliveInterval = seconds(alive);
+    const count = got.get('serveralivecountmax');
+    if (count)
+      out.serverAliveCountMax =
+        count.args[0] !== undefined && /^\d+$/.test(count.args[0])
+          ? Number(count.args[0])
+          : refuse(count, 'ServerAliveCountMax', 'a count');
     const proxy = got.get('proxy');
     if (proxy?.keyword === 'proxyjump') out.proxyJump = proxy.args[0];
     else if (proxy && proxy.args[0]!.toLowerCase() !== 'none') out.proxyCommand = { command: proxy.args.join(' '), where: proxy.where };
@@ -193,6 +206,21 @@ function unevaluated(items: Item[]): MatchLine[] {
   return items.flatMap((it) =>
     it.kind === 'match' ? (evaluable(it) ? [] : [it]) : it.kind === 'include' ? it.files.flatMap(unevaluated) : [],
   );
+}
+
+/** A time as ssh_config(5) writes one: seconds, or numbers with s, m, h, d or w after each (1h30m). */
+function seconds(s: Setting): number {
+  const raw = s.args[0]!;
+  const units: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  const parts = [...raw.matchAll(/(\d+)([smhdw]?)/gi)];
+  if (!parts.length || parts.map((m) => m[0]).join('') !== raw) return refuse(s, 'ServerAliveInterval', 'a time (seconds, or like 1m30s)');
+  return parts.reduce((sum, m) => sum + Number(m[1]) * units[m[2]!.toLowerCase()]!, 0);
+}
+
+function refuse(s: Setting, keyword: string, what: string): never {
+  throw new UsageError(`${s.where}: ${keyword} ${s.args.join(' ')} is not ${what}`, {
+    hint: 'correct that line of the ssh config (ssh -G refuses it too)',
+  });
 }
 
 function portNumber(s: Setting): number {

@@ -106,8 +106,10 @@ function connectOne(hop: Hop, settings: ConnectSettings, sock?: Duplex): Promise
     ...(sock ? { sock } : {}),
     authHandler: auth.methods,
     hostVerifier: verify,
-    keepaliveInterval: settings.keepaliveIntervalMs ?? 15_000,
-    keepaliveCountMax: 3,
+    // The ssh config's ServerAliveInterval when it sets one; else a keepalive of our own, since a
+    // recovery waits minutes on a quiet session (OpenSSH's default, 0, sends none).
+    keepaliveInterval: settings.keepaliveIntervalMs ?? (hop.serverAlive?.intervalSeconds ?? 15) * 1000,
+    keepaliveCountMax: hop.serverAlive?.countMax ?? 3,
     readyTimeout: settings.readyTimeoutMs ?? 20_000,
     ...(algorithms ? { algorithms: { serverHostKey: algorithms } } : {}),
   };

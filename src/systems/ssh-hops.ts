@@ -22,6 +22,8 @@ export interface Hop {
   identitiesOnly: boolean;
   /** The config's IdentityAgent: `none`, `SSH_AUTH_SOCK`, or a socket path. */
   identityAgent?: string;
+  /** The config's ServerAliveInterval (seconds, when above 0) and ServerAliveCountMax. */
+  serverAlive?: { intervalSeconds?: number; countMax?: number };
   knownHostsFiles: string[];
   /** Where knownHostsFiles came from, so a hint can name the setting that changes them. */
   knownHostsFrom: '--known-hosts' | 'UserKnownHostsFile' | 'default';
@@ -94,6 +96,9 @@ export function resolveHop(alias: string, input: ResolveInput, depth = 0): Hop {
     identityOnly: identityFile !== undefined,
     identitiesOnly: identityFile !== undefined || c.identitiesOnly === true,
     ...(c.identityAgent ? { identityAgent: c.identityAgent } : {}),
+    ...(c.serverAliveInterval || c.serverAliveCountMax !== undefined
+      ? { serverAlive: { intervalSeconds: c.serverAliveInterval || undefined, countMax: c.serverAliveCountMax } }
+      : {}),
     knownHostsFiles: input.knownHostsFile
       ? [expandPath(input.knownHostsFile, home, alias)]
       : [...(c.userKnownHostsFiles ?? [`${home}/.ssh/known_hosts`, `${home}/.ssh/known_hosts2`]), ...GLOBAL_KNOWN_HOSTS],

@@ -45,6 +45,8 @@ function ours(file: string, host: string): Record<string, string[]> {
     ...(c.proxyJump && c.proxyJump !== 'none' ? { proxyjump: [c.proxyJump] } : {}),
     ...(c.userKnownHostsFiles ? { userknownhostsfile: [c.userKnownHostsFiles.join(' ') || 'none'] } : {}),
     identitiesonly: [hop.identitiesOnly ? 'yes' : 'no'],
+    serveraliveinterval: [String(c.serverAliveInterval ?? 0)],
+    serveralivecountmax: [String(c.serverAliveCountMax ?? 3)],
     ...(hop.identityAgent ? { identityagent: [hop.identityAgent] } : {}),
   };
 }
@@ -208,6 +210,32 @@ Host *
       identitiesOnly: true,
       identityAgent: `${process.env.HOME ?? ''}/agents/only-vcap.sock`,
     });
+  });
+
+  it("ServerAliveInterval in any of ssh's time forms, and ServerAliveCountMax; a bad time is refused as ssh refuses it", () => {
+    const file = write(
+      'alive.conf',
+      `Host mixed
+  ServerAliveInterval 1m30s
+  ServerAliveCountMax 5
+Host hours
+  ServerAliveInterval 2H
+Host plain
+  ServerAliveInterval 45
+  ServerAliveInterval 10
+Host off
+  ServerAliveInterval 0
+`,
+    );
+    agree(file, ['mixed', 'hours', 'plain', 'off', 'other']);
+    const config = SshConfig.load(file, home);
+    expect(resolveHop('mixed', { config, home, defaultUser: 'vcap' }).serverAlive).toEqual({ intervalSeconds: 90, countMax: 5 });
+    expect(resolveHop('off', { config, home, defaultUser: 'vcap' }).serverAlive).toBeUndefined();
+    const bad = write('alive-bad.conf', 'Host *\n  ServerAliveInterval 1x\n');
+    expect(() => SshConfig.load(bad, home).resolve('cell', home)).toThrow(
+      `${bad}:2: ServerAliveInterval 1x is not a time (seconds, or like 1m30s)`,
+    );
+    expect(() => execFileSync('ssh', ['-G', '-F', bad, 'cell'], { stdio: 'pipe' })).toThrow(/invalid time value/);
   });
 
   it('a ${VAR} the environment does not set is refused, naming the line, as ssh refuses it', () => {
