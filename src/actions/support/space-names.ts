@@ -6,6 +6,7 @@
 import type { StepContext } from '../../engine/context.js';
 import { UsageError } from '../../core/errors.js';
 import { someOf } from '../../core/display.js';
+import { isGuidAnyCase } from '../../core/guid.js';
 import type { Holding } from '../../logs/space-holdings.js';
 
 /** A holding with the name it comes back under; `unnamed` when that name is a stand-in. */
@@ -18,13 +19,15 @@ export const UNNAMED = 'recovered-';
 export function givenNames(entries: string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const entry of entries) {
-    const m = /^\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\s*=\s*(\S.*?)\s*$/.exec(entry);
-    if (!m) {
+    const at = entry.indexOf('=');
+    const guid = entry.slice(0, Math.max(at, 0)).trim();
+    const name = entry.slice(at + 1).trim();
+    if (at < 0 || !isGuidAnyCase(guid) || !name) {
       throw new UsageError(`inputs.names entry "${entry}" is not GUID=NAME`, {
         hint: 'write each as the deleted instance GUID, "=", and the name the user gives it (e.g. 6e101b27-ee1b-4f4d-a032-4401a3709ec3=orders-db), then resume',
       });
     }
-    out.set(m[1]!.toLowerCase(), m[2]!);
+    out.set(guid.toLowerCase(), name);
   }
   return out;
 }
