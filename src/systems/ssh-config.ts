@@ -169,10 +169,7 @@ export class SshConfig {
     if (alive) out.serverAliveInterval = seconds(alive);
     const count = got.get('serveralivecountmax');
     if (count)
-      out.serverAliveCountMax =
-        count.args[0] !== undefined && /^\d+$/.test(count.args[0])
-          ? Number(count.args[0])
-          : refuse(count, 'ServerAliveCountMax', 'a count');
+      out.serverAliveCountMax = /^\d+$/.test(count.args[0]!) ? Number(count.args[0]) : refuse(count, 'ServerAliveCountMax', 'a count');
     const proxy = got.get('proxy');
     if (proxy?.keyword === 'proxyjump') out.proxyJump = proxy.args[0];
     else if (proxy && proxy.args[0]!.toLowerCase() !== 'none') out.proxyCommand = { command: proxy.args.join(' '), where: proxy.where };

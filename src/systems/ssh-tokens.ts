@@ -20,10 +20,10 @@ export interface TokenValues {
  * defines them. A variable the environment does not set is an error, as in OpenSSH; `where` names
  * the setting in it.
  */
-export function expandTokens(value: string, t: TokenValues, where = 'the ssh config', env = process.env): string {
+export function expandTokens(value: string, t: TokenValues, where: string): string {
   const tilde = value === '~' || value.startsWith('~/') ? t.home + value.slice(1) : value;
   const v = tilde.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
-    const set = env[name];
+    const set = process.env[name];
     if (set === undefined || name === '') {
       throw new UsageError(`${where}: \${${name}} in ${value} is not set in the environment`, {
         hint: `set ${name || 'the variable'} before running dingo-recover, or write the path out in the ssh config`,
