@@ -5,11 +5,11 @@
  */
 import { access, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { UsageError, messageOf } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { runOk } from '../systems/processes.js';
 import { ident, rowCounts, type DumpFacts } from './dump-facts.js';
-import { startScratchServer, type ScratchServer } from './scratch-server.js';
+import { localeMissing, missingLocale, startScratchServer, type ScratchServer } from './scratch-server.js';
 
 export type { DumpFacts } from './dump-facts.js';
 export { verifyDumps, type RestoreCheck } from './restore-check.js';
@@ -147,9 +147,13 @@ export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: st
     for (const db of o.databases) {
       const file = await freeName(o.outDir, db.replace(/[^A-Za-z0-9._-]/g, '_'));
       o.progress?.(`pg_dump -Fc ${db} → ${file}`);
-      // A database this machine cannot open (a locale it lacks) says so and why, before pg_dump fails less clearly.
-      await server.query(db, 'select 1');
-      await runOk([join(server.clientBin, 'pg_dump'), '-Fc', '-f', file, ...server.conn.args, '-U', server.conn.user, '-d', db]);
+      await runOk([join(server.clientBin, 'pg_dump'), '-Fc', '-f', file, ...server.conn.args, '-U', server.conn.user, '-d', db]).catch(
+        (err: unknown) => {
+          // A database this machine cannot open (a locale it lacks) says which locale, and what to do.
+          const locale = missingLocale(messageOf(err));
+          throw locale ? localeMissing(locale, o.major, `open the database ${db}`) : err;
+        },
+      );
       out.push({ database: db, file, bytes: (await stat(file)).size, rowCounts: await rowCounts((d, sql) => server.query(d, sql), db) });
     }
     return out;

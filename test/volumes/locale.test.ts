@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
-import { lookInside } from '../../src/volumes/look.js';
+import { dumpDatabases, lookInside } from '../../src/volumes/look.js';
 import { PG_BIN } from '../support/pg-volumes.js';
 
 /** A locale name no machine has: localedef builds it into our LOCPATH folder only. */
@@ -51,6 +51,38 @@ function clusterIn(name: string, lcSettings: 'locale' | 'C'): string {
   return data;
 }
 
+/** A cluster in locale C holding one database, `shop`, made in the locale only LOCPATH knows. */
+function databaseIn(name: string): string {
+  const data = join(root, name);
+  const pg = (args: string[]): void => {
+    execFileSync('runuser', ['-u', 'postgres', '--', 'env', `LOCPATH=${locales}`, ...args], { stdio: 'ignore' });
+  };
+  pg([join(PG_BIN, 'initdb'), '-D', data, '--locale', 'C', '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const sock = mkdtempSync(join(root, 'sock-'));
+  execFileSync('chown', ['postgres', sock]);
+  pg([join(PG_BIN, 'pg_ctl'), '-D', data, '-w', '-s', '-l', join(sock, 'log'), '-o', `-p 5499 -k ${sock} -c listen_addresses=''`, 'start']);
+  try {
+    pg([
+      join(PG_BIN, 'psql'),
+      '-X',
+      '-q',
+      '-h',
+      sock,
+      '-p',
+      '5499',
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-c',
+      `CREATE DATABASE shop LOCALE '${LOCALE}' TEMPLATE template0`,
+    ]);
+  } finally {
+    pg([join(PG_BIN, 'pg_ctl'), '-D', data, '-w', '-s', '-m', 'fast', 'stop']);
+  }
+  return data;
+}
+
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'dingo-locale-'));
   chmodSync(root, 0o755);
@@ -85,6 +117,18 @@ describe('a copy whose locale this machine lacks', () => {
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as StepFailed).message).toBe(
       `the copy's cluster uses the locale ${LOCALE}, which this machine lacks: PostgreSQL 15 cannot open the database template1 without it`,
+    );
+  }, 60_000);
+
+  it('starts and lists its databases, but cannot dump one made in that locale: says which, not a bare pg_dump error', async () => {
+    const data = databaseIn('dump');
+    const work = mkdtempSync(join(root, 'work-'));
+    const err = await dumpDatabases({ dataDir: data, major: '15', workDir: work, databases: ['shop'], outDir: join(root, 'dumps') }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).message).toBe(
+      `the copy's cluster uses the locale ${LOCALE}, which this machine lacks: PostgreSQL 15 cannot open the database shop without it`,
     );
   }, 60_000);
 });
