@@ -2,7 +2,8 @@
  * The ssh-agent a hop uses, chosen as OpenSSH chooses it: the config's IdentityAgent (a socket,
  * `SSH_AUTH_SOCK`, or `none`) over the environment's SSH_AUTH_SOCK. Under IdentitiesOnly (or an
  * explicit identity file) the agent lists only the keys of the hop's identity files, so an agent
- * holding many keys cannot use up the server's MaxAuthTries before the right one is offered.
+ * holding many keys cannot use up the server's MaxAuthTries before the right one is offered. An
+ * agent that cannot be reached is passed over, as OpenSSH passes it over.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import ssh2, { type IdentityCallback, type ParsedKey, type PublicKeyEntry } from 'ssh2';
@@ -19,27 +20,33 @@ export function agentSocket(hop: Hop, environment: string | undefined): string |
   return configured;
 }
 
-/** An agent that lists only the keys whose public half is one of `allowed`. */
-export class AgentOfKeys extends OpenSSHAgent {
+/**
+ * The agent at a socket, as OpenSSH uses it: one that cannot be reached (a stale SSH_AUTH_SOCK left
+ * by a closed session, an IdentityAgent that is not running) lists no keys, so the identity files
+ * are still offered, and `onUnreachable` is told why. With `allowed`, it lists only the keys whose
+ * public half is one of them.
+ */
+export class ListedAgent extends OpenSSHAgent {
   constructor(
     socket: string,
-    private readonly allowed: Buffer[],
+    private readonly onUnreachable: (why: string) => void,
+    private readonly allowed?: Buffer[],
   ) {
     super(socket);
   }
 
   override getIdentities(cb: IdentityCallback<ParsedKey>): void {
     super.getIdentities((err, keys) => {
-      if (err) cb(err);
-      else
-        cb(
-          undefined,
-          (keys ?? []).filter((k) => this.holds(k)),
-        );
+      if (err) this.onUnreachable(err.message);
+      cb(
+        undefined,
+        (keys ?? []).filter((k) => this.holds(k)),
+      );
     });
   }
 
   private holds(key: ParsedKey | PublicKeyEntry): boolean {
+    if (!this.allowed) return true;
     const blob = 'getPublicSSH' in key ? key.getPublicSSH() : undefined;
     return blob !== undefined && this.allowed.some((a) => a.equals(blob));
   }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import ssh2, { type AgentAuthMethod, type ClientErrorExtensions, type PublicKeyAuthMethod } from 'ssh2';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
-import { AgentOfKeys, agentSocket, publicKeyOf } from './ssh-agent.js';
+import { ListedAgent, agentSocket, publicKeyOf } from './ssh-agent.js';
 import { describeHop, type Hop } from './ssh-hops.js';
 
 // ssh2 is CommonJS: Node's ESM loader only sees some of its names, so take them from the default export.
@@ -26,15 +26,13 @@ export function authMethods(hop: Hop, environmentAgent: string | undefined): Aut
   const tried: string[] = [];
   const socket = agentSocket(hop, environmentAgent);
   if (socket) {
-    if (!hop.identitiesOnly) {
-      methods.push({ type: 'agent', username: hop.user, agent: socket });
-      tried.push('ssh-agent');
-    } else {
-      const allowed = hop.identityFiles.map(publicKeyOf).filter((k) => k !== undefined);
-      if (allowed.length > 0) {
-        methods.push({ type: 'agent', username: hop.user, agent: new AgentOfKeys(socket, allowed) });
-        tried.push("ssh-agent (the identity files' keys only)");
-      }
+    const allowed = hop.identitiesOnly ? hop.identityFiles.map(publicKeyOf).filter((k) => k !== undefined) : undefined;
+    if (!allowed || allowed.length > 0) {
+      const at = tried.push(allowed ? "ssh-agent (the identity files' keys only)" : 'ssh-agent') - 1;
+      const unreachable = (why: string): void => {
+        tried[at] = `no ssh-agent (${socket}: ${why})`;
+      };
+      methods.push({ type: 'agent', username: hop.user, agent: new ListedAgent(socket, unreachable, allowed) });
     }
   }
   const agentMayHold = methods.length > 0;

@@ -142,4 +142,17 @@ describe.skipIf(!sshdAvailable)('the ssh-agent a hop uses (real ssh-agent, real 
     expect(none).toBeInstanceOf(UsageError);
     expect((none as UsageError).message).toContain('no identity file found and no ssh-agent');
   });
+
+  it('an agent that cannot be reached is passed over, as ssh passes it over: the identity files are still offered', async () => {
+    const gone = join(work, 'no-agent.sock');
+    // A stale SSH_AUTH_SOCK (its session closed), and an IdentityAgent that is not running.
+    expect(await whoami(access([`IdentityFile ${cell.clientKeyFile}`], { agent: gone }))).toBe('dingoagent');
+    expect(await whoami(access([`IdentityFile ${cell.clientKeyFile}`, `IdentityAgent ${gone}`]))).toBe('dingoagent');
+    expect(await whoami(access([], { agent: gone, identityFile: cell.clientKeyFile }))).toBe('dingoagent');
+    // When nothing else opens the cell, the error says the agent was not there.
+    const err = await whoami(access([`IdentityFile ${join(work, 'other1')}`], { agent: gone })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).message).toContain(`authentication failed (offered no ssh-agent (${gone}: `);
+    expect((err as StepFailed).message.endsWith(`, ${join(work, 'other1')})`)).toBe(true);
+  });
 });
