@@ -8,6 +8,7 @@ import { DingoError, EXIT, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { Platform } from '../core/seams.js';
 import { loadAnswers } from './answers.js';
+import { checkAnswers } from './answers-check.js';
 import { execute } from './executor.js';
 import { Journal, openJournalForAppend } from './journal.js';
 import { RunLock } from './lock.js';
@@ -169,6 +170,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     ? resolve(o.answersFile)
     : (plan.startedWithAnswers ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
   const answers = loadAnswers(answersFile);
+  checkAnswers(answersFile, answers, runbook, o.actions);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
   const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock, mode !== 'rehearsal');
   const reporter = new Reporter(o.out, secrets, mode === 'rehearsal', { verbose: o.verbose === true });

@@ -98,9 +98,24 @@ export function normaliseInput(type: string, value: unknown): unknown {
     if (Array.isArray(value)) return value.map(String);
     if (typeof value === 'string') return value.split(/[,\s]+/).filter(Boolean);
   }
-  if (type === 'boolean' && typeof value === 'string') return /^(y|yes|true|1)$/i.test(value.trim());
+  if (type === 'boolean' && typeof value === 'string') {
+    // Only the words YAML and operators use for yes and no; anything else stays text and is refused.
+    const word = value.trim().toLowerCase();
+    if (YES.includes(word)) return true;
+    if (NO.includes(word)) return false;
+  }
   if (type === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
   return typeof value === 'string' ? value.trim() : value;
+}
+
+const YES = ['y', 'yes', 'true'];
+const NO = ['n', 'no', 'false'];
+
+/** What an answer to the input must be, in words. */
+export function describeInputType(input: { type: string; pattern?: string }): string {
+  if (input.type === 'boolean') return 'yes or no (true/false, yes/no, y/n)';
+  const text = input.pattern ? `text matching ${input.pattern}` : 'text';
+  return input.type === 'string[]' ? `a list of ${text} (or one text of comma-separated values)` : text;
 }
 
 export function checkInput(input: { type: string; pattern?: string }, value: unknown): string | true {
@@ -115,6 +130,7 @@ export function checkInput(input: { type: string; pattern?: string }, value: unk
       if (bad !== undefined) return `"${bad}" does not match ${input.pattern}`;
     }
   }
-  if (input.type === 'boolean' && typeof value !== 'boolean') return 'yes or no';
+  if (input.type === 'boolean' && typeof value !== 'boolean')
+    return typeof value === 'string' ? `"${value}" is not yes or no (answer yes, no, y, n, true or false)` : 'yes or no';
   return true;
 }

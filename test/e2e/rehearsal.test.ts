@@ -214,6 +214,36 @@ describe('bad input', () => {
     expect(b.stderr).toContain(`${runbook}:8: step "a": unknown action "nope.nothing"`);
     expect(existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')) : []).toEqual([]);
   });
+
+  it('a misspelled confirmation, a wrong kind of answer or a yes/no that is neither is refused before a run exists', async () => {
+    const state = stateDir();
+    const answers = join(state, 'answers.yaml');
+    const cases: [string, string][] = [
+      [
+        'confirm: {stop-contaner: true}\n',
+        'confirm.stop-contaner is not a step runbook recover-deleted-service confirms (did you mean "stop-container"?)',
+      ],
+      ['inputs: {nodeCount: [2]}\n', 'inputs.nodeCount is a list [2], but it must be text matching'],
+      [
+        'inputs: {sevriceName: orders-db}\n',
+        'inputs.sevriceName is not an input of runbook recover-deleted-service (did you mean "serviceName"?)',
+      ],
+    ];
+    for (const [text, message] of cases) {
+      writeFileSync(answers, text);
+      const r = await runCli(['rehearse', '--yes', '--answers', answers, '--state-dir', state]);
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain(`answers file ${answers}: ${message}`);
+    }
+    const space = join(state, 'space.yaml');
+    writeFileSync(space, 'inputs: {org: acme, space: analytics, recreateSpace: maybe}\n');
+    const scenario = resolve(ROOT, 'fixtures/space-scenario');
+    const m = await runCli(['rehearse', '--scenario', scenario, '--yes', '--answers', space, '--state-dir', state]);
+    expect(m.code, m.stdout + m.stderr).toBe(2);
+    expect(m.stderr).toContain('inputs.recreateSpace is string "maybe", but it must be yes or no');
+    // Nothing was started, so a bare resume has no orphan to pick.
+    expect(existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')) : []).toEqual([]);
+  });
 });
 
 describe('an installed CLI', () => {

@@ -1,0 +1,70 @@
+/** An answers file is checked against its runbook: confirm ids, input names and the kind of each value. */
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+import { actionRegistry } from '../../src/actions/index.js';
+import { checkAnswers, confirmIds } from '../../src/engine/answers-check.js';
+import type { Answers } from '../../src/engine/answers.js';
+import { checkInput, normaliseInput } from '../../src/engine/executor-inputs.js';
+import { loadRunbook } from '../../src/engine/runbook.js';
+
+const actions = actionRegistry();
+const single = loadRunbook(resolve(ROOT, 'runbooks/recover-deleted-service.yaml'), actions);
+const space = loadRunbook(resolve(ROOT, 'runbooks/recover-space.yaml'), actions);
+const answers = (a: Partial<Answers>): Answers => ({ inputs: {}, confirm: {}, choose: {}, secrets: {}, ...a });
+
+describe('confirm ids', () => {
+  it('are the steps with a confirm block or a destructive action, and the item steps of a for-each', () => {
+    expect(confirmIds(single, actions).exact).toEqual(expect.arrayContaining(['confirm-deleted-instance', 'stop-container']));
+    expect(confirmIds(single, actions).exact).not.toContain('find-deleted-instance');
+    const { exact, items } = confirmIds(space, actions);
+    expect(exact).toContain('confirm-space-plan');
+    const [forEach, inner] = [...items.entries()][0]!;
+    expect(inner).toContain('stop-container');
+    expect(() => {
+      checkAnswers('a.yaml', answers({ confirm: { [`${forEach}/orders-db/stop-container`]: true } }), space, actions);
+    }).not.toThrow();
+    expect(() => {
+      checkAnswers('a.yaml', answers({ confirm: { [`${forEach}/orders-db/stop-contaner`]: true } }), space, actions);
+    }).toThrow(/confirm\.\S+stop-contaner is not a step/);
+  });
+
+  it('refuses one the runbook never asks, naming the nearest and every valid one', () => {
+    expect(() => {
+      checkAnswers('a.yaml', answers({ confirm: { 'stop-contaner': true } }), single, actions);
+    }).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining('(did you mean "stop-container"?)'),
+        hint: expect.stringContaining('confirm-deleted-instance'),
+      }),
+    );
+    expect(() => {
+      checkAnswers('a.yaml', answers({ confirm: { zzzzzzzzzzzzzzzz: true } }), single, actions);
+    }).toThrow(expect.objectContaining({ message: expect.not.stringContaining('did you mean') }));
+  });
+});
+
+describe('yes/no answers', () => {
+  it.each([
+    ['yes', true],
+    ['Y', true],
+    ['true', true],
+    [' no ', false],
+    ['n', false],
+    ['FALSE', false],
+    [true, true],
+  ])('%j is %j', (typed, value) => {
+    expect(normaliseInput('boolean', typed)).toBe(value);
+    expect(checkInput({ type: 'boolean' }, normaliseInput('boolean', typed))).toBe(true);
+  });
+
+  it.each(['maybe', '1', 'yess', ''])('%j is refused, so a prompt asks again', (typed) => {
+    expect(checkInput({ type: 'boolean' }, normaliseInput('boolean', typed))).toMatch(/is not yes or no/);
+  });
+
+  it('a number is no yes/no either', () => {
+    expect(checkAnswers.bind(null, 'a.yaml', answers({ inputs: { recreateSpace: 1 } }), space, actions)).toThrow(
+      'inputs.recreateSpace is number 1, but it must be yes or no',
+    );
+  });
+});
