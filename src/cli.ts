@@ -3,7 +3,9 @@
  * when it runs. Exit codes are decided in one place (core/errors.ts). The top-level help is also
  * written at build time (`topLevelHelp`) so that bin/ can answer `--help` without loading yargs.
  */
+import { resolve } from 'node:path';
 import yargs from 'yargs';
+import { useStateDir } from './core/command-line.js';
 import { DingoError, EXIT, UsageError, exitCodeOf, messageOf } from './core/errors.js';
 import { secrets } from './core/redact.js';
 import { addCommands } from './commands/index.js';
@@ -12,7 +14,8 @@ import { globalOptions } from './commands/global-options.js';
 import { packageVersion } from './commands/package-files.js';
 
 export { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot } from './commands/package-files.js';
-export { defaultStateDir } from './commands/state-dir.js';
+import { defaultStateDir } from './commands/state-dir.js';
+export { defaultStateDir };
 
 function parserFor(args: string[]) {
   const parser = addCommands(
@@ -32,6 +35,11 @@ function parserFor(args: string[]) {
       },
     })
     .demandCommand(0)
+    // Every command the tool prints for pasting back names the state folder when it is not the default.
+    .middleware((argv) => {
+      const dir = resolve(argv['state-dir']);
+      useStateDir(dir === defaultStateDir() ? undefined : dir);
+    })
     .epilogue('Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 130 interrupted.')
     .exitProcess(false)
     .fail((msg: string | null, err: Error | undefined) => {

@@ -1,6 +1,7 @@
 /**
  * Cloud Foundry steps, through the cf CLI (any era from v6 to v8).
  */
+import { commandLine, quote } from '../core/command-line.js';
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
@@ -43,12 +44,12 @@ const target = defineAction({
     const now = await cf.currentTarget();
     if (wasApi && now.api !== wasApi) {
       throw new StepFailed(`cf now points at API ${now.api ?? '(none)'}, but this run started against ${wasApi}`, {
-        hint: `log in to the run's platform (cf login -a ${wasApi}${wasUser ? ` -u ${wasUser}` : ''}), then resume`,
+        hint: `log in to the run's platform (${quote(['cf', 'login', '-a', wasApi, ...(wasUser ? ['-u', wasUser] : [])])}), then resume`,
       });
     }
     if (wasUser && now.user !== wasUser) {
       throw new StepFailed(`cf is now logged in as ${now.user ?? '(nobody)'}, but this run started as ${wasUser}`, {
-        hint: `log in as ${wasUser} (cf login -a ${wasApi || 'API'} -u ${wasUser}), then resume`,
+        hint: `log in as ${wasUser} (${quote(['cf', 'login', '-a', wasApi || 'API', '-u', wasUser])}), then resume`,
       });
     }
     const spaceGuid = await cf.spaceGuid(p.space);
@@ -56,7 +57,7 @@ const target = defineAction({
       throw new StepFailed(
         `space ${p.org}/${p.space} now has GUID ${spaceGuid}, but this run started in the space with GUID ${outputs.spaceGuid}`,
         {
-          hint: 'the space was deleted and recreated since; nothing more was done. End this run (dingo-recover abandon RUN-ID --reason TEXT) and start a new one',
+          hint: `the space was deleted and recreated since; nothing more was done. End this run (${commandLine(['abandon', ctx.runId])} --reason TEXT) and start a new one`,
         },
       );
     }

@@ -4,6 +4,7 @@
  * reconciled, the cluster grows to the node count of the user's plan. Dingo brokers ignore plan
  * changes and size clusters by the `node-count` parameter, and a cluster is never shrunk.
  */
+import { quote } from '../core/command-line.js';
 import { containerOn } from './support/params.js';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
@@ -89,7 +90,7 @@ async function waitForUpdate(ctx: StepContext, name: string, guid: string): Prom
     }
     if (waited >= ctx.settings.createDeadlineMs) {
       throw new StepFailed(`the update of ${name} (${guid}) is still in progress after ${Math.round(waited / 1000)} s`, {
-        hint: `the broker may still be adding nodes (the Cloud Controller polls it every 60 s); check \`cf service ${name}\`, then resume to keep waiting`,
+        hint: `the broker may still be adding nodes (the Cloud Controller polls it every 60 s); check \`${quote(['cf', 'service', name])}\`, then resume to keep waiting`,
       });
     }
     const pause = Math.min(delays.next().value, ctx.settings.createDeadlineMs - waited);

@@ -3,6 +3,7 @@
  * which of them are Dingo instances with a restorable archive, and the operator's confirmed plan
  * of which to bring back.
  */
+import { quote } from '../core/command-line.js';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
@@ -71,7 +72,7 @@ async function noDeletion(
   const live = await api.spaceGuid(orgGuid, p.space);
   if (live)
     return new StepFailed(`space "${p.space}" of org ${p.org} still exists (${live}): it was not deleted`, {
-      hint: `a cf delete-space that failed part-way (cf 7 and 8 delete a space's instances first) leaves the space without its instances: check with cf target -o ${p.org} -s ${p.space} and cf services, and recover each deleted instance with the recover-deleted-service runbook`,
+      hint: `a cf delete-space that failed part-way (cf 7 and 8 delete a space's instances first) leaves the space without its instances: check with ${quote(['cf', 'target', '-o', p.org, '-s', p.space])} and cf services, and recover each deleted instance with the recover-deleted-service runbook`,
     });
   const names = [...new Set(deleted)];
   return new StepFailed(

@@ -3,6 +3,7 @@
  * contents of the /data folder aside, and only from where cf-containers-broker keeps
  * container volumes (`/var/vcap/store/cf-containers-broker/cf-<node uuid>/data`).
  */
+import { quote } from '../core/command-line.js';
 import { posix } from 'node:path';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
@@ -103,6 +104,6 @@ export async function moveContentsAside(
 function failure(spec: CommandSpec, result: CommandResult, where: string, what: string): StepFailed {
   const stderr = secrets.redact(result.stderr.trim()) || `exit code ${result.exitCode}`;
   return new StepFailed(`${what} on ${where} failed: ${stderr}`, {
-    hint: `run \`${spec.sudo ? 'sudo ' : ''}${spec.argv.join(' ')}\` on the cell to see the problem`,
+    hint: `run \`${quote(spec.sudo ? ['sudo', ...spec.argv] : spec.argv)}\` on the cell to see the problem`,
   });
 }

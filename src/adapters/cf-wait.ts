@@ -2,6 +2,7 @@
  * Waiting for a service instance's last operation to end: polls with growing pauses, and turns a
  * failed operation or a passed deadline into a StepFailed that says what to do.
  */
+import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import type { ServiceStatus } from './cf-types.js';
 
@@ -67,7 +68,7 @@ function operationFailed(name: string, guid: string, status: ServiceStatus): Ste
   return new StepFailed(
     `Service instance ${name} (${guid}) ended in "${status.type} failed": ${status.description || '(the broker gave no description)'}`,
     {
-      hint: `Read the broker's logs for ${guid}; then delete the failed instance (cf delete-service ${name}) and run the step again.`,
+      hint: `Read the broker's logs for ${guid}; then delete the failed instance (${quote(['cf', 'delete-service', name])}) and run the step again.`,
     },
   );
 }
@@ -76,7 +77,7 @@ function deadlinePassed(name: string, guid: string, status: ServiceStatus, elaps
   return new StepFailed(
     `Service instance ${name} (${guid}) is still "${status.type} ${status.state}" after ${Math.round(elapsedMs / 1000)} s (deadline ${Math.round(deadlineMs / 1000)} s).`,
     {
-      hint: `The broker may still be working (the Cloud Controller polls it every 60 s). Check \`cf service ${name}\`, then resume the run to keep waiting.`,
+      hint: `The broker may still be working (the Cloud Controller polls it every 60 s). Check \`${quote(['cf', 'service', name])}\`, then resume the run to keep waiting.`,
     },
   );
 }

@@ -3,6 +3,7 @@
  * simulator in a rehearsal) and parses every era's output. Reads are marked `writes: false` so a
  * dry run still performs them; create, bind, restart and restage are writes.
  */
+import { quote } from '../core/command-line.js';
 import { StepFailed, messageOf } from '../core/errors.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 import { guidsOfResources, parseCurlBody, statusFromV2, statusFromV3 } from './cf-curl.js';
@@ -153,7 +154,7 @@ export class CfCli extends CliProgram {
       throw new StepFailed(
         `Creating service instance ${name} changed nothing: a service instance named ${name} already exists in the targeted space (cf exited 0 and printed "already exists").`,
         {
-          hint: `Check it with \`cf service ${name}\`: if it is not the instance to restore into, ask the user for another name or delete it (cf delete-service ${name}) with their consent.`,
+          hint: `Check it with \`${quote(['cf', 'service', name])}\`: if it is not the instance to restore into, ask the user for another name or delete it (${quote(['cf', 'delete-service', name])}) with their consent.`,
         },
       );
     }

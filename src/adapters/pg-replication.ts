@@ -9,6 +9,7 @@
  *   exist yet. A standby can only stream from a primary with the same system identifier, so a
  *   streaming replica of a leader that holds the restored identifier holds the restored database.
  */
+import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CellDocker } from './docker.js';
@@ -66,7 +67,9 @@ export async function systemIdentifier(docker: CellDocker, container: string, pg
   if (sysid === null) {
     throw new StepFailed(
       `pg_controldata ${pgdata} in ${container} did not give a system identifier (exit ${result.exitCode}): ${secrets.redact(result.stderr.trim() || result.stdout.trim().split('\n')[0] || '(no output)')}`,
-      { hint: `check the container's data directory (docker exec -u postgres ${container} pg_controldata ${pgdata}), then resume` },
+      {
+        hint: `check the container's data directory (${quote(['docker', 'exec', '-u', 'postgres', container, 'pg_controldata', pgdata])}), then resume`,
+      },
     );
   }
   return sysid;

@@ -7,6 +7,7 @@
  * exit 0, then `pg_is_in_recovery()` = f. pg_isready alone is not enough: Patroni
  * runs with hot_standby=on, so a node still replaying WAL accepts connections.
  */
+import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CellDocker, ContainerInfo } from './docker.js';
@@ -247,7 +248,7 @@ async function stoppedError(docker: CellDocker, name: string, detail: string): P
   return new StepFailed(`container ${name} is not running: ${detail}${tail ? `\nlast log lines:\n${tail}` : ''}`, {
     hint: mismatch
       ? "etcd still holds another database's system ID: delete /service/<new guid>/initialize (and optime/leader), empty the data folder again, and start the container"
-      : `read \`docker logs ${name}\` to see why it stopped`,
+      : `read \`${quote(['docker', 'logs', name])}\` to see why it stopped`,
   });
 }
 

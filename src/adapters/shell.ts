@@ -4,16 +4,10 @@
  * environment handed over on standard input (never on the command line, where `ps`
  * on the cell would show it).
  */
+import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
-
-const SAFE = /^[A-Za-z0-9_/.,:=+@%^-]+$/;
-
-/** Quotes argv for a POSIX shell: safe words as they are, everything else in single quotes. */
-export function quote(argv: string[]): string {
-  return argv.map((a) => (a !== '' && SAFE.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
 
 /**
  * Reads `NAME=value` lines from stdin up to an empty line, exports them, then runs

@@ -2,6 +2,7 @@
  * `dingo-recover archive swap --from OLD --to NEW`: checks, inspects the source, confirms, then
  * quarantines the target, copies the source in and verifies.
  */
+import { commandLine } from '../core/command-line.js';
 import type { Argv } from 'yargs';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
@@ -56,7 +57,7 @@ async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArg
     const why = report.problems.join('; ') || 'it has no complete base backup';
     if (!argv.force) {
       throw new UsageError(`refusing to swap in ${urlOf(from)}: archive inspect does not find it restorable: ${why}`, {
-        hint: `see \`dingo-recover archive inspect ${urlOf(from)}\`; check --from names the deleted instance's archive. Nothing was changed. --force swaps it in anyway.`,
+        hint: `see \`${commandLine(['archive', 'inspect', urlOf(from)])}\`; check --from names the deleted instance's archive. Nothing was changed. --force swaps it in anyway.`,
       });
     }
     io.stderr(`warning: --force: swapping in ${urlOf(from)}, which is not restorable: ${why}\n`);

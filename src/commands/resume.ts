@@ -1,4 +1,5 @@
 /** `dingo-recover resume [run-id]`: continue a run where it stopped; changed settings are journaled. */
+import { commandLine } from '../core/command-line.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { connectionOptions, stealLockOption } from './run-flags.js';
@@ -21,7 +22,7 @@ export const resumeCommand = runCommand({
     const stateDir = argv['state-dir'];
     const { latestUnfinished } = await import('../engine/runs.js');
     const id = argv['run-id'] ?? latestUnfinished(stateDir);
-    if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: 'list runs with `dingo-recover runs`' });
+    if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: `list runs with \`${commandLine(['runs'])}\`` });
     return { resumeId: id, override: { settings: settingsFrom(argv), live: liveFrom(argv) }, stealLock: argv['steal-lock'] };
   },
 });

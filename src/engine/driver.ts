@@ -2,6 +2,7 @@
  * Starts, resumes or abandons a run: the run folder, the lock, the journal, the platform
  * (live or simulated, as the command layer gives it), signals, and the final word to the operator.
  */
+import { commandLine } from '../core/command-line.js';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { DingoError, EXIT, UsageError } from '../core/errors.js';
@@ -148,7 +149,7 @@ function stopped(err: unknown, reporter: Reporter, runId: string, resuming: bool
   reporter.line('');
   reporter.line(`stopped: ${err instanceof Error ? err.message : String(err)}`);
   if (err instanceof DingoError && err.hint) reporter.line(`what to do: ${err.hint}`);
-  if (code !== EXIT.badInput || resuming) reporter.line(`the run is saved; continue with: dingo-recover resume ${runId}`);
+  if (code !== EXIT.badInput || resuming) reporter.line(`the run is saved; continue with: ${commandLine(['resume', runId])}`);
   if (!(err instanceof DingoError)) reporter.line(err instanceof Error ? (err.stack ?? String(err)) : String(err));
   return code;
 }
@@ -158,7 +159,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   const { runId, mode } = plan;
   const resuming = o.resumeId !== undefined;
   if (plan.done) {
-    o.out.write(`run ${runId} is already done; \`dingo-recover show ${runId}\` prints its transcript\n`);
+    o.out.write(`run ${runId} is already done; \`${commandLine(['show', runId])}\` prints its transcript\n`);
     return { runId, exitCode: EXIT.done, outputs: {} };
   }
   // Everything the operator gave is checked before a new run exists: bad input leaves no run behind.
@@ -180,7 +181,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     journal.append({ type: 'run.interrupted', signal });
     lock.release();
     reporter.close();
-    o.out.write(`\ninterrupted (${signal}); resume with: dingo-recover resume ${runId}\n`);
+    o.out.write(`\ninterrupted (${signal}); resume with: ${commandLine(['resume', runId])}\n`);
     process.exit(EXIT.interrupted);
   };
   process.once('SIGINT', onSignal);
@@ -213,7 +214,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       settings: plan.settings,
       sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
     });
-    reporter.line(`run ${runId} is done. Transcript: dingo-recover show ${runId}`);
+    reporter.line(`run ${runId} is done. Transcript: ${commandLine(['show', runId])}`);
     reporter.line(`incident report: ${writeIncidentReport(o.stateDir, runId, runbook)}`);
     return { runId, exitCode: EXIT.done, outputs: result.outputs };
   } catch (err) {

@@ -6,6 +6,7 @@
  * A failing item stops only itself; once every item settled, the step fails naming each failed
  * item, and a resume continues those items only.
  */
+import { commandLine } from '../core/command-line.js';
 import type { Run, Sequence } from './executor-options.js';
 import { checkInput, normaliseInput } from './executor-inputs.js';
 import { itemPrompts, workTimer } from './executor-prompts.js';
@@ -145,7 +146,7 @@ function failure(run: Run, fe: ForEachRun, failed: ItemResult[], total: number, 
   if (fatal !== undefined) return fatal instanceof Error ? fatal : new Error(messageOf(fatal));
   const what = failed.map((r) => `item "${r.key}" failed at step "${r.failedStep ?? '?'}": ${r.error ?? ''}`).join('; ');
   const message = `${failed.length} of ${total} items of step "${fe.id}" failed: ${what}`;
-  const hint = `fix the cause, then \`dingo-recover resume ${run.opts.runId}\` continues those items only (finished items are not run again)`;
+  const hint = `fix the cause, then \`${commandLine(['resume', run.opts.runId])}\` continues those items only (finished items are not run again)`;
   const operator = [...errors.values()].every((e) => e instanceof NeedsOperator);
   return operator ? new NeedsOperator(message, { hint }) : new StepFailed(message, { hint });
 }

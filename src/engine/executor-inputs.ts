@@ -1,4 +1,5 @@
 /** The run's inputs: asked, or taken from the answers file or defaults, normalised and checked, and journaled. */
+import { commandLine } from '../core/command-line.js';
 import type { AnswerShown } from './screen-text.js';
 import type { ExecuteOptions } from './executor-options.js';
 import { replay } from './replay.js';
@@ -26,7 +27,7 @@ function checkChangedInputs(opts: ExecuteOptions, scope: Scope): void {
       throw new UsageError(
         `input "${input.name}" was ${JSON.stringify(was)} when step "${consumer.id}" ran; the answers file now says ${JSON.stringify(now)}`,
         {
-          hint: `an input a finished step used cannot change within a run: put back inputs.${input.name}: ${JSON.stringify(was)} to resume, or end this run (dingo-recover abandon ${opts.runId} --reason TEXT) and start a new one`,
+          hint: `an input a finished step used cannot change within a run: put back inputs.${input.name}: ${JSON.stringify(was)} to resume, or end this run (${commandLine(['abandon', opts.runId])} --reason TEXT) and start a new one`,
         },
       );
     }

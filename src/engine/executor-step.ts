@@ -2,6 +2,7 @@
  * Runs one action step: after an interruption its probe decides first (done, safe to run again, or
  * a question for the operator), a confirmation when it needs one, then the action, journaling each.
  */
+import { commandLine } from '../core/command-line.js';
 import { confirm } from './executor-confirm.js';
 import type { Run, Sequence, StepRun } from './executor-options.js';
 import { workTimer } from './executor-prompts.js';
@@ -88,7 +89,7 @@ export async function runStep(run: Run, seq: Sequence, s: StepRun, params: Recor
     seq.screen.failed(message, hint, worked());
     if (err instanceof DingoError) throw err;
     throw new StepFailed(`step "${id}" failed: ${message}`, {
-      hint: 'fix the cause, then `dingo-recover resume` continues from this step',
+      hint: `fix the cause, then \`${commandLine(['resume', run.opts.runId])}\` continues from this step`,
       cause: err,
     });
   }

@@ -2,6 +2,7 @@
  * Operating-system errors on a run's files and folders (journal, lock, state folder), said in words:
  * what could not be done to which path, why, and what the operator can do about it.
  */
+import { commandLine } from '../core/command-line.js';
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
@@ -58,7 +59,7 @@ function fsHint(code: string, path: string): string {
     case 'EISDIR':
       return `${path} is a folder where a file belongs: move it away (it is not something dingo-recover wrote), then try again`;
     case 'ENOENT':
-      return `check --state-dir and that ${dirname(path)} was not moved or deleted (list runs with \`dingo-recover runs\`)`;
+      return `check --state-dir and that ${dirname(path)} was not moved or deleted (list runs with \`${commandLine(['runs'])}\`)`;
     default:
       return `check ${path} and its folder (ls -la ${dirname(path)})`;
   }

@@ -3,6 +3,7 @@
  * decisions and their evidence, its confirmations, what it kept aside), and any step's Markdown
  * `summary` output under its title.
  */
+import { commandLine } from '../core/command-line.js';
 import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { itemStatus } from './transcript.js';
 import { textOf } from '../core/json.js';
@@ -23,7 +24,7 @@ export function evidenceLines(s: TranscriptStep, runId: string): string[] {
   const confirmed = Object.entries(s.confirmations.at(-1)?.evidence ?? {}).map(([k, v]) => `- ${k}: ${v}`);
   return [
     ...noted.slice(0, 12),
-    ...(noted.length > 12 ? [`- … ${noted.length - 12} more (\`dingo-recover show ${runId}\`)`] : []),
+    ...(noted.length > 12 ? [`- … ${noted.length - 12} more (\`${commandLine(['show', runId])}\`)`] : []),
     ...confirmed,
   ];
 }

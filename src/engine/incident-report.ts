@@ -4,6 +4,7 @@
  * from where, each decision with its evidence, who confirmed what and when, what was kept aside and
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
+import { commandLine } from '../core/command-line.js';
 import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { printable } from '../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
@@ -182,7 +183,7 @@ export function renderIncidentReport(t: Transcript): string {
   const failed = stepsOf(t, 'failed');
   if (!done)
     lines.push(
-      `- Finish the run: \`dingo-recover resume ${t.runId}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`,
+      `- Finish the run: \`${commandLine(['resume', t.runId])}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`,
     );
   if (kind === 'instance' && plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
     lines.push(

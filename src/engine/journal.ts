@@ -4,6 +4,7 @@
  * platform, and the page cache already survives a killed process), every text redacted first. The run's state is
  * derived by replaying it (see replay.ts).
  */
+import { commandLine } from '../core/command-line.js';
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StepFailed, UsageError } from '../core/errors.js';
@@ -135,7 +136,7 @@ export function openJournalForAppend(file: string, redactor: Redactor, durable =
  * other damage is an error naming FILE:LINE.
  */
 export function readJournal(file: string): JournalEvent[] {
-  if (!existsSync(file)) throw new UsageError(`no journal at ${file}`, { hint: 'list runs with `dingo-recover runs`' });
+  if (!existsSync(file)) throw new UsageError(`no journal at ${file}`, { hint: `list runs with \`${commandLine(['runs'])}\`` });
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

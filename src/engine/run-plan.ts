@@ -2,6 +2,7 @@
  * What a `recover` or `resume` asks the driver to run: a new run from its options, or a journaled run
  * with the settings it was started with and every change this resume makes to them.
  */
+import { commandLine } from '../core/command-line.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { changedOptions, applyChanges, journaledOptions } from './run-history.js';
@@ -43,7 +44,7 @@ function resumePlan(o: RunRequest, resumeId: string): RunPlan {
   applyChanges(options, changes);
   if (run.state.abandoned !== null) {
     throw new UsageError(`run ${run.runId} was abandoned (${run.state.abandoned}); it cannot be resumed`, {
-      hint: 'start a new run (dingo-recover recover); it offers to adopt the instance this run created',
+      hint: `start a new run (${commandLine(['recover'])}); it offers to adopt the instance this run created`,
     });
   }
   return {

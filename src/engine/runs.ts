@@ -2,6 +2,7 @@
  * Run folders: `<state-dir>/runs/<run-id>/` holds the journal, the lock, and (for
  * rehearsals) the simulated platform's state.
  */
+import { commandLine } from '../core/command-line.js';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -80,7 +81,7 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
     const known = listRunIds(stateDir);
     throw new UsageError(`no run "${runId}" in ${runsDir(stateDir)}`, {
       hint: known.length
-        ? `known runs: ${known.slice(-5).join(', ')} (see \`dingo-recover runs\`)`
+        ? `known runs: ${known.slice(-5).join(', ')} (see \`${commandLine(['runs'])}\`)`
         : 'there are no runs in this state folder; check --state-dir',
     });
   }

@@ -40,7 +40,7 @@ export function describeS3Error(err: unknown, op: string, bucket: string, key = 
   if (isMissingCredentials(err)) {
     message = `no AWS credentials were found for ${op} on ${url}`;
     hint =
-      "S3 credentials come from the AWS credential chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), AWS_PROFILE with ~/.aws/credentials, or an instance role. Reuse the service container's (the AWS_* variables that docker inspect shows on the cell), then resume.";
+      "S3 credentials come from the AWS credential chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), AWS_PROFILE with ~/.aws/credentials, or an instance role. Reuse the service container's (the AWS_* variables that docker inspect shows on the cell), then try again.";
   } else if (code === 'AccessDenied' || code === 'Forbidden' || (status === 403 && !isCredentialCode(code))) {
     message = `access denied to ${url}: ${POLICY_HINT}`;
     hint = 'Reuse the credentials of the service container (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from its environment).';
@@ -58,7 +58,7 @@ export function describeS3Error(err: unknown, op: string, bucket: string, key = 
   } else {
     const tried = attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
     message = `S3 ${op} on ${url} failed${tried}: ${code || 'error'}${status ? ` (HTTP ${status})` : ''}: ${detail}`;
-    hint = 'Throttling and server errors are retried with backoff; if this persists, check the endpoint and network, then resume.';
+    hint = 'Throttling and server errors are retried with backoff; if this persists, check the endpoint and network, then try again.';
   }
   return new StepFailed(secrets.redact(message), { hint, cause: err });
 }

@@ -38,4 +38,7 @@ it('names the AWS credential chain when no credentials are found', async () => {
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('no AWS credentials were found for list on s3://bucket/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/');
   expect(r.stderr).toContain('S3 credentials come from the AWS credential chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  // `archive inspect` is no run: there is nothing to resume, only the command to run again.
+  expect(r.stderr).toContain('then try again');
+  expect(r.stderr).not.toMatch(/resume/);
 });

@@ -180,7 +180,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       expect(first.stdout).toContain(
         'what to do: resume the run: the step checks whether the command took effect before doing anything again',
       );
-      expect(first.stdout).toContain(`the run is saved; continue with: dingo-recover resume ${runId}`);
+      expect(first.stdout).toContain(`the run is saved; continue with: dingo-recover resume ${runId} --state-dir `);
       expect(first.stdout + first.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
       expect(resumed.stdout).toContain(`resumes run ${runId}`);
       expect(resumed.stdout).toContain('already done (docker inspect shows it stopped)');

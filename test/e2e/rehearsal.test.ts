@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, runIdOf } from '../support/cli.js';
+import { BIN, ROOT, runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -275,6 +277,19 @@ describe('non-interactive runs stop for the operator', () => {
     const runId = runIdOf(first.stdout);
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code, again.stdout).toBe(0);
+    assertRecovered(world(state, runId));
+  });
+
+  it('prints the command to continue as it must be pasted: the state folder quoted, npx when npx started it', async () => {
+    const state = join(stateDir(), "the operator's runs");
+    const first = await runCli(['rehearse', '--state-dir', state], { env: { npm_command: 'exec' } });
+    expect(first.code, first.stdout + first.stderr).toBe(3);
+    const runId = runIdOf(first.stdout);
+    const hint = `npx dingo-recover resume ${runId} --state-dir '${state.replace(/'/g, `'\\''`)}'`;
+    expect(first.stdout).toContain(`the run is saved; continue with: ${hint}`);
+    // Pasted into a POSIX shell as printed (npx swapped for this checkout's CLI), it resumes the run.
+    const command = `${hint.replace(/^npx dingo-recover/, '"$0" "$1"')} --yes`;
+    await promisify(execFile)('sh', ['-c', command, process.execPath, BIN]);
     assertRecovered(world(state, runId));
   });
 });

@@ -82,7 +82,7 @@ describe('a full rehearsal, by default', () => {
   });
 
   it('ends with where the transcript and the incident report are', () => {
-    expect(lines.at(-2)).toMatch(/^run \S+ is done\. Transcript: dingo-recover show \S+$/);
+    expect(lines.at(-2)).toMatch(/^run \S+ is done\. Transcript: dingo-recover show \S+ --state-dir \S+$/);
     expect(lines.at(-1)).toMatch(/^incident report: .*report\.md$/);
   });
 });
@@ -102,7 +102,8 @@ describe('a full rehearsal with --verbose', () => {
 
 describe('a step that fails, by default', () => {
   it('shows the failed step, the reason, what to do and how to resume', async () => {
-    const r = await runCli(['rehearse', '--yes', '--container-store-root', '/srv/elsewhere/', '--state-dir', stateDir()]);
+    const state = stateDir();
+    const r = await runCli(['rehearse', '--yes', '--container-store-root', '/srv/elsewhere/', '--state-dir', state]);
     expect(r.code).toBe(1);
     const runId = runIdOf(r.stdout);
     const lines = linesOf(r.stdout);
@@ -112,7 +113,7 @@ describe('a step that fails, by default', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^stopped: before anything is stopped or moved, the data folder /));
     expect(lines).toContainEqual(expect.stringMatching(/^what to do: .*--container-store-root/));
     expect(Math.max(...lines.map((l) => Array.from(l).length))).toBeLessThanOrEqual(200);
-    expect(lines.at(-1)).toBe(`the run is saved; continue with: dingo-recover resume ${runId}`);
+    expect(lines.at(-1)).toBe(`the run is saved; continue with: dingo-recover resume ${runId} --state-dir ${state}`);
   });
 });
 

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SshConfig, parseProxyJump } from '../../src/systems/ssh-config.js';
 import { matchHostPatterns } from '../../src/systems/ssh-patterns.js';
 import { KnownHosts, fingerprint, hostToken, preferredHostKeyAlgorithms } from '../../src/systems/known-hosts.js';
-import { quote, remoteCommand } from '../../src/adapters/shell.js';
+import { remoteCommand } from '../../src/adapters/shell.js';
+import { quote } from '../../src/core/command-line.js';
 import { cellHop } from '../../src/systems/ssh.js';
 import { hostKeyName } from '../../src/systems/ssh-hops.js';
 

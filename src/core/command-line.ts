@@ -1,0 +1,29 @@
+/**
+ * Commands as the operator pastes them back: values quoted for a POSIX shell, the program as it was
+ * invoked (`npx dingo-recover` from a clone, `dingo-recover` installed), and the global options the
+ * run needs to be found again (a `--state-dir` other than the default).
+ */
+
+const SAFE = /^[A-Za-z0-9_/.,:=+@%^-]+$/;
+
+/** Quotes argv for a POSIX shell: safe words as they are, everything else in single quotes. */
+export function quote(argv: readonly string[]): string {
+  return argv.map((a) => (a !== '' && SAFE.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+let stateDirArgs: string[] = [];
+
+/** The state folder every printed command must name, or undefined when it is the default. */
+export function useStateDir(dir: string | undefined): void {
+  stateDirArgs = dir === undefined ? [] : ['--state-dir', dir];
+}
+
+/** `npx dingo-recover` when npx (npm exec) started this process, else `dingo-recover`. */
+export function programName(env: NodeJS.ProcessEnv = process.env): string {
+  return env.npm_command === 'exec' ? 'npx dingo-recover' : 'dingo-recover';
+}
+
+/** A dingo-recover command line to paste: `args` quoted, the state folder added when it is not the default. */
+export function commandLine(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  return `${programName(env)} ${quote([...args, ...stateDirArgs])}`;
+}
