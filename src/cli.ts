@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { useStateDir } from './core/command-line.js';
-import { DingoError, EXIT, UsageError, exitCodeOf, messageOf } from './core/errors.js';
+import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput, messageOf } from './core/errors.js';
 import { secrets } from './core/redact.js';
 import { addCommands } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
@@ -40,7 +40,9 @@ function parserFor(args: string[]) {
       const dir = resolve(argv['state-dir']);
       useStateDir(dir === defaultStateDir() ? undefined : dir);
     })
-    .epilogue('Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 130 interrupted.')
+    .epilogue(
+      'Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 130 interrupted, 141 output closed (a run is saved as interrupted).',
+    )
     .exitProcess(false)
     .fail((msg: string | null, err: Error | undefined) => {
       throw err ?? new UsageError(msg || 'bad usage', { hint: 'see --help' });
@@ -69,7 +71,14 @@ function reportFailure(err: unknown): number {
   return EXIT.stepFailed;
 }
 
+/** A reader that went away (`| head`, a pager quit) ends the output quietly; a run in progress handles it itself. */
+function quietOnClosedOutput(err: unknown): void {
+  if (!isClosedOutput(err)) throw err;
+  if (process.stdout.listenerCount('error') === 1) process.exit(EXIT.outputClosed);
+}
+
 export async function main(args: string[]): Promise<number> {
+  if (!process.stdout.listeners('error').includes(quietOnClosedOutput)) process.stdout.on('error', quietOnClosedOutput);
   takeExitCode();
   try {
     await parserFor(args).parseAsync();

@@ -10,7 +10,15 @@ export const EXIT = {
   /** Another process drives the run (sysexits EX_TEMPFAIL: try again later, or --steal-lock). */
   locked: 75,
   interrupted: 130,
+  /** The screen's reader went away (`| head`, a pager quit): 128 + SIGPIPE, as a shell reports a program it killed. */
+  outputClosed: 141,
 } as const;
+
+/** Whether a write failed because the reader of the output went away (EPIPE), not for a fault of this program. */
+export function isClosedOutput(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
 
 export class DingoError extends Error {
   readonly exitCode: number = EXIT.stepFailed;

@@ -5,7 +5,7 @@
 import { commandLine } from '../core/command-line.js';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { DingoError, EXIT, UsageError } from '../core/errors.js';
+import { DingoError, EXIT, UsageError, isClosedOutput } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { Platform } from '../core/seams.js';
 import { loadAnswers } from './answers.js';
@@ -184,8 +184,20 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     o.out.write(`\ninterrupted (${signal}); resume with: ${commandLine(['resume', runId])}\n`);
     process.exit(EXIT.interrupted);
   };
+  // The screen's reader went away (`| head`, a pager quit): no confirmation could be seen any more, so
+  // the run stops as interrupted, on the record and resumable, as a shell stops a program on SIGPIPE.
+  const onOutputClosed = (err: unknown): void => {
+    if (!isClosedOutput(err)) throw err;
+    journal.append({ type: 'run.interrupted', signal: 'SIGPIPE' });
+    lock.release();
+    process.stderr.write(
+      `dingo-recover: the output was closed; run ${runId} is interrupted. Resume with: ${commandLine(['resume', runId])}\n`,
+    );
+    process.exit(EXIT.outputClosed);
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  o.out.on('error', onOutputClosed);
 
   let platform: Platform | undefined;
   try {
@@ -223,6 +235,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     reporter.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    o.out.off('error', onOutputClosed);
     await platform?.close().catch(() => undefined);
     journal.close();
     lock.release();
