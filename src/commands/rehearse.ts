@@ -1,6 +1,7 @@
 /** `dingo-recover rehearse`: the whole recovery against a simulated platform. */
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import { scenarioDir } from './bundled-scenarios.js';
 import type { GlobalArgs } from './global-options.js';
 import { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot, runbookPath } from './package-files.js';
 import { runCommand } from './run-command.js';
@@ -9,7 +10,10 @@ import { loadScenario } from '../rehearsal/scenario.js';
 
 function rehearseOptions(y: Argv<GlobalArgs>) {
   return y
-    .option('scenario', { type: 'string', describe: 'scenario folder (default: the bundled seed-003 incident)' })
+    .option('scenario', {
+      type: 'string',
+      describe: 'scenario folder, or the name of a bundled scenario: seed-003 (the default), space-scenario',
+    })
     .option('runbook', {
       type: 'string',
       describe: `runbook file or bundled runbook name (default: the scenario's runbook, else ${DEFAULT_RUNBOOK})`,
@@ -28,11 +32,12 @@ export const rehearseCommand = runCommand({
   options: rehearseOptions,
   examples: [
     ['$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations'],
+    ['$0 rehearse --scenario space-scenario --yes', 'rehearse the bundled deleted-space incident'],
     ['$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario (with the runbook its scenario.yaml names)'],
   ],
   choice: (argv) => {
     // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
-    const scenario = loadScenario(argv.scenario ? argv.scenario : join(packageRoot(), DEFAULT_SCENARIO));
+    const scenario = loadScenario(argv.scenario ? scenarioDir(argv.scenario) : join(packageRoot(), DEFAULT_SCENARIO));
     const runbook = argv.runbook ?? scenario.runbook ?? DEFAULT_RUNBOOK;
     return {
       start: { mode: 'rehearsal', runbookFile: runbookPath(runbook), scenarioDir: scenario.dir, settings: settingsFrom(argv) },

@@ -266,6 +266,23 @@ describe('an installed CLI', () => {
   });
 });
 
+describe('bundled scenarios', () => {
+  it.each(['space-scenario', 'fixtures/space-scenario/', 'seed-003'])('are found by name from any folder: %s', async (name) => {
+    const elsewhere = stateDir();
+    const r = await runCli(['rehearse', '--scenario', name, '--yes', '--state-dir', join(elsewhere, 'state')], { cwd: elsewhere });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`simulated platform of ${join(ROOT, 'fixtures', name.replace(/^fixtures\/|\/$/g, ''))}`);
+  });
+
+  it('an unknown name is refused, listing the bundled ones', async () => {
+    const elsewhere = stateDir();
+    const r = await runCli(['rehearse', '--scenario', 'space-scenaro', '--state-dir', elsewhere], { cwd: elsewhere });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no scenario "space-scenaro": neither a folder nor a scenario bundled with dingo-recover');
+    expect(r.stderr).toContain('seed-003, space-scenario');
+  });
+});
+
 describe('non-interactive runs stop for the operator', () => {
   it('exits 3 at the first confirmation without --yes, and resumes with --yes', async () => {
     const state = stateDir();
