@@ -39,10 +39,12 @@ export function remoteCommand(spec: CommandSpec): RemoteCommand {
   return { command: quote(argv), stdin };
 }
 
-/** The command as an operator would read it in a message (redacted, shortened). */
+/**
+ * The command as an operator would read it in a message (redacted), whole: messages are journaled, and
+ * the journal keeps what happened; only the screen may shorten a line.
+ */
 export function describe(spec: CommandSpec): string {
-  const text = secrets.redact(quote(spec.argv));
-  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+  return secrets.redact(quote(spec.argv));
 }
 
 export const SUDO_PASSWORD_REQUIRED = /sudo: (a password is required|a terminal is required)/;

@@ -3,7 +3,7 @@
  * (live or simulated, as the command layer gives it), signals, and the final word to the operator.
  */
 import { commandLine } from '../core/command-line.js';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { DingoError, EXIT, UsageError, isClosedOutput } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
@@ -124,6 +124,12 @@ function journalStart(
   }
 }
 
+/** A path as the operator reads it: relative to the working folder when it lies under it, else whole. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
 /** The run's first lines: which run, what it does, where its journal is, and whether it is a rehearsal. */
 function greeting(
   plan: RunPlan,
@@ -136,7 +142,7 @@ function greeting(
   const rehearsal =
     scenarioDir === undefined
       ? ''
-      : `\nREHEARSAL against the simulated platform of ${scenarioDir}: ` +
+      : `\nREHEARSAL against the simulated platform of ${shownPath(scenarioDir)}: ` +
         (reporter.verbose
           ? 'every command and API call below is exactly what a live run would make.'
           : 'its commands and API calls are exactly what a live run would make (--verbose shows them).');
