@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
+import { leftover } from './leftovers.js';
 
 export interface Etcd {
   url: string;
@@ -52,6 +53,7 @@ async function startEtcdOnce(): Promise<Etcd> {
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
   const stop = async (): Promise<void> => {
+    forget();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -59,6 +61,7 @@ async function startEtcdOnce(): Promise<Etcd> {
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const forget = leftover(stop);
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {

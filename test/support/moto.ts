@@ -8,6 +8,7 @@ import { createS3Store, type S3Options } from '../../src/systems/s3.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
+import { leftover } from './leftovers.js';
 
 export interface Moto {
   endpoint: string;
@@ -46,10 +47,15 @@ async function startMotoOnce(): Promise<Moto> {
   child.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
   });
+  const forget = leftover(() => kill(child));
+  const stop = (): Promise<void> => {
+    forget();
+    return kill(child);
+  };
   try {
     await waitUntilAnswers(endpoint, child, () => stderr);
   } catch (err) {
-    await kill(child);
+    await stop();
     throw err;
   }
   const options: S3Options = {
@@ -74,7 +80,7 @@ async function startMotoOnce(): Promise<Moto> {
       const res = await fetch(`${endpoint}/${name}`, { method: 'PUT' });
       if (!res.ok) throw new Error(`could not create bucket ${name} in moto: HTTP ${res.status} ${await res.text()}`);
     },
-    stop: () => kill(child),
+    stop,
   };
 }
 

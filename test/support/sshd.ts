@@ -6,9 +6,10 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fingerprint } from '../../src/systems/known-hosts.js';
 import { freePort } from '../../src/systems/ports.js';
+import { leftover } from './leftovers.js';
 import { startRetried } from './started.js';
 
 export interface Sshd {
@@ -86,21 +87,78 @@ export function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   return startRetried('sshd', () => startSshdOnce(opts));
 }
 
+/** Refuses, naming the tool and its Debian package, when a tool the test server needs is missing. */
+export function needTool(command: string, pkg: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status !== 0)
+    throw new Error(`${command} is not installed: the ssh tests need it (apt-get install ${pkg})`);
+}
+
+function writeSudoers(file: string, line: string): void {
+  if (!existsSync(dirname(file)))
+    throw new Error(`${dirname(file)} does not exist: the ssh tests that use sudo need it (apt-get install sudo)`);
+  writeFileSync(file, line, { mode: 0o440 });
+}
+
 async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
+  needTool('/usr/sbin/sshd', 'openssh-server');
+  needTool('ssh-keygen', 'openssh-client');
   const user = opts.user ?? 'sshtest';
   ensureUser(user);
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(join(tmpdir(), 'dingo-sshd-'));
-  chmodSync(dir, 0o755);
-  keygen(join(dir, 'host_ed25519'));
-  keygen(join(dir, 'client_ed25519'));
-  const clientPub = readFileSync(join(dir, 'client_ed25519.pub'), 'utf8').trim();
-  writeFileSync(join(dir, 'authorized_keys'), [clientPub, ...(opts.authorizedKeys ?? [])].join('\n') + '\n', { mode: 0o644 });
-  const hostPublicKey = readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-  const port = await freePort();
-  const conf = join(dir, 'sshd_config');
-  writeFileSync(
-    conf,
+  let child: ChildProcess | undefined;
+  let sudoers: string | undefined;
+  // Whatever fails from here on, the server, its sudo rule and its folder go with it.
+  const stop = async (): Promise<void> => {
+    forget();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const running = child;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGTERM');
+      await exited;
+    }
+    if (sudoers) rmSync(sudoers, { force: true });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const forget = leftover(stop);
+  try {
+    chmodSync(dir, 0o755);
+    keygen(join(dir, 'host_ed25519'));
+    keygen(join(dir, 'client_ed25519'));
+    const clientPub = readFileSync(join(dir, 'client_ed25519.pub'), 'utf8').trim();
+    writeFileSync(join(dir, 'authorized_keys'), [clientPub, ...(opts.authorizedKeys ?? [])].join('\n') + '\n', { mode: 0o644 });
+    const hostPublicKey = readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    const port = await freePort();
+    const conf = join(dir, 'sshd_config');
+    writeFileSync(conf, sshdConfig(opts, port, dir, user));
+    if (opts.sudo) {
+      // One rule file per server: another test's sshd of the same user must not remove this one's rule.
+      sudoers = `/etc/sudoers.d/dingo-recover-test-${user}-${String(port)}`;
+      writeSudoers(sudoers, `${user} ALL=(ALL) ${opts.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`);
+    }
+    execFileSync('/usr/sbin/sshd', ['-t', '-f', conf]);
+    // In the foreground, as this process's child: its PID is known without a pid file, which sshd
+    // writes after it listens (a PID read too early is 0, and kill(0) signals this whole group).
+    const log = join(dir, 'sshd.log');
+    child = spawn('/usr/sbin/sshd', ['-D', '-f', conf, '-E', log], { stdio: 'ignore' });
+    await listening(child, log, port);
+    return {
+      port,
+      hostKeyFingerprint: fingerprint(Buffer.from(hostPublicKey.split(' ')[1]!, 'base64')),
+      hostPublicKey,
+      clientKeyFile: join(dir, 'client_ed25519'),
+      user,
+      dir,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function sshdConfig(opts: SshdOptions, port: number, dir: string, user: string): string {
+  return (
     [
       // sshd keeps the first value it reads: the caller's lines come first.
       ...(opts.config ?? []),
@@ -116,41 +174,6 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
       'AllowTcpForwarding yes',
       `AllowUsers ${user}`,
       'MaxStartups 50',
-    ].join('\n') + '\n',
+    ].join('\n') + '\n'
   );
-  let sudoers: string | undefined;
-  if (opts.sudo) {
-    // One rule file per server: another test's sshd of the same user must not remove this one's rule.
-    sudoers = `/etc/sudoers.d/dingo-recover-test-${user}-${String(port)}`;
-    writeFileSync(sudoers, `${user} ALL=(ALL) ${opts.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`, { mode: 0o440 });
-  }
-  execFileSync('/usr/sbin/sshd', ['-t', '-f', conf]);
-  // In the foreground, as this process's child: its PID is known without a pid file, which sshd
-  // writes after it listens (a PID read too early is 0, and kill(0) signals this whole group).
-  const log = join(dir, 'sshd.log');
-  const child = spawn('/usr/sbin/sshd', ['-D', '-f', conf, '-E', log], { stdio: 'ignore' });
-  try {
-    await listening(child, log, port);
-  } catch (err) {
-    if (sudoers) rmSync(sudoers, { force: true });
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
-    port,
-    hostKeyFingerprint: fingerprint(Buffer.from(hostPublicKey.split(' ')[1]!, 'base64')),
-    hostPublicKey,
-    clientKeyFile: join(dir, 'client_ed25519'),
-    user,
-    dir,
-    async stop(): Promise<void> {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      if (sudoers) rmSync(sudoers, { force: true });
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
