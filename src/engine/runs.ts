@@ -24,6 +24,17 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+/** A run id as `newRunId` makes it: one plain folder name, never `.`, `..`, a path or empty. */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Refuses anything that is not a plain run id (`.`, `..`, a path, empty, a NUL) before it names a folder. */
+export function checkRunId(runId: string): void {
+  if (RUN_ID.test(runId)) return;
+  throw new UsageError(`${JSON.stringify(runId)} is not a run id: a run id is one name like 20260317-180520-ab12`, {
+    hint: 'give the id of a run as `dingo-recover runs` lists it (resume without an id takes the newest unfinished run)',
+  });
+}
+
 /**
  * Refuses a state folder (or its `runs` folder) that exists but cannot hold runs: a file, or a path
  * through a file. A state folder that does not exist yet is fine: it holds no runs.
@@ -42,6 +53,7 @@ export function checkStateDir(stateDir: string): void {
 }
 
 export function createRunDir(stateDir: string, runId: string): string {
+  checkRunId(runId);
   checkStateDir(stateDir);
   const dir = join(runsDir(stateDir), runId);
   try {
@@ -74,9 +86,10 @@ function runStatus(state: RunState, failed: boolean): RunSummary['status'] {
 }
 
 export function loadRun(stateDir: string, runId: string): RunSummary {
+  checkRunId(runId);
   checkStateDir(stateDir);
   const dir = join(runsDir(stateDir), runId);
-  if (!/^[A-Za-z0-9._-]+$/.test(runId) || !existsSync(join(dir, JOURNAL_FILE))) {
+  if (!existsSync(join(dir, JOURNAL_FILE))) {
     const known = listRunIds(stateDir);
     throw new UsageError(`no run "${runId}" in ${runsDir(stateDir)}`, {
       hint: known.length

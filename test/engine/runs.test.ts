@@ -105,3 +105,19 @@ try {
     },
   );
 });
+
+describe('run ids', () => {
+  const NOT_RUN_IDS = ['.', '..', '', '/', '../runs', 'a/b', 'ab\0cd', '-rf', `a${'b'.repeat(200)}`];
+
+  it.each(NOT_RUN_IDS)('%j is refused as a run id (exit 2) before it names a folder, saying what to give', (id) => {
+    const state = tmp();
+    for (const use of [() => loadRun(state, id), () => createRunDir(state, id)]) {
+      const err = thrown(use);
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err.exitCode).toBe(EXIT.badInput);
+      expect(err.message).toBe(`${JSON.stringify(id)} is not a run id: a run id is one name like 20260317-180520-ab12`);
+      expect(err.hint).toContain('dingo-recover runs');
+    }
+    expect(existsSync(join(state, 'runs'))).toBe(false);
+  });
+});
