@@ -1,7 +1,7 @@
 /** `dingo-recover compose audit [docker-compose.yml]`: stateful services whose data is on no named volume. */
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { readInputFile } from '../engine/input-file.js';
+import { readInputFile } from '../core/input-file.js';
 import { auditCompose, renderAudit } from '../volumes/compose-audit.js';
 import { failCommand } from './print-error.js';
 
