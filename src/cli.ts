@@ -4,12 +4,13 @@
  * written at build time (`topLevelHelp`) so that bin/ can answer `--help` without loading yargs.
  */
 import { resolve } from 'node:path';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { useStateDir } from './core/command-line.js';
-import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput, messageOf } from './core/errors.js';
+import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput } from './core/errors.js';
 import { secrets } from './core/redact.js';
 import { addCommands } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
+import { printError } from './commands/print-error.js';
 import { globalOptions } from './commands/global-options.js';
 import { packageVersion } from './commands/package-files.js';
 
@@ -17,56 +18,76 @@ export { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot } from './commands/packa
 import { defaultStateDir } from './commands/state-dir.js';
 export { defaultStateDir };
 
+/** The exit codes, for the top-level help (core/errors.ts EXIT). */
+const EXIT_CODES =
+  'Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 75 another process drives the run (try again later, or --steal-lock), 130 interrupted, 141 output closed (a run is saved as interrupted).';
+
+/** What yargs refused, as a UsageError; a misspelled command is named with the one meant. */
+function usageError(msg: string | null, args: string[]): UsageError {
+  const meant = /^Did you mean (.+)\?$/.exec(msg ?? '')?.[1];
+  const typed = args.find((a) => !a.startsWith('-'));
+  if (meant && typed)
+    return new UsageError(`unknown command "${typed}": did you mean ${meant}?`, { hint: `dingo-recover ${meant} --help` });
+  return new UsageError(msg || 'bad usage', { hint: 'see dingo-recover --help' });
+}
+
+/**
+ * An example whose command holds a URL is printed on a line of its own, its description above it
+ * as a shell comment (as kubectl prints examples): yargs gives an example's command at most half
+ * the width, and would split the URL.
+ */
+function urlExamplesWhole<T>(y: Argv<T>): Argv<T> {
+  const example = y.example.bind(y) as (command: string, description: string) => Argv<T>;
+  const whole = (command: string, description: string): Argv<T> => {
+    if (!command.includes('://')) return example(command, description);
+    example(`# ${description}`, '');
+    return example(command, '');
+  };
+  return Object.assign(y, { example: whole });
+}
+
 function parserFor(args: string[]) {
+  const y = urlExamplesWhole(yargs(args));
   const parser = addCommands(
-    globalOptions(yargs(args))
+    globalOptions(y)
       .scriptName('dingo-recover')
       .usage("$0 <command>\n\nRecover a user's deleted Dingo PostgreSQL service instance, step by step, with evidence."),
   )
     .strict()
-    .command({
-      command: '$0',
-      describe: false,
-      handler: () => {
-        // A bare dingo-recover starts nothing: it shows what there is to do.
-        parser.showHelp((text) => {
-          process.stdout.write(text + '\n');
-        });
-      },
-    })
-    .demandCommand(0)
+    .demandCommand(1, 'give a command')
     // Every command the tool prints for pasting back names the state folder when it is not the default.
     .middleware((argv) => {
-      const dir = resolve(argv['state-dir']);
+      const given: unknown = argv['state-dir'];
+      const dir = typeof given === 'string' ? resolve(given) : undefined;
       useStateDir(dir === defaultStateDir() ? undefined : dir);
     })
-    .epilogue(
-      'Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 130 interrupted, 141 output closed (a run is saved as interrupted).',
-    )
+    .epilogue(EXIT_CODES)
+    .recommendCommands()
+    .completion('completion', 'Print a shell completion script (bash, zsh): dingo-recover completion >> ~/.bashrc')
     .exitProcess(false)
     .fail((msg: string | null, err: Error | undefined) => {
-      throw err ?? new UsageError(msg || 'bad usage', { hint: 'see --help' });
+      throw err ?? usageError(msg, args);
     })
     .help()
+    .alias('help', 'h')
     .version(packageVersion())
+    .alias('version', ['v', 'V'])
+    // The terminal's width, examples and URLs included; on no terminal, lines are not wrapped at all.
+    .wrap(y.terminalWidth())
     // English whatever the operator's locale: every other word on the screen is English.
     .detectLocale(false);
   return parser;
 }
 
-/** The text `dingo-recover --help` prints (and a bare `dingo-recover`), for a screen of 80 columns or no terminal. */
+/** The text `dingo-recover --help` prints (and a bare `dingo-recover`) on no terminal: not wrapped. */
 export async function topLevelHelp(): Promise<string> {
-  return `${await parserFor([]).wrap(80).getHelp()}\n`;
+  return `${await parserFor([]).wrap(null).getHelp()}\n`;
 }
 
 /** The failure as the operator reads it on stderr (redacted); returns the exit code. */
 function reportFailure(err: unknown): number {
-  const message = secrets.redact(messageOf(err));
-  process.stderr.write(`dingo-recover: ${message}\n`);
-  if (err instanceof DingoError) {
-    if (err.hint) process.stderr.write(`what to do: ${secrets.redact(err.hint)}\n`);
-    return exitCodeOf(err);
-  }
+  printError('', err);
+  if (err instanceof DingoError) return exitCodeOf(err);
   process.stderr.write(secrets.redact(err instanceof Error ? (err.stack ?? '') : '') + '\n');
   return EXIT.stepFailed;
 }
@@ -81,7 +102,8 @@ export async function main(args: string[]): Promise<number> {
   if (!process.stdout.listeners('error').includes(quietOnClosedOutput)) process.stdout.on('error', quietOnClosedOutput);
   takeExitCode();
   try {
-    await parserFor(args).parseAsync();
+    // A bare dingo-recover starts nothing: it shows what there is to do.
+    await parserFor(args.length ? args : ['--help']).parseAsync();
     // Domain commands (drill, wal-fetch, archive) report their own exit codes through process.exitCode.
     const code = takeExitCode();
     return code !== EXIT.done ? code : Number(process.exitCode ?? EXIT.done);

@@ -42,6 +42,6 @@ export function loadPlan(planFile: string): SwapPlan | undefined {
 }
 
 export function writePlan(planFile: string, plan: SwapPlan): void {
-  mkdirSync(resolve(planFile, '..'), { recursive: true });
+  mkdirSync(resolve(planFile, '..'), { recursive: true, mode: 0o700 });
   writeFileSync(planFile, JSON.stringify(plan));
 }

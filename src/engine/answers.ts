@@ -5,7 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
-import { readInputFile } from './input-file.js';
+import { readInputFile } from '../core/input-file.js';
 import { isRecord, messageOf } from './narrow.js';
 
 export interface Answers {

@@ -5,9 +5,10 @@
  * A lock taken over is renamed to `lock.taken-over-<ms>` and kept; the driver
  * journals the take-over from `takenOver`.
  */
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { RunLocked } from '../core/errors.js';
+import { readInputFile } from '../core/input-file.js';
 import { fsUsageError } from './fs-errors.js';
 import { alive, parseHolder, type LockInfo } from './lock-holder.js';
 import { errnoCode } from './narrow.js';
@@ -44,13 +45,25 @@ function tryCreate(file: string, mine: LockInfo): boolean {
   return true;
 }
 
-/** The lock file's text, or null when it is gone (its holder released it just now). */
+/** A lock file names one holder in a line of JSON. */
+const MAX_LOCK_BYTES = 64 * 1024;
+
+/**
+ * The lock file's text, or null when it is gone (its holder released it just now). A lock that is
+ * not a file (a FIFO, a folder, a device put in its place) is refused, never waited on.
+ */
 function readLockFile(file: string): string | null {
   try {
-    return readFileSync(file, 'utf8');
+    return readInputFile(file, {
+      what: 'run lock',
+      maxBytes: MAX_LOCK_BYTES,
+      hint: `the run lock must be a small file this tool wrote: move ${file} aside (it is not one), then try again`,
+    });
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return null;
-    throw fsUsageError(err, 'read the run lock', file);
+    const cause = err instanceof Error ? err.cause : undefined;
+    if (errnoCode(cause) === 'ENOENT') return null;
+    if (cause !== undefined) throw fsUsageError(cause, 'read the run lock', file);
+    throw err;
   }
 }
 
@@ -110,7 +123,8 @@ export class RunLock {
 
   release(): void {
     try {
-      const holder = parseHolder(readFileSync(this.file, 'utf8'));
+      const text = readLockFile(this.file);
+      const holder = text === null ? null : parseHolder(text);
       if (holder && holder.pid === process.pid && holder.host === hostname()) unlinkSync(this.file);
     } catch {
       // already gone

@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { valueFits } from './action.js';
 import { UsageError } from '../core/errors.js';
-import { readInputFile } from './input-file.js';
+import { readInputFile } from '../core/input-file.js';
 import type { SubRunbookLoader } from './runbook-foreach.js';
 import type { ActionRegistry, InputDef, Runbook } from './runbook-model.js';
 import { keyOf, Problems, runbookError, str } from './runbook-problems.js';

@@ -2,8 +2,8 @@
  * Run folders: `<state-dir>/runs/<run-id>/` holds the journal, the lock, and (for
  * rehearsals) the simulated platform's state.
  */
+import { existsSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { commandLine } from '../core/command-line.js';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readJournal } from './journal.js';
@@ -25,24 +25,59 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+/** A run id as `newRunId` makes it: one plain folder name, never `.`, `..`, a path or empty. */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Refuses anything that is not a plain run id (`.`, `..`, a path, empty, a NUL) before it names a folder. */
+export function checkRunId(runId: string): void {
+  if (RUN_ID.test(runId)) return;
+  throw new UsageError(`${JSON.stringify(runId)} is not a run id: a run id is one name like 20260317-180520-ab12`, {
+    hint: `give the id of a run as \`${commandLine(['runs'])}\` lists it (resume without an id takes the newest unfinished run)`,
+  });
+}
+
+/** A path as a shell word: as it is when it needs no quoting, else in single quotes. */
+function shellWord(path: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The folders already warned about, so each is named once per process. */
+const warnedWritable = new Set<string>();
+
+/**
+ * Warns (once, on stderr, as ssh warns about a key file others may read) when any local user may
+ * write a state folder: they could plant or change its runs, journals and locks.
+ */
+function warnIfWorldWritable(dir: string, mode: number, warn: (text: string) => void): void {
+  if ((mode & 0o002) === 0 || warnedWritable.has(dir)) return;
+  warnedWritable.add(dir);
+  warn(
+    `dingo-recover: warning: the state folder ${dir} is writable by every user of this machine (mode ${(mode & 0o7777).toString(8)}): ` +
+      `they could change its runs; fix it with: chmod 700 ${shellWord(dir)}\n`,
+  );
+}
+
 /**
  * Refuses a state folder (or its `runs` folder) that exists but cannot hold runs: a file, or a path
- * through a file. A state folder that does not exist yet is fine: it holds no runs.
+ * through a file. A state folder that does not exist yet is fine: it holds no runs. One that every
+ * user may write is warned about.
  */
-export function checkStateDir(stateDir: string): void {
+export function checkStateDir(stateDir: string, warn: (text: string) => void = (t) => process.stderr.write(t)): void {
   for (const dir of [resolve(stateDir), runsDir(stateDir)]) {
-    let folder: boolean;
+    let st: Stats;
     try {
-      folder = statSync(dir).isDirectory();
+      st = statSync(dir);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return;
       throw fsUsageError(err, 'use the state folder', dir);
     }
-    if (!folder) throw fsUsageError(Object.assign(new Error('not a folder'), { code: 'EEXIST' }), 'use the state folder', dir);
+    if (!st.isDirectory()) throw fsUsageError(Object.assign(new Error('not a folder'), { code: 'EEXIST' }), 'use the state folder', dir);
+    warnIfWorldWritable(dir, st.mode, warn);
   }
 }
 
 export function createRunDir(stateDir: string, runId: string): string {
+  checkRunId(runId);
   checkStateDir(stateDir);
   const dir = join(runsDir(stateDir), runId);
   try {
@@ -75,9 +110,10 @@ function runStatus(state: RunState, failed: boolean): RunSummary['status'] {
 }
 
 export function loadRun(stateDir: string, runId: string): RunSummary {
+  checkRunId(runId);
   checkStateDir(stateDir);
   const dir = join(runsDir(stateDir), runId);
-  if (!/^[A-Za-z0-9._-]+$/.test(runId) || !existsSync(join(dir, JOURNAL_FILE))) {
+  if (!existsSync(join(dir, JOURNAL_FILE))) {
     const known = listRunIds(stateDir);
     throw new UsageError(`no run "${runId}" in ${runsDir(stateDir)}`, {
       hint: known.length

@@ -2,10 +2,11 @@
  * A rehearsal scenario: a folder with scenario.yaml (the platform's starting world), its
  * syslog files, and the answers the bundled scenario ships with.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { readInputFile } from '../core/input-file.js';
 import { auditEventsProblem, isRecord, isScenarioWorld, scalarText, type ScenarioWorld } from './world-shape.js';
 import type { WorldState } from './world-state.js';
 
@@ -57,10 +58,18 @@ function namedRunbook(doc: Record<string, unknown>): string | undefined {
   return typeof doc.runbook === 'string' && doc.runbook.trim() ? doc.runbook.trim() : undefined;
 }
 
+/** A scenario is a page of YAML; far more is not one. */
+const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
+
 function readScenarioFile(file: string): Record<string, unknown> {
+  const text = readInputFile(file, {
+    what: 'scenario',
+    maxBytes: MAX_SCENARIO_BYTES,
+    hint: 'pass --scenario with a folder holding a scenario.yaml file, like fixtures/seed-003',
+  });
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    doc = parseYaml(text);
   } catch (err) {
     throw new UsageError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
   }

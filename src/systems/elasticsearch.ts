@@ -4,9 +4,9 @@
  * pulled whole. Each hit becomes a syslog line again (the raw line when the document kept
  * it, otherwise an RFC 5424 line rebuilt from the document's fields).
  */
-import { readFileSync } from 'node:fs';
 import { Client, type estypes } from '@elastic/elasticsearch';
 import { StepFailed, UsageError, messageOf } from '../core/errors.js';
+import { readInputFile } from '../core/input-file.js';
 import { secrets } from '../core/redact.js';
 import { parseSyslog } from '../adapters/syslog.js';
 import { isRecord } from '../core/json.js';
@@ -18,6 +18,8 @@ type ClientOptions = ConstructorParameters<typeof Client>[0];
 export const DEFAULT_INDEX = 'logs-*';
 export const PAGE_SIZE = 1000;
 const KEEP_ALIVE = '2m';
+/** A CA bundle is a few PEM certificates; the system's whole bundle is under 1 MiB. */
+const MAX_CA_BYTES = 4 * 1024 * 1024;
 /** Where Logsearch, Filebeat and plain syslog ingest keep the line. */
 const MESSAGE_FIELDS = ['@raw', 'message', '@message', 'syslog_message'];
 
@@ -38,13 +40,13 @@ export function createEsClient(spec: EsSourceSpec): Client {
   if (spec.apiKey) options.auth = { apiKey: spec.apiKey };
   else if (spec.username) options.auth = { username: spec.username, password: spec.password ?? '' };
   if (spec.caFile) {
-    try {
-      options.tls = { ca: readFileSync(spec.caFile) };
-    } catch (err) {
-      throw new UsageError(`cannot read the CA file ${spec.caFile}: ${messageOf(err)}`, {
+    options.tls = {
+      ca: readInputFile(spec.caFile, {
+        what: 'CA file',
+        maxBytes: MAX_CA_BYTES,
         hint: 'Pass the PEM file of the CA that signed the Elasticsearch certificate with --es-ca-file',
-      });
-    }
+      }),
+    };
   }
   return new Client(options);
 }

@@ -115,8 +115,8 @@ describe('run lock', () => {
     const err = thrown(() => RunLock.acquire(file));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.exitCode).toBe(EXIT.badInput);
-    expect(err.message).toBe(`cannot read the run lock ${file}: it is a folder, not a file`);
-    expect(err.hint).toContain(`${file} is a folder where a file belongs`);
+    expect(err.message).toBe(`cannot read run lock ${file}: it is a folder, not a file`);
+    expect(err.hint).toContain(`move ${file} aside`);
     expect(statSync(file).isDirectory()).toBe(true);
     expect(takenOverFiles(dir)).toEqual([]);
   });

@@ -3,7 +3,9 @@ import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createRunDir, JOURNAL_FILE, latestUnfinished, listRunIds, loadRun } from '../../src/engine/runs.js';
+import { checkStateDir, createRunDir, JOURNAL_FILE, latestUnfinished, listRunIds, loadRun } from '../../src/engine/runs.js';
+import { writePlan } from '../../src/commands/swap-plan-file.js';
+import type { SwapPlan } from '../../src/archive/swap.js';
 import { Journal } from '../../src/engine/journal.js';
 import { Redactor } from '../../src/core/redact.js';
 import { EXIT, UsageError } from '../../src/core/errors.js';
@@ -104,4 +106,47 @@ try {
       });
     },
   );
+});
+
+describe('run ids', () => {
+  const NOT_RUN_IDS = ['.', '..', '', '/', '../runs', 'a/b', 'ab\0cd', '-rf', `a${'b'.repeat(200)}`];
+
+  it.each(NOT_RUN_IDS)('%j is refused as a run id (exit 2) before it names a folder, saying what to give', (id) => {
+    const state = tmp();
+    for (const use of [() => loadRun(state, id), () => createRunDir(state, id)]) {
+      const err = thrown(use);
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err.exitCode).toBe(EXIT.badInput);
+      expect(err.message).toBe(`${JSON.stringify(id)} is not a run id: a run id is one name like 20260317-180520-ab12`);
+      expect(err.hint).toContain('dingo-recover runs');
+    }
+    expect(existsSync(join(state, 'runs'))).toBe(false);
+  });
+});
+
+describe('a state folder others may write', () => {
+  it('is warned about once, naming it and the chmod that fixes it; a private one is not', () => {
+    const state = join(tmp(), "ops' state");
+    mkdirSync(join(state, 'runs'), { recursive: true });
+    chmodSync(state, 0o777);
+    const warnings: string[] = [];
+    checkStateDir(state, (t) => warnings.push(t));
+    checkStateDir(state, (t) => warnings.push(t));
+    expect(warnings).toEqual([
+      `dingo-recover: warning: the state folder ${state} is writable by every user of this machine (mode 777): they could change its runs; fix it with: chmod 700 '${state.replace("'", "'\\''")}'\n`,
+    ]);
+    const mine = tmp();
+    chmodSync(mine, 0o700);
+    checkStateDir(mine, (t) => warnings.push(t));
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('a state folder the tool creates (for a run, or a swap plan) is private (0700)', () => {
+    const runState = join(tmp(), 'a', 'state');
+    createRunDir(runState, '20260101-000000-abcd');
+    expect([runState, join(runState, 'runs')].map((d) => statSync(d).mode & 0o777)).toEqual([0o700, 0o700]);
+    const swapState = join(tmp(), 'b', 'state');
+    writePlan(join(swapState, 'swaps', 'plan.json'), {} as SwapPlan);
+    expect([swapState, join(swapState, 'swaps')].map((d) => statSync(d).mode & 0o777)).toEqual([0o700, 0o700]);
+  });
 });

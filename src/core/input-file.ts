@@ -1,7 +1,6 @@
 /** Reading a file the operator gives, safely: never blocking on a FIFO, never reading a device. */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { UsageError } from '../core/errors.js';
-import { messageOf } from './narrow.js';
+import { messageOf, UsageError } from './errors.js';
 
 function fileKind(st: Stats): string {
   if (st.isDirectory()) return 'a folder';
@@ -12,9 +11,11 @@ function fileKind(st: Stats): string {
 }
 
 /**
- * The text of a file the operator gives (a runbook, an answers file). Only a regular file of at
+ * The text of a file the operator gives (a runbook, an answers file, a scenario, a CA file) or a
+ * run keeps (its lock). Only a regular file of at
  * most `maxBytes` is read: a FIFO would block until something writes to it, a device may never
- * end. Anything else is a UsageError saying what the file is and what to give instead.
+ * end. Anything else is a UsageError saying what the file is and what to give instead; an error
+ * of the operating system (ENOENT, EACCES…) is its `cause`.
  */
 export function readInputFile(file: string, o: { what: string; maxBytes: number; hint: string }): string {
   let fd: number | undefined;
@@ -40,7 +41,7 @@ export function readInputFile(file: string, o: { what: string; maxBytes: number;
     return Buffer.concat(chunks, total).toString('utf8');
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read ${o.what} ${file}: ${messageOf(err)}`, { hint: o.hint });
+    throw new UsageError(`cannot read ${o.what} ${file}: ${messageOf(err)}`, { hint: o.hint, cause: err });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -1,0 +1,157 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, SOURCE_CLI } from '../support/cli.js';
+import { tempDirs } from '../support/temp-dirs.js';
+
+const tmp = tempDirs('dr-cli-conv-');
+
+describe('run ids on the command line', () => {
+  it.each([
+    ['resume', '..'],
+    ['show', '.'],
+    ['abandon', '..', '--reason', 'x'],
+    ['show', '/'],
+  ])('%s %s is refused with exit 2 and what to give instead', async (...args) => {
+    const state = tmp();
+    const r = await runCli([...args, '--state-dir', state], { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${JSON.stringify(args[1])} is not a run id`);
+    expect(r.stderr).toContain(`\`dingo-recover runs --state-dir ${state}\``);
+  });
+});
+
+describe('a world-writable state folder', () => {
+  it('is warned about once on stderr by a command that uses it, naming the chmod that fixes it', async () => {
+    const state = tmp();
+    chmodSync(state, 0o777);
+    const r = await runCli(['runs', '--state-dir', state], { program: SOURCE_CLI });
+    expect(r.code).toBe(0);
+    expect(r.stderr.split(`warning: the state folder ${state} is writable by every user`)).toHaveLength(2);
+    expect(r.stderr).toContain(`chmod 700 ${state}`);
+  });
+});
+
+/** What `args` prints on a terminal of `columns` columns (script(1) gives it one). */
+function onTerminal(args: string[], columns: number): string {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const r = spawnSync('script', ['-qec', `stty cols ${columns}; ${[...SOURCE_CLI, ...args].map(quote).join(' ')}`, '/dev/null'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return r.stdout.replace(/\r/g, '');
+}
+
+describe('the command line as cf, kubectl and aws users expect it', () => {
+  it('a misspelled command is answered with the command meant (exit 2)', async () => {
+    const r = await runCli(['rehaerse', '--yes'], { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown command "rehaerse": did you mean rehearse?');
+  });
+
+  it('`completion` prints a bash completion script naming the commands source, and nothing else', async () => {
+    const r = await runCli(['completion'], { program: SOURCE_CLI });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('###-begin-dingo-recover-completions-###');
+    expect(r.stderr).toBe('');
+    const words = await runCli(['--get-yargs-completions', 'reh'], { program: SOURCE_CLI });
+    expect(words.stdout.split('\n')).toContain('rehearse');
+  });
+
+  it("the top-level help's exit codes include 75 (another process drives the run)", async () => {
+    const r = await runCli(['-h'], { program: SOURCE_CLI });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes: 0 done, .* 75 another process drives the run .*, 130 interrupted, 141 output closed/);
+  });
+
+  it("help wraps at the terminal's width, not 80 columns, and a URL in an example is never split", () => {
+    const wide = onTerminal(['archive', 'inspect', '--help'], 200);
+    const lines = wide.split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeGreaterThan(120);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(200);
+    expect(wide).toMatch(/^ {2}dingo-recover archive inspect s3:\/\/\S+\/wal\/ --json$/m);
+    const swap = onTerminal(['archive', 'swap', '--help'], 120);
+    for (const url of swap.match(/s3:\/\/\S+/g) ?? []) expect(url).toMatch(/^s3:\/\/[\w-]+\/backups\/[\w-]+\/wal\/$/);
+    expect(swap.match(/s3:\/\/\S+/g)).toHaveLength(4);
+  });
+});
+
+describe('flags that were taken and ignored', () => {
+  it.each([[['runs', '--state-dir']], [['runs', '--state-dir=']], [['show', 'x', '--state-dir']]])(
+    '%j: a --state-dir with no value is refused (exit 2), not taken as the default folder',
+    async (args) => {
+      const r = await runCli(args, { program: SOURCE_CLI, env: { DINGO_RECOVER_STATE_DIR: tmp() } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--state-dir needs a folder');
+      expect(r.stdout).toBe('');
+    },
+  );
+
+  it('without --state-dir the default folder is used', async () => {
+    const state = tmp();
+    const r = await runCli(['runs'], { program: SOURCE_CLI, env: { DINGO_RECOVER_STATE_DIR: state } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(state);
+  });
+
+  it('rehearse --json is refused (exit 2) before any run starts, naming what prints JSON', async () => {
+    const state = tmp();
+    const r = await runCli(['rehearse', '--yes', '--json', '--state-dir', state], { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('rehearse prints no JSON');
+    expect(r.stderr).toContain('dingo-recover show RUN-ID --json');
+    expect(existsSync(join(state, 'runs'))).toBe(false);
+  });
+});
+
+describe('compose audit with no file', () => {
+  const STATEFUL = 'services:\n  db:\n    image: postgres:15\n';
+  const SAFE = 'services:\n  web:\n    image: nginx\n';
+
+  it.each([
+    [['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'], 'compose.yaml'],
+    [['compose.yml', 'docker-compose.yaml', 'docker-compose.yml'], 'compose.yml'],
+    [['docker-compose.yaml', 'docker-compose.yml'], 'docker-compose.yaml'],
+    [['docker-compose.yml'], 'docker-compose.yml'],
+  ])('reads the file Compose would among %j: %s', async (present, chosen) => {
+    const dir = tmp();
+    for (const name of present) writeFileSync(join(dir, name), name === chosen ? STATEFUL : SAFE);
+    const r = await runCli(['compose', 'audit', '--json'], { program: SOURCE_CLI, cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ file: chosen, findings: [{ service: 'db' }] });
+  });
+
+  it('names the files it looked for when there is none (exit 2)', async () => {
+    const dir = tmp();
+    const r = await runCli(['compose', 'audit'], { program: SOURCE_CLI, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no compose file in ${dir} (looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml)`);
+  });
+});
+
+describe('logs with a path that is not there', () => {
+  it.each([[['logs', 'find', '--service-name', 'orders-db']], [['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134']]])(
+    '%j --logs /nonexistent leads with "no such path" (exit 2), not with what was not found',
+    async (args) => {
+      const r = await runCli([...args, '--logs', '/nonexistent/syslog'], { program: SOURCE_CLI });
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe('dingo-recover: no such path: "/nonexistent/syslog" (--logs)');
+      expect(r.stdout).toBe('');
+    },
+  );
+});
+
+describe('the one style of an error', () => {
+  it.each([
+    [['compose', 'audit', '/nonexistent/compose.yaml'], 'dingo-recover compose audit: cannot read compose file'],
+    [['show', 'no-such-run', '--state-dir', '/nonexistent/state'], 'dingo-recover: no run "no-such-run"'],
+  ])('%j: the message, then "what to do:" (never "hint:")', async (args, first) => {
+    const r = await runCli(args, { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toContain(first);
+    expect(lines[1]).toMatch(/^what to do: \S/);
+    expect(r.stderr).not.toContain('hint:');
+  });
+});
