@@ -4,11 +4,12 @@
  * pulled whole. Each hit becomes a syslog line again (the raw line when the document kept
  * it, otherwise an RFC 5424 line rebuilt from the document's fields).
  */
-import { Client, type estypes } from '@elastic/elasticsearch';
+import { Client, HttpConnection, type estypes } from '@elastic/elasticsearch';
 import { StepFailed, UsageError, messageOf } from '../core/errors.js';
 import { readInputFile } from '../core/input-file.js';
 import { secrets } from '../core/redact.js';
 import { parseSyslog } from '../adapters/syslog.js';
+import { proxyFor } from './http-route.js';
 import { isRecord } from '../core/json.js';
 import type { EsSourceSpec, SearchReport } from '../core/log-source.js';
 import type { FileHit } from '../core/log-source.js';
@@ -36,7 +37,10 @@ export function createEsClient(spec: EsSourceSpec): Client {
     });
   }
   if (url.password) secrets.register(decodeURIComponent(url.password));
-  const options: ClientOptions = { node: spec.url };
+  // Through the proxy curl and aws-cli would take to it (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+  // Elasticsearch's default connection (undici) takes no proxy; its node:http one does.
+  const proxy = proxyFor(url);
+  const options: ClientOptions = proxy ? { node: spec.url, proxy, Connection: HttpConnection } : { node: spec.url };
   if (spec.apiKey) options.auth = { apiKey: spec.apiKey };
   else if (spec.username) options.auth = { username: spec.username, password: spec.password ?? '' };
   if (spec.caFile) {

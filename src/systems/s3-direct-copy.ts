@@ -50,15 +50,11 @@ export function routeOf(req: { protocol?: string; hostname?: string; port?: numb
 }
 
 export class DirectCopy {
-  private readonly agents: { http: http.Agent; https: https.Agent };
-
+  /** The client's own agents: the same sockets, proxy and trusted certificate authorities as its requests. */
   constructor(
     private readonly client: S3Client,
-    private readonly region: string,
-    maxSockets: number,
-  ) {
-    this.agents = { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) };
-  }
+    private readonly agents: { http: http.Agent; https: http.Agent },
+  ) {}
 
   /** One copy on `route`; undefined on any failure or unexpected answer. */
   async copy(route: CopyRoute, key: string, copySource: string): Promise<DirectCopyOutput | undefined> {
@@ -81,7 +77,7 @@ export class DirectCopy {
           },
           body: undefined,
         },
-        { signingRegion: this.region, signingService: 's3' },
+        { signingRegion: await this.client.config.region(), signingService: 's3' },
       );
       const body = await this.send(route, `${signed.path}?${new URLSearchParams(COPY_QUERY).toString()}`, signed.headers);
       return body === undefined ? undefined : parseCopyResult(body);

@@ -21,8 +21,11 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { StepFailed } from '../core/errors.js';
+import { readInputFile } from '../core/input-file.js';
 import { secrets } from '../core/redact.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
+import { stripUrlCredentials } from '../core/url-secrets.js';
+import { agentsFor } from './http-route.js';
 import { DirectCopy, routeOf, type CopyRoute } from './s3-direct-copy.js';
 import { describeS3Error, isNotFound, s3Url } from './s3-errors.js';
 
@@ -56,13 +59,48 @@ function silenceNodeVersionWarning(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-export function createS3Store(opts: S3Options = {}): ObjectStore {
+/**
+ * The region: --s3-region, else AWS_REGION or AWS_DEFAULT_REGION (as aws-cli reads them), else the
+ * region of the AWS_PROFILE profile (the SDK's own lookup, made only when needed), else us-east-1.
+ */
+function regionOf(opts: S3Options, env: NodeJS.ProcessEnv): string | (() => Promise<string>) {
+  const given = opts.region ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined);
+  if (given) return given;
+  let profile: Promise<string> | undefined;
+  return () =>
+    (profile ??= new S3Client({}).config.region().then(
+      (r) => r,
+      () => 'us-east-1',
+    ));
+}
+
+/** The endpoint requests go to, as the SDK picks it (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS). */
+function endpointOf(opts: S3Options, region: string | undefined, env: NodeJS.ProcessEnv): string {
+  return opts.endpoint ?? (env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || `https://s3.${region ?? 'us-east-1'}.amazonaws.com`);
+}
+
+/** AWS_CA_BUNDLE's certificate authorities, as aws-cli trusts them. */
+function caBundle(env: NodeJS.ProcessEnv): string | undefined {
+  const file = env.AWS_CA_BUNDLE;
+  if (!file) return undefined;
+  return readInputFile(file, {
+    what: 'AWS_CA_BUNDLE',
+    maxBytes: 16 * 1024 * 1024,
+    hint: 'point AWS_CA_BUNDLE at the PEM file of the certificate authorities that sign the S3 endpoint, or unset it',
+  });
+}
+
+export function createS3Store(opts: S3Options = {}, env: NodeJS.ProcessEnv = process.env): ObjectStore {
   silenceNodeVersionWarning();
   if (opts.credentials) {
     secrets.register(opts.credentials.secretAccessKey);
     secrets.register(opts.credentials.sessionToken);
   }
-  const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const region = regionOf(opts, env);
+  const known = typeof region === 'string' ? region : undefined;
+  const endpoint = endpointOf(opts, known, env);
+  // Through the proxy aws-cli would take to this endpoint (HTTPS_PROXY, NO_PROXY...), trusting AWS_CA_BUNDLE.
+  const agents = agentsFor(endpoint, { maxSockets: DIRECT_SOCKETS, ca: caBundle(env), env });
   const config: S3ClientConfig = {
     region,
     endpoint: opts.endpoint,
@@ -70,6 +108,7 @@ export function createS3Store(opts: S3Options = {}): ObjectStore {
     credentials: opts.credentials,
     maxAttempts: opts.maxAttempts ?? 6,
     retryMode: 'standard',
+    requestHandler: { httpAgent: agents.http, httpsAgent: agents.https },
     // Resolve each command's middleware stack once, not on every request: a swap sends one
     // CopyObject per object, and building the stack was a fifth of the client's CPU per request.
     // Nothing changes the stack after the client is made.
@@ -79,13 +118,14 @@ export function createS3Store(opts: S3Options = {}): ObjectStore {
   // No logger is given, yet the SDK's logger middleware builds a redacted copy of every input and
   // output for it (for a LIST, all 1000 entries of the page): a tenth of the client's CPU per request.
   client.middlewareStack.remove('loggerMiddleware');
-  const where = opts.endpoint ? `s3 ${opts.endpoint}` : `s3 ${region}`;
+  const via = agents.proxy ? ` via proxy ${secrets.redact(stripUrlCredentials('proxy', agents.proxy).url)}` : '';
+  const where = `s3 ${opts.endpoint ?? known ?? endpoint}${via}`;
   const routes = learnCopyRoutes(client);
   return new S3Store(
     client,
     where,
     { threshold: Math.min(opts.multipartCopyThreshold ?? MAX_COPY_OBJECT, MAX_COPY_OBJECT), partSize: opts.multipartPartSize ?? 512 * MiB },
-    { direct: new DirectCopy(client, region, DIRECT_SOCKETS), routes },
+    { direct: new DirectCopy(client, agents), routes },
   );
 }
 

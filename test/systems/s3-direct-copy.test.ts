@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
@@ -44,7 +46,7 @@ describe('direct CopyObject against moto', () => {
     const route = routeOf({ protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: `/${BUCKET}/x/y%20z` }, 'x/y z');
     expect(route).toEqual({ protocol: 'http:', hostname: url.hostname, port: Number(url.port), prefix: `/${BUCKET}/`, misses: 0 });
     await createS3Store(moto.options).put({ bucket: BUCKET, key: 'src/one' }, 'one');
-    const direct = new DirectCopy(client, 'us-east-1', 4);
+    const direct = new DirectCopy(client, { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) });
     try {
       const ok = await direct.copy(route!, 'dst/one', `${BUCKET}/src/one`);
       expect(ok?.etag).toMatch(/^"[0-9a-f]{32}"$/);
