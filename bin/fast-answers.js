@@ -1,7 +1,7 @@
 /**
- * What the command line answers without loading yargs and the commands: `--version` from
- * package.json, and the top-level help (`--help`, or no argument) from the text that
- * `npm run build` wrote from the real yargs definitions (bin/write-top-level-help.js).
+ * What the command line answers without loading yargs and the commands: the version (`--version`,
+ * `-v`, `-V`) from package.json, and the top-level help (`--help`, `-h`, or no argument) from the
+ * text that `npm run build` wrote from the real yargs definitions (bin/write-top-level-help.js).
  * Every other command line, and any doubt about that text, goes to yargs.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -10,8 +10,8 @@ const ROOT = new URL('../', import.meta.url);
 export const HELP_FILE = new URL('dist/src/top-level-help.txt', ROOT);
 /** The built modules the help is made from: one newer than the text (a build that skipped writing it) makes it stale. */
 const HELP_SOURCES = ['dist/src/cli.js', 'dist/src/commands/index.js', 'dist/src/commands/global-options.js'];
-/** yargs wraps its help at the terminal's width, up to 80 columns; the text is for 80 (or no terminal). */
-const HELP_WIDTH = 80;
+const VERSION_FLAGS = ['--version', '-v', '-V'];
+const HELP_FLAGS = ['--help', '-h'];
 
 /** The written help text, if it is at least as new as every module it is made from. */
 function writtenHelp() {
@@ -33,12 +33,13 @@ function version() {
  * answered (false: yargs must).
  */
 export function answerFast(args, out = process.stdout) {
-  if (args.length === 1 && args[0] === '--version') {
+  if (args.length === 1 && VERSION_FLAGS.includes(args[0])) {
     out.write(`${version()}\n`);
     return true;
   }
-  if (args.length > 1 || (args.length === 1 && args[0] !== '--help')) return false;
-  if (out.columns !== undefined && out.columns < HELP_WIDTH) return false;
+  if (args.length > 1 || (args.length === 1 && !HELP_FLAGS.includes(args[0]))) return false;
+  // yargs wraps the help at a terminal's width; the text is for no terminal (not wrapped).
+  if (out.columns !== undefined) return false;
   const help = writtenHelp();
   if (help === undefined) return false;
   out.write(help);

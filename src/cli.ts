@@ -3,7 +3,7 @@
  * when it runs. Exit codes are decided in one place (core/errors.ts). The top-level help is also
  * written at build time (`topLevelHelp`) so that bin/ can answer `--help` without loading yargs.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { DingoError, EXIT, UsageError, exitCodeOf, messageOf } from './core/errors.js';
 import { secrets } from './core/redact.js';
 import { addCommands } from './commands/index.js';
@@ -14,39 +14,64 @@ import { packageVersion } from './commands/package-files.js';
 export { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot } from './commands/package-files.js';
 export { defaultStateDir } from './commands/state-dir.js';
 
+/** The exit codes, for the top-level help (core/errors.ts EXIT). */
+const EXIT_CODES =
+  'Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 75 another process drives the run (try again later, or --steal-lock), 130 interrupted.';
+
+/** What yargs refused, as a UsageError; a misspelled command is named with the one meant. */
+function usageError(msg: string | null, args: string[]): UsageError {
+  const meant = /^Did you mean (.+)\?$/.exec(msg ?? '')?.[1];
+  const typed = args.find((a) => !a.startsWith('-'));
+  if (meant && typed)
+    return new UsageError(`unknown command "${typed}": did you mean ${meant}?`, { hint: `dingo-recover ${meant} --help` });
+  return new UsageError(msg || 'bad usage', { hint: 'see dingo-recover --help' });
+}
+
+/**
+ * An example whose command holds a URL is printed on a line of its own, its description above it
+ * as a shell comment (as kubectl prints examples): yargs gives an example's command at most half
+ * the width, and would split the URL.
+ */
+function urlExamplesWhole<T>(y: Argv<T>): Argv<T> {
+  const example = y.example.bind(y) as (command: string, description: string) => Argv<T>;
+  const whole = (command: string, description: string): Argv<T> => {
+    if (!command.includes('://')) return example(command, description);
+    example(`# ${description}`, '');
+    return example(command, '');
+  };
+  return Object.assign(y, { example: whole });
+}
+
 function parserFor(args: string[]) {
+  const y = urlExamplesWhole(yargs(args));
   const parser = addCommands(
-    globalOptions(yargs(args))
+    globalOptions(y)
       .scriptName('dingo-recover')
       .usage("$0 <command>\n\nRecover a user's deleted Dingo PostgreSQL service instance, step by step, with evidence."),
   )
     .strict()
-    .command({
-      command: '$0',
-      describe: false,
-      handler: () => {
-        // A bare dingo-recover starts nothing: it shows what there is to do.
-        parser.showHelp((text) => {
-          process.stdout.write(text + '\n');
-        });
-      },
-    })
-    .demandCommand(0)
-    .epilogue('Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 130 interrupted.')
+    .demandCommand(1, 'give a command')
+    .epilogue(EXIT_CODES)
+    .recommendCommands()
+    .completion('completion', 'Print a shell completion script (bash, zsh): dingo-recover completion >> ~/.bashrc')
     .exitProcess(false)
     .fail((msg: string | null, err: Error | undefined) => {
-      throw err ?? new UsageError(msg || 'bad usage', { hint: 'see --help' });
+      throw err ?? usageError(msg, args);
     })
     .help()
+    .alias('help', 'h')
     .version(packageVersion())
+    .alias('version', ['v', 'V'])
+    // The terminal's width, examples and URLs included; on no terminal, lines are not wrapped at all.
+    .wrap(y.terminalWidth())
     // English whatever the operator's locale: every other word on the screen is English.
     .detectLocale(false);
   return parser;
 }
 
-/** The text `dingo-recover --help` prints (and a bare `dingo-recover`), for a screen of 80 columns or no terminal. */
+/** The text `dingo-recover --help` prints (and a bare `dingo-recover`) on no terminal: not wrapped. */
 export async function topLevelHelp(): Promise<string> {
-  return `${await parserFor([]).wrap(80).getHelp()}\n`;
+  return `${await parserFor([]).wrap(null).getHelp()}\n`;
 }
 
 /** The failure as the operator reads it on stderr (redacted); returns the exit code. */
@@ -64,7 +89,8 @@ function reportFailure(err: unknown): number {
 export async function main(args: string[]): Promise<number> {
   takeExitCode();
   try {
-    await parserFor(args).parseAsync();
+    // A bare dingo-recover starts nothing: it shows what there is to do.
+    await parserFor(args.length ? args : ['--help']).parseAsync();
     // Domain commands (drill, wal-fetch, archive) report their own exit codes through process.exitCode.
     const code = takeExitCode();
     return code !== EXIT.done ? code : Number(process.exitCode ?? EXIT.done);

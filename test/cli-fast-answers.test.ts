@@ -25,7 +25,7 @@ describe('the answers given before yargs loads', () => {
 
   it('prints for --help, a bare command and --version exactly what yargs prints, in any locale', async () => {
     const german = { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' };
-    for (const args of [['--help'], [], ['--version']]) {
+    for (const args of [['--help'], ['-h'], [], ['--version'], ['-v'], ['-V']]) {
       const bin = await runCli(args, { env: german });
       expect(bin.code).toBe(0);
       expect(bin.stdout).toBe(await yargsPrints(args, german));
@@ -33,24 +33,25 @@ describe('the answers given before yargs loads', () => {
     expect(await yargsPrints(['--help'], german)).toContain('Show help');
   });
 
-  it('answers the top-level help from the written text on a screen of 80 columns or more, or no terminal', () => {
+  it('answers the top-level help from the written text when there is no terminal, and the version anywhere', () => {
     const help = readFileSync(HELP_FILE, 'utf8');
-    for (const columns of [undefined, 80, 200]) {
-      const { written, out } = screen(columns);
-      expect(answerFast(['--help'], out)).toBe(true);
-      expect(answerFast([], out)).toBe(true);
-      expect(written).toEqual([help, help]);
-    }
-    const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
     const { written, out } = screen();
-    expect(answerFast(['--version'], out)).toBe(true);
-    expect(written).toEqual([`${version}\n`]);
+    expect(answerFast(['--help'], out)).toBe(true);
+    expect(answerFast(['-h'], out)).toBe(true);
+    expect(answerFast([], out)).toBe(true);
+    expect(written).toEqual([help, help, help]);
+    const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    for (const columns of [undefined, 80]) {
+      const { written, out } = screen(columns);
+      for (const flag of ['--version', '-v', '-V']) expect(answerFast([flag], out)).toBe(true);
+      expect(written).toEqual([`${version}\n`, `${version}\n`, `${version}\n`]);
+    }
   });
 
-  it('leaves to yargs a narrow screen (it wraps narrower) and every other command line', () => {
-    const { written, out } = screen(60);
+  it('leaves to yargs a terminal (it wraps the help at its width) and every other command line', () => {
+    const { written, out } = screen(200);
     expect(answerFast(['--help'], out)).toBe(false);
-    for (const args of [['--help', '--json'], ['rehearse', '--help'], ['--version', 'x'], ['runs'], ['-h']]) {
+    for (const args of [['--help', '--json'], ['rehearse', '--help'], ['--version', 'x'], ['runs'], ['-x']]) {
       expect(answerFast(args, screen().out)).toBe(false);
     }
     expect(written).toEqual([]);

@@ -139,15 +139,14 @@ describe('archive swap confirmation', () => {
   it('the help example is valid, and runs as written with --yes', async () => {
     const help = await runCli(['archive', 'swap', '--help'], { program: SOURCE_CLI });
     expect(help.code).toBe(0);
-    // The examples' left column (the commands), unwrapped.
+    // The example commands: each holds URLs, so each is a line of its own (its description a comment above it).
     const lines = help.stdout.split('\n');
     const examples = lines.slice(lines.indexOf('Examples:') + 1, lines.indexOf('', lines.indexOf('Examples:')));
-    const column = examples[0]!.indexOf('swap after');
-    const commands = examples.map((l) => l.slice(0, column).trim()).join('');
+    const commands = examples.filter((l) => !l.trim().startsWith('#')).join('');
     const urls = commands.match(/s3:\/\/.+?\/wal\//g) ?? [];
     expect(urls).toEqual([EXAMPLE_ARCHIVES.old, EXAMPLE_ARCHIVES.new, EXAMPLE_ARCHIVES.old, EXAMPLE_ARCHIVES.new]);
     for (const url of urls) expect(() => parseS3Location(url)).not.toThrow();
-    expect(commands).toContain(`--from${EXAMPLE_ARCHIVES.old}--to${EXAMPLE_ARCHIVES.new}--yes`);
+    expect(commands).toContain(`--from ${EXAMPLE_ARCHIVES.old} --to ${EXAMPLE_ARCHIVES.new} --yes`);
     const from = parseS3Location(EXAMPLE_ARCHIVES.old);
     const to = parseS3Location(EXAMPLE_ARCHIVES.new);
     await moto.createBucket(from.bucket);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
@@ -27,5 +28,49 @@ describe('a world-writable state folder', () => {
     expect(r.code).toBe(0);
     expect(r.stderr.split(`warning: the state folder ${state} is writable by every user`)).toHaveLength(2);
     expect(r.stderr).toContain(`chmod 700 ${state}`);
+  });
+});
+
+/** What `args` prints on a terminal of `columns` columns (script(1) gives it one). */
+function onTerminal(args: string[], columns: number): string {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const r = spawnSync('script', ['-qec', `stty cols ${columns}; ${[...SOURCE_CLI, ...args].map(quote).join(' ')}`, '/dev/null'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return r.stdout.replace(/\r/g, '');
+}
+
+describe('the command line as cf, kubectl and aws users expect it', () => {
+  it('a misspelled command is answered with the command meant (exit 2)', async () => {
+    const r = await runCli(['rehaerse', '--yes'], { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown command "rehaerse": did you mean rehearse?');
+  });
+
+  it('`completion` prints a bash completion script naming the commands source, and nothing else', async () => {
+    const r = await runCli(['completion'], { program: SOURCE_CLI });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('###-begin-dingo-recover-completions-###');
+    expect(r.stderr).toBe('');
+    const words = await runCli(['--get-yargs-completions', 'reh'], { program: SOURCE_CLI });
+    expect(words.stdout.split('\n')).toContain('rehearse');
+  });
+
+  it("the top-level help's exit codes include 75 (another process drives the run)", async () => {
+    const r = await runCli(['-h'], { program: SOURCE_CLI });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes: 0 done, .* 75 another process drives the run .*, 130 interrupted\./);
+  });
+
+  it("help wraps at the terminal's width, not 80 columns, and a URL in an example is never split", () => {
+    const wide = onTerminal(['archive', 'inspect', '--help'], 200);
+    const lines = wide.split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeGreaterThan(120);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(200);
+    expect(wide).toMatch(/^ {2}dingo-recover archive inspect s3:\/\/\S+\/wal\/ --json$/m);
+    const swap = onTerminal(['archive', 'swap', '--help'], 120);
+    for (const url of swap.match(/s3:\/\/\S+/g) ?? []) expect(url).toMatch(/^s3:\/\/[\w-]+\/backups\/[\w-]+\/wal\/$/);
+    expect(swap.match(/s3:\/\/\S+/g)).toHaveLength(4);
   });
 });
