@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -72,5 +73,33 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
     const swap = onTerminal(['archive', 'swap', '--help'], 120);
     for (const url of swap.match(/s3:\/\/\S+/g) ?? []) expect(url).toMatch(/^s3:\/\/[\w-]+\/backups\/[\w-]+\/wal\/$/);
     expect(swap.match(/s3:\/\/\S+/g)).toHaveLength(4);
+  });
+});
+
+describe('flags that were taken and ignored', () => {
+  it.each([[['runs', '--state-dir']], [['runs', '--state-dir=']], [['show', 'x', '--state-dir']]])(
+    '%j: a --state-dir with no value is refused (exit 2), not taken as the default folder',
+    async (args) => {
+      const r = await runCli(args, { program: SOURCE_CLI, env: { DINGO_RECOVER_STATE_DIR: tmp() } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--state-dir needs a folder');
+      expect(r.stdout).toBe('');
+    },
+  );
+
+  it('without --state-dir the default folder is used', async () => {
+    const state = tmp();
+    const r = await runCli(['runs'], { program: SOURCE_CLI, env: { DINGO_RECOVER_STATE_DIR: state } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(state);
+  });
+
+  it('rehearse --json is refused (exit 2) before any run starts, naming what prints JSON', async () => {
+    const state = tmp();
+    const r = await runCli(['rehearse', '--yes', '--json', '--state-dir', state], { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('rehearse prints no JSON');
+    expect(r.stderr).toContain('dingo-recover show RUN-ID --json');
+    expect(existsSync(join(state, 'runs'))).toBe(false);
   });
 });
