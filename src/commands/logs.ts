@@ -2,6 +2,7 @@
  * `dingo-recover logs find`: which deleted instance a service name belonged to, with evidence.
  * `dingo-recover logs instance`: the containers, cells and archive of one instance (the new one).
  */
+import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { isGuid } from '../core/guid.js';
@@ -15,6 +16,21 @@ import { CLUSTERDATA_FLAG } from './evidence-flags.js';
 /** Refuses, as bad usage, a value that is not a GUID, naming the cf command that gives it. */
 function requireGuid(value: string, refusal: string, cfCommand: string): void {
   if (!isGuid(value)) throw new UsageError(refusal, { hint: `Get it with: ${cfCommand}` });
+}
+
+/**
+ * Refuses, before any search, --logs paths none of which is there: "no such path" is what went
+ * wrong, not that nothing was found. Among paths that are there, a missing one is reported by the
+ * search as unreadable.
+ */
+function requireLogPaths(paths: readonly (string | number)[] | undefined): void {
+  const given = (paths ?? []).map(String).filter((p) => p !== '');
+  const missing = given.filter((p) => p !== '-' && !existsSync(p));
+  if (missing.length && missing.length === given.length) {
+    throw new UsageError(`no such path: ${missing.map((p) => JSON.stringify(p)).join(', ')} (--logs)`, {
+      hint: 'check the path (ls -ld it); give syslog files or folders with --logs PATH... (- for stdin)',
+    });
+  }
 }
 
 /** The finder and its renderer, loaded only when a search runs. */
@@ -45,6 +61,7 @@ const find = {
   handler: async (a: ArgsOf<typeof findOptions>) => {
     const spaceGuid = a['space-guid'];
     if (spaceGuid) requireGuid(spaceGuid, `--space-guid ${JSON.stringify(spaceGuid)} is not a GUID`, 'cf space SPACE --guid');
+    requireLogPaths(a.logs);
     const { findDeletedInstance, noCandidateError, renderCandidates } = await searchModules();
     const result = await findDeletedInstance({
       ...searchFromArgs(a),
@@ -71,6 +88,7 @@ const instance = {
   builder: instanceOptions,
   handler: async (a: ArgsOf<typeof instanceOptions>) => {
     requireGuid(a.guid, `${JSON.stringify(a.guid)} is not an instance GUID`, 'cf service NAME --guid');
+    requireLogPaths(a.logs);
     const { findInstance, renderInstance } = await searchModules();
     printFound(a.json, await findInstance({ ...searchFromArgs(a), instanceGuid: a.guid }), renderInstance);
   },

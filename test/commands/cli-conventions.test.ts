@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
@@ -102,4 +102,41 @@ describe('flags that were taken and ignored', () => {
     expect(r.stderr).toContain('dingo-recover show RUN-ID --json');
     expect(existsSync(join(state, 'runs'))).toBe(false);
   });
+});
+
+describe('compose audit with no file', () => {
+  const STATEFUL = 'services:\n  db:\n    image: postgres:15\n';
+  const SAFE = 'services:\n  web:\n    image: nginx\n';
+
+  it.each([
+    [['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'], 'compose.yaml'],
+    [['compose.yml', 'docker-compose.yaml', 'docker-compose.yml'], 'compose.yml'],
+    [['docker-compose.yaml', 'docker-compose.yml'], 'docker-compose.yaml'],
+    [['docker-compose.yml'], 'docker-compose.yml'],
+  ])('reads the file Compose would among %j: %s', async (present, chosen) => {
+    const dir = tmp();
+    for (const name of present) writeFileSync(join(dir, name), name === chosen ? STATEFUL : SAFE);
+    const r = await runCli(['compose', 'audit', '--json'], { program: SOURCE_CLI, cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ file: chosen, findings: [{ service: 'db' }] });
+  });
+
+  it('names the files it looked for when there is none (exit 2)', async () => {
+    const dir = tmp();
+    const r = await runCli(['compose', 'audit'], { program: SOURCE_CLI, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no compose file in ${dir} (looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml)`);
+  });
+});
+
+describe('logs with a path that is not there', () => {
+  it.each([[['logs', 'find', '--service-name', 'orders-db']], [['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134']]])(
+    '%j --logs /nonexistent leads with "no such path" (exit 2), not with what was not found',
+    async (args) => {
+      const r = await runCli([...args, '--logs', '/nonexistent/syslog'], { program: SOURCE_CLI });
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe('dingo-recover: no such path: "/nonexistent/syslog" (--logs)');
+      expect(r.stdout).toBe('');
+    },
+  );
 });
