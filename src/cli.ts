@@ -4,10 +4,11 @@
  * written at build time (`topLevelHelp`) so that bin/ can answer `--help` without loading yargs.
  */
 import yargs, { type Argv } from 'yargs';
-import { DingoError, EXIT, UsageError, exitCodeOf, messageOf } from './core/errors.js';
+import { DingoError, EXIT, UsageError, exitCodeOf } from './core/errors.js';
 import { secrets } from './core/redact.js';
 import { addCommands } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
+import { printError } from './commands/print-error.js';
 import { globalOptions } from './commands/global-options.js';
 import { packageVersion } from './commands/package-files.js';
 
@@ -76,12 +77,8 @@ export async function topLevelHelp(): Promise<string> {
 
 /** The failure as the operator reads it on stderr (redacted); returns the exit code. */
 function reportFailure(err: unknown): number {
-  const message = secrets.redact(messageOf(err));
-  process.stderr.write(`dingo-recover: ${message}\n`);
-  if (err instanceof DingoError) {
-    if (err.hint) process.stderr.write(`what to do: ${secrets.redact(err.hint)}\n`);
-    return exitCodeOf(err);
-  }
+  printError('', err);
+  if (err instanceof DingoError) return exitCodeOf(err);
   process.stderr.write(secrets.redact(err instanceof Error ? (err.stack ?? '') : '') + '\n');
   return EXIT.stepFailed;
 }

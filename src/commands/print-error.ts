@@ -1,11 +1,15 @@
-/** Prints a failure for an operator: the message, then what to do, redacted. */
+/**
+ * Prints a failure for an operator, in the one style of every error: `dingo-recover[ command]:
+ * message`, then `what to do: hint` when there is one; redacted.
+ */
 import { DingoError, exitCodeOf, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 
 export function printError(command: string, err: unknown, write: (text: string) => void = (t) => process.stderr.write(t)): void {
   const message = messageOf(err);
   const hint = err instanceof DingoError ? err.hint : undefined;
-  write(secrets.redact(`dingo-recover ${command}: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`));
+  const who = command ? `dingo-recover ${command}` : 'dingo-recover';
+  write(secrets.redact(`${who}: ${message}\n${hint ? `what to do: ${hint}\n` : ''}`));
 }
 
 /** A command's failure, printed for the operator, and the exit code it calls for. */

@@ -140,3 +140,17 @@ describe('logs with a path that is not there', () => {
     },
   );
 });
+
+describe('the one style of an error', () => {
+  it.each([
+    [['compose', 'audit', '/nonexistent/compose.yaml'], 'dingo-recover compose audit: cannot read compose file'],
+    [['show', 'no-such-run', '--state-dir', '/nonexistent/state'], 'dingo-recover: no run "no-such-run"'],
+  ])('%j: the message, then "what to do:" (never "hint:")', async (args, first) => {
+    const r = await runCli(args, { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toContain(first);
+    expect(lines[1]).toMatch(/^what to do: \S/);
+    expect(r.stderr).not.toContain('hint:');
+  });
+});

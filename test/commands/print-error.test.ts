@@ -21,7 +21,7 @@ it("prints a failed command's message and hint and exits with its code", () => {
   const text = stderrOf(() => {
     failCommand('volumes look', new UsageError('no such volume', { hint: 'run volumes find' }));
   });
-  expect(text).toBe('dingo-recover volumes look: no such volume\n  hint: run volumes find\n');
+  expect(text).toBe('dingo-recover volumes look: no such volume\nwhat to do: run volumes find\n');
   expect(process.exitCode).toBe(EXIT.badInput);
 });
 
