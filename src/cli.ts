@@ -70,9 +70,15 @@ function parserFor(args: string[]) {
   return parser;
 }
 
-/** The text `dingo-recover --help` prints (and a bare `dingo-recover`) on no terminal: not wrapped. */
-export async function topLevelHelp(): Promise<string> {
-  return `${await parserFor([]).wrap(null).getHelp()}\n`;
+/**
+ * The texts `dingo-recover --help` prints (and a bare `dingo-recover`): on no terminal (`none`: not
+ * wrapped), and on a terminal of each of `widths` columns.
+ */
+export async function topLevelHelp(widths: readonly number[] = []): Promise<Record<string, string>> {
+  const parser = parserFor([]);
+  const texts: Record<string, string> = { none: `${await parser.wrap(null).getHelp()}\n` };
+  for (const columns of widths) texts[columns] = `${await parser.wrap(columns).getHelp()}\n`;
+  return texts;
 }
 
 /** The failure as the operator reads it on stderr (redacted); returns the exit code. */
