@@ -5,20 +5,29 @@
  * Every other command line, and any doubt about that text, goes to yargs.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 
 const ROOT = new URL('../', import.meta.url);
-export const HELP_FILE = new URL('dist/src/top-level-help.txt', ROOT);
+/** The help texts: `none` for no terminal (not wrapped), and one for each width of HELP_WIDTHS (gzipped JSON). */
+export const HELP_FILE = new URL('dist/src/top-level-help.json.gz', ROOT);
+/** The terminal widths the written help covers; a terminal outside them gets yargs. */
+export const HELP_WIDTHS = { min: 40, max: 300 };
 /** The built modules the help is made from: one newer than the text (a build that skipped writing it) makes it stale. */
 const HELP_SOURCES = ['dist/src/cli.js', 'dist/src/commands/index.js', 'dist/src/commands/global-options.js'];
 const VERSION_FLAGS = ['--version', '-v', '-V'];
 const HELP_FLAGS = ['--help', '-h'];
 
-/** The written help text, if it is at least as new as every module it is made from. */
-function writtenHelp() {
+/**
+ * The written help text for a terminal of `columns` (undefined: none), if it is at least as new as
+ * every module it is made from.
+ */
+export function writtenHelp(columns) {
   try {
     const written = statSync(HELP_FILE).mtimeMs;
     if (HELP_SOURCES.some((file) => statSync(new URL(file, ROOT)).mtimeMs > written)) return undefined;
-    return readFileSync(HELP_FILE, 'utf8');
+    const texts = JSON.parse(gunzipSync(readFileSync(HELP_FILE)).toString('utf8'));
+    const text = texts[columns === undefined ? 'none' : String(columns)];
+    return typeof text === 'string' ? text : undefined;
   } catch {
     return undefined;
   }
@@ -38,9 +47,8 @@ export function answerFast(args, out = process.stdout) {
     return true;
   }
   if (args.length > 1 || (args.length === 1 && !HELP_FLAGS.includes(args[0]))) return false;
-  // yargs wraps the help at a terminal's width; the text is for no terminal (not wrapped).
-  if (out.columns !== undefined) return false;
-  const help = writtenHelp();
+  // yargs wraps the help at a terminal's width: the text written for that width, if there is one.
+  const help = writtenHelp(out.columns);
   if (help === undefined) return false;
   out.write(help);
   return true;

@@ -1,6 +1,11 @@
-/** Build step (`npm run build`, after tsc): writes the top-level help that bin/fast-answers.js prints. */
+/**
+ * Build step (`npm run build`, after tsc): writes the top-level help that bin/fast-answers.js prints,
+ * for no terminal and for each terminal width it answers, gzipped (yargs wraps at the width).
+ */
 import { writeFileSync } from 'node:fs';
-import { HELP_FILE } from './fast-answers.js';
+import { gzipSync } from 'node:zlib';
+import { HELP_FILE, HELP_WIDTHS } from './fast-answers.js';
 import { topLevelHelp } from '../dist/src/cli.js';
 
-writeFileSync(HELP_FILE, await topLevelHelp());
+const widths = Array.from({ length: HELP_WIDTHS.max - HELP_WIDTHS.min + 1 }, (_, i) => HELP_WIDTHS.min + i);
+writeFileSync(HELP_FILE, gzipSync(JSON.stringify(await topLevelHelp(widths)), { level: 9 }));

@@ -3,9 +3,7 @@
  * when it runs. Exit codes are decided in one place (core/errors.ts). The top-level help is also
  * written at build time (`topLevelHelp`) so that bin/ can answer `--help` without loading yargs.
  */
-import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { useStateDir } from './core/command-line.js';
 import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput } from './core/errors.js';
 import { secrets } from './core/redact.js';
 import { addCommands } from './commands/index.js';
@@ -15,8 +13,7 @@ import { globalOptions } from './commands/global-options.js';
 import { packageVersion } from './commands/package-files.js';
 
 export { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot } from './commands/package-files.js';
-import { defaultStateDir } from './commands/state-dir.js';
-export { defaultStateDir };
+export { defaultStateDir } from './commands/state-dir.js';
 
 /** The exit codes, for the top-level help (core/errors.ts EXIT). */
 const EXIT_CODES =
@@ -55,12 +52,6 @@ function parserFor(args: string[]) {
   )
     .strict()
     .demandCommand(1, 'give a command')
-    // Every command the tool prints for pasting back names the state folder when it is not the default.
-    .middleware((argv) => {
-      const given: unknown = argv['state-dir'];
-      const dir = typeof given === 'string' ? resolve(given) : undefined;
-      useStateDir(dir === defaultStateDir() ? undefined : dir);
-    })
     .epilogue(EXIT_CODES)
     .recommendCommands()
     .completion('completion', 'Print a shell completion script (bash, zsh): dingo-recover completion >> ~/.bashrc')
@@ -79,9 +70,15 @@ function parserFor(args: string[]) {
   return parser;
 }
 
-/** The text `dingo-recover --help` prints (and a bare `dingo-recover`) on no terminal: not wrapped. */
-export async function topLevelHelp(): Promise<string> {
-  return `${await parserFor([]).wrap(null).getHelp()}\n`;
+/**
+ * The texts `dingo-recover --help` prints (and a bare `dingo-recover`): on no terminal (`none`: not
+ * wrapped), and on a terminal of each of `widths` columns.
+ */
+export async function topLevelHelp(widths: readonly number[] = []): Promise<Record<string, string>> {
+  const parser = parserFor([]);
+  const texts: Record<string, string> = { none: `${await parser.wrap(null).getHelp()}\n` };
+  for (const columns of widths) texts[columns] = `${await parser.wrap(columns).getHelp()}\n`;
+  return texts;
 }
 
 /** The failure as the operator reads it on stderr (redacted); returns the exit code. */

@@ -1,7 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { HELP_FILE, answerFast } from '../bin/fast-answers.js';
+import { HELP_WIDTHS, answerFast, writtenHelp } from '../bin/fast-answers.js';
 import { SOURCE_CLI, runCli } from './support/cli.js';
+
+/** What yargs itself prints for `--help` on a terminal of `columns` (script(1) gives it one). */
+function yargsPrintsOnTerminal(columns: number): string {
+  const command = `stty cols ${columns}; ${[...SOURCE_CLI, '--help'].map((a) => `'${a}'`).join(' ')}`;
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  return r.stdout.replace(/\r\n/g, '\n');
+}
 
 /** What yargs itself prints for `args`, from the source definitions. */
 async function yargsPrints(args: string[], env: Record<string, string> = {}): Promise<string> {
@@ -17,10 +25,11 @@ function screen(columns?: number) {
 }
 
 describe('the answers given before yargs loads', () => {
-  it('keeps the written top-level help equal to what yargs prints (npm run build writes it)', async () => {
-    expect(readFileSync(HELP_FILE, 'utf8'), 'dist/src/top-level-help.txt is stale: run `npm run build`').toBe(
-      await yargsPrints(['--help']),
-    );
+  it('keeps the written top-level help equal to what yargs prints, on no terminal and on terminals of any width (npm run build writes it)', async () => {
+    expect(writtenHelp(), 'dist/src/top-level-help.json.gz is stale: run `npm run build`').toBe(await yargsPrints(['--help']));
+    for (const columns of [HELP_WIDTHS.min, 80, 123, 200, HELP_WIDTHS.max]) {
+      expect(writtenHelp(columns), `on ${columns} columns`).toBe(yargsPrintsOnTerminal(columns));
+    }
   });
 
   it('prints for --help, a bare command and --version exactly what yargs prints, in any locale', async () => {
@@ -33,13 +42,16 @@ describe('the answers given before yargs loads', () => {
     expect(await yargsPrints(['--help'], german)).toContain('Show help');
   });
 
-  it('answers the top-level help from the written text when there is no terminal, and the version anywhere', () => {
-    const help = readFileSync(HELP_FILE, 'utf8');
-    const { written, out } = screen();
-    expect(answerFast(['--help'], out)).toBe(true);
-    expect(answerFast(['-h'], out)).toBe(true);
-    expect(answerFast([], out)).toBe(true);
-    expect(written).toEqual([help, help, help]);
+  it("answers the top-level help from the text written for the terminal's width (or none), and the version anywhere", () => {
+    for (const columns of [undefined, 80, 200]) {
+      const help = writtenHelp(columns);
+      expect(help).toContain('dingo-recover <command>');
+      const { written, out } = screen(columns);
+      expect(answerFast(['--help'], out)).toBe(true);
+      expect(answerFast(['-h'], out)).toBe(true);
+      expect(answerFast([], out)).toBe(true);
+      expect(written).toEqual([help, help, help]);
+    }
     const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
     for (const columns of [undefined, 80]) {
       const { written, out } = screen(columns);
@@ -48,9 +60,10 @@ describe('the answers given before yargs loads', () => {
     }
   });
 
-  it('leaves to yargs a terminal (it wraps the help at its width) and every other command line', () => {
-    const { written, out } = screen(200);
+  it('leaves to yargs a terminal wider or narrower than any help written, and every other command line', () => {
+    const { written, out } = screen(HELP_WIDTHS.max + 1);
     expect(answerFast(['--help'], out)).toBe(false);
+    expect(answerFast(['--help'], screen(HELP_WIDTHS.min - 1).out)).toBe(false);
     for (const args of [['--help', '--json'], ['rehearse', '--help'], ['--version', 'x'], ['runs'], ['-x']]) {
       expect(answerFast(args, screen().out)).toBe(false);
     }

@@ -1,5 +1,7 @@
 /** The options every command takes: where runs are kept, how prompts are answered, what is printed. */
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { useStateDir } from '../core/command-line.js';
 import { UsageError } from '../core/errors.js';
 import { defaultStateDir } from './state-dir.js';
 
@@ -14,6 +16,17 @@ function stateDirMiddleware(argv: { 'state-dir'?: string }): void {
     });
   }
   argv['state-dir'] ??= defaultStateDir();
+  // Every command the tool prints for pasting back names the state folder when it is not the default.
+  const dir = resolve(argv['state-dir']);
+  useStateDir(dir === defaultStateDir() ? undefined : dir);
+}
+
+/** --color and --no-color, as NO_COLOR and FORCE_COLOR say it to everything that paints (the screen, prompts). */
+function colorMiddleware(argv: { color?: boolean }): void {
+  if (argv.color === false) {
+    process.env.NO_COLOR = '1';
+    delete process.env.FORCE_COLOR;
+  } else if (argv.color === true) process.env.FORCE_COLOR = '1';
 }
 
 export function globalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
@@ -38,9 +51,15 @@ export function globalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
       default: false,
       describe: 'show every command, its output, API calls, evidence and notes as a run goes (the journal and `show` always keep them)',
       global: true,
+    })
+    .option('color', {
+      type: 'boolean',
+      describe: 'colour the screen; --no-color never does',
+      defaultDescription: 'on a terminal, unless NO_COLOR is set (FORCE_COLOR forces it)',
+      global: true,
     });
-  // The middleware runs before any handler, so every handler sees a state folder.
-  return options.middleware(stateDirMiddleware, true) as unknown as Argv<T & GlobalArgs>;
+  // The middlewares run before any handler, so every handler sees a state folder and the colour asked.
+  return options.middleware(stateDirMiddleware, true).middleware(colorMiddleware, true) as unknown as Argv<T & GlobalArgs>;
 }
 
 /** What the global options give every handler. */

@@ -139,13 +139,10 @@ describe('archive swap confirmation', () => {
   it('the help example is valid, and runs as written with --yes', async () => {
     const help = await runCli(['archive', 'swap', '--help'], { program: SOURCE_CLI });
     expect(help.code).toBe(0);
-    // The examples: each command whole on a line of its own, under its description as a shell comment.
+    // The example commands: each holds URLs, so each is a line of its own (its description a comment above it).
     const lines = help.stdout.split('\n');
     const examples = lines.slice(lines.indexOf('Examples:') + 1, lines.indexOf('', lines.indexOf('Examples:')));
-    const commands = examples
-      .map((l) => l.trim())
-      .filter((l) => !l.startsWith('#'))
-      .join('');
+    const commands = examples.filter((l) => !l.trim().startsWith('#')).join('');
     const urls = commands.match(/s3:\/\/.+?\/wal\//g) ?? [];
     expect(urls).toEqual([EXAMPLE_ARCHIVES.old, EXAMPLE_ARCHIVES.new, EXAMPLE_ARCHIVES.old, EXAMPLE_ARCHIVES.new]);
     for (const url of urls) expect(() => parseS3Location(url)).not.toThrow();

@@ -42,7 +42,7 @@ describe('the package npm pack makes', () => {
       'README.md',
       'bin/dingo-recover.js',
       'bin/fast-answers.js',
-      'dist/src/top-level-help.txt',
+      'dist/src/top-level-help.json.gz',
       ...filesUnder('dist/src').filter((f) => f.endsWith('.js')),
       ...filesUnder('runbooks'),
       ...filesUnder('fixtures/seed-003'),

@@ -45,7 +45,7 @@ describe('rehearse with a missing scenario and a bad runbook', () => {
     const scenario = join(dir, 'no-such-scenario');
     const r = await runCli(['rehearse', '--yes', '--scenario', scenario, '--runbook', join(dir, 'no-such.yaml'), '--state-dir', state]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`no scenario at ${scenario}`);
+    expect(r.stderr).toContain(`no scenario "${scenario}": neither a folder nor a scenario bundled with dingo-recover`);
     expect(r.stderr).not.toContain('no runbook');
     noStack(r.stderr);
   });
