@@ -51,19 +51,20 @@ const ETCD_LOOKUP = new RegExp(`^looking up public host:port from etcd -> \\S+?/
 export function parseContainer(payload: string): LogEvent | null {
   const c = COMPONENT.exec(payload);
   const scope6 = c ? (c[1] ?? null) : null;
-  const component = c ? c[2]! : '';
+  const component = c ? c[2]! : null;
   const text = (c ? payload.slice(c[0].length) : payload).trimStart();
 
   const july = PUBLIC_JULY.exec(text);
-  if (july) return july[1] === '5432' ? { kind: 'public-address', ip: july[2]!, port: july[3]!, format: 'july-2016', scope6 } : null;
+  if (july)
+    return july[1] === '5432' ? { kind: 'public-address', ip: july[2]!, port: july[3]!, format: 'july-2016', scope6, component } : null;
   const march = PUBLIC_MARCH.exec(text);
-  if (march) return { kind: 'public-address', ip: march[1]!, port: march[2]!, format: 'march-2016', scope6 };
+  if (march) return { kind: 'public-address', ip: march[1]!, port: march[2]!, format: 'march-2016', scope6, component };
   const lookup = ETCD_LOOKUP.exec(text);
   if (lookup) return { kind: 'etcd-lookup', cellHost: lookup[1]!, nodeUuid: lookup[2]! };
 
-  const wale = parseWale(text);
+  const wale = parseWale(text, scope6);
   if (wale) return wale;
-  if (!c) return null;
+  if (!c || component === null) return null;
   return { kind: 'container', component, scope6, text, milestone: milestoneOf(text) };
 }
 

@@ -7,12 +7,12 @@
  */
 import { isValidDate } from '../adapters/log-dates.js';
 import type { FileHit } from '../core/log-source.js';
-import { isGuid } from '../core/guid.js';
 import { type LogEvent } from '../adapters/log-events.js';
 import { parsePayload } from '../adapters/log-payload.js';
 import { clockOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from '../adapters/syslog.js';
 import { reportProblem, type SearchReport } from '../core/log-source.js';
 import { EventFacts } from './event-facts.js';
+import { claimOf, Ignored, judgeContainer, mayWrite, nodeRecordOf, writerOf, writerOfFile, type Writer } from './evidence-rules.js';
 import type { Evidence } from './types.js';
 
 /** Undated lines held per source while waiting for a dated one; past this they are read by the file's time. */
@@ -90,10 +90,20 @@ export class FactCollector extends EventFacts {
     this.held.set(key, held);
   }
 
-  /** Folds the lines of sources that never showed a dated line, with years from the file's time. */
+  /**
+   * Folds the lines of sources that never showed a dated line, with years from the file's time,
+   * then the container lines still waiting for a record of their node.
+   */
   finish(): void {
     for (const held of this.held.values()) for (const h of held) this.foldByFileTime(h.hit, h.sys, h.event);
     this.held.clear();
+    for (const waiting of this.unproven.values()) for (const line of waiting) this.judge(line, true);
+    this.unproven.clear();
+  }
+
+  /** Warnings about lines that were not evidence, naming who wrote them. */
+  warnings(): string[] {
+    return this.ignored.warnings();
   }
 
   private foldUndated(hit: FileHit, sys: SyslogLine, event: LogEvent, clock: SyslogClock): void {
@@ -143,28 +153,67 @@ export class FactCollector extends EventFacts {
     const inWindow =
       ms === null ||
       ((!this.window.since || ms >= this.window.since.getTime()) && (!this.window.until || ms <= this.window.until.getTime()));
-    this.current = hit;
-    this.yearNote = yearNote;
-    this.fold(event, ms ?? 0, sys ? this.nodeOf(sys.tag) : null, this.ev, inWindow);
+    const writer = sys ? this.writerOf(sys) : writerOfFile(hit.source);
+    this.judge({ hit, event, ms: ms ?? 0, yearNote, inWindow, writer }, false);
   }
 
   /**
-   * The node whose container logged under this tag, if any; a container's lines come in runs. The
-   * tile tags them `{{.Name}}`, `cf-<node>`: Docker 1.9's syslog driver puts `docker/` before it,
-   * later drivers use the tag as it is.
+   * Folds a line as evidence when its writer may write it (evidence-rules.ts); otherwise it is
+   * counted for the warnings. A container's line about an instance waits for a record of its node
+   * (`final` once none can come).
    */
-  private nodeOf(tag: string): string | null {
-    if (tag !== this.lastTag) {
-      const name = tag.startsWith('docker/') ? tag.slice('docker/'.length) : tag;
-      const node = name.startsWith('cf-') ? name.slice('cf-'.length) : null;
-      this.lastTag = tag;
-      this.lastNode = node && isGuid(node) ? node : null;
+  private judge(line: Judged, final: boolean): void {
+    const { event, writer } = line;
+    if (!mayWrite(event, writer)) {
+      this.ignored.add(event, writer);
+      return;
     }
-    return this.lastNode;
+    const claim = writer.node ? claimOf(event) : null;
+    if (claim && writer.node) {
+      const verdict = judgeContainer(claim, this.trustedNodes.get(writer.node), final || this.unprovenCount >= MAX_HELD);
+      if (verdict === 'not-evidence') {
+        this.ignored.add(event, writer);
+        return;
+      }
+      if (verdict === 'wait') {
+        const waiting = this.unproven.get(writer.node) ?? [];
+        waiting.push(line);
+        this.unproven.set(writer.node, waiting);
+        this.unprovenCount += 1;
+        return;
+      }
+    }
+    this.current = line.hit;
+    this.yearNote = line.yearNote;
+    this.fold(event, line.ms, writer.node, this.ev, line.inWindow);
+    const record = nodeRecordOf(event);
+    if (record && !this.trustedNodes.has(record.node)) {
+      this.trustedNodes.set(record.node, record.instance);
+      const waiting = this.unproven.get(record.node);
+      this.unproven.delete(record.node);
+      for (const w of waiting ?? []) this.judge(w, final);
+    }
+  }
+
+  /** Who wrote a line under this host and tag; a container's lines come in runs. */
+  private writerOf(sys: SyslogLine): Writer {
+    if (sys.tag !== this.lastTag || sys.host !== this.lastHost) {
+      this.lastTag = sys.tag;
+      this.lastHost = sys.host;
+      this.lastWriter = writerOf(sys.host, sys.tag);
+    }
+    return this.lastWriter;
   }
 
   private lastTag = '';
-  private lastNode: string | null = null;
+  private lastHost = '';
+  private lastWriter: Writer = writerOf('', '');
+  /** node -> instance, from the broker's node records and cf-containers-broker's options. */
+  private readonly trustedNodes = new Map<string, string>();
+  /** Container lines about an instance, per node, waiting for a record of the node. */
+  private readonly unproven = new Map<string, Judged[]>();
+  private unprovenCount = 0;
+  private readonly ignored = new Ignored();
 
   /** Per source: the clock its dated lines showed, and undated lines held until one does. */
   private readonly clocks = new Map<string, SyslogClock>();
@@ -202,6 +251,16 @@ export class FactCollector extends EventFacts {
     if (this.unzonedSyslogTime) out.push('RFC 3164 times carry no time zone: lines of files without dated lines were read as UTC');
     return out;
   }
+}
+
+/** A line read, with its time, waiting to be judged. */
+interface Judged {
+  hit: FileHit;
+  event: LogEvent;
+  ms: number;
+  yearNote: string;
+  inWindow: boolean;
+  writer: Writer;
 }
 
 /** Where a line is, for the report of what was skipped. */

@@ -53,6 +53,7 @@ export async function collect(
   facts.finish();
   await numberSkippedLines(report);
   report.notes.push(...facts.notes());
+  report.warnings.push(...facts.warnings());
   return { facts, report };
 }
 

@@ -142,6 +142,7 @@ describe('payloads', () => {
       archivePrefix: prefix,
       instanceGuid: '6e101b27-ee1b-4f4d-a032-4401a3709ec3',
       time: new Date('2016-03-17T02:11:48.811Z'),
+      scope6: null,
     });
     expect(payload(BASE_TXT)).toMatchObject({ action: 'base-backup', archivePrefix: prefix });
     expect(payload(BASE_TAR)).toMatchObject({ action: 'base-backup', archivePrefix: prefix });
@@ -158,6 +159,7 @@ describe('payloads', () => {
       port: '32785',
       format: 'march-2016',
       scope6: null,
+      component: null,
     });
     expect(parsePayload('6e101b-startup> public :5432 address 10.58.111.151:32790')).toEqual({
       kind: 'public-address',
@@ -165,6 +167,7 @@ describe('payloads', () => {
       port: '32790',
       format: 'july-2016',
       scope6: '6e101b',
+      component: 'startup',
     });
     expect(parsePayload('6e101b-startup> public :8008 address 10.58.111.151:32791')).toBeNull();
     expect(payload(LOOKUP)).toEqual({
