@@ -1,9 +1,8 @@
 /**
  * The cell's lines: confd's haproxy updates, cf-containers-broker's container creation (whose
- * options carry AWS keys, registered for redaction as they are read), and the container's own
- * lines (public address, etcd lookup, wal-e, patroni and restore milestones).
+ * options carry AWS keys, masked where the line is quoted, never registered from a log), and the
+ * container's own lines (public address, etcd lookup, wal-e, patroni and restore milestones).
  */
-import { secrets } from '../core/redact.js';
 import { isoDate } from './log-dates.js';
 import { GUID_PATTERN as GUID } from '../core/guid.js';
 import { type ContainerEvent, type LogEvent } from './log-events.js';
@@ -25,14 +24,11 @@ const OPTIONS_SCOPE = new RegExp(`PATRONI_SCOPE=(${GUID})`);
 const OPTIONS_NODE = new RegExp(
   `["']instance_id["']\\s*=>\\s*["'](${GUID})["']|NODE_ID=(${GUID})|["']name["']\\s*=>\\s*["']cf-(${GUID})["']`,
 );
-const ENV_ENTRY = /\b([A-Z][A-Z0-9_]*)=([^"',\]\s]*)/g;
 
 export function parseCcb(payload: string): LogEvent | null {
   const creating = payload.includes('Creating Docker container') ? CREATING.exec(payload) : null;
   if (creating) return { kind: 'container-creating', nodeUuid: creating[1]! };
   if (!payload.includes('Create options:')) return null;
-  // The options carry the container environment: AWS keys and database passwords.
-  secrets.registerEnv([...payload.matchAll(ENV_ENTRY)].map((m) => `${m[1]}=${m[2]}`));
   const scope = OPTIONS_SCOPE.exec(payload);
   const node = OPTIONS_NODE.exec(payload);
   return {

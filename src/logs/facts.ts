@@ -11,6 +11,7 @@ import { type LogEvent } from '../adapters/log-events.js';
 import { parsePayload } from '../adapters/log-payload.js';
 import { clockOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from '../adapters/syslog.js';
 import { reportProblem, type SearchReport } from '../core/log-source.js';
+import { maskSecretFields } from '../core/redact.js';
 import { EventFacts } from './event-facts.js';
 import { claimOf, Ignored, judgeContainer, mayWrite, nodeRecordOf, writerOf, writerOfFile, type Writer } from './evidence-rules.js';
 import type { Evidence } from './types.js';
@@ -229,7 +230,7 @@ export class FactCollector extends EventFacts {
   private readonly ev = (why: string): Evidence => {
     const hit = this.current;
     return {
-      line: hit.line,
+      line: maskSecretFields(hit.line),
       source: hit.source.startsWith('es:') ? hit.source : `${hit.source} @ byte ${hit.offset}`,
       why: why + this.yearNote,
     };

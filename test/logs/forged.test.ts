@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDACTED, secrets } from '../../src/core/redact.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 
 const MINE = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -145,5 +146,32 @@ describe('lines forged by a tenant are never evidence', () => {
     const r = await find('orders-db', [...HONEST, fromCell, otherTag]);
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual([MINE]);
     expect(r.searched.warnings).toHaveLength(2);
+  });
+});
+
+describe('secrets only from trusted sources', () => {
+  it('a "password" equal to the bucket, in a log line from any source, redacts no archive URL', async () => {
+    const fields = { instance_id: MINE, service_instance_name: 'orders-db', admin_credentials: { password: BUCKET } };
+    const fromTenant = tenant('Jan 10 13:00:00', record(1484053200.5, 'callbacks.restore.done', { clusterData: fields }));
+    const fromBroker = lager('Jan 10 13:00:01', 1484053201.5, 'callbacks.restore.done', {
+      clusterData: { ...fields, superuser_password: `s3://${BUCKET}/backups/${MINE}/wal/` },
+    });
+    const r = await find('orders-db', [...HONEST, fromTenant, fromBroker]);
+    expect(r.candidates[0]!.archivePrefix).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
+    expect(secrets.redact(`s3://${BUCKET}/backups/${MINE}/wal/`)).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
+  });
+
+  it('a restore.done quoted as evidence shows its passwords masked', async () => {
+    const pw = 'quoted-password-7731';
+    const done = lager('Jan 10 10:03:00', 1484042580.5, 'callbacks.restore.done', {
+      clusterData: { instance_id: MINE, service_instance_name: 'orders-db', admin_credentials: { password: pw } },
+    });
+    const r = await find('orders-db', [...HONEST.filter((l) => !l.includes('update-recreation-data')), done]);
+    const quoted = r.candidates[0]!.evidence.map((e) => e.line).join('\n');
+    expect(quoted).toContain('callbacks.restore.done');
+    expect(quoted).toContain(`"password":"${REDACTED}"`);
+    expect(quoted).not.toContain(pw);
+    // Masked in the line, not registered: a log line cannot decide what every later output hides.
+    expect(secrets.redact(pw)).toBe(pw);
   });
 });
