@@ -49,19 +49,29 @@ export class FactCollector extends EventFacts {
       if (!sys) reportProblem(this.report, 'unparsedLine', where(hit), 'neither syslog nor a known payload');
       return;
     }
+    const writer = sys ? this.writerOf(sys) : writerOfFile(hit.source);
+    if (!mayWrite(event, writer)) {
+      this.ignored.add(event, writer);
+      return;
+    }
     const own = ownTime(event);
     if (own && !isValidDate(own)) {
       this.badDate(hit, `its ${TIME_OF[event.kind]} is not a date (out of range, or a day or hour that does not exist)`);
       return;
     }
+    // Only a line that is evidence teaches the file's year and zone: a tenant's dated line would shift them.
+    if (own && !this.dates(event, writer)) {
+      this.foldHit(hit, event, writer, own, '');
+      return;
+    }
     if (own) this.dated = { min: Math.min(this.dated.min, own.getTime()), max: Math.max(this.dated.max, own.getTime()) };
     if (!sys?.yearInferred || !sys.time) {
-      this.foldHit(hit, sys, event, own ?? sys?.time ?? null, '');
+      this.foldHit(hit, event, writer, own ?? sys?.time ?? null, '');
       return;
     }
     // The source recorded when it was logged (an Elasticsearch @timestamp): that time, per line.
     if (hit.loggedAt) {
-      this.foldHit(hit, sys, event, own ?? hit.loggedAt, own ? '' : " (time from the document's @timestamp)");
+      this.foldHit(hit, event, writer, own ?? hit.loggedAt, own ? '' : " (time from the document's @timestamp)");
       return;
     }
     const key = clockKey(hit);
@@ -71,23 +81,23 @@ export class FactCollector extends EventFacts {
         this.clocks.set(key, clock);
         const held = this.held.get(key);
         this.held.delete(key);
-        for (const h of held ?? []) this.foldUndated(h.hit, h.sys, h.event, clock);
+        for (const h of held ?? []) this.foldUndated(h.hit, h.sys, h.event, h.writer, clock);
       }
-      this.foldHit(hit, sys, event, own, '');
+      this.foldHit(hit, event, writer, own, '');
       return;
     }
     const clock = this.clocks.get(key);
     if (clock) {
-      this.foldUndated(hit, sys, event, clock);
+      this.foldUndated(hit, sys, event, writer, clock);
       return;
     }
     // No dated line in this source yet: hold the line until one shows the year and zone.
     const held = this.held.get(key) ?? [];
     if (held.length >= MAX_HELD) {
-      this.foldByFileTime(hit, sys, event);
+      this.foldByFileTime(hit, sys, event, writer);
       return;
     }
-    held.push({ hit, sys, event });
+    held.push({ hit, sys, event, writer });
     this.held.set(key, held);
   }
 
@@ -96,7 +106,7 @@ export class FactCollector extends EventFacts {
    * then the container lines still waiting for a record of their node.
    */
   finish(): void {
-    for (const held of this.held.values()) for (const h of held) this.foldByFileTime(h.hit, h.sys, h.event);
+    for (const held of this.held.values()) for (const h of held) this.foldByFileTime(h.hit, h.sys, h.event, h.writer);
     this.held.clear();
     for (const waiting of this.unproven.values()) for (const line of waiting) this.judge(line, true);
     this.unproven.clear();
@@ -107,11 +117,11 @@ export class FactCollector extends EventFacts {
     return this.ignored.warnings();
   }
 
-  private foldUndated(hit: FileHit, sys: SyslogLine, event: LogEvent, clock: SyslogClock): void {
+  private foldUndated(hit: FileHit, sys: SyslogLine, event: LogEvent, writer: Writer, clock: SyslogClock): void {
     const time = readWithClock(sys.time!, clock);
     this.clockCorrected = true;
     const zone = clock.zoneMs === 0 ? '' : `, its syslog time read as ${zoneName(clock.zoneMs)}`;
-    this.foldHit(hit, sys, event, time, ` (year ${time.getUTCFullYear()} from dated lines of the same file${zone})`);
+    this.foldHit(hit, event, writer, time, ` (year ${time.getUTCFullYear()} from dated lines of the same file${zone})`);
   }
 
   /**
@@ -119,7 +129,7 @@ export class FactCollector extends EventFacts {
    * over a year from every dated line of the search (a copy reset the file's time): then the year
    * nearest those lines.
    */
-  private foldByFileTime(hit: FileHit, sys: SyslogLine, event: LogEvent): void {
+  private foldByFileTime(hit: FileHit, sys: SyslogLine, event: LogEvent, writer: Writer): void {
     this.unzonedSyslogTime = true;
     const t = sys.time?.getTime();
     const { min, max } = this.dated;
@@ -128,15 +138,15 @@ export class FactCollector extends EventFacts {
       this.yearFromOtherFiles = true;
       this.foldHit(
         hit,
-        sys,
         event,
+        writer,
         time,
         ` (year ${time.getUTCFullYear()} from dated lines of other files: this file's time is over a year from them)`,
       );
       return;
     }
     this.yearInferred = true;
-    this.foldHit(hit, sys, event, sys.time, sys.time ? ` (year ${sys.time.getUTCFullYear()} inferred from the file's time)` : '');
+    this.foldHit(hit, event, writer, sys.time, sys.time ? ` (year ${sys.time.getUTCFullYear()} inferred from the file's time)` : '');
   }
 
   /** A line whose time cannot be read is not used: counted and listed with where it is. */
@@ -144,7 +154,7 @@ export class FactCollector extends EventFacts {
     reportProblem(this.report, 'badDate', where(hit), `${why}; the line was not used`);
   }
 
-  private foldHit(hit: FileHit, sys: SyslogLine | null, event: LogEvent, time: Date | null, yearNote: string): void {
+  private foldHit(hit: FileHit, event: LogEvent, writer: Writer, time: Date | null, yearNote: string): void {
     if (time && !isValidDate(time)) {
       this.badDate(hit, "its time, read with the year and zone of the file's other lines, is out of range");
       return;
@@ -154,21 +164,16 @@ export class FactCollector extends EventFacts {
     const inWindow =
       ms === null ||
       ((!this.window.since || ms >= this.window.since.getTime()) && (!this.window.until || ms <= this.window.until.getTime()));
-    const writer = sys ? this.writerOf(sys) : writerOfFile(hit.source);
     this.judge({ hit, event, ms: ms ?? 0, yearNote, inWindow, writer }, false);
   }
 
   /**
-   * Folds a line as evidence when its writer may write it (evidence-rules.ts); otherwise it is
-   * counted for the warnings. A container's line about an instance waits for a record of its node
-   * (`final` once none can come).
+   * Folds a line its writer may write (add() checked it, evidence-rules.ts) as evidence; a
+   * container's line about an instance waits for a record of its node (`final` once none can
+   * come), and is counted for the warnings when it is not evidence.
    */
   private judge(line: Judged, final: boolean): void {
     const { event, writer } = line;
-    if (!mayWrite(event, writer)) {
-      this.ignored.add(event, writer);
-      return;
-    }
     const claim = writer.node ? claimOf(event) : null;
     if (claim && writer.node) {
       const verdict = judgeContainer(claim, this.trustedNodes.get(writer.node), final || this.unprovenCount >= MAX_HELD);
@@ -196,6 +201,20 @@ export class FactCollector extends EventFacts {
     }
   }
 
+  /**
+   * Whether a dated line may set its file's clock: a container's not when it is about another
+   * instance than its node's record or its scope prefix names. A 2016 image's line (no prefix)
+   * whose node's record is in a file not read yet still dates its file.
+   */
+  private dates(event: LogEvent, writer: Writer): boolean {
+    if (!writer.node) return true;
+    const claim = claimOf(event);
+    if (claim === null) return false;
+    const trusted = this.trustedNodes.get(writer.node);
+    if (trusted !== undefined) return judgeContainer(claim, trusted, true) === 'evidence';
+    return claim.scope6 === null || claim.instance === null || claim.instance.startsWith(claim.scope6);
+  }
+
   /** Who wrote a line under this host and tag; a container's lines come in runs. */
   private writerOf(sys: SyslogLine): Writer {
     if (sys.tag !== this.lastTag || sys.host !== this.lastHost) {
@@ -218,7 +237,7 @@ export class FactCollector extends EventFacts {
 
   /** Per source: the clock its dated lines showed, and undated lines held until one does. */
   private readonly clocks = new Map<string, SyslogClock>();
-  private readonly held = new Map<string, { hit: FileHit; sys: SyslogLine; event: LogEvent }[]>();
+  private readonly held = new Map<string, { hit: FileHit; sys: SyslogLine; event: LogEvent; writer: Writer }[]>();
   private clockCorrected = false;
   private yearFromOtherFiles = false;
   /** The earliest and latest time (ms) a dated line showed, in any source. */
