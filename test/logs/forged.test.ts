@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED, secrets } from '../../src/core/redact.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
+import { runLogs } from '../support/logs-cli.js';
 
 const MINE = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const VICTIM = 'a1b2c3d4-0000-4000-8000-00000000000a';
@@ -146,6 +147,21 @@ describe('lines forged by a tenant are never evidence', () => {
     const r = await find('orders-db', [...HONEST, fromCell, otherTag]);
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual([MINE]);
     expect(r.searched.warnings).toHaveLength(2);
+  });
+});
+
+describe('lines that are not evidence are shown', () => {
+  it('`logs find` warns naming the container, and `--json` lists the warnings', async () => {
+    const forged = [1, 2, 3].map((k) =>
+      tenant(`Jan 10 13:00:0${k}`, record(1484053200.5 + k, 'deprovision.start', { 'instance-id': VICTIM })),
+    );
+    const dir = await logs([...HONEST, ...forged]);
+    const text = await runLogs(['logs', 'find', '--service-name', 'orders-db', '--logs', dir]);
+    expect(text).toContain(`warning: 3 broker-shaped line(s) written by container cf-${TENANT_NODE} ignored`);
+    const json = JSON.parse(await runLogs(['logs', 'find', '--service-name', 'orders-db', '--logs', dir, '--json'])) as {
+      searched: { warnings: string[] };
+    };
+    expect(json.searched.warnings).toEqual([expect.stringContaining(`3 broker-shaped line(s) written by container cf-${TENANT_NODE}`)]);
   });
 });
 
