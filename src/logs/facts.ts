@@ -190,6 +190,8 @@ export class FactCollector extends EventFacts {
       }
     }
     this.current = line.hit;
+    // Only the broker's records (restore.done) and cf-containers-broker's options quote secrets.
+    this.quotesSecrets = event.kind === 'broker' || event.kind === 'container-options';
     this.yearNote = line.yearNote;
     this.fold(event, line.ms, writer.node, this.ev, line.inWindow);
     const record = nodeRecordOf(event);
@@ -246,10 +248,11 @@ export class FactCollector extends EventFacts {
   private current: FileHit = { line: '', source: '', offset: 0, fileTime: new Date(0) };
   private yearNote = '';
   /** Evidence from the line being folded. Lines are redacted once, when the result leaves the finder. */
+  private quotesSecrets = false;
   private readonly ev = (why: string): Evidence => {
     const hit = this.current;
     return {
-      line: maskSecretFields(hit.line),
+      line: this.quotesSecrets ? maskSecretFields(hit.line) : hit.line,
       source: hit.source.startsWith('es:') ? hit.source : `${hit.source} @ byte ${hit.offset}`,
       why: why + this.yearNote,
     };
