@@ -115,6 +115,7 @@ function reportFindings(ctx: StepContext, evidence: readonly { why: string; sour
 
 /** What the search skipped (unreadable or truncated files, missing folders), shown as warnings. */
 function reportSkipped(ctx: StepContext, searched: SearchReport): void {
+  for (const w of searched.warnings) ctx.note(`warning: ${w}`);
   for (const s of searched.skipped.slice(0, 10)) ctx.note(`warning: skipped ${s.kind}: ${whereSkipped(s)}: ${s.why}`);
   if (searched.skippedTotal > 10)
     ctx.note(`warning: … and ${searched.skippedTotal - 10} more skipped (dingo-recover logs find --json lists them)`);

@@ -1,9 +1,8 @@
 /**
  * The cell's lines: confd's haproxy updates, cf-containers-broker's container creation (whose
- * options carry AWS keys, registered for redaction as they are read), and the container's own
- * lines (public address, etcd lookup, wal-e, patroni and restore milestones).
+ * options carry AWS keys, masked where the line is quoted, never registered from a log), and the
+ * container's own lines (public address, etcd lookup, wal-e, patroni and restore milestones).
  */
-import { secrets } from '../core/redact.js';
 import { isoDate } from './log-dates.js';
 import { GUID_PATTERN as GUID } from '../core/guid.js';
 import { type ContainerEvent, type LogEvent } from './log-events.js';
@@ -25,14 +24,11 @@ const OPTIONS_SCOPE = new RegExp(`PATRONI_SCOPE=(${GUID})`);
 const OPTIONS_NODE = new RegExp(
   `["']instance_id["']\\s*=>\\s*["'](${GUID})["']|NODE_ID=(${GUID})|["']name["']\\s*=>\\s*["']cf-(${GUID})["']`,
 );
-const ENV_ENTRY = /\b([A-Z][A-Z0-9_]*)=([^"',\]\s]*)/g;
 
 export function parseCcb(payload: string): LogEvent | null {
   const creating = payload.includes('Creating Docker container') ? CREATING.exec(payload) : null;
   if (creating) return { kind: 'container-creating', nodeUuid: creating[1]! };
   if (!payload.includes('Create options:')) return null;
-  // The options carry the container environment: AWS keys and database passwords.
-  secrets.registerEnv([...payload.matchAll(ENV_ENTRY)].map((m) => `${m[1]}=${m[2]}`));
   const scope = OPTIONS_SCOPE.exec(payload);
   const node = OPTIONS_NODE.exec(payload);
   return {
@@ -51,19 +47,20 @@ const ETCD_LOOKUP = new RegExp(`^looking up public host:port from etcd -> \\S+?/
 export function parseContainer(payload: string): LogEvent | null {
   const c = COMPONENT.exec(payload);
   const scope6 = c ? (c[1] ?? null) : null;
-  const component = c ? c[2]! : '';
+  const component = c ? c[2]! : null;
   const text = (c ? payload.slice(c[0].length) : payload).trimStart();
 
   const july = PUBLIC_JULY.exec(text);
-  if (july) return july[1] === '5432' ? { kind: 'public-address', ip: july[2]!, port: july[3]!, format: 'july-2016', scope6 } : null;
+  if (july)
+    return july[1] === '5432' ? { kind: 'public-address', ip: july[2]!, port: july[3]!, format: 'july-2016', scope6, component } : null;
   const march = PUBLIC_MARCH.exec(text);
-  if (march) return { kind: 'public-address', ip: march[1]!, port: march[2]!, format: 'march-2016', scope6 };
+  if (march) return { kind: 'public-address', ip: march[1]!, port: march[2]!, format: 'march-2016', scope6, component };
   const lookup = ETCD_LOOKUP.exec(text);
   if (lookup) return { kind: 'etcd-lookup', cellHost: lookup[1]!, nodeUuid: lookup[2]! };
 
-  const wale = parseWale(text);
+  const wale = parseWale(text, scope6);
   if (wale) return wale;
-  if (!c) return null;
+  if (!c || component === null) return null;
   return { kind: 'container', component, scope6, text, milestone: milestoneOf(text) };
 }
 

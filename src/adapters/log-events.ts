@@ -10,6 +10,8 @@ export type LogEvent =
       ip: string;
       port: string | null;
       format: 'march-2016' | 'july-2016';
+      /** The process that logged it (`startup` in images from May 2016), null without a prefix. */
+      component: string | null;
       /** The first six characters of PATRONI_SCOPE before the component (images from May 2016), else null. */
       scope6: string | null;
     }
@@ -35,6 +37,8 @@ export interface WaleEvent {
   archivePrefix: string;
   instanceGuid: string;
   time: Date | null;
+  /** The first six characters of PATRONI_SCOPE the container put before the line, if any. */
+  scope6: string | null;
 }
 
 export interface ContainerEvent {

@@ -2,7 +2,7 @@
  * Reads the payload of a log line as one of the families that identify a Dingo PostgreSQL
  * instance: broker lager JSON (lager-lines.ts), confd, cf-containers-broker and container lines
  * (container-lines.ts), wal-e lines (wale-lines.ts). Secrets met on the way (passwords in
- * restore.done, AWS keys in Create options) are registered for redaction the moment they are read.
+ * restore.done, AWS keys in Create options) are never registered: any payload may be a tenant's.
  */
 import { parseCcb, parseConfd, parseContainer } from './container-lines.js';
 import { parseLager } from './lager-lines.js';

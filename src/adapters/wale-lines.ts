@@ -4,7 +4,7 @@ import { isGuidAt } from '../core/guid.js';
 import { type WaleEvent } from './log-events.js';
 
 /** wal-e's MSG/DETAIL/STRUCTURED lines and aws-cli's sysid upload, without the container prefix. */
-export function parseWale(text: string): WaleEvent | null {
+export function parseWale(text: string, scope6: string | null = null): WaleEvent | null {
   const a = archiveIn(text);
   if (!a) return null;
   if (text.startsWith('STRUCTURED:')) {
@@ -13,17 +13,23 @@ export function parseWale(text: string): WaleEvent | null {
     if (!action) return null;
     const stateText = field(text, 'state');
     const state = stateText === 'begin' || stateText === 'complete' ? stateText : null;
-    return event(a, action, state, waleTime(field(text, 'time') ?? undefined));
+    return event(a, action, state, waleTime(field(text, 'time') ?? undefined), scope6);
   }
-  if (text.startsWith('DETAIL: Uploading "pg_xlog/')) return event(a, 'push-wal', 'begin', null);
-  if (text.startsWith('DETAIL: Archiving to "')) return event(a, 'push-wal', 'complete', null);
-  if (text.startsWith('DETAIL: Uploading to ') && text.includes('/basebackups_005/')) return event(a, 'base-backup', null, null);
-  if (text.startsWith('upload: ') && text.includes('/sysids/sysid')) return event(a, 'sysid', null, null);
+  if (text.startsWith('DETAIL: Uploading "pg_xlog/')) return event(a, 'push-wal', 'begin', null, scope6);
+  if (text.startsWith('DETAIL: Archiving to "')) return event(a, 'push-wal', 'complete', null, scope6);
+  if (text.startsWith('DETAIL: Uploading to ') && text.includes('/basebackups_005/')) return event(a, 'base-backup', null, null, scope6);
+  if (text.startsWith('upload: ') && text.includes('/sysids/sysid')) return event(a, 'sysid', null, null, scope6);
   return null;
 }
 
-function event(a: { prefix: string; guid: string }, action: WaleEvent['action'], state: WaleEvent['state'], time: Date | null): WaleEvent {
-  return { kind: 'wale', archivePrefix: a.prefix, instanceGuid: a.guid, action, state, time };
+function event(
+  a: { prefix: string; guid: string },
+  action: WaleEvent['action'],
+  state: WaleEvent['state'],
+  time: Date | null,
+  scope6: string | null,
+): WaleEvent {
+  return { kind: 'wale', archivePrefix: a.prefix, instanceGuid: a.guid, action, state, time, scope6 };
 }
 
 /** The value of ` key=value` in a STRUCTURED line. */

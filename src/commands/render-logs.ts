@@ -43,6 +43,7 @@ export function renderInstance(f: InstanceFacts): string {
 /** What was searched, notes and problems, one display-safe line each. */
 export function renderSearched(r: SearchReport): string[] {
   const out = [describeSearch(r)];
+  for (const w of r.warnings) out.push(`warning: ${w}`);
   for (const n of r.notes) out.push(`note: ${n}`);
   for (const p of r.problems) out.push(`problem: ${p}`);
   const more = r.skippedTotal - r.problems.length;

@@ -92,6 +92,8 @@ export interface SearchReport {
   esQueries: { index: string; query: unknown; pages: number; hits: number }[];
   /** Notes on how conclusions were drawn (year inference, time zones). */
   notes: string[];
+  /** Lines that were not evidence because their source does not write them, counted per source. */
+  warnings: string[];
 }
 
 export function emptyReport(terms: string[], since?: Date, until?: Date): SearchReport {
@@ -119,6 +121,7 @@ export function emptyReport(terms: string[], since?: Date, until?: Date): Search
     skippedTotal: 0,
     esQueries: [],
     notes: [],
+    warnings: [],
   };
 }
 

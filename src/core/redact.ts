@@ -1,9 +1,13 @@
 /**
- * Secrets are tainted at the source: whoever reads a secret (an AWS key from a
- * container environment, a password from a log line) registers it here at once,
- * and every writer (journal, transcript, logs, error messages) passes its text
- * through redact() before it leaves the process.
+ * Secrets are tainted at the source: whoever reads a secret from a trusted source (an AWS
+ * key from a container environment, a password from the broker's clusterdata, the
+ * operator's files and flags) registers it here at once, and every writer (journal,
+ * transcript, logs, error messages) passes its text through redact() before it leaves the
+ * process. Log payloads are never a source: a tenant can log any text, and a "password"
+ * equal to a bucket name would hide every archive URL. A log line quoted as evidence has
+ * the values under its secret-named keys masked instead (maskSecretFields).
  */
+import { isGuidAnyCase } from './guid.js';
 import { escapeRegExp } from './regexp.js';
 
 export const REDACTED = '[REDACTED]';
@@ -12,11 +16,15 @@ const MIN_SECRET_LENGTH = 4;
 
 export class Redactor {
   private readonly secrets = new Set<string>();
+  private readonly visible = new Set<string>();
   private pattern: RegExp | null = null;
 
-  /** Register a secret value. Short or empty values are ignored: they would redact ordinary text. */
+  /**
+   * Register a secret value. Short or empty values are ignored: they would redact ordinary text;
+   * so are GUIDs, paths, URLs and values kept visible (bucket names): a run is read by them.
+   */
   register(value: string | undefined | null): void {
-    if (!value || value.length < MIN_SECRET_LENGTH || this.secrets.has(value)) return;
+    if (!value || value.length < MIN_SECRET_LENGTH || this.secrets.has(value) || !mayBeSecret(value) || this.visible.has(value)) return;
     this.secrets.add(value);
     // Encoded forms a secret may take in a URL or in JSON.
     const encoded = encodeURIComponent(value);
@@ -35,6 +43,15 @@ export class Redactor {
         })
       : Object.entries(env);
     for (const [name, value] of entries) if (isSecretName(name)) this.register(value ?? '');
+  }
+
+  /** A value that names a thing (a bucket) is never redacted, even when registered before. */
+  keepVisible(value: string): void {
+    this.visible.add(value);
+    if (!this.secrets.delete(value)) return;
+    this.secrets.delete(encodeURIComponent(value));
+    this.secrets.delete(JSON.stringify(value).slice(1, -1));
+    this.pattern = null;
   }
 
   get size(): number {
@@ -60,6 +77,36 @@ export class Redactor {
 /** Names of environment variables whose values are secrets. */
 export function isSecretName(name: string): boolean {
   return /(SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL|API_KEY)/i.test(name);
+}
+
+/** GUIDs, absolute paths and URLs name things; redacting them would hide what a run acts on. */
+function mayBeSecret(value: string): boolean {
+  return !isGuidAnyCase(value) && !value.startsWith('/') && !value.includes('://');
+}
+
+/** Register every value under a secret-looking key (password, secret...) at any depth of a trusted record. */
+export function registerSecretFields(value: unknown, depth = 0): void {
+  if (depth > 8 || !value || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string' && isSecretName(k)) secrets.register(v);
+    else if (typeof v === 'object') registerSecretFields(v, depth + 1);
+  }
+}
+
+const SECRET_WORD = 'SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL|API_KEY';
+/** `"key": "value"` (JSON) or `"key"=>"value"` (Ruby) under a secret-looking key. */
+const SECRET_FIELD = new RegExp(String.raw`("[^"\\]*(?:${SECRET_WORD})[^"\\]*"\s*(?::|=>)\s*")((?:[^"\\]|\\.)*)"`, 'gi');
+/** `NAME=value` environment entries under a secret-looking name (cf-containers-broker's Create options). */
+const SECRET_ENV = new RegExp(String.raw`\b([A-Z][A-Z0-9_]*(?:${SECRET_WORD})[A-Z0-9_]*=)([^"',\]\s]*)`, 'g');
+const ANY_SECRET_WORD = new RegExp(SECRET_WORD, 'i');
+
+/**
+ * A log line with the values under its secret-named keys masked (restore.done's passwords, the
+ * AWS keys in Create options), for quoting it as evidence without registering what it holds.
+ */
+export function maskSecretFields(line: string): string {
+  if (!ANY_SECRET_WORD.test(line)) return line;
+  return line.replace(SECRET_FIELD, `$1${REDACTED}"`).replace(SECRET_ENV, `$1${REDACTED}`);
 }
 
 /** The process-wide registry: one per run, shared by every writer. */

@@ -4,8 +4,7 @@
  * records whose space GUID and name match, the one with the newest S3 LastModified.
  */
 import { messageOf } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
-import { registerSecretsIn } from '../adapters/lager-lines.js';
+import { registerSecretFields, secrets } from '../core/redact.js';
 import { isGuid } from '../core/guid.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { isRecord, recordAt } from '../core/json.js';
@@ -39,7 +38,7 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
       try {
         const body: unknown = JSON.parse((await spec.store.get({ bucket: spec.bucket, key: o.key })).toString('utf8'));
         if (!isRecord(body)) throw new Error('not a JSON object');
-        registerSecretsIn(body);
+        registerSecretFields(body);
         const guid = typeof body.instance_id === 'string' && isGuid(body.instance_id) ? body.instance_id : KEY.exec(o.key)![1]!;
         const name = typeof body.service_instance_name === 'string' && body.service_instance_name ? body.service_instance_name : null;
         out.push({
@@ -91,7 +90,7 @@ export async function recordedSuperuser(
   } catch {
     return null;
   }
-  registerSecretsIn(body);
+  registerSecretFields(body);
   const su = recordAt(body, 'superuser_credentials');
   if (!su || typeof su.username !== 'string' || typeof su.password !== 'string' || !su.username || !su.password) return null;
   secrets.register(su.password);

@@ -53,6 +53,7 @@ export async function collect(
   facts.finish();
   await numberSkippedLines(report);
   report.notes.push(...facts.notes());
+  report.warnings.push(...facts.warnings());
   return { facts, report };
 }
 
@@ -106,7 +107,16 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
     report.notes.push(
       `the broker logs a service name only when the instance is provisioned, and ${unread} file(s) last written before --since were not read: widen --since (or leave it out) to learn the names`,
     );
+  keepBucketsVisible(candidates.map((c) => c.archivePrefix));
   return secrets.redactValue({ candidates, searched: report });
+}
+
+/** The buckets of the archives found are names, never secrets: a run and its operator read by them. */
+function keepBucketsVisible(prefixes: (string | null)[]): void {
+  for (const p of prefixes) {
+    const bucket = p ? /^[a-z0-9+]+:\/\/([^/]+)\//.exec(p)?.[1] : undefined;
+    if (bucket) secrets.keepVisible(bucket);
+  }
 }
 
 /**
@@ -155,6 +165,7 @@ export async function findInstance(q: FindInstanceQuery): Promise<InstanceFacts>
   const nodes = nodeFacts(facts, s, evidence).filter((n) => !gone.has(n.nodeUuid));
   const createdMs = s.provisionedAt ?? s.containerCreatedAt;
   const all = [s.provisionEvidence, s.archiveEvidence, s.lastWalEvidence, ...evidence].filter((e): e is Evidence => e !== null);
+  keepBucketsVisible([s.archivePrefix]);
   return secrets.redactValue({
     instanceGuid: q.instanceGuid,
     archivePrefix: s.archivePrefix,

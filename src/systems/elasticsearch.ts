@@ -144,7 +144,14 @@ function documentTime(src: Record<string, unknown>): Date | null {
   return t && !Number.isNaN(t.getTime()) ? t : null;
 }
 
-/** The syslog line a document stands for. */
+/**
+ * The syslog line a document stands for. The document's own program and host fields (set by the
+ * shipper from the syslog prefix) say who wrote it: a message that is a whole syslog line is kept
+ * as it is only when its prefix agrees with them, else that prefix is the writer's text (a
+ * tenant's database can log a line that looks like the broker's) and stays in the payload, under
+ * the document's fields. A document without a program field is a raw line as the syslog daemon
+ * wrote it (its host field may be the shipper's): its own prefix says who wrote it.
+ */
 export function toLine(src: Record<string, unknown>): string | null {
   let message: string | null = null;
   for (const f of MESSAGE_FIELDS) {
@@ -155,12 +162,16 @@ export function toLine(src: Record<string, unknown>): string | null {
     }
   }
   if (message === null) return null;
-  if (parseSyslog(message, new Date()) !== null) return message;
+  const host = pick(src, HOST_FIELDS);
+  const program = pick(src, PROGRAM_FIELDS);
+  const sys = parseSyslog(message, new Date());
+  if (sys !== null && (program === null || (program === sys.tag && (host === null || host === sys.host)))) return message;
   const ts = typeof src['@timestamp'] === 'string' ? src['@timestamp'] : '-';
-  const host = pick(src, ['syslog_hostname', 'host.name', 'host', '@source.host']) ?? '-';
-  const program = pick(src, ['syslog_program', 'program', '@source.program', 'tag']) ?? '-';
-  return `<14>1 ${ts} ${host} ${program} - - - ${message}`;
+  return `<14>1 ${ts} ${host ?? '-'} ${program ?? '-'} - - - ${message}`;
 }
+
+const HOST_FIELDS = ['syslog_hostname', 'host.name', 'host', '@source.host'];
+const PROGRAM_FIELDS = ['syslog_program', 'program', '@source.program', 'tag'];
 
 function pick(src: Record<string, unknown>, paths: string[]): string | null {
   for (const p of paths) {

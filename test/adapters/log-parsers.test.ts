@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, secrets } from '../../src/core/redact.js';
+import { maskSecretFields, REDACTED, secrets } from '../../src/core/redact.js';
 import { parsePayload } from '../../src/adapters/log-payload.js';
 import { parseWale, waleTime } from '../../src/adapters/wale-lines.js';
 import { clockOf, inferYear, parseSyslog, readWithClock, zoneName } from '../../src/adapters/syslog.js';
@@ -118,12 +118,14 @@ describe('payloads', () => {
     expect(saved).toMatchObject({ action: 'provision.lookup-service-name.update-recreation-data.saved', data: { name: 'important-db' } });
   });
 
-  it('registers restore.done passwords as they are read', () => {
+  it('never registers restore.done passwords read from a log line, and masks them where the line is quoted', () => {
     const pw = 'restore-done-secret-91';
     const line = `{"timestamp":"1486000000.5","source":"dingo-postgresql-broker","message":"dingo-postgresql-broker.callbacks.restore.done","log_level":1,"data":{"clusterData":{"service_instance_name":"important-db","instance_id":"11111111-2222-4333-8444-555555555555","admin_credentials":{"username":"a","password":"${pw}"}},"session":"1"}}`;
     expect(parsePayload(line)).toMatchObject({ kind: 'broker', action: 'callbacks.restore.done' });
-    expect(secrets.redact(line)).not.toContain(pw);
-    expect(secrets.redact(line)).toContain(REDACTED);
+    expect(secrets.redact(line)).toContain(pw);
+    expect(maskSecretFields(line)).not.toContain(pw);
+    expect(maskSecretFields(line)).toContain(`"password":"${REDACTED}"`);
+    expect(maskSecretFields(line)).toContain('"service_instance_name":"important-db"');
   });
 
   it('parses the three confd lines', () => {
@@ -142,6 +144,7 @@ describe('payloads', () => {
       archivePrefix: prefix,
       instanceGuid: '6e101b27-ee1b-4f4d-a032-4401a3709ec3',
       time: new Date('2016-03-17T02:11:48.811Z'),
+      scope6: null,
     });
     expect(payload(BASE_TXT)).toMatchObject({ action: 'base-backup', archivePrefix: prefix });
     expect(payload(BASE_TAR)).toMatchObject({ action: 'base-backup', archivePrefix: prefix });
@@ -158,6 +161,7 @@ describe('payloads', () => {
       port: '32785',
       format: 'march-2016',
       scope6: null,
+      component: null,
     });
     expect(parsePayload('6e101b-startup> public :5432 address 10.58.111.151:32790')).toEqual({
       kind: 'public-address',
@@ -165,6 +169,7 @@ describe('payloads', () => {
       port: '32790',
       format: 'july-2016',
       scope6: '6e101b',
+      component: 'startup',
     });
     expect(parsePayload('6e101b-startup> public :8008 address 10.58.111.151:32791')).toBeNull();
     expect(payload(LOOKUP)).toEqual({
@@ -174,7 +179,7 @@ describe('payloads', () => {
     });
   });
 
-  it('parses cf-containers-broker creation and registers the container secrets', () => {
+  it('parses cf-containers-broker creation, masking the container secrets where quoted, never registering them', () => {
     const key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
     expect(parsePayload("Creating Docker container `cf-52167ceb-bd3d-4bff-8699-a239d21c5379'...")).toEqual({
       kind: 'container-creating',
@@ -186,7 +191,9 @@ describe('payloads', () => {
       patroniScope: '78218ded-7d88-4d69-bd44-6f478c300134',
       nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379',
     });
-    expect(secrets.redact(options)).not.toContain(key);
+    expect(secrets.redact(options)).toContain(key);
+    expect(maskSecretFields(options)).toContain(`AWS_SECRET_ACCESS_KEY=${REDACTED}"`);
+    expect(maskSecretFields(options)).toContain('PATRONI_SCOPE=78218ded-7d88-4d69-bd44-6f478c300134');
   });
 
   it('parses patroni and restore_leader_if_missing lines with their milestones', () => {

@@ -216,7 +216,7 @@ function lager(prefixTime: string, ts: string, message: string, data: Record<str
 
 /** A wal-e upload line of a container, naming the instance's archive. */
 function upload(prefixTime: string, guid: string): string {
-  return `${prefixTime} cell docker/cf-c8ce128e-7b4c-4fe7-a533-e9379356f906:  patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://our-postgresql-backups/backups/${guid}/wal/wal_005/000000010000000000000001.lzo".`;
+  return `${prefixTime} cell docker/cf-c8ce128e-7b4c-4fe7-a533-e9379356f906:  ${guid.slice(0, 6)}-patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://our-postgresql-backups/backups/${guid}/wal/wal_005/000000010000000000000001.lzo".`;
 }
 
 const NAMED_GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';

@@ -32,7 +32,7 @@ const GOOD = [
     'instance-id': GUID,
     name: 'important-db',
   }),
-  `Jan 10 11:30:00 cell docker/cf-${NODE}:  patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "${PREFIX}wal_005/000000010000000000000001.lzo".`,
+  `Jan 10 11:30:00 cell docker/cf-${NODE}:  6e101b-patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "${PREFIX}wal_005/000000010000000000000001.lzo".`,
   lager('Jan 10 12:00:00', '1484049600.5', 'deprovision.start', { 'instance-id': GUID }),
 ];
 
@@ -307,7 +307,7 @@ describe('remote bytes on the terminal', () => {
 
   it('`logs find` prints them escaped, and `--json` keeps them as JSON escapes', async () => {
     // eslint-disable-next-line no-control-regex -- the NUL is taken out of a host name on purpose
-    const wal = `Jan 10 11:30:00 cell${HOSTILE.replace(/[\u0000\r\n]/g, '')} docker/cf-${NODE}:  patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "${PREFIX}wal_005/000000010000000000000001.lzo". \u001b[2J\u001b]0;x\u0007`;
+    const wal = `Jan 10 11:30:00 cell${HOSTILE.replace(/[\u0000\r\n]/g, '')} docker/cf-${NODE}:  6e101b-patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "${PREFIX}wal_005/000000010000000000000001.lzo". \u001b[2J\u001b]0;x\u0007`;
     const dir = await folder('escapes', { 'broker.log': [GOOD[0], wal, GOOD[2]].join('\n') + '\n' });
     const text = await runLogs(['logs', 'find', '--service-name', 'important-db', '--logs', dir]);
     expect(text).not.toMatch(RAW_CONTROL);

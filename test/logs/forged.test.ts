@@ -1,0 +1,193 @@
+/**
+ * Lines a tenant's database logs reach syslog under its container's tag, and a tenant controls
+ * whole payload lines: each attack below forges a line of another source from a tenant container.
+ */
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDACTED, secrets } from '../../src/core/redact.js';
+import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
+import { runLogs } from '../support/logs-cli.js';
+
+const MINE = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+const VICTIM = 'a1b2c3d4-0000-4000-8000-00000000000a';
+const TENANT = 'f00d5e11-0000-4000-8000-00000000000b';
+const MY_NODE = 'c8ce128e-7b4c-4fe7-a533-e9379356f906';
+const VICTIM_NODE = 'd1d1d1d1-0000-4000-8000-000000000001';
+const TENANT_NODE = '80a1b2c3-0000-4000-8000-000000000002';
+const BUCKET = 'our-postgresql-backups';
+const ROUTER = '0.router-partition-cac94a070a81fd8f3931.dingo-postgresql-98b09c4b36af74181ee1';
+const CELL = '14ddd22e-719e-4aca-b318-7f291c97fbba';
+
+function lager(time: string, ts: number, message: string, data: Record<string, unknown>): string {
+  return `${time} ${ROUTER} broker.stdout.log:  ${record(ts, message, data)}`;
+}
+function record(ts: number, message: string, data: Record<string, unknown>): string {
+  return JSON.stringify({
+    timestamp: String(ts),
+    source: 'dingo-postgresql-broker',
+    message: `dingo-postgresql-broker.${message}`,
+    log_level: 1,
+    data,
+  });
+}
+/** A line the tenant's database logs: after its container's own prefix, any text. */
+function tenant(time: string, text: string): string {
+  return `${time} ${CELL} docker/cf-${TENANT_NODE}:  ${TENANT.slice(0, 6)}-patroni> ${text}`;
+}
+function upload(guid: string, bucket = BUCKET): string {
+  return `DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://${bucket}/backups/${guid}/wal/wal_005/000000010000000000000001.lzo".`;
+}
+function wal(time: string, node: string, guid: string): string {
+  return `${time} ${CELL} docker/cf-${node}:  ${guid.slice(0, 6)}-patroni> ${upload(guid)}`;
+}
+
+/** Two deleted instances, mine ("orders-db") and a victim's ("victim-db"), and a live tenant. */
+const HONEST = [
+  lager('Jan 10 10:00:00', 1484042400.5, 'add-node.perform', { 'instance-id': MINE, 'node-uuid': MY_NODE, cell: CELL }),
+  lager('Jan 10 10:00:01', 1484042401.5, 'add-node.perform', { 'instance-id': VICTIM, 'node-uuid': VICTIM_NODE, cell: CELL }),
+  lager('Jan 10 10:00:02', 1484042402.5, 'add-node.perform', { 'instance-id': TENANT, 'node-uuid': TENANT_NODE, cell: CELL }),
+  lager('Jan 10 10:01:00', 1484042460.5, 'provision.lookup-service-name.update-recreation-data.saved', {
+    'instance-id': MINE,
+    name: 'orders-db',
+  }),
+  lager('Jan 10 10:02:00', 1484042520.5, 'provision.lookup-service-name.update-recreation-data.saved', {
+    'instance-id': VICTIM,
+    name: 'victim-db',
+  }),
+  wal('Jan 10 11:00:00', MY_NODE, MINE),
+  wal('Jan 10 11:00:05', VICTIM_NODE, VICTIM),
+  lager('Jan 10 12:00:00', 1484049600.5, 'deprovision.start', { 'instance-id': MINE }),
+  lager('Jan 10 12:30:00', 1484051400.5, 'deprovision.start', { 'instance-id': VICTIM }),
+];
+
+let root: string;
+let n = 0;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'logs-forged-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function logs(lines: string[]): Promise<string> {
+  const dir = join(root, `case-${++n}`);
+  await mkdir(dir);
+  await writeFile(join(dir, 'syslog'), lines.join('\n') + '\n');
+  await utimes(join(dir, 'syslog'), new Date('2017-01-11T00:00:00Z'), new Date('2017-01-11T00:00:00Z'));
+  return dir;
+}
+
+async function find(serviceName: string, lines: string[]) {
+  return findDeletedInstance({ sources: { paths: [await logs(lines)] }, serviceName });
+}
+
+describe('lines forged by a tenant are never evidence', () => {
+  it('a recreation-data record naming another user\u2019s instance does not rank it', async () => {
+    const forged = tenant(
+      'Jan 10 13:00:00',
+      record(1484053200.5, 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': VICTIM, name: 'orders-db' }),
+    );
+    const r = await find('orders-db', [...HONEST, forged]);
+    expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([[MINE, 'high']]);
+    expect(r.searched.warnings).toEqual([
+      expect.stringMatching(new RegExp(`^1 broker-shaped line\\(s\\) written by container cf-${TENANT_NODE} ignored`)),
+    ]);
+  });
+
+  it('a callbacks.restore.done record naming a victim\u2019s instance does not name it', async () => {
+    const forged = tenant(
+      'Jan 10 13:00:00',
+      record(1484053200.5, 'callbacks.restore.done', {
+        clusterData: { instance_id: VICTIM, service_instance_name: 'tenant-db', organization_guid: TENANT, space_guid: TENANT },
+      }),
+    );
+    const r = await find('tenant-db', [...HONEST, forged]);
+    expect(r.candidates.map((c) => c.instanceGuid)).not.toContain(VICTIM);
+    const victim = await find('victim-db', [...HONEST, forged]);
+    expect(victim.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([[VICTIM, 'high']]);
+  });
+
+  it('an upload dated after the deletion does not hide it', async () => {
+    const r = await find('orders-db', [...HONEST, tenant('Jan 10 13:00:00', upload(MINE))]);
+    expect(r.candidates).toHaveLength(1);
+    expect(r.candidates[0]).toMatchObject({ instanceGuid: MINE, deletedAt: '2017-01-10T12:00:00.500Z', confidence: 'high' });
+    expect(r.candidates[0]!.lastWalUploadAt).toBe('2017-01-10T11:00:00.000Z');
+    expect(r.searched.warnings.join('\n')).toContain(`1 wal-e-shaped line(s) written by container cf-${TENANT_NODE} ignored`);
+  });
+
+  it('an upload into a look-alike bucket, logged before the real one, does not move the archive', async () => {
+    const forged = tenant('Jan 10 10:30:00', upload(MINE, `${BUCKET}-archive`));
+    const r = await find('orders-db', [...HONEST.slice(0, 5), forged, ...HONEST.slice(5)]);
+    expect(r.candidates[0]!.archivePrefix).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
+  });
+
+  it('a forged scope prefix in an image without one does not outweigh the node\u2019s record, logged later', async () => {
+    // A 2016 image puts no scope before its lines: the tenant writes the victim's scope itself.
+    const early = `Jan 10 09:00:00 ${CELL} docker/cf-${TENANT_NODE}:  patroni> ${MINE.slice(0, 6)}-patroni> ${upload(MINE, 'evil')}`;
+    const bare = `Jan 10 09:00:01 ${CELL} docker/cf-${TENANT_NODE}:  ${MINE.slice(0, 6)}-patroni> ${upload(MINE, 'evil')}`;
+    const r = await find('orders-db', [early, bare, ...HONEST]);
+    expect(r.candidates[0]!.archivePrefix).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
+    const facts = await findInstance({ sources: { paths: [await logs([bare, ...HONEST])] }, instanceGuid: MINE });
+    expect(facts.nodes.map((x) => x.nodeUuid)).toEqual([MY_NODE]);
+  });
+
+  it('a public address from the tenant\u2019s own text does not move its node', async () => {
+    const start = `Jan 10 10:05:00 ${CELL} docker/cf-${TENANT_NODE}:  ${TENANT.slice(0, 6)}-startup> public :5432 address 10.58.111.150:32800`;
+    const forged = tenant('Jan 10 10:06:00', 'public :5432 address 203.0.113.9:5432');
+    const facts = await findInstance({ sources: { paths: [await logs([...HONEST, start, forged])] }, instanceGuid: TENANT });
+    expect(facts.nodes).toEqual([{ nodeUuid: TENANT_NODE, cell: '10.58.111.150' }]);
+  });
+
+  it('broker records count from the broker\u2019s tag on a router, not from a cell or another tag', async () => {
+    const rec = record(1484053200.5, 'deprovision.start', { 'instance-id': TENANT });
+    const fromCell = `Jan 10 13:00:00 0.cell_z1-partition-cac94a070a81fd8f3931.dingo-postgresql-98b09c4b36af74181ee1 broker.stdout.log:  ${rec}`;
+    const otherTag = `Jan 10 13:00:01 ${ROUTER} haproxy.stdout.log:  ${rec}`;
+    const r = await find('orders-db', [...HONEST, fromCell, otherTag]);
+    expect(r.candidates.map((c) => c.instanceGuid)).toEqual([MINE]);
+    expect(r.searched.warnings).toHaveLength(2);
+  });
+});
+
+describe('lines that are not evidence are shown', () => {
+  it('`logs find` warns naming the container, and `--json` lists the warnings', async () => {
+    const forged = [1, 2, 3].map((k) =>
+      tenant(`Jan 10 13:00:0${k}`, record(1484053200.5 + k, 'deprovision.start', { 'instance-id': VICTIM })),
+    );
+    const dir = await logs([...HONEST, ...forged]);
+    const text = await runLogs(['logs', 'find', '--service-name', 'orders-db', '--logs', dir]);
+    expect(text).toContain(`warning: 3 broker-shaped line(s) written by container cf-${TENANT_NODE} ignored`);
+    const json = JSON.parse(await runLogs(['logs', 'find', '--service-name', 'orders-db', '--logs', dir, '--json'])) as {
+      searched: { warnings: string[] };
+    };
+    expect(json.searched.warnings).toEqual([expect.stringContaining(`3 broker-shaped line(s) written by container cf-${TENANT_NODE}`)]);
+  });
+});
+
+describe('secrets only from trusted sources', () => {
+  it('a "password" equal to the bucket, in a log line from any source, redacts no archive URL', async () => {
+    const fields = { instance_id: MINE, service_instance_name: 'orders-db', admin_credentials: { password: BUCKET } };
+    const fromTenant = tenant('Jan 10 13:00:00', record(1484053200.5, 'callbacks.restore.done', { clusterData: fields }));
+    const fromBroker = lager('Jan 10 13:00:01', 1484053201.5, 'callbacks.restore.done', {
+      clusterData: { ...fields, superuser_password: `s3://${BUCKET}/backups/${MINE}/wal/` },
+    });
+    const r = await find('orders-db', [...HONEST, fromTenant, fromBroker]);
+    expect(r.candidates[0]!.archivePrefix).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
+    expect(secrets.redact(`s3://${BUCKET}/backups/${MINE}/wal/`)).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
+  });
+
+  it('a restore.done quoted as evidence shows its passwords masked', async () => {
+    const pw = 'quoted-password-7731';
+    const done = lager('Jan 10 10:03:00', 1484042580.5, 'callbacks.restore.done', {
+      clusterData: { instance_id: MINE, service_instance_name: 'orders-db', admin_credentials: { password: pw } },
+    });
+    const r = await find('orders-db', [...HONEST.filter((l) => !l.includes('update-recreation-data')), done]);
+    const quoted = r.candidates[0]!.evidence.map((e) => e.line).join('\n');
+    expect(quoted).toContain('callbacks.restore.done');
+    expect(quoted).toContain(`"password":"${REDACTED}"`);
+    expect(quoted).not.toContain(pw);
+    // Masked in the line, not registered: a log line cannot decide what every later output hides.
+    expect(secrets.redact(pw)).toBe(pw);
+  });
+});
