@@ -7,9 +7,8 @@ import type { StepContext } from '../engine/context.js';
 import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
 import { describeCandidate, nameProof, NOT_PROVEN, setAside, settle } from '../logs/choice.js';
-import { clusterdataOf, logSources } from './support/sources.js';
+import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
 import { type Candidate } from '../logs/types.js';
-import { whereSkipped, type SearchReport } from '../core/log-source.js';
 
 const findDeleted = defineAction({
   name: 'logs.find-deleted',
@@ -41,7 +40,7 @@ const findDeleted = defineAction({
       space: p.space,
       spaceGuid: p.spaceGuid,
     });
-    reportSkipped(ctx, result.searched);
+    noteSearchWarnings(ctx, result.searched);
     const candidates = result.candidates;
     if (candidates.length === 0) throw noCandidateError(wanted, result.searched);
     const { chosen, decidedBy } = await choose(ctx, candidates, wanted);
@@ -113,14 +112,6 @@ function reportFindings(ctx: StepContext, evidence: readonly { why: string; sour
     ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
 }
 
-/** What the search skipped (unreadable or truncated files, missing folders), shown as warnings. */
-function reportSkipped(ctx: StepContext, searched: SearchReport): void {
-  for (const w of searched.warnings) ctx.note(`warning: ${w}`);
-  for (const s of searched.skipped.slice(0, 10)) ctx.note(`warning: skipped ${s.kind}: ${whereSkipped(s)}: ${s.why}`);
-  if (searched.skippedTotal > 10)
-    ctx.note(`warning: … and ${searched.skippedTotal - 10} more skipped (dingo-recover logs find --json lists them)`);
-}
-
 const findNew = defineAction({
   name: 'logs.find-instance',
   summary: "Find an instance's container, cell and archive in the logs",
@@ -140,12 +131,12 @@ const findNew = defineAction({
       const facts = await findInstance({ sources: logSources(ctx), instanceGuid: p.instanceGuid });
       const node = facts.nodes.find((n) => n.cell);
       if (node && node.cell && facts.archivePrefix) {
-        reportSkipped(ctx, facts.searched);
+        noteSearchWarnings(ctx, facts.searched);
         reportFindings(ctx, facts.evidence, 6);
         return { nodeUuid: node.nodeUuid, container: `cf-${node.nodeUuid}`, cellIp: node.cell, archiveUrl: facts.archivePrefix };
       }
       if (i >= p.attempts) {
-        reportSkipped(ctx, facts.searched);
+        noteSearchWarnings(ctx, facts.searched);
         throw new StepFailed(
           `the logs do not (yet) show ${!node ? 'the container and cell' : 'the wal-e archive'} of instance ${p.instanceGuid}`,
           {

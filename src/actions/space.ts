@@ -14,8 +14,7 @@ import { cfApi } from './support/cf.js';
 import { inspectArchive } from '../archive/inspect.js';
 import { findSpaceInstances } from '../logs/space.js';
 import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holding, type SpaceDeletion } from '../logs/space-holdings.js';
-import { whereSkipped } from '../core/log-source.js';
-import { clusterdataOf, logSources } from './support/sources.js';
+import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
 import { textOf, textsOf } from '../core/json.js';
 import { UNNAMED, givenNames, named, type Named } from './support/space-names.js';
 
@@ -122,7 +121,7 @@ const findInstances = defineAction({
       spaceGuid: deletion.spaceGuid,
       guids,
     });
-    for (const s of logs.searched.skipped.slice(0, 10)) ctx.note(`warning: skipped ${s.kind}: ${whereSkipped(s)}: ${s.why}`);
+    noteSearchWarnings(ctx, logs.searched);
     const held = named(holdings(events, deletion.deletedAt, logs.instances), givenNames(p.names), ctx);
     const items: Record<string, unknown>[] = [];
     const others: Record<string, unknown>[] = [];

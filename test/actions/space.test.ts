@@ -3,7 +3,7 @@
  * v2-only one), generated logs and archives in a memory store; the plan and leaveOut; the report;
  * check-apps reporting the apps a space delete removed; create-space.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,6 +199,29 @@ describe('space.find-instances', () => {
       ]);
     });
   }
+
+  it('warns of broker-shaped lines a tenant container wrote, and they change nothing', async () => {
+    const forged = await mkdtemp(join(tmpdir(), 'space-forged-'));
+    try {
+      const node = '80a1b2c3-0000-4000-8000-000000000002';
+      const record = JSON.stringify({
+        timestamp: '1483610400.5',
+        source: 'dingo-postgresql-broker',
+        message: 'dingo-postgresql-broker.provision.lookup-service-name.update-recreation-data.saved',
+        log_level: 1,
+        data: { 'instance-id': byName('elsewhere-db').guid, name: 'orders-db' },
+      });
+      await writeFile(join(forged, 'syslog'), `Jan  5 10:00:00 cell-1 docker/cf-${node}:  80a1b2-patroni> ${record}\n`);
+      const { ctx, notes } = context(cc(true), [root, forged], store);
+      const out = await find(ctx);
+      expect(names(out.instances)).toEqual(['ghost-db', 'orders-db', 'reports-db', 'scratch-db']);
+      expect(notes).toContainEqual(
+        expect.stringMatching(new RegExp(`^warning: 1 broker-shaped line\\(s\\) written by container cf-${node} ignored`)),
+      );
+    } finally {
+      await rm(forged, { recursive: true, force: true });
+    }
+  });
 
   it('takes the space GUID given instead of searching by name, and stops before anything changes when it held nothing to recover', async () => {
     const { ctx } = context(cc(true), [root], store);

@@ -2,7 +2,7 @@
 import type { StepContext } from '../../engine/context.js';
 import { StepFailed } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
-import type { LogSourceSpec } from '../../core/log-source.js';
+import { whereSkipped, type LogSourceSpec, type SearchReport } from '../../core/log-source.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
 import type { ClusterdataSpec } from '../../logs/types.js';
 
@@ -32,4 +32,12 @@ export function logSources(ctx: StepContext): LogSourceSpec {
 export function clusterdataOf(ctx: StepContext): ClusterdataSpec | undefined {
   const where = ctx.settings.clusterdata ? parseClusterdataUrl(ctx.settings.clusterdata) : null;
   return where ? { store: ctx.s3, ...where } : undefined;
+}
+
+/** What the search ignored or skipped (lines from a source that cannot have written them, unreadable files), as warnings. */
+export function noteSearchWarnings(ctx: StepContext, searched: SearchReport): void {
+  for (const w of searched.warnings) ctx.note(`warning: ${w}`);
+  for (const s of searched.skipped.slice(0, 10)) ctx.note(`warning: skipped ${s.kind}: ${whereSkipped(s)}: ${s.why}`);
+  if (searched.skippedTotal > 10)
+    ctx.note(`warning: … and ${searched.skippedTotal - 10} more skipped (dingo-recover logs find --json lists them)`);
 }
