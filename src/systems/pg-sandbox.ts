@@ -66,6 +66,7 @@ export function settingsFor(major: number, settings: [string, string][]): [strin
     restore_command: 12,
     recovery_end_command: 12,
     archive_cleanup_command: 12,
+    recovery_target_timeline: 12,
     unix_socket_directories: 9.3,
   };
   return settings.filter(([name]) => (since[name] ?? 0) <= major);
@@ -88,10 +89,15 @@ export function serverEnv(): NodeJS.ProcessEnv {
   return { PATH: SAFE_PATH, LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
 }
 
+/** The search_path of our own sessions: system objects only, temporary ones last. */
+export const SYSTEM_SEARCH_PATH = 'pg_catalog,pg_temp';
+
 /** What each session of ours sets before anything runs, winning over role and database settings. */
-export const SESSION_OPTIONS = '-c search_path=pg_catalog,pg_temp -c session_preload_libraries= -c local_preload_libraries=';
+export function sessionOptions(searchPath = SYSTEM_SEARCH_PATH): string {
+  return `-c search_path=${searchPath} -c session_preload_libraries= -c local_preload_libraries=`;
+}
 
 /** The environment of psql, pg_dump and pg_isready against a scratch server. */
-export function clientEnv(): NodeJS.ProcessEnv {
-  return { ...serverEnv(), PGOPTIONS: SESSION_OPTIONS, PGPASSFILE: '/dev/null', PGSYSCONFDIR: '/nonexistent' };
+export function clientEnv(searchPath = SYSTEM_SEARCH_PATH): NodeJS.ProcessEnv {
+  return { ...serverEnv(), PGOPTIONS: sessionOptions(searchPath) };
 }
