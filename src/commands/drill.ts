@@ -51,7 +51,7 @@ export const drillCommand = {
           describe:
             'give up (exit 7) when the whole drill takes longer, stopping the server (default: 15m plus 2m per GiB of base backup and WAL)',
         },
-        'db-user': { type: 'string', default: 'postgres', describe: 'role the query runs as' },
+        'db-user': { type: 'string', default: 'postgres', describe: 'role the query runs as (SET ROLE: its own settings do not apply)' },
         'db-name': { type: 'string', default: 'postgres', describe: 'database the query runs in' },
         concurrency: { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' },
         ...s3FlagOptions,

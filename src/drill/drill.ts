@@ -62,6 +62,8 @@ export interface DrillOptions {
 
 export const DEFAULT_QUERY = 'select datname from pg_catalog.pg_database where not datistemplate order by datname';
 const SAMPLE_ROWS = 20;
+/** The bootstrap superuser of a Dingo cluster. */
+const SUPERUSER = 'postgres';
 
 /** One drill under way: its settings, and what must be cleaned up however it ends. */
 interface Drill {
@@ -152,7 +154,9 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const paths = workdirPaths(drill.workdir);
   const [base, wal] = await restoreBaseAndWal(drill, latest, paths, pg, as);
   const cluster = await prepareCluster(drill, paths, pg, as);
-  const conn = { user: opts.dbUser ?? 'postgres', database: opts.dbName ?? 'postgres' };
+  // Every session is the bootstrap superuser's, the only role whose role-level libraries PGOPTIONS may switch off;
+  // the query runs under --db-user by SET ROLE.
+  const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
   drill.say('replaying WAL');
   const recoveryStarted = Date.now();
   await cluster.start();
@@ -161,7 +165,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const replay = await replayFacts(cluster, pg.major, conn);
   const lost = report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete);
   const sql = opts.query ?? DEFAULT_QUERY;
-  const rows = await queryRestored(cluster, sql, conn, opts.expectRows, replay, report);
+  const rows = await queryRestored(cluster, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
   return {
     archive: drill.archive,
     backup: {

@@ -44,17 +44,18 @@ export const OPERATOR_SEARCH_PATH = 'pg_catalog,public,pg_temp';
 export async function queryRestored(
   cluster: ScratchCluster,
   sql: string,
-  conn: { user: string; database: string },
+  conn: { user: string; database: string; role: string },
   expectRows: number | undefined,
   replay: ReplayFacts,
   report: ArchiveReport,
 ): Promise<string[][]> {
   let rows: string[][];
   try {
-    rows = (await cluster.query(sql, conn, OPERATOR_SEARCH_PATH)).rows;
+    const asRole = conn.role === conn.user ? sql : `set role "${conn.role.replace(/"/g, '""')}"; ${sql}`;
+    rows = (await cluster.query(asRole, conn, OPERATOR_SEARCH_PATH)).rows;
   } catch (err) {
     throw new DrillFailed('query-failed', `the query failed on the restored database: ${messageOf(err)}`, {
-      hint: `Check the SQL, or the user/database (${conn.user}/${conn.database}) with --db-user/--db-name.`,
+      hint: `Check the SQL, or the user/database (${conn.role}/${conn.database}) with --db-user/--db-name.`,
     });
   }
   if (expectRows !== undefined && rows.length !== expectRows) {

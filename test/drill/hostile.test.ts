@@ -20,6 +20,14 @@ const BUCKET = 'hostile-bucket';
 const PREFIX = 'backups/hostile/wal/';
 const SECRET = 'hostile-secret-V3p8sK';
 
+/** A role of the tenant's application, with a session library and search_path of its own. */
+const APP_ROLE = [
+  'create role tenant_app login',
+  `grant select on public.${DRILL_TABLE} to tenant_app`,
+  "alter role tenant_app set session_preload_libraries = 'dingo_tenant_session'",
+  'alter role tenant_app set search_path = tenant, pg_catalog, public',
+];
+
 let moto: Moto;
 let archive: GeneratedArchive;
 let dir: string;
@@ -35,7 +43,7 @@ beforeAll(async () => {
       rowsBefore: 400,
       rowsAfter: 200,
       extraWalSwitches: 1,
-      tenant: { sql: tenantSql(markers), autoConf: tenantAutoConf(markers) },
+      tenant: { sql: [...tenantSql(markers), ...APP_ROLE], autoConf: tenantAutoConf(markers) },
     }),
   ]);
   await moto.createBucket(BUCKET);
@@ -89,6 +97,18 @@ describe('a drill of a tenant-prepared archive', () => {
   it("lists the restored cluster's real databases, not the tenant's view of pg_database", async () => {
     const report = await runDrill({ url: `s3://${BUCKET}/${PREFIX}`, store: moto.store, deadlineMs: 300_000 });
     expect(report.query.rows).toEqual([['postgres']]);
+    expect(await markersIn(markers)).toEqual([]);
+  }, 180_000);
+
+  it("runs the query as --db-user without that role's settings or libraries", async () => {
+    const report = await runDrill({
+      url: `s3://${BUCKET}/${PREFIX}`,
+      store: moto.store,
+      dbUser: 'tenant_app',
+      query: `select count(*), current_user from ${DRILL_TABLE}`,
+      deadlineMs: 300_000,
+    });
+    expect(report.query.rows).toEqual([[String(archive.rowsAfter), 'tenant_app']]);
     expect(await markersIn(markers)).toEqual([]);
   }, 180_000);
 });
