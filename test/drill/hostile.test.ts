@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalProcesses } from '../../src/core/seams.js';
 import { runDrill } from '../../src/drill/drill.js';
+import { DrillFailed } from '../../src/drill/exit-codes.js';
 import { localProcesses } from '../../src/systems/processes.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { DRILL_TABLE, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
@@ -110,5 +111,31 @@ describe('a drill of a tenant-prepared archive', () => {
     });
     expect(report.query.rows).toEqual([[String(archive.rowsAfter), 'tenant_app']]);
     expect(await markersIn(markers)).toEqual([]);
+  }, 180_000);
+
+  it('ends at its deadline a drill whose server never says recovery ended, stopping the server', async () => {
+    const server: { pid?: number } = {};
+    // The server never leaves recovery, as far as the drill can tell.
+    const stuck: LocalProcesses = {
+      ...localProcesses,
+      run: async (argv, opts) => {
+        if (!argv.some((a) => a.includes('pg_is_in_recovery'))) return localProcesses.run(argv, opts);
+        const socketDir = argv[argv.indexOf('-h') + 1]!;
+        server.pid = Number((await readFile(join(dirname(socketDir), 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+        return { code: 0, stdout: 't\0', stderr: '' };
+      },
+    };
+    const err = await runDrill({ url: `s3://${BUCKET}/${PREFIX}`, store: moto.store, processes: stuck, deadlineMs: 20_000 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DrillFailed);
+    expect((err as DrillFailed).outcome).toBe('could-not-run');
+    expect((err as DrillFailed).message).toMatch(
+      /^the drill's deadline of 20\.0s passed while PostgreSQL was still replaying WAL \(last WAL file restored: [0-9A-F]{24}\)$/,
+    );
+    expect((err as DrillFailed).hint).toMatch(/The scratch server was stopped.*--deadline/);
+    expect(server.pid).toBeGreaterThan(0);
+    const state = await readFile(`/proc/${server.pid}/status`, 'utf8').catch(() => 'gone');
+    expect(state).toMatch(/^gone$|State:\s+Z/m);
   }, 180_000);
 });
