@@ -292,18 +292,15 @@ async function startInContainer(
   };
 }
 
-/** The settings of the copy's server in the image: the sandbox's, but listening in the container for the published port. */
+/** The settings of the copy's server in the image: the sandbox's, but on the image's own port and socket, listening for the published port. */
 function containerSettings(major: string): [string, string][] {
   const data = '/var/lib/postgresql/data';
-  const inImage = sandboxSettings({
-    dataDir: data,
-    socketDir: '/var/run/postgresql',
-    port: 5432,
-    hbaFile: `${data}/dingo-recover-hba.conf`,
-  });
+  const inImage = sandboxSettings({ dataDir: data, socketDir: '', port: 0, hbaFile: `${data}/dingo-recover-hba.conf` });
   return settingsFor(
     Number(major),
-    inImage.map(([name, value]): [string, string] => [name, name === 'listen_addresses' ? '*' : value]),
+    inImage
+      .filter(([name]) => name !== 'port' && name !== 'unix_socket_directories')
+      .map(([name, value]): [string, string] => [name, name === 'listen_addresses' ? '*' : value]),
   );
 }
 
