@@ -27,7 +27,6 @@ const drill = defineAction({
       const r = await runDrill({
         url: p.url,
         store: ctx.s3,
-        s3Flags: ctx.platform.s3Flags,
         processes: ctx.platform.processes,
         requireComplete: false,
         progress: (m) => {

@@ -25,7 +25,7 @@ export interface DrillArgs extends S3Flags {
   keep?: boolean;
   json?: boolean;
   quiet?: boolean;
-  deadline: string;
+  deadline?: string;
   dbUser: string;
   dbName: string;
   concurrency: number;
@@ -46,8 +46,12 @@ export const drillCommand = {
         keep: { type: 'boolean', describe: 'keep the scratch folder (data, server log) afterwards' },
         json: { type: 'boolean', describe: 'print the report as JSON' },
         quiet: { type: 'boolean', describe: 'print nothing on success' },
-        deadline: { type: 'string', default: '15m', describe: 'give up (exit 7) when recovery takes longer' },
-        'db-user': { type: 'string', default: 'postgres', describe: 'role the query runs as' },
+        deadline: {
+          type: 'string',
+          describe:
+            'give up (exit 7) when the whole drill takes longer, stopping the server (default: 15m plus 2m per GiB of base backup and WAL)',
+        },
+        'db-user': { type: 'string', default: 'postgres', describe: 'role the query runs as (SET ROLE: its own settings do not apply)' },
         'db-name': { type: 'string', default: 'postgres', describe: 'database the query runs in' },
         concurrency: { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' },
         ...s3FlagOptions,
@@ -72,7 +76,7 @@ const defaultOutput: DrillOutput = {
 };
 
 /** Run the drill for parsed arguments; returns the exit code. */
-export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaultOutput, selfCommand?: string[]): Promise<number> {
+export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaultOutput): Promise<number> {
   const abort = new AbortController();
   const onSignal = (): void => {
     abort.abort();
@@ -89,18 +93,16 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
       url: argv.url,
       processes: localProcesses,
       store: await storeFromFlags(argv),
-      s3Flags: argv,
       query: argv.query,
       expectRows: argv.expectRows,
       maxAgeMs: argv.maxAge === undefined ? undefined : parseDuration(argv.maxAge, '--max-age'),
-      deadlineMs: parseDuration(argv.deadline, '--deadline'),
+      deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
       pgBin: argv.pgBin,
       workdir: argv.workdir,
       keep: argv.keep,
       dbUser: argv.dbUser,
       dbName: argv.dbName,
       concurrency: argv.concurrency,
-      selfCommand,
       signal: abort.signal,
       // Progress only for a person watching; cron and --json/--quiet get the outcome alone.
       progress:

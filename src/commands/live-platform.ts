@@ -37,7 +37,6 @@ export function livePlatform(options: LiveOptions): Platform {
     s3: createS3Store({ endpoint: options.s3?.endpoint, region: options.s3?.region, forcePathStyle: options.s3?.pathStyle }),
     // The operator's --logs are the run's settings; a live platform writes no log of its own.
     logPaths: [],
-    s3Flags: { s3Endpoint: options.s3?.endpoint, s3Region: options.s3?.region, s3PathStyle: options.s3?.pathStyle },
     processes: localProcesses,
     async close(): Promise<void> {},
   };

@@ -1,6 +1,7 @@
 /**
- * `dingo-recover wal-fetch SEGMENT DEST --from s3://BUCKET/PREFIX/`: the
- * restore_command the drill gives PostgreSQL. Contract (PostgreSQL's): exit 0
+ * `dingo-recover wal-fetch SEGMENT DEST --from s3://BUCKET/PREFIX/`: a restore_command
+ * for an operator's own restore of a wal-e archive (the drill fetches WAL itself and never
+ * hands a server its credentials). Contract (PostgreSQL's): exit 0
  * with DEST in place, or non-zero meaning "not available". A missing file exits
  * 1 silently (PostgreSQL asks for files that do not exist as a matter of course);
  * other failures also exit 1 and say why on stderr; bad arguments exit 2.

@@ -1,4 +1,3 @@
-import type { S3Flags } from './s3-flags.js';
 import type { Readable, Writable } from 'node:stream';
 
 /** A command to run, locally (cf, bosh) or on a cell over SSH (docker, mv, ...). */
@@ -95,8 +94,6 @@ export interface Platform {
   readonly s3: ObjectStore;
   /** Syslog files or folders to search (rehearsals add the simulated platform's own log). */
   readonly logPaths: string[];
-  /** How a child process of ours (the drill's wal-fetch) reaches the same S3; credentials stay in the environment. */
-  readonly s3Flags?: S3Flags;
   /** The programs a drill runs on this machine (absent: run them directly). */
   readonly processes?: LocalProcesses;
   close(): Promise<void>;

@@ -2,26 +2,32 @@
  * The restore drill: prove that a wal-e archive restores, the way Dingo's
  * containers would restore it (backup-fetch LATEST, then WAL replay through
  * restore_command), on a private throwaway PostgreSQL, and report what came back.
+ * The archive may be a tenant's work: the drill fetches it with its own credentials,
+ * and the scratch server runs sandboxed (systems/pg-sandbox.ts), so none of the
+ * archive's code runs and no credential reaches it.
  */
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
-import type { S3Flags } from '../core/s3-flags.js';
 import type { BaseBackupInfo } from '../wale/report.js';
 import { freePort } from '../systems/ports.js';
 import { localProcesses } from '../systems/processes.js';
+import { sandboxSettings, settingsFor } from '../systems/pg-sandbox.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
+import { BASE_DEADLINE_MS, Deadline, defaultDeadlineMs } from './deadline.js';
 import type { DrillReport } from './drill-report.js';
 import { DrillFailed } from './exit-codes.js';
 import { asDrillFailure } from './failures.js';
-import { chooseLocalPg, type LocalPg } from './local-pg.js';
-import { restoreCommandFor, writeRecoveryConfig } from './recovery-config.js';
-import { archivedWalBytes, replayFacts, replayShortfall, type ReplayFacts } from './replay.js';
+import { chooseLocalPg, majorNumber, type LocalPg } from './local-pg.js';
+import { writeRecoveryConfig } from './recovery-config.js';
+import { parseRecoveryLog } from './recovery-log.js';
+import { replayFacts, replayShortfall, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
-import { checkRestoreCommand } from './restore-command-check.js';
 import { ScratchCluster } from './scratch-cluster.js';
+import { downloadWal, localRestoreCommand, type WalDownloaded } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths, type Workdir } from './workdir.js';
 
 export type { DrillReport };
@@ -31,19 +37,16 @@ export interface DrillOptions {
   /** s3://BUCKET/PREFIX/ of the wal-e archive. */
   url: string;
   store: ObjectStore;
-  /** Handed on to wal-fetch in restore_command (credentials travel in the environment). */
-  s3Flags?: S3Flags;
   query?: string;
   expectRows?: number;
   maxAgeMs?: number;
   pgBin?: string;
   workdir?: string;
   keep?: boolean;
+  /** The whole drill's time limit (default: defaultDeadlineMs of the archive). */
   deadlineMs?: number;
   dbUser?: string;
   dbName?: string;
-  /** How to run this CLI (program and leading arguments); default: this very process's command. */
-  selfCommand?: string[];
   concurrency?: number;
   /**
    * Fail (not restorable) when replay cannot reach the newest archived WAL (default true). False
@@ -57,15 +60,10 @@ export interface DrillOptions {
   processes?: LocalProcesses;
 }
 
-export const DEFAULT_QUERY = 'select datname from pg_database where not datistemplate order by datname';
-const DEFAULT_DEADLINE_MS = 15 * 60_000;
+export const DEFAULT_QUERY = 'select datname from pg_catalog.pg_database where not datistemplate order by datname';
 const SAMPLE_ROWS = 20;
-
-export function defaultSelfCommand(): string[] {
-  const script = process.argv[1];
-  if (!script) throw new Error('cannot tell how this CLI was started; pass the command explicitly');
-  return [process.execPath, ...process.execArgv, script];
-}
+/** The bootstrap superuser of a Dingo cluster. */
+const SUPERUSER = 'postgres';
 
 /** One drill under way: its settings, and what must be cleaned up however it ends. */
 interface Drill {
@@ -79,40 +77,71 @@ interface Drill {
   warnings: string[];
   workdir: string | null;
   cluster: ScratchCluster | null;
+  /** What the drill is doing now, for the deadline's message. */
+  doing: string;
+  deadline: Deadline;
 }
 
 export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const { bucket, prefix } = parseS3Url(opts.url);
+  const started = Date.now();
   const drill: Drill = {
     opts,
     processes: opts.processes ?? localProcesses,
-    say: opts.progress ?? (() => undefined),
+    say: () => undefined,
     bucket,
     prefix,
     archive: formatS3Url(bucket, prefix),
-    started: Date.now(),
+    started,
     warnings: [],
     workdir: null,
     cluster: null,
+    doing: 'starting',
+    deadline: new Deadline(started, opts.deadlineMs ?? BASE_DEADLINE_MS, () => whatItWasDoing(drill), opts.signal),
   };
+  drill.say = (message) => {
+    drill.doing = message;
+    opts.progress?.(message);
+  };
+  const work = restoreAndReport(drill);
+  work.catch(() => undefined);
   try {
-    return await restoreAndReport(drill);
+    return await Promise.race([work, drill.deadline.expired]);
   } catch (err) {
     const failure = asDrillFailure(err);
     if (failure instanceof DrillFailed && drill.workdir && opts.keep) failure.workdir = drill.workdir;
     throw failure;
   } finally {
-    if (drill.cluster) await drill.cluster.stop().catch(() => undefined);
+    drill.deadline.end();
+    if (drill.cluster) {
+      // Stopped first, so that no step still waits on it; then once more, should a start have been under way.
+      await drill.cluster.stop().catch(() => undefined);
+      await work.catch(() => undefined);
+      await drill.cluster.stop().catch(() => undefined);
+    }
     if (drill.workdir && !opts.keep) await rm(drill.workdir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
+/** What the drill was doing, for the deadline's message: the phase, and during replay the last WAL file restored. */
+function whatItWasDoing(drill: Drill): string {
+  if (!drill.cluster || !drill.workdir) return drill.doing;
+  let log = '';
+  try {
+    log = readFileSync(join(drill.workdir, 'postgresql.log'), 'utf8');
+  } catch {
+    // Not written yet: nothing restored.
+  }
+  const last = parseRecoveryLog(log).restoredFiles.pop();
+  return `PostgreSQL was still replaying WAL${last ? ` (last WAL file restored: ${last})` : ' (no WAL file restored yet)'}`;
+}
+
 async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const { opts, processes } = drill;
-  const deadline = drill.started + (opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
   const requireComplete = opts.requireComplete ?? true;
   drill.say(`inspecting ${drill.archive}`);
   const { report, latest } = await checkRestorable(opts.store, drill.archive, requireComplete);
+  if (opts.deadlineMs === undefined) drill.deadline.set(defaultDeadlineMs(latest.expandedSizeBytes ?? 0, report.walSegments));
   // Problems beyond restorability (e.g. a gap after the stop segment) mean data would be lost: say so.
   drill.warnings.push(...report.warnings, ...report.problems);
   const where = { store: opts.store, bucket: drill.bucket, prefix: drill.prefix, processes };
@@ -120,26 +149,23 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const major = archiveMajor(report, latest);
   const pg = await chooseLocalPg(major, opts.pgBin, processes);
   const as = processes.postgresAccount();
+  drill.deadline.signal.throwIfAborted();
   drill.workdir = await makeWorkdir(opts.workdir, as, processes);
   const paths = workdirPaths(drill.workdir);
-  const restoreCommand = restoreCommandFor(opts.selfCommand ?? defaultSelfCommand(), drill.archive, opts.s3Flags ?? {});
-  await checkRestoreCommand(restoreCommand, latest.startSegment, paths, as, processes);
-  const base = await restoreBase(drill, latest, paths, pg, as);
-  const port = await freePort();
-  await writeRecoveryConfig({ dataDir: paths.dataDir, major: pg.major, restoreCommand, port, socketDir: paths.socketDir, as });
-  const conn = { user: opts.dbUser ?? 'postgres', database: opts.dbName ?? 'postgres' };
-  const { dataDir, socketDir } = paths;
-  drill.cluster = new ScratchCluster({ bin: pg.bin, dataDir, socketDir, port, logFile: join(paths.dir, 'postgresql.log'), as, processes });
+  const [base, wal] = await restoreBaseAndWal(drill, latest, paths, pg, as);
+  const cluster = await prepareCluster(drill, paths, pg, as);
+  // Every session is the bootstrap superuser's, the only role whose role-level libraries PGOPTIONS may switch off;
+  // the query runs under --db-user by SET ROLE.
+  const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
   drill.say('replaying WAL');
   const recoveryStarted = Date.now();
-  await drill.cluster.start();
-  await drill.cluster.waitRecovered({ deadline, ...conn, signal: opts.signal });
+  await cluster.start();
+  await cluster.waitRecovered({ ...conn, signal: drill.deadline.signal });
   const recoveryMs = Date.now() - recoveryStarted;
-  const replay = await replayFacts(drill.cluster, pg.major, conn);
+  const replay = await replayFacts(cluster, pg.major, conn);
   const lost = report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete);
   const sql = opts.query ?? DEFAULT_QUERY;
-  const rows = await queryRestored(drill.cluster, sql, conn, opts.expectRows, replay, report);
-  const walBytes = await archivedWalBytes(opts.store, drill.bucket, drill.prefix, replay.restoredFiles);
+  const rows = await queryRestored(cluster, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
   return {
     archive: drill.archive,
     backup: {
@@ -151,7 +177,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
       partitions: latest.partitions.length,
     },
     postgres: { archiveMajor: major, localVersion: pg.version, bin: pg.bin },
-    restore: restoreTimes(drill, base, recoveryMs, walBytes, replay),
+    restore: restoreTimes(drill, base, recoveryMs, wal.compressedBytes, replay),
     replay: {
       lastLsn: replay.lastLsn,
       lastSegment: replay.lastSegment,
@@ -165,27 +191,56 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   };
 }
 
-/** LATEST's partitions into the scratch data folder, completed so PostgreSQL can start on it. */
-async function restoreBase(
+/**
+ * LATEST's partitions into the scratch data folder, completed so PostgreSQL can start on it, and
+ * meanwhile the archived WAL replay can ask for into the drill's WAL folder.
+ */
+async function restoreBaseAndWal(
   drill: Drill,
   latest: BaseBackupInfo,
   paths: Workdir,
   pg: LocalPg,
   as: RunAs | undefined,
-): Promise<BaseBackupStats> {
-  drill.say(`restoring ${latest.name} (${latest.partitions.length} partition(s))`);
+): Promise<[BaseBackupStats, WalDownloaded]> {
+  drill.say(`restoring ${latest.name} (${latest.partitions.length} partition(s)) and fetching its WAL`);
+  const from = { store: drill.opts.store, bucket: drill.bucket, signal: drill.deadline.signal, processes: drill.processes, as };
+  const wal = downloadWal({ ...from, prefix: drill.prefix, startSegment: latest.startSegment, pgMajor: pg.major, into: paths.walDir });
+  wal.catch(() => undefined);
   const base = await downloadBaseBackup({
-    store: drill.opts.store,
-    bucket: drill.bucket,
+    ...from,
     partitions: latest.partitions,
     dataDir: paths.dataDir,
-    as,
     concurrency: drill.opts.concurrency,
-    signal: drill.opts.signal,
-    processes: drill.processes,
   });
   await completeDataDir(paths.dataDir, pg.major, as);
-  return base;
+  const fetched = await wal;
+  for (const name of fetched.damaged) drill.warnings.push(`archived WAL ${name} did not decompress: replay cannot go past it.`);
+  return [base, fetched];
+}
+
+/** The scratch server on the restored data: the drill's own configuration, and the sandbox's settings on its command line. */
+async function prepareCluster(drill: Drill, paths: Workdir, pg: LocalPg, as: RunAs | undefined): Promise<ScratchCluster> {
+  const port = await freePort();
+  const { dataDir, socketDir } = paths;
+  const restoreCommand = localRestoreCommand(paths.walDir);
+  await writeRecoveryConfig({ dataDir, major: pg.major, restoreCommand, port, socketDir, as });
+  const settings = settingsFor(majorNumber(pg.major), [
+    ...sandboxSettings({
+      dataDir,
+      socketDir,
+      port,
+      restoreCommand,
+      hbaFile: join(dataDir, 'pg_hba.conf'),
+      identFile: join(dataDir, 'pg_ident.conf'),
+    }),
+    ['hot_standby', 'off'],
+    ['fsync', 'off'],
+    ['recovery_target_timeline', 'latest'],
+  ]);
+  drill.deadline.signal.throwIfAborted();
+  const logFile = join(paths.dir, 'postgresql.log');
+  drill.cluster = new ScratchCluster({ bin: pg.bin, dataDir, socketDir, port, logFile, as, settings, processes: drill.processes });
+  return drill.cluster;
 }
 
 function restoreTimes(

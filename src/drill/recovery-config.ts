@@ -2,13 +2,14 @@
  * Turns a restored base backup into a private, throwaway archive recovery:
  * the archive's own settings are set aside (they would push WAL into the
  * production archive, listen on the network, or need the original paths) and
- * replaced by a minimal configuration whose restore_command is our wal-fetch.
+ * replaced by a minimal configuration whose restore_command copies the WAL the drill fetched.
+ * The server also starts with the same settings on its command line (systems/pg-sandbox.ts),
+ * which win over any file.
  */
 import { chown, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { majorNumber } from './local-pg.js';
 import type { RunAs } from '../systems/processes.js';
-import { s3FlagArgs, type S3Flags } from '../core/s3-flags.js';
 
 export interface RecoverySettings {
   dataDir: string;
@@ -22,22 +23,9 @@ export interface RecoverySettings {
   as?: RunAs;
 }
 
-/** Quote one argument for /bin/sh. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
 /** A string literal in postgresql.conf / recovery.conf syntax. */
 export function confString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-}
-
-/**
- * restore_command: this CLI's wal-fetch with the archive and S3 flags. Credentials
- * are deliberately absent: the server inherits them through its environment.
- */
-export function restoreCommandFor(selfCommand: string[], archiveUrl: string, flags: S3Flags): string {
-  return [...selfCommand, 'wal-fetch', '%f', '%p', '--from', archiveUrl, ...s3FlagArgs(flags)].map(shellQuote).join(' ');
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -2,13 +2,11 @@
  * How far WAL replay got in a drill: what the restored server and its log say, and the
  * archived WAL it did not reach.
  */
-import type { ObjectStore } from '../core/seams.js';
 import type { LostWal } from '../wale/report.js';
 import { formatSegment, nextSegment, parseLsn, parseSegment, SEGMENT_BYTES, segmentIndex, segmentOfLsn } from '../wale/segments.js';
 import { majorNumber } from './local-pg.js';
 import { parseRecoveryLog } from './recovery-log.js';
 import type { ScratchCluster } from './scratch-cluster.js';
-import { walObjectKey } from './wal-fetch.js';
 
 /** Where replay ended, from the server (or its log when the server does not say). */
 export interface ReplayEnd {
@@ -26,8 +24,8 @@ export async function replayFacts(cluster: ScratchCluster, major: string, conn: 
   // Both functions keep their last recovery values after promotion (10+ names; xlog before).
   const fns =
     majorNumber(major) >= 10
-      ? ['pg_last_wal_replay_lsn()', 'pg_last_xact_replay_timestamp()']
-      : ['pg_last_xlog_replay_location()', 'pg_last_xact_replay_timestamp()'];
+      ? ['pg_catalog.pg_last_wal_replay_lsn()', 'pg_catalog.pg_last_xact_replay_timestamp()']
+      : ['pg_catalog.pg_last_xlog_replay_location()', 'pg_catalog.pg_last_xact_replay_timestamp()'];
   const row = (await cluster.query(`select ${fns.join(', ')}`, conn)).rows[0] ?? [];
   const log = parseRecoveryLog(await cluster.log());
   const segments = log.restoredFiles.filter((f) => /^[0-9A-F]{24}$/.test(f));
@@ -73,17 +71,4 @@ export function replayShortfall(
     return null;
   }
   return reachedIndex >= segmentIndex(end, pgMajor) ? null : { from: next, to: newest };
-}
-
-/** Compressed bytes of the WAL files replay fetched (a file that cannot be read counts 0). */
-export async function archivedWalBytes(store: ObjectStore, bucket: string, prefix: string, names: string[]): Promise<number> {
-  let total = 0;
-  const queue = [...new Set(names)];
-  const worker = async (): Promise<void> => {
-    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      total += (await store.head({ bucket, key: walObjectKey(prefix, name) }).catch(() => null))?.size ?? 0;
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return total;
 }

@@ -34,21 +34,28 @@ export function checkReplayReached(
   return short;
 }
 
+/**
+ * The search_path of the operator's query: its tables in public are found by name, but pg_catalog
+ * comes first, so a function or operator of the archive's with a system one's name and arguments never wins.
+ */
+export const OPERATOR_SEARCH_PATH = 'pg_catalog,public,pg_temp';
+
 /** The rows of the drill's query on the restored database; "query failed" on an error or an unexpected count. */
 export async function queryRestored(
   cluster: ScratchCluster,
   sql: string,
-  conn: { user: string; database: string },
+  conn: { user: string; database: string; role: string },
   expectRows: number | undefined,
   replay: ReplayFacts,
   report: ArchiveReport,
 ): Promise<string[][]> {
   let rows: string[][];
   try {
-    rows = (await cluster.query(sql, conn)).rows;
+    const asRole = conn.role === conn.user ? sql : `set role "${conn.role.replace(/"/g, '""')}"; ${sql}`;
+    rows = (await cluster.query(asRole, conn, OPERATOR_SEARCH_PATH)).rows;
   } catch (err) {
     throw new DrillFailed('query-failed', `the query failed on the restored database: ${messageOf(err)}`, {
-      hint: `Check the SQL, or the user/database (${conn.user}/${conn.database}) with --db-user/--db-name.`,
+      hint: `Check the SQL, or the user/database (${conn.role}/${conn.database}) with --db-user/--db-name.`,
     });
   }
   if (expectRows !== undefined && rows.length !== expectRows) {

@@ -1,13 +1,15 @@
 /**
- * The throwaway PostgreSQL a drill recovers into: private port and socket
- * folder, run as the postgres account when we are root, watched until archive
- * recovery has ended (or the server died, or the deadline passed).
+ * The throwaway PostgreSQL a drill recovers into: private port and 0700 socket
+ * folder, the sandbox's settings on its command line and an environment of its
+ * own (systems/pg-sandbox.ts), run as the postgres account when we are root,
+ * watched until archive recovery has ended (or the server died, or the drill was stopped).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
 import type { LocalProcesses, RunAs } from '../core/seams.js';
 import { parseRecoveryLog } from './recovery-log.js';
+import { clientEnv, postgresOptions, serverEnv } from '../systems/pg-sandbox.js';
 
 export interface ClusterOptions {
   bin: string;
@@ -16,8 +18,8 @@ export interface ClusterOptions {
   port: number;
   logFile: string;
   as?: RunAs;
-  /** Environment of the server, inherited by restore_command (S3 credentials). */
-  env?: NodeJS.ProcessEnv;
+  /** Settings given on the server's command line (they win over every configuration file). */
+  settings: [string, string][];
   /** How pg_ctl, pg_isready and psql run. */
   processes: LocalProcesses;
 }
@@ -40,10 +42,19 @@ export class ScratchCluster {
 
   async start(): Promise<void> {
     // -W: return at once; recovery can take long and is watched by waitRecovered().
-    await this.o.processes.runOk([this.pg('pg_ctl'), '-D', this.o.dataDir, '-l', this.o.logFile, '-W', '-s', 'start'], {
-      as: this.o.as,
-      env: this.o.env,
-    });
+    const argv = [
+      this.pg('pg_ctl'),
+      '-D',
+      this.o.dataDir,
+      '-l',
+      this.o.logFile,
+      '-W',
+      '-s',
+      '-o',
+      postgresOptions(this.o.settings),
+      'start',
+    ];
+    await this.o.processes.runOk(argv, { as: this.o.as, env: serverEnv() });
     // Wait for postmaster.pid, so that from here on alive() and stop() see the server.
     const until = Date.now() + PID_FILE_GRACE_MS;
     while (!(await this.alive())) {
@@ -94,12 +105,13 @@ export class ScratchCluster {
     if (pf?.status) return pf.status === 'ready';
     const r = await this.o.processes.run([this.pg('pg_isready'), '-q', '-h', this.o.socketDir, '-p', String(this.o.port), '-U', user], {
       as: this.o.as,
+      env: clientEnv(),
     });
     return r.code === 0;
   }
 
-  /** Wait until archive recovery has ended and the server accepts queries. */
-  async waitRecovered(opts: { deadline: number; user: string; database: string; signal?: AbortSignal }): Promise<void> {
+  /** Wait until archive recovery has ended and the server accepts queries (or `signal` stops the drill). */
+  async waitRecovered(opts: { user: string; database: string; signal?: AbortSignal }): Promise<void> {
     for (;;) {
       opts.signal?.throwIfAborted();
       const alive = await this.alive();
@@ -112,23 +124,18 @@ export class ScratchCluster {
         );
       }
       if (await this.accepting(opts.user)) {
-        const r = await this.query('select pg_is_in_recovery()', opts);
+        const r = await this.query('select pg_catalog.pg_is_in_recovery()', opts);
         if (r.rows[0]?.[0] === 'f') return;
-      }
-      if (Date.now() > opts.deadline) {
-        const last = parseRecoveryLog(await this.log()).restoredFiles.pop();
-        throw new DrillFailed(
-          'could-not-run',
-          `the deadline passed while PostgreSQL was still recovering${last ? ` (last WAL file restored: ${last})` : ''}`,
-          { hint: 'Give the drill more time with --deadline (e.g. --deadline 1h), or run it closer to the bucket.' },
-        );
       }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 
-  /** Run one SQL text through psql; the rows of its last statement. Throws with psql's error. */
-  async query(sql: string, conn: { user: string; database: string }): Promise<QueryResult> {
+  /**
+   * Run one SQL text through psql; the rows of its last statement. Throws with psql's error.
+   * The session's search_path is `searchPath` (default: pg_catalog and pg_temp only), whatever the archive's roles and databases set.
+   */
+  async query(sql: string, conn: { user: string; database: string }, searchPath?: string): Promise<QueryResult> {
     const r = await this.o.processes.run(
       [
         this.pg('psql'),
@@ -152,7 +159,7 @@ export class ScratchCluster {
         '-c',
         sql,
       ],
-      { as: this.o.as },
+      { as: this.o.as, env: clientEnv(searchPath) },
     );
     if (r.code !== 0) throw new Error((r.stderr || r.stdout).trim() || `psql exited with ${r.code}`);
     const records = r.stdout.split('\0');
@@ -164,9 +171,13 @@ export class ScratchCluster {
     if (!(await this.alive())) return;
     const fast = await this.o.processes.run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'fast', '-t', '30', '-w', '-s', 'stop'], {
       as: this.o.as,
+      env: serverEnv(),
     });
     if (fast.code !== 0 && (await this.alive())) {
-      await this.o.processes.run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'immediate', '-w', '-s', 'stop'], { as: this.o.as });
+      await this.o.processes.run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'immediate', '-w', '-s', 'stop'], {
+        as: this.o.as,
+        env: serverEnv(),
+      });
     }
   }
 }

@@ -16,6 +16,8 @@ export interface Workdir {
   dir: string;
   dataDir: string;
   socketDir: string;
+  /** The WAL the drill fetched, read by restore_command. */
+  walDir: string;
 }
 
 /** A fresh scratch folder under `parent` (default: the temp folder) with its data and sock folders. */
@@ -23,7 +25,7 @@ export async function makeWorkdir(parent: string | undefined, as: RunAs | undefi
   const base = parent ?? tmpdir();
   await mkdir(base, { recursive: true });
   const dir = await mkdtemp(join(base, 'dingo-drill-'));
-  for (const sub of ['', 'data', 'sock']) {
+  for (const sub of ['', 'data', 'sock', 'wal']) {
     const path = join(dir, sub);
     await mkdir(path, { recursive: true, mode: 0o700 });
     if (as) await chown(path, as.uid, as.gid);
@@ -53,7 +55,7 @@ export function workdirPaths(dir: string): Workdir {
       },
     );
   }
-  return { dir, dataDir, socketDir };
+  return { dir, dataDir, socketDir, walDir: join(dir, 'wal') };
 }
 
 /** wal-e leaves the WAL folder out of the base backup; PostgreSQL needs it to exist, and a private data folder. */

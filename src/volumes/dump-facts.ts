@@ -19,12 +19,12 @@ export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 export async function rowCounts(query: Query, db: string): Promise<Record<string, number>> {
   const tables = await query(
     db,
-    `select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    `select n.nspname, c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r', 'p') and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema' order by 1, 2`,
   );
   const out: Record<string, number> = {};
   for (const [s = '', t = ''] of tables)
-    out[`${s}.${t}`] = Number((await query(db, `select count(*) from ${ident(s)}.${ident(t)}`))[0]?.[0]);
+    out[`${s}.${t}`] = Number((await query(db, `select pg_catalog.count(*) from ${ident(s)}.${ident(t)}`))[0]?.[0]);
   return out;
 }
 

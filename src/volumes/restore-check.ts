@@ -10,6 +10,7 @@ import { freePort } from '../systems/ports.js';
 import { postgresAccount, run, runOk, type RunAs } from '../systems/processes.js';
 import { rowCounts, type DumpFacts, type Query } from './dump-facts.js';
 import { newestLocalBin, querier } from './scratch-server.js';
+import { clientEnv, serverEnv } from '../systems/pg-sandbox.js';
 
 export interface RestoreCheck {
   database: string;
@@ -43,7 +44,7 @@ export async function verifyDumps(dumps: DumpFacts[], opts: { binRoot?: string }
     for (const [i, d] of dumps.entries()) out.push(await restoreOne(cluster, d, `check_${i}`));
     return out;
   } finally {
-    await run([join(local.bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', '-s', 'stop'], { as });
+    await run([join(local.bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', '-s', 'stop'], { as, env: serverEnv() });
     await rm(work, { recursive: true, force: true });
   }
 }
@@ -54,9 +55,12 @@ async function startRestoreCluster(bin: string, work: string, data: string, as: 
   const port = await freePort();
   const conn = ['-h', work, '-p', String(port)];
   // --locale C: the operator's LANG may name a locale this machine lacks, and initdb would refuse it.
-  await runOk([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], { as });
+  await runOk([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], {
+    as,
+    env: serverEnv(),
+  });
   const options = `-p ${port} -k ${work} -c listen_addresses='' -c fsync=off`;
-  await runOk([join(bin, 'pg_ctl'), '-D', data, '-l', join(work, 'log'), '-w', '-s', '-o', options, 'start'], { as });
+  await runOk([join(bin, 'pg_ctl'), '-D', data, '-l', join(work, 'log'), '-w', '-s', '-o', options, 'start'], { as, env: serverEnv() });
   return { bin, conn, query: querier(bin, { args: conn, user: 'postgres' }) };
 }
 
@@ -64,18 +68,10 @@ async function startRestoreCluster(bin: string, work: string, data: string, as: 
 async function restoreOne(cluster: RestoreCluster, d: DumpFacts, target: string): Promise<RestoreCheck> {
   await cluster.query('postgres', `create database ${target}`);
   // --no-owner: the roles of the lost cluster do not exist here; what is checked is the data.
-  const r = await run([
-    join(cluster.bin, 'pg_restore'),
-    '--exit-on-error',
-    '--no-owner',
-    '--no-acl',
-    ...cluster.conn,
-    '-U',
-    'postgres',
-    '-d',
-    target,
-    d.file,
-  ]);
+  const r = await run(
+    [join(cluster.bin, 'pg_restore'), '--exit-on-error', '--no-owner', '--no-acl', ...cluster.conn, '-U', 'postgres', '-d', target, d.file],
+    { env: clientEnv() },
+  );
   if (r.code !== 0)
     return { database: d.database, file: d.file, restored: false, differences: [r.stderr.trim().slice(0, 1000)], tables: 0 };
   const after = await rowCounts(cluster.query, target);

@@ -2,10 +2,12 @@
  * A throwaway PostgreSQL on a COPY of a volume's data folder: the local server binaries of its
  * major version when installed, else the `postgres:<major>` image through the Docker Engine with the
  * copy bind-mounted. Only the copy is touched: its stale postmaster.pid and recovery signals are
- * moved aside inside the copy, and access is by our own hba file (trust, on a private socket or
- * 127.0.0.1 only), so nobody's password is needed.
+ * moved aside inside the copy, and access is by our own hba file (trust, on a 0700 socket folder of
+ * ours or 127.0.0.1 only), so nobody's password is needed. The copy's own settings that run commands
+ * or load libraries are overridden on the command line, and every session forces search_path to
+ * pg_catalog (systems/pg-sandbox.ts): looking inside runs none of the volume's code.
  */
-import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
@@ -13,6 +15,7 @@ import { freePort } from '../systems/ports.js';
 import { postgresAccount, run, runOk, type RunAs } from '../systems/processes.js';
 import { localBinaries } from './identify.js';
 import { DEBIAN_PG_ROOT } from '../systems/pg-install.js';
+import { clientEnv, postgresArgs, postgresOptions, sandboxSettings, serverEnv, settingsFor } from '../systems/pg-sandbox.js';
 
 export interface Conn {
   /** psql/pg_dump connection flags. */
@@ -112,7 +115,7 @@ export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '') {
         '-c',
         sql,
       ],
-      { as },
+      { as, env: clientEnv() },
     );
     if (r.code !== 0) {
       const text = (r.stderr || r.stdout).trim();
@@ -125,10 +128,12 @@ export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '') {
 }
 
 /** The bootstrap superuser's name (POSTGRES_USER may have renamed it), asked of a single-user backend on the copy. */
-async function superuserName(bin: string, dataDir: string, as?: RunAs): Promise<string> {
-  const r = await run([join(bin, 'postgres'), '--single', '-D', dataDir, '-j', 'template1'], {
+async function superuserName(bin: string, dataDir: string, settings: [string, string][], as?: RunAs): Promise<string> {
+  const single = settings.filter(([name]) => !['port', 'listen_addresses', 'unix_socket_directories'].includes(name));
+  const r = await run([join(bin, 'postgres'), '--single', '-D', dataDir, ...postgresArgs(single), '-j', 'template1'], {
     as,
-    stdin: 'select rolname from pg_authid where oid = 10;\n',
+    env: serverEnv(),
+    stdin: 'set search_path = pg_catalog, pg_temp;\nselect rolname from pg_catalog.pg_authid where oid operator(pg_catalog.=) 10;\n',
   });
   return /rolname = "([^"]+)"/.exec(r.stdout)?.[1] ?? 'postgres';
 }
@@ -179,30 +184,41 @@ async function clientFor(major: string, root: string | undefined): Promise<{ bin
   return client;
 }
 
-/** The pg_ctl start command for the copy: our own socket folder and hba file, no TCP, no archiving. */
-function pgCtlStart(o: StartOptions, bin: string, port: number, hba: string, logFile: string): string[] {
-  const opts = [
-    `-p ${port}`,
-    `-k ${o.workDir}`,
-    `-c listen_addresses=''`,
-    `-c hba_file=${hba}`,
-    '-c archive_mode=off',
-    `-c shared_preload_libraries=''`,
-    '-c max_connections=20',
-  ].join(' ');
+/** The settings the copy's server starts with: our socket folder and hba file, no TCP, none of the copy's commands or libraries. */
+function copySettings(o: StartOptions, port: number, socketDir: string, hba: string): [string, string][] {
+  return settingsFor(Number(o.major), [
+    ...sandboxSettings({ dataDir: o.dataDir, socketDir, port, hbaFile: hba }),
+    ['max_connections', '20'],
+  ]);
+}
+
+/** The pg_ctl start command for the copy. */
+function pgCtlStart(o: StartOptions, bin: string, settings: [string, string][], logFile: string): string[] {
+  const opts = postgresOptions(settings);
   return [join(bin, 'pg_ctl'), '-D', o.dataDir, '-l', logFile, '-w', '-t', String(o.startTimeoutSeconds ?? 600), '-s', '-o', opts, 'start'];
+}
+
+/** A new folder in `parent` only the server's account may enter (its socket, its hba file). */
+async function privateFolder(parent: string, as: RunAs | undefined): Promise<string> {
+  const path = await mkdtemp(join(parent, 'sock-'));
+  await chmod(path, 0o700);
+  if (as) await chown(path, as.uid, as.gid);
+  return path;
 }
 
 /** The local server binaries of the volume's major on the copy, run as the postgres account when we are root. */
 async function startLocal(o: StartOptions, bin: string, clientBin: string, port: number, notes: string[]): Promise<ScratchServer> {
   const as = postgresAccount();
-  const hba = join(o.workDir, 'hba.conf');
-  await writeFile(hba, 'local all all trust\n', { mode: 0o644 });
+  const socketDir = await privateFolder(o.workDir, as);
+  const hba = join(socketDir, 'hba.conf');
+  await writeFile(hba, 'local all all trust\n', { mode: 0o600 });
+  if (as) await chown(hba, as.uid, as.gid);
   const logFile = join(o.workDir, 'server.log');
   if (as) await runOk(['chown', `${as.uid}:${as.gid}`, o.workDir]);
   o.progress?.(`starting PostgreSQL ${o.major} from ${bin} on the copy (crash recovery runs on the copy if needed)`);
-  const startArgv = pgCtlStart(o, bin, port, hba, logFile);
-  const started = await run(startArgv, { as });
+  const settings = copySettings(o, port, socketDir, hba);
+  const startArgv = pgCtlStart(o, bin, settings, logFile);
+  const started = await run(startArgv, { as, env: serverEnv() });
   if (started.code !== 0) {
     const log = await readFile(logFile, 'utf8').catch(() => '');
     const locale = missingLocale(log);
@@ -213,17 +229,17 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
     });
   }
   const stop = async (): Promise<void> => {
-    await run([join(bin, 'pg_ctl'), '-D', o.dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as });
+    await run([join(bin, 'pg_ctl'), '-D', o.dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as, env: serverEnv() });
   };
-  let conn: Conn = { args: ['-h', o.workDir, '-p', String(port)], user: 'postgres' };
+  let conn: Conn = { args: ['-h', socketDir, '-p', String(port)], user: 'postgres' };
   try {
     await querier(clientBin, conn, as, o.major)('template1', 'select 1');
   } catch (err) {
     await stop();
     if (!/role "postgres" does not exist/.test((err as Error).message)) throw err;
     // POSTGRES_USER renamed the bootstrap superuser: ask the copy for its name, and start again.
-    conn = { ...conn, user: await superuserName(bin, o.dataDir, as) };
-    await runOk(startArgv, { as });
+    conn = { ...conn, user: await superuserName(bin, o.dataDir, settings, as) };
+    await runOk(startArgv, { as, env: serverEnv() });
   }
   return { how: `local PostgreSQL ${o.major} (${bin})`, conn, clientBin, notes, query: querier(clientBin, conn, as, o.major), stop };
 }
@@ -249,15 +265,7 @@ async function startInContainer(
   const id = await engine.createContainer({
     name,
     image,
-    cmd: [
-      'postgres',
-      '-c',
-      'hba_file=/var/lib/postgresql/data/dingo-recover-hba.conf',
-      '-c',
-      'archive_mode=off',
-      '-c',
-      'listen_addresses=*',
-    ],
+    cmd: ['postgres', ...postgresArgs(containerSettings(o.major))],
     binds: [{ source: o.dataDir, target: '/var/lib/postgresql/data', readOnly: false }],
     publish: { containerPort: 5432, hostPort: port },
     labels: { 'dingo-recover.purpose': 'look inside a copy of a volume' },
@@ -284,11 +292,23 @@ async function startInContainer(
   };
 }
 
+/** The settings of the copy's server in the image: the sandbox's, but on the image's own port and socket, listening for the published port. */
+function containerSettings(major: string): [string, string][] {
+  const data = '/var/lib/postgresql/data';
+  const inImage = sandboxSettings({ dataDir: data, socketDir: '', port: 0, hbaFile: `${data}/dingo-recover-hba.conf` });
+  return settingsFor(
+    Number(major),
+    inImage
+      .filter(([name]) => name !== 'port' && name !== 'unix_socket_directories')
+      .map(([name, value]): [string, string] => [name, name === 'listen_addresses' ? '*' : value]),
+  );
+}
+
 /** Whether the server accepts connections within `timeoutSeconds` (pg_isready every half second). */
 async function acceptsConnections(clientBin: string, conn: Conn, timeoutSeconds: number): Promise<boolean> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const r = await run([join(clientBin, 'pg_isready'), '-q', ...conn.args]);
+    const r = await run([join(clientBin, 'pg_isready'), '-q', ...conn.args], { env: clientEnv() });
     if (r.code === 0) return true;
     if (Date.now() > deadline) return false;
     await new Promise((res) => setTimeout(res, 500));

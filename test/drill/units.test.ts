@@ -9,7 +9,9 @@ import { DRILL_EXIT, DrillFailed } from '../../src/drill/exit-codes.js';
 import { majorOf } from '../../src/drill/local-pg.js';
 import { replayShortfall } from '../../src/drill/replay.js';
 import { pipeThrough, run, StageFailed } from '../../src/systems/processes.js';
-import { confString, restoreCommandFor, shellQuote, writeRecoveryConfig } from '../../src/drill/recovery-config.js';
+import { confString, writeRecoveryConfig } from '../../src/drill/recovery-config.js';
+import { shellQuote } from '../../src/systems/pg-sandbox.js';
+import { localRestoreCommand } from '../../src/drill/wal-download.js';
 import { parseRecoveryLog } from '../../src/drill/recovery-log.js';
 import { Readable } from 'node:stream';
 
@@ -56,14 +58,8 @@ describe('versions and labels', () => {
 });
 
 describe('recovery configuration', () => {
-  it('quotes restore_command for the shell and for postgresql.conf, with no credentials in it', () => {
-    const cmd = restoreCommandFor(['/usr/bin/node', "/opt/it's/cli.js"], 's3://b/backups/g/wal/', {
-      s3Endpoint: 'http://127.0.0.1:9000',
-      s3PathStyle: true,
-    });
-    expect(cmd).toBe(
-      `/usr/bin/node '/opt/it'\\''s/cli.js' wal-fetch %f %p --from s3://b/backups/g/wal/ --s3-endpoint http://127.0.0.1:9000 --s3-path-style`,
-    );
+  it('restore_command only copies a file the drill fetched, quoted for the shell and for postgresql.conf', () => {
+    expect(localRestoreCommand("/tmp/it's/wal")).toBe(`test -f '/tmp/it'\\''s/wal'/%f && cp '/tmp/it'\\''s/wal'/%f %p`);
     expect(shellQuote('a b')).toBe("'a b'");
     expect(confString("it's")).toBe("'it''s'");
   });

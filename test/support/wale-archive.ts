@@ -29,6 +29,8 @@ export interface GenerateOptions {
   extraWalSwitches?: number;
   /** Tar partitions the base backup is split into (wal-e splits by size; tests want several). */
   partitions?: number;
+  /** A tenant's preparations: SQL run in the postgres database before the base backup, and lines put in its postgresql.auto.conf (not loaded by the generating server). */
+  tenant?: { sql: string[]; autoConf: string[] };
 }
 
 export interface GeneratedArchive {
@@ -154,6 +156,8 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       const version = await sql('select version()');
       await sql(`create table ${DRILL_TABLE} (id int primary key, note text not null)`);
       await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(1, ${rowsBefore}) g`);
+      for (const statement of opts.tenant?.sql ?? []) await sql(statement);
+      if (opts.tenant) await writeFile(join(data, 'postgresql.auto.conf'), `${opts.tenant.autoConf.join('\n')}\n`, { flag: 'a' });
 
       const tarDir = join(stage, 'tar');
       await pg(

@@ -81,6 +81,18 @@ describe('the Docker Engine API', () => {
     expect(c.body.Image).toBe('postgres:15');
     expect(c.body.HostConfig.Binds).toEqual([`${copy}:/var/lib/postgresql/data`]);
     expect(Object.values(c.body.HostConfig.PortBindings!)[0]![0]!.HostIp).toBe('127.0.0.1');
+    // The copy's own commands and libraries are overridden on the command line, which wins over its configuration files.
+    for (const setting of [
+      'shared_preload_libraries=',
+      'session_preload_libraries=',
+      'archive_mode=off',
+      'archive_command=',
+      'restore_command=',
+      'recovery_end_command=',
+      'ssl=off',
+      'data_directory=/var/lib/postgresql/data',
+    ])
+      expect(c.body.Cmd).toContain(setting);
     expect(c).toMatchObject({ started: true, removed: true });
   }, 120_000);
 

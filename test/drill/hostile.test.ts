@@ -1,0 +1,141 @@
+/**
+ * A drill of a hostile but valid archive: a real PostgreSQL 15 cluster prepared by a tenant (functions
+ * shadowing the system ones, role and database search_paths before pg_catalog, postgresql.auto.conf
+ * commands and missing libraries) archived as wal-e does, into moto. The drill proves it restorable
+ * and none of the tenant's code runs; the scratch server never holds a credential.
+ */
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalProcesses } from '../../src/core/seams.js';
+import { runDrill } from '../../src/drill/drill.js';
+import { DrillFailed } from '../../src/drill/exit-codes.js';
+import { localProcesses } from '../../src/systems/processes.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import { DRILL_TABLE, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { markerFolder, markersIn, tenantAutoConf, tenantSql } from '../support/drill-hostile.js';
+import { tearDownDrill } from '../support/drill-teardown.js';
+
+const BUCKET = 'hostile-bucket';
+const PREFIX = 'backups/hostile/wal/';
+const SECRET = 'hostile-secret-V3p8sK';
+
+/** A role of the tenant's application, with a session library and search_path of its own. */
+const APP_ROLE = [
+  'create role tenant_app login',
+  `grant select on public.${DRILL_TABLE} to tenant_app`,
+  "alter role tenant_app set session_preload_libraries = 'dingo_tenant_session'",
+  'alter role tenant_app set search_path = tenant, pg_catalog, public',
+];
+
+let moto: Moto;
+let archive: GeneratedArchive;
+let dir: string;
+let markers: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'drill-hostile-'));
+  markers = await markerFolder(dir);
+  [moto, archive] = await Promise.all([
+    startMoto(),
+    generateWaleArchive({
+      dir,
+      rowsBefore: 400,
+      rowsAfter: 200,
+      extraWalSwitches: 1,
+      tenant: { sql: [...tenantSql(markers), ...APP_ROLE], autoConf: tenantAutoConf(markers) },
+    }),
+  ]);
+  await moto.createBucket(BUCKET);
+  await uploadArchive(moto.store, archive.root, BUCKET, PREFIX);
+  Object.assign(process.env, moto.env, { AWS_ACCESS_KEY_ID: 'AKIAHOSTILE0001', AWS_SECRET_ACCESS_KEY: SECRET });
+}, 120_000);
+
+afterAll(() => tearDownDrill({ moto, archive, dir }));
+
+/** What the running scratch server looked like when the drill first asked whether recovery had ended. */
+interface Seen {
+  environ?: string;
+  socketMode?: number;
+}
+
+/** The machine's programs, looking at the postmaster (its environment, its socket folder) on the drill's first recovery check. */
+function watching(seen: Seen): LocalProcesses {
+  return {
+    ...localProcesses,
+    run: async (argv, opts) => {
+      const socketDir = argv[argv.indexOf('-h') + 1];
+      if (seen.environ === undefined && argv.some((a) => a.includes('pg_is_in_recovery')) && socketDir) {
+        const pid = (await readFile(join(dirname(socketDir), 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]!;
+        seen.environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).replaceAll('\0', '\n');
+        seen.socketMode = (await stat(socketDir)).mode & 0o777;
+      }
+      return localProcesses.run(argv, opts);
+    },
+  };
+}
+
+describe('a drill of a tenant-prepared archive', () => {
+  it('counts the rows right, runs none of the archive code, and the server holds no credential', async () => {
+    const seen: Seen = {};
+    const report = await runDrill({
+      url: `s3://${BUCKET}/${PREFIX}`,
+      store: moto.store,
+      processes: watching(seen),
+      query: `select count(*) from ${DRILL_TABLE}`,
+      expectRows: 1,
+      deadlineMs: 300_000,
+    });
+    expect(report.query.rows).toEqual([[String(archive.rowsAfter)]]);
+    expect(report.replay.lastSegment).toBe(archive.segments[archive.segments.length - 1]);
+    expect(await markersIn(markers)).toEqual([]);
+    expect(seen.environ).toMatch(/^PATH=/m);
+    expect(seen.environ).not.toMatch(/AWS_|AKIAHOSTILE|hostile-secret|MOTO|PGOPTIONS/);
+    expect(seen.socketMode).toBe(0o700);
+  }, 180_000);
+
+  it("lists the restored cluster's real databases, not the tenant's view of pg_database", async () => {
+    const report = await runDrill({ url: `s3://${BUCKET}/${PREFIX}`, store: moto.store, deadlineMs: 300_000 });
+    expect(report.query.rows).toEqual([['postgres']]);
+    expect(await markersIn(markers)).toEqual([]);
+  }, 180_000);
+
+  it("runs the query as --db-user without that role's settings or libraries", async () => {
+    const report = await runDrill({
+      url: `s3://${BUCKET}/${PREFIX}`,
+      store: moto.store,
+      dbUser: 'tenant_app',
+      query: `select count(*), current_user from ${DRILL_TABLE}`,
+      deadlineMs: 300_000,
+    });
+    expect(report.query.rows).toEqual([[String(archive.rowsAfter), 'tenant_app']]);
+    expect(await markersIn(markers)).toEqual([]);
+  }, 180_000);
+
+  it('ends at its deadline a drill whose server never says recovery ended, stopping the server', async () => {
+    const server: { pid?: number } = {};
+    // The server never leaves recovery, as far as the drill can tell.
+    const stuck: LocalProcesses = {
+      ...localProcesses,
+      run: async (argv, opts) => {
+        if (!argv.some((a) => a.includes('pg_is_in_recovery'))) return localProcesses.run(argv, opts);
+        const socketDir = argv[argv.indexOf('-h') + 1]!;
+        server.pid = Number((await readFile(join(dirname(socketDir), 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+        return { code: 0, stdout: 't\0', stderr: '' };
+      },
+    };
+    const err = await runDrill({ url: `s3://${BUCKET}/${PREFIX}`, store: moto.store, processes: stuck, deadlineMs: 20_000 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DrillFailed);
+    expect((err as DrillFailed).outcome).toBe('could-not-run');
+    expect((err as DrillFailed).message).toMatch(
+      /^the drill's deadline of 20\.0s passed while PostgreSQL was still replaying WAL \(last WAL file restored: [0-9A-F]{24}\)$/,
+    );
+    expect((err as DrillFailed).hint).toMatch(/The scratch server was stopped.*--deadline/);
+    expect(server.pid).toBeGreaterThan(0);
+    const state = await readFile(`/proc/${server.pid}/status`, 'utf8').catch(() => 'gone');
+    expect(state).toMatch(/^gone$|State:\s+Z/m);
+  }, 180_000);
+});
