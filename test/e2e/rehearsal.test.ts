@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
+import { readJournal } from '../../src/engine/journal.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';
@@ -243,6 +244,10 @@ describe('non-interactive runs stop for the operator', () => {
     expect(first.stdout).toMatch(/no answer for confirmation "confirm-deleted-instance"/);
     expect(first.stdout).not.toMatch(/\$ cf create-service/);
     const runId = runIdOf(first.stdout);
+    // No archive is restored (drilled) before the operator confirmed it.
+    const started = readJournal(join(state, 'runs', runId, 'journal.ndjson')).flatMap((e) => (e.type === 'step.started' ? [e.step] : []));
+    expect(started).toContain('inspect-old-archive');
+    expect(started).not.toContain('drill-old-archive');
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code, again.stdout).toBe(0);
     assertRecovered(world(state, runId));
