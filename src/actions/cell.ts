@@ -14,6 +14,7 @@ import { FIRST_POLL_MS, pollDelays } from '../adapters/cf-wait.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
 import { clusterdataOf } from './support/sources.js';
+import { requireServesArchive } from './support/served.js';
 import { bringContainerTo, cellDocker, containerState, describeRestorePoll, probeContainerIs } from './support/cell.js';
 
 async function inspectOrFail(ctx: StepContext, cellIp: string, container: string) {
@@ -183,8 +184,15 @@ const waitRestored = defineAction({
   name: 'cell.wait-restored',
   summary: 'Wait until PostgreSQL has replayed the archive and left recovery',
   effect: 'read',
-  params: { ...restored, lastSegment: optional('string', 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"') },
-  outputs: { promoted: output('boolean', 'pg_is_in_recovery() = f') },
+  params: {
+    ...restored,
+    lastSegment: optional('string', 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"'),
+    archiveUrl: required('string', "the deleted instance's archive: the served database must hold its system identifier (sysids/sysid)"),
+  },
+  outputs: {
+    promoted: output('boolean', 'pg_is_in_recovery() = f'),
+    systemIdentifier: output('string', "the system identifier of the database served, the restored archive's"),
+  },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, p.cellIp);
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
@@ -213,7 +221,8 @@ const waitRestored = defineAction({
       },
     });
     ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
-    return { promoted: true };
+    const sysid = await requireServesArchive(ctx, docker, p.container, p.archiveUrl);
+    return { promoted: true, systemIdentifier: sysid };
   },
 });
 
