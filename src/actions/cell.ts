@@ -14,7 +14,7 @@ import { FIRST_POLL_MS, pollDelays } from '../adapters/cf-wait.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
 import { clusterdataOf } from './support/sources.js';
-import { requireServesArchive } from './support/served.js';
+import { containerArchiveUrl, requireServesArchive } from './support/served.js';
 import { bringContainerTo, cellDocker, containerState, describeRestorePoll, probeContainerIs } from './support/cell.js';
 
 async function inspectOrFail(ctx: StepContext, cellIp: string, container: string) {
@@ -45,6 +45,7 @@ const inspectContainer = defineAction({
     dataDir: output('string', "host folder of the container's /data mount"),
     etcdHostPort: output('string', 'ETCD_HOST_PORT from the container environment'),
     walBucket: output('string', 'WAL_S3_BUCKET from the container environment'),
+    archiveUrl: output('string', "the instance's wal-e prefix, from its environment: s3://WAL_S3_BUCKET/backups/PATRONI_SCOPE/wal/"),
   },
   async run(ctx, p) {
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
@@ -56,12 +57,15 @@ const inspectContainer = defineAction({
     }
     if (!info.dataDir)
       throw new StepFailed(`container ${p.container} has no /data mount`, { hint: 'this does not look like a Dingo patroni container' });
+    const archiveUrl = containerArchiveUrl(info, p.container);
     ctx.evidence(`${p.container}: PATRONI_SCOPE=${scope}, ${info.state.running ? 'running' : 'stopped'}, /data → ${info.dataDir}`);
+    ctx.evidence(`${p.container} archives to ${archiveUrl} (WAL_S3_BUCKET and PATRONI_SCOPE of its environment)`);
     return {
       running: info.state.running,
       dataDir: info.dataDir,
       etcdHostPort: info.env.ETCD_HOST_PORT ?? '',
       walBucket: info.env.WAL_S3_BUCKET ?? '',
+      archiveUrl,
     };
   },
 });

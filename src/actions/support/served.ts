@@ -1,12 +1,13 @@
 /**
- * Which database a node serves. A restore is done only when the node serves the restored
+ * Where a new instance's container archives (its own environment), and which database a node
+ * serves. A restore is done only when the node serves the restored
  * database: its system identifier (pg_controldata) is the one the deleted instance's archive
  * records in sysids/sysid, which the container copies into etcd's /initialize when it restores.
  */
 import type { StepContext } from '../../engine/context.js';
-import type { CellDocker } from '../../adapters/docker.js';
+import type { CellDocker, ContainerInfo } from '../../adapters/docker.js';
 import { systemIdentifier } from '../../adapters/pg-replication.js';
-import { parseS3Location } from '../../archive/location.js';
+import { dingoArchiveUrl, parseS3Location } from '../../archive/location.js';
 import { StepFailed, messageOf } from '../../core/errors.js';
 
 function sysidUrl(archiveUrl: string): string {
@@ -51,4 +52,20 @@ export async function requireServesArchive(ctx: StepContext, docker: CellDocker,
   }
   ctx.evidence(`${container} serves system identifier ${served}, the restored archive's (${sysidUrl(archiveUrl)})`);
   return served;
+}
+
+/**
+ * Where the container archives, from its own environment (never from logs): wal-e's
+ * WALE_S3_PREFIX is s3://WAL_S3_BUCKET/backups/PATRONI_SCOPE/wal/.
+ */
+export function containerArchiveUrl(info: ContainerInfo, container: string): string {
+  const bucket = info.env.WAL_S3_BUCKET ?? '';
+  const scope = info.env.PATRONI_SCOPE ?? '';
+  if (!bucket || /[/\s]/.test(bucket) || !scope) {
+    throw new StepFailed(
+      `container ${container} has ${bucket ? `WAL_S3_BUCKET=${bucket}` : 'no WAL_S3_BUCKET'} and ${scope ? `PATRONI_SCOPE=${scope}` : 'no PATRONI_SCOPE'} in its environment: where it archives is not known`,
+      { hint: 'this does not look like a Dingo patroni container; check `docker inspect` on the cell; nothing was changed' },
+    );
+  }
+  return dingoArchiveUrl(bucket, scope);
 }
