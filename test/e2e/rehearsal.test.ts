@@ -254,6 +254,33 @@ describe('non-interactive runs stop for the operator', () => {
   });
 });
 
+describe('a journal written before a step gave an output the runbook now uses', () => {
+  it('runs that read step again on resume, and recovers', async () => {
+    const state = stateDir();
+    const killed = await runCli(['rehearse', '--yes', '--state-dir', state], {
+      env: { DINGO_RECOVER_FAILPOINTS: 'step:inspect-new-container' },
+    });
+    expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
+    const runId = runIdOf(killed.stdout);
+    // As an older version journaled it: without the container's archive prefix.
+    const file = join(state, 'runs', runId, 'journal.ndjson');
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => {
+        if (!line.includes('"step.finished"') || !line.includes('"inspect-new-container"')) return line;
+        const e = JSON.parse(line) as { outputs: Record<string, unknown> };
+        delete e.outputs.archiveUrl;
+        return JSON.stringify(e);
+      });
+    writeFileSync(file, lines.join('\n'));
+    const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    const finished = readJournal(file).filter((e) => e.type === 'step.finished' && e.step === 'inspect-new-container');
+    expect(finished).toHaveLength(2);
+    assertRecovered(world(state, runId));
+  });
+});
+
 describe('crash inside the S3 work, resume, same result', () => {
   // Every step boundary and every journal point is swept in crash-sweep.test.ts; S3 calls are not
   // journaled, so the middle of the quarantine (copies, then the delete) and of the copy is here.
