@@ -60,7 +60,7 @@ const inspect = defineAction({
       const problem = pinnedArchiveProblem(p.url, pinned, p.instanceGuid);
       if (problem) {
         throw new StepFailed(`the archive ${p.url} found for ${p.instanceGuid} is refused: ${problem} (--wal-bucket)`, {
-          hint: `Dingo archives ${p.instanceGuid} at ${dingoArchiveUrl(pinned, p.instanceGuid)}; an archive elsewhere was not written by the platform. Check the logs evidence above and --wal-bucket; nothing has been changed yet`,
+          hint: `Dingo archives ${p.instanceGuid} at ${dingoArchiveUrl(pinned, p.instanceGuid)}; an archive elsewhere was not written by the platform. Check the logs evidence above; if --wal-bucket is wrong, resume with the platform's (WAL_S3_BUCKET of its Dingo containers). Nothing has been changed yet`,
         });
       }
       ctx.evidence(`${p.url} is Dingo's prefix for ${p.instanceGuid} in the platform's WAL bucket ${pinned} (--wal-bucket)`);
