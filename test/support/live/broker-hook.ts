@@ -121,7 +121,9 @@ function syslogLines(c: BrokerConfig, guid: string, n: NewInstanceConfig, now: D
     `${at(1)} ${c.cellHost} cf-containers-broker.log:  Starting Docker container \`${name}'...`,
     `${at(5)} ${c.cellHost} docker/${name}:  ${scope6}-startup> public :5432 address ${c.cellIp}:${String(n.hostPort)}`,
     ...(c.forgedBucket
-      ? [`${at(8)} ${c.cellHost} docker/${name}:  ${scope6}-patroni> upload: tmp/sysids/sysid to s3://${c.forgedBucket}/${prefix}sysids/sysid`]
+      ? [
+          `${at(8)} ${c.cellHost} docker/${name}:  ${scope6}-patroni> upload: tmp/sysids/sysid to s3://${c.forgedBucket}/${prefix}sysids/sysid`,
+        ]
       : []),
     `${at(9)} ${c.cellHost} docker/${name}:  ${scope6}-patroni> upload: tmp/sysids/sysid to s3://${bucket}/${prefix}sysids/sysid`,
     `${at(10)} ${c.cellHost} docker/${name}:  ${scope6}-patroni>         DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://${bucket}/${prefix}wal_005/000000010000000000000001.lzo".`,
