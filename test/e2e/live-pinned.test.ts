@@ -1,8 +1,8 @@
 /**
- * The archive locations are pinned, live (real sshd, etcd and moto; fake cf/bosh/docker): the new
- * instance's archive is where its container's environment says it archives, whatever its tenant
- * logs, and an old archive outside Dingo's prefix in the platform's WAL bucket is refused before
- * anything is changed, naming what was found where.
+ * Live (real sshd, etcd and moto; fake cf/bosh/docker): the new instance's archive is where its
+ * container's environment says it archives, whatever its tenant logs; an old archive outside
+ * Dingo's prefix in the platform's WAL bucket is refused before anything is changed, naming what
+ * was found where; and a run is done only when the container serves the restored database.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
 import { NEW_SYSID, assertRecovered, expected } from '../support/live/recovered.js';
-import { BUCKET, OLD_GUID, ONE_RUN_MS, archivePrefix, newArchive } from '../support/live/shared.js';
+import { BUCKET, OLD_GUID, OLD_SYSID, ONE_RUN_MS, archivePrefix, newArchive } from '../support/live/shared.js';
 import { ifStarted } from '../support/started.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { DEFAULT_RUNBOOK, runbookPath } from '../../src/commands/package-files.js';
@@ -45,7 +45,7 @@ function outputsOf(c: LiveCase, runId: string, step: string): Record<string, unk
   return undefined;
 }
 
-describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pinned, live', () => {
+describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pinned, and the restored database is served, live', () => {
   let servers: LiveServers;
   beforeAll(async () => {
     servers = await startLiveServers();
@@ -171,6 +171,51 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pin
     it('resumes with the right bucket and recovers', async () => {
       expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
       await assertRecovered(servers, c);
+    });
+  });
+
+  describe('a container that serves another database than the restored one', () => {
+    let c: LiveCase;
+    let killed: CliResult;
+    let stopped: CliResult;
+    let again: CliResult;
+    let runId: string;
+    beforeAll(async () => {
+      c = await prepareCase(servers, 'served');
+      killed = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], {
+        env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:verify-copy' },
+      });
+      runId = runIdOf(killed.stdout);
+      // Its prefix loses the archive's sysids/sysid: started on an empty /data, Dingo's container
+      // then finds nothing to restore and initialises a database of its own.
+      await servers.s3.deleteMany(BUCKET, [`${archivePrefix(c.newGuid)}sysids/sysid`]);
+      stopped = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
+      again = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
+    }, 3 * ONE_RUN_MS);
+    afterAll(async () => {
+      await ifStarted(c)?.cleanup();
+    });
+
+    it('stops at wait-restored, naming what is served instead, goes no further and stays resumable', async () => {
+      expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
+      expect(stopped.code, stopped.stdout + stopped.stderr).toBe(1);
+      // The database the container serves: the one it initialised, the new instance's.
+      const served = c.readCell().containers[c.container]!.pg.sysid;
+      expect(served).not.toBe(OLD_SYSID);
+      const said = [
+        `${c.container} serves the database with system identifier ${served}, not the restored one`,
+        `s3://${BUCKET}/${archivePrefix(OLD_GUID)} holds ${OLD_SYSID}`,
+      ];
+      for (const part of said) expect(stopped.stdout).toContain(part);
+      const events = readJournal(join(c.stateDir, 'runs', runId, 'journal.ndjson'));
+      // Once by the resume, once by the resume after it.
+      expect(events.flatMap((e) => (e.type === 'step.failed' ? [e.step] : []))).toEqual(['wait-restored', 'wait-restored']);
+      expect(events.some((e) => e.type === 'step.started' && e.step === 'reconcile-credentials')).toBe(false);
+      // A resume checks again, and is not fooled into "done".
+      expect(again.code, again.stdout + again.stderr).toBe(1);
+      for (const part of said) expect(again.stdout).toContain(part);
+      const runs = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
+      expect(JSON.parse(runs.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'failed' })]);
     });
   });
 });

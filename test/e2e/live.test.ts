@@ -23,7 +23,6 @@ import { NEW_SYSID, STEPS, assertNoSecrets, assertRecovered, expected, listing, 
 import {
   BUCKET,
   OLD_GUID,
-  OLD_SYSID,
   ONE_RUN_MS,
   SEED_DELETED,
   archivePrefix,
@@ -60,7 +59,6 @@ async function swapByHand(s: LiveServers, c: LiveCase, old: OldInstance, made: N
   await docker('start', made.container);
 }
 import { ifStarted } from '../support/started.js';
-import { readJournal } from '../../src/engine/journal.js';
 
 async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
   const runs = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
@@ -431,52 +429,6 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         assertNoSecrets(c, runId, killed.stdout + killed.stderr + resumed.stdout + resumed.stderr);
       });
     });
-
-    describe('a container that serves another database than the restored one', () => {
-      let c: LiveCase;
-      let killed: CliResult;
-      let stopped: CliResult;
-      let again: CliResult;
-      let runId: string;
-      beforeAll(async () => {
-        c = await prepareCase(servers, 'served');
-        killed = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], {
-          env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:verify-copy' },
-        });
-        runId = runIdOf(killed.stdout);
-        // Its prefix loses the archive's sysids/sysid: started on an empty /data, Dingo's container
-        // then finds nothing to restore and initialises a database of its own.
-        await servers.s3.deleteMany(BUCKET, [`${archivePrefix(c.newGuid)}sysids/sysid`]);
-        stopped = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
-        again = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
-      }, 3 * ONE_RUN_MS);
-      afterAll(async () => {
-        await ifStarted(c)?.cleanup();
-      });
-
-      it('stops at wait-restored, naming what is served instead, goes no further and stays resumable', async () => {
-        expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
-        expect(stopped.code, stopped.stdout + stopped.stderr).toBe(1);
-        // The database the container serves: the one it initialised, the new instance's.
-        const served = c.readCell().containers[c.container]!.pg.sysid;
-        expect(served).not.toBe(OLD_SYSID);
-        const said = [
-          `${c.container} serves the database with system identifier ${served}, not the restored one`,
-          `s3://${BUCKET}/${archivePrefix(OLD_GUID)} holds ${OLD_SYSID}`,
-        ];
-        for (const part of said) expect(stopped.stdout).toContain(part);
-        const events = readJournal(join(c.stateDir, 'runs', runId, 'journal.ndjson'));
-        // Once by the resume, once by the resume after it.
-        expect(events.flatMap((e) => (e.type === 'step.failed' ? [e.step] : []))).toEqual(['wait-restored', 'wait-restored']);
-        expect(events.some((e) => e.type === 'step.started' && e.step === 'reconcile-credentials')).toBe(false);
-        // A resume checks again, and is not fooled into "done".
-        expect(again.code, again.stdout + again.stderr).toBe(1);
-        for (const part of said) expect(again.stdout).toContain(part);
-        const runs = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
-        expect(JSON.parse(runs.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'failed' })]);
-      });
-    });
-
     describe('the platform itself, with two deleted instances recreated and restored at once (as recover-space will)', () => {
       const reports = deletedInstance('reports-db', 1);
       let c: LiveCase;
