@@ -3,12 +3,12 @@
  * copy the old one in, verify. The source archive is never written.
  */
 import { newContainer } from './support/params.js';
-import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../core/errors.js';
 import { inspectArchive } from '../archive/inspect.js';
 import { listArchive, totalBytes } from '../archive/listing.js';
-import { urlOf } from '../archive/location.js';
+import { dingoArchiveUrl, pinnedArchiveProblem, urlOf } from '../archive/location.js';
 import {
   checkSwap,
   copyPhase,
@@ -40,6 +40,7 @@ const inspect = defineAction({
   params: {
     url: required('string', 's3://BUCKET/backups/GUID/wal/'),
     requireRestorable: defaulted('boolean', true, 'fail the step when the archive is not restorable'),
+    instanceGuid: optional('string', "the instance the archive must be Dingo's prefix of, in the WAL bucket --wal-bucket pins"),
   },
   outputs: {
     restorable: output('boolean', 'a base backup with an unbroken WAL chain exists'),
@@ -54,6 +55,16 @@ const inspect = defineAction({
     fingerprint: output('string', 'hash of every key, size and ETag'),
   },
   async run(ctx, p) {
+    const pinned = ctx.settings.walBucket;
+    if (pinned && p.instanceGuid) {
+      const problem = pinnedArchiveProblem(p.url, pinned, p.instanceGuid);
+      if (problem) {
+        throw new StepFailed(`the archive ${p.url} found for ${p.instanceGuid} is refused: ${problem} (--wal-bucket)`, {
+          hint: `Dingo archives ${p.instanceGuid} at ${dingoArchiveUrl(pinned, p.instanceGuid)}; an archive elsewhere was not written by the platform. Check the logs evidence above; if --wal-bucket is wrong, resume with the platform's (WAL_S3_BUCKET of its Dingo containers). Nothing has been changed yet`,
+        });
+      }
+      ctx.evidence(`${p.url} is Dingo's prefix for ${p.instanceGuid} in the platform's WAL bucket ${pinned} (--wal-bucket)`);
+    }
     // Listed completely, as the copy lists it: the fingerprint is the copy's proof the source is unchanged.
     const report = await inspectArchive(ctx.s3, urlOf(parseS3Location(p.url)), { complete: true });
     ctx.evidence(

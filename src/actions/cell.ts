@@ -14,6 +14,7 @@ import { FIRST_POLL_MS, pollDelays } from '../adapters/cf-wait.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
 import { clusterdataOf } from './support/sources.js';
+import { containerArchiveUrl, requireServesArchive } from './support/served.js';
 import { bringContainerTo, cellDocker, containerState, describeRestorePoll, probeContainerIs } from './support/cell.js';
 
 async function inspectOrFail(ctx: StepContext, cellIp: string, container: string) {
@@ -44,6 +45,7 @@ const inspectContainer = defineAction({
     dataDir: output('string', "host folder of the container's /data mount"),
     etcdHostPort: output('string', 'ETCD_HOST_PORT from the container environment'),
     walBucket: output('string', 'WAL_S3_BUCKET from the container environment'),
+    archiveUrl: output('string', "the instance's wal-e prefix, from its environment: s3://WAL_S3_BUCKET/backups/PATRONI_SCOPE/wal/"),
   },
   async run(ctx, p) {
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
@@ -55,12 +57,15 @@ const inspectContainer = defineAction({
     }
     if (!info.dataDir)
       throw new StepFailed(`container ${p.container} has no /data mount`, { hint: 'this does not look like a Dingo patroni container' });
+    const archiveUrl = containerArchiveUrl(info, p.container);
     ctx.evidence(`${p.container}: PATRONI_SCOPE=${scope}, ${info.state.running ? 'running' : 'stopped'}, /data → ${info.dataDir}`);
+    ctx.evidence(`${p.container} archives to ${archiveUrl} (WAL_S3_BUCKET and PATRONI_SCOPE of its environment)`);
     return {
       running: info.state.running,
       dataDir: info.dataDir,
       etcdHostPort: info.env.ETCD_HOST_PORT ?? '',
       walBucket: info.env.WAL_S3_BUCKET ?? '',
+      archiveUrl,
     };
   },
 });
@@ -183,8 +188,15 @@ const waitRestored = defineAction({
   name: 'cell.wait-restored',
   summary: 'Wait until PostgreSQL has replayed the archive and left recovery',
   effect: 'read',
-  params: { ...restored, lastSegment: optional('string', 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"') },
-  outputs: { promoted: output('boolean', 'pg_is_in_recovery() = f') },
+  params: {
+    ...restored,
+    lastSegment: optional('string', 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"'),
+    archiveUrl: required('string', "the deleted instance's archive: the served database must hold its system identifier (sysids/sysid)"),
+  },
+  outputs: {
+    promoted: output('boolean', 'pg_is_in_recovery() = f'),
+    systemIdentifier: output('string', "the system identifier of the database served, the restored archive's"),
+  },
   async run(ctx, p) {
     const docker = await cellDocker(ctx, p.cellIp);
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
@@ -213,7 +225,8 @@ const waitRestored = defineAction({
       },
     });
     ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
-    return { promoted: true };
+    const sysid = await requireServesArchive(ctx, docker, p.container, p.archiveUrl);
+    return { promoted: true, systemIdentifier: sysid };
   },
 });
 

@@ -14,8 +14,8 @@ import { cfCli } from './support/cf.js';
 import { pollDelays } from '../adapters/cf-wait.js';
 import { nodeCountParams, nodesForPlan } from '../adapters/cf-update.js';
 import { loginChain } from '../adapters/postgres.js';
-import { replicasOf, systemIdentifier, type Replica } from '../adapters/pg-replication.js';
-import { parseS3Location } from '../archive/location.js';
+import { replicasOf, type Replica } from '../adapters/pg-replication.js';
+import { requireServesArchive } from './support/served.js';
 import { cellDocker } from './support/cell.js';
 
 const leader = containerOn('cell of the restored (leading) container', 'the restored container, which leads the cluster');
@@ -151,7 +151,7 @@ const verifyReplicas = defineAction({
   params: {
     ...leader,
     nodes: required('number', 'nodes the cluster should have'),
-    archiveUrl: required('string', "the instance's archive (now the restored one), s3://BUCKET/backups/GUID/wal/"),
+    archiveUrl: required('string', "the deleted instance's archive (the restored one), s3://BUCKET/backups/GUID/wal/"),
   },
   outputs: {
     replicas: output('string[]', 'nodes streaming from the leader'),
@@ -160,15 +160,7 @@ const verifyReplicas = defineAction({
   async run(ctx, p) {
     const wanted = p.nodes - 1;
     const docker = await cellDocker(ctx, p.cellIp);
-    const loc = parseS3Location(p.archiveUrl);
-    const archived = (await ctx.s3.get({ bucket: loc.bucket, key: `${loc.prefix}sysids/sysid` })).toString('utf8').trim();
-    const sysid = await systemIdentifier(docker, p.container);
-    if (sysid !== archived) {
-      throw new StepFailed(`the leader ${p.container} holds system identifier ${sysid}, but the restored archive's is ${archived}`, {
-        hint: 'the leader does not serve the restored database: look at its logs (docker logs) before anything else; nothing was changed',
-      });
-    }
-    ctx.evidence(`leader ${p.container}: system identifier ${sysid}, the restored archive's (sysids/sysid)`);
+    const sysid = await requireServesArchive(ctx, docker, p.container, p.archiveUrl);
     const streaming = await waitForStreaming(ctx, p.cellIp, p.container, wanted);
     ctx.evidence(
       `pg_stat_replication on the leader: ${streaming.map((r) => `${r.name} (${r.clientAddr || 'local'}) streaming`).join(', ') || 'no replicas asked'}` +

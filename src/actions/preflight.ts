@@ -10,7 +10,9 @@ import type { StepContext } from '../engine/context.js';
 import { DingoError, StepFailed } from '../core/errors.js';
 import { CellDocker } from '../adapters/docker.js';
 import { assertVolumeDataDir } from '../adapters/cell-files.js';
-import { urlOf } from '../archive/location.js';
+import { parseS3Location, pinnedArchiveProblem, urlOf } from '../archive/location.js';
+import type { ContainerInfo } from '../adapters/docker.js';
+import { containerArchiveUrl } from './support/served.js';
 import { preflightSwap } from '../archive/check.js';
 
 async function check(ctx: StepContext, what: string, fn: () => Promise<string>, hint: string): Promise<void> {
@@ -25,14 +27,39 @@ async function check(ctx: StepContext, what: string, fn: () => Promise<string>, 
   }
 }
 
+/**
+ * The new instance's archive is where its container archives (WAL_S3_BUCKET and PATRONI_SCOPE of
+ * its environment), and the old one is Dingo's prefix for the deleted instance in the platform's
+ * WAL bucket (--wal-bucket, else the container's): an archive anywhere else is refused.
+ */
+function checkArchivesPinned(
+  ctx: StepContext,
+  info: ContainerInfo,
+  container: string,
+  p: { instanceGuid: string; oldInstanceGuid: string; from: string; to: string },
+): string {
+  const envBucket = info.env.WAL_S3_BUCKET ?? '';
+  const own = containerArchiveUrl(info, container);
+  if (urlOf(parseS3Location(p.to)) !== own)
+    throw new Error(`the target ${p.to} is not where it archives: its environment says ${own} (WAL_S3_BUCKET and PATRONI_SCOPE)`);
+  const bucket = ctx.settings.walBucket ?? envBucket;
+  if (ctx.settings.walBucket && ctx.settings.walBucket !== envBucket)
+    throw new Error(`its WAL_S3_BUCKET is ${envBucket}, but --wal-bucket says the platform's WAL bucket is ${ctx.settings.walBucket}`);
+  const problem = pinnedArchiveProblem(p.from, bucket, p.oldInstanceGuid);
+  if (problem) throw new Error(`the old archive ${p.from} is refused: ${problem}`);
+  const source = ctx.settings.walBucket ? '--wal-bucket' : `WAL_S3_BUCKET of ${container}`;
+  return `archive locations: the target ${own} is the container's own; the source ${p.from} is Dingo's prefix for ${p.oldInstanceGuid} in the platform's WAL bucket ${bucket} (${source})`;
+}
+
 const preflight = defineAction({
   name: 'recovery.preflight',
   summary: 'Check everything the destructive steps rely on, before the first of them',
   effect: 'read',
   params: {
     ...newCluster,
+    oldInstanceGuid: required('string', 'the deleted instance, whose archive is copied in'),
     from: required('string', "the deleted instance's archive"),
-    to: required('string', "the new instance's archive"),
+    to: required('string', "the new instance's archive, as the quarantine, copy and verify steps use it"),
   },
   outputs: { checked: output('string[]', 'what was checked') },
   async run(ctx, p) {
@@ -40,6 +67,7 @@ const preflight = defineAction({
     const container = p.container;
     const checked: string[] = [];
     let dataDir = '';
+    let archives = '';
     await check(
       ctx,
       `the container ${container} on ${cellIp}`,
@@ -55,11 +83,14 @@ const preflight = defineAction({
           throw new Error(`it serves ${info.env.PATRONI_SCOPE ?? '(no PATRONI_SCOPE)'}, not ${p.instanceGuid}`);
         if (!info.dataDir) throw new Error('it has no /data mount');
         dataDir = info.dataDir;
+        archives = checkArchivesPinned(ctx, info, container, p);
         return `answers; PATRONI_SCOPE=${info.env.PATRONI_SCOPE}, /data → ${info.dataDir}`;
       },
-      "check the cell is reachable (--gateway, --ssh-config) and the container is the new instance's, then resume",
+      "check the cell is reachable (--gateway, --ssh-config) and the container is the new instance's; an archive location refused here was found where it names: check the GUIDs and the platform's WAL bucket (--wal-bucket), then resume",
     );
     checked.push('container');
+    ctx.evidence(archives);
+    checked.push('archive locations');
     await check(
       ctx,
       `the data folder ${dataDir}`,

@@ -9,6 +9,7 @@ import type { StepContext } from '../engine/context.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { someOf } from '../core/display.js';
 import { formatS3Url } from '../core/s3-url.js';
+import { dingoArchiveUrl, pinnedArchiveProblem } from '../archive/location.js';
 import type { CfApi } from '../adapters/cf-events-api.js';
 import { cfApi } from './support/cf.js';
 import { inspectArchive } from '../archive/inspect.js';
@@ -187,7 +188,8 @@ async function dingoItem(
   soloPlan: string,
 ): Promise<Record<string, unknown>> {
   const nodeCount = nodesToGrowTo(h.log?.nodes.length ?? 0, offered?.plan, soloPlan);
-  const bucket = buckets.length === 1 ? buckets[0] : undefined;
+  const pinned = ctx.settings.walBucket;
+  const bucket = pinned ?? (buckets.length === 1 ? buckets[0] : undefined);
   const archiveUrl = h.log?.archivePrefix ?? (bucket ? formatS3Url(bucket, `backups/${h.instanceGuid}/wal/`) : null);
   const base = {
     name: h.name,
@@ -206,6 +208,13 @@ async function dingoItem(
   };
   if (!archiveUrl)
     return { ...base, recoverable: false, why: 'no wal-e upload lines in the logs name its archive, nor the bucket it would be in' };
+  const refused = pinned ? pinnedArchiveProblem(archiveUrl, pinned, h.instanceGuid) : null;
+  if (refused)
+    return {
+      ...base,
+      recoverable: false,
+      why: `the archive the logs name, ${archiveUrl}, is refused: ${refused} (--wal-bucket); Dingo archives it at ${dingoArchiveUrl(pinned!, h.instanceGuid)}`,
+    };
   const report = await inspectArchive(ctx.s3, archiveUrl);
   const last = { lastSegment: report.lastSegment, lastSegmentAt: report.lastSegmentAt };
   ctx.evidence(`${h.name} (${h.instanceGuid}): ${report.objects} object(s) at ${archiveUrl}, restorable: ${report.restorable}`);

@@ -48,3 +48,23 @@ export function quarantineLocation(target: S3Location, stamp: string): S3Locatio
 export function relativeKey(loc: S3Location, key: string): string {
   return key.slice(loc.prefix.length);
 }
+
+/**
+ * Where Dingo archives an instance: its container runs wal-e with
+ * WALE_S3_PREFIX="s3://${WAL_S3_BUCKET}/backups/${PATRONI_SCOPE}/wal/".
+ */
+export function dingoArchiveUrl(bucket: string, guid: string): string {
+  return urlOf(archiveLocation({ bucket, prefix: `backups/${guid}/wal/` }, 'archive'));
+}
+
+/**
+ * Why URL is not the archive Dingo keeps for GUID in BUCKET (the platform's WAL bucket, from a
+ * trusted source), or null when it is.
+ */
+export function pinnedArchiveProblem(url: string, bucket: string, guid: string): string | null {
+  const loc = parseS3Location(url);
+  const wanted = parseS3Location(dingoArchiveUrl(bucket, guid));
+  if (loc.bucket !== wanted.bucket) return `it is in bucket ${loc.bucket}, not the platform's WAL bucket ${wanted.bucket}`;
+  if (loc.prefix !== wanted.prefix) return `its prefix ${loc.prefix} is not ${wanted.prefix}, where Dingo archives instance ${guid}`;
+  return null;
+}

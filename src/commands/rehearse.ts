@@ -24,6 +24,7 @@ function rehearseOptions(y: Argv<GlobalArgs>) {
       describe: 'GUID of the deleted instance to restore, when the evidence does not settle it',
     })
     .option('container-store-root', { type: 'string', describe: "host folder of the simulated cells' container volumes" })
+    .option('wal-bucket', { type: 'string', describe: "the platform's WAL bucket: an archive in any other bucket is refused" })
     .option('logs', { type: 'string', array: true, describe: "more syslog files or folders to search besides the scenario's" });
 }
 

@@ -34,6 +34,10 @@ const CONNECTION_FLAGS = {
   'known-hosts': { type: 'string', describe: 'known_hosts file for the gateway and the cells' },
   'ssh-config': { type: 'string', describe: 'OpenSSH client config to honour (default ~/.ssh/config)' },
   ...s3FlagOptions,
+  'wal-bucket': {
+    type: 'string',
+    describe: "the platform's WAL bucket (WAL_S3_BUCKET of its Dingo containers): an archive in any other bucket is refused",
+  },
   'cf-bin': { type: 'string', describe: 'cf CLI to run (default cf)' },
   'bosh-bin': { type: 'string', describe: 'bosh CLI to run (default bosh)' },
   'docker-bin': { type: 'string', describe: "the cell's docker client" },

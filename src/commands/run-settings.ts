@@ -33,7 +33,21 @@ function platformSettings(argv: RunFlags): Partial<Settings> {
   if (argv['docker-bin']) s.dockerBinary = argv['docker-bin'];
   if (argv['docker-host']) s.dockerHost = argv['docker-host'];
   if (argv['container-store-root']) s.containerStoreRoot = argv['container-store-root'].replace(/\/?$/, '/');
+  if (argv['wal-bucket'] !== undefined) s.walBucket = walBucket(argv['wal-bucket']);
   return s;
+}
+
+function walBucket(given: string): string {
+  const bucket = given
+    .trim()
+    .replace(/^s3:\/\//, '')
+    .replace(/\/+$/, '');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new UsageError(`--wal-bucket ${JSON.stringify(given)} is not an S3 bucket name`, {
+      hint: "give the bucket alone, as WAL_S3_BUCKET in a Dingo container's environment shows it (docker inspect), e.g. --wal-bucket our-postgresql-backups",
+    });
+  }
+  return bucket;
 }
 
 function evidenceSettings(argv: RunFlags): Partial<Settings> {

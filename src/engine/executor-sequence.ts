@@ -9,6 +9,7 @@ import type { Run, Sequence } from './executor-options.js';
 import { outcome, runStep } from './executor-step.js';
 import { replay } from './replay.js';
 import type { StepDef } from './runbook.js';
+import type { ActionDef } from './action.js';
 import { resolveValue } from './template.js';
 
 export async function runSequence(run: Run, seq: Sequence): Promise<void> {
@@ -27,6 +28,16 @@ export async function runSequence(run: Run, seq: Sequence): Promise<void> {
   }
 }
 
+/**
+ * A read step journaled by an earlier version without an output its action now gives, and a step
+ * of the sequence refers to, runs again (reading changes nothing): later steps get what they need.
+ */
+function lacksOutputs(seq: Sequence, id: string, action: ActionDef | undefined, outputs: Record<string, unknown> | undefined): boolean {
+  if (action?.effect !== 'read') return false;
+  const text = JSON.stringify(seq.steps);
+  return Object.keys(action.outputs).some((k) => !(k in (outputs ?? {})) && text.includes(`\${steps.${id}.outputs.${k}}`));
+}
+
 /** Runs one step, or skips it; its outputs, or undefined when it was skipped. */
 async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<string, unknown> | undefined> {
   const { journal, actions } = run.opts;
@@ -34,7 +45,7 @@ async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<st
   const ctx = run.contextFor(id, seq.screen, seq.prompts);
   const prior = replay(journal.events()).steps.get(id) ?? { status: 'pending', attempts: 0 };
   const action = actions.get(step.action);
-  if (prior.status === 'finished') {
+  if (prior.status === 'finished' && !lacksOutputs(seq, step.id, action, prior.outputs)) {
     const outputs = prior.outputs ?? {};
     const earlier = `done earlier: ${outcome(seq.screen, outputs)}`;
     if (action?.reassert) {

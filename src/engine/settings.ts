@@ -28,6 +28,8 @@ export interface Settings {
   restorePollMs: number;
   restoreDeadlineMs: number;
   copyConcurrency: number;
+  /** The platform's WAL bucket (--wal-bucket): archives live at s3://BUCKET/backups/GUID/wal/ and nowhere else. */
+  walBucket?: string;
   /** The deleted instance the operator chose (--deleted-instance), when the evidence does not settle it. */
   deletedInstance?: string;
 }
@@ -78,6 +80,7 @@ const TEXT_SETTINGS = [
   'esCaFile',
   'clusterdata',
   'deletedInstance',
+  'walBucket',
 ] as const;
 const COUNT_SETTINGS = ['createPollMs', 'createDeadlineMs', 'restorePollMs', 'restoreDeadlineMs', 'copyConcurrency'] as const;
 

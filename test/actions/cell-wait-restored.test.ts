@@ -9,6 +9,7 @@ import { answerReplayQuery, replayOfArchive, RESTORE_POLLS, type RestoringPg } f
 import { CONTAINER, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
 import { settled } from '../support/started.js';
+import { TestStore } from '../support/memory-store.js';
 
 const at = (lsn: string, versionNum = 90519, timeline?: number): ReplayAnswer => ({
   kind: 'position',
@@ -60,6 +61,12 @@ describe('how far the restore has come, in WAL segments', () => {
   });
 });
 
+function sysidStore(sysid: string): TestStore {
+  const s3 = new TestStore('our-postgresql-backups');
+  s3.add('backups/x/wal/sysids/sysid', `${sysid}\n`, new Date('2016-03-17T00:00:00Z'));
+  return s3;
+}
+
 describe('cell.wait-restored on a simulated cell that replays the archive', () => {
   const waitRestored = cellActions.find((a) => a.name === 'cell.wait-restored')!;
 
@@ -75,7 +82,14 @@ describe('cell.wait-restored on a simulated cell that replays the archive', () =
       ],
       prefix,
     );
-    const pg: RestoringPg = { ...c.pg, ready: true, inRecovery: true, pollsUntilPromoted: RESTORE_POLLS, replay };
+    const pg: RestoringPg = {
+      ...c.pg,
+      ready: true,
+      inRecovery: true,
+      pollsUntilPromoted: RESTORE_POLLS,
+      replay,
+      sysid: '6262220290876424268',
+    };
     c.pg = pg;
     const cell = simRunner(state);
     return {
@@ -94,6 +108,7 @@ describe('cell.wait-restored on a simulated cell that replays the archive', () =
     const ctx = {
       settings: DEFAULT_SETTINGS,
       answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
+      s3: sysidStore('6262220290876424268'),
       cell: () => settled(() => ({ ...runner, etcd: () => Promise.reject(new Error('no etcd here')), close: () => Promise.resolve() })),
       sleep: () => settled(() => undefined),
       progress: (text: string) => void progress.push(text.replace(/, \d+\.\d s:/, ':')),
@@ -101,8 +116,13 @@ describe('cell.wait-restored on a simulated cell that replays the archive', () =
       note: () => {},
       now: () => new Date(),
     } as unknown as StepContext;
-    const params = { cellIp: '10.58.111.150', container: CONTAINER, lastSegment: '000000010000000000000005' };
-    expect(await waitRestored.run(ctx, params, {})).toEqual({ promoted: true });
+    const params = {
+      cellIp: '10.58.111.150',
+      container: CONTAINER,
+      lastSegment: '000000010000000000000005',
+      archiveUrl: 's3://our-postgresql-backups/backups/x/wal/',
+    };
+    expect(await waitRestored.run(ctx, params, {})).toEqual({ promoted: true, systemIdentifier: '6262220290876424268' });
     const replaying = 'waiting for pg_is_in_recovery() = f: replaying the archive: WAL segment';
     expect(progress).toEqual([
       `${replaying} 000000010000000000000003 of 000000010000000000000005 (2 to go), poll 1`,

@@ -15,6 +15,7 @@ import { CF_VERSIONS, NEW_GUID, cfWorld } from '../support/fake-cli/worlds.js';
 import { simRunner as cellRunner } from '../support/sim-runner.js';
 import { CONTAINER, sampleCell } from '../support/sample-cell.js';
 import { settled } from '../support/started.js';
+import { TestStore } from '../support/memory-store.js';
 
 function first(n: number, delays: Iterator<number>): number[] {
   return Array.from({ length: n }, () => delays.next().value as number);
@@ -78,13 +79,17 @@ describe('cf.wait-service (CfCli.waitForService)', () => {
 });
 
 const waitRestored = cellActions.find((a) => a.name === 'cell.wait-restored')!;
+const OLD_PREFIX = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
+const RESTORED_SYSID = '6262220290876424268';
 
 /** The context the wait-restored step runs in, on a simulated cell whose PostgreSQL replays for `polls` polls. */
 function restoring(polls: number, settings: Partial<typeof DEFAULT_SETTINGS> = {}) {
   const state = sampleCell();
   const c = state.containers[CONTAINER]!;
-  c.pg = { ...c.pg, ready: true, inRecovery: true, pollsUntilPromoted: polls };
+  c.pg = { ...c.pg, ready: true, inRecovery: true, pollsUntilPromoted: polls, sysid: RESTORED_SYSID };
   const runner = cellRunner(state);
+  const s3 = new TestStore('our-postgresql-backups');
+  s3.add(`${OLD_PREFIX}sysids/sysid`, `${RESTORED_SYSID}\n`, new Date('2016-03-17T00:00:00Z'));
   const slept: number[] = [];
   const progress: string[] = [];
   const ctx = {
@@ -97,6 +102,7 @@ function restoring(polls: number, settings: Partial<typeof DEFAULT_SETTINGS> = {
         etcd: () => Promise.reject(new Error('no etcd here')),
         close: () => Promise.resolve(),
       })),
+    s3,
     sleep: (ms: number) => settled(() => void slept.push(ms)),
     progress: (text: string) => void progress.push(text),
     evidence: () => {},
@@ -104,14 +110,14 @@ function restoring(polls: number, settings: Partial<typeof DEFAULT_SETTINGS> = {
     // Time stands still but for the pauses: the figures on screen are the schedule's, whatever the machine's load.
     now: () => new Date('2026-01-01T00:00:00Z'),
   } as unknown as StepContext;
-  const params = { cellIp: '10.58.111.150', container: CONTAINER };
-  return { ctx, params, slept, progress };
+  const params = { cellIp: '10.58.111.150', container: CONTAINER, archiveUrl: `s3://our-postgresql-backups/${OLD_PREFIX}` };
+  return { ctx, params, slept, progress, pg: c.pg };
 }
 
 describe('cell.wait-restored', () => {
   it('looks again after 1 s, 1.5 s, 2.25 s…, so a quick restore is seen within seconds', async () => {
     const { ctx, params, slept, progress } = restoring(3);
-    expect(await waitRestored.run(ctx, params, {})).toEqual({ promoted: true });
+    expect(await waitRestored.run(ctx, params, {})).toEqual({ promoted: true, systemIdentifier: RESTORED_SYSID });
     expect(slept).toEqual([1000, 1500, 2250]);
     expect(progress).toEqual([
       'waiting for pg_is_in_recovery() = f, 0.0 s: replaying the archive: replay position unknown (no WAL replayed yet), poll 1',
@@ -128,6 +134,17 @@ describe('cell.wait-restored', () => {
     expect((err as StepFailed).message).toContain('was not promoted within 60 s: last seen in-recovery');
     expect(slept).toEqual([1000, 1500, 2250, 3375, 5063, 7594, 10_000, 10_000, 10_000, 9218]);
     expect(slept.reduce((a, b) => a + b, 0)).toBe(60_000);
+  });
+
+  it('is not done while the server serves another database than the archive it restored, and says which', async () => {
+    const { ctx, params, pg } = restoring(1);
+    pg.sysid = '6299999999999999999';
+    const err = await waitRestored.run(ctx, params, {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).message).toBe(
+      `${CONTAINER} serves the database with system identifier 6299999999999999999, not the restored one: the archive ${params.archiveUrl} holds ${RESTORED_SYSID}`,
+    );
+    expect((err as StepFailed).hint).toContain('then resume');
   });
 
   it('polls at a configured interval under 1 s from the start', async () => {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
+import { readJournal } from '../../src/engine/journal.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';
@@ -292,6 +293,10 @@ describe('non-interactive runs stop for the operator', () => {
     expect(first.stdout).toMatch(/no answer for confirmation "confirm-deleted-instance"/);
     expect(first.stdout).not.toMatch(/\$ cf create-service/);
     const runId = runIdOf(first.stdout);
+    // No archive is restored (drilled) before the operator confirmed it.
+    const started = readJournal(join(state, 'runs', runId, 'journal.ndjson')).flatMap((e) => (e.type === 'step.started' ? [e.step] : []));
+    expect(started).toContain('inspect-old-archive');
+    expect(started).not.toContain('drill-old-archive');
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code, again.stdout).toBe(0);
     assertRecovered(world(state, runId));
@@ -307,6 +312,33 @@ describe('non-interactive runs stop for the operator', () => {
     // Pasted into a POSIX shell as printed (npx swapped for this checkout's CLI), it resumes the run.
     const command = `${hint.replace(/^npx dingo-recover/, '"$0" "$1"')} --yes`;
     await promisify(execFile)('sh', ['-c', command, process.execPath, BIN]);
+    assertRecovered(world(state, runId));
+  });
+});
+
+describe('a journal written before a step gave an output the runbook now uses', () => {
+  it('runs that read step again on resume, and recovers', async () => {
+    const state = stateDir();
+    const killed = await runCli(['rehearse', '--yes', '--state-dir', state], {
+      env: { DINGO_RECOVER_FAILPOINTS: 'step:inspect-new-container' },
+    });
+    expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
+    const runId = runIdOf(killed.stdout);
+    // As an older version journaled it: without the container's archive prefix.
+    const file = join(state, 'runs', runId, 'journal.ndjson');
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => {
+        if (!line.includes('"step.finished"') || !line.includes('"inspect-new-container"')) return line;
+        const e = JSON.parse(line) as { outputs: Record<string, unknown> };
+        delete e.outputs.archiveUrl;
+        return JSON.stringify(e);
+      });
+    writeFileSync(file, lines.join('\n'));
+    const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    const finished = readJournal(file).filter((e) => e.type === 'step.finished' && e.step === 'inspect-new-container');
+    expect(finished).toHaveLength(2);
     assertRecovered(world(state, runId));
   });
 });

@@ -197,6 +197,25 @@ describe('recovering a deleted space (rehearsal)', () => {
     expect(refused.stdout + refused.stderr).toMatch(/reprots-db[\s\S]*orders-db[\s\S]*reports-db/);
   });
 
+  it('with --wal-bucket naming another bucket, refuses every archive found elsewhere before the space is recreated', async () => {
+    const state = tempDir();
+    // The platform (as --wal-bucket says) keeps its archives in a bucket the logs never name.
+    const dir = join(tempDir(), 'scenario');
+    cpSync(SCENARIO, dir, { recursive: true });
+    const doc = parse(readFileSync(join(dir, 'scenario.yaml'), 'utf8')) as { world: { s3: Record<string, unknown> } };
+    doc.world.s3['our-postgresql-backups-x'] = {};
+    writeFileSync(join(dir, 'scenario.yaml'), stringify(doc));
+    const run = await runCli(['rehearse', '--yes', '--scenario', dir, '--wal-bucket', 'our-postgresql-backups-x', '--state-dir', state]);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const found = readJournal(join(state, 'runs', runIdOf(run.stdout), 'journal.ndjson')).find(
+      (e) => e.type === 'step.failed' && e.step === 'find-instances',
+    );
+    expect(found?.type === 'step.failed' && found.error).toContain(
+      `the archive the logs name, s3://${BUCKET}/backups/${OLD['orders-db']}/wal/, is refused: it is in bucket ${BUCKET}, not the platform's WAL bucket our-postgresql-backups-x (--wal-bucket); Dingo archives it at s3://our-postgresql-backups-x/backups/${OLD['orders-db']}/wal/`,
+    );
+    expect(run.stdout).not.toContain('$ cf create-space');
+  });
+
   it('finds and recovers the space as well through a v3-only Cloud Controller and cf CLI 8', async () => {
     const dir = variant(
       (cf) => {

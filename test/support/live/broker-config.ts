@@ -34,6 +34,11 @@ export interface BrokerConfig {
   cellHost: string;
   /** By the GUID cf gives the instance (the case's nextInstanceGuids). */
   instances: Record<string, NewInstanceConfig>;
+  /**
+   * A bucket the new container's tenant names in a line of their own before wal-e's first upload,
+   * as if the instance archived there (a forged `upload:` line: the tenant controls what it logs).
+   */
+  forgedBucket?: string;
 }
 
 export const BROKER_CONFIG_ENV = 'DINGO_LIVE_BROKER_CONFIG';

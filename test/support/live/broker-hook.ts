@@ -120,6 +120,11 @@ function syslogLines(c: BrokerConfig, guid: string, n: NewInstanceConfig, now: D
     `${at(0)} ${c.cellHost} cf-containers-broker.log:  +-> Create options: {'name'=>'${name}', 'Env'=>[${envText}], 'Image'=>'cfcommunity/postgresql-patroni:9.5', 'Labels'=>{'plan_id'=>'1545e30e-6dc3-11e5-826a-6c4008a663f0', 'instance_id'=>'${n.nodeUuid}'}}`,
     `${at(1)} ${c.cellHost} cf-containers-broker.log:  Starting Docker container \`${name}'...`,
     `${at(5)} ${c.cellHost} docker/${name}:  ${scope6}-startup> public :5432 address ${c.cellIp}:${String(n.hostPort)}`,
+    ...(c.forgedBucket
+      ? [
+          `${at(8)} ${c.cellHost} docker/${name}:  ${scope6}-patroni> upload: tmp/sysids/sysid to s3://${c.forgedBucket}/${prefix}sysids/sysid`,
+        ]
+      : []),
     `${at(9)} ${c.cellHost} docker/${name}:  ${scope6}-patroni> upload: tmp/sysids/sysid to s3://${bucket}/${prefix}sysids/sysid`,
     `${at(10)} ${c.cellHost} docker/${name}:  ${scope6}-patroni>         DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://${bucket}/${prefix}wal_005/000000010000000000000001.lzo".`,
     `${at(10)} ${c.cellHost} docker/${name}:  ${scope6}-patroni>         STRUCTURED: time=${iso(10)} pid=231 action=push-wal key=s3://${bucket}/${prefix}wal_005/000000010000000000000001.lzo prefix=${prefix} seg=000000010000000000000001 state=begin`,

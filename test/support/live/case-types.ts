@@ -90,4 +90,8 @@ export interface CaseOptions {
   cfWorld?: (seed: CfWorld) => CfWorld;
   /** The user's answers file (YAML; default SEED_ANSWERS). */
   answers?: string;
+  /** The new containers' tenant logs a line naming this bucket as their archive's (see BrokerConfig). */
+  forgedBucket?: string;
+  /** WAL_S3_BUCKET of the new containers (default BUCKET, where the deleted instances' archives are). */
+  containerWalBucket?: string;
 }

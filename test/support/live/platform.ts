@@ -232,7 +232,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
   const daemon = cellDaemon(s, deleted, opts);
   const { instances, configs } = planNewInstances(opts.newInstances ?? deleted.length, STORE_ROOT, {
     ETCD_HOST_PORT: s.etcd.hostPort,
-    WAL_S3_BUCKET: BUCKET,
+    WAL_S3_BUCKET: opts.containerWalBucket ?? BUCKET,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: containerAws.keyId,
     AWS_SECRET_ACCESS_KEY: containerAws.secret,
@@ -247,6 +247,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     cellIp: CELL_IP,
     cellHost: CELL_HOST,
     instances: configs,
+    ...(opts.forgedBucket ? { forgedBucket: opts.forgedBucket } : {}),
   };
   writeFileSync(brokerFile, JSON.stringify(broker, null, 2));
 
