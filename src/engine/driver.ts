@@ -162,6 +162,8 @@ function stopped(err: unknown, reporter: Reporter, runId: string, resuming: bool
 
 export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Promise<DriveResult> {
   const plan = planRun(o);
+  // The bucket the operator pinned names a thing: it is shown, whatever a log line registered.
+  if (plan.settings.walBucket) secrets.keepVisible(plan.settings.walBucket);
   const { runId, mode } = plan;
   const resuming = o.resumeId !== undefined;
   if (plan.done) {
