@@ -54,11 +54,6 @@ const DIRECT_SOCKETS = 64;
 /** Direct copies in a row that may fail before a bucket's copies all go through the SDK (each miss costs a request). */
 const DIRECT_MISSES = 3;
 
-/** The SDK warns on Node < 22 at client creation; the operator cannot act on it. */
-function silenceNodeVersionWarning(): void {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-}
-
 /**
  * The region: --s3-region, else AWS_REGION or AWS_DEFAULT_REGION (as aws-cli reads them), else the
  * region of the AWS_PROFILE profile (the SDK's own lookup, made only when needed), else us-east-1.
@@ -91,7 +86,6 @@ function caBundle(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 export function createS3Store(opts: S3Options = {}, env: NodeJS.ProcessEnv = process.env): ObjectStore {
-  silenceNodeVersionWarning();
   if (opts.credentials) {
     secrets.register(opts.credentials.secretAccessKey);
     secrets.register(opts.credentials.sessionToken);

@@ -19,7 +19,9 @@ export function runOnTerminal(
 ): Promise<CliResult & { screen: string }> {
   const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', [...SOURCE_CLI, ...args].map(quote).join(' '), '/dev/null'], {
+    // The terminal is as wide as COLUMNS says: a prompt wrapped at the pty's 80 columns loses the space it broke at.
+    const command = `stty cols 200 rows 50; exec ${[...SOURCE_CLI, ...args].map(quote).join(' ')}`;
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CI: '', COLUMNS: '200', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
