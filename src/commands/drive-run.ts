@@ -8,7 +8,7 @@ import type { GlobalArgs } from './global-options.js';
 /** What differs between recover, rehearse and resume: a new run or an existing one, and its settings. */
 export type RunChoice = Pick<DriveOptions<Scenario>, 'start' | 'scenario' | 'resumeId' | 'override' | 'stealLock'>;
 
-export async function driveRun(argv: GlobalArgs, choice: RunChoice): Promise<void> {
+export async function driveRun(argv: GlobalArgs & { plan?: boolean }, choice: RunChoice): Promise<void> {
   const { drive } = await import('../engine/driver.js');
   const { platforms } = await import('./platforms.js');
   const r = await drive({
@@ -19,6 +19,7 @@ export async function driveRun(argv: GlobalArgs, choice: RunChoice): Promise<voi
     answersFile: argv.answers,
     yes: argv.yes,
     verbose: argv.verbose,
+    plan: argv.plan,
     actions: await actionRegistry(),
   });
   setExitCode(r.exitCode);

@@ -26,7 +26,16 @@ export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): Loade
   return {
     command: spec.command,
     describe: spec.describe,
-    builder: (y) => spec.examples.reduce((built, [line, description]) => built.example(line, description), spec.options(y)),
+    builder: (y) =>
+      spec.examples.reduce(
+        (built, [line, description]) => built.example(line, description),
+        spec.options(y).option('plan', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'a live look before acting: run every step that only reads, then list the steps that would change the platform and stop (nothing is changed; resume goes on)',
+        }),
+      ),
     handler: async (argv) => {
       await driveRun(argv, await spec.choice(argv));
     },

@@ -53,6 +53,8 @@ export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> e
   prompter?: Prompter;
   /** Show every command, output, API call, evidence and note as the run goes (--verbose). */
   verbose?: boolean;
+  /** Stop before the first step that would change the platform (--plan). */
+  plan?: boolean;
 }
 
 export interface DriveResult {
@@ -227,6 +229,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       answers,
       suggestions,
       yes: o.yes,
+      plan: o.plan,
       adoptable: adoptableInstances(o.stateDir, runId, o.actions),
       prompts,
       reporter,

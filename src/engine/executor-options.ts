@@ -30,6 +30,8 @@ export interface ExecuteOptions {
   adoptable?: readonly AdoptableInstance[];
   /** Accept every confirmation (the operator said --yes). */
   yes: boolean;
+  /** Stop before the first step that would change the platform, listing the steps from there (--plan). */
+  plan?: boolean;
   prompts: Prompter;
   reporter: Reporter;
   redactor: Redactor;

@@ -4,6 +4,7 @@
  * state re-established first), a skipped one stays skipped; the others run (see executor-step.ts).
  */
 import { failpoint } from './failpoints.js';
+import { stopForPlan } from './executor-plan.js';
 import { runForEach } from './executor-foreach.js';
 import type { Run, Sequence } from './executor-options.js';
 import { outcome, runStep } from './executor-step.js';
@@ -16,6 +17,7 @@ export async function runSequence(run: Run, seq: Sequence): Promise<void> {
   const total = seq.steps.length;
   for (const [i, step] of seq.steps.entries()) {
     seq.item?.onStep(step.id);
+    stopForPlan(run, seq, i);
     seq.screen.stepHeader(i + 1, total, step.title, step.why);
     try {
       const outputs = await runOne(run, seq, step);

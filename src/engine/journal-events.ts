@@ -49,6 +49,8 @@ export type EventBody =
   | { type: 'step.skipped'; step: string; reason: string }
   | { type: 'step.failed'; step: string; error: string; hint?: string }
   | { type: 'run.interrupted'; signal: string }
+  /** --plan stopped the run before this step, the first that would change the platform. */
+  | { type: 'run.planned'; step: string }
   /** A torn last line (crash or disk full mid-append) was moved to `keptAt` and the journal cut back to its last whole event. */
   | { type: 'journal.repaired'; keptAt: string; tornBytes: number; truncatedTo: number }
   /** The run's lock was taken over: from a dead process on this host ('stale') or by --steal-lock ('steal'). */
