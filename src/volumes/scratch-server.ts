@@ -8,7 +8,8 @@
  * pg_catalog (systems/pg-sandbox.ts): looking inside runs none of the volume's code.
  */
 import { chmod, chown, mkdtemp, readFile, readdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { freePort } from '../systems/ports.js';
@@ -165,7 +166,7 @@ export async function startScratchServer(o: StartOptions): Promise<ScratchServer
       hint: `install ${local.missing.replace(/; or the postgres.*$/, ')')}, or give --docker-host so the postgres:${o.major} image runs it`,
     });
   }
-  return startInContainer(o, o.engine, client.bin, port, notes);
+  return startInContainer(o, o.engine, client.bin, notes);
 }
 
 /** The newest local client binaries, refused when missing or older than the volume's major. */
@@ -199,7 +200,7 @@ function pgCtlStart(o: StartOptions, bin: string, settings: [string, string][], 
 }
 
 /** A new folder in `parent` only the server's account may enter (its socket, its hba file). */
-async function privateFolder(parent: string, as: RunAs | undefined): Promise<string> {
+async function privateFolder(parent: string, as: Pick<RunAs, 'uid' | 'gid'> | undefined): Promise<string> {
   const path = await mkdtemp(join(parent, 'sock-'));
   await chmod(path, 0o700);
   if (as) await chown(path, as.uid, as.gid);
@@ -244,30 +245,36 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
   return { how: `local PostgreSQL ${o.major} (${bin})`, conn, clientBin, notes, query: querier(clientBin, conn, as, o.major), stop };
 }
 
-/** The `postgres:<major>` image on the copy, bind-mounted and published on 127.0.0.1 only. Nothing is pulled. */
-async function startInContainer(
-  o: StartOptions,
-  engine: DockerEngine,
-  clientBin: string,
-  port: number,
-  notes: string[],
-): Promise<ScratchServer> {
+/** Where the image's server puts its socket: a folder of ours, bind-mounted there. */
+const IMAGE_SOCKET_DIR = '/var/run/postgresql';
+const IMAGE_PORT = 5432;
+
+/**
+ * The `postgres:<major>` image on the copy, reachable only through its socket (mode 0700, the
+ * server's account's) in a folder of ours bind-mounted where the image keeps it: no port is
+ * published and no TCP listened on, so no other local user reaches the copy's superuser. Nothing is pulled.
+ */
+async function startInContainer(o: StartOptions, engine: DockerEngine, clientBin: string, notes: string[]): Promise<ScratchServer> {
   const image = `postgres:${o.major}`;
   if (!(await engine.hasImage(image))) {
     throw new StepFailed(`the image ${image} is not on this host and PostgreSQL ${o.major} is not installed`, {
       hint: `docker pull ${image} (or install postgresql-${o.major}), then run this again`,
     });
   }
-  await writeFile(join(o.dataDir, 'dingo-recover-hba.conf'), 'local all all trust\nhost all all 0.0.0.0/0 trust\n', { mode: 0o644 });
-  notes.push('wrote dingo-recover-hba.conf into the copy (trust, for the published 127.0.0.1 port only)');
-  const name = `dingo-recover-look-${port}`;
-  o.progress?.(`starting ${image} on the copy, published on 127.0.0.1:${port}`);
+  // The image's entrypoint makes both folders its postgres account's; the socket itself is made 0700.
+  const socketDir = await privateFolder(o.workDir, undefined);
+  await writeFile(join(o.dataDir, 'dingo-recover-hba.conf'), 'local all all trust\n', { mode: 0o600 });
+  notes.push(`wrote dingo-recover-hba.conf into the copy (trust, on its socket in ${socketDir} only: no TCP)`);
+  const name = `dingo-recover-look-${basename(socketDir)}`;
+  o.progress?.(`starting ${image} on the copy, its socket in ${socketDir}`);
   const id = await engine.createContainer({
     name,
     image,
     cmd: ['postgres', ...postgresArgs(containerSettings(o.major))],
-    binds: [{ source: o.dataDir, target: '/var/lib/postgresql/data', readOnly: false }],
-    publish: { containerPort: 5432, hostPort: port },
+    binds: [
+      { source: o.dataDir, target: '/var/lib/postgresql/data', readOnly: false },
+      { source: socketDir, target: IMAGE_SOCKET_DIR, readOnly: false },
+    ],
     labels: { 'dingo-recover.purpose': 'look inside a copy of a volume' },
   });
   const stop = async (): Promise<void> => {
@@ -275,11 +282,11 @@ async function startInContainer(
     await engine.removeContainer(id);
   };
   await engine.startContainer(id);
-  const conn: Conn = { args: ['-h', '127.0.0.1', '-p', String(port)], user: 'postgres' };
+  const conn: Conn = { args: ['-h', socketDir, '-p', String(IMAGE_PORT)], user: 'postgres' };
   if (!(await acceptsConnections(clientBin, conn, o.startTimeoutSeconds ?? 600))) {
     await stop();
     throw new StepFailed(`${image} did not accept connections on the copy in time`, {
-      hint: `see docker logs ${name}; the original volume was not touched`,
+      hint: `see ${quote(['docker', 'logs', name])}; the original volume was not touched`,
     });
   }
   return {
@@ -292,15 +299,12 @@ async function startInContainer(
   };
 }
 
-/** The settings of the copy's server in the image: the sandbox's, but on the image's own port and socket, listening for the published port. */
+/** The settings of the copy's server in the image: the sandbox's, on the image's port, its socket in the folder bind-mounted for it, no TCP. */
 function containerSettings(major: string): [string, string][] {
   const data = '/var/lib/postgresql/data';
-  const inImage = sandboxSettings({ dataDir: data, socketDir: '', port: 0, hbaFile: `${data}/dingo-recover-hba.conf` });
   return settingsFor(
     Number(major),
-    inImage
-      .filter(([name]) => name !== 'port' && name !== 'unix_socket_directories')
-      .map(([name, value]): [string, string] => [name, name === 'listen_addresses' ? '*' : value]),
+    sandboxSettings({ dataDir: data, socketDir: IMAGE_SOCKET_DIR, port: IMAGE_PORT, hbaFile: `${data}/dingo-recover-hba.conf` }),
   );
 }
 

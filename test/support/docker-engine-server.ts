@@ -71,7 +71,7 @@ export async function startFakeEngine(state: {
   const socket = join(dir, 'docker.sock');
   const requests: string[] = [];
   const created: CreatedContainer[] = [];
-  const running = new Map<string, { dataDir: string; sock: string }>();
+  const running = new Map<string, { dataDir: string; sock?: string }>();
   const asPg = (argv: string[]): void => {
     execFileSync('runuser', ['-u', 'postgres', '--', ...argv], { stdio: 'pipe' });
   };
@@ -116,13 +116,19 @@ export async function startFakeEngine(state: {
           return;
         }
         if (req.method === 'POST' && m[2] === '/start') {
-          const bind = c.body.HostConfig.Binds.find((b) => b.split(':')[1] === '/var/lib/postgresql/data')!;
-          const dataDir = bind.split(':')[0]!;
+          // Each bind mount's folder inside the container, and the host folder it is.
+          const binds = c.body.HostConfig.Binds.map((b) => b.split(':') as [string, string]);
+          const inside = (target: string): string | undefined => binds.find(([, t]) => t === target)?.[0];
+          const dataDir = inside('/var/lib/postgresql/data')!;
           const port = Object.values(c.body.HostConfig.PortBindings ?? {})[0]?.[0]?.HostPort ?? '5432';
-          const sock = mkdtempSync(join(tmpdir(), 'fake-pg-'));
+          // The image's socket folder, /var/run/postgresql: the host folder mounted there, else one of the container's own.
+          const mounted = inside('/var/run/postgresql');
+          const sock = mounted ?? mkdtempSync(join(tmpdir(), 'fake-pg-'));
+          // As the image's entrypoint does as root: its data and socket folders made the postgres account's (chmod 3775 the socket's).
           execFileSync('chown', ['-R', 'postgres:postgres', sock, dataDir]);
+          if (mounted) execFileSync('chmod', ['3775', sock]);
           // What the image's entrypoint does with an initialised PGDATA: run postgres with the given arguments.
-          const args = (c.body.Cmd ?? []).slice(1).map((a) => a.replace('/var/lib/postgresql/data', dataDir));
+          const args = (c.body.Cmd ?? []).slice(1).map((a) => binds.reduce((arg, [source, target]) => arg.replace(target, source), a));
           asPg([
             join(PG15, 'pg_ctl'),
             '-D',
@@ -137,7 +143,7 @@ export async function startFakeEngine(state: {
               .replace("'listen_addresses=*'", "'listen_addresses=127.0.0.1'"),
             'start',
           ]);
-          running.set(c.id, { dataDir, sock });
+          running.set(c.id, { dataDir, sock: mounted ? undefined : sock });
           c.started = true;
           send(res, 204);
         } else if (req.method === 'POST' && m[2] === '/stop') {
@@ -147,7 +153,7 @@ export async function startFakeEngine(state: {
             return;
           }
           asPg([join(PG15, 'pg_ctl'), '-D', r.dataDir, '-s', '-w', '-m', 'fast', 'stop']);
-          rmSync(r.sock, { recursive: true, force: true });
+          if (r.sock) rmSync(r.sock, { recursive: true, force: true });
           running.delete(c.id);
           send(res, 204);
         } else if (req.method === 'DELETE' && !m[2]) {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,8 +79,16 @@ describe('the Docker Engine API', () => {
     expect(look.databases.map((d) => d.name)).toContain('originalenclosure');
     const c = engine.created[0]!;
     expect(c.body.Image).toBe('postgres:15');
-    expect(c.body.HostConfig.Binds).toEqual([`${copy}:/var/lib/postgresql/data`]);
-    expect(Object.values(c.body.HostConfig.PortBindings!)[0]![0]!.HostIp).toBe('127.0.0.1');
+    // Reached through its socket alone (mode 0700, the server's account's), in a folder of ours mounted where the
+    // image keeps it: no port is published, no TCP is listened on.
+    const [data, socket] = c.body.HostConfig.Binds;
+    expect(data).toBe(`${copy}:/var/lib/postgresql/data`);
+    expect(socket).toMatch(/^\/.+:\/var\/run\/postgresql$/);
+    expect(c.body.HostConfig.PortBindings).toBeUndefined();
+    expect(c.body.Cmd).toEqual(
+      expect.arrayContaining(['listen_addresses=', 'unix_socket_directories=/var/run/postgresql', 'unix_socket_permissions=0700']),
+    );
+    expect(readFileSync(join(copy, 'dingo-recover-hba.conf'), 'utf8')).toBe('local all all trust\n');
     // The copy's own commands and libraries are overridden on the command line, which wins over its configuration files.
     for (const setting of [
       'shared_preload_libraries=',
