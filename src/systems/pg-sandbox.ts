@@ -101,3 +101,11 @@ export function sessionOptions(searchPath = SYSTEM_SEARCH_PATH): string {
 export function clientEnv(searchPath = SYSTEM_SEARCH_PATH): NodeJS.ProcessEnv {
   return { ...serverEnv(), PGOPTIONS: sessionOptions(searchPath) };
 }
+
+/**
+ * The same for a session of a role that is no superuser, on a cluster of our own making: such a
+ * role may not set session_preload_libraries, and our own cluster loads none.
+ */
+export function unprivilegedClientEnv(): NodeJS.ProcessEnv {
+  return { ...serverEnv(), PGOPTIONS: `-c search_path=${SYSTEM_SEARCH_PATH} -c local_preload_libraries=` };
+}

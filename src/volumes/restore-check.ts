@@ -10,7 +10,7 @@ import { freePort } from '../systems/ports.js';
 import { postgresAccount, run, runOk, type RunAs } from '../systems/processes.js';
 import { rowCounts, type DumpFacts, type Query } from './dump-facts.js';
 import { newestLocalBin, querier } from './scratch-server.js';
-import { clientEnv, serverEnv } from '../systems/pg-sandbox.js';
+import { serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
 
 export interface RestoreCheck {
   database: string;
@@ -61,16 +61,25 @@ async function startRestoreCluster(bin: string, work: string, data: string, as: 
   });
   const options = `-p ${port} -k ${work} -c listen_addresses='' -c fsync=off`;
   await runOk([join(bin, 'pg_ctl'), '-D', data, '-l', join(work, 'log'), '-w', '-s', '-o', options, 'start'], { as, env: serverEnv() });
-  return { bin, conn, query: querier(bin, { args: conn, user: 'postgres' }) };
+  const query = querier(bin, { args: conn, user: 'postgres' });
+  await query('postgres', `create role ${RESTORER} login nosuperuser nocreaterole nocreatedb`);
+  return { bin, conn, query };
 }
+
+/**
+ * The role dumps are restored as: no superuser, so what a dump makes run while it is restored (an
+ * index expression, a materialised view, a default calling a function of the tenant's) runs without
+ * the server account's powers (no COPY TO PROGRAM, no reading the machine's files).
+ */
+const RESTORER = 'dingo_restore';
 
 /** Restores one dump into a new database `target` and compares its row counts with the dump's. */
 async function restoreOne(cluster: RestoreCluster, d: DumpFacts, target: string): Promise<RestoreCheck> {
-  await cluster.query('postgres', `create database ${target}`);
+  await cluster.query('postgres', `create database ${target} owner ${RESTORER}`);
   // --no-owner: the roles of the lost cluster do not exist here; what is checked is the data.
   const r = await run(
-    [join(cluster.bin, 'pg_restore'), '--exit-on-error', '--no-owner', '--no-acl', ...cluster.conn, '-U', 'postgres', '-d', target, d.file],
-    { env: clientEnv() },
+    [join(cluster.bin, 'pg_restore'), '--exit-on-error', '--no-owner', '--no-acl', ...cluster.conn, '-U', RESTORER, '-d', target, d.file],
+    { env: unprivilegedClientEnv() },
   );
   if (r.code !== 0)
     return { database: d.database, file: d.file, restored: false, differences: [r.stderr.trim().slice(0, 1000)], tables: 0 };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyTree } from '../../src/volumes/copy.js';
-import { dumpDatabases, lookInside } from '../../src/volumes/look.js';
+import { dumpDatabases, lookInside, verifyDumps } from '../../src/volumes/look.js';
 import { makeCluster } from '../support/pg-volumes.js';
 import { markerFolder, markersIn, tenantAutoConf, tenantSql } from '../support/drill-hostile.js';
 import { appendFileSync, chownSync } from 'node:fs';
@@ -70,6 +70,45 @@ describe('volumes look on a tenant-prepared copy', () => {
     const sockets = (await readdir(work)).filter((f) => f.startsWith('sock-'));
     expect(sockets.length).toBeGreaterThan(0);
     for (const s of sockets) expect((await stat(join(work, s))).mode & 0o777).toBe(0o700);
+    expect(await markersIn(markers)).toEqual([]);
+  }, 180_000);
+});
+
+describe('the proof that a dump restores', () => {
+  it("runs what the dump makes run as a role that is no superuser: an index expression's COPY TO PROGRAM is refused", async () => {
+    const pg = {
+      uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
+      gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
+    };
+    const source = join(root, 'indexed', 'pgdata');
+    // The index is built while the function is harmless; then the function is made to mark: a restore builds the index again.
+    const sql = [
+      'create schema tenant',
+      'create function tenant.mark(what text) returns void language plpgsql as $f$ begin null; end $f$',
+      "create function tenant.key(i int) returns int language plpgsql immutable as $f$ begin perform tenant.mark('restore'); return i; end $f$",
+      'create table public.orders (id int primary key)',
+      'insert into public.orders select g from generate_series(1, 50) g',
+      'create index on public.orders ((tenant.key(id)))',
+      `create or replace function tenant.mark(what text) returns void language plpgsql as $f$ begin execute pg_catalog.format('copy (select 1) to program %L', 'cat > /dev/null; env > ${markers}/' || what); end $f$`,
+    ];
+    makeCluster(source, 'shop', `${sql.join(';\n')};`, 'stop');
+    const copy = join(root, 'indexed-copy', 'data');
+    await copyTree(source, copy, { owner: pg });
+    await chmod(join(root, 'indexed-copy'), 0o755);
+    await chmod(copy, 0o700);
+    const work = mkdtempSync(join(root, 'work-'));
+    chownSync(work, pg.uid, pg.gid);
+    await chmod(work, 0o755);
+    const dumps = await dumpDatabases({
+      dataDir: copy,
+      major: '15',
+      workDir: work,
+      databases: ['shop'],
+      outDir: join(root, 'indexed-dumps'),
+    });
+    const [check] = await verifyDumps(dumps);
+    expect(check).toMatchObject({ database: 'shop', restored: false });
+    expect(check!.differences.join('\n')).toMatch(/permission denied|must be superuser|pg_execute_server_program/);
     expect(await markersIn(markers)).toEqual([]);
   }, 180_000);
 });
