@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { RunLocked } from '../core/errors.js';
 import { readInputFile } from '../core/input-file.js';
 import { fsUsageError } from './fs-errors.js';
-import { alive, parseHolder, type LockInfo } from './lock-holder.js';
+import { holds, parseHolder, processStart, type LockInfo } from './lock-holder.js';
 import { errnoCode } from './narrow.js';
 import { operatorName } from './operator.js';
 
@@ -101,7 +101,14 @@ export class RunLock {
   ) {}
 
   static acquire(file: string, opts: { steal?: boolean } = {}): RunLock {
-    const mine: LockInfo = { host: hostname(), pid: process.pid, by: operatorName(), startedAt: new Date().toISOString() };
+    const started = processStart(process.pid);
+    const mine: LockInfo = {
+      host: hostname(),
+      pid: process.pid,
+      by: operatorName(),
+      startedAt: new Date().toISOString(),
+      ...(started === undefined ? {} : { processStart: started }),
+    };
     let takenOver: TakeOver | null = null;
     let keptAt: string | null = null;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -109,7 +116,7 @@ export class RunLock {
       const text = readLockFile(file);
       if (text === null) continue;
       const holder = parseHolder(text);
-      const stale = holder === null || (holder.host === mine.host && !alive(holder.pid));
+      const stale = holder === null || (holder.host === mine.host && !holds(holder));
       if (!stale && !opts.steal) throw lockedBy(holder, file, mine);
       const kept = moveAside(file);
       if (kept === null) continue;

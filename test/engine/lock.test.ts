@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RunLock } from '../../src/engine/lock.js';
+import { processStart } from '../../src/engine/lock-holder.js';
 import { EXIT, RunLocked, UsageError, exitCodeOf } from '../../src/core/errors.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
 
@@ -38,6 +39,39 @@ describe('run lock', () => {
       expect(taken.takenOver).not.toBeNull();
       taken.release();
     }
+  });
+
+  it('a lock naming PID 1, or a PID now held by a process that started after the lock was taken, is not held', async () => {
+    const file = join(tmp(), 'lock');
+    writeFileSync(file, JSON.stringify({ host: hostname(), pid: 1, by: 'x', startedAt: 'then' }));
+    const overInit = RunLock.acquire(file);
+    expect(overInit.takenOver).toMatchObject({ how: 'stale', previous: { pid: 1 } });
+    overInit.release();
+
+    // A live process of another program, given the PID a lock names: its start time is not the lock's.
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const started = processStart(other.pid!);
+      expect(started).toMatch(/^\d+$/);
+      const holder = { host: hostname(), pid: other.pid, by: 'x', startedAt: '2026-01-02T03:04:05.000Z' };
+      writeFileSync(file, JSON.stringify({ ...holder, processStart: String(Number(started) - 100) }));
+      const overReused = RunLock.acquire(file);
+      expect(overReused.takenOver).toMatchObject({ how: 'stale' });
+      overReused.release();
+      // The same process, as its lock names it, holds the run.
+      writeFileSync(file, JSON.stringify({ ...holder, processStart: started }));
+      expect(() => RunLock.acquire(file)).toThrow(RunLocked);
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((resolve) => other.once('exit', resolve));
+    }
+  });
+
+  it("a lock records its holder's process start, so a later process given the same PID is not taken for it", () => {
+    const file = join(tmp(), 'lock');
+    const lock = RunLock.acquire(file);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid, processStart: processStart(process.pid) });
+    lock.release();
   });
 
   it('a lock conflict is RunLocked, exit 75 (not 1, a failed step), and its hint names --steal-lock', () => {
