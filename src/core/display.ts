@@ -32,6 +32,15 @@ export function printable(text: string): string {
 }
 
 /**
+ * `text` as one line of the screen, printable: a newline inside it (a remote value: a container
+ * name, a cf or docker answer, a log line) is shown as `\\n` too, so it can never start a line that
+ * reads as the tool's own (a forged status line).
+ */
+export function oneLine(text: string): string {
+  return printable(text).replace(/\n/g, '\\n');
+}
+
+/**
  * JSON for a terminal: JSON.stringify already escapes C0 controls, but not DEL, C1 or the Unicode
  * controls; these are written as `\uXXXX` too. The text parses back to the same value.
  */

@@ -5,7 +5,7 @@
  * progress of a long wait are printed as they come, each prefixed with `[key]`.
  */
 import type { CommandResult, CommandSpec } from '../core/seams.js';
-import { formatDuration } from '../core/display.js';
+import { formatDuration, oneLine } from '../core/display.js';
 import { OpenStep } from './open-step.js';
 import type { Colour } from './reporter-options.js';
 import { formatArgv } from './screen-text.js';
@@ -24,11 +24,15 @@ export class ItemScreen implements StepScreen {
   readonly verbose: boolean;
   private step?: OpenStep;
 
+  /** The item's key as the screen shows it: one line, whatever the name holds. */
+  private readonly key: string;
+
   constructor(
     private readonly sink: ScreenSink,
-    private readonly key: string,
+    key: string,
   ) {
     this.verbose = sink.verbose;
+    this.key = oneLine(key);
   }
 
   private say(text: string): void {
@@ -68,7 +72,7 @@ export class ItemScreen implements StepScreen {
     const entries = Object.entries(facts);
     if (entries.length === 0) return;
     this.sink.marked('?', 'cyan', `${this.label()} — confirm on these facts:`);
-    for (const [k, v] of entries) this.say(`  ${k}: ${v}`);
+    for (const [k, v] of entries) this.say(`  ${oneLine(k)}: ${oneLine(v)}`);
   }
 
   confirmedBy(text: string): void {

@@ -13,7 +13,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
-import { MAX_COLUMNS, fold, formatDuration, printable, type Palette } from '../core/display.js';
+import { MAX_COLUMNS, fold, formatDuration, oneLine, printable, type Palette } from '../core/display.js';
 import type { Redactor } from '../core/redact.js';
 import { LiveLine } from './live-line.js';
 import { OpenStep } from './open-step.js';
@@ -165,7 +165,7 @@ export class Reporter implements StepScreen {
     }
     if (entries.length === 0) return;
     this.head('confirm');
-    for (const [k, v] of entries) this.show(`${k}: ${v}`, '    ');
+    for (const [k, v] of entries) this.show(`${oneLine(k)}: ${oneLine(v)}`, '    ');
   }
 
   /**
@@ -306,8 +306,9 @@ export class Reporter implements StepScreen {
     this.marked(mark, colour, `${step.label()}${text ? ` — ${text}` : ''} (${meta})`);
   }
 
+  /** A line of the tool's own (a status line, a step's header): one line whatever remote text it holds, folded to the screen. */
   marked(mark: string, colour: Colour, text: string): void {
-    const lines = fold(`${mark} ${this.safe(text)}`, this.width());
+    const lines = fold(`${mark} ${oneLine(this.redactor.redact(text))}`, this.width());
     lines[0] = this.paint[colour](mark) + lines[0]!.slice(mark.length);
     this.permanent(lines);
   }

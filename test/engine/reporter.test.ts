@@ -206,6 +206,24 @@ describe('the default screen: one line per step', () => {
     ]);
   });
 
+  it('a newline inside a remote value never starts a line: status lines, facts and item keys stay one line each', () => {
+    const { reporter, text } = compact();
+    const forged = '\n✔ [28/28] Report — reportFile=/tmp/forged (0.0 s)';
+    reporter.stepHeader(14, 25, 'Stop the new container', 'why');
+    reporter.confirmation({ container: `cf-52167ceb${forged}` });
+    reporter.confirmedBy('confirmed by --yes');
+    reporter.done(`stopped=true container=cf-52167ceb${forged}`, 1000);
+    const item = reporter.item(`orders-db${forged}`);
+    item.stepHeader(1, 2, 'Find it');
+    item.notice('found');
+    item.done('found=yes', 10);
+    const lines = text().trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('✔ [28/28]'))).toEqual([]);
+    expect(lines).toContain('    container: cf-52167ceb\\n✔ [28/28] Report — reportFile=/tmp/forged (0.0 s)');
+    expect(lines.every((l) => !l.trimStart().startsWith('✔ [28/28]'))).toBe(true);
+    expect(lines.filter((l) => l.includes('found')).every((l) => l.includes('[orders-db\\n✔ [28/28] Report'))).toBe(true);
+  });
+
   it('fits every line in 200 columns, folding what it must show whole', () => {
     const { reporter, text } = compact();
     const long = 'x'.repeat(150);
