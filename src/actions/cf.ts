@@ -278,6 +278,7 @@ const bindApps = defineAction({
   effect: 'write',
   params: { name: required('string', 'service instance name'), apps: required('string[]', 'apps to bind') },
   outputs: { bound: output('string[]', 'apps bound') },
+  result: (o) => (o.bound.length ? `bound ${o.bound.join(', ')}` : 'nothing to rebind: the user named no apps'),
   async run(ctx, p) {
     const cf = cfCli(ctx);
     for (const app of p.apps) await cf.bindService(app, p.name);
@@ -292,6 +293,7 @@ const restartApps = defineAction({
   effect: 'write',
   params: { apps: required('string[]', 'apps to restart') },
   outputs: { restarted: output('string[]', 'apps restarted') },
+  result: (o) => (o.restarted.length ? `restarted ${o.restarted.join(', ')}` : 'nothing to restart'),
   async run(ctx, p) {
     const cf = cfCli(ctx);
     for (const app of p.apps) await cf.restart(app);

@@ -19,7 +19,12 @@ const drill = defineAction({
     drilled: output('boolean', 'the archive was restored and replayed here'),
     lastTransactionAt: output('string', 'time of the last transaction replayed (empty when not drilled)'),
     databases: output('string[]', 'databases found in the restored cluster'),
+    why: output('string', 'why it was not drilled here (empty when it was)'),
   },
+  result: (o) =>
+    o.drilled
+      ? `drilled: restored and replayed, last transaction ${o.lastTransactionAt || 'unknown'}, databases ${o.databases.join(', ') || '(none)'}`
+      : `not drilled: ${o.why}`,
   async run(ctx, p) {
     try {
       // A hole after LATEST's stop does not stop the recovery (the archive is the best copy there is):
@@ -44,13 +49,13 @@ const drill = defineAction({
       for (const w of r.warnings) ctx.note(`warning: ${w}`);
       const databases = r.query.rows.map((row) => row[0] ?? '');
       ctx.evidence(`databases: ${databases.join(', ') || '(none)'}`);
-      return { drilled: true, lastTransactionAt: r.replay.lastTransactionAt ?? '', databases };
+      return { drilled: true, lastTransactionAt: r.replay.lastTransactionAt ?? '', databases, why: '' };
     } catch (err) {
       if (!(err instanceof DrillFailed)) throw err;
       if (err.outcome === 'could-not-run') {
         ctx.note(`no drill here: ${err.message}`);
         ctx.note(`to drill it elsewhere: dingo-recover drill ${p.url} --pg-bin <folder of that version's pg_ctl>`);
-        return { drilled: false, lastTransactionAt: '', databases: [] };
+        return { drilled: false, lastTransactionAt: '', databases: [], why: err.message };
       }
       throw new StepFailed(`the old archive did not restore in a drill: ${err.message}`, {
         hint: `nothing has been changed yet. ${err.hint ?? ''} Check the GUID and look for other candidates with \`dingo-recover logs find\`.`.trim(),

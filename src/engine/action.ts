@@ -135,6 +135,9 @@ interface ActionHead<P extends ParamSpecs, O extends OutputSpecs> {
   stableEvidence?: readonly string[];
 }
 
+/** The step's result in words for its status line ("nothing to rebind", "not drilled: why"); else its outputs are shown. */
+type ResultWords<O extends OutputSpecs> = (outputs: OutputsOf<O>) => string;
+
 /** An action as written: parameters, outputs and plan typed from its schema. */
 export interface TypedAction<P extends ParamSpecs, O extends OutputSpecs, L extends Plan> extends ActionHead<P, O> {
   /** Fixes the plan before the first attempt; the plan is journaled and handed back on every retry. */
@@ -157,6 +160,7 @@ export interface TypedAction<P extends ParamSpecs, O extends OutputSpecs, L exte
    * operator when confirming and re-checked before the step runs again after an interruption.
    */
   evidence?(ctx: StepContext, params: ParamsOf<P>): MaybePromise<Record<string, string>>;
+  result?: ResultWords<O>;
 }
 
 /** An action as the registry and the engine hold it: values unchecked by the compiler. */
@@ -166,6 +170,7 @@ export interface ActionDef extends ActionHead<ParamSpecs, OutputSpecs> {
   probe?(ctx: StepContext, params: Params, plan: Plan): Promise<ProbeResult>;
   reassert?(ctx: StepContext, params: Params, outputs: Outputs): Promise<string>;
   evidence?(ctx: StepContext, params: Params): Promise<Record<string, string>>;
+  result?(outputs: Outputs): string;
 }
 
 /**
@@ -197,6 +202,7 @@ export function defineAction<const P extends ParamSpecs, const O extends OutputS
     probe: probe && (async (ctx, p, l) => probe(ctx, params(p), plan(l))),
     reassert: reassert && (async (ctx, p, o) => reassert(ctx, params(p), o as OutputsOf<O>)),
     evidence: evidence && (async (ctx, p) => evidence(ctx, params(p))),
+    result: def.result && ((o) => def.result!(o as OutputsOf<O>)),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { Run, Sequence } from './executor-options.js';
 import { replay } from './replay.js';
 import type { StepDef } from './runbook-model.js';
+import { refInWords } from './screen-text.js';
 import { resolveValue } from './template.js';
 import { DingoError, EXIT } from '../core/errors.js';
 
@@ -35,13 +36,9 @@ function wouldRun(run: Run, seq: Sequence, step: StepDef): boolean {
   }
 }
 
-/** A step's condition in words: `${steps.size-for-plan.outputs.grow}` is "only when size-for-plan says grow". */
+/** A step's condition in words: ", only when size-for-plan's grow". */
 function condition(step: StepDef): string {
-  if (step.when === undefined) return '';
-  const words = step.when
-    .replace(/\$\{steps\.([\w-]+)\.outputs\.([\w-]+)\}/g, '$1 says $2')
-    .replace(/\$\{inputs\.([\w-]+)\}/g, 'the answer $1 is yes');
-  return `, only when ${words}`;
+  return step.when === undefined ? '' : `, only when ${refInWords(step.when)}`;
 }
 
 /**

@@ -3,6 +3,7 @@
  * `FOR_EACH_ID/KEY/`). On resume a finished step is skipped with its journaled outputs (its ambient
  * state re-established first), a skipped one stays skipped; the others run (see executor-step.ts).
  */
+import { NeedsOperator } from '../core/errors.js';
 import { failpoint } from './failpoints.js';
 import { stopForPlan } from './executor-plan.js';
 import { runForEach } from './executor-foreach.js';
@@ -11,6 +12,7 @@ import { outcome, runStep } from './executor-step.js';
 import { replay } from './replay.js';
 import type { StepDef } from './runbook.js';
 import type { ActionDef } from './action.js';
+import { refInWords, shortValue } from './screen-text.js';
 import { resolveValue } from './template.js';
 
 export async function runSequence(run: Run, seq: Sequence): Promise<void> {
@@ -23,7 +25,9 @@ export async function runSequence(run: Run, seq: Sequence): Promise<void> {
       const outputs = await runOne(run, seq, step);
       if (outputs !== undefined) seq.scope.outputs[step.id] = outputs;
     } catch (err) {
-      seq.screen.stopped();
+      // A question with no answer waits for the operator; anything else stops the step.
+      if (err instanceof NeedsOperator) seq.screen.waiting(err.message);
+      else seq.screen.stopped();
       throw err;
     }
     failpoint(`step:${seq.prefix}${step.id}`);
@@ -49,7 +53,7 @@ async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<st
   const action = actions.get(step.action);
   if (prior.status === 'finished' && !lacksOutputs(seq, step.id, action, prior.outputs)) {
     const outputs = prior.outputs ?? {};
-    const earlier = `done earlier: ${outcome(seq.screen, outputs)}`;
+    const earlier = `done earlier: ${outcome(seq.screen, outputs, action)}`;
     if (action?.reassert) {
       // Its effect lives in ambient state (the cf target...): re-establish and verify it before any later step.
       const summary = await action.reassert(ctx, prior.params ?? {}, outputs);
@@ -62,10 +66,14 @@ async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<st
     seq.screen.skipped('skipped earlier');
     return undefined;
   }
-  if (step.when !== undefined && resolveValue(step.when, seq.scope) !== true) {
-    journal.append({ type: 'step.skipped', step: id, reason: `${step.when} is not true` });
-    seq.screen.skipped(`skipped: ${step.when} is not true`);
-    return undefined;
+  if (step.when !== undefined) {
+    const value = resolveValue(step.when, seq.scope);
+    if (value !== true) {
+      const reason = `${refInWords(step.when)} is ${shortValue(value)}`;
+      journal.append({ type: 'step.skipped', step: id, reason });
+      seq.screen.skipped(`skipped: ${reason}`);
+      return undefined;
+    }
   }
   if (step.forEach) return runForEach(run, seq, { step, forEach: step.forEach, id, prior }, runSequence);
   if (!action) throw new Error(`step "${id}": no action ${JSON.stringify(step.action)} (the runbook loader lets none through)`);

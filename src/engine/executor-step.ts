@@ -7,12 +7,17 @@ import { confirm } from './executor-confirm.js';
 import type { Run, Sequence, StepRun } from './executor-options.js';
 import { workTimer } from './executor-prompts.js';
 import { headline, shortValue } from './screen-text.js';
+import type { ActionDef } from './action.js';
 import type { StepScreen } from './step-screen.js';
 import { DingoError, NeedsOperator, StepFailed } from '../core/errors.js';
 
-/** A step's outputs as its status line shows them: all of them when verbose, else the result that matters. */
-export function outcome(screen: StepScreen, outputs: Record<string, unknown>): string {
-  return screen.verbose ? describeOutputs(outputs) : headline(outputs);
+/**
+ * A step's outputs as its status line shows them: all of them when verbose, else its result in the
+ * action's words (`result`), else the outputs that matter.
+ */
+export function outcome(screen: StepScreen, outputs: Record<string, unknown>, action?: ActionDef): string {
+  if (screen.verbose) return describeOutputs(outputs);
+  return action?.result?.(outputs) ?? headline(outputs);
 }
 
 function describeOutputs(outputs: Record<string, unknown>): string {
@@ -20,7 +25,7 @@ function describeOutputs(outputs: Record<string, unknown>): string {
     .filter(([, v]) => v !== null && v !== undefined && (typeof v !== 'object' || Array.isArray(v)))
     .map(([k, v]) => `${k}=${shortValue(v)}`);
   const text = parts.join(' ');
-  return text.length > 160 ? text.slice(0, 160) + '…' : text || 'no outputs';
+  return text.length > 160 ? text.slice(0, 160) + '…' : text || 'done';
 }
 
 type Probed =
@@ -80,13 +85,14 @@ export async function runStep(run: Run, seq: Sequence, s: StepRun, params: Recor
     const outputs = await action.run(ctx, params, plan);
     const durationMs = worked();
     journal.append({ type: 'step.finished', step: id, outputs, durationMs });
-    seq.screen.done(outcome(seq.screen, outputs), durationMs);
+    seq.screen.done(outcome(seq.screen, outputs, action), durationMs);
     return outputs;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const hint = err instanceof DingoError ? err.hint : undefined;
     journal.append({ type: 'step.failed', step: id, error: message, hint });
-    seq.screen.failed(message, hint, worked());
+    if (err instanceof NeedsOperator) seq.screen.waiting(message, worked());
+    else seq.screen.failed(message, hint, worked());
     if (err instanceof DingoError) throw err;
     throw new StepFailed(`step "${id}" failed: ${message}`, {
       hint: `fix the cause, then \`${commandLine(['resume', run.opts.runId])}\` continues from this step`,

@@ -117,6 +117,12 @@ export class ItemScreen implements StepScreen {
     if (hint && this.verbose) this.say(`  what to do: ${hint}`);
   }
 
+  waiting(text: string, durationMs?: number): void {
+    if (!this.step) return;
+    this.showNotes();
+    this.status('⏸', 'yellow', `waiting for the operator: ${text}`, durationMs);
+  }
+
   stopped(): void {
     if (!this.step) return;
     this.showNotes();

@@ -13,7 +13,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
-import { MAX_COLUMNS, fold, formatDuration, oneLine, printable, type Palette } from '../core/display.js';
+import { MAX_COLUMNS, fold, formatDuration, oneLine, printable, truncate, type Palette } from '../core/display.js';
 import type { Redactor } from '../core/redact.js';
 import { LiveLine } from './live-line.js';
 import { OpenStep } from './open-step.js';
@@ -21,6 +21,9 @@ import { answerValue, formatArgv, packAnswers, wrap, type AnswerShown } from './
 import { columnsOf, screenSettings, type Colour, type ReporterOptions } from './reporter-options.js';
 import { ItemScreen } from './item-screen.js';
 import type { StepScreen } from './step-screen.js';
+
+/** Below this many columns a step's result is folded onto a second line rather than cut. */
+const MIN_RESULT_ROOM = 30;
 
 /** The user's answers are packed into lines this wide. */
 const ANSWERS_WIDTH = 120;
@@ -261,6 +264,17 @@ export class Reporter implements StepScreen {
     this.status('✖', 'red', 'failed', durationMs);
   }
 
+  /** The step waits for the operator: its own mark and word, not a failure; the run's closing lines say what is needed. */
+  waiting(text: string, durationMs?: number): void {
+    if (!this.step) return;
+    if (this.verbose) {
+      this.verboseStatus(this.paint.yellow('⏸'), `waiting for the operator: ${text}`);
+      return;
+    }
+    this.showNotes();
+    this.status('⏸', 'yellow', 'waiting for the operator', durationMs);
+  }
+
   /** The run stopped inside a step (a question with no answer, a step of unknown outcome): its status line says so. */
   stopped(): void {
     if (this.verbose || !this.step) {
@@ -303,7 +317,10 @@ export class Reporter implements StepScreen {
     this.leaveStep();
     if (!step) return;
     const meta = [formatDuration(durationMs ?? step.elapsed(this.now())), step.confirmed].filter(Boolean).join(', ');
-    this.marked(mark, colour, `${step.label()}${text ? ` — ${text}` : ''} (${meta})`);
+    // One line on the screen: a long result is cut to what fits (the journal and `show` keep it whole).
+    const room = this.width() - `${mark} ${step.label()} —  (${meta})`.length;
+    const result = text.length > room && room >= MIN_RESULT_ROOM ? truncate(text, room) : text;
+    this.marked(mark, colour, `${step.label()}${result ? ` — ${result}` : ''} (${meta})`);
   }
 
   /** A line of the tool's own (a status line, a step's header): one line whatever remote text it holds, folded to the screen. */

@@ -27,13 +27,21 @@ export function headline(outputs: Record<string, unknown>): string {
   const parts = Object.entries(outputs)
     .filter(([, v]) => v !== null && v !== undefined && v !== '' && (typeof v !== 'object' || (Array.isArray(v) && v.length > 0)))
     .map(([k, v]) => `${k}=${shortValue(v)}`);
-  if (parts.length === 0) return 'no outputs';
+  if (parts.length === 0) return 'done';
   let text = truncate(parts[0]!, FIRST_RESULT_WIDTH);
   for (const part of parts.slice(1)) {
     if (text.length + 1 + part.length > RESULT_WIDTH) return `${text} …`;
     text += ` ${part}`;
   }
   return text;
+}
+
+/** A reference as the operator reads it: `${steps.size-for-plan.outputs.grow}` is "size-for-plan's grow", `${inputs.x}` "the answer x". */
+export function refInWords(ref: string): string {
+  return ref
+    .replace(/\$\{steps\.([\w-]+)\.outputs\.([\w-]+)\}/g, "$1's $2")
+    .replace(/\$\{inputs\.([\w-]+)\}/g, 'the answer $1')
+    .replace(/\$\{item\.([\w-]+)\}/g, "the item's $1");
 }
 
 /** Prose folded into lines of at most `width` (a longer word stands alone); a blank line parts paragraphs. */

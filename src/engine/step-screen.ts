@@ -16,5 +16,7 @@ export interface StepScreen {
   done(text: string, durationMs?: number): void;
   skipped(text: string, notice?: string): void;
   failed(text: string, hint?: string, durationMs?: number): void;
+  /** The step waits for the operator (an answer, a choice or a confirmation with no terminal to ask on). */
+  waiting(text: string, durationMs?: number): void;
   stopped(): void;
 }

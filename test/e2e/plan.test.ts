@@ -38,7 +38,7 @@ describe('recover --plan (rehearsed)', () => {
     );
     expect(planned.stdout).toContain('  [14/28] Stop the new container (destructive, asks to confirm)');
     expect(planned.stdout).toContain(
-      "  [26/28] Grow the instance to the user's plan (writes, asks to confirm, only when size-for-plan says grow)",
+      "  [26/28] Grow the instance to the user's plan (writes, asks to confirm, only when size-for-plan's grow)",
     );
     expect(planned.stdout).toContain(`continue with: dingo-recover resume ${runId} --state-dir ${state}`);
     expect(started(state, runId)).toEqual([
@@ -72,7 +72,7 @@ describe('recover --plan (rehearsed)', () => {
     const planned = await runCli(['rehearse', '--scenario', 'space-scenario', '--yes', '--plan', '--state-dir', state]);
     expect(planned.code, planned.stdout + planned.stderr).toBe(0);
     const runId = runIdOf(planned.stdout);
-    expect(planned.stdout).toContain('  [3/6] Recreate the space (writes, only when the answer recreateSpace is yes)');
+    expect(planned.stdout).toContain('  [3/6] Recreate the space (writes, only when the answer recreateSpace)');
     expect(planned.stdout).toContain('  [5/6] Recover each instance (runs its steps for each item, changing the platform)');
     expect(started(state, runId)).toEqual(['find-instances', 'confirm-space-plan']);
   });

@@ -381,7 +381,7 @@ describe('display helpers', () => {
     );
     expect(headline({ free: true, adoptGuid: '', others: [], record: { a: 1 }, gone: null })).toBe('free=true');
     expect(headline({ a: 'x'.repeat(60), b: 'y'.repeat(60) })).toBe(`a=${'x'.repeat(60)} …`);
-    expect(headline({})).toBe('no outputs');
+    expect(headline({})).toBe('done');
     expect(Array.from(headline({ url: 'z'.repeat(500) })).length).toBe(160);
   });
 

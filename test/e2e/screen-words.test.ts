@@ -1,0 +1,40 @@
+/** Each step states its result in words on the default screen: no template syntax, no hidden reason, no "no outputs". */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../support/cli.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function stateDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'dr-words-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('the default screen in words', () => {
+  it('a skipped step says why in words, the drill says why it did not drill, and nothing to rebind says so', async () => {
+    const state = stateDir();
+    const answers = join(state, 'answers.yaml');
+    const seed = readFileSync(resolve(ROOT, 'fixtures/seed-003/answers.yaml'), 'utf8');
+    writeFileSync(answers, seed.replace('plan: cluster', 'plan: solo').replace('apps: [their-app]', 'apps: []'));
+    const r = await runCli(['rehearse', '--yes', '--answers', answers, '--state-dir', state]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('${');
+    expect(r.stdout).not.toContain('no outputs');
+    expect(r.stdout).toMatch(/↷ \[26\/28\] Grow the instance to the user's plan — skipped: size-for-plan's grow is false/);
+    expect(r.stdout).toMatch(/✔ \[5\/28\] Drill the old archive .* — not drilled: the archive was written by PostgreSQL 9\.5/);
+    expect(r.stdout).toMatch(/✔ \[23\/28\] Rebind the apps — nothing to rebind: the user named no apps/);
+    expect(r.stdout).toMatch(/✔ \[24\/28\] Restart the apps — nothing to restart/);
+  });
+
+  it('a stop that waits for the operator shows as waiting, not failed', async () => {
+    const r = await runCli(['rehearse', '--state-dir', stateDir()]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^⏸ \[4\/28\] Confirm .* — waiting for the operator \(/m);
+    expect(r.stdout).not.toMatch(/^✖ \[4\/28\]/m);
+  });
+});
