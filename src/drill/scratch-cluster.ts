@@ -72,6 +72,12 @@ export class ScratchCluster {
     }
   }
 
+  /** The same server started again with some command-line settings changed (this one must be stopped). */
+  withSettings(changed: [string, string][]): ScratchCluster {
+    const names = new Set(changed.map(([name]) => name));
+    return new ScratchCluster({ ...this.o, settings: [...this.o.settings.filter(([name]) => !names.has(name)), ...changed] });
+  }
+
   async log(): Promise<string> {
     return readFile(this.o.logFile, 'utf8').catch(() => '');
   }

@@ -111,8 +111,24 @@ describe('server log', () => {
       redoDoneAt: '0/3001F90',
       lastTransactionAt: '2026-11-22 22:31:13.184012+00',
       newTimeline: 2,
+      stoppedBefore: null,
+      targetNotReached: false,
       fatal: ['FATAL:  could not locate required checkpoint record'],
     });
+  });
+
+  it('finds where a recovery target stopped replay, or that recovery ended before reaching it', () => {
+    const stopped = parseRecoveryLog(
+      [
+        'LOG:  restored log file "000000010000000000000003" from archive',
+        'LOG:  recovery stopping before commit of transaction 727, time 2026-11-25 07:49:23.77049+00',
+        'LOG:  redo done at 0/3002F80 system usage: CPU: user: 0.00 s',
+        'LOG:  last completed transaction was at log time 2026-11-25 07:49:22.733515+00',
+      ].join('\n'),
+    );
+    expect(stopped).toMatchObject({ stoppedBefore: { transaction: '727', at: '2026-11-25 07:49:23.77049+00' }, targetNotReached: false });
+    const short = parseRecoveryLog('FATAL:  recovery ended before configured recovery target was reached\n');
+    expect(short).toMatchObject({ stoppedBefore: null, targetNotReached: true });
   });
 });
 

@@ -29,6 +29,8 @@ export interface GenerateOptions {
   extraWalSwitches?: number;
   /** Tar partitions the base backup is split into (wal-e splits by size; tests want several). */
   partitions?: number;
+  /** Batches of rows committed after the base backup, about a second apart, each batch one transaction. */
+  batches?: { count: number; rows: number };
   /** A tenant's preparations: SQL run in the postgres database before the base backup, and lines put in its postgresql.auto.conf (not loaded by the generating server). */
   tenant?: { sql: string[]; autoConf: string[] };
 }
@@ -49,6 +51,14 @@ export interface GeneratedArchive {
   /** The segment the backup started in and the one it stopped in. */
   startSegment: string;
   stopSegment: string;
+  /** Each batch's last id, and clock times read just before its transaction and just after it committed. */
+  batches: Batch[];
+}
+
+export interface Batch {
+  lastId: number;
+  before: Date;
+  committed: Date;
 }
 
 async function own(path: string, as: RunAs | undefined): Promise<void> {
@@ -187,7 +197,16 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       const latest = `base_${start[2]}_${walEOffset(start[1]!)}`;
 
       // Rows that only WAL replay can bring back.
-      let written = 0;
+      const batches: Batch[] = [];
+      for (let i = 0; i < (opts.batches?.count ?? 0); i++) {
+        if (i > 0) await sql('select pg_sleep(1)');
+        const from = rowsBefore + i * opts.batches!.rows;
+        const before = new Date(Number(await sql('select floor(extract(epoch from clock_timestamp()) * 1000)')));
+        await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(${from + 1}, ${from + opts.batches!.rows}) g`);
+        const committed = new Date(Number(await sql('select ceil(extract(epoch from clock_timestamp()) * 1000)')));
+        batches.push({ lastId: from + opts.batches!.rows, before, committed });
+      }
+      let written = batches.length * (opts.batches?.rows ?? 0);
       let lastSwitched = '';
       for (let i = 0; i < switches; i++) {
         const n = Math.floor(rowsAfter / switches) + (i < rowsAfter % switches ? 1 : 0);
@@ -226,6 +245,7 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         version,
         startSegment: start[2]!,
         stopSegment: stop[2]!,
+        batches,
       };
     } finally {
       await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').catch(() => undefined);

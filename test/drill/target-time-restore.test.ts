@@ -1,0 +1,127 @@
+/**
+ * `drill --target-time` on real parts: a real PostgreSQL 15 archive whose rows were committed in
+ * batches about a second apart (each batch's commit bracketed by clock readings), moto for S3, a
+ * throwaway PostgreSQL 15 replaying up to the moment.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
+import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import { DRILL_TABLE, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { tearDownDrill } from '../support/drill-teardown.js';
+
+const BUCKET = 'pitr-bucket';
+const PREFIX = 'backups/pitr/wal/';
+const URL = `s3://${BUCKET}/${PREFIX}`;
+
+let moto: Moto;
+let archive: GeneratedArchive;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'drill-pitr-'));
+  [moto, archive] = await Promise.all([
+    startMoto(),
+    generateWaleArchive({ dir, rowsBefore: 100, rowsAfter: 0, batches: { count: 3, rows: 10 }, partitions: 2 }),
+  ]);
+  await moto.createBucket(BUCKET);
+  await uploadArchive(moto.store, archive.root, BUCKET, PREFIX);
+  Object.assign(process.env, moto.env, { AWS_ACCESS_KEY_ID: 'AKIAPITRKEY00001', AWS_SECRET_ACCESS_KEY: 'pitr-secret' });
+});
+
+afterAll(() => tearDownDrill({ moto, archive, dir }));
+
+async function drill(extra: Partial<DrillArgs>): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const args: DrillArgs = {
+    url: URL,
+    s3Endpoint: moto.endpoint,
+    s3PathStyle: true,
+    deadline: '2m',
+    dbUser: 'postgres',
+    dbName: 'postgres',
+    concurrency: 4,
+    query: `select count(*), max(id) from ${DRILL_TABLE}`,
+    ...extra,
+  };
+  const code = await runDrillCommand(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const between = (a: Date, b: Date): Date => new Date((a.getTime() + b.getTime()) / 2);
+const ms = (pgTime: string): number => new Date(pgTime.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).getTime();
+
+describe('drill --target-time', () => {
+  it('restores exactly the rows committed before a moment between two batches, and says where replay stopped', async () => {
+    const [, second, third] = archive.batches;
+    const moment = between(second!.committed, third!.before);
+    const r = await drill({ targetTime: moment.toISOString(), json: true });
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.ok);
+    const { report } = JSON.parse(r.stdout);
+    expect(report.query.rows).toEqual([['120', String(second!.lastId)]]);
+    expect(report.backup.name).toBe(archive.latest);
+    expect(report.target).toMatchObject({ time: moment.toISOString(), inclusive: true, archiveEndedFirst: false });
+    // The first transaction left out is the third batch's; the newest kept is the second's.
+    const stopped = ms(report.target.stoppedBefore.at);
+    expect(stopped).toBeGreaterThanOrEqual(third!.before.getTime());
+    expect(stopped).toBeLessThanOrEqual(third!.committed.getTime());
+    const kept = ms(report.target.lastTransactionAt);
+    expect(kept).toBeGreaterThanOrEqual(second!.before.getTime());
+    expect(kept).toBeLessThanOrEqual(second!.committed.getTime());
+  });
+
+  it('takes the moment in any zone and prints where replay stopped', async () => {
+    const [first, second] = archive.batches;
+    const moment = between(first!.committed, second!.before);
+    // The same moment written in UTC+02:00.
+    const local = new Date(moment.getTime() + 2 * 3600_000).toISOString().replace('Z', '+02:00');
+    const r = await drill({ targetTime: local });
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.ok);
+    expect(r.stdout).toContain(`| 110 | ${first!.lastId}`);
+    expect(r.stdout).toMatch(new RegExp(`restored to +${moment.toISOString()} \\(a transaction committed exactly then is included\\)`));
+    expect(r.stdout).toMatch(/replay stopped +before transaction \d+, committed /);
+  });
+
+  it('restores everything archived for a moment after the last commit but before the newest archived WAL', async () => {
+    const last = archive.batches[archive.batches.length - 1]!;
+    const moment = new Date(last.committed.getTime() + 1);
+    const r = await drill({ targetTime: moment.toISOString(), json: true });
+    expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.ok);
+    const { report } = JSON.parse(r.stdout);
+    expect(report.query.rows).toEqual([['130', String(last.lastId)]]);
+    expect(report.target).toMatchObject({ archiveEndedFirst: true, stoppedBefore: null });
+    expect(report.replay.lost).toBeNull();
+  });
+
+  it('refuses a moment before the base backup ended, or after the newest archived WAL, naming the range (exit 4)', async () => {
+    const early = new Date(archive.batches[0]!.before.getTime() - 3600_000);
+    const late = new Date(Date.now() + 3600_000);
+    for (const [moment, why] of [
+      [early, /is before any base backup ended/],
+      [late, /is after the newest archived WAL/],
+    ] as const) {
+      const r = await drill({ targetTime: moment.toISOString(), json: true, workdir: join(dir, 'never-created') });
+      expect(r.code, r.stdout).toBe(DRILL_EXIT.notRestorable);
+      const failure = JSON.parse(r.stdout);
+      expect(failure.message).toMatch(why);
+      const range = /reaches from (\S+) \(the earliest base backup ended\) to (\S+) \(WAL [0-9A-F]{24} was archived\)/.exec(
+        failure.message,
+      );
+      expect(range, failure.message).not.toBeNull();
+      const [from, to] = [new Date(range![1]!).getTime(), new Date(range![2]!).getTime()];
+      expect(from).toBeLessThanOrEqual(archive.batches[0]!.before.getTime());
+      expect(from).toBeGreaterThan(early.getTime());
+      expect(to).toBeGreaterThanOrEqual(archive.batches[2]!.committed.getTime());
+    }
+  });
+
+  it('refuses a moment without a zone as bad usage (exit 2), before touching the archive', async () => {
+    const r = await drill({ targetTime: '2016-11-21T14:01:30', workdir: join(dir, 'never-created') });
+    expect(r.code).toBe(DRILL_EXIT.badUsage);
+    expect(r.stderr).toContain('has no time zone');
+  });
+});
