@@ -142,6 +142,7 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
         hint: err instanceof DrillFailed ? (err.hint ?? null) : null,
         workdir: err instanceof DrillFailed ? err.workdir : null,
         lost: err instanceof DrillFailed ? err.lost : null,
+        reachable: err instanceof DrillFailed ? err.reachable : null,
       };
       out.stdout(secrets.redact(`${JSON.stringify(failure, null, 2)}\n`));
     } else {

@@ -93,12 +93,17 @@ export function chooseBackup(ends: EndedBackup[], report: ArchiveReport, target:
     ? `the archive reaches from ${range.earliest.toISOString()} (the earliest base backup ended) to ${range.latest.toISOString()} (${range.latestSource})`
     : 'the archive has no complete base backup';
   const hint = 'Give a --target-time inside that range; writes after the newest archived WAL were never archived.';
+  const reachable = range ? { earliest: range.earliest.toISOString(), latest: range.latest.toISOString() } : undefined;
   if (!range || !chosen) {
-    throw new DrillFailed('not-restorable', `--target-time ${target.at.toISOString()} is before any base backup ended: ${reach}`, { hint });
+    throw new DrillFailed('not-restorable', `--target-time ${target.at.toISOString()} is before any base backup ended: ${reach}`, {
+      hint,
+      reachable,
+    });
   }
   if (target.at.getTime() > range.latest.getTime()) {
     throw new DrillFailed('not-restorable', `--target-time ${target.at.toISOString()} is after the newest archived WAL: ${reach}`, {
       hint,
+      reachable,
     });
   }
   return chosen;

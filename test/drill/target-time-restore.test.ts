@@ -116,6 +116,7 @@ describe('drill --target-time', () => {
       expect(from).toBeLessThanOrEqual(archive.batches[0]!.before.getTime());
       expect(from).toBeGreaterThan(early.getTime());
       expect(to).toBeGreaterThanOrEqual(archive.batches[2]!.committed.getTime());
+      expect(failure.reachable).toEqual({ earliest: range![1], latest: range![2] });
     }
   });
 
@@ -123,5 +124,8 @@ describe('drill --target-time', () => {
     const r = await drill({ targetTime: '2016-11-21T14:01:30', workdir: join(dir, 'never-created') });
     expect(r.code).toBe(DRILL_EXIT.badUsage);
     expect(r.stderr).toContain('has no time zone');
+    const both = await drill({ targetTime: '2016-11-21T14:01:30Z', maxAge: '24h' });
+    expect(both.code).toBe(DRILL_EXIT.badUsage);
+    expect(both.stderr).toContain('give one of them');
   });
 });
