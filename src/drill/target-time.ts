@@ -46,6 +46,8 @@ export function parseTargetTime(text: string): TargetTime {
 export interface EndedBackup {
   backup: BaseBackupInfo;
   finished: FinishedAt;
+  /** Both label and LastModified keep whole seconds: the backup had ended by the end of that second. */
+  endedBy: Date;
 }
 
 /** The moments a restore of this archive can reach. */
@@ -59,11 +61,16 @@ export interface ReachableRange {
 /** When each complete base backup ended (its label's STOP TIME, else its sentinel's LastModified). */
 export async function backupEnds(where: ArchiveAccess, report: ArchiveReport): Promise<EndedBackup[]> {
   const complete = report.baseBackups.filter((b) => b.complete);
-  const ends = await Promise.all(complete.map(async (backup) => ({ backup, finished: await backupFinishedAt(where, backup) })));
-  return ends.sort((a, b) => a.finished.at.getTime() - b.finished.at.getTime());
+  const ends = await Promise.all(
+    complete.map(async (backup) => {
+      const finished = await backupFinishedAt(where, backup);
+      return { backup, finished, endedBy: endOfSecond(finished.at) };
+    }),
+  );
+  return ends.sort((a, b) => a.endedBy.getTime() - b.endedBy.getTime());
 }
 
-/** S3 keeps LastModified to the second: the upload ended before the end of that second. */
+/** A time kept to the second (S3's LastModified, a label's STOP TIME): what it dates happened by the end of that second. */
 function endOfSecond(at: Date): Date {
   return new Date(Math.floor(at.getTime() / 1000) * 1000 + 999);
 }
@@ -73,12 +80,12 @@ export function reachableRange(ends: EndedBackup[], report: ArchiveReport): Reac
   const first = ends[0];
   const newestWal = report.restorableToAt ?? report.lastSegmentAt;
   if (!first) return null;
-  const last = ends[ends.length - 1]!.finished.at;
+  const last = ends[ends.length - 1]!.endedBy;
   if (!newestWal || new Date(newestWal).getTime() < last.getTime()) {
-    return { earliest: first.finished.at, latest: last, latestSource: 'the newest base backup ended' };
+    return { earliest: first.endedBy, latest: last, latestSource: 'the newest base backup ended' };
   }
   return {
-    earliest: first.finished.at,
+    earliest: first.endedBy,
     latest: endOfSecond(new Date(newestWal)),
     latestSource: `WAL ${report.restorableTo ?? report.lastSegment} was archived`,
   };
@@ -87,7 +94,7 @@ export function reachableRange(ends: EndedBackup[], report: ArchiveReport): Reac
 /** The newest base backup that ended before `target`; "not restorable" when `target` is out of reach. */
 export function chooseBackup(ends: EndedBackup[], report: ArchiveReport, target: TargetTime): EndedBackup {
   const range = reachableRange(ends, report);
-  const before = ends.filter((e) => e.finished.at.getTime() < target.at.getTime());
+  const before = ends.filter((e) => e.endedBy.getTime() < target.at.getTime());
   const chosen = before[before.length - 1];
   const reach = range
     ? `the archive reaches from ${range.earliest.toISOString()} (the earliest base backup ended) to ${range.latest.toISOString()} (${range.latestSource})`

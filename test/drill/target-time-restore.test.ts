@@ -1,7 +1,7 @@
 /**
  * `drill --target-time` on real parts: a real PostgreSQL 15 archive whose rows were committed in
- * batches about a second apart (each batch's commit bracketed by clock readings), moto for S3, a
- * throwaway PostgreSQL 15 replaying up to the moment.
+ * batches about a second apart (each batch's commit bracketed by clock readings) and a second base
+ * backup after the second batch, moto for S3, a throwaway PostgreSQL 15 replaying up to the moment.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'drill-pitr-'));
   [moto, archive] = await Promise.all([
     startMoto(),
-    generateWaleArchive({ dir, rowsBefore: 100, rowsAfter: 0, batches: { count: 3, rows: 10 }, partitions: 2 }),
+    generateWaleArchive({ dir, rowsBefore: 100, rowsAfter: 0, batches: { count: 3, rows: 10, backupAfter: 2 }, partitions: 2 }),
   ]);
   await moto.createBucket(BUCKET);
   await uploadArchive(moto.store, archive.root, BUCKET, PREFIX);
@@ -56,32 +56,36 @@ const between = (a: Date, b: Date): Date => new Date((a.getTime() + b.getTime())
 const ms = (pgTime: string): number => new Date(pgTime.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).getTime();
 
 describe('drill --target-time', () => {
-  it('restores exactly the rows committed before a moment between two batches, and says where replay stopped', async () => {
-    const [, second, third] = archive.batches;
-    const moment = between(second!.committed, third!.before);
+  it('restores exactly the rows committed before a moment between two batches, from the base backup before it', async () => {
+    const [first, second] = archive.batches;
+    const moment = between(first!.committed, second!.before);
     const r = await drill({ targetTime: moment.toISOString(), json: true });
     expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.ok);
     const { report } = JSON.parse(r.stdout);
-    expect(report.query.rows).toEqual([['120', String(second!.lastId)]]);
-    expect(report.backup.name).toBe(archive.latest);
+    expect(report.query.rows).toEqual([['110', String(first!.lastId)]]);
+    // LATEST ended after the moment: the older backup is restored, and WAL replayed past LATEST's start.
+    expect(report.backup.name).toBe(archive.backups[0]!.name);
+    expect(report.backup.name).not.toBe(archive.backups[1]!.name);
     expect(report.target).toMatchObject({ time: moment.toISOString(), inclusive: true, archiveEndedFirst: false });
-    // The first transaction left out is the third batch's; the newest kept is the second's.
+    // The first transaction left out is the second batch's; the newest kept is the first's.
     const stopped = ms(report.target.stoppedBefore.at);
-    expect(stopped).toBeGreaterThanOrEqual(third!.before.getTime());
-    expect(stopped).toBeLessThanOrEqual(third!.committed.getTime());
+    expect(stopped).toBeGreaterThanOrEqual(second!.before.getTime());
+    expect(stopped).toBeLessThanOrEqual(second!.committed.getTime());
     const kept = ms(report.target.lastTransactionAt);
-    expect(kept).toBeGreaterThanOrEqual(second!.before.getTime());
-    expect(kept).toBeLessThanOrEqual(second!.committed.getTime());
+    expect(kept).toBeGreaterThanOrEqual(first!.before.getTime());
+    expect(kept).toBeLessThanOrEqual(first!.committed.getTime());
   });
 
-  it('takes the moment in any zone and prints where replay stopped', async () => {
-    const [first, second] = archive.batches;
-    const moment = between(first!.committed, second!.before);
+  it('takes the moment in any zone, restores the newest base backup that ended before it, and prints where replay stopped', async () => {
+    const [, second, third] = archive.batches;
+    // A second after the second backup ended: it is the one restored.
+    const moment = new Date(third!.before.getTime() - 1);
     // The same moment written in UTC+02:00.
     const local = new Date(moment.getTime() + 2 * 3600_000).toISOString().replace('Z', '+02:00');
     const r = await drill({ targetTime: local });
     expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.ok);
-    expect(r.stdout).toContain(`| 110 | ${first!.lastId}`);
+    expect(r.stdout).toContain(`| 120 | ${second!.lastId}`);
+    expect(r.stdout).toMatch(new RegExp(`backup +${archive.backups[1]!.name} `));
     expect(r.stdout).toMatch(new RegExp(`restored to +${moment.toISOString()} \\(a transaction committed exactly then is included\\)`));
     expect(r.stdout).toMatch(/replay stopped +before transaction \d+, committed /);
   });
@@ -113,7 +117,8 @@ describe('drill --target-time', () => {
       );
       expect(range, failure.message).not.toBeNull();
       const [from, to] = [new Date(range![1]!).getTime(), new Date(range![2]!).getTime()];
-      expect(from).toBeLessThanOrEqual(archive.batches[0]!.before.getTime());
+      // Label times keep whole seconds: the earliest moment is the end of the second the first backup ended in.
+      expect(from).toBeLessThanOrEqual(archive.backups[0]!.ended.getTime() + 1000);
       expect(from).toBeGreaterThan(early.getTime());
       expect(to).toBeGreaterThanOrEqual(archive.batches[2]!.committed.getTime());
       expect(failure.reachable).toEqual({ earliest: range![1], latest: range![2] });

@@ -33,7 +33,8 @@ describe('--target-time', () => {
 });
 
 function ended(name: string, at: string): EndedBackup {
-  return { backup: { name, complete: true } as BaseBackupInfo, finished: { at: new Date(at), source: 'backup label' } };
+  const by = new Date(new Date(at).getTime() + 999);
+  return { backup: { name, complete: true } as BaseBackupInfo, finished: { at: new Date(at), source: 'backup label' }, endedBy: by };
 }
 
 const report = {
@@ -54,7 +55,7 @@ describe('the base backup for a moment', () => {
   });
 
   it('refuses a moment out of reach (exit 4), naming the earliest and latest moments the archive reaches', () => {
-    for (const t of ['2016-11-21T09:00:00Z', '2016-11-21T10:00:00Z', '2016-11-21T16:00:01Z', '2016-11-21T17:00:00Z']) {
+    for (const t of ['2016-11-21T09:00:00Z', '2016-11-21T10:00:00.5Z', '2016-11-21T16:00:01Z', '2016-11-21T17:00:00Z']) {
       let err: unknown;
       try {
         chooseBackup(ends, report, parseTargetTime(t));
@@ -63,7 +64,7 @@ describe('the base backup for a moment', () => {
       }
       expect(err, t).toBeInstanceOf(DrillFailed);
       expect((err as DrillFailed).exitCode).toBe(DRILL_EXIT.notRestorable);
-      expect((err as DrillFailed).message).toContain('from 2016-11-21T10:00:00.000Z (the earliest base backup ended)');
+      expect((err as DrillFailed).message).toContain('from 2016-11-21T10:00:00.999Z (the earliest base backup ended)');
       expect((err as DrillFailed).message).toContain('to 2016-11-21T16:00:00.999Z (WAL 000000010000000000000009 was archived)');
     }
   });
