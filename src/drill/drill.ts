@@ -226,7 +226,7 @@ async function recover(
   } catch (err) {
     if (!target || !(err instanceof DrillFailed) || !parseRecoveryLog(await cluster.log()).targetNotReached) throw err;
   }
-  drill.say(`no transaction after ${target.text} was archived: replaying all the archived WAL`);
+  drill.say(`recovery ended before ${target.text}: replaying all the archived WAL`);
   await cluster.stop();
   const restored = cluster.withSettings([['recovery_target_time', '']]);
   drill.cluster = restored;

@@ -3,14 +3,14 @@
  * batches about a second apart (each batch's commit bracketed by clock readings) and a second base
  * backup after the second batch, moto for S3, a throwaway PostgreSQL 15 replaying up to the moment.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { DRILL_TABLE, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { archiveKeys, DRILL_TABLE, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { tearDownDrill } from '../support/drill-teardown.js';
 
 const BUCKET = 'pitr-bucket';
@@ -99,6 +99,25 @@ describe('drill --target-time', () => {
     expect(report.query.rows).toEqual([['130', String(last.lastId)]]);
     expect(report.target).toMatchObject({ archiveEndedFirst: true, stoppedBefore: null });
     expect(report.replay.lost).toBeNull();
+  });
+
+  it('refuses (exit 4) when WAL between the older backup and the moment is missing, naming it, rather than restore too little', async () => {
+    const [first, second] = archive.batches;
+    const older = archive.backups[0]!;
+    // The segment after the older backup's stop: the first batches are in it, before the newer backup started.
+    const missing = archive.segments.find((s) => s > older.stopSegment)!;
+    expect(missing < archive.backups[1]!.startSegment).toBe(true);
+    const prefix = 'backups/pitr-gap/wal/';
+    for (const key of await archiveKeys(archive.root)) {
+      if (key !== `wal_005/${missing}.lzo`)
+        await moto.store.put({ bucket: BUCKET, key: prefix + key }, await readFile(join(archive.root, key)));
+    }
+    const moment = between(first!.committed, second!.before);
+    const r = await drill({ url: `s3://${BUCKET}/${prefix}`, targetTime: moment.toISOString(), json: true });
+    expect(r.code, r.stdout).toBe(DRILL_EXIT.notRestorable);
+    const failure = JSON.parse(r.stdout);
+    expect(failure.message).toContain('was not replayed');
+    expect(failure.lost.from).toBe(missing);
   });
 
   it('refuses a moment before the base backup ended, or after the newest archived WAL, naming the range (exit 4)', async () => {

@@ -53,8 +53,8 @@ export interface GeneratedArchive {
   stopSegment: string;
   /** Each batch's last id, and clock times read just before its transaction and just after it committed. */
   batches: Batch[];
-  /** Every base backup, oldest first (the last is `latest`), and a clock time read after it ended. */
-  backups: { name: string; ended: Date }[];
+  /** Every base backup, oldest first (the last is `latest`): its segments, and a clock time read after it ended. */
+  backups: { name: string; ended: Date; startSegment: string; stopSegment: string }[];
 }
 
 export interface Batch {
@@ -230,7 +230,7 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         startSegment: latest.start,
         stopSegment: latest.stop[2]!,
         batches,
-        backups: backups.map(({ name, ended }) => ({ name, ended })),
+        backups: backups.map(({ name, ended, start, stop }) => ({ name, ended, startSegment: start, stopSegment: stop[2]! })),
       };
     } finally {
       await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').catch(() => undefined);
