@@ -94,6 +94,20 @@ describe('recovery configuration', () => {
     expect(await readdir(data)).not.toContain('recovery.signal');
     expect(await readFile(join(data, 'postgresql.conf'), 'utf8')).toContain("unix_socket_directories = '/tmp/s'");
   });
+
+  it('a moment to stop at: inclusive, then promote (9.5+) or do not pause (9.4), where each major reads recovery settings', async () => {
+    const written = async (major: string, file: string): Promise<string> => {
+      const data = await mkdtemp(join(tmpdir(), 'drill-conf-'));
+      dirs.push(data);
+      const targetTime = '2016-11-21 14:01:30+00';
+      await writeRecoveryConfig({ dataDir: data, major, restoreCommand: 'x %f %p', port: 5433, socketDir: '/tmp/s', targetTime });
+      return readFile(join(data, file), 'utf8');
+    };
+    const target = "recovery_target_time = '2016-11-21 14:01:30+00'\nrecovery_target_inclusive = 'true'\n";
+    expect(await written('15', 'postgresql.auto.conf')).toContain(`${target}recovery_target_action = 'promote'\n`);
+    expect(await written('9.5', 'recovery.conf')).toContain(`${target}recovery_target_action = 'promote'\n`);
+    expect(await written('9.4', 'recovery.conf')).toContain(`${target}pause_at_recovery_target = 'false'\n`);
+  });
 });
 
 describe('server log', () => {
