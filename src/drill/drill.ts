@@ -1,7 +1,9 @@
 /**
  * The restore drill: prove that a wal-e archive restores, the way Dingo's
  * containers would restore it (backup-fetch LATEST, then WAL replay through
- * restore_command), on a private throwaway PostgreSQL, and report what came back.
+ * restore_command), on a private throwaway PostgreSQL, and report what came back; or, given a
+ * moment, restore the database as it was then (the newest base backup that ended before it, WAL
+ * replayed up to it: target-time.ts).
  * The archive may be a tenant's work: the drill fetches it with its own credentials,
  * and the scratch server runs sandboxed (systems/pg-sandbox.ts), so none of the
  * archive's code runs and no credential reaches it.

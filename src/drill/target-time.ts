@@ -10,7 +10,7 @@ import type { DrillReport } from './drill-report.js';
 import { DrillFailed } from './exit-codes.js';
 
 export interface TargetTime {
-  /** As given, handed to PostgreSQL unchanged (it keeps microseconds a Date would drop). */
+  /** For PostgreSQL: as given, with its zone normalised and the microseconds a Date would drop. */
   text: string;
   at: Date;
 }
