@@ -16,6 +16,7 @@ import { tearDownDrill } from '../support/drill-teardown.js';
 const BUCKET = 'pitr-bucket';
 const PREFIX = 'backups/pitr/wal/';
 const URL = `s3://${BUCKET}/${PREFIX}`;
+const SECRET = 'pitr-secret-W3kq8';
 
 let moto: Moto;
 let archive: GeneratedArchive;
@@ -29,7 +30,7 @@ beforeAll(async () => {
   ]);
   await moto.createBucket(BUCKET);
   await uploadArchive(moto.store, archive.root, BUCKET, PREFIX);
-  Object.assign(process.env, moto.env, { AWS_ACCESS_KEY_ID: 'AKIAPITRKEY00001', AWS_SECRET_ACCESS_KEY: 'pitr-secret' });
+  Object.assign(process.env, moto.env, { AWS_ACCESS_KEY_ID: 'AKIAPITRKEY00001', AWS_SECRET_ACCESS_KEY: SECRET });
 });
 
 afterAll(() => tearDownDrill({ moto, archive, dir }));
@@ -49,6 +50,7 @@ async function drill(extra: Partial<DrillArgs>): Promise<{ code: number; stdout:
     ...extra,
   };
   const code = await runDrillCommand(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  expect(stdout + stderr).not.toContain(SECRET);
   return { code, stdout, stderr };
 }
 
