@@ -20,6 +20,7 @@ export interface DrillArgs extends S3Flags {
   query?: string;
   expectRows?: number;
   maxAge?: string;
+  targetTime?: string;
   pgBin?: string;
   workdir?: string;
   keep?: boolean;
@@ -41,6 +42,11 @@ export const drillCommand = {
         query: { type: 'string', describe: 'SQL to run on the restored database' },
         'expect-rows': { type: 'number', describe: 'fail (exit 6) unless the query returns this many rows' },
         'max-age': { type: 'string', describe: 'fail (exit 5) when LATEST finished longer ago, e.g. 24h' },
+        'target-time': {
+          type: 'string',
+          describe:
+            'restore the database as it was at this moment (ISO 8601 with its zone, e.g. 2016-11-21T14:01:30Z): the newest base backup that ended before it, WAL replayed up to it; a transaction committed exactly at that moment is included. Outside what the archive reaches: exit 4, naming the range',
+        },
         'pg-bin': { type: 'string', describe: 'folder of the PostgreSQL binaries (pg_ctl, psql) to restore with' },
         workdir: { type: 'string', describe: 'where the scratch data folder goes (default: the temp folder)' },
         keep: { type: 'boolean', describe: 'keep the scratch folder (data, server log) afterwards' },
@@ -56,6 +62,10 @@ export const drillCommand = {
         concurrency: { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' },
         ...s3FlagOptions,
       })
+      .example(
+        `$0 drill ${EXAMPLE_ARCHIVES.old} --target-time 2016-11-21T14:01:30Z --query 'select count(*) from orders'`,
+        'the database as it was at 14:01:30 UTC (e.g. just before a bad DELETE), and the moment replay stopped',
+      )
       .example(
         `$0 drill ${EXAMPLE_ARCHIVES.old} --query 'select count(*) from orders' --max-age 24h`,
         'restore the newest base backup, replay its WAL, run the query; fail when LATEST is older than a day',
@@ -87,6 +97,11 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
     if (argv.expectRows !== undefined && (!Number.isInteger(argv.expectRows) || argv.expectRows < 0)) {
       throw new UsageError(`--expect-rows must be a whole number of rows, not "${argv.expectRows}"`);
     }
+    if (argv.targetTime !== undefined && argv.maxAge !== undefined) {
+      throw new UsageError('--max-age checks the latest base backup and --target-time restores an older one: give one of them');
+    }
+    const { parseTargetTime } = await import('../drill/target-time.js');
+    const targetTime = argv.targetTime === undefined ? undefined : parseTargetTime(argv.targetTime);
     const { runDrill } = await import('../drill/drill.js');
     const { localProcesses } = await import('../systems/processes.js');
     const report = await runDrill({
@@ -95,6 +110,7 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
       store: await storeFromFlags(argv),
       query: argv.query,
       expectRows: argv.expectRows,
+      targetTime,
       maxAgeMs: argv.maxAge === undefined ? undefined : parseDuration(argv.maxAge, '--max-age'),
       deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
       pgBin: argv.pgBin,
@@ -126,6 +142,7 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
         hint: err instanceof DrillFailed ? (err.hint ?? null) : null,
         workdir: err instanceof DrillFailed ? err.workdir : null,
         lost: err instanceof DrillFailed ? err.lost : null,
+        reachable: err instanceof DrillFailed ? err.reachable : null,
       };
       out.stdout(secrets.redact(`${JSON.stringify(failure, null, 2)}\n`));
     } else {

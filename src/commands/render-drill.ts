@@ -11,6 +11,7 @@ export function renderDrillReport(r: DrillReport): string {
     ['postgresql', `archive ${r.postgres.archiveMajor}, restored with ${r.postgres.localVersion} (${r.postgres.bin})`],
     ['last WAL replayed', `${r.replay.lastSegment ?? 'none from the archive'}${r.replay.lastLsn ? ` at ${r.replay.lastLsn}` : ''}`],
     ['last transaction', r.replay.lastTransactionAt ?? 'unknown (none replayed)'],
+    ...targetLines(r),
     [
       'restore took',
       `${formatDuration(r.restore.durationMs)} (base backup ${formatDuration(r.restore.baseBackupMs)}, recovery ${formatDuration(r.restore.recoveryMs)})`,
@@ -29,4 +30,19 @@ export function renderDrillReport(r: DrillReport): string {
   for (const w of r.warnings) out.push(`  warning: ${w}`);
   if (r.workdir) out.push(`  kept ${r.workdir} (the server is stopped; remove it when done)`);
   return `${out.join('\n')}\n`;
+}
+
+/** The moment restored to, and where replay stopped. */
+function targetLines(r: DrillReport): [string, string][] {
+  const t = r.target;
+  if (!t) return [];
+  return [
+    ['restored to', `${t.time} (a transaction committed exactly then is included)`],
+    [
+      'replay stopped',
+      t.stoppedBefore
+        ? `before transaction ${t.stoppedBefore.transaction}, committed ${t.stoppedBefore.at}; the newest kept was committed ${t.lastTransactionAt ?? 'before the base backup ended'}`
+        : `at the end of the archived WAL: nothing committed after ${t.lastTransactionAt ?? 'the base backup'} was archived, so this is the database at ${t.time}`,
+    ],
+  ];
 }

@@ -26,6 +26,19 @@ export interface DrillReport {
     /** Archived WAL replay did not reach (only with requireComplete: false). */
     lost: LostWal | null;
   };
+  /** The moment restored to (--target-time), and where replay stopped; null for a drill to the newest WAL. */
+  target: {
+    /** The moment, in UTC. */
+    time: string;
+    /** A transaction committed exactly at `time` is in the restored database. */
+    inclusive: true;
+    /** The first transaction left out (committed after `time`): replay stopped before it. Null when none was archived. */
+    stoppedBefore: { transaction: string; at: string } | null;
+    /** The newest transaction in the restored database (pg_last_xact_replay_timestamp). */
+    lastTransactionAt: string | null;
+    /** No transaction after `time` was archived: the restore holds everything archived. */
+    archiveEndedFirst: boolean;
+  } | null;
   query: { sql: string; rowCount: number; rows: string[][]; expectedRows: number | null };
   warnings: string[];
   /** The scratch folder, when kept with --keep. */

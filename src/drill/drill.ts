@@ -1,7 +1,9 @@
 /**
  * The restore drill: prove that a wal-e archive restores, the way Dingo's
  * containers would restore it (backup-fetch LATEST, then WAL replay through
- * restore_command), on a private throwaway PostgreSQL, and report what came back.
+ * restore_command), on a private throwaway PostgreSQL, and report what came back; or, given a
+ * moment, restore the database as it was then (the newest base backup that ended before it, WAL
+ * replayed up to it: target-time.ts).
  * The archive may be a tenant's work: the drill fetches it with its own credentials,
  * and the scratch server runs sandboxed (systems/pg-sandbox.ts), so none of the
  * archive's code runs and no credential reaches it.
@@ -22,7 +24,8 @@ import type { DrillReport } from './drill-report.js';
 import { DrillFailed } from './exit-codes.js';
 import { asDrillFailure } from './failures.js';
 import { chooseLocalPg, majorNumber, type LocalPg } from './local-pg.js';
-import { writeRecoveryConfig } from './recovery-config.js';
+import { recoveryTargetSettings, writeRecoveryConfig } from './recovery-config.js';
+import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
 import { parseRecoveryLog } from './recovery-log.js';
 import { replayFacts, replayShortfall, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
@@ -53,6 +56,11 @@ export interface DrillOptions {
    * restores up to the hole and reports the lost range in `replay.lost` and the warnings.
    */
   requireComplete?: boolean;
+  /**
+   * Restore the newest base backup that ended before this moment and replay WAL up to it
+   * (a transaction committed exactly then is included), instead of LATEST and all its WAL.
+   */
+  targetTime?: TargetTime;
   signal?: AbortSignal;
   now?: () => Date;
   progress?: (message: string) => void;
@@ -138,14 +146,21 @@ function whatItWasDoing(drill: Drill): string {
 
 async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const { opts, processes } = drill;
-  const requireComplete = opts.requireComplete ?? true;
+  const target = opts.targetTime ?? null;
+  // Replay to a moment stops short of the newest WAL on purpose; what is lost after it does not matter.
+  const requireComplete = target ? false : (opts.requireComplete ?? true);
   drill.say(`inspecting ${drill.archive}`);
-  const { report, latest } = await checkRestorable(opts.store, drill.archive, requireComplete);
-  if (opts.deadlineMs === undefined) drill.deadline.set(defaultDeadlineMs(latest.expandedSizeBytes ?? 0, report.walSegments));
+  const { report, latest: newest } = await checkRestorable(opts.store, drill.archive, requireComplete);
+  if (opts.deadlineMs === undefined) drill.deadline.set(defaultDeadlineMs(newest.expandedSizeBytes ?? 0, report.walSegments));
   // Problems beyond restorability (e.g. a gap after the stop segment) mean data would be lost: say so.
-  drill.warnings.push(...report.warnings, ...report.problems);
+  if (!target) drill.warnings.push(...report.warnings, ...report.problems);
   const where = { store: opts.store, bucket: drill.bucket, prefix: drill.prefix, processes };
-  const age = await checkAge(where, latest, opts.now ?? (() => new Date()), opts.maxAgeMs);
+  const now = opts.now ?? (() => new Date());
+  const chosen = target ? chooseBackup(await backupEnds(where, report), report, target) : null;
+  const latest = chosen?.backup ?? newest;
+  const age = chosen
+    ? { finished: chosen.finished, ageMs: now().getTime() - chosen.finished.at.getTime() }
+    : await checkAge(where, latest, now, opts.maxAgeMs);
   const major = archiveMajor(report, latest);
   const pg = await chooseLocalPg(major, opts.pgBin, processes);
   const as = processes.postgresAccount();
@@ -153,19 +168,22 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   drill.workdir = await makeWorkdir(opts.workdir, as, processes);
   const paths = workdirPaths(drill.workdir);
   const [base, wal] = await restoreBaseAndWal(drill, latest, paths, pg, as);
-  const cluster = await prepareCluster(drill, paths, pg, as);
+  const cluster = await prepareCluster(drill, paths, pg, as, target);
   // Every session is the bootstrap superuser's, the only role whose role-level libraries PGOPTIONS may switch off;
   // the query runs under --db-user by SET ROLE.
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
-  drill.say('replaying WAL');
+  drill.say(target ? `replaying WAL up to ${target.text}` : 'replaying WAL');
   const recoveryStarted = Date.now();
-  await cluster.start();
-  await cluster.waitRecovered({ ...conn, signal: drill.deadline.signal });
+  const { restored, archiveEndedFirst } = await recover(drill, cluster, conn, target);
   const recoveryMs = Date.now() - recoveryStarted;
-  const replay = await replayFacts(cluster, pg.major, conn);
-  const lost = report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete);
+  const replay = await replayFacts(restored, pg.major, conn);
+  // Stopped at the moment, replay was meant to stop short; replaying everything archived, it must have reached the end.
+  const lost =
+    target && !archiveEndedFirst
+      ? null
+      : (report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete || archiveEndedFirst));
   const sql = opts.query ?? DEFAULT_QUERY;
-  const rows = await queryRestored(cluster, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
+  const rows = await queryRestored(restored, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
   return {
     archive: drill.archive,
     backup: {
@@ -185,10 +203,38 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
       timeline: replay.timeline,
       lost,
     },
+    target: target && targetReached(target, replay, archiveEndedFirst),
     query: { sql, rowCount: rows.length, rows: rows.slice(0, SAMPLE_ROWS), expectedRows: opts.expectRows ?? null },
     warnings: drill.warnings,
     workdir: opts.keep ? drill.workdir : null,
   };
+}
+
+/**
+ * Start the server and wait for its recovery to end. Replaying to a moment after the last archived
+ * transaction, PostgreSQL 13+ refuse to end recovery short of the target: no later commit was archived,
+ * so everything archived is the database at that moment, and the server starts again without the target.
+ */
+async function recover(
+  drill: Drill,
+  cluster: ScratchCluster,
+  conn: { user: string; database: string },
+  target: TargetTime | null,
+): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean }> {
+  try {
+    await cluster.start();
+    await cluster.waitRecovered({ ...conn, signal: drill.deadline.signal });
+    return { restored: cluster, archiveEndedFirst: false };
+  } catch (err) {
+    if (!target || !(err instanceof DrillFailed) || !parseRecoveryLog(await cluster.log()).targetNotReached) throw err;
+  }
+  drill.say(`recovery ended before ${target.text}: replaying all the archived WAL`);
+  await cluster.stop();
+  const restored = cluster.withSettings([['recovery_target_time', '']]);
+  drill.cluster = restored;
+  await restored.start();
+  await restored.waitRecovered({ ...conn, signal: drill.deadline.signal });
+  return { restored, archiveEndedFirst: true };
 }
 
 /**
@@ -219,11 +265,19 @@ async function restoreBaseAndWal(
 }
 
 /** The scratch server on the restored data: the drill's own configuration, and the sandbox's settings on its command line. */
-async function prepareCluster(drill: Drill, paths: Workdir, pg: LocalPg, as: RunAs | undefined): Promise<ScratchCluster> {
+async function prepareCluster(
+  drill: Drill,
+  paths: Workdir,
+  pg: LocalPg,
+  as: RunAs | undefined,
+  target: TargetTime | null,
+): Promise<ScratchCluster> {
   const port = await freePort();
   const { dataDir, socketDir } = paths;
   const restoreCommand = localRestoreCommand(paths.walDir);
-  await writeRecoveryConfig({ dataDir, major: pg.major, restoreCommand, port, socketDir, as });
+  await writeRecoveryConfig({ dataDir, major: pg.major, restoreCommand, port, socketDir, as, targetTime: target?.text });
+  // From PostgreSQL 12 on the recovery settings are settings like any other: the command line wins over the files.
+  const targetSettings = target && majorNumber(pg.major) >= 12 ? recoveryTargetSettings(target.text, pg.major) : [];
   const settings = settingsFor(majorNumber(pg.major), [
     ...sandboxSettings({
       dataDir,
@@ -236,6 +290,7 @@ async function prepareCluster(drill: Drill, paths: Workdir, pg: LocalPg, as: Run
     ['hot_standby', 'off'],
     ['fsync', 'off'],
     ['recovery_target_timeline', 'latest'],
+    ...targetSettings,
   ]);
   drill.deadline.signal.throwIfAborted();
   const logFile = join(paths.dir, 'postgresql.log');

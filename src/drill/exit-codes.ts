@@ -7,7 +7,8 @@
  *   4  archive not restorable: no complete LATEST backup, WAL missing in the range
  *      a backup needs, a corrupt partition, PostgreSQL could not reach consistency,
  *      or replay cannot reach the newest archived WAL (a missing or damaged segment
- *      after the backup; the message names the lost range FIRST .. NEWEST)
+ *      after the backup; the message names the lost range FIRST .. NEWEST), or
+ *      --target-time outside the moments the archive reaches (the message names both ends)
  *   5  too old: LATEST finished longer ago than --max-age
  *   6  query failed, or it returned a row count other than --expect-rows
  *   7  could not run: missing or mismatched PostgreSQL binaries, S3 unreachable or
@@ -36,6 +37,11 @@ const CODES: Record<DrillOutcome, number> = {
   'could-not-run': DRILL_EXIT.couldNotRun,
 };
 
+export interface Reachable {
+  earliest: string;
+  latest: string;
+}
+
 /** A drill that ended in one of its documented failure outcomes. */
 export class DrillFailed extends DingoError {
   override readonly exitCode: number;
@@ -44,10 +50,13 @@ export class DrillFailed extends DingoError {
   workdir: string | null = null;
   /** Archived WAL replay cannot reach, when that is why the archive is not restorable. */
   readonly lost: LostWal | null;
-  constructor(outcome: DrillOutcome, message: string, options?: { hint?: string; cause?: unknown; lost?: LostWal }) {
+  /** The moments the archive reaches (ISO, UTC), when a --target-time was outside them. */
+  readonly reachable: Reachable | null;
+  constructor(outcome: DrillOutcome, message: string, options?: { hint?: string; cause?: unknown; lost?: LostWal; reachable?: Reachable }) {
     super(message, options);
     this.outcome = outcome;
     this.exitCode = CODES[outcome];
     this.lost = options?.lost ?? null;
+    this.reachable = options?.reachable ?? null;
   }
 }

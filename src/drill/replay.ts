@@ -18,6 +18,8 @@ export interface ReplayEnd {
 
 export interface ReplayFacts extends ReplayEnd {
   restoredFiles: string[];
+  /** The first transaction a recovery target left out, from the server log. */
+  stoppedBefore: { transaction: string; at: string } | null;
 }
 
 export async function replayFacts(cluster: ScratchCluster, major: string, conn: { user: string; database: string }): Promise<ReplayFacts> {
@@ -35,6 +37,7 @@ export async function replayFacts(cluster: ScratchCluster, major: string, conn: 
     lastTransactionAt: row[1] || log.lastTransactionAt,
     timeline: log.newTimeline,
     restoredFiles: log.restoredFiles,
+    stoppedBefore: log.stoppedBefore,
   };
 }
 

@@ -54,12 +54,14 @@ export class ScratchCluster {
       postgresOptions(this.o.settings),
       'start',
     ];
+    // A server started again appends to the same log: only what this start wrote tells whether it died.
+    const logBefore = (await this.log()).length;
     await this.o.processes.runOk(argv, { as: this.o.as, env: serverEnv() });
     // Wait for postmaster.pid, so that from here on alive() and stop() see the server.
     const until = Date.now() + PID_FILE_GRACE_MS;
     while (!(await this.alive())) {
-      if (Date.now() > until) {
-        const log = parseRecoveryLog(await this.log());
+      const log = parseRecoveryLog((await this.log()).slice(logBefore));
+      if (Date.now() > until || log.fatal.length > 0) {
         throw new DrillFailed(
           'not-restorable',
           `PostgreSQL did not start on the restored data${log.fatal.length ? `: ${log.fatal.slice(-3).join(' | ')}` : ''}`,
@@ -70,6 +72,12 @@ export class ScratchCluster {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** The same server started again with some command-line settings changed (this one must be stopped). */
+  withSettings(changed: [string, string][]): ScratchCluster {
+    const names = new Set(changed.map(([name]) => name));
+    return new ScratchCluster({ ...this.o, settings: [...this.o.settings.filter(([name]) => !names.has(name)), ...changed] });
   }
 
   async log(): Promise<string> {

@@ -94,6 +94,20 @@ describe('recovery configuration', () => {
     expect(await readdir(data)).not.toContain('recovery.signal');
     expect(await readFile(join(data, 'postgresql.conf'), 'utf8')).toContain("unix_socket_directories = '/tmp/s'");
   });
+
+  it('a moment to stop at: inclusive, then promote (9.5+) or do not pause (9.4), where each major reads recovery settings', async () => {
+    const written = async (major: string, file: string): Promise<string> => {
+      const data = await mkdtemp(join(tmpdir(), 'drill-conf-'));
+      dirs.push(data);
+      const targetTime = '2016-11-21 14:01:30+00';
+      await writeRecoveryConfig({ dataDir: data, major, restoreCommand: 'x %f %p', port: 5433, socketDir: '/tmp/s', targetTime });
+      return readFile(join(data, file), 'utf8');
+    };
+    const target = "recovery_target_time = '2016-11-21 14:01:30+00'\nrecovery_target_inclusive = 'true'\n";
+    expect(await written('15', 'postgresql.auto.conf')).toContain(`${target}recovery_target_action = 'promote'\n`);
+    expect(await written('9.5', 'recovery.conf')).toContain(`${target}recovery_target_action = 'promote'\n`);
+    expect(await written('9.4', 'recovery.conf')).toContain(`${target}pause_at_recovery_target = 'false'\n`);
+  });
 });
 
 describe('server log', () => {
@@ -111,8 +125,24 @@ describe('server log', () => {
       redoDoneAt: '0/3001F90',
       lastTransactionAt: '2026-11-22 22:31:13.184012+00',
       newTimeline: 2,
+      stoppedBefore: null,
+      targetNotReached: false,
       fatal: ['FATAL:  could not locate required checkpoint record'],
     });
+  });
+
+  it('finds where a recovery target stopped replay, or that recovery ended before reaching it', () => {
+    const stopped = parseRecoveryLog(
+      [
+        'LOG:  restored log file "000000010000000000000003" from archive',
+        'LOG:  recovery stopping before commit of transaction 727, time 2026-11-25 07:49:23.77049+00',
+        'LOG:  redo done at 0/3002F80 system usage: CPU: user: 0.00 s',
+        'LOG:  last completed transaction was at log time 2026-11-25 07:49:22.733515+00',
+      ].join('\n'),
+    );
+    expect(stopped).toMatchObject({ stoppedBefore: { transaction: '727', at: '2026-11-25 07:49:23.77049+00' }, targetNotReached: false });
+    const short = parseRecoveryLog('FATAL:  recovery ended before configured recovery target was reached\n');
+    expect(short).toMatchObject({ stoppedBefore: null, targetNotReached: true });
   });
 });
 

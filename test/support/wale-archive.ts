@@ -29,6 +29,8 @@ export interface GenerateOptions {
   extraWalSwitches?: number;
   /** Tar partitions the base backup is split into (wal-e splits by size; tests want several). */
   partitions?: number;
+  /** Batches of rows committed after the base backup, about a second apart, each one transaction; another base backup after batch `backupAfter` (from 1). */
+  batches?: { count: number; rows: number; backupAfter?: number };
   /** A tenant's preparations: SQL run in the postgres database before the base backup, and lines put in its postgresql.auto.conf (not loaded by the generating server). */
   tenant?: { sql: string[]; autoConf: string[] };
 }
@@ -49,6 +51,16 @@ export interface GeneratedArchive {
   /** The segment the backup started in and the one it stopped in. */
   startSegment: string;
   stopSegment: string;
+  /** Each batch's last id, and clock times read just before its transaction and just after it committed. */
+  batches: Batch[];
+  /** Every base backup, oldest first (the last is `latest`): its segments, and a clock time read after it ended. */
+  backups: { name: string; ended: Date; startSegment: string; stopSegment: string }[];
+}
+
+export interface Batch {
+  lastId: number;
+  before: Date;
+  committed: Date;
 }
 
 async function own(path: string, as: RunAs | undefined): Promise<void> {
@@ -159,35 +171,28 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       for (const statement of opts.tenant?.sql ?? []) await sql(statement);
       if (opts.tenant) await writeFile(join(data, 'postgresql.auto.conf'), `${opts.tenant.autoConf.join('\n')}\n`, { flag: 'a' });
 
-      const tarDir = join(stage, 'tar');
-      await pg(
-        'pg_basebackup',
-        '-D',
-        tarDir,
-        '-Ft',
-        '-X',
-        'none',
-        '--no-manifest',
-        '-c',
-        'fast',
-        '-h',
-        sock,
-        '-p',
-        String(port),
-        '-U',
-        'postgres',
-      );
-
-      // The backup history file gives start/stop exactly as wal-e's pg_stop_backup() did.
-      const labels = (await readdir(join(data, 'pg_wal'))).filter((f) => f.endsWith('.backup')).sort();
-      const labelText = await readFile(join(data, 'pg_wal', labels[labels.length - 1]!), 'utf8');
-      const start = /START WAL LOCATION: (\S+) \(file ([0-9A-F]{24})\)/.exec(labelText);
-      const stop = /STOP WAL LOCATION: (\S+) \(file ([0-9A-F]{24})\)/.exec(labelText);
-      if (!start || !stop) throw new Error(`unexpected backup label:\n${labelText}`);
-      const latest = `base_${start[2]}_${walEOffset(start[1]!)}`;
+      const backups: { name: string; ended: Date; start: string; stop: RegExpExecArray }[] = [];
+      const takeBackup = async (): Promise<void> => {
+        const folder = join(stage, `backup-${backups.length}`);
+        await mkdir(folder);
+        await own(folder, as);
+        backups.push(await baseBackup(folder, version));
+      };
+      await takeBackup();
 
       // Rows that only WAL replay can bring back.
-      let written = 0;
+      const batches: Batch[] = [];
+      for (let i = 0; i < (opts.batches?.count ?? 0); i++) {
+        if (i > 0) await sql('select pg_sleep(1)');
+        const from = rowsBefore + i * opts.batches!.rows;
+        const before = new Date(Number(await sql('select floor(extract(epoch from clock_timestamp()) * 1000)')));
+        await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(${from + 1}, ${from + opts.batches!.rows}) g`);
+        const committed = new Date(Number(await sql('select ceil(extract(epoch from clock_timestamp()) * 1000)')));
+        batches.push({ lastId: from + opts.batches!.rows, before, committed });
+        if (opts.batches?.backupAfter === i + 1) await takeBackup();
+      }
+      const latest = backups[backups.length - 1]!;
+      let written = batches.length * (opts.batches?.rows ?? 0);
       let lastSwitched = '';
       for (let i = 0; i < switches; i++) {
         const n = Math.floor(rowsAfter / switches) + (i < rowsAfter % switches ? 1 : 0);
@@ -207,8 +212,6 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       const controldata = (await pg('pg_controldata', data)).stdout;
       const sysid = /Database system identifier:\s+(\d+)/.exec(controldata)?.[1];
       if (!sysid) throw new Error('pg_controldata printed no system identifier');
-
-      await writeBaseBackup({ root, latest, tarDir, stage, partitions, version, stopLsn: stop[1]!, stopSegment: stop[2]! });
       await mkdir(join(root, 'sysids'), { recursive: true });
       await writeFile(join(root, 'sysids', 'sysid'), `${sysid}\n`);
 
@@ -219,19 +222,41 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       return {
         root,
         sysid,
-        latest,
+        latest: latest.name,
         rowsAfter: rowsBefore + written,
         rowsBefore,
         segments,
         version,
-        startSegment: start[2]!,
-        stopSegment: stop[2]!,
+        startSegment: latest.start,
+        stopSegment: latest.stop[2]!,
+        batches,
+        backups: backups.map(({ name, ended, start, stop }) => ({ name, ended, startSegment: start, stopSegment: stop[2]! })),
       };
     } finally {
       await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').catch(() => undefined);
       await rm(data, { recursive: true, force: true });
       await rm(stage, { recursive: true, force: true });
       await rm(sock, { recursive: true, force: true });
+    }
+
+    /** A tar base backup, written in wal-e's layout; its start segment and its label's STOP line. */
+    async function baseBackup(
+      folder: string,
+      version: string,
+    ): Promise<{ name: string; ended: Date; start: string; stop: RegExpExecArray }> {
+      const tarDir = join(folder, 'tar');
+      const conn = ['-h', sock, '-p', String(port), '-U', 'postgres'];
+      await pg('pg_basebackup', '-D', tarDir, '-Ft', '-X', 'none', '--no-manifest', '-c', 'fast', ...conn);
+      // The backup history file gives start/stop exactly as wal-e's pg_stop_backup() did.
+      const labels = (await readdir(join(data, 'pg_wal'))).filter((f) => f.endsWith('.backup')).sort();
+      const labelText = await readFile(join(data, 'pg_wal', labels[labels.length - 1]!), 'utf8');
+      const start = /START WAL LOCATION: (\S+) \(file ([0-9A-F]{24})\)/.exec(labelText);
+      const stop = /STOP WAL LOCATION: (\S+) \(file ([0-9A-F]{24})\)/.exec(labelText);
+      if (!start || !stop) throw new Error(`unexpected backup label:\n${labelText}`);
+      const name = `base_${start[2]}_${walEOffset(start[1]!)}`;
+      const ended = new Date(Number(await sql('select ceil(extract(epoch from clock_timestamp()) * 1000)')));
+      await writeBaseBackup({ root, latest: name, tarDir, stage: folder, partitions, version, stopLsn: stop[1]!, stopSegment: stop[2]! });
+      return { name, ended, start: start[2]!, stop };
     }
   }
 }

@@ -1,0 +1,132 @@
+/**
+ * A drill to a moment (`--target-time`): the moment as the operator wrote it, the base backup
+ * it restores from (the newest one that ended before it), and the range of moments the archive
+ * can reach at all (from the earliest base backup's end to the newest archived WAL).
+ */
+import { UsageError } from '../core/errors.js';
+import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
+import { type ArchiveAccess, backupFinishedAt, type FinishedAt } from './backup-age.js';
+import type { DrillReport } from './drill-report.js';
+import { DrillFailed } from './exit-codes.js';
+
+export interface TargetTime {
+  /** For PostgreSQL: as given, with its zone normalised and the microseconds a Date would drop. */
+  text: string;
+  at: Date;
+}
+
+const ISO_WITH_ZONE = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?)\s?(Z|[+-]\d\d(?::?\d\d)?)$/i;
+
+/** An ISO 8601 moment with its zone, e.g. 2016-11-21T14:01:30Z or 2016-11-21 15:01:30.25+01:00. */
+export function parseTargetTime(text: string): TargetTime {
+  const trimmed = text.trim();
+  const m = ISO_WITH_ZONE.exec(trimmed);
+  const usage = (why: string): UsageError =>
+    new UsageError(`--target-time "${text}" ${why}`, {
+      hint: 'Give the moment in ISO 8601 with its zone, e.g. 2016-11-21T14:01:30Z (UTC) or 2016-11-21T15:01:30+01:00.',
+    });
+  if (!m) {
+    throw usage(
+      /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(trimmed)
+        ? 'has no time zone: the same clock time is a different moment in each zone'
+        : 'is not an ISO 8601 date and time',
+    );
+  }
+  const zone = m[3]!.toUpperCase() === 'Z' ? 'Z' : m[3]!.length === 3 ? `${m[3]}:00` : m[3]!.replace(/^([+-]\d\d):?(\d\d)$/, '$1:$2');
+  const at = new Date(`${m[1]}T${m[2]}${zone}`);
+  // Date rolls 2016-02-30 over into March: the day must read back as written.
+  const day = new Date(`${m[1]}T00:00:00Z`);
+  if (Number.isNaN(at.getTime()) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== m[1]) {
+    throw usage('is not a valid date and time');
+  }
+  return { text: `${m[1]} ${m[2]}${zone === 'Z' ? '+00' : zone}`, at };
+}
+
+/** A complete base backup and when it ended. */
+export interface EndedBackup {
+  backup: BaseBackupInfo;
+  finished: FinishedAt;
+  /** Both label and LastModified keep whole seconds: the backup had ended by the end of that second. */
+  endedBy: Date;
+}
+
+/** The moments a restore of this archive can reach. */
+export interface ReachableRange {
+  earliest: Date;
+  latest: Date;
+  /** What `latest` is. */
+  latestSource: string;
+}
+
+/** When each complete base backup ended (its label's STOP TIME, else its sentinel's LastModified). */
+export async function backupEnds(where: ArchiveAccess, report: ArchiveReport): Promise<EndedBackup[]> {
+  const complete = report.baseBackups.filter((b) => b.complete);
+  const ends = await Promise.all(
+    complete.map(async (backup) => {
+      const finished = await backupFinishedAt(where, backup);
+      return { backup, finished, endedBy: endOfSecond(finished.at) };
+    }),
+  );
+  return ends.sort((a, b) => a.endedBy.getTime() - b.endedBy.getTime());
+}
+
+/** A time kept to the second (S3's LastModified, a label's STOP TIME): what it dates happened by the end of that second. */
+function endOfSecond(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / 1000) * 1000 + 999);
+}
+
+/** From the earliest backup's end to the newest WAL replay reaches (when it was archived). */
+export function reachableRange(ends: EndedBackup[], report: ArchiveReport): ReachableRange | null {
+  const first = ends[0];
+  const newestWal = report.restorableToAt ?? report.lastSegmentAt;
+  if (!first) return null;
+  const last = ends[ends.length - 1]!.endedBy;
+  if (!newestWal || new Date(newestWal).getTime() < last.getTime()) {
+    return { earliest: first.endedBy, latest: last, latestSource: 'the newest base backup ended' };
+  }
+  return {
+    earliest: first.endedBy,
+    latest: endOfSecond(new Date(newestWal)),
+    latestSource: `WAL ${report.restorableTo ?? report.lastSegment} was archived`,
+  };
+}
+
+/** The newest base backup that ended before `target`; "not restorable" when `target` is out of reach. */
+export function chooseBackup(ends: EndedBackup[], report: ArchiveReport, target: TargetTime): EndedBackup {
+  const range = reachableRange(ends, report);
+  const before = ends.filter((e) => e.endedBy.getTime() < target.at.getTime());
+  const chosen = before[before.length - 1];
+  const reach = range
+    ? `the archive reaches from ${range.earliest.toISOString()} (the earliest base backup ended) to ${range.latest.toISOString()} (${range.latestSource})`
+    : 'the archive has no complete base backup';
+  const hint = 'Give a --target-time inside that range; writes after the newest archived WAL were never archived.';
+  const reachable = range ? { earliest: range.earliest.toISOString(), latest: range.latest.toISOString() } : undefined;
+  if (!range || !chosen) {
+    throw new DrillFailed('not-restorable', `--target-time ${target.at.toISOString()} is before any base backup ended: ${reach}`, {
+      hint,
+      reachable,
+    });
+  }
+  if (target.at.getTime() > range.latest.getTime()) {
+    throw new DrillFailed('not-restorable', `--target-time ${target.at.toISOString()} is after the newest archived WAL: ${reach}`, {
+      hint,
+      reachable,
+    });
+  }
+  return chosen;
+}
+
+/** Where replay stopped for a target: the first transaction left out, and the newest one kept. */
+export function targetReached(
+  target: TargetTime,
+  replay: { lastTransactionAt: string | null; stoppedBefore: { transaction: string; at: string } | null },
+  archiveEndedFirst: boolean,
+): NonNullable<DrillReport['target']> {
+  return {
+    time: target.at.toISOString(),
+    inclusive: true,
+    stoppedBefore: archiveEndedFirst ? null : replay.stoppedBefore,
+    lastTransactionAt: replay.lastTransactionAt,
+    archiveEndedFirst,
+  };
+}
