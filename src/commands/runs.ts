@@ -1,12 +1,27 @@
 /** `dingo-recover runs`: the runs in the state folder, newest last. */
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { oneLine, truncate } from '../core/display.js';
 import { messageOf } from '../core/errors.js';
 import type { RunSummary } from '../engine/runs.js';
 import type { GlobalArgs } from './global-options.js';
 
 /** A run as `runs` lists it: its summary, without the journal. */
-type RunRow = Pick<RunSummary, 'runId' | 'mode' | 'runbook' | 'status' | 'createdAt' | 'lastEventAt' | 'currentStep'> & {
+type RunRow = Pick<
+  RunSummary,
+  | 'runId'
+  | 'mode'
+  | 'runbook'
+  | 'status'
+  | 'stands'
+  | 'runningAs'
+  | 'service'
+  | 'org'
+  | 'space'
+  | 'createdAt'
+  | 'lastEventAt'
+  | 'currentStep'
+> & {
   stepsDone: number;
   stepCount: number | null;
 };
@@ -23,6 +38,11 @@ async function listRuns(stateDir: string): Promise<Row[]> {
         mode: r.mode,
         runbook: r.runbook,
         status: r.status,
+        stands: r.stands,
+        runningAs: r.runningAs,
+        service: r.service,
+        org: r.org,
+        space: r.space,
         createdAt: r.createdAt,
         lastEventAt: r.lastEventAt,
         currentStep: r.currentStep,
@@ -35,12 +55,22 @@ async function listRuns(stateDir: string): Promise<Row[]> {
   });
 }
 
-function runLine(r: Row): string {
-  const about =
-    'mode' in r
-      ? `${r.mode}  ${r.runbook}  steps ${r.stepsDone}/${r.stepCount ?? '?'}${r.currentStep ? `  at ${r.currentStep}` : ''}`
-      : r.error;
-  return `${r.runId}  ${r.status.padEnd(11)} ${about}\n`;
+const HEADER = ['RUN', 'MODE', 'SERVICE', 'ORG/SPACE', 'STEPS', 'STATE'];
+/** Where a run stands is cut to this on its line; `runs --json` and `show` keep it whole. */
+const STATE_WIDTH = 120;
+
+/** A run's columns: what it recovers, for whom, how far it got, and where it stands in words. */
+function columns(r: Row): string[] {
+  if (!('mode' in r)) return [r.runId, '?', '?', '?', '?', `unreadable: ${r.error}`];
+  const where = r.org || r.space ? `${r.org || '?'}/${r.space || '?'}` : '-';
+  return [r.runId, r.mode, r.service || '-', where, `${r.stepsDone}/${r.stepCount ?? '?'}`, truncate(r.stands, STATE_WIDTH)];
+}
+
+/** The runs as a table under a header, one line each (the last column, where a run stands, as long as it is). */
+function table(rows: Row[]): string {
+  const cells = [HEADER, ...rows.map(columns)].map((row) => row.map((c) => oneLine(c)));
+  const widths = HEADER.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  return cells.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
 export const runsCommand = {
@@ -52,6 +82,6 @@ export const runsCommand = {
     const list = await listRuns(stateDir);
     if (argv.json) process.stdout.write(JSON.stringify({ runs: list }, null, 2) + '\n');
     else if (list.length === 0) process.stdout.write(`no runs in ${resolve(stateDir)}\n`);
-    else for (const r of list) process.stdout.write(runLine(r));
+    else process.stdout.write(table(list));
   },
 };

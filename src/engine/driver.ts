@@ -5,7 +5,7 @@
 import { commandLine } from '../core/command-line.js';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { DingoError, EXIT, UsageError, isClosedOutput } from '../core/errors.js';
+import { DingoError, EXIT, NeedsOperator, UsageError, isClosedOutput } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { Platform } from '../core/seams.js';
 import { loadAnswers } from './answers.js';
@@ -152,8 +152,9 @@ function greeting(
 }
 
 /** The closing lines of a run that stopped, and its exit code. */
-function stopped(err: unknown, reporter: Reporter, runId: string, resuming: boolean): number {
+function stopped(err: unknown, reporter: Reporter, runId: string, resuming: boolean, journal: Journal): number {
   const code = err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
+  if (err instanceof NeedsOperator) journal.append({ type: 'run.waiting', reason: err.message });
   reporter.line('');
   reporter.line(`stopped: ${err instanceof Error ? err.message : String(err)}`);
   if (err instanceof DingoError && err.hint) reporter.line(`what to do: ${err.hint}`);
@@ -241,7 +242,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     reporter.line(`incident report: ${writeIncidentReport(o.stateDir, runId, runbook)}`);
     return { runId, exitCode: EXIT.done, outputs: result.outputs };
   } catch (err) {
-    return { runId, exitCode: stopped(err, reporter, runId, resuming), outputs: {} };
+    return { runId, exitCode: stopped(err, reporter, runId, resuming, journal), outputs: {} };
   } finally {
     reporter.close();
     process.off('SIGINT', onSignal);

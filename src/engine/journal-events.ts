@@ -49,6 +49,8 @@ export type EventBody =
   | { type: 'step.skipped'; step: string; reason: string }
   | { type: 'step.failed'; step: string; error: string; hint?: string }
   | { type: 'run.interrupted'; signal: string }
+  /** The run stopped for the operator: an answer, a choice or a confirmation with no terminal to ask on. */
+  | { type: 'run.waiting'; reason: string }
   /** --plan stopped the run before this step, the first that would change the platform. */
   | { type: 'run.planned'; step: string }
   /** A torn last line (crash or disk full mid-append) was moved to `keptAt` and the journal cut back to its last whole event. */

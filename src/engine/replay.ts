@@ -24,6 +24,10 @@ export interface RunState {
   steps: Map<string, StepState>;
   finished: boolean;
   interrupted: boolean;
+  /** The run stopped for an answer, a choice or a confirmation it had no terminal to ask for: why. */
+  waiting: string | null;
+  /** --plan stopped the run before this step. */
+  plannedBefore: string | null;
   /** Why the run was abandoned, when it was. */
   abandoned: string | null;
   lastEventAt: string;
@@ -69,6 +73,14 @@ function applyRunEvent(e: JournalEvent, state: RunState): void {
       break;
     case 'run.resumed':
       state.interrupted = false;
+      state.waiting = null;
+      state.plannedBefore = null;
+      break;
+    case 'run.waiting':
+      state.waiting = e.reason;
+      break;
+    case 'run.planned':
+      state.plannedBefore = e.step;
       break;
     case 'run.abandoned':
       state.abandoned = e.reason;
@@ -92,6 +104,8 @@ export function replay(events: JournalEvent[]): RunState {
     steps: new Map(),
     finished: false,
     interrupted: false,
+    waiting: null,
+    plannedBefore: null,
     abandoned: null,
     lastEventAt: created.at,
   };

@@ -6,10 +6,13 @@ import { existsSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:f
 import { commandLine } from '../core/command-line.js';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { readJournal } from './journal.js';
 import { fsUsageError } from './fs-errors.js';
 import type { JournalEvent } from './journal-events.js';
-import { replay, type RunState } from './replay.js';
+import { replay, type RunState, type StepState } from './replay.js';
+import { holds, parseHolder } from './lock-holder.js';
+import { readInputFile } from '../core/input-file.js';
 import { UsageError } from '../core/errors.js';
 import { errnoCode } from './narrow.js';
 
@@ -96,6 +99,14 @@ export interface RunSummary {
   createdAt: string;
   lastEventAt: string;
   status: 'done' | 'abandoned' | 'failed' | 'interrupted' | 'in progress';
+  /** Where the run stands, in words: done, stopped at a step and why, waiting for the operator, interrupted, running as pid P. */
+  stands: string;
+  /** The PID driving it now (a live holder of its lock on this host), else null. */
+  runningAs: number | null;
+  /** The user's service, org and space, as answered ("" when not asked yet). */
+  service: string;
+  org: string;
+  space: string;
   currentStep: string | null;
   steps: { finished: number; total: number | null };
   state: RunState;
@@ -107,6 +118,35 @@ function runStatus(state: RunState, failed: boolean): RunSummary['status'] {
   if (state.abandoned !== null) return 'abandoned';
   if (failed) return 'failed';
   return state.interrupted ? 'interrupted' : 'in progress';
+}
+
+/** The PID of a live process of this host holding the run's lock, else null. */
+function lockHolderPid(dir: string): number | null {
+  let text: string;
+  try {
+    text = readInputFile(join(dir, LOCK_FILE), { what: 'run lock', maxBytes: 64 * 1024, hint: '' });
+  } catch {
+    return null;
+  }
+  const holder = parseHolder(text);
+  return holder && holder.host === hostname() && holds(holder) ? holder.pid : null;
+}
+
+/** Where a run stands, in words. */
+function standing(
+  state: RunState,
+  status: RunSummary['status'],
+  runningAs: number | null,
+  failed: [string, StepState] | undefined,
+): string {
+  if (status === 'done') return 'done';
+  if (status === 'abandoned') return `abandoned: ${state.abandoned ?? ''}`;
+  if (runningAs !== null) return `running as pid ${runningAs}`;
+  if (failed) return `stopped at ${failed[0]}: ${failed[1].error ?? 'failed'}`;
+  if (state.waiting !== null) return `waiting for the operator: ${state.waiting}`;
+  if (state.plannedBefore !== null) return `planned: waits before ${state.plannedBefore}`;
+  if (state.interrupted) return 'interrupted';
+  return 'stopped (its process ended without a word: killed?)';
 }
 
 export function loadRun(stateDir: string, runId: string): RunSummary {
@@ -127,6 +167,9 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
   const failed = steps.find(([, s]) => s.status === 'failed');
   const started = steps.find(([, s]) => s.status === 'started');
   const stepCount = state.created.options.stepCount;
+  const status = runStatus(state, failed !== undefined);
+  const runningAs = status === 'done' || status === 'abandoned' ? null : lockHolderPid(dir);
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
   return {
     runId,
     dir,
@@ -134,10 +177,16 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
     runbook: state.created.runbook.name,
     createdAt: state.created.at,
     lastEventAt: state.lastEventAt,
-    status: runStatus(state, failed !== undefined),
+    status,
+    stands: standing(state, status, runningAs, failed),
+    runningAs,
+    service: text(state.inputs.serviceName),
+    org: text(state.inputs.org),
+    space: text(state.inputs.space),
     currentStep: (failed ?? started)?.[0] ?? null,
     steps: {
-      finished: steps.filter(([, s]) => s.status === 'finished' || s.status === 'skipped').length,
+      // The runbook's own steps: a for-each item's (FOR_EACH/KEY/STEP) are counted by their for-each step.
+      finished: steps.filter(([id, s]) => !id.includes('/') && (s.status === 'finished' || s.status === 'skipped')).length,
       total: typeof stepCount === 'number' ? stepCount : null,
     },
     state,
