@@ -91,6 +91,21 @@ function moveAside(file: string): string | null {
   return kept;
 }
 
+/**
+ * The PID of the process of this host that holds the lock `file` now, else null: a lock that is
+ * gone, torn, not a file, another host's, or left by a process that ended holds nothing.
+ */
+export function livePid(file: string): number | null {
+  let text: string | null;
+  try {
+    text = readLockFile(file);
+  } catch {
+    return null;
+  }
+  const holder = text === null ? null : parseHolder(text);
+  return holder && holder.host === hostname() && holds(holder) ? holder.pid : null;
+}
+
 export class RunLock {
   private constructor(
     readonly file: string,

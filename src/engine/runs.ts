@@ -6,13 +6,11 @@ import { existsSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:f
 import { commandLine } from '../core/command-line.js';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { readJournal } from './journal.js';
 import { fsUsageError } from './fs-errors.js';
 import type { JournalEvent } from './journal-events.js';
 import { replay, type RunState, type StepState } from './replay.js';
-import { holds, parseHolder } from './lock-holder.js';
-import { readInputFile } from '../core/input-file.js';
+import { livePid } from './lock.js';
 import { UsageError } from '../core/errors.js';
 import { errnoCode } from './narrow.js';
 
@@ -120,18 +118,6 @@ function runStatus(state: RunState, failed: boolean): RunSummary['status'] {
   return state.interrupted ? 'interrupted' : 'in progress';
 }
 
-/** The PID of a live process of this host holding the run's lock, else null. */
-function lockHolderPid(dir: string): number | null {
-  let text: string;
-  try {
-    text = readInputFile(join(dir, LOCK_FILE), { what: 'run lock', maxBytes: 64 * 1024, hint: '' });
-  } catch {
-    return null;
-  }
-  const holder = parseHolder(text);
-  return holder && holder.host === hostname() && holds(holder) ? holder.pid : null;
-}
-
 /** Where a run stands, in words. */
 function standing(
   state: RunState,
@@ -168,7 +154,7 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
   const started = steps.find(([, s]) => s.status === 'started');
   const stepCount = state.created.options.stepCount;
   const status = runStatus(state, failed !== undefined);
-  const runningAs = status === 'done' || status === 'abandoned' ? null : lockHolderPid(dir);
+  const runningAs = status === 'done' || status === 'abandoned' ? null : livePid(join(dir, LOCK_FILE));
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');
   return {
     runId,
