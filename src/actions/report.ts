@@ -4,7 +4,9 @@
  */
 import { reportOutputs } from './support/params.js';
 import { join } from 'node:path';
-import { defineAction, type ActionDef, optional, required } from '../engine/action.js';
+import { quote } from '../core/command-line.js';
+import { defineAction, type ActionDef, optional, output, required } from '../engine/action.js';
+import { lossPhrase } from '../engine/incident-report.js';
 
 const summary = defineAction({
   name: 'report.summary',
@@ -22,9 +24,11 @@ const summary = defineAction({
     cellIp: required('string', 'cell'),
     apps: required('string[]', 'apps rebound'),
     lastSegmentAt: optional('string', 'newest archived WAL'),
+    deletedAt: optional('string', 'when the instance was deleted'),
     nodes: optional('number', 'nodes the cluster has after growing to the plan (absent: not grown by the run)'),
   },
-  outputs: reportOutputs,
+  outputs: { ...reportOutputs, todo: output('string[]', 'what is left, a short line each, for the end of the run') },
+  result: () => 'written; what is left is listed at the end of the run',
   run(ctx, p) {
     const lines = [
       `# Recovery of ${p.serviceName}`,
@@ -48,8 +52,19 @@ const summary = defineAction({
       '- Remove the quarantined archive and the moved-aside data once the user is satisfied.',
     ];
     for (const l of lines.filter(Boolean)) ctx.note(l);
+    const grow =
+      typeof p.nodes !== 'number' && p.plan !== p.soloPlan
+        ? [`grow it to plan "${p.plan}": ${quote(['cf', 'update-service', p.serviceName, '-c', '{"node-count": N}'])} (never shrink it)`]
+        : [];
+    const todo = [
+      ...(p.deletedAt !== undefined && p.lastSegmentAt !== undefined
+        ? [`tell the user the data-loss window: ${lossPhrase(p.deletedAt, p.lastSegmentAt)}`]
+        : ['tell the user that writes after the newest archived WAL are lost']),
+      ...grow,
+      'remove the quarantined archive and the moved-aside data once the user is satisfied',
+    ];
     // The engine writes the full incident report (this summary, the decisions, the timeline) there when the run ends.
-    return { reportFile: join(ctx.runDir, 'report.md') };
+    return { reportFile: join(ctx.runDir, 'report.md'), todo };
   },
 });
 

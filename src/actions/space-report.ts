@@ -4,7 +4,8 @@
  * must be re-pushed first; then what could not be restored and what was left alone.
  */
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
-import { lossWindow } from '../engine/incident-report.js';
+import { lossPhrase, lossWindow } from '../engine/incident-report.js';
+import { quote } from '../core/command-line.js';
 import { isRecord, recordAt, textOf, textsOf } from '../core/json.js';
 
 type Row = Record<string, unknown>;
@@ -16,14 +17,14 @@ function out(result: Row, step: string, key: string): unknown {
   return isRecord(o) ? o[key] : undefined;
 }
 
-/** The Markdown section of one instance, and its table row. */
-export function instanceSection(item: Row, result: Row | undefined): { lines: string[]; row: string } {
+/** The Markdown section of one instance, its table row, and what is left of it in short lines for the end of the run. */
+export function instanceSection(item: Row, result: Row | undefined): { lines: string[]; row: string; todo: string[] } {
   const name = textOf(item.name);
   const lines = [`### ${name}`, '', `- Deleted instance: ${textOf(item.instanceGuid)} (plan ${textOf(item.plan) || '?'})`];
   if (!result || result.status !== 'finished') {
     const why = result ? `failed at step ${textOf(result.failedStep) || '?'}: ${textOf(result.error) || 'unknown error'}` : 'not run';
     lines.push(`- NOT recovered: ${why}. Fix the cause and resume the run; nothing of the old archive was changed.`);
-    return { lines, row: `${name}: FAILED (${why})` };
+    return { lines, row: `${name}: FAILED (${why})`, todo: [`${name}: NOT recovered, ${why}: fix the cause and resume`] };
   }
   const newGuid = textOf(out(result, 'create-service', 'instanceGuid'));
   const nodes = out(result, 'size-for-plan', 'nodes');
@@ -45,7 +46,18 @@ export function instanceSection(item: Row, result: Row | undefined): { lines: st
   for (const app of missing)
     lines.push(`- App ${app} no longer exists (the space delete removed it): re-push ${app}, then cf bind-service ${app} ${name}`);
   const todo = [...(item.unnamed === true ? ['rename it'] : []), ...(missing.length ? [`re-push ${missing.join(', ')}`] : [])];
-  return { lines, row: `${name}: recovered as ${newGuid}${todo.length ? `, ${todo.join(', ')}` : ''}` };
+  const left = [
+    `${name}: tell its user the data-loss window: ${lossPhrase(textOf(item.deletedAt), lastAt)}`,
+    ...(missing.length
+      ? [
+          `${name}: re-push ${missing.join(', ')} (the space delete removed them), then ${missing.map((app) => quote(['cf', 'bind-service', app, name])).join('; ')}`,
+        ]
+      : []),
+    ...(item.unnamed === true
+      ? [`${name} is a stand-in name: once the user names it, ${quote(['cf', 'rename-service', name, 'NAME'])}`]
+      : []),
+  ];
+  return { lines, row: `${name}: recovered as ${newGuid}${todo.length ? `, ${todo.join(', ')}` : ''}`, todo: left };
 }
 
 const report = defineAction({
@@ -66,11 +78,13 @@ const report = defineAction({
     recovered: output('string[]', 'names of the instances recovered'),
     failed: output('string[]', 'names of the instances whose recovery failed'),
     summary: output('string', 'the report (Markdown), included in the incident report'),
+    todo: output('string[]', 'what is left, a short line each, for the end of the run'),
   },
   run(ctx, p) {
     const byKey = new Map(p.results.map((r) => [textOf(r.key), r]));
     const lines = [`## Space ${p.org}/${p.space}${p.deletedAt ? ` (deleted ${p.deletedAt})` : ''}`, ''];
     const rows: string[] = [];
+    const todo: string[] = [];
     const recovered: string[] = [];
     const failed: string[] = [];
     for (const item of p.instances) {
@@ -79,6 +93,7 @@ const report = defineAction({
       (result?.status === 'finished' ? recovered : failed).push(textOf(item.name));
       lines.push(...s.lines, '');
       rows.push(s.row);
+      todo.push(...s.todo);
     }
     const rest: [string, Row[]][] = [
       ['Not recoverable', p.unrecoverable],
@@ -94,10 +109,13 @@ const report = defineAction({
       );
       for (const o of list) rows.push(`${textOf(o.name) || textOf(o.instanceGuid)}: ${title.toLowerCase()} (${textOf(o.why)})`);
     }
+    for (const o of p.unrecoverable)
+      todo.push(`${textOf(o.name) || textOf(o.instanceGuid)}: NOT recovered (${textOf(o.why)}): tell its user`);
     if (p.leftOut.length) lines.push(`Left out at the user's request: ${p.leftOut.join(', ')}`, '');
     lines.push('Remove the quarantined archives and moved-aside data once the users are satisfied.');
     for (const r of rows) ctx.note(r);
-    return { recovered, failed, summary: lines.join('\n') };
+    todo.push('remove the quarantined archives and moved-aside data once the users are satisfied');
+    return { recovered, failed, summary: lines.join('\n'), todo };
   },
 });
 

@@ -16,6 +16,7 @@ import { RunLock } from './lock.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from './prompts.js';
 import { replay } from './replay.js';
 import { writeIncidentReport } from './report-file.js';
+import { doneLines } from './run-end.js';
 import { Reporter } from './reporter.js';
 import { adoptableInstances } from './run-history.js';
 import { planRun, type RunPlan, type RunRequest } from './run-plan.js';
@@ -164,6 +165,7 @@ function stopped(err: unknown, reporter: Reporter, runId: string, resuming: bool
 }
 
 export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Promise<DriveResult> {
+  const began = Date.now();
   const plan = planRun(o);
   // The bucket the operator pinned names a thing: it is shown, whatever a log line registered.
   if (plan.settings.walBucket) secrets.keepVisible(plan.settings.walBucket);
@@ -238,8 +240,8 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       settings: plan.settings,
       sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
     });
-    reporter.line(`run ${runId} is done. Transcript: ${commandLine(['show', runId])}`);
-    reporter.line(`incident report: ${writeIncidentReport(o.stateDir, runId, runbook)}`);
+    const reportFile = writeIncidentReport(o.stateDir, runId, runbook);
+    for (const l of doneLines(runId, Date.now() - began, reportFile, result.outputs)) reporter.line(l);
     return { runId, exitCode: EXIT.done, outputs: result.outputs };
   } catch (err) {
     return { runId, exitCode: stopped(err, reporter, runId, resuming, journal), outputs: {} };

@@ -47,7 +47,7 @@ export async function confirm(run: Run, seq: Sequence, s: StepRun, params: Recor
   const facts = action.evidence ? await action.evidence(s.ctx, params) : {};
   const coveredBy = coveringStep(run, seq);
   if (s.prior.confirmed) {
-    if (!seq.item) seq.screen.confirmation(facts);
+    if (!seq.item) seq.screen.confirmation(facts, false);
     recheck(s, s.prior.confirmed, facts, seq);
     return;
   }
@@ -62,7 +62,8 @@ export async function confirm(run: Run, seq: Sequence, s: StepRun, params: Recor
   }
   const given = fromAnswers(run, seq, s);
   // An item's facts are shown only when the operator is asked; the run's own steps show them always.
-  if (!seq.item || (given === undefined && !run.opts.yes)) seq.screen.confirmation(facts);
+  const asked = given === undefined && !run.opts.yes;
+  if (!seq.item || asked) seq.screen.confirmation(facts, asked);
   const accepted = describeExpected(expected) + (alsoAccept ? ` or "${alsoAccept}"` : '');
   if (given !== undefined) {
     if (given.value !== true && !confirmationMatches(given.value, expected, alsoAccept)) {

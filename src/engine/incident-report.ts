@@ -50,6 +50,14 @@ function cell(v: string): string {
   return v.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 }
 
+/** The data-loss window in one phrase for the end of a run: how long, and from when. */
+export function lossPhrase(deletedAt: string, lastWalAt: string): string {
+  const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
+  if (!deletedAt || !lastWalAt || Number.isNaN(gap)) return 'unknown (the deletion time or the newest archived WAL is not known)';
+  if (gap <= 0) return 'none seen: WAL was archived up to the deletion';
+  return `up to ${duration(gap)}: writes after ${utc(lastWalAt)} (newest archived WAL) until the deletion at ${utc(deletedAt)}`;
+}
+
 /** What a deletion lost: the writes between the newest archived WAL and the deletion. */
 export function lossWindow(deletedAt: string, lastWalAt: string): string {
   if (!deletedAt || !lastWalAt) return 'unknown: the deletion time or the newest archived WAL is not known';

@@ -11,6 +11,8 @@ export class OpenStep {
   lastProgressAt: number;
   /** How the step's confirmation was given, for its status line. */
   confirmed?: string;
+  /** Facts confirmed without asking (--yes, the answers file): shown under its status line. */
+  readonly facts: [string, string][] = [];
   /** Its notes not shown yet: shown if it asks the operator something or stops. */
   readonly notes: string[] = [];
 

@@ -159,14 +159,22 @@ export class Reporter implements StepScreen {
     for (const l of text.split(/\r?\n/)) this.write(`      evidence: ${l}`);
   }
 
-  /** The facts the operator confirms: always shown, under a line naming the step. */
-  confirmation(facts: Record<string, string>): void {
+  /**
+   * The facts a confirmation is about: always shown. When the operator is `asked`, before the step
+   * acts, under a line naming the step; when --yes, the answers file or an earlier confirmation
+   * gave it, under the step's status line.
+   */
+  confirmation(facts: Record<string, string>, asked = true): void {
     const entries = Object.entries(facts);
     if (this.verbose) {
       for (const [k, v] of entries) this.evidence(`${k}: ${v}`);
       return;
     }
     if (entries.length === 0) return;
+    if (!asked && this.step) {
+      this.step.facts.push(...entries);
+      return;
+    }
     this.head('confirm');
     for (const [k, v] of entries) this.show(`${oneLine(k)}: ${oneLine(v)}`, '    ');
   }
@@ -321,6 +329,7 @@ export class Reporter implements StepScreen {
     const room = this.width() - `${mark} ${step.label()} —  (${meta})`.length;
     const result = text.length > room && room >= MIN_RESULT_ROOM ? truncate(text, room) : text;
     this.marked(mark, colour, `${step.label()}${result ? ` — ${result}` : ''} (${meta})`);
+    for (const [k, v] of step.facts) this.show(`${oneLine(k)}: ${oneLine(v)}`, '    ');
   }
 
   /** A line of the tool's own (a status line, a step's header): one line whatever remote text it holds, folded to the screen. */

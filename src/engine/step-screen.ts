@@ -8,7 +8,8 @@ export interface StepScreen {
   commandResult(result: CommandResult, summary: string): void;
   api(text: string): void;
   evidence(text: string): void;
-  confirmation(facts: Record<string, string>): void;
+  /** The facts a confirmation is about; `asked`: the operator is asked to confirm them now. */
+  confirmation(facts: Record<string, string>, asked?: boolean): void;
   confirmedBy(text: string, seen?: boolean): void;
   note(text: string): void;
   notice(text: string): void;

@@ -165,7 +165,7 @@ describe('rehearsal of the seed incident', () => {
 
   it('writes the incident report into the run folder, and show --format markdown rebuilds it', async () => {
     const file = join(state, 'runs', runId, 'report.md');
-    expect(output).toContain(`incident report: ${file}`);
+    expect(output).toMatch(new RegExp(`Report:\\s+${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};`));
     const report = readFileSync(file, 'utf8');
     for (const part of [
       '# Recovery of important-db (REHEARSAL)',

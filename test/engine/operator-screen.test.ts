@@ -74,16 +74,39 @@ describe('a full rehearsal, by default', () => {
       'nodes: 1 now, 2 asked',
     ])
       expect(output).toContain(fact);
-    expect(count(output, '— confirm on these facts:')).toBe(6);
+    // Confirmed by --yes: no question, the facts stand under the step's status line.
+    expect(count(output, '— confirm on these facts:')).toBe(0);
+    const stop = lines.findIndex((l) => l.startsWith('✔ [14/28] Stop the new container'));
+    expect(lines[stop]).toMatch(/confirmed by --yes\)$/);
+    expect(lines[stop + 2]).toBe(`    PATRONI_SCOPE: ${NEW}`);
     expect(lines.some((l) => /^\s*\$ /.test(l))).toBe(false);
     expect(output).not.toContain('evidence:');
     expect(output).not.toContain('CopyObject');
     expect(output).not.toContain('→ exit');
   });
 
-  it('ends with where the transcript and the incident report are', () => {
-    expect(lines.at(-2)).toMatch(/^run \S+ is done\. Transcript: dingo-recover show \S+ --state-dir \S+$/);
-    expect(lines.at(-1)).toMatch(/^incident report: .*report\.md$/);
+  it('ends with the time it took, where the report and the transcript are, and what is left: the data-loss window to tell the user', () => {
+    expect(lines.slice(-4)).toEqual([
+      expect.stringMatching(/^run \S+ is done in \d+\.\d s\. Report: \S+\/report\.md; transcript: dingo-recover show \S+ --state-dir \S+$/),
+      'What is left:',
+      '  - tell the user the data-loss window: up to 9 min: writes after 2016-03-17 06:01:30 UTC (newest archived WAL) until the deletion at 2016-03-17 06:10:17 UTC',
+      '  - remove the quarantined archive and the moved-aside data once the user is satisfied',
+    ]);
+  });
+});
+
+describe('the end of the space rehearsal', () => {
+  it('says what is left: each data-loss window, apps to re-push and bind, the instance not recovered and why', async () => {
+    const r = await runCli(['rehearse', '--scenario', 'space-scenario', '--yes', '--state-dir', stateDir()]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const end = linesOf(r.stdout).slice(-8).join('\n');
+    expect(end).toMatch(/^run \S+ is done in \d+\.\d s\. Report: \S+\/report\.md; transcript: /);
+    expect(end).toContain('\nWhat is left:\n');
+    expect(end).toContain('  - orders-db: tell its user the data-loss window: up to 4 min: writes after 2017-05-09 13:58:40 UTC');
+    expect(end).toContain(
+      '  - orders-db: re-push web, worker (the space delete removed them), then cf bind-service web orders-db; cf bind-service worker orders-db',
+    );
+    expect(end).toContain('  - scratch-db: NOT recovered (no archive: nothing at s3://our-postgresql-backups/backups/0d5b038b-');
   });
 });
 

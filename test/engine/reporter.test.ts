@@ -66,6 +66,22 @@ describe('the default screen: one line per step', () => {
     );
   });
 
+  it('shows facts confirmed without asking (--yes, the answers file) under the status line, not under a question', () => {
+    const { reporter, text } = compact();
+    reporter.stepHeader(14, 25, 'Stop the new container', 'why');
+    reporter.confirmation({ container: 'cf-52167ceb', PATRONI_SCOPE: '78218ded' }, false);
+    reporter.confirmedBy('confirmed by --yes');
+    reporter.done('stopped=true', 1234);
+    expect(text()).toBe(
+      [
+        '✔ [14/25] Stop the new container — stopped=true (1.2 s, confirmed by --yes)',
+        '    container: cf-52167ceb',
+        '    PATRONI_SCOPE: 78218ded',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('verbose shows everything, in the transcript format', () => {
     const s = screen();
     const reporter = new Reporter(s.out, new Redactor(), false, { verbose: true, color: false });
