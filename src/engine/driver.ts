@@ -5,7 +5,7 @@
 import { commandLine } from '../core/command-line.js';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { DingoError, EXIT, NeedsOperator, UsageError, isClosedOutput } from '../core/errors.js';
+import { DingoError, EXIT, Interrupted, UsageError, isClosedOutput, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { Platform } from '../core/seams.js';
 import { loadAnswers } from './answers.js';
@@ -152,10 +152,11 @@ function greeting(
   return `dingo-recover ${resuming ? 'resumes' : 'starts'} run ${plan.runId}: ${runbook.title} (journal: ${journalFile})${rehearsal}`;
 }
 
-/** The closing lines of a run that stopped, and its exit code. */
+/** The closing lines of a run that stopped, on the record (a Ctrl-C at a prompt as an interruption), and its exit code. */
 function stopped(err: unknown, reporter: Reporter, runId: string, resuming: boolean, journal: Journal): number {
   const code = err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
-  if (err instanceof NeedsOperator) journal.append({ type: 'run.waiting', reason: err.message });
+  if (err instanceof Interrupted) journal.append({ type: 'run.interrupted', signal: 'SIGINT', atQuestion: true });
+  else journal.append({ type: 'run.stopped', exitCode: code, error: messageOf(err) });
   reporter.line('');
   reporter.line(`stopped: ${err instanceof Error ? err.message : String(err)}`);
   if (err instanceof DingoError && err.hint) reporter.line(`what to do: ${err.hint}`);

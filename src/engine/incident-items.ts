@@ -7,6 +7,7 @@ import { commandLine } from '../core/command-line.js';
 import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { itemStatus } from './transcript.js';
 import { textOf } from '../core/json.js';
+import { stepSections } from './incident-sections.js';
 
 const MARK: Record<TranscriptStep['status'], string> = { pending: '·', started: '…', finished: '✔', failed: '✖', skipped: '↷' };
 
@@ -18,9 +19,24 @@ export function summaries(steps: TranscriptStep[], level = '##'): string[] {
   });
 }
 
+/**
+ * A piece of evidence as a list line; the log lines it quotes (`FILE @ byte N: LINE`, as `logs find`
+ * shows them) under it, as code, so the file and offset to open are in the report.
+ */
+function evidenceItem(text: string): string {
+  const [first, ...quoted] = text.split('\n');
+  return [`- ${first}`, ...quoted.filter((q) => q.trim()).map((q) => `  - ${code(q.trim())}`)].join('\n');
+}
+
+/** `text` as a Markdown code span, fenced by more backticks than it holds in a row. */
+function code(text: string): string {
+  const fence = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+  return `${fence} ${text} ${fence}`;
+}
+
 /** The evidence a step's notes and last confirmation hold, as list lines. */
 export function evidenceLines(s: TranscriptStep, runId: string): string[] {
-  const noted = s.notes.filter((n) => n.text.startsWith('evidence: ')).map((n) => `- ${n.text.slice('evidence: '.length).split('\n')[0]}`);
+  const noted = s.notes.filter((n) => n.text.startsWith('evidence: ')).map((n) => evidenceItem(n.text.slice('evidence: '.length)));
   const confirmed = Object.entries(s.confirmations.at(-1)?.evidence ?? {}).map(([k, v]) => `- ${k}: ${v}`);
   return [
     ...noted.slice(0, 12),
@@ -57,7 +73,7 @@ function itemSection(t: Transcript, forEach: TranscriptStep, key: string): strin
   }
   const confirmed = confirmationLines(steps);
   lines.push('#### Confirmations', '', ...(confirmed.length ? confirmed : ['- none']), '');
-  lines.push('#### Kept aside, never deleted', '', ...keptAside(steps), '', ...summaries(steps, '####'));
+  lines.push('#### Kept aside, never deleted', '', ...keptAside(steps), '', ...stepSections(steps, '####'), ...summaries(steps, '####'));
   return lines;
 }
 

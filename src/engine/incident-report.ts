@@ -9,6 +9,7 @@ import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { printable } from '../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
 import { textOf } from '../core/json.js';
+import { cell, duration, stepSections, timeline, utc } from './incident-sections.js';
 
 type Outputs = Record<string, unknown>;
 
@@ -29,25 +30,6 @@ function grownLine(t: Transcript): string[] {
   return [
     `- Grown to ${replicas.length + 1} nodes: ${replicas.join(', ')} stream from the restored leader (system identifier ${textOf(verified.systemIdentifier)})`,
   ];
-}
-
-/** `2016-03-17T06:10:17.897Z` → `2016-03-17 06:10:17 UTC`. */
-export function utc(iso: string | null | undefined): string {
-  if (!iso) return '?';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  const m = Math.round(s / 60);
-  return m < 120 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
-}
-
-/** Markdown table cell: no pipes or newlines. */
-function cell(v: string): string {
-  return v.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 }
 
 /** The data-loss window in one phrase for the end of a run: how long, and from when. */
@@ -87,16 +69,6 @@ function confirmations(t: Transcript): string[] {
   ];
 }
 
-function timeline(t: Transcript): string[] {
-  const rows: string[] = ['| started | step | status | attempts | duration |', '|---|---|---|---|---|'];
-  for (const s of t.steps)
-    rows.push(
-      `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.item ? `[${s.item.key}] ${s.title}` : s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`,
-    );
-  for (const i of t.interruptions) rows.push(`| ${utc(i.at)} | interrupted (${cell(i.signal)}) by ${cell(i.by)} | | | |`);
-  return [...rows, ''];
-}
-
 function stepsOf(t: Transcript, status: TranscriptStep['status']): TranscriptStep[] {
   return t.steps.filter((s) => s.status === status);
 }
@@ -125,6 +97,7 @@ function instanceHead(t: Transcript): string[] {
     `- The new instance's original archive: ${quarantine || '(not moved yet)'}`,
     `- The new container's original data: ${aside ? `${aside} on ${textOf(container.cellIp)}` : '(not moved yet)'}`,
     '',
+    ...stepSections(t.steps.filter((s) => !s.item)),
   ];
 }
 
@@ -156,7 +129,7 @@ function runLines(t: Transcript): string[] {
   const cf = 'org' in t.inputs || 'space' in t.inputs;
   return [
     `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}`,
-    `- Started ${utc(t.createdAt)}, last event ${utc(t.lastEventAt)}`,
+    `- Started ${utc(t.createdAt)}, ${t.status === 'done' ? 'ended' : 'last event'} ${utc(t.lastEventAt)} (times in UTC, ISO 8601)`,
     ...(cf ? [`- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`] : []),
   ];
 }

@@ -48,9 +48,13 @@ export type EventBody =
   | { type: 'step.finished'; step: string; outputs: Record<string, unknown>; durationMs: number }
   | { type: 'step.skipped'; step: string; reason: string }
   | { type: 'step.failed'; step: string; error: string; hint?: string }
-  | { type: 'run.interrupted'; signal: string }
-  /** The run stopped for the operator: an answer, a choice or a confirmation with no terminal to ask on. */
-  | { type: 'run.waiting'; reason: string }
+  /** A signal, a closed output, or (`atQuestion`) the operator's Ctrl-C at a prompt ended the run. */
+  | { type: 'run.interrupted'; signal: string; atQuestion?: boolean }
+  /**
+   * The run stopped with `exitCode` (3: it waits for the operator, an answer, a choice or a
+   * confirmation with no terminal to ask on; any other: a failure); `error` says why.
+   */
+  | { type: 'run.stopped'; exitCode: number; error: string }
   /** --plan stopped the run before this step, the first that would change the platform. */
   | { type: 'run.planned'; step: string }
   /** A torn last line (crash or disk full mid-append) was moved to `keptAt` and the journal cut back to its last whole event. */

@@ -24,8 +24,8 @@ export interface RunState {
   steps: Map<string, StepState>;
   finished: boolean;
   interrupted: boolean;
-  /** The run stopped for an answer, a choice or a confirmation it had no terminal to ask for: why. */
-  waiting: string | null;
+  /** How the run last stopped (since it last resumed): its exit code and why; null when it did not. */
+  stopped: { exitCode: number; error: string } | null;
   /** --plan stopped the run before this step. */
   plannedBefore: string | null;
   /** Why the run was abandoned, when it was. */
@@ -73,11 +73,11 @@ function applyRunEvent(e: JournalEvent, state: RunState): void {
       break;
     case 'run.resumed':
       state.interrupted = false;
-      state.waiting = null;
+      state.stopped = null;
       state.plannedBefore = null;
       break;
-    case 'run.waiting':
-      state.waiting = e.reason;
+    case 'run.stopped':
+      state.stopped = { exitCode: e.exitCode, error: e.error };
       break;
     case 'run.planned':
       state.plannedBefore = e.step;
@@ -104,7 +104,7 @@ export function replay(events: JournalEvent[]): RunState {
     steps: new Map(),
     finished: false,
     interrupted: false,
-    waiting: null,
+    stopped: null,
     plannedBefore: null,
     abandoned: null,
     lastEventAt: created.at,

@@ -11,7 +11,7 @@ import { fsUsageError } from './fs-errors.js';
 import type { JournalEvent } from './journal-events.js';
 import { replay, type RunState, type StepState } from './replay.js';
 import { livePid } from './lock.js';
-import { UsageError } from '../core/errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import { errnoCode } from './narrow.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
@@ -129,7 +129,7 @@ function standing(
   if (status === 'abandoned') return `abandoned: ${state.abandoned ?? ''}`;
   if (runningAs !== null) return `running as pid ${runningAs}`;
   if (failed) return `stopped at ${failed[0]}: ${failed[1].error ?? 'failed'}`;
-  if (state.waiting !== null) return `waiting for the operator: ${state.waiting}`;
+  if (state.stopped?.exitCode === EXIT.needsOperator) return `waiting for the operator: ${state.stopped.error}`;
   if (state.plannedBefore !== null) return `planned: waits before ${state.plannedBefore}`;
   if (state.interrupted) return 'interrupted';
   return 'stopped (its process ended without a word: killed?)';

@@ -3,7 +3,10 @@ import type { JournalEvent } from './journal-events.js';
 import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript-model.js';
 
 /** The run-level entries of a transcript, filled as the journal is read. */
-export type RunEntries = Pick<Transcript, 'interruptions' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'>;
+export type RunEntries = Pick<
+  Transcript,
+  'interruptions' | 'resumes' | 'stops' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'
+>;
 
 export function newStep(id: string, def: { title: string; action: string } | undefined): TranscriptStep {
   const [forEach, key] = id.split('/');
@@ -98,11 +101,17 @@ export function applyStepEvent(e: JournalEvent, step: (id: string) => Transcript
   }
 }
 
-/** Adds an event about the run itself (interrupted, repaired, lock taken over, settings changed, abandoned). */
+/** Adds an event about the run itself (interrupted, resumed, stopped, repaired, lock taken over, settings changed, abandoned). */
 export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
   switch (e.type) {
     case 'run.interrupted':
-      run.interruptions.push({ seq: e.seq, at: e.at, by: e.by, signal: e.signal });
+      run.interruptions.push({ seq: e.seq, at: e.at, by: e.by, signal: e.signal, ...(e.atQuestion ? { atQuestion: true } : {}) });
+      break;
+    case 'run.resumed':
+      run.resumes.push({ seq: e.seq, at: e.at, by: e.by });
+      break;
+    case 'run.stopped':
+      run.stops.push({ seq: e.seq, at: e.at, by: e.by, exitCode: e.exitCode, error: e.error });
       break;
     case 'journal.repaired':
       run.repairs.push({ seq: e.seq, at: e.at, by: e.by, keptAt: e.keptAt, tornBytes: e.tornBytes, truncatedTo: e.truncatedTo });

@@ -46,7 +46,12 @@ export interface Transcript {
   inputs: Record<string, unknown>;
   steps: TranscriptStep[];
   /** Run-level entries carry the journal's `seq`, which orders them. */
-  interruptions: { seq: number; at: string; by: string; signal: string }[];
+  /** `atQuestion`: the operator's Ctrl-C at a prompt. */
+  interruptions: { seq: number; at: string; by: string; signal: string; atQuestion?: boolean }[];
+  /** Each time the run was resumed. */
+  resumes: { seq: number; at: string; by: string }[];
+  /** Each time the run stopped on a failure, or to wait for the operator (exit 3). */
+  stops: { seq: number; at: string; by: string; exitCode: number; error: string }[];
   /** Torn last events cut off the journal (kept in a file of their own) when the run was opened again. */
   repairs: { seq: number; at: string; by: string; keptAt: string; tornBytes: number; truncatedTo: number }[];
   /** The run's lock taken over from a dead driver ('stale') or by --steal-lock ('steal'). */

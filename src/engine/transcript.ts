@@ -6,6 +6,7 @@
  * in remote output show as escapes; the journal keeps them as they were.
  */
 import { printable, printableJson } from '../core/display.js';
+import { EXIT } from '../core/errors.js';
 import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
 import type { RunSummary } from './runs.js';
@@ -26,7 +27,15 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     return s;
   };
   for (const id of order) get(id);
-  const entries: RunEntries = { interruptions: [], repairs: [], lockTakeovers: [], settingsChanges: [], abandoned: null };
+  const entries: RunEntries = {
+    interruptions: [],
+    resumes: [],
+    stops: [],
+    repairs: [],
+    lockTakeovers: [],
+    settingsChanges: [],
+    abandoned: null,
+  };
   for (const e of run.events) if (!applyStepEvent(e, get)) applyRunEvent(e, entries);
   for (const [id, s] of steps) {
     const state = run.state.steps.get(id);
@@ -57,7 +66,15 @@ function shown(value: unknown): string {
 /** What happened to the run itself, one line each, in the order it happened. */
 function runEvents(t: Transcript): string[] {
   const lines: { seq: number; text: string }[] = [
-    ...t.interruptions.map((i) => ({ seq: i.seq, text: `interrupted at ${i.at} (${i.signal}, ${i.by})` })),
+    ...t.interruptions.map((i) => ({
+      seq: i.seq,
+      text: `interrupted at ${i.at} (${i.atQuestion ? 'Ctrl-C at a question' : i.signal}, ${i.by})`,
+    })),
+    ...t.resumes.map((r) => ({ seq: r.seq, text: `resumed at ${r.at} by ${r.by}` })),
+    ...t.stops.map((s) => ({
+      seq: s.seq,
+      text: `${s.exitCode === EXIT.needsOperator ? 'stopped to wait for the operator' : `stopped (exit ${s.exitCode})`} at ${s.at}: ${s.error}`,
+    })),
     ...t.repairs.map((r) => ({
       seq: r.seq,
       text: `journal repaired at ${r.at} by ${r.by}: a torn last event (${r.tornBytes} bytes) was kept at ${r.keptAt}; the journal was cut back to ${r.truncatedTo} bytes`,

@@ -89,7 +89,7 @@ describe('a full rehearsal, by default', () => {
     expect(lines.slice(-4)).toEqual([
       expect.stringMatching(/^run \S+ is done in \d+\.\d s\. Report: \S+\/report\.md; transcript: dingo-recover show \S+ --state-dir \S+$/),
       'What is left:',
-      '  - tell the user the data-loss window: up to 9 min: writes after 2016-03-17 06:01:30 UTC (newest archived WAL) until the deletion at 2016-03-17 06:10:17 UTC',
+      '  - tell the user the data-loss window: up to 9 min: writes after 2016-03-17T06:01:30Z (newest archived WAL) until the deletion at 2016-03-17T06:10:17Z',
       '  - remove the quarantined archive and the moved-aside data once the user is satisfied',
     ]);
   });
@@ -102,7 +102,7 @@ describe('the end of the space rehearsal', () => {
     const end = linesOf(r.stdout).slice(-8).join('\n');
     expect(end).toMatch(/^run \S+ is done in \d+\.\d s\. Report: \S+\/report\.md; transcript: /);
     expect(end).toContain('\nWhat is left:\n');
-    expect(end).toContain('  - orders-db: tell its user the data-loss window: up to 4 min: writes after 2017-05-09 13:58:40 UTC');
+    expect(end).toContain('  - orders-db: tell its user the data-loss window: up to 4 min: writes after 2017-05-09T13:58:40Z');
     expect(end).toContain(
       '  - orders-db: re-push web, worker (the space delete removed them), then cf bind-service web orders-db; cf bind-service worker orders-db',
     );
