@@ -2,6 +2,7 @@
 import type { DriveOptions } from '../engine/driver.js';
 import type { Scenario } from '../rehearsal/scenario.js';
 import { actionRegistry } from './action-registry.js';
+import { packageVersion } from './package-files.js';
 import { setExitCode } from './exit-code.js';
 import type { GlobalArgs } from './global-options.js';
 
@@ -21,6 +22,7 @@ export async function driveRun(argv: GlobalArgs & { plan?: boolean }, choice: Ru
     verbose: argv.verbose,
     plan: argv.plan,
     actions: await actionRegistry(),
+    tool: `dingo-recover ${packageVersion()}`,
   });
   setExitCode(r.exitCode);
 }

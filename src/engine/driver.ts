@@ -56,6 +56,8 @@ export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> e
   verbose?: boolean;
   /** Stop before the first step that would change the platform (--plan). */
   plan?: boolean;
+  /** The program and its version (`dingo-recover 1.2.3`), journaled when a run starts or resumes, for its report. */
+  tool?: string;
 }
 
 export interface DriveResult {
@@ -102,6 +104,7 @@ function journalStart(
   journal: Journal,
   reporter: Reporter,
   answersFile?: string,
+  tool?: string,
 ): void {
   if (!resuming) {
     journal.append({
@@ -110,7 +113,7 @@ function journalStart(
       runbook: { file: plan.runbookFile, name: runbook.name, sha256: runbook.sha256 },
       mode: plan.mode,
       scenario: plan.scenarioDir,
-      options: { settings: plan.settings, live: plan.live, stepCount: runbook.steps.length, answersFile },
+      options: { settings: plan.settings, live: plan.live, stepCount: runbook.steps.length, answersFile, ...(tool ? { tool } : {}) },
     });
     return;
   }
@@ -119,7 +122,7 @@ function journalStart(
       hint: 'resume with the runbook as it was (git checkout it), or start a new run',
     });
   }
-  journal.append({ type: 'run.resumed' });
+  journal.append({ type: 'run.resumed', ...(tool ? { tool } : {}) });
   if (Object.keys(plan.changes).length) {
     journal.append({ type: 'settings.changed', changes: plan.changes });
     for (const [key, c] of Object.entries(plan.changes))
@@ -215,7 +218,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
 
   let platform: Platform | undefined;
   try {
-    journalStart(plan, resuming, runbook, journal, reporter, answersFile);
+    journalStart(plan, resuming, runbook, journal, reporter, answersFile, o.tool);
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};

@@ -128,7 +128,7 @@ function summaryHead(t: Transcript): string[] {
 function runLines(t: Transcript): string[] {
   const cf = 'org' in t.inputs || 'space' in t.inputs;
   return [
-    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}`,
+    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}, started with ${t.tool ?? 'an unrecorded version of dingo-recover'}`,
     `- Started ${utc(t.createdAt)}, ${t.status === 'done' ? 'ended' : 'last event'} ${utc(t.lastEventAt)} (times in UTC, ISO 8601)`,
     ...(cf ? [`- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`] : []),
   ];

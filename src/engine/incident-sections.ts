@@ -91,7 +91,7 @@ export function timeline(t: Transcript): string[] {
   for (const i of t.interruptions) event(i.at, `interrupted (${i.atQuestion ? 'Ctrl-C at a question' : i.signal}) by ${i.by}`);
   for (const s of t.stops)
     event(s.at, `${s.exitCode === 3 ? 'stopped to wait for the operator' : `stopped (exit ${s.exitCode})`}: ${s.error}`);
-  for (const r of t.resumes) event(r.at, `resumed by ${r.by}`);
+  for (const r of t.resumes) event(r.at, `resumed by ${r.by}${r.tool ? ` with ${r.tool}` : ''}`);
   // Steps not started yet have no time: they stay in the runbook's order, after the rest.
   const timed = rows.filter((r) => r.at).sort((a, b) => a.at.localeCompare(b.at));
   return [

@@ -16,7 +16,8 @@ export type EventBody =
       scenario?: string;
       options: Record<string, unknown>;
     }
-  | { type: 'run.resumed' }
+  /** `tool`: the program and version that resumed it. */
+  | { type: 'run.resumed'; tool?: string }
   | { type: 'input'; name: string; value: unknown; source: 'prompt' | 'answers' | 'default' }
   | { type: 'step.started'; step: string; params: Record<string, unknown>; plan: Record<string, unknown> }
   | { type: 'step.probed'; step: string; result: 'done' | 'not-done' | 'unknown'; why: string }

@@ -108,7 +108,7 @@ export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
       run.interruptions.push({ seq: e.seq, at: e.at, by: e.by, signal: e.signal, ...(e.atQuestion ? { atQuestion: true } : {}) });
       break;
     case 'run.resumed':
-      run.resumes.push({ seq: e.seq, at: e.at, by: e.by });
+      run.resumes.push({ seq: e.seq, at: e.at, by: e.by, ...(e.tool ? { tool: e.tool } : {}) });
       break;
     case 'run.stopped':
       run.stops.push({ seq: e.seq, at: e.at, by: e.by, exitCode: e.exitCode, error: e.error });

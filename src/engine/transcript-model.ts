@@ -43,13 +43,15 @@ export interface Transcript {
   status: string;
   createdAt: string;
   lastEventAt: string;
+  /** The program and version that started the run (`dingo-recover 1.2.3`), when its journal says. */
+  tool: string | null;
   inputs: Record<string, unknown>;
   steps: TranscriptStep[];
   /** Run-level entries carry the journal's `seq`, which orders them. */
   /** `atQuestion`: the operator's Ctrl-C at a prompt. */
   interruptions: { seq: number; at: string; by: string; signal: string; atQuestion?: boolean }[];
-  /** Each time the run was resumed. */
-  resumes: { seq: number; at: string; by: string }[];
+  /** Each time the run was resumed, and by which program and version. */
+  resumes: { seq: number; at: string; by: string; tool?: string }[];
   /** Each time the run stopped on a failure, or to wait for the operator (exit 3). */
   stops: { seq: number; at: string; by: string; exitCode: number; error: string }[];
   /** Torn last events cut off the journal (kept in a file of their own) when the run was opened again. */

@@ -51,6 +51,7 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     status: run.status,
     createdAt: run.createdAt,
     lastEventAt: run.lastEventAt,
+    tool: typeof run.state.created.options.tool === 'string' ? run.state.created.options.tool : null,
     inputs: run.state.inputs,
     steps: order.map((id) => get(id)),
     ...entries,

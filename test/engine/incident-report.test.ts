@@ -1,7 +1,7 @@
 /**
  * The incident report of a rehearsal interrupted by a Ctrl-C at a question, then resumed: its
  * timeline shows the interruption and the resume, and it has a section for the drill (with why it
- * did not drill), copying the archive, rebinding and restarting, times in ISO 8601 UTC, and the
+ * did not drill), copying the archive, rebinding and restarting, the tool's version, times in ISO 8601 UTC, and the
  * deletion evidence quoting each log line with its file and offset.
  */
 import { readFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ function prompter(stopAt: string): Prompter {
 describe('the incident report of an interrupted and resumed run', () => {
   it('shows the Ctrl-C at a question and the resume in its timeline, and the sections of what each step did', async () => {
     const state = tmp();
-    const common = { platforms, stateDir: state, out: sink(), actions: actionRegistry() };
+    const common = { platforms, stateDir: state, out: sink(), actions: actionRegistry(), tool: 'dingo-recover 9.9.9' };
     const first = await drive({
       ...common,
       start: {
@@ -61,7 +61,7 @@ describe('the incident report of an interrupted and resumed run', () => {
     const timeline = report.slice(report.indexOf('## Timeline (UTC)'), report.indexOf('## What is left'));
     const rows = timeline.split('\n');
     const interrupted = rows.findIndex((r) => /^\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \| interrupted \(Ctrl-C at a question\) by /.test(r));
-    const resumed = rows.findIndex((r) => / \| resumed by /.test(r));
+    const resumed = rows.findIndex((r) => / \| resumed by \S+ with dingo-recover 9\.9\.9 /.test(r));
     const stopped = rows.findIndex((r) => r.includes('| Stop the new container | finished'));
     expect(interrupted).toBeGreaterThan(0);
     expect(resumed).toBeGreaterThan(interrupted);
@@ -75,6 +75,7 @@ describe('the incident report of an interrupted and resumed run', () => {
       '- Data-loss window: writes between 2016-03-17T06:01:30Z (newest archived WAL) and 2016-03-17T06:10:17Z (deletion)',
     ])
       expect(report).toContain(part);
+    expect(report).toContain(`- Run: ${first.runId} (recover-deleted-service), rehearsal, done, started with dingo-recover 9.9.9`);
     expect(report).toMatch(/- Started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, ended \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
     expect(report).not.toMatch(/\d\d:\d\d:\d\d UTC/);
     expect(report).toMatch(/- the broker removed a node .*\n {2}- ` \S+\/fixtures\/seed-003\/syslog\/syslog @ byte \d+: Mar 16 23:10:17 /);
