@@ -12,7 +12,7 @@ import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { sameObject } from './compare.js';
 import { isSentinel, listArchive, totalBytes } from './listing.js';
 import { archiveLocation, overlaps, urlOf, type S3Location } from './location.js';
-import { mapLimit } from '../core/map-limit.js';
+import { mapLimit } from '../core/concurrency.js';
 import { ProgressTracker, type OnProgress } from './progress.js';
 
 export interface CopyOptions {

@@ -17,6 +17,7 @@ import { archiveFingerprint } from './fingerprint.js';
 import { layoutFindings, sortKeys, type Findings, type SortedKeys } from './inspect-layout.js';
 import { backupWarnings, chooseLatest, replayFromLatest, walInventory, type Replay, type WalInventory } from './inspect-replay.js';
 import { listArchiveObjects, type ListOptions } from './parallel-listing.js';
+import { Gate } from '../core/concurrency.js';
 
 export type { ArchiveReport, BaseBackupInfo, LostWal, WalGap } from '../wale/report.js';
 
@@ -54,10 +55,10 @@ export async function inspectArchive(store: ObjectStore, url: string, opts: Insp
 type ReadText = (key: string) => Promise<{ body: Buffer } | { error: string }>;
 
 function textReader(input: InspectInput): ReadText {
-  const limit = pool(Math.max(1, input.concurrency ?? 8));
+  const gate = new Gate(Math.max(1, input.concurrency ?? 8));
   return async (key) => {
     try {
-      const raw = await limit(() => input.read(key));
+      const raw = await gate.run(() => input.read(key));
       return { body: isLzop(raw) ? lzopDecompress(raw, `s3://${input.bucket}/${key}`) : raw };
     } catch (err) {
       return { error: secrets.redact(err instanceof Error ? err.message : String(err)) };
@@ -196,22 +197,5 @@ function report(i: Inspected): ArchiveReport {
     walSegments: keys.segments.size,
     unknownKeys: keys.unknown.slice(0, 20),
     fingerprint: archiveFingerprint(keys.objects),
-  };
-}
-
-/** Run at most `n` of the given tasks at once. */
-function pool(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((r) => queue.push(r));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = queue.shift();
-      if (next) next();
-      else active--;
-    }
   };
 }

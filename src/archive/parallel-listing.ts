@@ -25,7 +25,7 @@
  * neither wal-e nor wal-g writes such keys.
  */
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
-import { Gate } from './listing-gate.js';
+import { Gate } from '../core/concurrency.js';
 
 export interface ListOptions {
   /** Listings running at once. */

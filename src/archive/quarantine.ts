@@ -12,7 +12,7 @@ import { compareMetadata, sameObject } from './compare.js';
 import { DEFAULT_COPY_CONCURRENCY } from './copy.js';
 import { listArchive, sample, totalBytes } from './listing.js';
 import { archiveLocation, quarantineLocation, relativeKey, urlOf, type S3Location } from './location.js';
-import { mapLimit } from '../core/map-limit.js';
+import { mapLimit } from '../core/concurrency.js';
 import { ProgressTracker, type OnProgress } from './progress.js';
 
 export interface QuarantineOptions {

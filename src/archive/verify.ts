@@ -3,7 +3,7 @@ import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { sameObject } from './compare.js';
 import { listArchive } from './listing.js';
 import { archiveLocation, type S3Location } from './location.js';
-import { mapLimit } from '../core/map-limit.js';
+import { mapLimit } from '../core/concurrency.js';
 
 export interface VerifyResult {
   ok: boolean;

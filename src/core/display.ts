@@ -120,11 +120,3 @@ export function fold(line: string, columns: number, hang = 4): string[] {
 export function someOf(items: readonly string[], max = 5): string {
   return items.slice(0, max).join(', ') + (items.length > max ? ', …' : '');
 }
-
-/** A duration for people: 0.4 s, 12.3 s, 2m05s, 1h02m. */
-export function formatDuration(ms: number): string {
-  if (ms < 59_950) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}

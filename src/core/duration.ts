@@ -1,4 +1,4 @@
-/** Durations on the command line: "24h", "15m", "90s", "500ms", "2d", "1h30m". */
+/** Durations: read from the command line ("24h", "15m", "90s", "500ms", "2d", "1h30m") and shown to people. */
 import { UsageError } from './errors.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -18,21 +18,21 @@ export function parseDuration(text: string, flag: string): number {
   return total;
 }
 
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** A duration for people, as precise as it matters: 0.4 s, 12.3 s, 2m05s, 1h02m, 3d04h. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const parts: string[] = [];
-  let rest = Math.round(s);
-  for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
-    const n = Math.floor(rest / size);
-    rest -= n * size;
-    if (n > 0) parts.push(`${n}${unit}`);
-  }
-  return parts.slice(0, 2).join('');
+  if (ms < 59_950) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
+  return `${Math.floor(s / 86_400)}d${pad(Math.floor((s % 86_400) / 3600))}h`;
+}
+
+/** A duration rounded for a report: 45 s, 9 min, 2.5 h. */
+export function roughDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 120 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
 }

@@ -60,6 +60,11 @@ export function exitCodeOf(err: unknown): number {
   return err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
 }
 
+/** The `code` of an operating-system error (ENOENT, EACCES…), if it has one. */
+export function errnoCode(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
 /** The message of anything thrown: an Error's message, else its text. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -14,7 +14,8 @@ import { PassThrough } from 'node:stream';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { DrillFailed } from './exit-codes.js';
 import { localProcesses, StageFailed } from '../systems/processes.js';
-import { hintOf, messageOf } from './failures.js';
+import { hintOf } from './failures.js';
+import { messageOf } from '../core/errors.js';
 
 export interface BaseBackupDownload {
   store: ObjectStore;

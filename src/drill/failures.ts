@@ -1,10 +1,6 @@
 /** Reading what went wrong in a drill: any thrown value's message, hint and cause, and the drill outcome it means. */
-import { DingoError } from '../core/errors.js';
+import { DingoError, messageOf } from '../core/errors.js';
 import { DrillFailed } from './exit-codes.js';
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** The hint a failure carries for the operator (DingoError and S3 client errors have one), if any. */
 export function hintOf(err: unknown): string | undefined {

@@ -4,7 +4,7 @@
  */
 import type { ArchiveReport, LostWal } from '../wale/report.js';
 import { DrillFailed } from './exit-codes.js';
-import { messageOf } from './failures.js';
+import { messageOf } from '../core/errors.js';
 import { lostRange, replayShortfall, type ReplayFacts } from './replay.js';
 import type { ScratchCluster } from './scratch-cluster.js';
 

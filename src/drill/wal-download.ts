@@ -11,7 +11,7 @@ import { StageFailed } from '../systems/processes.js';
 import { shellQuote } from '../systems/pg-sandbox.js';
 import { parseSegment, segmentIndex, tryParseSegment } from '../wale/segments.js';
 import { DrillFailed } from './exit-codes.js';
-import { messageOf } from './failures.js';
+import { messageOf } from '../core/errors.js';
 import { isWalFileName, walFetch } from './wal-fetch.js';
 
 export interface WalDownload {

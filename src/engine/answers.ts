@@ -6,7 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { readInputFile } from '../core/input-file.js';
-import { isRecord, messageOf } from './narrow.js';
+import { isRecord } from '../core/json.js';
+import { messageOf } from '../core/errors.js';
 
 export interface Answers {
   /** Input name → answer. */

@@ -4,7 +4,7 @@
  */
 import type { CellSession, CommandRunner, CommandSpec, CommandResult, ObjectStore, Platform } from '../core/seams.js';
 import type { Journal } from './journal.js';
-import { messageOf } from './narrow.js';
+import { messageOf } from '../core/errors.js';
 import type { Prompter } from './prompts.js';
 import type { Answers } from './answers.js';
 import type { Redactor } from '../core/redact.js';

@@ -4,6 +4,7 @@
  * the operator typing. After an interruption a confirmed step goes on only if its facts still hold.
  */
 import { confirmationMatches, describeExpected } from './confirmation.js';
+import { afterRecheck } from './resume-decision.js';
 import type { Run, Sequence, StepRun } from './executor-options.js';
 import { replay, type StepState } from './replay.js';
 import { resolveValue } from './template.js';
@@ -12,14 +13,13 @@ import { StepFailed, UsageError } from '../core/errors.js';
 /** Confirmed before an interruption: only go on if the facts it was confirmed on still hold. */
 function recheck(s: StepRun, confirmed: NonNullable<StepState['confirmed']>, facts: Record<string, string>, seq: Sequence): void {
   const stable = s.action.stableEvidence;
-  const drift = Object.entries(confirmed.evidence).filter(
-    ([k, v]) => (!stable || stable.includes(k)) && facts[k] !== undefined && facts[k] !== v,
-  );
-  if (drift.length) {
-    throw new StepFailed(
-      `the evidence step "${s.id}" was confirmed on has changed: ${drift.map(([k, v]) => `${k} was ${v}, now ${facts[k]}`).join('; ')}`,
-      { hint: 'someone or something changed the platform since; check what happened before going on' },
-    );
+  const drift = Object.entries(confirmed.evidence)
+    .filter(([k, v]) => (!stable || stable.includes(k)) && facts[k] !== undefined && facts[k] !== v)
+    .map(([k, v]) => `${k} was ${v}, now ${facts[k]}`);
+  if (afterRecheck(drift).do === 'stop') {
+    throw new StepFailed(`the evidence step "${s.id}" was confirmed on has changed: ${drift.join('; ')}`, {
+      hint: 'someone or something changed the platform since; check what happened before going on',
+    });
   }
   seq.screen.confirmedBy(`evidence re-checked: unchanged since ${confirmed.method === 'typed' ? 'it was confirmed' : 'it was accepted'}`);
 }

@@ -11,12 +11,13 @@ import type { Run, Sequence } from './executor-options.js';
 import { checkInput, normaliseInput } from './executor-inputs.js';
 import { itemPrompts, workTimer } from './executor-prompts.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { isRecord, messageOf } from './narrow.js';
+import { isRecord } from '../core/json.js';
+import { messageOf } from '../core/errors.js';
 import { replay, type StepState } from './replay.js';
 import type { ForEachDef, StepDef } from './runbook.js';
 import { resolveValue, type Scope } from './template.js';
 import { DingoError, Interrupted, NeedsOperator, StepFailed } from '../core/errors.js';
-import { mapLimit } from '../core/map-limit.js';
+import { mapLimit } from '../core/concurrency.js';
 
 export interface ForEachRun {
   step: StepDef;

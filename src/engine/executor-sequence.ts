@@ -10,8 +10,8 @@ import { runForEach } from './executor-foreach.js';
 import type { Run, Sequence } from './executor-options.js';
 import { outcome, runStep } from './executor-step.js';
 import { replay } from './replay.js';
+import { beforeStep, lacksOutputs, resumeTraits } from './resume-decision.js';
 import type { StepDef } from './runbook.js';
-import type { ActionDef } from './action.js';
 import { refInWords, shortValue } from './screen-text.js';
 import { resolveValue } from './template.js';
 
@@ -34,16 +34,6 @@ export async function runSequence(run: Run, seq: Sequence): Promise<void> {
   }
 }
 
-/**
- * A read step journaled by an earlier version without an output its action now gives, and a step
- * of the sequence refers to, runs again (reading changes nothing): later steps get what they need.
- */
-function lacksOutputs(seq: Sequence, id: string, action: ActionDef | undefined, outputs: Record<string, unknown> | undefined): boolean {
-  if (action?.effect !== 'read') return false;
-  const text = JSON.stringify(seq.steps);
-  return Object.keys(action.outputs).some((k) => !(k in (outputs ?? {})) && text.includes(`\${steps.${id}.outputs.${k}}`));
-}
-
 /** Runs one step, or skips it; its outputs, or undefined when it was skipped. */
 async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<string, unknown> | undefined> {
   const { journal, actions } = run.opts;
@@ -51,10 +41,12 @@ async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<st
   const ctx = run.contextFor(id, seq.screen, seq.prompts);
   const prior = replay(journal.events()).steps.get(id) ?? { status: 'pending', attempts: 0 };
   const action = actions.get(step.action);
-  if (prior.status === 'finished' && !lacksOutputs(seq, step.id, action, prior.outputs)) {
+  const stale = prior.status === 'finished' && lacksOutputs(seq.steps, step.id, action, prior.outputs);
+  const decision = beforeStep({ status: prior.status, stale }, resumeTraits(action));
+  if (decision.do === 'reuse') {
     const outputs = prior.outputs ?? {};
     const earlier = `done earlier: ${outcome(seq.screen, outputs, action)}`;
-    if (action?.reassert) {
+    if (decision.reassert && action?.reassert) {
       // Its effect lives in ambient state (the cf target...): re-establish and verify it before any later step.
       const summary = await action.reassert(ctx, prior.params ?? {}, outputs);
       journal.append({ type: 'ambient.reasserted', step: id, summary });
@@ -62,7 +54,7 @@ async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<st
     } else seq.screen.skipped(earlier);
     return outputs;
   }
-  if (prior.status === 'skipped') {
+  if (decision.do === 'stay-skipped') {
     seq.screen.skipped('skipped earlier');
     return undefined;
   }

@@ -10,6 +10,7 @@ import { headline, shortValue } from './screen-text.js';
 import type { ActionDef } from './action.js';
 import type { StepScreen } from './step-screen.js';
 import { DingoError, NeedsOperator, StepFailed } from '../core/errors.js';
+import { afterProbe, beforeStep, resumeTraits, type ProbeAnswer } from './resume-decision.js';
 
 /**
  * A step's outputs as its status line shows them: all of them when verbose, else its result in the
@@ -31,35 +32,48 @@ function describeOutputs(outputs: Record<string, unknown>): string {
 type Probed =
   { done: true; outputs: Record<string, unknown> } | { done: false; params: Record<string, unknown>; plan: Record<string, unknown> };
 
+/** The probe's answer and why; an action without a probe answers 'none'. */
+async function ask(
+  s: StepRun,
+  params: Record<string, unknown>,
+  plan: Record<string, unknown>,
+): Promise<{ answer: ProbeAnswer; why: string; outputs?: Record<string, unknown> }> {
+  const { action } = s;
+  if (!action.probe) {
+    const why =
+      action.safeToRepeat !== undefined
+        ? `safe to run again: ${action.safeToRepeat}`
+        : 'this step changes the platform and has no way to tell whether it already did';
+    return { answer: 'none', why };
+  }
+  const probe = await action.probe(s.ctx, params, plan);
+  if (probe.done === true) return { answer: 'done', why: probe.why, outputs: probe.outputs };
+  return { answer: probe.done === false ? 'not-done' : 'unknown', why: probe.why };
+}
+
 /** An interrupted or failed attempt: finds out what actually happened before anything is done again. */
 async function probeEarlier(run: Run, seq: Sequence, s: StepRun, params: Record<string, unknown>, worked: () => number): Promise<Probed> {
   const { journal } = run.opts;
-  const { action, prior, id } = s;
+  const { prior, id } = s;
   const plan = prior.plan ?? {};
   const samePlanParams = prior.params ?? params;
-  const probe = action.probe
-    ? await action.probe(s.ctx, samePlanParams, plan)
-    : action.safeToRepeat !== undefined
-      ? ({ done: false, why: `safe to run again: ${action.safeToRepeat}` } as const)
-      : ({ done: 'unknown', why: 'this step changes the platform and has no way to tell whether it already did' } as const);
-  journal.append({
-    type: 'step.probed',
-    step: id,
-    result: probe.done === true ? 'done' : probe.done === false ? 'not-done' : 'unknown',
-    why: probe.why,
-  });
-  if (probe.done === true) {
+  const { answer, why, outputs } = await ask(s, samePlanParams, plan);
+  const next = afterProbe(answer, resumeTraits(s.action)!);
+  // The journal records what was found: a step without a probe is 'not-done' when safe to repeat, else 'unknown'.
+  const result = answer !== 'none' ? answer : next.do === 'run-again' ? 'not-done' : 'unknown';
+  journal.append({ type: 'step.probed', step: id, result, why });
+  if (next.do === 'finish') {
     const durationMs = worked();
-    journal.append({ type: 'step.finished', step: id, outputs: probe.outputs, durationMs });
-    seq.screen.done(`already done (${probe.why})`, durationMs);
-    return { done: true, outputs: probe.outputs };
+    journal.append({ type: 'step.finished', step: id, outputs: outputs ?? {}, durationMs });
+    seq.screen.done(`already done (${why})`, durationMs);
+    return { done: true, outputs: outputs ?? {} };
   }
-  if (probe.done === 'unknown') {
-    throw new NeedsOperator(`step "${id}" was interrupted and its outcome is unknown: ${probe.why}`, {
+  if (next.do === 'stop') {
+    throw new NeedsOperator(`step "${id}" was interrupted and its outcome is unknown: ${why}`, {
       hint: 'check the platform by hand, then resume; dingo-recover will not repeat a destructive action blindly',
     });
   }
-  seq.screen.notice(`resuming an interrupted attempt: ${probe.why}`);
+  seq.screen.notice(`resuming an interrupted attempt: ${why}`);
   return { done: false, params: samePlanParams, plan };
 }
 
@@ -69,10 +83,9 @@ export async function runStep(run: Run, seq: Sequence, s: StepRun, params: Recor
   const worked = workTimer(run.clock);
   let plan: Record<string, unknown> | undefined;
 
-  // A read step without a probe simply runs again, with its parameters as they resolve now: an input
-  // corrected since (the answers file, a resume's flags) reaches it. Any other step is probed first.
-  const again = s.prior.status === 'started' || s.prior.status === 'failed';
-  if (again && !(action.effect === 'read' && !action.probe)) {
+  // An earlier attempt that may have acted is probed first (resume-decision.ts); a read step without
+  // a probe simply runs again, with its parameters as they resolve now.
+  if (beforeStep(s.prior, resumeTraits(action)).do === 'probe') {
     const probed = await probeEarlier(run, seq, s, params, worked);
     if (probed.done) return probed.outputs;
     ({ params, plan } = probed);

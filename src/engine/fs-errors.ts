@@ -6,7 +6,7 @@ import { commandLine } from '../core/command-line.js';
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { errnoCode, messageOf } from './narrow.js';
+import { errnoCode, messageOf } from '../core/errors.js';
 import { userName } from './operator.js';
 
 const REASONS: Record<string, string> = {

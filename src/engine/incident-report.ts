@@ -9,7 +9,8 @@ import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { printable } from '../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
 import { textOf } from '../core/json.js';
-import { cell, duration, stepSections, timeline, utc } from './incident-sections.js';
+import { cell, stepSections, timeline, utc } from './incident-sections.js';
+import { roughDuration } from '../core/duration.js';
 
 type Outputs = Record<string, unknown>;
 
@@ -37,7 +38,7 @@ export function lossPhrase(deletedAt: string, lastWalAt: string): string {
   const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
   if (!deletedAt || !lastWalAt || Number.isNaN(gap)) return 'unknown (the deletion time or the newest archived WAL is not known)';
   if (gap <= 0) return 'none seen: WAL was archived up to the deletion';
-  return `up to ${duration(gap)}: writes after ${utc(lastWalAt)} (newest archived WAL) until the deletion at ${utc(deletedAt)}`;
+  return `up to ${roughDuration(gap)}: writes after ${utc(lastWalAt)} (newest archived WAL) until the deletion at ${utc(deletedAt)}`;
 }
 
 /** What a deletion lost: the writes between the newest archived WAL and the deletion. */
@@ -46,7 +47,7 @@ export function lossWindow(deletedAt: string, lastWalAt: string): string {
   const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
   if (Number.isNaN(gap)) return 'unknown';
   if (gap <= 0) return `none seen: WAL was archived up to ${utc(lastWalAt)}, after the deletion at ${utc(deletedAt)}`;
-  return `writes between ${utc(lastWalAt)} (newest archived WAL) and ${utc(deletedAt)} (deletion), up to ${duration(gap)}, were never archived and are lost`;
+  return `writes between ${utc(lastWalAt)} (newest archived WAL) and ${utc(deletedAt)} (deletion), up to ${roughDuration(gap)}, were never archived and are lost`;
 }
 
 function decisions(t: Transcript): string[] {

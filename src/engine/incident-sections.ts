@@ -5,19 +5,13 @@
  */
 import type { Transcript, TranscriptStep } from './transcript-model.js';
 import { textOf, textsOf } from '../core/json.js';
+import { roughDuration } from '../core/duration.js';
 
 /** An ISO 8601 time in UTC to the second: `2016-03-17T06:10:17Z`. */
 export function utc(iso: string | null | undefined): string {
   if (!iso) return '?';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19)}Z`;
-}
-
-export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  const m = Math.round(s / 60);
-  return m < 120 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
 }
 
 /** Markdown table cell: no pipes or newlines. */
@@ -83,7 +77,7 @@ export function timeline(t: Transcript): string[] {
   for (const s of t.steps)
     rows.push({
       at: s.startedAt ?? '',
-      row: `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.item ? `[${s.item.key}] ${s.title}` : s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`,
+      row: `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.item ? `[${s.item.key}] ${s.title}` : s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : roughDuration(s.durationMs)} |`,
     });
   const event = (at: string, what: string): void => {
     rows.push({ at, row: `| ${utc(at)} | ${cell(what)} | | | |` });

@@ -5,7 +5,8 @@
  * progress of a long wait are printed as they come, each prefixed with `[key]`.
  */
 import type { CommandResult, CommandSpec } from '../core/seams.js';
-import { formatDuration, oneLine } from '../core/display.js';
+import { oneLine } from '../core/display.js';
+import { formatDuration } from '../core/duration.js';
 import { OpenStep } from './open-step.js';
 import type { Colour } from './reporter-options.js';
 import { formatArgv } from './screen-text.js';

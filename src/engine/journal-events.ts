@@ -3,7 +3,7 @@
  * confirmation and note, and what happened to the run itself. Each is stamped with its version,
  * sequence number, time and writer.
  */
-import { isRecord } from './narrow.js';
+import { isRecord } from '../core/json.js';
 
 export const JOURNAL_VERSION = 1;
 

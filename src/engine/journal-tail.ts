@@ -5,7 +5,8 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseEvent } from './journal-events.js';
-import { errnoCode } from './narrow.js';
+import { errnoCode } from '../core/errors.js';
+import { utcStamp } from '../core/utc-stamp.js';
 
 const NEWLINE = 0x0a;
 
@@ -28,10 +29,6 @@ function tailOf(bytes: Buffer): { start: number; whole: boolean } {
   if (start === bytes.length) return { start, whole: true };
   const text = bytes.subarray(start).toString('utf8');
   return { start, whole: parseEvent(text) !== null };
-}
-
-function utcStamp(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '');
 }
 
 function fsyncFolder(dir: string): void {
@@ -61,7 +58,7 @@ function readAll(fd: number): Buffer {
 
 /** Writes the torn bytes to `<journal>.torn-<UTC stamp>` (a new file, never one that exists), and returns its path. */
 function keepTorn(file: string, torn: Buffer): string {
-  const base = `${file}.torn-${utcStamp()}`;
+  const base = `${file}.torn-${utcStamp(new Date(), { millis: true })}`;
   let keptAt = base;
   let kept: number | null = null;
   for (let n = 1; kept === null; n++) {

@@ -1,6 +1,7 @@
 /** Who holds a run's lock, as its lock file says, and whether that process still holds it. */
 import { readFileSync } from 'node:fs';
-import { isRecord, errnoCode } from './narrow.js';
+import { isRecord } from '../core/json.js';
+import { errnoCode } from '../core/errors.js';
 
 export interface LockInfo {
   host: string;

@@ -11,7 +11,7 @@ import { RunLocked } from '../core/errors.js';
 import { readInputFile } from '../core/input-file.js';
 import { fsUsageError } from './fs-errors.js';
 import { holds, parseHolder, processStart, type LockInfo } from './lock-holder.js';
-import { errnoCode } from './narrow.js';
+import { errnoCode } from '../core/errors.js';
 import { operatorName } from './operator.js';
 
 /** What acquiring a lock took over: a dead holder's lock ('stale') or a live or remote one (--steal-lock). */

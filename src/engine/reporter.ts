@@ -13,7 +13,8 @@
  */
 import type { Writable } from 'node:stream';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
-import { MAX_COLUMNS, fold, formatDuration, oneLine, printable, truncate, type Palette } from '../core/display.js';
+import { MAX_COLUMNS, fold, oneLine, printable, truncate, type Palette } from '../core/display.js';
+import { formatDuration } from '../core/duration.js';
 import type { Redactor } from '../core/redact.js';
 import { LiveLine } from './live-line.js';
 import { OpenStep } from './open-step.js';

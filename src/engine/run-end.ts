@@ -1,6 +1,6 @@
 /** The closing lines of a run that is done: how long it took, where its report and transcript are, and what is left to do. */
 import { commandLine } from '../core/command-line.js';
-import { formatDuration } from '../core/display.js';
+import { formatDuration } from '../core/duration.js';
 
 /**
  * `outputs` are the run's step outputs by step id: a report step lists what is left in its `todo`

@@ -6,7 +6,7 @@ import type { JournalEvent } from './journal-events.js';
 import type { AdoptableInstance } from './context.js';
 import type { ActionRegistry, StepDef } from './runbook.js';
 import { loadRunbook } from './runbook.js';
-import { isRecord } from './narrow.js';
+import { isRecord } from '../core/json.js';
 import { readJournal } from './journal.js';
 import { JOURNAL_FILE, listRunIds } from './runs.js';
 import { join } from 'node:path';

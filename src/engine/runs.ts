@@ -12,7 +12,7 @@ import type { JournalEvent } from './journal-events.js';
 import { replay, type RunState, type StepState } from './replay.js';
 import { livePid } from './lock.js';
 import { EXIT, UsageError } from '../core/errors.js';
-import { errnoCode } from './narrow.js';
+import { errnoCode } from '../core/errors.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 export const LOCK_FILE = 'lock';

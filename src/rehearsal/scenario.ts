@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { readInputFile } from '../core/input-file.js';
-import { auditEventsProblem, isRecord, isScenarioWorld, scalarText, type ScenarioWorld } from './world-shape.js';
+import { auditEventsProblem, isScenarioWorld, scalarText, type ScenarioWorld } from './world-shape.js';
+import { isRecord } from '../core/json.js';
 import type { WorldState } from './world-state.js';
 
 export interface Scenario {

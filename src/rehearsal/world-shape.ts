@@ -3,13 +3,10 @@
  * checked at the door, so the rest of the simulation reads typed state.
  */
 import type { WorldState } from './world-state.js';
+import { isRecord } from '../core/json.js';
 
 /** A scenario's starting world: the platform's four systems, the rest defaulted. */
 export type ScenarioWorld = Partial<WorldState> & Pick<WorldState, 'cf' | 'bosh' | 'cells' | 's3'>;
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The four systems every world describes, each a mapping. */
 function hasSystems(v: Record<string, unknown>): boolean {

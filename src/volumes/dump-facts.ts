@@ -1,5 +1,6 @@
 /** What a dump of a database holds (its file and the row count of every table), and reading it back from step outputs. */
 import { StepFailed } from '../core/errors.js';
+import { isRecord } from '../core/json.js';
 
 export interface DumpFacts {
   database: string;
@@ -26,10 +27,6 @@ export async function rowCounts(query: Query, db: string): Promise<Record<string
   for (const [s = '', t = ''] of tables)
     out[`${s}.${t}`] = Number((await query(db, `select pg_catalog.count(*) from ${ident(s)}.${ident(t)}`))[0]?.[0]);
   return out;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** One dump as recorded by an earlier step (a journal is JSON): checked field by field, never trusted blindly. */

@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DockerEngine, EngineContainer } from '../core/seams.js';
 import { identify, type Identified } from './identify.js';
-import { mapLimit } from '../core/map-limit.js';
+import { mapLimit } from '../core/concurrency.js';
 import { UsageError } from '../core/errors.js';
 
 export interface VolumeReport extends Identified {

@@ -7,6 +7,7 @@
  */
 import { StepFailed } from '../core/errors.js';
 import { isSegmentName } from './segments.js';
+import { isRecord } from '../core/json.js';
 
 export interface TablespaceLocation {
   loc: string;
@@ -81,8 +82,4 @@ function decimal(v: unknown): number | null {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
   if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v);
   return null;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

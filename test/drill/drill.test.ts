@@ -226,9 +226,9 @@ describe('dingo-recover drill', () => {
 
   it('says "too old" when LATEST finished longer ago than --max-age', async () => {
     const url = await variant('old');
-    const r = await drill(args(url, { maxAge: '1ms' }));
+    const r = await drill(args(url, { maxAge: '1s' }));
     expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.tooOld);
-    expect(r.stderr).toMatch(/older than --max-age 1ms/);
+    expect(r.stderr).toMatch(/older than --max-age 1.0 s/);
   });
 
   it('rejects a malformed duration as bad usage (exit 2)', async () => {
@@ -251,7 +251,7 @@ describe('dingo-recover drill', () => {
       expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.couldNotRun);
       const out = JSON.parse(r.stdout);
       expect(out).toMatchObject({ ok: false, outcome: 'could-not-run' });
-      expect(out.message).toBe(`the drill's deadline of 2.0s passed while inspecting s3://${BUCKET}/backups/healthy/wal/`);
+      expect(out.message).toBe(`the drill's deadline of 2.0 s passed while inspecting s3://${BUCKET}/backups/healthy/wal/`);
       expect(out.hint).toMatch(/--deadline/);
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -30,7 +30,7 @@ describe('durations', () => {
       expect(() => parseDuration(bad, '--max-age')).toThrow(/--max-age .* is not a duration/);
     }
     expect(formatDuration(5_400_000)).toBe('1h30m');
-    expect(formatDuration(1500)).toBe('1.5s');
+    expect(formatDuration(1500)).toBe('1.5 s');
   });
 });
 

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_COLUMNS, colourWanted, fold, formatDuration, truncate } from '../../src/core/display.js';
+import { MAX_COLUMNS, colourWanted, fold, truncate } from '../../src/core/display.js';
+import { formatDuration } from '../../src/core/duration.js';
 import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { Reporter } from '../../src/engine/reporter.js';
 import type { ReporterOptions } from '../../src/engine/reporter-options.js';
@@ -420,5 +421,6 @@ describe('display helpers', () => {
     expect(formatDuration(59_960)).toBe('1m00s');
     expect(formatDuration(125_000)).toBe('2m05s');
     expect(formatDuration(3_720_000)).toBe('1h02m');
+    expect(formatDuration(3 * 86_400_000 + 4 * 3_600_000)).toBe('3d04h');
   });
 });

@@ -3,7 +3,7 @@ import type { StepContext } from '../../engine/context.js';
 import { CellDocker } from '../../adapters/docker.js';
 import type { PromotionPoll } from '../../adapters/postgres.js';
 import type { ReplayAnswer } from '../../adapters/postgres-replay.js';
-import { formatDuration } from '../../core/display.js';
+import { formatDuration } from '../../core/duration.js';
 import { StepFailed } from '../../core/errors.js';
 import { formatSegment, segmentDistance, segmentOfLsn, tryParseSegment } from '../../wale/segments.js';
 

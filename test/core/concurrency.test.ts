@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../src/core/map-limit.js';
+import { Gate, mapLimit } from '../../src/core/concurrency.js';
 
 describe('mapLimit', () => {
   it('runs at most `limit` at once and gives the results in the items’ order', async () => {
@@ -43,5 +43,40 @@ describe('mapLimit', () => {
 
   it('with stopOnFailure gives the results in order when nothing fails', async () => {
     expect(await mapLimit([3, 1, 2], 8, (n) => Promise.resolve(n * 2), { stopOnFailure: true })).toEqual([6, 2, 4]);
+  });
+});
+
+describe('Gate', () => {
+  it('lets at most its limit through at once, in the order they asked, and gives the room back when a task fails', async () => {
+    const gate = new Gate(2);
+    let inside = 0;
+    let most = 0;
+    const order: number[] = [];
+    const task = (n: number) => async (): Promise<number> => {
+      order.push(n);
+      most = Math.max(most, ++inside);
+      await new Promise((r) => setTimeout(r, 5));
+      inside--;
+      if (n === 1) throw new Error('one');
+      return n;
+    };
+    const runs = [1, 2, 3, 4, 5].map((n) => gate.run(task(n)));
+    const settled = await Promise.allSettled(runs);
+    expect(most).toBe(2);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+  });
+
+  it('a release called twice gives back one place only', async () => {
+    const gate = new Gate(1);
+    const release = await gate.acquire();
+    release();
+    release();
+    const first = await gate.acquire();
+    let second = false;
+    void gate.acquire().then(() => (second = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(second).toBe(false);
+    first();
   });
 });
