@@ -18,7 +18,7 @@ function out(result: Row, step: string, key: string): unknown {
 }
 
 /** The Markdown section of one instance, its table row, and what is left of it in short lines for the end of the run. */
-export function instanceSection(item: Row, result: Row | undefined): { lines: string[]; row: string; todo: string[] } {
+function instanceSection(item: Row, result: Row | undefined): { lines: string[]; row: string; todo: string[] } {
   const name = textOf(item.name);
   const lines = [`### ${name}`, '', `- Deleted instance: ${textOf(item.instanceGuid)} (plan ${textOf(item.plan) || '?'})`];
   if (!result || result.status !== 'finished') {

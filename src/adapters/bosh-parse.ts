@@ -66,7 +66,7 @@ function cellText(v: unknown): string {
 }
 
 /** Rows of a v1 table keyed by header; a row whose first cell is empty continues the previous one. */
-export function parseV1Table(stdout: string, defaultHeaders?: string[]): Record<string, string>[] {
+function parseV1Table(stdout: string, defaultHeaders?: string[]): Record<string, string>[] {
   const lines = stdout.split(/\r?\n/).filter((l) => /^\s*\|.*\|\s*$/.test(l));
   if (lines.length === 0) return [];
   const cells = (l: string) =>

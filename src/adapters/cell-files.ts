@@ -10,7 +10,7 @@ import { secrets } from '../core/redact.js';
 import { assertSudoWorked } from './shell.js';
 import type { CommandResult, CommandRunner, CommandSpec } from '../core/seams.js';
 
-export const VOLUMES_ROOT = '/var/vcap/store/cf-containers-broker/';
+const VOLUMES_ROOT = '/var/vcap/store/cf-containers-broker/';
 
 export interface CellFilesOptions {
   /** Run through `sudo -n` (default true: the volumes belong to root). */
@@ -19,7 +19,7 @@ export interface CellFilesOptions {
   root?: string;
 }
 
-export function listDirSpec(dir: string, opts: CellFilesOptions = {}): CommandSpec {
+function listDirSpec(dir: string, opts: CellFilesOptions = {}): CommandSpec {
   return { argv: ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-printf', '%f\\0'], writes: false, sudo: opts.sudo ?? true };
 }
 
@@ -64,7 +64,7 @@ export function assertVolumeDataDir(dir: string, root = VOLUMES_ROOT): void {
   }
 }
 
-export function moveSpecs(dir: string, dest: string, opts: CellFilesOptions = {}): CommandSpec[] {
+function moveSpecs(dir: string, dest: string, opts: CellFilesOptions = {}): CommandSpec[] {
   const sudo = opts.sudo ?? true;
   return [
     { argv: ['mkdir', '-p', dest], writes: true, sudo },

@@ -1,6 +1,6 @@
 /** What the cf adapter reports about service instances, whatever the CLI era. */
-export const OPERATION_TYPES = ['create', 'update', 'delete'] as const;
-export const OPERATION_STATES = ['in progress', 'succeeded', 'failed'] as const;
+const OPERATION_TYPES = ['create', 'update', 'delete'] as const;
+const OPERATION_STATES = ['in progress', 'succeeded', 'failed'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 export type OperationState = (typeof OPERATION_STATES)[number];
 

@@ -6,7 +6,7 @@
  */
 
 /** The broker's node count when none is given (BRK `defaultNodeCount = 2`). */
-export const BROKER_DEFAULT_NODES = 2;
+const BROKER_DEFAULT_NODES = 2;
 
 /** The `-c` parameters that size a Dingo cluster to `nodes` nodes. */
 export function nodeCountParams(nodes: number): { 'node-count': number } {

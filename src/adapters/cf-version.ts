@@ -7,14 +7,14 @@
 export type CfEra = 'legacy' | 'v6' | 'v8';
 
 /** Numeric parts of a version such as `6.53.0+8e2b70a4a.2020-10-01`. */
-export function versionParts(version: string): [number, number, number] {
+function versionParts(version: string): [number, number, number] {
   const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(version.trim());
   if (!m) return [0, 0, 0];
   return [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
 }
 
 /** Negative, zero or positive as `a` is older than, equal to or newer than `b` (numeric parts only). */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const pa = versionParts(a);
   const pb = versionParts(b);
   for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;

@@ -21,7 +21,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 /** The first pause of a wait: an operation that ends within seconds is seen to end within seconds. */
 export const FIRST_POLL_MS = 1_000;
 /** Each pause is this much longer than the one before, up to the configured interval. */
-export const POLL_BACKOFF = 1.5;
+const POLL_BACKOFF = 1.5;
 
 /**
  * The pauses between the polls of a wait: 1 s, then ×1.5 each time (1.5 s, 2.25 s, 3.4 s …) up to

@@ -2,7 +2,7 @@
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 
-export interface ContainerState {
+interface ContainerState {
   running: boolean;
   status: string;
   exitCode: number;
@@ -11,7 +11,7 @@ export interface ContainerState {
   pid: number;
 }
 
-export interface ContainerMount {
+interface ContainerMount {
   name?: string;
   source: string;
   destination: string;
@@ -44,7 +44,7 @@ interface RawInspect {
   Mounts?: { Name?: string; Source?: string; Destination?: string; Mode?: string; RW?: boolean }[] | null;
 }
 
-export function envRecord(list: string[]): Record<string, string> {
+function envRecord(list: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const entry of list) {
     const i = entry.indexOf('=');

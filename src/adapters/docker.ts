@@ -10,7 +10,7 @@ import { assertSudoWorked } from './shell.js';
 import type { CommandResult, CommandRunner, CommandSpec } from '../core/seams.js';
 import { parseInspect, type ContainerInfo } from './docker-inspect.js';
 
-export type { ContainerInfo, ContainerMount, ContainerState } from './docker-inspect.js';
+export type { ContainerInfo } from './docker-inspect.js';
 
 export const DOCKER_BINARY = '/var/vcap/packages/docker/bin/docker';
 export const DOCKER_HOST = 'unix:///var/vcap/sys/run/docker/docker.sock';

@@ -16,7 +16,7 @@ export function replayQuery(versionNum: number): string {
 }
 
 /** Where replay stands: the LSN ("0/3000060") of the last record replayed, and the timeline if the server says. */
-export interface ReplayPosition {
+interface ReplayPosition {
   lsn: string;
   timeline?: number;
   versionNum: number;

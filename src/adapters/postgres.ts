@@ -14,8 +14,8 @@ import type { CellDocker, ContainerInfo } from './docker.js';
 import type { CommandResult } from '../core/seams.js';
 import { replayProbe, type ReplayAnswer } from './postgres-replay.js';
 
-export const PG_HOST = '127.0.0.1';
-export const PG_PORT = '5432';
+const PG_HOST = '127.0.0.1';
+const PG_PORT = '5432';
 
 /**
  * `sh -c PSQL_VIA_STDIN sh USER PSQL_ARGS...`: the first stdin line is the password,
@@ -37,7 +37,7 @@ export interface PgLogin {
  * database knows neither the new instance's passwords nor a known old one (local lines of
  * pg_hba.conf commonly trust or peer-authenticate it).
  */
-export const LOCAL_POSTGRES: PgLogin = { user: 'postgres', socket: true };
+const LOCAL_POSTGRES: PgLogin = { user: 'postgres', socket: true };
 
 /** Logins to try, in order: the new instance's superuser, any known old ones, then the local socket. */
 export function loginChain(info: ContainerInfo, known: PgLogin[] = []): PgLogin[] {
@@ -50,14 +50,14 @@ export function describeLogin(login: PgLogin): string {
 }
 
 /** The superuser the broker gave the container (SUPERUSER_USERNAME/PASSWORD), else `postgres`. */
-export function superuserLogin(info: ContainerInfo): PgLogin {
+function superuserLogin(info: ContainerInfo): PgLogin {
   const user = info.env.SUPERUSER_USERNAME || 'postgres';
   const password = info.env.SUPERUSER_PASSWORD;
   secrets.register(password);
   return password ? { user, password } : { user };
 }
 
-export type ReadinessMeaning = 'accepting' | 'rejecting' | 'no-response' | 'no-attempt';
+type ReadinessMeaning = 'accepting' | 'rejecting' | 'no-response' | 'no-attempt';
 
 export interface Readiness {
   exitCode: number;
@@ -157,7 +157,7 @@ async function loginsFor(docker: CellDocker, name: string, known: PgLogin[] = []
   return loginChain(info, known);
 }
 
-export type PromotionStage = 'not-running' | 'not-ready' | 'in-recovery' | 'promoted';
+type PromotionStage = 'not-running' | 'not-ready' | 'in-recovery' | 'promoted';
 
 export interface PromotionPoll {
   attempt: number;
@@ -253,12 +253,12 @@ async function stoppedError(docker: CellDocker, name: string, detail: string): P
 }
 
 /** Quotes an SQL identifier. */
-export function sqlIdentifier(name: string): string {
+function sqlIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Quotes an SQL string literal (standard_conforming_strings is on since 9.1). */
-export function sqlLiteral(value: string): string {
+function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 

@@ -14,7 +14,7 @@ import type { CommandResult, CommandSpec } from '../core/seams.js';
  * the command with the rest of stdin. `read` takes input a byte at a time from a
  * pipe, so the command still sees its own input whole.
  */
-export const ENV_PREAMBLE = 'while IFS= read -r l && [ -n "$l" ]; do export "$l"; done; exec "$@"';
+const ENV_PREAMBLE = 'while IFS= read -r l && [ -n "$l" ]; do export "$l"; done; exec "$@"';
 
 export interface RemoteCommand {
   command: string;
@@ -47,7 +47,7 @@ export function describe(spec: CommandSpec): string {
   return secrets.redact(quote(spec.argv));
 }
 
-export const SUDO_PASSWORD_REQUIRED = /sudo: (a password is required|a terminal is required)/;
+const SUDO_PASSWORD_REQUIRED = /sudo: (a password is required|a terminal is required)/;
 
 /** `sudo -n` refuses rather than prompting: say what the account needs. */
 export function assertSudoWorked(spec: CommandSpec, result: CommandResult, where: string): void {

@@ -45,7 +45,7 @@ export function swapLocations(
 }
 
 /** The part of `checkSwap` that needs no source: the quarantine sits in the target's bucket, apart from it. */
-export function checkQuarantine(to: S3Location | string, quarantine: S3Location | string): S3Location {
+function checkQuarantine(to: S3Location | string, quarantine: S3Location | string): S3Location {
   const target = locate(to, 'target');
   const q = locate(quarantine, 'quarantine');
   if (q.bucket !== target.bucket) {

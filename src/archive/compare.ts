@@ -19,7 +19,7 @@ export interface Located {
   info: ObjectInfo;
 }
 
-export function isMultipartEtag(etag: string): boolean {
+function isMultipartEtag(etag: string): boolean {
   return /-\d+$/.test(etag);
 }
 

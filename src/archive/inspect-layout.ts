@@ -7,7 +7,7 @@ import { classifyKey } from '../wale/keys.js';
 import type { ArchiveLayout } from '../wale/report.js';
 
 /** Examples named in a message. */
-export const EXAMPLES = 5;
+const EXAMPLES = 5;
 
 /** What an inspection found wrong (problems) or odd (warnings), in words for operators. */
 export interface Findings {

@@ -19,7 +19,7 @@ import { backupWarnings, chooseLatest, replayFromLatest, walInventory, type Repl
 import { listArchiveObjects, type ListOptions } from './parallel-listing.js';
 import { Gate } from '../core/concurrency.js';
 
-export type { ArchiveReport, BaseBackupInfo, LostWal, WalGap } from '../wale/report.js';
+export type { ArchiveReport } from '../wale/report.js';
 
 export interface InspectInput {
   bucket: string;

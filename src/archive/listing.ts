@@ -20,7 +20,7 @@ export function totalBytes(objects: Iterable<ObjectInfo>): number {
   return n;
 }
 
-export const SENTINEL_SUFFIX = '_backup_stop_sentinel.json';
+const SENTINEL_SUFFIX = '_backup_stop_sentinel.json';
 
 export function isSentinel(key: string): boolean {
   return key.endsWith(SENTINEL_SUFFIX);

@@ -35,7 +35,7 @@ export function overlaps(a: S3Location, b: S3Location): boolean {
   return a.bucket === b.bucket && (a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix));
 }
 
-export const STAMP_PATTERN = /^\d{8}T\d{6}Z$/;
+const STAMP_PATTERN = /^\d{8}T\d{6}Z$/;
 
 /** `<prefix without trailing slash>.quarantine-<stamp>/`, beside the archive it keeps. */
 export function quarantineLocation(target: S3Location, stamp: string): S3Location {

@@ -12,14 +12,14 @@ import { prepareSwap, type SwapOptions } from './plan.js';
 import type { QuarantineResult } from './quarantine.js';
 import type { VerifyResult } from './verify.js';
 
-export { quarantine, type QuarantineOptions, type QuarantineResult } from './quarantine.js';
-export { copyArchive, type CopyOptions, type CopyResult } from './copy.js';
-export { verifyCopy, type VerifyResult } from './verify.js';
+export { quarantine } from './quarantine.js';
+export { copyArchive } from './copy.js';
+export { verifyCopy } from './verify.js';
 export { parseS3Location, quarantineLocation, utcStamp, type S3Location } from './location.js';
-export { formatProgress, type ProgressEvent, type OnProgress, type SwapPhase } from './progress.js';
-export { journaledPlan, planFromJournal, prepareSwap, type JournaledSwapPlan, type SwapOptions, type SwapPlan } from './plan.js';
-export { checkQuarantine, checkSwap, preflightSwap, swapLocations, type SwapLocations, type SwapPreflight } from './check.js';
-export { copyPhase, quarantinePhase, quarantineState, verifyPhase, type QuarantineState } from './phases.js';
+export { formatProgress, type ProgressEvent } from './progress.js';
+export { journaledPlan, planFromJournal, prepareSwap, type SwapOptions, type SwapPlan } from './plan.js';
+export { checkSwap, preflightSwap, swapLocations } from './check.js';
+export { copyPhase, quarantinePhase, quarantineState, verifyPhase } from './phases.js';
 
 export interface SwapReport {
   from: string;

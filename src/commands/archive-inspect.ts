@@ -13,9 +13,9 @@ import type { ArgsOf } from './lazy-command.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 
 /** `archive inspect` exit codes beside the usual 1 (could not inspect) and 2 (bad usage). */
-export const INSPECT_EXIT = { complete: 0, notRestorable: 4 } as const;
+const INSPECT_EXIT = { complete: 0, notRestorable: 4 } as const;
 
-export function inspectExitCode(report: ArchiveReport): number {
+function inspectExitCode(report: ArchiveReport): number {
   return report.complete ? INSPECT_EXIT.complete : INSPECT_EXIT.notRestorable;
 }
 

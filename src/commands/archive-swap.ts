@@ -17,8 +17,6 @@ import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 import { confirmSwap } from './swap-confirm.js';
 import { loadPlan, planFileFor, writePlan } from './swap-plan-file.js';
 
-export { SWAP_CONFIRM_KEY, swapConfirmation } from './swap-confirm.js';
-
 export interface SwapArgs extends S3Flags {
   from: string;
   to: string;
@@ -31,7 +29,7 @@ export interface SwapArgs extends S3Flags {
   json?: boolean;
 }
 
-export interface SwapIo {
+interface SwapIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** Asks the typed confirmation; default: the terminal, when there is one. */
@@ -70,7 +68,7 @@ async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArg
 }
 
 /** `archive swap`: checks, inspects the source, confirms, then quarantines, copies and verifies. */
-export async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Promise<void> {
+async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Promise<void> {
   const { checkSwap, prepareSwap, quarantineLocation, runSwap, formatProgress, parseS3Location, utcStamp } =
     await import('../archive/swap.js');
   const from = parseS3Location(argv.from, 'source (--from)');

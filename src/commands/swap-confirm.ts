@@ -7,7 +7,7 @@ import { confirmationMatches, describeExpected } from '../engine/confirmation.js
 import { loadAnswers } from '../engine/answers.js';
 
 /** The answers-file key (`confirm.archive-swap`) that confirms a swap without a terminal. */
-export const SWAP_CONFIRM_KEY = 'archive-swap';
+const SWAP_CONFIRM_KEY = 'archive-swap';
 
 /** How the operator confirmed: --yes, an answers file, or a prompt (tests give their own). */
 export interface SwapConfirmation {
@@ -22,7 +22,7 @@ function hasTerminal(): boolean {
 }
 
 /** What the operator types: the target's GUID (its first 8 characters do), or the target URL. */
-export function swapConfirmation(target: S3Location): { expected: string; alsoAccept?: string } {
+function swapConfirmation(target: S3Location): { expected: string; alsoAccept?: string } {
   const guid = findGuid(target.prefix);
   return guid ? { expected: guid.toLowerCase(), alsoAccept: urlOf(target) } : { expected: urlOf(target) };
 }

@@ -19,7 +19,7 @@ export function useStateDir(dir: string | undefined): void {
 }
 
 /** `npx dingo-recover` when npx (npm exec) started this process, else `dingo-recover`. */
-export function programName(env: NodeJS.ProcessEnv = process.env): string {
+function programName(env: NodeJS.ProcessEnv = process.env): string {
   return env.npm_command === 'exec' ? 'npx dingo-recover' : 'dingo-recover';
 }
 

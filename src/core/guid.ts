@@ -4,7 +4,7 @@
 export const GUID_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 /** The length of a GUID: 32 hex digits and 4 hyphens. */
-export const GUID_LENGTH = 36;
+const GUID_LENGTH = 36;
 
 const WITHIN_ANY_CASE = new RegExp(GUID_PATTERN, 'i');
 

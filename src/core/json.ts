@@ -9,10 +9,6 @@ export function isRecord(value: unknown): value is JsonRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
-}
-
 /** The object under `key`, or undefined when there is none. */
 export function recordAt(value: unknown, key: string): JsonRecord | undefined {
   const v = isRecord(value) ? value[key] : undefined;

@@ -6,7 +6,7 @@
  */
 import { isSecretName, secrets, type Redactor } from './redact.js';
 
-export interface UrlCredentials {
+interface UrlCredentials {
   /** Decoded user name of `user:password@`, or of a bare `token@`; null when the URL had none. */
   username: string | null;
   /** Decoded password of `user:password@`; null when the URL had none. */

@@ -27,14 +27,13 @@ import { chooseLocalPg, majorNumber, type LocalPg } from './local-pg.js';
 import { recoveryTargetSettings, writeRecoveryConfig } from './recovery-config.js';
 import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
 import { parseRecoveryLog } from './recovery-log.js';
-import { replayFacts, replayShortfall, type ReplayFacts } from './replay.js';
+import { replayFacts, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
 import { downloadWal, localRestoreCommand, type WalDownloaded } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths, type Workdir } from './workdir.js';
 
 export type { DrillReport };
-export { replayShortfall };
 
 export interface DrillOptions {
   /** s3://BUCKET/PREFIX/ of the wal-e archive. */
@@ -68,7 +67,7 @@ export interface DrillOptions {
   processes?: LocalProcesses;
 }
 
-export const DEFAULT_QUERY = 'select datname from pg_catalog.pg_database where not datistemplate order by datname';
+const DEFAULT_QUERY = 'select datname from pg_catalog.pg_database where not datistemplate order by datname';
 const SAMPLE_ROWS = 20;
 /** The bootstrap superuser of a Dingo cluster. */
 const SUPERUSER = 'postgres';

@@ -25,7 +25,7 @@ export function majorNumber(major: string): number {
 const executable = (path: string): Promise<boolean> => pathIs(path, 'executable');
 
 /** Version of the pg_ctl in `bin`, e.g. "15.18", or null when there is no runnable pg_ctl there. */
-export async function pgCtlVersion(bin: string, processes: LocalProcesses): Promise<string | null> {
+async function pgCtlVersion(bin: string, processes: LocalProcesses): Promise<string | null> {
   const pgCtl = join(bin, 'pg_ctl');
   if (!(await executable(pgCtl))) return null;
   const r = await processes.run([pgCtl, '--version']).catch(() => null);

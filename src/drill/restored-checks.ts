@@ -38,7 +38,7 @@ export function checkReplayReached(
  * The search_path of the operator's query: its tables in public are found by name, but pg_catalog
  * comes first, so a function or operator of the archive's with a system one's name and arguments never wins.
  */
-export const OPERATOR_SEARCH_PATH = 'pg_catalog,public,pg_temp';
+const OPERATOR_SEARCH_PATH = 'pg_catalog,public,pg_temp';
 
 /** The rows of the drill's query on the restored database; "query failed" on an error or an unexpected count. */
 export async function queryRestored(

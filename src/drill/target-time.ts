@@ -51,7 +51,7 @@ export interface EndedBackup {
 }
 
 /** The moments a restore of this archive can reach. */
-export interface ReachableRange {
+interface ReachableRange {
   earliest: Date;
   latest: Date;
   /** What `latest` is. */
@@ -76,7 +76,7 @@ function endOfSecond(at: Date): Date {
 }
 
 /** From the earliest backup's end to the newest WAL replay reaches (when it was archived). */
-export function reachableRange(ends: EndedBackup[], report: ArchiveReport): ReachableRange | null {
+function reachableRange(ends: EndedBackup[], report: ArchiveReport): ReachableRange | null {
   const first = ends[0];
   const newestWal = report.restorableToAt ?? report.lastSegmentAt;
   if (!first) return null;

@@ -101,12 +101,12 @@ export type OutputsOf<O extends OutputSpecs> = { -readonly [K in keyof O]: Value
  */
 export type Effect = 'read' | 'write' | 'destructive';
 
-export type Params = Record<string, unknown>;
-export type Outputs = Record<string, unknown>;
+type Params = Record<string, unknown>;
+type Outputs = Record<string, unknown>;
 /** Decisions fixed before a step first runs (names, timestamps, object lists) and reused on resume. */
 export type Plan = Record<string, unknown>;
 
-export type ProbeResult<O extends Outputs = Outputs> =
+type ProbeResult<O extends Outputs = Outputs> =
   | { done: true; outputs: O; why: string }
   | { done: false; why: string }
   /** Neither finished nor safe to repeat: the operator must decide. */
@@ -206,7 +206,7 @@ export function defineAction<const P extends ParamSpecs, const O extends OutputS
   };
 }
 
-export function typeOfValue(value: unknown): ValueType | 'null' | 'unknown' {
+function typeOfValue(value: unknown): ValueType | 'null' | 'unknown' {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return 'string';
   if (typeof value === 'number') return 'number';

@@ -80,7 +80,7 @@ export function recordingRunner(
 }
 
 /** A short summary of a command's output for the transcript: first and last lines, bounded. */
-export function summarise(result: CommandResult): string {
+function summarise(result: CommandResult): string {
   const text = [result.stdout.trim(), result.stderr.trim()].filter(Boolean).join('\n');
   const lines = text.split('\n');
   const head = lines.length > 12 ? [...lines.slice(0, 8), `… ${lines.length - 10} more lines …`, ...lines.slice(-2)] : lines;

@@ -71,7 +71,7 @@ export interface Sequence {
 }
 
 /** What a for-each item's steps know of the for-each. */
-export interface ItemRun {
+interface ItemRun {
   key: string;
   /** The step whose confirmation covers the item steps' confirm blocks (forEach.confirmedBy). */
   coveredBy?: string;

@@ -12,7 +12,7 @@ import { resolveValue } from './template.js';
 import { DingoError, EXIT } from '../core/errors.js';
 
 /** The run stopped where --plan stops it: not a failure, and resumable. */
-export class Planned extends DingoError {
+class Planned extends DingoError {
   override readonly exitCode = EXIT.done;
 }
 

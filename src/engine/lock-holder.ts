@@ -43,7 +43,7 @@ export function holds(holder: LockInfo): boolean {
  * Whether a process of this host is alive (one we may not signal is). Only a positive PID names a
  * process: kill(0) and kill(-n) would ask about whole process groups.
  */
-export function alive(pid: number): boolean {
+function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

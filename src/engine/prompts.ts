@@ -6,7 +6,7 @@
 import { NeedsOperator, Interrupted } from '../core/errors.js';
 import { confirmationMatches, describeExpected } from './confirmation.js';
 
-export interface Choice {
+interface Choice {
   value: string;
   name: string;
   description?: string;

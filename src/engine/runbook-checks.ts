@@ -63,7 +63,7 @@ export function checkValue(value: unknown, expected: ValueType, known: Known): s
   return valueFits(expected, value) ? [] : [`expected a ${expected}, found ${JSON.stringify(value)}`];
 }
 
-export function checkRefsOnly(value: string, known: Known): string[] {
+function checkRefsOnly(value: string, known: Known): string[] {
   return refsOrErrors(value)
     .map((r) => (r instanceof RefSyntaxError ? r.message : refType(r, known)))
     .filter((t) => t !== ITEM_TYPE && !VALUE_TYPES.includes(t));

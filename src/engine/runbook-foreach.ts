@@ -18,7 +18,7 @@ import { isWholeRef, refsOrErrors, RefSyntaxError } from './template.js';
 /** Loads a sub-runbook named by a for-each: the runbook, or its problems as `FILE:LINE: message` lines. */
 export type SubRunbookLoader = (ref: string) => Runbook | string[];
 
-export const MAX_CONCURRENCY = 32;
+const MAX_CONCURRENCY = 32;
 const FOR_EACH_KEYS = ['items', 'key', 'concurrency', 'runbook', 'confirmedBy', 'inputs'];
 
 export interface ForEachContext {

@@ -17,9 +17,9 @@ import type { ActionRegistry, InputDef, Runbook } from './runbook-model.js';
 import { keyOf, Problems, runbookError, str } from './runbook-problems.js';
 import { parseSteps } from './runbook-steps.js';
 
-export type { ActionRegistry, ConfirmDef, ForEachDef, InputDef, Runbook, StepDef } from './runbook-model.js';
+export type { ActionRegistry, ConfirmDef, ForEachDef, Runbook, StepDef } from './runbook-model.js';
 
-export const RUNBOOK_VERSION = 1;
+const RUNBOOK_VERSION = 1;
 
 /** Runbooks are a few KiB; past this a file is not one. */
 const MAX_RUNBOOK_BYTES = 4 * 1024 * 1024;
@@ -37,7 +37,7 @@ export function loadRunbook(file: string, actions: ActionRegistry): Runbook {
 }
 
 /** Where a for-each's `runbook:` points: a bare name is `<name>.yaml` next to the runbook, anything else a path relative to its folder. */
-export function subRunbookPath(parentFile: string, ref: string): string {
+function subRunbookPath(parentFile: string, ref: string): string {
   const bare = /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(ref);
   return resolve(dirname(parentFile), bare ? `${ref}.yaml` : ref);
 }

@@ -17,7 +17,7 @@ import { errnoCode } from '../core/errors.js';
 export const JOURNAL_FILE = 'journal.ndjson';
 export const LOCK_FILE = 'lock';
 
-export function runsDir(stateDir: string): string {
+function runsDir(stateDir: string): string {
   return join(resolve(stateDir), 'runs');
 }
 
@@ -30,7 +30,7 @@ export function newRunId(now = new Date()): string {
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Refuses anything that is not a plain run id (`.`, `..`, a path, empty, a NUL) before it names a folder. */
-export function checkRunId(runId: string): void {
+function checkRunId(runId: string): void {
   if (RUN_ID.test(runId)) return;
   throw new UsageError(`${JSON.stringify(runId)} is not a run id: a run id is one name like 20260317-180520-ab12`, {
     hint: `give the id of a run as \`${commandLine(['runs'])}\` lists it (resume without an id takes the newest unfinished run)`,

@@ -1,7 +1,7 @@
 /** Text shaped for the operator's screen: command lines as a shell would read them, a step's result in a phrase, prose in lines. */
 import { truncate } from '../core/display.js';
 
-export function quoteArg(arg: string): string {
+function quoteArg(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

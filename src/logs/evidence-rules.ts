@@ -25,7 +25,7 @@ import { basename } from 'node:path';
 import { isGuid } from '../core/guid.js';
 import type { LogEvent } from '../adapters/log-events.js';
 
-export type WriterKind = 'broker' | 'confd' | 'ccb' | 'container' | 'other';
+type WriterKind = 'broker' | 'confd' | 'ccb' | 'container' | 'other';
 
 /** Who wrote a line, as its syslog host and tag say. */
 export interface Writer {
@@ -38,7 +38,7 @@ export interface Writer {
   cellHost: boolean;
 }
 
-export const BROKER_SOURCES: ReadonlySet<string> = new Set(['patroni-broker', 'dingo-postgresql-broker']);
+const BROKER_SOURCES: ReadonlySet<string> = new Set(['patroni-broker', 'dingo-postgresql-broker']);
 const BROKER_TAGS: ReadonlySet<string> = new Set(['broker.stdout.log', 'broker.stderr.log']);
 const CONFD_TAGS: ReadonlySet<string> = new Set(['confd.stderr.log', 'confd.stdout.log']);
 const CCB_TAG = 'cf-containers-broker.log';
@@ -62,7 +62,7 @@ export function writerOfFile(source: string): Writer {
 }
 
 /** The shape a line claims, for the warning. */
-export const SHAPE_OF: Record<LogEvent['kind'], string> = {
+const SHAPE_OF: Record<LogEvent['kind'], string> = {
   broker: 'broker-shaped',
   haproxy: 'confd-shaped',
   'container-creating': 'cf-containers-broker-shaped',

@@ -43,7 +43,7 @@ export function spaceDeletions(events: AuditEvent[], spaceName: string): SpaceDe
     .map((e) => ({ spaceGuid: e.targetGuid, deletedAt: e.time, deletedBy: e.actor, evidence: describeEvent(e) }));
 }
 
-export function describeEvent(e: AuditEvent): string {
+function describeEvent(e: AuditEvent): string {
   return `${e.type} at ${e.time} by ${e.actor || 'unknown'}: ${e.targetType || 'target'} ${e.targetName ? `"${e.targetName}" ` : ''}${e.targetGuid}`;
 }
 

@@ -34,7 +34,7 @@ export interface DirectorView {
 const ok = (stdout: string): Rendered => ({ stdout, stderr: '', exitCode: 0 });
 
 /** bosh v2 CLIs before 2.0.13 print tables with array headers and rows. */
-export function boshOldRows(version: string): boolean {
+function boshOldRows(version: string): boolean {
   const [a = 0, b = 0, c = 0] = version.split(/[.+-]/).map((p) => Number.parseInt(p, 10) || 0);
   return a === 2 && b === 0 && c < 13;
 }
@@ -43,14 +43,14 @@ export function renderBoshVersion(version: string, major: 1 | 2): Rendered {
   return major === 1 ? ok(`BOSH ${version}\n`) : ok(`version ${version}\n\nSucceeded\n`);
 }
 
-export interface JsonTable {
+interface JsonTable {
   content: string;
   headers: string[];
   rows: string[][];
 }
 
 /** `--json` output of bosh v2. */
-export function renderJsonUi(version: string, tables: JsonTable[], lines: string[], exitCode = 0): Rendered {
+function renderJsonUi(version: string, tables: JsonTable[], lines: string[], exitCode = 0): Rendered {
   const old = boshOldRows(version);
   const doc = {
     Tables: tables.map((t) => {
@@ -125,7 +125,7 @@ export function renderV2UnknownCommand(command: string): Rendered {
 }
 
 /** A v1 (`terminal-table`) table: `+---+` rules, `| cell |` rows, a rule between rows when `ruled`. */
-export function v1Table(headers: string[], rows: string[][][], ruled: boolean): string {
+function v1Table(headers: string[], rows: string[][][], ruled: boolean): string {
   const widths = headers.map((h) => h.length);
   for (const row of rows) for (const line of row) line.forEach((c, i) => (widths[i] = Math.max(widths[i]!, c.length)));
   const rule = '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+\n';

@@ -19,9 +19,9 @@ import {
 } from './bosh-formats.js';
 import type { Rendered } from '../adapters/cf-types.js';
 
-export type BoshVm = BoshVmView;
+type BoshVm = BoshVmView;
 
-export interface BoshDeployment {
+interface BoshDeployment {
   name: string;
   releases?: string[];
   stemcells?: string[];
@@ -37,7 +37,7 @@ export interface BoshWorld {
   nextTask?: number;
 }
 
-export function boshMajor(version: string): 1 | 2 {
+function boshMajor(version: string): 1 | 2 {
   return /^1\./.test(version) ? 1 : 2;
 }
 

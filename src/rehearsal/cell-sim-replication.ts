@@ -8,7 +8,7 @@ import { DINGO_PGDATA } from '../adapters/pg-replication.js';
 type Out = Omit<CommandResult, 'durationMs'>;
 
 /** A standby attached to a simulated leader, as pg_stat_replication shows it. */
-export interface SimReplica {
+interface SimReplica {
   applicationName: string;
   clientAddr: string;
   state: 'startup' | 'catchup' | 'streaming';

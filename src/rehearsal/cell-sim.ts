@@ -14,7 +14,7 @@ import { inspect } from './cell-inspect.js';
 import { logs, start, stop } from './cell-lifecycle.js';
 import { type CellHooks, type CellWorld, fail, ok, type Out } from './cell-world.js';
 
-export type { CellHooks, CellWorld, SimContainer, SimMount } from './cell-world.js';
+export type { CellHooks, CellWorld, SimContainer } from './cell-world.js';
 
 export function simulateCell(state: CellWorld, spec: CommandSpec, hooks: CellHooks = {}): CommandResult {
   let argv = spec.argv;

@@ -5,7 +5,7 @@
 import type { CommandResult } from '../core/seams.js';
 import type { SimReplication } from './cell-sim-replication.js';
 
-export interface SimMount {
+interface SimMount {
   Source: string;
   Destination: string;
   Mode: string;

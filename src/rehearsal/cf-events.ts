@@ -11,7 +11,7 @@ import { v2Filtered, type V2Fields } from './cc-v2-query.js';
 import { guidIn, okAnswer, commaList, type Answer, type Route } from './cf-route.js';
 import type { CfAuditEvent } from './cf-world.js';
 
-export function v2Event(e: CfAuditEvent) {
+function v2Event(e: CfAuditEvent) {
   return {
     metadata: { guid: e.guid, url: `/v2/events/${e.guid}`, created_at: e.timestamp, updated_at: e.timestamp },
     entity: {
@@ -31,7 +31,7 @@ export function v2Event(e: CfAuditEvent) {
   };
 }
 
-export function v3Event(e: CfAuditEvent, apiUrl: string) {
+function v3Event(e: CfAuditEvent, apiUrl: string) {
   return {
     guid: e.guid,
     created_at: e.timestamp,

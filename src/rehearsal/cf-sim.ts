@@ -20,7 +20,7 @@ import { createService, showService, updateService } from './cf-services.js';
 import { createSpace } from './cf-spaces.js';
 import type { CfHooks, CfWorld } from './cf-world.js';
 
-export type { CfApp, CfAuditEvent, CfHooks, CfOffering, CfOrg, CfServiceInstance, CfSpace, CfWorld } from './cf-world.js';
+export type { CfAuditEvent, CfHooks, CfServiceInstance, CfWorld } from './cf-world.js';
 
 type Args = ReturnType<typeof parseCfArgs>;
 type Command = (cf: CfContext, a: Args, first: string, second: string) => Rendered;

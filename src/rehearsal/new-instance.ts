@@ -8,8 +8,6 @@ import { createHash } from 'node:crypto';
 import type { SimContainer } from './cell-world.js';
 import type { Placement, SimWorld } from './world-state.js';
 
-export type { Placement };
-
 const etag = (s: string): string => createHash('md5').update(s).digest('hex');
 
 /** The first base backup of a fresh cluster, as wal-e names it. */

@@ -19,13 +19,13 @@ import { growCluster, requestedNodes } from './grow.js';
 import { isWorldState } from './world-shape.js';
 import { loadScenario, type Scenario } from './scenario.js';
 import { scenarioSecrets, seal, unseal } from './world-secrets.js';
-import type { SimDatabase, SimWorld, WorldState } from './world-state.js';
+import type { SimWorld, WorldState } from './world-state.js';
 import { restoreOnStart, stopOnCell } from './restore.js';
 import { promised } from './promised.js';
 import { replaceFile, withoutKeys } from './json-state.js';
 
-export type { Scenario, SimDatabase, WorldState };
-export { loadScenario, scenarioSecrets };
+export type { Scenario, WorldState };
+export { loadScenario };
 
 export const WORLD_FILE = 'world.json';
 export const WORLD_SYSLOG = 'world-syslog.log';
@@ -177,7 +177,7 @@ export class World implements SimWorld {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** `Mar 17 18:05:20` (the relay's clock is UTC in the scenarios). */
-export function rfc3164(d: Date): string {
+function rfc3164(d: Date): string {
   const day = String(d.getUTCDate()).padStart(2, ' ');
   const t = d.toISOString().slice(11, 19);
   return `${MONTHS[d.getUTCMonth()]} ${day} ${t}`;

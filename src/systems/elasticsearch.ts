@@ -16,7 +16,7 @@ import type { FileHit } from '../core/log-source.js';
 
 type ClientOptions = ConstructorParameters<typeof Client>[0];
 
-export const DEFAULT_INDEX = 'logs-*';
+const DEFAULT_INDEX = 'logs-*';
 export const PAGE_SIZE = 1000;
 const KEEP_ALIVE = '2m';
 /** A CA bundle is a few PEM certificates; the system's whole bundle is under 1 MiB. */
@@ -55,7 +55,7 @@ export function createEsClient(spec: EsSourceSpec): Client {
   return new Client(options);
 }
 
-export function buildQuery(phrases: string[], since?: Date, until?: Date): Record<string, unknown> {
+function buildQuery(phrases: string[], since?: Date, until?: Date): Record<string, unknown> {
   const filter: unknown[] = [];
   if (since || until) {
     const range: Record<string, string> = {};

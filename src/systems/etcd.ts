@@ -10,7 +10,7 @@ import { secrets } from '../core/redact.js';
 import type { EtcdKeys } from '../core/seams.js';
 import { numberAt, recordAt, stringAt, type JsonRecord } from '../core/json.js';
 
-export type ConnectionFactory = () => Promise<Duplex>;
+type ConnectionFactory = () => Promise<Duplex>;
 
 export interface EtcdConnection {
   /** `host:port` as the container env gives it (ETCD_HOST_PORT). */
@@ -25,7 +25,7 @@ export interface EtcdOptions {
 }
 
 /** etcd v2's "Key not found". */
-export const KEY_NOT_FOUND = 100;
+const KEY_NOT_FOUND = 100;
 
 interface EtcdResponse {
   status: number;

@@ -90,10 +90,10 @@ export function serverEnv(): NodeJS.ProcessEnv {
 }
 
 /** The search_path of our own sessions: system objects only, temporary ones last. */
-export const SYSTEM_SEARCH_PATH = 'pg_catalog,pg_temp';
+const SYSTEM_SEARCH_PATH = 'pg_catalog,pg_temp';
 
 /** What each session of ours sets before anything runs, winning over role and database settings. */
-export function sessionOptions(searchPath = SYSTEM_SEARCH_PATH): string {
+function sessionOptions(searchPath = SYSTEM_SEARCH_PATH): string {
   return `-c search_path=${searchPath} -c session_preload_libraries= -c local_preload_libraries=`;
 }
 

@@ -12,7 +12,7 @@ import type { LocalProcesses, PipeStage, ProcOptions, ProcResult, RunAs } from '
 export type { ProcOptions, ProcResult, RunAs };
 
 /** The account named `name` from /etc/passwd, or null when it does not exist. */
-export function lookupUser(name: string): RunAs | null {
+function lookupUser(name: string): RunAs | null {
   let passwd: string;
   try {
     passwd = readFileSync('/etc/passwd', 'utf8');

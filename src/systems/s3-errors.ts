@@ -15,11 +15,11 @@ export function s3Url(bucket: string, key = ''): string {
 }
 
 /** The S3 error code of an SDK error ("NoSuchKey", "AccessDenied"...), or "". */
-export function errorCode(err: unknown): string {
+function errorCode(err: unknown): string {
   return stringAt(err, 'Code') ?? stringAt(err, 'name') ?? '';
 }
 
-export function httpStatus(err: unknown): number | undefined {
+function httpStatus(err: unknown): number | undefined {
   return numberAt(recordAt(err, '$metadata'), 'httpStatusCode');
 }
 

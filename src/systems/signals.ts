@@ -2,7 +2,7 @@
 import { constants } from 'node:os';
 
 /** The signal's number (SIGTERM → 15), or 0 for a name the platform does not know. */
-export function signalNumber(signal: string): number {
+function signalNumber(signal: string): number {
   const name = signal.startsWith('SIG') ? signal : `SIG${signal}`;
   return Object.entries(constants.signals).find(([n]) => n === name)?.[1] ?? 0;
 }

@@ -42,7 +42,7 @@ export interface SshOptions {
   home?: string;
 }
 
-export const DEFAULT_CELL_USER = 'vcap';
+const DEFAULT_CELL_USER = 'vcap';
 
 export function createSshCellAccess(opts: SshOptions): CellAccess {
   const home = opts.home ?? homedir();
@@ -83,7 +83,7 @@ export function cellHop(cellIp: string, opts: SshOptions, config: SshConfig, hom
   return { ...cell, via };
 }
 
-export class SshCellSession implements CellSession {
+class SshCellSession implements CellSession {
   readonly where: string;
   private chain: Chain | undefined;
   private lost = false;
@@ -190,7 +190,7 @@ export class SshCellSession implements CellSession {
   }
 }
 
-export function splitHostPort(hostPort: string): { host: string; port: number } {
+function splitHostPort(hostPort: string): { host: string; port: number } {
   const stripped = hostPort.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(stripped);
   if (!m)

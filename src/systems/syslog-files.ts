@@ -16,7 +16,6 @@ import { expandPaths } from './log-paths.js';
 import { makeScanner, type ChunkScanner } from './log-scan-sink.js';
 import { CHUNK } from './term-scanner.js';
 
-export { expandPaths } from './log-paths.js';
 export { numberSkippedLines } from './log-line-numbers.js';
 
 /**
@@ -142,7 +141,7 @@ async function readPlain(
 }
 
 /** Standard input (or any stream): gzip when it starts with the gzip magic bytes. */
-export async function scanStream(
+async function scanStream(
   name: string,
   input: Readable,
   fileTime: Date,

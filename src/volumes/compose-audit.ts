@@ -7,7 +7,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'y
 import { UsageError } from '../core/errors.js';
 
 /** Images whose containers keep data, and where (the path each image's documentation names). */
-export const STATEFUL_IMAGES: readonly { match: RegExp; kind: string; path: string; env?: string }[] = [
+const STATEFUL_IMAGES: readonly { match: RegExp; kind: string; path: string; env?: string }[] = [
   { match: /(^|\/)bitnami\/postgresql(-repmgr)?$/, kind: 'PostgreSQL', path: '/bitnami/postgresql' },
   {
     match: /(^|\/)(postgres|postgis\/postgis|timescale\/timescaledb(-ha)?|pgvector\/pgvector)$/,
@@ -28,7 +28,7 @@ export const STATEFUL_IMAGES: readonly { match: RegExp; kind: string; path: stri
   { match: /(^|\/)clickhouse\/clickhouse-server$/, kind: 'ClickHouse', path: '/var/lib/clickhouse' },
 ];
 
-export interface AuditFinding {
+interface AuditFinding {
   service: string;
   line: number;
   image: string;

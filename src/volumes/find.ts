@@ -90,7 +90,7 @@ function composeOf(labels: Record<string, string>): VolumeReport['compose'] {
  * Best first: a cluster holding user tables before a fresh one (the empty cluster the next `up`
  * creates is the newest of all), then the newest checkpoint, the newest WAL write, the largest.
  */
-export function compareCandidates(a: VolumeReport, b: VolumeReport): number {
+function compareCandidates(a: VolumeReport, b: VolumeReport): number {
   const t = (v: VolumeReport, f: 'checkpointAt' | 'modifiedAt'): number => Date.parse(v.postgres?.control?.[f] ?? '') || 0;
   const used = (v: VolumeReport): number => ((v.postgres?.userData.relations ?? 0) > 0 ? 1 : 0);
   return (

@@ -11,9 +11,9 @@ import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { parsePgControl, type PgControl } from './pg-control.js';
 
-export type VolumeKind = 'postgresql' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable';
+type VolumeKind = 'postgresql' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable';
 
-export interface PostgresFacts {
+interface PostgresFacts {
   /** The data folder inside the volume ("" when it is the volume's root, "pgdata" for PGDATA=.../data/pgdata). */
   subdir: string;
   /** The major version: what PG_VERSION says ("9.6", "15"), unless pg_control's catalog version says otherwise. */
@@ -100,7 +100,7 @@ async function head(path: string, bytes: number): Promise<Buffer> {
 }
 
 /** Total size of a folder's files (no symlinks followed), walked with bounded parallelism; `visit` sees each file. */
-export async function folderSize(dir: string, visit?: (path: string, size: number) => void): Promise<number> {
+async function folderSize(dir: string, visit?: (path: string, size: number) => void): Promise<number> {
   let total = 0;
   const queue = [dir];
   while (queue.length) {

@@ -13,9 +13,9 @@ import { ident, rowCounts, type DumpFacts } from './dump-facts.js';
 import { localeMissing, missingLocale, startScratchServer, type ScratchServer } from './scratch-server.js';
 
 export type { DumpFacts } from './dump-facts.js';
-export { verifyDumps, type RestoreCheck } from './restore-check.js';
+export { verifyDumps } from './restore-check.js';
 
-export interface TableFacts {
+interface TableFacts {
   schema: string;
   table: string;
   bytes: number;
@@ -26,7 +26,7 @@ export interface TableFacts {
   newest: string | null;
 }
 
-export interface DatabaseFacts {
+interface DatabaseFacts {
   name: string;
   bytes: number;
   schemas: string[];

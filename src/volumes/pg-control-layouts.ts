@@ -6,8 +6,8 @@
  */
 
 /** A field of a C struct: its name and type. */
-export type FieldType = 'u64' | 'i64' | 'u32' | 'i32' | 'bool' | 'double' | 'nonce32' | 'checkpoint';
-export type Field = readonly [name: string, type: FieldType];
+type FieldType = 'u64' | 'i64' | 'u32' | 'i32' | 'bool' | 'double' | 'nonce32' | 'checkpoint';
+type Field = readonly [name: string, type: FieldType];
 
 // CheckPoint (pg_control.h). 9.5 added the commit-timestamp XIDs; 12 replaced nextXidEpoch + nextXid
 // by a 64-bit FullTransactionId.
@@ -147,7 +147,7 @@ const SIZE: Record<Exclude<FieldType, 'checkpoint'>, [size: number, align: numbe
   nonce32: [32, 1],
 };
 
-export interface Placed {
+interface Placed {
   offsets: Map<string, number>;
   size: number;
   align: number;

@@ -10,7 +10,7 @@ import { crc32c, legacyCrc32 } from './pg-crc.js';
 export { crcOffset, LAYOUTS } from './pg-control-layouts.js';
 export { crc32c, legacyCrc32 } from './pg-crc.js';
 
-export type DbState =
+type DbState =
   'starting up' | 'shut down' | 'shut down in recovery' | 'shutting down' | 'in crash recovery' | 'in archive recovery' | 'in production';
 
 /** DBState, unchanged since 9.4 (pg_control.h). */

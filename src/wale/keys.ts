@@ -31,8 +31,6 @@ export type KeyClass =
   | { kind: 'walg-wal'; segment: string; ext: string }
   | { kind: 'unknown' };
 
-export type KeyKind = KeyClass['kind'];
-
 const SEG = '[0-9A-F]{24}';
 const WALE_BACKUP = `base_${SEG}_\\d{8}`;
 const WALG_BACKUP = `base_${SEG}(?:_D_${SEG})?`;

@@ -79,7 +79,7 @@ export function lzopDecompress(data: Buffer, source = 'lzop data'): Buffer {
 }
 
 /** LZO1X decompression of one block whose uncompressed size is known (after lzo1x_d.ch). */
-export function lzo1xDecompress(src: Buffer, size: number, fail: (what: string) => never): Buffer {
+function lzo1xDecompress(src: Buffer, size: number, fail: (what: string) => never): Buffer {
   const dst = Buffer.alloc(size);
   let ip = 0;
   let op = 0;

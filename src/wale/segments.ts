@@ -60,7 +60,7 @@ export function skipsSegmentFF(pgMajor: string | null | undefined): boolean {
   return major < 9 || (major === 9 && minor < 3);
 }
 
-export function segmentsPerLog(pgMajor?: string | null): number {
+function segmentsPerLog(pgMajor?: string | null): number {
   return skipsSegmentFF(pgMajor) ? 0xff : 0x100;
 }
 

@@ -9,12 +9,12 @@ import { StepFailed } from '../core/errors.js';
 import { isSegmentName } from './segments.js';
 import { isRecord } from '../core/json.js';
 
-export interface TablespaceLocation {
+interface TablespaceLocation {
   loc: string;
   link: string;
 }
 
-export interface SentinelSpec {
+interface SentinelSpec {
   basePrefix: string | null;
   tablespaces: string[];
   locations: Record<string, TablespaceLocation>;

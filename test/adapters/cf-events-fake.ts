@@ -7,7 +7,7 @@
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/core/seams.js';
 import { settled } from '../support/started.js';
 
-export const API = 'https://api.example.org';
+const API = 'https://api.example.org';
 
 export interface FakeEvent {
   guid: string;

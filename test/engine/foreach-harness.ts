@@ -155,7 +155,7 @@ const noPlatform = {
   close: () => Promise.resolve(),
 } as unknown as Platform;
 
-export const refusingPrompter: Prompter = {
+const refusingPrompter: Prompter = {
   interactive: false,
   input: () => Promise.reject(new Error('no input expected')),
   typed: () => Promise.reject(new Error('no confirmation prompt expected')),

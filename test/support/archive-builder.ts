@@ -11,7 +11,7 @@ import { TestStore } from './memory-store.js';
 export const BUCKET = 'our-postgresql-backups';
 export const PREFIX = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 export const URL = `s3://${BUCKET}/${PREFIX}`;
-export const PG95 = 'PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc (Debian 4.9.2-10) 4.9.2, 64-bit';
+const PG95 = 'PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc (Debian 4.9.2-10) 4.9.2, 64-bit';
 
 export function lzop(text: string): Buffer {
   return execFileSync('lzop', ['-c'], { input: text });
@@ -84,5 +84,5 @@ export class ArchiveBuilder {
   }
 }
 
-export const T0 = new Date('2016-03-17T02:11:48Z');
+const T0 = new Date('2016-03-17T02:11:48Z');
 export const minutes = (n: number): Date => new Date(T0.getTime() + n * 60_000);

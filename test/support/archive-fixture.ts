@@ -11,7 +11,7 @@ export interface SeedOptions {
   extra?: Record<string, string | Buffer>;
 }
 
-export function segmentName(n: number): string {
+function segmentName(n: number): string {
   return `00000001${'0'.repeat(8)}${n.toString(16).toUpperCase().padStart(8, '0')}`;
 }
 

@@ -26,7 +26,7 @@ export interface FakeContainer {
   Mounts: { Type: string; Name?: string; Source: string; Destination: string; RW: boolean }[];
 }
 
-export interface CreatedContainer {
+interface CreatedContainer {
   id: string;
   name: string;
   body: {

@@ -10,7 +10,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
 
-export interface FaultRule {
+interface FaultRule {
   /** HTTP method to match (GET, PUT, HEAD, POST, DELETE); any when absent. */
   method?: string;
   /** Matched against the request path with its query string, e.g. /bucket\/wal_005\/ or /\?list-type=2/. */
@@ -59,7 +59,7 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-export interface ProxiedRequest {
+interface ProxiedRequest {
   method: string;
   path: string;
   faulted: boolean;

@@ -27,7 +27,7 @@ export interface GenerateOptions {
   bucket?: string;
 }
 
-export type Generation = 'patroni-broker' | 'dingo-postgresql-broker';
+type Generation = 'patroni-broker' | 'dingo-postgresql-broker';
 
 export interface TruthInstance {
   guid: string;
@@ -72,7 +72,7 @@ const CF_ROUTER = '0.router_z1.cf-6cd776bba8e791d40f64';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -7,7 +7,7 @@ export const DATA_DIR = `/var/vcap/store/cf-containers-broker/${CONTAINER}/data`
 export const SUPERUSER_PASSWORD = 'su-pass-7f3a9c1e';
 export const AWS_SECRET = 'aws-secret-Zq81bN0xLm';
 
-export function patroni(overrides: Partial<SimContainer> = {}): SimContainer {
+function patroni(overrides: Partial<SimContainer> = {}): SimContainer {
   return {
     id: '0abe124b987d010de6c0e8079908210e89ca6562c3c08536bc118de0da2cef46',
     name: CONTAINER,

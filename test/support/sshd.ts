@@ -37,7 +37,7 @@ export interface SshdOptions {
 
 export const sshdAvailable = existsSync('/usr/sbin/sshd') && process.getuid?.() === 0;
 
-export function ensureUser(user: string): void {
+function ensureUser(user: string): void {
   if (spawnSync('id', [user], { stdio: 'ignore' }).status !== 0) {
     // Another test may create the same user at the same moment; what matters is that it exists after.
     spawnSync('useradd', ['-m', '-s', '/bin/bash', user], { stdio: 'ignore' });

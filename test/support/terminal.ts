@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { SOURCE_CLI, type CliResult } from './cli.js';
 
 /** Printable text of a terminal's output: escape sequences and line wrapping removed. */
-export function screenText(raw: string): string {
+function screenText(raw: string): string {
   // eslint-disable-next-line no-control-regex -- terminal escape sequences are what is taken out
   return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r?\n/g, '');
 }

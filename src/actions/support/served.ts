@@ -16,7 +16,7 @@ function sysidUrl(archiveUrl: string): string {
 }
 
 /** The system identifier the archive at URL records (its sysids/sysid). */
-export async function archivedSysid(ctx: StepContext, archiveUrl: string): Promise<string> {
+async function archivedSysid(ctx: StepContext, archiveUrl: string): Promise<string> {
   const loc = parseS3Location(archiveUrl);
   const url = sysidUrl(archiveUrl);
   let text: string;

@@ -14,7 +14,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Writes an executable `name` into `binDir` that runs the fake CLI `name`.mjs. */
-export async function installFakeCli(binDir: string, name: 'cf' | 'bosh'): Promise<string> {
+async function installFakeCli(binDir: string, name: 'cf' | 'bosh'): Promise<string> {
   const path = join(binDir, name);
   const script = join(here, `${name}.mjs`);
   await writeFile(path, `#!/bin/sh\nexec '${process.execPath}' --import '${tsxLoader}' '${script}' "$@"\n`);

@@ -16,7 +16,7 @@ import { chmodSync, closeSync, constants, openSync, readFileSync, renameSync, wr
 /** How long a process waits for another one's change before it gives up. */
 const LOCK_TIMEOUT_S = 60;
 
-export const lockPathOf = (file: string): string => `${file}.lock`;
+const lockPathOf = (file: string): string => `${file}.lock`;
 
 /** Takes the lock of `file`; the returned function releases it. */
 export function lockState(file: string): () => void {
