@@ -13,13 +13,14 @@
  */
 import type { Writable } from 'node:stream';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
-import { MAX_COLUMNS, fold, oneLine, printable, truncate, type Palette } from '../core/display.js';
+import { oneLine, truncate, type Palette } from '../core/display.js';
 import { formatDuration } from '../core/duration.js';
 import type { Redactor } from '../core/redact.js';
 import { LiveLine } from './live-line.js';
 import { OpenStep } from './open-step.js';
 import { answerValue, formatArgv, packAnswers, wrap, type AnswerShown } from './screen-text.js';
-import { columnsOf, screenSettings, type Colour, type ReporterOptions } from './reporter-options.js';
+import { screenSettings, type Colour, type ReporterOptions } from './reporter-options.js';
+import { ScreenLines } from './screen-lines.js';
 import { ItemScreen } from './item-screen.js';
 import type { StepScreen } from './step-screen.js';
 
@@ -36,14 +37,14 @@ export class Reporter implements StepScreen {
   private readonly paint: Palette;
   readonly now: () => number;
   readonly progressEveryMs: number;
-  private readonly columns?: number;
+  private readonly screen: ScreenLines;
   private readonly liveLine: LiveLine;
   private step?: OpenStep;
   private prompting = false;
 
   constructor(
-    private readonly out: Writable,
-    private readonly redactor: Redactor,
+    out: Writable,
+    redactor: Redactor,
     readonly rehearsal: boolean,
     options: ReporterOptions = {},
   ) {
@@ -54,54 +55,26 @@ export class Reporter implements StepScreen {
     this.paint = o.paint;
     this.now = o.now;
     this.progressEveryMs = o.progressEveryMs;
-    this.columns = o.columns;
+    this.screen = new ScreenLines(out, redactor, o, () => {
+      this.draw();
+    });
     this.liveLine = new LiveLine(
       (text) => {
-        this.raw(text);
+        this.screen.raw(text);
       },
       this.paint,
       o.tickMs,
     );
+    this.screen.liveLine = this.liveLine;
   }
 
-  /** The width lines are fitted to. */
-  private width(): number {
-    const screen = this.columns ?? columnsOf(this.out) ?? MAX_COLUMNS;
-    return Math.max(40, Math.min(screen, MAX_COLUMNS));
-  }
-
-  private safe(text: string): string {
-    return printable(this.redactor.redact(text));
-  }
-
-  private raw(text: string): void {
-    if (!this.quiet) this.out.write(text);
-  }
-
-  /** Lines already made safe (and painted): the live line is taken off first and drawn again below them. */
-  private permanent(lines: string[]): void {
-    if (this.quiet) return;
-    this.liveLine.clear();
-    this.raw(lines.join('\n') + '\n');
-    this.draw();
-  }
-
-  /** Text as lines under `indent`: redacted, escaped, folded to the screen unless verbose, then painted. */
-  private show(text: string, indent = '', colour?: Colour): void {
-    const lines = this.safe(text)
-      .split('\n')
-      .map((l) => indent + l)
-      .flatMap((l) => (this.verbose ? [l] : fold(l, this.width())));
-    this.permanent(colour ? lines.map((l) => this.paint[colour](l)) : lines);
-  }
-
-  /** A line of the verbose transcript: redacted and escaped, never folded. */
-  private write(text: string): void {
-    this.permanent([this.safe(text)]);
+  /** A line of the tool's own (a status line, a step's header): one line whatever remote text it holds, folded to the screen. */
+  marked(mark: string, colour: Colour, text: string): void {
+    this.screen.marked(mark, colour, text);
   }
 
   line(text = ''): void {
-    this.show(text);
+    this.screen.show(text);
   }
 
   /** The screen of a for-each item: its lines prefixed with `[key]`, none rewritten in place. */
@@ -114,21 +87,21 @@ export class Reporter implements StepScreen {
     const shown = answers.filter((a) => a.source !== 'prompt');
     if (shown.length === 0) return;
     if (this.verbose) {
-      this.write('');
-      this.write("The user's answers");
+      this.screen.write('');
+      this.screen.write("The user's answers");
       for (const a of shown) this.note(`${a.prompt}: ${answerValue(a.value)} (${a.source})`);
       return;
     }
-    for (const l of packAnswers(shown, Math.min(this.width(), ANSWERS_WIDTH))) this.show(l);
+    for (const l of packAnswers(shown, Math.min(this.screen.width(), ANSWERS_WIDTH))) this.screen.show(l);
   }
 
   stepHeader(index: number, total: number, title: string, why: string): void {
     this.leaveStep();
     this.step = new OpenStep(index, total, title, this.now());
     if (this.verbose) {
-      this.write('');
-      this.permanent([this.paint.bold(this.safe(this.step.label()))]);
-      for (const l of wrap(why, 90)) this.write(`      ${l}`);
+      this.screen.write('');
+      this.screen.permanent([this.paint.bold(this.screen.safe(this.step.label()))]);
+      for (const l of wrap(why, 90)) this.screen.write(`      ${l}`);
       return;
     }
     this.startLive();
@@ -139,25 +112,25 @@ export class Reporter implements StepScreen {
     const place = where === 'local' ? '' : ` [${where}]`;
     const tag = spec.writes ? ' (writes)' : '';
     if (this.step) this.step.doing = `$ ${formatArgv(spec.argv)}`;
-    if (this.verbose) this.write(`      $ ${formatArgv(argv)}${place}${tag}`);
+    if (this.verbose) this.screen.write(`      $ ${formatArgv(argv)}${place}${tag}`);
   }
 
   commandResult(result: CommandResult, summary: string): void {
     if (!this.verbose) return;
     const lines = summary.split(/\r?\n/).filter(Boolean).slice(0, 4);
-    for (const l of lines) this.write(`        ${l}`);
-    this.write(`        → exit ${result.exitCode}, ${result.durationMs} ms`);
+    for (const l of lines) this.screen.write(`        ${l}`);
+    this.screen.write(`        → exit ${result.exitCode}, ${result.durationMs} ms`);
   }
 
   api(text: string): void {
     if (this.step) this.step.doing = text;
-    if (this.verbose) this.write(`      ⇢ ${text}`);
+    if (this.verbose) this.screen.write(`      ⇢ ${text}`);
   }
 
   /** Evidence a step gathered (verbose; always journaled). */
   evidence(text: string): void {
     if (!this.verbose) return;
-    for (const l of text.split(/\r?\n/)) this.write(`      evidence: ${l}`);
+    for (const l of text.split(/\r?\n/)) this.screen.write(`      evidence: ${l}`);
   }
 
   /**
@@ -177,7 +150,7 @@ export class Reporter implements StepScreen {
       return;
     }
     this.head('confirm');
-    for (const [k, v] of entries) this.show(`${oneLine(k)}: ${oneLine(v)}`, '    ');
+    for (const [k, v] of entries) this.screen.show(`${oneLine(k)}: ${oneLine(v)}`, '    ');
   }
 
   /**
@@ -196,7 +169,7 @@ export class Reporter implements StepScreen {
    */
   note(text: string): void {
     if (this.verbose) {
-      for (const l of text.split(/\r?\n/)) this.write(`      ${l}`);
+      for (const l of text.split(/\r?\n/)) this.screen.write(`      ${l}`);
       return;
     }
     if (!/^\s*warning:/i.test(text)) {
@@ -204,7 +177,7 @@ export class Reporter implements StepScreen {
       return;
     }
     this.head();
-    this.show(text.trim(), this.step ? '    ' : '', 'yellow');
+    this.screen.show(text.trim(), this.step ? '    ' : '', 'yellow');
   }
 
   /** Shows the open step's notes not shown yet. */
@@ -212,7 +185,7 @@ export class Reporter implements StepScreen {
     const step = this.step;
     if (!step || step.notes.length === 0) return;
     this.head();
-    for (const n of step.notes.splice(0)) this.show(n, '    ');
+    for (const n of step.notes.splice(0)) this.screen.show(n, '    ');
   }
 
   /** Something the operator should know whatever the verbosity (a resume's decision, a changed input). */
@@ -222,13 +195,13 @@ export class Reporter implements StepScreen {
       return;
     }
     this.head();
-    this.show(text, this.step ? '    ' : '');
+    this.screen.show(text, this.step ? '    ' : '');
   }
 
   /** Progress of a long wait: the live line's detail, or now and then a plain line. */
   progress(text: string): void {
     if (this.verbose) {
-      this.write(`      … ${text}`);
+      this.screen.write(`      … ${text}`);
       return;
     }
     const step = this.step;
@@ -239,7 +212,7 @@ export class Reporter implements StepScreen {
     if (at - step.lastProgressAt < this.progressEveryMs) return;
     step.lastProgressAt = at;
     this.head();
-    this.show(`… ${formatDuration(step.elapsed(this.now()))}: ${text}`, '    ');
+    this.screen.show(`… ${formatDuration(step.elapsed(this.now()))}: ${text}`, '    ');
   }
 
   /** The step succeeded: `text` is its result, `durationMs` the time it worked (prompts left out). */
@@ -259,14 +232,14 @@ export class Reporter implements StepScreen {
       return;
     }
     this.status('↷', 'dim', text);
-    if (notice) this.show(notice, '    ');
+    if (notice) this.screen.show(notice, '    ');
   }
 
   /** A step failed. Compact: its status line only; the run's closing lines say why and what to do. */
   failed(text: string, hint?: string, durationMs?: number): void {
     if (this.verbose) {
       this.verboseStatus(this.paint.red('✖'), text);
-      if (hint) this.write(`        what to do: ${hint}`);
+      if (hint) this.screen.write(`        what to do: ${hint}`);
       return;
     }
     this.showNotes();
@@ -316,7 +289,7 @@ export class Reporter implements StepScreen {
   }
 
   private verboseStatus(mark: string, text: string): void {
-    this.permanent([`      ${mark} ${this.safe(text)}`]);
+    this.screen.permanent([`      ${mark} ${this.screen.safe(text)}`]);
     this.leaveStep();
   }
 
@@ -327,17 +300,10 @@ export class Reporter implements StepScreen {
     if (!step) return;
     const meta = [formatDuration(durationMs ?? step.elapsed(this.now())), step.confirmed].filter(Boolean).join(', ');
     // One line on the screen: a long result is cut to what fits (the journal and `show` keep it whole).
-    const room = this.width() - `${mark} ${step.label()} —  (${meta})`.length;
+    const room = this.screen.width() - `${mark} ${step.label()} —  (${meta})`.length;
     const result = text.length > room && room >= MIN_RESULT_ROOM ? truncate(text, room) : text;
     this.marked(mark, colour, `${step.label()}${result ? ` — ${result}` : ''} (${meta})`);
-    for (const [k, v] of step.facts) this.show(`${oneLine(k)}: ${oneLine(v)}`, '    ');
-  }
-
-  /** A line of the tool's own (a status line, a step's header): one line whatever remote text it holds, folded to the screen. */
-  marked(mark: string, colour: Colour, text: string): void {
-    const lines = fold(`${mark} ${oneLine(this.redactor.redact(text))}`, this.width());
-    lines[0] = this.paint[colour](mark) + lines[0]!.slice(mark.length);
-    this.permanent(lines);
+    for (const [k, v] of step.facts) this.screen.show(`${oneLine(k)}: ${oneLine(v)}`, '    ');
   }
 
   /** Writes, once, a line naming the open step, so what follows reads as the step's. */
@@ -369,10 +335,9 @@ export class Reporter implements StepScreen {
     const step = this.step;
     if (!this.live || !step || this.prompting || this.quiet || this.verbose) return;
     const detail = step.progress ?? step.doing;
-    const text = this.safe(`${step.label()} · ${formatDuration(step.elapsed(this.now()))}${detail ? ` · ${detail}` : ''}`).replace(
-      /\n/g,
-      ' ',
-    );
-    this.liveLine.draw(text, this.width());
+    const text = this.screen
+      .safe(`${step.label()} · ${formatDuration(step.elapsed(this.now()))}${detail ? ` · ${detail}` : ''}`)
+      .replace(/\n/g, ' ');
+    this.liveLine.draw(text, this.screen.width());
   }
 }

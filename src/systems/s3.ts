@@ -18,25 +18,15 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   type CompletedPart,
-  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { StepFailed } from '../core/errors.js';
-import { readInputFile } from '../core/input-file.js';
 import { secrets } from '../core/redact.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
-import { stripUrlCredentials } from '../core/url-secrets.js';
-import { agentsFor } from './http-route.js';
+import { s3Client, type S3ClientOptions } from './s3-client.js';
 import { DirectCopy, routeOf, type CopyRoute } from './s3-direct-copy.js';
 import { describeS3Error, isNotFound, s3Url } from './s3-errors.js';
 
-export interface S3Options {
-  endpoint?: string;
-  region?: string;
-  forcePathStyle?: boolean;
-  /** Absent: the SDK's standard credential chain (env, profile, instance role...). */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Attempts per request, first one included (default 6). */
-  maxAttempts?: number;
+export interface S3Options extends S3ClientOptions {
   /** Objects larger than this are copied with UploadPartCopy (default and S3 maximum for CopyObject: 5 GiB). */
   multipartCopyThreshold?: number;
   /** Part size of a multipart copy (default 512 MiB; S3 needs at least 5 MiB except for the last part). */
@@ -54,66 +44,8 @@ const DIRECT_SOCKETS = 64;
 /** Direct copies in a row that may fail before a bucket's copies all go through the SDK (each miss costs a request). */
 const DIRECT_MISSES = 3;
 
-/**
- * The region: --s3-region, else AWS_REGION or AWS_DEFAULT_REGION (as aws-cli reads them), else the
- * region of the AWS_PROFILE profile (the SDK's own lookup, made only when needed), else us-east-1.
- */
-function regionOf(opts: S3Options, env: NodeJS.ProcessEnv): string | (() => Promise<string>) {
-  const given = opts.region ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined);
-  if (given) return given;
-  let profile: Promise<string> | undefined;
-  return () =>
-    (profile ??= new S3Client({}).config.region().then(
-      (r) => r,
-      () => 'us-east-1',
-    ));
-}
-
-/** The endpoint requests go to, as the SDK picks it (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS). */
-function endpointOf(opts: S3Options, region: string | undefined, env: NodeJS.ProcessEnv): string {
-  return opts.endpoint ?? (env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || `https://s3.${region ?? 'us-east-1'}.amazonaws.com`);
-}
-
-/** AWS_CA_BUNDLE's certificate authorities, as aws-cli trusts them. */
-function caBundle(env: NodeJS.ProcessEnv): string | undefined {
-  const file = env.AWS_CA_BUNDLE;
-  if (!file) return undefined;
-  return readInputFile(file, {
-    what: 'AWS_CA_BUNDLE',
-    maxBytes: 16 * 1024 * 1024,
-    hint: 'point AWS_CA_BUNDLE at the PEM file of the certificate authorities that sign the S3 endpoint, or unset it',
-  });
-}
-
 export function createS3Store(opts: S3Options = {}, env: NodeJS.ProcessEnv = process.env): ObjectStore {
-  if (opts.credentials) {
-    secrets.register(opts.credentials.secretAccessKey);
-    secrets.register(opts.credentials.sessionToken);
-  }
-  const region = regionOf(opts, env);
-  const known = typeof region === 'string' ? region : undefined;
-  const endpoint = endpointOf(opts, known, env);
-  // Through the proxy aws-cli would take to this endpoint (HTTPS_PROXY, NO_PROXY...), trusting AWS_CA_BUNDLE.
-  const agents = agentsFor(endpoint, { maxSockets: DIRECT_SOCKETS, ca: caBundle(env), env });
-  const config: S3ClientConfig = {
-    region,
-    endpoint: opts.endpoint,
-    forcePathStyle: opts.forcePathStyle,
-    credentials: opts.credentials,
-    maxAttempts: opts.maxAttempts ?? 6,
-    retryMode: 'standard',
-    requestHandler: { httpAgent: agents.http, httpsAgent: agents.https },
-    // Resolve each command's middleware stack once, not on every request: a swap sends one
-    // CopyObject per object, and building the stack was a fifth of the client's CPU per request.
-    // Nothing changes the stack after the client is made.
-    cacheMiddleware: true,
-  };
-  const client = new S3Client(config);
-  // No logger is given, yet the SDK's logger middleware builds a redacted copy of every input and
-  // output for it (for a LIST, all 1000 entries of the page): a tenth of the client's CPU per request.
-  client.middlewareStack.remove('loggerMiddleware');
-  const via = agents.proxy ? ` via proxy ${secrets.redact(stripUrlCredentials('proxy', agents.proxy).url)}` : '';
-  const where = `s3 ${opts.endpoint ?? known ?? endpoint}${via}`;
+  const { client, agents, where } = s3Client(opts, env, DIRECT_SOCKETS);
   const routes = learnCopyRoutes(client);
   return new S3Store(
     client,
