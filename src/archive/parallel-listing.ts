@@ -56,9 +56,6 @@ const NAME_LENGTH = 24;
 /** Sorts after every key that starts with what it is appended to (the highest code point). */
 const AFTER_ALL = '\u{10FFFF}';
 
-/** `list` with S3's StartAfter: only keys after `startAfter`, for stores that support it. */
-type ListFrom = (bucket: string, prefix: string, opts?: { startAfter?: string }) => AsyncIterable<ObjectInfo>;
-
 export async function listArchiveObjects(
   store: ObjectStore,
   bucket: string,
@@ -121,7 +118,7 @@ function sorted(out: Map<string, ObjectInfo>): ObjectInfo[] {
 
 function open(ctx: Ctx, prefix: string, after: string | undefined): AsyncIterable<ObjectInfo> {
   if (after === undefined) return ctx.store.list(ctx.bucket, prefix);
-  return (ctx.store.list as ListFrom).call(ctx.store, ctx.bucket, prefix, { startAfter: after });
+  return ctx.store.list(ctx.bucket, prefix, { startAfter: after });
 }
 
 /** S3 orders keys by their UTF-8 bytes. */

@@ -49,8 +49,12 @@ export interface ObjectRef {
 export interface ObjectStore {
   /** Endpoint description for messages, e.g. "s3 us-east-1" or "simulated s3". */
   readonly where: string;
-  /** Every object under a prefix, paginated internally, in key order. */
-  list(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Every object under a prefix, paginated internally, in key order; with `startAfter`, only the
+   * keys after it (S3's StartAfter: listings that split the key space). A store may ignore
+   * `startAfter`: a caller that splits checks the keys it gets.
+   */
+  list(bucket: string, prefix: string, opts?: { startAfter?: string }): AsyncIterable<ObjectInfo>;
   head(ref: ObjectRef): Promise<ObjectInfo | null>;
   /** Whole body of a small object (sentinel, sysid, extended_version.txt). */
   get(ref: ObjectRef): Promise<Buffer>;

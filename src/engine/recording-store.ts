@@ -14,7 +14,7 @@ const url = (r: ObjectRef): string => `s3://${r.bucket}/${r.key}`;
 export function recordingStore(inner: ObjectStore, reporter: Pick<StepScreen, 'api'>): ObjectStore {
   return {
     where: inner.where,
-    list: (bucket, prefix) => inner.list(bucket, prefix),
+    list: (bucket, prefix, opts) => inner.list(bucket, prefix, opts),
     head: (ref) => inner.head(ref),
     get: (ref) => inner.get(ref),
     getStream: (ref) => inner.getStream(ref),
