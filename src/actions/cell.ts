@@ -309,7 +309,7 @@ async function oldSuperuser(ctx: StepContext, info: ContainerInfo, oldInstanceGu
     if (recorded) logins.push({ user: recorded.username, password: recorded.password });
     else ctx.note(`the clusterdata bucket holds no superuser credentials for ${oldInstanceGuid}`);
   }
-  const password = ctx.answers.secrets.oldSuperuserPassword ?? process.env.DINGO_OLD_SUPERUSER_PASSWORD;
+  const password = ctx.answers.secrets.oldSuperuserPassword ?? ctx.env.DINGO_OLD_SUPERUSER_PASSWORD;
   if (password) {
     secrets.register(password);
     logins.push({ user: ctx.answers.secrets.oldSuperuserUsername ?? info.env.SUPERUSER_USERNAME ?? 'postgres', password });

@@ -43,6 +43,11 @@ export interface StepContext {
   progress(text: string): void;
   sleep(ms: number): Promise<void>;
   now(): Date;
+  /**
+   * The environment, for what is never journaled and read again on resume: credentials
+   * (ES_API_KEY, DINGO_OLD_SUPERUSER_PASSWORD). Steps read it here, never from process.env.
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Wraps a runner so every command is shown and journaled, redacted, with exit code and duration. */

@@ -56,6 +56,7 @@ export function stepContexts(opts: ExecuteOptions): Contexts {
     },
     sleep: (ms: number) => opts.sleep(ms),
     now: () => new Date(),
+    env: opts.env ?? process.env,
   });
   const close = async (): Promise<void> => {
     for (const s of cells.values()) await s.then((c) => c.close()).catch(() => undefined);

@@ -37,6 +37,8 @@ export interface ExecuteOptions {
   redactor: Redactor;
   settings: Settings;
   sleep(ms: number): Promise<void>;
+  /** The environment steps read their secrets from (ES_API_KEY...); the process's when absent. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ExecuteResult {

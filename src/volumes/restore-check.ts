@@ -4,6 +4,7 @@
  * those taken at dump time.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import { freePort } from '../systems/ports.js';
@@ -36,7 +37,7 @@ export async function verifyDumps(dumps: DumpFacts[], opts: { binRoot?: string }
       hint: 'install postgresql (any major at least as new as the dump)',
     });
   const as = postgresAccount();
-  const work = await mkdtemp(join(process.env.TMPDIR ?? '/tmp', 'dingo-restore-check-'));
+  const work = await mkdtemp(join(tmpdir(), 'dingo-restore-check-'));
   const data = join(work, 'data');
   try {
     const cluster = await startRestoreCluster(local.bin, work, data, as);

@@ -19,7 +19,7 @@ export function logSources(ctx: StepContext): LogSourceSpec {
       hint: 'pass --logs PATH (files or folders of the platform syslog, .gz is fine) or --es-url URL (Logsearch), then resume',
     });
   }
-  const env = process.env;
+  const { env } = ctx;
   secrets.register(env.ES_API_KEY);
   secrets.register(env.ES_PASSWORD);
   const es = esUrl
