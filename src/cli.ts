@@ -101,9 +101,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     // A bare dingo-recover starts nothing: it shows what there is to do.
     await parserFor(args.length ? args : ['--help']).parseAsync();
-    // Domain commands (drill, wal-fetch, archive) report their own exit codes through process.exitCode.
-    const code = takeExitCode();
-    return code !== EXIT.done ? code : Number(process.exitCode ?? EXIT.done);
+    return takeExitCode();
   } catch (err) {
     return reportFailure(err);
   }

@@ -11,6 +11,7 @@ import type { ArchiveReport } from '../wale/report.js';
 import { EXAMPLE_ARCHIVES } from './archive-examples.js';
 import type { ArgsOf } from './lazy-command.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
+import { setExitCode } from './exit-code.js';
 
 /** `archive inspect` exit codes beside the usual 1 (could not inspect) and 2 (bad usage). */
 const INSPECT_EXIT = { complete: 0, notRestorable: 4 } as const;
@@ -40,6 +41,6 @@ export const inspectCommand = {
     const { renderReport } = await import('./render-archive.js');
     const report = await inspectArchive(await storeFromFlags(argv), argv.url);
     process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
-    process.exitCode = inspectExitCode(report);
+    setExitCode(inspectExitCode(report));
   },
 };

@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { readInputFile } from '../core/input-file.js';
 import { auditCompose, renderAudit } from '../volumes/compose-audit.js';
 import { failCommand } from './print-error.js';
+import { setExitCode } from './exit-code.js';
 
 interface AuditArgs {
   file?: string;
@@ -43,7 +44,7 @@ const auditCommand: CommandModule<object, AuditArgs> = {
       });
       const r = auditCompose(given, text);
       process.stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : renderAudit(r));
-      if (r.findings.length) process.exitCode = 1;
+      if (r.findings.length) setExitCode(1);
     } catch (err) {
       failCommand('compose audit', err);
     }

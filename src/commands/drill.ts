@@ -14,6 +14,7 @@ import { printError } from './print-error.js';
 import { renderDrillReport } from './render-drill.js';
 import { s3FlagOptions, storeFromFlags, walePrefixOption } from './s3-flags.js';
 import { type S3Flags } from '../core/s3-flags.js';
+import { setExitCode } from './exit-code.js';
 
 export interface DrillArgs extends S3Flags {
   url: string;
@@ -71,7 +72,7 @@ export const drillCommand = {
         'restore the newest base backup, replay its WAL, run the query; fail when LATEST is older than a day',
       ),
   handler: async (argv: DrillArgs) => {
-    process.exitCode = await runDrillCommand(argv);
+    setExitCode(await runDrillCommand(argv));
   },
 };
 

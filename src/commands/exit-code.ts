@@ -1,6 +1,6 @@
 /**
- * The exit code a runbook command ends with (recover, rehearse, resume, abandon): set by its
- * handler, taken by `main` once parsing is over. Domain commands use process.exitCode instead.
+ * The exit code a command ends with: set by its handler (every command, the one way), taken by
+ * `main` once parsing is over; a failure thrown out of a handler gives its own (exitCodeOf).
  */
 import { EXIT } from '../core/errors.js';
 

@@ -4,6 +4,7 @@
  */
 import { DingoError, exitCodeOf, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
+import { setExitCode } from './exit-code.js';
 
 export function printError(command: string, err: unknown, write: (text: string) => void = (t) => process.stderr.write(t)): void {
   const message = messageOf(err);
@@ -15,5 +16,5 @@ export function printError(command: string, err: unknown, write: (text: string) 
 /** A command's failure, printed for the operator, and the exit code it calls for. */
 export function failCommand(command: string, err: unknown): void {
   printError(command, err);
-  process.exitCode = exitCodeOf(err);
+  setExitCode(exitCodeOf(err));
 }

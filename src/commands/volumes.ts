@@ -14,6 +14,7 @@ import { describeUserData } from '../volumes/identify.js';
 import { dumpDatabases, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
 import { failCommand } from './print-error.js';
+import { setExitCode } from './exit-code.js';
 
 interface SourceArgs {
   'volumes-root'?: string;
@@ -182,7 +183,7 @@ const lookCommand: CommandModule<object, LookArgs> = {
           `the original ${copy.original} is unchanged (sha256 tree digest ${copy.digest.digest.slice(0, 16)}…); the copy is in ${copy.copyDir}\n`,
         );
       }
-      if (checks?.some((c) => !c.restored || c.differences.length)) process.exitCode = 1;
+      if (checks?.some((c) => !c.restored || c.differences.length)) setExitCode(1);
     } catch (err) {
       failCommand('volumes look', err);
     }

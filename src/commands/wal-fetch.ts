@@ -14,6 +14,7 @@ import { parseS3Url } from '../core/s3-url.js';
 import { EXAMPLE_ARCHIVES } from './archive-examples.js';
 import type { ArgsOf } from './lazy-command.js';
 import { printError } from './print-error.js';
+import { setExitCode } from './exit-code.js';
 
 function walFetchOptions(y: Argv) {
   return y
@@ -35,7 +36,7 @@ export const walFetchCommand = {
   describe: 'Fetch one archived WAL file from a wal-e archive (a restore_command)',
   builder: walFetchOptions,
   handler: async (argv: WalFetchArgs) => {
-    process.exitCode = await runWalFetch(argv);
+    setExitCode(await runWalFetch(argv));
   },
 };
 

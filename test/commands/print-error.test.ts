@@ -1,10 +1,11 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { EXIT, UsageError } from '../../src/core/errors.js';
 import { failCommand } from '../../src/commands/print-error.js';
+import { takeExitCode } from '../../src/commands/exit-code.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
-  process.exitCode = undefined;
+  takeExitCode();
 });
 
 function stderrOf(run: () => void): string {
@@ -22,7 +23,7 @@ it("prints a failed command's message and hint and exits with its code", () => {
     failCommand('volumes look', new UsageError('no such volume', { hint: 'run volumes find' }));
   });
   expect(text).toBe('dingo-recover volumes look: no such volume\nwhat to do: run volumes find\n');
-  expect(process.exitCode).toBe(EXIT.badInput);
+  expect(takeExitCode()).toBe(EXIT.badInput);
 });
 
 it('exits as a failed step when what was thrown is not a DingoError', () => {
@@ -30,5 +31,5 @@ it('exits as a failed step when what was thrown is not a DingoError', () => {
     failCommand('compose audit', new Error('disk gone'));
   });
   expect(text).toBe('dingo-recover compose audit: disk gone\n');
-  expect(process.exitCode).toBe(EXIT.stepFailed);
+  expect(takeExitCode()).toBe(EXIT.stepFailed);
 });
