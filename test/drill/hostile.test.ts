@@ -131,7 +131,7 @@ describe('a drill of a tenant-prepared archive', () => {
     expect(err).toBeInstanceOf(DrillFailed);
     expect((err as DrillFailed).outcome).toBe('could-not-run');
     expect((err as DrillFailed).message).toMatch(
-      /^the drill's deadline of 20\.0s passed while PostgreSQL was still replaying WAL \(last WAL file restored: [0-9A-F]{24}\)$/,
+      /^the drill's deadline of 20\.0 s passed while PostgreSQL was still replaying WAL \(last WAL file restored: [0-9A-F]{24}\)$/,
     );
     expect((err as DrillFailed).hint).toMatch(/The scratch server was stopped.*--deadline/);
     expect(server.pid).toBeGreaterThan(0);
