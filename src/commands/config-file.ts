@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { parse as parseYaml } from 'yaml';
-import type { Options } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { messageOf, UsageError } from '../core/errors.js';
 import { readInputFile } from '../core/input-file.js';
 import { CONFIGURABLE_FLAGS } from './connection-flags.js';
@@ -161,4 +161,41 @@ export function configuredSettings(file: string | undefined, env: NodeJS.Process
   );
   const fromEnv = readConfigEnv(env);
   return { values: { ...fromFile.values, ...fromEnv.values }, origins: { ...fromFile.origins, ...fromEnv.origins } };
+}
+
+const camelCase = (key: string) => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Each of `keys` that no flag gave, from the variables or the file. With --verbose, one line on
+ * stderr says where each setting came from (not its value: a URL may be a webhook's secret).
+ */
+function fillFromSettings(argv: Record<string, unknown>, keys: readonly string[]): void {
+  const configured = configuredSettings(argv.config as string | undefined);
+  const origins: string[] = [];
+  for (const key of keys) {
+    if (argv[key] !== undefined) origins.push(`--${key} from the command line`);
+    else if (key in configured.values) {
+      argv[key] = argv[camelCase(key)] = configured.values[key];
+      origins.push(`--${key} from ${configured.origins[key]}`);
+    }
+  }
+  if (argv.verbose && origins.length) process.stderr.write(`dingo-recover: settings: ${origins.join(', ')}\n`);
+}
+
+/**
+ * --config, and `flags` (those of a command the settings may give) filled before yargs checks them
+ * from the DINGO_RECOVER_<FLAG> variables, then the settings file.
+ */
+export function configurable<T>(y: Argv<T>, flags: Record<string, Options>): Argv<T & { config?: string }> {
+  const keys = Object.keys(flags).filter((key) => key in CONFIGURABLE_FLAGS);
+  return y
+    .option('config', {
+      type: 'string',
+      describe:
+        'settings file of connection flags, one "flag-name: value" a line (no credentials); DINGO_RECOVER_<FLAG> variables override it, flags override both',
+      defaultDescription: '$XDG_CONFIG_HOME/dingo-recover/config.yaml (~/.config/dingo-recover/config.yaml), if there',
+    })
+    .middleware((argv) => {
+      fillFromSettings(argv, keys);
+    }, true);
 }
