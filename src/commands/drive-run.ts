@@ -4,11 +4,12 @@ import type { Scenario } from '../rehearsal/scenario.js';
 import { actionRegistry } from './action-registry.js';
 import { setExitCode } from './exit-code.js';
 import type { GlobalArgs } from './global-options.js';
+import { operatorOf } from './operator-flag.js';
 
 /** What differs between recover, rehearse and resume: a new run or an existing one, and its settings. */
 export type RunChoice = Pick<DriveOptions<Scenario>, 'start' | 'scenario' | 'resumeId' | 'override' | 'stealLock'>;
 
-export async function driveRun(argv: GlobalArgs & { plan?: boolean }, choice: RunChoice): Promise<void> {
+export async function driveRun(argv: GlobalArgs & { plan?: boolean; operator?: string }, choice: RunChoice): Promise<void> {
   const { drive } = await import('../engine/driver.js');
   const { platforms } = await import('./platforms.js');
   const r = await drive({
@@ -20,6 +21,7 @@ export async function driveRun(argv: GlobalArgs & { plan?: boolean }, choice: Ru
     yes: argv.yes,
     verbose: argv.verbose,
     plan: argv.plan,
+    operator: operatorOf(argv.operator),
     actions: await actionRegistry(),
   });
   setExitCode(r.exitCode);

@@ -7,6 +7,7 @@ import { driveRun, type RunChoice } from './drive-run.js';
 import type { GlobalArgs } from './global-options.js';
 import type { LoadedCommand } from './lazy-command.js';
 import { runbookPath } from './package-files.js';
+import { operatorOption } from './operator-flag.js';
 import { liveOptions } from './run-flags.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
 
@@ -29,7 +30,7 @@ export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): Loade
     builder: (y) =>
       spec.examples.reduce(
         (built, [line, description]) => built.example(line, description),
-        spec.options(y).option('plan', {
+        operatorOption(spec.options(y)).option('plan', {
           type: 'boolean',
           default: false,
           describe:

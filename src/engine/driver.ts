@@ -55,6 +55,8 @@ export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> e
   verbose?: boolean;
   /** Stop before the first step that would change the platform (--plan). */
   plan?: boolean;
+  /** The person driving this run or resume, journaled: a shared login does not say who confirmed what. */
+  operator?: string;
 }
 
 export interface DriveResult {
@@ -100,7 +102,7 @@ function journalStart(
   runbook: Runbook,
   journal: Journal,
   reporter: Reporter,
-  answersFile?: string,
+  o: { answersFile?: string; operator?: string },
 ): void {
   if (!resuming) {
     journal.append({
@@ -109,7 +111,8 @@ function journalStart(
       runbook: { file: plan.runbookFile, name: runbook.name, sha256: runbook.sha256 },
       mode: plan.mode,
       scenario: plan.scenarioDir,
-      options: { settings: plan.settings, live: plan.live, stepCount: runbook.steps.length, answersFile },
+      options: { settings: plan.settings, live: plan.live, stepCount: runbook.steps.length, answersFile: o.answersFile },
+      operator: o.operator,
     });
     return;
   }
@@ -118,7 +121,7 @@ function journalStart(
       hint: 'resume with the runbook as it was (git checkout it), or start a new run',
     });
   }
-  journal.append({ type: 'run.resumed' });
+  journal.append({ type: 'run.resumed', operator: o.operator });
   if (Object.keys(plan.changes).length) {
     journal.append({ type: 'settings.changed', changes: plan.changes });
     for (const [key, c] of Object.entries(plan.changes))
@@ -211,7 +214,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
 
   let platform: Platform | undefined;
   try {
-    journalStart(plan, resuming, runbook, journal, reporter, answersFile);
+    journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator });
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};

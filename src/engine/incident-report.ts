@@ -5,7 +5,7 @@
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
 import { commandLine } from '../core/command-line.js';
-import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { printable } from '../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
 import { textOf } from '../core/json.js';
@@ -74,7 +74,9 @@ function confirmations(t: Transcript): string[] {
   return [
     '| step | confirmed by | when | how | typed |',
     '|---|---|---|---|---|',
-    ...rows.map(({ s, c }) => `| ${cell(s.id)} | ${cell(c.by)} | ${utc(c.at)} | ${cell(c.method)} | ${cell(c.typed ?? '')} |`),
+    ...rows.map(
+      ({ s, c }) => `| ${cell(s.id)} | ${cell(who(c.by, c.operator))} | ${utc(c.at)} | ${cell(c.method)} | ${cell(c.typed ?? '')} |`,
+    ),
     '',
   ];
 }
@@ -85,6 +87,7 @@ function timeline(t: Transcript): string[] {
     rows.push(
       `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.item ? `[${s.item.key}] ${s.title}` : s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : duration(s.durationMs)} |`,
     );
+  for (const s of t.sessions) rows.push(`| ${utc(s.at)} | ${s.how} by ${cell(who(s.by, s.operator))} | | | |`);
   for (const i of t.interruptions) rows.push(`| ${utc(i.at)} | interrupted (${cell(i.signal)}) by ${cell(i.by)} | | | |`);
   return [...rows, ''];
 }

@@ -15,8 +15,11 @@ export type EventBody =
       mode: 'live' | 'rehearsal';
       scenario?: string;
       options: Record<string, unknown>;
+      /** The person driving it (--operator, else SUDO_USER, else the login); absent from older journals. */
+      operator?: string;
     }
-  | { type: 'run.resumed' }
+  /** `operator`: the person driving this resume; absent from older journals. */
+  | { type: 'run.resumed'; operator?: string }
   | { type: 'input'; name: string; value: unknown; source: 'prompt' | 'answers' | 'default' }
   | { type: 'step.started'; step: string; params: Record<string, unknown>; plan: Record<string, unknown> }
   | { type: 'step.probed'; step: string; result: 'done' | 'not-done' | 'unknown'; why: string }

@@ -3,7 +3,7 @@ import type { JournalEvent } from './journal-events.js';
 import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript-model.js';
 
 /** The run-level entries of a transcript, filled as the journal is read. */
-export type RunEntries = Pick<Transcript, 'interruptions' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'>;
+export type RunEntries = Pick<Transcript, 'sessions' | 'interruptions' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'>;
 
 export function newStep(id: string, def: { title: string; action: string } | undefined): TranscriptStep {
   const [forEach, key] = id.split('/');
@@ -66,8 +66,11 @@ function applyTimes(e: JournalEvent, step: (id: string) => TranscriptStep): bool
   }
 }
 
-/** Adds an event that belongs to one step to that step; false when the event belongs to no step. */
-export function applyStepEvent(e: JournalEvent, step: (id: string) => TranscriptStep): boolean {
+/**
+ * Adds an event that belongs to one step to that step; false when the event belongs to no step.
+ * `operator`: the person driving the run when the event was written.
+ */
+export function applyStepEvent(e: JournalEvent, step: (id: string) => TranscriptStep, operator: string | null = null): boolean {
   if (applyTimes(e, step)) return true;
   switch (e.type) {
     case 'step.probed':
@@ -85,6 +88,7 @@ export function applyStepEvent(e: JournalEvent, step: (id: string) => Transcript
         expected: e.expected,
         evidence: e.evidence,
         coveredBy: e.coveredBy ?? null,
+        operator,
       });
       return true;
     case 'note':
@@ -98,9 +102,19 @@ export function applyStepEvent(e: JournalEvent, step: (id: string) => Transcript
   }
 }
 
-/** Adds an event about the run itself (interrupted, repaired, lock taken over, settings changed, abandoned). */
+/** Adds an event about the run itself (started, resumed, interrupted, repaired, lock taken over, settings changed, abandoned). */
 export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
   switch (e.type) {
+    case 'run.created':
+    case 'run.resumed':
+      run.sessions.push({
+        seq: e.seq,
+        at: e.at,
+        by: e.by,
+        operator: e.operator ?? null,
+        how: e.type === 'run.created' ? 'started' : 'resumed',
+      });
+      break;
     case 'run.interrupted':
       run.interruptions.push({ seq: e.seq, at: e.at, by: e.by, signal: e.signal });
       break;

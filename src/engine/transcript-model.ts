@@ -30,6 +30,8 @@ export interface TranscriptStep {
     evidence: Record<string, string>;
     /** For method 'plan': the step whose confirmation covered this one. */
     coveredBy: string | null;
+    /** The person driving the run then (see `sessions`); null in older journals. */
+    operator: string | null;
   }[];
   notes: { at: string; text: string }[];
   /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
@@ -46,6 +48,8 @@ export interface Transcript {
   inputs: Record<string, unknown>;
   steps: TranscriptStep[];
   /** Run-level entries carry the journal's `seq`, which orders them. */
+  /** The run's start and each resume: the login (`by`) and the person driving it (`operator`, null in older journals). */
+  sessions: { seq: number; at: string; by: string; operator: string | null; how: 'started' | 'resumed' }[];
   interruptions: { seq: number; at: string; by: string; signal: string }[];
   /** Torn last events cut off the journal (kept in a file of their own) when the run was opened again. */
   repairs: { seq: number; at: string; by: string; keptAt: string; tornBytes: number; truncatedTo: number }[];
@@ -54,4 +58,9 @@ export interface Transcript {
   /** Connection settings a resume changed. */
   settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
   abandoned: { seq: number; at: string; by: string; reason: string } | null;
+}
+
+/** Who did something: the person and the login (`alice (ubuntu@opsman)`), or the login alone when they say the same. */
+export function who(by: string, operator: string | null): string {
+  return operator && operator !== by.split('@')[0] ? `${operator} (${by})` : by;
 }

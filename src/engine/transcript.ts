@@ -6,7 +6,7 @@
  * in remote output show as escapes; the journal keeps them as they were.
  */
 import { printable, printableJson } from '../core/display.js';
-import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
 import type { RunSummary } from './runs.js';
 import type { Runbook } from './runbook.js';
@@ -26,8 +26,12 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     return s;
   };
   for (const id of order) get(id);
-  const entries: RunEntries = { interruptions: [], repairs: [], lockTakeovers: [], settingsChanges: [], abandoned: null };
-  for (const e of run.events) if (!applyStepEvent(e, get)) applyRunEvent(e, entries);
+  const entries: RunEntries = { sessions: [], interruptions: [], repairs: [], lockTakeovers: [], settingsChanges: [], abandoned: null };
+  let operator: string | null = null;
+  for (const e of run.events) {
+    if (e.type === 'run.created' || e.type === 'run.resumed') operator = e.operator ?? null;
+    if (!applyStepEvent(e, get, operator)) applyRunEvent(e, entries);
+  }
   for (const [id, s] of steps) {
     const state = run.state.steps.get(id);
     s.status = state?.status ?? 'pending';
@@ -57,6 +61,7 @@ function shown(value: unknown): string {
 /** What happened to the run itself, one line each, in the order it happened. */
 function runEvents(t: Transcript): string[] {
   const lines: { seq: number; text: string }[] = [
+    ...t.sessions.map((s) => ({ seq: s.seq, text: `${s.how} at ${s.at} by ${who(s.by, s.operator)}` })),
     ...t.interruptions.map((i) => ({ seq: i.seq, text: `interrupted at ${i.at} (${i.signal}, ${i.by})` })),
     ...t.repairs.map((r) => ({
       seq: r.seq,
@@ -92,7 +97,7 @@ function stepLines(s: TranscriptStep): string[] {
   out.push(`${MARK[s.status]} ${s.id}: ${s.title} — ${s.status}${dur}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
   for (const c of s.confirmations) {
     const how = c.coveredBy ? `${c.method}, covered by the confirmation of step ${c.coveredBy}` : c.method;
-    out.push(`    confirmed by ${c.by} at ${c.at} (${how}${c.typed ? `, typed "${c.typed}"` : ''}) for ${c.expected}`);
+    out.push(`    confirmed by ${who(c.by, c.operator)} at ${c.at} (${how}${c.typed ? `, typed "${c.typed}"` : ''}) for ${c.expected}`);
     for (const [k, v] of Object.entries(c.evidence)) out.push(`      evidence ${k}: ${v}`);
   }
   for (const c of s.commands) {
