@@ -43,5 +43,14 @@ export const CONNECTION_FLAGS = {
   'restore-deadline': { type: 'number', describe: 'minutes to wait for the restore' },
 } as const satisfies Record<string, Options>;
 
+/** Who to tell how a run stands. */
+export const NOTIFY_FLAG = {
+  notify: {
+    type: 'string',
+    describe:
+      'webhook URL told when the run starts, waits for the operator, fails or is done: a JSON POST with a Slack-style text (5 s timeout; a failure is a warning, never a stop)',
+  },
+} as const satisfies Record<string, Options>;
+
 /** What the settings file and the DINGO_RECOVER_<FLAG> variables may set. */
-export const CONFIGURABLE_FLAGS = { ...CONNECTION_FLAGS } as const satisfies Record<string, Options>;
+export const CONFIGURABLE_FLAGS = { ...CONNECTION_FLAGS, ...NOTIFY_FLAG } as const satisfies Record<string, Options>;

@@ -5,11 +5,17 @@ import { actionRegistry } from './action-registry.js';
 import { setExitCode } from './exit-code.js';
 import type { GlobalArgs } from './global-options.js';
 import { operatorOf } from './operator-flag.js';
+import { notifierFor } from './run-notifier.js';
 
 /** What differs between recover, rehearse and resume: a new run or an existing one, and its settings. */
 export type RunChoice = Pick<DriveOptions<Scenario>, 'start' | 'scenario' | 'resumeId' | 'override' | 'stealLock'>;
 
-export async function driveRun(argv: GlobalArgs & { plan?: boolean; operator?: string }, choice: RunChoice): Promise<void> {
+export async function driveRun(
+  argv: GlobalArgs & { plan?: boolean; operator?: string; notify?: string },
+  choice: RunChoice,
+): Promise<void> {
+  const operator = operatorOf(argv.operator);
+  const notifier = await notifierFor(argv.notify);
   const { drive } = await import('../engine/driver.js');
   const { platforms } = await import('./platforms.js');
   const r = await drive({
@@ -21,7 +27,8 @@ export async function driveRun(argv: GlobalArgs & { plan?: boolean; operator?: s
     yes: argv.yes,
     verbose: argv.verbose,
     plan: argv.plan,
-    operator: operatorOf(argv.operator),
+    operator,
+    notifier,
     actions: await actionRegistry(),
   });
   setExitCode(r.exitCode);

@@ -32,6 +32,8 @@ export const rehearseCommand = runCommand({
   command: 'rehearse',
   describe: 'Rehearse the whole recovery against a simulated platform (fixtures)',
   options: rehearseOptions,
+  // A rehearsal reaches no platform: the settings of one would mix the live platform's logs and bucket into it.
+  settings: {},
   examples: [
     ['$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations'],
     ['$0 rehearse --scenario space-scenario --yes', 'rehearse the bundled deleted-space incident'],

@@ -1,7 +1,6 @@
 /** The flags of the runbook commands: which runbook, and how to reach the platform. */
 import type { Argv, InferredOptionTypes } from 'yargs';
 import { DEFAULT_RUNBOOK } from './package-files.js';
-import { configurable } from './config-file.js';
 import { CONNECTION_FLAGS } from './connection-flags.js';
 
 function runbookOption<T>(y: Argv<T>, runbook = DEFAULT_RUNBOOK) {
@@ -17,7 +16,7 @@ export function liveOptions<T>(y: Argv<T>, runbook = DEFAULT_RUNBOOK) {
 export type RunFlags = Partial<InferredOptionTypes<typeof CONNECTION_FLAGS>>;
 
 export function connectionOptions<T>(y: Argv<T>) {
-  return configurable(y.options(CONNECTION_FLAGS), CONNECTION_FLAGS);
+  return y.options(CONNECTION_FLAGS);
 }
 
 /** `resume` and `abandon` may take over a run another driver holds. */

@@ -5,7 +5,7 @@
 import { commandLine } from '../core/command-line.js';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { DingoError, EXIT, UsageError, isClosedOutput } from '../core/errors.js';
+import { DingoError, EXIT, UsageError, isClosedOutput, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { Platform } from '../core/seams.js';
 import { loadAnswers } from './answers.js';
@@ -15,6 +15,7 @@ import { Journal, openJournalForAppend } from './journal.js';
 import { RunLock } from './lock.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from './prompts.js';
 import { replay } from './replay.js';
+import { currentStep, sendNotice, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
 import { writeIncidentReport } from './report-file.js';
 import { Reporter } from './reporter.js';
 import { adoptableInstances } from './run-history.js';
@@ -57,6 +58,8 @@ export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> e
   plan?: boolean;
   /** The person driving this run or resume, journaled: a shared login does not say who confirmed what. */
   operator?: string;
+  /** Where to tell how the run stands (--notify): started, waiting for the operator, failed, done. */
+  notifier?: Notifier;
 }
 
 export interface DriveResult {
@@ -208,6 +211,20 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     );
     process.exit(EXIT.outputClosed);
   };
+  const notice = (state: NoticeState, exitCode: number | null = null, err?: unknown): RunNotice => ({
+    state,
+    runId,
+    runbook: runbook.name,
+    mode,
+    resumed: resuming,
+    step: currentStep(
+      journal.events(),
+      runbook.steps.map((s) => s.id),
+    ),
+    exitCode,
+    message: err === undefined ? null : messageOf(err),
+    operator: o.operator ?? null,
+  });
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   o.out.on('error', onOutputClosed);
@@ -216,6 +233,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   try {
     journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator });
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
+    await sendNotice(o.notifier, () => notice('started'), journal, reporter);
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
     const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
@@ -242,9 +260,14 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     });
     reporter.line(`run ${runId} is done. Transcript: ${commandLine(['show', runId])}`);
     reporter.line(`incident report: ${writeIncidentReport(o.stateDir, runId, runbook)}`);
+    await sendNotice(o.notifier, () => notice('done', EXIT.done), journal, reporter);
     return { runId, exitCode: EXIT.done, outputs: result.outputs };
   } catch (err) {
-    return { runId, exitCode: stopped(err, reporter, runId, resuming), outputs: {} };
+    const exitCode = stopped(err, reporter, runId, resuming);
+    const state = exitCode === EXIT.needsOperator ? 'waiting' : exitCode === EXIT.done ? 'planned' : 'failed';
+    // A journal that cannot be written any more (the reason it stopped, maybe) leaves the exit code as it is.
+    await sendNotice(o.notifier, () => notice(state, exitCode, err), journal, reporter).catch(() => undefined);
+    return { runId, exitCode, outputs: {} };
   } finally {
     reporter.close();
     process.off('SIGINT', onSignal);

@@ -64,6 +64,9 @@ export type EventBody =
   | { type: 'ambient.reasserted'; step: string; summary: string }
   /** The run was ended on the record without finishing. */
   | { type: 'run.abandoned'; reason: string }
+  /** A --notify notice was delivered, or not (`error`); the replay passes over both. */
+  | { type: 'notify.sent'; state: string; to: string }
+  | { type: 'notify.failed'; state: string; to: string; error: string }
   | { type: 'run.finished' };
 
 export type JournalEvent = EventBody & {
