@@ -1,4 +1,5 @@
 /** Starting or resuming a run from the command line: the engine, the platforms, every action. */
+import { printableJson } from '../core/display.js';
 import type { DriveOptions } from '../engine/driver.js';
 import type { Scenario } from '../rehearsal/scenario.js';
 import { actionRegistry } from './action-registry.js';
@@ -21,7 +22,8 @@ export async function driveRun(
   const r = await drive({
     platforms,
     stateDir: argv['state-dir'],
-    out: process.stdout,
+    // With --json, stdout holds the summary alone: the screen goes to stderr.
+    out: argv.json ? process.stderr : process.stdout,
     ...choice,
     answersFile: argv.answers,
     yes: argv.yes,
@@ -32,4 +34,8 @@ export async function driveRun(
     actions: await actionRegistry(),
   });
   setExitCode(r.exitCode);
+  if (argv.json) {
+    const { runSummary } = await import('./run-summary.js');
+    process.stdout.write(printableJson(runSummary(argv['state-dir'], r), 2) + '\n');
+  }
 }

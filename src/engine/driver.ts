@@ -66,6 +66,8 @@ export interface DriveResult {
   runId: string;
   exitCode: number;
   outputs: Record<string, Record<string, unknown>>;
+  /** The step a run that stopped is at (waiting, failed, planned). */
+  step?: string | null;
 }
 
 /** Takes the run's lock, then opens its journal (repairing a torn last event of a resumed one); the lock is let go if that fails. */
@@ -267,7 +269,15 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     const state = exitCode === EXIT.needsOperator ? 'waiting' : exitCode === EXIT.done ? 'planned' : 'failed';
     // A journal that cannot be written any more (the reason it stopped, maybe) leaves the exit code as it is.
     await sendNotice(o.notifier, () => notice(state, exitCode, err), journal, reporter).catch(() => undefined);
-    return { runId, exitCode, outputs: {} };
+    return {
+      runId,
+      exitCode,
+      outputs: {},
+      step: currentStep(
+        journal.events(),
+        runbook.steps.map((s) => s.id),
+      ),
+    };
   } finally {
     reporter.close();
     process.off('SIGINT', onSignal);
