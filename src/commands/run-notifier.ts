@@ -10,6 +10,17 @@ import { secrets } from '../core/redact.js';
 import { stripUrlCredentials } from '../core/url-secrets.js';
 import type { Notifier, RunNotice } from '../engine/run-notice.js';
 
+/** A part of a webhook's path or query this long is taken for its token. */
+const WEBHOOK_TOKEN_LENGTH = 16;
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 /** What the notice says, in a line a chat shows. */
 function textOf(n: RunNotice): string {
   const run = `dingo-recover run ${n.runId} (${n.runbook}${n.mode === 'rehearsal' ? ', a rehearsal' : ''})`;
@@ -54,9 +65,9 @@ export async function notifierFor(url: string | undefined): Promise<Notifier | u
     throw new UsageError('--notify needs an http:// or https:// URL', {
       hint: 'give the webhook URL, e.g. --notify https://hooks.slack.com/services/…',
     });
-  // The path and query of a webhook are its credentials: they are redacted wherever they appear.
-  secrets.register(url);
-  if (parsed.pathname.length > 1) secrets.register(parsed.pathname + parsed.search);
+  // A webhook's credentials are in its path or query (a Slack hook's last segment): each long part is redacted.
+  const parts = [...parsed.pathname.split('/').map(decoded), ...parsed.searchParams.values()];
+  for (const part of parts) if (part.length >= WEBHOOK_TOKEN_LENGTH) secrets.register(part);
   secrets.registerEnv(process.env);
   const { postJson } = await import('../systems/notify.js');
   return {

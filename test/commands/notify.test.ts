@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noticeBody } from '../../src/commands/run-notifier.js';
+import { noticeBody, notifierFor } from '../../src/commands/run-notifier.js';
 import { secrets } from '../../src/core/redact.js';
 import type { RunNotice } from '../../src/engine/run-notice.js';
 import { runCli, runIdOf, SOURCE_CLI } from '../support/cli.js';
@@ -111,6 +111,12 @@ describe('--notify URL', () => {
     const r = await run(['rehearse', '--yes', '--notify', 'hooks.slack.com/services/x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--notify needs an http:// or https:// URL');
+  });
+
+  it("takes a long part of the webhook's path for its token, redacted wherever it appears", async () => {
+    const notifier = await notifierFor(`https://hooks.example.com${HOOK_PATH}`);
+    expect(notifier?.target).toBe('https://hooks.example.com');
+    expect(secrets.redact(`POST ${HOOK_PATH} refused`)).toBe('POST /services/T0001/B0001/[REDACTED] refused');
   });
 
   it('redacts every secret from the body', () => {
