@@ -10,6 +10,7 @@ import type { Argv } from 'yargs';
 import type { ArchiveReport } from '../wale/report.js';
 import { EXAMPLE_ARCHIVES } from './archive-examples.js';
 import type { ArgsOf } from './lazy-command.js';
+import { configurable } from './config-file.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 import { setExitCode } from './exit-code.js';
 
@@ -21,7 +22,7 @@ function inspectExitCode(report: ArchiveReport): number {
 }
 
 function inspectOptions(y: Argv) {
-  return y
+  return configurable(y, s3FlagOptions)
     .positional('url', { type: 'string', demandOption: true, describe: 's3://BUCKET/backups/GUID/wal/' })
     .options(s3FlagOptions)
     .example(`$0 archive inspect ${EXAMPLE_ARCHIVES.old} --json`, 'the report as JSON')

@@ -13,6 +13,7 @@ import type { Prompter } from '../engine/prompts.js';
 import type { ArchiveReport } from '../wale/report.js';
 import { EXAMPLE_ARCHIVES } from './archive-examples.js';
 import type { GlobalArgs } from './global-options.js';
+import { configurable } from './config-file.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 import { confirmSwap } from './swap-confirm.js';
 import { loadPlan, planFileFor, writePlan } from './swap-plan-file.js';
@@ -117,7 +118,7 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Promise<v
 }
 
 function swapOptions(y: Argv<GlobalArgs>) {
-  return y
+  return configurable(y, s3FlagOptions)
     .option('from', { type: 'string', demandOption: true, describe: 'the archive to restore (only read); must be restorable' })
     .option('to', { type: 'string', demandOption: true, describe: 'the prefix the new instance restores from' })
     .option('concurrency', { type: 'number', default: 32, describe: 'parallel server-side copies' })

@@ -12,6 +12,7 @@ import { DRILL_EXIT, DrillFailed } from '../drill/exit-codes.js';
 import { EXAMPLE_ARCHIVES } from './archive-examples.js';
 import { printError } from './print-error.js';
 import { renderDrillReport } from './render-drill.js';
+import { configurable } from './config-file.js';
 import { s3FlagOptions, storeFromFlags, walePrefixOption } from './s3-flags.js';
 import { type S3Flags } from '../core/s3-flags.js';
 import { setExitCode } from './exit-code.js';
@@ -37,7 +38,7 @@ export const drillCommand = {
   command: 'drill <url>',
   describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
   builder: (yargs: Argv) =>
-    yargs
+    configurable(yargs, s3FlagOptions)
       .positional('url', walePrefixOption)
       .options({
         query: { type: 'string', describe: 'SQL to run on the restored database' },

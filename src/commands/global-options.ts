@@ -45,7 +45,12 @@ export function globalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
       describe: 'YAML/JSON file answering every prompt: {inputs, confirm, choose, secrets}',
       global: true,
     })
-    .option('json', { type: 'boolean', default: false, describe: 'print data as JSON where a command prints data', global: true })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'print data as JSON where a command prints data; a run prints its summary at the end, its screen on stderr',
+      global: true,
+    })
     .option('verbose', {
       type: 'boolean',
       default: false,

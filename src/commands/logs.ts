@@ -11,7 +11,8 @@ import { printableJson } from '../core/display.js';
 import { clusterdataFromArgs, searchFromArgs, sourceOptions } from './log-sources.js';
 import type { ArgsOf } from './lazy-command.js';
 import { s3FlagOptions } from './s3-flags.js';
-import { CLUSTERDATA_FLAG } from './evidence-flags.js';
+import { configurable } from './config-file.js';
+import { CLUSTERDATA_FLAG, LOG_FLAGS } from './evidence-flags.js';
 
 /** Refuses, as bad usage, a value that is not a GUID, naming the cf command that gives it. */
 function requireGuid(value: string, refusal: string, cfCommand: string): void {
@@ -44,7 +45,8 @@ function printFound<R>(json: boolean, found: R, render: (found: R) => string): v
 }
 
 function findOptions(y: Argv) {
-  return sourceOptions(y)
+  const settings = { ...LOG_FLAGS, ...CLUSTERDATA_FLAG, ...s3FlagOptions };
+  return configurable(sourceOptions(y), settings)
     .option('service-name', { type: 'string', demandOption: true, describe: 'the name the user gave the deleted service' })
     .option('org', { type: 'string', describe: 'org (a GUID filters; a name is only noted)' })
     .option('space', { type: 'string', describe: 'space (a GUID filters; a name is only noted)' })
@@ -77,7 +79,7 @@ const find = {
 };
 
 function instanceOptions(y: Argv) {
-  return sourceOptions(y)
+  return configurable(sourceOptions(y), LOG_FLAGS)
     .positional('guid', { type: 'string', demandOption: true, describe: 'instance GUID (cf service NAME --guid)' })
     .example('$0 logs instance 78218ded-7d88-4d69-bd44-6f478c300134 --logs /var/log/syslog*', 'where the new instance runs and archives');
 }

@@ -1,7 +1,6 @@
 /** `dingo-recover rehearse`: the whole recovery against a simulated platform. */
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { UsageError } from '../core/errors.js';
 import { scenarioDir } from './bundled-scenarios.js';
 import type { GlobalArgs } from './global-options.js';
 import { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot, runbookPath } from './package-files.js';
@@ -32,17 +31,14 @@ export const rehearseCommand = runCommand({
   command: 'rehearse',
   describe: 'Rehearse the whole recovery against a simulated platform (fixtures)',
   options: rehearseOptions,
+  // A rehearsal reaches no platform: the settings of one would mix the live platform's logs and bucket into it.
+  settings: {},
   examples: [
     ['$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations'],
     ['$0 rehearse --scenario space-scenario --yes', 'rehearse the bundled deleted-space incident'],
     ['$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario (with the runbook its scenario.yaml names)'],
   ],
   choice: (argv) => {
-    if (argv.json) {
-      throw new UsageError('rehearse prints no JSON: a rehearsal writes its steps for a person, and its journal for tools', {
-        hint: 'leave out --json; after the run, `dingo-recover show RUN-ID --json` prints its transcript as JSON',
-      });
-    }
     // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
     const scenario = loadScenario(argv.scenario ? scenarioDir(argv.scenario) : join(packageRoot(), DEFAULT_SCENARIO));
     const runbook = argv.runbook ?? scenario.runbook ?? DEFAULT_RUNBOOK;

@@ -2,6 +2,7 @@
 import { commandLine } from '../core/command-line.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { CONNECTION_FLAGS } from './connection-flags.js';
 import { connectionOptions, stealLockOption } from './run-flags.js';
 import { runCommand } from './run-command.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
@@ -13,6 +14,7 @@ export const resumeCommand = runCommand({
     stealLockOption(
       connectionOptions(y).positional('run-id', { type: 'string', describe: 'run to resume (default: the newest unfinished one)' }),
     ),
+  settings: CONNECTION_FLAGS,
   examples: [
     ['$0 resume', 'continue the newest unfinished run'],
     ['$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations'],

@@ -2,11 +2,14 @@
  * A command that drives a run (`recover`, `recover-space`, `rehearse`, `resume`): its flags and
  * examples, and the run it starts or resumes from what it was given.
  */
-import type { ArgumentsCamelCase, Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv, Options } from 'yargs';
+import { configurable } from './config-file.js';
+import { CONNECTION_FLAGS, NOTIFY_FLAG } from './connection-flags.js';
 import { driveRun, type RunChoice } from './drive-run.js';
 import type { GlobalArgs } from './global-options.js';
 import type { LoadedCommand } from './lazy-command.js';
 import { runbookPath } from './package-files.js';
+import { operatorOption } from './operator-flag.js';
 import { liveOptions } from './run-flags.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
 
@@ -17,9 +20,20 @@ export interface RunCommandSpec<U> {
   command: string;
   describe: string;
   options: (y: Argv<GlobalArgs>) => Argv<U>;
+  /** The flags among `options` the settings file and DINGO_RECOVER_<FLAG> variables may give. */
+  settings: Record<string, Options>;
   examples: Example[];
   /** Which run to drive, and with what: any refusal is thrown before the run starts. */
   choice: (argv: ArgumentsCamelCase<U>) => RunChoice | Promise<RunChoice>;
+}
+
+/**
+ * What every run command takes besides its own flags: who drives it, who to tell, and the settings
+ * file and variables standing in for `settings` and --notify. yargs adds them to `y` itself.
+ */
+function runOptions<U>(y: Argv<U>, settings: Record<string, Options>): Argv<U> {
+  configurable(operatorOption(y).options(NOTIFY_FLAG), { ...settings, ...NOTIFY_FLAG });
+  return y;
 }
 
 export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): LoadedCommand<GlobalArgs, U> {
@@ -29,7 +43,7 @@ export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): Loade
     builder: (y) =>
       spec.examples.reduce(
         (built, [line, description]) => built.example(line, description),
-        spec.options(y).option('plan', {
+        runOptions(spec.options(y), spec.settings).option('plan', {
           type: 'boolean',
           default: false,
           describe:
@@ -47,6 +61,7 @@ export function liveRunCommand({ runbook, ...named }: { command: string; describ
   return runCommand({
     ...named,
     options: (y) => liveOptions(y, runbook),
+    settings: CONNECTION_FLAGS,
     choice: (argv) => ({
       start: { mode: 'live', runbookFile: runbookPath(argv.runbook), settings: settingsFrom(argv), live: liveFrom(argv) },
     }),

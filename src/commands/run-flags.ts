@@ -1,8 +1,7 @@
 /** The flags of the runbook commands: which runbook, and how to reach the platform. */
-import type { Argv, InferredOptionTypes, Options } from 'yargs';
+import type { Argv, InferredOptionTypes } from 'yargs';
 import { DEFAULT_RUNBOOK } from './package-files.js';
-import { CLUSTERDATA_FLAG, LOG_FLAGS } from './evidence-flags.js';
-import { s3FlagOptions } from './s3-flags.js';
+import { CONNECTION_FLAGS } from './connection-flags.js';
 
 function runbookOption<T>(y: Argv<T>, runbook = DEFAULT_RUNBOOK) {
   return y.option('runbook', { type: 'string', default: runbook, describe: 'runbook file or bundled runbook name' });
@@ -12,46 +11,6 @@ function runbookOption<T>(y: Argv<T>, runbook = DEFAULT_RUNBOOK) {
 export function liveOptions<T>(y: Argv<T>, runbook = DEFAULT_RUNBOOK) {
   return connectionOptions(runbookOption(y, runbook));
 }
-
-/**
- * How to reach the platform: what `recover` takes, and `resume` may change (each change is
- * journaled). One table, in the order `--help` lists them; RunFlags is read from it.
- */
-const CONNECTION_FLAGS = {
-  // Which deleted instance, when the evidence does not settle it.
-  'deleted-instance': {
-    type: 'string',
-    describe:
-      'GUID of the deleted instance to restore, when the evidence does not settle it (like choose.deletedInstance in the answers file)',
-  },
-  // Where the evidence is: syslog files, Elasticsearch, the broker's clusterdata bucket.
-  ...LOG_FLAGS,
-  ...CLUSTERDATA_FLAG,
-  // The cells over SSH, S3, and the platform's CLIs.
-  gateway: { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' },
-  'ssh-user': { type: 'string', describe: 'user on the cells (default vcap)' },
-  'ssh-key': { type: 'string', describe: 'private key file, offered alone (default: ssh-agent, then the identity files)' },
-  'known-hosts': { type: 'string', describe: 'known_hosts file for the gateway and the cells' },
-  'ssh-config': { type: 'string', describe: 'OpenSSH client config to honour (default ~/.ssh/config)' },
-  ...s3FlagOptions,
-  'wal-bucket': {
-    type: 'string',
-    describe: "the platform's WAL bucket (WAL_S3_BUCKET of its Dingo containers): an archive in any other bucket is refused",
-  },
-  'cf-bin': { type: 'string', describe: 'cf CLI to run (default cf)' },
-  'bosh-bin': { type: 'string', describe: 'bosh CLI to run (default bosh)' },
-  'docker-bin': { type: 'string', describe: "the cell's docker client" },
-  'docker-host': { type: 'string', describe: "the cell's docker socket" },
-  'container-store-root': {
-    type: 'string',
-    describe: 'host folder of the container volumes; a flush never leaves it (default /var/vcap/store/cf-containers-broker/)',
-  },
-  // Pacing.
-  concurrency: { type: 'number', describe: 'parallel S3 copies (default 32)' },
-  'poll-interval': { type: 'number', describe: 'seconds between status polls' },
-  'create-deadline': { type: 'number', describe: 'minutes to wait for cf create-service' },
-  'restore-deadline': { type: 'number', describe: 'minutes to wait for the restore' },
-} as const satisfies Record<string, Options>;
 
 /** The flags `recover`, `rehearse` and `resume` may give; each is optional. */
 export type RunFlags = Partial<InferredOptionTypes<typeof CONNECTION_FLAGS>>;

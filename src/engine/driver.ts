@@ -15,6 +15,7 @@ import { Journal, openJournalForAppend } from './journal.js';
 import { RunLock } from './lock.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from './prompts.js';
 import { replay } from './replay.js';
+import { currentStep, sendNotice, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
 import { writeIncidentReport } from './report-file.js';
 import { doneLines } from './run-end.js';
 import { Reporter } from './reporter.js';
@@ -58,12 +59,18 @@ export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> e
   plan?: boolean;
   /** The program and its version (`dingo-recover 1.2.3`), journaled when a run starts or resumes, for its report. */
   tool?: string;
+  /** The person driving this run or resume, journaled: a shared login does not say who confirmed what. */
+  operator?: string;
+  /** Where to tell how the run stands (--notify): started, waiting for the operator, failed, done. */
+  notifier?: Notifier;
 }
 
 export interface DriveResult {
   runId: string;
   exitCode: number;
   outputs: Record<string, Record<string, unknown>>;
+  /** The step a run that stopped is at (waiting, failed, planned). */
+  step?: string | null;
 }
 
 /** Takes the run's lock, then opens its journal (repairing a torn last event of a resumed one); the lock is let go if that fails. */
@@ -103,8 +110,7 @@ function journalStart(
   runbook: Runbook,
   journal: Journal,
   reporter: Reporter,
-  answersFile?: string,
-  tool?: string,
+  o: { answersFile?: string; operator?: string; tool?: string },
 ): void {
   if (!resuming) {
     journal.append({
@@ -113,7 +119,14 @@ function journalStart(
       runbook: { file: plan.runbookFile, name: runbook.name, sha256: runbook.sha256 },
       mode: plan.mode,
       scenario: plan.scenarioDir,
-      options: { settings: plan.settings, live: plan.live, stepCount: runbook.steps.length, answersFile, ...(tool ? { tool } : {}) },
+      options: {
+        settings: plan.settings,
+        live: plan.live,
+        stepCount: runbook.steps.length,
+        answersFile: o.answersFile,
+        ...(o.tool ? { tool: o.tool } : {}),
+      },
+      operator: o.operator,
     });
     return;
   }
@@ -122,7 +135,7 @@ function journalStart(
       hint: 'resume with the runbook as it was (git checkout it), or start a new run',
     });
   }
-  journal.append({ type: 'run.resumed', ...(tool ? { tool } : {}) });
+  journal.append({ type: 'run.resumed', operator: o.operator, ...(o.tool ? { tool: o.tool } : {}) });
   if (Object.keys(plan.changes).length) {
     journal.append({ type: 'settings.changed', changes: plan.changes });
     for (const [key, c] of Object.entries(plan.changes))
@@ -212,14 +225,29 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     );
     process.exit(EXIT.outputClosed);
   };
+  const notice = (state: NoticeState, exitCode: number | null = null, err?: unknown): RunNotice => ({
+    state,
+    runId,
+    runbook: runbook.name,
+    mode,
+    resumed: resuming,
+    step: currentStep(
+      journal.events(),
+      runbook.steps.map((s) => s.id),
+    ),
+    exitCode,
+    message: err === undefined ? null : messageOf(err),
+    operator: o.operator ?? null,
+  });
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   o.out.on('error', onOutputClosed);
 
   let platform: Platform | undefined;
   try {
-    journalStart(plan, resuming, runbook, journal, reporter, answersFile, o.tool);
+    journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator, tool: o.tool });
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
+    await sendNotice(o.notifier, () => notice('started'), journal, reporter);
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
     const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
@@ -246,9 +274,22 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     });
     const reportFile = writeIncidentReport(o.stateDir, runId, runbook);
     for (const l of doneLines(runId, Date.now() - began, reportFile, result.outputs)) reporter.line(l);
+    await sendNotice(o.notifier, () => notice('done', EXIT.done), journal, reporter);
     return { runId, exitCode: EXIT.done, outputs: result.outputs };
   } catch (err) {
-    return { runId, exitCode: stopped(err, reporter, runId, resuming, journal), outputs: {} };
+    const exitCode = stopped(err, reporter, runId, resuming, journal);
+    const state = exitCode === EXIT.needsOperator ? 'waiting' : exitCode === EXIT.done ? 'planned' : 'failed';
+    // A journal that cannot be written any more (the reason it stopped, maybe) leaves the exit code as it is.
+    await sendNotice(o.notifier, () => notice(state, exitCode, err), journal, reporter).catch(() => undefined);
+    return {
+      runId,
+      exitCode,
+      outputs: {},
+      step: currentStep(
+        journal.events(),
+        runbook.steps.map((s) => s.id),
+      ),
+    };
   } finally {
     reporter.close();
     process.off('SIGINT', onSignal);

@@ -4,7 +4,7 @@
  * `summary` output under its title.
  */
 import { commandLine } from '../core/command-line.js';
-import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { itemStatus } from './transcript.js';
 import { textOf } from '../core/json.js';
 import { stepSections } from './incident-sections.js';
@@ -57,7 +57,7 @@ function confirmationLines(steps: TranscriptStep[]): string[] {
   return steps.flatMap((s) =>
     s.confirmations.map(
       (c) =>
-        `- ${s.title}: ${c.coveredBy ? `with the plan (confirmed at step ${c.coveredBy})` : `${c.method}${c.typed ? ` "${c.typed}"` : ''} by ${c.by}`}, for ${c.expected}`,
+        `- ${s.title}: ${c.coveredBy ? `with the plan (confirmed at step ${c.coveredBy})` : `${c.method}${c.typed ? ` "${c.typed}"` : ''} by ${who(c.by, c.operator)}`}, for ${c.expected}`,
     ),
   );
 }

@@ -5,7 +5,7 @@
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
 import { commandLine } from '../core/command-line.js';
-import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { printable } from '../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
 import { textOf } from '../core/json.js';
@@ -65,7 +65,9 @@ function confirmations(t: Transcript): string[] {
   return [
     '| step | confirmed by | when | how | typed |',
     '|---|---|---|---|---|',
-    ...rows.map(({ s, c }) => `| ${cell(s.id)} | ${cell(c.by)} | ${utc(c.at)} | ${cell(c.method)} | ${cell(c.typed ?? '')} |`),
+    ...rows.map(
+      ({ s, c }) => `| ${cell(s.id)} | ${cell(who(c.by, c.operator))} | ${utc(c.at)} | ${cell(c.method)} | ${cell(c.typed ?? '')} |`,
+    ),
     '',
   ];
 }

@@ -3,7 +3,7 @@
  * each step the operator is asked about afterwards (the drill, copying the archive, rebinding,
  * restarting), and the timeline with every interruption, stop and resume.
  */
-import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { textOf, textsOf } from '../core/json.js';
 import { roughDuration } from '../core/duration.js';
 
@@ -85,7 +85,7 @@ export function timeline(t: Transcript): string[] {
   for (const i of t.interruptions) event(i.at, `interrupted (${i.atQuestion ? 'Ctrl-C at a question' : i.signal}) by ${i.by}`);
   for (const s of t.stops)
     event(s.at, `${s.exitCode === 3 ? 'stopped to wait for the operator' : `stopped (exit ${s.exitCode})`}: ${s.error}`);
-  for (const r of t.resumes) event(r.at, `resumed by ${r.by}${r.tool ? ` with ${r.tool}` : ''}`);
+  for (const r of t.sessions) event(r.at, `${r.how} by ${who(r.by, r.operator)}${r.tool ? ` with ${r.tool}` : ''}`);
   // Steps not started yet have no time: they stay in the runbook's order, after the rest.
   const timed = rows.filter((r) => r.at).sort((a, b) => a.at.localeCompare(b.at));
   return [

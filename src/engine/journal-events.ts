@@ -15,9 +15,11 @@ export type EventBody =
       mode: 'live' | 'rehearsal';
       scenario?: string;
       options: Record<string, unknown>;
+      /** The person driving it (--operator, else SUDO_USER, else the login); absent from older journals. */
+      operator?: string;
     }
-  /** `tool`: the program and version that resumed it. */
-  | { type: 'run.resumed'; tool?: string }
+  /** `tool`: the program and version that resumed it; `operator`: the person driving this resume (both absent from older journals). */
+  | { type: 'run.resumed'; tool?: string; operator?: string }
   | { type: 'input'; name: string; value: unknown; source: 'prompt' | 'answers' | 'default' }
   | { type: 'step.started'; step: string; params: Record<string, unknown>; plan: Record<string, unknown> }
   | { type: 'step.probed'; step: string; result: 'done' | 'not-done' | 'unknown'; why: string }
@@ -68,6 +70,9 @@ export type EventBody =
   | { type: 'ambient.reasserted'; step: string; summary: string }
   /** The run was ended on the record without finishing. */
   | { type: 'run.abandoned'; reason: string }
+  /** A --notify notice was delivered, or not (`error`); the replay passes over both. */
+  | { type: 'notify.sent'; state: string; to: string }
+  | { type: 'notify.failed'; state: string; to: string; error: string }
   | { type: 'run.finished' };
 
 export type JournalEvent = EventBody & {

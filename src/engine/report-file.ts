@@ -6,7 +6,7 @@ import type { Runbook } from './runbook.js';
 import { loadRun } from './runs.js';
 import { buildTranscript } from './transcript.js';
 
-const REPORT_FILE = 'report.md';
+export const REPORT_FILE = 'report.md';
 
 /** Writes the run's incident report (Markdown) into its folder, and returns its path. */
 export function writeIncidentReport(stateDir: string, runId: string, runbook: Runbook | null): string {

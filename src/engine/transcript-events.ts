@@ -5,7 +5,7 @@ import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript
 /** The run-level entries of a transcript, filled as the journal is read. */
 export type RunEntries = Pick<
   Transcript,
-  'interruptions' | 'resumes' | 'stops' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'
+  'sessions' | 'interruptions' | 'stops' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'
 >;
 
 export function newStep(id: string, def: { title: string; action: string } | undefined): TranscriptStep {
@@ -69,8 +69,11 @@ function applyTimes(e: JournalEvent, step: (id: string) => TranscriptStep): bool
   }
 }
 
-/** Adds an event that belongs to one step to that step; false when the event belongs to no step. */
-export function applyStepEvent(e: JournalEvent, step: (id: string) => TranscriptStep): boolean {
+/**
+ * Adds an event that belongs to one step to that step; false when the event belongs to no step.
+ * `operator`: the person driving the run when the event was written.
+ */
+export function applyStepEvent(e: JournalEvent, step: (id: string) => TranscriptStep, operator: string | null = null): boolean {
   if (applyTimes(e, step)) return true;
   switch (e.type) {
     case 'step.probed':
@@ -88,6 +91,7 @@ export function applyStepEvent(e: JournalEvent, step: (id: string) => Transcript
         expected: e.expected,
         evidence: e.evidence,
         coveredBy: e.coveredBy ?? null,
+        operator,
       });
       return true;
     case 'note':
@@ -101,14 +105,28 @@ export function applyStepEvent(e: JournalEvent, step: (id: string) => Transcript
   }
 }
 
-/** Adds an event about the run itself (interrupted, resumed, stopped, repaired, lock taken over, settings changed, abandoned). */
+/** The program and version a start or resume journaled. */
+function toolOf(e: Extract<JournalEvent, { type: 'run.created' | 'run.resumed' }>): string | undefined {
+  const tool = e.type === 'run.created' ? e.options.tool : e.tool;
+  return typeof tool === 'string' ? tool : undefined;
+}
+
+/** Adds an event about the run itself (started, resumed, interrupted, stopped, repaired, lock taken over, settings changed, abandoned). */
 export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
   switch (e.type) {
+    case 'run.created':
+    case 'run.resumed':
+      run.sessions.push({
+        seq: e.seq,
+        at: e.at,
+        by: e.by,
+        operator: e.operator ?? null,
+        how: e.type === 'run.created' ? 'started' : 'resumed',
+        ...(toolOf(e) ? { tool: toolOf(e) } : {}),
+      });
+      break;
     case 'run.interrupted':
       run.interruptions.push({ seq: e.seq, at: e.at, by: e.by, signal: e.signal, ...(e.atQuestion ? { atQuestion: true } : {}) });
-      break;
-    case 'run.resumed':
-      run.resumes.push({ seq: e.seq, at: e.at, by: e.by, ...(e.tool ? { tool: e.tool } : {}) });
       break;
     case 'run.stopped':
       run.stops.push({ seq: e.seq, at: e.at, by: e.by, exitCode: e.exitCode, error: e.error });

@@ -30,6 +30,8 @@ export interface TranscriptStep {
     evidence: Record<string, string>;
     /** For method 'plan': the step whose confirmation covered this one. */
     coveredBy: string | null;
+    /** The person driving the run then (see `sessions`); null in older journals. */
+    operator: string | null;
   }[];
   notes: { at: string; text: string }[];
   /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
@@ -48,10 +50,13 @@ export interface Transcript {
   inputs: Record<string, unknown>;
   steps: TranscriptStep[];
   /** Run-level entries carry the journal's `seq`, which orders them. */
+  /**
+   * The run's start and each resume: the login (`by`), the person driving it (`operator`, null in
+   * older journals) and the program and version (`tool`, when journaled).
+   */
+  sessions: { seq: number; at: string; by: string; operator: string | null; how: 'started' | 'resumed'; tool?: string }[];
   /** `atQuestion`: the operator's Ctrl-C at a prompt. */
   interruptions: { seq: number; at: string; by: string; signal: string; atQuestion?: boolean }[];
-  /** Each time the run was resumed, and by which program and version. */
-  resumes: { seq: number; at: string; by: string; tool?: string }[];
   /** Each time the run stopped on a failure, or to wait for the operator (exit 3). */
   stops: { seq: number; at: string; by: string; exitCode: number; error: string }[];
   /** Torn last events cut off the journal (kept in a file of their own) when the run was opened again. */
@@ -61,4 +66,9 @@ export interface Transcript {
   /** Connection settings a resume changed. */
   settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
   abandoned: { seq: number; at: string; by: string; reason: string } | null;
+}
+
+/** Who did something: the person and the login (`alice (ubuntu@opsman)`), or the login alone when they say the same. */
+export function who(by: string, operator: string | null): string {
+  return operator && operator !== by.split('@')[0] ? `${operator} (${by})` : by;
 }

@@ -7,7 +7,7 @@
  */
 import { printable, printableJson } from '../core/display.js';
 import { EXIT } from '../core/errors.js';
-import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
 import type { RunSummary } from './runs.js';
 import type { Runbook } from './runbook.js';
@@ -28,15 +28,19 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
   };
   for (const id of order) get(id);
   const entries: RunEntries = {
+    sessions: [],
     interruptions: [],
-    resumes: [],
     stops: [],
     repairs: [],
     lockTakeovers: [],
     settingsChanges: [],
     abandoned: null,
   };
-  for (const e of run.events) if (!applyStepEvent(e, get)) applyRunEvent(e, entries);
+  let operator: string | null = null;
+  for (const e of run.events) {
+    if (e.type === 'run.created' || e.type === 'run.resumed') operator = e.operator ?? null;
+    if (!applyStepEvent(e, get, operator)) applyRunEvent(e, entries);
+  }
   for (const [id, s] of steps) {
     const state = run.state.steps.get(id);
     s.status = state?.status ?? 'pending';
@@ -67,11 +71,11 @@ function shown(value: unknown): string {
 /** What happened to the run itself, one line each, in the order it happened. */
 function runEvents(t: Transcript): string[] {
   const lines: { seq: number; text: string }[] = [
+    ...t.sessions.map((s) => ({ seq: s.seq, text: `${s.how} at ${s.at} by ${who(s.by, s.operator)}${s.tool ? ` with ${s.tool}` : ''}` })),
     ...t.interruptions.map((i) => ({
       seq: i.seq,
       text: `interrupted at ${i.at} (${i.atQuestion ? 'Ctrl-C at a question' : i.signal}, ${i.by})`,
     })),
-    ...t.resumes.map((r) => ({ seq: r.seq, text: `resumed at ${r.at} by ${r.by}` })),
     ...t.stops.map((s) => ({
       seq: s.seq,
       text: `${s.exitCode === EXIT.needsOperator ? 'stopped to wait for the operator' : `stopped (exit ${s.exitCode})`} at ${s.at}: ${s.error}`,
@@ -110,7 +114,7 @@ function stepLines(s: TranscriptStep): string[] {
   out.push(`${MARK[s.status]} ${s.id}: ${s.title} — ${s.status}${dur}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
   for (const c of s.confirmations) {
     const how = c.coveredBy ? `${c.method}, covered by the confirmation of step ${c.coveredBy}` : c.method;
-    out.push(`    confirmed by ${c.by} at ${c.at} (${how}${c.typed ? `, typed "${c.typed}"` : ''}) for ${c.expected}`);
+    out.push(`    confirmed by ${who(c.by, c.operator)} at ${c.at} (${how}${c.typed ? `, typed "${c.typed}"` : ''}) for ${c.expected}`);
     for (const [k, v] of Object.entries(c.evidence)) out.push(`      evidence ${k}: ${v}`);
   }
   for (const c of s.commands) {

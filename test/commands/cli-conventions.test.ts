@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
@@ -93,15 +93,6 @@ describe('flags that were taken and ignored', () => {
     const r = await runCli(['runs'], { program: SOURCE_CLI, env: { DINGO_RECOVER_STATE_DIR: state } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(state);
-  });
-
-  it('rehearse --json is refused (exit 2) before any run starts, naming what prints JSON', async () => {
-    const state = tmp();
-    const r = await runCli(['rehearse', '--yes', '--json', '--state-dir', state], { program: SOURCE_CLI });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('rehearse prints no JSON');
-    expect(r.stderr).toContain('dingo-recover show RUN-ID --json');
-    expect(existsSync(join(state, 'runs'))).toBe(false);
   });
 });
 

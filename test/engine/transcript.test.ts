@@ -115,7 +115,8 @@ describe('show', () => {
 
     const by = at('run.abandoned').by;
     const lines = renderTranscript(t).split('\n');
-    expect(lines.slice(3, 9)).toEqual([
+    expect(lines.slice(3, 10)).toEqual([
+      `started at ${at('run.created').at} by ${by}`,
       `journal repaired at ${at('journal.repaired').at} by ${by}: a torn last event (37 bytes) was kept at /state/runs/r1/journal.ndjson.torn-20260318T101500.000Z; the journal was cut back to 2048 bytes`,
       `lock taken over (stale) at ${at('lock.taken').at} by ${by} from ann@far-away pid 4242, holding it since 2026-03-17T18:05:20.000Z`,
       `lock taken over (--steal-lock) at ${at('lock.taken', 1).at} by ${by} from a lock file that named no holder`,

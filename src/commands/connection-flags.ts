@@ -1,0 +1,56 @@
+/** The flags that say how to reach the platform, shared by the runbook commands and the settings file. */
+import type { Options } from 'yargs';
+import { CLUSTERDATA_FLAG, LOG_FLAGS } from './evidence-flags.js';
+import { s3FlagOptions } from './s3-flags.js';
+
+/**
+ * How to reach the platform: what `recover` takes, and `resume` may change (each change is
+ * journaled). One table, in the order `--help` lists them; RunFlags is read from it.
+ */
+export const CONNECTION_FLAGS = {
+  // Which deleted instance, when the evidence does not settle it.
+  'deleted-instance': {
+    type: 'string',
+    describe:
+      'GUID of the deleted instance to restore, when the evidence does not settle it (like choose.deletedInstance in the answers file)',
+  },
+  // Where the evidence is: syslog files, Elasticsearch, the broker's clusterdata bucket.
+  ...LOG_FLAGS,
+  ...CLUSTERDATA_FLAG,
+  // The cells over SSH, S3, and the platform's CLIs.
+  gateway: { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' },
+  'ssh-user': { type: 'string', describe: 'user on the cells (default vcap)' },
+  'ssh-key': { type: 'string', describe: 'private key file, offered alone (default: ssh-agent, then the identity files)' },
+  'known-hosts': { type: 'string', describe: 'known_hosts file for the gateway and the cells' },
+  'ssh-config': { type: 'string', describe: 'OpenSSH client config to honour (default ~/.ssh/config)' },
+  ...s3FlagOptions,
+  'wal-bucket': {
+    type: 'string',
+    describe: "the platform's WAL bucket (WAL_S3_BUCKET of its Dingo containers): an archive in any other bucket is refused",
+  },
+  'cf-bin': { type: 'string', describe: 'cf CLI to run (default cf)' },
+  'bosh-bin': { type: 'string', describe: 'bosh CLI to run (default bosh)' },
+  'docker-bin': { type: 'string', describe: "the cell's docker client" },
+  'docker-host': { type: 'string', describe: "the cell's docker socket" },
+  'container-store-root': {
+    type: 'string',
+    describe: 'host folder of the container volumes; a flush never leaves it (default /var/vcap/store/cf-containers-broker/)',
+  },
+  // Pacing.
+  concurrency: { type: 'number', describe: 'parallel S3 copies (default 32)' },
+  'poll-interval': { type: 'number', describe: 'seconds between status polls' },
+  'create-deadline': { type: 'number', describe: 'minutes to wait for cf create-service' },
+  'restore-deadline': { type: 'number', describe: 'minutes to wait for the restore' },
+} as const satisfies Record<string, Options>;
+
+/** Who to tell how a run stands. */
+export const NOTIFY_FLAG = {
+  notify: {
+    type: 'string',
+    describe:
+      'webhook URL told when the run starts, waits for the operator, fails or is done: a JSON POST with a Slack-style text (5 s timeout; a failure is a warning, never a stop)',
+  },
+} as const satisfies Record<string, Options>;
+
+/** What the settings file and the DINGO_RECOVER_<FLAG> variables may set. */
+export const CONFIGURABLE_FLAGS = { ...CONNECTION_FLAGS, ...NOTIFY_FLAG } as const satisfies Record<string, Options>;

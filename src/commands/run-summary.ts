@@ -1,0 +1,51 @@
+/**
+ * `recover`/`recover-space`/`resume`/`rehearse --json`: the run's summary on stdout once it stops
+ * (the screen goes to stderr), for scripts and CI. Read back from the run's journal, which is
+ * redacted as it is written.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT } from '../core/errors.js';
+import { REPORT_FILE } from '../engine/report-file.js';
+import { loadRun } from '../engine/runs.js';
+
+/** The id of the step whose outputs the summary gives: every bundled runbook's last step, its report. */
+const REPORT_STEP = 'report';
+
+export interface RunSummaryJson {
+  runId: string;
+  mode: string;
+  runbook: string;
+  /** done, planned (stopped by --plan), waiting (for the operator: exit 3) or failed. */
+  state: 'done' | 'planned' | 'waiting' | 'failed';
+  exitCode: number;
+  /** The step it is at (null when done). */
+  step: string | null;
+  steps: { finished: string[]; skipped: string[]; failed: string[] };
+  /** The report step's outputs (null until it ran), and the incident report (null until the run is done). */
+  report: { outputs: Record<string, unknown> | null; path: string | null };
+}
+
+/** The summary of the run `stopped` (as drive() returned it). */
+export function runSummary(stateDir: string, stopped: { runId: string; exitCode: number; step?: string | null }): RunSummaryJson {
+  const { runId, exitCode } = stopped;
+  const run = loadRun(stateDir, runId);
+  const ids = (status: string) => [...run.state.steps].filter(([, s]) => s.status === status).map(([id]) => id);
+  const finished = run.state.finished;
+  const state = exitCode === EXIT.done ? (finished ? 'done' : 'planned') : exitCode === EXIT.needsOperator ? 'waiting' : 'failed';
+  const report = run.state.steps.get(REPORT_STEP);
+  const path = join(run.dir, REPORT_FILE);
+  return {
+    runId,
+    mode: run.mode,
+    runbook: run.runbook,
+    state,
+    exitCode,
+    step: finished ? null : (stopped.step ?? run.currentStep),
+    steps: { finished: ids('finished'), skipped: ids('skipped'), failed: ids('failed') },
+    report: {
+      outputs: report?.status === 'finished' ? (report.outputs ?? {}) : null,
+      path: finished && existsSync(path) ? path : null,
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noticeBody, notifierFor } from '../../src/commands/run-notifier.js';
+import { secrets } from '../../src/core/redact.js';
+import type { RunNotice } from '../../src/engine/run-notice.js';
+import { runCli, runIdOf, SOURCE_CLI } from '../support/cli.js';
+
+const stateDir = mkdtempSync(join(tmpdir(), 'dingo-notify-'));
+const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const HOOK_PATH = '/services/T0001/B0001/hook-token-5ecret';
+
+/** A webhook on loopback: keeps each JSON body posted, answers `status`. */
+let server: Server;
+let base = '';
+let status = 204;
+const bodies: Record<string, unknown>[] = [];
+const paths: string[] = [];
+
+function read(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    req.on('end', () => {
+      resolve(text);
+    });
+  });
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    void read(req).then((text) => {
+      paths.push(req.url ?? '');
+      bodies.push(JSON.parse(text) as Record<string, unknown>);
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(
+  () =>
+    new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    ),
+);
+
+function run(args: string[]) {
+  return runCli([...args, '--state-dir', stateDir], { program: SOURCE_CLI, env: { AWS_SECRET_ACCESS_KEY: AWS_SECRET } });
+}
+
+const journalOf = (id: string) => readFileSync(join(stateDir, 'runs', id, 'journal.ndjson'), 'utf8');
+
+describe('--notify URL', () => {
+  it('posts started, waiting for the operator, and done, journaled by the webhook origin alone', async () => {
+    bodies.length = 0;
+    const waiting = await run(['rehearse', '--notify', `${base}${HOOK_PATH}`, '--operator', 'alice']);
+    expect(waiting.code).toBe(3);
+    const id = runIdOf(waiting.stdout);
+    const resumed = await run(['resume', id, '--yes', '--notify', `${base}${HOOK_PATH}`]);
+    expect(resumed.code).toBe(0);
+
+    expect(paths.every((p) => p === HOOK_PATH)).toBe(true);
+    expect(bodies.map((b) => b.state)).toEqual(['started', 'waiting', 'started', 'done']);
+    expect(bodies[0]).toMatchObject({ runId: id, runbook: 'recover-deleted-service', mode: 'rehearsal', operator: 'alice' });
+    expect(bodies[0]!.text).toBe(`dingo-recover run ${id} (recover-deleted-service, a rehearsal) started by alice`);
+    expect(bodies[1]).toMatchObject({ runId: id, state: 'waiting', step: 'confirm-deleted-instance', exitCode: 3 });
+    expect(bodies[1]!.text).toMatch(/is waiting for the operator at step confirm-deleted-instance: no answer for confirmation/);
+    expect(bodies[1]!.text).toContain(`continue with: dingo-recover resume ${id}`);
+    expect(bodies[3]).toMatchObject({ state: 'done', exitCode: 0 });
+    expect(bodies[3]!.text).toBe(`dingo-recover run ${id} (recover-deleted-service, a rehearsal) is done`);
+
+    const journal = journalOf(id);
+    const sent = journal
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; state?: string; to?: string })
+      .filter((e) => e.type === 'notify.sent');
+    expect(sent.map((e) => [e.state, e.to])).toEqual([
+      ['started', base],
+      ['waiting', base],
+      ['started', base],
+      ['done', base],
+    ]);
+    for (const text of [journal, waiting.stdout, resumed.stdout, JSON.stringify(bodies)]) {
+      expect(text).not.toContain('hook-token-5ecret');
+      expect(text).not.toContain(AWS_SECRET);
+    }
+  });
+
+  it('goes on when the webhook fails, with one warning line for each notice, journaled', async () => {
+    status = 500;
+    bodies.length = 0;
+    const r = await run(['rehearse', '--yes', '--notify', `${base}/hook`]);
+    status = 204;
+    expect(r.code).toBe(0);
+    const warnings = r.stdout.split('\n').filter((l) => l.includes('warning: --notify'));
+    expect(warnings).toEqual([
+      `warning: --notify ${base} was not told that the run started: it answered HTTP 500 Internal Server Error; the run goes on`,
+      `warning: --notify ${base} was not told that the run is done: it answered HTTP 500 Internal Server Error; the run goes on`,
+    ]);
+    expect(journalOf(runIdOf(r.stdout))).toContain(`"type":"notify.failed","state":"done","to":"${base}"`);
+  });
+
+  it('refuses a URL that is no http(s) one before the run starts', async () => {
+    const r = await run(['rehearse', '--yes', '--notify', 'hooks.slack.com/services/x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--notify needs an http:// or https:// URL');
+  });
+
+  it("takes a long part of the webhook's path for its token, redacted wherever it appears", async () => {
+    const notifier = await notifierFor(`https://hooks.example.com${HOOK_PATH}`);
+    expect(notifier?.target).toBe('https://hooks.example.com');
+    expect(secrets.redact(`POST ${HOOK_PATH} refused`)).toBe('POST /services/T0001/B0001/[REDACTED] refused');
+  });
+
+  it('redacts every secret from the body', () => {
+    secrets.register(AWS_SECRET);
+    const notice: RunNotice = {
+      state: 'failed',
+      runId: 'r1',
+      runbook: 'recover-instance',
+      mode: 'live',
+      resumed: false,
+      step: 'swap-archive',
+      exitCode: 1,
+      message: `S3 refused the key ${AWS_SECRET}`,
+      operator: null,
+    };
+    const body = JSON.stringify(noticeBody(notice));
+    expect(body).not.toContain(AWS_SECRET);
+    expect(body).toContain('failed at step swap-archive: S3 refused the key [REDACTED]');
+  });
+});

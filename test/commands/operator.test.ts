@@ -1,0 +1,48 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, runIdOf, SOURCE_CLI } from '../support/cli.js';
+
+const stateDir = mkdtempSync(join(tmpdir(), 'dingo-operator-'));
+const runs = () => (existsSync(join(stateDir, 'runs')) ? readdirSync(join(stateDir, 'runs')) : []);
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return runCli([...args, '--state-dir', stateDir], { program: SOURCE_CLI, env: { SUDO_USER: '', ...env } });
+}
+
+describe('who drives a run', () => {
+  it('journals the operator at the start and at each resume, and shows who confirmed what', async () => {
+    const started = await run(['rehearse', '--operator', 'alice']);
+    expect(started.code).toBe(3);
+    const id = runIdOf(started.stdout);
+    expect((await run(['resume', id, '--yes'], { SUDO_USER: 'bob' })).code).toBe(0);
+
+    const shown = (await run(['show', id])).stdout;
+    expect(shown).toMatch(/^started at \S+ by alice \(\S+@\S+\) with dingo-recover \S+$/m);
+    expect(shown).toMatch(/^resumed at \S+ by bob \(\S+@\S+\) with dingo-recover \S+$/m);
+    expect(shown).toMatch(/confirmed by bob \(\S+@\S+\) at .* for 6e101b27-ee1b-4f4d-a032-4401a3709ec3/);
+    expect(shown).not.toMatch(/confirmed by alice/);
+    const report = (await run(['show', id, '--format', 'markdown'])).stdout;
+    expect(report).toMatch(/^\| \d{4}-\d\d-\d\dT\S+Z \| started by alice \(\S+@\S+\) with dingo-recover \S+ \|/m);
+    expect(report).toMatch(/^\| confirm-deleted-instance \| bob \(\S+@\S+\) \|/m);
+
+    // A journal written before operators were journaled still shows, with the login alone.
+    const journal = join(stateDir, 'runs', id, 'journal.ndjson');
+    const old = readFileSync(journal, 'utf8').replace(/,"operator":"(alice|bob)"/g, '');
+    expect(old).not.toContain('"operator"');
+    writeFileSync(journal, old);
+    const oldShown = await run(['show', id]);
+    expect(oldShown.code).toBe(0);
+    expect(oldShown.stdout).toMatch(/^started at \S+ by \S+@\S+ with dingo-recover \S+$/m);
+    expect(oldShown.stdout).toMatch(/confirmed by \S+@\S+ at /);
+  });
+
+  it('refuses an operator name that is not one line, before any run exists', async () => {
+    const before = runs().length;
+    const r = await run(['rehearse', '--yes', '--operator', 'alice\nconfirmed by root']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not a name');
+    expect(runs()).toHaveLength(before);
+  });
+});

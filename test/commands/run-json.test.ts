@@ -1,0 +1,48 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunSummaryJson } from '../../src/commands/run-summary.js';
+import { runCli, SOURCE_CLI } from '../support/cli.js';
+
+const stateDir = mkdtempSync(join(tmpdir(), 'dingo-run-json-'));
+
+async function runJson(args: string[]) {
+  const r = await runCli([...args, '--json', '--state-dir', stateDir], { program: SOURCE_CLI, env: { SUDO_USER: '' } });
+  // stdout holds the summary alone: it parses as a whole.
+  return { ...r, summary: JSON.parse(r.stdout) as RunSummaryJson };
+}
+
+describe('--json on the commands that drive a run', () => {
+  it('rehearse and resume end with a summary on stdout, the screen on stderr', async () => {
+    const waiting = await runJson(['rehearse']);
+    expect(waiting.code).toBe(3);
+    expect(waiting.stderr).toMatch(/^dingo-recover starts run \S+: /);
+    const id = waiting.summary.runId;
+    expect(waiting.summary).toMatchObject({
+      mode: 'rehearsal',
+      state: 'waiting',
+      exitCode: 3,
+      step: 'confirm-deleted-instance',
+      steps: { failed: [], skipped: [] },
+      report: { outputs: null, path: null },
+    });
+    expect(waiting.summary.steps.finished).toContain('find-deleted-instance');
+
+    const done = await runJson(['resume', id, '--yes']);
+    expect(done.code).toBe(0);
+    expect(done.stderr).toContain(`run ${id} is done`);
+    expect(done.summary).toMatchObject({ runId: id, state: 'done', exitCode: 0, step: null, steps: { failed: [] } });
+    expect(done.summary.steps.finished).toContain('report');
+    expect(done.summary.report.outputs).toMatchObject({ reportFile: join(stateDir, 'runs', id, 'report.md'), todo: expect.any(Array) });
+    expect(done.summary.report.path).toBe(join(stateDir, 'runs', id, 'report.md'));
+    expect(existsSync(done.summary.report.path!)).toBe(true);
+  });
+
+  it('recover stopping for the operator says so in its summary', async () => {
+    const r = await runJson(['recover', '--cf-bin', '/nonexistent']);
+    expect(r.code).toBe(3);
+    expect(r.summary).toMatchObject({ mode: 'live', state: 'waiting', exitCode: 3, report: { outputs: null, path: null } });
+    expect(r.stderr).toContain('no answer for input');
+  });
+});

@@ -1,0 +1,58 @@
+/** A webhook POST: through the proxy the environment names, and given up when no answer comes. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createProxy } from 'proxy';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson } from '../../src/systems/notify.js';
+
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
+}
+
+const received: { url: string; body: string }[] = [];
+const hook = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (d: Buffer) => (body += d.toString()));
+  req.on('end', () => {
+    received.push({ url: req.url ?? '', body });
+    if (req.url === '/silent') return; // never answers
+    res.writeHead(200).end('ok');
+  });
+});
+const proxied: string[] = [];
+const proxy = createProxy(http.createServer());
+proxy.on('request', (req: http.IncomingMessage) => proxied.push(`${req.method ?? ''} ${req.url ?? ''}`));
+let hookUrl = '';
+let proxyUrl = '';
+
+beforeAll(async () => {
+  hookUrl = await listen(hook);
+  proxyUrl = await listen(proxy);
+});
+afterAll(async () => {
+  await close(hook);
+  await close(proxy);
+});
+
+describe('postJson', () => {
+  it('posts the JSON through the proxy HTTP_PROXY names', async () => {
+    const status = await postJson(`${hookUrl}/hook`, { text: 'hello' }, { env: { HTTP_PROXY: proxyUrl } });
+    expect(status).toBe(200);
+    expect(proxied).toEqual([`POST ${hookUrl}/hook`]);
+    expect(received.at(-1)).toEqual({ url: '/hook', body: '{"text":"hello"}' });
+  });
+
+  it('gives up on a webhook that does not answer in time', async () => {
+    await expect(postJson(`${hookUrl}/silent`, {}, { timeoutMs: 200, env: {} })).rejects.toThrow('no answer within 0.2 s');
+  });
+});
