@@ -14,7 +14,6 @@ import { execute } from './executor.js';
 import { Journal, openJournalForAppend } from './journal.js';
 import { RunLock } from './lock.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from './prompts.js';
-import { replay } from './replay.js';
 import { currentStep, sendNotice, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
 import { writeIncidentReport } from './report-file.js';
 import { doneLines } from './run-end.js';
@@ -130,7 +129,7 @@ function journalStart(
     });
     return;
   }
-  if (replay(journal.events()).created.runbook.sha256 !== runbook.sha256) {
+  if (journal.state().created.runbook.sha256 !== runbook.sha256) {
     throw new UsageError(`the runbook ${plan.runbookFile} changed since run ${plan.runId} started`, {
       hint: 'resume with the runbook as it was (git checkout it), or start a new run',
     });

@@ -6,7 +6,7 @@
 import { confirmationMatches, describeExpected } from './confirmation.js';
 import { afterRecheck } from './resume-decision.js';
 import type { Run, Sequence, StepRun } from './executor-options.js';
-import { replay, type StepState } from './replay.js';
+import { type StepState } from './replay.js';
 import { resolveValue } from './template.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 
@@ -28,7 +28,7 @@ function recheck(s: StepRun, confirmed: NonNullable<StepState['confirmed']>, fac
 function coveringStep(run: Run, seq: Sequence): string | undefined {
   const by = seq.item?.coveredBy;
   if (by === undefined) return undefined;
-  return replay(run.opts.journal.events()).steps.get(by)?.confirmed ? by : undefined;
+  return run.opts.journal.state().steps.get(by)?.confirmed ? by : undefined;
 }
 
 /** The answers file's confirmation of the step: by its full id, or for an item's step by its id in the sub-runbook. */

@@ -13,7 +13,7 @@ import { itemPrompts, workTimer } from './executor-prompts.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { isRecord } from '../core/json.js';
 import { messageOf } from '../core/errors.js';
-import { replay, type StepState } from './replay.js';
+import { type StepState } from './replay.js';
 import type { ForEachDef, StepDef } from './runbook.js';
 import { resolveValue, type Scope } from './template.js';
 import { DingoError, Interrupted, NeedsOperator, StepFailed } from '../core/errors.js';
@@ -89,7 +89,7 @@ function resolveItems(fe: ForEachDef, scope: Scope): Frozen {
 
 /** What the journal holds of an item's steps: the outputs of those that finished. */
 function journaledOutputs(run: Run, fe: ForEachRun, key: string): Record<string, Record<string, unknown>> {
-  const state = replay(run.opts.journal.events());
+  const state = run.opts.journal.state();
   const outputs: Record<string, Record<string, unknown>> = {};
   for (const s of fe.forEach.runbook.steps) {
     const st = state.steps.get(`${fe.id}/${key}/${s.id}`);
@@ -115,7 +115,7 @@ async function runItem(
 ): Promise<ItemResult> {
   const prefix = `${fe.id}/${key}/`;
   const screen = run.opts.reporter.item(key);
-  const state = replay(run.opts.journal.events());
+  const state = run.opts.journal.state();
   const steps = fe.forEach.runbook.steps;
   if (steps.every((s) => ['finished', 'skipped'].includes(state.steps.get(prefix + s.id)?.status ?? ''))) {
     screen.settled('done earlier: every step of this item finished');
@@ -136,7 +136,7 @@ async function runItem(
   } catch (err) {
     shared.errors.set(key, err);
     // The failed step's own words, as journaled (the error thrown also names the step).
-    const journaled = current === undefined ? undefined : replay(run.opts.journal.events()).steps.get(prefix + current)?.error;
+    const journaled = current === undefined ? undefined : run.opts.journal.state().steps.get(prefix + current)?.error;
     return { key, status: 'failed', error: journaled ?? messageOf(err), failedStep: current, outputs: item.scope.outputs };
   }
 }

@@ -2,7 +2,6 @@
 import { commandLine } from '../core/command-line.js';
 import type { AnswerShown } from './screen-text.js';
 import type { ExecuteOptions } from './executor-options.js';
-import { replay } from './replay.js';
 import type { Scope } from './template.js';
 import { UsageError } from '../core/errors.js';
 
@@ -11,7 +10,7 @@ import { UsageError } from '../core/errors.js';
  * already holds what that step did with the old value. An input no finished step used yet may change.
  */
 function checkChangedInputs(opts: ExecuteOptions, scope: Scope): void {
-  const state = replay(opts.journal.events());
+  const state = opts.journal.state();
   for (const input of opts.runbook.inputs) {
     if (!(input.name in state.inputs) || !(input.name in opts.answers.inputs)) continue;
     const was = state.inputs[input.name];

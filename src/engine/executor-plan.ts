@@ -5,7 +5,6 @@
  * changed; a resume (without --plan) goes on from there.
  */
 import type { Run, Sequence } from './executor-options.js';
-import { replay } from './replay.js';
 import type { StepDef } from './runbook-model.js';
 import { refInWords } from './screen-text.js';
 import { resolveValue } from './template.js';
@@ -26,7 +25,7 @@ function change(run: Run, step: StepDef): string | undefined {
 
 /** Whether the step would run now: not finished or skipped earlier, and its condition (when it can be told yet) holds. */
 function wouldRun(run: Run, seq: Sequence, step: StepDef): boolean {
-  const prior = replay(run.opts.journal.events()).steps.get(seq.prefix + step.id);
+  const prior = run.opts.journal.state().steps.get(seq.prefix + step.id);
   if (prior?.status === 'finished' || prior?.status === 'skipped') return false;
   if (step.when === undefined) return true;
   try {

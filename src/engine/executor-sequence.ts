@@ -9,7 +9,6 @@ import { stopForPlan } from './executor-plan.js';
 import { runForEach } from './executor-foreach.js';
 import type { Run, Sequence } from './executor-options.js';
 import { outcome, runStep } from './executor-step.js';
-import { replay } from './replay.js';
 import { beforeStep, lacksOutputs, resumeTraits } from './resume-decision.js';
 import type { StepDef } from './runbook.js';
 import { refInWords, shortValue } from './screen-text.js';
@@ -39,7 +38,7 @@ async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<st
   const { journal, actions } = run.opts;
   const id = seq.prefix + step.id;
   const ctx = run.contextFor(id, seq.screen, seq.prompts);
-  const prior = replay(journal.events()).steps.get(id) ?? { status: 'pending', attempts: 0 };
+  const prior = journal.state().steps.get(id) ?? { status: 'pending', attempts: 0 };
   const action = actions.get(step.action);
   const stale = prior.status === 'finished' && lacksOutputs(seq.steps, step.id, action, prior.outputs);
   const decision = beforeStep({ status: prior.status, stale }, resumeTraits(action));

@@ -26,7 +26,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
     await askInputs(opts, scope);
     await runSequence(run, { steps: opts.runbook.steps, scope, prefix: '', screen: opts.reporter, prompts: opts.prompts });
     opts.journal.append({ type: 'run.finished' });
-    return { state: replay(opts.journal.events()), outputs: scope.outputs };
+    return { state: opts.journal.state(), outputs: scope.outputs };
   } finally {
     await contexts.close();
   }

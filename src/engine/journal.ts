@@ -12,6 +12,7 @@ import type { Redactor } from '../core/redact.js';
 import { failpoint } from './failpoints.js';
 import { fsReason, fsUsageError } from './fs-errors.js';
 import { JOURNAL_VERSION, parseEvent, type EventBody, type JournalEvent } from './journal-events.js';
+import { applyEvent, replay, type RunState } from './replay.js';
 import { readyForAppend, writeAll, type Repair } from './journal-tail.js';
 import { operatorName } from './operator.js';
 
@@ -19,6 +20,9 @@ export class Journal {
   private fd: number | null = null;
   private seq: number;
   private readonly all: JournalEvent[];
+  /** The run's state, and how many of `all` it has taken in. */
+  private current?: RunState;
+  private applied = 0;
   /** The file's length in bytes up to its last whole event, once open. */
   private size = 0;
   /** Where a failed write began, until its bytes are cut off: nothing is appended after them. */
@@ -38,6 +42,19 @@ export class Journal {
   /** Every event of the run so far, as written (redacted). */
   events(): JournalEvent[] {
     return this.all;
+  }
+
+  /**
+   * The run's state after every event so far, kept as events are appended rather than replayed
+   * from the start at each look. A step's state read earlier keeps what it was (see replay.ts).
+   */
+  state(): RunState {
+    if (!this.current) {
+      this.current = replay(this.all);
+      this.applied = this.all.length;
+    }
+    for (; this.applied < this.all.length; this.applied++) applyEvent(this.current, this.all[this.applied]!);
+    return this.current;
   }
 
   /**

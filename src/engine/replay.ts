@@ -33,30 +33,29 @@ export interface RunState {
   lastEventAt: string;
 }
 
-function change(s: StepState, to: Partial<StepState>): true {
-  Object.assign(s, to);
-  return true;
-}
-
-/** Applies an event about one step to that step's state; false when the event is about no step. */
-function applyStepEvent(e: JournalEvent, step: (id: string) => StepState): boolean {
+/**
+ * Applies an event about one step; false when the event is about no step. A step's state is
+ * replaced, never changed in place: a StepState read earlier stays what it was then.
+ */
+function applyStepEvent(e: JournalEvent, steps: Map<string, StepState>): boolean {
+  const update = (id: string, to: (s: StepState) => Partial<StepState>): true => {
+    const s = steps.get(id) ?? { status: 'pending', attempts: 0 };
+    steps.set(id, { ...s, ...to(s) });
+    return true;
+  };
   switch (e.type) {
     case 'step.started':
-      step(e.step).attempts++;
-      return change(step(e.step), { status: 'started', params: e.params, plan: e.plan, error: undefined });
+      return update(e.step, (s) => ({ status: 'started', params: e.params, plan: e.plan, error: undefined, attempts: s.attempts + 1 }));
     case 'step.finished':
-      return change(step(e.step), { status: 'finished', outputs: e.outputs, error: undefined });
+      return update(e.step, () => ({ status: 'finished', outputs: e.outputs, error: undefined }));
     case 'step.failed':
-      return change(step(e.step), { status: 'failed', error: e.error });
+      return update(e.step, () => ({ status: 'failed', error: e.error }));
     case 'step.skipped':
-      step(e.step).status = 'skipped';
-      return true;
+      return update(e.step, () => ({ status: 'skipped' }));
     case 'confirm':
-      step(e.step).confirmed = e;
-      return true;
+      return update(e.step, () => ({ confirmed: e }));
     case 'evidence':
-      step(e.step).evidence = e.facts;
-      return true;
+      return update(e.step, () => ({ evidence: e.facts }));
     default:
       return false;
   }
@@ -93,11 +92,15 @@ function applyRunEvent(e: JournalEvent, state: RunState): void {
   }
 }
 
-/** Derives a run's state from its events. */
-export function replay(events: JournalEvent[]): RunState {
-  const created = events.find((e): e is Created => e.type === 'run.created');
-  if (!created) throw new UsageError('journal has no run.created event', { hint: 'this is not a dingo-recover run folder' });
-  const state: RunState = {
+/** Applies one event, in journal order, to a run's state. */
+export function applyEvent(state: RunState, e: JournalEvent): void {
+  state.lastEventAt = e.at;
+  if (!applyStepEvent(e, state.steps)) applyRunEvent(e, state);
+}
+
+/** The state of a run that has just been created. */
+export function startState(created: Created): RunState {
+  return {
     runId: created.runId,
     created,
     inputs: {},
@@ -109,14 +112,13 @@ export function replay(events: JournalEvent[]): RunState {
     abandoned: null,
     lastEventAt: created.at,
   };
-  const step = (id: string): StepState => {
-    let s = state.steps.get(id);
-    if (!s) state.steps.set(id, (s = { status: 'pending', attempts: 0 }));
-    return s;
-  };
-  for (const e of events) {
-    state.lastEventAt = e.at;
-    if (!applyStepEvent(e, step)) applyRunEvent(e, state);
-  }
+}
+
+/** Derives a run's state from its events. */
+export function replay(events: JournalEvent[]): RunState {
+  const created = events.find((e): e is Created => e.type === 'run.created');
+  if (!created) throw new UsageError('journal has no run.created event', { hint: 'this is not a dingo-recover run folder' });
+  const state = startState(created);
+  for (const e of events) applyEvent(state, e);
   return state;
 }

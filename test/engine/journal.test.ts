@@ -19,6 +19,19 @@ function created(j: Journal): void {
 }
 
 describe('journal', () => {
+  it('keeps the run state as events are appended, equal to a replay, without changing a step state read earlier', () => {
+    const j = new Journal(join(tmp(), 'journal.ndjson'), new Redactor());
+    created(j);
+    j.append({ type: 'step.started', step: 'a', params: {}, plan: {} });
+    const before = j.state().steps.get('a')!;
+    j.append({ type: 'step.finished', step: 'a', outputs: { guid: 'g' }, durationMs: 3 });
+    j.append({ type: 'input', name: 'org', value: 'acme', source: 'answers' });
+    expect(before).toMatchObject({ status: 'started', attempts: 1 });
+    expect(j.state().steps.get('a')).toMatchObject({ status: 'finished', outputs: { guid: 'g' }, attempts: 1 });
+    expect(j.state()).toEqual(replay(j.events()));
+    j.close();
+  });
+
   it('appends versioned, numbered events and replays them into step states', () => {
     const file = join(tmp(), 'journal.ndjson');
     const j = new Journal(file, new Redactor());
