@@ -99,7 +99,7 @@ export function applyEvent(state: RunState, e: JournalEvent): void {
 }
 
 /** The state of a run that has just been created. */
-export function startState(created: Created): RunState {
+function startState(created: Created): RunState {
   return {
     runId: created.runId,
     created,
