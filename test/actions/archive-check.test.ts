@@ -147,6 +147,7 @@ describe('the runbook archive steps', () => {
       note: () => undefined,
       evidence: () => undefined,
       progress: () => undefined,
+      env: {},
     } as unknown as StepContext;
   }
 

@@ -115,6 +115,7 @@ describe('cell.wait-restored on a simulated cell that replays the archive', () =
       evidence: () => {},
       note: () => {},
       now: () => new Date(),
+      env: {},
     } as unknown as StepContext;
     const params = {
       cellIp: '10.58.111.150',

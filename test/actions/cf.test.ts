@@ -24,6 +24,7 @@ function context(adoptable: StepContext['adoptable'], choose: Record<string, str
     note: (t: string) => notes.push(t),
     evidence: (t: string) => notes.push(t),
     progress: () => undefined,
+    env: {},
   } as unknown as StepContext;
   return { w, ctx, notes, cf: (...args: string[]) => simulateCf(w, { argv: ['cf', ...args], writes: true }) };
 }

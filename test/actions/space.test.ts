@@ -54,6 +54,7 @@ function context(runner: CommandRunner, logs: string[], store: TestStore) {
     note: (t: string) => notes.push(t),
     evidence: (t: string) => notes.push(t),
     progress: () => undefined,
+    env: {},
   } as unknown as StepContext;
   return { ctx, notes };
 }

@@ -83,6 +83,7 @@ function context(store: ObjectStore): StepContext {
     note: () => undefined,
     evidence: () => undefined,
     progress: () => undefined,
+    env: {},
   } as unknown as StepContext;
 }
 
