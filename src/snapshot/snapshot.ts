@@ -6,6 +6,7 @@
  */
 import type { Platform } from '../core/seams.js';
 import type { LogSourceSpec } from '../core/log-source.js';
+import { UsageError } from '../core/errors.js';
 import { parseS3Url } from '../core/s3-url.js';
 import { secrets } from '../core/redact.js';
 import { findDeletedInstance } from '../logs/find.js';
@@ -50,7 +51,11 @@ export interface SnapshotSummary {
 
 function text(inputs: Record<string, unknown>, key: string): string {
   const v = inputs[key];
-  if (typeof v !== 'string' || !v.trim()) throw new Error(`the answers file needs inputs.${key}`);
+  if (typeof v !== 'string' || !v.trim()) {
+    throw new UsageError(`the answers file has no inputs.${key}: a snapshot reads what a recovery of that service would read`, {
+      hint: 'give inputs: org, space and serviceName in the answers file, as for recover',
+    });
+  }
   return v.trim();
 }
 
