@@ -34,13 +34,16 @@ export function requireFreshDir(dir: string): string {
   return abs;
 }
 
-/** A file name for the lines of each source, in the order the sources were read. */
+/**
+ * A file name for the lines of each source, in the order the sources were read, ending in `.log`
+ * so that a search of the folder (`logs find --logs DIR/syslog`) reads it too.
+ */
 function logFileName(source: string, i: number): string {
   const base =
     basename(source)
       .replace(/\.(gz|lzo)$/, '')
-      .replace(/[^A-Za-z0-9._-]/g, '_') || 'log';
-  return `${String(i).padStart(2, '0')}-${base}`;
+      .replace(/[^A-Za-z0-9._-]/g, '_') || 'lines';
+  return `${String(i).padStart(2, '0')}-${base}${base.endsWith('.log') ? '' : '.log'}`;
 }
 
 /** Writes the folder; the paths written and their sizes, in order. */

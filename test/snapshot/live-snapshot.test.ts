@@ -104,6 +104,16 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of the
     for (const secret of canaries) expect(snap.stdout + snap.stderr).not.toContain(secret);
   });
 
+  it("keeps the lines the finder relies on: a search of the snapshot's syslog finds the same candidate with the same evidence", async () => {
+    const find = async (logs: string) => {
+      const r = await runCli(['logs', 'find', '--service-name', 'important-db', '--logs', logs, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const { candidates } = JSON.parse(r.stdout) as { candidates: { evidence: { line: string; why: string }[] }[] };
+      return candidates.map((cand) => ({ ...cand, evidence: cand.evidence.map((e) => [e.line, e.why]) }));
+    };
+    expect(await find(join(out, 'syslog'))).toEqual(await find(join(c.dir, 'logs')));
+  });
+
   it(
     'rehearses: the rehearsal finds the same deleted instance and completes every step',
     async () => {
