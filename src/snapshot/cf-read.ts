@@ -10,6 +10,7 @@ import { CfCli } from '../adapters/cf.js';
 import { CfApi } from '../adapters/cf-events-api.js';
 import { cfCurlHasFail } from '../adapters/cf-version.js';
 import type { AuditEvent, EventsApi } from '../adapters/cf-events.js';
+import { spaceDeletions } from '../logs/space-holdings.js';
 import type { CfApp, CfAuditEvent, CfOffering, CfServiceInstance, CfWorld } from '../rehearsal/cf-world.js';
 
 /** The audit events the recovery's evidence rules and space recovery read. */
@@ -27,6 +28,8 @@ const SPACE_DELETE = 'audit.space.delete-request';
 export interface CfAnswers {
   org: string;
   space: string;
+  /** A deleted space's GUID given in the answers (inputs.spaceGuid), when its deletion event is gone. */
+  spaceGuid?: string;
 }
 
 type Entity = { guid: string; entity: JsonRecord };
@@ -46,6 +49,8 @@ export class CfReader {
   private api?: CfApi;
   /** What could not be read, said in the snapshot's summary instead of failing it. */
   readonly gaps: string[] = [];
+  /** The answers' space when it no longer exists: the GUID its latest deletion (or the answers) names. */
+  deletedSpaceGuid: string | null = null;
 
   constructor(
     private readonly runner: CommandRunner,
@@ -79,6 +84,10 @@ export class CfReader {
     const spaceGuid = await cc.spaceGuid(orgGuid, answers.space);
     const instances = spaceGuid ? await this.instances(spaceGuid) : [];
     const apps = spaceGuid ? await this.apps(spaceGuid, instances) : [];
+    const spaceDeletes = await this.auditEvents([SPACE_DELETE], { orgGuid });
+    if (!spaceGuid) this.deletedSpaceGuid = answers.spaceGuid ?? spaceDeletions(spaceDeletes, answers.space)[0]?.spaceGuid ?? null;
+    const eventsOf = spaceGuid ?? this.deletedSpaceGuid;
+    const events = [...spaceDeletes, ...(eventsOf ? await this.auditEvents(EVENT_TYPES, { spaceGuid: eventsOf }) : [])];
     return {
       version,
       api: { url: target.api ?? 'https://api.example.invalid', version: await this.apiVersion(), v2: true, v3 },
@@ -95,7 +104,7 @@ export class CfReader {
       offerings: await this.offerings(),
       instances,
       nextInstanceGuids: [],
-      events: await this.events(orgGuid, spaceGuid),
+      events: events.sort((a, b) => Date.parse(a.time) - Date.parse(b.time)).map(toWorldEvent),
     };
   }
 
@@ -178,18 +187,14 @@ export class CfReader {
     }));
   }
 
-  private async events(orgGuid: string, spaceGuid: string | null): Promise<CfAuditEvent[]> {
-    const cc = await this.cc();
-    const read = async (types: string[], where: { spaceGuid?: string; orgGuid?: string }): Promise<AuditEvent[]> => {
-      try {
-        return (await cc.events(types, where)).events;
-      } catch (err) {
-        this.gaps.push(`audit events: ${err instanceof Error ? err.message : String(err)}`);
-        return [];
-      }
-    };
-    const events = [...(await read([SPACE_DELETE], { orgGuid })), ...(spaceGuid ? await read(EVENT_TYPES, { spaceGuid }) : [])];
-    return events.sort((a, b) => Date.parse(a.time) - Date.parse(b.time)).map(toWorldEvent);
+  /** Audit events of these types, or none with the reason kept in `gaps`. */
+  private async auditEvents(types: string[], where: { spaceGuid?: string; orgGuid?: string }): Promise<AuditEvent[]> {
+    try {
+      return (await (await this.cc()).events(types, where)).events;
+    } catch (err) {
+      this.gaps.push(`audit events: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
   }
 }
 

@@ -9,21 +9,18 @@ import type { LogSourceSpec } from '../core/log-source.js';
 import { UsageError } from '../core/errors.js';
 import { parseS3Url } from '../core/s3-url.js';
 import { secrets } from '../core/redact.js';
-import { findDeletedInstance } from '../logs/find.js';
 import type { Candidate, ClusterdataSpec } from '../logs/types.js';
 import type { CellWorld, SimContainer } from '../rehearsal/cell-world.js';
 import type { ScenarioWorld } from '../rehearsal/world-shape.js';
 import { readArchives } from './archive-read.js';
 import { dingoCells, readBosh } from './bosh-read.js';
+import { snapshotCandidates } from './candidates.js';
 import { readCells, readEtcd, type NodeAt } from './cells-read.js';
 import { CfReader } from './cf-read.js';
 import { readLogs } from './logs-read.js';
 import { archivedDatabases, placement } from './platform-world.js';
 import { StandIns } from './stand-ins.js';
 import { requireFreshDir, writeSnapshot } from './write.js';
-
-/** Candidates whose archives and containers a snapshot reads, at most. */
-const MAX_CANDIDATES = 10;
 
 export interface SnapshotRequest {
   platform: Platform;
@@ -49,6 +46,11 @@ export interface SnapshotSummary {
   gaps: string[];
 }
 
+function optional(inputs: Record<string, unknown>, key: string): string | undefined {
+  const v = inputs[key];
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
 function text(inputs: Record<string, unknown>, key: string): string {
   const v = inputs[key];
   if (typeof v !== 'string' || !v.trim()) {
@@ -72,16 +74,22 @@ function nodesOf(candidates: Candidate[], cellIps: Map<string, string>): NodeAt[
 
 export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary> {
   const dir = requireFreshDir(r.out);
-  const serviceName = text(r.inputs, 'serviceName');
-  const answers = { org: text(r.inputs, 'org'), space: text(r.inputs, 'space') };
+  const serviceName = optional(r.inputs, 'serviceName');
+  const answers = { org: text(r.inputs, 'org'), space: text(r.inputs, 'space'), spaceGuid: optional(r.inputs, 'spaceGuid') };
   const cfReader = new CfReader(r.platform.cf, r.tools.cfBinary);
   const gaps = cfReader.gaps;
   const cf = await cfReader.read(answers);
   const bosh = await readBosh(r.platform.bosh, r.tools.boshBinary);
   const cellIps = dingoCells(bosh);
   const logs = await readLogs(r.sources);
-  const found = await findDeletedInstance({ sources: r.sources, serviceName, clusterdata: r.clusterdata });
-  const candidates = found.candidates.slice(0, MAX_CANDIDATES);
+  const { candidates, runbook } = await snapshotCandidates({
+    ...answers,
+    sources: r.sources,
+    clusterdata: r.clusterdata,
+    serviceName,
+    cf,
+    deletedSpaceGuid: cfReader.deletedSpaceGuid,
+  });
   const guids = candidates.map((c) => c.instanceGuid);
   const read = await readCells(
     r.platform.cells,
@@ -95,7 +103,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   for (const s of read.sessions) await s.close();
   const urls = candidates.flatMap((c) => c.archivePrefix ?? []);
   const s3 = await readArchives(r.platform.s3, urls, gaps);
-  const chosen = r.choose.deletedInstance ?? (candidates.length === 1 ? guids[0] : undefined);
+  const chosen = serviceName ? (r.choose.deletedInstance ?? (candidates.length === 1 ? guids[0] : undefined)) : undefined;
   const standIns = new StandIns();
   const cells = withStandIns(read.cells, standIns);
   const like = Object.values(cells).flatMap((c) => Object.values(c.containers))[0];
@@ -117,7 +125,8 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   };
   const written = writeSnapshot({
     dir,
-    title: `Snapshot of ${answers.org}/${answers.space}: ${serviceName}`,
+    title: `Snapshot of ${answers.org}/${answers.space}${serviceName ? `: ${serviceName}` : ' (the deleted space)'}`,
+    runbook,
     description: `Taken ${world.clock!} from ${cf.api.url} (cf ${cf.version}, bosh ${bosh.version}); secrets replaced by stand-ins.`,
     world,
     logs,
