@@ -90,7 +90,7 @@ export class CfReader {
     const events = [...spaceDeletes, ...(eventsOf ? await this.auditEvents(EVENT_TYPES, { spaceGuid: eventsOf }) : [])];
     return {
       version,
-      api: { url: target.api ?? 'https://api.example.invalid', version: await this.apiVersion(), v2: true, v3 },
+      api: { url: target.api ?? 'https://api.example.invalid', ...(await this.v2Info()), v3 },
       user: target.user ?? 'admin',
       loggedIn: true,
       target: { org: null, space: null },
@@ -108,13 +108,16 @@ export class CfReader {
     };
   }
 
-  private async apiVersion(): Promise<string> {
+  /** The v2 API's version (`/v2/info`), and whether the Cloud Controller serves v2 at all. */
+  private async v2Info(): Promise<{ version: string; v2: boolean }> {
     const r = await this.runner.run({ argv: [this.binary ?? 'cf', 'curl', '/v2/info'], writes: false });
+    let version: string | undefined;
     try {
-      return stringAt(JSON.parse(r.stdout), 'api_version') ?? '2.51.0';
+      version = r.exitCode === 0 ? stringAt(JSON.parse(r.stdout), 'api_version') : undefined;
     } catch {
-      return '2.51.0';
+      version = undefined;
     }
+    return version ? { version, v2: true } : { version: '3', v2: false };
   }
 
   private async apps(spaceGuid: string, instances: CfServiceInstance[]): Promise<CfApp[]> {
