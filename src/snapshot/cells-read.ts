@@ -34,17 +34,47 @@ function simContainer(info: ContainerInfo): SimContainer {
   };
 }
 
-/** Every Dingo cell, empty, then filled with the nodes' containers that still exist. */
-export async function readCells(
+export interface CellsRead {
+  cells: Record<string, CellWorld>;
+  etcd: Record<string, string>;
+  /** The ETCD_HOST_PORT a container named, if any did. */
+  etcdHostPort: string | null;
+}
+
+/**
+ * The cells with the nodes' containers, and the instances' etcd keys read through the first cell
+ * reached; every SSH session is closed, whatever fails.
+ */
+export async function readCellsAndEtcd(
   access: CellAccess,
   cellIps: string[],
   nodes: NodeAt[],
   docker: DockerSettings,
+  guids: string[],
   gaps: string[],
-): Promise<{ cells: Record<string, CellWorld>; etcdHostPort: string | null; sessions: CellSession[] }> {
+): Promise<CellsRead> {
+  const sessions: CellSession[] = [];
+  try {
+    const { cells, etcdHostPort } = await readCells(access, cellIps, nodes, docker, sessions, gaps);
+    const first = sessions[0];
+    const etcd = first && etcdHostPort ? await readEtcd(first, etcdHostPort, guids, gaps) : {};
+    return { cells, etcd, etcdHostPort };
+  } finally {
+    await Promise.allSettled(sessions.map((s) => s.close()));
+  }
+}
+
+/** Every Dingo cell, empty, then filled with the nodes' containers that still exist. */
+async function readCells(
+  access: CellAccess,
+  cellIps: string[],
+  nodes: NodeAt[],
+  docker: DockerSettings,
+  sessions: CellSession[],
+  gaps: string[],
+): Promise<{ cells: Record<string, CellWorld>; etcdHostPort: string | null }> {
   const cells: Record<string, CellWorld> = {};
   for (const ip of cellIps) cells[ip] = { ip, dockerVersion: '1.11.0', containers: {}, files: {} };
-  const sessions: CellSession[] = [];
   let etcdHostPort: string | null = null;
   const byCell = new Map<string, NodeAt[]>();
   for (const n of nodes.filter((x) => cells[x.cellIp])) byCell.set(n.cellIp, [...(byCell.get(n.cellIp) ?? []), n]);
@@ -63,11 +93,11 @@ export async function readCells(
       gaps.push(`cell ${ip}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  return { cells, etcdHostPort, sessions };
+  return { cells, etcdHostPort };
 }
 
 /** The etcd keys a recovery reads or resets for these instances, as they are now (absent keys left out). */
-export async function readEtcd(session: CellSession, hostPort: string, guids: string[], gaps: string[]): Promise<Record<string, string>> {
+async function readEtcd(session: CellSession, hostPort: string, guids: string[], gaps: string[]): Promise<Record<string, string>> {
   const keys: Record<string, string> = {};
   try {
     const etcd = await session.etcd(hostPort);

@@ -15,7 +15,7 @@ import type { ScenarioWorld } from '../rehearsal/world-shape.js';
 import { readArchives } from './archive-read.js';
 import { dingoCells, readBosh } from './bosh-read.js';
 import { snapshotCandidates } from './candidates.js';
-import { readCells, readEtcd, type NodeAt } from './cells-read.js';
+import { readCellsAndEtcd, type NodeAt } from './cells-read.js';
 import { CfReader } from './cf-read.js';
 import { readLogs } from './logs-read.js';
 import { archivedDatabases, placement } from './platform-world.js';
@@ -91,16 +91,10 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
     deletedSpaceGuid: cfReader.deletedSpaceGuid,
   });
   const guids = candidates.map((c) => c.instanceGuid);
-  const read = await readCells(
-    r.platform.cells,
-    [...cellIps.keys()],
-    nodesOf(candidates, cellIps),
-    { binary: r.tools.dockerBinary, host: r.tools.dockerHost },
-    gaps,
-  );
+  const docker = { binary: r.tools.dockerBinary, host: r.tools.dockerHost };
+  const read = await readCellsAndEtcd(r.platform.cells, [...cellIps.keys()], nodesOf(candidates, cellIps), docker, guids, gaps);
+  const { etcd } = read;
   const etcdHostPort = read.etcdHostPort ?? `${firstEtcdIp(bosh) ?? '127.0.0.1'}:4001`;
-  const etcd = read.sessions[0] && read.etcdHostPort ? await readEtcd(read.sessions[0], read.etcdHostPort, guids, gaps) : {};
-  for (const s of read.sessions) await s.close();
   const urls = candidates.flatMap((c) => c.archivePrefix ?? []);
   const s3 = await readArchives(r.platform.s3, urls, gaps);
   const chosen = serviceName ? (r.choose.deletedInstance ?? (candidates.length === 1 ? guids[0] : undefined)) : undefined;
