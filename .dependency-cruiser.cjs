@@ -5,6 +5,7 @@
  *   commands/   the CLI face; wires live systems or the rehearsal      → anything
  *   actions/    what a runbook step can do (support/: what steps share) → engine, logs, archive, drill, volumes, adapters, wale, core
  *   engine/     runbook model, executor, journal, prompts; no system   → core
+ *   snapshot/   a live platform read into a rehearsal scenario          → logs, archive, rehearsal, systems, adapters, wale, core
  *   rehearsal/  the simulated platform behind the seams                → adapters, wale, core
  *   logs/       finding the deleted instance in the logs               → systems (the log sources), adapters, wale, core
  *   volumes/    lost PostgreSQL data in Docker volumes: find, copy, look → systems (docker, local processes), core
@@ -19,6 +20,7 @@ const layers = {
   commands: null,
   actions: ['engine', 'logs', 'archive', 'drill', 'volumes', 'adapters', 'wale', 'core'],
   engine: ['core'],
+  snapshot: ['logs', 'archive', 'rehearsal', 'systems', 'adapters', 'wale', 'core'],
   rehearsal: ['adapters', 'wale', 'core'],
   logs: ['systems', 'adapters', 'wale', 'core'],
   volumes: ['systems', 'core'],

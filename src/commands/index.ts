@@ -32,6 +32,11 @@ export const COMMANDS = {
     describe: 'Rehearse the whole recovery against a simulated platform (fixtures)',
     load: async () => (await import('./rehearse.js')).rehearseCommand,
   },
+  snapshot: {
+    command: 'snapshot',
+    describe: 'Snapshot what a recovery would read of the live platform into a rehearsal scenario (reads only; secrets replaced)',
+    load: async () => (await import('./snapshot.js')).snapshotCommand,
+  },
   runs: {
     command: 'runs',
     describe: 'List runs in the state folder',
@@ -91,6 +96,7 @@ export function addCommands<T extends GlobalArgs>(y: Argv<T>): Argv<T> {
     .command(lazyCommand(COMMANDS.resume))
     .command(lazyCommand(COMMANDS.abandon))
     .command(lazyCommand(COMMANDS.rehearse))
+    .command(lazyCommand(COMMANDS.snapshot))
     .command(lazyCommand(COMMANDS.runs))
     .command(lazyCommand(COMMANDS.show))
     .command(lazyCommand(COMMANDS.validate))

@@ -1,9 +1,10 @@
 /**
  * The service catalog through `cf curl`: `/v2/service_plans/G` and `/v2/services/G`,
  * `/v3/service_plans/G` (its offering in `relationships.service_offering`, and in `included`
- * with `?include=service_offering`) and `/v3/service_offerings/G`.
+ * with `?include=service_offering`) and `/v3/service_offerings/G`; and the whole catalog as one
+ * page of `/v2/services`, `/v2/service_plans`, `/v3/service_offerings`, `/v3/service_plans`.
  */
-import { ccBodies } from './cf-cc-bodies.js';
+import { ccBodies, v2List, v3List } from './cf-cc-bodies.js';
 import type { CfContext } from './cf-context.js';
 import { guidIn, okAnswer, type Route } from './cf-route.js';
 import type { CfOffering } from './cf-world.js';
@@ -56,8 +57,11 @@ export const v2Plan: Route = (cf, { path }) => {
       body: { code: 110003, description: `The service plan could not be found: ${guid}`, error_code: 'CF-ServicePlanNotFound' },
     };
   }
-  const { plan, offering } = found;
-  return okAnswer({
+  return okAnswer(v2PlanBody(found.plan, found.offering));
+};
+
+function v2PlanBody(plan: Plan, offering: CfOffering) {
+  return {
     metadata: v2Meta('service_plans', plan.guid, offering.createdAt),
     entity: {
       name: plan.name,
@@ -70,8 +74,8 @@ export const v2Plan: Route = (cf, { path }) => {
       service_url: `/v2/services/${offering.guid}`,
       service_instances_url: `/v2/service_plans/${plan.guid}/service_instances`,
     },
-  });
-};
+  };
+}
 
 export const v2Service: Route = (cf, { path }) => {
   const guid = guidIn(path, '/v2/services');
@@ -82,7 +86,11 @@ export const v2Service: Route = (cf, { path }) => {
       status: 404,
       body: { code: 120003, description: `The service could not be found: ${guid}`, error_code: 'CF-ServiceNotFound' },
     };
-  return okAnswer({
+  return okAnswer(v2ServiceBody(o));
+};
+
+function v2ServiceBody(o: CfOffering) {
+  return {
     metadata: v2Meta('services', o.guid, o.createdAt),
     entity: {
       label: o.label,
@@ -96,8 +104,8 @@ export const v2Service: Route = (cf, { path }) => {
       plan_updateable: false,
       service_plans_url: `/v2/services/${o.guid}/service_plans`,
     },
-  });
-};
+  };
+}
 
 export const v3Plan: Route = (cf, { path, query }) => {
   const guid = guidIn(path, '/v3/service_plans');
@@ -106,7 +114,13 @@ export const v3Plan: Route = (cf, { path, query }) => {
   if (!found) return { status: 404, body: ccBodies.v3NotFound('Service plan') };
   const { plan, offering } = found;
   const api = cf.w.api.url;
-  const body = {
+  const body = v3PlanBody(plan, offering, api);
+  const include = query.get('include')?.split(',') ?? [];
+  return okAnswer(include.includes('service_offering') ? { ...body, included: { service_offerings: [v3Offering(offering, api)] } } : body);
+};
+
+function v3PlanBody(plan: Plan, offering: CfOffering, api: string) {
+  return {
     guid: plan.guid,
     created_at: offering.createdAt ?? null,
     updated_at: offering.createdAt ?? null,
@@ -123,13 +137,36 @@ export const v3Plan: Route = (cf, { path, query }) => {
       service_offering: { href: `${api}/v3/service_offerings/${offering.guid}` },
     },
   };
-  const include = query.get('include')?.split(',') ?? [];
-  return okAnswer(include.includes('service_offering') ? { ...body, included: { service_offerings: [v3Offering(offering, api)] } } : body);
-};
+}
 
 export const v3OfferingRoute: Route = (cf, { path }) => {
   const guid = guidIn(path, '/v3/service_offerings');
   if (guid === undefined) return undefined;
   const o = cf.w.offerings.find((x) => x.guid === guid);
   return o ? okAnswer(v3Offering(o, cf.w.api.url)) : { status: 404, body: ccBodies.v3NotFound('Service offering') };
+};
+
+/** The whole catalog, one page of each list (a platform has a handful of offerings). */
+export const catalogLists: Route = (cf, { path }) => {
+  const api = cf.w.api.url;
+  const plans = cf.w.offerings.flatMap((offering) => offering.plans.map((plan) => ({ plan, offering })));
+  if (path === '/v2/services') return okAnswer(v2List(cf.w.offerings.map(v2ServiceBody)));
+  if (path === '/v2/service_plans') return okAnswer(v2List(plans.map((p) => v2PlanBody(p.plan, p.offering))));
+  if (path === '/v3/service_offerings')
+    return okAnswer(
+      v3List(
+        cf.w.offerings.map((o) => v3Offering(o, api)),
+        api,
+        path,
+      ),
+    );
+  if (path === '/v3/service_plans')
+    return okAnswer(
+      v3List(
+        plans.map((p) => v3PlanBody(p.plan, p.offering, api)),
+        api,
+        path,
+      ),
+    );
+  return undefined;
 };

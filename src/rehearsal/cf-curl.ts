@@ -4,7 +4,7 @@ import type { CfFlags } from './cf-args.js';
 import { bindingGuid } from './cf-apps.js';
 import type { CfContext } from './cf-context.js';
 import { v2OneEvent, v2Events, v3AuditEvents, v3OneAuditEvent } from './cf-events.js';
-import { v2Plan, v2Service, v3OfferingRoute, v3Plan } from './cf-curl-catalog.js';
+import { catalogLists, v2Plan, v2Service, v3OfferingRoute, v3Plan } from './cf-curl-catalog.js';
 import { v2Apps, v2Orgs, v2Spaces, v3Apps, v3Orgs, v3Spaces } from './cf-curl-orgs.js';
 import type { Answer, CcRequest, Route } from './cf-route.js';
 
@@ -141,6 +141,7 @@ const ROUTES: Route[] = [
   v3Orgs,
   v3Spaces,
   v3Apps,
+  catalogLists,
   v2Plan,
   v2Service,
   v3Plan,

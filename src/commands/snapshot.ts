@@ -1,0 +1,67 @@
+/**
+ * `dingo-recover snapshot --out DIR`: what a recovery of the answers' service would read of the
+ * live platform, written as a scenario folder (`rehearse --scenario DIR` loads it), secrets
+ * replaced by stand-ins. It takes `recover`'s connection flags and answers file, and only reads.
+ */
+import type { Argv } from 'yargs';
+import { UsageError } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import { loadAnswers } from '../engine/answers.js';
+import type { GlobalArgs } from './global-options.js';
+import type { ArgsOf } from './lazy-command.js';
+import { clusterdataFromArgs, sourcesFromArgs } from './log-sources.js';
+import { connectionOptions } from './run-flags.js';
+import { liveFrom, settingsFrom } from './run-settings.js';
+
+function snapshotOptions(y: Argv<GlobalArgs>) {
+  return connectionOptions(y)
+    .option('out', { type: 'string', demandOption: true, describe: 'new (or empty) folder to write the scenario to; made 0700' })
+    .example(
+      '$0 snapshot --answers answers.yaml --logs /var/log/remote --gateway ubuntu@opsman --out incident-snapshot',
+      'snapshot what a recovery of the answers’ service would read, then: $0 rehearse --scenario incident-snapshot',
+    );
+}
+
+type SnapshotArgs = ArgsOf<typeof snapshotOptions>;
+
+async function handler(argv: SnapshotArgs): Promise<void> {
+  if (!argv.answers) {
+    throw new UsageError('snapshot needs the answers file a recovery would be given', {
+      hint: 'pass --answers FILE with inputs: org, space, serviceName (plan and apps as for recover)',
+    });
+  }
+  const answers = loadAnswers(argv.answers);
+  const settings = settingsFrom(argv);
+  const live = liveFrom(argv);
+  const { livePlatform } = await import('./live-platform.js');
+  const { takeSnapshot } = await import('../snapshot/snapshot.js');
+  const platform = livePlatform(live);
+  try {
+    const summary = await takeSnapshot({
+      platform,
+      tools: {
+        cfBinary: settings.cfBinary,
+        boshBinary: settings.boshBinary,
+        dockerBinary: settings.dockerBinary,
+        dockerHost: settings.dockerHost,
+      },
+      sources: sourcesFromArgs(argv),
+      clusterdata: await clusterdataFromArgs(argv),
+      inputs: answers.inputs,
+      choose: { ...answers.choose, ...(settings.deletedInstance ? { deletedInstance: settings.deletedInstance } : {}) },
+      region: live.s3?.region,
+      out: argv.out,
+    });
+    const { renderSummary } = await import('../snapshot/summary.js');
+    process.stdout.write(secrets.redact(renderSummary(summary)));
+  } finally {
+    await platform.close();
+  }
+}
+
+export const snapshotCommand = {
+  command: 'snapshot',
+  describe: 'Snapshot what a recovery would read of the live platform into a rehearsal scenario (reads only; secrets replaced)',
+  builder: snapshotOptions,
+  handler,
+};

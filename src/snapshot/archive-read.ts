@@ -1,0 +1,90 @@
+/**
+ * A deleted instance's archive as the rehearsal's S3 holds it: read by the same inspection a
+ * recovery runs, through a store that only lists and reads, keeping every key, size and ETag, and
+ * the bodies of the small text objects inspect reads (sysid, sentinels, extended_version.txt).
+ * WAL segments and base backup partitions are never read.
+ */
+import type { Readable } from 'node:stream';
+import { StepFailed } from '../core/errors.js';
+import { parseS3Url } from '../core/s3-url.js';
+import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
+import { inspectArchive } from '../archive/inspect.js';
+import type { SimBuckets, SimObject } from '../rehearsal/memory-store.js';
+
+/** Larger bodies are not the small JSON/text objects a recovery reads, and are left out. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** A body kept only when it is text: lzop-compressed objects are left as listings. */
+function textBody(body: Buffer): string | undefined {
+  if (body.length > MAX_BODY_BYTES) return undefined;
+  const text = body.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(body) && !text.includes('\u0000') ? text : undefined;
+}
+
+/** An ObjectStore that lists and reads small objects, keeping what it saw; every write is refused. */
+class ReadOnlyRecorder implements ObjectStore {
+  readonly buckets: SimBuckets = {};
+  constructor(private readonly store: ObjectStore) {}
+
+  get where(): string {
+    return this.store.where;
+  }
+
+  private keep(bucket: string, info: ObjectInfo): SimObject {
+    const objects = (this.buckets[bucket] ??= {});
+    return (objects[info.key] ??= { size: info.size, etag: info.etag, lastModified: info.lastModified.toISOString() });
+  }
+
+  async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+    for await (const info of this.store.list(bucket, prefix)) {
+      this.keep(bucket, info);
+      yield info;
+    }
+  }
+
+  async head(ref: ObjectRef): Promise<ObjectInfo | null> {
+    const info = await this.store.head(ref);
+    if (info) this.keep(ref.bucket, info);
+    return info;
+  }
+
+  async get(ref: ObjectRef): Promise<Buffer> {
+    const body = await this.store.get(ref);
+    const kept = this.buckets[ref.bucket]?.[ref.key];
+    const text = textBody(body);
+    if (kept && text !== undefined) kept.body = text;
+    return body;
+  }
+
+  getStream(ref: ObjectRef): Promise<Readable> {
+    return Promise.reject(new StepFailed(`a snapshot never reads object data (s3://${ref.bucket}/${ref.key})`));
+  }
+
+  private refuse(what: string): Promise<never> {
+    return Promise.reject(new StepFailed(`a snapshot only reads: it refused to ${what}`));
+  }
+  put(ref: ObjectRef): Promise<ObjectInfo> {
+    return this.refuse(`write s3://${ref.bucket}/${ref.key}`);
+  }
+  copy(_from: ObjectRef, to: ObjectRef): Promise<ObjectInfo> {
+    return this.refuse(`copy to s3://${to.bucket}/${to.key}`);
+  }
+  deleteMany(bucket: string): Promise<void> {
+    return this.refuse(`delete in s3://${bucket}`);
+  }
+}
+
+/** The archives at these s3:// URLs, as listings with their small bodies; what could not be read, in `gaps`. */
+export async function readArchives(store: ObjectStore, urls: string[], gaps: string[]): Promise<SimBuckets> {
+  const recorder = new ReadOnlyRecorder(store);
+  for (const url of urls) {
+    try {
+      await inspectArchive(recorder, url);
+    } catch (err) {
+      gaps.push(`archive ${url}: ${err instanceof Error ? err.message : String(err)}`);
+      const { bucket } = parseS3Url(url);
+      recorder.buckets[bucket] ??= {};
+    }
+  }
+  return recorder.buckets;
+}

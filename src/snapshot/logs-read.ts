@@ -1,0 +1,46 @@
+/**
+ * The log lines a rehearsal of the snapshot needs to find the same deleted instance: every line the
+ * finder's scan matches (broker actions, haproxy reloads, wal-e uploads, patroni and public-address
+ * lines), grouped by the file they came from, bounded in lines and bytes.
+ */
+import { emptyReport, termText, type FileHit, type LogSourceSpec } from '../core/log-source.js';
+import { INSTANCE_SCAN_TERMS, PHRASES } from '../logs/search-terms.js';
+import { scanFiles } from '../systems/syslog-files.js';
+
+/** A snapshot is something to attach to a bug report: its logs stay below this. */
+export const MAX_LOG_BYTES = 8 * 1024 * 1024;
+
+export interface KeptLogs {
+  /** Lines by the file (or Elasticsearch index) they came from, in the order they were read. */
+  files: Map<string, { lines: string[]; fileTime: Date }>;
+  bytes: number;
+  lines: number;
+  /** Matching lines left out past MAX_LOG_BYTES. */
+  dropped: number;
+}
+
+export async function readLogs(sources: LogSourceSpec, maxBytes = MAX_LOG_BYTES): Promise<KeptLogs> {
+  const kept: KeptLogs = { files: new Map(), bytes: 0, lines: 0, dropped: 0 };
+  const onHit = (hit: FileHit): void => {
+    const size = Buffer.byteLength(hit.line) + 1;
+    if (kept.bytes + size > maxBytes) {
+      kept.dropped++;
+      return;
+    }
+    const source = hit.loggedAt ? 'elasticsearch' : hit.source;
+    const file = kept.files.get(source) ?? { lines: [], fileTime: hit.fileTime };
+    const time = hit.loggedAt ?? hit.fileTime;
+    if (time > file.fileTime) file.fileTime = time;
+    file.lines.push(hit.line);
+    kept.files.set(source, file);
+    kept.bytes += size;
+    kept.lines++;
+  };
+  const report = emptyReport(INSTANCE_SCAN_TERMS.map(termText));
+  if (sources.paths?.length) await scanFiles(sources.paths, INSTANCE_SCAN_TERMS, report, onHit);
+  if (sources.es) {
+    const { searchEs } = await import('../systems/elasticsearch.js');
+    await searchEs(sources.es, PHRASES, report, onHit, {});
+  }
+  return kept;
+}
