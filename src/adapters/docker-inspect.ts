@@ -44,7 +44,7 @@ interface RawInspect {
   Mounts?: { Name?: string; Source?: string; Destination?: string; Mode?: string; RW?: boolean }[] | null;
 }
 
-function envRecord(list: string[]): Record<string, string> {
+export function envRecord(list: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const entry of list) {
     const i = entry.indexOf('=');

@@ -19,7 +19,7 @@ import {
 } from './bosh-formats.js';
 import type { Rendered } from '../adapters/cf-types.js';
 
-type BoshVm = BoshVmView;
+export type BoshVm = BoshVmView;
 
 interface BoshDeployment {
   name: string;

@@ -8,7 +8,7 @@ import type { BoshWorld } from './bosh-sim.js';
 import type { CellWorld } from './cell-world.js';
 
 /** Roles and passwords of the databases the scenario knows, by system identifier. */
-interface SimDatabase {
+export interface SimDatabase {
   description: string;
   roles: Record<string, string>;
 }

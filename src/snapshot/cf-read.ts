@@ -14,7 +14,7 @@ import { spaceDeletions } from '../logs/space-holdings.js';
 import type { CfApp, CfAuditEvent, CfOffering, CfServiceInstance, CfWorld } from '../rehearsal/cf-world.js';
 
 /** The audit events the recovery's evidence rules and space recovery read. */
-export const EVENT_TYPES = [
+const EVENT_TYPES = [
   'audit.service_instance.create',
   'audit.service_instance.update',
   'audit.service_instance.delete',

@@ -8,7 +8,7 @@ import { INSTANCE_SCAN_TERMS, PHRASES } from '../logs/search-terms.js';
 import { scanFiles } from '../systems/syslog-files.js';
 
 /** A snapshot is something to attach to a bug report: its logs stay below this. */
-export const MAX_LOG_BYTES = 8 * 1024 * 1024;
+const MAX_LOG_BYTES = 8 * 1024 * 1024;
 
 export interface KeptLogs {
   /** Lines by the file (or Elasticsearch index) they came from, in the order they were read. */
