@@ -11,6 +11,7 @@ import { growActions } from './grow.js';
 import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
+import { restoreTimeActions } from './restore-time.js';
 import { spaceActions } from './space.js';
 import { spaceReportActions } from './space-report.js';
 import { volumesActions } from './volumes.js';
@@ -30,6 +31,7 @@ export function actionRegistry(): ActionRegistry {
     ...spaceActions,
     ...spaceReportActions,
     ...volumesActions,
+    ...restoreTimeActions,
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

@@ -17,12 +17,15 @@ export interface TargetTime {
 
 const ISO_WITH_ZONE = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?)\s?(Z|[+-]\d\d(?::?\d\d)?)$/i;
 
-/** An ISO 8601 moment with its zone, e.g. 2016-11-21T14:01:30Z or 2016-11-21 15:01:30.25+01:00. */
-export function parseTargetTime(text: string): TargetTime {
+/**
+ * An ISO 8601 moment with its zone, e.g. 2016-11-21T14:01:30Z or 2016-11-21 15:01:30.25+01:00;
+ * `what` names where it was given in the error (the flag, or a runbook's input).
+ */
+export function parseTargetTime(text: string, what = '--target-time'): TargetTime {
   const trimmed = text.trim();
   const m = ISO_WITH_ZONE.exec(trimmed);
   const usage = (why: string): UsageError =>
-    new UsageError(`--target-time "${text}" ${why}`, {
+    new UsageError(`${what} "${text}" ${why}`, {
       hint: 'Give the moment in ISO 8601 with its zone, e.g. 2016-11-21T14:01:30Z (UTC) or 2016-11-21T15:01:30+01:00.',
     });
   if (!m) {
