@@ -12,6 +12,8 @@ import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
 import { restoreTimeActions } from './restore-time.js';
+import { restoreTimeCopyActions } from './restore-time-copy.js';
+import { restoreTimeFindActions } from './restore-time-find.js';
 import { spaceActions } from './space.js';
 import { spaceReportActions } from './space-report.js';
 import { volumesActions } from './volumes.js';
@@ -32,6 +34,8 @@ export function actionRegistry(): ActionRegistry {
     ...spaceReportActions,
     ...volumesActions,
     ...restoreTimeActions,
+    ...restoreTimeFindActions,
+    ...restoreTimeCopyActions,
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

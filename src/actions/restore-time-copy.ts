@@ -1,0 +1,246 @@
+/**
+ * restore-to-time's restore: the instance's archive restored to the moment into a sandboxed scratch
+ * PostgreSQL (the drill's restore: the newest base backup that ended before it, WAL replayed up to
+ * it), what it holds then shown, and the operator keeps that moment or gives another (restored
+ * again). Then pg_dump of the chosen databases into the run's folder.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineAction, type ActionDef, output, required } from '../engine/action.js';
+import type { StepContext } from '../engine/context.js';
+import { NeedsOperator, StepFailed } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
+import { runDrill, type DrillReport } from '../drill/drill.js';
+import { DrillFailed } from '../drill/exit-codes.js';
+import { parseTargetTime } from '../drill/target-time.js';
+import { defaultCopyName } from '../drill/copy-name.js';
+import { dumpDatabases, lookInside, newestOf, type LookResult } from '../volumes/look.js';
+
+const restoreOutputs = {
+  restored: output('boolean', 'the database was restored here (false: why says why not)'),
+  why: output('string', 'why it was not restored here (empty when it was)'),
+  time: output('string', 'the moment kept, ISO 8601 in UTC'),
+  copyName: output('string', 'the name of the copy'),
+  dataDir: output('string', 'the restored data folder (scratch)'),
+  major: output('string', "the archive's PostgreSQL major version"),
+  backup: output('string', 'the base backup restored, and when it ended'),
+  lastTransactionAt: output('string', 'the newest transaction in the restored database'),
+  stoppedBefore: output('string', 'the first transaction left out, and when it committed (empty when none was archived)'),
+  databases: output('string[]', 'databases holding data'),
+  newest: output('string', 'the newest timestamp found in them'),
+};
+
+function showLook(ctx: StepContext, look: LookResult): void {
+  for (const d of look.databases) {
+    ctx.evidence(`database ${d.name}: ${formatBytes(d.bytes)}, newest timestamp ${d.newest ?? 'none'}`);
+    for (const t of d.largestTables.slice(0, 5))
+      ctx.evidence(`  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows${t.newest ? `, newest ${t.newest}` : ''}`);
+  }
+}
+
+/** A restore that cannot be done here: a rehearsal walks on and says why; a live run stops, resumable. */
+function cannotRestore(ctx: StepContext, err: DrillFailed, p: { url: string }) {
+  if (ctx.platform.mode !== 'rehearsal') {
+    throw new StepFailed(`the archive cannot be restored on this machine: ${err.message}`, {
+      hint: `${err.hint ?? ''} Nothing was changed; install PostgreSQL of the archive's major version here, then resume.`.trim(),
+    });
+  }
+  ctx.note(`not restored in this rehearsal: ${err.message}`);
+  ctx.note(`the rehearsal walks on without a copy; to restore it elsewhere: dingo-recover drill ${p.url} --target-time TIME`);
+  return { restored: false, why: err.message };
+}
+
+/** The moment out of the archive's reach: the operator gives another (at the prompt, or choose.moment in the answers file). */
+async function anotherMoment(ctx: StepContext, err: DrillFailed): Promise<string> {
+  const range = err.reachable ? `between ${err.reachable.earliest} and ${err.reachable.latest}` : 'inside the archive';
+  if (!ctx.prompts.interactive) {
+    throw new NeedsOperator(err.message, {
+      hint: `give a moment ${range}: add choose.moment: TIME (ISO 8601 with its zone) to the answers file, then resume; nothing was changed`,
+    });
+  }
+  ctx.note(err.message);
+  return ctx.prompts.input({ key: 'moment', message: `Another moment ${range} (ISO 8601 with its zone)`, validate: validMoment });
+}
+
+function validMoment(v: string): string | true {
+  try {
+    parseTargetTime(v, 'the moment');
+    return true;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** One restore to `text`; the failure itself when the moment is out of reach or the restore cannot run here. */
+async function restoreOnce(ctx: StepContext, url: string, text: string): Promise<DrillReport | DrillFailed> {
+  const parent = join(tmpdir(), 'dingo-restore-to-time');
+  await mkdir(parent, { recursive: true, mode: 0o700 });
+  try {
+    return await runDrill({
+      url,
+      store: ctx.s3,
+      processes: ctx.platform.processes,
+      targetTime: parseTargetTime(text, 'the moment'),
+      keep: true,
+      workdir: parent,
+      progress: (m) => {
+        ctx.progress(m);
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof DrillFailed)) throw err;
+    if (err.workdir) await rm(err.workdir, { recursive: true, force: true });
+    if (err.reachable || err.outcome === 'could-not-run') return err;
+    throw new StepFailed(`the archive did not restore to ${text}: ${err.message}`, { hint: err.hint ?? 'nothing was changed' });
+  }
+}
+
+function describeRestore(ctx: StepContext, r: DrillReport): void {
+  const t = r.target!;
+  ctx.evidence(
+    `restored ${r.backup.name} (ended ${r.backup.finishedAt}) with PostgreSQL ${r.postgres.localVersion}, WAL replayed up to ${t.time}`,
+  );
+  if (t.stoppedBefore) ctx.evidence(`replay stopped before transaction ${t.stoppedBefore.transaction}, committed ${t.stoppedBefore.at}`);
+  else ctx.evidence('no transaction after the moment was archived: the copy holds everything archived');
+  ctx.evidence(`newest transaction in the copy: ${t.lastTransactionAt ?? 'unknown'}`);
+}
+
+const restore = defineAction({
+  name: 'pitr.restore',
+  summary: "Restore the archive to the moment in a sandboxed scratch PostgreSQL and show what it holds then (the instance isn't touched)",
+  effect: 'read',
+  params: {
+    url: required('string', 's3://BUCKET/backups/GUID/wal/'),
+    time: required('string', 'the moment, ISO 8601 with its zone'),
+    instance: required('string', 'the instance as the operator named it'),
+    copyName: required('string', 'the name of the copy'),
+  },
+  outputs: restoreOutputs,
+  result: (o) => (o.restored ? `restored to ${o.time}; newest transaction ${o.lastTransactionAt || 'unknown'}` : `not restored: ${o.why}`),
+  async run(ctx, p) {
+    const first = p.time;
+    let text = ctx.answers.choose.moment ?? first;
+    for (;;) {
+      ctx.progress(`restoring ${p.url} to ${text}`);
+      const r = await restoreOnce(ctx, p.url, text);
+      if (r instanceof DrillFailed) {
+        if (r.outcome === 'could-not-run') return { ...notRestored(p, text), ...cannotRestore(ctx, r, p) };
+        text = await anotherMoment(ctx, r);
+        continue;
+      }
+      describeRestore(ctx, r);
+      const dataDir = join(r.workdir!, 'data');
+      const look = await lookInside({
+        dataDir,
+        major: r.postgres.archiveMajor,
+        workDir: r.workdir!,
+        progress: (m) => {
+          ctx.progress(m);
+        },
+      });
+      showLook(ctx, look);
+      const next = await keepOrAnother(ctx, text);
+      if (next !== null) {
+        await rm(r.workdir!, { recursive: true, force: true });
+        text = next;
+        continue;
+      }
+      const at = parseTargetTime(text, 'the moment').at;
+      const dbs = look.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
+      return {
+        restored: true,
+        why: '',
+        time: at.toISOString(),
+        copyName: renamed(p, at),
+        dataDir,
+        major: r.postgres.archiveMajor,
+        backup: `${r.backup.name} (ended ${r.backup.finishedAt})`,
+        lastTransactionAt: r.target?.lastTransactionAt ?? '',
+        stoppedBefore: r.target?.stoppedBefore ? `transaction ${r.target.stoppedBefore.transaction} at ${r.target.stoppedBefore.at}` : '',
+        databases: dbs.map((d) => d.name),
+        newest: newestOf(dbs.map((d) => d.newest)) ?? '',
+      };
+    }
+  },
+});
+
+/** The copy keeps a name the operator gave; a default name follows the moment kept. */
+function renamed(p: { instance: string; time: string; copyName: string }, at: Date): string {
+  const wasDefault = p.copyName === defaultCopyName(p.instance.trim(), new Date(p.time));
+  return wasDefault ? defaultCopyName(p.instance.trim(), at) : p.copyName;
+}
+
+function notRestored(p: { instance: string; time: string; copyName: string }, text: string) {
+  const at = parseTargetTime(text, 'the moment').at;
+  return {
+    time: at.toISOString(),
+    copyName: renamed(p, at),
+    dataDir: '',
+    major: '',
+    backup: '',
+    lastTransactionAt: '',
+    stoppedBefore: '',
+    databases: [] as string[],
+    newest: '',
+  };
+}
+
+/** At a terminal the operator keeps the moment (Enter) or types another; unattended, the moment given is kept. */
+async function keepOrAnother(ctx: StepContext, text: string): Promise<string | null> {
+  if (!ctx.prompts.interactive) return null;
+  const answer = (
+    await ctx.prompts.input({
+      key: 'moment',
+      message: `Keep the database as it was at ${text}? Enter to keep it, or type another moment`,
+      default: text,
+      validate: (v) => (v.trim() === '' ? true : validMoment(v)),
+    })
+  ).trim();
+  return answer === '' || answer === text ? null : answer;
+}
+
+const dump = defineAction({
+  name: 'pitr.dump',
+  summary: "pg_dump -Fc each chosen database of the restored copy into the run's folder (files 0600)",
+  effect: 'write',
+  params: {
+    restored: required('boolean', 'the copy was restored here'),
+    dataDir: required('string', 'the restored data folder'),
+    major: required('string', "the archive's PostgreSQL major version"),
+    databases: required('string[]', 'databases to dump (empty: every database holding data)'),
+    found: required('string[]', 'databases holding data'),
+    copyName: required('string', "the name of the copy (the dumps' folder)"),
+  },
+  outputs: {
+    outDir: output('string', 'the folder of the dumps (empty when nothing was restored)'),
+    dumps: output('object[]', 'each dump: database, file, bytes, row counts'),
+  },
+  safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
+  result: (o) => (o.outDir ? `${o.dumps.length} dump(s) in ${o.outDir}` : 'nothing to dump: the copy was not restored here'),
+  async run(ctx, p) {
+    if (!p.restored) return { outDir: '', dumps: [] };
+    const wanted = p.databases.length ? p.databases : p.found;
+    if (!wanted.length) {
+      throw new StepFailed('the copy holds no database besides an empty postgres', {
+        hint: 'give another moment (choose.moment in the answers file) or name the databases to dump (inputs.databases), then resume',
+      });
+    }
+    const outDir = join(ctx.runDir, 'dumps', p.copyName);
+    await mkdir(outDir, { recursive: true, mode: 0o700 });
+    const dumps = await dumpDatabases({
+      dataDir: p.dataDir,
+      major: p.major,
+      workDir: join(p.dataDir, '..'),
+      databases: wanted,
+      outDir,
+      progress: (m) => {
+        ctx.progress(m);
+      },
+    });
+    for (const d of dumps) ctx.evidence(`${d.database} → ${d.file} (${formatBytes(d.bytes)}, ${Object.keys(d.rowCounts).length} table(s))`);
+    return { outDir, dumps: dumps.map((d) => ({ ...d })) };
+  },
+});
+
+export const restoreTimeCopyActions: ActionDef[] = [restore, dump];
