@@ -5,8 +5,7 @@
  * again). Then pg_dump of the chosen databases into the run's folder.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { NeedsOperator, StepFailed } from '../core/errors.js';
@@ -43,7 +42,7 @@ function showLook(ctx: StepContext, look: LookResult): void {
 function cannotRestore(ctx: StepContext, err: DrillFailed, p: { url: string }) {
   if (ctx.platform.mode !== 'rehearsal') {
     throw new StepFailed(`the archive cannot be restored on this machine: ${err.message}`, {
-      hint: `${err.hint ?? ''} Nothing was changed; install PostgreSQL of the archive's major version here, then resume.`.trim(),
+      hint: `${err.hint ?? ''} Nothing was changed: resume once that is done.`.trim(),
     });
   }
   ctx.note(`not restored in this rehearsal: ${err.message}`);
@@ -74,8 +73,6 @@ function validMoment(v: string): string | true {
 
 /** One restore to `text`; the failure itself when the moment is out of reach or the restore cannot run here. */
 async function restoreOnce(ctx: StepContext, url: string, text: string): Promise<DrillReport | DrillFailed> {
-  const parent = join(tmpdir(), 'dingo-restore-to-time');
-  await mkdir(parent, { recursive: true, mode: 0o700 });
   try {
     return await runDrill({
       url,
@@ -83,7 +80,6 @@ async function restoreOnce(ctx: StepContext, url: string, text: string): Promise
       processes: ctx.platform.processes,
       targetTime: parseTargetTime(text, 'the moment'),
       keep: true,
-      workdir: parent,
       progress: (m) => {
         ctx.progress(m);
       },
@@ -243,4 +239,22 @@ const dump = defineAction({
   },
 });
 
-export const restoreTimeCopyActions: ActionDef[] = [restore, dump];
+const removeScratch = defineAction({
+  name: 'pitr.remove-scratch',
+  summary: 'Remove the scratch copy restored to the moment, once its dumps are proven',
+  effect: 'write',
+  params: { dataDir: required('string', 'the restored data folder (empty: nothing was restored)') },
+  outputs: { removed: output('string', 'the scratch folder removed (empty when none)') },
+  safeToRepeat: 'removing a folder already removed changes nothing',
+  result: (o) => (o.removed ? `removed ${o.removed}` : 'no scratch copy'),
+  async run(ctx, p) {
+    const dir = dirname(p.dataDir);
+    // Only the drill's own scratch folder: a copy of the user's database, not to be left in the temp folder.
+    if (!p.dataDir || basename(p.dataDir) !== 'data' || !basename(dir).startsWith('dingo-drill-')) return { removed: '' };
+    await rm(dir, { recursive: true, force: true });
+    ctx.evidence(`removed the scratch copy ${dir}: the dumps hold what it held`);
+    return { removed: dir };
+  },
+});
+
+export const restoreTimeCopyActions: ActionDef[] = [restore, dump, removeScratch];
