@@ -115,8 +115,7 @@ const restore = defineAction({
   outputs: restoreOutputs,
   result: (o) => (o.restored ? `restored to ${o.time}; newest transaction ${o.lastTransactionAt || 'unknown'}` : `not restored: ${o.why}`),
   async run(ctx, p) {
-    const first = p.time;
-    let text = ctx.answers.choose.moment ?? first;
+    let text = ctx.answers.choose.moment ?? p.time;
     for (;;) {
       ctx.progress(`restoring ${p.url} to ${text}`);
       const r = await restoreOnce(ctx, p.url, text);
@@ -125,31 +124,19 @@ const restore = defineAction({
         text = await anotherMoment(ctx, r);
         continue;
       }
-      describeRestore(ctx, r);
-      const dataDir = join(r.workdir!, 'data');
-      const look = await lookInside({
-        dataDir,
-        major: r.postgres.archiveMajor,
-        workDir: r.workdir!,
-        progress: (m) => {
-          ctx.progress(m);
-        },
-      });
-      showLook(ctx, look);
-      const next = await keepOrAnother(ctx, text);
-      if (next !== null) {
-        await rm(r.workdir!, { recursive: true, force: true });
-        text = next;
+      const kept = await showAndDecide(ctx, r, text);
+      if (typeof kept === 'string') {
+        text = kept;
         continue;
       }
       const at = parseTargetTime(text, 'the moment').at;
-      const dbs = look.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
+      const dbs = kept.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
       return {
         restored: true,
         why: '',
         time: at.toISOString(),
         copyName: renamed(p, at),
-        dataDir,
+        dataDir: join(r.workdir!, 'data'),
         major: r.postgres.archiveMajor,
         backup: `${r.backup.name} (ended ${r.backup.finishedAt})`,
         lastTransactionAt: r.target?.lastTransactionAt ?? '',
@@ -160,6 +147,33 @@ const restore = defineAction({
     }
   },
 });
+
+/**
+ * What the copy holds at the moment, shown; then what it holds (the moment kept) or another moment.
+ * A copy not kept, or one that could not be looked into, is removed: it is the user's whole database.
+ */
+async function showAndDecide(ctx: StepContext, r: DrillReport, text: string): Promise<LookResult | string> {
+  const workdir = r.workdir!;
+  try {
+    describeRestore(ctx, r);
+    const look = await lookInside({
+      dataDir: join(workdir, 'data'),
+      major: r.postgres.archiveMajor,
+      workDir: workdir,
+      progress: (m) => {
+        ctx.progress(m);
+      },
+    });
+    showLook(ctx, look);
+    const next = await keepOrAnother(ctx, text);
+    if (next === null) return look;
+    await rm(workdir, { recursive: true, force: true });
+    return next;
+  } catch (err) {
+    await rm(workdir, { recursive: true, force: true });
+    throw err;
+  }
+}
 
 /** The copy keeps a name the operator gave; a default name follows the moment kept. */
 function renamed(p: { instance: string; time: string; copyName: string }, at: Date): string {
