@@ -13,6 +13,7 @@ import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
 import { restoreTimeActions } from './restore-time.js';
 import { restoreTimeCopyActions } from './restore-time-copy.js';
+import { restoreTimeDumpActions } from './restore-time-dump.js';
 import { restoreTimeFindActions } from './restore-time-find.js';
 import { spaceActions } from './space.js';
 import { spaceReportActions } from './space-report.js';
@@ -36,6 +37,7 @@ export function actionRegistry(): ActionRegistry {
     ...restoreTimeActions,
     ...restoreTimeFindActions,
     ...restoreTimeCopyActions,
+    ...restoreTimeDumpActions,
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

@@ -2,19 +2,20 @@
  * restore-to-time's restore: the instance's archive restored to the moment into a sandboxed scratch
  * PostgreSQL (the drill's restore: the newest base backup that ended before it, WAL replayed up to
  * it), what it holds then shown, and the operator keeps that moment or gives another (restored
- * again). Then pg_dump of the chosen databases into the run's folder.
+ * again).
  */
-import { mkdir, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
-import { runDrill, type DrillReport } from '../drill/drill.js';
+import type { DrillReport } from '../drill/drill.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { parseTargetTime } from '../drill/target-time.js';
 import { defaultCopyName } from '../drill/copy-name.js';
-import { dumpDatabases, lookInside, newestOf, type LookResult } from '../volumes/look.js';
+import { restoreOnce } from './support/restore-copy.js';
+import { lookInside, newestOf, type LookResult } from '../volumes/look.js';
 
 const restoreOutputs = {
   restored: output('boolean', 'the database was restored here (false: why says why not)'),
@@ -68,27 +69,6 @@ function validMoment(v: string): string | true {
     return true;
   } catch (err) {
     return (err as Error).message;
-  }
-}
-
-/** One restore to `text`; the failure itself when the moment is out of reach or the restore cannot run here. */
-async function restoreOnce(ctx: StepContext, url: string, text: string): Promise<DrillReport | DrillFailed> {
-  try {
-    return await runDrill({
-      url,
-      store: ctx.s3,
-      processes: ctx.platform.processes,
-      targetTime: parseTargetTime(text, 'the moment'),
-      keep: true,
-      progress: (m) => {
-        ctx.progress(m);
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof DrillFailed)) throw err;
-    if (err.workdir) await rm(err.workdir, { recursive: true, force: true });
-    if (err.reachable || err.outcome === 'could-not-run') return err;
-    throw new StepFailed(`the archive did not restore to ${text}: ${err.message}`, { hint: err.hint ?? 'nothing was changed' });
   }
 }
 
@@ -210,65 +190,4 @@ async function keepOrAnother(ctx: StepContext, text: string): Promise<string | n
   return answer === '' || answer === text ? null : answer;
 }
 
-const dump = defineAction({
-  name: 'pitr.dump',
-  summary: "pg_dump -Fc each chosen database of the restored copy into the run's folder (files 0600)",
-  effect: 'write',
-  params: {
-    restored: required('boolean', 'the copy was restored here'),
-    dataDir: required('string', 'the restored data folder'),
-    major: required('string', "the archive's PostgreSQL major version"),
-    databases: required('string[]', 'databases to dump (empty: every database holding data)'),
-    found: required('string[]', 'databases holding data'),
-    copyName: required('string', "the name of the copy (the dumps' folder)"),
-  },
-  outputs: {
-    outDir: output('string', 'the folder of the dumps (empty when nothing was restored)'),
-    dumps: output('object[]', 'each dump: database, file, bytes, row counts'),
-  },
-  safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
-  result: (o) => (o.outDir ? `${o.dumps.length} dump(s) in ${o.outDir}` : 'nothing to dump: the copy was not restored here'),
-  async run(ctx, p) {
-    if (!p.restored) return { outDir: '', dumps: [] };
-    const wanted = p.databases.length ? p.databases : p.found;
-    if (!wanted.length) {
-      throw new StepFailed('the copy holds no database besides an empty postgres', {
-        hint: 'give another moment (choose.moment in the answers file) or name the databases to dump (inputs.databases), then resume',
-      });
-    }
-    const outDir = join(ctx.runDir, 'dumps', p.copyName);
-    await mkdir(outDir, { recursive: true, mode: 0o700 });
-    const dumps = await dumpDatabases({
-      dataDir: p.dataDir,
-      major: p.major,
-      workDir: join(p.dataDir, '..'),
-      databases: wanted,
-      outDir,
-      progress: (m) => {
-        ctx.progress(m);
-      },
-    });
-    for (const d of dumps) ctx.evidence(`${d.database} → ${d.file} (${formatBytes(d.bytes)}, ${Object.keys(d.rowCounts).length} table(s))`);
-    return { outDir, dumps: dumps.map((d) => ({ ...d })) };
-  },
-});
-
-const removeScratch = defineAction({
-  name: 'pitr.remove-scratch',
-  summary: 'Remove the scratch copy restored to the moment, once its dumps are proven',
-  effect: 'write',
-  params: { dataDir: required('string', 'the restored data folder (empty: nothing was restored)') },
-  outputs: { removed: output('string', 'the scratch folder removed (empty when none)') },
-  safeToRepeat: 'removing a folder already removed changes nothing',
-  result: (o) => (o.removed ? `removed ${o.removed}` : 'no scratch copy'),
-  async run(ctx, p) {
-    const dir = dirname(p.dataDir);
-    // Only the drill's own scratch folder: a copy of the user's database, not to be left in the temp folder.
-    if (!p.dataDir || basename(p.dataDir) !== 'data' || !basename(dir).startsWith('dingo-drill-')) return { removed: '' };
-    await rm(dir, { recursive: true, force: true });
-    ctx.evidence(`removed the scratch copy ${dir}: the dumps hold what it held`);
-    return { removed: dir };
-  },
-});
-
-export const restoreTimeCopyActions: ActionDef[] = [restore, dump, removeScratch];
+export const restoreTimeCopyActions: ActionDef[] = [restore];

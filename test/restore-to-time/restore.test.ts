@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeCopyActions } from '../../src/actions/restore-time-copy.js';
+import { restoreTimeDumpActions } from '../../src/actions/restore-time-dump.js';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { NeedsOperator } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/context.js';
@@ -44,7 +45,7 @@ afterAll(async () => {
   await tearDownDrill({ moto, archive, dir });
 });
 
-const action = (name: string) => [...restoreTimeCopyActions, ...volumesActions].find((a) => a.name === name)!;
+const action = (name: string) => [...restoreTimeCopyActions, ...restoreTimeDumpActions, ...volumesActions].find((a) => a.name === name)!;
 
 function context(runDir: string, choose: Record<string, string> = {}): { ctx: StepContext; said: string[] } {
   const said: string[] = [];
@@ -92,7 +93,16 @@ describe('restore-to-time on a real archive', () => {
     expect(said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 110 rows`));
     const dumped = await action('pitr.dump').run(
       ctx,
-      { restored: true, dataDir: restored.dataDir, major: '15', databases: [], found: restored.databases, copyName: restored.copyName },
+      {
+        restored: true,
+        dataDir: restored.dataDir,
+        url: URL,
+        time: restored.time,
+        major: '15',
+        databases: [],
+        found: restored.databases,
+        copyName: restored.copyName,
+      },
       {},
     );
     const dumps = dumped.dumps as { file: string; database: string }[];
@@ -138,11 +148,15 @@ describe('restore-to-time on a real archive', () => {
     const restored = await action('pitr.restore').run(ctx, { ...params(early), copyName: 'orders-at-19700101T0000' }, {});
     scratch.push(restored.dataDir as string);
     expect(restored).toMatchObject({ restored: true, time: other.toISOString() });
+    // The copy gone before the dump (the temp folder cleared, a reboot): the dump restores the same moment again.
+    await rm(dirname(restored.dataDir as string), { recursive: true, force: true });
     const dumped = await action('pitr.dump').run(
       ctx,
       {
         restored: true,
         dataDir: restored.dataDir,
+        url: URL,
+        time: restored.time,
         major: '15',
         databases: ['postgres'],
         found: restored.databases,
@@ -150,6 +164,8 @@ describe('restore-to-time on a real archive', () => {
       },
       {},
     );
+    expect(dumped.dataDir).not.toBe(restored.dataDir);
+    scratch.push(dumped.dataDir as string);
     const ids = await idsIn((dumped.dumps as { file: string }[])[0]!.file);
     expect(Math.max(...ids)).toBe(second!.lastId);
     expect(ids).toHaveLength(120);
