@@ -148,6 +148,7 @@ async function showAndDecide(ctx: StepContext, r: DrillReport, text: string): Pr
     const next = await keepOrAnother(ctx, text);
     if (next === null) return look;
     await rm(workdir, { recursive: true, force: true });
+    ctx.note(`removed the copy as it was at ${text} (${workdir}): restoring to ${next}`);
     return next;
   } catch (err) {
     await rm(workdir, { recursive: true, force: true });

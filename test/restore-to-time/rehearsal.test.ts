@@ -122,6 +122,11 @@ describe('rehearse --runbook restore-to-time on a live instance', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { type: string; system?: string; argv?: string[]; writes?: boolean });
+    // The container's environment holds the tenant's S3 and database secrets: none reaches the screen or the journal.
+    for (const secret of ['DINGOSECRET', 'superuser-pw']) {
+      expect(text).not.toContain(secret);
+      expect(JSON.stringify(journal)).not.toContain(secret);
+    }
     const commands = journal.filter((e) => e.type === 'command');
     expect(commands.map((c) => c.argv!.slice(0, 2).join(' '))).toContain('cf service');
     // Nothing on the platform was changed: every command only read, and the only one on the cell is docker inspect.

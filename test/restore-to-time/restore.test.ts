@@ -47,7 +47,30 @@ afterAll(async () => {
 
 const action = (name: string) => [...restoreTimeCopyActions, ...restoreTimeDumpActions, ...volumesActions].find((a) => a.name === name)!;
 
-function context(runDir: string, choose: Record<string, string> = {}): { ctx: StepContext; said: string[] } {
+/** The operator at a terminal, answering each question in turn. */
+interface Operator {
+  interactive: true;
+  asked: string[];
+  input(q: { message: string }): Promise<string>;
+}
+
+function operator(answers: string[]): Operator {
+  const asked: string[] = [];
+  return {
+    interactive: true,
+    asked,
+    input: (q) => {
+      asked.push(q.message);
+      return Promise.resolve(answers.shift() ?? '');
+    },
+  };
+}
+
+function context(
+  runDir: string,
+  choose: Record<string, string> = {},
+  prompts: Operator | { interactive: false } = { interactive: false },
+): { ctx: StepContext; said: string[] } {
   const said: string[] = [];
   const say = (t: string) => {
     said.push(t);
@@ -56,7 +79,7 @@ function context(runDir: string, choose: Record<string, string> = {}): { ctx: St
     s3: moto.store,
     platform: { mode: 'live', processes: localProcesses },
     answers: { inputs: {}, confirm: {}, choose, secrets: {} },
-    prompts: { interactive: false },
+    prompts,
     runDir,
     evidence: say,
     note: say,
@@ -65,6 +88,7 @@ function context(runDir: string, choose: Record<string, string> = {}): { ctx: St
   return { ctx, said };
 }
 
+const stamp = (at: Date): string => at.toISOString().slice(0, 16).replace(/[-:]/g, '');
 const between = (a: Date, b: Date): Date => new Date((a.getTime() + b.getTime()) / 2);
 const params = (time: Date) => ({ url: URL, time: time.toISOString(), instance: 'orders', copyName: 'orders-at-x' });
 
@@ -169,5 +193,32 @@ describe('restore-to-time on a real archive', () => {
     const ids = await idsIn((dumped.dumps as { file: string }[])[0]!.file);
     expect(Math.max(...ids)).toBe(second!.lastId);
     expect(ids).toHaveLength(120);
+  });
+
+  it('at a terminal, shows the copy at the moment and restores again at another moment the operator types, removing the copy passed over', async () => {
+    const [first, second, third] = archive.batches;
+    const other = between(second!.committed, third!.before);
+    const at = operator([other.toISOString(), '']);
+    const { ctx, said } = context(await mkdtemp(join(dir, 'run-')), {}, at);
+    const moment = between(first!.committed, second!.before);
+    const restored = await action('pitr.restore').run(ctx, { ...params(moment), copyName: `orders-at-${stamp(moment)}` }, {});
+    scratch.push(restored.dataDir as string);
+    expect(at.asked).toHaveLength(2);
+    expect(at.asked[0]).toMatch(/^Keep the database as it was at .+\? Enter to keep it, or type another moment$/);
+    // What each copy held was shown before the question about it.
+    expect(said.filter((t) => t.includes(`public.${DRILL_TABLE}:`))).toEqual([
+      expect.stringContaining(`public.${DRILL_TABLE}: 110 rows`),
+      expect.stringContaining(`public.${DRILL_TABLE}: 120 rows`),
+    ]);
+    expect(restored).toMatchObject({ restored: true, time: other.toISOString() });
+    // A name the operator left to the default follows the moment kept.
+    expect(restored.copyName).toBe(`orders-at-${stamp(other)}`);
+    const copies = said.filter((t) => t.startsWith('restored base_')).length;
+    expect(copies).toBe(2);
+    const passedOver = said.map((t) => /^removed the copy as it was at .+ \((\/.+)\): restoring to /.exec(t)?.[1]).filter(Boolean);
+    expect(passedOver).toHaveLength(1);
+    expect(passedOver[0]).not.toBe(dirname(restored.dataDir as string));
+    await expect(stat(passedOver[0]!)).rejects.toThrow(/ENOENT/);
+    await stat(restored.dataDir as string);
   });
 });
