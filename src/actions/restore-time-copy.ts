@@ -14,7 +14,7 @@ import type { DrillReport } from '../drill/drill.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { parseTargetTime } from '../drill/target-time.js';
 import { defaultCopyName } from '../drill/copy-name.js';
-import { restoreOnce } from './support/restore-copy.js';
+import { removeLeftovers, restoreOnce } from './support/restore-copy.js';
 import { lookInside, newestOf, type LookResult } from '../volumes/look.js';
 
 const restoreOutputs = {
@@ -96,6 +96,7 @@ const restore = defineAction({
   result: (o) => (o.restored ? `restored to ${o.time}; newest transaction ${o.lastTransactionAt || 'unknown'}` : `not restored: ${o.why}`),
   async run(ctx, p) {
     let text = ctx.answers.choose.moment ?? p.time;
+    await removeLeftovers(ctx);
     for (;;) {
       ctx.progress(`restoring ${p.url} to ${text}`);
       const r = await restoreOnce(ctx, p.url, text);

@@ -3,14 +3,14 @@
  * into the run's folder (files 0600), then the copy removed once the dumps are proven.
  */
 import { access, mkdir, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/action.js';
 import type { StepContext } from '../engine/context.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { dumpDatabases } from '../volumes/look.js';
-import { restoreOnce } from './support/restore-copy.js';
+import { restoreOnce, scratchFolder } from './support/restore-copy.js';
 
 /**
  * The copy restored to the moment; restored again when it is gone (a resume after the temp folder
@@ -79,18 +79,22 @@ const dump = defineAction({
 
 const removeScratch = defineAction({
   name: 'pitr.remove-scratch',
-  summary: 'Remove the scratch copy restored to the moment, once its dumps are proven',
+  summary: "Remove the run's scratch copies restored to the moment, once the dumps are proven",
   effect: 'write',
-  params: { dataDir: required('string', 'the restored data folder (empty: nothing was restored)') },
-  outputs: { removed: output('string', 'the scratch folder removed (empty when none)') },
+  params: {},
+  outputs: { removed: output('string', 'the scratch folder removed (empty when there was none)') },
   safeToRepeat: 'removing a folder already removed changes nothing',
   result: (o) => (o.removed ? `removed ${o.removed}` : 'no scratch copy'),
-  async run(ctx, p) {
-    const dir = dirname(p.dataDir);
-    // Only the drill's own scratch folder: a copy of the user's database, not to be left in the temp folder.
-    if (!p.dataDir || basename(p.dataDir) !== 'data' || !basename(dir).startsWith('dingo-drill-')) return { removed: '' };
+  async run(ctx) {
+    // The run's copies of the user's database, not to be left in the temp folder.
+    const dir = scratchFolder(ctx.runId);
+    const there = await access(dir).then(
+      () => true,
+      () => false,
+    );
+    if (!there) return { removed: '' };
     await rm(dir, { recursive: true, force: true });
-    ctx.evidence(`removed the scratch copy ${dir}: the dumps hold what it held`);
+    ctx.evidence(`removed the scratch copies in ${dir}: the dumps hold what they held`);
     return { removed: dir };
   },
 });

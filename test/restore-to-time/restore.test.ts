@@ -4,13 +4,14 @@
  * S3, the drill's scratch PostgreSQL 15 replaying up to the moment, pg_dump and pg_restore 15.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeCopyActions } from '../../src/actions/restore-time-copy.js';
 import { restoreTimeDumpActions } from '../../src/actions/restore-time-dump.js';
+import { scratchFolder } from '../../src/actions/support/restore-copy.js';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { NeedsOperator } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/context.js';
@@ -37,11 +38,11 @@ beforeAll(async () => {
   await uploadArchive(moto.store, archive.root, BUCKET, 'backups/orders/wal/');
 });
 
-/** The scratch copies restored, removed whatever a test's end. */
-const scratch: string[] = [];
+/** The runs of the tests: their scratch copies are removed whatever a test's end. */
+const runIds: string[] = [];
 
 afterAll(async () => {
-  await Promise.all(scratch.map((d) => rm(dirname(d), { recursive: true, force: true })));
+  await Promise.all(runIds.map((id) => rm(scratchFolder(id), { recursive: true, force: true })));
   await tearDownDrill({ moto, archive, dir });
 });
 
@@ -75,7 +76,10 @@ function context(
   const say = (t: string) => {
     said.push(t);
   };
+  const runId = basename(runDir);
+  runIds.push(runId);
   const ctx = {
+    runId,
     s3: moto.store,
     platform: { mode: 'live', processes: localProcesses },
     answers: { inputs: {}, confirm: {}, choose, secrets: {} },
@@ -106,8 +110,12 @@ describe('restore-to-time on a real archive', () => {
     const [first, second] = archive.batches;
     const runDir = await mkdtemp(join(dir, 'run-'));
     const { ctx, said } = context(runDir);
+    // A copy an interrupted attempt of the step left: removed when the step runs again.
+    const leftover = join(scratchFolder(basename(runDir)), 'dingo-drill-interrupted');
+    await mkdir(join(leftover, 'data'), { recursive: true });
     const restored = await action('pitr.restore').run(ctx, params(between(first!.committed, second!.before)), {});
-    scratch.push(restored.dataDir as string);
+    expect(said).toContain(`removed ${leftover}, a copy an interrupted attempt left`);
+    await expect(stat(leftover)).rejects.toThrow(/ENOENT/);
     expect(restored).toMatchObject({
       restored: true,
       major: '15',
@@ -142,9 +150,7 @@ describe('restore-to-time on a real archive', () => {
     const verified = await action('volumes.verify-dumps').run(ctx, { dumps: dumped.dumps }, {});
     expect(verified).toEqual({ verified: [file] });
     // The scratch copy, the user's whole database in the temp folder, goes once its dumps are proven.
-    expect(await action('pitr.remove-scratch').run(ctx, { dataDir: restored.dataDir }, {})).toEqual({
-      removed: dirname(restored.dataDir as string),
-    });
+    expect(await action('pitr.remove-scratch').run(ctx, {}, {})).toEqual({ removed: scratchFolder(basename(runDir)) });
     await expect(stat(restored.dataDir as string)).rejects.toThrow(/ENOENT/);
   });
 
@@ -170,7 +176,6 @@ describe('restore-to-time on a real archive', () => {
     const { ctx } = context(await mkdtemp(join(dir, 'run-')), { moment: other.toISOString() });
     const early = new Date(archive.batches[0]!.before.getTime() - 3600_000);
     const restored = await action('pitr.restore').run(ctx, { ...params(early), copyName: 'orders-at-19700101T0000' }, {});
-    scratch.push(restored.dataDir as string);
     expect(restored).toMatchObject({ restored: true, time: other.toISOString() });
     // The copy gone before the dump (the temp folder cleared, a reboot): the dump restores the same moment again.
     await rm(dirname(restored.dataDir as string), { recursive: true, force: true });
@@ -189,7 +194,6 @@ describe('restore-to-time on a real archive', () => {
       {},
     );
     expect(dumped.dataDir).not.toBe(restored.dataDir);
-    scratch.push(dumped.dataDir as string);
     const ids = await idsIn((dumped.dumps as { file: string }[])[0]!.file);
     expect(Math.max(...ids)).toBe(second!.lastId);
     expect(ids).toHaveLength(120);
@@ -202,7 +206,6 @@ describe('restore-to-time on a real archive', () => {
     const { ctx, said } = context(await mkdtemp(join(dir, 'run-')), {}, at);
     const moment = between(first!.committed, second!.before);
     const restored = await action('pitr.restore').run(ctx, { ...params(moment), copyName: `orders-at-${stamp(moment)}` }, {});
-    scratch.push(restored.dataDir as string);
     expect(at.asked).toHaveLength(2);
     expect(at.asked[0]).toMatch(/^Keep the database as it was at .+\? Enter to keep it, or type another moment$/);
     // What each copy held was shown before the question about it.
