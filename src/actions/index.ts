@@ -11,6 +11,10 @@ import { growActions } from './grow.js';
 import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
+import { restoreTimeActions } from './restore-time.js';
+import { restoreTimeCopyActions } from './restore-time-copy.js';
+import { restoreTimeDumpActions } from './restore-time-dump.js';
+import { restoreTimeFindActions } from './restore-time-find.js';
 import { spaceActions } from './space.js';
 import { spaceReportActions } from './space-report.js';
 import { volumesActions } from './volumes.js';
@@ -30,6 +34,10 @@ export function actionRegistry(): ActionRegistry {
     ...spaceActions,
     ...spaceReportActions,
     ...volumesActions,
+    ...restoreTimeActions,
+    ...restoreTimeFindActions,
+    ...restoreTimeCopyActions,
+    ...restoreTimeDumpActions,
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

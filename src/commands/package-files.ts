@@ -1,5 +1,5 @@
 /** Where the installed package keeps its files: package.json, the bundled runbooks and scenario. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
@@ -35,6 +35,14 @@ export function runbookPath(nameOrFile: string): string {
   const bundled = join(packageRoot(), 'runbooks', nameOrFile.endsWith('.yaml') ? nameOrFile : `${nameOrFile}.yaml`);
   if (existsSync(bundled)) return bundled;
   throw new UsageError(`no runbook "${nameOrFile}" (neither a file nor a bundled runbook)`, {
-    hint: `bundled runbooks are in ${join(packageRoot(), 'runbooks')}`,
+    hint: `the bundled runbooks: ${bundledRunbooks().join(', ')} (in ${join(packageRoot(), 'runbooks')})`,
   });
+}
+
+/** The names of the bundled runbooks, for `explain` and `recover --runbook`. */
+function bundledRunbooks(): string[] {
+  return readdirSync(join(packageRoot(), 'runbooks'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
 }

@@ -13,16 +13,21 @@ export interface TargetTime {
   /** For PostgreSQL: as given, with its zone normalised and the microseconds a Date would drop. */
   text: string;
   at: Date;
+  /** Where it was given, for messages: the flag, or a runbook's input. */
+  given: string;
 }
 
 const ISO_WITH_ZONE = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?)\s?(Z|[+-]\d\d(?::?\d\d)?)$/i;
 
-/** An ISO 8601 moment with its zone, e.g. 2016-11-21T14:01:30Z or 2016-11-21 15:01:30.25+01:00. */
-export function parseTargetTime(text: string): TargetTime {
+/**
+ * An ISO 8601 moment with its zone, e.g. 2016-11-21T14:01:30Z or 2016-11-21 15:01:30.25+01:00;
+ * `what` names where it was given in the error (the flag, or a runbook's input).
+ */
+export function parseTargetTime(text: string, what = '--target-time'): TargetTime {
   const trimmed = text.trim();
   const m = ISO_WITH_ZONE.exec(trimmed);
   const usage = (why: string): UsageError =>
-    new UsageError(`--target-time "${text}" ${why}`, {
+    new UsageError(`${what} "${text}" ${why}`, {
       hint: 'Give the moment in ISO 8601 with its zone, e.g. 2016-11-21T14:01:30Z (UTC) or 2016-11-21T15:01:30+01:00.',
     });
   if (!m) {
@@ -39,7 +44,7 @@ export function parseTargetTime(text: string): TargetTime {
   if (Number.isNaN(at.getTime()) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== m[1]) {
     throw usage('is not a valid date and time');
   }
-  return { text: `${m[1]} ${m[2]}${zone === 'Z' ? '+00' : zone}`, at };
+  return { text: `${m[1]} ${m[2]}${zone === 'Z' ? '+00' : zone}`, at, given: what };
 }
 
 /** A complete base backup and when it ended. */
@@ -99,16 +104,16 @@ export function chooseBackup(ends: EndedBackup[], report: ArchiveReport, target:
   const reach = range
     ? `the archive reaches from ${range.earliest.toISOString()} (the earliest base backup ended) to ${range.latest.toISOString()} (${range.latestSource})`
     : 'the archive has no complete base backup';
-  const hint = 'Give a --target-time inside that range; writes after the newest archived WAL were never archived.';
+  const hint = `Give ${target.given === '--target-time' ? 'a --target-time' : target.given} inside that range; writes after the newest archived WAL were never archived.`;
   const reachable = range ? { earliest: range.earliest.toISOString(), latest: range.latest.toISOString() } : undefined;
   if (!range || !chosen) {
-    throw new DrillFailed('not-restorable', `--target-time ${target.at.toISOString()} is before any base backup ended: ${reach}`, {
+    throw new DrillFailed('not-restorable', `${target.given} ${target.at.toISOString()} is before any base backup ended: ${reach}`, {
       hint,
       reachable,
     });
   }
   if (target.at.getTime() > range.latest.getTime()) {
-    throw new DrillFailed('not-restorable', `--target-time ${target.at.toISOString()} is after the newest archived WAL: ${reach}`, {
+    throw new DrillFailed('not-restorable', `${target.given} ${target.at.toISOString()} is after the newest archived WAL: ${reach}`, {
       hint,
       reachable,
     });

@@ -14,7 +14,7 @@ import type { ObjectStore } from '../../src/core/seams.js';
 import { pipeThrough, postgresAccount, runOk, type RunAs } from '../../src/systems/processes.js';
 import { freePort } from '../../src/systems/ports.js';
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
 /** The table the generator fills; one row per id. */
 export const DRILL_TABLE = 'drill_rows';
 const SEGMENT_BYTES = 16 * 1024 * 1024;

@@ -1,0 +1,102 @@
+/**
+ * restore-to-time's dumps: pg_dump -Fc of the chosen databases of the copy restored to the moment,
+ * into the run's folder (files 0600), then the copy removed once the dumps are proven.
+ */
+import { access, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { defineAction, type ActionDef, output, required } from '../engine/action.js';
+import type { StepContext } from '../engine/context.js';
+import { StepFailed } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
+import { DrillFailed } from '../drill/exit-codes.js';
+import { dumpDatabases } from '../volumes/look.js';
+import { restoreOnce, scratchFolder } from './support/restore-copy.js';
+
+/**
+ * The copy restored to the moment; restored again when it is gone (a resume after the temp folder
+ * was cleared, a reboot): the same archive to the same moment gives the same database.
+ */
+async function copyAt(ctx: StepContext, p: { dataDir: string; url: string; time: string }): Promise<string> {
+  const there = await access(p.dataDir).then(
+    () => true,
+    () => false,
+  );
+  if (there) return p.dataDir;
+  ctx.note(`the copy ${p.dataDir} is gone: restoring the archive to ${p.time} again`);
+  const r = await restoreOnce(ctx, p.url, p.time);
+  if (r instanceof DrillFailed) {
+    throw new StepFailed(`the archive no longer restores to ${p.time}: ${r.message}`, { hint: r.hint ?? 'nothing was changed' });
+  }
+  return join(r.workdir!, 'data');
+}
+
+const dump = defineAction({
+  name: 'pitr.dump',
+  summary: "pg_dump -Fc each chosen database of the restored copy into the run's folder (files 0600)",
+  effect: 'write',
+  params: {
+    restored: required('boolean', 'the copy was restored here'),
+    dataDir: required('string', 'the restored data folder'),
+    url: required('string', 'the archive (restored again to the moment when the copy is gone)'),
+    time: required('string', 'the moment kept'),
+    major: required('string', "the archive's PostgreSQL major version"),
+    databases: required('string[]', 'databases to dump (empty: every database holding data)'),
+    found: required('string[]', 'databases holding data'),
+    copyName: required('string', "the name of the copy (the dumps' folder)"),
+  },
+  outputs: {
+    outDir: output('string', 'the folder of the dumps (empty when nothing was restored)'),
+    dataDir: output('string', 'the copy dumped (restored again when the first was gone)'),
+    dumps: output('object[]', 'each dump: database, file, bytes, row counts'),
+  },
+  safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
+  result: (o) => (o.outDir ? `${o.dumps.length} dump(s) in ${o.outDir}` : 'nothing to dump: the copy was not restored here'),
+  async run(ctx, p) {
+    if (!p.restored) return { outDir: '', dataDir: '', dumps: [] };
+    const wanted = p.databases.length ? p.databases : p.found;
+    if (!wanted.length) {
+      throw new StepFailed('the copy holds no database besides an empty postgres', {
+        hint: 'at this moment the database held no data: start a new run with another moment',
+      });
+    }
+    const dataDir = await copyAt(ctx, p);
+    const outDir = join(ctx.runDir, 'dumps', p.copyName);
+    await mkdir(outDir, { recursive: true, mode: 0o700 });
+    const dumps = await dumpDatabases({
+      dataDir,
+      major: p.major,
+      workDir: dirname(dataDir),
+      databases: wanted,
+      outDir,
+      progress: (m) => {
+        ctx.progress(m);
+      },
+    });
+    for (const d of dumps) ctx.evidence(`${d.database} → ${d.file} (${formatBytes(d.bytes)}, ${Object.keys(d.rowCounts).length} table(s))`);
+    return { outDir, dataDir, dumps: dumps.map((d) => ({ ...d })) };
+  },
+});
+
+const removeScratch = defineAction({
+  name: 'pitr.remove-scratch',
+  summary: "Remove the run's scratch copies restored to the moment, once the dumps are proven",
+  effect: 'write',
+  params: {},
+  outputs: { removed: output('string', 'the scratch folder removed (empty when there was none)') },
+  safeToRepeat: 'removing a folder already removed changes nothing',
+  result: (o) => (o.removed ? `removed ${o.removed}` : 'no scratch copy'),
+  async run(ctx) {
+    // The run's copies of the user's database, not to be left in the temp folder.
+    const dir = scratchFolder(ctx.runId);
+    const there = await access(dir).then(
+      () => true,
+      () => false,
+    );
+    if (!there) return { removed: '' };
+    await rm(dir, { recursive: true, force: true });
+    ctx.evidence(`removed the scratch copies in ${dir}: the dumps hold what they held`);
+    return { removed: dir };
+  },
+});
+
+export const restoreTimeDumpActions: ActionDef[] = [dump, removeScratch];

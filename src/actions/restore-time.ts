@@ -1,0 +1,117 @@
+/**
+ * The steps of restore-to-time: bring a Dingo instance's database back as it was at a moment,
+ * beside the live one, from its wal-e archive. Nothing here writes to the instance or its archive.
+ */
+import { join } from 'node:path';
+import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
+import { reportOutputs } from './support/params.js';
+import { UsageError } from '../core/errors.js';
+import { parseTargetTime } from '../drill/target-time.js';
+import { COPY_NAME, defaultCopyName } from '../drill/copy-name.js';
+
+const moment = defineAction({
+  name: 'pitr.moment',
+  summary: 'Read the moment to restore to (ISO 8601 with its zone) and the name of the copy',
+  effect: 'read',
+  params: {
+    targetTime: required('string', 'the moment, ISO 8601 with its zone'),
+    instance: required('string', 'the instance (service name or GUID)'),
+    copyName: defaulted('string[]', [], 'the name of the copy (none: <name>-at-<YYYYMMDDTHHMM>, UTC)'),
+  },
+  outputs: {
+    time: output('string', 'the moment, ISO 8601 in UTC'),
+    text: output('string', 'the moment as PostgreSQL reads it'),
+    copyName: output('string', 'the name of the copy'),
+  },
+  run(ctx, p) {
+    const t = parseTargetTime(p.targetTime, 'the moment');
+    const given = p.copyName[0]?.trim() ?? '';
+    if (given && !COPY_NAME.test(given)) {
+      throw new UsageError(`the copy's name "${given}" is not a service name`, {
+        hint: 'use letters, digits, ".", "_" and "-" (64 at most, starting with a letter or digit), or leave it empty for the default',
+      });
+    }
+    const copyName = given || defaultCopyName(p.instance.trim(), t.at);
+    ctx.evidence(`the database as it was at ${t.at.toISOString()} (a transaction committed exactly then is included)`);
+    ctx.evidence(`the copy is named ${copyName}`);
+    return Promise.resolve({ time: t.at.toISOString(), text: t.text, copyName });
+  },
+});
+
+const confirmInstance = defineAction({
+  name: 'pitr.confirm-instance',
+  summary: 'Show the instance whose archive is restored, with its evidence, for the operator to confirm',
+  effect: 'read',
+  params: {
+    instanceGuid: required('string', 'the instance'),
+    serviceName: required('string', 'its name'),
+    live: required('boolean', 'cf still knows it'),
+    nameProof: required('string', 'what proves it carries the name'),
+    archiveUrl: required('string', 'its archive'),
+    archiveFrom: required('string', "where the archive's address comes from"),
+    deletedAt: required('string', 'when it was deleted'),
+    lastSegmentAt: required('string', 'when its newest WAL was archived'),
+  },
+  outputs: { instanceGuid: output('string', 'the instance confirmed') },
+  evidence(_ctx, p) {
+    return Promise.resolve({
+      instance: `${p.instanceGuid}${p.serviceName ? ` ("${p.serviceName}")` : ''}`,
+      state: p.live ? 'live: only its archive is read, the instance is not touched' : `deleted${p.deletedAt ? ` at ${p.deletedAt}` : ''}`,
+      name: p.nameProof,
+      archive: `${p.archiveUrl} (from ${p.archiveFrom})`,
+      'newest WAL archived': p.lastSegmentAt || 'unknown',
+    });
+  },
+  run(ctx, p) {
+    ctx.evidence(`restoring the archive of ${p.instanceGuid} (${p.nameProof})`);
+    return Promise.resolve({ instanceGuid: p.instanceGuid });
+  },
+});
+
+const report = defineAction({
+  name: 'pitr.report',
+  summary: 'Report what came back from when, and where it is',
+  effect: 'read',
+  params: {
+    instanceGuid: required('string', 'the instance'),
+    serviceName: required('string', 'its name'),
+    live: required('boolean', 'cf still knows it'),
+    archiveUrl: required('string', 'its archive'),
+    time: required('string', 'the moment kept'),
+    restored: required('boolean', 'the copy was restored here'),
+    why: required('string', 'why it was not'),
+    backup: required('string', 'the base backup restored'),
+    lastTransactionAt: required('string', 'the newest transaction in the copy'),
+    stoppedBefore: required('string', 'the first transaction left out'),
+    outDir: required('string', 'the folder of the dumps'),
+    verified: required('string[]', 'the dumps proven to restore'),
+  },
+  outputs: { ...reportOutputs, summary: output('string', 'what came back from when (Markdown), the head of the incident report') },
+  run(ctx, p) {
+    const who = `${p.instanceGuid}${p.serviceName ? ` ("${p.serviceName}")` : ''}`;
+    const lines = p.restored
+      ? [
+          `- The database of ${who} as it was at ${p.time}, from ${p.archiveUrl}: base backup ${p.backup}, WAL replayed up to the moment`,
+          `- Newest transaction in the copy: ${p.lastTransactionAt || 'unknown'}`,
+          `- ${p.stoppedBefore ? `First transaction left out: ${p.stoppedBefore}; what was written between the moment and it is not in the copy` : 'No transaction after the moment was archived: the copy holds everything archived'}`,
+          `- Dumps (pg_dump -Fc, 0600), each restored into a scratch server as a role that is no superuser: ${p.verified.join(', ') || 'none'}`,
+          `- Folder: ${p.outDir}`,
+        ]
+      : [`- Nothing was restored here: ${p.why}`];
+    lines.push(
+      `- ${p.live ? 'The live instance was not touched: only its archive was read' : 'The instance is deleted; its archive was only read'}`,
+    );
+    const todo = p.restored
+      ? [
+          '',
+          'Still to do:',
+          '',
+          '- Restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the live database, or a new instance).',
+        ]
+      : [];
+    for (const l of [...lines, ...todo].filter(Boolean)) ctx.note(l);
+    return Promise.resolve({ reportFile: join(ctx.runDir, 'report.md'), summary: [...lines, ...todo].join('\n') });
+  },
+});
+
+export const restoreTimeActions: ActionDef[] = [moment, confirmInstance, report];

@@ -1,0 +1,68 @@
+/**
+ * One restore of an archive to a moment, kept for what follows (restore-to-time). A run's copies are
+ * in one folder of the temp folder, so that copies an interrupted attempt left are found and removed.
+ */
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StepContext } from '../../engine/context.js';
+import { StepFailed } from '../../core/errors.js';
+import { runDrill, type DrillReport } from '../../drill/drill.js';
+import { DrillFailed } from '../../drill/exit-codes.js';
+import { parseTargetTime } from '../../drill/target-time.js';
+
+/** The folder of a run's scratch copies (not created). */
+export function scratchFolder(runId: string): string {
+  return join(tmpdir(), `dingo-restore-${runId}`);
+}
+
+/**
+ * The run's scratch folder, made if need be: ours (a folder of that name someone else made is
+ * refused), traversable but not listable by PostgreSQL's account, which owns each copy in it.
+ */
+async function ourScratchFolder(runId: string): Promise<string> {
+  const dir = scratchFolder(runId);
+  await mkdir(dir, { mode: 0o711 }).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  });
+  const st = await lstat(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid?.()) {
+    throw new StepFailed(`${dir} is not a folder this tool made: its copies of the database cannot go there`, {
+      hint: `move ${dir} aside (it may be another user's), then resume`,
+    });
+  }
+  await chmod(dir, 0o711);
+  return dir;
+}
+
+/** Copies earlier attempts left in the run's scratch folder (an attempt interrupted): none is used since. */
+export async function removeLeftovers(ctx: StepContext): Promise<void> {
+  const dir = await ourScratchFolder(ctx.runId);
+  for (const name of await readdir(dir)) {
+    await rm(join(dir, name), { recursive: true, force: true });
+    ctx.note(`removed ${join(dir, name)}, a copy an interrupted attempt left`);
+  }
+}
+
+/** One restore to `text`; the failure itself when the moment is out of reach or the restore cannot run here. */
+export async function restoreOnce(ctx: StepContext, url: string, text: string): Promise<DrillReport | DrillFailed> {
+  const workdir = await ourScratchFolder(ctx.runId);
+  try {
+    return await runDrill({
+      workdir,
+      url,
+      store: ctx.s3,
+      processes: ctx.platform.processes,
+      targetTime: parseTargetTime(text, 'the moment'),
+      keep: true,
+      progress: (m) => {
+        ctx.progress(m);
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof DrillFailed)) throw err;
+    if (err.workdir) await rm(err.workdir, { recursive: true, force: true });
+    if (err.reachable || err.outcome === 'could-not-run') return err;
+    throw new StepFailed(`the archive did not restore to ${text}: ${err.message}`, { hint: err.hint ?? 'nothing was changed' });
+  }
+}

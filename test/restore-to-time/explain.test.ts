@@ -1,0 +1,31 @@
+/** restore-to-time is among the bundled runbooks `explain` names, and explains step by step. */
+import { describe, expect, it } from 'vitest';
+import { runCli, SOURCE_CLI } from '../support/cli.js';
+
+describe('explain restore-to-time', () => {
+  it('is named among the bundled runbooks when a runbook is not found', async () => {
+    const r = await runCli(['explain', 'restore-to-tim'], { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the bundled runbooks: [^\n]*\brestore-to-time\b/);
+  });
+
+  it('walks through its steps, the moment first, and only the dump and the removal of the scratch copy write', async () => {
+    const r = await runCli(['explain', 'restore-to-time', '--json'], { program: SOURCE_CLI });
+    expect(r.code, r.stderr).toBe(0);
+    const steps = (JSON.parse(r.stdout) as { steps: { id: string; action: string; effect: string }[] }).steps;
+    expect(steps.map((s) => s.id)).toEqual([
+      'read-moment',
+      'target-space',
+      'find-instance',
+      'inspect-archive',
+      'confirm-instance',
+      'restore',
+      'dump',
+      'verify-dumps',
+      'remove-scratch',
+      'report',
+    ]);
+    // Only the dump and the scratch copy's removal write, on this machine; no step is destructive.
+    expect(steps.filter((s) => s.effect !== 'read').map((s) => `${s.id}: ${s.effect}`)).toEqual(['dump: write', 'remove-scratch: write']);
+  });
+});

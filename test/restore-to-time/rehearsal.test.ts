@@ -1,0 +1,136 @@
+/**
+ * restore-to-time in a rehearsal: the seed incident's deleted instance, whose simulated archive is
+ * PostgreSQL 9.5. A moment out of the archive's reach stops the run naming the range; the resume
+ * with another moment walks the rest of the runbook, saying why nothing was restored here. The
+ * same incident with important-db still alive finds it through cf and its container, and only reads.
+ */
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { ROOT, runCli, SOURCE_CLI } from '../support/cli.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rehearse-restore-to-time-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const answers = (moment?: string) => `inputs:
+  org: acme
+  space: important-space-and-all-databases
+  instance: important-db
+  targetTime: "2016-03-16T22:00:00Z"
+choose:
+  deletedInstance: 6e101b27-ee1b-4f4d-a032-4401a3709ec3
+${moment ? `  moment: "${moment}"\n` : ''}`;
+
+describe('rehearse --runbook restore-to-time', () => {
+  it('stops on a moment before the archive, and resumed with another walks the runbook to its report', async () => {
+    const file = join(dir, 'answers.yaml');
+    const state = join(dir, 'state');
+    await writeFile(file, answers());
+    const first = await runCli(['rehearse', '--runbook', 'restore-to-time', '--yes', '--answers', file, '--state-dir', state], {
+      program: SOURCE_CLI,
+    });
+    expect(first.code, first.stdout + first.stderr).toBe(3);
+    const out = first.stdout + first.stderr;
+    expect(out).toContain('the moment 2016-03-16T22:00:00.000Z is before any base backup ended');
+    expect(out).toContain('give a moment between 2016-03-17T02:11:52.999Z and 2016-03-17T06:01:30.999Z');
+    const runId = /starts run (\S+):/.exec(out)![1]!;
+    await writeFile(file, answers('2016-03-17T05:00:00Z'));
+    const resumed = await runCli(['resume', runId, '--yes', '--answers', file, '--state-dir', state], { program: SOURCE_CLI });
+    const text = resumed.stdout + resumed.stderr;
+    expect(resumed.code, text).toBe(0);
+    expect(text).toMatch(/Restore the database as it was at the moment — not restored: the archive was written by PostgreSQL 9\.5/);
+    expect(text).toContain('Dump the chosen databases — nothing to dump: the copy was not restored here');
+    expect(text).toContain(`run ${runId} is done`);
+  });
+});
+
+const GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+const NODE = 'c8ce128e-7b4c-4fe7-a533-e9379356f906';
+const OTHER = 'cf-e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b';
+
+interface Container {
+  id: string;
+  env: string[];
+  [field: string]: unknown;
+}
+
+/** The seed incident before the deletion: cf knows important-db, and its container runs on its cell as the broker logged it. */
+async function liveScenario(): Promise<string> {
+  const scenario = join(dir, 'live');
+  await cp(join(ROOT, 'fixtures/seed-003'), scenario, { recursive: true });
+  const file = join(scenario, 'scenario.yaml');
+  const doc = parse(await readFile(file, 'utf8')) as {
+    world: { cf: { instances: object[] }; cells: Record<string, { containers: Record<string, Container> }> };
+  };
+  doc.world.cf.instances.push({
+    guid: GUID,
+    name: 'important-db',
+    spaceGuid: '5a84d315-8c5e-4d2b-9d3c-6f1e2a7b9c40',
+    offering: 'dingo-postgresql',
+    plan: 'cluster',
+    createdAt: '2016-03-16T18:50:00Z',
+    lastOperation: { type: 'create', state: 'succeeded', description: '', updatedAt: '2016-03-16T18:50:10Z' },
+    pollsUntilReady: 0,
+  });
+  const cell = doc.world.cells['10.58.111.150'];
+  const other = cell!.containers[OTHER]!;
+  const name = `cf-${NODE}`;
+  cell!.containers[name] = {
+    ...other,
+    id: `7e${other.id.slice(2)}`,
+    name,
+    env: other.env.map((e) => e.replace('d2c4e6f8-1a3b-4c5d-9e7f-0a1b2c3d4e5f', GUID).replace(OTHER.slice(3), NODE)),
+    mounts: [{ Source: `/var/vcap/store/cf-containers-broker/${name}/data`, Destination: '/data', Mode: '', RW: true }],
+  };
+  await writeFile(file, stringify(doc));
+  return scenario;
+}
+
+describe('rehearse --runbook restore-to-time on a live instance', () => {
+  it("finds it through cf and its container's environment, and reads only", async () => {
+    const scenario = await liveScenario();
+    const file = join(dir, 'live-answers.yaml');
+    const state = join(dir, 'live-state');
+    await writeFile(
+      file,
+      answers()
+        .replace('2016-03-16T22:00:00Z', '2016-03-17T05:00:00Z')
+        .replace(/choose:\n.*\n/, ''),
+    );
+    const r = await runCli(
+      ['rehearse', '--scenario', scenario, '--runbook', 'restore-to-time', '--yes', '--answers', file, '--state-dir', state],
+      {
+        program: SOURCE_CLI,
+      },
+    );
+    const text = r.stdout + r.stderr;
+    expect(r.code, text).toBe(0);
+    expect(text).toContain(`Find the instance and its archive — live: ${GUID}, archive s3://our-postgresql-backups/backups/${GUID}/wal/`);
+    expect(text).toContain(`name: cf service important-db --guid answers ${GUID}`);
+    expect(text).toContain(`(from the environment of cf-${NODE})`);
+    const [run] = await readdir(join(state, 'runs'));
+    const journal = (await readFile(join(state, 'runs', run!, 'journal.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; system?: string; argv?: string[]; writes?: boolean });
+    // The container's environment holds the tenant's S3 and database secrets: none reaches the screen or the journal.
+    for (const secret of ['DINGOSECRET', 'superuser-pw']) {
+      expect(text).not.toContain(secret);
+      expect(JSON.stringify(journal)).not.toContain(secret);
+    }
+    const commands = journal.filter((e) => e.type === 'command');
+    expect(commands.map((c) => c.argv!.slice(0, 2).join(' '))).toContain('cf service');
+    // Nothing on the platform was changed: every command only read, and the only one on the cell is docker inspect.
+    expect(commands.filter((c) => c.writes)).toEqual([]);
+    for (const c of commands.filter((c) => c.system === 'cell')) expect(c.argv).toContain('inspect');
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * restore-to-time's restore and dump on real parts: a real PostgreSQL 15 archive whose rows were
+ * committed in batches about a second apart (each commit bracketed by clock readings), moto for
+ * S3, the drill's scratch PostgreSQL 15 replaying up to the moment, pg_dump and pg_restore 15.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restoreTimeCopyActions } from '../../src/actions/restore-time-copy.js';
+import { restoreTimeDumpActions } from '../../src/actions/restore-time-dump.js';
+import { scratchFolder } from '../../src/actions/support/restore-copy.js';
+import { volumesActions } from '../../src/actions/volumes.js';
+import { NeedsOperator } from '../../src/core/errors.js';
+import type { StepContext } from '../../src/engine/context.js';
+import { localProcesses } from '../../src/systems/processes.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import { DRILL_TABLE, PG_BIN, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { tearDownDrill } from '../support/drill-teardown.js';
+
+const BUCKET = 'pitr-runbook';
+const URL = `s3://${BUCKET}/backups/orders/wal/`;
+const run = promisify(execFile);
+
+let moto: Moto;
+let archive: GeneratedArchive;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'restore-to-time-'));
+  [moto, archive] = await Promise.all([
+    startMoto(),
+    generateWaleArchive({ dir, rowsBefore: 100, rowsAfter: 0, batches: { count: 3, rows: 10, backupAfter: 2 }, partitions: 2 }),
+  ]);
+  await moto.createBucket(BUCKET);
+  await uploadArchive(moto.store, archive.root, BUCKET, 'backups/orders/wal/');
+});
+
+/** The runs of the tests: their scratch copies are removed whatever a test's end. */
+const runIds: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(runIds.map((id) => rm(scratchFolder(id), { recursive: true, force: true })));
+  await tearDownDrill({ moto, archive, dir });
+});
+
+const action = (name: string) => [...restoreTimeCopyActions, ...restoreTimeDumpActions, ...volumesActions].find((a) => a.name === name)!;
+
+/** The operator at a terminal, answering each question in turn. */
+interface Operator {
+  interactive: true;
+  asked: string[];
+  input(q: { message: string }): Promise<string>;
+}
+
+function operator(answers: string[]): Operator {
+  const asked: string[] = [];
+  return {
+    interactive: true,
+    asked,
+    input: (q) => {
+      asked.push(q.message);
+      return Promise.resolve(answers.shift() ?? '');
+    },
+  };
+}
+
+function context(
+  runDir: string,
+  choose: Record<string, string> = {},
+  prompts: Operator | { interactive: false } = { interactive: false },
+): { ctx: StepContext; said: string[] } {
+  const said: string[] = [];
+  const say = (t: string) => {
+    said.push(t);
+  };
+  const runId = basename(runDir);
+  runIds.push(runId);
+  const ctx = {
+    runId,
+    s3: moto.store,
+    platform: { mode: 'live', processes: localProcesses },
+    answers: { inputs: {}, confirm: {}, choose, secrets: {} },
+    prompts,
+    runDir,
+    evidence: say,
+    note: say,
+    progress: () => undefined,
+  } as unknown as StepContext;
+  return { ctx, said };
+}
+
+const stamp = (at: Date): string => at.toISOString().slice(0, 16).replace(/[-:]/g, '');
+const between = (a: Date, b: Date): Date => new Date((a.getTime() + b.getTime()) / 2);
+const params = (time: Date) => ({ url: URL, time: time.toISOString(), instance: 'orders', copyName: 'orders-at-x' });
+
+/** The ids of the table's rows in a dump, as pg_restore writes its data. */
+async function idsIn(file: string): Promise<number[]> {
+  const { stdout } = await run(join(PG_BIN, 'pg_restore'), ['--data-only', '-t', DRILL_TABLE, '-f', '-', file]);
+  const copy = stdout.split('\n');
+  const from = copy.findIndex((l) => l.startsWith(`COPY public.${DRILL_TABLE} `));
+  const to = copy.indexOf('\\.', from);
+  return copy.slice(from + 1, to).map((l) => Number(l.split('\t')[0]));
+}
+
+describe('restore-to-time on a real archive', () => {
+  it('dumps the database as it was between two writes: the first in, the second out, files 0600 and proven to restore', async () => {
+    const [first, second] = archive.batches;
+    const runDir = await mkdtemp(join(dir, 'run-'));
+    const { ctx, said } = context(runDir);
+    // A copy an interrupted attempt of the step left: removed when the step runs again.
+    const leftover = join(scratchFolder(basename(runDir)), 'dingo-drill-interrupted');
+    await mkdir(join(leftover, 'data'), { recursive: true });
+    const restored = await action('pitr.restore').run(ctx, params(between(first!.committed, second!.before)), {});
+    expect(said).toContain(`removed ${leftover}, a copy an interrupted attempt left`);
+    await expect(stat(leftover)).rejects.toThrow(/ENOENT/);
+    expect(restored).toMatchObject({
+      restored: true,
+      major: '15',
+      databases: ['postgres'],
+      backup: expect.stringContaining(archive.backups[0]!.name),
+    });
+    expect(said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 110 rows`));
+    const dumped = await action('pitr.dump').run(
+      ctx,
+      {
+        restored: true,
+        dataDir: restored.dataDir,
+        url: URL,
+        time: restored.time,
+        major: '15',
+        databases: [],
+        found: restored.databases,
+        copyName: restored.copyName,
+      },
+      {},
+    );
+    const dumps = dumped.dumps as { file: string; database: string }[];
+    expect(dumps.map((d) => d.database)).toEqual(['postgres']);
+    const file = dumps[0]!.file;
+    expect(file.startsWith(join(runDir, 'dumps', 'orders-at-x'))).toBe(true);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const ids = await idsIn(file);
+    expect(ids).toHaveLength(110);
+    expect(ids).toContain(first!.lastId);
+    expect(Math.max(...ids)).toBe(first!.lastId);
+    expect(ids).not.toContain(second!.lastId);
+    const verified = await action('volumes.verify-dumps').run(ctx, { dumps: dumped.dumps }, {});
+    expect(verified).toEqual({ verified: [file] });
+    // The scratch copy, the user's whole database in the temp folder, goes once its dumps are proven.
+    expect(await action('pitr.remove-scratch').run(ctx, {}, {})).toEqual({ removed: scratchFolder(basename(runDir)) });
+    await expect(stat(restored.dataDir as string)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('stops on a moment out of reach naming the earliest and latest moments, and a resume restores another moment given', async () => {
+    const [, second, third] = archive.batches;
+    for (const [moment, why] of [
+      [new Date(archive.batches[0]!.before.getTime() - 3600_000), 'is before any base backup ended'],
+      [new Date(Date.now() + 3600_000), 'is after the newest archived WAL'],
+    ] as const) {
+      const err = await action('pitr.restore')
+        .run(context(dir).ctx, params(moment), {})
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NeedsOperator);
+      const { message, hint } = err as NeedsOperator;
+      expect(message).toContain(`the moment ${moment.toISOString()} ${why}`);
+      const range = /reaches from (\S+) \(the earliest base backup ended\) to (\S+) \(WAL/.exec(message);
+      expect(range, message).not.toBeNull();
+      expect(hint).toBe(
+        `give a moment between ${range![1]} and ${range![2]}: add choose.moment: TIME (ISO 8601 with its zone) to the answers file, then resume; nothing was changed`,
+      );
+    }
+    const other = between(second!.committed, third!.before);
+    const { ctx } = context(await mkdtemp(join(dir, 'run-')), { moment: other.toISOString() });
+    const early = new Date(archive.batches[0]!.before.getTime() - 3600_000);
+    const restored = await action('pitr.restore').run(ctx, { ...params(early), copyName: 'orders-at-19700101T0000' }, {});
+    expect(restored).toMatchObject({ restored: true, time: other.toISOString() });
+    // The copy gone before the dump (the temp folder cleared, a reboot): the dump restores the same moment again.
+    await rm(dirname(restored.dataDir as string), { recursive: true, force: true });
+    const dumped = await action('pitr.dump').run(
+      ctx,
+      {
+        restored: true,
+        dataDir: restored.dataDir,
+        url: URL,
+        time: restored.time,
+        major: '15',
+        databases: ['postgres'],
+        found: restored.databases,
+        copyName: restored.copyName,
+      },
+      {},
+    );
+    expect(dumped.dataDir).not.toBe(restored.dataDir);
+    const ids = await idsIn((dumped.dumps as { file: string }[])[0]!.file);
+    expect(Math.max(...ids)).toBe(second!.lastId);
+    expect(ids).toHaveLength(120);
+  });
+
+  it('at a terminal, shows the copy at the moment and restores again at another moment the operator types, removing the copy passed over', async () => {
+    const [first, second, third] = archive.batches;
+    const other = between(second!.committed, third!.before);
+    const at = operator([other.toISOString(), '']);
+    const { ctx, said } = context(await mkdtemp(join(dir, 'run-')), {}, at);
+    const moment = between(first!.committed, second!.before);
+    const restored = await action('pitr.restore').run(ctx, { ...params(moment), copyName: `orders-at-${stamp(moment)}` }, {});
+    expect(at.asked).toHaveLength(2);
+    expect(at.asked[0]).toMatch(/^Keep the database as it was at .+\? Enter to keep it, or type another moment$/);
+    // What each copy held was shown before the question about it.
+    expect(said.filter((t) => t.includes(`public.${DRILL_TABLE}:`))).toEqual([
+      expect.stringContaining(`public.${DRILL_TABLE}: 110 rows`),
+      expect.stringContaining(`public.${DRILL_TABLE}: 120 rows`),
+    ]);
+    expect(restored).toMatchObject({ restored: true, time: other.toISOString() });
+    // A name the operator left to the default follows the moment kept.
+    expect(restored.copyName).toBe(`orders-at-${stamp(other)}`);
+    const copies = said.filter((t) => t.startsWith('restored base_')).length;
+    expect(copies).toBe(2);
+    const passedOver = said.map((t) => /^removed the copy as it was at .+ \((\/.+)\): restoring to /.exec(t)?.[1]).filter(Boolean);
+    expect(passedOver).toHaveLength(1);
+    expect(passedOver[0]).not.toBe(dirname(restored.dataDir as string));
+    await expect(stat(passedOver[0]!)).rejects.toThrow(/ENOENT/);
+    await stat(restored.dataDir as string);
+  });
+});
