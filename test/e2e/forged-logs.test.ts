@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
+import { containerLines, forgedTenantLines } from '../support/forged-lines.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';
@@ -21,43 +22,9 @@ const BUCKET = 'our-postgresql-backups';
 const SCENARIO = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
 
 /** What the other tenant's database logs, after its container's own prefix. */
-function tenant(time: string, text: string): string {
-  return `${time} 14ddd22e-719e-4aca-b318-7f291c97fbba docker/${TENANT}:  d2c4e6-patroni> ${text}`;
-}
+const tenant = containerLines('14ddd22e-719e-4aca-b318-7f291c97fbba', TENANT, 'd2c4e6');
 const FORGED = [
-  tenant(
-    'Mar 16 18:00:00',
-    `DETAIL: Uploading to s3://${BUCKET}-mirror/backups/${OLD}/wal/basebackups_005/base_000000010000000000000002_00000040/extended_version.txt.`,
-  ),
-  tenant(
-    'Mar 17 00:30:00',
-    `DETAIL: Uploading "pg_xlog/000000010000000000000009" to "s3://${BUCKET}/backups/${OLD}/wal/wal_005/000000010000000000000009.lzo".`,
-  ),
-  tenant(
-    'Mar 17 00:31:00',
-    JSON.stringify({
-      timestamp: '1458174660.5',
-      source: 'patroni-broker',
-      message: 'patroni-broker.cluster.remove-node.perform',
-      log_level: 1,
-      data: {
-        backend: CELL,
-        'instance-id': 'a1b2c3d4-0000-4000-8000-00000000000a',
-        'node-uuid': 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
-        session: '1',
-      },
-    }),
-  ),
-  tenant(
-    'Mar 17 00:32:00',
-    JSON.stringify({
-      timestamp: '1458174720.5',
-      source: 'dingo-postgresql-broker',
-      message: 'dingo-postgresql-broker.callbacks.restore.done',
-      log_level: 1,
-      data: { clusterData: { instance_id: OLD, service_instance_name: 'important-db', admin_credentials: { password: BUCKET } } },
-    }),
-  ),
+  ...forgedTenantLines(tenant, { bucket: BUCKET, oldGuid: OLD, cellIp: CELL, tenantNode: TENANT.slice(3) }),
   tenant('Mar 17 17:40:00', `upload: tmp/sysids/sysid to s3://${BUCKET}/backups/${NEW}/wal/sysids/sysid`),
 ];
 
