@@ -10,16 +10,14 @@ import { REDACTED, secrets } from '../../src/core/redact.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { runLogs } from '../support/logs-cli.js';
 import { brokerRecord, containerLines, walUpload } from '../support/forged-lines.js';
+import { BUCKET, CELL_HOST as CELL, OLD_GUID as MINE } from '../support/live/shared.js';
 
-const MINE = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const VICTIM = 'a1b2c3d4-0000-4000-8000-00000000000a';
 const TENANT = 'f00d5e11-0000-4000-8000-00000000000b';
 const MY_NODE = 'c8ce128e-7b4c-4fe7-a533-e9379356f906';
 const VICTIM_NODE = 'd1d1d1d1-0000-4000-8000-000000000001';
 const TENANT_NODE = '80a1b2c3-0000-4000-8000-000000000002';
-const BUCKET = 'our-postgresql-backups';
 const ROUTER = '0.router-partition-cac94a070a81fd8f3931.dingo-postgresql-98b09c4b36af74181ee1';
-const CELL = '14ddd22e-719e-4aca-b318-7f291c97fbba';
 
 function lager(time: string, ts: number, message: string, data: Record<string, unknown>): string {
   return `${time} ${ROUTER} broker.stdout.log:  ${brokerRecord(ts, message, data)}`;
