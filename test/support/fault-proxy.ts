@@ -9,6 +9,7 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
+import { seededRandom } from './seeded-random.js';
 
 interface FaultRule {
   /** HTTP method to match (GET, PUT, HEAD, POST, DELETE); any when absent. */
@@ -33,18 +34,6 @@ interface FaultRule {
   rate?: number;
   /** Seed of the `rate` draws (default 1). */
   seed?: number;
-}
-
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface FaultProxy {
