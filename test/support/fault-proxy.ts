@@ -8,7 +8,7 @@
  *   moment it chooses, as a network drop would.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
+import { createConnection, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { seededRandom } from './seeded-random.js';
 
 interface FaultRule {
@@ -34,6 +34,18 @@ interface FaultRule {
   rate?: number;
   /** Seed of the `rate` draws (default 1). */
   seed?: number;
+}
+
+/** Listens on a free port of 127.0.0.1; returns the port. */
+async function listenLocal(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : 0;
 }
 
 export interface FaultProxy {
@@ -120,14 +132,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   });
   server.keepAliveTimeout = 1000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const port = await listenLocal(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
@@ -184,14 +189,7 @@ export async function startTcpFaultProxy(upstreamPort: number): Promise<TcpFault
     inbound.pipe(outbound);
     outbound.pipe(inbound);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const port = await listenLocal(server);
   const cut = (): number => {
     const pairs = [...live];
     for (const [inbound, outbound] of pairs) {
