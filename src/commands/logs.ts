@@ -3,13 +3,12 @@
  * `dingo-recover logs instance`: the containers, cells and archive of one instance (the new one).
  */
 import { existsSync } from 'node:fs';
-import type { Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { isGuid } from '../core/guid.js';
 import { secrets } from '../core/redact.js';
 import { printableJson } from '../core/display.js';
 import { clusterdataFromArgs, searchFromArgs, sourceOptions } from './log-sources.js';
-import type { ArgsOf } from './lazy-command.js';
 import { s3FlagOptions } from './s3-flags.js';
 import { configurable } from './config-file.js';
 import { CLUSTERDATA_FLAG, LOG_FLAGS } from './evidence-flags.js';
@@ -39,6 +38,31 @@ async function searchModules() {
   return { ...(await import('../logs/find.js')), ...(await import('./render-logs.js')) };
 }
 
+type SearchModules = Awaited<ReturnType<typeof searchModules>>;
+
+/**
+ * A `logs` subcommand: `check` refuses bad arguments, then --logs paths none of which is there
+ * are refused, and only then does the finder load and `search` run.
+ */
+function searchCommand<U extends { logs?: readonly (string | number)[] }>(spec: {
+  command: string;
+  describe: string;
+  builder: (y: Argv) => Argv<U>;
+  check: (a: ArgumentsCamelCase<U>) => void;
+  search: (a: ArgumentsCamelCase<U>, modules: SearchModules) => Promise<void>;
+}) {
+  return {
+    command: spec.command,
+    describe: spec.describe,
+    builder: spec.builder,
+    handler: async (a: ArgumentsCamelCase<U>) => {
+      spec.check(a);
+      requireLogPaths(a.logs);
+      await spec.search(a, await searchModules());
+    },
+  };
+}
+
 /** What a search found: JSON with --json, else rendered for people; redacted either way. */
 function printFound<R>(json: boolean, found: R, render: (found: R) => string): void {
   process.stdout.write(secrets.redact(json ? printableJson(found, 2) + '\n' : render(found)));
@@ -56,27 +80,27 @@ function findOptions(y: Argv) {
     .example('$0 logs find --service-name important-db --logs /var/log/syslog* --json', 'rank the candidates');
 }
 
-const find = {
+const find = searchCommand({
   command: 'find',
   describe: 'Find the deleted instance a service name belonged to, ranked, with the log lines that show it',
   builder: findOptions,
-  handler: async (a: ArgsOf<typeof findOptions>) => {
+  check: (a) => {
     const spaceGuid = a['space-guid'];
     if (spaceGuid) requireGuid(spaceGuid, `--space-guid ${JSON.stringify(spaceGuid)} is not a GUID`, 'cf space SPACE --guid');
-    requireLogPaths(a.logs);
-    const { findDeletedInstance, noCandidateError, renderCandidates } = await searchModules();
+  },
+  search: async (a, { findDeletedInstance, noCandidateError, renderCandidates }) => {
     const result = await findDeletedInstance({
       ...searchFromArgs(a),
       serviceName: a['service-name'],
       org: a.org,
       space: a.space,
-      spaceGuid,
+      spaceGuid: a['space-guid'],
       clusterdata: await clusterdataFromArgs(a),
     });
     printFound(a.json, result, (r) => renderCandidates(r.candidates, r.searched));
     if (result.candidates.length === 0) throw noCandidateError(a['service-name'], result.searched);
   },
-};
+});
 
 function instanceOptions(y: Argv) {
   return configurable(sourceOptions(y), LOG_FLAGS)
@@ -84,17 +108,17 @@ function instanceOptions(y: Argv) {
     .example('$0 logs instance 78218ded-7d88-4d69-bd44-6f478c300134 --logs /var/log/syslog*', 'where the new instance runs and archives');
 }
 
-const instance = {
+const instance = searchCommand({
   command: 'instance <guid>',
   describe: "Find an instance's containers, their cells and its archive prefix (e.g. the new instance)",
   builder: instanceOptions,
-  handler: async (a: ArgsOf<typeof instanceOptions>) => {
+  check: (a) => {
     requireGuid(a.guid, `${JSON.stringify(a.guid)} is not an instance GUID`, 'cf service NAME --guid');
-    requireLogPaths(a.logs);
-    const { findInstance, renderInstance } = await searchModules();
+  },
+  search: async (a, { findInstance, renderInstance }) => {
     printFound(a.json, await findInstance({ ...searchFromArgs(a), instanceGuid: a.guid }), renderInstance);
   },
-};
+});
 
 export const logsCommand = {
   command: 'logs <command>',

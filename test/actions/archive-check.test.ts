@@ -1,5 +1,5 @@
 /** The swap's checks, shared by `archive swap`, the runbook's archive steps and the preflight. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { archiveActions } from '../../src/actions/archive.js';
 import { checkSwap, preflightSwap } from '../../src/archive/swap.js';
 import type { StepContext } from '../../src/engine/context.js';
@@ -7,34 +7,20 @@ import { StepFailed, UsageError } from '../../src/core/errors.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
 import { createS3Store } from '../../src/systems/s3.js';
 import type { ObjectStore } from '../../src/core/seams.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import { useProxiedMoto } from '../support/proxied-moto.js';
 import { fingerprint, seedArchive } from '../support/archive-fixture.js';
-import { ifStarted } from '../support/started.js';
 
 const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const NEW = 'backups/78218ded-7d88-4d69-bd44-6f478c300134/wal/';
 const STAMP = '20260317T180520Z';
 const Q = `backups/78218ded-7d88-4d69-bd44-6f478c300134/wal.quarantine-${STAMP}/`;
 
-let moto: Moto;
-let proxy: FaultProxy;
-let buckets = 0;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy(moto.endpoint);
-});
-afterAll(async () => {
-  await ifStarted(proxy)?.stop();
-  await ifStarted(moto)?.stop();
-});
+const s3 = useProxiedMoto('check');
 
 async function seeded(): Promise<string> {
-  const bucket = `check-${++buckets}-${process.pid}`;
-  await moto.createBucket(bucket);
-  await seedArchive(moto.store, bucket, OLD, { segments: 4, backups: ['base_000000010000000000000002_00000040'], sysid: '1' });
-  await seedArchive(moto.store, bucket, NEW, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '2' });
+  const bucket = await s3.bucket();
+  await seedArchive(s3.moto.store, bucket, OLD, { segments: 4, backups: ['base_000000010000000000000002_00000040'], sysid: '1' });
+  await seedArchive(s3.moto.store, bucket, NEW, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '2' });
   return bucket;
 }
 
@@ -94,43 +80,43 @@ describe('checkSwap', () => {
 describe('preflightSwap', () => {
   it('lists and reads both archives and names the quarantine, writing nothing', async () => {
     const bucket = await seeded();
-    const before = await fingerprint(moto.store, bucket, '');
-    const r = await preflightSwap(moto.store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`, { stamp: STAMP });
+    const before = await fingerprint(s3.moto.store, bucket, '');
+    const r = await preflightSwap(s3.moto.store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`, { stamp: STAMP });
     expect(r.quarantine).toEqual({ bucket, prefix: Q });
     expect(r.facts).toEqual([
       `source s3://${bucket}/${OLD}, target s3://${bucket}/${NEW} and quarantine s3://${bucket}/${Q} do not overlap`,
       expect.stringMatching(/^source: listed 8 object\(s\), read basebackups_005\/\S+ \(\d+ bytes\)$/),
       expect.stringMatching(/^target: listed 6 object\(s\), read /),
     ]);
-    expect(await fingerprint(moto.store, bucket, '')).toEqual(before);
+    expect(await fingerprint(s3.moto.store, bucket, '')).toEqual(before);
   });
 
   it('says which archive the credentials cannot list or read', async () => {
     const bucket = await seeded();
-    const store = createS3Store({ ...moto.options, endpoint: proxy.endpoint, maxAttempts: 1 });
-    proxy.clear();
-    proxy.inject({ method: 'GET', path: new RegExp(`list-type=2.*prefix=backups%2F78218ded`), status: 403, times: Infinity });
+    const store = createS3Store({ ...s3.moto.options, endpoint: s3.proxy.endpoint, maxAttempts: 1 });
+    s3.proxy.clear();
+    s3.proxy.inject({ method: 'GET', path: new RegExp(`list-type=2.*prefix=backups%2F78218ded`), status: 403, times: Infinity });
     const listing = await preflightSwap(store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`).catch((e: unknown) => e);
-    proxy.clear();
+    s3.proxy.clear();
     expect(listing).toBeInstanceOf(StepFailed);
     expect((listing as Error).message).toMatch(
       new RegExp(`^cannot list the target archive s3://${bucket}/${NEW} at .*: access denied to s3://${bucket}/`),
     );
     expect((listing as StepFailed).hint).toMatch(/s3:ListBucket on .*nothing has been changed$/);
 
-    proxy.inject({ method: 'GET', path: new RegExp(`/${bucket}/backups/6e101b27`), status: 403, times: Infinity });
+    s3.proxy.inject({ method: 'GET', path: new RegExp(`/${bucket}/backups/6e101b27`), status: 403, times: Infinity });
     const reading = await preflightSwap(store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`).catch((e: unknown) => e);
-    proxy.clear();
+    s3.proxy.clear();
     expect((reading as Error).message).toMatch(new RegExp(`^cannot read the source archive s3://${bucket}/${OLD}: access denied`));
     expect((reading as StepFailed).hint).toContain('s3:GetObject');
 
     const empty = await preflightSwap(
-      moto.store,
+      s3.moto.store,
       `s3://${bucket}/backups/00000000-0000-4000-8000-000000000000/wal/`,
       `s3://${bucket}/${NEW}`,
     ).catch((e: unknown) => e);
     expect((empty as Error).message).toContain('holds no objects');
-    await expect(preflightSwap(moto.store, `s3://${bucket}/${NEW}`, `s3://${bucket}/${NEW}`)).rejects.toBeInstanceOf(UsageError);
+    await expect(preflightSwap(s3.moto.store, `s3://${bucket}/${NEW}`, `s3://${bucket}/${NEW}`)).rejects.toBeInstanceOf(UsageError);
   });
 });
 
@@ -183,7 +169,7 @@ describe('the runbook archive steps', () => {
 
   it('plans the quarantine as the swap does: the target listing, after checking the source is an archive', async () => {
     const bucket = await seeded();
-    const ctx = context(moto.store);
+    const ctx = context(s3.moto.store);
     const quarantine = action('archive.quarantine');
     const plan = await quarantine.prepare!(ctx, {
       url: `s3://${bucket}/${NEW}`,
@@ -193,7 +179,7 @@ describe('the runbook archive steps', () => {
     });
     expect(plan.stamp).toBe('20260317T180520Z');
     expect((plan.objects as { key: string }[]).map((o) => o.key.slice(NEW.length)).sort()).toEqual(
-      Object.keys(await fingerprint(moto.store, bucket, NEW)).sort(),
+      Object.keys(await fingerprint(s3.moto.store, bucket, NEW)).sort(),
     );
     const empty = quarantine.prepare!(ctx, {
       url: `s3://${bucket}/${NEW}`,

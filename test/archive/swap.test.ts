@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMoto, type Moto } from '../support/moto.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { useProxiedMoto } from '../support/proxied-moto.js';
 import { createS3Store } from '../../src/systems/s3.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { copyArchive, formatProgress, quarantine, runSwap, verifyCopy, type ProgressEvent } from '../../src/archive/swap.js';
 import { StepFailed, UsageError } from '../../src/core/errors.js';
 import { fingerprint, listRelative, putAll, seedArchive, sentinelOrder } from '../support/archive-fixture.js';
-import { ifStarted } from '../support/started.js';
 
-let moto: Moto;
-let proxy: FaultProxy;
-let buckets = 0;
+const s3 = useProxiedMoto('swap');
 
 const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const NEW = 'backups/ca5a7d15-0000-4000-8000-000000000001/wal/';
@@ -19,42 +15,27 @@ const Q = `backups/ca5a7d15-0000-4000-8000-000000000001/wal.quarantine-${STAMP}/
 // Created in this order: the LATEST backup is the one whose name sorts first.
 const OLD_BACKUPS = ['base_000000010000000000000004_00000040', 'base_000000010000000000000002_00000040'];
 
-async function freshBucket(): Promise<string> {
-  const name = `swap-${++buckets}-${process.pid}`;
-  await moto.createBucket(name);
-  return name;
-}
-
 /** Old archive (two backups) and the new instance's small archive, in one bucket. */
 async function seedBoth(bucket: string, segments = 12): Promise<void> {
-  await seedArchive(moto.store, bucket, NEW, {
+  await seedArchive(s3.moto.store, bucket, NEW, {
     segments: 2,
     backups: ['base_000000010000000000000002_00000028'],
     sysid: '6262323410585460999',
   });
-  await seedArchive(moto.store, bucket, OLD, { segments, backups: OLD_BACKUPS, sysid: '6262323410585460850' });
+  await seedArchive(s3.moto.store, bucket, OLD, { segments, backups: OLD_BACKUPS, sysid: '6262323410585460850' });
 }
-
-beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy(moto.endpoint);
-});
-afterAll(async () => {
-  await ifStarted(proxy)?.stop();
-  await ifStarted(moto)?.stop();
-});
 
 describe('runSwap', () => {
   it('quarantines the target, copies the source in, and verifies; the source is untouched', async () => {
-    const bucket = await freshBucket();
+    const bucket = await s3.bucket();
     await seedBoth(bucket);
-    const source = await fingerprint(moto.store, bucket, OLD);
-    const original = await fingerprint(moto.store, bucket, NEW);
+    const source = await fingerprint(s3.moto.store, bucket, OLD);
+    const original = await fingerprint(s3.moto.store, bucket, NEW);
     const events: ProgressEvent[] = [];
     const plans: unknown[] = [];
 
     const report = await runSwap(
-      moto.store,
+      s3.moto.store,
       { bucket, prefix: OLD },
       { bucket, prefix: NEW.slice(0, -1) },
       {
@@ -65,9 +46,9 @@ describe('runSwap', () => {
       },
     );
 
-    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(source);
-    expect(await fingerprint(moto.store, bucket, Q)).toEqual(original);
-    expect(await fingerprint(moto.store, bucket, OLD)).toEqual(source);
+    expect(await fingerprint(s3.moto.store, bucket, NEW)).toEqual(source);
+    expect(await fingerprint(s3.moto.store, bucket, Q)).toEqual(original);
+    expect(await fingerprint(s3.moto.store, bucket, OLD)).toEqual(source);
     expect(report.quarantine).toMatchObject({
       objects: Object.keys(original).length,
       copied: Object.keys(original).length,
@@ -78,8 +59,8 @@ describe('runSwap', () => {
     expect(plans).toHaveLength(1);
 
     // LATEST (newest sentinel) at the target names the same backup as at the source.
-    const src = await sentinelOrder(moto.store, bucket, OLD);
-    const tgt = await sentinelOrder(moto.store, bucket, NEW);
+    const src = await sentinelOrder(s3.moto.store, bucket, OLD);
+    const tgt = await sentinelOrder(s3.moto.store, bucket, NEW);
     expect(src.keys).toEqual(OLD_BACKUPS.map((b) => `basebackups_005/${b}_backup_stop_sentinel.json`));
     expect(tgt).toEqual({ keys: src.keys, strict: true });
     expect(report.copy.sentinels).toEqual(src.keys);
@@ -93,181 +74,181 @@ describe('runSwap', () => {
     );
 
     // A second copy finds everything in place.
-    const again = await copyArchive(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
+    const again = await copyArchive(s3.moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
     expect(again).toMatchObject({ copied: 0, skipped: Object.keys(source).length });
   });
 
   it('lists the source once for the whole swap, and again once when the swap runs anew', async () => {
     const listed: string[] = [];
     const store: ObjectStore = {
-      where: moto.store.where,
-      list: (b, prefix) => (listed.push(prefix), moto.store.list(b, prefix)),
-      head: (r) => moto.store.head(r),
-      get: (r) => moto.store.get(r),
-      getStream: (r) => moto.store.getStream(r),
-      put: (r, body) => moto.store.put(r, body),
-      copy: (from, to, size) => moto.store.copy(from, to, size),
-      deleteMany: (b, keys) => moto.store.deleteMany(b, keys),
+      where: s3.moto.store.where,
+      list: (b, prefix) => (listed.push(prefix), s3.moto.store.list(b, prefix)),
+      head: (r) => s3.moto.store.head(r),
+      get: (r) => s3.moto.store.get(r),
+      getStream: (r) => s3.moto.store.getStream(r),
+      put: (r, body) => s3.moto.store.put(r, body),
+      copy: (from, to, size) => s3.moto.store.copy(from, to, size),
+      deleteMany: (b, keys) => s3.moto.store.deleteMany(b, keys),
     };
-    const bucket = await freshBucket();
+    const bucket = await s3.bucket();
     await seedBoth(bucket);
     await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP });
     expect(listed.filter((p) => p === OLD)).toHaveLength(1);
     listed.length = 0;
-    const again = await freshBucket();
+    const again = await s3.bucket();
     await seedBoth(again);
     await runSwap(store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW }, { stamp: STAMP });
     expect(listed.filter((p) => p === OLD)).toHaveLength(1);
-    expect(await verifyCopy(moto.store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW })).toMatchObject({ ok: true });
+    expect(await verifyCopy(s3.moto.store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW })).toMatchObject({ ok: true });
   });
 
   it('refuses an empty or mistyped source and overlapping prefixes, writing nothing', async () => {
-    const bucket = await freshBucket();
-    await seedArchive(moto.store, bucket, NEW, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '1' });
-    await putAll(moto.store, bucket, [['backups/other/notes.txt', 'not an archive']]);
-    const before = await fingerprint(moto.store, bucket, '');
+    const bucket = await s3.bucket();
+    await seedArchive(s3.moto.store, bucket, NEW, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '1' });
+    await putAll(s3.moto.store, bucket, [['backups/other/notes.txt', 'not an archive']]);
+    const before = await fingerprint(s3.moto.store, bucket, '');
 
     const empty = await runSwap(
-      moto.store,
+      s3.moto.store,
       { bucket, prefix: 'backups/00000000-dead/wal/' },
       { bucket, prefix: NEW },
       { stamp: STAMP },
     ).catch((e: unknown) => e);
     expect(empty).toBeInstanceOf(StepFailed);
     expect((empty as Error).message).toBe(
-      `the source s3://${bucket}/backups/00000000-dead/wal/ holds no objects at ${moto.store.where}: nothing to copy, nothing was written`,
+      `the source s3://${bucket}/backups/00000000-dead/wal/ holds no objects at ${s3.moto.store.where}: nothing to copy, nothing was written`,
     );
 
     // "wa" instead of "wal": as a folder it holds nothing (and never matches wal.quarantine-…).
     const typo = await runSwap(
-      moto.store,
+      s3.moto.store,
       { bucket, prefix: OLD.replace('/wal/', '/wa') },
       { bucket, prefix: NEW },
       { stamp: STAMP },
     ).catch((e: unknown) => e);
     expect((typo as Error).message).toContain('holds no objects');
 
-    const notWale = await runSwap(moto.store, { bucket, prefix: 'backups/other' }, { bucket, prefix: NEW }, { stamp: STAMP }).catch(
+    const notWale = await runSwap(s3.moto.store, { bucket, prefix: 'backups/other' }, { bucket, prefix: NEW }, { stamp: STAMP }).catch(
       (e: unknown) => e,
     );
     expect((notWale as Error).message).toContain('is not a wal-e archive');
 
-    const inside = await runSwap(moto.store, { bucket, prefix: NEW }, { bucket, prefix: `${NEW}wal_005` }, { stamp: STAMP }).catch(
+    const inside = await runSwap(s3.moto.store, { bucket, prefix: NEW }, { bucket, prefix: `${NEW}wal_005` }, { stamp: STAMP }).catch(
       (e: unknown) => e,
     );
     expect(inside).toBeInstanceOf(UsageError);
     expect((inside as Error).message).toContain('overlaps the source archive');
 
-    const whole = await copyArchive(moto.store, { bucket, prefix: NEW }, { bucket, prefix: '/' }).catch((e: unknown) => e);
+    const whole = await copyArchive(s3.moto.store, { bucket, prefix: NEW }, { bucket, prefix: '/' }).catch((e: unknown) => e);
     expect((whole as Error).message).toContain('has no prefix');
 
-    expect(await fingerprint(moto.store, bucket, '')).toEqual(before);
+    expect(await fingerprint(s3.moto.store, bucket, '')).toEqual(before);
   });
 
   it('retries injected 503 SlowDown and 500 errors and completes', async () => {
-    const bucket = await freshBucket();
+    const bucket = await s3.bucket();
     await seedBoth(bucket);
-    const source = await fingerprint(moto.store, bucket, OLD);
-    const original = await fingerprint(moto.store, bucket, NEW);
-    const store = createS3Store({ ...moto.options, endpoint: proxy.endpoint, maxAttempts: 5 });
-    proxy.clear();
-    const before = proxy.injected;
-    proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 503, skip: 2, times: 3 });
-    proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 500, skip: 6, times: 2 });
-    proxy.inject({ method: 'GET', path: /list-type=2/, status: 503, skip: 1, times: 1 });
-    proxy.inject({ method: 'POST', path: /\?delete/, status: 500, times: 1 });
+    const source = await fingerprint(s3.moto.store, bucket, OLD);
+    const original = await fingerprint(s3.moto.store, bucket, NEW);
+    const store = createS3Store({ ...s3.moto.options, endpoint: s3.proxy.endpoint, maxAttempts: 5 });
+    s3.proxy.clear();
+    const before = s3.proxy.injected;
+    s3.proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 503, skip: 2, times: 3 });
+    s3.proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 500, skip: 6, times: 2 });
+    s3.proxy.inject({ method: 'GET', path: /list-type=2/, status: 503, skip: 1, times: 1 });
+    s3.proxy.inject({ method: 'POST', path: /\?delete/, status: 500, times: 1 });
 
     await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP, concurrency: 4 });
-    proxy.clear();
+    s3.proxy.clear();
 
-    expect(proxy.injected - before).toBe(7);
-    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(source);
-    expect(await fingerprint(moto.store, bucket, Q)).toEqual(original);
+    expect(s3.proxy.injected - before).toBe(7);
+    expect(await fingerprint(s3.moto.store, bucket, NEW)).toEqual(source);
+    expect(await fingerprint(s3.moto.store, bucket, Q)).toEqual(original);
   });
 
   it('stops with the access-denied message and deletes nothing', async () => {
-    const bucket = await freshBucket();
+    const bucket = await s3.bucket();
     await seedBoth(bucket, 3);
-    const original = await fingerprint(moto.store, bucket, NEW);
-    const store = createS3Store({ ...moto.options, endpoint: proxy.endpoint, maxAttempts: 2 });
-    proxy.clear();
-    proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 403, skip: 1, times: Infinity });
+    const original = await fingerprint(s3.moto.store, bucket, NEW);
+    const store = createS3Store({ ...s3.moto.options, endpoint: s3.proxy.endpoint, maxAttempts: 2 });
+    s3.proxy.clear();
+    s3.proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 403, skip: 1, times: Infinity });
     const err = await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP, concurrency: 2 }).catch(
       (e: unknown) => e,
     );
-    proxy.clear();
+    s3.proxy.clear();
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as Error).message).toMatch(
       new RegExp(
         `^access denied to s3://${bucket}/${Q.replace(/\./g, '\\.')}\\S+: check the AWS credentials/policy \\(s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject\\)$`,
       ),
     );
-    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(original);
+    expect(await fingerprint(s3.moto.store, bucket, NEW)).toEqual(original);
   });
 });
 
 describe('quarantine', () => {
   it('resumes from its plan after a failed delete, ignoring objects that arrived later', async () => {
-    const bucket = await freshBucket();
-    await seedArchive(moto.store, bucket, NEW, { segments: 4, backups: ['base_000000010000000000000002_00000028'], sysid: '7' });
-    const original = await fingerprint(moto.store, bucket, NEW);
-    const plan = [...(await listRelative(moto.store, bucket, NEW)).values()];
-    const store = createS3Store({ ...moto.options, endpoint: proxy.endpoint, maxAttempts: 1 });
-    proxy.clear();
-    proxy.inject({ method: 'POST', path: /\?delete/, status: 500, times: 1 });
+    const bucket = await s3.bucket();
+    await seedArchive(s3.moto.store, bucket, NEW, { segments: 4, backups: ['base_000000010000000000000002_00000028'], sysid: '7' });
+    const original = await fingerprint(s3.moto.store, bucket, NEW);
+    const plan = [...(await listRelative(s3.moto.store, bucket, NEW)).values()];
+    const store = createS3Store({ ...s3.moto.options, endpoint: s3.proxy.endpoint, maxAttempts: 1 });
+    s3.proxy.clear();
+    s3.proxy.inject({ method: 'POST', path: /\?delete/, status: 500, times: 1 });
     const failed = await quarantine(store, { bucket, prefix: NEW }, { stamp: STAMP, plan }).catch((e: unknown) => e);
-    proxy.clear();
+    s3.proxy.clear();
     expect(failed).toBeInstanceOf(StepFailed);
-    expect(await fingerprint(moto.store, bucket, Q)).toEqual(original);
+    expect(await fingerprint(s3.moto.store, bucket, Q)).toEqual(original);
 
     // The container archived one more segment before it was stopped: not in the plan.
-    await putAll(moto.store, bucket, [[`${NEW}wal_005/000000010000000000000009.lzo`, 'late']]);
-    const resumed = await quarantine(moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan });
+    await putAll(s3.moto.store, bucket, [[`${NEW}wal_005/000000010000000000000009.lzo`, 'late']]);
+    const resumed = await quarantine(s3.moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan });
     expect(resumed).toMatchObject({ objects: plan.length, copied: 0, alreadyQuarantined: plan.length, deleted: plan.length });
-    expect(await fingerprint(moto.store, bucket, Q)).toEqual(original);
-    expect(Object.keys(await fingerprint(moto.store, bucket, NEW))).toEqual(['wal_005/000000010000000000000009.lzo']);
+    expect(await fingerprint(s3.moto.store, bucket, Q)).toEqual(original);
+    expect(Object.keys(await fingerprint(s3.moto.store, bucket, NEW))).toEqual(['wal_005/000000010000000000000009.lzo']);
 
     // And once more: everything is done, nothing to delete.
-    const third = await quarantine(moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan });
+    const third = await quarantine(s3.moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan });
     expect(third).toMatchObject({ copied: 0, deleted: 0, alreadyQuarantined: plan.length });
   });
 
   it('stops when a planned object changed or vanished without being quarantined', async () => {
-    const bucket = await freshBucket();
-    await putAll(moto.store, bucket, [
+    const bucket = await s3.bucket();
+    await putAll(s3.moto.store, bucket, [
       [`${NEW}sysids/sysid`, 'A'],
       [`${NEW}wal_005/000000010000000000000001.lzo`, 'B'],
     ]);
-    const plan = [...(await listRelative(moto.store, bucket, NEW)).values()];
-    await putAll(moto.store, bucket, [[`${NEW}sysids/sysid`, 'changed']]);
-    const changed = await quarantine(moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan }).catch((e: unknown) => e);
+    const plan = [...(await listRelative(s3.moto.store, bucket, NEW)).values()];
+    await putAll(s3.moto.store, bucket, [[`${NEW}sysids/sysid`, 'changed']]);
+    const changed = await quarantine(s3.moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan }).catch((e: unknown) => e);
     expect((changed as Error).message).toContain('changed since the plan was made');
-    await moto.store.deleteMany(bucket, [`${NEW}sysids/sysid`]);
-    const gone = await quarantine(moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan }).catch((e: unknown) => e);
+    await s3.moto.store.deleteMany(bucket, [`${NEW}sysids/sysid`]);
+    const gone = await quarantine(s3.moto.store, { bucket, prefix: NEW }, { stamp: STAMP, plan }).catch((e: unknown) => e);
     expect((gone as Error).message).toContain('are gone from');
-    expect(await fingerprint(moto.store, bucket, Q)).toEqual({});
+    expect(await fingerprint(s3.moto.store, bucket, Q)).toEqual({});
   });
 });
 
 describe('multipart objects', () => {
   it('copies above the threshold with UploadPartCopy and verifies despite different ETag forms', async () => {
-    const bucket = await freshBucket();
+    const bucket = await s3.bucket();
     const big = Buffer.alloc(11 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 512) big.writeUInt32BE(i, i);
-    await seedArchive(moto.store, bucket, OLD, {
+    await seedArchive(s3.moto.store, bucket, OLD, {
       segments: 2,
       backups: ['base_000000010000000000000002_00000040'],
       sysid: '5',
       extra: { 'basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo': big },
     });
-    const store = createS3Store({ ...moto.options, multipartCopyThreshold: 5 * 1024 * 1024, multipartPartSize: 5 * 1024 * 1024 });
+    const store = createS3Store({ ...s3.moto.options, multipartCopyThreshold: 5 * 1024 * 1024, multipartPartSize: 5 * 1024 * 1024 });
     const result = await copyArchive(store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
     expect(result.copied).toBe(result.objects);
-    const copied = (await listRelative(moto.store, bucket, NEW)).get(
+    const copied = (await listRelative(s3.moto.store, bucket, NEW)).get(
       'basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo',
     )!;
     expect(copied.etag).toMatch(/-3$/);
-    expect(await verifyCopy(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW })).toEqual({
+    expect(await verifyCopy(s3.moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW })).toEqual({
       ok: true,
       missing: [],
       different: [],
@@ -280,23 +261,23 @@ describe('multipart objects', () => {
     const other = Buffer.from(big);
     other.writeUInt32BE(0xdeadbeef, 4);
     const key = `${NEW}basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo`;
-    await moto.store.put({ bucket, key: `${NEW}tmp` }, other);
+    await s3.moto.store.put({ bucket, key: `${NEW}tmp` }, other);
     await store.copy({ bucket, key: `${NEW}tmp` }, { bucket, key }, other.length);
-    await moto.store.deleteMany(bucket, [`${NEW}tmp`]);
-    const v = await verifyCopy(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
+    await s3.moto.store.deleteMany(bucket, [`${NEW}tmp`]);
+    const v = await verifyCopy(s3.moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW });
     expect(v.different).toEqual(['basebackups_005/base_000000010000000000000002_00000040/tar_partitions/part_00000001.tar.lzo']);
   });
 });
 
 describe('swap progress', () => {
   it('runs quarantine, copy and verify, showing objects, bytes, rate and ETA', async () => {
-    const bucket = await freshBucket();
-    await seedArchive(moto.store, bucket, NEW, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '9' });
-    await seedArchive(moto.store, bucket, OLD, { segments: 20, backups: ['base_000000010000000000000002_00000040'], sysid: '8' });
-    const source = await fingerprint(moto.store, bucket, OLD);
+    const bucket = await s3.bucket();
+    await seedArchive(s3.moto.store, bucket, NEW, { segments: 2, backups: ['base_000000010000000000000002_00000028'], sysid: '9' });
+    await seedArchive(s3.moto.store, bucket, OLD, { segments: 20, backups: ['base_000000010000000000000002_00000040'], sysid: '8' });
+    const source = await fingerprint(s3.moto.store, bucket, OLD);
     const outputs: string[] = [];
     const report = await runSwap(
-      moto.store,
+      s3.moto.store,
       { bucket, prefix: OLD },
       { bucket, prefix: NEW },
       {
@@ -310,7 +291,7 @@ describe('swap progress', () => {
     expect(report.copy.copied).toBe(24);
     expect(report.copy.skipped).toBe(0);
     expect(outputs.at(-1)).toMatch(/^copy-sentinels: 1\/1 objects, \d+ B\/\d+ B, [\d.]+ (B|KiB|MiB)\/s, ETA 0s$/);
-    expect(await fingerprint(moto.store, bucket, NEW)).toEqual(source);
+    expect(await fingerprint(s3.moto.store, bucket, NEW)).toEqual(source);
   });
 
   it('formats progress for people', () => {

@@ -5,20 +5,20 @@
  */
 import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
+import type { DrillArgs } from '../../src/commands/drill.js';
 import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
-import { startMoto, type Moto } from '../support/moto.js';
-import { archiveKeys, DRILL_TABLE, generateWaleArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import type { Moto } from '../support/moto.js';
+import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
 import { SELF_COMMAND } from '../support/drill-helpers.js';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
-import { tearDownDrill } from '../support/drill-teardown.js';
+import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun } from '../support/drill-fixtures.js';
 
 const BUCKET = 'drill-bucket';
 const SECRET = 'drill-secret-Q7x9vZ';
+/** The drill's own S3 client reads these; the scratch server must never see them. */
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIADRILLKEY0001', AWS_SECRET_ACCESS_KEY: SECRET };
 
 let moto: Moto;
@@ -26,14 +26,12 @@ let archive: GeneratedArchive;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'drill-suite-'));
-  [moto, archive] = await Promise.all([
-    startMoto(),
-    generateWaleArchive({ dir, rowsBefore: 500, rowsAfter: 300, extraWalSwitches: 1, partitions: 3 }),
-  ]);
-  await moto.createBucket(BUCKET);
-  // The drill's own S3 client reads these; the scratch server must never see them.
-  Object.assign(process.env, moto.env, CREDENTIALS);
+  ({ moto, archive, dir } = await setUpDrill({
+    scratch: 'drill-suite-',
+    bucket: BUCKET,
+    archive: { rowsBefore: 500, rowsAfter: 300, extraWalSwitches: 1, partitions: 3 },
+    env: CREDENTIALS,
+  }));
 });
 
 afterAll(() => tearDownDrill({ moto, archive, dir }));
@@ -53,26 +51,8 @@ async function variant(name: string, change?: (files: Map<string, Buffer>) => vo
   return `s3://${BUCKET}/${prefix}`;
 }
 
-function args(url: string, extra: Partial<DrillArgs> = {}): DrillArgs {
-  return {
-    url,
-    s3Endpoint: moto.endpoint,
-    s3PathStyle: true,
-    deadline: '2m',
-    dbUser: 'postgres',
-    dbName: 'postgres',
-    concurrency: 4,
-    ...extra,
-  };
-}
-
-async function drill(a: DrillArgs): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runDrillCommand(a, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  expect(stdout + stderr).not.toContain(SECRET);
-  return { code, stdout, stderr };
-}
+const args = (url: string, extra: Partial<DrillArgs> = {}): DrillArgs => drillArgs(url, moto, extra);
+const drill = (a: DrillArgs): Promise<DrillRun> => captureDrill(a, SECRET);
 
 const countQuery = `select id from ${DRILL_TABLE}`;
 const walKey = (seg: string) => `wal_005/${seg}.lzo`;

@@ -15,7 +15,7 @@ import { localProcesses } from '../../src/systems/processes.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { DRILL_TABLE, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { markerFolder, markersIn, tenantAutoConf, tenantSql } from '../support/drill-hostile.js';
-import { tearDownDrill } from '../support/drill-teardown.js';
+import { tearDownDrill } from '../support/drill-fixtures.js';
 
 const BUCKET = 'hostile-bucket';
 const PREFIX = 'backups/hostile/wal/';

@@ -3,15 +3,14 @@
  * batches about a second apart (each batch's commit bracketed by clock readings) and a second base
  * backup after the second batch, moto for S3, a throwaway PostgreSQL 15 replaying up to the moment.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
+import type { DrillArgs } from '../../src/commands/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
-import { startMoto, type Moto } from '../support/moto.js';
-import { archiveKeys, DRILL_TABLE, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
-import { tearDownDrill } from '../support/drill-teardown.js';
+import type { Moto } from '../support/moto.js';
+import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
+import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun } from '../support/drill-fixtures.js';
 
 const BUCKET = 'pitr-bucket';
 const PREFIX = 'backups/pitr/wal/';
@@ -23,36 +22,19 @@ let archive: GeneratedArchive;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'drill-pitr-'));
-  [moto, archive] = await Promise.all([
-    startMoto(),
-    generateWaleArchive({ dir, rowsBefore: 100, rowsAfter: 0, batches: { count: 3, rows: 10, backupAfter: 2 }, partitions: 2 }),
-  ]);
-  await moto.createBucket(BUCKET);
-  await uploadArchive(moto.store, archive.root, BUCKET, PREFIX);
-  Object.assign(process.env, moto.env, { AWS_ACCESS_KEY_ID: 'AKIAPITRKEY00001', AWS_SECRET_ACCESS_KEY: SECRET });
+  ({ moto, archive, dir } = await setUpDrill({
+    scratch: 'drill-pitr-',
+    bucket: BUCKET,
+    archive: { rowsBefore: 100, rowsAfter: 0, batches: { count: 3, rows: 10, backupAfter: 2 }, partitions: 2 },
+    prefix: PREFIX,
+    env: { AWS_ACCESS_KEY_ID: 'AKIAPITRKEY00001', AWS_SECRET_ACCESS_KEY: SECRET },
+  }));
 });
 
 afterAll(() => tearDownDrill({ moto, archive, dir }));
 
-async function drill(extra: Partial<DrillArgs>): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const args: DrillArgs = {
-    url: URL,
-    s3Endpoint: moto.endpoint,
-    s3PathStyle: true,
-    deadline: '2m',
-    dbUser: 'postgres',
-    dbName: 'postgres',
-    concurrency: 4,
-    query: `select count(*), max(id) from ${DRILL_TABLE}`,
-    ...extra,
-  };
-  const code = await runDrillCommand(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  expect(stdout + stderr).not.toContain(SECRET);
-  return { code, stdout, stderr };
-}
+const drill = (extra: Partial<DrillArgs>): Promise<DrillRun> =>
+  captureDrill(drillArgs(URL, moto, { query: `select count(*), max(id) from ${DRILL_TABLE}`, ...extra }), SECRET);
 
 const between = (a: Date, b: Date): Date => new Date((a.getTime() + b.getTime()) / 2);
 const ms = (pgTime: string): number => new Date(pgTime.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).getTime();

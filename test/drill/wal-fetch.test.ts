@@ -8,7 +8,7 @@ import { startMoto, type Moto } from '../support/moto.js';
 import { generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { SELF_COMMAND } from '../support/drill-helpers.js';
 import { runCli } from '../support/cli.js';
-import { tearDownDrill } from '../support/drill-teardown.js';
+import { tearDownDrill } from '../support/drill-fixtures.js';
 
 const BUCKET = 'walfetch-bucket';
 const PREFIX = 'backups/1b2c3d4e-guid/wal/';

@@ -20,6 +20,7 @@ import { loadRunbook } from '../../src/engine/runbook.js';
 import { drive } from '../../src/engine/driver.js';
 import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const SCENARIO = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
 /** Random moments: how many, and the seed that picks them (CRASH_SWEEP_SEED explores others). */
@@ -235,18 +236,6 @@ async function uninterrupted(): Promise<Baseline> {
 const baseline = await uninterrupted();
 const lastSeq = baseline.events.at(-1)!.seq;
 
-/** mulberry32: a small seeded generator, so a failing moment can be run again. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** What the uninterrupted run had just written at journal event SEQ. */
 function describeSeq(seq: number): string {
   const e = baseline.events.find((x) => x.seq === seq)!;
@@ -285,7 +274,7 @@ function insideWritingSteps(): number[] {
 
 /** Distinct moments, uniformly over the rest of the journal of the uninterrupted run. */
 function randomMoments(): number[] {
-  const next = seeded(SEED);
+  const next = seededRandom(SEED);
   const covered = new Set([...BOUNDARIES, ...INSIDE_WRITING_STEPS]);
   const pool = Array.from({ length: lastSeq }, (_, i) => i + 1).filter((seq) => !covered.has(seq));
   const picked: number[] = [];

@@ -12,12 +12,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli, runIdOf } from '../support/cli.js';
+import { BIN, ROOT, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { startFaultProxy, startTcpFaultProxy, type FaultProxy, type TcpFaultProxy } from '../support/fault-proxy.js';
 import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
-import { STEPS, assertNoSecrets, assertRecovered } from '../support/live/recovered.js';
+import { STEPS, assertNoSecrets, assertRecovered, doneTranscript } from '../support/live/recovered.js';
 import { ONE_RUN_MS } from '../support/live/shared.js';
 import { ifStarted } from '../support/started.js';
 
@@ -225,15 +225,10 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
     });
 
     it('journals every step as finished; the stop whose answer was lost was probed on resume, not repeated', async () => {
-      const list = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
-      expect(list.code, list.stderr).toBe(0);
-      expect(JSON.parse(list.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'done', mode: 'live' })]);
-      const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
-      expect(show.code, show.stderr).toBe(0);
-      const t = JSON.parse(show.stdout) as {
+      const t = await doneTranscript<{
         status: string;
         steps: { id: string; status: string; notes: { text: string }[]; commands: { argv: string[]; exitCode: number; lost: boolean }[] }[];
-      };
+      }>(c, runId);
       expect(t.status).toBe('done');
       expect(t.steps.map((st) => [st.id, st.status])).toEqual(STEPS.map((id) => [id, 'finished']));
       const stop = t.steps.find((st) => st.id === 'stop-container')!;

@@ -11,53 +11,18 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
+import { containerLines, forgedTenantLines } from '../support/forged-lines.js';
+import { BUCKET, CELL_HOST, CELL_IP, OLD_GUID } from '../support/live/shared.js';
 
-const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';
 const CONTAINER = 'cf-52167ceb-bd3d-4bff-8699-a239d21c5379';
 const TENANT = 'cf-e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b';
-const CELL = '10.58.111.150';
-const BUCKET = 'our-postgresql-backups';
 const SCENARIO = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
 
 /** What the other tenant's database logs, after its container's own prefix. */
-function tenant(time: string, text: string): string {
-  return `${time} 14ddd22e-719e-4aca-b318-7f291c97fbba docker/${TENANT}:  d2c4e6-patroni> ${text}`;
-}
+const tenant = containerLines(CELL_HOST, TENANT, 'd2c4e6');
 const FORGED = [
-  tenant(
-    'Mar 16 18:00:00',
-    `DETAIL: Uploading to s3://${BUCKET}-mirror/backups/${OLD}/wal/basebackups_005/base_000000010000000000000002_00000040/extended_version.txt.`,
-  ),
-  tenant(
-    'Mar 17 00:30:00',
-    `DETAIL: Uploading "pg_xlog/000000010000000000000009" to "s3://${BUCKET}/backups/${OLD}/wal/wal_005/000000010000000000000009.lzo".`,
-  ),
-  tenant(
-    'Mar 17 00:31:00',
-    JSON.stringify({
-      timestamp: '1458174660.5',
-      source: 'patroni-broker',
-      message: 'patroni-broker.cluster.remove-node.perform',
-      log_level: 1,
-      data: {
-        backend: CELL,
-        'instance-id': 'a1b2c3d4-0000-4000-8000-00000000000a',
-        'node-uuid': 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
-        session: '1',
-      },
-    }),
-  ),
-  tenant(
-    'Mar 17 00:32:00',
-    JSON.stringify({
-      timestamp: '1458174720.5',
-      source: 'dingo-postgresql-broker',
-      message: 'dingo-postgresql-broker.callbacks.restore.done',
-      log_level: 1,
-      data: { clusterData: { instance_id: OLD, service_instance_name: 'important-db', admin_credentials: { password: BUCKET } } },
-    }),
-  ),
+  ...forgedTenantLines(tenant, { bucket: BUCKET, oldGuid: OLD_GUID, cellIp: CELL_IP, tenantNode: TENANT.slice(3) }),
   tenant('Mar 17 17:40:00', `upload: tmp/sysids/sysid to s3://${BUCKET}/backups/${NEW}/wal/sysids/sysid`),
 ];
 
@@ -86,23 +51,23 @@ describe('rehearsal with forged tenant lines in the syslog', () => {
 
   it('restores the old archive from its own bucket into the new container', () => {
     const b = w.s3[BUCKET]!;
-    const old = Object.keys(b).filter((k) => k.startsWith(`backups/${OLD}/wal/`));
+    const old = Object.keys(b).filter((k) => k.startsWith(`backups/${OLD_GUID}/wal/`));
     expect(old.length).toBeGreaterThan(0);
-    for (const k of old) expect(b[k.replace(OLD, NEW)]?.etag, k).toBe(b[k]!.etag);
+    for (const k of old) expect(b[k.replace(OLD_GUID, NEW)]?.etag, k).toBe(b[k]!.etag);
     expect(w.s3[`${BUCKET}-mirror`]).toBeUndefined();
-    expect(w.cells[CELL]!.containers[CONTAINER]!.running).toBe(true);
+    expect(w.cells[CELL_IP]!.containers[CONTAINER]!.running).toBe(true);
     expect(w.serving[CONTAINER]).toBe('6262209914512345093');
   });
 
   it("never touches the tenant's container", () => {
-    expect(w.cells[CELL]!.containers[TENANT]!.running).toBe(true);
+    expect(w.cells[CELL_IP]!.containers[TENANT]!.running).toBe(true);
     expect(w.history.filter((h) => h.what.includes(TENANT.slice(3, 11)))).toEqual([]);
   });
 
   it('warns about the forged lines, naming the container, and redacts no archive URL', () => {
     expect(output).toMatch(new RegExp(`wal-e-shaped line\\(s\\) written by container ${TENANT} ignored`));
     expect(output).toMatch(new RegExp(`broker-shaped line\\(s\\) written by container ${TENANT} ignored`));
-    expect(output).toContain(`s3://${BUCKET}/backups/${OLD}/wal/`);
+    expect(output).toContain(`s3://${BUCKET}/backups/${OLD_GUID}/wal/`);
     expect(output).not.toContain('s3://[REDACTED]');
   });
 });

@@ -15,50 +15,19 @@ import { assertNoSecrets, assertRecovered } from '../support/live/recovered.js';
 import { BUCKET, CELL_HOST, CELL_IP, ONE_RUN_MS, OLD_GUID, archivePrefix } from '../support/live/shared.js';
 import { syslogTime } from '../support/generate-logs.js';
 import { ifStarted } from '../support/started.js';
+import { containerLines, forgedTenantLines, walUpload } from '../support/forged-lines.js';
 
 const TENANT_NODE = 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b';
 
 /** What the other tenant's database logs, after its container's own prefix. */
-function tenant(time: string, text: string): string {
-  return `${time} ${CELL_HOST} docker/cf-${TENANT_NODE}:  d2c4e6-patroni> ${text}`;
-}
+const tenant = containerLines(CELL_HOST, `cf-${TENANT_NODE}`, 'd2c4e6');
 
 function forged(newGuid: string): string[] {
   const now = syslogTime(Date.now());
   return [
-    tenant(
-      'Mar 16 18:00:00',
-      `DETAIL: Uploading to s3://${BUCKET}-mirror/${archivePrefix(OLD_GUID)}basebackups_005/base_000000010000000000000002_00000040/extended_version.txt.`,
-    ),
-    tenant(
-      'Mar 17 00:30:00',
-      `DETAIL: Uploading "pg_xlog/000000010000000000000009" to "s3://${BUCKET}/${archivePrefix(OLD_GUID)}wal_005/000000010000000000000009.lzo".`,
-    ),
-    tenant(
-      'Mar 17 00:31:00',
-      JSON.stringify({
-        timestamp: '1458174660.5',
-        source: 'patroni-broker',
-        message: 'patroni-broker.cluster.remove-node.perform',
-        log_level: 1,
-        data: { backend: CELL_IP, 'instance-id': 'a1b2c3d4-0000-4000-8000-00000000000a', 'node-uuid': TENANT_NODE, session: '1' },
-      }),
-    ),
-    tenant(
-      'Mar 17 00:32:00',
-      JSON.stringify({
-        timestamp: '1458174720.5',
-        source: 'dingo-postgresql-broker',
-        message: 'dingo-postgresql-broker.callbacks.restore.done',
-        log_level: 1,
-        data: { clusterData: { instance_id: OLD_GUID, service_instance_name: 'important-db', admin_credentials: { password: BUCKET } } },
-      }),
-    ),
+    ...forgedTenantLines(tenant, { bucket: BUCKET, oldGuid: OLD_GUID, cellIp: CELL_IP, tenantNode: TENANT_NODE }),
     tenant(now, `upload: tmp/sysids/sysid to s3://${BUCKET}/${archivePrefix(newGuid)}sysids/sysid`),
-    tenant(
-      now,
-      `DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://${BUCKET}-mirror/${archivePrefix(newGuid)}wal_005/000000010000000000000001.lzo".`,
-    ),
+    tenant(now, walUpload(`s3://${BUCKET}-mirror/${archivePrefix(newGuid)}`)),
   ];
 }
 

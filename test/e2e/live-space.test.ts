@@ -15,9 +15,10 @@ import { runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { ifStarted } from '../support/started.js';
-import { prepareCase, seedSpace, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
-import { assertNoSecrets, assertRecovered, listing } from '../support/live/recovered.js';
-import { SEED_DELETED, archivePrefix, deletedInstance } from '../support/live/shared.js';
+import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
+import { prepareCase, seedSpace, type LiveCase, type LiveServers } from '../support/live/platform.js';
+import { assertNoSecrets, assertRecovered, listing, transcriptOf } from '../support/live/recovered.js';
+import { CONFIRMED_STEPS, RESTORE_STEPS, SEED_DELETED, archivePrefix, deletedInstance } from '../support/live/shared.js';
 import { NEVER_ARCHIVED, spaceDeleted, type DeletedSpace } from '../support/live/deleted-space.js';
 
 /** A whole space run: two instances' recoveries, some 120 cf calls, each a node process, on a loaded machine. */
@@ -81,18 +82,12 @@ interface Transcript {
   steps: { id: string; status: string; confirmations: { method: string; coveredBy?: string }[] }[];
 }
 
-async function transcriptOf(c: LiveCase, runId: string): Promise<Transcript> {
-  const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
-  expect(show.code, show.stderr).toBe(0);
-  return JSON.parse(show.stdout) as Transcript;
-}
-
 /**
  * Each archived instance's item steps finished (growth only for the cluster that had two nodes),
  * the destructive ones covered by the plan's confirmation; nothing of scratch-db ran.
  */
 async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
-  const t = await transcriptOf(c, runId);
+  const t = await transcriptOf<Transcript>(c, runId);
   expect([t.mode, t.status]).toEqual(['live', 'done']);
   const status = new Map(t.steps.map((s) => [s.id, s.status]));
   const confirmedBy = (id: string) => t.steps.find((s) => s.id === id)?.confirmations.map((x) => [x.method, x.coveredBy ?? '']);
@@ -101,18 +96,8 @@ async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
   for (const id of ['find-instances', 'confirm-space-plan', 'create-space', 'target-space', 'recover-instances', 'report'])
     expect(status.get(id), id).toBe('finished');
   for (const name of ['important-db', 'reports-db']) {
-    for (const step of [
-      'create-service',
-      'stop-container',
-      'quarantine-new-archive',
-      'copy-old-archive',
-      'reset-etcd',
-      'flush-data',
-      'start-container',
-      'wait-restored',
-    ])
-      expect(status.get(`recover-instances/${name}/${step}`), `${name}/${step}`).toBe('finished');
-    for (const step of ['stop-container', 'quarantine-new-archive', 'reset-etcd', 'flush-data'])
+    for (const step of RESTORE_STEPS) expect(status.get(`recover-instances/${name}/${step}`), `${name}/${step}`).toBe('finished');
+    for (const step of CONFIRMED_STEPS)
       expect(confirmedBy(`recover-instances/${name}/${step}`), `${name}/${step}`).toEqual([['plan', 'confirm-space-plan']]);
     const items = t.steps.filter((s) => s.id.startsWith(`recover-instances/${name}/`));
     expect(items.filter((s) => s.status !== 'finished' && s.status !== 'skipped').map((s) => [s.id, s.status])).toEqual([]);
@@ -135,47 +120,31 @@ function assertScratchReported(c: LiveCase, runId: string, output: string): void
 describe.skipIf(!sshdAvailable || !etcdAvailable)(
   'dingo-recover recover-space, live, against real sshd, etcd, moto and cf/bosh/docker processes',
   () => {
-    let servers: LiveServers;
-    beforeAll(async () => {
-      servers = await startLiveServers();
-    });
-    afterAll(async () => {
-      await ifStarted(servers)?.stop();
-    });
+    const live = useLiveServers();
 
     describe('one uninterrupted run', () => {
-      let c: LiveCase;
-      let run: CliResult;
-      let runId: string;
-      beforeAll(async () => {
-        c = await prepareSpaceCase(servers, 'space');
-        run = await recoverSpace(c);
-        runId = runIdOf(run.stdout);
-      }, ONE_RUN_MS);
-      afterAll(async () => {
-        await ifStarted(c)?.cleanup();
-      });
+      const once = useCaseRun(() => prepareSpaceCase(live.servers, 'space'), recoverSpace);
 
       it('exits 0, live', () => {
-        expect(run.code, run.stdout + run.stderr).toBe(0);
+        expect(once.run.code, once.run.stdout + once.run.stderr).toBe(0);
       });
 
       it('recreates the space and restores each archived instance in it from its own archive, grown to its plan', async () => {
-        await assertSpaceRecreated(c);
-        await assertRecovered(servers, c, { bound: {}, untouched: [] });
+        await assertSpaceRecreated(once.c);
+        await assertRecovered(live.servers, once.c, { bound: {}, untouched: [] });
       });
 
       it('reports the never-archived instance as unrecoverable and creates nothing for it', async () => {
-        assertScratchReported(c, runId, run.stdout + run.stderr);
-        expect(await listing(servers.s3, archivePrefix(NEVER_ARCHIVED.guid))).toEqual({});
+        assertScratchReported(once.c, once.runId, once.run.stdout + once.run.stderr);
+        expect(await listing(live.servers.s3, archivePrefix(NEVER_ARCHIVED.guid))).toEqual({});
       });
 
       it("journals each instance's steps as finished", async () => {
-        await assertTranscript(c, runId);
+        await assertTranscript(once.c, once.runId);
       });
 
       it('writes no secret to the run folder or the output', () => {
-        assertNoSecrets(c, runId, run.stdout + run.stderr);
+        assertNoSecrets(once.c, once.runId, once.run.stdout + once.run.stderr);
       });
     });
     describe('killed (SIGKILL) in the middle of the second instance, then resumed', () => {
@@ -186,7 +155,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       let runId: string;
       let journalAtKill: ReturnType<typeof readJournal>;
       beforeAll(async () => {
-        c = await prepareSpaceCase(servers, 'space-killed');
+        c = await prepareSpaceCase(live.servers, 'space-killed');
         killed = await recoverSpace(c, { DINGO_RECOVER_FAILPOINTS: `step:${FAILPOINT}` });
         runId = runIdOf(killed.stdout);
         journalAtKill = readJournal(join(c.stateDir, 'runs', runId, 'journal.ndjson'));
@@ -209,7 +178,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
 
       it('leaves the same final state as an uninterrupted run', async () => {
         await assertSpaceRecreated(c);
-        await assertRecovered(servers, c, { bound: {}, untouched: [] });
+        await assertRecovered(live.servers, c, { bound: {}, untouched: [] });
         assertScratchReported(c, runId, killed.stdout + resumed.stdout);
       });
 

@@ -17,13 +17,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
-import { ES_INDEX, prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
+import { ES_INDEX, prepareCase, type LiveCase, type LiveServers } from '../support/live/platform.js';
 import type { EsHttp, EsServedRequest } from '../support/es-http.js';
-import { NEW_SYSID, STEPS, assertNoSecrets, assertRecovered, expected, listing, newInstanceNamed } from '../support/live/recovered.js';
+import {
+  NEW_SYSID,
+  STEPS,
+  assertNoSecrets,
+  doneTranscript,
+  assertRecovered,
+  expected,
+  listing,
+  newInstanceNamed,
+} from '../support/live/recovered.js';
 import {
   BUCKET,
+  CONFIRMED_STEPS,
   OLD_GUID,
   ONE_RUN_MS,
+  RESTORE_STEPS,
   SEED_DELETED,
   archivePrefix,
   deletedInstance,
@@ -59,14 +70,10 @@ async function swapByHand(s: LiveServers, c: LiveCase, old: OldInstance, made: N
   await docker('start', made.container);
 }
 import { ifStarted } from '../support/started.js';
+import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
 
 async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
-  const runs = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
-  expect(runs.code, runs.stderr).toBe(0);
-  expect(JSON.parse(runs.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'done', mode: 'live' })]);
-  const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
-  expect(show.code, show.stderr).toBe(0);
-  const t = JSON.parse(show.stdout) as {
+  const t = await doneTranscript<{
     mode: string;
     status: string;
     steps: {
@@ -76,26 +83,13 @@ async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
       confirmations: { method: string }[];
       outputs: Record<string, unknown> | null;
     }[];
-  };
+  }>(c, runId);
   expect(t.mode).toBe('live');
   expect(t.status).toBe('done');
-  expect(STEPS).toEqual(
-    expect.arrayContaining([
-      'create-service',
-      'stop-container',
-      'quarantine-new-archive',
-      'copy-old-archive',
-      'reset-etcd',
-      'flush-data',
-      'start-container',
-      'wait-restored',
-      'rebind-apps',
-      'restart-apps',
-    ]),
-  );
+  expect(STEPS).toEqual(expect.arrayContaining([...RESTORE_STEPS, 'rebind-apps', 'restart-apps']));
   expect(t.steps.map((s) => [s.id, s.status])).toEqual(STEPS.map((id) => [id, 'finished']));
   const step = (id: string) => t.steps.find((s) => s.id === id)!;
-  for (const id of ['stop-container', 'quarantine-new-archive', 'reset-etcd', 'flush-data']) {
+  for (const id of CONFIRMED_STEPS) {
     expect(step(id).confirmations, id).toEqual([expect.objectContaining({ method: '--yes' })]);
   }
   expect(step('create-service').outputs).toEqual({ instanceGuid: c.newGuid });
@@ -119,71 +113,51 @@ async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
 describe.skipIf(!sshdAvailable || !etcdAvailable)(
   'dingo-recover recover, live, against real sshd, etcd, moto and cf/bosh/docker processes',
   () => {
-    let servers: LiveServers;
-    beforeAll(async () => {
-      servers = await startLiveServers();
-    });
-    afterAll(async () => {
-      await ifStarted(servers)?.stop();
-    });
+    const live = useLiveServers();
 
     describe('one uninterrupted run', () => {
-      let c: LiveCase;
-      let run: CliResult;
-      let runId: string;
-      beforeAll(async () => {
-        c = await prepareCase(servers, 'once');
-        run = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
-        runId = runIdOf(run.stdout);
-      }, ONE_RUN_MS);
-      afterAll(async () => {
-        await ifStarted(c)?.cleanup();
-      });
+      const once = useCaseRun(
+        () => prepareCase(live.servers, 'once'),
+        (c) => runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env }),
+      );
 
       it('exits 0 and says the run is done, live', () => {
-        expect(run.code, run.stdout + run.stderr).toBe(0);
-        expect(run.stdout).not.toContain('REHEARSAL');
-        expect(run.stdout).toContain(`run ${runId} is done`);
-        expect(run.stdout).toContain(OLD_GUID);
-        expect(run.stdout).toContain(c.newGuid);
+        expect(once.run.code, once.run.stdout + once.run.stderr).toBe(0);
+        expect(once.run.stdout).not.toContain('REHEARSAL');
+        expect(once.run.stdout).toContain(`run ${once.runId} is done`);
+        expect(once.run.stdout).toContain(OLD_GUID);
+        expect(once.run.stdout).toContain(once.c.newGuid);
       });
 
       it('leaves every system recovered', async () => {
-        await assertRecovered(servers, c);
+        await assertRecovered(live.servers, once.c);
       });
 
       it('journals every step as finished, confirmed by --yes', async () => {
-        await assertTranscript(c, runId);
+        await assertTranscript(once.c, once.runId);
       });
 
       it('writes no secret to the run folder or the output', () => {
-        assertNoSecrets(c, runId, run.stdout + run.stderr);
+        assertNoSecrets(once.c, once.runId, once.run.stdout + once.run.stderr);
       });
     });
 
     describe('with the clusterdata bucket, into a restored cluster that trusts no local login', () => {
-      let c: LiveCase;
-      let run: CliResult;
-      let runId: string;
-      beforeAll(async () => {
-        c = await prepareCase(servers, 'clusterdata', { clusterdata: true });
-        run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
-        runId = runIdOf(run.stdout);
-      }, ONE_RUN_MS);
-      afterAll(async () => {
-        await ifStarted(c)?.cleanup();
-      });
+      const clusterdata = useCaseRun(
+        () => prepareCase(live.servers, 'clusterdata', { clusterdata: true }),
+        (c) => runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env }),
+      );
 
       it('names the instance from its clusterdata record and gets in with the superuser recorded there', async () => {
-        expect(run.code, run.stdout + run.stderr).toBe(0);
-        expect(run.stdout).toContain(`the broker's clusterdata record names this instance "important-db"`);
+        expect(clusterdata.run.code, clusterdata.run.stdout + clusterdata.run.stderr).toBe(0);
+        expect(clusterdata.run.stdout).toContain(`the broker's clusterdata record names this instance "important-db"`);
         // The new superuser's password and the local socket are both refused; the recorded one works.
-        expect(run.stdout).toContain('pg_is_in_recovery() = f (asked as pgsuper over 127.0.0.1:5432)');
-        expect(run.stdout).toMatch(
+        expect(clusterdata.run.stdout).toContain('pg_is_in_recovery() = f (asked as pgsuper over 127.0.0.1:5432)');
+        expect(clusterdata.run.stdout).toMatch(
           /set the passwords of dingo-admin, pgsuper, appuser in one transaction, logged in as pgsuper over 127\.0\.0\.1:5432/,
         );
-        await assertRecovered(servers, c);
-        const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
+        await assertRecovered(live.servers, clusterdata.c);
+        const show = await runCli(['show', clusterdata.runId, '--json', '--state-dir', clusterdata.c.stateDir], { env: clusterdata.c.env });
         const t = JSON.parse(show.stdout) as { steps: { id: string; outputs: Record<string, unknown> | null }[] };
         expect(t.steps.find((s) => s.id === 'find-deleted-instance')!.outputs).toMatchObject({
           instanceGuid: OLD_GUID,
@@ -192,7 +166,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       });
 
       it('writes no secret, the recorded passwords included, to the run folder or the output', () => {
-        assertNoSecrets(c, runId, run.stdout + run.stderr);
+        assertNoSecrets(clusterdata.c, clusterdata.runId, clusterdata.run.stdout + clusterdata.run.stderr);
       });
     });
 
@@ -205,7 +179,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       let served: EsServedRequest[];
       let notes: Record<string, string[]>;
       beforeAll(async () => {
-        c = await prepareCase(servers, 'es', { logsIn: 'elasticsearch' });
+        c = await prepareCase(live.servers, 'es', { logsIn: 'elasticsearch' });
         es = c.es!;
         run = await runCli(['recover', ...c.liveArgs, '--verbose', '--state-dir', c.stateDir], { env: c.env });
         served = [...es.requests];
@@ -229,7 +203,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       it('exits 0 and leaves every system recovered', async () => {
         expect(run.code, run.stdout + run.stderr).toBe(0);
         expect(run.stdout).toContain(`run ${runId} is done`);
-        await assertRecovered(servers, c);
+        await assertRecovered(live.servers, c);
         await assertTranscript(c, runId);
       });
 
@@ -395,12 +369,15 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       let runId: string;
       let atKill: { running: boolean | undefined; newPrefix: Record<string, string> };
       beforeAll(async () => {
-        c = await prepareCase(servers, 'killed');
+        c = await prepareCase(live.servers, 'killed');
         killed = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], {
           env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:stop-container' },
         });
         runId = runIdOf(killed.stdout);
-        atKill = { running: c.readCell().containers[c.container]?.running, newPrefix: await listing(servers.s3, archivePrefix(c.newGuid)) };
+        atKill = {
+          running: c.readCell().containers[c.container]?.running,
+          newPrefix: await listing(live.servers.s3, archivePrefix(c.newGuid)),
+        };
         // Everything else (answers, live options, settings) comes from the run's journal.
         resumed = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
       }, TWO_RUNS_MS);
@@ -418,7 +395,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       });
 
       it('leaves the same final state as an uninterrupted run', async () => {
-        await assertRecovered(servers, c);
+        await assertRecovered(live.servers, c);
       });
 
       it('journals every step as finished across both processes', async () => {
@@ -436,15 +413,15 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       let created: LiveCellWorld;
       let newPrefixes: Record<string, string>[];
       beforeAll(async () => {
-        c = await prepareCase(servers, 'two', { deleted: [SEED_DELETED, reports] });
+        c = await prepareCase(live.servers, 'two', { deleted: [SEED_DELETED, reports] });
         const cfBin = c.platformArgs[c.platformArgs.indexOf('--cf-bin') + 1]!;
         await runFakeProcess(c, cfBin, ['target', '-o', 'acme', '-s', 'important-space-and-all-databases']);
         // Two cf processes at once, each creating an instance through the broker hook.
         await Promise.all(c.deleted.map((d) => runFakeProcess(c, cfBin, ['create-service', 'dingo-postgresql', 'solo', d.name])));
         made = await Promise.all(c.deleted.map((d) => newInstanceNamed(c, d.name)));
         created = c.readCell();
-        newPrefixes = await Promise.all(made.map((m) => listing(servers.s3, archivePrefix(m.guid))));
-        await Promise.all(c.deleted.map((d, i) => swapByHand(servers, c, d, made[i]!)));
+        newPrefixes = await Promise.all(made.map((m) => listing(live.servers.s3, archivePrefix(m.guid))));
+        await Promise.all(c.deleted.map((d, i) => swapByHand(live.servers, c, d, made[i]!)));
       });
       afterAll(async () => {
         await ifStarted(c)?.cleanup();

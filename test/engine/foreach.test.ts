@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defineAction } from '../../src/engine/action.js';
 import { renderIncidentReport } from '../../src/engine/incident-report.js';
 import { abandonedInstances } from '../../src/engine/run-history.js';
-import { loadRunbook } from '../../src/engine/runbook.js';
+import { loadRunbook, type ActionRegistry } from '../../src/engine/runbook.js';
 import { loadRun } from '../../src/engine/runs.js';
 import { buildTranscript, renderTranscript } from '../../src/engine/transcript.js';
 import type { JournalEvent } from '../../src/engine/journal-events.js';
@@ -41,16 +41,30 @@ const ofType = <T extends JournalEvent['type']>(events: JournalEvent[], type: T)
 const stepsWith = (events: JournalEvent[], type: 'step.started' | 'step.finished' | 'step.failed'): string[] =>
   ofType(events, type).map((e) => e.step);
 
+/** A run folder holding `parent` and the item runbook, and a world of these instances with its actions. */
+function setUp(instances: Record<string, unknown>[], parent = parentRunbook()): { dir: string; world: World; actions: ActionRegistry } {
+  const dir = tmp();
+  const world = newWorld(instances);
+  writeRunbooks(dir, parent);
+  return { dir, world, actions: worldActions(world) };
+}
+
+const twoItems = (): Record<string, unknown>[] => [
+  { name: 'a', cell: 'c1' },
+  { name: 'b', cell: 'c2' },
+];
+
 describe('a for-each step', () => {
   it('runs up to `concurrency` items at once, each step journaled under FOR_EACH/KEY/STEP', async () => {
-    const dir = tmp();
-    const world = newWorld([
-      { name: 'a', cell: 'c1' },
-      { name: 'b', cell: 'c2' },
-      { name: 'c', cell: 'c3' },
-    ]);
-    writeRunbooks(dir, parentRunbook({ concurrency: 2 }));
-    const r = await runParent(dir, worldActions(world), { yes: true });
+    const { dir, world, actions } = setUp(
+      [
+        { name: 'a', cell: 'c1' },
+        { name: 'b', cell: 'c2' },
+        { name: 'c', cell: 'c3' },
+      ],
+      parentRunbook({ concurrency: 2 }),
+    );
+    const r = await runParent(dir, actions, { yes: true });
     expect(r.error).toBeUndefined();
     expect(peak(world)).toBe(2);
     expect(stepsWith(r.events, 'step.finished')).toEqual(
@@ -83,25 +97,21 @@ describe('a for-each step', () => {
   });
 
   it('runs one item at a time by default', async () => {
-    const dir = tmp();
-    const world = newWorld([
-      { name: 'a', cell: 'c1' },
-      { name: 'b', cell: 'c2' },
-    ]);
-    writeRunbooks(dir, parentRunbook({ concurrency: 2 }).replace('      concurrency: 2\n', ''));
-    expect((await runParent(dir, worldActions(world), { yes: true })).error).toBeUndefined();
+    const { dir, world, actions } = setUp(twoItems(), parentRunbook({ concurrency: 2 }).replace('      concurrency: 2\n', ''));
+    expect((await runParent(dir, actions, { yes: true })).error).toBeUndefined();
     expect(world.log.slice(0, 4)).toEqual(['start a', 'end a', 'destroy a', 'start b']);
   });
 
   it('never runs two steps with the same exclusive key at once', async () => {
-    const dir = tmp();
-    const world = newWorld([
-      { name: 'a', cell: 'same' },
-      { name: 'b', cell: 'same' },
-      { name: 'c', cell: 'other' },
-    ]);
-    writeRunbooks(dir, parentRunbook({ concurrency: 3 }));
-    expect((await runParent(dir, worldActions(world), { yes: true })).error).toBeUndefined();
+    const { dir, world, actions } = setUp(
+      [
+        { name: 'a', cell: 'same' },
+        { name: 'b', cell: 'same' },
+        { name: 'c', cell: 'other' },
+      ],
+      parentRunbook({ concurrency: 3 }),
+    );
+    expect((await runParent(dir, actions, { yes: true })).error).toBeUndefined();
     const a = world.log.indexOf('end a');
     const b = world.log.indexOf('start b');
     expect(world.log.indexOf('start a') < a && a < b).toBe(true);
@@ -109,14 +119,8 @@ describe('a for-each step', () => {
   });
 
   it('lets the other items finish when one fails, then fails naming the item and its step; a resume runs that item only', async () => {
-    const dir = tmp();
-    const world = newWorld([
-      { name: 'a', cell: 'c1' },
-      { name: 'b', cell: 'c2' },
-    ]);
+    const { dir, world, actions } = setUp(twoItems());
     world.failing.add('b');
-    writeRunbooks(dir, parentRunbook());
-    const actions = worldActions(world);
     const first = await runParent(dir, actions, { yes: true });
     expect(first.error?.message).toBe('1 of 2 items of step "each" failed: item "b" failed at step "work": b is broken');
     expect(first.error?.hint).toMatch(/dingo-recover resume r1` continues those items only/);
@@ -137,13 +141,7 @@ describe('a for-each step', () => {
   });
 
   it('probes an item step that was interrupted, and skips the item steps that finished', async () => {
-    const dir = tmp();
-    const world = newWorld([
-      { name: 'a', cell: 'c1' },
-      { name: 'b', cell: 'c2' },
-    ]);
-    writeRunbooks(dir, parentRunbook({ concurrency: 1 }));
-    const actions = worldActions(world);
+    const { dir, world, actions } = setUp(twoItems(), parentRunbook({ concurrency: 1 }));
     expect((await runParent(dir, actions, { yes: true })).error).toBeUndefined();
     // The process died right after b's work began (its effect happened, its end was never journaled).
     const file = journalPath(dir);
@@ -160,10 +158,8 @@ describe('a for-each step', () => {
   });
 
   it('with confirmedBy, journals the item confirmations as covered by the plan and asks nothing', async () => {
-    const dir = tmp();
-    const world = newWorld([{ name: 'a', cell: 'c1' }]);
-    writeRunbooks(dir, parentRunbook());
-    const r = await runParent(dir, worldActions(world), { confirm: { plan: 'go' } });
+    const { dir, actions } = setUp([{ name: 'a', cell: 'c1' }]);
+    const r = await runParent(dir, actions, { confirm: { plan: 'go' } });
     expect(r.error).toBeUndefined();
     const confirms = ofType(r.events, 'confirm');
     expect(confirms.map((c) => [c.step, c.method, c.coveredBy])).toEqual([
@@ -175,12 +171,7 @@ describe('a for-each step', () => {
   });
 
   it('without confirmedBy, asks for each item in turn, the question named by the item', async () => {
-    const dir = tmp();
-    const world = newWorld([
-      { name: 'a', cell: 'c1' },
-      { name: 'b', cell: 'c2' },
-    ]);
-    writeRunbooks(dir, parentRunbook({ confirmedBy: false }));
+    const { dir, actions } = setUp(twoItems(), parentRunbook({ confirmedBy: false }));
     const asked: string[] = [];
     let open = 0;
     const prompter: Prompter = {
@@ -195,7 +186,7 @@ describe('a for-each step', () => {
       },
       select: () => Promise.reject(new Error('no choice expected')),
     };
-    const r = await runParent(dir, worldActions(world), { confirm: { plan: true }, prompter });
+    const r = await runParent(dir, actions, { confirm: { plan: true }, prompter });
     expect(r.error).toBeUndefined();
     expect(asked.sort()).toEqual([
       'each/a/destroy: [a] Destroy a — type "a" to confirm',
@@ -204,13 +195,8 @@ describe('a for-each step', () => {
   });
 
   it('takes an item confirmation from the answers file by its full id or by the sub-runbook step id', async () => {
-    const dir = tmp();
-    const world = newWorld([
-      { name: 'a', cell: 'c1' },
-      { name: 'b', cell: 'c2' },
-    ]);
-    writeRunbooks(dir, parentRunbook({ confirmedBy: false }));
-    const r = await runParent(dir, worldActions(world), { confirm: { plan: true, 'each/a/destroy': 'a', destroy: true } });
+    const { dir, actions } = setUp(twoItems(), parentRunbook({ confirmedBy: false }));
+    const r = await runParent(dir, actions, { confirm: { plan: true, 'each/a/destroy': 'a', destroy: true } });
     expect(r.error).toBeUndefined();
     expect(ofType(r.events, 'confirm').map((c) => [c.step, c.method, c.typed])).toEqual(
       expect.arrayContaining([
@@ -221,13 +207,11 @@ describe('a for-each step', () => {
   });
 
   it('refuses an item whose input does not fit the sub-runbook, before any item runs', async () => {
-    const dir = tmp();
-    const world = newWorld([
+    const { dir, world, actions } = setUp([
       { name: 'a', cell: 'c1' },
       { name: 'Bad Name', cell: 'c2' },
     ]);
-    writeRunbooks(dir, parentRunbook());
-    const r = await runParent(dir, worldActions(world), { yes: true });
+    const r = await runParent(dir, actions, { yes: true });
     expect(r.error?.message).toBe(
       'step "each": item {"name":"Bad Name","cell":"c2"}: its key (field "name") must be text matching ^[A-Za-z0-9][A-Za-z0-9._-]*$',
     );
@@ -237,15 +221,13 @@ describe('a for-each step', () => {
 
 describe('a for-each step over strings', () => {
   it('keys each item by the string itself, which ${item} gives', async () => {
-    const dir = tmp();
-    const world = newWorld([{ name: 'x' }, { name: 'y' }]);
     const parent = parentRunbook()
       .replace('instances}', 'names}')
       .replace('      key: name\n', '')
       .replace('${item.name}', '${item}')
       .replace('        cell: ${item.cell}\n', '');
-    writeRunbooks(dir, parent);
-    const r = await runParent(dir, worldActions(world), { yes: true });
+    const { dir, actions } = setUp([{ name: 'x' }, { name: 'y' }], parent);
+    const r = await runParent(dir, actions, { yes: true });
     expect(r.error).toBeUndefined();
     expect(stepsWith(r.events, 'step.finished')).toEqual(expect.arrayContaining(['each/x/destroy', 'each/y/destroy']));
     const started = ofType(r.events, 'step.started').find((e) => e.step === 'each')!;
@@ -253,10 +235,8 @@ describe('a for-each step over strings', () => {
   });
 
   it("refuses an item whose input does not match the sub-runbook input's pattern", async () => {
-    const dir = tmp();
-    const world = newWorld([{ name: 'x' }, { name: 'Y' }]);
-    writeRunbooks(dir, parentRunbook().replace('        cell: ${item.cell}\n', ''));
-    const r = await runParent(dir, worldActions(world), { yes: true });
+    const { dir, world, actions } = setUp([{ name: 'x' }, { name: 'Y' }], parentRunbook().replace('        cell: ${item.cell}\n', ''));
+    const r = await runParent(dir, actions, { yes: true });
     expect(r.error?.message).toBe('step "each": item "Y": input "name" of runbook item: "Y" does not match ^[a-z]+$');
     expect(stepsWith(r.events, 'step.failed')).toEqual(['each']);
     expect(world.log).toEqual([]);
@@ -265,14 +245,8 @@ describe('a for-each step over strings', () => {
 
 describe('the transcript and the incident report of a for-each run', () => {
   it('group the item steps under their item, with its status, confirmations, what it kept aside and its summary', async () => {
-    const dir = tmp();
-    const world = newWorld([
-      { name: 'a', cell: 'c1' },
-      { name: 'b', cell: 'c2' },
-    ]);
+    const { dir, world, actions } = setUp(twoItems());
     world.failing.add('b');
-    writeRunbooks(dir, parentRunbook());
-    const actions = worldActions(world);
     await runParent(dir, actions, { confirm: { plan: 'go' } });
     const runbook = loadRunbook(join(dir, 'parent.yaml'), actions);
     const t = buildTranscript(loadRun(dir, 'r1'), runbook);

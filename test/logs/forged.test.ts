@@ -9,38 +9,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED, secrets } from '../../src/core/redact.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { runLogs } from '../support/logs-cli.js';
+import { brokerRecord, containerLines, walUpload } from '../support/forged-lines.js';
+import { BUCKET, CELL_HOST as CELL, OLD_GUID as MINE } from '../support/live/shared.js';
 
-const MINE = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const VICTIM = 'a1b2c3d4-0000-4000-8000-00000000000a';
 const TENANT = 'f00d5e11-0000-4000-8000-00000000000b';
 const MY_NODE = 'c8ce128e-7b4c-4fe7-a533-e9379356f906';
 const VICTIM_NODE = 'd1d1d1d1-0000-4000-8000-000000000001';
 const TENANT_NODE = '80a1b2c3-0000-4000-8000-000000000002';
-const BUCKET = 'our-postgresql-backups';
 const ROUTER = '0.router-partition-cac94a070a81fd8f3931.dingo-postgresql-98b09c4b36af74181ee1';
-const CELL = '14ddd22e-719e-4aca-b318-7f291c97fbba';
 
 function lager(time: string, ts: number, message: string, data: Record<string, unknown>): string {
-  return `${time} ${ROUTER} broker.stdout.log:  ${record(ts, message, data)}`;
-}
-function record(ts: number, message: string, data: Record<string, unknown>): string {
-  return JSON.stringify({
-    timestamp: String(ts),
-    source: 'dingo-postgresql-broker',
-    message: `dingo-postgresql-broker.${message}`,
-    log_level: 1,
-    data,
-  });
+  return `${time} ${ROUTER} broker.stdout.log:  ${brokerRecord(ts, message, data)}`;
 }
 /** A line the tenant's database logs: after its container's own prefix, any text. */
-function tenant(time: string, text: string): string {
-  return `${time} ${CELL} docker/cf-${TENANT_NODE}:  ${TENANT.slice(0, 6)}-patroni> ${text}`;
-}
+const tenant = containerLines(CELL, `cf-${TENANT_NODE}`, TENANT);
 function upload(guid: string, bucket = BUCKET): string {
-  return `DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://${bucket}/backups/${guid}/wal/wal_005/000000010000000000000001.lzo".`;
+  return walUpload(`s3://${bucket}/backups/${guid}/wal/`);
 }
 function wal(time: string, node: string, guid: string): string {
-  return `${time} ${CELL} docker/cf-${node}:  ${guid.slice(0, 6)}-patroni> ${upload(guid)}`;
+  return containerLines(CELL, `cf-${node}`, guid)(time, upload(guid));
 }
 
 /** Two deleted instances, mine ("orders-db") and a victim's ("victim-db"), and a live tenant. */
@@ -87,7 +75,10 @@ describe('lines forged by a tenant are never evidence', () => {
   it('a recreation-data record naming another user\u2019s instance does not rank it', async () => {
     const forged = tenant(
       'Jan 10 13:00:00',
-      record(1484053200.5, 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': VICTIM, name: 'orders-db' }),
+      brokerRecord(1484053200.5, 'provision.lookup-service-name.update-recreation-data.saved', {
+        'instance-id': VICTIM,
+        name: 'orders-db',
+      }),
     );
     const r = await find('orders-db', [...HONEST, forged]);
     expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([[MINE, 'high']]);
@@ -99,7 +90,7 @@ describe('lines forged by a tenant are never evidence', () => {
   it('a callbacks.restore.done record naming a victim\u2019s instance does not name it', async () => {
     const forged = tenant(
       'Jan 10 13:00:00',
-      record(1484053200.5, 'callbacks.restore.done', {
+      brokerRecord(1484053200.5, 'callbacks.restore.done', {
         clusterData: { instance_id: VICTIM, service_instance_name: 'tenant-db', organization_guid: TENANT, space_guid: TENANT },
       }),
     );
@@ -141,7 +132,7 @@ describe('lines forged by a tenant are never evidence', () => {
   });
 
   it('broker records count from the broker\u2019s tag on a router, not from a cell or another tag', async () => {
-    const rec = record(1484053200.5, 'deprovision.start', { 'instance-id': TENANT });
+    const rec = brokerRecord(1484053200.5, 'deprovision.start', { 'instance-id': TENANT });
     const fromCell = `Jan 10 13:00:00 0.cell_z1-partition-cac94a070a81fd8f3931.dingo-postgresql-98b09c4b36af74181ee1 broker.stdout.log:  ${rec}`;
     const otherTag = `Jan 10 13:00:01 ${ROUTER} haproxy.stdout.log:  ${rec}`;
     const r = await find('orders-db', [...HONEST, fromCell, otherTag]);
@@ -153,7 +144,7 @@ describe('lines forged by a tenant are never evidence', () => {
 describe('lines that are not evidence are shown', () => {
   it('`logs find` warns naming the container, and `--json` lists the warnings', async () => {
     const forged = [1, 2, 3].map((k) =>
-      tenant(`Jan 10 13:00:0${k}`, record(1484053200.5 + k, 'deprovision.start', { 'instance-id': VICTIM })),
+      tenant(`Jan 10 13:00:0${k}`, brokerRecord(1484053200.5 + k, 'deprovision.start', { 'instance-id': VICTIM })),
     );
     const dir = await logs([...HONEST, ...forged]);
     const text = await runLogs(['logs', 'find', '--service-name', 'orders-db', '--logs', dir]);
@@ -168,7 +159,7 @@ describe('lines that are not evidence are shown', () => {
 describe('secrets only from trusted sources', () => {
   it('a "password" equal to the bucket, in a log line from any source, redacts no archive URL', async () => {
     const fields = { instance_id: MINE, service_instance_name: 'orders-db', admin_credentials: { password: BUCKET } };
-    const fromTenant = tenant('Jan 10 13:00:00', record(1484053200.5, 'callbacks.restore.done', { clusterData: fields }));
+    const fromTenant = tenant('Jan 10 13:00:00', brokerRecord(1484053200.5, 'callbacks.restore.done', { clusterData: fields }));
     const fromBroker = lager('Jan 10 13:00:01', 1484053201.5, 'callbacks.restore.done', {
       clusterData: { ...fields, superuser_password: `s3://${BUCKET}/backups/${MINE}/wal/` },
     });

@@ -8,7 +8,8 @@
  *   moment it chooses, as a network drop would.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
+import { createConnection, createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { seededRandom } from './seeded-random.js';
 
 interface FaultRule {
   /** HTTP method to match (GET, PUT, HEAD, POST, DELETE); any when absent. */
@@ -35,16 +36,16 @@ interface FaultRule {
   seed?: number;
 }
 
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Listens on a free port of 127.0.0.1; returns the port. */
+async function listenLocal(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : 0;
 }
 
 export interface FaultProxy {
@@ -131,14 +132,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   });
   server.keepAliveTimeout = 1000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const port = await listenLocal(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
@@ -195,14 +189,7 @@ export async function startTcpFaultProxy(upstreamPort: number): Promise<TcpFault
     inbound.pipe(outbound);
     outbound.pipe(inbound);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const port = await listenLocal(server);
   const cut = (): number => {
     const pairs = [...live];
     for (const [inbound, outbound] of pairs) {

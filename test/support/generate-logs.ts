@@ -9,6 +9,7 @@ import { mkdir, open, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { seededRandom } from './seeded-random.js';
 
 export interface GenerateOptions {
   dir: string;
@@ -71,18 +72,6 @@ const CELLS = [
 const CF_ROUTER = '0.router_z1.cf-6cd776bba8e791d40f64';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Gen {
   constructor(readonly rnd: () => number) {}
   int(n: number): number {
@@ -132,7 +121,7 @@ interface Line {
 }
 
 export async function generateLogs(opts: GenerateOptions): Promise<GeneratedLogs> {
-  const g = new Gen(prng(opts.seed ?? 1));
+  const g = new Gen(seededRandom(opts.seed ?? 1));
   const start = (opts.start ?? new Date(Date.UTC(2016, 11, 29))).getTime();
   const days = opts.days ?? 6;
   const end = start + days * DAY;
@@ -388,7 +377,7 @@ let noisePool: string[] | null = null;
 
 function noiseGuid(g: Gen): string {
   noisePool ??= (() => {
-    const pool = new Gen(prng(0x5eed));
+    const pool = new Gen(seededRandom(0x5eed));
     return Array.from({ length: NOISE_GUIDS }, () => pool.guid());
   })();
   return noisePool[g.int(NOISE_GUIDS)]!;

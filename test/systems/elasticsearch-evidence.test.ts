@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../src/adapters/syslog.js';
 import { findDeletedInstance } from '../../src/logs/find.js';
 import { toLine } from '../../src/systems/elasticsearch.js';
+import { brokerRecord, walUpload } from '../support/forged-lines.js';
 
 const require = createRequire(import.meta.url);
 /** The mock's CommonJS export, typed by what these tests use of it. */
@@ -23,15 +24,6 @@ const NODE = 'c8ce128e-7b4c-4fe7-a533-e9379356f906';
 const TENANT_NODE = '80a1b2c3-0000-4000-8000-000000000002';
 const ROUTER = '0.router-partition-cac94a070a81fd8f3931.dingo-postgresql-98b09c4b36af74181ee1';
 
-function record(ts: number, message: string, data: Record<string, unknown>): string {
-  return JSON.stringify({
-    timestamp: String(ts),
-    source: 'dingo-postgresql-broker',
-    message: `dingo-postgresql-broker.${message}`,
-    log_level: 1,
-    data,
-  });
-}
 function doc(at: string, host: string, program: string, message: string): Record<string, string> {
   return { '@timestamp': at, message, syslog_hostname: host, syslog_program: program };
 }
@@ -41,35 +33,35 @@ const HONEST = [
     '2017-01-10T10:00:00Z',
     ROUTER,
     'broker.stdout.log',
-    record(1484042400.5, 'add-node.perform', { 'instance-id': MINE, 'node-uuid': NODE }),
+    brokerRecord(1484042400.5, 'add-node.perform', { 'instance-id': MINE, 'node-uuid': NODE }),
   ),
   doc(
     '2017-01-10T10:01:00Z',
     ROUTER,
     'broker.stdout.log',
-    record(1484042460.5, 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': MINE, name: 'orders-db' }),
+    brokerRecord(1484042460.5, 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': MINE, name: 'orders-db' }),
   ),
   doc(
     '2017-01-10T11:00:00Z',
     'cell',
     `docker/cf-${NODE}`,
-    `6e101b-patroni> DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://our-postgresql-backups/backups/${MINE}/wal/wal_005/000000010000000000000001.lzo".`,
+    `6e101b-patroni> ${walUpload(`s3://our-postgresql-backups/backups/${MINE}/wal/`)}`,
   ),
   doc(
     '2017-01-10T10:02:00Z',
     ROUTER,
     'broker.stdout.log',
-    record(1484042520.5, 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': VICTIM, name: 'victim-db' }),
+    brokerRecord(1484042520.5, 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': VICTIM, name: 'victim-db' }),
   ),
-  doc('2017-01-10T12:00:00Z', ROUTER, 'broker.stdout.log', record(1484049600.5, 'deprovision.start', { 'instance-id': MINE })),
-  doc('2017-01-10T12:30:00Z', ROUTER, 'broker.stdout.log', record(1484051400.5, 'deprovision.start', { 'instance-id': VICTIM })),
+  doc('2017-01-10T12:00:00Z', ROUTER, 'broker.stdout.log', brokerRecord(1484049600.5, 'deprovision.start', { 'instance-id': MINE })),
+  doc('2017-01-10T12:30:00Z', ROUTER, 'broker.stdout.log', brokerRecord(1484051400.5, 'deprovision.start', { 'instance-id': VICTIM })),
 ];
 /** The tenant's database logs a whole broker syslog line naming the victim's deleted instance "orders-db". */
 const FORGED = doc(
   '2017-01-10T13:00:00Z',
   'cell',
   `docker/cf-${TENANT_NODE}`,
-  `Jan 10 13:00:00 ${ROUTER} broker.stdout.log:  ${record(1484053200.5, 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': VICTIM, name: 'orders-db' })}`,
+  `Jan 10 13:00:00 ${ROUTER} broker.stdout.log:  ${brokerRecord(1484053200.5, 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': VICTIM, name: 'orders-db' })}`,
 );
 
 function client(sources: Record<string, string>[]): Client {

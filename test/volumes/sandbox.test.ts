@@ -43,19 +43,25 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
+/** A copy of the cluster at `source` in `<root>/<name>/data`, owned by postgres as a volume's is, and a work folder beside it. */
+async function copyForLook(source: string, name: string): Promise<{ copy: string; work: string }> {
+  const pg = {
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
+  };
+  const copy = join(root, name, 'data');
+  await copyTree(source, copy, { owner: pg });
+  await chmod(join(root, name), 0o755);
+  await chmod(copy, 0o700);
+  const work = mkdtempSync(join(root, 'work-'));
+  chownSync(work, pg.uid, pg.gid);
+  await chmod(work, 0o755);
+  return { copy, work };
+}
+
 describe('volumes look on a tenant-prepared copy', () => {
   it('reads the right rows, runs none of its code, serves on a 0700 socket folder and dumps 0600', async () => {
-    const pg = {
-      uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
-      gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
-    };
-    const copy = join(root, 'copy', 'data');
-    await copyTree(original, copy, { owner: pg });
-    await chmod(join(root, 'copy'), 0o755);
-    await chmod(copy, 0o700);
-    const work = mkdtempSync(join(root, 'work-'));
-    chownSync(work, pg.uid, pg.gid);
-    await chmod(work, 0o755);
+    const { copy, work } = await copyForLook(original, 'copy');
 
     const look = await lookInside({ dataDir: copy, major: '15', workDir: work });
     const shop = look.databases.find((d) => d.name === 'shop')!;
@@ -76,10 +82,6 @@ describe('volumes look on a tenant-prepared copy', () => {
 
 describe('the proof that a dump restores', () => {
   it("runs what the dump makes run as a role that is no superuser: an index expression's COPY TO PROGRAM is refused", async () => {
-    const pg = {
-      uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
-      gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
-    };
     const source = join(root, 'indexed', 'pgdata');
     // The index is built while the function is harmless; then the function is made to mark: a restore builds the index again.
     const sql = [
@@ -92,13 +94,7 @@ describe('the proof that a dump restores', () => {
       `create or replace function tenant.mark(what text) returns void language plpgsql as $f$ begin execute pg_catalog.format('copy (select 1) to program %L', 'cat > /dev/null; env > ${markers}/' || what); end $f$`,
     ];
     makeCluster(source, 'shop', `${sql.join(';\n')};`, 'stop');
-    const copy = join(root, 'indexed-copy', 'data');
-    await copyTree(source, copy, { owner: pg });
-    await chmod(join(root, 'indexed-copy'), 0o755);
-    await chmod(copy, 0o700);
-    const work = mkdtempSync(join(root, 'work-'));
-    chownSync(work, pg.uid, pg.gid);
-    await chmod(work, 0o755);
+    const { copy, work } = await copyForLook(source, 'indexed-copy');
     const dumps = await dumpDatabases({
       dataDir: copy,
       major: '15',

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ROOT } from '../cli.js';
+import { ROOT, runCli } from '../cli.js';
 import type { ObjectStore } from '../../../src/core/seams.js';
 import type { NewInstance } from './case-instances.js';
 import { STORE_ROOT, type LiveCase, type LiveServers } from './platform.js';
@@ -18,6 +18,21 @@ export { NEW_SYSID } from './case-instances.js';
 export const STEPS = (
   parseYaml(readFileSync(join(ROOT, 'runbooks/recover-deleted-service.yaml'), 'utf8')) as { steps: { id: string }[] }
 ).steps.map((s) => s.id);
+
+/** `dingo-recover show RUN --json` in the case: the run's transcript, as the caller's type reads it. */
+export async function transcriptOf<T>(c: LiveCase, runId: string): Promise<T> {
+  const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });
+  expect(show.code, show.stderr).toBe(0);
+  return JSON.parse(show.stdout) as T;
+}
+
+/** The run's transcript, once `dingo-recover runs --json` lists it as the case's only run, done and live. */
+export async function doneTranscript<T>(c: LiveCase, runId: string): Promise<T> {
+  const runs = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
+  expect(runs.code, runs.stderr).toBe(0);
+  expect(JSON.parse(runs.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'done', mode: 'live' })]);
+  return transcriptOf<T>(c, runId);
+}
 
 /** relative key → "size etag" of everything under a prefix. */
 export async function listing(s3: ObjectStore, prefix: string): Promise<Record<string, string>> {

@@ -41,6 +41,20 @@ export const OLD_ROLES: Record<string, string> = {
 
 export const archivePrefix = (guid: string): string => `backups/${guid}/wal/`;
 
+/** A recovery's steps for one instance, from creating the new one to the old database served in it. */
+export const RESTORE_STEPS = [
+  'create-service',
+  'stop-container',
+  'quarantine-new-archive',
+  'copy-old-archive',
+  'reset-etcd',
+  'flush-data',
+  'start-container',
+  'wait-restored',
+];
+/** Those of them the operator confirms: each stops, moves aside or empties something. */
+export const CONFIRMED_STEPS = ['stop-container', 'quarantine-new-archive', 'reset-etcd', 'flush-data'];
+
 const BASE = 'basebackups_005/base_000000010000000000000002_00000040';
 const PG95 = 'PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc (Debian 4.9.2-10) 4.9.2, 64-bit';
 
