@@ -18,7 +18,7 @@ import type { StepContext } from '../../src/engine/context.js';
 import { localProcesses } from '../../src/systems/processes.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { DRILL_TABLE, PG_BIN, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
-import { tearDownDrill } from '../support/drill-teardown.js';
+import { tearDownDrill } from '../support/drill-fixtures.js';
 
 const BUCKET = 'pitr-runbook';
 const URL = `s3://${BUCKET}/backups/orders/wal/`;
