@@ -2,7 +2,8 @@
  * What each Elasticsearch (and OpenSearch) release that Logsearch-era platforms run answers where
  * the log search looks: the `GET /` body, the product header, whether a point in time and its
  * `_shard_doc` tiebreaker exist, the shape of `hits.total`, the `_type` in hits.
- * The bodies are those of the released servers (build hashes and dates of the named release).
+ * The bodies have the fields each release answers with and its version numbers (its Lucene, the
+ * oldest wire and index versions it takes); build hashes and dates stand for its own.
  */
 export interface EsFlavour {
   /** A short name for tests, e.g. `6.8`. */
