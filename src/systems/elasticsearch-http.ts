@@ -91,6 +91,8 @@ export class EsHttpClient {
         headers: this.headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         dispatcher: this.dispatcher,
+        // Elasticsearch never redirects: a redirect is a front (http to https, a login page) to name, not follow with the credentials.
+        redirect: 'manual',
       });
       text = await res.text();
     } catch (err) {
@@ -101,6 +103,14 @@ export class EsHttpClient {
       parsed = text === '' ? undefined : JSON.parse(text);
     } catch {
       parsed = text;
+    }
+    if (res.status >= 300 && res.status < 400) {
+      const location = res.headers.get('location') ?? 'nowhere';
+      throw new EsResponseError(
+        res.status,
+        undefined,
+        `HTTP ${res.status}: redirected to ${location}; give the Elasticsearch address itself as --es-url`,
+      );
     }
     if (res.status >= 200 && res.status < 300) {
       if (typeof parsed === 'string') throw new EsResponseError(res.status, undefined, `the answer is not JSON: ${quote(text)}`);

@@ -21,6 +21,7 @@
  * without the right `Authorization` header is answered 401.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { badRequest, EsError, isObject, ShardFailure, type Json, type SnapshotDoc } from './es-http-query.js';
@@ -46,6 +47,8 @@ export interface EsHttpOptions {
   flavour?: EsFlavour;
   /** Answer `GET /` with 403, as to a role that may only read the log indices. */
   rootForbidden?: boolean;
+  /** Serve https with this key and certificate. */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 /** What the server was asked and what it answered. */
@@ -70,7 +73,7 @@ export interface EsServedRequest {
 }
 
 export interface EsHttp {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (https with `tls`) */
   url: string;
   port: number;
   index: string;
@@ -80,6 +83,8 @@ export interface EsHttp {
   openPits(): string[];
   /** Ids of the scrolls opened and not yet cleared (or expired). */
   openScrolls(): string[];
+  /** How many connections clients opened. */
+  connections(): number;
   stop(): Promise<void>;
 }
 
@@ -292,11 +297,16 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
     res.end(req.method === 'HEAD' || out === undefined ? undefined : JSON.stringify(out));
   }
 
-  const server = createServer((req, res) => {
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { type: 'exception', reason: String(err) }, status: 500 }));
     });
+  };
+  const server = opts.tls ? createHttpsServer(opts.tls, answer) : createServer(answer);
+  let connections = 0;
+  server.on(opts.tls ? 'secureConnection' : 'connection', () => {
+    connections += 1;
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -306,13 +316,14 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     index: opts.index,
     flavour,
     requests,
     openPits: () => contexts.openIds('pit'),
     openScrolls: () => contexts.openIds('scroll'),
+    connections: () => connections,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
