@@ -13,50 +13,30 @@ export interface EsServer {
   distribution: 'elasticsearch' | 'opensearch';
   /** As the server reported it, e.g. `6.8.23`. */
   version: string;
-  major: number;
-  minor: number;
   paging: 'pit' | 'scroll';
-  /** `hits.total` is a number before Elasticsearch 7, `{ value, relation }` from 7 and on OpenSearch. */
-  totalIsObject: boolean;
 }
 
 /** What the log search can do when the server does not say what it is (`GET /` refused to a reading role). */
-export const UNKNOWN_SERVER: EsServer = {
-  distribution: 'elasticsearch',
-  version: 'unknown',
-  major: 0,
-  minor: 0,
-  paging: 'pit',
-  totalIsObject: true,
-};
+export const UNKNOWN_SERVER: EsServer = { distribution: 'elasticsearch', version: 'unknown', paging: 'pit' };
 
 export class UnsupportedServer extends Error {}
 
-/** The server a `GET /` body describes; throws UnsupportedServer for one this search cannot page. */
+/** The server a `GET /` body describes; throws UnsupportedServer for an Elasticsearch too old to search. */
 export function describeServer(body: unknown): EsServer {
   const version = isRecord(body) && isRecord(body.version) ? body.version : null;
   const number = version && typeof version.number === 'string' ? version.number : null;
   const m = number ? /^(\d+)\.(\d+)/.exec(number) : null;
   if (!version || !number || !m) {
-    throw new UnsupportedServer(
-      `its GET / answer names no version.number (${(JSON.stringify(body) as string | undefined)?.slice(0, 200) ?? String(body)})`,
+    throw new Error(
+      `it is not Elasticsearch: its GET / answer names no version.number (${(JSON.stringify(body) as string | undefined)?.slice(0, 200) ?? String(body)})`,
     );
   }
   const major = Number(m[1]);
   const minor = Number(m[2]);
-  if (version.distribution === 'opensearch') {
-    return { distribution: 'opensearch', version: number, major, minor, paging: 'scroll', totalIsObject: true };
-  }
+  if (version.distribution === 'opensearch') return { distribution: 'opensearch', version: number, paging: 'scroll' };
   if (major < 5) throw new UnsupportedServer(`Elasticsearch ${number} is older than 5.0, the oldest this search supports`);
   const pit = major > 7 || (major === 7 && minor >= 12);
-  return {
-    distribution: 'elasticsearch',
-    version: number,
-    major,
-    minor,
-    paging: pit ? 'pit' : 'scroll',
-    totalIsObject: major >= 7,
-  };
+  return { distribution: 'elasticsearch', version: number, paging: pit ? 'pit' : 'scroll' };
 }
 
 /** How many documents matched, from `hits.total` in either shape, or null when it was not counted. */
