@@ -42,9 +42,9 @@ export async function* pages(
     yield* scrollPages(client, index, query);
     return;
   }
-  let pit: string;
+  let pit: { id: string };
   try {
-    pit = stringField((await client.request('POST', `/${encodeURIComponent(index)}/_pit?keep_alive=${KEEP_ALIVE}`)).body, 'id');
+    pit = { id: stringField((await client.request('POST', `/${encodeURIComponent(index)}/_pit?keep_alive=${KEEP_ALIVE}`)).body, 'id') };
   } catch (err) {
     if (server !== UNKNOWN_SERVER || !lacksPit(err)) throw err;
     yield* scrollPages(client, index, query);
@@ -60,24 +60,24 @@ export async function* pages(
     // 7.10 and 7.11 open a point in time but know no _shard_doc to page it exactly by.
     if (server !== UNKNOWN_SERVER || paged || !(err instanceof EsResponseError && /_shard_doc/.test(err.message))) throw err;
   } finally {
-    await client.request('DELETE', '/_pit', { id: pit }).catch(() => undefined);
+    await client.request('DELETE', '/_pit', { id: pit.id }).catch(() => undefined);
   }
   if (!paged) yield* scrollPages(client, index, query);
 }
 
-async function* pitPages(client: EsHttpClient, opened: string, query: Record<string, unknown>): AsyncGenerator<EsHit[]> {
-  let pit = opened;
+/** Pages through the point in time `pit`, whose id follows the one each answer gives (it may change). */
+async function* pitPages(client: EsHttpClient, pit: { id: string }, query: Record<string, unknown>): AsyncGenerator<EsHit[]> {
   let searchAfter: unknown[] | undefined;
   for (;;) {
     const res = await client.request('POST', '/_search', {
-      pit: { id: pit, keep_alive: KEEP_ALIVE },
+      pit: { id: pit.id, keep_alive: KEEP_ALIVE },
       size: PAGE_SIZE,
       sort: [{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }],
       query,
       ...(searchAfter ? { search_after: searchAfter } : {}),
       track_total_hits: false,
     });
-    if (isRecord(res.body) && typeof res.body.pit_id === 'string') pit = res.body.pit_id;
+    if (isRecord(res.body) && typeof res.body.pit_id === 'string') pit.id = res.body.pit_id;
     const hits = hitsOf(res.body);
     yield hits;
     if (hits.length < PAGE_SIZE) return;

@@ -53,9 +53,8 @@ export async function searchEs(
   const query = buildQuery(phrases, window.since, window.until);
   const record = { index, query, pages: 0, hits: 0 };
   report.esQueries.push(record);
-  let server: EsServer | undefined;
   try {
-    server = await detectServer(client);
+    const server = await detectServer(client);
     report.notes.push(
       `searched ${serverName(server)} at ${secrets.redact(spec.url)} ${server.paging === 'pit' ? 'through a point in time' : 'with a scroll'}`,
     );

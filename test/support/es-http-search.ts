@@ -49,6 +49,8 @@ export class SearchContexts {
   constructor(
     private readonly flavour: EsFlavour,
     private readonly snapshot: Snapshotter,
+    /** Answer each search through a point in time with a new id for it, the old one then unknown (as after a shard moved). */
+    private readonly rotatePitIds = false,
   ) {}
 
   openIds(kind: 'pit' | 'scroll'): string[] {
@@ -88,7 +90,13 @@ export class SearchContexts {
     const matching = pit.cache.matched;
     const page = (after ? matching.filter((m) => compare(m.sort, after, keys) > 0) : matching).slice(0, size);
     const hits = this.hits(page, matching.length, body.track_total_hits, true);
-    return { body: { pit_id: pitSpec.id, took: 1, timed_out: false, _shards: SHARDS, hits }, hits: page.length };
+    let id = pitSpec.id as string;
+    if (this.rotatePitIds) {
+      this.pits.delete(id);
+      id = randomBytes(48).toString('base64url');
+      this.pits.set(id, pit);
+    }
+    return { body: { pit_id: id, took: 1, timed_out: false, _shards: SHARDS, hits }, hits: page.length };
   }
 
   openScroll(expression: string, params: Record<string, string>, body: unknown): { body: Json; hits: number; documents: number } {

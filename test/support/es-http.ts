@@ -47,6 +47,8 @@ export interface EsHttpOptions {
   flavour?: EsFlavour;
   /** Answer `GET /` with 403, as to a role that may only read the log indices. */
   rootForbidden?: boolean;
+  /** Give a point in time a new id at each search, the old one then unknown. */
+  rotatePitIds?: boolean;
   /** Serve https with this key and certificate. */
   tls?: { key: Buffer; cert: Buffer };
 }
@@ -124,7 +126,7 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
   const major = Number(/^(\d+)/.exec(String((flavour.root.version as Json).number))![1]);
   const opensearch = (flavour.root.version as Json).distribution === 'opensearch';
   const requests: EsServedRequest[] = [];
-  const contexts = new SearchContexts(flavour, snapshot);
+  const contexts = new SearchContexts(flavour, snapshot, opts.rotatePitIds);
 
   function authenticated(header: string | undefined): boolean {
     if (!opts.apiKey && !opts.basic) return true;

@@ -107,6 +107,16 @@ describe('the log search on each release', () => {
   );
 });
 
+describe('a point in time whose id changes from page to page', () => {
+  it('is searched and closed by the id each answer gave', async () => {
+    const es = await serve(flavour('8.15'), { rotatePitIds: true });
+    const { lines } = await search(es);
+    expect(lines).toEqual(EXPECTED);
+    expect(es.requests.every((r) => r.status === 200)).toBe(true);
+    expect(es.openPits()).toEqual([]);
+  });
+});
+
 describe('a server that does not say what it is (GET / refused to a role that only reads the logs)', () => {
   it.each(['5.6', '6.8', '7.9', '7.10', 'opensearch-2.17', '9.1'])(
     '%s: tries a point in time, and scrolls where it finds none',
