@@ -2,7 +2,6 @@
  * The log sources' shared shapes: what a source is given (files or an Elasticsearch
  * cluster), the lines it hands back, and the report of what it read and skipped.
  */
-import type { Client } from '@elastic/elasticsearch';
 
 export interface FileHit {
   line: string;
@@ -35,8 +34,6 @@ export interface EsSourceSpec {
   password?: string;
   /** PEM file of the CA that signed the cluster's certificate. */
   caFile?: string;
-  /** A ready client (tests pass one wired to a mock connection). */
-  client?: Client;
 }
 
 export interface LogSourceSpec {

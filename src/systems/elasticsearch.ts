@@ -1,58 +1,27 @@
 /**
  * Elasticsearch / Logsearch as a source. The search is pushed down: a time window and the
- * phrases that matter, paged with a point in time and search_after, so the index is never
- * pulled whole. Each hit becomes a syslog line again (the raw line when the document kept
+ * phrases that matter, paged the way the server can (`elasticsearch-paging.ts`), so the index is
+ * never pulled whole. Each hit becomes a syslog line again (the raw line when the document kept
  * it, otherwise an RFC 5424 line rebuilt from the document's fields).
  */
-import { Client, HttpConnection, type estypes } from '@elastic/elasticsearch';
-import { StepFailed, UsageError, messageOf } from '../core/errors.js';
-import { readInputFile } from '../core/input-file.js';
+import { StepFailed, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { parseSyslog } from '../adapters/syslog.js';
-import { proxyFor } from './http-route.js';
 import { isRecord } from '../core/json.js';
 import type { EsSourceSpec, SearchReport } from '../core/log-source.js';
 import type { FileHit } from '../core/log-source.js';
+import { EsHttpClient } from './elasticsearch-http.js';
+import { detectServer, pages } from './elasticsearch-paging.js';
+import { UnsupportedServer, type EsServer } from './elasticsearch-version.js';
 
-type ClientOptions = ConstructorParameters<typeof Client>[0];
-
-const DEFAULT_INDEX = 'logs-*';
-export const PAGE_SIZE = 1000;
-const KEEP_ALIVE = '2m';
-/** A CA bundle is a few PEM certificates; the system's whole bundle is under 1 MiB. */
-const MAX_CA_BYTES = 4 * 1024 * 1024;
+export { PAGE_SIZE } from './elasticsearch-paging.js';
+export const DEFAULT_INDEX = 'logs-*';
 /** Where Logsearch, Filebeat and plain syslog ingest keep the line. */
 const MESSAGE_FIELDS = ['@raw', 'message', '@message', 'syslog_message'];
 
-export function createEsClient(spec: EsSourceSpec): Client {
-  if (spec.client) return spec.client;
-  secrets.register(spec.apiKey);
-  secrets.register(spec.password);
-  let url: URL;
-  try {
-    url = new URL(spec.url);
-  } catch {
-    throw new UsageError(`--es-url ${JSON.stringify(secrets.redact(spec.url))} is not a URL`, {
-      hint: 'Give the Elasticsearch endpoint, e.g. --es-url https://logsearch.example.com:9200',
-    });
-  }
-  if (url.password) secrets.register(decodeURIComponent(url.password));
-  // Through the proxy curl and aws-cli would take to it (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
-  // Elasticsearch's default connection (undici) takes no proxy; its node:http one does.
-  const proxy = proxyFor(url);
-  const options: ClientOptions = proxy ? { node: spec.url, proxy, Connection: HttpConnection } : { node: spec.url };
-  if (spec.apiKey) options.auth = { apiKey: spec.apiKey };
-  else if (spec.username) options.auth = { username: spec.username, password: spec.password ?? '' };
-  if (spec.caFile) {
-    options.tls = {
-      ca: readInputFile(spec.caFile, {
-        what: 'CA file',
-        maxBytes: MAX_CA_BYTES,
-        hint: 'Pass the PEM file of the CA that signed the Elasticsearch certificate with --es-ca-file',
-      }),
-    };
-  }
-  return new Client(options);
+/** A client for the spec's server; reads --es-ca-file and registers every credential as a secret. */
+export function createEsClient(spec: EsSourceSpec): EsHttpClient {
+  return new EsHttpClient(spec);
 }
 
 function buildQuery(phrases: string[], since?: Date, until?: Date): Record<string, unknown> {
@@ -84,34 +53,22 @@ export async function searchEs(
   const query = buildQuery(phrases, window.since, window.until);
   const record = { index, query, pages: 0, hits: 0 };
   report.esQueries.push(record);
-  let pit: string;
   try {
-    pit = (await client.openPointInTime({ index, keep_alive: KEEP_ALIVE })).id;
-  } catch (err) {
-    throw esFailure(spec, index, err);
-  }
-  try {
-    let searchAfter: estypes.SortResults | undefined;
-    for (;;) {
-      const res = await client.search<Record<string, unknown>>({
-        pit: { id: pit, keep_alive: KEEP_ALIVE },
-        size: PAGE_SIZE,
-        sort: [{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }],
-        query,
-        ...(searchAfter ? { search_after: searchAfter } : {}),
-        track_total_hits: false,
-      });
+    const server = await detectServer(client);
+    report.notes.push(
+      `searched ${serverName(server)} at ${secrets.redact(spec.url)} ${server.paging === 'pit' ? 'through a point in time' : 'with a scroll'}`,
+    );
+    for await (const hits of pages(client, server, index, query)) {
       record.pages += 1;
-      if (res.pit_id) pit = res.pit_id;
-      const hits = res.hits.hits;
       for (const h of hits) {
-        const line = toLine(h._source ?? {});
+        const src = h._source ?? {};
+        const line = toLine(src);
         if (line === null) continue;
         record.hits += 1;
         report.matchedLines += 1;
         report.bytes += Buffer.byteLength(line);
         // A raw RFC 3164 line has no year or zone: the document's own @timestamp says when it was logged.
-        const loggedAt = documentTime(h._source ?? {});
+        const loggedAt = documentTime(src);
         onHit({
           line,
           source: `es:${h._index}/${h._id ?? ''}`,
@@ -120,20 +77,26 @@ export async function searchEs(
           loggedAt: loggedAt ?? undefined,
         });
       }
-      if (hits.length < PAGE_SIZE) break;
-      searchAfter = hits[hits.length - 1]!.sort;
-      if (!searchAfter) break;
     }
   } catch (err) {
     throw esFailure(spec, index, err);
   } finally {
-    await client.closePointInTime({ id: pit }).catch(() => undefined);
+    await client.close();
   }
 }
 
+function serverName(s: EsServer): string {
+  if (s.version === 'unknown') return 'a server that does not say its version';
+  return `${s.distribution === 'opensearch' ? 'OpenSearch' : 'Elasticsearch'} ${s.version}`;
+}
+
 function esFailure(spec: EsSourceSpec, index: string, err: unknown): Error {
+  const hint =
+    err instanceof UnsupportedServer
+      ? 'Search it another way: copy its syslog files to this machine and give them with --logs'
+      : 'Check --es-url, --es-index and the credentials (--es-api-key or --es-username/--es-password; for recover, ES_API_KEY or ES_USERNAME/ES_PASSWORD)';
   return new StepFailed(secrets.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${messageOf(err)}`), {
-    hint: 'Check --es-url, --es-index and the credentials (--es-api-key or --es-username/--es-password; for recover, ES_API_KEY or ES_USERNAME/ES_PASSWORD)',
+    hint,
     cause: err,
   });
 }

@@ -8,22 +8,14 @@
 import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Client } from '@elastic/elasticsearch';
 import fc from 'fast-check';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../src/adapters/syslog.js';
 import { secrets } from '../../src/core/redact.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import type { LogSourceSpec } from '../../src/core/log-source.js';
 import { generateLogs, type GeneratedLogs, type TruthInstance } from '../support/generate-logs.js';
-
-const require = createRequire(import.meta.url);
-type MockCtor = new () => {
-  add(pattern: { method: string; path: string }, resolver: (params: { path: string; body: unknown }) => unknown): void;
-  getConnection(): NonNullable<ConstructorParameters<typeof Client>[0]['Connection']>;
-};
-const Mock = require('@elastic/elasticsearch-mock') as MockCtor;
+import { startEsHttp, type EsDocument, type EsHttp } from '../support/es-http.js';
 
 const SEED = 20261125;
 const BUCKET = 'our-postgresql-backups';
@@ -188,29 +180,17 @@ async function writeFolder(dir: string, list: { name: string; lines: string[]; m
 }
 
 /** The same lines as Elasticsearch documents: program and host fields, @timestamp, the payload as message. */
-function esClient(list: { lines: string[]; mtime: Date }[]): Client {
-  const docs: Record<string, string>[] = [];
+function esDocuments(list: { lines: string[]; mtime: Date }[]): EsDocument[] {
+  const docs: EsDocument[] = [];
   for (const f of list)
     for (const line of f.lines) {
       const sys = parseSyslog(line, f.mtime);
       if (!sys?.time) continue;
-      docs.push({ '@timestamp': sys.time.toISOString(), message: sys.payload, syslog_hostname: sys.host, syslog_program: sys.tag });
+      docs.push({
+        _source: { '@timestamp': sys.time.toISOString(), message: sys.payload, syslog_hostname: sys.host, syslog_program: sys.tag },
+      });
     }
-  const mock = new Mock();
-  mock.add({ method: 'POST', path: '/:index/_pit' }, () => ({ id: 'pit' }));
-  mock.add({ method: 'DELETE', path: '/_pit' }, () => ({ succeeded: true, num_freed: 1 }));
-  mock.add({ method: 'POST', path: '/_search' }, (params) => {
-    const after = (params.body as { search_after?: number[] }).search_after?.[0] ?? -1;
-    const page = docs.slice(after + 1, after + 1 + 1000);
-    return {
-      pit_id: 'pit',
-      took: 1,
-      timed_out: false,
-      _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
-      hits: { hits: page.map((src, i) => ({ _index: 'logs-1', _id: String(after + 1 + i), _source: src, sort: [after + 1 + i] })) },
-    };
-  });
-  return new Client({ node: 'http://localhost:9200', Connection: mock.getConnection() });
+  return docs;
 }
 
 describe('tenant lines of every evidence shape (property)', () => {
@@ -231,12 +211,19 @@ describe('tenant lines of every evidence shape (property)', () => {
   }, 120_000);
 
   it('never change what the finder concludes from Elasticsearch', async () => {
-    const baseline = await conclusions({ es: { url: 'http://localhost:9200', client: esClient(files) } });
-    await fc.assert(
-      fc.asyncProperty(fc.array(forgery, { minLength: 1, maxLength: 6 }), async (list) => {
-        expect(await conclusions({ es: { url: 'http://localhost:9200', client: esClient(forge(list)) } })).toEqual(baseline);
-      }),
-      { seed: SEED + 1, numRuns: 15 },
-    );
+    let indexed = esDocuments(files);
+    const es: EsHttp = await startEsHttp({ index: 'logs-1', documents: () => indexed });
+    try {
+      const baseline = await conclusions({ es: { url: es.url } });
+      await fc.assert(
+        fc.asyncProperty(fc.array(forgery, { minLength: 1, maxLength: 6 }), async (list) => {
+          indexed = esDocuments(forge(list));
+          expect(await conclusions({ es: { url: es.url } })).toEqual(baseline);
+        }),
+        { seed: SEED + 1, numRuns: 15 },
+      );
+    } finally {
+      await es.stop();
+    }
   }, 120_000);
 });

@@ -2,21 +2,12 @@
  * A document's own program and host fields say who wrote its message: a tenant's message that
  * looks like a whole syslog line of the broker does not pick its own writer.
  */
-import { createRequire } from 'node:module';
-import { Client } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../src/adapters/syslog.js';
 import { findDeletedInstance } from '../../src/logs/find.js';
 import { toLine } from '../../src/systems/elasticsearch.js';
-import { brokerRecord, walUpload } from '../support/forged-lines.js';
-
-const require = createRequire(import.meta.url);
-/** The mock's CommonJS export, typed by what these tests use of it. */
-type MockCtor = new () => {
-  add(pattern: { method: string; path: string }, resolver: (params: { path: string; body: unknown }) => unknown): void;
-  getConnection(): NonNullable<ConstructorParameters<typeof Client>[0]['Connection']>;
-};
-const Mock = require('@elastic/elasticsearch-mock') as MockCtor;
+import { startEsHttp } from '../support/es-http.js';
+import { brokerRecord } from '../support/forged-lines.js';
 
 const MINE = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const VICTIM = 'a1b2c3d4-0000-4000-8000-00000000000a';
@@ -45,7 +36,7 @@ const HONEST = [
     '2017-01-10T11:00:00Z',
     'cell',
     `docker/cf-${NODE}`,
-    `6e101b-patroni> ${walUpload(`s3://our-postgresql-backups/backups/${MINE}/wal/`)}`,
+    `6e101b-patroni>         STRUCTURED: time=2017-01-10T11:00:00.811154-00 pid=231 action=push-wal key=s3://our-postgresql-backups/backups/${MINE}/wal/wal_005/000000010000000000000001.lzo prefix=backups/${MINE}/wal/ seg=000000010000000000000001 state=begin`,
   ),
   doc(
     '2017-01-10T10:02:00Z',
@@ -64,20 +55,6 @@ const FORGED = doc(
   `Jan 10 13:00:00 ${ROUTER} broker.stdout.log:  ${brokerRecord(1484053200.5, 'provision.lookup-service-name.update-recreation-data.saved', { 'instance-id': VICTIM, name: 'orders-db' })}`,
 );
 
-function client(sources: Record<string, string>[]): Client {
-  const mock = new Mock();
-  mock.add({ method: 'POST', path: '/:index/_pit' }, () => ({ id: 'pit' }));
-  mock.add({ method: 'DELETE', path: '/_pit' }, () => ({ succeeded: true, num_freed: 1 }));
-  mock.add({ method: 'POST', path: '/_search' }, () => ({
-    pit_id: 'pit',
-    took: 1,
-    timed_out: false,
-    _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
-    hits: { hits: sources.map((src, i) => ({ _index: 'logs-1', _id: String(i), _source: src, sort: [i] })) },
-  }));
-  return new Client({ node: 'http://localhost:9200', Connection: mock.getConnection() });
-}
-
 describe('Elasticsearch hits are judged by their own fields', () => {
   it("a message shaped as another writer's syslog line keeps the document's program and host", () => {
     const sys = parseSyslog(toLine(FORGED)!, new Date());
@@ -88,10 +65,8 @@ describe('Elasticsearch hits are judged by their own fields', () => {
   });
 
   it('a forged broker syslog line from a tenant container does not rank the victim', async () => {
-    const r = await findDeletedInstance({
-      sources: { es: { url: 'http://localhost:9200', client: client([...HONEST, FORGED]) } },
-      serviceName: 'orders-db',
-    });
+    const es = await startEsHttp({ index: 'logs-1', documents: () => [...HONEST, FORGED].map((src) => ({ _source: src })) });
+    const r = await findDeletedInstance({ sources: { es: { url: es.url } }, serviceName: 'orders-db' }).finally(() => es.stop());
     expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([[MINE, 'high']]);
     expect(r.candidates[0]!.archivePrefix).toBe(`s3://our-postgresql-backups/backups/${MINE}/wal/`);
     // Under its container's program, the line is tenant text: its payload is no broker record.

@@ -1,26 +1,16 @@
-import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED, secrets } from '../../src/core/redact.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { createEsClient, PAGE_SIZE, toLine } from '../../src/systems/elasticsearch.js';
+import { EsHttpClient } from '../../src/systems/elasticsearch-http.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
 import { parseSyslog } from '../../src/adapters/syslog.js';
-
-// Error classes from the CommonJS build, or the mock answers 200 (see the test infrastructure notes).
-const require = createRequire(import.meta.url);
-const { errors } = require('@elastic/elasticsearch') as typeof import('@elastic/elasticsearch');
-/** The mock's CommonJS export, typed by what these tests use of it. */
-type MockCtor = new () => {
-  add(pattern: { method: string; path: string }, resolver: (params: { path: string; body: unknown }) => unknown): void;
-  getConnection(): NonNullable<ConstructorParameters<typeof Client>[0]['Connection']>;
-};
-const Mock = require('@elastic/elasticsearch-mock') as MockCtor;
+import { startEsHttp } from '../support/es-http.js';
 
 interface Doc {
   '@timestamp': string;
@@ -52,65 +42,23 @@ afterAll(async () => {
 });
 
 interface SearchBody {
-  pit: { id: string };
   size: number;
   query: { bool: { filter: { range: { '@timestamp': { gte?: string; lte?: string } } }[]; should: { multi_match: { query: string } }[] } };
-  search_after?: [string, number];
-}
-
-/** A small Elasticsearch: evaluates the pushed-down query (time range, any phrase) and pages by search_after. */
-function fakeCluster() {
-  const mock = new Mock();
-  const requests: { path: string; body: unknown }[] = [];
-  const open = new Set<string>();
-  mock.add({ method: 'POST', path: '/:index/_pit' }, (p) => {
-    requests.push({ path: p.path, body: p.body });
-    open.add('pit-1');
-    return { id: 'pit-1' };
-  });
-  mock.add({ method: 'DELETE', path: '/_pit' }, (p) => {
-    requests.push({ path: p.path, body: p.body });
-    open.delete((p.body as { id: string }).id);
-    return { succeeded: true, num_freed: 1 };
-  });
-  mock.add({ method: 'POST', path: '/_search' }, (p) => {
-    const body = p.body as SearchBody;
-    requests.push({ path: p.path, body });
-    if (!open.has(body.pit.id))
-      return new errors.ResponseError({ body: { error: 'no pit' }, statusCode: 404, headers: {}, warnings: [], meta: {} as never });
-    const range = body.query.bool.filter[0]?.range['@timestamp'] ?? {};
-    const phrases = body.query.bool.should.map((s) => s.multi_match.query);
-    const matching = docs
-      .map((d, i) => ({ d, i }))
-      .filter(({ d }) => (!range.gte || d['@timestamp'] >= range.gte) && (!range.lte || d['@timestamp'] <= range.lte))
-      .filter(({ d }) => phrases.some((ph) => d.message.includes(ph)));
-    const after = body.search_after;
-    const page = matching
-      .filter(({ d, i }) => !after || d['@timestamp'] > after[0] || (d['@timestamp'] === after[0] && i > after[1]))
-      .slice(0, body.size);
-    return {
-      pit_id: 'pit-1',
-      took: 1,
-      timed_out: false,
-      _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
-      hits: { hits: page.map(({ d, i }) => ({ _index: 'logs-2017.01', _id: String(i), _source: d, sort: [d['@timestamp'], i] })) },
-    };
-  });
-  return { mock, requests, open };
+  search_after?: unknown[];
 }
 
 describe('Elasticsearch source', () => {
   it('pushes the window and the phrases down, pages with a point in time, and names the right instance', async () => {
-    const { mock, requests, open } = fakeCluster();
-    const client = new Client({ node: 'http://localhost:9200', Connection: mock.getConnection() });
+    const es = await startEsHttp({ index: 'logs-2017.01', documents: () => docs.map((d) => ({ _source: { ...d } })) });
     const since = new Date(Date.parse(truth.instances[0]!.createdAt) - 60_000);
-    const r = await findDeletedInstance({ sources: { es: { url: 'http://localhost:9200', client } }, serviceName: 'important-db', since });
+    const r = await findDeletedInstance({ sources: { es: { url: es.url } }, serviceName: 'important-db', since }).finally(() => es.stop());
+    const requests = es.requests;
     const want = truth.expectedFor('important-db')!;
     expect(r.candidates[0]!.instanceGuid).toBe(want.guid);
     expect(r.candidates[0]!.archivePrefix).toBe(want.archivePrefix);
     expect(r.candidates[0]!.evidence[0]!.source).toMatch(/^es:logs-2017\.01\/\d+$/);
 
-    expect(requests[0]!.path).toBe('/logs-*/_pit');
+    expect(requests.map((q) => q.path).slice(0, 2)).toEqual(['/', '/logs-*/_pit']);
     const searches = requests.filter((q) => q.path === '/_search').map((q) => q.body as SearchBody);
     const hits = r.searched.esQueries[0]!.hits;
     expect(hits).toBeGreaterThan(PAGE_SIZE);
@@ -122,7 +70,7 @@ describe('Elasticsearch source', () => {
       true,
     );
     expect(searches[0]!.query.bool.should.map((s) => s.multi_match.query)).toContain('remove-random-node.perform');
-    expect(open.size).toBe(0); // the point in time was closed
+    expect(es.openPits()).toEqual([]); // the point in time was closed
     expect(r.searched.esQueries[0]!.pages).toBe(searches.length);
   });
 
@@ -137,21 +85,11 @@ describe('Elasticsearch source', () => {
       { '@timestamp': '2016-03-17T06:10:17.896Z', '@raw': dated },
       ...today.map((l) => ({ '@timestamp': '2026-11-23T03:54:12.000Z', '@raw': l })),
     ];
-    const mock = new Mock();
-    mock.add({ method: 'POST', path: '/:index/_pit' }, () => ({ id: 'pit-raw' }));
-    mock.add({ method: 'DELETE', path: '/_pit' }, () => ({ succeeded: true, num_freed: 1 }));
-    mock.add({ method: 'POST', path: '/_search' }, () => ({
-      pit_id: 'pit-raw',
-      took: 1,
-      timed_out: false,
-      _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
-      hits: { hits: sources.map((src, i) => ({ _index: 'logs-mixed', _id: String(i), _source: src, sort: [i] })) },
-    }));
-    const client = new Client({ node: 'http://localhost:9200', Connection: mock.getConnection() });
+    const es = await startEsHttp({ index: 'logs-mixed', documents: () => sources.map((src) => ({ _source: src })) });
     const f = await findInstance({
-      sources: { es: { url: 'http://localhost:9200', client } },
+      sources: { es: { url: es.url } },
       instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134',
-    });
+    }).finally(() => es.stop());
     expect(f.nodes).toEqual([{ nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379', cell: '10.58.111.150' }]);
     const cell = f.evidence.find((e) => e.why.includes('runs on cell'))!;
     expect(cell.why).toContain("(time from the document's @timestamp)");
@@ -159,33 +97,24 @@ describe('Elasticsearch source', () => {
   });
 
   it('turns a failure into a StepFailed that hides the credentials', async () => {
-    const mock = new Mock();
-    mock.add(
-      { method: 'POST', path: '/:index/_pit' },
-      () =>
-        new errors.ResponseError({
-          body: { error: 'index_not_found_exception' },
-          statusCode: 404,
-          headers: {},
-          warnings: [],
-          meta: {} as never,
-        }),
-    );
-    const client = new Client({ node: 'http://localhost:9200', Connection: mock.getConnection() });
     const password = 'es-basic-auth-pw-42';
-    secrets.register(password);
-    const err = await findDeletedInstance({
-      sources: { es: { url: `http://ops:${password}@localhost:9200`, index: 'nope-*', client } },
-      serviceName: 'x',
-    }).catch((e: unknown) => e);
+    const es = await startEsHttp({ index: 'logs-1', documents: () => [], basic: { username: 'ops', password } });
+    const url = es.url.replace('//', `//ops:${password}@`);
+    const err = await findDeletedInstance({ sources: { es: { url, index: 'nope' } }, serviceName: 'x' })
+      .catch((e: unknown) => e)
+      .finally(() => es.stop());
     expect(err).toBeInstanceOf(StepFailed);
-    expect((err as Error).message).toMatch(/Elasticsearch search of nope-\* at http:\/\/ops:\[REDACTED\]@localhost:9200 failed/);
+    expect((err as Error).message).toBe(
+      `Elasticsearch search of nope at http://ops:${REDACTED}@127.0.0.1:${es.port} failed: HTTP 404: index_not_found_exception: no such index [nope]`,
+    );
+    // The user and password in the URL were sent as basic auth.
+    expect(es.requests.every((q) => q.authenticated)).toBe(true);
     expect((err as StepFailed).hint).toMatch(/--es-index/);
   });
 
   it('builds a client with an API key or basic auth, registering the secrets', () => {
     const apiKey = 'ZXMtYXBpLWtleS1mb3ItdGVzdHM=';
-    expect(createEsClient({ url: 'https://es.example:9200', apiKey })).toBeInstanceOf(Client);
+    expect(createEsClient({ url: 'https://es.example:9200', apiKey })).toBeInstanceOf(EsHttpClient);
     expect(secrets.redact(`key ${apiKey}`)).toBe(`key ${REDACTED}`);
     expect(() => createEsClient({ url: 'not a url' })).toThrow(/is not a URL/);
     expect(() => createEsClient({ url: 'https://es.example:9200', caFile: '/nonexistent/ca.pem' })).toThrow(

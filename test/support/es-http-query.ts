@@ -1,0 +1,175 @@
+/**
+ * The part of Elasticsearch's Query DSL and sorting the log search uses, evaluated over documents
+ * the way Elasticsearch does, for the simulated servers of `es-http.ts`. What it does not know is
+ * refused with a 400 in Elasticsearch's words, so a change in what the client sends fails loudly.
+ */
+export const MAX_RESULT_WINDOW = 10_000;
+/** A missing `@timestamp` sorts last (Elasticsearch uses Long.MAX_VALUE; kept JSON-exact here). */
+const MISSING_LAST = Number.MAX_SAFE_INTEGER;
+const MISSING_FIRST = Number.MIN_SAFE_INTEGER;
+
+export class EsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** A query a shard could not run: Elasticsearch wraps it in a search_phase_execution_exception. */
+export class ShardFailure extends EsError {}
+const shardFailure = (reason: string): EsError => new ShardFailure(400, 'query_shard_exception', reason);
+
+export const badRequest = (reason: string, type = 'parsing_exception'): EsError => new EsError(400, type, reason);
+
+export interface SnapshotDoc {
+  _index: string;
+  _id: string;
+  _source: Record<string, unknown>;
+  shardDoc: number;
+}
+
+export type Json = Record<string, unknown>;
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const asList = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+export function keepAliveMs(v: unknown): number {
+  const m = typeof v === 'string' ? /^(\d+)(ms|s|m|h|d)$/.exec(v) : null;
+  if (!m) throw badRequest(`failed to parse setting [keep_alive] with value [${String(v)}] as a time value`, 'illegal_argument_exception');
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+function field(src: Json, name: string): unknown {
+  if (name in src) return src[name];
+  return name.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), src);
+}
+
+export function dateMs(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return null;
+  const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Normalized texts, kept while a search reads the same documents page after page. */
+const normalized = new Map<string, string>();
+function normal(s: string): string {
+  let n = normalized.get(s);
+  if (n === undefined) {
+    if (normalized.size > 200_000) normalized.clear();
+    n = s.toLowerCase().replace(/\s+/g, ' ');
+    normalized.set(s, n);
+  }
+  return n;
+}
+
+function phraseIn(value: unknown, phrase: string): boolean {
+  const values = Array.isArray(value) ? value : [value];
+  return values.some((v) => typeof v === 'string' && normal(v).includes(normal(phrase)));
+}
+
+/** Whether a document's source matches a query (Query DSL subset); throws 400 on what it does not know. */
+export function matches(query: unknown, src: Json): boolean {
+  if (!isObject(query) || Object.keys(query).length !== 1)
+    throw badRequest(`a query must be an object with one key, got ${JSON.stringify(query)}`);
+  const [kind, spec] = Object.entries(query)[0]!;
+  switch (kind) {
+    case 'match_all':
+      return true;
+    case 'bool': {
+      if (!isObject(spec)) throw badRequest('[bool] malformed query');
+      for (const k of Object.keys(spec)) {
+        if (!['filter', 'must', 'should', 'must_not', 'minimum_should_match', 'boost'].includes(k))
+          throw badRequest(`[bool] query does not support [${k}]`);
+      }
+      const must = [...asList(spec.filter), ...asList(spec.must)];
+      const should = asList(spec.should);
+      const msm = spec.minimum_should_match;
+      const minimum = msm === undefined ? (should.length > 0 && must.length === 0 ? 1 : 0) : Number(msm);
+      if (!Number.isInteger(minimum)) throw badRequest(`[bool] minimum_should_match [${String(msm)}] is not supported here`);
+      if (!must.every((q) => matches(q, src))) return false;
+      if (asList(spec.must_not).some((q) => matches(q, src))) return false;
+      return should.filter((q) => matches(q, src)).length >= minimum;
+    }
+    case 'range': {
+      if (!isObject(spec) || Object.keys(spec).length !== 1) throw badRequest('[range] query malformed, no start_object after query name');
+      const [name, bounds] = Object.entries(spec)[0]!;
+      if (name !== '@timestamp' || !isObject(bounds)) throw badRequest(`[range] on [${name}]: this server ranges only over @timestamp`);
+      const t = dateMs(field(src, name));
+      if (t === null) return false;
+      for (const [op, raw] of Object.entries(bounds)) {
+        if (!['gte', 'gt', 'lte', 'lt'].includes(op)) throw badRequest(`[range] query does not support [${op}] here`);
+        const b = dateMs(raw);
+        if (b === null) throw badRequest(`failed to parse date field [${String(raw)}]`);
+        if ((op === 'gte' && !(t >= b)) || (op === 'gt' && !(t > b)) || (op === 'lte' && !(t <= b)) || (op === 'lt' && !(t < b)))
+          return false;
+      }
+      return true;
+    }
+    case 'multi_match': {
+      if (!isObject(spec) || typeof spec.query !== 'string') throw badRequest('[multi_match] requires query value');
+      if (spec.type !== 'phrase') throw badRequest(`[multi_match] of type [${String(spec.type)}]: this server matches phrases only`);
+      const fields = spec.fields;
+      if (
+        !Array.isArray(fields) ||
+        fields.length === 0 ||
+        !fields.every((f) => typeof f === 'string' && !f.includes('*') && !f.includes('^'))
+      ) {
+        throw badRequest('[multi_match] needs plain field names here');
+      }
+      return fields.some((f) => phraseIn(field(src, f as string), spec.query as string));
+    }
+    case 'match_phrase': {
+      if (!isObject(spec) || Object.keys(spec).length !== 1) throw badRequest("[match_phrase] query doesn't support multiple fields");
+      const [name, q] = Object.entries(spec)[0]!;
+      const phrase = isObject(q) ? q.query : q;
+      if (typeof phrase !== 'string') throw badRequest('[match_phrase] requires query value');
+      return phraseIn(field(src, name), phrase);
+    }
+    default:
+      throw badRequest(`unknown query [${kind}]`);
+  }
+}
+
+export interface SortKey {
+  field: '@timestamp' | '_shard_doc';
+  desc: boolean;
+}
+
+/**
+ * The sort of a search. `shardDoc`: the server knows `_shard_doc` (Elasticsearch 7.12 and later);
+ * `tiebreaker`: it is added when missing (every sorted search through a point in time, there).
+ */
+export function sortKeys(sort: unknown, o: { shardDoc: boolean; tiebreaker: boolean }): SortKey[] {
+  const keys = asList(sort).map((s): SortKey => {
+    const [name, spec] =
+      typeof s === 'string' ? [s, 'asc'] : isObject(s) && Object.keys(s).length === 1 ? Object.entries(s)[0]! : [null, null];
+    const order = isObject(spec) ? spec.order : spec;
+    if (order !== 'asc' && order !== 'desc') throw badRequest(`[sort] malformed: ${JSON.stringify(s)}`);
+    if (name === '_shard_doc' && !o.shardDoc) throw shardFailure('No mapping found for [_shard_doc] in order to sort on');
+    if (name === '_doc' || name === '_shard_doc') return { field: '_shard_doc', desc: order === 'desc' };
+    if (name === '@timestamp') return { field: '@timestamp', desc: order === 'desc' };
+    throw badRequest(`[sort] on [${String(name)}]: this server sorts only by @timestamp and _shard_doc`);
+  });
+  // With a point in time, Elasticsearch adds the _shard_doc tiebreaker when the sort lacks one.
+  if (o.tiebreaker && !keys.some((k) => k.field === '_shard_doc')) keys.push({ field: '_shard_doc', desc: false });
+  return keys;
+}
+
+export function sortValues(doc: SnapshotDoc, keys: SortKey[]): number[] {
+  return keys.map((k) => {
+    if (k.field === '_shard_doc') return doc.shardDoc;
+    return dateMs(doc._source['@timestamp']) ?? (k.desc ? MISSING_FIRST : MISSING_LAST);
+  });
+}
+
+export function compare(a: number[], b: number[], keys: SortKey[]): number {
+  for (let i = 0; i < keys.length; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return keys[i]!.desc ? -d : d;
+  }
+  return 0;
+}

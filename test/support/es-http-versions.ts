@@ -1,0 +1,250 @@
+/**
+ * What each Elasticsearch (and OpenSearch) release that Logsearch-era platforms run answers where
+ * the log search looks: the `GET /` body, the product header, whether a point in time and its
+ * `_shard_doc` tiebreaker exist, the shape of `hits.total`, the `_type` in hits.
+ * The bodies have the fields each release answers with and its version numbers (its Lucene, the
+ * oldest wire and index versions it takes); build hashes and dates stand for its own.
+ */
+export interface EsFlavour {
+  /** A short name for tests, e.g. `6.8`. */
+  name: string;
+  root: Record<string, unknown>;
+  /** `x-elastic-product: Elasticsearch` on every answer: Elasticsearch 7.14 and later. */
+  productHeader: boolean;
+  /** `POST /{index}/_pit`: Elasticsearch 7.10 and later. */
+  pit: boolean;
+  /** The `_shard_doc` sort (and implicit tiebreaker) of a point in time: Elasticsearch 7.12 and later. */
+  shardDoc: boolean;
+  /** `hits.total` is a number (before 7) or `{ value, relation }`. */
+  totalIsObject: boolean;
+  /** `track_total_hits` in a search body: 7.0 and later (5.x refuses it as an unknown key). */
+  trackTotalHits: boolean;
+  /** The `_type` each hit carries (5.x and 6.x: the mapping type; 7.x: `_doc`; none from 8). */
+  type?: string;
+  /**
+   * How the server answers a path it has no handler for: 6.x says `no handler found` with 400;
+   * 5.x and 7.0 to 7.9 answer `POST /{index}/_pit` with 405, since `/{index}/{id}` takes GET, PUT,
+   * DELETE and HEAD there.
+   */
+  noHandler: 400 | 405;
+}
+
+function root(number: string, extra: Record<string, unknown>, tagline = 'You Know, for Search'): Record<string, unknown> {
+  return {
+    name: 'logsearch-es-master-0',
+    cluster_name: 'logsearch',
+    cluster_uuid: 'x3hYeNlVTd2sj9dSVlDvHw',
+    version: { number, ...extra },
+    tagline,
+  };
+}
+
+export const FLAVOURS: EsFlavour[] = [
+  {
+    name: '5.6',
+    root: root('5.6.16', {
+      build_hash: '3a740d1',
+      build_date: '2019-03-13T15:33:36.565Z',
+      build_snapshot: false,
+      lucene_version: '6.6.1',
+    }),
+    productHeader: false,
+    pit: false,
+    shardDoc: false,
+    totalIsObject: false,
+    trackTotalHits: false,
+    type: 'logs',
+    noHandler: 405,
+  },
+  {
+    name: '6.8',
+    root: root('6.8.23', {
+      build_flavor: 'default',
+      build_type: 'tar',
+      build_hash: '4f67856',
+      build_date: '2022-01-06T21:30:50.087716Z',
+      build_snapshot: false,
+      lucene_version: '7.7.3',
+      minimum_wire_compatibility_version: '5.6.0',
+      minimum_index_compatibility_version: '5.0.0',
+    }),
+    productHeader: false,
+    pit: false,
+    shardDoc: false,
+    totalIsObject: false,
+    trackTotalHits: true,
+    type: 'doc',
+    noHandler: 400,
+  },
+  {
+    name: '7.9',
+    root: root('7.9.3', {
+      build_flavor: 'default',
+      build_type: 'tar',
+      build_hash: 'c4138e51121ef06a6404866cddc601906fe5c868',
+      build_date: '2020-10-16T10:36:16.141335Z',
+      build_snapshot: false,
+      lucene_version: '8.6.2',
+      minimum_wire_compatibility_version: '6.8.0',
+      minimum_index_compatibility_version: '6.0.0-beta1',
+    }),
+    productHeader: false,
+    pit: false,
+    shardDoc: false,
+    totalIsObject: true,
+    trackTotalHits: true,
+    type: '_doc',
+    noHandler: 405,
+  },
+  {
+    name: '7.10',
+    root: root('7.10.2', {
+      build_flavor: 'default',
+      build_type: 'tar',
+      build_hash: '747e1cc71def077253878a59143c1f785afa92b9',
+      build_date: '2021-01-13T00:42:12.435326Z',
+      build_snapshot: false,
+      lucene_version: '8.7.0',
+      minimum_wire_compatibility_version: '6.8.0',
+      minimum_index_compatibility_version: '6.0.0-beta1',
+    }),
+    productHeader: false,
+    pit: true,
+    shardDoc: false,
+    totalIsObject: true,
+    trackTotalHits: true,
+    type: '_doc',
+    noHandler: 405,
+  },
+  {
+    name: '7.13',
+    root: root('7.13.4', {
+      build_flavor: 'default',
+      build_type: 'tar',
+      build_hash: 'c5f60e894ca0c61cdbae4f5a686d9f08bcefc942',
+      build_date: '2021-07-14T18:33:36.673943207Z',
+      build_snapshot: false,
+      lucene_version: '8.8.2',
+      minimum_wire_compatibility_version: '6.8.0',
+      minimum_index_compatibility_version: '6.0.0-beta1',
+    }),
+    productHeader: false,
+    pit: true,
+    shardDoc: true,
+    totalIsObject: true,
+    trackTotalHits: true,
+    type: '_doc',
+    noHandler: 405,
+  },
+  {
+    name: '7.17',
+    root: root('7.17.25', {
+      build_flavor: 'default',
+      build_type: 'tar',
+      build_hash: 'f9b6b57d1d0f76e2d14291c04fb50abeb642cfbf',
+      build_date: '2024-10-16T22:06:36.904732810Z',
+      build_snapshot: false,
+      lucene_version: '8.11.3',
+      minimum_wire_compatibility_version: '6.8.0',
+      minimum_index_compatibility_version: '6.0.0-beta1',
+    }),
+    productHeader: true,
+    pit: true,
+    shardDoc: true,
+    totalIsObject: true,
+    trackTotalHits: true,
+    type: '_doc',
+    noHandler: 405,
+  },
+  {
+    name: '8.15',
+    root: root('8.15.3', {
+      build_flavor: 'default',
+      build_type: 'tar',
+      build_hash: 'f97532e680b555c3a05e73a74c28afb666923018',
+      build_date: '2024-10-09T22:08:00.328917561Z',
+      build_snapshot: false,
+      lucene_version: '9.11.1',
+      minimum_wire_compatibility_version: '7.17.0',
+      minimum_index_compatibility_version: '7.0.0',
+    }),
+    productHeader: true,
+    pit: true,
+    shardDoc: true,
+    totalIsObject: true,
+    trackTotalHits: true,
+    noHandler: 405,
+  },
+  {
+    name: '9.1',
+    root: root('9.1.0', {
+      build_flavor: 'default',
+      build_type: 'tar',
+      build_hash: 'b4b1dd4e1fd6d3b3f4e4bbd1cc4f4a8e2c9f6c3a',
+      build_date: '2025-07-24T22:05:04.526302670Z',
+      build_snapshot: false,
+      lucene_version: '10.2.2',
+      minimum_wire_compatibility_version: '8.19.0',
+      minimum_index_compatibility_version: '8.0.0',
+    }),
+    productHeader: true,
+    pit: true,
+    shardDoc: true,
+    totalIsObject: true,
+    trackTotalHits: true,
+    noHandler: 405,
+  },
+  {
+    name: 'opensearch-1.3',
+    root: root(
+      '1.3.19',
+      {
+        distribution: 'opensearch',
+        build_type: 'tar',
+        build_hash: '7f2ba6e1fba8dd1a5a1d1e1d2c1c9f2a6b1d8b1e',
+        build_date: '2024-08-21T21:26:20.393823Z',
+        build_snapshot: false,
+        lucene_version: '8.10.1',
+        minimum_wire_compatibility_version: '6.8.0',
+        minimum_index_compatibility_version: '6.0.0-beta1',
+      },
+      'The OpenSearch Project: https://opensearch.org/',
+    ),
+    productHeader: false,
+    pit: false,
+    shardDoc: false,
+    totalIsObject: true,
+    trackTotalHits: true,
+    type: '_doc',
+    noHandler: 405,
+  },
+  {
+    name: 'opensearch-2.17',
+    root: root(
+      '2.17.1',
+      {
+        distribution: 'opensearch',
+        build_type: 'tar',
+        build_hash: '1893d20797e30110e5877170e44d42275ce5951e',
+        build_date: '2024-09-26T21:59:52.691008096Z',
+        build_snapshot: false,
+        lucene_version: '9.11.1',
+        minimum_wire_compatibility_version: '7.10.0',
+        minimum_index_compatibility_version: '7.0.0',
+      },
+      'The OpenSearch Project: https://opensearch.org/',
+    ),
+    productHeader: false,
+    pit: false,
+    shardDoc: false,
+    totalIsObject: true,
+    trackTotalHits: true,
+    noHandler: 405,
+  },
+];
+
+export function flavour(name: string): EsFlavour {
+  const f = FLAVOURS.find((x) => x.name === name);
+  if (!f) throw new Error(`no Elasticsearch flavour ${name}`);
+  return f;
+}
