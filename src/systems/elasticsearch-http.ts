@@ -145,7 +145,7 @@ const quote = (text: string): string => JSON.stringify(text.length > MAX_QUOTED 
  * without a handler; Elasticsearch before 5), `{"error": {"type", "reason", "root_cause",
  * "failed_shards"}, "status"}` (5.x and later, OpenSearch), or a proxy's page that is not JSON.
  */
-export function responseError(status: number, body: unknown): EsResponseError {
+function responseError(status: number, body: unknown): EsResponseError {
   const error = isRecord(body) ? body.error : undefined;
   if (typeof error === 'string') return new EsResponseError(status, undefined, `HTTP ${status}: ${error}`);
   if (isRecord(error)) {

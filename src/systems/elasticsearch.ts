@@ -15,7 +15,7 @@ import { detectServer, pages } from './elasticsearch-paging.js';
 import { UnsupportedServer, type EsServer } from './elasticsearch-version.js';
 
 export { PAGE_SIZE } from './elasticsearch-paging.js';
-export const DEFAULT_INDEX = 'logs-*';
+const DEFAULT_INDEX = 'logs-*';
 /** Where Logsearch, Filebeat and plain syslog ingest keep the line. */
 const MESSAGE_FIELDS = ['@raw', 'message', '@message', 'syslog_message'];
 
