@@ -1,4 +1,7 @@
-/** What a loaded runbook is: its inputs and its steps, each an action with parameters or a for-each over a sub-runbook. */
+/**
+ * What a loaded runbook is: its inputs and its steps, each an action with parameters or a for-each over a
+ * sub-runbook; the steps of a runbook a `use` step inlined are among them, in its place.
+ */
 import { output, type ActionDef } from './action.js';
 
 export interface InputDef {

@@ -38,7 +38,7 @@ export function loadRunbook(file: string, actions: ActionRegistry): Runbook {
   return parseRunbook(file, readRunbook(file), actions);
 }
 
-/** Where a for-each's `runbook:` points: a bare name is `<name>.yaml` next to the runbook, anything else a path relative to its folder. */
+/** Where a for-each's `runbook:` or a `use:` points: a bare name is `<name>.yaml` next to the runbook, anything else a path relative to its folder. */
 export function subRunbookPath(parentFile: string, ref: string): string {
   const bare = /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(ref);
   return resolve(dirname(parentFile), bare ? `${ref}.yaml` : ref);
