@@ -61,8 +61,13 @@ export function parseUse(item: YAMLMap, c: UseContext, seen: Seen): StepDef[] {
   }
   const loaded = c.loadUse(ref);
   if (Array.isArray(loaded)) {
-    problems.at(item.get('use', true), line, `${where}: the runbook cannot be used:`);
-    problems.list.push(...loaded.map((l) => `  ${l}`));
+    // Its own problems keep their FILE:LINE; one that has none (unreadable, a cycle) is given this use's.
+    const at = item.get('use', true) as Node;
+    problems.at(at, line, `${where}: the runbook cannot be used:`);
+    for (const l of loaded) {
+      if (/^\S+:\d+: /.test(l)) problems.list.push(l);
+      else problems.at(at, line, `${where}: ${l}`);
+    }
     return [];
   }
   c.used.push(loaded);

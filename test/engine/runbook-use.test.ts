@@ -154,16 +154,16 @@ describe('a use step, loaded', () => {
   it('refuses a missing runbook, a runbook with problems, a cycle, and keys a use step does not take', () => {
     const missing = problemsOf(parent(USE.replace('use: part', 'use: nope')));
     expect(missing[0]).toBe('parent.yaml:12: use "nope": the runbook cannot be used:');
-    expect(missing[1]).toMatch(/^ {2}cannot read runbook nope\.yaml: .*no such file/);
+    expect(missing[1]).toMatch(/^parent\.yaml:12: use "nope": cannot read runbook nope\.yaml: .*no such file/);
     expect(problemsOf(parent(USE), { 'part.yaml': PART.replace('action: t.work', 'action: t.wrk') }).slice(0, 2)).toEqual([
       'parent.yaml:12: use "part": the runbook cannot be used:',
-      '  part.yaml:16: step "work": unknown action "t.wrk" (did you mean one of: t.plan, t.work, t.destroy?)',
+      'part.yaml:16: step "work": unknown action "t.wrk" (did you mean one of: t.plan, t.work, t.destroy?)',
     ]);
     const selfUse = `${PART}  - use: part\n    with:\n      name: \${inputs.name}\n`;
     expect(problemsOf(parent(USE), { 'part.yaml': selfUse }).slice(0, 3)).toEqual([
       'parent.yaml:12: use "part": the runbook cannot be used:',
-      '  part.yaml:29: use "part": the runbook cannot be used:',
-      `    parent.yaml → part.yaml → part.yaml: the runbook runs itself (a cycle)`,
+      'part.yaml:29: use "part": the runbook cannot be used:',
+      'part.yaml:29: use "part": parent.yaml → part.yaml → part.yaml: the runbook runs itself (a cycle)',
     ]);
     expect(problemsOf(parent(`  - id: here\n${USE.replace('  - use', '    use')}`))).toEqual([
       'parent.yaml:12: use "part": unknown key "id" (a use step has only use and with: the used runbook\'s steps bring their ids, titles and whys)',
