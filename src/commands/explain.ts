@@ -29,6 +29,7 @@ function stepJson(s: StepDef, actions: ActionRegistry): Record<string, unknown> 
     effect: fe ? null : actions.get(s.action)!.effect,
     confirm: s.confirm ?? null,
     ...(s.exclusive === undefined ? {} : { exclusive: s.exclusive }),
+    ...(s.from && { from: s.from.name }),
     ...(fe && {
       forEach: {
         items: fe.items,
@@ -65,7 +66,9 @@ function explainStep(s: StepDef, number: string, actions: ActionRegistry, wrap: 
   if (!fe) return lines;
   lines.push(`${indent}each item's steps are journaled as ${s.id}/KEY/STEP_ID (KEY: ${fe.key ? `the item's ${fe.key}` : 'the item'})`);
   for (const [m, sub] of fe.runbook.steps.entries()) {
-    const subLines = explainStep(sub, `${number}.${m + 1}`, actions, wrap).map((l) => (l ? `${indent}${l}` : l));
+    const subLines = [...usedHeading(fe.runbook.steps, m, `${number}.`), ...explainStep(sub, `${number}.${m + 1}`, actions, wrap)].map(
+      (l) => (l ? `${indent}${l}` : l),
+    );
     if (sub.confirm)
       subLines.push(
         `${indent}${' '.repeat(number.length + 4)}${fe.confirmedBy ? `covered by the confirmation of step ${fe.confirmedBy}; ` : ''}an answers file may say confirm.${sub.id} for every item`,
@@ -75,11 +78,21 @@ function explainStep(s: StepDef, number: string, actions: ActionRegistry, wrap: 
   return lines;
 }
 
+/** Before the first of the steps a `use` inlined: which runbook they come from. */
+function usedHeading(steps: StepDef[], i: number, prefix: string): string[] {
+  const from = steps[i]!.from;
+  if (!from || steps[i - 1]?.from?.file === from.file) return [];
+  let last = i;
+  while (steps[last + 1]?.from?.file === from.file) last++;
+  const which = last === i ? `Step ${prefix}${i + 1} comes` : `Steps ${prefix}${i + 1} to ${prefix}${last + 1} come`;
+  return ['', `${which} from runbook ${from.name} (${from.file}):`];
+}
+
 async function explainText(rb: Runbook, actions: ActionRegistry): Promise<string> {
   const { wrap } = await import('../engine/screen-text.js');
   const lines = [rb.title, '', ...wrap(rb.description, 90), '', 'Asks:'];
   for (const i of rb.inputs) lines.push(`  - ${i.prompt}${i.default !== undefined ? ` (default ${JSON.stringify(i.default)})` : ''}`);
-  for (const [n, s] of rb.steps.entries()) lines.push(...explainStep(s, String(n + 1), actions, wrap));
+  for (const [n, s] of rb.steps.entries()) lines.push(...usedHeading(rb.steps, n, ''), ...explainStep(s, String(n + 1), actions, wrap));
   return lines.join('\n') + '\n';
 }
 

@@ -1,8 +1,16 @@
 /** `dingo-recover validate <runbook>`: check a runbook statically, without running it. */
 import type { Argv } from 'yargs';
+import type { StepDef } from '../engine/runbook.js';
 import { actionRegistry } from './action-registry.js';
 import type { GlobalArgs } from './global-options.js';
 import { runbookPath } from './package-files.js';
+
+/** The runbooks whose steps `use` steps inlined, each with how many of the steps are theirs. */
+function usedRunbooks(steps: StepDef[]): { runbook: string; steps: number }[] {
+  const count = new Map<string, number>();
+  for (const s of steps) if (s.from) count.set(s.from.file, (count.get(s.from.file) ?? 0) + 1);
+  return [...count].map(([runbook, n]) => ({ runbook, steps: n }));
+}
 
 export const validateCommand = {
   command: 'validate <runbook>',
@@ -19,10 +27,12 @@ export const validateCommand = {
     const forEach = rb.steps.flatMap((s) =>
       s.forEach ? [{ step: s.id, runbook: s.forEach.runbook.file, steps: s.forEach.runbook.steps.length }] : [],
     );
+    const uses = usedRunbooks(rb.steps);
     if (argv.json)
-      process.stdout.write(JSON.stringify({ ok: true, file, steps: rb.steps.length, inputs: rb.inputs.length, forEach }) + '\n');
+      process.stdout.write(JSON.stringify({ ok: true, file, steps: rb.steps.length, inputs: rb.inputs.length, uses, forEach }) + '\n');
     else {
       process.stdout.write(`${file}: ok (${rb.inputs.length} inputs, ${rb.steps.length} steps)\n`);
+      for (const u of uses) process.stdout.write(`  uses ${u.runbook}: ok (${u.steps} of its steps inlined)\n`);
       for (const f of forEach) process.stdout.write(`  for-each step ${f.step} runs ${f.runbook}: ok (${f.steps} steps per item)\n`);
     }
   },

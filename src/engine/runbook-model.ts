@@ -1,4 +1,7 @@
-/** What a loaded runbook is: its inputs and its steps, each an action with parameters or a for-each over a sub-runbook. */
+/**
+ * What a loaded runbook is: its inputs and its steps, each an action with parameters or a for-each over a
+ * sub-runbook; the steps of a runbook a `use` step inlined are among them, in its place.
+ */
 import { output, type ActionDef } from './action.js';
 
 export interface InputDef {
@@ -52,12 +55,15 @@ export interface StepDef {
   /** Text (may hold references): two steps of a for-each's items whose values are equal never run at once. */
   exclusive?: string;
   forEach?: ForEachDef;
+  /** The runbook that defines the step, when a `use` step inlined it here (see runbook-use.ts). */
+  from?: { name: string; file: string };
+  /** Its line in the file that defines it. */
   line: number;
 }
 
 export interface Runbook {
   file: string;
-  /** Of the runbook's text and, for a runbook with for-each steps, of its sub-runbooks'. */
+  /** Of the runbook's text and of the runbooks it uses or runs per item. */
   sha256: string;
   name: string;
   title: string;

@@ -6,9 +6,10 @@ import { isMap, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { ActionDef } from './action.js';
 import { checkValue, type Known } from './runbook-checks.js';
 import { parseForEach, type SubRunbookLoader } from './runbook-foreach.js';
-import { FOR_EACH_OUTPUTS, type ActionRegistry, type ConfirmDef, type InputDef, type StepDef } from './runbook-model.js';
+import { type ActionRegistry, type ConfirmDef, type InputDef, type Runbook, type StepDef } from './runbook-model.js';
 import { keyOf, plain, str, type Problems } from './runbook-problems.js';
 import { isWholeRef } from './template.js';
+import { outputTypes, parseUse, type Seen, type UseLoader } from './runbook-use.js';
 
 const STEP_KEYS = ['id', 'title', 'why', 'action', 'with', 'forEach', 'confirm', 'when', 'exclusive'];
 
@@ -18,14 +19,10 @@ export interface StepsContext {
   actions: ActionRegistry;
   /** Loads a for-each's sub-runbook; undefined when this runbook is itself a sub-runbook (no nesting). */
   loadSub?: SubRunbookLoader;
-}
-
-/** The running state of the check: what earlier steps provide. */
-interface Seen {
-  known: Known;
-  ids: Map<string, number>;
-  /** Earlier steps that have a confirm block. */
-  confirmed: Set<string>;
+  /** Loads a runbook a `use` step inlines. */
+  loadUse: UseLoader;
+  /** The runbooks `use` steps inlined, filled in as they are. */
+  used: Runbook[];
 }
 
 export function parseSteps(node: Node | undefined, c: StepsContext, inputs: InputDef[]): StepDef[] {
@@ -44,6 +41,10 @@ export function parseSteps(node: Node | undefined, c: StepsContext, inputs: Inpu
       c.problems.at(item as Node, 1, 'each step is a mapping with id, title, why, action and with');
       continue;
     }
+    if (item.has('use')) {
+      steps.push(...parseUse(item, c, seen));
+      continue;
+    }
     const step = parseStep(item, c, seen);
     if (step) steps.push(step);
   }
@@ -59,8 +60,8 @@ function parseStep(item: YAMLMap, c: StepsContext, seen: Seen): StepDef | undefi
     return undefined;
   }
   const where = `step "${id}"`;
-  if (seen.ids.has(id)) problems.at(item.get('id', true), line, `duplicate step id "${id}" (first at line ${seen.ids.get(id)})`);
-  else seen.ids.set(id, line);
+  if (seen.ids.has(id)) problems.at(item.get('id', true), line, `duplicate step id "${id}" (first at ${seen.ids.get(id)})`);
+  else seen.ids.set(id, `line ${line}`);
   for (const pair of item.items) {
     const key = keyOf(pair.key);
     if (!STEP_KEYS.includes(key)) problems.at(pair.key as Node, line, `${where}: unknown key "${key}" (expected ${STEP_KEYS.join(', ')})`);
@@ -74,10 +75,10 @@ function parseStep(item: YAMLMap, c: StepsContext, seen: Seen): StepDef | undefi
     if (item.has('action') || item.has('with'))
       problems.at(item, line, `${where}: a step has either forEach or action (with its "with"), not both`);
     step.forEach = parseForEach(item.get('forEach', true) as Node, { ...c, where, line, known: seen.known, confirmed: seen.confirmed });
-    seen.known.outputs.set(id, new Map(Object.entries(FOR_EACH_OUTPUTS).map(([k, o]) => [k, o.type])));
+    seen.known.outputs.set(id, outputTypes(step, c.actions));
   } else {
     const action = parseAction(item, c, where, line, seen.known, step);
-    if (action) seen.known.outputs.set(id, new Map(Object.entries(action.outputs).map(([k, o]) => [k, o.type])));
+    if (action) seen.known.outputs.set(id, outputTypes(step, c.actions));
     step.confirm = parseConfirm(item, problems, where, line, seen.known, step.title, action);
   }
   if (step.confirm) seen.confirmed.add(id);

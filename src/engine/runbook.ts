@@ -4,7 +4,8 @@
  * references to inputs or outputs that nothing earlier provides, duplicate step ids,
  * and actions that change the platform with no way to resume them after a crash (neither
  * a probe nor safeToRepeat). A for-each step's sub-runbook is loaded and checked the same
- * way (runbook-foreach.ts). Every problem is reported as `FILE:LINE: message`.
+ * way (runbook-foreach.ts), and so is a runbook a `use` step inlines (runbook-use.ts). Every problem
+ * is reported as `FILE:LINE: message`.
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { valueFits } from './action.js';
 import { UsageError } from '../core/errors.js';
 import { readInputFile } from '../core/input-file.js';
 import type { SubRunbookLoader } from './runbook-foreach.js';
+import type { UseLoader } from './runbook-use.js';
 import type { ActionRegistry, InputDef, Runbook } from './runbook-model.js';
 import { keyOf, Problems, runbookError, str } from './runbook-problems.js';
 import { parseSteps } from './runbook-steps.js';
@@ -36,31 +38,36 @@ export function loadRunbook(file: string, actions: ActionRegistry): Runbook {
   return parseRunbook(file, readRunbook(file), actions);
 }
 
-/** Where a for-each's `runbook:` points: a bare name is `<name>.yaml` next to the runbook, anything else a path relative to its folder. */
+/** Where a for-each's `runbook:` or a `use:` points: a bare name is `<name>.yaml` next to the runbook, anything else a path relative to its folder. */
 function subRunbookPath(parentFile: string, ref: string): string {
   const bare = /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(ref);
   return resolve(dirname(parentFile), bare ? `${ref}.yaml` : ref);
 }
 
-/** Loads the sub-runbooks of `parentFile`'s for-each steps; they may not hold a for-each themselves. */
-function subLoader(parentFile: string, actions: ActionRegistry): SubRunbookLoader {
-  return (ref) => {
-    const file = subRunbookPath(parentFile, ref);
-    if (file === resolve(parentFile)) return [`${file}: the runbook runs itself (a cycle)`];
-    try {
-      return parseText(file, readRunbook(file), actions, undefined);
-    } catch (err) {
-      if (err instanceof UsageError) return err.message.split('\n');
-      throw err;
-    }
-  };
+/** Where the runbook being loaded stands: the files that led to it (for cycles), and whether it runs per item. */
+interface Chain {
+  files: string[];
+  /** A for-each's sub-runbook, or a runbook it uses: it may not hold a for-each itself. */
+  perItem: boolean;
+}
+
+/** Loads `file` as a runbook used or run per item from the runbook at the end of `chain`. */
+function loadFrom(parentFile: string, ref: string, actions: ActionRegistry, chain: Chain): Runbook | string[] {
+  const file = subRunbookPath(parentFile, ref);
+  if (chain.files.includes(file)) return [`${[...chain.files, file].join(' → ')}: the runbook runs itself (a cycle)`];
+  try {
+    return parseText(file, readRunbook(file), actions, { files: [...chain.files, file], perItem: chain.perItem });
+  } catch (err) {
+    if (err instanceof UsageError) return err.message.split('\n');
+    throw err;
+  }
 }
 
 export function parseRunbook(file: string, text: string, actions: ActionRegistry): Runbook {
-  return parseText(file, text, actions, subLoader(file, actions));
+  return parseText(file, text, actions, { files: [resolve(file)], perItem: false });
 }
 
-function parseText(file: string, text: string, actions: ActionRegistry, loadSub: SubRunbookLoader | undefined): Runbook {
+function parseText(file: string, text: string, actions: ActionRegistry, chain: Chain): Runbook {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
   const problems = new Problems(file, lines);
@@ -83,11 +90,19 @@ function parseText(file: string, text: string, actions: ActionRegistry, loadSub:
   }
 
   const inputs = parseInputs(root.get('inputs', true), problems);
-  const steps = parseSteps(root.get('steps', true), { problems, actions, loadSub }, inputs);
+  const used: Runbook[] = [];
+  const loadSub: SubRunbookLoader = (ref) => loadFrom(file, ref, actions, { ...chain, perItem: true });
+  const loadUse: UseLoader = (ref) => loadFrom(file, ref, actions, chain);
+  const steps = parseSteps(
+    root.get('steps', true),
+    { problems, actions, loadSub: chain.perItem ? undefined : loadSub, loadUse, used },
+    inputs,
+  );
   if (problems.list.length) throw runbookError(problems.list);
-  // A resume checks the runbook did not change: its sub-runbooks are part of it.
+  // A resume checks the runbook did not change: the runbooks it uses or runs per item are part of it.
   const hash = createHash('sha256').update(text);
-  for (const s of steps) if (s.forEach) hash.update(`\0${s.forEach.runbook.sha256}`);
+  for (const u of used) hash.update(`\0${u.sha256}`);
+  for (const s of steps) if (s.forEach && !s.from) hash.update(`\0${s.forEach.runbook.sha256}`);
   return {
     file,
     sha256: hash.digest('hex'),

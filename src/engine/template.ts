@@ -15,7 +15,7 @@ const REF = /\$\{([^}]*)\}/g;
 
 export class RefSyntaxError extends Error {}
 
-function parseRef(body: string, text: string): Ref {
+export function parseRef(body: string, text: string): Ref {
   const parts = body.trim().split('.');
   if (parts[0] === 'inputs' && parts.length === 2 && parts[1]) return { kind: 'input', name: parts[1], text };
   if (parts[0] === 'steps' && parts.length === 4 && parts[2] === 'outputs' && parts[1] && parts[3]) {

@@ -5,19 +5,18 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { ROOT, runCli } from '../cli.js';
+import { actionRegistry } from '../../../src/actions/index.js';
 import type { ObjectStore } from '../../../src/core/seams.js';
+import { loadRunbook } from '../../../src/engine/runbook.js';
 import type { NewInstance } from './case-instances.js';
 import { STORE_ROOT, type LiveCase, type LiveServers } from './platform.js';
 import { BUCKET, OTHER_TENANT_ARCHIVE, OTHER_TENANT_PREFIX, archivePrefix, etagOf, newArchive, type OldInstance } from './shared.js';
 
 export { NEW_SYSID } from './case-instances.js';
 
-/** Every step of the bundled runbook, in order. */
-export const STEPS = (
-  parseYaml(readFileSync(join(ROOT, 'runbooks/recover-deleted-service.yaml'), 'utf8')) as { steps: { id: string }[] }
-).steps.map((s) => s.id);
+/** Every step of the bundled runbook, in order (those its use steps inline included). */
+export const STEPS = loadRunbook(join(ROOT, 'runbooks/recover-deleted-service.yaml'), actionRegistry()).steps.map((s) => s.id);
 
 /** `dingo-recover show RUN --json` in the case: the run's transcript, as the caller's type reads it. */
 export async function transcriptOf<T>(c: LiveCase, runId: string): Promise<T> {

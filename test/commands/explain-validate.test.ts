@@ -1,0 +1,46 @@
+/** explain and validate show which steps a `use` inlined, and from which runbook. */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../support/cli.js';
+
+const RUNBOOKS = join(ROOT, 'runbooks');
+
+describe('a runbook with use steps', () => {
+  it('is explained with its inlined steps, each saying which runbook defines it', async () => {
+    const json = await runCli(['explain', 'recover-deleted-service', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const steps = (JSON.parse(json.stdout) as { steps: { id: string; from?: string; exclusive?: string }[] }).steps;
+    expect(steps.slice(0, 7).map((s) => [s.id, s.from ?? null])).toEqual([
+      ['target-space', 'target-space'],
+      ['find-deleted-instance', null],
+      ['inspect-old-archive', 'prove-archive'],
+      ['confirm-deleted-instance', null],
+      ['drill-old-archive', null],
+      ['check-apps', 'recover-instance'],
+      ['check-name-free', 'recover-instance'],
+    ]);
+    expect(steps.find((s) => s.id === 'stop-container')).toMatchObject({
+      from: 'recover-instance',
+      exclusive: 'cell-${steps.find-new-container.outputs.cellIp}',
+    });
+    const text = await runCli(['explain', 'recover-deleted-service']);
+    expect(text.stdout).toContain(`Steps 6 to 27 come from runbook recover-instance (${join(RUNBOOKS, 'recover-instance.yaml')}):`);
+    expect(text.stdout).toContain(`Step 3 comes from runbook prove-archive (${join(RUNBOOKS, 'prove-archive.yaml')}):`);
+  });
+
+  it('is validated with the runbooks it uses', async () => {
+    const json = await runCli(['validate', 'recover-deleted-service', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: true,
+      steps: 28,
+      uses: [
+        { runbook: join(RUNBOOKS, 'target-space.yaml'), steps: 1 },
+        { runbook: join(RUNBOOKS, 'prove-archive.yaml'), steps: 1 },
+        { runbook: join(RUNBOOKS, 'recover-instance.yaml'), steps: 22 },
+      ],
+    });
+    const text = await runCli(['validate', 'recover-space-instance']);
+    expect(text.stdout).toContain(`  uses ${join(RUNBOOKS, 'recover-instance.yaml')}: ok (22 of its steps inlined)\n`);
+  });
+});
