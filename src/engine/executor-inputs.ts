@@ -4,6 +4,7 @@ import type { AnswerShown } from './screen-text.js';
 import type { ExecuteOptions } from './executor-options.js';
 import type { Scope } from './template.js';
 import { UsageError } from '../core/errors.js';
+import { isRecord } from '../core/json.js';
 
 /**
  * An answers file given to a resume may not change an input a finished step consumed: the platform
@@ -114,6 +115,7 @@ const NO = ['n', 'no', 'false'];
 /** What an answer to the input must be, in words. */
 export function describeInputType(input: { type: string; pattern?: string }): string {
   if (input.type === 'boolean') return 'yes or no (true/false, yes/no, y/n)';
+  if (input.type === 'object[]') return 'a list of records';
   const text = input.pattern ? `text matching ${input.pattern}` : 'text';
   return input.type === 'string[]' ? `a list of ${text} (or one text of comma-separated values)` : text;
 }
@@ -130,6 +132,8 @@ export function checkInput(input: { type: string; pattern?: string }, value: unk
       if (bad !== undefined) return `"${bad}" does not match ${input.pattern}`;
     }
   }
+  if (input.type === 'object[]' && !(Array.isArray(value) && value.every(isRecord)))
+    return 'a list of records is needed (bound by a use step to a step output, or given in the answers file)';
   if (input.type === 'boolean' && typeof value !== 'boolean')
     return typeof value === 'string' ? `"${value}" is not yes or no (answer yes, no, y, n, true or false)` : 'yes or no';
   return true;

@@ -7,7 +7,8 @@ import { output, type ActionDef } from './action.js';
 export interface InputDef {
   name: string;
   prompt: string;
-  type: 'string' | 'string[]' | 'boolean';
+  /** `object[]`: records a use step binds to a step's output (never asked at a prompt). */
+  type: 'string' | 'string[]' | 'boolean' | 'object[]';
   /** A regular expression a string answer must match. */
   pattern?: string;
   default?: unknown;

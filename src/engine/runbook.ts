@@ -114,7 +114,7 @@ function parseText(file: string, text: string, actions: ActionRegistry, chain: C
   };
 }
 
-const INPUT_TYPES = ['string', 'string[]', 'boolean'] as const;
+const INPUT_TYPES = ['string', 'string[]', 'boolean', 'object[]'] as const;
 
 function parseInputs(node: Node | undefined, problems: Problems): InputDef[] {
   if (node === undefined) return [];

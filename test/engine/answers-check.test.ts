@@ -68,3 +68,18 @@ describe('yes/no answers', () => {
     );
   });
 });
+
+describe('a list of records (an input a use step binds to a step output)', () => {
+  it('takes records and refuses anything else, saying what it needs', () => {
+    expect(checkInput({ type: 'object[]' }, [{ database: 'app', file: '/x' }])).toBe(true);
+    for (const bad of ['dumps', ['a'], [null], { database: 'app' }])
+      expect(checkInput({ type: 'object[]' }, bad)).toMatch(/a list of records is needed/);
+  });
+
+  it('is what verify-dumps takes, which both dump-writing runbooks use', () => {
+    const verify = loadRunbook(resolve(ROOT, 'runbooks/verify-dumps.yaml'), actions);
+    expect(verify.inputs).toEqual([expect.objectContaining({ name: 'dumps', type: 'object[]' })]);
+    for (const name of ['recover-docker-volume', 'restore-to-time'])
+      expect(loadRunbook(resolve(ROOT, `runbooks/${name}.yaml`), actions).steps.map((s) => s.id)).toContain('verify-dumps');
+  });
+});
