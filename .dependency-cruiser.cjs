@@ -42,15 +42,35 @@ const layerRules = Object.entries(layers)
     to: { path: '^src/', pathNot: [`^src/${layer}/`, ...allowed.map((a) => `^src/${a}/`)] },
   }));
 
+/** Folders of modules of one family, reached from outside only through their index.ts. */
+const families = ['systems/ssh', 'systems/syslog', 'systems/elasticsearch', 'systems/s3', 'adapters/cf', 'rehearsal/cf'];
+
+const familyRules = families.map((f) => ({
+  name: `${f.replace('/', '-')}-through-its-index`,
+  severity: 'error',
+  comment: `outside src/${f}/, it is reached through its index.ts, never its modules`,
+  from: { path: '^src/', pathNot: `^src/${f}/` },
+  to: { path: `^src/${f}/`, pathNot: `^src/${f}/index\\.ts$`, dependencyTypesNot: ['dynamic-import'] },
+}));
+
 module.exports = {
   forbidden: [
     ...layerRules,
+    ...familyRules,
     {
       name: 'actions-never-import-each-other',
       severity: 'error',
       comment: 'an action shares code through actions/support/ or a lower layer, never through another action',
       from: { path: '^src/actions/', pathNot: '^src/actions/index\\.ts$' },
       to: { path: '^src/actions/[^/]+$', pathNot: ['^src/actions/index\\.ts$'] },
+    },
+    {
+      name: 'engine-folders-through-their-index',
+      severity: 'error',
+      comment:
+        'outside engine/, a folder of the engine is reached through its index.ts, never its modules; a lazy load (await import) takes the one module it needs, so a command loads no more than it runs',
+      from: { path: '^src/', pathNot: '^src/engine/' },
+      to: { path: '^src/engine/[^/]+/', pathNot: '^src/engine/[^/]+/index\\.ts$', dependencyTypesNot: ['dynamic-import'] },
     },
     {
       name: 'no-cycles',

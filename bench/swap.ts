@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_COPY_CONCURRENCY } from '../src/archive/copy.js';
 import { runSwap } from '../src/archive/swap.js';
-import { createS3Store } from '../src/systems/s3.js';
+import { createS3Store } from '../src/systems/s3/index.js';
 import { inspectArchive } from '../src/archive/inspect.js';
 import type { ObjectStore } from '../src/core/seams.js';
 import { archiveEntries, putAll, sentinelEntry, type SeedOptions } from '../test/support/archive-fixture.js';

@@ -3,8 +3,8 @@
  * copy the old one in, verify. The source archive is never written.
  */
 import { newContainer } from './support/params.js';
-import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
-import type { StepContext } from '../engine/context.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/run/index.js';
 import { StepFailed } from '../core/errors.js';
 import { inspectArchive } from '../archive/inspect.js';
 import { listArchive, totalBytes } from '../archive/listing.js';

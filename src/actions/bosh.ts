@@ -1,7 +1,7 @@
 /**
  * BOSH: which deployment and instance own the cell that runs the container.
  */
-import { defineAction, type ActionDef, output, required } from '../engine/action.js';
+import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import { StepFailed } from '../core/errors.js';
 import { BoshCli } from '../adapters/bosh.js';
 

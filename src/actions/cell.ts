@@ -3,14 +3,14 @@
  * move its data aside, start it, wait for the restore, reconcile credentials.
  */
 import { containerOn, newCluster } from './support/params.js';
-import { defineAction, type ActionDef, optional, output, required } from '../engine/action.js';
-import type { StepContext } from '../engine/context.js';
+import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/run/index.js';
 import { StepFailed } from '../core/errors.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import { secrets } from '../core/redact.js';
 import { utcStamp } from '../core/utc-stamp.js';
 import { describeLogin, waitUntilPromoted, reconcilePasswords, PSQL_VIA_STDIN, type PgLogin } from '../adapters/postgres.js';
-import { FIRST_POLL_MS, pollDelays } from '../adapters/cf-wait.js';
+import { FIRST_POLL_MS, pollDelays } from '../adapters/cf/index.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
 import { clusterdataOf } from './support/sources.js';

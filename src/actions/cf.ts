@@ -2,14 +2,14 @@
  * Cloud Foundry steps, through the cf CLI (any era from v6 to v8).
  */
 import { commandLine, quote } from '../core/command-line.js';
-import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
-import type { StepContext } from '../engine/context.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/run/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
-import { failureText } from '../adapters/cf-parse.js';
-import { hintFor } from '../adapters/cf-hints.js';
+import { failureText } from '../adapters/cf/index.js';
+import { hintFor } from '../adapters/cf/index.js';
 import { secrets } from '../core/redact.js';
-import { cfEnv } from '../adapters/cf-env.js';
-import { confirmationMatches } from '../engine/confirmation.js';
+import { cfEnv } from '../adapters/cf/index.js';
+import { confirmationMatches } from '../engine/operator/index.js';
 import { cfCli } from './support/cf.js';
 
 const target = defineAction({

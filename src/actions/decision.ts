@@ -3,7 +3,7 @@
  * evidence and confirmed by typing the first 8 characters of its GUID, before anything is created
  * or changed.
  */
-import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
 import { textOf } from '../core/json.js';
 
 const confirmDeleted = defineAction({

@@ -4,7 +4,7 @@
  * come back. Without local binaries of the archive's major version the step says so and
  * the recovery goes on; an archive that does not restore stops it while nothing is changed.
  */
-import { defineAction, type ActionDef, output, required } from '../engine/action.js';
+import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import { StepFailed } from '../core/errors.js';
 import { runDrill } from '../drill/drill.js';
 import { formatDuration } from '../core/duration.js';

@@ -6,13 +6,13 @@
  */
 import { quote } from '../core/command-line.js';
 import { containerOn } from './support/params.js';
-import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
-import type { StepContext } from '../engine/context.js';
+import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/run/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
-import type { ServiceStatus } from '../adapters/cf.js';
+import type { ServiceStatus } from '../adapters/cf/index.js';
 import { cfCli } from './support/cf.js';
-import { pollDelays } from '../adapters/cf-wait.js';
-import { nodeCountParams, nodesForPlan } from '../adapters/cf-update.js';
+import { pollDelays } from '../adapters/cf/index.js';
+import { nodeCountParams, nodesForPlan } from '../adapters/cf/index.js';
 import { loginChain } from '../adapters/postgres.js';
 import { replicasOf, type Replica } from '../adapters/pg-replication.js';
 import { requireServesArchive } from './support/served.js';

@@ -1,6 +1,6 @@
 /** Every action a runbook can name. */
-import type { ActionDef } from '../engine/action.js';
-import type { ActionRegistry } from '../engine/runbook.js';
+import type { ActionDef } from '../engine/runbook/index.js';
+import type { ActionRegistry } from '../engine/runbook/index.js';
 import { archiveActions } from './archive.js';
 import { boshActions } from './bosh.js';
 import { cellActions } from './cell.js';

@@ -2,7 +2,7 @@
  * Mining the platform's syslog: which instance was deleted, where its archive is,
  * and where the new instance's container runs. Every decision shows its evidence.
  */
-import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
 import { StepFailed } from '../core/errors.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
 import { nameProof, NOT_PROVEN, setAside } from '../logs/choice.js';

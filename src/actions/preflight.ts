@@ -5,8 +5,8 @@
  * Nothing is changed; a failure here leaves the run resumable with the flag that fixes it.
  */
 import { newCluster } from './support/params.js';
-import { defineAction, type ActionDef, output, required } from '../engine/action.js';
-import type { StepContext } from '../engine/context.js';
+import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/run/index.js';
 import { DingoError, StepFailed } from '../core/errors.js';
 import { CellDocker } from '../adapters/docker.js';
 import { assertVolumeDataDir } from '../adapters/cell-files.js';

@@ -5,8 +5,8 @@
 import { reportOutputs } from './support/params.js';
 import { join } from 'node:path';
 import { quote } from '../core/command-line.js';
-import { defineAction, type ActionDef, optional, output, required } from '../engine/action.js';
-import { lossPhrase } from '../engine/incident-report.js';
+import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
+import { lossPhrase } from '../engine/report/index.js';
 
 const summary = defineAction({
   name: 'report.summary',

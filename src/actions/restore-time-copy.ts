@@ -6,8 +6,8 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineAction, type ActionDef, output, required } from '../engine/action.js';
-import type { StepContext } from '../engine/context.js';
+import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/run/index.js';
 import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import type { DrillReport } from '../drill/drill.js';

@@ -3,8 +3,8 @@
  * found through cf (`cf service NAME --guid`) and its container's environment, as a recovery finds
  * its new instance; one cf no longer knows, through the deleted-instance finder. Only read.
  */
-import { defineAction, type ActionDef, optional, output, required } from '../engine/action.js';
-import type { StepContext } from '../engine/context.js';
+import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/run/index.js';
 import { StepFailed } from '../core/errors.js';
 import { isGuidAnyCase } from '../core/guid.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';

@@ -3,7 +3,7 @@
  * beside the live one, from its wal-e archive. Nothing here writes to the instance or its archive.
  */
 import { join } from 'node:path';
-import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
+import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
 import { reportOutputs } from './support/params.js';
 import { UsageError } from '../core/errors.js';
 import { parseTargetTime } from '../drill/target-time.js';

@@ -3,8 +3,8 @@
  * kept aside, what was lost (writes after the last archived WAL), which apps were rebound and which
  * must be re-pushed first; then what could not be restored and what was left alone.
  */
-import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
-import { lossPhrase, lossWindow } from '../engine/incident-report.js';
+import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
+import { lossPhrase, lossWindow } from '../engine/report/index.js';
 import { quote } from '../core/command-line.js';
 import { isRecord, recordAt, textOf, textsOf } from '../core/json.js';
 

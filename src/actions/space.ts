@@ -4,13 +4,13 @@
  * of which to bring back.
  */
 import { quote } from '../core/command-line.js';
-import { defineAction, type ActionDef, defaulted, output, required } from '../engine/action.js';
-import type { StepContext } from '../engine/context.js';
+import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/run/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { someOf } from '../core/display.js';
 import { formatS3Url } from '../core/s3-url.js';
 import { dingoArchiveUrl, pinnedArchiveProblem } from '../archive/location.js';
-import type { CfApi } from '../adapters/cf-events-api.js';
+import type { CfApi } from '../adapters/cf/index.js';
 import { cfApi } from './support/cf.js';
 import { inspectArchive } from '../archive/inspect.js';
 import { findSpaceInstances } from '../logs/space.js';

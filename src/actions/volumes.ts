@@ -6,8 +6,8 @@
 import { reportOutputs } from './support/params.js';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { defineAction, type ActionDef, type ParamsOf, defaulted, optional, output, required } from '../engine/action.js';
-import { failpoint } from '../engine/failpoints.js';
+import { defineAction, type ActionDef, type ParamsOf, defaulted, optional, output, required } from '../engine/runbook/index.js';
+import { failpoint } from '../engine/journal/index.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';

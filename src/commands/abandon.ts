@@ -17,7 +17,7 @@ export const abandonCommand = {
       'end that run; a new recover may adopt the instance it created',
     ),
   handler: async (argv: GlobalArgs & { 'run-id': string; reason: string; 'steal-lock': boolean }) => {
-    const { abandon } = await import('../engine/driver.js');
+    const { abandon } = await import('../engine/run/driver.js');
     setExitCode(
       abandon({
         stateDir: argv['state-dir'],

@@ -1,4 +1,4 @@
-import type { ActionRegistry } from '../engine/runbook.js';
+import type { ActionRegistry } from '../engine/runbook/index.js';
 
 /**
  * Every action a runbook can name. Loaded when a command needs it: the actions pull in the S3,

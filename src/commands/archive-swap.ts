@@ -9,7 +9,7 @@ import { formatBytes } from '../core/format.js';
 import type { S3Flags } from '../core/s3-flags.js';
 import { urlOf, type S3Location } from '../core/s3-url.js';
 import type { ObjectStore } from '../core/seams.js';
-import type { Prompter } from '../engine/prompts.js';
+import type { Prompter } from '../engine/operator/index.js';
 import type { ArchiveReport } from '../wale/report.js';
 import { EXAMPLE_ARCHIVES } from './archive-examples.js';
 import type { GlobalArgs } from './global-options.js';

@@ -1,6 +1,6 @@
 /** Starting or resuming a run from the command line: the engine, the platforms, every action. */
 import { printableJson } from '../core/display.js';
-import type { DriveOptions } from '../engine/driver.js';
+import type { DriveOptions } from '../engine/run/index.js';
 import type { Scenario } from '../rehearsal/scenario.js';
 import { actionRegistry } from './action-registry.js';
 import { packageVersion } from './package-files.js';
@@ -18,7 +18,7 @@ export async function driveRun(
 ): Promise<void> {
   const operator = operatorOf(argv.operator);
   const notifier = await notifierFor(argv.notify);
-  const { drive } = await import('../engine/driver.js');
+  const { drive } = await import('../engine/run/driver.js');
   const { platforms } = await import('./platforms.js');
   const r = await drive({
     platforms,

@@ -1,6 +1,6 @@
 /** `dingo-recover explain <runbook>`: a runbook step by step: why, what it does, what it changes. */
 import type { Argv } from 'yargs';
-import type { ActionRegistry, ConfirmDef, Runbook, StepDef } from '../engine/runbook.js';
+import type { ActionRegistry, ConfirmDef, Runbook, StepDef } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';
 import type { GlobalArgs } from './global-options.js';
 import { runbookPath } from './package-files.js';
@@ -89,7 +89,7 @@ function usedHeading(steps: StepDef[], i: number, prefix: string): string[] {
 }
 
 async function explainText(rb: Runbook, actions: ActionRegistry): Promise<string> {
-  const { wrap } = await import('../engine/screen-text.js');
+  const { wrap } = await import('../engine/operator/screen-text.js');
   const lines = [rb.title, '', ...wrap(rb.description, 90), '', 'Asks:'];
   for (const i of rb.inputs) lines.push(`  - ${i.prompt}${i.default !== undefined ? ` (default ${JSON.stringify(i.default)})` : ''}`);
   for (const [n, s] of rb.steps.entries()) lines.push(...usedHeading(rb.steps, n, ''), ...explainStep(s, String(n + 1), actions, wrap));
@@ -105,7 +105,7 @@ export const explainCommand = {
       .example('$0 explain recover-deleted-service', 'walk through the bundled runbook'),
   handler: async (argv: GlobalArgs & { runbook: string }) => {
     const actions = await actionRegistry();
-    const { loadRunbook } = await import('../engine/runbook.js');
+    const { loadRunbook } = await import('../engine/runbook/runbook.js');
     const rb = loadRunbook(runbookPath(argv.runbook), actions);
     process.stdout.write(argv.json ? explainJson(rb, actions) : await explainText(rb, actions));
   },

@@ -4,12 +4,12 @@
  * files, the agent or the environment), so a resume reaches the same systems.
  */
 import type { Platform } from '../core/seams.js';
-import type { LiveOptions } from '../engine/settings.js';
+import type { LiveOptions } from '../engine/runbook/index.js';
 
 export type { LiveOptions };
 import { LocalRunner } from '../systems/local-runner.js';
-import { createSshCellAccess } from '../systems/ssh.js';
-import { createS3Store } from '../systems/s3.js';
+import { createSshCellAccess } from '../systems/ssh/index.js';
+import { createS3Store } from '../systems/s3/index.js';
 import { localProcesses } from '../systems/processes.js';
 
 /** `--gateway [user@]host[:port]`; without a user, the ssh config's User for that host applies, else the local user (as `ssh -J`). */

@@ -4,7 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
-import { userName } from '../engine/operator.js';
+import { userName } from '../engine/journal/index.js';
 
 export function operatorOption<T>(y: Argv<T>) {
   return y.option('operator', {

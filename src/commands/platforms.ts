@@ -2,7 +2,7 @@
  * The one place a run's systems are chosen: a live run gets the operator's cf, bosh, cells and S3;
  * a rehearsal gets the scenario's simulated world behind the same seams. Each loads when used.
  */
-import type { Platforms } from '../engine/driver.js';
+import type { Platforms } from '../engine/run/index.js';
 import type { Scenario } from '../rehearsal/scenario.js';
 
 export const platforms: Platforms<Scenario> = {

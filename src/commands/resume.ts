@@ -22,7 +22,7 @@ export const resumeCommand = runCommand({
   ],
   choice: async (argv) => {
     const stateDir = argv['state-dir'];
-    const { latestUnfinished } = await import('../engine/runs.js');
+    const { latestUnfinished } = await import('../engine/run/runs.js');
     const id = argv['run-id'] ?? latestUnfinished(stateDir);
     if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: `list runs with \`${commandLine(['runs'])}\`` });
     return { resumeId: id, override: { settings: settingsFrom(argv), live: liveFrom(argv) }, stealLock: argv['steal-lock'] };

@@ -8,7 +8,7 @@ import { commandLine } from '../core/command-line.js';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { stripUrlCredentials } from '../core/url-secrets.js';
-import type { Notifier, RunNotice } from '../engine/run-notice.js';
+import type { Notifier, RunNotice } from '../engine/run/index.js';
 
 /** A part of a webhook's path or query this long is taken for its token. */
 const WEBHOOK_TOKEN_LENGTH = 16;

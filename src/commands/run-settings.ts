@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { isGuid } from '../core/guid.js';
 import { stripUrlCredentials, type StrippedUrl } from '../core/url-secrets.js';
-import type { LiveOptions, Settings } from '../engine/settings.js';
+import type { LiveOptions, Settings } from '../engine/runbook/index.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
 import type { RunFlags } from './run-flags.js';
 

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../core/errors.js';
-import { REPORT_FILE } from '../engine/report-file.js';
-import { loadRun } from '../engine/runs.js';
+import { REPORT_FILE } from '../engine/report/index.js';
+import { loadRun } from '../engine/run/index.js';
 
 /** The id of the step whose outputs the summary gives: every bundled runbook's last step, its report. */
 const REPORT_STEP = 'report';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { oneLine, truncate } from '../core/display.js';
 import { messageOf } from '../core/errors.js';
-import type { RunSummary } from '../engine/runs.js';
+import type { RunSummary } from '../engine/run/index.js';
 import type { GlobalArgs } from './global-options.js';
 
 /** A run as `runs` lists it: its summary, without the journal. */
@@ -29,7 +29,7 @@ type RunRow = Pick<
 type Row = RunRow | { runId: string; status: 'unreadable'; error: string };
 
 async function listRuns(stateDir: string): Promise<Row[]> {
-  const { listRunIds, loadRun } = await import('../engine/runs.js');
+  const { listRunIds, loadRun } = await import('../engine/run/runs.js');
   return listRunIds(stateDir).map((id): Row => {
     try {
       const r = loadRun(stateDir, id);

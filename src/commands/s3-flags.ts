@@ -30,7 +30,7 @@ export const walePrefixOption = {
  */
 export async function storeFromFlags(flags: S3Flags): Promise<ObjectStore> {
   secrets.registerEnv(process.env);
-  const { createS3Store } = await import('../systems/s3.js');
+  const { createS3Store } = await import('../systems/s3/s3.js');
   return createS3Store({
     endpoint: flags.s3Endpoint === undefined ? undefined : stripUrlCredentials('--s3-endpoint', flags.s3Endpoint).url,
     region: flags.s3Region,

@@ -1,12 +1,12 @@
 /** `dingo-recover show <run-id>`: a run's transcript, or its incident report. */
 import type { Argv } from 'yargs';
-import type { Runbook } from '../engine/runbook.js';
+import type { Runbook } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';
 import type { GlobalArgs } from './global-options.js';
 
 /** The run's runbook as it is now; null when it cannot be read (the transcript still lists every step the journal knows). */
 async function runbookOrNull(file: string): Promise<Runbook | null> {
-  const { loadRunbook } = await import('../engine/runbook.js');
+  const { loadRunbook } = await import('../engine/runbook/runbook.js');
   try {
     return loadRunbook(file, await actionRegistry());
   } catch {
@@ -28,12 +28,12 @@ export const showCommand = {
       .example('$0 show 20260317-180520-ab12 --json', 'the transcript as JSON')
       .example('$0 show 20260317-180520-ab12 --format markdown', 'the incident report'),
   handler: async (argv: GlobalArgs & { 'run-id': string; format: string }) => {
-    const { loadRun } = await import('../engine/runs.js');
-    const { buildTranscript, renderTranscript, renderTranscriptJson } = await import('../engine/transcript.js');
+    const { loadRun } = await import('../engine/run/runs.js');
+    const { buildTranscript, renderTranscript, renderTranscriptJson } = await import('../engine/report/transcript.js');
     const run = loadRun(argv['state-dir'], argv['run-id']);
     const t = buildTranscript(run, await runbookOrNull(run.state.created.runbook.file));
     if (argv.format === 'markdown') {
-      const { renderIncidentReport } = await import('../engine/incident-report.js');
+      const { renderIncidentReport } = await import('../engine/report/incident-report.js');
       process.stdout.write(renderIncidentReport(t));
       return;
     }

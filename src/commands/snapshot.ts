@@ -6,7 +6,7 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
-import { loadAnswers } from '../engine/answers.js';
+import { loadAnswers } from '../engine/operator/index.js';
 import type { GlobalArgs } from './global-options.js';
 import type { ArgsOf } from './lazy-command.js';
 import { clusterdataFromArgs, sourcesFromArgs } from './log-sources.js';

@@ -1,6 +1,6 @@
 /** `dingo-recover validate <runbook>`: check a runbook statically, without running it. */
 import type { Argv } from 'yargs';
-import type { StepDef } from '../engine/runbook.js';
+import type { StepDef } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';
 import type { GlobalArgs } from './global-options.js';
 import { runbookPath } from './package-files.js';
@@ -22,7 +22,7 @@ export const validateCommand = {
       .example('$0 validate ./my-runbook.yaml', 'check your own'),
   handler: async (argv: GlobalArgs & { runbook: string }) => {
     const file = runbookPath(argv.runbook);
-    const { loadRunbook } = await import('../engine/runbook.js');
+    const { loadRunbook } = await import('../engine/runbook/runbook.js');
     const rb = loadRunbook(file, await actionRegistry());
     const forEach = rb.steps.flatMap((s) =>
       s.forEach ? [{ step: s.id, runbook: s.forEach.runbook.file, steps: s.forEach.runbook.steps.length }] : [],

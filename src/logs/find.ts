@@ -9,7 +9,7 @@ import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
 import { INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
-import { NOT_READ_BEFORE_SINCE, numberSkippedLines, scanFiles } from '../systems/syslog-files.js';
+import { NOT_READ_BEFORE_SINCE, numberSkippedLines, scanFiles } from '../systems/syslog/index.js';
 import { isGuid } from '../core/guid.js';
 import {
   type Confidence,
@@ -47,7 +47,7 @@ export async function collect(
   if (sources.paths?.length) await scanFiles(sources.paths, scanTerms, report, onHit, { since });
   if (sources.es) {
     // The Elasticsearch client loads only when there is Elasticsearch to search.
-    const { searchEs } = await import('../systems/elasticsearch.js');
+    const { searchEs } = await import('../systems/elasticsearch/elasticsearch.js');
     await searchEs(sources.es, PHRASES, report, onHit, { since, until });
   }
   facts.finish();

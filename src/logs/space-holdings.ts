@@ -3,7 +3,7 @@
  * deletion of the space is meant, and per service instance its name, plan GUID, deletion time,
  * bound apps and the log facts (archive, nodes) behind it.
  */
-import { requestGuid, type AuditEvent } from '../adapters/cf-events.js';
+import { requestGuid, type AuditEvent } from '../adapters/cf/index.js';
 import type { SpaceLogInstance } from './space.js';
 
 export const SPACE_DELETE = 'audit.space.delete-request';

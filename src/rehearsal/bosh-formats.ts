@@ -5,7 +5,7 @@
  * tests read them. Texts not quoted in the domain notes (errors) are constructed.
  */
 import { keyifyHeader } from '../adapters/bosh-parse.js';
-import type { Rendered } from '../adapters/cf-types.js';
+import type { Rendered } from '../adapters/cf/index.js';
 
 export interface BoshVmView {
   job: string;

@@ -17,7 +17,7 @@ import {
   type BoshVmView,
   type DirectorView,
 } from './bosh-formats.js';
-import type { Rendered } from '../adapters/cf-types.js';
+import type { Rendered } from '../adapters/cf/index.js';
 
 export type BoshVm = BoshVmView;
 

@@ -7,7 +7,7 @@
  * never removes nodes (Dingo's known issue: do not downsize).
  */
 import { createHash } from 'node:crypto';
-import type { CfServiceInstance } from './cf-sim.js';
+import type { CfServiceInstance } from './cf/index.js';
 import type { CellWorld, SimContainer } from './cell-sim.js';
 import type { SimWorld } from './world-state.js';
 

@@ -3,7 +3,7 @@
  * new instance, a container restoring on start) are given: they see this, not the whole World.
  */
 import type { SimBuckets } from './memory-store.js';
-import type { CfWorld } from './cf-world.js';
+import type { CfWorld } from './cf/index.js';
 import type { BoshWorld } from './bosh-sim.js';
 import type { CellWorld } from './cell-world.js';
 

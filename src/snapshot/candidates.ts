@@ -8,7 +8,7 @@ import type { LogSourceSpec } from '../core/log-source.js';
 import { findDeletedInstance } from '../logs/find.js';
 import { findSpaceInstances } from '../logs/space.js';
 import type { Candidate, ClusterdataSpec } from '../logs/types.js';
-import type { CfWorld } from '../rehearsal/cf-world.js';
+import type { CfWorld } from '../rehearsal/cf/index.js';
 
 /** Candidates whose archives and containers a snapshot reads, at most. */
 const MAX_CANDIDATES = 10;

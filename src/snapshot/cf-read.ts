@@ -6,12 +6,12 @@
  */
 import type { CommandRunner } from '../core/seams.js';
 import { isRecord, recordAt, stringAt, numberAt, type JsonRecord } from '../core/json.js';
-import { CfCli } from '../adapters/cf.js';
-import { CfApi } from '../adapters/cf-events-api.js';
-import { cfCurlHasFail } from '../adapters/cf-version.js';
-import type { AuditEvent, EventsApi } from '../adapters/cf-events.js';
+import { CfCli } from '../adapters/cf/index.js';
+import { CfApi } from '../adapters/cf/index.js';
+import { cfCurlHasFail } from '../adapters/cf/index.js';
+import type { AuditEvent, EventsApi } from '../adapters/cf/index.js';
 import { spaceDeletions } from '../logs/space-holdings.js';
-import type { CfApp, CfAuditEvent, CfOffering, CfServiceInstance, CfWorld } from '../rehearsal/cf-world.js';
+import type { CfApp, CfAuditEvent, CfOffering, CfServiceInstance, CfWorld } from '../rehearsal/cf/index.js';
 
 /** The audit events the recovery's evidence rules and space recovery read. */
 const EVENT_TYPES = [

@@ -5,7 +5,7 @@
  */
 import { emptyReport, termText, type FileHit, type LogSourceSpec } from '../core/log-source.js';
 import { INSTANCE_SCAN_TERMS, PHRASES } from '../logs/search-terms.js';
-import { scanFiles } from '../systems/syslog-files.js';
+import { scanFiles } from '../systems/syslog/index.js';
 
 /** A snapshot is something to attach to a bug report: its logs stay below this. */
 const MAX_LOG_BYTES = 8 * 1024 * 1024;
@@ -39,7 +39,7 @@ export async function readLogs(sources: LogSourceSpec, maxBytes = MAX_LOG_BYTES)
   const report = emptyReport(INSTANCE_SCAN_TERMS.map(termText));
   if (sources.paths?.length) await scanFiles(sources.paths, INSTANCE_SCAN_TERMS, report, onHit);
   if (sources.es) {
-    const { searchEs } = await import('../systems/elasticsearch.js');
+    const { searchEs } = await import('../systems/elasticsearch/elasticsearch.js');
     await searchEs(sources.es, PHRASES, report, onHit, {});
   }
   return kept;

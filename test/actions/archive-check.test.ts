@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { archiveActions } from '../../src/actions/archive.js';
 import { checkSwap, preflightSwap } from '../../src/archive/swap.js';
-import type { StepContext } from '../../src/engine/context.js';
+import type { StepContext } from '../../src/engine/run/index.js';
 import { StepFailed, UsageError } from '../../src/core/errors.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
-import { createS3Store } from '../../src/systems/s3.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { createS3Store } from '../../src/systems/s3/index.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { useProxiedMoto } from '../support/proxied-moto.js';
 import { fingerprint, seedArchive } from '../support/archive-fixture.js';

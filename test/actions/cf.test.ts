@@ -1,10 +1,10 @@
 /** The cf actions against the simulated cf: adopting what an abandoned run created, and probing by space GUID. */
 import { describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
-import type { StepContext } from '../../src/engine/context.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
-import { UnattendedPrompter } from '../../src/engine/prompts.js';
-import { simulateCf } from '../../src/rehearsal/cf-sim.js';
+import type { StepContext } from '../../src/engine/run/index.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { UnattendedPrompter } from '../../src/engine/operator/index.js';
+import { simulateCf } from '../../src/rehearsal/cf/index.js';
 import type { CommandRunner } from '../../src/core/seams.js';
 import { CF_VERSIONS, NEW_GUID, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
 import { settled } from '../support/started.js';

@@ -3,13 +3,13 @@
  * ends when the platform is ready, not on the next tick of a 10 s grid.
  */
 import { describe, expect, it } from 'vitest';
-import { CfCli } from '../../src/adapters/cf.js';
-import { FIRST_POLL_MS, pollDelays } from '../../src/adapters/cf-wait.js';
+import { CfCli } from '../../src/adapters/cf/index.js';
+import { FIRST_POLL_MS, pollDelays } from '../../src/adapters/cf/index.js';
 import { cellActions } from '../../src/actions/cell.js';
 import { StepFailed } from '../../src/core/errors.js';
-import type { StepContext } from '../../src/engine/context.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
-import { simulateCf } from '../../src/rehearsal/cf-sim.js';
+import type { StepContext } from '../../src/engine/run/index.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { simulateCf } from '../../src/rehearsal/cf/index.js';
 import { simRunner as cfRunner } from '../support/fake-cli/sim-runner.js';
 import { CF_VERSIONS, NEW_GUID, cfWorld } from '../support/fake-cli/worlds.js';
 import { simRunner as cellRunner } from '../support/sim-runner.js';

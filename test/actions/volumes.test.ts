@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { StepFailed } from '../../src/core/errors.js';
-import type { StepContext } from '../../src/engine/context.js';
+import type { StepContext } from '../../src/engine/run/index.js';
 
 const action = (name: string) => volumesActions.find((a) => a.name === name)!;
 

@@ -3,7 +3,7 @@
  * once per output era: argv, environment, exit codes and stdout/stderr all cross a process.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CfCli } from '../../src/adapters/cf.js';
+import { CfCli } from '../../src/adapters/cf/index.js';
 import { setUpFakeClis, type FakeClis } from '../support/fake-cli/install.js';
 import { LocalRunner } from '../../src/systems/local-runner.js';
 import { CF_VERSIONS, NEW_GUID, cfWorld } from '../support/fake-cli/worlds.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cfEnv } from '../../src/adapters/cf-env.js';
-import { CfCli } from '../../src/adapters/cf.js';
-import { CfApi } from '../../src/adapters/cf-events-api.js';
+import { cfEnv } from '../../src/adapters/cf/index.js';
+import { CfCli } from '../../src/adapters/cf/index.js';
+import { CfApi } from '../../src/adapters/cf/index.js';
 import type { CommandRunner, CommandSpec } from '../../src/core/seams.js';
 
 afterEach(() => {

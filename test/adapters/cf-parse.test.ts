@@ -7,11 +7,11 @@ import {
   parseBoundAppsText,
   parseGuidLine,
   parseStatusText,
-} from '../../src/adapters/cf-parse.js';
-import { parseCurlBody, statusFromV2, statusFromV3 } from '../../src/adapters/cf-curl.js';
-import { renderApps, renderTarget } from '../../src/rehearsal/cf-formats.js';
-import { renderCreateService, renderService, renderServiceNotFound } from '../../src/rehearsal/cf-service-formats.js';
-import { cfCurlHasFail, cfEra, parseCfVersionOutput } from '../../src/adapters/cf-version.js';
+} from '../../src/adapters/cf/index.js';
+import { parseCurlBody, statusFromV2, statusFromV3 } from '../../src/adapters/cf/index.js';
+import { renderApps, renderTarget } from '../../src/rehearsal/cf/index.js';
+import { renderCreateService, renderService, renderServiceNotFound } from '../../src/rehearsal/cf/index.js';
+import { cfCurlHasFail, cfEra, parseCfVersionOutput } from '../../src/adapters/cf/index.js';
 import { CF_VERSIONS } from '../support/fake-cli/worlds.js';
 
 const who = { org: 'org', space: 'important-space-and-all-databases', user: 'admin' };
@@ -209,7 +209,7 @@ describe('cf curl bodies', () => {
 
 describe('parseTargetText', () => {
   it('reads the legacy, v6 and v7+ spellings of cf target', async () => {
-    const { parseTargetText } = await import('../../src/adapters/cf-parse.js');
+    const { parseTargetText } = await import('../../src/adapters/cf/cf-parse.js');
     expect(
       parseTargetText(
         '\nAPI endpoint:   https://api.a.example.com (API version: 2.51.0)\nUser:           admin\nOrg:            acme\nSpace:          s1\n',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CfCli } from '../../src/adapters/cf.js';
+import { CfCli } from '../../src/adapters/cf/index.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { REDACTED } from '../../src/core/redact.js';
-import { simulateCf, type CfHooks, type CfServiceInstance, type CfWorld } from '../../src/rehearsal/cf-sim.js';
+import { simulateCf, type CfHooks, type CfServiceInstance, type CfWorld } from '../../src/rehearsal/cf/index.js';
 import { simRunner } from '../support/fake-cli/sim-runner.js';
 import { CF_VERSIONS, NEW_GUID, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useProxiedMoto } from '../support/proxied-moto.js';
-import { createS3Store } from '../../src/systems/s3.js';
+import { createS3Store } from '../../src/systems/s3/index.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { copyArchive, formatProgress, quarantine, runSwap, verifyCopy, type ProgressEvent } from '../../src/archive/swap.js';
 import { StepFailed, UsageError } from '../../src/core/errors.js';

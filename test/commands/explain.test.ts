@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeConfirm } from '../../src/commands/explain.js';
-import { confirmationMatches } from '../../src/engine/confirmation.js';
+import { confirmationMatches } from '../../src/engine/operator/index.js';
 
 describe('describeConfirm', () => {
   it('names what a confirmation accepts without promising a shortcut only GUIDs have', () => {

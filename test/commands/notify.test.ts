@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noticeBody, notifierFor } from '../../src/commands/run-notifier.js';
 import { secrets } from '../../src/core/redact.js';
-import type { RunNotice } from '../../src/engine/run-notice.js';
+import type { RunNotice } from '../../src/engine/run/index.js';
 import { runCli, runIdOf, SOURCE_CLI } from '../support/cli.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'dingo-notify-'));

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { printable, printableJson, someOf } from '../../src/core/display.js';
 import { REDACTED, Redactor } from '../../src/core/redact.js';
-import { Reporter } from '../../src/engine/reporter.js';
+import { Reporter } from '../../src/engine/operator/index.js';
 
 /** Any control character a terminal would act on (newline and tab are text). */
 // eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for

@@ -14,8 +14,8 @@ const tmp = tempDirs('dr-input-file-');
  */
 const SCRIPT = `
   const { loadScenario } = await import(${JSON.stringify(join(ROOT, 'src/rehearsal/scenario.ts'))});
-  const { RunLock } = await import(${JSON.stringify(join(ROOT, 'src/engine/lock.ts'))});
-  const { createEsClient } = await import(${JSON.stringify(join(ROOT, 'src/systems/elasticsearch.ts'))});
+  const { RunLock } = await import(${JSON.stringify(join(ROOT, 'src/engine/run/lock.ts'))});
+  const { createEsClient } = await import(${JSON.stringify(join(ROOT, 'src/systems/elasticsearch/elasticsearch.ts'))});
   const [file, scenarioDir] = process.argv.slice(1);
   const reads = [
     () => loadScenario(scenarioDir),

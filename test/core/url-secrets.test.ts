@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal } from '../../src/engine/journal.js';
+import { Journal } from '../../src/engine/journal/index.js';
 import { REDACTED, Redactor, secrets } from '../../src/core/redact.js';
-import { Reporter } from '../../src/engine/reporter.js';
+import { Reporter } from '../../src/engine/operator/index.js';
 import { stripUrlCredentials } from '../../src/core/url-secrets.js';
 
 const dirs: string[] = [];

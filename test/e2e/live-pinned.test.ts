@@ -14,7 +14,7 @@ import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '
 import { NEW_SYSID, assertRecovered, expected } from '../support/live/recovered.js';
 import { BUCKET, OLD_GUID, OLD_SYSID, ONE_RUN_MS, archivePrefix, newArchive } from '../support/live/shared.js';
 import { ifStarted } from '../support/started.js';
-import { readJournal } from '../../src/engine/journal.js';
+import { readJournal } from '../../src/engine/journal/index.js';
 import { DEFAULT_RUNBOOK, runbookPath } from '../../src/commands/package-files.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 

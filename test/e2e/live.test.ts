@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EsHttpClient } from '../../src/systems/elasticsearch-http.js';
+import { EsHttpClient } from '../../src/systems/elasticsearch/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJournal } from '../../src/engine/journal.js';
+import { readJournal } from '../../src/engine/journal/index.js';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
 import { ROOT, runCli, runIdOf } from '../support/cli.js';
 

@@ -12,7 +12,7 @@ import { runCli, runIdOf } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { parse, stringify } from 'yaml';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
-import { readJournal } from '../../src/engine/journal.js';
+import { readJournal } from '../../src/engine/journal/index.js';
 
 const SCENARIO = resolve(import.meta.dirname, '../../fixtures/space-scenario');
 const BUCKET = 'our-postgresql-backups';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
-import { readJournal } from '../../src/engine/journal.js';
+import { readJournal } from '../../src/engine/journal/index.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';

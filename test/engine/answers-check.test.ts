@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { actionRegistry } from '../../src/actions/index.js';
-import { checkAnswers, confirmIds } from '../../src/engine/answers-check.js';
-import type { Answers } from '../../src/engine/answers.js';
-import { checkInput, normaliseInput } from '../../src/engine/executor-inputs.js';
-import { loadRunbook } from '../../src/engine/runbook.js';
+import { checkAnswers, confirmIds } from '../../src/engine/operator/index.js';
+import type { Answers } from '../../src/engine/operator/index.js';
+import { checkInput, normaliseInput } from '../../src/engine/run/index.js';
+import { loadRunbook } from '../../src/engine/runbook/index.js';
 
 const actions = actionRegistry();
 const single = loadRunbook(resolve(ROOT, 'runbooks/recover-deleted-service.yaml'), actions);

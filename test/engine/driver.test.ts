@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
-import { drive, type Platforms } from '../../src/engine/driver.js';
+import { drive, type Platforms } from '../../src/engine/run/index.js';
 import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { loadScenario, type Scenario } from '../../src/rehearsal/scenario.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineAction, output, required } from '../../src/engine/action.js';
+import { defineAction, output, required } from '../../src/engine/runbook/index.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { runParent } from './foreach-harness.js';
 

@@ -5,15 +5,15 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { defineAction } from '../../src/engine/action.js';
-import { execute } from '../../src/engine/executor.js';
-import { Journal, openJournalForAppend, readJournal } from '../../src/engine/journal.js';
-import type { JournalEvent } from '../../src/engine/journal-events.js';
-import type { Prompter } from '../../src/engine/prompts.js';
-import { Reporter } from '../../src/engine/reporter.js';
-import { loadRunbook, type ActionRegistry } from '../../src/engine/runbook.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/settings.js';
-import { createRunDir, JOURNAL_FILE } from '../../src/engine/runs.js';
+import { defineAction } from '../../src/engine/runbook/index.js';
+import { execute } from '../../src/engine/run/index.js';
+import { Journal, openJournalForAppend, readJournal } from '../../src/engine/journal/index.js';
+import type { JournalEvent } from '../../src/engine/journal/index.js';
+import type { Prompter } from '../../src/engine/operator/index.js';
+import { Reporter } from '../../src/engine/operator/index.js';
+import { loadRunbook, type ActionRegistry } from '../../src/engine/runbook/index.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { createRunDir, JOURNAL_FILE } from '../../src/engine/run/index.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { Platform } from '../../src/core/seams.js';
 

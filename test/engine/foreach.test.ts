@@ -2,14 +2,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineAction } from '../../src/engine/action.js';
-import { renderIncidentReport } from '../../src/engine/incident-report.js';
-import { abandonedInstances } from '../../src/engine/run-history.js';
-import { loadRunbook, type ActionRegistry } from '../../src/engine/runbook.js';
-import { loadRun } from '../../src/engine/runs.js';
-import { buildTranscript, renderTranscript } from '../../src/engine/transcript.js';
-import type { JournalEvent } from '../../src/engine/journal-events.js';
-import type { Prompter } from '../../src/engine/prompts.js';
+import { defineAction } from '../../src/engine/runbook/index.js';
+import { renderIncidentReport } from '../../src/engine/report/index.js';
+import { abandonedInstances } from '../../src/engine/run/index.js';
+import { loadRunbook, type ActionRegistry } from '../../src/engine/runbook/index.js';
+import { loadRun } from '../../src/engine/run/index.js';
+import { buildTranscript, renderTranscript } from '../../src/engine/report/index.js';
+import type { JournalEvent } from '../../src/engine/journal/index.js';
+import type { Prompter } from '../../src/engine/operator/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import {
   ITEM_RUNBOOK,

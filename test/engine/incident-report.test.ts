@@ -10,12 +10,12 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
-import { drive } from '../../src/engine/driver.js';
-import type { Prompter } from '../../src/engine/prompts.js';
+import { drive } from '../../src/engine/run/index.js';
+import type { Prompter } from '../../src/engine/operator/index.js';
 import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { EXIT, Interrupted } from '../../src/core/errors.js';
-import { readJournal } from '../../src/engine/journal.js';
+import { readJournal } from '../../src/engine/journal/index.js';
 
 const tmp = tempDirs('dr-report-');
 const sink = (): Writable =>

@@ -3,9 +3,9 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Journal, openJournalForAppend, readJournal } from '../../src/engine/journal.js';
-import type { JournalEvent } from '../../src/engine/journal-events.js';
-import { replay } from '../../src/engine/replay.js';
+import { Journal, openJournalForAppend, readJournal } from '../../src/engine/journal/index.js';
+import type { JournalEvent } from '../../src/engine/journal/index.js';
+import { replay } from '../../src/engine/journal/index.js';
 import { Redactor } from '../../src/core/redact.js';
 import { EXIT, UsageError } from '../../src/core/errors.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -216,7 +216,7 @@ describe('a torn journal', () => {
     // The file size limit (ulimit -f, 1 MiB) makes a write stop part-way as a full disk does.
     writeFileSync(
       script,
-      `import { Journal } from ${JSON.stringify(join(ROOT, 'src/engine/journal.ts'))};
+      `import { Journal } from ${JSON.stringify(join(ROOT, 'src/engine/journal/journal.ts'))};
 import { Redactor } from ${JSON.stringify(join(ROOT, 'src/core/redact.ts'))};
 import { tempDirs } from '../support/temp-dirs.js';
 process.on('SIGXFSZ', () => undefined);

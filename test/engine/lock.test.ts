@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RunLock } from '../../src/engine/lock.js';
-import { processStart } from '../../src/engine/lock-holder.js';
+import { RunLock } from '../../src/engine/run/index.js';
+import { processStart } from '../../src/engine/run/index.js';
 import { EXIT, RunLocked, UsageError, exitCodeOf } from '../../src/core/errors.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
 
@@ -180,7 +180,7 @@ describe('run lock', () => {
       const script = join(dir, 'acquire.ts');
       writeFileSync(
         script,
-        `import { RunLock } from ${JSON.stringify(join(ROOT, 'src/engine/lock.ts'))};
+        `import { RunLock } from ${JSON.stringify(join(ROOT, 'src/engine/run/lock.ts'))};
 try {
   RunLock.acquire(process.argv[2]!, { steal: true });
   console.log(JSON.stringify({ acquired: true }));

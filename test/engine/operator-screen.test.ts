@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf, ROOT } from '../support/cli.js';
-import { drive } from '../../src/engine/driver.js';
-import { readJournal } from '../../src/engine/journal.js';
-import type { Prompter } from '../../src/engine/prompts.js';
+import { drive } from '../../src/engine/run/index.js';
+import { readJournal } from '../../src/engine/journal/index.js';
+import type { Prompter } from '../../src/engine/operator/index.js';
 import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 

@@ -1,13 +1,6 @@
 /** The resume policy, row by row: (journal state, probe answer, evidence re-check) → what is done. */
 import { describe, expect, it } from 'vitest';
-import {
-  afterProbe,
-  afterRecheck,
-  beforeStep,
-  type ProbeAnswer,
-  type ResumeTraits,
-  type StepRecord,
-} from '../../src/engine/resume-decision.js';
+import { afterProbe, afterRecheck, beforeStep, type ProbeAnswer, type ResumeTraits, type StepRecord } from '../../src/engine/run/index.js';
 
 const read: ResumeTraits = { effect: 'read', probe: false, safeToRepeat: false, reassert: false };
 const readProbed: ResumeTraits = { ...read, probe: true };

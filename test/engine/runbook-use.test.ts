@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { loadRunbook } from '../../src/engine/runbook.js';
+import { loadRunbook } from '../../src/engine/runbook/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { newWorld, runParent, worldActions } from './foreach-harness.js';
 

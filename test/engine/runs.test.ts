@@ -3,10 +3,10 @@ import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkStateDir, createRunDir, JOURNAL_FILE, latestUnfinished, listRunIds, loadRun } from '../../src/engine/runs.js';
+import { checkStateDir, createRunDir, JOURNAL_FILE, latestUnfinished, listRunIds, loadRun } from '../../src/engine/run/index.js';
 import { writePlan } from '../../src/commands/swap-plan-file.js';
 import type { SwapPlan } from '../../src/archive/swap.js';
-import { Journal } from '../../src/engine/journal.js';
+import { Journal } from '../../src/engine/journal/index.js';
 import { Redactor } from '../../src/core/redact.js';
 import { EXIT, UsageError } from '../../src/core/errors.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
@@ -85,7 +85,7 @@ describe('the state folder', () => {
       const script = join(dir, 'create.ts');
       writeFileSync(
         script,
-        `import { createRunDir } from ${JSON.stringify(join(ROOT, 'src/engine/runs.ts'))};
+        `import { createRunDir } from ${JSON.stringify(join(ROOT, 'src/engine/run/runs.ts'))};
 try {
   createRunDir(process.argv[2]!, '20260101-000000-abcd');
   console.log(JSON.stringify({ created: true }));

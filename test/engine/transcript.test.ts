@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, readJournal } from '../../src/engine/journal.js';
-import type { EventBody, JournalEvent } from '../../src/engine/journal-events.js';
+import { Journal, readJournal } from '../../src/engine/journal/index.js';
+import type { EventBody, JournalEvent } from '../../src/engine/journal/index.js';
 import { Redactor } from '../../src/core/redact.js';
-import { JOURNAL_FILE, createRunDir, loadRun } from '../../src/engine/runs.js';
-import { buildTranscript, renderTranscript, renderTranscriptJson } from '../../src/engine/transcript.js';
+import { JOURNAL_FILE, createRunDir, loadRun } from '../../src/engine/run/index.js';
+import { buildTranscript, renderTranscript, renderTranscriptJson } from '../../src/engine/report/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
 const tmp = tempDirs('dr-transcript-');

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eventFromV2, eventFromV3, eventsPage, type AuditEvent } from '../../src/adapters/cf-events.js';
+import { eventFromV2, eventFromV3, eventsPage, type AuditEvent } from '../../src/adapters/cf/index.js';
 import { instancesFromEvents } from '../../src/logs/space-holdings.js';
 import { v2Event, v3Event, type FakeEvent } from '../adapters/cf-events-fake.js';
 

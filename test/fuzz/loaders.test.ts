@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
 import { UsageError } from '../../src/core/errors.js';
-import { loadAnswers, type Answers } from '../../src/engine/answers.js';
-import { loadRunbook, parseRunbook } from '../../src/engine/runbook.js';
+import { loadAnswers, type Answers } from '../../src/engine/operator/index.js';
+import { loadRunbook, parseRunbook } from '../../src/engine/runbook/index.js';
 import { ROOT } from '../support/cli.js';
 
 const SEED = 20261124;
@@ -208,8 +208,8 @@ describe('the loaders on files that are not files', () => {
     const fifo = join(root, 'answers.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     const script = `
-      const { loadAnswers } = await import(${JSON.stringify(join(ROOT, 'src/engine/answers.ts'))});
-      const { loadRunbook } = await import(${JSON.stringify(join(ROOT, 'src/engine/runbook.ts'))});
+      const { loadAnswers } = await import(${JSON.stringify(join(ROOT, 'src/engine/operator/answers.ts'))});
+      const { loadRunbook } = await import(${JSON.stringify(join(ROOT, 'src/engine/runbook/runbook.ts'))});
       for (const load of [() => loadAnswers(process.argv[1]), () => loadRunbook(process.argv[1], new Map())]) {
         try { load(); console.log('loaded'); } catch (e) { console.log(e.name + ': ' + e.message); }
       }`;

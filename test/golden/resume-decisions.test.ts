@@ -9,10 +9,10 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { actionRegistry } from '../../src/actions/index.js';
-import { readJournal } from '../../src/engine/journal.js';
-import { replay, type StepState } from '../../src/engine/replay.js';
-import { afterProbe, beforeStep, lacksOutputs, resumeTraits } from '../../src/engine/resume-decision.js';
-import { loadRunbook, type Runbook } from '../../src/engine/runbook.js';
+import { readJournal } from '../../src/engine/journal/index.js';
+import { replay, type StepState } from '../../src/engine/journal/index.js';
+import { afterProbe, beforeStep, lacksOutputs, resumeTraits } from '../../src/engine/run/index.js';
+import { loadRunbook, type Runbook } from '../../src/engine/runbook/index.js';
 
 const actions = actionRegistry();
 const dir = resolve(ROOT, 'test/golden/journals');

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../src/adapters/cf-events.js';
+import type { AuditEvent } from '../../src/adapters/cf/index.js';
 import { findSpaceInstances } from '../../src/logs/space.js';
 import { holdings, instancesFromEvents, spaceDeletions } from '../../src/logs/space-holdings.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';

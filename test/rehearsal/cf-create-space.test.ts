@@ -1,6 +1,6 @@
 /** `cf create-space` in each CLI generation, and the Cloud Controller's orgs, spaces, apps and catalog through cf curl. */
 import { describe, expect, it } from 'vitest';
-import { simulateCf } from '../../src/rehearsal/cf-sim.js';
+import { simulateCf } from '../../src/rehearsal/cf/index.js';
 import { CF_VERSIONS, cfWorld } from '../support/fake-cli/worlds.js';
 
 const NEW_SPACE = '3dd97547-f23c-4f32-a428-a9b5f8bd1279';

@@ -1,6 +1,6 @@
 /** The simulated Cloud Controller's audit events: v2 `/v2/events` and v3 `/v3/audit_events`, filtered and paged as the CC does. */
 import { describe, expect, it } from 'vitest';
-import { simulateCf, type CfAuditEvent } from '../../src/rehearsal/cf-sim.js';
+import { simulateCf, type CfAuditEvent } from '../../src/rehearsal/cf/index.js';
 import { CF_VERSIONS, cfWorld } from '../support/fake-cli/worlds.js';
 
 const ORG = '1c0e6074-777f-450e-9abc-c42f39d9b75b';

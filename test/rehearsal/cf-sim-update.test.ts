@@ -1,8 +1,8 @@
 /** The simulated cf's update-service, as the grow step drives it, in every output era; and what the leader answers. */
 import { describe, expect, it } from 'vitest';
-import { simulateCf, type CfServiceInstance } from '../../src/rehearsal/cf-sim.js';
+import { simulateCf, type CfServiceInstance } from '../../src/rehearsal/cf/index.js';
 import { CF_VERSIONS, cfWorld } from '../support/fake-cli/worlds.js';
-import { nodesForPlan } from '../../src/adapters/cf-update.js';
+import { nodesForPlan } from '../../src/adapters/cf/index.js';
 import { parseControlDataSysid, parseReplicationRows } from '../../src/adapters/pg-replication.js';
 import { controlData, replicationRows } from '../../src/rehearsal/cell-sim-replication.js';
 

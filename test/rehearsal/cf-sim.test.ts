@@ -1,6 +1,6 @@
 /** The simulated cf answers the queries and commands the adapter does not use every day. */
 import { describe, expect, it } from 'vitest';
-import { simulateCf } from '../../src/rehearsal/cf-sim.js';
+import { simulateCf } from '../../src/rehearsal/cf/index.js';
 import { CF_VERSIONS, NEW_GUID, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
 
 const SPACE = 'important-space-and-all-databases';

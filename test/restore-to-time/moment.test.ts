@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { restoreTimeActions } from '../../src/actions/restore-time.js';
 import { UsageError } from '../../src/core/errors.js';
-import type { StepContext } from '../../src/engine/context.js';
+import type { StepContext } from '../../src/engine/run/index.js';
 
 const moment = restoreTimeActions.find((a) => a.name === 'pitr.moment')!;
 const ctx = { evidence: () => undefined, note: () => undefined, progress: () => undefined } as unknown as StepContext;

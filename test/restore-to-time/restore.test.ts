@@ -14,7 +14,7 @@ import { restoreTimeDumpActions } from '../../src/actions/restore-time-dump.js';
 import { scratchFolder } from '../../src/actions/support/restore-copy.js';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { NeedsOperator } from '../../src/core/errors.js';
-import type { StepContext } from '../../src/engine/context.js';
+import type { StepContext } from '../../src/engine/run/index.js';
 import { localProcesses } from '../../src/systems/processes.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { DRILL_TABLE, PG_BIN, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { actionRegistry } from '../../src/actions/index.js';
-import { loadRunbook, type Runbook } from '../../src/engine/runbook.js';
+import { loadRunbook, type Runbook } from '../../src/engine/runbook/index.js';
 import { ROOT } from '../support/cli.js';
 
 const DIR = join(ROOT, 'runbooks');

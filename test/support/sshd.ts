@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fingerprint } from '../../src/systems/known-hosts.js';
+import { fingerprint } from '../../src/systems/ssh/index.js';
 import { freePort } from '../../src/systems/ports.js';
 import { leftover } from './leftovers.js';
 import { startRetried } from './started.js';

@@ -4,7 +4,7 @@
  * journal does; a rerun loads it. Progress goes to stdout as JSON lines.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { createS3Store } from '../../src/systems/s3.js';
+import { createS3Store } from '../../src/systems/s3/index.js';
 import { runSwap, type SwapPlan } from '../../src/archive/swap.js';
 
 const env = (name: string): string => {

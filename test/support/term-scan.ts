@@ -1,6 +1,6 @@
 /** Runs the term scanner over chunks and collects what it reports: hits, overlong lines, binary line count. */
 import type { ScanTerm } from '../../src/core/log-source.js';
-import { TermScanner } from '../../src/systems/term-scanner.js';
+import { TermScanner } from '../../src/systems/syslog/index.js';
 
 export function scanChunks(terms: readonly ScanTerm[], chunks: Buffer[]) {
   const hits: { line: string; offset: number }[] = [];

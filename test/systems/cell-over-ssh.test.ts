@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh.js';
+import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh/index.js';
 import { EtcdV2Keys } from '../../src/systems/etcd.js';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { waitUntilPromoted } from '../../src/adapters/postgres.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../src/adapters/syslog.js';
 import { findDeletedInstance } from '../../src/logs/find.js';
-import { toLine } from '../../src/systems/elasticsearch.js';
+import { toLine } from '../../src/systems/elasticsearch/index.js';
 import { startEsHttp } from '../support/es-http.js';
 import { brokerRecord } from '../support/forged-lines.js';
 

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyReport } from '../../src/core/log-source.js';
-import { searchEs } from '../../src/systems/elasticsearch.js';
+import { searchEs } from '../../src/systems/elasticsearch/index.js';
 import { startEsHttp, type EsHttp } from '../support/es-http.js';
 
 const PHRASE = 'deprovision.start';

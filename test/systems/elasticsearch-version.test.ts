@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeServer, totalHits, UnsupportedServer } from '../../src/systems/elasticsearch-version.js';
+import { describeServer, totalHits, UnsupportedServer } from '../../src/systems/elasticsearch/index.js';
 import { FLAVOURS } from '../support/es-http-versions.js';
 
 describe('the server at --es-url, from its GET / answer', () => {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyReport, type SearchReport } from '../../src/core/log-source.js';
 import { StepFailed } from '../../src/core/errors.js';
-import { PAGE_SIZE, searchEs, toLine } from '../../src/systems/elasticsearch.js';
+import { PAGE_SIZE, searchEs, toLine } from '../../src/systems/elasticsearch/index.js';
 import { startEsHttp, type EsDocument, type EsHttp, type EsHttpOptions } from '../support/es-http.js';
 import { flavour, FLAVOURS, type EsFlavour } from '../support/es-http-versions.js';
 
@@ -158,7 +158,7 @@ describe("each release's errors, in our words", () => {
   it('a shard failure says what the shard said', async () => {
     const es = await serve(flavour('7.10'), { documents: () => [] });
     // 7.10 has points in time but no _shard_doc: asked for one anyway, it names the sort it lacks.
-    const { EsHttpClient } = await import('../../src/systems/elasticsearch-http.js');
+    const { EsHttpClient } = await import('../../src/systems/elasticsearch/elasticsearch-http.js');
     const client = new EsHttpClient({ url: es.url });
     const pit = ((await client.request('POST', '/logs-*/_pit?keep_alive=1m')).body as { id: string }).id;
     const err = await client.request('POST', '/_search', { pit: { id: pit }, sort: [{ _shard_doc: 'asc' }] }).catch((e: unknown) => e);

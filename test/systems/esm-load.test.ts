@@ -14,7 +14,7 @@ describe('loading the cell modules in plain Node ESM', () => {
         `file://${root}/node_modules/tsx/dist/loader.mjs`,
         '--input-type=module',
         '-e',
-        "const m = await import('./src/systems/ssh.ts'); const d = await import('./src/adapters/docker.ts'); console.log(typeof m.createSshCellAccess, typeof d.CellDocker);",
+        "const m = await import('./src/systems/ssh/ssh.ts'); const d = await import('./src/adapters/docker.ts'); console.log(typeof m.createSshCellAccess, typeof d.CellDocker);",
       ],
       writes: false,
       timeoutMs: 30_000,

@@ -3,8 +3,8 @@ import https from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
-import { DirectCopy, encodeKey, parseCopyResult, routeOf } from '../../src/systems/s3-direct-copy.js';
-import { createS3Store } from '../../src/systems/s3.js';
+import { DirectCopy, encodeKey, parseCopyResult, routeOf } from '../../src/systems/s3/index.js';
+import { createS3Store } from '../../src/systems/s3/index.js';
 
 const BUCKET = 'direct-copy';
 let moto: Moto;

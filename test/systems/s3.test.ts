@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type Moto } from '../support/moto.js';
 import { freePort } from '../../src/systems/ports.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { createS3Store } from '../../src/systems/s3.js';
+import { createS3Store } from '../../src/systems/s3/index.js';
 import type { ObjectInfo, ObjectStore } from '../../src/core/seams.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { secrets } from '../../src/core/redact.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed, UsageError } from '../../src/core/errors.js';
-import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh.js';
+import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh/index.js';
 import { sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { ifStarted } from '../support/started.js';
 

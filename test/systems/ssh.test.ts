@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh.js';
+import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh/index.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { ifStarted } from '../support/started.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_LINE } from '../../src/systems/term-scanner.js';
+import { MAX_LINE } from '../../src/systems/syslog/index.js';
 import { scanChunks } from '../support/term-scan.js';
 import { termText, type ScanTerm } from '../../src/core/log-source.js';
 

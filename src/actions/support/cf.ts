@@ -1,8 +1,8 @@
 /** The step's cf CLI and Cloud Controller API, run through its command seam with the run's cf binary. */
-import type { StepContext } from '../../engine/context.js';
-import { CfCli } from '../../adapters/cf.js';
-import { CfApi } from '../../adapters/cf-events-api.js';
-import { cfCurlHasFail } from '../../adapters/cf-version.js';
+import type { StepContext } from '../../engine/run/index.js';
+import { CfCli } from '../../adapters/cf/index.js';
+import { CfApi } from '../../adapters/cf/index.js';
+import { cfCurlHasFail } from '../../adapters/cf/index.js';
 
 export function cfCli(ctx: StepContext): CfCli {
   return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary });

@@ -1,5 +1,5 @@
 /** Which deleted instance a run restores, and the log lines that prove a finding. */
-import type { StepContext } from '../../engine/context.js';
+import type { StepContext } from '../../engine/run/index.js';
 import { NeedsOperator, UsageError } from '../../core/errors.js';
 import { describeCandidate, settle } from '../../logs/choice.js';
 import type { Candidate } from '../../logs/types.js';

@@ -1,5 +1,5 @@
 /** Parameter and output groups several actions declare alike. */
-import { output, required } from '../../engine/action.js';
+import { output, required } from '../../engine/runbook/index.js';
 
 /** The container a step acts on and the cell that runs it. */
 export function containerOn(cell: string, container: string) {

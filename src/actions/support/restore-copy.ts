@@ -5,7 +5,7 @@
 import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StepContext } from '../../engine/context.js';
+import type { StepContext } from '../../engine/run/index.js';
 import { StepFailed } from '../../core/errors.js';
 import { runDrill, type DrillReport } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';

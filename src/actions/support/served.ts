@@ -4,7 +4,7 @@
  * database: its system identifier (pg_controldata) is the one the deleted instance's archive
  * records in sysids/sysid, which the container copies into etcd's /initialize when it restores.
  */
-import type { StepContext } from '../../engine/context.js';
+import type { StepContext } from '../../engine/run/index.js';
 import type { CellDocker, ContainerInfo } from '../../adapters/docker.js';
 import { systemIdentifier } from '../../adapters/pg-replication.js';
 import { dingoArchiveUrl, parseS3Location } from '../../archive/location.js';

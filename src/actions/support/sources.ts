@@ -1,5 +1,5 @@
 /** Where a step searches: the run's syslog files and Elasticsearch, and the broker's clusterdata bucket. */
-import type { StepContext } from '../../engine/context.js';
+import type { StepContext } from '../../engine/run/index.js';
 import { StepFailed } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
 import { whereSkipped, type LogSourceSpec, type SearchReport } from '../../core/log-source.js';

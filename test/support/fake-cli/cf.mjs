@@ -4,7 +4,7 @@
 // receives one JSON line per invocation.
 import { runFake } from './run-fake.mjs';
 
-const { simulateCf } = await import('../../../src/rehearsal/cf-sim.ts');
+const { simulateCf } = await import('../../../src/rehearsal/cf/cf-sim.ts');
 await runFake('cf', 'FAKE_CF_STATE', async (state, argv) => {
   const hooks = process.env.FAKE_CF_HOOKS ? await import(process.env.FAKE_CF_HOOKS) : {};
   return simulateCf(state, { argv, writes: false }, hooks.default ?? hooks);

@@ -2,7 +2,7 @@
  * Starting worlds for the cf and bosh simulators, named after the runbook's example
  * (org `org`, space `important-space-and-all-databases`, cell 10.58.111.150).
  */
-import type { CfWorld } from '../../../src/rehearsal/cf-sim.js';
+import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
 import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
 
 export const CF_VERSIONS = {

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { CfServiceInstance } from '../../../src/rehearsal/cf-sim.js';
+import type { CfServiceInstance } from '../../../src/rehearsal/cf/index.js';
 import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { requestedNodes } from '../../../src/rehearsal/grow.js';
 import { updateState } from '../fake-cli/locked-state.js';

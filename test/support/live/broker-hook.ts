@@ -7,7 +7,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CfServiceInstance } from '../../../src/rehearsal/cf-sim.js';
+import type { CfServiceInstance } from '../../../src/rehearsal/cf/index.js';
 import type { CellWorld, SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { updateState } from '../fake-cli/locked-state.js';
 import {

@@ -1,5 +1,5 @@
 /** What a live case is made of (./platform.ts builds it) and the options it is built with. */
-import type { CfWorld } from '../../../src/rehearsal/cf-sim.js';
+import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
 import type { EsHttp } from '../es-http.js';
 import type { NewInstance } from './case-instances.js';
 import type { CommandHold, LiveCellWorld } from './cell-docker.js';

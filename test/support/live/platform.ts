@@ -22,7 +22,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScenario } from '../../../src/rehearsal/world.js';
-import type { CfWorld } from '../../../src/rehearsal/cf-sim.js';
+import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
 import { MOTO_CREDENTIALS } from '../moto.js';
 import { setUpFakeClis, type FakeClis } from '../fake-cli/install.js';
 import { startEsHttp, type EsHttp } from '../es-http.js';

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { ROOT, runCli } from '../cli.js';
 import { actionRegistry } from '../../../src/actions/index.js';
 import type { ObjectStore } from '../../../src/core/seams.js';
-import { loadRunbook } from '../../../src/engine/runbook.js';
+import { loadRunbook } from '../../../src/engine/runbook/index.js';
 import type { NewInstance } from './case-instances.js';
 import { STORE_ROOT, type LiveCase, type LiveServers } from './platform.js';
 import { BUCKET, OTHER_TENANT_ARCHIVE, OTHER_TENANT_PREFIX, archivePrefix, etagOf, newArchive, type OldInstance } from './shared.js';

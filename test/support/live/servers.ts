@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createS3Store } from '../../../src/systems/s3.js';
+import { createS3Store } from '../../../src/systems/s3/index.js';
 import type { ObjectStore } from '../../../src/core/seams.js';
 import { startSshd, type Sshd } from '../sshd.js';
 import { startEtcd, type Etcd } from '../etcd.js';

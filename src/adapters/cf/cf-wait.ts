@@ -1,0 +1,83 @@
+/**
+ * Waiting for a service instance's last operation to end: polls with growing pauses, and turns a
+ * failed operation or a passed deadline into a StepFailed that says what to do.
+ */
+import { quote } from '../../core/command-line.js';
+import { StepFailed } from '../../core/errors.js';
+import type { ServiceStatus } from './cf-types.js';
+
+export interface WaitForServiceOptions {
+  /** The longest pause between polls (the first is 1 s; see pollDelays). */
+  intervalMs: number;
+  deadlineMs: number;
+  onPoll?: (status: ServiceStatus, poll: { attempt: number; elapsedMs: number }) => void;
+  sleep?: (ms: number) => Promise<void>;
+  /** Clock in milliseconds; default Date.now. */
+  now?: () => number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The first pause of a wait: an operation that ends within seconds is seen to end within seconds. */
+export const FIRST_POLL_MS = 1_000;
+/** Each pause is this much longer than the one before, up to the configured interval. */
+const POLL_BACKOFF = 1.5;
+
+/**
+ * The pauses between the polls of a wait: 1 s, then ×1.5 each time (1.5 s, 2.25 s, 3.4 s …) up to
+ * `capMs`, the configured poll interval, which is then kept. A cap under 1 s is used from the start.
+ */
+export function* pollDelays(capMs: number, firstMs = FIRST_POLL_MS, factor = POLL_BACKOFF): Generator<number, never, void> {
+  let next = Math.min(firstMs, capMs);
+  for (;;) {
+    yield Math.round(next);
+    next = Math.min(next * factor, capMs);
+  }
+}
+
+/**
+ * Polls `readStatus` until the last operation succeeds; a failed operation or the deadline throws
+ * StepFailed. The pauses follow `pollDelays`: 1 s at first, growing to `intervalMs`.
+ */
+export async function waitForOperation(
+  name: string,
+  guid: string,
+  opts: WaitForServiceOptions,
+  readStatus: () => Promise<ServiceStatus>,
+): Promise<ServiceStatus> {
+  const sleep = opts.sleep ?? realSleep;
+  const now = opts.now ?? Date.now;
+  const start = now();
+  const delays = pollDelays(opts.intervalMs);
+  let slept = 0;
+  for (let attempt = 1; ; attempt++) {
+    const status = await readStatus();
+    // A fake sleep does not move the clock; counting the time slept still ends the wait.
+    const elapsedMs = Math.max(now() - start, slept);
+    opts.onPoll?.(status, { attempt, elapsedMs });
+    if (status.state === 'succeeded') return status;
+    if (status.state === 'failed') throw operationFailed(name, guid, status);
+    if (elapsedMs >= opts.deadlineMs) throw deadlinePassed(name, guid, status, elapsedMs, opts.deadlineMs);
+    const pause = Math.min(delays.next().value, opts.deadlineMs - elapsedMs);
+    await sleep(pause);
+    slept += pause;
+  }
+}
+
+function operationFailed(name: string, guid: string, status: ServiceStatus): StepFailed {
+  return new StepFailed(
+    `Service instance ${name} (${guid}) ended in "${status.type} failed": ${status.description || '(the broker gave no description)'}`,
+    {
+      hint: `Read the broker's logs for ${guid}; then delete the failed instance (${quote(['cf', 'delete-service', name])}) and run the step again.`,
+    },
+  );
+}
+
+function deadlinePassed(name: string, guid: string, status: ServiceStatus, elapsedMs: number, deadlineMs: number): StepFailed {
+  return new StepFailed(
+    `Service instance ${name} (${guid}) is still "${status.type} ${status.state}" after ${Math.round(elapsedMs / 1000)} s (deadline ${Math.round(deadlineMs / 1000)} s).`,
+    {
+      hint: `The broker may still be working (the Cloud Controller polls it every 60 s). Check \`${quote(['cf', 'service', name])}\`, then resume the run to keep waiting.`,
+    },
+  );
+}

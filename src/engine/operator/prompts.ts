@@ -1,0 +1,89 @@
+/**
+ * Every question the runbook asks has a non-interactive equivalent: an answers file
+ * (YAML or JSON, see answers.ts) and --yes for confirmations. When no terminal is attached and an
+ * answer is missing, the run stops with exit 3, naming the key to add.
+ */
+import { NeedsOperator, Interrupted } from '../../core/errors.js';
+import { confirmationMatches, describeExpected } from './confirmation.js';
+
+interface Choice {
+  value: string;
+  name: string;
+  description?: string;
+}
+
+export interface Prompter {
+  readonly interactive: boolean;
+  input(q: { key: string; message: string; default?: string; validate?: (v: string) => string | true }): Promise<string>;
+  /** The operator types `expected` (or, for a GUID, its first 8 characters). */
+  typed(q: { key: string; message: string; expected: string; alsoAccept?: string }): Promise<string>;
+  select(q: { key: string; message: string; choices: Choice[] }): Promise<string>;
+}
+
+function isPromptExit(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError');
+}
+
+/** Questions on a terminal, through @inquirer/prompts. */
+export class TerminalPrompter implements Prompter {
+  readonly interactive = true;
+
+  async input(q: Parameters<Prompter['input']>[0]): Promise<string> {
+    const { input } = await import('@inquirer/prompts');
+    try {
+      return await input({ message: q.message, default: q.default, validate: q.validate });
+    } catch (err) {
+      if (isPromptExit(err)) throw new Interrupted('interrupted at a question');
+      throw err;
+    }
+  }
+
+  async typed(q: Parameters<Prompter['typed']>[0]): Promise<string> {
+    return this.input({
+      key: q.key,
+      message: q.message,
+      validate: (v) =>
+        confirmationMatches(v, q.expected, q.alsoAccept)
+          ? true
+          : `type ${describeExpected(q.expected)}${q.alsoAccept ? ` or "${q.alsoAccept}"` : ''} to go on, or Ctrl-C to stop`,
+    });
+  }
+
+  async select(q: Parameters<Prompter['select']>[0]): Promise<string> {
+    const { select } = await import('@inquirer/prompts');
+    try {
+      return await select({ message: q.message, choices: q.choices });
+    } catch (err) {
+      if (isPromptExit(err)) throw new Interrupted('interrupted at a question');
+      throw err;
+    }
+  }
+}
+
+const SECTION: Record<'input' | 'confirmation' | 'choice', string> = { input: 'inputs', confirmation: 'confirm', choice: 'choose' };
+
+/** No terminal: every answer must come from the answers file (or --yes). */
+export class UnattendedPrompter implements Prompter {
+  readonly interactive = false;
+  constructor(private readonly answersFile: string | undefined) {}
+
+  private missing(kind: keyof typeof SECTION, key: string, message: string): Promise<never> {
+    return Promise.reject(
+      new NeedsOperator(`no answer for ${kind} "${key}" (${message}) and no terminal to ask on`, {
+        hint: this.answersFile
+          ? `add ${SECTION[kind]}.${key} to ${this.answersFile}, then resume`
+          : `run in a terminal, or pass --answers FILE with ${SECTION[kind]}.${key} (and --yes to accept confirmations), then resume`,
+      }),
+    );
+  }
+
+  input(q: Parameters<Prompter['input']>[0]): Promise<string> {
+    return this.missing('input', q.key, q.message);
+  }
+  typed(q: Parameters<Prompter['typed']>[0]): Promise<string> {
+    return this.missing('confirmation', q.key, q.message);
+  }
+  select(q: Parameters<Prompter['select']>[0]): Promise<string> {
+    return this.missing('choice', q.key, q.message);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The incident report: a Markdown page an operator pastes into the ticket, derived from the run's
+ * transcript alone (so `show --format markdown` rebuilds it at any time). It tells what came back
+ * from where, each decision with its evidence, who confirmed what and when, what was kept aside and
+ * where, the data-loss window, the timeline in UTC, and what is left to do.
+ */
+import { commandLine } from '../../core/command-line.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { printable } from '../../core/display.js';
+import { evidenceLines, itemSections, summaries } from './incident-items.js';
+import { textOf } from '../../core/json.js';
+import { cell, stepSections, timeline, utc } from './incident-sections.js';
+import { roughDuration } from '../../core/duration.js';
+
+type Outputs = Record<string, unknown>;
+
+/** The outputs of the run's own step (not an item's) running `action`. */
+function outputsOf(t: Transcript, action: string): Outputs {
+  return t.steps.find((s) => !s.item && s.action === action && s.outputs)?.outputs ?? {};
+}
+
+/** The nodes the cluster was grown to, when the run grew it and saw the new nodes stream. */
+function isGrown(t: Transcript): boolean {
+  return Array.isArray(outputsOf(t, 'cell.verify-replicas').replicas);
+}
+
+function grownLine(t: Transcript): string[] {
+  const verified = outputsOf(t, 'cell.verify-replicas');
+  if (!Array.isArray(verified.replicas)) return [];
+  const replicas = verified.replicas.map(String);
+  return [
+    `- Grown to ${replicas.length + 1} nodes: ${replicas.join(', ')} stream from the restored leader (system identifier ${textOf(verified.systemIdentifier)})`,
+  ];
+}
+
+/** The data-loss window in one phrase for the end of a run: how long, and from when. */
+export function lossPhrase(deletedAt: string, lastWalAt: string): string {
+  const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
+  if (!deletedAt || !lastWalAt || Number.isNaN(gap)) return 'unknown (the deletion time or the newest archived WAL is not known)';
+  if (gap <= 0) return 'none seen: WAL was archived up to the deletion';
+  return `up to ${roughDuration(gap)}: writes after ${utc(lastWalAt)} (newest archived WAL) until the deletion at ${utc(deletedAt)}`;
+}
+
+/** What a deletion lost: the writes between the newest archived WAL and the deletion. */
+export function lossWindow(deletedAt: string, lastWalAt: string): string {
+  if (!deletedAt || !lastWalAt) return 'unknown: the deletion time or the newest archived WAL is not known';
+  const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
+  if (Number.isNaN(gap)) return 'unknown';
+  if (gap <= 0) return `none seen: WAL was archived up to ${utc(lastWalAt)}, after the deletion at ${utc(deletedAt)}`;
+  return `writes between ${utc(lastWalAt)} (newest archived WAL) and ${utc(deletedAt)} (deletion), up to ${roughDuration(gap)}, were never archived and are lost`;
+}
+
+function decisions(t: Transcript): string[] {
+  const lines: string[] = [];
+  for (const s of t.steps.filter((st) => !st.item)) {
+    const evidence = evidenceLines(s, t.runId);
+    if (evidence.length) lines.push(`### ${s.title}`, '', ...evidence, '');
+  }
+  return lines;
+}
+
+function confirmations(t: Transcript): string[] {
+  const rows = t.steps.filter((s) => !s.item).flatMap((s) => s.confirmations.map((c) => ({ s, c })));
+  if (!rows.length) return ['No step was confirmed.', ''];
+  return [
+    '| step | confirmed by | when | how | typed |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      ({ s, c }) => `| ${cell(s.id)} | ${cell(who(c.by, c.operator))} | ${utc(c.at)} | ${cell(c.method)} | ${cell(c.typed ?? '')} |`,
+    ),
+    '',
+  ];
+}
+
+function stepsOf(t: Transcript, status: TranscriptStep['status']): TranscriptStep[] {
+  return t.steps.filter((s) => s.status === status);
+}
+
+/** The head of a single instance's recovery: what came back from where, into what, and what was kept aside. */
+function instanceHead(t: Transcript): string[] {
+  const found = outputsOf(t, 'logs.find-deleted');
+  const inspected = outputsOf(t, 'archive.inspect');
+  const created = outputsOf(t, 'cf.create-service');
+  const container = outputsOf(t, 'logs.find-instance');
+  const quarantine = textOf(outputsOf(t, 'archive.quarantine').quarantineUrl);
+  const aside = textOf(outputsOf(t, 'cell.move-data-aside').asideDir);
+  return [
+    `# Recovery of ${textOf(t.inputs.serviceName) || '?'}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+    '',
+    ...runLines(t),
+    `- Deleted instance (OLD): ${textOf(found.instanceGuid) || '?'}; name ${textOf(found.nameProof) || '?'}; chosen by ${textOf(found.decidedBy) || '?'}`,
+    `- Restored from: ${textOf(found.archiveUrl) || '?'} (LATEST base backup ${textOf(inspected.latest) || '?'}, newest archived WAL ${textOf(inspected.lastSegment) || '?'} at ${utc(textOf(inspected.lastSegmentAt))})`,
+    `- Into the new instance: ${textOf(created.instanceGuid) || '(not created yet)'}${textOf(container.container) ? `, container ${textOf(container.container)} on cell ${textOf(container.cellIp)}` : ''}`,
+    `- Data-loss window: ${lossWindow(textOf(found.deletedAt), textOf(inspected.lastSegmentAt))}`,
+    ...grownLine(t),
+    '',
+    ...summaries(t.steps.filter((s) => !s.item)),
+    '## Kept aside, never deleted',
+    '',
+    `- The new instance's original archive: ${quarantine || '(not moved yet)'}`,
+    `- The new container's original data: ${aside ? `${aside} on ${textOf(container.cellIp)}` : '(not moved yet)'}`,
+    '',
+    ...stepSections(t.steps.filter((s) => !s.item)),
+  ];
+}
+
+/** The head of a run that recovered its instances in for-each items (a whole space): each item has its own section. */
+function itemsHead(t: Transcript): string[] {
+  const where = textOf(t.inputs.space) || textOf(t.inputs.serviceName) || t.runbook;
+  return [
+    `# Recovery of ${where}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+    '',
+    ...runLines(t),
+    '',
+    ...summaries(t.steps.filter((s) => !s.item)),
+    ...itemSections(t),
+  ];
+}
+
+/** The head of any other run (a Docker volume's recovery): what its report steps summed up. */
+function summaryHead(t: Transcript): string[] {
+  return [
+    `# ${t.runbook}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+    '',
+    ...runLines(t),
+    '',
+    ...summaries(t.steps.filter((s) => !s.item)),
+  ];
+}
+
+function runLines(t: Transcript): string[] {
+  const cf = 'org' in t.inputs || 'space' in t.inputs;
+  return [
+    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}, started with ${t.tool ?? 'an unrecorded version of dingo-recover'}`,
+    `- Started ${utc(t.createdAt)}, ${t.status === 'done' ? 'ended' : 'last event'} ${utc(t.lastEventAt)} (times in UTC, ISO 8601)`,
+    ...(cf ? [`- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`] : []),
+  ];
+}
+
+/** What the run recovered: one Dingo instance, a space's instances one item each, or something else its report sums up. */
+function kindOf(t: Transcript): 'instance' | 'items' | 'summary' {
+  if (t.steps.some((s) => s.item) && !outputsOf(t, 'logs.find-deleted').instanceGuid) return 'items';
+  return t.steps.some((s) => !s.item && s.action === 'logs.find-deleted') ? 'instance' : 'summary';
+}
+
+export function renderIncidentReport(t: Transcript): string {
+  const name = textOf(t.inputs.serviceName) || '?';
+  const plan = textOf(t.inputs.plan);
+  const soloPlan = textOf(t.inputs.soloPlan);
+  const done = t.status === 'done';
+  const kind = kindOf(t);
+  const head = { instance: () => [...instanceHead(t), ...itemSections(t)], items: () => itemsHead(t), summary: () => summaryHead(t) }[kind];
+  const lines = [
+    ...head(),
+    '## Decisions and their evidence',
+    '',
+    ...decisions(t),
+    '## Confirmations',
+    '',
+    ...confirmations(t),
+    '## Timeline (UTC)',
+    '',
+    ...timeline(t),
+    '## What is left',
+    '',
+  ];
+  const failed = stepsOf(t, 'failed');
+  if (!done)
+    lines.push(
+      `- Finish the run: \`${commandLine(['resume', t.runId])}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`,
+    );
+  if (kind === 'instance' && plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
+    lines.push(
+      `- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`cf update-service ${name} -c '{"node-count": N}'\`, N from plan "${plan}"; never shrink it.`,
+    );
+  }
+  if (kind === 'summary') lines.push('- What the report above lists as still to do.');
+  else {
+    lines.push('- Ask the user to check their newest data; writes after the newest archived WAL are lost.');
+    lines.push('- Remove the quarantined archive and the moved-aside data only once the user is satisfied.');
+  }
+  // Evidence quotes remote bytes (log lines, command output): shown as escapes, never raw.
+  return printable(lines.join('\n') + '\n');
+}

@@ -1,0 +1,98 @@
+/**
+ * Parts of the incident report read from the steps' outputs and the run's own events: a section for
+ * each step the operator is asked about afterwards (the drill, copying the archive, rebinding,
+ * restarting), and the timeline with every interruption, stop and resume.
+ */
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { textOf, textsOf } from '../../core/json.js';
+import { roughDuration } from '../../core/duration.js';
+
+/** An ISO 8601 time in UTC to the second: `2016-03-17T06:10:17Z`. */
+export function utc(iso: string | null | undefined): string {
+  if (!iso) return '?';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19)}Z`;
+}
+
+/** Markdown table cell: no pipes or newlines. */
+export function cell(v: string): string {
+  return v.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+/** What a step that did not finish came to: skipped and why, failed and why, or not reached. */
+function unfinished(s: TranscriptStep): string {
+  if (s.status === 'skipped') return s.notes.find((n) => n.text.startsWith('skipped: '))?.text ?? 'skipped';
+  if (s.status === 'failed') return `failed: ${s.error ?? 'unknown error'}`;
+  return s.status === 'started' ? 'started, not finished' : 'not reached';
+}
+
+type Described = (s: TranscriptStep, o: Record<string, unknown>) => string;
+
+const drill: Described = (s, o) => {
+  if (o.drilled === true)
+    return `restored and replayed on this machine: databases ${textsOf(o.databases).join(', ') || 'none'}; last transaction ${textOf(o.lastTransactionAt) || 'unknown'}`;
+  const why = textOf(o.notDrilled) || s.notes.find((n) => n.text.startsWith('no drill here: '))?.text.slice('no drill here: '.length);
+  return `not drilled: ${why || 'no reason recorded'}`;
+};
+
+const SECTIONS: { action: string; title: string; describe: Described }[] = [
+  { action: 'archive.drill', title: 'Drill of the old archive', describe: drill },
+  {
+    action: 'archive.copy',
+    title: 'Copying the old archive',
+    describe: (_, o) => `copied ${textOf(o.copied) || '0'} object(s), ${textOf(o.skipped) || '0'} already in place`,
+  },
+  {
+    action: 'archive.verify',
+    title: 'Verifying the copy',
+    describe: (_, o) => (o.identical === true ? 'every object is identical to the old archive' : 'NOT identical'),
+  },
+  {
+    action: 'cf.bind-apps',
+    title: 'Rebinding the apps',
+    describe: (_, o) => (textsOf(o.bound).length ? `bound to ${textsOf(o.bound).join(', ')}` : 'nothing to rebind'),
+  },
+  {
+    action: 'cf.restart-apps',
+    title: 'Restarting the apps',
+    describe: (_, o) => (textsOf(o.restarted).length ? `restarted ${textsOf(o.restarted).join(', ')}` : 'nothing to restart'),
+  },
+];
+
+/** A section for each of the steps above the run (or, `item` steps, an item) has, saying what it did in words. */
+export function stepSections(steps: TranscriptStep[], level = '##'): string[] {
+  const lines: string[] = [];
+  for (const { action, title, describe } of SECTIONS) {
+    const s = steps.find((st) => st.action === action);
+    if (!s) continue;
+    const what = s.outputs ? describe(s, s.outputs) : unfinished(s);
+    lines.push(`${level} ${title}`, '', `- ${what}${s.finishedAt ? ` (${utc(s.finishedAt)})` : ''}`, '');
+  }
+  return lines;
+}
+
+/** The timeline: each step as it started, and every interruption, stop and resume, in time order. */
+export function timeline(t: Transcript): string[] {
+  const rows: { at: string; row: string }[] = [];
+  for (const s of t.steps)
+    rows.push({
+      at: s.startedAt ?? '',
+      row: `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.item ? `[${s.item.key}] ${s.title}` : s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : roughDuration(s.durationMs)} |`,
+    });
+  const event = (at: string, what: string): void => {
+    rows.push({ at, row: `| ${utc(at)} | ${cell(what)} | | | |` });
+  };
+  for (const i of t.interruptions) event(i.at, `interrupted (${i.atQuestion ? 'Ctrl-C at a question' : i.signal}) by ${i.by}`);
+  for (const s of t.stops)
+    event(s.at, `${s.exitCode === 3 ? 'stopped to wait for the operator' : `stopped (exit ${s.exitCode})`}: ${s.error}`);
+  for (const r of t.sessions) event(r.at, `${r.how} by ${who(r.by, r.operator)}${r.tool ? ` with ${r.tool}` : ''}`);
+  // Steps not started yet have no time: they stay in the runbook's order, after the rest.
+  const timed = rows.filter((r) => r.at).sort((a, b) => a.at.localeCompare(b.at));
+  return [
+    '| started | step | status | attempts | duration |',
+    '|---|---|---|---|---|',
+    ...timed.map((r) => r.row),
+    ...rows.filter((r) => !r.at).map((r) => r.row),
+    '',
+  ];
+}

@@ -1,0 +1,74 @@
+/** What a run's transcript holds: every step with its commands, confirmations and notes, and what happened to the run itself. */
+import type { EventBody } from '../journal/journal-events.js';
+import type { LockInfo } from '../run/lock-holder.js';
+import type { StepStatus } from '../journal/replay.js';
+
+/** A command a step ran, as the journal recorded it; `lost`: sent, but its answer never came (it may have taken effect). */
+export type TranscriptCommand = Omit<Extract<EventBody, { type: 'command' }>, 'type' | 'step' | 'lost'> & { at: string; lost: boolean };
+
+export interface TranscriptStep {
+  /** The journal's id: the step's own, or for a for-each item's step `FOR_EACH_ID/KEY/STEP_ID`. */
+  id: string;
+  /** Set for a for-each item's step: the for-each step and the item's key. */
+  item: { forEach: string; key: string } | null;
+  title: string;
+  action: string;
+  status: StepStatus;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  attempts: number;
+  outputs: Record<string, unknown> | null;
+  error: string | null;
+  commands: TranscriptCommand[];
+  confirmations: {
+    at: string;
+    by: string;
+    method: string;
+    typed: string | null;
+    expected: string;
+    evidence: Record<string, string>;
+    /** For method 'plan': the step whose confirmation covered this one. */
+    coveredBy: string | null;
+    /** The person driving the run then (see `sessions`); null in older journals. */
+    operator: string | null;
+  }[];
+  notes: { at: string; text: string }[];
+  /** Ambient state (cf target…) this finished step re-established and verified on a resume. */
+  reasserted: { at: string; summary: string }[];
+}
+
+export interface Transcript {
+  runId: string;
+  mode: string;
+  runbook: string;
+  status: string;
+  createdAt: string;
+  lastEventAt: string;
+  /** The program and version that started the run (`dingo-recover 1.2.3`), when its journal says. */
+  tool: string | null;
+  inputs: Record<string, unknown>;
+  steps: TranscriptStep[];
+  /** Run-level entries carry the journal's `seq`, which orders them. */
+  /**
+   * The run's start and each resume: the login (`by`), the person driving it (`operator`, null in
+   * older journals) and the program and version (`tool`, when journaled).
+   */
+  sessions: { seq: number; at: string; by: string; operator: string | null; how: 'started' | 'resumed'; tool?: string }[];
+  /** `atQuestion`: the operator's Ctrl-C at a prompt. */
+  interruptions: { seq: number; at: string; by: string; signal: string; atQuestion?: boolean }[];
+  /** Each time the run stopped on a failure, or to wait for the operator (exit 3). */
+  stops: { seq: number; at: string; by: string; exitCode: number; error: string }[];
+  /** Torn last events cut off the journal (kept in a file of their own) when the run was opened again. */
+  repairs: { seq: number; at: string; by: string; keptAt: string; tornBytes: number; truncatedTo: number }[];
+  /** The run's lock taken over from a dead driver ('stale') or by --steal-lock ('steal'). */
+  lockTakeovers: { seq: number; at: string; by: string; how: 'stale' | 'steal'; previous: LockInfo | null }[];
+  /** Connection settings a resume changed. */
+  settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
+  abandoned: { seq: number; at: string; by: string; reason: string } | null;
+}
+
+/** Who did something: the person and the login (`alice (ubuntu@opsman)`), or the login alone when they say the same. */
+export function who(by: string, operator: string | null): string {
+  return operator && operator !== by.split('@')[0] ? `${operator} (${by})` : by;
+}

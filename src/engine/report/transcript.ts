@@ -1,0 +1,157 @@
+/**
+ * The transcript of a run, derived from its journal: every step, the commands it
+ * ran (exit code, duration, output summary), who confirmed what and when, and what
+ * happened to the run itself (interruptions, repairs, lock take-overs, changed
+ * settings, abandonment). Rendered text is safe for a terminal: control characters
+ * in remote output show as escapes; the journal keeps them as they were.
+ */
+import { printable, printableJson } from '../../core/display.js';
+import { EXIT } from '../../core/errors.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
+import type { RunSummary } from '../run/runs.js';
+import type { Runbook } from '../runbook/runbook.js';
+import { formatArgv } from '../operator/screen-text.js';
+import { stepOrder } from './transcript-order.js';
+
+export function buildTranscript(run: RunSummary, runbook: Runbook | null): Transcript {
+  const steps = new Map<string, TranscriptStep>();
+  const { ids: order, defs } = stepOrder(runbook, run.events);
+  const get = (id: string): TranscriptStep => {
+    let s = steps.get(id);
+    if (!s) {
+      s = newStep(id, defs.get(id));
+      steps.set(id, s);
+      if (!order.includes(id)) order.push(id);
+    }
+    return s;
+  };
+  for (const id of order) get(id);
+  const entries: RunEntries = {
+    sessions: [],
+    interruptions: [],
+    stops: [],
+    repairs: [],
+    lockTakeovers: [],
+    settingsChanges: [],
+    abandoned: null,
+  };
+  let operator: string | null = null;
+  for (const e of run.events) {
+    if (e.type === 'run.created' || e.type === 'run.resumed') operator = e.operator ?? null;
+    if (!applyStepEvent(e, get, operator)) applyRunEvent(e, entries);
+  }
+  for (const [id, s] of steps) {
+    const state = run.state.steps.get(id);
+    s.status = state?.status ?? 'pending';
+    s.attempts = state?.attempts ?? 0;
+    s.outputs = state?.status === 'finished' ? (state.outputs ?? {}) : null;
+    s.error = state?.error ?? null;
+  }
+  return {
+    runId: run.runId,
+    mode: run.mode,
+    runbook: run.runbook,
+    status: run.status,
+    createdAt: run.createdAt,
+    lastEventAt: run.lastEventAt,
+    tool: typeof run.state.created.options.tool === 'string' ? run.state.created.options.tool : null,
+    inputs: run.state.inputs,
+    steps: order.map((id) => get(id)),
+    ...entries,
+  };
+}
+
+const MARK: Record<TranscriptStep['status'], string> = { pending: '·', started: '…', finished: '✔', failed: '✖', skipped: '↷' };
+
+function shown(value: unknown): string {
+  return value === undefined ? '(unset)' : JSON.stringify(value);
+}
+
+/** What happened to the run itself, one line each, in the order it happened. */
+function runEvents(t: Transcript): string[] {
+  const lines: { seq: number; text: string }[] = [
+    ...t.sessions.map((s) => ({ seq: s.seq, text: `${s.how} at ${s.at} by ${who(s.by, s.operator)}${s.tool ? ` with ${s.tool}` : ''}` })),
+    ...t.interruptions.map((i) => ({
+      seq: i.seq,
+      text: `interrupted at ${i.at} (${i.atQuestion ? 'Ctrl-C at a question' : i.signal}, ${i.by})`,
+    })),
+    ...t.stops.map((s) => ({
+      seq: s.seq,
+      text: `${s.exitCode === EXIT.needsOperator ? 'stopped to wait for the operator' : `stopped (exit ${s.exitCode})`} at ${s.at}: ${s.error}`,
+    })),
+    ...t.repairs.map((r) => ({
+      seq: r.seq,
+      text: `journal repaired at ${r.at} by ${r.by}: a torn last event (${r.tornBytes} bytes) was kept at ${r.keptAt}; the journal was cut back to ${r.truncatedTo} bytes`,
+    })),
+    ...t.lockTakeovers.map((l) => ({
+      seq: l.seq,
+      text: `lock taken over (${l.how === 'steal' ? '--steal-lock' : 'stale'}) at ${l.at} by ${l.by} from ${l.previous ? `${l.previous.by} pid ${l.previous.pid}, holding it since ${l.previous.startedAt}` : 'a lock file that named no holder'}`,
+    })),
+    ...t.settingsChanges.map((c) => ({
+      seq: c.seq,
+      text: `settings changed at ${c.at} by ${c.by}: ${Object.entries(c.changes)
+        .map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`)
+        .join('; ')}`,
+    })),
+    ...(t.abandoned ? [{ seq: t.abandoned.seq, text: `abandoned at ${t.abandoned.at} by ${t.abandoned.by}: ${t.abandoned.reason}` }] : []),
+  ];
+  return lines.sort((a, b) => a.seq - b.seq).map((l) => l.text);
+}
+
+/** An item's status, from its steps: failed, finished (every step finished or skipped), or where it stands. */
+export function itemStatus(t: Transcript, itemId: string): string {
+  const steps = t.steps.filter((s) => s.id.startsWith(`${itemId}/`));
+  if (steps.some((s) => s.status === 'failed')) return 'failed';
+  if (steps.every((s) => s.status === 'finished' || s.status === 'skipped')) return 'finished';
+  return steps.some((s) => s.status !== 'pending') ? 'started' : 'pending';
+}
+
+/** A step's lines: its status, confirmations, commands, notes, error and outputs. */
+function stepLines(s: TranscriptStep): string[] {
+  const out: string[] = [];
+  const dur = s.durationMs === null ? '' : ` in ${(s.durationMs / 1000).toFixed(1)} s`;
+  out.push(`${MARK[s.status]} ${s.id}: ${s.title} — ${s.status}${dur}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
+  for (const c of s.confirmations) {
+    const how = c.coveredBy ? `${c.method}, covered by the confirmation of step ${c.coveredBy}` : c.method;
+    out.push(`    confirmed by ${who(c.by, c.operator)} at ${c.at} (${how}${c.typed ? `, typed "${c.typed}"` : ''}) for ${c.expected}`);
+    for (const [k, v] of Object.entries(c.evidence)) out.push(`      evidence ${k}: ${v}`);
+  }
+  for (const c of s.commands) {
+    out.push(
+      `    $ ${formatArgv(c.argv)}${c.where === 'local' ? '' : ` [${c.where}]`}  → ${c.lost ? 'answer lost (it may have taken effect)' : `exit ${c.exitCode}`}, ${c.durationMs} ms`,
+    );
+    for (const l of c.output.split(/\r?\n/).filter(Boolean).slice(0, 3)) out.push(`        ${l}`);
+  }
+  for (const r of s.reasserted) out.push(`    re-established on resume at ${r.at}: ${r.summary}`);
+  for (const n of s.notes) out.push(`    ${n.text.split(/\r?\n/)[0]}`);
+  if (s.error) out.push(`    error: ${s.error}`);
+  if (s.outputs) out.push(`    outputs: ${JSON.stringify(s.outputs)}`);
+  return out;
+}
+
+/** The transcript as text for a terminal: remote output's control characters show as escapes (see printable). */
+export function renderTranscript(t: Transcript): string {
+  const out: string[] = [];
+  out.push(`run ${t.runId} (${t.mode}, runbook ${t.runbook}): ${t.status}`);
+  out.push(`started ${t.createdAt}, last event ${t.lastEventAt}`);
+  out.push(
+    `inputs: ${Object.entries(t.inputs)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+      .join('  ')}`,
+  );
+  out.push(...runEvents(t));
+  let item: string | undefined;
+  for (const s of t.steps) {
+    const itemId = s.item ? `${s.item.forEach}/${s.item.key}` : undefined;
+    if (s.item && itemId !== item) out.push('', `  item ${s.item.key} of ${s.item.forEach}: ${itemStatus(t, itemId!)}`);
+    item = itemId;
+    out.push('', ...stepLines(s).map((l) => (s.item ? `    ${l}` : l)));
+  }
+  return printable(out.join('\n')) + '\n';
+}
+
+/** The transcript as JSON (`show --json`), with DEL, C1 and Unicode controls escaped too; it parses back to `t`. */
+export function renderTranscriptJson(t: Transcript): string {
+  return printableJson(t, 2) + '\n';
+}

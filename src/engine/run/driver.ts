@@ -1,0 +1,325 @@
+/**
+ * Starts, resumes or abandons a run: the run folder, the lock, the journal, the platform
+ * (live or simulated, as the command layer gives it), signals, and the final word to the operator.
+ */
+import { commandLine } from '../../core/command-line.js';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { DingoError, EXIT, Interrupted, UsageError, isClosedOutput, messageOf } from '../../core/errors.js';
+import { secrets } from '../../core/redact.js';
+import type { Platform } from '../../core/seams.js';
+import { loadAnswers } from '../operator/answers.js';
+import { checkAnswers } from '../operator/answers-check.js';
+import { execute } from './executor.js';
+import { Journal, openJournalForAppend } from '../journal/journal.js';
+import { RunLock } from './lock.js';
+import { TerminalPrompter, UnattendedPrompter, type Prompter } from '../operator/prompts.js';
+import { currentStep, sendNotice, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
+import { writeIncidentReport } from '../report/report-file.js';
+import { doneLines } from '../operator/run-end.js';
+import { Reporter } from '../operator/reporter.js';
+import { adoptableInstances } from './run-history.js';
+import { planRun, type RunPlan, type RunRequest } from './run-plan.js';
+import { loadRunbook, type ActionRegistry, type Runbook } from '../runbook/runbook.js';
+import { createRunDir, JOURNAL_FILE, LOCK_FILE, loadRun } from './runs.js';
+import type { LiveOptions } from '../runbook/settings.js';
+import { interactive } from '../operator/terminal.js';
+
+/**
+ * Where a run's systems come from, given by the command layer: the live platform, or a
+ * rehearsal's simulated world. The engine itself knows no system.
+ */
+export interface Platforms<S extends RehearsalScenario = RehearsalScenario> {
+  /** A rehearsal's scenario, read once: the world it opens is built from this same reading. */
+  scenario(dir: string): Promise<S>;
+  open(run: { mode: 'live' | 'rehearsal'; runDir: string; scenario: S | undefined; live: LiveOptions | undefined }): Promise<Platform>;
+}
+
+/** What the engine reads of a rehearsal scenario: its folder and the answers file that plays the operator. */
+export interface RehearsalScenario {
+  dir: string;
+  answersFile?: string;
+}
+
+export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> extends RunRequest {
+  platforms: Platforms<S>;
+  /** The scenario of a new rehearsal, when the command has already read it (else read from `start.scenarioDir`). */
+  scenario?: S;
+  out: Writable;
+  answersFile?: string;
+  yes: boolean;
+  stealLock?: boolean;
+  actions: ActionRegistry;
+  /** Overrides terminal detection (tests). */
+  prompter?: Prompter;
+  /** Show every command, output, API call, evidence and note as the run goes (--verbose). */
+  verbose?: boolean;
+  /** Stop before the first step that would change the platform (--plan). */
+  plan?: boolean;
+  /** The program and its version (`dingo-recover 1.2.3`), journaled when a run starts or resumes, for its report. */
+  tool?: string;
+  /** The person driving this run or resume, journaled: a shared login does not say who confirmed what. */
+  operator?: string;
+  /** Where to tell how the run stands (--notify): started, waiting for the operator, failed, done. */
+  notifier?: Notifier;
+}
+
+export interface DriveResult {
+  runId: string;
+  exitCode: number;
+  outputs: Record<string, Record<string, unknown>>;
+  /** The step a run that stopped is at (waiting, failed, planned). */
+  step?: string | null;
+}
+
+/** Takes the run's lock, then opens its journal (repairing a torn last event of a resumed one); the lock is let go if that fails. */
+function lockAndOpen(
+  runDir: string,
+  resuming: boolean,
+  stealLock: boolean | undefined,
+  durable = true,
+): { lock: RunLock; journal: Journal } {
+  const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: stealLock });
+  const journalFile = join(runDir, JOURNAL_FILE);
+  try {
+    // A torn last event (crash or full disk mid-append) is kept aside and the journal cut back first.
+    return {
+      lock,
+      journal: resuming ? openJournalForAppend(journalFile, secrets, durable) : new Journal(journalFile, secrets, [], durable),
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+function announceTakeover(lock: RunLock, journal: Journal, reporter: Reporter): void {
+  if (!lock.takenOver) return;
+  journal.append({ type: 'lock.taken', ...lock.takenOver });
+  const p = lock.takenOver.previous;
+  reporter.line(
+    `took over the run lock (${lock.takenOver.how === 'steal' ? '--steal-lock' : 'its holder is gone'}) from ${p ? `${p.by} (host ${p.host}, pid ${p.pid}, since ${p.startedAt})` : 'an unreadable lock file'}; the old lock is kept at ${lock.keptAt}`,
+  );
+}
+
+/** Journals the run's start, or its resume (refused when the runbook changed since) with the settings it changes. */
+function journalStart(
+  plan: RunPlan,
+  resuming: boolean,
+  runbook: Runbook,
+  journal: Journal,
+  reporter: Reporter,
+  o: { answersFile?: string; operator?: string; tool?: string },
+): void {
+  if (!resuming) {
+    journal.append({
+      type: 'run.created',
+      runId: plan.runId,
+      runbook: { file: plan.runbookFile, name: runbook.name, sha256: runbook.sha256 },
+      mode: plan.mode,
+      scenario: plan.scenarioDir,
+      options: {
+        settings: plan.settings,
+        live: plan.live,
+        stepCount: runbook.steps.length,
+        answersFile: o.answersFile,
+        ...(o.tool ? { tool: o.tool } : {}),
+      },
+      operator: o.operator,
+    });
+    return;
+  }
+  if (journal.state().created.runbook.sha256 !== runbook.sha256) {
+    throw new UsageError(`the runbook ${plan.runbookFile} changed since run ${plan.runId} started`, {
+      hint: 'resume with the runbook as it was (git checkout it), or start a new run',
+    });
+  }
+  journal.append({ type: 'run.resumed', operator: o.operator, ...(o.tool ? { tool: o.tool } : {}) });
+  if (Object.keys(plan.changes).length) {
+    journal.append({ type: 'settings.changed', changes: plan.changes });
+    for (const [key, c] of Object.entries(plan.changes))
+      reporter.line(`setting ${key} changed for this resume: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
+  }
+}
+
+/** A path as the operator reads it: relative to the working folder when it lies under it, else whole. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** The run's first lines: which run, what it does, where its journal is, and whether it is a rehearsal. */
+function greeting(
+  plan: RunPlan,
+  resuming: boolean,
+  runbook: Runbook,
+  reporter: Reporter,
+  scenarioDir: string | undefined,
+  journalFile: string,
+): string {
+  const rehearsal =
+    scenarioDir === undefined
+      ? ''
+      : `\nREHEARSAL against the simulated platform of ${shownPath(scenarioDir)}: ` +
+        (reporter.verbose
+          ? 'every command and API call below is exactly what a live run would make.'
+          : 'its commands and API calls are exactly what a live run would make (--verbose shows them).');
+  return `dingo-recover ${resuming ? 'resumes' : 'starts'} run ${plan.runId}: ${runbook.title} (journal: ${journalFile})${rehearsal}`;
+}
+
+/** The closing lines of a run that stopped, on the record (a Ctrl-C at a prompt as an interruption), and its exit code. */
+function stopped(err: unknown, reporter: Reporter, runId: string, resuming: boolean, journal: Journal): number {
+  const code = err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
+  if (err instanceof Interrupted) journal.append({ type: 'run.interrupted', signal: 'SIGINT', atQuestion: true });
+  else journal.append({ type: 'run.stopped', exitCode: code, error: messageOf(err) });
+  reporter.line('');
+  reporter.line(`stopped: ${err instanceof Error ? err.message : String(err)}`);
+  if (err instanceof DingoError && err.hint) reporter.line(`what to do: ${err.hint}`);
+  if (code !== EXIT.badInput || resuming) reporter.line(`the run is saved; continue with: ${commandLine(['resume', runId])}`);
+  if (!(err instanceof DingoError)) reporter.line(err instanceof Error ? (err.stack ?? String(err)) : String(err));
+  return code;
+}
+
+export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Promise<DriveResult> {
+  const began = Date.now();
+  const plan = planRun(o);
+  // The bucket the operator pinned names a thing: it is shown, whatever a log line registered.
+  if (plan.settings.walBucket) secrets.keepVisible(plan.settings.walBucket);
+  const { runId, mode } = plan;
+  const resuming = o.resumeId !== undefined;
+  if (plan.done) {
+    o.out.write(`run ${runId} is already done; \`${commandLine(['show', runId])}\` prints its transcript\n`);
+    return { runId, exitCode: EXIT.done, outputs: {} };
+  }
+  // Everything the operator gave is checked before a new run exists: bad input leaves no run behind.
+  // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
+  const scenario = mode === 'rehearsal' ? (o.scenario ?? (await o.platforms.scenario(plan.scenarioDir!))) : undefined;
+  const runbook = loadRunbook(plan.runbookFile, o.actions);
+  // A resume reads the answers file the run was started with, unless it is given another.
+  const answersFile = o.answersFile
+    ? resolve(o.answersFile)
+    : (plan.startedWithAnswers ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
+  const answers = loadAnswers(answersFile);
+  checkAnswers(answersFile, answers, runbook, o.actions);
+  const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
+  const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock, mode !== 'rehearsal');
+  const reporter = new Reporter(o.out, secrets, mode === 'rehearsal', { verbose: o.verbose === true });
+  announceTakeover(lock, journal, reporter);
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    journal.append({ type: 'run.interrupted', signal });
+    lock.release();
+    reporter.close();
+    o.out.write(`\ninterrupted (${signal}); resume with: ${commandLine(['resume', runId])}\n`);
+    process.exit(EXIT.interrupted);
+  };
+  // The screen's reader went away (`| head`, a pager quit): no confirmation could be seen any more, so
+  // the run stops as interrupted, on the record and resumable, as a shell stops a program on SIGPIPE.
+  const onOutputClosed = (err: unknown): void => {
+    if (!isClosedOutput(err)) throw err;
+    journal.append({ type: 'run.interrupted', signal: 'SIGPIPE' });
+    lock.release();
+    process.stderr.write(
+      `dingo-recover: the output was closed; run ${runId} is interrupted. Resume with: ${commandLine(['resume', runId])}\n`,
+    );
+    process.exit(EXIT.outputClosed);
+  };
+  const notice = (state: NoticeState, exitCode: number | null = null, err?: unknown): RunNotice => ({
+    state,
+    runId,
+    runbook: runbook.name,
+    mode,
+    resumed: resuming,
+    step: currentStep(
+      journal.events(),
+      runbook.steps.map((s) => s.id),
+    ),
+    exitCode,
+    message: err === undefined ? null : messageOf(err),
+    operator: o.operator ?? null,
+  });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  o.out.on('error', onOutputClosed);
+
+  let platform: Platform | undefined;
+  try {
+    journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator, tool: o.tool });
+    reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
+    await sendNotice(o.notifier, () => notice('started'), journal, reporter);
+
+    const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
+    const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
+    platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live });
+
+    const result = await execute({
+      runbook,
+      actions: o.actions,
+      platform,
+      runId,
+      runDir,
+      journal,
+      events: journal.events(),
+      answers,
+      suggestions,
+      yes: o.yes,
+      plan: o.plan,
+      adoptable: adoptableInstances(o.stateDir, runId, o.actions),
+      prompts,
+      reporter,
+      redactor: secrets,
+      settings: plan.settings,
+      sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
+    const reportFile = writeIncidentReport(o.stateDir, runId, runbook);
+    for (const l of doneLines(runId, Date.now() - began, reportFile, result.outputs)) reporter.line(l);
+    await sendNotice(o.notifier, () => notice('done', EXIT.done), journal, reporter);
+    return { runId, exitCode: EXIT.done, outputs: result.outputs };
+  } catch (err) {
+    const exitCode = stopped(err, reporter, runId, resuming, journal);
+    const state = exitCode === EXIT.needsOperator ? 'waiting' : exitCode === EXIT.done ? 'planned' : 'failed';
+    // A journal that cannot be written any more (the reason it stopped, maybe) leaves the exit code as it is.
+    await sendNotice(o.notifier, () => notice(state, exitCode, err), journal, reporter).catch(() => undefined);
+    return {
+      runId,
+      exitCode,
+      outputs: {},
+      step: currentStep(
+        journal.events(),
+        runbook.steps.map((s) => s.id),
+      ),
+    };
+  } finally {
+    reporter.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    o.out.off('error', onOutputClosed);
+    await platform?.close().catch(() => undefined);
+    journal.close();
+    lock.release();
+  }
+}
+
+/** Ends a run on the record without finishing it, so a fresh run can start (and may adopt what it created). */
+export function abandon(o: { stateDir: string; runId: string; reason: string; stealLock?: boolean; out: Writable }): number {
+  const run = loadRun(o.stateDir, o.runId);
+  if (run.status === 'done') throw new UsageError(`run ${o.runId} is already done; there is nothing to abandon`);
+  if (run.state.abandoned) throw new UsageError(`run ${o.runId} was already abandoned`);
+  if (!o.reason.trim())
+    throw new UsageError('say why the run is abandoned: --reason TEXT', {
+      hint: 'the reason is kept in the journal for whoever reads it later',
+    });
+  const { lock, journal } = lockAndOpen(run.dir, true, o.stealLock);
+  try {
+    if (lock.takenOver) journal.append({ type: 'lock.taken', ...lock.takenOver });
+    journal.append({ type: 'run.abandoned', reason: o.reason.trim() });
+  } finally {
+    journal.close();
+    lock.release();
+  }
+  o.out.write(`run ${o.runId} is abandoned: ${o.reason.trim()}\n`);
+  o.out.write(
+    'nothing on the platform was changed by abandoning it; a new run that finds an instance this run created offers to adopt it\n',
+  );
+  return EXIT.done;
+}

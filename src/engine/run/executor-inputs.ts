@@ -1,0 +1,140 @@
+/** The run's inputs: asked, or taken from the answers file or defaults, normalised and checked, and journaled. */
+import { commandLine } from '../../core/command-line.js';
+import type { AnswerShown } from '../operator/screen-text.js';
+import type { ExecuteOptions } from './executor-options.js';
+import type { Scope } from '../runbook/template.js';
+import { UsageError } from '../../core/errors.js';
+import { isRecord } from '../../core/json.js';
+
+/**
+ * An answers file given to a resume may not change an input a finished step consumed: the platform
+ * already holds what that step did with the old value. An input no finished step used yet may change.
+ */
+function checkChangedInputs(opts: ExecuteOptions, scope: Scope): void {
+  const state = opts.journal.state();
+  for (const input of opts.runbook.inputs) {
+    if (!(input.name in state.inputs) || !(input.name in opts.answers.inputs)) continue;
+    const was = state.inputs[input.name];
+    const now = normaliseInput(input.type, opts.answers.inputs[input.name]);
+    if (JSON.stringify(was) === JSON.stringify(now)) continue;
+    const ref = new RegExp(`\\$\\{inputs\\.${input.name}\\}`);
+    const consumer = opts.runbook.steps.find(
+      (st) =>
+        state.steps.get(st.id)?.status === 'finished' &&
+        ref.test(JSON.stringify([st.with, st.confirm ?? null, st.forEach?.items ?? null, st.forEach?.inputs ?? null])),
+    );
+    if (consumer) {
+      throw new UsageError(
+        `input "${input.name}" was ${JSON.stringify(was)} when step "${consumer.id}" ran; the answers file now says ${JSON.stringify(now)}`,
+        {
+          hint: `an input a finished step used cannot change within a run: put back inputs.${input.name}: ${JSON.stringify(was)} to resume, or end this run (${commandLine(['abandon', opts.runId])} --reason TEXT) and start a new one`,
+        },
+      );
+    }
+    const problem = checkInput(input, now);
+    if (problem !== true)
+      throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
+    scope.inputs[input.name] = now;
+    opts.journal.append({ type: 'input', name: input.name, value: now, source: 'answers' });
+    opts.reporter.notice(`${input.prompt}: changed to ${JSON.stringify(now)} (no finished step had used it)`);
+  }
+}
+
+export async function askInputs(opts: ExecuteOptions, scope: Scope): Promise<void> {
+  checkChangedInputs(opts, scope);
+  const missing = opts.runbook.inputs.filter((i) => !(i.name in scope.inputs));
+  if (missing.length === 0) return;
+  const given: AnswerShown[] = [];
+  try {
+    await askEach(opts, scope, missing, given);
+  } finally {
+    opts.reporter.answers(given);
+  }
+}
+
+async function askEach(
+  opts: ExecuteOptions,
+  scope: Scope,
+  missing: ExecuteOptions['runbook']['inputs'],
+  given: AnswerShown[],
+): Promise<void> {
+  for (const input of missing) {
+    let value: unknown;
+    let source: 'prompt' | 'answers' | 'default';
+    if (input.name in opts.answers.inputs) {
+      value = normaliseInput(input.type, opts.answers.inputs[input.name]);
+      source = 'answers';
+    } else if (!opts.prompts.interactive && input.default !== undefined) {
+      value = input.default;
+      source = 'default';
+    } else {
+      const proposed = opts.suggestions?.[input.name] ?? input.default;
+      const text = await opts.prompts.input({
+        key: input.name,
+        message: input.prompt,
+        default:
+          proposed === undefined
+            ? undefined
+            : Array.isArray(proposed)
+              ? proposed.join(', ')
+              : typeof proposed === 'string'
+                ? proposed
+                : JSON.stringify(proposed),
+        validate: (v) => checkInput(input, normaliseInput(input.type, v)),
+      });
+      value = normaliseInput(input.type, text);
+      source = 'prompt';
+    }
+    const problem = checkInput(input, value);
+    if (problem !== true)
+      throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
+    scope.inputs[input.name] = value;
+    opts.journal.append({ type: 'input', name: input.name, value, source });
+    given.push({ name: input.name, prompt: input.prompt, value, source });
+  }
+}
+
+export function normaliseInput(type: string, value: unknown): unknown {
+  if (type === 'string[]') {
+    if (Array.isArray(value)) return value.map(String);
+    if (typeof value === 'string') return value.split(/[,\s]+/).filter(Boolean);
+  }
+  if (type === 'boolean' && typeof value === 'string') {
+    // Only the words YAML and operators use for yes and no; anything else stays text and is refused.
+    const word = value.trim().toLowerCase();
+    if (YES.includes(word)) return true;
+    if (NO.includes(word)) return false;
+  }
+  if (type === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
+  return typeof value === 'string' ? value.trim() : value;
+}
+
+const YES = ['y', 'yes', 'true'];
+const NO = ['n', 'no', 'false'];
+
+/** What an answer to the input must be, in words. */
+export function describeInputType(input: { type: string; pattern?: string }): string {
+  if (input.type === 'boolean') return 'yes or no (true/false, yes/no, y/n)';
+  if (input.type === 'object[]') return 'a list of records';
+  const text = input.pattern ? `text matching ${input.pattern}` : 'text';
+  return input.type === 'string[]' ? `a list of ${text} (or one text of comma-separated values)` : text;
+}
+
+export function checkInput(input: { type: string; pattern?: string }, value: unknown): string | true {
+  if (input.type === 'string') {
+    if (typeof value !== 'string' || !value) return 'an answer is needed';
+    if (input.pattern && !new RegExp(input.pattern).test(value)) return `"${value}" does not match ${input.pattern}`;
+  }
+  if (input.type === 'string[]') {
+    if (!Array.isArray(value)) return 'a list is needed';
+    if (input.pattern) {
+      const bad = value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).find((v) => !new RegExp(input.pattern!).test(v));
+      if (bad !== undefined) return `"${bad}" does not match ${input.pattern}`;
+    }
+  }
+  if (input.type === 'object[]' && !(Array.isArray(value) && value.every(isRecord)))
+    return 'a list of records is needed (bound by a use step to a step output, or given in the answers file)';
+  if (input.type === 'boolean' && typeof value !== 'boolean')
+    return typeof value === 'string' ? `"${value}" is not yes or no (answer yes, no, y, n, true or false)` : 'yes or no';
+  return true;
+}

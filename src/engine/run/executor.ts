@@ -1,0 +1,33 @@
+/**
+ * Runs a runbook: asks the inputs, then each step in order, journaling everything.
+ * On resume, finished steps are skipped with their recorded outputs; a step that
+ * started and never finished runs its probe to decide; before a destructive step
+ * runs again, the evidence it relies on is re-checked. A for-each step runs a
+ * sub-runbook per item (executor-foreach.ts).
+ */
+import { stepContexts } from './executor-context.js';
+import { askInputs } from './executor-inputs.js';
+import type { ExecuteOptions, ExecuteResult, PromptClock, Run } from './executor-options.js';
+import { timedPrompts } from './executor-prompts.js';
+import { runSequence } from './executor-sequence.js';
+import { replay } from '../journal/replay.js';
+import type { Scope } from '../runbook/template.js';
+
+export type { ExecuteOptions, ExecuteResult } from './executor-options.js';
+
+export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
+  const clock: PromptClock = { ms: 0 };
+  const opts: ExecuteOptions = { ...options, prompts: timedPrompts(options.prompts, options.reporter, clock) };
+  const state = replay(opts.events);
+  const scope: Scope = { inputs: { ...state.inputs }, outputs: {}, run: { id: opts.runId, mode: opts.platform.mode } };
+  const contexts = stepContexts(opts);
+  const run: Run = { opts, clock, contextFor: (id, screen, prompts) => contexts.contextFor(id, screen, prompts) };
+  try {
+    await askInputs(opts, scope);
+    await runSequence(run, { steps: opts.runbook.steps, scope, prefix: '', screen: opts.reporter, prompts: opts.prompts });
+    opts.journal.append({ type: 'run.finished' });
+    return { state: opts.journal.state(), outputs: scope.outputs };
+  } finally {
+    await contexts.close();
+  }
+}

@@ -1,0 +1,21 @@
+/** Running a runbook: the driver (start, resume, abandon), the executor and the step context, what a resume does with each step, the run folders and the lock. What the rest of the program uses of it comes through here. */
+export { type StepContext } from './context.js';
+export { type DriveOptions, type Platforms, drive } from './driver.js';
+export { execute } from './executor.js';
+export { checkInput, normaliseInput } from './executor-inputs.js';
+export { RunLock } from './lock.js';
+export { processStart } from './lock-holder.js';
+export { recordingStore } from './recording-store.js';
+export {
+  type ProbeAnswer,
+  type ResumeTraits,
+  type StepRecord,
+  afterProbe,
+  afterRecheck,
+  beforeStep,
+  lacksOutputs,
+  resumeTraits,
+} from './resume-decision.js';
+export { abandonedInstances } from './run-history.js';
+export { type Notifier, type RunNotice } from './run-notice.js';
+export { JOURNAL_FILE, type RunSummary, checkStateDir, createRunDir, latestUnfinished, listRunIds, loadRun } from './runs.js';

@@ -1,0 +1,84 @@
+/**
+ * S3 errors turned into messages an operator can act on. The SDK's own
+ * messages ("Access Denied", "UnknownError") do not say which object or what
+ * to check; these do, and they pass through redaction before leaving.
+ */
+import { StepFailed } from '../../core/errors.js';
+import { secrets } from '../../core/redact.js';
+import { formatS3Url } from '../../core/s3-url.js';
+import { numberAt, recordAt, stringAt } from '../../core/json.js';
+
+const POLICY_HINT = 'check the AWS credentials/policy (s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject)';
+
+export function s3Url(bucket: string, key = ''): string {
+  return formatS3Url(bucket, key);
+}
+
+/** The S3 error code of an SDK error ("NoSuchKey", "AccessDenied"...), or "". */
+function errorCode(err: unknown): string {
+  return stringAt(err, 'Code') ?? stringAt(err, 'name') ?? '';
+}
+
+function httpStatus(err: unknown): number | undefined {
+  return numberAt(recordAt(err, '$metadata'), 'httpStatusCode');
+}
+
+export function isNotFound(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'NotFound' || code === 'NoSuchKey' || (httpStatus(err) === 404 && code !== 'NoSuchBucket');
+}
+
+/** A StepFailed naming the operation and the object, with what to do about it. */
+export function describeS3Error(err: unknown, op: string, bucket: string, key = '', where = 's3'): StepFailed {
+  const code = errorCode(err);
+  const status = httpStatus(err);
+  const url = s3Url(bucket, key);
+  const detail = secrets.redact(stringAt(err, 'message') ?? String(err));
+  const attempts = numberAt(recordAt(err, '$metadata'), 'attempts');
+  let message: string;
+  let hint: string | undefined;
+  if (isMissingCredentials(err)) {
+    message = `no AWS credentials were found for ${op} on ${url}`;
+    hint =
+      "S3 credentials come from the AWS credential chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), AWS_PROFILE with ~/.aws/credentials, or an instance role. Reuse the service container's (the AWS_* variables that docker inspect shows on the cell), then try again.";
+  } else if (code === 'AccessDenied' || code === 'Forbidden' || (status === 403 && !isCredentialCode(code))) {
+    message = `access denied to ${url}: ${POLICY_HINT}`;
+    hint = 'Reuse the credentials of the service container (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from its environment).';
+  } else if (isCredentialCode(code)) {
+    message = `S3 rejected the credentials while trying ${op} on ${url} (${code}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`;
+    hint = 'The key pair must belong to the account that owns the backup bucket.';
+  } else if (code === 'NoSuchBucket') {
+    message = `bucket "${bucket}" does not exist at ${where}: check the bucket name in the S3 URL (${url})`;
+    hint = 'The WAL bucket is WAL_S3_BUCKET in the service container environment.';
+  } else if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed') {
+    message = `bucket "${bucket}" is in another region than ${where} (${code}): set the region of the bucket`;
+  } else if (status === undefined && isNetworkError(err)) {
+    message = `cannot reach ${where} for ${op} on ${url}: ${detail}`;
+    hint = 'Check the S3 endpoint and region, and that this machine can reach them (proxy, firewall, DNS).';
+  } else {
+    const tried = attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
+    message = `S3 ${op} on ${url} failed${tried}: ${code || 'error'}${status ? ` (HTTP ${status})` : ''}: ${detail}`;
+    hint = 'Throttling and server errors are retried with backoff; if this persists, check the endpoint and network, then try again.';
+  }
+  return new StepFailed(secrets.redact(message), { hint, cause: err });
+}
+
+function isNetworkError(err: unknown): boolean {
+  const code = stringAt(err, 'code') ?? '';
+  return (
+    /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) ||
+    errorCode(err) === 'TimeoutError'
+  );
+}
+
+/** The SDK found no credentials in its chain (nothing was sent). */
+function isMissingCredentials(err: unknown): boolean {
+  return (
+    stringAt(err, 'name') === 'CredentialsProviderError' ||
+    /could not load credentials from any providers/i.test(stringAt(err, 'message') ?? '')
+  );
+}
+
+function isCredentialCode(code: string): boolean {
+  return code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || code === 'ExpiredToken' || code === 'InvalidToken';
+}

@@ -1,0 +1,117 @@
+/**
+ * Running one command over an SSH connection: its output, its exit status (or the signal that
+ * killed it), a timeout, and a connection that goes away under it.
+ */
+import type { Client, ClientChannel } from 'ssh2';
+import { StepFailed, messageOf } from '../../core/errors.js';
+import { secrets } from '../../core/redact.js';
+import type { CommandResult } from '../../core/seams.js';
+import { TIMED_OUT_EXIT } from '../local-runner.js';
+import { signalExitCode } from '../signals.js';
+
+/** The connection went away: whether the command ran is unknown. */
+export class ConnectionLost extends Error {}
+
+/** What a command has produced so far, and how it ended. */
+interface Outcome {
+  exitCode?: number;
+  signal?: string;
+  timedOut: boolean;
+  out: Buffer[];
+  err: Buffer[];
+}
+
+export function execOn(client: Client, command: string, stdin: string, timeoutMs?: number): Promise<CommandResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const o: Outcome = { timedOut: false, out: [], err: [] };
+    let channel: ClientChannel | undefined;
+    let settled = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            o.timedOut = true;
+            channel?.close();
+            finish();
+          }, timeoutMs);
+    const onClientGone = (): void => {
+      lost('connection closed');
+    };
+    client.once('close', onClientGone);
+    client.once('end', onClientGone);
+
+    function settle(fn: () => void): void {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      client.removeListener('close', onClientGone);
+      client.removeListener('end', onClientGone);
+      fn();
+    }
+    function finish(): void {
+      settle(() => {
+        resolve(resultOf(o, started));
+      });
+    }
+    function lost(why: string): void {
+      settle(() => {
+        reject(new ConnectionLost(why));
+      });
+    }
+
+    try {
+      client.exec(command, (e, ch) => {
+        if (e) {
+          settle(() => {
+            reject(execFailed(e));
+          });
+          return;
+        }
+        channel = ch;
+        collect(ch, o, stdin, finish, lost);
+      });
+    } catch (e) {
+      lost(messageOf(e));
+    }
+  });
+}
+
+function execFailed(e: Error): Error {
+  return /not connected|no response|closed/i.test(e.message)
+    ? new ConnectionLost(e.message)
+    : new StepFailed(`ssh exec failed: ${secrets.redact(e.message)}`);
+}
+
+/** Gathers the channel's output and exit status into `o`, and feeds it `stdin`. */
+function collect(ch: ClientChannel, o: Outcome, stdin: string, finish: () => void, lost: (why: string) => void): void {
+  ch.on('data', (b: Buffer) => o.out.push(b));
+  ch.stderr.on('data', (b: Buffer) => o.err.push(b));
+  ch.on('exit', (code: number | null, sig?: string) => {
+    if (typeof code === 'number') o.exitCode = code;
+    else if (sig) o.signal = sig;
+  });
+  ch.on('close', () => {
+    if (o.exitCode === undefined && o.signal === undefined && !o.timedOut) {
+      // No exit status: the connection went away under the command. Give the
+      // client's own close event a moment to say so.
+      setImmediate(() => {
+        lost('channel closed without an exit status');
+      });
+      return;
+    }
+    finish();
+  });
+  ch.on('error', () => {});
+  ch.end(stdin);
+}
+
+function resultOf(o: Outcome, started: number): CommandResult {
+  return {
+    exitCode: o.timedOut ? TIMED_OUT_EXIT : (o.exitCode ?? (o.signal ? signalExitCode(o.signal) : 255)),
+    stdout: Buffer.concat(o.out).toString('utf8'),
+    stderr: Buffer.concat(o.err).toString('utf8'),
+    durationMs: Date.now() - started,
+    ...(o.timedOut ? { timedOut: true } : {}),
+  };
+}
