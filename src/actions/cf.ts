@@ -5,10 +5,8 @@ import { commandLine, quote } from '../core/command-line.js';
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/run/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
-import { failureText } from '../adapters/cf/index.js';
-import { hintFor } from '../adapters/cf/index.js';
+import { failureText, hintFor, cfEnv } from '../adapters/cf/index.js';
 import { secrets } from '../core/redact.js';
-import { cfEnv } from '../adapters/cf/index.js';
 import { confirmationMatches } from '../engine/operator/index.js';
 import { cfCli } from './support/cf.js';
 

@@ -1,6 +1,5 @@
 /** Every action a runbook can name. */
-import type { ActionDef } from '../engine/runbook/index.js';
-import type { ActionRegistry } from '../engine/runbook/index.js';
+import { type ActionDef, type ActionRegistry } from '../engine/runbook/index.js';
 import { archiveActions } from './archive.js';
 import { boshActions } from './bosh.js';
 import { cellActions } from './cell.js';

@@ -2,9 +2,7 @@
 import { NeedsOperator, UsageError } from '../core/errors.js';
 import { findGuid } from '../core/guid.js';
 import { urlOf, type S3Location } from '../core/s3-url.js';
-import { TerminalPrompter, type Prompter } from '../engine/operator/index.js';
-import { confirmationMatches, describeExpected } from '../engine/operator/index.js';
-import { loadAnswers } from '../engine/operator/index.js';
+import { TerminalPrompter, type Prompter, confirmationMatches, describeExpected, loadAnswers } from '../engine/operator/index.js';
 
 /** The answers-file key (`confirm.archive-swap`) that confirms a swap without a terminal. */
 const SWAP_CONFIRM_KEY = 'archive-swap';

@@ -6,23 +6,10 @@
  */
 import type { CommandRunner } from '../core/seams.js';
 import { isRecord, recordAt, stringAt, numberAt, type JsonRecord } from '../core/json.js';
-import { CfCli } from '../adapters/cf/index.js';
-import { CfApi } from '../adapters/cf/index.js';
-import { cfCurlHasFail } from '../adapters/cf/index.js';
-import type { AuditEvent, EventsApi } from '../adapters/cf/index.js';
-import { spaceDeletions } from '../logs/space-holdings.js';
+import { CfApi, CfCli, cfCurlHasFail, type AuditEvent, type EventsApi } from '../adapters/cf/index.js';
+import { HOLDING_EVENT_TYPES, spaceDeletions } from '../logs/space-holdings.js';
 import type { CfApp, CfAuditEvent, CfOffering, CfServiceInstance, CfWorld } from '../rehearsal/cf/index.js';
 
-/** The audit events the recovery's evidence rules and space recovery read. */
-const EVENT_TYPES = [
-  'audit.service_instance.create',
-  'audit.service_instance.update',
-  'audit.service_instance.delete',
-  'audit.service_binding.create',
-  'audit.service_binding.delete',
-  'audit.app.create',
-  'audit.app.delete-request',
-];
 const SPACE_DELETE = 'audit.space.delete-request';
 
 export interface CfAnswers {
@@ -87,7 +74,7 @@ export class CfReader {
     const spaceDeletes = await this.auditEvents([SPACE_DELETE], { orgGuid });
     if (!spaceGuid) this.deletedSpaceGuid = answers.spaceGuid ?? spaceDeletions(spaceDeletes, answers.space)[0]?.spaceGuid ?? null;
     const eventsOf = spaceGuid ?? this.deletedSpaceGuid;
-    const events = [...spaceDeletes, ...(eventsOf ? await this.auditEvents(EVENT_TYPES, { spaceGuid: eventsOf }) : [])];
+    const events = [...spaceDeletes, ...(eventsOf ? await this.auditEvents(HOLDING_EVENT_TYPES, { spaceGuid: eventsOf }) : [])];
     return {
       version,
       api: { url: target.api ?? 'https://api.example.invalid', ...(await this.v2Info()), v3 },

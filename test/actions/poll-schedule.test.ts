@@ -3,8 +3,7 @@
  * ends when the platform is ready, not on the next tick of a 10 s grid.
  */
 import { describe, expect, it } from 'vitest';
-import { CfCli } from '../../src/adapters/cf/index.js';
-import { FIRST_POLL_MS, pollDelays } from '../../src/adapters/cf/index.js';
+import { CfCli, FIRST_POLL_MS, pollDelays } from '../../src/adapters/cf/index.js';
 import { cellActions } from '../../src/actions/cell.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/run/index.js';

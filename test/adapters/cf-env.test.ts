@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cfEnv } from '../../src/adapters/cf/index.js';
-import { CfCli } from '../../src/adapters/cf/index.js';
-import { CfApi } from '../../src/adapters/cf/index.js';
+import { cfEnv, CfCli, CfApi } from '../../src/adapters/cf/index.js';
 import type { CommandRunner, CommandSpec } from '../../src/core/seams.js';
 
 afterEach(() => {

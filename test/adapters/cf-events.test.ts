@@ -1,7 +1,6 @@
 /** Audit events through `cf curl`: both APIs' shapes, pagination, and CCs without v3. */
 import { describe, expect, it } from 'vitest';
-import { CfApi } from '../../src/adapters/cf/index.js';
-import { curlPath, eventFromV2, eventFromV3, requestGuid } from '../../src/adapters/cf/index.js';
+import { CfApi, curlPath, eventFromV2, eventFromV3, requestGuid } from '../../src/adapters/cf/index.js';
 import { fakeCcRunner, type FakeCc, type FakeEvent } from './cf-events-fake.js';
 
 const ORG = 'd9be96f5-ea8f-4549-923f-bec882e32e3c';

@@ -7,11 +7,14 @@ import {
   parseBoundAppsText,
   parseGuidLine,
   parseStatusText,
+  parseCurlBody,
+  statusFromV2,
+  statusFromV3,
+  cfCurlHasFail,
+  cfEra,
+  parseCfVersionOutput,
 } from '../../src/adapters/cf/index.js';
-import { parseCurlBody, statusFromV2, statusFromV3 } from '../../src/adapters/cf/index.js';
-import { renderApps, renderTarget } from '../../src/rehearsal/cf/index.js';
-import { renderCreateService, renderService, renderServiceNotFound } from '../../src/rehearsal/cf/index.js';
-import { cfCurlHasFail, cfEra, parseCfVersionOutput } from '../../src/adapters/cf/index.js';
+import { renderApps, renderTarget, renderCreateService, renderService, renderServiceNotFound } from '../../src/rehearsal/cf/index.js';
 import { CF_VERSIONS } from '../support/fake-cli/worlds.js';
 
 const who = { org: 'org', space: 'important-space-and-all-databases', user: 'admin' };

@@ -5,15 +5,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { defineAction } from '../../src/engine/runbook/index.js';
-import { execute } from '../../src/engine/run/index.js';
-import { Journal, openJournalForAppend, readJournal } from '../../src/engine/journal/index.js';
-import type { JournalEvent } from '../../src/engine/journal/index.js';
-import type { Prompter } from '../../src/engine/operator/index.js';
-import { Reporter } from '../../src/engine/operator/index.js';
-import { loadRunbook, type ActionRegistry } from '../../src/engine/runbook/index.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { createRunDir, JOURNAL_FILE } from '../../src/engine/run/index.js';
+import { defineAction, loadRunbook, type ActionRegistry, DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { execute, createRunDir, JOURNAL_FILE } from '../../src/engine/run/index.js';
+import { Journal, openJournalForAppend, readJournal, type JournalEvent } from '../../src/engine/journal/index.js';
+import { type Prompter, Reporter } from '../../src/engine/operator/index.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { Platform } from '../../src/core/seams.js';
 

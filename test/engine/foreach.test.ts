@@ -2,12 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineAction } from '../../src/engine/runbook/index.js';
-import { renderIncidentReport } from '../../src/engine/report/index.js';
-import { abandonedInstances } from '../../src/engine/run/index.js';
-import { loadRunbook, type ActionRegistry } from '../../src/engine/runbook/index.js';
-import { loadRun } from '../../src/engine/run/index.js';
-import { buildTranscript, renderTranscript } from '../../src/engine/report/index.js';
+import { defineAction, loadRunbook, type ActionRegistry } from '../../src/engine/runbook/index.js';
+import { renderIncidentReport, buildTranscript, renderTranscript } from '../../src/engine/report/index.js';
+import { abandonedInstances, loadRun } from '../../src/engine/run/index.js';
 import type { JournalEvent } from '../../src/engine/journal/index.js';
 import type { Prompter } from '../../src/engine/operator/index.js';
 import { tempDirs } from '../support/temp-dirs.js';

@@ -3,9 +3,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Journal, openJournalForAppend, readJournal } from '../../src/engine/journal/index.js';
-import type { JournalEvent } from '../../src/engine/journal/index.js';
-import { replay } from '../../src/engine/journal/index.js';
+import { Journal, openJournalForAppend, readJournal, type JournalEvent, replay } from '../../src/engine/journal/index.js';
 import { Redactor } from '../../src/core/redact.js';
 import { EXIT, UsageError } from '../../src/core/errors.js';
 import { tempDirs } from '../support/temp-dirs.js';

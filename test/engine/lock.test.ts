@@ -4,8 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RunLock } from '../../src/engine/run/index.js';
-import { processStart } from '../../src/engine/run/index.js';
+import { RunLock, processStart } from '../../src/engine/run/index.js';
 import { EXIT, RunLocked, UsageError, exitCodeOf } from '../../src/core/errors.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
 

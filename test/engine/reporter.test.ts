@@ -3,9 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_COLUMNS, colourWanted, fold, truncate } from '../../src/core/display.js';
 import { formatDuration } from '../../src/core/duration.js';
 import { REDACTED, Redactor } from '../../src/core/redact.js';
-import { Reporter } from '../../src/engine/operator/index.js';
-import type { ReporterOptions } from '../../src/engine/operator/index.js';
-import { headline } from '../../src/engine/operator/index.js';
+import { Reporter, type ReporterOptions, headline } from '../../src/engine/operator/index.js';
 
 /** Any control character a terminal would act on (newline and tab are text). */
 // eslint-disable-next-line no-control-regex -- the screen is checked for the very control characters a terminal acts on

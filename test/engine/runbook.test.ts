@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunbook } from '../../src/engine/runbook/index.js';
-import { defineAction } from '../../src/engine/runbook/index.js';
+import { parseRunbook, defineAction, loadRunbook } from '../../src/engine/runbook/index.js';
 import { UsageError } from '../../src/core/errors.js';
-import { loadRunbook } from '../../src/engine/runbook/index.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { ROOT } from '../support/cli.js';
 import { settled } from '../support/started.js';

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, readJournal } from '../../src/engine/journal/index.js';
-import type { EventBody, JournalEvent } from '../../src/engine/journal/index.js';
+import { Journal, readJournal, type EventBody, type JournalEvent } from '../../src/engine/journal/index.js';
 import { Redactor } from '../../src/core/redact.js';
 import { JOURNAL_FILE, createRunDir, loadRun } from '../../src/engine/run/index.js';
 import { buildTranscript, renderTranscript, renderTranscriptJson } from '../../src/engine/report/index.js';

@@ -9,8 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { actionRegistry } from '../../src/actions/index.js';
-import { readJournal } from '../../src/engine/journal/index.js';
-import { replay, type StepState } from '../../src/engine/journal/index.js';
+import { readJournal, replay, type StepState } from '../../src/engine/journal/index.js';
 import { afterProbe, beforeStep, lacksOutputs, resumeTraits } from '../../src/engine/run/index.js';
 import { loadRunbook, type Runbook } from '../../src/engine/runbook/index.js';
 

@@ -3,8 +3,7 @@ import https from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
-import { DirectCopy, encodeKey, parseCopyResult, routeOf } from '../../src/systems/s3/index.js';
-import { createS3Store } from '../../src/systems/s3/index.js';
+import { DirectCopy, encodeKey, parseCopyResult, routeOf, createS3Store } from '../../src/systems/s3/index.js';
 
 const BUCKET = 'direct-copy';
 let moto: Moto;

@@ -10,8 +10,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { SshConfig } from '../../src/systems/ssh/index.js';
-import { resolveHop } from '../../src/systems/ssh/index.js';
+import { SshConfig, resolveHop } from '../../src/systems/ssh/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssh-g-'));
 const home = userInfo().homedir;

@@ -3,13 +3,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SshConfig, parseProxyJump } from '../../src/systems/ssh/index.js';
-import { matchHostPatterns } from '../../src/systems/ssh/index.js';
-import { KnownHosts, fingerprint, hostToken, preferredHostKeyAlgorithms } from '../../src/systems/ssh/index.js';
+import {
+  SshConfig,
+  parseProxyJump,
+  matchHostPatterns,
+  KnownHosts,
+  fingerprint,
+  hostToken,
+  preferredHostKeyAlgorithms,
+  cellHop,
+  hostKeyName,
+} from '../../src/systems/ssh/index.js';
 import { remoteCommand } from '../../src/adapters/shell.js';
 import { quote } from '../../src/core/command-line.js';
-import { cellHop } from '../../src/systems/ssh/index.js';
-import { hostKeyName } from '../../src/systems/ssh/index.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dingo-sshcfg-'));
 afterAll(() => {

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanFiles } from '../../src/systems/syslog/index.js';
+import { scanFiles, MAX_LINE } from '../../src/systems/syslog/index.js';
 import { type FileHit } from '../../src/core/log-source.js';
-import { MAX_LINE } from '../../src/systems/syslog/index.js';
 import { scanChunks } from '../support/term-scan.js';
 import { emptyReport } from '../../src/core/log-source.js';
 

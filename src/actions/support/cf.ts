@@ -1,8 +1,6 @@
 /** The step's cf CLI and Cloud Controller API, run through its command seam with the run's cf binary. */
 import type { StepContext } from '../../engine/run/index.js';
-import { CfCli } from '../../adapters/cf/index.js';
-import { CfApi } from '../../adapters/cf/index.js';
-import { cfCurlHasFail } from '../../adapters/cf/index.js';
+import { CfCli, CfApi, cfCurlHasFail } from '../../adapters/cf/index.js';
 
 export function cfCli(ctx: StepContext): CfCli {
   return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary });

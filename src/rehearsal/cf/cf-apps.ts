@@ -14,9 +14,8 @@ import {
   renderUnbindService,
 } from './cf-formats.js';
 import { renderFailure } from './cf-text.js';
-import { cfEra } from '../../adapters/cf/index.js';
+import { cfEra, type Rendered } from '../../adapters/cf/index.js';
 import { renderServiceNotFound } from './cf-service-formats.js';
-import type { Rendered } from '../../adapters/cf/index.js';
 import type { CfFlags } from './cf-args.js';
 import { recordAudit } from './cf-audit.js';
 import { NO_ORG, type CfContext } from './cf-context.js';

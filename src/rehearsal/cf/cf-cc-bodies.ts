@@ -2,9 +2,8 @@
  * What `cf curl` prints, and the Cloud Controller bodies (v3 and v2) the simulator serves
  * through it.
  */
-import type { LastOperation, Rendered } from '../../adapters/cf/index.js';
+import { type LastOperation, type Rendered, cfMajor } from '../../adapters/cf/index.js';
 import { ok, renderFailure } from './cf-text.js';
-import { cfMajor } from '../../adapters/cf/index.js';
 
 /**
  * `cf curl PATH [-f]`. Without `-f` an HTTP error still exits 0 and prints the error body;

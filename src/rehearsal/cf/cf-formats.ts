@@ -6,8 +6,7 @@
  * versions, targets, failures and apps; services are in cf-service-formats.ts, Cloud Controller
  * bodies in cf-cc-bodies.ts.
  */
-import { cfEra, cfMajor } from '../../adapters/cf/index.js';
-import type { CfWho, Rendered } from '../../adapters/cf/index.js';
+import { cfEra, cfMajor, type CfWho, type Rendered } from '../../adapters/cf/index.js';
 import { keyValues, ok, padTable, renderFailure } from './cf-text.js';
 
 export function renderVersion(version: string): Rendered {

@@ -2,9 +2,8 @@
  * The cf CLI's service commands as each era prints them: `cf service NAME` and
  * `cf create-service` with its failures (see cf-formats.ts for the eras).
  */
-import type { CfWho, LastOperation, Rendered } from '../../adapters/cf/index.js';
+import { type CfWho, type LastOperation, type Rendered, cfEra } from '../../adapters/cf/index.js';
 import { keyValues, ok, padTable, renderFailure } from './cf-text.js';
-import { cfEra } from '../../adapters/cf/index.js';
 
 /** Exit 1 with the era's "not found" text (`cf service NAME` and `--guid`). */
 export function renderServiceNotFound(version: string, name: string): Rendered {

@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { renderFailure, ok } from './cf-text.js';
-import { cfMajor } from '../../adapters/cf/index.js';
-import type { Rendered } from '../../adapters/cf/index.js';
+import { cfMajor, type Rendered } from '../../adapters/cf/index.js';
 import type { CfFlags } from './cf-args.js';
 import { recordAudit } from './cf-audit.js';
 import { NO_ORG, type CfContext } from './cf-context.js';

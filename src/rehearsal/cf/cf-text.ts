@@ -2,8 +2,7 @@
  * The layout the cf CLI prints with, in every era: padded tables, key/value blocks, and how a
  * failed command splits FAILED and its reason between stdout and stderr.
  */
-import type { Rendered } from '../../adapters/cf/index.js';
-import { cfEra } from '../../adapters/cf/index.js';
+import { type Rendered, cfEra } from '../../adapters/cf/index.js';
 
 /** A command that exited 0 and printed `stdout`. */
 export const ok = (stdout: string): Rendered => ({ stdout, stderr: '', exitCode: 0 });

@@ -4,8 +4,7 @@
  * and at its deletion (v2 /v2/events and v3 /v3/audit_events render the same events).
  */
 import { createHash } from 'node:crypto';
-import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
-import type { CfAuditEvent } from '../../../src/rehearsal/cf/index.js';
+import { type CfWorld, type CfAuditEvent } from '../../../src/rehearsal/cf/index.js';
 import { deletedInstance, type OldInstance } from './shared.js';
 
 /** The seed offering's plans (their Cloud Controller GUIDs are the broker's ids). */
