@@ -4,8 +4,8 @@
  * Dingo's prefix in the platform's WAL bucket is refused before anything is changed, naming what
  * was found where; and a run is done only when the container serves the restored database.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
@@ -85,13 +85,19 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pin
     let runId: string;
     beforeAll(async () => {
       c = await prepareCase(servers, 'logs-target', { forgedBucket: LOOKALIKE });
-      // As the runbook had it before the target came from the container's environment.
-      const runbook = join(c.dir, 'logs-target.yaml');
-      const text = readFileSync(runbookPath(DEFAULT_RUNBOOK), 'utf8').replaceAll(
+      // As the runbooks had it before the target came from the container's environment: a copy of
+      // the bundled folder (the recovery uses its sibling runbooks) with the shared steps changed.
+      const folder = join(c.dir, 'runbooks');
+      cpSync(dirname(runbookPath(DEFAULT_RUNBOOK)), folder, { recursive: true });
+      const shared = join(folder, 'recover-instance.yaml');
+      const text = readFileSync(shared, 'utf8');
+      const changed = text.replaceAll(
         '${steps.inspect-new-container.outputs.archiveUrl}',
         '${steps.find-new-container.outputs.archiveUrl}',
       );
-      writeFileSync(runbook, text);
+      expect(changed).not.toBe(text);
+      writeFileSync(shared, changed);
+      const runbook = join(folder, `${DEFAULT_RUNBOOK}.yaml`);
       run = await runCli(['recover', ...c.liveArgs, '--runbook', runbook, '--state-dir', c.stateDir], { env: c.env });
       runId = runIdOf(run.stdout);
     }, ONE_RUN_MS);
