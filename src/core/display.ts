@@ -107,7 +107,12 @@ export function fold(line: string, columns: number, hang = 4): string[] {
       .slice(0, room + 1)
       .join('')
       .lastIndexOf(' ');
-    if (cut <= (out.length ? 0 : indent) + Math.floor(room / 3)) cut = chars.slice(0, room).join('').length;
+    const start = out.length ? 0 : indent;
+    // A break this early leaves a short line; it is taken only to keep whole a word (a path, a URL)
+    // that fits on a line of its own. A longer word is cut where the line ends.
+    const next = Array.from(rest.slice(cut + 1).split(' ')[0] ?? '');
+    const keepsWordWhole = cut > start && next.length <= width - pad.length;
+    if (cut <= start + Math.floor(room / 3) && !keepsWordWhole) cut = chars.slice(0, room).join('').length;
     out.push((out.length ? pad : '') + rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).replace(/^ +/, '');
     room = width - pad.length;

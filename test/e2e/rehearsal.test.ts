@@ -272,7 +272,10 @@ describe('bundled scenarios', () => {
     const elsewhere = stateDir();
     const r = await runCli(['rehearse', '--scenario', name, '--yes', '--state-dir', join(elsewhere, 'state')], { cwd: elsewhere });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain(`simulated platform of ${join(ROOT, 'fixtures', name.replace(/^fixtures\/|\/$/g, ''))}`);
+    // A clone at a long path folds the greeting before the path: the words are the same.
+    expect(r.stdout.replace(/\s*\n\s*/g, ' ')).toContain(
+      `simulated platform of ${join(ROOT, 'fixtures', name.replace(/^fixtures\/|\/$/g, ''))}`,
+    );
   });
 
   it('an unknown name is refused, listing the bundled ones', async () => {

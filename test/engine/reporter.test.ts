@@ -411,6 +411,15 @@ describe('display helpers', () => {
     expect(word.join('').replace(/ /g, '')).toBe('a'.repeat(95));
   });
 
+  it('moves a path that fits on a line of its own to the next line whole, rather than cutting it', () => {
+    const path = `/tmp/${'a'.repeat(60)}/${'b'.repeat(60)}/dingo-recover/fixtures/space-scenario`;
+    const lines = fold(`REHEARSAL against the simulated platform of ${path}: its commands are shown`, 200);
+    expect(lines.every((l) => l.length <= 200)).toBe(true);
+    expect(lines.some((l) => l.includes(path))).toBe(true);
+    // A word longer than any line is still cut where the line ends.
+    expect(fold(`see ${'c'.repeat(300)}`, 150).every((l) => l.length <= 150)).toBe(true);
+  });
+
   it('truncates and formats durations', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
