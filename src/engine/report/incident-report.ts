@@ -33,10 +33,17 @@ function grownLine(t: Transcript): string[] {
   ];
 }
 
+/** The time between the newest archived WAL and the deletion, in ms; null when either is missing or not a time. */
+function lossGap(deletedAt: string, lastWalAt: string): number | null {
+  if (!deletedAt || !lastWalAt) return null;
+  const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
+  return Number.isNaN(gap) ? null : gap;
+}
+
 /** The data-loss window in one phrase for the end of a run: how long, and from when. */
 export function lossPhrase(deletedAt: string, lastWalAt: string): string {
-  const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
-  if (!deletedAt || !lastWalAt || Number.isNaN(gap)) return 'unknown (the deletion time or the newest archived WAL is not known)';
+  const gap = lossGap(deletedAt, lastWalAt);
+  if (gap === null) return 'unknown (the deletion time or the newest archived WAL is not known)';
   if (gap <= 0) return 'none seen: WAL was archived up to the deletion';
   return `up to ${roughDuration(gap)}: writes after ${utc(lastWalAt)} (newest archived WAL) until the deletion at ${utc(deletedAt)}`;
 }
@@ -44,8 +51,8 @@ export function lossPhrase(deletedAt: string, lastWalAt: string): string {
 /** What a deletion lost: the writes between the newest archived WAL and the deletion. */
 export function lossWindow(deletedAt: string, lastWalAt: string): string {
   if (!deletedAt || !lastWalAt) return 'unknown: the deletion time or the newest archived WAL is not known';
-  const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
-  if (Number.isNaN(gap)) return 'unknown';
+  const gap = lossGap(deletedAt, lastWalAt);
+  if (gap === null) return 'unknown';
   if (gap <= 0) return `none seen: WAL was archived up to ${utc(lastWalAt)}, after the deletion at ${utc(deletedAt)}`;
   return `writes between ${utc(lastWalAt)} (newest archived WAL) and ${utc(deletedAt)} (deletion), up to ${roughDuration(gap)}, were never archived and are lost`;
 }

@@ -90,4 +90,6 @@ export interface StepRun {
   action: ActionDef;
   ctx: StepContext;
   prior: StepState;
+  /** What the resume policy decided before the step ran: run it, or probe an earlier attempt first. */
+  decision: 'run' | 'probe';
 }

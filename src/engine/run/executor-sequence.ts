@@ -71,7 +71,7 @@ async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<st
   const params = resolveValue(step.with, seq.scope) as Record<string, unknown>;
   for (const [k, spec] of Object.entries(action.params))
     if (params[k] === undefined && spec.default !== undefined) params[k] = spec.default;
-  const work = (): Promise<Record<string, unknown>> => runStep(run, seq, { step, id, action, ctx, prior }, params);
+  const work = (): Promise<Record<string, unknown>> => runStep(run, seq, { step, id, action, ctx, prior, decision: decision.do }, params);
   const exclusive = step.exclusive === undefined ? undefined : String(resolveValue(step.exclusive, seq.scope));
   return exclusive === undefined || !seq.item ? work() : seq.item.exclusive.with(`exclusive:${exclusive}`, work);
 }

@@ -10,7 +10,7 @@ import { headline, shortValue } from '../operator/screen-text.js';
 import type { ActionDef } from '../runbook/action.js';
 import type { StepScreen } from '../operator/step-screen.js';
 import { DingoError, NeedsOperator, StepFailed } from '../../core/errors.js';
-import { afterProbe, beforeStep, resumeTraits, type ProbeAnswer } from './resume-decision.js';
+import { afterProbe, resumeTraits, type ProbeAnswer } from './resume-decision.js';
 
 /**
  * A step's outputs as its status line shows them: all of them when verbose, else its result in the
@@ -85,7 +85,7 @@ export async function runStep(run: Run, seq: Sequence, s: StepRun, params: Recor
 
   // An earlier attempt that may have acted is probed first (resume-decision.ts); a read step without
   // a probe simply runs again, with its parameters as they resolve now.
-  if (beforeStep(s.prior, resumeTraits(action)).do === 'probe') {
+  if (s.decision === 'probe') {
     const probed = await probeEarlier(run, seq, s, params, worked);
     if (probed.done) return probed.outputs;
     ({ params, plan } = probed);
