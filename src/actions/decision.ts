@@ -4,7 +4,7 @@
  * or changed.
  */
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
-import { textOf } from '../core/json.js';
+import { SET_ASIDE } from './support/records.js';
 
 const confirmDeleted = defineAction({
   name: 'recovery.confirm-deleted-instance',
@@ -20,11 +20,10 @@ const confirmDeleted = defineAction({
     lastSegment: optional('string', 'the newest archived WAL segment'),
     lastSegmentAt: optional('string', 'when it was archived'),
     decidedBy: required('string', 'the evidence, or the operator'),
-    others: defaulted('object[]', [], 'the other candidates and why they were set aside'),
+    others: defaulted('object[]', [], 'the other candidates and why they were set aside', SET_ASIDE),
   },
   outputs: { instanceGuid: output('string', 'the deleted instance confirmed') },
   evidence(_ctx, p) {
-    const others = p.others.map((o) => ({ guid: textOf(o.instanceGuid), name: textOf(o.serviceName), why: textOf(o.why) }));
     return {
       'deleted instance (OLD)': p.instanceGuid,
       name: `${p.serviceName}: ${p.nameProof}`,
@@ -33,8 +32,8 @@ const confirmDeleted = defineAction({
       'last archived WAL': p.lastSegment ? `${p.lastSegment} at ${p.lastSegmentAt || '?'}` : p.lastSegmentAt || 'unknown',
       archive: p.archiveUrl,
       'chosen by': p.decidedBy,
-      'also considered': others.length
-        ? others.map((o) => `${o.guid || '?'} ${o.name ? `"${o.name}"` : '(name unknown)'}: ${o.why}`).join('; ')
+      'also considered': p.others.length
+        ? p.others.map((o) => `${o.instanceGuid || '?'} ${o.serviceName ? `"${o.serviceName}"` : '(name unknown)'}: ${o.why}`).join('; ')
         : 'no other deleted instance',
     };
   },

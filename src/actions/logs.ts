@@ -7,6 +7,7 @@ import { StepFailed } from '../core/errors.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
 import { nameProof, NOT_PROVEN, setAside } from '../logs/choice.js';
 import { chooseDeleted, reportFindings } from './support/choose-deleted.js';
+import { SET_ASIDE } from './support/records.js';
 import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
 
 const findDeleted = defineAction({
@@ -27,7 +28,7 @@ const findDeleted = defineAction({
     nameProof: output('string', 'what proves the instance carried the name (or that nothing does)'),
     spaceGuid: output('string', 'the space it was provisioned in, when known'),
     decidedBy: output('string', 'the evidence, or the operator (how)'),
-    others: output('object[]', 'every other deleted instance considered, and why it was set aside'),
+    others: output('object[]', 'every other deleted instance considered, and why it was set aside', SET_ASIDE),
   },
   async run(ctx, p) {
     const wanted = p.serviceName;
@@ -58,7 +59,7 @@ const findDeleted = defineAction({
       nameProof: chosen.serviceName === wanted ? nameProof(chosen) : NOT_PROVEN,
       spaceGuid: chosen.spaceGuid ?? '',
       decidedBy,
-      others: others.map((o) => ({ ...o })),
+      others,
     };
   },
 });

@@ -3,59 +3,80 @@
  * kept aside, what was lost (writes after the last archived WAL), which apps were rebound and which
  * must be re-pushed first; then what could not be restored and what was left alone.
  */
-import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
+import {
+  defineAction,
+  type ActionDef,
+  defaulted,
+  FOR_EACH_RESULT,
+  isShaped,
+  output,
+  required,
+  shape,
+  type RecordOf,
+} from '../engine/runbook/index.js';
 import { lossPhrase, lossWindow } from '../engine/report/index.js';
 import { quote } from '../core/command-line.js';
-import { isRecord, recordAt, textOf, textsOf } from '../core/json.js';
+import { LEFT_ALONE, SPACE_INSTANCE } from './support/records.js';
 
-type Row = Record<string, unknown>;
+type Item = RecordOf<typeof SPACE_INSTANCE>;
+type Result = RecordOf<typeof FOR_EACH_RESULT>;
 
-/** An output of a sub-step of one for-each item, or undefined. */
-function out(result: Row, step: string, key: string): unknown {
-  const outputs = recordAt(result, 'outputs');
-  const o = outputs ? outputs[step] : undefined;
-  return isRecord(o) ? o[key] : undefined;
+/** What the report reads of the per-instance steps' outputs, by step id. */
+const READ = {
+  'create-service': shape('create-service outputs', { instanceGuid: 'string' }),
+  'size-for-plan': shape('size-for-plan outputs', { nodes: 'number' }),
+  'find-new-container': shape('find-new-container outputs', { cellIp: 'string' }),
+  'rebind-apps': shape('rebind-apps outputs', { bound: 'string[]' }),
+  'check-apps': shape('check-apps outputs', { missing: 'string[]' }),
+  'inspect-old-archive': shape('inspect-old-archive outputs', { lastSegmentAt: 'string?' }),
+  'quarantine-new-archive': shape('quarantine-new-archive outputs', { quarantineUrl: 'string' }),
+  'flush-data': shape('flush-data outputs', { asideDir: 'string' }),
+} as const;
+type Read = typeof READ;
+
+/** The outputs of one of an item's steps, when it finished and they are what the report reads. */
+function out<K extends keyof Read>(result: Result, step: K): Partial<RecordOf<Read[K]>> {
+  const o: unknown = result.outputs[step];
+  return isShaped(READ[step], o) ? o : {};
 }
 
 /** The Markdown section of one instance, its table row, and what is left of it in short lines for the end of the run. */
-function instanceSection(item: Row, result: Row | undefined): { lines: string[]; row: string; todo: string[] } {
-  const name = textOf(item.name);
-  const lines = [`### ${name}`, '', `- Deleted instance: ${textOf(item.instanceGuid)} (plan ${textOf(item.plan) || '?'})`];
+function instanceSection(item: Item, result: Result | undefined): { lines: string[]; row: string; todo: string[] } {
+  const name = item.name;
+  const lines = [`### ${name}`, '', `- Deleted instance: ${item.instanceGuid} (plan ${item.plan || '?'})`];
   if (!result || result.status !== 'finished') {
-    const why = result ? `failed at step ${textOf(result.failedStep) || '?'}: ${textOf(result.error) || 'unknown error'}` : 'not run';
+    const why = result ? `failed at step ${result.failedStep || '?'}: ${result.error || 'unknown error'}` : 'not run';
     lines.push(`- NOT recovered: ${why}. Fix the cause and resume the run; nothing of the old archive was changed.`);
     return { lines, row: `${name}: FAILED (${why})`, todo: [`${name}: NOT recovered, ${why}: fix the cause and resume`] };
   }
-  const newGuid = textOf(out(result, 'create-service', 'instanceGuid'));
-  const nodes = out(result, 'size-for-plan', 'nodes');
-  const cell = textOf(out(result, 'find-new-container', 'cellIp'));
-  const bound = textsOf(out(result, 'rebind-apps', 'bound'));
-  const missing = textsOf(out(result, 'check-apps', 'missing'));
-  const lastAt = textOf(out(result, 'inspect-old-archive', 'lastSegmentAt')) || textOf(item.lastSegmentAt);
+  const newGuid = out(result, 'create-service').instanceGuid ?? '';
+  const nodes = out(result, 'size-for-plan').nodes;
+  const cell = out(result, 'find-new-container').cellIp ?? '';
+  const bound = out(result, 'rebind-apps').bound ?? [];
+  const missing = out(result, 'check-apps').missing ?? [];
+  const lastAt = out(result, 'inspect-old-archive').lastSegmentAt || item.lastSegmentAt || '';
   lines.push(
     `- Recovered as: ${newGuid}${typeof nodes === 'number' ? `, ${nodes} node(s)` : ''}${cell ? ` (cell ${cell})` : ''}`,
-    `- Restored from: ${textOf(item.archiveUrl)}`,
-    `- Lost: ${lossWindow(textOf(item.deletedAt), lastAt)}`,
-    `- Kept aside, not deleted: the new instance's archive at ${textOf(out(result, 'quarantine-new-archive', 'quarantineUrl')) || '?'}; its data at ${textOf(out(result, 'flush-data', 'asideDir')) || '?'}${cell ? ` on ${cell}` : ''}`,
+    `- Restored from: ${item.archiveUrl ?? ''}`,
+    `- Lost: ${lossWindow(item.deletedAt, lastAt)}`,
+    `- Kept aside, not deleted: the new instance's archive at ${out(result, 'quarantine-new-archive').quarantineUrl || '?'}; its data at ${out(result, 'flush-data').asideDir || '?'}${cell ? ` on ${cell}` : ''}`,
     `- Apps rebound: ${bound.join(', ') || 'none'}`,
   );
-  if (item.unnamed === true)
+  if (item.unnamed)
     lines.push(
       `- Name: no audit event or broker record gave one, so it came back as ${name}: once the user names it, cf rename-service ${name} NAME (its bindings and credentials stay)`,
     );
   for (const app of missing)
     lines.push(`- App ${app} no longer exists (the space delete removed it): re-push ${app}, then cf bind-service ${app} ${name}`);
-  const todo = [...(item.unnamed === true ? ['rename it'] : []), ...(missing.length ? [`re-push ${missing.join(', ')}`] : [])];
+  const todo = [...(item.unnamed ? ['rename it'] : []), ...(missing.length ? [`re-push ${missing.join(', ')}`] : [])];
   const left = [
-    `${name}: tell its user the data-loss window: ${lossPhrase(textOf(item.deletedAt), lastAt)}`,
+    `${name}: tell its user the data-loss window: ${lossPhrase(item.deletedAt, lastAt)}`,
     ...(missing.length
       ? [
           `${name}: re-push ${missing.join(', ')} (the space delete removed them), then ${missing.map((app) => quote(['cf', 'bind-service', app, name])).join('; ')}`,
         ]
       : []),
-    ...(item.unnamed === true
-      ? [`${name} is a stand-in name: once the user names it, ${quote(['cf', 'rename-service', name, 'NAME'])}`]
-      : []),
+    ...(item.unnamed ? [`${name} is a stand-in name: once the user names it, ${quote(['cf', 'rename-service', name, 'NAME'])}`] : []),
   ];
   return { lines, row: `${name}: recovered as ${newGuid}${todo.length ? `, ${todo.join(', ')}` : ''}`, todo: left };
 }
@@ -68,11 +89,11 @@ const report = defineAction({
     org: required('string', 'organization'),
     space: required('string', 'the space'),
     deletedAt: defaulted('string', '', 'when the space was deleted'),
-    instances: required('object[]', 'the instances the plan recovered (space.confirm-plan)'),
-    results: required('object[]', 'the for-each results: {key, status, error?, failedStep?, outputs}'),
-    unrecoverable: defaulted('object[]', [], 'instances that could not be restored'),
+    instances: required('object[]', 'the instances the plan recovered (space.confirm-plan)', SPACE_INSTANCE),
+    results: required('object[]', 'the for-each results: {key, status, error?, failedStep?, outputs}', FOR_EACH_RESULT),
+    unrecoverable: defaulted('object[]', [], 'instances that could not be restored', SPACE_INSTANCE),
     leftOut: defaulted('string[]', [], 'instances left out at the operator’s request'),
-    others: defaulted('object[]', [], 'instances left alone'),
+    others: defaulted('object[]', [], 'instances left alone', LEFT_ALONE),
   },
   outputs: {
     recovered: output('string[]', 'names of the instances recovered'),
@@ -81,36 +102,30 @@ const report = defineAction({
     todo: output('string[]', 'what is left, a short line each, for the end of the run'),
   },
   run(ctx, p) {
-    const byKey = new Map(p.results.map((r) => [textOf(r.key), r]));
+    const byKey = new Map(p.results.map((r) => [r.key, r]));
     const lines = [`## Space ${p.org}/${p.space}${p.deletedAt ? ` (deleted ${p.deletedAt})` : ''}`, ''];
     const rows: string[] = [];
     const todo: string[] = [];
     const recovered: string[] = [];
     const failed: string[] = [];
     for (const item of p.instances) {
-      const result = byKey.get(textOf(item.name));
+      const result = byKey.get(item.name);
       const s = instanceSection(item, result);
-      (result?.status === 'finished' ? recovered : failed).push(textOf(item.name));
+      (result?.status === 'finished' ? recovered : failed).push(item.name);
       lines.push(...s.lines, '');
       rows.push(s.row);
       todo.push(...s.todo);
     }
-    const rest: [string, Row[]][] = [
+    const rest: [string, { name: string; instanceGuid: string; why: string }[]][] = [
       ['Not recoverable', p.unrecoverable],
       ['Left alone', p.others],
     ];
     for (const [title, list] of rest) {
       if (!list.length) continue;
-      lines.push(
-        `### ${title}`,
-        '',
-        ...list.map((o) => `- ${textOf(o.name) || textOf(o.instanceGuid)} (${textOf(o.instanceGuid)}): ${textOf(o.why)}`),
-        '',
-      );
-      for (const o of list) rows.push(`${textOf(o.name) || textOf(o.instanceGuid)}: ${title.toLowerCase()} (${textOf(o.why)})`);
+      lines.push(`### ${title}`, '', ...list.map((o) => `- ${o.name || o.instanceGuid} (${o.instanceGuid}): ${o.why}`), '');
+      for (const o of list) rows.push(`${o.name || o.instanceGuid}: ${title.toLowerCase()} (${o.why})`);
     }
-    for (const o of p.unrecoverable)
-      todo.push(`${textOf(o.name) || textOf(o.instanceGuid)}: NOT recovered (${textOf(o.why)}): tell its user`);
+    for (const o of p.unrecoverable) todo.push(`${o.name || o.instanceGuid}: NOT recovered (${o.why}): tell its user`);
     if (p.leftOut.length) lines.push(`Left out at the user's request: ${p.leftOut.join(', ')}`, '');
     lines.push('Remove the quarantined archives and moved-aside data once the users are satisfied.');
     for (const r of rows) ctx.note(r);

@@ -4,7 +4,7 @@
  * of which to bring back.
  */
 import { quote } from '../core/command-line.js';
-import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
+import { defineAction, type ActionDef, defaulted, output, required, type RecordOf } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/run/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { someOf } from '../core/display.js';
@@ -16,11 +16,14 @@ import { inspectArchive } from '../archive/inspect.js';
 import { findSpaceInstances } from '../logs/space.js';
 import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holding, type SpaceDeletion } from '../logs/space-holdings.js';
 import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
-import { textOf, textsOf } from '../core/json.js';
+import { LEFT_ALONE, SPACE_INSTANCE } from './support/records.js';
 import { UNNAMED, givenNames, named, type Named } from './support/space-names.js';
 
 /** The spaceGuid that asks for the space's deletion to be found by its name. */
 const FIND = 'find';
+
+type SpaceInstance = RecordOf<typeof SPACE_INSTANCE>;
+type LeftAlone = RecordOf<typeof LEFT_ALONE>;
 
 /** Evidence lines kept per instance (journaled with the plan). */
 const MAX_EVIDENCE = 12;
@@ -107,9 +110,9 @@ const findInstances = defineAction({
     oldSpaceGuid: output('string', "the deleted space's GUID"),
     deletedAt: output('string', 'when the space was deleted ("" when unknown)'),
     deletedBy: output('string', 'who deleted it ("" when unknown)'),
-    instances: output('object[]', 'every Dingo instance the space held, recoverable or not'),
-    others: output('object[]', 'instances of other offerings, or gone before the space: left alone'),
-    unrecoverable: output('object[]', 'the Dingo instances that cannot be restored, each with why'),
+    instances: output('object[]', 'every Dingo instance the space held, recoverable or not', SPACE_INSTANCE),
+    others: output('object[]', 'instances of other offerings, or gone before the space: left alone', LEFT_ALONE),
+    unrecoverable: output('object[]', 'the Dingo instances that cannot be restored, each with why', SPACE_INSTANCE),
   },
   async run(ctx, p) {
     const api = await cfApi(ctx);
@@ -124,8 +127,8 @@ const findInstances = defineAction({
     });
     noteSearchWarnings(ctx, logs.searched);
     const held = named(holdings(events, deletion.deletedAt, logs.instances), givenNames(p.names), ctx);
-    const items: Record<string, unknown>[] = [];
-    const others: Record<string, unknown>[] = [];
+    const items: SpaceInstance[] = [];
+    const others: LeftAlone[] = [];
     const plans = new Map<string, Promise<{ plan: string; offering: string } | null>>();
     for (const h of held) {
       const planGuid = h.planGuid;
@@ -137,11 +140,11 @@ const findInstances = defineAction({
         others.push({ name: h.unnamed ? '' : h.name, instanceGuid: h.instanceGuid, offering, plan: offered?.plan ?? '', why: other });
       else items.push(await dingoItem(ctx, h, offered, logs.buckets, p.soloPlan));
     }
-    const unrecoverable = items.filter((i) => i.recoverable === false);
+    const unrecoverable = items.filter((i) => !i.recoverable);
     const summary = `space ${p.space} (${deletion.spaceGuid}) held ${items.length} Dingo instance(s), ${items.length - unrecoverable.length} recoverable; ${others.length} other(s) left alone`;
     if (items.length === unrecoverable.length) {
       // Nothing to bring back: stop before the plan is confirmed and the space recreated for nothing.
-      const why = [...items, ...others].map((i) => `${textOf(i.name) || textOf(i.instanceGuid)}: ${textOf(i.why)}`);
+      const why = [...items, ...others].map((i) => `${i.name || i.instanceGuid}: ${i.why}`);
       throw new StepFailed(`${summary}: nothing to recover${why.length ? ` (${why.join('; ')})` : ''}; nothing was changed`, {
         hint: `check the org and the space name (or the spaceGuid input) with the user: ${events.length} audit event(s) of that space were read`,
       });
@@ -186,7 +189,7 @@ async function dingoItem(
   offered: { plan: string; offering: string } | null,
   buckets: string[],
   soloPlan: string,
-): Promise<Record<string, unknown>> {
+): Promise<SpaceInstance> {
   const nodeCount = nodesToGrowTo(h.log?.nodes.length ?? 0, offered?.plan, soloPlan);
   const pinned = ctx.settings.walBucket;
   const bucket = pinned ?? (buckets.length === 1 ? buckets[0] : undefined);
@@ -200,8 +203,8 @@ async function dingoItem(
     nodeCount,
     nodeCountInput: nodeCount === null ? 'plan' : String(nodeCount),
     archiveUrl,
-    lastSegment: null as string | null,
-    lastSegmentAt: null as string | null,
+    lastSegment: null,
+    lastSegmentAt: null,
     deletedAt: h.deletedAt ?? '',
     apps: h.apps,
     evidence: h.evidence.slice(0, MAX_EVIDENCE),
@@ -241,12 +244,12 @@ async function dingoItem(
 }
 
 /** One line of the plan for an instance. */
-function planLine(i: Record<string, unknown>): string {
-  const wal = i.lastSegment ? `last WAL ${textOf(i.lastSegment)} at ${textOf(i.lastSegmentAt) || '?'}` : 'no archived WAL';
-  const apps = textsOf(i.apps).join(', ') || 'no apps';
-  const stand = i.unnamed === true ? ' (no recorded name: a stand-in until the user names it)' : '';
-  const state = i.recoverable === true ? 'recoverable' : `NOT recoverable: ${textOf(i.why)}`;
-  return `${textOf(i.instanceGuid)}${stand}, ${textOf(i.archiveUrl) || 'no archive'}, ${wal}, bound to ${apps}: ${state}`;
+function planLine(i: SpaceInstance): string {
+  const wal = i.lastSegment ? `last WAL ${i.lastSegment} at ${i.lastSegmentAt || '?'}` : 'no archived WAL';
+  const apps = i.apps.join(', ') || 'no apps';
+  const stand = i.unnamed ? ' (no recorded name: a stand-in until the user names it)' : '';
+  const state = i.recoverable ? 'recoverable' : `NOT recoverable: ${i.why}`;
+  return `${i.instanceGuid}${stand}, ${i.archiveUrl || 'no archive'}, ${wal}, bound to ${apps}: ${state}`;
 }
 
 const confirmPlan = defineAction({
@@ -255,44 +258,44 @@ const confirmPlan = defineAction({
   effect: 'read',
   params: {
     space: required('string', 'the deleted space'),
-    instances: required('object[]', 'the Dingo instances it held (space.find-instances)'),
-    others: defaulted('object[]', [], 'instances left alone'),
+    instances: required('object[]', 'the Dingo instances it held (space.find-instances)', SPACE_INSTANCE),
+    others: defaulted('object[]', [], 'instances left alone', LEFT_ALONE),
     leaveOut: defaulted('string[]', [], 'names of instances the user does not want back'),
   },
   outputs: {
     recovering: output('string[]', 'names of the instances to recover'),
-    instances: output('object[]', 'the instances to recover (recoverable, not left out)'),
+    instances: output('object[]', 'the instances to recover (recoverable, not left out)', SPACE_INSTANCE),
     leftOut: output('string[]', 'names left out at the operator’s request'),
-    unrecoverable: output('object[]', 'instances that cannot be restored, each with why'),
-    others: output('object[]', 'instances left alone'),
+    unrecoverable: output('object[]', 'instances that cannot be restored, each with why', SPACE_INSTANCE),
+    others: output('object[]', 'instances left alone', LEFT_ALONE),
   },
   evidence(_ctx, p) {
     const shown: Record<string, string> = { space: p.space };
     for (const i of p.instances) {
-      const out = p.leaveOut.includes(textOf(i.name)) ? ' (LEFT OUT)' : '';
-      shown[textOf(i.name) || textOf(i.instanceGuid)] = planLine(i) + out;
+      const out = p.leaveOut.includes(i.name) ? ' (LEFT OUT)' : '';
+      shown[i.name || i.instanceGuid] = planLine(i) + out;
     }
-    shown['left alone'] = p.others.map((o) => `${textOf(o.name) || textOf(o.instanceGuid)}: ${textOf(o.why)}`).join('; ') || 'nothing';
+    shown['left alone'] = p.others.map((o) => `${o.name || o.instanceGuid}: ${o.why}`).join('; ') || 'nothing';
     return shown;
   },
   run(ctx, p) {
-    const names = p.instances.map((i) => textOf(i.name)).filter(Boolean);
+    const names = p.instances.map((i) => i.name).filter(Boolean);
     const unknown = p.leaveOut.filter((n) => !names.includes(n));
     if (unknown.length) {
       throw new UsageError(`cannot leave out ${unknown.map((n) => `"${n}"`).join(', ')}: the space held no Dingo instance of that name`, {
         hint: `leaveOut takes names of ${names.join(', ') || '(none)'}; correct inputs.leaveOut in the answers file, then resume`,
       });
     }
-    const unrecoverable = p.instances.filter((i) => i.recoverable !== true);
-    const chosen = p.instances.filter((i) => i.recoverable === true && !p.leaveOut.includes(textOf(i.name)));
+    const unrecoverable = p.instances.filter((i) => !i.recoverable);
+    const chosen = p.instances.filter((i) => i.recoverable && !p.leaveOut.includes(i.name));
     if (chosen.length === 0)
       throw new UsageError('every restorable instance is left out: nothing to recover, and the space is not recreated for nothing', {
         hint: 'correct inputs.leaveOut in the answers file, then resume',
       });
     ctx.note(
-      `recovering ${chosen.map((i) => textOf(i.name)).join(', ') || 'nothing'}${p.leaveOut.length ? `; left out: ${p.leaveOut.join(', ')}` : ''}${unrecoverable.length ? `; not recoverable: ${unrecoverable.map((i) => textOf(i.name) || textOf(i.instanceGuid)).join(', ')}` : ''}`,
+      `recovering ${chosen.map((i) => i.name).join(', ') || 'nothing'}${p.leaveOut.length ? `; left out: ${p.leaveOut.join(', ')}` : ''}${unrecoverable.length ? `; not recoverable: ${unrecoverable.map((i) => i.name || i.instanceGuid).join(', ')}` : ''}`,
     );
-    return { recovering: chosen.map((i) => textOf(i.name)), instances: chosen, leftOut: [...p.leaveOut], unrecoverable, others: p.others };
+    return { recovering: chosen.map((i) => i.name), instances: chosen, leftOut: [...p.leaveOut], unrecoverable, others: p.others };
   },
 });
 

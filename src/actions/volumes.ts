@@ -6,7 +6,18 @@
 import { reportOutputs } from './support/params.js';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { defineAction, type ActionDef, type ParamsOf, defaulted, optional, output, required } from '../engine/runbook/index.js';
+import {
+  defineAction,
+  type ActionDef,
+  type ParamsOf,
+  type RecordOf,
+  defaulted,
+  isShaped,
+  optional,
+  output,
+  required,
+  shape,
+} from '../engine/runbook/index.js';
 import { failpoint } from '../engine/journal/index.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
@@ -15,7 +26,7 @@ import { describeUserData } from '../volumes/identify.js';
 import { parseDumpFacts } from '../volumes/dump-facts.js';
 import { dumpDatabases, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
-import { textOf } from '../core/json.js';
+import { VOLUME_CANDIDATE } from './support/records.js';
 
 const source = {
   volumesRoot: defaulted('string[]', [], 'a folder of volumes to read instead of the Docker Engine (none: ask the Engine)'),
@@ -36,7 +47,7 @@ async function find(p: ParamsOf<typeof source>) {
   return root ? findVolumes({ volumesRoot: resolve(root) }) : findVolumes({ engine: engineFor(p.dockerHost) });
 }
 
-function summary(v: VolumeReport): Record<string, unknown> {
+function summary(v: VolumeReport): RecordOf<typeof VOLUME_CANDIDATE> {
   const c = v.postgres?.control;
   return {
     rank: v.rank,
@@ -61,7 +72,7 @@ const findStep = defineAction({
   outputs: {
     best: output('string', 'the name of the best-ranked PostgreSQL volume'),
     chosen: output('string', 'the volume the operator named (whole name), else the best-ranked one'),
-    candidates: output('object[]', 'every PostgreSQL volume, best first, with its evidence'),
+    candidates: output('object[]', 'every PostgreSQL volume, best first, with its evidence', VOLUME_CANDIDATE),
   },
   async run(ctx, p) {
     const r = await find(p);
@@ -69,7 +80,7 @@ const findStep = defineAction({
     for (const c of r.candidates.slice(0, 10)) {
       const s = summary(c);
       ctx.evidence(
-        `${c.rank}. ${c.name.slice(0, 12)}: PostgreSQL ${String(s.major)}, ${formatBytes(Number(s.sizeBytes))}, ${textOf(s.userData, '?')}, last checkpoint ${String(s.checkpointAt)}, ${String(s.state)}${s.compose ? `, compose ${textOf(s.compose, '?')}` : ''}${s.usedBy ? `, used by ${textOf(s.usedBy, '?')}` : ''}`,
+        `${c.rank}. ${c.name.slice(0, 12)}: PostgreSQL ${s.major ?? '?'}, ${formatBytes(s.sizeBytes ?? 0)}, ${s.userData ?? '?'}, last checkpoint ${s.checkpointAt ?? 'unknown'}, ${s.state ?? 'unknown'}${s.compose ? `, compose ${s.compose}` : ''}${s.usedBy ? `, used by ${s.usedBy}` : ''}`,
       );
     }
     for (const c of r.candidates) if (c.postgres?.versionProblem) ctx.note(`warning: ${c.name.slice(0, 12)}: ${c.postgres.versionProblem}`);
@@ -93,7 +104,7 @@ const choose = defineAction({
   params: {
     ...source,
     volume: required('string', 'the volume to recover (a whole name, or 6+ leading characters)'),
-    candidates: required('object[]', 'the candidates found'),
+    candidates: required('object[]', 'the candidates found', VOLUME_CANDIDATE),
   },
   outputs: {
     volume: output('string', 'the whole name of the chosen volume'),
@@ -103,18 +114,18 @@ const choose = defineAction({
   evidence(_ctx, p) {
     const all = p.candidates;
     const name = p.volume;
-    const chosen = all.find((c) => String(c.name).startsWith(name));
+    const chosen = all.find((c) => c.name.startsWith(name));
     const others = all.filter((c) => c !== chosen);
     return Promise.resolve({
-      volume: chosen ? String(chosen.name) : `${name} (not among the PostgreSQL candidates)`,
-      'PostgreSQL version': textOf(chosen?.major, '?'),
-      'last checkpoint': `${textOf(chosen?.checkpointAt, '?')} (${textOf(chosen?.state, '?')})`,
-      size: chosen ? formatBytes(Number(chosen.sizeBytes)) : '?',
-      'user data': textOf(chosen?.userData, '?'),
-      compose: textOf(chosen?.compose, 'no compose labels'),
-      'used by': textOf(chosen?.usedBy, 'no container'),
+      volume: chosen ? chosen.name : `${name} (not among the PostgreSQL candidates)`,
+      'PostgreSQL version': chosen?.major ?? '?',
+      'last checkpoint': `${chosen?.checkpointAt ?? '?'} (${chosen?.state ?? '?'})`,
+      size: chosen?.sizeBytes != null ? formatBytes(chosen.sizeBytes) : '?',
+      'user data': chosen?.userData ?? '?',
+      compose: chosen?.compose ?? 'no compose labels',
+      'used by': chosen?.usedBy ?? 'no container',
       'also found': others.length
-        ? others.map((o) => `${String(o.name).slice(0, 12)} (checkpoint ${String(o.checkpointAt)}; ${textOf(o.userData, '?')})`).join('; ')
+        ? others.map((o) => `${o.name.slice(0, 12)} (checkpoint ${o.checkpointAt ?? 'unknown'}; ${o.userData ?? '?'})`).join('; ')
         : 'no other PostgreSQL volume',
     });
   },
@@ -131,6 +142,8 @@ const choose = defineAction({
 });
 
 const COMPLETE = 'copy-complete.json';
+/** What COMPLETE records of a finished copy. */
+const COPY_RECORD = shape('finished copy', { copyDir: 'string', original: 'string', digest: 'string' });
 
 const copy = defineAction({
   name: 'volumes.copy',
@@ -153,8 +166,9 @@ const copy = defineAction({
   },
   async probe(_ctx, _p, plan) {
     try {
-      const done = JSON.parse(await readFile(join(textOf(plan.dir), COMPLETE), 'utf8')) as Record<string, string>;
-      const outputs = { copyDir: textOf(done.copyDir), original: textOf(done.original), digest: textOf(done.digest) };
+      const done: unknown = JSON.parse(await readFile(join(plan.dir, COMPLETE), 'utf8'));
+      if (!isShaped(COPY_RECORD, done)) return { done: false, why: `${COMPLETE} in ${plan.dir} is not a record of a finished copy` };
+      const outputs = { copyDir: done.copyDir, original: done.original, digest: done.digest };
       return { done: true, outputs, why: `the copy in ${plan.dir} was finished (${COMPLETE})` };
     } catch {
       return { done: false, why: 'no finished copy recorded' };
@@ -323,7 +337,7 @@ const report = defineAction({
       `- Recovered PostgreSQL data from Docker volume ${p.volume}`,
       `- Original data folder (untouched, checked by digest): ${p.original}`,
       `- Working copy (kept): ${p.copyDir}`,
-      `- Newest timestamp found in the data: ${textOf(p.newest) || 'none'}`,
+      `- Newest timestamp found in the data: ${p.newest || 'none'}`,
       `- Dumps (pg_dump -Fc), each restored into a scratch server with the same row counts: ${p.verified.join(', ')}`,
       '',
       'Still to do:',

@@ -325,9 +325,16 @@ describe('space.find-instances', () => {
   });
 });
 
+/** A space instance as space.find-instances makes it (records.ts's SPACE_INSTANCE). */
 const item = (name: string, recoverable: boolean, extra: Record<string, unknown> = {}) => ({
   name,
+  unnamed: false,
   instanceGuid: `${name}-guid`,
+  offering: 'dingo-postgresql',
+  plan: 'standard',
+  nodeCount: 2,
+  nodeCountInput: '2',
+  evidence: [],
   archiveUrl: `s3://b/backups/${name}-guid/wal/`,
   lastSegment: recoverable ? '000000010000000000000009' : null,
   lastSegmentAt: recoverable ? '2017-01-05T09:50:00Z' : null,
@@ -340,7 +347,7 @@ const item = (name: string, recoverable: boolean, extra: Record<string, unknown>
 
 describe('space.confirm-plan', () => {
   const plan = { space: 'analytics', instances: [item('orders-db', true), item('reports-db', true), item('scratch-db', false)] };
-  const others = [{ name: 'cache', instanceGuid: 'c', why: 'offering p-redis' }];
+  const others = [{ name: 'cache', instanceGuid: 'c', offering: 'p-redis', plan: 'small', why: 'offering p-redis' }];
   const { ctx } = context(noCc, [], store);
 
   it('recovers the recoverable instances not left out, and passes on the others', async () => {
@@ -406,7 +413,7 @@ describe('space.report', () => {
         results,
         unrecoverable: [item('scratch-db', false)],
         leftOut: ['old-db'],
-        others: [{ name: 'cache', instanceGuid: 'c', why: 'offering p-redis' }],
+        others: [{ name: 'cache', instanceGuid: 'c', offering: 'p-redis', plan: 'small', why: 'offering p-redis' }],
       },
       {},
     );

@@ -29,6 +29,8 @@
  * The registry holds the erased `ActionDef`; the engine fills in defaults before calling.
  */
 import type { StepContext } from '../run/context.js';
+import { StepFailed } from '../../core/errors.js';
+import { listProblems, shapeProblems, type RecordOf, type Shape } from './shape.js';
 
 export type ValueType = 'string' | 'number' | 'boolean' | 'string[]' | 'object' | 'object[]';
 
@@ -42,12 +44,23 @@ export type ValueOf<T extends ValueType> = {
   'object[]': Record<string, unknown>[];
 }[T];
 
+/** An `object` or `object[]` value with a declared shape is typed and checked as records of that shape. */
+type Shaped<T extends ValueType, H> = H extends Shape
+  ? T extends 'object[]'
+    ? RecordOf<H>[]
+    : T extends 'object'
+      ? RecordOf<H>
+      : ValueOf<T>
+  : ValueOf<T>;
+
 export interface ParamSpec<T extends ValueType = ValueType> {
   readonly type: T;
   readonly description: string;
   /** Absent and not required: the action gets `default` (or undefined). */
   readonly required?: boolean;
   readonly default?: Frozen<ValueOf<T>>;
+  /** For an `object` or `object[]`: the records' shape (shape.ts). */
+  readonly shape?: Shape;
 }
 
 /** A default written `as const`: its arrays are read-only. */
@@ -56,44 +69,66 @@ type Frozen<T> = T extends (infer E)[] ? readonly E[] : T;
 export interface OutputSpec<T extends ValueType = ValueType> {
   readonly type: T;
   readonly description: string;
+  readonly shape?: Shape;
 }
 
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 export type OutputSpecs = Readonly<Record<string, OutputSpec>>;
 
-/** A parameter the runbook must give. */
-export function required<const T extends ValueType>(type: T, description: string): ParamSpec<T> & { readonly required: true } {
-  return { type, required: true, description };
+/** A spec whose shape is exactly `H` (none when undefined), for the types of its values. */
+type WithShape<S, H> = Omit<S, 'shape'> & { readonly shape: H };
+
+/** The spec with its shape, when it has one (a spec without one has no `shape` key). */
+function withShape<S extends object, H extends Shape | undefined>(spec: S, shape: H | undefined): WithShape<S, H> {
+  return (shape ? { ...spec, shape } : spec) as WithShape<S, H>;
+}
+
+/** A parameter the runbook must give (`shape`: of its records, for an object or object[]). */
+export function required<const T extends ValueType, const H extends Shape | undefined = undefined>(
+  type: T,
+  description: string,
+  shape?: H,
+): WithShape<ParamSpec<T>, H> & { readonly required: true } {
+  return withShape({ type, required: true as const, description }, shape);
 }
 
 /** A parameter the runbook may leave out: the action then gets undefined. */
-export function optional<const T extends ValueType>(type: T, description: string): ParamSpec<T> & { readonly required?: never } {
-  return { type, description };
+export function optional<const T extends ValueType, const H extends Shape | undefined = undefined>(
+  type: T,
+  description: string,
+  shape?: H,
+): WithShape<ParamSpec<T>, H> & { readonly required?: never } {
+  return withShape({ type, description }, shape);
 }
 
 /** A parameter the runbook may leave out: the action then gets `value`. */
-export function defaulted<const T extends ValueType>(
+export function defaulted<const T extends ValueType, const H extends Shape | undefined = undefined>(
   type: T,
   value: Frozen<ValueOf<T>>,
   description: string,
-): ParamSpec<T> & { readonly default: Frozen<ValueOf<T>> } {
-  return { type, default: value, description };
+  shape?: H,
+): WithShape<ParamSpec<T>, H> & { readonly default: Frozen<ValueOf<T>> } {
+  return withShape({ type, default: value, description }, shape);
 }
 
 /** A value the action returns, which later steps read as `steps.ID.outputs.NAME`. */
-export function output<const T extends ValueType>(type: T, description: string): OutputSpec<T> {
-  return { type, description };
+export function output<const T extends ValueType, const H extends Shape | undefined = undefined>(
+  type: T,
+  description: string,
+  shape?: H,
+): WithShape<OutputSpec<T>, H> {
+  return withShape({ type, description }, shape);
 }
 
 /** A parameter's value: always there when required or defaulted, else possibly undefined. */
 type ParamValue<S extends ParamSpec> = S extends { required: true } | { default: unknown }
-  ? ValueOf<S['type']>
-  : ValueOf<S['type']> | undefined;
+  ? Shaped<S['type'], S['shape']>
+  : Shaped<S['type'], S['shape']> | undefined;
 
 /** The values `run` receives for parameters declared as `P`. */
 export type ParamsOf<P extends ParamSpecs> = { readonly [K in keyof P]: ParamValue<P[K]> };
 /** The values `run` returns for outputs declared as `O`. */
-export type OutputsOf<O extends OutputSpecs> = { -readonly [K in keyof O]: ValueOf<O[K]['type']> };
+export type OutputsOf<O extends OutputSpecs> = { -readonly [K in keyof O]: Shaped<O[K]['type'], O[K]['shape']> };
 
 /**
  * read: only looks. write: changes the platform but loses nothing (create, bind, start).
@@ -174,14 +209,52 @@ export interface ActionDef extends ActionHead<ParamSpecs, OutputSpecs> {
 }
 
 /**
+ * What keeps the values of `specs` that have a shape from holding records of that shape, naming
+ * the value; [] when all do (or none has a shape).
+ */
+function shapeProblemsOf(specs: Readonly<Record<string, ParamSpec | OutputSpec>>, values: Record<string, unknown>): string[] {
+  return Object.entries(specs).flatMap(([key, spec]) => {
+    const v = values[key];
+    if (!spec.shape || v === undefined) return [];
+    const problems = spec.type === 'object[]' ? listProblems(spec.shape, v) : shapeProblems(spec.shape, v);
+    return problems.map((p) => `${key}: ${p}`);
+  });
+}
+
+/** Refuses values that are not what the action declares, before it acts on them or they are journaled. */
+function checkShapes(
+  action: string,
+  what: 'parameters' | 'outputs',
+  specs: Readonly<Record<string, ParamSpec | OutputSpec>>,
+  values: Record<string, unknown>,
+): void {
+  const problems = shapeProblemsOf(specs, values);
+  if (!problems.length) return;
+  throw new StepFailed(`${action}: its ${what} are not the records it declares (${problems.slice(0, 3).join('; ')})`, {
+    hint:
+      what === 'parameters'
+        ? "they come from an earlier step's outputs or the answers file: a journal edited by hand or written by another version of dingo-recover can hold others; nothing was changed"
+        : 'the action returned values it does not declare, and they were not journaled: report this as a bug in dingo-recover',
+  });
+}
+
+/**
  * Declares an action, typed from its schema, and erases it for the registry. The engine hands it
  * params the runbook loader has checked against the schema (defaults filled in), the plan its
- * `prepare` returned and outputs its `run` returned; the casts below rest on that contract.
+ * `prepare` returned and outputs its `run` returned; records with a declared shape are checked
+ * here, as they enter and leave the action; the casts below rest on that contract.
  */
 export function defineAction<const P extends ParamSpecs, const O extends OutputSpecs, L extends Plan = Plan>(
   def: TypedAction<P, O, L>,
 ): ActionDef {
-  const params = (p: Params): ParamsOf<P> => p as ParamsOf<P>;
+  const params = (p: Params): ParamsOf<P> => {
+    checkShapes(def.name, 'parameters', def.params, p);
+    return p as ParamsOf<P>;
+  };
+  const outputs = (o: Outputs): OutputsOf<O> => {
+    checkShapes(def.name, 'outputs', def.outputs, o);
+    return o as OutputsOf<O>;
+  };
   const plan = (l: Plan): L => l as L;
   const { prepare, probe, reassert, evidence } = {
     prepare: def.prepare?.bind(def),
@@ -197,10 +270,15 @@ export function defineAction<const P extends ParamSpecs, const O extends OutputS
     outputs: def.outputs,
     safeToRepeat: def.safeToRepeat,
     stableEvidence: def.stableEvidence,
-    run: async (ctx, p, l) => def.run(ctx, params(p), plan(l)),
+    run: async (ctx, p, l) => outputs(await def.run(ctx, params(p), plan(l))),
     prepare: prepare && (async (ctx, p) => prepare(ctx, params(p))),
-    probe: probe && (async (ctx, p, l) => probe(ctx, params(p), plan(l))),
-    reassert: reassert && (async (ctx, p, o) => reassert(ctx, params(p), o as OutputsOf<O>)),
+    probe:
+      probe &&
+      (async (ctx, p, l) => {
+        const r = await probe(ctx, params(p), plan(l));
+        return r.done === true ? { ...r, outputs: outputs(r.outputs) } : r;
+      }),
+    reassert: reassert && (async (ctx, p, o) => reassert(ctx, params(p), outputs(o))),
     evidence: evidence && (async (ctx, p) => evidence(ctx, params(p))),
     result: def.result && ((o) => def.result!(o as OutputsOf<O>)),
   };

@@ -3,6 +3,7 @@
  * sub-runbook; the steps of a runbook a `use` step inlined are among them, in its place.
  */
 import { output, type ActionDef } from './action.js';
+import { shape } from './shape.js';
 
 export interface InputDef {
   name: string;
@@ -75,9 +76,18 @@ export interface Runbook {
 
 export type ActionRegistry = ReadonlyMap<string, ActionDef>;
 
+/** One item's result among a for-each step's `results`: `outputs` holds each of its steps' outputs by step id. */
+export const FOR_EACH_RESULT = shape('for-each result', {
+  key: 'string',
+  status: 'string',
+  error: 'string?',
+  failedStep: 'string?',
+  outputs: 'object',
+});
+
 /** The outputs every for-each step has. */
 export const FOR_EACH_OUTPUTS = {
-  results: output('object[]', 'one per item: {key, status, error?, failedStep?, outputs: {STEP_ID: outputs}}'),
+  results: output('object[]', 'one per item: {key, status, error?, failedStep?, outputs: {STEP_ID: outputs}}', FOR_EACH_RESULT),
   finished: output('number', 'items whose steps all finished'),
   failed: output('number', 'items with a failed step'),
 };
