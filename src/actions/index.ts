@@ -17,6 +17,7 @@ import { restoreTimeFindActions } from './restore-time-find.js';
 import { spaceActions } from './space.js';
 import { spaceReportActions } from './space-report.js';
 import { volumesActions } from './volumes.js';
+import { volumesReportActions } from './volumes-report.js';
 
 export function actionRegistry(): ActionRegistry {
   const all: ActionDef[] = [
@@ -33,6 +34,7 @@ export function actionRegistry(): ActionRegistry {
     ...spaceActions,
     ...spaceReportActions,
     ...volumesActions,
+    ...volumesReportActions,
     ...restoreTimeActions,
     ...restoreTimeFindActions,
     ...restoreTimeCopyActions,

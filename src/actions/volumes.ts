@@ -3,7 +3,6 @@
  * have the operator choose one with its evidence, copy it, look inside the copy, dump the chosen
  * databases, prove each dump restores, and check the original is exactly as it was.
  */
-import { reportOutputs } from './support/params.js';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -13,7 +12,6 @@ import {
   type RecordOf,
   defaulted,
   isShaped,
-  optional,
   output,
   required,
   shape,
@@ -317,38 +315,4 @@ const checkOriginal = defineAction({
   },
 });
 
-const report = defineAction({
-  name: 'volumes.report',
-  summary: 'Report what was recovered and where it is',
-  effect: 'read',
-  params: {
-    volume: required('string', 'the volume'),
-    original: required('string', 'its data folder'),
-    copyDir: required('string', 'the copy'),
-    newest: optional('string', 'newest timestamp found'),
-    verified: required('string[]', 'the verified dumps'),
-  },
-  outputs: {
-    ...reportOutputs,
-    summary: output('string', 'what was recovered and what is left to do (Markdown), the head of the incident report'),
-  },
-  run(ctx, p) {
-    const lines = [
-      `- Recovered PostgreSQL data from Docker volume ${p.volume}`,
-      `- Original data folder (untouched, checked by digest): ${p.original}`,
-      `- Working copy (kept): ${p.copyDir}`,
-      `- Newest timestamp found in the data: ${p.newest || 'none'}`,
-      `- Dumps (pg_dump -Fc), each restored into a scratch server with the same row counts: ${p.verified.join(', ')}`,
-      '',
-      'Still to do:',
-      '',
-      '- Restore a dump where it belongs: pg_restore --no-owner -d NEWDB FILE (or with -C to create it).',
-      '- Give the database a named volume or a bind mount (`dingo-recover compose audit`), so the next `docker compose down` keeps it.',
-      '- Remove the working copy once the user is satisfied; keep the original volume until then.',
-    ];
-    for (const l of lines.filter(Boolean)) ctx.note(l);
-    return Promise.resolve({ reportFile: join(ctx.runDir, 'report.md'), summary: lines.join('\n') });
-  },
-});
-
-export const volumesActions: ActionDef[] = [findStep, choose, copy, inspect, dump, verify, checkOriginal, report];
+export const volumesActions: ActionDef[] = [findStep, choose, copy, inspect, dump, verify, checkOriginal];
