@@ -1,5 +1,5 @@
 /**
- * `--notify URL`: a webhook told how a run stands (started, waiting for the operator, failed, done)
+ * `--notify URL`: a webhook told how a run stands (started, waiting for the operator, failed, interrupted, done)
  * in a JSON body with a Slack-style `text` and the run's id, state, step and runbook. Every string
  * in it is redacted, and the URL itself (a Slack webhook's path is its secret) is never journaled
  * or shown: only its origin is.
@@ -33,6 +33,8 @@ function textOf(n: RunNotice): string {
       return `${run} is waiting for the operator${at}${why}; continue with: ${commandLine(['resume', n.runId])}`;
     case 'failed':
       return `${run} failed${at}${why}`;
+    case 'interrupted':
+      return `${run} was interrupted${at}${why}; continue with: ${commandLine(['resume', n.runId])}`;
     case 'planned':
       return `${run} stopped at its plan, before step ${n.step ?? '?'}: nothing was changed`;
     case 'done':
@@ -69,11 +71,12 @@ export async function notifierFor(url: string | undefined): Promise<Notifier | u
   const parts = [...parsed.pathname.split('/').map(decoded), ...parsed.searchParams.values()];
   for (const part of parts) if (part.length >= WEBHOOK_TOKEN_LENGTH) secrets.register(part);
   secrets.registerEnv(process.env);
-  const { postJson } = await import('../systems/notify.js');
+  const { postJson, postJsonBlocking } = await import('../systems/notify.js');
   return {
     target: parsed.origin,
     send: async (notice) => {
       await postJson(url, noticeBody(notice));
     },
+    sendBlocking: (notice) => postJsonBlocking(url, noticeBody(notice)),
   };
 }

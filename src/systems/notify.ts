@@ -3,12 +3,33 @@
  * through the proxy the environment names for the URL (http-route.ts), as S3 and Elasticsearch do.
  * Its caller decides what a failure means; nothing here retries.
  */
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import { agentsFor } from './http-route.js';
 
 /** How long a webhook may take to answer. */
 const NOTIFY_TIMEOUT_MS = 5000;
+
+/**
+ * `postJson` while this process waits and nothing else of it runs: a child node process posts
+ * (given the URL and body on its stdin, never in its arguments), within the same timeout. The reason
+ * it was not sent, or null.
+ */
+export function postJsonBlocking(url: string, body: unknown, timeoutMs = NOTIFY_TIMEOUT_MS): string | null {
+  const self = new URL(import.meta.url).href;
+  const script = `let t='';process.stdin.on('data',(d)=>{t+=d}).on('end',async()=>{const {url,body,timeoutMs}=JSON.parse(t);
+try{await (await import(${JSON.stringify(self)})).postJson(url,body,{timeoutMs});}catch(e){process.stderr.write(String(e&&e.message||e));process.exit(1);}});`;
+  // The parent's loader flags (tsx when run from source) let the child import this very module.
+  const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
+    input: JSON.stringify({ url, body, timeoutMs }),
+    encoding: 'utf8',
+    timeout: timeoutMs + 2000,
+  });
+  if (child.error) return child.error.message;
+  if (child.status === 0) return null;
+  return child.stderr.trim() || `the notifying process ended with ${child.signal ?? `exit code ${child.status}`}`;
+}
 
 /** Posts `body` as JSON to `url`; resolves with the HTTP status when it is 2xx, else rejects saying why. */
 export function postJson(

@@ -17,6 +17,8 @@ const HOOK_PATH = '/services/T0001/B0001/hook-token-5ecret';
 let server: Server;
 let base = '';
 let status = 204;
+/** Called with each body as it arrives, before it is answered; a promise holds the answer back until it settles. */
+let arrived: (body: Record<string, unknown>) => Promise<void> | void = () => undefined;
 const bodies: Record<string, unknown>[] = [];
 const paths: string[] = [];
 
@@ -32,9 +34,11 @@ function read(req: IncomingMessage): Promise<string> {
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    void read(req).then((text) => {
+    void read(req).then(async (text) => {
       paths.push(req.url ?? '');
-      bodies.push(JSON.parse(text) as Record<string, unknown>);
+      const body = JSON.parse(text) as Record<string, unknown>;
+      bodies.push(body);
+      await arrived(body);
       res.writeHead(status).end();
     });
   });
@@ -50,8 +54,8 @@ afterAll(
     ),
 );
 
-function run(args: string[]) {
-  return runCli([...args, '--state-dir', stateDir], { program: SOURCE_CLI, env: { AWS_SECRET_ACCESS_KEY: AWS_SECRET } });
+function run(args: string[], onStart?: (pid: number) => void) {
+  return runCli([...args, '--state-dir', stateDir], { program: SOURCE_CLI, env: { AWS_SECRET_ACCESS_KEY: AWS_SECRET }, onStart });
 }
 
 const journalOf = (id: string) => readFileSync(join(stateDir, 'runs', id, 'journal.ndjson'), 'utf8');
@@ -105,6 +109,43 @@ describe('--notify URL', () => {
       `warning: --notify ${base} was not told that the run is done: it answered HTTP 500 Internal Server Error; the run goes on`,
     ]);
     expect(journalOf(runIdOf(r.stdout))).toContain(`"type":"notify.failed","state":"done","to":"${base}"`);
+  });
+
+  it('tells the webhook of a run stopped by a signal before it exits, while no step goes on', async () => {
+    bodies.length = 0;
+    let pid = 0;
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The 'started' notice is held unanswered, so the run is stopped by the signal while it waits on it.
+    arrived = (body) => {
+      if (body.state !== 'started') return;
+      process.kill(pid, 'SIGTERM');
+      return held;
+    };
+    try {
+      const r = await run(['rehearse', '--yes', '--notify', `${base}${HOOK_PATH}`], (p) => (pid = p));
+      expect(r.code, r.stderr).toBe(130);
+      const id = runIdOf(r.stdout);
+      expect(bodies.map((b) => b.state)).toEqual(['started', 'interrupted']);
+      expect(bodies[1]).toMatchObject({ runId: id, state: 'interrupted', exitCode: 130, message: 'stopped by SIGTERM' });
+      expect(bodies[1]!.text).toBe(
+        `dingo-recover run ${id} (recover-deleted-service, a rehearsal) was interrupted at step target-space: stopped by SIGTERM; continue with: dingo-recover resume ${id} --state-dir ${stateDir}`,
+      );
+      const events = journalOf(id)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; state?: string });
+      const at = events.findIndex((e) => e.type === 'run.interrupted');
+      expect(events.slice(at).map((e) => [e.type, e.state])).toEqual([
+        ['run.interrupted', undefined],
+        ['notify.sent', 'interrupted'],
+      ]);
+      expect(events.some((e) => e.type.startsWith('step.'))).toBe(false);
+      expect(JSON.stringify(bodies)).not.toContain(AWS_SECRET);
+    } finally {
+      release();
+      arrived = () => undefined;
+    }
   });
 
   it('refuses a URL that is no http(s) one before the run starts', async () => {

@@ -36,6 +36,8 @@ export interface CliOptions {
   program?: readonly string[];
   /** Killed (SIGKILL) after this long, so a hung CLI does not outlive its test; default 5 minutes. */
   timeoutMs?: number;
+  /** Told the child's PID once it is started (to signal it). */
+  onStart?: (pid: number) => void;
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
@@ -46,6 +48,7 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
       env: { ...process.env, CI: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) opts.onStart?.(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

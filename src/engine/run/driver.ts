@@ -14,7 +14,7 @@ import { execute } from './executor.js';
 import { Journal, openJournalForAppend } from '../journal/journal.js';
 import { RunLock } from './lock.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from '../operator/prompts.js';
-import { currentStep, sendNotice, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
+import { currentStep, sendNotice, sendNoticeBlocking, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
 import { writeIncidentReport } from '../report/report-file.js';
 import { doneLines } from '../operator/run-end.js';
 import { Reporter } from '../operator/reporter.js';
@@ -180,6 +180,13 @@ function stopped(err: unknown, reporter: Reporter, runId: string, resuming: bool
   return code;
 }
 
+/** How a run that stopped with `exitCode` stands, for --notify. */
+function noticeStateOf(exitCode: number): NoticeState {
+  if (exitCode === EXIT.needsOperator) return 'waiting';
+  if (exitCode === EXIT.done) return 'planned';
+  return exitCode === EXIT.interrupted ? 'interrupted' : 'failed';
+}
+
 export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Promise<DriveResult> {
   const began = Date.now();
   const plan = planRun(o);
@@ -208,9 +215,18 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
 
   const onSignal = (signal: NodeJS.Signals): void => {
     journal.append({ type: 'run.interrupted', signal });
-    lock.release();
     reporter.close();
     o.out.write(`\ninterrupted (${signal}); resume with: ${commandLine(['resume', runId])}\n`);
+    // Blocking: no step goes on while the webhook is told (a second Ctrl-C ends it at once).
+    sendNoticeBlocking(
+      o.notifier,
+      () => notice('interrupted', EXIT.interrupted, `stopped by ${signal}`),
+      journal,
+      (l) => {
+        o.out.write(`${l}\n`);
+      },
+    );
+    lock.release();
     process.exit(EXIT.interrupted);
   };
   // The screen's reader went away (`| head`, a pager quit): no confirmation could be seen any more, so
@@ -277,7 +293,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     return { runId, exitCode: EXIT.done, outputs: result.outputs };
   } catch (err) {
     const exitCode = stopped(err, reporter, runId, resuming, journal);
-    const state = exitCode === EXIT.needsOperator ? 'waiting' : exitCode === EXIT.done ? 'planned' : 'failed';
+    const state = noticeStateOf(exitCode);
     // A journal that cannot be written any more (the reason it stopped, maybe) leaves the exit code as it is.
     await sendNotice(o.notifier, () => notice(state, exitCode, err), journal, reporter).catch(() => undefined);
     return {

@@ -1,7 +1,7 @@
 /**
  * Telling the people waiting how a run stands (`--notify`): started, waiting for the operator,
- * failed, done. What is sent and how is the command layer's (a Notifier); the engine says when,
- * journals each outcome, and never lets a failed notice stop the run: it is one warning line.
+ * failed, interrupted, done. What is sent and how is the command layer's (a Notifier); the engine
+ * says when, journals each outcome, and never lets a failed notice stop the run: it is one warning line.
  */
 import { messageOf } from '../../core/errors.js';
 import type { JournalEvent } from '../journal/journal-events.js';
@@ -9,7 +9,7 @@ import type { Journal } from '../journal/journal.js';
 import { replay } from '../journal/replay.js';
 import type { Reporter } from '../operator/reporter.js';
 
-export type NoticeState = 'started' | 'waiting' | 'failed' | 'done' | 'planned';
+export type NoticeState = 'started' | 'waiting' | 'failed' | 'interrupted' | 'done' | 'planned';
 
 export interface RunNotice {
   state: NoticeState;
@@ -31,12 +31,18 @@ export interface Notifier {
   /** Where notices go, as journaled and shown (no secret: e.g. the webhook's origin). */
   target: string;
   send(notice: RunNotice): Promise<void>;
+  /**
+   * Sends it while nothing else of the program runs (a signal stopping the run mid-step: no step may
+   * go on while the notice is on its way), within a few seconds; the reason it was not sent, or null.
+   */
+  sendBlocking(notice: RunNotice): string | null;
 }
 
 const PHRASE: Record<NoticeState, string> = {
   started: 'started',
   waiting: 'is waiting for the operator',
   failed: 'failed',
+  interrupted: 'was interrupted',
   done: 'is done',
   planned: 'stopped at its plan',
 };
@@ -73,4 +79,22 @@ export async function sendNotice(
     journal.append({ type: 'notify.failed', state: notice.state, to: notifier.target, error });
     reporter.line(`warning: --notify ${notifier.target} was not told that the run ${PHRASE[notice.state]}: ${error}; the run goes on`);
   }
+}
+
+/** `sendNotice` for a run stopped by a signal: blocking, journaled, a failure one warning line through `warn`. */
+export function sendNoticeBlocking(
+  notifier: Notifier | undefined,
+  noticeOf: () => RunNotice,
+  journal: Journal,
+  warn: (line: string) => void,
+): void {
+  if (!notifier) return;
+  const notice = noticeOf();
+  const error = notifier.sendBlocking(notice);
+  if (error === null) {
+    journal.append({ type: 'notify.sent', state: notice.state, to: notifier.target });
+    return;
+  }
+  journal.append({ type: 'notify.failed', state: notice.state, to: notifier.target, error });
+  warn(`warning: --notify ${notifier.target} was not told that the run ${PHRASE[notice.state]}: ${error}`);
 }
