@@ -11,6 +11,7 @@ import { ROOT } from '../support/cli.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { readJournal, replay, type StepState } from '../../src/engine/journal/index.js';
 import { afterProbe, beforeStep, lacksOutputs, resumeTraits } from '../../src/engine/run/index.js';
+import { runbookChangeProblem } from '../../src/engine/run/runbook-change.js';
 import { loadRunbook, type Runbook } from '../../src/engine/runbook/index.js';
 
 const actions = actionRegistry();
@@ -50,6 +51,12 @@ describe('resuming the golden journals', () => {
   const journals = readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
   it('has journals to check', () => {
     expect(journals).toEqual(expect.arrayContaining(['done.ndjson', 'midcopy.ndjson', 'space.ndjson', 'waiting.ndjson']));
+  });
+  it.each(journals)('%s: may resume under the runbook as it is today (its reached steps are the same)', (name) => {
+    const state = replay(readJournal(join(dir, name)));
+    const runbook = loadRunbook(resolve(ROOT, 'runbooks', `${state.created.runbook.name}.yaml`), actions);
+    expect(state.steps.size).toBeGreaterThan(0);
+    expect(runbookChangeProblem(runbook.steps, state.steps, state.created.runbook.steps)).toBeNull();
   });
   it.each(journals)('%s: the same decisions as when it was committed', async (name) => {
     await expect(JSON.stringify(decisions(join(dir, name)), null, 2) + '\n').toMatchFileSnapshot(

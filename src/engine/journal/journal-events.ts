@@ -11,7 +11,8 @@ export type EventBody =
   | {
       type: 'run.created';
       runId: string;
-      runbook: { file: string; name: string; sha256: string };
+      /** `steps`: its steps as the run started with them (absent from older journals). */
+      runbook: { file: string; name: string; sha256: string; steps?: { id: string; action: string }[] };
       mode: 'live' | 'rehearsal';
       scenario?: string;
       options: Record<string, unknown>;
@@ -66,6 +67,8 @@ export type EventBody =
   | { type: 'lock.taken'; how: 'stale' | 'steal'; previous: { host: string; pid: number; by: string; startedAt: string } | null }
   /** A resume was given a connection setting that differs from the journaled one. */
   | { type: 'settings.changed'; changes: Record<string, { from: unknown; to: unknown }> }
+  /** A resume under a runbook whose text changed since the run started, whose reached steps are the same (runbook-change.ts). */
+  | { type: 'runbook.changed'; from: string; to: string }
   /** Ambient state (cf target, routes) re-established and verified on resume. */
   | { type: 'ambient.reasserted'; step: string; summary: string }
   /** The run was ended on the record without finishing. */

@@ -5,7 +5,7 @@ import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript
 /** The run-level entries of a transcript, filled as the journal is read. */
 export type RunEntries = Pick<
   Transcript,
-  'sessions' | 'interruptions' | 'stops' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'abandoned'
+  'sessions' | 'interruptions' | 'stops' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'runbookChanges' | 'abandoned'
 >;
 
 export function newStep(id: string, def: { title: string; action: string } | undefined): TranscriptStep {
@@ -111,7 +111,7 @@ function toolOf(e: Extract<JournalEvent, { type: 'run.created' | 'run.resumed' }
   return typeof tool === 'string' ? tool : undefined;
 }
 
-/** Adds an event about the run itself (started, resumed, interrupted, stopped, repaired, lock taken over, settings changed, abandoned). */
+/** Adds an event about the run itself (started, resumed, interrupted, stopped, repaired, lock taken over, settings or runbook changed, abandoned). */
 export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
   switch (e.type) {
     case 'run.created':
@@ -139,6 +139,9 @@ export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
       break;
     case 'settings.changed':
       run.settingsChanges.push({ seq: e.seq, at: e.at, by: e.by, changes: e.changes });
+      break;
+    case 'runbook.changed':
+      run.runbookChanges.push({ seq: e.seq, at: e.at, by: e.by, from: e.from, to: e.to });
       break;
     case 'run.abandoned':
       run.abandoned = { seq: e.seq, at: e.at, by: e.by, reason: e.reason };

@@ -65,6 +65,7 @@ export interface Transcript {
   lockTakeovers: { seq: number; at: string; by: string; how: 'stale' | 'steal'; previous: LockInfo | null }[];
   /** Connection settings a resume changed. */
   settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
+  runbookChanges: { seq: number; at: string; by: string; from: string; to: string }[];
   abandoned: { seq: number; at: string; by: string; reason: string } | null;
 }
 

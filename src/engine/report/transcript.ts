@@ -34,6 +34,7 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     repairs: [],
     lockTakeovers: [],
     settingsChanges: [],
+    runbookChanges: [],
     abandoned: null,
   };
   let operator: string | null = null;
@@ -93,6 +94,10 @@ function runEvents(t: Transcript): string[] {
       text: `settings changed at ${c.at} by ${c.by}: ${Object.entries(c.changes)
         .map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`)
         .join('; ')}`,
+    })),
+    ...t.runbookChanges.map((c) => ({
+      seq: c.seq,
+      text: `resumed at ${c.at} by ${c.by} under a changed runbook (sha256 ${c.from.slice(0, 12)}… → ${c.to.slice(0, 12)}…): the steps the run had reached are the same`,
     })),
     ...(t.abandoned ? [{ seq: t.abandoned.seq, text: `abandoned at ${t.abandoned.at} by ${t.abandoned.by}: ${t.abandoned.reason}` }] : []),
   ];

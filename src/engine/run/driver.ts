@@ -14,6 +14,7 @@ import { execute } from './executor.js';
 import { Journal, openJournalForAppend } from '../journal/journal.js';
 import { RunLock } from './lock.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from '../operator/prompts.js';
+import { recordedSteps, runbookChangeProblem } from './runbook-change.js';
 import { currentStep, sendNotice, sendNoticeBlocking, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
 import { writeIncidentReport } from '../report/report-file.js';
 import { doneLines } from '../operator/run-end.js';
@@ -115,7 +116,7 @@ function journalStart(
     journal.append({
       type: 'run.created',
       runId: plan.runId,
-      runbook: { file: plan.runbookFile, name: runbook.name, sha256: runbook.sha256 },
+      runbook: { file: plan.runbookFile, name: runbook.name, sha256: runbook.sha256, steps: recordedSteps(runbook.steps) },
       mode: plan.mode,
       scenario: plan.scenarioDir,
       options: {
@@ -129,12 +130,21 @@ function journalStart(
     });
     return;
   }
-  if (journal.state().created.runbook.sha256 !== runbook.sha256) {
-    throw new UsageError(`the runbook ${plan.runbookFile} changed since run ${plan.runId} started`, {
-      hint: 'resume with the runbook as it was (git checkout it), or start a new run',
+  const { created, steps } = journal.state();
+  const changed = created.runbook.sha256 !== runbook.sha256;
+  const problem = changed ? runbookChangeProblem(runbook.steps, steps, created.runbook.steps) : null;
+  if (problem) {
+    throw new UsageError(`the runbook ${plan.runbookFile} changed since run ${plan.runId} started: ${problem}`, {
+      hint: `resume with the dingo-recover and runbook the run started with${typeof created.options.tool === 'string' ? ` (${created.options.tool})` : ''}, or end it (${commandLine(['abandon', plan.runId, '--reason', 'the runbook changed'])}) and start a new run`,
     });
   }
   journal.append({ type: 'run.resumed', operator: o.operator, ...(o.tool ? { tool: o.tool } : {}) });
+  if (changed) {
+    journal.append({ type: 'runbook.changed', from: created.runbook.sha256, to: runbook.sha256 });
+    reporter.line(
+      'the runbook changed since the run started; the steps the run has reached are the same, in the same order: it goes on as the runbook now says',
+    );
+  }
   if (Object.keys(plan.changes).length) {
     journal.append({ type: 'settings.changed', changes: plan.changes });
     for (const [key, c] of Object.entries(plan.changes))
