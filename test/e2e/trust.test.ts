@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
+import type { WorldState } from '../../src/rehearsal/world-state.js';
 import { readJournal } from '../../src/engine/journal/index.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -44,6 +45,20 @@ function journalOf(state: string, runId: string) {
 
 function commandsRun(state: string, runId: string, verb: string): number {
   return journalOf(state, runId).filter((e) => e.type === 'command' && e.argv.join(' ').includes(verb)).length;
+}
+
+/** A rehearsal killed where `failpoint` says (`step:ID` before a step, `journal:SEQ` after an event); its run id. */
+async function killedAt(state: string, failpoint: string): Promise<string> {
+  const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: failpoint } });
+  expect(first.signal, first.stdout.slice(-2000)).toBe('SIGKILL');
+  return runIdOf(first.stdout);
+}
+
+/** The run's rehearsal world changed, as someone else would change the platform between two attempts. */
+function changeWorld(state: string, runId: string, change: (world: WorldState) => void): void {
+  const world = World.open(join(state, 'runs', runId), SCENARIO);
+  change(world.state);
+  world.save();
 }
 
 describe('the deleted instance is the operator’s decision', () => {
@@ -128,12 +143,10 @@ describe('the deleted instance is the operator’s decision', () => {
 describe('a resume re-establishes the world before it acts', () => {
   it('killed after create-service, the cf target moved to another space: one instance, in the right space', async () => {
     const state = stateDir();
-    const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: 'step:create-service' } });
-    expect(first.signal).toBe('SIGKILL');
-    const runId = runIdOf(first.stdout);
-    const world = World.open(join(state, 'runs', runId), SCENARIO);
-    world.state.cf.target = { org: 'acme', space: 'staging' };
-    world.save();
+    const runId = await killedAt(state, 'step:create-service');
+    changeWorld(state, runId, (w) => {
+      w.cf.target = { org: 'acme', space: 'staging' };
+    });
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code, again.stdout.slice(-3000)).toBe(0);
     expect(again.stdout).toContain('re-established: cf targets acme/important-space-and-all-databases again');
@@ -151,12 +164,10 @@ describe('a resume re-establishes the world before it acts', () => {
     const events = journalOf(state, runIdOf(whole.stdout));
     const cmd = events.find((e) => e.type === 'command' && e.argv.includes('create-service'))!;
     const state2 = stateDir();
-    const first = await runCli(['rehearse', '--yes', '--state-dir', state2], { env: { DINGO_RECOVER_FAILPOINTS: `journal:${cmd.seq}` } });
-    expect(first.signal).toBe('SIGKILL');
-    const runId = runIdOf(first.stdout);
-    const world = World.open(join(state2, 'runs', runId), SCENARIO);
-    world.state.cf.target = { org: 'acme', space: 'staging' };
-    world.save();
+    const runId = await killedAt(state2, `journal:${cmd.seq}`);
+    changeWorld(state2, runId, (w) => {
+      w.cf.target = { org: 'acme', space: 'staging' };
+    });
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state2]);
     expect(again.code, again.stdout.slice(-3000)).toBe(0);
     expect(again.stdout).toContain('already done (service important-db exists in space 5a84d315-8c5e-4d2b-9d3c-6f1e2a7b9c40');
@@ -165,11 +176,10 @@ describe('a resume re-establishes the world before it acts', () => {
 
   it('a resume against another CF API stops before any step, naming both', async () => {
     const state = stateDir();
-    const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: 'step:create-service' } });
-    const runId = runIdOf(first.stdout);
-    const world = World.open(join(state, 'runs', runId), SCENARIO);
-    world.state.cf.api.url = 'https://api.other.example.com';
-    world.save();
+    const runId = await killedAt(state, 'step:create-service');
+    changeWorld(state, runId, (w) => {
+      w.cf.api.url = 'https://api.other.example.com';
+    });
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code).toBe(1);
     expect(again.stdout).toContain(
@@ -211,8 +221,7 @@ describe('everything checkable is checked before the first destructive step', ()
 
   it('an input a finished step used cannot change on resume; the error names the step', async () => {
     const state = stateDir();
-    const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: 'step:create-service' } });
-    const runId = runIdOf(first.stdout);
+    const runId = await killedAt(state, 'step:create-service');
     const file = answers(
       state,
       'inputs: { org: acme, space: important-space-and-all-databases, serviceName: orders-db, plan: cluster, apps: [their-app] }\nchoose: { deletedInstance: 6e101b27-ee1b-4f4d-a032-4401a3709ec3 }\n',
@@ -227,8 +236,7 @@ describe('everything checkable is checked before the first destructive step', ()
 describe('abandon', () => {
   it('ends a run on the record: resume refuses it, runs shows it, a fresh run can start', async () => {
     const state = stateDir();
-    const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: 'step:create-service' } });
-    const runId = runIdOf(first.stdout);
+    const runId = await killedAt(state, 'step:create-service');
     const none = await runCli(['abandon', runId, '--state-dir', state]);
     expect(none.code).toBe(2);
     const a = await runCli(['abandon', runId, '--reason', 'the space was recreated', '--state-dir', state]);
@@ -249,9 +257,7 @@ describe('abandon', () => {
 describe('the journal survives a torn write; a lock conflict has its own exit code', () => {
   it('a last event cut mid-JSON is kept aside and the resume completes', async () => {
     const state = stateDir();
-    const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: 'step:stop-container' } });
-    expect(first.signal).toBe('SIGKILL');
-    const runId = runIdOf(first.stdout);
+    const runId = await killedAt(state, 'step:stop-container');
     const file = join(state, 'runs', runId, 'journal.ndjson');
     const whole = readFileSync(file, 'utf8');
     const lastStart = whole.lastIndexOf('\n', whole.length - 2) + 1;
@@ -268,8 +274,7 @@ describe('the journal survives a torn write; a lock conflict has its own exit co
 
   it('a run driven elsewhere exits 75 naming --steal-lock; --steal-lock takes it over on the record', async () => {
     const state = stateDir();
-    const first = await runCli(['rehearse', '--yes', '--state-dir', state], { env: { DINGO_RECOVER_FAILPOINTS: 'step:create-service' } });
-    const runId = runIdOf(first.stdout);
+    const runId = await killedAt(state, 'step:create-service');
     const holder = { host: 'other-jumpbox', pid: 4242, by: 'alice@other-jumpbox', startedAt: '2026-11-23T03:00:00.000Z' };
     writeFileSync(join(state, 'runs', runId, 'lock'), JSON.stringify(holder) + '\n');
     const refused = await runCli(['resume', runId, '--yes', '--state-dir', state]);

@@ -78,19 +78,12 @@ export function worldActions(world: World): ActionRegistry {
   return new Map(list.map((a) => [a.name, a]));
 }
 
-export const ITEM_RUNBOOK = `version: 1
-name: item
-inputs:
-  - name: name
-    prompt: Name
-    type: string
-    pattern: '^[a-z]+$'
-  - name: cell
-    prompt: Cell
-    type: string
-    default: c0
-steps:
-  - id: work
+/**
+ * The steps of a runbook taking `name` and `cell`: `work` on the instance (one at a time per cell),
+ * then `destroy` it, given `destroyName` and confirmed by typing the name, the prompt saying `message`.
+ */
+export function workThenDestroy(o: { destroyName: string; message: string }): string {
+  return `  - id: work
     title: Work on it
     why: w
     action: t.work
@@ -102,11 +95,34 @@ steps:
     why: w
     action: t.destroy
     with:
-      name: \${inputs.name}
+      name: ${o.destroyName}
     confirm:
       typed: \${inputs.name}
-      message: Destroy \${inputs.name}
+      message: ${o.message}
 `;
+}
+
+/** A runbook called `name` taking the inputs `name` (lower-case letters) and `cell` (c0 unless given), with `steps`. */
+export function nameAndCellRunbook(name: string, steps: string): string {
+  return `version: 1
+name: ${name}
+inputs:
+  - name: name
+    prompt: Name
+    type: string
+    pattern: '^[a-z]+$'
+  - name: cell
+    prompt: Cell
+    type: string
+    default: c0
+steps:
+${steps}`;
+}
+
+export const ITEM_RUNBOOK = nameAndCellRunbook(
+  'item',
+  workThenDestroy({ destroyName: '${inputs.name}', message: 'Destroy ${inputs.name}' }),
+);
 
 export function parentRunbook(o: { concurrency?: number; confirmedBy?: boolean } = {}): string {
   return `version: 1

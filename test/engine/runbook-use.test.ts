@@ -5,42 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { loadRunbook } from '../../src/engine/runbook/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
-import { newWorld, runParent, worldActions } from './foreach-harness.js';
+import { nameAndCellRunbook, newWorld, runParent, workThenDestroy, worldActions } from './foreach-harness.js';
 
 const tmp = tempDirs('dr-use-rb-');
 const actions = worldActions(newWorld([]));
 
-const PART_STEPS = `  - id: work
-    title: Work on it
-    why: w
-    action: t.work
-    exclusive: cell-\${inputs.cell}
-    with:
-      name: \${inputs.name}
-  - id: destroy
-    title: Destroy it
-    why: w
-    action: t.destroy
-    with:
-      name: \${steps.work.outputs.worked}
-    confirm:
-      typed: \${inputs.name}
-      message: Destroy \${inputs.name} on \${inputs.cell}
-`;
+const PART_STEPS = workThenDestroy({ destroyName: '${steps.work.outputs.worked}', message: 'Destroy ${inputs.name} on ${inputs.cell}' });
 
-const PART = `version: 1
-name: part
-inputs:
-  - name: name
-    prompt: Name
-    type: string
-    pattern: '^[a-z]+$'
-  - name: cell
-    prompt: Cell
-    type: string
-    default: c0
-steps:
-${PART_STEPS}`;
+const PART = nameAndCellRunbook('part', PART_STEPS);
 
 const AFTER = `  - id: after
     title: After

@@ -96,6 +96,20 @@ const stamp = (at: Date): string => at.toISOString().slice(0, 16).replace(/[-:]/
 const between = (a: Date, b: Date): Date => new Date((a.getTime() + b.getTime()) / 2);
 const params = (time: Date) => ({ url: URL, time: time.toISOString(), instance: 'orders', copyName: 'orders-at-x' });
 
+/** pitr.dump's parameters for what pitr.restore answered: the databases asked for (none: every one found). */
+function dumpParams(restored: Record<string, unknown>, databases: string[]): Record<string, unknown> {
+  return {
+    restored: true,
+    dataDir: restored.dataDir,
+    url: URL,
+    time: restored.time,
+    major: '15',
+    databases,
+    found: restored.databases,
+    copyName: restored.copyName,
+  };
+}
+
 /** The ids of the table's rows in a dump, as pg_restore writes its data. */
 async function idsIn(file: string): Promise<number[]> {
   const { stdout } = await run(join(PG_BIN, 'pg_restore'), ['--data-only', '-t', DRILL_TABLE, '-f', '-', file]);
@@ -123,20 +137,7 @@ describe('restore-to-time on a real archive', () => {
       backup: expect.stringContaining(archive.backups[0]!.name),
     });
     expect(said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 110 rows`));
-    const dumped = await action('pitr.dump').run(
-      ctx,
-      {
-        restored: true,
-        dataDir: restored.dataDir,
-        url: URL,
-        time: restored.time,
-        major: '15',
-        databases: [],
-        found: restored.databases,
-        copyName: restored.copyName,
-      },
-      {},
-    );
+    const dumped = await action('pitr.dump').run(ctx, dumpParams(restored, []), {});
     const dumps = dumped.dumps as { file: string; database: string }[];
     expect(dumps.map((d) => d.database)).toEqual(['postgres']);
     const file = dumps[0]!.file;
@@ -179,20 +180,7 @@ describe('restore-to-time on a real archive', () => {
     expect(restored).toMatchObject({ restored: true, time: other.toISOString() });
     // The copy gone before the dump (the temp folder cleared, a reboot): the dump restores the same moment again.
     await rm(dirname(restored.dataDir as string), { recursive: true, force: true });
-    const dumped = await action('pitr.dump').run(
-      ctx,
-      {
-        restored: true,
-        dataDir: restored.dataDir,
-        url: URL,
-        time: restored.time,
-        major: '15',
-        databases: ['postgres'],
-        found: restored.databases,
-        copyName: restored.copyName,
-      },
-      {},
-    );
+    const dumped = await action('pitr.dump').run(ctx, dumpParams(restored, ['postgres']), {});
     expect(dumped.dataDir).not.toBe(restored.dataDir);
     const ids = await idsIn((dumped.dumps as { file: string }[])[0]!.file);
     expect(Math.max(...ids)).toBe(second!.lastId);

@@ -3,16 +3,15 @@
  * cf/bosh/docker processes): it changes nothing anywhere, writes no secret, and `rehearse
  * --scenario` of what it wrote finds the same deleted instance and completes the recovery.
  */
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
-import { ifStarted } from '../support/started.js';
-import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
-import { filesUnder } from '../support/live/recovered.js';
+import { prepareCase, type LiveCase, type LiveServers } from '../support/live/platform.js';
+import { useSnapshot } from '../support/live/hooks.js';
+import { everySecret, filesUnder } from '../support/live/recovered.js';
 import { BUCKET, CELL_HOST, CELL_IP, OLD_GUID, OLD_SYSID, ONE_RUN_MS } from '../support/live/shared.js';
 import type { LiveCellWorld } from '../support/live/cell-docker.js';
 
@@ -36,45 +35,36 @@ function isRead(argv: string[]): boolean {
   return ['version', '--version', 'target', 'deployments', 'vms', '-d'].includes(cmd ?? '') && (cmd !== 'target' || rest.length === 0);
 }
 
+/** Where the fake cf, bosh and docker of a case log what they were asked. */
+const cliLogOf = (c: LiveCase): string => join(c.dir, 'cli.ndjson');
+
 describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of the live platform', () => {
-  let servers: LiveServers;
-  let c: LiveCase;
-  let out: string;
-  let cliLog: string;
-  let snap: CliResult;
   let before: { s3: string[]; etcd: unknown; cell: string; cf: string };
-  beforeAll(async () => {
-    servers = await startLiveServers();
-    c = await prepareCase(servers, 'snapshot');
-    const work = mkdtempSync(join(tmpdir(), 'dingo-snapshot-'));
-    out = join(work, 'scenario');
-    cliLog = join(work, 'cli.ndjson');
-    before = {
-      s3: await bucketState(servers),
-      etcd: await etcdState(servers),
-      cell: JSON.stringify(c.readCell()),
-      cf: JSON.stringify(await c.readCf()),
-    };
-    snap = await runCli(['snapshot', '--answers', c.answersFile, ...c.platformArgs, '--deleted-instance', OLD_GUID, '--out', out], {
-      env: { ...c.env, FAKE_CLI_LOG: cliLog },
-    });
-  }, ONE_RUN_MS);
-  afterAll(async () => {
-    await ifStarted(c)?.cleanup();
-    await ifStarted(servers)?.stop();
-  });
+  const r = useSnapshot(
+    async (servers) => {
+      const c = await prepareCase(servers, 'snapshot');
+      before = {
+        s3: await bucketState(servers),
+        etcd: await etcdState(servers),
+        cell: JSON.stringify(c.readCell()),
+        cf: JSON.stringify(await c.readCf()),
+      };
+      return c;
+    },
+    { args: ['--deleted-instance', OLD_GUID], env: (c) => ({ ...c.env, FAKE_CLI_LOG: cliLogOf(c) }) },
+  );
 
   it('writes a 0700 scenario folder and says what it holds', () => {
-    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
-    expect(statSync(out).mode & 0o777).toBe(0o700);
-    expect(readdirSync(out).sort()).toEqual(['answers.yaml', 'scenario.yaml', 'syslog']);
-    expect(snap.stdout).toContain(`wrote the scenario ${out}`);
-    expect(snap.stdout).toContain(OLD_GUID);
-    expect(snap.stdout).toMatch(/\d+ log line\(s\) \([\d.]+ [KM]?i?B\)/);
+    expect(r.snap.code, r.snap.stdout + r.snap.stderr).toBe(0);
+    expect(statSync(r.out).mode & 0o777).toBe(0o700);
+    expect(readdirSync(r.out).sort()).toEqual(['answers.yaml', 'scenario.yaml', 'syslog']);
+    expect(r.snap.stdout).toContain(`wrote the scenario ${r.out}`);
+    expect(r.snap.stdout).toContain(OLD_GUID);
+    expect(r.snap.stdout).toMatch(/\d+ log line\(s\) \([\d.]+ [KM]?i?B\)/);
   });
 
   it('changed nothing: cf, bosh and docker were only read, S3 and etcd are as they were', async () => {
-    const calls = readFileSync(cliLog, 'utf8')
+    const calls = readFileSync(cliLogOf(r.c), 'utf8')
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { argv: string[] }).argv);
@@ -83,25 +73,19 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of the
       calls.filter((argv) => !isRead(argv)),
       JSON.stringify(calls),
     ).toEqual([]);
-    expect(await bucketState(servers)).toEqual(before.s3);
-    expect(await etcdState(servers)).toEqual(before.etcd);
-    expect(JSON.stringify(c.readCell())).toBe(before.cell);
-    expect(JSON.stringify(await c.readCf())).toBe(before.cf);
+    expect(await bucketState(r.servers)).toEqual(before.s3);
+    expect(await etcdState(r.servers)).toEqual(before.etcd);
+    expect(JSON.stringify(r.c.readCell())).toBe(before.cell);
+    expect(JSON.stringify(await r.c.readCf())).toBe(before.cf);
   });
 
   it('holds no secret of the platform or the operator', () => {
-    const canaries = [
-      c.secrets.containerAwsKeyId,
-      c.secrets.containerAwsSecret,
-      c.secrets.operatorAwsSecret,
-      ...c.secrets.passwords,
-      ...c.secrets.privateKeyLines,
-    ];
-    for (const f of filesUnder(out)) {
+    const canaries = everySecret(r.c);
+    for (const f of filesUnder(r.out)) {
       const text = readFileSync(f, 'utf8');
       for (const secret of canaries) expect(text.includes(secret), `${f} holds ${secret}`).toBe(false);
     }
-    for (const secret of canaries) expect(snap.stdout + snap.stderr).not.toContain(secret);
+    for (const secret of canaries) expect(r.snap.stdout + r.snap.stderr).not.toContain(secret);
   });
 
   it("keeps the lines the finder relies on: a search of the snapshot's syslog finds the same candidate with the same evidence", async () => {
@@ -111,14 +95,14 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of the
       const { candidates } = JSON.parse(r.stdout) as { candidates: { evidence: { line: string; why: string }[] }[] };
       return candidates.map((cand) => ({ ...cand, evidence: cand.evidence.map((e) => [e.line, e.why]) }));
     };
-    expect(await find(join(out, 'syslog'))).toEqual(await find(join(c.dir, 'logs')));
+    expect(await find(join(r.out, 'syslog'))).toEqual(await find(join(r.c.dir, 'logs')));
   });
 
   it(
     'rehearses: the rehearsal finds the same deleted instance and completes every step',
     async () => {
-      const stateDir = join(out, '..', 'state');
-      const run = await runCli(['rehearse', '--scenario', out, '--yes', '--state-dir', stateDir]);
+      const stateDir = join(r.out, '..', 'state');
+      const run = await runCli(['rehearse', '--scenario', r.out, '--yes', '--state-dir', stateDir]);
       expect(run.code, run.stdout + run.stderr).toBe(0);
       const runId = runIdOf(run.stdout);
       expect(run.stdout).toContain(`run ${runId} is done`);
@@ -140,10 +124,6 @@ const OLD_NODE = 'c8ce128e-7b4c-4fe7-a533-e9379356f906';
 describe.skipIf(!sshdAvailable || !etcdAvailable)(
   'dingo-recover snapshot of a platform where the deleted node left a container behind',
   () => {
-    let servers: LiveServers;
-    let c: LiveCase;
-    let out: string;
-    let snap: CliResult;
     let cellBefore: string;
     let etcdBefore: unknown;
     const canaries = {
@@ -151,9 +131,8 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       secret: 'leftover/Canary+Secret/Access/Key01',
       password: 'leftover-superuser-canary-pw',
     };
-    beforeAll(async () => {
-      servers = await startLiveServers();
-      c = await prepareCase(servers, 'snapshot-leftover');
+    const r = useSnapshot(async (servers) => {
+      const c = await prepareCase(servers, 'snapshot-leftover');
       const env = [
         `ETCD_HOST_PORT=${servers.etcd.hostPort}`,
         `AWS_ACCESS_KEY_ID=${canaries.key}`,
@@ -189,18 +168,13 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       );
       cellBefore = JSON.stringify(c.readCell());
       etcdBefore = await etcdState(servers);
-      out = join(mkdtempSync(join(tmpdir(), 'dingo-snapshot-')), 'scenario');
-      snap = await runCli(['snapshot', '--answers', c.answersFile, ...c.platformArgs, '--out', out], { env: c.env });
-    }, ONE_RUN_MS);
-    afterAll(async () => {
-      await ifStarted(c)?.cleanup();
-      await ifStarted(servers)?.stop();
+      return c;
     });
 
     it("keeps the container's inspect output and the instance's etcd keys, credentials replaced by stand-ins", () => {
-      expect(snap.code, snap.stdout + snap.stderr).toBe(0);
-      expect(snap.stdout).toContain('1 container(s), 1 etcd key(s)');
-      const scenario = readFileSync(join(out, 'scenario.yaml'), 'utf8');
+      expect(r.snap.code, r.snap.stdout + r.snap.stderr).toBe(0);
+      expect(r.snap.stdout).toContain('1 container(s), 1 etcd key(s)');
+      const scenario = readFileSync(join(r.out, 'scenario.yaml'), 'utf8');
       expect(scenario).toContain(`cf-${OLD_NODE}:`);
       expect(scenario).toMatch(/AWS_SECRET_ACCESS_KEY=stand-in-aws-secret-access-key-\d+/);
       expect(scenario).toMatch(/SUPERUSER_PASSWORD=stand-in-superuser-password-\d+/);
@@ -209,20 +183,20 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
     });
 
     it('holds none of those credentials, in the world or in the kept log line that carried them', () => {
-      const logs = filesUnder(join(out, 'syslog'))
+      const logs = filesUnder(join(r.out, 'syslog'))
         .map((f) => readFileSync(f, 'utf8'))
         .join('');
       expect(logs).toContain(`Create options: {'name'=>'cf-${OLD_NODE}'`);
-      for (const f of filesUnder(out)) {
+      for (const f of filesUnder(r.out)) {
         const text = readFileSync(f, 'utf8');
         for (const secret of Object.values(canaries)) expect(text.includes(secret), `${f} holds ${secret}`).toBe(false);
       }
-      for (const secret of Object.values(canaries)) expect(snap.stdout + snap.stderr).not.toContain(secret);
+      for (const secret of Object.values(canaries)) expect(r.snap.stdout + r.snap.stderr).not.toContain(secret);
     });
 
     it('only inspected the container and read etcd', async () => {
-      expect(JSON.stringify(c.readCell())).toBe(cellBefore);
-      expect(await etcdState(servers)).toEqual(etcdBefore);
+      expect(JSON.stringify(r.c.readCell())).toBe(cellBefore);
+      expect(await etcdState(r.servers)).toEqual(etcdBefore);
     });
   },
 );

@@ -3,15 +3,14 @@
  * against the live platform after `cf delete-space` (two archived Dingo instances, one never
  * archived), it only reads, and `rehearse --scenario` of it runs recover-space to the end.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
-import { ifStarted } from '../support/started.js';
-import { prepareCase, seedSpace, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
+import { prepareCase, seedSpace } from '../support/live/platform.js';
+import { useSnapshot } from '../support/live/hooks.js';
 import { SEED_DELETED, deletedInstance } from '../support/live/shared.js';
 import { NEVER_ARCHIVED, spaceDeleted } from '../support/live/deleted-space.js';
 import type { WorldState } from '../../src/rehearsal/world-state.js';
@@ -21,15 +20,10 @@ const SPACE = 'important-space-and-all-databases';
 const REPORTS = deletedInstance('reports-db', 2);
 
 describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of a deleted space', () => {
-  let servers: LiveServers;
-  let c: LiveCase;
-  let out: string;
-  let snap: CliResult;
   let cfBefore: string;
-  beforeAll(async () => {
-    servers = await startLiveServers();
+  const r = useSnapshot(async (servers) => {
     const { orgGuid, spaceGuid } = seedSpace();
-    c = await prepareCase(servers, 'snapshot-space', {
+    const c = await prepareCase(servers, 'snapshot-space', {
       deleted: [SEED_DELETED, REPORTS],
       cfWorld: (w) =>
         spaceDeleted(w, {
@@ -46,34 +40,29 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of a d
       answers: `inputs:\n  org: acme\n  space: ${SPACE}\n`,
     });
     cfBefore = JSON.stringify(await c.readCf());
-    out = join(mkdtempSync(join(tmpdir(), 'dingo-snapshot-')), 'scenario');
-    snap = await runCli(['snapshot', '--answers', c.answersFile, ...c.platformArgs, '--out', out], { env: c.env });
-  }, ONE_RUN_MS);
-  afterAll(async () => {
-    await ifStarted(c)?.cleanup();
-    await ifStarted(servers)?.stop();
+    return c;
   });
 
   it("holds the space's deletion, its instances' events and both archives, and names recover-space", () => {
-    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
-    expect(snap.stdout).toContain(SEED_DELETED.guid);
-    expect(snap.stdout).toContain(REPORTS.guid);
-    const scenario = readFileSync(join(out, 'scenario.yaml'), 'utf8');
+    expect(r.snap.code, r.snap.stdout + r.snap.stderr).toBe(0);
+    expect(r.snap.stdout).toContain(SEED_DELETED.guid);
+    expect(r.snap.stdout).toContain(REPORTS.guid);
+    const scenario = readFileSync(join(r.out, 'scenario.yaml'), 'utf8');
     expect(scenario).toMatch(/^runbook: recover-space$/m);
     expect(scenario).toContain('audit.space.delete-request');
     expect(scenario).toContain(`backups/${REPORTS.guid}/wal/sysids/sysid`);
-    expect(readFileSync(join(out, 'answers.yaml'), 'utf8')).not.toContain('deletedInstance');
+    expect(readFileSync(join(r.out, 'answers.yaml'), 'utf8')).not.toContain('deletedInstance');
   });
 
   it('changed nothing in cf', async () => {
-    expect(JSON.stringify(await c.readCf())).toBe(cfBefore);
+    expect(JSON.stringify(await r.c.readCf())).toBe(cfBefore);
   });
 
   it(
     'rehearses: recover-space brings back both archived instances in the recreated space',
     async () => {
-      const stateDir = join(out, '..', 'state');
-      const run = await runCli(['rehearse', '--scenario', out, '--yes', '--state-dir', stateDir], { timeoutMs: ONE_RUN_MS });
+      const stateDir = join(r.out, '..', 'state');
+      const run = await runCli(['rehearse', '--scenario', r.out, '--yes', '--state-dir', stateDir], { timeoutMs: ONE_RUN_MS });
       expect(run.code, run.stdout + run.stderr).toBe(0);
       const runId = runIdOf(run.stdout);
       expect(run.stdout).toContain(`run ${runId} is done`);

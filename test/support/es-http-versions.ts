@@ -39,6 +39,50 @@ function root(number: string, extra: Record<string, unknown>, tagline = 'You Kno
   };
 }
 
+/** A tarball build's version fields from 6.x on: its hash and date, its Lucene, the oldest wire and index versions it takes. */
+interface Build {
+  hash: string;
+  date: string;
+  lucene: string;
+  wire: string;
+  index: string;
+}
+
+function tarball(b: Build, first: Record<string, unknown> = { build_flavor: 'default' }): Record<string, unknown> {
+  return {
+    ...first,
+    build_type: 'tar',
+    build_hash: b.hash,
+    build_date: b.date,
+    build_snapshot: false,
+    lucene_version: b.lucene,
+    minimum_wire_compatibility_version: b.wire,
+    minimum_index_compatibility_version: b.index,
+  };
+}
+
+function openSearchRoot(number: string, b: Build): Record<string, unknown> {
+  return root(number, tarball(b, { distribution: 'opensearch' }), 'The OpenSearch Project: https://opensearch.org/');
+}
+
+/** What a release answers, its `GET /` body aside. */
+type Answers = Omit<EsFlavour, 'name' | 'root'>;
+
+/** Elasticsearch 7.0 to 7.9, and OpenSearch (forked from 7.10 without its point in time). */
+const ES_7: Answers = {
+  productHeader: false,
+  pit: false,
+  shardDoc: false,
+  totalIsObject: true,
+  trackTotalHits: true,
+  type: '_doc',
+  noHandler: 405,
+};
+/** 7.14 and later 7.x: a point in time with its `_shard_doc` tiebreaker, and the product header. */
+const ES_7_14: Answers = { ...ES_7, pit: true, shardDoc: true, productHeader: true };
+/** 8 and later: as 7.14, but hits carry no `_type`. */
+const ES_8: Answers = { ...ES_7_14, type: undefined };
+
 export const FLAVOURS: EsFlavour[] = [
   {
     name: '5.6',
@@ -48,198 +92,128 @@ export const FLAVOURS: EsFlavour[] = [
       build_snapshot: false,
       lucene_version: '6.6.1',
     }),
-    productHeader: false,
-    pit: false,
-    shardDoc: false,
+    ...ES_7,
     totalIsObject: false,
     trackTotalHits: false,
     type: 'logs',
-    noHandler: 405,
   },
   {
     name: '6.8',
-    root: root('6.8.23', {
-      build_flavor: 'default',
-      build_type: 'tar',
-      build_hash: '4f67856',
-      build_date: '2022-01-06T21:30:50.087716Z',
-      build_snapshot: false,
-      lucene_version: '7.7.3',
-      minimum_wire_compatibility_version: '5.6.0',
-      minimum_index_compatibility_version: '5.0.0',
-    }),
-    productHeader: false,
-    pit: false,
-    shardDoc: false,
+    root: root('6.8.23', tarball({ hash: '4f67856', date: '2022-01-06T21:30:50.087716Z', lucene: '7.7.3', wire: '5.6.0', index: '5.0.0' })),
+    ...ES_7,
     totalIsObject: false,
-    trackTotalHits: true,
     type: 'doc',
     noHandler: 400,
   },
   {
     name: '7.9',
-    root: root('7.9.3', {
-      build_flavor: 'default',
-      build_type: 'tar',
-      build_hash: 'c4138e51121ef06a6404866cddc601906fe5c868',
-      build_date: '2020-10-16T10:36:16.141335Z',
-      build_snapshot: false,
-      lucene_version: '8.6.2',
-      minimum_wire_compatibility_version: '6.8.0',
-      minimum_index_compatibility_version: '6.0.0-beta1',
-    }),
-    productHeader: false,
-    pit: false,
-    shardDoc: false,
-    totalIsObject: true,
-    trackTotalHits: true,
-    type: '_doc',
-    noHandler: 405,
+    root: root(
+      '7.9.3',
+      tarball({
+        hash: 'c4138e51121ef06a6404866cddc601906fe5c868',
+        date: '2020-10-16T10:36:16.141335Z',
+        lucene: '8.6.2',
+        wire: '6.8.0',
+        index: '6.0.0-beta1',
+      }),
+    ),
+    ...ES_7,
   },
   {
     name: '7.10',
-    root: root('7.10.2', {
-      build_flavor: 'default',
-      build_type: 'tar',
-      build_hash: '747e1cc71def077253878a59143c1f785afa92b9',
-      build_date: '2021-01-13T00:42:12.435326Z',
-      build_snapshot: false,
-      lucene_version: '8.7.0',
-      minimum_wire_compatibility_version: '6.8.0',
-      minimum_index_compatibility_version: '6.0.0-beta1',
-    }),
-    productHeader: false,
+    root: root(
+      '7.10.2',
+      tarball({
+        hash: '747e1cc71def077253878a59143c1f785afa92b9',
+        date: '2021-01-13T00:42:12.435326Z',
+        lucene: '8.7.0',
+        wire: '6.8.0',
+        index: '6.0.0-beta1',
+      }),
+    ),
+    ...ES_7,
     pit: true,
-    shardDoc: false,
-    totalIsObject: true,
-    trackTotalHits: true,
-    type: '_doc',
-    noHandler: 405,
   },
   {
     name: '7.13',
-    root: root('7.13.4', {
-      build_flavor: 'default',
-      build_type: 'tar',
-      build_hash: 'c5f60e894ca0c61cdbae4f5a686d9f08bcefc942',
-      build_date: '2021-07-14T18:33:36.673943207Z',
-      build_snapshot: false,
-      lucene_version: '8.8.2',
-      minimum_wire_compatibility_version: '6.8.0',
-      minimum_index_compatibility_version: '6.0.0-beta1',
-    }),
-    productHeader: false,
+    root: root(
+      '7.13.4',
+      tarball({
+        hash: 'c5f60e894ca0c61cdbae4f5a686d9f08bcefc942',
+        date: '2021-07-14T18:33:36.673943207Z',
+        lucene: '8.8.2',
+        wire: '6.8.0',
+        index: '6.0.0-beta1',
+      }),
+    ),
+    ...ES_7,
     pit: true,
     shardDoc: true,
-    totalIsObject: true,
-    trackTotalHits: true,
-    type: '_doc',
-    noHandler: 405,
   },
   {
     name: '7.17',
-    root: root('7.17.25', {
-      build_flavor: 'default',
-      build_type: 'tar',
-      build_hash: 'f9b6b57d1d0f76e2d14291c04fb50abeb642cfbf',
-      build_date: '2024-10-16T22:06:36.904732810Z',
-      build_snapshot: false,
-      lucene_version: '8.11.3',
-      minimum_wire_compatibility_version: '6.8.0',
-      minimum_index_compatibility_version: '6.0.0-beta1',
-    }),
-    productHeader: true,
-    pit: true,
-    shardDoc: true,
-    totalIsObject: true,
-    trackTotalHits: true,
-    type: '_doc',
-    noHandler: 405,
+    root: root(
+      '7.17.25',
+      tarball({
+        hash: 'f9b6b57d1d0f76e2d14291c04fb50abeb642cfbf',
+        date: '2024-10-16T22:06:36.904732810Z',
+        lucene: '8.11.3',
+        wire: '6.8.0',
+        index: '6.0.0-beta1',
+      }),
+    ),
+    ...ES_7_14,
   },
   {
     name: '8.15',
-    root: root('8.15.3', {
-      build_flavor: 'default',
-      build_type: 'tar',
-      build_hash: 'f97532e680b555c3a05e73a74c28afb666923018',
-      build_date: '2024-10-09T22:08:00.328917561Z',
-      build_snapshot: false,
-      lucene_version: '9.11.1',
-      minimum_wire_compatibility_version: '7.17.0',
-      minimum_index_compatibility_version: '7.0.0',
-    }),
-    productHeader: true,
-    pit: true,
-    shardDoc: true,
-    totalIsObject: true,
-    trackTotalHits: true,
-    noHandler: 405,
+    root: root(
+      '8.15.3',
+      tarball({
+        hash: 'f97532e680b555c3a05e73a74c28afb666923018',
+        date: '2024-10-09T22:08:00.328917561Z',
+        lucene: '9.11.1',
+        wire: '7.17.0',
+        index: '7.0.0',
+      }),
+    ),
+    ...ES_8,
   },
   {
     name: '9.1',
-    root: root('9.1.0', {
-      build_flavor: 'default',
-      build_type: 'tar',
-      build_hash: 'b4b1dd4e1fd6d3b3f4e4bbd1cc4f4a8e2c9f6c3a',
-      build_date: '2025-07-24T22:05:04.526302670Z',
-      build_snapshot: false,
-      lucene_version: '10.2.2',
-      minimum_wire_compatibility_version: '8.19.0',
-      minimum_index_compatibility_version: '8.0.0',
-    }),
-    productHeader: true,
-    pit: true,
-    shardDoc: true,
-    totalIsObject: true,
-    trackTotalHits: true,
-    noHandler: 405,
+    root: root(
+      '9.1.0',
+      tarball({
+        hash: 'b4b1dd4e1fd6d3b3f4e4bbd1cc4f4a8e2c9f6c3a',
+        date: '2025-07-24T22:05:04.526302670Z',
+        lucene: '10.2.2',
+        wire: '8.19.0',
+        index: '8.0.0',
+      }),
+    ),
+    ...ES_8,
   },
   {
     name: 'opensearch-1.3',
-    root: root(
-      '1.3.19',
-      {
-        distribution: 'opensearch',
-        build_type: 'tar',
-        build_hash: '7f2ba6e1fba8dd1a5a1d1e1d2c1c9f2a6b1d8b1e',
-        build_date: '2024-08-21T21:26:20.393823Z',
-        build_snapshot: false,
-        lucene_version: '8.10.1',
-        minimum_wire_compatibility_version: '6.8.0',
-        minimum_index_compatibility_version: '6.0.0-beta1',
-      },
-      'The OpenSearch Project: https://opensearch.org/',
-    ),
-    productHeader: false,
-    pit: false,
-    shardDoc: false,
-    totalIsObject: true,
-    trackTotalHits: true,
-    type: '_doc',
-    noHandler: 405,
+    root: openSearchRoot('1.3.19', {
+      hash: '7f2ba6e1fba8dd1a5a1d1e1d2c1c9f2a6b1d8b1e',
+      date: '2024-08-21T21:26:20.393823Z',
+      lucene: '8.10.1',
+      wire: '6.8.0',
+      index: '6.0.0-beta1',
+    }),
+    ...ES_7,
   },
   {
     name: 'opensearch-2.17',
-    root: root(
-      '2.17.1',
-      {
-        distribution: 'opensearch',
-        build_type: 'tar',
-        build_hash: '1893d20797e30110e5877170e44d42275ce5951e',
-        build_date: '2024-09-26T21:59:52.691008096Z',
-        build_snapshot: false,
-        lucene_version: '9.11.1',
-        minimum_wire_compatibility_version: '7.10.0',
-        minimum_index_compatibility_version: '7.0.0',
-      },
-      'The OpenSearch Project: https://opensearch.org/',
-    ),
-    productHeader: false,
-    pit: false,
-    shardDoc: false,
-    totalIsObject: true,
-    trackTotalHits: true,
-    noHandler: 405,
+    root: openSearchRoot('2.17.1', {
+      hash: '1893d20797e30110e5877170e44d42275ce5951e',
+      date: '2024-09-26T21:59:52.691008096Z',
+      lucene: '9.11.1',
+      wire: '7.10.0',
+      index: '7.0.0',
+    }),
+    ...ES_7,
+    type: undefined,
   },
 ];
 

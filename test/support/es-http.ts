@@ -22,11 +22,11 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { badRequest, EsError, isObject, ShardFailure, type Json, type SnapshotDoc } from './es-http-query.js';
 import { SearchContexts } from './es-http-search.js';
 import { flavour as named, type EsFlavour } from './es-http-versions.js';
+import { listenOnLoopback, stopHttp } from './loopback.js';
 
 /** One document: `_source` as indexed; `_id` defaults to its position. */
 export interface EsDocument {
@@ -310,13 +310,7 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
   server.on(opts.tls ? 'secureConnection' : 'connection', () => {
     connections += 1;
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   return {
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
@@ -326,12 +320,6 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
     openPits: () => contexts.openIds('pit'),
     openScrolls: () => contexts.openIds('scroll'),
     connections: () => connections,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
+    stop: () => stopHttp(server),
   };
 }

@@ -8,7 +8,8 @@
  *   moment it chooses, as a network drop would.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createConnection, createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
+import { listenOnLoopback, stopHttp } from './loopback.js';
 import { seededRandom } from './seeded-random.js';
 
 interface FaultRule {
@@ -34,18 +35,6 @@ interface FaultRule {
   rate?: number;
   /** Seed of the `rate` draws (default 1). */
   seed?: number;
-}
-
-/** Listens on a free port of 127.0.0.1; returns the port. */
-async function listenLocal(server: Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const addr = server.address();
-  return typeof addr === 'object' && addr ? addr.port : 0;
 }
 
 export interface FaultProxy {
@@ -132,7 +121,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   });
   server.keepAliveTimeout = 1000;
 
-  const port = await listenLocal(server);
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
@@ -146,13 +135,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return injected;
     },
     requests,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
+    stop: () => stopHttp(server),
   };
 }
 
@@ -189,7 +172,7 @@ export async function startTcpFaultProxy(upstreamPort: number): Promise<TcpFault
     inbound.pipe(outbound);
     outbound.pipe(inbound);
   });
-  const port = await listenLocal(server);
+  const port = await listenOnLoopback(server);
   const cut = (): number => {
     const pairs = [...live];
     for (const [inbound, outbound] of pairs) {

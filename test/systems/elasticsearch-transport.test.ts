@@ -3,17 +3,16 @@
  * a CONNECT proxy), kept-alive connections for a whole search, and the answers of what stands
  * in front of a server (a redirect, a proxy's error page) named rather than followed or misread.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyReport } from '../../src/core/log-source.js';
 import { searchEs } from '../../src/systems/elasticsearch/index.js';
 import { startEsHttp, type EsHttp } from '../support/es-http.js';
+import { listenOnLoopback, loopbackCertificate, stopHttp } from '../support/loopback.js';
 
 const PHRASE = 'deprovision.start';
 const DOCS = Array.from({ length: 2500 }, (_, i) => ({
@@ -26,25 +25,8 @@ let tlsEs: EsHttp;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dr-es-transport-'));
-  const key = join(dir, 'key.pem');
-  ca = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ].concat(['-keyout', key, '-out', ca]),
-    { stdio: 'ignore' },
-  );
+  const { key, cert } = loopbackCertificate(dir);
+  ca = cert;
   tlsEs = await startEsHttp({ index: 'logs-1', documents: () => DOCS, tls: { key: readFileSync(key), cert: readFileSync(ca) } });
 });
 afterAll(async () => {
@@ -74,18 +56,8 @@ async function startConnectProxy(): Promise<{ url: string; seen: string[]; stop(
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    stop: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  const port = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}`, seen, stop: () => stopHttp(server) };
 }
 
 describe('TLS and connections', () => {
@@ -119,17 +91,8 @@ describe('TLS and connections', () => {
 describe('what stands in front of the server', () => {
   async function front(status: number, headers: Record<string, string>, body: string): Promise<{ url: string; stop(): Promise<void> }> {
     const server = http.createServer((_req, res) => res.writeHead(status, headers).end(body));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      stop: () =>
-        new Promise((resolve) => {
-          server.closeAllConnections();
-          server.close(() => {
-            resolve();
-          });
-        }),
-    };
+    const port = await listenOnLoopback(server);
+    return { url: `http://127.0.0.1:${port}`, stop: () => stopHttp(server) };
   }
 
   it('a redirect is named, not followed with the credentials', async () => {

@@ -2,11 +2,9 @@
  * S3 and Elasticsearch traffic follows aws-cli's proxy rules (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and
  * AWS_CA_BUNDLE: a real proxy on loopback, moto behind it, and a TLS front with its own CA.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProxy } from 'proxy';
@@ -16,6 +14,7 @@ import { bypassesProxy, proxyFor } from '../../src/systems/http-route.js';
 import { searchEs } from '../../src/systems/elasticsearch/index.js';
 import { createS3Store } from '../../src/systems/s3/index.js';
 import { startEsHttp, type EsHttp } from '../support/es-http.js';
+import { listenOnLoopback, loopbackCertificate, stopHttp } from '../support/loopback.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { ifStarted } from '../support/started.js';
 
@@ -62,37 +61,13 @@ async function startProxy(): Promise<Proxy> {
   const server = createProxy(http.createServer());
   server.on('request', (req: http.IncomingMessage) => seen.push(`${req.method ?? ''} ${req.url ?? ''}`));
   server.on('connect', (req: http.IncomingMessage) => seen.push(`CONNECT ${req.url ?? ''}`));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    stop: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  const port = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}`, seen, stop: () => stopHttp(server) };
 }
 
 /** A TLS front for moto with a certificate of its own CA (SAN IP:127.0.0.1). */
 async function startTlsFront(target: string, dir: string): Promise<{ url: string; ca: string; stop(): Promise<void> }> {
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]),
-    { stdio: 'ignore' },
-  );
+  const { key, cert } = loopbackCertificate(dir);
   const upstream = new URL(target);
   const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
     const forward = http.request(
@@ -104,19 +79,8 @@ async function startTlsFront(target: string, dir: string): Promise<{ url: string
     );
     req.pipe(forward);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    ca: cert,
-    stop: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  const port = await listenOnLoopback(server);
+  return { url: `https://127.0.0.1:${port}`, ca: cert, stop: () => stopHttp(server) };
 }
 
 describe('through a real proxy on loopback', () => {
@@ -216,14 +180,14 @@ describe('the region', () => {
       req.resume();
       req.on('end', () => res.writeHead(200, { etag: '"x"' }).end());
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = await listenOnLoopback(server);
     const saved = { ...process.env };
     try {
       writeFileSync(join(dir, 'config'), '[profile ops]\nregion = eu-central-1\n');
       Object.assign(process.env, { AWS_PROFILE: 'ops', AWS_CONFIG_FILE: join(dir, 'config') });
       delete process.env.AWS_REGION;
       delete process.env.AWS_DEFAULT_REGION;
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const endpoint = `http://127.0.0.1:${port}`;
       const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret-key' };
       await createS3Store({ endpoint, forcePathStyle: true, credentials }, process.env).put({ bucket: 'b', key: 'k' }, 'x');
       await createS3Store({ endpoint, forcePathStyle: true, credentials }, { ...process.env, AWS_DEFAULT_REGION: 'ap-south-1' }).put(
@@ -233,7 +197,7 @@ describe('the region', () => {
       expect(scopes).toEqual(['eu-central-1', 'ap-south-1']);
     } finally {
       process.env = saved;
-      server.close();
+      await stopHttp(server);
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,22 +1,12 @@
 /** A webhook POST: through the proxy the environment names, and given up when no answer comes. */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createProxy } from 'proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson } from '../../src/systems/notify.js';
+import { listenOnLoopback, stopHttp } from '../support/loopback.js';
 
 async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
+  return `http://127.0.0.1:${await listenOnLoopback(server)}`;
 }
 
 const received: { url: string; body: string }[] = [];
@@ -40,8 +30,8 @@ beforeAll(async () => {
   proxyUrl = await listen(proxy);
 });
 afterAll(async () => {
-  await close(hook);
-  await close(proxy);
+  await stopHttp(hook);
+  await stopHttp(proxy);
 });
 
 describe('postJson', () => {

@@ -50,6 +50,17 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+/** Looks inside a copy where no PostgreSQL server binaries are installed: only the Engine's postgres image can serve it. */
+function lookWithoutBinaries(copy: string, major: string): ReturnType<typeof lookInside> {
+  return lookInside({
+    dataDir: copy,
+    major,
+    workDir: scratch,
+    binRoot: mkdtempSync(join(scratch, 'nobin-')),
+    engine: dockerEngine(engine.socket),
+  });
+}
+
 describe('the Docker Engine API', () => {
   it('lists volumes with compose labels and the containers using them, ranked as from a folder', async () => {
     const r = await findVolumes({ engine: dockerEngine(`unix://${engine.socket}`) });
@@ -67,14 +78,7 @@ describe('the Docker Engine API', () => {
   it('runs the postgres:<major> image on the copy when the server binaries are not installed', async () => {
     const copy = join(scratch, 'wanted');
     await copyTree(join(tree.root, tree.names.wanted, '_data', 'pgdata'), copy);
-    const noBinaries = mkdtempSync(join(scratch, 'nobin-'));
-    const look = await lookInside({
-      dataDir: copy,
-      major: '15',
-      workDir: scratch,
-      binRoot: noBinaries,
-      engine: dockerEngine(engine.socket),
-    });
+    const look = await lookWithoutBinaries(copy, '15');
     expect(look.server).toMatch(/^container postgres:15 /);
     expect(look.databases.map((d) => d.name)).toContain('originalenclosure');
     const c = engine.created[0]!;
@@ -107,14 +111,7 @@ describe('the Docker Engine API', () => {
   it('says what to pull when the image is missing too, and never pulls it', async () => {
     const copy = join(scratch, 'old');
     await copyTree(join(tree.root, tree.names.older, '_data'), copy);
-    const noBinaries = mkdtempSync(join(scratch, 'nobin-'));
-    const err = await lookInside({
-      dataDir: copy,
-      major: '14',
-      workDir: scratch,
-      binRoot: noBinaries,
-      engine: dockerEngine(engine.socket),
-    }).catch((e: unknown) => e);
+    const err = await lookWithoutBinaries(copy, '14').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as StepFailed).hint).toContain('docker pull postgres:14');
     expect(engine.requests.some((r) => r.startsWith('POST /images/create'))).toBe(false);

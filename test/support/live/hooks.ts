@@ -3,8 +3,11 @@
  * for the tests of one describe. What they start is there once their beforeAll has run, and is
  * stopped or cleaned up by their afterAll whether or not it all started.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { runIdOf, type CliResult } from '../cli.js';
+import { runCli, runIdOf, type CliResult } from '../cli.js';
 import type { LiveCase } from './case-types.js';
 import { startLiveServers, type LiveServers } from './servers.js';
 import { ONE_RUN_MS } from './shared.js';
@@ -64,6 +67,54 @@ export function useCaseRun(prepare: () => Promise<LiveCase>, go: (c: LiveCase) =
     },
     get runId() {
       return started(runId, 'the run id');
+    },
+  };
+}
+
+export interface SnapshotRun {
+  readonly servers: LiveServers;
+  readonly c: LiveCase;
+  /** Where the snapshot was written: `scenario` in a new temporary folder. */
+  readonly out: string;
+  readonly snap: CliResult;
+}
+
+/**
+ * For the tests of the describe this is called in, on live servers of their own (`useLiveServers`):
+ * a case `prepare`d (which may change the platform, or note how it stands), then `dingo-recover
+ * snapshot` of it, with `args` after the case's answers and platform and the case's environment
+ * unless `env` gives one; stopped and cleaned up after them.
+ */
+export function useSnapshot(
+  prepare: (s: LiveServers) => Promise<LiveCase>,
+  o: { args?: string[]; env?: (c: LiveCase) => Record<string, string> } = {},
+): SnapshotRun {
+  const live = useLiveServers();
+  let c: LiveCase | undefined;
+  let written: { out: string; snap: CliResult } | undefined;
+  beforeAll(async () => {
+    c = await prepare(live.servers);
+    const out = join(mkdtempSync(join(tmpdir(), 'dingo-snapshot-')), 'scenario');
+    const snap = await runCli(['snapshot', '--answers', c.answersFile, ...c.platformArgs, ...(o.args ?? []), '--out', out], {
+      env: o.env?.(c) ?? c.env,
+    });
+    written = { out, snap };
+  }, ONE_RUN_MS);
+  afterAll(async () => {
+    await c?.cleanup();
+  });
+  return {
+    get servers() {
+      return live.servers;
+    },
+    get c() {
+      return started(c, 'the case');
+    },
+    get out() {
+      return started(written, 'the snapshot').out;
+    },
+    get snap() {
+      return started(written, 'the snapshot').snap;
     },
   };
 }

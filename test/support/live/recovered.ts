@@ -198,20 +198,26 @@ export async function assertRecovered(s: LiveServers, c: LiveCase, apps: AppExpe
   await assertApps(c, apps);
 }
 
+/** Every secret the case's platform and operator hold, as one list: AWS keys, passwords, SSH key lines, the Elasticsearch API key. */
+export function everySecret(c: LiveCase): string[] {
+  const s = c.secrets;
+  return [
+    s.containerAwsKeyId,
+    s.containerAwsSecret,
+    s.operatorAwsSecret,
+    ...s.passwords,
+    ...s.privateKeyLines,
+    ...(s.esApiKey ? [s.esApiKey] : []),
+  ];
+}
+
 /**
  * No secret of the platform or the operator (every instance's passwords included) in any file of
  * the runs' folders, nor in the output; and the credentials did reach what one of them journaled
  * (the broker's log line shown as evidence), redacted.
  */
 export function assertNoSecrets(c: LiveCase, runIds: string | string[], output: string): void {
-  const all = [
-    c.secrets.containerAwsKeyId,
-    c.secrets.containerAwsSecret,
-    c.secrets.operatorAwsSecret,
-    ...c.secrets.passwords,
-    ...c.secrets.privateKeyLines,
-    ...(c.secrets.esApiKey ? [c.secrets.esApiKey] : []),
-  ];
+  const all = everySecret(c);
   // Whole, or cut short by a summary that truncated before redacting.
   const needles = [...all, ...all.map((x) => x.slice(0, 14))];
   const journals: string[] = [];
