@@ -45,7 +45,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
         dockerBinary: settings.dockerBinary,
         dockerHost: settings.dockerHost,
       },
-      sources: sourcesFromArgs(argv),
+      sources: platform.openLogs(sourcesFromArgs(argv)),
       clusterdata: await clusterdataFromArgs(argv),
       inputs: answers.inputs,
       choose: { ...answers.choose, ...(settings.deletedInstance ? { deletedInstance: settings.deletedInstance } : {}) },

@@ -146,7 +146,9 @@ const noPlatform = {
   bosh: { where: 'local', run: () => Promise.reject(new Error('no bosh here')) },
   cells: { open: () => Promise.reject(new Error('no cells here')) },
   s3: { where: 'nowhere' },
-  logPaths: [],
+  openLogs: () => {
+    throw new Error('no logs here');
+  },
   close: () => Promise.resolve(),
 } as unknown as Platform;
 
