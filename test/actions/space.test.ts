@@ -22,6 +22,7 @@ import { generateLogs, type GeneratedLogs, type TruthInstance } from '../support
 import { settled } from '../support/started.js';
 import { fakeCcRunner, type FakeEvent } from '../adapters/cf-events-fake.js';
 import { openLogSource } from '../../src/systems/log-source.js';
+import { testRuntime } from '../support/runtime.js';
 
 const actions = actionRegistry();
 const act = (name: string) => actions.get(name)!;
@@ -55,7 +56,7 @@ function context(runner: CommandRunner, logs: string[], store: TestStore) {
     note: (t: string) => notes.push(t),
     evidence: (t: string) => notes.push(t),
     progress: () => undefined,
-    env: {},
+    runtime: testRuntime(),
   } as unknown as StepContext;
   return { ctx, notes };
 }

@@ -1,7 +1,6 @@
 /** Where a step searches: the run's syslog files and Elasticsearch, and the broker's clusterdata bucket. */
 import type { StepContext } from '../../engine/run/index.js';
 import { StepFailed } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
 import { whereSkipped, type LogSource, type SearchReport } from '../../core/log-source.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
 import type { ClusterdataSpec } from '../../logs/types.js';
@@ -14,9 +13,9 @@ import type { ClusterdataSpec } from '../../logs/types.js';
 export function logSources(ctx: StepContext): LogSource {
   const paths = ctx.settings.logPaths;
   const { esUrl, esIndex, esCaFile } = ctx.settings;
-  const { env } = ctx;
-  secrets.register(env.ES_API_KEY);
-  secrets.register(env.ES_PASSWORD);
+  const { env, redactor } = ctx.runtime;
+  redactor.register(env.ES_API_KEY);
+  redactor.register(env.ES_PASSWORD);
   const es = esUrl
     ? { url: esUrl, index: esIndex, caFile: esCaFile, apiKey: env.ES_API_KEY, username: env.ES_USERNAME, password: env.ES_PASSWORD }
     : undefined;
