@@ -6,11 +6,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { findDeletedInstance } from '../src/logs/find.js';
+import { openLogSource } from '../src/systems/log-source.js';
 
 const [serviceName, ...paths] = process.argv.slice(2);
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-const result = await findDeletedInstance({ sources: { paths }, serviceName: serviceName! });
+const result = await findDeletedInstance({ sources: openLogSource({ paths }), serviceName: serviceName! });
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 process.stdout.write(

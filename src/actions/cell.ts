@@ -7,7 +7,7 @@ import { defineAction, type ActionDef, optional, output, required } from '../eng
 import type { StepContext } from '../engine/run/index.js';
 import { StepFailed } from '../core/errors.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
-import { secrets } from '../core/redact.js';
+import type { Redactor } from '../core/redact.js';
 import { utcStamp } from '../core/utc-stamp.js';
 import { describeLogin, waitUntilPromoted, reconcilePasswords, PSQL_VIA_STDIN, type PgLogin } from '../adapters/postgres.js';
 import { FIRST_POLL_MS, pollDelays } from '../adapters/cf/index.js';
@@ -262,7 +262,7 @@ const reconcile = defineAction({
     if (roles.length === 0) return { done: false, why: `container ${p.container} has no *_USERNAME/*_PASSWORD in its environment` };
     const refused: string[] = [];
     for (const r of roles) {
-      const answer = await logsInWith(docker, p.container, r);
+      const answer = await logsInWith(docker, p.container, r, ctx.runtime.redactor);
       if (answer !== true) refused.push(`${r.role} (${answer})`);
     }
     const names = roles.map((r) => r.role).join(', ');
@@ -283,15 +283,20 @@ function newCredentials(info: ContainerInfo): { role: string; password: string }
 const LOGIN_CHECK_QUERY = 'select current_user';
 
 /** Whether ROLE logs in with PASSWORD over TCP (true), else what psql said. Reads only. */
-async function logsInWith(docker: CellDocker, container: string, r: { role: string; password: string }): Promise<true | string> {
-  secrets.register(r.password);
+async function logsInWith(
+  docker: CellDocker,
+  container: string,
+  r: { role: string; password: string },
+  redactor: Redactor,
+): Promise<true | string> {
+  redactor.register(r.password);
   const result = await docker.exec(container, ['sh', '-c', PSQL_VIA_STDIN, 'sh', r.role, '-tAc', LOGIN_CHECK_QUERY], {
     stdin: `${r.password}\n`,
     writes: false,
   });
   const out = result.stdout.trim();
   if (result.exitCode === 0 && out === r.role) return true;
-  const said = secrets.redact(result.stderr.trim().split('\n')[0] ?? '') || (out ? `answered ${JSON.stringify(out.slice(0, 80))}` : '');
+  const said = redactor.redact(result.stderr.trim().split('\n')[0] ?? '') || (out ? `answered ${JSON.stringify(out.slice(0, 80))}` : '');
   return `psql exit ${result.exitCode}${said ? `: ${said}` : ''}`;
 }
 
@@ -309,9 +314,9 @@ async function oldSuperuser(ctx: StepContext, info: ContainerInfo, oldInstanceGu
     if (recorded) logins.push({ user: recorded.username, password: recorded.password });
     else ctx.note(`the clusterdata bucket holds no superuser credentials for ${oldInstanceGuid}`);
   }
-  const password = ctx.answers.secrets.oldSuperuserPassword ?? ctx.env.DINGO_OLD_SUPERUSER_PASSWORD;
+  const password = ctx.answers.secrets.oldSuperuserPassword ?? ctx.runtime.env.DINGO_OLD_SUPERUSER_PASSWORD;
   if (password) {
-    secrets.register(password);
+    ctx.runtime.redactor.register(password);
     logins.push({ user: ctx.answers.secrets.oldSuperuserUsername ?? info.env.SUPERUSER_USERNAME ?? 'postgres', password });
   }
   return logins;

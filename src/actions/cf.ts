@@ -6,7 +6,6 @@ import { defineAction, type ActionDef, defaulted, optional, output, required } f
 import type { StepContext } from '../engine/run/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { failureText, hintFor, cfEnv } from '../adapters/cf/index.js';
-import { secrets } from '../core/redact.js';
 import { confirmationMatches } from '../engine/operator/index.js';
 import { cfCli } from './support/cf.js';
 
@@ -110,13 +109,15 @@ const createSpace = defineAction({
   async run(ctx, p) {
     const cf = cfCli(ctx);
     const argv = [ctx.settings.cfBinary, 'create-space', p.space, '-o', p.org];
-    const r = await ctx.cf.run({ argv, env: cfEnv(), writes: true });
+    const r = await ctx.cf.run({ argv, env: cfEnv(ctx.runtime.env), writes: true });
     if (r.exitCode !== 0) {
       const reason = failureText(r) || '(no output)';
       throw new StepFailed(
-        secrets.redact(`Creating space ${p.space} in org ${p.org} failed: \`${argv.join(' ')}\` exited ${r.exitCode}: ${reason}`),
+        ctx.runtime.redactor.redact(
+          `Creating space ${p.space} in org ${p.org} failed: \`${argv.join(' ')}\` exited ${r.exitCode}: ${reason}`,
+        ),
         {
-          hint: secrets.redact(hintFor(reason, argv)),
+          hint: ctx.runtime.redactor.redact(hintFor(reason, argv)),
         },
       );
     }
@@ -129,7 +130,7 @@ const createSpace = defineAction({
     const cf = cfCli(ctx);
     const r = await ctx.cf.run({
       argv: [ctx.settings.cfBinary, 'target', '-o', p.org, '-s', p.space],
-      env: cfEnv(),
+      env: cfEnv(ctx.runtime.env),
       writes: false,
     });
     if (r.exitCode !== 0) return { done: false, why: `no space ${p.space} in org ${p.org} yet` };

@@ -1,5 +1,6 @@
 /** Starting or resuming a run from the command line: the engine, the platforms, every action. */
 import { printableJson } from '../core/display.js';
+import { processRuntime } from '../core/runtime.js';
 import type { DriveOptions } from '../engine/run/index.js';
 import type { Scenario } from '../rehearsal/scenario.js';
 import { actionRegistry } from './action-registry.js';
@@ -34,6 +35,7 @@ export async function driveRun(
     notifier,
     actions: await actionRegistry(),
     tool: `dingo-recover ${packageVersion()}`,
+    runtime: processRuntime(),
   });
   setExitCode(r.exitCode);
   if (argv.json) {

@@ -11,6 +11,7 @@ import { LocalRunner } from '../systems/local-runner.js';
 import { createSshCellAccess } from '../systems/ssh/index.js';
 import { createS3Store } from '../systems/s3/index.js';
 import { localProcesses } from '../systems/processes.js';
+import { openLogSource } from '../systems/log-source.js';
 
 /** `--gateway [user@]host[:port]`; without a user, the ssh config's User for that host applies, else the local user (as `ssh -J`). */
 export function parseGateway(text: string): { user?: string; host: string; port?: number } {
@@ -35,8 +36,8 @@ export function livePlatform(options: LiveOptions): Platform {
       agent: process.env.SSH_AUTH_SOCK,
     }),
     s3: createS3Store({ endpoint: options.s3?.endpoint, region: options.s3?.region, forcePathStyle: options.s3?.pathStyle }),
-    // The operator's --logs are the run's settings; a live platform writes no log of its own.
-    logPaths: [],
+    // The operator's --logs and --es-url; a live platform writes no log of its own.
+    openLogs: openLogSource,
     processes: localProcesses,
     async close(): Promise<void> {},
   };

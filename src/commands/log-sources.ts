@@ -6,6 +6,7 @@ import type { LogSourceSpec } from '../core/log-source.js';
 import type { S3Flags } from '../core/s3-flags.js';
 import { stripUrlCredentials } from '../core/url-secrets.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
+import { openLogSource } from '../systems/log-source.js';
 import type { ClusterdataSpec } from '../logs/types.js';
 import { parseTime } from './log-time.js';
 import { storeFromFlags } from './s3-flags.js';
@@ -79,7 +80,7 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
 
 /** What a `logs` search reads and the time window it keeps to, from the flags `sourceOptions` declares. */
 export function searchFromArgs(a: SourceArgs & { since?: string; until?: string }) {
-  return { sources: sourcesFromArgs(a), since: parseTime('since', a.since), until: parseTime('until', a.until) };
+  return { sources: openLogSource(sourcesFromArgs(a)), since: parseTime('since', a.since), until: parseTime('until', a.until) };
 }
 
 export async function clusterdataFromArgs(a: S3Flags & { clusterdata?: string }): Promise<ClusterdataSpec | undefined> {

@@ -4,7 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
-import { userName } from '../engine/journal/index.js';
+import { processOperator } from '../core/runtime.js';
 
 export function operatorOption<T>(y: Argv<T>) {
   return y.option('operator', {
@@ -16,7 +16,7 @@ export function operatorOption<T>(y: Argv<T>) {
 
 /** The operator's name: given (one line of at most 100 characters), else SUDO_USER, else the login name. */
 export function operatorOf(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (given === undefined) return env.SUDO_USER || userName();
+  if (given === undefined) return env.SUDO_USER || processOperator(env).user;
   const name = given.trim();
   // eslint-disable-next-line no-control-regex
   if (!name || name.length > 100 || /[\u0000-\u001f\u007f-\u009f]/.test(name))

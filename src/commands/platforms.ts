@@ -14,7 +14,8 @@ export const platforms: Platforms<Scenario> = {
     if (mode === 'rehearsal') {
       if (!scenario) throw new Error('a rehearsal opens the scenario it was started with');
       const { World } = await import('../rehearsal/world.js');
-      return World.open(runDir, scenario).platform(scenario);
+      const { openLogSource } = await import('../systems/log-source.js');
+      return World.open(runDir, scenario).platform(scenario, openLogSource);
     }
     const { livePlatform } = await import('./live-platform.js');
     return livePlatform(live ?? {});

@@ -30,7 +30,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
       hint: 'pass --answers FILE with inputs: org, space, serviceName (plan and apps as for recover)',
     });
   }
-  const answers = loadAnswers(argv.answers);
+  const answers = loadAnswers(argv.answers, secrets);
   const settings = settingsFrom(argv);
   const live = liveFrom(argv);
   const { livePlatform } = await import('./live-platform.js');
@@ -45,7 +45,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
         dockerBinary: settings.dockerBinary,
         dockerHost: settings.dockerHost,
       },
-      sources: sourcesFromArgs(argv),
+      sources: platform.openLogs(sourcesFromArgs(argv)),
       clusterdata: await clusterdataFromArgs(argv),
       inputs: answers.inputs,
       choose: { ...answers.choose, ...(settings.deletedInstance ? { deletedInstance: settings.deletedInstance } : {}) },

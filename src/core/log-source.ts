@@ -42,6 +42,32 @@ export interface LogSourceSpec {
   es?: EsSourceSpec;
 }
 
+/** What a scan of the logs looks for, and the time window it keeps to. */
+export interface LogScan {
+  /** Literals the bytes of files are scanned for. */
+  terms: readonly ScanTerm[];
+  /** Phrases pushed down to Elasticsearch, which has no byte scan. */
+  phrases: readonly string[];
+  since?: Date;
+  until?: Date;
+}
+
+/**
+ * The log seam: wherever the platform's lines are (syslog files, Elasticsearch, a test's own
+ * lines), one scan hands back each line that holds a term, naming the source it came from
+ * (`FileHit.source`), and counts what it read, searched for and skipped into the report.
+ */
+export interface LogSource {
+  /** Nothing to read: no file, folder or cluster was given. */
+  readonly empty: boolean;
+  scan(scan: LogScan, report: SearchReport, onHit: (hit: FileHit) => void): Promise<void>;
+  /** Give line numbers to what the scan skipped at a byte offset of a file (once the lines are judged). */
+  numberSkipped(report: SearchReport): Promise<void>;
+}
+
+/** Opens the log source of what a run or a command was given (files, folders, a cluster). */
+export type OpenLogSource = (spec: LogSourceSpec) => LogSource;
+
 export type BadInputKind =
   | 'unreadable'
   | 'binary'

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { OpenLogSource } from './log-source.js';
 
 /** A command to run, locally (cf, bosh) or on a cell over SSH (docker, mv, ...). */
 export interface CommandSpec {
@@ -96,8 +97,11 @@ export interface Platform {
   readonly bosh: CommandRunner;
   readonly cells: CellAccess;
   readonly s3: ObjectStore;
-  /** Syslog files or folders to search (rehearsals add the simulated platform's own log). */
-  readonly logPaths: string[];
+  /**
+   * The logs to search, from the files and cluster a run was given: the one place a live run, a
+   * rehearsal (which adds its simulated platform's own log) and a test choose where lines come from.
+   */
+  readonly openLogs: OpenLogSource;
   /** The programs a drill runs on this machine (absent: run them directly). */
   readonly processes?: LocalProcesses;
   close(): Promise<void>;

@@ -9,7 +9,7 @@ import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
 import { INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
-import { NOT_READ_BEFORE_SINCE, numberSkippedLines, scanFiles } from '../systems/syslog/index.js';
+import { NOT_READ_BEFORE_SINCE } from '../systems/syslog/index.js';
 import { isGuid } from '../core/guid.js';
 import {
   type Confidence,
@@ -19,14 +19,14 @@ import {
   type FindResult,
   type InstanceFacts,
 } from './types.js';
-import { emptyReport, termText, type LogSourceSpec, type ScanTerm, type SearchReport } from '../core/log-source.js';
+import { emptyReport, type LogSource, type ScanTerm, type SearchReport } from '../core/log-source.js';
 
 export type { Candidate, FindResult, InstanceFacts, Evidence } from './types.js';
-export type { LogSourceSpec, SearchReport } from '../core/log-source.js';
+export type { SearchReport } from '../core/log-source.js';
 
 /** Every fact the sources hold about instances, read in one pass. */
 export async function collect(
-  sources: LogSourceSpec,
+  sources: LogSource,
   scanTerms: readonly ScanTerm[],
   since?: Date,
   until?: Date,
@@ -40,18 +40,11 @@ export async function collect(
         hint: `give --${flag} as an ISO time (2016-03-17T06:00:00Z) or an age (3d, 12h)`,
       });
   }
-  const terms = [...(sources.paths?.length ? scanTerms.map(termText) : []), ...(sources.es ? PHRASES : [])];
-  const report = emptyReport(terms, since, until);
+  const report = emptyReport([], since, until);
   const facts = new FactCollector(report, { since, until });
-  const onHit = facts.add.bind(facts);
-  if (sources.paths?.length) await scanFiles(sources.paths, scanTerms, report, onHit, { since });
-  if (sources.es) {
-    // The Elasticsearch client loads only when there is Elasticsearch to search.
-    const { searchEs } = await import('../systems/elasticsearch/elasticsearch.js');
-    await searchEs(sources.es, PHRASES, report, onHit, { since, until });
-  }
+  await sources.scan({ terms: scanTerms, phrases: PHRASES, since, until }, report, facts.add.bind(facts));
   facts.finish();
-  await numberSkippedLines(report);
+  await sources.numberSkipped(report);
   report.notes.push(...facts.notes());
   report.warnings.push(...facts.warnings());
   return { facts, report };

@@ -6,7 +6,7 @@
  */
 import { secrets } from '../core/redact.js';
 import { parseS3Url } from '../core/s3-url.js';
-import type { LogSourceSpec, SearchReport } from '../core/log-source.js';
+import type { LogSource, SearchReport } from '../core/log-source.js';
 import { draft, toCandidate } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { collect } from './find.js';
@@ -14,7 +14,7 @@ import { SCAN_TERMS } from './search-terms.js';
 import type { Candidate, ClusterdataSpec } from './types.js';
 
 export interface SpaceLogQuery {
-  sources: LogSourceSpec;
+  sources: LogSource;
   clusterdata?: ClusterdataSpec;
   /** The deleted space's GUID. */
   spaceGuid: string;

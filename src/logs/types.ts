@@ -1,6 +1,6 @@
 /** Shared shapes of the log finder: sources, evidence, candidates and the search report. */
 import type { ObjectStore } from '../core/seams.js';
-import type { LogSourceSpec, SearchReport } from '../core/log-source.js';
+import type { LogSource, SearchReport } from '../core/log-source.js';
 
 /** One line that supports a conclusion, and why it does. */
 export interface Evidence {
@@ -54,7 +54,7 @@ export interface ClusterdataSpec {
 }
 
 export interface FindDeletedQuery {
-  sources: LogSourceSpec;
+  sources: LogSource;
   serviceName: string;
   org?: string;
   space?: string;
@@ -65,7 +65,7 @@ export interface FindDeletedQuery {
 }
 
 export interface FindInstanceQuery {
-  sources: LogSourceSpec;
+  sources: LogSource;
   instanceGuid: string;
   since?: Date;
   until?: Date;

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CellAccess, CellSession, CommandRunner, CommandSpec, CommandResult, EtcdKeys, Platform } from '../core/seams.js';
+import type { OpenLogSource } from '../core/log-source.js';
 import { MemoryStore } from './memory-store.js';
 import { simulateCf } from './cf/index.js';
 import { simulateBosh } from './bosh-sim.js';
@@ -84,7 +85,11 @@ export class World implements SimWorld {
     this.state.syslogAppended += lines.length;
   }
 
-  platform(scenario: Scenario): Platform {
+  /**
+   * The world behind the seams. Its logs are read as the live ones are (`openFiles`, given by the
+   * command layer): the scenario's syslog and the world's own, besides what the run was given.
+   */
+  platform(scenario: Scenario, openFiles: OpenLogSource): Platform {
     const changed = (): void => {
       this.save();
     };
@@ -112,7 +117,7 @@ export class World implements SimWorld {
       bosh,
       cells,
       s3,
-      logPaths: [...scenario.syslogPaths, join(this.dir, WORLD_SYSLOG)],
+      openLogs: (spec) => openFiles({ ...spec, paths: [...(spec.paths ?? []), ...scenario.syslogPaths, join(this.dir, WORLD_SYSLOG)] }),
       close: () =>
         promised(() => {
           this.save();

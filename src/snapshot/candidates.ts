@@ -4,7 +4,7 @@
  * instance the deleted space held, as recover-space finds them.
  */
 import { UsageError } from '../core/errors.js';
-import type { LogSourceSpec } from '../core/log-source.js';
+import type { LogSource } from '../core/log-source.js';
 import { findDeletedInstance } from '../logs/find.js';
 import { findSpaceInstances } from '../logs/space.js';
 import type { Candidate, ClusterdataSpec } from '../logs/types.js';
@@ -14,7 +14,7 @@ import type { CfWorld } from '../rehearsal/cf/index.js';
 const MAX_CANDIDATES = 10;
 
 export interface CandidateQuery {
-  sources: LogSourceSpec;
+  sources: LogSource;
   clusterdata?: ClusterdataSpec;
   org: string;
   space: string;

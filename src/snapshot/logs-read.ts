@@ -3,9 +3,8 @@
  * finder's scan matches (broker actions, haproxy reloads, wal-e uploads, patroni and public-address
  * lines), grouped by the file they came from, bounded in lines and bytes.
  */
-import { emptyReport, termText, type FileHit, type LogSourceSpec } from '../core/log-source.js';
+import { emptyReport, type FileHit, type LogSource } from '../core/log-source.js';
 import { INSTANCE_SCAN_TERMS, PHRASES } from '../logs/search-terms.js';
-import { scanFiles } from '../systems/syslog/index.js';
 
 /** A snapshot is something to attach to a bug report: its logs stay below this. */
 const MAX_LOG_BYTES = 8 * 1024 * 1024;
@@ -19,7 +18,7 @@ export interface KeptLogs {
   dropped: number;
 }
 
-export async function readLogs(sources: LogSourceSpec, maxBytes = MAX_LOG_BYTES): Promise<KeptLogs> {
+export async function readLogs(sources: LogSource, maxBytes = MAX_LOG_BYTES): Promise<KeptLogs> {
   const kept: KeptLogs = { files: new Map(), bytes: 0, lines: 0, dropped: 0 };
   const onHit = (hit: FileHit): void => {
     const size = Buffer.byteLength(hit.line) + 1;
@@ -36,11 +35,6 @@ export async function readLogs(sources: LogSourceSpec, maxBytes = MAX_LOG_BYTES)
     kept.bytes += size;
     kept.lines++;
   };
-  const report = emptyReport(INSTANCE_SCAN_TERMS.map(termText));
-  if (sources.paths?.length) await scanFiles(sources.paths, INSTANCE_SCAN_TERMS, report, onHit);
-  if (sources.es) {
-    const { searchEs } = await import('../systems/elasticsearch/elasticsearch.js');
-    await searchEs(sources.es, PHRASES, report, onHit, {});
-  }
+  await sources.scan({ terms: INSTANCE_SCAN_TERMS, phrases: PHRASES }, emptyReport([]), onHit);
   return kept;
 }

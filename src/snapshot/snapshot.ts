@@ -5,7 +5,7 @@
  * It only reads: every command it runs is a read, and its S3 store refuses writes.
  */
 import type { Platform } from '../core/seams.js';
-import type { LogSourceSpec } from '../core/log-source.js';
+import type { LogSource } from '../core/log-source.js';
 import { UsageError } from '../core/errors.js';
 import { parseS3Url } from '../core/s3-url.js';
 import { secrets } from '../core/redact.js';
@@ -25,7 +25,7 @@ import { requireFreshDir, writeSnapshot } from './write.js';
 export interface SnapshotRequest {
   platform: Platform;
   tools: { cfBinary?: string; boshBinary?: string; dockerBinary?: string; dockerHost?: string };
-  sources: LogSourceSpec;
+  sources: LogSource;
   clusterdata?: ClusterdataSpec;
   /** The answers file's inputs (org, space, serviceName, plan, apps) and choices. */
   inputs: Record<string, unknown>;

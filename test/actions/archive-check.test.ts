@@ -9,6 +9,7 @@ import { createS3Store } from '../../src/systems/s3/index.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { useProxiedMoto } from '../support/proxied-moto.js';
 import { fingerprint, seedArchive } from '../support/archive-fixture.js';
+import { testRuntime } from '../support/runtime.js';
 
 const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const NEW = 'backups/78218ded-7d88-4d69-bd44-6f478c300134/wal/';
@@ -133,7 +134,7 @@ describe('the runbook archive steps', () => {
       note: () => undefined,
       evidence: () => undefined,
       progress: () => undefined,
-      env: {},
+      runtime: testRuntime(),
     } as unknown as StepContext;
   }
 

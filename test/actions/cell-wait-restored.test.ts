@@ -10,6 +10,7 @@ import { CONTAINER, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
 import { settled } from '../support/started.js';
 import { TestStore } from '../support/memory-store.js';
+import { testRuntime } from '../support/runtime.js';
 
 const at = (lsn: string, versionNum = 90519, timeline?: number): ReplayAnswer => ({
   kind: 'position',
@@ -115,7 +116,7 @@ describe('cell.wait-restored on a simulated cell that replays the archive', () =
       evidence: () => {},
       note: () => {},
       now: () => new Date(),
-      env: {},
+      runtime: testRuntime(),
     } as unknown as StepContext;
     const params = {
       cellIp: '10.58.111.150',

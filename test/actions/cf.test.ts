@@ -8,6 +8,7 @@ import { simulateCf } from '../../src/rehearsal/cf/index.js';
 import type { CommandRunner } from '../../src/core/seams.js';
 import { CF_VERSIONS, NEW_GUID, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
 import { settled } from '../support/started.js';
+import { testRuntime } from '../support/runtime.js';
 
 const SPACE = 'important-space-and-all-databases';
 
@@ -24,7 +25,7 @@ function context(adoptable: StepContext['adoptable'], choose: Record<string, str
     note: (t: string) => notes.push(t),
     evidence: (t: string) => notes.push(t),
     progress: () => undefined,
-    env: {},
+    runtime: testRuntime(),
   } as unknown as StepContext;
   return { w, ctx, notes, cf: (...args: string[]) => simulateCf(w, { argv: ['cf', ...args], writes: true }) };
 }

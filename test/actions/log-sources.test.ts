@@ -1,18 +1,41 @@
 /** Where a step searches, and with which credentials: read from the run's environment, never from the journal. */
 import { describe, expect, it } from 'vitest';
 import type { StepContext } from '../../src/engine/run/index.js';
+import type { LogSourceSpec } from '../../src/core/log-source.js';
 import { logSources } from '../../src/actions/support/sources.js';
+import { openLogSource } from '../../src/systems/log-source.js';
+import { testRuntime } from '../support/runtime.js';
 
-const ctx = (env: Record<string, string>): StepContext =>
-  ({
-    settings: { logPaths: [], esUrl: 'https://logs.example:9200', esIndex: 'logs-*', esCaFile: undefined },
-    platform: { logPaths: [] },
-    env,
-  }) as unknown as StepContext;
+/** A step's context whose platform keeps the specs it is asked to open. */
+function ctx(env: Record<string, string>, settings: Record<string, unknown>) {
+  const opened: LogSourceSpec[] = [];
+  const context = {
+    settings: { logPaths: [], esIndex: 'logs-*', esCaFile: undefined, ...settings },
+    platform: {
+      openLogs: (spec: LogSourceSpec) => {
+        opened.push(spec);
+        return openLogSource(spec);
+      },
+    },
+    runtime: testRuntime({ env }),
+  } as unknown as StepContext;
+  return { context, opened, redactor: context.runtime.redactor };
+}
 
 describe('the log sources of a step', () => {
-  it("takes Elasticsearch's credentials from the run's environment", () => {
-    const spec = logSources(ctx({ ES_USERNAME: 'reader', ES_PASSWORD: 'pw-from-the-run-env' }));
-    expect(spec.es).toMatchObject({ url: 'https://logs.example:9200', username: 'reader', password: 'pw-from-the-run-env' });
+  it("takes Elasticsearch's credentials from the run's environment, registers them with the run's redactor, and opens them through the platform", () => {
+    const { context, opened, redactor } = ctx(
+      { ES_USERNAME: 'reader', ES_PASSWORD: 'pw-from-the-run-env' },
+      { esUrl: 'https://logs.example:9200' },
+    );
+    expect(logSources(context).empty).toBe(false);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.es).toMatchObject({ url: 'https://logs.example:9200', username: 'reader', password: 'pw-from-the-run-env' });
+    expect(redactor.redact('pw-from-the-run-env')).toBe('[REDACTED]');
+  });
+
+  it('stops the step when the platform has nothing to search', () => {
+    const { context } = ctx({}, {});
+    expect(() => logSources(context)).toThrow(/no syslog to search/);
   });
 });

@@ -15,6 +15,7 @@ import { simRunner as cellRunner } from '../support/sim-runner.js';
 import { CONTAINER, sampleCell } from '../support/sample-cell.js';
 import { settled } from '../support/started.js';
 import { TestStore } from '../support/memory-store.js';
+import { testRuntime } from '../support/runtime.js';
 
 function first(n: number, delays: Iterator<number>): number[] {
   return Array.from({ length: n }, () => delays.next().value as number);
@@ -108,7 +109,7 @@ function restoring(polls: number, settings: Partial<typeof DEFAULT_SETTINGS> = {
     note: () => {},
     // Time stands still but for the pauses: the figures on screen are the schedule's, whatever the machine's load.
     now: () => new Date('2026-01-01T00:00:00Z'),
-    env: {},
+    runtime: testRuntime(),
   } as unknown as StepContext;
   const params = { cellIp: '10.58.111.150', container: CONTAINER, archiveUrl: `s3://our-postgresql-backups/${OLD_PREFIX}` };
   return { ctx, params, slept, progress, pg: c.pg };

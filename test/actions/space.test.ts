@@ -21,6 +21,8 @@ import { CF_VERSIONS, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js'
 import { generateLogs, type GeneratedLogs, type TruthInstance } from '../support/generate-logs.js';
 import { settled } from '../support/started.js';
 import { fakeCcRunner, type FakeEvent } from '../adapters/cf-events-fake.js';
+import { openLogSource } from '../../src/systems/log-source.js';
+import { testRuntime } from '../support/runtime.js';
 
 const actions = actionRegistry();
 const act = (name: string) => actions.get(name)!;
@@ -47,14 +49,14 @@ function context(runner: CommandRunner, logs: string[], store: TestStore) {
     cf: runner,
     s3: store,
     settings: { ...DEFAULT_SETTINGS, logPaths: logs },
-    platform: { logPaths: [] },
+    platform: { openLogs: openLogSource },
     answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
     prompts: new UnattendedPrompter(undefined),
     adoptable: [],
     note: (t: string) => notes.push(t),
     evidence: (t: string) => notes.push(t),
     progress: () => undefined,
-    env: {},
+    runtime: testRuntime(),
   } as unknown as StepContext;
   return { ctx, notes };
 }

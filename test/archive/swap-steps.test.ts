@@ -15,6 +15,7 @@ import { startMoto, type Moto } from '../support/moto.js';
 import { fingerprint, seedArchive, sentinelOrder } from '../support/archive-fixture.js';
 import { simRunner } from '../support/sim-runner.js';
 import { CONTAINER, sampleCell } from '../support/sample-cell.js';
+import { testRuntime } from '../support/runtime.js';
 
 const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const NEW = 'backups/78218ded-7d88-4d69-bd44-6f478c300134/wal/';
@@ -83,7 +84,7 @@ function context(store: ObjectStore): StepContext {
     note: () => undefined,
     evidence: () => undefined,
     progress: () => undefined,
-    env: {},
+    runtime: testRuntime(),
   } as unknown as StepContext;
 }
 

@@ -7,6 +7,7 @@ import { Journal } from '../../src/engine/journal/index.js';
 import { REDACTED, Redactor, secrets } from '../../src/core/redact.js';
 import { Reporter } from '../../src/engine/operator/index.js';
 import { stripUrlCredentials } from '../../src/core/url-secrets.js';
+import { processRuntime } from '../../src/core/runtime.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -31,7 +32,7 @@ function written(redactor: Redactor, text: string): { journal: string; screen: s
   const dir = mkdtempSync(join(tmpdir(), 'dr-url-secrets-'));
   dirs.push(dir);
   const file = join(dir, 'journal.ndjson');
-  const journal = new Journal(file, redactor);
+  const journal = new Journal(file, processRuntime(redactor));
   journal.append({
     type: 'run.created',
     runId: 'r1',

@@ -20,6 +20,7 @@ import { drive } from '../../src/engine/run/index.js';
 import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { seededRandom } from '../support/seeded-random.js';
+import { processRuntime } from '../../src/core/runtime.js';
 
 const SCENARIO = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
 /** Random moments: how many, and the seed that picks them (CRASH_SWEEP_SEED explores others). */
@@ -118,7 +119,7 @@ async function resume(state: string, runId: string): Promise<Ended> {
       done();
     },
   });
-  const r = await drive({ platforms, stateDir: state, out, resumeId: runId, yes: true, actions: ACTIONS });
+  const r = await drive({ platforms, stateDir: state, out, resumeId: runId, yes: true, actions: ACTIONS, runtime: processRuntime() });
   return { code: r.exitCode, signal: null, output };
 }
 

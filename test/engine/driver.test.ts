@@ -9,6 +9,7 @@ import { drive, type Platforms } from '../../src/engine/run/index.js';
 import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { loadScenario, type Scenario } from '../../src/rehearsal/scenario.js';
+import { processRuntime } from '../../src/core/runtime.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -29,6 +30,7 @@ async function rehearse(scenario?: Scenario): Promise<{ exitCode: number; reads:
     open: (run) => platforms.open(run),
   };
   const r = await drive({
+    runtime: processRuntime(),
     platforms: counting,
     stateDir: state,
     out: new Writable({

@@ -11,6 +11,7 @@ import { Journal, openJournalForAppend, readJournal, type JournalEvent } from '.
 import { type Prompter, Reporter } from '../../src/engine/operator/index.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { Platform } from '../../src/core/seams.js';
+import { processRuntime } from '../../src/core/runtime.js';
 
 export interface World {
   instances: Record<string, unknown>[];
@@ -162,7 +163,9 @@ const noPlatform = {
   bosh: { where: 'local', run: () => Promise.reject(new Error('no bosh here')) },
   cells: { open: () => Promise.reject(new Error('no cells here')) },
   s3: { where: 'nowhere' },
-  logPaths: [],
+  openLogs: () => {
+    throw new Error('no logs here');
+  },
   close: () => Promise.resolve(),
 } as unknown as Platform;
 
@@ -183,7 +186,8 @@ export async function runParent(
   const file = journalPath(dir);
   const resuming = existsSync(file);
   if (!resuming) createRunDir(dir, 'r1');
-  const journal = resuming ? openJournalForAppend(file, new Redactor()) : new Journal(file, new Redactor());
+  const runtime = processRuntime(new Redactor());
+  const journal = resuming ? openJournalForAppend(file, runtime) : new Journal(file, runtime);
   if (resuming) journal.append({ type: 'run.resumed' });
   else
     journal.append({
@@ -215,7 +219,7 @@ export async function runParent(
       yes: o.yes ?? false,
       prompts: o.prompter ?? refusingPrompter,
       reporter,
-      redactor: new Redactor(),
+      runtime,
       settings: DEFAULT_SETTINGS,
       sleep: () => Promise.resolve(),
     });

@@ -16,6 +16,7 @@ import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { EXIT, Interrupted } from '../../src/core/errors.js';
 import { readJournal } from '../../src/engine/journal/index.js';
+import { processRuntime } from '../../src/core/runtime.js';
 
 const tmp = tempDirs('dr-report-');
 const sink = (): Writable =>
@@ -38,7 +39,14 @@ function prompter(stopAt: string): Prompter {
 describe('the incident report of an interrupted and resumed run', () => {
   it('shows the Ctrl-C at a question and the resume in its timeline, and the sections of what each step did', async () => {
     const state = tmp();
-    const common = { platforms, stateDir: state, out: sink(), actions: actionRegistry(), tool: 'dingo-recover 9.9.9' };
+    const common = {
+      platforms,
+      stateDir: state,
+      out: sink(),
+      actions: actionRegistry(),
+      tool: 'dingo-recover 9.9.9',
+      runtime: processRuntime(),
+    };
     const first = await drive({
       ...common,
       start: {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Journal, openJournalForAppend, readJournal, type JournalEvent, replay } from '../../src/engine/journal/index.js';
 import { Redactor } from '../../src/core/redact.js';
+import { processRuntime } from '../../src/core/runtime.js';
 import { EXIT, UsageError } from '../../src/core/errors.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
@@ -18,7 +19,7 @@ function created(j: Journal): void {
 
 describe('journal', () => {
   it('keeps the run state as events are appended, equal to a replay, without changing a step state read earlier', () => {
-    const j = new Journal(join(tmp(), 'journal.ndjson'), new Redactor());
+    const j = new Journal(join(tmp(), 'journal.ndjson'), processRuntime(new Redactor()));
     created(j);
     j.append({ type: 'step.started', step: 'a', params: {}, plan: {} });
     const before = j.state().steps.get('a')!;
@@ -32,7 +33,7 @@ describe('journal', () => {
 
   it('appends versioned, numbered events and replays them into step states', () => {
     const file = join(tmp(), 'journal.ndjson');
-    const j = new Journal(file, new Redactor());
+    const j = new Journal(file, processRuntime(new Redactor()));
     created(j);
     j.append({ type: 'input', name: 'org', value: 'acme', source: 'answers' });
     j.append({ type: 'step.started', step: 'a', params: {}, plan: { stamp: 's' } });
@@ -56,7 +57,7 @@ describe('journal', () => {
 
   it('ignores a torn last line (the process died mid-write) but refuses damage in the middle', () => {
     const file = join(tmp(), 'journal.ndjson');
-    const j = new Journal(file, new Redactor());
+    const j = new Journal(file, processRuntime(new Redactor()));
     created(j);
     j.close();
     appendFileSync(file, '{"v":1,"seq":2,"type":"step.sta');
@@ -69,11 +70,11 @@ describe('journal', () => {
   it('continues numbering after a resume and redacts secrets before writing', () => {
     const file = join(tmp(), 'journal.ndjson');
     const r = new Redactor();
-    const j = new Journal(file, r);
+    const j = new Journal(file, processRuntime(r));
     created(j);
     j.close();
     r.register('s3cr3t-value');
-    const j2 = new Journal(file, r, readJournal(file));
+    const j2 = new Journal(file, processRuntime(r), readJournal(file));
     j2.append({ type: 'note', text: 'password is s3cr3t-value' });
     j2.close();
     const text = readFileSync(file, 'utf8');
@@ -91,7 +92,7 @@ describe('journal', () => {
 
 /** A journal of a few events, one with multi-byte text, as Journal writes it. */
 function sampleJournal(file: string): { bytes: Buffer; events: JournalEvent[] } {
-  const j = new Journal(file, new Redactor());
+  const j = new Journal(file, processRuntime(new Redactor()));
   created(j);
   j.append({ type: 'input', name: 'space', value: 'café → prod', source: 'answers' });
   j.append({ type: 'step.started', step: 'stop-container', params: { cell: '10.0.0.1' }, plan: {} });
@@ -121,7 +122,7 @@ describe('a torn journal', () => {
       expect(readJournal(file), at).toEqual(events.slice(0, kept));
       expect(readFileSync(file).equals(given), at).toBe(true);
 
-      const journal = openJournalForAppend(file, new Redactor());
+      const journal = openJournalForAppend(file, processRuntime(new Redactor()));
       journal.append({ type: 'note', text: 'appended after the cut' });
       journal.close();
 
@@ -156,7 +157,7 @@ describe('a torn journal', () => {
     const file = join(dir, 'journal.ndjson');
     const { bytes } = sampleJournal(file);
     writeFileSync(file, bytes.subarray(0, bytes.length - 20));
-    const journal = new Journal(file, new Redactor(), readJournal(file));
+    const journal = new Journal(file, processRuntime(new Redactor()), readJournal(file));
     journal.append({ type: 'run.resumed' });
     journal.close();
     const events = readJournal(file);
@@ -170,7 +171,7 @@ describe('a torn journal', () => {
     const file = join(dir, 'journal.ndjson');
     const { bytes, events } = sampleJournal(file);
     writeFileSync(file, bytes.subarray(0, bytes.length - 1));
-    const journal = openJournalForAppend(file, new Redactor());
+    const journal = openJournalForAppend(file, processRuntime(new Redactor()));
     expect(journal.events()).toEqual(events);
     journal.append({ type: 'run.resumed' });
     journal.close();
@@ -188,7 +189,7 @@ describe('a torn journal', () => {
     writeFileSync(file, damaged);
     let err: unknown;
     try {
-      openJournalForAppend(file, new Redactor());
+      openJournalForAppend(file, processRuntime(new Redactor()));
     } catch (e) {
       err = e;
     }
@@ -216,9 +217,10 @@ describe('a torn journal', () => {
       script,
       `import { Journal } from ${JSON.stringify(join(ROOT, 'src/engine/journal/journal.ts'))};
 import { Redactor } from ${JSON.stringify(join(ROOT, 'src/core/redact.ts'))};
+import { processRuntime } from ${JSON.stringify(join(ROOT, 'src/core/runtime.ts'))};
 import { tempDirs } from '../support/temp-dirs.js';
 process.on('SIGXFSZ', () => undefined);
-const journal = new Journal(process.argv[2]!, new Redactor());
+const journal = new Journal(process.argv[2]!, processRuntime(new Redactor()));
 const seen: unknown[] = [];
 for (let i = 0; i < 20; i++) {
   try {

@@ -14,6 +14,7 @@ import { readJournal } from '../../src/engine/journal/index.js';
 import type { Prompter } from '../../src/engine/operator/index.js';
 import { platforms } from '../../src/commands/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
+import { processRuntime } from '../../src/core/runtime.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';
@@ -171,6 +172,7 @@ describe('answering at a terminal', () => {
       },
     });
     const r = await drive({
+      runtime: processRuntime(),
       platforms,
       stateDir: state,
       out,

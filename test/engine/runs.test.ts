@@ -10,6 +10,7 @@ import { Journal } from '../../src/engine/journal/index.js';
 import { Redactor } from '../../src/core/redact.js';
 import { EXIT, UsageError } from '../../src/core/errors.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
+import { processRuntime } from '../../src/core/runtime.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -60,7 +61,7 @@ describe('the state folder', () => {
     expect(latestUnfinished(state)).toBeNull();
     const dir = createRunDir(state, '20260101-000000-abcd');
     expect(statSync(dir).mode & 0o777).toBe(0o700);
-    const journal = new Journal(join(dir, JOURNAL_FILE), new Redactor());
+    const journal = new Journal(join(dir, JOURNAL_FILE), processRuntime(new Redactor()));
     journal.append({
       type: 'run.created',
       runId: '20260101-000000-abcd',

@@ -5,6 +5,7 @@ import { Redactor } from '../../src/core/redact.js';
 import { JOURNAL_FILE, createRunDir, loadRun } from '../../src/engine/run/index.js';
 import { buildTranscript, renderTranscript, renderTranscriptJson } from '../../src/engine/report/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
+import { processRuntime } from '../../src/core/runtime.js';
 
 const tmp = tempDirs('dr-transcript-');
 
@@ -15,7 +16,7 @@ const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 function run(bodies: EventBody[]): { stateDir: string; events: JournalEvent[] } {
   const stateDir = tmp();
   const file = join(createRunDir(stateDir, 'r1'), JOURNAL_FILE);
-  const journal = new Journal(file, new Redactor());
+  const journal = new Journal(file, processRuntime(new Redactor()));
   journal.append({ type: 'run.created', runId: 'r1', runbook: { file: 'rb.yaml', name: 'rb', sha256: 'x' }, mode: 'live', options: {} });
   for (const b of bodies) journal.append(b);
   journal.close();

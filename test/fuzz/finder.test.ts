@@ -11,6 +11,7 @@ import { MAX_PROBLEMS, MAX_SKIPPED, type SearchReport } from '../../src/core/log
 import { runCli } from '../support/cli.js';
 import { folderSpec, materialize } from './hostile-logs.js';
 import { RAW_CONTROL } from '../support/control-chars.js';
+import { openLogSource } from '../../src/systems/log-source.js';
 
 const SEED = 20261123;
 /** A search of a few small files answers in milliseconds; this bound only catches a hang. */
@@ -73,7 +74,7 @@ describe('the log finder on hostile folders (property)', () => {
         try {
           const top = await materialize(dir, spec);
           // The folder, and sometimes its entries given one by one as well (FIFOs and links included).
-          const sources = { paths: direct ? [dir, ...top] : [dir] };
+          const sources = openLogSource({ paths: direct ? [dir, ...top] : [dir] });
           const found = await answerOrDingoError('findDeletedInstance', () => findDeletedInstance({ sources, serviceName: name }));
           if (found) {
             checkReport(found.searched);

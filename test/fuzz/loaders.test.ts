@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
 import { UsageError } from '../../src/core/errors.js';
+import { Redactor } from '../../src/core/redact.js';
 import { loadAnswers, type Answers } from '../../src/engine/operator/index.js';
 import { loadRunbook, parseRunbook } from '../../src/engine/runbook/index.js';
 import { ROOT } from '../support/cli.js';
@@ -162,7 +163,7 @@ describe('the answers loader on hostile files (property)', () => {
         await writeFile(file, text);
         const t0 = Date.now();
         try {
-          checkAnswersShape(loadAnswers(file));
+          checkAnswersShape(loadAnswers(file, new Redactor()));
         } catch (err) {
           expect(err).toBeInstanceOf(UsageError);
           expect((err as Error).message).toContain(file);
@@ -176,11 +177,14 @@ describe('the answers loader on hostile files (property)', () => {
   it('takes a GUID prefix of digits as text, and refuses a confirmation or choice that is not one', async () => {
     const file = join(root, 'digits.yaml');
     await writeFile(file, 'confirm: {stop-container: 78218123}\nchoose: {deletedInstance: 12345678}\n');
-    expect(loadAnswers(file)).toMatchObject({ confirm: { 'stop-container': '78218123' }, choose: { deletedInstance: '12345678' } });
+    expect(loadAnswers(file, new Redactor())).toMatchObject({
+      confirm: { 'stop-container': '78218123' },
+      choose: { deletedInstance: '12345678' },
+    });
     await writeFile(file, 'choose: {deletedInstance: [a, b]}\n');
-    expect(() => loadAnswers(file)).toThrow(/choose\.deletedInstance must be the value chosen, as text \(found a list\)/);
+    expect(() => loadAnswers(file, new Redactor())).toThrow(/choose\.deletedInstance must be the value chosen, as text \(found a list\)/);
     await writeFile(file, 'confirm: {stop-container: null}\n');
-    expect(() => loadAnswers(file)).toThrow(/confirm\.stop-container must be the text to type, or true \(found nothing\)/);
+    expect(() => loadAnswers(file, new Redactor())).toThrow(/confirm\.stop-container must be the text to type, or true \(found nothing\)/);
   });
 });
 
@@ -200,7 +204,7 @@ describe('the loaders on files that are not files', () => {
     for (const [file, why] of cases) {
       expectOnlyUsageErrors(() => loadRunbook(file, actions), file);
       expect(() => loadRunbook(file, actions)).toThrow(why);
-      if (file !== big) expect(() => loadAnswers(file)).toThrow(why);
+      if (file !== big) expect(() => loadAnswers(file, new Redactor())).toThrow(why);
     }
   });
 
@@ -210,7 +214,7 @@ describe('the loaders on files that are not files', () => {
     const script = `
       const { loadAnswers } = await import(${JSON.stringify(join(ROOT, 'src/engine/operator/answers.ts'))});
       const { loadRunbook } = await import(${JSON.stringify(join(ROOT, 'src/engine/runbook/runbook.ts'))});
-      for (const load of [() => loadAnswers(process.argv[1]), () => loadRunbook(process.argv[1], new Map())]) {
+      for (const load of [() => loadAnswers(process.argv[1], { register: () => undefined }), () => loadRunbook(process.argv[1], new Map())]) {
         try { load(); console.log('loaded'); } catch (e) { console.log(e.name + ': ' + e.message); }
       }`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, fifo], {

@@ -16,6 +16,7 @@ import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import type { LogSourceSpec } from '../../src/core/log-source.js';
 import { generateLogs, type GeneratedLogs, type TruthInstance } from '../support/generate-logs.js';
 import { startEsHttp, type EsDocument, type EsHttp } from '../support/es-http.js';
+import { openLogSource } from '../../src/systems/log-source.js';
 
 const SEED = 20261125;
 const BUCKET = 'our-postgresql-backups';
@@ -46,7 +47,8 @@ afterAll(async () => {
 });
 
 /** What a recovery takes from the finder, per name and for a live instance, and what is redacted. */
-async function conclusions(sources: LogSourceSpec) {
+async function conclusions(spec: LogSourceSpec) {
+  const sources = openLogSource(spec);
   const out: unknown[] = [];
   for (const serviceName of names) {
     const r = await findDeletedInstance({ sources, serviceName });

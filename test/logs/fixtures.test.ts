@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { generateLogs, type GenerateOptions } from '../support/generate-logs.js';
+import { openLogSource } from '../../src/systems/log-source.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/logs');
 interface Truth {
@@ -47,14 +48,17 @@ describe('committed fixtures', () => {
 
   it('the finder gives the expected answer for every name', async () => {
     for (const [name, guid] of Object.entries(truth.expected)) {
-      const r = await findDeletedInstance({ sources: { paths: [join(work, 'generated')] }, serviceName: name });
+      const r = await findDeletedInstance({ sources: openLogSource({ paths: [join(work, 'generated')] }), serviceName: name });
       expect(r.candidates[0]?.instanceGuid, name).toBe(guid);
       expect(r.candidates[0]!.confidence).toBe('high');
     }
   });
 
   it("the runbook's own lines: one unnamed 2016 deletion, shown with the remove-node line and the haproxy reload", async () => {
-    const r = await findDeletedInstance({ sources: { paths: [join(work, 'runbook-2016.log')] }, serviceName: 'important-db' });
+    const r = await findDeletedInstance({
+      sources: openLogSource({ paths: [join(work, 'runbook-2016.log')] }),
+      serviceName: 'important-db',
+    });
     expect(r.candidates).toHaveLength(1);
     const c = r.candidates[0]!;
     expect(c).toMatchObject({
@@ -71,7 +75,7 @@ describe('committed fixtures', () => {
 
   it('the runbook\'s new container: cell from the 2016 "public address" line, archive from its sysid upload', async () => {
     const f = await findInstance({
-      sources: { paths: [join(work, 'runbook-2016.log')] },
+      sources: openLogSource({ paths: [join(work, 'runbook-2016.log')] }),
       instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134',
     });
     expect(f.nodes).toEqual([{ nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379', cell: '10.58.111.150' }]);
@@ -88,7 +92,7 @@ describe('committed fixtures', () => {
       await copyFile(join(seed, name), join(dir, name));
       await utimes(join(dir, name), now, now);
     }
-    const r = await findDeletedInstance({ sources: { paths: [dir] }, serviceName: 'important-db' });
+    const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual(['6e101b27-ee1b-4f4d-a032-4401a3709ec3']);
     expect(r.candidates[0]!.deletedAt).toBe('2016-03-17T06:10:17.897Z');
     // The undated "Archiving ... complete" line at 23:01:31 local is 06:01:31 UTC once the zone is known.

@@ -11,6 +11,7 @@ import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { runLogs } from '../support/logs-cli.js';
 import { brokerRecord, containerLines, walUpload } from '../support/forged-lines.js';
 import { BUCKET, CELL_HOST as CELL, OLD_GUID as MINE } from '../support/live/shared.js';
+import { openLogSource } from '../../src/systems/log-source.js';
 
 const VICTIM = 'a1b2c3d4-0000-4000-8000-00000000000a';
 const TENANT = 'f00d5e11-0000-4000-8000-00000000000b';
@@ -68,7 +69,7 @@ async function logs(lines: string[]): Promise<string> {
 }
 
 async function find(serviceName: string, lines: string[]) {
-  return findDeletedInstance({ sources: { paths: [await logs(lines)] }, serviceName });
+  return findDeletedInstance({ sources: openLogSource({ paths: [await logs(lines)] }), serviceName });
 }
 
 describe('lines forged by a tenant are never evidence', () => {
@@ -120,14 +121,14 @@ describe('lines forged by a tenant are never evidence', () => {
     const bare = `Jan 10 09:00:01 ${CELL} docker/cf-${TENANT_NODE}:  ${MINE.slice(0, 6)}-patroni> ${upload(MINE, 'evil')}`;
     const r = await find('orders-db', [early, bare, ...HONEST]);
     expect(r.candidates[0]!.archivePrefix).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
-    const facts = await findInstance({ sources: { paths: [await logs([bare, ...HONEST])] }, instanceGuid: MINE });
+    const facts = await findInstance({ sources: openLogSource({ paths: [await logs([bare, ...HONEST])] }), instanceGuid: MINE });
     expect(facts.nodes.map((x) => x.nodeUuid)).toEqual([MY_NODE]);
   });
 
   it('a public address from the tenant\u2019s own text does not move its node', async () => {
     const start = `Jan 10 10:05:00 ${CELL} docker/cf-${TENANT_NODE}:  ${TENANT.slice(0, 6)}-startup> public :5432 address 10.58.111.150:32800`;
     const forged = tenant('Jan 10 10:06:00', 'public :5432 address 203.0.113.9:5432');
-    const facts = await findInstance({ sources: { paths: [await logs([...HONEST, start, forged])] }, instanceGuid: TENANT });
+    const facts = await findInstance({ sources: openLogSource({ paths: [await logs([...HONEST, start, forged])] }), instanceGuid: TENANT });
     expect(facts.nodes).toEqual([{ nodeUuid: TENANT_NODE, cell: '10.58.111.150' }]);
   });
 

@@ -7,6 +7,7 @@ import type { AuditEvent } from '../../src/adapters/cf/index.js';
 import { findSpaceInstances } from '../../src/logs/space.js';
 import { holdings, instancesFromEvents, spaceDeletions } from '../../src/logs/space-holdings.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
+import { openLogSource } from '../../src/systems/log-source.js';
 
 let root: string;
 let truth: GeneratedLogs;
@@ -20,7 +21,7 @@ afterAll(async () => {
 
 describe('findSpaceInstances', () => {
   it("finds the instances provisioned in the space, with their archives and nodes, and none of another space's", async () => {
-    const r = await findSpaceInstances({ sources: { paths: [root] }, spaceGuid: truth.spaceGuid, guids: [] });
+    const r = await findSpaceInstances({ sources: openLogSource({ paths: [root] }), spaceGuid: truth.spaceGuid, guids: [] });
     const inSpace = truth.instances.filter((i) => i.spaceGuid === truth.spaceGuid);
     expect(inSpace.length).toBeGreaterThan(1);
     expect(r.instances.map((i) => i.instanceGuid).sort()).toEqual(inSpace.map((i) => i.guid).sort());
@@ -40,7 +41,11 @@ describe('findSpaceInstances', () => {
   it('also looks up the instances the events name, whatever space the logs give them', async () => {
     const elsewhere = truth.instances.find((i) => i.spaceGuid !== truth.spaceGuid)!;
     const unknown = '0b9d6a3e-1f2c-4d5e-8f70-9a8b7c6d5e4f';
-    const r = await findSpaceInstances({ sources: { paths: [root] }, spaceGuid: truth.spaceGuid, guids: [elsewhere.guid, unknown] });
+    const r = await findSpaceInstances({
+      sources: openLogSource({ paths: [root] }),
+      spaceGuid: truth.spaceGuid,
+      guids: [elsewhere.guid, unknown],
+    });
     expect(r.instances.find((i) => i.instanceGuid === elsewhere.guid)?.archivePrefix).toBe(elsewhere.archivePrefix);
     const ghost = r.instances.find((i) => i.instanceGuid === unknown)!;
     expect(ghost).toMatchObject({ archivePrefix: null, brokerSeen: false, deletedAt: null });

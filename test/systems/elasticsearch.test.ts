@@ -10,6 +10,7 @@ import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
 import { parseSyslog } from '../../src/adapters/syslog.js';
 import { startEsHttp } from '../support/es-http.js';
+import { openLogSource } from '../../src/systems/log-source.js';
 
 interface Doc {
   '@timestamp': string;
@@ -50,7 +51,9 @@ describe('Elasticsearch source', () => {
   it('pushes the window and the phrases down, pages with a point in time, and names the right instance', async () => {
     const es = await startEsHttp({ index: 'logs-2017.01', documents: () => docs.map((d) => ({ _source: { ...d } })) });
     const since = new Date(Date.parse(truth.instances[0]!.createdAt) - 60_000);
-    const r = await findDeletedInstance({ sources: { es: { url: es.url } }, serviceName: 'important-db', since }).finally(() => es.stop());
+    const r = await findDeletedInstance({ sources: openLogSource({ es: { url: es.url } }), serviceName: 'important-db', since }).finally(
+      () => es.stop(),
+    );
     const requests = es.requests;
     const want = truth.expectedFor('important-db')!;
     expect(r.candidates[0]!.instanceGuid).toBe(want.guid);
@@ -86,7 +89,7 @@ describe('Elasticsearch source', () => {
     ];
     const es = await startEsHttp({ index: 'logs-mixed', documents: () => sources.map((src) => ({ _source: src })) });
     const f = await findInstance({
-      sources: { es: { url: es.url } },
+      sources: openLogSource({ es: { url: es.url } }),
       instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134',
     }).finally(() => es.stop());
     expect(f.nodes).toEqual([{ nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379', cell: '10.58.111.150' }]);
@@ -99,7 +102,7 @@ describe('Elasticsearch source', () => {
     const password = 'es-basic-auth-pw-42';
     const es = await startEsHttp({ index: 'logs-1', documents: () => [], basic: { username: 'ops', password } });
     const url = es.url.replace('//', `//ops:${password}@`);
-    const err = await findDeletedInstance({ sources: { es: { url, index: 'nope' } }, serviceName: 'x' })
+    const err = await findDeletedInstance({ sources: openLogSource({ es: { url, index: 'nope' } }), serviceName: 'x' })
       .catch((e: unknown) => e)
       .finally(() => es.stop());
     expect(err).toBeInstanceOf(StepFailed);

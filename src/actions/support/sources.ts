@@ -1,31 +1,31 @@
 /** Where a step searches: the run's syslog files and Elasticsearch, and the broker's clusterdata bucket. */
 import type { StepContext } from '../../engine/run/index.js';
 import { StepFailed } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
-import { whereSkipped, type LogSourceSpec, type SearchReport } from '../../core/log-source.js';
+import { whereSkipped, type LogSource, type SearchReport } from '../../core/log-source.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
 import type { ClusterdataSpec } from '../../logs/types.js';
 
 /**
- * Where to search: the syslog files given (and a rehearsal's own), and Elasticsearch when
- * --es-url was given. Its credentials come from the environment (ES_API_KEY, or ES_USERNAME and
- * ES_PASSWORD), so they are never journaled; a resume reads them again.
+ * Where to search, opened through the platform: the syslog files given (and a rehearsal's own),
+ * and Elasticsearch when --es-url was given. Its credentials come from the environment
+ * (ES_API_KEY, or ES_USERNAME and ES_PASSWORD), so they are never journaled; a resume reads them again.
  */
-export function logSources(ctx: StepContext): LogSourceSpec {
-  const paths = [...ctx.settings.logPaths, ...ctx.platform.logPaths];
+export function logSources(ctx: StepContext): LogSource {
+  const paths = ctx.settings.logPaths;
   const { esUrl, esIndex, esCaFile } = ctx.settings;
-  if (paths.length === 0 && !esUrl) {
+  const { env, redactor } = ctx.runtime;
+  redactor.register(env.ES_API_KEY);
+  redactor.register(env.ES_PASSWORD);
+  const es = esUrl
+    ? { url: esUrl, index: esIndex, caFile: esCaFile, apiKey: env.ES_API_KEY, username: env.ES_USERNAME, password: env.ES_PASSWORD }
+    : undefined;
+  const source = ctx.platform.openLogs({ paths: paths.length ? paths : undefined, es });
+  if (source.empty) {
     throw new StepFailed('no syslog to search', {
       hint: 'pass --logs PATH (files or folders of the platform syslog, .gz is fine) or --es-url URL (Logsearch), then resume',
     });
   }
-  const { env } = ctx;
-  secrets.register(env.ES_API_KEY);
-  secrets.register(env.ES_PASSWORD);
-  const es = esUrl
-    ? { url: esUrl, index: esIndex, caFile: esCaFile, apiKey: env.ES_API_KEY, username: env.ES_USERNAME, password: env.ES_PASSWORD }
-    : undefined;
-  return { paths: paths.length ? paths : undefined, es };
+  return source;
 }
 
 /** The broker's clusterdata bucket (--clusterdata), read through the run's S3 seam. */

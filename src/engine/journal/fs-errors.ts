@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { errnoCode, messageOf } from '../../core/errors.js';
-import { userName } from './operator.js';
+import { processOperator } from '../../core/runtime.js';
 
 const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
@@ -44,7 +44,7 @@ function fsHint(code: string, path: string): string {
     case 'EACCES':
     case 'EPERM': {
       const at = deepestExisting(path).path;
-      return `user ${userName()} lacks permission on ${at} or its folder: run dingo-recover as the user who owns them (ls -ld ${dirname(at)} ${at}), or give another --state-dir`;
+      return `user ${processOperator().user} lacks permission on ${at} or its folder: run dingo-recover as the user who owns them (ls -ld ${dirname(at)} ${at}), or give another --state-dir`;
     }
     case 'EROFS':
       return 'give a --state-dir on a writable file system';

@@ -2,5 +2,4 @@
 export { failpoint } from './failpoints.js';
 export { Journal, openJournalForAppend, readJournal } from './journal.js';
 export { type EventBody, type JournalEvent } from './journal-events.js';
-export { userName } from './operator.js';
 export { type StepState, replay } from './replay.js';

@@ -8,13 +8,15 @@ import { commandLine } from '../../core/command-line.js';
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StepFailed, UsageError } from '../../core/errors.js';
-import type { Redactor } from '../../core/redact.js';
+import { operatorText, type Runtime } from '../../core/runtime.js';
 import { failpoint } from './failpoints.js';
 import { fsReason, fsUsageError } from './fs-errors.js';
 import { JOURNAL_VERSION, parseEvent, type EventBody, type JournalEvent } from './journal-events.js';
 import { applyEvent, replay, type RunState } from './replay.js';
 import { readyForAppend, writeAll, type Repair } from './journal-tail.js';
-import { operatorName } from './operator.js';
+
+/** What a journal takes of the run's runtime. */
+export type JournalRuntime = Pick<Runtime, 'clock' | 'redactor' | 'operator'>;
 
 export class Journal {
   private fd: number | null = null;
@@ -30,7 +32,8 @@ export class Journal {
 
   constructor(
     readonly file: string,
-    private readonly redactor: Redactor,
+    /** Where each event's time (`at`) and writer (`by`, user@host) come from, and the redaction of its text. */
+    private readonly runtime: JournalRuntime,
     existing: JournalEvent[] = [],
     /** fsync each event: false only for rehearsals, whose journals need survive a killed process, not a power cut. */
     private readonly durable = true,
@@ -93,8 +96,15 @@ export class Journal {
         throw this.writeFailed(err);
       }
     }
-    const event = { v: JOURNAL_VERSION, seq: this.seq + 1, at: new Date().toISOString(), by: operatorName(), pid: process.pid, ...body };
-    const json = this.redactor.redact(JSON.stringify(event));
+    const event = {
+      v: JOURNAL_VERSION,
+      seq: this.seq + 1,
+      at: this.runtime.clock.now().toISOString(),
+      by: operatorText(this.runtime.operator),
+      pid: process.pid,
+      ...body,
+    };
+    const json = this.runtime.redactor.redact(JSON.stringify(event));
     const line = Buffer.from(json + '\n');
     try {
       writeAll(fd, line);
@@ -142,8 +152,8 @@ export class Journal {
  * Opens a run's journal to append to it (resume, abandon): reads its events, refusing damage before the
  * last line, then repairs a torn last line (see Journal.open), which the journal records as `journal.repaired`.
  */
-export function openJournalForAppend(file: string, redactor: Redactor, durable = true): Journal {
-  const journal = new Journal(file, redactor, readJournal(file), durable);
+export function openJournalForAppend(file: string, runtime: JournalRuntime, durable = true): Journal {
+  const journal = new Journal(file, runtime, readJournal(file), durable);
   journal.open();
   return journal;
 }

@@ -4,7 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import type { Redactor } from '../../core/redact.js';
 import { readInputFile } from '../../core/input-file.js';
 import { isRecord } from '../../core/json.js';
 import { messageOf } from '../../core/errors.js';
@@ -78,7 +78,8 @@ function textValues<T>(
 
 const finiteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-export function loadAnswers(file: string | undefined): Answers {
+/** The answers file, its secrets registered with `redactor` as they are read. */
+export function loadAnswers(file: string | undefined, redactor: Redactor): Answers {
   if (!file) return { inputs: {}, confirm: {}, choose: {}, secrets: {} };
   const obj = parseAnswersFile(file);
   const section = (name: string): Record<string, unknown> => {
@@ -89,7 +90,7 @@ export function loadAnswers(file: string | undefined): Answers {
   const secretValues: Record<string, string> = {};
   for (const [key, value] of Object.entries(section('secrets'))) {
     if (typeof value !== 'string') throw new UsageError(`answers file ${file}: secrets.${key} must be a string`);
-    secrets.register(value);
+    redactor.register(value);
     secretValues[key] = value;
   }
   const confirm = textValues(

@@ -8,6 +8,7 @@ import { messageOf } from '../../core/errors.js';
 import type { Prompter } from '../operator/prompts.js';
 import type { Answers } from '../operator/answers.js';
 import type { Redactor } from '../../core/redact.js';
+import type { Runtime } from '../../core/runtime.js';
 import type { StepScreen } from '../operator/step-screen.js';
 import type { Settings } from '../runbook/settings.js';
 
@@ -24,7 +25,8 @@ export interface StepContext {
   readonly runDir: string;
   readonly stepId: string;
   readonly settings: Settings;
-  readonly redactor: Redactor;
+  /** The run's clock, environment, redactor and operator: steps read the environment and register secrets here. */
+  readonly runtime: Runtime;
   readonly prompts: Prompter;
   readonly answers: Answers;
   /** Instances created by abandoned runs of the same state folder. */
@@ -42,12 +44,8 @@ export interface StepContext {
   /** Progress for long waits (not journaled). */
   progress(text: string): void;
   sleep(ms: number): Promise<void>;
+  /** The runtime's clock. */
   now(): Date;
-  /**
-   * The environment, for what is never journaled and read again on resume: credentials
-   * (ES_API_KEY, DINGO_OLD_SUPERUSER_PASSWORD). Steps read it here, never from process.env.
-   */
-  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Wraps a runner so every command is shown and journaled, redacted, with exit code and duration. */

@@ -6,7 +6,7 @@ import { commandLine } from '../../core/command-line.js';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { DingoError, EXIT, Interrupted, UsageError, isClosedOutput, messageOf } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import type { Runtime } from '../../core/runtime.js';
 import type { Platform } from '../../core/seams.js';
 import { loadAnswers } from '../operator/answers.js';
 import { checkAnswers } from '../operator/answers-check.js';
@@ -63,6 +63,8 @@ export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> e
   operator?: string;
   /** Where to tell how the run stands (--notify): started, waiting for the operator, failed, done. */
   notifier?: Notifier;
+  /** The clock, environment, redactor and operator of this process, made once by the command layer. */
+  runtime: Runtime;
 }
 
 export interface DriveResult {
@@ -78,6 +80,7 @@ function lockAndOpen(
   runDir: string,
   resuming: boolean,
   stealLock: boolean | undefined,
+  runtime: Runtime,
   durable = true,
 ): { lock: RunLock; journal: Journal } {
   const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: stealLock });
@@ -86,7 +89,7 @@ function lockAndOpen(
     // A torn last event (crash or full disk mid-append) is kept aside and the journal cut back first.
     return {
       lock,
-      journal: resuming ? openJournalForAppend(journalFile, secrets, durable) : new Journal(journalFile, secrets, [], durable),
+      journal: resuming ? openJournalForAppend(journalFile, runtime, durable) : new Journal(journalFile, runtime, [], durable),
     };
   } catch (err) {
     lock.release();
@@ -200,8 +203,10 @@ function noticeStateOf(exitCode: number): NoticeState {
 export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Promise<DriveResult> {
   const began = Date.now();
   const plan = planRun(o);
+  const { runtime } = o;
+  const { redactor } = runtime;
   // The bucket the operator pinned names a thing: it is shown, whatever a log line registered.
-  if (plan.settings.walBucket) secrets.keepVisible(plan.settings.walBucket);
+  if (plan.settings.walBucket) redactor.keepVisible(plan.settings.walBucket);
   const { runId, mode } = plan;
   const resuming = o.resumeId !== undefined;
   if (plan.done) {
@@ -216,11 +221,11 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   const answersFile = o.answersFile
     ? resolve(o.answersFile)
     : (plan.startedWithAnswers ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
-  const answers = loadAnswers(answersFile);
+  const answers = loadAnswers(answersFile, redactor);
   checkAnswers(answersFile, answers, runbook, o.actions);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
-  const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock, mode !== 'rehearsal');
-  const reporter = new Reporter(o.out, secrets, mode === 'rehearsal', { verbose: o.verbose === true });
+  const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock, runtime, mode !== 'rehearsal');
+  const reporter = new Reporter(o.out, redactor, mode === 'rehearsal', { verbose: o.verbose === true });
   announceTakeover(lock, journal, reporter);
 
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -274,7 +279,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
     await sendNotice(o.notifier, () => notice('started'), journal, reporter);
 
-    const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile).inputs : {};
+    const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile, redactor).inputs : {};
     const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
     platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live });
 
@@ -293,7 +298,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       adoptable: adoptableInstances(o.stateDir, runId, o.actions),
       prompts,
       reporter,
-      redactor: secrets,
+      runtime,
       settings: plan.settings,
       sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
     });
@@ -327,7 +332,14 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
 }
 
 /** Ends a run on the record without finishing it, so a fresh run can start (and may adopt what it created). */
-export function abandon(o: { stateDir: string; runId: string; reason: string; stealLock?: boolean; out: Writable }): number {
+export function abandon(o: {
+  stateDir: string;
+  runId: string;
+  reason: string;
+  stealLock?: boolean;
+  out: Writable;
+  runtime: Runtime;
+}): number {
   const run = loadRun(o.stateDir, o.runId);
   if (run.status === 'done') throw new UsageError(`run ${o.runId} is already done; there is nothing to abandon`);
   if (run.state.abandoned) throw new UsageError(`run ${o.runId} was already abandoned`);
@@ -335,7 +347,7 @@ export function abandon(o: { stateDir: string; runId: string; reason: string; st
     throw new UsageError('say why the run is abandoned: --reason TEXT', {
       hint: 'the reason is kept in the journal for whoever reads it later',
     });
-  const { lock, journal } = lockAndOpen(run.dir, true, o.stealLock);
+  const { lock, journal } = lockAndOpen(run.dir, true, o.stealLock, o.runtime);
   try {
     if (lock.takenOver) journal.append({ type: 'lock.taken', ...lock.takenOver });
     journal.append({ type: 'run.abandoned', reason: o.reason.trim() });

@@ -14,7 +14,8 @@ export interface Contexts {
 
 /** Contexts sharing one session per cell; each records its commands under its own step (steps of items run at once). */
 export function stepContexts(opts: ExecuteOptions): Contexts {
-  const { journal, platform, redactor } = opts;
+  const { journal, platform, runtime } = opts;
+  const { redactor } = runtime;
   const cells = new Map<string, Promise<CellSession>>();
   const openCell = (ip: string): Promise<CellSession> => {
     let session = cells.get(ip);
@@ -31,7 +32,7 @@ export function stepContexts(opts: ExecuteOptions): Contexts {
     runDir: opts.runDir,
     stepId,
     settings: opts.settings,
-    redactor,
+    runtime,
     prompts,
     answers: opts.answers,
     adoptable: opts.adoptable ?? [],
@@ -55,8 +56,7 @@ export function stepContexts(opts: ExecuteOptions): Contexts {
       screen.progress(text);
     },
     sleep: (ms: number) => opts.sleep(ms),
-    now: () => new Date(),
-    env: opts.env ?? process.env,
+    now: () => runtime.clock.now(),
   });
   const close = async (): Promise<void> => {
     for (const s of cells.values()) await s.then((c) => c.close()).catch(() => undefined);

@@ -13,7 +13,7 @@ import type { Settings } from '../runbook/settings.js';
 import type { StepScreen } from '../operator/step-screen.js';
 import type { Scope } from '../runbook/template.js';
 import type { Platform } from '../../core/seams.js';
-import type { Redactor } from '../../core/redact.js';
+import type { Runtime } from '../../core/runtime.js';
 
 export interface ExecuteOptions {
   runbook: Runbook;
@@ -34,11 +34,10 @@ export interface ExecuteOptions {
   plan?: boolean;
   prompts: Prompter;
   reporter: Reporter;
-  redactor: Redactor;
+  /** The clock, environment, redactor and operator the steps and the journal share. */
+  runtime: Runtime;
   settings: Settings;
   sleep(ms: number): Promise<void>;
-  /** The environment steps read their secrets from (ES_API_KEY...); the process's when absent. */
-  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ExecuteResult {

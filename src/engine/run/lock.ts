@@ -12,7 +12,7 @@ import { readInputFile } from '../../core/input-file.js';
 import { fsUsageError } from '../journal/fs-errors.js';
 import { holds, parseHolder, processStart, type LockInfo } from './lock-holder.js';
 import { errnoCode } from '../../core/errors.js';
-import { operatorName } from '../journal/operator.js';
+import { operatorText, processOperator } from '../../core/runtime.js';
 
 /** What acquiring a lock took over: a dead holder's lock ('stale') or a live or remote one (--steal-lock). */
 export interface TakeOver {
@@ -120,7 +120,7 @@ export class RunLock {
     const mine: LockInfo = {
       host: hostname(),
       pid: process.pid,
-      by: operatorName(),
+      by: operatorText(processOperator()),
       startedAt: new Date().toISOString(),
       ...(started === undefined ? {} : { processStart: started }),
     };

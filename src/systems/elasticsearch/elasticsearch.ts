@@ -24,7 +24,7 @@ export function createEsClient(spec: EsSourceSpec): EsHttpClient {
   return new EsHttpClient(spec);
 }
 
-function buildQuery(phrases: string[], since?: Date, until?: Date): Record<string, unknown> {
+function buildQuery(phrases: readonly string[], since?: Date, until?: Date): Record<string, unknown> {
   const filter: unknown[] = [];
   if (since || until) {
     const range: Record<string, string> = {};
@@ -43,7 +43,7 @@ function buildQuery(phrases: string[], since?: Date, until?: Date): Record<strin
 
 export async function searchEs(
   spec: EsSourceSpec,
-  phrases: string[],
+  phrases: readonly string[],
   report: SearchReport,
   onHit: (hit: FileHit) => void,
   window: { since?: Date; until?: Date } = {},

@@ -1,0 +1,53 @@
+/**
+ * What a run takes from the process it runs in, made once by the command layer and carried to every
+ * step (`ctx.runtime`): the clock, the environment, the redactor every writer passes its text through,
+ * and the account the run is driven from. A test gives its own clock, environment and redactor.
+ */
+import { hostname, userInfo } from 'node:os';
+import { secrets, type Redactor } from './redact.js';
+
+interface Clock {
+  now(): Date;
+}
+
+/** The account a run is driven from, named in every journal event as user@host. */
+export interface OperatorIdentity {
+  user: string;
+  host: string;
+}
+
+export interface Runtime {
+  readonly clock: Clock;
+  /**
+   * The environment, for what is never journaled and read again on resume: credentials
+   * (ES_API_KEY, DINGO_OLD_SUPERUSER_PASSWORD) and the cf CLI's settings. Steps read it here, never from process.env.
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The secrets registered so far, and the one redaction every writer applies. */
+  readonly redactor: Redactor;
+  readonly operator: OperatorIdentity;
+}
+
+/** user@host: how the journal and the lock name who wrote them. */
+export function operatorText(o: OperatorIdentity): string {
+  return `${o.user}@${o.host}`;
+}
+
+/** The login this process runs as (USER when the account has no entry in the password database). */
+export function processOperator(env: Readonly<Record<string, string | undefined>> = process.env): OperatorIdentity {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = env.USER ?? 'unknown';
+  }
+  return { user, host: hostname() };
+}
+
+/**
+ * This process's runtime: the system clock, its environment and login, and the process-wide redactor
+ * (which the systems that discover secrets, SSH, S3 and the container environments, still register with).
+ */
+export function processRuntime(redactor: Redactor = secrets): Runtime {
+  return { clock: { now: () => new Date() }, env: process.env, redactor, operator: processOperator() };
+}

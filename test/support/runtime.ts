@@ -1,0 +1,13 @@
+/** A runtime of a test's own: an empty environment, a redactor no other test shares, a fixed operator. */
+import { Redactor } from '../../src/core/redact.js';
+import type { Runtime } from '../../src/core/runtime.js';
+
+export function testRuntime(o: Partial<Runtime> = {}): Runtime {
+  return {
+    clock: { now: () => new Date() },
+    env: {},
+    redactor: new Redactor(),
+    operator: { user: 'tester', host: 'test-host' },
+    ...o,
+  };
+}
