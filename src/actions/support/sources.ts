@@ -1,10 +1,14 @@
 /** Where a step searches: the run's syslog files and Elasticsearch, and the broker's clusterdata bucket. */
 import type { StepContext } from '../../engine/run/index.js';
+import type { Settings } from '../../engine/runbook/index.js';
+import type { ObjectStore } from '../../core/seams.js';
 import { StepFailed } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
 import { whereSkipped, type LogSourceSpec, type SearchReport } from '../../core/log-source.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
 import type { ClusterdataSpec } from '../../logs/types.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Where to search: the syslog files given (and a rehearsal's own), and Elasticsearch when
@@ -12,14 +16,18 @@ import type { ClusterdataSpec } from '../../logs/types.js';
  * ES_PASSWORD), so they are never journaled; a resume reads them again.
  */
 export function logSources(ctx: StepContext): LogSourceSpec {
-  const paths = [...ctx.settings.logPaths, ...ctx.platform.logPaths];
-  const { esUrl, esIndex, esCaFile } = ctx.settings;
+  return runLogSources(ctx.settings, ctx.platform.logPaths, ctx.env);
+}
+
+/** A run's log sources from its settings, its platform's own syslog files and the environment (logSources, --record). */
+export function runLogSources(settings: Settings, platformLogPaths: readonly string[], env: Env): LogSourceSpec {
+  const paths = [...settings.logPaths, ...platformLogPaths];
+  const { esUrl, esIndex, esCaFile } = settings;
   if (paths.length === 0 && !esUrl) {
     throw new StepFailed('no syslog to search', {
       hint: 'pass --logs PATH (files or folders of the platform syslog, .gz is fine) or --es-url URL (Logsearch), then resume',
     });
   }
-  const { env } = ctx;
   secrets.register(env.ES_API_KEY);
   secrets.register(env.ES_PASSWORD);
   const es = esUrl
@@ -30,8 +38,13 @@ export function logSources(ctx: StepContext): LogSourceSpec {
 
 /** The broker's clusterdata bucket (--clusterdata), read through the run's S3 seam. */
 export function clusterdataOf(ctx: StepContext): ClusterdataSpec | undefined {
-  const where = ctx.settings.clusterdata ? parseClusterdataUrl(ctx.settings.clusterdata) : null;
-  return where ? { store: ctx.s3, ...where } : undefined;
+  return clusterdataIn(ctx.settings, ctx.s3);
+}
+
+/** The clusterdata bucket the settings name, read through `store`. */
+export function clusterdataIn(settings: Settings, store: ObjectStore): ClusterdataSpec | undefined {
+  const where = settings.clusterdata ? parseClusterdataUrl(settings.clusterdata) : null;
+  return where ? { store, ...where } : undefined;
 }
 
 /** What the search ignored or skipped (lines from a source that cannot have written them, unreadable files), as warnings. */
