@@ -13,10 +13,12 @@ import { runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { ifStarted } from '../support/started.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
-import { prepareCase } from '../support/live/platform.js';
+import { prepareCase, seedSpace } from '../support/live/platform.js';
+import { NEVER_ARCHIVED, spaceDeleted } from '../support/live/deleted-space.js';
+import type { WorldState } from '../../src/rehearsal/world-state.js';
 import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
 import { assertNoSecrets, assertRecovered, filesUnder } from '../support/live/recovered.js';
-import { BUCKET, OLD_GUID, ONE_RUN_MS } from '../support/live/shared.js';
+import { BUCKET, OLD_GUID, ONE_RUN_MS, SEED_DELETED, deletedInstance } from '../support/live/shared.js';
 import type { LiveCase } from '../support/live/case-types.js';
 
 interface Transcript {
@@ -196,4 +198,76 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover resume --record
       await assertRecovered(live.servers, killed.c);
     });
   });
+});
+
+const SPACE = 'important-space-and-all-databases';
+const REPORTS = deletedInstance('reports-db', 2);
+/** A whole space rehearsed: two instances' recoveries. */
+const SPACE_RUN_MS = 600_000;
+
+describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover-space --plan --record, live', () => {
+  const live = useLiveServers();
+  const out = scenarioDir();
+  const planned = useCaseRun(
+    () => {
+      const { orgGuid, spaceGuid } = seedSpace();
+      return prepareCase(live.servers, 'record-space', {
+        deleted: [SEED_DELETED, REPORTS],
+        cfWorld: (w) =>
+          spaceDeleted(w, {
+            name: SPACE,
+            guid: spaceGuid,
+            orgGuid,
+            bindings: { 'their-app': [SEED_DELETED, REPORTS] },
+            instances: [
+              { old: SEED_DELETED, plan: 'cluster' },
+              { old: REPORTS, plan: 'cluster' },
+              { old: NEVER_ARCHIVED, plan: 'solo' },
+            ],
+          }),
+        answers: `inputs:\n  org: acme\n  space: ${SPACE}\n`,
+      });
+    },
+    (c) =>
+      runCli(
+        ['recover-space', '--answers', c.answersFile, '--yes', ...c.platformArgs, '--plan', '--record', out, '--state-dir', c.stateDir],
+        {
+          env: c.env,
+        },
+      ),
+  );
+
+  it('records the deleted space before the first change, where --plan stops', () => {
+    expect(planned.run.code, planned.run.stdout + planned.run.stderr).toBe(0);
+    expect(planned.run.stdout).toContain('PLAN: nothing has been changed');
+    expect(planned.run.stdout).toContain(`scenario of the platform as the run found it: ${out}`);
+    const [recorded] = recordEvents(planned.c, planned.runId);
+    expect(recorded).toMatchObject({ type: 'scenario.recorded', dir: out });
+    const scenario = readFileSync(join(out, 'scenario.yaml'), 'utf8');
+    expect(scenario).toMatch(/^runbook: recover-space$/m);
+    expect(scenario).toContain('audit.space.delete-request');
+    for (const f of filesUnder(out)) {
+      const text = readFileSync(f, 'utf8');
+      for (const secret of secretsOf(planned.c)) expect(text.includes(secret), `${f} holds ${secret}`).toBe(false);
+    }
+  });
+
+  it(
+    'rehearses: recover-space brings back both archived instances',
+    async () => {
+      const stateDir = join(out, '..', 'state');
+      const run = await runCli(['rehearse', '--scenario', out, '--yes', '--state-dir', stateDir], { timeoutMs: SPACE_RUN_MS });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const runId = runIdOf(run.stdout);
+      const world = JSON.parse(readFileSync(join(stateDir, 'runs', runId, 'world.json'), 'utf8')) as WorldState;
+      const space = world.cf.orgs.find((o) => o.name === 'acme')!.spaces.find((sp) => sp.name === SPACE)!;
+      expect(
+        world.cf.instances
+          .filter((i) => i.spaceGuid === space.guid)
+          .map((i) => i.name)
+          .sort(),
+      ).toEqual(['important-db', 'reports-db']);
+    },
+    SPACE_RUN_MS,
+  );
 });
