@@ -23,6 +23,7 @@ import type { LiveCase } from '../support/live/case-types.js';
 
 interface Transcript {
   status: string;
+  scenarios: { dir: string; written: boolean; before: string | null; reason: string | null }[];
   steps: { id: string; status: string; outputs: Record<string, unknown> | null; notes: { text: string }[] }[];
 }
 
@@ -81,10 +82,14 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --recor
       await assertRecovered(live.servers, rec.c);
     });
 
-    it('journals that the scenario was written, where, and before which step', () => {
+    it('journals that the scenario was written, where, and before which step; show keeps it', async () => {
       expect(recordEvents(rec.c, rec.runId)).toEqual([
         expect.objectContaining({ type: 'scenario.recorded', dir: out, before: 'create-service' }),
       ]);
+      const t = await transcript(rec.c.stateDir, rec.runId, rec.c.env);
+      expect(t.scenarios).toEqual([expect.objectContaining({ dir: out, written: true, before: 'create-service', reason: null })]);
+      const show = await runCli(['show', rec.runId, '--state-dir', rec.c.stateDir], { env: rec.c.env });
+      expect(show.stdout).toContain(`to ${out}, before step create-service`);
     });
 
     it('writes a 0700 scenario of the platform before the run changed it, with no secret in it', () => {

@@ -65,6 +65,8 @@ export interface Transcript {
   lockTakeovers: { seq: number; at: string; by: string; how: 'stale' | 'steal'; previous: LockInfo | null }[];
   /** Connection settings a resume changed. */
   settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
+  /** --record: the scenario of the platform as the run found it, written to `dir` (before step `before`), or why not. */
+  scenarios: { seq: number; at: string; by: string; dir: string; written: boolean; before: string | null; reason: string | null }[];
   abandoned: { seq: number; at: string; by: string; reason: string } | null;
 }
 

@@ -34,6 +34,7 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     repairs: [],
     lockTakeovers: [],
     settingsChanges: [],
+    scenarios: [],
     abandoned: null,
   };
   let operator: string | null = null;
@@ -93,6 +94,12 @@ function runEvents(t: Transcript): string[] {
       text: `settings changed at ${c.at} by ${c.by}: ${Object.entries(c.changes)
         .map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`)
         .join('; ')}`,
+    })),
+    ...t.scenarios.map((r) => ({
+      seq: r.seq,
+      text: r.written
+        ? `scenario of the platform as the run found it written at ${r.at} to ${r.dir}${r.before ? `, before step ${r.before}` : ''}`
+        : `no scenario written to ${r.dir} (--record) at ${r.at}: ${r.reason ?? ''}`,
     })),
     ...(t.abandoned ? [{ seq: t.abandoned.seq, text: `abandoned at ${t.abandoned.at} by ${t.abandoned.by}: ${t.abandoned.reason}` }] : []),
   ];

@@ -68,7 +68,7 @@ export class RecordPoint {
       `--record: reading the platform as the run found it${before ? ` (before step "${before}" changes it)` : ''} into ${record.dir}`,
     );
     try {
-      const request: RecordRequest = { platform, settings, live, inputs: scope.inputs, outputs: scope.outputs };
+      const request: RecordRequest = { platform, settings, live, inputs: { ...scope.inputs }, outputs: { ...scope.outputs } };
       const lines = await record.write(request);
       journal.append({ type: 'scenario.recorded', dir: record.dir, before });
       for (const l of lines) reporter.line(`  ${l}`);
