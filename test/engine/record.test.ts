@@ -26,7 +26,7 @@ interface Rehearsed {
   events: { type: string; step?: string; dir?: string; before?: string | null; reason?: string }[];
 }
 
-async function rehearse(record: ScenarioRecorder, plan = false): Promise<Rehearsed> {
+async function rehearse(record: ScenarioRecorder, plan = false, yes = true): Promise<Rehearsed> {
   const state = mkdtempSync(join(tmpdir(), 'dr-record-'));
   dirs.push(state);
   let screen = '';
@@ -40,7 +40,7 @@ async function rehearse(record: ScenarioRecorder, plan = false): Promise<Rehears
       },
     }),
     start: { mode: 'rehearsal', runbookFile: resolve(ROOT, 'runbooks/recover-deleted-service.yaml'), scenarioDir: SCENARIO, settings: {} },
-    yes: true,
+    yes,
     plan,
     record,
     actions: actionRegistry(),
@@ -81,6 +81,17 @@ describe('--record', () => {
     expect(r.exitCode, r.screen).toBe(0);
     expect(calls).toHaveLength(1);
     expect(r.events.map((e) => e.type).slice(-3)).toEqual(['scenario.recorded', 'run.planned', 'run.stopped']);
+  });
+
+  it('writes when the run stops to wait for the operator having changed nothing', async () => {
+    const { recorder, calls } = keeping();
+    const r = await rehearse(recorder, false, false);
+    expect(r.exitCode, r.screen).toBe(3);
+    expect(calls).toHaveLength(1);
+    expect(r.events.filter((e) => e.type.startsWith('scenario.'))).toEqual([
+      expect.objectContaining({ type: 'scenario.recorded', before: null }),
+    ]);
+    expect(r.screen.slice(r.screen.indexOf('stopped:'))).toContain('scenario of the platform as the run found it: /tmp/incident-scenario');
   });
 
   it('goes on when the recorder fails, warning and journaling why', async () => {

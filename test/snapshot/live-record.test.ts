@@ -13,12 +13,12 @@ import { runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { ifStarted } from '../support/started.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
-import { prepareCase, seedSpace } from '../support/live/platform.js';
-import { NEVER_ARCHIVED, spaceDeleted } from '../support/live/deleted-space.js';
+import { prepareCase } from '../support/live/platform.js';
+import { SEED_SPACE, seedSpaceDeleted } from '../support/live/deleted-space.js';
 import type { WorldState } from '../../src/rehearsal/world-state.js';
-import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
+import { useCaseRun, useLiveServers, type CaseRun } from '../support/live/hooks.js';
 import { assertNoSecrets, assertRecovered, filesUnder } from '../support/live/recovered.js';
-import { BUCKET, OLD_GUID, ONE_RUN_MS, SEED_DELETED, deletedInstance } from '../support/live/shared.js';
+import { BUCKET, OLD_GUID, ONE_RUN_MS, deletedInstance } from '../support/live/shared.js';
 import type { LiveCase } from '../support/live/case-types.js';
 
 interface Transcript {
@@ -153,59 +153,72 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --recor
 describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover resume --record, live', () => {
   const live = useLiveServers();
 
-  describe('a run that stopped before its first change (--plan), resumed with --record', () => {
-    const out = scenarioDir();
-    let resumed: CliResult;
-    const planned = useCaseRun(
-      () => prepareCase(live.servers, 'record-resume'),
+  /** A case whose first run (`first`) stops or is killed, then `resume --record out --yes`. */
+  function resumedWithRecord(
+    label: string,
+    out: string,
+    first: (c: LiveCase) => Promise<CliResult>,
+  ): { readonly case: CaseRun; readonly resumed: CliResult } {
+    let resumed: CliResult | undefined;
+    const run = useCaseRun(
+      () => prepareCase(live.servers, label),
       async (c) => {
-        const first = await runCli(['recover', ...c.liveArgs, '--plan', '--state-dir', c.stateDir], { env: c.env });
-        resumed = await runCli(['resume', runIdOf(first.stdout), '--yes', '--record', out, '--state-dir', c.stateDir], { env: c.env });
-        return first;
+        const stopped = await first(c);
+        resumed = await runCli(['resume', runIdOf(stopped.stdout), '--yes', '--record', out, '--state-dir', c.stateDir], { env: c.env });
+        return stopped;
       },
       2 * ONE_RUN_MS,
     );
+    return {
+      case: run,
+      get resumed(): CliResult {
+        if (!resumed) throw new Error('the resume has not run yet');
+        return resumed;
+      },
+    };
+  }
+
+  describe('a run that stopped before its first change (--plan), resumed with --record', () => {
+    const out = scenarioDir();
+    const planned = resumedWithRecord('record-resume', out, (c) =>
+      runCli(['recover', ...c.liveArgs, '--plan', '--state-dir', c.stateDir], { env: c.env }),
+    );
 
     it('writes the scenario before the first change, and the recovery finishes', async () => {
-      expect(planned.run.code, planned.run.stdout + planned.run.stderr).toBe(0);
-      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
-      expect(resumed.stdout).toContain(`wrote the scenario ${out}`);
-      expect(recordEvents(planned.c, planned.runId)).toEqual([
+      expect(planned.case.run.code, planned.case.run.stdout + planned.case.run.stderr).toBe(0);
+      expect(planned.resumed.code, planned.resumed.stdout + planned.resumed.stderr).toBe(0);
+      expect(planned.resumed.stdout).toContain(`wrote the scenario ${out}`);
+      expect(recordEvents(planned.case.c, planned.case.runId)).toEqual([
         expect.objectContaining({ type: 'scenario.recorded', dir: out, before: 'create-service' }),
       ]);
-      expect(readFileSync(join(out, 'scenario.yaml'), 'utf8')).not.toContain(planned.c.newGuid);
-      await assertRecovered(live.servers, planned.c);
+      expect(readFileSync(join(out, 'scenario.yaml'), 'utf8')).not.toContain(planned.case.c.newGuid);
+      await assertRecovered(live.servers, planned.case.c);
     });
   });
 
   describe('a run killed after its first change, resumed with --record', () => {
     const out = scenarioDir();
-    let resumed: CliResult;
-    const killed = useCaseRun(
-      () => prepareCase(live.servers, 'record-late'),
-      async (c) => {
-        const first = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], {
-          env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:create-service' },
-        });
-        resumed = await runCli(['resume', runIdOf(first.stdout), '--yes', '--record', out, '--state-dir', c.stateDir], { env: c.env });
-        return first;
-      },
-      2 * ONE_RUN_MS,
+    const killed = resumedWithRecord('record-late', out, (c) =>
+      runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:create-service' } }),
     );
 
     it('writes no scenario, says why plainly, journals it, and the recovery finishes', async () => {
-      expect(killed.run.signal, killed.run.stdout + killed.run.stderr).toBe('SIGKILL');
-      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
-      expect(resumed.stdout).toContain(`--record: nothing written to ${out}: the run already changed the platform (step "create-service"`);
-      expect(resumed.stdout).toContain(`scenario: none written to ${out}`);
+      expect(killed.case.run.signal, killed.case.run.stdout + killed.case.run.stderr).toBe('SIGKILL');
+      expect(killed.resumed.code, killed.resumed.stdout + killed.resumed.stderr).toBe(0);
+      expect(killed.resumed.stdout).toContain(
+        `--record: nothing written to ${out}: the run already changed the platform (step "create-service"`,
+      );
+      expect(killed.resumed.stdout).toContain(`scenario: none written to ${out}`);
       expect(existsSync(out)).toBe(false);
-      expect(recordEvents(killed.c, killed.runId)).toEqual([expect.objectContaining({ type: 'scenario.not-recorded', dir: out })]);
-      await assertRecovered(live.servers, killed.c);
+      expect(recordEvents(killed.case.c, killed.case.runId)).toEqual([
+        expect.objectContaining({ type: 'scenario.not-recorded', dir: out }),
+      ]);
+      await assertRecovered(live.servers, killed.case.c);
     });
   });
 });
 
-const SPACE = 'important-space-and-all-databases';
+const SPACE = SEED_SPACE;
 const REPORTS = deletedInstance('reports-db', 2);
 /** A whole space rehearsed: two instances' recoveries. */
 const SPACE_RUN_MS = 600_000;
@@ -214,25 +227,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover-space -
   const live = useLiveServers();
   const out = scenarioDir();
   const planned = useCaseRun(
-    () => {
-      const { orgGuid, spaceGuid } = seedSpace();
-      return prepareCase(live.servers, 'record-space', {
-        deleted: [SEED_DELETED, REPORTS],
-        cfWorld: (w) =>
-          spaceDeleted(w, {
-            name: SPACE,
-            guid: spaceGuid,
-            orgGuid,
-            bindings: { 'their-app': [SEED_DELETED, REPORTS] },
-            instances: [
-              { old: SEED_DELETED, plan: 'cluster' },
-              { old: REPORTS, plan: 'cluster' },
-              { old: NEVER_ARCHIVED, plan: 'solo' },
-            ],
-          }),
-        answers: `inputs:\n  org: acme\n  space: ${SPACE}\n`,
-      });
-    },
+    () => prepareCase(live.servers, 'record-space', seedSpaceDeleted(REPORTS)),
     (c) =>
       runCli(
         ['recover-space', '--answers', c.answersFile, '--yes', ...c.platformArgs, '--plan', '--record', out, '--state-dir', c.stateDir],

@@ -11,13 +11,13 @@ import { runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { ifStarted } from '../support/started.js';
-import { prepareCase, seedSpace, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
+import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
 import { SEED_DELETED, deletedInstance } from '../support/live/shared.js';
-import { NEVER_ARCHIVED, spaceDeleted } from '../support/live/deleted-space.js';
+import { SEED_SPACE, seedSpaceDeleted } from '../support/live/deleted-space.js';
 import type { WorldState } from '../../src/rehearsal/world-state.js';
 
 const ONE_RUN_MS = 600_000;
-const SPACE = 'important-space-and-all-databases';
+const SPACE = SEED_SPACE;
 const REPORTS = deletedInstance('reports-db', 2);
 
 describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of a deleted space', () => {
@@ -28,23 +28,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of a d
   let cfBefore: string;
   beforeAll(async () => {
     servers = await startLiveServers();
-    const { orgGuid, spaceGuid } = seedSpace();
-    c = await prepareCase(servers, 'snapshot-space', {
-      deleted: [SEED_DELETED, REPORTS],
-      cfWorld: (w) =>
-        spaceDeleted(w, {
-          name: SPACE,
-          guid: spaceGuid,
-          orgGuid,
-          bindings: { 'their-app': [SEED_DELETED, REPORTS] },
-          instances: [
-            { old: SEED_DELETED, plan: 'cluster' },
-            { old: REPORTS, plan: 'cluster' },
-            { old: NEVER_ARCHIVED, plan: 'solo' },
-          ],
-        }),
-      answers: `inputs:\n  org: acme\n  space: ${SPACE}\n`,
-    });
+    c = await prepareCase(servers, 'snapshot-space', seedSpaceDeleted(REPORTS));
     cfBefore = JSON.stringify(await c.readCf());
     out = join(mkdtempSync(join(tmpdir(), 'dingo-snapshot-')), 'scenario');
     snap = await runCli(['snapshot', '--answers', c.answersFile, ...c.platformArgs, '--out', out], { env: c.env });

@@ -5,6 +5,7 @@
  * runs again, the evidence it relies on is re-checked. A for-each step runs a
  * sub-runbook per item (executor-foreach.ts).
  */
+import { Interrupted } from '../../core/errors.js';
 import { stepContexts } from './executor-context.js';
 import { askInputs } from './executor-inputs.js';
 import type { ExecuteOptions, ExecuteResult, PromptClock, Run } from './executor-options.js';
@@ -37,8 +38,9 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
     opts.journal.append({ type: 'run.finished' });
     return { state: opts.journal.state(), outputs: scope.outputs };
   } catch (err) {
-    // Stopped before changing anything: the platform is still as the run found it. The stop stays the run's answer.
-    await record.atEnd(scope).catch(() => undefined);
+    // Stopped before changing anything: the platform is still as the run found it. The stop stays the run's
+    // answer; an operator's Ctrl-C at a question is not kept waiting for a read.
+    if (!(err instanceof Interrupted)) await record.atEnd(scope).catch(() => undefined);
     throw err;
   } finally {
     await contexts.close();
