@@ -7,5 +7,9 @@ export const recoverCommand = liveRunCommand({
   examples: [
     ['$0 recover --logs /var/log/remote --gateway ubuntu@opsman', 'live recovery, reaching the cells through the Ops Manager VM'],
     ['$0 recover --answers answers.yaml --logs /var/log/remote', "take the user's answers from a file"],
+    [
+      '$0 recover --logs /var/log/remote --record incident-scenario',
+      'also write the platform as the run found it (before its first change); the postmortem replays it with: dingo-recover rehearse --scenario incident-scenario',
+    ],
   ],
 });

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { CONNECTION_FLAGS } from './connection-flags.js';
 import { connectionOptions, stealLockOption } from './run-flags.js';
+import { recordOption, scenarioRecorder } from './record-flag.js';
 import { runCommand } from './run-command.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
 
@@ -12,12 +13,16 @@ export const resumeCommand = runCommand({
   describe: 'Continue a run where it stopped (crash, lost SSH, Ctrl-C, another operator)',
   options: (y) =>
     stealLockOption(
-      connectionOptions(y).positional('run-id', { type: 'string', describe: 'run to resume (default: the newest unfinished one)' }),
+      recordOption(connectionOptions(y)).positional('run-id', {
+        type: 'string',
+        describe: 'run to resume (default: the newest unfinished one)',
+      }),
     ),
   settings: CONNECTION_FLAGS,
   examples: [
     ['$0 resume', 'continue the newest unfinished run'],
     ['$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations'],
+    ['$0 resume --record incident-scenario', 'continue, writing the platform as the run found it first, when it has changed nothing yet'],
     ['$0 resume --container-store-root /var/vcap/store/containers/', 'continue with a setting changed (the change is journaled)'],
   ],
   choice: async (argv) => {
@@ -25,6 +30,19 @@ export const resumeCommand = runCommand({
     const { latestUnfinished } = await import('../engine/run/runs.js');
     const id = argv['run-id'] ?? latestUnfinished(stateDir);
     if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: `list runs with \`${commandLine(['runs'])}\`` });
-    return { resumeId: id, override: { settings: settingsFrom(argv), live: liveFrom(argv) }, stealLock: argv['steal-lock'] };
+    if (argv.record !== undefined) {
+      const { loadRun } = await import('../engine/run/runs.js');
+      if (loadRun(stateDir, id).mode !== 'live') {
+        throw new UsageError(`--record records a live run; run ${id} is a rehearsal`, {
+          hint: `resume it without --record; its scenario is already the one it rehearses`,
+        });
+      }
+    }
+    return {
+      resumeId: id,
+      override: { settings: settingsFrom(argv), live: liveFrom(argv) },
+      stealLock: argv['steal-lock'],
+      record: scenarioRecorder(argv.record),
+    };
   },
 });

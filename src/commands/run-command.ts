@@ -11,6 +11,7 @@ import type { LoadedCommand } from './lazy-command.js';
 import { runbookPath } from './package-files.js';
 import { operatorOption } from './operator-flag.js';
 import { liveOptions } from './run-flags.js';
+import { recordOption, scenarioRecorder } from './record-flag.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
 
 /** An example for `--help`: the command line, and what it does. */
@@ -60,10 +61,11 @@ export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): Loade
 export function liveRunCommand({ runbook, ...named }: { command: string; describe: string; runbook?: string; examples: Example[] }) {
   return runCommand({
     ...named,
-    options: (y) => liveOptions(y, runbook),
+    options: (y) => recordOption(liveOptions(y, runbook)),
     settings: CONNECTION_FLAGS,
     choice: (argv) => ({
       start: { mode: 'live', runbookFile: runbookPath(argv.runbook), settings: settingsFrom(argv), live: liveFrom(argv) },
+      record: scenarioRecorder(argv.record),
     }),
   });
 }

@@ -24,6 +24,8 @@ export interface RunSummaryJson {
   steps: { finished: string[]; skipped: string[]; failed: string[] };
   /** The report step's outputs (null until it ran), and the incident report (null until the run is done). */
   report: { outputs: Record<string, unknown> | null; path: string | null };
+  /** --record: the scenario of the platform as the run found it (`written`), or why none was written; null without --record. */
+  scenario: { dir: string; written: boolean; reason: string | null } | null;
 }
 
 /** The summary of the run `stopped` (as drive() returned it). */
@@ -35,6 +37,7 @@ export function runSummary(stateDir: string, stopped: { runId: string; exitCode:
   const state = exitCode === EXIT.done ? (finished ? 'done' : 'planned') : exitCode === EXIT.needsOperator ? 'waiting' : 'failed';
   const report = run.state.steps.get(REPORT_STEP);
   const path = join(run.dir, REPORT_FILE);
+  const recorded = run.events.filter((e) => e.type === 'scenario.recorded' || e.type === 'scenario.not-recorded').at(-1);
   return {
     runId,
     mode: run.mode,
@@ -47,5 +50,12 @@ export function runSummary(stateDir: string, stopped: { runId: string; exitCode:
       outputs: report?.status === 'finished' ? (report.outputs ?? {}) : null,
       path: finished && existsSync(path) ? path : null,
     },
+    scenario: recorded
+      ? {
+          dir: recorded.dir,
+          written: recorded.type === 'scenario.recorded',
+          reason: recorded.type === 'scenario.not-recorded' ? recorded.reason : null,
+        }
+      : null,
   };
 }

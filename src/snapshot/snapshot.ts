@@ -75,7 +75,10 @@ function nodesOf(candidates: Candidate[], cellIps: Map<string, string>): NodeAt[
 export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary> {
   const dir = requireFreshDir(r.out);
   const serviceName = optional(r.inputs, 'serviceName');
-  const answers = { org: text(r.inputs, 'org'), space: text(r.inputs, 'space'), spaceGuid: optional(r.inputs, 'spaceGuid') };
+  // recover-space's spaceGuid "find" (its default, as a run journals it) asks for the deletion event's GUID.
+  const givenSpaceGuid = optional(r.inputs, 'spaceGuid');
+  const spaceGuid = givenSpaceGuid?.toLowerCase() === 'find' ? undefined : givenSpaceGuid;
+  const answers = { org: text(r.inputs, 'org'), space: text(r.inputs, 'space'), spaceGuid };
   const cfReader = new CfReader(r.platform.cf, r.tools.cfBinary);
   const gaps = cfReader.gaps;
   const cf = await cfReader.read(answers);

@@ -3,8 +3,8 @@
  * log lines under syslog/ (each file with its source's modification time, which dates its lines),
  * answers.yaml. The folder is 0700 and must be new or empty: a snapshot never overwrites.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import type { ScenarioWorld } from '../rehearsal/world-shape.js';
@@ -23,12 +23,33 @@ export interface SnapshotFiles {
   cleanLine: (line: string) => string;
 }
 
-/** Refuses a DIR that exists and holds anything, naming it. */
-export function requireFreshDir(dir: string): string {
+/** Refuses a DIR that exists and holds anything (or is no folder), naming it and the flag that gave it. */
+export function requireFreshDir(dir: string, flag = '--out'): string {
   const abs = resolve(dir);
+  if (existsSync(abs) && !statSync(abs).isDirectory()) {
+    throw new UsageError(`${flag} ${abs} is a file, not a folder`, { hint: 'give a new folder (it is created) or an empty one' });
+  }
   if (existsSync(abs) && readdirSync(abs).length > 0) {
-    throw new UsageError(`--out ${abs} is not empty: a snapshot never writes over other files`, {
+    throw new UsageError(`${flag} ${abs} is not empty: a scenario is never written over other files`, {
       hint: 'pick another folder (a new one is created), or move this one aside',
+    });
+  }
+  return abs;
+}
+
+/**
+ * Checked before a run starts (--record): DIR is new or empty, and the folder it is or would be made
+ * in can be written, so the scenario can be written when the time comes. Nothing is created yet.
+ */
+export function requireWritableDir(dir: string, flag: string): string {
+  const abs = requireFreshDir(dir, flag);
+  let at = abs;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    accessSync(at, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new UsageError(`${flag} ${abs} cannot be written: ${at} is not writable by this user`, {
+      hint: "give a folder under one you can write (your home, the run's state folder)",
     });
   }
   return abs;

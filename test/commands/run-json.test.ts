@@ -26,6 +26,7 @@ describe('--json on the commands that drive a run', () => {
       step: 'confirm-deleted-instance',
       steps: { failed: [], skipped: [] },
       report: { outputs: null, path: null },
+      scenario: null,
     });
     expect(waiting.summary.steps.finished).toContain('find-deleted-instance');
 

@@ -9,36 +9,20 @@ import { describe, expect, it } from 'vitest';
 import { runCli, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
-import { prepareCase, seedSpace } from '../support/live/platform.js';
+import { prepareCase } from '../support/live/platform.js';
 import { useSnapshot } from '../support/live/hooks.js';
 import { SEED_DELETED, deletedInstance } from '../support/live/shared.js';
-import { NEVER_ARCHIVED, spaceDeleted } from '../support/live/deleted-space.js';
+import { SEED_SPACE, seedSpaceDeleted } from '../support/live/deleted-space.js';
 import type { WorldState } from '../../src/rehearsal/world-state.js';
 
 const ONE_RUN_MS = 600_000;
-const SPACE = 'important-space-and-all-databases';
+const SPACE = SEED_SPACE;
 const REPORTS = deletedInstance('reports-db', 2);
 
 describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of a deleted space', () => {
   let cfBefore: string;
   const r = useSnapshot(async (servers) => {
-    const { orgGuid, spaceGuid } = seedSpace();
-    const c = await prepareCase(servers, 'snapshot-space', {
-      deleted: [SEED_DELETED, REPORTS],
-      cfWorld: (w) =>
-        spaceDeleted(w, {
-          name: SPACE,
-          guid: spaceGuid,
-          orgGuid,
-          bindings: { 'their-app': [SEED_DELETED, REPORTS] },
-          instances: [
-            { old: SEED_DELETED, plan: 'cluster' },
-            { old: REPORTS, plan: 'cluster' },
-            { old: NEVER_ARCHIVED, plan: 'solo' },
-          ],
-        }),
-      answers: `inputs:\n  org: acme\n  space: ${SPACE}\n`,
-    });
+    const c = await prepareCase(servers, 'snapshot-space', seedSpaceDeleted(REPORTS));
     cfBefore = JSON.stringify(await c.readCf());
     return c;
   });

@@ -1,5 +1,8 @@
 /** Where a step searches: the run's syslog files and Elasticsearch, and the broker's clusterdata bucket. */
 import type { StepContext } from '../../engine/run/index.js';
+import type { Settings } from '../../engine/runbook/index.js';
+import type { ObjectStore, Platform } from '../../core/seams.js';
+import type { Runtime } from '../../core/runtime.js';
 import { StepFailed } from '../../core/errors.js';
 import { whereSkipped, type LogSource, type SearchReport } from '../../core/log-source.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
@@ -11,15 +14,20 @@ import type { ClusterdataSpec } from '../../logs/types.js';
  * (ES_API_KEY, or ES_USERNAME and ES_PASSWORD), so they are never journaled; a resume reads them again.
  */
 export function logSources(ctx: StepContext): LogSource {
-  const paths = ctx.settings.logPaths;
-  const { esUrl, esIndex, esCaFile } = ctx.settings;
-  const { env, redactor } = ctx.runtime;
+  return runLogSources(ctx.settings, ctx.platform, ctx.runtime);
+}
+
+/** A run's log sources, opened through its platform from its settings and the environment (logSources, --record). */
+export function runLogSources(settings: Settings, platform: Platform, runtime: Pick<Runtime, 'env' | 'redactor'>): LogSource {
+  const paths = settings.logPaths;
+  const { esUrl, esIndex, esCaFile } = settings;
+  const { env, redactor } = runtime;
   redactor.register(env.ES_API_KEY);
   redactor.register(env.ES_PASSWORD);
   const es = esUrl
     ? { url: esUrl, index: esIndex, caFile: esCaFile, apiKey: env.ES_API_KEY, username: env.ES_USERNAME, password: env.ES_PASSWORD }
     : undefined;
-  const source = ctx.platform.openLogs({ paths: paths.length ? paths : undefined, es });
+  const source = platform.openLogs({ paths: paths.length ? paths : undefined, es });
   if (source.empty) {
     throw new StepFailed('no syslog to search', {
       hint: 'pass --logs PATH (files or folders of the platform syslog, .gz is fine) or --es-url URL (Logsearch), then resume',
@@ -30,8 +38,13 @@ export function logSources(ctx: StepContext): LogSource {
 
 /** The broker's clusterdata bucket (--clusterdata), read through the run's S3 seam. */
 export function clusterdataOf(ctx: StepContext): ClusterdataSpec | undefined {
-  const where = ctx.settings.clusterdata ? parseClusterdataUrl(ctx.settings.clusterdata) : null;
-  return where ? { store: ctx.s3, ...where } : undefined;
+  return clusterdataIn(ctx.settings, ctx.s3);
+}
+
+/** The clusterdata bucket the settings name, read through `store`. */
+export function clusterdataIn(settings: Settings, store: ObjectStore): ClusterdataSpec | undefined {
+  const where = settings.clusterdata ? parseClusterdataUrl(settings.clusterdata) : null;
+  return where ? { store, ...where } : undefined;
 }
 
 /** What the search ignored or skipped (lines from a source that cannot have written them, unreadable files), as warnings. */

@@ -76,6 +76,13 @@ export type EventBody =
   /** A --notify notice was delivered, or not (`error`); the replay passes over both. */
   | { type: 'notify.sent'; state: string; to: string }
   | { type: 'notify.failed'; state: string; to: string; error: string }
+  /**
+   * --record: the platform as the run found it was written as a rehearsal scenario to `dir`, just before
+   * the step `before` (the first that changes the platform), or when the run stopped or ended (null).
+   */
+  | { type: 'scenario.recorded'; dir: string; before: string | null }
+  /** --record wrote nothing to `dir`: why (the run had already changed the platform, the read failed). */
+  | { type: 'scenario.not-recorded'; dir: string; reason: string }
   | { type: 'run.finished' };
 
 export type JournalEvent = EventBody & {

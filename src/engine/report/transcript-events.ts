@@ -5,7 +5,7 @@ import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript
 /** The run-level entries of a transcript, filled as the journal is read. */
 export type RunEntries = Pick<
   Transcript,
-  'sessions' | 'interruptions' | 'stops' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'runbookChanges' | 'abandoned'
+  'sessions' | 'interruptions' | 'stops' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'runbookChanges' | 'scenarios' | 'abandoned'
 >;
 
 export function newStep(id: string, def: { title: string; action: string } | undefined): TranscriptStep {
@@ -136,6 +136,18 @@ export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
       break;
     case 'lock.taken':
       run.lockTakeovers.push({ seq: e.seq, at: e.at, by: e.by, how: e.how, previous: e.previous });
+      break;
+    case 'scenario.recorded':
+    case 'scenario.not-recorded':
+      run.scenarios.push({
+        seq: e.seq,
+        at: e.at,
+        by: e.by,
+        dir: e.dir,
+        written: e.type === 'scenario.recorded',
+        before: e.type === 'scenario.recorded' ? e.before : null,
+        reason: e.type === 'scenario.not-recorded' ? e.reason : null,
+      });
       break;
     case 'settings.changed':
       run.settingsChanges.push({ seq: e.seq, at: e.at, by: e.by, changes: e.changes });

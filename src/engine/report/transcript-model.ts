@@ -66,6 +66,8 @@ export interface Transcript {
   /** Connection settings a resume changed. */
   settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
   runbookChanges: { seq: number; at: string; by: string; from: string; to: string }[];
+  /** --record: the scenario of the platform as the run found it, written to `dir` (before step `before`), or why not. */
+  scenarios: { seq: number; at: string; by: string; dir: string; written: boolean; before: string | null; reason: string | null }[];
   abandoned: { seq: number; at: string; by: string; reason: string } | null;
 }
 

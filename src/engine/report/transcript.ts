@@ -35,6 +35,7 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     lockTakeovers: [],
     settingsChanges: [],
     runbookChanges: [],
+    scenarios: [],
     abandoned: null,
   };
   let operator: string | null = null;
@@ -98,6 +99,12 @@ function runEvents(t: Transcript): string[] {
     ...t.runbookChanges.map((c) => ({
       seq: c.seq,
       text: `resumed at ${c.at} by ${c.by} under a changed runbook (sha256 ${c.from.slice(0, 12)}… → ${c.to.slice(0, 12)}…): the steps the run had reached are the same`,
+    })),
+    ...t.scenarios.map((r) => ({
+      seq: r.seq,
+      text: r.written
+        ? `scenario of the platform as the run found it written at ${r.at} to ${r.dir}${r.before ? `, before step ${r.before}` : ''}`
+        : `no scenario written to ${r.dir} (--record) at ${r.at}: ${r.reason ?? ''}`,
     })),
     ...(t.abandoned ? [{ seq: t.abandoned.seq, text: `abandoned at ${t.abandoned.at} by ${t.abandoned.by}: ${t.abandoned.reason}` }] : []),
   ];

@@ -11,6 +11,8 @@ import type { Platform } from '../../core/seams.js';
 import { loadAnswers } from '../operator/answers.js';
 import { checkAnswers } from '../operator/answers-check.js';
 import { execute } from './executor.js';
+import { recordedLines } from './executor-record.js';
+import type { ScenarioRecorder } from './scenario-recorder.js';
 import { Journal, openJournalForAppend } from '../journal/journal.js';
 import { RunLock } from './lock.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from '../operator/prompts.js';
@@ -57,6 +59,8 @@ export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> e
   verbose?: boolean;
   /** Stop before the first step that would change the platform (--plan). */
   plan?: boolean;
+  /** Write the platform as the run found it as a rehearsal scenario (--record DIR). */
+  record?: ScenarioRecorder;
   /** The program and its version (`dingo-recover 1.2.3`), journaled when a run starts or resumes, for its report. */
   tool?: string;
   /** The person driving this run or resume, journaled: a shared login does not say who confirmed what. */
@@ -114,6 +118,7 @@ function stopped(err: unknown, reporter: Reporter, runId: string, resuming: bool
   reporter.line('');
   reporter.line(`stopped: ${err instanceof Error ? err.message : String(err)}`);
   if (err instanceof DingoError && err.hint) reporter.line(`what to do: ${err.hint}`);
+  for (const l of recordedLines(journal.events())) reporter.line(l);
   if (code !== EXIT.badInput || resuming) reporter.line(`the run is saved; continue with: ${commandLine(['resume', runId])}`);
   if (!(err instanceof DingoError)) reporter.line(err instanceof Error ? (err.stack ?? String(err)) : String(err));
   return code;
@@ -221,6 +226,8 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       suggestions,
       yes: o.yes,
       plan: o.plan,
+      record: o.record,
+      live: plan.live,
       adoptable: adoptableInstances(o.stateDir, runId, o.actions),
       prompts,
       reporter,
@@ -230,6 +237,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     });
     const reportFile = writeIncidentReport(o.stateDir, runId, runbook);
     for (const l of doneLines(runId, Date.now() - began, reportFile, result.outputs)) reporter.line(l);
+    for (const l of recordedLines(journal.events())) reporter.line(l);
     await sendNotice(o.notifier, () => notice('done', EXIT.done), journal, reporter);
     return { runId, exitCode: EXIT.done, outputs: result.outputs };
   } catch (err) {

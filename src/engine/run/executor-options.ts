@@ -9,7 +9,8 @@ import type { Prompter } from '../operator/prompts.js';
 import type { RunState, StepState } from '../journal/replay.js';
 import type { Reporter } from '../operator/reporter.js';
 import type { ActionRegistry, Runbook, StepDef } from '../runbook/runbook.js';
-import type { Settings } from '../runbook/settings.js';
+import type { LiveOptions, Settings } from '../runbook/settings.js';
+import type { ScenarioRecorder } from './scenario-recorder.js';
 import type { StepScreen } from '../operator/step-screen.js';
 import type { Scope } from '../runbook/template.js';
 import type { Platform } from '../../core/seams.js';
@@ -32,6 +33,10 @@ export interface ExecuteOptions {
   yes: boolean;
   /** Stop before the first step that would change the platform, listing the steps from there (--plan). */
   plan?: boolean;
+  /** Write the platform as the run found it as a rehearsal scenario, before its first change (--record DIR). */
+  record?: ScenarioRecorder;
+  /** How the live systems are reached (journaled with the run); the recorder reads the S3 region from it. */
+  live?: LiveOptions;
   prompts: Prompter;
   reporter: Reporter;
   /** The clock, environment, redactor and operator the steps and the journal share. */
@@ -55,6 +60,8 @@ export interface Run {
   /** The options, with prompts timed (see executor-prompts.ts). */
   opts: ExecuteOptions;
   clock: PromptClock;
+  /** Where --record writes its scenario: before the first step that changes the platform (executor-record.ts). */
+  record: { before(seq: Sequence, index: number): Promise<void> };
   /** The context of the step `stepId` (its full id), its commands recorded under that id and shown on `screen`. */
   contextFor(stepId: string, screen: StepScreen, prompts: Prompter): StepContext;
 }

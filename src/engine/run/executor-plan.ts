@@ -16,7 +16,7 @@ class Planned extends DingoError {
 }
 
 /** What running the step does to the platform, in words; undefined for a step that only reads. */
-function change(run: Run, step: StepDef): string | undefined {
+export function change(run: Pick<Run, 'opts'>, step: StepDef): string | undefined {
   if (step.forEach) return 'runs its steps for each item, changing the platform';
   const effect = run.opts.actions.get(step.action)?.effect;
   if (effect === undefined || effect === 'read') return undefined;
@@ -24,7 +24,7 @@ function change(run: Run, step: StepDef): string | undefined {
 }
 
 /** Whether the step would run now: not finished or skipped earlier, and its condition (when it can be told yet) holds. */
-function wouldRun(run: Run, seq: Sequence, step: StepDef): boolean {
+export function wouldRun(run: Pick<Run, 'opts'>, seq: Sequence, step: StepDef): boolean {
   const prior = run.opts.journal.state().steps.get(seq.prefix + step.id);
   if (prior?.status === 'finished' || prior?.status === 'skipped') return false;
   if (step.when === undefined) return true;

@@ -18,6 +18,7 @@ export async function runSequence(run: Run, seq: Sequence): Promise<void> {
   const total = seq.steps.length;
   for (const [i, step] of seq.steps.entries()) {
     seq.item?.onStep(step.id);
+    await run.record.before(seq, i);
     stopForPlan(run, seq, i);
     seq.screen.stepHeader(i + 1, total, step.title, step.why);
     try {

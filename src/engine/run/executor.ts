@@ -5,10 +5,12 @@
  * runs again, the evidence it relies on is re-checked. A for-each step runs a
  * sub-runbook per item (executor-foreach.ts).
  */
+import { Interrupted } from '../../core/errors.js';
 import { stepContexts } from './executor-context.js';
 import { askInputs } from './executor-inputs.js';
 import type { ExecuteOptions, ExecuteResult, PromptClock, Run } from './executor-options.js';
 import { timedPrompts } from './executor-prompts.js';
+import { RecordPoint } from './executor-record.js';
 import { runSequence } from './executor-sequence.js';
 import { replay } from '../journal/replay.js';
 import type { Scope } from '../runbook/template.js';
@@ -21,12 +23,25 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
   const state = replay(opts.events);
   const scope: Scope = { inputs: { ...state.inputs }, outputs: {}, run: { id: opts.runId, mode: opts.platform.mode } };
   const contexts = stepContexts(opts);
-  const run: Run = { opts, clock, contextFor: (id, screen, prompts) => contexts.contextFor(id, screen, prompts) };
+  const record = new RecordPoint({ opts });
+  const run: Run = {
+    opts,
+    clock,
+    record,
+    contextFor: (id, screen, prompts) => contexts.contextFor(id, screen, prompts),
+  };
   try {
+    record.start();
     await askInputs(opts, scope);
     await runSequence(run, { steps: opts.runbook.steps, scope, prefix: '', screen: opts.reporter, prompts: opts.prompts });
+    await record.atEnd(scope);
     opts.journal.append({ type: 'run.finished' });
     return { state: opts.journal.state(), outputs: scope.outputs };
+  } catch (err) {
+    // Stopped before changing anything: the platform is still as the run found it. The stop stays the run's
+    // answer; an operator's Ctrl-C at a question is not kept waiting for a read.
+    if (!(err instanceof Interrupted)) await record.atEnd(scope).catch(() => undefined);
+    throw err;
   } finally {
     await contexts.close();
   }

@@ -2,6 +2,7 @@
 export { type StepContext } from './context.js';
 export { type DriveOptions, type Platforms, drive } from './driver.js';
 export { execute } from './executor.js';
+export { type RecordRequest, type ScenarioRecorder } from './scenario-recorder.js';
 export { checkInput, normaliseInput } from './executor-inputs.js';
 export { RunLock } from './lock.js';
 export { processStart } from './lock-holder.js';

@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { type CfWorld, type CfAuditEvent } from '../../../src/rehearsal/cf/index.js';
-import { deletedInstance, type OldInstance } from './shared.js';
+import { SEED_DELETED, deletedInstance, type OldInstance } from './shared.js';
+import type { CaseOptions } from './case-types.js';
+import { seedSpace } from './platform.js';
 
 /** The seed offering's plans (their Cloud Controller GUIDs are the broker's ids). */
 const PLAN_GUID = { solo: '1545e30e-6dc3-11e5-826a-6c4008a663f0', cluster: '1545e30e-6dc3-11e5-826a-6c4008a663f1' } as const;
@@ -131,5 +133,32 @@ export function spaceDeleted(seed: CfWorld, space: DeletedSpace): CfWorld {
     ...seed,
     orgs: seed.orgs.map((o) => (o === org ? { ...o, spaces: o.spaces.filter((s) => s !== gone) } : o)),
     events: [...(seed.events ?? []), ...spaceEvents(space, appGuids)],
+  };
+}
+
+/** The seed incident's space, which the deleted-space cases delete. */
+export const SEED_SPACE = 'important-space-and-all-databases';
+
+/**
+ * A case of the seed space after `cf delete-space`: the seed instance and `other` archived (both of
+ * the cluster plan, bound to their-app), NEVER_ARCHIVED with no archive; recover-space's answers.
+ */
+export function seedSpaceDeleted(other: OldInstance): CaseOptions {
+  const { orgGuid, spaceGuid } = seedSpace();
+  return {
+    deleted: [SEED_DELETED, other],
+    cfWorld: (w) =>
+      spaceDeleted(w, {
+        name: SEED_SPACE,
+        guid: spaceGuid,
+        orgGuid,
+        bindings: { 'their-app': [SEED_DELETED, other] },
+        instances: [
+          { old: SEED_DELETED, plan: 'cluster' },
+          { old: other, plan: 'cluster' },
+          { old: NEVER_ARCHIVED, plan: 'solo' },
+        ],
+      }),
+    answers: `inputs:\n  org: acme\n  space: ${SEED_SPACE}\n`,
   };
 }
