@@ -9,7 +9,7 @@ import { controlData, replicationRows } from './cell-sim-replication.js';
 import { answerReplayQuery } from './restore.js';
 import { type CellWorld, fail, findContainer, ok, type Out, type SimContainer } from './cell-world.js';
 
-export function exec(state: CellWorld, a: string[], stdin: string): Out {
+export function exec(state: CellWorld, a: string[], input: Buffer): Out {
   let i = 0;
   let osUser = 'root';
   while (a[i]?.startsWith('-')) {
@@ -21,6 +21,8 @@ export function exec(state: CellWorld, a: string[], stdin: string): Out {
   const c = findContainer(state, name);
   if (!c) return fail(1, `Error response from daemon: No such container: ${name}\n`);
   if (!c.running) return fail(1, `Error response from daemon: Container ${c.id} is not running\n`);
+  // psql reads text; a pg_restore's dump stays bytes.
+  const stdin = input.toString('utf8');
   if (cmd[0] === 'pg_isready') {
     const where = `${valueAfter(cmd, '-h') ?? '/var/run/postgresql'}:${valueAfter(cmd, '-p') ?? '5432'}`;
     return c.pg.ready ? ok(`${where} - accepting connections\n`) : fail(2, '', `${where} - no response\n`);
