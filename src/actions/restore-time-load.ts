@@ -18,8 +18,8 @@ import { formatBytes } from '../core/format.js';
 import { containerOn } from './support/params.js';
 import { cellDocker } from './support/cell.js';
 
-/** Where a database stands before its dump is loaded. */
-type Before = 'load' | 'loaded' | 'create-and-load';
+/** What to do with a database before its dump is loaded, and the tables it holds then (the load adds the dump's). */
+type Before = { to: 'load' | 'loaded' | 'create-and-load'; tables: number };
 
 /**
  * The decision for one database: absent (create it), empty (load), holding the dump's tables (a load
@@ -29,11 +29,11 @@ type Before = 'load' | 'loaded' | 'create-and-load';
 async function prepare(ctx: StepContext, docker: CellDocker, container: string, chain: PgLogin[], d: DumpFacts): Promise<Before> {
   const holds = await databaseHolds(docker, container, chain, d.database);
   const want = Object.keys(d.rowCounts).length;
-  if (!holds.exists) return 'create-and-load';
-  if (holds.tables === 0) return 'load';
+  if (!holds.exists) return { to: 'create-and-load', tables: 0 };
+  if (holds.tables === 0) return { to: 'load', tables: 0 };
   if (holds.tables === want) {
     ctx.evidence(`database ${d.database} already holds the dump's ${want} table(s): an earlier attempt loaded it (one transaction)`);
-    return 'loaded';
+    return { to: 'loaded', tables: want };
   }
   if (d.database === 'postgres' && ctx.answers.choose.loadIntoPostgres !== 'yes') {
     throw new NeedsOperator(
@@ -43,17 +43,17 @@ async function prepare(ctx: StepContext, docker: CellDocker, container: string, 
       },
     );
   }
-  if (d.database === 'postgres') return 'load';
+  if (d.database === 'postgres') return { to: 'load', tables: holds.tables };
   const aside = `${d.database}-aside-${utcStamp(ctx.now())}`;
   await renameDatabase(docker, container, chain, d.database, aside);
   ctx.note(`database ${d.database} held ${holds.tables} table(s), not the dump's ${want}: moved aside as ${aside} (never dropped)`);
-  return 'create-and-load';
+  return { to: 'create-and-load', tables: 0 };
 }
 
 async function loadOne(ctx: StepContext, docker: CellDocker, container: string, chain: PgLogin[], d: DumpFacts, owner?: string) {
   const before = await prepare(ctx, docker, container, chain, d);
-  if (before === 'loaded') return;
-  if (before === 'create-and-load') await createDatabase(docker, container, chain, d.database, owner);
+  if (before.to === 'loaded') return;
+  if (before.to === 'create-and-load') await createDatabase(docker, container, chain, d.database, owner);
   ctx.progress(`loading ${d.file} (${formatBytes(d.bytes)}) into ${d.database}`);
   const r = await pgRestore(docker, container, chain[0]!, { database: d.database, role: owner, dump: fileStdin(d.file) });
   if (r.exitCode !== 0) {
@@ -63,9 +63,9 @@ async function loadOne(ctx: StepContext, docker: CellDocker, container: string, 
   }
   const after = await databaseHolds(docker, container, chain, d.database);
   const want = Object.keys(d.rowCounts).length;
-  if (!after.exists || after.tables !== want) {
+  if (!after.exists || after.tables !== before.tables + want) {
     throw new StepFailed(
-      `after the load, ${d.database} in ${container} holds ${after.exists ? after.tables : 'no'} table(s), the dump ${want}`,
+      `after the load, ${d.database} in ${container} holds ${after.exists ? after.tables : 'no'} table(s): ${before.tables} before and the dump's ${want} were expected`,
       { hint: 'look at the database in the container; resume to probe it and load again into a fresh database' },
     );
   }
