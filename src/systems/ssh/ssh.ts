@@ -136,7 +136,7 @@ class SshCellSession implements CellSession {
         throw new StepFailed(
           spec.writes
             ? `connection to ${this.where} lost during \`${describe(spec)}\`; outcome unknown`
-            : `connection to ${this.where} lost twice during \`${describe(spec)}\``,
+            : `connection to ${this.where} lost ${attempt === 0 ? '' : 'twice '}during \`${describe(spec)}\``,
           {
             hint: spec.writes
               ? 'resume the run: the step checks whether the command took effect before doing anything again'
