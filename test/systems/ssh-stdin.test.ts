@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshCellAccess } from '../../src/systems/ssh/index.js';
@@ -78,6 +79,13 @@ describe.skipIf(!sshdAvailable)('binary stdin over ssh (real sshd)', () => {
     const r = await session.run({ argv: ['sha256sum'], stdin: data, writes: false });
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split(' ')[0]).toBe(sha256(data));
+  });
+
+  it('a command that exits without reading its input ends, and the stream behind it is closed', async () => {
+    const stream = prependStdin('pw\n', fileStdin(join(work, 'dump.bin'))) as Readable;
+    const r = await session.run({ argv: ['sh', '-c', 'exit 3'], stdin: stream, writes: true });
+    expect(r.exitCode).toBe(3);
+    expect(stream.destroyed).toBe(true);
   });
 
   it('a stream that fails while being read fails the command, saying the input was cut', async () => {

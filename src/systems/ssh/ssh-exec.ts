@@ -6,7 +6,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import { StepFailed, messageOf } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
 import type { CommandResult, StdinData } from '../../core/seams.js';
-import { feedStdin } from '../../core/stdin.js';
+import { feedStdin, isStdinStream } from '../../core/stdin.js';
 import { TIMED_OUT_EXIT } from '../local-runner.js';
 import { signalExitCode } from '../signals.js';
 
@@ -46,6 +46,8 @@ export function execOn(client: Client, command: string, stdin: StdinData, timeou
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      // A command that ended without reading all its input leaves the rest unread: close the file behind it.
+      if (isStdinStream(stdin)) stdin.destroy();
       client.removeListener('close', onClientGone);
       client.removeListener('end', onClientGone);
       fn();
