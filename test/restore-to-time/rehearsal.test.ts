@@ -103,7 +103,11 @@ interface Entry {
 }
 
 /** restore-to-time rehearsed on the live-instance scenario to 05:00, with `extra` answers lines; its output, journal and run folder. */
-async function rehearseLive(name: string, extra = ''): Promise<{ text: string; code: number | null; journal: Entry[]; runDir: string }> {
+async function rehearseLive(
+  name: string,
+  extra = '',
+  env: Record<string, string> = {},
+): Promise<{ text: string; code: number | null; signal?: string; journal: Entry[]; runDir: string; resume: string[] }> {
   const scenario = await liveScenario();
   const file = join(dir, `${name}-answers.yaml`);
   const state = join(dir, `${name}-state`);
@@ -116,9 +120,7 @@ async function rehearseLive(name: string, extra = ''): Promise<{ text: string; c
   );
   const r = await runCli(
     ['rehearse', '--scenario', scenario, '--runbook', 'restore-to-time', '--yes', '--answers', file, '--state-dir', state],
-    {
-      program: SOURCE_CLI,
-    },
+    { program: SOURCE_CLI, env },
   );
   const [run] = await readdir(join(state, 'runs'));
   const runDir = join(state, 'runs', run!);
@@ -126,7 +128,8 @@ async function rehearseLive(name: string, extra = ''): Promise<{ text: string; c
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Entry);
-  return { text: r.stdout + r.stderr, code: r.code, journal, runDir };
+  const resume = ['resume', run!, '--yes', '--answers', file, '--state-dir', state];
+  return { text: r.stdout + r.stderr, code: r.code, ...(r.signal ? { signal: r.signal } : {}), journal, runDir, resume };
 }
 
 describe('rehearse --runbook restore-to-time on a live instance', () => {
@@ -171,5 +174,26 @@ describe('rehearse --runbook restore-to-time into a new service', () => {
     expect(writes.filter((c) => c.system === 'cf').every((c) => c.argv!.includes(copy))).toBe(true);
     const report = await readFile(join(runDir, 'report.md'), 'utf8');
     expect(report).toContain(`The copy is the new service ${copy}`);
+  });
+});
+
+describe('restore-to-time into a new service, killed once the service is created', () => {
+  it('resumes without creating it twice', async () => {
+    const copy = 'important-db-at-20160317T0500';
+    const killed = await rehearseLive('killed', '  into: service\n', {
+      DINGO_RECOVER_FAILPOINTS: `step:create-copy/${copy}/create-service`,
+    });
+    expect(killed.signal, killed.text).toBe('SIGKILL');
+    const creates = (journal: Entry[]) =>
+      journal.filter((e) => e.type === 'command' && e.argv?.slice(0, 2).join(' ') === 'cf create-service');
+    expect(creates(killed.journal)).toHaveLength(1);
+    const resumed = await runCli(killed.resume, { program: SOURCE_CLI });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    const journal = (await readFile(join(killed.runDir, 'journal.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Entry);
+    expect(creates(journal)).toHaveLength(1);
+    expect(resumed.stdout + resumed.stderr).toContain(`[${copy}] [13/13] Check the new nodes stream the restored database`);
   });
 });
