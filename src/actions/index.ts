@@ -14,6 +14,7 @@ import { restoreTimeActions } from './restore-time.js';
 import { restoreTimeCopyActions } from './restore-time-copy.js';
 import { restoreTimeDumpActions } from './restore-time-dump.js';
 import { restoreTimeFindActions } from './restore-time-find.js';
+import { restoreTimeLoadActions } from './restore-time-load.js';
 import { spaceActions } from './space.js';
 import { spaceReportActions } from './space-report.js';
 import { volumesActions } from './volumes.js';
@@ -39,6 +40,7 @@ export function actionRegistry(): ActionRegistry {
     ...restoreTimeFindActions,
     ...restoreTimeCopyActions,
     ...restoreTimeDumpActions,
+    ...restoreTimeLoadActions,
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

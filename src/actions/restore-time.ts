@@ -68,6 +68,24 @@ const confirmInstance = defineAction({
   },
 });
 
+const copyInto = defineAction({
+  name: 'pitr.copy-into',
+  summary: 'Decide whether the copy is handed over as dump files or created as a new service',
+  effect: 'read',
+  params: {
+    into: required('string', '"dumps" or "service"'),
+    copyName: required('string', 'the name of the copy'),
+    restored: required('boolean', 'the copy was restored here'),
+  },
+  outputs: { services: output('string[]', "the new service to create: the copy's name, or none") },
+  result: (o) => (o.services.length ? `the copy becomes the new service ${o.services[0]}` : 'the copy is handed over as dump files'),
+  run(ctx, p) {
+    if (p.into !== 'service') return Promise.resolve({ services: [] });
+    if (!p.restored) ctx.note(`the service ${p.copyName} is created empty: the copy was not restored here, so there is no dump to load`);
+    return Promise.resolve({ services: [p.copyName] });
+  },
+});
+
 const report = defineAction({
   name: 'pitr.report',
   summary: 'Report what came back from when, and where it is',
@@ -85,6 +103,7 @@ const report = defineAction({
     stoppedBefore: required('string', 'the first transaction left out'),
     outDir: required('string', 'the folder of the dumps'),
     verified: required('string[]', 'the dumps proven to restore'),
+    services: required('string[]', 'the new service the copy was created as (none: dump files only)'),
   },
   outputs: { ...reportOutputs, summary: output('string', 'what came back from when (Markdown), the head of the incident report') },
   run(ctx, p) {
@@ -98,6 +117,11 @@ const report = defineAction({
           `- Folder: ${p.outDir}`,
         ]
       : [`- Nothing was restored here: ${p.why}`];
+    const service = p.services[0];
+    if (service)
+      lines.push(
+        `- The copy is the new service ${service}: created solo, the dumps loaded into its leader, the apps bound, grown to the plan`,
+      );
     lines.push(
       `- ${p.live ? 'The live instance was not touched: only its archive was read' : 'The instance is deleted; its archive was only read'}`,
     );
@@ -106,7 +130,9 @@ const report = defineAction({
           '',
           'Still to do:',
           '',
-          '- Restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the live database, or a new instance).',
+          service
+            ? `- Tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service}).`
+            : '- Restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the live database, or a new instance).',
         ]
       : [];
     for (const l of [...lines, ...todo].filter(Boolean)) ctx.note(l);
@@ -114,4 +140,4 @@ const report = defineAction({
   },
 });
 
-export const restoreTimeActions: ActionDef[] = [moment, confirmInstance, report];
+export const restoreTimeActions: ActionDef[] = [moment, confirmInstance, copyInto, report];

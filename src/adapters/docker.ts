@@ -7,7 +7,7 @@
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { assertSudoWorked } from './shell.js';
-import type { CommandResult, CommandRunner, CommandSpec } from '../core/seams.js';
+import type { CommandResult, CommandRunner, CommandSpec, StdinData } from '../core/seams.js';
 import { parseInspect, type ContainerInfo } from './docker-inspect.js';
 
 export type { ContainerInfo } from './docker-inspect.js';
@@ -83,7 +83,7 @@ export class CellDocker {
   async exec(
     name: string,
     argv: string[],
-    opts: { user?: string; stdin?: string; writes?: boolean; timeoutMs?: number } = {},
+    opts: { user?: string; stdin?: StdinData; writes?: boolean; timeoutMs?: number } = {},
   ): Promise<CommandResult> {
     const flags = [...(opts.stdin !== undefined ? ['-i'] : []), ...(opts.user ? ['-u', opts.user] : [])];
     const spec = this.spec(['exec', ...flags, name, ...argv], opts.writes ?? false, {

@@ -7,7 +7,8 @@
 import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
-import type { CommandResult, CommandSpec } from '../core/seams.js';
+import type { CommandResult, CommandSpec, StdinData } from '../core/seams.js';
+import { prependStdin } from '../core/stdin.js';
 
 /**
  * Reads `NAME=value` lines from stdin up to an empty line, exports them, then runs
@@ -18,13 +19,13 @@ const ENV_PREAMBLE = 'while IFS= read -r l && [ -n "$l" ]; do export "$l"; done;
 
 export interface RemoteCommand {
   command: string;
-  stdin: string;
+  stdin: StdinData;
 }
 
 export function remoteCommand(spec: CommandSpec): RemoteCommand {
   const env = Object.entries(spec.env ?? {});
   let argv = spec.argv;
-  let stdin = spec.stdin ?? '';
+  let stdin: StdinData = spec.stdin ?? '';
   if (env.length > 0) {
     for (const [name, value] of env) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
@@ -33,7 +34,7 @@ export function remoteCommand(spec: CommandSpec): RemoteCommand {
         throw new StepFailed(`environment variable ${name} holds a newline and cannot be passed to a remote command`);
     }
     argv = ['sh', '-c', ENV_PREAMBLE, 'sh', ...argv];
-    stdin = env.map(([k, v]) => `${k}=${v}\n`).join('') + '\n' + stdin;
+    stdin = prependStdin(env.map(([k, v]) => `${k}=${v}\n`).join('') + '\n', stdin);
   }
   if (spec.sudo) argv = ['sudo', '-n', ...argv];
   return { command: quote(argv), stdin };

@@ -1,14 +1,21 @@
 import type { Readable, Writable } from 'node:stream';
 import type { OpenLogSource } from './log-source.js';
 
+/**
+ * What a command reads on its standard input: text, bytes (a pg_dump file is binary and never
+ * decoded as text), or a stream read while the command runs (a file too large to hold in memory;
+ * it can be read only once, so a command fed by one is never retried).
+ */
+export type StdinData = string | Buffer | Readable;
+
 /** A command to run, locally (cf, bosh) or on a cell over SSH (docker, mv, ...). */
 export interface CommandSpec {
   /** Program and arguments exactly as they run. */
   argv: string[];
   /** Extra environment. Values may be secrets: they are redacted before anything records them. */
   env?: Record<string, string>;
-  /** Text written to the command's standard input. */
-  stdin?: string;
+  /** Written to the command's standard input. */
+  stdin?: StdinData;
   /** True when the command changes the platform (create, stop, move...), false for reads. */
   writes: boolean;
   /** Run through `sudo -n` (remote commands only). */

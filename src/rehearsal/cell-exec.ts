@@ -7,9 +7,11 @@ import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../adapters/postgres.js';
 import { REPLICATION_QUERY } from '../adapters/pg-replication.js';
 import { controlData, replicationRows } from './cell-sim-replication.js';
 import { answerReplayQuery } from './restore.js';
+import { PG_RESTORE_VIA_STDIN } from '../adapters/pg-load.js';
+import { databaseQuery, pgRestore } from './cell-load.js';
 import { type CellWorld, fail, findContainer, ok, type Out, type SimContainer } from './cell-world.js';
 
-export function exec(state: CellWorld, a: string[], stdin: string): Out {
+export function exec(state: CellWorld, a: string[], input: Buffer): Out {
   let i = 0;
   let osUser = 'root';
   while (a[i]?.startsWith('-')) {
@@ -21,6 +23,8 @@ export function exec(state: CellWorld, a: string[], stdin: string): Out {
   const c = findContainer(state, name);
   if (!c) return fail(1, `Error response from daemon: No such container: ${name}\n`);
   if (!c.running) return fail(1, `Error response from daemon: Container ${c.id} is not running\n`);
+  // psql reads text; a pg_restore's dump stays bytes.
+  const stdin = input.toString('utf8');
   if (cmd[0] === 'pg_isready') {
     const where = `${valueAfter(cmd, '-h') ?? '/var/run/postgresql'}:${valueAfter(cmd, '-p') ?? '5432'}`;
     return c.pg.ready ? ok(`${where} - accepting connections\n`) : fail(2, '', `${where} - no response\n`);
@@ -28,6 +32,20 @@ export function exec(state: CellWorld, a: string[], stdin: string): Out {
   if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[2] === PSQL_VIA_STDIN && cmd[3] === 'sh') {
     const nl = stdin.indexOf('\n');
     return psql(c, { user: cmd[4] ?? '', password: nl < 0 ? stdin : stdin.slice(0, nl) }, cmd.slice(5), nl < 0 ? '' : stdin.slice(nl + 1));
+  }
+  if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[2] === PG_RESTORE_VIA_STDIN && cmd[3] === 'sh') {
+    // The password line is text; the dump after it stays bytes.
+    const nl = input.indexOf(0x0a);
+    const password = (nl < 0 ? input : input.subarray(0, nl)).toString('utf8');
+    return pgRestore(c, { user: cmd[4] ?? '', password }, cmd.slice(5), nl < 0 ? Buffer.alloc(0) : input.subarray(nl + 1));
+  }
+  if (cmd[0] === 'pg_restore') {
+    if (osUser !== 'postgres' || c.pg.localTrust === false)
+      return fail(
+        1,
+        `pg_restore: [archiver (db)] connection to database "postgres" failed: FATAL:  Peer authentication failed for user "postgres"\n`,
+      );
+    return pgRestore(c, { user: 'postgres', password: null }, cmd.slice(1), input);
   }
   if (cmd[0] === 'pg_controldata') return controlData(c.pg, cmd[1], osUser);
   // psql over the local socket as the postgres OS user: the image's pg_hba trusts local connections.
@@ -56,7 +74,10 @@ function psql(c: SimContainer, login: { user: string; password: string | null },
   if (password !== null && (!(user in c.pg.roles) || c.pg.roles[user] !== password)) {
     return fail(2, `psql: FATAL:  password authentication failed for user "${user}"\n`);
   }
-  if (args[0] === '-tAc') return psqlQuery(c, user, args[1] ?? '');
+  // A later -d wins over the adapter's -d postgres, as psql reads its options.
+  const database = args[0] === '-d' ? (args[1] ?? '') : 'postgres';
+  if (args[0] === '-d') args = args.slice(2);
+  if (args[0] === '-tAc') return databaseQuery(c, database, args[1] ?? '') ?? psqlQuery(c, user, args[1] ?? '');
   if (args.join(' ') === '-q -v ON_ERROR_STOP=1') return psqlScript(c, script);
   return fail(1, `psql: the simulated cell does not know the options ${args.join(' ')}\n`);
 }

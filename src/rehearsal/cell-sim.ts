@@ -23,11 +23,19 @@ export function simulateCell(state: CellWorld, spec: CommandSpec, hooks: CellHoo
     argv = argv.slice(2);
     sudo = true;
   }
-  const out = sudo && state.sudoNeedsPassword ? fail(1, 'sudo: a password is required\n') : dispatch(state, argv, spec.stdin ?? '', hooks);
+  const out = sudo && state.sudoNeedsPassword ? fail(1, 'sudo: a password is required\n') : dispatch(state, argv, inputOf(spec), hooks);
   return { ...out, durationMs: 0 };
 }
 
-function dispatch(state: CellWorld, argv: string[], stdin: string, hooks: CellHooks): Out {
+/** The input as bytes: the world's session hands a stream over read whole. */
+function inputOf(spec: CommandSpec): Buffer {
+  const stdin = spec.stdin ?? '';
+  if (typeof stdin === 'string') return Buffer.from(stdin, 'utf8');
+  if (Buffer.isBuffer(stdin)) return stdin;
+  throw new Error('the simulated cell reads a streamed input only through its session (world.ts)');
+}
+
+function dispatch(state: CellWorld, argv: string[], stdin: Buffer, hooks: CellHooks): Out {
   const [program = '', ...args] = argv;
   if (program === 'docker' || program.endsWith('/docker')) return docker(state, args, stdin, hooks);
   if (program === 'find') return find(state, args);
@@ -36,7 +44,7 @@ function dispatch(state: CellWorld, argv: string[], stdin: string, hooks: CellHo
   return fail(127, `sh: 1: ${program}: not found\n`);
 }
 
-function docker(state: CellWorld, args: string[], stdin: string, hooks: CellHooks): Out {
+function docker(state: CellWorld, args: string[], stdin: Buffer, hooks: CellHooks): Out {
   const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
   const [command, ...a] = rest;
   const now = (hooks.now ?? (() => new Date()))();

@@ -12,6 +12,13 @@ interface SimMount {
   RW: boolean;
 }
 
+/** A database of the simulated server (cell-load.ts): its tables, and each dump loaded into it. */
+export interface SimDatabase {
+  owner: string;
+  tables: number;
+  loads: { bytes: number; sha256: string }[];
+}
+
 export interface SimContainer {
   id: string;
   name: string;
@@ -30,6 +37,8 @@ export interface SimContainer {
     pollsUntilPromoted: number;
     roles: Record<string, string>;
     localTrust?: boolean;
+    /** Databases a load created or filled (cell-load.ts); absent: only the empty postgres. */
+    databases?: Record<string, SimDatabase>;
   } & SimReplication;
 }
 

@@ -23,6 +23,7 @@ import { scenarioSecrets, seal, unseal } from './world-secrets.js';
 import type { SimWorld, WorldState } from './world-state.js';
 import { restoreOnStart, stopOnCell } from './restore.js';
 import { promised } from './promised.js';
+import { stdinBytes } from '../core/stdin.js';
 import { replaceFile, withoutKeys } from './json-state.js';
 
 export type { Scenario, WorldState };
@@ -157,7 +158,9 @@ export class World implements SimWorld {
       }),
     );
     return {
-      ...session,
+      where: session.where,
+      // The simulation answers a command once it has read all of its input, as bytes.
+      run: async (spec) => session.run({ ...spec, ...(spec.stdin === undefined ? {} : { stdin: await stdinBytes(spec.stdin) }) }),
       etcd: (hostPort) => promised(() => this.etcd(hostPort)),
       close: () => Promise.resolve(),
     };

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { CommandRunner, CommandSpec, CommandResult } from '../core/seams.js';
+import { feedStdin } from '../core/stdin.js';
 import { signalExitCode } from './signals.js';
 
 export interface LocalRunnerOptions {
@@ -64,7 +65,10 @@ export class LocalRunner implements CommandRunner {
       });
       // The child may exit without reading its input; that must not crash the process.
       child.stdin.on('error', () => {});
-      child.stdin.end(spec.stdin ?? '');
+      feedStdin(spec.stdin, child.stdin, (e) => {
+        child.kill('SIGKILL');
+        finish(1, `reading the input failed: ${e.message}\n`);
+      });
     });
   }
 }

@@ -16,15 +16,18 @@ describe('a runbook with use steps', () => {
       ['inspect-old-archive', 'prove-archive'],
       ['confirm-deleted-instance', null],
       ['drill-old-archive', null],
-      ['check-apps', 'recover-instance'],
-      ['check-name-free', 'recover-instance'],
+      ['check-apps', 'create-solo'],
+      ['check-name-free', 'create-solo'],
     ]);
     expect(steps.find((s) => s.id === 'stop-container')).toMatchObject({
       from: 'recover-instance',
       exclusive: 'cell-${steps.find-new-container.outputs.cellIp}',
     });
     const text = await runCli(['explain', 'recover-deleted-service']);
-    expect(text.stdout).toContain(`Steps 6 to 27 come from runbook recover-instance (${join(RUNBOOKS, 'recover-instance.yaml')}):`);
+    // recover-instance inlines the steps it shares with restore-to-time's copy: each names its own runbook.
+    expect(text.stdout).toContain(`Steps 6 to 12 come from runbook create-solo (${join(RUNBOOKS, 'create-solo.yaml')}):`);
+    expect(text.stdout).toContain(`Steps 13 to 22 come from runbook recover-instance (${join(RUNBOOKS, 'recover-instance.yaml')}):`);
+    expect(text.stdout).toContain(`Steps 23 to 27 come from runbook bind-and-grow (${join(RUNBOOKS, 'bind-and-grow.yaml')}):`);
     expect(text.stdout).toContain(`Step 3 comes from runbook prove-archive (${join(RUNBOOKS, 'prove-archive.yaml')}):`);
   });
 
@@ -37,10 +40,12 @@ describe('a runbook with use steps', () => {
       uses: [
         { runbook: join(RUNBOOKS, 'target-space.yaml'), steps: 1 },
         { runbook: join(RUNBOOKS, 'prove-archive.yaml'), steps: 1 },
-        { runbook: join(RUNBOOKS, 'recover-instance.yaml'), steps: 22 },
+        { runbook: join(RUNBOOKS, 'create-solo.yaml'), steps: 7 },
+        { runbook: join(RUNBOOKS, 'recover-instance.yaml'), steps: 10 },
+        { runbook: join(RUNBOOKS, 'bind-and-grow.yaml'), steps: 5 },
       ],
     });
     const text = await runCli(['validate', 'recover-space-instance']);
-    expect(text.stdout).toContain(`  uses ${join(RUNBOOKS, 'recover-instance.yaml')}: ok (22 of its steps inlined)\n`);
+    expect(text.stdout).toContain(`  uses ${join(RUNBOOKS, 'recover-instance.yaml')}: ok (10 of its steps inlined)\n`);
   });
 });

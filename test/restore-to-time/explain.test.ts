@@ -9,10 +9,10 @@ describe('explain restore-to-time', () => {
     expect(r.stderr).toMatch(/the bundled runbooks: [^\n]*\brestore-to-time\b/);
   });
 
-  it('walks through its steps, the moment first, and only the dump and the removal of the scratch copy write', async () => {
+  it('walks through its steps, the moment first; only the dump and the removal of the scratch copy write, and the copy as a service is a for-each', async () => {
     const r = await runCli(['explain', 'restore-to-time', '--json'], { program: SOURCE_CLI });
     expect(r.code, r.stderr).toBe(0);
-    const steps = (JSON.parse(r.stdout) as { steps: { id: string; action: string; effect: string }[] }).steps;
+    const steps = (JSON.parse(r.stdout) as { steps: { id: string; action?: string; effect?: string }[] }).steps;
     expect(steps.map((s) => s.id)).toEqual([
       'read-moment',
       'target-space',
@@ -23,9 +23,16 @@ describe('explain restore-to-time', () => {
       'dump',
       'verify-dumps',
       'remove-scratch',
+      'copy-into',
+      'create-copy',
       'report',
     ]);
-    // Only the dump and the scratch copy's removal write, on this machine; no step is destructive.
-    expect(steps.filter((s) => s.effect !== 'read').map((s) => `${s.id}: ${s.effect}`)).toEqual(['dump: write', 'remove-scratch: write']);
+    // Only the dump and the scratch copy's removal write, on this machine; no step is destructive. The new
+    // service is created by the for-each create-copy, which runs load-copy for the copy when asked for a service.
+    expect(steps.find((s) => s.id === 'create-copy')).toMatchObject({
+      forEach: { runbook: 'load-copy', items: '${steps.copy-into.outputs.services}' },
+    });
+    const own = steps.filter((s) => s.id !== 'create-copy');
+    expect(own.filter((s) => s.effect !== 'read').map((s) => `${s.id}: ${s.effect}`)).toEqual(['dump: write', 'remove-scratch: write']);
   });
 });

@@ -95,33 +95,50 @@ async function liveScenario(): Promise<string> {
   return scenario;
 }
 
+interface Entry {
+  type: string;
+  system?: string;
+  argv?: string[];
+  writes?: boolean;
+}
+
+/** restore-to-time rehearsed on the live-instance scenario to 05:00, with `extra` answers lines; its output, journal and run folder. */
+async function rehearseLive(
+  name: string,
+  extra = '',
+  env: Record<string, string> = {},
+): Promise<{ text: string; code: number | null; signal?: string; journal: Entry[]; runDir: string; resume: string[] }> {
+  const scenario = await liveScenario();
+  const file = join(dir, `${name}-answers.yaml`);
+  const state = join(dir, `${name}-state`);
+  await writeFile(
+    file,
+    answers()
+      .replace('2016-03-16T22:00:00Z', '2016-03-17T05:00:00Z')
+      .replace(/choose:\n.*\n/, '')
+      .replace('  targetTime:', `${extra}  targetTime:`),
+  );
+  const r = await runCli(
+    ['rehearse', '--scenario', scenario, '--runbook', 'restore-to-time', '--yes', '--answers', file, '--state-dir', state],
+    { program: SOURCE_CLI, env },
+  );
+  const [run] = await readdir(join(state, 'runs'));
+  const runDir = join(state, 'runs', run!);
+  const journal = (await readFile(join(runDir, 'journal.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Entry);
+  const resume = ['resume', run!, '--yes', '--answers', file, '--state-dir', state];
+  return { text: r.stdout + r.stderr, code: r.code, ...(r.signal ? { signal: r.signal } : {}), journal, runDir, resume };
+}
+
 describe('rehearse --runbook restore-to-time on a live instance', () => {
   it("finds it through cf and its container's environment, and reads only", async () => {
-    const scenario = await liveScenario();
-    const file = join(dir, 'live-answers.yaml');
-    const state = join(dir, 'live-state');
-    await writeFile(
-      file,
-      answers()
-        .replace('2016-03-16T22:00:00Z', '2016-03-17T05:00:00Z')
-        .replace(/choose:\n.*\n/, ''),
-    );
-    const r = await runCli(
-      ['rehearse', '--scenario', scenario, '--runbook', 'restore-to-time', '--yes', '--answers', file, '--state-dir', state],
-      {
-        program: SOURCE_CLI,
-      },
-    );
-    const text = r.stdout + r.stderr;
-    expect(r.code, text).toBe(0);
+    const { text, code, journal } = await rehearseLive('live');
+    expect(code, text).toBe(0);
     expect(text).toContain(`Find the instance and its archive — live: ${GUID}, archive s3://our-postgresql-backups/backups/${GUID}/wal/`);
     expect(text).toContain(`name: cf service important-db --guid answers ${GUID}`);
     expect(text).toContain(`(from the environment of cf-${NODE})`);
-    const [run] = await readdir(join(state, 'runs'));
-    const journal = (await readFile(join(state, 'runs', run!, 'journal.ndjson'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; system?: string; argv?: string[]; writes?: boolean });
     // The container's environment holds the tenant's S3 and database secrets: none reaches the screen or the journal.
     for (const secret of ['DINGOSECRET', 'superuser-pw']) {
       expect(text).not.toContain(secret);
@@ -132,5 +149,51 @@ describe('rehearse --runbook restore-to-time on a live instance', () => {
     // Nothing on the platform was changed: every command only read, and the only one on the cell is docker inspect.
     expect(commands.filter((c) => c.writes)).toEqual([]);
     for (const c of commands.filter((c) => c.system === 'cell')) expect(c.argv).toContain('inspect');
+  });
+});
+
+describe('rehearse --runbook restore-to-time into a new service', () => {
+  it('creates the copy as a solo service beside the live instance, grows it to the plan and reports it, never touching the live one', async () => {
+    const { text, code, journal, runDir } = await rehearseLive('service', '  into: service\n');
+    expect(code, text).toBe(0);
+    const copy = 'important-db-at-20160317T0500';
+    expect(text).toContain(`Decide where the copy goes — the copy becomes the new service ${copy}`);
+    expect(text).toContain(`[${copy}] [3/13] Recreate the service as a single-node instance — instanceGuid=`);
+    expect(text).toContain(`[${copy}] [8/13] Load the dumps into the new service — nothing to load`);
+    expect(text).toMatch(new RegExp(`\\[${copy}\\] \\[12/13\\] Grow the instance to the user's plan — nodes=2 updated=true`));
+    const writes = journal.filter((e) => e.type === 'command' && e.writes);
+    // What was changed is the copy alone: created and grown under its own name; nothing on the live instance's container.
+    expect(writes.filter((c) => c.system === 'cf').map((c) => c.argv!.slice(0, 2).join(' '))).toEqual([
+      'cf create-service',
+      'cf update-service',
+    ]);
+    for (const c of writes) {
+      expect(c.argv).not.toContain('important-db');
+      expect(c.argv!.join(' ')).not.toContain(`cf-${NODE}`);
+    }
+    expect(writes.filter((c) => c.system === 'cf').every((c) => c.argv!.includes(copy))).toBe(true);
+    const report = await readFile(join(runDir, 'report.md'), 'utf8');
+    expect(report).toContain(`The copy is the new service ${copy}`);
+  });
+});
+
+describe('restore-to-time into a new service, killed once the service is created', () => {
+  it('resumes without creating it twice', async () => {
+    const copy = 'important-db-at-20160317T0500';
+    const killed = await rehearseLive('killed', '  into: service\n', {
+      DINGO_RECOVER_FAILPOINTS: `step:create-copy/${copy}/create-service`,
+    });
+    expect(killed.signal, killed.text).toBe('SIGKILL');
+    const creates = (journal: Entry[]) =>
+      journal.filter((e) => e.type === 'command' && e.argv?.slice(0, 2).join(' ') === 'cf create-service');
+    expect(creates(killed.journal)).toHaveLength(1);
+    const resumed = await runCli(killed.resume, { program: SOURCE_CLI });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    const journal = (await readFile(join(killed.runDir, 'journal.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Entry);
+    expect(creates(journal)).toHaveLength(1);
+    expect(resumed.stdout + resumed.stderr).toContain(`[${copy}] [13/13] Check the new nodes stream the restored database`);
   });
 });

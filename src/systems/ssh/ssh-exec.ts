@@ -5,7 +5,8 @@
 import type { Client, ClientChannel } from 'ssh2';
 import { StepFailed, messageOf } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
-import type { CommandResult } from '../../core/seams.js';
+import type { CommandResult, StdinData } from '../../core/seams.js';
+import { feedStdin, isStdinStream } from '../../core/stdin.js';
 import { TIMED_OUT_EXIT } from '../local-runner.js';
 import { signalExitCode } from '../signals.js';
 
@@ -21,7 +22,7 @@ interface Outcome {
   err: Buffer[];
 }
 
-export function execOn(client: Client, command: string, stdin: string, timeoutMs?: number): Promise<CommandResult> {
+export function execOn(client: Client, command: string, stdin: StdinData, timeoutMs?: number): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const o: Outcome = { timedOut: false, out: [], err: [] };
@@ -45,6 +46,8 @@ export function execOn(client: Client, command: string, stdin: string, timeoutMs
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      // A command that ended without reading all its input leaves the rest unread: close the file behind it.
+      if (isStdinStream(stdin)) stdin.destroy();
       client.removeListener('close', onClientGone);
       client.removeListener('end', onClientGone);
       fn();
@@ -59,6 +62,16 @@ export function execOn(client: Client, command: string, stdin: string, timeoutMs
         reject(new ConnectionLost(why));
       });
     }
+    function inputFailed(err: Error): void {
+      channel?.close();
+      settle(() => {
+        reject(
+          new StepFailed(`reading the input of \`${command.slice(0, 80)}\` failed: ${secrets.redact(err.message)}`, {
+            hint: 'the command saw a cut input: check the file it was fed is readable, then run the step again',
+          }),
+        );
+      });
+    }
 
     try {
       client.exec(command, (e, ch) => {
@@ -69,7 +82,7 @@ export function execOn(client: Client, command: string, stdin: string, timeoutMs
           return;
         }
         channel = ch;
-        collect(ch, o, stdin, finish, lost);
+        collect(ch, o, stdin, finish, lost, inputFailed);
       });
     } catch (e) {
       lost(messageOf(e));
@@ -83,8 +96,15 @@ function execFailed(e: Error): Error {
     : new StepFailed(`ssh exec failed: ${secrets.redact(e.message)}`);
 }
 
-/** Gathers the channel's output and exit status into `o`, and feeds it `stdin`. */
-function collect(ch: ClientChannel, o: Outcome, stdin: string, finish: () => void, lost: (why: string) => void): void {
+/** Gathers the channel's output and exit status into `o`, and feeds it `stdin` (bytes as they are). */
+function collect(
+  ch: ClientChannel,
+  o: Outcome,
+  stdin: StdinData,
+  finish: () => void,
+  lost: (why: string) => void,
+  inputFailed: (err: Error) => void,
+): void {
   ch.on('data', (b: Buffer) => o.out.push(b));
   ch.stderr.on('data', (b: Buffer) => o.err.push(b));
   ch.on('exit', (code: number | null, sig?: string) => {
@@ -103,7 +123,7 @@ function collect(ch: ClientChannel, o: Outcome, stdin: string, finish: () => voi
     finish();
   });
   ch.on('error', () => {});
-  ch.end(stdin);
+  feedStdin(stdin, ch, inputFailed);
 }
 
 function resultOf(o: Outcome, started: number): CommandResult {

@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import { StepFailed } from '../../core/errors.js';
+import { isStdinStream } from '../../core/stdin.js';
 import { EtcdV2Keys } from '../etcd.js';
 import { ConnectionLost, execOn } from './ssh-exec.js';
 import { SshConfig } from './ssh-config.js';
@@ -130,11 +131,12 @@ class SshCellSession implements CellSession {
       } catch (err) {
         if (!(err instanceof ConnectionLost)) throw err;
         this.drop();
-        if (!spec.writes && attempt === 0) continue;
+        // A stream was read once already: only the step, run again, can feed it anew.
+        if (!spec.writes && attempt === 0 && !isStdinStream(spec.stdin)) continue;
         throw new StepFailed(
           spec.writes
             ? `connection to ${this.where} lost during \`${describe(spec)}\`; outcome unknown`
-            : `connection to ${this.where} lost twice during \`${describe(spec)}\``,
+            : `connection to ${this.where} lost ${attempt === 0 ? '' : 'twice '}during \`${describe(spec)}\``,
           {
             hint: spec.writes
               ? 'resume the run: the step checks whether the command took effect before doing anything again'

@@ -1,0 +1,113 @@
+/**
+ * restore-to-time's load: each dump of the copy streamed from the run's folder over SSH into
+ * `docker exec -i … pg_restore` in the new service's leader. The live instance is not touched.
+ * A load runs in one transaction; on a resume each database is probed first (does it exist, does
+ * it hold tables) so a dump is never loaded twice over itself.
+ */
+import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/run/index.js';
+import { NeedsOperator, StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import { fileStdin } from '../core/stdin.js';
+import { utcStamp } from '../core/utc-stamp.js';
+import type { CellDocker } from '../adapters/docker.js';
+import { loginChain, type PgLogin } from '../adapters/postgres.js';
+import { createDatabase, databaseHolds, pgRestore, renameDatabase } from '../adapters/pg-load.js';
+import { parseDumpFacts, type DumpFacts } from '../volumes/dump-facts.js';
+import { formatBytes } from '../core/format.js';
+import { containerOn } from './support/params.js';
+import { cellDocker } from './support/cell.js';
+
+/** What to do with a database before its dump is loaded, and the tables it holds then (the load adds the dump's). */
+type Before = { to: 'load' | 'loaded' | 'create-and-load'; tables: number };
+
+/**
+ * The decision for one database: absent (create it), empty (load), holding the dump's tables (a load
+ * that finished before an interruption: done), or holding others (a cut or foreign load: moved
+ * aside and loaded fresh; the `postgres` database, which cannot be moved aside, is the operator's call).
+ */
+async function prepare(ctx: StepContext, docker: CellDocker, container: string, chain: PgLogin[], d: DumpFacts): Promise<Before> {
+  const holds = await databaseHolds(docker, container, chain, d.database);
+  const want = Object.keys(d.rowCounts).length;
+  if (!holds.exists) return { to: 'create-and-load', tables: 0 };
+  if (holds.tables === 0) return { to: 'load', tables: 0 };
+  if (holds.tables === want) {
+    ctx.evidence(`database ${d.database} already holds the dump's ${want} table(s): an earlier attempt loaded it (one transaction)`);
+    return { to: 'loaded', tables: want };
+  }
+  if (d.database === 'postgres' && ctx.answers.choose.loadIntoPostgres !== 'yes') {
+    throw new NeedsOperator(
+      `database postgres of ${container} already holds ${holds.tables} table(s), the dump ${want}: loading it again would add to them`,
+      {
+        hint: 'look at what it holds (psql in the container); when those tables may go, drop them yourself and resume, or add choose.loadIntoPostgres: yes to the answers file to load beside them',
+      },
+    );
+  }
+  if (d.database === 'postgres') return { to: 'load', tables: holds.tables };
+  const aside = `${d.database}-aside-${utcStamp(ctx.now())}`;
+  await renameDatabase(docker, container, chain, d.database, aside);
+  ctx.note(`database ${d.database} held ${holds.tables} table(s), not the dump's ${want}: moved aside as ${aside} (never dropped)`);
+  return { to: 'create-and-load', tables: 0 };
+}
+
+async function loadOne(ctx: StepContext, docker: CellDocker, container: string, chain: PgLogin[], d: DumpFacts, owner?: string) {
+  const before = await prepare(ctx, docker, container, chain, d);
+  if (before.to === 'loaded') return;
+  if (before.to === 'create-and-load') await createDatabase(docker, container, chain, d.database, owner);
+  ctx.progress(`loading ${d.file} (${formatBytes(d.bytes)}) into ${d.database}`);
+  const r = await pgRestore(docker, container, chain[0]!, { database: d.database, role: owner, dump: fileStdin(d.file) });
+  if (r.exitCode !== 0) {
+    throw new StepFailed(`pg_restore of ${d.file} into ${d.database} in ${container} failed (exit ${r.exitCode}): ${lastLines(r.stderr)}`, {
+      hint: 'it ran in one transaction, so nothing of it was kept: fix what the message says, then resume to load it again',
+    });
+  }
+  const after = await databaseHolds(docker, container, chain, d.database);
+  const want = Object.keys(d.rowCounts).length;
+  if (!after.exists || after.tables !== before.tables + want) {
+    throw new StepFailed(
+      `after the load, ${d.database} in ${container} holds ${after.exists ? after.tables : 'no'} table(s): ${before.tables} before and the dump's ${want} were expected`,
+      { hint: 'look at the database in the container; resume to probe it and load again into a fresh database' },
+    );
+  }
+  ctx.evidence(`${d.database}: loaded ${formatBytes(d.bytes)} from ${d.file}, ${want} table(s)${owner ? `, owned by ${owner}` : ''}`);
+}
+
+function lastLines(text: string): string {
+  return secrets.redact(text.trim().split('\n').slice(-3).join(' '));
+}
+
+const loadDumps = defineAction({
+  name: 'pitr.load-dumps',
+  summary: "Load each dump into the new service's leader through its cell (docker exec -i … pg_restore over SSH)",
+  effect: 'write',
+  params: {
+    ...containerOn('cell running the new container', 'the new container (cf-<node-uuid>)'),
+    instanceGuid: required('string', 'the new instance (PATRONI_SCOPE), checked before anything is loaded'),
+    dumps: required('object[]', "the dumps (the dump step's output)"),
+  },
+  outputs: { loaded: output('string[]', 'the databases loaded') },
+  safeToRepeat:
+    "each database is probed before its load: one holding the dump's tables is left as it is, one holding others is moved aside (never appended to), and each load is one transaction",
+  result: (o) => (o.loaded.length ? `loaded ${o.loaded.join(', ')}` : 'nothing to load'),
+  async run(ctx, p) {
+    const dumps = parseDumpFacts(p.dumps);
+    if (!dumps.length) {
+      ctx.note('no dump to load: the copy was not restored here');
+      return { loaded: [] };
+    }
+    const docker = await cellDocker(ctx, p.cellIp);
+    const info = await docker.inspect(p.container);
+    if (!info || info.env.PATRONI_SCOPE !== p.instanceGuid) {
+      throw new StepFailed(`container ${p.container} on ${p.cellIp} does not serve the new instance ${p.instanceGuid}`, {
+        hint: "nothing was loaded; check the new instance's container (find-new-container) and resume",
+      });
+    }
+    // The superuser the broker gave the container loads; the objects belong to the role apps bind with.
+    const chain = loginChain(info);
+    const owner = info.env.APPUSER_USERNAME || undefined;
+    for (const d of dumps) await loadOne(ctx, docker, p.container, chain, d, owner);
+    return { loaded: dumps.map((d) => d.database) };
+  },
+});
+
+export const restoreTimeLoadActions: ActionDef[] = [loadDumps];

@@ -1,0 +1,86 @@
+/**
+ * Loading a pg_dump -Fc file into a database of a patroni container through `docker exec -i`:
+ * the password on the first line of the exec's standard input (as psql gets it, postgres.ts),
+ * the dump's bytes after it, as they are. What the database holds is read with psql, so a load
+ * interrupted midway can be told from one that finished, and is never appended to.
+ */
+import { StepFailed } from '../core/errors.js';
+import { secrets } from '../core/redact.js';
+import { prependStdin } from '../core/stdin.js';
+import type { CommandResult, StdinData } from '../core/seams.js';
+import type { CellDocker } from './docker.js';
+import { psqlWithChain, type PgLogin } from './postgres.js';
+
+/** `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password, the rest the dump. */
+export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; exec pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"`;
+
+/** Tables of a database outside the system schemas: what a load puts there. */
+export const USER_TABLES_QUERY =
+  "select count(*) from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'";
+
+const quoteLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+
+/** What a database of the container holds: absent, or present with this many tables of its own. */
+export type DatabaseHolds = { exists: false } | { exists: true; tables: number };
+
+/** One psql -tAc answer, or a clear failure naming the question. */
+async function ask(docker: CellDocker, name: string, chain: PgLogin[], database: string, sql: string, writes = false): Promise<string> {
+  const { result } = await psqlWithChain(docker, name, chain, ['-d', database, '-tAc', sql], '', writes);
+  if (result.exitCode !== 0) {
+    throw new StepFailed(`psql in ${name} (database ${database}) exited ${result.exitCode}: ${secrets.redact(result.stderr.trim())}`, {
+      hint: `run \`${sql.slice(0, 120)}\` in the container by hand to see what PostgreSQL says`,
+    });
+  }
+  return result.stdout.trim();
+}
+
+export async function databaseHolds(docker: CellDocker, name: string, chain: PgLogin[], database: string): Promise<DatabaseHolds> {
+  const found = await ask(
+    docker,
+    name,
+    chain,
+    'postgres',
+    `select 1 from pg_catalog.pg_database where datname = ${quoteLiteral(database)}`,
+  );
+  if (found !== '1') return { exists: false };
+  return { exists: true, tables: Number(await ask(docker, name, chain, database, USER_TABLES_QUERY)) };
+}
+
+/** CREATE DATABASE, owned by `owner` when given (the role the broker binds apps with). */
+export async function createDatabase(docker: CellDocker, name: string, chain: PgLogin[], database: string, owner?: string): Promise<void> {
+  await ask(docker, name, chain, 'postgres', `create database ${quoteIdent(database)}${owner ? ` owner ${quoteIdent(owner)}` : ''}`, true);
+}
+
+/** ALTER DATABASE … RENAME: an earlier, cut load moved aside (never dropped). */
+export async function renameDatabase(docker: CellDocker, name: string, chain: PgLogin[], from: string, to: string): Promise<void> {
+  await ask(docker, name, chain, 'postgres', `alter database ${quoteIdent(from)} rename to ${quoteIdent(to)}`, true);
+}
+
+/**
+ * pg_restore of `dump` into `database`, in one transaction (a cut load leaves nothing behind), without
+ * the lost cluster's owners and grants; with `role`, every object is created as that role.
+ */
+export async function pgRestore(
+  docker: CellDocker,
+  name: string,
+  login: PgLogin,
+  opts: { database: string; role?: string; dump: StdinData },
+): Promise<CommandResult> {
+  secrets.register(login.password);
+  const args = [
+    '--exit-on-error',
+    '--single-transaction',
+    '--no-owner',
+    '--no-acl',
+    ...(opts.role ? ['--role', opts.role] : []),
+    '-d',
+    opts.database,
+  ];
+  // The postgres OS account over the local socket needs no password line.
+  if (login.socket) return docker.exec(name, ['pg_restore', ...args], { user: login.user, stdin: opts.dump, writes: true });
+  return docker.exec(name, ['sh', '-c', PG_RESTORE_VIA_STDIN, 'sh', login.user, ...args], {
+    stdin: prependStdin(`${login.password ?? ''}\n`, opts.dump),
+    writes: true,
+  });
+}

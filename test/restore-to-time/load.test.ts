@@ -1,0 +1,165 @@
+/**
+ * pitr.load-dumps against the simulated cell, with a real pg_dump -Fc file made by PostgreSQL 15:
+ * the dump goes into `docker exec -i … pg_restore` as bytes behind the superuser's password line
+ * (never on the command line), the database is created for the role apps bind with, and a run
+ * again after an interruption probes first: a database already holding the dump's tables is not
+ * loaded twice, one holding others is moved aside, and the postgres database is the operator's call.
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restoreTimeLoadActions } from '../../src/actions/restore-time-load.js';
+import { NeedsOperator } from '../../src/core/errors.js';
+import { stdinBytes } from '../../src/core/stdin.js';
+import type { CellWorld } from '../../src/rehearsal/cell-sim.js';
+import type { CommandSpec } from '../../src/core/seams.js';
+import type { StepContext } from '../../src/engine/run/index.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { dumpDatabases, type DumpFacts } from '../../src/volumes/look.js';
+import { makeCluster } from '../support/pg-volumes.js';
+import { CONTAINER, NEW_GUID, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cell.js';
+import { simRunner } from '../support/sim-runner.js';
+import { settled } from '../support/started.js';
+
+const load = restoreTimeLoadActions.find((a) => a.name === 'pitr.load-dumps')!;
+const CELL = '10.58.111.150';
+
+let work: string;
+let dump: DumpFacts;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'pitr-load-'));
+  chmodSync(work, 0o755);
+  const data = join(work, 'data');
+  makeCluster(
+    data,
+    'shop',
+    `CREATE TABLE orders (id int primary key, note text);
+     INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 500) g;
+     CREATE SCHEMA audit; CREATE TABLE audit.events (at timestamptz, what bytea);
+     INSERT INTO audit.events SELECT now(), decode(lpad(to_hex(g % 256), 2, '0'), 'hex') FROM generate_series(0, 1023) g;`,
+    'stop',
+  );
+  const scratch = mkdtempSync(join(work, 'scratch-'));
+  chmodSync(scratch, 0o755);
+  const dumps = await dumpDatabases({ dataDir: data, major: '15', workDir: scratch, databases: ['shop'], outDir: join(work, 'dumps') });
+  dump = dumps[0]!;
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function harness(state: CellWorld, opts: { choose?: Record<string, string>; database?: string } = {}) {
+  const runner = simRunner(state);
+  const notes: string[] = [];
+  const ctx = {
+    settings: DEFAULT_SETTINGS,
+    answers: { inputs: {}, confirm: {}, choose: opts.choose ?? {}, secrets: {} },
+    // As the rehearsal's session does (world.ts): the simulation answers once it has read the whole input.
+    cell: () =>
+      settled(() => ({
+        where: runner.where,
+        run: async (spec: CommandSpec) =>
+          runner.run({ ...spec, ...(spec.stdin === undefined ? {} : { stdin: await stdinBytes(spec.stdin) }) }),
+        etcd: () => Promise.reject(new Error('no etcd here')),
+        close: () => Promise.resolve(),
+      })),
+    evidence: (t: string) => void notes.push(t),
+    note: (t: string) => void notes.push(t),
+    progress: () => {},
+    now: () => new Date('2026-11-25T13:00:00Z'),
+    env: {},
+  } as unknown as StepContext;
+  const params = {
+    cellIp: CELL,
+    container: CONTAINER,
+    instanceGuid: NEW_GUID,
+    dumps: [{ ...dump, database: opts.database ?? dump.database }],
+  };
+  return { runner, notes, run: () => load.run(ctx, params, {}) };
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
+  it('creates the database for the role apps bind with and streams the dump in, byte for byte, password on stdin only', async () => {
+    expect(dump.rowCounts).toEqual({ 'audit.events': 1024, 'public.orders': 500 });
+    const state = sampleCell();
+    const h = harness(state);
+    expect(await h.run()).toEqual({ loaded: ['shop'] });
+    const pg = state.containers[CONTAINER]!.pg;
+    const file = readFileSync(dump.file);
+    expect(pg.databases!.shop).toEqual({ owner: 'appuser', tables: 2, loads: [{ bytes: file.length, sha256: sha256(file) }] });
+    const restore = h.runner.specs.find((s) => s.argv.includes('--single-transaction'))!;
+    expect(restore.argv).toContain('-i');
+    // The superuser logs in; every object is created as the role apps bind with, in one transaction.
+    expect(restore.argv.slice(-10)).toEqual([
+      'sh',
+      'pgadmin',
+      '--exit-on-error',
+      '--single-transaction',
+      '--no-owner',
+      '--no-acl',
+      '--role',
+      'appuser',
+      '-d',
+      'shop',
+    ]);
+    for (const s of h.runner.specs) expect(s.argv.join(' ')).not.toContain(SUPERUSER_PASSWORD);
+    const input = await stdinBytes(restore.stdin);
+    expect(input.subarray(0, SUPERUSER_PASSWORD.length + 1).toString()).toBe(`${SUPERUSER_PASSWORD}\n`);
+    expect(input.subarray(SUPERUSER_PASSWORD.length + 1).equals(file)).toBe(true);
+    expect(h.notes.join('\n')).toContain('shop: loaded');
+  }, 60_000);
+
+  it('run again after the load finished, leaves the database as it is (never loaded twice)', async () => {
+    const state = sampleCell();
+    await harness(state).run();
+    const again = harness(state);
+    expect(await again.run()).toEqual({ loaded: ['shop'] });
+    expect(state.containers[CONTAINER]!.pg.databases!.shop!.loads).toHaveLength(1);
+    expect(again.runner.specs.some((s) => s.argv.includes('--single-transaction'))).toBe(false);
+    expect(again.notes.join('\n')).toContain("already holds the dump's 2 table(s)");
+  }, 60_000);
+
+  it('moves aside a database holding other tables, and loads into a fresh one', async () => {
+    const state = sampleCell();
+    state.containers[CONTAINER]!.pg.databases = {
+      postgres: { owner: 'postgres', tables: 0, loads: [] },
+      shop: { owner: 'appuser', tables: 1, loads: [] },
+    };
+    const h = harness(state);
+    await h.run();
+    const dbs = state.containers[CONTAINER]!.pg.databases;
+    expect(Object.keys(dbs).sort()).toEqual(['postgres', 'shop', 'shop-aside-20261125T130000Z']);
+    expect(dbs['shop-aside-20261125T130000Z']).toMatchObject({ tables: 1 });
+    expect(dbs.shop).toMatchObject({ tables: 2, loads: [expect.anything()] });
+    expect(h.notes.join('\n')).toContain('moved aside as shop-aside-20261125T130000Z (never dropped)');
+  }, 60_000);
+
+  it('asks the operator before loading into a postgres database that already holds tables', async () => {
+    const state = sampleCell();
+    state.containers[CONTAINER]!.pg.databases = { postgres: { owner: 'postgres', tables: 3, loads: [] } };
+    const err = await harness(state, { database: 'postgres' })
+      .run()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NeedsOperator);
+    expect((err as NeedsOperator).message).toContain('database postgres of');
+    expect(state.containers[CONTAINER]!.pg.databases.postgres!.loads).toEqual([]);
+    const allowed = harness(state, { database: 'postgres', choose: { loadIntoPostgres: 'yes' } });
+    expect(await allowed.run()).toEqual({ loaded: ['postgres'] });
+    expect(state.containers[CONTAINER]!.pg.databases.postgres).toMatchObject({ tables: 5, loads: [expect.anything()] });
+  }, 60_000);
+
+  it('refuses a container that does not serve the new instance, loading nothing', async () => {
+    const state = sampleCell();
+    const c = state.containers[CONTAINER]!;
+    c.env = c.env.map((e) => (e.startsWith('PATRONI_SCOPE=') ? 'PATRONI_SCOPE=someone-else' : e));
+    const h = harness(state);
+    await expect(h.run()).rejects.toThrow(`does not serve the new instance ${NEW_GUID}`);
+    expect(c.pg.databases).toBeUndefined();
+  });
+});
