@@ -19,10 +19,11 @@ export function runOnTerminal(
 ): Promise<CliResult & { screen: string }> {
   const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   return new Promise((resolve, reject) => {
-    // The terminal is as wide as COLUMNS says: a prompt wrapped at the pty's 80 columns loses the space it broke at.
-    const command = `stty cols 200 rows 50; exec ${[...SOURCE_CLI, ...args].map(quote).join(' ')}`;
+    // The terminal is as wide as COLUMNS says, and wider than any prompt: screenText joins wrapped lines, so a
+    // prompt wrapped at a space (at 200 columns, one naming a bucket whose name holds the pid) would lose it.
+    const command = `stty cols 1000 rows 50; exec ${[...SOURCE_CLI, ...args].map(quote).join(' ')}`;
     const child = spawn('script', ['-qec', command, '/dev/null'], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CI: '', COLUMNS: '200', ...env },
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CI: '', COLUMNS: '1000', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     // A prompt that never comes must not hang the suite: SIGTERM makes script(1) hang up its terminal.
