@@ -62,7 +62,17 @@ export function currentStep(events: JournalEvent[], stepIds: readonly string[]):
   return open ?? last?.step ?? null;
 }
 
-/** Sends the notice and journals how it went; a failure is a warning line on the screen, never an error. */
+/** Journals how sending `notice` went (`error`: why it failed, or null); a failure is one warning line, never an error. */
+function settle(notifier: Notifier, notice: RunNotice, error: string | null, journal: Journal, warn: (line: string) => void): void {
+  if (error === null) {
+    journal.append({ type: 'notify.sent', state: notice.state, to: notifier.target });
+    return;
+  }
+  journal.append({ type: 'notify.failed', state: notice.state, to: notifier.target, error });
+  warn(`warning: --notify ${notifier.target} was not told that the run ${PHRASE[notice.state]}: ${error}`);
+}
+
+/** Sends the notice and journals how it went; the run goes on whatever the answer. */
 export async function sendNotice(
   notifier: Notifier | undefined,
   noticeOf: () => RunNotice,
@@ -71,17 +81,16 @@ export async function sendNotice(
 ): Promise<void> {
   if (!notifier) return;
   const notice = noticeOf();
-  try {
-    await notifier.send(notice);
-    journal.append({ type: 'notify.sent', state: notice.state, to: notifier.target });
-  } catch (err) {
-    const error = messageOf(err);
-    journal.append({ type: 'notify.failed', state: notice.state, to: notifier.target, error });
-    reporter.line(`warning: --notify ${notifier.target} was not told that the run ${PHRASE[notice.state]}: ${error}; the run goes on`);
-  }
+  const error = await notifier.send(notice).then(
+    () => null,
+    (err: unknown) => messageOf(err),
+  );
+  settle(notifier, notice, error, journal, (l) => {
+    reporter.line(`${l}; the run goes on`);
+  });
 }
 
-/** `sendNotice` for a run stopped by a signal: blocking, journaled, a failure one warning line through `warn`. */
+/** `sendNotice` for a run stopped by a signal: blocking (no step goes on meanwhile), its warning through `warn`. */
 export function sendNoticeBlocking(
   notifier: Notifier | undefined,
   noticeOf: () => RunNotice,
@@ -90,11 +99,5 @@ export function sendNoticeBlocking(
 ): void {
   if (!notifier) return;
   const notice = noticeOf();
-  const error = notifier.sendBlocking(notice);
-  if (error === null) {
-    journal.append({ type: 'notify.sent', state: notice.state, to: notifier.target });
-    return;
-  }
-  journal.append({ type: 'notify.failed', state: notice.state, to: notifier.target, error });
-  warn(`warning: --notify ${notifier.target} was not told that the run ${PHRASE[notice.state]}: ${error}`);
+  settle(notifier, notice, notifier.sendBlocking(notice), journal, warn);
 }
