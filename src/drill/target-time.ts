@@ -96,10 +96,10 @@ function reachableRange(ends: EndedBackup[], report: ArchiveReport): ReachableRa
   };
 }
 
-/** The newest base backup that ended before `target`; "not restorable" when `target` is out of reach. */
+/** The newest base backup that ended by `target` (at it or before); "not restorable" when `target` is out of reach. */
 export function chooseBackup(ends: EndedBackup[], report: ArchiveReport, target: TargetTime): EndedBackup {
   const range = reachableRange(ends, report);
-  const before = ends.filter((e) => e.endedBy.getTime() < target.at.getTime());
+  const before = ends.filter((e) => e.endedBy.getTime() <= target.at.getTime());
   const chosen = before[before.length - 1];
   const reach = range
     ? `the archive reaches from ${range.earliest.toISOString()} (the earliest base backup ended) to ${range.latest.toISOString()} (${range.latestSource})`

@@ -52,6 +52,9 @@ describe('the base backup for a moment', () => {
     expect(chooseBackup(ends, report, parseTargetTime('2016-11-21T10:30:00Z')).backup.name).toBe('base_a');
     // S3 keeps LastModified to the second: WAL archived during 16:00:00 reaches moments up to its end.
     expect(chooseBackup(ends, report, parseTargetTime('2016-11-21T16:00:00.5Z')).backup.name).toBe('base_c');
+    // The range named on refusal is inclusive: its earliest and latest moments are reachable themselves.
+    expect(chooseBackup(ends, report, parseTargetTime('2016-11-21T10:00:00.999Z')).backup.name).toBe('base_a');
+    expect(chooseBackup(ends, report, parseTargetTime('2016-11-21T16:00:00.999Z')).backup.name).toBe('base_c');
   });
 
   it('refuses a moment out of reach (exit 4), naming the earliest and latest moments the archive reaches', () => {
