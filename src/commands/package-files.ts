@@ -39,6 +39,11 @@ export function runbookPath(nameOrFile: string): string {
   });
 }
 
+/** Whether a runbook of that name is bundled (a scenario may name it). */
+export function isBundledRunbook(name: string): boolean {
+  return bundledRunbooks().includes(name);
+}
+
 /** The names of the bundled runbooks, for `explain` and `recover --runbook`. */
 function bundledRunbooks(): string[] {
   return readdirSync(join(packageRoot(), 'runbooks'))

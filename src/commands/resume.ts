@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { CONNECTION_FLAGS } from './connection-flags.js';
 import { connectionOptions, stealLockOption } from './run-flags.js';
+import type { ScenarioRecorder } from '../engine/run/index.js';
 import { recordOption, scenarioRecorder } from './record-flag.js';
 import { runCommand } from './run-command.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
@@ -30,19 +31,22 @@ export const resumeCommand = runCommand({
     const { latestUnfinished } = await import('../engine/run/runs.js');
     const id = argv['run-id'] ?? latestUnfinished(stateDir);
     if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: `list runs with \`${commandLine(['runs'])}\`` });
+    let record: ScenarioRecorder | undefined;
     if (argv.record !== undefined) {
       const { loadRun } = await import('../engine/run/runs.js');
-      if (loadRun(stateDir, id).mode !== 'live') {
+      const run = loadRun(stateDir, id);
+      if (run.mode !== 'live') {
         throw new UsageError(`--record records a live run; run ${id} is a rehearsal`, {
           hint: `resume it without --record; its scenario is already the one it rehearses`,
         });
       }
+      record = scenarioRecorder(argv.record, run.runbook);
     }
     return {
       resumeId: id,
       override: { settings: settingsFrom(argv), live: liveFrom(argv) },
       stealLock: argv['steal-lock'],
-      record: scenarioRecorder(argv.record),
+      record,
     };
   },
 });

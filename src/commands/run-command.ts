@@ -63,9 +63,12 @@ export function liveRunCommand({ runbook, ...named }: { command: string; describ
     ...named,
     options: (y) => recordOption(liveOptions(y, runbook)),
     settings: CONNECTION_FLAGS,
-    choice: (argv) => ({
-      start: { mode: 'live', runbookFile: runbookPath(argv.runbook), settings: settingsFrom(argv), live: liveFrom(argv) },
-      record: scenarioRecorder(argv.record),
-    }),
+    choice: (argv) => {
+      const runbookFile = runbookPath(argv.runbook);
+      return {
+        start: { mode: 'live', runbookFile, settings: settingsFrom(argv), live: liveFrom(argv) },
+        record: scenarioRecorder(argv.record, runbookFile),
+      };
+    },
   });
 }

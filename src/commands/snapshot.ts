@@ -34,7 +34,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
   const settings = settingsFrom(argv);
   const live = liveFrom(argv);
   const { livePlatform } = await import('./live-platform.js');
-  const { takeSnapshot } = await import('../snapshot/snapshot.js');
+  const { takeSnapshot, answersSubject } = await import('../snapshot/snapshot.js');
   const platform = livePlatform(live);
   try {
     const summary = await takeSnapshot({
@@ -48,7 +48,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
       sources: platform.openLogs(sourcesFromArgs(argv)),
       clusterdata: await clusterdataFromArgs(argv),
       inputs: answers.inputs,
-      choose: { ...answers.choose, ...(settings.deletedInstance ? { deletedInstance: settings.deletedInstance } : {}) },
+      ...answersSubject(answers.inputs, settings.deletedInstance ?? answers.choose.deletedInstance),
       region: live.s3?.region,
       out: argv.out,
     });

@@ -9,12 +9,14 @@ import type { LogSource } from '../core/log-source.js';
 import { UsageError } from '../core/errors.js';
 import { parseS3Url } from '../core/s3-url.js';
 import { secrets } from '../core/redact.js';
-import type { Candidate, ClusterdataSpec } from '../logs/types.js';
+import type { ClusterdataSpec } from '../logs/types.js';
 import type { CellWorld, SimContainer } from '../rehearsal/cell-world.js';
 import type { ScenarioWorld } from '../rehearsal/world-shape.js';
 import { readArchives } from './archive-read.js';
 import { dingoCells, readBosh } from './bosh-read.js';
-import { snapshotCandidates } from './candidates.js';
+import { snapshotCandidates, type SnapshotInstance, type SnapshotSubject } from './candidates.js';
+
+export { answersSubject, type SnapshotSubject } from './candidates.js';
 import { readCellsAndEtcd, type NodeAt } from './cells-read.js';
 import { CfReader } from './cf-read.js';
 import { readLogs } from './logs-read.js';
@@ -27,9 +29,16 @@ export interface SnapshotRequest {
   tools: { cfBinary?: string; boshBinary?: string; dockerBinary?: string; dockerHost?: string };
   sources: LogSource;
   clusterdata?: ClusterdataSpec;
-  /** The answers file's inputs (org, space, serviceName, plan, apps) and choices. */
+  /** The answers file's inputs (org, space, serviceName, plan, apps), written back as the scenario's answers. */
   inputs: Record<string, unknown>;
-  choose: Record<string, string>;
+  /** The service a recovery of it would look for (absent: the answers' whole space). */
+  serviceName?: string;
+  /** The name is restore-to-time's instance, which may be alive: cf's instance of that name first. */
+  mayBeLive?: boolean;
+  /** The instance chosen already (a run's finder, --deleted-instance): its archive and containers are read. */
+  subject?: SnapshotSubject;
+  /** The runbook the scenario is rehearsed with (absent: the bundled recovery, or recover-space for a space). */
+  runbook?: string;
   region?: string;
   out: string;
 }
@@ -62,7 +71,7 @@ function text(inputs: Record<string, unknown>, key: string): string {
 }
 
 /** Each candidate's nodes with the IP of their cell (the logs name a cell by IP or by its VM id). */
-function nodesOf(candidates: Candidate[], cellIps: Map<string, string>): NodeAt[] {
+function nodesOf(candidates: SnapshotInstance[], cellIps: Map<string, string>): NodeAt[] {
   const ipOfVm = new Map([...cellIps].filter(([, vm]) => vm).map(([ip, vm]) => [vm, ip]));
   return candidates.flatMap((c) =>
     c.nodes.flatMap((n) => {
@@ -74,7 +83,7 @@ function nodesOf(candidates: Candidate[], cellIps: Map<string, string>): NodeAt[
 
 export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary> {
   const dir = requireFreshDir(r.out);
-  const serviceName = optional(r.inputs, 'serviceName');
+  const serviceName = r.serviceName;
   // recover-space's spaceGuid "find" (its default, as a run journals it) asks for the deletion event's GUID.
   const givenSpaceGuid = optional(r.inputs, 'spaceGuid');
   const spaceGuid = givenSpaceGuid?.toLowerCase() === 'find' ? undefined : givenSpaceGuid;
@@ -85,11 +94,13 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const bosh = await readBosh(r.platform.bosh, r.tools.boshBinary);
   const cellIps = dingoCells(bosh);
   const logs = await readLogs(r.sources);
-  const { candidates, runbook } = await snapshotCandidates({
+  const { candidates, chosen, ...found } = await snapshotCandidates({
     ...answers,
     sources: r.sources,
     clusterdata: r.clusterdata,
     serviceName,
+    mayBeLive: r.mayBeLive,
+    subject: r.subject,
     cf,
     deletedSpaceGuid: cfReader.deletedSpaceGuid,
   });
@@ -100,11 +111,10 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const etcdHostPort = read.etcdHostPort ?? `${firstEtcdIp(bosh) ?? '127.0.0.1'}:4001`;
   const urls = candidates.flatMap((c) => c.archivePrefix ?? []);
   const s3 = await readArchives(r.platform.s3, urls, gaps);
-  const chosen = serviceName ? (r.choose.deletedInstance ?? (candidates.length === 1 ? guids[0] : undefined)) : undefined;
   const standIns = new StandIns();
   const cells = withStandIns(read.cells, standIns);
   const like = Object.values(cells).flatMap((c) => Object.values(c.containers))[0];
-  const home = candidates.find((c) => c.instanceGuid === chosen) ?? candidates[0];
+  const home = candidates.find((c) => c.instanceGuid === (chosen ?? r.subject?.guid)) ?? candidates[0];
   const cellIp = (home && nodesOf([home], cellIps)[0]?.cellIp) ?? [...cellIps.keys()][0] ?? '10.0.0.1';
   const bucket = urls[0] ? parseS3Url(urls[0]).bucket : 'wal-bucket';
   const facts = { cellIp, bucket, region: r.region ?? 'us-east-1', etcdHostPort, like };
@@ -123,7 +133,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const written = writeSnapshot({
     dir,
     title: `Snapshot of ${answers.org}/${answers.space}${serviceName ? `: ${serviceName}` : ' (the deleted space)'}`,
-    runbook,
+    runbook: r.runbook ?? found.runbook,
     description: `Taken ${world.clock!} from ${cf.api.url} (cf ${cf.version}, bosh ${bosh.version}); secrets replaced by stand-ins.`,
     world,
     logs,

@@ -16,7 +16,7 @@ import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase } from '../support/live/platform.js';
 import { SEED_SPACE, seedSpaceDeleted } from '../support/live/deleted-space.js';
 import type { WorldState } from '../../src/rehearsal/world-state.js';
-import { useCaseRun, useLiveServers, type CaseRun } from '../support/live/hooks.js';
+import { useCaseRun, useLiveServers, type CaseRun, rehearseScenario } from '../support/live/hooks.js';
 import { assertNoSecrets, assertRecovered, filesUnder } from '../support/live/recovered.js';
 import { BUCKET, OLD_GUID, ONE_RUN_MS, deletedInstance } from '../support/live/shared.js';
 import type { LiveCase } from '../support/live/case-types.js';
@@ -110,8 +110,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --recor
     it(
       'rehearses: the same deleted instance, with the same evidence, and every step finishes',
       async () => {
-        const stateDir = join(out, '..', 'state');
-        const run = await runCli(['rehearse', '--scenario', out, '--yes', '--state-dir', stateDir]);
+        const { run, stateDir } = await rehearseScenario(out);
         expect(run.code, run.stdout + run.stderr).toBe(0);
         const rehearsed = await transcript(stateDir, runIdOf(run.stdout));
         expect(rehearsed.status).toBe('done');
@@ -255,8 +254,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover-space -
   it(
     'rehearses: recover-space brings back both archived instances',
     async () => {
-      const stateDir = join(out, '..', 'state');
-      const run = await runCli(['rehearse', '--scenario', out, '--yes', '--state-dir', stateDir], { timeoutMs: SPACE_RUN_MS });
+      const { run, stateDir } = await rehearseScenario(out, SPACE_RUN_MS);
       expect(run.code, run.stdout + run.stderr).toBe(0);
       const runId = runIdOf(run.stdout);
       const world = JSON.parse(readFileSync(join(stateDir, 'runs', runId, 'world.json'), 'utf8')) as WorldState;

@@ -10,7 +10,7 @@ import { runCli, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase, type LiveCase, type LiveServers } from '../support/live/platform.js';
-import { useSnapshot } from '../support/live/hooks.js';
+import { useSnapshot, rehearseScenario } from '../support/live/hooks.js';
 import { everySecret, filesUnder } from '../support/live/recovered.js';
 import { BUCKET, CELL_HOST, CELL_IP, OLD_GUID, OLD_SYSID, ONE_RUN_MS } from '../support/live/shared.js';
 import type { LiveCellWorld } from '../support/live/cell-docker.js';
@@ -101,8 +101,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of the
   it(
     'rehearses: the rehearsal finds the same deleted instance and completes every step',
     async () => {
-      const stateDir = join(r.out, '..', 'state');
-      const run = await runCli(['rehearse', '--scenario', r.out, '--yes', '--state-dir', stateDir]);
+      const { run, stateDir } = await rehearseScenario(r.out);
       expect(run.code, run.stdout + run.stderr).toBe(0);
       const runId = runIdOf(run.stdout);
       expect(run.stdout).toContain(`run ${runId} is done`);

@@ -6,11 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, runIdOf } from '../support/cli.js';
+import { runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase } from '../support/live/platform.js';
-import { useSnapshot } from '../support/live/hooks.js';
+import { useSnapshot, rehearseScenario } from '../support/live/hooks.js';
 import { SEED_DELETED, deletedInstance } from '../support/live/shared.js';
 import { SEED_SPACE, seedSpaceDeleted } from '../support/live/deleted-space.js';
 import type { WorldState } from '../../src/rehearsal/world-state.js';
@@ -45,8 +45,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of a d
   it(
     'rehearses: recover-space brings back both archived instances in the recreated space',
     async () => {
-      const stateDir = join(r.out, '..', 'state');
-      const run = await runCli(['rehearse', '--scenario', r.out, '--yes', '--state-dir', stateDir], { timeoutMs: ONE_RUN_MS });
+      const { run, stateDir } = await rehearseScenario(r.out, ONE_RUN_MS);
       expect(run.code, run.stdout + run.stderr).toBe(0);
       const runId = runIdOf(run.stdout);
       expect(run.stdout).toContain(`run ${runId} is done`);

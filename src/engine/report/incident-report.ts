@@ -135,12 +135,24 @@ function summaryHead(t: Transcript): string[] {
   ];
 }
 
+/** --record: where the scenario of the platform as the run found it is, to replay in the postmortem, or why none was written. */
+function scenarioLine(t: Transcript): string[] {
+  const last = t.scenarios.at(-1);
+  if (!last) return [];
+  if (!last.written) return [`- Scenario: none written to \`${last.dir}\`: ${last.reason ?? 'no reason recorded'}`];
+  const when = last.before ? `before step ${last.before} changed it` : 'the run changed nothing';
+  return [
+    `- Scenario of the platform as the run found it (${when}): \`${last.dir}\`; replay it with \`${commandLine(['rehearse', '--scenario', last.dir])}\``,
+  ];
+}
+
 function runLines(t: Transcript): string[] {
   const cf = 'org' in t.inputs || 'space' in t.inputs;
   return [
     `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}, started with ${t.tool ?? 'an unrecorded version of dingo-recover'}`,
     `- Started ${utc(t.createdAt)}, ${t.status === 'done' ? 'ended' : 'last event'} ${utc(t.lastEventAt)} (times in UTC, ISO 8601)`,
     ...(cf ? [`- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`] : []),
+    ...scenarioLine(t),
   ];
 }
 

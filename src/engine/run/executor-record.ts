@@ -68,7 +68,15 @@ export class RecordPoint {
       `--record: reading the platform as the run found it${before ? ` (before step "${before}" changes it)` : ''} into ${record.dir}`,
     );
     try {
-      const request: RecordRequest = { platform, runtime, settings, live, inputs: { ...scope.inputs }, outputs: { ...scope.outputs } };
+      const request: RecordRequest = {
+        platform,
+        runtime,
+        settings,
+        live,
+        runbook: this.run.opts.runbook.name,
+        inputs: { ...scope.inputs },
+        outputs: { ...scope.outputs },
+      };
       const lines = await record.write(request);
       journal.append({ type: 'scenario.recorded', dir: record.dir, before });
       for (const l of lines) reporter.line(`  ${l}`);

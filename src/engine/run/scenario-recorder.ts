@@ -9,6 +9,8 @@ export interface RecordRequest {
   runtime: Runtime;
   settings: Settings;
   live: LiveOptions | undefined;
+  /** The runbook's name: what the scenario's rehearsal runs. */
+  runbook: string;
   inputs: Record<string, unknown>;
   outputs: Record<string, Record<string, unknown>>;
 }

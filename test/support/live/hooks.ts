@@ -118,3 +118,10 @@ export function useSnapshot(
     },
   };
 }
+
+/** `rehearse --scenario DIR --yes`, its state folder beside DIR. */
+export async function rehearseScenario(dir: string, timeoutMs?: number): Promise<{ run: CliResult; stateDir: string }> {
+  const stateDir = join(dir, '..', 'state');
+  const run = await runCli(['rehearse', '--scenario', dir, '--yes', '--state-dir', stateDir], timeoutMs ? { timeoutMs } : {});
+  return { run, stateDir };
+}
