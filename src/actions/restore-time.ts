@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
 import { reportOutputs } from './support/params.js';
-import { UsageError } from '../core/errors.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import { commandLine } from '../core/command-line.js';
+import { guidInSpace } from './support/cf.js';
 import { parseTargetTime } from '../drill/target-time.js';
 import { COPY_NAME, defaultCopyName } from '../drill/copy-name.js';
 
@@ -86,6 +88,45 @@ const copyInto = defineAction({
   },
 });
 
+/**
+ * The copy's name, checked free before the long restore: the check create-solo makes before creating
+ * it comes after the restore and the dumps, many minutes in. That check stays (the name may be taken
+ * meanwhile, and it adopts what an abandoned run created); this one only reads.
+ */
+const checkCopyName = defineAction({
+  name: 'pitr.check-copy-name',
+  summary: "Check early that the copy's name is free, when the copy is created as a new service",
+  effect: 'read',
+  params: {
+    into: required('string', '"dumps" or "service"'),
+    copyName: required('string', 'the name of the copy'),
+    spaceGuid: required('string', 'the space the copy is created in'),
+  },
+  outputs: { checked: output('boolean', 'the name was checked (false: the copy is handed over as dump files)') },
+  result: (o) => (o.checked ? "the copy's name is free" : 'nothing to check: the copy is handed over as dump files, no service is created'),
+  async run(ctx, p) {
+    if (p.into !== 'service') return { checked: false };
+    const guid = await guidInSpace(ctx, p.copyName, p.spaceGuid);
+    if (!guid) {
+      ctx.evidence(`no service instance named ${p.copyName} in the space: the copy can be created under that name`);
+      return { checked: true };
+    }
+    const earlier = ctx.adoptable.find((a) => a.instanceGuid === guid);
+    if (earlier) {
+      ctx.note(
+        `${p.copyName} (GUID ${guid}) was created by the abandoned run ${earlier.runId}: before creating the copy the run asks whether to adopt it`,
+      );
+      return { checked: true };
+    }
+    throw new StepFailed(
+      `the copy cannot be created as "${p.copyName}": a service instance of that name already exists in the space (GUID ${guid})`,
+      {
+        hint: `nothing was restored or changed. Either rename or delete the instance named ${p.copyName} (cf rename-service / cf delete-service, once the user agrees), then resume; or give the copy another name: end this run (${commandLine(['abandon', ctx.runId, '--reason', 'copy name taken'])}) and start again with another inputs.copyName`,
+      },
+    );
+  },
+});
+
 const report = defineAction({
   name: 'pitr.report',
   summary: 'Report what came back from when, and where it is',
@@ -140,4 +181,4 @@ const report = defineAction({
   },
 });
 
-export const restoreTimeActions: ActionDef[] = [moment, confirmInstance, copyInto, report];
+export const restoreTimeActions: ActionDef[] = [moment, confirmInstance, checkCopyName, copyInto, report];
