@@ -159,9 +159,13 @@ const report = defineAction({
         ]
       : [`- Nothing was restored here: ${p.why}`];
     const service = p.services[0];
+    // A deleted instance's copy under the instance's own name is the instance back, as it was at the moment (recover --target-time).
+    const back = service !== undefined && !p.live && service === p.serviceName;
     if (service)
       lines.push(
-        `- The copy is the new service ${service}: created solo, the dumps loaded into its leader, the apps bound, grown to the plan`,
+        back
+          ? `- The deleted instance is back under its own name, as the new service ${service}, as it was at ${p.time} (not at its last write): created solo, the dumps loaded into its leader, the apps bound, grown to the plan`
+          : `- The copy is the new service ${service}: created solo, the dumps loaded into its leader, the apps bound, grown to the plan`,
       );
     lines.push(
       `- ${p.live ? 'The live instance was not touched: only its archive was read' : 'The instance is deleted; its archive was only read'}`,
@@ -171,9 +175,11 @@ const report = defineAction({
           '',
           'Still to do:',
           '',
-          service
-            ? `- Tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service}).`
-            : '- Restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the live database, or a new instance).',
+          back
+            ? `- Tell the user ${service} is back as it was at ${p.time}: what was written after that moment is not in it; the apps are bound to it.`
+            : service
+              ? `- Tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service}).`
+              : '- Restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the live database, or a new instance).',
         ]
       : [];
     for (const l of [...lines, ...todo].filter(Boolean)) ctx.note(l);
