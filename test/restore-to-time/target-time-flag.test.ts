@@ -97,6 +97,22 @@ describe('rehearse --target-time', () => {
     expect(existsSync(join(r.state, 'runs'))).toBe(false);
   });
 
+  it('is refused by recover too, before any run exists, and shown in its help', async () => {
+    const state = join(dir, 'recover-state');
+    const r = await runCli(['recover', '--target-time', '14:01', '--yes', '--state-dir', state], { program: SOURCE_CLI });
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toContain('--target-time "14:01" is not an ISO 8601 date and time');
+    expect(existsSync(join(state, 'runs'))).toBe(false);
+    const other = await runCli(['recover', '--target-time', '2016-03-17T05:00:00Z', '--runbook', 'restore-to-time', '--state-dir', state], {
+      program: SOURCE_CLI,
+    });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('not runbook restore-to-time');
+    const help = await runCli(['recover', '--help'], { program: SOURCE_CLI });
+    expect(help.stdout).toContain('--target-time');
+    expect(help.stdout).toContain('recover --answers answers.yaml --logs /var/log/remote --target-time 2016-11-21T14:01:59Z');
+  });
+
   it('refuses another runbook (exit 2)', async () => {
     const r = await rehearse('other', '2016-03-17T05:00:00Z', ['--runbook', 'recover-docker-volume']);
     expect(r.code, r.text).toBe(2);
