@@ -3,11 +3,10 @@
  */
 import { commandLine, quote } from '../core/command-line.js';
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/run/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { failureText, hintFor, cfEnv } from '../adapters/cf/index.js';
 import { confirmationMatches } from '../engine/operator/index.js';
-import { cfCli } from './support/cf.js';
+import { cfCli, guidInSpace } from './support/cf.js';
 
 const target = defineAction({
   name: 'cf.target',
@@ -186,23 +185,6 @@ const checkNameFree = defineAction({
     return { free: false, adoptGuid: guid };
   },
 });
-
-/** The GUID of the instance named NAME: in the space given by GUID when the API answers, else in the targeted space. */
-async function guidInSpace(ctx: StepContext, name: string, spaceGuid: string | undefined): Promise<string | null> {
-  const cf = cfCli(ctx);
-  if (spaceGuid) {
-    const guids = await cf.serviceGuidsInSpace(spaceGuid, name);
-    if (guids !== null) {
-      if (guids.length > 1) {
-        throw new StepFailed(`${guids.length} service instances are named ${name} in space ${spaceGuid}: ${guids.join(', ')}`, {
-          hint: 'look at them (cf services), then resume',
-        });
-      }
-      return guids[0] ?? null;
-    }
-  }
-  return cf.serviceGuid(name);
-}
 
 const createService = defineAction({
   name: 'cf.create-service',

@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
 import { reportOutputs } from './support/params.js';
-import { UsageError } from '../core/errors.js';
+import { StepFailed, UsageError } from '../core/errors.js';
+import { commandLine } from '../core/command-line.js';
+import { guidInSpace } from './support/cf.js';
 import { parseTargetTime } from '../drill/target-time.js';
 import { COPY_NAME, defaultCopyName } from '../drill/copy-name.js';
 
@@ -86,6 +88,45 @@ const copyInto = defineAction({
   },
 });
 
+/**
+ * The copy's name, checked free before the long restore: the check create-solo makes before creating
+ * it comes after the restore and the dumps, many minutes in. That check stays (the name may be taken
+ * meanwhile, and it adopts what an abandoned run created); this one only reads.
+ */
+const checkCopyName = defineAction({
+  name: 'pitr.check-copy-name',
+  summary: "Check early that the copy's name is free, when the copy is created as a new service",
+  effect: 'read',
+  params: {
+    into: required('string', '"dumps" or "service"'),
+    copyName: required('string', 'the name of the copy'),
+    spaceGuid: required('string', 'the space the copy is created in'),
+  },
+  outputs: { checked: output('boolean', 'the name was checked (false: the copy is handed over as dump files)') },
+  result: (o) => (o.checked ? "the copy's name is free" : 'nothing to check: the copy is handed over as dump files, no service is created'),
+  async run(ctx, p) {
+    if (p.into !== 'service') return { checked: false };
+    const guid = await guidInSpace(ctx, p.copyName, p.spaceGuid);
+    if (!guid) {
+      ctx.evidence(`no service instance named ${p.copyName} in the space: the copy can be created under that name`);
+      return { checked: true };
+    }
+    const earlier = ctx.adoptable.find((a) => a.instanceGuid === guid);
+    if (earlier) {
+      ctx.note(
+        `${p.copyName} (GUID ${guid}) was created by the abandoned run ${earlier.runId}: before creating the copy the run asks whether to adopt it`,
+      );
+      return { checked: true };
+    }
+    throw new StepFailed(
+      `the copy cannot be created as "${p.copyName}": a service instance of that name already exists in the space (GUID ${guid})`,
+      {
+        hint: `nothing was restored or changed. Either rename or delete the instance named ${p.copyName} (cf rename-service / cf delete-service, once the user agrees), then resume; or give the copy another name: end this run (${commandLine(['abandon', ctx.runId, '--reason', 'copy name taken'])}) and start again with another inputs.copyName`,
+      },
+    );
+  },
+});
+
 const report = defineAction({
   name: 'pitr.report',
   summary: 'Report what came back from when, and where it is',
@@ -118,9 +159,13 @@ const report = defineAction({
         ]
       : [`- Nothing was restored here: ${p.why}`];
     const service = p.services[0];
+    // A deleted instance's copy under the instance's own name is the instance back, as it was at the moment (recover --target-time).
+    const back = service !== undefined && !p.live && service === p.serviceName;
     if (service)
       lines.push(
-        `- The copy is the new service ${service}: created solo, the dumps loaded into its leader, the apps bound, grown to the plan`,
+        back
+          ? `- The deleted instance is back under its own name, as the new service ${service}, as it was at ${p.time} (not at its last write): created solo, the dumps loaded into its leader, the apps bound, grown to the plan`
+          : `- The copy is the new service ${service}: created solo, the dumps loaded into its leader, the apps bound, grown to the plan`,
       );
     lines.push(
       `- ${p.live ? 'The live instance was not touched: only its archive was read' : 'The instance is deleted; its archive was only read'}`,
@@ -130,9 +175,11 @@ const report = defineAction({
           '',
           'Still to do:',
           '',
-          service
-            ? `- Tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service}).`
-            : '- Restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the live database, or a new instance).',
+          back
+            ? `- Tell the user ${service} is back as it was at ${p.time}: what was written after that moment is not in it; the apps are bound to it.`
+            : service
+              ? `- Tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service}).`
+              : '- Restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the live database, or a new instance).',
         ]
       : [];
     for (const l of [...lines, ...todo].filter(Boolean)) ctx.note(l);
@@ -140,4 +187,4 @@ const report = defineAction({
   },
 });
 
-export const restoreTimeActions: ActionDef[] = [moment, confirmInstance, copyInto, report];
+export const restoreTimeActions: ActionDef[] = [moment, confirmInstance, checkCopyName, copyInto, report];

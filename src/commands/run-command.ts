@@ -10,7 +10,7 @@ import type { GlobalArgs } from './global-options.js';
 import type { LoadedCommand } from './lazy-command.js';
 import { runbookPath } from './package-files.js';
 import { operatorOption } from './operator-flag.js';
-import { liveOptions } from './run-flags.js';
+import { liveOptions, type RunFlags } from './run-flags.js';
 import { recordOption, scenarioRecorder } from './record-flag.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
 
@@ -57,18 +57,21 @@ export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): Loade
   };
 }
 
+/** A live run of the runbook the flags name, on the platform they reach, recorded when --record asks. */
+export function liveChoice(argv: RunFlags & { runbook: string; record?: string }): RunChoice & { start: NonNullable<RunChoice['start']> } {
+  const runbookFile = runbookPath(argv.runbook);
+  return {
+    start: { mode: 'live', runbookFile, settings: settingsFrom(argv), live: liveFrom(argv) },
+    record: scenarioRecorder(argv.record, runbookFile),
+  };
+}
+
 /** A live recovery: its bundled runbook by default (`runbook` names another), run on the platform the flags reach. */
 export function liveRunCommand({ runbook, ...named }: { command: string; describe: string; runbook?: string; examples: Example[] }) {
   return runCommand({
     ...named,
     options: (y) => recordOption(liveOptions(y, runbook)),
     settings: CONNECTION_FLAGS,
-    choice: (argv) => {
-      const runbookFile = runbookPath(argv.runbook);
-      return {
-        start: { mode: 'live', runbookFile, settings: settingsFrom(argv), live: liveFrom(argv) },
-        record: scenarioRecorder(argv.record, runbookFile),
-      };
-    },
+    choice: (argv) => liveChoice(argv),
   });
 }

@@ -17,6 +17,7 @@ describe('explain restore-to-time', () => {
       'read-moment',
       'target-space',
       'find-instance',
+      'check-copy-name',
       'inspect-archive',
       'confirm-instance',
       'restore',

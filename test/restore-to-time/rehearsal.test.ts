@@ -97,6 +97,7 @@ async function liveScenario(): Promise<string> {
 
 interface Entry {
   type: string;
+  step?: string;
   system?: string;
   argv?: string[];
   writes?: boolean;
@@ -195,5 +196,27 @@ describe('restore-to-time into a new service, killed once the service is created
       .map((l) => JSON.parse(l) as Entry);
     expect(creates(journal)).toHaveLength(1);
     expect(resumed.stdout + resumed.stderr).toContain(`[${copy}] [13/13] Check the new nodes stream the restored database`);
+  });
+});
+
+describe('restore-to-time into a new service whose name is taken', () => {
+  it('stops at the early check, before the restore, naming the name', async () => {
+    // The copy named as the live instance itself: cf knows important-db in the space.
+    const { text, code, journal } = await rehearseLive('taken', '  into: service\n  copyName: important-db\n');
+    expect(code, text).toBe(1);
+    expect(text).toContain(
+      `stopped: the copy cannot be created as "important-db": a service instance of that name already exists in the space (GUID ${GUID})`,
+    );
+    expect(text).toMatch(/give the copy\s+another name/);
+    const started = journal.filter((e) => e.type === 'step.started').map((e) => e.step);
+    expect(started).toContain('check-copy-name');
+    expect(started).not.toContain('inspect-archive');
+    expect(started).not.toContain('restore');
+  });
+
+  it('is no check at all when the copy is handed over as dump files', async () => {
+    const { text, code } = await rehearseLive('taken-dumps', '  copyName: important-db\n');
+    expect(code, text).toBe(0);
+    expect(text).toContain("Check the copy's name is free — nothing to check: the copy is handed over as dump files");
   });
 });

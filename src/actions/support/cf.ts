@@ -1,5 +1,6 @@
 /** The step's cf CLI and Cloud Controller API, run through its command seam with the run's cf binary. */
 import type { StepContext } from '../../engine/run/index.js';
+import { StepFailed } from '../../core/errors.js';
 import { CfCli, CfApi, cfCurlHasFail } from '../../adapters/cf/index.js';
 
 export function cfCli(ctx: StepContext): CfCli {
@@ -10,4 +11,21 @@ export function cfCli(ctx: StepContext): CfCli {
 export async function cfApi(ctx: StepContext): Promise<CfApi> {
   const { version } = await cfCli(ctx).version();
   return new CfApi(ctx.cf, { binary: ctx.settings.cfBinary, curlFail: cfCurlHasFail(version) });
+}
+
+/** The GUID of the instance named NAME: in the space given by GUID when the API answers, else in the targeted space. */
+export async function guidInSpace(ctx: StepContext, name: string, spaceGuid: string | undefined): Promise<string | null> {
+  const cf = cfCli(ctx);
+  if (spaceGuid) {
+    const guids = await cf.serviceGuidsInSpace(spaceGuid, name);
+    if (guids !== null) {
+      if (guids.length > 1) {
+        throw new StepFailed(`${guids.length} service instances are named ${name} in space ${spaceGuid}: ${guids.join(', ')}`, {
+          hint: 'look at them (cf services), then resume',
+        });
+      }
+      return guids[0] ?? null;
+    }
+  }
+  return cf.serviceGuid(name);
 }

@@ -9,6 +9,7 @@ import { DingoError, EXIT, Interrupted, UsageError, isClosedOutput, messageOf } 
 import type { Runtime } from '../../core/runtime.js';
 import type { Platform } from '../../core/seams.js';
 import { loadAnswers } from '../operator/answers.js';
+import { mapAnswers } from '../operator/answers-mapping.js';
 import { checkAnswers } from '../operator/answers-check.js';
 import { execute } from './executor.js';
 import { recordedLines } from './executor-record.js';
@@ -152,7 +153,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   const answersFile = o.answersFile
     ? resolve(o.answersFile)
     : (plan.startedWithAnswers ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
-  const answers = loadAnswers(answersFile, redactor);
+  const answers = mapAnswers(loadAnswers(answersFile, redactor), plan.answersMapping);
   checkAnswers(answersFile, answers, runbook, o.actions);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
   const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock, runtime, mode !== 'rehearsal');
@@ -208,9 +209,13 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   try {
     journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator, tool: o.tool });
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
+    if (plan.answersMapping && !resuming) reporter.line(plan.answersMapping.note);
     await sendNotice(o.notifier, () => notice('started'), journal, reporter);
 
-    const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile, redactor).inputs : {};
+    const suggestions =
+      mode === 'rehearsal' && scenario?.answersFile
+        ? mapAnswers(loadAnswers(scenario.answersFile, redactor), plan.answersMapping).inputs
+        : {};
     const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
     platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live });
 
@@ -223,6 +228,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       journal,
       events: journal.events(),
       answers,
+      sameAs: plan.answersMapping?.sameAs,
       suggestions,
       yes: o.yes,
       plan: o.plan,

@@ -61,8 +61,12 @@ async function askEach(
   for (const input of missing) {
     let value: unknown;
     let source: 'prompt' | 'answers' | 'default';
+    const same = opts.sameAs?.[input.name];
     if (input.name in opts.answers.inputs) {
       value = normaliseInput(input.type, opts.answers.inputs[input.name]);
+      source = 'answers';
+    } else if (same !== undefined && same in scope.inputs) {
+      value = normaliseInput(input.type, scope.inputs[same]);
       source = 'answers';
     } else if (!opts.prompts.interactive && input.default !== undefined) {
       value = input.default;

@@ -25,6 +25,8 @@ export interface ExecuteOptions {
   journal: Journal;
   events: JournalEvent[];
   answers: Answers;
+  /** An input → the input whose answer it takes when the answers file does not give it (no question is asked). */
+  sameAs?: Record<string, string>;
   /** Proposed answers (a rehearsal scenario's), offered as defaults when asking on a terminal. */
   suggestions?: Record<string, unknown>;
   /** Instances created by abandoned runs, which this run may adopt. */

@@ -8,11 +8,20 @@ import { UsageError } from '../../core/errors.js';
 import { changedOptions, applyChanges, journaledOptions } from './run-history.js';
 import { loadRun, newRunId } from './runs.js';
 import { DEFAULT_SETTINGS, journaledSettings, type LiveOptions, type Settings } from '../runbook/settings.js';
+import { type AnswersMapping, journaledMapping } from '../operator/answers-mapping.js';
 
 export interface RunRequest {
   stateDir: string;
   /** New run: what to run. */
-  start?: { mode: 'live' | 'rehearsal'; runbookFile: string; scenarioDir?: string; settings: Partial<Settings>; live?: LiveOptions };
+  start?: {
+    mode: 'live' | 'rehearsal';
+    runbookFile: string;
+    scenarioDir?: string;
+    settings: Partial<Settings>;
+    live?: LiveOptions;
+    /** The runbook answered from another's answers file (recover --target-time). */
+    answersMapping?: AnswersMapping;
+  };
   /** Existing run to resume. */
   resumeId?: string;
   /** Settings given to a resume: each that differs from the journaled one is journaled as a change. */
@@ -32,6 +41,8 @@ export interface RunPlan {
   changes: Record<string, { from: unknown; to: unknown }>;
   /** The answers file the run was started with. */
   startedWithAnswers?: string;
+  /** How its answers are read, when the command that started it mapped them (journaled with the run). */
+  answersMapping?: AnswersMapping;
   /** The resumed run is done already: there is nothing to run. */
   done: boolean;
 }
@@ -57,6 +68,7 @@ function resumePlan(o: RunRequest, resumeId: string): RunPlan {
     live: options.live,
     changes,
     startedWithAnswers: typeof created.options.answersFile === 'string' ? created.options.answersFile : undefined,
+    answersMapping: journaledMapping(created.options.answersMapping),
     done: run.status === 'done',
   };
 }
@@ -72,6 +84,7 @@ export function planRun(o: RunRequest): RunPlan {
     runbookFile: resolve(o.start.runbookFile),
     settings: { ...DEFAULT_SETTINGS, ...o.start.settings },
     live: o.start.live,
+    answersMapping: o.start.answersMapping,
     changes: {},
     done: false,
   };
