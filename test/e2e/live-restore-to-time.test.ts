@@ -170,15 +170,27 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --runbo
   it('exits 0, the copy created as a new service', async () => {
     expect(pitr.run.code, pitr.run.stdout + pitr.run.stderr).toBe(0);
     expect(pitr.run.stdout).toContain(`run ${pitr.runId} is done`);
-    const t = await doneTranscript<{ steps: { id: string; status: string; outputs: Record<string, unknown> | null }[] }>(
-      pitr.c,
-      pitr.runId,
-    );
+    const t = await doneTranscript<{
+      steps: {
+        id: string;
+        status: string;
+        outputs: Record<string, unknown> | null;
+        commands: { where: string; argv: string[]; exitCode: number }[];
+      }[];
+    }>(pitr.c, pitr.runId);
     expect(t.steps.find((s) => s.id === 'find-instance')!.outputs).toMatchObject({
       live: true,
       instanceGuid: OLD_GUID,
       archiveUrl: `s3://${PITR_BUCKET}/${archivePrefix(OLD_GUID)}`,
       container: ORIGINAL,
+    });
+    // The dump went over SSH, through the jumpbox, into pg_restore in the copy's container.
+    const load = t.steps.find((s) => s.id === `create-copy/${copyName()}/load-dumps`)!;
+    expect(load.outputs).toEqual({ loaded: ['postgres'] });
+    expect(load.commands.find((x) => x.argv.includes('--single-transaction'))).toMatchObject({
+      exitCode: 0,
+      argv: expect.arrayContaining(['exec', '-i', pitr.c.container]) as unknown,
+      where: expect.stringMatching(/^cell 10\.58\.111\.150 via dingolivegw@dingo-jumpbox \(127\.0\.0\.1\)/) as unknown,
     });
     const cf = await pitr.c.readCf();
     expect(cf.instances.map((i) => [i.name, i.guid, i.plan]).sort()).toEqual(
