@@ -46,14 +46,14 @@ export interface RealExec {
 export function realExecOf(args: string[]): RealExec | undefined {
   const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
   if (rest[0] !== 'exec') return undefined;
-  let i = 1;
-  let osUser = 'root';
-  while (rest[i]?.startsWith('-')) {
-    if (rest[i] === '-u' || rest[i] === '--user') osUser = rest[++i] ?? osUser;
-    i += 1;
-  }
-  const container = rest[i] ?? '';
-  const cmd = rest.slice(i + 1);
+  // The container is the first word that is neither an option nor -u's account.
+  const at = rest.findIndex((a, n) => n > 0 && !a.startsWith('-') && rest[n - 1] !== '-u' && rest[n - 1] !== '--user');
+  if (at < 0) return undefined;
+  const options = rest.slice(1, at);
+  const userAt = Math.max(options.indexOf('-u'), options.indexOf('--user'));
+  const osUser = userAt >= 0 ? options[userAt + 1] : 'root';
+  const container = rest[at]!;
+  const cmd = rest.slice(at + 1);
   if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[3] === 'sh' && (cmd[2] === PSQL_VIA_STDIN || cmd[2] === PG_RESTORE_VIA_STDIN)) {
     return { container, program: cmd[2] === PSQL_VIA_STDIN ? 'psql' : 'pg_restore', local: false, args: cmd.slice(4) };
   }
