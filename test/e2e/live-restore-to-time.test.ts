@@ -9,6 +9,7 @@
  * rows are then counted through the cell, as the app's role: exactly those committed before the moment.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +193,11 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --runbo
       argv: expect.arrayContaining(['exec', '-i', pitr.c.container]) as unknown,
       where: expect.stringMatching(/^cell 10\.58\.111\.150 via dingolivegw@dingo-jumpbox \(127\.0\.0\.1\)/) as unknown,
     });
+    const report = readFileSync(join(pitr.c.stateDir, 'runs', pitr.runId, 'report.md'), 'utf8');
+    expect(report.startsWith('# restore-to-time\n')).toBe(true);
+    expect(report).toContain(`- The copy is the new service ${copyName()}: created solo, the dumps loaded into its leader`);
+    expect(report).toContain('- The live instance was not touched: only its archive was read');
+    expect(report).not.toContain('quarantined archive');
     const cf = await pitr.c.readCf();
     expect(cf.instances.map((i) => [i.name, i.guid, i.plan]).sort()).toEqual(
       [
