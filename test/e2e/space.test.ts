@@ -112,6 +112,9 @@ describe('recovering a deleted space (rehearsal)', () => {
     expect(report).toMatch(/scratch-db[\s\S]*no archive/);
     expect(report).toMatch(/re-push/);
     expect(report).toMatch(/quarantine/);
+    // A space's recovery, each instance swapped into a new one: what it kept aside is left to remove.
+    expect(report).toMatch(/^# Recovery of /);
+    expect(report).toContain('- Remove the quarantined archive and the moved-aside data only once the user is satisfied.');
     assertNoSecrets(runDir);
   });
 

@@ -175,6 +175,11 @@ describe('rehearse --runbook restore-to-time into a new service', () => {
     expect(writes.filter((c) => c.system === 'cf').every((c) => c.argv!.includes(copy))).toBe(true);
     const report = await readFile(join(runDir, 'report.md'), 'utf8');
     expect(report).toContain(`The copy is the new service ${copy}`);
+    // A copy beside a live instance: not a space's recovery; nothing was moved aside, nothing of the instance lost.
+    expect(report.startsWith('# restore-to-time (REHEARSAL)\n')).toBe(true);
+    expect(report).toContain('## Create the copy as a new service and load the dumps into it: 1 item');
+    expect(report.slice(report.indexOf('## What is left'))).toBe('## What is left\n\n- What the report above lists as still to do.\n');
+    expect(report).not.toContain('quarantined archive');
   });
 });
 

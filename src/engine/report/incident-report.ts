@@ -124,7 +124,7 @@ function itemsHead(t: Transcript): string[] {
   ];
 }
 
-/** The head of any other run (a Docker volume's recovery): what its report steps summed up. */
+/** The head of any other run (a Docker volume's recovery, a restore to a moment): what its report steps summed up, and its items. */
 function summaryHead(t: Transcript): string[] {
   return [
     `# ${t.runbook}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
@@ -132,6 +132,7 @@ function summaryHead(t: Transcript): string[] {
     ...runLines(t),
     '',
     ...summaries(t.steps.filter((s) => !s.item)),
+    ...itemSections(t),
   ];
 }
 
@@ -156,9 +157,14 @@ function runLines(t: Transcript): string[] {
   ];
 }
 
-/** What the run recovered: one Dingo instance, a space's instances one item each, or something else its report sums up. */
+/**
+ * What the run recovered: one Dingo instance, a space's instances one item each (each swapping an
+ * archive into a new instance), or something else its report sums up (a copy made beside a live
+ * instance in an item of its own moves nothing aside and loses nothing).
+ */
 function kindOf(t: Transcript): 'instance' | 'items' | 'summary' {
-  if (t.steps.some((s) => s.item) && !outputsOf(t, 'logs.find-deleted').instanceGuid) return 'items';
+  const swaps = t.steps.some((s) => s.item && s.action === 'archive.quarantine');
+  if (swaps && !outputsOf(t, 'logs.find-deleted').instanceGuid) return 'items';
   return t.steps.some((s) => !s.item && s.action === 'logs.find-deleted') ? 'instance' : 'summary';
 }
 

@@ -1,5 +1,6 @@
 /** What a live case is made of (./platform.ts builds it) and the options it is built with. */
 import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
+import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import type { EsHttp } from '../es-http.js';
 import type { NewInstance } from './case-instances.js';
 import type { CommandHold, LiveCellWorld } from './cell-docker.js';
@@ -16,6 +17,8 @@ export interface CaseSecrets {
   privateKeyLines: string[];
   /** The Elasticsearch API key (ES_API_KEY) when the case searches Elasticsearch. */
   esApiKey?: string;
+  /** Others the case's platform holds (case option otherSecrets), e.g. a live instance's container environment. */
+  others?: string[];
 }
 
 /**
@@ -94,4 +97,10 @@ export interface CaseOptions {
   forgedBucket?: string;
   /** WAL_S3_BUCKET of the new containers (default BUCKET, where the deleted instances' archives are). */
   containerWalBucket?: string;
+  /** Containers the cell runs before the run (e.g. a live instance's), beside those the broker creates. */
+  containers?: SimContainer[];
+  /** Secrets the case's platform holds beyond those it makes (e.g. those of `containers`): none may reach the run folder. */
+  otherSecrets?: string[];
+  /** psql and pg_restore exec'd in a container run against a REAL PostgreSQL 15 of its own (./cell-postgres.ts). */
+  realPostgres?: boolean;
 }

@@ -11,6 +11,9 @@
  *   (moto): it reads sysids/sysid there, replays for a couple of polls (pg_is_in_recovery() = t),
  *   and the restored database holds that archive's roles and passwords.
  *
+ * With realPostgres, psql and pg_restore exec'd in a running container run against a REAL
+ * PostgreSQL 15 server of that container's (./cell-postgres.ts), the rest as simulated.
+ *
  * A test may also have the cell hold a command once (`holds`): it takes effect, then the
  * client waits before answering, long enough for the test to cut the SSH connection it
  * came over, so the operator's side never learns how it ended.
@@ -23,6 +26,7 @@ import { dirname, join } from 'node:path';
 import { simulateCell, type CellWorld, type SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { updateState } from '../fake-cli/locked-state.js';
 import { containerCredentials } from './broker-config.js';
+import { ensureCellPostgres, realExecOf, runRealExec, type CellPostgres, type RealExec } from './cell-postgres.js';
 import { archivePrefix, httpSync, s3Request } from './shared.js';
 
 export const STATE_FILE = 'cell-world.json';
@@ -39,6 +43,13 @@ export interface LiveCellWorld extends CellWorld {
   localTrust?: boolean;
   /** Commands to hold once each, the first one matching a command first. */
   holds?: CommandHold[];
+  /**
+   * true: a psql or pg_restore exec'd in a running container runs for real, against a PostgreSQL 15
+   * server of that container's (./cell-postgres.ts), started on the first one.
+   */
+  realPostgres?: boolean;
+  /** The real servers started, by container name: what the case's cleanup stops by PID. */
+  postgres?: Record<string, CellPostgres>;
 }
 
 /** A docker command held once, after it took effect and before it answers. */
@@ -119,21 +130,39 @@ function stateFile(args: string[]): string | null {
   return host?.startsWith('unix://') ? join(dirname(host.slice('unix://'.length)), STATE_FILE) : null;
 }
 
-/** Reads stdin before taking the lock: the client may be fed slowly. */
-function readInput(args: string[]): string {
-  if (!args.includes('-i')) return '';
+/** Reads stdin, as bytes (a dump is not text), before taking the lock: the client may be fed slowly. */
+function readInput(args: string[]): Buffer {
+  if (!args.includes('-i')) return Buffer.alloc(0);
   try {
-    return readFileSync(0, 'utf8');
+    return readFileSync(0);
   } catch {
-    return '';
+    return Buffer.alloc(0);
   }
+}
+
+/**
+ * The container's real server for a psql or pg_restore exec'd in it (started if it has none), under
+ * the state's lock so its PID is recorded; undefined when the cell simulates the command.
+ */
+function realServerFor(file: string, e: RealExec | undefined): CellPostgres | undefined {
+  if (!e) return undefined;
+  return updateState<LiveCellWorld, CellPostgres | undefined>(file, (state) => {
+    const c = state.containers[e.container];
+    if (!state.realPostgres || !c?.running) return undefined;
+    const servers = (state.postgres ??= {});
+    const known = servers[c.name]?.pid;
+    const server = ensureCellPostgres(servers, c, envOf(c));
+    if (server.pid !== known) state.history.push(`started PostgreSQL 15 for ${c.name} (pid ${String(server.pid)})`);
+    state.history.push(`${e.program} in ${c.name} ran on its PostgreSQL 15`);
+    return server;
+  });
 }
 
 /**
  * One docker command against the state in `file`, under its lock: the run may drive two
  * containers of the cell at once (and the broker hook may be creating a third).
  */
-function answer(file: string, args: string[], stdin: string): { result: ReturnType<typeof simulateCell>; hold?: CommandHold } {
+function answer(file: string, args: string[], stdin: Buffer): { result: ReturnType<typeof simulateCell>; hold?: CommandHold } {
   return updateState<LiveCellWorld, { result: ReturnType<typeof simulateCell>; hold?: CommandHold }>(file, (state) => {
     const result = simulateCell(
       state,
@@ -158,7 +187,18 @@ function main(): void {
     process.exitCode = 1;
     return;
   }
-  const { result, hold } = answer(file, args, readInput(args));
+  const input = readInput(args);
+  const e = realExecOf(args);
+  const server = realServerFor(file, e);
+  if (server) {
+    // Outside the lock: a load takes its time, and other commands go on meanwhile.
+    const r = runRealExec(server, e!, input);
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    process.exitCode = r.exitCode;
+    return;
+  }
+  const { result, hold } = answer(file, args, input);
   // Held after the change is saved and the lock released: other commands go on meanwhile.
   if (hold) holdUntilReleased(hold);
   process.stdout.write(result.stdout);

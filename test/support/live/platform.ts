@@ -18,7 +18,7 @@
  *   given with --es-url and an API key in the environment.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScenario } from '../../../src/rehearsal/world.js';
@@ -31,6 +31,7 @@ import { BROKER_CONFIG_ENV, type BrokerConfig } from './broker-config.js';
 import type { CaseOptions, CaseSecrets, LiveCase } from './case-types.js';
 import { planNewInstances, uploadArchives, writeDeletedSyslog, type NewInstance } from './case-instances.js';
 import type { LiveCellWorld } from './cell-docker.js';
+import { stopCellPostgres } from './cell-postgres.js';
 import { ES_INDEX, SEED, logDocuments } from './es-logs.js';
 import { OPERATOR_S3, STORE_ROOT, type LiveServers } from './servers.js';
 
@@ -102,7 +103,9 @@ function cellDaemon(s: LiveServers, deleted: OldInstance[], opts: CaseOptions): 
     serving: {},
     history: [],
     ...(opts.holds ? { holds: opts.holds } : {}),
+    ...(opts.realPostgres ? { realPostgres: true } : {}),
   };
+  for (const c of opts.containers ?? []) world.containers[c.name] = c;
   return fakeDaemon(world, resolve(import.meta.dirname, 'cell-docker.ts'));
 }
 
@@ -210,6 +213,7 @@ function caseSecrets(
   instances: NewInstance[],
   deleted: OldInstance[],
   esApiKey: string | undefined,
+  others: string[],
 ): CaseSecrets {
   return {
     containerAwsKeyId: containerAws.keyId,
@@ -218,6 +222,7 @@ function caseSecrets(
     passwords: [...instances.flatMap((i) => Object.values(i.passwords)), ...deleted.flatMap((d) => Object.values(d.roles))],
     privateKeyLines: [middleLine(s.gateway.clientKeyFile), middleLine(s.cell.clientKeyFile)],
     ...(esApiKey ? { esApiKey } : {}),
+    ...(others.length ? { others } : {}),
   };
 }
 
@@ -284,7 +289,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     instances,
     deleted,
     stateDir: join(work, 'state'),
-    secrets: caseSecrets(s, containerAws, instances, deleted, esApiKey),
+    secrets: caseSecrets(s, containerAws, instances, deleted, esApiKey, opts.otherSecrets ?? []),
     liveArgs,
     platformArgs,
     answersFile,
@@ -295,6 +300,8 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     readCell: () => JSON.parse(readFileSync(daemon.file, 'utf8')) as LiveCellWorld,
     etcdGet: (key) => etcdGet(s, key),
     async cleanup(): Promise<void> {
+      // First: the cell's real servers, by the PIDs its state recorded, whatever else failed.
+      if (existsSync(daemon.file)) stopCellPostgres((JSON.parse(readFileSync(daemon.file, 'utf8')) as LiveCellWorld).postgres ?? {});
       await es?.stop();
       await fake.cleanup();
       daemon.remove();

@@ -33,10 +33,10 @@ export async function doneTranscript<T>(c: LiveCase, runId: string): Promise<T> 
   return transcriptOf<T>(c, runId);
 }
 
-/** relative key → "size etag" of everything under a prefix. */
-export async function listing(s3: ObjectStore, prefix: string): Promise<Record<string, string>> {
+/** relative key → "size etag" of everything under a prefix (of BUCKET unless `bucket` is given). */
+export async function listing(s3: ObjectStore, prefix: string, bucket = BUCKET): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for await (const o of s3.list(BUCKET, prefix)) out[o.key.slice(prefix.length)] = `${o.size} ${o.etag}`;
+  for await (const o of s3.list(bucket, prefix)) out[o.key.slice(prefix.length)] = `${o.size} ${o.etag}`;
   return out;
 }
 
@@ -208,6 +208,7 @@ export function everySecret(c: LiveCase): string[] {
     ...s.passwords,
     ...s.privateKeyLines,
     ...(s.esApiKey ? [s.esApiKey] : []),
+    ...(s.others ?? []),
   ];
 }
 

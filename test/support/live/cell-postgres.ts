@@ -1,0 +1,206 @@
+/**
+ * A REAL PostgreSQL 15 server behind a container of the live cell (case option realPostgres):
+ * when a client command the adapters run in a patroni container comes to it (`docker exec … psql`,
+ * `docker exec -i … pg_restore`, with a password line on standard input or as the postgres OS
+ * user over the local socket), the cell's docker starts a server for that container if it has
+ * none yet (initdb'd in a folder of the container's, the roles and passwords of its environment)
+ * and runs the command for real against it. Its postmaster PID is kept in the cell state, so the
+ * case's cleanup stops it by PID (stopCellPostgres) whatever else failed.
+ *
+ * The container's 127.0.0.1:5432 is the server's own socket folder: no TCP port, nothing another
+ * test on this machine could collide with. pg_hba trusts the postgres OS account (peer) and asks
+ * every other role its password (scram-sha-256), as a patroni container's local lines do; the public
+ * schema lets every role create in it, as PostgreSQL 9.5 (Dingo's) leaves it.
+ *
+ * Bundled into the cell's fake docker with ./cell-docker.ts: no test-runner imports.
+ */
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PSQL_VIA_STDIN } from '../../../src/adapters/postgres.js';
+import { PG_RESTORE_VIA_STDIN } from '../../../src/adapters/pg-load.js';
+import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
+
+const PG15_BIN = '/usr/lib/postgresql/15/bin';
+/** Where the adapters' scripts reach the server in the container. */
+const CONTAINER_ADDRESS = '-h 127.0.0.1 -p 5432';
+
+/** A container's real server: its postmaster, data folder and socket folder. */
+export interface CellPostgres {
+  pid: number;
+  dataDir: string;
+  socketDir: string;
+}
+
+/** A docker exec the real server answers: the container, and the command line to run here instead. */
+export interface RealExec {
+  container: string;
+  program: 'psql' | 'pg_restore';
+  /** true: as the postgres OS account over the socket; false: as root, a role's password first on stdin. */
+  local: boolean;
+  args: string[];
+}
+
+/** `docker exec [-i] [-u USER] NAME CMD...` of a psql or pg_restore the adapters build; undefined for anything else. */
+export function realExecOf(args: string[]): RealExec | undefined {
+  const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
+  if (rest[0] !== 'exec') return undefined;
+  // The container is the first word that is neither an option nor -u's account.
+  const at = rest.findIndex((a, n) => n > 0 && !a.startsWith('-') && rest[n - 1] !== '-u' && rest[n - 1] !== '--user');
+  if (at < 0) return undefined;
+  const options = rest.slice(1, at);
+  const userAt = Math.max(options.indexOf('-u'), options.indexOf('--user'));
+  const osUser = userAt >= 0 ? options[userAt + 1] : 'root';
+  const container = rest[at]!;
+  const cmd = rest.slice(at + 1);
+  if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[3] === 'sh' && (cmd[2] === PSQL_VIA_STDIN || cmd[2] === PG_RESTORE_VIA_STDIN)) {
+    return { container, program: cmd[2] === PSQL_VIA_STDIN ? 'psql' : 'pg_restore', local: false, args: cmd.slice(4) };
+  }
+  if ((cmd[0] === 'psql' || cmd[0] === 'pg_restore') && osUser === 'postgres') {
+    return { container, program: cmd[0], local: true, args: cmd.slice(1) };
+  }
+  return undefined;
+}
+
+function run(argv: string[], input?: Buffer | string): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(argv[0]!, argv.slice(1), { input, cwd: '/', maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) return { status: 127, stdout: '', stderr: `${argv[0]!}: ${r.error.message}` };
+  return { status: r.status ?? 1, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+}
+
+function asPostgres(argv: string[], input?: string): void {
+  const r = run(['runuser', '-u', 'postgres', '--', ...argv], input);
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (exit ${String(r.status)}): ${r.stderr.trim()}`);
+}
+
+/** The process runs (a zombie, ended but not yet reaped, does not). */
+const alive = (pid: number): boolean => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${String(pid)}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+const quoteLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** The roles the broker gave the container (its environment), with their passwords, as SQL. */
+function rolesSql(env: Record<string, string>): string {
+  const roles: [string | undefined, string | undefined, string][] = [
+    [env.SUPERUSER_USERNAME, env.SUPERUSER_PASSWORD, 'SUPERUSER'],
+    [env.ADMIN_USERNAME, env.ADMIN_PASSWORD, 'CREATEDB CREATEROLE'],
+    [env.APPUSER_USERNAME, env.APPUSER_PASSWORD, ''],
+  ];
+  return roles
+    .filter(([user]) => user)
+    .map(([user, password, attrs]) => `CREATE ROLE ${quoteIdent(user!)} LOGIN ${attrs} PASSWORD ${quoteLiteral(password ?? '')};`)
+    .join('\n');
+}
+
+/**
+ * The container's running server: the one recorded if its postmaster still runs, else one started
+ * (initdb'd first when its folder holds none) and recorded in `servers`.
+ */
+export function ensureCellPostgres(servers: Record<string, CellPostgres>, c: SimContainer, env: Record<string, string>): CellPostgres {
+  const known = servers[c.name];
+  if (known && alive(known.pid)) return known;
+  const volume = c.mounts.find((m) => m.Destination === '/data')?.Source;
+  if (!volume) throw new Error(`container ${c.name} has no /data volume to keep a PostgreSQL 15 cluster beside`);
+  const dataDir = join(dirname(volume), 'pg15');
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+  const socketDir = mkdtempSync(join(tmpdir(), 'dingo-cellpg-'));
+  chownSync(socketDir, postgresIds().uid, postgresIds().gid);
+  if (fresh) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chownSync(dataDir, postgresIds().uid, postgresIds().gid);
+    asPostgres([join(PG15_BIN, 'initdb'), '-D', dataDir, '--no-sync', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C', '-A', 'peer']);
+    writeFileSync(join(dataDir, 'pg_hba.conf'), 'local all postgres peer\nlocal all all scram-sha-256\n');
+  }
+  const started = run([
+    'runuser',
+    '-u',
+    'postgres',
+    '--',
+    join(PG15_BIN, 'pg_ctl'),
+    '-D',
+    dataDir,
+    '-w',
+    '-s',
+    '-l',
+    join(socketDir, 'log'),
+    '-o',
+    `-p 5432 -k ${socketDir} -c listen_addresses='' -c fsync=off -c timezone=UTC`,
+    'start',
+  ]);
+  if (started.status !== 0) {
+    rmSync(socketDir, { recursive: true, force: true });
+    throw new Error(`PostgreSQL 15 of ${c.name} did not start: ${started.stderr.trim()}`);
+  }
+  const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const server = { pid, dataDir, socketDir };
+  servers[c.name] = server;
+  if (fresh) {
+    try {
+      createRoles(socketDir, env);
+    } catch (err) {
+      // Not recorded anywhere yet if this throws (the state is saved only after): stop it here.
+      stopCellPostgres({ [c.name]: server });
+      throw err;
+    }
+  }
+  return server;
+}
+
+/** The container's roles, and public open to every role (9.5's default) in postgres and template1. */
+function createRoles(socketDir: string, env: Record<string, string>): void {
+  const psql = [join(PG15_BIN, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', '5432', '-U', 'postgres'];
+  // PostgreSQL 9.5 lets every role create in public; 15 no longer does.
+  const publicCreate = 'GRANT CREATE ON SCHEMA public TO PUBLIC;';
+  asPostgres([...psql, '-d', 'postgres'], `${rolesSql(env)}\n${publicCreate}\n`);
+  asPostgres([...psql, '-d', 'template1'], `${publicCreate}\n`);
+}
+
+let ids: { uid: number; gid: number } | undefined;
+function postgresIds(): { uid: number; gid: number } {
+  if (!ids) {
+    const r = run(['id', '-u', 'postgres']);
+    const g = run(['id', '-g', 'postgres']);
+    ids = { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
+  }
+  return ids;
+}
+
+/** Runs the exec against the container's real server, as the container would: its output and exit code. */
+export function runRealExec(server: CellPostgres, e: RealExec, input: Buffer): { exitCode: number; stdout: string; stderr: string } {
+  const path = `PATH=${PG15_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`;
+  const argv = e.local
+    ? ['runuser', '-u', 'postgres', '--', 'env', path, `PGHOST=${server.socketDir}`, 'PGPORT=5432', e.program, ...e.args]
+    : [
+        'env',
+        '-i',
+        path,
+        'sh',
+        '-c',
+        (e.program === 'psql' ? PSQL_VIA_STDIN : PG_RESTORE_VIA_STDIN).replace(CONTAINER_ADDRESS, `-h ${server.socketDir} -p 5432`),
+        'sh',
+        ...e.args,
+      ];
+  const r = run(argv, input);
+  return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Stops each server by its recorded PID (a fast shutdown, then SIGKILL past 10 s) and removes its socket folder. */
+export function stopCellPostgres(servers: Record<string, CellPostgres>): void {
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (const s of Object.values(servers)) {
+    if (Number.isInteger(s.pid) && s.pid > 0 && alive(s.pid)) {
+      process.kill(s.pid, 'SIGINT');
+      const deadline = Date.now() + 10_000;
+      while (alive(s.pid) && Date.now() < deadline) Atomics.wait(tick, 0, 0, 50);
+      if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
+    }
+    rmSync(s.socketDir, { recursive: true, force: true });
+  }
+}
