@@ -3,7 +3,7 @@
  * beside the live one, from its wal-e archive. Nothing here writes to the instance or its archive.
  */
 import { join } from 'node:path';
-import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
+import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
 import { reportOutputs } from './support/params.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { commandLine } from '../core/command-line.js';
@@ -145,6 +145,9 @@ const report = defineAction({
     outDir: required('string', 'the folder of the dumps'),
     verified: required('string[]', 'the dumps proven to restore'),
     services: required('string[]', 'the new service the copy was created as (none: dump files only)'),
+    apps: optional('string[]', 'the apps bound to it'),
+    plan: optional('string', 'the plan it was sized for'),
+    soloPlan: optional('string', 'the single-node plan it was created with'),
   },
   outputs: { ...reportOutputs, summary: output('string', 'what came back from when (Markdown), the head of the incident report') },
   run(ctx, p) {
@@ -159,13 +162,19 @@ const report = defineAction({
         ]
       : [`- Nothing was restored here: ${p.why}`];
     const service = p.services[0];
+    const apps = p.apps ?? [];
+    const made = [
+      `created as ${p.soloPlan ?? 'solo'}, the dumps loaded into its leader`,
+      apps.length ? `bound to ${apps.join(', ')}` : 'no app bound',
+      ...(p.plan && p.plan !== p.soloPlan ? [`grown to the plan ${p.plan}`] : []),
+    ].join(', ');
     // A deleted instance's copy under the instance's own name is the instance back, as it was at the moment (recover --target-time).
     const back = service !== undefined && !p.live && service === p.serviceName;
     if (service)
       lines.push(
         back
-          ? `- The deleted instance is back under its own name, as the new service ${service}, as it was at ${p.time} (not at its last write): created solo, the dumps loaded into its leader, the apps bound, grown to the plan`
-          : `- The copy is the new service ${service}: created solo, the dumps loaded into its leader, the apps bound, grown to the plan`,
+          ? `- The deleted instance is back under its own name, as the new service ${service}, as it was at ${p.time} (not at its last write): ${made}`
+          : `- The copy is the new service ${service}: ${made}`,
       );
     lines.push(
       `- ${p.live ? 'The live instance was not touched: only its archive was read' : 'The instance is deleted; its archive was only read'}`,

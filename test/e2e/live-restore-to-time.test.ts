@@ -195,7 +195,10 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --runbo
     });
     const report = readFileSync(join(pitr.c.stateDir, 'runs', pitr.runId, 'report.md'), 'utf8');
     expect(report.startsWith('# restore-to-time\n')).toBe(true);
-    expect(report).toContain(`- The copy is the new service ${copyName()}: created solo, the dumps loaded into its leader`);
+    expect(report).toContain(
+      `- The copy is the new service ${copyName()}: created as solo, the dumps loaded into its leader, bound to their-app`,
+    );
+    expect(report).not.toContain('grown to the plan');
     expect(report).toContain('- The live instance was not touched: only its archive was read');
     expect(report).not.toContain('quarantined archive');
     const cf = await pitr.c.readCf();

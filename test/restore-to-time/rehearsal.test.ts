@@ -50,6 +50,11 @@ describe('rehearse --runbook restore-to-time', () => {
     expect(text).toMatch(/Restore the database as it was at the moment — not restored: the archive was written by PostgreSQL 9\.5/);
     expect(text).toContain('Dump the chosen databases — nothing to dump: the copy was not restored here');
     expect(text).toContain(`run ${runId} is done`);
+    // The runs table names the instance restored (restore-to-time's input is `instance`, not serviceName).
+    const runs = await runCli(['runs', '--json', '--state-dir', state], { program: SOURCE_CLI });
+    expect((JSON.parse(runs.stdout) as { runs: { runId: string; service: string }[] }).runs.find((r) => r.runId === runId)?.service).toBe(
+      'important-db',
+    );
   });
 });
 
@@ -174,7 +179,9 @@ describe('rehearse --runbook restore-to-time into a new service', () => {
     }
     expect(writes.filter((c) => c.system === 'cf').every((c) => c.argv!.includes(copy))).toBe(true);
     const report = await readFile(join(runDir, 'report.md'), 'utf8');
-    expect(report).toContain(`The copy is the new service ${copy}`);
+    expect(report).toContain(
+      `The copy is the new service ${copy}: created as solo, the dumps loaded into its leader, no app bound, grown to the plan cluster`,
+    );
     // A copy beside a live instance: not a space's recovery; nothing was moved aside, nothing of the instance lost.
     expect(report.startsWith('# restore-to-time (REHEARSAL)\n')).toBe(true);
     expect(report).toContain('## Create the copy as a new service and load the dumps into it: 1 item');

@@ -166,7 +166,7 @@ export function loadRun(stateDir: string, runId: string): RunSummary {
     status,
     stands: standing(state, status, runningAs, failed),
     runningAs,
-    service: text(state.inputs.serviceName),
+    service: text(state.inputs.serviceName) || text(state.inputs.instance),
     org: text(state.inputs.org),
     space: text(state.inputs.space),
     currentStep: (failed ?? started)?.[0] ?? null,
