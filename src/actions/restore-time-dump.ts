@@ -10,7 +10,7 @@ import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { dumpDatabases } from '../volumes/look.js';
-import { restoreOnce, scratchFolder } from './support/restore-copy.js';
+import { restoreOnce, scratchEngine, scratchFolder } from './support/restore-copy.js';
 
 /**
  * The copy restored to the moment; restored again when it is gone (a resume after the temp folder
@@ -66,6 +66,7 @@ const dump = defineAction({
       dataDir,
       major: p.major,
       workDir: dirname(dataDir),
+      engine: scratchEngine(ctx),
       databases: wanted,
       outDir,
       progress: (m) => {
