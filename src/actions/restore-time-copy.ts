@@ -14,7 +14,8 @@ import type { DrillReport } from '../drill/drill.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { parseTargetTime } from '../drill/target-time.js';
 import { defaultCopyName } from '../drill/copy-name.js';
-import { removeLeftovers, restoreOnce, scratchEngine } from './support/restore-copy.js';
+import { removeLeftovers, restoreOnce } from './support/restore-copy.js';
+import { scratchEngine } from './support/scratch-engine.js';
 import { lookInside, newestOf, type LookResult } from '../volumes/look.js';
 
 const restoreOutputs = {

@@ -10,7 +10,8 @@ import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { dumpDatabases } from '../volumes/look.js';
-import { restoreOnce, scratchEngine, scratchFolder } from './support/restore-copy.js';
+import { restoreOnce, scratchFolder } from './support/restore-copy.js';
+import { scratchEngine } from './support/scratch-engine.js';
 
 /**
  * The copy restored to the moment; restored again when it is gone (a resume after the temp folder

@@ -43,7 +43,7 @@ export async function chooseServer(major: string, o: ServerChoice, processes: Lo
     if (!(err instanceof DrillFailed) || err.outcome !== 'could-not-run' || o.pgBin) throw err;
     if (!o.engine) {
       throw new DrillFailed('could-not-run', err.message, {
-        hint: `${err.hint ?? ''} Or give --docker-host so the postgres:${major} image of the Docker Engine runs it.`.trim(),
+        hint: `${err.hint ?? ''} Or name this machine's Docker Engine (drill --docker-host, a runbook's --scratch-docker-host) so its postgres:${major} image runs it.`.trim(),
       });
     }
     await requireImage(o.engine, major);

@@ -10,14 +10,7 @@ import { StepFailed } from '../../core/errors.js';
 import { runDrill, type DrillReport } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
 import { parseTargetTime } from '../../drill/target-time.js';
-import type { DockerEngine } from '../../core/seams.js';
-import { engineFor } from '../../volumes/session.js';
-
-/** The Engine whose postgres:<major> image runs a scratch server when that major is not installed here (--scratch-docker-host), if given. */
-export function scratchEngine(ctx: StepContext): DockerEngine | undefined {
-  const host = ctx.settings.scratchDockerHost;
-  return host ? engineFor(host) : undefined;
-}
+import { scratchEngine } from './scratch-engine.js';
 
 /** The folder of a run's scratch copies (not created). */
 export function scratchFolder(runId: string): string {
