@@ -4,7 +4,7 @@
  * for), and the fake Docker Engine whose `postgres:15` container runs the local PostgreSQL 15 on what
  * is bind-mounted into it. The restore runs in the container, which never sees a credential.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
@@ -12,7 +12,7 @@ import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
 import { drillArgs, setUpDrill, tearDownDrill } from '../support/drill-fixtures.js';
 import type { Moto } from '../support/moto.js';
-import { DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
+import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
 
 const BUCKET = 'image-bucket';
 const PREFIX = 'backups/image/wal/';
@@ -103,6 +103,28 @@ describe('drill in the postgres:<major> image', () => {
     expect(new Date(target.slice('recovery_target_time='.length).replace(' ', 'T').replace(/\+00$/, 'Z')).toISOString()).toBe(
       moment.toISOString(),
     );
+  }, 180_000);
+
+  it('removes the container when the restore fails after it started: WAL the moment needs is missing', async () => {
+    const [first, second] = archive.batches;
+    const older = archive.backups[0]!;
+    const missing = archive.segments.find((seg) => seg > older.stopSegment)!;
+    const prefix = 'backups/image-gap/wal/';
+    for (const key of await archiveKeys(archive.root)) {
+      if (key !== `wal_005/${missing}.lzo`)
+        await moto.store.put({ bucket: BUCKET, key: prefix + key }, await readFile(join(archive.root, key)));
+    }
+    const before = engine.created.length;
+    const r = await drill({
+      url: `s3://${BUCKET}/${prefix}`,
+      targetTime: between(first!.committed, second!.before).toISOString(),
+      dockerHost: `unix://${engine.socket}`,
+    });
+    expect(r.code, r.out).toBe(DRILL_EXIT.notRestorable);
+    expect(JSON.parse(r.out).lost.from).toBe(missing);
+    const made = engine.created.slice(before);
+    expect(made.length).toBeGreaterThan(0);
+    for (const c of made) expect(c).toMatchObject({ started: true, removed: true });
   }, 180_000);
 
   it('names the image to pull, or the PostgreSQL to install, when the image is missing too; nothing is pulled or created', async () => {
