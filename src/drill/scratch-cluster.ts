@@ -50,6 +50,8 @@ const PID_FILE_GRACE_MS = 5000;
 
 export class ScratchCluster {
   private container: ImageServer | null = null;
+  /** How the image's server ran, kept after its container is removed. */
+  private ranIn: string | null = null;
 
   constructor(private readonly o: ClusterOptions) {}
 
@@ -64,7 +66,7 @@ export class ScratchCluster {
 
   /** How the server runs: "local PostgreSQL (/usr/lib/postgresql/15/bin)" or "container postgres:15 (abc123def456)". */
   get how(): string {
-    return this.container?.how ?? (this.o.image ? `container postgres:${this.o.image.major}` : `local PostgreSQL (${this.o.bin})`);
+    return this.ranIn ?? (this.o.image ? `container postgres:${this.o.image.major} (not started)` : `local PostgreSQL (${this.o.bin})`);
   }
 
   get logFile(): string {
@@ -83,6 +85,7 @@ export class ScratchCluster {
       name: image.name,
       purpose: 'restore drill of a wal-e archive',
     });
+    this.ranIn = this.container.how;
   }
 
   async start(): Promise<void> {
