@@ -1,14 +1,15 @@
 /**
  * The optional drill of the OLD archive before anything is changed: restore LATEST into a
  * throwaway PostgreSQL on this machine and replay its WAL, so the operator knows what will
- * come back. Without local binaries of the archive's major version the step says so and
- * the recovery goes on; an archive that does not restore stops it while nothing is changed.
+ * come back. Without local binaries of the archive's major version (nor its postgres:<major> image
+ * through --scratch-docker-host) the step says so and the recovery goes on; an archive that does not restore stops it while nothing is changed.
  */
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import { StepFailed } from '../core/errors.js';
 import { runDrill } from '../drill/drill.js';
 import { formatDuration } from '../core/duration.js';
 import { DrillFailed } from '../drill/exit-codes.js';
+import { scratchEngine } from './support/scratch-engine.js';
 
 const drill = defineAction({
   name: 'archive.drill',
@@ -33,13 +34,14 @@ const drill = defineAction({
         url: p.url,
         store: ctx.s3,
         processes: ctx.platform.processes,
+        engine: scratchEngine(ctx),
         requireComplete: false,
         progress: (m) => {
           ctx.progress(m);
         },
       });
       ctx.evidence(
-        `restored ${r.backup.name} (finished ${r.backup.finishedAt}) with PostgreSQL ${r.postgres.localVersion} in ${formatDuration(r.restore.durationMs)}`,
+        `restored ${r.backup.name} (finished ${r.backup.finishedAt}) in ${r.postgres.server} (${formatDuration(r.restore.durationMs)})`,
       );
       ctx.evidence(
         `replayed ${r.restore.walFilesRestored} WAL file(s) up to ${r.replay.lastSegment ?? '?'}; last transaction ${r.replay.lastTransactionAt ?? 'unknown'}`,

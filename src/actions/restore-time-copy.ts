@@ -15,6 +15,7 @@ import { DrillFailed } from '../drill/exit-codes.js';
 import { parseTargetTime } from '../drill/target-time.js';
 import { defaultCopyName } from '../drill/copy-name.js';
 import { removeLeftovers, restoreOnce } from './support/restore-copy.js';
+import { scratchEngine } from './support/scratch-engine.js';
 import { lookInside, newestOf, type LookResult } from '../volumes/look.js';
 
 const restoreOutputs = {
@@ -74,9 +75,7 @@ function validMoment(v: string): string | true {
 
 function describeRestore(ctx: StepContext, r: DrillReport): void {
   const t = r.target!;
-  ctx.evidence(
-    `restored ${r.backup.name} (ended ${r.backup.finishedAt}) with PostgreSQL ${r.postgres.localVersion}, WAL replayed up to ${t.time}`,
-  );
+  ctx.evidence(`restored ${r.backup.name} (ended ${r.backup.finishedAt}) in ${r.postgres.server}, WAL replayed up to ${t.time}`);
   if (t.stoppedBefore) ctx.evidence(`replay stopped before transaction ${t.stoppedBefore.transaction}, committed ${t.stoppedBefore.at}`);
   else ctx.evidence('no transaction after the moment was archived: the copy holds everything archived');
   ctx.evidence(`newest transaction in the copy: ${t.lastTransactionAt ?? 'unknown'}`);
@@ -141,10 +140,12 @@ async function showAndDecide(ctx: StepContext, r: DrillReport, text: string): Pr
       dataDir: join(workdir, 'data'),
       major: r.postgres.archiveMajor,
       workDir: workdir,
+      engine: scratchEngine(ctx),
       progress: (m) => {
         ctx.progress(m);
       },
     });
+    ctx.evidence(`looked inside in ${look.server}`);
     showLook(ctx, look);
     const next = await keepOrAnother(ctx, text);
     if (next === null) return look;

@@ -11,6 +11,7 @@ import { formatBytes } from '../core/format.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { dumpDatabases } from '../volumes/look.js';
 import { restoreOnce, scratchFolder } from './support/restore-copy.js';
+import { scratchEngine } from './support/scratch-engine.js';
 
 /**
  * The copy restored to the moment; restored again when it is gone (a resume after the temp folder
@@ -66,6 +67,7 @@ const dump = defineAction({
       dataDir,
       major: p.major,
       workDir: dirname(dataDir),
+      engine: scratchEngine(ctx),
       databases: wanted,
       outDir,
       progress: (m) => {

@@ -2,6 +2,7 @@
 import type { Options } from 'yargs';
 import { CLUSTERDATA_FLAG, LOG_FLAGS } from './evidence-flags.js';
 import { s3FlagOptions } from './s3-flags.js';
+import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
 
 /**
  * How to reach the platform: what `recover` takes, and `resume` may change (each change is
@@ -32,6 +33,7 @@ export const CONNECTION_FLAGS = {
   'bosh-bin': { type: 'string', describe: 'bosh CLI to run (default bosh)' },
   'docker-bin': { type: 'string', describe: "the cell's docker client" },
   'docker-host': { type: 'string', describe: "the cell's docker socket" },
+  'scratch-docker-host': LOCAL_ENGINE_FLAG,
   'container-store-root': {
     type: 'string',
     describe: 'host folder of the container volumes; a flush never leaves it (default /var/vcap/store/cf-containers-broker/)',

@@ -16,6 +16,7 @@ import { configurable } from './config-file.js';
 import { s3FlagOptions, storeFromFlags, walePrefixOption } from './s3-flags.js';
 import { type S3Flags } from '../core/s3-flags.js';
 import { setExitCode } from './exit-code.js';
+import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
 
 export interface DrillArgs extends S3Flags {
   url: string;
@@ -24,6 +25,7 @@ export interface DrillArgs extends S3Flags {
   maxAge?: string;
   targetTime?: string;
   pgBin?: string;
+  dockerHost?: string;
   workdir?: string;
   keep?: boolean;
   json?: boolean;
@@ -50,6 +52,7 @@ export const drillCommand = {
             'restore the database as it was at this moment (ISO 8601 with its zone, e.g. 2016-11-21T14:01:30Z): the newest base backup that ended before it, WAL replayed up to it; a transaction committed exactly at that moment is included. Outside what the archive reaches: exit 4, naming the range',
         },
         'pg-bin': { type: 'string', describe: 'folder of the PostgreSQL binaries (pg_ctl, psql) to restore with' },
+        'docker-host': LOCAL_ENGINE_FLAG,
         workdir: { type: 'string', describe: 'where the scratch data folder goes (default: the temp folder)' },
         keep: { type: 'boolean', describe: 'keep the scratch folder (data, server log) afterwards' },
         json: { type: 'boolean', describe: 'print the report as JSON' },
@@ -87,8 +90,15 @@ const defaultOutput: DrillOutput = {
   stderr: (t) => process.stderr.write(t),
 };
 
-/** Run the drill for parsed arguments; returns the exit code. */
-export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaultOutput): Promise<number> {
+/**
+ * Run the drill for parsed arguments; returns the exit code. `binRoot`: where server binaries are
+ * looked for instead of this machine's install (a test's empty folder: none installed).
+ */
+export async function runDrillCommand(
+  argv: DrillArgs,
+  out: DrillOutput = defaultOutput,
+  local: { binRoot?: string } = {},
+): Promise<number> {
   const abort = new AbortController();
   const onSignal = (): void => {
     abort.abort();
@@ -106,6 +116,7 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
     const targetTime = argv.targetTime === undefined ? undefined : parseTargetTime(argv.targetTime);
     const { runDrill } = await import('../drill/drill.js');
     const { localProcesses } = await import('../systems/processes.js');
+    const { dockerEngine } = await import('../systems/docker-engine.js');
     const report = await runDrill({
       url: argv.url,
       processes: localProcesses,
@@ -116,6 +127,8 @@ export async function runDrillCommand(argv: DrillArgs, out: DrillOutput = defaul
       maxAgeMs: argv.maxAge === undefined ? undefined : parseDuration(argv.maxAge, '--max-age'),
       deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
       pgBin: argv.pgBin,
+      binRoot: local.binRoot,
+      engine: argv.dockerHost === undefined ? undefined : dockerEngine(argv.dockerHost),
       workdir: argv.workdir,
       keep: argv.keep,
       dbUser: argv.dbUser,

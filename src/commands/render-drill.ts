@@ -8,7 +8,7 @@ export function renderDrillReport(r: DrillReport): string {
     ['archive', r.archive],
     ['backup', `${r.backup.name} (${r.backup.partitions} partition(s), ${formatBytes(r.backup.expandedSizeBytes)} expanded)`],
     ['backup age', `${formatDuration(r.backup.ageMs)} (finished ${r.backup.finishedAt}, from the ${r.backup.finishedAtSource})`],
-    ['postgresql', `archive ${r.postgres.archiveMajor}, restored with ${r.postgres.localVersion} (${r.postgres.bin})`],
+    ['postgresql', `archive ${r.postgres.archiveMajor}, restored in ${r.postgres.server}`],
     ['last WAL replayed', `${r.replay.lastSegment ?? 'none from the archive'}${r.replay.lastLsn ? ` at ${r.replay.lastLsn}` : ''}`],
     ['last transaction', r.replay.lastTransactionAt ?? 'unknown (none replayed)'],
     ...targetLines(r),

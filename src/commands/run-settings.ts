@@ -32,6 +32,7 @@ function platformSettings(argv: RunFlags): Partial<Settings> {
   if (argv['bosh-bin']) s.boshBinary = argv['bosh-bin'];
   if (argv['docker-bin']) s.dockerBinary = argv['docker-bin'];
   if (argv['docker-host']) s.dockerHost = argv['docker-host'];
+  if (argv['scratch-docker-host']) s.scratchDockerHost = argv['scratch-docker-host'];
   if (argv['container-store-root']) s.containerStoreRoot = argv['container-store-root'].replace(/\/?$/, '/');
   if (argv['wal-bucket'] !== undefined) s.walBucket = walBucket(argv['wal-bucket']);
   return s;

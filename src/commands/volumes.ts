@@ -14,6 +14,7 @@ import { describeUserData } from '../volumes/identify.js';
 import { dumpDatabases, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
 import { failCommand } from './print-error.js';
+import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
 import { setExitCode } from './exit-code.js';
 
 interface SourceArgs {
@@ -28,7 +29,7 @@ function sourceOptions<T>(y: Argv<T>): Argv<T & SourceArgs> {
       type: 'string',
       describe: 'read this folder of volumes (a copy, or a host without the daemon) instead of the Engine',
     })
-    .option('docker-host', { type: 'string', default: 'unix:///var/run/docker.sock', describe: 'the Docker Engine socket' })
+    .option('docker-host', { ...LOCAL_ENGINE_FLAG, default: 'unix:///var/run/docker.sock' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' });
 }
 

@@ -198,6 +198,8 @@ export interface DockerEngine {
   hasImage(ref: string): Promise<boolean>;
   createContainer(spec: EngineContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
+  /** Whether the container is running (false once it exited or is gone). */
+  isRunning(id: string): Promise<boolean>;
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
 }

@@ -12,7 +12,15 @@ export interface DrillReport {
     expandedSizeBytes: number;
     partitions: number;
   };
-  postgres: { archiveMajor: string; localVersion: string; bin: string };
+  postgres: {
+    archiveMajor: string;
+    /** The local server's version; in the image, the major. */
+    localVersion: string;
+    /** The local server binaries; in the image, the local client binaries that talked to it. */
+    bin: string;
+    /** How the server ran: "local PostgreSQL 15.4 (/usr/lib/postgresql/15/bin)" or "container postgres:9.5 (abc123def456)". */
+    server: string;
+  };
   restore: {
     durationMs: number;
     baseBackupMs: number;

@@ -10,27 +10,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
+import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import type { BaseBackupInfo } from '../wale/report.js';
-import { freePort } from '../systems/ports.js';
 import { localProcesses } from '../systems/processes.js';
-import { sandboxSettings, settingsFor } from '../systems/pg-sandbox.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
 import { BASE_DEADLINE_MS, Deadline, defaultDeadlineMs } from './deadline.js';
 import type { DrillReport } from './drill-report.js';
 import { DrillFailed } from './exit-codes.js';
 import { asDrillFailure } from './failures.js';
-import { chooseLocalPg, majorNumber, type LocalPg } from './local-pg.js';
-import { recoveryTargetSettings, writeRecoveryConfig } from './recovery-config.js';
+import { chooseServer, prepareCluster, serverHow, type DrillServer } from './cluster-setup.js';
 import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
 import { parseRecoveryLog } from './recovery-log.js';
 import { replayFacts, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
-import { downloadWal, localRestoreCommand, type WalDownloaded } from './wal-download.js';
+import { downloadWal, type WalDownloaded } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths, type Workdir } from './workdir.js';
 
 export type { DrillReport };
@@ -43,6 +39,10 @@ export interface DrillOptions {
   expectRows?: number;
   maxAgeMs?: number;
   pgBin?: string;
+  /** Where server binaries are looked for (default /usr/lib/postgresql, then pg_ctl on PATH); given, only there. */
+  binRoot?: string;
+  /** Restore in the `postgres:<major>` image of this Engine when no local server binaries fit the archive. */
+  engine?: DockerEngine;
   workdir?: string;
   keep?: boolean;
   /** The whole drill's time limit (default: defaultDeadlineMs of the archive). */
@@ -135,7 +135,7 @@ function whatItWasDoing(drill: Drill): string {
   if (!drill.cluster || !drill.workdir) return drill.doing;
   let log = '';
   try {
-    log = readFileSync(join(drill.workdir, 'postgresql.log'), 'utf8');
+    log = readFileSync(drill.cluster.logFile, 'utf8');
   } catch {
     // Not written yet: nothing restored.
   }
@@ -161,13 +161,15 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     ? { finished: chosen.finished, ageMs: now().getTime() - chosen.finished.at.getTime() }
     : await checkAge(where, latest, now, opts.maxAgeMs);
   const major = archiveMajor(report, latest);
-  const pg = await chooseLocalPg(major, opts.pgBin, processes);
+  const pg = await chooseServer(major, opts, processes);
   const as = processes.postgresAccount();
   drill.deadline.signal.throwIfAborted();
   drill.workdir = await makeWorkdir(opts.workdir, as, processes);
   const paths = workdirPaths(drill.workdir);
   const [base, wal] = await restoreBaseAndWal(drill, latest, paths, pg, as);
-  const cluster = await prepareCluster(drill, paths, pg, as, target);
+  drill.deadline.signal.throwIfAborted();
+  const cluster = await prepareCluster({ paths, pg, as, target, processes });
+  drill.cluster = cluster;
   // Every session is the bootstrap superuser's, the only role whose role-level libraries PGOPTIONS may switch off;
   // the query runs under --db-user by SET ROLE.
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
@@ -193,7 +195,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
       expandedSizeBytes: latest.expandedSizeBytes ?? 0,
       partitions: latest.partitions.length,
     },
-    postgres: { archiveMajor: major, localVersion: pg.version, bin: pg.bin },
+    postgres: { archiveMajor: major, localVersion: pg.version, bin: pg.bin, server: serverHow(pg, restored) },
     restore: restoreTimes(drill, base, recoveryMs, wal.compressedBytes, replay),
     replay: {
       lastLsn: replay.lastLsn,
@@ -244,7 +246,7 @@ async function restoreBaseAndWal(
   drill: Drill,
   latest: BaseBackupInfo,
   paths: Workdir,
-  pg: LocalPg,
+  pg: DrillServer,
   as: RunAs | undefined,
 ): Promise<[BaseBackupStats, WalDownloaded]> {
   drill.say(`restoring ${latest.name} (${latest.partitions.length} partition(s)) and fetching its WAL`);
@@ -261,40 +263,6 @@ async function restoreBaseAndWal(
   const fetched = await wal;
   for (const name of fetched.damaged) drill.warnings.push(`archived WAL ${name} did not decompress: replay cannot go past it.`);
   return [base, fetched];
-}
-
-/** The scratch server on the restored data: the drill's own configuration, and the sandbox's settings on its command line. */
-async function prepareCluster(
-  drill: Drill,
-  paths: Workdir,
-  pg: LocalPg,
-  as: RunAs | undefined,
-  target: TargetTime | null,
-): Promise<ScratchCluster> {
-  const port = await freePort();
-  const { dataDir, socketDir } = paths;
-  const restoreCommand = localRestoreCommand(paths.walDir);
-  await writeRecoveryConfig({ dataDir, major: pg.major, restoreCommand, port, socketDir, as, targetTime: target?.text });
-  // From PostgreSQL 12 on the recovery settings are settings like any other: the command line wins over the files.
-  const targetSettings = target && majorNumber(pg.major) >= 12 ? recoveryTargetSettings(target.text, pg.major) : [];
-  const settings = settingsFor(majorNumber(pg.major), [
-    ...sandboxSettings({
-      dataDir,
-      socketDir,
-      port,
-      restoreCommand,
-      hbaFile: join(dataDir, 'pg_hba.conf'),
-      identFile: join(dataDir, 'pg_ident.conf'),
-    }),
-    ['hot_standby', 'off'],
-    ['fsync', 'off'],
-    ['recovery_target_timeline', 'latest'],
-    ...targetSettings,
-  ]);
-  drill.deadline.signal.throwIfAborted();
-  const logFile = join(paths.dir, 'postgresql.log');
-  drill.cluster = new ScratchCluster({ bin: pg.bin, dataDir, socketDir, port, logFile, as, settings, processes: drill.processes });
-  return drill.cluster;
 }
 
 function restoreTimes(

@@ -48,19 +48,26 @@ export interface LocalPg {
 
 /**
  * The binaries to restore with: `pgBin` when given; otherwise the installed major
- * matching the archive, else pg_ctl on PATH, else the newest installed major.
+ * matching the archive, else pg_ctl on PATH, else the newest installed major. A `root` other than
+ * Debian's is the only place looked in (no PATH).
  * Throws "could not run" when none is usable or the major differs from the archive's.
  */
-export async function chooseLocalPg(archiveMajor: string, pgBin: string | undefined, processes: LocalProcesses): Promise<LocalPg> {
+export async function chooseLocalPg(
+  archiveMajor: string,
+  pgBin: string | undefined,
+  processes: LocalProcesses,
+  root?: string,
+): Promise<LocalPg> {
   const candidates: string[] = [];
   if (pgBin) candidates.push(pgBin);
   else {
-    candidates.push(join(DEBIAN_PG_ROOT, archiveMajor, 'bin'));
-    const onPath = await pathBinDir();
+    const where = root ?? DEBIAN_PG_ROOT;
+    candidates.push(join(where, archiveMajor, 'bin'));
+    const onPath = root === undefined ? await pathBinDir() : null;
     if (onPath) candidates.push(onPath);
-    const installed = await readdir(DEBIAN_PG_ROOT).catch((): string[] => []);
+    const installed = await readdir(where).catch((): string[] => []);
     installed.sort((a, b) => majorNumber(b) - majorNumber(a));
-    candidates.push(...installed.map((m) => join(DEBIAN_PG_ROOT, m, 'bin')));
+    candidates.push(...installed.map((m) => join(where, m, 'bin')));
   }
   let found: LocalPg | null = null;
   for (const bin of candidates) {
@@ -74,7 +81,7 @@ export async function chooseLocalPg(archiveMajor: string, pgBin: string | undefi
       'could-not-run',
       pgBin
         ? `no runnable pg_ctl in --pg-bin ${pgBin}`
-        : `no PostgreSQL binaries found (looked in ${DEBIAN_PG_ROOT}/*/bin and on PATH); the archive needs PostgreSQL ${archiveMajor}`,
+        : `no PostgreSQL binaries found (looked in ${root === undefined ? `${DEBIAN_PG_ROOT}/*/bin and on PATH` : `${root}/*/bin`}); the archive needs PostgreSQL ${archiveMajor}`,
       { hint: `Install PostgreSQL ${archiveMajor} server binaries and point --pg-bin at their bin folder.` },
     );
   }

@@ -1,18 +1,33 @@
 /**
  * The throwaway PostgreSQL a drill recovers into: private port and 0700 socket
  * folder, the sandbox's settings on its command line and an environment of its
- * own (systems/pg-sandbox.ts), run as the postgres account when we are root,
+ * own (systems/pg-sandbox.ts), run as the postgres account when we are root, or in the
+ * `postgres:<major>` image (systems/pg-image.ts) when no local server binaries fit the archive;
  * watched until archive recovery has ended (or the server died, or the drill was stopped).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
-import type { LocalProcesses, RunAs } from '../core/seams.js';
+import type { DockerEngine, LocalProcesses, RunAs } from '../core/seams.js';
+import { startInImage, type ImageServer } from '../systems/pg-image.js';
 import { parseRecoveryLog } from './recovery-log.js';
 import { clientEnv, postgresOptions, serverEnv } from '../systems/pg-sandbox.js';
 
+/** The server in the `postgres:<major>` image: its settings carry the container's paths. */
+export interface ClusterImage {
+  engine: DockerEngine;
+  major: string;
+  /** The container's name (a restart reuses it: the earlier container is removed first). */
+  name: string;
+  /** Host folders the server reads, mounted read-only (the WAL the drill fetched). */
+  readOnly: { source: string; target: string }[];
+}
+
 export interface ClusterOptions {
+  /** The server binaries (pg_ctl), and psql and pg_isready; in the image, only the local client binaries. */
   bin: string;
+  /** Run the server in this image instead of with pg_ctl (the clients then run as we do: the socket is the image's account's). */
+  image?: ClusterImage;
   dataDir: string;
   socketDir: string;
   port: number;
@@ -34,10 +49,43 @@ export interface QueryResult {
 const PID_FILE_GRACE_MS = 5000;
 
 export class ScratchCluster {
+  private container: ImageServer | null = null;
+  /** How the image's server ran, kept after its container is removed. */
+  private ranIn: string | null = null;
+
   constructor(private readonly o: ClusterOptions) {}
 
   private pg(bin: string): string {
     return join(this.o.bin, bin);
+  }
+
+  /** Who runs psql and pg_isready: the server's account, or we ourselves when the image's account owns the socket. */
+  private get clientAs(): RunAs | undefined {
+    return this.o.image ? undefined : this.o.as;
+  }
+
+  /** How the server runs: "local PostgreSQL (/usr/lib/postgresql/15/bin)" or "container postgres:15 (abc123def456)". */
+  get how(): string {
+    return this.ranIn ?? (this.o.image ? `container postgres:${this.o.image.major} (not started)` : `local PostgreSQL (${this.o.bin})`);
+  }
+
+  get logFile(): string {
+    return this.o.logFile;
+  }
+
+  /** Starts the server in the image: its container created and started (nothing is pulled). */
+  private async startContainer(image: ClusterImage): Promise<void> {
+    this.container = await startInImage({
+      engine: image.engine,
+      major: image.major,
+      dataDir: this.o.dataDir,
+      socketDir: this.o.socketDir,
+      settings: this.o.settings,
+      readOnly: image.readOnly,
+      name: image.name,
+      purpose: 'restore drill of a wal-e archive',
+    });
+    this.ranIn = this.container.how;
   }
 
   async start(): Promise<void> {
@@ -56,7 +104,8 @@ export class ScratchCluster {
     ];
     // A server started again appends to the same log: only what this start wrote tells whether it died.
     const logBefore = (await this.log()).length;
-    await this.o.processes.runOk(argv, { as: this.o.as, env: serverEnv() });
+    if (this.o.image) await this.startContainer(this.o.image);
+    else await this.o.processes.runOk(argv, { as: this.o.as, env: serverEnv() });
     // Wait for postmaster.pid, so that from here on alive() and stop() see the server.
     const until = Date.now() + PID_FILE_GRACE_MS;
     while (!(await this.alive())) {
@@ -66,7 +115,7 @@ export class ScratchCluster {
           'not-restorable',
           `PostgreSQL did not start on the restored data${log.fatal.length ? `: ${log.fatal.slice(-3).join(' | ')}` : ''}`,
           {
-            hint: `See the server log ${this.o.logFile} (kept with --keep).`,
+            hint: this.logHint(),
           },
         );
       }
@@ -92,8 +141,13 @@ export class ScratchCluster {
     return Number.isInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() || null } : null;
   }
 
-  /** True while the postmaster recorded in postmaster.pid is alive. */
+  private logHint(): string {
+    return `See the server log ${this.o.logFile} (kept with --keep).`;
+  }
+
+  /** True while the postmaster recorded in postmaster.pid is alive (in the image: while its container runs and it wrote one). */
   async alive(): Promise<boolean> {
+    if (this.o.image) return this.container !== null && (await this.o.image.engine.isRunning(this.container.id));
     const pf = await this.pidFile();
     if (!pf) return false;
     try {
@@ -112,7 +166,7 @@ export class ScratchCluster {
     const pf = await this.pidFile();
     if (pf?.status) return pf.status === 'ready';
     const r = await this.o.processes.run([this.pg('pg_isready'), '-q', '-h', this.o.socketDir, '-p', String(this.o.port), '-U', user], {
-      as: this.o.as,
+      as: this.clientAs,
       env: clientEnv(),
     });
     return r.code === 0;
@@ -128,7 +182,7 @@ export class ScratchCluster {
         throw new DrillFailed(
           'not-restorable',
           `PostgreSQL stopped during recovery${log.fatal.length ? `: ${log.fatal.slice(-3).join(' | ')}` : ''}`,
-          { hint: `See the server log ${this.o.logFile} (kept with --keep).` },
+          { hint: this.logHint() },
         );
       }
       if (await this.accepting(opts.user)) {
@@ -167,7 +221,7 @@ export class ScratchCluster {
         '-c',
         sql,
       ],
-      { as: this.o.as, env: clientEnv(searchPath) },
+      { as: this.clientAs, env: clientEnv(searchPath) },
     );
     if (r.code !== 0) throw new Error((r.stderr || r.stdout).trim() || `psql exited with ${r.code}`);
     const records = r.stdout.split('\0');
@@ -176,6 +230,13 @@ export class ScratchCluster {
   }
 
   async stop(): Promise<void> {
+    if (this.container) {
+      // Stopped and removed, also when it already exited: never left behind.
+      const container = this.container;
+      this.container = null;
+      await container.remove();
+      return;
+    }
     if (!(await this.alive())) return;
     const fast = await this.o.processes.run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'fast', '-t', '30', '-w', '-s', 'stop'], {
       as: this.o.as,

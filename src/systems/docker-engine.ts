@@ -116,6 +116,8 @@ export function dockerEngine(dockerHost: string): DockerEngine {
     async startContainer(id: string): Promise<void> {
       await call(`start container ${id}`, (d) => d.getContainer(id).start());
     },
+    isRunning: (id: string): Promise<boolean> =>
+      call(`inspect container ${id}`, async (d) => (await d.getContainer(id).inspect()).State.Running, { status: 404, value: false }),
     async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
       // 304: already stopped.
       await call(`stop container ${id}`, (d) => d.getContainer(id).stop({ t: timeoutSeconds }), { status: 304, value: undefined });

@@ -1,5 +1,6 @@
 /** The local PostgreSQL installation: where Debian's packages put each major version, and whether a path is usable. */
-import { access, constants } from 'node:fs/promises';
+import { access, constants, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** Where Debian and the PGDG packages put each major version's server binaries (`MAJOR/bin`). */
 export const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
@@ -12,4 +13,15 @@ export async function pathIs(path: string, what: 'exists' | 'executable'): Promi
   } catch {
     return false;
   }
+}
+
+/** The newest local client binaries: pg_dump reads servers older than itself, never newer. */
+export async function newestLocalBin(root = DEBIAN_PG_ROOT): Promise<{ bin: string; major: number } | null> {
+  const majors = (await readdir(root).catch(() => [] as string[])).map(Number).filter((n) => Number.isFinite(n) && n >= 9);
+  majors.sort((a, b) => b - a);
+  for (const m of majors) {
+    const bin = join(root, String(m), 'bin');
+    if (await pathIs(join(bin, 'pg_ctl'), 'exists')) return { bin, major: m };
+  }
+  return null;
 }

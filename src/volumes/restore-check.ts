@@ -10,7 +10,8 @@ import { StepFailed } from '../core/errors.js';
 import { freePort } from '../systems/ports.js';
 import { postgresAccount, run, runOk, type RunAs } from '../systems/processes.js';
 import { rowCounts, type DumpFacts, type Query } from './dump-facts.js';
-import { newestLocalBin, querier } from './scratch-server.js';
+import { querier } from './scratch-server.js';
+import { newestLocalBin } from '../systems/pg-install.js';
 import { serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
 
 export interface RestoreCheck {

@@ -7,7 +7,7 @@
  * or load libraries are overridden on the command line, and every session forces search_path to
  * pg_catalog (systems/pg-sandbox.ts): looking inside runs none of the volume's code.
  */
-import { chmod, chown, mkdtemp, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
@@ -15,7 +15,8 @@ import type { DockerEngine } from '../core/seams.js';
 import { freePort } from '../systems/ports.js';
 import { postgresAccount, run, runOk, type RunAs } from '../systems/processes.js';
 import { localBinaries } from './identify.js';
-import { DEBIAN_PG_ROOT } from '../systems/pg-install.js';
+import { newestLocalBin } from '../systems/pg-install.js';
+import { IMAGE_DATA_DIR, IMAGE_PORT, IMAGE_SOCKET_DIR, requireImage, startInImage } from '../systems/pg-image.js';
 import { clientEnv, postgresArgs, postgresOptions, sandboxSettings, serverEnv, settingsFor } from '../systems/pg-sandbox.js';
 
 export interface Conn {
@@ -38,17 +39,6 @@ export interface ScratchServer {
 
 const SEP = '\x1f';
 const ASIDE_SUFFIX = '.moved-aside-by-dingo-recover';
-
-/** The newest local client binaries: pg_dump reads servers older than itself, never newer. */
-export async function newestLocalBin(root = DEBIAN_PG_ROOT): Promise<{ bin: string; major: number } | null> {
-  const majors = (await readdir(root).catch(() => [] as string[])).map(Number).filter((n) => Number.isFinite(n) && n >= 9);
-  majors.sort((a, b) => b - a);
-  for (const m of majors) {
-    const b = await localBinaries(String(m), root);
-    if ('bin' in b) return { bin: b.bin, major: m };
-  }
-  return null;
-}
 
 /** Moves aside, inside the copy, what would stop a server from starting on it or make it wait for a primary. */
 async function prepareCopy(dataDir: string): Promise<string[]> {
@@ -245,63 +235,41 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
   return { how: `local PostgreSQL ${o.major} (${bin})`, conn, clientBin, notes, query: querier(clientBin, conn, as, o.major), stop };
 }
 
-/** Where the image's server puts its socket: a folder of ours, bind-mounted there. */
-const IMAGE_SOCKET_DIR = '/var/run/postgresql';
-const IMAGE_PORT = 5432;
-
 /**
  * The `postgres:<major>` image on the copy, reachable only through its socket (mode 0700, the
  * server's account's) in a folder of ours bind-mounted where the image keeps it: no port is
  * published and no TCP listened on, so no other local user reaches the copy's superuser. Nothing is pulled.
  */
 async function startInContainer(o: StartOptions, engine: DockerEngine, clientBin: string, notes: string[]): Promise<ScratchServer> {
-  const image = `postgres:${o.major}`;
-  if (!(await engine.hasImage(image))) {
-    throw new StepFailed(`the image ${image} is not on this host and PostgreSQL ${o.major} is not installed`, {
-      hint: `docker pull ${image} (or install postgresql-${o.major}), then run this again`,
-    });
-  }
+  const image = await requireImage(engine, o.major);
   // The image's entrypoint makes both folders its postgres account's; the socket itself is made 0700.
   const socketDir = await privateFolder(o.workDir, undefined);
   await writeFile(join(o.dataDir, 'dingo-recover-hba.conf'), 'local all all trust\n', { mode: 0o600 });
   notes.push(`wrote dingo-recover-hba.conf into the copy (trust, on its socket in ${socketDir} only: no TCP)`);
   const name = `dingo-recover-look-${basename(socketDir)}`;
   o.progress?.(`starting ${image} on the copy, its socket in ${socketDir}`);
-  const id = await engine.createContainer({
+  const server = await startInImage({
+    engine,
+    major: o.major,
+    dataDir: o.dataDir,
+    socketDir,
+    settings: containerSettings(o.major),
     name,
-    image,
-    cmd: ['postgres', ...postgresArgs(containerSettings(o.major))],
-    binds: [
-      { source: o.dataDir, target: '/var/lib/postgresql/data', readOnly: false },
-      { source: socketDir, target: IMAGE_SOCKET_DIR, readOnly: false },
-    ],
-    labels: { 'dingo-recover.purpose': 'look inside a copy of a volume' },
+    purpose: 'look inside a copy of a volume',
   });
-  const stop = async (): Promise<void> => {
-    await engine.stopContainer(id, 30);
-    await engine.removeContainer(id);
-  };
-  await engine.startContainer(id);
   const conn: Conn = { args: ['-h', socketDir, '-p', String(IMAGE_PORT)], user: 'postgres' };
   if (!(await acceptsConnections(clientBin, conn, o.startTimeoutSeconds ?? 600))) {
-    await stop();
+    await server.remove();
     throw new StepFailed(`${image} did not accept connections on the copy in time`, {
       hint: `see ${quote(['docker', 'logs', name])}; the original volume was not touched`,
     });
   }
-  return {
-    how: `container ${image} (${id.slice(0, 12)})`,
-    conn,
-    clientBin,
-    notes,
-    query: querier(clientBin, conn, undefined, o.major),
-    stop,
-  };
+  return { how: server.how, conn, clientBin, notes, query: querier(clientBin, conn, undefined, o.major), stop: server.remove };
 }
 
 /** The settings of the copy's server in the image: the sandbox's, on the image's port, its socket in the folder bind-mounted for it, no TCP. */
 function containerSettings(major: string): [string, string][] {
-  const data = '/var/lib/postgresql/data';
+  const data = IMAGE_DATA_DIR;
   return settingsFor(
     Number(major),
     sandboxSettings({ dataDir: data, socketDir: IMAGE_SOCKET_DIR, port: IMAGE_PORT, hbaFile: `${data}/dingo-recover-hba.conf` }),

@@ -15,6 +15,7 @@ import { scratchFolder } from '../../src/actions/support/restore-copy.js';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { NeedsOperator } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/run/index.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { localProcesses } from '../../src/systems/processes.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { DRILL_TABLE, PG_BIN, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
@@ -82,6 +83,7 @@ function context(
     runId,
     s3: moto.store,
     platform: { mode: 'live', processes: localProcesses },
+    settings: DEFAULT_SETTINGS,
     answers: { inputs: {}, confirm: {}, choose, secrets: {} },
     prompts,
     runDir,

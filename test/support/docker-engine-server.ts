@@ -1,12 +1,15 @@
 /**
  * A Docker Engine API server on a unix socket, answering the documented formats (API v1.41+):
  * GET /volumes, GET /containers/json, GET /images/{name}/json, POST /containers/create,
- * POST /containers/{id}/start|stop, DELETE /containers/{id}; paths with or without a /v1.NN prefix.
- * A started `postgres:15` container runs the local PostgreSQL 15 binaries on its bind-mounted data
- * folder, listening on the published 127.0.0.1 port, so what talks to it talks to a real server.
+ * GET /containers/{id}/json, POST /containers/{id}/start|stop, DELETE /containers/{id}; paths with or
+ * without a /v1.NN prefix. A started `postgres:15` container runs the local PostgreSQL 15 binaries on
+ * its bind-mounted folders (the host folder in place of each mount target in its arguments), listening
+ * on the published 127.0.0.1 port or the mounted socket folder, so what talks to it talks to a real
+ * server. Like the Engine, start returns once the server process runs, not once it accepts
+ * connections; the container runs while its postmaster does.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +35,7 @@ interface CreatedContainer {
   body: {
     Image: string;
     Cmd?: string[];
+    Env?: string[];
     HostConfig: { Binds: string[]; PortBindings?: Record<string, { HostIp: string; HostPort: string }[]> };
   };
   started: boolean;
@@ -75,6 +79,15 @@ export async function startFakeEngine(state: {
   const asPg = (argv: string[]): void => {
     execFileSync('runuser', ['-u', 'postgres', '--', ...argv], { stdio: 'pipe' });
   };
+  /** Whether the postmaster of a started container still runs. */
+  const postmasterAlive = (dataDir: string): boolean => {
+    try {
+      process.kill(Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]), 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://docker');
@@ -109,13 +122,17 @@ export async function startFakeEngine(state: {
         const id = (created.length + 1).toString(16).padStart(64, 'c');
         created.push({ id, name: url.searchParams.get('name') ?? '', body, started: false, removed: false });
         send(res, 201, { Id: id, Warnings: [] });
-      } else if ((m = /^\/containers\/([0-9a-f]+)(\/start|\/stop)?$/.exec(path))) {
+      } else if ((m = /^\/containers\/([0-9a-f]+)(\/start|\/stop|\/json)?$/.exec(path))) {
         const c = created.find((x) => x.id === m![1]);
         if (!c) {
           send(res, 404, { message: `No such container: ${m[1]}` });
           return;
         }
-        if (req.method === 'POST' && m[2] === '/start') {
+        if (req.method === 'GET' && m[2] === '/json') {
+          const r = running.get(c.id);
+          const alive = r !== undefined && postmasterAlive(r.dataDir);
+          send(res, 200, { Id: c.id, Name: `/${c.name}`, State: { Status: alive ? 'running' : 'exited', Running: alive } });
+        } else if (req.method === 'POST' && m[2] === '/start') {
           // Each bind mount's folder inside the container, and the host folder it is.
           const binds = c.body.HostConfig.Binds.map((b) => b.split(':') as [string, string]);
           const inside = (target: string): string | undefined => binds.find(([, t]) => t === target)?.[0];
@@ -128,7 +145,7 @@ export async function startFakeEngine(state: {
           execFileSync('chown', ['-R', 'postgres:postgres', sock, dataDir]);
           if (mounted) execFileSync('chmod', ['3775', sock]);
           // What the image's entrypoint does with an initialised PGDATA: run postgres with the given arguments.
-          const args = (c.body.Cmd ?? []).slice(1).map((a) => binds.reduce((arg, [source, target]) => arg.replace(target, source), a));
+          const args = (c.body.Cmd ?? []).slice(1).map((a) => binds.reduce((arg, [source, target]) => arg.replaceAll(target, source), a));
           asPg([
             join(PG15, 'pg_ctl'),
             '-D',
@@ -136,7 +153,7 @@ export async function startFakeEngine(state: {
             '-l',
             join(sock, 'log'),
             '-s',
-            '-w',
+            '-W',
             '-o',
             [`-p ${port}`, `-k ${sock}`, ...args.map((a) => (a === '-c' ? a : `'${a}'`))]
               .join(' ')
@@ -152,7 +169,8 @@ export async function startFakeEngine(state: {
             send(res, 304);
             return;
           }
-          asPg([join(PG15, 'pg_ctl'), '-D', r.dataDir, '-s', '-w', '-m', 'fast', 'stop']);
+          // A server that already exited (as a container whose process ended) has nothing to stop.
+          if (postmasterAlive(r.dataDir)) asPg([join(PG15, 'pg_ctl'), '-D', r.dataDir, '-s', '-w', '-m', 'fast', 'stop']);
           if (r.sock) rmSync(r.sock, { recursive: true, force: true });
           running.delete(c.id);
           send(res, 204);
@@ -177,7 +195,9 @@ export async function startFakeEngine(state: {
     requests,
     created,
     close: async () => {
-      for (const r of running.values()) asPg([join(PG15, 'pg_ctl'), '-D', r.dataDir, '-s', '-w', '-m', 'immediate', 'stop']);
+      for (const r of running.values()) {
+        if (postmasterAlive(r.dataDir)) asPg([join(PG15, 'pg_ctl'), '-D', r.dataDir, '-s', '-w', '-m', 'immediate', 'stop']);
+      }
       await new Promise<void>((resolve) =>
         server.close(() => {
           resolve();

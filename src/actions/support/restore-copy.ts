@@ -10,6 +10,7 @@ import { StepFailed } from '../../core/errors.js';
 import { runDrill, type DrillReport } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
 import { parseTargetTime } from '../../drill/target-time.js';
+import { scratchEngine } from './scratch-engine.js';
 
 /** The folder of a run's scratch copies (not created). */
 export function scratchFolder(runId: string): string {
@@ -53,6 +54,7 @@ export async function restoreOnce(ctx: StepContext, url: string, text: string): 
       url,
       store: ctx.s3,
       processes: ctx.platform.processes,
+      engine: scratchEngine(ctx),
       targetTime: parseTargetTime(text, 'the moment'),
       keep: true,
       progress: (m) => {

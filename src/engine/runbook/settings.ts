@@ -32,6 +32,8 @@ export interface Settings {
   walBucket?: string;
   /** The deleted instance the operator chose (--deleted-instance), when the evidence does not settle it. */
   deletedInstance?: string;
+  /** The Docker Engine on this machine (--scratch-docker-host) whose postgres:<major> image runs a scratch server when that major is not installed here. */
+  scratchDockerHost?: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -81,6 +83,7 @@ const TEXT_SETTINGS = [
   'clusterdata',
   'deletedInstance',
   'walBucket',
+  'scratchDockerHost',
 ] as const;
 const COUNT_SETTINGS = ['createPollMs', 'createDeadlineMs', 'restorePollMs', 'restoreDeadlineMs', 'copyConcurrency'] as const;
 

@@ -1,0 +1,144 @@
+/**
+ * The scratch server a drill restores into: the local server binaries of the archive's major, else,
+ * given a Docker Engine, the `postgres:<major>` image (systems/pg-image.ts) talked to by local client
+ * binaries new enough for it (pg_dump and psql read servers older than themselves). Either way the
+ * drill's own configuration is written into the restored data folder and the sandbox's settings are
+ * on the server's command line. In the image the restored data folder, a 0700 socket folder of ours
+ * and (read-only) the WAL the drill fetched itself are bind-mounted: the container reaches no S3 and
+ * holds no credential, its restore_command only copies those files.
+ */
+import { chmod, readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { DockerEngine, LocalProcesses, RunAs } from '../core/seams.js';
+import { freePort } from '../systems/ports.js';
+import { newestLocalBin } from '../systems/pg-install.js';
+import { IMAGE_DATA_DIR, IMAGE_PORT, IMAGE_SOCKET_DIR, requireImage } from '../systems/pg-image.js';
+import { sandboxSettings, settingsFor } from '../systems/pg-sandbox.js';
+import { DrillFailed } from './exit-codes.js';
+import { chooseLocalPg, majorNumber, type LocalPg } from './local-pg.js';
+import { recoveryTargetSettings, writeRecoveryConfig } from './recovery-config.js';
+import { ScratchCluster } from './scratch-cluster.js';
+import type { TargetTime } from './target-time.js';
+import { localRestoreCommand } from './wal-download.js';
+import type { Workdir } from './workdir.js';
+
+/** What the drill restores with: local server binaries, or the image with local client binaries (`bin`). */
+export interface DrillServer extends LocalPg {
+  /** The Engine that runs the `postgres:<major>` image, when no local server binaries fit the archive. */
+  engine?: DockerEngine;
+}
+
+export interface ServerChoice {
+  pgBin?: string;
+  /** Where server binaries are looked for (default Debian's folder, then pg_ctl on PATH); given, only there. */
+  binRoot?: string;
+  engine?: DockerEngine;
+}
+
+/** The local binaries of the archive's major, else the image through the Engine given; refused saying what to install or pull. */
+export async function chooseServer(major: string, o: ServerChoice, processes: LocalProcesses): Promise<DrillServer> {
+  try {
+    return await chooseLocalPg(major, o.pgBin, processes, o.binRoot);
+  } catch (err) {
+    if (!(err instanceof DrillFailed) || err.outcome !== 'could-not-run' || o.pgBin) throw err;
+    if (!o.engine) {
+      throw new DrillFailed('could-not-run', err.message, {
+        hint: `${err.hint ?? ''} Or name this machine's Docker Engine (drill --docker-host, a runbook's --scratch-docker-host) so its postgres:${major} image runs it.`.trim(),
+      });
+    }
+    await requireImage(o.engine, major);
+    const client = await newestLocalBin();
+    if (!client || client.major < majorNumber(major)) {
+      throw new DrillFailed(
+        'could-not-run',
+        `no local PostgreSQL client (psql, pg_dump) of version ${major} or newer to talk to the postgres:${major} image`,
+        { hint: `Install the PostgreSQL ${major} (or newer) client here, e.g. apt-get install postgresql-client-${major}.` },
+      );
+    }
+    return { bin: client.bin, version: major, major, engine: o.engine };
+  }
+}
+
+/** How the server ran, for the report and the step's output. */
+export function serverHow(pg: DrillServer, cluster: ScratchCluster): string {
+  return pg.engine ? cluster.how : `local PostgreSQL ${pg.version} (${pg.bin})`;
+}
+
+export interface ClusterSetup {
+  paths: Workdir;
+  pg: DrillServer;
+  as: RunAs | undefined;
+  target: TargetTime | null;
+  processes: LocalProcesses;
+}
+
+/** Where the image's server finds the WAL the drill fetched (mounted read-only). */
+const IMAGE_WAL_DIR = '/var/lib/dingo-recover/wal';
+/** The image's server logs into this folder of the data folder (its stderr is the container's). */
+const IMAGE_LOG_DIR = 'dingo-recover-log';
+
+/** The scratch server on the restored data: the drill's own configuration, and the sandbox's settings on its command line. */
+export async function prepareCluster(s: ClusterSetup): Promise<ScratchCluster> {
+  const { paths, pg, as } = s;
+  const image = pg.engine !== undefined;
+  // The paths the server sees: ours, or where they are mounted in the image.
+  const seen = image
+    ? { dataDir: IMAGE_DATA_DIR, socketDir: IMAGE_SOCKET_DIR, port: IMAGE_PORT, walDir: IMAGE_WAL_DIR }
+    : { dataDir: paths.dataDir, socketDir: paths.socketDir, port: await freePort(), walDir: paths.walDir };
+  const restoreCommand = localRestoreCommand(seen.walDir);
+  const targetTime = s.target?.text;
+  await writeRecoveryConfig({
+    dataDir: paths.dataDir,
+    major: pg.major,
+    restoreCommand,
+    port: seen.port,
+    socketDir: seen.socketDir,
+    as,
+    targetTime,
+  });
+  // From PostgreSQL 12 on the recovery settings are settings like any other: the command line wins over the files.
+  const targetSettings = targetTime && majorNumber(pg.major) >= 12 ? recoveryTargetSettings(targetTime, pg.major) : [];
+  const settings = settingsFor(majorNumber(pg.major), [
+    ...sandboxSettings({
+      ...seen,
+      restoreCommand,
+      hbaFile: join(seen.dataDir, 'pg_hba.conf'),
+      identFile: join(seen.dataDir, 'pg_ident.conf'),
+    }),
+    ['hot_standby', 'off'],
+    ['fsync', 'off'],
+    ['recovery_target_timeline', 'latest'],
+    ...targetSettings,
+  ]);
+  const common = { bin: pg.bin, dataDir: paths.dataDir, socketDir: paths.socketDir, port: seen.port, as, processes: s.processes };
+  if (!pg.engine) return new ScratchCluster({ ...common, logFile: join(paths.dir, 'postgresql.log'), settings });
+  await readableInImage(paths.walDir);
+  return new ScratchCluster({
+    ...common,
+    logFile: join(paths.dataDir, IMAGE_LOG_DIR, 'postgresql.log'),
+    settings: [...settings.map(([k, v]): [string, string] => (k === 'logging_collector' ? [k, 'on'] : [k, v])), ...IMAGE_LOG_SETTINGS],
+    image: {
+      engine: pg.engine,
+      major: pg.major,
+      name: `dingo-recover-drill-${basename(paths.dir)}`,
+      readOnly: [{ source: paths.walDir, target: IMAGE_WAL_DIR }],
+    },
+  });
+}
+
+/** The image's server writes its log into one file of the data folder, which the drill reads as it replays. */
+const IMAGE_LOG_SETTINGS: [string, string][] = [
+  ['log_directory', IMAGE_LOG_DIR],
+  ['log_filename', 'postgresql.log'],
+  ['log_rotation_age', '0'],
+  ['log_rotation_size', '0'],
+];
+
+/**
+ * The fetched WAL made readable by the image's account (whose uid is the image's, not ours): the
+ * drill's scratch folder around it stays 0700, so no other local user reaches it.
+ */
+async function readableInImage(walDir: string): Promise<void> {
+  await chmod(walDir, 0o755);
+  for (const name of await readdir(walDir)) await chmod(join(walDir, name), 0o644);
+}

@@ -1,0 +1,81 @@
+/**
+ * A scratch PostgreSQL in the `postgres:<major>` image through the Docker Engine, for data of a major
+ * version this machine has no server binaries for (volumes look, drill, restore-to-time). The data
+ * folder (ours) is bind-mounted where the image keeps PGDATA, and a 0700 socket folder of ours where
+ * the image keeps its socket: no port is published and no TCP listened on, and the container gets no
+ * environment of ours, so no credential reaches it. Nothing is pulled; a container is stopped and
+ * removed with the server, never left behind.
+ */
+import { StepFailed } from '../core/errors.js';
+import type { DockerEngine, EngineContainerSpec } from '../core/seams.js';
+import { postgresArgs } from './pg-sandbox.js';
+
+/** Where the image keeps PGDATA. */
+export const IMAGE_DATA_DIR = '/var/lib/postgresql/data';
+/** Where the image's server puts its socket: a folder of ours is bind-mounted there. */
+export const IMAGE_SOCKET_DIR = '/var/run/postgresql';
+/** The port of the image's server (its socket's name; nothing listens on TCP). */
+export const IMAGE_PORT = 5432;
+
+export interface ImageServerSpec {
+  engine: DockerEngine;
+  major: string;
+  /** The host data folder, bind-mounted at IMAGE_DATA_DIR. */
+  dataDir: string;
+  /** A 0700 folder of ours, bind-mounted at IMAGE_SOCKET_DIR. */
+  socketDir: string;
+  /** The server's settings, with the container's paths (postgres -c, no shell in between). */
+  settings: [string, string][];
+  /** Further host folders the server reads (e.g. the WAL a drill fetched), mounted read-only. */
+  readOnly?: { source: string; target: string }[];
+  /** The container's name (unique on the host) and what it is for (its label). */
+  name: string;
+  purpose: string;
+}
+
+export interface ImageServer {
+  id: string;
+  /** "container postgres:15 (abc123def456)" */
+  how: string;
+  /** Stops and removes the container (an already stopped or removed one is fine). */
+  remove: () => Promise<void>;
+}
+
+/** The image name for a major, refused with what to do when it is not on the host (nothing is pulled). */
+export async function requireImage(engine: DockerEngine, major: string): Promise<string> {
+  const image = `postgres:${major}`;
+  if (!(await engine.hasImage(image))) {
+    throw new StepFailed(`the image ${image} is not on this host and PostgreSQL ${major} is not installed`, {
+      hint: `docker pull ${image} (or install postgresql-${major} here, e.g. apt-get install postgresql-${major} from apt.postgresql.org), then run this again`,
+    });
+  }
+  return image;
+}
+
+/** Creates and starts the container; one that does not start is removed before the error is thrown. */
+export async function startInImage(s: ImageServerSpec): Promise<ImageServer> {
+  const image = await requireImage(s.engine, s.major);
+  const spec: EngineContainerSpec = {
+    name: s.name,
+    image,
+    cmd: ['postgres', ...postgresArgs(s.settings)],
+    binds: [
+      { source: s.dataDir, target: IMAGE_DATA_DIR, readOnly: false },
+      { source: s.socketDir, target: IMAGE_SOCKET_DIR, readOnly: false },
+      ...(s.readOnly ?? []).map((b) => ({ ...b, readOnly: true })),
+    ],
+    labels: { 'dingo-recover.purpose': s.purpose },
+  };
+  const id = await s.engine.createContainer(spec);
+  const remove = async (): Promise<void> => {
+    await s.engine.stopContainer(id, 30);
+    await s.engine.removeContainer(id);
+  };
+  try {
+    await s.engine.startContainer(id);
+  } catch (err) {
+    await remove().catch(() => undefined);
+    throw err;
+  }
+  return { id, how: `container ${image} (${id.slice(0, 12)})`, remove };
+}

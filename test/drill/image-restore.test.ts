@@ -1,0 +1,148 @@
+/**
+ * `drill --target-time --docker-host` where the archive's major version is not installed: a real
+ * PostgreSQL 15 archive in moto, no local server binaries (an empty folder is where they are looked
+ * for), and the fake Docker Engine whose `postgres:15` container runs the local PostgreSQL 15 on what
+ * is bind-mounted into it. The restore runs in the container, which never sees a credential.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
+import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
+import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
+import { drillArgs, setUpDrill, tearDownDrill } from '../support/drill-fixtures.js';
+import type { Moto } from '../support/moto.js';
+import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
+
+const BUCKET = 'image-bucket';
+const PREFIX = 'backups/image/wal/';
+const URL = `s3://${BUCKET}/${PREFIX}`;
+const KEY_ID = 'AKIAIMAGEKEY00001';
+const SECRET = 'image-secret-Q7vz2';
+
+let moto: Moto;
+let archive: GeneratedArchive;
+let dir: string;
+let engine: FakeEngine;
+let noImage: FakeEngine;
+let noBinaries: string;
+
+beforeAll(async () => {
+  ({ moto, archive, dir } = await setUpDrill({
+    scratch: 'drill-image-',
+    bucket: BUCKET,
+    archive: { rowsBefore: 100, rowsAfter: 0, batches: { count: 3, rows: 10, backupAfter: 2 }, partitions: 2 },
+    prefix: PREFIX,
+    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+  }));
+  [engine, noImage] = await Promise.all([
+    startFakeEngine({ volumes: [], containers: [], images: ['postgres:15'] }),
+    startFakeEngine({ volumes: [], containers: [], images: ['postgres:16'] }),
+  ]);
+  noBinaries = await mkdtemp(join(dir, 'no-binaries-'));
+}, 180_000);
+
+afterAll(async () => {
+  await engine.close();
+  await noImage.close();
+  await tearDownDrill({ moto, archive, dir });
+});
+
+async function drill(extra: Partial<DrillArgs>): Promise<{ code: number; out: string }> {
+  let out = '';
+  const args = drillArgs(URL, moto, { query: `select count(*), max(id) from ${DRILL_TABLE}`, json: true, ...extra });
+  const code = await runDrillCommand(args, { stdout: (t) => (out += t), stderr: (t) => (out += t) }, { binRoot: noBinaries });
+  expect(out).not.toContain(SECRET);
+  return { code, out };
+}
+
+const between = (a: Date, b: Date): Date => new Date((a.getTime() + b.getTime()) / 2);
+
+describe('drill in the postgres:<major> image', () => {
+  it('restores exactly the rows committed before the moment in the container, then removes it', async () => {
+    const [first, second] = archive.batches;
+    const moment = between(first!.committed, second!.before);
+    const r = await drill({ targetTime: moment.toISOString(), dockerHost: `unix://${engine.socket}` });
+    expect(r.code, r.out).toBe(DRILL_EXIT.ok);
+    const { report } = JSON.parse(r.out);
+    expect(report.query.rows).toEqual([['110', String(first!.lastId)]]);
+    expect(report.target).toMatchObject({ time: moment.toISOString(), archiveEndedFirst: false });
+    expect(report.postgres.server).toMatch(/^container postgres:15 \([0-9a-f]{12}\)$/);
+    expect(engine.created).toHaveLength(1);
+    const c = engine.created[0]!;
+    expect(report.postgres.server).toContain(c.id.slice(0, 12));
+    // Stopped and removed once the drill ended: never left running.
+    expect(c).toMatchObject({ started: true, removed: true });
+    expect(engine.requests).toEqual(expect.arrayContaining([`POST /containers/${c.id}/stop?t=30`, `DELETE /containers/${c.id}?v=false`]));
+    // No credential, no S3 address and no environment of ours reaches the container.
+    const body = JSON.stringify(c.body);
+    for (const secret of [SECRET, KEY_ID, moto.endpoint, BUCKET]) expect(body).not.toContain(secret);
+    expect(c.body.Env ?? []).toEqual([]);
+    // Mounted: the restored data, a socket folder of ours, and the WAL the drill fetched itself, read-only; no port published.
+    const [data, socket, wal, ...more] = c.body.HostConfig.Binds;
+    expect(data).toMatch(/^\/.+\/data:\/var\/lib\/postgresql\/data$/);
+    expect(socket).toMatch(/^\/.+\/sock:\/var\/run\/postgresql$/);
+    expect(wal).toMatch(/^\/.+\/wal:\/var\/lib\/dingo-recover\/wal:ro$/);
+    expect(more).toEqual([]);
+    expect(c.body.HostConfig.PortBindings).toBeUndefined();
+    // Its restore_command only copies those files; the sandbox's settings and the moment are on its command line.
+    expect(c.body.Cmd).toEqual(
+      expect.arrayContaining([
+        'restore_command=test -f /var/lib/dingo-recover/wal/%f && cp /var/lib/dingo-recover/wal/%f %p',
+        'listen_addresses=',
+        'unix_socket_directories=/var/run/postgresql',
+        'unix_socket_permissions=0700',
+        'archive_mode=off',
+        'archive_command=',
+        'shared_preload_libraries=',
+        'data_directory=/var/lib/postgresql/data',
+        'recovery_target_action=promote',
+      ]),
+    );
+    const target = c.body.Cmd!.find((a) => a.startsWith('recovery_target_time='))!;
+    expect(new Date(target.slice('recovery_target_time='.length).replace(' ', 'T').replace(/\+00$/, 'Z')).toISOString()).toBe(
+      moment.toISOString(),
+    );
+  }, 180_000);
+
+  it('removes the container when the restore fails after it started: WAL the moment needs is missing', async () => {
+    const [first, second] = archive.batches;
+    const older = archive.backups[0]!;
+    const missing = archive.segments.find((seg) => seg > older.stopSegment)!;
+    const prefix = 'backups/image-gap/wal/';
+    for (const key of await archiveKeys(archive.root)) {
+      if (key !== `wal_005/${missing}.lzo`)
+        await moto.store.put({ bucket: BUCKET, key: prefix + key }, await readFile(join(archive.root, key)));
+    }
+    const before = engine.created.length;
+    const r = await drill({
+      url: `s3://${BUCKET}/${prefix}`,
+      targetTime: between(first!.committed, second!.before).toISOString(),
+      dockerHost: `unix://${engine.socket}`,
+    });
+    expect(r.code, r.out).toBe(DRILL_EXIT.notRestorable);
+    expect(JSON.parse(r.out).lost.from).toBe(missing);
+    const made = engine.created.slice(before);
+    expect(made.length).toBeGreaterThan(0);
+    for (const c of made) expect(c).toMatchObject({ started: true, removed: true });
+  }, 180_000);
+
+  it('names the image to pull, or the PostgreSQL to install, when the image is missing too; nothing is pulled or created', async () => {
+    const r = await drill({ targetTime: archive.batches[1]!.committed.toISOString(), dockerHost: `unix://${noImage.socket}` });
+    expect(r.code, r.out).toBe(DRILL_EXIT.couldNotRun);
+    const failure = JSON.parse(r.out);
+    expect(failure.message).toContain('the image postgres:15 is not on this host and PostgreSQL 15 is not installed');
+    expect(failure.hint).toContain('docker pull postgres:15');
+    expect(failure.hint).toContain('install postgresql-15');
+    expect(noImage.created).toEqual([]);
+    expect(noImage.requests.some((q) => q.startsWith('POST /images/create'))).toBe(false);
+  });
+
+  it('without a Docker Engine, says to install the major or give --docker-host', async () => {
+    const r = await drill({ targetTime: archive.batches[1]!.committed.toISOString() });
+    expect(r.code, r.out).toBe(DRILL_EXIT.couldNotRun);
+    const failure = JSON.parse(r.out);
+    expect(failure.message).toContain('the archive needs PostgreSQL 15');
+    expect(failure.hint).toContain('--docker-host');
+  });
+});
