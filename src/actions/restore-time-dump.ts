@@ -10,7 +10,7 @@ import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { dumpDatabases } from '../volumes/look.js';
-import { restoreOnce, scratchFolder } from './support/restore-copy.js';
+import { restoreOnce, scratchFolder, removeLeftoverContainers } from './support/restore-copy.js';
 import { scratchEngine } from './support/scratch-engine.js';
 
 /**
@@ -95,6 +95,7 @@ const removeScratch = defineAction({
       () => false,
     );
     if (!there) return { removed: '' };
+    await removeLeftoverContainers(ctx, dir);
     await rm(dir, { recursive: true, force: true });
     ctx.evidence(`removed the scratch copies in ${dir}: the dumps hold what they held`);
     return { removed: dir };

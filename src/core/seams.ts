@@ -175,6 +175,7 @@ export interface EngineContainer {
   /** running, exited, created, … */
   state: string;
   mounts: { type: string; name?: string; source: string; destination: string; rw: boolean }[];
+  labels: Record<string, string>;
 }
 
 export interface EngineContainerSpec {

@@ -142,3 +142,6 @@ async function readableInImage(walDir: string): Promise<void> {
   await chmod(walDir, 0o755);
   for (const name of await readdir(walDir)) await chmod(join(walDir, name), 0o644);
 }
+
+/** A drill's containers an interrupted attempt left on its work folder, for the step run again to remove. */
+export { removeContainersOn } from '../systems/pg-image.js';

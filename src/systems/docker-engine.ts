@@ -50,6 +50,11 @@ function volumeOf(v: WireVolume): EngineVolume {
   };
 }
 
+/** An engine may answer Labels null, as it does for volumes. */
+function labelsOf(labels: Record<string, string> | null | undefined): Record<string, string> {
+  return labels ?? {};
+}
+
 function containerOf(c: Docker.ContainerInfo): EngineContainer {
   return {
     id: c.Id,
@@ -64,6 +69,7 @@ function containerOf(c: Docker.ContainerInfo): EngineContainer {
         destination: m.Destination,
         rw: m.RW,
       })) ?? [],
+    labels: labelsOf(c.Labels),
   };
 }
 

@@ -79,3 +79,20 @@ export async function startInImage(s: ImageServerSpec): Promise<ImageServer> {
   }
   return { id, how: `container ${image} (${id.slice(0, 12)})`, remove };
 }
+
+/**
+ * Containers of ours (our purpose label) that an interrupted attempt left on data under `dir`: the
+ * tool was killed before it could remove them, and their server may still run on a copy of the
+ * user's database. Each is stopped and removed; what was removed, by name, for the record.
+ */
+export async function removeContainersOn(engine: DockerEngine, dir: string): Promise<string[]> {
+  const under = (source: string): boolean => source === dir || source.startsWith(`${dir}/`);
+  const removed: string[] = [];
+  for (const c of await engine.listContainers()) {
+    if (!c.labels['dingo-recover.purpose'] || !c.mounts.some((m) => under(m.source))) continue;
+    if (c.state === 'running') await engine.stopContainer(c.id, 30);
+    await engine.removeContainer(c.id);
+    removed.push(c.names[0] ?? c.id.slice(0, 12));
+  }
+  return removed;
+}

@@ -36,6 +36,7 @@ interface CreatedContainer {
     Image: string;
     Cmd?: string[];
     Env?: string[];
+    Labels?: Record<string, string>;
     HostConfig: { Binds: string[]; PortBindings?: Record<string, { HostIp: string; HostPort: string }[]> };
   };
   started: boolean;
@@ -100,16 +101,27 @@ export async function startFakeEngine(state: {
           Warnings: null,
         });
       } else if (req.method === 'GET' && path === '/containers/json') {
+        // The host's containers, then those created through this engine and not removed (all=true lists stopped ones too).
+        const made = created
+          .filter((c) => !c.removed)
+          .map((c) => {
+            const r = running.get(c.id);
+            const state = r !== undefined && postmasterAlive(r.dataDir) ? 'running' : c.started ? 'exited' : 'created';
+            const mounts = c.body.HostConfig.Binds.map((b) => {
+              const [source, destination, mode] = b.split(':');
+              return { Type: 'bind', Source: source!, Destination: destination!, RW: mode !== 'ro' };
+            });
+            return { Id: c.id, Names: [`/${c.name}`], Image: c.body.Image, State: state, Mounts: mounts, Labels: c.body.Labels ?? {} };
+          });
         send(
           res,
           200,
-          state.containers.map((c) => ({
+          [...state.containers.map((c) => ({ ...c, Labels: {} })), ...made].map((c) => ({
             ...c,
             ImageID: 'sha256:0',
             Command: 'docker-entrypoint.sh postgres',
             Created: 0,
             Ports: [],
-            Labels: {},
             Status: c.State,
           })),
         );

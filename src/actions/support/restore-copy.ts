@@ -11,6 +11,7 @@ import { runDrill, type DrillReport } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
 import { parseTargetTime } from '../../drill/target-time.js';
 import { scratchEngine } from './scratch-engine.js';
+import { removeContainersOn } from '../../drill/cluster-setup.js';
 
 /** The folder of a run's scratch copies (not created). */
 export function scratchFolder(runId: string): string {
@@ -36,9 +37,19 @@ async function ourScratchFolder(runId: string): Promise<string> {
   return dir;
 }
 
+/** Containers of the image an interrupted attempt left running on copies in the run's scratch folder, stopped and removed first. */
+export async function removeLeftoverContainers(ctx: StepContext, dir: string): Promise<void> {
+  const engine = scratchEngine(ctx);
+  if (!engine) return;
+  for (const name of await removeContainersOn(engine, dir)) {
+    ctx.note(`stopped and removed the container ${name}, which an interrupted attempt left on a copy in ${dir}`);
+  }
+}
+
 /** Copies earlier attempts left in the run's scratch folder (an attempt interrupted): none is used since. */
 export async function removeLeftovers(ctx: StepContext): Promise<void> {
   const dir = await ourScratchFolder(ctx.runId);
+  await removeLeftoverContainers(ctx, dir);
   for (const name of await readdir(dir)) {
     await rm(join(dir, name), { recursive: true, force: true });
     ctx.note(`removed ${join(dir, name)}, a copy an interrupted attempt left`);
