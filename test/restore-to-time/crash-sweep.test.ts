@@ -1,0 +1,185 @@
+/**
+ * restore-to-time into a new service survives a crash anywhere. The rehearsal of the bundled
+ * incident (important-db deleted; its archive is PostgreSQL 9.5, so the scratch restore says "not
+ * restored" and the copy is created empty) is killed (SIGKILL, its whole process group) at every
+ * step boundary, at every moment inside a step that changes the platform, and at seeded random
+ * moments elsewhere; `resume --yes` must finish with exit 0 and leave the platform as an
+ * uninterrupted run does: the copy created once, each app bound to it once, no second service, and
+ * everything but the copy (the deleted instance's archive, the other instances, their containers)
+ * as the scenario began. The same incident with important-db still alive is swept at every step
+ * boundary and just after every command that changed the platform: the live instance is never touched.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadScenario, type WorldState } from '../../src/rehearsal/world.js';
+import type { JournalEvent } from '../../src/engine/journal/index.js';
+import { CrashSweep, TEST_MS, platformState, type SweptRun } from '../support/crash-sweep.js';
+import { LIVE_GUID, liveInstanceScenario } from '../support/live-instance-scenario.js';
+
+/** Random moments: how many, and the seed that picks them (CRASH_SWEEP_SEED explores others). */
+const RANDOM_MOMENTS = 20;
+const SEED = Number(process.env.CRASH_SWEEP_SEED ?? 0x5eed029);
+const COPY = 'important-db-at-20160317T0500';
+const APPS = ['their-app'];
+
+const dir = mkdtempSync(join(tmpdir(), 'dr-sweep-pitr-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The answers of a restore of important-db to 05:00 into a new service bound to the apps. */
+function answersFile(name: string, choose: string): string {
+  const file = join(dir, `${name}-answers.yaml`);
+  writeFileSync(
+    file,
+    `inputs:
+  org: acme
+  space: important-space-and-all-databases
+  instance: important-db
+  targetTime: "2016-03-17T05:00:00Z"
+  into: service
+  apps: [${APPS.join(', ')}]
+${choose}`,
+  );
+  return file;
+}
+
+const rehearse = (answers: string): string[] => ['rehearse', '--runbook', 'restore-to-time', '--yes', '--answers', answers];
+
+const deletedScenario = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
+const deleted = await CrashSweep.start({
+  args: rehearse(answersFile('deleted', 'choose:\n  deletedInstance: 6e101b27-ee1b-4f4d-a032-4401a3709ec3\n')),
+  scenario: deletedScenario,
+});
+const liveScenario = loadScenario(await liveInstanceScenario(dir));
+const live = await CrashSweep.start({
+  args: [...rehearse(answersFile('live', '')), '--scenario', liveScenario.dir],
+  scenario: liveScenario,
+});
+
+/** The GUID of the copy in a world; there must be exactly one service of its name. */
+function copyGuid(w: WorldState): string {
+  const copies = w.cf.instances.filter((i) => i.name === COPY);
+  expect(
+    copies.map((i) => i.name),
+    'one service of the copy name',
+  ).toEqual([COPY]);
+  return copies[0]!.guid;
+}
+
+/**
+ * The platform without the copy: its instance, its containers (the leader and the nodes it grew),
+ * what they serve, its etcd keys and archive, its bindings. The operator's cf target and the
+ * world's history are left out too (the history is compared with the uninterrupted run's).
+ */
+function withoutCopy(w: WorldState, guid: string | undefined) {
+  const ps = platformState(w);
+  const mine = (text: string): boolean => guid !== undefined && text.includes(guid);
+  const copyContainers = new Set(
+    Object.values(w.cells).flatMap((c) =>
+      Object.values(c.containers)
+        .filter((k) => k.env.some(mine))
+        .map((k) => k.name),
+    ),
+  );
+  const ofCopy = (text: string): boolean => mine(text) || [...copyContainers].some((n) => text.includes(n.replace(/^cf-/, '')));
+  const { cfTarget: _target, changes: _changes, restartedApps: _restarted, ...rest } = ps;
+  return {
+    ...rest,
+    s3: Object.fromEntries(Object.entries(rest.s3).map(([b, keys]) => [b, keys.filter((k) => !ofCopy(k))])),
+    cells: Object.fromEntries(
+      Object.entries(rest.cells).map(([ip, cell]) => [
+        ip,
+        {
+          containers: Object.fromEntries(Object.entries(cell.containers).filter(([name]) => !copyContainers.has(name))),
+          files: cell.files.filter((f) => !ofCopy(f)),
+        },
+      ]),
+    ),
+    etcd: Object.fromEntries(Object.entries(rest.etcd).filter(([k, v]) => !ofCopy(k) && !ofCopy(v))),
+    serving: Object.fromEntries(Object.entries(rest.serving).filter(([name]) => !copyContainers.has(name))),
+    instances: rest.instances.filter((i) => i.guid !== guid),
+    apps: rest.apps.map((a) => ({ ...a, bound: a.bound.filter((g) => g !== guid) })),
+  };
+}
+
+/** The cf commands that create a service, in a run's whole journal (the killed part and the resume). */
+const creates = (events: JournalEvent[]): number =>
+  events.filter((e) => e.type === 'command' && e.writes && e.argv.slice(0, 2).join(' ') === 'cf create-service').length;
+
+/** Kills at SEQ and resumes: as the uninterrupted run ends, the copy created once and bound once per app, the rest untouched. */
+async function expectOneCopy(sweep: CrashSweep, start: WorldState, seq: number): Promise<SweptRun> {
+  const run = await sweep.expectSameEnd(seq);
+  expect(creates(run.events), 'cf create-service run once').toBe(1);
+  const guid = copyGuid(run.world);
+  const apps = platformState(run.world).apps.filter((a) => APPS.includes(a.name));
+  expect(apps.map((a) => a.bound.filter((g) => g === guid).length)).toEqual(APPS.map(() => 1));
+  expect(withoutCopy(run.world, guid)).toEqual(withoutCopy(start, undefined));
+  return run;
+}
+
+describe.each([
+  ['deleted', deleted, deletedScenario.initial],
+  ['live', live, liveScenario.initial],
+] as const)('the uninterrupted restore of the %s important-db into a new service', (_name, sweep, start) => {
+  it('creates the copy once, binds it, grows it, and leaves everything else as it was', () => {
+    const { events, world } = sweep.baseline;
+    expect(events.at(-1)?.type).toBe('run.finished');
+    expect(creates(events)).toBe(1);
+    const guid = copyGuid(world);
+    expect(platformState(world).apps.find((a) => a.name === 'their-app')?.bound).toEqual([guid]);
+    expect(
+      Object.values(world.cells).flatMap((c) => Object.values(c.containers).filter((k) => k.env.some((e) => e.includes(guid)))),
+    ).toHaveLength(2);
+    expect(withoutCopy(world, guid)).toEqual(withoutCopy(start, undefined));
+    // The comparison would see the live instance touched: it is in what is compared.
+    expect(JSON.stringify(withoutCopy(world, guid))).toContain(LIVE_GUID);
+  });
+});
+
+describe.concurrent('restore-to-time of the deleted instance: SIGKILL at every step boundary, then resume --yes', () => {
+  it.each(deleted.boundaries().map((seq) => [deleted.describeSeq(seq), seq] as const))(
+    '%s',
+    async (_name, seq) => {
+      await expectOneCopy(deleted, deletedScenario.initial, seq);
+    },
+    TEST_MS,
+  );
+});
+
+describe.concurrent('restore-to-time of the deleted instance: SIGKILL at every moment inside a step that changes the platform', () => {
+  it.each(deleted.insideWritingSteps().map((seq) => [deleted.describeSeq(seq), seq] as const))(
+    '%s',
+    async (_name, seq) => {
+      await expectOneCopy(deleted, deletedScenario.initial, seq);
+    },
+    TEST_MS,
+  );
+});
+
+describe.concurrent(`restore-to-time of the deleted instance: SIGKILL at ${RANDOM_MOMENTS} random moments (seed ${SEED})`, () => {
+  it.each(deleted.randomMoments(RANDOM_MOMENTS, SEED).map((seq, i) => [i + 1, deleted.describeSeq(seq), seq] as const))(
+    '#%i at %s',
+    async (_i, _name, seq) => {
+      await expectOneCopy(deleted, deletedScenario.initial, seq);
+    },
+    TEST_MS,
+  );
+});
+
+/** Just after each command that changed the platform: its effect happened, its step not yet finished. */
+const afterWrites = (sweep: CrashSweep): number[] =>
+  sweep.baseline.events.filter((e) => e.type === 'command' && e.writes).map((e) => e.seq);
+
+describe.concurrent('restore-to-time of the live instance: SIGKILL at every step boundary and after every write, then resume --yes', () => {
+  const seqs = [...new Set([...live.boundaries(), ...afterWrites(live)])].sort((a, b) => a - b);
+  it.each(seqs.map((seq) => [live.describeSeq(seq), seq] as const))(
+    '%s',
+    async (_name, seq) => {
+      await expectOneCopy(live, liveScenario.initial, seq);
+    },
+    TEST_MS,
+  );
+});
