@@ -3,7 +3,8 @@
  * whole process group) at every step boundary, at every moment inside a step that changes the
  * platform, and at seeded random moments elsewhere, each moment being the instant a journal event
  * was written; `resume --yes` must then finish with exit 0 and leave the simulated platform as an
- * uninterrupted run leaves it, no destructive action done twice. Every moment is derived from an
+ * uninterrupted run leaves it, no destructive action done twice; so must a kill just after each
+ * change of the platform, before the run journaled it. Every moment is derived from an
  * uninterrupted run, so the sweep follows the runbook as it changes (test/support/crash-sweep.ts).
  */
 import { resolve } from 'node:path';
@@ -44,9 +45,13 @@ function destructiveWrites(events: JournalEvent[]): Record<string, number> {
 }
 const BASELINE_WRITES = destructiveWrites(baseline.events);
 
-async function expectSameRecovery(seq: number): Promise<void> {
-  const { events } = await sweep.expectSameEnd(seq);
-  expect(destructiveWrites(events)).toEqual(BASELINE_WRITES);
+/**
+ * Killed at POINT (a journal event, or just after a change of the platform whose command, UNJOURNALED,
+ * the killed run did not journal) and resumed: the same recovery, each destructive command run once.
+ */
+async function expectSameRecovery(point: number | string, unjournaled?: JournalEvent): Promise<void> {
+  const { events } = await sweep.expectSameEnd(point);
+  expect(destructiveWrites(unjournaled ? [...events, unjournaled] : events)).toEqual(BASELINE_WRITES);
 }
 
 describe('the uninterrupted run the sweep is measured against', () => {
@@ -91,6 +96,19 @@ describe.concurrent(`SIGKILL of the process group at ${RANDOM_MOMENTS} random mo
     TEST_MS,
   );
 });
+
+describe.concurrent(
+  'SIGKILL of the process group just after each change of the platform, before it is journaled, then resume --yes',
+  () => {
+    it.each(sweep.writes().map((w) => [w.what, w] as const))(
+      '%s',
+      async (_name, w) => {
+        await expectSameRecovery(w.point, w.command);
+      },
+      TEST_MS,
+    );
+  },
+);
 
 function probed(events: JournalEvent[], step: string) {
   return events.filter((e): e is Extract<JournalEvent, { type: 'step.probed' }> => e.type === 'step.probed' && e.step === step);

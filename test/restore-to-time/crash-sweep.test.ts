@@ -2,12 +2,13 @@
  * restore-to-time into a new service survives a crash anywhere. The rehearsal of the bundled
  * incident (important-db deleted; its archive is PostgreSQL 9.5, so the scratch restore says "not
  * restored" and the copy is created empty) is killed (SIGKILL, its whole process group) at every
- * step boundary, at every moment inside a step that changes the platform, and at seeded random
- * moments elsewhere; `resume --yes` must finish with exit 0 and leave the platform as an
- * uninterrupted run does: the copy created once, each app bound to it once, no second service, and
- * everything but the copy (the deleted instance's archive, the other instances, their containers)
- * as the scenario began. The same incident with important-db still alive is swept at every step
- * boundary and just after every command that changed the platform: the live instance is never touched.
+ * step boundary, at every moment inside a step that changes the platform, at seeded random moments
+ * elsewhere, and just after each change of the platform before the run journaled it; `resume
+ * --yes` must finish with exit 0 and leave the platform as an uninterrupted run does: the copy
+ * created once, each app bound to it once, no second service, and everything but the copy (the
+ * deleted instance's archive, the other instances, their containers) as the scenario began. The
+ * same incident with important-db still alive is swept at every step boundary and around every
+ * change of the platform: the live instance is never touched.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,10 +110,14 @@ function withoutCopy(w: WorldState, guid: string | undefined) {
 const creates = (events: JournalEvent[]): number =>
   events.filter((e) => e.type === 'command' && e.writes && e.argv.slice(0, 2).join(' ') === 'cf create-service').length;
 
-/** Kills at SEQ and resumes: as the uninterrupted run ends, the copy created once and bound once per app, the rest untouched. */
-async function expectOneCopy(sweep: CrashSweep, start: WorldState, seq: number): Promise<SweptRun> {
-  const run = await sweep.expectSameEnd(seq);
-  expect(creates(run.events), 'cf create-service run once').toBe(1);
+/**
+ * Killed at POINT (a journal event, or just after a change of the platform whose command, UNJOURNALED,
+ * the killed run did not journal) and resumed: as the uninterrupted run ends, the copy created once
+ * and bound once per app, the rest untouched.
+ */
+async function expectOneCopy(sweep: CrashSweep, start: WorldState, point: number | string, unjournaled?: JournalEvent): Promise<SweptRun> {
+  const run = await sweep.expectSameEnd(point);
+  expect(creates(unjournaled ? [...run.events, unjournaled] : run.events), 'cf create-service run once').toBe(1);
   const guid = copyGuid(run.world);
   const apps = platformState(run.world).apps.filter((a) => APPS.includes(a.name));
   expect(apps.map((a) => a.bound.filter((g) => g === guid).length)).toEqual(APPS.map(() => 1));
@@ -159,6 +164,19 @@ describe.concurrent('restore-to-time of the deleted instance: SIGKILL at every m
   );
 });
 
+describe.concurrent(
+  'restore-to-time of the deleted instance: SIGKILL just after each change of the platform, before it is journaled',
+  () => {
+    it.each(deleted.writes().map((w) => [w.what, w] as const))(
+      '%s',
+      async (_name, w) => {
+        await expectOneCopy(deleted, deletedScenario.initial, w.point, w.command);
+      },
+      TEST_MS,
+    );
+  },
+);
+
 describe.concurrent(`restore-to-time of the deleted instance: SIGKILL at ${RANDOM_MOMENTS} random moments (seed ${SEED})`, () => {
   it.each(deleted.randomMoments(RANDOM_MOMENTS, SEED).map((seq, i) => [i + 1, deleted.describeSeq(seq), seq] as const))(
     '#%i at %s',
@@ -179,6 +197,13 @@ describe.concurrent('restore-to-time of the live instance: SIGKILL at every step
     '%s',
     async (_name, seq) => {
       await expectOneCopy(live, liveScenario.initial, seq);
+    },
+    TEST_MS,
+  );
+  it.each(live.writes().map((w) => [w.what, w] as const))(
+    '%s',
+    async (_name, w) => {
+      await expectOneCopy(live, liveScenario.initial, w.point, w.command);
     },
     TEST_MS,
   );

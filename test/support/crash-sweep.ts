@@ -300,14 +300,35 @@ export class CrashSweep {
     return this.events.filter((e) => 'step' in e && e.step === step);
   }
 
-  /** Kills a rehearsal just after it journaled event SEQ, then resumes it with --yes. */
-  async killAndResume(seq: number): Promise<SweptRun & { resumed: Ended }> {
+  /**
+   * The k-th command of the uninterrupted run that changed the platform, for k = 1, 2, ...: killed
+   * at `rehearsal.write:k`, the run dies once that change took effect, before it was journaled.
+   */
+  writes(): { point: string; what: string; command: JournalEvent }[] {
+    return this.events
+      .filter((e) => e.type === 'command' && e.writes)
+      .map((e, i) => ({ point: `rehearsal.write:${i + 1}`, what: `${this.describeSeq(e.seq)} took effect, unjournaled`, command: e }));
+  }
+
+  /**
+   * Kills a rehearsal at a failpoint, then resumes it with --yes. A number is a journal event: the
+   * run dies just after it journaled event SEQ. `rehearsal.write:K` dies just after its K-th change
+   * of the platform, whose command is then not in the journal.
+   */
+  async killAndResume(point: number | string): Promise<SweptRun & { resumed: Ended }> {
     return slot(async () => {
       const state = this.stateDir();
-      const killed = await cli([...this.subject.args, '--state-dir', state], `journal:${seq}`);
-      expect(killed.signal, `the rehearsal was to die at journal:${seq}\n${killed.output}`).toBe('SIGKILL');
+      const failpoint = typeof point === 'number' ? `journal:${point}` : point;
+      const killed = await cli([...this.subject.args, '--state-dir', state], failpoint);
+      expect(killed.signal, `the rehearsal was to die at ${failpoint}\n${killed.output}`).toBe('SIGKILL');
       const runId = onlyRun(state);
-      expect(journalOf(state, runId).at(-1)?.seq, 'the kill came just after the event it was aimed at').toBe(seq);
+      const journal = journalOf(state, runId);
+      if (typeof point === 'number') expect(journal.at(-1)?.seq, 'the kill came just after the event it was aimed at').toBe(point);
+      else {
+        const k = Number(/:(\d+)$/.exec(point)?.[1]);
+        const journaled = journal.filter((e) => e.type === 'command' && e.writes).length;
+        expect(journaled, 'the kill came after the change, before the journal recorded it').toBe(k - 1);
+      }
       const resumed = await resume(state, runId);
       const world = World.load(join(state, 'runs', runId), this.subject.scenario);
       return { state, runId, resumed, events: journalOf(state, runId), world };
@@ -315,12 +336,13 @@ export class CrashSweep {
   }
 
   /**
-   * Kills at SEQ and resumes: the resume exits 0, the run finishes and leaves the platform as the
-   * uninterrupted run did. The run is returned for the sweep's own checks.
+   * Kills at a failpoint (see killAndResume) and resumes: the resume exits 0, the run finishes and
+   * leaves the platform as the uninterrupted run did. The run is returned for the sweep's own checks.
    */
-  async expectSameEnd(seq: number): Promise<SweptRun & { resumed: Ended }> {
-    const run = await this.killAndResume(seq);
-    expect(run.resumed.code, `resume after SIGKILL at ${this.describeSeq(seq)}:\n${run.resumed.output}`).toBe(0);
+  async expectSameEnd(point: number | string): Promise<SweptRun & { resumed: Ended }> {
+    const run = await this.killAndResume(point);
+    const where = typeof point === 'number' ? this.describeSeq(point) : point;
+    expect(run.resumed.code, `resume after SIGKILL at ${where}:\n${run.resumed.output}`).toBe(0);
     expect(platformState(run.world)).toEqual(this.baseline.platform);
     expect(run.events.at(-1)?.type).toBe('run.finished');
     return run;
