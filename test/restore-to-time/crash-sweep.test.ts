@@ -7,22 +7,24 @@
  * --yes` must finish with exit 0 and leave the platform as an uninterrupted run does: the copy
  * created once, each app bound to it once, no second service, and everything but the copy (the
  * deleted instance's archive, the other instances, their containers) as the scenario began. The
- * same incident with important-db still alive is swept at every step boundary and around every
- * change of the platform: the live instance is never touched.
+ * same incident with important-db still alive is swept at every step boundary, and again with a
+ * real PostgreSQL 15 archive in its place, which restores, dumps and loads into the copy: killed
+ * at every step boundary, inside the load and just after each change, the dump is loaded once and
+ * the live instance is never touched.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 import type { JournalEvent } from '../../src/engine/journal/index.js';
 import { CrashSweep, TEST_MS, platformState, type SweptRun } from '../support/crash-sweep.js';
-import { LIVE_GUID, liveInstanceScenario } from '../support/live-instance-scenario.js';
+import { LIVE_GUID, liveInstanceScenario, restorableLiveScenario } from '../support/live-instance-scenario.js';
 
 /** Random moments: how many, and the seed that picks them (CRASH_SWEEP_SEED explores others). */
 const RANDOM_MOMENTS = 20;
 const SEED = Number(process.env.CRASH_SWEEP_SEED ?? 0x5eed029);
-const COPY = 'important-db-at-20160317T0500';
+const COPY = 'important-db-copy';
 const APPS = ['their-app'];
 
 const dir = mkdtempSync(join(tmpdir(), 'dr-sweep-pitr-'));
@@ -30,8 +32,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The answers of a restore of important-db to 05:00 into a new service bound to the apps. */
-function answersFile(name: string, choose: string): string {
+/** The answers of a restore of important-db to MOMENT into the new service COPY, bound to the apps. */
+function answersFile(name: string, moment: string, choose = ''): string {
   const file = join(dir, `${name}-answers.yaml`);
   writeFileSync(
     file,
@@ -39,7 +41,8 @@ function answersFile(name: string, choose: string): string {
   org: acme
   space: important-space-and-all-databases
   instance: important-db
-  targetTime: "2016-03-17T05:00:00Z"
+  targetTime: "${moment}"
+  copyName: [${COPY}]
   into: service
   apps: [${APPS.join(', ')}]
 ${choose}`,
@@ -51,13 +54,25 @@ const rehearse = (answers: string): string[] => ['rehearse', '--runbook', 'resto
 
 const deletedScenario = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
 const deleted = await CrashSweep.start({
-  args: rehearse(answersFile('deleted', 'choose:\n  deletedInstance: 6e101b27-ee1b-4f4d-a032-4401a3709ec3\n')),
+  args: rehearse(answersFile('deleted', '2016-03-17T05:00:00Z', 'choose:\n  deletedInstance: 6e101b27-ee1b-4f4d-a032-4401a3709ec3\n')),
   scenario: deletedScenario,
 });
 const liveScenario = loadScenario(await liveInstanceScenario(dir));
 const live = await CrashSweep.start({
-  args: [...rehearse(answersFile('live', '')), '--scenario', liveScenario.dir],
+  args: [...rehearse(answersFile('live', '2016-03-17T05:00:00Z')), '--scenario', liveScenario.dir],
   scenario: liveScenario,
+});
+/** The live instance whose archive really restores (PostgreSQL 15): the copy is restored between its two batches, dumped and loaded. */
+// PostgreSQL's account generates the archive in it: it passes through the test's folder.
+chmodSync(dir, 0o711);
+mkdirSync(join(dir, 'restorable'));
+const restorable = await restorableLiveScenario(join(dir, 'restorable'));
+const [first, second] = restorable.archive.batches;
+const between = new Date((first!.committed.getTime() + second!.before.getTime()) / 2).toISOString();
+const loadedScenario = loadScenario(restorable.scenario);
+const loaded = await CrashSweep.start({
+  args: [...rehearse(answersFile('loaded', between)), '--scenario', loadedScenario.dir],
+  scenario: loadedScenario,
 });
 
 /** The GUID of the copy in a world; there must be exactly one service of its name. */
@@ -128,6 +143,7 @@ async function expectOneCopy(sweep: CrashSweep, start: WorldState, point: number
 describe.each([
   ['deleted', deleted, deletedScenario.initial],
   ['live', live, liveScenario.initial],
+  ['live (restorable archive)', loaded, loadedScenario.initial],
 ] as const)('the uninterrupted restore of the %s important-db into a new service', (_name, sweep, start) => {
   it('creates the copy once, binds it, grows it, and leaves everything else as it was', () => {
     const { events, world } = sweep.baseline;
@@ -141,6 +157,20 @@ describe.each([
     expect(withoutCopy(world, guid)).toEqual(withoutCopy(start, undefined));
     // The comparison would see the live instance touched: it is in what is compared.
     expect(JSON.stringify(withoutCopy(world, guid))).toContain(LIVE_GUID);
+  });
+});
+
+describe('the uninterrupted restore of the live important-db whose archive restores', () => {
+  it("loads the dump of the database as it was between the two batches into the copy's leader, once", () => {
+    const { events, world } = loaded.baseline;
+    const guid = copyGuid(world);
+    const leader = Object.values(world.cells)
+      .flatMap((c) => Object.values(c.containers))
+      .find((k) => k.env.includes(`PATRONI_SCOPE=${guid}`) && k.pg.databases);
+    // The generated archive's rows are in its postgres database: one table, loaded once.
+    expect(leader?.pg.databases?.postgres).toMatchObject({ tables: 1, loads: [expect.anything()] });
+    const restored = events.find((e) => e.type === 'step.finished' && e.step === 'restore');
+    expect(JSON.stringify(restored)).toContain('"restored":true');
   });
 });
 
@@ -187,24 +217,42 @@ describe.concurrent(`restore-to-time of the deleted instance: SIGKILL at ${RANDO
   );
 });
 
-/** Just after each command that changed the platform: its effect happened, its step not yet finished. */
-const afterWrites = (sweep: CrashSweep): number[] =>
-  sweep.baseline.events.filter((e) => e.type === 'command' && e.writes).map((e) => e.seq);
-
-describe.concurrent('restore-to-time of the live instance: SIGKILL at every step boundary and after every write, then resume --yes', () => {
-  const seqs = [...new Set([...live.boundaries(), ...afterWrites(live)])].sort((a, b) => a - b);
-  it.each(seqs.map((seq) => [live.describeSeq(seq), seq] as const))(
+describe.concurrent('restore-to-time of the live instance: SIGKILL at every step boundary, then resume --yes', () => {
+  it.each(live.boundaries().map((seq) => [live.describeSeq(seq), seq] as const))(
     '%s',
     async (_name, seq) => {
       await expectOneCopy(live, liveScenario.initial, seq);
     },
     TEST_MS,
   );
-  it.each(live.writes().map((w) => [w.what, w] as const))(
-    '%s',
-    async (_name, w) => {
-      await expectOneCopy(live, liveScenario.initial, w.point, w.command);
-    },
-    TEST_MS,
-  );
 });
+
+/** The moments inside the load of the dumps into the copy. */
+const insideLoad = loaded.insideWritingSteps().filter((seq) => /\/load-dumps$/.test(describeStep(loaded, seq)));
+
+function describeStep(sweep: CrashSweep, seq: number): string {
+  const e = sweep.baseline.events.find((x) => x.seq === seq);
+  return e && 'step' in e && e.step ? e.step : '';
+}
+
+describe.concurrent(
+  'restore-to-time of the live instance, its dump loaded into the copy: SIGKILL at every step boundary, inside the load and just after each change, then resume --yes',
+  () => {
+    it.each(
+      [...new Set([...loaded.boundaries(), ...insideLoad])].sort((a, b) => a - b).map((seq) => [loaded.describeSeq(seq), seq] as const),
+    )(
+      '%s',
+      async (_name, seq) => {
+        await expectOneCopy(loaded, loadedScenario.initial, seq);
+      },
+      TEST_MS,
+    );
+    it.each(loaded.writes().map((w) => [w.what, w] as const))(
+      '%s',
+      async (_name, w) => {
+        await expectOneCopy(loaded, loadedScenario.initial, w.point, w.command);
+      },
+      TEST_MS,
+    );
+  },
+);

@@ -150,7 +150,15 @@ export function platformState(w: WorldState) {
                 ready: c.pg.ready,
                 inRecovery: c.pg.inRecovery,
                 roles: c.pg.roles,
-                databases: c.pg.databases,
+                // Each load's count, not its bytes: pg_dump writes the moment it ran into its file.
+                databases: c.pg.databases
+                  ? Object.fromEntries(
+                      Object.entries(c.pg.databases).map(([name, d]) => [
+                        name,
+                        { owner: d.owner, tables: d.tables, loads: d.loads.length },
+                      ]),
+                    )
+                  : undefined,
               },
             ]),
           ),

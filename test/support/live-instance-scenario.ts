@@ -3,10 +3,12 @@
  * cell as the broker logged it. restore-to-time finds such an instance through cf and its
  * container's environment, and must only read it.
  */
-import { cp, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmod, copyFile, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ROOT } from './cli.js';
+import { archiveKeys, generateWaleArchive, type GeneratedArchive } from './wale-archive.js';
 
 /** important-db, and the node of its container. */
 export const LIVE_GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -50,4 +52,36 @@ export async function liveInstanceScenario(dir: string): Promise<string> {
   };
   await writeFile(file, stringify(doc));
   return scenario;
+}
+
+/**
+ * The live-instance scenario whose archive really restores: a PostgreSQL 15 archive generated here
+ * (a base backup of 100 rows, then two batches of 10 rows committed about a second apart) takes the
+ * place of the 9.5 one, each object's body a file of the scenario. restore-to-time restores it on
+ * this machine, dumps it and loads the dump into the copy.
+ */
+export async function restorableLiveScenario(dir: string): Promise<{ scenario: string; archive: GeneratedArchive }> {
+  const scenario = await liveInstanceScenario(dir);
+  const work = join(dir, 'archive');
+  await mkdir(work, { recursive: true });
+  // The generating server runs as PostgreSQL's account, which must reach its folder.
+  await chmod(dir, 0o755);
+  const archive = await generateWaleArchive({ dir: work, rowsBefore: 100, rowsAfter: 0, batches: { count: 2, rows: 10 } });
+  const file = join(scenario, 'scenario.yaml');
+  const doc = parse(await readFile(file, 'utf8')) as { world: { s3: Record<string, Record<string, object>> } };
+  const prefix = `backups/${LIVE_GUID}/wal/`;
+  // The 9.5 archive's objects give way to the generated one's.
+  const bucket = Object.fromEntries(Object.entries(doc.world.s3['our-postgresql-backups']!).filter(([key]) => !key.startsWith(prefix)));
+  doc.world.s3['our-postgresql-backups'] = bucket;
+  for (const key of await archiveKeys(archive.root)) {
+    const from = join(archive.root, key);
+    const bodyFile = join('s3', prefix, key);
+    await mkdir(dirname(join(scenario, bodyFile)), { recursive: true });
+    await copyFile(from, join(scenario, bodyFile));
+    const body = await readFile(from);
+    const md5 = createHash('md5').update(body).digest('hex');
+    bucket[prefix + key] = { size: body.length, etag: md5, lastModified: (await stat(from)).mtime.toISOString(), bodyFile };
+  }
+  await writeFile(file, stringify(doc));
+  return { scenario, archive };
 }
