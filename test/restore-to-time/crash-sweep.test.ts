@@ -174,85 +174,69 @@ describe('the uninterrupted restore of the live important-db whose archive resto
   });
 });
 
-describe.concurrent('restore-to-time of the deleted instance: SIGKILL at every step boundary, then resume --yes', () => {
-  it.each(deleted.boundaries().map((seq) => [deleted.describeSeq(seq), seq] as const))(
-    '%s',
-    async (_name, seq) => {
-      await expectOneCopy(deleted, deletedScenario.initial, seq);
-    },
-    TEST_MS,
-  );
-});
-
-describe.concurrent('restore-to-time of the deleted instance: SIGKILL at every moment inside a step that changes the platform', () => {
-  it.each(deleted.insideWritingSteps().map((seq) => [deleted.describeSeq(seq), seq] as const))(
-    '%s',
-    async (_name, seq) => {
-      await expectOneCopy(deleted, deletedScenario.initial, seq);
-    },
-    TEST_MS,
-  );
-});
-
-describe.concurrent(
-  'restore-to-time of the deleted instance: SIGKILL just after each change of the platform, before it is journaled',
-  () => {
-    it.each(deleted.writes().map((w) => [w.what, w] as const))(
-      '%s',
-      async (_name, w) => {
-        await expectOneCopy(deleted, deletedScenario.initial, w.point, w.command);
-      },
-      TEST_MS,
-    );
-  },
-);
-
-describe.concurrent(`restore-to-time of the deleted instance: SIGKILL at ${RANDOM_MOMENTS} random moments (seed ${SEED})`, () => {
-  it.each(deleted.randomMoments(RANDOM_MOMENTS, SEED).map((seq, i) => [i + 1, deleted.describeSeq(seq), seq] as const))(
-    '#%i at %s',
-    async (_i, _name, seq) => {
-      await expectOneCopy(deleted, deletedScenario.initial, seq);
-    },
-    TEST_MS,
-  );
-});
-
-describe.concurrent('restore-to-time of the live instance: SIGKILL at every step boundary, then resume --yes', () => {
-  it.each(live.boundaries().map((seq) => [live.describeSeq(seq), seq] as const))(
-    '%s',
-    async (_name, seq) => {
-      await expectOneCopy(live, liveScenario.initial, seq);
-    },
-    TEST_MS,
-  );
-});
-
-/** The moments inside the load of the dumps into the copy. */
-const insideLoad = loaded.insideWritingSteps().filter((seq) => /\/load-dumps$/.test(describeStep(loaded, seq)));
-
-function describeStep(sweep: CrashSweep, seq: number): string {
-  const e = sweep.baseline.events.find((x) => x.seq === seq);
-  return e && 'step' in e && e.step ? e.step : '';
+/** A kill point: a journal event, or just after a change of the platform whose command the killed run did not journal. */
+interface Kill {
+  name: string;
+  point: number | string;
+  unjournaled?: JournalEvent;
 }
 
-describe.concurrent(
+const atEvents = (sweep: CrashSweep, seqs: number[]): Kill[] =>
+  [...new Set(seqs)].sort((a, b) => a - b).map((seq) => ({ name: sweep.describeSeq(seq), point: seq }));
+const afterChanges = (sweep: CrashSweep): Kill[] => sweep.writes().map((w) => ({ name: w.what, point: w.point, unjournaled: w.command }));
+
+/** A concurrent block of kill-and-resume tests, each expecting one copy and the rest untouched. */
+function sweepAt(title: string, sweep: CrashSweep, start: WorldState, kills: Kill[]): void {
+  describe.concurrent(title, () => {
+    it.each(kills.map((k) => [k.name, k] as const))(
+      '%s',
+      async (_name, k) => {
+        await expectOneCopy(sweep, start, k.point, k.unjournaled);
+      },
+      TEST_MS,
+    );
+  });
+}
+
+sweepAt(
+  'restore-to-time of the deleted instance: SIGKILL at every step boundary, then resume --yes',
+  deleted,
+  deletedScenario.initial,
+  atEvents(deleted, deleted.boundaries()),
+);
+sweepAt(
+  'restore-to-time of the deleted instance: SIGKILL at every moment inside a step that changes the platform',
+  deleted,
+  deletedScenario.initial,
+  atEvents(deleted, deleted.insideWritingSteps()),
+);
+sweepAt(
+  'restore-to-time of the deleted instance: SIGKILL just after each change of the platform, before it is journaled',
+  deleted,
+  deletedScenario.initial,
+  afterChanges(deleted),
+);
+sweepAt(
+  `restore-to-time of the deleted instance: SIGKILL at ${RANDOM_MOMENTS} random moments (seed ${SEED})`,
+  deleted,
+  deletedScenario.initial,
+  deleted.randomMoments(RANDOM_MOMENTS, SEED).map((seq, i) => ({ name: `#${i + 1} at ${deleted.describeSeq(seq)}`, point: seq })),
+);
+sweepAt(
+  'restore-to-time of the live instance: SIGKILL at every step boundary, then resume --yes',
+  live,
+  liveScenario.initial,
+  atEvents(live, live.boundaries()),
+);
+
+/** The moments inside the load of the dumps into the copy. */
+const insideLoad = loaded.baseline.events
+  .filter((e) => 'step' in e && e.step?.endsWith('/load-dumps') && e.type !== 'step.finished')
+  .map((e) => e.seq);
+
+sweepAt(
   'restore-to-time of the live instance, its dump loaded into the copy: SIGKILL at every step boundary, inside the load and just after each change, then resume --yes',
-  () => {
-    it.each(
-      [...new Set([...loaded.boundaries(), ...insideLoad])].sort((a, b) => a - b).map((seq) => [loaded.describeSeq(seq), seq] as const),
-    )(
-      '%s',
-      async (_name, seq) => {
-        await expectOneCopy(loaded, loadedScenario.initial, seq);
-      },
-      TEST_MS,
-    );
-    it.each(loaded.writes().map((w) => [w.what, w] as const))(
-      '%s',
-      async (_name, w) => {
-        await expectOneCopy(loaded, loadedScenario.initial, w.point, w.command);
-      },
-      TEST_MS,
-    );
-  },
+  loaded,
+  loadedScenario.initial,
+  [...atEvents(loaded, [...loaded.boundaries(), ...insideLoad]), ...afterChanges(loaded)],
 );
