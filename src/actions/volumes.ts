@@ -16,7 +16,7 @@ import {
   required,
   shape,
 } from '../engine/runbook/index.js';
-import { failpoint } from '../engine/journal/index.js';
+import { failpoint } from '../core/failpoints.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';

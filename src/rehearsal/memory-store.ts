@@ -1,8 +1,10 @@
 /**
  * The simulated S3 bucket of a rehearsal: objects described by a manifest (key,
- * size, ETag, LastModified, and a body for the small ones). Copies keep the ETag
- * and get a new LastModified, as on S3; every change is persisted by the world.
+ * size, ETag, LastModified, and a body for the small ones, or a file of the scenario
+ * holding it). Copies keep the ETag and get a new LastModified, as on S3; every
+ * change is persisted by the world.
  */
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
@@ -16,6 +18,11 @@ export interface SimObject {
   lastModified: string;
   /** Text body of small objects (sentinels, sysid, extended_version.txt); large ones have none. */
   body?: string;
+  /**
+   * The file holding the body, bytes as they are (a scenario whose archive really restores: its
+   * lzop-compressed base backup and WAL). The scenario names it relative to its folder.
+   */
+  bodyFile?: string;
 }
 
 export type SimBuckets = Record<string, Record<string, SimObject>>;
@@ -68,6 +75,7 @@ export class MemoryStore implements ObjectStore {
   get(ref: ObjectRef): Promise<Buffer> {
     return promised(() => {
       const o = this.object(ref);
+      if (o.bodyFile !== undefined) return readFileSync(o.bodyFile);
       return o.body !== undefined ? Buffer.from(o.body) : Buffer.alloc(o.size);
     });
   }

@@ -10,6 +10,7 @@ import { readInputFile } from '../core/input-file.js';
 import { auditEventsProblem, isScenarioWorld, scalarText, type ScenarioWorld } from './world-shape.js';
 import { isRecord } from '../core/json.js';
 import type { WorldState } from './world-state.js';
+import type { SimBuckets } from './memory-store.js';
 
 export interface Scenario {
   dir: string;
@@ -50,7 +51,7 @@ export function loadScenario(dir: string): Scenario {
     runbook: namedRunbook(doc),
     answersFile: existsSync(answers) ? answers : undefined,
     syslogPaths,
-    initial: initialState(world),
+    initial: initialState(world, abs),
   };
 }
 
@@ -77,7 +78,19 @@ function readScenarioFile(file: string): Record<string, unknown> {
   return isRecord(doc) ? doc : {};
 }
 
-function initialState(world: ScenarioWorld): WorldState {
+/** The objects' body files, named relative to the scenario's folder, by their whole path. */
+function bodyFilesIn(s3: SimBuckets, dir: string): SimBuckets {
+  return Object.fromEntries(
+    Object.entries(s3).map(([bucket, objects]) => [
+      bucket,
+      Object.fromEntries(
+        Object.entries(objects).map(([key, o]) => [key, o.bodyFile === undefined ? o : { ...o, bodyFile: resolve(dir, o.bodyFile) }]),
+      ),
+    ]),
+  );
+}
+
+function initialState(world: ScenarioWorld, dir: string): WorldState {
   return {
     version: 1,
     clock: world.clock ?? '2016-03-17T18:00:00.000Z',
@@ -86,7 +99,7 @@ function initialState(world: ScenarioWorld): WorldState {
     cells: world.cells,
     cellHosts: world.cellHosts ?? {},
     etcd: world.etcd ?? {},
-    s3: world.s3,
+    s3: bodyFilesIn(world.s3, dir),
     databases: world.databases ?? {},
     placements: world.placements ?? [],
     serving: world.serving ?? {},

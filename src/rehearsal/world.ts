@@ -23,6 +23,7 @@ import { scenarioSecrets, seal, unseal } from './world-secrets.js';
 import type { SimWorld, WorldState } from './world-state.js';
 import { restoreOnStart, stopOnCell } from './restore.js';
 import { promised } from './promised.js';
+import { failpoint } from '../core/failpoints.js';
 import { stdinBytes } from '../core/stdin.js';
 import { replaceFile, withoutKeys } from './json-state.js';
 
@@ -134,6 +135,8 @@ export class World implements SimWorld {
         promised(() => {
           const result = fn(spec);
           this.save();
+          // A crash after the platform changed, before the run journaled the command that changed it.
+          if (spec.writes) failpoint('rehearsal.write');
           return result;
         }),
     };

@@ -4,12 +4,12 @@
  * with another moment walks the rest of the runbook, saying why nothing was restored here. The
  * same incident with important-db still alive finds it through cf and its container, and only reads.
  */
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { ROOT, runCli, SOURCE_CLI } from '../support/cli.js';
+import { runCli, SOURCE_CLI } from '../support/cli.js';
+import { LIVE_GUID, LIVE_NODE, liveInstanceScenario } from '../support/live-instance-scenario.js';
 
 let dir: string;
 
@@ -58,47 +58,8 @@ describe('rehearse --runbook restore-to-time', () => {
   });
 });
 
-const GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
-const NODE = 'c8ce128e-7b4c-4fe7-a533-e9379356f906';
-const OTHER = 'cf-e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b';
-
-interface Container {
-  id: string;
-  env: string[];
-  [field: string]: unknown;
-}
-
-/** The seed incident before the deletion: cf knows important-db, and its container runs on its cell as the broker logged it. */
-async function liveScenario(): Promise<string> {
-  const scenario = join(dir, 'live');
-  await cp(join(ROOT, 'fixtures/seed-003'), scenario, { recursive: true });
-  const file = join(scenario, 'scenario.yaml');
-  const doc = parse(await readFile(file, 'utf8')) as {
-    world: { cf: { instances: object[] }; cells: Record<string, { containers: Record<string, Container> }> };
-  };
-  doc.world.cf.instances.push({
-    guid: GUID,
-    name: 'important-db',
-    spaceGuid: '5a84d315-8c5e-4d2b-9d3c-6f1e2a7b9c40',
-    offering: 'dingo-postgresql',
-    plan: 'cluster',
-    createdAt: '2016-03-16T18:50:00Z',
-    lastOperation: { type: 'create', state: 'succeeded', description: '', updatedAt: '2016-03-16T18:50:10Z' },
-    pollsUntilReady: 0,
-  });
-  const cell = doc.world.cells['10.58.111.150'];
-  const other = cell!.containers[OTHER]!;
-  const name = `cf-${NODE}`;
-  cell!.containers[name] = {
-    ...other,
-    id: `7e${other.id.slice(2)}`,
-    name,
-    env: other.env.map((e) => e.replace('d2c4e6f8-1a3b-4c5d-9e7f-0a1b2c3d4e5f', GUID).replace(OTHER.slice(3), NODE)),
-    mounts: [{ Source: `/var/vcap/store/cf-containers-broker/${name}/data`, Destination: '/data', Mode: '', RW: true }],
-  };
-  await writeFile(file, stringify(doc));
-  return scenario;
-}
+const GUID = LIVE_GUID;
+const NODE = LIVE_NODE;
 
 interface Entry {
   type: string;
@@ -114,7 +75,7 @@ async function rehearseLive(
   extra = '',
   env: Record<string, string> = {},
 ): Promise<{ text: string; code: number | null; signal?: string; journal: Entry[]; runDir: string; resume: string[] }> {
-  const scenario = await liveScenario();
+  const scenario = await liveInstanceScenario(dir);
   const file = join(dir, `${name}-answers.yaml`);
   const state = join(dir, `${name}-state`);
   await writeFile(

@@ -27,8 +27,8 @@ function chownTree(dir: string): void {
 
 let portSeq = 25432 + (process.pid % 1000) * 3;
 
-/** initdb a cluster in `dataDir`, start it, run `sql` against database `db` (and `postgresSql` against postgres), then stop it (or kill it). */
-export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop' | 'kill', postgresSql?: string): void {
+/** initdb a cluster in `dataDir`, start it, run `sql` against database `db` (and `postgresSql` against postgres), then stop it (or kill it, or leave it running). */
+export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop' | 'kill' | 'run', postgresSql?: string): void {
   mkdirSync(dataDir, { recursive: true });
   chownTree(dataDir);
   execFileSync('chmod', ['700', dataDir]);
@@ -65,7 +65,7 @@ export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop
   }
   if (end === 'stop') {
     asPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'fast', 'stop']);
-  } else {
+  } else if (end === 'kill') {
     const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     // kill(0) or kill(-n) would kill whole process groups, this test runner's among them.
     if (!Number.isInteger(pid) || pid <= 0) throw new Error(`postmaster.pid of ${dataDir} names no process`);

@@ -2,7 +2,8 @@
  * One restore of an archive to a moment, kept for what follows (restore-to-time). A run's copies are
  * in one folder of the temp folder, so that copies an interrupted attempt left are found and removed.
  */
-import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StepContext } from '../../engine/run/index.js';
@@ -46,11 +47,37 @@ export async function removeLeftoverContainers(ctx: StepContext, dir: string): P
   }
 }
 
+/** The postmaster serving DATA, when one runs: its postmaster.pid names it, and its command line names DATA. */
+async function serverOn(data: string): Promise<number | undefined> {
+  const pid = Number((await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  // A pid reused by another process since is left alone: only a server of this copy is stopped.
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.split('\0').includes(data) || cmdline.includes(`=${data}\0`) ? pid : undefined;
+}
+
+/**
+ * Stops the scratch PostgreSQL an interrupted attempt left running on the copy in COPY (its data
+ * folder COPY/data): pg_ctl detaches the server from the run's process group, so a killed run
+ * leaves it serving the user's database, and a copy removed under it, or started again on it,
+ * fails. It is shut down at once (SIGQUIT), then killed if it is still there after ten seconds.
+ */
+export async function stopLeftoverServer(ctx: StepContext, copy: string): Promise<void> {
+  const data = join(copy, 'data');
+  const pid = await serverOn(data);
+  if (pid === undefined) return;
+  process.kill(pid, 'SIGQUIT');
+  for (let i = 0; i < 100 && (await serverOn(data)) === pid; i++) await delay(100);
+  if ((await serverOn(data)) === pid) process.kill(pid, 'SIGKILL');
+  ctx.note(`stopped the scratch PostgreSQL (pid ${pid}) an interrupted attempt left running on ${data}`);
+}
+
 /** Copies earlier attempts left in the run's scratch folder (an attempt interrupted): none is used since. */
 export async function removeLeftovers(ctx: StepContext): Promise<void> {
   const dir = await ourScratchFolder(ctx.runId);
   await removeLeftoverContainers(ctx, dir);
   for (const name of await readdir(dir)) {
+    await stopLeftoverServer(ctx, join(dir, name));
     await rm(join(dir, name), { recursive: true, force: true });
     ctx.note(`removed ${join(dir, name)}, a copy an interrupted attempt left`);
   }

@@ -9,7 +9,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, r
 import { dirname } from 'node:path';
 import { StepFailed, UsageError } from '../../core/errors.js';
 import { operatorText, type Runtime } from '../../core/runtime.js';
-import { failpoint } from './failpoints.js';
+import { failpoint } from '../../core/failpoints.js';
 import { fsReason, fsUsageError } from './fs-errors.js';
 import { JOURNAL_VERSION, parseEvent, type EventBody, type JournalEvent } from './journal-events.js';
 import { applyEvent, replay, type RunState } from './replay.js';

@@ -4,7 +4,7 @@
  * state re-established first), a skipped one stays skipped; the others run (see executor-step.ts).
  */
 import { NeedsOperator } from '../../core/errors.js';
-import { failpoint } from '../journal/failpoints.js';
+import { failpoint } from '../../core/failpoints.js';
 import { stopForPlan } from './executor-plan.js';
 import { runForEach } from './executor-foreach.js';
 import type { Run, Sequence } from './executor-options.js';

@@ -7,7 +7,7 @@
 import { someOf } from '../../core/display.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../../core/seams.js';
 import type { StepScreen } from '../operator/step-screen.js';
-import { failpoint } from '../journal/failpoints.js';
+import { failpoint } from '../../core/failpoints.js';
 
 const url = (r: ObjectRef): string => `s3://${r.bucket}/${r.key}`;
 

@@ -2,8 +2,10 @@
  * Failpoints: named places where a test can make the process die as a crash would
  * (SIGKILL), to prove that a run resumes from any point. Set
  * DINGO_RECOVER_FAILPOINTS to a comma-separated list such as `journal:17`,
- * `s3.copy:3` (the third time that point is reached) or `step:stop-container` (right
- * after that step finished). Inactive unless set.
+ * `s3.copy:3` (the third time that point is reached), `step:stop-container` (right
+ * after that step finished) or `rehearsal.write:2` (right after the second command that
+ * changes the simulated platform took effect and was saved, before the journal records it).
+ * Inactive unless set.
  */
 const spec = process.env.DINGO_RECOVER_FAILPOINTS ?? '';
 const armed = new Map<string, number>();

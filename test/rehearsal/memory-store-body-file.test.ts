@@ -1,0 +1,46 @@
+/**
+ * A scenario's S3 object may keep its body in a file of the scenario (an archive that really
+ * restores: lzop-compressed, binary). The file is named relative to the scenario's folder; the
+ * simulated store answers its bytes exactly, and a copy answers the same.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { loadScenario } from '../../src/rehearsal/scenario.js';
+import { MemoryStore } from '../../src/rehearsal/memory-store.js';
+import { ROOT } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'body-file-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('an S3 object whose body is a file of the scenario', () => {
+  it('answers its bytes, not zeros, and a copy answers them too', async () => {
+    const scenario = join(dir, 'scenario');
+    cpSync(join(ROOT, 'fixtures/seed-003'), scenario, { recursive: true });
+    const bytes = Buffer.from([0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]);
+    mkdirSync(join(scenario, 's3'));
+    writeFileSync(join(scenario, 's3', 'part.tar.lzo'), bytes);
+    const file = join(scenario, 'scenario.yaml');
+    const doc = parse(readFileSync(file, 'utf8')) as { world: { s3: Record<string, Record<string, object>> } };
+    doc.world.s3['our-postgresql-backups']!['backups/x/wal/part.tar.lzo'] = {
+      size: bytes.length,
+      etag: 'e',
+      lastModified: '2016-03-17T02:11:50.000Z',
+      bodyFile: 's3/part.tar.lzo',
+    };
+    writeFileSync(file, stringify(doc));
+    const store = new MemoryStore(
+      loadScenario(scenario).initial.s3,
+      () => {},
+      () => new Date('2016-03-18T00:00:00Z'),
+    );
+    const ref = { bucket: 'our-postgresql-backups', key: 'backups/x/wal/part.tar.lzo' };
+    expect((await store.get(ref)).equals(bytes)).toBe(true);
+    await store.copy(ref, { ...ref, key: 'backups/y/wal/part.tar.lzo' });
+    expect((await store.get({ ...ref, key: 'backups/y/wal/part.tar.lzo' })).equals(bytes)).toBe(true);
+  });
+});
