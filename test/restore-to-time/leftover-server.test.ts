@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeLeftovers, scratchFolder } from '../../src/actions/support/restore-copy.js';
 import type { StepContext } from '../../src/engine/run/index.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { makeCluster } from '../support/pg-volumes.js';
 
 const RUN_ID = `20261125-170000-${String(process.pid % 10000).padStart(4, '0')}`;
@@ -34,7 +35,7 @@ describe('removeLeftovers after a run killed while its scratch PostgreSQL ran', 
     leftover = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     expect(running(leftover), 'the server runs before the resume').toBe(true);
     const notes: string[] = [];
-    const ctx = { runId: RUN_ID, note: (t: string) => void notes.push(t) } as unknown as StepContext;
+    const ctx = { runId: RUN_ID, settings: DEFAULT_SETTINGS, note: (t: string) => void notes.push(t) } as unknown as StepContext;
     await removeLeftovers(ctx);
     expect(running(leftover), 'the leftover server is gone').toBe(false);
     expect(existsSync(join(scratch, 'dingo-drill-left'))).toBe(false);
