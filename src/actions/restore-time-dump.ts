@@ -2,7 +2,7 @@
  * restore-to-time's dumps: pg_dump -Fc of the chosen databases of the copy restored to the moment,
  * into the run's folder (files 0600), then the copy removed once the dumps are proven.
  */
-import { access, mkdir, readdir, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/run/index.js';
@@ -10,7 +10,7 @@ import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { dumpDatabases } from '../volumes/look.js';
-import { restoreOnce, scratchFolder, removeLeftoverContainers, stopLeftoverServer } from './support/restore-copy.js';
+import { restoreOnce, scratchFolder, stopLeftoverServer, stopLeftoversIn } from './support/restore-copy.js';
 import { scratchEngine } from './support/scratch-engine.js';
 
 /**
@@ -99,8 +99,7 @@ const removeScratch = defineAction({
       () => false,
     );
     if (!there) return { removed: '' };
-    await removeLeftoverContainers(ctx, dir);
-    for (const name of await readdir(dir)) await stopLeftoverServer(ctx, join(dir, name));
+    await stopLeftoversIn(ctx, dir);
     await rm(dir, { recursive: true, force: true });
     ctx.evidence(`removed the scratch copies in ${dir}: the dumps hold what they held`);
     return { removed: dir };

@@ -47,21 +47,23 @@ export interface Candidates {
   runbook?: string;
 }
 
-function text(v: unknown): string | undefined {
+/** An answers input's text, trimmed; undefined when it is absent, blank or no text. */
+export function optionalInput(inputs: Record<string, unknown>, key: string): string | undefined {
+  const v = inputs[key];
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
 /**
- * What answers name: the service (recover's serviceName, deleted; restore-to-time's instance when it
- * is a name, live or deleted), and the instance already chosen — one given by GUID (restore-to-time), else the deleted
- * one --deleted-instance or choose.deletedInstance picks.
+ * What answers name: the service (recover's serviceName, deleted; restore-to-time's instance when
+ * it is a name, live or deleted), and the instance already chosen: one given by GUID
+ * (restore-to-time), else the deleted one --deleted-instance or choose.deletedInstance picks.
  */
 export function answersSubject(
   inputs: Record<string, unknown>,
   deletedInstance?: string,
 ): { serviceName?: string; mayBeLive?: boolean; subject?: SnapshotSubject } {
-  const service = text(inputs.serviceName);
-  const instance = service ? undefined : text(inputs.instance);
+  const service = optionalInput(inputs, 'serviceName');
+  const instance = service ? undefined : optionalInput(inputs, 'instance');
   if (instance && isGuidAnyCase(instance)) return { subject: { guid: instance.toLowerCase(), live: true } };
   const chosen = deletedInstance ? { subject: { guid: deletedInstance, live: false } } : {};
   return { serviceName: service ?? instance, mayBeLive: instance !== undefined, ...chosen };

@@ -14,15 +14,15 @@ import type { CellWorld, SimContainer } from '../rehearsal/cell-world.js';
 import type { ScenarioWorld } from '../rehearsal/world-shape.js';
 import { readArchives } from './archive-read.js';
 import { dingoCells, readBosh } from './bosh-read.js';
-import { snapshotCandidates, type SnapshotInstance, type SnapshotSubject } from './candidates.js';
-
-export { answersSubject, type SnapshotSubject } from './candidates.js';
+import { optionalInput, snapshotCandidates, type SnapshotInstance, type SnapshotSubject } from './candidates.js';
 import { readCellsAndEtcd, type NodeAt } from './cells-read.js';
 import { CfReader } from './cf-read.js';
 import { readLogs } from './logs-read.js';
 import { archivedDatabases, placement } from './platform-world.js';
 import { StandIns } from './stand-ins.js';
 import { requireFreshDir, writeSnapshot } from './write.js';
+
+export { answersSubject, type SnapshotSubject } from './candidates.js';
 
 export interface SnapshotRequest {
   platform: Platform;
@@ -55,11 +55,6 @@ export interface SnapshotSummary {
   gaps: string[];
 }
 
-function optional(inputs: Record<string, unknown>, key: string): string | undefined {
-  const v = inputs[key];
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
 function text(inputs: Record<string, unknown>, key: string): string {
   const v = inputs[key];
   if (typeof v !== 'string' || !v.trim()) {
@@ -85,7 +80,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const dir = requireFreshDir(r.out);
   const serviceName = r.serviceName;
   // recover-space's spaceGuid "find" (its default, as a run journals it) asks for the deletion event's GUID.
-  const givenSpaceGuid = optional(r.inputs, 'spaceGuid');
+  const givenSpaceGuid = optionalInput(r.inputs, 'spaceGuid');
   const spaceGuid = givenSpaceGuid?.toLowerCase() === 'find' ? undefined : givenSpaceGuid;
   const answers = { org: text(r.inputs, 'org'), space: text(r.inputs, 'space'), spaceGuid };
   const cfReader = new CfReader(r.platform.cf, r.tools.cfBinary);
@@ -114,7 +109,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const standIns = new StandIns();
   const cells = withStandIns(read.cells, standIns);
   const like = Object.values(cells).flatMap((c) => Object.values(c.containers))[0];
-  const home = candidates.find((c) => c.instanceGuid === (chosen ?? r.subject?.guid)) ?? candidates[0];
+  const home = candidates.find((c) => c.instanceGuid === chosen) ?? candidates[0];
   const cellIp = (home && nodesOf([home], cellIps)[0]?.cellIp) ?? [...cellIps.keys()][0] ?? '10.0.0.1';
   const bucket = urls[0] ? parseS3Url(urls[0]).bucket : 'wal-bucket';
   const facts = { cellIp, bucket, region: r.region ?? 'us-east-1', etcdHostPort, like };

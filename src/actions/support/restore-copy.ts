@@ -38,15 +38,6 @@ async function ourScratchFolder(runId: string): Promise<string> {
   return dir;
 }
 
-/** Containers of the image an interrupted attempt left running on copies in the run's scratch folder, stopped and removed first. */
-export async function removeLeftoverContainers(ctx: StepContext, dir: string): Promise<void> {
-  const engine = scratchEngine(ctx);
-  if (!engine) return;
-  for (const name of await removeContainersOn(engine, dir)) {
-    ctx.note(`stopped and removed the container ${name}, which an interrupted attempt left on a copy in ${dir}`);
-  }
-}
-
 /** The postmaster serving DATA, when one runs: its postmaster.pid names it, and its command line names DATA. */
 async function serverOn(data: string): Promise<number | undefined> {
   const pid = Number((await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
@@ -72,12 +63,23 @@ export async function stopLeftoverServer(ctx: StepContext, copy: string): Promis
   ctx.note(`stopped the scratch PostgreSQL (pid ${pid}) an interrupted attempt left running on ${data}`);
 }
 
+/**
+ * What an interrupted attempt left running on the copies in the run's scratch folder DIR, stopped
+ * before a copy is removed: containers of the image (removed too), then local servers.
+ */
+export async function stopLeftoversIn(ctx: StepContext, dir: string): Promise<void> {
+  const engine = scratchEngine(ctx);
+  for (const name of engine ? await removeContainersOn(engine, dir) : []) {
+    ctx.note(`stopped and removed the container ${name}, which an interrupted attempt left on a copy in ${dir}`);
+  }
+  for (const name of await readdir(dir)) await stopLeftoverServer(ctx, join(dir, name));
+}
+
 /** Copies earlier attempts left in the run's scratch folder (an attempt interrupted): none is used since. */
 export async function removeLeftovers(ctx: StepContext): Promise<void> {
   const dir = await ourScratchFolder(ctx.runId);
-  await removeLeftoverContainers(ctx, dir);
+  await stopLeftoversIn(ctx, dir);
   for (const name of await readdir(dir)) {
-    await stopLeftoverServer(ctx, join(dir, name));
     await rm(join(dir, name), { recursive: true, force: true });
     ctx.note(`removed ${join(dir, name)}, a copy an interrupted attempt left`);
   }
