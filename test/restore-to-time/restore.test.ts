@@ -163,10 +163,13 @@ describe('restore-to-time on a real archive', () => {
       [new Date(archive.batches[0]!.before.getTime() - 3600_000), 'is before any base backup ended'],
       [new Date(Date.now() + 3600_000), 'is after the newest archived WAL'],
     ] as const) {
+      const { ctx: stopped } = context(await mkdtemp(join(dir, 'run-')));
       const err = await action('pitr.restore')
-        .run(context(dir).ctx, params(moment), {})
+        .run(stopped, params(moment), {})
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NeedsOperator);
+      // Nothing restored is kept: not even the run's empty scratch folder is left in the temp folder.
+      await expect(stat(scratchFolder(stopped.runId))).rejects.toThrow(/ENOENT/);
       const { message, hint } = err as NeedsOperator;
       expect(message).toContain(`the moment ${moment.toISOString()} ${why}`);
       const range = /reaches from (\S+) \(the earliest base backup ended\) to (\S+) \(WAL/.exec(message);

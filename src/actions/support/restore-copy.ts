@@ -2,7 +2,7 @@
  * One restore of an archive to a moment, kept for what follows (restore-to-time). A run's copies are
  * in one folder of the temp folder, so that copies an interrupted attempt left are found and removed.
  */
-import { chmod, lstat, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,8 @@ export async function restoreOnce(ctx: StepContext, url: string, text: string): 
   } catch (err) {
     if (!(err instanceof DrillFailed)) throw err;
     if (err.workdir) await rm(err.workdir, { recursive: true, force: true });
+    // Nothing of this attempt is kept: the run's scratch folder goes too when no other copy is in it.
+    await rmdir(workdir).catch(() => undefined);
     if (err.reachable || err.outcome === 'could-not-run') return err;
     throw new StepFailed(`the archive did not restore to ${text}: ${err.message}`, { hint: err.hint ?? 'nothing was changed' });
   }
