@@ -1,11 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
 
 const GUID = '78218ded-7d88-4d69-bd44-6f478c300134';
 const home = mkdtempSync(join(tmpdir(), 'dingo-config-cli-'));
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+});
 const emptyLogs = join(home, 'logs');
 mkdirSync(emptyLogs);
 const missing = (name: string) => join(home, `no-such-${name}`);

@@ -1,11 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configuredSettings, defaultConfigFile, readConfigFile } from '../../src/commands/config-file.js';
+import { tempDirs } from '../support/temp-dirs.js';
+
+const tmp = tempDirs('dingo-config-');
 
 function settingsFile(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dingo-config-'));
+  const dir = tmp();
   const file = join(dir, 'config.yaml');
   writeFileSync(file, text);
   return file;
@@ -55,7 +58,7 @@ describe('the settings file', () => {
   });
 
   it('is optional where no --config names it, required where one does', () => {
-    const missing = join(tmpdir(), 'no-such-dingo-folder', 'config.yaml');
+    const missing = join(tmp(), 'no-such-dingo-folder', 'config.yaml');
     expect(readConfigFile(missing, false).values).toEqual({});
     expect(() => readConfigFile(missing, true)).toThrow(/cannot read settings file/);
   });

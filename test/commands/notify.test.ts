@@ -1,15 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noticeBody, notifierFor } from '../../src/commands/run-notifier.js';
 import { secrets } from '../../src/core/redact.js';
 import type { RunNotice } from '../../src/engine/run/index.js';
 import { runCli, runIdOf, SOURCE_CLI } from '../support/cli.js';
+import { tempDirForAll } from '../support/temp-dirs.js';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'dingo-notify-'));
+const stateDir = tempDirForAll('dingo-notify-');
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const HOOK_PATH = '/services/T0001/B0001/hook-token-5ecret';
 

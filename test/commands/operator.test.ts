@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, runIdOf, SOURCE_CLI } from '../support/cli.js';
+import { tempDirForAll } from '../support/temp-dirs.js';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'dingo-operator-'));
+const stateDir = tempDirForAll('dingo-operator-');
 const runs = () => (existsSync(join(stateDir, 'runs')) ? readdirSync(join(stateDir, 'runs')) : []);
 
 function run(args: string[], env: Record<string, string> = {}) {

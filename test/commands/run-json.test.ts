@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSummaryJson } from '../../src/commands/run-summary.js';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
+import { tempDirForAll } from '../support/temp-dirs.js';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'dingo-run-json-'));
+const stateDir = tempDirForAll('dingo-run-json-');
 
 async function runJson(args: string[]) {
   const r = await runCli([...args, '--json', '--state-dir', stateDir], { program: SOURCE_CLI, env: { SUDO_USER: '' } });

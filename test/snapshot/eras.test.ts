@@ -3,9 +3,9 @@
  * v3, cf 8 on a v3-only Cloud Controller) keeps that era, and its rehearsal, speaking that era,
  * finds the same deleted instance and completes.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
@@ -36,8 +36,8 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot in eac
       const c = await prepareCase(servers, `snapshot-cf${version[0]!}`, {
         cfWorld: (w) => ({ ...w, version, api: { ...w.api, v2, v3: true } }),
       });
+      const out = join(mkdtempSync(join(tmpdir(), 'dingo-snapshot-')), 'scenario');
       try {
-        const out = join(mkdtempSync(join(tmpdir(), 'dingo-snapshot-')), 'scenario');
         const snap = await runCli(
           ['snapshot', '--answers', c.answersFile, ...c.platformArgs, '--deleted-instance', OLD_GUID, '--out', out],
           {
@@ -61,6 +61,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot in eac
         expect(run.stdout).toContain(OLD_GUID);
       } finally {
         await c.cleanup();
+        rmSync(dirname(out), { recursive: true, force: true });
       }
     },
     2 * ONE_RUN_MS,

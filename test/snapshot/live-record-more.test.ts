@@ -5,8 +5,7 @@
  * Foundry platform, is refused `--record` before any run exists; a snapshot whose syslog came from
  * Elasticsearch rehearses to the same deleted instance.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -19,6 +18,7 @@ import { useCaseRun, useLiveServers, useSnapshot, rehearseScenario } from '../su
 import { everySecret, filesUnder } from '../support/live/recovered.js';
 import { BUCKET, OLD_GUID, ONE_RUN_MS } from '../support/live/shared.js';
 import type { LiveCase } from '../support/live/case-types.js';
+import { tempDirForAll } from '../support/temp-dirs.js';
 
 interface Step {
   id: string;
@@ -32,7 +32,7 @@ async function stepsOf(stateDir: string, runId: string, env?: Record<string, str
 }
 
 function scenarioDir(): string {
-  return join(mkdtempSync(join(tmpdir(), 'dingo-record-')), 'scenario');
+  return join(tempDirForAll('dingo-record-'), 'scenario');
 }
 
 function noSecretIn(dir: string, c: LiveCase): void {

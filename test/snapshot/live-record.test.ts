@@ -5,8 +5,7 @@
  * the same evidence and finishes. A bad folder is refused before any run exists; a resume past its
  * first change writes nothing and says so.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runIdOf, type CliResult } from '../support/cli.js';
@@ -20,6 +19,7 @@ import { useCaseRun, useLiveServers, type CaseRun, rehearseScenario } from '../s
 import { assertNoSecrets, assertRecovered, filesUnder } from '../support/live/recovered.js';
 import { BUCKET, OLD_GUID, ONE_RUN_MS, deletedInstance } from '../support/live/shared.js';
 import type { LiveCase } from '../support/live/case-types.js';
+import { tempDirForAll } from '../support/temp-dirs.js';
 
 interface Transcript {
   status: string;
@@ -58,7 +58,7 @@ function secretsOf(c: LiveCase): string[] {
 }
 
 function scenarioDir(): string {
-  return join(mkdtempSync(join(tmpdir(), 'dingo-record-')), 'scenario');
+  return join(tempDirForAll('dingo-record-'), 'scenario');
 }
 
 describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --record, live', () => {

@@ -1,17 +1,19 @@
 /** What `snapshot` refuses before it reads anything: a folder that already holds files, no answers file. */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const FAKE_CF = '/nonexistent/cf-that-must-not-run';
+const tmp = tempDirs('dingo-snapshot-');
 
 describe('dingo-recover snapshot refuses', () => {
   it('an --out folder that holds anything, naming it, and writes nothing there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dingo-snapshot-busy-'));
+    const dir = tmp();
     writeFileSync(join(dir, 'notes.txt'), 'the operator’s notes\n');
-    const answers = join(mkdtempSync(join(tmpdir(), 'dingo-snapshot-answers-')), 'answers.yaml');
+    const answers = join(tmp(), 'answers.yaml');
     writeFileSync(answers, 'inputs:\n  org: acme\n  space: s\n  serviceName: important-db\n');
     const r = await runCli(['snapshot', '--answers', answers, '--logs', dir, '--cf-bin', FAKE_CF, '--out', dir]);
     expect(r.code).toBe(2);
@@ -21,7 +23,7 @@ describe('dingo-recover snapshot refuses', () => {
   });
 
   it('without an answers file, saying which inputs it needs', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'dingo-snapshot-')), 'scenario');
+    const out = join(tmp(), 'scenario');
     const r = await runCli(['snapshot', '--logs', tmpdir(), '--cf-bin', FAKE_CF, '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('snapshot needs the answers file');

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 /** A maker of fresh temporary folders named `<prefix>…`, each removed after the test that made it. */
 export function tempDirs(prefix: string): () => string {
@@ -14,6 +14,15 @@ export function tempDirs(prefix: string): () => string {
     dirs.push(d);
     return d;
   };
+}
+
+/** A temporary folder named `<prefix>…`, made now and removed after the tests of the file (or describe) that made it. */
+export function tempDirForAll(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => {
+    rmSync(d, { recursive: true, force: true });
+  });
+  return d;
 }
 
 /** The error `fn` throws (with the DingoError fields it may carry); fails the test when it throws nothing. */

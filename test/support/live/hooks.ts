@@ -3,9 +3,9 @@
  * for the tests of one describe. What they start is there once their beforeAll has run, and is
  * stopped or cleaned up by their afterAll whether or not it all started.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { runCli, runIdOf, type CliResult } from '../cli.js';
 import type { LiveCase } from './case-types.js';
@@ -102,6 +102,7 @@ export function useSnapshot(
   }, ONE_RUN_MS);
   afterAll(async () => {
     await c?.cleanup();
+    if (written) rmSync(dirname(written.out), { recursive: true, force: true });
   });
   return {
     get servers() {
