@@ -5,6 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { exitCodeOf, messageOf, UsageError } from '../core/errors.js';
+import { STOP_SIGNALS } from '../core/signals.js';
 import { secrets } from '../core/redact.js';
 import type { DrillReport } from '../drill/drill.js';
 import { parseDuration } from '../core/duration.js';
@@ -103,8 +104,7 @@ export async function runDrillCommand(
   const onSignal = (): void => {
     abort.abort();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  for (const s of STOP_SIGNALS) process.once(s, onSignal);
   try {
     if (argv.expectRows !== undefined && (!Number.isInteger(argv.expectRows) || argv.expectRows < 0)) {
       throw new UsageError(`--expect-rows must be a whole number of rows, not "${argv.expectRows}"`);
@@ -165,8 +165,7 @@ export async function runDrillCommand(
     }
     return code;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
 }
 

@@ -51,7 +51,7 @@ export class RunLocked extends DingoError {
   override readonly exitCode = EXIT.locked;
 }
 
-/** Ctrl-C or SIGTERM (exit 130). */
+/** Ctrl-C, SIGTERM or a hang-up (exit 130). */
 export class Interrupted extends DingoError {
   override readonly exitCode = EXIT.interrupted;
 }

@@ -13,7 +13,7 @@
  *   6  query failed, or it returned a row count other than --expect-rows
  *   7  could not run: missing or mismatched PostgreSQL binaries, S3 unreachable or
  *      refusing the credentials, deadline passed, no scratch space
- * 130  interrupted (Ctrl-C, SIGTERM)
+ * 130  interrupted (Ctrl-C, SIGTERM, SIGHUP)
  */
 import { DingoError } from '../core/errors.js';
 import type { LostWal } from '../wale/report.js';

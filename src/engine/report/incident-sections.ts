@@ -6,6 +6,7 @@
 import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { textOf, textsOf } from '../../core/json.js';
 import { roughDuration } from '../../core/duration.js';
+import { signalWords } from '../../core/signals.js';
 
 /** An ISO 8601 time in UTC to the second: `2016-03-17T06:10:17Z`. */
 export function utc(iso: string | null | undefined): string {
@@ -82,7 +83,7 @@ export function timeline(t: Transcript): string[] {
   const event = (at: string, what: string): void => {
     rows.push({ at, row: `| ${utc(at)} | ${cell(what)} | | | |` });
   };
-  for (const i of t.interruptions) event(i.at, `interrupted (${i.atQuestion ? 'Ctrl-C at a question' : i.signal}) by ${i.by}`);
+  for (const i of t.interruptions) event(i.at, `interrupted (${i.atQuestion ? 'Ctrl-C at a question' : signalWords(i.signal)}) by ${i.by}`);
   for (const s of t.stops)
     event(s.at, `${s.exitCode === 3 ? 'stopped to wait for the operator' : `stopped (exit ${s.exitCode})`}: ${s.error}`);
   for (const r of t.sessions) event(r.at, `${r.how} by ${who(r.by, r.operator)}${r.tool ? ` with ${r.tool}` : ''}`);

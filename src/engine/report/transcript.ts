@@ -7,6 +7,7 @@
  */
 import { printable, printableJson } from '../../core/display.js';
 import { EXIT } from '../../core/errors.js';
+import { signalWords } from '../../core/signals.js';
 import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
 import type { RunSummary } from '../run/runs.js';
@@ -76,7 +77,7 @@ function runEvents(t: Transcript): string[] {
     ...t.sessions.map((s) => ({ seq: s.seq, text: `${s.how} at ${s.at} by ${who(s.by, s.operator)}${s.tool ? ` with ${s.tool}` : ''}` })),
     ...t.interruptions.map((i) => ({
       seq: i.seq,
-      text: `interrupted at ${i.at} (${i.atQuestion ? 'Ctrl-C at a question' : i.signal}, ${i.by})`,
+      text: `interrupted at ${i.at} (${i.atQuestion ? 'Ctrl-C at a question' : signalWords(i.signal)}, ${i.by})`,
     })),
     ...t.stops.map((s) => ({
       seq: s.seq,

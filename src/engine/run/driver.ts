@@ -5,6 +5,7 @@
 import { commandLine } from '../../core/command-line.js';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { STOP_SIGNALS, signalWords } from '../../core/signals.js';
 import { DingoError, EXIT, Interrupted, UsageError, isClosedOutput, messageOf } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { Platform } from '../../core/seams.js';
@@ -163,11 +164,11 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   const onSignal = (signal: NodeJS.Signals): void => {
     journal.append({ type: 'run.interrupted', signal });
     reporter.close();
-    o.out.write(`\ninterrupted (${signal}); resume with: ${commandLine(['resume', runId])}\n`);
+    o.out.write(`\ninterrupted (${signalWords(signal)}); resume with: ${commandLine(['resume', runId])}\n`);
     // Blocking: no step goes on while the webhook is told (a second Ctrl-C ends it at once).
     sendNoticeBlocking(
       o.notifier,
-      () => notice('interrupted', EXIT.interrupted, `stopped by ${signal}`),
+      () => notice('interrupted', EXIT.interrupted, `stopped by ${signalWords(signal)}`),
       journal,
       (l) => {
         o.out.write(`${l}\n`);
@@ -201,8 +202,9 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     message: err === undefined ? null : messageOf(err),
     operator: o.operator ?? null,
   });
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // A lost SSH session or a closed terminal (SIGHUP) stops the run as Ctrl-C and SIGTERM do: on the record,
+  // notified and resumable, where the default would end the process without a word.
+  for (const s of STOP_SIGNALS) process.once(s, onSignal);
   o.out.on('error', onOutputClosed);
 
   let platform: Platform | undefined;
@@ -262,8 +264,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     };
   } finally {
     reporter.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     o.out.off('error', onOutputClosed);
     await platform?.close().catch(() => undefined);
     journal.close();
