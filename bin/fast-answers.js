@@ -4,7 +4,8 @@
  * text that `npm run build` wrote from the real yargs definitions (bin/write-top-level-help.js).
  * Every other command line, and any doubt about that text, goes to yargs.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
 const ROOT = new URL('../', import.meta.url);
@@ -12,20 +13,30 @@ const ROOT = new URL('../', import.meta.url);
 export const HELP_FILE = new URL('dist/src/top-level-help.json.gz', ROOT);
 /** The terminal widths the written help covers; a terminal outside them gets yargs. */
 export const HELP_WIDTHS = { min: 40, max: 300 };
-/** The built modules the help is made from: one newer than the text (a build that skipped writing it) makes it stale. */
+/**
+ * The built modules the help is made from. The text is kept with a digest of their contents, and is used
+ * only while they still have it: a build that skipped writing the text makes it stale. Contents, not
+ * modification times: npm stamps every file of an installed package with one time.
+ */
 const HELP_SOURCES = ['dist/src/cli.js', 'dist/src/commands/index.js', 'dist/src/commands/global-options.js'];
+
+/** The digest of the modules the help is made from, as they are now. */
+export function helpSourcesDigest() {
+  const hash = createHash('sha256');
+  for (const file of HELP_SOURCES) hash.update(readFileSync(new URL(file, ROOT)));
+  return hash.digest('hex');
+}
 const VERSION_FLAGS = ['--version', '-v', '-V'];
 const HELP_FLAGS = ['--help', '-h'];
 
 /**
- * The written help text for a terminal of `columns` (undefined: none), if it is at least as new as
- * every module it is made from.
+ * The written help text for a terminal of `columns` (undefined: none), if it was written from the
+ * modules as they are.
  */
 export function writtenHelp(columns) {
   try {
-    const written = statSync(HELP_FILE).mtimeMs;
-    if (HELP_SOURCES.some((file) => statSync(new URL(file, ROOT)).mtimeMs > written)) return undefined;
-    const texts = JSON.parse(gunzipSync(readFileSync(HELP_FILE)).toString('utf8'));
+    const { sources, texts } = JSON.parse(gunzipSync(readFileSync(HELP_FILE)).toString('utf8'));
+    if (sources !== helpSourcesDigest()) return undefined;
     const text = texts[columns === undefined ? 'none' : String(columns)];
     return typeof text === 'string' ? text : undefined;
   } catch {

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HELP_WIDTHS, answerFast, writtenHelp } from '../bin/fast-answers.js';
+import { HELP_FILE, HELP_WIDTHS, answerFast, writtenHelp } from '../bin/fast-answers.js';
 import { SOURCE_CLI, runCli } from './support/cli.js';
 
 /** What yargs itself prints for `--help` on a terminal of `columns` (script(1) gives it one). */
@@ -57,6 +58,17 @@ describe('the answers given before yargs loads', () => {
       const { written, out } = screen(columns);
       for (const flag of ['--version', '-v', '-V']) expect(answerFast([flag], out)).toBe(true);
       expect(written).toEqual([`${version}\n`, `${version}\n`, `${version}\n`]);
+    }
+  });
+
+  it('keys the written help by the contents of the modules it was made from, not by times (npm stamps an installed package with one)', () => {
+    const file = fileURLToPath(HELP_FILE);
+    const { atime, mtime } = statSync(file);
+    try {
+      utimesSync(file, new Date('1985-10-26T08:15:00Z'), new Date('1985-10-26T08:15:00Z'));
+      expect(writtenHelp()).toContain('dingo-recover <command>');
+    } finally {
+      utimesSync(file, atime, mtime);
     }
   });
 
