@@ -10,6 +10,7 @@ import { addCommands } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
 import { printError } from './commands/print-error.js';
 import { globalOptions } from './commands/global-options.js';
+import { nodeEndOfLifeLine } from './commands/node-support.js';
 import { packageVersion } from './commands/package-files.js';
 
 export { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot } from './commands/package-files.js';
@@ -97,6 +98,11 @@ function quietOnClosedOutput(err: unknown): void {
 
 export async function main(args: string[]): Promise<number> {
   if (!process.stdout.listeners('error').includes(quietOnClosedOutput)) process.stdout.on('error', quietOnClosedOutput);
+  // The AWS SDK's warning about Node versions is seven lines in the middle of the operator's screen; ours is
+  // one, for a person at a terminal (cron and scripts read the outcome, not advice).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const endOfLife = process.stderr.isTTY ? nodeEndOfLifeLine(process.versions.node, new Date()) : undefined;
+  if (endOfLife) process.stderr.write(`${endOfLife}\n`);
   takeExitCode();
   try {
     // A bare dingo-recover starts nothing: it shows what there is to do.
