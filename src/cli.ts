@@ -6,10 +6,11 @@
 import yargs, { type Argv } from 'yargs';
 import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput } from './core/errors.js';
 import { secrets } from './core/redact.js';
-import { addCommands } from './commands/index.js';
+import { addCommands, COMMANDS } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
 import { printError } from './commands/print-error.js';
 import { globalOptions } from './commands/global-options.js';
+import { flagChecks } from './commands/flag-checks.js';
 import { nodeEndOfLifeLine } from './commands/node-support.js';
 import { packageVersion } from './commands/package-files.js';
 
@@ -20,12 +21,24 @@ export { defaultStateDir } from './commands/state-dir.js';
 const EXIT_CODES =
   'Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 75 another process drives the run (try again later, or --steal-lock), 130 interrupted, 141 output closed (a run is saved as interrupted).';
 
-/** What yargs refused, as a UsageError; a misspelled command is named with the one meant. */
+/** The names of the top-level commands (`logs` of `logs <command>`). */
+const TOP_LEVEL = new Set(Object.values(COMMANDS).map((c) => c.command.split(' ')[0]!));
+
+/**
+ * What yargs refused, as a UsageError: a misspelled command is named with the one meant, the parent
+ * command included (`logs fnd` -> `logs find`), and a command of commands given alone names its own.
+ */
 function usageError(msg: string | null, args: string[]): UsageError {
+  const words = args.filter((a) => !a.startsWith('-'));
   const meant = /^Did you mean (.+)\?$/.exec(msg ?? '')?.[1];
-  const typed = args.find((a) => !a.startsWith('-'));
+  const parent = words.length > 1 && TOP_LEVEL.has(words[0]!) && !TOP_LEVEL.has(meant ?? '') ? `${words[0]} ` : '';
+  const typed = parent ? words[1] : words[0];
   if (meant && typed)
-    return new UsageError(`unknown command "${typed}": did you mean ${meant}?`, { hint: `dingo-recover ${meant} --help` });
+    return new UsageError(`unknown command "${parent}${typed}": did you mean "${parent}${meant}"?`, {
+      hint: `dingo-recover ${parent}${meant} --help`,
+    });
+  if (/^Not enough non-option arguments/.test(msg ?? '') && words.length === 1 && TOP_LEVEL.has(words[0]!))
+    return new UsageError(`"${words[0]}" needs a command of its own`, { hint: `dingo-recover ${words[0]} --help lists them` });
   return new UsageError(msg || 'bad usage', { hint: 'see dingo-recover --help' });
 }
 
@@ -51,6 +64,7 @@ function parserFor(args: string[]) {
       .scriptName('dingo-recover')
       .usage("$0 <command>\n\nRecover a user's deleted Dingo PostgreSQL service instance, step by step, with evidence."),
   )
+    .middleware(flagChecks(args), true)
     .strict()
     .demandCommand(1, 'give a command')
     .epilogue(EXIT_CODES)

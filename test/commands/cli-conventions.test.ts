@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
@@ -47,7 +47,35 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
   it('a misspelled command is answered with the command meant (exit 2)', async () => {
     const r = await runCli(['rehaerse', '--yes'], { program: SOURCE_CLI });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown command "rehaerse": did you mean rehearse?');
+    expect(r.stderr).toContain('unknown command "rehaerse": did you mean "rehearse"?');
+  });
+
+  it.each([
+    [['logs', 'fnd'], 'unknown command "logs fnd": did you mean "logs find"?', 'dingo-recover logs find --help'],
+    [['volumes', 'lok'], 'unknown command "volumes lok": did you mean "volumes look"?', 'dingo-recover volumes look --help'],
+    [['logs'], '"logs" needs a command of its own', 'dingo-recover logs --help lists them'],
+  ])('a command of commands names the real one: %j', async (args, message, hint) => {
+    const r = await runCli(args, { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`dingo-recover: ${message}\nwhat to do: ${hint}`);
+  });
+
+  it.each([
+    [['rehearse', '--yess'], 'unknown flag --yess: did you mean --yes?'],
+    [['rehearse', '-y'], "unknown flag -y: this command's is --yes"],
+    [['rehearse', '--dry-run'], "unknown flag --dry-run: this command's is --plan"],
+    [['logs', 'find', '--debug'], "unknown flag --debug: this command's is --verbose"],
+    [['runs', '-o', 'json'], "unknown flag -o: this command's is --json"],
+    [['drill', 's3://b/p/wal/', '--endpoint-url', 'http://127.0.0.1:9'], "unknown flag --endpoint-url: this command's is --s3-endpoint"],
+    [['rehearse', '--scenario'], '--scenario needs a value'],
+    [['logs', 'find', '--service', 'x'], 'unknown flag --service: did you mean --service-name?'],
+    [['logs', 'find', '--service-name', 'x', '--es-url'], '--es-url needs a value'],
+  ])('a flag it does not know, or one with no value, is refused before anything starts: %j', async (args, message) => {
+    const state = tmp();
+    const r = await runCli([...args, '--state-dir', state], { program: SOURCE_CLI });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`dingo-recover: ${message}`);
+    expect(existsSync(join(state, 'runs'))).toBe(false);
   });
 
   it('`completion` prints a bash completion script naming the commands source, and nothing else', async () => {
