@@ -10,7 +10,7 @@ import { constants } from 'node:fs';
 import { lstat, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
-import { kindOf } from './workdir.js';
+import { kindOf } from '../core/file-kind.js';
 import { majorNumber } from './local-pg.js';
 import type { RunAs } from '../systems/processes.js';
 

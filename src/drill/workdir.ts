@@ -2,11 +2,11 @@
  * The drill's scratch folder: data and socket folders PostgreSQL's account owns and can reach,
  * with a socket path short enough for a Unix socket.
  */
-import type { Stats } from 'node:fs';
 import { chmod, chown, lchown, lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalProcesses, RunAs } from '../core/seams.js';
+import { kindOf } from '../core/file-kind.js';
 import { DrillFailed } from './exit-codes.js';
 import { majorNumber } from './local-pg.js';
 
@@ -86,16 +86,6 @@ export async function requireRealFolder(path: string): Promise<void> {
       },
     );
   }
-}
-
-/** What a path is, for messages. */
-export function kindOf(st: Stats): string {
-  if (st.isSymbolicLink()) return 'a symbolic link';
-  if (st.isDirectory()) return 'a folder';
-  if (st.isFile()) return 'a regular file';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  return 'a device';
 }
 
 /** wal-e leaves the WAL folder out of the base backup; PostgreSQL needs it to exist, and a private data folder. */
