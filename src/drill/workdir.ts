@@ -75,7 +75,7 @@ export async function ownedFolder(path: string, as: RunAs | undefined, o: { exis
 }
 
 /** Refuses, naming it, a path that is not a real folder (a link to one included). */
-export async function requireRealFolder(path: string): Promise<void> {
+async function requireRealFolder(path: string): Promise<void> {
   const st = await lstat(path);
   if (!st.isDirectory()) {
     throw new DrillFailed(

@@ -37,7 +37,7 @@ function block(spec: MemberSpec): Buffer {
 }
 
 /** A tar of these members, in order, ended as tar ends one. */
-export function tarOf(members: MemberSpec[]): Buffer {
+function tarOf(members: MemberSpec[]): Buffer {
   return Buffer.concat([...members.map(block), Buffer.alloc(1024)]);
 }
 
