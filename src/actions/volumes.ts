@@ -197,6 +197,7 @@ const copy = defineAction({
     );
     for (const [rel, target] of Object.entries(c.digest.followedLinks))
       ctx.note(`followed the symlink ${rel} → ${target}: copied what it points to`);
+    for (const [rel, why] of Object.entries(c.digest.skipped)) ctx.note(`did not copy ${JSON.stringify(rel)}: ${why}`);
     return outputs;
   },
 });

@@ -129,6 +129,7 @@ interface LookArgs extends SourceArgs {
 /** Copies the volume into `scratch`, looks inside the copy, dumps what was asked and checks the original did not change. */
 async function lookAt(v: VolumeReport, scratch: string, argv: LookArgs) {
   const copy = await copyVolume(v, scratch);
+  for (const [rel, why] of Object.entries(copy.digest.skipped)) process.stderr.write(`... did not copy ${JSON.stringify(rel)}: ${why}\n`);
   const engine = argv['volumes-root'] ? undefined : dockerEngine(argv['docker-host']);
   const opts = { dataDir: copy.copyDir, major: v.postgres!.major, workDir: join(copy.copyDir, '..'), engine };
   const look = await lookInside({ ...opts, progress: (m) => process.stderr.write(`... ${m}\n`) });

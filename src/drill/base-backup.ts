@@ -1,21 +1,28 @@
 /**
- * Restores a wal-e base backup into a data folder: every tar partition streams
- * from S3 through `lzop -dc | tar -x`, several partitions at once, nothing staged
- * on disk but the extracted files themselves.
+ * Restores a wal-e base backup into a data folder: every tar partition streams from S3 through
+ * `lzop -dc` into node-tar, several partitions at once, nothing staged on disk but the extracted
+ * files themselves.
  *
- * Each partition extracts into its own folder beside the data folder and is then
- * moved in (renames, one partition at a time). Extracting several tars into one
- * tree races in GNU tar: when two create the same parent folder at once, the
- * loser gives up with "Cannot open: No such file or directory".
+ * A tenant wrote the tar and the drill runs as root, so every member is judged before anything of
+ * it is written (tar-admission.ts): only regular files and folders inside the data folder, owned by
+ * the server's account, 0600 and 0700; anything else stops the drill naming the member and the
+ * partition. What the partition extracted before it stays in its own folder in the scratch folder
+ * and is removed.
+ *
+ * Each partition extracts into its own folder beside the data folder and is then moved in (renames,
+ * one partition at a time), so two partitions never write one tree at once.
  */
-import { chown, lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { lstat, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import { Unpack, type ReadEntry } from 'tar';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { DrillFailed } from './exit-codes.js';
 import { localProcesses, StageFailed } from '../systems/processes.js';
 import { hintOf } from './failures.js';
 import { messageOf } from '../core/errors.js';
+import { admit, DIR_MODE, FILE_MODE, memberName } from './tar-admission.js';
+import { ownedFolder } from './workdir.js';
 
 export interface BaseBackupDownload {
   store: ObjectStore;
@@ -23,11 +30,11 @@ export interface BaseBackupDownload {
   /** Full keys of the tar partitions. */
   partitions: string[];
   dataDir: string;
-  /** Extract as this user (PostgreSQL's), so the files are theirs. */
+  /** The files extracted are this user's (PostgreSQL's). */
   as?: RunAs;
   concurrency?: number;
   signal?: AbortSignal;
-  /** How lzop and tar run (default: directly on this machine). */
+  /** How lzop runs (default: directly on this machine). */
   processes?: LocalProcesses;
 }
 
@@ -71,20 +78,26 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
     counted.on('data', (chunk: Buffer) => (compressedBytes += chunk.length));
     body.on('error', (err) => counted.destroy(err));
     body.pipe(counted);
+    const where = `s3://${req.bucket}/${key}`;
+    const tar = extraction(into, where, req.as);
     try {
-      await processes.pipeThrough(counted, [
-        { argv: ['lzop', '-dc'] },
-        { argv: ['tar', '-x', '-f', '-', '-C', into], opts: { as: req.as } },
-      ]);
+      await processes.pipeThrough(counted, [{ argv: ['lzop', '-dc'] }], tar.sink);
+      const damage = tar.damage();
+      if (damage) throw damage;
     } catch (err) {
-      if (!(err instanceof StageFailed)) {
-        throw new DrillFailed('could-not-run', `downloading s3://${req.bucket}/${key} failed: ${messageOf(err)}`, { cause: err });
+      if (err instanceof DrillFailed) throw err;
+      if (err === tar.damage() && (err as { tarCode?: string }).tarCode === undefined) {
+        throw new DrillFailed('could-not-run', `extracting ${where} into ${into} failed: ${messageOf(err)}`, { cause: err });
       }
-      throw new DrillFailed('not-restorable', `base backup partition s3://${req.bucket}/${key} could not be restored: ${err.message}`, {
+      if (!(err instanceof StageFailed) && err !== tar.damage()) {
+        throw new DrillFailed('could-not-run', `downloading ${where} failed: ${messageOf(err)}`, { cause: err });
+      }
+      throw new DrillFailed('not-restorable', `base backup partition ${where} could not be restored: ${messageOf(err)}`, {
         hint: 'The partition is corrupt or truncated; an older base backup (or a fresh one) is needed.',
         cause: err,
       });
     }
+    for (const name of tar.walDirs) await ownedFolder(join(into, name), req.as, { exists: 'ok' });
   };
 
   const worker = async (): Promise<void> => {
@@ -92,8 +105,7 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
       req.signal?.throwIfAborted();
       const into = `${req.dataDir}.partition-${String(job.index).padStart(8, '0')}`;
       staging.push(into);
-      await mkdir(into, { mode: 0o700 });
-      if (req.as) await chown(into, req.as.uid, req.as.gid);
+      await ownedFolder(into, req.as);
       try {
         await extract(job.key, into);
       } catch (err) {
@@ -114,4 +126,88 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
     for (const dir of staging) await rm(dir, { recursive: true, force: true });
   }
   return { partitions: req.partitions.length, compressedBytes, durationMs: Date.now() - started };
+}
+
+interface Extraction {
+  /** Where lzop's output goes: node-tar, writing into the partition's folder. */
+  sink: Writable;
+  /** The WAL folders that were links in the tar, to be made as empty folders of ours. */
+  walDirs: string[];
+  /**
+   * What node-tar found wrong with the tar itself, if anything: kept until lzop has exited, since a
+   * partition lzop cannot decompress is also a tar node-tar cannot read, and lzop's error is the cause.
+   */
+  damage: () => Error | undefined;
+}
+
+/**
+ * node-tar extracting one partition into `into`: each member is admitted or refused before any of
+ * it is written (its mode replaced by ours, its owner the server's account); a refusal aborts the
+ * extraction with the drill's failure naming the member and the partition.
+ */
+function extraction(into: string, where: string, as: RunAs | undefined): Extraction {
+  const walDirs: string[] = [];
+  let refused: DrillFailed | undefined;
+  const unpack = new Unpack({
+    cwd: into,
+    strict: true,
+    preserveOwner: false,
+    ...(as ? { uid: as.uid, gid: as.gid } : {}),
+    umask: 0o077,
+    filter: (_path, entry) => {
+      const e = entry as ReadEntry;
+      const verdict = admit({ type: e.type, path: e.path, mode: e.mode, linkpath: e.linkpath });
+      if ('refuse' in verdict) {
+        refused ??= new DrillFailed('not-restorable', `base backup partition ${where} holds ${memberName(e.path)}, ${verdict.refuse}`, {
+          hint: 'The drill restores only regular files and folders inside the data folder; nothing of this member was written. The archive is not a base backup PostgreSQL made, or it was altered: find out who wrote it before restoring it anywhere.',
+        });
+        unpack.abort(refused);
+        return false;
+      }
+      if (verdict.admit === 'wal-dir') {
+        walDirs.push(verdict.name);
+        return false;
+      }
+      if (verdict.admit === 'root') return false;
+      e.mode = verdict.admit === 'dir' ? DIR_MODE : FILE_MODE;
+      return true;
+    },
+  });
+  let damage: Error | undefined;
+  let finished = (): void => undefined;
+  const done = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  unpack.on('close', () => {
+    finished();
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      // A damaged tar is read to its end (and dropped), so lzop's own verdict comes first.
+      if (refused || damage) cb(refused);
+      else if (unpack.write(chunk)) cb();
+      else
+        unpack.once('drain', () => {
+          cb(refused);
+        });
+    },
+    final(cb) {
+      if (refused || damage) {
+        cb(refused);
+        return;
+      }
+      unpack.end();
+      void done.then(() => {
+        cb(refused);
+      });
+    },
+  });
+  unpack.on('error', (err: Error) => {
+    if (refused) sink.destroy(refused);
+    else {
+      damage ??= err;
+      finished();
+    }
+  });
+  return { sink, walDirs, damage: () => damage };
 }

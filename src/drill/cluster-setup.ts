@@ -140,7 +140,8 @@ const IMAGE_LOG_SETTINGS: [string, string][] = [
  */
 async function readableInImage(walDir: string): Promise<void> {
   await chmod(walDir, 0o755);
-  for (const name of await readdir(walDir)) await chmod(join(walDir, name), 0o644);
+  // Only the regular files the drill wrote there: nothing else is followed.
+  for (const e of await readdir(walDir, { withFileTypes: true })) if (e.isFile()) await chmod(join(walDir, e.name), 0o644);
 }
 
 /** A drill's containers an interrupted attempt left on its work folder, for the step run again to remove. */

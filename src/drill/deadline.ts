@@ -11,10 +11,22 @@ export const BASE_DEADLINE_MS = 15 * 60_000;
 const PER_GIB_MS = 2 * 60_000;
 const GIB = 1024 ** 3;
 const SEGMENT_BYTES = 16 * 1024 * 1024;
+/**
+ * The most the archive's own figures can give: two days (a restore of about 1.4 TiB). The sizes come
+ * from the archive's sentinel, which its owner wrote; a longer drill is the operator's --deadline.
+ */
+export const MAX_DEFAULT_DEADLINE_MS = 2 * 24 * 60 * 60_000;
+/** The longest a Node timer waits (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** 15 minutes, plus 2 per GiB the restore writes: LATEST's expanded size and 16 MiB per archived WAL segment. */
+/**
+ * 15 minutes, plus 2 per GiB the restore writes: LATEST's expanded size and 16 MiB per archived WAL
+ * segment; two days at most, and 15 minutes when the sizes are not numbers.
+ */
 export function defaultDeadlineMs(expandedBytes: number, walSegments: number): number {
-  return BASE_DEADLINE_MS + Math.ceil(((expandedBytes + walSegments * SEGMENT_BYTES) / GIB) * PER_GIB_MS);
+  const bytes = expandedBytes + walSegments * SEGMENT_BYTES;
+  if (!(bytes > 0)) return BASE_DEADLINE_MS;
+  return Math.min(MAX_DEFAULT_DEADLINE_MS, BASE_DEADLINE_MS + Math.ceil((bytes / GIB) * PER_GIB_MS));
 }
 
 export class Deadline {
@@ -42,13 +54,20 @@ export class Deadline {
 
   /** Moves the deadline to `ms` after the drill started. */
   set(ms: number): void {
-    clearTimeout(this.timer);
     this.ms = ms;
+    this.arm();
+  }
+
+  /** Waits for the deadline in steps a timer can take: past the longest, it would fire at once. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    const left = this.started + this.ms - Date.now();
     this.timer = setTimeout(
       () => {
-        this.expire();
+        if (this.started + this.ms > Date.now()) this.arm();
+        else this.expire();
       },
-      Math.max(0, this.started + ms - Date.now()),
+      Math.min(MAX_TIMER_MS, Math.max(0, left)),
     );
   }
 

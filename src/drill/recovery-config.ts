@@ -6,8 +6,11 @@
  * The server also starts with the same settings on its command line (systems/pg-sandbox.ts),
  * which win over any file.
  */
-import { chown, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DrillFailed } from './exit-codes.js';
+import { kindOf } from '../core/file-kind.js';
 import { majorNumber } from './local-pg.js';
 import type { RunAs } from '../systems/processes.js';
 
@@ -39,23 +42,54 @@ export function confString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
+/** Refuses, naming it, what is at `path` when it is not a regular file: the drill follows no link. */
+function notAFile(path: string, what: string): DrillFailed {
+  return new DrillFailed(
+    'not-restorable',
+    `${JSON.stringify(path)} in the restored data folder is ${what}, not a regular file: the drill follows no link`,
+    {
+      hint: 'The base backup holds something PostgreSQL does not make there; find out who wrote the archive before restoring it anywhere.',
+    },
   );
 }
 
+/** The archive's file renamed aside (a regular file only; nothing there is fine). */
 async function setAside(path: string): Promise<void> {
-  if (await exists(path)) await rename(path, `${path}.from-archive`);
+  const st = await lstat(path).catch(() => null);
+  if (!st) return;
+  if (!st.isFile()) throw notAFile(path, kindOf(st));
+  await rename(path, `${path}.from-archive`);
+}
+
+/** A file the drill removes (a regular file only; nothing there is fine). */
+async function remove(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => null);
+  if (!st) return;
+  if (!st.isFile()) throw notAFile(path, kindOf(st));
+  await rm(path);
+}
+
+/** A new file of ours: never through a link, never over anything already there. */
+async function create(path: string, text: string, as: RunAs | undefined): Promise<void> {
+  const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch(
+    async (err: unknown) => {
+      const st = await lstat(path).catch(() => null);
+      throw st ? notAFile(path, `already there (${kindOf(st)})`) : err;
+    },
+  );
+  try {
+    await fh.writeFile(text);
+    if (as) await fh.chown(as.uid, as.gid);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Files written into the data folder (returned for the report and tests). */
 export async function writeRecoveryConfig(s: RecoverySettings): Promise<string[]> {
   const written: string[] = [];
   const put = async (name: string, text: string): Promise<void> => {
-    await writeFile(join(s.dataDir, name), text, { mode: 0o600 });
-    if (s.as) await chown(join(s.dataDir, name), s.as.uid, s.as.gid);
+    await create(join(s.dataDir, name), text, s.as);
     written.push(name);
   };
   for (const name of ['postgresql.conf', 'postgresql.auto.conf', 'pg_hba.conf', 'pg_ident.conf', 'recovery.conf']) {
@@ -63,7 +97,7 @@ export async function writeRecoveryConfig(s: RecoverySettings): Promise<string[]
   }
   // A backup taken from a replica may carry these; this recovery is not a standby.
   for (const name of ['standby.signal', 'recovery.signal', 'postmaster.pid', 'postmaster.opts']) {
-    await rm(join(s.dataDir, name), { force: true });
+    await remove(join(s.dataDir, name));
   }
   const modern = majorNumber(s.major) >= 12;
   const recovery = [`restore_command = ${confString(s.restoreCommand)}`, `recovery_target_timeline = 'latest'`];

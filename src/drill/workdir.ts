@@ -2,10 +2,11 @@
  * The drill's scratch folder: data and socket folders PostgreSQL's account owns and can reach,
  * with a socket path short enough for a Unix socket.
  */
-import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalProcesses, RunAs } from '../core/seams.js';
+import { kindOf } from '../core/file-kind.js';
 import { DrillFailed } from './exit-codes.js';
 import { majorNumber } from './local-pg.js';
 
@@ -58,10 +59,38 @@ export function workdirPaths(dir: string): Workdir {
   return { dir, dataDir, socketDir, walDir: join(dir, 'wal') };
 }
 
+/**
+ * A folder of ours the server's account owns (0700), made where nothing was; with `exists: 'ok'`
+ * a real folder already there is taken as it is. Anything else there (a link, a file) is refused
+ * naming it: nothing is followed.
+ */
+export async function ownedFolder(path: string, as: RunAs | undefined, o: { exists?: 'ok' } = {}): Promise<void> {
+  try {
+    await mkdir(path, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || o.exists !== 'ok') throw err;
+    await requireRealFolder(path);
+  }
+  if (as) await lchown(path, as.uid, as.gid);
+}
+
+/** Refuses, naming it, a path that is not a real folder (a link to one included). */
+async function requireRealFolder(path: string): Promise<void> {
+  const st = await lstat(path);
+  if (!st.isDirectory()) {
+    throw new DrillFailed(
+      'not-restorable',
+      `${JSON.stringify(path)} in the restored data folder is ${kindOf(st)}, not a folder: the drill follows no link`,
+      {
+        hint: 'The base backup holds something PostgreSQL does not make there; find out who wrote the archive before restoring it anywhere.',
+      },
+    );
+  }
+}
+
 /** wal-e leaves the WAL folder out of the base backup; PostgreSQL needs it to exist, and a private data folder. */
 export async function completeDataDir(dataDir: string, major: string, as: RunAs | undefined): Promise<void> {
-  const walDir = join(dataDir, majorNumber(major) >= 10 ? 'pg_wal' : 'pg_xlog');
-  await mkdir(walDir, { recursive: true, mode: 0o700 });
-  if (as) await chown(walDir, as.uid, as.gid);
+  await requireRealFolder(dataDir);
+  await ownedFolder(join(dataDir, majorNumber(major) >= 10 ? 'pg_wal' : 'pg_xlog'), as, { exists: 'ok' });
   await chmod(dataDir, 0o700);
 }

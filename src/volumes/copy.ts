@@ -1,21 +1,35 @@
 /**
- * The copy a look inside works on, and the proof the original was left alone. The original is
- * only ever opened read-only (O_NOATIME where the kernel allows, so even its access times stay),
- * its symlinks are followed and copied as what they point to (a pg_wal link must never lead the
- * scratch server back into the original), and its digest is taken while copying and again at the end.
+ * The copy a look inside works on, and the proof the original was left alone. A volume is its
+ * owner's work and the tool runs as root, so the walk reads only what the data folder itself holds:
+ * - regular files, each opened read-only without following a link or waiting on a FIFO
+ *   (O_NOFOLLOW | O_NONBLOCK, O_NOATIME where the kernel allows, so even its access times stay),
+ *   then checked to be the regular file seen, inside the data folder (its fd's path in /proc);
+ * - folders;
+ * - a link only when it leads to a file or folder inside the data folder (copied as what it points
+ *   to, so a pg_wal link never leads the scratch server back into the original). A link out of the
+ *   data folder is skipped and listed, and a pg_wal, pg_xlog or pg_tblspc/<oid> link out of it
+ *   (WAL or a tablespace kept elsewhere) is refused naming it: the copy would not be the database.
+ *   FIFOs, sockets and devices are skipped and listed, never opened.
+ * The copy is the server account's alone: folders 0700, files 0600. Its digest is taken while
+ * copying and again at the end.
  */
-import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chown, lstat, mkdir, open, readdir, stat } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { chown, lstat, mkdir, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StepFailed } from '../core/errors.js';
+import { kindOf } from '../core/file-kind.js';
+import { inside, NotRegular, openRegular } from './read-regular.js';
 
 export interface TreeDigest {
   /** sha256 over every entry's path, type, size, mode, modification time and contents, in path order. */
   digest: string;
   files: number;
   bytes: number;
-  /** Symlinks that were followed, relative path → target. */
+  /** Symlinks that were followed (they lead inside the data folder), relative path → target. */
   followedLinks: Record<string, string>;
+  /** What was neither copied nor read, relative path → why (a link out of the data folder, a FIFO, a device…). */
+  skipped: Record<string, string>;
 }
 
 export interface CopyOptions {
@@ -23,50 +37,87 @@ export interface CopyOptions {
   owner?: { uid: number; gid: number };
 }
 
-async function openReadOnly(path: string): Promise<import('node:fs/promises').FileHandle> {
-  try {
-    return await open(path, constants.O_RDONLY | constants.O_NOATIME);
-  } catch (err) {
-    // O_NOATIME is refused (EPERM) on files of another owner unless we are root; plain read-only then.
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
-    return open(path, constants.O_RDONLY);
-  }
-}
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+/** PostgreSQL's own links: the copy is not the database without what they lead to. */
+const PG_LINK = /^(pg_wal|pg_xlog|pg_tblspc\/[^/]+)$/;
 
-/**
- * Walks `src` in path order; with `dest`, copies each entry there while hashing it. Returns the
- * digest of `src` as read.
- */
-async function walk(src: string, dest: string | null, opts: CopyOptions): Promise<TreeDigest> {
-  const tree = createHash('sha256');
-  const out: TreeDigest = { digest: '', files: 0, bytes: 0, followedLinks: {} };
-  const visit = async (rel: string): Promise<void> => {
-    const from = rel ? join(src, rel) : src;
+const shown = (path: string): string => JSON.stringify(path);
+
+class Walk {
+  readonly out: TreeDigest = { digest: '', files: 0, bytes: 0, followedLinks: {}, skipped: {} };
+  private readonly tree: Hash = createHash('sha256');
+
+  constructor(
+    private readonly root: string,
+    private readonly dest: string | null,
+    private readonly opts: CopyOptions,
+  ) {}
+
+  async run(): Promise<TreeDigest> {
+    await this.visit('', this.root, [this.root]);
+    this.out.digest = this.tree.digest('hex');
+    return this.out;
+  }
+
+  private skip(rel: string, why: string): void {
+    this.out.skipped[rel] = why;
+    this.tree.update(`s\0${rel}\0${why}\n`);
+  }
+
+  /** `rel` as the copy names it, read from `from` (the path itself, or where a link inside leads); `open` holds the folders followed into. */
+  private async visit(rel: string, from: string, open: string[]): Promise<void> {
     let st = await lstat(from);
     if (st.isSymbolicLink()) {
-      const { readlink } = await import('node:fs/promises');
-      out.followedLinks[rel] = await readlink(from);
-      st = await stat(from);
-    }
-    const to = dest === null ? null : rel ? join(dest, rel) : dest;
-    if (st.isDirectory()) {
-      tree.update(`d\0${rel}\0${st.mode}\0${st.mtimeMs}\n`);
-      if (to) {
-        await mkdir(to, { recursive: true, mode: st.mode & 0o7777 });
-        if (opts.owner) await chown(to, opts.owner.uid, opts.owner.gid);
+      const target = await readlink(from);
+      const real = await realpath(from).catch(() => null);
+      if (real === null || !inside(this.root, real)) {
+        const why = `a symbolic link to ${shown(target)}, ${real === null ? 'which leads nowhere' : 'outside the data folder'}`;
+        if (PG_LINK.test(rel)) {
+          throw new StepFailed(`the data folder's ${rel} is ${why}: the look copies only what the data folder holds`, {
+            hint: `copy the data folder with what ${rel} leads to by hand into one folder, and look at that folder (--volumes-root)`,
+          });
+        }
+        this.skip(rel, why);
+        return;
       }
-      const names = (await readdir(from)).sort();
-      for (const n of names) await visit(rel ? `${rel}/${n}` : n);
-      return;
+      if (open.includes(real)) {
+        this.skip(rel, `a symbolic link to ${shown(target)}, a folder that holds it (a loop)`);
+        return;
+      }
+      this.out.followedLinks[rel] = target;
+      from = real;
+      st = await lstat(real);
     }
-    if (!st.isFile()) {
-      tree.update(`s\0${rel}\0${st.mode}\n`); // sockets, fifos: nothing to copy
-      return;
+    const to = this.dest === null ? null : rel ? join(this.dest, rel) : this.dest;
+    if (st.isDirectory()) await this.folder(rel, from, st, to, open);
+    else if (st.isFile()) await this.file(rel, from, to);
+    else this.skip(rel, kindOf(st));
+  }
+
+  private async folder(rel: string, from: string, st: Stats, to: string | null, open: string[]): Promise<void> {
+    this.tree.update(`d\0${rel}\0${st.mode}\0${st.mtimeMs}\n`);
+    if (to) {
+      await mkdir(to, { mode: DIR_MODE });
+      if (this.opts.owner) await chown(to, this.opts.owner.uid, this.opts.owner.gid);
     }
-    const fh = await openReadOnly(from);
-    const wh = to ? await open(to, 'wx', st.mode & 0o7777) : null;
+    for (const n of (await readdir(from)).sort()) await this.visit(rel ? `${rel}/${n}` : n, join(from, n), [...open, from]);
+  }
+
+  private async file(rel: string, from: string, to: string | null): Promise<void> {
+    const opened = await openRegular(from, this.root).catch((err: unknown) => {
+      // It changed since it was listed: what it is now is not read either.
+      if (err instanceof NotRegular) this.skip(rel, err.message);
+      else throw err;
+      return null;
+    });
+    if (!opened) return;
+    const { fh, st } = opened;
+    let wh: FileHandle | null = null;
     const h = createHash('sha256');
     try {
+      if (to) wh = await open(to, 'wx', FILE_MODE);
+      if (wh && this.opts.owner) await wh.chown(this.opts.owner.uid, this.opts.owner.gid);
       const buf = Buffer.allocUnsafe(1 << 20);
       for (;;) {
         const { bytesRead } = await fh.read(buf, 0, buf.length, null);
@@ -78,27 +129,23 @@ async function walk(src: string, dest: string | null, opts: CopyOptions): Promis
       await fh.close();
       await wh?.close();
     }
-    if (to && opts.owner) await chown(to, opts.owner.uid, opts.owner.gid);
-    out.files++;
-    out.bytes += st.size;
-    tree.update(`f\0${rel}\0${st.size}\0${st.mode}\0${st.mtimeMs}\0${h.digest('hex')}\n`);
-  };
-  await visit('');
-  out.digest = tree.digest('hex');
-  return out;
+    this.out.files++;
+    this.out.bytes += st.size;
+    this.tree.update(`f\0${rel}\0${st.size}\0${st.mode}\0${st.mtimeMs}\0${h.digest('hex')}\n`);
+  }
 }
 
-/** The digest of a folder, read-only. */
-export function digestTree(src: string): Promise<TreeDigest> {
-  return walk(src, null, {});
+/** The digest of a data folder, read-only. */
+export async function digestTree(src: string): Promise<TreeDigest> {
+  return new Walk(await realpath(src), null, {}).run();
 }
 
-/** Copies `src` to `dest` (which must not exist yet) and returns the digest of `src` as it was read. */
+/** Copies the data folder `src` to `dest` (which must not exist yet) and returns the digest of `src` as it was read. */
 export async function copyTree(src: string, dest: string, opts: CopyOptions = {}): Promise<TreeDigest> {
   const exists = await lstat(dest).then(
     () => true,
     () => false,
   );
   if (exists) throw new Error(`${dest} already exists; a copy is only made into a new folder`);
-  return walk(src, dest, opts);
+  return new Walk(await realpath(src), dest, opts).run();
 }

@@ -6,10 +6,10 @@
 import { someOf } from '../core/display.js';
 import { formatBytes } from '../core/format.js';
 import { DEBIAN_PG_ROOT, pathIs } from '../systems/pg-install.js';
-import { constants } from 'node:fs';
-import { lstat, open, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { parsePgControl, type PgControl } from './pg-control.js';
+import { headOf, NotRegular } from './read-regular.js';
 
 type VolumeKind = 'postgresql' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable';
 
@@ -87,15 +87,23 @@ export interface Identified {
 }
 
 const exists = (path: string): Promise<boolean> => pathIs(path, 'exists');
+/** Something is at `path` (a link is not followed). */
+const present = (path: string): Promise<boolean> =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
 
-async function head(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, constants.O_RDONLY);
+/**
+ * The first bytes of a file of the volume: a regular file inside it only (no link followed, no FIFO
+ * waited on); anything else is named and not read.
+ */
+async function head(root: string, rel: string, bytes: number): Promise<Buffer> {
   try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
+    return await headOf(join(root, rel), root, bytes);
+  } catch (err) {
+    if (err instanceof NotRegular) throw new Error(`${rel} is ${err.message}: not read (only regular files are)`, { cause: err });
+    throw err;
   }
 }
 
@@ -127,6 +135,8 @@ async function folderSize(dir: string, visit?: (path: string, size: number) => v
 
 async function newestWal(dataDir: string): Promise<string | null> {
   for (const sub of ['pg_wal', 'pg_xlog']) {
+    // A link (to WAL kept elsewhere, or anywhere) is not followed.
+    if (!(await lstat(join(dataDir, sub)).catch(() => null))?.isDirectory()) continue;
     const names = await readdir(join(dataDir, sub)).catch(() => null);
     if (!names) continue;
     let newest = 0;
@@ -150,14 +160,14 @@ export async function localBinaries(major: string, root = DEBIAN_PG_ROOT): Promi
 
 /** The folder holding PG_VERSION: the volume itself, or one or two levels down (PGDATA in a subfolder). */
 async function findPgData(root: string): Promise<string | null> {
-  if (await exists(join(root, 'PG_VERSION'))) return '';
+  if (await present(join(root, 'PG_VERSION'))) return '';
   const level = async (rel: string): Promise<string[]> =>
     (await readdir(join(root, rel), { withFileTypes: true }).catch(() => []))
       .filter((e) => e.isDirectory())
       .map((e) => (rel ? `${rel}/${e.name}` : e.name));
   const first = await level('');
-  for (const d of first) if (await exists(join(root, d, 'PG_VERSION'))) return d;
-  for (const d of first) for (const dd of await level(d)) if (await exists(join(root, dd, 'PG_VERSION'))) return dd;
+  for (const d of first) if (await present(join(root, d, 'PG_VERSION'))) return d;
+  for (const d of first) for (const dd of await level(d)) if (await present(join(root, dd, 'PG_VERSION'))) return dd;
   return null;
 }
 
@@ -208,11 +218,12 @@ function settleMajor(written: string, control: PgControl | null): { major: strin
 
 async function postgresFacts(root: string, subdir: string, binRoot: string): Promise<PostgresFacts> {
   const dataDir = subdir ? join(root, subdir) : root;
-  const written = (await readFile(join(dataDir, 'PG_VERSION'), 'utf8')).trim();
+  const within = (rel: string): string => (subdir ? `${subdir}/${rel}` : rel);
+  const written = (await head(root, within('PG_VERSION'), 64)).toString('utf8').trim();
   let control: PgControl | null = null;
   let controlError: string | undefined;
   try {
-    control = parsePgControl(await head(join(dataDir, 'global', 'pg_control'), 8192), MAJOR.test(written) ? written : undefined);
+    control = parsePgControl(await head(root, within('global/pg_control'), 8192), MAJOR.test(written) ? written : undefined);
     if (!control.crcOk) controlError = 'the CRC of pg_control does not match its contents (damaged, or an unknown layout)';
   } catch (err) {
     controlError = err instanceof Error ? err.message : String(err);
@@ -220,7 +231,7 @@ async function postgresFacts(root: string, subdir: string, binRoot: string): Pro
   const { major, versionProblem } = settleMajor(written, control);
   const user = userDataCounter(dataDir);
   const [postmasterPid, lastWalWriteAt, sizeBytes, binaries] = await Promise.all([
-    exists(join(dataDir, 'postmaster.pid')),
+    present(join(dataDir, 'postmaster.pid')),
     newestWal(dataDir),
     folderSize(dataDir, user.visit),
     localBinaries(major, binRoot),
@@ -229,12 +240,14 @@ async function postgresFacts(root: string, subdir: string, binRoot: string): Pro
 }
 
 /** Identifies what one volume's data folder holds. */
-export async function identify(root: string, opts: { binRoot?: string } = {}): Promise<Identified> {
+export async function identify(volume: string, opts: { binRoot?: string } = {}): Promise<Identified> {
   let names: string[];
+  let root: string;
   try {
+    root = await realpath(volume);
     names = await readdir(root);
   } catch (err) {
-    return { kind: 'unreadable', detail: `cannot read ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    return { kind: 'unreadable', detail: `cannot read ${volume}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }
   if (names.length === 0) return { kind: 'empty', detail: 'no files' };
   const sub = await findPgData(root);
@@ -248,7 +261,7 @@ export async function identify(root: string, opts: { binRoot?: string } = {}): P
   }
   const has = (n: string): boolean => names.includes(n);
   if (has('dump.rdb')) {
-    const magic = (await head(join(root, 'dump.rdb'), 9).catch(() => Buffer.alloc(0))).toString('latin1');
+    const magic = (await head(root, 'dump.rdb', 9).catch(() => Buffer.alloc(0))).toString('latin1');
     if (magic.startsWith('REDIS')) return { kind: 'redis', detail: `Redis RDB snapshot (dump.rdb, format ${magic.slice(5)})` };
   }
   if (has('appendonly.aof') || has('appendonlydir')) return { kind: 'redis', detail: 'Redis append-only file' };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadBaseBackup } from '../../src/drill/base-backup.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
 import type { ObjectStore } from '../../src/core/seams.js';
+import { postgresAccount } from '../../src/systems/processes.js';
+import { BEFORE, hostileShapes, link, lzoTarOf, sentinelFolder, snapshot, type MemberSpec } from '../support/hostile-tar.js';
 
 /** Just enough of an object store to hand partitions to the real lzop and tar. */
 function bufferStore(objects: Map<string, Buffer>): ObjectStore {
@@ -84,4 +86,64 @@ describe('downloadBaseBackup', () => {
     expect((err as Error).message).toMatch(/part_00000002\.tar\.lzo could not be restored: lzop -dc failed/);
     expect((await readdir(dir)).filter((f) => f.startsWith('corrupt.'))).toEqual([]);
   });
+
+  /** One partition of these members into a fresh data folder, as the server's account. */
+  async function extractMembers(name: string, members: MemberSpec[]): Promise<{ data: string; err: unknown }> {
+    const data = join(dir, name);
+    await mkdir(data);
+    const store = bufferStore(new Map([['p/part_00000000.tar.lzo', lzoTarOf(members)]]));
+    const err = await downloadBaseBackup({
+      store,
+      bucket: 'b',
+      partitions: ['p/part_00000000.tar.lzo'],
+      dataDir: data,
+      as: postgresAccount(),
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    return { data, err };
+  }
+
+  it("writes regular files 0600 and folders 0700, the server account's, whatever modes and owners the tar gives", async () => {
+    const { data, err } = await extractMembers('modes', [
+      { path: './', type: 'Directory', mode: 0o777 },
+      { path: 'base/', type: 'Directory', mode: 0o777 },
+      { path: 'base/1/2', type: 'File', mode: 0o666, body: 'rows' },
+      { path: 'global/pg_control', type: 'File', mode: 0o644, body: 'control' },
+      link('pg_wal', '/var/lib/postgresql/wal'),
+    ]);
+    expect(err).toBeNull();
+    const as = postgresAccount();
+    for (const [rel, mode] of [
+      ['base', 0o40700],
+      ['base/1', 0o40700],
+      ['base/1/2', 0o100600],
+      ['global/pg_control', 0o100600],
+      ['pg_wal', 0o40700],
+    ] as const) {
+      const st = await lstat(join(data, rel));
+      expect([rel, st.mode], rel).toEqual([rel, mode]);
+      if (as) expect([st.uid, st.gid]).toEqual([as.uid, as.gid]);
+    }
+    expect(await readdir(join(data, 'pg_wal'))).toEqual([]);
+  });
+
+  it.each(hostileShapes('/placeholder').map((s) => s.label))(
+    "refuses %s before writing it, the partition's folder removed",
+    async (label) => {
+      const sentinel = await sentinelFolder(dir);
+      const shape = hostileShapes(sentinel).find((s) => s.label === label)!;
+      const before = await snapshot(sentinel, ['/etc/passwd']);
+      const name = `hostile-${label.replace(/\W+/g, '-')}`;
+      const { err } = await extractMembers(name, [BEFORE, shape.member, { path: 'after', type: 'File', body: 'x' }]);
+      expect(err).toBeInstanceOf(DrillFailed);
+      expect(err).toMatchObject({ outcome: 'not-restorable' });
+      expect((err as Error).message).toContain(`s3://b/p/part_00000000.tar.lzo holds ${JSON.stringify(shape.member.path)}`);
+      expect((err as Error).message).toMatch(shape.says);
+      expect(await snapshot(sentinel, ['/etc/passwd'])).toEqual(before);
+      expect((await readdir(dir)).filter((f) => f.startsWith(`${name}.`))).toEqual([]);
+      expect(await readdir(join(dir, name))).toEqual([]);
+    },
+  );
 });
