@@ -16,7 +16,7 @@ import { parseTargetTime } from '../drill/target-time.js';
 import { defaultCopyName } from '../drill/copy-name.js';
 import { removeLeftovers, restoreOnce } from './support/restore-copy.js';
 import { scratchEngine } from './support/scratch-engine.js';
-import { lookInside, newestOf, type LookResult } from '../volumes/look.js';
+import { foreignTablesLine, lookInside, newestOf, type LookResult } from '../volumes/look.js';
 
 const restoreOutputs = {
   restored: output('boolean', 'the database was restored here (false: why says why not)'),
@@ -37,6 +37,8 @@ function showLook(ctx: StepContext, look: LookResult): void {
     ctx.evidence(`database ${d.name}: ${formatBytes(d.bytes)}, newest timestamp ${d.newest ?? 'none'}`);
     for (const t of d.largestTables.slice(0, 5))
       ctx.evidence(`  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows${t.newest ? `, newest ${t.newest}` : ''}`);
+    const foreign = foreignTablesLine(d);
+    if (foreign) ctx.evidence(`  ${foreign}`);
   }
 }
 

@@ -22,7 +22,7 @@ import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
 import { parseDumpFacts } from '../volumes/dump-facts.js';
-import { dumpDatabases, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
+import { dumpDatabases, foreignTablesLine, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
 import { VOLUME_CANDIDATE } from './support/records.js';
 
@@ -235,6 +235,8 @@ const inspect = defineAction({
         ctx.evidence(
           `  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows, ${formatBytes(t.bytes)}${t.newest ? `, newest ${t.newest}` : ''}`,
         );
+      const foreign = foreignTablesLine(d);
+      if (foreign) ctx.evidence(`  ${foreign}`);
     }
     const dbs = look.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
     return { databases: dbs.map((d) => d.name), newest: newestOf(dbs.map((d) => d.newest)) ?? '' };

@@ -11,7 +11,7 @@ import { formatBytes } from '../core/format.js';
 import { dockerEngine } from '../systems/docker-engine.js';
 import { findVolumes, type FindResult, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
-import { dumpDatabases, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
+import { dumpDatabases, foreignTablesLine, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
 import { failCommand } from './print-error.js';
 import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
@@ -98,6 +98,8 @@ export function renderLook(l: LookResult): string {
       lines.push(
         `  ${`${t.schema}.${t.table}`.padEnd(40)} ${formatBytes(t.bytes).padStart(10)}  ${t.rowsExact ? '' : '~'}${t.rows < 0 ? 'not analysed' : t.rows} rows${t.newest ? `  newest ${t.newest}` : ''}`,
       );
+    const foreign = foreignTablesLine(d);
+    if (foreign) lines.push(`  ${foreign}`);
   }
   return lines.join('\n') + '\n';
 }

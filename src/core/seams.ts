@@ -152,8 +152,8 @@ export interface LocalProcesses {
   runOk(argv: string[], opts?: ProcOptions): Promise<ProcResult>;
   /** Stream `source` through the programs into `sink`; rejects naming the first that failed. */
   pipeThrough(source: Readable, stages: PipeStage[], sink?: Writable): Promise<void>;
-  /** When running as root, the unprivileged account PostgreSQL must run as; otherwise undefined. */
-  postgresAccount(): RunAs | undefined;
+  /** The unprivileged account of its own a scratch PostgreSQL on a tenant's data runs as (systems/scratch-account.ts). */
+  scratchAccount(): RunAs;
 }
 
 /** A Docker volume as the Engine API lists it (GET /volumes). */

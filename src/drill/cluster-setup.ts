@@ -67,7 +67,7 @@ export function serverHow(pg: DrillServer, cluster: ScratchCluster): string {
 export interface ClusterSetup {
   paths: Workdir;
   pg: DrillServer;
-  as: RunAs | undefined;
+  as: RunAs;
   target: TargetTime | null;
   processes: LocalProcesses;
 }

@@ -4,9 +4,11 @@
  * restore_command), on a private throwaway PostgreSQL, and report what came back; or, given a
  * moment, restore the database as it was then (the newest base backup that ended before it, WAL
  * replayed up to it: target-time.ts).
- * The archive may be a tenant's work: the drill fetches it with its own credentials,
- * and the scratch server runs sandboxed (systems/pg-sandbox.ts), so none of the
- * archive's code runs and no credential reaches it.
+ * The archive may be a tenant's work: the drill fetches it with its own credentials, and the scratch
+ * server runs sandboxed (systems/pg-sandbox.ts) as an account of its own with no network and no
+ * credential. What still runs on the archive is PostgreSQL's own WAL replay; the query runs as a role
+ * that is no superuser (systems/pg-reader.ts), so a function of the archive's that it reaches runs
+ * without the server account's powers, let alone the operator's.
  */
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -26,6 +28,8 @@ import { parseRecoveryLog } from './recovery-log.js';
 import { replayFacts, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
+import { majorNumber } from './local-pg.js';
+import { disarmForQuery } from '../systems/pg-reader.js';
 import { downloadWal, type WalDownloaded } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths, type Workdir } from './workdir.js';
 
@@ -162,7 +166,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     : await checkAge(where, latest, now, opts.maxAgeMs);
   const major = archiveMajor(report, latest);
   const pg = await chooseServer(major, opts, processes);
-  const as = processes.postgresAccount();
+  const as = processes.scratchAccount();
   drill.deadline.signal.throwIfAborted();
   drill.workdir = await makeWorkdir(opts.workdir, as, processes);
   const paths = workdirPaths(drill.workdir);
@@ -170,8 +174,8 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   drill.deadline.signal.throwIfAborted();
   const cluster = await prepareCluster({ paths, pg, as, target, processes });
   drill.cluster = cluster;
-  // Every session is the bootstrap superuser's, the only role whose role-level libraries PGOPTIONS may switch off;
-  // the query runs under --db-user by SET ROLE.
+  // Our catalog reads are the bootstrap superuser's, the only role whose role-level libraries PGOPTIONS may switch off;
+  // the query runs as the reader role, no superuser, and under --db-user by SET ROLE.
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
   drill.say(target ? `replaying WAL up to ${target.text}` : 'replaying WAL');
   const recoveryStarted = Date.now();
@@ -184,6 +188,9 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
       ? null
       : (report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete || archiveEndedFirst));
   const sql = opts.query ?? DEFAULT_QUERY;
+  drill.warnings.push(...(await restored.prepareReading(conn, majorNumber(pg.major))).map((n) => `${n}.`));
+  // The operator's query may reach the archive's views and foreign tables: none runs as a superuser, loads a library or reads a foreign table.
+  if (opts.query) await disarmForQuery(async (database, text) => (await restored.query(text, { ...conn, database })).rows, conn.database);
   const rows = await queryRestored(restored, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
   return {
     archive: drill.archive,

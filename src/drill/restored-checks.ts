@@ -7,6 +7,7 @@ import { DrillFailed } from './exit-codes.js';
 import { messageOf } from '../core/errors.js';
 import { lostRange, replayShortfall, type ReplayFacts } from './replay.js';
 import type { ScratchCluster } from './scratch-cluster.js';
+import { READER_ROLE, sqlIdent, sqlLiteral } from '../systems/pg-reader.js';
 
 /**
  * The archived WAL replay did not reach, when the inspection found no hole: "not restorable"
@@ -40,7 +41,11 @@ export function checkReplayReached(
  */
 const OPERATOR_SEARCH_PATH = 'pg_catalog,public,pg_temp';
 
-/** The rows of the drill's query on the restored database; "query failed" on an error or an unexpected count. */
+/**
+ * The rows of the drill's query on the restored database; "query failed" on an error or an unexpected
+ * count. The query runs as the reader role, no superuser, in a READ ONLY transaction; as `conn.role`
+ * (SET ROLE, after making the reader a member of it) when that is not the superuser we connect as.
+ */
 export async function queryRestored(
   cluster: ScratchCluster,
   sql: string,
@@ -51,9 +56,11 @@ export async function queryRestored(
 ): Promise<string[][]> {
   let rows: string[][];
   try {
-    const asRole = conn.role === conn.user ? sql : `set role "${conn.role.replace(/"/g, '""')}"; ${sql}`;
-    rows = (await cluster.query(asRole, conn, OPERATOR_SEARCH_PATH)).rows;
+    const asRole = conn.role === conn.user ? sql : `set role ${sqlIdent(conn.role)}; ${sql}`;
+    if (conn.role !== conn.user) await admitRole(cluster, conn);
+    rows = (await cluster.read(asRole, conn.database, OPERATOR_SEARCH_PATH)).rows;
   } catch (err) {
+    if (err instanceof DrillFailed) throw err;
     throw new DrillFailed('query-failed', `the query failed on the restored database: ${messageOf(err)}`, {
       hint: `Check the SQL, or the user/database (${conn.role}/${conn.database}) with --db-user/--db-name.`,
     });
@@ -66,4 +73,22 @@ export async function queryRestored(
     );
   }
   return rows;
+}
+
+/** The reader made a member of `conn.role`, refused when that role is still a superuser in the copy. */
+async function admitRole(cluster: ScratchCluster, conn: { user: string; database: string; role: string }): Promise<void> {
+  const found = await cluster.query(
+    `select rolsuper from pg_catalog.pg_roles where rolname operator(pg_catalog.=) ${sqlLiteral(conn.role)}`,
+    conn,
+  );
+  if (found.rows[0]?.[0] === 't') {
+    throw new DrillFailed(
+      'query-failed',
+      `--db-user ${conn.role} is the restored cluster's bootstrap superuser: the query runs as no superuser`,
+      {
+        hint: "Leave --db-user out: the query then reads every table as a role of the drill's that is no superuser.",
+      },
+    );
+  }
+  await cluster.query(`grant ${sqlIdent(conn.role)} to ${sqlIdent(READER_ROLE)}`, conn);
 }

@@ -1,9 +1,11 @@
 /**
  * The throwaway PostgreSQL a drill recovers into: private port and 0700 socket
  * folder, the sandbox's settings on its command line and an environment of its
- * own (systems/pg-sandbox.ts), run as the postgres account when we are root, or in the
- * `postgres:<major>` image (systems/pg-image.ts) when no local server binaries fit the archive;
- * watched until archive recovery has ended (or the server died, or the drill was stopped).
+ * own (systems/pg-sandbox.ts), run as the scratch account in a network namespace of its own
+ * (systems/scratch-account.ts), or in the `postgres:<major>` image (systems/pg-image.ts) when no local
+ * server binaries fit the archive; watched until archive recovery has ended (or the server died, or
+ * the drill was stopped). Once it has, the copy is made safe to read and the tables are read as a role
+ * that is no superuser (systems/pg-reader.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +13,9 @@ import { DrillFailed } from './exit-codes.js';
 import type { DockerEngine, LocalProcesses, RunAs } from '../core/seams.js';
 import { startInImage, type ImageServer } from '../systems/pg-image.js';
 import { parseRecoveryLog } from './recovery-log.js';
-import { clientEnv, postgresOptions, serverEnv } from '../systems/pg-sandbox.js';
+import { clientEnv, postgresOptions, serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
+import { isolated } from '../systems/scratch-account.js';
+import { prepareReading, READER_ROLE } from '../systems/pg-reader.js';
 
 /** The server in the `postgres:<major>` image: its settings carry the container's paths. */
 export interface ClusterImage {
@@ -32,7 +36,8 @@ export interface ClusterOptions {
   socketDir: string;
   port: number;
   logFile: string;
-  as?: RunAs;
+  /** The scratch account: the local server runs as it, in a network namespace of its own. */
+  as: RunAs;
   /** Settings given on the server's command line (they win over every configuration file). */
   settings: [string, string][];
   /** How pg_ctl, pg_isready and psql run. */
@@ -59,7 +64,7 @@ export class ScratchCluster {
     return join(this.o.bin, bin);
   }
 
-  /** Who runs psql and pg_isready: the server's account, or we ourselves when the image's account owns the socket. */
+  /** Who runs psql and pg_isready: the scratch account, or we ourselves when the image's account owns the socket. */
   private get clientAs(): RunAs | undefined {
     return this.o.image ? undefined : this.o.as;
   }
@@ -105,7 +110,7 @@ export class ScratchCluster {
     // A server started again appends to the same log: only what this start wrote tells whether it died.
     const logBefore = (await this.log()).length;
     if (this.o.image) await this.startContainer(this.o.image);
-    else await this.o.processes.runOk(argv, { as: this.o.as, env: serverEnv() });
+    else await this.o.processes.runOk(isolated(argv, this.o.as), { env: serverEnv() });
     // Wait for postmaster.pid, so that from here on alive() and stop() see the server.
     const until = Date.now() + PID_FILE_GRACE_MS;
     while (!(await this.alive())) {
@@ -194,10 +199,31 @@ export class ScratchCluster {
   }
 
   /**
-   * Run one SQL text through psql; the rows of its last statement. Throws with psql's error.
-   * The session's search_path is `searchPath` (default: pg_catalog and pg_temp only), whatever the archive's roles and databases set.
+   * Run one SQL text through psql as the superuser `conn.user`, for our own catalog reads (system
+   * functions only); the rows of its last statement. Throws with psql's error. The session's
+   * search_path is pg_catalog and pg_temp only, whatever the archive's roles and databases set.
    */
-  async query(sql: string, conn: { user: string; database: string }, searchPath?: string): Promise<QueryResult> {
+  async query(sql: string, conn: { user: string; database: string }): Promise<QueryResult> {
+    return this.psql(sql, conn.user, conn.database, clientEnv());
+  }
+
+  /**
+   * Makes the restored copy safe to read as the reader role (systems/pg-reader.ts), through the
+   * superuser `user`; what was changed in the copy.
+   */
+  async prepareReading(conn: { user: string; database: string }, major: number): Promise<string[]> {
+    return prepareReading(async (database, sql) => (await this.query(sql, { ...conn, database })).rows, conn.database, major);
+  }
+
+  /**
+   * Run one SQL text as the reader role, no superuser, in a READ ONLY transaction, with `searchPath`
+   * (pg_catalog first); the rows of its last statement.
+   */
+  async read(sql: string, database: string, searchPath?: string): Promise<QueryResult> {
+    return this.psql(sql, READER_ROLE, database, unprivilegedClientEnv(searchPath, true));
+  }
+
+  private async psql(sql: string, user: string, database: string, env: NodeJS.ProcessEnv): Promise<QueryResult> {
     const r = await this.o.processes.run(
       [
         this.pg('psql'),
@@ -215,13 +241,13 @@ export class ScratchCluster {
         '-p',
         String(this.o.port),
         '-U',
-        conn.user,
+        user,
         '-d',
-        conn.database,
+        database,
         '-c',
         sql,
       ],
-      { as: this.clientAs, env: clientEnv(searchPath) },
+      { as: this.clientAs, env },
     );
     if (r.code !== 0) throw new Error((r.stderr || r.stdout).trim() || `psql exited with ${r.code}`);
     const records = r.stdout.split('\0');

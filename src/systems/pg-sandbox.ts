@@ -1,10 +1,12 @@
 /**
- * A scratch PostgreSQL on data someone else wrote (a tenant's archive, a copied volume) runs none of
- * that someone's code and sees none of the operator's secrets: the server starts with command-line
- * settings (they win over postgresql.conf and postgresql.auto.conf) that switch off every setting
- * which runs a command or loads a library, listens on a private socket only, and gets an environment
- * built from nothing. Every session of ours forces search_path to pg_catalog first through PGOPTIONS,
- * which wins over ALTER ROLE / ALTER DATABASE ... SET, so no function of theirs shadows a system one.
+ * A scratch PostgreSQL on data someone else wrote (a tenant's archive, a copied volume) gets none of
+ * the operator's powers: it runs as an account of its own in a network namespace of its own
+ * (systems/scratch-account.ts), with command-line settings (they win over postgresql.conf and
+ * postgresql.auto.conf) that switch off every setting which runs a command or loads a library, listens
+ * on a private socket only, and gets an environment built from nothing. Every session of ours forces
+ * search_path to pg_catalog first through PGOPTIONS, which wins over ALTER ROLE / ALTER DATABASE ...
+ * SET, so no function of theirs shadows a system one; and every session that reads their tables is no
+ * superuser's and read-only (systems/pg-reader.ts).
  */
 
 /** Quote one argument for /bin/sh. */
@@ -103,9 +105,11 @@ export function clientEnv(searchPath = SYSTEM_SEARCH_PATH): NodeJS.ProcessEnv {
 }
 
 /**
- * The same for a session of a role that is no superuser, on a cluster of our own making: such a
- * role may not set session_preload_libraries, and our own cluster loads none.
+ * The same for a session of a role that is no superuser: such a role may not set
+ * session_preload_libraries (the reader's preparation takes away the settings that would load one).
+ * With `readOnly`, every transaction of the session is READ ONLY.
  */
-export function unprivilegedClientEnv(): NodeJS.ProcessEnv {
-  return { ...serverEnv(), PGOPTIONS: `-c search_path=${SYSTEM_SEARCH_PATH} -c local_preload_libraries=` };
+export function unprivilegedClientEnv(searchPath = SYSTEM_SEARCH_PATH, readOnly = false): NodeJS.ProcessEnv {
+  const only = readOnly ? ' -c default_transaction_read_only=on' : '';
+  return { ...serverEnv(), PGOPTIONS: `-c search_path=${searchPath} -c local_preload_libraries=${only}` };
 }

@@ -4,31 +4,17 @@
  * PostgreSQL refuses to run as root, so a spawn may switch to another user.
  */
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
+import { lookupUser, scratchAccount } from './scratch-account.js';
 import type { LocalProcesses, PipeStage, ProcOptions, ProcResult, RunAs } from '../core/seams.js';
 
 export type { ProcOptions, ProcResult, RunAs };
 
-/** The account named `name` from /etc/passwd, or null when it does not exist. */
-function lookupUser(name: string): RunAs | null {
-  let passwd: string;
-  try {
-    passwd = readFileSync('/etc/passwd', 'utf8');
-  } catch {
-    return null;
-  }
-  for (const line of passwd.split('\n')) {
-    const f = line.split(':');
-    if (f[0] === name && f.length >= 7) {
-      return { name, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '/' };
-    }
-  }
-  return null;
-}
-
-/** When running as root, the unprivileged account PostgreSQL must run as; otherwise undefined (run as ourselves). */
+/**
+ * When running as root, the `postgres` account, for clusters of our own making (never a tenant's data:
+ * that is the scratch account's, systems/scratch-account.ts); otherwise undefined (run as ourselves).
+ */
 export function postgresAccount(userName = 'postgres'): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const user = lookupUser(userName);
@@ -144,4 +130,4 @@ async function drain(stream: Readable): Promise<void> {
 }
 
 /** This machine's programs, behind the seam the drill is given. */
-export const localProcesses: LocalProcesses = { run, runOk, pipeThrough, postgresAccount: () => postgresAccount() };
+export const localProcesses: LocalProcesses = { run, runOk, pipeThrough, scratchAccount };

@@ -1,6 +1,7 @@
 /** What a dump of a database holds (its file and the row count of every table), and reading it back from step outputs. */
 import { StepFailed } from '../core/errors.js';
 import { isRecord } from '../core/json.js';
+import type { Query } from '../systems/pg-query.js';
 
 export interface DumpFacts {
   database: string;
@@ -10,22 +11,69 @@ export interface DumpFacts {
   rowCounts: Record<string, number>;
 }
 
-/** A function that runs one SQL statement in a database and gives its rows. */
-export type Query = (database: string, sql: string) => Promise<string[][]>;
+export type { Query } from '../systems/pg-query.js';
 
 /** A quoted SQL identifier. */
 export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
-/** The exact row count of every table of a database, "schema.table" → rows. */
-export async function rowCounts(query: Query, db: string): Promise<Record<string, number>> {
-  const tables = await query(
+const USER_SCHEMA = `n.nspname !~ '^pg_' and n.nspname operator(pg_catalog.<>) 'information_schema'`;
+
+/** The ordinary tables below each partitioned table, "schema.table" → [schema, table][] (foreign partitions left out). */
+export async function partitionLeaves(catalog: Query, db: string): Promise<Map<string, [string, string][]>> {
+  const rows = await catalog(
     db,
-    `select n.nspname, c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where c.relkind in ('r', 'p') and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema' order by 1, 2`,
+    `with recursive tree(root, rel) as (
+       select c.oid, c.oid from pg_catalog.pg_class c where c.relkind operator(pg_catalog.=) 'p'
+       union all
+       select t.root, i.inhrelid from tree t join pg_catalog.pg_inherits i on i.inhparent operator(pg_catalog.=) t.rel)
+     select rn.nspname, r.relname, ln.nspname, l.relname from tree t
+       join pg_catalog.pg_class r on r.oid operator(pg_catalog.=) t.root join pg_catalog.pg_namespace rn on rn.oid operator(pg_catalog.=) r.relnamespace
+       join pg_catalog.pg_class l on l.oid operator(pg_catalog.=) t.rel join pg_catalog.pg_namespace ln on ln.oid operator(pg_catalog.=) l.relnamespace
+      where l.relkind operator(pg_catalog.=) 'r' order by 1, 2, 3, 4`,
   );
+  const leaves = new Map<string, [string, string][]>();
+  for (const [rs = '', rt = '', ls = '', lt = ''] of rows) {
+    const key = `${rs}.${rt}`;
+    leaves.set(key, [...(leaves.get(key) ?? []), [ls, lt]]);
+  }
+  return leaves;
+}
+
+/**
+ * The rows of one table, never through a foreign table (whose wrapper may run a program): an ordinary
+ * table's own rows (ONLY: not its inheritance children), a partitioned table's the sum of its ordinary
+ * partitions'. `read` is a session that is no superuser's.
+ */
+export async function countRows(read: Query, db: string, own: [string, string][]): Promise<number> {
+  if (!own.length) return 0;
+  const parts = own.map(([s, t]) => `select pg_catalog.count(*) as n from only ${ident(s)}.${ident(t)}`);
+  return Number((await read(db, `select pg_catalog.sum(n) from (${parts.join(' union all ')}) counted`))[0]?.[0] ?? 0);
+}
+
+/** The foreign tables of a database, "schema.table": their rows live elsewhere, and are never read. */
+export async function foreignTables(catalog: Query, db: string): Promise<string[]> {
+  const rows = await catalog(
+    db,
+    `select n.nspname, c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
+      where c.relkind operator(pg_catalog.=) 'f' and ${USER_SCHEMA} order by 1, 2`,
+  );
+  return rows.map(([s = '', t = '']) => `${s}.${t}`);
+}
+
+/**
+ * The exact row count of every ordinary and partitioned table of a database, "schema.table" → rows:
+ * the tables listed by `catalog`, counted by `read` (countRows: foreign tables are left out).
+ */
+export async function rowCounts(catalog: Query, read: Query, db: string): Promise<Record<string, number>> {
+  const tables = await catalog(
+    db,
+    `select n.nspname, c.relname, c.relkind from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
+      where c.relkind in ('r', 'p') and ${USER_SCHEMA} order by 1, 2`,
+  );
+  const leaves = await partitionLeaves(catalog, db);
   const out: Record<string, number> = {};
-  for (const [s = '', t = ''] of tables)
-    out[`${s}.${t}`] = Number((await query(db, `select pg_catalog.count(*) from ${ident(s)}.${ident(t)}`))[0]?.[0]);
+  for (const [s = '', t = '', kind = 'r'] of tables)
+    out[`${s}.${t}`] = await countRows(read, db, kind === 'p' ? (leaves.get(`${s}.${t}`) ?? []) : [[s, t]]);
   return out;
 }
 

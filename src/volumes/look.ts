@@ -2,6 +2,9 @@
  * The look inside a chosen volume, on a copy: what databases it holds, their schemas, largest tables
  * with row counts, and the newest timestamp found in them; then `pg_dump -Fc` of each chosen database
  * and the proof that each dump restores (into a fresh scratch cluster, with the same row counts).
+ * Catalogs are read by our superuser session; tables only by the reader role, no superuser, in READ
+ * ONLY transactions, and never through a foreign table (its wrapper could run a program): a foreign
+ * table is named in the look, its rows left out.
  */
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +12,7 @@ import { UsageError, messageOf } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { runOk } from '../systems/processes.js';
 import { clientEnv } from '../systems/pg-sandbox.js';
-import { ident, rowCounts, type DumpFacts } from './dump-facts.js';
+import { countRows, foreignTables, ident, partitionLeaves, rowCounts, type DumpFacts } from './dump-facts.js';
 import { localeMissing, missingLocale, startScratchServer, type ScratchServer } from './scratch-server.js';
 
 export type { DumpFacts } from './dump-facts.js';
@@ -31,6 +34,8 @@ interface DatabaseFacts {
   bytes: number;
   schemas: string[];
   largestTables: TableFacts[];
+  /** Foreign tables ("schema.table"): never read, their rows are not in any count. */
+  foreignTables: string[];
   newest: string | null;
 }
 
@@ -51,31 +56,45 @@ async function databaseFacts(server: ScratchServer, name: string, bytes: number,
   ).map((r) => r[0]!);
   const rows = await server.query(
     name,
-    `select n.nspname, c.relname, pg_catalog.pg_total_relation_size(c.oid), c.reltuples::bigint
+    `select n.nspname, c.relname, pg_catalog.pg_total_relation_size(c.oid), c.reltuples::bigint, c.relkind
        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r', 'p') and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'
       order by 3 desc, 1, 2 limit ${tables}`,
   );
+  const leaves = await partitionLeaves(server.query, name);
   const largestTables: TableFacts[] = [];
-  for (const [schema = '', table = '', size = '0', estimate = '-1'] of rows) {
-    const q = `${ident(schema)}.${ident(table)}`;
+  for (const [schema = '', table = '', size = '0', estimate = '-1', kind = 'r'] of rows) {
+    // What is read: the table's own rows, or a partitioned table's ordinary partitions.
+    const own: [string, string][] = kind === 'p' ? (leaves.get(`${schema}.${table}`) ?? []) : [[schema, table]];
     const exact = Number(size) < EXACT_BELOW;
-    const count = exact ? Number((await server.query(name, `select pg_catalog.count(*) from ${q}`))[0]?.[0]) : Number(estimate);
-    const cols = (
-      await server.query(
-        name,
-        `select attname from pg_catalog.pg_attribute where attrelid = '${q.replace(/'/g, "''")}'::regclass and attnum > 0 and not attisdropped
-           and atttypid in ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) order by attnum limit 6`,
-      )
-    ).map((r) => r[0]!);
-    let newest: string | null = null;
-    if (cols.length) {
-      const expr = cols.map((c) => `pg_catalog.max(${ident(c)})::timestamptz`).join(', ');
-      newest = (await server.query(name, `select greatest(${expr})::text from ${q}`))[0]?.[0] || null;
-    }
+    const count = exact ? await countRows(server.read, name, own) : Number(estimate);
+    const newest = newestOf(await Promise.all(own.map(([s, t]) => newestIn(server, name, s, t))));
     largestTables.push({ schema, table, bytes: Number(size), rows: count, rowsExact: exact, newest });
   }
-  return { name, bytes, schemas, largestTables, newest: newestOf(largestTables.map((t) => t.newest)) };
+  const foreign = await foreignTables(server.query, name);
+  return { name, bytes, schemas, largestTables, foreignTables: foreign, newest: newestOf(largestTables.map((t) => t.newest)) };
+}
+
+/** The newest value of a table's own timestamp and date columns (six at most), as text; null when none. */
+async function newestIn(server: ScratchServer, db: string, schema: string, table: string): Promise<string | null> {
+  const q = `${ident(schema)}.${ident(table)}`;
+  const cols = (
+    await server.query(
+      db,
+      `select attname from pg_catalog.pg_attribute where attrelid = '${q.replace(/'/g, "''")}'::pg_catalog.regclass and attnum > 0 and not attisdropped
+         and atttypid in ('pg_catalog.timestamptz'::pg_catalog.regtype, 'pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.date'::pg_catalog.regtype) order by attnum limit 6`,
+    )
+  ).map((r) => r[0]!);
+  if (!cols.length) return null;
+  const expr = cols.map((c) => `pg_catalog.max(${ident(c)})::pg_catalog.timestamptz`).join(', ');
+  return (await server.read(db, `select greatest(${expr})::pg_catalog.text from only ${q}`))[0]?.[0] || null;
+}
+
+/** What is said of a database's foreign tables, or null when it has none. */
+export function foreignTablesLine(d: { foreignTables: string[] }): string | null {
+  return d.foreignTables.length
+    ? `foreign table(s) ${d.foreignTables.join(', ')} not read: their rows live outside the database (reading them could run the wrapper's program), and no count includes them`
+    : null;
 }
 
 /** The newest of some timestamps as PostgreSQL prints them (null and unreadable ones passed over), or null. */
@@ -156,7 +175,7 @@ export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: st
         const locale = missingLocale(messageOf(err));
         throw locale ? localeMissing(locale, o.major, `open the database ${db}`) : err;
       });
-      out.push({ database: db, file, bytes: (await stat(file)).size, rowCounts: await rowCounts((d, sql) => server.query(d, sql), db) });
+      out.push({ database: db, file, bytes: (await stat(file)).size, rowCounts: await rowCounts(server.query, server.read, db) });
     }
     return out;
   });

@@ -1,14 +1,16 @@
 /**
  * The proof that dumps restore: each is restored into a fresh scratch cluster of the newest local
  * PostgreSQL, in a temporary folder of ours removed afterwards, and its row counts compared with
- * those taken at dump time.
+ * those taken at dump time. What the dump makes run while it is restored runs in that server: as the
+ * scratch account in a network namespace of its own, and in sessions of a role that is no superuser.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import { freePort } from '../systems/ports.js';
-import { postgresAccount, run, runOk, type RunAs } from '../systems/processes.js';
+import { run, runOk, type RunAs } from '../systems/processes.js';
+import { isolated, scratchAccount } from '../systems/scratch-account.js';
 import { rowCounts, type DumpFacts, type Query } from './dump-facts.js';
 import { querier } from './scratch-server.js';
 import { newestLocalBin } from '../systems/pg-install.js';
@@ -28,6 +30,8 @@ interface RestoreCluster {
   bin: string;
   conn: string[];
   query: Query;
+  /** Reads of the restored tables, as the restoring role (no superuser) in READ ONLY transactions. */
+  read: Query;
 }
 
 /** Restores each dump into a fresh scratch cluster of the newest local PostgreSQL and compares row counts. */
@@ -37,7 +41,7 @@ export async function verifyDumps(dumps: DumpFacts[], opts: { binRoot?: string }
     throw new StepFailed('no local PostgreSQL to restore the dumps into', {
       hint: 'install postgresql (any major at least as new as the dump)',
     });
-  const as = postgresAccount();
+  const as = scratchAccount();
   const work = await mkdtemp(join(tmpdir(), 'dingo-restore-check-'));
   const data = join(work, 'data');
   try {
@@ -52,20 +56,24 @@ export async function verifyDumps(dumps: DumpFacts[], opts: { binRoot?: string }
 }
 
 /** initdb and start a cluster in `data`, trusting local connections on a socket in `work` only. */
-async function startRestoreCluster(bin: string, work: string, data: string, as: RunAs | undefined): Promise<RestoreCluster> {
-  if (as) await runOk(['chown', `${as.uid}:${as.gid}`, work]);
+async function startRestoreCluster(bin: string, work: string, data: string, as: RunAs): Promise<RestoreCluster> {
+  await runOk(['chown', `${as.uid}:${as.gid}`, work]);
   const port = await freePort();
   const conn = ['-h', work, '-p', String(port)];
   // --locale C: the operator's LANG may name a locale this machine lacks, and initdb would refuse it.
-  await runOk([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], {
-    as,
+  await runOk(
+    isolated([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], as),
+    {
+      env: serverEnv(),
+    },
+  );
+  const options = `-p ${port} -k ${work} -c listen_addresses='' -c fsync=off`;
+  await runOk(isolated([join(bin, 'pg_ctl'), '-D', data, '-l', join(work, 'log'), '-w', '-s', '-o', options, 'start'], as), {
     env: serverEnv(),
   });
-  const options = `-p ${port} -k ${work} -c listen_addresses='' -c fsync=off`;
-  await runOk([join(bin, 'pg_ctl'), '-D', data, '-l', join(work, 'log'), '-w', '-s', '-o', options, 'start'], { as, env: serverEnv() });
   const query = querier(bin, { args: conn, user: 'postgres' });
   await query('postgres', `create role ${RESTORER} login nosuperuser nocreaterole nocreatedb`);
-  return { bin, conn, query };
+  return { bin, conn, query, read: querier(bin, { args: conn, user: RESTORER }, undefined, '', true, RESTORER) };
 }
 
 /**
@@ -85,7 +93,7 @@ async function restoreOne(cluster: RestoreCluster, d: DumpFacts, target: string)
   );
   if (r.code !== 0)
     return { database: d.database, file: d.file, restored: false, differences: [r.stderr.trim().slice(0, 1000)], tables: 0 };
-  const after = await rowCounts(cluster.query, target);
+  const after = await rowCounts(cluster.query, cluster.read, target);
   const differences = Object.entries(d.rowCounts)
     .filter(([t, n]) => after[t] !== n)
     .map(([t, n]) => `${t}: ${n} rows dumped, ${after[t] ?? 'missing'} restored`);

@@ -3,9 +3,12 @@
  * major version when installed, else the `postgres:<major>` image through the Docker Engine with the
  * copy bind-mounted. Only the copy is touched: its stale postmaster.pid and recovery signals are
  * moved aside inside the copy, and access is by our own hba file (trust, on a 0700 socket folder of
- * ours or 127.0.0.1 only), so nobody's password is needed. The copy's own settings that run commands
- * or load libraries are overridden on the command line, and every session forces search_path to
- * pg_catalog (systems/pg-sandbox.ts): looking inside runs none of the volume's code.
+ * ours or 127.0.0.1 only), so nobody's password is needed. The local server runs as the scratch
+ * account in a network namespace of its own (systems/scratch-account.ts); the copy's own settings that
+ * run commands or load libraries are overridden on the command line, and every session forces
+ * search_path to pg_catalog (systems/pg-sandbox.ts). Our superuser session only reads catalogs; the
+ * tables are read by `read`, as a role that is no superuser in READ ONLY transactions, once the copy
+ * was made safe for it (systems/pg-reader.ts).
  */
 import { chmod, chown, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -13,11 +16,22 @@ import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { freePort } from '../systems/ports.js';
-import { postgresAccount, run, runOk, type RunAs } from '../systems/processes.js';
+import { run, runOk, type RunAs } from '../systems/processes.js';
+import { isolated, scratchAccount } from '../systems/scratch-account.js';
+import { prepareReading, READER_ROLE } from '../systems/pg-reader.js';
+import type { Query } from '../systems/pg-query.js';
 import { localBinaries } from './identify.js';
 import { newestLocalBin } from '../systems/pg-install.js';
 import { IMAGE_DATA_DIR, IMAGE_PORT, IMAGE_SOCKET_DIR, requireImage, startInImage } from '../systems/pg-image.js';
-import { clientEnv, postgresArgs, postgresOptions, sandboxSettings, serverEnv, settingsFor } from '../systems/pg-sandbox.js';
+import {
+  clientEnv,
+  postgresArgs,
+  postgresOptions,
+  sandboxSettings,
+  serverEnv,
+  settingsFor,
+  unprivilegedClientEnv,
+} from '../systems/pg-sandbox.js';
 
 export interface Conn {
   /** psql/pg_dump connection flags. */
@@ -31,9 +45,12 @@ export interface ScratchServer {
   conn: Conn;
   /** Client binaries (psql, pg_dump) new enough for this server. */
   clientBin: string;
-  /** Things done to the copy so it would start (moved-aside files). */
+  /** Things done to the copy so it would start (moved-aside files) and be read safely (roles changed). */
   notes: string[];
-  query(database: string, sql: string): Promise<string[][]>;
+  /** Our own catalog reads, as the copy's superuser: system catalogs and qualified system functions only. */
+  query: Query;
+  /** Reads of the tenant's tables, as the reader role (no superuser) in a READ ONLY transaction. */
+  read: Query;
   stop(): Promise<void>;
 }
 
@@ -83,8 +100,13 @@ export function localeMissing(locale: string, major: string, what: string): Step
   );
 }
 
-/** Runs one statement with psql and gives its rows (fields split on a separator no value holds). */
-export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '') {
+/**
+ * Runs one statement with psql and gives its rows (fields split on a separator no value holds): as
+ * `conn.user`, or with `reader` as `readerRole` (no superuser) in READ ONLY transactions.
+ */
+export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '', reader = false, readerRole = READER_ROLE) {
+  const user = reader ? readerRole : conn.user;
+  const env = reader ? unprivilegedClientEnv(undefined, true) : clientEnv();
   return async (database: string, sql: string): Promise<string[][]> => {
     const r = await run(
       [
@@ -100,13 +122,13 @@ export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '') {
         'ON_ERROR_STOP=1',
         ...conn.args,
         '-U',
-        conn.user,
+        user,
         '-d',
         database,
         '-c',
         sql,
       ],
-      { as, env: clientEnv() },
+      { as, env },
     );
     if (r.code !== 0) {
       const text = (r.stderr || r.stdout).trim();
@@ -119,10 +141,9 @@ export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '') {
 }
 
 /** The bootstrap superuser's name (POSTGRES_USER may have renamed it), asked of a single-user backend on the copy. */
-async function superuserName(bin: string, dataDir: string, settings: [string, string][], as?: RunAs): Promise<string> {
+async function superuserName(bin: string, dataDir: string, settings: [string, string][], as: RunAs): Promise<string> {
   const single = settings.filter(([name]) => !['port', 'listen_addresses', 'unix_socket_directories'].includes(name));
-  const r = await run([join(bin, 'postgres'), '--single', '-D', dataDir, ...postgresArgs(single), '-j', 'template1'], {
-    as,
+  const r = await run(isolated([join(bin, 'postgres'), '--single', '-D', dataDir, ...postgresArgs(single), '-j', 'template1'], as), {
     env: serverEnv(),
     stdin: 'set search_path = pg_catalog, pg_temp;\nselect rolname from pg_catalog.pg_authid where oid operator(pg_catalog.=) 10;\n',
   });
@@ -197,19 +218,19 @@ async function privateFolder(parent: string, as: Pick<RunAs, 'uid' | 'gid'> | un
   return path;
 }
 
-/** The local server binaries of the volume's major on the copy, run as the postgres account when we are root. */
+/** The local server binaries of the volume's major on the copy, run as the scratch account in a network namespace of its own. */
 async function startLocal(o: StartOptions, bin: string, clientBin: string, port: number, notes: string[]): Promise<ScratchServer> {
-  const as = postgresAccount();
+  const as = scratchAccount();
   const socketDir = await privateFolder(o.workDir, as);
   const hba = join(socketDir, 'hba.conf');
   await writeFile(hba, 'local all all trust\n', { mode: 0o600 });
-  if (as) await chown(hba, as.uid, as.gid);
+  await chown(hba, as.uid, as.gid);
   const logFile = join(o.workDir, 'server.log');
-  if (as) await runOk(['chown', `${as.uid}:${as.gid}`, o.workDir]);
+  await runOk(['chown', `${as.uid}:${as.gid}`, o.workDir]);
   o.progress?.(`starting PostgreSQL ${o.major} from ${bin} on the copy (crash recovery runs on the copy if needed)`);
   const settings = copySettings(o, port, socketDir, hba);
   const startArgv = pgCtlStart(o, bin, settings, logFile);
-  const started = await run(startArgv, { as, env: serverEnv() });
+  const started = await run(isolated(startArgv, as), { env: serverEnv() });
   if (started.code !== 0) {
     const log = await readFile(logFile, 'utf8').catch(() => '');
     const locale = missingLocale(log);
@@ -230,9 +251,9 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
     if (!/role "postgres" does not exist/.test((err as Error).message)) throw err;
     // POSTGRES_USER renamed the bootstrap superuser: ask the copy for its name, and start again.
     conn = { ...conn, user: await superuserName(bin, o.dataDir, settings, as) };
-    await runOk(startArgv, { as, env: serverEnv() });
+    await runOk(isolated(startArgv, as), { env: serverEnv() });
   }
-  return { how: `local PostgreSQL ${o.major} (${bin})`, conn, clientBin, notes, query: querier(clientBin, conn, as, o.major), stop };
+  return readable(`local PostgreSQL ${o.major} (${bin})`, o.major, clientBin, conn, as, notes, stop);
 }
 
 /**
@@ -264,7 +285,27 @@ async function startInContainer(o: StartOptions, engine: DockerEngine, clientBin
       hint: `see ${quote(['docker', 'logs', name])}; the original volume was not touched`,
     });
   }
-  return { how: server.how, conn, clientBin, notes, query: querier(clientBin, conn, undefined, o.major), stop: server.remove };
+  return readable(server.how, o.major, clientBin, conn, undefined, notes, server.remove);
+}
+
+/** The server once the copy was made safe to read as the reader role (stopped when that fails). */
+async function readable(
+  how: string,
+  major: string,
+  clientBin: string,
+  conn: Conn,
+  as: RunAs | undefined,
+  notes: string[],
+  stop: () => Promise<void>,
+): Promise<ScratchServer> {
+  const query = querier(clientBin, conn, as, major);
+  try {
+    notes.push(...(await prepareReading(query, 'template1', Number(major))));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { how, conn, clientBin, notes, query, read: querier(clientBin, conn, as, major, true), stop };
 }
 
 /** The settings of the copy's server in the image: the sandbox's, on the image's port, its socket in the folder bind-mounted for it, no TCP. */

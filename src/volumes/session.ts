@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { StepFailed, UsageError } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { dockerEngine } from '../systems/docker-engine.js';
-import { postgresAccount } from '../systems/processes.js';
+import { scratchAccount } from '../systems/scratch-account.js';
 import { copyTree, digestTree, type TreeDigest } from './copy.js';
 import type { FindResult, VolumeReport } from './find.js';
 
@@ -61,11 +61,11 @@ export async function copyVolume(v: VolumeReport, scratchRoot: string, now = new
   // The server account must reach the copy through these folders.
   await chmod(scratchRoot, 0o755);
   await chmod(dir, 0o755);
-  const account = postgresAccount();
-  if (account) await checkReachable(dirname(scratchRoot), account);
+  const account = scratchAccount();
+  await checkReachable(dirname(scratchRoot), account);
   const copyDir = join(dir, 'data');
   const original = dataDirOf(v);
-  const digest = await copyTree(original, copyDir, { owner: account ? { uid: account.uid, gid: account.gid } : undefined });
+  const digest = await copyTree(original, copyDir, { owner: { uid: account.uid, gid: account.gid } });
   await chmod(copyDir, 0o700);
   return { copyDir, original, digest };
 }

@@ -4,6 +4,8 @@
  * COPY ... TO PROGRAM), role and database search_paths putting that schema before pg_catalog, a view
  * shadowing pg_database, and postgresql.auto.conf commands and libraries that write markers or fail.
  */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -53,4 +55,62 @@ export function tenantAutoConf(markers: string): string[] {
     "listen_addresses = '*'",
     'unix_socket_permissions = 0777',
   ];
+}
+
+/**
+ * A tenant's code that reading their tables could run, each writing a marker (in `markers`, and
+ * MARKER* in the server's working folder, its data folder) when run: a file_fdw foreign table whose
+ * `program` is a shell command, inheriting from the ordinary table public.orders (1234 rows), and a
+ * foreign partition of public.events (1000 rows in its ordinary partition); views calling SECURITY
+ * DEFINER functions doing COPY ... TO PROGRAM, one owned by a superuser role of the tenant's, one by
+ * the bootstrap superuser; with `library`, a view calling a C function whose library is
+ * `tenant_lib/evil.so` in the data folder (copied there from `library` by COPY ... TO PROGRAM).
+ */
+export function tenantCodeSql(markers: string, library?: string): string[] {
+  const program = (name: string, rows: string): string => `'touch MARKER_${name}; touch ${markers}/${name}; printf ''${rows}'''`;
+  const copying = (name: string): string => `execute 'copy (select 1) to program ''touch MARKER_${name}; touch ${markers}/${name}'''`;
+  return [
+    'create extension file_fdw',
+    'create server tenant_files foreign data wrapper file_fdw',
+    'create table public.orders (id int primary key, at timestamptz not null)',
+    "insert into public.orders select g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute' from generate_series(1, 1234) g",
+    `create foreign table public.orders_more () inherits (public.orders) server tenant_files options (format 'csv', program ${program('fdw', '9999,2030-01-01 00:00:00+00\\n')})`,
+    'create table public.events (id int not null, at timestamptz) partition by range (id)',
+    'create table public.events_low partition of public.events for values from (0) to (1000)',
+    "insert into public.events select g, timestamptz '2024-02-01 00:00:00+00' + g * interval '1 second' from generate_series(0, 999) g",
+    `create foreign table public.events_high partition of public.events for values from (1000) to (2000) server tenant_files options (format 'csv', program ${program('partition', '1500,2031-01-01 00:00:00+00\\n')})`,
+    'create role tenant_admin superuser',
+    `create function public.admin_rows() returns bigint language plpgsql security definer as $f$ begin ${copying('definer')}; return 1; end $f$`,
+    'alter function public.admin_rows() owner to tenant_admin',
+    'create view public.orders_report as select o.id, public.admin_rows() as extra from only public.orders o',
+    `create function public.boot_rows() returns bigint language plpgsql security definer as $f$ begin ${copying('bootstrap')}; return 1; end $f$`,
+    'create view public.orders_boot as select o.id, public.boot_rows() as extra from only public.orders o',
+    ...(library
+      ? [
+          `copy (select 1) to program 'mkdir -p tenant_lib && cp ${library} tenant_lib/evil.so'`,
+          // Created on a library of this machine's (creating it loads it), then pointed at the data folder's.
+          "create function public.native() returns int language c as '$libdir/file_fdw', 'file_fdw_handler'",
+          "update pg_catalog.pg_proc set probin = 'tenant_lib/evil' where proname = 'native'",
+          'create view public.orders_native as select o.id, public.native() as extra from only public.orders o',
+        ]
+      : []),
+  ];
+}
+
+/** A shared library that, once loaded, writes the marker `native` (and MARKER_native in its working folder). */
+export function tenantLibrary(dir: string, markers: string): string {
+  const source = join(dir, 'evil.c');
+  const library = join(dir, 'evil.so');
+  writeFileSync(
+    source,
+    `#include <stdlib.h>\n__attribute__((constructor)) static void tenant(void) { system("touch MARKER_native; touch ${markers}/native"); }\n`,
+  );
+  execFileSync('gcc', ['-shared', '-fPIC', '-o', library, source]);
+  chmodSync(library, 0o755);
+  return library;
+}
+
+/** Files named MARKER* anywhere under `dir` (a tenant's code ran in a server working there). */
+export function markerFilesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => /(^|\/)MARKER/.test(p));
 }

@@ -1,0 +1,134 @@
+/**
+ * A drill, and restore-to-time's look and dump, of an archive holding a tenant's code that reading it
+ * could run (real PostgreSQL 15 archived as wal-e does, into moto): file_fdw foreign tables whose
+ * program is a shell command (an inheritance child of public.orders, a partition of public.events),
+ * views over SECURITY DEFINER functions doing COPY ... TO PROGRAM (owned by a superuser role of the
+ * tenant's, and by the bootstrap superuser), a view over a C function whose library is in the data
+ * folder. The operator's queries give the right rows for ordinary tables, or fail saying why; no
+ * marker is ever written; the server runs as the scratch account in a network namespace of its own.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalProcesses } from '../../src/core/seams.js';
+import { runDrill } from '../../src/drill/drill.js';
+import { DrillFailed } from '../../src/drill/exit-codes.js';
+import { localProcesses } from '../../src/systems/processes.js';
+import { scratchAccount } from '../../src/systems/scratch-account.js';
+import { dumpDatabases, lookInside } from '../../src/volumes/look.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import { generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { markerFilesUnder, markerFolder, markersIn, tenantCodeSql, tenantLibrary } from '../support/drill-hostile.js';
+import { tearDownDrill } from '../support/drill-fixtures.js';
+
+const BUCKET = 'tenant-code-bucket';
+const PREFIX = 'backups/tenant-code/wal/';
+const URL = `s3://${BUCKET}/${PREFIX}`;
+
+let moto: Moto;
+let archive: GeneratedArchive;
+let dir: string;
+let markers: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'drill-tenant-code-'));
+  markers = await markerFolder(dir);
+  const library = tenantLibrary(dir, markers);
+  [moto, archive] = await Promise.all([
+    startMoto(),
+    generateWaleArchive({ dir, rowsBefore: 10, rowsAfter: 5, tenant: { sql: tenantCodeSql(markers, library), autoConf: [] } }),
+  ]);
+  await moto.createBucket(BUCKET);
+  await uploadArchive(moto.store, archive.root, BUCKET, PREFIX);
+  Object.assign(process.env, moto.env);
+}, 120_000);
+
+afterAll(() => tearDownDrill({ moto, archive, dir }));
+
+/** How the postmaster ran, seen on the drill's first recovery check. */
+interface Seen {
+  uid?: string;
+  net?: string;
+}
+
+function watching(seen: Seen): LocalProcesses {
+  return {
+    ...localProcesses,
+    run: async (argv, opts) => {
+      const socketDir = argv[argv.indexOf('-h') + 1];
+      if (seen.uid === undefined && argv.some((a) => a.includes('pg_is_in_recovery')) && socketDir) {
+        const pid = (await readFile(join(dirname(socketDir), 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]!;
+        seen.uid = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        seen.net = readlinkSync(`/proc/${pid}/ns/net`);
+      }
+      return localProcesses.run(argv, opts);
+    },
+  };
+}
+
+async function queryFails(query: string): Promise<DrillFailed> {
+  const err = await runDrill({ url: URL, store: moto.store, query, deadlineMs: 300_000 }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(DrillFailed);
+  expect((err as DrillFailed).outcome).toBe('query-failed');
+  return err as DrillFailed;
+}
+
+describe("a drill of an archive holding a tenant's code", () => {
+  it('answers on ordinary tables as the scratch account, in a network namespace of its own, and runs no code of the archive', async () => {
+    const seen: Seen = {};
+    const report = await runDrill({
+      url: URL,
+      store: moto.store,
+      processes: watching(seen),
+      query: 'select (select count(*) from only public.orders), (select count(*) from public.events_low), current_user',
+      deadlineMs: 300_000,
+    });
+    expect(report.query.rows).toEqual([['1234', '1000', 'dingo_recover_reader']]);
+    const account = scratchAccount();
+    expect(seen.uid?.split(/\s+/)).toEqual([account.uid, account.uid, account.uid, account.uid].map(String));
+    expect(seen.net).toMatch(/^net:\[\d+\]$/);
+    expect(seen.net).not.toBe(readlinkSync('/proc/self/ns/net'));
+    expect(report.warnings).toContain('took SUPERUSER and CREATEROLE from tenant_admin in the copy.');
+    expect(await markersIn(markers)).toEqual([]);
+  }, 180_000);
+
+  it("refuses, saying why, a query reaching a foreign table, a superuser's function or the archive's library", async () => {
+    expect((await queryFails('select count(*) from public.orders')).message).toMatch(/foreign-data wrapper "file_fdw" has no handler/);
+    expect((await queryFails('select count(*) from public.events')).message).toMatch(/foreign-data wrapper "file_fdw" has no handler/);
+    expect((await queryFails('select count(*) from public.orders_report')).message).toMatch(/pg_execute_server_program/);
+    expect((await queryFails('select count(*) from public.orders_boot')).message).toMatch(/pg_execute_server_program/);
+    expect((await queryFails('select count(*) from public.orders_native')).message).toMatch(/permission denied for function native/);
+    expect(await markersIn(markers)).toEqual([]);
+  }, 300_000);
+
+  it("restore-to-time's look and dump count the ordinary tables, name the foreign ones, and leave the dump's functions as they were", async () => {
+    const report = await runDrill({ url: URL, store: moto.store, keep: true, deadlineMs: 300_000 });
+    const workdir = report.workdir!;
+    try {
+      const look = await lookInside({ dataDir: join(workdir, 'data'), major: '15', workDir: workdir, tables: 20 });
+      const db = look.databases.find((d) => d.name === 'postgres')!;
+      expect(db.largestTables.find((t) => t.table === 'orders')).toMatchObject({ rows: 1234, rowsExact: true });
+      expect(db.largestTables.find((t) => t.table === 'events')).toMatchObject({ rows: 1000, rowsExact: true });
+      expect(db.foreignTables).toEqual(['public.events_high', 'public.orders_more']);
+      const out = join(workdir, 'dumps');
+      const [dump] = await dumpDatabases({
+        dataDir: join(workdir, 'data'),
+        major: '15',
+        workDir: workdir,
+        databases: ['postgres'],
+        outDir: out,
+      });
+      expect(dump!.rowCounts).toMatchObject({ 'public.orders': 1234, 'public.events': 1000, 'public.events_low': 1000 });
+      const script = execFileSync('/usr/lib/postgresql/15/bin/pg_restore', ['-f', '-', dump!.file]).toString();
+      expect(script).toMatch(/FUNCTION public\.admin_rows\(\)[\s\S]*SECURITY DEFINER/);
+      expect(script).toContain('ALTER FUNCTION public.admin_rows() OWNER TO tenant_admin;');
+      expect(await markersIn(markers)).toEqual([]);
+      expect(markerFilesUnder(workdir)).toEqual([]);
+    } finally {
+      await rm(workdir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
