@@ -131,7 +131,10 @@ function librariesOf(files: string[]): string[] {
 /** The inputs of an image: every file copied in, with the path it takes in the image. */
 function inputsOf(l: Layout): { from: string; to: string }[] {
   const copies: { from: string; to: string }[] = [];
-  for (const t of l.trees) for (const f of filesUnder(t.from)) copies.push({ from: f, to: join(t.to, f.slice(t.from.length)) });
+  // Without the JIT (llvmjit and its bitcode, which pull in LLVM's 100 MB): PostgreSQL runs without it when it is missing.
+  for (const t of l.trees)
+    for (const f of filesUnder(t.from).filter((p) => !/\/(llvmjit[^/]*|bitcode\/.*)$/.test(p)))
+      copies.push({ from: f, to: join(t.to, f.slice(t.from.length)) });
   copies.push(...filesUnder('/usr/share/zoneinfo').map((f) => ({ from: f, to: f })));
   const elf = [...copies.map((c) => c.from), ...TOOLS];
   for (const f of [...TOOLS, ...librariesOf(elf)]) copies.push({ from: f, to: f });
@@ -210,15 +213,21 @@ function imageTar(major: string): string {
   const tar = join(cacheDir(), `postgres-${major}-${digestOf(l, inputs)}.tar`);
   if (existsSync(tar)) return tar;
   mkdirSync(cacheDir(), { recursive: true });
+  // Files of this process alone: two test files may build the same image at once.
   const root = join(cacheDir(), `rootfs-${major}-${String(process.pid)}`);
+  const part = `${tar}.${String(process.pid)}.part`;
   rmSync(root, { recursive: true, force: true });
   try {
     buildRoot(root, inputs);
-    execFileSync('tar', ['--numeric-owner', '-C', root, '-cf', `${tar}.part`, '.']);
-    renameSync(`${tar}.part`, tar);
+    execFileSync('tar', ['--numeric-owner', '-C', root, '-cf', part, '.']);
+    renameSync(part, tar);
+    // The trees of earlier inputs are of no more use.
+    for (const name of readdirSync(cacheDir()))
+      if (name.startsWith(`postgres-${major}-`) && name.endsWith('.tar') && join(cacheDir(), name) !== tar)
+        rmSync(join(cacheDir(), name), { force: true });
   } finally {
     rmSync(root, { recursive: true, force: true });
-    rmSync(`${tar}.part`, { force: true });
+    rmSync(part, { force: true });
   }
   return tar;
 }

@@ -5,7 +5,7 @@
  * devices); the image's postgres user read from the image; and the containers an interrupted attempt
  * left, removed by our label and their bind mount.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,32 +73,17 @@ async function start(name: string): Promise<{ server: ImageServer; data: string;
   return { server, data, socket };
 }
 
+/** psql once the server in the container accepts connections (the Engine's start returns before it does). */
 function psql(socket: string, sql: string): string {
-  const argv = [
-    '/usr/lib/postgresql/15/bin/psql',
-    '-X',
-    '-At',
-    '-h',
-    socket,
-    '-p',
-    String(IMAGE_PORT),
-    '-U',
-    'postgres',
-    '-d',
-    'shop',
-    '-c',
-    sql,
-  ];
-  for (let i = 0; ; i++) {
-    try {
-      return execFileSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-        .toString()
-        .trim();
-    } catch (err) {
-      if (i > 100) throw err;
-      execFileSync('sleep', ['0.2']);
-    }
+  const bin = '/usr/lib/postgresql/15/bin';
+  for (let i = 0; spawnSync(join(bin, 'pg_isready'), ['-q', '-h', socket, '-p', String(IMAGE_PORT)]).status !== 0; i++) {
+    if (i > 300) throw new Error(`the server in the image did not accept connections on ${socket}`);
+    execFileSync('sleep', ['0.1']);
   }
+  const argv = ['-X', '-At', '-h', socket, '-p', String(IMAGE_PORT), '-U', 'postgres', '-d', 'shop', '-c', sql];
+  return execFileSync(join(bin, 'psql'), argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+    .toString()
+    .trim();
 }
 
 /** A line of /proc/PID/status, e.g. "Uid", "CapEff", "NoNewPrivs". */
