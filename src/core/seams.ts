@@ -178,15 +178,21 @@ export interface EngineContainer {
   labels: Record<string, string>;
 }
 
+/**
+ * A scratch container: the only kind the tool creates. Whatever the spec, it gets no network, no
+ * capability, no new privileges, a read-only root filesystem, no published port and no environment
+ * of ours (systems/docker-engine.ts).
+ */
 export interface EngineContainerSpec {
   name: string;
   image: string;
+  /** Replaces the image's entrypoint: the program itself, so no script of the image runs first. */
+  entrypoint: string[];
   cmd?: string[];
-  env?: string[];
+  /** uid:gid it runs as (never the image's default user, which is root in the official images). */
+  user: string;
   /** Host folders bind-mounted into the container. */
   binds: { source: string; target: string; readOnly: boolean }[];
-  /** Publish this container TCP port on 127.0.0.1:hostPort. */
-  publish?: { containerPort: number; hostPort: number };
   labels?: Record<string, string>;
 }
 
@@ -197,6 +203,8 @@ export interface DockerEngine {
   listContainers(): Promise<EngineContainer[]>;
   /** Whether the image is present locally (nothing is pulled). */
   hasImage(ref: string): Promise<boolean>;
+  /** A small text file of the image (e.g. /etc/passwd), read from a container that is created, never started, and removed. */
+  readImageFile(ref: string, path: string): Promise<string>;
   createContainer(spec: EngineContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   /** Whether the container is running (false once it exited or is gone). */

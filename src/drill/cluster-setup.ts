@@ -30,7 +30,7 @@ export interface DrillServer extends LocalPg {
 
 export interface ServerChoice {
   pgBin?: string;
-  /** Where server binaries are looked for (default Debian's folder, then pg_ctl on PATH); given, only there. */
+  /** Where server and client binaries are looked for (default Debian's folder, then pg_ctl on PATH); given, only there. */
   binRoot?: string;
   engine?: DockerEngine;
 }
@@ -47,7 +47,8 @@ export async function chooseServer(major: string, o: ServerChoice, processes: Lo
       });
     }
     await requireImage(o.engine, major);
-    const client = await newestLocalBin();
+    // The clients alone: a jumpbox may have only a client package (no pg_ctl) of this major or newer.
+    const client = await newestLocalBin(o.binRoot);
     if (!client || client.major < majorNumber(major)) {
       throw new DrillFailed(
         'could-not-run',

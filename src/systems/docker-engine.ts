@@ -3,7 +3,9 @@
  * client most Node tools use). Only what finding and inspecting lost volumes needs: list volumes and
  * containers, and run a throwaway container on a bind-mounted copy. Nothing is pulled.
  */
+import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
+import { Parser } from 'tar';
 import { UsageError } from '../core/errors.js';
 import type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume } from '../core/seams.js';
 
@@ -73,22 +75,43 @@ function containerOf(c: Docker.ContainerInfo): EngineContainer {
   };
 }
 
-/** The Engine's create options for a spec: bind mounts, and the one published port on 127.0.0.1 only. */
+/**
+ * The Engine's create options for a scratch container: bind mounts, and nothing else it could reach
+ * or do: no network (not even loopback to the host's), every capability dropped, no new privileges
+ * (setuid programs stay powerless), a read-only root filesystem, no port and no environment of ours.
+ */
 function createOptionsOf(spec: EngineContainerSpec): Docker.ContainerCreateOptions {
-  const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined;
   return {
     name: spec.name,
     Image: spec.image,
-    Cmd: spec.cmd,
-    Env: spec.env,
+    Entrypoint: spec.entrypoint,
+    Cmd: spec.cmd ?? [],
+    User: spec.user,
+    Env: [],
     Labels: spec.labels,
-    ExposedPorts: port ? { [port]: {} } : undefined,
+    NetworkDisabled: true,
     HostConfig: {
       Binds: spec.binds.map((b) => `${b.source}:${b.target}${b.readOnly ? ':ro' : ''}`),
-      PortBindings: port && spec.publish ? { [port]: [{ HostIp: '127.0.0.1', HostPort: String(spec.publish.hostPort) }] } : undefined,
-      NetworkMode: 'bridge',
+      NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      Privileged: false,
     },
   };
+}
+
+/** The text of the one file a container archive (GET /containers/{id}/archive, a tar) holds. */
+async function fileOfArchive(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  const parser = new Parser({
+    onReadEntry: (entry) => {
+      if (entry.type === 'File') entry.on('data', (c: Buffer) => chunks.push(c));
+      else entry.resume();
+    },
+  });
+  await pipeline(stream, parser);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function dockerEngine(dockerHost: string): DockerEngine {
@@ -116,6 +139,28 @@ export function dockerEngine(dockerHost: string): DockerEngine {
     },
     hasImage: (ref: string): Promise<boolean> =>
       call(`inspect image ${ref}`, async (d) => (await d.getImage(ref).inspect(), true), { status: 404, value: false }),
+    async readImageFile(ref: string, path: string): Promise<string> {
+      const what = `read ${path} of the image ${ref}`;
+      const created = await call(what, (d) =>
+        d.createContainer({
+          Image: ref,
+          Entrypoint: ['/nonexistent'],
+          Cmd: [],
+          Env: [],
+          NetworkDisabled: true,
+          HostConfig: { NetworkMode: 'none' },
+        }),
+      );
+      try {
+        return await call(what, async () => fileOfArchive(await created.getArchive({ path })));
+      } finally {
+        // With its anonymous volumes (the image's VOLUME lines made them at creation).
+        await call(`remove the container that read ${path}`, () => created.remove({ v: true, force: true }), {
+          status: 404,
+          value: undefined,
+        });
+      }
+    },
     async createContainer(spec: EngineContainerSpec): Promise<string> {
       return (await call(`create container ${spec.name}`, (d) => d.createContainer(createOptionsOf(spec)))).id;
     },

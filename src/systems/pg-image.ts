@@ -1,14 +1,18 @@
 /**
  * A scratch PostgreSQL in the `postgres:<major>` image through the Docker Engine, for data of a major
- * version this machine has no server binaries for (volumes look, drill, restore-to-time). The data
- * folder (ours) is bind-mounted where the image keeps PGDATA, and a 0700 socket folder of ours where
- * the image keeps its socket: no port is published and no TCP listened on, and the container gets no
- * environment of ours, so no credential reaches it. Nothing is pulled; a container is stopped and
- * removed with the server, never left behind.
+ * version this machine has no server binaries for, or that the local server cannot open (volumes look,
+ * drill, restore-to-time). The data folder (ours) is bind-mounted where the image keeps PGDATA, and a
+ * 0700 socket folder of ours where the image keeps its socket. The container runs `postgres` itself
+ * (none of the image's scripts) as the image's postgres user, never root, which owns the two folders;
+ * with no network, no capability, no new privileges, a read-only root filesystem, no published port
+ * and no environment of ours (systems/docker-engine.ts), so no credential reaches it and what runs in
+ * it can reach nothing but those folders. Nothing is pulled; a container is stopped and removed with
+ * the server, never left behind.
  */
 import { StepFailed } from '../core/errors.js';
 import type { DockerEngine, EngineContainerSpec } from '../core/seams.js';
 import { postgresArgs } from './pg-sandbox.js';
+import { runOk } from './processes.js';
 
 /** Where the image keeps PGDATA. */
 export const IMAGE_DATA_DIR = '/var/lib/postgresql/data';
@@ -52,13 +56,45 @@ export async function requireImage(engine: DockerEngine, major: string): Promise
   return image;
 }
 
+/** The uid and gid of the image's postgres user, from its /etc/passwd (999 in the official Debian images, 70 in the Alpine ones). */
+export async function imageAccount(engine: DockerEngine, image: string): Promise<{ uid: number; gid: number }> {
+  const passwd = await engine.readImageFile(image, '/etc/passwd');
+  const [, , uid, gid] =
+    passwd
+      .split('\n')
+      .find((line) => line.startsWith('postgres:'))
+      ?.split(':') ?? [];
+  if (!uid || !gid || !/^\d+$/.test(uid) || !/^\d+$/.test(gid) || uid === '0') {
+    throw new StepFailed(`the image ${image} has no postgres user other than root in its /etc/passwd`, {
+      hint: `use the official ${image} image (docker pull ${image}), whose postgres user runs the server`,
+    });
+  }
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/**
+ * Who the server runs as, owning `folders`: as root, the image's postgres user, the folders given to
+ * it (links inside changed, never followed); otherwise we ourselves, who own them already.
+ */
+async function runAs(engine: DockerEngine, image: string, folders: string[]): Promise<{ uid: number; gid: number }> {
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  if (uid !== 0 && uid !== undefined && gid !== undefined) return { uid, gid };
+  const account = await imageAccount(engine, image);
+  await runOk(['chown', '-R', '-h', '-P', `${account.uid}:${account.gid}`, ...folders]);
+  return account;
+}
+
 /** Creates and starts the container; one that does not start is removed before the error is thrown. */
 export async function startInImage(s: ImageServerSpec): Promise<ImageServer> {
   const image = await requireImage(s.engine, s.major);
+  const account = await runAs(s.engine, image, [s.dataDir, s.socketDir]);
   const spec: EngineContainerSpec = {
     name: s.name,
     image,
-    cmd: ['postgres', ...postgresArgs(s.settings)],
+    entrypoint: ['postgres'],
+    cmd: postgresArgs(s.settings),
+    user: `${account.uid}:${account.gid}`,
     binds: [
       { source: s.dataDir, target: IMAGE_DATA_DIR, readOnly: false },
       { source: s.socketDir, target: IMAGE_SOCKET_DIR, readOnly: false },
@@ -68,7 +104,8 @@ export async function startInImage(s: ImageServerSpec): Promise<ImageServer> {
   };
   const id = await s.engine.createContainer(spec);
   const remove = async (): Promise<void> => {
-    await s.engine.stopContainer(id, 30);
+    // The Engine answers 404 to stopping a container that is gone already.
+    if (await s.engine.isRunning(id)) await s.engine.stopContainer(id, 30);
     await s.engine.removeContainer(id);
   };
   try {

@@ -15,13 +15,25 @@ export async function pathIs(path: string, what: 'exists' | 'executable'): Promi
   }
 }
 
-/** The newest local client binaries: pg_dump reads servers older than itself, never newer. */
-export async function newestLocalBin(root = DEBIAN_PG_ROOT): Promise<{ bin: string; major: number } | null> {
+/** The clients the tool runs against a server (in the image, or a scratch one); a server needs initdb and pg_ctl too. */
+const CLIENTS = ['psql', 'pg_dump', 'pg_restore', 'pg_isready'];
+const SERVER = [...CLIENTS, 'initdb', 'pg_ctl'];
+
+/**
+ * The newest local client binaries (or, with `what` 'server', server binaries): pg_dump reads servers
+ * older than itself, never newer. For clients a client package alone counts (Debian's
+ * postgresql-client-N installs no pg_ctl).
+ */
+export async function newestLocalBin(
+  root = DEBIAN_PG_ROOT,
+  what: 'client' | 'server' = 'client',
+): Promise<{ bin: string; major: number } | null> {
   const majors = (await readdir(root).catch(() => [] as string[])).map(Number).filter((n) => Number.isFinite(n) && n >= 9);
   majors.sort((a, b) => b - a);
   for (const m of majors) {
     const bin = join(root, String(m), 'bin');
-    if (await pathIs(join(bin, 'pg_ctl'), 'exists')) return { bin, major: m };
+    if ((await Promise.all((what === 'server' ? SERVER : CLIENTS).map((c) => pathIs(join(bin, c), 'executable')))).every(Boolean))
+      return { bin, major: m };
   }
   return null;
 }

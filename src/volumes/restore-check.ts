@@ -36,7 +36,7 @@ interface RestoreCluster {
 
 /** Restores each dump into a fresh scratch cluster of the newest local PostgreSQL and compares row counts. */
 export async function verifyDumps(dumps: DumpFacts[], opts: { binRoot?: string } = {}): Promise<RestoreCheck[]> {
-  const local = await newestLocalBin(opts.binRoot);
+  const local = await newestLocalBin(opts.binRoot, 'server');
   if (!local)
     throw new StepFailed('no local PostgreSQL to restore the dumps into', {
       hint: 'install postgresql (any major at least as new as the dump)',

@@ -88,11 +88,14 @@ export function missingLocale(text: string): string | null {
   return /initialized with LC_(?:COLLATE|CTYPE) "([^"]+)"/.exec(text)?.[1] ?? 'its locale';
 }
 
+/** A locale of the copy this machine lacks: the postgres:<major> image, which has it, can run the copy instead. */
+export class LocaleMissing extends StepFailed {}
+
 /** What to do about a locale of the copy that this machine lacks. */
-export function localeMissing(locale: string, major: string, what: string): StepFailed {
+export function localeMissing(locale: string, major: string, what: string): LocaleMissing {
   const [language, charset] = locale.split('.');
   const charmap = !charset || /^utf-?8$/i.test(charset) ? 'UTF-8' : charset;
-  return new StepFailed(
+  return new LocaleMissing(
     `the copy's cluster uses the locale ${locale}, which this machine lacks: PostgreSQL ${major} cannot ${what} without it`,
     {
       hint: `add the locale here (sudo localedef -i ${language ?? locale} -f ${charmap} ${locale}, or list it in /etc/locale.gen and run locale-gen), or give --docker-host so the postgres:${major} image, which has it, runs the copy; then resume. The original volume was not touched`,
@@ -171,7 +174,18 @@ export async function startScratchServer(o: StartOptions): Promise<ScratchServer
   const local = await localBinaries(o.major, o.binRoot);
   const client = await clientFor(o.major, o.clientBinRoot);
   const port = await freePort();
-  if ('bin' in local) return startLocal(o, local.bin, client.bin, port, notes);
+  if ('bin' in local) {
+    try {
+      return await startLocal(o, local.bin, client.bin, port, notes);
+    } catch (err) {
+      // The local server stopped already: the image, which has the locale, runs the copy instead.
+      if (!(err instanceof LocaleMissing) || !o.engine) throw err;
+      notes.push(
+        `the local PostgreSQL ${o.major} could not open the copy (${err.message.replace(/^the copy's cluster /, 'it ')}), so the postgres:${o.major} image ran it`,
+      );
+      return startInContainer(o, o.engine, client.bin, notes);
+    }
+  }
   if (!o.engine) {
     throw new StepFailed(`no PostgreSQL ${o.major} server here to look inside the copy`, {
       hint: `install ${local.missing.replace(/; or the postgres.*$/, ')')}, or give --docker-host so the postgres:${o.major} image runs it`,
@@ -263,7 +277,7 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
  */
 async function startInContainer(o: StartOptions, engine: DockerEngine, clientBin: string, notes: string[]): Promise<ScratchServer> {
   const image = await requireImage(engine, o.major);
-  // The image's entrypoint makes both folders its postgres account's; the socket itself is made 0700.
+  // Both folders are made the image's postgres account's when its container starts (systems/pg-image.ts).
   const socketDir = await privateFolder(o.workDir, undefined);
   await writeFile(join(o.dataDir, 'dingo-recover-hba.conf'), 'local all all trust\n', { mode: 0o600 });
   notes.push(`wrote dingo-recover-hba.conf into the copy (trust, on its socket in ${socketDir} only: no TCP)`);

@@ -1,0 +1,134 @@
+/**
+ * `volumes find`, `volumes look` and the dump on a real Docker Engine (a private dockerd, started by
+ * this file), after a real compose-style `down`: the volumes were written by real `postgres:15`
+ * containers (initialised by the image's entrypoint, in en_US.utf8, which this machine lacks) that
+ * were then removed. The look's local PostgreSQL 15 cannot open such a copy, so it runs in the image,
+ * whose container is inspected while it runs.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerEngine } from '../../src/systems/docker-engine.js';
+import { copyTree } from '../../src/volumes/copy.js';
+import { findVolumes } from '../../src/volumes/find.js';
+import { lookInside } from '../../src/volumes/look.js';
+import { makeComposeVolumes, mountpoints, ORDERS, volumeMetadata, type ComposeVolumes } from '../support/compose-volumes.js';
+import { runCli, SOURCE_CLI } from '../support/cli.js';
+import { allContainers, skipWithoutDockerd, startDockerd, watchRunning, type Dockerd } from '../support/dockerd.js';
+import { importPostgresImage } from '../support/pg-image-build.js';
+import { manifest } from '../support/pg-volumes.js';
+import { expectHardened } from '../support/hardened.js';
+import { ifStarted } from '../support/started.js';
+
+const skip = skipWithoutDockerd();
+
+let d: Dockerd;
+let vols: ComposeVolumes;
+let scratch: string;
+let contents: () => Map<string, Map<string, string>>;
+let before: { contents: Map<string, Map<string, string>>; metadata: string };
+
+beforeAll(async () => {
+  if (skip) return;
+  d = await startDockerd();
+  importPostgresImage(d, '15');
+  vols = await makeComposeVolumes(d);
+  const folders = mountpoints(d, Object.values(vols));
+  contents = () => new Map([...folders].map(([name, dir]) => [name, manifest(dir)]));
+  before = { contents: contents(), metadata: volumeMetadata(d) };
+  scratch = mkdtempSync(join(tmpdir(), 'real-engine-look-'));
+  // The local postgres account, which tries the copy first, must pass through it.
+  chmodSync(scratch, 0o755);
+}, 300_000);
+
+afterAll(async () => {
+  await ifStarted(d)?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style down', () => {
+  it('finds every volume, ranks the user’s database first and names the rest', async () => {
+    const r = await findVolumes({ engine: dockerEngine(d.host) });
+    expect(r.candidates.map((c) => c.name)).toEqual([vols.user, expect.any(String), expect.any(String)]);
+    expect(new Set(r.candidates.map((c) => c.name))).toEqual(new Set([vols.user, vols.anonymous, vols.fresh]));
+    const byName = new Map(r.volumes.map((v) => [v.name, v]));
+    expect(byName.get(vols.user)).toMatchObject({ kind: 'postgresql', compose: { project: 'shop', volume: 'db-data' }, usedBy: [] });
+    expect(byName.get(vols.anonymous)!.name).toMatch(/^[0-9a-f]{64}$/);
+    expect(byName.get(vols.anonymous)!.kind).toBe('postgresql');
+    expect(byName.get(vols.redis)!.kind).toBe('redis');
+    expect(byName.get(vols.empty)!.kind).toBe('empty');
+    expect(r.passedOver).toEqual(
+      expect.arrayContaining([
+        { kind: 'redis', count: 1 },
+        { kind: 'empty', count: 1 },
+      ]),
+    );
+  });
+
+  it('looks inside the user’s volume and dumps it through the image when the local server lacks the locale', async () => {
+    const out = join(scratch, 'dumps');
+    const watch = watchRunning(d, 'dingo-recover.purpose');
+    const r = await runCli(
+      ['volumes', 'look', vols.user, '--docker-host', d.host, '--scratch', join(scratch, 'copy'), '--dump', 'shop', '--out', out, '--json'],
+      { program: SOURCE_CLI, timeoutMs: 300_000 },
+    );
+    const seen = await watch.stop();
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.look.server).toMatch(/^container postgres:15 \([0-9a-f]{12}\)$/);
+    expect(result.look.notes.join('\n')).toMatch(/could not open the copy .*en_US\.utf8.*so the postgres:15 image ran it/);
+    const shop = result.look.databases.find((db: { name: string }) => db.name === 'shop');
+    expect(shop.largestTables[0]).toMatchObject({ table: 'orders', rows: ORDERS, rowsExact: true });
+    expect(result.dumps[0]).toMatchObject({ database: 'shop' });
+    expect(result.dumps[0].rowCounts).toEqual(expect.objectContaining({ 'public.orders': ORDERS }));
+    expect(result.checks[0]).toMatchObject({ database: 'shop', restored: true, differences: [], tables: 1 });
+    expect(result.originalUnchanged).toBe(true);
+    // One container for the look and one for the dump, each hardened while it ran, and removed after.
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    for (const c of seen) expectHardened(c);
+    expect(allContainers(d)).toEqual([]);
+  }, 300_000);
+
+  it('runs the copy in the image when its major is not installed here, sandboxed on its command line', async () => {
+    const copy = join(scratch, 'no-binaries', 'data');
+    await copyTree(mountpoints(d, [vols.user]).get(vols.user)!, copy);
+    const watch = watchRunning(d, 'dingo-recover.purpose');
+    const look = await lookInside({
+      dataDir: copy,
+      major: '15',
+      workDir: join(scratch, 'no-binaries'),
+      binRoot: mkdtempSync(join(scratch, 'nobin-')),
+      engine: dockerEngine(d.host),
+    });
+    const [c, ...more] = await watch.stop();
+    expect(more).toEqual([]);
+    expect(look.server).toMatch(/^container postgres:15 /);
+    expect(look.databases.map((db) => db.name)).toContain('shop');
+    expectHardened(c!);
+    const [data, socket, ...binds] = c!.HostConfig.Binds ?? [];
+    expect(data).toBe(`${copy}:/var/lib/postgresql/data`);
+    expect(socket).toMatch(/^\/.+:\/var\/run\/postgresql$/);
+    expect(binds).toEqual([]);
+    // The copy's own commands and libraries are overridden on the command line, which wins over its configuration files.
+    for (const setting of [
+      'listen_addresses=',
+      'unix_socket_directories=/var/run/postgresql',
+      'unix_socket_permissions=0700',
+      'shared_preload_libraries=',
+      'session_preload_libraries=',
+      'archive_mode=off',
+      'archive_command=',
+      'restore_command=',
+      'ssl=off',
+      'data_directory=/var/lib/postgresql/data',
+    ])
+      expect(c!.Config.Cmd).toContain(setting);
+    expect(allContainers(d)).toEqual([]);
+  }, 300_000);
+
+  it('changed nothing in any volume: contents and metadata as before', () => {
+    expect(contents()).toEqual(before.contents);
+    expect(volumeMetadata(d)).toBe(before.metadata);
+  });
+});
