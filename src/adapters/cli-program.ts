@@ -1,6 +1,7 @@
 /** What the cf and bosh adapters share: one program run through a CommandRunner, and its failures worded alike. */
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
+import { pasteCommand } from '../core/shell-quote.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 
 export interface CliOptions {
@@ -30,7 +31,7 @@ export class CliProgram {
 
   /** "DOING failed: `ARGV` exited N on WHERE: WHY", with the hint; secrets redacted from both. */
   protected failure(args: string[], result: CommandResult, doing: string, why: string, hint: string): StepFailed {
-    const argv = [this.binary, ...args].join(' ');
+    const argv = pasteCommand([this.binary, ...args]);
     return new StepFailed(secrets.redact(`${doing} failed: \`${argv}\` exited ${result.exitCode} on ${this.runner.where}: ${why}`), {
       hint: secrets.redact(hint),
     });

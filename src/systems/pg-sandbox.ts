@@ -7,10 +7,9 @@
  * which wins over ALTER ROLE / ALTER DATABASE ... SET, so no function of theirs shadows a system one.
  */
 
-/** Quote one argument for /bin/sh. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../core/shell-quote.js';
+
+export { shellQuote };
 
 export interface SandboxSettings {
   dataDir: string;
