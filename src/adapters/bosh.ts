@@ -50,10 +50,11 @@ export class BoshCli extends CliProgram {
 
   constructor(runner: CommandRunner, opts: BoshCliOptions = {}) {
     super(runner, opts.binary ?? 'bosh', opts.env);
+    if (opts.readTimeoutMs !== undefined) this.readTimeoutMs = opts.readTimeoutMs;
   }
 
   private failed(args: string[], result: CommandResult, doing: string, reason?: string): StepFailed {
-    const why = reason ?? (result.timedOut ? 'timed out' : boshFailureText(result) || '(no output)');
+    const why = reason ?? (result.timedOut ? this.timedOutReason() : boshFailureText(result) || '(no output)');
     const hint =
       HINTS.find(([re]) => re.test(why))?.[1] ?? `Run it by hand to see the whole output: ${pasteCommand([this.binary, ...args])}`;
     return this.failure(args, result, doing, why, hint);

@@ -3,9 +3,10 @@
  * tool prints for the operator to run by hand (the cf and bosh "run it by hand" hints, the
  * backticked command of a failure) must, pasted into a shell, run exactly that command: the test
  * pastes each into `sh -c` with the program swapped for printf and compares the words that arrive.
+ * And a cf read that never answers is killed past its deadline, naming the command.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BoshCli } from '../../src/adapters/bosh.js';
@@ -14,6 +15,7 @@ import { hintFor } from '../../src/adapters/cf/cf-hints.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/core/seams.js';
 import { pasteCommand, pasteQuote, shellQuote } from '../../src/core/shell-quote.js';
+import { LocalRunner } from '../../src/systems/local-runner.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
 const tmp = tempDirs('dr-paste-');
@@ -92,5 +94,20 @@ describe('commands printed for the operator to paste', () => {
     const byHand = /Run it by hand to see the whole output: (.*)$/.exec(err.hint ?? '')?.[1] ?? '';
     expect(pasted(byHand, 'bosh')).toContain(deployment);
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('a cf that never answers', () => {
+  it('a read is killed past its deadline and fails saying so, with the command to run by hand', async () => {
+    const dir = tmp();
+    const cfBin = join(dir, 'cf');
+    // A cf whose Cloud Controller accepted the request and never answered.
+    writeFileSync(cfBin, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    const cf = new CfCli(new LocalRunner(), { binary: cfBin, readTimeoutMs: 300 });
+    const err = await failureOf(cf.serviceGuid('important-db'));
+    expect(err.message).toBe(
+      `Looking up service instance important-db failed: \`${cfBin} service important-db --guid\` exited 124 on local: no answer within 0.3 s (timed out)`,
+    );
+    expect(err.hint).toBe(`Run it by hand to see the whole output: ${cfBin} service important-db --guid`);
   });
 });
