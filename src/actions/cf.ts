@@ -112,9 +112,7 @@ const createSpace = defineAction({
     if (r.exitCode !== 0) {
       const reason = failureText(r) || '(no output)';
       throw new StepFailed(
-        ctx.runtime.redactor.redact(
-          `Creating space ${p.space} in org ${p.org} failed: \`${argv.join(' ')}\` exited ${r.exitCode}: ${reason}`,
-        ),
+        ctx.runtime.redactor.redact(`Creating space ${p.space} in org ${p.org} failed: \`${quote(argv)}\` exited ${r.exitCode}: ${reason}`),
         {
           hint: ctx.runtime.redactor.redact(hintFor(reason, argv)),
         },

@@ -46,7 +46,7 @@ const summary = defineAction({
       typeof p.nodes === 'number'
         ? ''
         : p.plan !== p.soloPlan
-          ? `- The user asked for plan "${p.plan}". Grow the cluster with \`cf update-service ${p.serviceName} -c '{"node-count": N}'\` (never shrink it).`
+          ? `- The user asked for plan "${p.plan}". Grow the cluster with \`${quote(['cf', 'update-service', p.serviceName, '-c', '{"node-count": N}'])}\` (never shrink it).`
           : '- Nothing: the user asked for a single node.',
       '- Ask the user to check their latest data; writes after the newest archived WAL are lost.',
       '- Remove the quarantined archive and the moved-aside data once the user is satisfied.',

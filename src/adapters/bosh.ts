@@ -5,6 +5,7 @@
  */
 import { StepFailed, messageOf } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
+import { pasteCommand } from '../core/shell-quote.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 import { CliProgram, type CliOptions } from './cli-program.js';
 import {
@@ -49,11 +50,13 @@ export class BoshCli extends CliProgram {
 
   constructor(runner: CommandRunner, opts: BoshCliOptions = {}) {
     super(runner, opts.binary ?? 'bosh', opts.env);
+    if (opts.readTimeoutMs !== undefined) this.readTimeoutMs = opts.readTimeoutMs;
   }
 
   private failed(args: string[], result: CommandResult, doing: string, reason?: string): StepFailed {
-    const why = reason ?? (result.timedOut ? 'timed out' : boshFailureText(result) || '(no output)');
-    const hint = HINTS.find(([re]) => re.test(why))?.[1] ?? `Run it by hand to see the whole output: ${[this.binary, ...args].join(' ')}`;
+    const why = reason ?? (result.timedOut ? this.timedOutReason() : boshFailureText(result) || '(no output)');
+    const hint =
+      HINTS.find(([re]) => re.test(why))?.[1] ?? `Run it by hand to see the whole output: ${pasteCommand([this.binary, ...args])}`;
     return this.failure(args, result, doing, why, hint);
   }
 

@@ -5,6 +5,7 @@
  * on the cell would show it).
  */
 import { quote } from '../core/command-line.js';
+import { shellQuoteAll } from '../core/shell-quote.js';
 import { StepFailed } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import type { CommandResult, CommandSpec, StdinData } from '../core/seams.js';
@@ -37,7 +38,7 @@ export function remoteCommand(spec: CommandSpec): RemoteCommand {
     stdin = prependStdin(env.map(([k, v]) => `${k}=${v}\n`).join('') + '\n', stdin);
   }
   if (spec.sudo) argv = ['sudo', '-n', ...argv];
-  return { command: quote(argv), stdin };
+  return { command: shellQuoteAll(argv), stdin };
 }
 
 /**

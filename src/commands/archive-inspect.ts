@@ -13,6 +13,7 @@ import type { ArgsOf } from './lazy-command.js';
 import { configurable } from './config-file.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 import { setExitCode } from './exit-code.js';
+import { writeJson, writeOut } from './terminal-out.js';
 
 /** `archive inspect` exit codes beside the usual 1 (could not inspect) and 2 (bad usage). */
 const INSPECT_EXIT = { complete: 0, notRestorable: 4 } as const;
@@ -41,7 +42,8 @@ export const inspectCommand = {
     const { inspectArchive } = await import('../archive/inspect.js');
     const { renderReport } = await import('./render-archive.js');
     const report = await inspectArchive(await storeFromFlags(argv), argv.url);
-    process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
+    if (argv.json) writeJson(report);
+    else writeOut(renderReport(report));
     setExitCode(inspectExitCode(report));
   },
 };

@@ -17,6 +17,8 @@ import { configurable } from './config-file.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 import { confirmSwap } from './swap-confirm.js';
 import { loadPlan, planFileFor, writePlan } from './swap-plan-file.js';
+import { writeErr, writeOut } from './terminal-out.js';
+import { printableJson } from '../core/display.js';
 
 export interface SwapArgs extends S3Flags {
   from: string;
@@ -37,10 +39,7 @@ interface SwapIo {
   prompter?: Prompter;
 }
 
-const defaultIo: SwapIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-};
+const defaultIo: SwapIo = { stdout: writeOut, stderr: writeErr };
 
 function sourceVerdict(report: ArchiveReport): string {
   if (!report.restorable) return 'NOT restorable';
@@ -112,7 +111,7 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Promise<v
     throw new StepFailed('the target differs from the source after the copy', { hint: 'run the same command again to finish' });
   io.stdout(
     argv.json
-      ? JSON.stringify(swapped, null, 2) + '\n'
+      ? printableJson(swapped, 2) + '\n'
       : `swapped: ${swapped.from} → ${swapped.to}; the target's previous objects are in ${urlOf(quarantine!)}\n`,
   );
 }

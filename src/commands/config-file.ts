@@ -10,6 +10,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { parse as parseYaml } from 'yaml';
 import type { Argv, Options } from 'yargs';
 import { messageOf, UsageError } from '../core/errors.js';
+import { checkTrusted } from '../core/file-trust.js';
 import { readInputFile } from '../core/input-file.js';
 import { CONFIGURABLE_FLAGS } from './connection-flags.js';
 
@@ -110,6 +111,8 @@ export function readConfigFile(file: string, given: boolean): Configured {
   const hint = `fix ${file}, or name another with --config FILE`;
   let text: string;
   try {
+    // Its settings name programs a root run starts (cf-bin): only a file no other user may have written.
+    checkTrusted(file, 'settings file');
     text = readInputFile(file, { what: 'settings file', maxBytes: 1024 * 1024, hint });
   } catch (err) {
     // The default file is optional; one named is not.

@@ -18,6 +18,8 @@ import { s3FlagOptions, storeFromFlags, walePrefixOption } from './s3-flags.js';
 import { type S3Flags } from '../core/s3-flags.js';
 import { setExitCode } from './exit-code.js';
 import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
+import { writeErr, writeOut } from './terminal-out.js';
+import { printableJson } from '../core/display.js';
 
 export interface DrillArgs extends S3Flags {
   url: string;
@@ -86,10 +88,7 @@ export interface DrillOutput {
   stderr: (text: string) => void;
 }
 
-const defaultOutput: DrillOutput = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-};
+const defaultOutput: DrillOutput = { stdout: writeOut, stderr: writeErr };
 
 /**
  * Run the drill for parsed arguments; returns the exit code. `binRoot`: where server binaries are
@@ -143,7 +142,7 @@ export async function runDrillCommand(
               out.stderr(`... ${m}\n`);
             },
     });
-    if (argv.json) out.stdout(secrets.redact(`${JSON.stringify({ ok: true, report }, null, 2)}\n`));
+    if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: true, report }, 2)}\n`));
     else if (!argv.quiet) out.stdout(secrets.redact(renderDrillReport(report)));
     return DRILL_EXIT.ok;
   } catch (err) {
@@ -159,7 +158,7 @@ export async function runDrillCommand(
         lost: err instanceof DrillFailed ? err.lost : null,
         reachable: err instanceof DrillFailed ? err.reachable : null,
       };
-      out.stdout(secrets.redact(`${JSON.stringify(failure, null, 2)}\n`));
+      out.stdout(secrets.redact(`${printableJson(failure, 2)}\n`));
     } else {
       printError('drill', err, out.stderr);
     }

@@ -35,7 +35,12 @@ export function livePlatform(options: LiveOptions): Platform {
       sshConfigFile: ssh.sshConfigFile,
       agent: process.env.SSH_AUTH_SOCK,
     }),
-    s3: createS3Store({ endpoint: options.s3?.endpoint, region: options.s3?.region, forcePathStyle: options.s3?.pathStyle }),
+    s3: createS3Store({
+      endpoint: options.s3?.endpoint,
+      region: options.s3?.region,
+      forcePathStyle: options.s3?.pathStyle,
+      timeoutMs: options.s3?.timeoutMs,
+    }),
     // The operator's --logs and --es-url; a live platform writes no log of its own.
     openLogs: openLogSource,
     processes: localProcesses,

@@ -1,7 +1,8 @@
 /** `dingo-recover resume [run-id]`: continue a run where it stopped; changed settings are journaled. */
 import { commandLine } from '../core/command-line.js';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { checkTrusted } from '../core/file-trust.js';
 import { CONNECTION_FLAGS } from './connection-flags.js';
 import { connectionOptions, stealLockOption } from './run-flags.js';
 import type { ScenarioRecorder } from '../engine/run/index.js';
@@ -31,6 +32,9 @@ export const resumeCommand = runCommand({
     const { latestUnfinished } = await import('../engine/run/runs.js');
     const id = argv['run-id'] ?? latestUnfinished(stateDir);
     if (!id) throw new UsageError(`no unfinished run in ${resolve(stateDir)}`, { hint: `list runs with \`${commandLine(['runs'])}\`` });
+    // A resume does what the journal says comes next: only a journal no other user may have written.
+    const { JOURNAL_FILE } = await import('../engine/run/index.js');
+    checkTrusted(join(resolve(stateDir), 'runs', id, JOURNAL_FILE), `journal of run ${id}`);
     let record: ScenarioRecorder | undefined;
     if (argv.record !== undefined) {
       const { loadRun } = await import('../engine/run/runs.js');

@@ -9,6 +9,7 @@ import { stripUrlCredentials, type StrippedUrl } from '../core/url-secrets.js';
 import type { LiveOptions, Settings } from '../engine/runbook/index.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
 import type { RunFlags } from './run-flags.js';
+import { s3TimeoutMs } from './s3-flags.js';
 
 /**
  * A URL flag's value without credentials: they are registered as secrets at once (so nothing prints
@@ -106,6 +107,7 @@ export function liveFrom(argv: RunFlags): LiveOptions {
       endpoint: argv['s3-endpoint'] === undefined ? undefined : urlFlag('--s3-endpoint', argv['s3-endpoint']).url,
       region: argv['s3-region'],
       pathStyle: argv['s3-path-style'],
+      timeoutMs: s3TimeoutMs(argv['s3-timeout']),
     },
     ssh: {
       gateway: argv.gateway,

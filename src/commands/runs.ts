@@ -5,6 +5,7 @@ import { oneLine, truncate } from '../core/display.js';
 import { messageOf } from '../core/errors.js';
 import type { RunSummary } from '../engine/run/index.js';
 import type { GlobalArgs } from './global-options.js';
+import { writeJson } from './terminal-out.js';
 
 /** A run as `runs` lists it: its summary, without the journal. */
 type RunRow = Pick<
@@ -80,7 +81,7 @@ export const runsCommand = {
   handler: async (argv: GlobalArgs) => {
     const stateDir = argv['state-dir'];
     const list = await listRuns(stateDir);
-    if (argv.json) process.stdout.write(JSON.stringify({ runs: list }, null, 2) + '\n');
+    if (argv.json) writeJson({ runs: list });
     else if (list.length === 0) process.stdout.write(`no runs in ${resolve(stateDir)}\n`);
     else process.stdout.write(table(list));
   },

@@ -12,6 +12,7 @@ import type { ArgsOf } from './lazy-command.js';
 import { clusterdataFromArgs, sourcesFromArgs } from './log-sources.js';
 import { connectionOptions } from './run-flags.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
+import { writeOut } from './terminal-out.js';
 
 function snapshotOptions(y: Argv<GlobalArgs>) {
   return connectionOptions(y)
@@ -53,7 +54,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
       out: argv.out,
     });
     const { renderSummary } = await import('../snapshot/summary.js');
-    process.stdout.write(secrets.redact(renderSummary(summary)));
+    writeOut(secrets.redact(renderSummary(summary)));
   } finally {
     await platform.close();
   }

@@ -16,6 +16,7 @@ import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/ses
 import { failCommand } from './print-error.js';
 import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
 import { setExitCode } from './exit-code.js';
+import { writeErr, writeJson, writeOut } from './terminal-out.js';
 
 interface SourceArgs {
   'volumes-root'?: string;
@@ -114,7 +115,8 @@ const findCommand: CommandModule<object, SourceArgs> = {
   handler: async (argv) => {
     try {
       const r = await find(argv);
-      process.stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : renderFind(r));
+      if (argv.json) writeJson(r);
+      else writeOut(renderFind(r));
     } catch (err) {
       failCommand('volumes find', err);
     }
@@ -134,7 +136,12 @@ async function lookAt(v: VolumeReport, scratch: string, argv: LookArgs) {
   for (const [rel, why] of Object.entries(copy.digest.skipped)) process.stderr.write(`... did not copy ${JSON.stringify(rel)}: ${why}\n`);
   const engine = argv['volumes-root'] ? undefined : dockerEngine(argv['docker-host']);
   const opts = { dataDir: copy.copyDir, major: v.postgres!.major, workDir: join(copy.copyDir, '..'), engine };
-  const look = await lookInside({ ...opts, progress: (m) => process.stderr.write(`... ${m}\n`) });
+  const look = await lookInside({
+    ...opts,
+    progress: (m) => {
+      writeErr(`... ${m}\n`);
+    },
+  });
   let dumps = null;
   let checks = null;
   if (argv.dump?.length) {
@@ -166,24 +173,18 @@ const lookCommand: CommandModule<object, LookArgs> = {
       await mkdir(scratch, { recursive: true });
       const { copy, look, dumps, checks } = await lookAt(v, scratch, argv).catch((err: unknown) => {
         // A copy is never deleted for the operator: they may want to look at it themselves.
-        process.stderr.write(`what this look copied is kept in ${scratch} (the original was only read): remove it when you are done\n`);
+        writeErr(`what this look copied is kept in ${scratch} (the original was only read): remove it when you are done\n`);
         throw err;
       });
       if (argv.json) {
-        process.stdout.write(
-          JSON.stringify(
-            { volume: v, copy: { dir: copy.copyDir, digest: copy.digest.digest }, look, dumps, checks, originalUnchanged: true },
-            null,
-            2,
-          ) + '\n',
-        );
+        writeJson({ volume: v, copy: { dir: copy.copyDir, digest: copy.digest.digest }, look, dumps, checks, originalUnchanged: true });
       } else {
-        process.stdout.write(renderLook(look));
+        writeOut(renderLook(look));
         for (const c of checks ?? [])
-          process.stdout.write(
+          writeOut(
             `dump ${c.file}: ${c.restored && c.differences.length === 0 ? `restores, ${c.tables} table(s) with the same row counts` : `DOES NOT RESTORE CLEANLY: ${c.differences.join('; ')}`}\n`,
           );
-        process.stdout.write(
+        writeOut(
           `the original ${copy.original} is unchanged (sha256 tree digest ${copy.digest.digest.slice(0, 16)}…); the copy is in ${copy.copyDir}\n`,
         );
       }

@@ -4,12 +4,10 @@
  * run needs to be found again (a `--state-dir` other than the default).
  */
 
-const SAFE = /^[A-Za-z0-9_/.,:=+@%^-]+$/;
+import { pasteCommand } from './shell-quote.js';
 
-/** Quotes argv for a POSIX shell: safe words as they are, everything else in single quotes. */
-export function quote(argv: readonly string[]): string {
-  return argv.map((a) => (a !== '' && SAFE.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
+/** Quotes argv of a command printed for the operator to paste (core/shell-quote.ts). */
+export const quote = pasteCommand;
 
 let stateDirArgs: string[] = [];
 

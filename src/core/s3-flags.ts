@@ -6,4 +6,6 @@ export interface S3Flags {
   s3Endpoint?: string;
   s3Region?: string;
   s3PathStyle?: boolean;
+  /** `--s3-timeout`: a duration ("60s", "2m"). */
+  s3Timeout?: string;
 }

@@ -3,9 +3,10 @@
  * syslog files, and the answers the bundled scenario ships with.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { checkTrusted } from '../core/file-trust.js';
 import { readInputFile } from '../core/input-file.js';
 import { auditEventsProblem, isScenarioWorld, scalarText, type ScenarioWorld } from './world-shape.js';
 import { isRecord } from '../core/json.js';
@@ -30,6 +31,8 @@ export function loadScenario(dir: string): Scenario {
   if (!existsSync(file)) {
     throw new UsageError(`no scenario at ${abs} (expected ${file})`, { hint: 'pass --scenario with a folder like fixtures/seed-003' });
   }
+  // A rehearsal runs the scenario's runbook with what it holds: only a folder no other user may have written.
+  checkTrusted(file, 'scenario');
   const doc = readScenarioFile(file);
   const world = doc.world;
   if (!isScenarioWorld(world)) {
@@ -44,6 +47,7 @@ export function loadScenario(dir: string): Scenario {
         .map((f) => join(syslogDir, f))
     : [];
   const answers = join(abs, 'answers.yaml');
+  for (const f of [syslogDir, ...syslogPaths, answers]) checkTrusted(f, 'scenario file');
   return {
     dir: abs,
     title: scalarText(doc.title, abs),
@@ -78,13 +82,26 @@ function readScenarioFile(file: string): Record<string, unknown> {
   return isRecord(doc) ? doc : {};
 }
 
+/** A body file of the scenario: inside its folder, and no other user's. */
+function bodyFileIn(dir: string, named: string): string {
+  const file = resolve(dir, named);
+  const inside = relative(dir, file);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+    throw new UsageError(`${join(dir, 'scenario.yaml')}: the body file ${JSON.stringify(named)} is outside the scenario's folder`, {
+      hint: 'keep the bodies of the simulated objects in the scenario folder and name them relative to it',
+    });
+  }
+  checkTrusted(file, 'scenario file');
+  return file;
+}
+
 /** The objects' body files, named relative to the scenario's folder, by their whole path. */
 function bodyFilesIn(s3: SimBuckets, dir: string): SimBuckets {
   return Object.fromEntries(
     Object.entries(s3).map(([bucket, objects]) => [
       bucket,
       Object.fromEntries(
-        Object.entries(objects).map(([key, o]) => [key, o.bodyFile === undefined ? o : { ...o, bodyFile: resolve(dir, o.bodyFile) }]),
+        Object.entries(objects).map(([key, o]) => [key, o.bodyFile === undefined ? o : { ...o, bodyFile: bodyFileIn(dir, o.bodyFile) }]),
       ),
     ]),
   );

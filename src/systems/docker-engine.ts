@@ -6,8 +6,26 @@
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { Parser } from 'tar';
+import { formatDuration, parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume } from '../core/seams.js';
+
+/** How long one Engine call may take (beyond a stop's own grace period), by default. */
+const DEFAULT_ENGINE_TIMEOUT_MS = 60_000;
+
+/**
+ * The deadline of each Engine call: DINGO_RECOVER_DOCKER_TIMEOUT (a duration, "90s", "5m") when set,
+ * else a minute. An Engine that accepts and never answers, or stalls inside its answer, fails the
+ * call naming the socket and the call; nothing is retried (a container's create or start is not
+ * safe to repeat blindly; the step that asked decides).
+ */
+export function engineTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.DINGO_RECOVER_DOCKER_TIMEOUT;
+  if (given === undefined || given === '') return DEFAULT_ENGINE_TIMEOUT_MS;
+  const ms = parseDuration(given, 'DINGO_RECOVER_DOCKER_TIMEOUT');
+  if (ms < 1) throw new UsageError(`DINGO_RECOVER_DOCKER_TIMEOUT "${given}" must be longer than nothing`, { hint: 'e.g. 2m' });
+  return ms;
+}
 
 /** The socket path of a `unix://` Docker host (the only kind a host-local recovery uses). */
 export function socketPathOf(dockerHost: string): string {
@@ -114,16 +132,48 @@ async function fileOfArchive(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function dockerEngine(dockerHost: string): DockerEngine {
+/**
+ * `f` given an abort signal, failed when it has not settled within `ms`: the signal aborts its
+ * request (dockerode passes it on), and the call fails even where a call takes no signal.
+ */
+async function withDeadline<T>(ms: number, late: () => Error, f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(late());
+    }, ms);
+  });
+  try {
+    return await Promise.race([f(abort.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function dockerEngine(dockerHost: string, o: { timeoutMs?: number } = {}): DockerEngine {
   const socketPath = socketPathOf(dockerHost);
+  const timeoutMs = o.timeoutMs ?? engineTimeoutMs();
   // dockerode (with its gRPC and protobuf stack) loads only when the Engine is first asked something.
   let client: Promise<Docker> | undefined;
   const docker = (): Promise<Docker> => (client ??= import('dockerode').then((m) => new m.default({ socketPath })));
-  const call = async <T>(what: string, f: (d: Docker) => Promise<T>, tolerated?: { status: number; value: T }): Promise<T> => {
+  const call = async <T>(
+    what: string,
+    f: (d: Docker, abortSignal: AbortSignal) => Promise<T>,
+    tolerated?: { status: number; value: T },
+    graceMs = 0,
+  ): Promise<T> => {
+    const d = await docker();
+    const late = (): Error =>
+      new UsageError(`the Docker Engine at ${socketPath} gave no answer within ${formatDuration(timeoutMs + graceMs)} to ${what}`, {
+        hint: 'check the Docker daemon (systemctl status docker, its log); if it is only slow, give it longer with DINGO_RECOVER_DOCKER_TIMEOUT=5m, then try again',
+      });
     try {
-      return await f(await docker());
+      return await withDeadline(timeoutMs + graceMs, late, (signal) => f(d, signal));
     } catch (err) {
       if (tolerated && statusOf(err) === tolerated.status) return tolerated.value;
+      if (err instanceof UsageError) throw err;
       throw explain(socketPath, what, err);
     }
   };
@@ -131,13 +181,14 @@ export function dockerEngine(dockerHost: string): DockerEngine {
     where: `docker ${dockerHost}`,
     async listVolumes(): Promise<EngineVolume[]> {
       // The engine answers "Volumes": null when there are none.
-      const r = (await call('list volumes', (d) => d.listVolumes())) as { Volumes: WireVolume[] | null };
+      const r = (await call('list volumes', (d, abortSignal) => d.listVolumes({ abortSignal }))) as { Volumes: WireVolume[] | null };
       return (r.Volumes ?? []).map(volumeOf);
     },
     async listContainers(): Promise<EngineContainer[]> {
-      return (await call('list containers', (d) => d.listContainers({ all: true }))).map(containerOf);
+      return (await call('list containers', (d, abortSignal) => d.listContainers({ all: true, abortSignal }))).map(containerOf);
     },
     hasImage: (ref: string): Promise<boolean> =>
+      // dockerode's image inspect takes no signal: the deadline fails the call all the same.
       call(`inspect image ${ref}`, async (d) => (await d.getImage(ref).inspect(), true), { status: 404, value: false }),
     async readImageFile(ref: string, path: string): Promise<string> {
       const what = `read ${path} of the image ${ref}`;
@@ -162,19 +213,31 @@ export function dockerEngine(dockerHost: string): DockerEngine {
       }
     },
     async createContainer(spec: EngineContainerSpec): Promise<string> {
-      return (await call(`create container ${spec.name}`, (d) => d.createContainer(createOptionsOf(spec)))).id;
+      return (await call(`create container ${spec.name}`, (d, abortSignal) => d.createContainer({ ...createOptionsOf(spec), abortSignal })))
+        .id;
     },
     async startContainer(id: string): Promise<void> {
-      await call(`start container ${id}`, (d) => d.getContainer(id).start());
+      await call(`start container ${id}`, (d, abortSignal) => d.getContainer(id).start({ abortSignal }));
     },
     isRunning: (id: string): Promise<boolean> =>
-      call(`inspect container ${id}`, async (d) => (await d.getContainer(id).inspect()).State.Running, { status: 404, value: false }),
+      call(`inspect container ${id}`, async (d, abortSignal) => (await d.getContainer(id).inspect({ abortSignal })).State.Running, {
+        status: 404,
+        value: false,
+      }),
     async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-      // 304: already stopped.
-      await call(`stop container ${id}`, (d) => d.getContainer(id).stop({ t: timeoutSeconds }), { status: 304, value: undefined });
+      // 304: already stopped. The Engine answers once the container stopped, after up to its grace period.
+      await call(
+        `stop container ${id}`,
+        (d, abortSignal) => d.getContainer(id).stop({ t: timeoutSeconds, abortSignal }),
+        { status: 304, value: undefined },
+        timeoutSeconds * 1000,
+      );
     },
     async removeContainer(id: string): Promise<void> {
-      await call(`remove container ${id}`, (d) => d.getContainer(id).remove({ v: false }), { status: 404, value: undefined });
+      await call(`remove container ${id}`, (d, abortSignal) => d.getContainer(id).remove({ v: false, abortSignal }), {
+        status: 404,
+        value: undefined,
+      });
     },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * A webhook (`--notify URL`): one JSON POST, answered within a few seconds or given up. It goes
  * through the proxy the environment names for the URL (http-route.ts), as S3 and Elasticsearch do.
- * Its caller decides what a failure means; nothing here retries.
+ * The deadline covers the whole exchange (connecting, the headers, the last byte of the body), so
+ * a webhook that stalls or trickles its answer is given up as one that never answers. Its caller
+ * decides what a failure means; nothing here retries (a notice is a courtesy, never a stop).
  */
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
@@ -42,6 +44,8 @@ export function postJson(
   const payload = Buffer.from(JSON.stringify(body));
   const agents = agentsFor(url, { maxSockets: 1, env: o.env });
   const send = target.protocol === 'https:' ? https.request : http.request;
+  const late = (): Error => new Error(`${target.host} gave no answer within ${timeoutMs / 1000} s`);
+  const signal = AbortSignal.timeout(timeoutMs);
   return new Promise<number>((resolve, reject) => {
     const req = send(
       target,
@@ -49,7 +53,7 @@ export function postJson(
         method: 'POST',
         agent: target.protocol === 'https:' ? agents.https : agents.http,
         headers: { 'content-type': 'application/json', 'content-length': payload.length, 'user-agent': 'dingo-recover' },
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
       },
       (res) => {
         res.resume();
@@ -58,11 +62,13 @@ export function postJson(
           if (status >= 200 && status < 300) resolve(status);
           else reject(new Error(`it answered HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`));
         });
-        res.on('error', reject);
+        res.on('error', (err) => {
+          reject(signal.aborted ? late() : err);
+        });
       },
     );
     req.on('error', (err: Error & { code?: string }) => {
-      reject(err.name === 'AbortError' || err.name === 'TimeoutError' ? new Error(`no answer within ${timeoutMs / 1000} s`) : err);
+      reject(signal.aborted ? late() : err);
     });
     req.end(payload);
   }).finally(() => {

@@ -9,10 +9,9 @@
  * superuser's and read-only (systems/pg-reader.ts).
  */
 
-/** Quote one argument for /bin/sh. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../core/shell-quote.js';
+
+export { shellQuote };
 
 export interface SandboxSettings {
   dataDir: string;

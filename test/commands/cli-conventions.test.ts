@@ -23,13 +23,13 @@ describe('run ids on the command line', () => {
 });
 
 describe('a world-writable state folder', () => {
-  it('is warned about once on stderr by a command that uses it, naming the chmod that fixes it', async () => {
+  it('is refused by a command that uses it (exit 2), naming the chmod that fixes it', async () => {
     const state = tmp();
     chmodSync(state, 0o777);
     const r = await runCli(['runs', '--state-dir', state], { program: SOURCE_CLI });
-    expect(r.code).toBe(0);
-    expect(r.stderr.split(`warning: the state folder ${state} is writable by every user`)).toHaveLength(2);
-    expect(r.stderr).toContain(`chmod 700 ${state}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`refusing the state folder ${state}: it may be written by its group and other users (mode 0777)`);
+    expect(r.stderr).toContain(`chmod go-w ${state}`);
   });
 });
 

@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configuredSettings, defaultConfigFile, readConfigFile } from '../../src/commands/config-file.js';
@@ -71,5 +71,14 @@ describe('the settings file', () => {
     expect(() => configuredSettings(file, { DINGO_RECOVER_CONCURRENCY: 'lots' })).toThrow(
       /DINGO_RECOVER_CONCURRENCY: concurrency must be a number/,
     );
+  });
+});
+
+describe("the tests' own environment", () => {
+  it("reads no settings file, variable or state folder of the developer's", () => {
+    expect(defaultConfigFile().startsWith(tmpdir())).toBe(true);
+    expect(existsSync(defaultConfigFile())).toBe(false);
+    expect(process.env.XDG_STATE_HOME?.startsWith(tmpdir())).toBe(true);
+    expect(Object.keys(process.env).filter((k) => k.startsWith('DINGO_RECOVER_'))).toEqual([]);
   });
 });

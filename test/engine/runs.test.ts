@@ -126,20 +126,23 @@ describe('run ids', () => {
 });
 
 describe('a state folder others may write', () => {
-  it('is warned about once, naming it and the chmod that fixes it; a private one is not', () => {
+  it('is refused, naming it and the chmod that fixes it; a private one is not', () => {
     const state = join(tmp(), "ops' state");
     mkdirSync(join(state, 'runs'), { recursive: true });
     chmodSync(state, 0o777);
-    const warnings: string[] = [];
-    checkStateDir(state, (t) => warnings.push(t));
-    checkStateDir(state, (t) => warnings.push(t));
-    expect(warnings).toEqual([
-      `dingo-recover: warning: the state folder ${state} is writable by every user of this machine (mode 777): they could change its runs; fix it with: chmod 700 '${state.replace("'", "'\\''")}'\n`,
-    ]);
+    const err = thrown(() => {
+      checkStateDir(state);
+    });
+    expect(err.message).toBe(
+      `refusing the state folder ${state}: it may be written by its group and other users (mode 0777); another user could have written what it holds`,
+    );
+    expect(err.hint).toBe(`check what it holds, then take their write access away: chmod go-w '${state.replace("'", "'\\''")}'`);
+    expect(err.exitCode).toBe(EXIT.badInput);
     const mine = tmp();
     chmodSync(mine, 0o700);
-    checkStateDir(mine, (t) => warnings.push(t));
-    expect(warnings).toHaveLength(1);
+    expect(() => {
+      checkStateDir(mine);
+    }).not.toThrow();
   });
 
   it('a state folder the tool creates (for a run, or a swap plan) is private (0700)', () => {

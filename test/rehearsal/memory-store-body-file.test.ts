@@ -3,7 +3,7 @@
  * restores: lzop-compressed, binary). The file is named relative to the scenario's folder; the
  * simulated store answers its bytes exactly, and a copy answers the same.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,5 +42,25 @@ describe('an S3 object whose body is a file of the scenario', () => {
     expect((await store.get(ref)).equals(bytes)).toBe(true);
     await store.copy(ref, { ...ref, key: 'backups/y/wal/part.tar.lzo' });
     expect((await store.get({ ...ref, key: 'backups/y/wal/part.tar.lzo' })).equals(bytes)).toBe(true);
+  });
+});
+
+describe('a body file the scenario does not hold', () => {
+  it('is refused when named outside its folder, or when another user may write it', () => {
+    const scenario = join(dir, 'outside');
+    cpSync(join(ROOT, 'fixtures/seed-003'), scenario, { recursive: true });
+    const file = join(scenario, 'scenario.yaml');
+    const doc = parse(readFileSync(file, 'utf8')) as { world: { s3: Record<string, Record<string, object>> } };
+    const object = { size: 10, etag: 'e', lastModified: '2016-03-17T02:11:50.000Z' };
+    doc.world.s3['our-postgresql-backups']!['backups/x/wal/sysids/sysid'] = { ...object, bodyFile: '../../../etc/shadow' };
+    writeFileSync(file, stringify(doc));
+    expect(() => loadScenario(scenario)).toThrow(`the body file "../../../etc/shadow" is outside the scenario's folder`);
+
+    mkdirSync(join(scenario, 's3'));
+    writeFileSync(join(scenario, 's3', 'sysid'), '6264379237016444011');
+    chmodSync(join(scenario, 's3', 'sysid'), 0o666);
+    doc.world.s3['our-postgresql-backups']!['backups/x/wal/sysids/sysid'] = { ...object, bodyFile: 's3/sysid' };
+    writeFileSync(file, stringify(doc));
+    expect(() => loadScenario(scenario)).toThrow(`refusing the scenario file ${join(scenario, 's3', 'sysid')}: it may be written`);
   });
 });

@@ -4,6 +4,7 @@ import { createProxy } from 'proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson } from '../../src/systems/notify.js';
 import { listenOnLoopback, stopHttp } from '../support/loopback.js';
+import { startStalledServer } from '../support/stalled-server.js';
 
 async function listen(server: http.Server): Promise<string> {
   return `http://127.0.0.1:${await listenOnLoopback(server)}`;
@@ -45,4 +46,20 @@ describe('postJson', () => {
   it('gives up on a webhook that does not answer in time', async () => {
     await expect(postJson(`${hookUrl}/silent`, {}, { timeoutMs: 200, env: {} })).rejects.toThrow('no answer within 0.2 s');
   });
+});
+
+describe('postJson against a webhook that stalls', () => {
+  for (const stall of ['silent', 'headers', 'trickle'] as const) {
+    it(`gives up on one that ${stall === 'silent' ? 'never answers' : stall === 'headers' ? 'answers its headers and stalls' : 'trickles its answer'}, naming it`, async () => {
+      const server = await startStalledServer(stall, { intervalMs: 20, contentType: 'text/plain' });
+      try {
+        await expect(postJson(`${server.url}/hook`, { text: 'x' }, { timeoutMs: 300, env: {} })).rejects.toThrow(
+          `127.0.0.1:${server.port} gave no answer within 0.3 s`,
+        );
+        expect(server.requests).toEqual(['POST /hook HTTP/1.1']);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 });

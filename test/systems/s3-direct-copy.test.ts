@@ -45,7 +45,11 @@ describe('direct CopyObject against moto', () => {
     const route = routeOf({ protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: `/${BUCKET}/x/y%20z` }, 'x/y z');
     expect(route).toEqual({ protocol: 'http:', hostname: url.hostname, port: Number(url.port), prefix: `/${BUCKET}/`, misses: 0 });
     await createS3Store(moto.options).put({ bucket: BUCKET, key: 'src/one' }, 'one');
-    const direct = new DirectCopy(client, { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) });
+    const direct = new DirectCopy(
+      client,
+      { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) },
+      60_000,
+    );
     try {
       const ok = await direct.copy(route!, 'dst/one', `${BUCKET}/src/one`);
       expect(ok?.etag).toMatch(/^"[0-9a-f]{32}"$/);

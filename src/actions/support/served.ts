@@ -4,6 +4,7 @@
  * database: its system identifier (pg_controldata) is the one the deleted instance's archive
  * records in sysids/sysid, which the container copies into etcd's /initialize when it restores.
  */
+import { quote } from '../../core/command-line.js';
 import type { StepContext } from '../../engine/run/index.js';
 import type { CellDocker, ContainerInfo } from '../../adapters/docker.js';
 import { systemIdentifier } from '../../adapters/pg-replication.js';
@@ -46,7 +47,7 @@ export async function requireServesArchive(ctx: StepContext, docker: CellDocker,
     throw new StepFailed(
       `${container} serves the database with system identifier ${served}, not the restored one: the archive ${archiveUrl} holds ${expected}`,
       {
-        hint: `the container did not restore the archive (it may have initialised a new database: read \`docker logs ${container}\` for wal_e backup-fetch); nothing after the restore was done. Fix the cause (the archive at the container's prefix, etcd's /initialize, an empty /data), then resume`,
+        hint: `the container did not restore the archive (it may have initialised a new database: read \`${quote(['docker', 'logs', container])}\` for wal_e backup-fetch); nothing after the restore was done. Fix the cause (the archive at the container's prefix, etcd's /initialize, an empty /data), then resume`,
       },
     );
   }

@@ -1,3 +1,5 @@
+import { pasteCommand } from '../../core/shell-quote.js';
+
 /** What an operator can do about the cf CLI's common failures, matched on the reason it printed. */
 const HINTS: [RegExp, string][] = [
   [/not logged in/i, 'Log in as an admin first (cf login -a API_URL), then run again.'],
@@ -16,5 +18,5 @@ const HINTS: [RegExp, string][] = [
 /** The hint for a failure's reason; without a known reason, how to see the whole output. */
 export function hintFor(reason: string, argv: string[]): string {
   for (const [re, hint] of HINTS) if (re.test(reason)) return hint;
-  return `Run it by hand to see the whole output: ${argv.join(' ')}`;
+  return `Run it by hand to see the whole output: ${pasteCommand(argv)}`;
 }

@@ -40,10 +40,11 @@ export class CfCli extends CliProgram {
 
   constructor(runner: CommandRunner, opts: CfCliOptions = {}) {
     super(runner, opts.binary ?? 'cf', opts.env, cfEnv());
+    if (opts.readTimeoutMs !== undefined) this.readTimeoutMs = opts.readTimeoutMs;
   }
 
   private failed(args: string[], result: CommandResult, doing: string, hint?: string): StepFailed {
-    const reason = result.timedOut ? 'timed out' : failureText(result) || '(no output)';
+    const reason = result.timedOut ? this.timedOutReason() : failureText(result) || '(no output)';
     return this.failure(args, result, doing, reason, hint ?? hintFor(reason, [this.binary, ...args]));
   }
 

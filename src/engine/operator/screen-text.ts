@@ -1,13 +1,9 @@
 /** Text shaped for the operator's screen: command lines as a shell would read them, a step's result in a phrase, prose in lines. */
 import { truncate } from '../../core/display.js';
+import { pasteCommand } from '../../core/shell-quote.js';
 
-function quoteArg(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-export function formatArgv(argv: string[]): string {
-  return argv.map(quoteArg).join(' ');
-}
+/** A command line as the shell reads it, to paste. */
+export const formatArgv = pasteCommand;
 
 /** An output's value in a phrase: a list of texts joined by commas, a list of records counted. */
 export function shortValue(v: unknown): string {

@@ -4,7 +4,7 @@
  * from where, each decision with its evidence, who confirmed what and when, what was kept aside and
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
-import { commandLine } from '../../core/command-line.js';
+import { commandLine, quote } from '../../core/command-line.js';
 import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { printable } from '../../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
@@ -196,7 +196,7 @@ export function renderIncidentReport(t: Transcript): string {
     );
   if (kind === 'instance' && plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
     lines.push(
-      `- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`cf update-service ${name} -c '{"node-count": N}'\`, N from plan "${plan}"; never shrink it.`,
+      `- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`${quote(['cf', 'update-service', name, '-c', '{"node-count": N}'])}\`, N from plan "${plan}"; never shrink it.`,
     );
   }
   if (kind === 'summary') lines.push('- What the report above lists as still to do.');

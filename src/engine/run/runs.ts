@@ -13,6 +13,7 @@ import { replay, type RunState, type StepState } from '../journal/replay.js';
 import { livePid } from './lock.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { errnoCode } from '../../core/errors.js';
+import { checkTrusted } from '../../core/file-trust.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 export const LOCK_FILE = 'lock';
@@ -37,33 +38,12 @@ function checkRunId(runId: string): void {
   });
 }
 
-/** A path as a shell word: as it is when it needs no quoting, else in single quotes. */
-function shellWord(path: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The folders already warned about, so each is named once per process. */
-const warnedWritable = new Set<string>();
-
 /**
- * Warns (once, on stderr, as ssh warns about a key file others may read) when any local user may
- * write a state folder: they could plant or change its runs, journals and locks.
+ * Refuses a state folder (or its `runs` folder) that exists but cannot hold runs (a file, or a path
+ * through a file), or that another user owns or may write (core/file-trust.ts): they could plant or
+ * change its runs, journals and locks. A state folder that does not exist yet is fine: it holds no runs.
  */
-function warnIfWorldWritable(dir: string, mode: number, warn: (text: string) => void): void {
-  if ((mode & 0o002) === 0 || warnedWritable.has(dir)) return;
-  warnedWritable.add(dir);
-  warn(
-    `dingo-recover: warning: the state folder ${dir} is writable by every user of this machine (mode ${(mode & 0o7777).toString(8)}): ` +
-      `they could change its runs; fix it with: chmod 700 ${shellWord(dir)}\n`,
-  );
-}
-
-/**
- * Refuses a state folder (or its `runs` folder) that exists but cannot hold runs: a file, or a path
- * through a file. A state folder that does not exist yet is fine: it holds no runs. One that every
- * user may write is warned about.
- */
-export function checkStateDir(stateDir: string, warn: (text: string) => void = (t) => process.stderr.write(t)): void {
+export function checkStateDir(stateDir: string): void {
   for (const dir of [resolve(stateDir), runsDir(stateDir)]) {
     let st: Stats;
     try {
@@ -73,7 +53,7 @@ export function checkStateDir(stateDir: string, warn: (text: string) => void = (
       throw fsUsageError(err, 'use the state folder', dir);
     }
     if (!st.isDirectory()) throw fsUsageError(Object.assign(new Error('not a folder'), { code: 'EEXIST' }), 'use the state folder', dir);
-    warnIfWorldWritable(dir, st.mode, warn);
+    checkTrusted(dir, 'state folder');
   }
 }
 

@@ -58,7 +58,7 @@ export const DEFAULT_SETTINGS: Settings = {
  * files, the agent or the environment), so a resume reaches the same systems.
  */
 export interface LiveOptions {
-  s3?: { endpoint?: string; region?: string; pathStyle?: boolean };
+  s3?: { endpoint?: string; region?: string; pathStyle?: boolean; timeoutMs?: number };
   ssh?: {
     gateway?: string;
     user?: string;

@@ -7,6 +7,7 @@ import { readInputFile } from '../../core/input-file.js';
 import { secrets } from '../../core/redact.js';
 import { stripUrlCredentials } from '../../core/url-secrets.js';
 import { agentsFor, type Agents } from '../http-route.js';
+import { addDeadlines, DEFAULT_S3_TIMEOUT_MS } from './s3-deadline.js';
 
 export interface S3ClientOptions {
   endpoint?: string;
@@ -16,6 +17,8 @@ export interface S3ClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Attempts per request, first one included (default 6). */
   maxAttempts?: number;
+  /** How long an attempt may take to connect, to answer, and between stretches of its body (default 60 s; s3-deadline.ts). */
+  timeoutMs?: number;
 }
 
 /**
@@ -54,7 +57,7 @@ export function s3Client(
   opts: S3ClientOptions,
   env: NodeJS.ProcessEnv,
   maxSockets: number,
-): { client: S3Client; agents: Agents; where: string } {
+): { client: S3Client; agents: Agents; where: string; timeoutMs: number } {
   if (opts.credentials) {
     secrets.register(opts.credentials.secretAccessKey);
     secrets.register(opts.credentials.sessionToken);
@@ -64,6 +67,7 @@ export function s3Client(
   const endpoint = endpointOf(opts, known, env);
   // Through the proxy aws-cli would take to this endpoint (HTTPS_PROXY, NO_PROXY...), trusting AWS_CA_BUNDLE.
   const agents = agentsFor(endpoint, { maxSockets, ca: caBundle(env), env });
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS;
   const config: S3ClientConfig = {
     region,
     endpoint: opts.endpoint,
@@ -71,7 +75,15 @@ export function s3Client(
     credentials: opts.credentials,
     maxAttempts: opts.maxAttempts ?? 6,
     retryMode: 'standard',
-    requestHandler: { httpAgent: agents.http, httpsAgent: agents.https },
+    requestHandler: {
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+      throwOnRequestTimeout: true,
+      // A backstop only: the body's own watch (s3-deadline.ts) names the server and fires first.
+      socketTimeout: 3 * timeoutMs,
+    },
     // Resolve each command's middleware stack once, not on every request: a swap sends one
     // CopyObject per object, and building the stack was a fifth of the client's CPU per request.
     // Nothing changes the stack after the client is made.
@@ -81,6 +93,7 @@ export function s3Client(
   // No logger is given, yet the SDK's logger middleware builds a redacted copy of every input and
   // output for it (for a LIST, all 1000 entries of the page): a tenth of the client's CPU per request.
   client.middlewareStack.remove('loggerMiddleware');
+  addDeadlines(client, timeoutMs);
   const via = agents.proxy ? ` via proxy ${secrets.redact(stripUrlCredentials('proxy', agents.proxy).url)}` : '';
-  return { client, agents, where: `s3 ${opts.endpoint ?? known ?? endpoint}${via}` };
+  return { client, agents, where: `s3 ${opts.endpoint ?? known ?? endpoint}${via}`, timeoutMs };
 }

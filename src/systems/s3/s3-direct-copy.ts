@@ -9,6 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { watchBody } from './s3-deadline.js';
 
 export interface CopyRoute {
   protocol: string;
@@ -50,10 +51,11 @@ export function routeOf(req: { protocol?: string; hostname?: string; port?: numb
 }
 
 export class DirectCopy {
-  /** The client's own agents: the same sockets, proxy and trusted certificate authorities as its requests. */
+  /** The client's own agents and deadline: the same sockets, proxy, trusted certificate authorities and timeouts as its requests. */
   constructor(
     private readonly client: S3Client,
     private readonly agents: { http: http.Agent; https: http.Agent },
+    private readonly timeoutMs: number,
   ) {}
 
   /** One copy on `route`; undefined on any failure or unexpected answer. */
@@ -94,16 +96,20 @@ export class DirectCopy {
         { method: 'PUT', hostname: route.hostname, port: route.port, path, headers, agent: secure ? this.agents.https : this.agents.http },
         (res) => {
           let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => {
+          const body = watchBody(res, this.timeoutMs, () => `S3 at ${route.hostname}:${route.port ?? ''}`);
+          body.setEncoding('utf8');
+          body.on('data', (d: string) => (text += d));
+          body.on('end', () => {
             resolve(res.statusCode === 200 ? text : undefined);
           });
-          res.on('error', () => {
+          body.on('error', () => {
+            req.destroy();
             resolve(undefined);
           });
         },
       );
+      // Silent past the deadline (connecting, or before its headers): the copy goes through the SDK.
+      req.setTimeout(this.timeoutMs, () => req.destroy());
       req.on('error', () => {
         resolve(undefined);
       });

@@ -52,6 +52,11 @@ export function describeS3Error(err: unknown, op: string, bucket: string, key = 
     hint = 'The WAL bucket is WAL_S3_BUCKET in the service container environment.';
   } else if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed') {
     message = `bucket "${bucket}" is in another region than ${where} (${code}): set the region of the bucket`;
+  } else if (errorCode(err) === 'TimeoutError') {
+    const tried = attempts && attempts > 1 ? ` (${attempts} attempts)` : '';
+    message = `${where} did not answer in time for ${op} on ${url}${tried}: ${detail}`;
+    hint =
+      'The store accepted the connection but stalled. Check the S3 endpoint, proxy and network; if it is only slow, give it longer with --s3-timeout (per attempt, default 60s), then try again.';
   } else if (status === undefined && isNetworkError(err)) {
     message = `cannot reach ${where} for ${op} on ${url}: ${detail}`;
     hint = 'Check the S3 endpoint and region, and that this machine can reach them (proxy, firewall, DNS).';

@@ -45,13 +45,13 @@ const DIRECT_SOCKETS = 64;
 const DIRECT_MISSES = 3;
 
 export function createS3Store(opts: S3Options = {}, env: NodeJS.ProcessEnv = process.env): ObjectStore {
-  const { client, agents, where } = s3Client(opts, env, DIRECT_SOCKETS);
+  const { client, agents, where, timeoutMs } = s3Client(opts, env, DIRECT_SOCKETS);
   const routes = learnCopyRoutes(client);
   return new S3Store(
     client,
     where,
     { threshold: Math.min(opts.multipartCopyThreshold ?? MAX_COPY_OBJECT, MAX_COPY_OBJECT), partSize: opts.multipartPartSize ?? 512 * MiB },
-    { direct: new DirectCopy(client, agents), routes },
+    { direct: new DirectCopy(client, agents, timeoutMs), routes },
   );
 }
 
