@@ -4,6 +4,7 @@
  * the first lines are sniffed to report a file that is not syslog at all.
  */
 import { parseSyslog } from '../../adapters/syslog.js';
+import { withoutFrameHeader } from '../../adapters/syslog-frames.js';
 import { reportProblem, type FileHit, type ScanTerm, type SearchReport } from '../../core/log-source.js';
 import { TermScanner } from './term-scanner.js';
 
@@ -28,13 +29,13 @@ function sniff(name: string, chunk: Buffer, fileTime: Date, report: SearchReport
     .slice(0, SNIFF_LINES)
     .filter((l) => l.trim() !== '' && !l.includes('\u0000'));
   if (lines.length === 0) return;
-  if (lines.some((l) => parseSyslog(l, fileTime) !== null)) return;
+  if (lines.some((l) => parseSyslog(withoutFrameHeader(l), fileTime) !== null)) return;
   entry.note = 'unknown format: no syslog line among the first lines; searched as plain text';
   reportProblem(
     report,
     'unknownFormat',
     { path: name },
-    `none of the first ${lines.length} lines is RFC 3164 or RFC 5424 syslog; searched as plain text`,
+    `none of the first ${lines.length} lines is syslog (RFC 3164, RFC 5424, RFC 3339-dated, octet-counted); searched as plain text`,
   );
 }
 
