@@ -160,6 +160,26 @@ describe('scanFiles', () => {
     expect(hits.some((h) => h.line.includes('garbage'))).toBe(false);
   });
 
+  it('scans a large file on a worker thread with the same hits, offsets, problems and counts as on this one', async () => {
+    // Over several blocks of the worker's reads: CRLF lines, a line over 1 MiB, binary lines, a last line without newline.
+    const big = join(dir, 'big.log');
+    const parts = [body.repeat(40), 'Mar 16 23:10:00 host tag:  needle crlf\r\n', 'x'.repeat(MAX_LINE + 5), ' needle\n'];
+    parts.push('needle \u0000 binary\n', body.repeat(40), 'Mar 16 23:10:00 host tag:  needle at the end');
+    await writeFile(big, parts.join(''));
+    const run = async (workerFrom: number) => {
+      const report = emptyReport(['needle']);
+      const hits: FileHit[] = [];
+      await scanFiles([big, join(dir, 'logs', 'broker.log')], ['needle'], report, (h) => hits.push(h), { workerFrom });
+      return { report, hits };
+    };
+    const here = await run(Infinity);
+    const there = await run(0);
+    expect(here.hits.length).toBe(200 * 81 + 2);
+    expect(here.report.badInput).toMatchObject({ longLine: 1, binary: 1 });
+    expect(there.hits).toEqual(here.hits);
+    expect(there.report).toEqual(here.report);
+  });
+
   it('reads standard input as `-`, gzip or not', async () => {
     const plain = await scan(['-'], Readable.from([Buffer.from(body)]));
     expect(plain.hits.length).toBe(200);
