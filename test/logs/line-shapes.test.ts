@@ -2,7 +2,8 @@
  * `logs find --logs` over one file that holds every syslog shape the platform's forwarders write:
  * RFC 3164, RFC 5424, RSYSLOG_ForwardFormat (`<PRI>` and an RFC 3339 time) and RFC 6587
  * octet-counted frames, several on a line and one over lines. It must find what the same lines
- * in RFC 3164 find, and still refuse a tenant's broker-shaped lines behind a container's tag.
+ * in RFC 3164 find, and still refuse a tenant's broker-shaped lines behind a container's tag, found
+ * by the worker thread that scans large files.
  */
 import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { parseSyslog } from '../../src/adapters/syslog.js';
 import { brokerRecord } from '../support/forged-lines.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
 import { runLogs } from '../support/logs-cli.js';
+import { WORKER_FROM } from '../../src/systems/syslog/index.js';
 
 let dir: string;
 let truth: GeneratedLogs;
@@ -59,8 +61,10 @@ beforeAll(async () => {
     ),
     '\n',
   ];
+  // Cron's lines fill the file past the size scanned on a worker thread, so the tenant's lines are found there.
+  const cron = `${lines[0]!.slice(0, 15)} ${deleted.nodes[0]!.cellAgent} CRON[7]: (root) CMD (/var/vcap/bosh/bin/logrotate-cron)\n`;
   mixed = join(dir, 'mixed.log');
-  await writeFile(mixed, mixShapes(lines, mtime) + forged.join(''));
+  await writeFile(mixed, mixShapes(lines, mtime) + cron.repeat(Math.ceil(WORKER_FROM / cron.length)) + forged.join(''));
   await utimes(mixed, mtime, mtime);
 });
 afterAll(async () => {

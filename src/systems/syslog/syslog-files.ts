@@ -37,7 +37,7 @@ export interface ScanFilesOptions {
 }
 
 /** A worker thread costs a few tens of milliseconds to start: about what one thread takes to scan this much. */
-const WORKER_FROM = 64 * 1024 * 1024;
+export const WORKER_FROM = 64 * 1024 * 1024;
 
 /** The note of a file left unread because it was last written before --since. */
 export const NOT_READ_BEFORE_SINCE = 'not read: last written before --since';
