@@ -148,7 +148,7 @@ export async function benchLogs(): Promise<string> {
     log(`       ${side('zcat | grep -F', gz.bytes, zgrep!)}${zrg ? `; ${side('zcat | rg -F', gz.bytes, zrg)}` : ''}`);
     log(check('plain', plain, oursPlain!.runs[0]!.first ?? null));
     log(check('gzip', gz, oursGz!.runs[0]!.first ?? null));
-    log('targets: plain >= 1.00 (grep -F), gzip >= 0.80 (zcat | grep -F), rss_mb < 200; rg -F printed beside, when installed');
+    log('targets: plain >= 1.20 (grep -F), gzip >= 1.50 (zcat | grep -F), rss_mb < 200; rg -F printed beside, when installed');
     const ratio = (o: { wall: number }, ref: { wall: number }): string => (ref.wall / o.wall).toFixed(2);
     const cpuRatio = (o: { cpu: number }, ref: { cpu: number }): string => (ref.cpu / o.cpu).toFixed(2);
     const vsRg = rg && zrg ? ` plain_rg=${ratio(oursPlain!, rg)} gzip_rg=${ratio(oursGz!, zrg)}` : '';

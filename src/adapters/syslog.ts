@@ -1,6 +1,10 @@
 /**
  * Syslog line prefixes: RFC 3164 (`Mar 16 23:10:17 host tag:  payload`, the shape BOSH
- * forwards, with no year) and RFC 5424 (`<14>1 2016-03-17T06:10:17Z host app procid msgid sd payload`).
+ * forwards, with no year), RFC 5424 (`<14>1 2016-03-17T06:10:17Z host app procid msgid sd payload`)
+ * and RFC 3164's fields behind an RFC 3339 time (`<14>2016-11-25T10:20:30.123456+00:00 host
+ * tag[pid]: payload`: rsyslog's RSYSLOG_ForwardFormat, which CF's metron forwards; without `<PRI>`,
+ * RSYSLOG_FileFormat). RFC 6587 octet-counted frames (`LEN <14>1 ...`) are cut apart by the
+ * scan (syslog-frames.ts), which hands each frame's message here.
  */
 import { dateOf, INVALID_DATE, isoDate, isValidDate, utcDate } from './log-dates.js';
 
@@ -15,7 +19,7 @@ export interface SyslogLine {
   payload: string;
   /** The prefix had no year (RFC 3164): it was inferred from the file's time. */
   yearInferred: boolean;
-  format: 'rfc3164' | 'rfc5424';
+  format: 'rfc3164' | 'rfc5424' | 'rfc3339';
 }
 
 const MONTHS: Record<string, number> = {
@@ -52,6 +56,9 @@ export function inferYear(month: number, day: number, reference: Date): number {
  */
 const RFC3164 = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) ([^\s:[]+)(?:\[\d+\])?: ?/;
 
+/** `[<PRI>]` RFC 3339 time, then RFC 3164's `HOST TAG[[pid]]: `, up to the payload. */
+const RFC3339 = /^(?:<\d{1,3}>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|z|[+-]\d\d:\d\d)) (\S+) ([^\s:[]+)(?:\[\d+\])?: ?/;
+
 /**
  * Midnight (UTC ms) of an RFC 3164 date, its year inferred from the file's time; NaN when the date
  * does not exist. A file's lines come day by day, so the last day read is kept.
@@ -76,12 +83,15 @@ function timeOn(midnight: number, hour: number, minute: number, second: number):
   return dateOf(midnight + hour * 3_600_000 + minute * 60_000 + second * 1000);
 }
 
-/** Parse a syslog line; null when it is neither RFC 3164 nor RFC 5424. */
+/** Parse a syslog line; null when it is none of RFC 3164, RFC 5424 and RFC 3339-dated RFC 3164. */
 export function parseSyslog(line: string, fileTime: Date): SyslogLine | null {
-  if (line.charCodeAt(0) === 60 /* < */ && line.charCodeAt(line.indexOf('>') + 1) === 49 /* 1 */) {
+  const afterPri = line.charCodeAt(0) === 60 /* < */ ? line.indexOf('>') + 1 : 0;
+  if (afterPri > 0 && line.charCodeAt(afterPri) === 49 /* 1 */ && line.charCodeAt(afterPri + 1) === 32) {
     const r = parse5424(line);
     if (r) return r;
   }
+  const first = line.charCodeAt(afterPri);
+  if (first >= 48 && first <= 57) return parse3339(line);
   const m = RFC3164.exec(line);
   if (!m) return null;
   const month = MONTHS[m[1]!];
@@ -93,6 +103,14 @@ export function parseSyslog(line: string, fileTime: Date): SyslogLine | null {
   if (isValidDate(time)) return { time, host, tag, payload, yearInferred: true, format: 'rfc3164' };
   const at = line.indexOf(m[1]!);
   return { time: null, badTime: line.slice(at, at + 15), host, tag, payload, yearInferred: true, format: 'rfc3164' };
+}
+
+function parse3339(line: string): SyslogLine | null {
+  const m = RFC3339.exec(line);
+  if (!m) return null;
+  const time = isoDate(m[1]!);
+  const fields = { host: m[2]!, tag: m[3]!, payload: line.slice(m[0].length).trimStart(), yearInferred: false, format: 'rfc3339' as const };
+  return isValidDate(time) ? { time, ...fields } : { time: null, badTime: m[1]!, ...fields };
 }
 
 function parse5424(line: string): SyslogLine | null {

@@ -78,6 +78,78 @@ describe('syslog prefixes', () => {
     expect(b.payload).toBe('public address 10.0.0.1:1');
   });
 
+  // Each shape the platform's forwarders write, with the host, program and time read from it.
+  it.each([
+    [
+      'RFC 3164 (BOSH)',
+      'Mar 16 23:10:17 0.router.dingo broker.stdout.log:  {"x":1}',
+      'rfc3164',
+      '0.router.dingo',
+      'broker.stdout.log',
+      '2016-03-16T23:10:17.000Z',
+      '{"x":1}',
+    ],
+    [
+      'RFC 3164 with <PRI>',
+      '<14>Mar 16 23:10:17 host CRON[12]: (root) CMD',
+      'rfc3164',
+      'host',
+      'CRON',
+      '2016-03-16T23:10:17.000Z',
+      '(root) CMD',
+    ],
+    [
+      'RFC 5424',
+      '<14>1 2016-03-17T06:10:17.896Z 10.0.0.5 broker.stdout.log - - - {"x":1}',
+      'rfc5424',
+      '10.0.0.5',
+      'broker.stdout.log',
+      '2016-03-17T06:10:17.896Z',
+      '{"x":1}',
+    ],
+    [
+      'RSYSLOG_ForwardFormat (metron): <PRI> and an RFC 3339 time, no version',
+      '<14>2016-11-25T10:20:30.123456+00:00 0.router.dingo broker.stdout.log[4242]: {"x":1}',
+      'rfc3339',
+      '0.router.dingo',
+      'broker.stdout.log',
+      '2016-11-25T10:20:30.123Z',
+      '{"x":1}',
+    ],
+    [
+      'RSYSLOG_ForwardFormat, a container and an offset',
+      '<30>2016-11-25T11:20:30.5+01:00 14ddd22e-719e-4aca-b318-7f291c97fbba docker/cf-c8ce128e-7b4c-4fe7-a533-e9379356f906:  patroni> hi',
+      'rfc3339',
+      '14ddd22e-719e-4aca-b318-7f291c97fbba',
+      'docker/cf-c8ce128e-7b4c-4fe7-a533-e9379356f906',
+      '2016-11-25T10:20:30.500Z',
+      'patroni> hi',
+    ],
+    [
+      'RSYSLOG_FileFormat: an RFC 3339 time without <PRI>',
+      '2016-11-25T10:20:30Z cell confd[77]: INFO x',
+      'rfc3339',
+      'cell',
+      'confd',
+      '2016-11-25T10:20:30.000Z',
+      'INFO x',
+    ],
+  ])('reads %s', (_name, line, format, host, tag, time, payload) => {
+    const s = parseSyslog(line, FILE_2016)!;
+    expect(s).toMatchObject({ format, host, tag, payload, yearInferred: format === 'rfc3164' });
+    expect(s.time!.toISOString()).toBe(time);
+  });
+
+  it('keeps an RFC 3339 time that is no date as a bad time, and refuses a digit that starts no time', () => {
+    expect(parseSyslog('<14>2016-02-30T10:20:30Z host tag: x', FILE_2016)).toMatchObject({
+      time: null,
+      badTime: '2016-02-30T10:20:30Z',
+      tag: 'tag',
+    });
+    expect(parseSyslog('<14>2016-11-25 host tag: x', FILE_2016)).toBeNull();
+    expect(parseSyslog('12 <14>1 2016-03-17T06:10:17Z h t - - - x', FILE_2016)).toBeNull();
+  });
+
   it('refuses what is not syslog', () => {
     expect(parseSyslog('hello world', FILE_2016)).toBeNull();
     expect(parseSyslog('{"timestamp":"1"}', FILE_2016)).toBeNull();

@@ -53,6 +53,43 @@ describe('TermScanner', () => {
   });
 });
 
+describe('TermScanner on RFC 6587 octet-counted frames', () => {
+  const frame = (msg: string): string => `${Buffer.byteLength(msg)} ${msg}`;
+  const a = '<14>1 2016-03-17T06:10:17Z h broker.stdout.log - - - alpha é';
+  const b = '<14>1 2016-03-17T06:10:18Z h broker.stdout.log - - - beta';
+  const spanning = '<14>1 2016-03-17T06:10:19Z h app - - -\ncontinued beta\nand more';
+  const plain = 'Mar 17 06:10:20 h tag: a plain alpha line';
+  const stream = Buffer.from(`${frame(a)}${frame(b)}\n${frame(spanning)}\n${plain}\n${frame(b)}`);
+
+  it('hands on each frame, several on a line or one over lines, and the plain lines between them, whatever the chunking', () => {
+    const at = (s: string): number => stream.indexOf(Buffer.from(s));
+    const expected = [
+      { line: a, offset: at(a) },
+      { line: b, offset: at(b) },
+      { line: spanning, offset: at(spanning) },
+      { line: plain, offset: at(plain) },
+      { line: b, offset: stream.lastIndexOf(Buffer.from(b)) },
+    ];
+    // The first chunk tells the scan that the stream holds frames; the rest may come in any pieces.
+    for (const size of [1, 5, 13, 64, 1000]) {
+      const chunks = [stream.subarray(0, 64), ...splitEvery(stream.subarray(64), size)];
+      expect(collect(['alpha', 'beta'], chunks).hits, `chunks of ${size}`).toEqual(expected);
+    }
+    expect(collect(['continued'], [stream]).hits.map((h) => h.line)).toEqual([spanning]);
+  });
+
+  it('reports a frame over 1 MiB and a frame with NUL bytes, and goes on with the next frame', () => {
+    const big = `<14>1 - h t - - - ${'x'.repeat(MAX_LINE)} beta`;
+    const r = collect(
+      ['beta'],
+      splitEvery(Buffer.from(`${frame(b)}${frame(big)}${frame('<14>1 - h t - - - beta\u0000')}${frame(b)}`), MAX_LINE / 2),
+    );
+    expect(r.long).toEqual([Buffer.byteLength(frame(big))]);
+    expect(r.binary).toBe(1);
+    expect(r.hits.map((h) => h.line)).toEqual([b, b]);
+  });
+});
+
 describe('scanFiles', () => {
   let dir: string;
   const line = (n: number) => `Mar 16 23:10:${String(n % 60).padStart(2, '0')} host tag:  needle ${n}\n`;
@@ -121,6 +158,26 @@ describe('scanFiles', () => {
     expect(report.badInput.unknownFormat).toBe(1);
     expect(hits.map((h) => h.line)).toContain('needle without any syslog prefix');
     expect(hits.some((h) => h.line.includes('garbage'))).toBe(false);
+  });
+
+  it('scans a large file on a worker thread with the same hits, offsets, problems and counts as on this one', async () => {
+    // Over several blocks of the worker's reads: CRLF lines, a line over 1 MiB, binary lines, a last line without newline.
+    const big = join(dir, 'big.log');
+    const parts = [body.repeat(40), 'Mar 16 23:10:00 host tag:  needle crlf\r\n', 'x'.repeat(MAX_LINE + 5), ' needle\n'];
+    parts.push('needle \u0000 binary\n', body.repeat(40), 'Mar 16 23:10:00 host tag:  needle at the end');
+    await writeFile(big, parts.join(''));
+    const run = async (workerFrom: number) => {
+      const report = emptyReport(['needle']);
+      const hits: FileHit[] = [];
+      await scanFiles([big, join(dir, 'logs', 'broker.log')], ['needle'], report, (h) => hits.push(h), { workerFrom });
+      return { report, hits };
+    };
+    const here = await run(Infinity);
+    const there = await run(0);
+    expect(here.hits.length).toBe(200 * 81 + 2);
+    expect(here.report.badInput).toMatchObject({ longLine: 1, binary: 1 });
+    expect(there.hits).toEqual(here.hits);
+    expect(there.report).toEqual(here.report);
   });
 
   it('reads standard input as `-`, gzip or not', async () => {

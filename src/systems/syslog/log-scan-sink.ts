@@ -4,7 +4,9 @@
  * the first lines are sniffed to report a file that is not syslog at all.
  */
 import { parseSyslog } from '../../adapters/syslog.js';
+import { withoutFrameHeader } from '../../adapters/syslog-frames.js';
 import { reportProblem, type FileHit, type ScanTerm, type SearchReport } from '../../core/log-source.js';
+import type { RecordSink } from './frame-walk.js';
 import { TermScanner } from './term-scanner.js';
 
 export interface ChunkScanner {
@@ -15,7 +17,7 @@ export interface ChunkScanner {
 const SNIFF_LINES = 20;
 
 /** Whether the first lines of a file look like syslog (or at least text), to report unknown formats. */
-function sniff(name: string, chunk: Buffer, fileTime: Date, report: SearchReport, entry: SearchReport['files'][number]): void {
+export function sniff(name: string, chunk: Buffer, fileTime: Date, report: SearchReport, entry: SearchReport['files'][number]): void {
   const head = chunk.subarray(0, Math.min(chunk.length, 64 * 1024));
   if (head.indexOf(0) >= 0 && head.subarray(0, 512).indexOf(0) >= 0 && !head.subarray(0, 512).toString('latin1').includes('\n')) {
     entry.note = 'binary content';
@@ -28,26 +30,25 @@ function sniff(name: string, chunk: Buffer, fileTime: Date, report: SearchReport
     .slice(0, SNIFF_LINES)
     .filter((l) => l.trim() !== '' && !l.includes('\u0000'));
   if (lines.length === 0) return;
-  if (lines.some((l) => parseSyslog(l, fileTime) !== null)) return;
+  if (lines.some((l) => parseSyslog(withoutFrameHeader(l), fileTime) !== null)) return;
   entry.note = 'unknown format: no syslog line among the first lines; searched as plain text';
   reportProblem(
     report,
     'unknownFormat',
     { path: name },
-    `none of the first ${lines.length} lines is RFC 3164 or RFC 5424 syslog; searched as plain text`,
+    `none of the first ${lines.length} lines is syslog (RFC 3164, RFC 5424, RFC 3339-dated, octet-counted); searched as plain text`,
   );
 }
 
-/** A scanner for one file or stream: its hits counted and passed on, its overlong and binary lines reported, its first lines sniffed. */
-export function makeScanner(
+/** Where the lines a scan of one file or stream finds go: its hits counted and passed on, its overlong and binary lines reported. */
+export function fileSink(
   name: string,
   fileTime: Date,
-  terms: readonly ScanTerm[],
   report: SearchReport,
   entry: SearchReport['files'][number],
   onHit: (hit: FileHit) => void,
-): ChunkScanner {
-  const scanner = new TermScanner(terms, {
+): RecordSink {
+  return {
     hit(line, offset) {
       entry.matchedLines += 1;
       report.matchedLines += 1;
@@ -59,7 +60,19 @@ export function makeScanner(
     binaryLines(offset, count) {
       reportProblem(report, 'binary', { path: name, offset }, `${count} line(s) with NUL bytes were not searched`, count);
     },
-  });
+  };
+}
+
+/** A scanner for one file or stream: its hits and problems into fileSink, its first lines sniffed. */
+export function makeScanner(
+  name: string,
+  fileTime: Date,
+  terms: readonly ScanTerm[],
+  report: SearchReport,
+  entry: SearchReport['files'][number],
+  onHit: (hit: FileHit) => void,
+): ChunkScanner {
+  const scanner = new TermScanner(terms, fileSink(name, fileTime, report, entry, onHit));
   let first = true;
   return {
     push(chunk) {

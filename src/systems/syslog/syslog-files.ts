@@ -13,8 +13,9 @@ import { reportProblem, type FileHit, type ScanTerm, type SearchReport } from '.
 import { errorText, notAFileWhy, OPEN_FLAGS } from '../file-problems.js';
 import { numberSkippedLines } from './log-line-numbers.js';
 import { expandPaths } from './log-paths.js';
-import { makeScanner, type ChunkScanner } from './log-scan-sink.js';
+import { fileSink, makeScanner, sniff, type ChunkScanner } from './log-scan-sink.js';
 import { CHUNK } from './term-scanner.js';
+import { ScanThread } from './worker-scan.js';
 
 export { numberSkippedLines } from './log-line-numbers.js';
 
@@ -31,7 +32,12 @@ export interface ScanFilesOptions {
   /** Files last written before this cannot hold lines of the window: they are listed, not read. */
   since?: Date;
   stdin?: Readable;
+  /** Plain files of at least this many bytes are scanned on a worker thread (worker-scan.ts); default WORKER_FROM. */
+  workerFrom?: number;
 }
+
+/** A worker thread costs a few tens of milliseconds to start: about what one thread takes to scan this much. */
+export const WORKER_FROM = 64 * 1024 * 1024;
 
 /** The note of a file left unread because it was last written before --since. */
 export const NOT_READ_BEFORE_SINCE = 'not read: last written before --since';
@@ -44,16 +50,21 @@ export async function scanFiles(
   onHit: (hit: FileHit) => void,
   options: ScanFilesOptions = {},
 ): Promise<void> {
-  for (const target of await expandPaths(paths, report)) {
-    if (target === '-') {
-      await scanStream('-', options.stdin ?? process.stdin, new Date(), terms, report, onHit);
-      continue;
+  const thread = new ScanThread();
+  try {
+    for (const target of await expandPaths(paths, report)) {
+      if (target === '-') {
+        await scanStream('-', options.stdin ?? process.stdin, new Date(), terms, report, onHit);
+        continue;
+      }
+      if (options.since && target.mtime < options.since) {
+        report.files.push({ path: target.path, bytes: 0, matchedLines: 0, gzip: false, note: NOT_READ_BEFORE_SINCE });
+        continue;
+      }
+      await scanFile(target, terms, report, onHit, { thread, from: options.workerFrom ?? WORKER_FROM });
     }
-    if (options.since && target.mtime < options.since) {
-      report.files.push({ path: target.path, bytes: 0, matchedLines: 0, gzip: false, note: NOT_READ_BEFORE_SINCE });
-      continue;
-    }
-    await scanFile(target.path, target.mtime, terms, report, onHit);
+  } finally {
+    await thread.close();
   }
   await numberSkippedLines(report);
 }
@@ -75,11 +86,11 @@ async function openRegular(path: string, report: SearchReport): Promise<FileHand
 }
 
 async function scanFile(
-  path: string,
-  mtime: Date,
+  { path, mtime }: { path: string; mtime: Date },
   terms: readonly ScanTerm[],
   report: SearchReport,
   onHit: (hit: FileHit) => void,
+  worker: { thread: ScanThread; from: number },
 ): Promise<void> {
   let fh = await openRegular(path, report);
   if (!fh) return;
@@ -94,6 +105,25 @@ async function scanFile(
       const stream = fh.createReadStream({ highWaterMark: CHUNK, start: 0 });
       fh = undefined; // the stream closes it
       await scanGzip(stream, path, scanner, entry, report);
+      return;
+    }
+    if ((await fh.stat()).size >= worker.from) {
+      sniff(path, buf.subarray(0, first.bytesRead), mtime, report, entry);
+      await worker.thread.scan(fh.fd, terms, READ_SIZE, {
+        ...fileSink(path, mtime, report, entry, onHit),
+        progress(bytes) {
+          report.bytes += bytes - entry.bytes;
+          entry.bytes = bytes;
+        },
+        failed(why) {
+          reportProblem(
+            report,
+            'unreadable',
+            { path },
+            `read failed after ${entry.bytes} bytes: ${why}; the lines before it were searched`,
+          );
+        },
+      });
       return;
     }
     await readPlain(fh, buf, first.bytesRead, scanner, entry, report);

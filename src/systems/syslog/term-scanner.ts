@@ -3,9 +3,13 @@
  * chunks, without splitting everything into lines. The terms are searched with Buffer#indexOf
  * (memchr on each term's rarest byte, term-set.ts) in one ordered walk over the complete lines of
  * a chunk; only the lines that count are decoded.
+ * A stream whose first lines hold RFC 6587 octet-counted frames is read record by record instead
+ * (frame-walk.ts): each frame, or each line between frames, is searched on its own.
  * Memory stays constant: one chunk plus at most one partial line (capped at MAX_LINE).
  */
+import { holdsFrames } from '../../adapters/syslog-frames.js';
 import type { ScanTerm } from '../../core/log-source.js';
+import { FrameWalk, type RecordSink } from './frame-walk.js';
 import { TermSet } from './term-set.js';
 
 export const MAX_LINE = 1 << 20;
@@ -17,13 +21,6 @@ export const CHUNK = 1 << 20;
 
 /** Bytes of the first chunk that choose the byte each term is searched from: a hundred lines or so. */
 const SAMPLE = 16 * 1024;
-
-export interface ScanSink {
-  /** A line (without its newline) that contains a term and counts; `offset` is its byte offset in the stream. */
-  hit(line: string, offset: number): void;
-  longLine(offset: number, length: number): void;
-  binaryLines(offset: number, count: number): void;
-}
 
 const NL = 10;
 
@@ -38,10 +35,12 @@ export class TermScanner {
   private skipping = false;
   private skipStart = 0;
   private position = 0;
+  /** Set on the first chunk when the stream holds octet-counted frames. */
+  private frames: FrameWalk | null = null;
 
   constructor(
     terms: readonly ScanTerm[],
-    private readonly sink: ScanSink,
+    private readonly sink: RecordSink,
   ) {
     this.terms = new TermSet(terms);
     this.next = new Int32Array(this.terms.size);
@@ -52,6 +51,11 @@ export class TermScanner {
     if (!this.tuned) {
       this.tuned = true;
       this.terms.tune(chunk.subarray(0, SAMPLE));
+      if (holdsFrames(chunk.subarray(0, SAMPLE))) this.frames = new FrameWalk(this.terms, this.sink, MAX_LINE);
+    }
+    if (this.frames) {
+      this.frames.push(chunk);
+      return;
     }
     const base = this.position;
     this.position += chunk.length;
@@ -86,6 +90,10 @@ export class TermScanner {
 
   /** End of stream: a last line without a newline is still searched. */
   end(): void {
+    if (this.frames) {
+      this.frames.end();
+      return;
+    }
     if (this.skipping) this.sink.longLine(this.skipStart, this.position - this.skipStart);
     else if (this.carryLength > 0) this.scanRegion(Buffer.concat(this.carry), this.position - this.carryLength);
     this.carry = [];
