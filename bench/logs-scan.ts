@@ -1,7 +1,8 @@
 /**
  * The child process of the logs benchmark: runs the real finder over the given files and
  * prints, as one JSON line, the bytes it read, the seconds its search took, the CPU seconds
- * (user + system) it spent on it and its peak RSS.
+ * (user + system) it spent on it and its peak RSS. With BENCH_ES_URL it searches that
+ * Elasticsearch (its default index patterns) instead of the files.
  * Usage: node --import tsx bench/logs-scan.ts SERVICE_NAME PATH...
  */
 import { performance } from 'node:perf_hooks';
@@ -11,7 +12,8 @@ import { openLogSource } from '../src/systems/log-source.js';
 const [serviceName, ...paths] = process.argv.slice(2);
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-const result = await findDeletedInstance({ sources: openLogSource({ paths }), serviceName: serviceName! });
+const esUrl = process.env.BENCH_ES_URL;
+const result = await findDeletedInstance({ sources: openLogSource(esUrl ? { es: { url: esUrl } } : { paths }), serviceName: serviceName! });
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 process.stdout.write(

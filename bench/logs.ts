@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { SCAN_TERMS } from '../src/logs/search-terms.js';
 import { termText } from '../src/core/log-source.js';
 import { generateLogs, type GeneratedLogs } from '../test/support/generate-logs.js';
+import { benchLogsEs } from './logs-es.js';
 
 const HALF = (Number(process.env.LOGS_BENCH_MIB) || 1152) * 2 ** 19;
 const ROUNDS = 3;
@@ -32,9 +33,10 @@ interface Timed {
   maxRssKb: number;
 }
 
-function spawnText(argv: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
+function spawnText(argv: string[], esUrl?: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = esUrl ? { ...process.env, BENCH_ES_URL: esUrl } : process.env;
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -67,12 +69,12 @@ interface Ours extends Timed {
   first: string | null;
 }
 
-async function ours(files: string[]): Promise<Ours> {
+async function ours(files: string[], esUrl?: string): Promise<Ours> {
   // Compiled (dist/bench/logs.js) the child is plain JavaScript; from source it runs through tsx.
   const self = fileURLToPath(import.meta.url);
   const compiled = self.endsWith('.js');
   const child = join(dirname(self), compiled ? 'logs-scan.js' : 'logs-scan.ts');
-  const r = await spawnText([process.execPath, ...(compiled ? [] : ['--import', 'tsx']), child, SERVICE, ...files]);
+  const r = await spawnText([process.execPath, ...(compiled ? [] : ['--import', 'tsx']), child, SERVICE, ...files], esUrl);
   if (r.code !== 0) throw new Error(`logs-scan exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Ours;
 }
@@ -155,7 +157,10 @@ export async function benchLogs(): Promise<string> {
     log(`CPU-time ratios (less noisy on a shared machine): plain=${cpuRatio(oursPlain!, grep!)} gzip=${cpuRatio(oursGz!, zgrep!)}`);
     const last = `logs-bench plain=${ratio(oursPlain!, grep!)} gzip=${ratio(oursGz!, zgrep!)} rss_mb=${rss.toFixed(0)}${vsRg}`;
     log(last);
-    return last;
+    // The scale-out path: the same finder through Elasticsearch, beside --logs on the same lines.
+    const es = await benchLogsEs(ours, (logs) => logs.expectedFor(SERVICE)?.guid ?? null);
+    for (const line of es) log(line);
+    return `${last}\n${es.at(-1)!}`;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

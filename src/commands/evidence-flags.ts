@@ -10,7 +10,11 @@ import type { Options } from 'yargs';
 export const LOG_FLAGS = {
   logs: { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' },
   'es-url': { type: 'string', describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)' },
-  'es-index': { type: 'string', describe: 'index pattern (default logs-*)' },
+  'es-index': {
+    type: 'string',
+    describe:
+      'index pattern(s), comma-separated (default logstash-*,logs-platform-*: logsearch-boshrelease and logsearch-for-cloudfoundry)',
+  },
   'es-ca-file': { type: 'string', describe: "PEM file of the CA that signed Elasticsearch's certificate" },
 } as const satisfies Record<string, Options>;
 

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
-import type { LogSourceSpec } from '../core/log-source.js';
+import { DEFAULT_ES_TIMEOUT_SECONDS, LOGSEARCH_INDEX, type LogSourceSpec } from '../core/log-source.js';
 import type { S3Flags } from '../core/s3-flags.js';
 import { stripUrlCredentials } from '../core/url-secrets.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
@@ -20,11 +20,12 @@ export interface SourceArgs {
   'es-username'?: string;
   'es-password'?: string;
   'es-ca-file'?: string;
+  'es-timeout'?: number;
 }
 
 /** The variables that stand in for the Elasticsearch flags a `logs` search is not given. */
 const ENV_EPILOGUE =
-  'Elasticsearch settings not given as flags are read from ES_URL, ES_INDEX, ES_CA_FILE, ES_API_KEY, ES_USERNAME and ES_PASSWORD; credentials are best left there, out of the process list and the shell history.';
+  'Elasticsearch settings not given as flags are read from ES_URL, ES_INDEX, ES_CA_FILE, ES_TIMEOUT, ES_API_KEY, ES_USERNAME and ES_PASSWORD; credentials are best left there, out of the process list and the shell history.';
 
 /** The flags of a `logs` search: the sources the runbook commands take, their credentials, a time window, the output. */
 export function sourceOptions<T>(y: Argv<T>) {
@@ -35,6 +36,10 @@ export function sourceOptions<T>(y: Argv<T>) {
       .option('es-api-key', { type: 'string', describe: 'API key (else ES_API_KEY)' })
       .option('es-username', { type: 'string', describe: 'basic auth user (else ES_USERNAME)' })
       .option('es-password', { type: 'string', describe: 'basic auth password (else ES_PASSWORD)' })
+      .option('es-timeout', {
+        type: 'number',
+        describe: `seconds each Elasticsearch request may take to connect and to answer (else ES_TIMEOUT, default ${DEFAULT_ES_TIMEOUT_SECONDS})`,
+      })
       .option('since', { type: 'string', describe: 'only lines at or after: ISO time or age like 3d, 12h' })
       .option('until', { type: 'string', describe: 'only lines at or before: ISO time or age like 1d' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
@@ -68,14 +73,26 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
     es: es
       ? {
           url: es.url,
-          index: a['es-index'] ?? env.ES_INDEX ?? 'logs-*',
+          index: a['es-index'] ?? env.ES_INDEX ?? LOGSEARCH_INDEX,
           apiKey: apiKey ?? (fromUrl && !fromUrl.password ? (fromUrl.username ?? undefined) : undefined),
           username: username ?? (fromUrl?.password ? (fromUrl.username ?? undefined) : undefined),
           password: password ?? fromUrl?.password ?? undefined,
           caFile: a['es-ca-file'] ?? env.ES_CA_FILE,
+          timeoutSeconds: esTimeout(a['es-timeout'] ?? env.ES_TIMEOUT),
         }
       : undefined,
   };
+}
+
+/** --es-timeout (or ES_TIMEOUT) as seconds; undefined when not given. */
+function esTimeout(given: number | string | undefined): number | undefined {
+  if (given === undefined || given === '') return undefined;
+  const seconds = Number(given);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError(`--es-timeout ${JSON.stringify(String(given))} is not a number of seconds`, {
+      hint: `give the seconds each Elasticsearch request may take, e.g. --es-timeout 120 (default ${DEFAULT_ES_TIMEOUT_SECONDS})`,
+    });
+  return seconds;
 }
 
 /** What a `logs` search reads and the time window it keeps to, from the flags `sourceOptions` declares. */

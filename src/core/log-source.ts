@@ -25,15 +25,22 @@ export function termText(t: ScanTerm): string {
   return typeof t === 'string' ? t : t.term;
 }
 
+/** Where Logsearch writes: logsearch-boshrelease's daily `logstash-*`, logsearch-for-cloudfoundry's `logs-platform-*`. */
+export const LOGSEARCH_INDEX = 'logstash-*,logs-platform-*';
+/** Seconds an Elasticsearch request may take to connect and to answer, unless told. */
+export const DEFAULT_ES_TIMEOUT_SECONDS = 60;
+
 export interface EsSourceSpec {
   url: string;
-  /** Index pattern; `logs-*` when absent. */
+  /** Index pattern; LOGSEARCH_INDEX when absent. */
   index?: string;
   apiKey?: string;
   username?: string;
   password?: string;
   /** PEM file of the CA that signed the cluster's certificate. */
   caFile?: string;
+  /** Seconds each request may take to connect and to answer (DEFAULT_ES_TIMEOUT_SECONDS when absent). */
+  timeoutSeconds?: number;
 }
 
 export interface LogSourceSpec {

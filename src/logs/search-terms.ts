@@ -2,21 +2,28 @@
 import { BROKER_ACTIONS } from '../adapters/log-payload.js';
 import type { ScanTerm } from '../core/log-source.js';
 
-/** Phrases that identify the lines the finder needs (pushed down to Elasticsearch). */
+/**
+ * Phrases pushed down to Elasticsearch, which match only whole words there: Logsearch analyses its
+ * text with the standard analyzer (Unicode word boundaries, lower-cased), where a dot between
+ * letters joins a word and a hyphen splits one, so the broker's `dingo-postgresql-broker.deprovision.start`
+ * is indexed as `dingo | postgresql | broker.deprovision.start` and no phrase of its action can
+ * match it. So the broker's lines are asked for by their lager `source` (`"source":"dingo-postgresql-broker"`
+ * is the words `dingo postgresql broker`), the others by phrases whose every word stands alone in
+ * the line; what comes back is held to the scan terms below on our side, as a file's lines are.
+ * A GUID is five words (`6e101b27 | ee1b | 4f4d | a032 | 4401a3709ec3`), so it is a phrase too.
+ */
 export const PHRASES = [
-  'remove-node.perform',
-  'remove-random-node.perform',
-  'deprovision.start',
-  'provision.start',
-  'provision.running.success',
-  'update-recreation-data',
-  'restore.done',
-  'add-node.perform',
+  // The broker's lager lines, both generations' sources.
+  'dingo-postgresql-broker',
+  'patroni-broker',
+  // confd's haproxy update, cf-containers-broker's Create options, the container's own lines.
   'haproxy.cfg has been updated',
   'PATRONI_SCOPE',
   'public address',
   'public :5432 address',
-  'looking up public host',
+  // `host:port` is one word: a colon between letters does not split one.
+  'looking up public',
+  // wal-e's uploads and the archive's layout.
   'action=push-wal',
   'basebackups_005',
   'sysids/sysid',

@@ -16,15 +16,30 @@ describe('sourcesFromArgs', () => {
       username: undefined,
       password: undefined,
       caFile: '/ca.pem',
+      timeoutSeconds: undefined,
     });
   });
 
-  it('prefers flags to the environment, and searches logs-* by default', () => {
+  it("prefers flags to the environment, and searches both Logsearch generations' indices by default", () => {
     const spec = sourcesFromArgs(
-      { 'es-url': 'https://flag.example', 'es-ca-file': '/flag.pem' },
-      { ES_URL: 'https://env.example', ES_CA_FILE: '/env.pem' },
+      { 'es-url': 'https://flag.example', 'es-ca-file': '/flag.pem', 'es-timeout': 90 },
+      { ES_URL: 'https://env.example', ES_CA_FILE: '/env.pem', ES_TIMEOUT: '5' },
     );
-    expect(spec.es).toMatchObject({ url: 'https://flag.example', index: 'logs-*', caFile: '/flag.pem' });
+    expect(spec.es).toMatchObject({
+      url: 'https://flag.example',
+      index: 'logstash-*,logs-platform-*',
+      caFile: '/flag.pem',
+      timeoutSeconds: 90,
+    });
+    expect(sourcesFromArgs({}, { ES_URL: 'https://env.example', ES_TIMEOUT: '2.5' }).es).toMatchObject({ timeoutSeconds: 2.5 });
+  });
+
+  it('refuses an --es-timeout that is not a positive number of seconds', () => {
+    for (const bad of [0, -1, Number.NaN])
+      expect(() => sourcesFromArgs({ 'es-url': 'https://es.example', 'es-timeout': bad }, {})).toThrow(
+        /--es-timeout .* is not a number of seconds/,
+      );
+    expect(() => sourcesFromArgs({ 'es-url': 'https://es.example' }, { ES_TIMEOUT: 'soon' })).toThrow(UsageError);
   });
 
   it('takes credentials given as flags as a whole, never mixed with the environment', () => {

@@ -194,7 +194,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
 
       it('is given Elasticsearch and the API key in the environment, not the log folder', () => {
         expect(c.liveArgs).not.toContain('--logs');
-        expect(c.liveArgs).toEqual(expect.arrayContaining(['--es-url', es.url, '--es-index', 'logs-*']));
+        expect(c.liveArgs).toEqual(expect.arrayContaining(['--es-url', es.url, '--es-index', 'logs-platform-*']));
         expect(c.secrets.esApiKey).toMatch(/^[A-Za-z0-9+/=]{40,}$/);
         expect(c.env.ES_API_KEY).toBe(c.secrets.esApiKey);
         expect(c.liveArgs.join(' ')).not.toContain(c.secrets.esApiKey!);
@@ -237,54 +237,55 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         expect(whys).not.toMatch(/year \d{4} from dated lines/);
       });
 
-      it('searched through points in time, always with the API key, and closed every one', () => {
+      it('scrolled, always with the API key, and cleared every scroll', () => {
         expect(served.length).toBeGreaterThan(0);
         for (const r of served) {
           expect(r.authorization, `${r.method} ${r.path}`).toBe(`ApiKey ${c.secrets.esApiKey}`);
           expect(r.status, `${r.method} ${r.path}: ${JSON.stringify(r.response)}`).toBe(200);
         }
-        const opens = served.filter((r) => r.method === 'POST' && r.path === '/logs-*/_pit');
-        const searches = served.filter((r) => r.method === 'POST' && r.path === '/_search');
-        const closes = served.filter((r) => r.method === 'DELETE' && r.path === '/_pit');
-        // Each search first asks the server its version, which says it pages through points in time.
+        const opens = served.filter((r) => r.method === 'POST' && r.path === '/logs-platform-*/_search');
+        const reads = served.filter((r) => r.method === 'POST' && r.path === '/_search/scroll');
+        const clears = served.filter((r) => r.method === 'DELETE' && r.path === '/_search/scroll');
+        // Each search first asks the server its version, then scrolls and clears its scroll.
         const asks = served.filter((r) => r.method === 'GET' && r.path === '/');
         expect(asks.length).toBe(opens.length);
-        expect(asks.length + opens.length + searches.length + closes.length).toBe(served.length);
-        // One point in time for the deleted instance, at least one for the new container after it was created.
+        expect(asks.length + opens.length + reads.length + clears.length).toBe(served.length);
+        // One scroll for the deleted instance, at least one for the new container after it was created.
         expect(opens.length).toBeGreaterThanOrEqual(2);
-        expect(opens.every((o) => o.params.keep_alive === '2m')).toBe(true);
-        const ids = opens.map((o) => (o.response as { id: string }).id);
+        expect(opens.every((o) => o.params.scroll === '2m')).toBe(true);
+        const ids = opens.map((o) => (o.response as { _scroll_id: string })._scroll_id);
         expect(new Set(ids).size).toBe(ids.length);
         for (const id of ids) {
+          // Opened, read on, then cleared: in that order, cleared once.
           const mine = served.filter(
-            (r) => (r.body as { pit?: { id?: string } } | undefined)?.pit?.id === id || (r.body as { id?: string } | undefined)?.id === id,
+            (r) =>
+              (r.body as { scroll_id?: unknown } | undefined)?.scroll_id === id ||
+              JSON.stringify((r.body as { scroll_id?: unknown } | undefined)?.scroll_id) === JSON.stringify([id]),
           );
-          // Opened, searched page by page, then closed: in that order, each once.
           const at = served.indexOf(opens[ids.indexOf(id)]!);
-          expect(mine.length).toBeGreaterThanOrEqual(2);
           expect(mine.every((r) => served.indexOf(r) > at)).toBe(true);
-          expect(mine.slice(0, -1).every((r) => r.path === '/_search')).toBe(true);
-          expect(mine.at(-1)).toMatchObject({ method: 'DELETE', path: '/_pit', response: { succeeded: true, num_freed: 1 } });
+          expect(mine.at(-1)).toMatchObject({ method: 'DELETE', path: '/_search/scroll', response: { succeeded: true, num_freed: 1 } });
         }
+        expect(es.openScrolls()).toEqual([]);
         expect(es.openPits()).toEqual([]);
-        for (const sr of searches) {
+        for (const sr of opens) {
           const body = sr.body as {
             size: number;
             sort: unknown;
-            track_total_hits: boolean;
             query: { bool: { should: { multi_match: { query: string; type: string } }[] } };
           };
           expect(body.size).toBe(1000);
-          expect(body.sort).toEqual([{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }]);
-          expect(body.track_total_hits).toBe(false);
+          expect(body.sort).toEqual([{ '@timestamp': 'asc' }, '_doc']);
           const phrases = body.query.bool.should.map((q) => q.multi_match.query);
-          expect(phrases).toEqual(expect.arrayContaining(['remove-random-node.perform', 'public :5432 address', 'PATRONI_SCOPE']));
+          expect(phrases).toEqual(
+            expect.arrayContaining(['patroni-broker', 'dingo-postgresql-broker', 'public :5432 address', 'PATRONI_SCOPE']),
+          );
           expect(body.query.bool.should.every((q) => q.multi_match.type === 'phrase')).toBe(true);
           // The search is pushed down: a page holds the matching lines, not the index.
           expect(sr.hits!).toBeGreaterThan(0);
           expect(sr.hits!).toBeLessThan(opens[0]!.documents! / 2);
         }
-        // The documents are read when a point in time opens: the last one holds the broker's new lines.
+        // The documents are read when a scroll opens: the last one holds the broker's new lines.
         expect(opens.at(-1)!.documents).toBeGreaterThan(opens[0]!.documents!);
       });
 
@@ -294,7 +295,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         const query = (gte?: string) => ({
           bool: {
             filter: gte ? [{ range: { '@timestamp': { gte } } }] : [],
-            should: phrases.map((p) => ({ multi_match: { query: p, type: 'phrase' as const, fields: ['@raw', 'message'] } })),
+            should: phrases.map((p) => ({ multi_match: { query: p, type: 'phrase' as const, fields: ['@raw', '@message'] } })),
             minimum_should_match: 1,
           },
         });
@@ -333,7 +334,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
           expect(whole.pages).toBe(1);
           expect(paged.pages).toBe(Math.floor(whole.hits.length / 3) + 1);
           expect(paged.hits.map((h) => h._id)).toEqual(whole.hits.map((h) => h._id));
-          const text = (h: Hit): string => h._source!['@raw'] ?? h._source!.message ?? '';
+          const text = (h: Hit): string => h._source!['@raw'] ?? h._source!['@message'] ?? '';
           expect(whole.hits.every((h) => phrases.some((p) => text(h).includes(p)))).toBe(true);
           const times = whole.hits.map((h) => h._source!['@timestamp']!);
           expect(times).toEqual([...times].sort());

@@ -36,7 +36,7 @@ describe('the LogSource seam', () => {
     const r = await findDeletedInstance({ sources: memorySource(asked), serviceName: 'important-db', since });
     expect(asked).toHaveLength(1);
     expect(asked[0]!.since).toEqual(since);
-    expect(asked[0]!.phrases).toContain('remove-node.perform');
+    expect(asked[0]!.phrases).toContain('dingo-postgresql-broker');
     expect(r.candidates.map((c) => [c.instanceGuid, c.deletedAt])).toEqual([
       ['6e101b27-ee1b-4f4d-a032-4401a3709ec3', '2016-03-17T06:10:17.897Z'],
     ]);

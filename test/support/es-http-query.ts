@@ -3,6 +3,8 @@
  * the way Elasticsearch does, for the simulated servers of `es-http.ts`. What it does not know is
  * refused with a 400 in Elasticsearch's words, so a change in what the client sends fails loudly.
  */
+import { analyse, fieldType, phraseMatches, sourcePath, tokensMatch, type FieldType, type Generation } from './es-http-mappings.js';
+
 export const MAX_RESULT_WINDOW = 10_000;
 /** A missing `@timestamp` sorts last (Elasticsearch uses Long.MAX_VALUE; kept JSON-exact here). */
 const MISSING_LAST = Number.MAX_SAFE_INTEGER;
@@ -29,6 +31,8 @@ export interface SnapshotDoc {
   _id: string;
   _source: Record<string, unknown>;
   shardDoc: number;
+  /** How its index maps the fields (`es-http-mappings.ts`). */
+  generation: Generation;
 }
 
 export type Json = Record<string, unknown>;
@@ -54,25 +58,27 @@ export function dateMs(v: unknown): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** Normalized texts, kept while a search reads the same documents page after page. */
-const normalized = new Map<string, string>();
-function normal(s: string): string {
-  let n = normalized.get(s);
-  if (n === undefined) {
-    if (normalized.size > 200_000) normalized.clear();
-    n = s.toLowerCase().replace(/\s+/g, ' ');
-    normalized.set(s, n);
-  }
-  return n;
+/** The values of a field as the index holds them (strings only: the log search compares no numbers). */
+function strings(value: unknown): string[] {
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
 }
 
-function phraseIn(value: unknown, phrase: string): boolean {
-  const values = Array.isArray(value) ? value : [value];
-  return values.some((v) => typeof v === 'string' && normal(v).includes(normal(phrase)));
+/** Whether any of `fields` of the document matches `test`, each field analysed as the generation maps it. */
+function anyField(src: Json, g: Generation, fields: string[], test: (type: FieldType, value: string) => boolean): boolean {
+  return fields.some((f) => {
+    const type = fieldType(g, f);
+    return type !== null && strings(field(src, sourcePath(g, f))).some((v) => test(type, v));
+  });
+}
+
+/** The one field a leaf query (`match_phrase`, `match`, `term`, `terms`) names, and what it asks. */
+function leaf(kind: string, spec: unknown): [string, unknown] {
+  if (!isObject(spec) || Object.keys(spec).length !== 1) throw badRequest(`[${kind}] query doesn't support multiple fields`);
+  return Object.entries(spec)[0]!;
 }
 
 /** Whether a document's source matches a query (Query DSL subset); throws 400 on what it does not know. */
-export function matches(query: unknown, src: Json): boolean {
+export function matches(query: unknown, src: Json, g: Generation): boolean {
   if (!isObject(query) || Object.keys(query).length !== 1)
     throw badRequest(`a query must be an object with one key, got ${JSON.stringify(query)}`);
   const [kind, spec] = Object.entries(query)[0]!;
@@ -90,9 +96,9 @@ export function matches(query: unknown, src: Json): boolean {
       const msm = spec.minimum_should_match;
       const minimum = msm === undefined ? (should.length > 0 && must.length === 0 ? 1 : 0) : Number(msm);
       if (!Number.isInteger(minimum)) throw badRequest(`[bool] minimum_should_match [${String(msm)}] is not supported here`);
-      if (!must.every((q) => matches(q, src))) return false;
-      if (asList(spec.must_not).some((q) => matches(q, src))) return false;
-      return should.filter((q) => matches(q, src)).length >= minimum;
+      if (!must.every((q) => matches(q, src, g))) return false;
+      if (asList(spec.must_not).some((q) => matches(q, src, g))) return false;
+      return should.filter((q) => matches(q, src, g)).length >= minimum;
     }
     case 'range': {
       if (!isObject(spec) || Object.keys(spec).length !== 1) throw badRequest('[range] query malformed, no start_object after query name');
@@ -120,14 +126,30 @@ export function matches(query: unknown, src: Json): boolean {
       ) {
         throw badRequest('[multi_match] needs plain field names here');
       }
-      return fields.some((f) => phraseIn(field(src, f as string), spec.query as string));
+      const phrase = spec.query;
+      return anyField(src, g, fields as string[], (type, v) => phraseMatches(type, v, phrase));
     }
     case 'match_phrase': {
-      if (!isObject(spec) || Object.keys(spec).length !== 1) throw badRequest("[match_phrase] query doesn't support multiple fields");
-      const [name, q] = Object.entries(spec)[0]!;
+      const [name, q] = leaf(kind, spec);
       const phrase = isObject(q) ? q.query : q;
       if (typeof phrase !== 'string') throw badRequest('[match_phrase] requires query value');
-      return phraseIn(field(src, name), phrase);
+      return anyField(src, g, [name], (type, v) => phraseMatches(type, v, phrase));
+    }
+    case 'match': {
+      const [name, q] = leaf(kind, spec);
+      const text = isObject(q) ? q.query : q;
+      const operator = isObject(q) && typeof q.operator === 'string' ? q.operator.toLowerCase() : 'or';
+      if (typeof text !== 'string') throw badRequest('[match] requires query value');
+      if (operator !== 'or' && operator !== 'and') throw badRequest(`[match] operator [${operator}] is not supported`);
+      return anyField(src, g, [name], (type, v) => tokensMatch(type, v, text, operator));
+    }
+    case 'term':
+    case 'terms': {
+      // Exact on a keyword; on an analysed field, a term is compared with the field's tokens as they are.
+      const [name, q] = leaf(kind, spec);
+      const wanted = kind === 'terms' ? q : [isObject(q) ? q.value : q];
+      if (!Array.isArray(wanted) || !wanted.every((w) => typeof w === 'string')) throw badRequest(`[${kind}] query malformed`);
+      return anyField(src, g, [name], (type, v) => (type === 'keyword' ? wanted.includes(v) : analyse(v).some((t) => wanted.includes(t))));
     }
     default:
       throw badRequest(`unknown query [${kind}]`);

@@ -29,6 +29,8 @@ interface Matched {
 
 interface Context {
   docs: SnapshotDoc[];
+  /** How many indices the search named (0: `_shards.total` is 0). */
+  indices: number;
   expiresAt: number;
   /** The last query's result, kept while the same search pages on. */
   cache?: { key: string; matched: Matched[] };
@@ -37,10 +39,17 @@ interface Context {
 }
 
 const SEARCH_KEYS = new Set(['pit', 'size', 'from', 'sort', 'query', 'search_after', 'track_total_hits', '_source']);
-const SHARDS = { total: 1, successful: 1, skipped: 0, failed: 0 };
+/** Each index has 5 shards (the default before 7.0, and Logsearch's); document i lives on shard i % 5. */
+const SHARDS_PER_INDEX = 5;
 
-/** The documents a search reads: the index's, when the expression names it. */
-export type Snapshotter = (expression: string) => SnapshotDoc[];
+/** The documents a search reads (the index's, when the expression names it) and how many indices it named. */
+export type Snapshotter = (expression: string) => { docs: SnapshotDoc[]; indices: number };
+
+/** How the simulated cluster fails a search while answering 200: shards rejected, or out of time. */
+export interface Partial {
+  failedShards: number;
+  timedOut: boolean;
+}
 
 export class SearchContexts {
   private readonly pits = new Map<string, Context>();
@@ -49,9 +58,31 @@ export class SearchContexts {
   constructor(
     private readonly flavour: EsFlavour,
     private readonly snapshot: Snapshotter,
-    /** Answer each search through a point in time with a new id for it, the old one then unknown (as after a shard moved). */
-    private readonly rotatePitIds = false,
+    private readonly partial: Partial = { failedShards: 0, timedOut: false },
   ) {}
+
+  /** `_shards` of an answer: 5 a named index, some failed (with Elasticsearch's failure entries) when told. */
+  private shards(c: Context): Json {
+    const total = c.indices * SHARDS_PER_INDEX;
+    const failed = Math.min(this.partial.failedShards, total);
+    const failures = Array.from({ length: failed }, (_, shard) => ({
+      shard,
+      index: c.docs[0]?._index ?? 'logs',
+      node: 'x3hYeNlVTd2sj9dSVlDvHw',
+      reason: {
+        type: 'es_rejected_execution_exception',
+        reason:
+          'rejected execution of org.elasticsearch.common.util.concurrent.TimedRunnable on QueueResizingEsThreadPoolExecutor[name = logsearch-es-data-2/search, queue capacity = 1000]',
+      },
+    }));
+    return { total, successful: total - failed, skipped: 0, failed, ...(failed ? { failures } : {}) };
+  }
+
+  /** The documents a search sees: those of the shards that answered. */
+  private reachable(c: Context): SnapshotDoc[] {
+    const failed = this.partial.failedShards;
+    return failed ? c.docs.filter((d) => d.shardDoc % SHARDS_PER_INDEX >= failed) : c.docs;
+  }
 
   openIds(kind: 'pit' | 'scroll'): string[] {
     const map = kind === 'pit' ? this.pits : this.scrolls;
@@ -61,10 +92,11 @@ export class SearchContexts {
   openPit(expression: string, params: Record<string, string>): { body: Json; documents: number } {
     if (params.keep_alive === undefined) throw badRequest('[keep_alive] is required', 'action_request_validation_exception');
     const ttl = keepAliveMs(params.keep_alive);
-    const docs = this.snapshot(expression);
+    const { docs, indices } = this.snapshot(expression);
     const id = randomBytes(48).toString('base64url');
-    this.pits.set(id, { docs, expiresAt: Date.now() + ttl });
-    return { body: { id, _shards: SHARDS }, documents: docs.length };
+    const context = { docs, indices, expiresAt: Date.now() + ttl };
+    this.pits.set(id, context);
+    return { body: { id, _shards: this.shards(context) }, documents: docs.length };
   }
 
   closePit(body: unknown): { status: number; body: Json } {
@@ -86,17 +118,12 @@ export class SearchContexts {
     const keys = sortKeys(body.sort ?? [{ _shard_doc: 'asc' }], { shardDoc: this.flavour.shardDoc, tiebreaker: this.flavour.shardDoc });
     const after = searchAfter(body.search_after, keys);
     const key = JSON.stringify([body.query, keys]);
-    if (pit.cache?.key !== key) pit.cache = { key, matched: this.run(pit.docs, body.query, keys) };
+    if (pit.cache?.key !== key) pit.cache = { key, matched: this.run(this.reachable(pit), body.query, keys) };
     const matching = pit.cache.matched;
     const page = (after ? matching.filter((m) => compare(m.sort, after, keys) > 0) : matching).slice(0, size);
     const hits = this.hits(page, matching.length, body.track_total_hits, true);
-    let id = pitSpec.id as string;
-    if (this.rotatePitIds) {
-      this.pits.delete(id);
-      id = randomBytes(48).toString('base64url');
-      this.pits.set(id, pit);
-    }
-    return { body: { pit_id: id, took: 1, timed_out: false, _shards: SHARDS, hits }, hits: page.length };
+    const id = pitSpec.id as string;
+    return { body: { pit_id: id, took: 1, timed_out: this.partial.timedOut, _shards: this.shards(pit), hits }, hits: page.length };
   }
 
   openScroll(expression: string, params: Record<string, string>, body: unknown): { body: Json; hits: number; documents: number } {
@@ -108,10 +135,11 @@ export class SearchContexts {
     if (spec.search_after !== undefined)
       throw badRequest('[search_after] cannot be used in a scroll context', 'action_request_validation_exception');
     const keys = spec.sort === undefined ? null : sortKeys(spec.sort, { shardDoc: this.flavour.shardDoc, tiebreaker: false });
-    const docs = this.snapshot(expression);
-    const matched = this.run(docs, spec.query, keys ?? [{ field: '_shard_doc', desc: false }]);
+    const { docs, indices } = this.snapshot(expression);
+    const context: Context = { docs, indices, expiresAt: Date.now() + ttl };
+    const matched = this.run(this.reachable(context), spec.query, keys ?? [{ field: '_shard_doc', desc: false }]);
     const id = Buffer.from(`DXF1ZXJ5QW5kRmV0Y2gBAAAAAAAA${randomBytes(24).toString('base64url')}`).toString('base64');
-    const context: Context = { docs, expiresAt: Date.now() + ttl, scroll: { matched, size: pageSize(spec), read: 0, keys } };
+    context.scroll = { matched, size: pageSize(spec), read: 0, keys };
     this.scrolls.set(id, context);
     const page = this.next(context);
     return { body: { _scroll_id: id, ...page.body }, hits: page.hits, documents: docs.length };
@@ -137,12 +165,12 @@ export class SearchContexts {
     const page = s.matched.slice(s.read, s.read + s.size);
     s.read += page.length;
     const hits = this.hits(page, s.matched.length, undefined, s.keys !== null);
-    return { body: { took: 1, timed_out: false, _shards: SHARDS, hits }, hits: page.length };
+    return { body: { took: 1, timed_out: this.partial.timedOut, _shards: this.shards(context), hits }, hits: page.length };
   }
 
   private run(docs: SnapshotDoc[], query: unknown, keys: SortKey[]): Matched[] {
     const q = query ?? { match_all: {} };
-    const matching = docs.filter((d) => matches(q, d._source)).map((d) => ({ d, sort: sortValues(d, keys) }));
+    const matching = docs.filter((d) => matches(q, d._source, d.generation)).map((d) => ({ d, sort: sortValues(d, keys) }));
     return matching.sort((a, b) => compare(a.sort, b.sort, keys));
   }
 

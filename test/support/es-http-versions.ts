@@ -1,5 +1,6 @@
 /**
- * What each Elasticsearch (and OpenSearch) release that Logsearch-era platforms run answers where
+ * What each Elasticsearch (and OpenSearch) release that Logsearch-era platforms run (from the 2.3 of
+ * November 2016; 1.7 only to be refused) answers where
  * the log search looks: the `GET /` body, the product header, whether a point in time and its
  * `_shard_doc` tiebreaker exist, the shape of `hits.total`, the `_type` in hits.
  * The bodies have the fields each release answers with and its version numbers (its Lucene, the
@@ -22,11 +23,12 @@ export interface EsFlavour {
   /** The `_type` each hit carries (5.x and 6.x: the mapping type; 7.x: `_doc`; none from 8). */
   type?: string;
   /**
-   * How the server answers a path it has no handler for: 6.x says `no handler found` with 400;
-   * 5.x and 7.0 to 7.9 answer `POST /{index}/_pit` with 405, since `/{index}/{id}` takes GET, PUT,
-   * DELETE and HEAD there.
+   * How the server answers `POST /{index}/_pit` where it has no point in time: 2.x to 7.9 take it
+   * for the typed route that indexes a document with a generated id (`POST /{index}/{type}`) and
+   * refuse its empty body, `400 parse_exception: request body is required`; OpenSearch (which has
+   * no typed route) answers 405, as `/{index}/{id}` takes GET, PUT, DELETE and HEAD there.
    */
-  noHandler: 400 | 405;
+  noHandler: 'typed-route' | 405;
 }
 
 function root(number: string, extra: Record<string, unknown>, tagline = 'You Know, for Search'): Record<string, unknown> {
@@ -76,7 +78,7 @@ const ES_7: Answers = {
   totalIsObject: true,
   trackTotalHits: true,
   type: '_doc',
-  noHandler: 405,
+  noHandler: 'typed-route',
 };
 /** 7.14 and later 7.x: a point in time with its `_shard_doc` tiebreaker, and the product header. */
 const ES_7_14: Answers = { ...ES_7, pit: true, shardDoc: true, productHeader: true };
@@ -84,6 +86,47 @@ const ES_7_14: Answers = { ...ES_7, pit: true, shardDoc: true, productHeader: tr
 const ES_8: Answers = { ...ES_7_14, type: undefined };
 
 export const FLAVOURS: EsFlavour[] = [
+  {
+    // Refused: its query language and error shapes are not those of 2.x and later.
+    name: '1.7',
+    root: {
+      status: 200,
+      name: 'logsearch-es-master-0',
+      cluster_name: 'logsearch',
+      version: {
+        number: '1.7.5',
+        build_hash: '00f95f4ffca6de89d68b7ccaf80d148f1f70e4d4',
+        build_timestamp: '2016-02-02T09:55:30Z',
+        build_snapshot: false,
+        lucene_version: '4.10.4',
+      },
+      tagline: 'You Know, for Search',
+    },
+    ...ES_7,
+    totalIsObject: false,
+    trackTotalHits: false,
+    type: 'syslog',
+  },
+  {
+    // The November-2016 Logsearch (logsearch-boshrelease v203 and its neighbours).
+    name: '2.3',
+    root: {
+      name: 'logsearch-es-master-0',
+      cluster_name: 'logsearch',
+      version: {
+        number: '2.3.5',
+        build_hash: '90f439ff60a3c0f497f91663701e64ccd01edbb4',
+        build_timestamp: '2016-07-27T10:36:52Z',
+        build_snapshot: false,
+        lucene_version: '5.5.2',
+      },
+      tagline: 'You Know, for Search',
+    },
+    ...ES_7,
+    totalIsObject: false,
+    trackTotalHits: false,
+    type: 'syslog',
+  },
   {
     name: '5.6',
     root: root('5.6.16', {
@@ -103,7 +146,6 @@ export const FLAVOURS: EsFlavour[] = [
     ...ES_7,
     totalIsObject: false,
     type: 'doc',
-    noHandler: 400,
   },
   {
     name: '7.9',
@@ -202,6 +244,7 @@ export const FLAVOURS: EsFlavour[] = [
       index: '6.0.0-beta1',
     }),
     ...ES_7,
+    noHandler: 405,
   },
   {
     name: 'opensearch-2.17',
@@ -214,6 +257,7 @@ export const FLAVOURS: EsFlavour[] = [
     }),
     ...ES_7,
     type: undefined,
+    noHandler: 405,
   },
 ];
 

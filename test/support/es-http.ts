@@ -27,6 +27,7 @@ import { badRequest, EsError, isObject, ShardFailure, type Json, type SnapshotDo
 import { SearchContexts } from './es-http-search.js';
 import { flavour as named, type EsFlavour } from './es-http-versions.js';
 import { listenOnLoopback, stopHttp } from './loopback.js';
+import { GENERATIONS, generationOf, type GenerationName } from './es-http-mappings.js';
 
 /** One document: `_source` as indexed; `_id` defaults to its position. */
 export interface EsDocument {
@@ -47,8 +48,17 @@ export interface EsHttpOptions {
   flavour?: EsFlavour;
   /** Answer `GET /` with 403, as to a role that may only read the log indices. */
   rootForbidden?: boolean;
-  /** Give a point in time a new id at each search, the old one then unknown. */
-  rotatePitIds?: boolean;
+  /** Answer every search as a busy cluster does: this many of the index's 5 shards rejected (200 OK, `_shards.failed`). */
+  failedShards?: number;
+  /** Answer every search with `timed_out: true` (the hits found in time). */
+  timedOut?: boolean;
+  /**
+   * Answer a request before the server does (a gateway's 502, a busy node's 429 with Retry-After):
+   * the answer to give, or undefined to let the server answer.
+   */
+  intercept?: (r: EsServedRequest) => { status: number; headers?: Record<string, string>; body?: Json } | undefined;
+  /** How the index maps the fields; by the index's name when absent (`logstash-*`: logsearch-boshrelease, else logsearch-for-cloudfoundry). */
+  generation?: GenerationName;
   /** Serve https with this key and certificate. */
   tls?: { key: Buffer; cert: Buffer };
 }
@@ -126,7 +136,7 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
   const major = Number(/^(\d+)/.exec(String((flavour.root.version as Json).number))![1]);
   const opensearch = (flavour.root.version as Json).distribution === 'opensearch';
   const requests: EsServedRequest[] = [];
-  const contexts = new SearchContexts(flavour, snapshot, opts.rotatePitIds);
+  const contexts = new SearchContexts(flavour, snapshot, { failedShards: opts.failedShards ?? 0, timedOut: opts.timedOut ?? false });
 
   function authenticated(header: string | undefined): boolean {
     if (!opts.apiKey && !opts.basic) return true;
@@ -135,7 +145,8 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
     return false;
   }
 
-  function snapshot(expression: string): SnapshotDoc[] {
+  /** The documents an index expression names, and how many indices it named (0 or 1: the server holds one). */
+  function snapshot(expression: string): { docs: SnapshotDoc[]; indices: number } {
     let named = false;
     for (const pattern of expression.split(',')) {
       if (pattern.includes('*')) {
@@ -149,12 +160,21 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
       } else if (pattern === opts.index) named = true;
       else throw new EsError(404, 'index_not_found_exception', `no such index [${pattern}]`);
     }
-    return named ? opts.documents().map((d, i) => ({ _index: opts.index, _id: d._id ?? String(i), _source: d._source, shardDoc: i })) : [];
+    const generation = opts.generation ? GENERATIONS[opts.generation] : generationOf(opts.index);
+    const docs = named
+      ? opts.documents().map((d, i) => ({ _index: opts.index, _id: d._id ?? String(i), _source: d._source, shardDoc: i, generation }))
+      : [];
+    return { docs, indices: named ? 1 : 0 };
   }
 
-  /** What a release without the path answers: 6.x has no handler, the others know `/{index}/{id}` for other methods. */
+  /** What a release answers a path it has no handler for. */
   function noHandler(uri: string, method: string): PlainError {
-    if (flavour.noHandler === 400) return new PlainError(400, { error: `no handler found for uri [${uri}] and method [${method}]` });
+    return new PlainError(400, { error: `no handler found for uri [${uri}] and method [${method}]` });
+  }
+
+  /** `POST /{index}/_pit` where there is no point in time: the typed route refuses its empty body, OpenSearch has no such route. */
+  function noPit(uri: string, method: string): EsError {
+    if (flavour.noHandler === 'typed-route') return badRequest('request body is required', 'parse_exception');
     const allowed = 'GET,PUT,DELETE,HEAD';
     return new PlainError(
       405,
@@ -198,7 +218,7 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
     }
     const pit = /^\/([^/_][^/]*)\/_pit$/.exec(path);
     if (pit && method === 'POST') {
-      if (!flavour.pit) throw noHandler(uri, method);
+      if (!flavour.pit) throw noPit(uri, method);
       const opened = contexts.openPit(decodeURIComponent(pit[1]!), params);
       served.documents = opened.documents;
       return { status: 200, body: opened.body };
@@ -286,7 +306,11 @@ export async function startEsHttp(opts: EsHttpOptions): Promise<EsHttp> {
             : `missing authentication credentials for REST request [${url.pathname}]`,
         );
       }
-      ({ status, body: out } = route(req, uri, url.pathname, params, served));
+      const intercepted = opts.intercept?.(served);
+      if (intercepted) {
+        Object.assign(headers, intercepted.headers);
+        ({ status, body: out } = intercepted);
+      } else ({ status, body: out } = route(req, uri, url.pathname, params, served));
     } catch (err) {
       const e = err instanceof EsError ? err : new EsError(500, 'exception', (err as Error).message);
       if (e instanceof PlainError) Object.assign(headers, e.headers);

@@ -17,7 +17,7 @@ const TENANT_NODE = '80a1b2c3-0000-4000-8000-000000000002';
 const ROUTER = '0.router-partition-cac94a070a81fd8f3931.dingo-postgresql-98b09c4b36af74181ee1';
 
 function doc(at: string, host: string, program: string, message: string): Record<string, string> {
-  return { '@timestamp': at, message, syslog_hostname: host, syslog_program: program };
+  return { '@timestamp': at, '@message': message, syslog_hostname: host, syslog_program: program };
 }
 
 const HONEST = [
@@ -60,13 +60,13 @@ describe('Elasticsearch hits are judged by their own fields', () => {
   it("a message shaped as another writer's syslog line keeps the document's program and host", () => {
     const sys = parseSyslog(toLine(FORGED)!, new Date());
     expect(sys).toMatchObject({ host: 'cell', tag: `docker/cf-${TENANT_NODE}` });
-    expect(sys!.payload).toBe(FORGED.message);
+    expect(sys!.payload).toBe(FORGED['@message']);
     const agreeing = `Jan 10 13:00:00 ${ROUTER} broker.stdout.log:  {"a":1}`;
     expect(toLine(doc('2017-01-10T13:00:00Z', ROUTER, 'broker.stdout.log', agreeing))).toBe(agreeing);
   });
 
   it('a forged broker syslog line from a tenant container does not rank the victim', async () => {
-    const es = await startEsHttp({ index: 'logs-1', documents: () => [...HONEST, FORGED].map((src) => ({ _source: src })) });
+    const es = await startEsHttp({ index: 'logs-platform-1', documents: () => [...HONEST, FORGED].map((src) => ({ _source: src })) });
     const r = await findDeletedInstance({ sources: openLogSource({ es: { url: es.url } }), serviceName: 'orders-db' }).finally(() =>
       es.stop(),
     );

@@ -3,17 +3,16 @@ import { describeServer, totalHits, UnsupportedServer } from '../../src/systems/
 import { FLAVOURS } from '../support/es-http-versions.js';
 
 describe('the server at --es-url, from its GET / answer', () => {
-  it.each(FLAVOURS.map((f) => [f.name, f] as const))('%s pages the way it can', (_name, f) => {
+  it.each(FLAVOURS.filter((f) => f.name !== '1.7').map((f) => [f.name, f] as const))('%s is taken, named as it says', (_name, f) => {
     const s = describeServer(f.root);
-    expect(s.paging).toBe(f.shardDoc ? 'pit' : 'scroll');
+    expect(s.version).toBe((f.root.version as { number: string }).number);
     expect(s.distribution).toBe(f.name.startsWith('opensearch') ? 'opensearch' : 'elasticsearch');
   });
 
-  it('refuses Elasticsearch before 5.0, and an answer without a version, naming what it got', () => {
-    const es2 = { name: 'n', version: { number: '2.4.6', lucene_version: '5.5.4' }, tagline: 'You Know, for Search' };
-    expect(() => describeServer(es2)).toThrow(
-      new UnsupportedServer('Elasticsearch 2.4.6 is older than 5.0, the oldest this search supports'),
-    );
+  it('refuses Elasticsearch 1.x, and an answer without a version, naming what it got', () => {
+    const es1 = FLAVOURS.find((f) => f.name === '1.7')!.root;
+    expect(() => describeServer(es1)).toThrow(UnsupportedServer);
+    expect(() => describeServer(es1)).toThrow(/^Elasticsearch 1\.7\.5 is older than 2\.0, the oldest this search supports/);
     expect(() => describeServer({ ok: true })).toThrow(
       /it is not Elasticsearch: its GET \/ answer names no version.number \(\{"ok":true\}\)/,
     );

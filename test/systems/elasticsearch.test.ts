@@ -10,18 +10,24 @@ import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
 import { parseSyslog } from '../../src/adapters/syslog.js';
 import { startEsHttp } from '../support/es-http.js';
+import { flavour } from '../support/es-http-versions.js';
+import { loopbackCertificate } from '../support/loopback.js';
 import { openLogSource } from '../../src/systems/log-source.js';
 
-interface Doc {
-  '@timestamp': string;
-  message: string;
-  syslog_hostname: string;
-  syslog_program: string;
+/** A line as logsearch-boshrelease indexes it (`@message` and the syslog fields), or as logsearch-for-cloudfoundry v201+ does. */
+interface Line {
+  time: string;
+  payload: string;
+  host: string;
+  program: string;
 }
 
 let dir: string;
 let truth: GeneratedLogs;
-const docs: Doc[] = [];
+const lines: Line[] = [];
+let caDir: string;
+let tls: { key: Buffer; cert: Buffer };
+let caFile: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'logs-es-'));
@@ -32,24 +38,43 @@ beforeAll(async () => {
     const text = (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
     for (const line of text.split('\n')) {
       const s = parseSyslog(line, new Date('2017-01-05T00:00:00Z'));
-      if (s) docs.push({ '@timestamp': s.time!.toISOString(), message: s.payload, syslog_hostname: s.host, syslog_program: s.tag });
+      if (s) lines.push({ time: s.time!.toISOString(), payload: s.payload, host: s.host, program: s.tag });
     }
   }
-  docs.sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp']));
+  lines.sort((a, b) => a.time.localeCompare(b.time));
+  caDir = await mkdtemp(join(tmpdir(), 'logs-es-tls-'));
+  const { key, cert } = loopbackCertificate(caDir);
+  tls = { key: await readFile(key), cert: await readFile(cert) };
+  caFile = cert;
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+  await rm(caDir, { recursive: true, force: true });
+});
+
+const boshrelease = (l: Line): Record<string, unknown> => ({
+  '@timestamp': l.time,
+  '@message': l.payload,
+  syslog_hostname: l.host,
+  syslog_program: l.program,
+  '@type': 'syslog',
+});
+const forCloudfoundry201 = (l: Line): Record<string, unknown> => ({
+  '@timestamp': l.time,
+  '@message': l.payload,
+  '@source': { host: l.host, component: l.program, deployment: 'cf-dingo', job: 'router' },
+  '@type': 'syslog',
 });
 
 interface SearchBody {
   size: number;
   query: { bool: { filter: { range: { '@timestamp': { gte?: string; lte?: string } } }[]; should: { multi_match: { query: string } }[] } };
-  search_after?: unknown[];
 }
 
 describe('Elasticsearch source', () => {
-  it('pushes the window and the phrases down, pages with a point in time, and names the right instance', async () => {
-    const es = await startEsHttp({ index: 'logs-2017.01', documents: () => docs.map((d) => ({ _source: { ...d } })) });
+  it('pushes the window and the word-aligned phrases down, scrolls, and names the right instance', async () => {
+    const docs = lines.map((l) => ({ _source: boshrelease(l) }));
+    const es = await startEsHttp({ index: 'logstash-2017.01.05', documents: () => docs });
     const since = new Date(Date.parse(truth.instances[0]!.createdAt) - 60_000);
     const r = await findDeletedInstance({ sources: openLogSource({ es: { url: es.url } }), serviceName: 'important-db', since }).finally(
       () => es.stop(),
@@ -58,23 +83,63 @@ describe('Elasticsearch source', () => {
     const want = truth.expectedFor('important-db')!;
     expect(r.candidates[0]!.instanceGuid).toBe(want.guid);
     expect(r.candidates[0]!.archivePrefix).toBe(want.archivePrefix);
-    expect(r.candidates[0]!.evidence[0]!.source).toMatch(/^es:logs-2017\.01\/\d+$/);
+    expect(r.candidates[0]!.evidence[0]!.source).toMatch(/^es:logstash-2017\.01\.05\/\d+$/);
 
-    expect(requests.map((q) => q.path).slice(0, 2)).toEqual(['/', '/logs-*/_pit']);
-    const searches = requests.filter((q) => q.path === '/_search').map((q) => q.body as SearchBody);
-    const hits = r.searched.esQueries[0]!.hits;
-    expect(hits).toBeGreaterThan(PAGE_SIZE);
-    expect(hits).toBeLessThan(docs.length / 2); // never the whole index
-    expect(searches.length).toBe(Math.floor(hits / PAGE_SIZE) + 1);
-    expect(searches[0]!.search_after).toBeUndefined();
-    expect(searches.slice(1).every((b) => Array.isArray(b.search_after))).toBe(true);
-    expect(searches.every((b) => b.size === PAGE_SIZE && b.query.bool.filter[0]!.range['@timestamp'].gte === since.toISOString())).toBe(
-      true,
+    expect(requests.map((q) => q.path).slice(0, 2)).toEqual(['/', '/logstash-*,logs-platform-*/_search']);
+    const search = requests[1]!.body as SearchBody;
+    const fetched = requests.reduce((n, q) => n + (q.hits ?? 0), 0);
+    expect(fetched).toBeGreaterThan(PAGE_SIZE);
+    expect(fetched).toBeLessThan(docs.length / 2); // never the whole index
+    expect(r.searched.esQueries[0]!.hits).toBeLessThanOrEqual(fetched);
+    expect(search.size).toBe(PAGE_SIZE);
+    expect(search.query.bool.filter[0]!.range['@timestamp'].gte).toBe(since.toISOString());
+    expect(search.query.bool.should.map((s) => s.multi_match.query)).toContain('dingo-postgresql-broker');
+    expect(es.openScrolls()).toEqual([]);
+    expect(es.openPits()).toEqual([]);
+    expect(r.searched.esQueries[0]!.pages).toBe(
+      requests.filter((q) => q.path.endsWith('_search') || q.path === '/_search/scroll').length - 1,
     );
-    expect(searches[0]!.query.bool.should.map((s) => s.multi_match.query)).toContain('remove-random-node.perform');
-    expect(es.openPits()).toEqual([]); // the point in time was closed
-    expect(r.searched.esQueries[0]!.pages).toBe(searches.length);
   });
+
+  it.each([
+    ['2.3', 'logsearch-boshrelease', {}],
+    ['5.6', 'logsearch-boshrelease', { basic: true }],
+    ['6.8', 'logsearch-for-cloudfoundry v201', { https: true }],
+    ['7.10', 'logsearch-boshrelease', { https: true, basic: true }],
+    ['7.17', 'logsearch-for-cloudfoundry v201', { apiKey: true }],
+    ['8.15', 'logsearch-for-cloudfoundry v201', { https: true, apiKey: true }],
+    ['8.15', 'logsearch-boshrelease', { https: true, basic: true }],
+    ['opensearch-1.3', 'logsearch-for-cloudfoundry v201', { basic: true }],
+    ['opensearch-2.17', 'logsearch-boshrelease', { https: true }],
+  ] as const)(
+    '%s, %s, %o: logs find ranks the deleted instance first',
+    async (name, generation, o: { https?: boolean; basic?: boolean; apiKey?: boolean }) => {
+      const v201 = generation !== 'logsearch-boshrelease';
+      const docs = lines.map((l) => ({ _source: v201 ? forCloudfoundry201(l) : boshrelease(l) }));
+      const apiKey = Buffer.from('id:es-api-key-of-the-release-test').toString('base64');
+      const basic = { username: 'logs-reader', password: 'es-password-of-the-release-test' };
+      const es = await startEsHttp({
+        index: v201 ? 'logs-platform-2017.01.05' : 'logstash-2017.01.05',
+        generation: v201 ? 'logsearch-for-cloudfoundry-201' : 'logsearch',
+        documents: () => docs,
+        flavour: flavour(name),
+        ...(o.https ? { tls } : {}),
+        ...(o.basic ? { basic } : {}),
+        ...(o.apiKey ? { apiKey } : {}),
+      });
+      const spec = {
+        url: es.url,
+        ...(o.https ? { caFile } : {}),
+        ...(o.basic ? basic : {}),
+        ...(o.apiKey ? { apiKey } : {}),
+      };
+      const r = await findDeletedInstance({ sources: openLogSource({ es: spec }), serviceName: 'important-db' }).finally(() => es.stop());
+      expect(r.candidates[0]!.instanceGuid).toBe(truth.expectedFor('important-db')!.guid);
+      expect(es.requests.every((q) => q.authenticated)).toBe(true);
+      expect(es.openScrolls()).toEqual([]);
+      expect(es.openPits()).toEqual([]);
+    },
+  );
 
   it("times a raw RFC 3164 line by its own document's @timestamp, whatever other documents say", async () => {
     // Filebeat-style documents keep the whole syslog line. The index mixes the 2016 incident (a
@@ -87,7 +152,7 @@ describe('Elasticsearch source', () => {
       { '@timestamp': '2016-03-17T06:10:17.896Z', '@raw': dated },
       ...today.map((l) => ({ '@timestamp': '2026-11-23T03:54:12.000Z', '@raw': l })),
     ];
-    const es = await startEsHttp({ index: 'logs-mixed', documents: () => sources.map((src) => ({ _source: src })) });
+    const es = await startEsHttp({ index: 'logs-platform-mixed', documents: () => sources.map((src) => ({ _source: src })) });
     const f = await findInstance({
       sources: openLogSource({ es: { url: es.url } }),
       instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134',

@@ -3,6 +3,8 @@
  * wait, which systems to reach. Defaults come from the Dingo notes; flags override them.
  * They are journaled with the run (minus secrets), so a resume uses the same ones.
  */
+import { LOGSEARCH_INDEX } from '../../core/log-source.js';
+
 export interface Settings {
   /** cf service offering used to recreate the service (`cf marketplace` shows it). */
   offering: string;
@@ -45,7 +47,7 @@ export const DEFAULT_SETTINGS: Settings = {
   dockerHost: 'unix:///var/vcap/sys/run/docker/docker.sock',
   containerStoreRoot: '/var/vcap/store/cf-containers-broker/',
   logPaths: [],
-  esIndex: 'logs-*',
+  esIndex: LOGSEARCH_INDEX,
   createPollMs: 10_000,
   createDeadlineMs: 20 * 60_000,
   restorePollMs: 10_000,

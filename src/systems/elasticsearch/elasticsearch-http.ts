@@ -1,23 +1,42 @@
 /**
  * The few Elasticsearch requests the log search makes, as plain JSON over HTTP (undici's `fetch`,
- * keep-alive), so one client speaks to every server from Elasticsearch 5 to 9 and OpenSearch: the
+ * keep-alive), so one client speaks to every server from Elasticsearch 2 to 9 and OpenSearch: the
  * official 9.x client refuses a server without the `x-elastic-product` header (before 7.14, and
  * OpenSearch) and asks for `compatible-with=9`, which 8.x refuses. It goes through the proxy
- * `http-route.ts` picks by aws-cli's rules, trusts the CA of --es-ca-file, and authenticates with
- * an API key, a user and password, or the user and password written in the URL.
+ * `http-route.ts` picks by aws-cli's rules (an `http://` target in absolute form, as curl and
+ * aws-cli send it, since a default Squid refuses CONNECT outside port 443), trusts the CA of
+ * --es-ca-file, and authenticates with an API key, a user and password, or the user and password
+ * written in the URL.
+ *
+ * Each request has a deadline (--es-timeout) for the connection and for the answer, and is tried
+ * again, a bounded number of times with a growing pause (the server's Retry-After when it gives
+ * one), when the connection fails or the server says it is busy (429) or a gateway before it
+ * failed (502, 503, 504).
  */
-import { Agent, fetch, ProxyAgent, type Dispatcher } from 'undici';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import { UsageError } from '../../core/errors.js';
 import { readInputFile } from '../../core/input-file.js';
 import { isRecord } from '../../core/json.js';
 import { secrets } from '../../core/redact.js';
-import type { EsSourceSpec } from '../../core/log-source.js';
+import { DEFAULT_ES_TIMEOUT_SECONDS, type EsSourceSpec } from '../../core/log-source.js';
 import { proxyFor } from '../http-route.js';
 
 /** A CA bundle is a few PEM certificates; the system's whole bundle is under 1 MiB. */
 const MAX_CA_BYTES = 4 * 1024 * 1024;
 /** The start of a body that is not Elasticsearch's JSON (a proxy's page) kept in a message. */
 const MAX_QUOTED = 200;
+/** How many times a request is sent in all, and the first pause between tries (doubled each time). */
+const ATTEMPTS = 4;
+const FIRST_PAUSE_MS = 500;
+/** The longest Retry-After waited for; a server asking more is answered with the failure. */
+const MAX_RETRY_AFTER_MS = 30_000;
+/** Statuses that say the server or a gateway before it is busy or down for a moment, not that the request is wrong. */
+const RETRIED_STATUSES = new Set([429, 502, 503, 504]);
+/** Connection failures worth another try: the server (or its balancer) was restarting, or dropped us. */
+const RETRIED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Of those, the ones that mean the request never reached the server, so even a request that must not run twice may be sent again. */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** An answer that is not 2xx, with the server's own words in the message. */
 export class EsResponseError extends Error {
@@ -29,6 +48,9 @@ export class EsResponseError extends Error {
   ) {
     super(message);
   }
+
+  /** How long the server asked to wait before trying again (Retry-After), if it did. */
+  retryAfterMs?: number;
 }
 
 export interface EsResponse {
@@ -36,10 +58,31 @@ export interface EsResponse {
   body: unknown;
 }
 
+export interface RequestOptions {
+  /**
+   * Whether sending the request twice does no harm (true unless told). One that is not (reading a
+   * scroll on: a read the server did but whose answer was lost skips a page) is sent again only
+   * when it surely never ran: the connection was refused, or the server answered 429.
+   */
+  idempotent?: boolean;
+}
+
+/** A request that failed before any answer: the connection, or the deadline. */
+class NetworkError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export class EsHttpClient {
   private readonly base: URL;
   private readonly headers: Record<string, string>;
   private readonly dispatcher: Dispatcher;
+  private readonly timeoutSeconds: number;
 
   constructor(spec: EsSourceSpec) {
     secrets.register(spec.apiKey);
@@ -74,14 +117,48 @@ export class EsHttpClient {
           hint: 'Pass the PEM file of the CA that signed the Elasticsearch certificate with --es-ca-file',
         })
       : undefined;
+    this.timeoutSeconds = spec.timeoutSeconds ?? DEFAULT_ES_TIMEOUT_SECONDS;
+    const ms = this.timeoutSeconds * 1000;
+    const deadlines = { headersTimeout: ms, bodyTimeout: ms };
     // Through the proxy curl and aws-cli would take to it (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
     const proxy = proxyFor(url);
     const tls = ca === undefined ? {} : { ca };
-    this.dispatcher = proxy ? new ProxyAgent({ uri: proxy, requestTls: tls }) : new Agent({ connect: tls });
+    this.dispatcher = proxy
+      ? new ProxyAgent({
+          uri: proxy,
+          requestTls: tls,
+          proxyTls: { timeout: ms },
+          // An http:// target is asked in absolute form, not tunnelled with CONNECT.
+          proxyTunnel: url.protocol === 'https:',
+          ...deadlines,
+          factory: (origin, o) => new Pool(origin, { ...(o as Record<string, unknown>), ...deadlines }),
+        })
+      : new Agent({ connect: { ...tls, timeout: ms }, ...deadlines });
   }
 
-  /** Sends one request; a 2xx answer's JSON body, else an EsResponseError in the server's words. */
-  async request(method: string, path: string, body?: unknown): Promise<EsResponse> {
+  /**
+   * Sends one request, again after a pause when the connection failed or the server was busy; a
+   * 2xx answer's JSON body, else an EsResponseError in the server's words.
+   */
+  async request(method: string, path: string, body?: unknown, o: RequestOptions = {}): Promise<EsResponse> {
+    const idempotent = o.idempotent ?? true;
+    for (let attempt = 1; ; attempt++) {
+      let pause: number | null = null;
+      try {
+        return await this.send(method, path, body);
+      } catch (err) {
+        if (attempt >= ATTEMPTS) throw err;
+        if (err instanceof NetworkError && RETRIED_CODES.has(err.code) && (idempotent || NEVER_SENT_CODES.has(err.code)))
+          pause = FIRST_PAUSE_MS * 2 ** (attempt - 1);
+        if (err instanceof EsResponseError && RETRIED_STATUSES.has(err.status) && (idempotent || err.status === 429))
+          pause = err.retryAfterMs ?? FIRST_PAUSE_MS * 2 ** (attempt - 1);
+        if (pause === null || pause > MAX_RETRY_AFTER_MS) throw err;
+      }
+      await sleep(pause);
+    }
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<EsResponse> {
     const target = new URL(path.replace(/^\//, ''), this.base);
     let res: Awaited<ReturnType<typeof fetch>>;
     let text: string;
@@ -96,7 +173,8 @@ export class EsHttpClient {
       });
       text = await res.text();
     } catch (err) {
-      throw new Error(`cannot reach ${this.base.origin}: ${networkReason(err)}`, { cause: err });
+      const code = codeOf(err);
+      throw new NetworkError(networkReason(this.base.origin, err, code, this.timeoutSeconds), code, { cause: err });
     }
     let parsed: unknown;
     try {
@@ -116,7 +194,9 @@ export class EsHttpClient {
       if (typeof parsed === 'string') throw new EsResponseError(res.status, undefined, `the answer is not JSON: ${quote(text)}`);
       return { status: res.status, body: parsed };
     }
-    throw responseError(res.status, parsed);
+    const error = responseError(res.status, parsed);
+    error.retryAfterMs = retryAfterMs(res.headers.get('retry-after'));
+    throw error;
   }
 
   async close(): Promise<void> {
@@ -124,12 +204,29 @@ export class EsHttpClient {
   }
 }
 
-/** What undici's "fetch failed" stands for: the system's error under it (ECONNREFUSED, a certificate refused). */
-function networkReason(err: unknown): string {
+/** The system's or undici's code of a failed fetch (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT), or ''. */
+function codeOf(err: unknown): string {
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  if (!(cause instanceof Error)) return String(cause);
-  const code = isRecord(cause) && typeof cause.code === 'string' ? cause.code : '';
-  return code && !cause.message.includes(code) ? `${code} ${cause.message}` : cause.message;
+  return isRecord(cause) && typeof cause.code === 'string' ? cause.code : '';
+}
+
+/** What undici's "fetch failed" stands for: a deadline passed, or the system's error under it (ECONNREFUSED, a certificate refused). */
+function networkReason(origin: string, err: unknown, code: string, seconds: number): string {
+  const slow = 'raise --es-timeout if the cluster is only slow';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return `${origin} connected, no answer in ${seconds} s (${slow})`;
+  if (code === 'UND_ERR_BODY_TIMEOUT') return `${origin} stopped answering for ${seconds} s mid-answer (${slow})`;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return `cannot reach ${origin}: no connection in ${seconds} s`;
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  if (!(cause instanceof Error)) return `cannot reach ${origin}: ${String(cause)}`;
+  return `cannot reach ${origin}: ${code && !cause.message.includes(code) ? `${code} ${cause.message}` : cause.message}`;
+}
+
+/** Retry-After in seconds or as an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function authorizationFor(spec: EsSourceSpec, user: string, password: string): string | undefined {

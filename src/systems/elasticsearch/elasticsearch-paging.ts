@@ -1,9 +1,12 @@
 /**
- * Pages through every hit of a query, the way the server at --es-url can: a point in time with
- * `search_after` (Elasticsearch 7.12 and later), else a scroll (`scroll=2m`, `_search/scroll`,
- * cleared at the end). Both sort by `@timestamp`, so every server hands the lines over in the
- * same order. A server that does not say what it is (`GET /` refused to a role that may only read
- * the logs) is tried with a point in time first, and scrolled when it has none.
+ * Pages through every hit of a query with a scroll (`scroll=2m`, `_search/scroll` with a JSON
+ * body, cleared at the end whatever happens), sorted by `@timestamp` then `_doc`: one way that every
+ * release from Elasticsearch 2.0 to 9.x and OpenSearch 1 and 2 takes as it is, so no probe for a
+ * point in time is needed (a probe that, on 5.x to 7.9, lands on the typed document route).
+ *
+ * Each answer is read whole before its hits are used: a search that lost shards (`_shards.failed`,
+ * a busy node rejecting one, 200 OK) or ran out of time (`timed_out`) holds only part of the
+ * evidence, and stops the search; so does a pattern that named no index at all (`_shards.total` 0).
  */
 import { isRecord } from '../../core/json.js';
 import { EsResponseError, type EsHttpClient } from './elasticsearch-http.js';
@@ -15,85 +18,55 @@ const KEEP_ALIVE = '2m';
 export interface EsHit {
   _index: string;
   _id?: string;
-  /** 5.x and 6.x: the mapping type; 7.x: `_doc`; absent from 8. Not used. */
+  /** Before 8: the mapping type. Not used. */
   _type?: string;
   _source?: Record<string, unknown>;
-  sort?: unknown[];
 }
 
-/** The server at the client's URL; UNKNOWN_SERVER when `GET /` is forbidden to these credentials. */
+/** A search whose answer is not the whole of what it asked for: lost shards, a timeout, no index. */
+export class PartialAnswer extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The server at the client's URL; UNKNOWN_SERVER when `GET /` is forbidden to these credentials
+ * (a role without `cluster:monitor/main`), which the scroll does not need. Every Elasticsearch
+ * answers `GET /`: a 404 there is another web server, or a path in --es-url that is not its root.
+ */
 export async function detectServer(client: EsHttpClient): Promise<EsServer> {
   try {
     return describeServer((await client.request('GET', '/')).body);
   } catch (err) {
     if (err instanceof EsResponseError && err.status === 403) return UNKNOWN_SERVER;
+    if (err instanceof EsResponseError && err.status === 404)
+      throw new Error(
+        `it is not Elasticsearch: GET / answered 404 (${err.message}), where every Elasticsearch and OpenSearch describes itself`,
+        {
+          cause: err,
+        },
+      );
     throw err;
   }
 }
 
 /** Each page of hits of `query` over `index`, in `@timestamp` order. */
-export async function* pages(
-  client: EsHttpClient,
-  server: EsServer,
-  index: string,
-  query: Record<string, unknown>,
-): AsyncGenerator<EsHit[]> {
-  if (server.paging === 'scroll') {
-    yield* scrollPages(client, index, query);
-    return;
-  }
-  let pit: { id: string };
-  try {
-    pit = { id: stringField((await client.request('POST', `/${encodeURIComponent(index)}/_pit?keep_alive=${KEEP_ALIVE}`)).body, 'id') };
-  } catch (err) {
-    if (server !== UNKNOWN_SERVER || !lacksPit(err)) throw err;
-    yield* scrollPages(client, index, query);
-    return;
-  }
-  let paged = false;
-  try {
-    for await (const hits of pitPages(client, pit, query)) {
-      paged = true;
-      yield hits;
-    }
-  } catch (err) {
-    // 7.10 and 7.11 open a point in time but know no _shard_doc to page it exactly by.
-    if (server !== UNKNOWN_SERVER || paged || !(err instanceof EsResponseError && /_shard_doc/.test(err.message))) throw err;
-  } finally {
-    await client.request('DELETE', '/_pit', { id: pit.id }).catch(() => undefined);
-  }
-  if (!paged) yield* scrollPages(client, index, query);
-}
-
-/** Pages through the point in time `pit`, whose id follows the one each answer gives (it may change). */
-async function* pitPages(client: EsHttpClient, pit: { id: string }, query: Record<string, unknown>): AsyncGenerator<EsHit[]> {
-  let searchAfter: unknown[] | undefined;
-  for (;;) {
-    const res = await client.request('POST', '/_search', {
-      pit: { id: pit.id, keep_alive: KEEP_ALIVE },
-      size: PAGE_SIZE,
-      sort: [{ '@timestamp': 'asc' }, { _shard_doc: 'asc' }],
-      query,
-      ...(searchAfter ? { search_after: searchAfter } : {}),
-      track_total_hits: false,
-    });
-    if (isRecord(res.body) && typeof res.body.pit_id === 'string') pit.id = res.body.pit_id;
-    const hits = hitsOf(res.body);
-    yield hits;
-    if (hits.length < PAGE_SIZE) return;
-    searchAfter = hits[hits.length - 1]!.sort;
-    if (!searchAfter) return;
-  }
-}
-
-async function* scrollPages(client: EsHttpClient, index: string, query: Record<string, unknown>): AsyncGenerator<EsHit[]> {
-  let res = await client.request('POST', `/${encodeURIComponent(index)}/_search?scroll=${KEEP_ALIVE}`, {
+export async function* pages(client: EsHttpClient, index: string, query: Record<string, unknown>): AsyncGenerator<EsHit[]> {
+  // The patterns' commas stay as they are: each pattern is encoded alone.
+  const indices = index.split(',').map(encodeURIComponent).join(',');
+  let res = await client.request('POST', `/${indices}/_search?scroll=${KEEP_ALIVE}`, {
     size: PAGE_SIZE,
     sort: [{ '@timestamp': 'asc' }, '_doc'],
     query,
   });
-  let scrollId = stringField(res.body, '_scroll_id');
+  let scrollId = isRecord(res.body) && typeof res.body._scroll_id === 'string' ? res.body._scroll_id : undefined;
   try {
+    checkWhole(res.body, index);
+    if (scrollId === undefined) throw new Error('the answer has no _scroll_id');
     let seen = 0;
     for (;;) {
       const hits = hitsOf(res.body);
@@ -101,17 +74,50 @@ async function* scrollPages(client: EsHttpClient, index: string, query: Record<s
       yield hits;
       const total = totalHits(isRecord(res.body) ? res.body.hits : undefined);
       if (hits.length === 0 || (total !== null && seen >= total)) return;
-      res = await client.request('POST', '/_search/scroll', { scroll: KEEP_ALIVE, scroll_id: scrollId });
+      // Reading on is not repeated on a doubtful failure: a scroll read twice skips a page.
+      res = await client.request('POST', '/_search/scroll', { scroll: KEEP_ALIVE, scroll_id: scrollId }, { idempotent: false });
       scrollId = stringField(res.body, '_scroll_id');
+      checkWhole(res.body, index);
     }
   } finally {
-    await client.request('DELETE', '/_search/scroll', { scroll_id: [scrollId] }).catch(() => undefined);
+    if (scrollId !== undefined) await client.request('DELETE', '/_search/scroll', { scroll_id: [scrollId] }).catch(() => undefined);
   }
 }
 
-/** A server without points in time: `no handler found` (400) or the wrong method for `/{index}/{id}` (405). */
-function lacksPit(err: unknown): boolean {
-  return err instanceof EsResponseError && (err.status === 405 || (err.status === 400 && /no handler found/i.test(err.message)));
+/** Throws PartialAnswer when the answer is not the whole of the search: shards failed, timed out, no index. */
+function checkWhole(body: unknown, index: string): void {
+  const shards = isRecord(body) && isRecord(body._shards) ? body._shards : {};
+  const failed = typeof shards.failed === 'number' ? shards.failed : 0;
+  if (isRecord(body) && body.timed_out === true)
+    throw new PartialAnswer(
+      `the search timed out on the server: the hits it answered are only part of those in ${index}`,
+      'Search a narrower window (--since/--until) or when the cluster is less busy; nothing was ranked on a partial answer',
+    );
+  if (failed > 0) {
+    const total = typeof shards.total === 'number' ? shards.total : '?';
+    const failures = Array.isArray(shards.failures) ? shards.failures.filter(isRecord).slice(0, 5).map(describeFailure) : [];
+    throw new PartialAnswer(
+      `${failed} of ${total} shards failed, so their documents are missing from the answer${failures.length ? `: ${failures.join('; ')}` : ''}`,
+      'Run it again when the cluster is healthy (a rejected shard is a busy node: check GET _cat/thread_pool/search), or search a narrower window with --since/--until; nothing was ranked on a partial answer',
+    );
+  }
+  if (shards.total === 0)
+    throw new PartialAnswer(
+      `the index pattern ${index} matched no index`,
+      'Logsearch writes logstash-YYYY.MM.dd (logsearch-boshrelease) and logs-platform-YYYY.MM.dd (logsearch-for-cloudfoundry): give the one the cluster holds with --es-index (GET _cat/indices lists them)',
+    );
+}
+
+function describeFailure(f: Record<string, unknown>): string {
+  const where = [typeof f.index === 'string' ? f.index : '', typeof f.shard === 'number' ? `shard ${f.shard}` : '']
+    .filter(Boolean)
+    .join(' ');
+  const reason = isRecord(f.reason)
+    ? [f.reason.type, f.reason.reason].filter((x) => typeof x === 'string').join(': ')
+    : typeof f.reason === 'string'
+      ? f.reason
+      : '';
+  return `${where || 'a shard'}: ${reason || 'no reason given'}`;
 }
 
 function stringField(body: unknown, name: string): string {

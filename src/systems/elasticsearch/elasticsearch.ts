@@ -1,23 +1,23 @@
 /**
  * Elasticsearch / Logsearch as a source. The search is pushed down: a time window and the
- * phrases that matter, paged the way the server can (`elasticsearch-paging.ts`), so the index is
- * never pulled whole. Each hit becomes a syslog line again (the raw line when the document kept
- * it, otherwise an RFC 5424 line rebuilt from the document's fields).
+ * phrases that matter, scrolled (`elasticsearch-paging.ts`), so the index is never pulled whole.
+ * Logsearch analyses its text fields with the standard analyzer, so a phrase matches whole words
+ * only (`deprovision.start` is not a word of `dingo-postgresql-broker.deprovision.start`): the
+ * phrases pushed down are the caller's broad, word-aligned ones, and each hit, a syslog line again
+ * (the raw line when the document kept it, otherwise an RFC 5424 line rebuilt from the document's
+ * fields), is kept only when it holds one of the scan's terms, as a line of a file must.
  */
 import { StepFailed, messageOf } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
 import { parseSyslog } from '../../adapters/syslog.js';
 import { isRecord } from '../../core/json.js';
-import type { EsSourceSpec, SearchReport } from '../../core/log-source.js';
-import type { FileHit } from '../../core/log-source.js';
+import { LOGSEARCH_INDEX, termText, type EsSourceSpec, type FileHit, type ScanTerm, type SearchReport } from '../../core/log-source.js';
 import { EsHttpClient } from './elasticsearch-http.js';
-import { detectServer, pages } from './elasticsearch-paging.js';
+import { detectServer, pages, PartialAnswer } from './elasticsearch-paging.js';
 import { UnsupportedServer, type EsServer } from './elasticsearch-version.js';
+import { HOST_FIELDS, MESSAGE_FIELDS, PROGRAM_FIELDS } from './logsearch-fields.js';
 
 export { PAGE_SIZE } from './elasticsearch-paging.js';
-const DEFAULT_INDEX = 'logs-*';
-/** Where Logsearch, Filebeat and plain syslog ingest keep the line. */
-const MESSAGE_FIELDS = ['@raw', 'message', '@message', 'syslog_message'];
 
 /** A client for the spec's server; reads --es-ca-file and registers every credential as a secret. */
 export function createEsClient(spec: EsSourceSpec): EsHttpClient {
@@ -41,29 +41,33 @@ function buildQuery(phrases: readonly string[], since?: Date, until?: Date): Rec
   };
 }
 
+/** Whether a line holds one of the terms, as the scan of a file would keep it (`ScanTerm`). */
+function holdsTerm(line: string, terms: readonly ScanTerm[]): boolean {
+  return terms.some((t) => line.includes(termText(t)) && (typeof t === 'string' || t.onlyWith.some((w) => line.includes(w))));
+}
+
 export async function searchEs(
   spec: EsSourceSpec,
   phrases: readonly string[],
+  terms: readonly ScanTerm[],
   report: SearchReport,
   onHit: (hit: FileHit) => void,
   window: { since?: Date; until?: Date } = {},
 ): Promise<void> {
   const client = createEsClient(spec);
-  const index = spec.index ?? DEFAULT_INDEX;
+  const index = spec.index ?? LOGSEARCH_INDEX;
   const query = buildQuery(phrases, window.since, window.until);
   const record = { index, query, pages: 0, hits: 0 };
   report.esQueries.push(record);
   try {
     const server = await detectServer(client);
-    report.notes.push(
-      `searched ${serverName(server)} at ${secrets.redact(spec.url)} ${server.paging === 'pit' ? 'through a point in time' : 'with a scroll'}`,
-    );
-    for await (const hits of pages(client, server, index, query)) {
+    report.notes.push(`searched ${serverName(server)} at ${secrets.redact(spec.url)} with a scroll`);
+    for await (const hits of pages(client, index, query)) {
       record.pages += 1;
       for (const h of hits) {
         const src = h._source ?? {};
         const line = toLine(src);
-        if (line === null) continue;
+        if (line === null || !holdsTerm(line, terms)) continue;
         record.hits += 1;
         report.matchedLines += 1;
         report.bytes += Buffer.byteLength(line);
@@ -92,9 +96,13 @@ function serverName(s: EsServer): string {
 
 function esFailure(spec: EsSourceSpec, index: string, err: unknown): Error {
   const hint =
-    err instanceof UnsupportedServer
-      ? 'Search it another way: copy its syslog files to this machine and give them with --logs'
-      : 'Check --es-url, --es-index and the credentials (--es-api-key or --es-username/--es-password; for recover, ES_API_KEY or ES_USERNAME/ES_PASSWORD)';
+    err instanceof PartialAnswer
+      ? err.hint
+      : err instanceof UnsupportedServer
+        ? 'Search it another way: copy its syslog files to this machine and give them with --logs'
+        : /index_not_found/.test(messageOf(err))
+          ? 'Logsearch writes logstash-YYYY.MM.dd (logsearch-boshrelease) and logs-platform-YYYY.MM.dd (logsearch-for-cloudfoundry): give --es-index logstash-* or logs-platform-* (GET _cat/indices lists them)'
+          : 'Check --es-url, --es-index and the credentials (ES_API_KEY, or ES_USERNAME and ES_PASSWORD, in the environment; logs also takes them as --es-api-key, --es-username, --es-password)';
   return new StepFailed(secrets.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${messageOf(err)}`), {
     hint,
     cause: err,
@@ -132,9 +140,6 @@ export function toLine(src: Record<string, unknown>): string | null {
   const ts = typeof src['@timestamp'] === 'string' ? src['@timestamp'] : '-';
   return `<14>1 ${ts} ${host ?? '-'} ${program ?? '-'} - - - ${message}`;
 }
-
-const HOST_FIELDS = ['syslog_hostname', 'host.name', 'host', '@source.host'];
-const PROGRAM_FIELDS = ['syslog_program', 'program', '@source.program', 'tag'];
 
 function pick(src: Record<string, unknown>, paths: string[]): string | null {
   for (const p of paths) {

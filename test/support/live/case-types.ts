@@ -70,7 +70,7 @@ export interface CaseOptions {
   clusterdata?: boolean;
   /**
    * Where the run finds the platform's logs: the syslog folder given with --logs (the default),
-   * or an Elasticsearch holding the same lines (--es-url, --es-index logs-*, ES_API_KEY).
+   * or an Elasticsearch holding the same lines (--es-url, --es-index logs-platform-*, ES_API_KEY).
    */
   logsIn?: 'files' | 'elasticsearch';
   /**

@@ -12,7 +12,7 @@ import type { EsDocument } from '../es-http.js';
 export const SEED = resolve(import.meta.dirname, '../../../fixtures/seed-003');
 
 /** The index the case's Elasticsearch holds the platform's syslog in. */
-export const ES_INDEX = 'logs-platform';
+export const ES_INDEX = 'logs-platform-2016.03.17';
 /** The seed incident's syslog is from March 2016: the year its RFC 3164 lines do not carry. */
 export const SEED_LOGS_TIME = new Date('2016-03-18T00:00:00Z');
 
@@ -26,8 +26,8 @@ function logFilesInOrder(dir: string): string[] {
  * The log folder as Logsearch indexes it, read now: one document per syslog line, timed by the
  * line (the seed files' year is 2016; other files' year is that of their modification time,
  * as the broker hook writes them live). Documents alternate between the two shapes the search
- * reads back: the whole line in `@raw`, or the payload in `message` with `syslog_hostname`,
- * `syslog_program` and `@timestamp` apart.
+ * reads back: the whole line in `@raw`, or the payload in `@message` with `syslog_hostname`,
+ * `syslog_program` and `@timestamp` apart, as logsearch-for-cloudfoundry indexes `logs-platform-*`.
  */
 export function logDocuments(dir: string): EsDocument[] {
   const seed = new Set(readdirSync(join(SEED, 'syslog')));
@@ -43,7 +43,7 @@ export function logDocuments(dir: string): EsDocument[] {
       const timestamp = (s?.time ?? reference).toISOString();
       const _id = `${f}#${n + 1}`;
       if (!s || docs.length % 2 === 0) docs.push({ _id, _source: { '@timestamp': timestamp, '@raw': line } });
-      else docs.push({ _id, _source: { '@timestamp': timestamp, message: s.payload, syslog_hostname: s.host, syslog_program: s.tag } });
+      else docs.push({ _id, _source: { '@timestamp': timestamp, '@message': s.payload, syslog_hostname: s.host, syslog_program: s.tag } });
     });
   }
   return docs;

@@ -158,7 +158,7 @@ interface PlatformParts {
 
 function platformArgsOf(s: LiveServers, p: PlatformParts, opts: CaseOptions): string[] {
   return [
-    ...(p.es ? ['--es-url', p.es.url, '--es-index', 'logs-*'] : ['--logs', p.logs]),
+    ...(p.es ? ['--es-url', p.es.url, '--es-index', 'logs-platform-*'] : ['--logs', p.logs]),
     '--ssh-config',
     p.sshConfigFile,
     '--s3-endpoint',
