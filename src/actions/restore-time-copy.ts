@@ -21,7 +21,7 @@ import { foreignTablesLine, lookInside, newestOf, type LookResult } from '../vol
 const restoreOutputs = {
   restored: output('boolean', 'the database was restored here (false: why says why not)'),
   why: output('string', 'why it was not restored here (empty when it was)'),
-  time: output('string', 'the moment kept, ISO 8601 in UTC'),
+  time: output('string', 'the moment kept, ISO 8601 in UTC (to the microsecond when given so)'),
   copyName: output('string', 'the name of the copy'),
   dataDir: output('string', 'the restored data folder (scratch)'),
   major: output('string', "the archive's PostgreSQL major version"),
@@ -111,13 +111,13 @@ const restore = defineAction({
         text = kept;
         continue;
       }
-      const at = parseTargetTime(text, 'the moment').at;
+      const moment = parseTargetTime(text, 'the moment');
       const dbs = kept.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
       return {
         restored: true,
         why: '',
-        time: at.toISOString(),
-        copyName: renamed(p, at),
+        time: moment.iso,
+        copyName: renamed(p, moment.at),
         dataDir: join(r.workdir!, 'data'),
         major: r.postgres.archiveMajor,
         backup: `${r.backup.name} (ended ${r.backup.finishedAt})`,
@@ -167,10 +167,10 @@ function renamed(p: { instance: string; time: string; copyName: string }, at: Da
 }
 
 function notRestored(p: { instance: string; time: string; copyName: string }, text: string) {
-  const at = parseTargetTime(text, 'the moment').at;
+  const moment = parseTargetTime(text, 'the moment');
   return {
-    time: at.toISOString(),
-    copyName: renamed(p, at),
+    time: moment.iso,
+    copyName: renamed(p, moment.at),
     dataDir: '',
     major: '',
     backup: '',

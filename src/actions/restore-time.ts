@@ -21,7 +21,7 @@ const moment = defineAction({
     copyName: defaulted('string[]', [], 'the name of the copy (none: <name>-at-<YYYYMMDDTHHMM>, UTC)'),
   },
   outputs: {
-    time: output('string', 'the moment, ISO 8601 in UTC'),
+    time: output('string', 'the moment, ISO 8601 in UTC (to the microsecond when given so)'),
     text: output('string', 'the moment as PostgreSQL reads it'),
     copyName: output('string', 'the name of the copy'),
   },
@@ -34,9 +34,9 @@ const moment = defineAction({
       });
     }
     const copyName = given || defaultCopyName(p.instance.trim(), t.at);
-    ctx.evidence(`the database as it was at ${t.at.toISOString()} (a transaction committed exactly then is included)`);
+    ctx.evidence(`the database as it was at ${t.iso} (a transaction committed exactly then is included)`);
     ctx.evidence(`the copy is named ${copyName}`);
-    return Promise.resolve({ time: t.at.toISOString(), text: t.text, copyName });
+    return Promise.resolve({ time: t.iso, text: t.text, copyName });
   },
 });
 

@@ -33,7 +33,7 @@ export async function atTargetTime(given: string, runbook: string): Promise<{ ru
       hint: `leave out --runbook (or its scenario's runbook); to bring back a moment of any instance, live or deleted, run --runbook ${RUNBOOK} with targetTime in the answers file`,
     });
   }
-  const at = parseTargetTime(given).at.toISOString();
+  const at = parseTargetTime(given).iso;
   const actions = await actionRegistry();
   const runbookFile = runbookPath(RUNBOOK);
   const kept = confirmIds(loadRunbook(runbookFile, actions), actions).exact;

@@ -24,7 +24,7 @@ import { DrillFailed } from './exit-codes.js';
 import { asDrillFailure } from './failures.js';
 import { chooseServer, prepareCluster, serverHow, type DrillServer } from './cluster-setup.js';
 import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
-import { parseRecoveryLog } from './recovery-log.js';
+import { endedShortOfTarget, parseRecoveryLog } from './recovery-log.js';
 import { replayFacts, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
@@ -159,7 +159,8 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   if (!target) drill.warnings.push(...report.warnings, ...report.problems);
   const where = { store: opts.store, bucket: drill.bucket, prefix: drill.prefix, processes };
   const now = opts.now ?? (() => new Date());
-  const chosen = target ? chooseBackup(await backupEnds(where, report), report, target) : null;
+  const ends = target ? await backupEnds(where, report) : null;
+  const chosen = target && ends ? chooseBackup(ends.known, report, target, ends.unknown) : null;
   const latest = chosen?.backup ?? newest;
   const age = chosen
     ? { finished: chosen.finished, ageMs: now().getTime() - chosen.finished.at.getTime() }
@@ -179,14 +180,16 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
   drill.say(target ? `replaying WAL up to ${target.text}` : 'replaying WAL');
   const recoveryStarted = Date.now();
-  const { restored, archiveEndedFirst } = await recover(drill, cluster, conn, target);
+  const { restored, archiveEndedFirst } = await recover(drill, cluster, conn, target, pg.major);
   const recoveryMs = Date.now() - recoveryStarted;
   const replay = await replayFacts(restored, pg.major, conn);
   // Stopped at the moment, replay was meant to stop short; replaying everything archived, it must have reached the end.
   const lost =
     target && !archiveEndedFirst
       ? null
-      : (report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete || archiveEndedFirst));
+      : archiveEndedFirst
+        ? (checkReplayReached(drill.warnings, replay, report, major, true, target) ?? report.lost)
+        : (report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete));
   const sql = opts.query ?? DEFAULT_QUERY;
   drill.warnings.push(...(await restored.prepareReading(conn, majorNumber(pg.major))).map((n) => `${n}.`));
   // The operator's query may reach the archive's views and foreign tables: none runs as a superuser, loads a library or reads a foreign table.
@@ -222,17 +225,20 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
  * Start the server and wait for its recovery to end. Replaying to a moment after the last archived
  * transaction, PostgreSQL 13+ refuse to end recovery short of the target: no later commit was archived,
  * so everything archived is the database at that moment, and the server starts again without the target.
+ * Before 13 recovery ends there silently (`archiveEndedFirst` all the same): the caller checks that
+ * replay reached the archive's newest WAL either way, so a hole before the moment is never taken for it.
  */
 async function recover(
   drill: Drill,
   cluster: ScratchCluster,
   conn: { user: string; database: string },
   target: TargetTime | null,
+  major: string,
 ): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean }> {
   try {
     await cluster.start();
     await cluster.waitRecovered({ ...conn, signal: drill.deadline.signal });
-    return { restored: cluster, archiveEndedFirst: false };
+    return { restored: cluster, archiveEndedFirst: target !== null && endedShortOfTarget(parseRecoveryLog(await cluster.log()), major) };
   } catch (err) {
     if (!target || !(err instanceof DrillFailed) || !parseRecoveryLog(await cluster.log()).targetNotReached) throw err;
   }

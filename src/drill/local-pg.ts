@@ -3,7 +3,7 @@
  * starts under the major version that wrote it, so the binaries are chosen to
  * match the archive when several are installed (Debian: /usr/lib/postgresql/<major>/bin).
  */
-import { DEBIAN_PG_ROOT, pathIs } from '../systems/pg-install.js';
+import { pathIs, serverRoot } from '../systems/pg-install.js';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
@@ -61,7 +61,7 @@ export async function chooseLocalPg(
   const candidates: string[] = [];
   if (pgBin) candidates.push(pgBin);
   else {
-    const where = root ?? DEBIAN_PG_ROOT;
+    const where = root ?? serverRoot();
     candidates.push(join(where, archiveMajor, 'bin'));
     const onPath = root === undefined ? await pathBinDir() : null;
     if (onPath) candidates.push(onPath);
@@ -81,8 +81,10 @@ export async function chooseLocalPg(
       'could-not-run',
       pgBin
         ? `no runnable pg_ctl in --pg-bin ${pgBin}`
-        : `no PostgreSQL binaries found (looked in ${root === undefined ? `${DEBIAN_PG_ROOT}/*/bin and on PATH` : `${root}/*/bin`}); the archive needs PostgreSQL ${archiveMajor}`,
-      { hint: `Install PostgreSQL ${archiveMajor} server binaries and point --pg-bin at their bin folder.` },
+        : `no PostgreSQL binaries found (looked in ${root === undefined ? `${serverRoot()}/*/bin and on PATH` : `${root}/*/bin`}); the archive needs PostgreSQL ${archiveMajor}`,
+      {
+        hint: `Install PostgreSQL ${archiveMajor} server binaries and point --pg-bin at their bin folder (or DINGO_RECOVER_PG_ROOT at a folder holding ${archiveMajor}/bin).`,
+      },
     );
   }
   if (found.major !== archiveMajor) {

@@ -1,4 +1,5 @@
 /** What PostgreSQL's server log says about an archive recovery: files restored, where redo ended, fatal errors. */
+import { majorNumber } from './local-pg.js';
 
 /** What the server log says about the recovery. */
 export interface RecoveryLog {
@@ -29,4 +30,15 @@ export function parseRecoveryLog(log: string): RecoveryLog {
     targetNotReached: /recovery ended before configured recovery target was reached/.test(log),
     fatal,
   };
+}
+
+/**
+ * Recovery to a moment ended where the archived WAL ran out, short of the moment: PostgreSQL 13+
+ * refuse to end it (FATAL); before 13 it ends silently, promoting at the end of the WAL it found, and
+ * its log then names no transaction the target left out (a time target always stops "before" one).
+ * Whether that end is the archive's end, or a hole before the moment, is for the caller to check.
+ */
+export function endedShortOfTarget(log: RecoveryLog, major: string): boolean {
+  if (log.targetNotReached) return true;
+  return majorNumber(major) < 13 && log.redoDoneAt !== null && log.stoppedBefore === null;
 }

@@ -8,10 +8,12 @@ import { messageOf } from '../core/errors.js';
 import { lostRange, replayShortfall, type ReplayFacts } from './replay.js';
 import type { ScratchCluster } from './scratch-cluster.js';
 import { READER_ROLE, sqlIdent, sqlLiteral } from '../systems/pg-reader.js';
+import type { TargetTime } from './target-time.js';
 
 /**
  * The archived WAL replay did not reach, when the inspection found no hole: "not restorable"
- * when the archive must replay completely, a warning otherwise.
+ * when the archive must replay completely, a warning otherwise. Given the moment a recovery was
+ * to reach, and ended short of: "not restorable", naming the hole, for the moment may lie past it.
  */
 export function checkReplayReached(
   warnings: string[],
@@ -19,8 +21,20 @@ export function checkReplayReached(
   report: ArchiveReport,
   major: string,
   requireComplete: boolean,
+  target?: TargetTime | null,
 ): LostWal | null {
   const short = replayShortfall(replay, report.restorableTo, major);
+  if (short && target) {
+    const reached = `${replay.lastLsn ?? replay.lastSegment ?? 'the start'}${replay.lastTransactionAt ? ` (last transaction replayed committed ${replay.lastTransactionAt})` : ''}`;
+    throw new DrillFailed(
+      'not-restorable',
+      `PostgreSQL ${major} ended recovery at ${reached}, where the WAL it could fetch ran out, short of ${target.given} ${target.iso}: WAL ${lostRange(short)} was not replayed (${short.from} is missing or damaged), so what was committed after that and before the moment would be missing`,
+      {
+        hint: `Look for ${short.from} in another copy of the archive, or give a moment after the end of a base backup taken after the hole (archive inspect lists them).`,
+        lost: short,
+      },
+    );
+  }
   if (short && requireComplete) {
     throw new DrillFailed(
       'not-restorable',

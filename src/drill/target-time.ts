@@ -5,14 +5,17 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
-import { type ArchiveAccess, backupFinishedAt, type FinishedAt } from './backup-age.js';
+import { type ArchiveAccess, backupEnd, type FinishedAt } from './backup-age.js';
 import type { DrillReport } from './drill-report.js';
 import { DrillFailed } from './exit-codes.js';
 
 export interface TargetTime {
   /** For PostgreSQL: as given, with its zone normalised and the microseconds a Date would drop. */
   text: string;
+  /** The moment to the millisecond, for comparisons with times kept to the second. */
   at: Date;
+  /** The moment in UTC, ISO 8601, with every digit of its fraction given (microseconds kept): for the journal and reports. */
+  iso: string;
   /** Where it was given, for messages: the flag, or a runbook's input. */
   given: string;
 }
@@ -44,7 +47,13 @@ export function parseTargetTime(text: string, what = '--target-time'): TargetTim
   if (Number.isNaN(at.getTime()) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== m[1]) {
     throw usage('is not a valid date and time');
   }
-  return { text: `${m[1]} ${m[2]}${zone === 'Z' ? '+00' : zone}`, at, given: what };
+  return { text: `${m[1]} ${m[2]}${zone === 'Z' ? '+00' : zone}`, at, iso: isoWithMicroseconds(at, m[2]!), given: what };
+}
+
+/** `at` in UTC ISO 8601, with the fraction's digits past the millisecond (a Date drops them) put back. */
+function isoWithMicroseconds(at: Date, clock: string): string {
+  const beyondMs = /\.\d{3}(\d{1,3})$/.exec(clock)?.[1];
+  return beyondMs ? at.toISOString().replace(/Z$/, `${beyondMs}Z`) : at.toISOString();
 }
 
 /** A complete base backup and when it ended. */
@@ -63,16 +72,30 @@ interface ReachableRange {
   latestSource: string;
 }
 
-/** When each complete base backup ended (its label's STOP TIME, else its sentinel's LastModified). */
-export async function backupEnds(where: ArchiveAccess, report: ArchiveReport): Promise<EndedBackup[]> {
+/** A complete base backup whose end cannot be known (a label's zone that names several moments, a copied archive), and why. */
+export interface UnknownBackupEnd {
+  backup: BaseBackupInfo;
+  why: string;
+}
+
+/**
+ * When each complete base backup ended (its label's STOP TIME, else its sentinel's LastModified
+ * where no copy reset it), oldest first; and those whose end cannot be known, which no moment is
+ * restored from.
+ */
+export async function backupEnds(
+  where: ArchiveAccess,
+  report: ArchiveReport,
+): Promise<{ known: EndedBackup[]; unknown: UnknownBackupEnd[] }> {
   const complete = report.baseBackups.filter((b) => b.complete);
-  const ends = await Promise.all(
-    complete.map(async (backup) => {
-      const finished = await backupFinishedAt(where, backup);
-      return { backup, finished, endedBy: endOfSecond(finished.at) };
-    }),
-  );
-  return ends.sort((a, b) => a.endedBy.getTime() - b.endedBy.getTime());
+  const ends = await Promise.all(complete.map(async (backup) => ({ backup, end: await backupEnd(where, backup) })));
+  const known: EndedBackup[] = [];
+  const unknown: UnknownBackupEnd[] = [];
+  for (const { backup, end } of ends) {
+    if (end.at) known.push({ backup, finished: end, endedBy: endOfSecond(end.at) });
+    else unknown.push({ backup, why: end.why });
+  }
+  return { known: known.sort((a, b) => a.endedBy.getTime() - b.endedBy.getTime()), unknown };
 }
 
 /** A time kept to the second (S3's LastModified, a label's STOP TIME): what it dates happened by the end of that second. */
@@ -96,24 +119,44 @@ function reachableRange(ends: EndedBackup[], report: ArchiveReport): ReachableRa
   };
 }
 
-/** The newest base backup that ended by `target` (at it or before); "not restorable" when `target` is out of reach. */
-export function chooseBackup(ends: EndedBackup[], report: ArchiveReport, target: TargetTime): EndedBackup {
+/**
+ * The newest base backup that ended by `target` (at it or before); "not restorable" when `target` is
+ * out of reach, or no backup's end can be known (`unknown`: each named with why, never a range made up).
+ */
+export function chooseBackup(
+  ends: EndedBackup[],
+  report: ArchiveReport,
+  target: TargetTime,
+  unknown: UnknownBackupEnd[] = [],
+): EndedBackup {
   const range = reachableRange(ends, report);
   const before = ends.filter((e) => e.endedBy.getTime() <= target.at.getTime());
   const chosen = before[before.length - 1];
-  const reach = range
-    ? `the archive reaches from ${range.earliest.toISOString()} (the earliest base backup ended) to ${range.latest.toISOString()} (${range.latestSource})`
-    : 'the archive has no complete base backup';
+  const unknowable = unknown.map((u) => `the end of ${u.backup.name} cannot be known: ${u.why}`).join('; ');
+  if (!range && unknown.length > 0) {
+    throw new DrillFailed(
+      'not-restorable',
+      `${target.given} ${target.iso} cannot be checked against the archive's base backups: ${unknowable}`,
+      {
+        hint: "Read the backup label (wal_005/<segment>.<offset>.backup.lzo, lzop -dc) to learn when the backup ended; a restore to a moment needs a base backup known to have ended before it. Without one, restore LATEST (drill without --target-time) and look for the moment's rows yourself.",
+      },
+    );
+  }
+  const reach = `${
+    range
+      ? `the archive reaches from ${range.earliest.toISOString()} (the earliest base backup ended) to ${range.latest.toISOString()} (${range.latestSource})`
+      : 'the archive has no complete base backup'
+  }${unknowable ? `; ${unknowable}` : ''}`;
   const hint = `Give ${target.given === '--target-time' ? 'a --target-time' : target.given} inside that range; writes after the newest archived WAL were never archived.`;
   const reachable = range ? { earliest: range.earliest.toISOString(), latest: range.latest.toISOString() } : undefined;
   if (!range || !chosen) {
-    throw new DrillFailed('not-restorable', `${target.given} ${target.at.toISOString()} is before any base backup ended: ${reach}`, {
+    throw new DrillFailed('not-restorable', `${target.given} ${target.iso} is before any base backup ended: ${reach}`, {
       hint,
       reachable,
     });
   }
   if (target.at.getTime() > range.latest.getTime()) {
-    throw new DrillFailed('not-restorable', `${target.given} ${target.at.toISOString()} is after the newest archived WAL: ${reach}`, {
+    throw new DrillFailed('not-restorable', `${target.given} ${target.iso} is after the newest archived WAL: ${reach}`, {
       hint,
       reachable,
     });
@@ -128,7 +171,7 @@ export function targetReached(
   archiveEndedFirst: boolean,
 ): NonNullable<DrillReport['target']> {
   return {
-    time: target.at.toISOString(),
+    time: target.iso,
     inclusive: true,
     stoppedBefore: archiveEndedFirst ? null : replay.stoppedBefore,
     lastTransactionAt: replay.lastTransactionAt,

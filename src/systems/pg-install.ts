@@ -3,7 +3,15 @@ import { access, constants, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Where Debian and the PGDG packages put each major version's server binaries (`MAJOR/bin`). */
-export const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
+const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
+
+/**
+ * Where server binaries are looked for, by major: $DINGO_RECOVER_PG_ROOT, a folder laid out as
+ * Debian's (`MAJOR/bin`) for binaries installed elsewhere, else Debian's own.
+ */
+export function serverRoot(): string {
+  return process.env.DINGO_RECOVER_PG_ROOT || DEBIAN_PG_ROOT;
+}
 
 /** Whether `path` exists (`'exists'`) or is an executable file for this process (`'executable'`). */
 export async function pathIs(path: string, what: 'exists' | 'executable'): Promise<boolean> {

@@ -5,7 +5,7 @@
  */
 import { someOf } from '../core/display.js';
 import { formatBytes } from '../core/format.js';
-import { DEBIAN_PG_ROOT, pathIs } from '../systems/pg-install.js';
+import { pathIs, serverRoot } from '../systems/pg-install.js';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { parsePgControl, type PgControl } from './pg-control.js';
@@ -150,7 +150,7 @@ async function newestWal(dataDir: string): Promise<string | null> {
 }
 
 /** The server binaries of `major` on this machine, or what to install to get them. */
-export async function localBinaries(major: string, root = DEBIAN_PG_ROOT): Promise<{ bin: string } | { missing: string }> {
+export async function localBinaries(major: string, root = serverRoot()): Promise<{ bin: string } | { missing: string }> {
   const bin = join(root, major, 'bin');
   if (await exists(join(bin, 'pg_ctl'))) return { bin };
   return {
@@ -253,7 +253,7 @@ export async function identify(volume: string, opts: { binRoot?: string } = {}):
   const sub = await findPgData(root);
   if (sub !== null) {
     try {
-      const postgres = await postgresFacts(root, sub, opts.binRoot ?? DEBIAN_PG_ROOT);
+      const postgres = await postgresFacts(root, sub, opts.binRoot ?? serverRoot());
       return { kind: 'postgresql', detail: `PostgreSQL ${postgres.major} data folder${sub ? ` in ${sub}/` : ''}`, postgres };
     } catch (err) {
       return { kind: 'unreadable', detail: `PG_VERSION found${sub ? ` in ${sub}/` : ''} but: ${(err as Error).message}` };

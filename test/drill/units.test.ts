@@ -2,7 +2,6 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseLabelStopTime } from '../../src/drill/backup-age.js';
 import { backupLabelName } from '../../src/wale/keys.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../../src/drill/exit-codes.js';
@@ -49,11 +48,8 @@ describe('versions and labels', () => {
     expect(majorOf('10.2')).toBe('10');
   });
 
-  it('names the backup label from the decimal offset, and reads its STOP TIME', () => {
+  it('names the backup label from the decimal offset', () => {
     expect(backupLabelName('000000010000000000000002', 40)).toBe('000000010000000000000002.00000028.backup');
-    expect(parseLabelStopTime('START TIME: x\nSTOP TIME: 2016-03-16 19:11:47 UTC\n')?.toISOString()).toBe('2016-03-16T19:11:47.000Z');
-    expect(parseLabelStopTime('STOP TIME: 2016-03-16 19:11:47 +01\n')?.toISOString()).toBe('2016-03-16T18:11:47.000Z');
-    expect(parseLabelStopTime('STOP TIME: 2016-03-16 19:11:47 CET\n')).toBeNull();
   });
 });
 

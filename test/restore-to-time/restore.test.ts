@@ -15,9 +15,8 @@ import { scratchFolder } from '../../src/actions/support/restore-copy.js';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { NeedsOperator } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/run/index.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { localProcesses } from '../../src/systems/processes.js';
 import { startMoto, type Moto } from '../support/moto.js';
+import { pitrContext } from '../support/pitr-context.js';
 import { DRILL_TABLE, PG_BIN, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { tearDownDrill } from '../support/drill-fixtures.js';
 
@@ -73,25 +72,8 @@ function context(
   choose: Record<string, string> = {},
   prompts: Operator | { interactive: false } = { interactive: false },
 ): { ctx: StepContext; said: string[] } {
-  const said: string[] = [];
-  const say = (t: string) => {
-    said.push(t);
-  };
-  const runId = basename(runDir);
-  runIds.push(runId);
-  const ctx = {
-    runId,
-    s3: moto.store,
-    platform: { mode: 'live', processes: localProcesses },
-    settings: DEFAULT_SETTINGS,
-    answers: { inputs: {}, confirm: {}, choose, secrets: {} },
-    prompts,
-    runDir,
-    evidence: say,
-    note: say,
-    progress: () => undefined,
-  } as unknown as StepContext;
-  return { ctx, said };
+  runIds.push(basename(runDir));
+  return pitrContext(moto.store, runDir, choose, prompts);
 }
 
 const stamp = (at: Date): string => at.toISOString().slice(0, 16).replace(/[-:]/g, '');

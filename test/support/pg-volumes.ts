@@ -27,17 +27,27 @@ function chownTree(dir: string): void {
 
 let portSeq = 25432 + (process.pid % 1000) * 3;
 
-/** initdb a cluster in `dataDir`, start it, run `sql` against database `db` (and `postgresSql` against postgres), then stop it (or kill it, or leave it running). */
-export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop' | 'kill' | 'run', postgresSql?: string): void {
+/**
+ * initdb a cluster in `dataDir`, start it, run `sql` against database `db` (and `postgresSql` against postgres), then stop it (or
+ * kill it, or leave it running); with the server binaries in `bin` (default Debian's 15; psql is always 15's).
+ */
+export function makeCluster(
+  dataDir: string,
+  db: string,
+  sql: string,
+  end: 'stop' | 'kill' | 'run',
+  postgresSql?: string,
+  bin = PG_BIN,
+): void {
   mkdirSync(dataDir, { recursive: true });
   chownTree(dataDir);
   execFileSync('chmod', ['700', dataDir]);
-  asPostgres([join(PG_BIN, 'initdb'), '-D', dataDir, '--no-sync', '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C']);
+  asPostgres([join(bin, 'initdb'), '-D', dataDir, '--no-sync', '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C']);
   const sock = mkdtempSync(join(tmpdir(), 'pgvol-sock-'));
   chownSync(sock, PG.uid, PG.gid);
   const port = portSeq++;
   asPostgres([
-    join(PG_BIN, 'pg_ctl'),
+    join(bin, 'pg_ctl'),
     '-D',
     dataDir,
     '-w',
@@ -59,12 +69,12 @@ export function makeCluster(dataDir: string, db: string, sql: string, end: 'stop
     if (postgresSql) psql('postgres', postgresSql);
   } catch (err) {
     // A failing statement must not leave the server running behind the failed test.
-    asPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'immediate', 'stop']);
+    asPostgres([join(bin, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'immediate', 'stop']);
     rmSync(sock, { recursive: true, force: true });
     throw err;
   }
   if (end === 'stop') {
-    asPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'fast', 'stop']);
+    asPostgres([join(bin, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'fast', 'stop']);
   } else if (end === 'kill') {
     const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     // kill(0) or kill(-n) would kill whole process groups, this test runner's among them.

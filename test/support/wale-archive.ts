@@ -1,7 +1,8 @@
 /**
- * Builds a REAL wal-e 0.9.2-layout archive from a REAL PostgreSQL 15 cluster:
- * WAL archived through lzop by archive_command, a tar base backup split into
- * lzop'd partitions, extended_version.txt, the stop sentinel, Dingo's sysids/sysid,
+ * Builds a REAL wal-e 0.9.2-layout archive from a REAL PostgreSQL cluster (Debian's 15, or the
+ * server binaries of another major given as `bin`): WAL archived through lzop by archive_command, a
+ * base backup taken as wal-e takes it (the low-level backup API around a copy of the data folder)
+ * split into lzop'd tar partitions, extended_version.txt, the stop sentinel, Dingo's sysids/sysid,
  * and rows written after the base backup that exist only in archived WAL.
  *
  * Runs as root (PostgreSQL then runs as `postgres`) or as an unprivileged user.
@@ -33,6 +34,10 @@ export interface GenerateOptions {
   batches?: { count: number; rows: number; backupAfter?: number };
   /** A tenant's preparations: SQL run in the postgres database before the base backup, and lines put in its postgresql.auto.conf (not loaded by the generating server). */
   tenant?: { sql: string[]; autoConf: string[] };
+  /** The server's bin folder (default Debian's 15): initdb, pg_ctl, postgres, psql. */
+  bin?: string;
+  /** The server's log_timezone, which the backup label's START and STOP TIME are written in (default initdb's). */
+  logTimezone?: string;
 }
 
 export interface GeneratedArchive {
@@ -53,8 +58,10 @@ export interface GeneratedArchive {
   stopSegment: string;
   /** Each batch's last id, and clock times read just before its transaction and just after it committed. */
   batches: Batch[];
-  /** Every base backup, oldest first (the last is `latest`): its segments, and a clock time read after it ended. */
-  backups: { name: string; ended: Date; startSegment: string; stopSegment: string }[];
+  /** Every base backup, oldest first (the last is `latest`): its segments, a clock time read after it ended, and its label as archived. */
+  backups: { name: string; ended: Date; startSegment: string; stopSegment: string; label: string }[];
+  /** The server's major version, e.g. "10" or "15". */
+  major: string;
 }
 
 interface Batch {
@@ -117,27 +124,12 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
     await own(d, as);
   }
   const port = await freePort();
-  const pg = (bin: string, ...args: string[]) => runOk([join(PG_BIN, bin), ...args], { as });
-  const sql = async (query: string): Promise<string> =>
-    (
-      await pg(
-        'psql',
-        '-X',
-        '-qAt',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-h',
-        sock,
-        '-p',
-        String(port),
-        '-U',
-        'postgres',
-        '-d',
-        'postgres',
-        '-c',
-        query,
-      )
-    ).stdout.trim();
+  const binDir = opts.bin ?? PG_BIN;
+  const pg = (bin: string, ...args: string[]) => runOk([join(binDir, bin), ...args], { as });
+  /** psql on the generating server, running `what` (['-c', SQL] or ['-f', FILE]). */
+  const psql = (...what: string[]) =>
+    pg('psql', '-X', '-qAt', '-v', 'ON_ERROR_STOP=1', '-h', sock, '-p', String(port), '-U', 'postgres', '-d', 'postgres', ...what);
+  const sql = async (query: string): Promise<string> => (await psql('-c', query)).stdout.trim();
 
   try {
     return await buildArchive();
@@ -161,17 +153,19 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       `archive_command = 'lzop -q -c %p > ${walDir}/%f.lzo.part && mv ${walDir}/%f.lzo.part ${walDir}/%f.lzo'`,
       'max_wal_size = 1GB',
       'checkpoint_timeout = 30min',
+      ...(opts.logTimezone ? [`log_timezone = '${opts.logTimezone}'`] : []),
     ];
     await writeFile(join(data, 'postgresql.conf'), `\n${conf.join('\n')}\n`, { flag: 'a' });
     await pg('pg_ctl', '-D', data, '-l', join(work, 'postgres.log'), '-w', '-s', 'start');
     try {
       const version = await sql('select version()');
+      const major = String(Math.floor(Number(await sql('show server_version_num')) / 10000));
       await sql(`create table ${DRILL_TABLE} (id int primary key, note text not null)`);
       await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(1, ${rowsBefore}) g`);
       for (const statement of opts.tenant?.sql ?? []) await sql(statement);
       if (opts.tenant) await writeFile(join(data, 'postgresql.auto.conf'), `${opts.tenant.autoConf.join('\n')}\n`, { flag: 'a' });
 
-      const backups: { name: string; ended: Date; start: string; stop: RegExpExecArray }[] = [];
+      const backups: { name: string; ended: Date; start: string; stop: RegExpExecArray; label: string }[] = [];
       const takeBackup = async (): Promise<void> => {
         const folder = join(stage, `backup-${backups.length}`);
         await mkdir(folder);
@@ -209,9 +203,8 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         'WAL archiving',
       );
 
-      const controldata = (await pg('pg_controldata', data)).stdout;
-      const sysid = /Database system identifier:\s+(\d+)/.exec(controldata)?.[1];
-      if (!sysid) throw new Error('pg_controldata printed no system identifier');
+      const sysid = await sql('select system_identifier from pg_catalog.pg_control_system()');
+      if (!/^\d+$/.test(sysid)) throw new Error(`pg_control_system() gave no system identifier: ${sysid}`);
       await mkdir(join(root, 'sysids'), { recursive: true });
       await writeFile(join(root, 'sysids', 'sysid'), `${sysid}\n`);
 
@@ -230,7 +223,8 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         startSegment: latest.start,
         stopSegment: latest.stop[2]!,
         batches,
-        backups: backups.map(({ name, ended, start, stop }) => ({ name, ended, startSegment: start, stopSegment: stop[2]! })),
+        backups: backups.map(({ name, ended, start, stop, label }) => ({ name, ended, startSegment: start, stopSegment: stop[2]!, label })),
+        major,
       };
     } finally {
       await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').catch(() => undefined);
@@ -239,14 +233,31 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       await rm(sock, { recursive: true, force: true });
     }
 
-    /** A tar base backup, written in wal-e's layout; its start segment and its label's STOP line. */
+    /**
+     * A base backup as wal-e takes one: the low-level backup API (non-exclusive, in one psql session)
+     * around a copy of the data folder, its backup_label written into the copy; written in wal-e's
+     * layout. Its start segment, its label's STOP line and the label as archived.
+     */
     async function baseBackup(
       folder: string,
       version: string,
-    ): Promise<{ name: string; ended: Date; start: string; stop: RegExpExecArray }> {
-      const tarDir = join(folder, 'tar');
-      const conn = ['-h', sock, '-p', String(port), '-U', 'postgres'];
-      await pg('pg_basebackup', '-D', tarDir, '-Ft', '-X', 'none', '--no-manifest', '-c', 'fast', ...conn);
+    ): Promise<{ name: string; ended: Date; start: string; stop: RegExpExecArray; label: string }> {
+      const files = join(folder, 'files');
+      const script = join(folder, 'backup.sql');
+      const modern = Number(await sql('show server_version_num')) >= 150000;
+      await writeFile(
+        script,
+        [
+          modern ? "select pg_catalog.pg_backup_start('wal-e', true);" : "select pg_catalog.pg_start_backup('wal-e', true, false);",
+          `\\! cp -a ${data} ${files} && rm -rf ${files}/pg_wal/* ${files}/postmaster.pid ${files}/postmaster.opts`,
+          `\\o ${join(files, 'backup_label')}`,
+          modern
+            ? 'select labelfile from pg_catalog.pg_backup_stop(true);'
+            : 'select labelfile from pg_catalog.pg_stop_backup(false, true);',
+          '',
+        ].join('\n'),
+      );
+      await psql('-f', script);
       // The backup history file gives start/stop exactly as wal-e's pg_stop_backup() did.
       const labels = (await readdir(join(data, 'pg_wal'))).filter((f) => f.endsWith('.backup')).sort();
       const labelText = await readFile(join(data, 'pg_wal', labels[labels.length - 1]!), 'utf8');
@@ -255,8 +266,8 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       if (!start || !stop) throw new Error(`unexpected backup label:\n${labelText}`);
       const name = `base_${start[2]}_${walEOffset(start[1]!)}`;
       const ended = new Date(Number(await sql('select ceil(extract(epoch from clock_timestamp()) * 1000)')));
-      await writeBaseBackup({ root, latest: name, tarDir, stage: folder, partitions, version, stopLsn: stop[1]!, stopSegment: stop[2]! });
-      return { name, ended, start: start[2]!, stop };
+      await writeBaseBackup({ root, latest: name, files, stage: folder, partitions, version, stopLsn: stop[1]!, stopSegment: stop[2]! });
+      return { name, ended, start: start[2]!, stop, label: labelText };
     }
   }
 }
@@ -264,16 +275,14 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
 async function writeBaseBackup(b: {
   root: string;
   latest: string;
-  tarDir: string;
+  files: string;
   stage: string;
   partitions: number;
   version: string;
   stopLsn: string;
   stopSegment: string;
 }): Promise<void> {
-  const files = join(b.stage, 'files');
-  await mkdir(files);
-  await runOk(['tar', '-x', '--no-same-owner', '-f', join(b.tarDir, 'base.tar'), '-C', files]);
+  const files = b.files;
   const entries = await filesUnder(files);
   const expanded = entries.reduce((n, e) => n + e.size, 0);
 

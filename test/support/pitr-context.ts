@@ -1,0 +1,35 @@
+/** The step context restore-to-time's steps run with in tests: a live run on this machine, its S3 given, what it says kept. */
+import { basename } from 'node:path';
+import type { ObjectStore } from '../../src/core/seams.js';
+import type { StepContext } from '../../src/engine/run/index.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { localProcesses } from '../../src/systems/processes.js';
+
+/** The operator's prompts: none (unattended), or one at a terminal. */
+type Prompts = { interactive: false } | { interactive: true; input(q: { message: string }): Promise<string> };
+
+/** A run in `runDir` (its id the folder's name), answering `choose`; `said` collects its evidence and notes. */
+export function pitrContext(
+  store: ObjectStore,
+  runDir: string,
+  choose: Record<string, string> = {},
+  prompts: Prompts = { interactive: false },
+): { ctx: StepContext; said: string[] } {
+  const said: string[] = [];
+  const say = (t: string) => {
+    said.push(t);
+  };
+  const ctx = {
+    runId: basename(runDir),
+    s3: store,
+    platform: { mode: 'live', processes: localProcesses },
+    settings: DEFAULT_SETTINGS,
+    answers: { inputs: {}, confirm: {}, choose, secrets: {} },
+    prompts,
+    runDir,
+    evidence: say,
+    note: say,
+    progress: () => undefined,
+  } as unknown as StepContext;
+  return { ctx, said };
+}
