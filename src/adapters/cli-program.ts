@@ -20,7 +20,7 @@ export interface CliOptions {
  * would otherwise hang the run. A command that changes the platform is never killed mid-way (its
  * outcome would be unknown); its step's own deadline and probe decide.
  */
-export const READ_TIMEOUT_MS = 5 * 60_000;
+const READ_TIMEOUT_MS = 5 * 60_000;
 
 export class CliProgram {
   protected readonly env: Record<string, string>;

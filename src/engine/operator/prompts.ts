@@ -5,6 +5,7 @@
  */
 import { NeedsOperator, Interrupted } from '../../core/errors.js';
 import { confirmationMatches, describeExpected } from './confirmation.js';
+import { oneLine, printable } from '../../core/display.js';
 
 interface Choice {
   value: string;
@@ -31,7 +32,8 @@ export class TerminalPrompter implements Prompter {
   async input(q: Parameters<Prompter['input']>[0]): Promise<string> {
     const { input } = await import('@inquirer/prompts');
     try {
-      return await input({ message: q.message, default: q.default, validate: q.validate });
+      // A question may name a tenant's text (a candidate's name, a log line): shown, never acted on by the terminal.
+      return await input({ message: oneLine(q.message), default: q.default, validate: q.validate });
     } catch (err) {
       if (isPromptExit(err)) throw new Interrupted('interrupted at a question');
       throw err;
@@ -52,7 +54,12 @@ export class TerminalPrompter implements Prompter {
   async select(q: Parameters<Prompter['select']>[0]): Promise<string> {
     const { select } = await import('@inquirer/prompts');
     try {
-      return await select({ message: q.message, choices: q.choices });
+      const choices = q.choices.map((c) => ({
+        ...c,
+        name: oneLine(c.name),
+        ...(c.description === undefined ? {} : { description: printable(c.description) }),
+      }));
+      return await select({ message: oneLine(q.message), choices });
     } catch (err) {
       if (isPromptExit(err)) throw new Interrupted('interrupted at a question');
       throw err;
