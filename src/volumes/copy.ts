@@ -16,7 +16,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { chown, lstat, mkdir, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import { kindOf } from '../core/file-kind.js';
 import { inside, NotRegular, openRegular } from './read-regular.js';
@@ -147,5 +147,6 @@ export async function copyTree(src: string, dest: string, opts: CopyOptions = {}
     () => false,
   );
   if (exists) throw new Error(`${dest} already exists; a copy is only made into a new folder`);
+  await mkdir(dirname(dest), { recursive: true });
   return new Walk(await realpath(src), dest, opts).run();
 }

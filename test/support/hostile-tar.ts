@@ -6,7 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, lstat, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Header, type EntryTypeName } from 'tar';
+import { Header, type types } from 'tar';
+
+type EntryTypeName = types.EntryTypeName;
 
 export interface MemberSpec {
   path: string;

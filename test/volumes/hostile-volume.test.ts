@@ -6,7 +6,18 @@
  * says what it did not read; `volumes look` copies only what the data folder holds, the server
  * account's alone, and lists what it skipped; the original is left as it was.
  */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  type Stats,
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -49,7 +60,7 @@ afterAll(() => {
 });
 
 /** Every path under `dir`, relative, with its lstat. */
-function walk(dir: string): [string, ReturnType<typeof lstatSync>][] {
+function walk(dir: string): [string, Stats][] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((rel) => [rel, lstatSync(join(dir, rel))]);
 }
 
