@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface FakeVolume {
   Name: string;
@@ -155,6 +155,9 @@ export async function startFakeEngine(state: {
           const sock = mounted ?? mkdtempSync(join(tmpdir(), 'fake-pg-'));
           // As the image's entrypoint does as root: its data and socket folders made the postgres account's (chmod 3775 the socket's).
           execFileSync('chown', ['-R', 'postgres:postgres', sock, dataDir]);
+          // Host folders stand in for the container's: the folder above each (the drill's, the scratch account's 0700
+          // one) is made passable, as a container reaches its mounts without passing through it.
+          for (const above of new Set([dirname(sock), dirname(dataDir)])) execFileSync('chmod', ['o+x', above]);
           if (mounted) execFileSync('chmod', ['3775', sock]);
           // What the image's entrypoint does with an initialised PGDATA: run postgres with the given arguments.
           const args = (c.body.Cmd ?? []).slice(1).map((a) => binds.reduce((arg, [source, target]) => arg.replaceAll(target, source), a));
