@@ -241,6 +241,8 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
   await chown(hba, as.uid, as.gid);
   const logFile = join(o.workDir, 'server.log');
   await runOk(['chown', `${as.uid}:${as.gid}`, o.workDir]);
+  // The copy is ours, the scratch account's alone (never following a link out of it).
+  await runOk(['chown', '-R', '-h', '-P', `${as.uid}:${as.gid}`, o.dataDir]);
   o.progress?.(`starting PostgreSQL ${o.major} from ${bin} on the copy (crash recovery runs on the copy if needed)`);
   const settings = copySettings(o, port, socketDir, hba);
   const startArgv = pgCtlStart(o, bin, settings, logFile);
