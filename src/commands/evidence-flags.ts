@@ -9,7 +9,10 @@ import type { Options } from 'yargs';
 /** Syslog files and Elasticsearch. */
 export const LOG_FLAGS = {
   logs: { type: 'string', array: true, describe: 'syslog files or folders (plain, .gz, rotated; - for stdin)' },
-  'es-url': { type: 'string', describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD)' },
+  'es-url': {
+    type: 'string',
+    describe: 'Elasticsearch / Logsearch to search (credentials from ES_API_KEY or ES_USERNAME/ES_PASSWORD, deadline from ES_TIMEOUT)',
+  },
   'es-index': {
     type: 'string',
     describe:

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
-import { DEFAULT_ES_TIMEOUT_SECONDS, LOGSEARCH_INDEX, type LogSourceSpec } from '../core/log-source.js';
+import { DEFAULT_ES_TIMEOUT_SECONDS, esTimeoutSeconds, LOGSEARCH_INDEX, type LogSourceSpec } from '../core/log-source.js';
 import type { S3Flags } from '../core/s3-flags.js';
 import { stripUrlCredentials } from '../core/url-secrets.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
@@ -78,21 +78,10 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
           username: username ?? (fromUrl?.password ? (fromUrl.username ?? undefined) : undefined),
           password: password ?? fromUrl?.password ?? undefined,
           caFile: a['es-ca-file'] ?? env.ES_CA_FILE,
-          timeoutSeconds: esTimeout(a['es-timeout'] ?? env.ES_TIMEOUT),
+          timeoutSeconds: esTimeoutSeconds(a['es-timeout'] ?? env.ES_TIMEOUT),
         }
       : undefined,
   };
-}
-
-/** --es-timeout (or ES_TIMEOUT) as seconds; undefined when not given. */
-function esTimeout(given: number | string | undefined): number | undefined {
-  if (given === undefined || given === '') return undefined;
-  const seconds = Number(given);
-  if (!Number.isFinite(seconds) || seconds <= 0)
-    throw new UsageError(`--es-timeout ${JSON.stringify(String(given))} is not a number of seconds`, {
-      hint: `give the seconds each Elasticsearch request may take, e.g. --es-timeout 120 (default ${DEFAULT_ES_TIMEOUT_SECONDS})`,
-    });
-  return seconds;
 }
 
 /** What a `logs` search reads and the time window it keeps to, from the flags `sourceOptions` declares. */

@@ -2,6 +2,7 @@
  * The log sources' shared shapes: what a source is given (files or an Elasticsearch
  * cluster), the lines it hands back, and the report of what it read and skipped.
  */
+import { UsageError } from './errors.js';
 
 export interface FileHit {
   line: string;
@@ -29,6 +30,17 @@ export function termText(t: ScanTerm): string {
 export const LOGSEARCH_INDEX = 'logstash-*,logs-platform-*';
 /** Seconds an Elasticsearch request may take to connect and to answer, unless told. */
 export const DEFAULT_ES_TIMEOUT_SECONDS = 60;
+
+/** --es-timeout (or ES_TIMEOUT) as seconds; undefined when not given. */
+export function esTimeoutSeconds(given: number | string | undefined): number | undefined {
+  if (given === undefined || given === '') return undefined;
+  const seconds = Number(given);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError(`--es-timeout ${JSON.stringify(String(given))} is not a number of seconds`, {
+      hint: `give the seconds each Elasticsearch request may take, e.g. --es-timeout 120 or ES_TIMEOUT=120 (default ${DEFAULT_ES_TIMEOUT_SECONDS})`,
+    });
+  return seconds;
+}
 
 export interface EsSourceSpec {
   url: string;

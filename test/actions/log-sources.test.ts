@@ -25,12 +25,17 @@ function ctx(env: Record<string, string>, settings: Record<string, unknown>) {
 describe('the log sources of a step', () => {
   it("takes Elasticsearch's credentials from the run's environment, registers them with the run's redactor, and opens them through the platform", () => {
     const { context, opened, redactor } = ctx(
-      { ES_USERNAME: 'reader', ES_PASSWORD: 'pw-from-the-run-env' },
+      { ES_USERNAME: 'reader', ES_PASSWORD: 'pw-from-the-run-env', ES_TIMEOUT: '120' },
       { esUrl: 'https://logs.example:9200' },
     );
     expect(logSources(context).empty).toBe(false);
     expect(opened).toHaveLength(1);
-    expect(opened[0]!.es).toMatchObject({ url: 'https://logs.example:9200', username: 'reader', password: 'pw-from-the-run-env' });
+    expect(opened[0]!.es).toMatchObject({
+      url: 'https://logs.example:9200',
+      username: 'reader',
+      password: 'pw-from-the-run-env',
+      timeoutSeconds: 120,
+    });
     expect(redactor.redact('pw-from-the-run-env')).toBe('[REDACTED]');
   });
 

@@ -4,14 +4,15 @@ import type { Settings } from '../../engine/runbook/index.js';
 import type { ObjectStore, Platform } from '../../core/seams.js';
 import type { Runtime } from '../../core/runtime.js';
 import { StepFailed } from '../../core/errors.js';
-import { whereSkipped, type LogSource, type SearchReport } from '../../core/log-source.js';
+import { esTimeoutSeconds, whereSkipped, type LogSource, type SearchReport } from '../../core/log-source.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
 import type { ClusterdataSpec } from '../../logs/types.js';
 
 /**
  * Where to search, opened through the platform: the syslog files given (and a rehearsal's own),
  * and Elasticsearch when --es-url was given. Its credentials come from the environment
- * (ES_API_KEY, or ES_USERNAME and ES_PASSWORD), so they are never journaled; a resume reads them again.
+ * (ES_API_KEY, or ES_USERNAME and ES_PASSWORD), so they are never journaled; a resume reads them
+ * again; so does its deadline (ES_TIMEOUT), as `logs` reads it when --es-timeout is not given.
  */
 export function logSources(ctx: StepContext): LogSource {
   return runLogSources(ctx.settings, ctx.platform, ctx.runtime);
@@ -25,7 +26,15 @@ export function runLogSources(settings: Settings, platform: Platform, runtime: P
   redactor.register(env.ES_API_KEY);
   redactor.register(env.ES_PASSWORD);
   const es = esUrl
-    ? { url: esUrl, index: esIndex, caFile: esCaFile, apiKey: env.ES_API_KEY, username: env.ES_USERNAME, password: env.ES_PASSWORD }
+    ? {
+        url: esUrl,
+        index: esIndex,
+        caFile: esCaFile,
+        apiKey: env.ES_API_KEY,
+        username: env.ES_USERNAME,
+        password: env.ES_PASSWORD,
+        timeoutSeconds: esTimeoutSeconds(env.ES_TIMEOUT),
+      }
     : undefined;
   const source = platform.openLogs({ paths: paths.length ? paths : undefined, es });
   if (source.empty) {
