@@ -1,8 +1,12 @@
 /** Which deleted instance a run restores, and the log lines that prove a finding. */
 import type { StepContext } from '../../engine/run/index.js';
+import { commandLine } from '../../core/command-line.js';
 import { NeedsOperator, UsageError } from '../../core/errors.js';
 import { describeCandidate, settle } from '../../logs/choice.js';
-import type { Candidate } from '../../logs/types.js';
+import type { Candidate, FindResult } from '../../logs/types.js';
+
+/** Evidence lines shown per candidate when the operator must choose. */
+const EVIDENCE_SHOWN = 6;
 
 /**
  * The evidence decides only when it settles the choice; otherwise the operator does: at the prompt,
@@ -10,15 +14,23 @@ import type { Candidate } from '../../logs/types.js';
  */
 export async function chooseDeleted(
   ctx: StepContext,
-  candidates: Candidate[],
+  { candidates, otherSpace }: Pick<FindResult, 'candidates' | 'otherSpace'>,
   wanted: string,
 ): Promise<{ chosen: Candidate; decidedBy: string }> {
   const given = ctx.answers.choose.deletedInstance ?? ctx.settings.deletedInstance;
   const settled = settle(candidates, wanted);
   ctx.note(`${candidates.length} deleted instance(s) considered for "${wanted}":`);
   for (const c of candidates) ctx.note(`  ${describeCandidate(c)}`);
+  for (const o of otherSpace) ctx.note(`  set aside: ${o.instanceGuid}${o.serviceName ? ` "${o.serviceName}"` : ''}: ${o.why}`);
   if (given !== undefined) {
-    const found = candidates.find((c) => c.instanceGuid === given.trim().toLowerCase());
+    const guid = given.trim().toLowerCase();
+    const found = candidates.find((c) => c.instanceGuid === guid);
+    const elsewhere = otherSpace.find((o) => o.instanceGuid === guid);
+    if (elsewhere) {
+      throw new UsageError(`the deleted instance chosen (${given}) is not the user's: ${elsewhere.why}`, {
+        hint: `choose one of ${candidates.map((c) => c.instanceGuid).join(', ') || '(none found)'} (choose.deletedInstance in the answers file, or --deleted-instance), or check the org and space with the user, then resume`,
+      });
+    }
     if (!found) {
       throw new UsageError(
         `the deleted instance chosen (${given}) is not one of the candidates found: ${candidates.map((c) => c.instanceGuid).join(', ')}`,
@@ -35,9 +47,10 @@ export async function chooseDeleted(
     return { chosen: settled.candidate, decidedBy: 'the evidence' };
   }
   ctx.note(`the evidence does not settle which instance to restore: ${settled.why}`);
+  for (const c of candidates) showEvidence(ctx, c);
   if (!ctx.prompts.interactive) {
     throw new NeedsOperator(`the evidence does not settle which deleted instance to restore as "${wanted}": ${settled.why}`, {
-      hint: `choose one of ${candidates.map((c) => c.instanceGuid).join(', ')}: add choose.deletedInstance: GUID to the answers file, or pass --deleted-instance GUID, then resume (--yes does not choose)`,
+      hint: `choose one of ${candidates.map((c) => c.instanceGuid).join(', ')} with the user (the candidates and their evidence are listed above): give its GUID as choose.deletedInstance in an answers file (choose: { deletedInstance: GUID }) and continue with \`${commandLine(['resume', ctx.runId, '--answers', 'FILE'])}\`, or continue with \`${commandLine(['resume', ctx.runId, '--deleted-instance', 'GUID'])}\`; --yes never chooses`,
     });
   }
   const choice = await ctx.prompts.select({
@@ -50,8 +63,19 @@ export async function chooseDeleted(
   return { chosen: found, decidedBy: 'the operator (at the prompt)' };
 }
 
+/** What is known of a candidate the operator may choose: its description, then the lines that show it. */
+function showEvidence(ctx: StepContext, c: Candidate): void {
+  ctx.note(`evidence of ${c.instanceGuid}:`);
+  for (const e of c.evidence.slice(0, EVIDENCE_SHOWN)) ctx.note(`  ${e.why}${e.line ? `\n    ${e.source}: ${clip(e.line)}` : ''}`);
+  if (c.evidence.length > EVIDENCE_SHOWN)
+    ctx.note(`  … and ${c.evidence.length - EVIDENCE_SHOWN} more (dingo-recover logs find lists them all)`);
+}
+
+function clip(line: string): string {
+  return line.length > 240 ? line.slice(0, 240) + '…' : line;
+}
+
 /** The first `most` log lines that prove a finding, each under why it counts (clipped to 240 characters). */
 export function reportFindings(ctx: StepContext, evidence: readonly { why: string; source: string; line: string }[], most: number): void {
-  for (const e of evidence.slice(0, most))
-    ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
+  for (const e of evidence.slice(0, most)) ctx.evidence(`${e.why}\n  ${e.source}: ${clip(e.line)}`);
 }
