@@ -1,8 +1,9 @@
 /**
  * Which deleted instance comes back is the operator's decision; the evidence can only settle it
  * when exactly one deleted instance is proven to have carried the name the user gave (by a
- * clusterdata record or a name line in the logs) AND to have belonged to the user's space (by the
- * clusterdata record or a broker record in the logs that names the space), and no other deleted
+ * clusterdata record, a name line in the logs or the CC's audit events) AND to have belonged to the
+ * user's space (by the clusterdata record, a broker record in the logs that names the space or the
+ * CC's audit events of that space), and no other deleted
  * instance carried that name. A name alone proves nothing: the broker's name line carries no space,
  * and another tenant may have used the same name. This module says whether it is settled, how the
  * name and the space are proven, and why every other candidate was set aside. Pure: no I/O.
@@ -14,12 +15,13 @@ export const NOT_PROVEN = 'not proven by any evidence';
 export function nameProof(c: Candidate): string {
   if (c.nameFrom === 'clusterdata') return `proven by the broker's clusterdata record`;
   if (c.nameFrom === 'logs') return 'proven by a name line in the logs';
+  if (c.nameFrom === 'audit-events') return "proven by the Cloud Controller's audit events";
   return NOT_PROVEN;
 }
 
 /** The space of a candidate and what says so. */
 export function spaceProof(c: Candidate): string {
-  if (!c.spaceGuid) return 'space unknown (no clusterdata record or broker record names it)';
+  if (!c.spaceGuid) return 'space unknown (no clusterdata record, broker record or audit event names it)';
   const org = c.orgGuid ? `, org ${c.orgGuid}` : '';
   return `space ${c.spaceGuid}${org} (from ${c.spaceFrom ?? 'an unknown source'})${c.inGivenSpace ? ": the user's space" : ''}`;
 }

@@ -51,6 +51,9 @@ export async function collect(
   return { facts, report };
 }
 
+/** The evidence line of a candidate whose space no record gives. */
+export const NO_SPACE_RECORD = 'no clusterdata record or broker record of its org and space was found';
+
 export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResult> {
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
   const records = q.clusterdata ? await readClusterdata(q.clusterdata, report) : [];
@@ -104,11 +107,7 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
     if (d.tier === 3 && d !== top[0] && d.recency <= top[0]!.recency)
       d.evidence.push({ line: '', source: '', why: `an earlier instance named "${q.serviceName}"; a later one was deleted after it` });
     if (spaceGuid !== undefined && d.spaceFrom === null)
-      d.evidence.push({
-        line: '',
-        source: '',
-        why: `no clusterdata record or broker record of its org and space was found: nothing proves it belonged to space ${spaceGuid}`,
-      });
+      d.evidence.push({ line: '', source: '', why: `${NO_SPACE_RECORD}: nothing proves it belonged to space ${spaceGuid}` });
     return toCandidate(d, confidence, spaceGuid);
   });
   const unread = report.files.filter((f) => f.note === NOT_READ_BEFORE_SINCE).length;

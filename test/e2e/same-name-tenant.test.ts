@@ -6,7 +6,7 @@
  * to resume), the user's database comes back. An instance a broker record places in another space
  * is set aside, and refused when chosen.
  */
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +86,7 @@ describe('rehearse --yes with another tenant’s deleted instance of the same na
   it('shows both instances with what is known of each, and says exactly how to choose', () => {
     const out = first.stdout.replace(/\s*\n\s+/g, ' ');
     expect(out).toContain(
-      `${TENANT}, "important-db" (proven by a name line in the logs), space unknown (no clusterdata record or broker record names it)`,
+      `${TENANT}, "important-db" (proven by a name line in the logs), space unknown (no clusterdata record, broker record or audit event names it)`,
     );
     expect(out).toContain(
       `${USER}, name not proven by any evidence, space ${USERS_SPACE}, org 2f2a3c9e-4f1d-4a7c-9a57-0b2c7d1e6a10 (from the broker's provision record in the logs): the user's space, created 2016-03-17T01:50:02.117Z, deleted 2016-03-17T06:10:17.897Z`,
@@ -101,6 +101,8 @@ describe('rehearse --yes with another tenant’s deleted instance of the same na
       `give its GUID as choose.deletedInstance in an answers file (choose: { deletedInstance: GUID }) and continue with \`dingo-recover resume ${runId} --answers FILE --state-dir ${state}\``,
     );
     expect(out).toContain(`\`dingo-recover resume ${runId} --deleted-instance GUID --state-dir ${state}\`; --yes never chooses`);
+    // The Cloud Controller's audit events of the space were asked too: this platform keeps none.
+    expect(out).toContain(`0 audit event(s) of service instances in space ${USERS_SPACE}: none names a candidate`);
   });
 
   it('resumed with --yes alone, still stops: --yes never chooses', async () => {
@@ -129,6 +131,34 @@ describe('the choice in an answers file given to resume', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('chosen by: the operator (choose.deletedInstance in the answers file)');
     userRestored(world(state, runId));
+  }, 120_000);
+});
+
+describe("the Cloud Controller's audit events place the user's instance in the user's space", () => {
+  it('prove its space and name, and still settle nothing while the other tenant’s carried the name too', async () => {
+    const state = tempDir();
+    const dir = join(state, 'scenario');
+    cpSync(resolve(import.meta.dirname, '../../fixtures/same-name-tenant'), dir, { recursive: true });
+    const event = (type: string, guid: string, time: string) =>
+      `      - {"guid": "${guid}", "type": "${type}", "timestamp": "${time}", "actor": {"guid": "db41b19f-cb0b-4779-9cf8-e83415e3e2ba", "type": "user", "name": "user@acme.example", "username": "user"}, "target": {"guid": "${USER}", "type": "service_instance", "name": "important-db"}, "data": {"request": {}}, "spaceGuid": "${USERS_SPACE}", "orgGuid": "2f2a3c9e-4f1d-4a7c-9a57-0b2c7d1e6a10"}`;
+    const file = join(dir, 'scenario.yaml');
+    const yaml = readFileSync(file, 'utf8').replace(
+      '    pollsPerCreate: 2\n',
+      `    pollsPerCreate: 2\n    events:\n${event('audit.service_instance.create', '0f1e2d3c-4b5a-4697-8887-a6b5c4d3e2f1', '2016-03-17T01:50:00Z')}\n${event('audit.service_instance.delete', '1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9', '2016-03-17T06:10:16Z')}\n`,
+    );
+    expect(yaml).toContain('audit.service_instance.delete');
+    writeFileSync(file, yaml);
+    const r = await runCli(['rehearse', '--scenario', dir, '--yes', '--state-dir', state]);
+    const out = r.stdout.replace(/\s*\n\s+/g, ' ');
+    expect(r.code, out).toBe(3);
+    expect(out).toContain(`2 audit event(s) of service instances in space ${USERS_SPACE}: they place ${USER} in it`);
+    expect(out).toContain(
+      `${USER}, "important-db" (proven by the Cloud Controller's audit events), space ${USERS_SPACE}, org 2f2a3c9e-4f1d-4a7c-9a57-0b2c7d1e6a10 (from the Cloud Controller's audit events): the user's space`,
+    );
+    expect(out).toContain(
+      `stopped: the evidence does not settle which deleted instance to restore as "important-db": ${USER} is proven to have been named "important-db" in the user's space, but ${TENANT} also carried the name and nothing proves which space it was in`,
+    );
+    untouched(world(state, runIdOf(r.stdout)));
   }, 120_000);
 });
 

@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeCandidate, nameProof, setAside, settle, spaceProof, NOT_PROVEN } from '../../src/logs/choice.js';
 import type { Candidate } from '../../src/logs/types.js';
-
-function candidate(guid: string, over: Partial<Candidate> = {}): Candidate {
-  return {
-    instanceGuid: guid,
-    serviceName: null,
-    nameFrom: null,
-    spaceGuid: null,
-    orgGuid: null,
-    spaceFrom: null,
-    inGivenSpace: false,
-    createdAt: null,
-    deletedAt: '2016-03-17T06:10:17.897Z',
-    archivePrefix: `s3://b/backups/${guid}/wal/`,
-    lastWalUploadAt: null,
-    nodes: [],
-    confidence: 'low',
-    evidence: [],
-    ...over,
-  };
-}
+import { candidate } from '../support/candidate.js';
 
 const A = '11111111-1111-4111-8111-111111111111';
 const B = '22222222-2222-4222-8222-222222222222';
@@ -154,7 +135,9 @@ describe('describeCandidate: what is known of each, for the operator who chooses
     expect(mine).toBe(
       `${U}, "orders-db" (proven by a name line in the logs), space ${USERS}, org ${B} (from the broker's provision record in the logs): the user's space, created 2016-03-16T18:50:02.117Z, deleted 2016-03-17T06:10:17.897Z, last WAL upload ?, archive s3://b/backups/${U}/wal/`,
     );
-    expect(describeCandidate(candidate(T))).toContain('space unknown (no clusterdata record or broker record names it), created ?');
+    expect(describeCandidate(candidate(T))).toContain(
+      'space unknown (no clusterdata record, broker record or audit event names it), created ?',
+    );
     expect(spaceProof(candidate(T, { spaceGuid: USERS, spaceFrom: 'x' }))).toBe(`space ${USERS} (from x)`);
   });
 });

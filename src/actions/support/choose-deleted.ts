@@ -1,9 +1,11 @@
 /** Which deleted instance a run restores, and the log lines that prove a finding. */
 import type { StepContext } from '../../engine/run/index.js';
 import { commandLine } from '../../core/command-line.js';
-import { NeedsOperator, UsageError } from '../../core/errors.js';
-import { describeCandidate, settle } from '../../logs/choice.js';
+import { messageOf, NeedsOperator, StepFailed, UsageError } from '../../core/errors.js';
+import { FROM_EVENTS, INSTANCE_EVENT_TYPES, withAuditEvents } from '../../logs/audit-proof.js';
+import { describeCandidate, settle, type Settled } from '../../logs/choice.js';
 import type { Candidate, FindResult } from '../../logs/types.js';
+import { cfApi } from './cf.js';
 
 /** Evidence lines shown per candidate when the operator must choose. */
 const EVIDENCE_SHOWN = 6;
@@ -14,11 +16,42 @@ const EVIDENCE_SHOWN = 6;
  */
 export async function chooseDeleted(
   ctx: StepContext,
+  found: FindResult,
+  wanted: string,
+  spaceGuid: string | undefined,
+): Promise<{ chosen: Candidate; decidedBy: string; candidates: Candidate[] }> {
+  const given = ctx.answers.choose.deletedInstance ?? ctx.settings.deletedInstance;
+  const byLogs = settle(found.candidates, wanted);
+  // What the logs and records leave open, the Cloud Controller's audit events of the space may settle.
+  const result = given === undefined && !byLogs.candidate && spaceGuid ? await withEvents(ctx, found, spaceGuid, wanted) : found;
+  const settled = result === found ? byLogs : settle(result.candidates, wanted);
+  return { ...(await decide(ctx, result, wanted, given, settled)), candidates: result.candidates };
+}
+
+/** The candidates with what the audit events of the user's space prove; unchanged (with a note) when the CC cannot be asked. */
+async function withEvents(ctx: StepContext, found: FindResult, spaceGuid: string, wanted: string): Promise<FindResult> {
+  try {
+    const { events } = await (await cfApi(ctx)).events(INSTANCE_EVENT_TYPES, { spaceGuid });
+    const proven = withAuditEvents(found, events, spaceGuid, wanted);
+    const placed = proven.candidates.filter((c) => c.spaceFrom === FROM_EVENTS).map((c) => c.instanceGuid);
+    ctx.note(
+      `${events.length} audit event(s) of service instances in space ${spaceGuid}${placed.length ? `: they place ${placed.join(', ')} in it` : ': none names a candidate'}`,
+    );
+    return proven;
+  } catch (err) {
+    if (!(err instanceof StepFailed)) throw err;
+    ctx.note(`the Cloud Controller's audit events of space ${spaceGuid} could not be read (${messageOf(err)}): they prove nothing here`);
+    return found;
+  }
+}
+
+async function decide(
+  ctx: StepContext,
   { candidates, otherSpace }: Pick<FindResult, 'candidates' | 'otherSpace'>,
   wanted: string,
+  given: string | undefined,
+  settled: Settled,
 ): Promise<{ chosen: Candidate; decidedBy: string }> {
-  const given = ctx.answers.choose.deletedInstance ?? ctx.settings.deletedInstance;
-  const settled = settle(candidates, wanted);
   ctx.note(`${candidates.length} deleted instance(s) considered for "${wanted}":`);
   for (const c of candidates) ctx.note(`  ${describeCandidate(c)}`);
   for (const o of otherSpace) ctx.note(`  set aside: ${o.instanceGuid}${o.serviceName ? ` "${o.serviceName}"` : ''}: ${o.why}`);
