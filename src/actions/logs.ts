@@ -43,14 +43,14 @@ const findDeleted = defineAction({
     noteSearchWarnings(ctx, result.searched);
     const candidates = result.candidates;
     if (candidates.length === 0) throw noCandidateError(wanted, result.searched);
-    const { chosen, decidedBy } = await chooseDeleted(ctx, candidates, wanted);
+    const { chosen, decidedBy, candidates: considered } = await chooseDeleted(ctx, result, wanted, p.spaceGuid);
     reportFindings(ctx, chosen.evidence, 8);
     if (!chosen.archivePrefix) {
       throw new StepFailed(`instance ${chosen.instanceGuid} has no wal-e upload lines in the logs: there may be no backup for it`, {
         hint: 'search older logs (--logs) for "DETAIL: Uploading" lines of this GUID; without them there is nothing to restore',
       });
     }
-    const others = setAside(candidates, chosen, wanted, decidedBy !== 'the evidence');
+    const others = setAside(considered, chosen, wanted, decidedBy !== 'the evidence', result.otherSpace);
     return {
       instanceGuid: chosen.instanceGuid,
       archiveUrl: chosen.archivePrefix,

@@ -61,7 +61,7 @@ async function deletedInstance(
   const result = await findDeletedInstance({ sources: logSources(ctx), clusterdata: clusterdataOf(ctx), serviceName: p.instance, ...p });
   noteSearchWarnings(ctx, result.searched);
   if (result.candidates.length === 0) throw noCandidateError(p.instance, result.searched);
-  const { chosen } = await chooseDeleted(ctx, result.candidates, p.instance);
+  const { chosen } = await chooseDeleted(ctx, result, p.instance, p.spaceGuid);
   reportFindings(ctx, chosen.evidence, 8);
   if (!chosen.archivePrefix) {
     throw new StepFailed(`instance ${chosen.instanceGuid} has no wal-e upload lines in the logs: there may be no archive of it`, {

@@ -97,7 +97,7 @@ const find = searchCommand({
       spaceGuid: a['space-guid'],
       clusterdata: await clusterdataFromArgs(a),
     });
-    printFound(a.json, result, (r) => renderCandidates(r.candidates, r.searched));
+    printFound(a.json, result, (r) => renderCandidates(r.candidates, r.searched, r.otherSpace));
     if (result.candidates.length === 0) throw noCandidateError(a['service-name'], result.searched);
   },
 });

@@ -4,13 +4,16 @@
  */
 import { printable } from '../core/display.js';
 import { describeSearch } from '../logs/find.js';
-import type { Candidate, InstanceFacts } from '../logs/types.js';
+import { spaceProof } from '../logs/choice.js';
+import type { Candidate, InstanceFacts, LeftOut } from '../logs/types.js';
 import type { SearchReport } from '../core/log-source.js';
 
-export function renderCandidates(candidates: Candidate[], searched: SearchReport): string {
+export function renderCandidates(candidates: Candidate[], searched: SearchReport, otherSpace: LeftOut[] = []): string {
   const out: string[] = [];
   candidates.forEach((c, i) => {
     out.push(`${i + 1}. ${c.instanceGuid}  ${c.serviceName ?? '(name unknown)'}  confidence: ${c.confidence}`);
+    out.push(`   space:        ${spaceProof(c)}`);
+    out.push(`   created:      ${c.createdAt ?? 'not seen'}`);
     out.push(`   deleted:      ${c.deletedAt ?? 'not seen'}`);
     out.push(
       `   archive:      ${c.archivePrefix ?? 'no wal-e upload seen'}${c.lastWalUploadAt ? ` (last WAL upload ${c.lastWalUploadAt})` : ''}`,
@@ -23,6 +26,8 @@ export function renderCandidates(candidates: Candidate[], searched: SearchReport
     }
     out.push('');
   });
+  for (const o of otherSpace) out.push(`set aside: ${o.instanceGuid}  ${o.serviceName ?? '(name unknown)'}: ${o.why}`);
+  if (otherSpace.length) out.push('');
   out.push(...renderSearched(searched));
   return out.map(oneLine).join('\n') + '\n';
 }

@@ -83,25 +83,39 @@ function provisioned(s: InstanceState, ms: number, ev: EvidenceOf, why: string):
 function restoreDone(e: BrokerEvent, ms: number, ev: EvidenceOf, instance: InstanceOf): void {
   const data = e.data.clusterData ?? e.data.cluster_data ?? e.data;
   const cd = isRecord(data) ? data : {};
-  const s = recordedInstance(cd, e, instance);
+  const s = recordedInstance(cd, e, instance, ev, "the broker's recreation data (restore.done)");
   const name = str(cd.service_instance_name);
   if (s && name)
     s.names.push({ name, time: ms, how: 'restore.done', evidence: ev(`the broker's recreation data names this instance "${name}"`) });
 }
 
 function oldProvision(e: BrokerEvent, ms: number, ev: EvidenceOf, instance: InstanceOf): void {
-  const s = recordedInstance(recordAt(e.data, 'cluster') ?? {}, e, instance);
+  const s = recordedInstance(recordAt(e.data, 'cluster') ?? {}, e, instance, ev, "the broker's provision record");
   if (s) provisioned(s, ms, ev, 'the broker provisioned this instance in this space');
 }
 
-/** The instance a broker's cluster record names, with the org and space it gives; null without a GUID. */
-function recordedInstance(record: Record<string, unknown>, e: BrokerEvent, instance: InstanceOf): InstanceState | null {
+/**
+ * The instance a broker's cluster record names, with the org and space it gives (the line is kept
+ * as the evidence of them); null without a GUID.
+ */
+function recordedInstance(
+  record: Record<string, unknown>,
+  e: BrokerEvent,
+  instance: InstanceOf,
+  ev: EvidenceOf,
+  what: string,
+): InstanceState | null {
   const guid = str(record.instance_id);
   if (!guid || !isGuid(guid)) return null;
   const s = instance(guid);
   s.generations.add(e.source);
+  const space = str(record.space_guid);
   s.orgGuid = str(record.organization_guid) ?? s.orgGuid;
-  s.spaceGuid = str(record.space_guid) ?? s.spaceGuid;
+  s.spaceGuid = space ?? s.spaceGuid;
+  if (space) {
+    s.spaceFrom = `${what} in the logs`;
+    s.spaceEvidence = ev(`${what} puts this instance in space ${space}`);
+  }
   return s;
 }
 

@@ -20,6 +20,8 @@ export interface Draft {
   nameFrom: 'clusterdata' | 'logs' | null;
   spaceGuid: string | null;
   orgGuid: string | null;
+  /** Which trusted source gives the space, or null. */
+  spaceFrom: string | null;
   deleted: boolean;
   deletedAt: number | null;
   record: ClusterdataRecord | null;
@@ -38,6 +40,8 @@ export function draft(facts: FactCollector, s: InstanceState, record: Clusterdat
   const name = record?.serviceName ?? logged?.name ?? null;
   if (record) evidence.push(record.evidence);
   if (logged) evidence.push(logged.evidence);
+  const recordSpace = record?.spaceGuid ?? null;
+  if (!recordSpace && s.spaceEvidence) evidence.push(s.spaceEvidence);
 
   // Removals followed by more WAL were node replacements, whatever the broker generation.
   let deletions = s.deletions.filter((d) => !replacedBefore(s, d)).sort((a, b) => a.time - b.time);
@@ -70,8 +74,9 @@ export function draft(facts: FactCollector, s: InstanceState, record: Clusterdat
     guid: s.guid,
     name,
     nameFrom: record?.serviceName ? 'clusterdata' : logged ? 'logs' : null,
-    spaceGuid: record?.spaceGuid ?? s.spaceGuid,
+    spaceGuid: recordSpace ?? s.spaceGuid,
     orgGuid: record?.orgGuid ?? s.orgGuid,
+    spaceFrom: recordSpace ? "the broker's clusterdata record" : s.spaceGuid ? s.spaceFrom : null,
     deleted,
     deletedAt,
     record,
@@ -105,13 +110,22 @@ export function nodeFacts(facts: FactCollector, s: InstanceState, evidence: Evid
   return nodes;
 }
 
-export function toCandidate(d: Draft, confidence: Confidence): Candidate {
+/** A trusted source puts the draft in the space given (none given: never). */
+export function inSpace(d: Draft, spaceGuid: string | undefined): boolean {
+  return spaceGuid !== undefined && d.spaceGuid === spaceGuid && d.spaceFrom !== null;
+}
+
+export function toCandidate(d: Draft, confidence: Confidence, spaceGuid?: string): Candidate {
   if (!d.deleted) d.evidence.push({ line: '', source: '', why: 'no deletion of this instance was found in the logs searched' });
   return {
     instanceGuid: d.guid,
     serviceName: d.name,
     nameFrom: d.nameFrom,
     spaceGuid: d.spaceGuid,
+    orgGuid: d.orgGuid,
+    spaceFrom: d.spaceFrom,
+    inGivenSpace: inSpace(d, spaceGuid),
+    createdAt: isoOrNull(d.state.provisionedAt ?? d.state.containerCreatedAt),
     deletedAt: isoOrNull(d.deletedAt),
     archivePrefix: d.state.archivePrefix,
     lastWalUploadAt: isoOrNull(d.state.lastWalUpload),

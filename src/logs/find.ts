@@ -4,7 +4,7 @@
  */
 import { StepFailed, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
-import { draft, dedupeEvidence, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
+import { draft, dedupeEvidence, inSpace, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
 import { INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
@@ -18,6 +18,7 @@ import {
   type FindInstanceQuery,
   type FindResult,
   type InstanceFacts,
+  type LeftOut,
 } from './types.js';
 import { emptyReport, type LogSource, type ScanTerm, type SearchReport } from '../core/log-source.js';
 
@@ -50,6 +51,9 @@ export async function collect(
   return { facts, report };
 }
 
+/** The evidence line of a candidate whose space no record gives. */
+export const NO_SPACE_RECORD = 'no clusterdata record or broker record of its org and space was found';
+
 export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResult> {
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
   const records = q.clusterdata ? await readClusterdata(q.clusterdata, report) : [];
@@ -66,34 +70,45 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
   for (const r of records) recordsByGuid.set(r.instanceGuid, r);
   const guids = new Set<string>([...facts.instances.keys(), ...recordsByGuid.keys()]);
   const drafts: Draft[] = [];
-  const excluded = { otherName: 0, otherSpace: 0 };
+  const otherSpace: LeftOut[] = [];
+  let otherName = 0;
   for (const guid of guids) {
     const d = draft(facts, facts.instances.get(guid) ?? facts.instance(guid), recordsByGuid.get(guid) ?? null, q.serviceName);
     if (!d.deleted && !d.record) continue;
     if (d.name !== null && d.name !== q.serviceName) {
-      if (d.deleted) excluded.otherName += 1;
+      if (d.deleted) otherName += 1;
       continue;
     }
-    if ((spaceGuid && d.spaceGuid && d.spaceGuid !== spaceGuid) || (orgGuid && d.orgGuid && d.orgGuid !== orgGuid)) {
-      excluded.otherSpace += 1;
+    const elsewhere = otherOrgOrSpace(d, spaceGuid, orgGuid);
+    if (elsewhere) {
+      if (d.deleted) otherSpace.push({ instanceGuid: d.guid, serviceName: d.name, why: elsewhere });
       continue;
     }
     drafts.push(d);
   }
-  if (excluded.otherName) report.notes.push(`${excluded.otherName} deleted instance(s) named otherwise were left out`);
-  if (excluded.otherSpace) report.notes.push(`${excluded.otherSpace} instance(s) of another org or space were left out`);
+  if (otherName) report.notes.push(`${otherName} deleted instance(s) named otherwise were left out`);
+  if (otherSpace.length)
+    report.notes.push(
+      `${otherSpace.length} deleted instance(s) of another org or space were left out: another tenant's instance is never the user's`,
+    );
 
-  drafts.sort((a, b) => b.tier - a.tier || b.nameRank - a.nameRank || b.recency - a.recency);
+  // Proven name first, then proven space (when one is given), then how the name is proven, then the newest.
+  const here = (d: Draft) => (inSpace(d, spaceGuid) ? 1 : 0);
+  drafts.sort((a, b) => b.tier - a.tier || here(b) - here(a) || b.nameRank - a.nameRank || b.recency - a.recency);
   const top = drafts.filter((d) => d.tier === 3);
   const unnamed = drafts.filter((d) => d.tier === 2);
   const successors = top[0] ? possibleSuccessors(top[0], unnamed, q.serviceName) : [];
+  // With a space given, a name alone proves nothing: another tenant may have used it.
+  const spaceUnproven = spaceGuid !== undefined && top.some((d) => !inSpace(d, spaceGuid));
   const candidates = drafts.map((d) => {
     let confidence: Confidence = 'low';
-    if (d.tier === 3) confidence = d === top[0] && successors.length === 0 ? 'high' : 'medium';
+    if (d.tier === 3) confidence = d === top[0] && successors.length === 0 && !spaceUnproven ? 'high' : 'medium';
     else if (d.tier === 2 && ((top.length === 0 && unnamed.length === 1) || successors.includes(d))) confidence = 'medium';
-    if (d.tier === 3 && d !== top[0])
+    if (d.tier === 3 && d !== top[0] && d.recency <= top[0]!.recency)
       d.evidence.push({ line: '', source: '', why: `an earlier instance named "${q.serviceName}"; a later one was deleted after it` });
-    return toCandidate(d, confidence);
+    if (spaceGuid !== undefined && d.spaceFrom === null)
+      d.evidence.push({ line: '', source: '', why: `${NO_SPACE_RECORD}: nothing proves it belonged to space ${spaceGuid}` });
+    return toCandidate(d, confidence, spaceGuid);
   });
   const unread = report.files.filter((f) => f.note === NOT_READ_BEFORE_SINCE).length;
   if (unread > 0 && candidates.some((c) => c.serviceName === null))
@@ -101,7 +116,17 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
       `the broker logs a service name only when the instance is provisioned, and ${unread} file(s) last written before --since were not read: widen --since (or leave it out) to learn the names`,
     );
   keepBucketsVisible(candidates.map((c) => c.archivePrefix));
-  return secrets.redactValue({ candidates, searched: report });
+  return secrets.redactValue({ candidates, otherSpace, searched: report });
+}
+
+/** Why a trusted source puts the instance in another org or space than the ones given, or null. */
+function otherOrgOrSpace(d: Draft, spaceGuid: string | undefined, orgGuid: string | undefined): string | null {
+  const from = d.spaceFrom ?? 'a broker record';
+  if (spaceGuid && d.spaceGuid && d.spaceGuid !== spaceGuid)
+    return `${from} puts it in space ${d.spaceGuid}, not the user's space ${spaceGuid}: another tenant's instance is never restored as the user's`;
+  if (orgGuid && d.orgGuid && d.orgGuid !== orgGuid)
+    return `${from} puts it in org ${d.orgGuid}, not the user's org ${orgGuid}: another tenant's instance is never restored as the user's`;
+  return null;
 }
 
 /** The buckets of the archives found are names, never secrets: a run and its operator read by them. */

@@ -25,6 +25,9 @@ export interface InstanceState {
   names: { name: string; time: number; how: string; evidence: Evidence }[];
   orgGuid: string | null;
   spaceGuid: string | null;
+  /** Which broker record gave the org and space, and its line, quoted as evidence of them. */
+  spaceFrom: string | null;
+  spaceEvidence: Evidence | null;
   provisionedAt: number | null;
   provisionEvidence: Evidence | null;
   archivePrefix: string | null;
@@ -51,6 +54,8 @@ export function newInstanceState(guid: string): InstanceState {
     names: [],
     orgGuid: null,
     spaceGuid: null,
+    spaceFrom: null,
+    spaceEvidence: null,
     provisionedAt: null,
     provisionEvidence: null,
     archivePrefix: null,

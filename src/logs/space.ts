@@ -52,7 +52,7 @@ export async function findSpaceInstances(q: SpaceLogQuery): Promise<SpaceLogResu
     const d = draft(facts, state ?? facts.instance(guid), record, '');
     if (d.spaceGuid !== q.spaceGuid && !named.has(guid)) continue;
     const brokerSeen = record !== null || (state !== undefined && (state.generations.size > 0 || state.archivePrefix !== null));
-    instances.push({ ...toCandidate(d, d.spaceGuid === q.spaceGuid ? 'high' : 'medium'), brokerSeen });
+    instances.push({ ...toCandidate(d, d.spaceGuid === q.spaceGuid ? 'high' : 'medium', q.spaceGuid), brokerSeen });
   }
   instances.sort((a, b) => (a.serviceName ?? a.instanceGuid).localeCompare(b.serviceName ?? b.instanceGuid));
   const buckets = new Set<string>();

@@ -20,10 +20,16 @@ export type Confidence = 'high' | 'medium' | 'low';
 export interface Candidate {
   instanceGuid: string;
   serviceName: string | null;
-  /** What proves the name: the broker's clusterdata record, a name line in the logs, or nothing. */
-  nameFrom: 'clusterdata' | 'logs' | null;
+  /** What proves the name: the broker's clusterdata record, a name line in the logs, the CC's audit events, or nothing. */
+  nameFrom: 'clusterdata' | 'logs' | 'audit-events' | null;
   /** The space the instance was provisioned in, when a record or a provision request says. */
   spaceGuid: string | null;
+  orgGuid: string | null;
+  /** Which trusted source gives the space (the clusterdata record, a broker record in the logs, the CC's audit events), or null. */
+  spaceFrom: string | null;
+  /** A trusted source puts it in the space the search was given (never true when none was given). */
+  inGivenSpace: boolean;
+  createdAt: string | null;
   deletedAt: string | null;
   archivePrefix: string | null;
   lastWalUploadAt: string | null;
@@ -32,8 +38,17 @@ export interface Candidate {
   evidence: Evidence[];
 }
 
+/** A deleted instance of the name left out of the candidates, and why. */
+export interface LeftOut {
+  instanceGuid: string;
+  serviceName: string | null;
+  why: string;
+}
+
 export interface FindResult {
   candidates: Candidate[];
+  /** Deleted instances of the name that a trusted source puts in another org or space. */
+  otherSpace: LeftOut[];
   searched: SearchReport;
 }
 

@@ -33,13 +33,17 @@ describe('dingo-recover logs find', () => {
     expect(Object.keys(json.candidates[0]!).sort()).toEqual([
       'archivePrefix',
       'confidence',
+      'createdAt',
       'deletedAt',
       'evidence',
+      'inGivenSpace',
       'instanceGuid',
       'lastWalUploadAt',
       'nameFrom',
       'nodes',
+      'orgGuid',
       'serviceName',
+      'spaceFrom',
       'spaceGuid',
     ]);
     expect(Object.keys((json.candidates[0]!.evidence as object[])[0]!).sort()).toEqual(['line', 'source', 'why']);

@@ -1,8 +1,14 @@
 /** Which deleted instance a run restores, and the log lines that prove a finding. */
 import type { StepContext } from '../../engine/run/index.js';
-import { NeedsOperator, UsageError } from '../../core/errors.js';
-import { describeCandidate, settle } from '../../logs/choice.js';
-import type { Candidate } from '../../logs/types.js';
+import { commandLine } from '../../core/command-line.js';
+import { messageOf, NeedsOperator, StepFailed, UsageError } from '../../core/errors.js';
+import { FROM_EVENTS, INSTANCE_EVENT_TYPES, withAuditEvents } from '../../logs/audit-proof.js';
+import { describeCandidate, settle, type Settled } from '../../logs/choice.js';
+import type { Candidate, FindResult } from '../../logs/types.js';
+import { cfApi } from './cf.js';
+
+/** Evidence lines shown per candidate when the operator must choose. */
+const EVIDENCE_SHOWN = 6;
 
 /**
  * The evidence decides only when it settles the choice; otherwise the operator does: at the prompt,
@@ -10,15 +16,54 @@ import type { Candidate } from '../../logs/types.js';
  */
 export async function chooseDeleted(
   ctx: StepContext,
-  candidates: Candidate[],
+  found: FindResult,
   wanted: string,
-): Promise<{ chosen: Candidate; decidedBy: string }> {
+  spaceGuid: string | undefined,
+): Promise<{ chosen: Candidate; decidedBy: string; candidates: Candidate[] }> {
   const given = ctx.answers.choose.deletedInstance ?? ctx.settings.deletedInstance;
-  const settled = settle(candidates, wanted);
+  const byLogs = settle(found.candidates, wanted);
+  // What the logs and records leave open, the Cloud Controller's audit events of the space may settle.
+  const result = given === undefined && !byLogs.candidate && spaceGuid ? await withEvents(ctx, found, spaceGuid, wanted) : found;
+  const settled = result === found ? byLogs : settle(result.candidates, wanted);
+  return { ...(await decide(ctx, result, wanted, given, settled)), candidates: result.candidates };
+}
+
+/** The candidates with what the audit events of the user's space prove; unchanged (with a note) when the CC cannot be asked. */
+async function withEvents(ctx: StepContext, found: FindResult, spaceGuid: string, wanted: string): Promise<FindResult> {
+  try {
+    const { events } = await (await cfApi(ctx)).events(INSTANCE_EVENT_TYPES, { spaceGuid });
+    const proven = withAuditEvents(found, events, spaceGuid, wanted);
+    const placed = proven.candidates.filter((c) => c.spaceFrom === FROM_EVENTS).map((c) => c.instanceGuid);
+    ctx.note(
+      `${events.length} audit event(s) of service instances in space ${spaceGuid}${placed.length ? `: they place ${placed.join(', ')} in it` : ': none names a candidate'}`,
+    );
+    return proven;
+  } catch (err) {
+    if (!(err instanceof StepFailed)) throw err;
+    ctx.note(`the Cloud Controller's audit events of space ${spaceGuid} could not be read (${messageOf(err)}): they prove nothing here`);
+    return found;
+  }
+}
+
+async function decide(
+  ctx: StepContext,
+  { candidates, otherSpace }: Pick<FindResult, 'candidates' | 'otherSpace'>,
+  wanted: string,
+  given: string | undefined,
+  settled: Settled,
+): Promise<{ chosen: Candidate; decidedBy: string }> {
   ctx.note(`${candidates.length} deleted instance(s) considered for "${wanted}":`);
   for (const c of candidates) ctx.note(`  ${describeCandidate(c)}`);
+  for (const o of otherSpace) ctx.note(`  set aside: ${o.instanceGuid}${o.serviceName ? ` "${o.serviceName}"` : ''}: ${o.why}`);
   if (given !== undefined) {
-    const found = candidates.find((c) => c.instanceGuid === given.trim().toLowerCase());
+    const guid = given.trim().toLowerCase();
+    const found = candidates.find((c) => c.instanceGuid === guid);
+    const elsewhere = otherSpace.find((o) => o.instanceGuid === guid);
+    if (elsewhere) {
+      throw new UsageError(`the deleted instance chosen (${given}) is not the user's: ${elsewhere.why}`, {
+        hint: `choose one of ${candidates.map((c) => c.instanceGuid).join(', ') || '(none found)'} (choose.deletedInstance in the answers file, or --deleted-instance), or check the org and space with the user, then resume`,
+      });
+    }
     if (!found) {
       throw new UsageError(
         `the deleted instance chosen (${given}) is not one of the candidates found: ${candidates.map((c) => c.instanceGuid).join(', ')}`,
@@ -35,9 +80,10 @@ export async function chooseDeleted(
     return { chosen: settled.candidate, decidedBy: 'the evidence' };
   }
   ctx.note(`the evidence does not settle which instance to restore: ${settled.why}`);
+  for (const c of candidates) showEvidence(ctx, c);
   if (!ctx.prompts.interactive) {
     throw new NeedsOperator(`the evidence does not settle which deleted instance to restore as "${wanted}": ${settled.why}`, {
-      hint: `choose one of ${candidates.map((c) => c.instanceGuid).join(', ')}: add choose.deletedInstance: GUID to the answers file, or pass --deleted-instance GUID, then resume (--yes does not choose)`,
+      hint: `choose one of ${candidates.map((c) => c.instanceGuid).join(', ')} with the user (the candidates and their evidence are listed above): give its GUID as choose.deletedInstance in an answers file (choose: { deletedInstance: GUID }) and continue with \`${commandLine(['resume', ctx.runId, '--answers', 'FILE'])}\`, or continue with \`${commandLine(['resume', ctx.runId, '--deleted-instance', 'GUID'])}\`; --yes never chooses`,
     });
   }
   const choice = await ctx.prompts.select({
@@ -50,8 +96,19 @@ export async function chooseDeleted(
   return { chosen: found, decidedBy: 'the operator (at the prompt)' };
 }
 
+/** What is known of a candidate the operator may choose: its description, then the lines that show it. */
+function showEvidence(ctx: StepContext, c: Candidate): void {
+  ctx.note(`evidence of ${c.instanceGuid}:`);
+  for (const e of c.evidence.slice(0, EVIDENCE_SHOWN)) ctx.note(`  ${e.why}${e.line ? `\n    ${e.source}: ${clip(e.line)}` : ''}`);
+  if (c.evidence.length > EVIDENCE_SHOWN)
+    ctx.note(`  … and ${c.evidence.length - EVIDENCE_SHOWN} more (dingo-recover logs find lists them all)`);
+}
+
+function clip(line: string): string {
+  return line.length > 240 ? line.slice(0, 240) + '…' : line;
+}
+
 /** The first `most` log lines that prove a finding, each under why it counts (clipped to 240 characters). */
 export function reportFindings(ctx: StepContext, evidence: readonly { why: string; source: string; line: string }[], most: number): void {
-  for (const e of evidence.slice(0, most))
-    ctx.evidence(`${e.why}\n  ${e.source}: ${e.line.length > 240 ? e.line.slice(0, 240) + '…' : e.line}`);
+  for (const e of evidence.slice(0, most)) ctx.evidence(`${e.why}\n  ${e.source}: ${clip(e.line)}`);
 }

@@ -1,0 +1,22 @@
+/** A deleted-instance candidate as the finder hands it to the choice: nothing proven unless `over` says so. */
+import type { Candidate } from '../../src/logs/types.js';
+
+export function candidate(guid: string, over: Partial<Candidate> = {}): Candidate {
+  return {
+    instanceGuid: guid,
+    serviceName: null,
+    nameFrom: null,
+    spaceGuid: null,
+    orgGuid: null,
+    spaceFrom: null,
+    inGivenSpace: false,
+    createdAt: null,
+    deletedAt: '2016-03-17T06:10:17.897Z',
+    archivePrefix: `s3://b/backups/${guid}/wal/`,
+    lastWalUploadAt: null,
+    nodes: [],
+    confidence: 'low',
+    evidence: [],
+    ...over,
+  };
+}
