@@ -18,7 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { scratchAccount } from '../../src/systems/scratch-account.js';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,10 +32,8 @@ const HOSTILE = 'hostile00000000000000000000000000000000000000000000000000000000
 const FIFOS = 'fifos00000000000000000000000000000000000000000000000000000000002';
 /** In the look's environment: what /proc/self/environ would give away. */
 const ENV_SECRET = 'look-env-secret-Pq71';
-const PG = {
-  uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
-  gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
-};
+/** The account the scratch server runs as, which owns the copy. */
+const SCRATCH = scratchAccount();
 
 let base: string;
 let root: string;
@@ -103,8 +101,8 @@ describe('volumes a tenant prepared', () => {
         rel,
         true,
         st.isDirectory() ? 0o700 : 0o600,
-        PG.uid,
-        PG.gid,
+        SCRATCH.uid,
+        SCRATCH.gid,
       ]);
       if (st.isFile()) {
         const text = readFileSync(join(out.copy.dir, rel), 'latin1');
@@ -129,7 +127,7 @@ describe('volumes a tenant prepared', () => {
     mkdirSync(join(outside, target), { recursive: true });
     symlinkSync(join(outside, target), join(data, rel));
     const dest = join(base, `copy-${relative(base, data)}`);
-    const err = await copyTree(data, dest, { owner: PG }).catch((e: unknown) => e);
+    const err = await copyTree(data, dest, { owner: SCRATCH }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as Error).message).toBe(
       `the data folder's ${rel} is a symbolic link to ${JSON.stringify(join(outside, target))}, outside the data folder: the look copies only what the data folder holds`,
