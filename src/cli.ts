@@ -113,9 +113,12 @@ function quietOnClosedOutput(err: unknown): void {
 export async function main(args: string[]): Promise<number> {
   if (!process.stdout.listeners('error').includes(quietOnClosedOutput)) process.stdout.on('error', quietOnClosedOutput);
   // The AWS SDK's warning about Node versions is seven lines in the middle of the operator's screen; ours is
-  // one, for a person at a terminal (cron and scripts read the outcome, not advice).
+  // one, for a person at a terminal who runs a command (cron and scripts read the outcome, not advice; help
+  // and completion print only what was asked).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const endOfLife = process.stderr.isTTY ? nodeEndOfLifeLine(process.versions.node, new Date()) : undefined;
+  const asksHelp = args.length === 0 || args.some((a) => ['--help', '-h', '--version', '-v', '-V', '--get-yargs-completions'].includes(a));
+  const endOfLife =
+    process.stderr.isTTY && !asksHelp && args[0] !== 'completion' ? nodeEndOfLifeLine(process.versions.node, new Date()) : undefined;
   if (endOfLife) process.stderr.write(`${endOfLife}\n`);
   takeExitCode();
   try {
