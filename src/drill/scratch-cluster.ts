@@ -8,7 +8,7 @@
  * that is no superuser (systems/pg-reader.ts).
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
 import type { DockerEngine, LocalProcesses, RunAs } from '../core/seams.js';
 import { startInImage, type ImageServer } from '../systems/pg-image.js';
@@ -110,7 +110,10 @@ export class ScratchCluster {
     // A server started again appends to the same log: only what this start wrote tells whether it died.
     const logBefore = (await this.log()).length;
     if (this.o.image) await this.startContainer(this.o.image);
-    else await this.o.processes.runOk(isolated(argv, this.o.as), { env: serverEnv() });
+    else
+      await this.o.processes.runOk(isolated(argv, this.o.as, [dirname(this.o.logFile), this.o.dataDir, this.o.socketDir]), {
+        env: serverEnv(),
+      });
     // Wait for postmaster.pid, so that from here on alive() and stop() see the server.
     const until = Date.now() + PID_FILE_GRACE_MS;
     while (!(await this.alive())) {

@@ -3,7 +3,8 @@
  * system account of its own with no login shell, no home and no group but its own, made the first
  * time one is needed. Whatever code of the tenant's might run in that server runs as this account,
  * in a network namespace of its own with no interface up (not even loopback: the server listens only
- * on its Unix socket, which a namespace does not hide), with no capability and no way to gain one.
+ * on its Unix socket, which a namespace does not hide), in a mount namespace where it can write only its
+ * scratch folders, with no capability and no way to gain one.
  * Only root can switch accounts and make a namespace, so a tool not run as root refuses to start one.
  */
 import { execFileSync } from 'node:child_process';
@@ -72,15 +73,56 @@ function checked(account: RunAs): RunAs {
 }
 
 /**
- * `argv` run, when started by root, as `as` in a new network namespace: no interface up, no
- * supplementary group, no capability (none inherited, none in the bounding set) and no way to gain
- * privileges (no setuid). pg_ctl's postmaster and everything it starts stay in that namespace.
+ * What runs first in the new namespaces, as root, before the account switch: every mount of the mount
+ * namespace is made read-only (one that cannot be, such as a kernel file system, is then checked below
+ * through the folders that matter), a private empty tmpfs is put on /dev/shm (PostgreSQL's dynamic shared
+ * memory), and the writable folders given (`$1` of them, then their paths) are bound writable again.
+ * A folder that can still be written outside them stops the start. Then the command runs (`exec "$@"`).
  */
-export function isolated(argv: string[], as: RunAs): string[] {
+const FILE_SYSTEM_SANDBOX = `set -e
+n=$1; shift
+i=0
+while [ "$i" -lt "$n" ]; do eval "w$i=\\$1"; shift; i=$((i + 1)); done
+while read -r _ _ _ _ point _; do
+  mount -o remount,bind,ro "$(printf '%b' "$point")" 2>/dev/null || true
+done < /proc/self/mountinfo
+mount -t tmpfs -o size=256m,mode=1777,nosuid,nodev,noexec tmpfs /dev/shm
+i=0
+while [ "$i" -lt "$n" ]; do
+  eval "w=\\$w$i"
+  mount --bind "$w" "$w"
+  mount -o remount,bind,rw,nosuid,nodev "$w"
+  i=$((i + 1))
+done
+for d in / /tmp /var/tmp /run /run/lock /root /home /etc /var/lib; do
+  if [ -d "$d" ] && (: > "$d/.dingo-scratch-probe") 2>/dev/null; then
+    rm -f "$d/.dingo-scratch-probe"
+    echo "dingo-recover: could not make $d read-only for the scratch PostgreSQL" >&2
+    exit 1
+  fi
+done
+exec "$@"`;
+
+/**
+ * `argv` run, when started by root, as `as` in new network and mount namespaces: no interface up, every
+ * file system read-only but the `writable` folders (the scratch copy, its socket and log folders) and a
+ * private /dev/shm, no supplementary group, no capability (none inherited, none in the bounding set) and
+ * no way to gain privileges (no setuid). pg_ctl's postmaster and everything it starts stay in them.
+ */
+export function isolated(argv: string[], as: RunAs, writable: readonly string[]): string[] {
   return [
     'unshare',
     '--net',
+    '--mount',
+    '--propagation',
+    'private',
     '--',
+    '/bin/sh',
+    '-c',
+    FILE_SYSTEM_SANDBOX,
+    'dingo-scratch-sandbox',
+    String(writable.length),
+    ...writable,
     'setpriv',
     `--reuid=${as.uid}`,
     `--regid=${as.gid}`,

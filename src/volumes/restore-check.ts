@@ -62,13 +62,13 @@ async function startRestoreCluster(bin: string, work: string, data: string, as: 
   const conn = ['-h', work, '-p', String(port)];
   // --locale C: the operator's LANG may name a locale this machine lacks, and initdb would refuse it.
   await runOk(
-    isolated([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], as),
+    isolated([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], as, [work]),
     {
       env: serverEnv(),
     },
   );
   const options = `-p ${port} -k ${work} -c listen_addresses='' -c fsync=off`;
-  await runOk(isolated([join(bin, 'pg_ctl'), '-D', data, '-l', join(work, 'log'), '-w', '-s', '-o', options, 'start'], as), {
+  await runOk(isolated([join(bin, 'pg_ctl'), '-D', data, '-l', join(work, 'log'), '-w', '-s', '-o', options, 'start'], as, [work]), {
     env: serverEnv(),
   });
   const query = querier(bin, { args: conn, user: 'postgres' });

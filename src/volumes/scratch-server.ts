@@ -146,10 +146,13 @@ export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '', r
 /** The bootstrap superuser's name (POSTGRES_USER may have renamed it), asked of a single-user backend on the copy. */
 async function superuserName(bin: string, dataDir: string, settings: [string, string][], as: RunAs): Promise<string> {
   const single = settings.filter(([name]) => !['port', 'listen_addresses', 'unix_socket_directories'].includes(name));
-  const r = await run(isolated([join(bin, 'postgres'), '--single', '-D', dataDir, ...postgresArgs(single), '-j', 'template1'], as), {
-    env: serverEnv(),
-    stdin: 'set search_path = pg_catalog, pg_temp;\nselect rolname from pg_catalog.pg_authid where oid operator(pg_catalog.=) 10;\n',
-  });
+  const r = await run(
+    isolated([join(bin, 'postgres'), '--single', '-D', dataDir, ...postgresArgs(single), '-j', 'template1'], as, [dataDir]),
+    {
+      env: serverEnv(),
+      stdin: 'set search_path = pg_catalog, pg_temp;\nselect rolname from pg_catalog.pg_authid where oid operator(pg_catalog.=) 10;\n',
+    },
+  );
   return /rolname = "([^"]+)"/.exec(r.stdout)?.[1] ?? 'postgres';
 }
 
@@ -246,7 +249,7 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
   o.progress?.(`starting PostgreSQL ${o.major} from ${bin} on the copy (crash recovery runs on the copy if needed)`);
   const settings = copySettings(o, port, socketDir, hba);
   const startArgv = pgCtlStart(o, bin, settings, logFile);
-  const started = await run(isolated(startArgv, as), { env: serverEnv() });
+  const started = await run(isolated(startArgv, as, [o.workDir, o.dataDir]), { env: serverEnv() });
   if (started.code !== 0) {
     const log = await readFile(logFile, 'utf8').catch(() => '');
     const locale = missingLocale(log);
@@ -267,7 +270,7 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
     if (!/role "postgres" does not exist/.test((err as Error).message)) throw err;
     // POSTGRES_USER renamed the bootstrap superuser: ask the copy for its name, and start again.
     conn = { ...conn, user: await superuserName(bin, o.dataDir, settings, as) };
-    await runOk(isolated(startArgv, as), { env: serverEnv() });
+    await runOk(isolated(startArgv, as, [o.workDir, o.dataDir]), { env: serverEnv() });
   }
   return readable(`local PostgreSQL ${o.major} (${bin})`, o.major, clientBin, conn, as, notes, stop);
 }
