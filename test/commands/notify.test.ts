@@ -148,6 +148,45 @@ describe('--notify URL', () => {
     }
   });
 
+  it('tells the webhook of a hang-up (a dropped SSH session) and journals it; the run resumes to the end', async () => {
+    bodies.length = 0;
+    let pid = 0;
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    arrived = (body) => {
+      if (body.state !== 'started') return;
+      process.kill(pid, 'SIGHUP');
+      return held;
+    };
+    let r;
+    try {
+      r = await run(['rehearse', '--yes', '--notify', `${base}/hook`], (p) => (pid = p));
+    } finally {
+      release();
+      arrived = () => undefined;
+    }
+    expect(r.signal, r.stderr).toBeUndefined();
+    expect(r.code, r.stderr).toBe(130);
+    const id = runIdOf(r.stdout);
+    expect(r.stdout).toContain('interrupted (SIGHUP (hang-up: the terminal or SSH session closed)); resume with: dingo-recover resume');
+    expect(bodies.map((b) => b.state)).toEqual(['started', 'interrupted']);
+    expect(bodies[1]).toMatchObject({
+      runId: id,
+      exitCode: 130,
+      message: 'stopped by SIGHUP (hang-up: the terminal or SSH session closed)',
+    });
+    const interrupted = journalOf(id)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; signal?: string })
+      .filter((e) => e.type === 'run.interrupted');
+    expect(interrupted).toEqual([expect.objectContaining({ signal: 'SIGHUP' })]);
+    const shown = await run(['show', id]);
+    expect(shown.stdout).toMatch(/interrupted at \S+ \(SIGHUP \(hang-up: the terminal or SSH session closed\), /);
+    const resumed = await run(['resume', id, '--yes']);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+  });
+
   it('refuses a URL that is no http(s) one before the run starts', async () => {
     const r = await run(['rehearse', '--yes', '--notify', 'hooks.slack.com/services/x']);
     expect(r.code).toBe(2);
