@@ -106,8 +106,14 @@ function cacheDir(): string {
 }
 
 function filesUnder(dir: string): string[] {
+  // Walked folder by folder: the entries of a recursive readdir name a wrong parent folder on some Node
+  // releases (22's among them), which listed zoneinfo files twice and under folders they are not in.
   const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (!e.isDirectory()) out.push(join(e.parentPath, e.name));
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(path));
+    else out.push(path);
+  }
   return out.sort();
 }
 
