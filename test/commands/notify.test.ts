@@ -60,6 +60,27 @@ function run(args: string[], onStart?: (pid: number) => void) {
 
 const journalOf = (id: string) => readFileSync(join(stateDir, 'runs', id, 'journal.ndjson'), 'utf8');
 
+/**
+ * `args` run, and sent `signal` once its 'started' notice arrives: that notice is held unanswered, so the run
+ * is stopped while it waits on it and no step goes on.
+ */
+async function stoppedBy(signal: NodeJS.Signals, args: string[]) {
+  let pid = 0;
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  arrived = (body) => {
+    if (body.state !== 'started') return;
+    process.kill(pid, signal);
+    return held;
+  };
+  try {
+    return await run(args, (p) => (pid = p));
+  } finally {
+    release();
+    arrived = () => undefined;
+  }
+}
+
 describe('--notify URL', () => {
   it('posts started, waiting for the operator, and done, journaled by the webhook origin alone', async () => {
     bodies.length = 0;
@@ -113,58 +134,30 @@ describe('--notify URL', () => {
 
   it('tells the webhook of a run stopped by a signal before it exits, while no step goes on', async () => {
     bodies.length = 0;
-    let pid = 0;
-    let release = (): void => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    // The 'started' notice is held unanswered, so the run is stopped by the signal while it waits on it.
-    arrived = (body) => {
-      if (body.state !== 'started') return;
-      process.kill(pid, 'SIGTERM');
-      return held;
-    };
-    try {
-      const r = await run(['rehearse', '--yes', '--notify', `${base}${HOOK_PATH}`], (p) => (pid = p));
-      expect(r.code, r.stderr).toBe(130);
-      const id = runIdOf(r.stdout);
-      expect(bodies.map((b) => b.state)).toEqual(['started', 'interrupted']);
-      expect(bodies[1]).toMatchObject({ runId: id, state: 'interrupted', exitCode: 130, message: 'stopped by SIGTERM' });
-      expect(bodies[1]!.text).toBe(
-        `dingo-recover run ${id} (recover-deleted-service, a rehearsal) was interrupted at step target-space: stopped by SIGTERM; continue with: dingo-recover resume ${id} --state-dir ${stateDir}`,
-      );
-      const events = journalOf(id)
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { type: string; state?: string });
-      const at = events.findIndex((e) => e.type === 'run.interrupted');
-      expect(events.slice(at).map((e) => [e.type, e.state])).toEqual([
-        ['run.interrupted', undefined],
-        ['notify.sent', 'interrupted'],
-      ]);
-      expect(events.some((e) => e.type.startsWith('step.'))).toBe(false);
-      expect(JSON.stringify(bodies)).not.toContain(AWS_SECRET);
-    } finally {
-      release();
-      arrived = () => undefined;
-    }
+    const r = await stoppedBy('SIGTERM', ['rehearse', '--yes', '--notify', `${base}${HOOK_PATH}`]);
+    expect(r.code, r.stderr).toBe(130);
+    const id = runIdOf(r.stdout);
+    expect(bodies.map((b) => b.state)).toEqual(['started', 'interrupted']);
+    expect(bodies[1]).toMatchObject({ runId: id, state: 'interrupted', exitCode: 130, message: 'stopped by SIGTERM' });
+    expect(bodies[1]!.text).toBe(
+      `dingo-recover run ${id} (recover-deleted-service, a rehearsal) was interrupted at step target-space: stopped by SIGTERM; continue with: dingo-recover resume ${id} --state-dir ${stateDir}`,
+    );
+    const events = journalOf(id)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; state?: string });
+    const at = events.findIndex((e) => e.type === 'run.interrupted');
+    expect(events.slice(at).map((e) => [e.type, e.state])).toEqual([
+      ['run.interrupted', undefined],
+      ['notify.sent', 'interrupted'],
+    ]);
+    expect(events.some((e) => e.type.startsWith('step.'))).toBe(false);
+    expect(JSON.stringify(bodies)).not.toContain(AWS_SECRET);
   });
 
   it('tells the webhook of a hang-up (a dropped SSH session) and journals it; the run resumes to the end', async () => {
     bodies.length = 0;
-    let pid = 0;
-    let release = (): void => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    arrived = (body) => {
-      if (body.state !== 'started') return;
-      process.kill(pid, 'SIGHUP');
-      return held;
-    };
-    let r;
-    try {
-      r = await run(['rehearse', '--yes', '--notify', `${base}/hook`], (p) => (pid = p));
-    } finally {
-      release();
-      arrived = () => undefined;
-    }
+    const r = await stoppedBy('SIGHUP', ['rehearse', '--yes', '--notify', `${base}/hook`]);
     expect(r.signal, r.stderr).toBeUndefined();
     expect(r.code, r.stderr).toBe(130);
     const id = runIdOf(r.stdout);
