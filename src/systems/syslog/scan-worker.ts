@@ -12,6 +12,14 @@ import type { ScanJob, ScanBatch } from './worker-scan.js';
 
 /** Batches posted and not yet taken by the main thread, past which this thread waits. */
 const AHEAD = 8;
+/**
+ * Bytes read between two batches: a message costs far more than the few lines it carries, so
+ * findings are held until this much is read (or FULL findings are held); memory stays bounded by
+ * AHEAD batches of at most this much text.
+ */
+const BATCH_BYTES = 8 * 1024 * 1024;
+/** Findings held (three entries each) past which a batch goes at once. */
+const FULL = 3 * 4096;
 
 parentPort!.on('message', (job: ScanJob) => {
   const behind = new Int32Array(job.behind);
@@ -28,13 +36,15 @@ parentPort!.on('message', (job: ScanJob) => {
   };
   const buf = Buffer.allocUnsafe(job.readSize);
   let bytes = 0;
+  let posted = 0;
   try {
     for (let n = readSync(job.fd, buf, 0, buf.length, 0); n > 0; n = n === buf.length ? readSync(job.fd, buf, 0, buf.length, bytes) : 0) {
       bytes += n;
       scanner.push(n === buf.length ? buf : buf.subarray(0, n));
-      if (events.length > 0) {
+      if (events.length >= FULL || (events.length > 0 && bytes - posted >= BATCH_BYTES)) {
         post({ events, bytes });
         events = [];
+        posted = bytes;
       }
     }
     scanner.end();
