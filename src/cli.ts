@@ -69,7 +69,6 @@ function parserFor(args: string[]) {
     .demandCommand(1, 'give a command')
     .epilogue(EXIT_CODES)
     .recommendCommands()
-    .completion('completion', 'Print a shell completion script (bash, zsh): dingo-recover completion >> ~/.bashrc')
     .exitProcess(false)
     .fail((msg: string | null, err: Error | undefined) => {
       throw err ?? usageError(msg, args);
@@ -116,7 +115,7 @@ export async function main(args: string[]): Promise<number> {
   // one, for a person at a terminal who runs a command (cron and scripts read the outcome, not advice; help
   // and completion print only what was asked).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const asksHelp = args.length === 0 || args.some((a) => ['--help', '-h', '--version', '-v', '-V', '--get-yargs-completions'].includes(a));
+  const asksHelp = args.length === 0 || args.some((a) => ['--help', '-h', '--version', '-v', '-V'].includes(a));
   const endOfLife =
     process.stderr.isTTY && !asksHelp && args[0] !== 'completion' ? nodeEndOfLifeLine(process.versions.node, new Date()) : undefined;
   if (endOfLife) process.stderr.write(`${endOfLife}\n`);

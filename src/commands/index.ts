@@ -87,6 +87,11 @@ export const COMMANDS = {
     describe: 'Check a docker-compose file for data that a `docker compose down` would leave behind',
     load: async () => (await import('./compose-audit.js')).composeCommand,
   },
+  completion: {
+    command: 'completion [shell]',
+    describe: 'Print the shell completion script (bash, zsh, fish): commands, flags, run ids, scenarios',
+    load: async () => (await import('./completion.js')).completionCommand,
+  },
 };
 
 export function addCommands<T extends GlobalArgs>(y: Argv<T>): Argv<T> {
@@ -106,5 +111,6 @@ export function addCommands<T extends GlobalArgs>(y: Argv<T>): Argv<T> {
     .command(lazyCommand(COMMANDS.drill))
     .command(lazyCommand(COMMANDS.walFetch))
     .command(lazyCommand(COMMANDS.volumes))
-    .command(lazyCommand(COMMANDS.compose));
+    .command(lazyCommand(COMMANDS.compose))
+    .command(lazyCommand(COMMANDS.completion));
 }

@@ -78,12 +78,12 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
     expect(existsSync(join(state, 'runs'))).toBe(false);
   });
 
-  it('`completion` prints a bash completion script naming the commands source, and nothing else', async () => {
-    const r = await runCli(['completion'], { program: SOURCE_CLI });
+  it('`completion` prints the script for the shell $SHELL names, and nothing else; a Tab is answered by the installed command', async () => {
+    const r = await runCli(['completion'], { program: SOURCE_CLI, env: { SHELL: '/bin/bash' } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('###-begin-dingo-recover-completions-###');
+    expect(r.stdout).toContain('complete -o default -F _dingo_recover_complete dingo-recover');
     expect(r.stderr).toBe('');
-    const words = await runCli(['--get-yargs-completions', 'reh'], { program: SOURCE_CLI });
+    const words = await runCli(['__complete', 'reh']);
     expect(words.stdout.split('\n')).toContain('rehearse');
   });
 
