@@ -6,6 +6,7 @@ import { mkdtemp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { commandLine } from '../core/command-line.js';
 import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { dockerEngine } from '../systems/docker-engine.js';
@@ -17,6 +18,8 @@ import { failCommand } from './print-error.js';
 import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
 import { setExitCode } from './exit-code.js';
 import { writeErr, writeJson, writeOut } from './terminal-out.js';
+
+const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
 interface SourceArgs {
   'volumes-root'?: string;
@@ -30,7 +33,7 @@ function sourceOptions<T>(y: Argv<T>): Argv<T & SourceArgs> {
       type: 'string',
       describe: 'read this folder of volumes (a copy, or a host without the daemon) instead of the Engine',
     })
-    .option('docker-host', { ...LOCAL_ENGINE_FLAG, default: 'unix:///var/run/docker.sock' })
+    .option('docker-host', { ...LOCAL_ENGINE_FLAG, default: DEFAULT_DOCKER_HOST })
     .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' });
 }
 
@@ -72,7 +75,14 @@ function candidateLines(v: VolumeReport, all: VolumeReport[]): string[] {
   return lines;
 }
 
-export function renderFind(r: FindResult): string {
+/** The flags that say where the volumes were read, for the next command to read them there too. */
+export function sourceFlags(argv: Pick<SourceArgs, 'volumes-root' | 'docker-host'>): string[] {
+  if (argv['volumes-root']) return ['--volumes-root', resolve(argv['volumes-root'])];
+  return argv['docker-host'] === DEFAULT_DOCKER_HOST ? [] : ['--docker-host', argv['docker-host']];
+}
+
+/** What `volumes find` found; `source` are the flags it was given for where to read, which its next command carries. */
+export function renderFind(r: FindResult, source: string[] = []): string {
   const lines = [`${r.volumes.length} volume(s) in ${r.source}, read in ${(r.durationMs / 1000).toFixed(1)} s`, ''];
   if (r.candidates.length === 0) lines.push('No PostgreSQL data folder found.');
   else lines.push('PostgreSQL data folders, those holding user tables first, then the newest checkpoint:', '');
@@ -82,7 +92,8 @@ export function renderFind(r: FindResult): string {
   if (r.candidates[0])
     lines.push(
       '',
-      `Next: dingo-recover volumes look ${r.candidates[0].name.slice(0, 12)} (works on a copy; the volume is never opened for writing)`,
+      `Next: ${commandLine(['volumes', 'look', r.candidates[0].name.slice(0, 12), ...source])}`,
+      '(works on a copy; the volume is never opened for writing)',
     );
   return lines.join('\n') + '\n';
 }
@@ -116,7 +127,7 @@ const findCommand: CommandModule<object, SourceArgs> = {
     try {
       const r = await find(argv);
       if (argv.json) writeJson(r);
-      else writeOut(renderFind(r));
+      else writeOut(renderFind(r, sourceFlags(argv)));
     } catch (err) {
       failCommand('volumes find', err);
     }

@@ -1,5 +1,6 @@
 /** What a snapshot says it wrote: the folder, each file and its size, what it holds, what it could not read. */
 import { relative } from 'node:path';
+import { commandLine } from '../core/command-line.js';
 import { formatBytes } from '../core/format.js';
 import type { SnapshotSummary } from './snapshot.js';
 
@@ -13,6 +14,6 @@ export function renderSummary(s: SnapshotSummary): string {
   ];
   if (s.logs.dropped) lines.push(`left out ${String(s.logs.dropped)} matching log line(s) past the size bound`);
   for (const g of s.gaps) lines.push(`not read: ${g}`);
-  lines.push(`rehearse it: dingo-recover rehearse --scenario ${s.dir}`);
+  lines.push(`rehearse it: ${commandLine(['rehearse', '--scenario', s.dir])}`);
   return lines.join('\n') + '\n';
 }

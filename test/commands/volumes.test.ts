@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderFind } from '../../src/commands/volumes.js';
+import { renderFind, sourceFlags } from '../../src/commands/volumes.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { pgControl96 } from '../support/pg-volumes.js';
 
@@ -30,5 +30,14 @@ describe('renderFind', () => {
     expect(text).toMatch(/^ {2}nothing\s+empty: no files$/m);
     expect(text).toContain('PostgreSQL data folders, those holding user tables first, then the newest checkpoint:');
     expect(text).toContain('no user tables: a fresh cluster, as initdb leaves it');
+  });
+
+  it('prints a next command that reads the volumes where this one did', async () => {
+    const r = await findVolumes({ volumesRoot: root });
+    const viaRoot = renderFind(r, sourceFlags({ 'volumes-root': root, 'docker-host': 'unix:///var/run/docker.sock' }));
+    expect(viaRoot).toMatch(new RegExp(`^Next: dingo-recover volumes look \\S+ --volumes-root ${root}$`, 'm'));
+    const viaHost = renderFind(r, sourceFlags({ 'docker-host': 'tcp://10.0.0.5:2375' }));
+    expect(viaHost).toMatch(/^Next: dingo-recover volumes look \S+ --docker-host tcp:\/\/10\.0\.0\.5:2375$/m);
+    expect(renderFind(r, sourceFlags({ 'docker-host': 'unix:///var/run/docker.sock' }))).toMatch(/^Next: dingo-recover volumes look \S+$/m);
   });
 });
