@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { runOnTerminal } from '../support/terminal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dr-cli-input-'));
 afterAll(() => {
@@ -37,6 +38,15 @@ describe('a state folder that is a file', () => {
       noStack(r.stderr);
     }
   });
+});
+
+describe('rehearse --yes at a terminal', () => {
+  it("takes the scenario's answers instead of asking the user's questions, and runs to the end", async () => {
+    const r = await runOnTerminal(['rehearse', '--yes', '--state-dir', join(dir, 'state-terminal')], []);
+    expect(r.code, r.screen.slice(-2000)).toBe(0);
+    expect(r.screen).toContain("The user's answers (answers file):");
+    expect(r.screen).not.toMatch(/Which org|organization\?/i);
+  }, 300_000);
 });
 
 describe('rehearse with a missing scenario and a bad runbook', () => {

@@ -150,10 +150,14 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
   const scenario = mode === 'rehearsal' ? (o.scenario ?? (await o.platforms.scenario(plan.scenarioDir!))) : undefined;
   const runbook = loadRunbook(plan.runbookFile, o.actions);
-  // A resume reads the answers file the run was started with, unless it is given another.
+  // A rehearsal with --yes runs as it would where nobody could type, at a terminal too: the operator asked
+  // not to be stopped, and the scenario knows what its user would say.
+  const unattended = !interactive() || (mode === 'rehearsal' && o.yes);
+  // A resume reads the answers file the run was started with, unless it is given another; an unattended
+  // rehearsal reads its scenario's.
   const answersFile = o.answersFile
     ? resolve(o.answersFile)
-    : (plan.startedWithAnswers ?? (mode === 'rehearsal' && !interactive() ? scenario?.answersFile : undefined));
+    : (plan.startedWithAnswers ?? (mode === 'rehearsal' && unattended ? scenario?.answersFile : undefined));
   const answers = mapAnswers(loadAnswers(answersFile, redactor), plan.answersMapping);
   checkAnswers(answersFile, answers, runbook, o.actions);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
@@ -218,7 +222,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       mode === 'rehearsal' && scenario?.answersFile
         ? mapAnswers(loadAnswers(scenario.answersFile, redactor), plan.answersMapping).inputs
         : {};
-    const prompts = o.prompter ?? (interactive() ? new TerminalPrompter() : new UnattendedPrompter(answersFile));
+    const prompts = o.prompter ?? (unattended ? new UnattendedPrompter(answersFile) : new TerminalPrompter());
     platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live });
 
     const result = await execute({
