@@ -51,6 +51,11 @@ export class RunLocked extends DingoError {
   override readonly exitCode = EXIT.locked;
 }
 
+/** The operator answered "no" where a destructive step asked to be confirmed: the run stops before it, resumable (exit 130). */
+export class Declined extends DingoError {
+  override readonly exitCode = EXIT.interrupted;
+}
+
 /** Ctrl-C, SIGTERM or a hang-up (exit 130). */
 export class Interrupted extends DingoError {
   override readonly exitCode = EXIT.interrupted;

@@ -3,7 +3,7 @@
  * (YAML or JSON, see answers.ts) and --yes for confirmations. When no terminal is attached and an
  * answer is missing, the run stops with exit 3, naming the key to add.
  */
-import { NeedsOperator, Interrupted } from '../../core/errors.js';
+import { Declined, NeedsOperator, Interrupted } from '../../core/errors.js';
 import { confirmationMatches, describeExpected } from './confirmation.js';
 import { oneLine, printable } from '../../core/display.js';
 
@@ -19,6 +19,11 @@ export interface Prompter {
   /** The operator types `expected` (or, for a GUID, its first 8 characters). */
   typed(q: { key: string; message: string; expected: string; alsoAccept?: string }): Promise<string>;
   select(q: { key: string; message: string; choices: Choice[] }): Promise<string>;
+}
+
+/** What declines a typed confirmation: a plain no. */
+function declines(v: string): boolean {
+  return ['no', 'n'].includes(v.trim().toLowerCase());
 }
 
 function isPromptExit(err: unknown): boolean {
@@ -41,14 +46,21 @@ export class TerminalPrompter implements Prompter {
   }
 
   async typed(q: Parameters<Prompter['typed']>[0]): Promise<string> {
-    return this.input({
+    const matches = (v: string): boolean => confirmationMatches(v, q.expected, q.alsoAccept);
+    const typed = await this.input({
       key: q.key,
-      message: q.message,
+      message: `${q.message} (or "no" to stop here)`,
       validate: (v) =>
-        confirmationMatches(v, q.expected, q.alsoAccept)
+        matches(v) || declines(v)
           ? true
-          : `type ${describeExpected(q.expected)}${q.alsoAccept ? ` or "${q.alsoAccept}"` : ''} to go on, or Ctrl-C to stop`,
+          : `type ${describeExpected(q.expected)}${q.alsoAccept ? ` or "${q.alsoAccept}"` : ''} to go on, or "no" to stop here`,
     });
+    if (!matches(typed) && declines(typed)) {
+      throw new Declined('declined at the confirmation: this step has done nothing', {
+        hint: 'resume when it should go on (the confirmation is asked again), or end the run on the record with abandon',
+      });
+    }
+    return typed;
   }
 
   async select(q: Parameters<Prompter['select']>[0]): Promise<string> {
