@@ -91,8 +91,9 @@ export function truncate(text: string, width: number): string {
 }
 
 /**
- * One line folded to `columns` at spaces (a word longer than a line is cut); continuation
- * lines are indented `hang` spaces deeper than the line itself. Every character is kept.
+ * One line folded to `columns` at spaces; continuation lines are indented `hang` spaces deeper than
+ * the line itself. Every character is kept, and no word is ever cut: a GUID, URL or path copied from
+ * the screen must come out whole, so a word longer than a line ends a line that the terminal wraps.
  */
 export function fold(line: string, columns: number, hang = 4): string[] {
   const width = Math.max(1, Math.floor(columns));
@@ -109,10 +110,14 @@ export function fold(line: string, columns: number, hang = 4): string[] {
       .lastIndexOf(' ');
     const start = out.length ? 0 : indent;
     // A break this early leaves a short line; it is taken only to keep whole a word (a path, a URL)
-    // that fits on a line of its own. A longer word is cut where the line ends.
+    // that fits on a line of its own. A longer word stays on this line, which ends after it.
     const next = Array.from(rest.slice(cut + 1).split(' ')[0] ?? '');
     const keepsWordWhole = cut > start && next.length <= width - pad.length;
-    if (cut <= start + Math.floor(room / 3) && !keepsWordWhole) cut = chars.slice(0, room).join('').length;
+    if (cut <= start + Math.floor(room / 3) && !keepsWordWhole) {
+      const after = rest.indexOf(' ', chars.slice(0, room).join('').length);
+      if (after < 0) break;
+      cut = after;
+    }
     out.push((out.length ? pad : '') + rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).replace(/^ +/, '');
     room = width - pad.length;
