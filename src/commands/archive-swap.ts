@@ -24,7 +24,7 @@ export interface SwapArgs extends S3Flags {
   from: string;
   to: string;
   concurrency: number;
-  plan?: string;
+  'plan-file'?: string;
   force?: boolean;
   'state-dir': string;
   yes?: boolean;
@@ -76,7 +76,7 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Promise<v
   if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number of copies, 1 or more, not "${argv.concurrency}"`);
   }
-  const planFile = planFileFor(to, argv['state-dir'], argv.plan);
+  const planFile = planFileFor(to, argv['state-dir'], argv['plan-file']);
   const plan = loadPlan(planFile);
   const stamp = plan?.stamp ?? utcStamp(new Date());
   const { quarantine } = checkSwap(from, to, quarantineLocation(to, stamp));
@@ -117,28 +117,31 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Promise<v
 }
 
 function swapOptions(y: Argv<GlobalArgs>) {
-  return configurable(y, s3FlagOptions)
-    .option('from', { type: 'string', demandOption: true, describe: 'the archive to restore (only read); must be restorable' })
-    .option('to', { type: 'string', demandOption: true, describe: 'the prefix the new instance restores from' })
-    .option('concurrency', { type: 'number', default: 32, describe: 'parallel server-side copies' })
-    .option('plan', {
-      type: 'string',
-      describe: 'plan file: written before the first change, reused to resume (default: in --state-dir)',
-    })
-    .option('force', { type: 'boolean', default: false, describe: 'swap in a source that `archive inspect` does not find restorable' })
-    .options(s3FlagOptions)
-    .example(
-      `$0 archive swap --from ${EXAMPLE_ARCHIVES.old} --to ${EXAMPLE_ARCHIVES.new}`,
-      'swap after typing the first 8 characters of the target GUID; run it again to resume after a crash',
-    )
-    .example(
-      `$0 archive swap --from ${EXAMPLE_ARCHIVES.old} --to ${EXAMPLE_ARCHIVES.new} --yes`,
-      'the same without a terminal (--yes accepts the confirmation)',
-    )
-    .epilogue(
-      'Without a terminal it needs --yes (or confirm.archive-swap in --answers FILE), else it stops with exit 3. ' +
-        'A source that `archive inspect` does not find restorable is refused (exit 2) unless --force.',
-    );
+  return (
+    configurable(y, s3FlagOptions)
+      .option('from', { type: 'string', demandOption: true, describe: 'the archive to restore (only read); must be restorable' })
+      .option('to', { type: 'string', demandOption: true, describe: 'the prefix the new instance restores from' })
+      .option('concurrency', { type: 'number', default: 32, describe: 'parallel server-side copies' })
+      // Not --plan: everywhere else --plan means "look, change nothing", and this file is what a swap that changes things keeps.
+      .option('plan-file', {
+        type: 'string',
+        describe: "the swap's plan file: written before the first change, reused to resume (default: in --state-dir)",
+      })
+      .option('force', { type: 'boolean', default: false, describe: 'swap in a source that `archive inspect` does not find restorable' })
+      .options(s3FlagOptions)
+      .example(
+        `$0 archive swap --from ${EXAMPLE_ARCHIVES.old} --to ${EXAMPLE_ARCHIVES.new}`,
+        'swap after typing the first 8 characters of the target GUID; run it again to resume after a crash',
+      )
+      .example(
+        `$0 archive swap --from ${EXAMPLE_ARCHIVES.old} --to ${EXAMPLE_ARCHIVES.new} --yes`,
+        'the same without a terminal (--yes accepts the confirmation)',
+      )
+      .epilogue(
+        'Without a terminal it needs --yes (or confirm.archive-swap in --answers FILE), else it stops with exit 3. ' +
+          'A source that `archive inspect` does not find restorable is refused (exit 2) unless --force.',
+      )
+  );
 }
 
 export const swapCommand = {

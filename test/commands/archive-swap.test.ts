@@ -103,7 +103,7 @@ describe('archive swap confirmation', () => {
       [
         // The source's GUID is the likeliest slip: it must not do.
         { when: 'to confirm', type: OLD_GUID.slice(0, 8) },
-        { when: 'Ctrl-C to stop', type: NEW_GUID.slice(0, 8) },
+        { when: 'or "no" to stop here', type: NEW_GUID.slice(0, 8) },
       ],
       moto.env,
     );

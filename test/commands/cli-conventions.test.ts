@@ -70,6 +70,11 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
     [['rehearse', '--scenario'], '--scenario needs a value'],
     [['logs', 'find', '--service', 'x'], 'unknown flag --service: did you mean --service-name?'],
     [['logs', 'find', '--service-name', 'x', '--es-url'], '--es-url needs a value'],
+    // --plan means "look, change nothing" everywhere: the swap's own plan file is --plan-file.
+    [
+      ['archive', 'swap', '--from', 's3://b/o/wal/', '--to', 's3://b/n/wal/', '--plan', 'f.json'],
+      'unknown flag --plan: did you mean --plan-file?',
+    ],
   ])('a flag it does not know, or one with no value, is refused before anything starts: %j', async (args, message) => {
     const state = tmp();
     const r = await runCli([...args, '--state-dir', state], { program: SOURCE_CLI });
