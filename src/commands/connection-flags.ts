@@ -4,6 +4,7 @@ import { CLUSTERDATA_FLAG, LOG_FLAGS } from './evidence-flags.js';
 import { s3FlagOptions } from './s3-flags.js';
 import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
 import { NOTIFY_FORMATS } from './notify-formats.js';
+import { OPERATOR_FLAG } from './operator-flag.js';
 
 /**
  * How to reach the platform: what `recover` takes, and `resume` may change (each change is
@@ -64,4 +65,4 @@ export const NOTIFY_FLAG = {
 } as const satisfies Record<string, Options>;
 
 /** What the settings file and the DINGO_RECOVER_<FLAG> variables may set. */
-export const CONFIGURABLE_FLAGS = { ...CONNECTION_FLAGS, ...NOTIFY_FLAG } as const satisfies Record<string, Options>;
+export const CONFIGURABLE_FLAGS = { ...CONNECTION_FLAGS, ...NOTIFY_FLAG, ...OPERATOR_FLAG } as const satisfies Record<string, Options>;
