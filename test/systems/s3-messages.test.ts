@@ -19,15 +19,16 @@ import { startMoto, type Moto } from '../support/moto.js';
 
 const PROXY_PASSWORD = 'pr0xy-Passw0rd-9';
 const dir = mkdtempSync(join(tmpdir(), 'dingo-s3-messages-'));
-let moto: Moto;
-let proxy: Server;
+let moto: Moto | undefined;
+let proxy: Server | undefined;
 let proxyPort = 0;
-let tlsServer: HttpsServer;
+let tlsServer: HttpsServer | undefined;
 let tlsPort = 0;
 const tunnels: Socket[] = [];
 
 beforeAll(async () => {
-  moto = await startMoto();
+  const started = await startMoto();
+  moto = started;
   // A proxy that wants credentials it is never given: 407 to a request and to a CONNECT alike.
   proxy = createServer((_req, res) => {
     res.writeHead(407, { 'proxy-authenticate': 'Basic realm="proxy"', 'content-type': 'text/html' }).end('<html>407</html>');
@@ -38,8 +39,9 @@ beforeAll(async () => {
   });
   proxyPort = await listenOnLoopback(proxy);
   const { key, cert } = loopbackCertificate(dir);
-  tlsServer = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.writeHead(200).end());
-  tlsPort = await listenOnLoopback(tlsServer);
+  const tls = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.writeHead(200).end());
+  tlsServer = tls;
+  tlsPort = await listenOnLoopback(tls);
 });
 afterAll(async () => {
   for (const s of tunnels) s.destroy();
@@ -54,7 +56,7 @@ async function withEnv<T>(changes: Record<string, string | undefined>, fn: () =>
   const saved = Object.fromEntries(Object.keys(changes).map((k) => [k, process.env[k]]));
   const apply = (values: Record<string, string | undefined>) => {
     for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
+      if (v === undefined) Reflect.deleteProperty(process.env, k);
       else process.env[k] = v;
     }
   };
@@ -76,15 +78,19 @@ async function headFails(store: ReturnType<typeof createS3Store>) {
   );
 }
 
+const motoUp = (): Moto => {
+  if (!moto) throw new Error('moto is not started');
+  return moto;
+};
 const proxyUrl = () => `http://bob:${PROXY_PASSWORD}@127.0.0.1:${proxyPort}`;
 
 describe('S3 messages about this side', () => {
   it('names the proxy (not its password) and its credentials when it answers 407, before moto', async () => {
     const env = { HTTP_PROXY: proxyUrl(), NO_PROXY: '' };
-    const store = createS3Store({ ...moto.options, maxAttempts: 2 }, env);
+    const store = createS3Store({ ...motoUp().options, maxAttempts: 2 }, env);
     const err = await headFails(store);
     expect(err.message).toBe(
-      `the proxy http://127.0.0.1:${proxyPort} (HTTP_PROXY) refused head on s3://b/k at s3 ${moto.endpoint}: HTTP 407 Proxy Authentication Required`,
+      `the proxy http://127.0.0.1:${proxyPort} (HTTP_PROXY) refused head on s3://b/k at s3 ${motoUp().endpoint}: HTTP 407 Proxy Authentication Required`,
     );
     expect(err.hint).toMatch(/^check the proxy credentials: the user and password in HTTP_PROXY/);
     expect(err.hint).not.toMatch(/throttl/i);
@@ -94,7 +100,9 @@ describe('S3 messages about this side', () => {
 
   it('names HTTPS_PROXY when the tunnel to an https endpoint is refused with 407', async () => {
     const store = createS3Store({ endpoint: 'https://s3.example.test', forcePathStyle: true, maxAttempts: 1 }, { HTTPS_PROXY: proxyUrl() });
-    const err = await withEnv({ AWS_ACCESS_KEY_ID: 'AKIAPROXYTEST', AWS_SECRET_ACCESS_KEY: 'proxy-test-secret-key' }, () => headFails(store));
+    const err = await withEnv({ AWS_ACCESS_KEY_ID: 'AKIAPROXYTEST', AWS_SECRET_ACCESS_KEY: 'proxy-test-secret-key' }, () =>
+      headFails(store),
+    );
     expect(err.message).toContain(`the proxy http://127.0.0.1:${proxyPort} (HTTPS_PROXY) refused head on s3://b/k`);
     expect(err.hint).toContain('in HTTPS_PROXY');
   });
@@ -132,14 +140,20 @@ describe('S3 messages about this side', () => {
         AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
         AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
       },
-      () => headFails(createS3Store({ endpoint: moto.endpoint, forcePathStyle: true, region: 'us-east-1', maxAttempts: 1 }, { AWS_PROFILE: 'nosuch' })),
+      () =>
+        headFails(
+          createS3Store(
+            { endpoint: motoUp().endpoint, forcePathStyle: true, region: 'us-east-1', maxAttempts: 1 },
+            { AWS_PROFILE: 'nosuch' },
+          ),
+        ),
     );
     expect(err.message).toMatch(/^could not resolve profile "nosuch" \(AWS_PROFILE\) to AWS credentials for head on s3:\/\/b\/k: /);
     expect(err.hint).toMatch(/AWS_PROFILE must name a profile/);
     expect(err.hint).toMatch(/unset AWS_PROFILE/);
   });
 
-  it("shows the region a profile gives, not us-east-1", async () => {
+  it('shows the region a profile gives, not us-east-1', async () => {
     const config = join(dir, 'config-region');
     const credentials = join(dir, 'credentials-region');
     writeFileSync(config, '[profile far]\nregion = ap-southeast-2\n');

@@ -78,7 +78,22 @@ describe("compose audit's migration", () => {
       ['compose', 'ps', '-aq', 'db'],
       ['inspect', '--format', inspectFormat, 'c0ffee'],
       ['run', '--rm', '--network', 'none', '-v', 'shop_db-data:/to', '--entrypoint', 'ls', 'postgres:15', '-A', '/to'],
-      ['run', '--rm', '--network', 'none', '-v', '3f2a9c1d0e:/from:ro', '-v', 'shop_db-data:/to', '--entrypoint', 'cp', 'postgres:15', '-a', '/from/.', '/to/'],
+      [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '-v',
+        '3f2a9c1d0e:/from:ro',
+        '-v',
+        'shop_db-data:/to',
+        '--entrypoint',
+        'cp',
+        'postgres:15',
+        '-a',
+        '/from/.',
+        '/to/',
+      ],
       ['compose', 'up', '-d', 'db'],
     ]);
     const shown = renderAudit(auditCompose('compose.yaml', COMPOSE('db')));

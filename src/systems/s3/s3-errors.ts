@@ -65,7 +65,13 @@ function reachFailure(err: unknown, op: string, url: string, place: S3Place): { 
 }
 
 /** A StepFailed naming the operation and the object, with what to do about it. */
-export function describeS3Error(err: unknown, op: string, bucket: string, key = '', place: S3Place = { target: '', where: 's3' }): StepFailed {
+export function describeS3Error(
+  err: unknown,
+  op: string,
+  bucket: string,
+  key = '',
+  place: S3Place = { target: '', where: 's3' },
+): StepFailed {
   const code = errorCode(err);
   const status = httpStatus(err);
   const url = s3Url(bucket, key);
