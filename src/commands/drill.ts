@@ -165,7 +165,11 @@ export async function runDrillCommand(
             },
     });
     if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: true, report }, 2)}\n`));
-    else if (!argv.quiet) out.stdout(secrets.redact(renderDrillReport(report)));
+    else if (!argv.quiet) {
+      out.stdout(secrets.redact(renderDrillReport(report)));
+      // Warnings apart from the result: a script reading stdout gets the report alone.
+      for (const w of report.warnings) out.stderr(secrets.redact(`dingo-recover drill: warning: ${w}\n`));
+    }
     code = DRILL_EXIT.ok;
     end = { report };
   } catch (err) {

@@ -1,13 +1,17 @@
 /**
  * `drill --notify` as cron runs it: the real command line against moto and a real archive, its
- * streams apart, a chat webhook on loopback that refuses what its service refuses.
+ * streams apart, a chat webhook on loopback that refuses what its service refuses; and the warnings
+ * of `drill` and `archive inspect` on stderr, apart from their reports.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startChatWebhooks, type ChatWebhooks } from '../support/chat-webhooks.js';
-import { runCli } from '../support/cli.js';
+import { runCli, SOURCE_CLI } from '../support/cli.js';
 import { SELF_COMMAND } from '../support/drill-helpers.js';
 import { setUpDrill, tearDownDrill, type DrillFixtures } from '../support/drill-fixtures.js';
+import { archiveKeys } from '../support/wale-archive.js';
 
 const BUCKET = 'drill-notify';
 const SECRET = 'drill-notify-secret-Hk27';
@@ -89,9 +93,37 @@ describe('drill --notify', () => {
     expect(hooks!.refused.at(-1)).toMatchObject({ path: '/discord', status: 400 });
   });
 
-  it('refuses a --notify that is no http(s) ARCHIVE before the drill starts', async () => {
+  it('prints the drill and inspect reports on stdout and their warnings on stderr', async () => {
+    const prefix = 'backups/warned/wal/';
+    for (const key of await archiveKeys(fixtures.archive!.root)) {
+      const body = key === 'sysids/sysid' ? Buffer.from('not-a-number') : await readFile(join(fixtures.archive!.root, key));
+      await fixtures.moto!.store.put({ bucket: BUCKET, key: prefix + key }, body);
+    }
+    const r = await runCli(['drill', `s3://${BUCKET}/${prefix}`, '--s3-endpoint', fixtures.moto!.endpoint, '--s3-path-style'], {
+      env: CREDENTIALS,
+      program: SELF_COMMAND,
+    });
+    expect(r.code, r.stderr).toBe(DRILL_EXIT.ok);
+    expect(r.stdout).toMatch(/^restore drill passed\n/);
+    expect(r.stdout).not.toContain('warning');
+    const warning = 'warning: sysids/sysid holds "not-a-number", not a numeric database system identifier.\n';
+    expect(r.stderr).toBe(`dingo-recover drill: ${warning}`);
+    const inspected = await runCli(
+      ['archive', 'inspect', `s3://${BUCKET}/${prefix}`, '--s3-endpoint', fixtures.moto!.endpoint, '--s3-path-style'],
+      {
+        env: CREDENTIALS,
+        program: SOURCE_CLI,
+      },
+    );
+    expect(inspected.code, inspected.stderr).toBe(0);
+    expect(inspected.stdout).toMatch(/^Archive /);
+    expect(inspected.stdout).not.toContain('warning');
+    expect(inspected.stderr).toBe(`dingo-recover archive inspect: ${warning}`);
+  });
+
+  it('refuses a --notify that is no http(s) URL before the drill starts', async () => {
     const r = await drill(['--notify', 'hooks.slack.com/x']);
     expect(r.code).toBe(DRILL_EXIT.badUsage);
-    expect(r.stderr).toContain('--notify needs an http:// or https:// ARCHIVE');
+    expect(r.stderr).toContain('--notify needs an http:// or https:// URL');
   });
 });
