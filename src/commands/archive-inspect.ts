@@ -13,7 +13,7 @@ import type { ArgsOf } from './lazy-command.js';
 import { configurable } from './config-file.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 import { setExitCode } from './exit-code.js';
-import { writeJson, writeOut } from './terminal-out.js';
+import { writeErr, writeJson, writeOut } from './terminal-out.js';
 
 /** `archive inspect` exit codes beside the usual 1 (could not inspect) and 2 (bad usage). */
 const INSPECT_EXIT = { complete: 0, notRestorable: 4 } as const;
@@ -43,7 +43,11 @@ export const inspectCommand = {
     const { renderReport } = await import('./render-archive.js');
     const report = await inspectArchive(await storeFromFlags(argv), argv.url);
     if (argv.json) writeJson(report);
-    else writeOut(renderReport(report));
+    else {
+      writeOut(renderReport(report));
+      // Warnings apart from the result: a script reading stdout gets the report alone.
+      for (const w of report.warnings) writeErr(`dingo-recover archive inspect: warning: ${w}\n`);
+    }
     setExitCode(inspectExitCode(report));
   },
 };

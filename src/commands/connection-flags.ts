@@ -3,6 +3,8 @@ import type { Options } from 'yargs';
 import { CLUSTERDATA_FLAG, LOG_FLAGS } from './evidence-flags.js';
 import { s3FlagOptions } from './s3-flags.js';
 import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
+import { NOTIFY_FORMATS } from './notify-formats.js';
+import { OPERATOR_FLAG } from './operator-flag.js';
 
 /**
  * How to reach the platform: what `recover` takes, and `resume` may change (each change is
@@ -45,14 +47,22 @@ export const CONNECTION_FLAGS = {
   'restore-deadline': { type: 'number', describe: 'minutes to wait for the restore' },
 } as const satisfies Record<string, Options>;
 
-/** Who to tell how a run stands. */
+/** Who to tell how a run stands, and in which shape. */
 export const NOTIFY_FLAG = {
   notify: {
     type: 'string',
     describe:
-      'webhook URL told when the run starts, waits for the operator, fails or is done: a JSON POST with a Slack-style text (5 s timeout; a failure is a warning, never a stop)',
+      'webhook URL told when the run starts, waits for the operator, fails or is done: a JSON POST (5 s timeout; a failure is a warning, never a stop)',
+  },
+  'notify-format': {
+    type: 'string',
+    choices: NOTIFY_FORMATS,
+    describe:
+      "the body --notify posts: slack ({text}, also Mattermost's), teams (an Adaptive Card, for Teams Workflows), discord ({content}, at most 2000 characters) or generic (a JSON document with event, runId, runbook, status, subject, timestamps, message and text)",
+    defaultDescription:
+      'from the host: hooks.slack.com slack; *.webhook.office.com, *.logic.azure.com, *.powerautomate.com teams; discord.com discord; else generic',
   },
 } as const satisfies Record<string, Options>;
 
 /** What the settings file and the DINGO_RECOVER_<FLAG> variables may set. */
-export const CONFIGURABLE_FLAGS = { ...CONNECTION_FLAGS, ...NOTIFY_FLAG } as const satisfies Record<string, Options>;
+export const CONFIGURABLE_FLAGS = { ...CONNECTION_FLAGS, ...NOTIFY_FLAG, ...OPERATOR_FLAG } as const satisfies Record<string, Options>;

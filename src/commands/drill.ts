@@ -20,6 +20,10 @@ import { setExitCode } from './exit-code.js';
 import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
 import { writeErr, writeOut } from './terminal-out.js';
 import { printableJson } from '../core/display.js';
+import { NOTIFY_FLAG } from './connection-flags.js';
+import { drillNotice, notifyDrill, NOTIFY_ON_FLAG, type DrillEnd, type NotifyOn } from './drill-notice.js';
+import type { NotifyFormat } from './notify-formats.js';
+import { webhookFor, type Webhook } from './run-notifier.js';
 
 export interface DrillArgs extends S3Flags {
   url: string;
@@ -37,13 +41,16 @@ export interface DrillArgs extends S3Flags {
   dbUser: string;
   dbName: string;
   concurrency: number;
+  notify?: string;
+  notifyFormat?: NotifyFormat;
+  notifyOn?: NotifyOn;
 }
 
 export const drillCommand = {
   command: 'drill <url>',
   describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
   builder: (yargs: Argv) =>
-    configurable(yargs, s3FlagOptions)
+    configurable(yargs, { ...s3FlagOptions, ...NOTIFY_FLAG })
       .positional('url', walePrefixOption)
       .options({
         query: { type: 'string', describe: 'SQL to run on the restored database' },
@@ -69,6 +76,12 @@ export const drillCommand = {
         'db-name': { type: 'string', default: 'postgres', describe: 'database the query runs in' },
         concurrency: { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' },
         ...s3FlagOptions,
+        notify: {
+          type: 'string',
+          describe: 'webhook URL told when the drill fails (exit code other than 0), or after every drill with --notify-on always',
+        },
+        'notify-format': NOTIFY_FLAG['notify-format'],
+        'notify-on': NOTIFY_ON_FLAG,
       })
       .example(
         `$0 drill ${EXAMPLE_ARCHIVES.old} --target-time 2016-11-21T14:01:30Z --query 'select count(*) from orders'`,
@@ -77,6 +90,10 @@ export const drillCommand = {
       .example(
         `$0 drill ${EXAMPLE_ARCHIVES.old} --query 'select count(*) from orders' --max-age 24h`,
         'restore the newest base backup, replay its WAL, run the query; fail when LATEST is older than a day',
+      )
+      .example(
+        `$0 drill ${EXAMPLE_ARCHIVES.old} --quiet --max-age 24h --notify https://hooks.slack.com/services/…`,
+        'from cron: silent, and the chat told only when the drill fails',
       ),
   handler: async (argv: DrillArgs) => {
     setExitCode(await runDrillCommand(argv));
@@ -104,7 +121,12 @@ export async function runDrillCommand(
     abort.abort();
   };
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  const began = new Date();
+  let hook: Webhook | undefined;
+  let code: number;
+  let end: DrillEnd;
   try {
+    hook = await webhookFor(argv.notify, argv.notifyFormat);
     if (argv.expectRows !== undefined && (!Number.isInteger(argv.expectRows) || argv.expectRows < 0)) {
       throw new UsageError(`--expect-rows must be a whole number of rows, not "${argv.expectRows}"`);
     }
@@ -143,15 +165,22 @@ export async function runDrillCommand(
             },
     });
     if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: true, report }, 2)}\n`));
-    else if (!argv.quiet) out.stdout(secrets.redact(renderDrillReport(report)));
-    return DRILL_EXIT.ok;
+    else if (!argv.quiet) {
+      out.stdout(secrets.redact(renderDrillReport(report)));
+      // Warnings apart from the result: a script reading stdout gets the report alone.
+      for (const w of report.warnings) out.stderr(secrets.redact(`dingo-recover drill: warning: ${w}\n`));
+    }
+    code = DRILL_EXIT.ok;
+    end = { report };
   } catch (err) {
-    const code = abort.signal.aborted ? DRILL_EXIT.interrupted : exitCodeOf(err);
+    code = abort.signal.aborted ? DRILL_EXIT.interrupted : exitCodeOf(err);
+    const outcome = err instanceof DrillFailed ? err.outcome : code === 2 ? 'bad-usage' : abort.signal.aborted ? 'interrupted' : 'error';
+    end = { err, outcome };
     if (argv.json) {
       const failure = {
         ok: false,
         exitCode: code,
-        outcome: err instanceof DrillFailed ? err.outcome : code === 2 ? 'bad-usage' : abort.signal.aborted ? 'interrupted' : 'error',
+        outcome,
         message: messageOf(err),
         hint: err instanceof DrillFailed ? (err.hint ?? null) : null,
         workdir: err instanceof DrillFailed ? err.workdir : null,
@@ -162,10 +191,13 @@ export async function runDrillCommand(
     } else {
       printError('drill', err, out.stderr);
     }
-    return code;
   } finally {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
+  if (hook && (code !== DRILL_EXIT.ok || argv.notifyOn === 'always')) {
+    await notifyDrill(hook, drillNotice(argv.url, code, began, end), out.stderr);
+  }
+  return code;
 }
 
 export type { DrillReport };

@@ -8,17 +8,18 @@ import { packageVersion } from './package-files.js';
 import { setExitCode } from './exit-code.js';
 import type { GlobalArgs } from './global-options.js';
 import { operatorOf } from './operator-flag.js';
+import type { NotifyFormat } from './notify-formats.js';
 import { notifierFor } from './run-notifier.js';
 
 /** What differs between recover, rehearse and resume: a new run or an existing one, and its settings. */
 export type RunChoice = Pick<DriveOptions<Scenario>, 'start' | 'scenario' | 'resumeId' | 'override' | 'stealLock' | 'record'>;
 
 export async function driveRun(
-  argv: GlobalArgs & { plan?: boolean; operator?: string; notify?: string },
+  argv: GlobalArgs & { plan?: boolean; operator?: string; notify?: string; 'notify-format'?: NotifyFormat },
   choice: RunChoice,
 ): Promise<void> {
   const operator = operatorOf(argv.operator);
-  const notifier = await notifierFor(argv.notify);
+  const notifier = await notifierFor(argv.notify, argv['notify-format']);
   const { drive } = await import('../engine/run/driver.js');
   const { platforms } = await import('./platforms.js');
   const r = await drive({

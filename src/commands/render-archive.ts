@@ -16,7 +16,6 @@ export function renderReport(r: ArchiveReport): string {
     row('Restorable', 'NO');
   }
   for (const p of r.problems) lines.push(`  problem: ${p}`);
-  for (const w of r.warnings) lines.push(`  warning: ${w}`);
   if (r.latest) row('LATEST', backupLine(r.latest));
   if (r.latestBySegment && r.latestBySegment !== r.latest && r.latestBySegment.name !== r.latest?.name) {
     row('Newest start', backupLine(r.latestBySegment));

@@ -27,7 +27,6 @@ export function renderDrillReport(r: DrillReport): string {
   const out = ['restore drill passed', ...lines.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
   for (const row of r.query.rows.slice(0, 5)) out.push(`  ${''.padEnd(width)}  | ${row.join(' | ')}`);
   if (r.query.rowCount > 5) out.push(`  ${''.padEnd(width)}  | ...`);
-  for (const w of r.warnings) out.push(`  warning: ${w}`);
   if (r.workdir) out.push(`  kept ${r.workdir} (the server is stopped; remove it when done)`);
   return `${out.join('\n')}\n`;
 }

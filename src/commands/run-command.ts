@@ -9,7 +9,7 @@ import { driveRun, type RunChoice } from './drive-run.js';
 import type { GlobalArgs } from './global-options.js';
 import type { LoadedCommand } from './lazy-command.js';
 import { runbookPath } from './package-files.js';
-import { operatorOption } from './operator-flag.js';
+import { OPERATOR_FLAG } from './operator-flag.js';
 import { liveOptions, type RunFlags } from './run-flags.js';
 import { recordOption, scenarioRecorder } from './record-flag.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
@@ -30,10 +30,11 @@ export interface RunCommandSpec<U> {
 
 /**
  * What every run command takes besides its own flags: who drives it, who to tell, and the settings
- * file and variables standing in for `settings` and --notify. yargs adds them to `y` itself.
+ * file and variables standing in for `settings`, --notify and --operator. yargs adds them to `y` itself.
  */
 function runOptions<U>(y: Argv<U>, settings: Record<string, Options>): Argv<U> {
-  configurable(operatorOption(y).options(NOTIFY_FLAG), { ...settings, ...NOTIFY_FLAG });
+  const own = { ...OPERATOR_FLAG, ...NOTIFY_FLAG };
+  configurable(y.options(own), { ...settings, ...own });
   return y;
 }
 

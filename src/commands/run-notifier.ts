@@ -1,14 +1,15 @@
 /**
- * `--notify URL`: a webhook told how a run stands (started, waiting for the operator, failed, interrupted, done)
- * in a JSON body with a Slack-style `text` and the run's id, state, step and runbook. Every string
- * in it is redacted, and the URL itself (a Slack webhook's path is its secret) is never journaled
- * or shown: only its origin is.
+ * `--notify URL`: a webhook told how a run stands (started, waiting for the operator, failed,
+ * interrupted, done), or how a drill ended, in the shape `--notify-format` names (notify-formats.ts).
+ * Every string in it is redacted, and the URL itself (a Slack webhook's path is its secret) is never
+ * journaled or shown: only its origin is.
  */
 import { commandLine } from '../core/command-line.js';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { stripUrlCredentials } from '../core/url-secrets.js';
 import type { Notifier, RunNotice } from '../engine/run/index.js';
+import { bodyFor, formatOfUrl, type ChatNotice, type NotifyFormat } from './notify-formats.js';
 
 /** A part of a webhook's path or query this long is taken for its token. */
 const WEBHOOK_TOKEN_LENGTH = 16;
@@ -21,45 +22,70 @@ function decoded(part: string): string {
   }
 }
 
-/** What the notice says, in a line a chat shows. */
-function textOf(n: RunNotice): string {
+/** What the notice says, in a line a chat shows; `run` is its headline. */
+function linesOf(n: RunNotice): { subject: string; text: string } {
   const run = `dingo-recover run ${n.runId} (${n.runbook}${n.mode === 'rehearsal' ? ', a rehearsal' : ''})`;
   const at = n.step ? ` at step ${n.step}` : '';
   const why = n.message ? `: ${n.message}` : '';
-  switch (n.state) {
-    case 'started':
-      return `${run} ${n.resumed ? 'resumed' : 'started'}${n.operator ? ` by ${n.operator}` : ''}`;
-    case 'waiting':
-      return `${run} is waiting for the operator${at}${why}; continue with: ${commandLine(['resume', n.runId])}`;
-    case 'failed':
-      return `${run} failed${at}${why}`;
-    case 'interrupted':
-      return `${run} was interrupted${at}${why}; continue with: ${commandLine(['resume', n.runId])}`;
-    case 'planned':
-      return `${run} stopped at its plan, before step ${n.step ?? '?'}: nothing was changed`;
-    case 'done':
-      return `${run} is done`;
-  }
+  const resume = `; continue with: ${commandLine(['resume', n.runId])}`;
+  const [subject, rest]: [string, string] = (() => {
+    switch (n.state) {
+      case 'started':
+        return [`${run} ${n.resumed ? 'resumed' : 'started'}`, n.operator ? ` by ${n.operator}` : ''];
+      case 'waiting':
+        return [`${run} is waiting for the operator`, `${at}${why}${resume}`];
+      case 'failed':
+        return [`${run} failed`, `${at}${why}`];
+      case 'interrupted':
+        return [`${run} was interrupted`, `${at}${why}${resume}`];
+      case 'planned':
+        return [`${run} stopped at its plan`, `, before step ${n.step ?? '?'}: nothing was changed`];
+      case 'done':
+        return [`${run} is done`, ''];
+    }
+  })();
+  return { subject, text: subject + rest };
 }
 
-/** The JSON body: every string redacted. */
-export function noticeBody(n: RunNotice): Record<string, unknown> {
-  const r = (s: string | null) => (s === null ? null : secrets.redact(s));
+/** When a run began, from its id (`20260317-180520-ab12`, UTC), or null for an id of another shape. */
+function startOfRunId(runId: string): string | null {
+  const m = /^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)-/.exec(runId);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z` : null;
+}
+
+/** A run's notice as any format takes it. */
+function chatNoticeOf(n: RunNotice): ChatNotice {
   return {
-    text: r(textOf(n)),
+    event: `run.${n.state}`,
+    status: n.state,
+    ...linesOf(n),
+    message: n.message,
     runId: n.runId,
-    state: n.state,
-    step: r(n.step),
-    runbook: r(n.runbook),
-    mode: n.mode,
-    exitCode: n.exitCode,
-    operator: r(n.operator),
-    message: r(n.message),
+    runbook: n.runbook,
+    startedAt: startOfRunId(n.runId),
+    facts: { step: n.step, mode: n.mode, exitCode: n.exitCode, operator: n.operator },
   };
 }
 
-/** The notifier of `--notify URL`, or none; a URL that is not http(s) is refused before the run starts. */
-export async function notifierFor(url: string | undefined): Promise<Notifier | undefined> {
+/** The generic JSON body of a run's notice (what earlier releases posted, and more): every string redacted. */
+export function noticeBody(n: RunNotice, sentAt = new Date().toISOString()): Record<string, unknown> {
+  return bodyFor('generic', chatNoticeOf(n), sentAt);
+}
+
+/** A webhook: where it is (its origin alone) and how to post it a notice, blocking or not. */
+export interface Webhook {
+  target: string;
+  format: NotifyFormat;
+  post(notice: ChatNotice): Promise<void>;
+  /** The reason it was not sent, or null. */
+  postBlocking(notice: ChatNotice): string | null;
+}
+
+/**
+ * The webhook of `--notify URL` in `format` (else the one its host speaks), or none; a URL that is not
+ * http(s) is refused before anything starts. Its token and the environment's secrets are registered for redaction.
+ */
+export async function webhookFor(url: string | undefined, format?: NotifyFormat): Promise<Webhook | undefined> {
   if (url === undefined) return undefined;
   const stripped = stripUrlCredentials('--notify', url);
   const parsed = URL.canParse(stripped.url) ? new URL(stripped.url) : undefined;
@@ -72,11 +98,25 @@ export async function notifierFor(url: string | undefined): Promise<Notifier | u
   for (const part of parts) if (part.length >= WEBHOOK_TOKEN_LENGTH) secrets.register(part);
   secrets.registerEnv(process.env);
   const { postJson, postJsonBlocking } = await import('../systems/notify.js');
+  const chosen = format ?? formatOfUrl(stripped.url);
+  const body = (n: ChatNotice) => bodyFor(chosen, n, new Date().toISOString());
   return {
     target: parsed.origin,
-    send: async (notice) => {
-      await postJson(url, noticeBody(notice));
+    format: chosen,
+    post: async (n) => {
+      await postJson(url, body(n));
     },
-    sendBlocking: (notice) => postJsonBlocking(url, noticeBody(notice)),
+    postBlocking: (n) => postJsonBlocking(url, body(n)),
+  };
+}
+
+/** The notifier of a run's `--notify URL` and `--notify-format`, or none. */
+export async function notifierFor(url: string | undefined, format?: NotifyFormat): Promise<Notifier | undefined> {
+  const hook = await webhookFor(url, format);
+  if (!hook) return undefined;
+  return {
+    target: hook.target,
+    send: (notice) => hook.post(chatNoticeOf(notice)),
+    sendBlocking: (notice) => hook.postBlocking(chatNoticeOf(notice)),
   };
 }

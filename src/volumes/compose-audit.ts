@@ -4,6 +4,7 @@
  * in an anonymous volume that `docker compose down` detaches and the next `up` does not reuse.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { migrationSteps } from './compose-migration.js';
 import { UsageError } from '../core/errors.js';
 
 /** Images whose containers keep data, and where (the path each image's documentation names). */
@@ -38,6 +39,8 @@ interface AuditFinding {
   now: string;
   /** The lines to add, as YAML. */
   fix: string;
+  /** The steps that move today's data into the named volume (compose-migration.ts). */
+  migrate: string[];
 }
 
 export interface AuditResult {
@@ -132,6 +135,7 @@ export function auditCompose(file: string, text: string): AuditResult {
         'volumes:',
         `  ${volName}:`,
       ].join('\n'),
+      migrate: migrationSteps({ service: name, image, kind: known.kind, dataPath, anonymousAt: holding[0]?.target ?? known.path, file }),
     });
   }
   return { file, services: servicesNode.items.length, stateful, findings };
@@ -147,7 +151,8 @@ export function renderAudit(r: AuditResult): string {
       `${r.file}:${f.line}: service "${f.service}" (${f.image}, ${f.kind}) keeps its data in ${f.dataPath} on ${f.now}.`,
       '  `docker compose down` detaches that volume and the next `up` starts empty. Add:',
       ...f.fix.split('\n').map((l) => `    ${l}`),
-      `  To keep today's data, copy it in before recreating: docker compose stop ${f.service}; docker compose cp ${f.service}:${f.dataPath} ./${f.service}-data-backup`,
+      "  Then move today's data into it, or the next `up` starts on the empty named volume:",
+      ...f.migrate.map((l) => `    ${l}`),
     );
   }
   return out.join('\n') + '\n';

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, runIdOf, SOURCE_CLI } from '../support/cli.js';
@@ -36,6 +36,32 @@ describe('who drives a run', () => {
     expect(oldShown.code).toBe(0);
     expect(oldShown.stdout).toMatch(/^started at \S+ by \S+@\S+ with dingo-recover \S+$/m);
     expect(oldShown.stdout).toMatch(/confirmed by \S+@\S+ at /);
+  });
+
+  it('takes the operator from --operator, else DINGO_RECOVER_OPERATOR, else operator: in the settings file', async () => {
+    const configHome = join(stateDir, 'xdg');
+    mkdirSync(join(configHome, 'dingo-recover'), { recursive: true });
+    writeFileSync(join(configHome, 'dingo-recover', 'config.yaml'), 'operator: carol\n');
+    const startedBy = async (args: string[], env: Record<string, string>) => {
+      const r = await run(['rehearse', '--yes', ...args], { XDG_CONFIG_HOME: configHome, SUDO_USER: 'sudoer', ...env });
+      expect(r.code, r.stderr).toBe(0);
+      const first = readFileSync(join(stateDir, 'runs', runIdOf(r.stdout), 'journal.ndjson'), 'utf8').split('\n')[0]!;
+      return (JSON.parse(first) as { operator?: string }).operator;
+    };
+    expect(await startedBy([], {})).toBe('carol');
+    expect(await startedBy([], { DINGO_RECOVER_OPERATOR: 'dave' })).toBe('dave');
+    expect(await startedBy(['--operator', 'erin'], { DINGO_RECOVER_OPERATOR: 'dave' })).toBe('erin');
+    // Neither: the user sudo was run by.
+    expect(await startedBy([], { XDG_CONFIG_HOME: join(stateDir, 'no-config') })).toBe('sudoer');
+  });
+
+  it('refuses an operator name from the environment that is not one line, naming where to set it', async () => {
+    const before = runs().length;
+    const r = await run(['rehearse', '--yes'], { DINGO_RECOVER_OPERATOR: 'alice\u0007' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not a name');
+    expect(r.stderr).toContain('DINGO_RECOVER_OPERATOR');
+    expect(runs()).toHaveLength(before);
   });
 
   it('refuses an operator name that is not one line, before any run exists', async () => {

@@ -24,8 +24,9 @@ export interface S3ClientOptions {
 /**
  * The region: --s3-region, else AWS_REGION or AWS_DEFAULT_REGION (as aws-cli reads them), else the
  * region of the AWS_PROFILE profile (the SDK's own lookup, made only when needed), else us-east-1.
+ * `resolved` is told the profile's region once it is known.
  */
-function regionOf(opts: S3ClientOptions, env: NodeJS.ProcessEnv): string | (() => Promise<string>) {
+function regionOf(opts: S3ClientOptions, env: NodeJS.ProcessEnv, resolved: (region: string) => void): string | (() => Promise<string>) {
   const given = opts.region ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined);
   if (given) return given;
   let profile: Promise<string> | undefined;
@@ -33,7 +34,10 @@ function regionOf(opts: S3ClientOptions, env: NodeJS.ProcessEnv): string | (() =
     (profile ??= new S3Client({}).config.region().then(
       (r) => r,
       () => 'us-east-1',
-    ));
+    )).then((r) => {
+      resolved(r);
+      return r;
+    });
 }
 
 /** The endpoint requests go to, as the SDK picks it (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS). */
@@ -52,21 +56,52 @@ function caBundle(env: NodeJS.ProcessEnv): string | undefined {
   });
 }
 
-/** The client, the HTTP agents it sends through, and where it goes, in words ("s3 http://… via proxy …"). */
+/** Where requests go, for messages: the endpoint (or region), the proxy, and where the credentials come from. */
+export interface S3Place {
+  /** The endpoint, or the region when none is given: the profile's once it is known. */
+  target: string;
+  /** In words: "s3 http://… via proxy http://proxy:3128" (no password), or "s3 REGION": the profile's once it is known. */
+  where: string;
+  /** The proxy requests go through, without its user and password; undefined when direct. */
+  proxy?: string;
+  /** The variable that named the proxy (HTTPS_PROXY, http_proxy...). */
+  proxyVariable?: string;
+  /** AWS_PROFILE, when it names the credentials' profile. */
+  profile?: string;
+  /** AWS_CA_BUNDLE, when it is set. */
+  caBundle?: string;
+}
+
+/** The client, the HTTP agents it sends through, and where it goes (a place its messages name). */
 export function s3Client(
   opts: S3ClientOptions,
   env: NodeJS.ProcessEnv,
   maxSockets: number,
-): { client: S3Client; agents: Agents; where: string; timeoutMs: number } {
+): { client: S3Client; agents: Agents; place: S3Place; timeoutMs: number } {
   if (opts.credentials) {
     secrets.register(opts.credentials.secretAccessKey);
     secrets.register(opts.credentials.sessionToken);
   }
-  const region = regionOf(opts, env);
+  const place: S3Place = { target: '', where: '' };
+  const aim = (to: string) => {
+    place.target = to;
+    place.where = `s3 ${to}${place.proxy ? ` via proxy ${secrets.redact(place.proxy)}` : ''}`;
+  };
+  // Without an endpoint a store is named by its region: the profile's once the SDK has read it.
+  const region = regionOf(opts, env, (r) => {
+    aim(opts.endpoint ?? r);
+  });
   const known = typeof region === 'string' ? region : undefined;
   const endpoint = endpointOf(opts, known, env);
   // Through the proxy aws-cli would take to this endpoint (HTTPS_PROXY, NO_PROXY...), trusting AWS_CA_BUNDLE.
   const agents = agentsFor(endpoint, { maxSockets, ca: caBundle(env), env });
+  if (agents.proxy) {
+    place.proxy = stripUrlCredentials('proxy', agents.proxy).url.replace(/\/$/, '');
+    place.proxyVariable = proxyVariable(endpoint, env);
+  }
+  if (!opts.credentials && env.AWS_PROFILE) place.profile = env.AWS_PROFILE;
+  if (env.AWS_CA_BUNDLE) place.caBundle = env.AWS_CA_BUNDLE;
+  aim(opts.endpoint ?? known ?? endpoint);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS;
   const config: S3ClientConfig = {
     region,
@@ -94,6 +129,11 @@ export function s3Client(
   // output for it (for a LIST, all 1000 entries of the page): a tenth of the client's CPU per request.
   client.middlewareStack.remove('loggerMiddleware');
   addDeadlines(client, timeoutMs);
-  const via = agents.proxy ? ` via proxy ${secrets.redact(stripUrlCredentials('proxy', agents.proxy).url)}` : '';
-  return { client, agents, where: `s3 ${opts.endpoint ?? known ?? endpoint}${via}`, timeoutMs };
+  return { client, agents, place, timeoutMs };
+}
+
+/** The variable the proxy of `endpoint` came from, as http-route.ts reads them (lower case first). */
+function proxyVariable(endpoint: string, env: NodeJS.ProcessEnv): string {
+  const scheme = new URL(endpoint).protocol === 'https:' ? 'https' : 'http';
+  return env[`${scheme}_proxy`] ? `${scheme}_proxy` : `${scheme.toUpperCase()}_PROXY`;
 }

@@ -7,6 +7,7 @@ import { StepFailed } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
 import { formatS3Url } from '../../core/s3-url.js';
 import { numberAt, recordAt, stringAt } from '../../core/json.js';
+import type { S3Place } from './s3-client.js';
 
 const POLICY_HINT = 'check the AWS credentials/policy (s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject)';
 
@@ -28,16 +29,61 @@ export function isNotFound(err: unknown): boolean {
   return code === 'NotFound' || code === 'NoSuchKey' || (httpStatus(err) === 404 && code !== 'NoSuchBucket');
 }
 
+/** Node's codes for a TLS certificate it does not trust. */
+const CERTIFICATE_CODES =
+  /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/**
+ * What went wrong before S3 itself answered (the proxy, the endpoint's certificate, the profile),
+ * with what to do; undefined for an answer of S3's.
+ */
+function reachFailure(err: unknown, op: string, url: string, place: S3Place): { message: string; hint: string } | undefined {
+  const detail = secrets.redact(stringAt(err, 'message') ?? String(err));
+  if (httpStatus(err) === 407) {
+    const proxy = place.proxy ? `the proxy ${place.proxy} (${place.proxyVariable})` : 'a proxy between here and S3';
+    return {
+      message: `${proxy} refused ${op} on ${url} at s3 ${place.target}: HTTP 407 Proxy Authentication Required`,
+      hint: `check the proxy credentials: the user and password in ${place.proxyVariable ?? 'HTTPS_PROXY'} (http://USER:PASSWORD@host:port, the password URL-encoded), as aws-cli and curl take them`,
+    };
+  }
+  const tlsCode = stringAt(err, 'code') ?? '';
+  if (CERTIFICATE_CODES.test(tlsCode)) {
+    return {
+      message: `the certificate of ${place.where} is not trusted for ${op} on ${url}: ${detail} (${tlsCode})`,
+      hint: place.caBundle
+        ? `AWS_CA_BUNDLE (${place.caBundle}) holds no certificate authority that signed it: point AWS_CA_BUNDLE at the PEM file of the authority that signs the S3 endpoint`
+        : 'when the S3 endpoint has a certificate of a private certificate authority, set AWS_CA_BUNDLE to the PEM file of that authority (as aws-cli takes it), then try again',
+    };
+  }
+  if (isMissingCredentials(err) && place.profile) {
+    return {
+      message: `could not resolve profile "${place.profile}" (AWS_PROFILE) to AWS credentials for ${op} on ${url}: ${detail}`,
+      hint: `AWS_PROFILE must name a profile with credentials in ~/.aws/credentials or ~/.aws/config (or the files AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE name): fix the name, add the profile, or unset AWS_PROFILE and give AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`,
+    };
+  }
+  return undefined;
+}
+
 /** A StepFailed naming the operation and the object, with what to do about it. */
-export function describeS3Error(err: unknown, op: string, bucket: string, key = '', where = 's3'): StepFailed {
+export function describeS3Error(
+  err: unknown,
+  op: string,
+  bucket: string,
+  key = '',
+  place: S3Place = { target: '', where: 's3' },
+): StepFailed {
   const code = errorCode(err);
   const status = httpStatus(err);
   const url = s3Url(bucket, key);
+  const where = place.where;
   const detail = secrets.redact(stringAt(err, 'message') ?? String(err));
   const attempts = numberAt(recordAt(err, '$metadata'), 'attempts');
+  const reach = reachFailure(err, op, url, place);
   let message: string;
   let hint: string | undefined;
-  if (isMissingCredentials(err)) {
+  if (reach) {
+    ({ message, hint } = reach);
+  } else if (isMissingCredentials(err)) {
     message = `no AWS credentials were found for ${op} on ${url}`;
     hint =
       "S3 credentials come from the AWS credential chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), AWS_PROFILE with ~/.aws/credentials, or an instance role. Reuse the service container's (the AWS_* variables that docker inspect shows on the cell), then try again.";

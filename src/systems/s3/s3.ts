@@ -22,7 +22,7 @@ import {
 import { StepFailed } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../../core/seams.js';
-import { s3Client, type S3ClientOptions } from './s3-client.js';
+import { s3Client, type S3ClientOptions, type S3Place } from './s3-client.js';
 import { DirectCopy, routeOf, type CopyRoute } from './s3-direct-copy.js';
 import { describeS3Error, isNotFound, s3Url } from './s3-errors.js';
 
@@ -45,11 +45,11 @@ const DIRECT_SOCKETS = 64;
 const DIRECT_MISSES = 3;
 
 export function createS3Store(opts: S3Options = {}, env: NodeJS.ProcessEnv = process.env): ObjectStore {
-  const { client, agents, where, timeoutMs } = s3Client(opts, env, DIRECT_SOCKETS);
+  const { client, agents, place, timeoutMs } = s3Client(opts, env, DIRECT_SOCKETS);
   const routes = learnCopyRoutes(client);
   return new S3Store(
     client,
-    where,
+    place,
     { threshold: Math.min(opts.multipartCopyThreshold ?? MAX_COPY_OBJECT, MAX_COPY_OBJECT), partSize: opts.multipartPartSize ?? 512 * MiB },
     { direct: new DirectCopy(client, agents, timeoutMs), routes },
   );
@@ -75,13 +75,17 @@ function learnCopyRoutes(client: S3Client): Map<string, CopyRoute> {
 class S3Store implements ObjectStore {
   constructor(
     private readonly client: S3Client,
-    readonly where: string,
+    private readonly place: S3Place,
     private readonly multipart: { threshold: number; partSize: number },
     private readonly copies: { direct: DirectCopy; routes: Map<string, CopyRoute> },
   ) {}
 
+  get where(): string {
+    return this.place.where;
+  }
+
   private fail(err: unknown, op: string, bucket: string, key = ''): never {
-    throw describeS3Error(err, op, bucket, key, this.where);
+    throw describeS3Error(err, op, bucket, key, this.place);
   }
 
   /** `startAfter`: only keys after it (S3's StartAfter), for listings that split the key space. */
