@@ -148,6 +148,57 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
     });
   }
 
+  describe('through a gateway (v2)', () => {
+    let gateway: Sshd;
+    let fake: FakeClis;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      gateway = await startSshd({ user: 'dingoboshgw', config: ['LogLevel VERBOSE'] });
+      fake = await setUpFakeClis({ bosh: boshWorld(BOSH_VERSIONS.v2) });
+      const world: BoshSshWorld = {
+        cells: { [CELL_IP]: { port: cell.port, user: cell.user, identityFile: cell.clientKeyFile, hostPublicKey: cell.hostPublicKey } },
+        gateways: { 'dingo-gw': { port: gateway.port } },
+        directorGateway: { host: 'dingo-gw', user: gateway.user },
+        sessionsLog: join(fake.dir, 'sessions.ndjson'),
+      };
+      writeFileSync(join(fake.dir, 'bosh-ssh.json'), JSON.stringify(world));
+      writeFileSync(world.sessionsLog, '');
+      env = { ...fake.env, FAKE_BOSH_SSH: join(fake.dir, 'bosh-ssh.json') };
+    });
+    afterAll(async () => {
+      await Promise.all([ifStarted(gateway)?.stop(), ifStarted(fake)?.cleanup()]);
+    });
+    const open = (privateKey: string): Promise<CellSession> =>
+      createBoshCellAccess({
+        runner: new LocalRunner({ env: { ...process.env, ...env } }),
+        binary: join(fake.binDir, 'bosh'),
+        gateway: { privateKey },
+      }).open(CELL_IP);
+
+    it('goes through the gateway the director names, with the key given for it', async () => {
+      const session = await open(gateway.clientKeyFile);
+      try {
+        expect(await session.run({ argv: ['id', '-un'], writes: false })).toMatchObject({ exitCode: 0, stdout: `${cell.user}\n` });
+      } finally {
+        await session.close();
+      }
+      expect(readFileSync(join(gateway.dir, 'sshd.log'), 'utf8')).toMatch(new RegExp(`Accepted publickey for ${gateway.user}`));
+    });
+
+    it('says the cell could not be reached, and that a write’s outcome is unknown, when the gateway refuses the key', async () => {
+      const session = await open(cell.clientKeyFile);
+      try {
+        const refused = await session.run({ argv: ['touch', '/tmp/never'], writes: true }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(StepFailed);
+        expect((refused as StepFailed).message).toMatch(
+          /^`bosh ssh` could not reach cell 10\.58\.111\.150 .*; the outcome of the command is unknown: /,
+        );
+      } finally {
+        await session.close();
+      }
+    });
+  });
+
   it('the double answers an unknown deployment with each era’s error', async () => {
     for (const version of [BOSH_VERSIONS.v1, BOSH_VERSIONS.v2]) {
       const fake = await setUpFakeClis({ bosh: boshWorld(version) });

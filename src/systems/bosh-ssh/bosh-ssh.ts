@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StepFailed } from '../../core/errors.js';
+import { secrets } from '../../core/redact.js';
 import { isStdinStream } from '../../core/stdin.js';
 import { BoshCli } from '../../adapters/bosh.js';
 import { assertSudoWorked, remoteCommand } from '../../adapters/shell.js';
@@ -39,6 +40,11 @@ export interface BoshSshOptions {
  * tasks. Past it the bosh process is killed, and its temporary user stays on the cell.
  */
 const SESSION_SETUP_MS = 5 * 60_000;
+
+/** What OpenSSH exits with when it fails itself, and how its own errors read. */
+const SSH_FAILED = 255;
+const SSH_CLIENT_ERROR =
+  /^(ssh: |kex_exchange_identification|Connection (closed|reset|timed out|refused)|Permission denied \(|Host key verification failed|client_loop: )/m;
 
 export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
   const binary = opts.binary ?? 'bosh';
@@ -104,8 +110,22 @@ class BoshCellSession implements CellSession {
       if (bosh.timedOut) throw this.killed(spec);
       throw boshSshFailed('`bosh ssh`', this.where, bosh);
     }
+    if (result.exitCode === SSH_FAILED && SSH_CLIENT_ERROR.test(result.stderr)) throw this.unreached(spec, result.stderr);
     assertSudoWorked(spec, result, this.where);
     return result;
+  }
+
+  /** bosh's ssh did not reach the cell (or lost it): whether a write ran is unknown. */
+  private unreached(spec: CommandSpec, stderr: string): StepFailed {
+    const said = secrets.redact(stderr.trim().split('\n').at(-1) ?? '');
+    return new StepFailed(
+      `\`bosh ssh\` could not reach ${this.where}${spec.writes ? '; the outcome of the command is unknown' : ''}: ${said}`,
+      {
+        hint: spec.writes
+          ? 'resume the run once `bosh ssh` reaches the cell by hand: the step checks whether the command took effect'
+          : 'check the gateway (--gateway, --ssh-key) and that `bosh ssh` reaches the cell by hand, then resume',
+      },
+    );
   }
 
   /** The command's input, copied to the cell as a file only the copying user (and root) can read. */
