@@ -21,6 +21,11 @@ export const CONNECTION_FLAGS = {
   ...LOG_FLAGS,
   ...CLUSTERDATA_FLAG,
   // The cells over SSH, S3, and the platform's CLIs.
+  'ssh-via': {
+    choices: ['direct', 'bosh'],
+    describe:
+      "how to reach the cells: direct (your key, as --ssh-user) or bosh (`bosh ssh`'s temporary user; --gateway and --ssh-key are the director's gateway and its key, --gateway none goes direct)",
+  },
   gateway: { type: 'string', describe: 'SSH jumpbox to reach the cells: user@host[:port]' },
   'ssh-user': { type: 'string', describe: 'user on the cells (default vcap)' },
   'ssh-key': { type: 'string', describe: 'private key file, offered alone (default: ssh-agent, then the identity files)' },

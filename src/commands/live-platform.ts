@@ -9,6 +9,7 @@ import type { LiveOptions } from '../engine/runbook/index.js';
 export type { LiveOptions };
 import { LocalRunner } from '../systems/local-runner.js';
 import { createSshCellAccess } from '../systems/ssh/index.js';
+import { createBoshCellAccess, type BoshGateway } from '../systems/bosh-ssh/index.js';
 import { createS3Store } from '../systems/s3/index.js';
 import { localProcesses } from '../systems/processes.js';
 import { openLogSource } from '../systems/log-source.js';
@@ -20,6 +21,16 @@ export function parseGateway(text: string): { user?: string; host: string; port?
   return { ...(m[1] ? { user: m[1] } : {}), host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
 }
 
+/**
+ * `bosh ssh`'s gateway from `--gateway` and `--ssh-key`: `none` ignores the director's gateway;
+ * no gateway takes the director's (a port was refused with the flags: bosh's gateway flags take none).
+ */
+export function boshGateway(gateway: string | undefined, privateKey: string | undefined): BoshGateway {
+  if (gateway === 'none') return { disable: true };
+  const gw = gateway ? parseGateway(gateway) : undefined;
+  return { ...(gw ? { host: gw.host, ...(gw.user ? { user: gw.user } : {}) } : {}), ...(privateKey ? { privateKey } : {}) };
+}
+
 export function livePlatform(options: LiveOptions): Platform {
   const local = new LocalRunner();
   const ssh = options.ssh ?? {};
@@ -27,14 +38,17 @@ export function livePlatform(options: LiveOptions): Platform {
     mode: 'live',
     cf: local,
     bosh: local,
-    cells: createSshCellAccess({
-      gateway: ssh.gateway ? parseGateway(ssh.gateway) : undefined,
-      user: ssh.user,
-      identityFile: ssh.identityFile,
-      knownHostsFile: ssh.knownHostsFile,
-      sshConfigFile: ssh.sshConfigFile,
-      agent: process.env.SSH_AUTH_SOCK,
-    }),
+    cells:
+      ssh.via === 'bosh'
+        ? createBoshCellAccess({ runner: local, binary: ssh.boshBinary, gateway: boshGateway(ssh.gateway, ssh.identityFile) })
+        : createSshCellAccess({
+            gateway: ssh.gateway ? parseGateway(ssh.gateway) : undefined,
+            user: ssh.user,
+            identityFile: ssh.identityFile,
+            knownHostsFile: ssh.knownHostsFile,
+            sshConfigFile: ssh.sshConfigFile,
+            agent: process.env.SSH_AUTH_SOCK,
+          }),
     s3: createS3Store({
       endpoint: options.s3?.endpoint,
       region: options.s3?.region,

@@ -110,6 +110,7 @@ export function liveFrom(argv: RunFlags): LiveOptions {
       timeoutMs: s3TimeoutMs(argv['s3-timeout']),
     },
     ssh: {
+      ...sshVia(argv),
       gateway: argv.gateway,
       user: argv['ssh-user'],
       identityFile: argv['ssh-key'],
@@ -117,4 +118,24 @@ export function liveFrom(argv: RunFlags): LiveOptions {
       sshConfigFile: argv['ssh-config'],
     },
   };
+}
+
+/**
+ * `--ssh-via bosh`: each session's user, key and host key are bosh's own, so a cell user or
+ * known_hosts file given for the direct way is refused rather than silently unused.
+ */
+function sshVia(argv: RunFlags): LiveOptions['ssh'] {
+  if (argv['ssh-via'] !== 'bosh') return argv['ssh-via'] ? { via: argv['ssh-via'] } : {};
+  const unused = (['ssh-user', 'known-hosts'] as const).filter((f) => argv[f] !== undefined);
+  if (unused.length) {
+    throw new UsageError(`--ssh-via bosh does not use ${unused.map((f) => `--${f}`).join(' or ')}`, {
+      hint: "`bosh ssh` logs in as a temporary user of its own with its own key, and takes the cell's host key from the director: drop those flags (or use --ssh-via direct)",
+    });
+  }
+  if (argv.gateway !== undefined && /:\d+$/.test(argv.gateway)) {
+    throw new UsageError(`--gateway ${argv.gateway}: bosh ssh takes the gateway's host and user, not its port`, {
+      hint: "give the gateway a Host with its Port in ~/.ssh/config (bosh's ssh reads it) and pass that host",
+    });
+  }
+  return { via: 'bosh', boshBinary: argv['bosh-bin'] };
 }

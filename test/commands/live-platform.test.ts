@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGateway } from '../../src/commands/live-platform.js';
+import { boshGateway, parseGateway } from '../../src/commands/live-platform.js';
 
 describe('parseGateway', () => {
   it('reads [user@]host[:port], leaving the user to the ssh config when none is given', () => {
@@ -7,5 +7,14 @@ describe('parseGateway', () => {
     expect(parseGateway('jumpbox:2222')).toEqual({ host: 'jumpbox', port: 2222 });
     expect(parseGateway('ops@[2001:db8::1]:22')).toEqual({ user: 'ops', host: '2001:db8::1', port: 22 });
     expect(() => parseGateway('a@b@c:x')).toThrow(/bad --gateway/);
+  });
+});
+
+describe('boshGateway (--ssh-via bosh)', () => {
+  it("passes --gateway and --ssh-key on as bosh's gateway, none as going direct, nothing as the director's", () => {
+    expect(boshGateway('ubuntu@opsman', '/keys/gw')).toEqual({ host: 'opsman', user: 'ubuntu', privateKey: '/keys/gw' });
+    expect(boshGateway('opsman', undefined)).toEqual({ host: 'opsman' });
+    expect(boshGateway('none', '/keys/gw')).toEqual({ disable: true });
+    expect(boshGateway(undefined, undefined)).toEqual({});
   });
 });

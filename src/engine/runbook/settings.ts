@@ -62,6 +62,10 @@ export const DEFAULT_SETTINGS: Settings = {
 export interface LiveOptions {
   s3?: { endpoint?: string; region?: string; pathStyle?: boolean; timeoutMs?: number };
   ssh?: {
+    /** How the cells are reached: ssh2 with the operator's key (default), or the era's `bosh ssh`. */
+    via?: 'direct' | 'bosh';
+    /** With `via: bosh`, the bosh CLI that opens each session. */
+    boshBinary?: string;
     gateway?: string;
     user?: string;
     identityFile?: string;

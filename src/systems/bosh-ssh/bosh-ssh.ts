@@ -1,0 +1,170 @@
+/**
+ * The cell seam through `bosh ssh`, as the operator of a BOSH platform without the vcap key
+ * reaches a cell: every command is one non-interactive `bosh ssh` of the CLI's era (`bosh
+ * --version`, as the bosh adapter reads it), through the director's SSH gateway or the one given.
+ * Each session makes its own temporary user on the cell and removes it when it ends; the cell is
+ * found by its IP in `bosh vms`, and v1 ssh reads the deployment's manifest, downloaded into a
+ * private folder removed when the session closes. etcd is reached from the cell by a command (see
+ * cell-http.ts), since `bosh ssh` forwards no port.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StepFailed } from '../../core/errors.js';
+import { secrets } from '../../core/redact.js';
+import { isStdinStream } from '../../core/stdin.js';
+import { BoshCli } from '../../adapters/bosh.js';
+import { assertSudoWorked, remoteCommand } from '../../adapters/shell.js';
+import type { CellAccess, CellSession, CommandResult, CommandRunner, CommandSpec, EtcdKeys, StdinData } from '../../core/seams.js';
+import { EtcdV2Keys } from '../etcd.js';
+import { boshScpArgs, boshSshArgs, type BoshGateway, type BoshSshTarget } from './bosh-ssh-argv.js';
+import { boshSshFailed, remoteLine, v1Result, v2Result } from './bosh-ssh-remote.js';
+import { cellHttpStream } from './cell-http.js';
+
+export type { BoshGateway } from './bosh-ssh-argv.js';
+
+export interface BoshSshOptions {
+  /** Runs the bosh CLI (the operator's machine). */
+  runner: CommandRunner;
+  /** bosh binary (default `bosh`). */
+  binary?: string;
+  gateway: BoshGateway;
+}
+
+/**
+ * How long bosh may take beyond the command's own deadline: the director's setup and cleanup
+ * tasks. Past it the bosh process is killed, and its temporary user stays on the cell.
+ */
+const SESSION_SETUP_MS = 5 * 60_000;
+
+/** What OpenSSH exits with when it fails itself, and how its own errors read. */
+const SSH_FAILED = 255;
+const SSH_CLIENT_ERROR =
+  /^(ssh: |kex_exchange_identification|Connection (closed|reset|timed out|refused)|Permission denied \(|Host key verification failed|client_loop: )/m;
+
+export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
+  const binary = opts.binary ?? 'bosh';
+  const cli = new BoshCli(opts.runner, { binary });
+  return {
+    async open(cellIp: string): Promise<CellSession> {
+      const { major } = await cli.version();
+      const found = await cli.findInstanceByIp(cellIp);
+      if (!found) {
+        throw new StepFailed(`no VM with IP ${cellIp} in any BOSH deployment, so \`bosh ssh\` cannot reach it`, {
+          hint: 'check `bosh vms` for the cell; the IP in the logs may be a NAT address or the VM was recreated',
+        });
+      }
+      const dir = await mkdtemp(join(tmpdir(), 'dingo-bosh-ssh-'));
+      try {
+        const target: BoshSshTarget = { major, deployment: found.deployment, instance: found.instance };
+        if (major === 1) target.manifest = await downloadManifest(opts.runner, binary, found.deployment, dir);
+        return new BoshCellSession(cellIp, target, opts, binary, dir);
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+    },
+  };
+}
+
+/** v1's `-d` takes a manifest file: the deployment's, as the director holds it (it holds secrets: 0600 in a 0700 folder). */
+async function downloadManifest(runner: CommandRunner, binary: string, deployment: string, dir: string): Promise<string> {
+  const file = join(dir, 'manifest.yml');
+  await writeFile(file, '', { mode: 0o600 });
+  const r = await runner.run({
+    argv: [binary, '-n', 'download', 'manifest', deployment, file],
+    writes: false,
+    timeoutMs: SESSION_SETUP_MS,
+  });
+  if (r.exitCode !== 0) throw boshSshFailed(`\`bosh download manifest ${deployment}\``, 'the director', r);
+  return file;
+}
+
+class BoshCellSession implements CellSession {
+  readonly where: string;
+
+  constructor(
+    readonly cellIp: string,
+    private readonly target: BoshSshTarget,
+    private readonly opts: BoshSshOptions,
+    private readonly binary: string,
+    private readonly dir: string,
+  ) {
+    const gw = opts.gateway.disable ? '' : opts.gateway.host ? ` via ${opts.gateway.host}` : '';
+    this.where = `cell ${cellIp} (bosh ssh ${target.instance}${gw})`;
+  }
+
+  async run(spec: CommandSpec): Promise<CommandResult> {
+    const remote = remoteCommand(spec);
+    const inputFile = hasInput(remote.stdin) ? await this.stage(remote.stdin) : undefined;
+    const marker = this.target.major === 1 ? `dingo-recover-${randomBytes(12).toString('hex')}` : undefined;
+    const line = remoteLine({ command: remote.command, inputFile, timeoutMs: spec.timeoutMs, marker });
+    const started = Date.now();
+    const bosh = await this.bosh(boshSshArgs(this.target, this.opts.gateway, line), spec.timeoutMs);
+    const result = marker ? v1Result(bosh, marker, started) : v2Result(bosh, started);
+    if (!result) {
+      if (bosh.timedOut) throw this.killed(spec);
+      throw boshSshFailed('`bosh ssh`', this.where, bosh);
+    }
+    if (result.exitCode === SSH_FAILED && SSH_CLIENT_ERROR.test(result.stderr)) throw this.unreached(spec, result.stderr);
+    assertSudoWorked(spec, result, this.where);
+    return result;
+  }
+
+  /** bosh's ssh did not reach the cell (or lost it): whether a write ran is unknown. */
+  private unreached(spec: CommandSpec, stderr: string): StepFailed {
+    const said = secrets.redact(stderr.trim().split('\n').at(-1) ?? '');
+    return new StepFailed(
+      `\`bosh ssh\` could not reach ${this.where}${spec.writes ? '; the outcome of the command is unknown' : ''}: ${said}`,
+      {
+        hint: spec.writes
+          ? 'resume the run once `bosh ssh` reaches the cell by hand: the step checks whether the command took effect'
+          : 'check the gateway (--gateway, --ssh-key) and that `bosh ssh` reaches the cell by hand, then resume',
+      },
+    );
+  }
+
+  /** The command's input, copied to the cell as a file only the copying user (and root) can read. */
+  private async stage(stdin: StdinData): Promise<string> {
+    const name = `dingo-recover-input-${randomBytes(12).toString('hex')}`;
+    const local = join(this.dir, name);
+    const source = isStdinStream(stdin) ? stdin : Readable.from([typeof stdin === 'string' ? Buffer.from(stdin) : stdin]);
+    try {
+      await pipeline(source, createWriteStream(local, { mode: 0o600 }));
+      const remote = `/tmp/${name}`;
+      const r = await this.bosh(boshScpArgs(this.target, this.opts.gateway, local, remote));
+      if (r.exitCode !== 0) throw boshSshFailed("`bosh scp` of the command's input", this.where, r);
+      return remote;
+    } finally {
+      await rm(local, { force: true });
+    }
+  }
+
+  private bosh(args: string[], timeoutMs?: number): Promise<CommandResult> {
+    return this.opts.runner.run({ argv: [this.binary, ...args], writes: false, timeoutMs: (timeoutMs ?? 0) + SESSION_SETUP_MS });
+  }
+
+  private killed(spec: CommandSpec): StepFailed {
+    return new StepFailed(`\`bosh ssh\` to ${this.where} did not end and was killed; the outcome of the command is unknown`, {
+      hint: spec.writes
+        ? 'resume the run: the step checks whether the command took effect. The temporary bosh_ user may stay on the cell: `bosh cleanup ssh` (v1) removes it'
+        : 'check the director and the gateway, then resume',
+    });
+  }
+
+  etcd(hostPort: string): Promise<EtcdKeys> {
+    return Promise.resolve(new EtcdV2Keys({ hostPort, via: this.where, connect: () => Promise.resolve(cellHttpStream(this, hostPort)) }));
+  }
+
+  async close(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function hasInput(stdin: StdinData): boolean {
+  return isStdinStream(stdin) || stdin.length > 0;
+}

@@ -1,0 +1,1 @@
+export { type BoshGateway, createBoshCellAccess } from './bosh-ssh.js';

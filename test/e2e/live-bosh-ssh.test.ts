@@ -1,0 +1,130 @@
+/**
+ * `dingo-recover recover --ssh-via bosh`, live, for each era of the bosh CLI: every cell command
+ * (docker stop, inspect, the data flush, the etcd reset, the psql checks with their passwords on
+ * standard input) goes through the bosh double's `bosh ssh` (`bosh scp` for the input), which
+ * runs it with OpenSSH through the jumpbox sshd to the cell sshd (test/support/live/), and the
+ * whole recovery ends as a direct one does.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { sshdAvailable } from '../support/sshd.js';
+import { etcdAvailable } from '../support/etcd.js';
+import { BOSH_VERSIONS } from '../support/fake-cli/worlds.js';
+import type { BoshSshWorld } from '../support/fake-cli/bosh-session.js';
+import { prepareCase, type LiveCase, type LiveServers } from '../support/live/platform.js';
+import { assertNoSecrets, assertRecovered, doneTranscript } from '../support/live/recovered.js';
+import { CELL_IP, ONE_RUN_MS } from '../support/live/shared.js';
+import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
+
+const GATEWAY = 'dingo-jumpbox';
+
+/** The case with bosh at `version`, the double's sshd for the cell and the gateway, and a log of its invocations. */
+async function boshCase(s: LiveServers, version: string): Promise<LiveCase> {
+  const c = await prepareCase(s, `bosh-${version}`);
+  const state = c.env.FAKE_BOSH_STATE!;
+  writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), version }));
+  const world: BoshSshWorld = {
+    cells: {
+      [CELL_IP]: { port: s.cell.port, user: s.cell.user, identityFile: s.cell.clientKeyFile, hostPublicKey: s.cell.hostPublicKey },
+    },
+    gateways: { [GATEWAY]: { port: s.gateway.port } },
+    sessionsLog: join(c.dir, 'bosh-sessions.ndjson'),
+  };
+  writeFileSync(join(c.dir, 'bosh-ssh.json'), JSON.stringify(world));
+  writeFileSync(world.sessionsLog, '');
+  Object.assign(c.env, { FAKE_BOSH_SSH: join(c.dir, 'bosh-ssh.json'), FAKE_CLI_LOG: join(c.dir, 'cli.ndjson') });
+  return c;
+}
+
+/** The case's arguments without its ssh config (bosh's own ssh is used), then the bosh way through the jumpbox. */
+function boshArgs(s: LiveServers, c: LiveCase): string[] {
+  const at = c.liveArgs.indexOf('--ssh-config');
+  const args = [...c.liveArgs.slice(0, at), ...c.liveArgs.slice(at + 2)];
+  return ['recover', ...args, '--ssh-via', 'bosh', '--gateway', `${s.gateway.user}@${GATEWAY}`, '--ssh-key', s.gateway.clientKeyFile];
+}
+
+const lines = (file: string): Record<string, unknown>[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-via bosh, live, through the bosh double', () => {
+  const live = useLiveServers();
+
+  for (const [era, version, sshArgs] of [
+    ['v1 (Ruby)', '1.3215.0', ['-n', '-d', expect.stringMatching(/manifest\.yml$/), 'ssh', 'cell_z1-partition-cac94a070a81fd8f3931/0']],
+    [
+      'v2 (Go)',
+      BOSH_VERSIONS.v2,
+      [
+        '-d',
+        'dingo-postgresql-98b09c4b36af74181ee1',
+        'ssh',
+        expect.stringMatching(/^cell_z1-partition-cac94a070a81fd8f3931\/[0-9a-f-]{36}$/),
+      ],
+    ],
+  ] as const) {
+    describe(`bosh ${era}`, () => {
+      const once = useCaseRun(
+        () => boshCase(live.servers, version),
+        (c) => runCli([...boshArgs(live.servers, c), '--state-dir', c.stateDir], { env: c.env, timeoutMs: 2 * ONE_RUN_MS }),
+        // Each cell command is a bosh process (node) and an ssh through the jumpbox.
+        2 * ONE_RUN_MS,
+      );
+
+      it('exits 0 and leaves every system recovered', async () => {
+        expect(once.run.code, once.run.stdout + once.run.stderr).toBe(0);
+        await assertRecovered(live.servers, once.c);
+      });
+
+      it("runs every cell command through the era's bosh ssh, with the gateway flags, and each temporary user is cleaned up", () => {
+        const calls = lines(once.c.env.FAKE_CLI_LOG!).map((l) => l.argv as string[]);
+        const ssh = calls.filter((a) => a.includes('ssh'));
+        expect(ssh.length).toBeGreaterThan(10);
+        const gw = version.startsWith('1.')
+          ? [
+              '--gateway_host',
+              GATEWAY,
+              '--gateway_user',
+              live.servers.gateway.user,
+              '--gateway_identity_file',
+              live.servers.gateway.clientKeyFile,
+            ]
+          : ['--gw-host', GATEWAY, '--gw-user', live.servers.gateway.user, '--gw-private-key', live.servers.gateway.clientKeyFile];
+        for (const a of ssh) {
+          expect(a.slice(1, 1 + sshArgs.length)).toEqual(sshArgs);
+          expect(a.slice(-gw.length)).toEqual(gw);
+        }
+        // The passwords of the psql checks went as copied input, never on a command line.
+        expect(calls.filter((a) => a.includes('scp')).length).toBeGreaterThan(0);
+        const sessions = lines(join(once.c.dir, 'bosh-sessions.ndjson'));
+        const made = sessions.filter((x) => x.event === 'setup').map((x) => x.user);
+        expect(made.length).toBeGreaterThanOrEqual(ssh.length);
+        expect(sessions.filter((x) => x.event === 'cleanup').map((x) => x.user)).toEqual(made);
+      });
+
+      it('journals the cell commands as run on the cell through bosh ssh', async () => {
+        const t = await doneTranscript<{ steps: { id: string; commands: { where: string; argv: string[]; exitCode: number }[] }[] }>(
+          once.c,
+          once.runId,
+        );
+        const stop = t.steps.find((x) => x.id === 'stop-container')!.commands.find((x) => x.argv.includes('stop'));
+        expect(stop).toMatchObject({
+          exitCode: 0,
+          where: expect.stringMatching(
+            /^cell 10\.58\.111\.150 \(bosh ssh cell_z1-partition-cac94a070a81fd8f3931\/\S+ via dingo-jumpbox\)$/,
+          ),
+        });
+      });
+
+      it('writes no secret to the run folder or the output', () => {
+        assertNoSecrets(once.c, once.runId, once.run.stdout + once.run.stderr);
+        const argvs = readFileSync(once.c.env.FAKE_CLI_LOG!, 'utf8');
+        for (const p of once.c.secrets.passwords) expect(argvs).not.toContain(p);
+      });
+    });
+  }
+});

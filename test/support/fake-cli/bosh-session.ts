@@ -1,0 +1,373 @@
+/**
+ * The `bosh ssh`, `bosh scp` and (v1) `bosh download manifest` of the bosh double: flags and
+ * output of each era as the real CLIs have them (bosh-cli `cmd/opts`, `ssh/`; the Ruby CLI's
+ * `commands/ssh.rb`), and the command really run by OpenSSH's `ssh`/`scp` against a private sshd
+ * that stands for the cell (FAKE_BOSH_SSH names one per cell IP, and the gateways), through the
+ * gateway given or the director's. Like the real CLIs, each session logs a temporary `bosh_…`
+ * user's setup and cleanup (in FAKE_BOSH_SSH's `sessionsLog`), and input is never fed to a
+ * non-interactive command. Unknown flags are refused.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
+
+interface SshTarget {
+  port: number;
+  user: string;
+  identityFile: string;
+  /** `ssh-ed25519 AAAA…`, as the director hands it out. */
+  hostPublicKey: string;
+}
+
+export interface BoshSshWorld {
+  /** A cell's IP (as `bosh vms` shows it) → the sshd standing for it on 127.0.0.1. */
+  cells: Record<string, SshTarget>;
+  /** A gateway's host name → its sshd on 127.0.0.1 (user and key come from the flags). */
+  gateways: Record<string, { port: number }>;
+  /** The gateway the director names in its ssh setup result, if any. */
+  directorGateway?: { host: string; user: string };
+  /** One JSON line per temporary user made and removed. */
+  sessionsLog: string;
+}
+
+interface Out {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+interface Vm {
+  job: string;
+  id: string;
+  index: number;
+  ips: string[];
+}
+
+interface Gateway {
+  host?: string;
+  user?: string;
+  key?: string;
+  disable: boolean;
+}
+
+const fail = (stderr: string, stdout = ''): Out => ({ stdout, stderr, exitCode: 1 });
+
+/** True when `argv` (after `bosh`) is a command this module answers. */
+export function isSessionCommand(args: string[]): boolean {
+  const words = args.filter((a) => !a.startsWith('-'));
+  return words.includes('ssh') || words.includes('scp') || (words.includes('download') && words.includes('manifest'));
+}
+
+export async function runSession(world: BoshWorld, ssh: BoshSshWorld, args: string[]): Promise<Out> {
+  return /^1\./.test(world.version) ? v1(world, ssh, args) : v2(world, ssh, args);
+}
+
+// ---- v2 (Go): go-flags, `-d NAME`, `INSTANCE-GROUP[/INSTANCE-ID]` -------------------------------
+
+const V2_VALUE = new Set([
+  '-d',
+  '--deployment',
+  '-e',
+  '--environment',
+  '-c',
+  '--command',
+  '--gw-host',
+  '--gw-user',
+  '--gw-private-key',
+  '--gw-socks5',
+  '--opts',
+]);
+const V2_BOOL = new Set(['--json', '-n', '--non-interactive', '--tty', '-r', '--results', '--gw-disable', '--recursive']);
+
+async function v2(world: BoshWorld, ssh: BoshSshWorld, args: string[]): Promise<Out> {
+  const flags = new Map<string, string[]>();
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (V2_VALUE.has(a)) {
+      if (i + 1 >= args.length) return fail(`expected argument for flag \`${a}'\n`);
+      flags.set(a, [...(flags.get(a) ?? []), args[++i]!]);
+    } else if (V2_BOOL.has(a)) flags.set(a, ['']);
+    else if (a.startsWith('-')) return fail(`unknown flag \`${a.replace(/^-+/, '')}'\n`);
+    else words.push(a);
+  }
+  const one = (...names: string[]) => names.map((n) => flags.get(n)?.[0]).find((v) => v !== undefined);
+  const has = (...names: string[]) => names.some((n) => flags.has(n));
+  const [command, ...rest] = words;
+  const deploymentName = one('-d', '--deployment') ?? process.env.BOSH_DEPLOYMENT;
+  const lines = [`Using environment '${world.director.url}' as client '${world.director.user}'`];
+  const json = has('--json');
+  const finish = (o: { tables?: unknown[]; lines: string[]; exitCode: number; stderr?: string; text?: string }): Out => {
+    const all = [...o.lines, o.exitCode === 0 ? 'Succeeded' : 'Exit code 1'];
+    if (json) {
+      const doc = { Tables: o.tables ?? [], Blocks: null, Lines: all };
+      return { stdout: JSON.stringify(doc, null, 4) + '\n', stderr: o.stderr ?? '', exitCode: o.exitCode };
+    }
+    return {
+      stdout: [...o.lines, o.text ?? '', all.at(-1)].filter((l) => l !== '').join('\n\n') + '\n',
+      stderr: o.stderr ?? '',
+      exitCode: o.exitCode,
+    };
+  };
+  if (command === 'download') return fail("Unknown command `download'. Please specify one command of: ...\n");
+  if (!deploymentName) return finish({ lines: [...lines, 'Expected non-empty deployment name'], exitCode: 1 });
+  lines.push(`Using deployment '${deploymentName}'`);
+  const dep = world.deployments.find((d) => d.name === deploymentName);
+  if (!dep) {
+    const why = `Director responded with non-successful status code '404' response '{"code":70000,"description":"Deployment '${deploymentName}' doesn't exist"}'`;
+    return finish({ lines: [...lines, why], exitCode: 1 });
+  }
+  const gw = gatewayOf(ssh, {
+    host: one('--gw-host'),
+    user: one('--gw-user'),
+    key: one('--gw-private-key'),
+    disable: has('--gw-disable'),
+  });
+  const slug = command === 'ssh' ? rest[0] : rest.find((w) => w.includes(':'))?.split(':')[0];
+  if (!slug) return finish({ lines: [...lines, `Expected instance slug for ${command ?? 'a command'}`], exitCode: 1 });
+  const [group, id] = slug.split('/') as [string, string | undefined];
+  const vms = dep.vms.filter((v) => v.job === group && (id === undefined || v.id === id || String(v.index) === id));
+  const task = 1000 + Math.floor(Math.random() * 9000);
+  lines.push(`Task ${String(task)}`);
+  if (vms.length === 0) {
+    return finish({
+      lines: [...lines, `Task ${String(task)} error`, `Instance group '${slug}' doesn't exist or has no instances`],
+      exitCode: 1,
+    });
+  }
+  if (command === 'scp') {
+    const [from, to] = rest;
+    if (!from || !to || rest.length !== 2) return finish({ lines: [...lines, 'Expected exactly two paths'], exitCode: 1 });
+    const remote = to.slice(to.indexOf(':') + 1);
+    const results = await withSessions(ssh, vms, (vm, user) => scp(ssh, vm, gw, user, from, remote));
+    const failed = results.find((r) => r.exitCode !== 0);
+    return finish({ lines: failed ? [...lines, `Running SCP: ${failed.stderr.trim()}`] : lines, exitCode: failed ? 1 : 0 });
+  }
+  const cmd = flags.get('-c') ?? flags.get('--command');
+  if (!cmd) return fail('the bosh double runs commands only non-interactively: give -c\n');
+  const results = await withSessions(ssh, vms, (vm, user) => exec(ssh, vm, gw, user, cmd.join(' ')));
+  const failed = results.some((r) => r.exitCode !== 0);
+  const errorOf = (r: Out) => (r.exitCode === 0 ? '' : `Running command: 'ssh', stdout: '', stderr: '': exit status ${String(r.exitCode)}`);
+  if (has('-r', '--results')) {
+    const rows = vms.map((vm, i) => ({
+      instance: `${vm.job}/${vm.id}`,
+      stdout: results[i]!.stdout,
+      stderr: results[i]!.stderr,
+      exit_code: String(results[i]!.exitCode),
+      error: errorOf(results[i]!),
+    }));
+    const header = { instance: 'Instance', stdout: 'Stdout', stderr: 'Stderr', exit_code: 'Exit Code', error: 'Error' };
+    const table = { Content: 'results', Header: header, Rows: rows, Notes: null };
+    return finish({
+      tables: [table],
+      lines: failed ? [...lines, results.map(errorOf).filter(Boolean).join('\n')] : lines,
+      exitCode: failed ? 1 : 0,
+    });
+  }
+  const prefixed = vms
+    .flatMap((vm, i) => [
+      ...streamLines(results[i]!.stdout).map((l) => `${vm.job}/${vm.id}: stdout | ${l}`),
+      ...streamLines(results[i]!.stderr).map((l) => `${vm.job}/${vm.id}: stderr | ${l}`),
+    ])
+    .join('\n');
+  return finish({ lines, text: prefixed, exitCode: failed ? 1 : 0 });
+}
+
+const streamLines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+
+// ---- v1 (Ruby): OptionParser, `-d MANIFEST`, `JOB/INDEX` or `JOB INDEX` --------------------------
+
+const V1_VALUE = new Set([
+  '-d',
+  '--deployment',
+  '--gateway_host',
+  '--gateway_user',
+  '--gateway_identity_file',
+  '--default_password',
+  '--strict_host_key_checking',
+  '--public_key',
+]);
+const V1_BOOL = new Set(['-n', '--non-interactive', '--no_gateway', '--upload', '--download']);
+
+async function v1(world: BoshWorld, ssh: BoshSshWorld, args: string[]): Promise<Out> {
+  const flags = new Map<string, string>();
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (V1_VALUE.has(a)) {
+      if (i + 1 >= args.length) return fail('', `missing argument: ${a}\n`);
+      flags.set(a, args[++i]!);
+    } else if (V1_BOOL.has(a)) flags.set(a, '');
+    else if (a.startsWith('-')) return fail('', `invalid option: ${a}\n`);
+    else words.push(a);
+  }
+  const d = world.director;
+  const [command, ...rest] = words;
+  if (command === 'download') {
+    const [what, name, file] = rest;
+    const dep = world.deployments.find((x) => x.name === name);
+    if (what !== 'manifest' || !name) return fail('', 'Usage: download manifest <deployment_name> [<save_as>]\n');
+    if (!dep) return fail('', `Acting as user '${d.user}' on '${d.name}'\nError 70000: Deployment '${name}' doesn't exist\n`);
+    const jobs = [...new Set(dep.vms.map((v) => v.job))].map(
+      (j) => `- name: ${j}\n  instances: ${String(dep.vms.filter((v) => v.job === j).length)}\n`,
+    );
+    const manifest = `---\nname: ${dep.name}\ndirector_uuid: 6f1d0b3c-5a4e-4f8e-9d2c-1b0a9e8d7c6b\njobs:\n${jobs.join('')}`;
+    if (!file) return { stdout: manifest, stderr: '', exitCode: 0 };
+    writeFileSync(file, manifest, { mode: 0o600 });
+    return { stdout: `Acting as user '${d.user}' on '${d.name}'\nDeployment manifest saved to \`${file}'\n`, stderr: '', exitCode: 0 };
+  }
+  const manifestFile = flags.get('-d') ?? flags.get('--deployment');
+  if (!manifestFile) return fail('', 'Please choose deployment first\n');
+  const name = /^name:\s*(\S+)/m.exec(readFileSync(manifestFile, 'utf8'))?.[1];
+  const dep = world.deployments.find((x) => x.name === name);
+  const acting = `Acting as user '${d.user}' on deployment '${name ?? ''}' on '${d.name}'\n`;
+  if (!dep) return fail('', `${acting}Error 70000: Deployment '${name ?? ''}' doesn't exist\n`);
+  const [first = '', ...after] = rest;
+  const [job, index] = first.includes('/') ? first.split('/', 2) : [first, /^\d+$/.test(after[0] ?? '') ? after.shift() : undefined];
+  if (!job) return fail('', 'Please provide job name\n');
+  if (index !== undefined && !/^\d+$/.test(index)) return fail('', 'Invalid job index, integer number expected\n');
+  const vms = dep.vms.filter((v) => v.job === job && (index === undefined || String(v.index) === index));
+  const gw = gatewayOf(ssh, {
+    host: flags.get('--gateway_host'),
+    user: flags.get('--gateway_user'),
+    key: flags.get('--gateway_identity_file'),
+    disable: flags.has('--no_gateway'),
+  });
+  const task = 1000 + Math.floor(Math.random() * 9000);
+  const head = `${acting}Target deployment is '${dep.name}'\n\nSetting up ssh artifacts\n`;
+  if (vms.length === 0) return fail('', `${head}Failed to set up SSH: see task ${String(task)} log for details\n`);
+  if (command === 'scp') {
+    const [from, to] = after;
+    if (!flags.has('--upload') || !from || !to) return fail('', 'Please enter valid source and destination paths\n');
+    const results = await withSessions(ssh, vms, (vm, user) => scp(ssh, vm, gw, user, from, to));
+    const failed = results.find((r) => r.exitCode !== 0);
+    const out = `Executing file operations on job ${job}\n${head}\nCleaning up ssh artifacts\n`;
+    return failed ? fail(failed.stderr, out) : { stdout: out, stderr: '', exitCode: 0 };
+  }
+  if (command !== 'ssh') return fail('', `Unknown command: ${words.join(' ')}\n`);
+  const cmd = after.join(' ');
+  if (!cmd) return fail('', 'the bosh double runs commands only non-interactively: give the command after the instance\n');
+  // Net::SSH's exec! returns stdout and stderr mixed, and the command's exit status is lost.
+  const results = await withSessions(ssh, vms, (vm, user) => exec(ssh, vm, gw, user, cmd, true));
+  const body = vms.map((vm, i) => `\n${vm.job}/${String(vm.index)}\n${results[i]!.stdout}\n`).join('');
+  return { stdout: `Executing '${cmd}' on ${job}/${index ?? ''}\n${head}${body}\nCleaning up ssh artifacts\n`, stderr: '', exitCode: 0 };
+}
+
+// ---- the sessions, over real OpenSSH -----------------------------------------------------------
+
+function gatewayOf(ssh: BoshSshWorld, given: Gateway): Gateway {
+  if (given.disable) return { disable: true };
+  const director = ssh.directorGateway;
+  return { host: given.host ?? director?.host, user: given.user ?? director?.user, key: given.key, disable: false };
+}
+
+/** One temporary user per instance, set up before and cleaned up after, as the director does. */
+async function withSessions(ssh: BoshSshWorld, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {
+  const out: Out[] = [];
+  for (const vm of vms) {
+    const user = `bosh_${randomBytes(8).toString('hex').slice(0, 15)}`;
+    appendFileSync(ssh.sessionsLog, JSON.stringify({ event: 'setup', user, instance: `${vm.job}/${vm.id}` }) + '\n');
+    try {
+      out.push(await each(vm, user));
+    } finally {
+      appendFileSync(ssh.sessionsLog, JSON.stringify({ event: 'cleanup', user, instance: `${vm.job}/${vm.id}` }) + '\n');
+    }
+  }
+  return out;
+}
+
+function cellOf(ssh: BoshSshWorld, vm: Vm): SshTarget {
+  const cell = vm.ips.map((ip) => ssh.cells[ip]).find(Boolean);
+  if (!cell) throw new Error(`the bosh double has no sshd for ${vm.job}/${vm.id} (${vm.ips.join(', ')})`);
+  return cell;
+}
+
+/** ssh's options as bosh-cli gives them (ssh/ssh_args.go), with a known_hosts of the director's host key. */
+function sshOptions(ssh: BoshSshWorld, cell: SshTarget, gw: Gateway, dir: string): string[] {
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${String(cell.port)} ${cell.hostPublicKey}\n`);
+  const config = join(dir, 'config');
+  writeFileSync(
+    config,
+    Object.entries(ssh.gateways)
+      .map(([name, g]) => `Host ${name}\n  HostName 127.0.0.1\n  Port ${String(g.port)}\n`)
+      .join(''),
+  );
+  const opts = [
+    '-F',
+    config,
+    '-o',
+    'ServerAliveInterval=30',
+    '-o',
+    'ForwardAgent=no',
+    '-o',
+    'PasswordAuthentication=no',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `IdentityFile=${cell.identityFile}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+  ];
+  if (gw.disable || !gw.host) return opts;
+  const gwOpts = [
+    '-F',
+    config,
+    '-o',
+    'ForwardAgent=no',
+    '-o',
+    'ClearAllForwardings=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+  ];
+  if (gw.key) gwOpts.push('-o', 'PasswordAuthentication=no', '-o', 'IdentitiesOnly=yes', '-o', `IdentityFile=${gw.key}`);
+  return [...opts, '-o', `ProxyCommand=ssh -W %h:%p -l ${gw.user ?? process.env.USER ?? 'root'} ${gw.host} ${gwOpts.join(' ')}`];
+}
+
+function exec(ssh: BoshSshWorld, vm: Vm, gw: Gateway, _user: string, command: string, mixed = false): Promise<Out> {
+  const cell = cellOf(ssh, vm);
+  return withDir((dir) =>
+    spawnOut('ssh', [...sshOptions(ssh, cell, gw, dir), '-p', String(cell.port), '-l', cell.user, '127.0.0.1', command], mixed),
+  );
+}
+
+function scp(ssh: BoshSshWorld, vm: Vm, gw: Gateway, _user: string, from: string, to: string): Promise<Out> {
+  const cell = cellOf(ssh, vm);
+  return withDir((dir) =>
+    spawnOut('scp', ['-O', '-q', ...sshOptions(ssh, cell, gw, dir), '-P', String(cell.port), from, `${cell.user}@127.0.0.1:${to}`]),
+  );
+}
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'fake-bosh-ssh-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a program with no input; `mixed` puts its stderr into its stdout in the order written. */
+function spawnOut(program: string, args: string[], mixed = false): Promise<Out> {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => (mixed ? out : err).push(b));
+    child.on('close', (code) => {
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? 255 });
+    });
+  });
+}
