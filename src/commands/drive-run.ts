@@ -11,7 +11,10 @@ import { operatorOf } from './operator-flag.js';
 import { notifierFor } from './run-notifier.js';
 
 /** What differs between recover, rehearse and resume: a new run or an existing one, and its settings. */
-export type RunChoice = Pick<DriveOptions<Scenario>, 'start' | 'scenario' | 'resumeId' | 'override' | 'stealLock' | 'record'>;
+export type RunChoice = Pick<
+  DriveOptions<Scenario>,
+  'start' | 'scenario' | 'resumeId' | 'override' | 'stealLock' | 'record' | 'corrections'
+>;
 
 export async function driveRun(
   argv: GlobalArgs & { plan?: boolean; operator?: string; notify?: string },

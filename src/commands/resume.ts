@@ -6,6 +6,7 @@ import { CONNECTION_FLAGS } from './connection-flags.js';
 import { connectionOptions, stealLockOption } from './run-flags.js';
 import type { ScenarioRecorder } from '../engine/run/index.js';
 import { recordOption, scenarioRecorder } from './record-flag.js';
+import { parseCorrections } from '../engine/run/index.js';
 import { pickRun } from './resume-pick.js';
 import { runCommand } from './run-command.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
@@ -15,10 +16,16 @@ export const resumeCommand = runCommand({
   describe: 'Continue a run where it stopped (crash, lost SSH, Ctrl-C, another operator)',
   options: (y) =>
     stealLockOption(
-      recordOption(connectionOptions(y)).positional('run-id', {
-        type: 'string',
-        describe: 'run to resume (default: the one unfinished run; with several, asked at a terminal)',
-      }),
+      recordOption(connectionOptions(y))
+        .positional('run-id', {
+          type: 'string',
+          describe: 'run to resume (default: the one unfinished run; with several, asked at a terminal)',
+        })
+        .option('set', {
+          type: 'string',
+          array: true,
+          describe: 'correct an answer a step failed on: key=VALUE (an input no finished step used; journaled with the old value)',
+        }),
     ),
   settings: CONNECTION_FLAGS,
   examples: [
@@ -26,6 +33,7 @@ export const resumeCommand = runCommand({
     ['$0 resume 20260317-180520-ab12 --yes', 'continue that run, accepting confirmations'],
     ['$0 resume --record incident-scenario', 'continue, writing the platform as the run found it first, when it has changed nothing yet'],
     ['$0 resume --container-store-root /var/vcap/store/containers/', 'continue with a setting changed (the change is journaled)'],
+    ['$0 resume 20260317-180520-ab12 --set space=important-space', 'correct the answer the failed step used, and continue from it'],
   ],
   choice: async (argv) => {
     const stateDir = argv['state-dir'];
@@ -48,6 +56,7 @@ export const resumeCommand = runCommand({
       resumeId: id,
       override: { settings: settingsFrom(argv), live: liveFrom(argv) },
       stealLock: argv['steal-lock'],
+      corrections: parseCorrections(argv.set),
       record,
     };
   },

@@ -57,7 +57,7 @@ export function s3Client(
   opts: S3ClientOptions,
   env: NodeJS.ProcessEnv,
   maxSockets: number,
-): { client: S3Client; agents: Agents; where: string; timeoutMs: number } {
+): { client: S3Client; agents: Agents; where: string; endpoint: string; timeoutMs: number } {
   if (opts.credentials) {
     secrets.register(opts.credentials.secretAccessKey);
     secrets.register(opts.credentials.sessionToken);
@@ -95,5 +95,5 @@ export function s3Client(
   client.middlewareStack.remove('loggerMiddleware');
   addDeadlines(client, timeoutMs);
   const via = agents.proxy ? ` via proxy ${secrets.redact(stripUrlCredentials('proxy', agents.proxy).url)}` : '';
-  return { client, agents, where: `s3 ${opts.endpoint ?? known ?? endpoint}${via}`, timeoutMs };
+  return { client, agents, where: `s3 ${opts.endpoint ?? known ?? endpoint}${via}`, endpoint, timeoutMs };
 }
