@@ -12,7 +12,10 @@ import type { NotifyFormat } from './notify-formats.js';
 import { notifierFor } from './run-notifier.js';
 
 /** What differs between recover, rehearse and resume: a new run or an existing one, and its settings. */
-export type RunChoice = Pick<DriveOptions<Scenario>, 'start' | 'scenario' | 'resumeId' | 'override' | 'stealLock' | 'record'>;
+export type RunChoice = Pick<
+  DriveOptions<Scenario>,
+  'start' | 'scenario' | 'resumeId' | 'override' | 'stealLock' | 'record' | 'corrections'
+>;
 
 export async function driveRun(
   argv: GlobalArgs & { plan?: boolean; operator?: string; notify?: string; 'notify-format'?: NotifyFormat },

@@ -22,6 +22,11 @@ export const COMMANDS = {
     describe: 'Continue a run where it stopped (crash, lost SSH, Ctrl-C, another operator)',
     load: async () => (await import('./resume.js')).resumeCommand,
   },
+  doctor: {
+    command: 'doctor',
+    describe: 'Check cf, bosh, the cells, S3, the logs and the operator before a recovery (each ok, or what fixes it)',
+    load: async () => (await import('./doctor.js')).doctorCommand,
+  },
   abandon: {
     command: 'abandon <run-id>',
     describe: 'End a run on the record without finishing it, so a fresh recover can start',
@@ -99,6 +104,7 @@ export function addCommands<T extends GlobalArgs>(y: Argv<T>): Argv<T> {
     .command(lazyCommand(COMMANDS.recover))
     .command(lazyCommand(COMMANDS.recoverSpace))
     .command(lazyCommand(COMMANDS.resume))
+    .command(lazyCommand(COMMANDS.doctor))
     .command(lazyCommand(COMMANDS.abandon))
     .command(lazyCommand(COMMANDS.rehearse))
     .command(lazyCommand(COMMANDS.snapshot))

@@ -10,6 +10,7 @@ import type { GlobalArgs } from './global-options.js';
 import type { LoadedCommand } from './lazy-command.js';
 import { runbookPath } from './package-files.js';
 import { OPERATOR_FLAG } from './operator-flag.js';
+import { preflight } from './preflight.js';
 import { liveOptions, type RunFlags } from './run-flags.js';
 import { recordOption, scenarioRecorder } from './record-flag.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
@@ -53,7 +54,10 @@ export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): Loade
         }),
       ),
     handler: async (argv) => {
-      await driveRun(argv, await spec.choice(argv));
+      const choice = await spec.choice(argv);
+      // A live start that cannot get far stops before any question and before its run folder exists.
+      await preflight(argv, choice);
+      await driveRun(argv, choice);
     },
   };
 }

@@ -72,6 +72,28 @@ function renderJsonUi(version: string, tables: JsonTable[], lines: string[], exi
 
 const usingEnv = (d: DirectorView) => `Using environment '${d.url}' as client '${d.user}'`;
 
+/** `bosh env --json`: the director's name and the user the CLI acts as. */
+export function renderV2Env(version: string, d: DirectorView): Rendered {
+  return renderJsonUi(
+    version,
+    [
+      {
+        content: '',
+        headers: ['Name', 'UUID', 'Version', 'Director Stemcell', 'CPI', 'Features', 'User'],
+        rows: [[d.name, '', '', '', '', '', d.user]],
+      },
+    ],
+    [usingEnv(d), 'Succeeded'],
+  );
+}
+
+/** `bosh status` of the Ruby CLI: its config, the targeted director and who is logged in, the deployment not set. */
+export function renderV1Status(d: DirectorView): Rendered {
+  return ok(
+    `Config\n             /root/.bosh_config\n\nDirector\n  Name       ${d.name}\n  URL        ${d.url}\n  User       ${d.user}\n\nDeployment\n  not set\n`,
+  );
+}
+
 export function renderV2Deployments(version: string, d: DirectorView, deployments: BoshDeploymentView[]): Rendered {
   return renderJsonUi(
     version,

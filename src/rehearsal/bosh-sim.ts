@@ -10,7 +10,9 @@ import {
   renderV1Deployments,
   renderV1UnknownCommand,
   renderV1Vms,
+  renderV1Status,
   renderV2DeploymentNotFound,
+  renderV2Env,
   renderV2Deployments,
   renderV2UnknownCommand,
   renderV2Vms,
@@ -63,6 +65,8 @@ function v2(state: BoshWorld, args: string[]): Rendered {
     case '--version':
     case '-v':
       return renderBoshVersion(state.version, 2);
+    case 'env':
+      return renderV2Env(state.version, d);
     case 'deployments':
     case 'ds':
       return json
@@ -106,6 +110,7 @@ function v1(state: BoshWorld, args: string[]): Rendered {
   const d = state.director;
   const find = (name: string | undefined) => state.deployments.find((x) => x.name === name);
   if (command === 'version' || command === '--version' || command === '-v') return renderBoshVersion(state.version, 1);
+  if (command === 'status') return renderV1Status(d);
   if (command === 'deployments') {
     return renderV1Deployments(
       d,

@@ -40,10 +40,16 @@ describe('--json on the commands that drive a run', () => {
     expect(existsSync(done.summary.report.path!)).toBe(true);
   });
 
-  it('recover stopping for the operator says so in its summary', async () => {
-    const r = await runJson(['recover', '--cf-bin', '/nonexistent']);
-    expect(r.code).toBe(3);
-    expect(r.summary).toMatchObject({ mode: 'live', state: 'waiting', exitCode: 3, report: { outputs: null, path: null } });
-    expect(r.stderr).toContain('no answer for input');
+  it('recover whose checks fail stops before any run exists: no summary, the failed checks on stderr (exit 2)', async () => {
+    const fresh = join(stateDir, 'fresh');
+    const r = await runCli(['recover', '--json', '--cf-bin', '/nonexistent', '--s3-endpoint', 'http://127.0.0.1:9', '--state-dir', fresh], {
+      program: SOURCE_CLI,
+      // The credential chain stops at the environment: no instance metadata asked off loopback.
+      env: { AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^FAILED {2}cf CLI +\/nonexistent is not on PATH$/m);
+    expect(existsSync(join(fresh, 'runs'))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkStateDir, createRunDir, JOURNAL_FILE, latestUnfinished, listRunIds, loadRun } from '../../src/engine/run/index.js';
+import { checkStateDir, createRunDir, JOURNAL_FILE, listRunIds, loadRun, unfinishedRuns } from '../../src/engine/run/index.js';
 import { writePlan } from '../../src/commands/swap-plan-file.js';
 import type { SwapPlan } from '../../src/archive/swap.js';
 import { Journal } from '../../src/engine/journal/index.js';
@@ -21,7 +21,7 @@ const USES: [string, (stateDir: string) => unknown][] = [
   ['createRunDir', (s) => createRunDir(s, '20260101-000000-abcd')],
   ['listRunIds', (s) => listRunIds(s)],
   ['loadRun', (s) => loadRun(s, '20260101-000000-abcd')],
-  ['latestUnfinished', (s) => latestUnfinished(s)],
+  ['unfinishedRuns', (s) => unfinishedRuns(s)],
 ];
 
 describe('the state folder', () => {
@@ -58,7 +58,7 @@ describe('the state folder', () => {
   it('a state folder that does not exist yet holds no runs, and creating a run makes it, private', () => {
     const state = join(tmp(), 'new', 'state');
     expect(listRunIds(state)).toEqual([]);
-    expect(latestUnfinished(state)).toBeNull();
+    expect(unfinishedRuns(state)).toEqual([]);
     const dir = createRunDir(state, '20260101-000000-abcd');
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const journal = new Journal(join(dir, JOURNAL_FILE), processRuntime(new Redactor()));
@@ -71,7 +71,7 @@ describe('the state folder', () => {
     });
     journal.close();
     expect(listRunIds(state)).toEqual(['20260101-000000-abcd']);
-    expect(latestUnfinished(state)).toBe('20260101-000000-abcd');
+    expect(unfinishedRuns(state).map((r) => r.runId)).toEqual(['20260101-000000-abcd']);
     expect(loadRun(state, '20260101-000000-abcd').status).toBe('in progress');
   });
 

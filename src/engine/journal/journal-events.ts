@@ -21,7 +21,8 @@ export type EventBody =
     }
   /** `tool`: the program and version that resumed it; `operator`: the person driving this resume (both absent from older journals). */
   | { type: 'run.resumed'; tool?: string; operator?: string }
-  | { type: 'input'; name: string; value: unknown; source: 'prompt' | 'answers' | 'default' }
+  /** An answer; `was` is the answer it corrects (on a resume: --set, the answers file, or asked again at a terminal). */
+  | { type: 'input'; name: string; value: unknown; source: 'prompt' | 'answers' | 'default' | 'set'; was?: unknown }
   | { type: 'step.started'; step: string; params: Record<string, unknown>; plan: Record<string, unknown> }
   | { type: 'step.probed'; step: string; result: 'done' | 'not-done' | 'unknown'; why: string }
   | {

@@ -7,3 +7,4 @@ export { type Prompter, TerminalPrompter, UnattendedPrompter } from './prompts.j
 export { Reporter } from './reporter.js';
 export { type ReporterOptions } from './reporter-options.js';
 export { headline } from './screen-text.js';
+export { interactive } from './terminal.js';

@@ -5,7 +5,7 @@
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
 import { commandLine, quote } from '../../core/command-line.js';
-import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { correctionText, who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { printable } from '../../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
 import { textOf } from '../../core/json.js';
@@ -153,6 +153,7 @@ function runLines(t: Transcript): string[] {
     `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}, started with ${t.tool ?? 'an unrecorded version of dingo-recover'}`,
     `- Started ${utc(t.createdAt)}, ${t.status === 'done' ? 'ended' : 'last event'} ${utc(t.lastEventAt)} (times in UTC, ISO 8601)`,
     ...(cf ? [`- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`] : []),
+    ...t.corrections.map((c) => `- ${correctionText(c)[0]!.toUpperCase()}${correctionText(c).slice(1)}`),
     ...scenarioLine(t),
   ];
 }

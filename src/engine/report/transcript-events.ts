@@ -5,7 +5,16 @@ import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript
 /** The run-level entries of a transcript, filled as the journal is read. */
 export type RunEntries = Pick<
   Transcript,
-  'sessions' | 'interruptions' | 'stops' | 'repairs' | 'lockTakeovers' | 'settingsChanges' | 'runbookChanges' | 'scenarios' | 'abandoned'
+  | 'sessions'
+  | 'interruptions'
+  | 'stops'
+  | 'repairs'
+  | 'lockTakeovers'
+  | 'settingsChanges'
+  | 'runbookChanges'
+  | 'corrections'
+  | 'scenarios'
+  | 'abandoned'
 >;
 
 export function newStep(id: string, def: { title: string; action: string } | undefined): TranscriptStep {
@@ -151,6 +160,9 @@ export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
       break;
     case 'settings.changed':
       run.settingsChanges.push({ seq: e.seq, at: e.at, by: e.by, changes: e.changes });
+      break;
+    case 'input':
+      if ('was' in e) run.corrections.push({ seq: e.seq, at: e.at, by: e.by, name: e.name, was: e.was, value: e.value, source: e.source });
       break;
     case 'runbook.changed':
       run.runbookChanges.push({ seq: e.seq, at: e.at, by: e.by, from: e.from, to: e.to });

@@ -66,6 +66,8 @@ export interface Transcript {
   /** Connection settings a resume changed. */
   settingsChanges: { seq: number; at: string; by: string; changes: Record<string, { from: unknown; to: unknown }> }[];
   runbookChanges: { seq: number; at: string; by: string; from: string; to: string }[];
+  /** Answers corrected on a resume (--set, the answers file, or asked again at a terminal): the input, its old and new value. */
+  corrections: { seq: number; at: string; by: string; name: string; was: unknown; value: unknown; source: string }[];
   /** --record: the scenario of the platform as the run found it, written to `dir` (before step `before`), or why not. */
   scenarios: { seq: number; at: string; by: string; dir: string; written: boolean; before: string | null; reason: string | null }[];
   abandoned: { seq: number; at: string; by: string; reason: string } | null;
@@ -74,4 +76,12 @@ export interface Transcript {
 /** Who did something: the person and the login (`alice (ubuntu@opsman)`), or the login alone when they say the same. */
 export function who(by: string, operator: string | null): string {
   return operator && operator !== by.split('@')[0] ? `${operator} (${by})` : by;
+}
+
+const CORRECTED_BY: Record<string, string> = { set: 'resume --set', prompt: 'asked again at a terminal', answers: 'the answers file' };
+
+/** An answer corrected on a resume, in words: which, from what to what, when, by whom and how. */
+export function correctionText(c: Transcript['corrections'][number]): string {
+  const shown = (v: unknown): string => (v === undefined ? '(unset)' : JSON.stringify(v));
+  return `answer ${c.name} corrected at ${c.at} by ${c.by} (${CORRECTED_BY[c.source] ?? c.source}): ${shown(c.was)} → ${shown(c.value)}`;
 }

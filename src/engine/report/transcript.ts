@@ -8,7 +8,7 @@
 import { printable, printableJson } from '../../core/display.js';
 import { EXIT } from '../../core/errors.js';
 import { signalWords } from '../../core/signals.js';
-import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { correctionText, who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
 import type { RunSummary } from '../run/runs.js';
 import type { Runbook } from '../runbook/runbook.js';
@@ -36,6 +36,7 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     lockTakeovers: [],
     settingsChanges: [],
     runbookChanges: [],
+    corrections: [],
     scenarios: [],
     abandoned: null,
   };
@@ -97,6 +98,7 @@ function runEvents(t: Transcript): string[] {
         .map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`)
         .join('; ')}`,
     })),
+    ...t.corrections.map((c) => ({ seq: c.seq, text: correctionText(c) })),
     ...t.runbookChanges.map((c) => ({
       seq: c.seq,
       text: `resumed at ${c.at} by ${c.by} under a changed runbook (sha256 ${c.from.slice(0, 12)}… → ${c.to.slice(0, 12)}…): the steps the run had reached are the same`,

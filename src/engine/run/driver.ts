@@ -25,7 +25,8 @@ import { doneLines } from '../operator/run-end.js';
 import { Reporter } from '../operator/reporter.js';
 import { adoptableInstances } from './run-history.js';
 import { planRun, type RunRequest } from './run-plan.js';
-import { loadRunbook, type ActionRegistry } from '../runbook/runbook.js';
+import { loadRunbook, type ActionRegistry, type Runbook } from '../runbook/runbook.js';
+import { correctionHint, withCorrections } from './input-corrections.js';
 import { createRunDir, JOURNAL_FILE, LOCK_FILE, loadRun } from './runs.js';
 import type { LiveOptions } from '../runbook/settings.js';
 import { interactive } from '../operator/terminal.js';
@@ -52,6 +53,8 @@ export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> e
   scenario?: S;
   out: Writable;
   answersFile?: string;
+  /** Answers corrected on a resume (`--set key=VALUE`), over the answers file's. */
+  corrections?: Record<string, string>;
   yes: boolean;
   stealLock?: boolean;
   actions: ActionRegistry;
@@ -113,13 +116,15 @@ function announceTakeover(lock: RunLock, journal: Journal, reporter: Reporter): 
 }
 
 /** The closing lines of a run that stopped, on the record (a Ctrl-C at a prompt as an interruption), and its exit code. */
-function stopped(err: unknown, reporter: Reporter, runId: string, resuming: boolean, journal: Journal): number {
+function stopped(err: unknown, reporter: Reporter, runId: string, resuming: boolean, journal: Journal, runbook: Runbook): number {
   const code = err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
   if (err instanceof Interrupted) journal.append({ type: 'run.interrupted', signal: 'SIGINT', atQuestion: true });
   else journal.append({ type: 'run.stopped', exitCode: code, error: messageOf(err) });
   reporter.line('');
   reporter.line(`stopped: ${err instanceof Error ? err.message : String(err)}`);
   if (err instanceof DingoError && err.hint) reporter.line(`what to do: ${err.hint}`);
+  const correction = correctionHint(runbook, journal.state(), runId);
+  if (correction) reporter.line(correction);
   for (const l of recordedLines(journal.events())) reporter.line(l);
   if (code !== EXIT.badInput || resuming) reporter.line(`the run is saved; continue with: ${commandLine(['resume', runId])}`);
   if (!(err instanceof DingoError)) reporter.line(err instanceof Error ? (err.stack ?? String(err)) : String(err));
@@ -158,7 +163,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   const answersFile = o.answersFile
     ? resolve(o.answersFile)
     : (plan.startedWithAnswers ?? (mode === 'rehearsal' && unattended ? scenario?.answersFile : undefined));
-  const answers = mapAnswers(loadAnswers(answersFile, redactor), plan.answersMapping);
+  const answers = withCorrections(mapAnswers(loadAnswers(answersFile, redactor), plan.answersMapping), o.corrections ?? {}, runbook);
   checkAnswers(answersFile, answers, runbook, o.actions);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
   const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock, runtime, mode !== 'rehearsal');
@@ -234,6 +239,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       journal,
       events: journal.events(),
       answers,
+      corrected: Object.keys(o.corrections ?? {}),
       sameAs: plan.answersMapping?.sameAs,
       suggestions,
       yes: o.yes,
@@ -253,7 +259,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     await sendNotice(o.notifier, () => notice('done', EXIT.done), journal, reporter);
     return { runId, exitCode: EXIT.done, outputs: result.outputs };
   } catch (err) {
-    const exitCode = stopped(err, reporter, runId, resuming, journal);
+    const exitCode = stopped(err, reporter, runId, resuming, journal, runbook);
     const state = noticeStateOf(exitCode);
     // A journal that cannot be written any more (the reason it stopped, maybe) leaves the exit code as it is.
     await sendNotice(o.notifier, () => notice(state, exitCode, err), journal, reporter).catch(() => undefined);

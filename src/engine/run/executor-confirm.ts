@@ -5,6 +5,7 @@
  */
 import { confirmationMatches, describeExpected } from '../operator/confirmation.js';
 import { afterRecheck } from './resume-decision.js';
+import { stopBeforeConfirmation } from './executor-plan.js';
 import type { Run, Sequence, StepRun } from './executor-options.js';
 import { type StepState } from '../journal/replay.js';
 import { resolveValue } from '../runbook/template.js';
@@ -52,6 +53,10 @@ export async function confirm(run: Run, seq: Sequence, s: StepRun, params: Recor
     return;
   }
   journal.append({ type: 'evidence', step: id, facts });
+  if (run.opts.plan && coveredBy === undefined) {
+    seq.screen.confirmation(facts, false);
+    stopBeforeConfirmation(run, seq, step);
+  }
   const def = step.confirm ?? { typed: '', message: step.title };
   const expected = String(resolveValue(def.typed, seq.scope));
   const alsoAccept = def.alsoAccept === undefined ? undefined : String(resolveValue(def.alsoAccept, seq.scope));

@@ -5,24 +5,22 @@ import type { ExecuteOptions } from './executor-options.js';
 import type { Scope } from '../runbook/template.js';
 import { UsageError } from '../../core/errors.js';
 import { isRecord } from '../../core/json.js';
+import type { StepDef } from '../runbook/runbook.js';
+import { failedStep, inputsOf } from './input-corrections.js';
 
 /**
  * An answers file given to a resume may not change an input a finished step consumed: the platform
  * already holds what that step did with the old value. An input no finished step used yet may change.
  */
-function checkChangedInputs(opts: ExecuteOptions, scope: Scope): void {
+function checkChangedInputs(opts: ExecuteOptions, scope: Scope): Set<string> {
+  const changed = new Set<string>();
   const state = opts.journal.state();
   for (const input of opts.runbook.inputs) {
     if (!(input.name in state.inputs) || !(input.name in opts.answers.inputs)) continue;
     const was = state.inputs[input.name];
     const now = normaliseInput(input.type, opts.answers.inputs[input.name]);
     if (JSON.stringify(was) === JSON.stringify(now)) continue;
-    const ref = new RegExp(`\\$\\{inputs\\.${input.name}\\}`);
-    const consumer = opts.runbook.steps.find(
-      (st) =>
-        state.steps.get(st.id)?.status === 'finished' &&
-        ref.test(JSON.stringify([st.with, st.confirm ?? null, st.forEach?.items ?? null, st.forEach?.inputs ?? null])),
-    );
+    const consumer = finishedConsumer(opts, input.name);
     if (consumer) {
       throw new UsageError(
         `input "${input.name}" was ${JSON.stringify(was)} when step "${consumer.id}" ran; the answers file now says ${JSON.stringify(now)}`,
@@ -35,13 +33,49 @@ function checkChangedInputs(opts: ExecuteOptions, scope: Scope): void {
     if (problem !== true)
       throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
     scope.inputs[input.name] = now;
-    opts.journal.append({ type: 'input', name: input.name, value: now, source: 'answers' });
-    opts.reporter.notice(`${input.prompt}: changed to ${JSON.stringify(now)} (no finished step had used it)`);
+    const source = opts.corrected?.includes(input.name) ? 'set' : 'answers';
+    opts.journal.append({ type: 'input', name: input.name, value: now, source, was });
+    opts.reporter.notice(`${input.prompt}: changed from ${JSON.stringify(was)} to ${JSON.stringify(now)} (no finished step had used it)`);
+    changed.add(input.name);
+  }
+  return changed;
+}
+
+/** The finished step that used the input, if any: its answer can no longer change within the run. */
+function finishedConsumer(opts: ExecuteOptions, name: string): StepDef | undefined {
+  const steps = opts.journal.state().steps;
+  return opts.runbook.steps.find((st) => steps.get(st.id)?.status === 'finished' && inputsOf(opts.runbook, st).includes(name));
+}
+
+/**
+ * At a terminal, a resume of a run stopped at a failed step asks that step's questions again, the
+ * old answers as defaults (Enter keeps one); a changed answer is journaled as a correction.
+ */
+async function askFailedAgain(opts: ExecuteOptions, scope: Scope, changed: Set<string>): Promise<void> {
+  if (!opts.prompts.interactive) return;
+  const state = opts.journal.state();
+  const step = failedStep(opts.runbook, state);
+  if (!step) return;
+  for (const name of inputsOf(opts.runbook, step)) {
+    const input = opts.runbook.inputs.find((i) => i.name === name)!;
+    if (changed.has(name) || !(name in state.inputs) || finishedConsumer(opts, name)) continue;
+    const was = state.inputs[name];
+    const text = await opts.prompts.input({
+      key: name,
+      message: `${input.prompt} (step "${step.id}" failed with this answer; Enter keeps it)`,
+      default: Array.isArray(was) ? was.join(', ') : typeof was === 'string' ? was : JSON.stringify(was),
+      validate: (v) => checkInput(input, normaliseInput(input.type, v)),
+    });
+    const now = normaliseInput(input.type, text);
+    if (JSON.stringify(now) === JSON.stringify(was)) continue;
+    scope.inputs[name] = now;
+    opts.journal.append({ type: 'input', name, value: now, source: 'prompt', was });
+    opts.reporter.notice(`${input.prompt}: corrected from ${JSON.stringify(was)} to ${JSON.stringify(now)}`);
   }
 }
 
 export async function askInputs(opts: ExecuteOptions, scope: Scope): Promise<void> {
-  checkChangedInputs(opts, scope);
+  await askFailedAgain(opts, scope, checkChangedInputs(opts, scope));
   const missing = opts.runbook.inputs.filter((i) => !(i.name in scope.inputs));
   if (missing.length === 0) return;
   const given: AnswerShown[] = [];

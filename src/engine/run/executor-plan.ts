@@ -49,6 +49,20 @@ export function stopForPlan(run: Run, seq: Sequence, index: number): void {
   if (!run.opts.plan || seq.item) return;
   const step = seq.steps[index]!;
   if (change(run, step) === undefined || !wouldRun(run, seq, step)) return;
+  planned(run, seq, index, 'the first that changes the platform');
+}
+
+/**
+ * With --plan, at a step that asks a confirmation (its facts shown): a plan decides nothing, so no
+ * confirmation is taken from --yes, the answers file or the operator, and the run stops there. The
+ * live run or resume that goes on asks it.
+ */
+export function stopBeforeConfirmation(run: Run, seq: Sequence, step: StepDef): void {
+  if (run.opts.plan) planned(run, seq, seq.steps.indexOf(step), 'the first that asks to confirm: a plan confirms nothing');
+}
+
+function planned(run: Run, seq: Sequence, index: number, why: string): never {
+  const step = seq.steps[index]!;
   const total = seq.steps.length;
   const { reporter, journal } = run.opts;
   reporter.line('');
@@ -59,7 +73,7 @@ export function stopForPlan(run: Run, seq: Sequence, index: number): void {
     reporter.line(`  [${index + i + 1}/${total}] ${s.title} (${what ?? 'reads'}${confirm}${condition(s)})`);
   });
   journal.append({ type: 'run.planned', step: seq.prefix + step.id });
-  throw new Planned(`planned: nothing was changed; the run waits before step "${step.id}", the first that changes the platform`, {
+  throw new Planned(`planned: nothing was changed; the run waits before step "${step.id}", ${why}`, {
     hint: 'review the plan and the facts above; the recovery goes on from there',
   });
 }

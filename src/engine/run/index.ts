@@ -19,4 +19,6 @@ export {
 } from './resume-decision.js';
 export { abandonedInstances } from './run-history.js';
 export { type Notifier, type RunNotice } from './run-notice.js';
-export { JOURNAL_FILE, type RunSummary, checkStateDir, createRunDir, latestUnfinished, listRunIds, loadRun } from './runs.js';
+export { planRun } from './run-plan.js';
+export { parseCorrections } from './input-corrections.js';
+export { JOURNAL_FILE, type RunSummary, checkStateDir, createRunDir, listRunIds, loadRun, unfinishedRuns } from './runs.js';

@@ -173,16 +173,16 @@ export function listRunIds(stateDir: string): string[] {
   return names.filter((d) => existsSync(join(dir, d, JOURNAL_FILE))).sort();
 }
 
-/** The newest run that is neither done nor abandoned, for `resume` without an id. */
-export function latestUnfinished(stateDir: string): string | null {
-  const ids = listRunIds(stateDir).reverse();
-  for (const id of ids) {
+/** The runs that are neither done nor abandoned, newest first, for `resume` without an id. */
+export function unfinishedRuns(stateDir: string): RunSummary[] {
+  const runs: RunSummary[] = [];
+  for (const id of listRunIds(stateDir).reverse()) {
     try {
-      const status = loadRun(stateDir, id).status;
-      if (status !== 'done' && status !== 'abandoned') return id;
+      const run = loadRun(stateDir, id);
+      if (run.status !== 'done' && run.status !== 'abandoned') runs.push(run);
     } catch {
       // a damaged run is reported by `runs`, not resumed implicitly
     }
   }
-  return null;
+  return runs;
 }

@@ -77,7 +77,7 @@ export function s3Client(
   opts: S3ClientOptions,
   env: NodeJS.ProcessEnv,
   maxSockets: number,
-): { client: S3Client; agents: Agents; place: S3Place; timeoutMs: number } {
+): { client: S3Client; agents: Agents; place: S3Place; endpoint: string; timeoutMs: number } {
   if (opts.credentials) {
     secrets.register(opts.credentials.secretAccessKey);
     secrets.register(opts.credentials.sessionToken);
@@ -129,7 +129,7 @@ export function s3Client(
   // output for it (for a LIST, all 1000 entries of the page): a tenth of the client's CPU per request.
   client.middlewareStack.remove('loggerMiddleware');
   addDeadlines(client, timeoutMs);
-  return { client, agents, place, timeoutMs };
+  return { client, agents, place, endpoint, timeoutMs };
 }
 
 /** The variable the proxy of `endpoint` came from, as http-route.ts reads them (lower case first). */

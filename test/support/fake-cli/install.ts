@@ -32,6 +32,19 @@ export interface FakeClis {
   cleanup(): Promise<void>;
 }
 
+/** cf's config.json (cli util/configv3/json_config.go) for the world's logged-in user and target. */
+function cfConfig(cf: CfWorld): Record<string, unknown> {
+  return {
+    ConfigVersion: 3,
+    Target: cf.api.url,
+    APIVersion: cf.api.version,
+    AccessToken: 'bearer fake-cli-access-token',
+    RefreshToken: 'fake-cli-refresh-token',
+    OrganizationFields: { GUID: '', Name: cf.target.org ?? '' },
+    SpaceFields: { GUID: '', Name: cf.target.space ?? '', AllowSSH: false },
+  };
+}
+
 /** A temp dir with bin/cf, bin/bosh and their state files seeded from the given worlds. */
 export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld }): Promise<FakeClis> {
   const dir = await mkdtemp(join(tmpdir(), 'fake-cli-'));
@@ -39,9 +52,13 @@ export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld }):
   await mkdir(binDir);
   const cfState = join(dir, 'cf-state.json');
   const boshState = join(dir, 'bosh-state.json');
+  // The operator's cf login, where a real cf keeps it: CF_HOME/.cf/config.json.
+  const cfHome = join(dir, 'cf-home');
   if (worlds.cf) {
     await installFakeCli(binDir, 'cf');
     await writeFile(cfState, JSON.stringify(worlds.cf));
+    await mkdir(join(cfHome, '.cf'), { recursive: true });
+    await writeFile(join(cfHome, '.cf', 'config.json'), JSON.stringify(cfConfig(worlds.cf)));
   }
   if (worlds.bosh) {
     await installFakeCli(binDir, 'bosh');
@@ -50,7 +67,7 @@ export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld }):
   return {
     dir,
     binDir,
-    env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, FAKE_CF_STATE: cfState, FAKE_BOSH_STATE: boshState },
+    env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, FAKE_CF_STATE: cfState, FAKE_BOSH_STATE: boshState, CF_HOME: cfHome },
     readCf: async () => JSON.parse(await readFile(cfState, 'utf8')) as CfWorld,
     readBosh: async () => JSON.parse(await readFile(boshState, 'utf8')) as BoshWorld,
     cleanup: () => rm(dir, { recursive: true, force: true }),

@@ -1,0 +1,60 @@
+/**
+ * Correcting an answer where a step failed on it: `resume ID --set key=VALUE`, or, at a terminal,
+ * the failed step's questions asked again with the old answers as defaults. A correction is
+ * journaled with the answer it replaces (who and when with every event), and `show` and the report
+ * list it. An answer a finished step already used cannot change (executor-inputs.ts refuses it).
+ */
+import { commandLine } from '../../core/command-line.js';
+import { UsageError } from '../../core/errors.js';
+import type { Answers } from '../operator/answers.js';
+import type { RunState } from '../journal/replay.js';
+import type { Runbook, StepDef } from '../runbook/runbook.js';
+
+/** `key=VALUE` pairs of --set, each an input of the runbook: typos are refused naming the inputs. */
+export function parseCorrections(given: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of given ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) {
+      throw new UsageError(`--set ${JSON.stringify(pair)} is not key=VALUE`, {
+        hint: 'give the input and its corrected answer, e.g. --set space=NAME',
+      });
+    }
+    out[pair.slice(0, at).trim()] = pair.slice(at + 1);
+  }
+  return out;
+}
+
+/** The answers with --set's corrections over them; a key that is no input of the runbook is refused. */
+export function withCorrections(answers: Answers, corrections: Record<string, string>, runbook: Runbook): Answers {
+  const names = runbook.inputs.map((i) => i.name);
+  for (const key of Object.keys(corrections)) {
+    if (!names.includes(key)) {
+      throw new UsageError(`--set ${key}: runbook ${runbook.name} asks no input "${key}"`, {
+        hint: `correct the key; the runbook's inputs are: ${names.join(', ')}`,
+      });
+    }
+  }
+  return Object.keys(corrections).length ? { ...answers, inputs: { ...answers.inputs, ...corrections } } : answers;
+}
+
+/** The inputs a step uses (in its parameters, confirmation and for-each), in the runbook's order. */
+export function inputsOf(runbook: Runbook, step: StepDef): string[] {
+  const text = JSON.stringify([step.with, step.confirm ?? null, step.forEach?.items ?? null, step.forEach?.inputs ?? null]);
+  return runbook.inputs.map((i) => i.name).filter((name) => text.includes(`\${inputs.${name}}`));
+}
+
+/** The runbook's own step the run last failed at, if it is failed now. */
+export function failedStep(runbook: Runbook, state: RunState): StepDef | undefined {
+  return runbook.steps.find((s) => state.steps.get(s.id)?.status === 'failed');
+}
+
+/** For a run stopped at a failed step that used answers: the line naming how to correct one where it failed. */
+export function correctionHint(runbook: Runbook, state: RunState, runId: string): string | undefined {
+  const step = failedStep(runbook, state);
+  const names = step ? inputsOf(runbook, step) : [];
+  if (!step || names.length === 0) return undefined;
+  const placeholder = (name: string): string => (runbook.inputs.find((i) => i.name === name)?.type === 'string' ? 'NAME' : 'VALUE');
+  const lines = names.map((n) => commandLine(['resume', runId, '--set', `${n}=${placeholder(n)}`]));
+  return `if an answer step "${step.id}" used was wrong (${names.map((n) => `${n}: ${JSON.stringify(state.inputs[n])}`).join(', ')}), correct it where it failed: ${lines.join(', or ')} (at a terminal, resume asks it again)`;
+}
