@@ -167,12 +167,13 @@ export function chooseBackup(
 /** Where replay stopped for a target: the first transaction left out, and the newest one kept. */
 export function targetReached(
   target: TargetTime,
+  inclusive: boolean,
   replay: { lastTransactionAt: string | null; stoppedBefore: { transaction: string; at: string } | null },
   archiveEndedFirst: boolean,
 ): NonNullable<DrillReport['target']> {
   return {
     time: target.iso,
-    inclusive: true,
+    inclusive,
     stoppedBefore: archiveEndedFirst ? null : replay.stoppedBefore,
     lastTransactionAt: replay.lastTransactionAt,
     archiveEndedFirst,
