@@ -17,7 +17,7 @@ function lsnIn(segment: string, offset: number): bigint {
 }
 
 /** Where a complete backup's copy became consistent: its stop position, null when the sentinel does not say. */
-function backupStopLsn(b: BaseBackupInfo): bigint | null {
+export function backupStopLsn(b: BaseBackupInfo): bigint | null {
   return b.stopSegment === null || b.stopOffset === null ? null : lsnIn(b.stopSegment, b.stopOffset);
 }
 

@@ -99,7 +99,7 @@ export async function backupEnds(
 }
 
 /** A time kept to the second (S3's LastModified, a label's STOP TIME): what it dates happened by the end of that second. */
-function endOfSecond(at: Date): Date {
+export function endOfSecond(at: Date): Date {
   return new Date(Math.floor(at.getTime() / 1000) * 1000 + 999);
 }
 
