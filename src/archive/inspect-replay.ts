@@ -6,7 +6,7 @@ import type { ObjectInfo } from '../core/seams.js';
 import { secrets } from '../core/redact.js';
 import { backupLabelName } from '../wale/keys.js';
 import type { HistoryEntry } from '../wale/history.js';
-import type { BaseBackupInfo, LostWal, WalGap } from '../wale/report.js';
+import type { BackupWindow, BaseBackupInfo, LostWal, WalGap } from '../wale/report.js';
 import {
   compareSegments,
   formatTimeline,
@@ -126,6 +126,32 @@ export async function replayFromLatest(input: ReplayInput, found: Findings): Pro
     replay.restorable = true;
   }
   return replay;
+}
+
+/**
+ * What every base backup reaches, as `wal-g wal-verify` and pgBackRest `verify` check it: the walk
+ * LATEST gets (every segment from its start to the newest one on its chain), for each backup.
+ */
+export async function backupWindows(
+  infos: BaseBackupInfo[],
+  input: Omit<ReplayInput, 'latest' | 'latestBySegment'>,
+): Promise<BackupWindow[]> {
+  const windows: BackupWindow[] = [];
+  for (const backup of infos) {
+    const found: Findings = { problems: [], warnings: [] };
+    const r = await replayFromLatest({ ...input, latest: backup, latestBySegment: null }, found);
+    windows.push({
+      backup: backup.name,
+      complete: backup.complete,
+      restorable: r.restorable,
+      reachesTo: r.restorableTo,
+      reachesToAt: r.restorableToAt,
+      gaps: r.gaps,
+      lost: r.restorable ? r.lost : null,
+      problems: found.problems.map((p) => p.replace(/^LATEST \(([^)]+)\)/, '$1')),
+    });
+  }
+  return windows;
 }
 
 /** The timelines replay follows from LATEST's start, as spans of WAL positions. */

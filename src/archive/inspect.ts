@@ -9,13 +9,21 @@ import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { parseHistory, type HistoryEntry } from '../wale/history.js';
 import { describeBackup } from '../wale/backups.js';
 import { isLzop, lzopDecompress } from '../wale/lzop.js';
-import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
+import type { ArchiveReport, BackupWindow, BaseBackupInfo } from '../wale/report.js';
 import { parseSentinel, type Sentinel } from '../wale/sentinel.js';
 import { compareSegments, parseSegment } from '../wale/segments.js';
 import { parsePgVersion } from '../wale/version.js';
 import { archiveFingerprint } from './fingerprint.js';
 import { layoutFindings, sortKeys, type Findings, type SortedKeys } from './inspect-layout.js';
-import { backupWarnings, chooseLatest, replayFromLatest, walInventory, type Replay, type WalInventory } from './inspect-replay.js';
+import {
+  backupWarnings,
+  backupWindows,
+  chooseLatest,
+  replayFromLatest,
+  walInventory,
+  type Replay,
+  type WalInventory,
+} from './inspect-replay.js';
 import { listArchiveObjects, type ListOptions } from './parallel-listing.js';
 import { Gate } from '../core/concurrency.js';
 
@@ -32,10 +40,13 @@ export interface InspectInput {
   siblings?: string[];
   /** Reads running at once. */
   concurrency?: number;
+  /** Also walk the WAL from every base backup (`windows`), not only from LATEST. */
+  window?: boolean;
 }
 
 export interface InspectOptions extends ListOptions {
   siblings?: string[];
+  window?: boolean;
 }
 
 export async function inspectArchive(store: ObjectStore, url: string, opts: InspectOptions = {}): Promise<ArchiveReport> {
@@ -48,6 +59,7 @@ export async function inspectArchive(store: ObjectStore, url: string, opts: Insp
     read: (key) => store.get({ bucket, key }),
     siblings: opts.siblings,
     concurrency: opts.concurrency,
+    window: opts.window,
   });
 }
 
@@ -133,6 +145,7 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
   layoutFindings(bucket, prefix, keys, input.siblings ?? [], found);
   backupWarnings(infos, latest, found);
   let replay = NO_REPLAY;
+  let windows: BackupWindow[] | undefined;
   if (latest === null) {
     if (keys.objects.length > 0 && keys.layout !== 'wal-g') found.problems.push(noLatestProblem(url, infos));
   } else {
@@ -143,10 +156,11 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
     };
     const { segments, histories } = keys;
     replay = await replayFromLatest({ latest, latestBySegment, pgVersion, wal, segments, histories, readHistory }, found);
+    if (input.window) windows = await backupWindows(infos, { pgVersion, wal, segments, histories, readHistory });
   }
   if (!pgVersion && latest)
     found.warnings.push(`The PostgreSQL version is unknown (no readable extended_version.txt); WAL was checked as for 9.3 or later.`);
-  return report({ url, keys, infos, latest, latestBySegment, pgVersion, sysid, wal, replay, found });
+  return { ...report({ url, keys, infos, latest, latestBySegment, pgVersion, sysid, wal, replay, found }), ...(windows && { windows }) };
 }
 
 function noLatestProblem(url: string, infos: BaseBackupInfo[]): string {

@@ -1,17 +1,19 @@
-/** `dingo-recover archive inspect|swap`: the archive steps of the runbook, on their own. */
+/** `dingo-recover archive inspect|swap|mistakes`: the archive steps of the runbook, on their own, and the search for a bad transaction. */
 import type { Argv } from 'yargs';
 import { EXAMPLE_ARCHIVES } from './archive-examples.js';
 import { inspectCommand } from './archive-inspect.js';
+import { mistakesCommand } from './archive-mistakes.js';
 import { swapCommand } from './archive-swap.js';
 import type { GlobalArgs } from './global-options.js';
 
 export const archiveCommand = {
   command: 'archive <command>',
-  describe: 'wal-e archive tools: inspect, swap',
+  describe: 'wal-e archive tools: inspect, swap, mistakes',
   builder: (y: Argv<GlobalArgs>) =>
     y
       .command(inspectCommand)
       .command(swapCommand)
+      .command(mistakesCommand)
       .demandCommand(1)
       .example(`$0 archive inspect ${EXAMPLE_ARCHIVES.old}`, 'is the deleted instance restorable?'),
   handler: () => undefined,

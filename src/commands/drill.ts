@@ -16,6 +16,7 @@ import { renderDrillReport } from './render-drill.js';
 import { configurable } from './config-file.js';
 import { s3FlagOptions, storeFromFlags, walePrefixOption } from './s3-flags.js';
 import { type S3Flags } from '../core/s3-flags.js';
+import type { TargetFlags } from '../drill/recovery-target.js';
 import { setExitCode } from './exit-code.js';
 import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
 import { writeErr, writeOut } from './terminal-out.js';
@@ -25,7 +26,7 @@ import { drillNotice, notifyDrill, NOTIFY_ON_FLAG, type DrillEnd, type NotifyOn 
 import type { NotifyFormat } from './notify-formats.js';
 import { webhookFor, type Webhook } from './run-notifier.js';
 
-export interface DrillArgs extends S3Flags {
+export interface DrillArgs extends S3Flags, Omit<TargetFlags, 'targetTime'> {
   url: string;
   query?: string;
   expectRows?: number;
@@ -61,6 +62,27 @@ export const drillCommand = {
           describe:
             'restore the database as it was at this moment (ISO 8601 with its zone, e.g. 2016-11-21T14:01:30Z): the newest base backup that ended before it, WAL replayed up to it; a transaction committed exactly at that moment is included. Outside what the archive reaches: exit 4, naming the range',
         },
+        'target-xid': {
+          type: 'string',
+          describe:
+            'restore up to the commit of this transaction (archive mistakes lists them), included unless --target-exclusive: the earliest base backup, its WAL replayed until then. Not met in the archived WAL: exit 4',
+        },
+        'target-lsn': {
+          type: 'string',
+          describe:
+            'restore up to this WAL location (e.g. 0/3000060): the newest base backup that ended before it. Before the earliest backup ended or after the newest archived WAL: exit 4, naming the range',
+        },
+        'target-name': {
+          type: 'string',
+          describe: 'restore up to this named restore point (pg_create_restore_point); not met in the archived WAL: exit 4',
+        },
+        target: { type: 'string', describe: 'immediate: stop as soon as the base backup (LATEST) is consistent, replaying no later WAL' },
+        'target-exclusive': {
+          type: 'boolean',
+          describe:
+            'leave the target out: stop just before the transaction of --target-xid, the record at --target-lsn, a commit at --target-time',
+        },
+        'target-timeline': { type: 'string', describe: 'the timeline to recover along: latest (the default), current, or its number' },
         'pg-bin': { type: 'string', describe: 'folder of the PostgreSQL binaries (pg_ctl, psql) to restore with' },
         'docker-host': LOCAL_ENGINE_FLAG,
         workdir: { type: 'string', describe: 'where the scratch data folder goes (default: the temp folder)' },
@@ -86,6 +108,10 @@ export const drillCommand = {
       .example(
         `$0 drill ${EXAMPLE_ARCHIVES.old} --target-time 2016-11-21T14:01:30Z --query 'select count(*) from orders'`,
         'the database as it was at 14:01:30 UTC (e.g. just before a bad DELETE), and the moment replay stopped',
+      )
+      .example(
+        `$0 drill ${EXAMPLE_ARCHIVES.old} --target-xid 1843 --target-exclusive --query 'select count(*) from orders'`,
+        'the database just before transaction 1843 (a TRUNCATE that archive mistakes found) committed',
       )
       .example(
         `$0 drill ${EXAMPLE_ARCHIVES.old} --query 'select count(*) from orders' --max-age 24h`,
@@ -130,11 +156,15 @@ export async function runDrillCommand(
     if (argv.expectRows !== undefined && (!Number.isInteger(argv.expectRows) || argv.expectRows < 0)) {
       throw new UsageError(`--expect-rows must be a whole number of rows, not "${argv.expectRows}"`);
     }
-    if (argv.targetTime !== undefined && argv.maxAge !== undefined) {
-      throw new UsageError('--max-age checks the latest base backup and --target-time restores an older one: give one of them');
-    }
     const { parseTargetTime } = await import('../drill/target-time.js');
+    const { recoveryTargetOf } = await import('../drill/recovery-target.js');
     const targetTime = argv.targetTime === undefined ? undefined : parseTargetTime(argv.targetTime);
+    const target = recoveryTargetOf({ ...argv, targetTime }) ?? undefined;
+    if (target && argv.maxAge !== undefined) {
+      throw new UsageError(
+        `--max-age checks the latest base backup and --${target.stop.kind === 'immediate' ? 'target' : `target-${target.stop.kind}`} restores to a target: give one of them`,
+      );
+    }
     const { runDrill } = await import('../drill/drill.js');
     const { localProcesses } = await import('../systems/processes.js');
     const { dockerEngine } = await import('../systems/docker-engine.js');
@@ -144,7 +174,7 @@ export async function runDrillCommand(
       store: await storeFromFlags(argv),
       query: argv.query,
       expectRows: argv.expectRows,
-      targetTime,
+      target,
       maxAgeMs: argv.maxAge === undefined ? undefined : parseDuration(argv.maxAge, '--max-age'),
       deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
       pgBin: argv.pgBin,

@@ -69,7 +69,7 @@ export const COMMANDS = {
   },
   archive: {
     command: 'archive <command>',
-    describe: 'wal-e archive tools: inspect, swap',
+    describe: 'wal-e archive tools: inspect, swap, mistakes',
     load: async () => (await import('./archive.js')).archiveCommand,
   },
   drill: {

@@ -34,9 +34,15 @@ export function renderDrillReport(r: DrillReport): string {
 /** The moment restored to, and where replay stopped. */
 function targetLines(r: DrillReport): [string, string][] {
   const t = r.target;
-  if (!t) return [];
+  if (!t)
+    return r.stop
+      ? [
+          ['restored to', r.stop.target],
+          ['replay stopped', r.stop.stopped ?? 'where the server log does not say'],
+        ]
+      : [];
   return [
-    ['restored to', `${t.time} (a transaction committed exactly then is included)`],
+    ['restored to', `${t.time} (a transaction committed exactly then is ${t.inclusive ? 'included' : 'left out'})`],
     [
       'replay stopped',
       t.stoppedBefore

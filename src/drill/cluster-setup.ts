@@ -16,9 +16,9 @@ import { IMAGE_DATA_DIR, IMAGE_PORT, IMAGE_SOCKET_DIR, requireImage } from '../s
 import { sandboxSettings, settingsFor } from '../systems/pg-sandbox.js';
 import { DrillFailed } from './exit-codes.js';
 import { chooseLocalPg, majorNumber, type LocalPg } from './local-pg.js';
-import { recoveryTargetSettings, writeRecoveryConfig } from './recovery-config.js';
+import { writeRecoveryConfig } from './recovery-config.js';
+import { targetSettings, type RecoveryTarget } from './recovery-target.js';
 import { ScratchCluster } from './scratch-cluster.js';
-import type { TargetTime } from './target-time.js';
 import { localRestoreCommand } from './wal-download.js';
 import type { Workdir } from './workdir.js';
 
@@ -69,7 +69,7 @@ export interface ClusterSetup {
   paths: Workdir;
   pg: DrillServer;
   as: RunAs;
-  target: TargetTime | null;
+  target: RecoveryTarget | null;
   processes: LocalProcesses;
 }
 
@@ -87,7 +87,6 @@ export async function prepareCluster(s: ClusterSetup): Promise<ScratchCluster> {
     ? { dataDir: IMAGE_DATA_DIR, socketDir: IMAGE_SOCKET_DIR, port: IMAGE_PORT, walDir: IMAGE_WAL_DIR }
     : { dataDir: paths.dataDir, socketDir: paths.socketDir, port: await freePort(), walDir: paths.walDir };
   const restoreCommand = localRestoreCommand(seen.walDir);
-  const targetTime = s.target?.text;
   await writeRecoveryConfig({
     dataDir: paths.dataDir,
     major: pg.major,
@@ -95,10 +94,10 @@ export async function prepareCluster(s: ClusterSetup): Promise<ScratchCluster> {
     port: seen.port,
     socketDir: seen.socketDir,
     as,
-    targetTime,
+    target: s.target,
   });
   // From PostgreSQL 12 on the recovery settings are settings like any other: the command line wins over the files.
-  const targetSettings = targetTime && majorNumber(pg.major) >= 12 ? recoveryTargetSettings(targetTime, pg.major) : [];
+  const stopSettings = s.target && majorNumber(pg.major) >= 12 ? targetSettings(s.target, pg.major) : [];
   const settings = settingsFor(majorNumber(pg.major), [
     ...sandboxSettings({
       ...seen,
@@ -108,8 +107,8 @@ export async function prepareCluster(s: ClusterSetup): Promise<ScratchCluster> {
     }),
     ['hot_standby', 'off'],
     ['fsync', 'off'],
-    ['recovery_target_timeline', 'latest'],
-    ...targetSettings,
+    ['recovery_target_timeline', s.target?.timeline ?? 'latest'],
+    ...stopSettings,
   ]);
   const common = { bin: pg.bin, dataDir: paths.dataDir, socketDir: paths.socketDir, port: seen.port, as, processes: s.processes };
   if (!pg.engine) return new ScratchCluster({ ...common, logFile: join(paths.dir, 'postgresql.log'), settings });

@@ -38,8 +38,8 @@ export interface DrillReport {
   target: {
     /** The moment, in UTC. */
     time: string;
-    /** A transaction committed exactly at `time` is in the restored database. */
-    inclusive: true;
+    /** A transaction committed exactly at `time` is in the restored database (false with --target-exclusive). */
+    inclusive: boolean;
     /** The first transaction left out (committed after `time`): replay stopped before it. Null when none was archived. */
     stoppedBefore: { transaction: string; at: string } | null;
     /** The newest transaction in the restored database (pg_last_xact_replay_timestamp). */
@@ -47,6 +47,8 @@ export interface DrillReport {
     /** No transaction after `time` was archived: the restore holds everything archived. */
     archiveEndedFirst: boolean;
   } | null;
+  /** Any target (recovery-target.ts): what it was, the flags that restore to it, and where the server log says replay stopped. */
+  stop: { target: string; flags: string[]; stopped: string | null } | null;
   query: { sql: string; rowCount: number; rows: string[][]; expectedRows: number | null };
   warnings: string[];
   /** The scratch folder, when kept with --keep. */

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
-import type { BaseBackupInfo } from '../wale/report.js';
+import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
 import { localProcesses } from '../systems/processes.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
@@ -24,6 +24,8 @@ import { DrillFailed } from './exit-codes.js';
 import { asDrillFailure } from './failures.js';
 import { chooseServer, prepareCluster, serverHow, type DrillServer } from './cluster-setup.js';
 import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
+import { describeStop, targetFlags, targetSettingName, type RecoveryTarget } from './recovery-target.js';
+import { backupForStop, targetNotInArchive } from './target-backup.js';
 import { endedShortOfTarget, parseRecoveryLog } from './recovery-log.js';
 import { replayFacts, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
@@ -34,6 +36,17 @@ import { downloadWal, type WalDownloaded } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths, type Workdir } from './workdir.js';
 
 export type { DrillReport };
+
+/** What a `look` is given: the recovered scratch server, the archived WAL the drill fetched (decompressed), the base backup. */
+export interface RestoredCopy {
+  cluster: ScratchCluster;
+  walDir: string;
+  pg: DrillServer;
+  backup: BaseBackupInfo;
+  report: ArchiveReport;
+  /** The bootstrap superuser's connection, for catalog reads that need no reader. */
+  conn: { user: string; database: string };
+}
 
 export interface DrillOptions {
   /** s3://BUCKET/PREFIX/ of the wal-e archive. */
@@ -64,6 +77,12 @@ export interface DrillOptions {
    * (a transaction committed exactly then is included), instead of LATEST and all its WAL.
    */
   targetTime?: TargetTime;
+  /** Stop replay elsewhere (a transaction, a WAL location, a restore point, the backup's end), or at `targetTime` exclusively or on a timeline. */
+  target?: RecoveryTarget;
+  /** The complete base backup to restore (by name) instead of the one the target chooses. */
+  backup?: string;
+  /** Looks at the restored copy (as the reader role, through `copy.cluster.read`) before the query; the copy is removed after. */
+  look?: (copy: RestoredCopy) => Promise<void>;
   signal?: AbortSignal;
   now?: () => Date;
   progress?: (message: string) => void;
@@ -149,7 +168,9 @@ function whatItWasDoing(drill: Drill): string {
 
 async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const { opts, processes } = drill;
-  const target = opts.targetTime ?? null;
+  const target: RecoveryTarget | null =
+    opts.target ?? (opts.targetTime ? { stop: { kind: 'time', time: opts.targetTime }, exclusive: false, timeline: 'latest' } : null);
+  const time = target?.stop.kind === 'time' ? target.stop.time : null;
   // Replay to a moment stops short of the newest WAL on purpose; what is lost after it does not matter.
   const requireComplete = target ? false : (opts.requireComplete ?? true);
   drill.say(`inspecting ${drill.archive}`);
@@ -159,12 +180,16 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   if (!target) drill.warnings.push(...report.warnings, ...report.problems);
   const where = { store: opts.store, bucket: drill.bucket, prefix: drill.prefix, processes };
   const now = opts.now ?? (() => new Date());
-  const ends = target ? await backupEnds(where, report) : null;
-  const chosen = target && ends ? chooseBackup(ends.known, report, target, ends.unknown) : null;
-  const latest = chosen?.backup ?? newest;
+  const ends = time && opts.backup === undefined ? await backupEnds(where, report) : null;
+  const chosen = time && ends ? chooseBackup(ends.known, report, time, ends.unknown) : null;
+  const latest =
+    chosen?.backup ??
+    (target && (target.stop.kind !== 'time' || opts.backup !== undefined)
+      ? backupForStop(report, target.stop, newest, opts.backup)
+      : newest);
   const age = chosen
     ? { finished: chosen.finished, ageMs: now().getTime() - chosen.finished.at.getTime() }
-    : await checkAge(where, latest, now, opts.maxAgeMs);
+    : await checkAge(where, latest, now, target ? undefined : opts.maxAgeMs);
   const major = archiveMajor(report, latest);
   const pg = await chooseServer(major, opts, processes);
   const as = processes.scratchAccount();
@@ -178,7 +203,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   // Our catalog reads are the bootstrap superuser's, the only role whose role-level libraries PGOPTIONS may switch off;
   // the query runs as the reader role, no superuser, and under --db-user by SET ROLE.
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
-  drill.say(target ? `replaying WAL up to ${target.text}` : 'replaying WAL');
+  drill.say(target ? `replaying WAL up to ${time ? time.text : describeStop(target.stop)}` : 'replaying WAL');
   const recoveryStarted = Date.now();
   const { restored, archiveEndedFirst } = await recover(drill, cluster, conn, target, pg.major);
   const recoveryMs = Date.now() - recoveryStarted;
@@ -188,12 +213,13 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     target && !archiveEndedFirst
       ? null
       : archiveEndedFirst
-        ? (checkReplayReached(drill.warnings, replay, report, major, true, target) ?? report.lost)
+        ? (checkReplayReached(drill.warnings, replay, report, major, true, time) ?? report.lost)
         : (report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete));
   const sql = opts.query ?? DEFAULT_QUERY;
   // What this changes in the throwaway copy (roles' powers) is no news about the archive: not a warning.
   await restored.prepareReading(conn, majorNumber(pg.major));
   // The operator's query may reach the archive's views and foreign tables: none runs as a superuser, loads a library or reads a foreign table.
+  if (opts.look) await opts.look({ cluster: restored, walDir: paths.walDir, pg, backup: latest, report, conn });
   if (opts.query) await disarmForQuery(async (database, text) => (await restored.query(text, { ...conn, database })).rows, conn.database);
   const rows = await queryRestored(restored, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
   return {
@@ -215,7 +241,12 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
       timeline: replay.timeline,
       lost,
     },
-    target: target && targetReached(target, replay, archiveEndedFirst),
+    target: time && targetReached(time, !target?.exclusive, replay, archiveEndedFirst),
+    stop: target && {
+      target: describeStop(target.stop),
+      flags: targetFlags(target),
+      stopped: parseRecoveryLog(await restored.log()).stopped,
+    },
     query: { sql, rowCount: rows.length, rows: rows.slice(0, SAMPLE_ROWS), expectedRows: opts.expectRows ?? null },
     warnings: drill.warnings,
     workdir: opts.keep ? drill.workdir : null,
@@ -233,19 +264,23 @@ async function recover(
   drill: Drill,
   cluster: ScratchCluster,
   conn: { user: string; database: string },
-  target: TargetTime | null,
+  target: RecoveryTarget | null,
   major: string,
 ): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean }> {
   try {
     await cluster.start();
     await cluster.waitRecovered({ ...conn, signal: drill.deadline.signal });
-    return { restored: cluster, archiveEndedFirst: target !== null && endedShortOfTarget(parseRecoveryLog(await cluster.log()), major) };
+    const log = parseRecoveryLog(await cluster.log());
+    // A transaction, a location or a restore point that replay never met is not in the archive: never a restore "to" it.
+    if (target && target.stop.kind !== 'time' && log.stopped === null) throw targetNotInArchive(target.stop, log.redoDoneAt);
+    return { restored: cluster, archiveEndedFirst: target?.stop.kind === 'time' && endedShortOfTarget(log, major) };
   } catch (err) {
     if (!target || !(err instanceof DrillFailed) || !parseRecoveryLog(await cluster.log()).targetNotReached) throw err;
+    if (target.stop.kind !== 'time') throw targetNotInArchive(target.stop, null);
   }
-  drill.say(`recovery ended before ${target.text}: replaying all the archived WAL`);
+  drill.say(`recovery ended before ${target.stop.time.text}: replaying all the archived WAL`);
   await cluster.stop();
-  const restored = cluster.withSettings([['recovery_target_time', '']]);
+  const restored = cluster.withSettings([[targetSettingName(target.stop), '']]);
   drill.cluster = restored;
   await restored.start();
   await restored.waitRecovered({ ...conn, signal: drill.deadline.signal });

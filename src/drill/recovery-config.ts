@@ -13,6 +13,7 @@ import { DrillFailed } from './exit-codes.js';
 import { kindOf } from '../core/file-kind.js';
 import { majorNumber } from './local-pg.js';
 import type { RunAs } from '../systems/processes.js';
+import { targetSettings, type RecoveryTarget } from './recovery-target.js';
 
 export interface RecoverySettings {
   dataDir: string;
@@ -24,17 +25,8 @@ export interface RecoverySettings {
   socketDir: string;
   /** Owner of the written files (PostgreSQL's account when we run as root). */
   as?: RunAs;
-  /** Stop replay at this moment (PostgreSQL timestamptz text) and end recovery there. */
-  targetTime?: string;
-}
-
-/**
- * Replay up to `time`, a transaction committed exactly then included, then end recovery and accept
- * queries: promote (9.5+), or do not pause (9.1 to 9.4). The copy is scratch, so ending its recovery harms nothing.
- */
-export function recoveryTargetSettings(time: string, major: string): [string, string][] {
-  const end: [string, string] = majorNumber(major) >= 9.5 ? ['recovery_target_action', 'promote'] : ['pause_at_recovery_target', 'false'];
-  return [['recovery_target_time', time], ['recovery_target_inclusive', 'true'], end];
+  /** Stop replay there (recovery-target.ts) and end recovery. */
+  target?: RecoveryTarget | null;
 }
 
 /** A string literal in postgresql.conf / recovery.conf syntax. */
@@ -100,8 +92,11 @@ export async function writeRecoveryConfig(s: RecoverySettings): Promise<string[]
     await remove(join(s.dataDir, name));
   }
   const modern = majorNumber(s.major) >= 12;
-  const recovery = [`restore_command = ${confString(s.restoreCommand)}`, `recovery_target_timeline = 'latest'`];
-  if (s.targetTime) recovery.push(...recoveryTargetSettings(s.targetTime, s.major).map(([k, v]) => `${k} = ${confString(v)}`));
+  const recovery = [
+    `restore_command = ${confString(s.restoreCommand)}`,
+    `recovery_target_timeline = ${confString(s.target?.timeline ?? 'latest')}`,
+  ];
+  if (s.target) recovery.push(...targetSettings(s.target, s.major).map(([k, v]) => `${k} = ${confString(v)}`));
   await put(
     'postgresql.conf',
     [

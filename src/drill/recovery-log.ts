@@ -11,6 +11,8 @@ export interface RecoveryLog {
   stoppedBefore: { transaction: string; at: string } | null;
   /** Recovery ended (PostgreSQL 13+: FATAL) before it reached its target: no later transaction was archived. */
   targetNotReached: boolean;
+  /** Where a recovery target stopped replay, as the log says it ("after commit of transaction 740, time …"). */
+  stopped: string | null;
   fatal: string[];
 }
 
@@ -27,6 +29,7 @@ export function parseRecoveryLog(log: string): RecoveryLog {
     lastTransactionAt: lastTx,
     newTimeline: tli ? Number(tli) : null,
     stoppedBefore: stop ? { transaction: stop[1]!, at: stop[2]!.trim() } : null,
+    stopped: [...log.matchAll(/recovery stopping (.+)$/gm)].pop()?.[1]?.trim() ?? null,
     targetNotReached: /recovery ended before configured recovery target was reached/.test(log),
     fatal,
   };

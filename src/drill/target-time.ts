@@ -99,7 +99,7 @@ export async function backupEnds(
 }
 
 /** A time kept to the second (S3's LastModified, a label's STOP TIME): what it dates happened by the end of that second. */
-function endOfSecond(at: Date): Date {
+export function endOfSecond(at: Date): Date {
   return new Date(Math.floor(at.getTime() / 1000) * 1000 + 999);
 }
 
@@ -167,12 +167,13 @@ export function chooseBackup(
 /** Where replay stopped for a target: the first transaction left out, and the newest one kept. */
 export function targetReached(
   target: TargetTime,
+  inclusive: boolean,
   replay: { lastTransactionAt: string | null; stoppedBefore: { transaction: string; at: string } | null },
   archiveEndedFirst: boolean,
 ): NonNullable<DrillReport['target']> {
   return {
     time: target.iso,
-    inclusive: true,
+    inclusive,
     stoppedBefore: archiveEndedFirst ? null : replay.stoppedBefore,
     lastTransactionAt: replay.lastTransactionAt,
     archiveEndedFirst,

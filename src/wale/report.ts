@@ -36,6 +36,22 @@ export interface LostWal {
   to: string;
 }
 
+/** What one base backup reaches (`archive inspect --window`): its WAL from its start to the archive's end, checked as LATEST's is. */
+export interface BackupWindow {
+  backup: string;
+  complete: boolean;
+  /** A restore of it comes up consistent: every segment to its stop is archived. */
+  restorable: boolean;
+  /** The last segment its replay reaches without a hole, and when it was archived. */
+  reachesTo: string | null;
+  reachesToAt: string | null;
+  /** Missing WAL between its start and the newest segment on its chain. */
+  gaps: WalGap[];
+  /** What its replay cannot reach. */
+  lost: LostWal | null;
+  problems: string[];
+}
+
 export type ArchiveLayout = 'wal-e' | 'wal-g' | 'mixed' | 'unknown' | 'empty';
 
 export interface ArchiveReport {
@@ -78,4 +94,6 @@ export interface ArchiveReport {
   unknownKeys: string[];
   /** sha256 over (key, size, etag) of every object: changes when the archive does. */
   fingerprint: string;
+  /** Every base backup's reach, oldest first (only when asked for: `archive inspect --window`). */
+  windows?: BackupWindow[];
 }

@@ -12,6 +12,8 @@ import { confString, writeRecoveryConfig } from '../../src/drill/recovery-config
 import { shellQuote } from '../../src/systems/pg-sandbox.js';
 import { localRestoreCommand } from '../../src/drill/wal-download.js';
 import { parseRecoveryLog } from '../../src/drill/recovery-log.js';
+import { parseTargetTime } from '../../src/drill/target-time.js';
+import { recoveryTargetOf, type TargetFlags } from '../../src/drill/recovery-target.js';
 import { Readable } from 'node:stream';
 
 const dirs: string[] = [];
@@ -95,14 +97,68 @@ describe('recovery configuration', () => {
     const written = async (major: string, file: string): Promise<string> => {
       const data = await mkdtemp(join(tmpdir(), 'drill-conf-'));
       dirs.push(data);
-      const targetTime = '2016-11-21 14:01:30+00';
-      await writeRecoveryConfig({ dataDir: data, major, restoreCommand: 'x %f %p', port: 5433, socketDir: '/tmp/s', targetTime });
+      const time = parseTargetTime('2016-11-21 14:01:30Z');
+      const target = { stop: { kind: 'time' as const, time }, exclusive: false, timeline: 'latest' };
+      await writeRecoveryConfig({ dataDir: data, major, restoreCommand: 'x %f %p', port: 5433, socketDir: '/tmp/s', target });
       return readFile(join(data, file), 'utf8');
     };
     const target = "recovery_target_time = '2016-11-21 14:01:30+00'\nrecovery_target_inclusive = 'true'\n";
     expect(await written('15', 'postgresql.auto.conf')).toContain(`${target}recovery_target_action = 'promote'\n`);
     expect(await written('9.5', 'recovery.conf')).toContain(`${target}recovery_target_action = 'promote'\n`);
     expect(await written('9.4', 'recovery.conf')).toContain(`${target}pause_at_recovery_target = 'false'\n`);
+  });
+
+  it("a transaction, a WAL location, a restore point or the backup's end, exclusive or on a timeline, in recovery.conf before 12 and settings from 12", async () => {
+    const written = async (major: string, file: string, flags: TargetFlags): Promise<string> => {
+      const data = await mkdtemp(join(tmpdir(), 'drill-conf-'));
+      dirs.push(data);
+      await writeRecoveryConfig({
+        dataDir: data,
+        major,
+        restoreCommand: 'x %f %p',
+        port: 5433,
+        socketDir: '/tmp/s',
+        target: recoveryTargetOf(flags),
+      });
+      return readFile(join(data, file), 'utf8');
+    };
+    expect(await written('10', 'recovery.conf', { targetXid: '740', targetExclusive: true, targetTimeline: '2' })).toBe(
+      "restore_command = 'x %f %p'\nrecovery_target_timeline = '2'\nrecovery_target_xid = '740'\nrecovery_target_inclusive = 'false'\nrecovery_target_action = 'promote'\n",
+    );
+    expect(await written('12', 'postgresql.auto.conf', { targetLsn: '0/3000060' })).toContain(
+      "recovery_target_timeline = 'latest'\nrecovery_target_lsn = '0/3000060'\nrecovery_target_inclusive = 'true'\nrecovery_target_action = 'promote'\n",
+    );
+    expect(await written('17', 'postgresql.auto.conf', { targetName: "it's-before" })).toContain(
+      "recovery_target_name = 'it''s-before'\nrecovery_target_action",
+    );
+    expect(await written('14', 'postgresql.auto.conf', { target: 'immediate', targetTimeline: 'current' })).toContain(
+      "recovery_target_timeline = 'current'\nrecovery_target = 'immediate'\nrecovery_target_action = 'promote'\n",
+    );
+    // 9.6 has no recovery_target_lsn: refused, naming the setting, rather than a target PostgreSQL would ignore.
+    await expect(written('9.6', 'recovery.conf', { targetLsn: '0/3000060' })).rejects.toThrow(/PostgreSQL 9.6 has no recovery_target_lsn/);
+  });
+
+  it('refuses target flags that are malformed, several, or without a target', () => {
+    for (const [flags, why] of [
+      [{ targetXid: '2' }, /is not a transaction id/],
+      [{ targetXid: '4294967296' }, /is not a transaction id/],
+      [{ targetLsn: '0/XYZ' }, /is not a WAL location/],
+      [{ targetName: 'a\nb' }, /no control character/],
+      [{ targetName: 'x'.repeat(64) }, /1 to 63 bytes/],
+      [{ target: 'latest' }, /only "immediate"/],
+      [{ targetXid: '740', targetLsn: '0/1' }, /--target-xid and --target-lsn are several places to stop/],
+      [{ targetTimeline: '2' }, /needs a target/],
+      [{ targetName: 'p', targetExclusive: true }, /not to restore point/],
+      [{ targetXid: '740', targetTimeline: 'newest' }, /is not a timeline/],
+    ] as [TargetFlags, RegExp][]) {
+      expect(() => recoveryTargetOf(flags), JSON.stringify(flags)).toThrow(why);
+    }
+    expect(recoveryTargetOf({})).toBeNull();
+    expect(recoveryTargetOf({ targetLsn: '0/3000060', targetExclusive: true })).toEqual({
+      stop: { kind: 'lsn', lsn: '0/3000060' },
+      exclusive: true,
+      timeline: 'latest',
+    });
   });
 });
 
@@ -123,6 +179,7 @@ describe('server log', () => {
       newTimeline: 2,
       stoppedBefore: null,
       targetNotReached: false,
+      stopped: null,
       fatal: ['FATAL:  could not locate required checkpoint record'],
     });
   });
@@ -136,7 +193,12 @@ describe('server log', () => {
         'LOG:  last completed transaction was at log time 2026-11-25 07:49:22.733515+00',
       ].join('\n'),
     );
-    expect(stopped).toMatchObject({ stoppedBefore: { transaction: '727', at: '2026-11-25 07:49:23.77049+00' }, targetNotReached: false });
+    expect(stopped).toMatchObject({
+      stoppedBefore: { transaction: '727', at: '2026-11-25 07:49:23.77049+00' },
+      stopped: 'before commit of transaction 727, time 2026-11-25 07:49:23.77049+00',
+      targetNotReached: false,
+    });
+    expect(parseRecoveryLog('LOG:  recovery stopping after reaching consistency\n').stopped).toBe('after reaching consistency');
     const short = parseRecoveryLog('FATAL:  recovery ended before configured recovery target was reached\n');
     expect(short).toMatchObject({ stoppedBefore: null, targetNotReached: true });
   });

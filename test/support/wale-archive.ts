@@ -34,6 +34,8 @@ export interface GenerateOptions {
   batches?: { count: number; rows: number; backupAfter?: number };
   /** A tenant's preparations: SQL run in the postgres database before the base backup, and lines put in its postgresql.auto.conf (not loaded by the generating server). */
   tenant?: { sql: string[]; autoConf: string[] };
+  /** Statements run after the batches, each in a transaction of its own (a bad DELETE, a TRUNCATE): their ids come back in `mistakes`. */
+  mistakes?: string[];
   /** The server's bin folder (default Debian's 15): initdb, pg_ctl, postgres, psql. */
   bin?: string;
   /** The server's log_timezone, which the backup label's START and STOP TIME are written in (default initdb's). */
@@ -62,6 +64,8 @@ export interface GeneratedArchive {
   backups: { name: string; ended: Date; startSegment: string; stopSegment: string; label: string }[];
   /** The server's major version, e.g. "10" or "15". */
   major: string;
+  /** Each of `mistakes`: the statement and the id of the transaction it committed in. */
+  mistakes: { sql: string; xid: string }[];
 }
 
 interface Batch {
@@ -185,6 +189,11 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         batches.push({ lastId: from + opts.batches!.rows, before, committed });
         if (opts.batches?.backupAfter === i + 1) await takeBackup();
       }
+      const mistakes: { sql: string; xid: string }[] = [];
+      for (const statement of opts.mistakes ?? []) {
+        const xid = (await psql('-c', 'begin', '-c', statement, '-c', 'select txid_current()', '-c', 'commit')).stdout.trim();
+        mistakes.push({ sql: statement, xid: String(Number(xid) % 2 ** 32) });
+      }
       const latest = backups[backups.length - 1]!;
       let written = batches.length * (opts.batches?.rows ?? 0);
       let lastSwitched = '';
@@ -225,6 +234,7 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         batches,
         backups: backups.map(({ name, ended, start, stop, label }) => ({ name, ended, startSegment: start, stopSegment: stop[2]!, label })),
         major,
+        mistakes,
       };
     } finally {
       await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').catch(() => undefined);
