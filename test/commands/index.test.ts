@@ -7,6 +7,6 @@ describe('the command table', () => {
       const loaded = await entry.load();
       expect({ command: loaded.command, describe: loaded.describe }).toEqual({ command: entry.command, describe: entry.describe });
     }
-    expect(Object.keys(COMMANDS)).toHaveLength(17);
+    expect(Object.keys(COMMANDS)).toHaveLength(18);
   });
 });
