@@ -23,7 +23,8 @@ function decoded(part: string): string {
 
 /** What the notice says, in a line a chat shows. */
 function textOf(n: RunNotice): string {
-  const run = `dingo-recover run ${n.runId} (${n.runbook}${n.mode === 'rehearsal' ? ', a rehearsal' : ''})`;
+  const about = n.subject ? `, instance ${n.subject.instanceGuid}` : '';
+  const run = `dingo-recover run ${n.runId} (${n.runbook}${about}${n.mode === 'rehearsal' ? ', a rehearsal' : ''})`;
   const at = n.step ? ` at step ${n.step}` : '';
   const why = n.message ? `: ${n.message}` : '';
   switch (n.state) {
@@ -55,6 +56,8 @@ export function noticeBody(n: RunNotice): Record<string, unknown> {
     exitCode: n.exitCode,
     operator: r(n.operator),
     message: r(n.message),
+    subject: secrets.redactValue(n.subject),
+    outputs: secrets.redactValue(n.outputs),
   };
 }
 

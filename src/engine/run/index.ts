@@ -19,4 +19,5 @@ export {
 } from './resume-decision.js';
 export { abandonedInstances } from './run-history.js';
 export { type Notifier, type RunNotice } from './run-notice.js';
+export { type RunProduced } from './run-outputs.js';
 export { JOURNAL_FILE, type RunSummary, checkStateDir, createRunDir, latestUnfinished, listRunIds, loadRun } from './runs.js';
