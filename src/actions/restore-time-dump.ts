@@ -12,6 +12,7 @@ import { DrillFailed } from '../drill/exit-codes.js';
 import { dumpDatabases } from '../volumes/look.js';
 import { restoreOnce, scratchFolder, stopLeftoverServer, stopLeftoversIn } from './support/restore-copy.js';
 import { scratchEngine } from './support/scratch-engine.js';
+import { DUMP } from './support/records.js';
 
 /**
  * The copy restored to the moment; restored again when it is gone (a resume after the temp folder
@@ -52,7 +53,7 @@ const dump = defineAction({
   outputs: {
     outDir: output('string', 'the folder of the dumps (empty when nothing was restored)'),
     dataDir: output('string', 'the copy dumped (restored again when the first was gone)'),
-    dumps: output('object[]', 'each dump: database, file, bytes, row counts'),
+    dumps: output('object[]', 'each dump: database, file, bytes, row counts', DUMP),
   },
   safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
   result: (o) => (o.outDir ? `${o.dumps.length} dump(s) in ${o.outDir}` : 'nothing to dump: the copy was not restored here'),

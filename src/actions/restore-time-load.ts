@@ -13,7 +13,8 @@ import { utcStamp } from '../core/utc-stamp.js';
 import type { CellDocker } from '../adapters/docker.js';
 import { loginChain, type PgLogin } from '../adapters/postgres.js';
 import { createDatabase, databaseHolds, pgRestore, renameDatabase } from '../adapters/pg-load.js';
-import { parseDumpFacts, type DumpFacts } from '../volumes/dump-facts.js';
+import type { DumpFacts } from '../volumes/dump-facts.js';
+import { DUMP } from './support/records.js';
 import { formatBytes } from '../core/format.js';
 import { containerOn } from './support/params.js';
 import { cellDocker } from './support/cell.js';
@@ -83,14 +84,14 @@ const loadDumps = defineAction({
   params: {
     ...containerOn('cell running the new container', 'the new container (cf-<node-uuid>)'),
     instanceGuid: required('string', 'the new instance (PATRONI_SCOPE), checked before anything is loaded'),
-    dumps: required('object[]', "the dumps (the dump step's output)"),
+    dumps: required('object[]', "the dumps (the dump step's output)", DUMP),
   },
   outputs: { loaded: output('string[]', 'the databases loaded') },
   safeToRepeat:
     "each database is probed before its load: one holding the dump's tables is left as it is, one holding others is moved aside (never appended to), and each load is one transaction",
   result: (o) => (o.loaded.length ? `loaded ${o.loaded.join(', ')}` : 'nothing to load'),
   async run(ctx, p) {
-    const dumps = parseDumpFacts(p.dumps);
+    const dumps = p.dumps;
     if (!dumps.length) {
       ctx.note('no dump to load: the copy was not restored here');
       return { loaded: [] };

@@ -79,12 +79,15 @@ const copyInto = defineAction({
     copyName: required('string', 'the name of the copy'),
     restored: required('boolean', 'the copy was restored here'),
   },
-  outputs: { services: output('string[]', "the new service to create: the copy's name, or none") },
+  outputs: {
+    services: output('string[]', "the new service to create: the copy's name, or none"),
+    asService: output('boolean', 'the copy becomes a new service (false: it is handed over as dump files)'),
+  },
   result: (o) => (o.services.length ? `the copy becomes the new service ${o.services[0]}` : 'the copy is handed over as dump files'),
   run(ctx, p) {
-    if (p.into !== 'service') return Promise.resolve({ services: [] });
+    if (p.into !== 'service') return Promise.resolve({ services: [], asService: false });
     if (!p.restored) ctx.note(`the service ${p.copyName} is created empty: the copy was not restored here, so there is no dump to load`);
-    return Promise.resolve({ services: [p.copyName] });
+    return Promise.resolve({ services: [p.copyName], asService: true });
   },
 });
 

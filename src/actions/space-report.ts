@@ -11,33 +11,18 @@ import {
   isShaped,
   output,
   required,
-  shape,
   type RecordOf,
 } from '../engine/runbook/index.js';
 import { lossPhrase, lossWindow } from '../engine/report/index.js';
 import { quote } from '../core/command-line.js';
-import { LEFT_ALONE, SPACE_INSTANCE } from './support/records.js';
+import { INSTANCE_RECOVERED, LEFT_ALONE, SPACE_INSTANCE } from './support/records.js';
 
 type Item = RecordOf<typeof SPACE_INSTANCE>;
 type Result = RecordOf<typeof FOR_EACH_RESULT>;
 
-/** What the report reads of the per-instance steps' outputs, by step id. */
-const READ = {
-  'create-service': shape('create-service outputs', { instanceGuid: 'string' }),
-  'size-for-plan': shape('size-for-plan outputs', { nodes: 'number' }),
-  'find-new-container': shape('find-new-container outputs', { cellIp: 'string' }),
-  'rebind-apps': shape('rebind-apps outputs', { bound: 'string[]' }),
-  'check-apps': shape('check-apps outputs', { missing: 'string[]' }),
-  'inspect-old-archive': shape('inspect-old-archive outputs', { lastSegmentAt: 'string?' }),
-  'quarantine-new-archive': shape('quarantine-new-archive outputs', { quarantineUrl: 'string' }),
-  'flush-data': shape('flush-data outputs', { asideDir: 'string' }),
-} as const;
-type Read = typeof READ;
-
-/** The outputs of one of an item's steps, when it finished and they are what the report reads. */
-function out<K extends keyof Read>(result: Result, step: K): Partial<RecordOf<Read[K]>> {
-  const o: unknown = result.outputs[step];
-  return isShaped(READ[step], o) ? o : {};
+/** What an item's recovery declares it produced (recover-space-instance's outputs), when they are that record. */
+function recovered(result: Result): RecordOf<typeof INSTANCE_RECOVERED> {
+  return isShaped(INSTANCE_RECOVERED, result.outputs) ? result.outputs : {};
 }
 
 /** The Markdown section of one instance, its table row, and what is left of it in short lines for the end of the run. */
@@ -49,17 +34,18 @@ function instanceSection(item: Item, result: Result | undefined): { lines: strin
     lines.push(`- NOT recovered: ${why}. Fix the cause and resume the run; nothing of the old archive was changed.`);
     return { lines, row: `${name}: FAILED (${why})`, todo: [`${name}: NOT recovered, ${why}: fix the cause and resume`] };
   }
-  const newGuid = out(result, 'create-service').instanceGuid ?? '';
-  const nodes = out(result, 'size-for-plan').nodes;
-  const cell = out(result, 'find-new-container').cellIp ?? '';
-  const bound = out(result, 'rebind-apps').bound ?? [];
-  const missing = out(result, 'check-apps').missing ?? [];
-  const lastAt = out(result, 'inspect-old-archive').lastSegmentAt || item.lastSegmentAt || '';
+  const got = recovered(result);
+  const newGuid = got.newGuid ?? '';
+  const nodes = got.nodes;
+  const cell = got.cellIp ?? '';
+  const bound = got.bound ?? [];
+  const missing = got.missingApps ?? [];
+  const lastAt = got.lastSegmentAt || item.lastSegmentAt || '';
   lines.push(
     `- Recovered as: ${newGuid}${typeof nodes === 'number' ? `, ${nodes} node(s)` : ''}${cell ? ` (cell ${cell})` : ''}`,
     `- Restored from: ${item.archiveUrl ?? ''}`,
     `- Lost: ${lossWindow(item.deletedAt, lastAt)}`,
-    `- Kept aside, not deleted: the new instance's archive at ${out(result, 'quarantine-new-archive').quarantineUrl || '?'}; its data at ${out(result, 'flush-data').asideDir || '?'}${cell ? ` on ${cell}` : ''}`,
+    `- Kept aside, not deleted: the new instance's archive at ${got.quarantineUrl || '?'}; its data at ${got.dataAside || '?'}${cell ? ` on ${cell}` : ''}`,
     `- Apps rebound: ${bound.join(', ') || 'none'}`,
   );
   if (item.unnamed)

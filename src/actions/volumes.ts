@@ -21,10 +21,9 @@ import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
-import { parseDumpFacts } from '../volumes/dump-facts.js';
 import { dumpDatabases, foreignTablesLine, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
-import { VOLUME_CANDIDATE } from './support/records.js';
+import { DUMP, VOLUME_CANDIDATE } from './support/records.js';
 
 const source = {
   volumesRoot: defaulted('string[]', [], 'a folder of volumes to read instead of the Docker Engine (none: ask the Engine)'),
@@ -255,7 +254,7 @@ const dump = defineAction({
     found: required('string[]', 'databases the inspection found'),
     outDir: required('string', 'folder for the dump files'),
   },
-  outputs: { files: output('string[]', 'the dump files'), dumps: output('object[]', 'each dump: database, file, bytes, row counts') },
+  outputs: { files: output('string[]', 'the dump files'), dumps: output('object[]', 'each dump: database, file, bytes, row counts', DUMP) },
   safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
   async run(ctx, p) {
     const wanted = p.databases.length ? p.databases : p.found;
@@ -287,10 +286,10 @@ const verify = defineAction({
   name: 'volumes.verify-dumps',
   summary: 'Restore each dump into a fresh scratch PostgreSQL and compare row counts',
   effect: 'read',
-  params: { dumps: required('object[]', 'the dumps') },
+  params: { dumps: required('object[]', 'the dumps', DUMP) },
   outputs: { verified: output('string[]', 'dump files that restored with the same row counts') },
   async run(ctx, p) {
-    const checks = await verifyDumps(parseDumpFacts(p.dumps));
+    const checks = await verifyDumps(p.dumps);
     const bad = checks.filter((c) => !c.restored || c.differences.length);
     for (const c of checks)
       ctx.evidence(

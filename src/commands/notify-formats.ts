@@ -35,6 +35,8 @@ export interface ChatNotice {
   startedAt: string | null;
   /** Further facts, shown by Teams and kept in the generic document (step, mode, exit code, operator...). */
   facts: Record<string, string | number | null>;
+  /** A run's subject (the instance and archive it is about) and declared outputs, kept in the generic document. */
+  produced?: { instance: unknown; outputs: unknown };
 }
 
 /** The format a webhook's host speaks: Slack's, Teams Workflows' (Azure Logic Apps, Power Automate), Discord's, else generic. */
@@ -117,6 +119,7 @@ export function bodyFor(format: NotifyFormat, n: ChatNotice, sentAt: string): Re
         runbook: r.runbook,
         timestamps: { sent: sentAt, started: r.startedAt },
         ...r.facts,
+        ...(r.produced ? { instance: r.produced.instance ?? null, outputs: r.produced.outputs } : {}),
       };
   }
 }

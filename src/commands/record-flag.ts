@@ -1,28 +1,19 @@
 /**
  * `--record DIR` of `recover`, `recover-space` and `resume`: the run writes the platform as it found
  * it (before its first change) as a scenario `rehearse --scenario DIR` replays, read with the
- * snapshot's read through the run's own connections. DIR is checked before the run starts, and so is
- * the runbook: one that reads no Cloud Foundry platform has nothing a scenario could hold.
+ * snapshot's read through the run's own connections, about the instance the runbook declares its
+ * subject. DIR is checked before the run starts, and so is the runbook: one that declares no
+ * subject (a Docker host's volumes) is about no Cloud Foundry instance a scenario could hold.
  */
-import { basename } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { clusterdataIn, runLogSources } from '../actions/support/sources.js';
 import type { RecordRequest, ScenarioRecorder } from '../engine/run/index.js';
 import type { SnapshotSubject } from '../snapshot/snapshot.js';
-import { isBundledRunbook } from './package-files.js';
+import { loadRunbook } from '../engine/runbook/index.js';
+import { actionRegistry } from './action-registry.js';
+import { isBundledRunbook, runbookPath } from './package-files.js';
 import { requireWritableDir } from '../snapshot/write.js';
-
-/** The step whose outputs name the instance the run settled on, by runbook. */
-const FOUND_BY: Record<string, string> = {
-  'recover-deleted-service': 'find-deleted-instance',
-  'restore-to-time': 'find-instance',
-};
-
-/** Runbooks whose disaster is not on a Cloud Foundry platform: a scenario cannot hold what they read. */
-const NOT_RECORDABLE: Record<string, string> = {
-  'recover-docker-volume': "it reads a Docker host's volumes and data folders, which a scenario does not hold",
-};
 
 export function recordOption<T>(y: Argv<T>) {
   return y.option('record', {
@@ -32,15 +23,13 @@ export function recordOption<T>(y: Argv<T>) {
   });
 }
 
-/** The service the answers name, and the instance the run settled on (its finder's answer, else what the answers and flags chose). */
+/** The service the answers name, and the instance the run settled on (its subject, else what the answers and flags chose). */
 function subjectOf(
   r: RecordRequest,
   named: { serviceName?: string; mayBeLive?: boolean; subject?: SnapshotSubject },
 ): { serviceName?: string; mayBeLive?: boolean; subject?: SnapshotSubject } {
-  const found = r.outputs[FOUND_BY[r.runbook] ?? ''] ?? {};
-  if (typeof found.instanceGuid !== 'string' || !found.instanceGuid) return named;
-  const archiveUrl = typeof found.archiveUrl === 'string' && found.archiveUrl ? found.archiveUrl : undefined;
-  return { ...named, subject: { guid: found.instanceGuid, live: found.live === true, archiveUrl } };
+  const s = r.subject;
+  return s ? { ...named, subject: { guid: s.instanceGuid, live: s.live, archiveUrl: s.archiveUrl } } : named;
 }
 
 async function record(dir: string, r: RecordRequest): Promise<string[]> {
@@ -67,16 +56,16 @@ async function record(dir: string, r: RecordRequest): Promise<string[]> {
 
 /**
  * The recorder `--record DIR` asks for, its folder checked now (new or empty, writable) and the
- * runbook (its name, or the path of its file) one a scenario can hold; none without the flag.
+ * runbook (its name, or the path of its file) one that declares its subject; none without the flag.
  */
-export function scenarioRecorder(dir: string | undefined, runbook: string): ScenarioRecorder | undefined {
+export async function scenarioRecorder(dir: string | undefined, runbook: string): Promise<ScenarioRecorder | undefined> {
   if (dir === undefined) return undefined;
-  const name = basename(runbook).replace(/\.yaml$/, '');
-  const why = NOT_RECORDABLE[name];
-  if (why) {
-    throw new UsageError(`--record cannot record a ${name} run: ${why}`, {
-      hint: 'run it without --record; its own report and journal keep what it found',
-    });
+  const loaded = loadRunbook(runbookPath(runbook), await actionRegistry());
+  if (!loaded.subject) {
+    throw new UsageError(
+      `--record cannot record a ${loaded.name} run: the runbook declares no subject (the Cloud Foundry instance and archive it is about), so a scenario could hold nothing it reads`,
+      { hint: 'run it without --record; its own report and journal keep what it found' },
+    );
   }
   const abs = requireWritableDir(dir, '--record');
   return { dir: abs, write: (r) => record(abs, r) };

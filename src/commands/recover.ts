@@ -23,7 +23,7 @@ export const recoverCommand = runCommand({
     ],
   ],
   choice: async (argv) => {
-    const choice = liveChoice(argv);
+    const choice = await liveChoice(argv);
     if (argv.targetTime === undefined) return choice;
     return { ...choice, start: { ...choice.start, ...(await atTargetTime(argv.targetTime, argv.runbook)) } };
   },

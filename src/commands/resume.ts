@@ -50,7 +50,7 @@ export const resumeCommand = runCommand({
           hint: `resume it without --record; its scenario is already the one it rehearses`,
         });
       }
-      record = scenarioRecorder(argv.record, run.runbook);
+      record = await scenarioRecorder(argv.record, run.runbook);
     }
     return {
       resumeId: id,

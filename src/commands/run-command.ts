@@ -63,11 +63,13 @@ export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): Loade
 }
 
 /** A live run of the runbook the flags name, on the platform they reach, recorded when --record asks. */
-export function liveChoice(argv: RunFlags & { runbook: string; record?: string }): RunChoice & { start: NonNullable<RunChoice['start']> } {
+export async function liveChoice(
+  argv: RunFlags & { runbook: string; record?: string },
+): Promise<RunChoice & { start: NonNullable<RunChoice['start']> }> {
   const runbookFile = runbookPath(argv.runbook);
   return {
     start: { mode: 'live', runbookFile, settings: settingsFrom(argv), live: liveFrom(argv) },
-    record: scenarioRecorder(argv.record, runbookFile),
+    record: await scenarioRecorder(argv.record, runbookFile),
   };
 }
 

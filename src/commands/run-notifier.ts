@@ -24,7 +24,8 @@ function decoded(part: string): string {
 
 /** What the notice says, in a line a chat shows; `run` is its headline. */
 function linesOf(n: RunNotice): { subject: string; text: string } {
-  const run = `dingo-recover run ${n.runId} (${n.runbook}${n.mode === 'rehearsal' ? ', a rehearsal' : ''})`;
+  const about = n.subject ? `, instance ${n.subject.instanceGuid}` : '';
+  const run = `dingo-recover run ${n.runId} (${n.runbook}${about}${n.mode === 'rehearsal' ? ', a rehearsal' : ''})`;
   const at = n.step ? ` at step ${n.step}` : '';
   const why = n.message ? `: ${n.message}` : '';
   const resume = `; continue with: ${commandLine(['resume', n.runId])}`;
@@ -64,6 +65,8 @@ function chatNoticeOf(n: RunNotice): ChatNotice {
     runbook: n.runbook,
     startedAt: startOfRunId(n.runId),
     facts: { step: n.step, mode: n.mode, exitCode: n.exitCode, operator: n.operator },
+    // What the run is about and what it produced, as its runbook declares them.
+    produced: { instance: n.subject, outputs: n.outputs },
   };
 }
 

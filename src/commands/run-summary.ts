@@ -7,10 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../core/errors.js';
 import { REPORT_FILE } from '../engine/report/index.js';
-import { loadRun } from '../engine/run/index.js';
-
-/** The id of the step whose outputs the summary gives: every bundled runbook's last step, its report. */
-const REPORT_STEP = 'report';
+import { loadRun, type RunProduced } from '../engine/run/index.js';
 
 export interface RunSummaryJson {
   runId: string;
@@ -22,20 +19,26 @@ export interface RunSummaryJson {
   /** The step it is at (null when done). */
   step: string | null;
   steps: { finished: string[]; skipped: string[]; failed: string[] };
-  /** The report step's outputs (null until it ran), and the incident report (null until the run is done). */
-  report: { outputs: Record<string, unknown> | null; path: string | null };
+  /** The instance the run is about, as its runbook declares its subject (null until the step naming it finished). */
+  subject: RunProduced['subject'];
+  /** What the runbook declares it produces, those whose steps finished. */
+  outputs: Record<string, unknown>;
+  /** The incident report (null until the run is done). */
+  report: { path: string | null };
   /** --record: the scenario of the platform as the run found it (`written`), or why none was written; null without --record. */
   scenario: { dir: string; written: boolean; reason: string | null } | null;
 }
 
 /** The summary of the run `stopped` (as drive() returned it). */
-export function runSummary(stateDir: string, stopped: { runId: string; exitCode: number; step?: string | null }): RunSummaryJson {
+export function runSummary(
+  stateDir: string,
+  stopped: { runId: string; exitCode: number; step?: string | null; produced?: RunProduced },
+): RunSummaryJson {
   const { runId, exitCode } = stopped;
   const run = loadRun(stateDir, runId);
   const ids = (status: string) => [...run.state.steps].filter(([, s]) => s.status === status).map(([id]) => id);
   const finished = run.state.finished;
   const state = exitCode === EXIT.done ? (finished ? 'done' : 'planned') : exitCode === EXIT.needsOperator ? 'waiting' : 'failed';
-  const report = run.state.steps.get(REPORT_STEP);
   const path = join(run.dir, REPORT_FILE);
   const recorded = run.events.filter((e) => e.type === 'scenario.recorded' || e.type === 'scenario.not-recorded').at(-1);
   return {
@@ -46,10 +49,9 @@ export function runSummary(stateDir: string, stopped: { runId: string; exitCode:
     exitCode,
     step: finished ? null : (stopped.step ?? run.currentStep),
     steps: { finished: ids('finished'), skipped: ids('skipped'), failed: ids('failed') },
-    report: {
-      outputs: report?.status === 'finished' ? (report.outputs ?? {}) : null,
-      path: finished && existsSync(path) ? path : null,
-    },
+    subject: stopped.produced?.subject ?? null,
+    outputs: stopped.produced?.outputs ?? {},
+    report: { path: finished && existsSync(path) ? path : null },
     scenario: recorded
       ? {
           dir: recorded.dir,

@@ -12,6 +12,7 @@ import type { ArgsOf } from './lazy-command.js';
 import { clusterdataFromArgs, sourcesFromArgs } from './log-sources.js';
 import { connectionOptions } from './run-flags.js';
 import { liveFrom, settingsFrom } from './run-settings.js';
+import { SPACE_RUNBOOK } from './recover-space.js';
 import { writeOut } from './terminal-out.js';
 
 function snapshotOptions(y: Argv<GlobalArgs>) {
@@ -50,6 +51,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
       clusterdata: await clusterdataFromArgs(argv),
       inputs: answers.inputs,
       ...answersSubject(answers.inputs, settings.deletedInstance ?? answers.choose.deletedInstance),
+      spaceRunbook: SPACE_RUNBOOK,
       region: live.s3?.region,
       out: argv.out,
     });

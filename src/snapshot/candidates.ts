@@ -44,7 +44,8 @@ export interface Candidates {
   candidates: SnapshotInstance[];
   /** The instance the scenario's answers choose among deleted ones (none for a live one). */
   chosen?: string;
-  runbook?: string;
+  /** The candidates are every instance of a deleted space (the answers name no service). */
+  wholeSpace?: boolean;
 }
 
 /** An answers input's text, trimmed; undefined when it is absent, blank or no text. */
@@ -100,5 +101,5 @@ export async function snapshotCandidates(q: CandidateQuery): Promise<Candidates>
     .filter((e) => e.type.startsWith('audit.service_instance.') && e.spaceGuid === spaceGuid)
     .map((e) => e.target.guid);
   const found = await findSpaceInstances({ sources: q.sources, clusterdata: q.clusterdata, spaceGuid, guids: [...new Set(guids)] });
-  return { candidates: found.instances.slice(0, MAX_CANDIDATES), runbook: 'recover-space' };
+  return { candidates: found.instances.slice(0, MAX_CANDIDATES), wholeSpace: true };
 }

@@ -37,8 +37,10 @@ export interface SnapshotRequest {
   mayBeLive?: boolean;
   /** The instance chosen already (a run's finder, --deleted-instance): its archive and containers are read. */
   subject?: SnapshotSubject;
-  /** The runbook the scenario is rehearsed with (absent: the bundled recovery, or recover-space for a space). */
+  /** The runbook the scenario is rehearsed with (absent: the bundled recovery, or `spaceRunbook` for a whole space). */
   runbook?: string;
+  /** The runbook that recovers a whole deleted space, for answers that name no service. */
+  spaceRunbook?: string;
   region?: string;
   out: string;
 }
@@ -128,7 +130,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const written = writeSnapshot({
     dir,
     title: `Snapshot of ${answers.org}/${answers.space}${serviceName ? `: ${serviceName}` : ' (the deleted space)'}`,
-    runbook: r.runbook ?? found.runbook,
+    runbook: r.runbook ?? (found.wholeSpace ? r.spaceRunbook : undefined),
     description: `Taken ${world.clock!} from ${cf.api.url} (cf ${cf.version}, bosh ${bosh.version}); secrets replaced by stand-ins.`,
     world,
     logs,

@@ -1,6 +1,4 @@
-/** What a dump of a database holds (its file and the row count of every table), and reading it back from step outputs. */
-import { StepFailed } from '../core/errors.js';
-import { isRecord } from '../core/json.js';
+/** What a dump of a database holds (its file and the row count of every table), and counting a database's rows. */
 import type { Query } from '../systems/pg-query.js';
 
 export interface DumpFacts {
@@ -75,29 +73,4 @@ export async function rowCounts(catalog: Query, read: Query, db: string): Promis
   for (const [s = '', t = '', kind = 'r'] of tables)
     out[`${s}.${t}`] = await countRows(read, db, kind === 'p' ? (leaves.get(`${s}.${t}`) ?? []) : [[s, t]]);
   return out;
-}
-
-/** One dump as recorded by an earlier step (a journal is JSON): checked field by field, never trusted blindly. */
-function dumpFactsOf(v: unknown, i: number): DumpFacts {
-  const bad = (what: string): StepFailed =>
-    new StepFailed(`dump ${i + 1} of the parameter dumps has no ${what}`, {
-      hint: 'pass the dumps output of volumes.dump unchanged (each with database, file, bytes and rowCounts)',
-    });
-  if (!isRecord(v)) throw bad('fields (it is not an object)');
-  const { database, file, bytes, rowCounts: counts } = v;
-  if (typeof database !== 'string') throw bad('database name');
-  if (typeof file !== 'string') throw bad('file');
-  if (typeof bytes !== 'number') throw bad('size in bytes');
-  if (!isRecord(counts)) throw bad('row counts (table → rows)');
-  const rows: Record<string, number> = {};
-  for (const [table, n] of Object.entries(counts)) {
-    if (typeof n !== 'number') throw bad(`row count for ${table}`);
-    rows[table] = n;
-  }
-  return { database, file, bytes, rowCounts: rows };
-}
-
-/** The dumps of a step's parameter, as volumes.dump recorded them. */
-export function parseDumpFacts(values: readonly unknown[]): DumpFacts[] {
-  return values.map(dumpFactsOf);
 }

@@ -392,15 +392,16 @@ describe('space.report', () => {
       {
         key: 'orders-db',
         status: 'finished',
+        // What recover-space-instance declares it produces.
         outputs: {
-          'create-service': { instanceGuid: 'new-orders' },
-          'size-for-plan': { nodes: 2 },
-          'find-new-container': { cellIp: '10.58.111.150' },
-          'check-apps': { apps: ['web'], missing: ['worker'] },
-          'rebind-apps': { bound: ['web'] },
-          'quarantine-new-archive': { quarantineUrl: 's3://b/quarantine/x/' },
-          'flush-data': { asideDir: '/data/aside-1' },
-          'inspect-old-archive': { lastSegmentAt: '2017-01-05T09:50:00Z' },
+          newGuid: 'new-orders',
+          nodes: 2,
+          cellIp: '10.58.111.150',
+          missingApps: ['worker'],
+          bound: ['web'],
+          quarantineUrl: 's3://b/quarantine/x/',
+          dataAside: '/data/aside-1',
+          lastSegmentAt: '2017-01-05T09:50:00Z',
         },
       },
       { key: 'reports-db', status: 'failed', error: 'container did not stop', failedStep: 'stop-container', outputs: {} },
@@ -435,7 +436,7 @@ describe('space.report', () => {
 
   it('asks to rename an instance that came back under a stand-in name', async () => {
     const { ctx, notes } = context(noCc, [], store);
-    const results = [{ key: 'recovered-30d7b9b8', status: 'finished', outputs: { 'create-service': { instanceGuid: 'new-x' } } }];
+    const results = [{ key: 'recovered-30d7b9b8', status: 'finished', outputs: { newGuid: 'new-x' } }];
     const out = await act('space.report').run(
       ctx,
       {

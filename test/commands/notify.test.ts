@@ -98,7 +98,18 @@ describe('--notify URL', () => {
     expect(bodies[1]!.text).toMatch(/is waiting for the operator at step confirm-deleted-instance: no answer for confirmation/);
     expect(bodies[1]!.text).toContain(`continue with: dingo-recover resume ${id}`);
     expect(bodies[3]).toMatchObject({ state: 'done', exitCode: 0 });
-    expect(bodies[3]!.text).toBe(`dingo-recover run ${id} (recover-deleted-service, a rehearsal) is done`);
+    const subject = bodies[3]!.instance as { instanceGuid: string; archiveUrl: string; live: boolean };
+    expect(bodies[3]!.text).toBe(
+      `dingo-recover run ${id} (recover-deleted-service, instance ${subject.instanceGuid}, a rehearsal) is done`,
+    );
+    expect(subject.archiveUrl).toContain(`/backups/${subject.instanceGuid}/wal/`);
+    expect(bodies[3]!.outputs).toMatchObject({
+      oldGuid: subject.instanceGuid,
+      newGuid: expect.any(String),
+      reportFile: expect.any(String),
+    });
+    // Before the instance is found, the run is about nothing yet.
+    expect(bodies[0]).toMatchObject({ instance: null, outputs: {} });
 
     const journal = journalOf(id);
     const sent = journal
@@ -204,9 +215,21 @@ describe('--notify URL', () => {
       exitCode: 1,
       message: `S3 refused the key ${AWS_SECRET}`,
       operator: null,
+      subject: {
+        instanceGuid: '6e101b27-ee1b-4f4d-a032-4401a3709ec3',
+        archiveUrl: 's3://wal/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/',
+        live: false,
+      },
+      outputs: { oldGuid: '6e101b27-ee1b-4f4d-a032-4401a3709ec3', note: `copied with ${AWS_SECRET}` },
     };
     const body = JSON.stringify(noticeBody(notice));
     expect(body).not.toContain(AWS_SECRET);
     expect(body).toContain('failed at step swap-archive: S3 refused the key [REDACTED]');
+    // What the run is about and what it produced go along, redacted as the rest.
+    expect(noticeBody(notice)).toMatchObject({
+      text: expect.stringContaining('(recover-instance, instance 6e101b27-ee1b-4f4d-a032-4401a3709ec3)'),
+      instance: notice.subject,
+      outputs: { oldGuid: '6e101b27-ee1b-4f4d-a032-4401a3709ec3', note: 'copied with [REDACTED]' },
+    });
   });
 });

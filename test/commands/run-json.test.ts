@@ -25,17 +25,31 @@ describe('--json on the commands that drive a run', () => {
       exitCode: 3,
       step: 'confirm-deleted-instance',
       steps: { failed: [], skipped: [] },
-      report: { outputs: null, path: null },
+      report: { path: null },
       scenario: null,
     });
     expect(waiting.summary.steps.finished).toContain('find-deleted-instance');
+    // The instance it is about is known once it is found; what it produces, once those steps ran.
+    const subject = waiting.summary.subject!;
+    expect(subject).toMatchObject({ live: false, archiveUrl: expect.stringContaining(`/backups/${subject.instanceGuid}/wal/`) });
+    expect(waiting.summary.outputs).toMatchObject({ oldGuid: subject.instanceGuid, archiveUrl: subject.archiveUrl });
+    expect(waiting.summary.outputs).not.toHaveProperty('newGuid');
 
     const done = await runJson(['resume', id, '--yes']);
     expect(done.code).toBe(0);
     expect(done.stderr).toContain(`run ${id} is done`);
     expect(done.summary).toMatchObject({ runId: id, state: 'done', exitCode: 0, step: null, steps: { failed: [] } });
     expect(done.summary.steps.finished).toContain('report');
-    expect(done.summary.report.outputs).toMatchObject({ reportFile: join(stateDir, 'runs', id, 'report.md'), todo: expect.any(Array) });
+    expect(done.summary.subject).toEqual(subject);
+    expect(done.summary.outputs).toMatchObject({
+      oldGuid: subject.instanceGuid,
+      newGuid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      quarantineUrl: expect.stringContaining('.quarantine-'),
+      bound: expect.any(Array),
+      reportFile: join(stateDir, 'runs', id, 'report.md'),
+      todo: expect.any(Array),
+    });
+    expect(done.summary.outputs.newGuid).not.toBe(subject.instanceGuid);
     expect(done.summary.report.path).toBe(join(stateDir, 'runs', id, 'report.md'));
     expect(existsSync(done.summary.report.path!)).toBe(true);
   });

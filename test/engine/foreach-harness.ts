@@ -120,10 +120,22 @@ steps:
 ${steps}`;
 }
 
-export const ITEM_RUNBOOK = nameAndCellRunbook(
+/** The outputs a runbook of `workThenDestroy` steps declares. */
+export const WORK_OUTPUTS = `outputs:
+  - name: worked
+    type: string
+    description: what it worked on
+    from: \${steps.work.outputs.worked}
+  - name: gone
+    type: boolean
+    description: gone
+    from: \${steps.destroy.outputs.gone}
+`;
+
+export const ITEM_RUNBOOK = `${nameAndCellRunbook(
   'item',
   workThenDestroy({ destroyName: '${inputs.name}', message: 'Destroy ${inputs.name}' }),
-);
+)}${WORK_OUTPUTS}`;
 
 export function parentRunbook(o: { concurrency?: number; confirmedBy?: boolean } = {}): string {
   return `version: 1

@@ -83,7 +83,8 @@ describe('a for-each step', () => {
       results: ['a', 'b', 'c'].map((key) => ({
         key,
         status: 'finished',
-        outputs: { work: { worked: key }, destroy: { gone: true } },
+        // What the sub-runbook declares it produces, never its steps' own outputs.
+        outputs: { worked: key, gone: true },
       })),
       finished: 3,
       failed: 0,

@@ -67,8 +67,9 @@ describe('--record', () => {
     expect(r.exitCode, r.screen).toBe(0);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.inputs).toMatchObject({ org: 'acme', serviceName: 'important-db' });
-    expect(calls[0]!.outputs['find-deleted-instance']).toMatchObject({ instanceGuid: expect.any(String) });
-    expect(calls[0]!.outputs['create-service']).toBeUndefined();
+    // The instance the runbook declares its subject, found before the first change.
+    expect(calls[0]!.subject).toMatchObject({ instanceGuid: expect.stringMatching(/^[0-9a-f-]{36}$/), live: false });
+    expect(calls[0]!.subject!.archiveUrl).toContain(`/backups/${calls[0]!.subject!.instanceGuid}/wal/`);
     const at = r.events.findIndex((e) => e.type === 'scenario.recorded');
     expect(r.events[at]).toMatchObject({ dir: '/tmp/incident-scenario', before: 'create-service' });
     expect(r.events.slice(0, at).some((e) => e.type === 'step.started' && e.step === 'create-service')).toBe(false);

@@ -100,9 +100,10 @@ describe('a for-each step, loaded', () => {
     expect(problems[1]).toBe(
       '  item.yaml:23: step "destroy": unknown action "t.destroi" (did you mean one of: t.plan, t.work, t.destroy?)',
     );
-    const nested =
-      ITEM_RUNBOOK +
-      `  - id: again\n    title: Again\n    why: w\n    forEach:\n      items: \${steps.work.outputs.worked}\n      runbook: item\n`;
+    const nested = ITEM_RUNBOOK.replace(
+      'outputs:\n',
+      `  - id: again\n    title: Again\n    why: w\n    forEach:\n      items: \${steps.work.outputs.worked}\n      runbook: item\noutputs:\n`,
+    );
     expect(problemsOf(withForEach(FULL), nested)).toContainEqual(
       expect.stringMatching(/item\.yaml:33: step "again": a for-each inside a sub-runbook: nesting deeper than one level is refused$/),
     );

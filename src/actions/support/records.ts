@@ -49,3 +49,22 @@ export const VOLUME_CANDIDATE = shape('PostgreSQL volume', {
   usedBy: 'string?',
   binaries: 'string',
 });
+
+/**
+ * An instance recovered, as recover-instance declares it (and recover-space-instance, for each
+ * instance of a space): the fields are optional, as a failed recovery has only those of the steps
+ * that finished.
+ */
+export const INSTANCE_RECOVERED = shape('instance recovered', {
+  newGuid: 'string?',
+  cellIp: 'string?',
+  nodes: 'number?',
+  bound: 'string[]?',
+  missingApps: 'string[]?',
+  lastSegmentAt: 'string?',
+  quarantineUrl: 'string?',
+  dataAside: 'string?',
+});
+
+/** A dump of a database, as volumes.dump and pitr.dump write it and the steps that verify or load it read it. */
+export const DUMP = shape('dump', { database: 'string', file: 'string', bytes: 'number', rowCounts: 'number{}' });

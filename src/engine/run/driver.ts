@@ -19,6 +19,7 @@ import { Journal, openJournalForAppend } from '../journal/journal.js';
 import { RunLock } from './lock.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from '../operator/prompts.js';
 import { greeting, journalStart } from './run-start.js';
+import { runProduced, type RunProduced } from './run-outputs.js';
 import { currentStep, sendNotice, sendNoticeBlocking, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
 import { writeIncidentReport } from '../report/report-file.js';
 import { doneLines } from '../operator/run-end.js';
@@ -80,6 +81,8 @@ export interface DriveResult {
   runId: string;
   exitCode: number;
   outputs: Record<string, Record<string, unknown>>;
+  /** What the run produced, as its runbook declares it (none for a run found done already). */
+  produced?: RunProduced;
   /** The step a run that stopped is at (waiting, failed, planned). */
   step?: string | null;
 }
@@ -210,6 +213,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     exitCode,
     message: err === undefined ? null : messageOf(err),
     operator: o.operator ?? null,
+    ...runProduced(runbook, journal.events()),
   });
   // A lost SSH session or a closed terminal (SIGHUP) stops the run as Ctrl-C and SIGTERM do: on the record,
   // notified and resumable, where the default would end the process without a word.
@@ -257,7 +261,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     for (const l of doneLines(runId, Date.now() - began, reportFile, result.outputs)) reporter.line(l);
     for (const l of recordedLines(journal.events())) reporter.line(l);
     await sendNotice(o.notifier, () => notice('done', EXIT.done), journal, reporter);
-    return { runId, exitCode: EXIT.done, outputs: result.outputs };
+    return { runId, exitCode: EXIT.done, outputs: result.outputs, produced: runProduced(runbook, journal.events()) };
   } catch (err) {
     const exitCode = stopped(err, reporter, runId, resuming, journal, runbook);
     const state = noticeStateOf(exitCode);
@@ -267,6 +271,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       runId,
       exitCode,
       outputs: {},
+      produced: runProduced(runbook, journal.events()),
       step: currentStep(
         journal.events(),
         runbook.steps.map((s) => s.id),

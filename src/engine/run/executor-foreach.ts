@@ -16,6 +16,7 @@ import { messageOf } from '../../core/errors.js';
 import { type StepState } from '../journal/replay.js';
 import type { ForEachDef, StepDef } from '../runbook/runbook.js';
 import { resolveValue, type Scope } from '../runbook/template.js';
+import { declaredOutputs } from '../runbook/runbook-outputs.js';
 import { DingoError, Interrupted, NeedsOperator, StepFailed } from '../../core/errors.js';
 import { mapLimit } from '../../core/concurrency.js';
 
@@ -40,7 +41,8 @@ interface ItemResult {
   status: 'finished' | 'failed';
   error?: string;
   failedStep?: string;
-  outputs: Record<string, Record<string, unknown>>;
+  /** The sub-runbook's declared outputs (those whose steps finished). */
+  outputs: Record<string, unknown>;
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -119,7 +121,7 @@ async function runItem(
   const steps = fe.forEach.runbook.steps;
   if (steps.every((s) => ['finished', 'skipped'].includes(state.steps.get(prefix + s.id)?.status ?? ''))) {
     screen.settled('done earlier: every step of this item finished');
-    return { key, status: 'finished', outputs: journaledOutputs(run, fe, key) };
+    return { key, status: 'finished', outputs: declaredOutputs(fe.forEach.runbook, journaledOutputs(run, fe, key)) };
   }
   let current: string | undefined;
   const item: Sequence = {
@@ -132,12 +134,18 @@ async function runItem(
   };
   try {
     await runSequence(run, item);
-    return { key, status: 'finished', outputs: item.scope.outputs };
+    return { key, status: 'finished', outputs: declaredOutputs(fe.forEach.runbook, item.scope.outputs) };
   } catch (err) {
     shared.errors.set(key, err);
     // The failed step's own words, as journaled (the error thrown also names the step).
     const journaled = current === undefined ? undefined : run.opts.journal.state().steps.get(prefix + current)?.error;
-    return { key, status: 'failed', error: journaled ?? messageOf(err), failedStep: current, outputs: item.scope.outputs };
+    return {
+      key,
+      status: 'failed',
+      error: journaled ?? messageOf(err),
+      failedStep: current,
+      outputs: declaredOutputs(fe.forEach.runbook, item.scope.outputs),
+    };
   }
 }
 

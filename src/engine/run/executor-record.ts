@@ -8,6 +8,7 @@
 import { messageOf } from '../../core/errors.js';
 import type { JournalEvent } from '../journal/journal-events.js';
 import type { Scope } from '../runbook/template.js';
+import { runSubject } from '../runbook/runbook-outputs.js';
 import { change, wouldRun } from './executor-plan.js';
 import type { Run, Sequence } from './executor-options.js';
 import type { RecordRequest } from './scenario-recorder.js';
@@ -75,7 +76,7 @@ export class RecordPoint {
         live,
         runbook: this.run.opts.runbook.name,
         inputs: { ...scope.inputs },
-        outputs: { ...scope.outputs },
+        subject: runSubject(this.run.opts.runbook, scope.outputs),
       };
       const lines = await record.write(request);
       journal.append({ type: 'scenario.recorded', dir: record.dir, before });

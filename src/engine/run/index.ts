@@ -21,4 +21,5 @@ export { abandonedInstances } from './run-history.js';
 export { type Notifier, type RunNotice } from './run-notice.js';
 export { planRun } from './run-plan.js';
 export { parseCorrections } from './input-corrections.js';
+export { type RunProduced } from './run-outputs.js';
 export { JOURNAL_FILE, type RunSummary, checkStateDir, createRunDir, listRunIds, loadRun, unfinishedRuns } from './runs.js';

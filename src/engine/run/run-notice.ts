@@ -8,6 +8,7 @@ import type { JournalEvent } from '../journal/journal-events.js';
 import type { Journal } from '../journal/journal.js';
 import { replay } from '../journal/replay.js';
 import type { Reporter } from '../operator/reporter.js';
+import type { RunSubject } from '../runbook/runbook-outputs.js';
 
 export type NoticeState = 'started' | 'waiting' | 'failed' | 'interrupted' | 'done' | 'planned';
 
@@ -25,6 +26,10 @@ export interface RunNotice {
   /** Why it stopped (waiting, failed). */
   message: string | null;
   operator: string | null;
+  /** The instance the run is about, as its runbook declares it, once known. */
+  subject: RunSubject | null;
+  /** The runbook's declared outputs produced so far. */
+  outputs: Record<string, unknown>;
 }
 
 export interface Notifier {

@@ -2,6 +2,7 @@
 import type { Runtime } from '../../core/runtime.js';
 import type { Platform } from '../../core/seams.js';
 import type { LiveOptions, Settings } from '../runbook/settings.js';
+import type { RunSubject } from '../runbook/runbook-outputs.js';
 
 /** What the run hands the recorder: its own platform (same connections), settings, and what it knows so far. */
 export interface RecordRequest {
@@ -12,7 +13,8 @@ export interface RecordRequest {
   /** The runbook's name: what the scenario's rehearsal runs. */
   runbook: string;
   inputs: Record<string, unknown>;
-  outputs: Record<string, Record<string, unknown>>;
+  /** The instance the run settled on, as the runbook declares its subject (none until its step finished). */
+  subject?: RunSubject;
 }
 
 /** Writes the scenario (`--record DIR`), given by the command layer. */

@@ -1,12 +1,14 @@
 /** The runbook loader's checks of values against declared types, and of the references inside them. */
-import { valueFits, type ValueType } from './action.js';
+import { valueFits, type OutputSpec, type ValueType } from './action.js';
 import type { InputDef } from './runbook-model.js';
 import { isWholeRef, refsOrErrors, RefSyntaxError, type Ref } from './template.js';
 
 export interface Known {
   inputs: Map<string, InputDef>;
-  /** Outputs of the steps before the one being checked. */
-  outputs: Map<string, Map<string, ValueType>>;
+  /** Outputs of the steps before the one being checked (a `use` step's: the used runbook's declared outputs). */
+  outputs: Map<string, ReadonlyMap<string, OutputSpec>>;
+  /** Steps a `use` inlined, whose outputs are not this runbook's to read: what each is. */
+  hidden: Map<string, string>;
   /** Set while checking a for-each step's inputs: `${item…}` may be used, its type known only at run time. */
   item?: boolean;
 }
@@ -24,14 +26,25 @@ export function refType(ref: Ref, known: Known): string {
     }
     case 'output': {
       const outs = known.outputs.get(ref.step);
+      const inner = known.hidden.get(ref.step);
+      if (!outs && inner !== undefined)
+        return `${ref.text}: step "${ref.step}" is ${inner}: read the use's declared outputs instead (give the use an id: \${steps.USE_ID.outputs.NAME})`;
       if (!outs) return `${ref.text}: no earlier step "${ref.step}" (a step can only use outputs of steps before it)`;
-      const t = outs.get(ref.key);
+      const t = outs.get(ref.key)?.type;
       return t ?? `${ref.text}: step "${ref.step}" has no output "${ref.key}" (it has: ${[...outs.keys()].join(', ') || 'none'})`;
     }
     case 'run':
       return 'string';
     case 'item':
       return known.item ? ITEM_TYPE : `${ref.text}: \${item…} may only be used in a for-each step's inputs`;
+    case 'all': {
+      for (const part of ref.parts) {
+        const t = refType(part, known);
+        if (t !== 'boolean' && t !== ITEM_TYPE)
+          return VALUE_TYPES.includes(t) ? `${part.text} is a ${t}, but ${ref.text} joins booleans` : t;
+      }
+      return 'boolean';
+    }
   }
 }
 

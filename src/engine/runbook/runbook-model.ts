@@ -2,8 +2,8 @@
  * What a loaded runbook is: its inputs and its steps, each an action with parameters or a for-each over a
  * sub-runbook; the steps of a runbook a `use` step inlined are among them, in its place.
  */
-import { output, type ActionDef } from './action.js';
-import { shape } from './shape.js';
+import { output, type ActionDef, type ValueType } from './action.js';
+import { shape, type Shape } from './shape.js';
 
 export interface InputDef {
   name: string;
@@ -63,6 +63,32 @@ export interface StepDef {
   line: number;
 }
 
+/**
+ * What a runbook produces, declared in its `outputs:`: a name, a type, and the step output it is
+ * taken `from` (`${steps.ID.outputs.KEY}`, checked when the runbook loads). Callers read these and
+ * never a runbook's inner steps: a `use` step's as `steps.USE_ID.outputs.NAME`, a for-each item's in
+ * its result, a run's in `--json`, `--notify` and the reports.
+ */
+export interface OutputDef {
+  name: string;
+  type: ValueType;
+  description: string;
+  /** A whole reference to a step's output (of a step of this runbook or one it uses). */
+  from: string;
+  /** The records' shape, for an object or object[] whose source declares one. */
+  shape?: Shape;
+  line: number;
+}
+
+/** Which instance and archive (or which space) a run of the runbook is about, as references to step outputs (`subject:`). */
+export interface SubjectDef {
+  instanceGuid?: string;
+  spaceGuid?: string;
+  archiveUrl?: string;
+  /** A reference to a boolean, or a literal: whether cf still knows the instance. */
+  live: string | boolean;
+}
+
 export interface Runbook {
   file: string;
   /** Of the runbook's text and of the runbooks it uses or runs per item. */
@@ -72,11 +98,13 @@ export interface Runbook {
   description: string;
   inputs: InputDef[];
   steps: StepDef[];
+  outputs: OutputDef[];
+  subject?: SubjectDef;
 }
 
 export type ActionRegistry = ReadonlyMap<string, ActionDef>;
 
-/** One item's result among a for-each step's `results`: `outputs` holds each of its steps' outputs by step id. */
+/** One item's result among a for-each step's `results`: `outputs` holds the sub-runbook's declared outputs. */
 export const FOR_EACH_RESULT = shape('for-each result', {
   key: 'string',
   status: 'string',
@@ -87,7 +115,11 @@ export const FOR_EACH_RESULT = shape('for-each result', {
 
 /** The outputs every for-each step has. */
 export const FOR_EACH_OUTPUTS = {
-  results: output('object[]', 'one per item: {key, status, error?, failedStep?, outputs: {STEP_ID: outputs}}', FOR_EACH_RESULT),
+  results: output(
+    'object[]',
+    "one per item: {key, status, error?, failedStep?, outputs: the sub-runbook's declared outputs}",
+    FOR_EACH_RESULT,
+  ),
   finished: output('number', 'items whose steps all finished'),
   failed: output('number', 'items with a failed step'),
 };

@@ -25,16 +25,18 @@ export interface StepsContext {
   used: Runbook[];
 }
 
-export function parseSteps(node: Node | undefined, c: StepsContext, inputs: InputDef[]): StepDef[] {
-  if (node === undefined || !isSeq(node) || node.items.length === 0) {
-    c.problems.at(node, 1, 'steps must be a non-empty list');
-    return [];
-  }
+/** The steps, and what they give the runbook's outputs and subject to read. */
+export function parseSteps(node: Node | undefined, c: StepsContext, inputs: InputDef[]): { steps: StepDef[]; seen: Seen } {
   const seen: Seen = {
-    known: { inputs: new Map(inputs.map((i) => [i.name, i])), outputs: new Map() },
+    known: { inputs: new Map(inputs.map((i) => [i.name, i])), outputs: new Map(), hidden: new Map() },
     ids: new Map(),
     confirmed: new Set(),
+    aliases: new Map(),
   };
+  if (node === undefined || !isSeq(node) || node.items.length === 0) {
+    c.problems.at(node, 1, 'steps must be a non-empty list');
+    return { steps: [], seen };
+  }
   const steps: StepDef[] = [];
   for (const item of node.items) {
     if (!isMap(item)) {
@@ -48,7 +50,7 @@ export function parseSteps(node: Node | undefined, c: StepsContext, inputs: Inpu
     const step = parseStep(item, c, seen);
     if (step) steps.push(step);
   }
-  return steps;
+  return { steps, seen };
 }
 
 function parseStep(item: YAMLMap, c: StepsContext, seen: Seen): StepDef | undefined {

@@ -18,10 +18,13 @@ import type { UseLoader } from './runbook-use.js';
 import type { ActionRegistry, InputDef, Runbook } from './runbook-model.js';
 import { keyOf, Problems, runbookError, str } from './runbook-problems.js';
 import { parseSteps } from './runbook-steps.js';
+import { parseOutputs, parseSubject } from './runbook-outputs.js';
+import { stepThroughUses, throughUses } from './runbook-use.js';
 
 export type { ActionRegistry, ConfirmDef, ForEachDef, Runbook, StepDef } from './runbook-model.js';
 
 const RUNBOOK_VERSION = 1;
+const TOP_KEYS = ['version', 'name', 'title', 'description', 'subject', 'inputs', 'steps', 'outputs'];
 
 /** Runbooks are a few KiB; past this a file is not one. */
 const MAX_RUNBOOK_BYTES = 4 * 1024 * 1024;
@@ -84,21 +87,23 @@ function parseText(file: string, text: string, actions: ActionRegistry, chain: C
   }
   for (const pair of root.items) {
     const key = keyOf(pair.key);
-    if (!['version', 'name', 'title', 'description', 'inputs', 'steps'].includes(key)) {
-      problems.at(pair.key, 1, `unknown top-level key "${key}" (expected version, name, title, description, inputs, steps)`);
-    }
+    if (!TOP_KEYS.includes(key)) problems.at(pair.key, 1, `unknown top-level key "${key}" (expected ${TOP_KEYS.join(', ')})`);
   }
 
   const inputs = parseInputs(root.get('inputs', true), problems);
   const used: Runbook[] = [];
   const loadSub: SubRunbookLoader = (ref) => loadFrom(file, ref, actions, { ...chain, perItem: true });
   const loadUse: UseLoader = (ref) => loadFrom(file, ref, actions, chain);
-  const steps = parseSteps(
+  const parsed = parseSteps(
     root.get('steps', true),
     { problems, actions, loadSub: chain.perItem ? undefined : loadSub, loadUse, used },
     inputs,
   );
+  const { known, aliases } = parsed.seen;
+  const outputs = parseOutputs(root.get('outputs', true), problems, known).map((o) => ({ ...o, from: throughUses(o.from, aliases) }));
+  const subject = throughUses(parseSubject(root.get('subject', true), problems, known), aliases);
   if (problems.list.length) throw runbookError(problems.list);
+  const steps = parsed.steps.map((s) => stepThroughUses(s, aliases));
   // A resume checks the runbook did not change: the runbooks it uses or runs per item are part of it.
   const hash = createHash('sha256').update(text);
   for (const u of used) hash.update(`\0${u.sha256}`);
@@ -111,6 +116,8 @@ function parseText(file: string, text: string, actions: ActionRegistry, chain: C
     description: str(root, 'description') ?? '',
     inputs,
     steps,
+    outputs,
+    ...(subject ? { subject } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ interface FieldTypes {
   boolean: boolean;
   'string[]': string[];
   object: Record<string, unknown>;
+  /** A record of numbers (a table's row count by its name...). */
+  'number{}': Record<string, number>;
 }
 type Base = keyof FieldTypes;
 type FieldType = Base | `${Base}?`;
@@ -48,6 +50,8 @@ function fits(type: Base, value: unknown): boolean {
       return Array.isArray(value) && value.every((v) => typeof v === 'string');
     case 'object':
       return isRecord(value);
+    case 'number{}':
+      return isRecord(value) && Object.values(value).every((v) => typeof v === 'number');
     default:
       return typeof value === type;
   }

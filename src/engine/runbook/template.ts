@@ -9,13 +9,19 @@ export type Ref =
   | { kind: 'output'; step: string; key: string; text: string }
   | { kind: 'run'; key: 'id' | 'mode'; text: string }
   /** The current item of a for-each step: one of its fields, or the whole item when `field` is undefined. */
-  | { kind: 'item'; field?: string; text: string };
+  | { kind: 'item'; field?: string; text: string }
+  /** `${A && B}`: true when every part is true, read in order and no further than the first that is not. */
+  | { kind: 'all'; parts: Ref[]; text: string };
 
 const REF = /\$\{([^}]*)\}/g;
 
 export class RefSyntaxError extends Error {}
 
 export function parseRef(body: string, text: string): Ref {
+  if (body.includes('&&')) {
+    const parts = body.split('&&').map((part) => parseRef(part, `\${${part.trim()}}`));
+    return { kind: 'all', parts, text };
+  }
   const parts = body.trim().split('.');
   if (parts[0] === 'inputs' && parts.length === 2 && parts[1]) return { kind: 'input', name: parts[1], text };
   if (parts[0] === 'steps' && parts.length === 4 && parts[2] === 'outputs' && parts[1] && parts[3]) {
@@ -81,6 +87,8 @@ function lookup(ref: Ref, scope: Scope): unknown {
         throw new Error(`${ref.text}: the item ${JSON.stringify(item)} has no field "${ref.field}"`);
       return (item as Record<string, unknown>)[ref.field];
     }
+    case 'all':
+      return ref.parts.every((part) => lookup(part, scope) === true);
   }
 }
 
