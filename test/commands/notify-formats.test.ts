@@ -130,7 +130,8 @@ describe('--notify-format', () => {
     });
     expect(cards).toEqual([
       `dingo-recover run ${id} (recover-deleted-service, a rehearsal) started`,
-      `dingo-recover run ${id} (recover-deleted-service, a rehearsal) is done`,
+      // Once found, the instance the run is about is named.
+      `dingo-recover run ${id} (recover-deleted-service, instance 6e101b27-ee1b-4f4d-a032-4401a3709ec3, a rehearsal) is done`,
     ]);
     expect(r.stdout).not.toContain('warning: --notify');
   });
