@@ -3,8 +3,10 @@
  * have the operator choose one with its evidence, copy it, look inside the copy, dump the chosen
  * databases, prove each dump restores, and check the original is exactly as it was.
  */
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { access, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   defineAction,
   type ActionDef,
@@ -21,9 +23,11 @@ import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
-import { dumpDatabases, foreignTablesLine, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
+import { dumpDatabases, foreignTablesLine, isCheckFolder, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
 import { DUMP, VOLUME_CANDIDATE } from './support/records.js';
+import { stopLeftoverServer } from './support/restore-copy.js';
+import type { StepContext } from '../engine/run/index.js';
 
 const source = {
   volumesRoot: defaulted('string[]', [], 'a folder of volumes to read instead of the Docker Engine (none: ask the Engine)'),
@@ -282,14 +286,51 @@ const dump = defineAction({
   },
 });
 
+/** Where a check's scratch cluster goes: a new folder of the temp folder, named before it is made. */
+const CHECK_PREFIX = 'dingo-restore-check-';
+
+/**
+ * The scratch server an interrupted check left running in `folder` (its journaled plan), stopped (by
+ * the PID its postmaster.pid names, only when that process serves the folder's cluster), then the
+ * folder removed: a folder of this tool's own making in the temp folder, nothing else.
+ */
+async function removeEarlierCheck(ctx: StepContext, folder: string | undefined): Promise<string> {
+  if (folder === undefined)
+    return 'the earlier attempt journaled no scratch folder (an older version made it): nothing of it is looked for';
+  const there = await lstat(folder).then(
+    () => true,
+    () => false,
+  );
+  if (!there) return `the earlier attempt left nothing in ${folder}`;
+  if (dirname(folder) !== tmpdir() || !basename(folder).startsWith(CHECK_PREFIX) || !(await isCheckFolder(folder))) {
+    throw new StepFailed(`${folder}, journaled as the folder of the earlier attempt's scratch server, is not a folder this tool made`, {
+      hint: `look at what ${folder} is, move it aside, then resume`,
+    });
+  }
+  const pid = await stopLeftoverServer(ctx, folder);
+  await rm(folder, { recursive: true, force: true });
+  return `${pid === undefined ? 'no scratch server of the earlier attempt ran' : `stopped the earlier attempt's scratch server (pid ${pid})`}; removed ${folder}`;
+}
+
 const verify = defineAction({
   name: 'volumes.verify-dumps',
   summary: 'Restore each dump into a fresh scratch PostgreSQL and compare row counts',
   effect: 'read',
   params: { dumps: required('object[]', 'the dumps', DUMP) },
   outputs: { verified: output('string[]', 'dump files that restored with the same row counts') },
-  async run(ctx, p) {
-    const checks = await verifyDumps(p.dumps);
+  // The scratch server's folder is journaled (the step's plan) before the server starts in it.
+  prepare: () => ({ folder: join(tmpdir(), CHECK_PREFIX + randomBytes(8).toString('hex')) }),
+  async probe(ctx, _p, plan: { folder?: string }) {
+    // A kill skips the check's own stop: its server, still running on the user's data, is stopped first.
+    const why = await removeEarlierCheck(ctx, plan.folder);
+    return { done: false, why: `${why}; the dumps are restored again` };
+  },
+  async run(ctx, p, plan) {
+    const started = (pid: number, data: string): void => {
+      ctx.note(`the scratch PostgreSQL of the check runs as pid ${pid} on ${data}`);
+      failpoint('volumes.verify-dumps');
+    };
+    const checks = await verifyDumps(p.dumps, { work: plan.folder, started });
     const bad = checks.filter((c) => !c.restored || c.differences.length);
     for (const c of checks)
       ctx.evidence(

@@ -16,7 +16,7 @@ import { countRows, foreignTables, ident, partitionLeaves, rowCounts, type DumpF
 import { localeMissing, missingLocale, startScratchServer, type ScratchServer } from './scratch-server.js';
 
 export type { DumpFacts } from './dump-facts.js';
-export { verifyDumps } from './restore-check.js';
+export { isCheckFolder, verifyDumps } from './restore-check.js';
 
 interface TableFacts {
   schema: string;

@@ -4,7 +4,7 @@
  * those taken at dump time. What the dump makes run while it is restored runs in that server: as the
  * scratch account in a network namespace of its own, and in sessions of a role that is no superuser.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
@@ -34,18 +34,31 @@ interface RestoreCluster {
   read: Query;
 }
 
+export interface VerifyOptions {
+  binRoot?: string;
+  /**
+   * The folder of the scratch cluster, made here (it must not exist): a run journals it before the
+   * server starts, so that a resume after a kill finds the server there. Absent: a new temporary folder.
+   */
+  work?: string;
+  /** Told the scratch server's PID and data folder once it runs. */
+  started?(pid: number, data: string): void;
+}
+
 /** Restores each dump into a fresh scratch cluster of the newest local PostgreSQL and compares row counts. */
-export async function verifyDumps(dumps: DumpFacts[], opts: { binRoot?: string } = {}): Promise<RestoreCheck[]> {
+export async function verifyDumps(dumps: DumpFacts[], opts: VerifyOptions = {}): Promise<RestoreCheck[]> {
   const local = await newestLocalBin(opts.binRoot, 'server');
   if (!local)
     throw new StepFailed('no local PostgreSQL to restore the dumps into', {
       hint: 'install postgresql (any major at least as new as the dump)',
     });
   const as = scratchAccount();
-  const work = await mkdtemp(join(tmpdir(), 'dingo-restore-check-'));
+  const work = opts.work ?? (await mkdtemp(join(tmpdir(), 'dingo-restore-check-')));
+  if (opts.work) await mkdir(work, { mode: 0o700 });
   const data = join(work, 'data');
   try {
     const cluster = await startRestoreCluster(local.bin, work, data, as);
+    opts.started?.(Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]), data);
     const out: RestoreCheck[] = [];
     for (const [i, d] of dumps.entries()) out.push(await restoreOne(cluster, d, `check_${i}`));
     return out;
@@ -53,6 +66,15 @@ export async function verifyDumps(dumps: DumpFacts[], opts: { binRoot?: string }
     await run([join(local.bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', '-s', 'stop'], { as, env: serverEnv() });
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether `folder` is a check's folder as verifyDumps leaves it: a folder (not a link) owned by the
+ * scratch account it was given to, or by this process's own account.
+ */
+export async function isCheckFolder(folder: string): Promise<boolean> {
+  const st = await lstat(folder);
+  return st.isDirectory() && [process.getuid?.(), scratchAccount().uid].includes(st.uid);
 }
 
 /** initdb and start a cluster in `data`, trusting local connections on a socket in `work` only. */

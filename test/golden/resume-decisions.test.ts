@@ -1,66 +1,91 @@
 /**
- * Golden journals: journals of real runs (a rehearsal done, one waiting for the operator, and runs
- * killed mid-step by failpoints, single and space) are committed beside the decisions a resume makes
- * on each of their steps. A change to a step, an action or the resume policy that would change what
- * an old run does when resumed fails here: update the decisions (vitest -u) only when that is meant.
+ * Golden journals: journals of real runs (rehearsals done, one waiting for the operator, runs killed
+ * mid-step, of every top-level runbook; test/golden/record-journals.ts records them) are cut at every
+ * step boundary and inside every step, and the production executor is replayed over each cut with
+ * every seam refusing (replayRun): what a resume of that cut would do, step by step, and where it
+ * stops, is committed beside the journal. A change to the executor, an action's resume traits or the
+ * resume policy that would change what an old run does when resumed fails here: update the files
+ * (vitest -u) only when that is meant.
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { actionRegistry } from '../../src/actions/index.js';
-import { readJournal, replay, type StepState } from '../../src/engine/journal/index.js';
-import { afterProbe, beforeStep, lacksOutputs, resumeTraits } from '../../src/engine/run/index.js';
+import { readJournal, replay, type JournalEvent } from '../../src/engine/journal/index.js';
+import { replayRun, type ReplayResult } from '../../src/engine/run/index.js';
 import { runbookChangeProblem } from '../../src/engine/run/runbook-change.js';
 import { loadRunbook, type Runbook } from '../../src/engine/runbook/index.js';
+import { processRuntime } from '../../src/core/runtime.js';
 
 const actions = actionRegistry();
 const dir = resolve(ROOT, 'test/golden/journals');
+const journals = readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
 
-/** What a resume does with one step: reuse, stay-skipped, run, or probe (and, without a probe, what then). */
-function decide(runbook: Runbook, stepId: string, prior: StepState | undefined): string {
-  const step = runbook.steps.find((s) => s.id === stepId)!;
-  const action = step.forEach ? undefined : actions.get(step.action);
-  const status = prior?.status ?? 'pending';
-  const stale = status === 'finished' && lacksOutputs(runbook.steps, stepId, action, prior?.outputs);
-  const traits = resumeTraits(action);
-  const d = beforeStep({ status, stale }, traits);
-  if (d.do === 'reuse') return d.reassert ? 'reuse, reassert' : 'reuse';
-  if (d.do !== 'probe') return d.do;
-  return traits!.probe ? 'probe' : `probe: none, ${afterProbe('none', traits!).do}`;
-}
+/** Where a journal is cut: before its inputs, before its first step, after each event that begins, settles or confirms a step, and as it is. */
+const CUT_AFTER = new Set(['step.started', 'step.probed', 'confirm', 'step.finished', 'step.skipped', 'step.failed']);
 
-/** The decision on every step of the run, and on every item step its journal names. */
-function decisions(file: string): Record<string, string> {
-  const state = replay(readJournal(file));
-  const runbook = loadRunbook(resolve(ROOT, 'runbooks', `${state.created.runbook.name}.yaml`), actions);
-  const out: Record<string, string> = {};
-  for (const step of runbook.steps) {
-    out[step.id] = decide(runbook, step.id, state.steps.get(step.id));
-    if (!step.forEach) continue;
-    const sub = step.forEach.runbook;
-    for (const [id, prior] of state.steps) {
-      const m = new RegExp(`^${step.id}/([^/]+)/([^/]+)$`).exec(id);
-      if (m) out[id] = decide(sub, m[2]!, prior);
-    }
-  }
+function cuts(events: JournalEvent[]): { label: string; events: JournalEvent[] }[] {
+  const first = events.findIndex((e) => e.type === 'step.started' || e.type === 'step.skipped' || e.type === 'evidence');
+  const out = [
+    { label: 'as created, before its inputs', events: events.slice(0, 1) },
+    { label: 'before the first step', events: events.slice(0, first) },
+  ];
+  events.forEach((e, i) => {
+    if (CUT_AFTER.has(e.type) && 'step' in e) out.push({ label: `after #${e.seq} ${e.type} ${e.step}`, events: events.slice(0, i + 1) });
+  });
+  out.push({ label: `as recorded (${events.length} events, last ${events.at(-1)!.type})`, events });
   return out;
 }
 
+/** A replay in lines: steps only skipped as done run together, then each other step with what was done there, then the end. */
+function lines(r: ReplayResult): string[] {
+  const out: string[] = [];
+  let done: string[] = [];
+  const flush = (): void => {
+    if (done.length) out.push(`skip as done: ${done.join(', ')}`);
+    done = [];
+  };
+  for (const s of r.steps) {
+    if (s.did.length === 1 && s.did[0] === 'skip as done') {
+      done.push(s.step);
+      continue;
+    }
+    flush();
+    out.push(`${s.step}: ${s.did.join('; ')}`);
+  }
+  flush();
+  out.push(`end: ${r.end}`);
+  return out;
+}
+
+function runbookOf(events: JournalEvent[]): Runbook {
+  return loadRunbook(resolve(ROOT, 'runbooks', `${replay(events).created.runbook.name}.yaml`), actions);
+}
+
 describe('resuming the golden journals', () => {
-  const journals = readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
-  it('has journals to check', () => {
-    expect(journals).toEqual(expect.arrayContaining(['done.ndjson', 'midcopy.ndjson', 'space.ndjson', 'waiting.ndjson']));
+  it('has a journal of every top-level runbook', () => {
+    const names = journals.map((f) => replay(readJournal(join(dir, f))).created.runbook.name);
+    expect(new Set(names)).toEqual(new Set(['recover-deleted-service', 'recover-space', 'restore-to-time', 'recover-docker-volume']));
   });
   it.each(journals)('%s: may resume under the runbook as it is today (its reached steps are the same)', (name) => {
     const state = replay(readJournal(join(dir, name)));
-    const runbook = loadRunbook(resolve(ROOT, 'runbooks', `${state.created.runbook.name}.yaml`), actions);
+    const runbook = runbookOf(readJournal(join(dir, name)));
     expect(state.steps.size).toBeGreaterThan(0);
     expect(runbookChangeProblem(runbook.steps, state.steps, state.created.runbook.steps)).toBeNull();
   });
-  it.each(journals)('%s: the same decisions as when it was committed', async (name) => {
-    await expect(JSON.stringify(decisions(join(dir, name)), null, 2) + '\n').toMatchFileSnapshot(
-      join(dir, name.replace(/\.ndjson$/, '.decisions.json')),
-    );
-  });
+  it.each(journals)(
+    '%s: the executor replayed on every cut does what it did when the journal was committed',
+    async (name) => {
+      const events = readJournal(join(dir, name));
+      const runbook = runbookOf(events);
+      const out: string[] = [];
+      for (const cut of cuts(events)) {
+        const r = await replayRun({ runbook, actions, events: cut.events, runtime: processRuntime() });
+        out.push(`== ${cut.label}`, ...lines(r), '');
+      }
+      await expect(out.join('\n')).toMatchFileSnapshot(join(dir, name.replace(/\.ndjson$/, '.replay.txt')));
+    },
+    60_000,
+  );
 });

@@ -52,15 +52,17 @@ async function serverOn(data: string): Promise<number | undefined> {
  * folder COPY/data): pg_ctl detaches the server from the run's process group, so a killed run
  * leaves it serving the user's database, and a copy removed under it, or started again on it,
  * fails. It is shut down at once (SIGQUIT), then killed if it is still there after ten seconds.
+ * Its PID, or undefined when none ran.
  */
-export async function stopLeftoverServer(ctx: StepContext, copy: string): Promise<void> {
+export async function stopLeftoverServer(ctx: StepContext, copy: string): Promise<number | undefined> {
   const data = join(copy, 'data');
   const pid = await serverOn(data);
-  if (pid === undefined) return;
+  if (pid === undefined) return undefined;
   process.kill(pid, 'SIGQUIT');
   for (let i = 0; i < 100 && (await serverOn(data)) === pid; i++) await delay(100);
   if ((await serverOn(data)) === pid) process.kill(pid, 'SIGKILL');
   ctx.note(`stopped the scratch PostgreSQL (pid ${pid}) an interrupted attempt left running on ${data}`);
+  return pid;
 }
 
 /**

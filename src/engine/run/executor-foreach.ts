@@ -19,6 +19,7 @@ import { resolveValue, type Scope } from '../runbook/template.js';
 import { declaredOutputs } from '../runbook/runbook-outputs.js';
 import { DingoError, Interrupted, NeedsOperator, StepFailed } from '../../core/errors.js';
 import { mapLimit } from '../../core/concurrency.js';
+import { decideStep, settled } from './resume-decision.js';
 
 export interface ForEachRun {
   step: StepDef;
@@ -119,7 +120,7 @@ async function runItem(
   const screen = run.opts.reporter.item(key);
   const state = run.opts.journal.state();
   const steps = fe.forEach.runbook.steps;
-  if (steps.every((s) => ['finished', 'skipped'].includes(state.steps.get(prefix + s.id)?.status ?? ''))) {
+  if (steps.every((s) => settled(decideStep(steps, s, state.steps.get(prefix + s.id), run.opts.actions)))) {
     screen.settled('done earlier: every step of this item finished');
     return { key, status: 'finished', outputs: declaredOutputs(fe.forEach.runbook, journaledOutputs(run, fe, key)) };
   }

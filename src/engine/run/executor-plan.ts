@@ -9,6 +9,7 @@ import type { StepDef } from '../runbook/runbook-model.js';
 import { refInWords } from '../operator/screen-text.js';
 import { resolveValue } from '../runbook/template.js';
 import { DingoError, EXIT } from '../../core/errors.js';
+import { decideStep, settled } from './resume-decision.js';
 
 /** The run stopped where --plan stops it: not a failure, and resumable. */
 class Planned extends DingoError {
@@ -23,10 +24,10 @@ export function change(run: Pick<Run, 'opts'>, step: StepDef): string | undefine
   return effect === 'destructive' ? 'destructive' : 'writes';
 }
 
-/** Whether the step would run now: not finished or skipped earlier, and its condition (when it can be told yet) holds. */
+/** Whether the step would run now: the resume decision does not leave it as journaled, and its condition (when it can be told yet) holds. */
 export function wouldRun(run: Pick<Run, 'opts'>, seq: Sequence, step: StepDef): boolean {
   const prior = run.opts.journal.state().steps.get(seq.prefix + step.id);
-  if (prior?.status === 'finished' || prior?.status === 'skipped') return false;
+  if (settled(decideStep(seq.steps, step, prior, run.opts.actions))) return false;
   if (step.when === undefined) return true;
   try {
     return resolveValue(step.when, seq.scope) === true;

@@ -9,7 +9,7 @@ import { stopForPlan } from './executor-plan.js';
 import { runForEach } from './executor-foreach.js';
 import type { Run, Sequence } from './executor-options.js';
 import { outcome, runStep } from './executor-step.js';
-import { beforeStep, lacksOutputs, resumeTraits } from './resume-decision.js';
+import { decideStep } from './resume-decision.js';
 import type { StepDef } from '../runbook/runbook.js';
 import { refInWords, shortValue } from '../operator/screen-text.js';
 import { resolveValue } from '../runbook/template.js';
@@ -41,8 +41,7 @@ async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<st
   const ctx = run.contextFor(id, seq.screen, seq.prompts);
   const prior = journal.state().steps.get(id) ?? { status: 'pending', attempts: 0 };
   const action = actions.get(step.action);
-  const stale = prior.status === 'finished' && lacksOutputs(seq.steps, step.id, action, prior.outputs);
-  const decision = beforeStep({ status: prior.status, stale }, resumeTraits(action));
+  const decision = decideStep(seq.steps, step, prior, actions);
   if (decision.do === 'reuse') {
     const outputs = prior.outputs ?? {};
     const earlier = `done earlier: ${outcome(seq.screen, outputs, action)}`;

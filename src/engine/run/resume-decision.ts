@@ -21,8 +21,8 @@
  *   confirmed before    evidence re-checked             unchanged: go on; changed: stop, naming it
  */
 import type { ActionDef, Effect } from '../runbook/action.js';
-import type { StepStatus } from '../journal/replay.js';
-import type { StepDef } from '../runbook/runbook-model.js';
+import type { StepState, StepStatus } from '../journal/replay.js';
+import type { ActionRegistry, StepDef } from '../runbook/runbook-model.js';
 
 /** What the journal says of a step before this attempt. */
 export interface StepRecord {
@@ -54,7 +54,7 @@ export function resumeTraits(action: ActionDef | undefined): ResumeTraits | unde
  * Whether a step of `steps` finished without an output its action now gives and a later step of
  * `steps` refers to (journaled by an earlier version): a read step then runs again, reading changes nothing.
  */
-export function lacksOutputs(
+function lacksOutputs(
   steps: readonly StepDef[],
   id: string,
   action: ActionDef | undefined,
@@ -100,6 +100,29 @@ export type AfterProbe =
   | { do: 'run-again' }
   /** Nobody can tell: the run stops for the operator, who checks by hand. */
   | { do: 'stop' };
+
+/**
+ * What is done with the step `step` of `steps` (the runbook's own, or a for-each's sub-runbook's)
+ * whose journal state is `prior`: the one decision the executor acts on, and that a for-each item
+ * (settled when each of its steps is), --plan and --record read. Its `when` is not part of it: a
+ * condition is resolved only when the step is reached.
+ */
+export function decideStep(
+  steps: readonly StepDef[],
+  step: StepDef,
+  prior: Pick<StepState, 'status' | 'outputs'> | undefined,
+  actions: ActionRegistry,
+): BeforeStep {
+  const action = step.forEach ? undefined : actions.get(step.action);
+  const status = prior?.status ?? 'pending';
+  const stale = status === 'finished' && lacksOutputs(steps, step.id, action, prior?.outputs);
+  return beforeStep({ status, stale }, resumeTraits(action));
+}
+
+/** Whether a decision leaves the step as the journal has it: done (its outputs reused) or skipped. */
+export function settled(decision: BeforeStep): boolean {
+  return decision.do === 'reuse' || decision.do === 'stay-skipped';
+}
 
 /** What is done after asking the platform about an earlier attempt. */
 export function afterProbe(answer: ProbeAnswer, traits: ResumeTraits): AfterProbe {

@@ -1,0 +1,105 @@
+/**
+ * What a replay gives the executor in place of the world: a platform whose every seam, a prompter
+ * whose every question, and actions whose every entry point refuse the call, naming it. Nothing a
+ * replayed run reaches can act, whatever the journal it replays holds.
+ */
+import type { CommandSpec, LocalProcesses, ObjectRef, Platform } from '../../core/seams.js';
+import type { ActionDef } from '../runbook/action.js';
+import type { ActionRegistry } from '../runbook/runbook-model.js';
+import type { Prompter } from '../operator/prompts.js';
+import type { StepContext } from './context.js';
+
+/** A call a replay refused: `call` names it (the seam and what was asked, or the step and the action's entry point). */
+export class ReplayRefusal extends Error {
+  constructor(readonly call: string) {
+    super(`replay: ${call} refused (a replay acts on nothing)`);
+    this.name = 'ReplayRefusal';
+  }
+}
+
+function refuse(call: string): never {
+  throw new ReplayRefusal(call);
+}
+
+const argvText = (spec: CommandSpec): string => spec.argv.join(' ');
+const refText = (ref: ObjectRef): string => `s3://${ref.bucket}/${ref.key}`;
+
+/** The platform of a replay: every call refused, naming the seam and what was asked of it. */
+export function refusingPlatform(mode: Platform['mode']): Platform {
+  const processes: LocalProcesses = {
+    run: (argv) => refuse(`processes.run ${argv.join(' ')}`),
+    runOk: (argv) => refuse(`processes.runOk ${argv.join(' ')}`),
+    pipeThrough: (_source, stages) => refuse(`processes.pipeThrough ${stages.map((s) => s.argv.join(' ')).join(' | ')}`),
+    scratchAccount: () => refuse('processes.scratchAccount'),
+  };
+  return {
+    mode,
+    cf: { where: 'replay', run: (spec) => refuse(`cf: ${argvText(spec)}`) },
+    bosh: { where: 'replay', run: (spec) => refuse(`bosh: ${argvText(spec)}`) },
+    cells: { open: (ip) => refuse(`ssh to cell ${ip}`) },
+    s3: {
+      where: 'replay',
+      list: (bucket, prefix) => refuse(`s3.list s3://${bucket}/${prefix}`),
+      head: (ref) => refuse(`s3.head ${refText(ref)}`),
+      get: (ref) => refuse(`s3.get ${refText(ref)}`),
+      getStream: (ref) => refuse(`s3.getStream ${refText(ref)}`),
+      put: (ref) => refuse(`s3.put ${refText(ref)}`),
+      copy: (from, to) => refuse(`s3.copy ${refText(from)} to ${refText(to)}`),
+      deleteMany: (bucket, keys) => refuse(`s3.deleteMany s3://${bucket}/ (${keys.length} keys)`),
+    },
+    openLogs: (spec) => refuse(`logs ${JSON.stringify(spec)}`),
+    processes,
+    close: () => Promise.resolve(),
+  };
+}
+
+/** The prompter of a replay: every question told to `asked` (its key: an input, or the step confirmed), then refused. */
+export function refusingPrompter(asked: (key: string, kind: string) => void): Prompter {
+  const ask = (kind: string, key: string): never => {
+    asked(key, kind);
+    return refuse(`the question (${kind}) ${key}`);
+  };
+  return {
+    interactive: false,
+    input: (q) => ask('input', q.key),
+    typed: (q) => ask('typed confirmation', q.key),
+    select: (q) => ask('choice', q.key),
+  };
+}
+
+/** What the executor called of an action: the step (its full id) and the entry point. */
+export interface ActionCall {
+  step: string;
+  entry: 'prepare' | 'run' | 'probe' | 'evidence' | 'reassert';
+}
+
+/**
+ * The actions as a replay runs them: each entry point the executor calls is told to `seen`, then
+ * refused before any of the action's code runs (an action may reach the machine's files and
+ * programs directly, past the platform). A reassert is told and answered, so the replay goes on to
+ * the steps after it: what a re-established target would have been is the platform's to say.
+ */
+export function refusingActions(actions: ActionRegistry, seen: (call: ActionCall) => void): ActionRegistry {
+  const wrap = (a: ActionDef): ActionDef => {
+    const entry =
+      (name: Exclude<ActionCall['entry'], 'reassert'>) =>
+      (ctx: StepContext): never => {
+        seen({ step: ctx.stepId, entry: name });
+        return refuse(`step ${ctx.stepId}: the action ${a.name}'s ${name}`);
+      };
+    return {
+      ...a,
+      run: entry('run'),
+      prepare: a.prepare && entry('prepare'),
+      probe: a.probe && entry('probe'),
+      evidence: a.evidence && entry('evidence'),
+      reassert:
+        a.reassert &&
+        ((ctx: StepContext) => {
+          seen({ step: ctx.stepId, entry: 'reassert' });
+          return Promise.resolve(`not re-established (replay): the action ${a.name}'s reassert`);
+        }),
+    };
+  };
+  return new Map([...actions].map(([name, a]) => [name, wrap(a)]));
+}
