@@ -11,7 +11,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { leftover } from './leftovers.js';
-import { mountsUnder, processesNaming, registerServer } from './server-registry.js';
+import { alive, mountsUnder, processesNaming, registerServer } from './server-registry.js';
 
 export interface Dockerd {
   /** `unix:///tmp/dkd-…/docker.sock`, as --docker-host takes it. */
@@ -52,15 +52,6 @@ export function skipWithoutDockerd(): boolean {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function killAndWait(pids: number[], graceMs: number): Promise<void> {
   for (const pid of pids) process.kill(pid, 'SIGTERM');

@@ -49,7 +49,8 @@ function isServer(e: ServerEntry): boolean {
   return processStart(e.pid) === e.start && cmdline(e.pid).includes(e.marker);
 }
 
-function alive(pid: number): boolean {
+/** Whether process PID exists (a run's vitest main process, a server). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -163,9 +164,4 @@ export function pruneRegistry(file: string): void {
 /** ENV without this run's registry: for a vitest run started by a test, which has a registry of its own. */
 export function withoutRegistry(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => name !== REGISTRY_VAR && name !== OWNER_VAR));
-}
-
-/** Whether the run of vitest main process PID is still going. */
-export function ownerAlive(pid: number): boolean {
-  return alive(pid);
 }

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
-import { OWNER_VAR, REGISTRY_VAR, ownerAlive, pruneRegistry, stopServers, type ServerEntry } from './server-registry.js';
+import { OWNER_VAR, REGISTRY_VAR, alive, pruneRegistry, stopServers, type ServerEntry } from './server-registry.js';
 
 /** The suite's temporary root: DINGO_TEST_SUITE_ROOT, else one folder per checkout in the temporary folder. */
 export function suiteRoot(): string {
@@ -31,7 +31,7 @@ export default function setup(): () => void {
   const file = join(root, 'servers.ndjson');
   told(
     'left by an interrupted earlier test run',
-    stopServers(file, (e) => e.owner !== process.pid && !ownerAlive(e.owner)),
+    stopServers(file, (e) => e.owner !== process.pid && !alive(e.owner)),
   );
   process.env[REGISTRY_VAR] = file;
   process.env[OWNER_VAR] = String(process.pid);

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { leftoverCount, stopLeftovers } from '../support/leftovers.js';
 import { needTool, sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
-import { openServers, stopServers, withoutRegistry, type ServerEntry } from '../support/server-registry.js';
+import { alive, openServers, stopServers, withoutRegistry, type ServerEntry } from '../support/server-registry.js';
 import serversSetup from '../support/servers-setup.js';
 
 function listens(port: number): Promise<boolean> {
@@ -63,15 +63,6 @@ it('a missing tool is named with the package that has it', () => {
 });
 
 const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(what: string, done: () => boolean, ms = 90_000): Promise<void> {
   const deadline = Date.now() + ms;
