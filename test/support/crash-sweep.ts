@@ -6,32 +6,50 @@
  * step that changes the platform, seeded random moments elsewhere), so a sweep follows its runbook
  * as it changes. Used by test/e2e/crash-sweep.test.ts (the recovery of a deleted instance) and
  * test/restore-to-time/crash-sweep.test.ts (restore-to-time into a new service).
+ *
+ * A kill is forked from the uninterrupted run rather than run again up to its point: that run keeps
+ * a copy of its state folder at every journal event (crash-fork/snapshot-hook.mjs, where each
+ * journal failpoint would have killed it), which is what a process killed there leaves, lock and
+ * world included; a kill just after the K-th change of the platform, before its command is
+ * journaled, is the copy at that command's event less the event's line. A kill point where the run
+ * had something in its temporary folder (a scratch copy, a scratch cluster pg_ctl detached), which
+ * a copy of the state cannot hold as it was, is killed for real, and resumed by a `dingo-recover
+ * resume --yes` with the temporary folder the killed run had. A fork is resumed in this process,
+ * or, when the runs keep scratch folders named by run id (which forks share), in a process of its
+ * own with a fresh temporary folder.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import { tmpdir } from 'node:os';
+import { cpSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { afterAll, expect } from 'vitest';
-import { BIN, ROOT } from './cli.js';
 import { seededRandom } from './seeded-random.js';
+import { killProcessesIn, rehearsal, WATCHDOG_MS, type Ended } from './crash-fork/rehearsal-process.js';
 import { World, type Scenario, type WorldState } from '../../src/rehearsal/world.js';
 import { readJournal, type JournalEvent } from '../../src/engine/journal/index.js';
 import { loadRunbook, type StepDef } from '../../src/engine/runbook/index.js';
+import { actionRegistry } from '../../src/actions/index.js';
 import { drive } from '../../src/engine/run/index.js';
 import { platforms } from '../../src/commands/platforms.js';
-import { actionRegistry } from '../../src/actions/index.js';
 import { processRuntime } from '../../src/core/runtime.js';
 
-/** Rehearsals running at once. */
-const PARALLEL = 2;
-/** A rehearsal that has not ended by then is killed and the test fails. */
-const WATCHDOG_MS = 45_000;
+export type { Ended };
+
 /**
- * One test: its killed run and its resume, after waiting for a slot (PARALLEL) behind the other
- * tests of its concurrent block, which counts against its time too.
+ * Resumes running at once, in each sweep. Most of a restore-to-time resume waits on its scratch
+ * cluster (initdb, pg_ctl start and stop), so more than the cores keeps them busy.
  */
-export const TEST_MS = 4 * WATCHDOG_MS;
+const PARALLEL = Math.max(4, 2 * availableParallelism());
+/**
+ * One test: its resume (and its killed run, for a real kill), after waiting for a slot (PARALLEL)
+ * behind the other tests of its concurrent block, which counts against its time too.
+ */
+export const TEST_MS = 6 * WATCHDOG_MS;
+
+/** The journal events the uninterrupted run may write: each is armed as a failpoint, and copied there. */
+const MAX_EVENTS = 2000;
+const HOOK = pathToFileURL(join(import.meta.dirname, 'crash-fork', 'snapshot-hook.mjs')).href;
 
 export const ACTIONS = actionRegistry();
 
@@ -49,55 +67,22 @@ async function slot<T>(job: () => Promise<T>): Promise<T> {
   }
 }
 
-export interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
+function onlyRun(state: string): string {
+  const runs = readdirSync(join(state, 'runs'));
+  if (runs.length !== 1) throw new Error(`expected one run in ${state}, found ${runs.join(', ') || 'none'}`);
+  return runs[0]!;
 }
 
-/**
- * Runs the CLI as the leader of its own process group. When it dies by SIGKILL (a failpoint), the
- * rest of its group is killed too, as a crash of the machine or of the session would.
- */
-function cli(args: string[], failpoints = ''): Promise<Ended> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, CI: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', DINGO_RECOVER_FAILPOINTS: failpoints },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const killGroup = (): void => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-      }
-    };
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const watchdog = setTimeout(() => {
-      output += `\n[killed by the test after ${WATCHDOG_MS} ms]\n`;
-      killGroup();
-    }, WATCHDOG_MS);
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      if (signal === 'SIGKILL') killGroup();
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(watchdog);
-      resolvePromise({ code, signal, output });
-    });
-  });
+function journalOf(state: string, runId: string): JournalEvent[] {
+  return readJournal(join(state, 'runs', runId, 'journal.ndjson'));
 }
 
 /**
  * `dingo-recover resume RUN-ID --yes`, in this process: what the CLI's resume does (with the
  * answers file the run started with), without the half second a fresh process spends loading its
- * modules. Only the killed runs need a process.
+ * modules.
  */
-async function resume(state: string, runId: string): Promise<Ended> {
+async function resumeHere(state: string, runId: string): Promise<Ended> {
   let output = '';
   const out = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -109,14 +94,17 @@ async function resume(state: string, runId: string): Promise<Ended> {
   return { code: r.exitCode, signal: null, output };
 }
 
-function onlyRun(state: string): string {
-  const runs = readdirSync(join(state, 'runs'));
-  if (runs.length !== 1) throw new Error(`expected one run in ${state}, found ${runs.join(', ') || 'none'}`);
-  return runs[0]!;
-}
-
-function journalOf(state: string, runId: string): JournalEvent[] {
-  return readJournal(join(state, 'runs', runId, 'journal.ndjson'));
+/** Drops the last line of a run's journal: the event of a command that changed the platform, unwritten yet. */
+function dropLastEvent(state: string, runId: string): void {
+  const file = join(state, 'runs', runId, 'journal.ndjson');
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  writeFileSync(
+    file,
+    lines
+      .slice(0, -1)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
 }
 
 /** Run-time stamps (quarantine and moved-aside folders) differ from run to run; nothing else may. */
@@ -196,6 +184,12 @@ export type PlatformState = ReturnType<typeof platformState>;
 export interface SweepSubject {
   args: string[];
   scenario: Scenario;
+  /**
+   * Its runs keep scratch folders named by run id in the temporary folder (restore-to-time's
+   * copies): forks, which share the run id, are then resumed each in a process of its own, with a
+   * temporary folder of its own, instead of in this one.
+   */
+  scratchByRunId?: boolean;
 }
 
 /** A run of the subject (uninterrupted, or killed and resumed): its journal and the world it left. */
@@ -213,35 +207,52 @@ export interface SweptRun {
 export class CrashSweep {
   private constructor(
     private readonly subject: SweepSubject,
-    private readonly stateDir: () => string,
+    private readonly folder: (prefix: string) => string,
     readonly baseline: SweptRun & { platform: PlatformState },
     /** The steps of the runbook, by id: a for-each's item steps as `STEP/ITEM/SUB-STEP`. */
     private readonly steps: (id: string) => StepDef | undefined,
+    /** The uninterrupted run's state folder as it was at each journal event: SNAPSHOTS/SEQ. */
+    private readonly snapshots: string,
   ) {}
 
-  /** Runs the subject uninterrupted; its state folders (and every later run's) go after the file's tests. */
+  /**
+   * Runs the subject uninterrupted, keeping its state at every journal event; its folders (and
+   * every later run's) go after the file's tests, and whatever a killed run left running in them.
+   */
   static async start(subject: SweepSubject): Promise<CrashSweep> {
     const dirs: string[] = [];
     afterAll(() => {
       dirs.splice(0).forEach((d) => {
-        rmSync(d, { recursive: true, force: true });
+        killProcessesIn(d);
+        rmSync(d, { recursive: true, force: true, maxRetries: 5 });
       });
     });
-    const stateDir = (): string => {
-      const d = mkdtempSync(join(tmpdir(), 'dr-sweep-'));
+    const folder = (prefix: string): string => {
+      const d = mkdtempSync(join(tmpdir(), prefix));
       dirs.push(d);
       return d;
     };
-    const state = stateDir();
-    const r = await cli([...subject.args, '--state-dir', state]);
+    const state = folder('dr-sweep-');
+    const snapshots = folder('dr-sweep-snapshots-');
+    const r = await rehearsal([...subject.args, '--state-dir', state], {
+      tmp: sweepTmp(folder),
+      failpoints: Array.from({ length: MAX_EVENTS }, (_, i) => `journal:${i + 1}`).join(','),
+      node: ['--import', HOOK],
+      env: { DINGO_TEST_FORK_STATE: state, DINGO_TEST_FORK_SNAPSHOTS: snapshots },
+    });
     if (r.code !== 0) throw new Error(`the uninterrupted rehearsal exited ${r.code ?? r.signal}:\n${r.output}`);
+    if (existsSync(join(snapshots, 'errors')))
+      throw new Error(`the uninterrupted rehearsal's state could not be kept:\n${readFileSync(join(snapshots, 'errors'), 'utf8')}`);
     const runId = onlyRun(state);
     const events = journalOf(state, runId);
+    if (events.length >= MAX_EVENTS) throw new Error(`the uninterrupted run wrote ${events.length} events: raise MAX_EVENTS`);
     const created = events.find((e) => e.type === 'run.created');
     if (created?.type !== 'run.created') throw new Error('the uninterrupted run has no run.created event');
+    const missing = events.filter((e) => !existsSync(join(snapshots, String(e.seq)))).map((e) => e.seq);
+    if (missing.length) throw new Error(`no copy of the state at journal events ${missing.join(', ')}`);
     const steps = loadRunbook(created.runbook.file, ACTIONS).steps;
     const world = World.load(join(state, 'runs', runId), subject.scenario);
-    return new CrashSweep(subject, stateDir, { state, runId, events, world, platform: platformState(world) }, stepFinder(steps));
+    return new CrashSweep(subject, folder, { state, runId, events, world, platform: platformState(world) }, stepFinder(steps), snapshots);
   }
 
   private get events(): JournalEvent[] {
@@ -319,28 +330,75 @@ export class CrashSweep {
   }
 
   /**
-   * Kills a rehearsal at a failpoint, then resumes it with --yes. A number is a journal event: the
-   * run dies just after it journaled event SEQ. `rehearsal.write:K` dies just after its K-th change
-   * of the platform, whose command is then not in the journal.
+   * What the run had in its temporary folder at journal event SEQ (a scratch copy, a scratch
+   * cluster), which a copy of its state does not hold; empty when there was nothing.
    */
-  async killAndResume(point: number | string): Promise<SweptRun & { resumed: Ended }> {
+  outsideAt(seq: number): string[] {
+    const file = join(this.snapshots, `${seq}.outside`);
+    return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n') : [];
+  }
+
+  /**
+   * How a kill at POINT is had: `fork`, from the uninterrupted run's state there, or `kill`, a run
+   * killed there for real, where the run had something in its temporary folder.
+   */
+  howKilled(point: number | string): 'fork' | 'kill' {
+    return this.outsideAt(this.forkSeq(point)).length ? 'kill' : 'fork';
+  }
+
+  /** The journal event whose copy of the state a kill at POINT is forked from. */
+  private forkSeq(point: number | string): number {
+    if (typeof point === 'number') return point;
+    const k = Number(/^rehearsal\.write:(\d+)$/.exec(point)?.[1]);
+    const write = this.writes()[k - 1];
+    if (!write) throw new Error(`${point} is not a kill point of this sweep (${this.writes().length} changes)`);
+    return write.command.seq;
+  }
+
+  /**
+   * A rehearsal killed at a failpoint, then resumed with --yes. A number is a journal event: the
+   * run dies just after it journaled event SEQ. `rehearsal.write:K` dies just after its K-th change
+   * of the platform, whose command is then not in the journal. `how` forces a fork or a real kill.
+   */
+  async killAndResume(point: number | string, how = this.howKilled(point)): Promise<SweptRun & { resumed: Ended }> {
     return slot(async () => {
-      const state = this.stateDir();
-      const failpoint = typeof point === 'number' ? `journal:${point}` : point;
-      const killed = await cli([...this.subject.args, '--state-dir', state], failpoint);
-      expect(killed.signal, `the rehearsal was to die at ${failpoint}\n${killed.output}`).toBe('SIGKILL');
-      const runId = onlyRun(state);
-      const journal = journalOf(state, runId);
-      if (typeof point === 'number') expect(journal.at(-1)?.seq, 'the kill came just after the event it was aimed at').toBe(point);
-      else {
-        const k = Number(/:(\d+)$/.exec(point)?.[1]);
-        const journaled = journal.filter((e) => e.type === 'command' && e.writes).length;
-        expect(journaled, 'the kill came after the change, before the journal recorded it').toBe(k - 1);
-      }
-      const resumed = await resume(state, runId);
+      const { state, tmp, runId } = await this.interrupted(point, how);
+      const resumed =
+        how === 'fork' && !this.subject.scratchByRunId
+          ? await resumeHere(state, runId)
+          : await rehearsal(['resume', runId, '--yes', '--state-dir', state], { tmp });
+      // What the resume (or the killed run, and nothing after it) left running and kept there.
+      killProcessesIn(tmp);
+      rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
       const world = World.load(join(state, 'runs', runId), this.subject.scenario);
       return { state, runId, resumed, events: journalOf(state, runId), world };
     });
+  }
+
+  /**
+   * The state folder a kill at POINT leaves (see killAndResume), forked or killed for real, with
+   * the run's temporary folder, checked to end where the point says.
+   */
+  async interrupted(point: number | string, how: 'fork' | 'kill'): Promise<{ state: string; tmp: string; runId: string }> {
+    const state = this.folder('dr-sweep-');
+    const tmp = sweepTmp(this.folder);
+    const failpoint = typeof point === 'number' ? `journal:${point}` : point;
+    if (how === 'fork') {
+      cpSync(join(this.snapshots, String(this.forkSeq(point))), state, { recursive: true });
+      if (typeof point === 'string') dropLastEvent(state, this.baseline.runId);
+    } else {
+      const killed = await rehearsal([...this.subject.args, '--state-dir', state], { tmp, failpoints: failpoint });
+      expect(killed.signal, `the rehearsal was to die at ${failpoint}\n${killed.output}`).toBe('SIGKILL');
+    }
+    const runId = onlyRun(state);
+    const journal = journalOf(state, runId);
+    if (typeof point === 'number') expect(journal.at(-1)?.seq, 'the kill came just after the event it was aimed at').toBe(point);
+    else {
+      const k = Number(/:(\d+)$/.exec(point)?.[1]);
+      const journaled = journal.filter((e) => e.type === 'command' && e.writes).length;
+      expect(journaled, 'the kill came after the change, before the journal recorded it').toBe(k - 1);
+    }
+    return { state, tmp, runId };
   }
 
   /**
@@ -355,6 +413,17 @@ export class CrashSweep {
     expect(run.events.at(-1)?.type).toBe('run.finished');
     return run;
   }
+}
+
+/**
+ * A run's own temporary folder: its scratch copies (named by run id, which a fork shares with the
+ * uninterrupted run) and clusters kept apart from every other run's. PostgreSQL's account must
+ * reach the copies in it.
+ */
+function sweepTmp(folder: (prefix: string) => string): string {
+  const tmp = folder('dr-sweep-tmp-');
+  chmodSync(tmp, 0o755);
+  return tmp;
 }
 
 /** The step of each journaled id: `ID`, or `FOR-EACH/ITEM/SUB-STEP` for a for-each's item steps. */

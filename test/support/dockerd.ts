@@ -7,10 +7,11 @@
  * the folder unmounted, the folder removed. Nothing can be pulled: images are built here (pg-image-build.ts).
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { leftover } from './leftovers.js';
+import { alive, mountsUnder, processesNaming, registerServer } from './server-registry.js';
 
 export interface Dockerd {
   /** `unix:///tmp/dkd-…/docker.sock`, as --docker-host takes it. */
@@ -51,39 +52,6 @@ export function skipWithoutDockerd(): boolean {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The pids of the processes whose command line names `dir` (containerd and its shims). */
-function processesNaming(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`${dir}/`)) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
-}
-
-/** The mount points under `dir`, deepest first (the 5th field of mountinfo, octal escapes undone). */
-function mountsUnder(dir: string): string[] {
-  const points = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .map((p) => p.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
-    .filter((p) => p === dir || p.startsWith(`${dir}/`));
-  return [...new Set(points)].sort((a, b) => b.length - a.length);
-}
 
 async function killAndWait(pids: number[], graceMs: number): Promise<void> {
   for (const pid of pids) process.kill(pid, 'SIGTERM');
@@ -151,8 +119,10 @@ export async function startDockerd(timeoutMs = 60_000): Promise<Dockerd> {
     } finally {
       rmSync(dir, { recursive: true, force: true });
       forget();
+      unregister();
     }
   };
+  const unregister = registerServer('dockerd', pid, dir, dir);
   const forget = leftover(stop);
   const until = Date.now() + timeoutMs;
   for (;;) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
 import { leftover } from './leftovers.js';
+import { registerServer } from './server-registry.js';
 
 export interface Etcd {
   url: string;
@@ -60,7 +61,9 @@ async function startEtcdOnce(): Promise<Etcd> {
       await exited;
     }
     rmSync(dir, { recursive: true, force: true });
+    unregister();
   };
+  const unregister = registerServer('etcd', child.pid!, dir, dir);
   const forget = leftover(stop);
   const deadline = Date.now() + 10_000;
   for (;;) {

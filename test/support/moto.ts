@@ -9,6 +9,7 @@ import type { ObjectStore } from '../../src/core/seams.js';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
 import { leftover } from './leftovers.js';
+import { registerServer } from './server-registry.js';
 
 export interface Moto {
   endpoint: string;
@@ -47,10 +48,12 @@ async function startMotoOnce(): Promise<Moto> {
   child.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
   });
+  const unregister = registerServer('moto_server', child.pid!, String(port));
   const forget = leftover(() => kill(child));
-  const stop = (): Promise<void> => {
+  const stop = async (): Promise<void> => {
     forget();
-    return kill(child);
+    await kill(child);
+    unregister();
   };
   try {
     await waitUntilAnswers(endpoint, child, () => stderr);

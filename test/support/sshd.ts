@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fingerprint } from '../../src/systems/ssh/index.js';
 import { freePort } from '../../src/systems/ports.js';
 import { leftover } from './leftovers.js';
+import { registerServer } from './server-registry.js';
 import { startRetried } from './started.js';
 
 export interface Sshd {
@@ -108,6 +109,7 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
   const dir = mkdtempSync(join(tmpdir(), 'dingo-sshd-'));
   let child: ChildProcess | undefined;
   let sudoers: string | undefined;
+  let unregister = (): void => undefined;
   // Whatever fails from here on, the server, its sudo rule and its folder go with it.
   const stop = async (): Promise<void> => {
     forget();
@@ -119,6 +121,7 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
     }
     if (sudoers) rmSync(sudoers, { force: true });
     rmSync(dir, { recursive: true, force: true });
+    unregister();
   };
   const forget = leftover(stop);
   try {
@@ -141,6 +144,7 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
     // writes after it listens (a PID read too early is 0, and kill(0) signals this whole group).
     const log = join(dir, 'sshd.log');
     child = spawn('/usr/sbin/sshd', ['-D', '-f', conf, '-E', log], { stdio: 'ignore' });
+    unregister = registerServer('sshd', child.pid!, conf, dir);
     await listening(child, log, port);
     return {
       port,

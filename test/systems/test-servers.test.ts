@@ -1,9 +1,19 @@
-/** The test servers clean up after a setup that fails half-way, and a missing tool is named. */
+/**
+ * The test servers clean up after a setup that fails half-way, and a missing tool is named. A test
+ * run stopped by SIGINT, or killed outright, leaves no server of it running: the signal stops them,
+ * and the next run's global setup stops what a killed run left.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
 import { leftoverCount, stopLeftovers } from '../support/leftovers.js';
 import { needTool, sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
+import { alive, openServers, stopServers, withoutRegistry, type ServerEntry } from '../support/server-registry.js';
+import serversSetup from '../support/servers-setup.js';
 
 function listens(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -50,4 +60,127 @@ it('a missing tool is named with the package that has it', () => {
   expect(() => {
     needTool('dingo-no-such-tool', 'some-package');
   }).toThrow('dingo-no-such-tool is not installed: the ssh tests need it (apt-get install some-package)');
+});
+
+const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
+
+async function until(what: string, done: () => boolean, ms = 90_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${String(ms)} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A `vitest run` of test/support/interrupted/ (an sshd and a moto server, then a wait), in a suite root of its own. */
+function interruptibleRun(root: string) {
+  const report = join(root, 'report.json');
+  const suite = join(root, 'suite');
+  const env: NodeJS.ProcessEnv = {
+    ...withoutRegistry(process.env),
+    DINGO_TEST_INTERRUPTED: '1',
+    DINGO_TEST_SUITE_ROOT: suite,
+    DINGO_TEST_INTERRUPT_REPORT: report,
+  };
+  // Its own process group, so that the test can end whatever is left of it, servers last.
+  const child: ChildProcess = spawn(process.execPath, [VITEST, 'run'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      resolve(code);
+    });
+  });
+  return {
+    child,
+    exited,
+    registry: join(suite, 'servers.ndjson'),
+    output: () => output,
+    /** The servers it started, once it has written their ports; fails when it ends first. */
+    async started(): Promise<{ sshd: { port: number; dir: string }; moto: { port: number }; servers: ServerEntry[] }> {
+      await until(`the interruptible run's servers\n${output}`, () => existsSync(report) || child.exitCode !== null);
+      expect(child.exitCode, output).toBeNull();
+      const ports = JSON.parse(readFileSync(report, 'utf8'));
+      return { ...ports, servers: openServers(join(suite, 'servers.ndjson')) };
+    },
+  };
+}
+
+describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
+  const roots: string[] = [];
+  const runs: ReturnType<typeof interruptibleRun>[] = [];
+  afterEach(() => {
+    // Whatever the test found, nothing of the run outlives it.
+    for (const run of runs.splice(0)) {
+      try {
+        process.kill(-run.child.pid!, 'SIGKILL');
+      } catch {
+        // its group is gone
+      }
+      stopServers(run.registry, () => true);
+    }
+    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  });
+  const start = (): ReturnType<typeof interruptibleRun> => {
+    const root = mkdtempSync(join(tmpdir(), 'dr-interrupted-'));
+    roots.push(root);
+    const run = interruptibleRun(root);
+    runs.push(run);
+    return run;
+  };
+
+  it('by SIGINT to vitest mid-test: its sshd and moto server are stopped and the sshd folder removed', async () => {
+    const run = start();
+    const { sshd, moto, servers } = await run.started();
+    expect(servers.map((e) => e.what).sort()).toEqual(['moto_server', 'sshd']);
+    expect(servers.every((e) => alive(e.pid))).toBe(true);
+    expect(await listens(sshd.port)).toBe(true);
+    expect(await listens(moto.port)).toBe(true);
+    process.kill(run.child.pid!, 'SIGINT');
+    expect(await run.exited, run.output()).toBe(130);
+    expect(run.output()).toMatch(/test run stopped by SIGINT: stopped .*sshd/);
+    expect(servers.filter((e) => alive(e.pid))).toEqual([]);
+    expect(await listens(sshd.port)).toBe(false);
+    expect(await listens(moto.port)).toBe(false);
+    expect(existsSync(sshd.dir)).toBe(false);
+    expect(openServers(run.registry)).toEqual([]);
+  }, 180_000);
+
+  it("killed outright (SIGKILL of vitest and its worker): the next run's global setup stops the servers it left", async () => {
+    const run = start();
+    const { sshd, servers } = await run.started();
+    const workers = readdirSync('/proc').filter((p) => {
+      try {
+        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(run.child.pid);
+      } catch {
+        return false;
+      }
+    });
+    process.kill(run.child.pid!, 'SIGKILL');
+    for (const pid of workers) process.kill(Number(pid), 'SIGKILL');
+    await run.exited;
+    // No handler ran: the servers outlive the run.
+    expect(
+      servers
+        .filter((e) => alive(e.pid))
+        .map((e) => e.what)
+        .sort(),
+    ).toEqual(['moto_server', 'sshd']);
+    // The next run's global setup, here (setup.ts puts the environment back after the test).
+    process.env.DINGO_TEST_SUITE_ROOT = join(run.registry, '..');
+    const teardown = serversSetup();
+    try {
+      expect(servers.filter((e) => alive(e.pid))).toEqual([]);
+      expect(existsSync(sshd.dir)).toBe(false);
+      expect(openServers(run.registry)).toEqual([]);
+    } finally {
+      teardown();
+    }
+  }, 180_000);
 });

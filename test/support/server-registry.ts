@@ -1,0 +1,167 @@
+/**
+ * The servers a test run started (sshd, moto, etcd, dockerd), listed as they start in a registry
+ * file under the suite's temporary root, so that they are stopped by PID whatever ends the run: the
+ * global teardown, a SIGINT or SIGTERM of vitest's main process (suite-setup.ts), and, for a run
+ * killed outright, the next run's global setup. Each entry names its server's PID, its process start
+ * time and a text its command line holds: a PID reused since by another process is left alone. Its
+ * folder goes with it. The file is append-only lines of JSON: `{"started": …}` and `{"stopped": PID}`.
+ *
+ * Stopping is synchronous, as a signal handler must be.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+
+/** The registry file of this run, set by the global setup for its workers; unset outside vitest (benches). */
+export const REGISTRY_VAR = 'DINGO_TEST_SERVER_REGISTRY';
+/** The PID of vitest's main process, whose run owns the servers its workers start. */
+export const OWNER_VAR = 'DINGO_TEST_SUITE_OWNER';
+
+export interface ServerEntry {
+  what: string;
+  pid: number;
+  /** Field 22 of /proc/PID/stat when it started: the same PID with another start is another process. */
+  start: string;
+  /** Text its /proc/PID/cmdline holds (its folder, its port). */
+  marker: string;
+  /** Its folder, removed with it; '' when it has none. */
+  dir: string;
+  owner: number;
+}
+
+function processStart(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Whether PID is still the server the entry names. */
+function isServer(e: ServerEntry): boolean {
+  return processStart(e.pid) === e.start && cmdline(e.pid).includes(e.marker);
+}
+
+/** Whether process PID exists (a run's vitest main process, a server). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pids of the processes whose command line names something in `dir` (dockerd's containerd and its shims). */
+export function processesNaming(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (cmdline(Number(entry)).includes(`${dir}/`)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** The mount points under `dir`, deepest first (the 5th field of mountinfo, octal escapes undone). */
+export function mountsUnder(dir: string): string[] {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .map((p) => p.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
+    .filter((p) => p === dir || p.startsWith(`${dir}/`));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** SIGTERM, then SIGKILL for what is still there after `graceMs`. */
+function killAll(pids: number[], graceMs: number): void {
+  const signal = (pid: number, sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // gone already
+    }
+  };
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  const until = Date.now() + graceMs;
+  while (pids.some(alive) && Date.now() < until) sleepSync(50);
+  for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL');
+  while (pids.some(alive) && Date.now() < until + 5000) sleepSync(20);
+}
+
+/**
+ * Registers a server of this run just started: returns the function that marks it stopped (its
+ * own stop calls it). Outside a vitest run nothing is registered.
+ */
+export function registerServer(what: string, pid: number, marker: string, dir = ''): () => void {
+  const file = process.env[REGISTRY_VAR];
+  const start = processStart(pid);
+  if (!file || start === undefined) return () => undefined;
+  const owner = Number(process.env[OWNER_VAR] ?? process.ppid);
+  const entry: ServerEntry = { what, pid, start, marker, dir, owner };
+  appendFileSync(file, `${JSON.stringify({ started: entry })}\n`);
+  return () => {
+    appendFileSync(file, `${JSON.stringify({ stopped: pid, start })}\n`);
+  };
+}
+
+/** The entries of FILE not marked stopped. */
+export function openServers(file: string): ServerEntry[] {
+  if (!existsSync(file)) return [];
+  const open = new Map<string, ServerEntry>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let record: { started?: ServerEntry; stopped?: number; start?: string };
+    try {
+      record = JSON.parse(line) as typeof record;
+    } catch {
+      continue; // a line torn by a process killed while writing it
+    }
+    if (record.started) open.set(`${record.started.pid}/${record.started.start}`, record.started);
+    else if (record.stopped !== undefined) open.delete(`${record.stopped}/${record.start ?? ''}`);
+  }
+  return [...open.values()];
+}
+
+/**
+ * Stops the open servers of FILE that `which` picks, by PID (when the PID is still that server) with
+ * whatever runs naming their folder, unmounts what is mounted under the folder and removes it, and
+ * marks them stopped. Returns what it stopped.
+ */
+export function stopServers(file: string, which: (e: ServerEntry) => boolean): ServerEntry[] {
+  const picked = openServers(file).filter(which);
+  killAll(
+    picked.filter(isServer).map((e) => e.pid),
+    3000,
+  );
+  for (const e of picked) {
+    if (e.dir) {
+      killAll(processesNaming(e.dir), 3000);
+      for (const point of mountsUnder(e.dir)) spawnSync('umount', ['-l', point]);
+      rmSync(e.dir, { recursive: true, force: true, maxRetries: 3 });
+    }
+    appendFileSync(file, `${JSON.stringify({ stopped: e.pid, start: e.start })}\n`);
+  }
+  return picked;
+}
+
+/** Removes FILE when it lists no open server, so that it does not grow run after run. */
+export function pruneRegistry(file: string): void {
+  if (!existsSync(file) || openServers(file).length) return;
+  unlinkSync(file);
+}
+
+/** ENV without this run's registry: for a vitest run started by a test, which has a registry of its own. */
+export function withoutRegistry(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name !== REGISTRY_VAR && name !== OWNER_VAR));
+}
