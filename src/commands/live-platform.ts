@@ -8,6 +8,7 @@ import type { LiveOptions } from '../engine/runbook/index.js';
 
 export type { LiveOptions };
 import { LocalRunner } from '../systems/local-runner.js';
+import { PrivateCfHomeRunner } from '../systems/cf-home.js';
 import { createSshCellAccess } from '../systems/ssh/index.js';
 import { createS3Store } from '../systems/s3/index.js';
 import { localProcesses } from '../systems/processes.js';
@@ -20,12 +21,17 @@ export function parseGateway(text: string): { user?: string; host: string; port?
   return { ...(m[1] ? { user: m[1] } : {}), host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
 }
 
-export function livePlatform(options: LiveOptions): Platform {
+/**
+ * `runDir`: a run's folder, where cf gets a private copy of the operator's CF_HOME (its target
+ * changes there, not in the operator's own config); without it (a snapshot, which only reads) cf
+ * runs on the operator's.
+ */
+export function livePlatform(options: LiveOptions, runDir?: string): Platform {
   const local = new LocalRunner();
   const ssh = options.ssh ?? {};
   return {
     mode: 'live',
-    cf: local,
+    cf: runDir === undefined ? local : new PrivateCfHomeRunner(local, runDir),
     bosh: local,
     cells: createSshCellAccess({
       gateway: ssh.gateway ? parseGateway(ssh.gateway) : undefined,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
 import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
+import { writeOperatorConfig } from './cf-config.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -25,14 +26,16 @@ async function installFakeCli(binDir: string, name: 'cf' | 'bosh'): Promise<stri
 export interface FakeClis {
   dir: string;
   binDir: string;
-  /** PATH with the fake CLIs first, and the state files. */
+  /** PATH with the fake CLIs first, the state files, and CF_HOME: `dir`, whose .cf/config.json is the operator's cf login. */
   env: Record<string, string>;
+  /** The operator's cf config (`dir`/.cf/config.json). */
+  cfConfig: string;
   readCf(): Promise<CfWorld>;
   readBosh(): Promise<BoshWorld>;
   cleanup(): Promise<void>;
 }
 
-/** A temp dir with bin/cf, bin/bosh and their state files seeded from the given worlds. */
+/** A temp dir with bin/cf, bin/bosh and their state files seeded from the given worlds, and the operator's cf login. */
 export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld }): Promise<FakeClis> {
   const dir = await mkdtemp(join(tmpdir(), 'fake-cli-'));
   const binDir = join(dir, 'bin');
@@ -42,6 +45,7 @@ export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld }):
   if (worlds.cf) {
     await installFakeCli(binDir, 'cf');
     await writeFile(cfState, JSON.stringify(worlds.cf));
+    writeOperatorConfig(dir, worlds.cf);
   }
   if (worlds.bosh) {
     await installFakeCli(binDir, 'bosh');
@@ -50,7 +54,8 @@ export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld }):
   return {
     dir,
     binDir,
-    env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, FAKE_CF_STATE: cfState, FAKE_BOSH_STATE: boshState },
+    env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, FAKE_CF_STATE: cfState, FAKE_BOSH_STATE: boshState, CF_HOME: dir },
+    cfConfig: join(dir, '.cf', 'config.json'),
     readCf: async () => JSON.parse(await readFile(cfState, 'utf8')) as CfWorld,
     readBosh: async () => JSON.parse(await readFile(boshState, 'utf8')) as BoshWorld,
     cleanup: () => rm(dir, { recursive: true, force: true }),

@@ -51,6 +51,8 @@ export interface LiveCase {
   answersFile: string;
   /** Environment for every dingo-recover child process of this case. */
   env: Record<string, string>;
+  /** The operator's cf config (CF_HOME of `env`), which a run must leave as it is. */
+  cfConfig: string;
   /** The cell's docker daemon (--docker-host), for running the fake docker client directly. */
   dockerHost: string;
   readCf(): Promise<CfWorld>;

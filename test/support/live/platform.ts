@@ -294,6 +294,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     platformArgs,
     answersFile,
     env,
+    cfConfig: fake.cfConfig,
     dockerHost: daemon.host,
     ...(es ? { es } : {}),
     readCf: () => fake.readCf(),
