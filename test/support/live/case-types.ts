@@ -99,8 +99,10 @@ export interface CaseOptions {
   forgedBucket?: string;
   /** WAL_S3_BUCKET of the new containers (default BUCKET, where the deleted instances' archives are). */
   containerWalBucket?: string;
-  /** Containers the cell runs before the run (e.g. a live instance's), beside those the broker creates. */
+  /** Containers the cell runs before the run (e.g. a live instance's), beside registrator and those the broker creates. */
   containers?: SimContainer[];
+  /** registrator's container on the cell has exited (default: it runs, as on every Dingo cell). */
+  registratorDown?: boolean;
   /** Secrets the case's platform holds beyond those it makes (e.g. those of `containers`): none may reach the run folder. */
   otherSecrets?: string[];
   /** psql and pg_restore exec'd in a container run against a REAL PostgreSQL 15 of its own (./cell-postgres.ts). */
