@@ -1,6 +1,7 @@
 /**
  * Everything that can be checked is checked before the first destructive step: the container still
- * serves the new instance and its data folder is one a flush may empty, the cell and etcd (through
+ * serves the new instance and its data folder is one a flush may empty, registrator runs on the
+ * cell (or the restarted container is never registered), the cell and etcd (through
  * the cell) answer, the S3 credentials read both archives, and the quarantine overlaps neither.
  * Nothing is changed; a failure here leaves the run resumable with the flag that fixes it.
  */
@@ -14,6 +15,12 @@ import { parseS3Location, pinnedArchiveProblem, urlOf } from '../archive/locatio
 import type { ContainerInfo } from '../adapters/docker.js';
 import { containerArchiveUrl } from './support/served.js';
 import { preflightSwap } from '../archive/check.js';
+import type { CellSession } from '../core/seams.js';
+import { registratorHint, registratorRuns } from './support/registrator.js';
+
+function cellDocker(ctx: StepContext, session: CellSession): CellDocker {
+  return new CellDocker(session, { binary: ctx.settings.dockerBinary, host: ctx.settings.dockerHost, sudo: true });
+}
 
 async function check(ctx: StepContext, what: string, fn: () => Promise<string>, hint: string): Promise<void> {
   try {
@@ -72,11 +79,7 @@ const preflight = defineAction({
       ctx,
       `the container ${container} on ${cellIp}`,
       async () => {
-        const docker = new CellDocker(await ctx.cell(cellIp), {
-          binary: ctx.settings.dockerBinary,
-          host: ctx.settings.dockerHost,
-          sudo: true,
-        });
+        const docker = cellDocker(ctx, await ctx.cell(cellIp));
         const info = await docker.inspect(container);
         if (!info) throw new Error(`no container ${container}`);
         if (info.env.PATRONI_SCOPE !== p.instanceGuid)
@@ -89,6 +92,13 @@ const preflight = defineAction({
       "check the cell is reachable (--gateway, --ssh-config) and the container is the new instance's; an archive location refused here was found where it names: check the GUIDs and the platform's WAL bucket (--wal-bucket), then resume",
     );
     checked.push('container');
+    await check(
+      ctx,
+      `registrator on ${cellIp}`,
+      async () => registratorRuns(cellDocker(ctx, await ctx.cell(cellIp))),
+      registratorHint(cellIp, ctx.runId),
+    );
+    checked.push('registrator');
     ctx.evidence(archives);
     checked.push('archive locations');
     await check(

@@ -16,6 +16,7 @@ import {
 import { lossPhrase, lossWindow } from '../engine/report/index.js';
 import { quote } from '../core/command-line.js';
 import { INSTANCE_RECOVERED, LEFT_ALONE, SPACE_INSTANCE } from './support/records.js';
+import { repushLines } from './support/repush.js';
 
 type Item = RecordOf<typeof SPACE_INSTANCE>;
 type Result = RecordOf<typeof FOR_EACH_RESULT>;
@@ -52,16 +53,12 @@ function instanceSection(item: Item, result: Result | undefined): { lines: strin
     lines.push(
       `- Name: no audit event or broker record gave one, so it came back as ${name}: once the user names it, cf rename-service ${name} NAME (its bindings and credentials stay)`,
     );
-  for (const app of missing)
-    lines.push(`- App ${app} no longer exists (the space delete removed it): re-push ${app}, then cf bind-service ${app} ${name}`);
-  const todo = [...(item.unnamed ? ['rename it'] : []), ...(missing.length ? [`re-push ${missing.join(', ')}`] : [])];
+  const repush = repushLines(missing, item.appGuids, name);
+  lines.push(...(repush?.lines ?? []));
+  const todo = [...(item.unnamed ? ['rename it'] : []), ...(repush ? [repush.short] : [])];
   const left = [
     `${name}: tell its user the data-loss window: ${lossPhrase(item.deletedAt, lastAt)}`,
-    ...(missing.length
-      ? [
-          `${name}: re-push ${missing.join(', ')} (the space delete removed them), then ${missing.map((app) => quote(['cf', 'bind-service', app, name])).join('; ')}`,
-        ]
-      : []),
+    ...(repush ? [repush.todo] : []),
     ...(item.unnamed ? [`${name} is a stand-in name: once the user names it, ${quote(['cf', 'rename-service', name, 'NAME'])}`] : []),
   ];
   return { lines, row: `${name}: recovered as ${newGuid}${todo.length ? `, ${todo.join(', ')}` : ''}`, todo: left };

@@ -207,6 +207,7 @@ async function dingoItem(
     lastSegmentAt: null,
     deletedAt: h.deletedAt ?? '',
     apps: h.apps,
+    appGuids: h.appGuids,
     evidence: h.evidence.slice(0, MAX_EVIDENCE),
   };
   if (!archiveUrl)

@@ -8,6 +8,7 @@ import type { LiveOptions } from '../engine/runbook/index.js';
 
 export type { LiveOptions };
 import { LocalRunner } from '../systems/local-runner.js';
+import { PrivateCfHomeRunner } from '../systems/cf-home.js';
 import { createSshCellAccess } from '../systems/ssh/index.js';
 import { createBoshCellAccess, type BoshGateway } from '../systems/bosh-ssh/index.js';
 import { createS3Store } from '../systems/s3/index.js';
@@ -31,12 +32,17 @@ export function boshGateway(gateway: string | undefined, privateKey: string | un
   return { ...(gw ? { host: gw.host, ...(gw.user ? { user: gw.user } : {}) } : {}), ...(privateKey ? { privateKey } : {}) };
 }
 
-export function livePlatform(options: LiveOptions): Platform {
+/**
+ * `runDir`: a run's folder, where cf gets a private copy of the operator's CF_HOME (its target
+ * changes there, not in the operator's own config); without it (a snapshot, which only reads) cf
+ * runs on the operator's.
+ */
+export function livePlatform(options: LiveOptions, runDir?: string): Platform {
   const local = new LocalRunner();
   const ssh = options.ssh ?? {};
   return {
     mode: 'live',
-    cf: local,
+    cf: runDir === undefined ? local : new PrivateCfHomeRunner(local, runDir),
     bosh: local,
     cells:
       ssh.via === 'bosh'

@@ -18,6 +18,6 @@ export const platforms: Platforms<Scenario> = {
       return World.open(runDir, scenario).platform(scenario, openLogSource);
     }
     const { livePlatform } = await import('./live-platform.js');
-    return livePlatform(live ?? {});
+    return livePlatform(live ?? {}, runDir);
   },
 };

@@ -5,6 +5,7 @@
  */
 import { requestGuid, type AuditEvent } from '../adapters/cf/index.js';
 import type { SpaceLogInstance } from './space.js';
+import { APP_NAME_EVENT_TYPES, appNames } from './app-names.js';
 
 export const SPACE_DELETE = 'audit.space.delete-request';
 
@@ -15,8 +16,7 @@ export const HOLDING_EVENT_TYPES = [
   'audit.service_instance.delete',
   'audit.service_binding.create',
   'audit.service_binding.delete',
-  'audit.app.create',
-  'audit.app.delete-request',
+  ...APP_NAME_EVENT_TYPES,
 ];
 
 /** Log times (syslog, broker) may be off the Cloud Controller's clock by this much. */
@@ -53,11 +53,19 @@ export interface Holding {
   planGuid: string | null;
   /** From the instance's delete event, else the logs' deprovision lines. */
   deletedAt: string | null;
+  /** Each bound app by its name, or by its GUID when no event names it. */
   apps: string[];
+  /** The GUID of each of `apps`. */
+  appGuids: Record<string, string>;
   log: SpaceLogInstance | null;
   evidence: string[];
   /** Set when the instance was gone before the space was deleted (not part of what the space held then). */
   goneBefore: string | null;
+}
+
+interface Bound {
+  apps: string[];
+  appGuids: Record<string, string>;
 }
 
 interface FromEvents {
@@ -68,19 +76,18 @@ interface FromEvents {
 }
 
 /** The service instances the events name, with their bound apps (bindings removed before the space went do not count). */
-export function instancesFromEvents(events: AuditEvent[], spaceDeletedAt: string): Map<string, FromEvents & { apps: string[] }> {
-  const out = new Map<string, FromEvents & { apps: string[] }>();
-  const appNames = new Map<string, string>();
+export function instancesFromEvents(events: AuditEvent[], spaceDeletedAt: string): Map<string, FromEvents & Bound> {
+  const out = new Map<string, FromEvents & Bound>();
+  const names = appNames(events);
   const bindings = new Map<string, { app: string; instance: string }>();
   const unboundEarlier = new Set<string>();
   const before = Date.parse(spaceDeletedAt) - CASCADE_MS;
   const get = (guid: string) => {
     let i = out.get(guid);
-    if (!i) out.set(guid, (i = { name: null, planGuid: null, deletedAt: null, evidence: [], apps: [] }));
+    if (!i) out.set(guid, (i = { name: null, planGuid: null, deletedAt: null, evidence: [], apps: [], appGuids: {} }));
     return i;
   };
   for (const e of events) {
-    if (e.type.startsWith('audit.app.') && e.targetGuid && e.targetName) appNames.set(e.targetGuid, e.targetName);
     if (e.type === 'audit.service_binding.create')
       bindings.set(e.targetGuid, { app: requestGuid(e.request, 'app'), instance: requestGuid(e.request, 'service_instance') });
     if (e.type === 'audit.service_binding.delete') {
@@ -98,8 +105,11 @@ export function instancesFromEvents(events: AuditEvent[], spaceDeletedAt: string
   }
   for (const [guid, b] of bindings) {
     const i = out.get(b.instance);
-    const app = appNames.get(b.app) ?? b.app;
-    if (i && b.app && !unboundEarlier.has(guid) && !i.apps.includes(app)) i.apps.push(app);
+    const app = names.get(b.app) ?? b.app;
+    if (i && b.app && !unboundEarlier.has(guid) && !i.apps.includes(app)) {
+      i.apps.push(app);
+      i.appGuids[app] = b.app;
+    }
   }
   return out;
 }
@@ -126,6 +136,7 @@ export function holdings(events: AuditEvent[], spaceDeletedAt: string, logs: Spa
       planGuid: ev?.planGuid ?? null,
       deletedAt,
       apps: ev?.apps ?? [],
+      appGuids: ev?.appGuids ?? {},
       log,
       evidence,
       goneBefore: goneBefore(deletedAt, ev?.deletedAt ? CASCADE_MS : CASCADE_MS + CLOCK_SLACK_MS, spaceDeletedAt),

@@ -83,7 +83,8 @@ async function readCells(
       const session = await access.open(ip);
       sessions.push(session);
       const cellDocker = new CellDocker(session, { binary: docker.binary, host: docker.host, sudo: true });
-      for (const { container } of onCell) {
+      // registrator too: a recovery checks it runs on the cell before it stops a container.
+      for (const container of [...onCell.map((n) => n.container), 'registrator']) {
         const info = await cellDocker.inspect(container);
         if (!info) continue;
         cells[ip]!.containers[info.name] = simContainer(info);

@@ -182,6 +182,7 @@ describe('space.find-instances', () => {
         lastSegmentAt: minutes(8).toISOString(),
         deletedAt: '2017-01-05T10:00:05Z',
         apps: ['web'],
+        appGuids: { web: 'app-web' },
         recoverable: true,
         why: expect.stringContaining('restorable from base_000000010000000000000002_00000040'),
         evidence: expect.arrayContaining([expect.stringContaining('audit.service_instance.create')]),
@@ -385,6 +386,11 @@ describe('space.confirm-plan', () => {
   });
 });
 
+const WEB_GUID = '24a2631e-ce4d-4a06-9167-1cfef9e2b2c4';
+const WORKER_GUID = '525189b5-10c3-4a92-9971-a11e3a6dcb00';
+/** An app bound to orders-db that no audit event names. */
+const CRON_GUID = '2c3b4d5e-6f70-4a81-92a3-b4c5d6e7f809';
+
 describe('space.report', () => {
   it('tells per instance what came back, what was kept aside, lost, and which apps to re-push', async () => {
     const { ctx, notes } = context(noCc, [], store);
@@ -397,7 +403,7 @@ describe('space.report', () => {
           newGuid: 'new-orders',
           nodes: 2,
           cellIp: '10.58.111.150',
-          missingApps: ['worker'],
+          missingApps: ['worker', CRON_GUID],
           bound: ['web'],
           quarantineUrl: 's3://b/quarantine/x/',
           dataAside: '/data/aside-1',
@@ -412,7 +418,13 @@ describe('space.report', () => {
         org: 'acme',
         space: 'analytics',
         deletedAt: GONE,
-        instances: [item('orders-db', true), item('reports-db', true)],
+        instances: [
+          item('orders-db', true, {
+            apps: ['web', 'worker', CRON_GUID],
+            appGuids: { web: WEB_GUID, worker: WORKER_GUID, [CRON_GUID]: CRON_GUID },
+          }),
+          item('reports-db', true),
+        ],
         results,
         unrecoverable: [item('scratch-db', false)],
         leftOut: ['old-db'],
@@ -426,12 +438,20 @@ describe('space.report', () => {
     expect(md).toContain('- Recovered as: new-orders, 2 node(s) (cell 10.58.111.150)');
     expect(md).toContain('up to 10 min, were never archived');
     expect(md).toContain("the new instance's archive at s3://b/quarantine/x/; its data at /data/aside-1 on 10.58.111.150");
-    expect(md).toContain('re-push worker, then cf bind-service worker orders-db');
+    expect(md).toContain(
+      `- App worker (${WORKER_GUID}) no longer exists (the space delete removed it): re-push it, then bind it: cf push worker; cf bind-service worker orders-db`,
+    );
+    expect(md).toContain(
+      `- App app ${CRON_GUID} (no audit event names it: ask the user its name) no longer exists (the space delete removed it): re-push it, then bind it: cf push NAME; cf bind-service NAME orders-db`,
+    );
+    expect(out.todo).toContain(
+      `orders-db: re-push worker (${WORKER_GUID}), app ${CRON_GUID} (no audit event names it: ask the user its name) (the space delete removed them), then cf push worker; cf bind-service worker orders-db; cf push NAME; cf bind-service NAME orders-db`,
+    );
     expect(md).toContain('NOT recovered: failed at step stop-container: container did not stop');
     expect(md).toMatch(/### Not recoverable\n\n- scratch-db \(scratch-db-guid\): no archive/);
     expect(md).toMatch(/### Left alone\n\n- cache \(c\): offering p-redis/);
     expect(md).toContain("Left out at the user's request: old-db");
-    expect(notes).toContain('orders-db: recovered as new-orders, re-push worker');
+    expect(notes).toContain(`orders-db: recovered as new-orders, re-push worker, ${CRON_GUID}`);
   });
 
   it('asks to rename an instance that came back under a stand-in name', async () => {

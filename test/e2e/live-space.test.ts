@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/engine/journal/index.js';
+import { loadScenario } from '../../src/rehearsal/world.js';
+import { SEED } from '../support/live/es-logs.js';
 import { runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
@@ -34,6 +36,11 @@ const IMPORTANT = SEED_DELETED;
 /** A two-node cluster the logs show both nodes of: it comes back grown to two. */
 const REPORTS = deletedInstance('reports-db', 2);
 const ANSWERS = `inputs:\n  org: acme\n  space: ${SPACE}\n`;
+/** their-app of the seed space, which the space delete removed. */
+const THEIR_APP_GUID = loadScenario(SEED)
+  .initial.cf.orgs.flatMap((o) => o.spaces)
+  .find((sp) => sp.name === SPACE)!
+  .apps.find((a) => a.name === 'their-app')!.guid;
 
 function deletedSpace(): DeletedSpace {
   const { orgGuid, spaceGuid } = seedSpace();
@@ -141,6 +148,16 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
 
       it("journals each instance's steps as finished", async () => {
         await assertTranscript(once.c, once.runId);
+      });
+
+      it('names the app the space delete removed from its restage event, with its GUID and the commands to re-push and bind it', () => {
+        // No create event of their-app is left: its name comes from a restage the week before.
+        const app = THEIR_APP_GUID;
+        const screen = once.run.stdout.replace(/\n +/g, ' ');
+        for (const service of ['important-db', 'reports-db'])
+          expect(screen).toContain(
+            `- ${service}: re-push their-app (${app}) (the space delete removed them), then cf push their-app; cf bind-service their-app ${service}`,
+          );
       });
 
       it('writes no secret to the run folder or the output', () => {

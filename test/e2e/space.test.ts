@@ -110,7 +110,13 @@ describe('recovering a deleted space (rehearsal)', () => {
     const report = readFileSync(join(runDir, 'report.md'), 'utf8');
     for (const name of ['orders-db', 'reports-db', 'scratch-db']) expect(report).toContain(name);
     expect(report).toMatch(/scratch-db[\s\S]*no archive/);
-    expect(report).toMatch(/re-push/);
+    // The apps the space delete removed, by the names the audit events give, with the commands to run.
+    expect(report).toContain(
+      '- App worker (525189b5-10c3-4a92-9971-a11e3a6dcb00) no longer exists (the space delete removed it): re-push it, then bind it: cf push worker; cf bind-service worker orders-db',
+    );
+    expect(run.stdout.replace(/\n +/g, ' ')).toContain(
+      '- reports-db: re-push web (24a2631e-ce4d-4a06-9167-1cfef9e2b2c4) (the space delete removed them), then cf push web; cf bind-service web reports-db',
+    );
     expect(report).toMatch(/quarantine/);
     // A space's recovery, each instance swapped into a new one: what it kept aside is left to remove.
     expect(report).toMatch(/^# Recovery of /);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/adapters/cf/index.js';
 import { findSpaceInstances } from '../../src/logs/space.js';
 import { holdings, instancesFromEvents, spaceDeletions } from '../../src/logs/space-holdings.js';
+import { appNames } from '../../src/logs/app-names.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
 import { openLogSource } from '../../src/systems/log-source.js';
 
@@ -98,6 +99,30 @@ describe('what the audit events say a space held', () => {
     const got = instancesFromEvents(events, SPACE_GONE).get('si-orders')!;
     expect(got).toMatchObject({ name: 'orders-db', planGuid: 'plan-cluster', deletedAt: '2016-03-16T23:00:09Z' });
     expect(got.apps.sort()).toEqual(['web', 'worker']);
+  });
+
+  it('names a bound app from its latest update or restage when its create event is gone, and keeps its GUID', () => {
+    // The create events are older than the CC keeps them; the space delete recorded no app event.
+    const recent = [
+      ev('audit.service_instance.create', '2016-03-02T10:00:00Z', 'si-orders', 'orders-db', { service_plan_guid: 'plan-solo' }),
+      ev('audit.service_binding.create', '2016-03-04T10:00:00Z', 'b1', '', { app_guid: 'app-web', service_instance_guid: 'si-orders' }),
+      ev('audit.service_binding.create', '2016-03-04T10:00:00Z', 'b2', '', { app_guid: 'app-worker', service_instance_guid: 'si-orders' }),
+      ev('audit.service_binding.create', '2016-03-04T10:00:00Z', 'b3', '', { app_guid: 'app-cron', service_instance_guid: 'si-orders' }),
+      ev('audit.app.restage', '2016-03-09T10:00:00Z', 'app-worker', 'worker'),
+      // Renamed: the update's target still has the old name; its request has the new one.
+      ev('audit.app.update', '2016-03-12T10:00:00Z', 'app-web', 'web', { name: 'storefront' }),
+      ev('audit.app.restage', '2016-03-08T10:00:00Z', 'app-web', 'web-v0'),
+      ev('audit.service_instance.delete', '2016-03-16T23:00:09Z', 'si-orders', 'orders-db'),
+    ];
+    expect(appNames(recent)).toEqual(
+      new Map([
+        ['app-web', 'storefront'],
+        ['app-worker', 'worker'],
+      ]),
+    );
+    const got = instancesFromEvents(recent, SPACE_GONE).get('si-orders')!;
+    expect(got.apps).toEqual(['storefront', 'worker', 'app-cron']);
+    expect(got.appGuids).toEqual({ storefront: 'app-web', worker: 'app-worker', 'app-cron': 'app-cron' });
   });
 
   it('sets an instance deleted before the space apart, with why', () => {

@@ -172,9 +172,10 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
 
     it("keeps the container's inspect output and the instance's etcd keys, credentials replaced by stand-ins", () => {
       expect(r.snap.code, r.snap.stdout + r.snap.stderr).toBe(0);
-      expect(r.snap.stdout).toContain('1 container(s), 1 etcd key(s)');
+      expect(r.snap.stdout).toContain('2 container(s), 1 etcd key(s)');
       const scenario = readFileSync(join(r.out, 'scenario.yaml'), 'utf8');
       expect(scenario).toContain(`cf-${OLD_NODE}:`);
+      expect(scenario).toContain('image: cfcommunity/registrator:latest');
       expect(scenario).toMatch(/AWS_SECRET_ACCESS_KEY=stand-in-aws-secret-access-key-\d+/);
       expect(scenario).toMatch(/SUPERUSER_PASSWORD=stand-in-superuser-password-\d+/);
       expect(scenario).toContain(`/service/${OLD_GUID}/initialize: "${OLD_SYSID}"`);

@@ -36,8 +36,9 @@ function patroni(overrides: Partial<SimContainer> = {}): SimContainer {
   };
 }
 
-export function sampleCell(): CellWorld {
-  const registrator: SimContainer = {
+/** The registrator container every Dingo cell runs (stopped: as it is after it exited). */
+export function registratorContainer(running = true): SimContainer {
+  return {
     ...patroni(),
     id: '9b35a273ae9a41b7d3e1f1f4b7c7a2f6f3a1d0c9e8b7a6f5e4d3c2b1a0f9e8d7',
     name: 'registrator',
@@ -46,7 +47,12 @@ export function sampleCell(): CellWorld {
     mounts: [],
     startedAt: '2016-03-16T00:00:00.000Z',
     logs: [],
+    ...(running ? {} : { running: false, exitCode: 2, finishedAt: '2016-03-17T06:02:11.000000000Z' }),
   };
+}
+
+export function sampleCell(): CellWorld {
+  const registrator = registratorContainer();
   return {
     ip: '10.58.111.150',
     dockerVersion: '1.11.0',

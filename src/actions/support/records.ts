@@ -21,6 +21,8 @@ export const SPACE_INSTANCE = shape('space instance', {
   lastSegmentAt: 'string?',
   deletedAt: 'string',
   apps: 'string[]',
+  /** The GUID of each of apps (a name, or a GUID no audit event names), when the audit events gave it. */
+  appGuids: 'object?',
   evidence: 'string[]',
   recoverable: 'boolean',
   why: 'string',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
 import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
+import { writeOperatorConfig } from './cf-config.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -25,40 +26,26 @@ async function installFakeCli(binDir: string, name: 'cf' | 'bosh'): Promise<stri
 export interface FakeClis {
   dir: string;
   binDir: string;
-  /** PATH with the fake CLIs first, and the state files. */
+  /** PATH with the fake CLIs first, the state files, and CF_HOME: `dir`, whose .cf/config.json is the operator's cf login. */
   env: Record<string, string>;
+  /** The operator's cf config (`dir`/.cf/config.json). */
+  cfConfig: string;
   readCf(): Promise<CfWorld>;
   readBosh(): Promise<BoshWorld>;
   cleanup(): Promise<void>;
 }
 
-/** cf's config.json (cli util/configv3/json_config.go) for the world's logged-in user and target. */
-function cfConfig(cf: CfWorld): Record<string, unknown> {
-  return {
-    ConfigVersion: 3,
-    Target: cf.api.url,
-    APIVersion: cf.api.version,
-    AccessToken: 'bearer fake-cli-access-token',
-    RefreshToken: 'fake-cli-refresh-token',
-    OrganizationFields: { GUID: '', Name: cf.target.org ?? '' },
-    SpaceFields: { GUID: '', Name: cf.target.space ?? '', AllowSSH: false },
-  };
-}
-
-/** A temp dir with bin/cf, bin/bosh and their state files seeded from the given worlds. */
+/** A temp dir with bin/cf, bin/bosh and their state files seeded from the given worlds, and the operator's cf login. */
 export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld }): Promise<FakeClis> {
   const dir = await mkdtemp(join(tmpdir(), 'fake-cli-'));
   const binDir = join(dir, 'bin');
   await mkdir(binDir);
   const cfState = join(dir, 'cf-state.json');
   const boshState = join(dir, 'bosh-state.json');
-  // The operator's cf login, where a real cf keeps it: CF_HOME/.cf/config.json.
-  const cfHome = join(dir, 'cf-home');
   if (worlds.cf) {
     await installFakeCli(binDir, 'cf');
     await writeFile(cfState, JSON.stringify(worlds.cf));
-    await mkdir(join(cfHome, '.cf'), { recursive: true });
-    await writeFile(join(cfHome, '.cf', 'config.json'), JSON.stringify(cfConfig(worlds.cf)));
+    writeOperatorConfig(dir, worlds.cf);
   }
   if (worlds.bosh) {
     await installFakeCli(binDir, 'bosh');
@@ -67,7 +54,8 @@ export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld }):
   return {
     dir,
     binDir,
-    env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, FAKE_CF_STATE: cfState, FAKE_BOSH_STATE: boshState, CF_HOME: cfHome },
+    env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, FAKE_CF_STATE: cfState, FAKE_BOSH_STATE: boshState, CF_HOME: dir },
+    cfConfig: join(dir, '.cf', 'config.json'),
     readCf: async () => JSON.parse(await readFile(cfState, 'utf8')) as CfWorld,
     readBosh: async () => JSON.parse(await readFile(boshState, 'utf8')) as BoshWorld,
     cleanup: () => rm(dir, { recursive: true, force: true }),

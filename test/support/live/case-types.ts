@@ -51,6 +51,8 @@ export interface LiveCase {
   answersFile: string;
   /** Environment for every dingo-recover child process of this case. */
   env: Record<string, string>;
+  /** The operator's cf config (CF_HOME of `env`), which a run must leave as it is. */
+  cfConfig: string;
   /** The cell's docker daemon (--docker-host), for running the fake docker client directly. */
   dockerHost: string;
   readCf(): Promise<CfWorld>;
@@ -97,8 +99,10 @@ export interface CaseOptions {
   forgedBucket?: string;
   /** WAL_S3_BUCKET of the new containers (default BUCKET, where the deleted instances' archives are). */
   containerWalBucket?: string;
-  /** Containers the cell runs before the run (e.g. a live instance's), beside those the broker creates. */
+  /** Containers the cell runs before the run (e.g. a live instance's), beside registrator and those the broker creates. */
   containers?: SimContainer[];
+  /** registrator's container on the cell has exited (default: it runs, as on every Dingo cell). */
+  registratorDown?: boolean;
   /** Secrets the case's platform holds beyond those it makes (e.g. those of `containers`): none may reach the run folder. */
   otherSecrets?: string[];
   /** psql and pg_restore exec'd in a container run against a REAL PostgreSQL 15 of its own (./cell-postgres.ts). */

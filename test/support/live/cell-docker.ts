@@ -81,13 +81,15 @@ function envOf(c: SimContainer): Record<string, string> {
 
 export function onStart(state: LiveCellWorld, c: SimContainer): void {
   const env = envOf(c);
+  // registrator, or any container that is no patroni node: it only starts (the history is the instances').
+  if (!env.PATRONI_SCOPE) return;
   const data = c.mounts.find((m) => m.Destination === '/data')?.Source;
   const entries = data && existsSync(data) ? readdirSync(data) : [];
   if (entries.length > 0) {
     state.history.push(`started ${c.name} on its existing data (${entries.sort().join(', ')})`);
     return;
   }
-  const scope = env.PATRONI_SCOPE ?? '';
+  const scope = env.PATRONI_SCOPE;
   const [initialize, sysid] = httpSync([
     { method: 'GET', url: `http://${env.ETCD_HOST_PORT}/v2/keys/service/${scope}/initialize` },
     // wal-e reads the archive with the container's own AWS credentials.

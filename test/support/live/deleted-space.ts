@@ -73,10 +73,12 @@ export function spaceEvents(space: DeletedSpace, appGuids: Record<string, string
         },
       ),
     ),
-    ...Object.entries(appGuids).map(([app, guid], i) =>
-      event(space, 'audit.app.create', at(created, 120 + i), { guid, type: 'app', name: app }, { name: app, space_guid: space.guid }),
-    ),
   ];
+  // The apps' create events are older than the Cloud Controller keeps events (31 days by default):
+  // only a restage of the week before the deletion names each app.
+  const restaged = Object.entries(appGuids).map(([app, guid], i) =>
+    event(space, 'audit.app.restage', at(SPACE_DELETED_AT, -7 * 86_400 + i), { guid, type: 'app', name: app }),
+  );
   const bindings = Object.entries(space.bindings).flatMap(([app, instances]) =>
     instances.map((d) => ({ guid: guidOf(`binding/${app}/${d.guid}`), app: appGuids[app]!, instance: d.guid })),
   );
@@ -92,7 +94,7 @@ export function spaceEvents(space: DeletedSpace, appGuids: Record<string, string
       },
     ),
   );
-  // `cf delete-space` (recursive): the request, then every binding, instance and app of the space.
+  // `cf delete-space` (recursive): the request, then every binding and instance of the space (no event per app).
   const deletion: CfAuditEvent[] = [
     event(
       space,
@@ -107,17 +109,8 @@ export function spaceEvents(space: DeletedSpace, appGuids: Record<string, string
     ...space.instances.map(({ old: d }, i) =>
       event(space, 'audit.service_instance.delete', at(SPACE_DELETED_AT, 2 + i), { guid: d.guid, type: 'service_instance', name: d.name }),
     ),
-    ...Object.entries(appGuids).map(([app, guid]) =>
-      event(
-        space,
-        'audit.app.delete-request',
-        at(SPACE_DELETED_AT, 3 + space.instances.length),
-        { guid, type: 'app', name: app },
-        { recursive: true },
-      ),
-    ),
   ];
-  return [...life, ...bound, ...deletion];
+  return [...life, ...bound, ...restaged, ...deletion];
 }
 
 /**

@@ -33,6 +33,7 @@ import { planNewInstances, uploadArchives, writeDeletedSyslog, type NewInstance 
 import type { LiveCellWorld } from './cell-docker.js';
 import { stopCellPostgres } from './cell-postgres.js';
 import { ES_INDEX, SEED, logDocuments } from './es-logs.js';
+import { registratorContainer } from '../sample-cell.js';
 import { OPERATOR_S3, STORE_ROOT, type LiveServers } from './servers.js';
 
 export { STORE_ROOT, startLiveServers, type LiveServers } from './servers.js';
@@ -105,7 +106,7 @@ function cellDaemon(s: LiveServers, deleted: OldInstance[], opts: CaseOptions): 
     ...(opts.holds ? { holds: opts.holds } : {}),
     ...(opts.realPostgres ? { realPostgres: true } : {}),
   };
-  for (const c of opts.containers ?? []) world.containers[c.name] = c;
+  for (const c of [registratorContainer(!opts.registratorDown), ...(opts.containers ?? [])]) world.containers[c.name] = c;
   return fakeDaemon(world, resolve(import.meta.dirname, 'cell-docker.ts'));
 }
 
@@ -294,6 +295,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     platformArgs,
     answersFile,
     env,
+    cfConfig: fake.cfConfig,
     dockerHost: daemon.host,
     ...(es ? { es } : {}),
     readCf: () => fake.readCf(),

@@ -1,0 +1,114 @@
+/**
+ * cf's private CF_HOME: a copy of the operator's config in the run's folder (0700/0600), made when it
+ * is not there, the plugins left the operator's; the fake cf (a real child process that reads and
+ * writes $CF_HOME/.cf/config.json as cf does) targets in the copy, never in the operator's file.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { CfCli } from '../../src/adapters/cf/index.js';
+import { StepFailed } from '../../src/core/errors.js';
+import { PrivateCfHomeRunner, privateCfHome } from '../../src/systems/cf-home.js';
+import { LocalRunner } from '../../src/systems/local-runner.js';
+import { setUpFakeClis, type FakeClis } from '../support/fake-cli/install.js';
+import { CF_VERSIONS, cfWorld } from '../support/fake-cli/worlds.js';
+import { tempDirs, thrown } from '../support/temp-dirs.js';
+
+const tempDir = tempDirs('cf-home-');
+
+const SPACE = 'important-space-and-all-databases';
+let fake: FakeClis | undefined;
+afterEach(async () => {
+  await fake?.cleanup();
+  fake = undefined;
+});
+
+function operatorHome(dir: string, config = '{"AccessToken":"bearer t.0"}'): string {
+  mkdirSync(join(dir, '.cf'), { recursive: true });
+  writeFileSync(join(dir, '.cf', 'config.json'), config);
+  return dir;
+}
+
+describe('privateCfHome', () => {
+  it("copies the operator's config from CF_HOME into the run folder, 0700 and 0600, plugins left at the original", () => {
+    const dir = tempDir();
+    const original = operatorHome(join(dir, 'operator'), '{"Target":"https://api.example"}\n');
+    const runDir = join(dir, 'run');
+    mkdirSync(runDir);
+    const env = privateCfHome(runDir, { CF_HOME: original, HOME: join(dir, 'elsewhere') });
+    expect(env).toEqual({ CF_HOME: join(runDir, 'cf-home'), CF_PLUGIN_HOME: original });
+    const copy = join(runDir, 'cf-home', '.cf', 'config.json');
+    expect(readFileSync(copy, 'utf8')).toBe('{"Target":"https://api.example"}\n');
+    expect(statSync(join(runDir, 'cf-home')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(runDir, 'cf-home', '.cf')).mode & 0o777).toBe(0o700);
+    expect(statSync(copy).mode & 0o777).toBe(0o600);
+  });
+
+  it('takes HOME without CF_HOME, and an operator CF_PLUGIN_HOME as it is', () => {
+    const dir = tempDir();
+    const home = operatorHome(join(dir, 'home'));
+    const runDir = join(dir, 'run');
+    expect(privateCfHome(runDir, { HOME: home })).toEqual({ CF_HOME: join(runDir, 'cf-home'), CF_PLUGIN_HOME: home });
+    rmSync(join(runDir, 'cf-home'), { recursive: true });
+    expect(privateCfHome(runDir, { HOME: home, CF_PLUGIN_HOME: '/opt/cf-plugins' }).CF_PLUGIN_HOME).toBe('/opt/cf-plugins');
+  });
+
+  it('keeps a copy that is there (its target and refreshed tokens), and copies again one that is gone', () => {
+    const dir = tempDir();
+    const home = operatorHome(join(dir, 'home'), 'operator');
+    const runDir = join(dir, 'run');
+    const { CF_HOME } = privateCfHome(runDir, { HOME: home });
+    writeFileSync(join(CF_HOME, '.cf', 'config.json'), 'targeted by the run');
+    privateCfHome(runDir, { HOME: home });
+    expect(readFileSync(join(CF_HOME, '.cf', 'config.json'), 'utf8')).toBe('targeted by the run');
+    rmSync(CF_HOME, { recursive: true });
+    privateCfHome(runDir, { HOME: home });
+    expect(readFileSync(join(CF_HOME, '.cf', 'config.json'), 'utf8')).toBe('operator');
+  });
+
+  it('without a cf login says which file is missing and to log in, and makes no copy', () => {
+    const dir = tempDir();
+    const runDir = join(dir, 'run');
+    const err = thrown(() => privateCfHome(runDir, { CF_HOME: join(dir, 'nobody') }));
+    expect(err).toBeInstanceOf(StepFailed);
+    expect(err.message).toBe(
+      `cf is not logged in for this user: cannot read ${join(dir, 'nobody', '.cf', 'config.json')} (it does not exist)`,
+    );
+    expect(err.hint).toMatch(/^log in as the operator with `cf login -a API`.*then resume/);
+    expect(existsSync(join(runDir, 'cf-home'))).toBe(false);
+  });
+});
+
+describe.each([CF_VERSIONS.legacy, CF_VERSIONS.v8])('cf %s with a private CF_HOME', (version) => {
+  it("targets in the run's copy; the operator's config stays byte-identical", async () => {
+    fake = await setUpFakeClis({ cf: cfWorld(version) });
+    const before = readFileSync(fake.cfConfig);
+    const env = { ...process.env, ...fake.env };
+    const runDir = join(fake.dir, 'run');
+    const cf = new CfCli(new PrivateCfHomeRunner(new LocalRunner({ env }), runDir, env));
+    // Nothing targeted yet: cf's own failure, in the copy as in the original.
+    await expect(cf.apps()).rejects.toThrow("No org and space targeted, use 'cf target -o ORG -s SPACE' to target an org and space");
+    await cf.target('org', SPACE);
+    expect(await cf.apps()).toEqual(['their-app', 'their worker']);
+    expect(readFileSync(fake.cfConfig)).toEqual(before);
+    const copy = JSON.parse(readFileSync(join(runDir, 'cf-home', '.cf', 'config.json'), 'utf8')) as {
+      OrganizationFields: { Name: string; GUID: string };
+      SpaceFields: { Name: string };
+    };
+    expect(copy.OrganizationFields).toEqual({ Name: 'org', GUID: '1c0e6074-777f-450e-9abc-c42f39d9b75b' });
+    expect(copy.SpaceFields.Name).toBe(SPACE);
+
+    // The same commands on the operator's own home: the double writes the target there.
+    const direct = new CfCli(new LocalRunner({ env }));
+    await direct.target('org', SPACE);
+    expect(readFileSync(fake.cfConfig)).not.toEqual(before);
+    expect((JSON.parse(readFileSync(fake.cfConfig, 'utf8')) as { SpaceFields: { Name: string } }).SpaceFields.Name).toBe(SPACE);
+  });
+
+  it('a config without a token is not logged in', async () => {
+    fake = await setUpFakeClis({ cf: cfWorld(version) });
+    writeFileSync(fake.cfConfig, '{"Target":"https://api.sys.example.com","AccessToken":"","OrganizationFields":{},"SpaceFields":{}}');
+    const cf = new CfCli(new LocalRunner({ env: { ...process.env, ...fake.env } }));
+    await expect(cf.target('org', SPACE)).rejects.toThrow(/Not logged in/);
+  });
+});
