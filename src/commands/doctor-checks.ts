@@ -150,6 +150,8 @@ function cells(s: DoctorSubject): Check {
     run: async (say) => {
       if (s.mode === 'rehearsal') return ok('the simulated cells of the scenario');
       const ssh = s.live?.ssh ?? {};
+      // Through `bosh ssh`, bosh itself makes the way (its check above): its gateway is the director's to use.
+      if (ssh.via === 'bosh') return ok("each cell is reached through `bosh ssh`, with the director's SSH gateway");
       if (!ssh.gateway) return ok('no --gateway: each cell is reached over SSH as the ssh config says, when the run finds it');
       const gateway = parseGateway(ssh.gateway);
       const reached = await withDeadline(`the SSH handshake with the gateway ${ssh.gateway}`, CONNECT_MS, say, () =>

@@ -1,7 +1,8 @@
 /**
  * The checks `doctor` makes, made before a live run (recover, recover-space, resume) asks anything
  * or makes its run folder: a failing one stops it there (exit 2), printed with what fixes it, so no
- * run exists for a start that could not have gone far. A rehearsal's platform is simulated: none.
+ * run exists for a start that could not have gone far. A rehearsal's platform is simulated, and a
+ * runbook that acts on this host alone (a Docker volume's recovery) reaches none: no checks.
  */
 import { UsageError } from '../core/errors.js';
 import { commandLine } from '../core/command-line.js';
@@ -9,11 +10,28 @@ import { checkLines } from './doctor-check.js';
 import { checkPlatform } from './doctor-platform.js';
 import type { RunChoice } from './drive-run.js';
 import type { GlobalArgs } from './global-options.js';
+import type { Runbook } from '../engine/runbook/index.js';
+
+/** Actions that act on this host alone (its Docker volumes, the report): a runbook of only these needs no platform. */
+const ON_THIS_HOST = ['volumes.', 'report.'];
+
+/** The actions a runbook's steps run, its for-each sub-runbooks' included. */
+function actionsOf(runbook: Runbook): string[] {
+  return runbook.steps.flatMap((s) => (s.forEach ? actionsOf(s.forEach.runbook) : [s.action]));
+}
+
+/** Whether the run reaches the platform (cf, bosh, the cells, S3, the logs) at all. */
+async function reachesPlatform(runbookFile: string): Promise<boolean> {
+  const { loadRunbook } = await import('../engine/runbook/runbook.js');
+  const { actionRegistry } = await import('./action-registry.js');
+  const runbook = loadRunbook(runbookFile, await actionRegistry());
+  return actionsOf(runbook).some((a) => !ON_THIS_HOST.some((prefix) => a.startsWith(prefix)));
+}
 
 export async function preflight(argv: GlobalArgs, choice: RunChoice): Promise<void> {
   const { planRun } = await import('../engine/run/index.js');
   const plan = planRun({ stateDir: argv['state-dir'], ...choice });
-  if (plan.mode !== 'live' || plan.done) return;
+  if (plan.mode !== 'live' || plan.done || !(await reachesPlatform(plan.runbookFile))) return;
   const say = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };

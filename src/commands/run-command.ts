@@ -46,17 +46,24 @@ export function runCommand<U extends GlobalArgs>(spec: RunCommandSpec<U>): Loade
     builder: (y) =>
       spec.examples.reduce(
         (built, [line, description]) => built.example(line, description),
-        runOptions(spec.options(y), spec.settings).option('plan', {
-          type: 'boolean',
-          default: false,
-          describe:
-            'a live look before acting: run every step that only reads, then list the steps that would change the platform and stop (nothing is changed; resume goes on)',
-        }),
+        runOptions(spec.options(y), spec.settings)
+          .option('plan', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'a live look before acting: run every step that only reads, then list the steps that would change the platform and stop (nothing is changed; resume goes on)',
+          })
+          .option('skip-checks', {
+            type: 'boolean',
+            default: false,
+            describe:
+              "start a live run without doctor's checks of cf, bosh, the cells, S3 and the logs (for a check that is wrong about this platform): a problem then stops the run at the step that meets it",
+          }),
       ),
     handler: async (argv) => {
       const choice = await spec.choice(argv);
       // A live start that cannot get far stops before any question and before its run folder exists.
-      await preflight(argv, choice);
+      if (!(argv as { 'skip-checks'?: boolean })['skip-checks']) await preflight(argv, choice);
       await driveRun(argv, choice);
     },
   };

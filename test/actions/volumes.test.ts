@@ -15,7 +15,9 @@ describe('volumes.verify-dumps', () => {
       .run(ctx, { dumps }, {})
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailed);
-    expect((err as StepFailed).message).toBe('dump 1 of the parameter dumps has no row counts (table → rows)');
+    expect((err as StepFailed).message).toBe(
+      'volumes.verify-dumps: its parameters are not the records it declares (dumps: item 1: rowCounts: expected a number{}, found nothing)',
+    );
     expect(evidence).toEqual([]);
   });
 });

@@ -45,7 +45,7 @@ describe('runs', () => {
       const line = (id: string): string => lines.find((l) => l.startsWith(id))!;
       expect(line(done)).toMatch(/rehearsal\s+important-db\s+acme\/important-space-and-all-databases\s+28\/28\s+done$/);
       expect(line(waiting)).toMatch(/3\/28\s+waiting for the operator: no answer for confirmation "confirm-deleted-instance"/);
-      expect(line(planned)).toMatch(/7\/28\s+planned: waits before create-service$/);
+      expect(line(planned)).toMatch(/3\/28\s+planned: waits before confirm-deleted-instance$/);
       expect(line(failed)).toMatch(/12\/28\s+stopped at preflight: before anything is stopped or moved/);
       expect(line(space)).toMatch(/-\s+acme\/analytics\s+6\/6\s+done$/);
       expect(line(live)).toMatch(new RegExp(`running as pid ${running.pid}$`));

@@ -89,7 +89,8 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pin
       // the bundled folder (the recovery uses its sibling runbooks) with the shared steps changed.
       const folder = join(c.dir, 'runbooks');
       cpSync(dirname(runbookPath(DEFAULT_RUNBOOK)), folder, { recursive: true });
-      const shared = join(folder, 'recover-instance.yaml');
+      // The new instance's archive is create-solo's declared output, which recover-instance reads.
+      const shared = join(folder, 'create-solo.yaml');
       const text = readFileSync(shared, 'utf8');
       const changed = text.replaceAll(
         '${steps.inspect-new-container.outputs.archiveUrl}',

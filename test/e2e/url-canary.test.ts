@@ -32,6 +32,8 @@ it('recover and resume strip credentials from --es-url, --s3-endpoint and --clus
     '--answers',
     answers,
     '--yes',
+    // Past the checks before the run, which would stop it before it has a journal to look at.
+    '--skip-checks',
     '--cf-bin',
     '/bin/false',
     '--logs',
@@ -52,6 +54,7 @@ it('recover and resume strip credentials from --es-url, --s3-endpoint and --clus
     '--state-dir',
     state,
     '--yes',
+    '--skip-checks',
     '--cf-bin',
     '/bin/false',
     '--es-url',

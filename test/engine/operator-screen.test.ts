@@ -100,12 +100,14 @@ describe('the end of the space rehearsal', () => {
   it('says what is left: each data-loss window, apps to re-push and bind, the instance not recovered and why', async () => {
     const r = await runCli(['rehearse', '--scenario', 'space-scenario', '--yes', '--state-dir', stateDir()]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const end = linesOf(r.stdout).slice(-8).join('\n');
+    const all = linesOf(r.stdout);
+    const end = all.slice(all.findLastIndex((l) => /^run \S+ is done/.test(l))).join('\n');
     expect(end).toMatch(/^run \S+ is done in \d+\.\d s\. Report: \S+\/report\.md; transcript: /);
     expect(end).toContain('\nWhat is left:\n');
     expect(end).toContain('  - orders-db: tell its user the data-loss window: up to 4 min: writes after 2017-05-09T13:58:40Z');
-    expect(end).toContain(
-      '  - orders-db: re-push web, worker (the space delete removed them), then cf bind-service web orders-db; cf bind-service worker orders-db',
+    // A line longer than the screen is folded at a space, its rest indented.
+    expect(end.replace(/\n {6,}/g, ' ')).toContain(
+      '  - orders-db: re-push web (24a2631e-ce4d-4a06-9167-1cfef9e2b2c4), worker (525189b5-10c3-4a92-9971-a11e3a6dcb00) (the space delete removed them), then cf push web; cf bind-service web orders-db; cf push worker; cf bind-service worker orders-db',
     );
     expect(end).toContain('  - scratch-db: NOT recovered (no archive: nothing at s3://our-postgresql-backups/backups/0d5b038b-');
   });

@@ -158,9 +158,10 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
   const scenario = mode === 'rehearsal' ? (o.scenario ?? (await o.platforms.scenario(plan.scenarioDir!))) : undefined;
   const runbook = loadRunbook(plan.runbookFile, o.actions);
-  // A rehearsal with --yes runs as it would where nobody could type, at a terminal too: the operator asked
-  // not to be stopped, and the scenario knows what its user would say.
-  const unattended = !interactive() || (mode === 'rehearsal' && o.yes);
+  // A rehearsal started with --yes runs as it would where nobody could type, at a terminal too: the operator
+  // asked not to be stopped, and the scenario knows what its user would say. A resume at a terminal still
+  // asks again an answer a step failed on.
+  const unattended = !interactive() || (mode === 'rehearsal' && o.yes && !resuming);
   // A resume reads the answers file the run was started with, unless it is given another; an unattended
   // rehearsal reads its scenario's.
   const answersFile = o.answersFile
