@@ -17,7 +17,7 @@ import { configurable } from './config-file.js';
 import { setExitCode } from './exit-code.js';
 import { printError } from './print-error.js';
 import { s3FlagOptions, storeFromFlags, walePrefixOption } from './s3-flags.js';
-import { writeErr, writeOut } from './terminal-out.js';
+import { screenOutput, type CommandOutput } from './terminal-out.js';
 
 export interface MistakesArgs extends S3Flags {
   url: string;
@@ -65,15 +65,8 @@ export const mistakesCommand = {
   },
 };
 
-export interface MistakesOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const defaultOutput: MistakesOutput = { stdout: writeOut, stderr: writeErr };
-
 /** Runs the scan for parsed arguments; returns the exit code. */
-export async function runMistakesCommand(argv: MistakesArgs, out: MistakesOutput = defaultOutput): Promise<number> {
+export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput = screenOutput): Promise<number> {
   const abort = new AbortController();
   const onSignal = (): void => {
     abort.abort();
@@ -95,7 +88,7 @@ export async function runMistakesCommand(argv: MistakesArgs, out: MistakesOutput
       deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
       signal: abort.signal,
       progress:
-        argv.json || out !== defaultOutput || !process.stderr.isTTY
+        argv.json || out !== screenOutput || !process.stderr.isTTY
           ? undefined
           : (m) => {
               out.stderr(`... ${m}\n`);

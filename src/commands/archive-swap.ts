@@ -17,7 +17,7 @@ import { configurable } from './config-file.js';
 import { s3FlagOptions, storeFromFlags } from './s3-flags.js';
 import { confirmSwap } from './swap-confirm.js';
 import { loadPlan, planFileFor, writePlan } from './swap-plan-file.js';
-import { writeErr, writeOut } from './terminal-out.js';
+import { screenOutput, type CommandOutput } from './terminal-out.js';
 import { printableJson } from '../core/display.js';
 
 export interface SwapArgs extends S3Flags {
@@ -32,14 +32,10 @@ export interface SwapArgs extends S3Flags {
   json?: boolean;
 }
 
-interface SwapIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
+interface SwapIo extends CommandOutput {
   /** Asks the typed confirmation; default: the terminal, when there is one. */
   prompter?: Prompter;
 }
-
-const defaultIo: SwapIo = { stdout: writeOut, stderr: writeErr };
 
 function sourceVerdict(report: ArchiveReport): string {
   if (!report.restorable) return 'NOT restorable';
@@ -68,7 +64,7 @@ async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArg
 }
 
 /** `archive swap`: checks, inspects the source, confirms, then quarantines, copies and verifies. */
-async function runSwapCommand(argv: SwapArgs, io: SwapIo = defaultIo): Promise<void> {
+async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promise<void> {
   const { checkSwap, prepareSwap, quarantineLocation, runSwap, formatProgress, parseS3Location, utcStamp } =
     await import('../archive/swap.js');
   const from = parseS3Location(argv.from, 'source (--from)');

@@ -19,7 +19,7 @@ import { type S3Flags } from '../core/s3-flags.js';
 import type { TargetFlags } from '../drill/recovery-target.js';
 import { setExitCode } from './exit-code.js';
 import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
-import { writeErr, writeOut } from './terminal-out.js';
+import { screenOutput, type CommandOutput } from './terminal-out.js';
 import { printableJson } from '../core/display.js';
 import { NOTIFY_FLAG } from './connection-flags.js';
 import { drillNotice, notifyDrill, NOTIFY_ON_FLAG, type DrillEnd, type NotifyOn } from './drill-notice.js';
@@ -126,20 +126,13 @@ export const drillCommand = {
   },
 };
 
-export interface DrillOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const defaultOutput: DrillOutput = { stdout: writeOut, stderr: writeErr };
-
 /**
  * Run the drill for parsed arguments; returns the exit code. `binRoot`: where server binaries are
  * looked for instead of this machine's install (a test's empty folder: none installed).
  */
 export async function runDrillCommand(
   argv: DrillArgs,
-  out: DrillOutput = defaultOutput,
+  out: CommandOutput = screenOutput,
   local: { binRoot?: string } = {},
 ): Promise<number> {
   const abort = new AbortController();
@@ -188,7 +181,7 @@ export async function runDrillCommand(
       signal: abort.signal,
       // Progress only for a person watching; cron and --json/--quiet get the outcome alone.
       progress:
-        argv.quiet || argv.json || out !== defaultOutput || !process.stderr.isTTY
+        argv.quiet || argv.json || out !== screenOutput || !process.stderr.isTTY
           ? undefined
           : (m) => {
               out.stderr(`... ${m}\n`);

@@ -21,3 +21,12 @@ export function writeErr(text: string): void {
 export function writeJson(value: unknown): void {
   process.stdout.write(printableJson(value, 2) + '\n');
 }
+
+/** Where a command that is not a run writes: its two streams, which a test may replace. */
+export interface CommandOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** The screen's two streams, printable. */
+export const screenOutput: CommandOutput = { stdout: writeOut, stderr: writeErr };
