@@ -14,7 +14,7 @@ function isScenarioDir(dir: string): boolean {
 }
 
 /** The bundled scenarios' names. */
-function bundledScenarios(): string[] {
+export function bundledScenarios(): string[] {
   const fixtures = join(packageRoot(), 'fixtures');
   return readdirSync(fixtures)
     .filter((name) => isScenarioDir(join(fixtures, name)))

@@ -5,59 +5,45 @@
  * (completion-tree.ts), so a Tab loads neither yargs nor the commands. Nothing printed means "a file
  * name": the scripts then complete paths as the shell does.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompletionNode } from './completion-tree.js';
-import { packageRoot } from './package-files.js';
+import { bundledScenarios } from './bundled-scenarios.js';
+import { bundledRunbooks } from './package-files.js';
 import { defaultStateDir } from './state-dir.js';
 
 /** Where the build writes the tree: next to the built cli.js. */
 export const TREE_FILE = new URL('../completion-tree.json', import.meta.url);
 
-function names(dir: string, keep: (name: string) => string | undefined): string[] {
+/** A Tab never fails: a list that cannot be read offers nothing. */
+function listed(list: () => string[]): string[] {
   try {
-    return readdirSync(dir)
-      .map(keep)
-      .filter((n): n is string => n !== undefined)
-      .sort();
+    return list();
   } catch {
     return [];
   }
-}
-
-function scenarios(): string[] {
-  const fixtures = join(packageRoot(), 'fixtures');
-  return names(fixtures, (n) => (existsSync(join(fixtures, n, 'scenario.yaml')) ? n : undefined));
-}
-
-function runbooks(): string[] {
-  return names(join(packageRoot(), 'runbooks'), (n) => (n.endsWith('.yaml') ? n.slice(0, -'.yaml'.length) : undefined));
 }
 
 /** The runs of the state folder (run ids begin with their start time, so they sort in time). */
 function runIds(stateDir: string): string[] {
-  try {
-    return readdirSync(join(stateDir, 'runs'), { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch {
-    return [];
-  }
+  return readdirSync(join(stateDir, 'runs'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
 }
 
 /** What a positional takes, by its name. */
 function positionalWords(p: { name: string; choices?: string[] }, stateDir: string): string[] {
   if (p.choices) return p.choices;
-  if (p.name === 'run-id') return runIds(stateDir);
-  if (p.name === 'runbook') return runbooks();
+  if (p.name === 'run-id') return listed(() => runIds(stateDir));
+  if (p.name === 'runbook') return listed(bundledRunbooks);
   return [];
 }
 
 /** What follows a flag that takes a value. */
 function valueWords(flag: string, shape: { choices?: string[] }): string[] {
   if (shape.choices) return shape.choices;
-  if (flag === 'scenario') return scenarios();
-  if (flag === 'runbook') return runbooks();
+  if (flag === 'scenario') return listed(bundledScenarios);
+  if (flag === 'runbook') return listed(bundledRunbooks);
   return [];
 }
 

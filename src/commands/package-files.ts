@@ -44,8 +44,8 @@ export function isBundledRunbook(name: string): boolean {
   return bundledRunbooks().includes(name);
 }
 
-/** The names of the bundled runbooks, for `explain` and `recover --runbook`. */
-function bundledRunbooks(): string[] {
+/** The names of the bundled runbooks, for `explain`, `recover --runbook` and a Tab. */
+export function bundledRunbooks(): string[] {
   return readdirSync(join(packageRoot(), 'runbooks'))
     .filter((f) => f.endsWith('.yaml'))
     .map((f) => f.slice(0, -'.yaml'.length))
