@@ -4,7 +4,7 @@
  * outside the scratch folder whose listing, owners and modes show whether anything reached it.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, lstat, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Header, type types } from 'tar';
 
@@ -109,8 +109,13 @@ export async function sentinelFolder(parent: string): Promise<string> {
   return dir;
 }
 
-/** Every path under `dir` (and `extra` paths) with its type, owner, mode, size and modification time. */
-export async function snapshot(dir: string, extra: string[] = []): Promise<Record<string, string>> {
+/**
+ * Every path under `dir` with its type, owner, mode, size and modification time, and each of the
+ * `shared` system files (/etc/passwd) with its type, owner, mode, link count and first line: other
+ * tests add and remove accounts meanwhile, so its size and time move, but a member written through
+ * a link to it would change its first line, and a hard link made to it its link count.
+ */
+export async function snapshot(dir: string, shared: string[] = []): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const see = async (path: string): Promise<void> => {
     const st = await lstat(path);
@@ -118,6 +123,10 @@ export async function snapshot(dir: string, extra: string[] = []): Promise<Recor
     if (st.isDirectory()) for (const name of (await readdir(path)).sort()) await see(join(path, name));
   };
   await see(dir);
-  for (const p of extra) await see(p);
+  for (const p of shared) {
+    const st = await lstat(p);
+    const first = (await readFile(p, 'utf8')).split('\n', 1)[0];
+    out[p] = `${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.nlink} ${first}`;
+  }
   return out;
 }
