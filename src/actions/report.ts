@@ -10,6 +10,7 @@ import { lossPhrase } from '../engine/report/index.js';
 
 const summary = defineAction({
   name: 'report.summary',
+  onThisHost: true,
   summary: 'Report what was done',
   effect: 'read',
   params: {

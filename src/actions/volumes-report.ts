@@ -5,6 +5,7 @@ import { reportOutputs } from './support/params.js';
 
 const report = defineAction({
   name: 'volumes.report',
+  onThisHost: true,
   summary: 'Report what was recovered and where it is',
   effect: 'read',
   params: {

@@ -67,6 +67,7 @@ function summary(v: VolumeReport): RecordOf<typeof VOLUME_CANDIDATE> {
 
 const findStep = defineAction({
   name: 'volumes.find',
+  onThisHost: true,
   summary: 'List the Docker volumes and rank the PostgreSQL data folders in them, reading files only',
   effect: 'read',
   params: { ...source, volume: defaulted('string[]', [], 'the volume the operator named (none: the best-ranked)') },
@@ -100,6 +101,7 @@ const findStep = defineAction({
 
 const choose = defineAction({
   name: 'volumes.choose',
+  onThisHost: true,
   summary: 'Show the volume chosen for recovery with its evidence (and the others), for the operator to confirm',
   effect: 'read',
   params: {
@@ -148,6 +150,7 @@ const COPY_RECORD = shape('finished copy', { copyDir: 'string', original: 'strin
 
 const copy = defineAction({
   name: 'volumes.copy',
+  onThisHost: true,
   summary: "Copy the volume's data folder to a scratch folder (the original is only read)",
   effect: 'write',
   params: {
@@ -207,6 +210,7 @@ const copy = defineAction({
 
 const inspect = defineAction({
   name: 'volumes.inspect',
+  onThisHost: true,
   summary: 'Start a throwaway PostgreSQL of its version on the copy and show its databases, tables and newest timestamps',
   effect: 'read',
   params: { ...source, copyDir: required('string', 'the copy'), major: required('string', 'PostgreSQL major version') },
@@ -248,6 +252,7 @@ const inspect = defineAction({
 
 const dump = defineAction({
   name: 'volumes.dump',
+  onThisHost: true,
   summary: "pg_dump -Fc each chosen database of the copy into the operator's folder",
   effect: 'write',
   params: {
@@ -314,6 +319,7 @@ async function removeEarlierCheck(ctx: StepContext, folder: string | undefined):
 
 const verify = defineAction({
   name: 'volumes.verify-dumps',
+  onThisHost: true,
   summary: 'Restore each dump into a fresh scratch PostgreSQL and compare row counts',
   effect: 'read',
   params: { dumps: required('object[]', 'the dumps', DUMP) },
@@ -347,6 +353,7 @@ const verify = defineAction({
 
 const checkOriginal = defineAction({
   name: 'volumes.check-original',
+  onThisHost: true,
   summary: 'Check the original data folder is exactly as it was when copied',
   effect: 'read',
   params: { original: required('string', 'the original data folder'), digest: required('string', 'its digest taken while copying') },

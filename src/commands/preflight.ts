@@ -12,20 +12,18 @@ import type { RunChoice } from './drive-run.js';
 import type { GlobalArgs } from './global-options.js';
 import type { Runbook } from '../engine/runbook/index.js';
 
-/** Actions that act on this host alone (its Docker volumes, the report): a runbook of only these needs no platform. */
-const ON_THIS_HOST = ['volumes.', 'report.'];
-
 /** The actions a runbook's steps run, its for-each sub-runbooks' included. */
 function actionsOf(runbook: Runbook): string[] {
   return runbook.steps.flatMap((s) => (s.forEach ? actionsOf(s.forEach.runbook) : [s.action]));
 }
 
-/** Whether the run reaches the platform (cf, bosh, the cells, S3, the logs) at all. */
+/** Whether the run reaches the platform (cf, bosh, the cells, S3, the logs) at all: an action not declared onThisHost may. */
 async function reachesPlatform(runbookFile: string): Promise<boolean> {
   const { loadRunbook } = await import('../engine/runbook/runbook.js');
   const { actionRegistry } = await import('./action-registry.js');
-  const runbook = loadRunbook(runbookFile, await actionRegistry());
-  return actionsOf(runbook).some((a) => !ON_THIS_HOST.some((prefix) => a.startsWith(prefix)));
+  const actions = await actionRegistry();
+  const runbook = loadRunbook(runbookFile, actions);
+  return actionsOf(runbook).some((name) => actions.get(name)?.onThisHost !== true);
 }
 
 export async function preflight(argv: GlobalArgs, choice: RunChoice): Promise<void> {

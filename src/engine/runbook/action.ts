@@ -168,6 +168,12 @@ interface ActionHead<P extends ParamSpecs, O extends OutputSpecs> {
    * All keys when absent.
    */
   stableEvidence?: readonly string[];
+  /**
+   * Set when the action reaches nothing but this host (its Docker Engine, its files, the run's
+   * folder): a runbook of only such actions needs no platform, and a live start makes no checks
+   * of cf, bosh, the cells, S3 or the logs.
+   */
+  onThisHost?: true;
 }
 
 /** The step's result in words for its status line ("nothing to rebind", "not drilled: why"); else its outputs are shown. */
@@ -270,6 +276,7 @@ export function defineAction<const P extends ParamSpecs, const O extends OutputS
     outputs: def.outputs,
     safeToRepeat: def.safeToRepeat,
     stableEvidence: def.stableEvidence,
+    onThisHost: def.onThisHost,
     run: async (ctx, p, l) => outputs(await def.run(ctx, params(p), plan(l))),
     prepare: prepare && (async (ctx, p) => prepare(ctx, params(p))),
     probe:
