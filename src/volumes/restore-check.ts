@@ -47,6 +47,8 @@ export interface VerifyOptions {
 
 /** Restores each dump into a fresh scratch cluster of the newest local PostgreSQL and compares row counts. */
 export async function verifyDumps(dumps: DumpFacts[], opts: VerifyOptions = {}): Promise<RestoreCheck[]> {
+  // No dump, nothing to prove: no scratch server is started (nor a local PostgreSQL needed).
+  if (dumps.length === 0) return [];
   const local = await newestLocalBin(opts.binRoot, 'server');
   if (!local)
     throw new StepFailed('no local PostgreSQL to restore the dumps into', {

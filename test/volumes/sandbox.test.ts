@@ -78,6 +78,12 @@ describe('volumes look on a tenant-prepared copy', () => {
 });
 
 describe('the proof that a dump restores', () => {
+  it('with no dump, starts no scratch server and makes no folder', async () => {
+    const work = join(root, 'no-dumps-check');
+    expect(await verifyDumps([], { work, binRoot: join(root, 'no-postgresql-here') })).toEqual([]);
+    await expect(stat(work)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it("runs what the dump makes run as a role that is no superuser: an index expression's COPY TO PROGRAM is refused", async () => {
     const source = join(root, 'indexed', 'pgdata');
     // The index is built while the function is harmless; then the function is made to mark: a restore builds the index again.
