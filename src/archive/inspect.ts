@@ -9,6 +9,7 @@ import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { parseHistory, type HistoryEntry } from '../wale/history.js';
 import { describeBackup } from '../wale/backups.js';
 import { isLzop, lzopDecompress } from '../wale/lzop.js';
+import { isOpenPgpMessage } from '../wale/encryption.js';
 import type { ArchiveReport, BackupWindow, BaseBackupInfo } from '../wale/report.js';
 import { parseSentinel, type Sentinel } from '../wale/sentinel.js';
 import { compareSegments, parseSegment } from '../wale/segments.js';
@@ -71,6 +72,10 @@ function textReader(input: InspectInput): ReadText {
   return async (key) => {
     try {
       const raw = await gate.run(() => input.read(key));
+      if (isOpenPgpMessage(raw))
+        return {
+          error: `s3://${input.bucket}/${key} is encrypted with GPG (wal-e's WALE_GPG_KEY_ID), which inspect does not decrypt: \`dingo-recover drill\` reads it with this machine's gpg and keyring`,
+        };
       return { body: isLzop(raw) ? lzopDecompress(raw, `s3://${input.bucket}/${key}`) : raw };
     } catch (err) {
       return { error: secrets.redact(err instanceof Error ? err.message : String(err)) };

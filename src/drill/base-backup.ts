@@ -19,7 +19,9 @@ import { Unpack, type ReadEntry } from 'tar';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { DrillFailed } from './exit-codes.js';
 import { localProcesses, StageFailed } from '../systems/processes.js';
-import { hintOf } from './failures.js';
+import { gpgFailure, hintOf } from './failures.js';
+import { peekStart } from '../core/peek.js';
+import { plainStages } from '../wale/encryption.js';
 import { messageOf } from '../core/errors.js';
 import { admit, DIR_MODE, FILE_MODE, memberName } from './tar-admission.js';
 import { ownedFolder } from './workdir.js';
@@ -74,18 +76,23 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
     const body = await req.store.getStream({ bucket: req.bucket, key }).catch((err: unknown) => {
       throw new DrillFailed('could-not-run', messageOf(err), { hint: hintOf(err), cause: err });
     });
+    const where = `s3://${req.bucket}/${key}`;
+    const head = await peekStart(body).catch((err: unknown) => {
+      throw new DrillFailed('could-not-run', `downloading ${where} failed: ${messageOf(err)}`, { cause: err });
+    });
     const counted = new PassThrough();
     counted.on('data', (chunk: Buffer) => (compressedBytes += chunk.length));
     body.on('error', (err) => counted.destroy(err));
     body.pipe(counted);
-    const where = `s3://${req.bucket}/${key}`;
     const tar = extraction(into, where, req.as);
     try {
-      await processes.pipeThrough(counted, [{ argv: ['lzop', '-dc'] }], tar.sink);
+      await processes.pipeThrough(counted, plainStages(head), tar.sink);
       const damage = tar.damage();
       if (damage) throw damage;
     } catch (err) {
       if (err instanceof DrillFailed) throw err;
+      const gpg = gpgFailure(err, where);
+      if (gpg) throw gpg;
       if (err === tar.damage() && (err as { tarCode?: string }).tarCode === undefined) {
         throw new DrillFailed('could-not-run', `extracting ${where} into ${into} failed: ${messageOf(err)}`, { cause: err });
       }

@@ -12,7 +12,8 @@ import { shellQuote } from '../systems/pg-sandbox.js';
 import { parseSegment, segmentIndex, tryParseSegment } from '../wale/segments.js';
 import { DrillFailed } from './exit-codes.js';
 import { messageOf } from '../core/errors.js';
-import { isWalFileName, walFetch } from './wal-fetch.js';
+import { isWalFileName, walFetch, walObjectKey } from './wal-fetch.js';
+import { gpgFailure } from './failures.js';
 
 export interface WalDownload {
   store: ObjectStore;
@@ -75,6 +76,11 @@ export async function downloadWal(req: WalDownload): Promise<WalDownloaded> {
         });
         if (r.status === 'missing') continue;
       } catch (err) {
+        const gpg = gpgFailure(err, `s3://${req.bucket}/${walObjectKey(req.prefix, job.name)}`);
+        if (gpg) {
+          queue.length = 0;
+          throw gpg;
+        }
         if (err instanceof StageFailed) {
           result.damaged.push(job.name);
           continue;

@@ -11,6 +11,8 @@ import { isNotFound } from '../systems/s3/index.js';
 import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { localProcesses } from '../systems/processes.js';
 import { causeOf } from './failures.js';
+import { peekStart } from '../core/peek.js';
+import { plainStages } from '../wale/encryption.js';
 
 /** Names PostgreSQL asks restore_command for: segments, backup labels, timeline histories. */
 const WAL_FILE_NAME = /^(?:[0-9A-F]{24}|[0-9A-F]{24}\.[0-9A-F]{8}\.backup|[0-9A-F]{8}\.history)$/;
@@ -56,7 +58,8 @@ export async function walFetch(req: WalFetchRequest): Promise<WalFetchResult> {
   const tmp = join(dirname(req.dest), `.${basename(req.dest)}.wal-fetch-${process.pid}.tmp`);
   const file = createWriteStream(tmp, { mode: 0o600 });
   try {
-    await (req.processes ?? localProcesses).pipeThrough(body, [{ argv: [req.lzop ?? 'lzop', '-dc'] }], file);
+    const head = await peekStart(body);
+    await (req.processes ?? localProcesses).pipeThrough(body, plainStages(head, req.lzop), file);
     await rename(tmp, req.dest);
   } catch (err) {
     await rm(tmp, { force: true });

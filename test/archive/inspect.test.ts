@@ -280,6 +280,15 @@ describe('timelines', () => {
     );
   });
 
+  it('names a history file encrypted with GPG, which it does not decrypt, and infers the switch', async () => {
+    // An OpenPGP message starts with a public-key encrypted session key packet (new format, tag 1).
+    const r = await inspect(promoted(Buffer.concat([Buffer.from([0xc1, 0x5e, 0x03]), Buffer.alloc(90, 7)])));
+    expect(r.restorableTo).toBe('000000020000000000000008');
+    expect(r.warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^00000002\.history could not be used \(.*is encrypted with GPG .*drill.*\)/)]),
+    );
+  });
+
   it('refuses a backup taken on the parent after the switch', async () => {
     const a = promoted();
     a.wal('000000010000000000000006', '000000010000000000000007', minutes(20));
