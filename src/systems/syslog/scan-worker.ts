@@ -1,58 +1,88 @@
 /**
- * The thread that reads and scans a large plain file for the main thread (worker-scan.ts), so
- * the main thread judges the lines found while the rest of the file is read. What the scan finds
- * is posted in the order found, a batch per block read; the thread waits while the main thread
- * is more than a few batches behind, so memory stays bounded whatever the file holds.
+ * The thread that reads and scans a range of a large plain file for the main thread
+ * (worker-scan.ts), so the main thread judges the lines found while the rest is read, and several
+ * ranges of one file are read at once. A range holds the lines that start in it: it begins past
+ * the first newline before its start and ends with the line its end cuts. wal-e's runs are folded
+ * here (wale-runs.ts). What the scan finds is posted in the order found; the thread waits while
+ * the text it posted and the main thread has not taken passes HELD_BYTES, so memory stays bounded
+ * whatever the file holds.
  */
 import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { errorText } from '../file-problems.js';
 import { TermScanner } from './term-scanner.js';
+import { WaleRuns } from './wale-runs.js';
 import type { ScanJob, ScanBatch } from './worker-scan.js';
 
-/** Batches posted and not yet taken by the main thread, past which this thread waits. */
-const AHEAD = 8;
-/**
- * Bytes read between two batches: a message costs far more than the few lines it carries, so
- * findings are held until this much is read (or FULL findings are held); memory stays bounded by
- * AHEAD batches of at most this much text.
- */
-const BATCH_BYTES = 8 * 1024 * 1024;
-/** Findings held (three entries each) past which a batch goes at once. */
+/** Characters of found lines posted and not yet taken by the main thread, past which this thread waits. */
+const HELD_BYTES = 16 * 1024 * 1024;
+/** Characters of found lines (or entries) a batch holds before it goes: a message costs far more than a line. */
+const BATCH_TEXT = 256 * 1024;
 const FULL = 3 * 4096;
+const NL = 10;
 
 parentPort!.on('message', (job: ScanJob) => {
-  const behind = new Int32Array(job.behind);
+  const held = new Int32Array(job.held);
   let events: (string | number)[] = [];
-  const scanner = new TermScanner(job.terms, {
-    hit: (line, offset) => events.push(0, line, offset),
-    longLine: (offset, length) => events.push(1, offset, length),
-    binaryLines: (offset, count) => events.push(2, offset, count),
-  });
+  let text = 0;
+  const runs = new WaleRuns(
+    {
+      hit: (line, offset, stands) => {
+        events.push(stands ?? 0, line, offset);
+        text += line.length;
+      },
+      longLine: (offset, length) => events.push(-1, offset, length),
+      binaryLines: (offset, count) => events.push(-2, offset, count),
+    },
+    new Date(job.fileTime),
+  );
   const post = (batch: ScanBatch): void => {
-    Atomics.add(behind, 0, 1);
-    parentPort!.postMessage(batch);
-    for (let n = Atomics.load(behind, 0); n > AHEAD; n = Atomics.load(behind, 0)) Atomics.wait(behind, 0, n);
+    const size = batch.events.length + text;
+    Atomics.add(held, 0, size);
+    parentPort!.postMessage({ ...batch, size });
+    events = [];
+    text = 0;
+    for (let n = Atomics.load(held, 0); n > HELD_BYTES; n = Atomics.load(held, 0)) Atomics.wait(held, 0, n);
   };
   const buf = Buffer.allocUnsafe(job.readSize);
-  let bytes = 0;
-  let posted = 0;
+  let at = job.start;
+  let start = at;
+  let scanner: TermScanner | null = null;
   try {
-    for (let n = readSync(job.fd, buf, 0, buf.length, 0); n > 0; n = n === buf.length ? readSync(job.fd, buf, 0, buf.length, bytes) : 0) {
-      bytes += n;
-      scanner.push(n === buf.length ? buf : buf.subarray(0, n));
-      if (events.length >= FULL || (events.length > 0 && bytes - posted >= BATCH_BYTES)) {
-        post({ events, bytes });
-        events = [];
-        posted = bytes;
-      }
+    if (at > 0) start = at = lineStartAfter(job.fd, buf, at - 1);
+    scanner = new TermScanner(job.terms, runs, { at, noFrames: at > 0 });
+    for (let n = at < job.end ? read(job.fd, buf, at) : 0; n > 0; n = read(job.fd, buf, at)) {
+      // Past the range's end, only up to the end of the line its end cuts.
+      const from = job.end - 1 - at;
+      const cut = from < n ? buf.subarray(Math.max(0, from), n).indexOf(NL) : -1;
+      const stop = cut >= 0 ? Math.max(0, from) + cut + 1 : n;
+      scanner.push(stop === buf.length ? buf : buf.subarray(0, stop));
+      at += stop;
+      if (cut >= 0 || n < buf.length) break;
+      if (events.length >= FULL || text >= BATCH_TEXT) post({ events, start, end: at });
     }
     scanner.end();
-    post({ events, bytes, done: true });
+    runs.flush();
+    post({ events, start, end: at, done: true });
   } catch (err) {
-    post({ events, bytes, error: errorText(err) });
-    events = [];
-    scanner.end();
-    post({ events, bytes, done: true });
+    post({ events, start, end: at, error: errorText(err) });
+    scanner?.end();
+    runs.flush();
+    post({ events, start, end: at, done: true });
   }
 });
+
+function read(fd: number, buf: Buffer, at: number): number {
+  return readSync(fd, buf, 0, buf.length, at);
+}
+
+/** The offset just past the first newline at or after `from` (the file's end when there is none). */
+function lineStartAfter(fd: number, buf: Buffer, from: number): number {
+  for (let at = from; ;) {
+    const n = read(fd, buf, at);
+    if (n <= 0) return at;
+    const nl = buf.subarray(0, n).indexOf(NL);
+    if (nl >= 0) return at + nl + 1;
+    at += n;
+  }
+}
