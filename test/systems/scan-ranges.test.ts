@@ -4,6 +4,7 @@
  * 1 MiB), and the hits, offsets, problems and counts are those of one scan of the whole file.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,5 +81,17 @@ describe('a plain file scanned in ranges', () => {
     const cut = await scan([file], { workerFrom: 0, workers: 4, minRange: 1 });
     expect(whole.hits.map((h) => h.line)).toEqual(Array.from({ length: 3000 }, (_, i) => message(i)));
     expect(cut.hits).toEqual(whole.hits);
+  });
+
+  it('streams a gzipped file of any size on this thread, as before: a gzip stream has no ranges to enter', async () => {
+    const body = lines(11, 3000);
+    const plain = join(dir, 'stream.log');
+    const gz = join(dir, 'stream.log.gz');
+    await writeFile(plain, body);
+    await writeFile(gz, gzipSync(body));
+    const fromPlain = await scan([plain], { workerFrom: Infinity });
+    const fromGz = await scan([gz], { workerFrom: 0, workers: 4, minRange: 1 });
+    expect(fromGz.report.files).toEqual([{ path: gz, bytes: Buffer.byteLength(body), matchedLines: 1000, gzip: true }]);
+    expect(fromGz.hits.map((h) => [h.line, h.offset])).toEqual(fromPlain.hits.map((h) => [h.line, h.offset]));
   });
 });

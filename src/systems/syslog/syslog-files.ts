@@ -15,6 +15,7 @@ import { numberSkippedLines } from './log-line-numbers.js';
 import { expandPaths } from './log-paths.js';
 import { fileSink, makeScanner, sniff, type ChunkScanner } from './log-scan-sink.js';
 import { CHUNK, startsWithFrames } from './term-scanner.js';
+import { YIELD_EVERY } from './range-read.js';
 import { ScanThreads } from './worker-scan.js';
 
 export { numberSkippedLines } from './log-line-numbers.js';
@@ -25,8 +26,6 @@ export { numberSkippedLines } from './log-line-numbers.js';
  * small (measured on a 2 MiB L2: 256 KiB ran the search 10% faster than 64 KiB, 1 MiB no faster).
  */
 const READ_SIZE = 256 * 1024;
-/** Bytes between two yields to the event loop while reading a plain file synchronously. */
-const YIELD_EVERY = 64 * 1024 * 1024;
 
 export interface ScanFilesOptions {
   /** Files last written before this cannot hold lines of the window: they are listed, not read. */

@@ -1,15 +1,18 @@
 /**
- * Large plain files are read and scanned on worker threads (scan-worker.ts) while this thread
- * judges the lines they find: a file is cut into ranges, one a worker (as many workers as the
- * machine runs threads at once, os.availableParallelism()), each range holding the lines that
- * start in it. What the workers find comes back and goes to the same sink (hits, overlong and
- * binary lines) as a scan on this thread, in the order of the file: a range's findings wait here
- * until the ranges before it are done, and its worker waits when too much of them is held.
+ * Large plain files are cut into ranges (range-read.ts), as many as the machine runs threads at
+ * once (os.availableParallelism()): this thread scans the first while worker threads
+ * (scan-worker.ts) scan the others, all folding wal-e's runs (wale-runs.ts), which leaves this
+ * thread little to judge. What the workers find goes to the same sink (hits, overlong and binary
+ * lines) as a scan on this thread, in the order of the file: a range's findings wait here until the
+ * ranges before it are done, and its worker waits when too much of them is held.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScanTerm } from '../../core/log-source.js';
-import type { FoldedSink } from './wale-runs.js';
+import { errorText } from '../file-problems.js';
+import { RangeReader, YIELD_EVERY } from './range-read.js';
+import { TermScanner } from './term-scanner.js';
+import { WaleRuns, type FoldedSink } from './wale-runs.js';
 
 /** What a worker is asked: scan the lines of the open file `fd` that start in [start, end). */
 export interface ScanJob {
@@ -27,21 +30,21 @@ export interface ScanJob {
 /**
  * What a worker found since its last batch, as triples: (stands, line, offset) for a line found,
  * standing for `stands` lines (0: itself alone), (-1, offset, length) for an overlong line,
- * (-2, offset, count) for binary lines; `end`, the offset read up to.
+ * (-2, offset, count) for binary lines.
  */
 export interface ScanBatch {
   events: (string | number)[];
+  /** What the batch counts for against the worker's bound. */
+  size: number;
   /** Where the range's first line starts, and the offset read up to. */
   start: number;
   end: number;
   done?: boolean;
   /** Why reading stopped early: the batch after it holds what the end of the scan found. */
   error?: string;
-  /** Set by the worker: what the batch counts for against its bound. */
-  size?: number;
 }
 
-/** Where a worker's findings go: as on this thread, the bytes read, and where and why reading stopped early. */
+/** Where a file's findings go: its hits, overlong and binary lines, the bytes read, and where and why reading stopped early. */
 export interface ThreadSink extends FoldedSink {
   progress(bytes: number): void;
   /** Reading stopped at byte `at`; the lines from there to `until` (the file's end when null) were not searched. */
@@ -79,37 +82,36 @@ export class ScanThreads {
       start: i * step,
       end: i === count - 1 ? Number.MAX_SAFE_INTEGER : (i + 1) * step,
     }));
+    const until = (i: number): number | null => (i === count - 1 ? null : ranges[i]!.end);
     const queues: ScanBatch[][] = ranges.map(() => []);
     const helds = ranges.map(() => new SharedArrayBuffer(4));
     let current = 0;
     let read = 0;
-    // Batches are handed on in the order of the file: those of a later range wait for the ranges before it.
-    const drain = (): boolean => {
-      while (current < count) {
-        const b = queues[current]!.shift();
-        if (!b) return false;
+    const finished = (start: number, end: number): void => {
+      read += end - start;
+      sink.progress(read);
+      current += 1;
+    };
+    // The workers' batches are handed on in the order of the file: those of a range wait for the ranges before it.
+    const drain = (): void => {
+      for (let b = queues[current]?.shift(); b; b = queues[current]?.shift()) {
         replay(b, sink);
         const held = new Int32Array(helds[current]!);
-        Atomics.sub(held, 0, b.size ?? 0);
+        Atomics.sub(held, 0, b.size);
         Atomics.notify(held, 0);
-        const range = ranges[current]!;
-        if (b.error !== undefined) sink.failed(b.end, current === count - 1 ? null : range.end, b.error);
-        if (b.done) {
-          read += b.end - b.start;
-          sink.progress(read);
-          current += 1;
-        }
+        if (b.error !== undefined) sink.failed(b.end, until(current), b.error);
+        if (b.done) finished(b.start, b.end);
       }
-      return true;
     };
-    const runs = ranges.map(
-      (range, i) =>
+    const workers = ranges.slice(1).map(
+      (range, k) =>
         new Promise<void>((resolve, reject) => {
-          const worker = this.worker(i);
+          const i = k + 1;
+          const worker = (this.workers[k] ??= startWorker());
           const onMessage = (b: ScanBatch): void => {
             queues[i]!.push(b);
             try {
-              drain();
+              if (current > 0) drain();
             } catch (err) {
               // What the sink threw stops the scan, as it would on this thread; the workers, maybe waiting, are ended.
               onError(err as Error);
@@ -125,21 +127,63 @@ export class ScanThreads {
             reject(err);
           };
           worker.on('message', onMessage).on('error', onError);
-          const job: ScanJob = { fd, terms, readSize, ...range, fileTime: file.mtime.getTime(), held: helds[i]! };
-          worker.postMessage(job);
+          worker.postMessage({ fd, terms, readSize, ...range, fileTime: file.mtime.getTime(), held: helds[i]! } satisfies ScanJob);
         }),
     );
-    await Promise.all(runs);
-  }
-
-  private worker(i: number): Worker {
-    return (this.workers[i] ??= start());
+    // A worker's failure is met once this thread's range is scanned.
+    const together = Promise.all(workers);
+    together.catch(() => undefined);
+    try {
+      const { start, end } = await scanHere(fd, ranges[0]!.end, file.mtime, terms, readSize, sink, until(0));
+      finished(start, end);
+      drain();
+      await together;
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
     const ws = this.workers.splice(0);
     await Promise.all(ws.map((w) => w.terminate()));
   }
+}
+
+/** The file's first range, scanned on this thread into `sink`: where its lines start and end. */
+async function scanHere(
+  fd: number,
+  end: number,
+  mtime: Date,
+  terms: readonly ScanTerm[],
+  readSize: number,
+  sink: ThreadSink,
+  until: number | null,
+): Promise<{ start: number; end: number }> {
+  const runs = new WaleRuns(sink, mtime);
+  const scanner = new TermScanner(terms, runs);
+  const reader = new RangeReader(fd, Buffer.allocUnsafe(readSize), 0, end);
+  let sinceYield = 0;
+  for (;;) {
+    let block: Buffer | null;
+    try {
+      block = reader.next();
+    } catch (err) {
+      runs.flush();
+      sink.failed(reader.at, until, errorText(err));
+      break;
+    }
+    if (!block) break;
+    scanner.push(block);
+    // Let timers, signals and the workers' batches in now and then.
+    if ((sinceYield += block.length) >= YIELD_EVERY) {
+      sinceYield = 0;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  scanner.end();
+  runs.flush();
+  return { start: 0, end: reader.at };
 }
 
 /** Hands a batch's findings to the sink, in the order found. */
@@ -154,7 +198,7 @@ function replay(b: ScanBatch, sink: ThreadSink): void {
 }
 
 /** A worker, from the built file, or from source through tsx when this module runs from source (tests). */
-function start(): Worker {
+function startWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./scan-worker.js', import.meta.url));
   const source = JSON.stringify(new URL('./scan-worker.ts', import.meta.url).href);
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${source}); });`, { eval: true });
