@@ -48,10 +48,11 @@ export class WaleRuns implements FoldedSink {
   ) {}
 
   hit(line: string, offset: number): void {
-    if (!line.includes('/wal/') || !this.fold(line, offset)) {
-      this.flush();
-      this.out.hit(line, offset);
-    }
+    if (line.includes('/wal/') && this.fold(line, offset)) return;
+    // A line handed on alone may set the file's clock: the next dated line starts a window anew.
+    this.flush();
+    this.zone = null;
+    this.out.hit(line, offset);
   }
 
   longLine(offset: number, length: number): void {
@@ -70,7 +71,6 @@ export class WaleRuns implements FoldedSink {
     const runs = [...this.closed, ...this.open.values()];
     this.open.clear();
     this.closed = [];
-    this.zone = null;
     const kept: { line: string; offset: number; stands: number }[] = [];
     for (const r of runs) {
       kept.push({ ...r.first, stands: 1 });
