@@ -1,10 +1,11 @@
 /**
  * The child process of the logs benchmark: runs the real finder over the given files and
  * prints, as one JSON line, the bytes it read, the seconds its search took, the CPU seconds
- * (user + system) it spent on it and its peak RSS. With BENCH_ES_URL it searches that
+ * (user + system) it spent on it, its peak RSS and the threads a large plain file is scanned on. With BENCH_ES_URL it searches that
  * Elasticsearch (its default index patterns) instead of the files.
  * Usage: node --import tsx bench/logs-scan.ts SERVICE_NAME PATH...
  */
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { findDeletedInstance } from '../src/logs/find.js';
 import { openLogSource } from '../src/systems/log-source.js';
@@ -22,6 +23,7 @@ process.stdout.write(
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     maxRssKb: process.resourceUsage().maxRSS,
+    threads: availableParallelism(),
     first: result.candidates[0]?.instanceGuid ?? null,
     candidates: result.candidates.length,
   }) + '\n',

@@ -13,6 +13,12 @@ export interface FileHit {
   fileTime: Date;
   /** When the source itself says the line was logged (an Elasticsearch document's @timestamp). */
   loggedAt?: Date;
+  /**
+   * How many lines of the source this one stands for (1 when absent): a run of wal-e's lines of
+   * one writer about one archive is handed on as its first line and its last, which stands for
+   * itself and the lines between.
+   */
+  stands?: number;
 }
 
 /**

@@ -140,9 +140,10 @@ export function nodeRecordOf(e: LogEvent): { node: string; instance: string } | 
 export class Ignored {
   private readonly counts = new Map<string, number>();
 
-  add(e: LogEvent, w: Writer): void {
+  /** `lines`: how many lines the one judged stands for (a folded run of wal-e's, core's FileHit.stands). */
+  add(e: LogEvent, w: Writer, lines = 1): void {
     const key = `${SHAPE_OF[e.kind]}\u0000${w.name}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + lines);
   }
 
   get total(): number {

@@ -51,7 +51,7 @@ export class FactCollector extends EventFacts {
     }
     const writer = sys ? this.writerOf(sys) : writerOfFile(hit.source);
     if (!mayWrite(event, writer)) {
-      this.ignored.add(event, writer);
+      this.ignored.add(event, writer, hit.stands);
       return;
     }
     const own = ownTime(event);
@@ -178,7 +178,7 @@ export class FactCollector extends EventFacts {
     if (claim && writer.node) {
       const verdict = judgeContainer(claim, this.trustedNodes.get(writer.node), final || this.unprovenCount >= MAX_HELD);
       if (verdict === 'not-evidence') {
-        this.ignored.add(event, writer);
+        this.ignored.add(event, writer, line.hit.stands);
         return;
       }
       if (verdict === 'wait') {

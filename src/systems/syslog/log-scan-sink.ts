@@ -6,8 +6,8 @@
 import { parseSyslog } from '../../adapters/syslog.js';
 import { withoutFrameHeader } from '../../adapters/syslog-frames.js';
 import { reportProblem, type FileHit, type ScanTerm, type SearchReport } from '../../core/log-source.js';
-import type { RecordSink } from './frame-walk.js';
 import { TermScanner } from './term-scanner.js';
+import type { FoldedSink } from './wale-runs.js';
 
 export interface ChunkScanner {
   push(chunk: Buffer): void;
@@ -47,12 +47,12 @@ export function fileSink(
   report: SearchReport,
   entry: SearchReport['files'][number],
   onHit: (hit: FileHit) => void,
-): RecordSink {
+): FoldedSink {
   return {
-    hit(line, offset) {
-      entry.matchedLines += 1;
-      report.matchedLines += 1;
-      onHit({ line, source: name, offset, fileTime });
+    hit(line, offset, stands) {
+      entry.matchedLines += stands ?? 1;
+      report.matchedLines += stands ?? 1;
+      onHit(stands === undefined ? { line, source: name, offset, fileTime } : { line, source: name, offset, fileTime, stands });
     },
     longLine(offset, length) {
       reportProblem(report, 'longLine', { path: name, offset }, `a ${length}-byte line (over 1 MiB) was not searched`);

@@ -1,58 +1,72 @@
 /**
- * The thread that reads and scans a large plain file for the main thread (worker-scan.ts), so
- * the main thread judges the lines found while the rest of the file is read. What the scan finds
- * is posted in the order found, a batch per block read; the thread waits while the main thread
- * is more than a few batches behind, so memory stays bounded whatever the file holds.
+ * A thread that reads and scans a range of a large plain file (range-read.ts) for the main thread
+ * (worker-scan.ts), which scans the file's first range meanwhile, so several ranges of one file are
+ * read at once. wal-e's runs are folded here (wale-runs.ts). What the scan finds is posted in the
+ * order found; the thread waits while the text it posted and the main thread has not taken passes
+ * HELD, so memory stays bounded whatever the file holds.
  */
-import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { errorText } from '../file-problems.js';
+import { RangeReader } from './range-read.js';
 import { TermScanner } from './term-scanner.js';
+import { WaleRuns } from './wale-runs.js';
 import type { ScanJob, ScanBatch } from './worker-scan.js';
 
-/** Batches posted and not yet taken by the main thread, past which this thread waits. */
-const AHEAD = 8;
-/**
- * Bytes read between two batches: a message costs far more than the few lines it carries, so
- * findings are held until this much is read (or FULL findings are held); memory stays bounded by
- * AHEAD batches of at most this much text.
- */
-const BATCH_BYTES = 8 * 1024 * 1024;
-/** Findings held (three entries each) past which a batch goes at once. */
-const FULL = 3 * 4096;
+/** Characters of found lines (and entries) posted and not yet taken by the main thread, past which this thread waits. */
+const HELD = 16 * 1024 * 1024;
+/** Characters of found lines (or entries) a batch holds before it goes: a message costs far more than a line. */
+const BATCH = 256 * 1024;
 
 parentPort!.on('message', (job: ScanJob) => {
-  const behind = new Int32Array(job.behind);
+  const held = new Int32Array(job.held);
   let events: (string | number)[] = [];
-  const scanner = new TermScanner(job.terms, {
-    hit: (line, offset) => events.push(0, line, offset),
-    longLine: (offset, length) => events.push(1, offset, length),
-    binaryLines: (offset, count) => events.push(2, offset, count),
-  });
-  const post = (batch: ScanBatch): void => {
-    Atomics.add(behind, 0, 1);
-    parentPort!.postMessage(batch);
-    for (let n = Atomics.load(behind, 0); n > AHEAD; n = Atomics.load(behind, 0)) Atomics.wait(behind, 0, n);
+  let size = 0;
+  const runs = new WaleRuns(
+    {
+      hit: (line, offset, stands) => {
+        events.push(stands ?? 0, line, offset);
+        size += 3 + line.length;
+      },
+      longLine: (offset, length) => {
+        events.push(-1, offset, length);
+        size += 3;
+      },
+      binaryLines: (offset, count) => {
+        events.push(-2, offset, count);
+        size += 3;
+      },
+    },
+    new Date(job.fileTime),
+  );
+  let reader: RangeReader | null = null;
+  const post = (batch: Omit<ScanBatch, 'events' | 'size' | 'start' | 'end'>): void => {
+    Atomics.add(held, 0, size);
+    parentPort!.postMessage({
+      ...batch,
+      events,
+      size,
+      start: reader?.start ?? job.start,
+      end: reader?.at ?? job.start,
+    } satisfies ScanBatch);
+    events = [];
+    size = 0;
+    for (let n = Atomics.load(held, 0); n > HELD; n = Atomics.load(held, 0)) Atomics.wait(held, 0, n);
   };
-  const buf = Buffer.allocUnsafe(job.readSize);
-  let bytes = 0;
-  let posted = 0;
+  let scanner: TermScanner | null = null;
   try {
-    for (let n = readSync(job.fd, buf, 0, buf.length, 0); n > 0; n = n === buf.length ? readSync(job.fd, buf, 0, buf.length, bytes) : 0) {
-      bytes += n;
-      scanner.push(n === buf.length ? buf : buf.subarray(0, n));
-      if (events.length >= FULL || (events.length > 0 && bytes - posted >= BATCH_BYTES)) {
-        post({ events, bytes });
-        events = [];
-        posted = bytes;
-      }
+    reader = new RangeReader(job.fd, Buffer.allocUnsafe(job.readSize), job.start, job.end);
+    scanner = new TermScanner(job.terms, runs, { at: reader.start, noFrames: true });
+    for (let block = reader.next(); block; block = reader.next()) {
+      scanner.push(block);
+      if (size >= BATCH) post({});
     }
     scanner.end();
-    post({ events, bytes, done: true });
+    runs.flush();
+    post({ done: true });
   } catch (err) {
-    post({ events, bytes, error: errorText(err) });
-    events = [];
-    scanner.end();
-    post({ events, bytes, done: true });
+    post({ error: errorText(err) });
+    scanner?.end();
+    runs.flush();
+    post({ done: true });
   }
 });

@@ -24,9 +24,15 @@ const SAMPLE = 16 * 1024;
 
 const NL = 10;
 
+/** Whether a stream that starts with this chunk is read frame by frame (frame-walk.ts), not line by line. */
+export function startsWithFrames(chunk: Buffer): boolean {
+  return holdsFrames(chunk.subarray(0, SAMPLE));
+}
+
 export class TermScanner {
   private readonly terms: TermSet;
   private tuned = false;
+  private framesChecked: boolean;
   /** Per term, the position of its next occurrence in the region being scanned (-1: none left). */
   private readonly next: Int32Array;
   private carry: Buffer[] = [];
@@ -34,16 +40,23 @@ export class TermScanner {
   /** Inside a line longer than MAX_LINE: discard until the next newline. */
   private skipping = false;
   private skipStart = 0;
-  private position = 0;
+  private position: number;
   /** Set on the first chunk when the stream holds octet-counted frames. */
   private frames: FrameWalk | null = null;
 
+  /**
+   * `at`: the offset in the file of the first byte pushed (a worker's range of a file starts past
+   * its first line); `noFrames`: the stream is known to hold lines, not octet-counted frames.
+   */
   constructor(
     terms: readonly ScanTerm[],
     private readonly sink: RecordSink,
+    { at = 0, noFrames = false }: { at?: number; noFrames?: boolean } = {},
   ) {
     this.terms = new TermSet(terms);
     this.next = new Int32Array(this.terms.size);
+    this.position = at;
+    this.framesChecked = noFrames;
   }
 
   /** Feed a chunk; the caller may reuse the chunk's memory afterwards. */
@@ -51,7 +64,10 @@ export class TermScanner {
     if (!this.tuned) {
       this.tuned = true;
       this.terms.tune(chunk.subarray(0, SAMPLE));
-      if (holdsFrames(chunk.subarray(0, SAMPLE))) this.frames = new FrameWalk(this.terms, this.sink, MAX_LINE);
+    }
+    if (!this.framesChecked) {
+      this.framesChecked = true;
+      if (startsWithFrames(chunk)) this.frames = new FrameWalk(this.terms, this.sink, MAX_LINE);
     }
     if (this.frames) {
       this.frames.push(chunk);

@@ -1,0 +1,97 @@
+/**
+ * A large plain file cut into ranges, one a worker thread: each line is read once, by the range
+ * its first byte is in, wherever a cut falls (on a newline, inside a line, inside a line over
+ * 1 MiB), and the hits, offsets, problems and counts are those of one scan of the whole file.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyReport, type FileHit } from '../../src/core/log-source.js';
+import { MAX_LINE, scanFiles } from '../../src/systems/syslog/index.js';
+import { seededRandom } from '../support/seeded-random.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'scan-ranges-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Lines of every length from 1 to 120 bytes, one in three holding the term, numbered so none is like another. */
+function lines(seed: number, count: number): string {
+  const rnd = seededRandom(seed);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const body = `${i} ${'x'.repeat(Math.floor(rnd() * 110))}`;
+    out.push(i % 3 === 0 ? `Mar 16 23:10:00 host tag: needle ${body}` : body.slice(0, 1 + Math.floor(rnd() * 120)));
+  }
+  return out.join('\n') + '\n';
+}
+
+async function scan(files: string[], options: { workerFrom: number; workers?: number; minRange?: number }) {
+  const report = emptyReport(['needle']);
+  const hits: FileHit[] = [];
+  await scanFiles(files, ['needle'], report, (h) => hits.push(h), options);
+  return { report, hits };
+}
+
+describe('a plain file scanned in ranges', () => {
+  it('reads each line once, wherever the cuts fall, as one scan of the whole file does', async () => {
+    // The same lines behind 0 to 40 bytes of padding: the cuts fall on every byte of a line, newlines included.
+    const body = lines(7, 2000);
+    const files: string[] = [];
+    for (let pad = 0; pad <= 40; pad += 1) {
+      const file = join(dir, `pad-${pad}.log`);
+      await writeFile(file, `${'p'.repeat(pad)}\n${body}`);
+      files.push(file);
+    }
+    const whole = await scan(files, { workerFrom: Infinity });
+    expect(whole.hits.length).toBe(41 * 667);
+    for (const workers of [2, 3, 7]) {
+      const cut = await scan(files, { workerFrom: 0, workers, minRange: 1 });
+      expect(cut.hits, `${workers} ranges`).toEqual(whole.hits);
+      expect(cut.report, `${workers} ranges`).toEqual(whole.report);
+    }
+  });
+
+  it('reads a line over 1 MiB that a cut falls in once, and reports it once, as with CRLF, binary and a last line without newline', async () => {
+    const file = join(dir, 'long.log');
+    const parts = [lines(8, 3000), 'Mar 16 23:10:00 host tag:  needle crlf\r\n', 'needle '.repeat(MAX_LINE / 7 + 5), '\n'];
+    parts.push(lines(9, 3000), 'needle \u0000 binary\n', lines(10, 3000), 'Mar 16 23:10:00 host tag:  needle at the end');
+    await writeFile(file, parts.join(''));
+    const whole = await scan([file], { workerFrom: Infinity });
+    expect(whole.report.badInput).toMatchObject({ longLine: 1, binary: 1 });
+    expect(whole.hits.at(-1)!.line).toBe('Mar 16 23:10:00 host tag:  needle at the end');
+    for (const workers of [2, 3, 4, 6]) {
+      const cut = await scan([file], { workerFrom: 0, workers, minRange: 1 });
+      expect(cut.hits, `${workers} ranges`).toEqual(whole.hits);
+      expect(cut.report, `${workers} ranges`).toEqual(whole.report);
+    }
+  });
+
+  it('scans a file of octet-counted frames in one range: a frame cannot be entered in its middle', async () => {
+    const frame = (m: string): string => `${Buffer.byteLength(m)} ${m}`;
+    const message = (i: number): string => `<14>1 2017-01-10T11:00:00Z host tag - - - needle ${i}\nsecond line of frame ${i}`;
+    const file = join(dir, 'frames.log');
+    await writeFile(file, Array.from({ length: 3000 }, (_, i) => frame(message(i))).join('\n') + '\n');
+    const whole = await scan([file], { workerFrom: Infinity });
+    const cut = await scan([file], { workerFrom: 0, workers: 4, minRange: 1 });
+    expect(whole.hits.map((h) => h.line)).toEqual(Array.from({ length: 3000 }, (_, i) => message(i)));
+    expect(cut.hits).toEqual(whole.hits);
+  });
+
+  it('streams a gzipped file of any size on this thread, as before: a gzip stream has no ranges to enter', async () => {
+    const body = lines(11, 3000);
+    const plain = join(dir, 'stream.log');
+    const gz = join(dir, 'stream.log.gz');
+    await writeFile(plain, body);
+    await writeFile(gz, gzipSync(body));
+    const fromPlain = await scan([plain], { workerFrom: Infinity });
+    const fromGz = await scan([gz], { workerFrom: 0, workers: 4, minRange: 1 });
+    expect(fromGz.report.files).toEqual([{ path: gz, bytes: Buffer.byteLength(body), matchedLines: 1000, gzip: true }]);
+    expect(fromGz.hits.map((h) => [h.line, h.offset])).toEqual(fromPlain.hits.map((h) => [h.line, h.offset]));
+  });
+});
