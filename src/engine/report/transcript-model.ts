@@ -20,6 +20,8 @@ export interface TranscriptStep {
   attempts: number;
   outputs: Record<string, unknown> | null;
   error: string | null;
+  /** A finished step that could not do all its work: why, each (empty when it did). */
+  warnings: string[];
   commands: TranscriptCommand[];
   confirmations: {
     at: string;
@@ -45,6 +47,14 @@ export interface Transcript {
   status: string;
   createdAt: string;
   lastEventAt: string;
+  /**
+   * Each session of the run (its start, then each resume): when it began, its last event, and how it
+   * ended; `killed` when a resume found it had ended without a word (killed, crashed, the machine lost),
+   * null for the last one while it runs or when it ended so and was not resumed.
+   */
+  spans: { startedAt: string; lastEventAt: string; ended: SpanEnd | null }[];
+  /** The S3 endpoint of a live run (--s3-endpoint), for the cleanup commands; null for AWS's own or a rehearsal. */
+  s3Endpoint: string | null;
   /** The program and version that started the run (`dingo-recover 1.2.3`), when its journal says. */
   tool: string | null;
   inputs: Record<string, unknown>;
@@ -72,6 +82,8 @@ export interface Transcript {
   scenarios: { seq: number; at: string; by: string; dir: string; written: boolean; before: string | null; reason: string | null }[];
   abandoned: { seq: number; at: string; by: string; reason: string } | null;
 }
+
+export type SpanEnd = 'finished' | 'interrupted' | 'stopped' | 'planned' | 'abandoned' | 'killed';
 
 /** Who did something: the person and the login (`alice (ubuntu@opsman)`), or the login alone when they say the same. */
 export function who(by: string, operator: string | null): string {

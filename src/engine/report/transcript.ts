@@ -9,7 +9,7 @@ import { printable, printableJson } from '../../core/display.js';
 import { EXIT } from '../../core/errors.js';
 import { signalWords } from '../../core/signals.js';
 import { correctionText, who, type Transcript, type TranscriptStep } from './transcript-model.js';
-import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
+import { applyRunEvent, applyStepEvent, newStep, sessionSpans, type RunEntries } from './transcript-events.js';
 import type { RunSummary } from '../run/runs.js';
 import type { Runbook } from '../runbook/runbook.js';
 import { formatArgv } from '../operator/screen-text.js';
@@ -51,7 +51,10 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     s.attempts = state?.attempts ?? 0;
     s.outputs = state?.status === 'finished' ? (state.outputs ?? {}) : null;
     s.error = state?.error ?? null;
+    s.warnings = state?.status === 'finished' ? (state.warnings ?? []) : [];
   }
+  const live = run.state.created.options.live;
+  const s3 = typeof live === 'object' && live !== null && 's3' in live ? (live as { s3?: { endpoint?: unknown } }).s3 : undefined;
   return {
     runId: run.runId,
     mode: run.mode,
@@ -59,6 +62,8 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     status: run.status,
     createdAt: run.createdAt,
     lastEventAt: run.lastEventAt,
+    spans: sessionSpans(run.events),
+    s3Endpoint: typeof s3?.endpoint === 'string' ? s3.endpoint : null,
     tool: typeof run.state.created.options.tool === 'string' ? run.state.created.options.tool : null,
     inputs: run.state.inputs,
     steps: order.map((id) => get(id)),
