@@ -104,6 +104,14 @@ describe('a step that could not do its work', () => {
     );
     expect(left.join('\n')).not.toContain('What the report above lists');
 
+    const shown = await run(['show', id]);
+    expect(shown.stdout).toMatch(
+      /^run \S+ \(rehearsal, runbook restore-to-time\): done with warnings \(3 steps could not do all their work\)$/m,
+    );
+    expect(shown.stdout).toMatch(
+      /^⚠ restore: Restore the database as it was at the moment — done, with a warning: not restored in this rehearsal/m,
+    );
+
     const runs = await run(['runs', '--json']);
     const row = (JSON.parse(runs.stdout) as { runs: { runId: string; status: string; stands: string }[] }).runs.find((x) => x.runId === id);
     expect(row).toMatchObject({ status: 'done', stands: 'done with warnings (3 steps could not do all their work)' });

@@ -5,7 +5,7 @@
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
 import { commandLine } from '../../core/command-line.js';
-import { correctionText, who, type Transcript } from './transcript-model.js';
+import { correctionText, settingsChangeText, who, type Transcript } from './transcript-model.js';
 import { printable } from '../../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
 import { textOf } from '../../core/json.js';
@@ -137,7 +137,9 @@ function runLines(t: Transcript): string[] {
     `- Took: ${tookWords(t)}`,
     ...outageLines(t),
     ...(cf ? [`- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`] : []),
-    ...t.corrections.map((c) => `- ${correctionText(c)[0]!.toUpperCase()}${correctionText(c).slice(1)}`),
+    ...[...t.corrections.map(correctionText), ...t.settingsChanges.map(settingsChangeText)].map(
+      (l) => `- ${l[0]!.toUpperCase()}${l.slice(1)}`,
+    ),
     ...scenarioLine(t),
   ];
 }

@@ -92,8 +92,16 @@ export function who(by: string, operator: string | null): string {
 
 const CORRECTED_BY: Record<string, string> = { set: 'resume --set', prompt: 'asked again at a terminal', answers: 'the answers file' };
 
+const shown = (v: unknown): string => (v === undefined ? '(unset)' : JSON.stringify(v));
+
+/** Connection settings a resume changed, in words: when, by whom, each from what to what. */
+export function settingsChangeText(c: Transcript['settingsChanges'][number]): string {
+  return `settings changed at ${c.at} by ${c.by}: ${Object.entries(c.changes)
+    .map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`)
+    .join('; ')}`;
+}
+
 /** An answer corrected on a resume, in words: which, from what to what, when, by whom and how. */
 export function correctionText(c: Transcript['corrections'][number]): string {
-  const shown = (v: unknown): string => (v === undefined ? '(unset)' : JSON.stringify(v));
   return `answer ${c.name} corrected at ${c.at} by ${c.by} (${CORRECTED_BY[c.source] ?? c.source}): ${shown(c.was)} → ${shown(c.value)}`;
 }
