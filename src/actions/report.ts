@@ -50,7 +50,6 @@ const summary = defineAction({
           ? `- The user asked for plan "${p.plan}". Grow the cluster with \`${quote(['cf', 'update-service', p.serviceName, '-c', '{"node-count": N}'])}\` (never shrink it).`
           : '- Nothing: the user asked for a single node.',
       '- Ask the user to check their latest data; writes after the newest archived WAL are lost.',
-      '- Remove the quarantined archive and the moved-aside data once the user is satisfied.',
     ];
     for (const l of lines.filter(Boolean)) ctx.note(l);
     const grow =
@@ -62,7 +61,6 @@ const summary = defineAction({
         ? [`tell the user the data-loss window: ${lossPhrase(p.deletedAt, p.lastSegmentAt)}`]
         : ['tell the user that writes after the newest archived WAL are lost']),
       ...grow,
-      'remove the quarantined archive and the moved-aside data once the user is satisfied',
     ];
     // The engine writes the full incident report (this summary, the decisions, the timeline) there when the run ends.
     return { reportFile: join(ctx.runDir, 'report.md'), todo };

@@ -49,7 +49,7 @@ function cannotRestore(ctx: StepContext, err: DrillFailed, p: { url: string }) {
       hint: `${err.hint ?? ''} Nothing was changed: resume once that is done.`.trim(),
     });
   }
-  ctx.note(`not restored in this rehearsal: ${err.message}`);
+  ctx.warn(`not restored in this rehearsal: ${err.message}`);
   ctx.note(`the rehearsal walks on without a copy; to restore it elsewhere: dingo-recover drill ${p.url} --target-time TIME`);
   return { restored: false, why: err.message };
 }

@@ -58,7 +58,10 @@ const dump = defineAction({
   safeToRepeat: 'a repeated dump writes new files beside the earlier ones (never over them) from the same copy',
   result: (o) => (o.outDir ? `${o.dumps.length} dump(s) in ${o.outDir}` : 'nothing to dump: the copy was not restored here'),
   async run(ctx, p) {
-    if (!p.restored) return { outDir: '', dataDir: '', dumps: [] };
+    if (!p.restored) {
+      ctx.warn('nothing dumped: the copy was not restored here');
+      return { outDir: '', dataDir: '', dumps: [] };
+    }
     const wanted = p.databases.length ? p.databases : p.found;
     if (!wanted.length) {
       throw new StepFailed('the copy holds no database besides an empty postgres', {

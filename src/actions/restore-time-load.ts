@@ -93,7 +93,7 @@ const loadDumps = defineAction({
   async run(ctx, p) {
     const dumps = p.dumps;
     if (!dumps.length) {
-      ctx.note('no dump to load: the copy was not restored here');
+      ctx.warn(`nothing loaded: the new service's database is empty, as the copy was not restored here`);
       return { loaded: [] };
     }
     const docker = await cellDocker(ctx, p.cellIp);

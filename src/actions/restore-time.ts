@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
 import { reportOutputs } from './support/params.js';
 import { StepFailed, UsageError } from '../core/errors.js';
-import { commandLine } from '../core/command-line.js';
+import { commandLine, quote } from '../core/command-line.js';
 import { guidInSpace } from './support/cf.js';
 import { parseTargetTime } from '../drill/target-time.js';
 import { COPY_NAME, defaultCopyName } from '../drill/copy-name.js';
@@ -152,7 +152,11 @@ const report = defineAction({
     plan: optional('string', 'the plan it was sized for'),
     soloPlan: optional('string', 'the single-node plan it was created with'),
   },
-  outputs: { ...reportOutputs, summary: output('string', 'what came back from when (Markdown), the head of the incident report') },
+  outputs: {
+    ...reportOutputs,
+    summary: output('string', 'what came back from when (Markdown), the head of the incident report'),
+    todo: output('string[]', 'what is left, a short line each, for the end of the run'),
+  },
   run(ctx, p) {
     const who = `${p.instanceGuid}${p.serviceName ? ` ("${p.serviceName}")` : ''}`;
     const lines = p.restored
@@ -171,9 +175,14 @@ const report = defineAction({
       apps.length ? `bound to ${apps.join(', ')}` : 'no app bound',
       ...(p.plan && p.plan !== p.soloPlan ? [`grown to the plan ${p.plan}`] : []),
     ].join(', ');
-    // A deleted instance's copy under the instance's own name is the instance back, as it was at the moment (recover --target-time).
-    const back = service !== undefined && !p.live && service === p.serviceName;
-    if (service)
+    // A deleted instance's copy under the instance's own name is the instance back, as it was at the moment (recover --target-time);
+    // nothing restored, the new service is empty and nothing is back.
+    const back = p.restored && service !== undefined && !p.live && service === p.serviceName;
+    if (service && !p.restored)
+      lines.push(
+        `- The new service ${service} was created EMPTY, as nothing was restored${p.live ? '' : ': the deleted instance is NOT back'}`,
+      );
+    else if (service)
       lines.push(
         back
           ? `- The deleted instance is back under its own name, as the new service ${service}, as it was at ${p.time} (not at its last write): ${made}`
@@ -182,20 +191,19 @@ const report = defineAction({
     lines.push(
       `- ${p.live ? 'The live instance was not touched: only its archive was read' : 'The instance is deleted; its archive was only read'}`,
     );
-    const todo = p.restored
+    const todo = !p.restored
       ? [
-          '',
-          'Still to do:',
-          '',
-          back
-            ? `- Tell the user ${service} is back as it was at ${p.time}: what was written after that moment is not in it; the apps are bound to it.`
-            : service
-              ? `- Tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service}).`
-              : '- Restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the live database, or a new instance).',
+          `restore the archive to ${p.time} where its PostgreSQL major runs (${quote(['dingo-recover', 'drill', p.archiveUrl, '--target-time', p.time])}), dump it, and ${service ? `load the dumps into ${service}` : 'hand the dumps to the user'}`,
         ]
-      : [];
-    for (const l of [...lines, ...todo].filter(Boolean)) ctx.note(l);
-    return Promise.resolve({ reportFile: join(ctx.runDir, 'report.md'), summary: [...lines, ...todo].join('\n') });
+      : back
+        ? [
+            `tell the user ${service} is back as it was at ${p.time}: what was written after that moment is not in it; the apps are bound to it`,
+          ]
+        : service
+          ? [`tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service})`]
+          : [`restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the dumps are in ${p.outDir})`];
+    for (const l of lines) ctx.note(l);
+    return Promise.resolve({ reportFile: join(ctx.runDir, 'report.md'), summary: lines.join('\n'), todo });
   },
 });
 

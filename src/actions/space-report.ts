@@ -112,7 +112,6 @@ const report = defineAction({
     if (p.leftOut.length) lines.push(`Left out at the user's request: ${p.leftOut.join(', ')}`, '');
     lines.push('Remove the quarantined archives and moved-aside data once the users are satisfied.');
     for (const r of rows) ctx.note(r);
-    todo.push('remove the quarantined archives and moved-aside data once the users are satisfied');
     return { recovered, failed, summary: lines.join('\n'), todo };
   },
 });

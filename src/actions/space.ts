@@ -54,7 +54,7 @@ async function findDeletion(ctx: StepContext, api: CfApi, p: { org: string; spac
 /** A space GUID given by hand must name a deleted space: a live one (the recreated space's, say) is refused. */
 async function notLive(ctx: StepContext, api: CfApi, spaceGuid: string): Promise<void> {
   const now = await api.space(spaceGuid);
-  if (now.kind === 'unknown') ctx.note(`warning: could not ask the Cloud Controller whether space ${spaceGuid} still exists: ${now.why}`);
+  if (now.kind === 'unknown') ctx.warn(`could not ask the Cloud Controller whether space ${spaceGuid} still exists: ${now.why}`);
   if (now.kind !== 'live') return;
   throw new UsageError(
     `space GUID ${spaceGuid} (inputs.spaceGuid) is a live space, "${now.name}" (org ${now.orgGuid}): it was not deleted`,

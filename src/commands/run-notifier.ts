@@ -5,7 +5,7 @@
  * journaled or shown: only its origin is.
  */
 import { commandLine } from '../core/command-line.js';
-import { UsageError } from '../core/errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { stripUrlCredentials } from '../core/url-secrets.js';
 import type { Notifier, RunNotice } from '../engine/run/index.js';
@@ -42,7 +42,8 @@ function linesOf(n: RunNotice): { subject: string; text: string } {
       case 'planned':
         return [`${run} stopped at its plan`, `, before step ${n.step ?? '?'}: nothing was changed`];
       case 'done':
-        return [`${run} is done`, ''];
+        // What it recovered (and, done with warnings, what it could not do).
+        return [`${run} is done${n.exitCode === EXIT.doneWithWarnings ? ' with warnings' : ''}`, why];
     }
   })();
   return { subject, text: subject + rest };

@@ -13,12 +13,14 @@ export interface RunSummaryJson {
   runId: string;
   mode: string;
   runbook: string;
-  /** done, planned (stopped by --plan), waiting (for the operator: exit 3) or failed. */
-  state: 'done' | 'planned' | 'waiting' | 'failed';
+  /** done, done-with-warnings (exit 8: a step could not do all its work), planned (stopped by --plan), waiting (for the operator: exit 3) or failed. */
+  state: 'done' | 'done-with-warnings' | 'planned' | 'waiting' | 'failed';
   exitCode: number;
   /** The step it is at (null when done). */
   step: string | null;
   steps: { finished: string[]; skipped: string[]; failed: string[] };
+  /** Each step that ended done, with a warning, and why (a finished step: it is also in `steps.finished`). */
+  warnings: { step: string; warnings: string[] }[];
   /** The instance the run is about, as its runbook declares its subject (null until the step naming it finished). */
   subject: RunProduced['subject'];
   /** What the runbook declares it produces, those whose steps finished. */
@@ -27,6 +29,13 @@ export interface RunSummaryJson {
   report: { path: string | null };
   /** --record: the scenario of the platform as the run found it (`written`), or why none was written; null without --record. */
   scenario: { dir: string; written: boolean; reason: string | null } | null;
+}
+
+/** How a run that ended with `exitCode` stands. */
+function stateOf(exitCode: number, finished: boolean): RunSummaryJson['state'] {
+  if (exitCode === EXIT.done) return finished ? 'done' : 'planned';
+  if (exitCode === EXIT.doneWithWarnings) return 'done-with-warnings';
+  return exitCode === EXIT.needsOperator ? 'waiting' : 'failed';
 }
 
 /** The summary of the run `stopped` (as drive() returned it). */
@@ -38,7 +47,7 @@ export function runSummary(
   const run = loadRun(stateDir, runId);
   const ids = (status: string) => [...run.state.steps].filter(([, s]) => s.status === status).map(([id]) => id);
   const finished = run.state.finished;
-  const state = exitCode === EXIT.done ? (finished ? 'done' : 'planned') : exitCode === EXIT.needsOperator ? 'waiting' : 'failed';
+  const state = stateOf(exitCode, finished);
   const path = join(run.dir, REPORT_FILE);
   const recorded = run.events.filter((e) => e.type === 'scenario.recorded' || e.type === 'scenario.not-recorded').at(-1);
   return {
@@ -49,6 +58,7 @@ export function runSummary(
     exitCode,
     step: finished ? null : (stopped.step ?? run.currentStep),
     steps: { finished: ids('finished'), skipped: ids('skipped'), failed: ids('failed') },
+    warnings: [...run.state.steps].filter(([, s]) => s.warnings?.length).map(([step, s]) => ({ step, warnings: s.warnings ?? [] })),
     subject: stopped.produced?.subject ?? null,
     outputs: stopped.produced?.outputs ?? {},
     report: { path: finished && existsSync(path) ? path : null },

@@ -4,6 +4,8 @@
  */
 export const EXIT = {
   done: 0,
+  /** Done, but a step could not do all its work (it ended "done, with a warning"): the report says which and why. */
+  doneWithWarnings: 8,
   stepFailed: 1,
   badInput: 2,
   needsOperator: 3,

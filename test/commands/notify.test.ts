@@ -99,8 +99,11 @@ describe('--notify URL', () => {
     expect(bodies[1]!.text).toContain(`continue with: dingo-recover resume ${id}`);
     expect(bodies[3]).toMatchObject({ state: 'done', exitCode: 0 });
     const subject = bodies[3]!.instance as { instanceGuid: string; archiveUrl: string; live: boolean };
-    expect(bodies[3]!.text).toBe(
-      `dingo-recover run ${id} (recover-deleted-service, instance ${subject.instanceGuid}, a rehearsal) is done`,
+    // What came back: the instance, its service name, when, and the data-loss window.
+    expect(bodies[3]!.text).toMatch(
+      new RegExp(
+        `^dingo-recover run ${id} \\(recover-deleted-service, instance ${subject.instanceGuid}, a rehearsal\\) is done: important-db \\(${subject.instanceGuid}\\) is back: without it from its deletion at 2016-03-17T06:10:17Z \\(the scenario's\\) until it came back at \\S+Z \\(this rehearsal's clock\\); data-loss window: up to 9 min: writes after 2016-03-17T06:01:30Z \\(newest archived WAL\\) until the deletion at 2016-03-17T06:10:17Z$`,
+      ),
     );
     expect(subject.archiveUrl).toContain(`/backups/${subject.instanceGuid}/wal/`);
     expect(bodies[3]!.outputs).toMatchObject({

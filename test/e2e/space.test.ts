@@ -118,9 +118,22 @@ describe('recovering a deleted space (rehearsal)', () => {
       '- reports-db: re-push web (24a2631e-ce4d-4a06-9167-1cfef9e2b2c4) (the space delete removed them), then cf push web; cf bind-service web reports-db',
     );
     expect(report).toMatch(/quarantine/);
-    // A space's recovery, each instance swapped into a new one: what it kept aside is left to remove.
+    // A space's recovery, each instance swapped into a new one: what it kept aside is left to remove, item by item, with the commands.
     expect(report).toMatch(/^# Recovery of /);
-    expect(report).toContain('- Remove the quarantined archive and the moved-aside data only once the user is satisfied.');
+    for (const name of ['orders-db', 'reports-db']) {
+      expect(report).toMatch(
+        new RegExp(
+          `^- \\[${name}\\] once the user is satisfied, remove the quarantined archive: aws s3 rm --recursive s3://our-postgresql-backups/backups/\\S+/wal\\.quarantine-\\d{8}T\\d{6}Z/$`,
+          'm',
+        ),
+      );
+      expect(report).toMatch(
+        new RegExp(
+          `^- \\[${name}\\] once the user is satisfied, remove the moved-aside data: on \\S+ \\(.*\\), sudo rm -rf -- /var/vcap/store/`,
+          'm',
+        ),
+      );
+    }
     assertNoSecrets(runDir);
   });
 

@@ -86,12 +86,24 @@ describe('a full rehearsal, by default', () => {
     expect(output).not.toContain('→ exit');
   });
 
-  it('ends with the time it took, where the report and the transcript are, and what is left: the data-loss window to tell the user', () => {
-    expect(lines.slice(-4)).toEqual([
+  it('ends with the time it took, where the report and the transcript are, and what is left: the data-loss window to tell the user, the cleanup commands', () => {
+    const end = lines.slice(lines.findLastIndex((l) => /^run \S+ is done/.test(l)));
+    // A line longer than the screen is folded at a space, its rest indented.
+    expect(
+      end
+        .join('\n')
+        .replace(/\n {6,}/g, ' ')
+        .split('\n'),
+    ).toEqual([
       expect.stringMatching(/^run \S+ is done in \d+\.\d s\. Report: \S+\/report\.md; transcript: dingo-recover show \S+ --state-dir \S+$/),
       'What is left:',
       '  - tell the user the data-loss window: up to 9 min: writes after 2016-03-17T06:01:30Z (newest archived WAL) until the deletion at 2016-03-17T06:10:17Z',
-      '  - remove the quarantined archive and the moved-aside data once the user is satisfied',
+      expect.stringMatching(
+        /^ {2}- once the user is satisfied, remove the quarantined archive: aws s3 rm --recursive s3:\/\/our-postgresql-backups\/backups\/\S+\/wal\.quarantine-\d{8}T\d{6}Z\/$/,
+      ),
+      expect.stringMatching(
+        /^ {2}- once the user is satisfied, remove the moved-aside data: on 10\.58\.111\.150 \(.*\), sudo rm -rf -- \/var\/vcap\/store\//,
+      ),
     ]);
   });
 });

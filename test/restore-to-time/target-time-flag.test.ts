@@ -63,7 +63,8 @@ async function journalOf(state: string): Promise<Entry[]> {
 describe('rehearse --target-time', () => {
   it('runs restore-to-time into a new service of the deleted instance’s name, saying so at the start and in its report', async () => {
     const r = await rehearse('back', '2016-03-17T05:00:00Z');
-    expect(r.code, r.text).toBe(0);
+    // The seed's 9.5 archive cannot be restored here: the run is done with warnings (exit 8).
+    expect(r.code, r.text).toBe(8);
     expect(r.text).toContain('--target-time: the instance comes back as it was at 2016-03-17T05:00:00.000Z, not at its last write.');
     expect(r.text).toContain('would replay every WAL to the end, the bad write included');
     expect(r.text).toContain("Check the copy's name is free — the copy's name is free");
@@ -85,9 +86,9 @@ describe('rehearse --target-time', () => {
     expect(r.text).not.toContain('Stop the container of the NEW instance');
     const [run] = await readdir(join(r.state, 'runs'));
     const report = await readFile(join(r.state, 'runs', run!, 'report.md'), 'utf8');
-    expect(report).toContain(
-      'The deleted instance is back under its own name, as the new service important-db, as it was at 2016-03-17T05:00:00.000Z (not at its last write)',
-    );
+    // Nothing was restored, so the report never says the instance is back.
+    expect(report).toContain('- The new service important-db was created EMPTY, as nothing was restored: the deleted instance is NOT back');
+    expect(report).not.toContain('is back under its own name');
   });
 
   it('refuses a moment without a zone before any run exists (exit 2)', async () => {
@@ -132,10 +133,10 @@ describe('rehearse --target-time', () => {
     await writeFile(r.file, `${RECOVERY_ANSWERS}  moment: "2016-03-17T05:00:00Z"\n`);
     const resumed = await runCli(['resume', runId, '--yes', '--answers', r.file, '--state-dir', r.state], { program: SOURCE_CLI });
     const text = resumed.stdout + resumed.stderr;
-    expect(resumed.code, text).toBe(0);
+    expect(resumed.code, text).toBe(8);
     expect(text).toContain(`resumes run ${runId}: Bring a Dingo PostgreSQL database back as it was at a moment`);
-    expect(text).toContain('Restore the database as it was at the moment — not restored');
+    expect(text).toContain('Restore the database as it was at the moment — done, with a warning: not restored');
     expect(text).toContain('Decide where the copy goes — the copy becomes the new service important-db');
-    expect(text).toContain(`run ${runId} is done`);
+    expect(text).toContain(`run ${runId} is done with warnings`);
   });
 });

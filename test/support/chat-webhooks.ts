@@ -62,7 +62,8 @@ const RULES: Record<string, (body: Record<string, unknown>) => string | null> = 
   '/generic': () => null,
 };
 
-function read(req: IncomingMessage): Promise<string> {
+/** The text of a request's body. */
+export function read(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     req.on('data', (d: Buffer) => (text += d.toString()));

@@ -40,7 +40,7 @@ async function withEvents(ctx: StepContext, found: FindResult, spaceGuid: string
     return proven;
   } catch (err) {
     if (!(err instanceof StepFailed)) throw err;
-    ctx.note(`the Cloud Controller's audit events of space ${spaceGuid} could not be read (${messageOf(err)}): they prove nothing here`);
+    ctx.warn(`the Cloud Controller's audit events of space ${spaceGuid} could not be read (${messageOf(err)}): they prove nothing here`);
     return found;
   }
 }

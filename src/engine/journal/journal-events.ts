@@ -50,7 +50,8 @@ export type EventBody =
       evidence: Record<string, string>;
     }
   | { type: 'note'; step?: string; text: string }
-  | { type: 'step.finished'; step: string; outputs: Record<string, unknown>; durationMs: number }
+  /** `warnings`: the step did all it could but could not do all its work, each saying why (absent: it did). */
+  | { type: 'step.finished'; step: string; outputs: Record<string, unknown>; durationMs: number; warnings?: string[] }
   | { type: 'step.skipped'; step: string; reason: string }
   | { type: 'step.failed'; step: string; error: string; hint?: string }
   /** A signal, a closed output, or (`atQuestion`) the operator's Ctrl-C at a prompt ended the run. */

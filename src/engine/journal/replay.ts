@@ -10,6 +10,8 @@ export interface StepState {
   plan?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   error?: string;
+  /** A finished step that could not do all its work says why here (it counts as done: a resume goes on past it). */
+  warnings?: string[];
   confirmed?: Extract<EventBody, { type: 'confirm' }>;
   evidence?: Record<string, string>;
   attempts: number;
@@ -45,9 +47,16 @@ function applyStepEvent(e: JournalEvent, steps: Map<string, StepState>): boolean
   };
   switch (e.type) {
     case 'step.started':
-      return update(e.step, (s) => ({ status: 'started', params: e.params, plan: e.plan, error: undefined, attempts: s.attempts + 1 }));
+      return update(e.step, (s) => ({
+        status: 'started',
+        params: e.params,
+        plan: e.plan,
+        error: undefined,
+        warnings: undefined,
+        attempts: s.attempts + 1,
+      }));
     case 'step.finished':
-      return update(e.step, () => ({ status: 'finished', outputs: e.outputs, error: undefined }));
+      return update(e.step, () => ({ status: 'finished', outputs: e.outputs, error: undefined, warnings: e.warnings }));
     case 'step.failed':
       return update(e.step, () => ({ status: 'failed', error: e.error }));
     case 'step.skipped':

@@ -10,7 +10,7 @@ import { formatDuration } from '../../core/duration.js';
 import { OpenStep } from './open-step.js';
 import type { Colour } from './reporter-options.js';
 import { formatArgv } from './screen-text.js';
-import type { StepScreen } from './step-screen.js';
+import { WARNED_MARK, warnedText, type StepScreen } from './step-screen.js';
 
 /** Where an item screen prints: the run's reporter. */
 export interface ScreenSink {
@@ -105,6 +105,10 @@ export class ItemScreen implements StepScreen {
 
   done(text: string, durationMs?: number): void {
     this.status('✔', 'green', text, durationMs);
+  }
+
+  warned(warnings: readonly string[], durationMs?: number): void {
+    this.status(WARNED_MARK, 'yellow', warnedText(warnings), durationMs);
   }
 
   skipped(text: string, notice?: string): void {

@@ -22,7 +22,7 @@ import { answerValue, formatArgv, packAnswers, wrap, type AnswerShown } from './
 import { screenSettings, type Colour, type ReporterOptions } from './reporter-options.js';
 import { ScreenLines } from './screen-lines.js';
 import { ItemScreen } from './item-screen.js';
-import type { StepScreen } from './step-screen.js';
+import { WARNED_MARK, warnedText, type StepScreen } from './step-screen.js';
 
 /** Below this many columns a step's result is folded onto a second line rather than cut. */
 const MIN_RESULT_ROOM = 30;
@@ -222,6 +222,16 @@ export class Reporter implements StepScreen {
       return;
     }
     this.status('✔', 'green', text, durationMs);
+  }
+
+  /** The step ended done, with a warning: its own mark and colour, and the words, so a screen without colour says it too. */
+  warned(warnings: readonly string[], durationMs?: number): void {
+    const text = warnedText(warnings);
+    if (this.verbose) {
+      this.verboseStatus(this.paint.yellow(WARNED_MARK), text + (durationMs === undefined ? '' : ` (${(durationMs / 1000).toFixed(1)} s)`));
+      return;
+    }
+    this.status(WARNED_MARK, 'yellow', text, durationMs);
   }
 
   /** The step did not run now (done earlier, or its condition is false); `notice` says more, e.g. what a resume re-established. */

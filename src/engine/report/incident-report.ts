@@ -4,24 +4,19 @@
  * from where, each decision with its evidence, who confirmed what and when, what was kept aside and
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
-import { commandLine, quote } from '../../core/command-line.js';
-import { correctionText, who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { commandLine } from '../../core/command-line.js';
+import { correctionText, settingsChangeText, who, type Transcript } from './transcript-model.js';
 import { printable } from '../../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
 import { textOf } from '../../core/json.js';
 import { cell, stepSections, timeline, utc } from './incident-sections.js';
-import { roughDuration } from '../../core/duration.js';
+import { doneWords, lossWindow, outageLines, stepName, tookWords, warnedSteps, whatIsLeft } from './run-outcome.js';
 
 type Outputs = Record<string, unknown>;
 
 /** The outputs of the run's own step (not an item's) running `action`. */
 function outputsOf(t: Transcript, action: string): Outputs {
   return t.steps.find((s) => !s.item && s.action === action && s.outputs)?.outputs ?? {};
-}
-
-/** The nodes the cluster was grown to, when the run grew it and saw the new nodes stream. */
-function isGrown(t: Transcript): boolean {
-  return Array.isArray(outputsOf(t, 'cell.verify-replicas').replicas);
 }
 
 function grownLine(t: Transcript): string[] {
@@ -31,30 +26,6 @@ function grownLine(t: Transcript): string[] {
   return [
     `- Grown to ${replicas.length + 1} nodes: ${replicas.join(', ')} stream from the restored leader (system identifier ${textOf(verified.systemIdentifier)})`,
   ];
-}
-
-/** The time between the newest archived WAL and the deletion, in ms; null when either is missing or not a time. */
-function lossGap(deletedAt: string, lastWalAt: string): number | null {
-  if (!deletedAt || !lastWalAt) return null;
-  const gap = new Date(deletedAt).getTime() - new Date(lastWalAt).getTime();
-  return Number.isNaN(gap) ? null : gap;
-}
-
-/** The data-loss window in one phrase for the end of a run: how long, and from when. */
-export function lossPhrase(deletedAt: string, lastWalAt: string): string {
-  const gap = lossGap(deletedAt, lastWalAt);
-  if (gap === null) return 'unknown (the deletion time or the newest archived WAL is not known)';
-  if (gap <= 0) return 'none seen: WAL was archived up to the deletion';
-  return `up to ${roughDuration(gap)}: writes after ${utc(lastWalAt)} (newest archived WAL) until the deletion at ${utc(deletedAt)}`;
-}
-
-/** What a deletion lost: the writes between the newest archived WAL and the deletion. */
-export function lossWindow(deletedAt: string, lastWalAt: string): string {
-  if (!deletedAt || !lastWalAt) return 'unknown: the deletion time or the newest archived WAL is not known';
-  const gap = lossGap(deletedAt, lastWalAt);
-  if (gap === null) return 'unknown';
-  if (gap <= 0) return `none seen: WAL was archived up to ${utc(lastWalAt)}, after the deletion at ${utc(deletedAt)}`;
-  return `writes between ${utc(lastWalAt)} (newest archived WAL) and ${utc(deletedAt)} (deletion), up to ${roughDuration(gap)}, were never archived and are lost`;
 }
 
 function decisions(t: Transcript): string[] {
@@ -79,8 +50,11 @@ function confirmations(t: Transcript): string[] {
   ];
 }
 
-function stepsOf(t: Transcript, status: TranscriptStep['status']): TranscriptStep[] {
-  return t.steps.filter((s) => s.status === status);
+/** Each step that could not do all its work, and why: the first thing a reader of the report must see. */
+function warningSection(t: Transcript): string[] {
+  const warned = warnedSteps(t);
+  if (!warned.length) return [];
+  return ['## Warnings', '', ...warned.flatMap((s) => s.warnings.map((w) => `- ${stepName(s)}: ${w}`)), ''];
 }
 
 /** The head of a single instance's recovery: what came back from where, into what, and what was kept aside. */
@@ -101,6 +75,7 @@ function instanceHead(t: Transcript): string[] {
     `- Data-loss window: ${lossWindow(textOf(found.deletedAt), textOf(inspected.lastSegmentAt))}`,
     ...grownLine(t),
     '',
+    ...warningSection(t),
     ...summaries(t.steps.filter((s) => !s.item)),
     '## Kept aside, never deleted',
     '',
@@ -119,6 +94,7 @@ function itemsHead(t: Transcript): string[] {
     '',
     ...runLines(t),
     '',
+    ...warningSection(t),
     ...summaries(t.steps.filter((s) => !s.item)),
     ...itemSections(t),
   ];
@@ -131,6 +107,7 @@ function summaryHead(t: Transcript): string[] {
     '',
     ...runLines(t),
     '',
+    ...warningSection(t),
     ...summaries(t.steps.filter((s) => !s.item)),
     ...itemSections(t),
   ];
@@ -147,13 +124,22 @@ function scenarioLine(t: Transcript): string[] {
   ];
 }
 
+/** How the run stands in words: done, done with warnings, or not finished and why. */
+function standing(t: Transcript): string {
+  return t.status === 'done' ? doneWords(warnedSteps(t).length) : `not finished: ${t.status}`;
+}
+
 function runLines(t: Transcript): string[] {
   const cf = 'org' in t.inputs || 'space' in t.inputs;
   return [
-    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${t.status === 'done' ? 'done' : `not finished: ${t.status}`}, started with ${t.tool ?? 'an unrecorded version of dingo-recover'}`,
+    `- Run: ${t.runId} (${t.runbook}), ${t.mode}, ${standing(t)}, started with ${t.tool ?? 'an unrecorded version of dingo-recover'}`,
     `- Started ${utc(t.createdAt)}, ${t.status === 'done' ? 'ended' : 'last event'} ${utc(t.lastEventAt)} (times in UTC, ISO 8601)`,
+    `- Took: ${tookWords(t)}`,
+    ...outageLines(t),
     ...(cf ? [`- Org / space: ${textOf(t.inputs.org) || '?'} / ${textOf(t.inputs.space) || '?'}`] : []),
-    ...t.corrections.map((c) => `- ${correctionText(c)[0]!.toUpperCase()}${correctionText(c).slice(1)}`),
+    ...[...t.corrections.map(correctionText), ...t.settingsChanges.map(settingsChangeText)].map(
+      (l) => `- ${l[0]!.toUpperCase()}${l.slice(1)}`,
+    ),
     ...scenarioLine(t),
   ];
 }
@@ -170,12 +156,9 @@ function kindOf(t: Transcript): 'instance' | 'items' | 'summary' {
 }
 
 export function renderIncidentReport(t: Transcript): string {
-  const name = textOf(t.inputs.serviceName) || '?';
-  const plan = textOf(t.inputs.plan);
-  const soloPlan = textOf(t.inputs.soloPlan);
-  const done = t.status === 'done';
   const kind = kindOf(t);
   const head = { instance: () => [...instanceHead(t), ...itemSections(t)], items: () => itemsHead(t), summary: () => summaryHead(t) }[kind];
+  const left = whatIsLeft(t);
   const lines = [
     ...head(),
     '## Decisions and their evidence',
@@ -189,22 +172,8 @@ export function renderIncidentReport(t: Transcript): string {
     ...timeline(t),
     '## What is left',
     '',
+    ...(left.length ? left.map((l) => `- ${l}`) : ['- Nothing.']),
   ];
-  const failed = stepsOf(t, 'failed');
-  if (!done)
-    lines.push(
-      `- Finish the run: \`${commandLine(['resume', t.runId])}\`${failed.length ? ` (step ${failed.map((s) => s.id).join(', ')} failed: ${failed.map((s) => s.error).join('; ')})` : ''}.`,
-    );
-  if (kind === 'instance' && plan && soloPlan && plan !== soloPlan && !isGrown(t)) {
-    lines.push(
-      `- The user asked for plan "${plan}"; the instance runs as "${soloPlan}" (one node). Grow it with \`${quote(['cf', 'update-service', name, '-c', '{"node-count": N}'])}\`, N from plan "${plan}"; never shrink it.`,
-    );
-  }
-  if (kind === 'summary') lines.push('- What the report above lists as still to do.');
-  else {
-    lines.push('- Ask the user to check their newest data; writes after the newest archived WAL are lost.');
-    lines.push('- Remove the quarantined archive and the moved-aside data only once the user is satisfied.');
-  }
   // Evidence quotes remote bytes (log lines, command output): shown as escapes, never raw.
   return printable(lines.join('\n') + '\n');
 }

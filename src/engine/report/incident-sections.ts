@@ -78,7 +78,7 @@ export function timeline(t: Transcript): string[] {
   for (const s of t.steps)
     rows.push({
       at: s.startedAt ?? '',
-      row: `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.item ? `[${s.item.key}] ${s.title}` : s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : roughDuration(s.durationMs)} |`,
+      row: `| ${s.startedAt ? utc(s.startedAt) : ''} | ${cell(s.item ? `[${s.item.key}] ${s.title}` : s.title)} | ${s.status}${s.error ? `: ${cell(s.error)}` : ''}${s.warnings.length ? `, with a warning: ${cell(s.warnings.join('; '))}` : ''} | ${s.attempts} | ${s.durationMs === null ? '' : roughDuration(s.durationMs)} |`,
     });
   const event = (at: string, what: string): void => {
     rows.push({ at, row: `| ${utc(at)} | ${cell(what)} | | | |` });
@@ -86,6 +86,9 @@ export function timeline(t: Transcript): string[] {
   for (const i of t.interruptions) event(i.at, `interrupted (${i.atQuestion ? 'Ctrl-C at a question' : signalWords(i.signal)}) by ${i.by}`);
   for (const s of t.stops)
     event(s.at, `${s.exitCode === 3 ? 'stopped to wait for the operator' : `stopped (exit ${s.exitCode})`}: ${s.error}`);
+  // A session a resume found ended without a word: its last event is the last sign of it.
+  for (const s of t.spans.filter((sp) => sp.ended === 'killed'))
+    event(s.lastEventAt, 'the process ended without a word after this (killed, crashed or its machine lost): found at the next resume');
   for (const r of t.sessions) event(r.at, `${r.how} by ${who(r.by, r.operator)}${r.tool ? ` with ${r.tool}` : ''}`);
   // Steps not started yet have no time: they stay in the runbook's order, after the rest.
   const timed = rows.filter((r) => r.at).sort((a, b) => a.at.localeCompare(b.at));

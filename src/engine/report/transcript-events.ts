@@ -1,6 +1,6 @@
 /** How each journal event shows in a transcript: on the step it belongs to, or among what happened to the run. */
 import type { JournalEvent } from '../journal/journal-events.js';
-import type { Transcript, TranscriptCommand, TranscriptStep } from './transcript-model.js';
+import type { SpanEnd, Transcript, TranscriptCommand, TranscriptStep } from './transcript-model.js';
 
 /** The run-level entries of a transcript, filled as the journal is read. */
 export type RunEntries = Pick<
@@ -31,6 +31,7 @@ export function newStep(id: string, def: { title: string; action: string } | und
     attempts: 0,
     outputs: null,
     error: null,
+    warnings: [],
     commands: [],
     confirmations: [],
     notes: [],
@@ -173,4 +174,34 @@ export function applyRunEvent(e: JournalEvent, run: RunEntries): void {
     default:
       break;
   }
+}
+
+const ENDS: Partial<Record<JournalEvent['type'], SpanEnd>> = {
+  'run.finished': 'finished',
+  'run.interrupted': 'interrupted',
+  'run.stopped': 'stopped',
+  'run.planned': 'planned',
+  'run.abandoned': 'abandoned',
+};
+
+/**
+ * The run's sessions from its events: each start or resume to its last event, and how it ended. A
+ * session a resume followed without any word of its end was killed (or crashed, or lost its machine).
+ */
+export function sessionSpans(events: readonly JournalEvent[]): Transcript['spans'] {
+  const spans: Transcript['spans'] = [];
+  for (const e of events) {
+    if (e.type === 'run.created' || e.type === 'run.resumed') {
+      const last = spans.at(-1);
+      if (last && last.ended === null) last.ended = 'killed';
+      spans.push({ startedAt: e.at, lastEventAt: e.at, ended: null });
+      continue;
+    }
+    const span = spans.at(-1);
+    if (!span) continue;
+    span.lastEventAt = e.at;
+    // The word that ended it first: a notice sent after a stop changes nothing.
+    span.ended ??= ENDS[e.type] ?? null;
+  }
+  return spans;
 }

@@ -20,6 +20,8 @@ export interface TranscriptStep {
   attempts: number;
   outputs: Record<string, unknown> | null;
   error: string | null;
+  /** A finished step that could not do all its work: why, each (empty when it did). */
+  warnings: string[];
   commands: TranscriptCommand[];
   confirmations: {
     at: string;
@@ -45,6 +47,14 @@ export interface Transcript {
   status: string;
   createdAt: string;
   lastEventAt: string;
+  /**
+   * Each session of the run (its start, then each resume): when it began, its last event, and how it
+   * ended; `killed` when a resume found it had ended without a word (killed, crashed, the machine lost),
+   * null for the last one while it runs or when it ended so and was not resumed.
+   */
+  spans: { startedAt: string; lastEventAt: string; ended: SpanEnd | null }[];
+  /** The S3 endpoint of a live run (--s3-endpoint), for the cleanup commands; null for AWS's own or a rehearsal. */
+  s3Endpoint: string | null;
   /** The program and version that started the run (`dingo-recover 1.2.3`), when its journal says. */
   tool: string | null;
   inputs: Record<string, unknown>;
@@ -73,6 +83,8 @@ export interface Transcript {
   abandoned: { seq: number; at: string; by: string; reason: string } | null;
 }
 
+export type SpanEnd = 'finished' | 'interrupted' | 'stopped' | 'planned' | 'abandoned' | 'killed';
+
 /** Who did something: the person and the login (`alice (ubuntu@opsman)`), or the login alone when they say the same. */
 export function who(by: string, operator: string | null): string {
   return operator && operator !== by.split('@')[0] ? `${operator} (${by})` : by;
@@ -80,8 +92,16 @@ export function who(by: string, operator: string | null): string {
 
 const CORRECTED_BY: Record<string, string> = { set: 'resume --set', prompt: 'asked again at a terminal', answers: 'the answers file' };
 
+const shown = (v: unknown): string => (v === undefined ? '(unset)' : JSON.stringify(v));
+
+/** Connection settings a resume changed, in words: when, by whom, each from what to what. */
+export function settingsChangeText(c: Transcript['settingsChanges'][number]): string {
+  return `settings changed at ${c.at} by ${c.by}: ${Object.entries(c.changes)
+    .map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`)
+    .join('; ')}`;
+}
+
 /** An answer corrected on a resume, in words: which, from what to what, when, by whom and how. */
 export function correctionText(c: Transcript['corrections'][number]): string {
-  const shown = (v: unknown): string => (v === undefined ? '(unset)' : JSON.stringify(v));
   return `answer ${c.name} corrected at ${c.at} by ${c.by} (${CORRECTED_BY[c.source] ?? c.source}): ${shown(c.was)} → ${shown(c.value)}`;
 }

@@ -8,11 +8,13 @@
 import { printable, printableJson } from '../../core/display.js';
 import { EXIT } from '../../core/errors.js';
 import { signalWords } from '../../core/signals.js';
-import { correctionText, who, type Transcript, type TranscriptStep } from './transcript-model.js';
-import { applyRunEvent, applyStepEvent, newStep, type RunEntries } from './transcript-events.js';
+import { correctionText, settingsChangeText, who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { applyRunEvent, applyStepEvent, newStep, sessionSpans, type RunEntries } from './transcript-events.js';
 import type { RunSummary } from '../run/runs.js';
 import type { Runbook } from '../runbook/runbook.js';
 import { formatArgv } from '../operator/screen-text.js';
+import { WARNED_MARK, warnedText } from '../operator/step-screen.js';
+import { doneWords, warnedSteps } from './run-outcome.js';
 import { stepOrder } from './transcript-order.js';
 
 export function buildTranscript(run: RunSummary, runbook: Runbook | null): Transcript {
@@ -51,7 +53,10 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     s.attempts = state?.attempts ?? 0;
     s.outputs = state?.status === 'finished' ? (state.outputs ?? {}) : null;
     s.error = state?.error ?? null;
+    s.warnings = state?.status === 'finished' ? (state.warnings ?? []) : [];
   }
+  const live = run.state.created.options.live;
+  const s3 = typeof live === 'object' && live !== null && 's3' in live ? (live as { s3?: { endpoint?: unknown } }).s3 : undefined;
   return {
     runId: run.runId,
     mode: run.mode,
@@ -59,6 +64,8 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     status: run.status,
     createdAt: run.createdAt,
     lastEventAt: run.lastEventAt,
+    spans: sessionSpans(run.events),
+    s3Endpoint: typeof s3?.endpoint === 'string' ? s3.endpoint : null,
     tool: typeof run.state.created.options.tool === 'string' ? run.state.created.options.tool : null,
     inputs: run.state.inputs,
     steps: order.map((id) => get(id)),
@@ -67,10 +74,6 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
 }
 
 const MARK: Record<TranscriptStep['status'], string> = { pending: '·', started: '…', finished: '✔', failed: '✖', skipped: '↷' };
-
-function shown(value: unknown): string {
-  return value === undefined ? '(unset)' : JSON.stringify(value);
-}
 
 /** What happened to the run itself, one line each, in the order it happened. */
 function runEvents(t: Transcript): string[] {
@@ -92,12 +95,7 @@ function runEvents(t: Transcript): string[] {
       seq: l.seq,
       text: `lock taken over (${l.how === 'steal' ? '--steal-lock' : 'stale'}) at ${l.at} by ${l.by} from ${l.previous ? `${l.previous.by} pid ${l.previous.pid}, holding it since ${l.previous.startedAt}` : 'a lock file that named no holder'}`,
     })),
-    ...t.settingsChanges.map((c) => ({
-      seq: c.seq,
-      text: `settings changed at ${c.at} by ${c.by}: ${Object.entries(c.changes)
-        .map(([k, v]) => `${k} ${shown(v.from)} → ${shown(v.to)}`)
-        .join('; ')}`,
-    })),
+    ...t.settingsChanges.map((c) => ({ seq: c.seq, text: settingsChangeText(c) })),
     ...t.corrections.map((c) => ({ seq: c.seq, text: correctionText(c) })),
     ...t.runbookChanges.map((c) => ({
       seq: c.seq,
@@ -126,7 +124,9 @@ export function itemStatus(t: Transcript, itemId: string): string {
 function stepLines(s: TranscriptStep): string[] {
   const out: string[] = [];
   const dur = s.durationMs === null ? '' : ` in ${(s.durationMs / 1000).toFixed(1)} s`;
-  out.push(`${MARK[s.status]} ${s.id}: ${s.title} — ${s.status}${dur}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
+  const mark = s.warnings.length ? WARNED_MARK : MARK[s.status];
+  const status = s.warnings.length ? warnedText(s.warnings) : s.status;
+  out.push(`${mark} ${s.id}: ${s.title} — ${status}${dur}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
   for (const c of s.confirmations) {
     const how = c.coveredBy ? `${c.method}, covered by the confirmation of step ${c.coveredBy}` : c.method;
     out.push(`    confirmed by ${who(c.by, c.operator)} at ${c.at} (${how}${c.typed ? `, typed "${c.typed}"` : ''}) for ${c.expected}`);
@@ -148,7 +148,7 @@ function stepLines(s: TranscriptStep): string[] {
 /** The transcript as text for a terminal: remote output's control characters show as escapes (see printable). */
 export function renderTranscript(t: Transcript): string {
   const out: string[] = [];
-  out.push(`run ${t.runId} (${t.mode}, runbook ${t.runbook}): ${t.status}`);
+  out.push(`run ${t.runId} (${t.mode}, runbook ${t.runbook}): ${t.status === 'done' ? doneWords(warnedSteps(t).length) : t.status}`);
   out.push(`started ${t.createdAt}, last event ${t.lastEventAt}`);
   out.push(
     `inputs: ${Object.entries(t.inputs)

@@ -39,6 +39,14 @@ export interface StepContext {
   cell(ip: string): Promise<CellSession>;
   /** Tell the operator something, and keep it in the journal. */
   note(text: string): void;
+  /**
+   * The step could not do all its work (nothing restored, a check it could not make) and goes on:
+   * it ends "done, with a warning" on the screen, in the journal and the report, and the run ends
+   * done with warnings. Never for what the operator must fix first: that is a failure.
+   */
+  warn(why: string): void;
+  /** The warnings of this attempt so far. */
+  readonly warnings: readonly string[];
   /** Show a piece of evidence behind a decision. */
   evidence(text: string): void;
   /** Progress for long waits (not journaled). */

@@ -22,7 +22,7 @@ import { greeting, journalStart } from './run-start.js';
 import { runProduced, type RunProduced } from './run-outputs.js';
 import { currentStep, sendNotice, sendNoticeBlocking, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
 import { writeIncidentReport } from '../report/report-file.js';
-import { doneLines } from '../operator/run-end.js';
+import { doneLines, doneNotice, warnedSteps } from '../report/run-outcome.js';
 import { Reporter } from '../operator/reporter.js';
 import { adoptableInstances } from './run-history.js';
 import { planRun, type RunRequest } from './run-plan.js';
@@ -258,11 +258,14 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       settings: plan.settings,
       sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
     });
-    const reportFile = writeIncidentReport(o.stateDir, runId, runbook);
-    for (const l of doneLines(runId, Date.now() - began, reportFile, result.outputs)) reporter.line(l);
+    const report = writeIncidentReport(o.stateDir, runId, runbook);
+    const done = doneLines(report.transcript, Date.now() - began, report.file);
+    for (const l of done) reporter.line(l);
     for (const l of recordedLines(journal.events())) reporter.line(l);
-    await sendNotice(o.notifier, () => notice('done', EXIT.done), journal, reporter);
-    return { runId, exitCode: EXIT.done, outputs: result.outputs, produced: runProduced(runbook, journal.events()) };
+    // A step that could not do all its work (in this session or an earlier one) makes the run done with warnings.
+    const exitCode = warnedSteps(report.transcript).length ? EXIT.doneWithWarnings : EXIT.done;
+    await sendNotice(o.notifier, () => ({ ...notice('done', exitCode), message: doneNotice(report.transcript) }), journal, reporter);
+    return { runId, exitCode, outputs: result.outputs, produced: runProduced(runbook, journal.events()) };
   } catch (err) {
     const exitCode = stopped(err, reporter, runId, resuming, journal, runbook);
     const state = noticeStateOf(exitCode);

@@ -26,38 +26,45 @@ export function stepContexts(opts: ExecuteOptions): Contexts {
     }
     return session;
   };
-  const contextFor = (stepId: string, screen: StepScreen, prompts: Prompter): StepContext => ({
-    platform,
-    runId: opts.runId,
-    runDir: opts.runDir,
-    stepId,
-    settings: opts.settings,
-    runtime,
-    prompts,
-    answers: opts.answers,
-    adoptable: opts.adoptable ?? [],
-    cf: recordingRunner(platform.cf, 'cf', journal, screen, redactor, stepId),
-    bosh: recordingRunner(platform.bosh, 'bosh', journal, screen, redactor, stepId),
-    s3: recordingStore(platform.s3, screen),
-    async cell(ip: string): Promise<CellSession> {
-      const inner = await openCell(ip);
-      const rec = recordingRunner(inner, 'cell', journal, screen, redactor, stepId);
-      return { where: inner.where, run: (spec) => rec.run(spec), etcd: (hp: string) => inner.etcd(hp), close: () => inner.close() };
-    },
-    note(text: string): void {
-      screen.note(text);
-      journal.append({ type: 'note', step: stepId, text });
-    },
-    evidence(text: string): void {
-      screen.evidence(text);
-      journal.append({ type: 'note', step: stepId, text: `evidence: ${text}` });
-    },
-    progress(text: string): void {
-      screen.progress(text);
-    },
-    sleep: (ms: number) => opts.sleep(ms),
-    now: () => runtime.clock.now(),
-  });
+  const contextFor = (stepId: string, screen: StepScreen, prompts: Prompter): StepContext => {
+    const warnings: string[] = [];
+    return {
+      platform,
+      runId: opts.runId,
+      runDir: opts.runDir,
+      stepId,
+      settings: opts.settings,
+      runtime,
+      prompts,
+      answers: opts.answers,
+      adoptable: opts.adoptable ?? [],
+      cf: recordingRunner(platform.cf, 'cf', journal, screen, redactor, stepId),
+      bosh: recordingRunner(platform.bosh, 'bosh', journal, screen, redactor, stepId),
+      s3: recordingStore(platform.s3, screen),
+      async cell(ip: string): Promise<CellSession> {
+        const inner = await openCell(ip);
+        const rec = recordingRunner(inner, 'cell', journal, screen, redactor, stepId);
+        return { where: inner.where, run: (spec) => rec.run(spec), etcd: (hp: string) => inner.etcd(hp), close: () => inner.close() };
+      },
+      warn(why: string): void {
+        warnings.push(why);
+      },
+      warnings,
+      note(text: string): void {
+        screen.note(text);
+        journal.append({ type: 'note', step: stepId, text });
+      },
+      evidence(text: string): void {
+        screen.evidence(text);
+        journal.append({ type: 'note', step: stepId, text: `evidence: ${text}` });
+      },
+      progress(text: string): void {
+        screen.progress(text);
+      },
+      sleep: (ms: number) => opts.sleep(ms),
+      now: () => runtime.clock.now(),
+    };
+  };
   const close = async (): Promise<void> => {
     for (const s of cells.values()) await s.then((c) => c.close()).catch(() => undefined);
   };

@@ -97,8 +97,10 @@ export async function runStep(run: Run, seq: Sequence, s: StepRun, params: Recor
   try {
     const outputs = await action.run(ctx, params, plan);
     const durationMs = worked();
-    journal.append({ type: 'step.finished', step: id, outputs, durationMs });
-    seq.screen.done(outcome(seq.screen, outputs, action), durationMs);
+    const warnings = [...ctx.warnings];
+    journal.append({ type: 'step.finished', step: id, outputs, durationMs, ...(warnings.length ? { warnings } : {}) });
+    if (warnings.length) seq.screen.warned(warnings, durationMs);
+    else seq.screen.done(outcome(seq.screen, outputs, action), durationMs);
     return outputs;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -14,6 +14,7 @@ import { livePid } from './lock.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { errnoCode } from '../../core/errors.js';
 import { checkTrusted } from '../../core/file-trust.js';
+import { doneWords } from '../report/run-outcome.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 export const LOCK_FILE = 'lock';
@@ -105,7 +106,7 @@ function standing(
   runningAs: number | null,
   failed: [string, StepState] | undefined,
 ): string {
-  if (status === 'done') return 'done';
+  if (status === 'done') return doneWords([...state.steps.values()].filter((s) => s.warnings?.length).length);
   if (status === 'abandoned') return `abandoned: ${state.abandoned ?? ''}`;
   if (runningAs !== null) return `running as pid ${runningAs}`;
   if (failed) return `stopped at ${failed[0]}: ${failed[1].error ?? 'failed'}`;
