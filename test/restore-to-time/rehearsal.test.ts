@@ -47,7 +47,7 @@ describe('rehearse --runbook restore-to-time', () => {
     const resumed = await runCli(['resume', runId, '--yes', '--answers', file, '--state-dir', state], { program: SOURCE_CLI });
     const text = resumed.stdout + resumed.stderr;
     expect(resumed.code, text).toBe(0);
-    expect(text).toMatch(/Restore the database as it was at the moment — not restored: the archive was written by PostgreSQL 9\.5/);
+    expect(text).toMatch(/Restore the database as it was at the target — not restored: the archive was written by PostgreSQL 9\.5/);
     expect(text).toContain('Dump the chosen databases — nothing to dump: the copy was not restored here');
     expect(text).toContain(`run ${runId} is done`);
     // The runs table names the instance restored (restore-to-time's input is `instance`, not serviceName).
