@@ -4,6 +4,7 @@ import { restoreTimeTargetActions } from '../../src/actions/restore-time-target.
 import { UsageError } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/run/index.js';
 import { NO_TARGET } from '../support/pitr-context.js';
+import { targetFlags, targetOfFlags } from '../../src/drill/recovery-target.js';
 
 const readTarget = restoreTimeTargetActions.find((a) => a.name === 'pitr.target')!;
 const evidence: string[] = [];
@@ -90,5 +91,31 @@ describe('pitr.target', () => {
   it('refuses a copy name cf would not take', async () => {
     const err = await refusal({ targetTime: '2016-11-21T14:01:30Z', copyName: '../x' });
     expect(err.message).toContain('"../x" is not a service name');
+  });
+});
+
+describe("a target kept as the drill's flags", () => {
+  it("reads back as the target it was written from, through the drill's checks", async () => {
+    for (const given of [
+      { targetTime: '2016-11-21T15:01:30.123456+01:00', targetExclusive: true },
+      { targetXid: '1843', targetTimeline: 'current' },
+      { targetLsn: '0/3000060', targetExclusive: true },
+      { targetName: 'before migration' },
+      { targetImmediate: true },
+    ]) {
+      const flags = (await readTarget.run(ctx, { ...NONE, ...given }, {})).target as string[];
+      expect(targetFlags(targetOfFlags(flags))).toEqual(flags);
+    }
+    expect(targetOfFlags(['--target-time', '2016-11-21T14:01:30.123456Z']).stop).toMatchObject({
+      kind: 'time',
+      time: { iso: '2016-11-21T14:01:30.123456Z' },
+    });
+  });
+
+  it('refuses what is no target: a foreign flag, a flag without its value, several targets, none', () => {
+    expect(() => targetOfFlags(['--query', 'x'])).toThrow('holds "--query", which is no target flag');
+    expect(() => targetOfFlags(['--target-xid'])).toThrow('ends where --target-xid needs a value');
+    expect(() => targetOfFlags(['--target-xid', '5', '--target-lsn', '0/1'])).toThrow('are several places to stop');
+    expect(() => targetOfFlags([])).toThrow('no target');
   });
 });
