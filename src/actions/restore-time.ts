@@ -1,5 +1,5 @@
 /**
- * The steps of restore-to-time: bring a Dingo instance's database back as it was at a moment,
+ * The steps of restore-to-time: bring a Dingo instance's database back as it was at a moment (or another target),
  * beside the live one, from its wal-e archive. Nothing here writes to the instance or its archive.
  */
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 /**
- * One restore of an archive to a moment, kept for what follows (restore-to-time). A run's copies are
- * in one folder of the temp folder, so that copies an interrupted attempt left are found and removed.
+ * One restore of an archive to a target, kept for what follows (restore-to-time, recover-to-target). A
+ * run's copies are in one folder of the temp folder, so that copies an interrupted attempt left are
+ * found and removed.
  */
 import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
