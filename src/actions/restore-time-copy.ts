@@ -31,7 +31,8 @@ const restoreOutputs = {
   major: output('string', "the archive's PostgreSQL major version"),
   backup: output('string', 'the base backup restored, and when it ended'),
   lastTransactionAt: output('string', 'the newest transaction in the restored database'),
-  stoppedBefore: output('string', 'the first transaction left out, and when it committed (empty when none was archived)'),
+  stoppedBefore: output('string', 'a moment: the first transaction left out, and when it committed (empty when none was archived)'),
+  stopped: output('string', 'another target: where PostgreSQL stopped replay, in its words (empty for a moment)'),
   databases: output('string[]', 'databases holding data'),
   newest: output('string', 'the newest timestamp found in them'),
 };
@@ -98,9 +99,12 @@ function describeRestore(ctx: StepContext, r: DrillReport, t: RecoveryTarget): v
 }
 
 /** Where replay stopped, for the report: the first transaction left out (a moment), or PostgreSQL's words (another target). */
-function stoppedAt(r: DrillReport): string {
-  if (r.target) return r.target.stoppedBefore ? `transaction ${r.target.stoppedBefore.transaction} at ${r.target.stoppedBefore.at}` : '';
-  return r.stop?.stopped ?? '';
+function stoppedAt(r: DrillReport): { stoppedBefore: string; stopped: string } {
+  const before = r.target?.stoppedBefore;
+  return {
+    stoppedBefore: before ? `transaction ${before.transaction} at ${before.at}` : '',
+    stopped: r.target ? '' : (r.stop?.stopped ?? ''),
+  };
 }
 
 const restore = defineAction({
@@ -143,7 +147,7 @@ const restore = defineAction({
         major: r.postgres.archiveMajor,
         backup: `${r.backup.name} (ended ${r.backup.finishedAt})`,
         lastTransactionAt: (r.target ? r.target.lastTransactionAt : r.replay.lastTransactionAt) ?? '',
-        stoppedBefore: stoppedAt(r),
+        ...stoppedAt(r),
         databases: dbs.map((d) => d.name),
         newest: newestOf(dbs.map((d) => d.newest)) ?? '',
       };
@@ -200,6 +204,7 @@ function notRestored(p: { instance: string; copyName: string }, given: RecoveryT
     backup: '',
     lastTransactionAt: '',
     stoppedBefore: '',
+    stopped: '',
     databases: [] as string[],
     newest: '',
   };

@@ -113,7 +113,8 @@ const report = defineAction({
     why: required('string', 'why it was not'),
     backup: required('string', 'the base backup restored'),
     lastTransactionAt: required('string', 'the newest transaction in the copy'),
-    stoppedBefore: required('string', 'the first transaction left out'),
+    stoppedBefore: required('string', 'a moment: the first transaction left out'),
+    stopped: optional('string', 'another target: where PostgreSQL stopped replay, in its words'),
     outDir: required('string', 'the folder of the dumps'),
     verified: required('string[]', 'the dumps proven to restore'),
     services: required('string[]', 'the new service the copy was created as (none: dump files only)'),
@@ -128,7 +129,13 @@ const report = defineAction({
       ? [
           `- The database of ${who} ${p.describe}, from ${p.archiveUrl}: base backup ${p.backup}, WAL replayed up to there`,
           `- Newest transaction in the copy: ${p.lastTransactionAt || 'unknown'}`,
-          `- ${p.stoppedBefore ? `First transaction left out: ${p.stoppedBefore}; what was written from then on is not in the copy` : 'No transaction after the target was archived: the copy holds everything archived'}`,
+          `- ${
+            p.stopped
+              ? `PostgreSQL stopped replay ${p.stopped}; what was written from then on is not in the copy`
+              : p.stoppedBefore
+                ? `First transaction left out: ${p.stoppedBefore}; what was written from then on is not in the copy`
+                : 'No transaction after the moment was archived: the copy holds everything archived'
+          }`,
           `- Dumps (pg_dump -Fc, 0600), each restored into a scratch server as a role that is no superuser: ${p.verified.join(', ') || 'none'}`,
           `- Folder: ${p.outDir}`,
         ]

@@ -89,7 +89,7 @@ describe('a bad write found with archive mistakes and undone by restore-to-time'
     const [runId] = await readdir(join(state, 'runs'));
     const report = await readFile(join(state, 'runs', runId!, 'report.md'), 'utf8');
     expect(report).toContain(`The database of ${LIVE_GUID} ("important-db") as it was just before transaction ${xid}`);
-    expect(report).toMatch(new RegExp(`First transaction left out: before commit of transaction ${xid}\\b`));
+    expect(report).toMatch(new RegExp(`PostgreSQL stopped replay before commit of transaction ${xid}\\b`));
     const folder = join(state, 'runs', runId!, 'dumps', `important-db-before-xid-${xid}`);
     const [dump] = await readdir(folder);
     expect(await idsIn(join(folder, dump!))).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));

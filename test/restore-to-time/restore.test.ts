@@ -249,7 +249,8 @@ describe('restore-to-time to a transaction on a real archive', () => {
       describe: `as it was just before transaction ${xid}`,
       time: '',
       copyName: `orders-before-xid-${xid}`,
-      stoppedBefore: expect.stringMatching(new RegExp(`^before commit of transaction ${xid}\\b`)),
+      stoppedBefore: '',
+      stopped: expect.stringMatching(new RegExp(`^before commit of transaction ${xid}\\b`)),
     });
     expect(before.ids).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));
     const after = await restoreTo({ targetXid: xid });
