@@ -12,6 +12,7 @@ import { logsActions } from './logs.js';
 import { reportActions } from './report.js';
 import { restoreTimeActions } from './restore-time.js';
 import { restoreTimeCopyActions } from './restore-time-copy.js';
+import { restoreTimeTargetActions } from './restore-time-target.js';
 import { restoreTimeDumpActions } from './restore-time-dump.js';
 import { restoreTimeFindActions } from './restore-time-find.js';
 import { restoreTimeLoadActions } from './restore-time-load.js';
@@ -39,6 +40,7 @@ export function actionRegistry(): ActionRegistry {
     ...restoreTimeActions,
     ...restoreTimeFindActions,
     ...restoreTimeCopyActions,
+    ...restoreTimeTargetActions,
     ...restoreTimeDumpActions,
     ...restoreTimeLoadActions,
   ];

@@ -1,8 +1,8 @@
 /**
- * restore-to-time's restore: the instance's archive restored to the moment into a sandboxed scratch
- * PostgreSQL (the drill's restore: the newest base backup that ended before it, WAL replayed up to
- * it), what it holds then shown, and the operator keeps that moment or gives another (restored
- * again).
+ * restore-to-time's restore: the instance's archive restored to the target (a moment, a transaction,
+ * a WAL location, a restore point, immediate) into a sandboxed scratch PostgreSQL (the drill's
+ * restore and its checks: a target outside the archive is refused), what it holds then shown, and
+ * the operator keeps it or gives a moment instead (restored again).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,10 +10,12 @@ import { defineAction, type ActionDef, output, required } from '../engine/runboo
 import type { StepContext } from '../engine/run/index.js';
 import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
+import { commandLine } from '../core/command-line.js';
 import type { DrillReport } from '../drill/drill.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { parseTargetTime } from '../drill/target-time.js';
-import { defaultCopyName } from '../drill/copy-name.js';
+import { describeTarget, targetFlags, targetOfFlags, type RecoveryTarget } from '../drill/recovery-target.js';
+import { defaultTargetCopyName } from '../drill/copy-name.js';
 import { removeLeftovers, restoreOnce } from './support/restore-copy.js';
 import { scratchEngine } from './support/scratch-engine.js';
 import { foreignTablesLine, lookInside, newestOf, type LookResult } from '../volumes/look.js';
@@ -21,13 +23,16 @@ import { foreignTablesLine, lookInside, newestOf, type LookResult } from '../vol
 const restoreOutputs = {
   restored: output('boolean', 'the database was restored here (false: why says why not)'),
   why: output('string', 'why it was not restored here (empty when it was)'),
-  time: output('string', 'the moment kept, ISO 8601 in UTC (to the microsecond when given so)'),
+  target: output('string[]', "the target kept, as the drill's flags"),
+  describe: output('string', 'what came back, in words: as it was just before transaction 1234'),
+  time: output('string', 'the moment kept, ISO 8601 in UTC (to the microsecond when given so); empty for another target'),
   copyName: output('string', 'the name of the copy'),
   dataDir: output('string', 'the restored data folder (scratch)'),
   major: output('string', "the archive's PostgreSQL major version"),
   backup: output('string', 'the base backup restored, and when it ended'),
   lastTransactionAt: output('string', 'the newest transaction in the restored database'),
-  stoppedBefore: output('string', 'the first transaction left out, and when it committed (empty when none was archived)'),
+  stoppedBefore: output('string', 'a moment: the first transaction left out, and when it committed (empty when none was archived)'),
+  stopped: output('string', 'another target: where PostgreSQL stopped replay, in its words (empty for a moment)'),
   databases: output('string[]', 'databases holding data'),
   newest: output('string', 'the newest timestamp found in them'),
 };
@@ -43,14 +48,14 @@ function showLook(ctx: StepContext, look: LookResult): void {
 }
 
 /** A restore that cannot be done here: a rehearsal walks on and says why; a live run stops, resumable. */
-function cannotRestore(ctx: StepContext, err: DrillFailed, p: { url: string }) {
+function cannotRestore(ctx: StepContext, err: DrillFailed, p: { url: string }, t: RecoveryTarget) {
   if (ctx.platform.mode !== 'rehearsal') {
     throw new StepFailed(`the archive cannot be restored on this machine: ${err.message}`, {
       hint: `${err.hint ?? ''} Nothing was changed: resume once that is done.`.trim(),
     });
   }
   ctx.warn(`not restored in this rehearsal: ${err.message}`);
-  ctx.note(`the rehearsal walks on without a copy; to restore it elsewhere: dingo-recover drill ${p.url} --target-time TIME`);
+  ctx.note(`the rehearsal walks on without a copy; to restore it elsewhere: ${commandLine(['drill', p.url, ...targetFlags(t)])}`);
   return { restored: false, why: err.message };
 }
 
@@ -75,54 +80,74 @@ function validMoment(v: string): string | true {
   }
 }
 
-function describeRestore(ctx: StepContext, r: DrillReport): void {
-  const t = r.target!;
-  ctx.evidence(`restored ${r.backup.name} (ended ${r.backup.finishedAt}) in ${r.postgres.server}, WAL replayed up to ${t.time}`);
-  if (t.stoppedBefore) ctx.evidence(`replay stopped before transaction ${t.stoppedBefore.transaction}, committed ${t.stoppedBefore.at}`);
-  else ctx.evidence('no transaction after the moment was archived: the copy holds everything archived');
-  ctx.evidence(`newest transaction in the copy: ${t.lastTransactionAt ?? 'unknown'}`);
+/** The target at a moment the operator gave instead (choose.moment, or typed): inclusive or not and the timeline as they were. */
+function atMoment(t: RecoveryTarget, text: string): RecoveryTarget {
+  return { ...t, stop: { kind: 'time', time: parseTargetTime(text, 'the moment') } };
+}
+
+function describeRestore(ctx: StepContext, r: DrillReport, t: RecoveryTarget): void {
+  ctx.evidence(
+    `restored ${r.backup.name} (ended ${r.backup.finishedAt}) in ${r.postgres.server}, WAL replayed: the database ${describeTarget(t)}`,
+  );
+  const at = r.target;
+  if (at) {
+    if (at.stoppedBefore)
+      ctx.evidence(`replay stopped before transaction ${at.stoppedBefore.transaction}, committed ${at.stoppedBefore.at}`);
+    else ctx.evidence('no transaction after the moment was archived: the copy holds everything archived');
+  } else if (r.stop?.stopped) ctx.evidence(`PostgreSQL: ${r.stop.stopped}`);
+  ctx.evidence(`newest transaction in the copy: ${(at ? at.lastTransactionAt : r.replay.lastTransactionAt) ?? 'unknown'}`);
+}
+
+/** Where replay stopped, for the report: the first transaction left out (a moment), or PostgreSQL's words (another target). */
+function stoppedAt(r: DrillReport): { stoppedBefore: string; stopped: string } {
+  const before = r.target?.stoppedBefore;
+  return {
+    stoppedBefore: before ? `transaction ${before.transaction} at ${before.at}` : '',
+    stopped: r.target ? '' : (r.stop?.stopped ?? ''),
+  };
 }
 
 const restore = defineAction({
   name: 'pitr.restore',
-  summary: "Restore the archive to the moment in a sandboxed scratch PostgreSQL and show what it holds then (the instance isn't touched)",
+  summary: "Restore the archive to the target in a sandboxed scratch PostgreSQL and show what it holds then (the instance isn't touched)",
   effect: 'read',
   params: {
     url: required('string', 's3://BUCKET/backups/GUID/wal/'),
-    time: required('string', 'the moment, ISO 8601 with its zone'),
+    target: required('string[]', "the target, as the drill's flags (pitr.target's)"),
     instance: required('string', 'the instance as the operator named it'),
     copyName: required('string', 'the name of the copy'),
   },
   outputs: restoreOutputs,
-  result: (o) => (o.restored ? `restored to ${o.time}; newest transaction ${o.lastTransactionAt || 'unknown'}` : `not restored: ${o.why}`),
+  result: (o) =>
+    o.restored ? `restored: the database ${o.describe}; newest transaction ${o.lastTransactionAt || 'unknown'}` : `not restored: ${o.why}`,
   async run(ctx, p) {
-    let text = ctx.answers.choose.moment ?? p.time;
+    const given = targetOfFlags(p.target);
+    const chosen = ctx.answers.choose.moment;
+    let t = chosen === undefined ? given : atMoment(given, chosen);
     await removeLeftovers(ctx);
     for (;;) {
-      ctx.progress(`restoring ${p.url} to ${text}`);
-      const r = await restoreOnce(ctx, p.url, text);
+      ctx.progress(`restoring ${p.url}: the database ${describeTarget(t)}`);
+      const r = await restoreOnce(ctx, p.url, t);
       if (r instanceof DrillFailed) {
-        if (r.outcome === 'could-not-run') return { ...notRestored(p, text), ...cannotRestore(ctx, r, p) };
-        text = await anotherMoment(ctx, r);
+        if (r.outcome === 'could-not-run') return { ...notRestored(p, given, t), ...cannotRestore(ctx, r, p, t) };
+        t = atMoment(t, await anotherMoment(ctx, r));
         continue;
       }
-      const kept = await showAndDecide(ctx, r, text);
+      const kept = await showAndDecide(ctx, r, t);
       if (typeof kept === 'string') {
-        text = kept;
+        t = atMoment(t, kept);
         continue;
       }
-      const moment = parseTargetTime(text, 'the moment');
       const dbs = kept.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
       return {
+        ...keptTarget(p, given, t),
         restored: true,
         why: '',
-        time: moment.iso,
-        copyName: renamed(p, moment.at),
         dataDir: join(r.workdir!, 'data'),
         major: r.postgres.archiveMajor,
         backup: `${r.backup.name} (ended ${r.backup.finishedAt})`,
-        lastTransactionAt: r.target?.lastTransactionAt ?? '',
-        stoppedBefore: r.target?.stoppedBefore ? `transaction ${r.target.stoppedBefore.transaction} at ${r.target.stoppedBefore.at}` : '',
+        lastTransactionAt: (r.target ? r.target.lastTransactionAt : r.replay.lastTransactionAt) ?? '',
+        ...stoppedAt(r),
         databases: dbs.map((d) => d.name),
         newest: newestOf(dbs.map((d) => d.newest)) ?? '',
       };
@@ -131,13 +156,13 @@ const restore = defineAction({
 });
 
 /**
- * What the copy holds at the moment, shown; then what it holds (the moment kept) or another moment.
+ * What the copy holds at the target, shown; then what it holds (the target kept) or another moment.
  * A copy not kept, or one that could not be looked into, is removed: it is the user's whole database.
  */
-async function showAndDecide(ctx: StepContext, r: DrillReport, text: string): Promise<LookResult | string> {
+async function showAndDecide(ctx: StepContext, r: DrillReport, t: RecoveryTarget): Promise<LookResult | string> {
   const workdir = r.workdir!;
   try {
-    describeRestore(ctx, r);
+    describeRestore(ctx, r, t);
     const look = await lookInside({
       dataDir: join(workdir, 'data'),
       major: r.postgres.archiveMajor,
@@ -149,10 +174,10 @@ async function showAndDecide(ctx: StepContext, r: DrillReport, text: string): Pr
     });
     ctx.evidence(`looked inside in ${look.server}`);
     showLook(ctx, look);
-    const next = await keepOrAnother(ctx, text);
+    const next = await keepOrAnother(ctx, t);
     if (next === null) return look;
     await rm(workdir, { recursive: true, force: true });
-    ctx.note(`removed the copy as it was at ${text} (${workdir}): restoring to ${next}`);
+    ctx.note(`removed the copy ${describeTarget(t)} (${workdir}): restoring to ${next}`);
     return next;
   } catch (err) {
     await rm(workdir, { recursive: true, force: true });
@@ -160,39 +185,47 @@ async function showAndDecide(ctx: StepContext, r: DrillReport, text: string): Pr
   }
 }
 
-/** The copy keeps a name the operator gave; a default name follows the moment kept. */
-function renamed(p: { instance: string; time: string; copyName: string }, at: Date): string {
-  const wasDefault = p.copyName === defaultCopyName(p.instance.trim(), new Date(p.time));
-  return wasDefault ? defaultCopyName(p.instance.trim(), at) : p.copyName;
+/** The target kept and the copy's name: a name the operator gave stays; a default name follows the target kept. */
+function keptTarget(p: { instance: string; copyName: string }, given: RecoveryTarget, kept: RecoveryTarget) {
+  const wasDefault = p.copyName === defaultTargetCopyName(p.instance.trim(), given);
+  return {
+    target: targetFlags(kept),
+    describe: describeTarget(kept),
+    time: kept.stop.kind === 'time' ? kept.stop.time.iso : '',
+    copyName: wasDefault ? defaultTargetCopyName(p.instance.trim(), kept) : p.copyName,
+  };
 }
 
-function notRestored(p: { instance: string; time: string; copyName: string }, text: string) {
-  const moment = parseTargetTime(text, 'the moment');
+function notRestored(p: { instance: string; copyName: string }, given: RecoveryTarget, kept: RecoveryTarget) {
   return {
-    time: moment.iso,
-    copyName: renamed(p, moment.at),
+    ...keptTarget(p, given, kept),
     dataDir: '',
     major: '',
     backup: '',
     lastTransactionAt: '',
     stoppedBefore: '',
+    stopped: '',
     databases: [] as string[],
     newest: '',
   };
 }
 
-/** At a terminal the operator keeps the moment (Enter) or types another; unattended, the moment given is kept. */
-async function keepOrAnother(ctx: StepContext, text: string): Promise<string | null> {
+/**
+ * At a terminal the operator keeps the copy (Enter) or types a moment to restore to instead;
+ * unattended, the target given is kept.
+ */
+async function keepOrAnother(ctx: StepContext, t: RecoveryTarget): Promise<string | null> {
   if (!ctx.prompts.interactive) return null;
+  const current = t.stop.kind === 'time' ? t.stop.time.text : '';
   const answer = (
     await ctx.prompts.input({
       key: 'moment',
-      message: `Keep the database as it was at ${text}? Enter to keep it, or type another moment`,
-      default: text,
+      message: `Keep the database ${describeTarget(t)}? Enter to keep it, or type a moment to restore to instead`,
+      default: current,
       validate: (v) => (v.trim() === '' ? true : validMoment(v)),
     })
   ).trim();
-  return answer === '' || answer === text ? null : answer;
+  return answer === '' || (t.stop.kind === 'time' && parseTargetTime(answer, 'the moment').iso === t.stop.time.iso) ? null : answer;
 }
 
 export const restoreTimeCopyActions: ActionDef[] = [restore];

@@ -1,5 +1,5 @@
 /**
- * restore-to-time's dumps: pg_dump -Fc of the chosen databases of the copy restored to the moment,
+ * restore-to-time's dumps: pg_dump -Fc of the chosen databases of the copy restored to the target,
  * into the run's folder (files 0600), then the copy removed once the dumps are proven.
  */
 import { access, mkdir, rm } from 'node:fs/promises';
@@ -9,16 +9,17 @@ import type { StepContext } from '../engine/run/index.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { DrillFailed } from '../drill/exit-codes.js';
+import { describeTarget, targetOfFlags } from '../drill/recovery-target.js';
 import { dumpDatabases } from '../volumes/look.js';
 import { restoreOnce, scratchFolder, stopLeftoverServer, stopLeftoversIn } from './support/restore-copy.js';
 import { scratchEngine } from './support/scratch-engine.js';
 import { DUMP } from './support/records.js';
 
 /**
- * The copy restored to the moment; restored again when it is gone (a resume after the temp folder
- * was cleared, a reboot): the same archive to the same moment gives the same database.
+ * The copy restored to the target; restored again when it is gone (a resume after the temp folder
+ * was cleared, a reboot): the same archive to the same target gives the same database.
  */
-async function copyAt(ctx: StepContext, p: { dataDir: string; url: string; time: string }): Promise<string> {
+async function copyAt(ctx: StepContext, p: { dataDir: string; url: string; target: string[] }): Promise<string> {
   const there = await access(p.dataDir).then(
     () => true,
     () => false,
@@ -28,10 +29,13 @@ async function copyAt(ctx: StepContext, p: { dataDir: string; url: string; time:
     await stopLeftoverServer(ctx, dirname(p.dataDir));
     return p.dataDir;
   }
-  ctx.note(`the copy ${p.dataDir} is gone: restoring the archive to ${p.time} again`);
-  const r = await restoreOnce(ctx, p.url, p.time);
+  const t = targetOfFlags(p.target);
+  ctx.note(`the copy ${p.dataDir} is gone: restoring the archive again, the database ${describeTarget(t)}`);
+  const r = await restoreOnce(ctx, p.url, t);
   if (r instanceof DrillFailed) {
-    throw new StepFailed(`the archive no longer restores to ${p.time}: ${r.message}`, { hint: r.hint ?? 'nothing was changed' });
+    throw new StepFailed(`the archive no longer restores the database ${describeTarget(t)}: ${r.message}`, {
+      hint: r.hint ?? 'nothing was changed',
+    });
   }
   return join(r.workdir!, 'data');
 }
@@ -44,7 +48,7 @@ const dump = defineAction({
     restored: required('boolean', 'the copy was restored here'),
     dataDir: required('string', 'the restored data folder'),
     url: required('string', 'the archive (restored again to the moment when the copy is gone)'),
-    time: required('string', 'the moment kept'),
+    target: required('string[]', "the target kept, as the drill's flags"),
     major: required('string', "the archive's PostgreSQL major version"),
     databases: required('string[]', 'databases to dump (empty: every database holding data)'),
     found: required('string[]', 'databases holding data'),

@@ -1,5 +1,5 @@
 /**
- * restore-to-time's first step: the instance to restore and where it archives. A live instance is
+ * restore-to-time's finding of the instance to restore and where it archives. A live instance is
  * found through cf (`cf service NAME --guid`) and its container's environment, as a recovery finds
  * its new instance; one cf no longer knows, through the deleted-instance finder. Only read.
  */

@@ -1,44 +1,13 @@
 /**
- * The steps of restore-to-time: bring a Dingo instance's database back as it was at a moment,
+ * The steps of restore-to-time: bring a Dingo instance's database back as it was at a moment (or another target),
  * beside the live one, from its wal-e archive. Nothing here writes to the instance or its archive.
  */
 import { join } from 'node:path';
-import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
+import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
 import { reportOutputs } from './support/params.js';
-import { StepFailed, UsageError } from '../core/errors.js';
+import { StepFailed } from '../core/errors.js';
 import { commandLine, quote } from '../core/command-line.js';
 import { guidInSpace } from './support/cf.js';
-import { parseTargetTime } from '../drill/target-time.js';
-import { COPY_NAME, defaultCopyName } from '../drill/copy-name.js';
-
-const moment = defineAction({
-  name: 'pitr.moment',
-  summary: 'Read the moment to restore to (ISO 8601 with its zone) and the name of the copy',
-  effect: 'read',
-  params: {
-    targetTime: required('string', 'the moment, ISO 8601 with its zone'),
-    instance: required('string', 'the instance (service name or GUID)'),
-    copyName: defaulted('string[]', [], 'the name of the copy (none: <name>-at-<YYYYMMDDTHHMM>, UTC)'),
-  },
-  outputs: {
-    time: output('string', 'the moment, ISO 8601 in UTC (to the microsecond when given so)'),
-    text: output('string', 'the moment as PostgreSQL reads it'),
-    copyName: output('string', 'the name of the copy'),
-  },
-  run(ctx, p) {
-    const t = parseTargetTime(p.targetTime, 'the moment');
-    const given = p.copyName[0]?.trim() ?? '';
-    if (given && !COPY_NAME.test(given)) {
-      throw new UsageError(`the copy's name "${given}" is not a service name`, {
-        hint: 'use letters, digits, ".", "_" and "-" (64 at most, starting with a letter or digit), or leave it empty for the default',
-      });
-    }
-    const copyName = given || defaultCopyName(p.instance.trim(), t.at);
-    ctx.evidence(`the database as it was at ${t.iso} (a transaction committed exactly then is included)`);
-    ctx.evidence(`the copy is named ${copyName}`);
-    return Promise.resolve({ time: t.iso, text: t.text, copyName });
-  },
-});
 
 const confirmInstance = defineAction({
   name: 'pitr.confirm-instance',
@@ -139,12 +108,14 @@ const report = defineAction({
     serviceName: required('string', 'its name'),
     live: required('boolean', 'cf still knows it'),
     archiveUrl: required('string', 'its archive'),
-    time: required('string', 'the moment kept'),
+    describe: required('string', 'what came back, in words: as it was at a moment, just before transaction 1234'),
+    target: optional('string[]', "where the restore stops, as the drill's flags"),
     restored: required('boolean', 'the copy was restored here'),
     why: required('string', 'why it was not'),
     backup: required('string', 'the base backup restored'),
     lastTransactionAt: required('string', 'the newest transaction in the copy'),
-    stoppedBefore: required('string', 'the first transaction left out'),
+    stoppedBefore: required('string', 'a moment: the first transaction left out'),
+    stopped: optional('string', 'another target: where PostgreSQL stopped replay, in its words'),
     outDir: required('string', 'the folder of the dumps'),
     verified: required('string[]', 'the dumps proven to restore'),
     services: required('string[]', 'the new service the copy was created as (none: dump files only)'),
@@ -161,9 +132,15 @@ const report = defineAction({
     const who = `${p.instanceGuid}${p.serviceName ? ` ("${p.serviceName}")` : ''}`;
     const lines = p.restored
       ? [
-          `- The database of ${who} as it was at ${p.time}, from ${p.archiveUrl}: base backup ${p.backup}, WAL replayed up to the moment`,
+          `- The database of ${who} ${p.describe}, from ${p.archiveUrl}: base backup ${p.backup}, WAL replayed up to there`,
           `- Newest transaction in the copy: ${p.lastTransactionAt || 'unknown'}`,
-          `- ${p.stoppedBefore ? `First transaction left out: ${p.stoppedBefore}; what was written between the moment and it is not in the copy` : 'No transaction after the moment was archived: the copy holds everything archived'}`,
+          `- ${
+            p.stopped
+              ? `PostgreSQL stopped replay ${p.stopped}; what was written from then on is not in the copy`
+              : p.stoppedBefore
+                ? `First transaction left out: ${p.stoppedBefore}; what was written from then on is not in the copy`
+                : 'No transaction after the moment was archived: the copy holds everything archived'
+          }`,
           `- Dumps (pg_dump -Fc, 0600), each restored into a scratch server as a role that is no superuser: ${p.verified.join(', ') || 'none'}`,
           `- Folder: ${p.outDir}`,
         ]
@@ -185,7 +162,7 @@ const report = defineAction({
     else if (service)
       lines.push(
         back
-          ? `- The deleted instance is back under its own name, as the new service ${service}, as it was at ${p.time} (not at its last write): ${made}`
+          ? `- The deleted instance is back under its own name, as the new service ${service}, ${p.describe} (not at its last write): ${made}`
           : `- The copy is the new service ${service}: ${made}`,
       );
     lines.push(
@@ -193,12 +170,10 @@ const report = defineAction({
     );
     const todo = !p.restored
       ? [
-          `restore the archive to ${p.time} where its PostgreSQL major runs (${quote(['dingo-recover', 'drill', p.archiveUrl, '--target-time', p.time])}), dump it, and ${service ? `load the dumps into ${service}` : 'hand the dumps to the user'}`,
+          `restore the archive ${p.describe} where its PostgreSQL major runs (${quote(['dingo-recover', 'drill', p.archiveUrl, ...(p.target ?? [])])}), dump it, and ${service ? `load the dumps into ${service}` : 'hand the dumps to the user'}`,
         ]
       : back
-        ? [
-            `tell the user ${service} is back as it was at ${p.time}: what was written after that moment is not in it; the apps are bound to it`,
-          ]
+        ? [`tell the user ${service} is back ${p.describe}: what was written after that moment is not in it; the apps are bound to it`]
         : service
           ? [`tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service})`]
           : [`restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the dumps are in ${p.outDir})`];
@@ -207,4 +182,4 @@ const report = defineAction({
   },
 });
 
-export const restoreTimeActions: ActionDef[] = [moment, confirmInstance, checkCopyName, copyInto, report];
+export const restoreTimeActions: ActionDef[] = [confirmInstance, checkCopyName, copyInto, report];

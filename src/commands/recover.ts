@@ -3,19 +3,23 @@ import { CONNECTION_FLAGS } from './connection-flags.js';
 import { recordOption } from './record-flag.js';
 import { liveChoice, runCommand } from './run-command.js';
 import { liveOptions } from './run-flags.js';
-import { atTargetTime, targetTimeOption } from './target-time-flag.js';
+import { atTarget, targetOptions } from './target-flags.js';
 
 export const recoverCommand = runCommand({
   command: 'recover',
   describe: "Recover a user's deleted service, live (asks, then confirms every destructive step)",
-  options: (y) => targetTimeOption(recordOption(liveOptions(y))),
+  options: (y) => targetOptions(recordOption(liveOptions(y))),
   settings: CONNECTION_FLAGS,
   examples: [
     ['$0 recover --logs /var/log/remote --gateway ubuntu@opsman', 'live recovery, reaching the cells through the Ops Manager VM'],
     ['$0 recover --answers answers.yaml --logs /var/log/remote', "take the user's answers from a file"],
     [
       '$0 recover --answers answers.yaml --logs /var/log/remote --target-time 2016-11-21T14:01:59Z',
-      'the user deleted the instance after a bad write at 14:02: bring it back as it was at 14:01:59 (restore-to-time into a new service of its name, not the archive swap)',
+      'the user deleted the instance after a bad write at 14:02: bring it back as it was at 14:01:59 (recover-to-target: restored, dumped and loaded into a new service of its name, not the archive swap)',
+    ],
+    [
+      '$0 recover --answers answers.yaml --logs /var/log/remote --target-xid 1843 --target-exclusive',
+      'bring it back as it was just before transaction 1843, the bad write archive mistakes found',
     ],
     [
       '$0 recover --logs /var/log/remote --record incident-scenario',
@@ -23,8 +27,9 @@ export const recoverCommand = runCommand({
     ],
   ],
   choice: async (argv) => {
-    const choice = await liveChoice(argv);
-    if (argv.targetTime === undefined) return choice;
-    return { ...choice, start: { ...choice.start, ...(await atTargetTime(argv.targetTime, argv.runbook)) } };
+    const target = atTarget(argv, argv.runbook);
+    if (!target) return liveChoice(argv);
+    const choice = await liveChoice({ ...argv, runbook: target.runbook });
+    return { ...choice, start: { ...choice.start, inputs: target.inputs } };
   },
 });

@@ -6,11 +6,11 @@ import type { GlobalArgs } from './global-options.js';
 import { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot, runbookPath } from './package-files.js';
 import { runCommand } from './run-command.js';
 import { settingsFrom } from './run-settings.js';
-import { atTargetTime, targetTimeOption } from './target-time-flag.js';
+import { atTarget, targetOptions } from './target-flags.js';
 import { loadScenario } from '../rehearsal/scenario.js';
 
 function rehearseOptions(y: Argv<GlobalArgs>) {
-  return targetTimeOption(y)
+  return targetOptions(y)
     .option('scenario', {
       type: 'string',
       describe: 'scenario folder, or the name of a bundled scenario: seed-003 (the default), space-scenario, same-name-tenant',
@@ -40,22 +40,21 @@ export const rehearseCommand = runCommand({
     ['$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario (with the runbook its scenario.yaml names)'],
     [
       '$0 rehearse --target-time 2016-03-17T05:00:00Z --yes',
-      'rehearse the recovery of the bundled incident as it was at a moment (restore-to-time into a new service of its name)',
+      'rehearse the recovery of the bundled incident as it was at a moment (recover-to-target: restored, dumped and loaded into a new service of its name)',
     ],
   ],
-  choice: async (argv) => {
+  choice: (argv) => {
     // A missing or bad scenario is reported before a bad runbook: the runbook may be the one it names.
     const scenario = loadScenario(argv.scenario ? scenarioDir(argv.scenario) : join(packageRoot(), DEFAULT_SCENARIO));
     const runbook = argv.runbook ?? scenario.runbook ?? DEFAULT_RUNBOOK;
+    const target = atTarget(argv, runbook);
     const start = {
       mode: 'rehearsal' as const,
-      runbookFile: runbookPath(runbook),
+      runbookFile: runbookPath(target?.runbook ?? runbook),
       scenarioDir: scenario.dir,
       settings: settingsFrom(argv),
+      ...(target ? { inputs: target.inputs } : {}),
     };
-    return {
-      start: argv.targetTime === undefined ? start : { ...start, ...(await atTargetTime(argv.targetTime, runbook)) },
-      scenario,
-    };
+    return { start, scenario };
   },
 });

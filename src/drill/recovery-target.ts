@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { parseLsn, formatLsn } from '../wale/segments.js';
 import { DrillFailed } from './exit-codes.js';
 import { majorNumber } from './local-pg.js';
-import type { TargetTime } from './target-time.js';
+import { parseTargetTime, type TargetTime } from './target-time.js';
 
 export type StopPoint =
   | { kind: 'time'; time: TargetTime }
@@ -217,4 +217,66 @@ export function targetFlags(t: RecoveryTarget): string[] {
   if (t.exclusive) flags.push('--target-exclusive');
   if (t.timeline !== 'latest') flags.push('--target-timeline', t.timeline);
   return flags;
+}
+
+/**
+ * The target written as `targetFlags` writes it (how a run journals it), read back through the same
+ * checks as the drill's flags.
+ */
+export function targetOfFlags(flags: readonly string[]): RecoveryTarget {
+  const f: TargetFlags = {};
+  for (let i = 0; i < flags.length; i++) {
+    const value = (): string => {
+      const v = flags[++i];
+      if (v === undefined) throw new UsageError(`the target ${flags.join(' ')} ends where ${flags[i - 1]} needs a value`);
+      return v;
+    };
+    switch (flags[i]) {
+      case '--target-time':
+        f.targetTime = parseTargetTime(value());
+        break;
+      case '--target-xid':
+        f.targetXid = value();
+        break;
+      case '--target-lsn':
+        f.targetLsn = value();
+        break;
+      case '--target-name':
+        f.targetName = value();
+        break;
+      case '--target':
+        f.target = value();
+        break;
+      case '--target-exclusive':
+        f.targetExclusive = true;
+        break;
+      case '--target-timeline':
+        f.targetTimeline = value();
+        break;
+      default:
+        throw new UsageError(`the target ${flags.join(' ')} holds ${JSON.stringify(flags[i])}, which is no target flag`);
+    }
+  }
+  const t = recoveryTargetOf(f);
+  if (!t) throw new UsageError('no target: give a moment, a transaction, a WAL location, a restore point or immediate');
+  return t;
+}
+
+/** What a restore to `t` brings back, after "the database": "as it was just before transaction 1234". */
+export function describeTarget(t: RecoveryTarget): string {
+  const timeline = t.timeline === 'latest' ? '' : ` (timeline ${t.timeline})`;
+  const s = t.stop;
+  const phrase =
+    s.kind === 'time'
+      ? `as it was ${t.exclusive ? 'just before' : 'at'} ${s.time.iso}`
+      : s.kind === 'immediate'
+        ? `as it was when its base backup ended (immediate)`
+        : s.kind === 'name'
+          ? `as it was at restore point ${JSON.stringify(s.name)}`
+          : t.exclusive
+            ? `as it was just before ${describeStop(s)}`
+            : s.kind === 'xid'
+              ? `as it was just after transaction ${s.xid} committed`
+              : `as it was up to WAL location ${s.lsn} (the record there included)`;
+  return `${phrase}${timeline}`;
 }

@@ -12,9 +12,9 @@ describe('a runbook with use steps', () => {
     const steps = (JSON.parse(json.stdout) as { steps: { id: string; from?: string; exclusive?: string }[] }).steps;
     expect(steps.slice(0, 7).map((s) => [s.id, s.from ?? null])).toEqual([
       ['target-space', 'target-space'],
-      ['find-deleted-instance', null],
+      ['find-deleted-instance', 'find-deleted'],
       ['inspect-old-archive', 'prove-archive'],
-      ['confirm-deleted-instance', null],
+      ['confirm-deleted-instance', 'find-deleted'],
       ['drill-old-archive', null],
       ['check-apps', 'create-solo'],
       ['check-name-free', 'create-solo'],
@@ -29,6 +29,9 @@ describe('a runbook with use steps', () => {
     expect(text.stdout).toContain(`Steps 13 to 22 come from runbook recover-instance (${join(RUNBOOKS, 'recover-instance.yaml')}):`);
     expect(text.stdout).toContain(`Steps 23 to 27 come from runbook bind-and-grow (${join(RUNBOOKS, 'bind-and-grow.yaml')}):`);
     expect(text.stdout).toContain(`Step 3 comes from runbook prove-archive (${join(RUNBOOKS, 'prove-archive.yaml')}):`);
+    // The deleted instance is found and confirmed by the steps recover-to-target shares.
+    expect(text.stdout).toContain(`Step 2 comes from runbook find-deleted (${join(RUNBOOKS, 'find-deleted.yaml')}):`);
+    expect(text.stdout).toContain(`Step 4 comes from runbook find-deleted (${join(RUNBOOKS, 'find-deleted.yaml')}):`);
   });
 
   it('is validated with the runbooks it uses', async () => {
@@ -39,6 +42,7 @@ describe('a runbook with use steps', () => {
       steps: 28,
       uses: [
         { runbook: join(RUNBOOKS, 'target-space.yaml'), steps: 1 },
+        { runbook: join(RUNBOOKS, 'find-deleted.yaml'), steps: 2 },
         { runbook: join(RUNBOOKS, 'prove-archive.yaml'), steps: 1 },
         { runbook: join(RUNBOOKS, 'create-solo.yaml'), steps: 7 },
         { runbook: join(RUNBOOKS, 'recover-instance.yaml'), steps: 10 },

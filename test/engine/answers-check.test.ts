@@ -82,3 +82,21 @@ describe('a list of records (an input a use step binds to a step output)', () =>
       expect(loadRunbook(resolve(ROOT, `runbooks/${name}.yaml`), actions).steps.map((s) => s.id)).toContain('verify-dumps');
   });
 });
+
+describe('a text input whose default is empty (none)', () => {
+  it('may be left empty; one with another default, or none, needs an answer', () => {
+    expect(checkInput({ type: 'string', default: '' }, normaliseInput('string', ''))).toBe(true);
+    expect(checkInput({ type: 'string', default: '', pattern: '^[0-9]+$' }, '')).toBe(true);
+    expect(checkInput({ type: 'string', default: '', pattern: '^[0-9]+$' }, 'x')).toBe('"x" does not match ^[0-9]+$');
+    expect(checkInput({ type: 'string', default: 'cluster' }, '')).toBe('an answer is needed');
+    expect(checkInput({ type: 'string' }, '')).toBe('an answer is needed');
+  });
+
+  it('takes a number as its text, as an answers file gives a transaction id (targetXid: 1843)', () => {
+    const rtt = loadRunbook(resolve(ROOT, 'runbooks/restore-to-time.yaml'), actions);
+    expect(() => {
+      checkAnswers('a.yaml', answers({ inputs: { targetXid: 1843, targetExclusive: 'yes' } }), rtt, actions);
+    }).not.toThrow();
+    expect(normaliseInput('string', 1843)).toBe('1843');
+  });
+});

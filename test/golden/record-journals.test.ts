@@ -1,7 +1,7 @@
 /**
  * Records golden journals: each a rehearsal run to its end from source, its journal copied to
  * test/golden/journals/NAME.ndjson. Only when asked:
- * `DINGO_RECORD_GOLDEN=space-done,restore-to-time,docker-volume npx vitest run test/golden/record-journals.test.ts`,
+ * `DINGO_RECORD_GOLDEN=space-done,restore-to-time,recover-to-target,docker-volume npx vitest run test/golden/record-journals.test.ts`,
  * then `npx vitest run test/golden/resume-decisions.test.ts -u` writes what the executor does on each cut
  * of them; review both before committing. The older journals there (done, waiting, midcopy, afterstop,
  * space) were recorded by earlier versions and are kept as they are: a resume must still read them.
@@ -35,6 +35,10 @@ const RECORDINGS: Record<string, () => Recording> = {
       const scenario = await liveInstanceScenario(work);
       return ['rehearse', '--scenario', scenario, '--runbook', 'restore-to-time', '--answers', answers, '--yes'];
     },
+  }),
+  // The deleted instance of the seed incident brought back as it was just before a transaction, into a new service of its name.
+  'recover-to-target': () => ({
+    args: () => ['rehearse', '--target-xid', '1843', '--target-exclusive', '--yes'],
   }),
   'docker-volume': () => {
     const tree = buildVolumesTree();

@@ -66,7 +66,9 @@ function runbookOf(events: JournalEvent[]): Runbook {
 describe('resuming the golden journals', () => {
   it('has a journal of every top-level runbook', () => {
     const names = journals.map((f) => replay(readJournal(join(dir, f))).created.runbook.name);
-    expect(new Set(names)).toEqual(new Set(['recover-deleted-service', 'recover-space', 'restore-to-time', 'recover-docker-volume']));
+    expect(new Set(names)).toEqual(
+      new Set(['recover-deleted-service', 'recover-space', 'restore-to-time', 'recover-to-target', 'recover-docker-volume']),
+    );
   });
   it.each(journals)('%s: may resume under the runbook as it is today (its reached steps are the same)', (name) => {
     const state = replay(readJournal(join(dir, name)));

@@ -184,7 +184,7 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
     const moment = between(first!.committed, second!.before);
     const commit = secondCommit;
     expect(commit).not.toBe('');
-    const params = (time: string, at = url) => ({ url: at, time, instance: 'orders', copyName: 'orders-at-x' });
+    const params = (time: string, at = url) => ({ url: at, target: ['--target-time', time], instance: 'orders', copyName: 'orders-at-x' });
     if (major === '17') {
       // Restored, the copy is looked into with the newest local client: Debian's 15 here, which cannot read 17.
       const { ctx } = context(await mkdtemp(join(dir, 'run-')));
@@ -208,7 +208,7 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
         restored: true,
         dataDir: restored.dataDir,
         url,
-        time: restored.time,
+        target: restored.target,
         major,
         databases: ['postgres'],
         found: restored.databases,

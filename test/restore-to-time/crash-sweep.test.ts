@@ -42,7 +42,7 @@ function answersFile(name: string, moment: string, choose = ''): string {
   space: important-space-and-all-databases
   instance: important-db
   targetTime: "${moment}"
-  copyName: [${COPY}]
+  copyName: ${COPY}
   into: service
   apps: [${APPS.join(', ')}]
 ${choose}`,

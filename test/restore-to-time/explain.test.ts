@@ -9,18 +9,18 @@ describe('explain restore-to-time', () => {
     expect(r.stderr).toMatch(/the bundled runbooks: [^\n]*\brestore-to-time\b/);
   });
 
-  it('walks through its steps, the moment first; only the dump and the removal of the scratch copy write, and the copy as a service is the steps of load-copy, used when asked', async () => {
+  it('walks through its steps, the target first; only the dump and the removal of the scratch copy write, and the copy as a service is the steps of load-copy, used when asked', async () => {
     const r = await runCli(['explain', 'restore-to-time', '--json'], { program: SOURCE_CLI });
     expect(r.code, r.stderr).toBe(0);
     const steps = (JSON.parse(r.stdout) as { steps: { id: string; action?: string; effect?: string; from?: string }[] }).steps;
     const copy = ['create-solo', 'load-copy', 'bind-and-grow'];
     expect(steps.map((s) => s.id)).toEqual([
-      'read-moment',
+      'read-target',
       'target-space',
       'find-instance',
-      'check-copy-name',
-      'inspect-archive',
+      'inspect-old-archive',
       'confirm-instance',
+      'check-copy-name',
       'restore',
       'dump',
       'verify-dumps',

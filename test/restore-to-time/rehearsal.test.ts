@@ -51,7 +51,7 @@ describe('rehearse --runbook restore-to-time', () => {
     expect(resumed.code, text).toBe(DONE_WITH_WARNINGS);
     // Nothing could be restored here: those steps warn, and the run is done with warnings.
     expect(text).toMatch(
-      /Restore the database as it was at the moment — done, with a warning: not restored in this rehearsal: the archive was written by PostgreSQL 9\.5/,
+      /Restore the database as it was at the target — done, with a warning: not restored in this rehearsal: the archive was written by PostgreSQL 9\.5/,
     );
     expect(text).toContain('Dump the chosen databases — done, with a warning: nothing dumped: the copy was not restored here');
     expect(text).toContain(`run ${runId} is done with warnings`);
@@ -151,9 +151,9 @@ describe('rehearse --runbook restore-to-time into a new service', () => {
     expect(report).toContain(`- The new service ${copy} was created EMPTY, as nothing was restored\n`);
     expect(report).not.toContain('loaded into its leader');
     const left = report.slice(report.indexOf('## What is left'));
-    expect(left).toContain('- Restore the database as it was at the moment could not do all its work: not restored in this rehearsal');
+    expect(left).toContain('- Restore the database as it was at the target could not do all its work: not restored in this rehearsal');
     expect(left).toMatch(
-      /- restore the archive to \S+ where its PostgreSQL major runs \(dingo-recover drill s3:\/\/\S+ --target-time \S+\), dump it, and load the dumps into important-db-at-20160317T0500\n$/,
+      /- restore the archive as it was at \S+ where its PostgreSQL major runs \(dingo-recover drill s3:\/\/\S+ --target-time \S+\), dump it, and load the dumps into important-db-at-20160317T0500\n$/,
     );
     expect(report).not.toContain('quarantined archive');
   });

@@ -13,11 +13,13 @@ import { restoreTimeCopyActions } from '../../src/actions/restore-time-copy.js';
 import { restoreTimeDumpActions } from '../../src/actions/restore-time-dump.js';
 import { scratchFolder } from '../../src/actions/support/restore-copy.js';
 import { volumesActions } from '../../src/actions/volumes.js';
-import { NeedsOperator } from '../../src/core/errors.js';
+import { NeedsOperator, StepFailed } from '../../src/core/errors.js';
+import { restoreTimeTargetActions } from '../../src/actions/restore-time-target.js';
 import type { StepContext } from '../../src/engine/run/index.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { pitrContext } from '../support/pitr-context.js';
-import { DRILL_TABLE, PG_BIN, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { NO_TARGET, pitrContext } from '../support/pitr-context.js';
+import { DRILL_TABLE, PG_BIN, generateWaleArchive, removeArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
+import { ifStarted } from '../support/started.js';
 import { tearDownDrill } from '../support/drill-fixtures.js';
 
 const BUCKET = 'pitr-runbook';
@@ -46,7 +48,8 @@ afterAll(async () => {
   await tearDownDrill({ moto, archive, dir });
 });
 
-const action = (name: string) => [...restoreTimeCopyActions, ...restoreTimeDumpActions, ...volumesActions].find((a) => a.name === name)!;
+const action = (name: string) =>
+  [...restoreTimeTargetActions, ...restoreTimeCopyActions, ...restoreTimeDumpActions, ...volumesActions].find((a) => a.name === name)!;
 
 /** The operator at a terminal, answering each question in turn. */
 interface Operator {
@@ -78,7 +81,7 @@ function context(
 
 const stamp = (at: Date): string => at.toISOString().slice(0, 16).replace(/[-:]/g, '');
 const between = (a: Date, b: Date): Date => new Date((a.getTime() + b.getTime()) / 2);
-const params = (time: Date) => ({ url: URL, time: time.toISOString(), instance: 'orders', copyName: 'orders-at-x' });
+const params = (time: Date) => ({ url: URL, target: ['--target-time', time.toISOString()], instance: 'orders', copyName: 'orders-at-x' });
 
 /** pitr.dump's parameters for what pitr.restore answered: the databases asked for (none: every one found). */
 function dumpParams(restored: Record<string, unknown>, databases: string[]): Record<string, unknown> {
@@ -86,7 +89,7 @@ function dumpParams(restored: Record<string, unknown>, databases: string[]): Rec
     restored: true,
     dataDir: restored.dataDir,
     url: URL,
-    time: restored.time,
+    target: restored.target,
     major: '15',
     databases,
     found: restored.databases,
@@ -182,7 +185,7 @@ describe('restore-to-time on a real archive', () => {
     const moment = between(first!.committed, second!.before);
     const restored = await action('pitr.restore').run(ctx, { ...params(moment), copyName: `orders-at-${stamp(moment)}` }, {});
     expect(at.asked).toHaveLength(2);
-    expect(at.asked[0]).toMatch(/^Keep the database as it was at .+\? Enter to keep it, or type another moment$/);
+    expect(at.asked[0]).toMatch(/^Keep the database as it was at .+\? Enter to keep it, or type a moment to restore to instead$/);
     // What each copy held was shown before the question about it.
     expect(said.filter((t) => t.includes(`public.${DRILL_TABLE}:`))).toEqual([
       expect.stringContaining(`public.${DRILL_TABLE}: 110 rows`),
@@ -198,5 +201,75 @@ describe('restore-to-time on a real archive', () => {
     expect(passedOver[0]).not.toBe(dirname(restored.dataDir as string));
     await expect(stat(passedOver[0]!)).rejects.toThrow(/ENOENT/);
     await stat(restored.dataDir as string);
+  });
+});
+
+describe('restore-to-time to a transaction on a real archive', () => {
+  const MISTAKES = 'pitr-mistakes';
+  const MISTAKES_URL = `s3://${MISTAKES}/backups/orders/wal/`;
+  let bad: GeneratedArchive;
+
+  beforeAll(async () => {
+    // 110 rows, then the bad write: a DELETE of every row past 50, in a transaction of its own.
+    bad = await generateWaleArchive({
+      dir: await mkdtemp(join(dir, 'mistakes-')),
+      rowsBefore: 100,
+      rowsAfter: 0,
+      batches: { count: 1, rows: 10 },
+      mistakes: [`delete from ${DRILL_TABLE} where id > 50`],
+    });
+    await moto.createBucket(MISTAKES);
+    await uploadArchive(moto.store, bad.root, MISTAKES, 'backups/orders/wal/');
+  });
+
+  afterAll(async () => {
+    const made = ifStarted(bad);
+    if (made) await removeArchive(made);
+  });
+
+  /** pitr.target read from the inputs, then pitr.restore and pitr.dump as the runbook chains them; the ids in the dump. */
+  async function restoreTo(inputs: Record<string, unknown>): Promise<{ restored: Record<string, unknown>; ids: number[] }> {
+    const { ctx } = context(await mkdtemp(join(dir, 'run-')));
+    const read = await action('pitr.target').run(ctx, { ...NO_TARGET, ...inputs, instance: 'orders', copyName: '' }, {});
+    const restored = await action('pitr.restore').run(
+      ctx,
+      { url: MISTAKES_URL, target: read.target, instance: 'orders', copyName: read.copyName },
+      {},
+    );
+    const dumped = await action('pitr.dump').run(ctx, { ...dumpParams(restored, ['postgres']), url: MISTAKES_URL }, {});
+    return { restored, ids: await idsIn((dumped.dumps as { file: string }[])[0]!.file) };
+  }
+
+  it('brings back the rows just before the DELETE with targetXid and targetExclusive, and without them after it', async () => {
+    const xid = bad.mistakes[0]!.xid;
+    const before = await restoreTo({ targetXid: xid, targetExclusive: true });
+    expect(before.restored).toMatchObject({
+      restored: true,
+      target: ['--target-xid', xid, '--target-exclusive'],
+      describe: `as it was just before transaction ${xid}`,
+      time: '',
+      copyName: `orders-before-xid-${xid}`,
+      stoppedBefore: '',
+      stopped: expect.stringMatching(new RegExp(`^before commit of transaction ${xid}\\b`)),
+    });
+    expect(before.ids).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));
+    const after = await restoreTo({ targetXid: xid });
+    expect(after.restored).toMatchObject({
+      describe: `as it was just after transaction ${xid} committed`,
+      copyName: `orders-at-xid-${xid}`,
+    });
+    expect(after.ids).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('refuses a transaction the archived WAL does not hold, as the drill does, restoring nothing', async () => {
+    const { ctx } = context(await mkdtemp(join(dir, 'run-')));
+    const err = await action('pitr.restore')
+      .run(ctx, { url: MISTAKES_URL, target: ['--target-xid', '4000000000', '--target-exclusive'], instance: 'orders', copyName: 'x' }, {})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).message).toContain('the archive did not restore the database as it was just before transaction 4000000000');
+    expect((err as StepFailed).message).toContain('without meeting transaction 4000000000');
+    expect((err as StepFailed).hint).toContain('archive mistakes lists the transactions');
+    await expect(stat(scratchFolder(ctx.runId))).rejects.toThrow(/ENOENT/);
   });
 });

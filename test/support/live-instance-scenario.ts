@@ -8,7 +8,7 @@ import { chmod, copyFile, cp, mkdir, readFile, stat, writeFile } from 'node:fs/p
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ROOT } from './cli.js';
-import { archiveKeys, generateWaleArchive, type GeneratedArchive } from './wale-archive.js';
+import { archiveKeys, generateWaleArchive, type GeneratedArchive, type GenerateOptions } from './wale-archive.js';
 
 /** important-db, and the node of its container. */
 export const LIVE_GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -56,17 +56,21 @@ export async function liveInstanceScenario(dir: string): Promise<string> {
 
 /**
  * The live-instance scenario whose archive really restores: a PostgreSQL 15 archive generated here
- * (a base backup of 100 rows, then two batches of 10 rows committed about a second apart) takes the
- * place of the 9.5 one, each object's body a file of the scenario. restore-to-time restores it on
- * this machine, dumps it and loads the dump into the copy.
+ * (a base backup of 100 rows, then two batches of 10 rows committed about a second apart, unless
+ * `generate` says otherwise: a bad write after them) takes the place of the 9.5 one, each object's
+ * body a file of the scenario. restore-to-time restores it on this machine, dumps it and loads the
+ * dump into the copy.
  */
-export async function restorableLiveScenario(dir: string): Promise<{ scenario: string; archive: GeneratedArchive }> {
+export async function restorableLiveScenario(
+  dir: string,
+  generate: Omit<GenerateOptions, 'dir'> = { rowsBefore: 100, rowsAfter: 0, batches: { count: 2, rows: 10 } },
+): Promise<{ scenario: string; archive: GeneratedArchive }> {
   const scenario = await liveInstanceScenario(dir);
   const work = join(dir, 'archive');
   await mkdir(work, { recursive: true });
   // The generating server runs as PostgreSQL's account, which must reach its folder.
   await chmod(dir, 0o755);
-  const archive = await generateWaleArchive({ dir: work, rowsBefore: 100, rowsAfter: 0, batches: { count: 2, rows: 10 } });
+  const archive = await generateWaleArchive({ ...generate, dir: work });
   const file = join(scenario, 'scenario.yaml');
   const doc = parse(await readFile(file, 'utf8')) as { world: { s3: Record<string, Record<string, object>> } };
   const prefix = `backups/${LIVE_GUID}/wal/`;

@@ -33,3 +33,14 @@ export function pitrContext(
   } as unknown as StepContext;
   return { ctx, said };
 }
+
+/** pitr.target's target inputs, none given: a test gives the one it restores to over them. */
+export const NO_TARGET = {
+  targetTime: '',
+  targetXid: '',
+  targetLsn: '',
+  targetName: '',
+  targetImmediate: false,
+  targetExclusive: false,
+  targetTimeline: '',
+};

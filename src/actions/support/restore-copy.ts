@@ -1,6 +1,7 @@
 /**
- * One restore of an archive to a moment, kept for what follows (restore-to-time). A run's copies are
- * in one folder of the temp folder, so that copies an interrupted attempt left are found and removed.
+ * One restore of an archive to a target, kept for what follows (restore-to-time, recover-to-target). A
+ * run's copies are in one folder of the temp folder, so that copies an interrupted attempt left are
+ * found and removed.
  */
 import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -8,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StepContext } from '../../engine/run/index.js';
 import { StepFailed } from '../../core/errors.js';
+import { commandLine } from '../../core/command-line.js';
 import { runDrill, type DrillReport } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
-import { parseTargetTime } from '../../drill/target-time.js';
+import { describeTarget, type RecoveryTarget } from '../../drill/recovery-target.js';
 import { scratchEngine } from './scratch-engine.js';
 import { removeContainersOn } from '../../drill/cluster-setup.js';
 
@@ -87,8 +89,8 @@ export async function removeLeftovers(ctx: StepContext): Promise<void> {
   }
 }
 
-/** One restore to `text`; the failure itself when the moment is out of reach or the restore cannot run here. */
-export async function restoreOnce(ctx: StepContext, url: string, text: string): Promise<DrillReport | DrillFailed> {
+/** One restore to `target`; the failure itself when a moment is out of reach or the restore cannot run here. */
+export async function restoreOnce(ctx: StepContext, url: string, target: RecoveryTarget): Promise<DrillReport | DrillFailed> {
   const workdir = await ourScratchFolder(ctx.runId);
   try {
     return await runDrill({
@@ -97,7 +99,9 @@ export async function restoreOnce(ctx: StepContext, url: string, text: string): 
       store: ctx.s3,
       processes: ctx.platform.processes,
       engine: scratchEngine(ctx),
-      targetTime: parseTargetTime(text, 'the moment'),
+      // A refusal of a moment names it as the runbook does, not as the drill's flag.
+      target:
+        target.stop.kind === 'time' ? { ...target, stop: { ...target.stop, time: { ...target.stop.time, given: 'the moment' } } } : target,
       keep: true,
       progress: (m) => {
         ctx.progress(m);
@@ -109,6 +113,8 @@ export async function restoreOnce(ctx: StepContext, url: string, text: string): 
     // Nothing of this attempt is kept: the run's scratch folder goes too when no other copy is in it.
     await rmdir(workdir).catch(() => undefined);
     if (err.reachable || err.outcome === 'could-not-run') return err;
-    throw new StepFailed(`the archive did not restore to ${text}: ${err.message}`, { hint: err.hint ?? 'nothing was changed' });
+    throw new StepFailed(`the archive did not restore the database ${describeTarget(target)}: ${err.message}`, {
+      hint: `${err.hint ?? ''} Nothing was changed; to restore to another target, end this run (${commandLine(['abandon', ctx.runId, '--reason', 'target not in the archive'])}) and start again with it.`.trim(),
+    });
   }
 }

@@ -10,7 +10,6 @@ import { DingoError, EXIT, Interrupted, UsageError, isClosedOutput, messageOf } 
 import type { Runtime } from '../../core/runtime.js';
 import type { Platform } from '../../core/seams.js';
 import { loadAnswers } from '../operator/answers.js';
-import { mapAnswers } from '../operator/answers-mapping.js';
 import { checkAnswers } from '../operator/answers-check.js';
 import { execute } from './executor.js';
 import { recordedLines } from './executor-record.js';
@@ -27,7 +26,7 @@ import { Reporter } from '../operator/reporter.js';
 import { adoptableInstances } from './run-history.js';
 import { planRun, type RunRequest } from './run-plan.js';
 import { loadRunbook, type ActionRegistry, type Runbook } from '../runbook/runbook.js';
-import { correctionHint, withCorrections } from './input-corrections.js';
+import { correctionHint, withCorrections, withGivenInputs } from './input-corrections.js';
 import { createRunDir, JOURNAL_FILE, LOCK_FILE, loadRun } from './runs.js';
 import type { LiveOptions } from '../runbook/settings.js';
 import { interactive } from '../operator/terminal.js';
@@ -167,7 +166,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   const answersFile = o.answersFile
     ? resolve(o.answersFile)
     : (plan.startedWithAnswers ?? (mode === 'rehearsal' && unattended ? scenario?.answersFile : undefined));
-  const answers = withCorrections(mapAnswers(loadAnswers(answersFile, redactor), plan.answersMapping), o.corrections ?? {}, runbook);
+  const answers = withGivenInputs(withCorrections(loadAnswers(answersFile, redactor), o.corrections ?? {}, runbook), plan.givenInputs);
   checkAnswers(answersFile, answers, runbook, o.actions);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
   const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock, runtime, mode !== 'rehearsal');
@@ -225,13 +224,9 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   try {
     journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator, tool: o.tool });
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
-    if (plan.answersMapping && !resuming) reporter.line(plan.answersMapping.note);
     await sendNotice(o.notifier, () => notice('started'), journal, reporter);
 
-    const suggestions =
-      mode === 'rehearsal' && scenario?.answersFile
-        ? mapAnswers(loadAnswers(scenario.answersFile, redactor), plan.answersMapping).inputs
-        : {};
+    const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile, redactor).inputs : {};
     const prompts = o.prompter ?? (unattended ? new UnattendedPrompter(answersFile) : new TerminalPrompter());
     platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live });
 
@@ -245,7 +240,6 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       events: journal.events(),
       answers,
       corrected: Object.keys(o.corrections ?? {}),
-      sameAs: plan.answersMapping?.sameAs,
       suggestions,
       yes: o.yes,
       plan: o.plan,

@@ -95,12 +95,8 @@ async function askEach(
   for (const input of missing) {
     let value: unknown;
     let source: 'prompt' | 'answers' | 'default';
-    const same = opts.sameAs?.[input.name];
     if (input.name in opts.answers.inputs) {
       value = normaliseInput(input.type, opts.answers.inputs[input.name]);
-      source = 'answers';
-    } else if (same !== undefined && same in scope.inputs) {
-      value = normaliseInput(input.type, scope.inputs[same]);
       source = 'answers';
     } else if (!opts.prompts.interactive && input.default !== undefined) {
       value = input.default;
@@ -158,8 +154,10 @@ export function describeInputType(input: { type: string; pattern?: string }): st
   return input.type === 'string[]' ? `a list of ${text} (or one text of comma-separated values)` : text;
 }
 
-export function checkInput(input: { type: string; pattern?: string }, value: unknown): string | true {
+export function checkInput(input: { type: string; pattern?: string; default?: unknown }, value: unknown): string | true {
   if (input.type === 'string') {
+    // An input whose default is empty text may be left empty ("none"); any other needs an answer.
+    if (value === '' && input.default === '') return true;
     if (typeof value !== 'string' || !value) return 'an answer is needed';
     if (input.pattern && !new RegExp(input.pattern).test(value)) return `"${value}" does not match ${input.pattern}`;
   }

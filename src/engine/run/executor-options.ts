@@ -27,8 +27,6 @@ export interface ExecuteOptions {
   answers: Answers;
   /** Inputs among `answers` given by `resume --set` (corrections of an answer where a step failed). */
   corrected?: readonly string[];
-  /** An input → the input whose answer it takes when the answers file does not give it (no question is asked). */
-  sameAs?: Record<string, string>;
   /** Proposed answers (a rehearsal scenario's), offered as defaults when asking on a terminal. */
   suggestions?: Record<string, unknown>;
   /** Instances created by abandoned runs, which this run may adopt. */

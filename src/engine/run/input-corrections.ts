@@ -38,6 +38,11 @@ export function withCorrections(answers: Answers, corrections: Record<string, st
   return Object.keys(corrections).length ? { ...answers, inputs: { ...answers.inputs, ...corrections } } : answers;
 }
 
+/** The answers with the inputs the command gives a new run (recover --target-time) over the file's. */
+export function withGivenInputs(answers: Answers, given: Record<string, unknown> | undefined): Answers {
+  return given ? { ...answers, inputs: { ...answers.inputs, ...given } } : answers;
+}
+
 /** The inputs a step uses (in its parameters, confirmation and for-each), in the runbook's order. */
 export function inputsOf(runbook: Runbook, step: StepDef): string[] {
   const text = JSON.stringify([step.with, step.confirm ?? null, step.forEach?.items ?? null, step.forEach?.inputs ?? null]);

@@ -8,7 +8,6 @@ import { UsageError } from '../../core/errors.js';
 import { changedOptions, applyChanges, journaledOptions } from './run-history.js';
 import { loadRun, newRunId } from './runs.js';
 import { DEFAULT_SETTINGS, journaledSettings, type LiveOptions, type Settings } from '../runbook/settings.js';
-import { type AnswersMapping, journaledMapping } from '../operator/answers-mapping.js';
 
 export interface RunRequest {
   stateDir: string;
@@ -19,8 +18,8 @@ export interface RunRequest {
     scenarioDir?: string;
     settings: Partial<Settings>;
     live?: LiveOptions;
-    /** The runbook answered from another's answers file (recover --target-time). */
-    answersMapping?: AnswersMapping;
+    /** Inputs the command gives (recover --target-time): they stand over the answers file's. */
+    inputs?: Record<string, unknown>;
   };
   /** Existing run to resume. */
   resumeId?: string;
@@ -41,8 +40,8 @@ export interface RunPlan {
   changes: Record<string, { from: unknown; to: unknown }>;
   /** The answers file the run was started with. */
   startedWithAnswers?: string;
-  /** How its answers are read, when the command that started it mapped them (journaled with the run). */
-  answersMapping?: AnswersMapping;
+  /** Inputs the command gave a new run (journaled as its inputs, as every answer is). */
+  givenInputs?: Record<string, unknown>;
   /** The resumed run is done already: there is nothing to run. */
   done: boolean;
 }
@@ -53,6 +52,16 @@ function resumePlan(o: RunRequest, resumeId: string): RunPlan {
   const options = journaledOptions(run.events);
   const changes = o.override ? changedOptions(options, { settings: o.override.settings, live: o.override.live }) : {};
   applyChanges(options, changes);
+  if (created.options.answersMapping !== undefined) {
+    // An earlier version ran `recover --target-time` as restore-to-time reading the recovery's answers
+    // through a mapping journaled here; the runbook that run follows has changed its steps since.
+    throw new UsageError(
+      `run ${run.runId} was started by recover --target-time of an earlier dingo-recover, which this one cannot resume (it reads the recovery's answers through a mapping this version no longer has)`,
+      {
+        hint: `resume it with the dingo-recover it started with${typeof created.options.tool === 'string' ? ` (${created.options.tool})` : ''}, or end it (${commandLine(['abandon', run.runId, '--reason', 'started by an earlier version'])}) and start again: recover --target-time TIME (or --target-xid XID) with the same answers file runs recover-to-target; nothing it made is lost (a new run offers to adopt the instance it created)`,
+      },
+    );
+  }
   if (run.state.abandoned !== null) {
     throw new UsageError(`run ${run.runId} was abandoned (${run.state.abandoned}); it cannot be resumed`, {
       hint: `start a new run (${commandLine(['recover'])}); it offers to adopt the instance this run created`,
@@ -68,7 +77,6 @@ function resumePlan(o: RunRequest, resumeId: string): RunPlan {
     live: options.live,
     changes,
     startedWithAnswers: typeof created.options.answersFile === 'string' ? created.options.answersFile : undefined,
-    answersMapping: journaledMapping(created.options.answersMapping),
     done: run.status === 'done',
   };
 }
@@ -84,7 +92,7 @@ export function planRun(o: RunRequest): RunPlan {
     runbookFile: resolve(o.start.runbookFile),
     settings: { ...DEFAULT_SETTINGS, ...o.start.settings },
     live: o.start.live,
-    answersMapping: o.start.answersMapping,
+    givenInputs: o.start.inputs,
     changes: {},
     done: false,
   };

@@ -33,7 +33,6 @@ export function journalStart(
         live: plan.live,
         stepCount: runbook.steps.length,
         answersFile: o.answersFile,
-        ...(plan.answersMapping ? { answersMapping: plan.answersMapping } : {}),
         ...(o.tool ? { tool: o.tool } : {}),
       },
       operator: o.operator,
