@@ -3,6 +3,7 @@
  * connection flags reach, or a rehearsal scenario's simulated one (opened in a scratch folder that
  * is removed after). The platform is closed whatever the checks find.
  */
+import { secrets } from '../core/redact.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ export async function checkPlatform(target: DoctorTarget, say: (line: string) =>
     platform = World.open(scratch, target.scenario).platform(target.scenario, openLogSource);
   } else {
     const { livePlatform } = await import('./live-platform.js');
-    platform = livePlatform(target.live ?? {});
+    platform = livePlatform(target.live ?? {}, secrets);
   }
   try {
     const mode = target.scenario ? 'rehearsal' : 'live';

@@ -50,6 +50,7 @@ async function record(dir: string, r: RecordRequest): Promise<string[]> {
     runbook: isBundledRunbook(r.runbook) ? r.runbook : undefined,
     region: r.live?.s3?.region,
     out: dir,
+    redactor: r.runtime.redactor,
   });
   return renderSummary(summary).trimEnd().split('\n');
 }

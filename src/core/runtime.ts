@@ -4,7 +4,7 @@
  * and the account the run is driven from. A test gives its own clock, environment and redactor.
  */
 import { hostname, userInfo } from 'node:os';
-import { secrets, type Redactor } from './redact.js';
+import { Redactor } from './redact.js';
 
 interface Clock {
   now(): Date;
@@ -45,9 +45,9 @@ export function processOperator(env: Readonly<Record<string, string | undefined>
 }
 
 /**
- * This process's runtime: the system clock, its environment and login, and the process-wide redactor
- * (which the systems that discover secrets, SSH, S3 and the container environments, still register with).
+ * This process's runtime: the system clock, its environment and login, and the run's own redactor (a
+ * new one unless given: the command layer gives a copy of what the command line registered).
  */
-export function processRuntime(redactor: Redactor = secrets): Runtime {
+export function processRuntime(redactor: Redactor = new Redactor()): Runtime {
   return { clock: { now: () => new Date() }, env: process.env, redactor, operator: processOperator() };
 }

@@ -39,7 +39,14 @@ import { interactive } from '../operator/terminal.js';
 export interface Platforms<S extends RehearsalScenario = RehearsalScenario> {
   /** A rehearsal's scenario, read once: the world it opens is built from this same reading. */
   scenario(dir: string): Promise<S>;
-  open(run: { mode: 'live' | 'rehearsal'; runDir: string; scenario: S | undefined; live: LiveOptions | undefined }): Promise<Platform>;
+  open(run: {
+    mode: 'live' | 'rehearsal';
+    runDir: string;
+    scenario: S | undefined;
+    live: LiveOptions | undefined;
+    /** The run's clock, redactor and scratch folder, which the systems it opens work with. */
+    runtime: Runtime;
+  }): Promise<Platform>;
 }
 
 /** What the engine reads of a rehearsal scenario: its folder and the answers file that plays the operator. */
@@ -201,7 +208,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     );
     process.exit(EXIT.outputClosed);
   };
-  const notice = (state: NoticeState, exitCode: number | null = null, err?: unknown): RunNotice => ({
+  const noticeOf = (state: NoticeState, exitCode: number | null = null, err?: unknown): RunNotice => ({
     state,
     runId,
     runbook: runbook.name,
@@ -216,6 +223,8 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     operator: o.operator ?? null,
     ...runProduced(runbook, journal.events()),
   });
+  // Told outside the run (a webhook): redacted with the run's secrets, which the notifier does not know.
+  const notice = (...a: Parameters<typeof noticeOf>): RunNotice => redactor.redactValue(noticeOf(...a));
   // A lost SSH session or a closed terminal (SIGHUP) stops the run as Ctrl-C and SIGTERM do: on the record,
   // notified and resumable, where the default would end the process without a word.
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
@@ -233,7 +242,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
         ? mapAnswers(loadAnswers(scenario.answersFile, redactor), plan.answersMapping).inputs
         : {};
     const prompts = o.prompter ?? (unattended ? new UnattendedPrompter(answersFile) : new TerminalPrompter());
-    platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live });
+    platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live, runtime });
 
     const result = await execute({
       runbook,
