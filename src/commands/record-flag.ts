@@ -51,6 +51,7 @@ async function record(dir: string, r: RecordRequest): Promise<string[]> {
     region: r.live?.s3?.region,
     out: dir,
     redactor: r.runtime.redactor,
+    now: r.runtime.clock.now(),
   });
   return renderSummary(summary).trimEnd().split('\n');
 }

@@ -55,6 +55,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
       region: live.s3?.region,
       out: argv.out,
       redactor: secrets,
+      now: new Date(),
     });
     const { renderSummary } = await import('../snapshot/summary.js');
     writeOut(secrets.redact(renderSummary(summary)));

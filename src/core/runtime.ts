@@ -6,9 +6,13 @@
 import { hostname, userInfo } from 'node:os';
 import { Redactor } from './redact.js';
 
-interface Clock {
+/** What time it is, for every time a run records or compares. */
+export interface Clock {
   now(): Date;
 }
+
+/** The system's clock: a run's unless a test gives another; what code outside a run (a command, a test) defaults to. */
+export const systemClock: Clock = { now: () => new Date() };
 
 /** The account a run is driven from, named in every journal event as user@host. */
 export interface OperatorIdentity {
@@ -49,5 +53,5 @@ export function processOperator(env: Readonly<Record<string, string | undefined>
  * new one unless given: the command layer gives a copy of what the command line registered).
  */
 export function processRuntime(redactor: Redactor = new Redactor()): Runtime {
-  return { clock: { now: () => new Date() }, env: process.env, redactor, operator: processOperator() };
+  return { clock: systemClock, env: process.env, redactor, operator: processOperator() };
 }

@@ -45,6 +45,8 @@ export interface SnapshotRequest {
   out: string;
   /** Registers the secrets read and replaces them (the run's with --record, else the command line's). */
   redactor: Redactor;
+  /** When it is taken (the run's clock with --record). */
+  now: Date;
 }
 
 export interface SnapshotSummary {
@@ -119,7 +121,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const bucket = urls[0] ? parseS3Url(urls[0]).bucket : 'wal-bucket';
   const facts = { cellIp, bucket, region: r.region ?? 'us-east-1', etcdHostPort, like };
   const world: ScenarioWorld = {
-    clock: new Date().toISOString(),
+    clock: r.now.toISOString(),
     cf,
     bosh,
     cells,

@@ -55,7 +55,7 @@ export function engineFor(dockerHost: string): DockerEngine {
 }
 
 /** Copies the volume's data folder to SCRATCH/<volume>-<time>/data, owned by the account the server runs as. */
-export async function copyVolume(v: VolumeReport, scratchRoot: string, now = new Date()): Promise<VolumeCopy> {
+export async function copyVolume(v: VolumeReport, scratchRoot: string, now: Date): Promise<VolumeCopy> {
   const dir = join(scratchRoot, copyFolderName(v.name, now));
   await mkdir(dir, { recursive: true });
   // The server account must reach the copy through these folders.

@@ -99,6 +99,7 @@ export async function restoreOnce(ctx: StepContext, url: string, text: string): 
       engine: scratchEngine(ctx),
       targetTime: parseTargetTime(text, 'the moment'),
       keep: true,
+      now: () => ctx.now(),
       progress: (m) => {
         ctx.progress(m);
       },

@@ -102,7 +102,7 @@ function lockAndOpen(
   runtime: Runtime,
   durable = true,
 ): { lock: RunLock; journal: Journal } {
-  const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: stealLock });
+  const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: stealLock, clock: runtime.clock });
   const journalFile = join(runDir, JOURNAL_FILE);
   try {
     // A torn last event (crash or full disk mid-append) is kept aside and the journal cut back first.
@@ -149,8 +149,8 @@ function noticeStateOf(exitCode: number): NoticeState {
 }
 
 export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Promise<DriveResult> {
-  const began = Date.now();
-  const plan = planRun(o);
+  const began = performance.now();
+  const plan = planRun(o, o.runtime.clock.now());
   const { runtime } = o;
   const { redactor } = runtime;
   // The bucket the operator pinned names a thing: it is shown, whatever a log line registered.
@@ -268,7 +268,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
     });
     const reportFile = writeIncidentReport(o.stateDir, runId, runbook);
-    for (const l of doneLines(runId, Date.now() - began, reportFile, result.outputs)) reporter.line(l);
+    for (const l of doneLines(runId, performance.now() - began, reportFile, result.outputs)) reporter.line(l);
     for (const l of recordedLines(journal.events())) reporter.line(l);
     await sendNotice(o.notifier, () => notice('done', EXIT.done), journal, reporter);
     return { runId, exitCode: EXIT.done, outputs: result.outputs, produced: runProduced(runbook, journal.events()) };
