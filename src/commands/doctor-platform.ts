@@ -28,7 +28,8 @@ export async function checkPlatform(target: DoctorTarget, say: (line: string) =>
     scratch = mkdtempSync(join(tmpdir(), 'dingo-doctor-'));
     const { World } = await import('../rehearsal/world.js');
     const { openLogSource } = await import('../systems/log-source.js');
-    platform = World.open(scratch, target.scenario).platform(target.scenario, openLogSource);
+    const { localMachine } = await import('./live-platform.js');
+    platform = World.open(scratch, target.scenario).platform(target.scenario, openLogSource, localMachine);
   } else {
     const { livePlatform } = await import('./live-platform.js');
     platform = livePlatform(target.live ?? {}, secrets);

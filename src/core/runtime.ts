@@ -3,7 +3,7 @@
  * step (`ctx.runtime`): the clock, the environment, the redactor every writer passes its text through,
  * and the account the run is driven from. A test gives its own clock, environment and redactor.
  */
-import { hostname, userInfo } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { Redactor } from './redact.js';
 
 /** What time it is, for every time a run records or compares. */
@@ -13,6 +13,11 @@ export interface Clock {
 
 /** The system's clock: a run's unless a test gives another; what code outside a run (a command, a test) defaults to. */
 export const systemClock: Clock = { now: () => new Date() };
+
+/** This machine's temp folder: a run's scratch folder, and what code outside a run (a command, a test) defaults to. */
+export function systemScratch(): string {
+  return tmpdir();
+}
 
 /** The account a run is driven from, named in every journal event as user@host. */
 export interface OperatorIdentity {
@@ -30,6 +35,8 @@ export interface Runtime {
   /** The secrets registered so far, and the one redaction every writer applies. */
   readonly redactor: Redactor;
   readonly operator: OperatorIdentity;
+  /** The folder a run puts its temporary copies in (restore copies, scratch servers' folders, a replay's journal). */
+  readonly scratch: string;
 }
 
 /** user@host: how the journal and the lock name who wrote them. */
@@ -53,5 +60,5 @@ export function processOperator(env: Readonly<Record<string, string | undefined>
  * new one unless given: the command layer gives a copy of what the command line registered).
  */
 export function processRuntime(redactor: Redactor = new Redactor()): Runtime {
-  return { clock: systemClock, env: process.env, redactor, operator: processOperator() };
+  return { clock: systemClock, env: process.env, redactor, operator: processOperator(), scratch: systemScratch() };
 }

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
-import { systemClock } from '../core/runtime.js';
+import { systemClock, systemScratch } from '../core/runtime.js';
 import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
 import { localProcesses } from '../systems/processes.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
@@ -195,7 +195,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const pg = await chooseServer(major, opts, processes);
   const as = processes.scratchAccount();
   drill.deadline.signal.throwIfAborted();
-  drill.workdir = await makeWorkdir(opts.workdir, as, processes);
+  drill.workdir = await makeWorkdir(opts.workdir ?? systemScratch(), as, processes);
   const paths = workdirPaths(drill.workdir);
   const [base, wal] = await restoreBaseAndWal(drill, latest, paths, pg, as);
   drill.deadline.signal.throwIfAborted();

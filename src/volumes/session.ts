@@ -5,8 +5,6 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StepFailed, UsageError } from '../core/errors.js';
-import type { DockerEngine } from '../core/seams.js';
-import { dockerEngine } from '../systems/docker-engine.js';
 import { scratchAccount } from '../systems/scratch-account.js';
 import { copyTree, digestTree, type TreeDigest } from './copy.js';
 import type { FindResult, VolumeReport } from './find.js';
@@ -47,11 +45,6 @@ export interface VolumeCopy {
 /** The folder a copy made at `now` goes in: <volume>-<time>. */
 export function copyFolderName(volume: string, now: Date): string {
   return `${volume.slice(0, 24)}-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
-}
-
-/** The live Docker Engine at `dockerHost` (unix://…). */
-export function engineFor(dockerHost: string): DockerEngine {
-  return dockerEngine(dockerHost);
 }
 
 /** Copies the volume's data folder to SCRATCH/<volume>-<time>/data, owned by the account the server runs as. */
