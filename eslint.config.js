@@ -35,6 +35,39 @@ export default tseslint.config(
     },
   },
   {
+    // The run's world is handed in, never reached for: the engine, the actions and the domain folders take
+    // the redactor, the clock and the scratch folder from the run's Runtime (core/runtime.ts), so two runs
+    // in one process share no secret, a rehearsal or a test can fix the time, and nothing lands elsewhere.
+    // Durations and deadlines are measured with performance.now(); the process-wide redactor belongs to
+    // src/cli.ts and src/commands/, and code called outside a run names core's systemClock and systemScratch.
+    files: ['src/{engine,actions,archive,drill,logs,snapshot,volumes,wale}/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value=/core\\/redact\\.js$/] > ImportSpecifier[imported.name='secrets']",
+          message: "The process-wide redactor is the command layer's: use the run's (ctx.runtime.redactor) or take a Redactor.",
+        },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Read the time from the run\'s clock (ctx.now(), runtime.clock.now()); measure durations with performance.now().',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Read the time from the run\'s clock (ctx.now(), runtime.clock.now()), or take it as a parameter.',
+        },
+        {
+          selector: "ImportDeclaration[source.value=/^(node:)?os$/] > ImportSpecifier[imported.name='tmpdir']",
+          message: "Put scratch copies in the run's scratch folder (ctx.runtime.scratch), or take the folder as a parameter.",
+        },
+        {
+          selector: "MemberExpression[property.name='tmpdir'][object.name=/^os$/]",
+          message: "Put scratch copies in the run's scratch folder (ctx.runtime.scratch), or take the folder as a parameter.",
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       // Tests assert on shapes they have just checked, and build fakes loosely.

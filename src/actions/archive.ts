@@ -66,7 +66,7 @@ const inspect = defineAction({
       ctx.evidence(`${p.url} is Dingo's prefix for ${p.instanceGuid} in the platform's WAL bucket ${pinned} (--wal-bucket)`);
     }
     // Listed completely, as the copy lists it: the fingerprint is the copy's proof the source is unchanged.
-    const report = await inspectArchive(ctx.s3, urlOf(parseS3Location(p.url)), { complete: true });
+    const report = await inspectArchive(ctx.s3, urlOf(parseS3Location(p.url)), { complete: true, redactor: ctx.runtime.redactor });
     ctx.evidence(
       `${report.prefix}: ${report.objects} objects, ${report.bytes} bytes, PostgreSQL ${report.pgVersion ?? '?'}, sysid ${report.sysid ?? '?'}`,
     );

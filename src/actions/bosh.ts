@@ -12,7 +12,7 @@ const locateCell = defineAction({
   params: { cellIp: required('string', 'cell IP from the logs') },
   outputs: { deployment: output('string', 'BOSH deployment'), instance: output('string', 'job/index or job/id') },
   async run(ctx, p) {
-    const bosh = new BoshCli(ctx.bosh, { binary: ctx.settings.boshBinary });
+    const bosh = new BoshCli(ctx.bosh, { binary: ctx.settings.boshBinary, redactor: ctx.runtime.redactor });
     const v = await bosh.version();
     ctx.evidence(`bosh CLI ${v.version} (v${v.major})`);
     const found = await bosh.findInstanceByIp(p.cellIp);

@@ -137,7 +137,7 @@ const moveDataAside = defineAction({
   params: { ...where, dataDir: required('string', "host folder of the container's /data") },
   outputs: { asideDir: output('string', 'where the old contents now are') },
   async evidence(ctx, p) {
-    const entries = await listDir(await ctx.cell(p.cellIp), p.dataDir);
+    const entries = await listDir(await ctx.cell(p.cellIp), p.dataDir, { redactor: ctx.runtime.redactor });
     return { dataDir: p.dataDir, entries: entries === null ? '(missing)' : entries.join(', ') || '(empty)' };
   },
   prepare(ctx, p) {
@@ -154,8 +154,8 @@ const moveDataAside = defineAction({
       });
     }
     const session = await ctx.cell(p.cellIp);
-    await moveContentsAside(session, p.dataDir, plan.asideDir, { root: ctx.settings.containerStoreRoot });
-    const left = await listDir(session, p.dataDir);
+    await moveContentsAside(session, p.dataDir, plan.asideDir, { root: ctx.settings.containerStoreRoot, redactor: ctx.runtime.redactor });
+    const left = await listDir(session, p.dataDir, { redactor: ctx.runtime.redactor });
     if (left && left.length)
       throw new StepFailed(`${p.dataDir} still holds ${left.join(', ')} after the move`, { hint: 'look on the cell, then resume' });
     ctx.note(`the new instance's local data is kept at ${plan.asideDir} on ${p.cellIp}`);
@@ -163,8 +163,8 @@ const moveDataAside = defineAction({
   },
   async probe(ctx, p, plan) {
     const session = await ctx.cell(p.cellIp);
-    const left = await listDir(session, p.dataDir);
-    const aside = await listDir(session, plan.asideDir);
+    const left = await listDir(session, p.dataDir, { redactor: ctx.runtime.redactor });
+    const aside = await listDir(session, plan.asideDir, { redactor: ctx.runtime.redactor });
     if ((left === null || left.length === 0) && aside !== null)
       return { done: true, outputs: { asideDir: plan.asideDir }, why: `${p.dataDir} is empty and ${plan.asideDir} exists` };
     return { done: false, why: `${p.dataDir} still holds ${left?.join(', ') ?? 'nothing'}; moving the rest is safe` };
@@ -310,7 +310,7 @@ async function oldSuperuser(ctx: StepContext, info: ContainerInfo, oldInstanceGu
   const logins: PgLogin[] = [];
   const bucket = clusterdataOf(ctx);
   if (bucket && oldInstanceGuid) {
-    const recorded = await recordedSuperuser(bucket, oldInstanceGuid);
+    const recorded = await recordedSuperuser(bucket, oldInstanceGuid, ctx.runtime.redactor);
     if (recorded) logins.push({ user: recorded.username, password: recorded.password });
     else ctx.note(`the clusterdata bucket holds no superuser credentials for ${oldInstanceGuid}`);
   }

@@ -36,6 +36,8 @@ const drill = defineAction({
         processes: ctx.platform.processes,
         engine: scratchEngine(ctx),
         requireComplete: false,
+        workdir: ctx.runtime.scratch,
+        now: () => ctx.now(),
         progress: (m) => {
           ctx.progress(m);
         },

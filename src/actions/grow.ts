@@ -59,7 +59,7 @@ async function currentNodes(ctx: StepContext, cellIp: string, container: string)
       hint: 'the restored container is gone; look at `docker ps -a` on the cell before going on',
     });
   }
-  const replicas = await replicasOf(docker, container, loginChain(info));
+  const replicas = await replicasOf(docker, container, loginChain(info, docker.redactor));
   return { nodes: 1 + replicas.filter((r) => r.state === 'streaming').length, replicas };
 }
 

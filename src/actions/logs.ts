@@ -39,6 +39,7 @@ const findDeleted = defineAction({
       org: p.org,
       space: p.space,
       spaceGuid: p.spaceGuid,
+      redactor: ctx.runtime.redactor,
     });
     noteSearchWarnings(ctx, result.searched);
     const candidates = result.candidates;
@@ -80,7 +81,7 @@ const findNew = defineAction({
   },
   async run(ctx, p) {
     for (let i = 1; ; i++) {
-      const facts = await findInstance({ sources: logSources(ctx), instanceGuid: p.instanceGuid });
+      const facts = await findInstance({ sources: logSources(ctx), instanceGuid: p.instanceGuid, redactor: ctx.runtime.redactor });
       const node = facts.nodes.find((n) => n.cell);
       if (node && node.cell && facts.archivePrefix) {
         noteSearchWarnings(ctx, facts.searched);

@@ -19,7 +19,12 @@ import type { CellSession } from '../core/seams.js';
 import { registratorHint, registratorRuns } from './support/registrator.js';
 
 function cellDocker(ctx: StepContext, session: CellSession): CellDocker {
-  return new CellDocker(session, { binary: ctx.settings.dockerBinary, host: ctx.settings.dockerHost, sudo: true });
+  return new CellDocker(session, {
+    binary: ctx.settings.dockerBinary,
+    host: ctx.settings.dockerHost,
+    sudo: true,
+    redactor: ctx.runtime.redactor,
+  });
 }
 
 async function check(ctx: StepContext, what: string, fn: () => Promise<string>, hint: string): Promise<void> {

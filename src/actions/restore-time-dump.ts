@@ -101,7 +101,7 @@ const removeScratch = defineAction({
   result: (o) => (o.removed ? `removed ${o.removed}` : 'no scratch copy'),
   async run(ctx) {
     // The run's copies of the user's database, not to be left in the temp folder.
-    const dir = scratchFolder(ctx.runId);
+    const dir = scratchFolder(ctx.runtime.scratch, ctx.runId);
     const there = await access(dir).then(
       () => true,
       () => false,

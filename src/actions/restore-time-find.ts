@@ -31,7 +31,7 @@ type Found = { -readonly [K in keyof typeof outputs]: (typeof outputs)[K]['type'
 
 /** A live instance: its container (from the logs) and the archive its environment names; the logs' archive when no container answers. */
 async function liveInstance(ctx: StepContext, guid: string, name: string, live: boolean): Promise<Found> {
-  const facts = await findInstance({ sources: logSources(ctx), instanceGuid: guid });
+  const facts = await findInstance({ sources: logSources(ctx), instanceGuid: guid, redactor: ctx.runtime.redactor });
   noteSearchWarnings(ctx, facts.searched);
   reportFindings(ctx, facts.evidence, 6);
   const base = { live, instanceGuid: guid, serviceName: name, deletedAt: '', cellIp: '', container: '' };
@@ -58,7 +58,13 @@ async function deletedInstance(
   ctx: StepContext,
   p: { instance: string; org?: string; space?: string; spaceGuid?: string },
 ): Promise<Found> {
-  const result = await findDeletedInstance({ sources: logSources(ctx), clusterdata: clusterdataOf(ctx), serviceName: p.instance, ...p });
+  const result = await findDeletedInstance({
+    sources: logSources(ctx),
+    clusterdata: clusterdataOf(ctx),
+    serviceName: p.instance,
+    ...p,
+    redactor: ctx.runtime.redactor,
+  });
   noteSearchWarnings(ctx, result.searched);
   if (result.candidates.length === 0) throw noCandidateError(p.instance, result.searched);
   const { chosen } = await chooseDeleted(ctx, result, p.instance, p.spaceGuid);

@@ -4,10 +4,10 @@
  * A load runs in one transaction; on a resume each database is probed first (does it exist, does
  * it hold tables) so a dump is never loaded twice over itself.
  */
+import type { Redactor } from '../core/redact.js';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/run/index.js';
 import { NeedsOperator, StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
 import { fileStdin } from '../core/stdin.js';
 import { utcStamp } from '../core/utc-stamp.js';
 import type { CellDocker } from '../adapters/docker.js';
@@ -58,9 +58,12 @@ async function loadOne(ctx: StepContext, docker: CellDocker, container: string, 
   ctx.progress(`loading ${d.file} (${formatBytes(d.bytes)}) into ${d.database}`);
   const r = await pgRestore(docker, container, chain[0]!, { database: d.database, role: owner, dump: fileStdin(d.file) });
   if (r.exitCode !== 0) {
-    throw new StepFailed(`pg_restore of ${d.file} into ${d.database} in ${container} failed (exit ${r.exitCode}): ${lastLines(r.stderr)}`, {
-      hint: 'it ran in one transaction, so nothing of it was kept: fix what the message says, then resume to load it again',
-    });
+    throw new StepFailed(
+      `pg_restore of ${d.file} into ${d.database} in ${container} failed (exit ${r.exitCode}): ${lastLines(r.stderr, docker.redactor)}`,
+      {
+        hint: 'it ran in one transaction, so nothing of it was kept: fix what the message says, then resume to load it again',
+      },
+    );
   }
   const after = await databaseHolds(docker, container, chain, d.database);
   const want = Object.keys(d.rowCounts).length;
@@ -73,8 +76,8 @@ async function loadOne(ctx: StepContext, docker: CellDocker, container: string, 
   ctx.evidence(`${d.database}: loaded ${formatBytes(d.bytes)} from ${d.file}, ${want} table(s)${owner ? `, owned by ${owner}` : ''}`);
 }
 
-function lastLines(text: string): string {
-  return secrets.redact(text.trim().split('\n').slice(-3).join(' '));
+function lastLines(text: string, redactor: Redactor): string {
+  return redactor.redact(text.trim().split('\n').slice(-3).join(' '));
 }
 
 const loadDumps = defineAction({
@@ -104,7 +107,7 @@ const loadDumps = defineAction({
       });
     }
     // The superuser the broker gave the container loads; the objects belong to the role apps bind with.
-    const chain = loginChain(info);
+    const chain = loginChain(info, docker.redactor);
     const owner = info.env.APPUSER_USERNAME || undefined;
     for (const d of dumps) await loadOne(ctx, docker, p.container, chain, d, owner);
     return { loaded: dumps.map((d) => d.database) };

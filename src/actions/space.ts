@@ -124,6 +124,7 @@ const findInstances = defineAction({
       clusterdata: clusterdataOf(ctx),
       spaceGuid: deletion.spaceGuid,
       guids,
+      redactor: ctx.runtime.redactor,
     });
     noteSearchWarnings(ctx, logs.searched);
     const held = named(holdings(events, deletion.deletedAt, logs.instances), givenNames(p.names), ctx);
@@ -219,7 +220,7 @@ async function dingoItem(
       recoverable: false,
       why: `the archive the logs name, ${archiveUrl}, is refused: ${refused} (--wal-bucket); Dingo archives it at ${dingoArchiveUrl(pinned!, h.instanceGuid)}`,
     };
-  const report = await inspectArchive(ctx.s3, archiveUrl);
+  const report = await inspectArchive(ctx.s3, archiveUrl, { redactor: ctx.runtime.redactor });
   const last = { lastSegment: report.lastSegment, lastSegmentAt: report.lastSegmentAt };
   ctx.evidence(`${h.name} (${h.instanceGuid}): ${report.objects} object(s) at ${archiveUrl}, restorable: ${report.restorable}`);
   if (report.objects === 0)

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { access, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   defineAction,
@@ -24,7 +23,7 @@ import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
 import { dumpDatabases, foreignTablesLine, isCheckFolder, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
-import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf, engineFor } from '../volumes/session.js';
+import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf } from '../volumes/session.js';
 import { DUMP, VOLUME_CANDIDATE } from './support/records.js';
 import { stopLeftoverServer } from './support/restore-copy.js';
 import type { StepContext } from '../engine/run/index.js';
@@ -39,13 +38,13 @@ function firstOf(v: readonly string[]): string {
   return v[0] ?? '';
 }
 
-function engineOf(p: ParamsOf<typeof source>) {
-  return firstOf(p.volumesRoot) ? undefined : engineFor(p.dockerHost);
+function engineOf(ctx: StepContext, p: ParamsOf<typeof source>) {
+  return firstOf(p.volumesRoot) ? undefined : ctx.platform.dockerEngine(p.dockerHost);
 }
 
-async function find(p: ParamsOf<typeof source>) {
+async function find(ctx: StepContext, p: ParamsOf<typeof source>) {
   const root = firstOf(p.volumesRoot);
-  return root ? findVolumes({ volumesRoot: resolve(root) }) : findVolumes({ engine: engineFor(p.dockerHost) });
+  return root ? findVolumes({ volumesRoot: resolve(root) }) : findVolumes({ engine: ctx.platform.dockerEngine(p.dockerHost) });
 }
 
 function summary(v: VolumeReport): RecordOf<typeof VOLUME_CANDIDATE> {
@@ -77,7 +76,7 @@ const findStep = defineAction({
     candidates: output('object[]', 'every PostgreSQL volume, best first, with its evidence', VOLUME_CANDIDATE),
   },
   async run(ctx, p) {
-    const r = await find(p);
+    const r = await find(ctx, p);
     ctx.evidence(`${r.volumes.length} volume(s) read in ${(r.durationMs / 1000).toFixed(1)} s from ${r.source}`);
     for (const c of r.candidates.slice(0, 10)) {
       const s = summary(c);
@@ -133,7 +132,7 @@ const choose = defineAction({
     });
   },
   async run(ctx, p) {
-    const v = chooseVolume(await find(p), p.volume);
+    const v = chooseVolume(await find(ctx, p), p.volume);
     if (v.usedBy.some((u) => u.state === 'running')) {
       throw new StepFailed(`volume ${v.name} is in use by a running container (${v.usedBy.map((u) => u.name).join(', ')})`, {
         hint: 'a copy of a volume a server is writing to is not consistent: stop that container first (docker stop NAME), then resume',
@@ -179,7 +178,7 @@ const copy = defineAction({
     }
   },
   async run(ctx, p, plan) {
-    const v = chooseVolume(await find(p), p.volume);
+    const v = chooseVolume(await find(ctx, p), p.volume);
     const scratch = plan.scratch;
     const dir = plan.dir;
     await mkdir(scratch, { recursive: true });
@@ -227,7 +226,7 @@ const inspect = defineAction({
       dataDir: copyDir,
       major: p.major,
       workDir: join(copyDir, '..'),
-      engine: engineOf(p),
+      engine: engineOf(ctx, p),
       progress: (m) => {
         ctx.progress(m);
       },
@@ -279,7 +278,7 @@ const dump = defineAction({
       dataDir: copyDir,
       major: p.major,
       workDir: join(copyDir, '..'),
-      engine: engineOf(p),
+      engine: engineOf(ctx, p),
       databases: wanted,
       outDir,
       progress: (m) => {
@@ -307,7 +306,7 @@ async function removeEarlierCheck(ctx: StepContext, folder: string | undefined):
     () => false,
   );
   if (!there) return `the earlier attempt left nothing in ${folder}`;
-  if (dirname(folder) !== tmpdir() || !basename(folder).startsWith(CHECK_PREFIX) || !(await isCheckFolder(folder))) {
+  if (dirname(folder) !== ctx.runtime.scratch || !basename(folder).startsWith(CHECK_PREFIX) || !(await isCheckFolder(folder))) {
     throw new StepFailed(`${folder}, journaled as the folder of the earlier attempt's scratch server, is not a folder this tool made`, {
       hint: `look at what ${folder} is, move it aside, then resume`,
     });
@@ -325,7 +324,7 @@ const verify = defineAction({
   params: { dumps: required('object[]', 'the dumps', DUMP) },
   outputs: { verified: output('string[]', 'dump files that restored with the same row counts') },
   // The scratch server's folder is journaled (the step's plan) before the server starts in it.
-  prepare: () => ({ folder: join(tmpdir(), CHECK_PREFIX + randomBytes(8).toString('hex')) }),
+  prepare: (ctx) => ({ folder: join(ctx.runtime.scratch, CHECK_PREFIX + randomBytes(8).toString('hex')) }),
   async probe(ctx, _p, plan: { folder?: string }) {
     // A kill skips the check's own stop: its server, still running on the user's data, is stopped first.
     const why = await removeEarlierCheck(ctx, plan.folder);

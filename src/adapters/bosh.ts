@@ -4,7 +4,6 @@
  * both generations' output; every command here is a read.
  */
 import { StepFailed, messageOf } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
 import { pasteCommand } from '../core/shell-quote.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 import { CliProgram, type CliOptions } from './cli-program.js';
@@ -49,7 +48,7 @@ export class BoshCli extends CliProgram {
   private cachedVersion?: Promise<{ version: string; major: 1 | 2 }>;
 
   constructor(runner: CommandRunner, opts: BoshCliOptions = {}) {
-    super(runner, opts.binary ?? 'bosh', opts.env);
+    super(runner, opts.binary ?? 'bosh', opts.env, {}, opts.redactor);
     if (opts.readTimeoutMs !== undefined) this.readTimeoutMs = opts.readTimeoutMs;
   }
 
@@ -126,7 +125,7 @@ export class BoshCli extends CliProgram {
     }
     if (unreadable.length) {
       throw new StepFailed(
-        secrets.redact(`No readable deployment has a VM with IP ${ip}, and some could not be listed:\n${unreadable.join('\n')}`),
+        this.redactor.redact(`No readable deployment has a VM with IP ${ip}, and some could not be listed:\n${unreadable.join('\n')}`),
         {
           hint: 'Fix access to those deployments (or check the IP), then run the step again.',
         },

@@ -6,7 +6,7 @@
 import { quote } from '../core/command-line.js';
 import { posix } from 'node:path';
 import { StepFailed, UsageError } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import { Redactor } from '../core/redact.js';
 import { assertSudoWorked } from './shell.js';
 import type { CommandResult, CommandRunner, CommandSpec } from '../core/seams.js';
 
@@ -17,6 +17,8 @@ export interface CellFilesOptions {
   sudo?: boolean;
   /** The only tree contents may be moved out of (default VOLUMES_ROOT). */
   root?: string;
+  /** The run's redactor, for the failures (a new one when not given). */
+  redactor?: Redactor;
 }
 
 function listDirSpec(dir: string, opts: CellFilesOptions = {}): CommandSpec {
@@ -28,9 +30,9 @@ export async function listDir(runner: CommandRunner, dir: string, opts: CellFile
   const spec = listDirSpec(dir, opts);
   const result = await runner.run(spec);
   if (result.exitCode !== 0) {
-    assertSudoWorked(spec, result, runner.where);
+    assertSudoWorked(spec, result, runner.where, opts.redactor ?? new Redactor());
     if (/No such file or directory/.test(result.stderr)) return null;
-    throw failure(spec, result, runner.where, `listing ${dir}`);
+    throw failure(spec, result, runner.where, `listing ${dir}`, opts);
   }
   return result.stdout
     .split('\0')
@@ -41,10 +43,10 @@ export async function listDir(runner: CommandRunner, dir: string, opts: CellFile
 export async function pathExists(runner: CommandRunner, path: string, opts: CellFilesOptions = {}): Promise<boolean> {
   const spec: CommandSpec = { argv: ['test', '-e', path], writes: false, sudo: opts.sudo ?? true };
   const result = await runner.run(spec);
-  assertSudoWorked(spec, result, runner.where);
+  assertSudoWorked(spec, result, runner.where, opts.redactor ?? new Redactor());
   if (result.exitCode === 0) return true;
   if (result.exitCode === 1) return false;
-  throw failure(spec, result, runner.where, `checking ${path}`);
+  throw failure(spec, result, runner.where, `checking ${path}`, opts);
 }
 
 /** Refuses anything but `<root>/<container>/data` (normalized, no `..`). */
@@ -94,15 +96,15 @@ export async function moveContentsAside(
   for (const spec of moveSpecs(dir, target, opts)) {
     const result = await runner.run(spec);
     if (result.exitCode !== 0) {
-      assertSudoWorked(spec, result, runner.where);
-      throw failure(spec, result, runner.where, `moving the contents of ${dir} to ${target}`);
+      assertSudoWorked(spec, result, runner.where, opts.redactor ?? new Redactor());
+      throw failure(spec, result, runner.where, `moving the contents of ${dir} to ${target}`, opts);
     }
   }
   return { moved: entries };
 }
 
-function failure(spec: CommandSpec, result: CommandResult, where: string, what: string): StepFailed {
-  const stderr = secrets.redact(result.stderr.trim()) || `exit code ${result.exitCode}`;
+function failure(spec: CommandSpec, result: CommandResult, where: string, what: string, opts: CellFilesOptions): StepFailed {
+  const stderr = (opts.redactor ?? new Redactor()).redact(result.stderr.trim()) || `exit code ${result.exitCode}`;
   return new StepFailed(`${what} on ${where} failed: ${stderr}`, {
     hint: `run \`${quote(spec.sudo ? ['sudo', ...spec.argv] : spec.argv)}\` on the cell to see the problem`,
   });

@@ -1,7 +1,7 @@
 /** What the cf and bosh adapters share: one program run through a CommandRunner, and its failures worded alike. */
 import { formatDuration } from '../core/duration.js';
 import { StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import { Redactor } from '../core/redact.js';
 import { pasteCommand } from '../core/shell-quote.js';
 import type { CommandResult, CommandRunner } from '../core/seams.js';
 
@@ -12,6 +12,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** How long a command that only reads may run (default READ_TIMEOUT_MS). */
   readTimeoutMs?: number;
+  /** The run's redactor: `env`'s secrets are registered with it, the failures redacted (a new one when not given). */
+  redactor?: Redactor;
 }
 
 /**
@@ -33,8 +35,9 @@ export class CliProgram {
     protected readonly binary: string,
     env: Record<string, string> | undefined,
     defaults: Record<string, string> = {},
+    protected readonly redactor: Redactor = new Redactor(),
   ) {
-    if (env) secrets.registerEnv(env);
+    if (env) redactor.registerEnv(env);
     this.env = { ...defaults, ...env };
   }
 
@@ -50,8 +53,8 @@ export class CliProgram {
   /** "DOING failed: `ARGV` exited N on WHERE: WHY", with the hint; secrets redacted from both. */
   protected failure(args: string[], result: CommandResult, doing: string, why: string, hint: string): StepFailed {
     const argv = pasteCommand([this.binary, ...args]);
-    return new StepFailed(secrets.redact(`${doing} failed: \`${argv}\` exited ${result.exitCode} on ${this.runner.where}: ${why}`), {
-      hint: secrets.redact(hint),
+    return new StepFailed(this.redactor.redact(`${doing} failed: \`${argv}\` exited ${result.exitCode} on ${this.runner.where}: ${why}`), {
+      hint: this.redactor.redact(hint),
     });
   }
 }

@@ -1,6 +1,6 @@
 /** `docker inspect` output (API v1.23, Docker 1.11) → what the recovery needs of a container. */
 import { StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import type { Redactor } from '../core/redact.js';
 
 interface ContainerState {
   running: boolean;
@@ -54,8 +54,8 @@ export function envRecord(list: string[]): Record<string, string> {
   return env;
 }
 
-/** Parses the JSON array (registering secret env values at once); null when it is empty. */
-export function parseInspect(stdout: string, name: string, where: string): ContainerInfo | null {
+/** Parses the JSON array (registering secret env values with `redactor` at once); null when it is empty. */
+export function parseInspect(stdout: string, name: string, where: string, redactor: Redactor): ContainerInfo | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout);
@@ -68,7 +68,7 @@ export function parseInspect(stdout: string, name: string, where: string): Conta
   const raw = parsed[0] as RawInspect;
   const envList = raw.Config?.Env ?? [];
   // The environment holds the instance's AWS keys and database passwords.
-  secrets.registerEnv(envList);
+  redactor.registerEnv(envList);
   const mounts = (raw.Mounts ?? []).map((m) => ({
     ...(m.Name ? { name: m.Name } : {}),
     source: m.Source ?? '',

@@ -5,7 +5,7 @@
  * returns the API v1.23 JSON array.
  */
 import { StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import { Redactor } from '../core/redact.js';
 import { assertSudoWorked } from './shell.js';
 import type { CommandResult, CommandRunner, CommandSpec, StdinData } from '../core/seams.js';
 import { parseInspect, type ContainerInfo } from './docker-inspect.js';
@@ -22,12 +22,15 @@ export interface CellDockerOptions {
   sudo?: boolean;
   /** DOCKER_API_VERSION for a client newer than the daemon. */
   apiVersion?: string;
+  /** The run's redactor: the containers' secret environment is registered with it (a new one when not given). */
+  redactor?: Redactor;
 }
 
 export class CellDocker {
   readonly binary: string;
   readonly host: string;
   readonly sudo: boolean;
+  readonly redactor: Redactor;
   private readonly apiVersion?: string;
 
   constructor(
@@ -38,6 +41,7 @@ export class CellDocker {
     this.host = opts.host ?? DOCKER_HOST;
     this.sudo = opts.sudo ?? true;
     this.apiVersion = opts.apiVersion;
+    this.redactor = opts.redactor ?? new Redactor();
   }
 
   /** The spec of `docker <args>` exactly as it runs (also what a dry run prints). */
@@ -58,7 +62,7 @@ export class CellDocker {
       if (/No such (image or )?(container|object)/i.test(result.stderr)) return null;
       throw this.failure(spec, result, `inspect ${name}`);
     }
-    return parseInspect(result.stdout, name, this.runner.where);
+    return parseInspect(result.stdout, name, this.runner.where, this.redactor);
   }
 
   async stop(name: string, opts: { timeoutSeconds?: number } = {}): Promise<void> {
@@ -92,7 +96,7 @@ export class CellDocker {
     });
     const result = await this.runner.run(spec);
     if (result.exitCode !== 0 && isDaemonError(result)) throw this.failure(spec, result, `exec in ${name}`);
-    assertSudoWorked(spec, result, this.runner.where);
+    assertSudoWorked(spec, result, this.runner.where, this.redactor);
     return result;
   }
 
@@ -112,8 +116,8 @@ export class CellDocker {
 
   /** What went wrong, in the daemon's words, and what to do about it. */
   failure(spec: CommandSpec, result: CommandResult, what: string): StepFailed {
-    assertSudoWorked(spec, result, this.runner.where);
-    const stderr = secrets.redact(result.stderr.trim() || result.stdout.trim());
+    assertSudoWorked(spec, result, this.runner.where, this.redactor);
+    const stderr = this.redactor.redact(result.stderr.trim() || result.stdout.trim());
     const daemon = /Error response from daemon: (.*)/.exec(stderr)?.[1] ?? /^Error: (.*)/m.exec(stderr)?.[1];
     const detail = daemon ?? (stderr.split('\n').slice(-3).join(' ') || `exit code ${result.exitCode}`);
     return new StepFailed(`docker ${what} on ${this.runner.where} failed: ${detail}`, { hint: hintFor(stderr, result, this.binary) });

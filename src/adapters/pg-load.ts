@@ -5,7 +5,6 @@
  * interrupted midway can be told from one that finished, and is never appended to.
  */
 import { StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
 import { prependStdin } from '../core/stdin.js';
 import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
@@ -28,9 +27,12 @@ export type DatabaseHolds = { exists: false } | { exists: true; tables: number }
 async function ask(docker: CellDocker, name: string, chain: PgLogin[], database: string, sql: string, writes = false): Promise<string> {
   const { result } = await psqlWithChain(docker, name, chain, ['-d', database, '-tAc', sql], '', writes);
   if (result.exitCode !== 0) {
-    throw new StepFailed(`psql in ${name} (database ${database}) exited ${result.exitCode}: ${secrets.redact(result.stderr.trim())}`, {
-      hint: `run \`${sql.slice(0, 120)}\` in the container by hand to see what PostgreSQL says`,
-    });
+    throw new StepFailed(
+      `psql in ${name} (database ${database}) exited ${result.exitCode}: ${docker.redactor.redact(result.stderr.trim())}`,
+      {
+        hint: `run \`${sql.slice(0, 120)}\` in the container by hand to see what PostgreSQL says`,
+      },
+    );
   }
   return result.stdout.trim();
 }
@@ -67,7 +69,7 @@ export async function pgRestore(
   login: PgLogin,
   opts: { database: string; role?: string; dump: StdinData },
 ): Promise<CommandResult> {
-  secrets.register(login.password);
+  docker.redactor.register(login.password);
   const args = [
     '--exit-on-error',
     '--single-transaction',

@@ -11,7 +11,6 @@
  */
 import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
 import type { CellDocker } from './docker.js';
 import { psqlWithChain, type PgLogin } from './postgres.js';
 
@@ -46,7 +45,7 @@ export async function replicasOf(docker: CellDocker, container: string, logins: 
   const { result } = await psqlWithChain(docker, container, logins, ['-tAc', REPLICATION_QUERY], '', false);
   if (result.exitCode !== 0) {
     throw new StepFailed(
-      `reading pg_stat_replication in ${container} failed (psql exit ${result.exitCode}): ${secrets.redact(result.stderr.trim())}`,
+      `reading pg_stat_replication in ${container} failed (psql exit ${result.exitCode}): ${docker.redactor.redact(result.stderr.trim())}`,
       {
         hint: `run \`${REPLICATION_QUERY}\` on the leader by hand to see what PostgreSQL says, then resume`,
       },
@@ -66,7 +65,7 @@ export async function systemIdentifier(docker: CellDocker, container: string, pg
   const sysid = result.exitCode === 0 ? parseControlDataSysid(result.stdout) : null;
   if (sysid === null) {
     throw new StepFailed(
-      `pg_controldata ${pgdata} in ${container} did not give a system identifier (exit ${result.exitCode}): ${secrets.redact(result.stderr.trim() || result.stdout.trim().split('\n')[0] || '(no output)')}`,
+      `pg_controldata ${pgdata} in ${container} did not give a system identifier (exit ${result.exitCode}): ${docker.redactor.redact(result.stderr.trim() || result.stdout.trim().split('\n')[0] || '(no output)')}`,
       {
         hint: `check the container's data directory (${quote(['docker', 'exec', '-u', 'postgres', container, 'pg_controldata', pgdata])}), then resume`,
       },

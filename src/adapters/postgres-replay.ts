@@ -4,7 +4,7 @@
  * rename); from 9.6 `pg_control_checkpoint()` also tells the timeline. Asked only to show
  * progress: whatever goes wrong is said, never thrown.
  */
-import { secrets } from '../core/redact.js';
+import type { Redactor } from '../core/redact.js';
 import type { CommandResult } from '../core/seams.js';
 
 export const VERSION_QUERY = 'show server_version_num';
@@ -41,30 +41,30 @@ export function parseReplayRow(stdout: string, versionNum: number): ReplayAnswer
 export type PsqlQuery = (sql: string) => Promise<CommandResult>;
 
 /** Asks one query; its output, or what went wrong in words. */
-async function ask(query: PsqlQuery, sql: string): Promise<{ out: string } | { detail: string }> {
+async function ask(query: PsqlQuery, sql: string, redactor: Redactor): Promise<{ out: string } | { detail: string }> {
   try {
     const result = await query(sql);
     if (result.exitCode === 0) return { out: result.stdout };
-    const said = secrets.redact(result.stderr.trim().split('\n')[0] ?? '');
+    const said = redactor.redact(result.stderr.trim().split('\n')[0] ?? '');
     return { detail: `\`${sql}\`: psql exit ${result.exitCode}${said ? `: ${said}` : ''}` };
   } catch (err) {
-    return { detail: secrets.redact(err instanceof Error ? err.message : String(err)) };
+    return { detail: redactor.redact(err instanceof Error ? err.message : String(err)) };
   }
 }
 
 /** A function asking a server for its replay position; it learns the server version on its first call and keeps it. */
-export function replayProbe(): (query: PsqlQuery) => Promise<ReplayAnswer> {
+export function replayProbe(redactor: Redactor): (query: PsqlQuery) => Promise<ReplayAnswer> {
   let versionNum: number | undefined;
   return async (query) => {
     if (versionNum === undefined) {
-      const version = await ask(query, VERSION_QUERY);
+      const version = await ask(query, VERSION_QUERY, redactor);
       if ('detail' in version) return { kind: 'unknown', detail: version.detail };
       const num = Number(version.out.trim());
       if (!Number.isInteger(num) || num < 80_000)
         return { kind: 'unknown', detail: `server_version_num is ${JSON.stringify(version.out.trim())}` };
       versionNum = num;
     }
-    const row = await ask(query, replayQuery(versionNum));
+    const row = await ask(query, replayQuery(versionNum), redactor);
     return 'detail' in row ? { kind: 'unknown', detail: row.detail } : parseReplayRow(row.out, versionNum);
   };
 }

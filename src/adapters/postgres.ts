@@ -9,7 +9,7 @@
  */
 import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import type { Redactor } from '../core/redact.js';
 import type { CellDocker, ContainerInfo } from './docker.js';
 import type { CommandResult } from '../core/seams.js';
 import { replayProbe, type ReplayAnswer } from './postgres-replay.js';
@@ -40,8 +40,8 @@ export interface PgLogin {
 const LOCAL_POSTGRES: PgLogin = { user: 'postgres', socket: true };
 
 /** Logins to try, in order: the new instance's superuser, any known old ones, then the local socket. */
-export function loginChain(info: ContainerInfo, known: PgLogin[] = []): PgLogin[] {
-  return [superuserLogin(info), ...known, LOCAL_POSTGRES];
+export function loginChain(info: ContainerInfo, redactor: Redactor, known: PgLogin[] = []): PgLogin[] {
+  return [superuserLogin(info, redactor), ...known, LOCAL_POSTGRES];
 }
 
 /** How a login is shown in evidence and messages (never its password). */
@@ -50,10 +50,10 @@ export function describeLogin(login: PgLogin): string {
 }
 
 /** The superuser the broker gave the container (SUPERUSER_USERNAME/PASSWORD), else `postgres`. */
-function superuserLogin(info: ContainerInfo): PgLogin {
+function superuserLogin(info: ContainerInfo, redactor: Redactor): PgLogin {
   const user = info.env.SUPERUSER_USERNAME || 'postgres';
   const password = info.env.SUPERUSER_PASSWORD;
-  secrets.register(password);
+  redactor.register(password);
   return password ? { user, password } : { user };
 }
 
@@ -74,7 +74,7 @@ export async function pgIsReady(docker: CellDocker, name: string): Promise<Readi
   const meaning = MEANINGS[result.exitCode];
   if (!meaning) {
     throw new StepFailed(
-      `pg_isready in ${name} exited ${result.exitCode}: ${secrets.redact(result.stderr.trim() || result.stdout.trim())}`,
+      `pg_isready in ${name} exited ${result.exitCode}: ${docker.redactor.redact(result.stderr.trim() || result.stdout.trim())}`,
       {
         hint: 'exit 126/127 means the container has no pg_isready: is it a patroni PostgreSQL container?',
       },
@@ -104,14 +104,14 @@ export async function psqlWithChain(
 ): Promise<{ result: CommandResult; login: PgLogin }> {
   const refused: string[] = [];
   for (const login of [...chain]) {
-    secrets.register(login.password);
+    docker.redactor.register(login.password);
     const result = login.socket
       ? await docker.exec(name, ['psql', '-X', '-w', '-d', 'postgres', ...args], { user: login.user, stdin: input, writes })
       : await docker.exec(name, ['sh', '-c', PSQL_VIA_STDIN, 'sh', login.user, ...args], {
           stdin: `${login.password ?? ''}\n${input}`,
           writes,
         });
-    const stderr = secrets.redact(result.stderr.trim());
+    const stderr = docker.redactor.redact(result.stderr.trim());
     if (result.exitCode !== 0 && AUTH_FAILED.test(stderr)) {
       refused.push(`${describeLogin(login)}: ${stderr}`);
       continue;
@@ -129,7 +129,7 @@ async function askRecovery(docker: CellDocker, name: string, chain: PgLogin[]): 
   const { result } = await psqlWithChain(docker, name, chain, ['-tAc', RECOVERY_QUERY], '', false);
   const out = result.stdout.trim();
   if (result.exitCode === 0 && (out === 't' || out === 'f')) return { kind: 'value', inRecovery: out === 't' };
-  const stderr = secrets.redact(result.stderr.trim());
+  const stderr = docker.redactor.redact(result.stderr.trim());
   if (result.exitCode === 2) return { kind: 'unreachable', detail: stderr };
   throw new StepFailed(
     `psql in ${name} exited ${result.exitCode}${stderr ? `: ${stderr}` : ''}${out ? ` (printed ${JSON.stringify(out.slice(0, 80))})` : ''}`,
@@ -154,7 +154,7 @@ async function loginsFor(docker: CellDocker, name: string, known: PgLogin[] = []
   const info = await docker.inspect(name);
   if (!info)
     throw new StepFailed(`container ${name} does not exist on ${docker.runner.where}`, { hint: 'list the containers with `docker ps -a`' });
-  return loginChain(info, known);
+  return loginChain(info, docker.redactor, known);
 }
 
 type PromotionStage = 'not-running' | 'not-ready' | 'in-recovery' | 'promoted';
@@ -194,7 +194,7 @@ export async function waitUntilPromoted(
   // With an injected sleep that does not move the clock, count the sleeping itself.
   const elapsed = (): number => Math.max(now() - started, slept);
   let chain: PgLogin[] | undefined;
-  const replayOf = replayProbe();
+  const replayOf = replayProbe(docker.redactor);
   let notRunning = 0;
   let last: PromotionPoll | undefined;
   for (let attempt = 1; ; attempt++) {
@@ -206,7 +206,7 @@ export async function waitUntilPromoted(
           hint: 'list the containers with `docker ps -a`',
         });
       if (!info.state.running) return at('not-running', `${info.state.status} (exit code ${info.state.exitCode})`);
-      const logins = (chain ??= loginChain(info, opts.knownLogins));
+      const logins = (chain ??= loginChain(info, docker.redactor, opts.knownLogins));
       const ready = await pgIsReady(docker, name);
       if (ready.exitCode !== 0) return at('not-ready', ready.output || ready.meaning);
       const answer = await askRecovery(docker, name, logins);
@@ -240,7 +240,7 @@ export async function waitUntilPromoted(
 async function stoppedError(docker: CellDocker, name: string, detail: string): Promise<StepFailed> {
   let tail = '';
   try {
-    tail = secrets.redact((await docker.logs(name, { tail: 5 })).trim());
+    tail = docker.redactor.redact((await docker.logs(name, { tail: 5 })).trim());
   } catch {
     // The log is a courtesy in this message; the stop itself is the news.
   }
@@ -273,7 +273,7 @@ export async function reconcilePasswords(
   opts: { knownLogins?: PgLogin[] } = {},
 ): Promise<PgLogin | null> {
   if (roles.length === 0) return null;
-  for (const r of roles) secrets.register(r.password);
+  for (const r of roles) docker.redactor.register(r.password);
   const chain = await loginsFor(docker, name, opts.knownLogins);
   const sql = [
     'BEGIN;',
@@ -283,7 +283,7 @@ export async function reconcilePasswords(
   ].join('\n');
   const { result, login } = await psqlWithChain(docker, name, chain, ['-q', '-v', 'ON_ERROR_STOP=1'], sql, true);
   if (result.exitCode !== 0) {
-    const stderr = secrets.redact(result.stderr.trim());
+    const stderr = docker.redactor.redact(result.stderr.trim());
     throw new StepFailed(
       `setting the passwords of ${roles.map((r) => r.role).join(', ')} in ${name} failed (psql exit ${result.exitCode}): ${stderr}`,
       {

@@ -7,7 +7,7 @@
 import { quote } from '../core/command-line.js';
 import { shellQuoteAll } from '../core/shell-quote.js';
 import { StepFailed } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import type { Redactor } from '../core/redact.js';
 import type { CommandResult, CommandSpec, StdinData } from '../core/seams.js';
 import { prependStdin } from '../core/stdin.js';
 
@@ -45,16 +45,16 @@ export function remoteCommand(spec: CommandSpec): RemoteCommand {
  * The command as an operator would read it in a message (redacted), whole: messages are journaled, and
  * the journal keeps what happened; only the screen may shorten a line.
  */
-export function describe(spec: CommandSpec): string {
-  return secrets.redact(quote(spec.argv));
+export function describe(spec: CommandSpec, redactor: Redactor): string {
+  return redactor.redact(quote(spec.argv));
 }
 
 const SUDO_PASSWORD_REQUIRED = /sudo: (a password is required|a terminal is required)/;
 
 /** `sudo -n` refuses rather than prompting: say what the account needs. */
-export function assertSudoWorked(spec: CommandSpec, result: CommandResult, where: string): void {
+export function assertSudoWorked(spec: CommandSpec, result: CommandResult, where: string, redactor: Redactor): void {
   if (!spec.sudo || result.exitCode === 0 || !SUDO_PASSWORD_REQUIRED.test(result.stderr)) return;
-  throw new StepFailed(`sudo on ${where} needs a password, so \`${describe(spec)}\` could not run`, {
+  throw new StepFailed(`sudo on ${where} needs a password, so \`${describe(spec, redactor)}\` could not run`, {
     hint: 'connect as a user with passwordless sudo (NOPASSWD), e.g. the user `bosh ssh` creates (group bosh_sudoers) or vcap on a BOSH cell',
   });
 }

@@ -5,6 +5,7 @@
  */
 import { DingoError, StepFailed, UsageError } from '../core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
+import { systemClock } from '../core/runtime.js';
 import { assertSeparate } from './copy.js';
 import { archiveLocation, overlaps, parseS3Location, quarantineLocation, urlOf, utcStamp, type S3Location } from './location.js';
 
@@ -118,7 +119,7 @@ export async function preflightSwap(
   opts: { stamp?: string; now?: () => Date } = {},
 ): Promise<SwapPreflight> {
   const { source, target } = checkSwap(from, to);
-  const stamp = opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
+  const stamp = opts.stamp ?? utcStamp(opts.now?.() ?? systemClock.now());
   const { quarantine } = checkSwap(source, target, quarantineLocation(target, stamp));
   const facts = [`source ${urlOf(source)}, target ${urlOf(target)} and quarantine ${urlOf(quarantine!)} do not overlap`];
   const sourceObjects = await listOrFail(store, source, 'source');

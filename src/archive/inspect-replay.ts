@@ -3,7 +3,6 @@
  * and how far WAL replay carries it from there, across timeline switches and gaps.
  */
 import type { ObjectInfo } from '../core/seams.js';
-import { secrets } from '../core/redact.js';
 import { backupLabelName } from '../wale/keys.js';
 import type { HistoryEntry } from '../wale/history.js';
 import type { BackupWindow, BaseBackupInfo, LostWal, WalGap } from '../wale/report.js';
@@ -252,7 +251,8 @@ async function replayTimelines(
   try {
     return { target, history: await readHistory(histories.get(target)!.key), historyError: '' };
   } catch (err) {
-    return { target, history: null, historyError: secrets.redact(err instanceof Error ? err.message : String(err)) };
+    // A read's error comes redacted from the reader (inspect.ts); a parse error quotes the archive, never a secret.
+    return { target, history: null, historyError: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -4,7 +4,7 @@
  * through `read`); `inspectArchive` lists an ObjectStore and calls it.
  */
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
-import { secrets } from '../core/redact.js';
+import { Redactor } from '../core/redact.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { parseHistory, type HistoryEntry } from '../wale/history.js';
 import { describeBackup } from '../wale/backups.js';
@@ -43,11 +43,14 @@ export interface InspectInput {
   concurrency?: number;
   /** Also walk the WAL from every base backup (`windows`), not only from LATEST. */
   window?: boolean;
+  /** The run's redactor, for the read errors reported (a new one when not given). */
+  redactor?: Redactor;
 }
 
 export interface InspectOptions extends ListOptions {
   siblings?: string[];
   window?: boolean;
+  redactor?: Redactor;
 }
 
 export async function inspectArchive(store: ObjectStore, url: string, opts: InspectOptions = {}): Promise<ArchiveReport> {
@@ -61,6 +64,7 @@ export async function inspectArchive(store: ObjectStore, url: string, opts: Insp
     siblings: opts.siblings,
     concurrency: opts.concurrency,
     window: opts.window,
+    redactor: opts.redactor,
   });
 }
 
@@ -69,6 +73,7 @@ type ReadText = (key: string) => Promise<{ body: Buffer } | { error: string }>;
 
 function textReader(input: InspectInput): ReadText {
   const gate = new Gate(Math.max(1, input.concurrency ?? 8));
+  const redactor = input.redactor ?? new Redactor();
   return async (key) => {
     try {
       const raw = await gate.run(() => input.read(key));
@@ -78,7 +83,7 @@ function textReader(input: InspectInput): ReadText {
         };
       return { body: isLzop(raw) ? lzopDecompress(raw, `s3://${input.bucket}/${key}`) : raw };
     } catch (err) {
-      return { error: secrets.redact(err instanceof Error ? err.message : String(err)) };
+      return { error: redactor.redact(err instanceof Error ? err.message : String(err)) };
     }
   };
 }
@@ -96,7 +101,7 @@ async function describeBackups(bucket: string, keys: SortedKeys, readText: ReadT
           try {
             sentinels.set(d.name, parseSentinel(r.body, `s3://${bucket}/${d.sentinel!.key}`));
           } catch (err) {
-            sentinels.set(d.name, `its sentinel is unusable: ${secrets.redact((err as Error).message)}`);
+            sentinels.set(d.name, `its sentinel is unusable: ${(err as Error).message}`);
           }
         }
       }),

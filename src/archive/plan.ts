@@ -1,6 +1,7 @@
 /** The plan of a swap, fixed and checked before its first write. */
 import { StepFailed } from '../core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
+import { systemClock } from '../core/runtime.js';
 import { swapLocations } from './check.js';
 import { listSourceAndTarget, listSourceArchive } from './copy.js';
 import { sample } from './listing.js';
@@ -54,7 +55,7 @@ export async function prepareSwap(
   to: S3Location | string,
   opts: SwapOptions = {},
 ): Promise<{ plan: SwapPlan; source: Map<string, ObjectInfo> }> {
-  const stamp = opts.plan?.stamp ?? opts.stamp ?? utcStamp((opts.now ?? (() => new Date()))());
+  const stamp = opts.plan?.stamp ?? opts.stamp ?? utcStamp(opts.now?.() ?? systemClock.now());
   const { source: src, target: tgt } = swapLocations(from, to, stamp);
   if (opts.plan) return { plan: opts.plan, source: opts.source ?? (await listSourceArchive(store, src)) };
   const { source, target } = await listSourceAndTarget(store, src, tgt, opts.source);

@@ -1,5 +1,6 @@
 /** `dingo-recover abandon <run-id>`: end a run on the record without finishing it. */
 import type { Argv } from 'yargs';
+import { secrets } from '../core/redact.js';
 import { processRuntime } from '../core/runtime.js';
 import { setExitCode } from './exit-code.js';
 import type { GlobalArgs } from './global-options.js';
@@ -26,7 +27,7 @@ export const abandonCommand = {
         reason: argv.reason,
         stealLock: argv['steal-lock'],
         out: process.stdout,
-        runtime: processRuntime(),
+        runtime: processRuntime(secrets.copy()),
       }),
     );
   },

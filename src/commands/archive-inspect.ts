@@ -7,6 +7,7 @@
  * range); 1 the archive could not be read; 2 bad usage.
  */
 import type { Argv } from 'yargs';
+import { secrets } from '../core/redact.js';
 import type { ArchiveReport } from '../wale/report.js';
 import type { BackupReach } from '../drill/archive-window.js';
 import { EXAMPLE_ARCHIVES } from './archive-examples.js';
@@ -60,7 +61,7 @@ export const inspectCommand = {
       if (argv.json) writeJson(withReach);
       else writeOut(`${renderReport(report)}${renderWindows(withReach.reach)}`);
     } else {
-      report = await inspectArchive(store, argv.url);
+      report = await inspectArchive(store, argv.url, { redactor: secrets });
       if (argv.json) writeJson(report);
       else writeOut(renderReport(report));
     }

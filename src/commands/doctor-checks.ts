@@ -21,6 +21,7 @@ import { s3Reach } from '../systems/s3/index.js';
 import { reachGateway } from '../systems/ssh/index.js';
 import { withDeadline, type Check } from './doctor-check.js';
 import { parseGateway } from './live-platform.js';
+import { secrets } from '../core/redact.js';
 
 /** What the checks look at: the platform the run would use, its settings, and who answers. */
 export interface DoctorSubject {
@@ -256,6 +257,7 @@ function logs(s: DoctorSubject): Check {
           username: s.env.ES_USERNAME,
           password: s.env.ES_PASSWORD,
           timeoutSeconds: Math.min(esTimeoutSeconds(s.env.ES_TIMEOUT) ?? CONNECT_MS / 1000, CONNECT_MS / 1000),
+          redactor: secrets,
         });
         try {
           const answer = await withDeadline(`GET / of ${esUrl}`, CONNECT_MS, say, () => es.request('GET', ''));

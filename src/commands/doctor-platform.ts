@@ -3,6 +3,7 @@
  * connection flags reach, or a rehearsal scenario's simulated one (opened in a scratch folder that
  * is removed after). The platform is closed whatever the checks find.
  */
+import { secrets } from '../core/redact.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +28,11 @@ export async function checkPlatform(target: DoctorTarget, say: (line: string) =>
     scratch = mkdtempSync(join(tmpdir(), 'dingo-doctor-'));
     const { World } = await import('../rehearsal/world.js');
     const { openLogSource } = await import('../systems/log-source.js');
-    platform = World.open(scratch, target.scenario).platform(target.scenario, openLogSource);
+    const { localMachine } = await import('./live-platform.js');
+    platform = World.open(scratch, target.scenario).platform(target.scenario, openLogSource, localMachine);
   } else {
     const { livePlatform } = await import('./live-platform.js');
-    platform = livePlatform(target.live ?? {});
+    platform = livePlatform(target.live ?? {}, secrets);
   }
   try {
     const mode = target.scenario ? 'rehearsal' : 'live';

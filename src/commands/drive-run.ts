@@ -1,5 +1,6 @@
 /** Starting or resuming a run from the command line: the engine, the platforms, every action. */
 import { printableJson } from '../core/display.js';
+import { secrets } from '../core/redact.js';
 import { processRuntime } from '../core/runtime.js';
 import type { DriveOptions } from '../engine/run/index.js';
 import type { Scenario } from '../rehearsal/scenario.js';
@@ -39,7 +40,7 @@ export async function driveRun(
     notifier,
     actions: await actionRegistry(),
     tool: `dingo-recover ${packageVersion()}`,
-    runtime: processRuntime(),
+    runtime: processRuntime(secrets.copy()),
   });
   setExitCode(r.exitCode);
   if (argv.json) {

@@ -66,7 +66,7 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
       hint: 'give either --es-api-key (or ES_API_KEY) or --es-username/--es-password (or ES_USERNAME/ES_PASSWORD), not both',
     });
   // Credentials written into the URL are registered as secrets and used, never shown.
-  const es = esUrl ? stripUrlCredentials('--es-url', esUrl) : undefined;
+  const es = esUrl ? stripUrlCredentials('--es-url', esUrl, secrets) : undefined;
   const fromUrl = es?.credentials;
   return {
     paths: paths.length ? paths : undefined,
@@ -79,6 +79,7 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
           password: password ?? fromUrl?.password ?? undefined,
           caFile: a['es-ca-file'] ?? env.ES_CA_FILE,
           timeoutSeconds: esTimeoutSeconds(a['es-timeout'] ?? env.ES_TIMEOUT),
+          redactor: secrets,
         }
       : undefined,
   };
@@ -91,7 +92,7 @@ export function searchFromArgs(a: SourceArgs & { since?: string; until?: string 
 
 export async function clusterdataFromArgs(a: S3Flags & { clusterdata?: string }): Promise<ClusterdataSpec | undefined> {
   if (!a.clusterdata) return undefined;
-  const url = stripUrlCredentials('--clusterdata', a.clusterdata).url;
+  const url = stripUrlCredentials('--clusterdata', a.clusterdata, secrets).url;
   const where = parseClusterdataUrl(url);
   if (!where)
     throw new UsageError(`--clusterdata ${JSON.stringify(url)} is not an s3:// URL`, {

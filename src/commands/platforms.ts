@@ -10,14 +10,15 @@ export const platforms: Platforms<Scenario> = {
     const { loadScenario } = await import('../rehearsal/world.js');
     return loadScenario(dir);
   },
-  async open({ mode, runDir, scenario, live }) {
+  async open({ mode, runDir, scenario, live, runtime }) {
     if (mode === 'rehearsal') {
       if (!scenario) throw new Error('a rehearsal opens the scenario it was started with');
       const { World } = await import('../rehearsal/world.js');
       const { openLogSource } = await import('../systems/log-source.js');
-      return World.open(runDir, scenario).platform(scenario, openLogSource);
+      const { localMachine } = await import('./live-platform.js');
+      return World.open(runDir, scenario).platform(scenario, openLogSource, localMachine);
     }
     const { livePlatform } = await import('./live-platform.js');
-    return livePlatform(live ?? {}, runDir);
+    return livePlatform(live ?? {}, runtime.redactor, runDir);
   },
 };

@@ -28,7 +28,7 @@ async function reachesPlatform(runbookFile: string): Promise<boolean> {
 
 export async function preflight(argv: GlobalArgs, choice: RunChoice): Promise<void> {
   const { planRun } = await import('../engine/run/index.js');
-  const plan = planRun({ stateDir: argv['state-dir'], ...choice });
+  const plan = planRun({ stateDir: argv['state-dir'], ...choice }, new Date());
   if (plan.mode !== 'live' || plan.done || !(await reachesPlatform(plan.runbookFile))) return;
   const say = (line: string): void => {
     process.stderr.write(`${line}\n`);

@@ -50,6 +50,8 @@ async function record(dir: string, r: RecordRequest): Promise<string[]> {
     runbook: isBundledRunbook(r.runbook) ? r.runbook : undefined,
     region: r.live?.s3?.region,
     out: dir,
+    redactor: r.runtime.redactor,
+    now: r.runtime.clock.now(),
   });
   return renderSummary(summary).trimEnd().split('\n');
 }

@@ -91,7 +91,7 @@ export interface Webhook {
  */
 export async function webhookFor(url: string | undefined, format?: NotifyFormat): Promise<Webhook | undefined> {
   if (url === undefined) return undefined;
-  const stripped = stripUrlCredentials('--notify', url);
+  const stripped = stripUrlCredentials('--notify', url, secrets);
   const parsed = URL.canParse(stripped.url) ? new URL(stripped.url) : undefined;
   if (!parsed || !['http:', 'https:'].includes(parsed.protocol))
     throw new UsageError('--notify needs an http:// or https:// URL', {
@@ -101,6 +101,9 @@ export async function webhookFor(url: string | undefined, format?: NotifyFormat)
   const parts = [...parsed.pathname.split('/').map(decoded), ...parsed.searchParams.values()];
   for (const part of parts) if (part.length >= WEBHOOK_TOKEN_LENGTH) secrets.register(part);
   secrets.registerEnv(process.env);
+  // The password of the proxy it is posted through, known before a run copies what the command line registered.
+  const { proxyFor } = await import('../systems/http-route.js');
+  proxyFor(stripped.url, process.env, secrets);
   const { postJson, postJsonBlocking } = await import('../systems/notify.js');
   const chosen = format ?? formatOfUrl(stripped.url);
   const body = (n: ChatNotice) => bodyFor(chosen, n, new Date().toISOString());

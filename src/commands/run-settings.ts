@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { isGuid } from '../core/guid.js';
+import { secrets } from '../core/redact.js';
 import { stripUrlCredentials, type StrippedUrl } from '../core/url-secrets.js';
 import type { LiveOptions, Settings } from '../engine/runbook/index.js';
 import { parseClusterdataUrl } from '../logs/clusterdata.js';
@@ -16,7 +17,7 @@ import { s3TimeoutMs } from './s3-flags.js';
  * or journals them) and taken out of what is journaled; the operator is told what was taken out.
  */
 function urlFlag(flag: string, value: string): StrippedUrl {
-  const stripped = stripUrlCredentials(flag, value);
+  const stripped = stripUrlCredentials(flag, value, secrets);
   if (stripped.notice) process.stderr.write(`dingo-recover: ${stripped.notice}\n`);
   return stripped;
 }

@@ -47,9 +47,10 @@ export async function storeFromFlags(flags: S3Flags): Promise<ObjectStore> {
   secrets.registerEnv(process.env);
   const { createS3Store } = await import('../systems/s3/s3.js');
   return createS3Store({
-    endpoint: flags.s3Endpoint === undefined ? undefined : stripUrlCredentials('--s3-endpoint', flags.s3Endpoint).url,
+    endpoint: flags.s3Endpoint === undefined ? undefined : stripUrlCredentials('--s3-endpoint', flags.s3Endpoint, secrets).url,
     region: flags.s3Region,
     forcePathStyle: flags.s3PathStyle,
     timeoutMs: s3TimeoutMs(flags.s3Timeout),
+    redactor: secrets,
   });
 }

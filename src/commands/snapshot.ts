@@ -37,7 +37,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
   const live = liveFrom(argv);
   const { livePlatform } = await import('./live-platform.js');
   const { takeSnapshot, answersSubject } = await import('../snapshot/snapshot.js');
-  const platform = livePlatform(live);
+  const platform = livePlatform(live, secrets);
   try {
     const summary = await takeSnapshot({
       platform,
@@ -54,6 +54,8 @@ async function handler(argv: SnapshotArgs): Promise<void> {
       spaceRunbook: SPACE_RUNBOOK,
       region: live.s3?.region,
       out: argv.out,
+      redactor: secrets,
+      now: new Date(),
     });
     const { renderSummary } = await import('../snapshot/summary.js');
     writeOut(secrets.redact(renderSummary(summary)));

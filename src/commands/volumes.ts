@@ -143,7 +143,7 @@ interface LookArgs extends SourceArgs {
 
 /** Copies the volume into `scratch`, looks inside the copy, dumps what was asked and checks the original did not change. */
 async function lookAt(v: VolumeReport, scratch: string, argv: LookArgs) {
-  const copy = await copyVolume(v, scratch);
+  const copy = await copyVolume(v, scratch, new Date());
   for (const [rel, why] of Object.entries(copy.digest.skipped)) process.stderr.write(`... did not copy ${JSON.stringify(rel)}: ${why}\n`);
   const engine = argv['volumes-root'] ? undefined : dockerEngine(argv['docker-host']);
   const opts = { dataDir: copy.copyDir, major: v.postgres!.major, workDir: join(copy.copyDir, '..'), engine };

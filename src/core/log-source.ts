@@ -3,6 +3,7 @@
  * cluster), the lines it hands back, and the report of what it read and skipped.
  */
 import { UsageError } from './errors.js';
+import type { Redactor } from './redact.js';
 
 export interface FileHit {
   line: string;
@@ -59,6 +60,8 @@ export interface EsSourceSpec {
   caFile?: string;
   /** Seconds each request may take to connect and to answer (DEFAULT_ES_TIMEOUT_SECONDS when absent). */
   timeoutSeconds?: number;
+  /** The run's redactor: the credentials are registered with it, the errors redacted (a new one when absent). */
+  redactor?: Redactor;
 }
 
 export interface LogSourceSpec {

@@ -54,6 +54,14 @@ export class Redactor {
     this.pattern = null;
   }
 
+  /** A redactor that starts with what this one knows and learns apart from it (a run's, from the command line's). */
+  copy(): Redactor {
+    const r = new Redactor();
+    for (const v of this.secrets) r.secrets.add(v);
+    for (const v of this.visible) r.visible.add(v);
+    return r;
+  }
+
   get size(): number {
     return this.secrets.size;
   }
@@ -84,12 +92,12 @@ function mayBeSecret(value: string): boolean {
   return !isGuidAnyCase(value) && !value.startsWith('/') && !value.includes('://');
 }
 
-/** Register every value under a secret-looking key (password, secret...) at any depth of a trusted record. */
-export function registerSecretFields(value: unknown, depth = 0): void {
+/** Register with `redactor` every value under a secret-looking key (password, secret...) at any depth of a trusted record. */
+export function registerSecretFields(value: unknown, redactor: Redactor, depth = 0): void {
   if (depth > 8 || !value || typeof value !== 'object') return;
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v === 'string' && isSecretName(k)) secrets.register(v);
-    else if (typeof v === 'object') registerSecretFields(v, depth + 1);
+    if (typeof v === 'string' && isSecretName(k)) redactor.register(v);
+    else if (typeof v === 'object') registerSecretFields(v, redactor, depth + 1);
   }
 }
 
@@ -109,5 +117,8 @@ export function maskSecretFields(line: string): string {
   return line.replace(SECRET_FIELD, `$1${REDACTED}"`).replace(SECRET_ENV, `$1${REDACTED}`);
 }
 
-/** The process-wide registry: one per run, shared by every writer. */
+/**
+ * The process-wide registry, for what the command line gives and the errors printed before a run
+ * exists (src/cli.ts, src/commands/ alone); a run works with a copy of its own (`Runtime.redactor`).
+ */
 export const secrets = new Redactor();

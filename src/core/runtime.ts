@@ -3,11 +3,20 @@
  * step (`ctx.runtime`): the clock, the environment, the redactor every writer passes its text through,
  * and the account the run is driven from. A test gives its own clock, environment and redactor.
  */
-import { hostname, userInfo } from 'node:os';
-import { secrets, type Redactor } from './redact.js';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { Redactor } from './redact.js';
 
-interface Clock {
+/** What time it is, for every time a run records or compares. */
+export interface Clock {
   now(): Date;
+}
+
+/** The system's clock: a run's unless a test gives another; what code outside a run (a command, a test) defaults to. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/** This machine's temp folder: a run's scratch folder, and what code outside a run (a command, a test) defaults to. */
+export function systemScratch(): string {
+  return tmpdir();
 }
 
 /** The account a run is driven from, named in every journal event as user@host. */
@@ -26,6 +35,8 @@ export interface Runtime {
   /** The secrets registered so far, and the one redaction every writer applies. */
   readonly redactor: Redactor;
   readonly operator: OperatorIdentity;
+  /** The folder a run puts its temporary copies in (restore copies, scratch servers' folders, a replay's journal). */
+  readonly scratch: string;
 }
 
 /** user@host: how the journal and the lock name who wrote them. */
@@ -45,9 +56,9 @@ export function processOperator(env: Readonly<Record<string, string | undefined>
 }
 
 /**
- * This process's runtime: the system clock, its environment and login, and the process-wide redactor
- * (which the systems that discover secrets, SSH, S3 and the container environments, still register with).
+ * This process's runtime: the system clock, its environment and login, and the run's own redactor (a
+ * new one unless given: the command layer gives a copy of what the command line registered).
  */
-export function processRuntime(redactor: Redactor = secrets): Runtime {
-  return { clock: { now: () => new Date() }, env: process.env, redactor, operator: processOperator() };
+export function processRuntime(redactor: Redactor = new Redactor()): Runtime {
+  return { clock: systemClock, env: process.env, redactor, operator: processOperator(), scratch: systemScratch() };
 }

@@ -109,8 +109,10 @@ export interface Platform {
    * rehearsal (which adds its simulated platform's own log) and a test choose where lines come from.
    */
   readonly openLogs: OpenLogSource;
-  /** The programs a drill runs on this machine (absent: run them directly). */
-  readonly processes?: LocalProcesses;
+  /** The programs a drill or a scratch server runs on this machine. */
+  readonly processes: LocalProcesses;
+  /** The Docker Engine at a host of this machine (unix://…): a volume's, or the one a scratch server's image runs on. */
+  dockerEngine(host: string): DockerEngine;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@
  * so no writer prints or journals them, and taken out of the URL, so the value
  * that is journaled and shown has none. The credentials stay in memory only.
  */
-import { isSecretName, secrets, type Redactor } from './redact.js';
+import { isSecretName, type Redactor } from './redact.js';
 
 interface UrlCredentials {
   /** Decoded user name of `user:password@`, or of a bare `token@`; null when the URL had none. */
@@ -78,13 +78,13 @@ function parses(value: string): boolean {
 
 /**
  * Takes the credentials out of a URL given to `flag` (`--es-url`, `--s3-endpoint`, `--clusterdata`…).
- * Registers with `redactor` (default: the process-wide `secrets`) the `user:password` pair, the password,
+ * Registers with `redactor` the `user:password` pair, the password,
  * a token given as the user name, and the values of secret query parameters (`access_key`, `token`,
  * `password`, `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`…), each as written and
  * decoded, and the Basic authorization header's base64 of `user:password`. Returns the URL without them
  * (the rest of it byte for byte as given), and the credentials to keep in memory.
  */
-export function stripUrlCredentials(flag: string, value: string, redactor: Redactor = secrets): StrippedUrl {
+export function stripUrlCredentials(flag: string, value: string, redactor: Redactor): StrippedUrl {
   let url = value;
   let username: string | null = null;
   let password: string | null = null;

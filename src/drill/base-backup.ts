@@ -64,7 +64,7 @@ async function mergeTree(src: string, dst: string): Promise<void> {
 }
 
 export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseBackupStats> {
-  const started = Date.now();
+  const started = performance.now();
   const processes = req.processes ?? localProcesses;
   let compressedBytes = 0;
   const queue = req.partitions.map((key, index) => ({ key, index }));
@@ -132,7 +132,7 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
   } finally {
     for (const dir of staging) await rm(dir, { recursive: true, force: true });
   }
-  return { partitions: req.partitions.length, compressedBytes, durationMs: Date.now() - started };
+  return { partitions: req.partitions.length, compressedBytes, durationMs: Math.round(performance.now() - started) };
 }
 
 interface Extraction {

@@ -61,10 +61,10 @@ export class Deadline {
   /** Waits for the deadline in steps a timer can take: past the longest, it would fire at once. */
   private arm(): void {
     clearTimeout(this.timer);
-    const left = this.started + this.ms - Date.now();
+    const left = this.started + this.ms - performance.now();
     this.timer = setTimeout(
       () => {
-        if (this.started + this.ms > Date.now()) this.arm();
+        if (this.started + this.ms > performance.now()) this.arm();
         else this.expire();
       },
       Math.min(MAX_TIMER_MS, Math.max(0, left)),

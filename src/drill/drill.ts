@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
+import { systemClock, systemScratch } from '../core/runtime.js';
 import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
 import { localProcesses } from '../systems/processes.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
@@ -114,7 +115,7 @@ interface Drill {
 
 export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const { bucket, prefix } = parseS3Url(opts.url);
-  const started = Date.now();
+  const started = performance.now();
   const drill: Drill = {
     opts,
     processes: opts.processes ?? localProcesses,
@@ -179,7 +180,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   // Problems beyond restorability (e.g. a gap after the stop segment) mean data would be lost: say so.
   if (!target) drill.warnings.push(...report.warnings, ...report.problems);
   const where = { store: opts.store, bucket: drill.bucket, prefix: drill.prefix, processes };
-  const now = opts.now ?? (() => new Date());
+  const now = opts.now ?? (() => systemClock.now());
   const ends = time && opts.backup === undefined ? await backupEnds(where, report) : null;
   const chosen = time && ends ? chooseBackup(ends.known, report, time, ends.unknown) : null;
   const latest =
@@ -194,7 +195,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const pg = await chooseServer(major, opts, processes);
   const as = processes.scratchAccount();
   drill.deadline.signal.throwIfAborted();
-  drill.workdir = await makeWorkdir(opts.workdir, as, processes);
+  drill.workdir = await makeWorkdir(opts.workdir ?? systemScratch(), as, processes);
   const paths = workdirPaths(drill.workdir);
   const [base, wal] = await restoreBaseAndWal(drill, latest, paths, pg, as);
   drill.deadline.signal.throwIfAborted();
@@ -204,9 +205,9 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   // the query runs as the reader role, no superuser, and under --db-user by SET ROLE.
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
   drill.say(target ? `replaying WAL up to ${time ? time.text : describeStop(target.stop)}` : 'replaying WAL');
-  const recoveryStarted = Date.now();
+  const recoveryStarted = performance.now();
   const { restored, archiveEndedFirst } = await recover(drill, cluster, conn, target, pg.major);
-  const recoveryMs = Date.now() - recoveryStarted;
+  const recoveryMs = Math.round(performance.now() - recoveryStarted);
   const replay = await replayFacts(restored, pg.major, conn);
   // Stopped at the moment, replay was meant to stop short; replaying everything archived, it must have reached the end.
   const lost =
@@ -322,7 +323,7 @@ function restoreTimes(
   replay: ReplayFacts,
 ): DrillReport['restore'] {
   return {
-    durationMs: Date.now() - drill.started,
+    durationMs: Math.round(performance.now() - drill.started),
     baseBackupMs: base.durationMs,
     recoveryMs,
     bytesDownloaded: base.compressedBytes + walBytes,

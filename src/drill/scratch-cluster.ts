@@ -115,10 +115,10 @@ export class ScratchCluster {
         env: serverEnv(),
       });
     // Wait for postmaster.pid, so that from here on alive() and stop() see the server.
-    const until = Date.now() + PID_FILE_GRACE_MS;
+    const until = performance.now() + PID_FILE_GRACE_MS;
     while (!(await this.alive())) {
       const log = parseRecoveryLog((await this.log()).slice(logBefore));
-      if (Date.now() > until || log.fatal.length > 0) {
+      if (performance.now() > until || log.fatal.length > 0) {
         throw new DrillFailed(
           'not-restorable',
           `PostgreSQL did not start on the restored data${log.fatal.length ? `: ${log.fatal.slice(-3).join(' | ')}` : ''}`,

@@ -3,7 +3,6 @@
  * with a socket path short enough for a Unix socket.
  */
 import { chmod, chown, lchown, lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalProcesses, RunAs } from '../core/seams.js';
 import { kindOf } from '../core/file-kind.js';
@@ -21,9 +20,9 @@ export interface Workdir {
   walDir: string;
 }
 
-/** A fresh scratch folder under `parent` (default: the temp folder) with its data and sock folders. */
-export async function makeWorkdir(parent: string | undefined, as: RunAs | undefined, processes: LocalProcesses): Promise<string> {
-  const base = parent ?? tmpdir();
+/** A fresh scratch folder under `parent` with its data and sock folders. */
+export async function makeWorkdir(parent: string, as: RunAs | undefined, processes: LocalProcesses): Promise<string> {
+  const base = parent;
   await mkdir(base, { recursive: true });
   const dir = await mkdtemp(join(base, 'dingo-drill-'));
   for (const sub of ['', 'data', 'sock', 'wal']) {

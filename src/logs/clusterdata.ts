@@ -4,7 +4,7 @@
  * records whose space GUID and name match, the one with the newest S3 LastModified.
  */
 import { messageOf } from '../core/errors.js';
-import { registerSecretFields, secrets } from '../core/redact.js';
+import { registerSecretFields, type Redactor } from '../core/redact.js';
 import { isGuid } from '../core/guid.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { isRecord, recordAt } from '../core/json.js';
@@ -25,7 +25,7 @@ const KEY = /dingo-postgresql-clusterdata-backup-([0-9a-f-]{36})\.json$/;
 const PARALLEL = 5;
 
 /** Read every record (five at a time, as the broker's tool does); unreadable ones are reported. */
-export async function readClusterdata(spec: ClusterdataSpec, report: SearchReport): Promise<ClusterdataRecord[]> {
+export async function readClusterdata(spec: ClusterdataSpec, report: SearchReport, redactor: Redactor): Promise<ClusterdataRecord[]> {
   const objects: { key: string; lastModified: Date }[] = [];
   for await (const o of spec.store.list(spec.bucket, spec.prefix ?? '')) {
     if (KEY.test(o.key)) objects.push({ key: o.key, lastModified: o.lastModified });
@@ -38,7 +38,7 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
       try {
         const body: unknown = JSON.parse((await spec.store.get({ bucket: spec.bucket, key: o.key })).toString('utf8'));
         if (!isRecord(body)) throw new Error('not a JSON object');
-        registerSecretFields(body);
+        registerSecretFields(body, redactor);
         const guid = typeof body.instance_id === 'string' && isGuid(body.instance_id) ? body.instance_id : KEY.exec(o.key)![1]!;
         const name = typeof body.service_instance_name === 'string' && body.service_instance_name ? body.service_instance_name : null;
         out.push({
@@ -48,7 +48,7 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
           orgGuid: typeof body.organization_guid === 'string' ? body.organization_guid : null,
           lastModified: o.lastModified,
           evidence: {
-            line: secrets.redact(
+            line: redactor.redact(
               JSON.stringify({
                 service_instance_name: name,
                 instance_id: guid,
@@ -65,7 +65,7 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
           report,
           'unreadable',
           { path: formatS3Url(spec.bucket, o.key) },
-          `clusterdata record not read: ${secrets.redact(messageOf(err))}`,
+          `clusterdata record not read: ${redactor.redact(messageOf(err))}`,
         );
       }
     }
@@ -77,11 +77,12 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
 /**
  * The superuser credentials the broker recorded for one instance (`superuser_credentials`
  * of its clusterdata record): a restored database still has them. The password is registered
- * for redaction as it is read; null when the record or its credentials are missing.
+ * with `redactor` as it is read; null when the record or its credentials are missing.
  */
 export async function recordedSuperuser(
   spec: ClusterdataSpec,
   instanceGuid: string,
+  redactor: Redactor,
 ): Promise<{ username: string; password: string } | null> {
   const key = `${spec.prefix ?? ''}dingo-postgresql-clusterdata-backup-${instanceGuid}.json`;
   let body: unknown;
@@ -90,10 +91,10 @@ export async function recordedSuperuser(
   } catch {
     return null;
   }
-  registerSecretFields(body);
+  registerSecretFields(body, redactor);
   const su = recordAt(body, 'superuser_credentials');
   if (!su || typeof su.username !== 'string' || typeof su.password !== 'string' || !su.username || !su.password) return null;
-  secrets.register(su.password);
+  redactor.register(su.password);
   return { username: su.username, password: su.password };
 }
 

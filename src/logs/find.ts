@@ -3,7 +3,7 @@
  * (containers, cells, archive prefix) in the platform's logs, with the lines that show it.
  */
 import { StepFailed, UsageError } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import { Redactor } from '../core/redact.js';
 import { draft, dedupeEvidence, inSpace, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
@@ -55,8 +55,9 @@ export async function collect(
 export const NO_SPACE_RECORD = 'no clusterdata record or broker record of its org and space was found';
 
 export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResult> {
+  const redactor = q.redactor ?? new Redactor();
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
-  const records = q.clusterdata ? await readClusterdata(q.clusterdata, report) : [];
+  const records = q.clusterdata ? await readClusterdata(q.clusterdata, report, redactor) : [];
   if (q.clusterdata)
     report.notes.push(`read ${records.length} clusterdata record(s) from s3://${q.clusterdata.bucket}/${q.clusterdata.prefix ?? ''}`);
   const spaceGuid = q.spaceGuid ?? (isGuid(q.space) ? q.space : undefined);
@@ -115,8 +116,11 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
     report.notes.push(
       `the broker logs a service name only when the instance is provisioned, and ${unread} file(s) last written before --since were not read: widen --since (or leave it out) to learn the names`,
     );
-  keepBucketsVisible(candidates.map((c) => c.archivePrefix));
-  return secrets.redactValue({ candidates, otherSpace, searched: report });
+  keepBucketsVisible(
+    candidates.map((c) => c.archivePrefix),
+    redactor,
+  );
+  return redactor.redactValue({ candidates, otherSpace, searched: report });
 }
 
 /** Why a trusted source puts the instance in another org or space than the ones given, or null. */
@@ -130,10 +134,10 @@ function otherOrgOrSpace(d: Draft, spaceGuid: string | undefined, orgGuid: strin
 }
 
 /** The buckets of the archives found are names, never secrets: a run and its operator read by them. */
-function keepBucketsVisible(prefixes: (string | null)[]): void {
+function keepBucketsVisible(prefixes: (string | null)[], redactor: Redactor): void {
   for (const p of prefixes) {
     const bucket = p ? /^[a-z0-9+]+:\/\/([^/]+)\//.exec(p)?.[1] : undefined;
-    if (bucket) secrets.keepVisible(bucket);
+    if (bucket) redactor.keepVisible(bucket);
   }
 }
 
@@ -183,8 +187,9 @@ export async function findInstance(q: FindInstanceQuery): Promise<InstanceFacts>
   const nodes = nodeFacts(facts, s, evidence).filter((n) => !gone.has(n.nodeUuid));
   const createdMs = s.provisionedAt ?? s.containerCreatedAt;
   const all = [s.provisionEvidence, s.archiveEvidence, s.lastWalEvidence, ...evidence].filter((e): e is Evidence => e !== null);
-  keepBucketsVisible([s.archivePrefix]);
-  return secrets.redactValue({
+  const redactor = q.redactor ?? new Redactor();
+  keepBucketsVisible([s.archivePrefix], redactor);
+  return redactor.redactValue({
     instanceGuid: q.instanceGuid,
     archivePrefix: s.archivePrefix,
     lastWalUploadAt: isoOrNull(s.lastWalUpload),

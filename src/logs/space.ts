@@ -4,7 +4,7 @@
  * instances the Cloud Controller's audit events name, each with its deletion, name, nodes and
  * wal-e archive. One pass over the logs, shared with the single finder's collection.
  */
-import { secrets } from '../core/redact.js';
+import { Redactor } from '../core/redact.js';
 import { parseS3Url } from '../core/s3-url.js';
 import type { LogSource, SearchReport } from '../core/log-source.js';
 import { draft, toCandidate } from './candidates.js';
@@ -22,6 +22,8 @@ export interface SpaceLogQuery {
   guids: string[];
   since?: Date;
   until?: Date;
+  /** The run's redactor: the secrets of the records read are registered with it, and the result redacted (a new one when absent). */
+  redactor?: Redactor;
 }
 
 export interface SpaceLogInstance extends Candidate {
@@ -37,8 +39,9 @@ export interface SpaceLogResult {
 }
 
 export async function findSpaceInstances(q: SpaceLogQuery): Promise<SpaceLogResult> {
+  const redactor = q.redactor ?? new Redactor();
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
-  const records = q.clusterdata ? await readClusterdata(q.clusterdata, report) : [];
+  const records = q.clusterdata ? await readClusterdata(q.clusterdata, report, redactor) : [];
   if (q.clusterdata)
     report.notes.push(`read ${records.length} clusterdata record(s) from s3://${q.clusterdata.bucket}/${q.clusterdata.prefix ?? ''}`);
   const recordsByGuid = new Map<string, ClusterdataRecord>();
@@ -57,5 +60,5 @@ export async function findSpaceInstances(q: SpaceLogQuery): Promise<SpaceLogResu
   instances.sort((a, b) => (a.serviceName ?? a.instanceGuid).localeCompare(b.serviceName ?? b.instanceGuid));
   const buckets = new Set<string>();
   for (const s of facts.instances.values()) if (s.archivePrefix) buckets.add(parseS3Url(s.archivePrefix).bucket);
-  return secrets.redactValue({ instances, buckets: [...buckets].sort(), searched: report });
+  return redactor.redactValue({ instances, buckets: [...buckets].sort(), searched: report });
 }

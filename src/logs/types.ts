@@ -1,4 +1,5 @@
 /** Shared shapes of the log finder: sources, evidence, candidates and the search report. */
+import type { Redactor } from '../core/redact.js';
 import type { ObjectStore } from '../core/seams.js';
 import type { LogSource, SearchReport } from '../core/log-source.js';
 
@@ -77,6 +78,8 @@ export interface FindDeletedQuery {
   since?: Date;
   until?: Date;
   clusterdata?: ClusterdataSpec;
+  /** The run's redactor: the secrets of the records read are registered with it, and the result redacted (a new one when absent). */
+  redactor?: Redactor;
 }
 
 export interface FindInstanceQuery {
@@ -84,4 +87,6 @@ export interface FindInstanceQuery {
   instanceGuid: string;
   since?: Date;
   until?: Date;
+  /** The run's redactor, the result is redacted with (a new one when absent). */
+  redactor?: Redactor;
 }

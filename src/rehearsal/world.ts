@@ -89,9 +89,11 @@ export class World implements SimWorld {
 
   /**
    * The world behind the seams. Its logs are read as the live ones are (`openFiles`, given by the
-   * command layer): the scenario's syslog and the world's own, besides what the run was given.
+   * command layer): the scenario's syslog and the world's own, besides what the run was given. `local`:
+   * this machine's programs and Docker Engines, given by the command layer (the world simulates the
+   * platform, not the operator's machine).
    */
-  platform(scenario: Scenario, openFiles: OpenLogSource): Platform {
+  platform(scenario: Scenario, openFiles: OpenLogSource, local: Pick<Platform, 'processes' | 'dockerEngine'>): Platform {
     const changed = (): void => {
       this.save();
     };
@@ -120,6 +122,8 @@ export class World implements SimWorld {
       cells,
       s3,
       openLogs: (spec) => openFiles({ ...spec, paths: [...(spec.paths ?? []), ...scenario.syslogPaths, join(this.dir, WORLD_SYSLOG)] }),
+      processes: local.processes,
+      dockerEngine: (host) => local.dockerEngine(host),
       close: () =>
         promised(() => {
           this.save();

@@ -1,4 +1,5 @@
 /** What a recovery reads of BOSH, kept as the rehearsal's BOSH world: the CLI version, deployments and their VMs. */
+import type { Redactor } from '../core/redact.js';
 import type { CommandRunner } from '../core/seams.js';
 import { BoshCli, type Vm } from '../adapters/bosh.js';
 import type { BoshWorld } from '../rehearsal/bosh-sim.js';
@@ -18,8 +19,8 @@ function worldVm(vm: Vm, i: number): BoshVm {
   };
 }
 
-export async function readBosh(runner: CommandRunner, binary: string | undefined): Promise<BoshWorld> {
-  const bosh = new BoshCli(runner, { binary });
+export async function readBosh(runner: CommandRunner, binary: string | undefined, redactor: Redactor): Promise<BoshWorld> {
+  const bosh = new BoshCli(runner, { binary, redactor });
   const { version } = await bosh.version();
   const deployments = [];
   for (const name of await bosh.deployments()) {

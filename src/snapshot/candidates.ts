@@ -7,6 +7,7 @@
 import { UsageError } from '../core/errors.js';
 import { isGuidAnyCase } from '../core/guid.js';
 import type { LogSource } from '../core/log-source.js';
+import type { Redactor } from '../core/redact.js';
 import { findDeletedInstance, findInstance } from '../logs/find.js';
 import { findSpaceInstances } from '../logs/space.js';
 import type { Candidate, ClusterdataSpec } from '../logs/types.js';
@@ -38,6 +39,7 @@ export interface CandidateQuery {
   cf: CfWorld;
   /** The answers' space's GUID when the space was deleted (null: it exists, or no deletion was found). */
   deletedSpaceGuid: string | null;
+  redactor: Redactor;
 }
 
 export interface Candidates {
@@ -77,7 +79,7 @@ function liveGuid(q: CandidateQuery): string | undefined {
 }
 
 async function liveInstance(q: CandidateQuery, guid: string, archiveUrl?: string): Promise<Candidates> {
-  const facts = await findInstance({ sources: q.sources, instanceGuid: guid });
+  const facts = await findInstance({ sources: q.sources, instanceGuid: guid, redactor: q.redactor });
   return { candidates: [{ instanceGuid: guid, nodes: facts.nodes, archivePrefix: archiveUrl ?? facts.archivePrefix }] };
 }
 
@@ -86,7 +88,12 @@ export async function snapshotCandidates(q: CandidateQuery): Promise<Candidates>
   if (q.serviceName) {
     const live = q.mayBeLive && !q.subject ? liveGuid(q) : undefined;
     if (live) return liveInstance(q, live);
-    const found = await findDeletedInstance({ sources: q.sources, serviceName: q.serviceName, clusterdata: q.clusterdata });
+    const found = await findDeletedInstance({
+      sources: q.sources,
+      serviceName: q.serviceName,
+      clusterdata: q.clusterdata,
+      redactor: q.redactor,
+    });
     const candidates = found.candidates.slice(0, MAX_CANDIDATES);
     const chosen = q.subject?.guid ?? (candidates.length === 1 ? candidates[0]!.instanceGuid : undefined);
     return { candidates, chosen };
@@ -100,6 +107,12 @@ export async function snapshotCandidates(q: CandidateQuery): Promise<Candidates>
   const guids = (q.cf.events ?? [])
     .filter((e) => e.type.startsWith('audit.service_instance.') && e.spaceGuid === spaceGuid)
     .map((e) => e.target.guid);
-  const found = await findSpaceInstances({ sources: q.sources, clusterdata: q.clusterdata, spaceGuid, guids: [...new Set(guids)] });
+  const found = await findSpaceInstances({
+    sources: q.sources,
+    clusterdata: q.clusterdata,
+    spaceGuid,
+    guids: [...new Set(guids)],
+    redactor: q.redactor,
+  });
   return { candidates: found.instances.slice(0, MAX_CANDIDATES), wholeSpace: true };
 }

@@ -3,6 +3,7 @@
  * over the same SSH a recovery uses), and the etcd keys of the instances concerned, read through
  * the cell's forward to the ETCD_HOST_PORT its containers name. Only inspect and GETs run.
  */
+import type { Redactor } from '../core/redact.js';
 import type { CellAccess, CellSession } from '../core/seams.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import type { CellWorld, SimContainer } from '../rehearsal/cell-world.js';
@@ -10,6 +11,7 @@ import type { CellWorld, SimContainer } from '../rehearsal/cell-world.js';
 export interface DockerSettings {
   binary?: string;
   host?: string;
+  redactor: Redactor;
 }
 
 /** The container of one node of a candidate, on the cell the logs name. */
@@ -82,7 +84,7 @@ async function readCells(
     try {
       const session = await access.open(ip);
       sessions.push(session);
-      const cellDocker = new CellDocker(session, { binary: docker.binary, host: docker.host, sudo: true });
+      const cellDocker = new CellDocker(session, { binary: docker.binary, host: docker.host, sudo: true, redactor: docker.redactor });
       // registrator too: a recovery checks it runs on the cell before it stops a container.
       for (const container of [...onCell.map((n) => n.container), 'registrator']) {
         const info = await cellDocker.inspect(container);

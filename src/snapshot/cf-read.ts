@@ -4,6 +4,7 @@
  * catalog, and the audit events of the space and org. Only `cf version`, `cf target` and `cf curl`
  * GETs run: nothing here changes the platform.
  */
+import type { Redactor } from '../core/redact.js';
 import type { CommandRunner } from '../core/seams.js';
 import { isRecord, recordAt, stringAt, numberAt, type JsonRecord } from '../core/json.js';
 import { CfApi, CfCli, cfCurlHasFail, type AuditEvent, type EventsApi } from '../adapters/cf/index.js';
@@ -42,12 +43,17 @@ export class CfReader {
   constructor(
     private readonly runner: CommandRunner,
     private readonly binary: string | undefined,
+    private readonly redactor: Redactor,
   ) {
-    this.cli = new CfCli(runner, { binary });
+    this.cli = new CfCli(runner, { binary, redactor });
   }
 
   private async cc(): Promise<CfApi> {
-    this.api ??= new CfApi(this.runner, { binary: this.binary, curlFail: cfCurlHasFail((await this.cli.version()).version) });
+    this.api ??= new CfApi(this.runner, {
+      binary: this.binary,
+      curlFail: cfCurlHasFail((await this.cli.version()).version),
+      redactor: this.redactor,
+    });
     return this.api;
   }
 

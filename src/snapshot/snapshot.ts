@@ -8,7 +8,7 @@ import type { Platform } from '../core/seams.js';
 import type { LogSource } from '../core/log-source.js';
 import { UsageError } from '../core/errors.js';
 import { parseS3Url } from '../core/s3-url.js';
-import { secrets } from '../core/redact.js';
+import type { Redactor } from '../core/redact.js';
 import type { ClusterdataSpec } from '../logs/types.js';
 import type { CellWorld, SimContainer } from '../rehearsal/cell-world.js';
 import type { ScenarioWorld } from '../rehearsal/world-shape.js';
@@ -43,6 +43,10 @@ export interface SnapshotRequest {
   spaceRunbook?: string;
   region?: string;
   out: string;
+  /** Registers the secrets read and replaces them (the run's with --record, else the command line's). */
+  redactor: Redactor;
+  /** When it is taken (the run's clock with --record). */
+  now: Date;
 }
 
 export interface SnapshotSummary {
@@ -85,10 +89,10 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const givenSpaceGuid = optionalInput(r.inputs, 'spaceGuid');
   const spaceGuid = givenSpaceGuid?.toLowerCase() === 'find' ? undefined : givenSpaceGuid;
   const answers = { org: text(r.inputs, 'org'), space: text(r.inputs, 'space'), spaceGuid };
-  const cfReader = new CfReader(r.platform.cf, r.tools.cfBinary);
+  const cfReader = new CfReader(r.platform.cf, r.tools.cfBinary, r.redactor);
   const gaps = cfReader.gaps;
   const cf = await cfReader.read(answers);
-  const bosh = await readBosh(r.platform.bosh, r.tools.boshBinary);
+  const bosh = await readBosh(r.platform.bosh, r.tools.boshBinary, r.redactor);
   const cellIps = dingoCells(bosh);
   const logs = await readLogs(r.sources);
   const { candidates, chosen, ...found } = await snapshotCandidates({
@@ -100,15 +104,16 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
     subject: r.subject,
     cf,
     deletedSpaceGuid: cfReader.deletedSpaceGuid,
+    redactor: r.redactor,
   });
   const guids = candidates.map((c) => c.instanceGuid);
-  const docker = { binary: r.tools.dockerBinary, host: r.tools.dockerHost };
+  const docker = { binary: r.tools.dockerBinary, host: r.tools.dockerHost, redactor: r.redactor };
   const read = await readCellsAndEtcd(r.platform.cells, [...cellIps.keys()], nodesOf(candidates, cellIps), docker, guids, gaps);
   const { etcd } = read;
   const etcdHostPort = read.etcdHostPort ?? `${firstEtcdIp(bosh) ?? '127.0.0.1'}:4001`;
   const urls = candidates.flatMap((c) => c.archivePrefix ?? []);
   const s3 = await readArchives(r.platform.s3, urls, gaps);
-  const standIns = new StandIns();
+  const standIns = new StandIns(r.redactor);
   const cells = withStandIns(read.cells, standIns);
   const like = Object.values(cells).flatMap((c) => Object.values(c.containers))[0];
   const home = candidates.find((c) => c.instanceGuid === chosen) ?? candidates[0];
@@ -116,7 +121,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const bucket = urls[0] ? parseS3Url(urls[0]).bucket : 'wal-bucket';
   const facts = { cellIp, bucket, region: r.region ?? 'us-east-1', etcdHostPort, like };
   const world: ScenarioWorld = {
-    clock: new Date().toISOString(),
+    clock: r.now.toISOString(),
     cf,
     bosh,
     cells,
@@ -146,7 +151,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
     containers: Object.values(cells).reduce((n, c) => n + Object.keys(c.containers).length, 0),
     etcdKeys: Object.keys(etcd).length,
     objects: Object.values(s3).reduce((n, b) => n + Object.keys(b).length, 0),
-    gaps: gaps.map((g) => secrets.redact(g)),
+    gaps: gaps.map((g) => r.redactor.redact(g)),
   };
 }
 

@@ -4,13 +4,16 @@
  * stand-in. A value keeps one stand-in everywhere it appears, so the rehearsal still sees the same
  * password where the platform had the same password.
  */
-import { isSecretName, maskSecretFields, secrets } from '../core/redact.js';
+import { isSecretName, maskSecretFields, type Redactor } from '../core/redact.js';
 
 /** user:password@ (or token@) in a URL. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@:"']+(?::[^/\s@"']*)?@/gi;
 
 export class StandIns {
   private readonly byValue = new Map<string, string>();
+
+  /** `redactor`: the secrets known so far (the run's, or the command line's). */
+  constructor(private readonly redactor: Redactor) {}
 
   /** The stand-in of a secret value named `name` (e.g. AWS_SECRET_ACCESS_KEY). */
   of(name: string, value: string): string {
@@ -39,7 +42,7 @@ export class StandIns {
     for (const [value, standIn] of [...this.byValue].sort((a, b) => b[0].length - a[0].length)) {
       if (value.length >= 4) out = out.split(value).join(standIn);
     }
-    return secrets.redact(out.replace(URL_USERINFO, '$1'));
+    return this.redactor.redact(out.replace(URL_USERINFO, '$1'));
   }
 
   /** A log line: as text, and the values under its secret-named fields masked (the broker's Create options, restore.done). */

@@ -6,7 +6,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { StepFailed, messageOf } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import { Redactor } from '../core/redact.js';
 import type { EtcdKeys } from '../core/seams.js';
 import { numberAt, recordAt, stringAt, type JsonRecord } from '../core/json.js';
 
@@ -22,6 +22,8 @@ export interface EtcdConnection {
 
 export interface EtcdOptions {
   timeoutMs?: number;
+  /** The run's redactor, for its error messages (a new one when not given). */
+  redactor?: Redactor;
 }
 
 /** etcd v2's "Key not found". */
@@ -142,13 +144,16 @@ export class EtcdV2Keys implements EtcdKeys {
       // A refused port forward carries the server's reason as its cause.
       const cause = err instanceof StepFailed && err.cause instanceof Error ? err.cause : err;
       const code = stringAt(cause, 'code');
-      throw new StepFailed(`etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${secrets.redact(messageOf(cause))}`, {
-        hint:
-          err instanceof StepFailed && err.hint
-            ? err.hint
-            : 'check ETCD_HOST_PORT in the container environment and that etcd runs (bosh instances of the Dingo deployment)',
-        cause: err,
-      });
+      throw new StepFailed(
+        `etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${(this.opts.redactor ?? new Redactor()).redact(messageOf(cause))}`,
+        {
+          hint:
+            err instanceof StepFailed && err.hint
+              ? err.hint
+              : 'check ETCD_HOST_PORT in the container environment and that etcd runs (bosh instances of the Dingo deployment)',
+          cause: err,
+        },
+      );
     }
   }
 

@@ -13,7 +13,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
-import { secrets } from '../core/redact.js';
+import { Redactor } from '../core/redact.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -38,8 +38,8 @@ export function bypassesProxy(host: string, port: string, noProxy: string | unde
     });
 }
 
-/** The proxy requests to `url` go through, or undefined for a direct connection. */
-export function proxyFor(url: string | URL, env: Env = process.env): string | undefined {
+/** The proxy requests to `url` go through, or undefined for a direct connection; its password is registered with `redactor`. */
+export function proxyFor(url: string | URL, env: Env, redactor: Redactor): string | undefined {
   const target = new URL(url);
   const scheme = target.protocol.replace(/:$/, '');
   const port = target.port || (scheme === 'https' ? '443' : '80');
@@ -48,7 +48,7 @@ export function proxyFor(url: string | URL, env: Env = process.env): string | un
   if (!proxy) return undefined;
   const withScheme = proxy.includes('://') ? proxy : `http://${proxy}`;
   const password = URL.canParse(withScheme) ? new URL(withScheme).password : '';
-  if (password) secrets.register(decodeURIComponent(password));
+  if (password) redactor.register(decodeURIComponent(password));
   return withScheme;
 }
 
@@ -65,6 +65,8 @@ export interface AgentOptions {
   /** PEM certificate authorities to trust instead of the system's (as aws-cli does with AWS_CA_BUNDLE). */
   ca?: string | Buffer;
   env?: Env;
+  /** Registers the proxy's password (a new one when not given). */
+  redactor?: Redactor;
 }
 
 /**
@@ -93,7 +95,7 @@ class TunnelAgent extends HttpsProxyAgent<string> {
 
 /** Keep-alive agents for requests to `endpoint`: through the proxy the rules above pick for it, or direct. */
 export function agentsFor(endpoint: string, o: AgentOptions = {}): Agents {
-  const proxy = proxyFor(endpoint, o.env);
+  const proxy = proxyFor(endpoint, o.env ?? process.env, o.redactor ?? new Redactor());
   const base = { keepAlive: true, maxSockets: o.maxSockets ?? 50 };
   const trust = o.ca === undefined ? {} : { ca: o.ca };
   if (!proxy) return { http: new http.Agent(base), https: new https.Agent({ ...base, ...trust }) };

@@ -112,7 +112,7 @@ export interface FindOptions {
 }
 
 export async function findVolumes(opts: FindOptions): Promise<FindResult> {
-  const started = Date.now();
+  const started = performance.now();
   let listed: Listed[];
   let containers: EngineContainer[] = [];
   let source: string;
@@ -144,6 +144,6 @@ export async function findVolumes(opts: FindOptions): Promise<FindResult> {
     volumes,
     candidates,
     passedOver: [...counts].map(([kind, count]) => ({ kind, count })),
-    durationMs: Date.now() - started,
+    durationMs: Math.round(performance.now() - started),
   };
 }

@@ -5,9 +5,9 @@
  * scratch account in a network namespace of its own, and in sessions of a role that is no superuser.
  */
 import { lstat, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
+import { systemScratch } from '../core/runtime.js';
 import { freePort } from '../systems/ports.js';
 import { run, runOk, type RunAs } from '../systems/processes.js';
 import { isolated, scratchAccount } from '../systems/scratch-account.js';
@@ -55,7 +55,7 @@ export async function verifyDumps(dumps: DumpFacts[], opts: VerifyOptions = {}):
       hint: 'install postgresql (any major at least as new as the dump)',
     });
   const as = scratchAccount();
-  const work = opts.work ?? (await mkdtemp(join(tmpdir(), 'dingo-restore-check-')));
+  const work = opts.work ?? (await mkdtemp(join(systemScratch(), 'dingo-restore-check-')));
   if (opts.work) await mkdir(work, { mode: 0o700 });
   const data = join(work, 'data');
   try {

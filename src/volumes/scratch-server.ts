@@ -338,11 +338,11 @@ function containerSettings(major: string): [string, string][] {
 
 /** Whether the server accepts connections within `timeoutSeconds` (pg_isready every half second). */
 async function acceptsConnections(clientBin: string, conn: Conn, timeoutSeconds: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
+  const deadline = performance.now() + timeoutSeconds * 1000;
   for (;;) {
     const r = await run([join(clientBin, 'pg_isready'), '-q', ...conn.args], { env: clientEnv() });
     if (r.code === 0) return true;
-    if (Date.now() > deadline) return false;
+    if (performance.now() > deadline) return false;
     await new Promise((res) => setTimeout(res, 500));
   }
 }

@@ -5,8 +5,6 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StepFailed, UsageError } from '../core/errors.js';
-import type { DockerEngine } from '../core/seams.js';
-import { dockerEngine } from '../systems/docker-engine.js';
 import { scratchAccount } from '../systems/scratch-account.js';
 import { copyTree, digestTree, type TreeDigest } from './copy.js';
 import type { FindResult, VolumeReport } from './find.js';
@@ -49,13 +47,8 @@ export function copyFolderName(volume: string, now: Date): string {
   return `${volume.slice(0, 24)}-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
 }
 
-/** The live Docker Engine at `dockerHost` (unix://…). */
-export function engineFor(dockerHost: string): DockerEngine {
-  return dockerEngine(dockerHost);
-}
-
 /** Copies the volume's data folder to SCRATCH/<volume>-<time>/data, owned by the account the server runs as. */
-export async function copyVolume(v: VolumeReport, scratchRoot: string, now = new Date()): Promise<VolumeCopy> {
+export async function copyVolume(v: VolumeReport, scratchRoot: string, now: Date): Promise<VolumeCopy> {
   const dir = join(scratchRoot, copyFolderName(v.name, now));
   await mkdir(dir, { recursive: true });
   // The server account must reach the copy through these folders.

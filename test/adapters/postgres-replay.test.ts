@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VERSION_QUERY, parseReplayRow, replayProbe, replayQuery } from '../../src/adapters/postgres-replay.js';
+import { Redactor } from '../../src/core/redact.js';
 import type { CommandResult } from '../../src/core/seams.js';
 
 const answer = (stdout: string, exitCode = 0, stderr = ''): CommandResult => ({ exitCode, stdout, stderr, durationMs: 1 });
@@ -30,7 +31,7 @@ describe('the replay location of a restoring server', () => {
       asked.push(sql);
       return Promise.resolve(answer(sql === VERSION_QUERY ? '100004\n' : `0/${asked.length}000000|1\n`));
     };
-    const probe = replayProbe();
+    const probe = replayProbe(new Redactor());
     expect(await probe(query)).toMatchObject({ kind: 'position', position: { lsn: '0/2000000', timeline: 1 } });
     expect(await probe(query)).toMatchObject({ kind: 'position', position: { lsn: '0/3000000' } });
     expect(asked).toEqual([VERSION_QUERY, replayQuery(100004), replayQuery(100004)]);
@@ -38,15 +39,15 @@ describe('the replay location of a restoring server', () => {
 
   it('says what went wrong instead of failing the wait it only decorates', async () => {
     const refused = () => Promise.resolve(answer('', 1, 'ERROR:  permission denied for function pg_last_xlog_replay_location\nmore'));
-    expect(await replayProbe()((sql) => (sql === VERSION_QUERY ? Promise.resolve(answer('90519\n')) : refused()))).toEqual({
+    expect(await replayProbe(new Redactor())((sql) => (sql === VERSION_QUERY ? Promise.resolve(answer('90519\n')) : refused()))).toEqual({
       kind: 'unknown',
       detail: '`select pg_last_xlog_replay_location()`: psql exit 1: ERROR:  permission denied for function pg_last_xlog_replay_location',
     });
-    expect(await replayProbe()(() => Promise.reject(new Error('psql in c could not log in')))).toEqual({
+    expect(await replayProbe(new Redactor())(() => Promise.reject(new Error('psql in c could not log in')))).toEqual({
       kind: 'unknown',
       detail: 'psql in c could not log in',
     });
-    expect(await replayProbe()(() => Promise.resolve(answer('nine\n')))).toEqual({
+    expect(await replayProbe(new Redactor())(() => Promise.resolve(answer('nine\n')))).toEqual({
       kind: 'unknown',
       detail: 'server_version_num is "nine"',
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inspectArchive, inspectListing } from '../../src/archive/inspect.js';
 import { renderReport } from '../../src/commands/render-archive.js';
 import { UsageError } from '../../src/core/errors.js';
-import { secrets } from '../../src/core/redact.js';
+import { Redactor } from '../../src/core/redact.js';
 import { ArchiveBuilder, BUCKET, PREFIX, URL, lzop, minutes } from '../support/archive-builder.js';
 
 const B1 = 'base_000000010000000000000002_00000040';
@@ -500,7 +500,8 @@ describe('more archive shapes', () => {
   it('redacts secrets from read errors it reports', async () => {
     const a = healthy();
     const secret = 'AKIAWALETESTSECRET0001';
-    secrets.register(secret);
+    const redactor = new Redactor();
+    redactor.register(secret);
     const objects = [];
     for await (const o of a.store.list(BUCKET, PREFIX)) objects.push(o);
     const r = await inspectListing({
@@ -511,6 +512,7 @@ describe('more archive shapes', () => {
         if (key.endsWith('sysids/sysid')) throw new Error(`AccessDenied for key id ${secret}`);
         return a.store.get({ bucket: BUCKET, key });
       },
+      redactor,
     });
     expect(r.problems).toEqual([expect.stringMatching(/^sysids\/sysid cannot be read \(AccessDenied for key id \[REDACTED\]\)/)]);
     expect(JSON.stringify(r)).not.toContain(secret);

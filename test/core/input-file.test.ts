@@ -19,7 +19,7 @@ const SCRIPT = `
   const [file, scenarioDir] = process.argv.slice(1);
   const reads = [
     () => loadScenario(scenarioDir),
-    () => RunLock.acquire(file),
+    () => RunLock.acquire(file, { clock: { now: () => new Date() } }),
     () => createEsClient({ url: 'https://es.example:9200', caFile: file }),
   ];
   for (const read of reads) {

@@ -158,8 +158,8 @@ describe('credentials in URL flags', () => {
     expect(r.size).toBe(0);
   });
 
-  it('registers with the shared redactor by default, and works without a scheme', () => {
-    const got = stripUrlCredentials('--s3-endpoint', `minio:${ENCODED}@minio.local:9000`);
+  it('registers with the redactor it is given, and works without a scheme', () => {
+    const got = stripUrlCredentials('--s3-endpoint', `minio:${ENCODED}@minio.local:9000`, secrets);
     expect(got.url).toBe('minio.local:9000');
     expect(secrets.redact(`key ${CANARY}`)).toBe(`key ${REDACTED}`);
   });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RunLock, processStart } from '../../src/engine/run/index.js';
 import { EXIT, RunLocked, UsageError, exitCodeOf } from '../../src/core/errors.js';
+import { systemClock } from '../../src/core/runtime.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,15 +19,15 @@ const takenOverFiles = (dir: string): string[] => readdirSync(dir).filter((f) =>
 describe('run lock', () => {
   it('refuses a second driver, naming the holder, and takes over a dead holder on this host', () => {
     const file = join(tmp(), 'lock');
-    const lock = RunLock.acquire(file);
+    const lock = RunLock.acquire(file, { clock: systemClock });
     expect(lock.takenOver).toBeNull();
-    expect(() => RunLock.acquire(file)).toThrow(/being driven by .* \(host .*, pid \d+, since \d{4}-/);
+    expect(() => RunLock.acquire(file, { clock: systemClock })).toThrow(/being driven by .* \(host .*, pid \d+, since \d{4}-/);
     lock.release();
     expect(existsSync(file)).toBe(false);
-    const again = RunLock.acquire(file);
+    const again = RunLock.acquire(file, { clock: systemClock });
     again.release();
     writeFileSync(file, JSON.stringify({ host: hostname(), pid: DEAD_PID, by: 'x', startedAt: 'then' }));
-    const taken = RunLock.acquire(file);
+    const taken = RunLock.acquire(file, { clock: systemClock });
     taken.release();
   });
 
@@ -34,7 +35,7 @@ describe('run lock', () => {
     for (const pid of [0, -1]) {
       const file = join(tmp(), 'lock');
       writeFileSync(file, JSON.stringify({ host: hostname(), pid, by: 'x', startedAt: 'then' }));
-      const taken = RunLock.acquire(file);
+      const taken = RunLock.acquire(file, { clock: systemClock });
       expect(taken.takenOver).not.toBeNull();
       taken.release();
     }
@@ -43,7 +44,7 @@ describe('run lock', () => {
   it('a lock naming PID 1, or a PID now held by a process that started after the lock was taken, is not held', async () => {
     const file = join(tmp(), 'lock');
     writeFileSync(file, JSON.stringify({ host: hostname(), pid: 1, by: 'x', startedAt: 'then' }));
-    const overInit = RunLock.acquire(file);
+    const overInit = RunLock.acquire(file, { clock: systemClock });
     expect(overInit.takenOver).toMatchObject({ how: 'stale', previous: { pid: 1 } });
     overInit.release();
 
@@ -54,12 +55,12 @@ describe('run lock', () => {
       expect(started).toMatch(/^\d+$/);
       const holder = { host: hostname(), pid: other.pid, by: 'x', startedAt: '2026-01-02T03:04:05.000Z' };
       writeFileSync(file, JSON.stringify({ ...holder, processStart: String(Number(started) - 100) }));
-      const overReused = RunLock.acquire(file);
+      const overReused = RunLock.acquire(file, { clock: systemClock });
       expect(overReused.takenOver).toMatchObject({ how: 'stale' });
       overReused.release();
       // The same process, as its lock names it, holds the run.
       writeFileSync(file, JSON.stringify({ ...holder, processStart: started }));
-      expect(() => RunLock.acquire(file)).toThrow(RunLocked);
+      expect(() => RunLock.acquire(file, { clock: systemClock })).toThrow(RunLocked);
     } finally {
       other.kill('SIGKILL');
       await new Promise((resolve) => other.once('exit', resolve));
@@ -68,7 +69,7 @@ describe('run lock', () => {
 
   it("a lock records its holder's process start, so a later process given the same PID is not taken for it", () => {
     const file = join(tmp(), 'lock');
-    const lock = RunLock.acquire(file);
+    const lock = RunLock.acquire(file, { clock: systemClock });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid, processStart: processStart(process.pid) });
     lock.release();
   });
@@ -76,8 +77,8 @@ describe('run lock', () => {
   it('a lock conflict is RunLocked, exit 75 (not 1, a failed step), and its hint names --steal-lock', () => {
     const dir = tmp();
     const file = join(dir, 'lock');
-    const mine = RunLock.acquire(file);
-    const local = thrown(() => RunLock.acquire(file));
+    const mine = RunLock.acquire(file, { clock: systemClock });
+    const local = thrown(() => RunLock.acquire(file, { clock: systemClock }));
     expect(local).toBeInstanceOf(RunLocked);
     expect(exitCodeOf(local)).toBe(75);
     expect(EXIT.locked).toBe(75);
@@ -91,7 +92,7 @@ describe('run lock', () => {
       file,
       JSON.stringify({ host: 'far-away-host', pid: 4242, by: 'ann@far-away-host', startedAt: '2026-01-02T03:04:05.000Z' }),
     );
-    const remote = thrown(() => RunLock.acquire(file));
+    const remote = thrown(() => RunLock.acquire(file, { clock: systemClock }));
     expect(remote).toBeInstanceOf(RunLocked);
     expect(remote.exitCode).toBe(EXIT.locked);
     expect(remote.message).toContain('being driven by ann@far-away-host (host far-away-host, pid 4242, since 2026-01-02T03:04:05.000Z)');
@@ -105,7 +106,7 @@ describe('run lock', () => {
     const previous = { host: hostname(), pid: DEAD_PID, by: 'bob@here', startedAt: '2026-01-02T03:04:05.000Z' };
     const text = JSON.stringify(previous) + '\n';
     writeFileSync(file, text);
-    const lock = RunLock.acquire(file);
+    const lock = RunLock.acquire(file, { clock: systemClock });
     expect(lock.takenOver).toEqual({ how: 'stale', previous });
     const [kept] = takenOverFiles(dir);
     expect(lock.keptAt).toBe(join(dir, kept!));
@@ -119,7 +120,7 @@ describe('run lock', () => {
     const dir = tmp();
     const file = join(dir, 'lock');
     writeFileSync(file, '{"host":"h","pi');
-    const lock = RunLock.acquire(file);
+    const lock = RunLock.acquire(file, { clock: systemClock });
     expect(lock.takenOver).toEqual({ how: 'stale', previous: null });
     expect(readFileSync(lock.keptAt!, 'utf8')).toBe('{"host":"h","pi');
     lock.release();
@@ -130,11 +131,11 @@ describe('run lock', () => {
     const file = join(dir, 'lock');
     const previous = { host: 'far-away-host', pid: 4242, by: 'ann@far-away-host', startedAt: '2026-01-02T03:04:05.000Z' };
     writeFileSync(file, JSON.stringify(previous));
-    const lock = RunLock.acquire(file, { steal: true });
+    const lock = RunLock.acquire(file, { steal: true, clock: systemClock });
     expect(lock.takenOver).toEqual({ how: 'steal', previous });
     expect(JSON.parse(readFileSync(lock.keptAt!, 'utf8'))).toEqual(previous);
     // A second steal keeps the first driver's lock file too.
-    const again = RunLock.acquire(file, { steal: true });
+    const again = RunLock.acquire(file, { steal: true, clock: systemClock });
     expect(again.takenOver).toMatchObject({ how: 'steal', previous: { pid: process.pid, host: hostname() } });
     expect(takenOverFiles(dir).length).toBeGreaterThanOrEqual(1);
     expect(existsSync(lock.keptAt!)).toBe(true);
@@ -145,7 +146,7 @@ describe('run lock', () => {
     const dir = tmp();
     const file = join(dir, 'lock');
     mkdirSync(file);
-    const err = thrown(() => RunLock.acquire(file));
+    const err = thrown(() => RunLock.acquire(file, { clock: systemClock }));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.exitCode).toBe(EXIT.badInput);
     expect(err.message).toBe(`cannot read run lock ${file}: it is a folder, not a file`);
@@ -157,11 +158,11 @@ describe('run lock', () => {
   it('a run folder that is gone, or a path through a file, is a usage error naming the lock', () => {
     const dir = tmp();
     const gone = join(dir, 'runs', 'r1', 'lock');
-    const missing = thrown(() => RunLock.acquire(gone));
+    const missing = thrown(() => RunLock.acquire(gone, { clock: systemClock }));
     expect(missing).toBeInstanceOf(UsageError);
     expect(missing.message).toBe(`cannot create the run lock ${gone}: it does not exist`);
     writeFileSync(join(dir, 'runs'), 'not a folder');
-    const through = thrown(() => RunLock.acquire(gone));
+    const through = thrown(() => RunLock.acquire(gone, { clock: systemClock }));
     expect(through).toBeInstanceOf(UsageError);
     expect(through.message).toBe(`cannot create the run lock ${gone}: a part of the path is a file, not a folder`);
     expect(through.hint).toContain(`${join(dir, 'runs')} is a file where a folder belongs`);
@@ -181,7 +182,7 @@ describe('run lock', () => {
         script,
         `import { RunLock } from ${JSON.stringify(join(ROOT, 'src/engine/run/lock.ts'))};
 try {
-  RunLock.acquire(process.argv[2]!, { steal: true });
+  RunLock.acquire(process.argv[2]!, { steal: true, clock: { now: () => new Date() } });
   console.log(JSON.stringify({ acquired: true }));
 } catch (err) {
   console.log(JSON.stringify({ name: (err as Error).name, message: (err as Error).message, hint: (err as { hint?: string }).hint }));

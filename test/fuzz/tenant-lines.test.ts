@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../src/adapters/syslog.js';
-import { secrets } from '../../src/core/redact.js';
+import { Redactor } from '../../src/core/redact.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import type { LogSourceSpec } from '../../src/core/log-source.js';
 import { generateLogs, type GeneratedLogs, type TruthInstance } from '../support/generate-logs.js';
@@ -49,16 +49,17 @@ afterAll(async () => {
 /** What a recovery takes from the finder, per name and for a live instance, and what is redacted. */
 async function conclusions(spec: LogSourceSpec) {
   const sources = openLogSource(spec);
+  const redactor = new Redactor();
   const out: unknown[] = [];
   for (const serviceName of names) {
-    const r = await findDeletedInstance({ sources, serviceName });
+    const r = await findDeletedInstance({ sources, serviceName, redactor });
     const c = r.candidates[0]!;
     out.push([serviceName, c.instanceGuid, c.archivePrefix, c.deletedAt, c.lastWalUploadAt, c.confidence, c.nodes]);
-    out.push(secrets.redact(c.archivePrefix ?? ''));
+    out.push(redactor.redact(c.archivePrefix ?? ''));
   }
-  const f = await findInstance({ sources, instanceGuid: live.guid });
+  const f = await findInstance({ sources, instanceGuid: live.guid, redactor });
   out.push([f.archivePrefix, f.nodes, f.createdAt]);
-  out.push(secrets.redact(`s3://${BUCKET}/backups/${live.guid}/wal/`));
+  out.push(redactor.redact(`s3://${BUCKET}/backups/${live.guid}/wal/`));
   return out;
 }
 

@@ -30,13 +30,14 @@ describe('the platform of a replay', () => {
     [`s3.copy s3://b/${ref.key} to s3://b/q`, () => p.s3.copy(ref, { bucket: 'b', key: 'q' }, 1)],
     ['s3.deleteMany s3://b/ (2 keys)', () => p.s3.deleteMany('b', ['a', 'c'])],
     ['logs', () => p.openLogs({ paths: [] })],
-    ['processes.run pg_ctl stop', () => p.processes!.run(['pg_ctl', 'stop'])],
-    ['processes.runOk initdb', () => p.processes!.runOk(['initdb'])],
+    ['processes.run pg_ctl stop', () => p.processes.run(['pg_ctl', 'stop'])],
+    ['processes.runOk initdb', () => p.processes.runOk(['initdb'])],
     [
       'processes.pipeThrough lzop -d | tar -x',
-      () => p.processes!.pipeThrough(Readable.from([]), [{ argv: ['lzop', '-d'] }, { argv: ['tar', '-x'] }]),
+      () => p.processes.pipeThrough(Readable.from([]), [{ argv: ['lzop', '-d'] }, { argv: ['tar', '-x'] }]),
     ],
-    ['processes.scratchAccount', () => p.processes!.scratchAccount()],
+    ['processes.scratchAccount', () => p.processes.scratchAccount()],
+    ['the Docker Engine at unix:///run/docker.sock', () => p.dockerEngine('unix:///run/docker.sock')],
   ];
   it.each(calls)('refuses %s, naming it', (call, make) => {
     let err: unknown;

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDACTED, secrets } from '../../src/core/redact.js';
+import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { runLogs } from '../support/logs-cli.js';
 import { brokerRecord, containerLines, walUpload } from '../support/forged-lines.js';
@@ -68,8 +68,11 @@ async function logs(lines: string[]): Promise<string> {
   return dir;
 }
 
+/** The redactor of the finds below, as a run's. */
+const redactor = new Redactor();
+
 async function find(serviceName: string, lines: string[]) {
-  return findDeletedInstance({ sources: openLogSource({ paths: [await logs(lines)] }), serviceName });
+  return findDeletedInstance({ sources: openLogSource({ paths: [await logs(lines)] }), serviceName, redactor });
 }
 
 describe('lines forged by a tenant are never evidence', () => {
@@ -166,7 +169,7 @@ describe('secrets only from trusted sources', () => {
     });
     const r = await find('orders-db', [...HONEST, fromTenant, fromBroker]);
     expect(r.candidates[0]!.archivePrefix).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
-    expect(secrets.redact(`s3://${BUCKET}/backups/${MINE}/wal/`)).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
+    expect(redactor.redact(`s3://${BUCKET}/backups/${MINE}/wal/`)).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
   });
 
   it('a restore.done quoted as evidence shows its passwords masked', async () => {
@@ -180,6 +183,6 @@ describe('secrets only from trusted sources', () => {
     expect(quoted).toContain(`"password":"${REDACTED}"`);
     expect(quoted).not.toContain(pw);
     // Masked in the line, not registered: a log line cannot decide what every later output hides.
-    expect(secrets.redact(pw)).toBe(pw);
+    expect(redactor.redact(pw)).toBe(pw);
   });
 });

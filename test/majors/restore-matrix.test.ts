@@ -53,7 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (savedRoot === undefined) delete process.env.DINGO_RECOVER_PG_ROOT;
   else process.env.DINGO_RECOVER_PG_ROOT = savedRoot;
-  await Promise.all(runIds.map((id) => rm(scratchFolder(id), { recursive: true, force: true })));
+  await Promise.all(runIds.map((id) => rm(scratchFolder(tmpdir(), id), { recursive: true, force: true })));
   await ifStarted(moto)?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

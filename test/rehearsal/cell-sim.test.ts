@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CellDocker, DOCKER_BINARY, DOCKER_HOST } from '../../src/adapters/docker.js';
-import { secrets } from '../../src/core/redact.js';
+import { Redactor } from '../../src/core/redact.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { simulateCell } from '../../src/rehearsal/cell-sim.js';
 import { AWS_SECRET, CONTAINER, DATA_DIR, sampleCell } from '../support/sample-cell.js';
@@ -11,7 +11,8 @@ const NOW = new Date('2016-03-18T01:05:00.000Z');
 describe('CellDocker against the simulated cell', () => {
   it('inspects a container: state, env, mounts, data dir, and registers secrets at once', async () => {
     const runner = simRunner(sampleCell(), { now: () => NOW });
-    const info = await new CellDocker(runner).inspect(CONTAINER);
+    const redactor = new Redactor();
+    const info = await new CellDocker(runner, { redactor }).inspect(CONTAINER);
     expect(info).not.toBeNull();
     expect(info!.name).toBe(CONTAINER);
     expect(info!.id).toMatch(/^0abe124b987d/);
@@ -21,7 +22,7 @@ describe('CellDocker against the simulated cell', () => {
     expect(info!.env.PATRONI_SCOPE).toBe('78218ded-7d88-4d69-bd44-6f478c300134');
     expect(info!.env.ETCD_HOST_PORT).toBe('10.58.111.149:4001');
     expect(info!.dataDir).toBe(DATA_DIR);
-    expect(secrets.redact(`key ${AWS_SECRET}`)).toBe('key [REDACTED]');
+    expect(redactor.redact(`key ${AWS_SECRET}`)).toBe('key [REDACTED]');
     expect(runner.specs[0]).toEqual({
       argv: [DOCKER_BINARY, '--host', DOCKER_HOST, 'inspect', '--type', 'container', CONTAINER],
       writes: false,

@@ -12,6 +12,7 @@ import { MemoryStore } from '../../src/rehearsal/memory-store.js';
 import { World, WORLD_FILE, WORLD_SYSLOG, loadScenario } from '../../src/rehearsal/world.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
 import { openLogSource } from '../../src/systems/log-source.js';
+import { localMachine } from '../../src/commands/live-platform.js';
 
 const DIR = resolve(import.meta.dirname, '../../fixtures/space-scenario');
 const scenario = loadScenario(DIR);
@@ -142,7 +143,7 @@ describe('recreating the instances of the deleted space', () => {
   it('gives two create-service calls two instances, each with its own container, archive and log lines, both on one cell', async () => {
     const run = newDir();
     const world = World.open(run, scenario);
-    const platform = world.platform(scenario, openLogSource);
+    const platform = world.platform(scenario, openLogSource, localMachine);
     const cfRun = (...argv: string[]) => platform.cf.run({ argv: ['cf', ...argv], writes: true });
     expect((await cfRun('create-space', 'analytics', '-o', 'acme')).stdout).toMatch(/^OK$/m);
     await cfRun('target', '-o', 'acme', '-s', 'analytics');

@@ -3,6 +3,7 @@
  * the run's process group, so it outlives the kill, serving the user's database from the run's
  * scratch folder. The resume stops it before removing the copy under it.
  */
+import { tmpdir } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,9 +11,10 @@ import { removeLeftovers, scratchFolder } from '../../src/actions/support/restor
 import type { StepContext } from '../../src/engine/run/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { makeCluster } from '../support/pg-volumes.js';
+import { testRuntime } from '../support/runtime.js';
 
 const RUN_ID = `20261125-170000-${String(process.pid % 10000).padStart(4, '0')}`;
-const scratch = scratchFolder(RUN_ID);
+const scratch = scratchFolder(tmpdir(), RUN_ID);
 let leftover: number | undefined;
 
 /** The process runs: it is there, and not a zombie its parent (here, PID 1) has yet to reap. */
@@ -35,7 +37,12 @@ describe('removeLeftovers after a run killed while its scratch PostgreSQL ran', 
     leftover = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     expect(running(leftover), 'the server runs before the resume').toBe(true);
     const notes: string[] = [];
-    const ctx = { runId: RUN_ID, settings: DEFAULT_SETTINGS, note: (t: string) => void notes.push(t) } as unknown as StepContext;
+    const ctx = {
+      runId: RUN_ID,
+      runtime: testRuntime(),
+      settings: DEFAULT_SETTINGS,
+      note: (t: string) => void notes.push(t),
+    } as unknown as StepContext;
     await removeLeftovers(ctx);
     expect(running(leftover), 'the leftover server is gone').toBe(false);
     expect(existsSync(join(scratch, 'dingo-drill-left'))).toBe(false);

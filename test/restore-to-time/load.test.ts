@@ -22,6 +22,7 @@ import { makeCluster } from '../support/pg-volumes.js';
 import { CONTAINER, NEW_GUID, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
 import { settled } from '../support/started.js';
+import { testRuntime } from '../support/runtime.js';
 
 const load = restoreTimeLoadActions.find((a) => a.name === 'pitr.load-dumps')!;
 const CELL = '10.58.111.150';
@@ -57,6 +58,7 @@ function harness(state: CellWorld, opts: { choose?: Record<string, string>; data
   const notes: string[] = [];
   const ctx = {
     settings: DEFAULT_SETTINGS,
+    runtime: testRuntime(),
     answers: { inputs: {}, confirm: {}, choose: opts.choose ?? {}, secrets: {} },
     // As the rehearsal's session does (world.ts): the simulation answers once it has read the whole input.
     cell: () =>

@@ -44,7 +44,7 @@ beforeAll(async () => {
 const runIds: string[] = [];
 
 afterAll(async () => {
-  await Promise.all(runIds.map((id) => rm(scratchFolder(id), { recursive: true, force: true })));
+  await Promise.all(runIds.map((id) => rm(scratchFolder(tmpdir(), id), { recursive: true, force: true })));
   await tearDownDrill({ moto, archive, dir });
 });
 
@@ -112,7 +112,7 @@ describe('restore-to-time on a real archive', () => {
     const runDir = await mkdtemp(join(dir, 'run-'));
     const { ctx, said } = context(runDir);
     // A copy an interrupted attempt of the step left: removed when the step runs again.
-    const leftover = join(scratchFolder(basename(runDir)), 'dingo-drill-interrupted');
+    const leftover = join(scratchFolder(tmpdir(), basename(runDir)), 'dingo-drill-interrupted');
     await mkdir(join(leftover, 'data'), { recursive: true });
     const restored = await action('pitr.restore').run(ctx, params(between(first!.committed, second!.before)), {});
     expect(said).toContain(`removed ${leftover}, a copy an interrupted attempt left`);
@@ -138,7 +138,7 @@ describe('restore-to-time on a real archive', () => {
     const verified = await action('volumes.verify-dumps').run(ctx, { dumps: dumped.dumps }, {});
     expect(verified).toEqual({ verified: [file] });
     // The scratch copy, the user's whole database in the temp folder, goes once its dumps are proven.
-    expect(await action('pitr.remove-scratch').run(ctx, {}, {})).toEqual({ removed: scratchFolder(basename(runDir)) });
+    expect(await action('pitr.remove-scratch').run(ctx, {}, {})).toEqual({ removed: scratchFolder(tmpdir(), basename(runDir)) });
     await expect(stat(restored.dataDir as string)).rejects.toThrow(/ENOENT/);
   });
 
@@ -154,7 +154,7 @@ describe('restore-to-time on a real archive', () => {
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NeedsOperator);
       // Nothing restored is kept: not even the run's empty scratch folder is left in the temp folder.
-      await expect(stat(scratchFolder(stopped.runId))).rejects.toThrow(/ENOENT/);
+      await expect(stat(scratchFolder(tmpdir(), stopped.runId))).rejects.toThrow(/ENOENT/);
       const { message, hint } = err as NeedsOperator;
       expect(message).toContain(`the moment ${moment.toISOString()} ${why}`);
       const range = /reaches from (\S+) \(the earliest base backup ended\) to (\S+) \(WAL/.exec(message);
@@ -270,6 +270,6 @@ describe('restore-to-time to a transaction on a real archive', () => {
     expect((err as StepFailed).message).toContain('the archive did not restore the database as it was just before transaction 4000000000');
     expect((err as StepFailed).message).toContain('without meeting transaction 4000000000');
     expect((err as StepFailed).hint).toContain('archive mistakes lists the transactions');
-    await expect(stat(scratchFolder(ctx.runId))).rejects.toThrow(/ENOENT/);
+    await expect(stat(scratchFolder(tmpdir(), ctx.runId))).rejects.toThrow(/ENOENT/);
   });
 });

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import type { ObjectStore } from '../../src/core/seams.js';
 import type { StepContext } from '../../src/engine/run/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localMachine } from '../../src/commands/live-platform.js';
+import { testRuntime } from './runtime.js';
 
 /** The operator's prompts: none (unattended), or one at a terminal. */
 type Prompts = { interactive: false } | { interactive: true; input(q: { message: string }): Promise<string> };
@@ -19,10 +20,13 @@ export function pitrContext(
   const say = (t: string) => {
     said.push(t);
   };
+  const runtime = testRuntime();
   const ctx = {
     runId: basename(runDir),
     s3: store,
-    platform: { mode: 'live', processes: localProcesses },
+    platform: { mode: 'live', ...localMachine },
+    runtime,
+    now: () => runtime.clock.now(),
     settings: DEFAULT_SETTINGS,
     answers: { inputs: {}, confirm: {}, choose, secrets: {} },
     prompts,

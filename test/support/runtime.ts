@@ -1,4 +1,5 @@
 /** A runtime of a test's own: an empty environment, a redactor no other test shares, a fixed operator. */
+import { tmpdir } from 'node:os';
 import { Redactor } from '../../src/core/redact.js';
 import type { Runtime } from '../../src/core/runtime.js';
 
@@ -8,6 +9,7 @@ export function testRuntime(o: Partial<Runtime> = {}): Runtime {
     env: {},
     redactor: new Redactor(),
     operator: { user: 'tester', host: 'test-host' },
+    scratch: tmpdir(),
     ...o,
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDACTED, secrets } from '../../src/core/redact.js';
+import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { createEsClient, PAGE_SIZE, toLine, EsHttpClient } from '../../src/systems/elasticsearch/index.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
@@ -181,8 +181,9 @@ describe('Elasticsearch source', () => {
 
   it('builds a client with an API key or basic auth, registering the secrets', () => {
     const apiKey = 'ZXMtYXBpLWtleS1mb3ItdGVzdHM=';
-    expect(createEsClient({ url: 'https://es.example:9200', apiKey })).toBeInstanceOf(EsHttpClient);
-    expect(secrets.redact(`key ${apiKey}`)).toBe(`key ${REDACTED}`);
+    const redactor = new Redactor();
+    expect(createEsClient({ url: 'https://es.example:9200', apiKey, redactor })).toBeInstanceOf(EsHttpClient);
+    expect(redactor.redact(`key ${apiKey}`)).toBe(`key ${REDACTED}`);
     expect(() => createEsClient({ url: 'not a url' })).toThrow(/is not a URL/);
     expect(() => createEsClient({ url: 'https://es.example:9200', caFile: '/nonexistent/ca.pem' })).toThrow(
       /cannot read CA file \/nonexistent\/ca.pem: ENOENT/,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createProxy } from 'proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyReport } from '../../src/core/log-source.js';
+import { Redactor } from '../../src/core/redact.js';
 import { bypassesProxy, proxyFor } from '../../src/systems/http-route.js';
 import { searchEs } from '../../src/systems/elasticsearch/index.js';
 import { createS3Store } from '../../src/systems/s3/index.js';
@@ -20,11 +21,13 @@ import { ifStarted } from '../support/started.js';
 
 describe("aws-cli's proxy rules", () => {
   it('take the proxy of the scheme, lower-case names first, http:// when none is written', () => {
-    expect(proxyFor('https://s3.amazonaws.com/', { HTTPS_PROXY: 'proxy:3128' })).toBe('http://proxy:3128');
-    expect(proxyFor('https://s3.amazonaws.com/', { https_proxy: 'http://low:1', HTTPS_PROXY: 'http://up:2' })).toBe('http://low:1');
-    expect(proxyFor('http://127.0.0.1:9000/', { HTTPS_PROXY: 'http://p:1' })).toBeUndefined();
-    expect(proxyFor('http://127.0.0.1:9000/', { HTTP_PROXY: 'http://p:1' })).toBe('http://p:1');
-    expect(proxyFor('https://s3.amazonaws.com/', {})).toBeUndefined();
+    expect(proxyFor('https://s3.amazonaws.com/', { HTTPS_PROXY: 'proxy:3128' }, new Redactor())).toBe('http://proxy:3128');
+    expect(proxyFor('https://s3.amazonaws.com/', { https_proxy: 'http://low:1', HTTPS_PROXY: 'http://up:2' }, new Redactor())).toBe(
+      'http://low:1',
+    );
+    expect(proxyFor('http://127.0.0.1:9000/', { HTTPS_PROXY: 'http://p:1' }, new Redactor())).toBeUndefined();
+    expect(proxyFor('http://127.0.0.1:9000/', { HTTP_PROXY: 'http://p:1' }, new Redactor())).toBe('http://p:1');
+    expect(proxyFor('https://s3.amazonaws.com/', {}, new Redactor())).toBeUndefined();
   });
 
   it.each([
@@ -42,7 +45,7 @@ describe("aws-cli's proxy rules", () => {
   });
 
   it('a proxy password never reaches a message', () => {
-    const proxy = proxyFor('https://s3.amazonaws.com/', { HTTPS_PROXY: 'http://ops:pr0xy-s3cret@proxy:3128' });
+    const proxy = proxyFor('https://s3.amazonaws.com/', { HTTPS_PROXY: 'http://ops:pr0xy-s3cret@proxy:3128' }, new Redactor());
     expect(proxy).toBe('http://ops:pr0xy-s3cret@proxy:3128');
     const store = createS3Store({ region: 'eu-west-1' }, { HTTPS_PROXY: proxy });
     expect(store.where).toBe('s3 eu-west-1 via proxy http://proxy:3128');

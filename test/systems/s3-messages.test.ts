@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secrets } from '../../src/core/redact.js';
+import { Redactor } from '../../src/core/redact.js';
 import { createS3Store } from '../../src/systems/s3/index.js';
 import { listenOnLoopback, loopbackCertificate, stopHttp } from '../support/loopback.js';
 import { startMoto, type Moto } from '../support/moto.js';
@@ -87,7 +87,8 @@ const proxyUrl = () => `http://bob:${PROXY_PASSWORD}@127.0.0.1:${proxyPort}`;
 describe('S3 messages about this side', () => {
   it('names the proxy (not its password) and its credentials when it answers 407, before moto', async () => {
     const env = { HTTP_PROXY: proxyUrl(), NO_PROXY: '' };
-    const store = createS3Store({ ...motoUp().options, maxAttempts: 2 }, env);
+    const redactor = new Redactor();
+    const store = createS3Store({ ...motoUp().options, maxAttempts: 2, redactor }, env);
     const err = await headFails(store);
     expect(err.message).toBe(
       `the proxy http://127.0.0.1:${proxyPort} (HTTP_PROXY) refused head on s3://b/k at s3 ${motoUp().endpoint}: HTTP 407 Proxy Authentication Required`,
@@ -95,7 +96,7 @@ describe('S3 messages about this side', () => {
     expect(err.hint).toMatch(/^check the proxy credentials: the user and password in HTTP_PROXY/);
     expect(err.hint).not.toMatch(/throttl/i);
     expect(`${err.message} ${err.hint} ${store.where}`).not.toContain(PROXY_PASSWORD);
-    expect(secrets.redact(PROXY_PASSWORD)).not.toContain(PROXY_PASSWORD);
+    expect(redactor.redact(PROXY_PASSWORD)).not.toContain(PROXY_PASSWORD);
   });
 
   it('names HTTPS_PROXY when the tunnel to an https endpoint is refused with 407', async () => {

@@ -5,7 +5,7 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { createS3Store } from '../../src/systems/s3/index.js';
 import type { ObjectInfo, ObjectStore } from '../../src/core/seams.js';
 import { StepFailed } from '../../src/core/errors.js';
-import { secrets } from '../../src/core/redact.js';
+import { Redactor } from '../../src/core/redact.js';
 
 let moto: Moto;
 let proxy: FaultProxy;
@@ -120,12 +120,14 @@ describe('createS3Store against moto', () => {
 
   it('maps AccessDenied to the policy message and never shows the secret key', async () => {
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const redactor = new Redactor();
     const store = createS3Store({
       ...moto.options,
       endpoint: proxy.endpoint,
       credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: secret },
+      redactor,
     });
-    expect(secrets.redact(`x ${secret} y`)).toBe('x [REDACTED] y');
+    expect(redactor.redact(`x ${secret} y`)).toBe('x [REDACTED] y');
     proxy.clear();
     proxy.inject({ method: 'GET', status: 403, times: Infinity });
     const err = await collect(store.list(BUCKET, 'backups/guid/wal/')).catch((e: unknown) => e);

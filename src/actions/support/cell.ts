@@ -9,7 +9,12 @@ import { formatSegment, segmentDistance, segmentOfLsn, tryParseSegment } from '.
 
 export async function cellDocker(ctx: StepContext, cellIp: string): Promise<CellDocker> {
   const session = await ctx.cell(cellIp);
-  return new CellDocker(session, { binary: ctx.settings.dockerBinary, host: ctx.settings.dockerHost, sudo: true });
+  return new CellDocker(session, {
+    binary: ctx.settings.dockerBinary,
+    host: ctx.settings.dockerHost,
+    sudo: true,
+    redactor: ctx.runtime.redactor,
+  });
 }
 
 export async function containerState(ctx: StepContext, cellIp: string, container: string): Promise<'running' | 'stopped' | 'missing'> {

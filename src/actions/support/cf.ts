@@ -4,13 +4,13 @@ import { StepFailed } from '../../core/errors.js';
 import { CfCli, CfApi, cfCurlHasFail } from '../../adapters/cf/index.js';
 
 export function cfCli(ctx: StepContext): CfCli {
-  return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary });
+  return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, redactor: ctx.runtime.redactor });
 }
 
 /** The API through `cf curl`, with `-f` where this cf version has it. */
 export async function cfApi(ctx: StepContext): Promise<CfApi> {
   const { version } = await cfCli(ctx).version();
-  return new CfApi(ctx.cf, { binary: ctx.settings.cfBinary, curlFail: cfCurlHasFail(version) });
+  return new CfApi(ctx.cf, { binary: ctx.settings.cfBinary, curlFail: cfCurlHasFail(version), redactor: ctx.runtime.redactor });
 }
 
 /** The GUID of the instance named NAME: in the space given by GUID when the API answers, else in the targeted space. */

@@ -5,7 +5,6 @@
  */
 import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StepContext } from '../../engine/run/index.js';
 import { StepFailed } from '../../core/errors.js';
@@ -16,17 +15,17 @@ import { describeTarget, type RecoveryTarget } from '../../drill/recovery-target
 import { scratchEngine } from './scratch-engine.js';
 import { removeContainersOn } from '../../drill/cluster-setup.js';
 
-/** The folder of a run's scratch copies (not created). */
-export function scratchFolder(runId: string): string {
-  return join(tmpdir(), `dingo-restore-${runId}`);
+/** The folder of a run's scratch copies in the scratch folder `scratch` (not created). */
+export function scratchFolder(scratch: string, runId: string): string {
+  return join(scratch, `dingo-restore-${runId}`);
 }
 
 /**
  * The run's scratch folder, made if need be: ours (a folder of that name someone else made is
  * refused), traversable but not listable by PostgreSQL's account, which owns each copy in it.
  */
-async function ourScratchFolder(runId: string): Promise<string> {
-  const dir = scratchFolder(runId);
+async function ourScratchFolder(ctx: StepContext): Promise<string> {
+  const dir = scratchFolder(ctx.runtime.scratch, ctx.runId);
   await mkdir(dir, { mode: 0o711 }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   });
@@ -81,7 +80,7 @@ export async function stopLeftoversIn(ctx: StepContext, dir: string): Promise<vo
 
 /** Copies earlier attempts left in the run's scratch folder (an attempt interrupted): none is used since. */
 export async function removeLeftovers(ctx: StepContext): Promise<void> {
-  const dir = await ourScratchFolder(ctx.runId);
+  const dir = await ourScratchFolder(ctx);
   await stopLeftoversIn(ctx, dir);
   for (const name of await readdir(dir)) {
     await rm(join(dir, name), { recursive: true, force: true });
@@ -91,7 +90,7 @@ export async function removeLeftovers(ctx: StepContext): Promise<void> {
 
 /** One restore to `target`; the failure itself when a moment is out of reach or the restore cannot run here. */
 export async function restoreOnce(ctx: StepContext, url: string, target: RecoveryTarget): Promise<DrillReport | DrillFailed> {
-  const workdir = await ourScratchFolder(ctx.runId);
+  const workdir = await ourScratchFolder(ctx);
   try {
     return await runDrill({
       workdir,
@@ -103,6 +102,7 @@ export async function restoreOnce(ctx: StepContext, url: string, target: Recover
       target:
         target.stop.kind === 'time' ? { ...target, stop: { ...target.stop, time: { ...target.stop.time, given: 'the moment' } } } : target,
       keep: true,
+      now: () => ctx.now(),
       progress: (m) => {
         ctx.progress(m);
       },

@@ -5,9 +5,8 @@
  */
 import type { DockerEngine } from '../../core/seams.js';
 import type { StepContext } from '../../engine/run/index.js';
-import { engineFor } from '../../volumes/session.js';
 
 export function scratchEngine(ctx: StepContext): DockerEngine | undefined {
   const host = ctx.settings.scratchDockerHost;
-  return host ? engineFor(host) : undefined;
+  return host ? ctx.platform.dockerEngine(host) : undefined;
 }

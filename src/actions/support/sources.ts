@@ -34,6 +34,7 @@ export function runLogSources(settings: Settings, platform: Platform, runtime: P
         username: env.ES_USERNAME,
         password: env.ES_PASSWORD,
         timeoutSeconds: esTimeoutSeconds(env.ES_TIMEOUT),
+        redactor,
       }
     : undefined;
   const source = platform.openLogs({ paths: paths.length ? paths : undefined, es });

@@ -4,7 +4,7 @@
  * error still exits 0 and prints its JSON error body, which counts as "this endpoint is not here".
  */
 import { StepFailed } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import { Redactor } from '../../core/redact.js';
 import type { CommandResult, CommandRunner } from '../../core/seams.js';
 import { eventsPage, eventsPath, listPage, type AuditEvent, type EventsApi } from './cf-events.js';
 import { parseCurlBody } from './cf-curl.js';
@@ -22,6 +22,8 @@ export interface CfApiOptions {
   env?: Record<string, string>;
   /** The CLI has `cf curl -f` (6.43+): HTTP errors exit 22. */
   curlFail: boolean;
+  /** The run's redactor, for the failures (a new one when not given). */
+  redactor?: Redactor;
 }
 
 export class CfApi {
@@ -83,9 +85,14 @@ export class CfApi {
       }
       reasons.push(`${paths[api]}: ${got.why}`);
     }
-    throw new StepFailed(secrets.redact(`reading ${what} through \`cf curl\` on ${this.runner.where} failed: ${reasons.join('; ')}`), {
-      hint: 'check that cf is logged in as an admin (cf login -a API) and can read audit events (cf curl /v2/events works), then resume',
-    });
+    throw new StepFailed(
+      (this.opts.redactor ?? new Redactor()).redact(
+        `reading ${what} through \`cf curl\` on ${this.runner.where} failed: ${reasons.join('; ')}`,
+      ),
+      {
+        hint: 'check that cf is logged in as an admin (cf login -a API) and can read audit events (cf curl /v2/events works), then resume',
+      },
+    );
   }
 
   private async pages(

@@ -39,7 +39,7 @@ export class CfCli extends CliProgram {
   private statusSource: StatusSource = 'v3';
 
   constructor(runner: CommandRunner, opts: CfCliOptions = {}) {
-    super(runner, opts.binary ?? 'cf', opts.env, cfEnv());
+    super(runner, opts.binary ?? 'cf', opts.env, cfEnv(), opts.redactor);
     if (opts.readTimeoutMs !== undefined) this.readTimeoutMs = opts.readTimeoutMs;
   }
 

@@ -57,8 +57,8 @@ function readAll(fd: number): Buffer {
 }
 
 /** Writes the torn bytes to `<journal>.torn-<UTC stamp>` (a new file, never one that exists), and returns its path. */
-function keepTorn(file: string, torn: Buffer): string {
-  const base = `${file}.torn-${utcStamp(new Date(), { millis: true })}`;
+function keepTorn(file: string, torn: Buffer, now: () => Date): string {
+  const base = `${file}.torn-${utcStamp(now(), { millis: true })}`;
   let keptAt = base;
   let kept: number | null = null;
   for (let n = 1; kept === null; n++) {
@@ -84,7 +84,7 @@ function keepTorn(file: string, torn: Buffer): string {
  * is moved to `<journal>.torn-<UTC stamp>` (kept, never deleted) and the journal cut back to its last whole
  * event; a whole last event without its newline gets the newline. Returns what was repaired, if anything.
  */
-export function readyForAppend(file: string, fd: number): Repair | null {
+export function readyForAppend(file: string, fd: number, now: () => Date): Repair | null {
   const bytes = readAll(fd);
   if (bytes.length === 0) return null;
   const { start, whole } = tailOf(bytes);
@@ -95,7 +95,7 @@ export function readyForAppend(file: string, fd: number): Repair | null {
     return null;
   }
   const torn = bytes.subarray(start);
-  const keptAt = keepTorn(file, torn);
+  const keptAt = keepTorn(file, torn, now);
   ftruncateSync(fd, start);
   fsyncSync(fd);
   return { keptAt, tornBytes: torn.length, truncatedTo: start };

@@ -74,7 +74,7 @@ export class Journal {
     }
     let repair: Repair | null;
     try {
-      repair = readyForAppend(this.file, fd);
+      repair = readyForAppend(this.file, fd, () => this.runtime.clock.now());
       this.size = fstatSync(fd).size;
     } catch (err) {
       closeSync(fd);

@@ -73,13 +73,13 @@ export function recordingRunner(
       const record = (outcome: { exitCode: number; durationMs: number; output: string; lost?: true }): void => {
         journal.append({ type: 'command', step, system, where: inner.where, argv, writes: spec.writes, ...outcome });
       };
-      const started = Date.now();
+      const started = performance.now();
       let result: CommandResult;
       try {
         result = await inner.run(spec);
       } catch (err) {
         // Sent, but its answer was lost (a dropped connection): the command may have taken effect.
-        record({ exitCode: -1, durationMs: Date.now() - started, output: redactor.redact(messageOf(err)), lost: true });
+        record({ exitCode: -1, durationMs: Math.round(performance.now() - started), output: redactor.redact(messageOf(err)), lost: true });
         throw err;
       }
       const output = summarise(result);

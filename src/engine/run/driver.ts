@@ -38,7 +38,14 @@ import { interactive } from '../operator/terminal.js';
 export interface Platforms<S extends RehearsalScenario = RehearsalScenario> {
   /** A rehearsal's scenario, read once: the world it opens is built from this same reading. */
   scenario(dir: string): Promise<S>;
-  open(run: { mode: 'live' | 'rehearsal'; runDir: string; scenario: S | undefined; live: LiveOptions | undefined }): Promise<Platform>;
+  open(run: {
+    mode: 'live' | 'rehearsal';
+    runDir: string;
+    scenario: S | undefined;
+    live: LiveOptions | undefined;
+    /** The run's clock, redactor and scratch folder, which the systems it opens work with. */
+    runtime: Runtime;
+  }): Promise<Platform>;
 }
 
 /** What the engine reads of a rehearsal scenario: its folder and the answers file that plays the operator. */
@@ -94,7 +101,7 @@ function lockAndOpen(
   runtime: Runtime,
   durable = true,
 ): { lock: RunLock; journal: Journal } {
-  const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: stealLock });
+  const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: stealLock, clock: runtime.clock });
   const journalFile = join(runDir, JOURNAL_FILE);
   try {
     // A torn last event (crash or full disk mid-append) is kept aside and the journal cut back first.
@@ -141,8 +148,8 @@ function noticeStateOf(exitCode: number): NoticeState {
 }
 
 export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Promise<DriveResult> {
-  const began = Date.now();
-  const plan = planRun(o);
+  const began = performance.now();
+  const plan = planRun(o, o.runtime.clock.now());
   const { runtime } = o;
   const { redactor } = runtime;
   // The bucket the operator pinned names a thing: it is shown, whatever a log line registered.
@@ -200,7 +207,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     );
     process.exit(EXIT.outputClosed);
   };
-  const notice = (state: NoticeState, exitCode: number | null = null, err?: unknown): RunNotice => ({
+  const noticeOf = (state: NoticeState, exitCode: number | null = null, err?: unknown): RunNotice => ({
     state,
     runId,
     runbook: runbook.name,
@@ -215,6 +222,8 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     operator: o.operator ?? null,
     ...runProduced(runbook, journal.events()),
   });
+  // Told outside the run (a webhook): redacted with the run's secrets, which the notifier does not know.
+  const notice = (...a: Parameters<typeof noticeOf>): RunNotice => redactor.redactValue(noticeOf(...a));
   // A lost SSH session or a closed terminal (SIGHUP) stops the run as Ctrl-C and SIGTERM do: on the record,
   // notified and resumable, where the default would end the process without a word.
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
@@ -228,7 +237,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile, redactor).inputs : {};
     const prompts = o.prompter ?? (unattended ? new UnattendedPrompter(answersFile) : new TerminalPrompter());
-    platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live });
+    platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live, runtime });
 
     const result = await execute({
       runbook,
@@ -253,7 +262,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
     });
     const report = writeIncidentReport(o.stateDir, runId, runbook);
-    const done = doneLines(report.transcript, Date.now() - began, report.file);
+    const done = doneLines(report.transcript, performance.now() - began, report.file);
     for (const l of done) reporter.line(l);
     for (const l of recordedLines(journal.events())) reporter.line(l);
     // A step that could not do all its work (in this session or an earlier one) makes the run done with warnings.

@@ -8,11 +8,11 @@ import type { Reporter } from '../operator/reporter.js';
 export function timedPrompts(inner: Prompter, reporter: Reporter, clock: PromptClock): Prompter {
   const at = async <T>(ask: () => Promise<T>): Promise<T> => {
     reporter.pause();
-    const started = Date.now();
+    const started = performance.now();
     try {
       return await ask();
     } finally {
-      clock.ms += Date.now() - started;
+      clock.ms += performance.now() - started;
       reporter.resume();
     }
   };
@@ -38,7 +38,7 @@ export function itemPrompts(inner: Prompter, key: string, lock: KeyedMutex): Pro
 
 /** A stopwatch of a step's work: time since it started, less the time spent at prompts since. */
 export function workTimer(clock: PromptClock): () => number {
-  const started = Date.now();
+  const started = performance.now();
   const prompted = clock.ms;
-  return () => Math.max(0, Date.now() - started - (clock.ms - prompted));
+  return () => Math.max(0, Math.round(performance.now() - started - (clock.ms - prompted)));
 }

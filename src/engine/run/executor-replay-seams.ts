@@ -49,6 +49,7 @@ export function refusingPlatform(mode: Platform['mode']): Platform {
     },
     openLogs: (spec) => refuse(`logs ${JSON.stringify(spec)}`),
     processes,
+    dockerEngine: (host) => refuse(`the Docker Engine at ${host}`),
     close: () => Promise.resolve(),
   };
 }

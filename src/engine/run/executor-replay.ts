@@ -6,7 +6,6 @@
  * Nothing is written but a journal of the replay in a temporary folder, removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { messageOf } from '../../core/errors.js';
@@ -135,7 +134,7 @@ export async function replayRun(o: ReplayOptions): Promise<ReplayResult> {
     did.set(step, list);
     if (list.at(-1) !== what) list.push(what);
   };
-  const dir = mkdtempSync(join(tmpdir(), 'dingo-replay-'));
+  const dir = mkdtempSync(join(o.runtime.scratch, 'dingo-replay-'));
   const journal = new Journal(join(dir, 'journal.ndjson'), o.runtime, o.events, false);
   const actions = refusingActions(o.actions, (c) => {
     // Evidence gathered for a step confirmed before the interruption is the re-check of what it was confirmed on.

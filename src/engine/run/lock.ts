@@ -12,7 +12,7 @@ import { readInputFile } from '../../core/input-file.js';
 import { fsUsageError } from '../journal/fs-errors.js';
 import { holds, parseHolder, processStart, type LockInfo } from './lock-holder.js';
 import { errnoCode } from '../../core/errors.js';
-import { operatorText, processOperator } from '../../core/runtime.js';
+import { operatorText, processOperator, type Clock } from '../../core/runtime.js';
 
 /** What acquiring a lock took over: a dead holder's lock ('stale') or a live or remote one (--steal-lock). */
 export interface TakeOver {
@@ -80,8 +80,8 @@ function lockedBy(holder: LockInfo, file: string, mine: LockInfo): RunLocked {
 }
 
 /** Moves the lock file aside to `<lock>.taken-over-<ms>`; null when it is gone (released or taken over just now). */
-function moveAside(file: string): string | null {
-  const kept = `${file}.taken-over-${Date.now()}`;
+function moveAside(file: string, now: Date): string | null {
+  const kept = `${file}.taken-over-${now.getTime()}`;
   try {
     renameSync(file, kept);
   } catch (err) {
@@ -115,13 +115,14 @@ export class RunLock {
     readonly keptAt: string | null,
   ) {}
 
-  static acquire(file: string, opts: { steal?: boolean } = {}): RunLock {
+  /** `clock`: the run's, for when the lock was taken and the name a lock taken over is kept under. */
+  static acquire(file: string, opts: { steal?: boolean; clock: Clock }): RunLock {
     const started = processStart(process.pid);
     const mine: LockInfo = {
       host: hostname(),
       pid: process.pid,
       by: operatorText(processOperator()),
-      startedAt: new Date().toISOString(),
+      startedAt: opts.clock.now().toISOString(),
       ...(started === undefined ? {} : { processStart: started }),
     };
     let takenOver: TakeOver | null = null;
@@ -133,7 +134,7 @@ export class RunLock {
       const holder = parseHolder(text);
       const stale = holder === null || (holder.host === mine.host && !holds(holder));
       if (!stale && !opts.steal) throw lockedBy(holder, file, mine);
-      const kept = moveAside(file);
+      const kept = moveAside(file, opts.clock.now());
       if (kept === null) continue;
       takenOver = { how: stale ? 'stale' : 'steal', previous: holder };
       keptAt = kept;

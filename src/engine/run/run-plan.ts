@@ -82,11 +82,11 @@ function resumePlan(o: RunRequest, resumeId: string): RunPlan {
 }
 
 /** The run to drive: the one to resume, or a new one. */
-export function planRun(o: RunRequest): RunPlan {
+export function planRun(o: RunRequest, now: Date): RunPlan {
   if (o.resumeId !== undefined) return resumePlan(o, o.resumeId);
   if (!o.start) throw new UsageError('nothing to run');
   return {
-    runId: newRunId(),
+    runId: newRunId(now),
     mode: o.start.mode,
     scenarioDir: o.start.scenarioDir ? resolve(o.start.scenarioDir) : undefined,
     runbookFile: resolve(o.start.runbookFile),

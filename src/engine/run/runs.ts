@@ -23,7 +23,7 @@ function runsDir(stateDir: string): string {
   return join(resolve(stateDir), 'runs');
 }
 
-export function newRunId(now = new Date()): string {
+export function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }

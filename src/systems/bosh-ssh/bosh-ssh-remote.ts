@@ -10,7 +10,7 @@
  * tenant's output can forge, with the exit code.
  */
 import { StepFailed } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import type { Redactor } from '../../core/redact.js';
 import { shellQuote, shellQuoteAll } from '../../core/shell-quote.js';
 import { boshFailureText, parseJsonUi } from '../../adapters/bosh-parse.js';
 import type { CommandResult } from '../../core/seams.js';
@@ -78,8 +78,8 @@ export function v1Result(bosh: CommandResult, marker: string, started: number): 
 }
 
 /** bosh itself failed (no such instance, not logged in, the session could not be set up). */
-export function boshSshFailed(what: string, where: string, bosh: CommandResult): StepFailed {
-  const why = secrets.redact(boshFailureText(bosh) || `exit ${bosh.exitCode}, no output`);
+export function boshSshFailed(what: string, where: string, bosh: CommandResult, redactor: Redactor): StepFailed {
+  const why = redactor.redact(boshFailureText(bosh) || `exit ${bosh.exitCode}, no output`);
   return new StepFailed(`${what} on ${where} failed: ${why}`, {
     hint: /doesn't exist|not found|unknown instance/i.test(why)
       ? 'the cell may have been recreated: check `bosh vms` for its IP and resume'

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StepFailed } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import { Redactor } from '../../core/redact.js';
 import { isStdinStream } from '../../core/stdin.js';
 import { BoshCli } from '../../adapters/bosh.js';
 import { assertSudoWorked, remoteCommand } from '../../adapters/shell.js';
@@ -33,6 +33,8 @@ export interface BoshSshOptions {
   /** bosh binary (default `bosh`). */
   binary?: string;
   gateway: BoshGateway;
+  /** The run's redactor, for the errors (a new one when not given). */
+  redactor?: Redactor;
 }
 
 /**
@@ -48,7 +50,8 @@ const SSH_CLIENT_ERROR =
 
 export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
   const binary = opts.binary ?? 'bosh';
-  const cli = new BoshCli(opts.runner, { binary });
+  const redactor = opts.redactor ?? new Redactor();
+  const cli = new BoshCli(opts.runner, { binary, redactor });
   return {
     async open(cellIp: string): Promise<CellSession> {
       const { major } = await cli.version();
@@ -61,8 +64,8 @@ export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
       const dir = await mkdtemp(join(tmpdir(), 'dingo-bosh-ssh-'));
       try {
         const target: BoshSshTarget = { major, deployment: found.deployment, instance: found.instance };
-        if (major === 1) target.manifest = await downloadManifest(opts.runner, binary, found.deployment, dir);
-        return new BoshCellSession(cellIp, target, opts, binary, dir);
+        if (major === 1) target.manifest = await downloadManifest(opts.runner, binary, found.deployment, dir, redactor);
+        return new BoshCellSession(cellIp, target, opts, binary, dir, redactor);
       } catch (err) {
         await rm(dir, { recursive: true, force: true });
         throw err;
@@ -72,7 +75,13 @@ export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
 }
 
 /** v1's `-d` takes a manifest file: the deployment's, as the director holds it (it holds secrets: 0600 in a 0700 folder). */
-async function downloadManifest(runner: CommandRunner, binary: string, deployment: string, dir: string): Promise<string> {
+async function downloadManifest(
+  runner: CommandRunner,
+  binary: string,
+  deployment: string,
+  dir: string,
+  redactor: Redactor,
+): Promise<string> {
   const file = join(dir, 'manifest.yml');
   await writeFile(file, '', { mode: 0o600 });
   const r = await runner.run({
@@ -80,7 +89,7 @@ async function downloadManifest(runner: CommandRunner, binary: string, deploymen
     writes: false,
     timeoutMs: SESSION_SETUP_MS,
   });
-  if (r.exitCode !== 0) throw boshSshFailed(`\`bosh download manifest ${deployment}\``, 'the director', r);
+  if (r.exitCode !== 0) throw boshSshFailed(`\`bosh download manifest ${deployment}\``, 'the director', r, redactor);
   return file;
 }
 
@@ -93,6 +102,7 @@ class BoshCellSession implements CellSession {
     private readonly opts: BoshSshOptions,
     private readonly binary: string,
     private readonly dir: string,
+    private readonly redactor: Redactor,
   ) {
     const gw = opts.gateway.disable ? '' : opts.gateway.host ? ` via ${opts.gateway.host}` : '';
     this.where = `cell ${cellIp} (bosh ssh ${target.instance}${gw})`;
@@ -108,16 +118,16 @@ class BoshCellSession implements CellSession {
     const result = marker ? v1Result(bosh, marker, started) : v2Result(bosh, started);
     if (!result) {
       if (bosh.timedOut) throw this.killed(spec);
-      throw boshSshFailed('`bosh ssh`', this.where, bosh);
+      throw boshSshFailed('`bosh ssh`', this.where, bosh, this.redactor);
     }
     if (result.exitCode === SSH_FAILED && SSH_CLIENT_ERROR.test(result.stderr)) throw this.unreached(spec, result.stderr);
-    assertSudoWorked(spec, result, this.where);
+    assertSudoWorked(spec, result, this.where, this.redactor);
     return result;
   }
 
   /** bosh's ssh did not reach the cell (or lost it): whether a write ran is unknown. */
   private unreached(spec: CommandSpec, stderr: string): StepFailed {
-    const said = secrets.redact(stderr.trim().split('\n').at(-1) ?? '');
+    const said = this.redactor.redact(stderr.trim().split('\n').at(-1) ?? '');
     return new StepFailed(
       `\`bosh ssh\` could not reach ${this.where}${spec.writes ? '; the outcome of the command is unknown' : ''}: ${said}`,
       {
@@ -137,7 +147,7 @@ class BoshCellSession implements CellSession {
       await pipeline(source, createWriteStream(local, { mode: 0o600 }));
       const remote = `/tmp/${name}`;
       const r = await this.bosh(boshScpArgs(this.target, this.opts.gateway, local, remote));
-      if (r.exitCode !== 0) throw boshSshFailed("`bosh scp` of the command's input", this.where, r);
+      if (r.exitCode !== 0) throw boshSshFailed("`bosh scp` of the command's input", this.where, r, this.redactor);
       return remote;
     } finally {
       await rm(local, { force: true });
@@ -157,7 +167,12 @@ class BoshCellSession implements CellSession {
   }
 
   etcd(hostPort: string): Promise<EtcdKeys> {
-    return Promise.resolve(new EtcdV2Keys({ hostPort, via: this.where, connect: () => Promise.resolve(cellHttpStream(this, hostPort)) }));
+    return Promise.resolve(
+      new EtcdV2Keys(
+        { hostPort, via: this.where, connect: () => Promise.resolve(cellHttpStream(this, hostPort)) },
+        { redactor: this.redactor },
+      ),
+    );
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,7 @@ import { Agent, fetch, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import { UsageError } from '../../core/errors.js';
 import { readInputFile } from '../../core/input-file.js';
 import { isRecord } from '../../core/json.js';
-import { secrets } from '../../core/redact.js';
+import { Redactor } from '../../core/redact.js';
 import { DEFAULT_ES_TIMEOUT_SECONDS, type EsSourceSpec } from '../../core/log-source.js';
 import { proxyFor } from '../http-route.js';
 
@@ -83,21 +83,23 @@ export class EsHttpClient {
   private readonly headers: Record<string, string>;
   private readonly dispatcher: Dispatcher;
   private readonly timeoutSeconds: number;
+  readonly redactor: Redactor;
 
   constructor(spec: EsSourceSpec) {
-    secrets.register(spec.apiKey);
-    secrets.register(spec.password);
+    const redactor = (this.redactor = spec.redactor ?? new Redactor());
+    redactor.register(spec.apiKey);
+    redactor.register(spec.password);
     let url: URL;
     try {
       url = new URL(spec.url);
     } catch {
-      throw new UsageError(`--es-url ${JSON.stringify(secrets.redact(spec.url))} is not a URL`, {
+      throw new UsageError(`--es-url ${JSON.stringify(redactor.redact(spec.url))} is not a URL`, {
         hint: 'Give the Elasticsearch endpoint, e.g. --es-url https://logsearch.example.com:9200',
       });
     }
     const user = decodeURIComponent(url.username);
     const password = decodeURIComponent(url.password);
-    secrets.register(password);
+    redactor.register(password);
     url.username = '';
     url.password = '';
     url.search = '';
@@ -107,7 +109,7 @@ export class EsHttpClient {
     this.headers = { accept: 'application/json', 'content-type': 'application/json' };
     const authorization = authorizationFor(spec, user, password);
     if (authorization) {
-      secrets.register(authorization);
+      redactor.register(authorization);
       this.headers.authorization = authorization;
     }
     const ca = spec.caFile
@@ -121,7 +123,7 @@ export class EsHttpClient {
     const ms = this.timeoutSeconds * 1000;
     const deadlines = { headersTimeout: ms, bodyTimeout: ms };
     // Through the proxy curl and aws-cli would take to it (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
-    const proxy = proxyFor(url);
+    const proxy = proxyFor(url, process.env, redactor);
     const tls = ca === undefined ? {} : { ca };
     this.dispatcher = proxy
       ? new ProxyAgent({

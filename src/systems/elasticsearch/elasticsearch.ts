@@ -8,7 +8,7 @@
  * fields), is kept only when it holds one of the scan's terms, as a line of a file must.
  */
 import { StepFailed, messageOf } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import type { Redactor } from '../../core/redact.js';
 import { parseSyslog } from '../../adapters/syslog.js';
 import { isRecord } from '../../core/json.js';
 import { LOGSEARCH_INDEX, termText, type EsSourceSpec, type FileHit, type ScanTerm, type SearchReport } from '../../core/log-source.js';
@@ -61,7 +61,7 @@ export async function searchEs(
   report.esQueries.push(record);
   try {
     const server = await detectServer(client);
-    report.notes.push(`searched ${serverName(server)} at ${secrets.redact(spec.url)} with a scroll`);
+    report.notes.push(`searched ${serverName(server)} at ${client.redactor.redact(spec.url)} with a scroll`);
     for await (const hits of pages(client, index, query)) {
       record.pages += 1;
       for (const h of hits) {
@@ -83,7 +83,7 @@ export async function searchEs(
       }
     }
   } catch (err) {
-    throw esFailure(spec, index, err);
+    throw esFailure(spec, index, err, client.redactor);
   } finally {
     await client.close();
   }
@@ -94,7 +94,7 @@ function serverName(s: EsServer): string {
   return `${s.distribution === 'opensearch' ? 'OpenSearch' : 'Elasticsearch'} ${s.version}`;
 }
 
-function esFailure(spec: EsSourceSpec, index: string, err: unknown): Error {
+function esFailure(spec: EsSourceSpec, index: string, err: unknown, redactor: Redactor): Error {
   const hint =
     err instanceof PartialAnswer
       ? err.hint
@@ -103,7 +103,7 @@ function esFailure(spec: EsSourceSpec, index: string, err: unknown): Error {
         : /index_not_found/.test(messageOf(err))
           ? 'Logsearch writes logstash-YYYY.MM.dd (logsearch-boshrelease) and logs-platform-YYYY.MM.dd (logsearch-for-cloudfoundry): give --es-index logstash-* or logs-platform-* (GET _cat/indices lists them)'
           : 'Check --es-url, --es-index and the credentials (ES_API_KEY, or ES_USERNAME and ES_PASSWORD, in the environment; logs also takes them as --es-api-key, --es-username, --es-password)';
-  return new StepFailed(secrets.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${messageOf(err)}`), {
+  return new StepFailed(redactor.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${messageOf(err)}`), {
     hint,
     cause: err,
   });

@@ -4,7 +4,7 @@
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { readInputFile } from '../../core/input-file.js';
-import { secrets } from '../../core/redact.js';
+import { Redactor } from '../../core/redact.js';
 import { stripUrlCredentials } from '../../core/url-secrets.js';
 import { agentsFor, type Agents } from '../http-route.js';
 import { addDeadlines, DEFAULT_S3_TIMEOUT_MS } from './s3-deadline.js';
@@ -19,6 +19,8 @@ export interface S3ClientOptions {
   maxAttempts?: number;
   /** How long an attempt may take to connect, to answer, and between stretches of its body (default 60 s; s3-deadline.ts). */
   timeoutMs?: number;
+  /** The run's redactor: the credentials are registered with it (a new one when not given). */
+  redactor?: Redactor;
 }
 
 /**
@@ -70,6 +72,8 @@ export interface S3Place {
   profile?: string;
   /** AWS_CA_BUNDLE, when it is set. */
   caBundle?: string;
+  /** What the store's messages are redacted with. */
+  redactor: Redactor;
 }
 
 /** The client, the HTTP agents it sends through, and where it goes (a place its messages name). */
@@ -78,14 +82,15 @@ export function s3Client(
   env: NodeJS.ProcessEnv,
   maxSockets: number,
 ): { client: S3Client; agents: Agents; place: S3Place; endpoint: string; timeoutMs: number } {
+  const redactor = opts.redactor ?? new Redactor();
   if (opts.credentials) {
-    secrets.register(opts.credentials.secretAccessKey);
-    secrets.register(opts.credentials.sessionToken);
+    redactor.register(opts.credentials.secretAccessKey);
+    redactor.register(opts.credentials.sessionToken);
   }
-  const place: S3Place = { target: '', where: '' };
+  const place: S3Place = { target: '', where: '', redactor };
   const aim = (to: string) => {
     place.target = to;
-    place.where = `s3 ${to}${place.proxy ? ` via proxy ${secrets.redact(place.proxy)}` : ''}`;
+    place.where = `s3 ${to}${place.proxy ? ` via proxy ${redactor.redact(place.proxy)}` : ''}`;
   };
   // Without an endpoint a store is named by its region: the profile's once the SDK has read it.
   const region = regionOf(opts, env, (r) => {
@@ -94,9 +99,9 @@ export function s3Client(
   const known = typeof region === 'string' ? region : undefined;
   const endpoint = endpointOf(opts, known, env);
   // Through the proxy aws-cli would take to this endpoint (HTTPS_PROXY, NO_PROXY...), trusting AWS_CA_BUNDLE.
-  const agents = agentsFor(endpoint, { maxSockets, ca: caBundle(env), env });
+  const agents = agentsFor(endpoint, { maxSockets, ca: caBundle(env), env, redactor });
   if (agents.proxy) {
-    place.proxy = stripUrlCredentials('proxy', agents.proxy).url.replace(/\/$/, '');
+    place.proxy = stripUrlCredentials('proxy', agents.proxy, redactor).url.replace(/\/$/, '');
     place.proxyVariable = proxyVariable(endpoint, env);
   }
   if (!opts.credentials && env.AWS_PROFILE) place.profile = env.AWS_PROFILE;

@@ -4,7 +4,7 @@
  * to check; these do, and they pass through redaction before leaving.
  */
 import { StepFailed } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import { Redactor } from '../../core/redact.js';
 import { formatS3Url } from '../../core/s3-url.js';
 import { numberAt, recordAt, stringAt } from '../../core/json.js';
 import type { S3Place } from './s3-client.js';
@@ -38,7 +38,7 @@ const CERTIFICATE_CODES =
  * with what to do; undefined for an answer of S3's.
  */
 function reachFailure(err: unknown, op: string, url: string, place: S3Place): { message: string; hint: string } | undefined {
-  const detail = secrets.redact(stringAt(err, 'message') ?? String(err));
+  const detail = place.redactor.redact(stringAt(err, 'message') ?? String(err));
   if (httpStatus(err) === 407) {
     const proxy = place.proxy ? `the proxy ${place.proxy} (${place.proxyVariable})` : 'a proxy between here and S3';
     return {
@@ -70,13 +70,13 @@ export function describeS3Error(
   op: string,
   bucket: string,
   key = '',
-  place: S3Place = { target: '', where: 's3' },
+  place: S3Place = { target: '', where: 's3', redactor: new Redactor() },
 ): StepFailed {
   const code = errorCode(err);
   const status = httpStatus(err);
   const url = s3Url(bucket, key);
   const where = place.where;
-  const detail = secrets.redact(stringAt(err, 'message') ?? String(err));
+  const detail = place.redactor.redact(stringAt(err, 'message') ?? String(err));
   const attempts = numberAt(recordAt(err, '$metadata'), 'attempts');
   const reach = reachFailure(err, op, url, place);
   let message: string;
@@ -111,7 +111,7 @@ export function describeS3Error(
     message = `S3 ${op} on ${url} failed${tried}: ${code || 'error'}${status ? ` (HTTP ${status})` : ''}: ${detail}`;
     hint = 'Throttling and server errors are retried with backoff; if this persists, check the endpoint and network, then try again.';
   }
-  return new StepFailed(secrets.redact(message), { hint, cause: err });
+  return new StepFailed(place.redactor.redact(message), { hint, cause: err });
 }
 
 function isNetworkError(err: unknown): boolean {

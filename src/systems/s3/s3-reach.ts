@@ -4,7 +4,6 @@
  * listed is asked of the store itself.
  */
 import { connect } from 'node:net';
-import { secrets } from '../../core/redact.js';
 import { s3Client, type S3ClientOptions } from './s3-client.js';
 
 export interface S3Reach {
@@ -22,8 +21,8 @@ export function s3Reach(opts: S3ClientOptions, env: NodeJS.ProcessEnv = process.
     where: place.where,
     async credentials() {
       const found = await client.config.credentials();
-      secrets.register(found.secretAccessKey);
-      secrets.register(found.sessionToken);
+      place.redactor.register(found.secretAccessKey);
+      place.redactor.register(found.sessionToken);
     },
     async connect(timeoutMs) {
       const target = new URL(agents.proxy ?? endpoint);

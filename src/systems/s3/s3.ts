@@ -20,7 +20,6 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { StepFailed } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../../core/seams.js';
 import { s3Client, type S3ClientOptions, type S3Place } from './s3-client.js';
 import { DirectCopy, routeOf, type CopyRoute } from './s3-direct-copy.js';
@@ -276,9 +275,12 @@ class S3Store implements ObjectStore {
         .map((k) => s3Url(bucket, k))
         .join(', ');
       const more = failed.length > 10 ? ` and ${failed.length - 10} more` : '';
-      throw new StepFailed(secrets.redact(`could not delete ${failed.length} of ${keys.length} objects (${firstError}): ${shown}${more}`), {
-        hint: 'Check the s3:DeleteObject permission on the bucket, then resume: deletion is safe to repeat.',
-      });
+      throw new StepFailed(
+        this.place.redactor.redact(`could not delete ${failed.length} of ${keys.length} objects (${firstError}): ${shown}${more}`),
+        {
+          hint: 'Check the s3:DeleteObject permission on the bucket, then resume: deletion is safe to repeat.',
+        },
+      );
     }
   }
 }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import ssh2, { type AgentAuthMethod, type ClientErrorExtensions, type PublicKeyAuthMethod } from 'ssh2';
 import { StepFailed, UsageError } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import type { Redactor } from '../../core/redact.js';
 import { ListedAgent, agentSocket, publicKeyOf } from './ssh-agent.js';
 import { describeHop, type Hop } from './ssh-hops.js';
 
@@ -21,7 +21,7 @@ interface AuthPlan {
  * The agent (when the hop has one), then each identity file that exists and opens. `environmentAgent`
  * is SSH_AUTH_SOCK ('' for none); the config's IdentityAgent overrides it.
  */
-export function authMethods(hop: Hop, environmentAgent: string | undefined): AuthPlan {
+export function authMethods(hop: Hop, environmentAgent: string | undefined, redactor: Redactor): AuthPlan {
   const methods: AuthPlan['methods'] = [];
   const tried: string[] = [];
   const socket = agentSocket(hop, environmentAgent);
@@ -43,7 +43,7 @@ export function authMethods(hop: Hop, environmentAgent: string | undefined): Aut
       continue;
     }
     const text = readFileSync(file, 'utf8');
-    secrets.register(text);
+    redactor.register(text);
     const parsed = utils.parseKey(text);
     if (parsed instanceof Error) {
       const encrypted = /encrypted|passphrase/i.test(parsed.message);
@@ -70,8 +70,13 @@ export function authMethods(hop: Hop, environmentAgent: string | undefined): Aut
   return { methods, tried };
 }
 
-export function connectError(err: Error & ClientErrorExtensions & { code?: string }, label: string, tried: string[]): StepFailed {
-  const text = secrets.redact(err.message);
+export function connectError(
+  err: Error & ClientErrorExtensions & { code?: string },
+  label: string,
+  tried: string[],
+  redactor: Redactor,
+): StepFailed {
+  const text = redactor.redact(err.message);
   if (err.level === 'client-authentication' || /authentication methods failed/i.test(text)) {
     return new StepFailed(`ssh to ${label}: authentication failed (offered ${tried.join(', ')})`, {
       hint: 'check the user and that its authorized_keys holds the key you offer',

@@ -9,6 +9,7 @@ import ssh2, { type Client, type ConnectConfig, type HostVerifier } from 'ssh2';
 // ssh2 is CommonJS: Node's ESM loader only sees some of its names, so take them from the default export.
 const { Client: SshClient } = ssh2;
 import { StepFailed } from '../../core/errors.js';
+import type { Redactor } from '../../core/redact.js';
 import { KnownHosts, preferredHostKeyAlgorithms } from './known-hosts.js';
 import { authMethods, connectError } from './ssh-auth.js';
 import { checkHostKey, type HostKeyPolicy } from './ssh-host-key.js';
@@ -16,6 +17,8 @@ import { describeHop, hostKeyName, type Hop } from './ssh-hops.js';
 
 export interface ConnectSettings extends HostKeyPolicy {
   agent?: string;
+  /** Registers the identity files read and redacts the errors. */
+  redactor: Redactor;
   keepaliveIntervalMs?: number;
   readyTimeoutMs?: number;
 }
@@ -84,7 +87,7 @@ function connectOne(hop: Hop, settings: ConnectSettings, sock?: Duplex): Promise
   const label = describeHop(hop);
   const token = hostKeyName(hop);
   const known = new KnownHosts(hop.knownHostsFiles);
-  const auth = authMethods(hop, settings.agent);
+  const auth = authMethods(hop, settings.agent, settings.redactor);
   let refusal: Error | undefined;
 
   const verify: HostVerifier = (key, done) => {
@@ -121,7 +124,7 @@ function connectOne(hop: Hop, settings: ConnectSettings, sock?: Duplex): Promise
       if (settled) return;
       settled = true;
       client.end();
-      reject(refusal ?? connectError(err, label, auth.tried));
+      reject(refusal ?? connectError(err, label, auth.tried, settings.redactor));
     };
     client.once('ready', () => {
       settled = true;

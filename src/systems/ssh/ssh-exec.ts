@@ -4,7 +4,7 @@
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { StepFailed, messageOf } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import type { Redactor } from '../../core/redact.js';
 import type { CommandResult, StdinData } from '../../core/seams.js';
 import { feedStdin, isStdinStream } from '../../core/stdin.js';
 import { TIMED_OUT_EXIT } from '../local-runner.js';
@@ -22,7 +22,7 @@ interface Outcome {
   err: Buffer[];
 }
 
-export function execOn(client: Client, command: string, stdin: StdinData, timeoutMs?: number): Promise<CommandResult> {
+export function execOn(client: Client, command: string, stdin: StdinData, redactor: Redactor, timeoutMs?: number): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const o: Outcome = { timedOut: false, out: [], err: [] };
@@ -66,7 +66,7 @@ export function execOn(client: Client, command: string, stdin: StdinData, timeou
       channel?.close();
       settle(() => {
         reject(
-          new StepFailed(`reading the input of \`${command.slice(0, 80)}\` failed: ${secrets.redact(err.message)}`, {
+          new StepFailed(`reading the input of \`${command.slice(0, 80)}\` failed: ${redactor.redact(err.message)}`, {
             hint: 'the command saw a cut input: check the file it was fed is readable, then run the step again',
           }),
         );
@@ -77,7 +77,7 @@ export function execOn(client: Client, command: string, stdin: StdinData, timeou
       client.exec(command, (e, ch) => {
         if (e) {
           settle(() => {
-            reject(execFailed(e));
+            reject(execFailed(e, redactor));
           });
           return;
         }
@@ -90,10 +90,10 @@ export function execOn(client: Client, command: string, stdin: StdinData, timeou
   });
 }
 
-function execFailed(e: Error): Error {
+function execFailed(e: Error, redactor: Redactor): Error {
   return /not connected|no response|closed/i.test(e.message)
     ? new ConnectionLost(e.message)
-    : new StepFailed(`ssh exec failed: ${secrets.redact(e.message)}`);
+    : new StepFailed(`ssh exec failed: ${redactor.redact(e.message)}`);
 }
 
 /** Gathers the channel's output and exit status into `o`, and feeds it `stdin` (bytes as they are). */

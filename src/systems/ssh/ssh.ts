@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import { StepFailed } from '../../core/errors.js';
+import { Redactor } from '../../core/redact.js';
 import { isStdinStream } from '../../core/stdin.js';
 import { EtcdV2Keys } from '../etcd.js';
 import { ConnectionLost, execOn } from './ssh-exec.js';
@@ -41,6 +42,8 @@ export interface SshOptions {
   readyTimeoutMs?: number;
   /** Home folder for `~` and the default files (default: the operator's). */
   home?: string;
+  /** The run's redactor: the identity files read are registered with it (a new one when not given). */
+  redactor?: Redactor;
 }
 
 const DEFAULT_CELL_USER = 'vcap';
@@ -89,6 +92,7 @@ class SshCellSession implements CellSession {
   private chain: Chain | undefined;
   private lost = false;
   private readonly settings: ConnectSettings;
+  private readonly redactor: Redactor;
 
   constructor(
     readonly cellIp: string,
@@ -102,6 +106,7 @@ class SshCellSession implements CellSession {
       agent: opts.agent,
       keepaliveIntervalMs: opts.keepaliveIntervalMs,
       readyTimeoutMs: opts.readyTimeoutMs,
+      redactor: (this.redactor = opts.redactor ?? new Redactor()),
     };
   }
 
@@ -125,8 +130,8 @@ class SshCellSession implements CellSession {
     for (let attempt = 0; ; attempt++) {
       const client = await this.connect();
       try {
-        const result = await execOn(client, remote.command, remote.stdin, spec.timeoutMs);
-        assertSudoWorked(spec, result, this.where);
+        const result = await execOn(client, remote.command, remote.stdin, this.redactor, spec.timeoutMs);
+        assertSudoWorked(spec, result, this.where, this.redactor);
         return result;
       } catch (err) {
         if (!(err instanceof ConnectionLost)) throw err;
@@ -135,8 +140,8 @@ class SshCellSession implements CellSession {
         if (!spec.writes && attempt === 0 && !isStdinStream(spec.stdin)) continue;
         throw new StepFailed(
           spec.writes
-            ? `connection to ${this.where} lost during \`${describe(spec)}\`; outcome unknown`
-            : `connection to ${this.where} lost ${attempt === 0 ? '' : 'twice '}during \`${describe(spec)}\``,
+            ? `connection to ${this.where} lost during \`${describe(spec, this.redactor)}\`; outcome unknown`
+            : `connection to ${this.where} lost ${attempt === 0 ? '' : 'twice '}during \`${describe(spec, this.redactor)}\``,
           {
             hint: spec.writes
               ? 'resume the run: the step checks whether the command took effect before doing anything again'
@@ -177,7 +182,7 @@ class SshCellSession implements CellSession {
         return forward(gatewayClient, host, port, connection.via);
       },
     };
-    return new EtcdV2Keys(connection);
+    return new EtcdV2Keys(connection, { redactor: this.redactor });
   }
 
   close(): Promise<void> {
