@@ -76,7 +76,7 @@ describe('a step that could not do its work', () => {
     expect(r.code, r.stdout + r.stderr).toBe(DONE_WITH_WARNINGS);
     // Its own mark and the words, on a screen that is no terminal (no colour).
     expect(r.stdout).toMatch(
-      /^⚠ \[7\/25\] Restore the database as it was at the moment — done, with a warning: not restored in this rehearsal: the archive was written by PostgreSQL 9\.5/m,
+      /^⚠ \[7\/25\] Restore the database as it was at the target — done, with a warning: not restored in this rehearsal: the archive was written by PostgreSQL 9\.5/m,
     );
     expect(r.stdout).toMatch(/^⚠ \[19\/25\] Load the dumps into the new service — done, with a warning: nothing loaded/m);
     expect(r.stdout).not.toMatch(/^✔ \[7\/25\]/m);
@@ -87,29 +87,29 @@ describe('a step that could not do its work', () => {
 
     const report = reportOf(id);
     expect(report).toContain('done with warnings (3 steps could not do all their work)');
-    expect(section(report, 'Warnings')).toContain('- Restore the database as it was at the moment: not restored in this rehearsal');
+    expect(section(report, 'Warnings')).toContain('- Restore the database as it was at the target: not restored in this rehearsal');
     expect(report).toContain('- Nothing was restored here:');
     expect(report).toContain('- The new service important-db was created EMPTY, as nothing was restored: the deleted instance is NOT back');
     expect(report).toContain('- Without the database since its deletion at 2016-03-17T06:10:17Z: it has NOT come back: see the warnings');
     expect(report).not.toMatch(/is back|came back at/);
-    expect(report).toMatch(/\| Restore the database as it was at the moment \| finished, with a warning: not restored/);
+    expect(report).toMatch(/\| Restore the database as it was at the target \| finished, with a warning: not restored/);
 
     // What is left is one list: the screen's and the report's are the same, item for item.
     const left = leftInReport(report);
     expect(left).toEqual(leftOnScreen(r.stdout));
     expect(left).toContainEqual(
       expect.stringMatching(
-        /^restore the archive to 2016-03-17T05:00:00\.000Z where its PostgreSQL major runs \(dingo-recover drill s3:\/\//,
+        /^restore the archive as it was at 2016-03-17T05:00:00\.000Z where its PostgreSQL major runs \(dingo-recover drill s3:\/\//,
       ),
     );
     expect(left.join('\n')).not.toContain('What the report above lists');
 
     const shown = await run(['show', id]);
     expect(shown.stdout).toMatch(
-      /^run \S+ \(rehearsal, runbook restore-to-time\): done with warnings \(3 steps could not do all their work\)$/m,
+      /^run \S+ \(rehearsal, runbook recover-to-target\): done with warnings \(3 steps could not do all their work\)$/m,
     );
     expect(shown.stdout).toMatch(
-      /^⚠ restore: Restore the database as it was at the moment — done, with a warning: not restored in this rehearsal/m,
+      /^⚠ restore: Restore the database as it was at the target — done, with a warning: not restored in this rehearsal/m,
     );
 
     const runs = await run(['runs', '--json']);
@@ -126,7 +126,7 @@ describe('a step that could not do its work', () => {
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_WITH_WARNINGS);
     const started = eventsOf(id).filter((e) => e.type === 'step.started' && e.step === 'restore');
     expect(started).toHaveLength(1);
-    expect(resumed.stdout).not.toMatch(/\[7\/25\] Restore the database as it was at the moment — done, with a warning/);
+    expect(resumed.stdout).not.toMatch(/\[7\/25\] Restore the database as it was at the target — done, with a warning/);
     expect(doneLine(resumed.stdout, id)).toMatch(
       /is done with warnings \(3 steps could not do all their work\) in \d+\.\d s in all over 2 sessions \(this one /,
     );
@@ -134,7 +134,7 @@ describe('a step that could not do its work', () => {
     const report = reportOf(id);
     expect(report).toMatch(/- Took: \d+\.\d s in all over 2 sessions/);
     expect(section(report, 'Timeline (UTC)')).toMatch(
-      /\| Restore the database as it was at the moment \| finished, with a warning: [^\n]*\n\| \S+ \| the process ended without a word after this \(killed, crashed or its machine lost\): found at the next resume \|/,
+      /\| Restore the database as it was at the target \| finished, with a warning: [^\n]*\n\| \S+ \| the process ended without a word after this \(killed, crashed or its machine lost\): found at the next resume \|/,
     );
     expect(section(report, 'Timeline (UTC)')).toMatch(/\| resumed by \S+ with dingo-recover /);
     expect(leftInReport(report)).toEqual(leftOnScreen(resumed.stdout));
