@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sourcesFromArgs } from '../../src/commands/log-sources.js';
 import { UsageError } from '../../src/core/errors.js';
+import { secrets } from '../../src/core/redact.js';
 
 describe('sourcesFromArgs', () => {
   it('reads Elasticsearch from the environment when no flag names it', () => {
@@ -17,6 +18,8 @@ describe('sourcesFromArgs', () => {
       password: undefined,
       caFile: '/ca.pem',
       timeoutSeconds: undefined,
+      // The command's own secrets registry: the API key and the password are registered with it.
+      redactor: secrets,
     });
   });
 
