@@ -4,7 +4,7 @@
  * container's environment, and must only read it.
  */
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ROOT } from './cli.js';
@@ -81,8 +81,9 @@ export async function restorableLiveScenario(
     const from = join(archive.root, key);
     const bodyFile = join('s3', prefix, key);
     await mkdir(dirname(join(scenario, bodyFile)), { recursive: true });
-    await copyFile(from, join(scenario, bodyFile));
+    // Written anew, so the file is ours: Node 22's copyFile keeps the owner of the generating server's file.
     const body = await readFile(from);
+    await writeFile(join(scenario, bodyFile), body);
     const md5 = createHash('md5').update(body).digest('hex');
     bucket[prefix + key] = { size: body.length, etag: md5, lastModified: (await stat(from)).mtime.toISOString(), bodyFile };
   }
