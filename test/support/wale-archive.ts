@@ -259,7 +259,9 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         script,
         [
           modern ? "select pg_catalog.pg_backup_start('wal-e', true);" : "select pg_catalog.pg_start_backup('wal-e', true, false);",
-          `\\! cp -a ${data} ${files} && rm -rf ${files}/pg_wal/* ${files}/postmaster.pid ${files}/postmaster.opts`,
+          // The server runs meanwhile: a file that vanishes during the copy (a WAL temp file, a statistics file) makes cp
+          // exit 1 with the copy otherwise whole, so the WAL folder is emptied whatever cp said, as wal-e leaves it out.
+          `\\! cp -a ${data} ${files}; rm -rf ${files}/pg_wal/* ${files}/postmaster.pid ${files}/postmaster.opts`,
           `\\o ${join(files, 'backup_label')}`,
           modern
             ? 'select labelfile from pg_catalog.pg_backup_stop(true);'
