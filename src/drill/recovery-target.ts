@@ -219,6 +219,15 @@ export function targetFlags(t: RecoveryTarget): string[] {
   return flags;
 }
 
+/** The flags of a target whose value is kept as written. */
+const TEXT_FLAGS = new Map<string, 'targetXid' | 'targetLsn' | 'targetName' | 'target' | 'targetTimeline'>([
+  ['--target-xid', 'targetXid'],
+  ['--target-lsn', 'targetLsn'],
+  ['--target-name', 'targetName'],
+  ['--target', 'target'],
+  ['--target-timeline', 'targetTimeline'],
+]);
+
 /**
  * The target written as `targetFlags` writes it (how a run journals it), read back through the same
  * checks as the drill's flags.
@@ -226,36 +235,18 @@ export function targetFlags(t: RecoveryTarget): string[] {
 export function targetOfFlags(flags: readonly string[]): RecoveryTarget {
   const f: TargetFlags = {};
   for (let i = 0; i < flags.length; i++) {
-    const value = (): string => {
-      const v = flags[++i];
-      if (v === undefined) throw new UsageError(`the target ${flags.join(' ')} ends where ${flags[i - 1]} needs a value`);
-      return v;
-    };
-    switch (flags[i]) {
-      case '--target-time':
-        f.targetTime = parseTargetTime(value());
-        break;
-      case '--target-xid':
-        f.targetXid = value();
-        break;
-      case '--target-lsn':
-        f.targetLsn = value();
-        break;
-      case '--target-name':
-        f.targetName = value();
-        break;
-      case '--target':
-        f.target = value();
-        break;
-      case '--target-exclusive':
-        f.targetExclusive = true;
-        break;
-      case '--target-timeline':
-        f.targetTimeline = value();
-        break;
-      default:
-        throw new UsageError(`the target ${flags.join(' ')} holds ${JSON.stringify(flags[i])}, which is no target flag`);
+    const flag = flags[i]!;
+    if (flag === '--target-exclusive') {
+      f.targetExclusive = true;
+      continue;
     }
+    const key = TEXT_FLAGS.get(flag);
+    if (key === undefined && flag !== '--target-time')
+      throw new UsageError(`the target ${flags.join(' ')} holds ${JSON.stringify(flag)}, which is no target flag`);
+    const v = flags[++i];
+    if (v === undefined) throw new UsageError(`the target ${flags.join(' ')} ends where ${flag} needs a value`);
+    if (key === undefined) f.targetTime = parseTargetTime(v);
+    else f[key] = v;
   }
   const t = recoveryTargetOf(f);
   if (!t) throw new UsageError('no target: give a moment, a transaction, a WAL location, a restore point or immediate');
