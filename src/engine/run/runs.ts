@@ -174,10 +174,14 @@ export function listRunIds(stateDir: string): string[] {
   return names.filter((d) => existsSync(join(dir, d, JOURNAL_FILE))).sort();
 }
 
-/** The runs that are neither done nor abandoned, newest first, for `resume` without an id. */
+/**
+ * The runs that are neither done nor abandoned, newest first, for `resume` without an id. Ordered by
+ * the moment each was created (milliseconds), not by id: two runs started in the same second have
+ * ids that differ only in their random tail.
+ */
 export function unfinishedRuns(stateDir: string): RunSummary[] {
   const runs: RunSummary[] = [];
-  for (const id of listRunIds(stateDir).reverse()) {
+  for (const id of listRunIds(stateDir)) {
     try {
       const run = loadRun(stateDir, id);
       if (run.status !== 'done' && run.status !== 'abandoned') runs.push(run);
@@ -185,5 +189,5 @@ export function unfinishedRuns(stateDir: string): RunSummary[] {
       // a damaged run is reported by `runs`, not resumed implicitly
     }
   }
-  return runs;
+  return runs.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.runId < b.runId ? 1 : -1));
 }
