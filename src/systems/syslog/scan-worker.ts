@@ -1,15 +1,16 @@
 /**
  * A thread that reads and scans a range of a large plain file (range-read.ts) for the main thread
  * (worker-scan.ts), which scans the file's first range meanwhile, so several ranges of one file are
- * read at once. wal-e's runs are folded here (wale-runs.ts). What the scan finds is posted in the
- * order found; the thread waits while the text it posted and the main thread has not taken passes
- * HELD, so memory stays bounded whatever the file holds.
+ * read at once. What the scan finds is posted in the order found, as found: the main thread folds
+ * wal-e's runs (wale-runs.ts), so this thread runs none of the parsers, which would run here cold
+ * on the few thousand lines of its range. The thread waits while the text it posted and the main
+ * thread has not taken passes HELD, so memory stays bounded whatever the file holds.
  */
 import { parentPort } from 'node:worker_threads';
 import { errorText } from '../file-problems.js';
 import { RangeReader } from './range-read.js';
 import { TermScanner } from './term-scanner.js';
-import { WaleRuns } from './wale-runs.js';
+import type { RecordSink } from './frame-walk.js';
 import type { ScanJob, ScanBatch } from './worker-scan.js';
 
 /** Characters of found lines (and entries) posted and not yet taken by the main thread, past which this thread waits. */
@@ -21,23 +22,20 @@ parentPort!.on('message', (job: ScanJob) => {
   const held = new Int32Array(job.held);
   let events: (string | number)[] = [];
   let size = 0;
-  const runs = new WaleRuns(
-    {
-      hit: (line, offset, stands) => {
-        events.push(stands ?? 0, line, offset);
-        size += 3 + line.length;
-      },
-      longLine: (offset, length) => {
-        events.push(-1, offset, length);
-        size += 3;
-      },
-      binaryLines: (offset, count) => {
-        events.push(-2, offset, count);
-        size += 3;
-      },
+  const found: RecordSink = {
+    hit: (line, offset) => {
+      events.push(0, line, offset);
+      size += 3 + line.length;
     },
-    new Date(job.fileTime),
-  );
+    longLine: (offset, length) => {
+      events.push(-1, offset, length);
+      size += 3;
+    },
+    binaryLines: (offset, count) => {
+      events.push(-2, offset, count);
+      size += 3;
+    },
+  };
   let reader: RangeReader | null = null;
   const post = (batch: Omit<ScanBatch, 'events' | 'size' | 'start' | 'end'>): void => {
     Atomics.add(held, 0, size);
@@ -55,18 +53,16 @@ parentPort!.on('message', (job: ScanJob) => {
   let scanner: TermScanner | null = null;
   try {
     reader = new RangeReader(job.fd, Buffer.allocUnsafe(job.readSize), job.start, job.end);
-    scanner = new TermScanner(job.terms, runs, { at: reader.start, noFrames: true });
+    scanner = new TermScanner(job.terms, found, { at: reader.start, noFrames: true });
     for (let block = reader.next(); block; block = reader.next()) {
       scanner.push(block);
       if (size >= BATCH) post({});
     }
     scanner.end();
-    runs.flush();
     post({ done: true });
   } catch (err) {
     post({ error: errorText(err) });
     scanner?.end();
-    runs.flush();
     post({ done: true });
   }
 });

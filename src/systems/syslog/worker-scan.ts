@@ -1,10 +1,11 @@
 /**
  * Large plain files are cut into ranges (range-read.ts), as many as the machine runs threads at
  * once (os.availableParallelism()): this thread scans the first while worker threads
- * (scan-worker.ts) scan the others, all folding wal-e's runs (wale-runs.ts), which leaves this
- * thread little to judge. What the workers find goes to the same sink (hits, overlong and binary
- * lines) as a scan on this thread, in the order of the file: a range's findings wait here until the
- * ranges before it are done, and its worker waits when too much of them is held.
+ * (scan-worker.ts) scan the others. Each range's wal-e runs are folded on their own (wale-runs.ts),
+ * all on this thread, where the parsers run warm: a worker only searches. What the workers find goes
+ * to the same sink (hits, overlong and binary lines) as a scan on this thread, in the order of the
+ * file: a range's findings wait here until the ranges before it are done, and its worker waits when
+ * too much of them is held.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -12,6 +13,7 @@ import type { ScanTerm } from '../../core/log-source.js';
 import { errorText } from '../file-problems.js';
 import { RangeReader, YIELD_EVERY } from './range-read.js';
 import { TermScanner } from './term-scanner.js';
+import type { RecordSink } from './frame-walk.js';
 import { WaleRuns, type FoldedSink } from './wale-runs.js';
 
 /** What a worker is asked: scan the lines of the open file `fd` that start in [start, end). */
@@ -21,16 +23,13 @@ export interface ScanJob {
   readSize: number;
   start: number;
   end: number;
-  /** The file's modification time (ms): the year of its RFC 3164 lines, to fold wal-e's runs. */
-  fileTime: number;
   /** One Int32: the size of the batches posted and not yet taken. */
   held: SharedArrayBuffer;
 }
 
 /**
- * What a worker found since its last batch, as triples: (stands, line, offset) for a line found,
- * standing for `stands` lines (0: itself alone), (-1, offset, length) for an overlong line,
- * (-2, offset, count) for binary lines.
+ * What a worker found since its last batch, as triples: (0, line, offset) for a line found,
+ * (-1, offset, length) for an overlong line, (-2, offset, count) for binary lines.
  */
 export interface ScanBatch {
   events: (string | number)[];
@@ -84,6 +83,8 @@ export class ScanThreads {
     }));
     const until = (i: number): number | null => (i === count - 1 ? null : ranges[i]!.end);
     const queues: ScanBatch[][] = ranges.map(() => []);
+    // The wal-e runs of each range, folded on this thread: the workers' as their batches are handed on.
+    const folds = ranges.map(() => new WaleRuns(sink, file.mtime));
     const helds = ranges.map(() => new SharedArrayBuffer(4));
     let current = 0;
     let read = 0;
@@ -95,12 +96,15 @@ export class ScanThreads {
     // The workers' batches are handed on in the order of the file: those of a range wait for the ranges before it.
     const drain = (): void => {
       for (let b = queues[current]?.shift(); b; b = queues[current]?.shift()) {
-        replay(b, sink);
+        const runs = folds[current]!;
+        replay(b, runs);
         const held = new Int32Array(helds[current]!);
         Atomics.sub(held, 0, b.size);
         Atomics.notify(held, 0);
         if (b.error !== undefined) sink.failed(b.end, until(current), b.error);
-        if (b.done) finished(b.start, b.end);
+        if (!b.done) continue;
+        runs.flush();
+        finished(b.start, b.end);
       }
     };
     const workers = ranges.slice(1).map(
@@ -127,14 +131,14 @@ export class ScanThreads {
             reject(err);
           };
           worker.on('message', onMessage).on('error', onError);
-          worker.postMessage({ fd, terms, readSize, ...range, fileTime: file.mtime.getTime(), held: helds[i]! } satisfies ScanJob);
+          worker.postMessage({ fd, terms, readSize, ...range, held: helds[i]! } satisfies ScanJob);
         }),
     );
     // A worker's failure is met once this thread's range is scanned.
     const together = Promise.all(workers);
     together.catch(() => undefined);
     try {
-      const { start, end } = await scanHere(fd, ranges[0]!.end, file.mtime, terms, readSize, sink, until(0));
+      const { start, end } = await scanHere(fd, ranges[0]!.end, folds[0]!, terms, readSize, sink, until(0));
       finished(start, end);
       drain();
       await together;
@@ -150,17 +154,16 @@ export class ScanThreads {
   }
 }
 
-/** The file's first range, scanned on this thread into `sink`: where its lines start and end. */
+/** The file's first range, scanned on this thread into `runs` (then `sink`): where its lines start and end. */
 async function scanHere(
   fd: number,
   end: number,
-  mtime: Date,
+  runs: WaleRuns,
   terms: readonly ScanTerm[],
   readSize: number,
   sink: ThreadSink,
   until: number | null,
 ): Promise<{ start: number; end: number }> {
-  const runs = new WaleRuns(sink, mtime);
   const scanner = new TermScanner(terms, runs);
   const reader = new RangeReader(fd, Buffer.allocUnsafe(readSize), 0, end);
   let sinceYield = 0;
@@ -186,12 +189,12 @@ async function scanHere(
   return { start: 0, end: reader.at };
 }
 
-/** Hands a batch's findings to the sink, in the order found. */
-function replay(b: ScanBatch, sink: ThreadSink): void {
+/** Hands a batch's findings to the range's runs, in the order found. */
+function replay(b: ScanBatch, sink: RecordSink): void {
   const e = b.events;
   for (let i = 0; i < e.length; i += 3) {
     const k = e[i] as number;
-    if (k >= 0) sink.hit(e[i + 1] as string, e[i + 2] as number, k === 0 ? undefined : k);
+    if (k === 0) sink.hit(e[i + 1] as string, e[i + 2] as number);
     else if (k === -1) sink.longLine(e[i + 1] as number, e[i + 2] as number);
     else sink.binaryLines(e[i + 1] as number, e[i + 2] as number);
   }
