@@ -1,15 +1,18 @@
 /**
  * A large plain file cut into ranges, one a worker thread: each line is read once, by the range
  * its first byte is in, wherever a cut falls (on a newline, inside a line, inside a line over
- * 1 MiB), and the hits, offsets, problems and counts are those of one scan of the whole file.
+ * 1 MiB), and the hits, offsets, problems and counts are those of one scan of the whole file;
+ * wal-e's runs are folded range by range, whichever thread read the range.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyReport, type FileHit } from '../../src/core/log-source.js';
 import { MAX_LINE, scanFiles } from '../../src/systems/syslog/index.js';
+import { WaleRuns } from '../../src/systems/syslog/wale-runs.js';
+import { containerLines, walUpload } from '../support/forged-lines.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 let dir: string;
@@ -31,10 +34,10 @@ function lines(seed: number, count: number): string {
   return out.join('\n') + '\n';
 }
 
-async function scan(files: string[], options: { workerFrom: number; workers?: number; minRange?: number }) {
-  const report = emptyReport(['needle']);
+async function scan(files: string[], options: { workerFrom: number; workers?: number; minRange?: number }, terms = ['needle']) {
+  const report = emptyReport(terms);
   const hits: FileHit[] = [];
-  await scanFiles(files, ['needle'], report, (h) => hits.push(h), options);
+  await scanFiles(files, terms, report, (h) => hits.push(h), options);
   return { report, hits };
 }
 
@@ -69,6 +72,61 @@ describe('a plain file scanned in ranges', () => {
       const cut = await scan([file], { workerFrom: 0, workers, minRange: 1 });
       expect(cut.hits, `${workers} ranges`).toEqual(whole.hits);
       expect(cut.report, `${workers} ranges`).toEqual(whole.report);
+    }
+  });
+
+  it('folds the wal-e runs of each range on its own, in the order of the file, the ranges of the workers as the first', async () => {
+    // Two containers' uploads, a second apart, with a line of another writer now and then that closes every run.
+    const archive = (n: number): string => `s3://backups/backups/6e101b27-ee1b-4f4d-a032-4401a370900${n}/wal/`;
+    const writers = [1, 2].map((n) =>
+      containerLines(
+        '14ddd22e-719e-4aca-b318-7f291c97fbba',
+        `cf-c8ce128e-7b4c-4fe7-a533-e9379356f90${n}`,
+        `6e101b27-ee1b-4f4d-a032-4401a370900${n}`,
+      ),
+    );
+    const clock = (s: number): string =>
+      `Jan 10 ${String(10 + Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+    const text: string[] = [];
+    for (let s = 0; s < 6000; s++) {
+      text.push(writers[s % 2]!(clock(s), walUpload(archive((s % 2) + 1), s.toString(16).toUpperCase().padStart(24, '0'))));
+      if (s % 997 === 0) text.push(`${clock(s)} 0.router broker.stdout.log:  {"timestamp":"1484042400.5","message":"x","data":{}}`);
+    }
+    const file = join(dir, 'wal.log');
+    await writeFile(file, text.join('\n') + '\n');
+    const fileTime = new Date('2017-01-11T00:00:00Z');
+    await utimes(file, fileTime, fileTime);
+    const terms = ['/wal/', '{"timestamp"'];
+    const whole = await scan([file], { workerFrom: Infinity }, terms);
+    expect(whole.hits).toHaveLength(6000 + 7);
+    for (const workers of [2, 3]) {
+      const cut = await scan([file], { workerFrom: 0, workers, minRange: 1 }, terms);
+      // What folding each range's lines through its own runs keeps, range after range.
+      const size = Buffer.byteLength(text.join('\n') + '\n');
+      const step = Math.ceil(size / workers);
+      const kept: { line: string; offset: number; stands: number | undefined }[] = [];
+      let runs: WaleRuns | null = null;
+      let range = -1;
+      for (const h of whole.hits) {
+        // A line belongs to the range its first byte is in.
+        const r = Math.min(workers - 1, Math.floor(h.offset / step));
+        if (r !== range) {
+          runs?.flush();
+          runs = new WaleRuns(
+            { hit: (line, offset, stands) => kept.push({ line, offset, stands }), longLine: () => undefined, binaryLines: () => undefined },
+            fileTime,
+          );
+          range = r;
+        }
+        runs!.hit(h.line, h.offset);
+      }
+      runs?.flush();
+      expect(
+        cut.hits.map((h) => ({ line: h.line, offset: h.offset, stands: h.stands })),
+        `${workers} ranges`,
+      ).toEqual(kept);
+      expect(cut.hits.length).toBeLessThan(200);
+      expect(cut.report.matchedLines).toBe(whole.report.matchedLines);
     }
   });
 
