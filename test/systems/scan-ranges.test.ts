@@ -4,7 +4,7 @@
  * 1 MiB), and the hits, offsets, problems and counts are those of one scan of the whole file;
  * wal-e's runs are folded range by range, whichever thread read the range.
  */
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, utimes, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyReport, type FileHit } from '../../src/core/log-source.js';
 import { MAX_LINE, scanFiles } from '../../src/systems/syslog/index.js';
 import { WaleRuns } from '../../src/systems/syslog/wale-runs.js';
+import { ScanThreads } from '../../src/systems/syslog/worker-scan.js';
 import { containerLines, walUpload } from '../support/forged-lines.js';
 import { seededRandom } from '../support/seeded-random.js';
 
@@ -128,6 +129,43 @@ describe('a plain file scanned in ranges', () => {
       expect(cut.hits.length).toBeLessThan(200);
       expect(cut.report.matchedLines).toBe(whole.report.matchedLines);
     }
+  });
+
+  it('lets a worker fold the rest of its range itself when this thread falls behind, every line still counted once, in order', async () => {
+    const archive = 's3://backups/backups/6e101b27-ee1b-4f4d-a032-4401a3709001/wal/';
+    const writer = containerLines('14ddd22e-719e-4aca-b318-7f291c97fbba', 'cf-c8ce128e-7b4c-4fe7-a533-e9379356f901', archive.slice(21, 57));
+    const text = Array.from({ length: 40_000 }, (_, s) => {
+      const clock = `Jan 10 ${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+      return writer(clock, walUpload(archive, s.toString(16).toUpperCase().padStart(24, '0')));
+    });
+    const body = text.join('\n') + '\n';
+    const file = join(dir, 'wal-only.log');
+    await writeFile(file, body);
+    const fileTime = new Date('2017-01-11T00:00:00Z');
+    // Past 0 characters not taken, the worker folds from its first batch on, whatever this thread does meanwhile.
+    const threads = new ScanThreads(2, 1, -1);
+    const kept: { line: string; offset: number; stands: number }[] = [];
+    const fh = await open(file, 'r');
+    try {
+      await threads.scan(fh.fd, { size: Buffer.byteLength(body), mtime: fileTime, whole: false }, ['/wal/'], 64 * 1024, {
+        hit: (line, offset, stands) => kept.push({ line, offset, stands: stands ?? 1 }),
+        longLine: () => undefined,
+        binaryLines: () => undefined,
+        progress: () => undefined,
+        failed: (at, _until, why) => expect.fail(`read failed at ${at}: ${why}`),
+      });
+    } finally {
+      await threads.close();
+      await fh.close();
+    }
+    const starts = new Map<number, string>();
+    text.reduce((at, line) => (starts.set(at, line), at + Buffer.byteLength(line) + 1), 0);
+    expect(kept.reduce((n, k) => n + k.stands, 0)).toBe(40_000);
+    expect(kept.every((k, i) => starts.get(k.offset) === k.line && (i === 0 || k.offset > kept[i - 1]!.offset))).toBe(true);
+    // Each half a run of its own, the worker's cut where it began to fold: its first batch folded here, the rest there.
+    const second = kept.filter((k) => k.offset >= Math.ceil(Buffer.byteLength(body) / 2));
+    expect(kept.length - second.length).toBe(2);
+    expect(second.length).toBe(4);
   });
 
   it('scans a file of octet-counted frames in one range: a frame cannot be entered in its middle', async () => {

@@ -3,14 +3,17 @@
  * (worker-scan.ts), which scans the file's first range meanwhile, so several ranges of one file are
  * read at once. What the scan finds is posted in the order found, as found: the main thread folds
  * wal-e's runs (wale-runs.ts), so this thread runs none of the parsers, which would run here cold
- * on the few thousand lines of its range. The thread waits while the text it posted and the main
- * thread has not taken passes HELD, so memory stays bounded whatever the file holds.
+ * on the few thousand lines of its range. Only when the main thread falls behind (more than the
+ * job's `foldFrom` characters posted and not taken: a range of little but wal-e's lines) does this
+ * thread fold the rest of its range itself, and its batches say so. It waits while the text it
+ * posted and the main thread has not taken passes HELD, so memory stays bounded whatever the file holds.
  */
 import { parentPort } from 'node:worker_threads';
 import { errorText } from '../file-problems.js';
 import { RangeReader } from './range-read.js';
 import { TermScanner } from './term-scanner.js';
 import type { RecordSink } from './frame-walk.js';
+import { WaleRuns, type FoldedSink } from './wale-runs.js';
 import type { ScanJob, ScanBatch } from './worker-scan.js';
 
 /** Characters of found lines (and entries) posted and not yet taken by the main thread, past which this thread waits. */
@@ -22,9 +25,9 @@ parentPort!.on('message', (job: ScanJob) => {
   const held = new Int32Array(job.held);
   let events: (string | number)[] = [];
   let size = 0;
-  const found: RecordSink = {
-    hit: (line, offset) => {
-      events.push(0, line, offset);
+  const out: FoldedSink = {
+    hit: (line, offset, stands) => {
+      events.push(stands ?? 0, line, offset);
       size += 3 + line.length;
     },
     longLine: (offset, length) => {
@@ -36,8 +39,22 @@ parentPort!.on('message', (job: ScanJob) => {
       size += 3;
     },
   };
+  /** This thread's folding of the rest of its range, once the main thread fell behind. */
+  let runs: WaleRuns | null = null;
+  const found: RecordSink & { end(): void } = {
+    hit: (line, offset) => {
+      (runs ?? out).hit(line, offset);
+    },
+    longLine: (offset, length) => {
+      (runs ?? out).longLine(offset, length);
+    },
+    binaryLines: (offset, count) => {
+      (runs ?? out).binaryLines(offset, count);
+    },
+    end: () => runs?.flush(),
+  };
   let reader: RangeReader | null = null;
-  const post = (batch: Omit<ScanBatch, 'events' | 'size' | 'start' | 'end'>): void => {
+  const post = (batch: Omit<ScanBatch, 'events' | 'size' | 'start' | 'end' | 'folded'>): void => {
     Atomics.add(held, 0, size);
     parentPort!.postMessage({
       ...batch,
@@ -45,9 +62,11 @@ parentPort!.on('message', (job: ScanJob) => {
       size,
       start: reader?.start ?? job.start,
       end: reader?.at ?? job.start,
+      folded: runs !== null,
     } satisfies ScanBatch);
     events = [];
     size = 0;
+    if (!runs && Atomics.load(held, 0) > job.foldFrom) runs = new WaleRuns(out, new Date(job.fileTime));
     for (let n = Atomics.load(held, 0); n > HELD; n = Atomics.load(held, 0)) Atomics.wait(held, 0, n);
   };
   let scanner: TermScanner | null = null;
@@ -59,10 +78,12 @@ parentPort!.on('message', (job: ScanJob) => {
       if (size >= BATCH) post({});
     }
     scanner.end();
+    found.end();
     post({ done: true });
   } catch (err) {
     post({ error: errorText(err) });
     scanner?.end();
+    found.end();
     post({ done: true });
   }
 });

@@ -2,7 +2,9 @@
  * Large plain files are cut into ranges (range-read.ts), as many as the machine runs threads at
  * once (os.availableParallelism()): this thread scans the first while worker threads
  * (scan-worker.ts) scan the others. Each range's wal-e runs are folded on their own (wale-runs.ts),
- * all on this thread, where the parsers run warm: a worker only searches. What the workers find goes
+ * on this thread, where the parsers run warm: a worker only searches, unless this thread falls
+ * FOLD_FROM behind it (a range of little but wal-e's lines), when it folds the rest of its range
+ * itself, so that the ranges are still read at once. What the workers find goes
  * to the same sink (hits, overlong and binary lines) as a scan on this thread, in the order of the
  * file: a range's findings wait here until the ranges before it are done, and its worker waits when
  * too much of them is held.
@@ -13,7 +15,6 @@ import type { ScanTerm } from '../../core/log-source.js';
 import { errorText } from '../file-problems.js';
 import { RangeReader, YIELD_EVERY } from './range-read.js';
 import { TermScanner } from './term-scanner.js';
-import type { RecordSink } from './frame-walk.js';
 import { WaleRuns, type FoldedSink } from './wale-runs.js';
 
 /** What a worker is asked: scan the lines of the open file `fd` that start in [start, end). */
@@ -23,12 +24,17 @@ export interface ScanJob {
   readSize: number;
   start: number;
   end: number;
+  /** The file's modification time (ms): the year of its RFC 3164 lines, to fold wal-e's runs. */
+  fileTime: number;
+  /** Characters posted and not taken past which the worker folds the rest of its range itself. */
+  foldFrom: number;
   /** One Int32: the size of the batches posted and not yet taken. */
   held: SharedArrayBuffer;
 }
 
 /**
- * What a worker found since its last batch, as triples: (0, line, offset) for a line found,
+ * What a worker found since its last batch, as triples: (stands, line, offset) for a line found
+ * (in a batch `folded`, standing for `stands` lines, 0: itself alone; otherwise 0, to be folded),
  * (-1, offset, length) for an overlong line, (-2, offset, count) for binary lines.
  */
 export interface ScanBatch {
@@ -38,6 +44,8 @@ export interface ScanBatch {
   /** Where the range's first line starts, and the offset read up to. */
   start: number;
   end: number;
+  /** The worker folded these lines itself (and will the rest of its range). */
+  folded: boolean;
   done?: boolean;
   /** Why reading stopped early: the batch after it holds what the end of the scan found. */
   error?: string;
@@ -52,15 +60,25 @@ export interface ThreadSink extends FoldedSink {
 
 /** A range is no smaller than this: a worker costs a few milliseconds to set to work. */
 const MIN_RANGE = 32 * 1024 * 1024;
+/**
+ * Characters a worker posted and this thread has not taken (it takes a range's only after the
+ * ranges before), past which the worker folds the rest of its range: a range of a few thousand
+ * wal-e lines among others stays well below, one of little else would wait for this thread.
+ */
+const FOLD_FROM = 4 * 1024 * 1024;
 
 /** Worker threads that scan the ranges of files, one file at a time; `close` ends them. */
 export class ScanThreads {
   private readonly workers: Worker[] = [];
 
-  /** `most`: workers a file is shared among at most; `minRange`: bytes a range holds at least. */
+  /**
+   * `most`: workers a file is shared among at most; `minRange`: bytes a range holds at least;
+   * `foldFrom`: characters a worker posts and this thread has not taken, past which it folds its range's rest.
+   */
   constructor(
     private readonly most = availableParallelism(),
     private readonly minRange = MIN_RANGE,
+    private readonly foldFrom = FOLD_FROM,
   ) {}
 
   /**
@@ -97,7 +115,9 @@ export class ScanThreads {
     const drain = (): void => {
       for (let b = queues[current]?.shift(); b; b = queues[current]?.shift()) {
         const runs = folds[current]!;
-        replay(b, runs);
+        // Lines the worker folded itself come after what this thread folded of its range.
+        if (b.folded) runs.flush();
+        replay(b, b.folded ? sink : runs);
         const held = new Int32Array(helds[current]!);
         Atomics.sub(held, 0, b.size);
         Atomics.notify(held, 0);
@@ -131,7 +151,8 @@ export class ScanThreads {
             reject(err);
           };
           worker.on('message', onMessage).on('error', onError);
-          worker.postMessage({ fd, terms, readSize, ...range, held: helds[i]! } satisfies ScanJob);
+          const job = { fd, terms, readSize, ...range, fileTime: file.mtime.getTime(), foldFrom: this.foldFrom, held: helds[i]! };
+          worker.postMessage(job satisfies ScanJob);
         }),
     );
     // A worker's failure is met once this thread's range is scanned.
@@ -189,12 +210,12 @@ async function scanHere(
   return { start: 0, end: reader.at };
 }
 
-/** Hands a batch's findings to the range's runs, in the order found. */
-function replay(b: ScanBatch, sink: RecordSink): void {
+/** Hands a batch's findings to the range's runs, or when the worker folded them to the sink, in the order found. */
+function replay(b: ScanBatch, sink: FoldedSink): void {
   const e = b.events;
   for (let i = 0; i < e.length; i += 3) {
     const k = e[i] as number;
-    if (k === 0) sink.hit(e[i + 1] as string, e[i + 2] as number);
+    if (k >= 0) sink.hit(e[i + 1] as string, e[i + 2] as number, k === 0 ? undefined : k);
     else if (k === -1) sink.longLine(e[i + 1] as number, e[i + 2] as number);
     else sink.binaryLines(e[i + 1] as number, e[i + 2] as number);
   }
