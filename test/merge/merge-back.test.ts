@@ -167,6 +167,9 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(unknown[0]!.diff.reverts).toEqual([]);
     const patch = choosePatch(diffs, 'safe', 'appuser', ['a header']);
     expect(patch).toMatchObject({ inserts: 9, updates: 2 });
+    // The operator's other choices: every changed row back to the copy, or none of them.
+    expect(choosePatch(diffs, 'all', 'appuser', [])).toMatchObject({ inserts: 9, updates: 4 });
+    expect(choosePatch(diffs, 'inserts-only', 'appuser', [])).toMatchObject({ inserts: 9, updates: 0 });
     expect(patch.sql.match(/^BEGIN;$/gm)).toHaveLength(1);
     expect(patch.sql.match(/^COMMIT;$/gm)).toHaveLength(1);
     expect(patch.sql).toContain('SET LOCAL ROLE "appuser";');
