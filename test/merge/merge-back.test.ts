@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeBackActions } from '../../src/actions/merge-back.js';
+import { restoreTimeActions } from '../../src/actions/restore-time.js';
 import { applyPatch, liveQuery } from '../../src/adapters/pg-merge.js';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { loginChain } from '../../src/adapters/postgres.js';
@@ -284,4 +285,35 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     const expected = JSON.parse(readFileSync(planned.expectFile!, 'utf8')) as Expected[];
     expect((await patchState(await live(), 'shop', expected)).state).toBe('moved');
   }, 180_000);
+
+  it('reports the merge: the live database was written by the patch, and the user is told which rows came back', async () => {
+    const report = restoreTimeActions.find((a) => a.name === 'pitr.report')!;
+    const { ctx } = stepContext(mkdtempSync(join(work, 'run-')));
+    const base = {
+      instanceGuid: NEW_GUID,
+      serviceName: 'shop-db',
+      live: true,
+      archiveUrl: 's3://b/backups/x/wal/',
+      describe: 'as it was just before transaction 1843',
+      restored: true,
+      why: '',
+      backup: 'base_000000010000000000000002_00000040',
+      lastTransactionAt: '',
+      stoppedBefore: '',
+      outDir: '/runs/r/dumps/c',
+      verified: [],
+      services: [],
+    };
+    const merged = (await report.run(ctx, { ...base, mergePatch: '/runs/r/merge/c-shop.sql', mergeInserts: 10, mergeUpdates: 2 }, {})) as {
+      summary: string;
+      todo: string[];
+    };
+    expect(merged.summary).toContain(
+      '- Merged back into the live database, in one transaction: 10 row(s) put back, 2 reverted, rows written since left alone (the patch: /runs/r/merge/c-shop.sql)',
+    );
+    expect(merged.summary).not.toContain('not touched');
+    expect(merged.todo).toContain('tell the user which rows of the live database came back: the patch /runs/r/merge/c-shop.sql lists them');
+    const none = (await report.run(ctx, { ...base, mergePatch: '' }, {})) as { summary: string };
+    expect(none.summary).toContain('The live instance was not touched: only its archive was read');
+  });
 });
