@@ -286,6 +286,26 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect((await patchState(await live(), 'shop', expected)).state).toBe('moved');
   }, 180_000);
 
+  it('at a terminal, asks which changed rows go back when no transaction settles them, and reverts them all when told', async () => {
+    await stopCopy();
+    const { ctx } = stepContext(mkdtempSync(join(work, 'run-')));
+    const asked: string[] = [];
+    Object.assign(ctx, {
+      prompts: {
+        interactive: true,
+        select: (q: { key: string; message: string }) => {
+          asked.push(`${q.key}: ${q.message}`);
+          return Promise.resolve('all');
+        },
+      },
+    });
+    const planned = (await plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z']), {})) as Record<string, unknown>;
+    // By now the deleted rows are back; 22 and 30 were changed after the incident, 1 written again by the previous test.
+    expect(asked).toEqual([expect.stringMatching(/^mergeUpdates: 3 row\(s\) changed since the target/)]);
+    expect(planned).toMatchObject({ hasPatch: true, inserts: 0, updates: 3 });
+    expect(readFileSync(planned.patchFile as string, 'utf8')).toMatch(/^-- rows chosen: all;/m);
+  }, 120_000);
+
   it('reports the merge: the live database was written by the patch, and the user is told which rows came back', async () => {
     const report = restoreTimeActions.find((a) => a.name === 'pitr.report')!;
     const { ctx } = stepContext(mkdtempSync(join(work, 'run-')));
