@@ -156,6 +156,11 @@ const plan = defineAction({
       ctx.warn('nothing merged back: the copy was not restored here');
       return EMPTY;
     }
+    if (ctx.platform.mode === 'rehearsal') {
+      // The simulated cell answers the queries a recovery asks, not a table's rows.
+      ctx.warn(`nothing merged back: the simulated platform holds no live rows of ${p.tables.join(', ')} to compare with the copy`);
+      return EMPTY;
+    }
     if (!p.live || !p.container) {
       throw new UsageError(
         `the instance ${p.instanceGuid} has no live database to merge into${p.live ? ' (no container of it was found)' : ' (it is deleted)'}`,

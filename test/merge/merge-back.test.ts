@@ -306,6 +306,18 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(readFileSync(planned.patchFile as string, 'utf8')).toMatch(/^-- rows chosen: all;/m);
   }, 120_000);
 
+  it('in a rehearsal, warns that the simulated platform holds no live rows, and merges nothing', async () => {
+    const { ctx, warned } = stepContext(mkdtempSync(join(work, 'run-')));
+    Object.assign(ctx, { platform: { ...ctx.platform, mode: 'rehearsal' } });
+    expect(await plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z']), {})).toMatchObject({
+      hasPatch: false,
+      patchFile: '',
+    });
+    expect(warned).toEqual([
+      'nothing merged back: the simulated platform holds no live rows of public.orders, public.odd, public.Weird Name to compare with the copy',
+    ]);
+  });
+
   it('reports the merge: the live database was written by the patch, and the user is told which rows came back', async () => {
     const report = restoreTimeActions.find((a) => a.name === 'pitr.report')!;
     const { ctx } = stepContext(mkdtempSync(join(work, 'run-')));
