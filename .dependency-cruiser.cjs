@@ -3,12 +3,13 @@
  * (and itself); `npm run lint` fails on any other import, and on any import cycle.
  *
  *   commands/   the CLI face; wires live systems or the rehearsal      → anything
- *   actions/    what a runbook step can do (support/: what steps share) → engine, logs, archive, drill, volumes, adapters, wale, core
+ *   actions/    what a runbook step can do (support/: what steps share) → engine, logs, archive, drill, volumes, merge, adapters, wale, core
  *   engine/     runbook model, executor, journal, prompts; no system   → core
  *   snapshot/   a live platform read into a rehearsal scenario          → logs, archive, rehearsal, systems, adapters, wale, core
  *   rehearsal/  the simulated platform behind the seams                → adapters, wale, core
  *   logs/       finding the deleted instance in the logs               → systems (the log sources), adapters, wale, core
  *   volumes/    lost PostgreSQL data in Docker volumes: find, copy, look → systems (docker, local processes), core
+ *   merge/      rows put back from a copy into the live database: diff, patch → systems (the Query type, quoting), core
  *   drill/      restore drills in a throwaway PostgreSQL               → archive, systems (local processes), wale, core
  *   archive/    wal-e archives in a store: inspect, list, swap         → wale, core
  *   systems/    one live implementation per outside system             → adapters, core
@@ -18,12 +19,13 @@
  */
 const layers = {
   commands: null,
-  actions: ['engine', 'logs', 'archive', 'drill', 'volumes', 'adapters', 'wale', 'core'],
+  actions: ['engine', 'logs', 'archive', 'drill', 'volumes', 'merge', 'adapters', 'wale', 'core'],
   engine: ['core'],
   snapshot: ['logs', 'archive', 'rehearsal', 'systems', 'adapters', 'wale', 'core'],
   rehearsal: ['adapters', 'wale', 'core'],
   logs: ['systems', 'adapters', 'wale', 'core'],
   volumes: ['systems', 'core'],
+  merge: ['systems', 'core'],
   drill: ['archive', 'systems', 'wale', 'core'],
   archive: ['wale', 'core'],
   systems: ['adapters', 'core'],

@@ -40,7 +40,7 @@ export default tseslint.config(
     // in one process share no secret, a rehearsal or a test can fix the time, and nothing lands elsewhere.
     // Durations and deadlines are measured with performance.now(); the process-wide redactor belongs to
     // src/cli.ts and src/commands/, and code called outside a run names core's systemClock and systemScratch.
-    files: ['src/{engine,actions,archive,drill,logs,snapshot,volumes,wale}/**/*.ts'],
+    files: ['src/{engine,actions,archive,drill,logs,merge,snapshot,volumes,wale}/**/*.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

@@ -9,6 +9,7 @@ import { drillActions } from './drill.js';
 import { growActions } from './grow.js';
 import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
+import { mergeBackActions } from './merge-back.js';
 import { reportActions } from './report.js';
 import { restoreTimeActions } from './restore-time.js';
 import { restoreTimeCopyActions } from './restore-time-copy.js';
@@ -43,6 +44,7 @@ export function actionRegistry(): ActionRegistry {
     ...restoreTimeTargetActions,
     ...restoreTimeDumpActions,
     ...restoreTimeLoadActions,
+    ...mergeBackActions,
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

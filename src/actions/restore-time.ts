@@ -122,6 +122,9 @@ const report = defineAction({
     apps: optional('string[]', 'the apps bound to it'),
     plan: optional('string', 'the plan it was sized for'),
     soloPlan: optional('string', 'the single-node plan it was created with'),
+    mergePatch: optional('string', 'the merge patch applied to the live database (empty: no merge)'),
+    mergeInserts: optional('number', 'rows the merge put back'),
+    mergeUpdates: optional('number', 'rows the merge reverted'),
   },
   outputs: {
     ...reportOutputs,
@@ -165,8 +168,13 @@ const report = defineAction({
           ? `- The deleted instance is back under its own name, as the new service ${service}, ${p.describe} (not at its last write): ${made}`
           : `- The copy is the new service ${service}: ${made}`,
       );
+    // A patch planned was applied: the run reaches its report only past the apply step.
+    const merged = p.mergePatch
+      ? `- Merged back into the live database, in one transaction: ${p.mergeInserts ?? 0} row(s) put back, ${p.mergeUpdates ?? 0} reverted, rows written since left alone (the patch: ${p.mergePatch})`
+      : undefined;
     lines.push(
-      `- ${p.live ? 'The live instance was not touched: only its archive was read' : 'The instance is deleted; its archive was only read'}`,
+      merged ??
+        `- ${p.live ? 'The live instance was not touched: only its archive was read' : 'The instance is deleted; its archive was only read'}`,
     );
     const todo = !p.restored
       ? [
@@ -177,6 +185,7 @@ const report = defineAction({
         : service
           ? [`tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service})`]
           : [`restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the dumps are in ${p.outDir})`];
+    if (merged) todo.push(`tell the user which rows of the live database came back: the patch ${p.mergePatch} lists them`);
     for (const l of lines) ctx.note(l);
     return Promise.resolve({ reportFile: join(ctx.runDir, 'report.md'), summary: lines.join('\n'), todo });
   },

@@ -1,0 +1,25 @@
+/**
+ * Every read of the merge selects one column, a JSON array made by the server, so that a value holding
+ * a separator, a newline or a quote comes back whole whatever carries the rows (psql on this machine,
+ * psql in a container over SSH). The same settings are set first on every server, so that a value's
+ * text is the same on the copy and on the live database (and when the patch writes it back).
+ */
+import type { Query } from '../systems/pg-query.js';
+
+/** The settings a value's text depends on, as every read of the merge and the patch set them. */
+export const TEXT_SETTINGS: readonly [string, string][] = [
+  ['datestyle', 'ISO, YMD'],
+  ['intervalstyle', 'postgres'],
+  ['timezone', 'UTC'],
+  ['extra_float_digits', '3'],
+  ['bytea_output', 'hex'],
+  ['standard_conforming_strings', 'on'],
+];
+
+const settings = TEXT_SETTINGS.map(([k, v]) => `set ${k} = '${v}'`).join('; ');
+
+/** The rows of `sql`, whose one column is a JSON array, parsed. */
+export async function jsonRows(read: Query, db: string, sql: string): Promise<unknown[][]> {
+  const rows = await read(db, `${settings}; ${sql}`);
+  return rows.filter((r) => r[0] !== undefined && r[0] !== '').map((r) => JSON.parse(r[0]!) as unknown[]);
+}

@@ -1,0 +1,96 @@
+/**
+ * The merge patch: one transaction, run by psql in the live database, that puts the chosen rows back.
+ * It runs as the role apps bind with (SET LOCAL ROLE), so a trigger of the tenant's runs with the
+ * tenant's own powers, never a superuser's. Every value is a quoted literal (standard_conforming_strings
+ * on: a backslash is itself), every name a quoted identifier; a value's text is the server's own and is
+ * read back by its type's input function, so it round-trips exactly.
+ *
+ * Before writing, each table is locked against other writers and guarded: the rows it puts back must
+ * still be absent and the rows it reverts must still hold the values the plan saw. Otherwise the
+ * transaction raises an exception and nothing is changed: run a second time, the patch refuses itself.
+ */
+import { sqlIdent, sqlLiteral } from '../systems/pg-reader.js';
+import type { ChangedRow } from './diff.js';
+import { TEXT_SETTINGS } from './json-rows.js';
+import { qualified, textArray, type TableRow } from './table-rows.js';
+import { tableName, type TableShape } from './table-shape.js';
+
+export interface TablePatch {
+  shape: TableShape;
+  inserts: TableRow[];
+  updates: ChangedRow[];
+}
+
+const value = (v: string | null): string => (v === null ? 'NULL' : sqlLiteral(v));
+
+/** `"k1" = '…' AND "k2" = '…'`: the row's key (a key column is never NULL). */
+function keyMatch(shape: TableShape, row: TableRow): string {
+  return shape.key.map((k, i) => `${sqlIdent(k)} = ${value(row.key[i] ?? null)}`).join(' AND ');
+}
+
+function insert(shape: TableShape, row: TableRow): string {
+  const cols = shape.columns.map(sqlIdent).join(', ');
+  const override = shape.identityAlways ? ' OVERRIDING SYSTEM VALUE' : '';
+  return `INSERT INTO ${qualified(shape)} (${cols})${override} VALUES (${row.values.map(value).join(', ')});`;
+}
+
+/** An UPDATE of the columns whose values differ, back to the copy's. */
+function update(shape: TableShape, change: ChangedRow): string {
+  const set = shape.columns
+    .map((c, i) => ({ c, copy: change.copy.values[i] ?? null, live: change.live.values[i] ?? null }))
+    .filter((x) => x.copy !== x.live)
+    .map((x) => `${sqlIdent(x.c)} = ${value(x.copy)}`);
+  return `UPDATE ONLY ${qualified(shape)} SET ${set.join(', ')} WHERE ${keyMatch(shape, change.copy)};`;
+}
+
+/** `'[…]', '[…]'` as a text[] literal list. */
+const textList = (texts: readonly string[]): string => `ARRAY[${texts.map(sqlLiteral).join(', ')}]::pg_catalog.text[]`;
+
+/**
+ * A DO block (a quoted literal: no tenant text can end it) that raises unless the rows to insert are
+ * absent and the rows to revert hold the values the plan saw. The table's name reaches the message as
+ * an argument of RAISE, never as its format.
+ */
+function guard(t: TablePatch): string {
+  const from = `FROM ONLY ${qualified(t.shape)}`;
+  const checks: string[] = [];
+  if (t.inserts.length) {
+    checks.push(
+      `SELECT pg_catalog.count(*) INTO n ${from} WHERE ${textArray(t.shape.key)} OPERATOR(pg_catalog.=) ANY (${textList(t.inserts.map((r) => r.keyText))});`,
+      `IF n OPERATOR(pg_catalog.<>) 0 THEN RAISE EXCEPTION 'dingo-recover merge refused: % of the % row(s) of % it puts back are in the table already (the patch was applied, or they were written since the plan); nothing was changed', n, ${t.inserts.length}, ${sqlLiteral(tableName(t.shape))}; END IF;`,
+    );
+  }
+  if (t.updates.length) {
+    checks.push(
+      `SELECT pg_catalog.count(*) INTO n ${from} WHERE ${textArray(t.shape.columns)} OPERATOR(pg_catalog.=) ANY (${textList(t.updates.map((u) => u.live.valuesText))});`,
+      `IF n OPERATOR(pg_catalog.<>) ${t.updates.length} THEN RAISE EXCEPTION 'dingo-recover merge refused: only % of the % row(s) of % it reverts hold the values the plan saw (the patch was applied, or they changed since the plan); nothing was changed', n, ${t.updates.length}, ${sqlLiteral(tableName(t.shape))}; END IF;`,
+    );
+  }
+  return `DO ${sqlLiteral(`DECLARE n pg_catalog.int8; BEGIN ${checks.join(' ')} END`)};`;
+}
+
+/** The patch's text: header comments (no tenant text in them), then one transaction. */
+export function renderPatch(header: readonly string[], role: string, tables: readonly TablePatch[]): string {
+  const lines = [
+    ...header.map((h) => `-- ${h.replace(/[\r\n]+/g, ' ')}`),
+    `SET client_encoding = 'UTF8';`,
+    `SET standard_conforming_strings = on;`,
+    'BEGIN;',
+    `SET LOCAL ROLE ${sqlIdent(role)};`,
+    ...TEXT_SETTINGS.filter(([k]) => k !== 'standard_conforming_strings').map(([k, v]) => `SET LOCAL ${k} = '${v}';`),
+    `SET LOCAL lock_timeout = '30s';`,
+  ];
+  for (const t of tables) {
+    if (!t.inserts.length && !t.updates.length) continue;
+    lines.push(
+      '',
+      `-- ${t.inserts.length} row(s) put back, ${t.updates.length} row(s) reverted`,
+      `LOCK TABLE ONLY ${qualified(t.shape)} IN SHARE ROW EXCLUSIVE MODE;`,
+      guard(t),
+      ...t.inserts.map((r) => insert(t.shape, r)),
+      ...t.updates.map((u) => update(t.shape, u)),
+    );
+  }
+  lines.push('', 'COMMIT;', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,106 @@
+/**
+ * Planning a merge back: for each named table, the copy (restored to the target) and the live
+ * database are read and compared on the primary key (diff.ts), the rows to write are chosen, and the
+ * patch is rendered (patch.ts). Nothing is written to either database.
+ */
+import { createHash } from 'node:crypto';
+import { UsageError } from '../core/errors.js';
+import type { Query } from '../systems/pg-query.js';
+import { diffRows, type ChangedRow, type TableDiff } from './diff.js';
+import { renderPatch, type TablePatch } from './patch.js';
+import { readRows, type TableRow } from './table-rows.js';
+import { checkSameShape, readShape, tableName, type TableShape } from './table-shape.js';
+
+/** Which changed rows the patch reverts: proven reverts only (the default), every one, or none. */
+export const UPDATE_CHOICES = ['safe', 'all', 'inserts-only'] as const;
+export type UpdateChoice = (typeof UPDATE_CHOICES)[number];
+
+export interface MergeRequest {
+  database: string;
+  tables: readonly string[];
+  /** The incident's transaction, when the copy stops just before it (the target excludes it). */
+  incidentXid?: string;
+}
+
+interface TableMerge {
+  table: string;
+  diff: TableDiff;
+  patch: TablePatch;
+}
+
+export interface MergePlan {
+  tables: TableMerge[];
+  sql: string;
+  sha256: string;
+  inserts: number;
+  updates: number;
+}
+
+/** The table's differences, before the operator chose which changed rows go back. */
+export type TableDiffs = { table: string; shape: TableShape; diff: TableDiff }[];
+
+/** Reads both sides and compares them; refuses a table named twice, absent, of another shape or without a primary key. */
+export async function diffTables(copy: Query, live: Query, r: MergeRequest): Promise<TableDiffs> {
+  if (!r.tables.length) throw new UsageError('no table named to merge back', { hint: 'list them in inputs.merge (schema.table)' });
+  const twice = r.tables.filter((t, i) => r.tables.indexOf(t) !== i);
+  if (twice.length) throw new UsageError(`${twice[0]!} is named twice in inputs.merge`, { hint: 'name each table once' });
+  const out: TableDiffs = [];
+  for (const name of r.tables) {
+    const shape = await readShape(copy, r.database, name, 'the copy');
+    checkSameShape(shape, await readShape(live, r.database, name, 'the live database'));
+    const diff = diffRows(await readRows(copy, r.database, shape), await readRows(live, r.database, shape), r.incidentXid);
+    out.push({ table: tableName(shape), shape, diff });
+  }
+  return out;
+}
+
+/** Changed rows no transaction id settles: conflicts, and rows for review. */
+export const undecided = (diffs: TableDiffs): number => diffs.reduce((n, t) => n + t.diff.conflicts.length + t.diff.review.length, 0);
+
+function chosen(d: TableDiff, updates: UpdateChoice): ChangedRow[] {
+  if (updates === 'inserts-only') return [];
+  if (updates === 'safe') return d.reverts;
+  return [...d.reverts, ...d.conflicts, ...d.review];
+}
+
+/** The patch of the rows chosen, run as `role`, `header` its first comment lines. */
+export function choosePatch(diffs: TableDiffs, updates: UpdateChoice, role: string, header: readonly string[]): MergePlan {
+  const tables = diffs.map((t) => ({
+    table: t.table,
+    diff: t.diff,
+    patch: { shape: t.shape, inserts: t.diff.inserts, updates: chosen(t.diff, updates) },
+  }));
+  const sql = renderPatch(
+    header,
+    role,
+    tables.map((t) => t.patch),
+  );
+  return {
+    tables,
+    sql,
+    sha256: createHash('sha256').update(sql).digest('hex'),
+    inserts: tables.reduce((n, t) => n + t.patch.inserts.length, 0),
+    updates: tables.reduce((n, t) => n + t.patch.updates.length, 0),
+  };
+}
+
+/** The first few keys of some rows, for the screen. */
+function firstKeys(rows: readonly TableRow[], max = 3): string {
+  const shown = rows.slice(0, max).map((r) => r.keyText);
+  return `${shown.join(', ')}${rows.length > max ? `, … (${rows.length - max} more)` : ''}`;
+}
+
+/** One line per table: each kind of difference with its first keys, and what is left alone. */
+export function describeDiff(table: string, diff: TableDiff): string {
+  const kinds: [string, ChangedRow[] | TableRow[]][] = [
+    ['deleted since (put back)', diff.inserts],
+    ['changed by the incident (reverted)', diff.reverts],
+    ['conflict(s): changed since by another transaction', diff.conflicts],
+    ['changed since, by a transaction not known (for review)', diff.review],
+  ];
+  const parts = kinds
+    .filter(([, rows]) => rows.length)
+    .map(([what, rows]) => `${rows.length} ${what}: ${firstKeys(rows.map((r) => ('copy' in r ? r.copy : r)))}`);
+  parts.push(`${diff.keptNew} written since (left alone)`, `${diff.unchanged} unchanged`);
+  return `${table}: ${parts.join('; ')}`;
+}

@@ -1,0 +1,106 @@
+/**
+ * What a table named for merge is, as the catalog says: its columns (those a row is written with),
+ * its primary key, and whether an identity column needs OVERRIDING SYSTEM VALUE. A name is
+ * `schema.table`; a table that is not an ordinary table, or has no primary key, is refused, named.
+ */
+import { UsageError } from '../core/errors.js';
+import { sqlLiteral } from '../systems/pg-reader.js';
+import type { Query } from '../systems/pg-query.js';
+import { jsonRows } from './json-rows.js';
+
+export interface TableShape {
+  schema: string;
+  table: string;
+  /** The columns a row is written with, in the table's order (generated ones left out). */
+  columns: string[];
+  /** Each column's type as the catalog prints it, to compare the copy's table with the live one. */
+  types: string[];
+  /** The primary key's columns, in the key's order. */
+  key: string[];
+  /** A column is GENERATED ALWAYS AS IDENTITY: an insert overrides it. */
+  identityAlways: boolean;
+}
+
+/** "schema.table" → its two parts; an unqualified or otherwise malformed name is refused. */
+function parseTableName(name: string): { schema: string; table: string } {
+  const m = /^([^."]+)\.([^."]+)$/.exec(name.trim());
+  if (!m) {
+    throw new UsageError(`"${name}" is not a table to merge: give it as schema.table (e.g. public.orders)`, {
+      hint: 'name each table with its schema, without quotes, in inputs.merge of the answers file',
+    });
+  }
+  return { schema: m[1]!, table: m[2]! };
+}
+
+/** The table's shape in `db`, read through `read`; refused when absent, not an ordinary table, or without a primary key. */
+export async function readShape(read: Query, db: string, name: string, where: string): Promise<TableShape> {
+  const { schema, table } = parseTableName(name);
+  const rel = `n.nspname operator(pg_catalog.=) ${sqlLiteral(schema)} and c.relname operator(pg_catalog.=) ${sqlLiteral(table)}`;
+  const [found] = await jsonRows(
+    read,
+    db,
+    `select pg_catalog.json_build_array(c.relkind)::pg_catalog.text from pg_catalog.pg_class c
+       join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace where ${rel}`,
+  );
+  if (!found) {
+    throw new UsageError(`${where} has no table ${name} in database ${db}`, {
+      hint: 'name tables the copy and the live database both hold (schema.table), in inputs.merge',
+    });
+  }
+  if (found[0] !== 'r') {
+    throw new UsageError(`${name} in ${where} is not an ordinary table (relkind ${String(found[0])}): only ordinary tables are merged`, {
+      hint: 'a partitioned table is merged by naming its partitions; views and foreign tables hold no rows of their own',
+    });
+  }
+  const cols = await jsonRows(
+    read,
+    db,
+    `select pg_catalog.json_build_array(a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+        coalesce(pg_catalog.row_to_json(a) operator(pg_catalog.->>) 'attgenerated', ''),
+        coalesce(pg_catalog.row_to_json(a) operator(pg_catalog.->>) 'attidentity', ''))::pg_catalog.text
+       from pg_catalog.pg_attribute a join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) a.attrelid
+       join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
+      where ${rel} and a.attnum operator(pg_catalog.>) 0 and not a.attisdropped order by a.attnum`,
+  );
+  const key = (
+    await jsonRows(
+      read,
+      db,
+      `select pg_catalog.json_build_array(a.attname)::pg_catalog.text
+         from pg_catalog.pg_index i join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) i.indrelid
+         join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
+         cross join lateral pg_catalog.unnest(i.indkey) with ordinality k(attnum, pos)
+         join pg_catalog.pg_attribute a on a.attrelid operator(pg_catalog.=) c.oid and a.attnum operator(pg_catalog.=) k.attnum
+        where ${rel} and i.indisprimary order by k.pos`,
+    )
+  ).map((r) => String(r[0]));
+  if (!key.length) {
+    throw new UsageError(`${name} has no primary key in ${where}: it is refused for merge`, {
+      hint: 'without a primary key a row of the copy cannot be matched with its live row; leave the table out of inputs.merge and take its rows from the dumps by hand',
+    });
+  }
+  const written = cols.filter((c) => !c[2]);
+  return {
+    schema,
+    table,
+    columns: written.map((c) => String(c[0])),
+    types: written.map((c) => String(c[1])),
+    key,
+    identityAlways: cols.some((c) => c[3] === 'a'),
+  };
+}
+
+/** "schema.table" of a shape, as the operator named it. */
+export const tableName = (s: Pick<TableShape, 'schema' | 'table'>): string => `${s.schema}.${s.table}`;
+
+/** Refuses a live table whose columns or key differ from the copy's: rows of one cannot be written into the other as they are. */
+export function checkSameShape(copy: TableShape, live: TableShape): void {
+  const describe = (s: TableShape) => `${s.columns.map((c, i) => `${c} ${s.types[i]!}`).join(', ')}; key ${s.key.join(', ')}`;
+  if (describe(copy) === describe(live)) return;
+  throw new UsageError(
+    `${tableName(copy)} changed shape since the target: the copy has (${describe(copy)}), the live table (${describe(live)})`,
+    {
+      hint: 'rows are merged only into a table of the same columns and key; take what is needed from the dumps by hand',
+    },
+  );
+}

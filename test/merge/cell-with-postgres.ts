@@ -1,0 +1,65 @@
+/**
+ * A simulated cell (sample-cell.ts) whose patroni container answers psql with a REAL PostgreSQL 15
+ * (support/live/cell-postgres.ts): `docker exec … psql` over the cell seam runs against it, every
+ * other docker command against the simulation. Its server is stopped by PID in `stop`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { simulateCell, type CellWorld } from '../../src/rehearsal/cell-sim.js';
+import type { CellSession, CommandResult, CommandSpec } from '../../src/core/seams.js';
+import { stdinBytes } from '../../src/core/stdin.js';
+import { ensureCellPostgres, realExecOf, runRealExec, stopCellPostgres, type CellPostgres } from '../support/live/cell-postgres.js';
+import { leftover } from '../support/leftovers.js';
+import { CONTAINER, sampleCell } from '../support/sample-cell.js';
+
+export interface CellWithPostgres {
+  state: CellWorld;
+  specs: CommandSpec[];
+  session: CellSession;
+  /** The real server behind the container (started by the first psql). */
+  server(): CellPostgres;
+  stop(): void;
+}
+
+const envOf = (env: string[]): Record<string, string> =>
+  Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+
+/** The cell, its container's data folder under `dir`. */
+export function cellWithPostgres(dir: string): CellWithPostgres {
+  // The postgres account initdb's beside the container's data folder: it must pass through it.
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const state = sampleCell();
+  const c = state.containers[CONTAINER]!;
+  c.mounts = [{ Source: join(dir, 'data'), Destination: '/data', Mode: '', RW: true }];
+  const servers: Record<string, CellPostgres> = {};
+  const forget = leftover(() => {
+    stopCellPostgres(servers);
+  });
+  const specs: CommandSpec[] = [];
+  const run = async (spec: CommandSpec): Promise<CommandResult> => {
+    specs.push(spec);
+    const input = spec.stdin === undefined ? Buffer.alloc(0) : await stdinBytes(spec.stdin);
+    const argv = spec.argv[0] === 'sudo' && spec.argv[1] === '-n' ? spec.argv.slice(2) : spec.argv;
+    const e = realExecOf(argv.slice(1));
+    if (e?.container === CONTAINER) {
+      const r = runRealExec(ensureCellPostgres(servers, c, envOf(c.env)), e, input);
+      return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: 0 };
+    }
+    return simulateCell(state, { ...spec, stdin: input });
+  };
+  return {
+    state,
+    specs,
+    session: {
+      where: `cell ${state.ip}`,
+      run,
+      etcd: () => Promise.reject(new Error('no etcd here')),
+      close: () => Promise.resolve(),
+    },
+    server: () => ensureCellPostgres(servers, c, envOf(c.env)),
+    stop: () => {
+      stopCellPostgres(servers);
+      forget();
+    },
+  };
+}

@@ -1,0 +1,351 @@
+/**
+ * The merge back on real PostgreSQL 15: the copy as it was just before a bad write (a cluster read
+ * through the scratch server's reader role, as the plan step reads the restored copy) and the live
+ * database behind a container of a simulated cell (docker exec … psql over the cell seam, run against
+ * a real server). The bad write deletes rows and updates others in one transaction; later
+ * transactions change rows again and insert new ones.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeBackActions } from '../../src/actions/merge-back.js';
+import { restoreTimeActions } from '../../src/actions/restore-time.js';
+import { applyPatch, liveQuery } from '../../src/adapters/pg-merge.js';
+import { CellDocker } from '../../src/adapters/docker.js';
+import { loginChain } from '../../src/adapters/postgres.js';
+import type { ObjectStore } from '../../src/core/seams.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { patchState, type Expected } from '../../src/merge/patch-state.js';
+import { choosePatch, diffTables } from '../../src/merge/plan.js';
+import { readRows } from '../../src/merge/table-rows.js';
+import { readShape } from '../../src/merge/table-shape.js';
+import type { Query } from '../../src/systems/pg-query.js';
+import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
+import { makeCluster, PG_BIN } from '../support/pg-volumes.js';
+import { pitrContext } from '../support/pitr-context.js';
+import { testRuntime } from '../support/runtime.js';
+import { CONTAINER, NEW_GUID, SUPERUSER_PASSWORD } from '../support/sample-cell.js';
+import { cellWithPostgres, type CellWithPostgres } from './cell-with-postgres.js';
+
+const plan = mergeBackActions.find((a) => a.name === 'pitr.merge-plan')!;
+const apply = mergeBackActions.find((a) => a.name === 'pitr.merge-apply')!;
+const CELL = '10.58.111.150';
+
+/** What the copy and the live database both held before the bad write: hostile values among them. */
+const BEFORE = String.raw`
+CREATE TABLE orders (id int PRIMARY KEY, customer text NOT NULL, total numeric(10,2), placed_at timestamptz);
+INSERT INTO orders SELECT g, 'customer ' || g, g * 1.5, timestamptz '2026-11-01 00:00:00+00' + g * interval '1 hour' FROM generate_series(1, 50) g;
+CREATE TABLE odd (id text PRIMARY KEY, body text, raw bytea, doc jsonb, tags text[], nums int[], amount float8, at timestamp, span interval, n numeric);
+INSERT INTO odd VALUES
+  ('q''uote', 'it''s "quoted" \ back\\slash \x41 $$ $q$ ''); DROP TABLE orders; --', '\x00ff5c27'::bytea, '{"a": "b\"c", "nested": [1, null, "é"]}', '{"a,b","c\"d",NULL,"\\"}', '{1,NULL,3}', 0.1, '2016-11-21 14:01:59.123456', '1 day 02:03:04.5', 1e-20),
+  (E'uni-\u2603-\u202e', E'line1\nline2\ttab\r:var :''x'' \\set', NULL, 'null', '{}', NULL, 'NaN', NULL, NULL, NULL),
+  ('nul', NULL, '\x'::bytea, '[]', NULL, '{}', '-Infinity', 'infinity', '-1 mon', '123456789012345678901234567890.000000000000000001'),
+  ('emoji 😀', '𝕏 ü', '\x5c78'::bytea, '{"k": "\\u00e9"}', '{"",""}', '{-2147483648}', 1.7976931348623157e308, '1999-12-31 23:59:59', '0', -0.0);
+CREATE TABLE "Weird Name" ("Key col" int PRIMARY KEY, "v'al" text, "gen" int GENERATED ALWAYS AS ("Key col" * 2) STORED);
+INSERT INTO "Weird Name" ("Key col", "v'al") VALUES (1, 'one'), (2, 'two');
+CREATE TABLE nokey (a int, b text);
+INSERT INTO nokey VALUES (1, 'x');
+`;
+
+/** The bad write, one transaction: its id printed last. */
+const BAD_WRITE = `BEGIN;
+DELETE FROM orders WHERE id BETWEEN 10 AND 14;
+UPDATE orders SET total = 0 WHERE id IN (20, 21, 22);
+DELETE FROM odd;
+DELETE FROM "Weird Name" WHERE "Key col" = 2;
+SELECT txid_current();
+COMMIT;`;
+
+/** Good writes after it: a row it changed changed again, a row it did not touch changed, a new row. */
+const LATER = `UPDATE orders SET total = 99 WHERE id = 22;
+UPDATE orders SET customer = 'renamed' WHERE id = 30;
+INSERT INTO orders VALUES (100, 'new', 1, now());`;
+
+let work: string;
+let copyData: string;
+let cell: CellWithPostgres;
+let incidentXid: string;
+let copy: ScratchServer | undefined;
+
+/** The copy's scratch server, started for reading (the plan step starts its own: never two on the copy). */
+async function readCopy(): Promise<ScratchServer> {
+  if (!copy) copy = await startScratchServer({ dataDir: copyData, major: '15', workDir: join(work, 'copy') });
+  return copy;
+}
+
+async function stopCopy(): Promise<void> {
+  await copy?.stop();
+  copy = undefined;
+}
+
+/** psql as the postgres OS user in the live server's database `db`, as `role` when given; its rows (-At). */
+function livePsql(db: string, sql: string, role?: string): string {
+  const s = cell.server();
+  return execFileSync(
+    'runuser',
+    ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', s.socketDir, '-p', '5432', '-d', db],
+    { input: `${role ? `SET ROLE ${role};\n` : ''}${sql}` },
+  ).toString();
+}
+
+function docker(): CellDocker {
+  return new CellDocker(cell.session, {
+    binary: DEFAULT_SETTINGS.dockerBinary,
+    host: DEFAULT_SETTINGS.dockerHost,
+    sudo: true,
+    redactor: testRuntime().redactor,
+  });
+}
+
+/** The live database as the plan reads it: through the container, as the role apps bind with. */
+async function live(): Promise<Query> {
+  const d = docker();
+  const info = (await d.inspect(CONTAINER))!;
+  return liveQuery(d, CONTAINER, loginChain(info, d.redactor), 'appuser');
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'merge-back-'));
+  chmodSync(work, 0o755);
+  copyData = join(work, 'copy', 'data');
+  makeCluster(copyData, 'shop', BEFORE, 'stop');
+  cell = cellWithPostgres(join(work, 'cell'));
+  livePsql('postgres', 'CREATE DATABASE shop OWNER appuser;');
+  livePsql('shop', BEFORE, 'appuser');
+  incidentXid = livePsql('shop', BAD_WRITE, 'appuser').trim();
+  livePsql('shop', LATER, 'appuser');
+}, 180_000);
+
+afterAll(async () => {
+  await stopCopy();
+  (cell as CellWithPostgres | undefined)?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A step's context: a live run in `runDir`, the cell above, answering `choose`. */
+function stepContext(runDir: string, choose: Record<string, string> = {}) {
+  const { ctx, said } = pitrContext({} as ObjectStore, runDir, choose);
+  const warned: string[] = [];
+  Object.assign(ctx, { cell: () => Promise.resolve(cell.session), warn: (w: string) => void warned.push(w) });
+  return { ctx, said, warned };
+}
+
+const planParams = (target: string[], updates = '') => ({
+  tables: ['public.orders', 'public.odd', 'public.Weird Name'],
+  database: '',
+  updates,
+  restored: true,
+  dataDir: copyData,
+  major: '15',
+  target,
+  databases: ['shop'],
+  copyName: 'shop-before-xid',
+  live: true,
+  instanceGuid: NEW_GUID,
+  cellIp: CELL,
+  container: CONTAINER,
+});
+
+describe('merge back into the live database, on real PostgreSQL 15', () => {
+  it('puts back the rows deleted since, reverts those the incident changed, lists those changed since as conflicts and leaves new rows alone', async () => {
+    const diffs = await diffTables((await readCopy()).read, await live(), {
+      database: 'shop',
+      tables: ['public.orders', 'public.odd'],
+      incidentXid,
+    });
+    const orders = diffs[0]!.diff;
+    expect(orders.inserts.map((r) => r.key)).toEqual([['10'], ['11'], ['12'], ['13'], ['14']]);
+    expect(orders.reverts.map((c) => c.copy.key)).toEqual([['20'], ['21']]);
+    expect(orders.conflicts.map((c) => c.copy.key).sort()).toEqual([['22'], ['30']]);
+    expect(orders.review).toEqual([]);
+    expect(orders).toMatchObject({ keptNew: 1, unchanged: 41 });
+    expect(diffs[1]!.diff.inserts).toHaveLength(4);
+    // Without the incident's transaction, every changed row is for review.
+    const unknown = await diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['public.orders'] });
+    expect(unknown[0]!.diff.review.map((c) => c.copy.key).sort()).toEqual([['20'], ['21'], ['22'], ['30']]);
+    expect(unknown[0]!.diff.reverts).toEqual([]);
+    const patch = choosePatch(diffs, 'safe', 'appuser', ['a header']);
+    expect(patch).toMatchObject({ inserts: 9, updates: 2 });
+    // The operator's other choices: every changed row back to the copy, or none of them.
+    expect(choosePatch(diffs, 'all', 'appuser', [])).toMatchObject({ inserts: 9, updates: 4 });
+    expect(choosePatch(diffs, 'inserts-only', 'appuser', [])).toMatchObject({ inserts: 9, updates: 0 });
+    expect(patch.sql.match(/^BEGIN;$/gm)).toHaveLength(1);
+    expect(patch.sql.match(/^COMMIT;$/gm)).toHaveLength(1);
+    expect(patch.sql).toContain('SET LOCAL ROLE "appuser";');
+    // A tenant's value is a quoted literal whatever it holds.
+    expect(patch.sql).toContain(String.raw`'it''s "quoted" \ back\\slash \x41 $$ $q$ ''); DROP TABLE orders; --'`);
+  }, 120_000);
+
+  it('refuses a table without a primary key, and a table neither side holds, naming it', async () => {
+    await expect(diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['public.nokey'] })).rejects.toThrow(
+      'public.nokey has no primary key in the copy: it is refused for merge',
+    );
+    await expect(diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['public.gone'] })).rejects.toThrow(
+      'the copy has no table public.gone in database shop',
+    );
+    await expect(diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['orders'] })).rejects.toThrow(
+      'give it as schema.table',
+    );
+  }, 60_000);
+
+  it('asks which changed rows go back when the target is a moment, and stops unattended saying how to answer', async () => {
+    await stopCopy();
+    const runDir = mkdtempSync(join(work, 'run-'));
+    const { ctx } = stepContext(runDir);
+    await expect(plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z']), {})).rejects.toMatchObject({
+      name: 'NeedsOperator',
+      message: expect.stringContaining('4 row(s) changed since the target') as string,
+      hint: expect.stringContaining('choose.mergeUpdates: all') as string,
+    });
+  }, 120_000);
+
+  it('writes the patch (0600, checksum), applies it once typed, never twice, and hostile values come back exactly', async () => {
+    await stopCopy();
+    const runDir = mkdtempSync(join(work, 'run-'));
+    const { ctx, said } = stepContext(runDir);
+    const planned = (await plan.run(ctx, planParams(['--target-xid', incidentXid, '--target-exclusive'], 'safe'), {})) as Record<
+      string,
+      unknown
+    >;
+    expect(planned).toMatchObject({ hasPatch: true, database: 'shop', inserts: 10, updates: 2 });
+    const file = planned.patchFile as string;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(planned.confirmCode).toBe((planned.sha256 as string).slice(0, 12));
+    expect(said.join('\n')).toMatch(
+      /public\.orders: 5 deleted since \(put back\): \["10"\], \["11"\], \["12"\], … \(2 more\); 2 changed by the incident \(reverted\)/,
+    );
+    expect(said.join('\n')).toContain('2 conflict(s): changed since by another transaction');
+    const before = await live();
+    const ordersShape = await readShape((await readCopy()).read, 'shop', 'public.orders', 'the copy');
+    const oddShape = await readShape((await readCopy()).read, 'shop', 'public.odd', 'the copy');
+    const applyParams = {
+      patchFile: file,
+      expectFile: planned.expectFile,
+      sha256: planned.sha256,
+      database: 'shop',
+      instanceGuid: NEW_GUID,
+      cellIp: CELL,
+      container: CONTAINER,
+    };
+    const psqlRuns = () => cell.specs.filter((s) => s.argv.includes('ON_ERROR_STOP=1') && !s.argv.includes('-t')).length;
+    expect(await apply.run(ctx, applyParams, {})).toEqual({ applied: true });
+    expect(psqlRuns()).toBe(1);
+
+    const copyOrders = await readRows((await readCopy()).read, 'shop', ordersShape);
+    const liveOrders = await readRows(before, 'shop', ordersShape);
+    for (const id of ['10', '11', '12', '13', '14', '20', '21'])
+      expect(liveOrders.get(`["${id}"]`)?.valuesText).toBe(copyOrders.get(`["${id}"]`)?.valuesText);
+    // Conflicts and new rows are left as the later writes made them.
+    expect(liveOrders.get('["22"]')?.values[2]).toBe('99.00');
+    expect(liveOrders.get('["30"]')?.values[1]).toBe('renamed');
+    expect(liveOrders.get('["100"]')?.values[1]).toBe('new');
+    // Every hostile value round-trips exactly, as the server prints it.
+    const copyOdd = await readRows((await readCopy()).read, 'shop', oddShape);
+    const liveOdd = await readRows(before, 'shop', oddShape);
+    expect([...liveOdd.values()].map((r) => r.valuesText).sort()).toEqual([...copyOdd.values()].map((r) => r.valuesText).sort());
+    expect(liveOdd.size).toBe(4);
+    expect(livePsql('shop', `SELECT "gen" FROM "Weird Name" WHERE "Key col" = 2`).trim()).toBe('4');
+    expect(livePsql('shop', 'SELECT count(*) FROM orders').trim()).toBe('51');
+
+    // Run again: the live rows are as the patch leaves them; it is not applied a second time.
+    const again = stepContext(runDir);
+    expect(await apply.run(again.ctx, applyParams, {})).toEqual({ applied: true });
+    expect(again.said.join('\n')).toContain('is not applied twice');
+    expect(psqlRuns()).toBe(1);
+    expect(await apply.probe!(again.ctx, applyParams, {})).toMatchObject({ done: true });
+    // The patch itself, run a second time by hand, refuses itself and changes nothing.
+    const d = docker();
+    const second = await applyPatch(
+      d,
+      CONTAINER,
+      loginChain((await d.inspect(CONTAINER))!, d.redactor),
+      'shop',
+      readFileSync(file, 'utf8'),
+    );
+    expect(second.exitCode).not.toBe(0);
+    expect(second.stderr).toContain('dingo-recover merge refused');
+    expect(livePsql('shop', 'SELECT count(*) FROM orders').trim()).toBe('51');
+    for (const s of cell.specs) expect(s.argv.join(' ')).not.toContain(SUPERUSER_PASSWORD);
+  }, 180_000);
+
+  it('refuses to apply when the live rows changed since the plan, and when the patch file was edited', async () => {
+    await stopCopy();
+    const runDir = mkdtempSync(join(work, 'run-'));
+    const { ctx } = stepContext(runDir, { mergeUpdates: 'all' });
+    livePsql('shop', 'DELETE FROM orders WHERE id = 1;', 'appuser');
+    const planned = (await plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z']), {})) as Record<string, string>;
+    const applyParams = { ...planned, instanceGuid: NEW_GUID, cellIp: CELL, container: CONTAINER };
+    livePsql('shop', `INSERT INTO orders VALUES (1, 'meanwhile', 1, now());`, 'appuser');
+    await expect(apply.run(ctx, applyParams, {})).rejects.toThrow(
+      'the live rows changed since the plan, the patch is not applied: public.orders ["1"]: written since the plan',
+    );
+    await expect(apply.run(ctx, { ...applyParams, sha256: 'f'.repeat(64) }, {})).rejects.toThrow('changed since it was planned');
+    const expected = JSON.parse(readFileSync(planned.expectFile!, 'utf8')) as Expected[];
+    expect((await patchState(await live(), 'shop', expected)).state).toBe('moved');
+  }, 180_000);
+
+  it('at a terminal, asks which changed rows go back when no transaction settles them, and reverts them all when told', async () => {
+    await stopCopy();
+    const { ctx } = stepContext(mkdtempSync(join(work, 'run-')));
+    const asked: string[] = [];
+    Object.assign(ctx, {
+      prompts: {
+        interactive: true,
+        select: (q: { key: string; message: string }) => {
+          asked.push(`${q.key}: ${q.message}`);
+          return Promise.resolve('all');
+        },
+      },
+    });
+    const planned = (await plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z']), {})) as Record<string, unknown>;
+    // By now the deleted rows are back; 22 and 30 were changed after the incident, 1 written again by the previous test.
+    expect(asked).toEqual([expect.stringMatching(/^mergeUpdates: 3 row\(s\) changed since the target/)]);
+    expect(planned).toMatchObject({ hasPatch: true, inserts: 0, updates: 3 });
+    expect(readFileSync(planned.patchFile as string, 'utf8')).toMatch(/^-- rows chosen: all;/m);
+  }, 120_000);
+
+  it('in a rehearsal, warns that the simulated platform holds no live rows, and merges nothing', async () => {
+    const { ctx, warned } = stepContext(mkdtempSync(join(work, 'run-')));
+    Object.assign(ctx, { platform: { ...ctx.platform, mode: 'rehearsal' } });
+    expect(await plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z']), {})).toMatchObject({
+      hasPatch: false,
+      patchFile: '',
+    });
+    expect(warned).toEqual([
+      'nothing merged back: the simulated platform holds no live rows of public.orders, public.odd, public.Weird Name to compare with the copy',
+    ]);
+  });
+
+  it('reports the merge: the live database was written by the patch, and the user is told which rows came back', async () => {
+    const report = restoreTimeActions.find((a) => a.name === 'pitr.report')!;
+    const { ctx } = stepContext(mkdtempSync(join(work, 'run-')));
+    const base = {
+      instanceGuid: NEW_GUID,
+      serviceName: 'shop-db',
+      live: true,
+      archiveUrl: 's3://b/backups/x/wal/',
+      describe: 'as it was just before transaction 1843',
+      restored: true,
+      why: '',
+      backup: 'base_000000010000000000000002_00000040',
+      lastTransactionAt: '',
+      stoppedBefore: '',
+      outDir: '/runs/r/dumps/c',
+      verified: [],
+      services: [],
+    };
+    const merged = (await report.run(ctx, { ...base, mergePatch: '/runs/r/merge/c-shop.sql', mergeInserts: 10, mergeUpdates: 2 }, {})) as {
+      summary: string;
+      todo: string[];
+    };
+    expect(merged.summary).toContain(
+      '- Merged back into the live database, in one transaction: 10 row(s) put back, 2 reverted, rows written since left alone (the patch: /runs/r/merge/c-shop.sql)',
+    );
+    expect(merged.summary).not.toContain('not touched');
+    expect(merged.todo).toContain('tell the user which rows of the live database came back: the patch /runs/r/merge/c-shop.sql lists them');
+    const none = (await report.run(ctx, { ...base, mergePatch: '' }, {})) as { summary: string };
+    expect(none.summary).toContain('The live instance was not touched: only its archive was read');
+  });
+});
