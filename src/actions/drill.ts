@@ -2,7 +2,7 @@
  * The optional drill of the OLD archive before anything is changed: restore LATEST into a
  * throwaway PostgreSQL on this machine and replay its WAL, so the operator knows what will
  * come back. Without local binaries of the archive's major version (nor its postgres:<major> image
- * through --scratch-docker-host) the step says so and the recovery goes on; an archive that does not restore stops it while nothing is changed.
+ * through --scratch-docker-host) the step ends with a warning (the run is then "done with warnings", exit 8) and the recovery goes on; an archive that does not restore stops it while nothing is changed.
  */
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import { StepFailed } from '../core/errors.js';
@@ -50,15 +50,17 @@ const drill = defineAction({
       );
       if (r.replay.lost)
         ctx.evidence(`WAL ${r.replay.lost.from} .. ${r.replay.lost.to} was not replayed: what it holds will not come back`);
-      for (const w of r.warnings) ctx.note(`warning: ${w}`);
+      for (const w of r.warnings) ctx.warn(w);
       const databases = r.query.rows.map((row) => row[0] ?? '');
       ctx.evidence(`databases: ${databases.join(', ') || '(none)'}`);
       return { drilled: true, lastTransactionAt: r.replay.lastTransactionAt ?? '', databases, why: '' };
     } catch (err) {
       if (!(err instanceof DrillFailed)) throw err;
       if (err.outcome === 'could-not-run') {
-        ctx.note(`no drill here: ${err.message}`);
-        ctx.note(`to drill it elsewhere: dingo-recover drill ${p.url} --pg-bin <folder of that version's pg_ctl>`);
+        // Only the listing proves the archive now: what is left names the drill that proves it replays.
+        ctx.warn(
+          `not drilled: ${err.message}; prove it replays where that version is installed: dingo-recover drill ${p.url} --pg-bin <folder of that version's pg_ctl>`,
+        );
         return { drilled: false, lastTransactionAt: '', databases: [], why: err.message };
       }
       throw new StepFailed(`the old archive did not restore in a drill: ${err.message}`, {

@@ -4,7 +4,7 @@ import { webhookFor } from '../../src/commands/run-notifier.js';
 import { secrets } from '../../src/core/redact.js';
 import { postJson } from '../../src/systems/notify.js';
 import { startChatWebhooks, type ChatWebhooks } from '../support/chat-webhooks.js';
-import { runCli, runIdOf, SOURCE_CLI } from '../support/cli.js';
+import { DONE_UNDRILLED, SOURCE_CLI, runCli, runIdOf } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const stateDir = tempDirForAll('dingo-notify-formats-');
@@ -122,7 +122,7 @@ describe('--notify-format', () => {
       program: SOURCE_CLI,
       env: { DINGO_RECOVER_NOTIFY_FORMAT: 'teams' },
     });
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(DONE_UNDRILLED);
     const id = runIdOf(r.stdout);
     const cards = hooks.accepted.slice(from).map((a) => {
       const content = (a.body.attachments as { content: { body: { text?: string }[] } }[])[0]!.content;
@@ -131,7 +131,7 @@ describe('--notify-format', () => {
     expect(cards).toEqual([
       `dingo-recover run ${id} (recover-deleted-service, a rehearsal) started`,
       // Once found, the instance the run is about is named.
-      `dingo-recover run ${id} (recover-deleted-service, instance 6e101b27-ee1b-4f4d-a032-4401a3709ec3, a rehearsal) is done`,
+      `dingo-recover run ${id} (recover-deleted-service, instance 6e101b27-ee1b-4f4d-a032-4401a3709ec3, a rehearsal) is done with warnings`,
     ]);
     expect(r.stdout).not.toContain('warning: --notify');
   });

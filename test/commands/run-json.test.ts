@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSummaryJson } from '../../src/commands/run-summary.js';
-import { runCli, SOURCE_CLI } from '../support/cli.js';
+import { DONE_UNDRILLED, SOURCE_CLI, runCli } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const stateDir = tempDirForAll('dingo-run-json-');
@@ -36,9 +36,15 @@ describe('--json on the commands that drive a run', () => {
     expect(waiting.summary.outputs).not.toHaveProperty('newGuid');
 
     const done = await runJson(['resume', id, '--yes']);
-    expect(done.code).toBe(0);
+    expect(done.code).toBe(DONE_UNDRILLED);
     expect(done.stderr).toContain(`run ${id} is done`);
-    expect(done.summary).toMatchObject({ runId: id, state: 'done', exitCode: 0, step: null, steps: { failed: [] } });
+    expect(done.summary).toMatchObject({
+      runId: id,
+      state: 'done-with-warnings',
+      exitCode: DONE_UNDRILLED,
+      step: null,
+      steps: { failed: [] },
+    });
     expect(done.summary.steps.finished).toContain('report');
     expect(done.summary.subject).toEqual(subject);
     expect(done.summary.outputs).toMatchObject({

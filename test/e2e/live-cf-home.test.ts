@@ -7,7 +7,7 @@
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, runIdOf } from '../support/cli.js';
+import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase } from '../support/live/platform.js';
@@ -69,7 +69,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)("live cf works on the run's ow
     async () => {
       rmSync(join(runDir(), 'cf-home'), { recursive: true, force: true });
       const resumed = await runCli(['resume', planned.runId, '--yes', '--state-dir', planned.c.stateDir], { env: planned.c.env });
-      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
       expect(runIdOf(resumed.stdout)).toBe(planned.runId);
       await assertRecovered(live.servers, planned.c);
       expect(readFileSync(planned.c.cfConfig)).toEqual(before);

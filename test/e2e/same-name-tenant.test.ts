@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { DONE_UNDRILLED, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { brokerRecord } from '../support/forged-lines.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 import { readJournal } from '../../src/engine/journal/index.js';
@@ -113,7 +113,7 @@ describe('rehearse --yes with another tenant’s deleted instance of the same na
 
   it("with the user's choice given to resume (--deleted-instance), the user's database comes back", async () => {
     const chosen = await runCli(['resume', runId, '--yes', '--deleted-instance', USER, '--state-dir', state]);
-    expect(chosen.code, chosen.stdout + chosen.stderr).toBe(0);
+    expect(chosen.code, chosen.stdout + chosen.stderr).toBe(DONE_UNDRILLED);
     expect(chosen.stdout).toContain('chosen by: the operator (--deleted-instance)');
     userRestored(world(state, runId));
   });
@@ -128,7 +128,7 @@ describe('the choice in an answers file given to resume', () => {
     const answers = join(state, 'choice.yaml');
     writeFileSync(answers, `choose:\n  deletedInstance: ${USER}\n`);
     const r = await runCli(['resume', runId, '--answers', answers, '--yes', '--state-dir', state]);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.stdout + r.stderr).toBe(DONE_UNDRILLED);
     expect(r.stdout).toContain('chosen by: the operator (choose.deletedInstance in the answers file)');
     userRestored(world(state, runId));
   }, 120_000);

@@ -64,7 +64,8 @@ describe('the incident report of an interrupted and resumed run', () => {
     expect(readJournal(journal).at(-1)).toMatchObject({ type: 'run.interrupted', signal: 'SIGINT', atQuestion: true });
 
     const again = await drive({ ...common, resumeId: first.runId, yes: true, prompter: prompter('') });
-    expect(again.exitCode).toBe(EXIT.done);
+    // The bundled 9.5 archive cannot be drilled here: done, with that warning.
+    expect(again.exitCode).toBe(EXIT.doneWithWarnings);
     const report = readFileSync(join(state, 'runs', first.runId, 'report.md'), 'utf8');
     const timeline = report.slice(report.indexOf('## Timeline (UTC)'), report.indexOf('## What is left'));
     const rows = timeline.split('\n');
@@ -83,7 +84,9 @@ describe('the incident report of an interrupted and resumed run', () => {
       '- Data-loss window: writes between 2016-03-17T06:01:30Z (newest archived WAL) and 2016-03-17T06:10:17Z (deletion)',
     ])
       expect(report).toContain(part);
-    expect(report).toContain(`- Run: ${first.runId} (recover-deleted-service), rehearsal, done, started with dingo-recover 9.9.9`);
+    expect(report).toContain(
+      `- Run: ${first.runId} (recover-deleted-service), rehearsal, done with warnings (1 step could not do all its work), started with dingo-recover 9.9.9`,
+    );
     expect(report).toMatch(/- Started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, ended \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
     expect(report).not.toMatch(/\d\d:\d\d:\d\d UTC/);
     expect(report).toMatch(/- the broker removed a node .*\n {2}- ` \S+\/fixtures\/seed-003\/syslog\/syslog @ byte \d+: Mar 16 23:10:17 /);

@@ -2,7 +2,7 @@
  * A replay acts on nothing: every seam of its platform refuses each call naming it, the journal it
  * replays is left as it was, and the journal of the replay itself goes with its temporary folder.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -56,13 +56,17 @@ describe('replaying a journal', () => {
   it('leaves the journal as it was and no folder of its own behind', async () => {
     const file = resolve(ROOT, 'test/golden/journals/midcopy.ndjson');
     const before = readFileSync(file);
-    const leftovers = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('dingo-replay-'));
-    const earlier = leftovers();
-    const actions = actionRegistry();
-    const runbook = loadRunbook(join(ROOT, 'runbooks/recover-deleted-service.yaml'), actions);
-    const r = await replayRun({ runbook, actions, events: readJournal(file), runtime: processRuntime() });
-    expect(r.end).toBe("replay: step quarantine-new-archive: the action archive.quarantine's probe refused (a replay acts on nothing)");
-    expect(readFileSync(file).equals(before)).toBe(true);
-    expect(leftovers()).toEqual(earlier);
+    // A scratch folder of its own: other replays in the suite use the system's at the same time.
+    const scratch = mkdtempSync(join(tmpdir(), 'dr-replay-scratch-'));
+    try {
+      const actions = actionRegistry();
+      const runbook = loadRunbook(join(ROOT, 'runbooks/recover-deleted-service.yaml'), actions);
+      const r = await replayRun({ runbook, actions, events: readJournal(file), runtime: { ...processRuntime(), scratch } });
+      expect(r.end).toBe("replay: step quarantine-new-archive: the action archive.quarantine's probe refused (a replay acts on nothing)");
+      expect(readFileSync(file).equals(before)).toBe(true);
+      expect(readdirSync(scratch)).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

@@ -32,7 +32,8 @@ type Described = (s: TranscriptStep, o: Record<string, unknown>) => string;
 const drill: Described = (s, o) => {
   if (o.drilled === true)
     return `restored and replayed on this machine: databases ${textsOf(o.databases).join(', ') || 'none'}; last transaction ${textOf(o.lastTransactionAt) || 'unknown'}`;
-  const why = textOf(o.notDrilled) || s.notes.find((n) => n.text.startsWith('no drill here: '))?.text.slice('no drill here: '.length);
+  // Its `why` output; a journal of an earlier version said it in a note.
+  const why = textOf(o.why) || s.notes.find((n) => n.text.startsWith('no drill here: '))?.text.slice('no drill here: '.length);
   return `not drilled: ${why || 'no reason recorded'}`;
 };
 

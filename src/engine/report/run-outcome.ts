@@ -154,7 +154,10 @@ export function whatIsLeft(t: Transcript): string[] {
 
 /** A done run in words: done, or done with warnings and how many steps (`warned`) could not do all their work. */
 export function doneWords(warned: number): string {
-  return warned ? `done with warnings (${warned} step${warned === 1 ? '' : 's'} could not do all their work)` : 'done';
+  if (!warned) return 'done';
+  return warned === 1
+    ? 'done with warnings (1 step could not do all its work)'
+    : `done with warnings (${warned} steps could not do all their work)`;
 }
 
 /**
