@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { StepContext } from '../../engine/run/index.js';
 import { StepFailed } from '../../core/errors.js';
 import { commandLine } from '../../core/command-line.js';
-import { runDrill, type DrillReport } from '../../drill/drill.js';
+import { runDrill, type DrillOptions, type DrillReport } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
 import { describeTarget, type RecoveryTarget } from '../../drill/recovery-target.js';
 import { scratchEngine } from './scratch-engine.js';
@@ -88,11 +88,20 @@ export async function removeLeftovers(ctx: StepContext): Promise<void> {
   }
 }
 
-/** One restore to `target`; the failure itself when a moment is out of reach or the restore cannot run here. */
-export async function restoreOnce(ctx: StepContext, url: string, target: RecoveryTarget): Promise<DrillReport | DrillFailed> {
+/**
+ * One restore to `target`; the failure itself when a moment is out of reach or the restore cannot run here.
+ * `how` may pause the copy at the target for a look, or go on from a copy paused earlier (the drill's `pause`, `from`, `look`).
+ */
+export async function restoreOnce(
+  ctx: StepContext,
+  url: string,
+  target: RecoveryTarget,
+  how: Pick<DrillOptions, 'pause' | 'from' | 'look'> = {},
+): Promise<DrillReport | DrillFailed> {
   const workdir = await ourScratchFolder(ctx);
   try {
     return await runDrill({
+      ...how,
       workdir,
       url,
       store: ctx.s3,
