@@ -2,7 +2,9 @@
  * restore-to-time's restore: the instance's archive restored to the target (a moment, a transaction,
  * a WAL location, a restore point, immediate) into a sandboxed scratch PostgreSQL (the drill's
  * restore and its checks: a target outside the archive is refused), what it holds then shown, and
- * the operator keeps it or gives a moment instead (restored again).
+ * the operator keeps it or gives a moment instead. The copy is looked at paused at the target, so a
+ * later moment is reached from it without restoring again (support/paused-copy.ts); an earlier one is
+ * restored again from the base backup. The moment kept is promoted before the dumps.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
