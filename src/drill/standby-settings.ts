@@ -10,18 +10,18 @@ import { join } from 'node:path';
 import type { LocalProcesses, RunAs } from '../core/seams.js';
 import { serverEnv } from '../systems/pg-sandbox.js';
 
-/** pg_controldata's line → the setting a standby must hold at least at that value. */
+/** pg_controldata's line ("Current max_connections setting:" before 10) → the setting a standby must hold at least at that value. */
 const CONTROL_SETTINGS: [RegExp, string][] = [
-  [/^max_connections setting:\s+(\d+)$/m, 'max_connections'],
-  [/^max_worker_processes setting:\s+(\d+)$/m, 'max_worker_processes'],
-  [/^max_wal_senders setting:\s+(\d+)$/m, 'max_wal_senders'],
-  [/^max_prepared_xacts setting:\s+(\d+)$/m, 'max_prepared_transactions'],
-  [/^max_locks_per_xact setting:\s+(\d+)$/m, 'max_locks_per_transaction'],
+  [/^(?:Current )?max_connections setting:\s+(\d+)$/m, 'max_connections'],
+  [/^(?:Current )?max_worker_processes setting:\s+(\d+)$/m, 'max_worker_processes'],
+  [/^(?:Current )?max_wal_senders setting:\s+(\d+)$/m, 'max_wal_senders'],
+  [/^(?:Current )?max_prepared_xacts setting:\s+(\d+)$/m, 'max_prepared_transactions'],
+  [/^(?:Current )?max_locks_per_xact setting:\s+(\d+)$/m, 'max_locks_per_transaction'],
 ];
 
 /** The standby's settings from pg_controldata's output; null when its wal_level allows no hot standby. */
 export function parseStandbySettings(controlData: string): [string, string][] | null {
-  const level = /^wal_level setting:\s+(\S+)$/m.exec(controlData)?.[1];
+  const level = /^(?:Current )?wal_level setting:\s+(\S+)$/m.exec(controlData)?.[1];
   if (level !== 'replica' && level !== 'hot_standby' && level !== 'logical') return null;
   const settings: [string, string][] = [['hot_standby', 'on']];
   for (const [line, name] of CONTROL_SETTINGS) {

@@ -141,8 +141,17 @@ describe('the settings of a hot standby, from pg_controldata', () => {
       ['max_prepared_transactions', '5'],
       ['max_locks_per_transaction', '128'],
     ]);
-    // 9.x names the level hot_standby, and has no max_wal_senders line before 12.
-    expect(parseStandbySettings(control('hot_standby').replace(/^max_wal_senders.*\n/m, ''))).toContainEqual(['max_connections', '250']);
+    // Before 10 each line starts "Current" and the level is named hot_standby; an absent line is left out.
+    const old = control('hot_standby')
+      .replace(/^max_wal_senders.*\n/m, '')
+      .replace(/^(\w+ setting:)/gm, 'Current $1');
+    expect(parseStandbySettings(old)).toEqual([
+      ['hot_standby', 'on'],
+      ['max_connections', '250'],
+      ['max_worker_processes', '8'],
+      ['max_prepared_transactions', '5'],
+      ['max_locks_per_transaction', '128'],
+    ]);
   });
 
   it('are none for a primary whose wal_level allows no hot standby', () => {
