@@ -52,6 +52,16 @@ export interface QueryResult {
   rows: string[][];
 }
 
+/**
+ * What PostgreSQL says when the WAL raises a setting (max_connections & co.) above what a hot standby
+ * started with: 14+ pause replay there, earlier majors stop (FATAL).
+ */
+export const STANDBY_REFUSED = /hot standby is not possible because[^\n]*/;
+
+/** What a server says to a connection while it starts, stops or cannot take connections yet. */
+const NOT_ACCEPTING =
+  /the database system is (starting up|shutting down|in recovery mode|not yet accepting connections|not accepting connections)/;
+
 /** How long a just-started postmaster may take to write postmaster.pid. */
 const PID_FILE_GRACE_MS = 5000;
 
@@ -223,9 +233,20 @@ export class ScratchCluster {
       }
       if (await this.accepting(opts.user)) {
         const sql = `select pg_catalog.pg_is_in_recovery()${paused ? `, ${paused}` : ''}`;
-        const [inRecovery, isPaused] = (await this.query(sql, opts)).rows[0] ?? [];
+        // A hot standby takes connections during recovery, and may end it (or stop) between the check and the query.
+        const answer = await this.query(sql, opts).catch(async (err: unknown) => {
+          if (NOT_ACCEPTING.test((err as Error).message) || !(await this.alive())) return null;
+          throw err;
+        });
+        const [inRecovery, isPaused] = answer?.rows[0] ?? [];
         if (inRecovery === 'f') return 'ended';
-        if (isPaused === 't' && parseRecoveryLog(await this.log()).stopped !== null) return 'paused';
+        if (isPaused === 't') {
+          const log = await this.log();
+          if (parseRecoveryLog(log).stopped !== null) return 'paused';
+          // PostgreSQL 14+ pause short of the target when the WAL raises a setting a hot standby must match.
+          if (STANDBY_REFUSED.test(log))
+            throw new DrillFailed('not-restorable', `PostgreSQL paused replay: ${STANDBY_REFUSED.exec(log)![0]}`);
+        }
       }
       await new Promise((r) => setTimeout(r, everyMs));
     }
