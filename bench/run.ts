@@ -9,12 +9,13 @@ const benches: Record<string, () => Promise<string>> = {
   'swap-sim': async () => (await import('./swap.js')).benchSwap('sim'),
   'swap-moto': async () => (await import('./swap.js')).benchSwap('moto'),
   drill: async () => (await import('./drill.js')).benchDrill(),
+  step: async () => (await import('./step.js')).benchStep(),
   startup: async () => (await import('./startup.js')).benchStartup(),
   rehearse: async () => (await import('./startup.js')).benchRehearse(),
 };
 
 /** What no name runs: each benchmark once. */
-const DEFAULT = ['logs', 'swap', 'drill', 'startup', 'rehearse'];
+const DEFAULT = ['logs', 'swap', 'drill', 'step', 'startup', 'rehearse'];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

@@ -2,7 +2,9 @@
  * restore-to-time's restore: the instance's archive restored to the target (a moment, a transaction,
  * a WAL location, a restore point, immediate) into a sandboxed scratch PostgreSQL (the drill's
  * restore and its checks: a target outside the archive is refused), what it holds then shown, and
- * the operator keeps it or gives a moment instead (restored again).
+ * the operator keeps it or gives a moment instead. The copy is looked at paused at the target, so a
+ * later moment is reached from it without restoring again (support/paused-copy.ts); an earlier one is
+ * restored again from the base backup. The moment kept is promoted before the dumps.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,14 +13,14 @@ import type { StepContext } from '../engine/run/index.js';
 import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { commandLine } from '../core/command-line.js';
-import type { DrillReport } from '../drill/drill.js';
+import type { DrillReport, RestoredCopy } from '../drill/drill.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { parseTargetTime } from '../drill/target-time.js';
 import { describeTarget, targetFlags, targetOfFlags, type RecoveryTarget } from '../drill/recovery-target.js';
 import { defaultTargetCopyName } from '../drill/copy-name.js';
 import { removeLeftovers, restoreOnce } from './support/restore-copy.js';
-import { scratchEngine } from './support/scratch-engine.js';
-import { foreignTablesLine, lookInside, newestOf, type LookResult } from '../volumes/look.js';
+import { startFrom, type Paused } from './support/paused-copy.js';
+import { foreignTablesLine, newestOf, readDatabases, type LookResult, type TableReader } from '../volumes/look.js';
 
 const restoreOutputs = {
   restored: output('boolean', 'the database was restored here (false: why says why not)'),
@@ -125,29 +127,49 @@ const restore = defineAction({
     const chosen = ctx.answers.choose.moment;
     let t = chosen === undefined ? given : atMoment(given, chosen);
     await removeLeftovers(ctx);
+    // The copy paused at the moment looked at last, which a later moment is reached from.
+    let paused: Paused | null = null;
     for (;;) {
-      ctx.progress(`restoring ${p.url}: the database ${describeTarget(t)}`);
-      const r = await restoreOnce(ctx, p.url, t);
+      const from = await startFrom(ctx, paused, t);
+      ctx.progress(`${from ? 'moving the copy forward' : `restoring ${p.url}`}: the database ${describeTarget(t)}`);
+      let look: LookResult | null = null;
+      const r = await restoreOnce(ctx, p.url, t, {
+        pause: true,
+        from,
+        look: async (copy) => {
+          look = { server: copy.cluster.how, notes: [], databases: await readDatabases(tableReader(copy)) };
+        },
+      });
       if (r instanceof DrillFailed) {
         if (r.outcome === 'could-not-run') return { ...notRestored(p, given, t), ...cannotRestore(ctx, r, p, t) };
+        // A moment out of reach is refused before the copy is touched: it stays paused where it was.
+        if (!from || r.workdir) paused = null;
         t = atMoment(t, await anotherMoment(ctx, r));
         continue;
       }
-      const kept = await showAndDecide(ctx, r, t);
-      if (typeof kept === 'string') {
-        t = atMoment(t, kept);
+      const next = await showAndDecide(ctx, r, t, look!);
+      if (next !== null) {
+        paused = r.paused ? { report: r, target: t } : null;
+        if (!r.paused) {
+          await rm(r.workdir!, { recursive: true, force: true });
+          ctx.note(
+            `removed the copy ${describeTarget(t)} (${r.workdir!}), which PostgreSQL could not keep paused there (no later transaction archived, WAL that serves no hot standby, or no pg_controldata of its major here): restoring to ${next} from the base backup`,
+          );
+        }
+        t = atMoment(t, next);
         continue;
       }
-      const dbs = kept.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
+      const kept = r.paused ? await promoteCopy(ctx, p.url, r, t) : r;
+      const dbs = look!.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
       return {
         ...keptTarget(p, given, t),
         restored: true,
         why: '',
-        dataDir: join(r.workdir!, 'data'),
-        major: r.postgres.archiveMajor,
-        backup: `${r.backup.name} (ended ${r.backup.finishedAt})`,
-        lastTransactionAt: (r.target ? r.target.lastTransactionAt : r.replay.lastTransactionAt) ?? '',
-        ...stoppedAt(r),
+        dataDir: join(kept.workdir!, 'data'),
+        major: kept.postgres.archiveMajor,
+        backup: `${kept.backup.name} (ended ${kept.backup.finishedAt})`,
+        lastTransactionAt: (kept.target ? kept.target.lastTransactionAt : kept.replay.lastTransactionAt) ?? '',
+        ...stoppedAt(kept),
         databases: dbs.map((d) => d.name),
         newest: newestOf(dbs.map((d) => d.newest)) ?? '',
       };
@@ -155,32 +177,41 @@ const restore = defineAction({
   },
 });
 
+/** How the look reads the copy the drill restored: catalogs as our session, tables as the drill's `read`. */
+function tableReader(copy: RestoredCopy): TableReader {
+  return { query: async (database, sql) => (await copy.cluster.query(sql, { ...copy.conn, database })).rows, read: copy.read };
+}
+
 /**
- * What the copy holds at the target, shown; then what it holds (the target kept) or another moment.
- * A copy not kept, or one that could not be looked into, is removed: it is the user's whole database.
+ * The moment kept, on a copy paused there: promoted, replay run from its last restartpoint to the same
+ * target once more with PostgreSQL ending recovery there (recovery-target.ts, per major), and the copy
+ * then made safe to read for the dumps. Only a copy this attempt paused is promoted: a step run again
+ * removes what an interrupted attempt left and restores from the base backup.
  */
-async function showAndDecide(ctx: StepContext, r: DrillReport, t: RecoveryTarget): Promise<LookResult | string> {
-  const workdir = r.workdir!;
+async function promoteCopy(ctx: StepContext, url: string, r: DrillReport, t: RecoveryTarget): Promise<DrillReport> {
+  ctx.progress(`promoting the copy ${describeTarget(t)}`);
+  const promoted = await restoreOnce(ctx, url, t, { from: { workdir: r.workdir!, backup: r.backup.name } });
+  if (promoted instanceof DrillFailed) {
+    throw new StepFailed(`the copy ${describeTarget(t)} could not be promoted: ${promoted.message}`, {
+      hint: `${promoted.hint ?? ''} Resume to restore it again from the base backup.`.trim(),
+    });
+  }
+  ctx.evidence(`promoted the copy ${describeTarget(t)}: its recovery ended there`);
+  return promoted;
+}
+
+/**
+ * What the copy holds at the target, shown; then null (the target kept) or another moment. A copy
+ * that could not be shown or asked about is removed: it is the user's whole database.
+ */
+async function showAndDecide(ctx: StepContext, r: DrillReport, t: RecoveryTarget, look: LookResult): Promise<string | null> {
   try {
     describeRestore(ctx, r, t);
-    const look = await lookInside({
-      dataDir: join(workdir, 'data'),
-      major: r.postgres.archiveMajor,
-      workDir: workdir,
-      engine: scratchEngine(ctx),
-      progress: (m) => {
-        ctx.progress(m);
-      },
-    });
-    ctx.evidence(`looked inside in ${look.server}`);
+    ctx.evidence(`looked inside in ${look.server}${r.paused ? `, the copy paused ${describeTarget(t)} (a hot standby, read only)` : ''}`);
     showLook(ctx, look);
-    const next = await keepOrAnother(ctx, t);
-    if (next === null) return look;
-    await rm(workdir, { recursive: true, force: true });
-    ctx.note(`removed the copy ${describeTarget(t)} (${workdir}): restoring to ${next}`);
-    return next;
+    return await keepOrAnother(ctx, t);
   } catch (err) {
-    await rm(workdir, { recursive: true, force: true });
+    await rm(r.workdir!, { recursive: true, force: true });
     throw err;
   }
 }

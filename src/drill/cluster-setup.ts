@@ -7,7 +7,7 @@
  * and (read-only) the WAL the drill fetched itself are bind-mounted: the container reaches no S3 and
  * holds no credential, its restore_command only copies those files.
  */
-import { chmod, readdir } from 'node:fs/promises';
+import { chmod, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DockerEngine, LocalProcesses, RunAs } from '../core/seams.js';
 import { freePort } from '../systems/ports.js';
@@ -16,7 +16,7 @@ import { IMAGE_DATA_DIR, IMAGE_PORT, IMAGE_SOCKET_DIR, requireImage } from '../s
 import { sandboxSettings, settingsFor } from '../systems/pg-sandbox.js';
 import { DrillFailed } from './exit-codes.js';
 import { chooseLocalPg, majorNumber, type LocalPg } from './local-pg.js';
-import { writeRecoveryConfig } from './recovery-config.js';
+import { retargetRecoveryConfig, writeRecoveryConfig } from './recovery-config.js';
 import { targetSettings, type RecoveryTarget } from './recovery-target.js';
 import { ScratchCluster } from './scratch-cluster.js';
 import { localRestoreCommand } from './wal-download.js';
@@ -71,6 +71,8 @@ export interface ClusterSetup {
   as: RunAs;
   target: RecoveryTarget | null;
   processes: LocalProcesses;
+  /** Pause at the target as a hot standby with these settings (standby-settings.ts) instead of ending recovery. */
+  standby?: [string, string][] | null;
 }
 
 /** Where the image's server finds the WAL the drill fetched (mounted read-only). */
@@ -80,24 +82,48 @@ const IMAGE_LOG_DIR = 'dingo-recover-log';
 
 /** The scratch server on the restored data: the drill's own configuration, and the sandbox's settings on its command line. */
 export async function prepareCluster(s: ClusterSetup): Promise<ScratchCluster> {
-  const { paths, pg, as } = s;
-  const image = pg.engine !== undefined;
-  // The paths the server sees: ours, or where they are mounted in the image.
-  const seen = image
+  const seen = await seenPaths(s);
+  await writeRecoveryConfig(recoverySettings(s, seen));
+  return clusterOn(s, seen);
+}
+
+/**
+ * The scratch server on a copy paused at an earlier target (a hot standby, stopped), moved to another
+ * target on the same timeline: its recovery settings written anew, its log read from here on.
+ */
+export async function retargetCluster(s: ClusterSetup): Promise<ScratchCluster> {
+  const seen = await seenPaths(s);
+  await retargetRecoveryConfig(recoverySettings(s, seen));
+  return clusterOn(s, seen, true);
+}
+
+/** The paths the server sees: ours, or where they are mounted in the image. */
+async function seenPaths({ pg, paths }: ClusterSetup) {
+  return pg.engine
     ? { dataDir: IMAGE_DATA_DIR, socketDir: IMAGE_SOCKET_DIR, port: IMAGE_PORT, walDir: IMAGE_WAL_DIR }
     : { dataDir: paths.dataDir, socketDir: paths.socketDir, port: await freePort(), walDir: paths.walDir };
-  const restoreCommand = localRestoreCommand(seen.walDir);
-  await writeRecoveryConfig({
-    dataDir: paths.dataDir,
-    major: pg.major,
-    restoreCommand,
+}
+
+type Seen = Awaited<ReturnType<typeof seenPaths>>;
+
+function recoverySettings(s: ClusterSetup, seen: Seen) {
+  return {
+    dataDir: s.paths.dataDir,
+    major: s.pg.major,
+    restoreCommand: localRestoreCommand(seen.walDir),
     port: seen.port,
     socketDir: seen.socketDir,
-    as,
+    as: s.as,
     target: s.target,
-  });
+    standby: s.standby,
+  };
+}
+
+async function clusterOn(s: ClusterSetup, seen: Seen, logFromEnd = false): Promise<ScratchCluster> {
+  const { paths, pg, as } = s;
+  const restoreCommand = localRestoreCommand(seen.walDir);
   // From PostgreSQL 12 on the recovery settings are settings like any other: the command line wins over the files.
-  const stopSettings = s.target && majorNumber(pg.major) >= 12 ? targetSettings(s.target, pg.major) : [];
+  const stopSettings = s.target && majorNumber(pg.major) >= 12 ? targetSettings(s.target, pg.major, !!s.standby) : [];
   const settings = settingsFor(majorNumber(pg.major), [
     ...sandboxSettings({
       ...seen,
@@ -105,17 +131,22 @@ export async function prepareCluster(s: ClusterSetup): Promise<ScratchCluster> {
       hbaFile: join(seen.dataDir, 'pg_hba.conf'),
       identFile: join(seen.dataDir, 'pg_ident.conf'),
     }),
-    ['hot_standby', 'off'],
+    ...(s.standby ?? [['hot_standby', 'off']]),
     ['fsync', 'off'],
     ['recovery_target_timeline', s.target?.timeline ?? 'latest'],
     ...stopSettings,
   ]);
   const common = { bin: pg.bin, dataDir: paths.dataDir, socketDir: paths.socketDir, port: seen.port, as, processes: s.processes };
-  if (!pg.engine) return new ScratchCluster({ ...common, logFile: join(paths.dir, 'postgresql.log'), settings });
+  if (!pg.engine) {
+    const logFile = join(paths.dir, 'postgresql.log');
+    return new ScratchCluster({ ...common, logFile, logFrom: logFromEnd ? await sizeOf(logFile) : 0, settings });
+  }
   await readableInImage(paths.walDir);
+  const logFile = join(paths.dataDir, IMAGE_LOG_DIR, 'postgresql.log');
   return new ScratchCluster({
     ...common,
-    logFile: join(paths.dataDir, IMAGE_LOG_DIR, 'postgresql.log'),
+    logFile,
+    logFrom: logFromEnd ? await sizeOf(logFile) : 0,
     settings: [...settings.map(([k, v]): [string, string] => (k === 'logging_collector' ? [k, 'on'] : [k, v])), ...IMAGE_LOG_SETTINGS],
     image: {
       engine: pg.engine,
@@ -124,6 +155,11 @@ export async function prepareCluster(s: ClusterSetup): Promise<ScratchCluster> {
       readOnly: [{ source: paths.walDir, target: IMAGE_WAL_DIR }],
     },
   });
+}
+
+/** How much a log holds already (nothing there: none). */
+async function sizeOf(file: string): Promise<number> {
+  return (await stat(file).catch(() => null))?.size ?? 0;
 }
 
 /** The image's server writes its log into one file of the data folder, which the drill reads as it replays. */

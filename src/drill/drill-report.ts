@@ -53,4 +53,6 @@ export interface DrillReport {
   warnings: string[];
   /** The scratch folder, when kept with --keep. */
   workdir: string | null;
+  /** The copy was left a hot standby paused at the target (the drill's `pause`), not promoted. */
+  paused: boolean;
 }

@@ -23,7 +23,8 @@ import { BASE_DEADLINE_MS, Deadline, defaultDeadlineMs } from './deadline.js';
 import type { DrillReport } from './drill-report.js';
 import { DrillFailed } from './exit-codes.js';
 import { asDrillFailure } from './failures.js';
-import { chooseServer, prepareCluster, serverHow, type DrillServer } from './cluster-setup.js';
+import { chooseServer, prepareCluster, retargetCluster, serverHow, type DrillServer } from './cluster-setup.js';
+import { standbySettings } from './standby-settings.js';
 import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
 import { describeStop, targetFlags, targetSettingName, type RecoveryTarget } from './recovery-target.js';
 import { backupForStop, targetNotInArchive } from './target-backup.js';
@@ -47,6 +48,13 @@ export interface RestoredCopy {
   report: ArchiveReport;
   /** The bootstrap superuser's connection, for catalog reads that need no reader. */
   conn: { user: string; database: string };
+  /** The copy is a hot standby paused at the target (the drill's `pause`): nothing can be written to it. */
+  paused: boolean;
+  /**
+   * Reads of the tenant's tables: as the reader role once the copy was made safe for it, or, paused,
+   * through `ScratchCluster.readAtPause` (row counts and newest timestamps only).
+   */
+  read: (database: string, sql: string) => Promise<string[][]>;
 }
 
 export interface DrillOptions {
@@ -82,13 +90,34 @@ export interface DrillOptions {
   target?: RecoveryTarget;
   /** The complete base backup to restore (by name) instead of the one the target chooses. */
   backup?: string;
-  /** Looks at the restored copy (as the reader role, through `copy.cluster.read`) before the query; the copy is removed after. */
+  /**
+   * Leave the copy a hot standby paused at the target (its settings from the control file:
+   * standby-settings.ts) rather than promoted, for a look at the pause and a later target reached from
+   * it (`from`). Only local server binaries pause a copy, and only an archive whose WAL serves a hot
+   * standby: otherwise it is promoted as before (`paused` in the report says which). Nothing is written
+   * to a paused copy, so `query` is not taken (its reader role is made once the copy is promoted), and
+   * `look` reads at the pause through `readAtPause`.
+   */
+  pause?: boolean;
+  /**
+   * Go on from a copy an earlier drill left paused (`pause`) at an earlier target of the same timeline:
+   * its recovery settings are written anew, the WAL not fetched yet is fetched, and replay continues
+   * from its last restartpoint; no base backup is fetched.
+   */
+  from?: PausedCopy;
+  /** Looks at the restored copy (its tables through `copy.read`) before the query; the copy is removed after unless kept. */
   look?: (copy: RestoredCopy) => Promise<void>;
   signal?: AbortSignal;
   now?: () => Date;
   progress?: (message: string) => void;
   /** The programs the drill runs here: pg_ctl, psql, lzop, tar (default: directly on this machine). */
   processes?: LocalProcesses;
+}
+
+/** A copy a drill left paused at its target: its scratch folder and the base backup it was restored from. */
+export interface PausedCopy {
+  workdir: string;
+  backup: string;
 }
 
 const DEFAULT_QUERY = 'select datname from pg_catalog.pg_database where not datistemplate order by datname';
@@ -182,12 +211,14 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const where = { store: opts.store, bucket: drill.bucket, prefix: drill.prefix, processes };
   const now = opts.now ?? (() => systemClock.now());
   const ends = time && opts.backup === undefined ? await backupEnds(where, report) : null;
-  const chosen = time && ends ? chooseBackup(ends.known, report, time, ends.unknown) : null;
+  const from = opts.from;
+  const forTime = time && ends ? chooseBackup(ends.known, report, time, ends.unknown) : null;
+  // A paused copy goes on from its own base backup, which ended before its earlier target, so before this one.
+  const chosen = (from && ends?.known.find((e) => e.backup.name === from.backup)) || forTime;
+  const named = opts.backup ?? from?.backup;
   const latest =
     chosen?.backup ??
-    (target && (target.stop.kind !== 'time' || opts.backup !== undefined)
-      ? backupForStop(report, target.stop, newest, opts.backup)
-      : newest);
+    (target && (target.stop.kind !== 'time' || named !== undefined) ? backupForStop(report, target.stop, newest, named) : newest);
   const age = chosen
     ? { finished: chosen.finished, ageMs: now().getTime() - chosen.finished.at.getTime() }
     : await checkAge(where, latest, now, target ? undefined : opts.maxAgeMs);
@@ -195,18 +226,22 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const pg = await chooseServer(major, opts, processes);
   const as = processes.scratchAccount();
   drill.deadline.signal.throwIfAborted();
-  drill.workdir = await makeWorkdir(opts.workdir ?? systemScratch(), as, processes);
+  drill.workdir = from ? from.workdir : await makeWorkdir(opts.workdir ?? systemScratch(), as, processes);
   const paths = workdirPaths(drill.workdir);
-  const [base, wal] = await restoreBaseAndWal(drill, latest, paths, pg, as);
+  const [base, wal] = from
+    ? [NO_BASE_BACKUP, await fetchWal(drill, latest, paths, pg, as, true)]
+    : await restoreBaseAndWal(drill, latest, paths, pg, as);
   drill.deadline.signal.throwIfAborted();
-  const cluster = await prepareCluster({ paths, pg, as, target, processes });
+  const standby = opts.pause && target && !pg.engine ? await standbySettings(pg.bin, paths.dataDir, as, processes) : null;
+  const setup = { paths, pg, as, target, processes, standby };
+  const cluster = from ? await retargetCluster(setup) : await prepareCluster(setup);
   drill.cluster = cluster;
   // Our catalog reads are the bootstrap superuser's, the only role whose role-level libraries PGOPTIONS may switch off;
   // the query runs as the reader role, no superuser, and under --db-user by SET ROLE.
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
   drill.say(target ? `replaying WAL up to ${time ? time.text : describeStop(target.stop)}` : 'replaying WAL');
   const recoveryStarted = performance.now();
-  const { restored, archiveEndedFirst } = await recover(drill, cluster, conn, target, pg.major);
+  const { restored, archiveEndedFirst, paused } = await recover(drill, cluster, conn, target, pg.major, standby !== null);
   const recoveryMs = Math.round(performance.now() - recoveryStarted);
   const replay = await replayFacts(restored, pg.major, conn);
   // Stopped at the moment, replay was meant to stop short; replaying everything archived, it must have reached the end.
@@ -217,12 +252,22 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
         ? (checkReplayReached(drill.warnings, replay, report, major, true, time) ?? report.lost)
         : (report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete));
   const sql = opts.query ?? DEFAULT_QUERY;
-  // What this changes in the throwaway copy (roles' powers) is no news about the archive: not a warning.
-  await restored.prepareReading(conn, majorNumber(pg.major));
-  // The operator's query may reach the archive's views and foreign tables: none runs as a superuser, loads a library or reads a foreign table.
-  if (opts.look) await opts.look({ cluster: restored, walDir: paths.walDir, pg, backup: latest, report, conn });
-  if (opts.query) await disarmForQuery(async (database, text) => (await restored.query(text, { ...conn, database })).rows, conn.database);
-  const rows = await queryRestored(restored, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
+  const copy = { cluster: restored, walDir: paths.walDir, pg, backup: latest, report, conn, paused };
+  let rows: string[][];
+  if (paused) {
+    if (opts.query) throw new Error('a paused copy takes no query: nothing can be written to it to make its reader');
+    if (opts.look)
+      await opts.look({ ...copy, read: async (database, text) => (await restored.readAtPause(text, { ...conn, database })).rows });
+    // Nothing is written to a paused copy: the databases are read from the catalog, by our session.
+    rows = (await restored.query(DEFAULT_QUERY, conn)).rows;
+  } else {
+    // What this changes in the throwaway copy (roles' powers) is no news about the archive: not a warning.
+    await restored.prepareReading(conn, majorNumber(pg.major));
+    if (opts.look) await opts.look({ ...copy, read: async (database, text) => (await restored.read(text, database)).rows });
+    // The operator's query may reach the archive's views and foreign tables: none runs as a superuser, loads a library or reads a foreign table.
+    if (opts.query) await disarmForQuery(async (database, text) => (await restored.query(text, { ...conn, database })).rows, conn.database);
+    rows = await queryRestored(restored, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
+  }
   return {
     archive: drill.archive,
     backup: {
@@ -251,6 +296,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     query: { sql, rowCount: rows.length, rows: rows.slice(0, SAMPLE_ROWS), expectedRows: opts.expectRows ?? null },
     warnings: drill.warnings,
     workdir: opts.keep ? drill.workdir : null,
+    paused,
   };
 }
 
@@ -267,14 +313,16 @@ async function recover(
   conn: { user: string; database: string },
   target: RecoveryTarget | null,
   major: string,
-): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean }> {
+  pause: boolean,
+): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean; paused: boolean }> {
   try {
     await cluster.start();
-    await cluster.waitRecovered({ ...conn, signal: drill.deadline.signal });
+    const watch = { ...conn, signal: drill.deadline.signal };
+    const paused = pause ? (await cluster.waitPaused(watch, majorNumber(major))) === 'paused' : (await cluster.waitRecovered(watch), false);
     const log = parseRecoveryLog(await cluster.log());
     // A transaction, a location or a restore point that replay never met is not in the archive: never a restore "to" it.
     if (target && target.stop.kind !== 'time' && log.stopped === null) throw targetNotInArchive(target.stop, log.redoDoneAt);
-    return { restored: cluster, archiveEndedFirst: target?.stop.kind === 'time' && endedShortOfTarget(log, major) };
+    return { restored: cluster, archiveEndedFirst: target?.stop.kind === 'time' && endedShortOfTarget(log, major), paused };
   } catch (err) {
     if (!target || !(err instanceof DrillFailed) || !parseRecoveryLog(await cluster.log()).targetNotReached) throw err;
     if (target.stop.kind !== 'time') throw targetNotInArchive(target.stop, null);
@@ -285,7 +333,7 @@ async function recover(
   drill.cluster = restored;
   await restored.start();
   await restored.waitRecovered({ ...conn, signal: drill.deadline.signal });
-  return { restored, archiveEndedFirst: true };
+  return { restored, archiveEndedFirst: true, paused: false };
 }
 
 /**
@@ -300,19 +348,49 @@ async function restoreBaseAndWal(
   as: RunAs | undefined,
 ): Promise<[BaseBackupStats, WalDownloaded]> {
   drill.say(`restoring ${latest.name} (${latest.partitions.length} partition(s)) and fetching its WAL`);
-  const from = { store: drill.opts.store, bucket: drill.bucket, signal: drill.deadline.signal, processes: drill.processes, as };
-  const wal = downloadWal({ ...from, prefix: drill.prefix, startSegment: latest.startSegment, pgMajor: pg.major, into: paths.walDir });
+  const wal = fetchWal(drill, latest, paths, pg, as, false);
   wal.catch(() => undefined);
   const base = await downloadBaseBackup({
-    ...from,
+    store: drill.opts.store,
+    bucket: drill.bucket,
+    signal: drill.deadline.signal,
+    processes: drill.processes,
+    as,
     partitions: latest.partitions,
     dataDir: paths.dataDir,
     concurrency: drill.opts.concurrency,
   });
   await completeDataDir(paths.dataDir, pg.major, as);
-  const fetched = await wal;
+  return [base, await wal];
+}
+
+/** No base backup fetched: a paused copy went on. */
+const NO_BASE_BACKUP: BaseBackupStats = { partitions: 0, compressedBytes: 0, durationMs: 0 };
+
+/** The archived WAL replay from `latest` can ask for, into the drill's WAL folder; with `missingOnly`, only what is not there yet. */
+async function fetchWal(
+  drill: Drill,
+  latest: BaseBackupInfo,
+  paths: Workdir,
+  pg: DrillServer,
+  as: RunAs | undefined,
+  missingOnly: boolean,
+): Promise<WalDownloaded> {
+  if (missingOnly) drill.say(`fetching the WAL archived after what ${paths.walDir} holds`);
+  const fetched = await downloadWal({
+    store: drill.opts.store,
+    bucket: drill.bucket,
+    signal: drill.deadline.signal,
+    processes: drill.processes,
+    as,
+    prefix: drill.prefix,
+    startSegment: latest.startSegment,
+    pgMajor: pg.major,
+    into: paths.walDir,
+    missingOnly,
+  });
   for (const name of fetched.damaged) drill.warnings.push(`archived WAL ${name} did not decompress: replay cannot go past it.`);
-  return [base, fetched];
+  return fetched;
 }
 
 function restoreTimes(

@@ -27,6 +27,8 @@ export interface RecoverySettings {
   as?: RunAs;
   /** Stop replay there (recovery-target.ts) and end recovery. */
   target?: RecoveryTarget | null;
+  /** Pause at the target as a hot standby with these settings (standby-settings.ts) instead of ending recovery. */
+  standby?: [string, string][] | null;
 }
 
 /** A string literal in postgresql.conf / recovery.conf syntax. */
@@ -77,6 +79,39 @@ async function create(path: string, text: string, as: RunAs | undefined): Promis
   }
 }
 
+/** The recovery settings: where WAL comes from, the timeline, and where replay stops (pausing there for a standby). */
+function recoveryLines(s: RecoverySettings): string[] {
+  const recovery = [
+    `restore_command = ${confString(s.restoreCommand)}`,
+    `recovery_target_timeline = ${confString(s.target?.timeline ?? 'latest')}`,
+  ];
+  if (s.target) recovery.push(...targetSettings(s.target, s.major, !!s.standby).map(([k, v]) => `${k} = ${confString(v)}`));
+  return recovery;
+}
+
+/** The file of ours that holds the recovery settings, and its text. */
+function recoveryFile(s: RecoverySettings): [string, string] {
+  const lines = recoveryLines(s).join('\n');
+  return majorNumber(s.major) >= 12
+    ? ['postgresql.auto.conf', `# Written by dingo-recover drill.\n${lines}\n`]
+    : ['recovery.conf', `${lines}\n`];
+}
+
+/**
+ * A paused copy's recovery settings written anew for another target (its server stopped): a new file
+ * of ours renamed over the one written before, which must still be a regular file.
+ */
+export async function retargetRecoveryConfig(s: RecoverySettings): Promise<void> {
+  const [name, text] = recoveryFile(s);
+  const path = join(s.dataDir, name);
+  const st = await lstat(path).catch(() => null);
+  if (!st?.isFile()) throw notAFile(path, st ? kindOf(st) : 'missing');
+  const next = `${path}.dingo-recover-next`;
+  await remove(next);
+  await create(next, text, s.as);
+  await rename(next, path);
+}
+
 /** Files written into the data folder (returned for the report and tests). */
 export async function writeRecoveryConfig(s: RecoverySettings): Promise<string[]> {
   const written: string[] = [];
@@ -91,12 +126,6 @@ export async function writeRecoveryConfig(s: RecoverySettings): Promise<string[]
   for (const name of ['standby.signal', 'recovery.signal', 'postmaster.pid', 'postmaster.opts']) {
     await remove(join(s.dataDir, name));
   }
-  const modern = majorNumber(s.major) >= 12;
-  const recovery = [
-    `restore_command = ${confString(s.restoreCommand)}`,
-    `recovery_target_timeline = ${confString(s.target?.timeline ?? 'latest')}`,
-  ];
-  if (s.target) recovery.push(...targetSettings(s.target, s.major).map(([k, v]) => `${k} = ${confString(v)}`));
   await put(
     'postgresql.conf',
     [
@@ -106,8 +135,9 @@ export async function writeRecoveryConfig(s: RecoverySettings): Promise<string[]
       `${majorNumber(s.major) >= 9.3 ? 'unix_socket_directories' : 'unix_socket_directory'} = ${confString(s.socketDir)}`,
       // Never push WAL from a drill: the archive_command of the source would write into its archive.
       'archive_mode = off',
-      // No connections until recovery ends, so the primary's max_connections & co. need not be matched.
-      'hot_standby = off',
+      // No connections until recovery ends, so the primary's max_connections & co. need not be matched; a
+      // standby read at its pause matches them (from the control file).
+      ...(s.standby ?? [['hot_standby', 'off']]).map(([k, v]) => `${k} = ${v}`),
       'fsync = off',
       "shared_preload_libraries = ''",
       'ssl = off',
@@ -118,12 +148,13 @@ export async function writeRecoveryConfig(s: RecoverySettings): Promise<string[]
   );
   await put('pg_hba.conf', 'local all all trust\n');
   await put('pg_ident.conf', '');
-  if (modern) {
-    await put('postgresql.auto.conf', `# Written by dingo-recover drill.\n${recovery.join('\n')}\n`);
+  const [name, text] = recoveryFile(s);
+  if (name === 'postgresql.auto.conf') {
+    await put(name, text);
     await put('recovery.signal', '');
   } else {
     await put('postgresql.auto.conf', '# Written by dingo-recover drill.\n');
-    await put('recovery.conf', `${recovery.join('\n')}\n`);
+    await put(name, text);
   }
   return written;
 }

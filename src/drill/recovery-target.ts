@@ -148,8 +148,10 @@ export function describeStop(stop: StopPoint): string {
 /**
  * The recovery settings that stop replay at `t` and then end recovery and accept queries: promote
  * (9.5+), or do not pause (9.1 to 9.4). The copy is scratch, so ending its recovery harms nothing.
+ * With `pause`, replay pauses there instead (a hot standby is read at the pause, and a later target
+ * is reached from it): recovery_target_action 'pause', pause_at_recovery_target before 9.5.
  */
-export function targetSettings(t: RecoveryTarget, major: string): [string, string][] {
+export function targetSettings(t: RecoveryTarget, major: string, pause = false): [string, string][] {
   const n = majorNumber(major);
   const needs = (since: number, setting: string): void => {
     if (n < since) {
@@ -185,7 +187,7 @@ export function targetSettings(t: RecoveryTarget, major: string): [string, strin
   if (t.stop.kind === 'time' || t.stop.kind === 'xid' || t.stop.kind === 'lsn') {
     out.push(['recovery_target_inclusive', t.exclusive ? 'false' : 'true']);
   }
-  out.push(n >= 9.5 ? ['recovery_target_action', 'promote'] : ['pause_at_recovery_target', 'false']);
+  out.push(n >= 9.5 ? ['recovery_target_action', pause ? 'pause' : 'promote'] : ['pause_at_recovery_target', pause ? 'true' : 'false']);
   return out;
 }
 

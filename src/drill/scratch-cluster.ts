@@ -36,6 +36,8 @@ export interface ClusterOptions {
   socketDir: string;
   port: number;
   logFile: string;
+  /** Where in the log this server's lines start (bytes): a copy moved to another target reads only what it wrote since. */
+  logFrom?: number;
   /** The scratch account: the local server runs as it, in a network namespace of its own. */
   as: RunAs;
   /** Settings given on the server's command line (they win over every configuration file). */
@@ -49,6 +51,16 @@ const FIELD_SEP = '\x1f';
 export interface QueryResult {
   rows: string[][];
 }
+
+/**
+ * What PostgreSQL says when the WAL raises a setting (max_connections & co.) above what a hot standby
+ * started with: 14+ pause replay there, earlier majors stop (FATAL).
+ */
+export const STANDBY_REFUSED = /hot standby is not possible because[^\n]*/;
+
+/** What a server says to a connection while it starts, stops or cannot take connections yet. */
+const NOT_ACCEPTING =
+  /the database system is (starting up|shutting down|in recovery mode|not yet accepting connections|not accepting connections)/;
 
 /** How long a just-started postmaster may take to write postmaster.pid. */
 const PID_FILE_GRACE_MS = 5000;
@@ -138,7 +150,8 @@ export class ScratchCluster {
   }
 
   async log(): Promise<string> {
-    return readFile(this.o.logFile, 'utf8').catch(() => '');
+    const text = await readFile(this.o.logFile).catch(() => Buffer.alloc(0));
+    return text.subarray(this.o.logFrom ?? 0).toString('utf8');
   }
 
   /** The postmaster's pid and, from PostgreSQL 10 on, its status ("starting", "ready"...). */
@@ -182,10 +195,35 @@ export class ScratchCluster {
 
   /** Wait until archive recovery has ended and the server accepts queries (or `signal` stops the drill). */
   async waitRecovered(opts: { user: string; database: string; signal?: AbortSignal }): Promise<void> {
+    await this.watchRecovery(opts, null, 250);
+  }
+
+  /**
+   * Wait until replay pauses at the recovery target, the server a hot standby accepting read-only
+   * queries ('paused'), or recovery ended without pausing ('ended': no target met, e.g. the archive
+   * ran out first before PostgreSQL 13). `major` names the functions (xlog before 10; the pause's
+   * state from 14 on, where a pause asked for is not yet one). Stepping through time, the operator
+   * waits on this: it is polled more often than a whole recovery is.
+   */
+  async waitPaused(opts: { user: string; database: string; signal?: AbortSignal }, major: number): Promise<'paused' | 'ended'> {
+    const paused =
+      major >= 14
+        ? "pg_catalog.pg_get_wal_replay_pause_state() operator(pg_catalog.=) 'paused'"
+        : major >= 10
+          ? 'pg_catalog.pg_is_wal_replay_paused()'
+          : 'pg_catalog.pg_is_xlog_replay_paused()';
+    return this.watchRecovery(opts, paused, 100);
+  }
+
+  /** Polls the server until recovery ended or, given the expression `paused` tells it, replay paused at its target. */
+  private async watchRecovery(
+    opts: { user: string; database: string; signal?: AbortSignal },
+    paused: string | null,
+    everyMs: number,
+  ): Promise<'paused' | 'ended'> {
     for (;;) {
       opts.signal?.throwIfAborted();
-      const alive = await this.alive();
-      if (!alive) {
+      if (!(await this.alive())) {
         const log = parseRecoveryLog(await this.log());
         throw new DrillFailed(
           'not-restorable',
@@ -194,10 +232,23 @@ export class ScratchCluster {
         );
       }
       if (await this.accepting(opts.user)) {
-        const r = await this.query('select pg_catalog.pg_is_in_recovery()', opts);
-        if (r.rows[0]?.[0] === 'f') return;
+        const sql = `select pg_catalog.pg_is_in_recovery()${paused ? `, ${paused}` : ''}`;
+        // A hot standby takes connections during recovery, and may end it (or stop) between the check and the query.
+        const answer = await this.query(sql, opts).catch(async (err: unknown) => {
+          if (NOT_ACCEPTING.test((err as Error).message) || !(await this.alive())) return null;
+          throw err;
+        });
+        const [inRecovery, isPaused] = answer?.rows[0] ?? [];
+        if (inRecovery === 'f') return 'ended';
+        if (isPaused === 't') {
+          const log = await this.log();
+          if (parseRecoveryLog(log).stopped !== null) return 'paused';
+          // PostgreSQL 14+ pause short of the target when the WAL raises a setting a hot standby must match.
+          if (STANDBY_REFUSED.test(log))
+            throw new DrillFailed('not-restorable', `PostgreSQL paused replay: ${STANDBY_REFUSED.exec(log)![0]}`);
+        }
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, everyMs));
     }
   }
 
@@ -224,6 +275,17 @@ export class ScratchCluster {
    */
   async read(sql: string, database: string, searchPath?: string): Promise<QueryResult> {
     return this.psql(sql, READER_ROLE, database, unprivilegedClientEnv(searchPath, true));
+  }
+
+  /**
+   * Run one SQL text on a copy paused at its target, a hot standby where no role can be made or
+   * changed, so no reader role: as the superuser `conn.user`, in a READ ONLY transaction, search_path
+   * pg_catalog only. For statements that call system functions and aggregates alone on ordinary tables
+   * (row counts, newest timestamps): a superuser bypasses row security, so no policy of the tenant's
+   * runs, and nothing of theirs is called.
+   */
+  async readAtPause(sql: string, conn: { user: string; database: string }): Promise<QueryResult> {
+    return this.psql(sql, conn.user, conn.database, clientEnv(undefined, true));
   }
 
   private async psql(sql: string, user: string, database: string, env: NodeJS.ProcessEnv): Promise<QueryResult> {

@@ -4,7 +4,7 @@
  * downloads. The scratch server's restore_command then only copies local files: it never needs a
  * credential, and a tenant's archive never runs with the operator's keys.
  */
-import { chown } from 'node:fs/promises';
+import { chown, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { StageFailed } from '../systems/processes.js';
@@ -27,6 +27,8 @@ export interface WalDownload {
   into: string;
   as?: RunAs;
   concurrency?: number;
+  /** Fetch only the files `into` does not hold yet (a paused copy going on to a later target). */
+  missingOnly?: boolean;
   signal?: AbortSignal;
   processes?: LocalProcesses;
 }
@@ -47,10 +49,11 @@ export function localRestoreCommand(dir: string): string {
 /** Names and compressed sizes of the archived WAL files replay from `startSegment` can ask for. */
 async function wanted(req: WalDownload): Promise<{ name: string; size: number }[]> {
   const from = segmentIndex(parseSegment(req.startSegment), req.pgMajor);
+  const here = new Set(req.missingOnly ? await readdir(req.into) : []);
   const out: { name: string; size: number }[] = [];
   for await (const o of req.store.list(req.bucket, `${req.prefix}wal_005/`)) {
     const name = /^wal_005\/(.+)\.lzo$/.exec(o.key.slice(req.prefix.length))?.[1];
-    if (!name || !isWalFileName(name)) continue;
+    if (!name || !isWalFileName(name) || here.has(name)) continue;
     const segment = tryParseSegment(name.slice(0, 24));
     // Timeline histories are all wanted; segments and backup labels from LATEST's start on.
     if (name.endsWith('.history') || (segment && segmentIndex(segment, req.pgMajor) >= from)) out.push({ name, size: o.size });

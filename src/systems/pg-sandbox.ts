@@ -98,9 +98,9 @@ function sessionOptions(searchPath = SYSTEM_SEARCH_PATH): string {
   return `-c search_path=${searchPath} -c session_preload_libraries= -c local_preload_libraries=`;
 }
 
-/** The environment of psql, pg_dump and pg_isready against a scratch server. */
-export function clientEnv(searchPath = SYSTEM_SEARCH_PATH): NodeJS.ProcessEnv {
-  return { ...serverEnv(), PGOPTIONS: sessionOptions(searchPath) };
+/** The environment of psql, pg_dump and pg_isready against a scratch server; with `readOnly`, every transaction is READ ONLY. */
+export function clientEnv(searchPath = SYSTEM_SEARCH_PATH, readOnly = false): NodeJS.ProcessEnv {
+  return { ...serverEnv(), PGOPTIONS: `${sessionOptions(searchPath)}${readOnly ? ' -c default_transaction_read_only=on' : ''}` };
 }
 
 /**

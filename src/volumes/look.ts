@@ -39,6 +39,9 @@ interface DatabaseFacts {
   newest: string | null;
 }
 
+/** How a look reads a copy: our catalog reads, and reads of the tenant's tables. */
+export type TableReader = Pick<ScratchServer, 'query' | 'read'>;
+
 export interface LookResult {
   server: string;
   notes: string[];
@@ -47,7 +50,7 @@ export interface LookResult {
 
 const EXACT_BELOW = 256 * 1024 * 1024;
 
-async function databaseFacts(server: ScratchServer, name: string, bytes: number, tables: number): Promise<DatabaseFacts> {
+async function databaseFacts(server: TableReader, name: string, bytes: number, tables: number): Promise<DatabaseFacts> {
   const schemas = (
     await server.query(
       name,
@@ -76,7 +79,7 @@ async function databaseFacts(server: ScratchServer, name: string, bytes: number,
 }
 
 /** The newest value of a table's own timestamp and date columns (six at most), as text; null when none. */
-async function newestIn(server: ScratchServer, db: string, schema: string, table: string): Promise<string | null> {
+async function newestIn(server: TableReader, db: string, schema: string, table: string): Promise<string | null> {
   const q = `${ident(schema)}.${ident(table)}`;
   const cols = (
     await server.query(
@@ -123,7 +126,7 @@ async function withServer<T>(o: LookOptions, f: (s: ScratchServer) => Promise<T>
   }
 }
 
-async function listDatabases(server: ScratchServer): Promise<[string, number][]> {
+async function listDatabases(server: TableReader): Promise<[string, number][]> {
   return (
     await server.query(
       'template1',
@@ -134,11 +137,17 @@ async function listDatabases(server: ScratchServer): Promise<[string, number][]>
 
 /** Starts a scratch server on the copy and reads what it holds. */
 export function lookInside(o: LookOptions): Promise<LookResult> {
-  return withServer(o, async (server) => {
-    const databases: DatabaseFacts[] = [];
-    for (const [name, bytes] of await listDatabases(server)) databases.push(await databaseFacts(server, name, bytes, o.tables ?? 10));
-    return { server: server.how, notes: server.notes, databases };
-  });
+  return withServer(o, async (server) => ({ server: server.how, notes: server.notes, databases: await readDatabases(server, o.tables) }));
+}
+
+/**
+ * What a server already running on a copy holds: catalogs read through `query`, tables through `read`
+ * (the reader role, or whatever read-only session the caller vouches for), the `tables` largest of each database.
+ */
+export async function readDatabases(server: TableReader, tables = 10): Promise<DatabaseFacts[]> {
+  const databases: DatabaseFacts[] = [];
+  for (const [name, bytes] of await listDatabases(server)) databases.push(await databaseFacts(server, name, bytes, tables));
+  return databases;
 }
 
 /** A new empty file for a dump, 0600 (it holds the database), never over an existing one: pg_dump then writes into it. */

@@ -18,7 +18,7 @@ import { runDrill } from '../../src/drill/drill.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
 import { localProcesses } from '../../src/systems/processes.js';
 import { scratchAccount } from '../../src/systems/scratch-account.js';
-import { dumpDatabases, lookInside } from '../../src/volumes/look.js';
+import { dumpDatabases, lookInside, readDatabases } from '../../src/volumes/look.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { markerFilesUnder, markerFolder, markersIn, tenantCodeSql, tenantLibrary } from '../support/drill-hostile.js';
@@ -102,6 +102,39 @@ describe("a drill of an archive holding a tenant's code", () => {
     expect((await queryFails('select count(*) from public.orders_native')).message).toMatch(/permission denied for function native/);
     expect(await markersIn(markers)).toEqual([]);
   }, 300_000);
+
+  it("restore-to-time's look at a copy paused as a hot standby counts the ordinary tables, names the foreign ones and runs no code of the archive", async () => {
+    let databases: Awaited<ReturnType<typeof readDatabases>> = [];
+    const report = await runDrill({
+      url: URL,
+      store: moto.store,
+      keep: true,
+      pause: true,
+      target: { stop: { kind: 'immediate' }, exclusive: false, timeline: 'latest' },
+      deadlineMs: 300_000,
+      look: async (copy) => {
+        expect(copy.paused).toBe(true);
+        databases = await readDatabases(
+          { query: async (database, sql) => (await copy.cluster.query(sql, { ...copy.conn, database })).rows, read: copy.read },
+          20,
+        );
+      },
+    });
+    const workdir = report.workdir!;
+    try {
+      expect(report.paused).toBe(true);
+      const db = databases.find((d) => d.name === 'postgres')!;
+      expect(db.largestTables.find((t) => t.table === 'orders')).toMatchObject({ rows: 1234, rowsExact: true });
+      expect(db.largestTables.find((t) => t.table === 'events')).toMatchObject({ rows: 1000, rowsExact: true });
+      expect(db.foreignTables).toEqual(['public.events_high', 'public.orders_more']);
+      // Read while PostgreSQL held the copy paused at its target.
+      expect(await readFile(join(workdir, 'postgresql.log'), 'utf8')).toMatch(/pausing at the end of recovery/);
+      expect(await markersIn(markers)).toEqual([]);
+      expect(markerFilesUnder(workdir)).toEqual([]);
+    } finally {
+      await rm(workdir, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it("restore-to-time's look and dump count the ordinary tables, name the foreign ones, and leave the dump's functions as they were", async () => {
     const report = await runDrill({ url: URL, store: moto.store, keep: true, deadlineMs: 300_000 });

@@ -186,10 +186,25 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
     expect(commit).not.toBe('');
     const params = (time: string, at = url) => ({ url: at, target: ['--target-time', time], instance: 'orders', copyName: 'orders-at-x' });
     if (major === '17') {
-      // Restored, the copy is looked into with the newest local client: Debian's 15 here, which cannot read 17.
-      const { ctx } = context(await mkdtemp(join(dir, 'run-')));
-      const err = await action('pitr.restore')
-        .run(ctx, params(commit), {})
+      // Restored and looked into by the drill's own server; dumped with the newest local client: Debian's 15 here, which cannot read 17.
+      const { ctx, said } = context(await mkdtemp(join(dir, 'run-')));
+      const looked = await action('pitr.restore').run(ctx, params(commit), {});
+      expect(said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 120 rows`));
+      const err = await action('pitr.dump')
+        .run(
+          ctx,
+          {
+            restored: true,
+            dataDir: looked.dataDir,
+            url,
+            target: looked.target,
+            major,
+            databases: ['postgres'],
+            found: looked.databases,
+            copyName: 'x',
+          },
+          {},
+        )
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StepFailed);
       expect((err as Error).message).toContain("older than the volume's 17");

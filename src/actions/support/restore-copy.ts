@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type { StepContext } from '../../engine/run/index.js';
 import { StepFailed } from '../../core/errors.js';
 import { commandLine } from '../../core/command-line.js';
-import { runDrill, type DrillReport } from '../../drill/drill.js';
+import { runDrill, type DrillOptions, type DrillReport } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
+import { STANDBY_REFUSED } from '../../drill/scratch-cluster.js';
 import { describeTarget, type RecoveryTarget } from '../../drill/recovery-target.js';
 import { scratchEngine } from './scratch-engine.js';
 import { removeContainersOn } from '../../drill/cluster-setup.js';
@@ -88,11 +89,20 @@ export async function removeLeftovers(ctx: StepContext): Promise<void> {
   }
 }
 
-/** One restore to `target`; the failure itself when a moment is out of reach or the restore cannot run here. */
-export async function restoreOnce(ctx: StepContext, url: string, target: RecoveryTarget): Promise<DrillReport | DrillFailed> {
+/**
+ * One restore to `target`; the failure itself when a moment is out of reach or the restore cannot run here.
+ * `how` may pause the copy at the target for a look, or go on from a copy paused earlier (the drill's `pause`, `from`, `look`).
+ */
+export async function restoreOnce(
+  ctx: StepContext,
+  url: string,
+  target: RecoveryTarget,
+  how: Pick<DrillOptions, 'pause' | 'from' | 'look'> = {},
+): Promise<DrillReport | DrillFailed> {
   const workdir = await ourScratchFolder(ctx);
   try {
     return await runDrill({
+      ...how,
       workdir,
       url,
       store: ctx.s3,
@@ -112,6 +122,10 @@ export async function restoreOnce(ctx: StepContext, url: string, target: Recover
     if (err.workdir) await rm(err.workdir, { recursive: true, force: true });
     // Nothing of this attempt is kept: the run's scratch folder goes too when no other copy is in it.
     await rmdir(workdir).catch(() => undefined);
+    if (how.pause && STANDBY_REFUSED.test(err.message)) {
+      ctx.note(`the copy cannot be read as a hot standby (${err.message}): restoring it again, promoted at the target`);
+      return restoreOnce(ctx, url, target, { look: how.look });
+    }
     if (err.reachable || err.outcome === 'could-not-run') return err;
     throw new StepFailed(`the archive did not restore the database ${describeTarget(target)}: ${err.message}`, {
       hint: `${err.hint ?? ''} Nothing was changed; to restore to another target, end this run (${commandLine(['abandon', ctx.runId, '--reason', 'target not in the archive'])}) and start again with it.`.trim(),
