@@ -96,7 +96,9 @@ export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: 
     // The first failure is the cause; stop the rest so nothing waits on a dead peer.
     if (first.failure) return;
     first.failure = { reason };
-    for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
+    // SIGKILL: the stages are filters with nothing to clean up, and lzop's own SIGTERM handler can
+    // deadlock (a lock taken inside the handler), which left a drill waiting for it until its deadline.
+    for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
     source.destroy();
   };
   source.once('error', stopChain);

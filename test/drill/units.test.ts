@@ -232,6 +232,21 @@ describe('process pipelines', () => {
     expect((err as Error).message).toMatch(/^gzip -dc failed: .*not in gzip format/);
   });
 
+  it('a program that fails stops its peers, even one that never reads or ends, and is named as the cause', async () => {
+    const { PassThrough } = await import('node:stream');
+    // A source that never ends, as an S3 body stalled mid-download, and a peer that neither reads nor exits.
+    const endless = new PassThrough();
+    endless.write(Buffer.alloc(1024, 1));
+    const err = await pipeThrough(endless, [
+      { argv: ['sh', '-c', 'echo "decryption failed: No secret key" >&2; exit 2'] },
+      { argv: ['sleep', '600'] },
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StageFailed);
+    expect((err as StageFailed).argv[0]).toBe('sh');
+    expect((err as Error).message).toContain('decryption failed: No secret key');
+    expect(endless.destroyed).toBe(true);
+  }, 20_000);
+
   it("reports a program's exit code and output", async () => {
     expect(await run(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
   });
