@@ -8,7 +8,7 @@ import { StepFailed } from '../core/errors.js';
 import { prependStdin } from '../core/stdin.js';
 import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
-import { psqlWithChain, type PgLogin } from './postgres.js';
+import { psqlWithChain, quoteIdent, type PgLogin } from './postgres.js';
 
 /** `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password, the rest the dump. */
 export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; exec pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"`;
@@ -18,7 +18,6 @@ export const USER_TABLES_QUERY =
   "select count(*) from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'";
 
 const quoteLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
 /** What a database of the container holds: absent, or present with this many tables of its own. */
 export type DatabaseHolds = { exists: false } | { exists: true; tables: number };

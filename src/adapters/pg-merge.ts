@@ -7,9 +7,7 @@
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
-import { psqlWithChain, type PgLogin } from './postgres.js';
-
-const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+import { psqlWithChain, quoteIdent, type PgLogin } from './postgres.js';
 
 /** A Query on the container's `database`: each line psql prints is one row of one column. */
 export function liveQuery(docker: CellDocker, container: string, chain: PgLogin[], role: string) {

@@ -293,3 +293,6 @@ export async function reconcilePasswords(
   }
   return login;
 }
+
+/** A name as a quoted SQL identifier (a double quote doubled): for psql scripts run in a container. */
+export const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
