@@ -8,7 +8,8 @@ import { StepFailed } from '../core/errors.js';
 import { prependStdin } from '../core/stdin.js';
 import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
-import { psqlWithChain, quoteIdent, type PgLogin } from './postgres.js';
+import { sqlIdent } from '../core/sql-quote.js';
+import { psqlWithChain, type PgLogin } from './postgres.js';
 
 /** `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password, the rest the dump. */
 export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; exec pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"`;
@@ -50,12 +51,12 @@ export async function databaseHolds(docker: CellDocker, name: string, chain: PgL
 
 /** CREATE DATABASE, owned by `owner` when given (the role the broker binds apps with). */
 export async function createDatabase(docker: CellDocker, name: string, chain: PgLogin[], database: string, owner?: string): Promise<void> {
-  await ask(docker, name, chain, 'postgres', `create database ${quoteIdent(database)}${owner ? ` owner ${quoteIdent(owner)}` : ''}`, true);
+  await ask(docker, name, chain, 'postgres', `create database ${sqlIdent(database)}${owner ? ` owner ${sqlIdent(owner)}` : ''}`, true);
 }
 
 /** ALTER DATABASE … RENAME: an earlier, cut load moved aside (never dropped). */
 export async function renameDatabase(docker: CellDocker, name: string, chain: PgLogin[], from: string, to: string): Promise<void> {
-  await ask(docker, name, chain, 'postgres', `alter database ${quoteIdent(from)} rename to ${quoteIdent(to)}`, true);
+  await ask(docker, name, chain, 'postgres', `alter database ${sqlIdent(from)} rename to ${sqlIdent(to)}`, true);
 }
 
 /**

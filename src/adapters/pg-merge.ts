@@ -7,12 +7,13 @@
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
-import { psqlWithChain, quoteIdent, type PgLogin } from './postgres.js';
+import { sqlIdent } from '../core/sql-quote.js';
+import { psqlWithChain, type PgLogin } from './postgres.js';
 
 /** A Query on the container's `database`: each line psql prints is one row of one column. */
 export function liveQuery(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
   return async (database: string, sql: string): Promise<string[][]> => {
-    const script = `BEGIN TRANSACTION READ ONLY;\nSET LOCAL ROLE ${quoteIdent(role)};\nSET LOCAL search_path = pg_catalog;\n${sql};\nCOMMIT;\n`;
+    const script = `BEGIN TRANSACTION READ ONLY;\nSET LOCAL ROLE ${sqlIdent(role)};\nSET LOCAL search_path = pg_catalog;\n${sql};\nCOMMIT;\n`;
     const { result } = await psqlWithChain(
       docker,
       container,

@@ -10,6 +10,7 @@
 import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
+import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 import type { CellDocker, ContainerInfo } from './docker.js';
 import type { CommandResult } from '../core/seams.js';
 import { replayProbe, type ReplayAnswer } from './postgres-replay.js';
@@ -252,16 +253,6 @@ async function stoppedError(docker: CellDocker, name: string, detail: string): P
   });
 }
 
-/** Quotes an SQL identifier. */
-function sqlIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Quotes an SQL string literal (standard_conforming_strings is on since 9.1). */
-function sqlLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 /**
  * Sets role passwords (ALTER ROLE … PASSWORD), all in one transaction. The SQL goes
  * on standard input, after the login password, never on a command line.
@@ -277,7 +268,7 @@ export async function reconcilePasswords(
   const chain = await loginsFor(docker, name, opts.knownLogins);
   const sql = [
     'BEGIN;',
-    ...roles.map((r) => `ALTER ROLE ${sqlIdentifier(r.role)} WITH PASSWORD ${sqlLiteral(r.password)};`),
+    ...roles.map((r) => `ALTER ROLE ${sqlIdent(r.role)} WITH PASSWORD ${sqlLiteral(r.password)};`),
     'COMMIT;',
     '',
   ].join('\n');
@@ -293,6 +284,3 @@ export async function reconcilePasswords(
   }
   return login;
 }
-
-/** A name as a quoted SQL identifier (a double quote doubled): for psql scripts run in a container. */
-export const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;

@@ -7,7 +7,8 @@ import { DrillFailed } from './exit-codes.js';
 import { messageOf } from '../core/errors.js';
 import { lostRange, replayShortfall, type ReplayFacts } from './replay.js';
 import type { ScratchCluster } from './scratch-cluster.js';
-import { READER_ROLE, sqlIdent, sqlLiteral } from '../systems/pg-reader.js';
+import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
+import { READER_ROLE } from '../systems/pg-reader.js';
 import type { TargetTime } from './target-time.js';
 
 /**

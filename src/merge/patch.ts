@@ -9,7 +9,7 @@
  * still be absent and the rows it reverts must still hold the values the plan saw. Otherwise the
  * transaction raises an exception and nothing is changed: run a second time, the patch refuses itself.
  */
-import { sqlIdent, sqlLiteral } from '../systems/pg-reader.js';
+import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 import type { ChangedRow } from './diff.js';
 import { TEXT_SETTINGS } from './json-rows.js';
 import { qualified, textArray, type TableRow } from './table-rows.js';

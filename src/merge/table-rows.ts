@@ -3,7 +3,7 @@
  * for SQL NULL), the same text as JSON (compared, and matched by the patch's guard), and the
  * transaction that wrote the row's current version (xmin).
  */
-import { sqlIdent } from '../systems/pg-reader.js';
+import { sqlIdent } from '../core/sql-quote.js';
 import type { Query } from '../systems/pg-query.js';
 import { jsonRows } from './json-rows.js';
 import type { TableShape } from './table-shape.js';

@@ -4,7 +4,7 @@
  * `schema.table`; a table that is not an ordinary table, or has no primary key, is refused, named.
  */
 import { UsageError } from '../core/errors.js';
-import { sqlLiteral } from '../systems/pg-reader.js';
+import { sqlLiteral } from '../core/sql-quote.js';
 import type { Query } from '../systems/pg-query.js';
 import { jsonRows } from './json-rows.js';
 

@@ -13,14 +13,12 @@
  * part of what pg_dump writes of a database, so what a dump of the copy carries is unchanged.
  */
 import type { Query } from './pg-query.js';
+import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 
 export const READER_ROLE = 'dingo_recover_reader';
 
 /** Roles whose members run programs or read and write the server's files (PostgreSQL 11+). */
 const SERVER_ROLES = ['pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'];
-
-export const sqlIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-export const sqlLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 const READER = sqlIdent(READER_ROLE);
 

@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { PSQL_VIA_STDIN } from '../../../src/adapters/postgres.js';
 import { PG_RESTORE_VIA_STDIN } from '../../../src/adapters/pg-load.js';
 import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
+import { sqlIdent, sqlLiteral } from '../../../src/core/sql-quote.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
 /** Where the adapters' scripts reach the server in the container. */
@@ -83,9 +84,6 @@ const alive = (pid: number): boolean => {
   }
 };
 
-const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-const quoteLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
 /** The roles the broker gave the container (its environment), with their passwords, as SQL. */
 function rolesSql(env: Record<string, string>): string {
   const roles: [string | undefined, string | undefined, string][] = [
@@ -95,7 +93,7 @@ function rolesSql(env: Record<string, string>): string {
   ];
   return roles
     .filter(([user]) => user)
-    .map(([user, password, attrs]) => `CREATE ROLE ${quoteIdent(user!)} LOGIN ${attrs} PASSWORD ${quoteLiteral(password ?? '')};`)
+    .map(([user, password, attrs]) => `CREATE ROLE ${sqlIdent(user!)} LOGIN ${attrs} PASSWORD ${sqlLiteral(password ?? '')};`)
     .join('\n');
 }
 
