@@ -36,7 +36,7 @@ export default tseslint.config(
   },
   {
     // The run's world is handed in, never reached for: the engine, the actions and the domain folders take
-    // the redactor, the clock and the scratch folder from the run's Runtime (core/runtime.ts), so two runs
+    // the redactor, the clock, the scratch folder and the process's signals and exit from the run's Runtime (core/runtime.ts), so two runs
     // in one process share no secret, a rehearsal or a test can fix the time, and nothing lands elsewhere.
     // Durations and deadlines are measured with performance.now(); the process-wide redactor belongs to
     // src/cli.ts and src/commands/, and code called outside a run names core's systemClock and systemScratch.
@@ -50,11 +50,11 @@ export default tseslint.config(
         },
         {
           selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
-          message: 'Read the time from the run\'s clock (ctx.now(), runtime.clock.now()); measure durations with performance.now().',
+          message: "Read the time from the run's clock (ctx.now(), runtime.clock.now()); measure durations with performance.now().",
         },
         {
           selector: "NewExpression[callee.name='Date'][arguments.length=0]",
-          message: 'Read the time from the run\'s clock (ctx.now(), runtime.clock.now()), or take it as a parameter.',
+          message: "Read the time from the run's clock (ctx.now(), runtime.clock.now()), or take it as a parameter.",
         },
         {
           selector: "ImportDeclaration[source.value=/^(node:)?os$/] > ImportSpecifier[imported.name='tmpdir']",
@@ -63,6 +63,10 @@ export default tseslint.config(
         {
           selector: "MemberExpression[property.name='tmpdir'][object.name=/^os$/]",
           message: "Put scratch copies in the run's scratch folder (ctx.runtime.scratch), or take the folder as a parameter.",
+        },
+        {
+          selector: "CallExpression[callee.object.name='process'][callee.property.name=/^(exit|once|on|off|addListener|removeListener)$/]",
+          message: "Hear stop signals and end the process through the run's process control (runtime.process).",
         },
       ],
     },

@@ -1,10 +1,12 @@
 /**
  * What a run takes from the process it runs in, made once by the command layer and carried to every
  * step (`ctx.runtime`): the clock, the environment, the redactor every writer passes its text through,
- * and the account the run is driven from. A test gives its own clock, environment and redactor.
+ * the account the run is driven from, and the stop signals and the exit of the process. A test gives
+ * its own clock, environment and redactor, and a process control that neither listens nor exits.
  */
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { Redactor } from './redact.js';
+import { STOP_SIGNALS } from './signals.js';
 
 /** What time it is, for every time a run records or compares. */
 export interface Clock {
@@ -25,6 +27,28 @@ export interface OperatorIdentity {
   host: string;
 }
 
+/** What a run asks of the process it runs in: to hear the signals that stop it, and to end. */
+export interface ProcessControl {
+  /** Calls `stop` once, on the first SIGINT, SIGTERM or SIGHUP; returns what stops listening. */
+  onStop(stop: (signal: NodeJS.Signals) => void): () => void;
+  /** Ends the process now with `code`, after `lastWords` (when given) on standard error. */
+  exit(code: number, lastWords?: string): never;
+}
+
+/** This process's signals and exit. */
+const processControl: ProcessControl = {
+  onStop(stop) {
+    for (const s of STOP_SIGNALS) process.once(s, stop);
+    return () => {
+      for (const s of STOP_SIGNALS) process.off(s, stop);
+    };
+  },
+  exit(code, lastWords) {
+    if (lastWords !== undefined) process.stderr.write(`${lastWords}\n`);
+    process.exit(code);
+  },
+};
+
 export interface Runtime {
   readonly clock: Clock;
   /**
@@ -37,6 +61,8 @@ export interface Runtime {
   readonly operator: OperatorIdentity;
   /** The folder a run puts its temporary copies in (restore copies, scratch servers' folders, a replay's journal). */
   readonly scratch: string;
+  /** The stop signals a run listens to, and the exit it ends the process with after one. */
+  readonly process: ProcessControl;
 }
 
 /** user@host: how the journal and the lock name who wrote them. */
@@ -60,5 +86,5 @@ export function processOperator(env: Readonly<Record<string, string | undefined>
  * new one unless given: the command layer gives a copy of what the command line registered).
  */
 export function processRuntime(redactor: Redactor = new Redactor()): Runtime {
-  return { clock: systemClock, env: process.env, redactor, operator: processOperator(), scratch: systemScratch() };
+  return { clock: systemClock, env: process.env, redactor, operator: processOperator(), scratch: systemScratch(), process: processControl };
 }

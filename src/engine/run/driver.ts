@@ -1,35 +1,32 @@
 /**
- * Starts, resumes or abandons a run: the run folder, the lock, the journal, the platform
- * (live or simulated, as the command layer gives it), signals, and the final word to the operator.
+ * Starts, resumes or abandons a run: checks what the operator gave before a run exists, makes the run
+ * folder, opens the run's session (session.ts: the lock, the journal, the signals, and its followers,
+ * which say the last words and tell --notify) and the platform (live or simulated, as the command layer
+ * gives it), and runs the steps inside it.
  */
 import { commandLine } from '../../core/command-line.js';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { STOP_SIGNALS, signalWords } from '../../core/signals.js';
-import { DingoError, EXIT, Interrupted, UsageError, isClosedOutput, messageOf } from '../../core/errors.js';
+import { EXIT, UsageError } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { Platform } from '../../core/seams.js';
 import { loadAnswers } from '../operator/answers.js';
 import { checkAnswers } from '../operator/answers-check.js';
 import { execute } from './executor.js';
-import { recordedLines } from './executor-record.js';
 import type { ScenarioRecorder } from './scenario-recorder.js';
-import { Journal, openJournalForAppend } from '../journal/journal.js';
-import { RunLock } from './lock.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from '../operator/prompts.js';
 import { greeting, journalStart } from './run-start.js';
 import { runProduced, type RunProduced } from './run-outputs.js';
-import { currentStep, sendNotice, sendNoticeBlocking, type Notifier, type NoticeState, type RunNotice } from './run-notice.js';
-import { writeIncidentReport } from '../report/report-file.js';
-import { doneLines, doneNotice, warnedSteps } from '../report/run-outcome.js';
-import { Reporter } from '../operator/reporter.js';
+import { currentStep, type Notifier } from './run-notice.js';
 import { adoptableInstances } from './run-history.js';
 import { planRun, type RunRequest } from './run-plan.js';
-import { loadRunbook, type ActionRegistry, type Runbook } from '../runbook/runbook.js';
-import { correctionHint, withCorrections, withGivenInputs } from './input-corrections.js';
-import { createRunDir, JOURNAL_FILE, LOCK_FILE, loadRun } from './runs.js';
+import { loadRunbook, type ActionRegistry } from '../runbook/runbook.js';
+import { withCorrections, withGivenInputs } from './input-corrections.js';
+import { createRunDir, loadRun } from './runs.js';
 import type { LiveOptions } from '../runbook/settings.js';
 import { interactive } from '../operator/terminal.js';
+import { lockAndOpen, RunSession } from './session.js';
+import { closingWords, notices, recordedScenario } from './session-followers.js';
 
 /**
  * Where a run's systems come from, given by the command layer: the live platform, or a
@@ -93,62 +90,7 @@ export interface DriveResult {
   step?: string | null;
 }
 
-/** Takes the run's lock, then opens its journal (repairing a torn last event of a resumed one); the lock is let go if that fails. */
-function lockAndOpen(
-  runDir: string,
-  resuming: boolean,
-  stealLock: boolean | undefined,
-  runtime: Runtime,
-  durable = true,
-): { lock: RunLock; journal: Journal } {
-  const lock = RunLock.acquire(join(runDir, LOCK_FILE), { steal: stealLock, clock: runtime.clock });
-  const journalFile = join(runDir, JOURNAL_FILE);
-  try {
-    // A torn last event (crash or full disk mid-append) is kept aside and the journal cut back first.
-    return {
-      lock,
-      journal: resuming ? openJournalForAppend(journalFile, runtime, durable) : new Journal(journalFile, runtime, [], durable),
-    };
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
-}
-
-function announceTakeover(lock: RunLock, journal: Journal, reporter: Reporter): void {
-  if (!lock.takenOver) return;
-  journal.append({ type: 'lock.taken', ...lock.takenOver });
-  const p = lock.takenOver.previous;
-  reporter.line(
-    `took over the run lock (${lock.takenOver.how === 'steal' ? '--steal-lock' : 'its holder is gone'}) from ${p ? `${p.by} (host ${p.host}, pid ${p.pid}, since ${p.startedAt})` : 'an unreadable lock file'}; the old lock is kept at ${lock.keptAt}`,
-  );
-}
-
-/** The closing lines of a run that stopped, on the record (a Ctrl-C at a prompt as an interruption), and its exit code. */
-function stopped(err: unknown, reporter: Reporter, runId: string, resuming: boolean, journal: Journal, runbook: Runbook): number {
-  const code = err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
-  if (err instanceof Interrupted) journal.append({ type: 'run.interrupted', signal: 'SIGINT', atQuestion: true });
-  else journal.append({ type: 'run.stopped', exitCode: code, error: messageOf(err) });
-  reporter.line('');
-  reporter.line(`stopped: ${err instanceof Error ? err.message : String(err)}`);
-  if (err instanceof DingoError && err.hint) reporter.line(`what to do: ${err.hint}`);
-  const correction = correctionHint(runbook, journal.state(), runId);
-  if (correction) reporter.line(correction);
-  for (const l of recordedLines(journal.events())) reporter.line(l);
-  if (code !== EXIT.badInput || resuming) reporter.line(`the run is saved; continue with: ${commandLine(['resume', runId])}`);
-  if (!(err instanceof DingoError)) reporter.line(err instanceof Error ? (err.stack ?? String(err)) : String(err));
-  return code;
-}
-
-/** How a run that stopped with `exitCode` stands, for --notify. */
-function noticeStateOf(exitCode: number): NoticeState {
-  if (exitCode === EXIT.needsOperator) return 'waiting';
-  if (exitCode === EXIT.done) return 'planned';
-  return exitCode === EXIT.interrupted ? 'interrupted' : 'failed';
-}
-
 export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Promise<DriveResult> {
-  const began = performance.now();
   const plan = planRun(o, o.runtime.clock.now());
   const { runtime } = o;
   const { redactor } = runtime;
@@ -176,64 +118,31 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   const answers = withGivenInputs(withCorrections(loadAnswers(answersFile, redactor), o.corrections ?? {}, runbook), plan.givenInputs);
   checkAnswers(answersFile, answers, runbook, o.actions);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
-  const { lock, journal } = lockAndOpen(runDir, resuming, o.stealLock, runtime, mode !== 'rehearsal');
-  const reporter = new Reporter(o.out, redactor, mode === 'rehearsal', { verbose: o.verbose === true });
-  announceTakeover(lock, journal, reporter);
-
-  const onSignal = (signal: NodeJS.Signals): void => {
-    journal.append({ type: 'run.interrupted', signal });
-    reporter.close();
-    o.out.write(`\ninterrupted (${signalWords(signal)}); resume with: ${commandLine(['resume', runId])}\n`);
-    // Blocking: no step goes on while the webhook is told (a second Ctrl-C ends it at once).
-    sendNoticeBlocking(
-      o.notifier,
-      () => notice('interrupted', EXIT.interrupted, `stopped by ${signalWords(signal)}`),
-      journal,
-      (l) => {
-        o.out.write(`${l}\n`);
-      },
-    );
-    lock.release();
-    process.exit(EXIT.interrupted);
-  };
-  // The screen's reader went away (`| head`, a pager quit): no confirmation could be seen any more, so
-  // the run stops as interrupted, on the record and resumable, as a shell stops a program on SIGPIPE.
-  const onOutputClosed = (err: unknown): void => {
-    if (!isClosedOutput(err)) throw err;
-    journal.append({ type: 'run.interrupted', signal: 'SIGPIPE' });
-    lock.release();
-    process.stderr.write(
-      `dingo-recover: the output was closed; run ${runId} is interrupted. Resume with: ${commandLine(['resume', runId])}\n`,
-    );
-    process.exit(EXIT.outputClosed);
-  };
-  const noticeOf = (state: NoticeState, exitCode: number | null = null, err?: unknown): RunNotice => ({
-    state,
+  const session = new RunSession({
+    stateDir: o.stateDir,
     runId,
-    runbook: runbook.name,
+    runDir,
+    runbook,
     mode,
-    resumed: resuming,
-    step: currentStep(
+    resuming,
+    out: o.out,
+    runtime,
+    stealLock: o.stealLock,
+    verbose: o.verbose,
+  });
+  session.follow(closingWords(session), recordedScenario(session), notices(session, o.notifier, o.operator));
+  const { journal, reporter } = session;
+  const stepNow = (): string | null =>
+    currentStep(
       journal.events(),
       runbook.steps.map((s) => s.id),
-    ),
-    exitCode,
-    message: err === undefined ? null : messageOf(err),
-    operator: o.operator ?? null,
-    ...runProduced(runbook, journal.events()),
-  });
-  // Told outside the run (a webhook): redacted with the run's secrets, which the notifier does not know.
-  const notice = (...a: Parameters<typeof noticeOf>): RunNotice => redactor.redactValue(noticeOf(...a));
-  // A lost SSH session or a closed terminal (SIGHUP) stops the run as Ctrl-C and SIGTERM do: on the record,
-  // notified and resumable, where the default would end the process without a word.
-  for (const s of STOP_SIGNALS) process.once(s, onSignal);
-  o.out.on('error', onOutputClosed);
+    );
 
   let platform: Platform | undefined;
   try {
     journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator, tool: o.tool });
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
-    await sendNotice(o.notifier, () => notice('started'), journal, reporter);
+    await session.started();
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile, redactor).inputs : {};
     const prompts = o.prompter ?? (unattended ? new UnattendedPrompter(answersFile) : new TerminalPrompter());
@@ -261,36 +170,14 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       settings: plan.settings,
       sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
     });
-    const report = writeIncidentReport(o.stateDir, runId, runbook);
-    const done = doneLines(report.transcript, performance.now() - began, report.file);
-    for (const l of done) reporter.line(l);
-    for (const l of recordedLines(journal.events())) reporter.line(l);
-    // A step that could not do all its work (in this session or an earlier one) makes the run done with warnings.
-    const exitCode = warnedSteps(report.transcript).length ? EXIT.doneWithWarnings : EXIT.done;
-    await sendNotice(o.notifier, () => ({ ...notice('done', exitCode), message: doneNotice(report.transcript) }), journal, reporter);
+    const exitCode = await session.done();
     return { runId, exitCode, outputs: result.outputs, produced: runProduced(runbook, journal.events()) };
   } catch (err) {
-    const exitCode = stopped(err, reporter, runId, resuming, journal, runbook);
-    const state = noticeStateOf(exitCode);
-    // A journal that cannot be written any more (the reason it stopped, maybe) leaves the exit code as it is.
-    await sendNotice(o.notifier, () => notice(state, exitCode, err), journal, reporter).catch(() => undefined);
-    return {
-      runId,
-      exitCode,
-      outputs: {},
-      produced: runProduced(runbook, journal.events()),
-      step: currentStep(
-        journal.events(),
-        runbook.steps.map((s) => s.id),
-      ),
-    };
+    const exitCode = await session.stopped(err);
+    return { runId, exitCode, outputs: {}, produced: runProduced(runbook, journal.events()), step: stepNow() };
   } finally {
-    reporter.close();
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
-    o.out.off('error', onOutputClosed);
     await platform?.close().catch(() => undefined);
-    journal.close();
-    lock.release();
+    session.close();
   }
 }
 
