@@ -4,7 +4,7 @@
  */
 import { newContainer } from './support/params.js';
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/run/index.js';
+import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed } from '../core/errors.js';
 import { inspectArchive } from '../archive/inspect.js';
 import { listArchive, totalBytes } from '../archive/listing.js';

@@ -4,7 +4,7 @@
  */
 import { containerOn, newCluster } from './support/params.js';
 import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/run/index.js';
+import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed } from '../core/errors.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import type { Redactor } from '../core/redact.js';

@@ -7,7 +7,7 @@
 import { quote } from '../core/command-line.js';
 import { containerOn } from './support/params.js';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/run/index.js';
+import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
 import { type ServiceStatus, pollDelays, nodeCountParams, nodesForPlan } from '../adapters/cf/index.js';
 import { cfCli } from './support/cf.js';

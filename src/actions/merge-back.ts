@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/run/index.js';
+import type { StepContext } from '../engine/executor/index.js';
 import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { isInRecovery, loginChain } from '../adapters/postgres.js';
 import { applyPatch, liveQuery } from '../adapters/pg-merge.js';

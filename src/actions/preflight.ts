@@ -7,7 +7,7 @@
  */
 import { newCluster } from './support/params.js';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/run/index.js';
+import type { StepContext } from '../engine/executor/index.js';
 import { DingoError, StepFailed } from '../core/errors.js';
 import { CellDocker } from '../adapters/docker.js';
 import { assertVolumeDataDir } from '../adapters/cell-files.js';

@@ -9,7 +9,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/run/index.js';
+import type { StepContext } from '../engine/executor/index.js';
 import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { commandLine } from '../core/command-line.js';

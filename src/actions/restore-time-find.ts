@@ -4,7 +4,7 @@
  * its new instance; one cf no longer knows, through the deleted-instance finder. Only read.
  */
 import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/run/index.js';
+import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed } from '../core/errors.js';
 import { isGuidAnyCase } from '../core/guid.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';

@@ -6,7 +6,7 @@
  */
 import type { Redactor } from '../core/redact.js';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/run/index.js';
+import type { StepContext } from '../engine/executor/index.js';
 import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { fileStdin } from '../core/stdin.js';
 import { utcStamp } from '../core/utc-stamp.js';

@@ -26,7 +26,7 @@ import { dumpDatabases, foreignTablesLine, isCheckFolder, lookInside, newestOf, 
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf } from '../volumes/session.js';
 import { DUMP, VOLUME_CANDIDATE } from './support/records.js';
 import { stopLeftoverServer } from './support/restore-copy.js';
-import type { StepContext } from '../engine/run/index.js';
+import type { StepContext } from '../engine/executor/index.js';
 
 const source = {
   volumesRoot: defaulted('string[]', [], 'a folder of volumes to read instead of the Docker Engine (none: ask the Engine)'),

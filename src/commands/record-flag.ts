@@ -8,7 +8,7 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { clusterdataIn, runLogSources } from '../actions/support/sources.js';
-import type { RecordRequest, ScenarioRecorder } from '../engine/run/index.js';
+import type { RecordRequest, ScenarioRecorder } from '../engine/executor/index.js';
 import type { SnapshotSubject } from '../snapshot/snapshot.js';
 import { loadRunbook } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { archiveActions } from '../../src/actions/archive.js';
 import { checkSwap, preflightSwap } from '../../src/archive/swap.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { StepFailed, UsageError } from '../../src/core/errors.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { createS3Store } from '../../src/systems/s3/index.js';

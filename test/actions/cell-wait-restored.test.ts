@@ -3,7 +3,7 @@ import { cellActions } from '../../src/actions/cell.js';
 import { describeReplay, describeRestorePoll } from '../../src/actions/support/cell.js';
 import type { ReplayAnswer } from '../../src/adapters/postgres-replay.js';
 import type { CommandSpec } from '../../src/core/seams.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { answerReplayQuery, replayOfArchive, RESTORE_POLLS, type RestoringPg } from '../../src/rehearsal/restore.js';
 import { CONTAINER, sampleCell } from '../support/sample-cell.js';

@@ -1,7 +1,7 @@
 /** The cf actions against the simulated cf: adopting what an abandoned run created, and probing by space GUID. */
 import { describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { UnattendedPrompter } from '../../src/engine/operator/index.js';
 import { simulateCf } from '../../src/rehearsal/cf/index.js';

@@ -1,6 +1,6 @@
 /** Where a step searches, and with which credentials: read from the run's environment, never from the journal. */
 import { describe, expect, it } from 'vitest';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import type { LogSourceSpec } from '../../src/core/log-source.js';
 import { logSources } from '../../src/actions/support/sources.js';
 import { openLogSource } from '../../src/systems/log-source.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CfCli, FIRST_POLL_MS, pollDelays } from '../../src/adapters/cf/index.js';
 import { cellActions } from '../../src/actions/cell.js';
 import { StepFailed } from '../../src/core/errors.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { simulateCf } from '../../src/rehearsal/cf/index.js';
 import { simRunner as cfRunner } from '../support/fake-cli/sim-runner.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
 import { UsageError } from '../../src/core/errors.js';
 import { nodesToGrowTo } from '../../src/actions/space.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { UnattendedPrompter } from '../../src/engine/operator/index.js';
 import { simulateCf } from '../../src/rehearsal/cf/index.js';

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { StepFailed } from '../../src/core/errors.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { testRuntime } from '../support/runtime.js';
 

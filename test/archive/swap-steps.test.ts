@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveActions } from '../../src/actions/archive.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { ObjectStore } from '../../src/core/seams.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { prepareSwap, runSwap } from '../../src/archive/swap.js';
 import { startMoto, type Moto } from '../support/moto.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { checkAnswers, confirmIds, type Answers } from '../../src/engine/operator/index.js';
-import { checkInput, normaliseInput } from '../../src/engine/run/index.js';
+import { checkInput, normaliseInput } from '../../src/engine/executor/index.js';
 import { loadRunbook } from '../../src/engine/runbook/index.js';
 
 const actions = actionRegistry();

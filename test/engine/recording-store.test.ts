@@ -1,6 +1,6 @@
 /** The store a run's actions use: writes are shown as API calls; reads, and how they are asked, pass through unchanged. */
 import { describe, expect, it } from 'vitest';
-import { recordingStore } from '../../src/engine/run/index.js';
+import { recordingStore } from '../../src/engine/executor/index.js';
 import { TestStore } from '../support/memory-store.js';
 
 const collect = async <T>(it: AsyncIterable<T>): Promise<T[]> => {

@@ -1,6 +1,13 @@
 /** The resume policy, row by row: (journal state, probe answer, evidence re-check) → what is done. */
 import { describe, expect, it } from 'vitest';
-import { afterProbe, afterRecheck, beforeStep, type ProbeAnswer, type ResumeTraits, type StepRecord } from '../../src/engine/run/index.js';
+import {
+  afterProbe,
+  afterRecheck,
+  beforeStep,
+  type ProbeAnswer,
+  type ResumeTraits,
+  type StepRecord,
+} from '../../src/engine/executor/index.js';
 
 const read: ResumeTraits = { effect: 'read', probe: false, safeToRepeat: false, reassert: false };
 const readProbed: ResumeTraits = { ...read, probe: true };

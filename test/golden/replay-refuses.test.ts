@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { readJournal } from '../../src/engine/journal/index.js';
-import { ReplayRefusal, refusingPlatform, replayRun } from '../../src/engine/run/index.js';
+import { ReplayRefusal, refusingPlatform, replayRun } from '../../src/engine/executor/index.js';
 import { loadRunbook } from '../../src/engine/runbook/index.js';
 import { processRuntime } from '../../src/core/runtime.js';
 

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { readJournal, replay, type JournalEvent } from '../../src/engine/journal/index.js';
-import { replayRun, type ReplayResult } from '../../src/engine/run/index.js';
+import { replayRun, type ReplayResult } from '../../src/engine/executor/index.js';
 import { runbookChangeProblem } from '../../src/engine/run/runbook-change.js';
 import { loadRunbook, type Runbook } from '../../src/engine/runbook/index.js';
 import { processRuntime } from '../../src/core/runtime.js';

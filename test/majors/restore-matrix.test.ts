@@ -17,7 +17,7 @@ import { restoreTimeDumpActions } from '../../src/actions/restore-time-dump.js';
 import { scratchFolder } from '../../src/actions/support/restore-copy.js';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { StepFailed } from '../../src/core/errors.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { captureDrill, drillArgs } from '../support/drill-fixtures.js';
 import { startMoto, type Moto } from '../support/moto.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeLeftovers, scratchFolder } from '../../src/actions/support/restore-copy.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { makeCluster } from '../support/pg-volumes.js';
 import { testRuntime } from '../support/runtime.js';

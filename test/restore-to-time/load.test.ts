@@ -15,7 +15,7 @@ import { NeedsOperator } from '../../src/core/errors.js';
 import { stdinBytes } from '../../src/core/stdin.js';
 import type { CellWorld } from '../../src/rehearsal/cell-sim.js';
 import type { CommandSpec } from '../../src/core/seams.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { dumpDatabases, type DumpFacts } from '../../src/volumes/look.js';
 import { makeCluster } from '../support/pg-volumes.js';

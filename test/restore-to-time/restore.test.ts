@@ -15,7 +15,7 @@ import { scratchFolder } from '../../src/actions/support/restore-copy.js';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { NeedsOperator, StepFailed } from '../../src/core/errors.js';
 import { restoreTimeTargetActions } from '../../src/actions/restore-time-target.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { NO_TARGET, pitrContext } from '../support/pitr-context.js';
 import { DRILL_TABLE, PG_BIN, generateWaleArchive, removeArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { restoreTimeTargetActions } from '../../src/actions/restore-time-target.js';
 import { UsageError } from '../../src/core/errors.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { NO_TARGET } from '../support/pitr-context.js';
 import { targetFlags, targetOfFlags } from '../../src/drill/recovery-target.js';
 

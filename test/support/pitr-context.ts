@@ -1,7 +1,7 @@
 /** The step context restore-to-time's steps run with in tests: a live run on this machine, its S3 given, what it says kept. */
 import { basename } from 'node:path';
 import type { ObjectStore } from '../../src/core/seams.js';
-import type { StepContext } from '../../src/engine/run/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { localMachine } from '../../src/commands/live-platform.js';
 import { testRuntime } from './runtime.js';

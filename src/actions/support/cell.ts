@@ -1,5 +1,5 @@
 /** The docker client of a cell, reached through the step's recorded session to it. */
-import type { StepContext } from '../../engine/run/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
 import { CellDocker } from '../../adapters/docker.js';
 import type { PromotionPoll } from '../../adapters/postgres.js';
 import type { ReplayAnswer } from '../../adapters/postgres-replay.js';

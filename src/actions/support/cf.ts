@@ -1,5 +1,5 @@
 /** The step's cf CLI and Cloud Controller API, run through its command seam with the run's cf binary. */
-import type { StepContext } from '../../engine/run/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
 import { StepFailed } from '../../core/errors.js';
 import { CfCli, CfApi, cfCurlHasFail } from '../../adapters/cf/index.js';
 

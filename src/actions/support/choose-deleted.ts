@@ -1,5 +1,5 @@
 /** Which deleted instance a run restores, and the log lines that prove a finding. */
-import type { StepContext } from '../../engine/run/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
 import { commandLine } from '../../core/command-line.js';
 import { messageOf, NeedsOperator, StepFailed, UsageError } from '../../core/errors.js';
 import { FROM_EVENTS, INSTANCE_EVENT_TYPES, withAuditEvents } from '../../logs/audit-proof.js';

@@ -6,7 +6,7 @@
  * what the copy replayed: that needs a restore from the base backup again, and the copy goes.
  */
 import { rm } from 'node:fs/promises';
-import type { StepContext } from '../../engine/run/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
 import type { DrillReport, PausedCopy } from '../../drill/drill.js';
 import { describeTarget, type RecoveryTarget } from '../../drill/recovery-target.js';
 

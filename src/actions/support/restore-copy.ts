@@ -6,7 +6,7 @@
 import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
-import type { StepContext } from '../../engine/run/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
 import { StepFailed } from '../../core/errors.js';
 import { commandLine } from '../../core/command-line.js';
 import { runDrill, type DrillOptions, type DrillReport } from '../../drill/drill.js';

@@ -4,7 +4,7 @@
  * installed here. Unset: local binaries only.
  */
 import type { DockerEngine } from '../../core/seams.js';
-import type { StepContext } from '../../engine/run/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
 
 export function scratchEngine(ctx: StepContext): DockerEngine | undefined {
   const host = ctx.settings.scratchDockerHost;

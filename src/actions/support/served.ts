@@ -5,7 +5,7 @@
  * records in sysids/sysid, which the container copies into etcd's /initialize when it restores.
  */
 import { quote } from '../../core/command-line.js';
-import type { StepContext } from '../../engine/run/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
 import type { CellDocker, ContainerInfo } from '../../adapters/docker.js';
 import { systemIdentifier } from '../../adapters/pg-replication.js';
 import { dingoArchiveUrl, parseS3Location } from '../../archive/location.js';

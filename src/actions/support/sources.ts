@@ -1,5 +1,5 @@
 /** Where a step searches: the run's syslog files and Elasticsearch, and the broker's clusterdata bucket. */
-import type { StepContext } from '../../engine/run/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
 import type { Settings } from '../../engine/runbook/index.js';
 import type { ObjectStore, Platform } from '../../core/seams.js';
 import type { Runtime } from '../../core/runtime.js';

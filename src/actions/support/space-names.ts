@@ -3,7 +3,7 @@
  * else the operator's (inputs.names, GUID=NAME), else a stand-in the report asks to rename, so an
  * instance whose create event has expired is still recovered.
  */
-import type { StepContext } from '../../engine/run/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
 import { UsageError } from '../../core/errors.js';
 import { someOf } from '../../core/display.js';
 import { isGuidAnyCase } from '../../core/guid.js';

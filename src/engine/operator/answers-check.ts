@@ -5,7 +5,7 @@
  */
 import { closest, distance } from 'fastest-levenshtein';
 import type { Answers } from './answers.js';
-import { checkInput, describeInputType, normaliseInput } from '../run/executor-inputs.js';
+import { checkInput, describeInputType, normaliseInput } from '../executor/inputs.js';
 import type { ActionRegistry, Runbook } from '../runbook/runbook-model.js';
 import { UsageError } from '../../core/errors.js';
 

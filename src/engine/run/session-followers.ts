@@ -6,10 +6,10 @@ import { commandLine } from '../../core/command-line.js';
 import { DingoError, EXIT, messageOf } from '../../core/errors.js';
 import { signalWords } from '../../core/signals.js';
 import { doneLines, doneNotice } from '../report/run-outcome.js';
-import { recordedLines } from './executor-record.js';
-import { correctionHint } from './input-corrections.js';
-import { runProduced } from './run-outputs.js';
-import { currentStep, sendNotice, sendNoticeBlocking, type NoticeState, type Notifier, type RunNotice } from './run-notice.js';
+import { recordedLines } from '../executor/record.js';
+import { correctionHint } from '../executor/input-corrections.js';
+import { runProduced } from './outputs.js';
+import { currentStep, sendNotice, sendNoticeBlocking, type NoticeState, type Notifier, type RunNotice } from './notice.js';
 import type { RunSession, SessionFollower } from './session.js';
 
 /** The screen's last words: how long the done run took and what is left, or why it stopped and how to go on. */

@@ -28,7 +28,7 @@
  * groups several actions share live in actions/support/params.ts and are spread in.
  * The registry holds the erased `ActionDef`; the engine fills in defaults before calling.
  */
-import type { StepContext } from '../run/context.js';
+import type { StepContext } from '../executor/context.js';
 import { StepFailed } from '../../core/errors.js';
 import { listProblems, shapeProblems, type RecordOf, type Shape } from './shape.js';
 

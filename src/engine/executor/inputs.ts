@@ -1,7 +1,7 @@
 /** The run's inputs: asked, or taken from the answers file or defaults, normalised and checked, and journaled. */
 import { commandLine } from '../../core/command-line.js';
 import type { AnswerShown } from '../operator/screen-text.js';
-import type { ExecuteOptions } from './executor-options.js';
+import type { ExecuteOptions } from './options.js';
 import type { Scope } from '../runbook/template.js';
 import { UsageError } from '../../core/errors.js';
 import { isRecord } from '../../core/json.js';

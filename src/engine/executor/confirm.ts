@@ -5,8 +5,8 @@
  */
 import { confirmationMatches, describeExpected } from '../operator/confirmation.js';
 import { afterRecheck } from './resume-decision.js';
-import { stopBeforeConfirmation } from './executor-plan.js';
-import type { Run, Sequence, StepRun } from './executor-options.js';
+import { stopBeforeConfirmation } from './plan.js';
+import type { Run, Sequence, StepRun } from './options.js';
 import { type StepState } from '../journal/replay.js';
 import { resolveValue } from '../runbook/template.js';
 import { StepFailed, UsageError } from '../../core/errors.js';

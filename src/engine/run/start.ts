@@ -10,7 +10,7 @@ import type { Journal } from '../journal/journal.js';
 import type { Reporter } from '../operator/reporter.js';
 import type { Runbook } from '../runbook/runbook.js';
 import { recordedSteps, runbookChangeProblem } from './runbook-change.js';
-import type { RunPlan } from './run-plan.js';
+import type { RunPlan } from './plan.js';
 
 /** Journals the run's start, or its resume (refused when the runbook changed since) with the settings it changes. */
 export function journalStart(

@@ -1,5 +1,5 @@
 /** The prompter as the executor hands it to steps: timed (prompts are not work), and for a for-each item one at a time, named by the item. */
-import type { PromptClock } from './executor-options.js';
+import type { PromptClock } from './options.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { Prompter } from '../operator/prompts.js';
 import type { Reporter } from '../operator/reporter.js';

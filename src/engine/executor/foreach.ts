@@ -7,9 +7,9 @@
  * item, and a resume continues those items only.
  */
 import { commandLine } from '../../core/command-line.js';
-import type { Run, Sequence } from './executor-options.js';
-import { checkInput, normaliseInput } from './executor-inputs.js';
-import { itemPrompts, workTimer } from './executor-prompts.js';
+import type { Run, Sequence } from './options.js';
+import { checkInput, normaliseInput } from './inputs.js';
+import { itemPrompts, workTimer } from './prompts.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { isRecord } from '../../core/json.js';
 import { messageOf } from '../../core/errors.js';

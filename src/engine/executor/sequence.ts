@@ -5,10 +5,10 @@
  */
 import { NeedsOperator } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoints.js';
-import { stopForPlan } from './executor-plan.js';
-import { runForEach } from './executor-foreach.js';
-import type { Run, Sequence } from './executor-options.js';
-import { outcome, runStep } from './executor-step.js';
+import { stopForPlan } from './plan.js';
+import { runForEach } from './foreach.js';
+import type { Run, Sequence } from './options.js';
+import { outcome, runStep } from './step.js';
 import { decideStep } from './resume-decision.js';
 import type { StepDef } from '../runbook/runbook.js';
 import { refInWords, shortValue } from '../operator/screen-text.js';

@@ -4,7 +4,7 @@
  * would change the platform, listing it and every step after it with what each changes. Nothing is
  * changed; a resume (without --plan) goes on from there.
  */
-import type { Run, Sequence } from './executor-options.js';
+import type { Run, Sequence } from './options.js';
 import type { StepDef } from '../runbook/runbook-model.js';
 import { refInWords } from '../operator/screen-text.js';
 import { resolveValue } from '../runbook/template.js';

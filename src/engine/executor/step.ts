@@ -3,9 +3,9 @@
  * a question for the operator), a confirmation when it needs one, then the action, journaling each.
  */
 import { commandLine } from '../../core/command-line.js';
-import { confirm } from './executor-confirm.js';
-import type { Run, Sequence, StepRun } from './executor-options.js';
-import { workTimer } from './executor-prompts.js';
+import { confirm } from './confirm.js';
+import type { Run, Sequence, StepRun } from './options.js';
+import { workTimer } from './prompts.js';
 import { headline, shortValue } from '../operator/screen-text.js';
 import type { ActionDef } from '../runbook/action.js';
 import type { StepScreen } from '../operator/step-screen.js';

@@ -6,16 +6,16 @@
  * sub-runbook per item (executor-foreach.ts).
  */
 import { Interrupted } from '../../core/errors.js';
-import { stepContexts } from './executor-context.js';
-import { askInputs } from './executor-inputs.js';
-import type { ExecuteOptions, ExecuteResult, PromptClock, Run } from './executor-options.js';
-import { timedPrompts } from './executor-prompts.js';
-import { RecordPoint } from './executor-record.js';
-import { runSequence } from './executor-sequence.js';
+import { stepContexts } from './step-context.js';
+import { askInputs } from './inputs.js';
+import type { ExecuteOptions, ExecuteResult, PromptClock, Run } from './options.js';
+import { timedPrompts } from './prompts.js';
+import { RecordPoint } from './record.js';
+import { runSequence } from './sequence.js';
 import { replay } from '../journal/replay.js';
 import type { Scope } from '../runbook/template.js';
 
-export type { ExecuteOptions, ExecuteResult } from './executor-options.js';
+export type { ExecuteOptions, ExecuteResult } from './options.js';
 
 export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
   const clock: PromptClock = { ms: 0 };

@@ -1,7 +1,7 @@
 /** The context each step runs with: the platform through recording wrappers that journal under the step's own id. */
 import type { CellSession } from '../../core/seams.js';
 import { recordingRunner, type StepContext } from './context.js';
-import type { ExecuteOptions } from './executor-options.js';
+import type { ExecuteOptions } from './options.js';
 import type { Prompter } from '../operator/prompts.js';
 import { recordingStore } from './recording-store.js';
 import type { StepScreen } from '../operator/step-screen.js';

@@ -5,7 +5,7 @@
 import { commandLine } from '../../core/command-line.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { changedOptions, applyChanges, journaledOptions } from './run-history.js';
+import { changedOptions, applyChanges, journaledOptions } from './history.js';
 import { loadRun, newRunId } from './runs.js';
 import { DEFAULT_SETTINGS, journaledSettings, type LiveOptions, type Settings } from '../runbook/settings.js';
 

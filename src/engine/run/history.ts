@@ -3,7 +3,7 @@
  * made, and the instances created by runs that were abandoned (which a new run may adopt).
  */
 import type { JournalEvent } from '../journal/journal-events.js';
-import type { AdoptableInstance } from './context.js';
+import type { AdoptableInstance } from '../executor/context.js';
 import type { ActionRegistry, StepDef } from '../runbook/runbook.js';
 import { loadRunbook } from '../runbook/runbook.js';
 import { isRecord } from '../../core/json.js';
