@@ -75,6 +75,13 @@ module.exports = {
       to: { path: '^src/engine/[^/]+/', pathNot: '^src/engine/[^/]+/index\\.ts$', dependencyTypesNot: ['dynamic-import'] },
     },
     {
+      name: 'executor-knows-no-run',
+      severity: 'error',
+      comment: "the executor runs steps; a run's life around them (driver, session, run folders, lock) is engine/run/'s, which uses the executor",
+      from: { path: '^src/engine/executor/' },
+      to: { path: '^src/engine/run/' },
+    },
+    {
       name: 'no-cycles',
       severity: 'error',
       comment: 'modules that import each other in a loop',
