@@ -18,7 +18,7 @@ export const HELP_WIDTHS = { min: 40, max: 300 };
  * only while they still have it: a build that skipped writing the text makes it stale. Contents, not
  * modification times: npm stamps every file of an installed package with one time.
  */
-const HELP_SOURCES = ['dist/src/cli.js', 'dist/src/commands/index.js', 'dist/src/commands/global-options.js'];
+const HELP_SOURCES = ['dist/src/cli.js', 'dist/src/commands/index.js', 'dist/src/commands/flags/global.js'];
 
 /** The digest of the modules the help is made from, as they are now. */
 export function helpSourcesDigest() {

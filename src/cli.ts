@@ -9,13 +9,13 @@ import { secrets } from './core/redact.js';
 import { addCommands, COMMANDS } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
 import { printError } from './commands/print-error.js';
-import { globalOptions } from './commands/global-options.js';
-import { flagChecks } from './commands/flag-checks.js';
+import { globalOptions } from './commands/flags/global.js';
+import { flagChecks } from './commands/flags/checks.js';
 import { nodeEndOfLifeLine } from './commands/node-support.js';
 import { packageVersion } from './commands/package-files.js';
 
 export { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot } from './commands/package-files.js';
-export { defaultStateDir } from './commands/state-dir.js';
+export { defaultStateDir } from './commands/flags/state-dir.js';
 
 /** The exit codes, for the top-level help (core/errors.ts EXIT). */
 const EXIT_CODES =

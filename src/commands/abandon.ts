@@ -3,8 +3,8 @@ import type { Argv } from 'yargs';
 import { secrets } from '../core/redact.js';
 import { processRuntime } from '../core/runtime.js';
 import { setExitCode } from './exit-code.js';
-import type { GlobalArgs } from './global-options.js';
-import { stealLockOption } from './run-flags.js';
+import type { GlobalArgs } from './flags/global.js';
+import { stealLockOption } from './run/flags.js';
 
 export const abandonCommand = {
   command: 'abandon <run-id>',

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import type { ActionRegistry, ConfirmDef, Runbook, StepDef } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';
-import type { GlobalArgs } from './global-options.js';
+import type { GlobalArgs } from './flags/global.js';
 import { runbookPath } from './package-files.js';
 
 /**

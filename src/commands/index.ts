@@ -3,7 +3,7 @@
  * what the top-level `--help` shows; test/commands/index.test.ts checks they match the modules.
  */
 import type { Argv } from 'yargs';
-import type { GlobalArgs } from './global-options.js';
+import type { GlobalArgs } from './flags/global.js';
 import { lazyCommand } from './lazy-command.js';
 
 export const COMMANDS = {
@@ -25,7 +25,7 @@ export const COMMANDS = {
   doctor: {
     command: 'doctor',
     describe: 'Check cf, bosh, the cells, S3, the logs and the operator before a recovery (each ok, or what fixes it)',
-    load: async () => (await import('./doctor.js')).doctorCommand,
+    load: async () => (await import('./doctor/doctor.js')).doctorCommand,
   },
   abandon: {
     command: 'abandon <run-id>',
@@ -65,22 +65,22 @@ export const COMMANDS = {
   logs: {
     command: 'logs <command>',
     describe: "Search the platform logs: find a deleted instance, or an instance's containers and archive",
-    load: async () => (await import('./logs.js')).logsCommand,
+    load: async () => (await import('./logs/logs.js')).logsCommand,
   },
   archive: {
     command: 'archive <command>',
     describe: 'wal-e archive tools: inspect, swap, mistakes',
-    load: async () => (await import('./archive.js')).archiveCommand,
+    load: async () => (await import('./archive/archive.js')).archiveCommand,
   },
   drill: {
     command: 'drill <url>',
     describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
-    load: async () => (await import('./drill.js')).drillCommand,
+    load: async () => (await import('./drill/drill.js')).drillCommand,
   },
   walFetch: {
     command: 'wal-fetch <segment> <dest>',
     describe: 'Fetch one archived WAL file from a wal-e archive (a restore_command)',
-    load: async () => (await import('./wal-fetch.js')).walFetchCommand,
+    load: async () => (await import('./archive/wal-fetch.js')).walFetchCommand,
   },
   volumes: {
     command: 'volumes <command>',
@@ -95,7 +95,7 @@ export const COMMANDS = {
   completion: {
     command: 'completion [shell]',
     describe: 'Print the shell completion script (bash, zsh, fish): commands, flags, run ids, scenarios',
-    load: async () => (await import('./completion.js')).completionCommand,
+    load: async () => (await import('./completion/completion.js')).completionCommand,
   },
 };
 

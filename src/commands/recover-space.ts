@@ -1,5 +1,5 @@
 /** `dingo-recover recover-space`: every Dingo database of a deleted space, live. */
-import { liveRunCommand } from './run-command.js';
+import { liveRunCommand } from './run/command.js';
 
 export const SPACE_RUNBOOK = 'recover-space';
 

@@ -1,9 +1,9 @@
 /** `dingo-recover recover`: the live recovery, asking, then confirming every destructive step. */
-import { CONNECTION_FLAGS } from './connection-flags.js';
-import { recordOption } from './record-flag.js';
-import { liveChoice, runCommand } from './run-command.js';
-import { liveOptions } from './run-flags.js';
-import { atTarget, targetOptions } from './target-flags.js';
+import { CONNECTION_FLAGS } from './flags/connection.js';
+import { recordOption } from './run/record-flag.js';
+import { liveChoice, runCommand } from './run/command.js';
+import { liveOptions } from './run/flags.js';
+import { atTarget, targetOptions } from './run/target-flags.js';
 
 export const recoverCommand = runCommand({
   command: 'recover',

@@ -2,11 +2,11 @@
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { scenarioDir } from './bundled-scenarios.js';
-import type { GlobalArgs } from './global-options.js';
+import type { GlobalArgs } from './flags/global.js';
 import { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot, runbookPath } from './package-files.js';
-import { runCommand } from './run-command.js';
-import { settingsFrom } from './run-settings.js';
-import { atTarget, targetOptions } from './target-flags.js';
+import { runCommand } from './run/command.js';
+import { settingsFrom } from './run/settings.js';
+import { atTarget, targetOptions } from './run/target-flags.js';
 import { loadScenario } from '../rehearsal/scenario.js';
 
 function rehearseOptions(y: Argv<GlobalArgs>) {

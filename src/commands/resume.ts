@@ -2,14 +2,14 @@
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { checkTrusted } from '../core/file-trust.js';
-import { CONNECTION_FLAGS } from './connection-flags.js';
-import { connectionOptions, stealLockOption } from './run-flags.js';
+import { CONNECTION_FLAGS } from './flags/connection.js';
+import { connectionOptions, stealLockOption } from './run/flags.js';
 import type { ScenarioRecorder } from '../engine/executor/index.js';
-import { recordOption, scenarioRecorder } from './record-flag.js';
+import { recordOption, scenarioRecorder } from './run/record-flag.js';
 import { parseCorrections } from '../engine/executor/index.js';
-import { pickRun } from './resume-pick.js';
-import { runCommand } from './run-command.js';
-import { liveFrom, settingsFrom } from './run-settings.js';
+import { pickRun } from './run/resume-pick.js';
+import { runCommand } from './run/command.js';
+import { liveFrom, settingsFrom } from './run/settings.js';
 
 export const resumeCommand = runCommand({
   command: 'resume [run-id]',

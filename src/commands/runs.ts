@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { oneLine, truncate } from '../core/display.js';
 import { messageOf } from '../core/errors.js';
 import type { RunSummary } from '../engine/run/index.js';
-import type { GlobalArgs } from './global-options.js';
+import type { GlobalArgs } from './flags/global.js';
 import { writeJson } from './terminal-out.js';
 
 /** A run as `runs` lists it: its summary, without the journal. */

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import type { Runbook } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';
-import type { GlobalArgs } from './global-options.js';
+import type { GlobalArgs } from './flags/global.js';
 
 /** The run's runbook as it is now; null when it cannot be read (the transcript still lists every step the journal knows). */
 async function runbookOrNull(file: string): Promise<Runbook | null> {

@@ -7,11 +7,11 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { loadAnswers } from '../engine/operator/index.js';
-import type { GlobalArgs } from './global-options.js';
+import type { GlobalArgs } from './flags/global.js';
 import type { ArgsOf } from './lazy-command.js';
-import { clusterdataFromArgs, sourcesFromArgs } from './log-sources.js';
-import { connectionOptions } from './run-flags.js';
-import { liveFrom, settingsFrom } from './run-settings.js';
+import { clusterdataFromArgs, sourcesFromArgs } from './logs/sources.js';
+import { connectionOptions } from './run/flags.js';
+import { liveFrom, settingsFrom } from './run/settings.js';
 import { SPACE_RUNBOOK } from './recover-space.js';
 import { writeOut } from './terminal-out.js';
 
@@ -35,7 +35,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
   const answers = loadAnswers(argv.answers, secrets);
   const settings = settingsFrom(argv);
   const live = liveFrom(argv);
-  const { livePlatform } = await import('./live-platform.js');
+  const { livePlatform } = await import('./run/live-platform.js');
   const { takeSnapshot, answersSubject } = await import('../snapshot/snapshot.js');
   const platform = livePlatform(live, secrets);
   try {

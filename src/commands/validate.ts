@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import type { StepDef } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';
-import type { GlobalArgs } from './global-options.js';
+import type { GlobalArgs } from './flags/global.js';
 import { runbookPath } from './package-files.js';
 
 /** The runbooks whose steps `use` steps inlined, each with how many of the steps are theirs. */

@@ -15,7 +15,7 @@ import { describeUserData } from '../volumes/identify.js';
 import { dumpDatabases, foreignTablesLine, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
 import { failCommand } from './print-error.js';
-import { LOCAL_ENGINE_FLAG } from './engine-flag.js';
+import { LOCAL_ENGINE_FLAG } from './flags/engine.js';
 import { setExitCode } from './exit-code.js';
 import { writeErr, writeJson, writeOut } from './terminal-out.js';
 

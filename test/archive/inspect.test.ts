@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inspectArchive, inspectListing } from '../../src/archive/inspect.js';
-import { renderReport } from '../../src/commands/render-archive.js';
+import { renderReport } from '../../src/commands/archive/render.js';
 import { UsageError } from '../../src/core/errors.js';
 import { Redactor } from '../../src/core/redact.js';
 import { ArchiveBuilder, BUCKET, PREFIX, URL, lzop, minutes } from '../support/archive-builder.js';

@@ -6,12 +6,12 @@
  * point, a WAL location and the backup's end it names.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMistakesCommand, type MistakesArgs } from '../../src/commands/archive-mistakes.js';
+import { runMistakesCommand, type MistakesArgs } from '../../src/commands/archive/mistakes.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun } from '../support/drill-fixtures.js';
 import type { Moto } from '../support/moto.js';
 import type { GeneratedArchive } from '../support/wale-archive.js';
-import type { DrillArgs } from '../../src/commands/drill.js';
+import type { DrillArgs } from '../../src/commands/drill/drill.js';
 
 const BUCKET = 'mistakes-bucket';
 const PREFIX = 'backups/mistakes/wal/';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_ARCHIVES } from '../../src/commands/archive-examples.js';
+import { EXAMPLE_ARCHIVES } from '../../src/commands/archive/examples.js';
 import { parseS3Location } from '../../src/archive/location.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { fingerprint, putAll, seedArchive } from '../support/archive-fixture.js';

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completionTree, type CompletionNode } from '../../src/commands/completion-tree.js';
-import { completions } from '../../src/commands/completion-words.js';
-import { shellOf } from '../../src/commands/completion.js';
+import { completionTree, type CompletionNode } from '../../src/commands/completion/tree.js';
+import { completions } from '../../src/commands/completion/words.js';
+import { shellOf } from '../../src/commands/completion/completion.js';
 
 const BIN = fileURLToPath(new URL('../../bin/dingo-recover.js', import.meta.url));
 const BUILT_TREE = fileURLToPath(new URL('../../dist/src/completion-tree.json', import.meta.url));

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configuredSettings, defaultConfigFile, readConfigFile } from '../../src/commands/config-file.js';
+import { configuredSettings, defaultConfigFile, readConfigFile } from '../../src/commands/flags/config-file.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
 const tmp = tempDirs('dingo-config-');

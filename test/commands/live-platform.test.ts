@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boshGateway, parseGateway } from '../../src/commands/live-platform.js';
+import { boshGateway, parseGateway } from '../../src/commands/run/live-platform.js';
 
 describe('parseGateway', () => {
   it('reads [user@]host[:port], leaving the user to the ssh config when none is given', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sourcesFromArgs } from '../../src/commands/log-sources.js';
+import { sourcesFromArgs } from '../../src/commands/logs/sources.js';
 import { UsageError } from '../../src/core/errors.js';
 import { secrets } from '../../src/core/redact.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTime } from '../../src/commands/log-time.js';
+import { parseTime } from '../../src/commands/logs/time.js';
 import { StepFailed, UsageError } from '../../src/core/errors.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
 import { runLogs } from '../support/logs-cli.js';

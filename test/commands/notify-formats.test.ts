@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatOfUrl, type ChatNotice } from '../../src/commands/notify-formats.js';
-import { webhookFor } from '../../src/commands/run-notifier.js';
+import { formatOfUrl, type ChatNotice } from '../../src/commands/run/notify-formats.js';
+import { webhookFor } from '../../src/commands/run/notifier.js';
 import { secrets } from '../../src/core/redact.js';
 import { postJson } from '../../src/systems/notify.js';
 import { startChatWebhooks, type ChatWebhooks } from '../support/chat-webhooks.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noticeBody, notifierFor } from '../../src/commands/run-notifier.js';
+import { noticeBody, notifierFor } from '../../src/commands/run/notifier.js';
 import { secrets } from '../../src/core/redact.js';
 import type { RunNotice } from '../../src/engine/run/index.js';
 import { DONE_UNDRILLED, SOURCE_CLI, runCli, runIdOf } from '../support/cli.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunSummaryJson } from '../../src/commands/run-summary.js';
+import type { RunSummaryJson } from '../../src/commands/run/summary.js';
 import { DONE_UNDRILLED, SOURCE_CLI, runCli } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 

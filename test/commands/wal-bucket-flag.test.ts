@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settingsFrom } from '../../src/commands/run-settings.js';
+import { settingsFrom } from '../../src/commands/run/settings.js';
 import { UsageError } from '../../src/core/errors.js';
 
 describe('--wal-bucket', () => {

@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillArgs } from '../../src/commands/drill.js';
+import type { DrillArgs } from '../../src/commands/drill/drill.js';
 import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import type { Moto } from '../support/moto.js';

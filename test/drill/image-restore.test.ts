@@ -9,7 +9,7 @@
 import { mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
+import { runDrillCommand, type DrillArgs } from '../../src/commands/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
 import { allContainers, skipWithoutDockerd, startDockerd, watchRunning, type DockerInspect, type Dockerd } from '../support/dockerd.js';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillArgs } from '../../src/commands/drill.js';
+import type { DrillArgs } from '../../src/commands/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import type { Moto } from '../support/moto.js';
 import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';

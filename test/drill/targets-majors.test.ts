@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMistakesCommand } from '../../src/commands/archive-mistakes.js';
+import { runMistakesCommand } from '../../src/commands/archive/mistakes.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { captureDrill, drillArgs } from '../support/drill-fixtures.js';
 import { startMoto, type Moto } from '../support/moto.js';

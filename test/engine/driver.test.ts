@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DONE_UNDRILLED, ROOT } from '../support/cli.js';
 import { drive, type Platforms } from '../../src/engine/run/index.js';
-import { platforms } from '../../src/commands/platforms.js';
+import { platforms } from '../../src/commands/run/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { loadScenario, type Scenario } from '../../src/rehearsal/scenario.js';
 import { processRuntime } from '../../src/core/runtime.js';

@@ -12,7 +12,7 @@ import { ROOT } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { drive } from '../../src/engine/run/index.js';
 import type { Prompter } from '../../src/engine/operator/index.js';
-import { platforms } from '../../src/commands/platforms.js';
+import { platforms } from '../../src/commands/run/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { EXIT, Interrupted } from '../../src/core/errors.js';
 import { readJournal } from '../../src/engine/journal/index.js';

@@ -12,7 +12,7 @@ import { DONE_UNDRILLED, ROOT, runCli, runIdOf } from '../support/cli.js';
 import { drive } from '../../src/engine/run/index.js';
 import { readJournal } from '../../src/engine/journal/index.js';
 import type { Prompter } from '../../src/engine/operator/index.js';
-import { platforms } from '../../src/commands/platforms.js';
+import { platforms } from '../../src/commands/run/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { processRuntime } from '../../src/core/runtime.js';
 

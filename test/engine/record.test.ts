@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DONE_UNDRILLED, ROOT } from '../support/cli.js';
 import { drive } from '../../src/engine/run/index.js';
 import { type RecordRequest, type ScenarioRecorder } from '../../src/engine/executor/index.js';
-import { platforms } from '../../src/commands/platforms.js';
+import { platforms } from '../../src/commands/run/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { processRuntime } from '../../src/core/runtime.js';
 

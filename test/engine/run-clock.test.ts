@@ -11,7 +11,7 @@ import { tempDirs } from '../support/temp-dirs.js';
 import { testRuntime } from '../support/runtime.js';
 import { drive, loadRun } from '../../src/engine/run/index.js';
 import { readJournal } from '../../src/engine/journal/index.js';
-import { platforms } from '../../src/commands/platforms.js';
+import { platforms } from '../../src/commands/run/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
 
 const tmp = tempDirs('dr-run-clock-');

@@ -13,7 +13,7 @@ import { testRuntime } from '../support/runtime.js';
 import { drive, loadRun } from '../../src/engine/run/index.js';
 import { defineAction } from '../../src/engine/runbook/index.js';
 import { buildTranscript, renderTranscript } from '../../src/engine/report/index.js';
-import { platforms } from '../../src/commands/platforms.js';
+import { platforms } from '../../src/commands/run/platforms.js';
 import { cellDocker } from '../../src/actions/support/cell.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { REDACTED, secrets } from '../../src/core/redact.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkStateDir, createRunDir, JOURNAL_FILE, listRunIds, loadRun, unfinishedRuns } from '../../src/engine/run/index.js';
-import { writePlan } from '../../src/commands/swap-plan-file.js';
+import { writePlan } from '../../src/commands/archive/swap-plan-file.js';
 import type { SwapPlan } from '../../src/archive/swap.js';
 import { Journal } from '../../src/engine/journal/index.js';
 import { Redactor } from '../../src/core/redact.js';

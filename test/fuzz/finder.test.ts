@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DingoError } from '../../src/core/errors.js';
 import { printableJson } from '../../src/core/display.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
-import { renderCandidates, renderInstance } from '../../src/commands/render-logs.js';
+import { renderCandidates, renderInstance } from '../../src/commands/logs/render.js';
 import { MAX_PROBLEMS, MAX_SKIPPED, type SearchReport } from '../../src/core/log-source.js';
 import { runCli } from '../support/cli.js';
 import { folderSpec, materialize } from './hostile-logs.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMistakesCommand } from '../../src/commands/archive-mistakes.js';
+import { runMistakesCommand } from '../../src/commands/archive/mistakes.js';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
 import { LIVE_GUID, restorableLiveScenario } from '../support/live-instance-scenario.js';
 import { startMoto, type Moto } from '../support/moto.js';

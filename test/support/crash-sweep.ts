@@ -31,7 +31,7 @@ import { readJournal, type JournalEvent } from '../../src/engine/journal/index.j
 import { loadRunbook, type StepDef } from '../../src/engine/runbook/index.js';
 import { actionRegistry } from '../../src/actions/index.js';
 import { drive } from '../../src/engine/run/index.js';
-import { platforms } from '../../src/commands/platforms.js';
+import { platforms } from '../../src/commands/run/platforms.js';
 import { processRuntime } from '../../src/core/runtime.js';
 import { EXIT } from '../../src/core/errors.js';
 

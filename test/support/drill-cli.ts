@@ -4,11 +4,11 @@
  * WAL file, so the drill command is only loaded when it is the one asked for.
  */
 import yargs from 'yargs';
-import { walFetchCommand } from '../../src/commands/wal-fetch.js';
+import { walFetchCommand } from '../../src/commands/archive/wal-fetch.js';
 import { takeExitCode } from '../../src/commands/exit-code.js';
 
 const args = process.argv.slice(2);
 const cli = yargs(args).scriptName('dingo-recover').command(walFetchCommand);
-if (args[0] === 'drill') cli.command((await import('../../src/commands/drill.js')).drillCommand);
+if (args[0] === 'drill') cli.command((await import('../../src/commands/drill/drill.js')).drillCommand);
 await cli.strict().demandCommand(1).parseAsync();
 process.exitCode = takeExitCode();

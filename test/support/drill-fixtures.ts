@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { runDrillCommand, type DrillArgs } from '../../src/commands/drill.js';
+import { runDrillCommand, type DrillArgs } from '../../src/commands/drill/drill.js';
 import { startMoto, type Moto } from './moto.js';
 import { generateWaleArchive, removeArchive, uploadArchive, type GenerateOptions, type GeneratedArchive } from './wale-archive.js';
 

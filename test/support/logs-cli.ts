@@ -1,7 +1,7 @@
 /** Runs `logs ...` through yargs as the CLI does, in this process, capturing stdout. */
 import yargs from 'yargs';
 import { vi } from 'vitest';
-import { logsCommand } from '../../src/commands/logs.js';
+import { logsCommand } from '../../src/commands/logs/logs.js';
 import { UsageError } from '../../src/core/errors.js';
 
 export async function runLogs(args: string[]): Promise<string> {

@@ -1,0 +1,146 @@
+/**
+ * `dingo-recover archive mistakes <url>`: the commits in an archive's WAL, the TRUNCATEs, DROPs and
+ * mass DELETEs or UPDATEs among them pointed out, and the restore that stops just before the first.
+ * Exit codes as the drill's (src/drill/exit-codes.ts): 0 listed, 2 bad usage, 4 not restorable or
+ * outside the archive, 7 could not run (no pg_waldump of the archive's major, the deadline).
+ */
+import type { Argv } from 'yargs';
+import { exitCodeOf, messageOf, UsageError } from '../../core/errors.js';
+import { oneLine, printableJson } from '../../core/display.js';
+import { secrets } from '../../core/redact.js';
+import { STOP_SIGNALS } from '../../core/signals.js';
+import { parseDuration } from '../../core/duration.js';
+import type { S3Flags } from '../../core/s3-flags.js';
+import type { MistakesReport } from '../../drill/mistakes.js';
+import { EXAMPLE_ARCHIVES } from './examples.js';
+import { configurable } from '../flags/config-file.js';
+import { setExitCode } from '../exit-code.js';
+import { printError } from '../print-error.js';
+import { s3FlagOptions, storeFromFlags, walePrefixOption } from '../flags/s3.js';
+import { screenOutput, type CommandOutput } from '../terminal-out.js';
+
+export interface MistakesArgs extends S3Flags {
+  url: string;
+  until?: string;
+  since?: string;
+  massRows: number;
+  pgBin?: string;
+  deadline?: string;
+  json?: boolean;
+}
+
+/** Rows of one table a DELETE or UPDATE must change to be pointed out, by default. */
+const MASS_ROWS = 1000;
+
+export const mistakesCommand = {
+  command: 'mistakes <url>',
+  describe:
+    'List the commits in the archived WAL, point out TRUNCATE, DROP and mass DELETE/UPDATE, and propose the restore that stops before the first',
+  builder: (yargs: Argv) =>
+    configurable(yargs, s3FlagOptions)
+      .positional('url', walePrefixOption)
+      .options({
+        until: {
+          type: 'string',
+          describe:
+            "the end of the window (ISO 8601 with its zone; default: the archive's end): the scan starts at the newest base backup that ended before it",
+        },
+        since: { type: 'string', describe: 'start the window at the newest base backup that ended before this moment instead' },
+        'mass-rows': {
+          type: 'number',
+          default: MASS_ROWS,
+          describe: 'point out a DELETE or UPDATE of at least this many rows of one table',
+        },
+        'pg-bin': { type: 'string', describe: "folder of the archive's major's PostgreSQL binaries (pg_ctl, pg_waldump)" },
+        deadline: { type: 'string', describe: 'give up (exit 7) when the restore of the base backup takes longer' },
+        json: { type: 'boolean', describe: 'print the findings as JSON' },
+        ...s3FlagOptions,
+      })
+      .example(
+        `$0 archive mistakes ${EXAMPLE_ARCHIVES.old} --until 2016-11-21T15:00:00Z`,
+        'which transaction emptied the table before 15:00 UTC?',
+      ),
+  handler: async (argv: MistakesArgs) => {
+    setExitCode(await runMistakesCommand(argv));
+  },
+};
+
+/** Runs the scan for parsed arguments; returns the exit code. */
+export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput = screenOutput): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    abort.abort();
+  };
+  for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  try {
+    if (!Number.isInteger(argv.massRows) || argv.massRows < 1) {
+      throw new UsageError(`--mass-rows must be a whole number of rows from 1, not "${argv.massRows}"`);
+    }
+    const { parseTargetTime } = await import('../../drill/target-time.js');
+    const { findArchiveMistakes } = await import('../../drill/mistakes.js');
+    const report = await findArchiveMistakes({
+      url: argv.url,
+      store: await storeFromFlags(argv),
+      until: argv.until === undefined ? undefined : parseTargetTime(argv.until, '--until'),
+      since: argv.since === undefined ? undefined : parseTargetTime(argv.since, '--since'),
+      massRows: argv.massRows,
+      pgBin: argv.pgBin,
+      deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
+      signal: abort.signal,
+      progress:
+        argv.json || out !== screenOutput || !process.stderr.isTTY
+          ? undefined
+          : (m) => {
+              out.stderr(`... ${m}\n`);
+            },
+    });
+    out.stdout(secrets.redact(argv.json ? `${printableJson({ ok: true, report }, 2)}\n` : renderMistakes(report)));
+    return 0;
+  } catch (err) {
+    const code = exitCodeOf(err);
+    if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: false, exitCode: code, message: messageOf(err) }, 2)}\n`));
+    else printError('archive mistakes', err, out.stderr);
+    return code;
+  } finally {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  }
+}
+
+/** The findings for a person: suspects first, then every commit, every name printable on one line. */
+function renderMistakes(r: MistakesReport): string {
+  const out = [
+    `archive ${r.archive}`,
+    `  base backup ${r.backup} (PostgreSQL ${r.postgresMajor}); WAL read from ${r.scanned.from} to ${r.scanned.to ?? 'nothing'} (${r.scanned.records} records in ${r.scanned.segments} segment(s))${r.until ? `, commits up to ${r.until}` : ''}`,
+  ];
+  out.push(r.suspects.length ? 'suspects:' : 'no TRUNCATE, DROP or mass DELETE/UPDATE found');
+  for (const s of r.suspects) out.push(`  transaction ${s.xid}  committed ${s.at}  at ${s.lsn}: ${s.flags.map(oneLine).join('; ')}`);
+  if (r.proposal) {
+    out.push(`proposed stop: just before transaction ${r.proposal.xid} (recovery_target_xid ${r.proposal.xid}, exclusive):`);
+    out.push(`  ${oneLine(r.proposal.command)}`);
+  }
+  out.push(`commits (${r.commits.length}):`);
+  for (const c of r.commits) {
+    const what = [
+      ...c.relations.map(
+        (x) =>
+          `${oneLine(x.relation)} ${[
+            ['+', x.insert],
+            ['~', x.update],
+            ['~hot ', x.hotUpdate],
+            ['-', x.delete],
+          ]
+            .filter(([, n]) => n)
+            .map(([k, n]) => `${k}${n}`)
+            .join(' ')}`,
+      ),
+      ...c.truncated.map((n) => `TRUNCATE ${oneLine(n)}`),
+      ...c.dropped.map((n) => `DROP ${oneLine(n)}`),
+      ...c.rewritten.map((n) => `rewrote ${oneLine(n)}`),
+    ];
+    out.push(`  ${c.xid.padStart(10)}  ${c.at}  ${c.lsn.padEnd(11)}  ${what.join(', ')}`);
+  }
+  if (r.restorePoints.length)
+    out.push(`restore points: ${r.restorePoints.map((p) => `${JSON.stringify(oneLine(p.name))} at ${p.lsn}`).join(', ')}`);
+  for (const w of r.warnings) out.push(`warning: ${oneLine(w)}`);
+  return `${out.join('\n')}\n`;
+}

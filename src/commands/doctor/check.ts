@@ -1,0 +1,75 @@
+/**
+ * What `doctor` and the checks before a live run are made of: a check's verdict with its fix, the
+ * deadline every network check keeps (saying what it waits on once it takes a while), and the
+ * rendering of the verdicts for people and for --json.
+ */
+import { messageOf } from '../../core/errors.js';
+
+/** One check's verdict: ok or failed, what it found, and for a failure the flag, variable or command that fixes it. */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+/** A check: its name, what fixes it when it throws, and what it finds. */
+export interface Check {
+  name: string;
+  fix: string;
+  run: (say: (line: string) => void) => Promise<Omit<CheckResult, 'name'>>;
+}
+
+/** After this long a network check says what it waits on. */
+const WAITING_NOTICE_MS = 3000;
+
+/** A check that cannot answer within `ms`: thrown by `withDeadline`. */
+class PastDeadline extends Error {}
+
+/**
+ * `work` within `ms`: after a few seconds `say` is told what is awaited, and past the deadline it
+ * fails naming what did not answer. The work itself is left to end on its own deadline.
+ */
+export async function withDeadline<T>(waitingOn: string, ms: number, say: (line: string) => void, work: () => Promise<T>): Promise<T> {
+  let notice: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const started = Date.now();
+  try {
+    return await Promise.race([
+      work(),
+      new Promise<never>((_, reject) => {
+        notice = setTimeout(() => {
+          say(`  … waiting on ${waitingOn} (${Math.round((Date.now() - started) / 1000)} s of ${Math.round(ms / 1000)} s)`);
+        }, WAITING_NOTICE_MS);
+        timer = setTimeout(() => {
+          reject(new PastDeadline(`no answer from ${waitingOn} within ${Math.round(ms / 1000)} s`));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(notice);
+    clearTimeout(timer);
+  }
+}
+
+/** Runs the checks one after the other, each telling `say` of its waits; a check that throws failed with its message. */
+export async function runChecks(checks: readonly Check[], say: (line: string) => void): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    try {
+      results.push({ name: check.name, ...(await check.run(say)) });
+    } catch (err) {
+      results.push({ name: check.name, ok: false, detail: messageOf(err), fix: check.fix });
+    }
+  }
+  return results;
+}
+
+/** The verdicts for people: one line each, `ok` or `FAILED`, and under a failure what fixes it. */
+export function checkLines(results: readonly CheckResult[]): string[] {
+  const width = Math.max(...results.map((r) => r.name.length));
+  return results.flatMap((r) => [
+    `${r.ok ? 'ok    ' : 'FAILED'}  ${r.name.padEnd(width)}  ${r.detail}`,
+    ...(r.ok || !r.fix ? [] : [`        ${' '.repeat(width)}  fix: ${r.fix}`]),
+  ]);
+}

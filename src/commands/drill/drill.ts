@@ -1,0 +1,226 @@
+/**
+ * `dingo-recover drill s3://BUCKET/PREFIX`: restore the archive's LATEST base
+ * backup into a throwaway PostgreSQL, replay its WAL, run a query, report.
+ * Exit codes: src/drill/exit-codes.ts.
+ */
+import type { Argv } from 'yargs';
+import { exitCodeOf, messageOf, UsageError } from '../../core/errors.js';
+import { STOP_SIGNALS } from '../../core/signals.js';
+import { secrets } from '../../core/redact.js';
+import type { DrillReport } from '../../drill/drill.js';
+import { parseDuration } from '../../core/duration.js';
+import { DRILL_EXIT, DrillFailed } from '../../drill/exit-codes.js';
+import { EXAMPLE_ARCHIVES } from '../archive/examples.js';
+import { printError } from '../print-error.js';
+import { renderDrillReport } from './render.js';
+import { configurable } from '../flags/config-file.js';
+import { s3FlagOptions, storeFromFlags, walePrefixOption } from '../flags/s3.js';
+import { type S3Flags } from '../../core/s3-flags.js';
+import type { TargetFlags } from '../../drill/recovery-target.js';
+import { setExitCode } from '../exit-code.js';
+import { LOCAL_ENGINE_FLAG } from '../flags/engine.js';
+import { screenOutput, type CommandOutput } from '../terminal-out.js';
+import { printableJson } from '../../core/display.js';
+import { NOTIFY_FLAG } from '../flags/connection.js';
+import { drillNotice, notifyDrill, NOTIFY_ON_FLAG, type DrillEnd, type NotifyOn } from './notice.js';
+import type { NotifyFormat } from '../run/notify-formats.js';
+import { webhookFor, type Webhook } from '../run/notifier.js';
+
+export interface DrillArgs extends S3Flags, Omit<TargetFlags, 'targetTime'> {
+  url: string;
+  query?: string;
+  expectRows?: number;
+  maxAge?: string;
+  targetTime?: string;
+  pgBin?: string;
+  dockerHost?: string;
+  workdir?: string;
+  keep?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  deadline?: string;
+  dbUser: string;
+  dbName: string;
+  concurrency: number;
+  notify?: string;
+  notifyFormat?: NotifyFormat;
+  notifyOn?: NotifyOn;
+}
+
+export const drillCommand = {
+  command: 'drill <url>',
+  describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
+  builder: (yargs: Argv) =>
+    configurable(yargs, { ...s3FlagOptions, ...NOTIFY_FLAG })
+      .positional('url', walePrefixOption)
+      .options({
+        query: { type: 'string', describe: 'SQL to run on the restored database' },
+        'expect-rows': { type: 'number', describe: 'fail (exit 6) unless the query returns this many rows' },
+        'max-age': { type: 'string', describe: 'fail (exit 5) when LATEST finished longer ago, e.g. 24h' },
+        'target-time': {
+          type: 'string',
+          describe:
+            'restore the database as it was at this moment (ISO 8601 with its zone, e.g. 2016-11-21T14:01:30Z): the newest base backup that ended before it, WAL replayed up to it; a transaction committed exactly at that moment is included. Outside what the archive reaches: exit 4, naming the range',
+        },
+        'target-xid': {
+          type: 'string',
+          describe:
+            'restore up to the commit of this transaction (archive mistakes lists them), included unless --target-exclusive: the earliest base backup, its WAL replayed until then. Not met in the archived WAL: exit 4',
+        },
+        'target-lsn': {
+          type: 'string',
+          describe:
+            'restore up to this WAL location (e.g. 0/3000060): the newest base backup that ended before it. Before the earliest backup ended or after the newest archived WAL: exit 4, naming the range',
+        },
+        'target-name': {
+          type: 'string',
+          describe: 'restore up to this named restore point (pg_create_restore_point); not met in the archived WAL: exit 4',
+        },
+        target: { type: 'string', describe: 'immediate: stop as soon as the base backup (LATEST) is consistent, replaying no later WAL' },
+        'target-exclusive': {
+          type: 'boolean',
+          describe:
+            'leave the target out: stop just before the transaction of --target-xid, the record at --target-lsn, a commit at --target-time',
+        },
+        'target-timeline': { type: 'string', describe: 'the timeline to recover along: latest (the default), current, or its number' },
+        'pg-bin': { type: 'string', describe: 'folder of the PostgreSQL binaries (pg_ctl, psql) to restore with' },
+        'docker-host': LOCAL_ENGINE_FLAG,
+        workdir: { type: 'string', describe: 'where the scratch data folder goes (default: the temp folder)' },
+        keep: { type: 'boolean', describe: 'keep the scratch folder (data, server log) afterwards' },
+        json: { type: 'boolean', describe: 'print the report as JSON' },
+        quiet: { type: 'boolean', describe: 'print nothing on success' },
+        deadline: {
+          type: 'string',
+          describe:
+            'give up (exit 7) when the whole drill takes longer, stopping the server (default: 15m plus 2m per GiB of base backup and WAL)',
+        },
+        'db-user': { type: 'string', default: 'postgres', describe: 'role the query runs as (SET ROLE: its own settings do not apply)' },
+        'db-name': { type: 'string', default: 'postgres', describe: 'database the query runs in' },
+        concurrency: { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' },
+        ...s3FlagOptions,
+        notify: {
+          type: 'string',
+          describe: 'webhook URL told when the drill fails (exit code other than 0), or after every drill with --notify-on always',
+        },
+        'notify-format': NOTIFY_FLAG['notify-format'],
+        'notify-on': NOTIFY_ON_FLAG,
+      })
+      .example(
+        `$0 drill ${EXAMPLE_ARCHIVES.old} --target-time 2016-11-21T14:01:30Z --query 'select count(*) from orders'`,
+        'the database as it was at 14:01:30 UTC (e.g. just before a bad DELETE), and the moment replay stopped',
+      )
+      .example(
+        `$0 drill ${EXAMPLE_ARCHIVES.old} --target-xid 1843 --target-exclusive --query 'select count(*) from orders'`,
+        'the database just before transaction 1843 (a TRUNCATE that archive mistakes found) committed',
+      )
+      .example(
+        `$0 drill ${EXAMPLE_ARCHIVES.old} --query 'select count(*) from orders' --max-age 24h`,
+        'restore the newest base backup, replay its WAL, run the query; fail when LATEST is older than a day',
+      )
+      .example(
+        `$0 drill ${EXAMPLE_ARCHIVES.old} --quiet --max-age 24h --notify https://hooks.slack.com/services/…`,
+        'from cron: silent, and the chat told only when the drill fails',
+      ),
+  handler: async (argv: DrillArgs) => {
+    setExitCode(await runDrillCommand(argv));
+  },
+};
+
+/**
+ * Run the drill for parsed arguments; returns the exit code. `binRoot`: where server binaries are
+ * looked for instead of this machine's install (a test's empty folder: none installed).
+ */
+export async function runDrillCommand(
+  argv: DrillArgs,
+  out: CommandOutput = screenOutput,
+  local: { binRoot?: string } = {},
+): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    abort.abort();
+  };
+  for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  const began = new Date();
+  let hook: Webhook | undefined;
+  let code: number;
+  let end: DrillEnd;
+  try {
+    hook = await webhookFor(argv.notify, argv.notifyFormat);
+    if (argv.expectRows !== undefined && (!Number.isInteger(argv.expectRows) || argv.expectRows < 0)) {
+      throw new UsageError(`--expect-rows must be a whole number of rows, not "${argv.expectRows}"`);
+    }
+    const { parseTargetTime } = await import('../../drill/target-time.js');
+    const { recoveryTargetOf } = await import('../../drill/recovery-target.js');
+    const targetTime = argv.targetTime === undefined ? undefined : parseTargetTime(argv.targetTime);
+    const target = recoveryTargetOf({ ...argv, targetTime }) ?? undefined;
+    if (target && argv.maxAge !== undefined) {
+      throw new UsageError(
+        `--max-age checks the latest base backup and --${target.stop.kind === 'immediate' ? 'target' : `target-${target.stop.kind}`} restores to a target: give one of them`,
+      );
+    }
+    const { runDrill } = await import('../../drill/drill.js');
+    const { localProcesses } = await import('../../systems/processes.js');
+    const { dockerEngine } = await import('../../systems/docker-engine.js');
+    const report = await runDrill({
+      url: argv.url,
+      processes: localProcesses,
+      store: await storeFromFlags(argv),
+      query: argv.query,
+      expectRows: argv.expectRows,
+      target,
+      maxAgeMs: argv.maxAge === undefined ? undefined : parseDuration(argv.maxAge, '--max-age'),
+      deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
+      pgBin: argv.pgBin,
+      binRoot: local.binRoot,
+      engine: argv.dockerHost === undefined ? undefined : dockerEngine(argv.dockerHost),
+      workdir: argv.workdir,
+      keep: argv.keep,
+      dbUser: argv.dbUser,
+      dbName: argv.dbName,
+      concurrency: argv.concurrency,
+      signal: abort.signal,
+      // Progress only for a person watching; cron and --json/--quiet get the outcome alone.
+      progress:
+        argv.quiet || argv.json || out !== screenOutput || !process.stderr.isTTY
+          ? undefined
+          : (m) => {
+              out.stderr(`... ${m}\n`);
+            },
+    });
+    if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: true, report }, 2)}\n`));
+    else if (!argv.quiet) {
+      out.stdout(secrets.redact(renderDrillReport(report)));
+      // Warnings apart from the result: a script reading stdout gets the report alone.
+      for (const w of report.warnings) out.stderr(secrets.redact(`dingo-recover drill: warning: ${w}\n`));
+    }
+    code = DRILL_EXIT.ok;
+    end = { report };
+  } catch (err) {
+    code = abort.signal.aborted ? DRILL_EXIT.interrupted : exitCodeOf(err);
+    const outcome = err instanceof DrillFailed ? err.outcome : code === 2 ? 'bad-usage' : abort.signal.aborted ? 'interrupted' : 'error';
+    end = { err, outcome };
+    if (argv.json) {
+      const failure = {
+        ok: false,
+        exitCode: code,
+        outcome,
+        message: messageOf(err),
+        hint: err instanceof DrillFailed ? (err.hint ?? null) : null,
+        workdir: err instanceof DrillFailed ? err.workdir : null,
+        lost: err instanceof DrillFailed ? err.lost : null,
+        reachable: err instanceof DrillFailed ? err.reachable : null,
+      };
+      out.stdout(secrets.redact(`${printableJson(failure, 2)}\n`));
+    } else {
+      printError('drill', err, out.stderr);
+    }
+  } finally {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  }
+  if (hook && (code !== DRILL_EXIT.ok || argv.notifyOn === 'always')) {
+    await notifyDrill(hook, drillNotice(argv.url, code, began, end), out.stderr);
+  }
+  return code;
+}
+
+export type { DrillReport };

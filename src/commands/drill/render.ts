@@ -1,0 +1,53 @@
+/** The drill's human report: short, aligned, no colours. */
+import type { DrillReport } from '../../drill/drill.js';
+import { formatDuration } from '../../core/duration.js';
+import { formatBytes } from '../../core/format.js';
+
+export function renderDrillReport(r: DrillReport): string {
+  const lines: [string, string][] = [
+    ['archive', r.archive],
+    ['backup', `${r.backup.name} (${r.backup.partitions} partition(s), ${formatBytes(r.backup.expandedSizeBytes)} expanded)`],
+    ['backup age', `${formatDuration(r.backup.ageMs)} (finished ${r.backup.finishedAt}, from the ${r.backup.finishedAtSource})`],
+    ['postgresql', `archive ${r.postgres.archiveMajor}, restored in ${r.postgres.server}`],
+    ['last WAL replayed', `${r.replay.lastSegment ?? 'none from the archive'}${r.replay.lastLsn ? ` at ${r.replay.lastLsn}` : ''}`],
+    ['last transaction', r.replay.lastTransactionAt ?? 'unknown (none replayed)'],
+    ...targetLines(r),
+    [
+      'restore took',
+      `${formatDuration(r.restore.durationMs)} (base backup ${formatDuration(r.restore.baseBackupMs)}, recovery ${formatDuration(r.restore.recoveryMs)})`,
+    ],
+    [
+      'downloaded',
+      `${formatBytes(r.restore.bytesDownloaded)} (base backup ${formatBytes(r.restore.baseBackupBytes)}, ${r.restore.walFilesRestored} WAL file(s) ${formatBytes(r.restore.walBytes)})`,
+    ],
+    ['query', r.query.sql],
+    ['result', `${r.query.rowCount} row(s)${r.query.expectedRows !== null ? ` (expected ${r.query.expectedRows})` : ''}`],
+  ];
+  const width = Math.max(...lines.map(([k]) => k.length));
+  const out = ['restore drill passed', ...lines.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
+  for (const row of r.query.rows.slice(0, 5)) out.push(`  ${''.padEnd(width)}  | ${row.join(' | ')}`);
+  if (r.query.rowCount > 5) out.push(`  ${''.padEnd(width)}  | ...`);
+  if (r.workdir) out.push(`  kept ${r.workdir} (the server is stopped; remove it when done)`);
+  return `${out.join('\n')}\n`;
+}
+
+/** The moment restored to, and where replay stopped. */
+function targetLines(r: DrillReport): [string, string][] {
+  const t = r.target;
+  if (!t)
+    return r.stop
+      ? [
+          ['restored to', r.stop.target],
+          ['replay stopped', r.stop.stopped ?? 'where the server log does not say'],
+        ]
+      : [];
+  return [
+    ['restored to', `${t.time} (a transaction committed exactly then is ${t.inclusive ? 'included' : 'left out'})`],
+    [
+      'replay stopped',
+      t.stoppedBefore
+        ? `before transaction ${t.stoppedBefore.transaction}, committed ${t.stoppedBefore.at}; the newest kept was committed ${t.lastTransactionAt ?? 'before the base backup ended'}`
+        : `at the end of the archived WAL: nothing committed after ${t.lastTransactionAt ?? 'the base backup'} was archived, so this is the database at ${t.time}`,
+    ],
+  ];
+}

@@ -1,0 +1,79 @@
+/**
+ * The live platform: the operator's cf and bosh CLIs, the cells over SSH, S3.
+ * Its options are journaled with the run (they hold no secrets: keys stay in
+ * files, the agent or the environment), so a resume reaches the same systems.
+ */
+import type { Redactor } from '../../core/redact.js';
+import type { Platform } from '../../core/seams.js';
+import type { LiveOptions } from '../../engine/runbook/index.js';
+
+export type { LiveOptions };
+import { LocalRunner } from '../../systems/local-runner.js';
+import { PrivateCfHomeRunner } from '../../systems/cf-home.js';
+import { createSshCellAccess } from '../../systems/ssh/index.js';
+import { createBoshCellAccess, type BoshGateway } from '../../systems/bosh-ssh/index.js';
+import { createS3Store } from '../../systems/s3/index.js';
+import { localProcesses } from '../../systems/processes.js';
+import { dockerEngine } from '../../systems/docker-engine.js';
+import { openLogSource } from '../../systems/log-source.js';
+
+/** This machine's programs and Docker Engines, which a run uses live or rehearsed alike. */
+export const localMachine: Pick<Platform, 'processes' | 'dockerEngine'> = {
+  processes: localProcesses,
+  dockerEngine: (host) => dockerEngine(host),
+};
+
+/** `--gateway [user@]host[:port]`; without a user, the ssh config's User for that host applies, else the local user (as `ssh -J`). */
+export function parseGateway(text: string): { user?: string; host: string; port?: number } {
+  const m = text.match(/^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/);
+  if (!m) throw new Error(`bad --gateway "${text}": use user@host[:port]`);
+  return { ...(m[1] ? { user: m[1] } : {}), host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
+}
+
+/**
+ * `bosh ssh`'s gateway from `--gateway` and `--ssh-key`: `none` ignores the director's gateway;
+ * no gateway takes the director's (a port was refused with the flags: bosh's gateway flags take none).
+ */
+export function boshGateway(gateway: string | undefined, privateKey: string | undefined): BoshGateway {
+  if (gateway === 'none') return { disable: true };
+  const gw = gateway ? parseGateway(gateway) : undefined;
+  return { ...(gw ? { host: gw.host, ...(gw.user ? { user: gw.user } : {}) } : {}), ...(privateKey ? { privateKey } : {}) };
+}
+
+/**
+ * `runDir`: a run's folder, where cf gets a private copy of the operator's CF_HOME (its target
+ * changes there, not in the operator's own config); without it (a snapshot, which only reads) cf
+ * runs on the operator's. `redactor`: the run's, which the systems register the secrets they meet with.
+ */
+export function livePlatform(options: LiveOptions, redactor: Redactor, runDir?: string): Platform {
+  const local = new LocalRunner();
+  const ssh = options.ssh ?? {};
+  return {
+    mode: 'live',
+    cf: runDir === undefined ? local : new PrivateCfHomeRunner(local, runDir),
+    bosh: local,
+    cells:
+      ssh.via === 'bosh'
+        ? createBoshCellAccess({ runner: local, binary: ssh.boshBinary, gateway: boshGateway(ssh.gateway, ssh.identityFile), redactor })
+        : createSshCellAccess({
+            gateway: ssh.gateway ? parseGateway(ssh.gateway) : undefined,
+            user: ssh.user,
+            identityFile: ssh.identityFile,
+            knownHostsFile: ssh.knownHostsFile,
+            sshConfigFile: ssh.sshConfigFile,
+            agent: process.env.SSH_AUTH_SOCK,
+            redactor,
+          }),
+    s3: createS3Store({
+      endpoint: options.s3?.endpoint,
+      region: options.s3?.region,
+      forcePathStyle: options.s3?.pathStyle,
+      timeoutMs: options.s3?.timeoutMs,
+      redactor,
+    }),
+    // The operator's --logs and --es-url; a live platform writes no log of its own.
+    openLogs: openLogSource,
+    ...localMachine,
+    async close(): Promise<void> {},
+  };
+}
