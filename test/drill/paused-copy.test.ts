@@ -5,11 +5,13 @@
  * settings those of the copy's control file; with `from`, a later moment is reached from it
  * fetching no base backup and only the WAL archived since; without `pause`, it is promoted there.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrill, type DrillReport } from '../../src/drill/drill.js';
-import { standbySettingsOf } from '../../src/drill/standby-settings.js';
+import { standbySettings, standbySettingsOf } from '../../src/drill/standby-settings.js';
+import { DrillFailed } from '../../src/drill/exit-codes.js';
 import type { PgControl } from '../../src/systems/pg-control.js';
 import { parseTargetTime } from '../../src/drill/target-time.js';
 import type { RecoveryTarget } from '../../src/drill/recovery-target.js';
@@ -169,5 +171,25 @@ describe('the settings of a hot standby, from the control file', () => {
     expect(standbySettingsOf(control('minimal'))).toBeNull();
     expect(standbySettingsOf(control('archive'))).toBeNull();
     expect(standbySettingsOf(control('replica', { crcOk: false }))).toBeNull();
+  });
+
+  it('refuse a copy whose control file is missing or not a regular file of its own, never following a link', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'standby-control-'));
+    try {
+      await mkdir(join(data, 'global'));
+      const missing = await standbySettings(data, '15').catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(DrillFailed);
+      expect(missing).toMatchObject({ outcome: 'not-restorable' });
+      expect((missing as Error).message).toMatch(/^the restored copy's global\/pg_control cannot be read: .*ENOENT/);
+      // A link put in its place, to a file that would parse: not opened.
+      const elsewhere = join(data, 'elsewhere');
+      await writeFile(elsewhere, Buffer.alloc(8192));
+      await symlink(elsewhere, join(data, 'global', 'pg_control'));
+      const linked = await standbySettings(data, '15').catch((e: unknown) => e);
+      expect(linked).toBeInstanceOf(DrillFailed);
+      expect((linked as Error).message).toContain('a symbolic link');
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
   });
 });
