@@ -232,7 +232,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     ? [NO_BASE_BACKUP, await fetchWal(drill, latest, paths, pg, as, true)]
     : await restoreBaseAndWal(drill, latest, paths, pg, as);
   drill.deadline.signal.throwIfAborted();
-  const standby = opts.pause && target && !pg.engine ? await standbySettings(pg.bin, paths.dataDir, as, processes) : null;
+  const standby = opts.pause && target && !pg.engine ? await standbySettings(paths.dataDir, pg.major) : null;
   const setup = { paths, pg, as, target, processes, standby };
   const cluster = from ? await retargetCluster(setup) : await prepareCluster(setup);
   drill.cluster = cluster;

@@ -62,6 +62,9 @@ export const STANDBY_REFUSED = /hot standby is not possible because[^\n]*/;
 const NOT_ACCEPTING =
   /the database system is (starting up|shutting down|in recovery mode|not yet accepting connections|not accepting connections)/;
 
+/** What a recovery control function says once recovery has ended: asked again, the server answers that it ended. */
+const RECOVERY_ENDED = /recovery is not in progress/;
+
 /** How long a just-started postmaster may take to write postmaster.pid. */
 const PID_FILE_GRACE_MS = 5000;
 
@@ -232,10 +235,13 @@ export class ScratchCluster {
         );
       }
       if (await this.accepting(opts.user)) {
-        const sql = `select pg_catalog.pg_is_in_recovery()${paused ? `, ${paused}` : ''}`;
+        // The pause is asked about only during recovery, where its functions answer: recovery that ended without
+        // pausing (no target met before 13) makes them raise an error.
+        const sql = `select pg_catalog.pg_is_in_recovery()${paused ? `, case when pg_catalog.pg_is_in_recovery() then ${paused} end` : ''}`;
         // A hot standby takes connections during recovery, and may end it (or stop) between the check and the query.
         const answer = await this.query(sql, opts).catch(async (err: unknown) => {
-          if (NOT_ACCEPTING.test((err as Error).message) || !(await this.alive())) return null;
+          if (NOT_ACCEPTING.test((err as Error).message) || RECOVERY_ENDED.test((err as Error).message) || !(await this.alive()))
+            return null;
           throw err;
         });
         const [inRecovery, isPaused] = answer?.rows[0] ?? [];

@@ -19,7 +19,7 @@ import { chown, lstat, mkdir, open, readdir, readlink, realpath, type FileHandle
 import { dirname, join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import { kindOf } from '../core/file-kind.js';
-import { inside, NotRegular, openRegular } from './read-regular.js';
+import { inside, NotRegular, openRegular } from '../core/read-regular.js';
 
 export interface TreeDigest {
   /** sha256 over every entry's path, type, size, mode, modification time and contents, in path order. */

@@ -8,8 +8,8 @@ import { formatBytes } from '../core/format.js';
 import { pathIs, serverRoot } from '../systems/pg-install.js';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { parsePgControl, type PgControl } from './pg-control.js';
-import { headOf, NotRegular } from './read-regular.js';
+import { parsePgControl, type PgControl } from '../systems/pg-control.js';
+import { headOf, NotRegular } from '../core/read-regular.js';
 
 type VolumeKind = 'postgresql' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable';
 

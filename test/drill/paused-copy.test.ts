@@ -2,14 +2,17 @@
  * The drill's paused copy on real parts: a real PostgreSQL 15 archive (rows committed in three
  * batches about a second apart, then WAL switched three times), moto for S3, every object fetched
  * recorded. Restored with `pause`, the copy is a hot standby paused at the moment, its standby
- * settings those of the archive's control file; with `from`, a later moment is reached from it
+ * settings those of the copy's control file; with `from`, a later moment is reached from it
  * fetching no base backup and only the WAL archived since; without `pause`, it is promoted there.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrill, type DrillReport } from '../../src/drill/drill.js';
-import { parseStandbySettings } from '../../src/drill/standby-settings.js';
+import { standbySettings, standbySettingsOf } from '../../src/drill/standby-settings.js';
+import { DrillFailed } from '../../src/drill/exit-codes.js';
+import type { PgControl } from '../../src/systems/pg-control.js';
 import { parseTargetTime } from '../../src/drill/target-time.js';
 import type { RecoveryTarget } from '../../src/drill/recovery-target.js';
 import type { Moto } from '../support/moto.js';
@@ -120,20 +123,32 @@ describe('a drill that pauses its copy and moves it forward', () => {
   }, 240_000);
 });
 
-describe('the settings of a hot standby, from pg_controldata', () => {
-  const control = (walLevel: string) =>
-    [
-      `wal_level setting:                    ${walLevel}`,
-      'max_connections setting:              250',
-      'max_worker_processes setting:         8',
-      'max_wal_senders setting:              10',
-      'max_prepared_xacts setting:           5',
-      'max_locks_per_xact setting:           128',
-      'track_commit_timestamp setting:       off',
-    ].join('\n');
+describe('the settings of a hot standby, from the control file', () => {
+  const control = (walLevel: string, o: { crcOk?: boolean; maxWalSenders?: number | null } = {}): PgControl => ({
+    layout: '13',
+    pgControlVersion: 1300,
+    catalogVersion: 202209061,
+    systemIdentifier: '7300000000000000001',
+    state: 'shut down',
+    cleanShutdown: true,
+    modifiedAt: '2026-11-26T10:00:00.000Z',
+    checkpointLocation: '0/3000028',
+    redoLocation: '0/3000028',
+    checkpointAt: '2026-11-26T10:00:00.000Z',
+    timeline: 1,
+    settings: {
+      walLevel,
+      maxConnections: 250,
+      maxWorkerProcesses: 8,
+      maxWalSenders: o.maxWalSenders === undefined ? 10 : o.maxWalSenders,
+      maxPreparedXacts: 5,
+      maxLocksPerXact: 128,
+    },
+    crcOk: o.crcOk ?? true,
+  });
 
   it("are the primary's, hot_standby on, for a primary that wrote WAL enough for one", () => {
-    expect(parseStandbySettings(control('replica'))).toEqual([
+    expect(standbySettingsOf(control('replica'))).toEqual([
       ['hot_standby', 'on'],
       ['max_connections', '250'],
       ['max_worker_processes', '8'],
@@ -141,21 +156,40 @@ describe('the settings of a hot standby, from pg_controldata', () => {
       ['max_prepared_transactions', '5'],
       ['max_locks_per_transaction', '128'],
     ]);
-    // Before 10 each line starts "Current" and the level is named hot_standby; an absent line is left out.
-    const old = control('hot_standby')
-      .replace(/^max_wal_senders.*\n/m, '')
-      .replace(/^(\w+ setting:)/gm, 'Current $1');
-    expect(parseStandbySettings(old)).toEqual([
+    // Before 9.6 the level is named hot_standby; before 12 the control file holds no max_wal_senders.
+    expect(standbySettingsOf(control('hot_standby', { maxWalSenders: null }))).toEqual([
       ['hot_standby', 'on'],
       ['max_connections', '250'],
       ['max_worker_processes', '8'],
       ['max_prepared_transactions', '5'],
       ['max_locks_per_transaction', '128'],
     ]);
+    expect(standbySettingsOf(control('logical'))?.[0]).toEqual(['hot_standby', 'on']);
   });
 
-  it('are none for a primary whose wal_level allows no hot standby', () => {
-    expect(parseStandbySettings(control('minimal'))).toBeNull();
-    expect(parseStandbySettings(control('archive'))).toBeNull();
+  it('are none for a primary whose wal_level allows no hot standby, or a control file whose CRC matches no known layout', () => {
+    expect(standbySettingsOf(control('minimal'))).toBeNull();
+    expect(standbySettingsOf(control('archive'))).toBeNull();
+    expect(standbySettingsOf(control('replica', { crcOk: false }))).toBeNull();
+  });
+
+  it('refuse a copy whose control file is missing or not a regular file of its own, never following a link', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'standby-control-'));
+    try {
+      await mkdir(join(data, 'global'));
+      const missing = await standbySettings(data, '15').catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(DrillFailed);
+      expect(missing).toMatchObject({ outcome: 'not-restorable' });
+      expect((missing as Error).message).toMatch(/^the restored copy's global\/pg_control cannot be read: .*ENOENT/);
+      // A link put in its place, to a file that would parse: not opened.
+      const elsewhere = join(data, 'elsewhere');
+      await writeFile(elsewhere, Buffer.alloc(8192));
+      await symlink(elsewhere, join(data, 'global', 'pg_control'));
+      const linked = await standbySettings(data, '15').catch((e: unknown) => e);
+      expect(linked).toBeInstanceOf(DrillFailed);
+      expect((linked as Error).message).toContain('a symbolic link');
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,12 @@
  * the second; and a copy of it without the WAL segment between the older backup and the moment.
  * Each restores exactly the rows committed before a moment between the first two batches, from the
  * older backup, and refuses the copy naming the hole: PostgreSQL before 13 ends recovery silently
- * where WAL runs out, 13 and later refuse, and the tool must say the same on both.
+ * where WAL runs out, 13 and later refuse, and the tool must say the same on both. The server ran
+ * with max_connections 40 and max_locks_per_transaction 70, and was restarted after the third batch
+ * with max_connections 60: restore-to-time steps through time on one copy paused as a hot standby
+ * (its settings read from the copy's control file) on every major, every S3 object fetched recorded,
+ * and past the restart, where a hot standby of 40 connections cannot go, the copy is restored again,
+ * promoted at the moment, saying so (PostgreSQL 14+ pause there, earlier majors stop).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -17,12 +22,15 @@ import { restoreTimeDumpActions } from '../../src/actions/restore-time-dump.js';
 import { scratchFolder } from '../../src/actions/support/restore-copy.js';
 import { volumesActions } from '../../src/actions/volumes.js';
 import { StepFailed } from '../../src/core/errors.js';
+import type { LocalProcesses } from '../../src/core/seams.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
+import { localProcesses } from '../../src/systems/processes.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { captureDrill, drillArgs } from '../support/drill-fixtures.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { ifStarted } from '../support/started.js';
 import { pitrContext } from '../support/pitr-context.js';
+import { recordingStore } from '../support/recording-store.js';
 import { MATRIX_MAJORS, pgBinOf, pgBinRoot } from '../support/pg-majors.js';
 import {
   archiveKeys,
@@ -87,6 +95,64 @@ function context(runDir: string): { ctx: StepContext; said: string[] } {
   return pitrContext(moto.store, runDir);
 }
 
+/** What the scratch server was when the copy was looked at: in recovery, replay paused, and two of its settings. */
+interface ServerState {
+  socketDir: string;
+  inRecovery: string;
+  paused: string;
+  maxConnections: string;
+  maxLocks: string;
+}
+
+/**
+ * The machine's programs, asking the scratch server itself what it is whenever the look reads the
+ * copy at its pause (a READ ONLY session), with the same psql, socket and account.
+ */
+function watchingPauses(major: string, states: ServerState[]): LocalProcesses {
+  const paused = Number(major) >= 14 ? "pg_catalog.pg_get_wal_replay_pause_state() = 'paused'" : 'pg_catalog.pg_is_wal_replay_paused()';
+  return {
+    ...localProcesses,
+    run: async (argv, opts) => {
+      const readOnly = opts?.env?.PGOPTIONS?.includes('default_transaction_read_only=on');
+      if (basename(argv[0] ?? '') === 'psql' && readOnly && argv[argv.indexOf('-U') + 1] === 'postgres') {
+        const sql = `select pg_catalog.pg_is_in_recovery(), ${paused}, pg_catalog.current_setting('max_connections'), pg_catalog.current_setting('max_locks_per_transaction')`;
+        const asked = await localProcesses.runOk([...argv.slice(0, argv.indexOf('-c')), '-c', sql], opts);
+        const [inRecovery, isPaused, maxConnections, maxLocks] = asked.stdout.replace(/[\0\n]+$/, '').split('\x1f');
+        states.push({
+          socketDir: argv[argv.indexOf('-h') + 1]!,
+          inRecovery: inRecovery!,
+          paused: isPaused!,
+          maxConnections: maxConnections!,
+          maxLocks: maxLocks!,
+        });
+      }
+      return localProcesses.run(argv, opts);
+    },
+  };
+}
+
+/** A run at a terminal whose answers come in turn, the fetches and the server's states recorded at each question. */
+function steppingContext(runDir: string, major: string, answers: string[]) {
+  runIds.push(basename(runDir));
+  const { store, fetched } = recordingStore(moto.store);
+  const states: ServerState[] = [];
+  const marks: { fetched: number; states: number }[] = [];
+  const { ctx, said } = pitrContext(
+    store,
+    runDir,
+    {},
+    {
+      interactive: true,
+      input: () => {
+        marks.push({ fetched: fetched.length, states: states.length });
+        return Promise.resolve(answers.shift() ?? '');
+      },
+    },
+  );
+  (ctx.platform as { processes: LocalProcesses }).processes = watchingPauses(major, states);
+  return { ctx, said, fetched, states, marks };
+}
+
 describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
   const prefix = `backups/pg${major}/wal/`;
   const holed = `backups/pg${major}-hole/wal/`;
@@ -101,9 +167,11 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
       bin: pgBinOf(major),
       rowsBefore: 100,
       rowsAfter: 0,
-      batches: { count: 3, rows: 10, backupAfter: 2 },
+      batches: { count: 4, rows: 10, backupAfter: 2 },
       partitions: 2,
       logTimezone: 'Europe/Paris',
+      settings: ['max_connections = 40', 'max_locks_per_transaction = 70'],
+      restart: { afterBatch: 3, settings: ['max_connections = 60'] },
     });
     await uploadArchive(moto.store, archive.root, BUCKET, prefix);
     // The copy with a hole: the segment after the older backup's stop, which holds the first batches.
@@ -149,7 +217,7 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
     expect(report.postgres).toMatchObject({ archiveMajor: major });
     expect(report.postgres.bin).toBe(join(pgBinRoot(), major, 'bin'));
     expect(report.backup).toMatchObject({ name: archive.latest, finishedAtSource: 'backup label' });
-    expect(report.query.rows).toEqual([['130', String(archive.batches[2]!.lastId)]]);
+    expect(report.query.rows).toEqual([['140', String(archive.batches[3]!.lastId)]]);
   });
 
   it('drill --target-time restores exactly the rows committed before a moment between two batches, from the older backup chosen by its label in CET', async () => {
@@ -249,4 +317,77 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
     expect((err as Error).message).toContain(`WAL ${missing}`);
     expect(hole.said.join('\n')).not.toContain('no transaction after the moment was archived');
   });
+
+  const isBase = (k: string) => k.startsWith(`${prefix}basebackups_005/`) && k.includes('/tar_partitions/');
+  const isWal = (k: string) => /\/wal_005\/[0-9A-F]{24}\.lzo$/.test(k);
+  const pausedAt = (maxConnections: string) => ({ inRecovery: 't', paused: 't', maxConnections, maxLocks: '70' });
+  const stepParams = (time: Date) => ({ url, target: ['--target-time', time.toISOString()], instance: 'orders', copyName: 'orders-step' });
+
+  it("restore-to-time steps from T1 to T2 on one copy paused as a hot standby, its settings the control file's, fetching no base backup again", async () => {
+    const [b1, b2, b3] = archive.batches;
+    const t1 = between(b1!.committed, b2!.before);
+    const t2 = between(b2!.committed, b3!.before);
+    const run = steppingContext(await mkdtemp(join(dir, 'run-')), major, [t2.toISOString(), '']);
+    const restored = await action('pitr.restore').run(run.ctx, stepParams(t1), {});
+    expect(run.marks).toHaveLength(2);
+    const [atT1, atT2] = run.marks;
+    expect(run.said.filter((t) => t.includes(`public.${DRILL_TABLE}:`))).toEqual([
+      expect.stringContaining(`public.${DRILL_TABLE}: 110 rows`),
+      expect.stringContaining(`public.${DRILL_TABLE}: 120 rows`),
+    ]);
+    // The server itself, asked while the copy was looked at: in recovery, replay paused, run with the primary's settings.
+    const first = run.states.slice(0, atT1!.states);
+    const second = run.states.slice(atT1!.states, atT2!.states);
+    expect(first.length).toBeGreaterThan(0);
+    expect(second.length).toBeGreaterThan(0);
+    for (const state of [...first, ...second]) expect(state).toMatchObject(pausedAt('40'));
+    // The same copy, moved forward: its socket folder is the one T1 was read through.
+    expect(new Set([...first, ...second].map((st) => st.socketDir)).size).toBe(1);
+    // T1 fetched the older base backup; T2 no part of a base backup and no WAL segment twice.
+    const fetchedT1 = run.fetched.slice(0, atT1!.fetched);
+    const fetchedT2 = run.fetched.slice(atT1!.fetched, atT2!.fetched);
+    expect(fetchedT1.filter(isBase).length).toBeGreaterThan(0);
+    expect(fetchedT1.filter(isBase).every((k) => k.includes(`/${archive.backups[0]!.name}/`))).toBe(true);
+    expect(fetchedT2.filter(isBase)).toEqual([]);
+    expect(fetchedT2.filter((k) => isWal(k) && fetchedT1.includes(k))).toEqual([]);
+    expect(run.said).toContain(
+      `moving the copy paused as it was at ${t1.toISOString()} forward: replay goes on from there, no base backup is fetched again`,
+    );
+    // Kept at T2: promoted from the copy, no base backup fetched for it.
+    expect(run.fetched.slice(atT2!.fetched).filter(isBase)).toEqual([]);
+    expect(run.said).toContain(`promoted the copy as it was at ${t2.toISOString()}: its recovery ended there`);
+    expect(restored).toMatchObject({ restored: true, time: t2.toISOString(), major });
+    await action('pitr.remove-scratch').run(run.ctx, {}, {});
+  });
+
+  it.runIf(major === '12' || major === '15')(
+    'restore-to-time past the restart that raised max_connections restores the copy again, promoted at the moment, saying why',
+    async () => {
+      const [, b2, b3, b4] = archive.batches;
+      const t2 = between(b2!.committed, b3!.before);
+      // After the restart (done before the pause that precedes the fourth batch), before the fourth batch.
+      const t3 = new Date(b4!.before.getTime() - 100);
+      const run = steppingContext(await mkdtemp(join(dir, 'run-')), major, [t3.toISOString(), '']);
+      const restored = await action('pitr.restore').run(run.ctx, stepParams(t2), {});
+      expect(run.marks).toHaveLength(2);
+      const [atT2, atT3] = run.marks;
+      expect(run.states.slice(0, atT2!.states).length).toBeGreaterThan(0);
+      for (const state of run.states.slice(0, atT2!.states)) expect(state).toMatchObject(pausedAt('40'));
+      // Moved forward, the paused copy met the WAL of 60 connections: PostgreSQL would not go on as a hot standby of 40.
+      const refused = run.said.find((t) => t.startsWith('the copy cannot be read as a hot standby ('));
+      expect(refused, run.said.join('\n')).toBeDefined();
+      expect(refused).toMatch(/max_connections|insufficient parameter settings/);
+      expect(refused).toContain('restoring it again, promoted at the target');
+      // Restored again from the base backup, promoted there: never paused, and T3's rows shown.
+      expect(run.states.slice(atT2!.states, atT3!.states)).toEqual([]);
+      expect(run.fetched.slice(atT2!.fetched, atT3!.fetched).filter(isBase).length).toBeGreaterThan(0);
+      expect(run.said.filter((t) => t.includes(`public.${DRILL_TABLE}:`))).toEqual([
+        expect.stringContaining(`public.${DRILL_TABLE}: 120 rows`),
+        expect.stringContaining(`public.${DRILL_TABLE}: 130 rows`),
+      ]);
+      expect(run.said).not.toContain(`promoted the copy as it was at ${t3.toISOString()}: its recovery ended there`);
+      expect(restored).toMatchObject({ restored: true, time: t3.toISOString(), major });
+      await action('pitr.remove-scratch').run(run.ctx, {}, {});
+    },
+  );
 });

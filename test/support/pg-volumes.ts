@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { chownSync, mkdirSync, readdirSync, lstatSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { LAYOUTS, crc32c, crcOffset } from '../../src/volumes/pg-control.js';
+import { LAYOUTS, crc32c, crcOffset } from '../../src/systems/pg-control.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PG = {

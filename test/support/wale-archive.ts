@@ -40,6 +40,10 @@ export interface GenerateOptions {
   bin?: string;
   /** The server's log_timezone, which the backup label's START and STOP TIME are written in (default initdb's). */
   logTimezone?: string;
+  /** More lines of the server's postgresql.conf (max_connections = 40…), which its pg_control then records. */
+  settings?: string[];
+  /** The server restarted after batch `afterBatch` (from 1) with these lines added: WAL that changes what a hot standby must hold. */
+  restart?: { afterBatch: number; settings: string[] };
 }
 
 export interface GeneratedArchive {
@@ -158,6 +162,7 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       'max_wal_size = 1GB',
       'checkpoint_timeout = 30min',
       ...(opts.logTimezone ? [`log_timezone = '${opts.logTimezone}'`] : []),
+      ...(opts.settings ?? []),
     ];
     await writeFile(join(data, 'postgresql.conf'), `\n${conf.join('\n')}\n`, { flag: 'a' });
     await pg('pg_ctl', '-D', data, '-l', join(work, 'postgres.log'), '-w', '-s', 'start');
@@ -188,6 +193,10 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         const committed = new Date(Number(await sql('select ceil(extract(epoch from clock_timestamp()) * 1000)')));
         batches.push({ lastId: from + opts.batches!.rows, before, committed });
         if (opts.batches?.backupAfter === i + 1) await takeBackup();
+        if (opts.restart?.afterBatch === i + 1) {
+          await writeFile(join(data, 'postgresql.conf'), `${opts.restart.settings.join('\n')}\n`, { flag: 'a' });
+          await pg('pg_ctl', '-D', data, '-l', join(work, 'postgres.log'), '-w', '-s', '-m', 'fast', 'restart');
+        }
       }
       const mistakes: { sql: string; xid: string }[] = [];
       for (const statement of opts.mistakes ?? []) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { describeUserData, majorOfCatalog } from '../../src/volumes/identify.js';
-import { crc32c, legacyCrc32, parsePgControl, PgControlError } from '../../src/volumes/pg-control.js';
+import { crc32c, legacyCrc32, parsePgControl, PgControlError } from '../../src/systems/pg-control.js';
 import { buildVolumesTree, manifest, pgControl96, type VolumesTree } from '../support/pg-volumes.js';
 import { execFileSync } from 'node:child_process';
 import { ifStarted } from '../support/started.js';
@@ -35,6 +35,15 @@ describe('pg_control', () => {
     expect(c.checkpointLocation).toBe(field('Latest checkpoint location'));
     expect(c.redoLocation).toBe(field("Latest checkpoint's REDO location"));
     expect(new Date(c.checkpointAt).getTime()).toBe(new Date(field('Time of latest checkpoint')).getTime());
+    // The settings a hot standby must hold at least, as pg_controldata prints them.
+    expect(c.settings).toEqual({
+      walLevel: field('wal_level setting'),
+      maxConnections: Number(field('max_connections setting')),
+      maxWorkerProcesses: Number(field('max_worker_processes setting')),
+      maxWalSenders: Number(field('max_wal_senders setting')),
+      maxPreparedXacts: Number(field('max_prepared_xacts setting')),
+      maxLocksPerXact: Number(field('max_locks_per_xact setting')),
+    });
   });
 
   it('reads a 9.6 layout and reports a damaged file instead of trusting it', () => {

@@ -1,9 +1,13 @@
 /**
- * Reads `global/pg_control` without starting anything. The struct changed between releases
- * (pg-control-layouts.ts has every layout from 9.4 on); the CRC at the end of the struct proves
- * the layout was the right one: CRC-32C from 9.5 on, the pre-9.5 "legacy" CRC before (pg-crc.ts).
+ * Reads `global/pg_control` without starting anything, and without the major's pg_controldata. The
+ * struct changed between releases (pg-control-layouts.ts has every layout from 9.4 on); the CRC at
+ * the end of the struct proves the layout was the right one: CRC-32C from 9.5 on, the pre-9.5
+ * "legacy" CRC before (pg-crc.ts). The volume finder and the drill's paused copy both read it.
  */
 
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { headOf } from '../core/read-regular.js';
 import { LAYOUTS, RESOLVED } from './pg-control-layouts.js';
 import { crc32c, legacyCrc32 } from './pg-crc.js';
 
@@ -24,6 +28,23 @@ const DB_STATES: readonly DbState[] = [
   'in production',
 ];
 
+/** wal_level by its number: 9.6 folded archive and hot_standby into replica (xlog.h's WalLevel). */
+const WAL_LEVELS_BEFORE_96 = ['minimal', 'archive', 'hot_standby', 'logical'];
+const WAL_LEVELS = ['minimal', 'replica', 'logical'];
+
+/**
+ * The settings the server last ran with that a hot standby replaying its WAL must hold at least
+ * (pg_controldata's "… setting:" lines). max_wal_senders is there from 12 on.
+ */
+interface ControlSettings {
+  walLevel: string;
+  maxConnections: number;
+  maxWorkerProcesses: number;
+  maxWalSenders: number | null;
+  maxPreparedXacts: number;
+  maxLocksPerXact: number;
+}
+
 export interface PgControl {
   /** The layout that read it: "9.4", "9.5", "9.6", "10", "11", "12", "13". */
   layout: string;
@@ -43,6 +64,7 @@ export interface PgControl {
   /** Time of the latest checkpoint. */
   checkpointAt: string;
   timeline: number;
+  settings: ControlSettings;
   /** Whether the CRC stored in the file matches its contents. */
   crcOk: boolean;
 }
@@ -105,6 +127,30 @@ export function parsePgControl(buf: Buffer, major?: string): PgControl {
     redoLocation: lsn(buf.readBigUInt64LE(cp + cpo.get('redo')!)),
     checkpointAt: isoOf(buf.readBigInt64LE(cp + cpo.get('time')!)),
     timeline: buf.readUInt32LE(cp + cpo.get('ThisTimeLineID')!),
+    settings: controlSettings(buf, c, r.layout.name),
     crcOk: ok,
   };
+}
+
+function controlSettings(buf: Buffer, at: Map<string, number>, layout: string): ControlSettings {
+  const int = (field: string): number => buf.readInt32LE(at.get(field));
+  const level = int('wal_level');
+  const senders = at.get('max_wal_senders');
+  return {
+    walLevel: (layout === '9.4' || layout === '9.5' ? WAL_LEVELS_BEFORE_96 : WAL_LEVELS)[level] ?? `unknown (${level})`,
+    maxConnections: int('MaxConnections'),
+    maxWorkerProcesses: int('max_worker_processes'),
+    maxWalSenders: senders === undefined ? null : buf.readInt32LE(senders),
+    maxPreparedXacts: int('max_prepared_xacts'),
+    maxLocksPerXact: int('max_locks_per_xact'),
+  };
+}
+
+/**
+ * The control file of the data folder `dataDir` of PostgreSQL `major`, opened as a regular file
+ * inside it (never through a link, never waiting on a FIFO: core/read-regular.ts).
+ */
+export async function readPgControl(dataDir: string, major: string): Promise<PgControl> {
+  const root = await realpath(dataDir);
+  return parsePgControl(await headOf(join(root, 'global', 'pg_control'), root, 8192), major);
 }

@@ -1,11 +1,11 @@
 /**
- * Opening a file of a volume, whose owner wrote it while the tool runs as root: read-only, never
+ * Opening a file someone else wrote (a volume's, a restored copy's) while the tool runs as root: read-only, never
  * through a link (O_NOFOLLOW), never waiting on a FIFO put in the file's place (O_NONBLOCK), without
  * touching its access time where the kernel allows (O_NOATIME), and then checked to be a regular
  * file inside the folder it was asked from (its descriptor's path in /proc, which no link can fake).
  */
 import { constants, type Stats } from 'node:fs';
-import { kindOf } from '../core/file-kind.js';
+import { kindOf } from './file-kind.js';
 import { open, readlink, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 
