@@ -50,6 +50,10 @@ const drill = defineAction({
       );
       if (r.replay.lost)
         ctx.evidence(`WAL ${r.replay.lost.from} .. ${r.replay.lost.to} was not replayed: what it holds will not come back`);
+      for (const served of r.partials)
+        ctx.evidence(
+          `replay was given ${served.key} as ${served.servedAs}: the container's own restore reads it only once copied to that name`,
+        );
       for (const w of r.warnings) ctx.warn(w);
       const databases = r.query.rows.map((row) => row[0] ?? '');
       ctx.evidence(`databases: ${databases.join(', ') || '(none)'}`);

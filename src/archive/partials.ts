@@ -1,0 +1,122 @@
+/**
+ * The WAL after the archive's last full segment: `.partial` segments read and checked
+ * (wale/partial-segment.ts), and the archive's last moment. Object names are the tenant's data: a
+ * partial is known only by the segment name its key matched, never followed anywhere else.
+ */
+import type { ObjectInfo } from '../core/seams.js';
+import { someOf } from '../core/display.js';
+import { quote } from '../core/command-line.js';
+import { checkPartial, LONG_HEADER_BYTES, readLongPageHeader } from '../wale/partial-segment.js';
+import type { LastMoment, PartialSegmentInfo } from '../wale/report.js';
+import { formatSegment, parseSegment, SEGMENT_BYTES, segmentAtIndex, type Segment } from '../wale/segments.js';
+import type { Findings, SortedKeys } from './inspect-layout.js';
+import type { WalInventory } from './inspect-replay.js';
+
+/** Reads an object's body, decompressed, or says why it cannot. */
+type ReadBody = (key: string) => Promise<{ body: Buffer } | { error: string }>;
+
+interface PartialInput {
+  prefix: string;
+  keys: SortedKeys;
+  wal: WalInventory;
+  pgVersion: string | null;
+  sysid: string | null;
+  read: ReadBody;
+}
+
+function lastFullOf(wal: WalInventory, tli: number, pgVersion: string | null): Segment | null {
+  const list = wal.present.get(tli);
+  return list?.length ? segmentAtIndex(tli, list[list.length - 1]!, pgVersion) : null;
+}
+
+/** The system identifier a partial must carry: sysids/sysid, else the header of the archive's last full segment of its timeline. */
+async function referenceSysid(
+  input: PartialInput,
+  lastFull: Segment | null,
+): Promise<{ systemIdentifier: string | null; systemIdentifierFrom: string }> {
+  if (input.sysid && /^\d+$/.test(input.sysid)) return { systemIdentifier: input.sysid, systemIdentifierFrom: 'sysids/sysid' };
+  const full = lastFull && input.keys.segments.get(formatSegment(lastFull));
+  if (!full) return { systemIdentifier: null, systemIdentifierFrom: 'no sysids/sysid and no full segment of its timeline' };
+  const from = full.key.slice(input.prefix.length);
+  const r = await input.read(full.key);
+  if ('error' in r) return { systemIdentifier: null, systemIdentifierFrom: `no sysids/sysid, and ${from} cannot be read: ${r.error}` };
+  const header = readLongPageHeader(r.body.subarray(0, LONG_HEADER_BYTES));
+  return 'unreadable' in header
+    ? { systemIdentifier: null, systemIdentifierFrom: `no sysids/sysid, and ${from}: ${header.unreadable}` }
+    : { systemIdentifier: header.systemIdentifier, systemIdentifierFrom: `the header of ${from}` };
+}
+
+async function checkOne(input: PartialInput, segment: string, object: ObjectInfo): Promise<PartialSegmentInfo> {
+  const s = parseSegment(segment);
+  const lastFull = lastFullOf(input.wal, s.tli, input.pgVersion);
+  const fullKey = `${input.prefix}wal_005/${segment}.lzo`;
+  const info = {
+    key: object.key,
+    segment,
+    timeline: s.tli,
+    size: object.size,
+    lastModified: object.lastModified.toISOString(),
+    fullKey,
+  };
+  const r = await input.read(object.key);
+  if ('error' in r) return { ...info, usable: false, why: `it cannot be read: ${r.error}` };
+  if (r.body.length !== SEGMENT_BYTES)
+    return {
+      ...info,
+      usable: false,
+      why: `it holds ${r.body.length} bytes decompressed; PostgreSQL archives a .partial as a whole segment of ${SEGMENT_BYTES}, so this one was cut short`,
+    };
+  const verdict = checkPartial({
+    segment: s,
+    head: r.body.subarray(0, LONG_HEADER_BYTES),
+    ...(await referenceSysid(input, lastFull)),
+    lastFull,
+    fullArchived: input.keys.segments.has(segment),
+    pgMajor: input.pgVersion,
+  });
+  return verdict.usable ? { ...info, usable: true, why: null } : { ...info, usable: false, why: verdict.why };
+}
+
+/** Every `.partial` in the archive, checked; what was found goes in the findings. */
+export async function checkPartials(input: PartialInput, found: Findings): Promise<PartialSegmentInfo[]> {
+  const partials = await Promise.all(input.keys.partials.map((p) => checkOne(input, p.segment, p.object)));
+  const rel = (key: string): string => key.slice(input.prefix.length);
+  const usable = partials.filter((p) => p.usable);
+  const refused = partials.filter((p) => !p.usable);
+  for (const p of usable) {
+    found.warnings.push(
+      `${rel(p.key)} holds WAL written after the archive's last full segment of timeline ${p.timeline}: a restore by wal-e never reads it. ` +
+        `It checks out (this database's system identifier, the segment after the archive's end); a drill or restore-to-time serves it as ${p.segment}, and the live recovery needs it copied to ${rel(p.fullKey)} (see "WAL after the archive's end" in the README).`,
+    );
+  }
+  if (refused.length > 0) {
+    found.warnings.push(
+      `${refused.length} .partial segment(s) refused, never served: ${someOf(
+        refused.map((p) => `${JSON.stringify(rel(p.key))} (${p.why})`),
+        5,
+      )}.`,
+    );
+  }
+  return partials;
+}
+
+/** When the archive's newest WAL was written: a usable partial's LastModified, else the newest full segment's. */
+export function lastMoment(prefix: string, keys: SortedKeys, wal: WalInventory, partials: PartialSegmentInfo[]): LastMoment | null {
+  const newest = [...partials]
+    .filter((p) => p.usable)
+    .sort((a, b) => (a.lastModified < b.lastModified ? 1 : a.lastModified > b.lastModified ? -1 : 0))[0];
+  if (newest) return { at: newest.lastModified, source: `S3 LastModified of ${newest.key.slice(prefix.length)}` };
+  const last = wal.last && keys.segments.get(wal.last.name);
+  return last ? { at: last.lastModified.toISOString(), source: `S3 LastModified of ${last.key.slice(prefix.length)}` } : null;
+}
+
+/**
+ * The reviewed commands that make wal-e's own wal-fetch read a checked partial: a look that the full
+ * segment's key is still free (it must print nothing), then a copy of the partial to it. Printed for
+ * the operator, never run here.
+ */
+export function partialCopyCommands(bucket: string, p: PartialSegmentInfo): string[] {
+  const from = `s3://${bucket}/${p.key}`;
+  const to = `s3://${bucket}/${p.fullKey}`;
+  return [quote(['aws', 's3', 'ls', to]), quote(['aws', 's3', 'cp', from, to])];
+}
