@@ -59,22 +59,28 @@ async function checkOne(input: PartialInput, segment: string, object: ObjectInfo
     fullKey,
   };
   const r = await input.read(object.key);
-  if ('error' in r) return { ...info, usable: false, why: `it cannot be read: ${r.error}` };
+  if ('error' in r) return { ...info, usable: false, why: `it cannot be read: ${r.error}`, systemIdentifier: null };
+  const head = r.body.subarray(0, LONG_HEADER_BYTES);
+  const read = readLongPageHeader(head);
+  const systemIdentifier = 'unreadable' in read ? null : read.systemIdentifier;
   if (r.body.length !== SEGMENT_BYTES)
     return {
       ...info,
+      systemIdentifier,
       usable: false,
       why: `it holds ${r.body.length} bytes decompressed; PostgreSQL archives a .partial as a whole segment of ${SEGMENT_BYTES}, so this one was cut short`,
     };
   const verdict = checkPartial({
     segment: s,
-    head: r.body.subarray(0, LONG_HEADER_BYTES),
+    head,
     ...(await referenceSysid(input, lastFull)),
     lastFull,
     fullArchived: input.keys.segments.has(segment),
     pgMajor: input.pgVersion,
   });
-  return verdict.usable ? { ...info, usable: true, why: null } : { ...info, usable: false, why: verdict.why };
+  return verdict.usable
+    ? { ...info, systemIdentifier, usable: true, why: null }
+    : { ...info, systemIdentifier, usable: false, why: verdict.why };
 }
 
 /** Every `.partial` in the archive, checked; what was found goes in the findings. */

@@ -65,6 +65,7 @@ describe('.partial segments in archive inspect', () => {
         usable: true,
         why: null,
         fullKey: `${PREFIX}wal_005/${NEXT}.lzo`,
+        systemIdentifier: SYSID,
       },
     ]);
     // The archive itself is what it was: replay by wal-e ends at the last full segment.
@@ -184,6 +185,7 @@ describe('.partial segments in archive inspect', () => {
       usable: true,
       why: null,
       fullKey: `${PREFIX}wal_005/${NEXT}.lzo`,
+      systemIdentifier: SYSID,
     };
     expect(partialCopyCommands(BUCKET, p)).toEqual([
       `aws s3 ls s3://${BUCKET}/${PREFIX}wal_005/${NEXT}.lzo`,

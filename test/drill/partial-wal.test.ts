@@ -8,7 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectArchive } from '../../src/archive/inspect.js';
-import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
+import { DRILL_EXIT, DrillFailed } from '../../src/drill/exit-codes.js';
+import { runDrill } from '../../src/drill/drill.js';
+import type { ObjectStore } from '../../src/core/seams.js';
+import { Readable } from 'node:stream';
 import type { Moto } from '../support/moto.js';
 import { DRILL_TABLE, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun } from '../support/drill-fixtures.js';
@@ -144,5 +147,30 @@ describe('a .partial after the archive’s end', () => {
     expect(inspected.unknownKeys).toContain(`backups/hostile/wal/${rel}`);
     const { report } = await drill(url);
     expect(report.query.rows).toEqual([[archived, archived]]);
+  });
+
+  it('changed between its check and its fetch is removed from the drill and not served', async () => {
+    const segment = archive.tail!.segment;
+    const url = await archiveAt('swapped', { [`wal_005/${segment}.partial.lzo`]: tail });
+    const forged = Buffer.from(tail);
+    forged.writeBigUInt64LE(BigInt(archive.sysid) + 2n, 24);
+    const swapped = lzo(forged);
+    // The inspection reads the checked partial; the fetch after it meets another one under its key.
+    const store = new Proxy(moto.store, {
+      get(target, prop, receiver) {
+        if (prop === 'getStream')
+          return (ref: { bucket: string; key: string }) =>
+            ref.key.endsWith('.partial.lzo') ? Promise.resolve(Readable.from([swapped])) : target.getStream(ref);
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }) satisfies ObjectStore;
+    const failure = await runDrill({ url, store, dbUser: 'postgres', dbName: 'postgres', deadlineMs: 120_000 }).catch(
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(DrillFailed);
+    expect((failure as Error).message).toBe(
+      `backups/swapped/wal/wal_005/${segment}.partial.lzo changed after it was checked: its system identifier is now ${BigInt(archive.sysid) + 2n}; it was not served`,
+    );
   });
 });

@@ -8,7 +8,7 @@ import { commandLine } from '../../core/command-line.js';
 import { correctionText, settingsChangeText, who, type Transcript } from './transcript-model.js';
 import { printable } from '../../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
-import { textOf } from '../../core/json.js';
+import { textOf, textsOf } from '../../core/json.js';
 import { cell, stepSections, timeline, utc } from './incident-sections.js';
 import { doneWords, lastMomentPhrase, lossWindow, outageLines, stepName, tookWords, warnedSteps, whatIsLeft } from './run-outcome.js';
 
@@ -59,11 +59,14 @@ function warningSection(t: Transcript): string[] {
 
 /** The archive's last moment as measured: the drill's last replayed commit where it ran, else the inspection's newest WAL time. */
 function lastMomentLine(t: Transcript, deletedAt: string): string[] {
-  const drilled = textOf(outputsOf(t, 'archive.drill').lastTransactionAt);
+  const drill = outputsOf(t, 'archive.drill');
+  const drilled = textOf(drill.lastTransactionAt);
+  const partials = textsOf(drill.servedPartials);
   const inspected = outputsOf(t, 'archive.inspect');
-  const [at, source] = drilled
-    ? [drilled, 'the last commit the drill replayed from the archive']
-    : [textOf(inspected.lastMomentAt), textOf(inspected.lastMomentSource)];
+  const replayed = partials.length
+    ? `the last commit the drill replayed, with WAL from ${partials.join(', ')}, which the recovery restores only once copied to its full name`
+    : 'the last commit the drill replayed from the archive';
+  const [at, source] = drilled ? [drilled, replayed] : [textOf(inspected.lastMomentAt), textOf(inspected.lastMomentSource)];
   return at ? [`- Measured: ${lastMomentPhrase(deletedAt, at, source)}`] : [];
 }
 
