@@ -57,7 +57,19 @@ async function checkOne(input: PartialInput, segment: string, object: ObjectInfo
     size: object.size,
     lastModified: object.lastModified.toISOString(),
     fullKey,
+    supersededBy: null,
   };
+  const newer = [...input.wal.timelines].filter((t) => t > s.tli).sort((a, b) => a - b)[0];
+  if (newer !== undefined) {
+    // What a failover leaves: the promoted node archived the rest of the old timeline's segment and went on on a new one.
+    return {
+      ...info,
+      supersededBy: newer,
+      usable: false,
+      why: `the archive goes on on timeline ${newer}, which replay follows: this is what a promotion left of timeline ${s.tli}`,
+      systemIdentifier: null,
+    };
+  }
   const r = await input.read(object.key);
   if ('error' in r) return { ...info, usable: false, why: `it cannot be read: ${r.error}`, systemIdentifier: null };
   const head = r.body.subarray(0, LONG_HEADER_BYTES);
@@ -88,7 +100,7 @@ export async function checkPartials(input: PartialInput, found: Findings): Promi
   const partials = await Promise.all(input.keys.partials.map((p) => checkOne(input, p.segment, p.object)));
   const rel = (key: string): string => key.slice(input.prefix.length);
   const usable = partials.filter((p) => p.usable);
-  const refused = partials.filter((p) => !p.usable);
+  const refused = partials.filter((p) => !p.usable && p.supersededBy === null);
   for (const p of usable) {
     found.warnings.push(
       `${rel(p.key)} holds WAL written after the archive's last full segment of timeline ${p.timeline}: a restore by wal-e never reads it. ` +
@@ -106,14 +118,15 @@ export async function checkPartials(input: PartialInput, found: Findings): Promi
   return partials;
 }
 
-/** When the archive's newest WAL was written: a usable partial's LastModified, else the newest full segment's. */
+/** When the archive's newest WAL was written: a usable partial's LastModified or the newest full segment's, whichever is later. */
 export function lastMoment(prefix: string, keys: SortedKeys, wal: WalInventory, partials: PartialSegmentInfo[]): LastMoment | null {
-  const newest = [...partials]
-    .filter((p) => p.usable)
-    .sort((a, b) => (a.lastModified < b.lastModified ? 1 : a.lastModified > b.lastModified ? -1 : 0))[0];
-  if (newest) return { at: newest.lastModified, source: `S3 LastModified of ${newest.key.slice(prefix.length)}` };
   const last = wal.last && keys.segments.get(wal.last.name);
-  return last ? { at: last.lastModified.toISOString(), source: `S3 LastModified of ${last.key.slice(prefix.length)}` } : null;
+  const candidates = [
+    ...partials.filter((p) => p.usable).map((p) => ({ at: p.lastModified, key: p.key })),
+    ...(last ? [{ at: last.lastModified.toISOString(), key: last.key }] : []),
+  ];
+  const newest = candidates.reduce<(typeof candidates)[number] | null>((best, c) => (best === null || c.at > best.at ? c : best), null);
+  return newest && { at: newest.at, source: `S3 LastModified of ${newest.key.slice(prefix.length)}` };
 }
 
 /**

@@ -36,7 +36,7 @@ export function renderReport(r: ArchiveReport): string {
   for (const p of r.partials) {
     row(
       'Partial',
-      `${p.key.slice(p.key.lastIndexOf('wal_005/'))} ${p.usable ? `checked: can stand in for ${p.segment}` : `refused: ${p.why}`}`,
+      `${p.key.slice(p.key.lastIndexOf('wal_005/'))} ${p.usable ? `checked: can stand in for ${p.segment}` : p.supersededBy !== null ? `left behind: ${p.why}` : `refused: ${p.why}`}`,
     );
   }
   row('sysid', r.sysid ?? 'missing');

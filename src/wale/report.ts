@@ -65,6 +65,8 @@ export interface PartialSegmentInfo {
   usable: boolean;
   /** Why it is refused (null when usable). */
   why: string | null;
+  /** The newer timeline the archive goes on with (a promotion left this partial behind): replay follows that one. Null when none. */
+  supersededBy: number | null;
   /** The system identifier in its first page header (null when it has none or could not be read). */
   systemIdentifier: string | null;
   /** The key wal-e's wal-fetch reads for `segment`: where a reviewed copy would put it. */

@@ -65,6 +65,7 @@ describe('.partial segments in archive inspect', () => {
         usable: true,
         why: null,
         fullKey: `${PREFIX}wal_005/${NEXT}.lzo`,
+        supersededBy: null,
         systemIdentifier: SYSID,
       },
     ]);
@@ -141,6 +142,30 @@ describe('.partial segments in archive inspect', () => {
     expect(r.lastMoment?.source).toBe(`S3 LastModified of wal_005/${LAST_FULL}.lzo`);
   });
 
+  it('leaves alone the partial a failover left of the timeline it ended, which the archive goes on from', async () => {
+    const a = archive();
+    a.history(2, `1\t0/A000060\tno recovery target specified\n`, minutes(9));
+    a.wal('00000002000000000000000A', '00000002000000000000000B', minutes(10));
+    const r = await inspectArchive(withPartial(a, `wal_005/${NEXT}.partial.lzo`, segment(NEXT), minutes(9)).store, URL);
+    expect(r.partials).toMatchObject([
+      {
+        segment: NEXT,
+        usable: false,
+        supersededBy: 2,
+        why: 'the archive goes on on timeline 2, which replay follows: this is what a promotion left of timeline 1',
+      },
+    ]);
+    expect(r.warnings.join('\n')).not.toContain('.partial');
+    expect(r.lastMoment).toEqual({ at: minutes(11).toISOString(), source: 'S3 LastModified of wal_005/00000002000000000000000B.lzo' });
+    expect(renderReport(r)).toContain(`Partial       wal_005/${NEXT}.partial.lzo left behind: the archive goes on on timeline 2`);
+  });
+
+  it("takes the newest segment's time when it is later than a checked partial's", async () => {
+    const r = await inspectArchive(withPartial(archive(), `wal_005/${NEXT}.partial.lzo`, segment(NEXT), minutes(7)).store, URL);
+    expect(r.partials).toMatchObject([{ usable: true }]);
+    expect(r.lastMoment).toEqual({ at: minutes(8).toISOString(), source: `S3 LastModified of wal_005/${LAST_FULL}.lzo` });
+  });
+
   it("reads the system identifier from the last full segment's header when sysids/sysid is missing", async () => {
     const a = archive(false);
     a.put(`wal_005/${LAST_FULL}.lzo`, lzo(segment(LAST_FULL)), minutes(8));
@@ -185,6 +210,7 @@ describe('.partial segments in archive inspect', () => {
       usable: true,
       why: null,
       fullKey: `${PREFIX}wal_005/${NEXT}.lzo`,
+      supersededBy: null,
       systemIdentifier: SYSID,
     };
     expect(partialCopyCommands(BUCKET, p)).toEqual([
