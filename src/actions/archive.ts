@@ -7,6 +7,8 @@ import { defineAction, type ActionDef, defaulted, optional, output, required } f
 import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed } from '../core/errors.js';
 import { inspectArchive } from '../archive/inspect.js';
+import { partialCopyCommands } from '../archive/partials.js';
+import { parseS3Url } from '../core/s3-url.js';
 import { listArchive, totalBytes } from '../archive/listing.js';
 import { dingoArchiveUrl, pinnedArchiveProblem, urlOf } from '../archive/location.js';
 import {
@@ -49,6 +51,8 @@ const inspect = defineAction({
     latest: output('string', 'name of the LATEST base backup'),
     lastSegment: output('string', 'the newest archived WAL segment'),
     lastSegmentAt: output('string', 'time of the newest archived WAL segment'),
+    lastMomentAt: output('string', "the archive's last moment: its newest WAL's time (a checked .partial's when there is one)"),
+    lastMomentSource: output('string', 'what gives lastMomentAt'),
     pgVersion: output('string', 'PostgreSQL major version of the archive'),
     objects: output('number', 'objects in the archive'),
     bytes: output('number', 'bytes in the archive'),
@@ -78,6 +82,15 @@ const inspect = defineAction({
       ctx.evidence(
         `replay stops at ${report.restorableTo}: WAL ${report.lost.from} .. ${report.lost.to} cannot be replayed and what it holds is lost`,
       );
+    if (report.lastMoment) ctx.evidence(`the archive's last moment: ${report.lastMoment.at} (${report.lastMoment.source})`);
+    const { bucket } = parseS3Url(report.prefix);
+    for (const partial of report.partials.filter((x) => x.usable)) {
+      const [check, copy] = partialCopyCommands(bucket, partial);
+      ctx.warn(
+        `${partial.key} holds WAL after the archive's last full segment, which the container's wal-e never reads by that name. ` +
+          `To restore it, stop before the archive swap, check that the full segment's key is free (${check} must print nothing), copy it there (${copy}), and start the recovery again so that it proves the archive with it`,
+      );
+    }
     for (const w of report.warnings) ctx.note(`warning: ${w}`);
     for (const pr of report.problems) ctx.note(`problem: ${pr}`);
     if (!report.restorable && p.requireRestorable) {
@@ -92,6 +105,8 @@ const inspect = defineAction({
       latest: report.latest?.name ?? '',
       lastSegment: report.lastSegment ?? '',
       lastSegmentAt: report.lastSegmentAt ?? '',
+      lastMomentAt: report.lastMoment?.at ?? '',
+      lastMomentSource: report.lastMoment?.source ?? '',
       pgVersion: report.pgVersion ?? '',
       objects: report.objects,
       bytes: report.bytes,

@@ -21,6 +21,10 @@ const drill = defineAction({
     lastTransactionAt: output('string', 'time of the last transaction replayed (empty when not drilled)'),
     databases: output('string[]', 'databases found in the restored cluster'),
     why: output('string', 'why it was not drilled here (empty when it was)'),
+    servedPartials: output(
+      'string[]',
+      '.partial segments replay was given under their full names, which the recovery restores only once copied',
+    ),
   },
   result: (o) =>
     o.drilled
@@ -50,10 +54,15 @@ const drill = defineAction({
       );
       if (r.replay.lost)
         ctx.evidence(`WAL ${r.replay.lost.from} .. ${r.replay.lost.to} was not replayed: what it holds will not come back`);
+      for (const served of r.partials)
+        ctx.evidence(
+          `replay was given ${served.key} as ${served.servedAs}: the container's own restore reads it only once copied to that name`,
+        );
       for (const w of r.warnings) ctx.warn(w);
       const databases = r.query.rows.map((row) => row[0] ?? '');
       ctx.evidence(`databases: ${databases.join(', ') || '(none)'}`);
-      return { drilled: true, lastTransactionAt: r.replay.lastTransactionAt ?? '', databases, why: '' };
+      const servedPartials = r.partials.map((x) => x.key);
+      return { drilled: true, lastTransactionAt: r.replay.lastTransactionAt ?? '', databases, why: '', servedPartials };
     } catch (err) {
       if (!(err instanceof DrillFailed)) throw err;
       if (err.outcome === 'could-not-run') {
@@ -61,7 +70,7 @@ const drill = defineAction({
         ctx.warn(
           `not drilled: ${err.message}; prove it replays where that version is installed: dingo-recover drill ${p.url} --pg-bin <folder of that version's pg_ctl>`,
         );
-        return { drilled: false, lastTransactionAt: '', databases: [], why: err.message };
+        return { drilled: false, lastTransactionAt: '', databases: [], why: err.message, servedPartials: [] };
       }
       throw new StepFailed(`the old archive did not restore in a drill: ${err.message}`, {
         hint: `nothing has been changed yet. ${err.hint ?? ''} Check the GUID and look for other candidates with \`dingo-recover logs find\`.`.trim(),

@@ -30,6 +30,8 @@ export interface SortedKeys {
   unknown: string[];
   /** Segments and history files stored without .lzo, which a restore never reads. */
   uncompressed: string[];
+  /** `.partial` segments (what a promoted standby archives of its last segment), which replay never asks for by that name. */
+  partials: { segment: string; object: ObjectInfo }[];
   sysidObject: ObjectInfo | null;
   /** Keys only wal-e writes. */
   waleKeys: number;
@@ -50,6 +52,7 @@ export function sortKeys(prefix: string, listed: ObjectInfo[]): SortedKeys {
     walg: [],
     unknown: [],
     uncompressed: [],
+    partials: [],
     sysidObject: null,
     waleKeys: 0,
     layout: 'empty',
@@ -110,6 +113,9 @@ function place(keys: SortedKeys, prefix: string, o: ObjectInfo): void {
       keys.unknown.push(o.key);
       break;
     case 'wal-partial':
+      keys.partials.push({ segment: c.segment, object: o });
+      keys.waleKeys++;
+      break;
     case 'directory':
       break;
   }

@@ -27,6 +27,7 @@ import {
 } from './inspect-replay.js';
 import { listArchiveObjects, type ListOptions } from './parallel-listing.js';
 import { Gate } from '../core/concurrency.js';
+import { checkPartials, lastMoment } from './partials.js';
 
 export type { ArchiveReport } from '../wale/report.js';
 
@@ -170,7 +171,13 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
   }
   if (!pgVersion && latest)
     found.warnings.push(`The PostgreSQL version is unknown (no readable extended_version.txt); WAL was checked as for 9.3 or later.`);
-  return { ...report({ url, keys, infos, latest, latestBySegment, pgVersion, sysid, wal, replay, found }), ...(windows && { windows }) };
+  const partials = await checkPartials({ prefix, keys, wal, pgVersion, sysid, read: readText }, found);
+  return {
+    ...report({ url, keys, infos, latest, latestBySegment, pgVersion, sysid, wal, replay, found }),
+    partials,
+    lastMoment: lastMoment(prefix, keys, wal, partials),
+    ...(windows && { windows }),
+  };
 }
 
 function noLatestProblem(url: string, infos: BaseBackupInfo[]): string {
@@ -192,7 +199,7 @@ interface Inspected {
   found: Findings;
 }
 
-function report(i: Inspected): ArchiveReport {
+function report(i: Inspected): Omit<ArchiveReport, 'partials' | 'lastMoment'> {
   const { keys, wal, replay } = i;
   const lastObj = wal.last ? keys.segments.get(wal.last.name) : undefined;
   return {

@@ -1,6 +1,7 @@
 /** What a restore drill reports: the backup restored, the PostgreSQL used, timings, how far replay got, the query. */
 import type { LostWal } from '../wale/report.js';
 import type { ReplayEnd } from './replay.js';
+import type { ServedPartial } from './partial-wal.js';
 
 export interface DrillReport {
   archive: string;
@@ -55,4 +56,6 @@ export interface DrillReport {
   workdir: string | null;
   /** The copy was left a hot standby paused at the target (the drill's `pause`), not promoted. */
   paused: boolean;
+  /** Checked `.partial` segments replay was given under their segment's full name (WAL after the archive's last full segment). */
+  partials: ServedPartial[];
 }

@@ -35,6 +35,7 @@ import { ScratchCluster } from './scratch-cluster.js';
 import { majorNumber } from './local-pg.js';
 import { disarmForQuery } from '../systems/pg-reader.js';
 import { downloadWal, type WalDownloaded } from './wal-download.js';
+import { servePartials } from './partial-wal.js';
 import { completeDataDir, makeWorkdir, workdirPaths, type Workdir } from './workdir.js';
 
 export type { DrillReport };
@@ -231,6 +232,9 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const [base, wal] = from
     ? [NO_BASE_BACKUP, await fetchWal(drill, latest, paths, pg, as, true)]
     : await restoreBaseAndWal(drill, latest, paths, pg, as);
+  const partials = await servePartials({ ...where, partials: report.partials, into: paths.walDir, as });
+  for (const p of partials)
+    drill.say(`serving ${p.key.slice(drill.prefix.length)} as ${p.servedAs}: WAL written after the archive's last full segment`);
   drill.deadline.signal.throwIfAborted();
   const standby = opts.pause && target && !pg.engine ? await standbySettings(paths.dataDir, pg.major) : null;
   const setup = { paths, pg, as, target, processes, standby };
@@ -297,6 +301,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     warnings: drill.warnings,
     workdir: opts.keep ? drill.workdir : null,
     paused,
+    partials,
   };
 }
 

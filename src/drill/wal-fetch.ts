@@ -47,7 +47,14 @@ export async function walFetch(req: WalFetchRequest): Promise<WalFetchResult> {
       { hint: 'restore_command must pass %f as the first argument and %p as the second.' },
     );
   }
-  const key = walObjectKey(req.prefix, req.name);
+  return fetchWalObject({ ...req, key: walObjectKey(req.prefix, req.name) });
+}
+
+/** One archived object (`key`, lzop'd, maybe GPG'd), decompressed into `dest` through a temporary file beside it. */
+export async function fetchWalObject(
+  req: Pick<WalFetchRequest, 'store' | 'bucket' | 'dest' | 'lzop' | 'processes'> & { key: string },
+): Promise<WalFetchResult> {
+  const { key } = req;
   let body;
   try {
     body = await req.store.getStream({ bucket: req.bucket, key });

@@ -52,6 +52,34 @@ export interface BackupWindow {
   problems: string[];
 }
 
+/** A `.partial` segment found in the archive (wal_005/<segment>.partial.lzo), checked before it is offered. */
+export interface PartialSegmentInfo {
+  /** Its full key. */
+  key: string;
+  /** The segment it would stand in for. */
+  segment: string;
+  timeline: number;
+  size: number;
+  lastModified: string;
+  /** Its header, system identifier and place after the archive's last full segment of its timeline hold: it can be served as `segment`. */
+  usable: boolean;
+  /** Why it is refused (null when usable). */
+  why: string | null;
+  /** The newer timeline the archive goes on with (a promotion left this partial behind): replay follows that one. Null when none. */
+  supersededBy: number | null;
+  /** The system identifier in its first page header (null when it has none or could not be read). */
+  systemIdentifier: string | null;
+  /** The key wal-e's wal-fetch reads for `segment`: where a reviewed copy would put it. */
+  fullKey: string;
+}
+
+/** The archive's last moment: when its newest WAL was written, and what says so. */
+export interface LastMoment {
+  at: string;
+  /** e.g. "S3 LastModified of wal_005/….lzo" or "last commit replayed from …". */
+  source: string;
+}
+
 export type ArchiveLayout = 'wal-e' | 'wal-g' | 'mixed' | 'unknown' | 'empty';
 
 export interface ArchiveReport {
@@ -94,6 +122,10 @@ export interface ArchiveReport {
   unknownKeys: string[];
   /** sha256 over (key, size, etag) of every object: changes when the archive does. */
   fingerprint: string;
+  /** `.partial` segments, in key order, each checked. */
+  partials: PartialSegmentInfo[];
+  /** The newest WAL's moment: a usable `.partial`'s, else the newest segment's (null without WAL). */
+  lastMoment: LastMoment | null;
   /** Every base backup's reach, oldest first (only when asked for: `archive inspect --window`). */
   windows?: BackupWindow[];
 }

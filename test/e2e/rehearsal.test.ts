@@ -176,6 +176,7 @@ describe('rehearsal of the seed incident', () => {
       '# Recovery of important-db (REHEARSAL)',
       `- Deleted instance (OLD): ${OLD}; name not proven by any evidence; chosen by the operator (choose.deletedInstance in the answers file)`,
       '- Data-loss window: writes between 2016-03-17T06:01:30Z (newest archived WAL) and 2016-03-17T06:10:17Z (deletion), up to 9 min, were never archived and are lost',
+      '- Measured: writes after 06:01:30 (528 s before the delete) are not in the archive (2016-03-17T06:01:30Z: S3 LastModified of wal_005/000000010000000000000005.lzo)',
       `- The new instance's original archive: s3://our-postgresql-backups/backups/${NEW}/wal.quarantine-`,
       `- The new container's original data: /var/vcap/store/cf-containers-broker/${CONTAINER}/data.moved-aside-`,
       '## Decisions and their evidence',

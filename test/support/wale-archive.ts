@@ -44,6 +44,8 @@ export interface GenerateOptions {
   settings?: string[];
   /** The server restarted after batch `afterBatch` (from 1) with these lines added: WAL that changes what a hot standby must hold. */
   restart?: { afterBatch: number; settings: string[] };
+  /** Rows written after the last archived segment, in the segment the server was still writing: a copy of that segment is kept as `tail`. */
+  unarchivedRows?: number;
 }
 
 export interface GeneratedArchive {
@@ -70,6 +72,8 @@ export interface GeneratedArchive {
   major: string;
   /** Each of `mistakes`: the statement and the id of the transaction it committed in. */
   mistakes: { sql: string; xid: string }[];
+  /** With `unarchivedRows`: the segment the server was writing when it stopped (never archived), copied to `file` as the server had it, and its rows' last id. */
+  tail?: { segment: string; file: string; lastId: number };
 }
 
 interface Batch {
@@ -226,6 +230,7 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       await mkdir(join(root, 'sysids'), { recursive: true });
       await writeFile(join(root, 'sysids', 'sysid'), `${sysid}\n`);
 
+      const tail = opts.unarchivedRows ? await copyTail(rowsBefore + written, opts.unarchivedRows) : undefined;
       const segments = (await readdir(walDir))
         .map((f) => /^([0-9A-F]{24})\.lzo$/.exec(f)?.[1])
         .filter((s): s is string => !!s)
@@ -244,12 +249,26 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         backups: backups.map(({ name, ended, start, stop, label }) => ({ name, ended, startSegment: start, stopSegment: stop[2]!, label })),
         major,
         mistakes,
+        ...(tail && { tail }),
       };
     } finally {
       await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').catch(() => undefined);
       await rm(data, { recursive: true, force: true });
       await rm(stage, { recursive: true, force: true });
       await rm(sock, { recursive: true, force: true });
+    }
+
+    /**
+     * Rows committed (and flushed) in the segment after the last archived one, and a copy of that
+     * segment as it stands in pg_wal: what a standby promoted then would archive as <segment>.partial.
+     */
+    async function copyTail(lastId: number, rows: number): Promise<{ segment: string; file: string; lastId: number }> {
+      await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(${lastId + 1}, ${lastId + rows}) g`);
+      await sql('checkpoint');
+      const segment = await sql('select pg_walfile_name(pg_current_wal_flush_lsn())');
+      const file = join(work, `${segment}.tail`);
+      await writeFile(file, await readFile(join(data, 'pg_wal', segment)));
+      return { segment, file, lastId: lastId + rows };
     }
 
     /**

@@ -32,6 +32,13 @@ export function renderReport(r: ArchiveReport): string {
     const shown = r.gaps.slice(0, 3).map((g) => (g.count === 1 ? g.from : `${g.from}..${g.to} (${g.count})`));
     row('Gaps', shown.join(', ') + (r.gaps.length > 3 ? `, and ${r.gaps.length - 3} more` : ''));
   }
+  if (r.lastMoment) row('Last moment', `${r.lastMoment.at} (${r.lastMoment.source}): later writes are not in the archive`);
+  for (const p of r.partials) {
+    row(
+      'Partial',
+      `${p.key.slice(p.key.lastIndexOf('wal_005/'))} ${p.usable ? `checked: can stand in for ${p.segment}` : p.supersededBy !== null ? `left behind: ${p.why}` : `refused: ${p.why}`}`,
+    );
+  }
   row('sysid', r.sysid ?? 'missing');
   row('Objects', `${r.objects} (${formatBytes(r.bytes)}), ${r.fingerprint.slice(0, 19)}`);
   return lines.join('\n') + '\n';

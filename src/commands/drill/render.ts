@@ -20,6 +20,10 @@ export function renderDrillReport(r: DrillReport): string {
       'downloaded',
       `${formatBytes(r.restore.bytesDownloaded)} (base backup ${formatBytes(r.restore.baseBackupBytes)}, ${r.restore.walFilesRestored} WAL file(s) ${formatBytes(r.restore.walBytes)})`,
     ],
+    ...r.partials.map((p): [string, string] => [
+      'served partial',
+      `${p.key.slice(p.key.lastIndexOf('wal_005/'))} as ${p.servedAs} (WAL after the archive's last full segment; wal-e's restore reads it only when copied to that name)`,
+    ]),
     ['query', r.query.sql],
     ['result', `${r.query.rowCount} row(s)${r.query.expectedRows !== null ? ` (expected ${r.query.expectedRows})` : ''}`],
   ];

@@ -8,9 +8,9 @@ import { commandLine } from '../../core/command-line.js';
 import { correctionText, settingsChangeText, who, type Transcript } from './transcript-model.js';
 import { printable } from '../../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
-import { textOf } from '../../core/json.js';
+import { textOf, textsOf } from '../../core/json.js';
 import { cell, stepSections, timeline, utc } from './incident-sections.js';
-import { doneWords, lossWindow, outageLines, stepName, tookWords, warnedSteps, whatIsLeft } from './run-outcome.js';
+import { doneWords, lastMomentPhrase, lossWindow, outageLines, stepName, tookWords, warnedSteps, whatIsLeft } from './run-outcome.js';
 
 type Outputs = Record<string, unknown>;
 
@@ -57,6 +57,19 @@ function warningSection(t: Transcript): string[] {
   return ['## Warnings', '', ...warned.flatMap((s) => s.warnings.map((w) => `- ${stepName(s)}: ${w}`)), ''];
 }
 
+/** The archive's last moment as measured: the drill's last replayed commit where it ran, else the inspection's newest WAL time. */
+function lastMomentLine(t: Transcript, deletedAt: string): string[] {
+  const drill = outputsOf(t, 'archive.drill');
+  const drilled = textOf(drill.lastTransactionAt);
+  const partials = textsOf(drill.servedPartials);
+  const inspected = outputsOf(t, 'archive.inspect');
+  const replayed = partials.length
+    ? `the last commit the drill replayed, with WAL from ${partials.join(', ')}, which the recovery restores only once copied to its full name`
+    : 'the last commit the drill replayed from the archive';
+  const [at, source] = drilled ? [drilled, replayed] : [textOf(inspected.lastMomentAt), textOf(inspected.lastMomentSource)];
+  return at ? [`- Measured: ${lastMomentPhrase(deletedAt, at, source)}`] : [];
+}
+
 /** The head of a single instance's recovery: what came back from where, into what, and what was kept aside. */
 function instanceHead(t: Transcript): string[] {
   const found = outputsOf(t, 'logs.find-deleted');
@@ -73,6 +86,7 @@ function instanceHead(t: Transcript): string[] {
     `- Restored from: ${textOf(found.archiveUrl) || '?'} (LATEST base backup ${textOf(inspected.latest) || '?'}, newest archived WAL ${textOf(inspected.lastSegment) || '?'} at ${utc(textOf(inspected.lastSegmentAt))})`,
     `- Into the new instance: ${textOf(created.instanceGuid) || '(not created yet)'}${textOf(container.container) ? `, container ${textOf(container.container)} on cell ${textOf(container.cellIp)}` : ''}`,
     `- Data-loss window: ${lossWindow(textOf(found.deletedAt), textOf(inspected.lastSegmentAt))}`,
+    ...lastMomentLine(t, textOf(found.deletedAt)),
     ...grownLine(t),
     '',
     ...warningSection(t),

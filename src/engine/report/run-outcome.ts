@@ -33,6 +33,20 @@ export function lossWindow(deletedAt: string, lastWalAt: string): string {
   return `writes between ${utc(lastWalAt)} (newest archived WAL) and ${utc(deletedAt)} (deletion), up to ${roughDuration(gap)}, were never archived and are lost`;
 }
 
+/**
+ * The archive's last moment against the deletion, as measured: "writes after HH:MM:SS (N s before
+ * the delete) are not in the archive", with what gives the moment.
+ */
+export function lastMomentPhrase(deletedAt: string, lastAt: string, source: string): string {
+  const at = new Date(lastAt);
+  if (!lastAt || Number.isNaN(at.getTime())) return 'unknown: the archive holds no WAL with a time';
+  const gap = lossGap(deletedAt, lastAt);
+  const seconds = gap === null ? 0 : Math.round(Math.abs(gap) / 1000);
+  const against =
+    gap === null ? 'the deletion time is not known' : gap >= 0 ? `${seconds} s before the delete` : `${seconds} s after the delete`;
+  return `writes after ${at.toISOString().slice(11, 19)} (${against}) are not in the archive (${utc(lastAt)}: ${source})`;
+}
+
 /** The steps that ended done, with a warning. */
 export function warnedSteps(t: Transcript): TranscriptStep[] {
   return t.steps.filter((s) => s.warnings.length > 0);
