@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeBackActions } from '../../src/actions/merge-back.js';
-import { restoreTimeActions } from '../../src/actions/restore-time.js';
+import { restoreTimeActions } from '../../src/actions/restore-time/steps.js';
 import { applyPatch, liveQuery } from '../../src/adapters/pg-merge.js';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { loginChain } from '../../src/adapters/postgres.js';

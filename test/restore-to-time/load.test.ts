@@ -10,7 +10,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restoreTimeLoadActions } from '../../src/actions/restore-time-load.js';
+import { restoreTimeLoadActions } from '../../src/actions/restore-time/load.js';
 import { NeedsOperator } from '../../src/core/errors.js';
 import { stdinBytes } from '../../src/core/stdin.js';
 import type { CellWorld } from '../../src/rehearsal/cell-sim.js';

@@ -1,6 +1,6 @@
 /** Where a restore-to-time run stops (pitr.target): the drill's targets read from the runbook's inputs, and the default name of its copy. */
 import { describe, expect, it } from 'vitest';
-import { restoreTimeTargetActions } from '../../src/actions/restore-time-target.js';
+import { restoreTimeTargetActions } from '../../src/actions/restore-time/target.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { NO_TARGET } from '../support/pitr-context.js';

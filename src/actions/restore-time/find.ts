@@ -3,17 +3,17 @@
  * found through cf (`cf service NAME --guid`) and its container's environment, as a recovery finds
  * its new instance; one cf no longer knows, through the deleted-instance finder. Only read.
  */
-import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/executor/index.js';
-import { StepFailed } from '../core/errors.js';
-import { isGuidAnyCase } from '../core/guid.js';
-import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
-import { nameProof, NOT_PROVEN } from '../logs/choice.js';
-import { cfCli } from './support/cf.js';
-import { cellDocker } from './support/cell.js';
-import { chooseDeleted, reportFindings } from './support/choose-deleted.js';
-import { containerArchiveUrl } from './support/served.js';
-import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
+import { defineAction, type ActionDef, optional, output, required } from '../../engine/runbook/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
+import { StepFailed } from '../../core/errors.js';
+import { isGuidAnyCase } from '../../core/guid.js';
+import { findDeletedInstance, findInstance, noCandidateError } from '../../logs/find.js';
+import { nameProof, NOT_PROVEN } from '../../logs/choice.js';
+import { cfCli } from '../support/cf.js';
+import { cellDocker } from '../support/cell.js';
+import { chooseDeleted, reportFindings } from '../support/choose-deleted.js';
+import { containerArchiveUrl } from '../support/served.js';
+import { clusterdataOf, logSources, noteSearchWarnings } from '../support/sources.js';
 
 const outputs = {
   live: output('boolean', 'cf still knows the instance'),

@@ -4,11 +4,11 @@
  * inclusive or not; on which timeline), and the copy's name. Written as the drill's flags, which is
  * how the later steps read it and how the journal keeps it.
  */
-import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
-import { UsageError } from '../core/errors.js';
-import { parseTargetTime } from '../drill/target-time.js';
-import { describeTarget, recoveryTargetOf, targetFlags } from '../drill/recovery-target.js';
-import { COPY_NAME, defaultTargetCopyName } from '../drill/copy-name.js';
+import { defineAction, type ActionDef, defaulted, output, required } from '../../engine/runbook/index.js';
+import { UsageError } from '../../core/errors.js';
+import { parseTargetTime } from '../../drill/target-time.js';
+import { describeTarget, recoveryTargetOf, targetFlags } from '../../drill/recovery-target.js';
+import { COPY_NAME, defaultTargetCopyName } from '../../drill/copy-name.js';
 
 /** The drill's flags → the runbook's inputs, so that a refusal names what the answers file holds. */
 const INPUT_OF_FLAG: [RegExp, string][] = [

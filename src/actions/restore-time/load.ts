@@ -4,20 +4,20 @@
  * A load runs in one transaction; on a resume each database is probed first (does it exist, does
  * it hold tables) so a dump is never loaded twice over itself.
  */
-import type { Redactor } from '../core/redact.js';
-import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/executor/index.js';
-import { NeedsOperator, StepFailed } from '../core/errors.js';
-import { fileStdin } from '../core/stdin.js';
-import { utcStamp } from '../core/utc-stamp.js';
-import type { CellDocker } from '../adapters/docker.js';
-import { loginChain, type PgLogin } from '../adapters/postgres.js';
-import { createDatabase, databaseHolds, pgRestore, renameDatabase } from '../adapters/pg-load.js';
-import type { DumpFacts } from '../volumes/dump-facts.js';
-import { DUMP } from './support/records.js';
-import { formatBytes } from '../core/format.js';
-import { containerOn } from './support/params.js';
-import { cellDocker } from './support/cell.js';
+import type { Redactor } from '../../core/redact.js';
+import { defineAction, type ActionDef, output, required } from '../../engine/runbook/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
+import { NeedsOperator, StepFailed } from '../../core/errors.js';
+import { fileStdin } from '../../core/stdin.js';
+import { utcStamp } from '../../core/utc-stamp.js';
+import type { CellDocker } from '../../adapters/docker.js';
+import { loginChain, type PgLogin } from '../../adapters/postgres.js';
+import { createDatabase, databaseHolds, pgRestore, renameDatabase } from '../../adapters/pg-load.js';
+import type { DumpFacts } from '../../volumes/dump-facts.js';
+import { DUMP } from '../support/records.js';
+import { formatBytes } from '../../core/format.js';
+import { containerOn } from '../support/params.js';
+import { cellDocker } from '../support/cell.js';
 
 /** What to do with a database before its dump is loaded, and the tables it holds then (the load adds the dump's). */
 type Before = { to: 'load' | 'loaded' | 'create-and-load'; tables: number };

@@ -4,16 +4,16 @@
  */
 import { access, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/executor/index.js';
-import { StepFailed } from '../core/errors.js';
-import { formatBytes } from '../core/format.js';
-import { DrillFailed } from '../drill/exit-codes.js';
-import { describeTarget, targetOfFlags } from '../drill/recovery-target.js';
-import { dumpDatabases } from '../volumes/look.js';
-import { restoreOnce, scratchFolder, stopLeftoverServer, stopLeftoversIn } from './support/restore-copy.js';
-import { scratchEngine } from './support/scratch-engine.js';
-import { DUMP } from './support/records.js';
+import { defineAction, type ActionDef, output, required } from '../../engine/runbook/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
+import { StepFailed } from '../../core/errors.js';
+import { formatBytes } from '../../core/format.js';
+import { DrillFailed } from '../../drill/exit-codes.js';
+import { describeTarget, targetOfFlags } from '../../drill/recovery-target.js';
+import { dumpDatabases } from '../../volumes/look.js';
+import { restoreOnce, scratchFolder, stopLeftoverServer, stopLeftoversIn } from '../support/restore-copy.js';
+import { scratchEngine } from '../support/scratch-engine.js';
+import { DUMP } from '../support/records.js';
 
 /**
  * The copy restored to the target; restored again when it is gone (a resume after the temp folder

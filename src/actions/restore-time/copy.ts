@@ -8,19 +8,19 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/executor/index.js';
-import { NeedsOperator, StepFailed } from '../core/errors.js';
-import { formatBytes } from '../core/format.js';
-import { commandLine } from '../core/command-line.js';
-import type { DrillReport, RestoredCopy } from '../drill/drill.js';
-import { DrillFailed } from '../drill/exit-codes.js';
-import { parseTargetTime } from '../drill/target-time.js';
-import { describeTarget, targetFlags, targetOfFlags, type RecoveryTarget } from '../drill/recovery-target.js';
-import { defaultTargetCopyName } from '../drill/copy-name.js';
-import { removeLeftovers, restoreOnce } from './support/restore-copy.js';
-import { startFrom, type Paused } from './support/paused-copy.js';
-import { foreignTablesLine, newestOf, readDatabases, type LookResult, type TableReader } from '../volumes/look.js';
+import { defineAction, type ActionDef, output, required } from '../../engine/runbook/index.js';
+import type { StepContext } from '../../engine/executor/index.js';
+import { NeedsOperator, StepFailed } from '../../core/errors.js';
+import { formatBytes } from '../../core/format.js';
+import { commandLine } from '../../core/command-line.js';
+import type { DrillReport, RestoredCopy } from '../../drill/drill.js';
+import { DrillFailed } from '../../drill/exit-codes.js';
+import { parseTargetTime } from '../../drill/target-time.js';
+import { describeTarget, targetFlags, targetOfFlags, type RecoveryTarget } from '../../drill/recovery-target.js';
+import { defaultTargetCopyName } from '../../drill/copy-name.js';
+import { removeLeftovers, restoreOnce } from '../support/restore-copy.js';
+import { startFrom, type Paused } from '../support/paused-copy.js';
+import { foreignTablesLine, newestOf, readDatabases, type LookResult, type TableReader } from '../../volumes/look.js';
 
 const restoreOutputs = {
   restored: output('boolean', 'the database was restored here (false: why says why not)'),

@@ -3,11 +3,11 @@
  * beside the live one, from its wal-e archive. Nothing here writes to the instance or its archive.
  */
 import { join } from 'node:path';
-import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
-import { reportOutputs } from './support/params.js';
-import { StepFailed } from '../core/errors.js';
-import { commandLine, quote } from '../core/command-line.js';
-import { guidInSpace } from './support/cf.js';
+import { defineAction, type ActionDef, optional, output, required } from '../../engine/runbook/index.js';
+import { reportOutputs } from '../support/params.js';
+import { StepFailed } from '../../core/errors.js';
+import { commandLine, quote } from '../../core/command-line.js';
+import { guidInSpace } from '../support/cf.js';
 
 const confirmInstance = defineAction({
   name: 'pitr.confirm-instance',
