@@ -67,7 +67,7 @@ function quote(s: string): string {
 interface Ours extends Timed {
   bytes: number;
   first: string | null;
-  /** Worker threads a large plain file is cut among. */
+  /** Threads a large plain file's ranges are shared among. */
   threads: number;
 }
 
@@ -144,7 +144,7 @@ export async function benchLogs(): Promise<string> {
     );
     log(`medians of ${ROUNDS} alternating runs; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after`);
     log(
-      `plain  ${(plain.bytes / 1e6).toFixed(0)} MB: ${side('ours', plain.bytes, oursPlain!)}, peak RSS ${rssMb(oursPlain!).toFixed(0)} MB, each file scanned in up to ${oursPlain!.runs[0]!.threads} ranges at once`,
+      `plain  ${(plain.bytes / 1e6).toFixed(0)} MB: ${side('ours', plain.bytes, oursPlain!)}, peak RSS ${rssMb(oursPlain!).toFixed(0)} MB, each file's ranges shared among up to ${oursPlain!.runs[0]!.threads} threads`,
     );
     log(`       ${side('grep -F', plain.bytes, grep!)}${rg ? `; ${side('rg -F', plain.bytes, rg)}` : ''}`);
     if (!hasRg) log('       rg -F: not measured, ripgrep is not installed (apt-get install ripgrep; .ci/run installs it)');

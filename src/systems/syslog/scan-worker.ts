@@ -1,7 +1,7 @@
 /**
- * A thread that reads and scans a range of a large plain file (range-read.ts) for the main thread
- * (worker-scan.ts), which scans the file's first range meanwhile, so several ranges of one file are
- * read at once. What the scan finds is posted in the order found, as found: the main thread folds
+ * A thread that reads and scans ranges of a large plain file (range-read.ts) for the main thread
+ * (worker-scan.ts), which scans others meanwhile, so several ranges of one file are read at once:
+ * each thread takes the next range none has taken, until none is left. What the scan finds is posted in the order found, as found: the main thread folds
  * wal-e's runs (wale-runs.ts), so this thread runs none of the parsers, which would run here cold
  * on the few thousand lines of its range. Only when the main thread falls behind (more than the
  * job's `foldFrom` characters posted and not taken: a range of little but wal-e's lines) does this
@@ -14,7 +14,8 @@ import { RangeReader } from './range-read.js';
 import { TermScanner } from './term-scanner.js';
 import type { RecordSink } from './frame-walk.js';
 import { WaleRuns, type FoldedSink } from './wale-runs.js';
-import type { ScanJob, ScanBatch } from './worker-scan.js';
+import type { ScanBatch } from './in-order.js';
+import type { ScanJob } from './worker-scan.js';
 
 /** Characters of found lines (and entries) posted and not yet taken by the main thread, past which this thread waits. */
 const HELD = 16 * 1024 * 1024;
@@ -22,7 +23,14 @@ const HELD = 16 * 1024 * 1024;
 const BATCH = 256 * 1024;
 
 parentPort!.on('message', (job: ScanJob) => {
+  const taken = new Int32Array(job.taken);
+  for (let i = Atomics.add(taken, 0, 1); i < job.ranges.length; i = Atomics.add(taken, 0, 1)) scanRange(job, i);
+});
+
+/** Scans range `i` of the job, posting what it finds in batches, the last one `done`. */
+function scanRange(job: ScanJob, i: number): void {
   const held = new Int32Array(job.held);
+  const { start, end } = job.ranges[i]!;
   let events: (string | number)[] = [];
   let size = 0;
   const out: FoldedSink = {
@@ -54,14 +62,15 @@ parentPort!.on('message', (job: ScanJob) => {
     end: () => runs?.flush(),
   };
   let reader: RangeReader | null = null;
-  const post = (batch: Omit<ScanBatch, 'events' | 'size' | 'start' | 'end' | 'folded'>): void => {
+  const post = (batch: Pick<ScanBatch, 'done' | 'error'>): void => {
     Atomics.add(held, 0, size);
     parentPort!.postMessage({
       ...batch,
+      range: i,
       events,
       size,
-      start: reader?.start ?? job.start,
-      end: reader?.at ?? job.start,
+      start: reader?.start ?? start,
+      end: reader?.at ?? start,
       folded: runs !== null,
     } satisfies ScanBatch);
     events = [];
@@ -71,7 +80,7 @@ parentPort!.on('message', (job: ScanJob) => {
   };
   let scanner: TermScanner | null = null;
   try {
-    reader = new RangeReader(job.fd, Buffer.allocUnsafe(job.readSize), job.start, job.end);
+    reader = new RangeReader(job.fd, Buffer.allocUnsafe(job.readSize), start, end);
     scanner = new TermScanner(job.terms, found, { at: reader.start, noFrames: true });
     for (let block = reader.next(); block; block = reader.next()) {
       scanner.push(block);
@@ -86,4 +95,4 @@ parentPort!.on('message', (job: ScanJob) => {
     found.end();
     post({ done: true });
   }
-});
+}

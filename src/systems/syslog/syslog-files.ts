@@ -33,9 +33,13 @@ export interface ScanFilesOptions {
   stdin?: Readable;
   /** Plain files of at least this many bytes are scanned on worker threads (worker-scan.ts); default WORKER_FROM. */
   workerFrom?: number;
-  /** Worker threads a file is shared among at most (default os.availableParallelism()), each a range of at least `minRange` bytes (default MIN_RANGE). */
+  /**
+   * Threads a file is shared among at most, this one included (default os.availableParallelism()),
+   * taking `rangesPerThread` ranges each (default RANGES_PER_THREAD) of at least `minRange` bytes (default MIN_RANGE).
+   */
   workers?: number;
   minRange?: number;
+  rangesPerThread?: number;
 }
 
 /** A worker thread costs a few tens of milliseconds to start: about what one thread takes to scan this much. */
@@ -52,7 +56,7 @@ export async function scanFiles(
   onHit: (hit: FileHit) => void,
   options: ScanFilesOptions = {},
 ): Promise<void> {
-  const threads = new ScanThreads(options.workers, options.minRange);
+  const threads = new ScanThreads(options.workers, options.minRange, undefined, options.rangesPerThread);
   try {
     for (const target of await expandPaths(paths, report)) {
       if (target === '-') {

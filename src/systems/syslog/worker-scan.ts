@@ -1,13 +1,14 @@
 /**
- * Large plain files are cut into ranges (range-read.ts), as many as the machine runs threads at
- * once (os.availableParallelism()): this thread scans the first while worker threads
- * (scan-worker.ts) scan the others. Each range's wal-e runs are folded on their own (wale-runs.ts),
- * on this thread, where the parsers run warm: a worker only searches, unless this thread falls
- * FOLD_FROM behind it (a range of little but wal-e's lines), when it folds the rest of its range
- * itself, so that the ranges are still read at once. What the workers find goes
- * to the same sink (hits, overlong and binary lines) as a scan on this thread, in the order of the
- * file: a range's findings wait here until the ranges before it are done, and its worker waits when
- * too much of them is held.
+ * Large plain files are cut into ranges (range-read.ts), a few for each thread the machine runs at
+ * once (os.availableParallelism()): this thread and worker threads (scan-worker.ts) take them in
+ * turn, each the next range no thread has taken yet, so none waits for another: this thread reads
+ * the first ranges while the workers start, and a thread that finishes early takes more. Each
+ * range's wal-e runs are folded on their own (wale-runs.ts), on this thread, where the parsers run
+ * warm: a worker only searches, unless this thread falls FOLD_FROM behind it (a range of little but
+ * wal-e's lines), when it folds the rest of its range itself, so that the ranges are still read at
+ * once. What the threads find goes to the same sink (hits, overlong and binary lines) as a scan on
+ * this thread, in the order of the file (in-order.ts): a range's findings wait here until the
+ * ranges before it are done, and a thread, this one too, takes no more while too much of them is held.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -15,70 +16,64 @@ import type { ScanTerm } from '../../core/log-source.js';
 import { errorText } from '../file-problems.js';
 import { RangeReader, YIELD_EVERY } from './range-read.js';
 import { TermScanner } from './term-scanner.js';
-import { WaleRuns, type FoldedSink } from './wale-runs.js';
+import { InOrder, type ScanBatch, type ThreadSink } from './in-order.js';
+import type { WaleRuns } from './wale-runs.js';
 
-/** What a worker is asked: scan the lines of the open file `fd` that start in [start, end). */
+/** A range of a file: the lines whose first byte is in [start, end). */
+interface Range {
+  start: number;
+  end: number;
+}
+
+/** What a worker is asked: take ranges of the open file `fd` in turn, the next not yet taken, until none is left. */
 export interface ScanJob {
   fd: number;
   terms: readonly ScanTerm[];
   readSize: number;
-  start: number;
-  end: number;
+  ranges: Range[];
+  /** One Int32: the next range to take, for every thread of the scan (Atomics.add). */
+  taken: SharedArrayBuffer;
   /** The file's modification time (ms): the year of its RFC 3164 lines, to fold wal-e's runs. */
   fileTime: number;
   /** Characters posted and not taken past which the worker folds the rest of its range itself. */
   foldFrom: number;
-  /** One Int32: the size of the batches posted and not yet taken. */
+  /** One Int32: the size of the worker's batches posted and not yet taken. */
   held: SharedArrayBuffer;
 }
 
+/** A range is no smaller than this: a range costs a message or two and a fold of its own. */
+const MIN_RANGE = 16 * 1024 * 1024;
+/** A range is no larger than this: what this thread finds in a range it reads out of turn is kept until its turn. */
+const MAX_RANGE = 64 * 1024 * 1024;
 /**
- * What a worker found since its last batch, as triples: (stands, line, offset) for a line found
- * (in a batch `folded`, standing for `stands` lines, 0: itself alone; otherwise 0, to be folded),
- * (-1, offset, length) for an overlong line, (-2, offset, count) for binary lines.
+ * Ranges a file is cut into for each thread: enough that a thread which started late (a worker
+ * takes some tens of milliseconds to start) or was slowed by the machine's other work leaves
+ * little for the others to wait on at the file's end.
  */
-export interface ScanBatch {
-  events: (string | number)[];
-  /** What the batch counts for against the worker's bound. */
-  size: number;
-  /** Where the range's first line starts, and the offset read up to. */
-  start: number;
-  end: number;
-  /** The worker folded these lines itself (and will the rest of its range). */
-  folded: boolean;
-  done?: boolean;
-  /** Why reading stopped early: the batch after it holds what the end of the scan found. */
-  error?: string;
-}
-
-/** Where a file's findings go: its hits, overlong and binary lines, the bytes read, and where and why reading stopped early. */
-export interface ThreadSink extends FoldedSink {
-  progress(bytes: number): void;
-  /** Reading stopped at byte `at`; the lines from there to `until` (the file's end when null) were not searched. */
-  failed(at: number, until: number | null, why: string): void;
-}
-
-/** A range is no smaller than this: a worker costs a few milliseconds to set to work. */
-const MIN_RANGE = 32 * 1024 * 1024;
+const RANGES_PER_THREAD = 4;
 /**
  * Characters a worker posted and this thread has not taken (it takes a range's only after the
  * ranges before), past which the worker folds the rest of its range: a range of a few thousand
  * wal-e lines among others stays well below, one of little else would wait for this thread.
  */
 const FOLD_FROM = 4 * 1024 * 1024;
+/** Characters this thread keeps of ranges it read out of turn, past which it takes no other range until some are handed on. */
+const HELD_HERE = 16 * 1024 * 1024;
 
-/** Worker threads that scan the ranges of files, one file at a time; `close` ends them. */
+/** Worker threads that scan the ranges of files with this thread, one file at a time; `close` ends them. */
 export class ScanThreads {
-  private readonly workers: Worker[] = [];
+  private readonly workers: { worker: Worker; held: SharedArrayBuffer }[] = [];
 
   /**
-   * `most`: workers a file is shared among at most; `minRange`: bytes a range holds at least;
-   * `foldFrom`: characters a worker posts and this thread has not taken, past which it folds its range's rest.
+   * `most`: threads a file is shared among at most, this one included; `minRange`: bytes a range
+   * holds at least; `foldFrom`: characters a worker posts and this thread has not taken, past which
+   * it folds its range's rest; `perThread`: ranges a file is cut into for each thread.
    */
   constructor(
     private readonly most = availableParallelism(),
     private readonly minRange = MIN_RANGE,
     private readonly foldFrom = FOLD_FROM,
+    private readonly perThread = RANGES_PER_THREAD,
   ) {}
 
   /**
@@ -93,100 +88,99 @@ export class ScanThreads {
     readSize: number,
     sink: ThreadSink,
   ): Promise<void> {
-    const count = file.whole ? 1 : Math.max(1, Math.min(this.most, Math.floor(file.size / this.minRange)));
+    const count = file.whole ? 1 : this.rangeCount(file.size);
     const step = Math.ceil(file.size / count);
-    const ranges = Array.from({ length: count }, (_, i) => ({
+    const ranges: Range[] = Array.from({ length: count }, (_, i) => ({
       start: i * step,
       end: i === count - 1 ? Number.MAX_SAFE_INTEGER : (i + 1) * step,
     }));
-    const until = (i: number): number | null => (i === count - 1 ? null : ranges[i]!.end);
-    const queues: ScanBatch[][] = ranges.map(() => []);
-    // The wal-e runs of each range, folded on this thread: the workers' as their batches are handed on.
-    const folds = ranges.map(() => new WaleRuns(sink, file.mtime));
-    const helds = ranges.map(() => new SharedArrayBuffer(4));
-    let current = 0;
-    let read = 0;
-    const finished = (start: number, end: number): void => {
-      read += end - start;
-      sink.progress(read);
-      current += 1;
-    };
-    // The workers' batches are handed on in the order of the file: those of a range wait for the ranges before it.
-    const drain = (): void => {
-      for (let b = queues[current]?.shift(); b; b = queues[current]?.shift()) {
-        const runs = folds[current]!;
-        // Lines the worker folded itself come after what this thread folded of its range.
-        if (b.folded) runs.flush();
-        replay(b, b.folded ? sink : runs);
-        const held = new Int32Array(helds[current]!);
-        Atomics.sub(held, 0, b.size);
-        Atomics.notify(held, 0);
-        if (b.error !== undefined) sink.failed(b.end, until(current), b.error);
-        if (!b.done) continue;
-        runs.flush();
-        finished(b.start, b.end);
-      }
-    };
-    const workers = ranges.slice(1).map(
-      (range, k) =>
-        new Promise<void>((resolve, reject) => {
-          const i = k + 1;
-          const worker = (this.workers[k] ??= startWorker());
-          const onMessage = (b: ScanBatch): void => {
-            queues[i]!.push(b);
-            try {
-              if (current > 0) drain();
-            } catch (err) {
-              // What the sink threw stops the scan, as it would on this thread; the workers, maybe waiting, are ended.
-              onError(err as Error);
-              return;
-            }
-            if (!b.done) return;
-            worker.off('message', onMessage).off('error', onError);
-            resolve();
-          };
-          const onError = (err: Error): void => {
-            worker.off('message', onMessage).off('error', onError);
-            void this.close();
-            reject(err);
-          };
-          worker.on('message', onMessage).on('error', onError);
-          const job = { fd, terms, readSize, ...range, fileTime: file.mtime.getTime(), foldFrom: this.foldFrom, held: helds[i]! };
-          worker.postMessage(job satisfies ScanJob);
-        }),
+    const order = new InOrder(
+      sink,
+      ranges.map((r) => r.end),
+      file.mtime,
     );
-    // A worker's failure is met once this thread's range is scanned.
-    const together = Promise.all(workers);
-    together.catch(() => undefined);
+    const taken = new SharedArrayBuffer(4);
+    const next = new Int32Array(taken);
+    let failure: Error | undefined;
+    const listening: (() => void)[] = [];
+    for (let k = 0; k < Math.min(this.most, count) - 1; k++) {
+      const { worker, held } = this.worker(k);
+      const onMessage = (b: ScanBatch): void => {
+        try {
+          order.batch(b, held);
+        } catch (err) {
+          // What the sink threw stops the scan, as it would on this thread; the workers, maybe waiting, are ended.
+          onError(err as Error);
+        }
+      };
+      const onError = (err: Error): void => {
+        failure ??= err;
+        void this.close();
+        order.stop();
+      };
+      worker.on('message', onMessage).on('error', onError);
+      listening.push(() => worker.off('message', onMessage).off('error', onError));
+      const job = { fd, terms, readSize, ranges, taken, fileTime: file.mtime.getTime(), foldFrom: this.foldFrom, held };
+      worker.postMessage(job satisfies ScanJob);
+    }
     try {
-      const { start, end } = await scanHere(fd, ranges[0]!.end, folds[0]!, terms, readSize, sink, until(0));
-      finished(start, end);
-      drain();
-      await together;
+      for (;;) {
+        // This thread keeps what it finds out of turn up to a bound, as a worker does.
+        while (order.keptSize > HELD_HERE && !failure) await order.handedOn();
+        const i = Atomics.add(next, 0, 1);
+        if (i >= count || failure) break;
+        if (i === order.current) {
+          // Nothing before it is left to hand on: straight into the sink.
+          const { start, end } = await scanHere(fd, ranges[i]!, order.runs(i), terms, readSize, (at, why) => {
+            order.failed(i, at, why);
+          });
+          order.finished(start, end);
+        } else {
+          const kept = order.keep(i);
+          kept.end(await scanHere(fd, ranges[i]!, kept.runs, terms, readSize, kept.failed));
+        }
+        order.drain();
+        // Let the workers' batches in between ranges.
+        await new Promise((r) => setImmediate(r));
+      }
+      await order.done;
+      if (failure) throw failure;
     } catch (err) {
       await this.close();
       throw err;
+    } finally {
+      for (const off of listening) off();
     }
   }
 
   async close(): Promise<void> {
     const ws = this.workers.splice(0);
-    await Promise.all(ws.map((w) => w.terminate()));
+    await Promise.all(ws.map((w) => w.worker.terminate()));
+  }
+
+  /** Ranges a file of `size` bytes is cut into: none longer than MAX_RANGE, what this thread keeps of one it reads out of turn. */
+  private rangeCount(size: number): number {
+    return Math.max(1, Math.min(this.most * this.perThread, Math.floor(size / this.minRange)), Math.ceil(size / MAX_RANGE));
+  }
+
+  /** Worker `k`, started when first asked for. */
+  private worker(k: number): { worker: Worker; held: SharedArrayBuffer } {
+    return (this.workers[k] ??= { worker: startWorker(), held: new SharedArrayBuffer(4) });
   }
 }
 
-/** The file's first range, scanned on this thread into `runs` (then `sink`): where its lines start and end. */
+/** A range scanned on this thread into `runs` (then flushed): where its lines start and end; `failed` is told where and why reading stopped early. */
 async function scanHere(
   fd: number,
-  end: number,
+  range: Range,
   runs: WaleRuns,
   terms: readonly ScanTerm[],
   readSize: number,
-  sink: ThreadSink,
-  until: number | null,
+  failed: (at: number, why: string) => void,
 ): Promise<{ start: number; end: number }> {
-  const scanner = new TermScanner(terms, runs);
-  const reader = new RangeReader(fd, Buffer.allocUnsafe(readSize), 0, end);
+  const reader = new RangeReader(fd, Buffer.allocUnsafe(readSize), range.start, range.end);
+  // A file's first range is the one a stream of octet-counted frames is found in.
+  const scanner = new TermScanner(terms, runs, { at: reader.start, noFrames: range.start > 0 });
   let sinceYield = 0;
   for (;;) {
     let block: Buffer | null;
@@ -194,7 +188,7 @@ async function scanHere(
       block = reader.next();
     } catch (err) {
       runs.flush();
-      sink.failed(reader.at, until, errorText(err));
+      failed(reader.at, errorText(err));
       break;
     }
     if (!block) break;
@@ -207,18 +201,7 @@ async function scanHere(
   }
   scanner.end();
   runs.flush();
-  return { start: 0, end: reader.at };
-}
-
-/** Hands a batch's findings to the range's runs, or when the worker folded them to the sink, in the order found. */
-function replay(b: ScanBatch, sink: FoldedSink): void {
-  const e = b.events;
-  for (let i = 0; i < e.length; i += 3) {
-    const k = e[i] as number;
-    if (k >= 0) sink.hit(e[i + 1] as string, e[i + 2] as number, k === 0 ? undefined : k);
-    else if (k === -1) sink.longLine(e[i + 1] as number, e[i + 2] as number);
-    else sink.binaryLines(e[i + 1] as number, e[i + 2] as number);
-  }
+  return { start: reader.start, end: reader.at };
 }
 
 /** A worker, from the built file, or from source through tsx when this module runs from source (tests). */
