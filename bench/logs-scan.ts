@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { Redactor } from '../src/core/redact.js';
 import { findDeletedInstance } from '../src/logs/find.js';
 import { openLogSource } from '../src/systems/log-source.js';
 
@@ -14,7 +15,12 @@ const [serviceName, ...paths] = process.argv.slice(2);
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const esUrl = process.env.BENCH_ES_URL;
-const result = await findDeletedInstance({ sources: openLogSource(esUrl ? { es: { url: esUrl } } : { paths }), serviceName: serviceName! });
+const redactor = new Redactor();
+const result = await findDeletedInstance({
+  sources: openLogSource(esUrl ? { es: { url: esUrl, redactor } } : { paths }),
+  serviceName: serviceName!,
+  redactor,
+});
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 process.stdout.write(

@@ -12,6 +12,7 @@
  * simulation itself), and each measurement prints the requests it made. Ratios are
  * aws time / our time.
  */
+import { Redactor } from '../src/core/redact.js';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -66,6 +67,7 @@ async function motoServer(): Promise<Server> {
   const moto = await startSeededMoto();
   const proxy = await startBenchS3({ upstream: moto.endpoint });
   const store = createS3Store({
+    redactor: new Redactor(),
     endpoint: proxy.endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
@@ -104,6 +106,7 @@ async function seedEntries(
 async function simulatedServer(): Promise<Server> {
   const sim = await startBenchS3({ latencyMs: LATENCY_MS });
   const store = createS3Store({
+    redactor: new Redactor(),
     endpoint: sim.endpoint,
     region: 'us-east-1',
     forcePathStyle: true,

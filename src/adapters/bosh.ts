@@ -47,7 +47,7 @@ const HINTS: [RegExp, string][] = [
 export class BoshCli extends CliProgram {
   private cachedVersion?: Promise<{ version: string; major: 1 | 2 }>;
 
-  constructor(runner: CommandRunner, opts: BoshCliOptions = {}) {
+  constructor(runner: CommandRunner, opts: BoshCliOptions) {
     super(runner, opts.binary ?? 'bosh', opts.env, {}, opts.redactor);
     if (opts.readTimeoutMs !== undefined) this.readTimeoutMs = opts.readTimeoutMs;
   }

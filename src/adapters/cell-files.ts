@@ -17,20 +17,20 @@ export interface CellFilesOptions {
   sudo?: boolean;
   /** The only tree contents may be moved out of (default VOLUMES_ROOT). */
   root?: string;
-  /** The run's redactor, for the failures (a new one when not given). */
-  redactor?: Redactor;
+  /** The run's redactor, for the failures. */
+  redactor: Redactor;
 }
 
-function listDirSpec(dir: string, opts: CellFilesOptions = {}): CommandSpec {
+function listDirSpec(dir: string, opts: Pick<CellFilesOptions, 'sudo'>): CommandSpec {
   return { argv: ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-printf', '%f\\0'], writes: false, sudo: opts.sudo ?? true };
 }
 
 /** Names in a folder (no `.`/`..`), sorted; null when the folder does not exist. */
-export async function listDir(runner: CommandRunner, dir: string, opts: CellFilesOptions = {}): Promise<string[] | null> {
+export async function listDir(runner: CommandRunner, dir: string, opts: CellFilesOptions): Promise<string[] | null> {
   const spec = listDirSpec(dir, opts);
   const result = await runner.run(spec);
   if (result.exitCode !== 0) {
-    assertSudoWorked(spec, result, runner.where, opts.redactor ?? new Redactor());
+    assertSudoWorked(spec, result, runner.where, opts.redactor);
     if (/No such file or directory/.test(result.stderr)) return null;
     throw failure(spec, result, runner.where, `listing ${dir}`, opts);
   }
@@ -40,10 +40,10 @@ export async function listDir(runner: CommandRunner, dir: string, opts: CellFile
     .sort();
 }
 
-export async function pathExists(runner: CommandRunner, path: string, opts: CellFilesOptions = {}): Promise<boolean> {
+export async function pathExists(runner: CommandRunner, path: string, opts: CellFilesOptions): Promise<boolean> {
   const spec: CommandSpec = { argv: ['test', '-e', path], writes: false, sudo: opts.sudo ?? true };
   const result = await runner.run(spec);
-  assertSudoWorked(spec, result, runner.where, opts.redactor ?? new Redactor());
+  assertSudoWorked(spec, result, runner.where, opts.redactor);
   if (result.exitCode === 0) return true;
   if (result.exitCode === 1) return false;
   throw failure(spec, result, runner.where, `checking ${path}`, opts);
@@ -66,7 +66,7 @@ export function assertVolumeDataDir(dir: string, root = VOLUMES_ROOT): void {
   }
 }
 
-function moveSpecs(dir: string, dest: string, opts: CellFilesOptions = {}): CommandSpec[] {
+function moveSpecs(dir: string, dest: string, opts: Pick<CellFilesOptions, 'sudo'>): CommandSpec[] {
   const sudo = opts.sudo ?? true;
   return [
     { argv: ['mkdir', '-p', dest], writes: true, sudo },
@@ -82,7 +82,7 @@ export async function moveContentsAside(
   runner: CommandRunner,
   dir: string,
   dest: string,
-  opts: CellFilesOptions = {},
+  opts: CellFilesOptions,
 ): Promise<{ moved: string[] }> {
   assertVolumeDataDir(dir, opts.root ?? VOLUMES_ROOT);
   const target = posix.normalize(dest);
@@ -96,7 +96,7 @@ export async function moveContentsAside(
   for (const spec of moveSpecs(dir, target, opts)) {
     const result = await runner.run(spec);
     if (result.exitCode !== 0) {
-      assertSudoWorked(spec, result, runner.where, opts.redactor ?? new Redactor());
+      assertSudoWorked(spec, result, runner.where, opts.redactor);
       throw failure(spec, result, runner.where, `moving the contents of ${dir} to ${target}`, opts);
     }
   }
@@ -104,7 +104,7 @@ export async function moveContentsAside(
 }
 
 function failure(spec: CommandSpec, result: CommandResult, where: string, what: string, opts: CellFilesOptions): StepFailed {
-  const stderr = (opts.redactor ?? new Redactor()).redact(result.stderr.trim()) || `exit code ${result.exitCode}`;
+  const stderr = opts.redactor.redact(result.stderr.trim()) || `exit code ${result.exitCode}`;
   return new StepFailed(`${what} on ${where} failed: ${stderr}`, {
     hint: `run \`${quote(spec.sudo ? ['sudo', ...spec.argv] : spec.argv)}\` on the cell to see the problem`,
   });

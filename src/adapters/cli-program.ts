@@ -12,8 +12,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** How long a command that only reads may run (default READ_TIMEOUT_MS). */
   readTimeoutMs?: number;
-  /** The run's redactor: `env`'s secrets are registered with it, the failures redacted (a new one when not given). */
-  redactor?: Redactor;
+  /** The run's redactor: `env`'s secrets are registered with it, the failures redacted. */
+  redactor: Redactor;
 }
 
 /**

@@ -22,8 +22,8 @@ export interface CellDockerOptions {
   sudo?: boolean;
   /** DOCKER_API_VERSION for a client newer than the daemon. */
   apiVersion?: string;
-  /** The run's redactor: the containers' secret environment is registered with it (a new one when not given). */
-  redactor?: Redactor;
+  /** The run's redactor: the containers' secret environment is registered with it. */
+  redactor: Redactor;
 }
 
 export class CellDocker {
@@ -35,13 +35,13 @@ export class CellDocker {
 
   constructor(
     readonly runner: CommandRunner,
-    opts: CellDockerOptions = {},
+    opts: CellDockerOptions,
   ) {
     this.binary = opts.binary ?? DOCKER_BINARY;
     this.host = opts.host ?? DOCKER_HOST;
     this.sudo = opts.sudo ?? true;
     this.apiVersion = opts.apiVersion;
-    this.redactor = opts.redactor ?? new Redactor();
+    this.redactor = opts.redactor;
   }
 
   /** The spec of `docker <args>` exactly as it runs (also what a dry run prints). */

@@ -60,8 +60,8 @@ export interface EsSourceSpec {
   caFile?: string;
   /** Seconds each request may take to connect and to answer (DEFAULT_ES_TIMEOUT_SECONDS when absent). */
   timeoutSeconds?: number;
-  /** The run's redactor: the credentials are registered with it, the errors redacted (a new one when absent). */
-  redactor?: Redactor;
+  /** The run's redactor: the credentials are registered with it, the errors redacted. */
+  redactor: Redactor;
 }
 
 export interface LogSourceSpec {

@@ -55,7 +55,7 @@ export async function collect(
 export const NO_SPACE_RECORD = 'no clusterdata record or broker record of its org and space was found';
 
 export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResult> {
-  const redactor = q.redactor ?? new Redactor();
+  const redactor = q.redactor;
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
   const records = q.clusterdata ? await readClusterdata(q.clusterdata, report, redactor) : [];
   if (q.clusterdata)
@@ -187,7 +187,7 @@ export async function findInstance(q: FindInstanceQuery): Promise<InstanceFacts>
   const nodes = nodeFacts(facts, s, evidence).filter((n) => !gone.has(n.nodeUuid));
   const createdMs = s.provisionedAt ?? s.containerCreatedAt;
   const all = [s.provisionEvidence, s.archiveEvidence, s.lastWalEvidence, ...evidence].filter((e): e is Evidence => e !== null);
-  const redactor = q.redactor ?? new Redactor();
+  const redactor = q.redactor;
   keepBucketsVisible([s.archivePrefix], redactor);
   return redactor.redactValue({
     instanceGuid: q.instanceGuid,

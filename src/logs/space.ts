@@ -22,8 +22,8 @@ export interface SpaceLogQuery {
   guids: string[];
   since?: Date;
   until?: Date;
-  /** The run's redactor: the secrets of the records read are registered with it, and the result redacted (a new one when absent). */
-  redactor?: Redactor;
+  /** The run's redactor: the secrets of the records read are registered with it, and the result redacted. */
+  redactor: Redactor;
 }
 
 export interface SpaceLogInstance extends Candidate {
@@ -39,7 +39,7 @@ export interface SpaceLogResult {
 }
 
 export async function findSpaceInstances(q: SpaceLogQuery): Promise<SpaceLogResult> {
-  const redactor = q.redactor ?? new Redactor();
+  const redactor = q.redactor;
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
   const records = q.clusterdata ? await readClusterdata(q.clusterdata, report, redactor) : [];
   if (q.clusterdata)

@@ -78,8 +78,8 @@ export interface FindDeletedQuery {
   since?: Date;
   until?: Date;
   clusterdata?: ClusterdataSpec;
-  /** The run's redactor: the secrets of the records read are registered with it, and the result redacted (a new one when absent). */
-  redactor?: Redactor;
+  /** The run's redactor: the secrets of the records read are registered with it, and the result redacted. */
+  redactor: Redactor;
 }
 
 export interface FindInstanceQuery {
@@ -87,6 +87,6 @@ export interface FindInstanceQuery {
   instanceGuid: string;
   since?: Date;
   until?: Date;
-  /** The run's redactor, the result is redacted with (a new one when absent). */
-  redactor?: Redactor;
+  /** The run's redactor, the result is redacted with. */
+  redactor: Redactor;
 }

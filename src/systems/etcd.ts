@@ -22,8 +22,8 @@ export interface EtcdConnection {
 
 export interface EtcdOptions {
   timeoutMs?: number;
-  /** The run's redactor, for its error messages (a new one when not given). */
-  redactor?: Redactor;
+  /** The run's redactor, for its error messages. */
+  redactor: Redactor;
 }
 
 /** etcd v2's "Key not found". */
@@ -47,7 +47,7 @@ export class EtcdV2Keys implements EtcdKeys {
 
   constructor(
     target: string | EtcdConnection,
-    private readonly opts: EtcdOptions = {},
+    private readonly opts: EtcdOptions,
   ) {
     if (typeof target === 'string') {
       this.base = new URL(/^https?:\/\//.test(target) ? target : `http://${target}`);
@@ -145,7 +145,7 @@ export class EtcdV2Keys implements EtcdKeys {
       const cause = err instanceof StepFailed && err.cause instanceof Error ? err.cause : err;
       const code = stringAt(cause, 'code');
       throw new StepFailed(
-        `etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${(this.opts.redactor ?? new Redactor()).redact(messageOf(cause))}`,
+        `etcd at ${this.base.host} unreachable${from}: ${code ? `${code} ` : ''}${this.opts.redactor.redact(messageOf(cause))}`,
         {
           hint:
             err instanceof StepFailed && err.hint

@@ -65,8 +65,8 @@ export interface AgentOptions {
   /** PEM certificate authorities to trust instead of the system's (as aws-cli does with AWS_CA_BUNDLE). */
   ca?: string | Buffer;
   env?: Env;
-  /** Registers the proxy's password (a new one when not given). */
-  redactor?: Redactor;
+  /** Registers the proxy's password. */
+  redactor: Redactor;
 }
 
 /**
@@ -94,8 +94,8 @@ class TunnelAgent extends HttpsProxyAgent<string> {
 }
 
 /** Keep-alive agents for requests to `endpoint`: through the proxy the rules above pick for it, or direct. */
-export function agentsFor(endpoint: string, o: AgentOptions = {}): Agents {
-  const proxy = proxyFor(endpoint, o.env ?? process.env, o.redactor ?? new Redactor());
+export function agentsFor(endpoint: string, o: AgentOptions): Agents {
+  const proxy = proxyFor(endpoint, o.env ?? process.env, o.redactor);
   const base = { keepAlive: true, maxSockets: o.maxSockets ?? 50 };
   const trust = o.ca === undefined ? {} : { ca: o.ca };
   if (!proxy) return { http: new http.Agent(base), https: new https.Agent({ ...base, ...trust }) };

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
+import type { Redactor } from '../core/redact.js';
 import { agentsFor } from './http-route.js';
 
 /** How long a webhook may take to answer. */
@@ -20,8 +21,11 @@ const NOTIFY_TIMEOUT_MS = 5000;
  */
 export function postJsonBlocking(url: string, body: unknown, timeoutMs = NOTIFY_TIMEOUT_MS): string | null {
   const self = new URL(import.meta.url).href;
+  // The child meets no secret but the proxy's, which it redacts from its answer with a redactor of its own.
+  const redact = new URL('../core/redact.js', import.meta.url).href;
   const script = `let t='';process.stdin.on('data',(d)=>{t+=d}).on('end',async()=>{const {url,body,timeoutMs}=JSON.parse(t);
-try{await (await import(${JSON.stringify(self)})).postJson(url,body,{timeoutMs});}catch(e){process.stderr.write(String(e&&e.message||e));process.exit(1);}});`;
+const redactor=new (await import(${JSON.stringify(redact)})).Redactor();
+try{await (await import(${JSON.stringify(self)})).postJson(url,body,{timeoutMs,redactor});}catch(e){process.stderr.write(redactor.redact(String(e&&e.message||e)));process.exit(1);}});`;
   // The parent's loader flags (tsx when run from source) let the child import this very module.
   const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
     input: JSON.stringify({ url, body, timeoutMs }),
@@ -37,12 +41,12 @@ try{await (await import(${JSON.stringify(self)})).postJson(url,body,{timeoutMs})
 export function postJson(
   url: string,
   body: unknown,
-  o: { timeoutMs?: number; env?: Record<string, string | undefined> } = {},
+  o: { timeoutMs?: number; env?: Record<string, string | undefined>; redactor: Redactor },
 ): Promise<number> {
   const timeoutMs = o.timeoutMs ?? NOTIFY_TIMEOUT_MS;
   const target = new URL(url);
   const payload = Buffer.from(JSON.stringify(body));
-  const agents = agentsFor(url, { maxSockets: 1, env: o.env });
+  const agents = agentsFor(url, { maxSockets: 1, env: o.env, redactor: o.redactor });
   const send = target.protocol === 'https:' ? https.request : http.request;
   const late = (): Error => new Error(`${target.host} gave no answer within ${timeoutMs / 1000} s`);
   const signal = AbortSignal.timeout(timeoutMs);

@@ -16,6 +16,7 @@ import { CONTAINER, sampleCell } from '../support/sample-cell.js';
 import { settled } from '../support/started.js';
 import { TestStore } from '../support/memory-store.js';
 import { testRuntime } from '../support/runtime.js';
+import { Redactor } from '../../src/core/redact.js';
 
 function first(n: number, delays: Iterator<number>): number[] {
   return Array.from({ length: n }, () => delays.next().value as number);
@@ -35,7 +36,10 @@ describe('the poll schedule', () => {
 });
 
 async function createdService(pollsPerCreate: number) {
-  const cf = new CfCli(cfRunner((spec) => simulateCf(world, spec)));
+  const cf = new CfCli(
+    cfRunner((spec) => simulateCf(world, spec)),
+    { redactor: new Redactor() },
+  );
   const world = cfWorld(CF_VERSIONS.v8, { pollsPerCreate });
   await cf.target('org', 'important-space-and-all-databases');
   await cf.createService('dingo-postgresql95', 'solo', 'important-db');

@@ -15,6 +15,7 @@ import { sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { FAKE_DOCKER, fakeDaemon, type FakeDaemon } from '../support/fake-docker/world.js';
 import { registratorContainer, sampleCell } from '../support/sample-cell.js';
 import { ifStarted } from '../support/started.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const CELL_IP = '10.58.111.150';
 
@@ -33,6 +34,7 @@ describe.skipIf(!sshdAvailable)('registrator on the cell (real sshd and sudo)', 
       `Host ${CELL_IP}\n  HostName 127.0.0.1\n  Port ${cell.port}\n  IdentityFile ${cell.clientKeyFile}\n`,
     );
     session = await createSshCellAccess({
+      redactor: new Redactor(),
       user: 'dingocell3',
       sshConfigFile: join(work, 'config'),
       pinnedFingerprints: { [CELL_IP]: cell.hostKeyFingerprint },
@@ -40,7 +42,7 @@ describe.skipIf(!sshdAvailable)('registrator on the cell (real sshd and sudo)', 
       agent: '',
     }).open(CELL_IP);
     daemon = fakeDaemon(sampleCell());
-    docker = new CellDocker(session, { binary: FAKE_DOCKER, host: daemon.host });
+    docker = new CellDocker(session, { redactor: new Redactor(), binary: FAKE_DOCKER, host: daemon.host });
   });
   afterAll(async () => {
     await ifStarted(session)?.close();

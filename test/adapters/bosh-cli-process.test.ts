@@ -4,6 +4,7 @@ import { BoshCli } from '../../src/adapters/bosh.js';
 import { setUpFakeClis, type FakeClis } from '../support/fake-cli/install.js';
 import { LocalRunner } from '../../src/systems/local-runner.js';
 import { BOSH_VERSIONS, boshWorld } from '../support/fake-cli/worlds.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const DINGO = 'dingo-postgresql-98b09c4b36af74181ee1';
 const CELL = 'cell_z1-partition-cac94a070a81fd8f3931';
@@ -20,7 +21,10 @@ describe.each([
 ])('bosh $label as a child process', ({ version, major, id }) => {
   it('maps the cell IP to its instance, and an unknown IP to null', async () => {
     fake = await setUpFakeClis({ bosh: boshWorld(version) });
-    const bosh = new BoshCli(new LocalRunner({ env: { ...process.env, ...fake.env } }), { env: { BOSH_ENVIRONMENT: '10.0.0.6' } });
+    const bosh = new BoshCli(new LocalRunner({ env: { ...process.env, ...fake.env } }), {
+      redactor: new Redactor(),
+      env: { BOSH_ENVIRONMENT: '10.0.0.6' },
+    });
     expect((await bosh.version()).major).toBe(major);
     expect(await bosh.findInstanceByIp('10.58.111.150')).toEqual({ deployment: DINGO, instance: `${CELL}/${id}`, job: CELL, id });
     expect(await bosh.findInstanceByIp('10.1.2.3')).toBeNull();

@@ -5,6 +5,7 @@ import { REDACTED } from '../../src/core/redact.js';
 import { simulateBosh } from '../../src/rehearsal/bosh-sim.js';
 import { simRunner } from '../support/fake-cli/sim-runner.js';
 import { BOSH_VERSIONS, boshWorld } from '../support/fake-cli/worlds.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const DINGO = 'dingo-postgresql-98b09c4b36af74181ee1';
 const CELL = 'cell_z1-partition-cac94a070a81fd8f3931';
@@ -12,7 +13,7 @@ const CELL = 'cell_z1-partition-cac94a070a81fd8f3931';
 function setup(version: string) {
   const world = boshWorld(version);
   const runner = simRunner((spec) => simulateBosh(world, spec));
-  return { world, runner, bosh: new BoshCli(runner) };
+  return { world, runner, bosh: new BoshCli(runner, { redactor: new Redactor() }) };
 }
 
 describe.each([
@@ -70,7 +71,7 @@ describe('BoshCli faults', () => {
         ? { exitCode: 1, stdout: '', stderr: 'invalid option: --version\n', durationMs: 1 }
         : { exitCode: 0, stdout: 'BOSH 1.3262.0\n', stderr: '', durationMs: 1 },
     );
-    expect(await new BoshCli(runner).version()).toEqual({ version: '1.3262.0', major: 1 });
+    expect(await new BoshCli(runner, { redactor: new Redactor() }).version()).toEqual({ version: '1.3262.0', major: 1 });
   });
 
   it('skips a deployment it cannot list, and says so when the IP is nowhere else', async () => {
@@ -86,7 +87,7 @@ describe('BoshCli faults', () => {
           }
         : simulateBosh(world, spec),
     );
-    const bosh = new BoshCli(runner, { env: { BOSH_CLIENT_SECRET: secret } });
+    const bosh = new BoshCli(runner, { redactor: new Redactor(), env: { BOSH_CLIENT_SECRET: secret } });
     expect((await bosh.findInstanceByIp('10.58.111.150'))?.deployment).toBe(DINGO);
     const err = await bosh.findInstanceByIp('10.99.99.99').then(
       () => null,
@@ -104,6 +105,6 @@ describe('BoshCli faults', () => {
         ? { exitCode: 0, stdout: 'version 7.9.1\n', stderr: '', durationMs: 1 }
         : { exitCode: 0, stdout: 'Name\nx\n', stderr: '', durationMs: 1 },
     );
-    await expect(new BoshCli(runner).deployments()).rejects.toThrow(/not a bosh --json document/);
+    await expect(new BoshCli(runner, { redactor: new Redactor() }).deployments()).rejects.toThrow(/not a bosh --json document/);
   });
 });

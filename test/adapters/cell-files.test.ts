@@ -3,6 +3,7 @@ import { listDir, moveContentsAside, pathExists } from '../../src/adapters/cell-
 import { UsageError } from '../../src/core/errors.js';
 import { CONTAINER, DATA_DIR, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const QUARANTINE = `/var/vcap/store/dingo-recover-quarantine/2016-03-18T01-06-00Z/${CONTAINER}`;
 
@@ -10,12 +11,12 @@ describe('cell files', () => {
   it('moves the contents of a data folder aside with two sudo writes', async () => {
     const state = sampleCell();
     const runner = simRunner(state);
-    expect(await moveContentsAside(runner, DATA_DIR, QUARANTINE)).toEqual({ moved: ['postgres0', 'wal-e'] });
-    expect(await listDir(runner, DATA_DIR)).toEqual([]);
-    expect(await listDir(runner, QUARANTINE)).toEqual(['postgres0', 'wal-e']);
-    expect(await listDir(runner, `${QUARANTINE}/postgres0`)).toEqual(['PG_VERSION', 'global']);
-    expect(await pathExists(runner, `${DATA_DIR}/postgres0`)).toBe(false);
-    expect(await pathExists(runner, `${QUARANTINE}/postgres0`)).toBe(true);
+    expect(await moveContentsAside(runner, DATA_DIR, QUARANTINE, { redactor: new Redactor() })).toEqual({ moved: ['postgres0', 'wal-e'] });
+    expect(await listDir(runner, DATA_DIR, { redactor: new Redactor() })).toEqual([]);
+    expect(await listDir(runner, QUARANTINE, { redactor: new Redactor() })).toEqual(['postgres0', 'wal-e']);
+    expect(await listDir(runner, `${QUARANTINE}/postgres0`, { redactor: new Redactor() })).toEqual(['PG_VERSION', 'global']);
+    expect(await pathExists(runner, `${DATA_DIR}/postgres0`, { redactor: new Redactor() })).toBe(false);
+    expect(await pathExists(runner, `${QUARANTINE}/postgres0`, { redactor: new Redactor() })).toBe(true);
     const writes = runner.specs.filter((s) => s.writes);
     expect(writes.map((s) => s.argv)).toEqual([
       ['mkdir', '-p', QUARANTINE],
@@ -28,9 +29,9 @@ describe('cell files', () => {
     const state = sampleCell();
     state.files[DATA_DIR] = [];
     const runner = simRunner(state);
-    expect(await moveContentsAside(runner, DATA_DIR, QUARANTINE)).toEqual({ moved: [] });
+    expect(await moveContentsAside(runner, DATA_DIR, QUARANTINE, { redactor: new Redactor() })).toEqual({ moved: [] });
     expect(runner.specs.some((s) => s.writes)).toBe(false);
-    expect(await listDir(runner, '/var/vcap/store/nope')).toBeNull();
+    expect(await listDir(runner, '/var/vcap/store/nope', { redactor: new Redactor() })).toBeNull();
   });
 
   it('refuses folders that are not a container data folder', async () => {
@@ -42,9 +43,9 @@ describe('cell files', () => {
       '/data',
       'var/vcap/store/cf-containers-broker/x/data',
     ]) {
-      await expect(moveContentsAside(runner, dir, '/tmp/q')).rejects.toBeInstanceOf(UsageError);
+      await expect(moveContentsAside(runner, dir, '/tmp/q', { redactor: new Redactor() })).rejects.toBeInstanceOf(UsageError);
     }
-    await expect(moveContentsAside(runner, DATA_DIR, `${DATA_DIR}/aside`)).rejects.toThrow(/outside/);
+    await expect(moveContentsAside(runner, DATA_DIR, `${DATA_DIR}/aside`, { redactor: new Redactor() })).rejects.toThrow(/outside/);
     expect(runner.specs).toHaveLength(0);
   });
 
@@ -52,7 +53,9 @@ describe('cell files', () => {
     const state = sampleCell();
     state.files['/srv/vols/c1/data'] = ['a'];
     const runner = simRunner(state);
-    expect(await moveContentsAside(runner, '/srv/vols/c1/data', '/srv/q/c1', { root: '/srv/vols', sudo: false })).toEqual({ moved: ['a'] });
+    expect(
+      await moveContentsAside(runner, '/srv/vols/c1/data', '/srv/q/c1', { redactor: new Redactor(), root: '/srv/vols', sudo: false }),
+    ).toEqual({ moved: ['a'] });
     expect(runner.specs.every((s) => s.sudo === false)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { CfCli } from '../../src/adapters/cf/index.js';
 import { setUpFakeClis, type FakeClis } from '../support/fake-cli/install.js';
 import { LocalRunner } from '../../src/systems/local-runner.js';
 import { CF_VERSIONS, NEW_GUID, cfWorld } from '../support/fake-cli/worlds.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const SPACE = 'important-space-and-all-databases';
 let fake: FakeClis | undefined;
@@ -18,7 +19,7 @@ afterEach(async () => {
 async function cli(world: ReturnType<typeof cfWorld>) {
   fake = await setUpFakeClis({ cf: world });
   const runner = new LocalRunner({ env: { ...process.env, ...fake.env } });
-  return { runner, cf: new CfCli(runner, { env: { CF_HOME: fake.dir } }) };
+  return { runner, cf: new CfCli(runner, { redactor: new Redactor(), env: { CF_HOME: fake.dir } }) };
 }
 
 const fast = { intervalMs: 1, deadlineMs: 60_000, sleep: async () => {} };
@@ -57,7 +58,7 @@ describe('cf faults through a child process', () => {
   });
 
   it('a missing executable is a clear failure', async () => {
-    const cf = new CfCli(new LocalRunner(), { binary: '/nonexistent/cf' });
+    const cf = new CfCli(new LocalRunner(), { redactor: new Redactor(), binary: '/nonexistent/cf' });
     await expect(cf.version()).rejects.toThrow(/Reading the cf CLI version failed.*exited 127/);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cfEnv, CfCli, CfApi } from '../../src/adapters/cf/index.js';
 import type { CommandRunner, CommandSpec } from '../../src/core/seams.js';
+import { Redactor } from '../../src/core/redact.js';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -34,8 +35,8 @@ describe('cfEnv', () => {
   it('is what the cf adapters run every command with, beside the environment they are given', async () => {
     vi.stubEnv('CF_TRACE', 'true');
     const runner = recording();
-    await new CfCli(runner, { env: { CF_HOME: '/tmp/cf-home' } }).version();
-    await new CfApi(runner, { curlFail: true }).hasV3();
+    await new CfCli(runner, { redactor: new Redactor(), env: { CF_HOME: '/tmp/cf-home' } }).version();
+    await new CfApi(runner, { redactor: new Redactor(), curlFail: true }).hasV3();
     expect(runner.ran.map((s) => s.env)).toEqual([
       { CF_COLOR: 'false', CF_TRACE: 'false', CF_HOME: '/tmp/cf-home' },
       { CF_COLOR: 'false', CF_TRACE: 'false' },

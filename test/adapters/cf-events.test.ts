@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CfApi, curlPath, eventFromV2, eventFromV3, requestGuid } from '../../src/adapters/cf/index.js';
 import { fakeCcRunner, type FakeCc, type FakeEvent } from './cf-events-fake.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const ORG = 'd9be96f5-ea8f-4549-923f-bec882e32e3c';
 const SPACE = 'cb97dd25-d4f7-4185-9e6f-ad6e585c207c';
@@ -91,7 +92,7 @@ function cc(over: Partial<FakeCc>): FakeCc {
   return { version: '8.7.0', v3: true, orgs: [{ name: 'acme', guid: ORG }], events: events(5), pageSize: 2, ...over };
 }
 
-const api = (fake: ReturnType<typeof fakeCcRunner>, curlFail: boolean) => new CfApi(fake, { curlFail });
+const api = (fake: ReturnType<typeof fakeCcRunner>, curlFail: boolean) => new CfApi(fake, { redactor: new Redactor(), curlFail });
 
 describe('CfApi', () => {
   it('reads v3 audit events of a space, following pagination.next.href to the last page', async () => {

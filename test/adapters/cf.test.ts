@@ -5,13 +5,14 @@ import { REDACTED } from '../../src/core/redact.js';
 import { simulateCf, type CfHooks, type CfServiceInstance, type CfWorld } from '../../src/rehearsal/cf/index.js';
 import { simRunner } from '../support/fake-cli/sim-runner.js';
 import { CF_VERSIONS, NEW_GUID, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const SPACE = 'important-space-and-all-databases';
 const noSleep = { sleep: async () => {}, intervalMs: 10_000, deadlineMs: 900_000 };
 
 function setup(world: CfWorld, hooks: CfHooks = {}) {
   const runner = simRunner((spec) => simulateCf(world, spec, hooks));
-  return { world, runner, cf: new CfCli(runner, { env: { CF_HOME: '/tmp/cf-home' } }) };
+  return { world, runner, cf: new CfCli(runner, { redactor: new Redactor(), env: { CF_HOME: '/tmp/cf-home' } }) };
 }
 
 async function catchErr(p: Promise<unknown>): Promise<StepFailed> {
@@ -207,7 +208,7 @@ describe('CfCli faults', () => {
       stderr: `Credentials were rejected for ${password}\n`,
       durationMs: 1,
     }));
-    const cf = new CfCli(runner, { env: { CF_PASSWORD: password } });
+    const cf = new CfCli(runner, { redactor: new Redactor(), env: { CF_PASSWORD: password } });
     const err = await catchErr(cf.apps());
     expect(err.message).toContain(REDACTED);
     expect(err.message).not.toContain(password);
@@ -220,7 +221,7 @@ describe('CfCli faults', () => {
         ? { exitCode: 0, stdout: '<html>502 Bad Gateway</html>\n', stderr: '', durationMs: 1 }
         : simulateCf(world, spec),
     );
-    const cf = new CfCli(runner);
+    const cf = new CfCli(runner, { redactor: new Redactor() });
     await cf.target('org', SPACE);
     await cf.createService('dingo-postgresql95', 'solo', 'important-db');
     expect(await cf.serviceStatus('important-db', NEW_GUID)).toEqual({

@@ -17,6 +17,7 @@ import type { CommandResult, CommandRunner, CommandSpec } from '../../src/core/s
 import { pasteCommand, pasteQuote, shellQuote } from '../../src/core/shell-quote.js';
 import { LocalRunner } from '../../src/systems/local-runner.js';
 import { tempDirs } from '../support/temp-dirs.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const tmp = tempDirs('dr-paste-');
 
@@ -67,7 +68,7 @@ describe('commands printed for the operator to paste', () => {
   it("cf's failure and its run-it-by-hand hint run exactly the command, not the tenant's $(...)", async () => {
     const marker = join(tmp(), 'x');
     const name = `$(touch ${marker})`;
-    const cf = new CfCli(failingRunner(), { binary: 'cf' });
+    const cf = new CfCli(failingRunner(), { redactor: new Redactor(), binary: 'cf' });
     const err = await failureOf(cf.serviceGuid(name));
     const backticked = /`([^`]+)` exited/.exec(err.message)?.[1] ?? '';
     expect(backticked).toBe(`cf service ${pasteQuote(name)} --guid`);
@@ -86,7 +87,7 @@ describe('commands printed for the operator to paste', () => {
     const runner = failingRunner({
       '--version': { exitCode: 0, stdout: 'version 7.5.2-0e8ad7f4-2023-10-24T19:04:47Z\n', stderr: '', durationMs: 1 },
     });
-    const bosh = new BoshCli(runner, { binary: 'bosh' });
+    const bosh = new BoshCli(runner, { redactor: new Redactor(), binary: 'bosh' });
     const err = await failureOf(bosh.vms(deployment));
     const backticked = /failed: `(bosh .*)` exited/.exec(err.message)?.[1] ?? '';
     expect(pasted(backticked, 'bosh')).toEqual(runner.seen.at(-1)!.slice(1));
@@ -103,7 +104,7 @@ describe('a cf that never answers', () => {
     const cfBin = join(dir, 'cf');
     // A cf whose Cloud Controller accepted the request and never answered.
     writeFileSync(cfBin, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
-    const cf = new CfCli(new LocalRunner(), { binary: cfBin, readTimeoutMs: 300 });
+    const cf = new CfCli(new LocalRunner(), { redactor: new Redactor(), binary: cfBin, readTimeoutMs: 300 });
     const err = await failureOf(cf.serviceGuid('important-db'));
     expect(err.message).toBe(
       `Looking up service instance important-db failed: \`${cfBin} service important-db --guid\` exited 124 on local: no answer within 0.3 s (timed out)`,

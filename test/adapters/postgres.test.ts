@@ -13,6 +13,7 @@ import { StepFailed } from '../../src/core/errors.js';
 import { CONTAINER, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
 import { settled } from '../support/started.js';
+import { Redactor } from '../../src/core/redact.js';
 
 function restoringCell(polls: number) {
   const state = sampleCell();
@@ -24,7 +25,7 @@ function restoringCell(polls: number) {
 describe('PostgreSQL readiness through docker exec', () => {
   it('maps pg_isready exit codes', async () => {
     const state = sampleCell();
-    const docker = new CellDocker(simRunner(state));
+    const docker = new CellDocker(simRunner(state), { redactor: new Redactor() });
     expect(await pgIsReady(docker, CONTAINER)).toEqual({
       exitCode: 0,
       meaning: 'accepting',
@@ -36,7 +37,7 @@ describe('PostgreSQL readiness through docker exec', () => {
 
   it('asks pg_is_in_recovery() with the password on stdin, never on the command line', async () => {
     const runner = simRunner(restoringCell(1));
-    const docker = new CellDocker(runner);
+    const docker = new CellDocker(runner, { redactor: new Redactor() });
     expect(await isInRecovery(docker, CONTAINER)).toBe(true);
     expect(await isInRecovery(docker, CONTAINER)).toBe(false);
     const psql = runner.specs.filter((s) => s.argv.includes(PSQL_VIA_STDIN));
@@ -61,7 +62,7 @@ describe('PostgreSQL readiness through docker exec', () => {
     const state = sampleCell();
     state.containers[CONTAINER]!.pg.roles = { pgadmin: 'the-old-password' };
     const runner = simRunner(state);
-    expect(await isInRecovery(new CellDocker(runner), CONTAINER)).toBe(false);
+    expect(await isInRecovery(new CellDocker(runner, { redactor: new Redactor() }), CONTAINER)).toBe(false);
     const last = runner.specs.at(-1)!;
     expect(last.argv.slice(3)).toEqual([
       'exec',
@@ -83,13 +84,15 @@ describe('PostgreSQL readiness through docker exec', () => {
     const state = sampleCell();
     state.containers[CONTAINER]!.pg.roles = { pgadmin: 'the-old-password' };
     state.containers[CONTAINER]!.pg.localTrust = false;
-    const err = (await isInRecovery(new CellDocker(simRunner(state)), CONTAINER).catch((e: unknown) => e)) as StepFailed;
+    const err = (await isInRecovery(new CellDocker(simRunner(state), { redactor: new Redactor() }), CONTAINER).catch(
+      (e: unknown) => e,
+    )) as StepFailed;
     expect(err).toBeInstanceOf(StepFailed);
     expect(err.message).toContain('password authentication failed for user "pgadmin"');
     expect(err.message).toContain('Peer authentication failed');
     expect(err.hint).toContain('secrets.oldSuperuserPassword');
     const old: PgLogin = { user: 'pgadmin', password: 'the-old-password' };
-    const docker = new CellDocker(simRunner(state));
+    const docker = new CellDocker(simRunner(state), { redactor: new Redactor() });
     expect(await isInRecovery(docker, CONTAINER, [{ user: 'pgadmin', password: 'wrong' }, old])).toBe(false);
   });
 });
@@ -100,7 +103,7 @@ describe('waitUntilPromoted', () => {
     const c = state.containers[CONTAINER]!;
     c.running = false;
     c.pg.ready = false;
-    const docker = new CellDocker(simRunner(state));
+    const docker = new CellDocker(simRunner(state), { redactor: new Redactor() });
     const polls: PromotionPoll[] = [];
     const script = [
       () => {
@@ -124,7 +127,7 @@ describe('waitUntilPromoted', () => {
   });
 
   it('gives up at the deadline saying where it stood', async () => {
-    const docker = new CellDocker(simRunner(restoringCell(100)));
+    const docker = new CellDocker(simRunner(restoringCell(100)), { redactor: new Redactor() });
     const err = (await waitUntilPromoted(docker, CONTAINER, { deadlineMs: 3000, intervalMs: 1000, sleep: async () => {} }).catch(
       (e: unknown) => e,
     )) as StepFailed;
@@ -140,7 +143,7 @@ describe('waitUntilPromoted', () => {
     c.exitCode = 1;
     c.finishedAt = '2016-03-18T01:00:00.000Z';
     c.logs.push('78218d-patroni> system ID mismatch, node cf-52167ceb belongs to a different cluster: 6263 != 6270');
-    const err = (await waitUntilPromoted(new CellDocker(simRunner(state)), CONTAINER, {
+    const err = (await waitUntilPromoted(new CellDocker(simRunner(state), { redactor: new Redactor() }), CONTAINER, {
       deadlineMs: 600_000,
       intervalMs: 1000,
       startGracePolls: 1,
@@ -156,7 +159,7 @@ describe('reconcilePasswords', () => {
   it('sets passwords in one transaction through stdin', async () => {
     const state = sampleCell();
     const runner = simRunner(state);
-    await reconcilePasswords(new CellDocker(runner), CONTAINER, [
+    await reconcilePasswords(new CellDocker(runner, { redactor: new Redactor() }), CONTAINER, [
       { role: 'appuser', password: "new'app-pass" },
       { role: 'pgadmin', password: 'new-admin-pass' },
     ]);
@@ -169,7 +172,7 @@ describe('reconcilePasswords', () => {
 
   it('changes nothing when a role is missing, and keeps passwords out of the error', async () => {
     const state = sampleCell();
-    const err = (await reconcilePasswords(new CellDocker(simRunner(state)), CONTAINER, [
+    const err = (await reconcilePasswords(new CellDocker(simRunner(state), { redactor: new Redactor() }), CONTAINER, [
       { role: 'appuser', password: 'secret-one-1234' },
       { role: 'ghost', password: 'secret-two-5678' },
     ]).catch((e: unknown) => e)) as StepFailed;

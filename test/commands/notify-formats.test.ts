@@ -6,6 +6,7 @@ import { postJson } from '../../src/systems/notify.js';
 import { startChatWebhooks, type ChatWebhooks } from '../support/chat-webhooks.js';
 import { DONE_UNDRILLED, SOURCE_CLI, runCli, runIdOf } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const stateDir = tempDirForAll('dingo-notify-formats-');
 const SECRET = 'Zq8pW3xLr7TnB2vKs9';
@@ -92,8 +93,10 @@ describe('--notify-format', () => {
     expect(body.allowed_mentions).toEqual({ parse: [] });
     const short = await posted('/discord', 'discord', notice(`refused ${SECRET}`));
     expect(short.body.content).toContain('refused [REDACTED]');
-    await expect(postJson(`${hooks.base}/discord`, { content: 'y'.repeat(2001) })).rejects.toThrow(/HTTP 400/);
-    await expect(postJson(`${hooks.base}/discord`, { content: '' })).rejects.toThrow(/HTTP 400/);
+    await expect(postJson(`${hooks.base}/discord`, { content: 'y'.repeat(2001) }, { redactor: new Redactor() })).rejects.toThrow(
+      /HTTP 400/,
+    );
+    await expect(postJson(`${hooks.base}/discord`, { content: '' }, { redactor: new Redactor() })).rejects.toThrow(/HTTP 400/);
   });
 
   it('posts the generic document: event, run id, runbook, status, subject, timestamps, message, and the text', async () => {

@@ -71,6 +71,7 @@ async function swapByHand(s: LiveServers, c: LiveCase, old: OldInstance, made: N
 }
 import { ifStarted } from '../support/started.js';
 import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
+import { Redactor } from '../../src/core/redact.js';
 
 async function assertTranscript(c: LiveCase, runId: string): Promise<void> {
   const t = await doneTranscript<{
@@ -291,7 +292,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       });
 
       it('evaluates phrases, the time range, the sort and search_after as Elasticsearch does (checked over HTTP)', async () => {
-        const client = new EsHttpClient({ url: es.url, apiKey: c.secrets.esApiKey! });
+        const client = new EsHttpClient({ redactor: new Redactor(), url: es.url, apiKey: c.secrets.esApiKey! });
         const phrases = ['action=push-wal', 'public :5432 address', 'PATRONI_SCOPE'];
         const query = (gte?: string) => ({
           bool: {
@@ -355,7 +356,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         expect(bare.status).toBe(401);
         expect(bare.headers.get('x-elastic-product')).toBe('Elasticsearch');
         expect(((await bare.json()) as { error: { type: string } }).error.type).toBe('security_exception');
-        const other = new EsHttpClient({ url: es.url, apiKey: Buffer.from('other:key').toString('base64') });
+        const other = new EsHttpClient({ redactor: new Redactor(), url: es.url, apiKey: Buffer.from('other:key').toString('base64') });
         const err = (await other.request('POST', '/logs-*/_pit?keep_alive=1m').catch((e: unknown) => e)) as { status?: number };
         await other.close();
         expect(err.status).toBe(401);

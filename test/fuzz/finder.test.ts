@@ -12,6 +12,7 @@ import { runCli } from '../support/cli.js';
 import { folderSpec, materialize } from './hostile-logs.js';
 import { RAW_CONTROL } from '../support/control-chars.js';
 import { openLogSource } from '../../src/systems/log-source.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const SEED = 20261123;
 /** A search of a few small files answers in milliseconds; this bound only catches a hang. */
@@ -75,7 +76,9 @@ describe('the log finder on hostile folders (property)', () => {
           const top = await materialize(dir, spec);
           // The folder, and sometimes its entries given one by one as well (FIFOs and links included).
           const sources = openLogSource({ paths: direct ? [dir, ...top] : [dir] });
-          const found = await answerOrDingoError('findDeletedInstance', () => findDeletedInstance({ sources, serviceName: name }));
+          const found = await answerOrDingoError('findDeletedInstance', () =>
+            findDeletedInstance({ redactor: new Redactor(), sources, serviceName: name }),
+          );
           if (found) {
             checkReport(found.searched);
             checkJson(found);
@@ -85,7 +88,7 @@ describe('the log finder on hostile folders (property)', () => {
             expect(renderCandidates(found.candidates, found.searched)).not.toMatch(RAW_CONTROL);
           }
           const facts = await answerOrDingoError('findInstance', () =>
-            findInstance({ sources, instanceGuid: '6e101b27-ee1b-4f4d-a032-4401a3709ec3' }),
+            findInstance({ redactor: new Redactor(), sources, instanceGuid: '6e101b27-ee1b-4f4d-a032-4401a3709ec3' }),
           );
           if (facts) {
             checkReport(facts.searched);

@@ -7,6 +7,7 @@ import { generateLogs, type GeneratedLogs, type TruthInstance } from '../support
 import { startMoto, type Moto } from '../support/moto.js';
 import { ifStarted } from '../support/started.js';
 import { openLogSource } from '../../src/systems/log-source.js';
+import { Redactor } from '../../src/core/redact.js';
 
 let root: string;
 beforeAll(async () => {
@@ -32,7 +33,11 @@ describe('findDeletedInstance on generated syslog (both broker generations, gzip
       const dir = join(root, `seed-${seed}`);
       const truth = await generateLogs({ dir, seed });
       const want = truth.expectedFor('important-db')!;
-      const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
+      const r = await findDeletedInstance({
+        redactor: new Redactor(),
+        sources: openLogSource({ paths: [dir] }),
+        serviceName: 'important-db',
+      });
       expect(r.candidates[0]!.serviceName).toBe('important-db');
       expect(r.candidates[0]!.confidence).toBe('high');
       expectMatchesTruth(r.candidates[0]!, want);
@@ -71,12 +76,12 @@ describe('findDeletedInstance on generated syslog (both broker generations, gzip
     const [old, , , , recent] = truth.instances;
     expect(old!.generation).toBe('patroni-broker');
     expect(recent!.generation).toBe('dingo-postgresql-broker');
-    const a = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: old!.name });
+    const a = await findDeletedInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), serviceName: old!.name });
     expectMatchesTruth(
       a.candidates.find((c) => c.instanceGuid === old!.guid)!,
       old!,
     );
-    const b = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: recent!.name });
+    const b = await findDeletedInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), serviceName: recent!.name });
     expectMatchesTruth(b.candidates[0]!, recent!);
   });
 
@@ -85,6 +90,7 @@ describe('findDeletedInstance on generated syslog (both broker generations, gzip
     const truth = await generateLogs({ dir, seed: 1 });
     const want = truth.expectedFor('important-db')!;
     const before = await findDeletedInstance({
+      redactor: new Redactor(),
       sources: openLogSource({ paths: [dir] }),
       serviceName: 'important-db',
       until: new Date(Date.parse(want.deletedAt!) - 3_600_000),
@@ -92,6 +98,7 @@ describe('findDeletedInstance on generated syslog (both broker generations, gzip
     expect(before.candidates[0]?.instanceGuid).not.toBe(want.guid);
     expect(before.searched.window.until).not.toBeNull();
     const after = await findDeletedInstance({
+      redactor: new Redactor(),
       sources: openLogSource({ paths: [dir] }),
       serviceName: 'important-db',
       since: new Date(Date.parse(want.createdAt) - 60_000),
@@ -105,9 +112,14 @@ describe('findDeletedInstance on generated syslog (both broker generations, gzip
     const truth = await generateLogs({ dir, seed: 4, names: ['a', 'important-db', 'b', 'important-db', 'important-db', 'c', 'd', 'e'] });
     const other = truth.instances[3]!;
     expect(other.spaceGuid).not.toBe(truth.spaceGuid);
-    const all = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
+    const all = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'important-db',
+    });
     expect(all.candidates.map((c) => c.instanceGuid)).toContain(other.guid);
     const mine = await findDeletedInstance({
+      redactor: new Redactor(),
       sources: openLogSource({ paths: [dir] }),
       serviceName: 'important-db',
       spaceGuid: truth.spaceGuid,
@@ -122,7 +134,12 @@ describe('findDeletedInstance on generated syslog (both broker generations, gzip
     // After the 2016 broker's deletions (which carry no name, so any name could be theirs).
     const lastOld = Math.max(...truth.instances.filter((i) => i.generation === 'patroni-broker').map((i) => Date.parse(i.deletedAt!)));
     const since = new Date(lastOld + 60_000);
-    const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'no-such-db', since });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'no-such-db',
+      since,
+    });
     expect(r.candidates).toEqual([]);
     const err = noCandidateError('no-such-db', r.searched);
     expect(err.exitCode).toBe(1);
@@ -137,7 +154,7 @@ describe('findInstance: the new instance', () => {
     const dir = join(root, 'seed-2');
     const truth = await generateLogs({ dir, seed: 2 });
     const live = truth.instances.find((i) => i.deletedAt === null && i.generation === 'dingo-postgresql-broker')!;
-    const f = await findInstance({ sources: openLogSource({ paths: [dir] }), instanceGuid: live.guid });
+    const f = await findInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), instanceGuid: live.guid });
     expect(f.archivePrefix).toBe(live.archivePrefix);
     expect(f.lastWalUploadAt).toBe(live.lastWalUploadAt);
     expect(f.nodes.map((n) => [n.nodeUuid, n.cell]).sort()).toEqual(live.nodes.map((n) => [n.nodeUuid, n.cellIp]).sort());
@@ -150,7 +167,7 @@ describe('findInstance: the new instance', () => {
     const dir = join(root, 'seed-3');
     const truth = await generateLogs({ dir, seed: 3 });
     const old = truth.instances.find((i) => i.generation === 'patroni-broker')!;
-    const f = await findInstance({ sources: openLogSource({ paths: [dir] }), instanceGuid: old.guid });
+    const f = await findInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), instanceGuid: old.guid });
     expect(f.nodes).toEqual(old.nodes.map((n) => ({ nodeUuid: n.nodeUuid, cell: n.cellIp })));
     expect(f.archivePrefix).toBe(old.archivePrefix);
   });
@@ -192,7 +209,7 @@ describe('clusterdata records (moto S3)', () => {
     const [x, y] = truth.instances;
     expect(x!.generation).toBe('patroni-broker');
     expect(y!.generation).toBe('patroni-broker');
-    const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'x' });
+    const r = await findDeletedInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), serviceName: 'x' });
     const newestFirst = [x!, y!].sort((a, b) => Date.parse(b.deletedAt!) - Date.parse(a.deletedAt!)).map((i) => i.guid);
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual(newestFirst);
     expect(r.candidates.map((c) => c.confidence)).toEqual(['low', 'low']);
@@ -201,6 +218,7 @@ describe('clusterdata records (moto S3)', () => {
   it('with the records, the name outranks recency and the record is the first evidence', async () => {
     const [x] = truth.instances;
     const r = await findDeletedInstance({
+      redactor: new Redactor(),
       sources: openLogSource({ paths: [dir] }),
       serviceName: 'x',
       clusterdata: { store: moto.store, bucket: 'clusterdata' },
@@ -251,7 +269,7 @@ describe('a name that may have passed to a later instance', () => {
 
   async function search(lines: string[]) {
     const dir = await logFolder({ syslog: { lines, mtime: '2017-01-11T00:00:00Z' } });
-    return findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
+    return findDeletedInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
   }
 
   it('is not settled when an unnamed instance first appears after the named one was deleted, and is deleted later', async () => {
@@ -298,7 +316,11 @@ describe('a file without dated lines whose time a copy reset', () => {
       // grep Uploading > cell-uploads.log, years later: no line of it carries a year, and its time is today's.
       'cell-uploads.log': { lines: [upload('Jan 10 11:50:00', NAMED_GUID)] },
     });
-    const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'important-db',
+    });
     expect(r.candidates.map((c) => [c.instanceGuid, c.confidence, c.deletedAt, c.lastWalUploadAt])).toEqual([
       [NAMED_GUID, 'high', '2017-01-10T12:00:00.500Z', '2017-01-10T11:50:00.000Z'],
     ]);
@@ -316,7 +338,7 @@ describe("the new instance's containers before their first WAL upload", () => {
 
   async function instanceOf(lines: string[]) {
     const dir = await logFolder({ syslog: { lines, mtime: '2017-01-01T01:00:00Z' } });
-    return findInstance({ sources: openLogSource({ paths: [dir] }), instanceGuid: NEW });
+    return findInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), instanceGuid: NEW });
   }
 
   it('are found by the first six characters of the NAMED_GUID they put before their lines, with or without docker/ before the tag', async () => {
@@ -356,12 +378,21 @@ describe('--since and the names logged at provisioning', () => {
       },
     });
     const since = new Date('2017-01-10T11:30:00Z');
-    const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db', since });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'important-db',
+      since,
+    });
     expect(r.candidates.map((c) => [c.instanceGuid, c.serviceName])).toEqual([[NAMED_GUID, null]]);
     expect(r.searched.notes).toContainEqual(
       'the broker logs a service name only when the instance is provisioned, and 1 file(s) last written before --since were not read: widen --since (or leave it out) to learn the names',
     );
-    const all = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
+    const all = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'important-db',
+    });
     expect(all.candidates.map((c) => [c.instanceGuid, c.serviceName])).toEqual([[NAMED_GUID, 'important-db']]);
     expect(all.searched.notes.join('\n')).not.toContain('widen --since');
   });

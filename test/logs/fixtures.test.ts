@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { generateLogs, type GenerateOptions } from '../support/generate-logs.js';
 import { openLogSource } from '../../src/systems/log-source.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/logs');
 interface Truth {
@@ -48,7 +49,11 @@ describe('committed fixtures', () => {
 
   it('the finder gives the expected answer for every name', async () => {
     for (const [name, guid] of Object.entries(truth.expected)) {
-      const r = await findDeletedInstance({ sources: openLogSource({ paths: [join(work, 'generated')] }), serviceName: name });
+      const r = await findDeletedInstance({
+        redactor: new Redactor(),
+        sources: openLogSource({ paths: [join(work, 'generated')] }),
+        serviceName: name,
+      });
       expect(r.candidates[0]?.instanceGuid, name).toBe(guid);
       expect(r.candidates[0]!.confidence).toBe('high');
     }
@@ -56,6 +61,7 @@ describe('committed fixtures', () => {
 
   it("the runbook's own lines: one unnamed 2016 deletion, shown with the remove-node line and the haproxy reload", async () => {
     const r = await findDeletedInstance({
+      redactor: new Redactor(),
       sources: openLogSource({ paths: [join(work, 'runbook-2016.log')] }),
       serviceName: 'important-db',
     });
@@ -75,6 +81,7 @@ describe('committed fixtures', () => {
 
   it('the runbook\'s new container: cell from the 2016 "public address" line, archive from its sysid upload', async () => {
     const f = await findInstance({
+      redactor: new Redactor(),
       sources: openLogSource({ paths: [join(work, 'runbook-2016.log')] }),
       instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134',
     });
@@ -92,7 +99,11 @@ describe('committed fixtures', () => {
       await copyFile(join(seed, name), join(dir, name));
       await utimes(join(dir, name), now, now);
     }
-    const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'important-db',
+    });
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual(['6e101b27-ee1b-4f4d-a032-4401a3709ec3']);
     expect(r.candidates[0]!.deletedAt).toBe('2016-03-17T06:10:17.897Z');
     // The undated "Archiving ... complete" line at 23:01:31 local is 06:01:31 UTC once the zone is known.

@@ -12,6 +12,7 @@ import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { numberSkippedLines, scanFiles } from '../../src/systems/syslog/index.js';
 import { containerLines, walUpload } from '../support/forged-lines.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const TENANT_NODE = '80a1b2c3-0000-4000-8000-000000000002';
 const FORGED = 400;
@@ -70,7 +71,7 @@ function source(workers: number | null, handed: { lines: number }): LogSource {
 describe('wal-e runs folded on the worker threads', () => {
   it('leave the finder the same candidates, evidence, warnings and counts as every line does', async () => {
     const every = { lines: 0 };
-    const whole = await findDeletedInstance({ sources: source(null, every), serviceName: 'important-db' });
+    const whole = await findDeletedInstance({ redactor: new Redactor(), sources: source(null, every), serviceName: 'important-db' });
     expect(whole.candidates[0]!.instanceGuid).toBe(truth.expectedFor('important-db')!.guid);
     expect(whole.candidates[0]!.archivePrefix).toBe(truth.expectedFor('important-db')!.archivePrefix);
     expect(whole.searched.warnings.join('\n')).toContain(
@@ -79,7 +80,7 @@ describe('wal-e runs folded on the worker threads', () => {
     expect(whole.searched.warnings.join('\n')).toContain(`${FORGED / 4} wal-e-shaped line(s) written by tag cron on host 10.0.0.9 ignored`);
     for (const workers of [1, 2, 3]) {
       const handed = { lines: 0 };
-      const folded = await findDeletedInstance({ sources: source(workers, handed), serviceName: 'important-db' });
+      const folded = await findDeletedInstance({ redactor: new Redactor(), sources: source(workers, handed), serviceName: 'important-db' });
       expect(folded, `${workers} worker(s)`).toEqual(whole);
       expect(handed.lines).toBeLessThan(every.lines / 2);
     }
@@ -87,8 +88,8 @@ describe('wal-e runs folded on the worker threads', () => {
 
   it('leave the same facts of every instance: its archive, last WAL upload, nodes and cells', async () => {
     for (const instance of truth.instances.slice(0, 4)) {
-      const whole = await findInstance({ sources: source(null, { lines: 0 }), instanceGuid: instance.guid });
-      const folded = await findInstance({ sources: source(2, { lines: 0 }), instanceGuid: instance.guid });
+      const whole = await findInstance({ redactor: new Redactor(), sources: source(null, { lines: 0 }), instanceGuid: instance.guid });
+      const folded = await findInstance({ redactor: new Redactor(), sources: source(2, { lines: 0 }), instanceGuid: instance.guid });
       expect(folded).toEqual(whole);
       expect(whole.archivePrefix).toBe(instance.archivePrefix);
     }

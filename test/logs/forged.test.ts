@@ -124,14 +124,22 @@ describe('lines forged by a tenant are never evidence', () => {
     const bare = `Jan 10 09:00:01 ${CELL} docker/cf-${TENANT_NODE}:  ${MINE.slice(0, 6)}-patroni> ${upload(MINE, 'evil')}`;
     const r = await find('orders-db', [early, bare, ...HONEST]);
     expect(r.candidates[0]!.archivePrefix).toBe(`s3://${BUCKET}/backups/${MINE}/wal/`);
-    const facts = await findInstance({ sources: openLogSource({ paths: [await logs([bare, ...HONEST])] }), instanceGuid: MINE });
+    const facts = await findInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [await logs([bare, ...HONEST])] }),
+      instanceGuid: MINE,
+    });
     expect(facts.nodes.map((x) => x.nodeUuid)).toEqual([MY_NODE]);
   });
 
   it('a public address from the tenant\u2019s own text does not move its node', async () => {
     const start = `Jan 10 10:05:00 ${CELL} docker/cf-${TENANT_NODE}:  ${TENANT.slice(0, 6)}-startup> public :5432 address 10.58.111.150:32800`;
     const forged = tenant('Jan 10 10:06:00', 'public :5432 address 203.0.113.9:5432');
-    const facts = await findInstance({ sources: openLogSource({ paths: [await logs([...HONEST, start, forged])] }), instanceGuid: TENANT });
+    const facts = await findInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [await logs([...HONEST, start, forged])] }),
+      instanceGuid: TENANT,
+    });
     expect(facts.nodes).toEqual([{ nodeUuid: TENANT_NODE, cell: '10.58.111.150' }]);
   });
 

@@ -17,6 +17,7 @@ import { emptyReport, MAX_PROBLEMS, MAX_SKIPPED, type SkippedInput } from '../..
 import { RAW_CONTROL } from '../support/control-chars.js';
 import { runLogs } from '../support/logs-cli.js';
 import { openLogSource } from '../../src/systems/log-source.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const GUID = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const OTHER = '11111111-2222-4333-8444-555555555555';
@@ -76,14 +77,18 @@ describe('dates the parsers cannot represent', () => {
   it('a lager timestamp out of range is a skipped line, with its file and line, and the search still answers', async () => {
     const bad = lager('Jan 10 12:05:00', '8640000000000.1', 'deprovision.start', { 'instance-id': OTHER });
     const dir = await folder('lager-range', { 'broker.log': [GOOD[0], bad, ...GOOD.slice(1)].join('\n') + '\n' });
-    const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'important-db',
+    });
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual([GUID]);
     const [entry] = skippedOf(r.searched.skipped, 'badDate');
     expect(entry).toMatchObject({ path: join(dir, 'broker.log'), line: 2, kind: 'badDate' });
     expect(entry!.why).toMatch(/broker \(lager\) timestamp is not a date.*the line was not used/);
     expect(r.searched.badInput.badDate).toBe(1);
     expect(r.searched.problems).toContain(`badDate: ${join(dir, 'broker.log')}:2: ${entry!.why}`);
-    const facts = await findInstance({ sources: openLogSource({ paths: [dir] }), instanceGuid: OTHER });
+    const facts = await findInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), instanceGuid: OTHER });
     expect(facts.searched.skipped.map((s) => [s.kind, s.line])).toEqual([['badDate', 2]]);
   });
 
@@ -98,7 +103,11 @@ describe('dates the parsers cannot represent', () => {
       ...GOOD.slice(1),
     ];
     const dir = await folder('odd-dates', { 'broker.log.1.gz': gzipSync(lines.join('\n') + '\n') });
-    const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'important-db',
+    });
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual([GUID]);
     expect(skippedOf(r.searched.skipped, 'badDate').map((s) => s.line)).toEqual([2, 3, 4, 5, 6]);
     expect(r.searched.skipped.find((s) => s.line === 2)!.why).toMatch(/syslog time "Feb 30 12:00:00" is not a date/);
@@ -153,7 +162,10 @@ describe('folders that loop and files that are not files', () => {
     await symlink('..', join(dir, 'deeper', 'up'));
     await symlink('self', join(dir, 'self'));
     await symlink('nowhere.log', join(dir, 'dangling.log'));
-    const r = await within(20_000, findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' }));
+    const r = await within(
+      20_000,
+      findDeletedInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' }),
+    );
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual([GUID]);
     expect(r.searched.files.map((f) => f.path)).toEqual([join(dir, 'broker.log'), join(dir, 'deeper', 'notes.txt')]);
     expect(
@@ -165,7 +177,10 @@ describe('folders that loop and files that are not files', () => {
     const unreadable = skippedOf(r.searched.skipped, 'unreadable');
     expect(unreadable.find((s) => s.path === join(dir, 'self'))!.why).toMatch(/ELOOP.*a symlink loop/);
     expect(unreadable.find((s) => s.path === join(dir, 'dangling.log'))!.why).toMatch(/ENOENT.*a symlink whose target does not exist/);
-    const facts = await within(20_000, findInstance({ sources: openLogSource({ paths: [dir] }), instanceGuid: GUID }));
+    const facts = await within(
+      20_000,
+      findInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), instanceGuid: GUID }),
+    );
     expect(facts.archivePrefix).toBe(PREFIX);
     expect(facts.searched.badInput.loop).toBe(2);
   });
@@ -181,7 +196,11 @@ describe('folders that loop and files that are not files', () => {
     try {
       const r = await within(
         20_000,
-        findDeletedInstance({ sources: openLogSource({ paths: [dir, fifo, '/dev/null'] }), serviceName: 'important-db' }),
+        findDeletedInstance({
+          redactor: new Redactor(),
+          sources: openLogSource({ paths: [dir, fifo, '/dev/null'] }),
+          serviceName: 'important-db',
+        }),
       );
       expect(r.candidates.map((c) => c.instanceGuid)).toEqual([GUID]);
       expect(r.searched.files.map((f) => f.path)).toEqual([join(dir, 'broker.log')]);
@@ -211,8 +230,8 @@ describe('what the search skipped, for the runbook to show', () => {
       'router/broker.log': GOOD.join('\n') + '\n',
     });
     const sources = openLogSource({ paths: [join(dir, 'router'), join(dir, 'syslog')] });
-    const deleted = await findDeletedInstance({ sources, serviceName: 'important-db' });
-    const instance = await findInstance({ sources, instanceGuid: GUID });
+    const deleted = await findDeletedInstance({ redactor: new Redactor(), sources, serviceName: 'important-db' });
+    const instance = await findInstance({ redactor: new Redactor(), sources, instanceGuid: GUID });
     for (const searched of [deleted.searched, instance.searched]) {
       expect(searched.skipped).toStrictEqual([
         { path: join(dir, 'syslog'), kind: 'unreadable', why: expect.stringMatching(/^ENOENT no such file or directory/) },
@@ -231,7 +250,7 @@ describe('what the search skipped, for the runbook to show', () => {
     const body = ['first', 'second needle', 'third \u0000 needle', 'fourth'].join('\n') + '\n';
     const long = `a\nb\n${'x'.repeat(1_100_000)}\nlast /wal/\n`;
     const dir = await folder('numbers', { 'a.log.2.gz': gzipSync(body), 'b.log': body, 'c.log': long });
-    const r = await findInstance({ sources: openLogSource({ paths: [dir] }), instanceGuid: GUID });
+    const r = await findInstance({ redactor: new Redactor(), sources: openLogSource({ paths: [dir] }), instanceGuid: GUID });
     const lines = r.searched.skipped.filter((s) => s.kind === 'binary' || s.kind === 'longLine');
     expect(lines.map((s) => [s.path.slice(dir.length + 1), s.kind, s.line])).toEqual([
       ['a.log.2.gz', 'binary', 3],
@@ -253,7 +272,11 @@ describe('what the search skipped, for the runbook to show', () => {
       lager('Feb 30 12:00:00', `${1484049600 + i}.5`, 'deprovision.start', { 'instance-id': OTHER }),
     );
     const dir = await folder('many', { 'broker.log': [...bad, ...GOOD].join('\n') + '\n' });
-    const r = await findDeletedInstance({ sources: openLogSource({ paths: [dir] }), serviceName: 'important-db' });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'important-db',
+    });
     expect(r.searched.skipped).toHaveLength(MAX_SKIPPED);
     expect(r.searched.skippedTotal).toBe(MAX_SKIPPED + 50);
     expect(r.searched.badInput.badDate).toBe(MAX_SKIPPED + 50);

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findDeletedInstance } from '../../src/logs/find.js';
 import { termText, type LogScan, type LogSource } from '../../src/core/log-source.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const LINES = readFileSync(resolve(import.meta.dirname, '../../fixtures/logs/runbook-2016.log'), 'utf8').split('\n');
 const FILE_TIME = new Date('2016-03-18T02:00:00Z');
@@ -33,7 +34,7 @@ describe('the LogSource seam', () => {
   it('gives the finder its lines, in the window it asks for, and the evidence names the source', async () => {
     const asked: LogScan[] = [];
     const since = new Date('2016-03-01T00:00:00Z');
-    const r = await findDeletedInstance({ sources: memorySource(asked), serviceName: 'important-db', since });
+    const r = await findDeletedInstance({ redactor: new Redactor(), sources: memorySource(asked), serviceName: 'important-db', since });
     expect(asked).toHaveLength(1);
     expect(asked[0]!.since).toEqual(since);
     expect(asked[0]!.phrases).toContain('dingo-postgresql-broker');

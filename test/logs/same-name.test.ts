@@ -12,6 +12,7 @@ import { settle } from '../../src/logs/choice.js';
 import { brokerRecord, walUpload } from '../support/forged-lines.js';
 import { BUCKET, CELL_HOST as CELL } from '../support/live/shared.js';
 import { openLogSource } from '../../src/systems/log-source.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const ROUTER = '0.router-partition-cac94a070a81fd8f3931.dingo-postgresql-98b09c4b36af74181ee1';
 const ORG = '2f2a3c9e-4f1d-4a7c-9a57-0b2c7d1e6a10';
@@ -92,6 +93,7 @@ async function find(lines: string[]) {
   await writeFile(file, lines.sort((a, b) => a.localeCompare(b)).join('\n') + '\n');
   await utimes(file, new Date('2016-03-18T00:00:00Z'), new Date('2016-03-18T00:00:00Z'));
   return findDeletedInstance({
+    redactor: new Redactor(),
     sources: openLogSource({ paths: [dir] }),
     serviceName: 'important-db',
     org: 'acme',

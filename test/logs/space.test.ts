@@ -9,6 +9,7 @@ import { holdings, instancesFromEvents, spaceDeletions } from '../../src/logs/sp
 import { appNames } from '../../src/logs/app-names.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
 import { openLogSource } from '../../src/systems/log-source.js';
+import { Redactor } from '../../src/core/redact.js';
 
 let root: string;
 let truth: GeneratedLogs;
@@ -22,7 +23,12 @@ afterAll(async () => {
 
 describe('findSpaceInstances', () => {
   it("finds the instances provisioned in the space, with their archives and nodes, and none of another space's", async () => {
-    const r = await findSpaceInstances({ sources: openLogSource({ paths: [root] }), spaceGuid: truth.spaceGuid, guids: [] });
+    const r = await findSpaceInstances({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [root] }),
+      spaceGuid: truth.spaceGuid,
+      guids: [],
+    });
     const inSpace = truth.instances.filter((i) => i.spaceGuid === truth.spaceGuid);
     expect(inSpace.length).toBeGreaterThan(1);
     expect(r.instances.map((i) => i.instanceGuid).sort()).toEqual(inSpace.map((i) => i.guid).sort());
@@ -43,6 +49,7 @@ describe('findSpaceInstances', () => {
     const elsewhere = truth.instances.find((i) => i.spaceGuid !== truth.spaceGuid)!;
     const unknown = '0b9d6a3e-1f2c-4d5e-8f70-9a8b7c6d5e4f';
     const r = await findSpaceInstances({
+      redactor: new Redactor(),
       sources: openLogSource({ paths: [root] }),
       spaceGuid: truth.spaceGuid,
       guids: [elsewhere.guid, unknown],

@@ -32,7 +32,7 @@ describe('CellDocker against the simulated cell', () => {
 
   it('answers null for a container that does not exist', async () => {
     const runner = simRunner(sampleCell());
-    expect(await new CellDocker(runner).inspect('cf-nope')).toBeNull();
+    expect(await new CellDocker(runner, { redactor: new Redactor() }).inspect('cf-nope')).toBeNull();
   });
 
   it('stops and starts with write specs, calling the hooks', async () => {
@@ -43,7 +43,7 @@ describe('CellDocker against the simulated cell', () => {
       onStop: (c) => events.push(`stop ${c.name}`),
       onStart: (c) => events.push(`start ${c.name}`),
     });
-    const docker = new CellDocker(runner);
+    const docker = new CellDocker(runner, { redactor: new Redactor() });
     await docker.stop(CONTAINER, { timeoutSeconds: 10 });
     expect(state.containers[CONTAINER]).toMatchObject({ running: false, exitCode: 137, finishedAt: NOW.toISOString() });
     // Stopping a stopped container succeeds and changes nothing, as Docker answers 304.
@@ -59,7 +59,7 @@ describe('CellDocker against the simulated cell', () => {
   });
 
   it('surfaces daemon errors with what to do', async () => {
-    const docker = new CellDocker(simRunner(sampleCell()));
+    const docker = new CellDocker(simRunner(sampleCell()), { redactor: new Redactor() });
     const err = await docker.start('cf-gone').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as StepFailed).message).toContain(
@@ -79,7 +79,9 @@ describe('CellDocker against the simulated cell', () => {
           durationMs: 1,
         }),
     };
-    const err = (await new CellDocker(runner, { binary: '/usr/bin/docker' }).inspect(CONTAINER).catch((e: unknown) => e)) as StepFailed;
+    const err = (await new CellDocker(runner, { redactor: new Redactor(), binary: '/usr/bin/docker' })
+      .inspect(CONTAINER)
+      .catch((e: unknown) => e)) as StepFailed;
     expect(err.message).toContain('client is newer than server');
     expect(err.hint).toContain('DOCKER_API_VERSION');
     expect(err.hint).toContain(DOCKER_BINARY);
@@ -87,13 +89,13 @@ describe('CellDocker against the simulated cell', () => {
 
   it('passes DOCKER_API_VERSION as environment when asked', async () => {
     const runner = simRunner(sampleCell());
-    await new CellDocker(runner, { apiVersion: '1.23', sudo: false }).inspect(CONTAINER);
+    await new CellDocker(runner, { redactor: new Redactor(), apiVersion: '1.23', sudo: false }).inspect(CONTAINER);
     expect(runner.specs[0]).toMatchObject({ env: { DOCKER_API_VERSION: '1.23' }, sudo: false, writes: false });
   });
 
   it('reads logs with --tail and refuses exec in a stopped container', async () => {
     const state = sampleCell();
-    const docker = new CellDocker(simRunner(state));
+    const docker = new CellDocker(simRunner(state), { redactor: new Redactor() });
     expect(await docker.logs(CONTAINER, { tail: 1, since: '2016-03-18T00:00:00Z' })).toBe('52167c-patroni> starting PostgreSQL\n');
     state.containers[CONTAINER]!.running = false;
     const err = (await docker.exec(CONTAINER, ['pg_isready']).catch((e: unknown) => e)) as StepFailed;
@@ -102,7 +104,9 @@ describe('CellDocker against the simulated cell', () => {
 
   it('reports sudo that wants a password', async () => {
     const state = { ...sampleCell(), sudoNeedsPassword: true };
-    const err = (await new CellDocker(simRunner(state)).inspect(CONTAINER).catch((e: unknown) => e)) as StepFailed;
+    const err = (await new CellDocker(simRunner(state), { redactor: new Redactor() })
+      .inspect(CONTAINER)
+      .catch((e: unknown) => e)) as StepFailed;
     expect(err).toBeInstanceOf(StepFailed);
     expect(err.message).toContain('needs a password');
     expect(err.hint).toContain('NOPASSWD');

@@ -10,6 +10,7 @@ import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
 import { leftover } from './leftovers.js';
 import { registerServer } from './server-registry.js';
+import { Redactor } from '../../src/core/redact.js';
 
 export interface Moto {
   endpoint: string;
@@ -62,6 +63,7 @@ async function startMotoOnce(): Promise<Moto> {
     throw err;
   }
   const options: S3Options = {
+    redactor: new Redactor(),
     endpoint,
     region: 'us-east-1',
     forcePathStyle: true,

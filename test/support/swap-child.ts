@@ -6,6 +6,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createS3Store } from '../../src/systems/s3/index.js';
 import { runSwap, type SwapPlan } from '../../src/archive/swap.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -15,6 +16,7 @@ const env = (name: string): string => {
 
 const planFile = env('PLAN_FILE');
 const store = createS3Store({
+  redactor: new Redactor(),
   endpoint: env('S3_ENDPOINT'),
   region: 'us-east-1',
   forcePathStyle: true,

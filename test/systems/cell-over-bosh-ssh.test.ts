@@ -18,6 +18,7 @@ import { BOSH_VERSIONS, boshWorld } from '../support/fake-cli/worlds.js';
 import type { BoshSshWorld } from '../support/fake-cli/bosh-session.js';
 import { sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { ifStarted } from '../support/started.js';
+import { Redactor } from '../../src/core/redact.js';
 
 /** The bosh double run as the operator would, with `env` over this process's. */
 function boshRun(bosh: string, args: string[], env: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
@@ -62,6 +63,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         writeFileSync(world.sessionsLog, '');
         env = { ...fake.env, FAKE_BOSH_SSH: join(fake.dir, 'bosh-ssh.json'), FAKE_CLI_LOG: join(fake.dir, 'cli.ndjson') };
         const access = createBoshCellAccess({
+          redactor: new Redactor(),
           runner: new LocalRunner({ env: { ...process.env, ...env } }),
           binary: join(fake.binDir, 'bosh'),
           gateway: { disable: true },
@@ -116,6 +118,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
 
       it('refuses a cell no deployment has, naming it', async () => {
         const access = createBoshCellAccess({
+          redactor: new Redactor(),
           runner: new LocalRunner({ env: { ...process.env, ...env } }),
           binary: join(fake.binDir, 'bosh'),
           gateway: {},
@@ -170,6 +173,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
     });
     const open = (privateKey: string): Promise<CellSession> =>
       createBoshCellAccess({
+        redactor: new Redactor(),
         runner: new LocalRunner({ env: { ...process.env, ...env } }),
         binary: join(fake.binDir, 'bosh'),
         gateway: { privateKey },

@@ -20,6 +20,7 @@ import { etcdAvailable, startEtcd, type Etcd } from '../support/etcd.js';
 import { FAKE_DOCKER, fakeDaemon, type FakeDaemon } from '../support/fake-docker/world.js';
 import { CONTAINER, NEW_GUID, sampleCell } from '../support/sample-cell.js';
 import { ifStarted } from '../support/started.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const CELL_IP = '10.58.111.150';
 const LOCKED_CELL = '10.58.111.151';
@@ -47,6 +48,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
       `Host ${CELL_IP}\n  HostName 127.0.0.1\n  Port ${cell.port}\n  IdentityFile ${cell.clientKeyFile}\nHost ${LOCKED_CELL}\n  HostName 127.0.0.1\n  Port ${locked.port}\n  IdentityFile ${locked.clientKeyFile}\n`,
     );
     opts = {
+      redactor: new Redactor(),
       gateway: { user: gateway.user, host: '127.0.0.1', port: gateway.port, identityFile: gateway.clientKeyFile },
       user: 'dingocell2',
       sshConfigFile: join(work, 'config'),
@@ -78,7 +80,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
       expect(await keys.get(`/service/${NEW_GUID}/initialize`)).toBeNull();
       expect(await keys.delete(`/service/${NEW_GUID}/optime/leader`)).toBe('deleted');
       // The same client straight to the URL agrees.
-      expect(await new EtcdV2Keys(etcd.url).get(`/service/${NEW_GUID}/optime/leader`)).toBeNull();
+      expect(await new EtcdV2Keys(etcd.url, { redactor: new Redactor() }).get(`/service/${NEW_GUID}/optime/leader`)).toBeNull();
     });
 
     it('says etcd is unreachable from the cell', async () => {
@@ -89,7 +91,9 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
       expect(err.message).toBe(
         `etcd at 127.0.0.1:${port} unreachable from ${session.where}: (SSH) Channel open failure: Connection refused`,
       );
-      const direct = (await new EtcdV2Keys(`127.0.0.1:${port}`).get('/x').catch((e: unknown) => e)) as StepFailed;
+      const direct = (await new EtcdV2Keys(`127.0.0.1:${port}`, { redactor: new Redactor() })
+        .get('/x')
+        .catch((e: unknown) => e)) as StepFailed;
       expect(direct.message).toContain(`etcd at 127.0.0.1:${port} unreachable: ECONNREFUSED`);
     });
 
@@ -111,7 +115,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
     let docker: CellDocker;
     beforeAll(() => {
       daemon = fakeDaemon(sampleCell());
-      docker = new CellDocker(session, { binary: FAKE_DOCKER, host: daemon.host });
+      docker = new CellDocker(session, { redactor: new Redactor(), binary: FAKE_DOCKER, host: daemon.host });
     });
     afterAll(() => ifStarted(daemon)?.remove());
 
@@ -148,10 +152,10 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
     writeFileSync(join(data, 'postgres0', 'PG_VERSION'), '9.5\n');
     writeFileSync(join(data, '.hidden'), '');
     const dest = join(work, 'quarantine', 'cf-abc');
-    expect(await moveContentsAside(session, data, dest, { root })).toEqual({ moved: ['.hidden', 'postgres0'] });
+    expect(await moveContentsAside(session, data, dest, { redactor: new Redactor(), root })).toEqual({ moved: ['.hidden', 'postgres0'] });
     expect(readdirSync(data)).toEqual([]);
     expect(readdirSync(dest).sort()).toEqual(['.hidden', 'postgres0']);
-    expect(await listDir(session, join(dest, 'postgres0'))).toEqual(['PG_VERSION', 'global']);
-    expect(await listDir(session, join(work, 'nope'))).toBeNull();
+    expect(await listDir(session, join(dest, 'postgres0'), { redactor: new Redactor() })).toEqual(['PG_VERSION', 'global']);
+    expect(await listDir(session, join(work, 'nope'), { redactor: new Redactor() })).toBeNull();
   });
 });

@@ -13,6 +13,7 @@ import { LocalRunner } from '../../src/systems/local-runner.js';
 import { setUpFakeClis, type FakeClis } from '../support/fake-cli/install.js';
 import { CF_VERSIONS, cfWorld } from '../support/fake-cli/worlds.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const tempDir = tempDirs('cf-home-');
 
@@ -85,7 +86,7 @@ describe.each([CF_VERSIONS.legacy, CF_VERSIONS.v8])('cf %s with a private CF_HOM
     const before = readFileSync(fake.cfConfig);
     const env = { ...process.env, ...fake.env };
     const runDir = join(fake.dir, 'run');
-    const cf = new CfCli(new PrivateCfHomeRunner(new LocalRunner({ env }), runDir, env));
+    const cf = new CfCli(new PrivateCfHomeRunner(new LocalRunner({ env }), runDir, env), { redactor: new Redactor() });
     // Nothing targeted yet: cf's own failure, in the copy as in the original.
     await expect(cf.apps()).rejects.toThrow("No org and space targeted, use 'cf target -o ORG -s SPACE' to target an org and space");
     await cf.target('org', SPACE);
@@ -99,7 +100,7 @@ describe.each([CF_VERSIONS.legacy, CF_VERSIONS.v8])('cf %s with a private CF_HOM
     expect(copy.SpaceFields.Name).toBe(SPACE);
 
     // The same commands on the operator's own home: the double writes the target there.
-    const direct = new CfCli(new LocalRunner({ env }));
+    const direct = new CfCli(new LocalRunner({ env }), { redactor: new Redactor() });
     await direct.target('org', SPACE);
     expect(readFileSync(fake.cfConfig)).not.toEqual(before);
     expect((JSON.parse(readFileSync(fake.cfConfig, 'utf8')) as { SpaceFields: { Name: string } }).SpaceFields.Name).toBe(SPACE);
@@ -108,7 +109,7 @@ describe.each([CF_VERSIONS.legacy, CF_VERSIONS.v8])('cf %s with a private CF_HOM
   it('a config without a token is not logged in', async () => {
     fake = await setUpFakeClis({ cf: cfWorld(version) });
     writeFileSync(fake.cfConfig, '{"Target":"https://api.sys.example.com","AccessToken":"","OrganizationFields":{},"SpaceFields":{}}');
-    const cf = new CfCli(new LocalRunner({ env: { ...process.env, ...fake.env } }));
+    const cf = new CfCli(new LocalRunner({ env: { ...process.env, ...fake.env } }), { redactor: new Redactor() });
     await expect(cf.target('org', SPACE)).rejects.toThrow(/Not logged in/);
   });
 });

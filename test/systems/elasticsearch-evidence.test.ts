@@ -9,6 +9,7 @@ import { toLine } from '../../src/systems/elasticsearch/index.js';
 import { startEsHttp } from '../support/es-http.js';
 import { brokerRecord } from '../support/forged-lines.js';
 import { openLogSource } from '../../src/systems/log-source.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const MINE = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const VICTIM = 'a1b2c3d4-0000-4000-8000-00000000000a';
@@ -67,9 +68,11 @@ describe('Elasticsearch hits are judged by their own fields', () => {
 
   it('a forged broker syslog line from a tenant container does not rank the victim', async () => {
     const es = await startEsHttp({ index: 'logs-platform-1', documents: () => [...HONEST, FORGED].map((src) => ({ _source: src })) });
-    const r = await findDeletedInstance({ sources: openLogSource({ es: { url: es.url } }), serviceName: 'orders-db' }).finally(() =>
-      es.stop(),
-    );
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ es: { url: es.url, redactor: new Redactor() } }),
+      serviceName: 'orders-db',
+    }).finally(() => es.stop());
     expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([[MINE, 'high']]);
     expect(r.candidates[0]!.archivePrefix).toBe(`s3://our-postgresql-backups/backups/${MINE}/wal/`);
     // Under its container's program, the line is tenant text: its payload is no broker record.

@@ -16,6 +16,7 @@ import { emptyReport } from '../../src/core/log-source.js';
 import { searchEs } from '../../src/systems/elasticsearch/index.js';
 import { startEsHttp, type EsHttp } from '../support/es-http.js';
 import { listenOnLoopback, loopbackCertificate, stopHttp } from '../support/loopback.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const PHRASE = 'deprovision start';
 const DOCS = Array.from({ length: 2500 }, (_, i) => ({
@@ -39,8 +40,12 @@ afterAll(async () => {
 
 async function search(url: string, caFile?: string, timeoutSeconds?: number): Promise<string[]> {
   const lines: string[] = [];
-  await searchEs({ url, caFile, index: 'logs-1', timeoutSeconds }, [PHRASE], [PHRASE], emptyReport([PHRASE]), (hit) =>
-    lines.push(hit.line),
+  await searchEs(
+    { redactor: new Redactor(), url, caFile, index: 'logs-1', timeoutSeconds },
+    [PHRASE],
+    [PHRASE],
+    emptyReport([PHRASE]),
+    (hit) => lines.push(hit.line),
   );
   return lines;
 }

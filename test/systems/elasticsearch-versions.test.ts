@@ -11,6 +11,7 @@ import { PHRASES, SCAN_TERMS } from '../../src/logs/search-terms.js';
 import { PAGE_SIZE, searchEs, toLine } from '../../src/systems/elasticsearch/index.js';
 import { startEsHttp, type EsDocument, type EsHttp, type EsHttpOptions } from '../support/es-http.js';
 import { flavour, FLAVOURS, type EsFlavour } from '../support/es-http-versions.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const BASE = Date.parse('2017-01-10T00:00:00Z');
 const COUNT = 3000;
@@ -70,7 +71,7 @@ async function search(
 ): Promise<{ lines: string[]; report: SearchReport }> {
   const lines: string[] = [];
   const report = emptyReport([...phrases]);
-  await searchEs({ url: es.url, ...spec }, phrases, SCAN_TERMS, report, (hit) => lines.push(hit.line), WINDOW);
+  await searchEs({ redactor: new Redactor(), url: es.url, ...spec }, phrases, SCAN_TERMS, report, (hit) => lines.push(hit.line), WINDOW);
   return { lines, report };
 }
 
@@ -198,9 +199,14 @@ describe('an answer that is not the whole of the search', () => {
     async (name) => {
       const es = await serve(flavour(name), { failedShards: 1 });
       const lines: string[] = [];
-      const err = await searchEs({ url: es.url }, PHRASES, SCAN_TERMS, emptyReport([]), (h) => lines.push(h.line), WINDOW).catch(
-        (e: unknown) => e,
-      );
+      const err = await searchEs(
+        { redactor: new Redactor(), url: es.url },
+        PHRASES,
+        SCAN_TERMS,
+        emptyReport([]),
+        (h) => lines.push(h.line),
+        WINDOW,
+      ).catch((e: unknown) => e);
       expect(lines).toEqual([]);
       expect((err as Error).message).toBe(
         `Elasticsearch search of logstash-*,logs-platform-* at ${es.url} failed: 1 of 5 shards failed, so their documents are missing from the answer: logstash-2017.01.10 shard 0: es_rejected_execution_exception: rejected execution of org.elasticsearch.common.util.concurrent.TimedRunnable on QueueResizingEsThreadPoolExecutor[name = logsearch-es-data-2/search, queue capacity = 1000]`,

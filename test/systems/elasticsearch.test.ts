@@ -76,9 +76,12 @@ describe('Elasticsearch source', () => {
     const docs = lines.map((l) => ({ _source: boshrelease(l) }));
     const es = await startEsHttp({ index: 'logstash-2017.01.05', documents: () => docs });
     const since = new Date(Date.parse(truth.instances[0]!.createdAt) - 60_000);
-    const r = await findDeletedInstance({ sources: openLogSource({ es: { url: es.url } }), serviceName: 'important-db', since }).finally(
-      () => es.stop(),
-    );
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ es: { url: es.url, redactor: new Redactor() } }),
+      serviceName: 'important-db',
+      since,
+    }).finally(() => es.stop());
     const requests = es.requests;
     const want = truth.expectedFor('important-db')!;
     expect(r.candidates[0]!.instanceGuid).toBe(want.guid);
@@ -133,7 +136,11 @@ describe('Elasticsearch source', () => {
         ...(o.basic ? basic : {}),
         ...(o.apiKey ? { apiKey } : {}),
       };
-      const r = await findDeletedInstance({ sources: openLogSource({ es: spec }), serviceName: 'important-db' }).finally(() => es.stop());
+      const r = await findDeletedInstance({
+        redactor: new Redactor(),
+        sources: openLogSource({ es: { ...spec, redactor: new Redactor() } }),
+        serviceName: 'important-db',
+      }).finally(() => es.stop());
       expect(r.candidates[0]!.instanceGuid).toBe(truth.expectedFor('important-db')!.guid);
       expect(es.requests.every((q) => q.authenticated)).toBe(true);
       expect(es.openScrolls()).toEqual([]);
@@ -154,7 +161,8 @@ describe('Elasticsearch source', () => {
     ];
     const es = await startEsHttp({ index: 'logs-platform-mixed', documents: () => sources.map((src) => ({ _source: src })) });
     const f = await findInstance({
-      sources: openLogSource({ es: { url: es.url } }),
+      redactor: new Redactor(),
+      sources: openLogSource({ es: { url: es.url, redactor: new Redactor() } }),
       instanceGuid: '78218ded-7d88-4d69-bd44-6f478c300134',
     }).finally(() => es.stop());
     expect(f.nodes).toEqual([{ nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379', cell: '10.58.111.150' }]);
@@ -167,7 +175,11 @@ describe('Elasticsearch source', () => {
     const password = 'es-basic-auth-pw-42';
     const es = await startEsHttp({ index: 'logs-1', documents: () => [], basic: { username: 'ops', password } });
     const url = es.url.replace('//', `//ops:${password}@`);
-    const err = await findDeletedInstance({ sources: openLogSource({ es: { url, index: 'nope' } }), serviceName: 'x' })
+    const err = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ es: { url, index: 'nope', redactor: new Redactor() } }),
+      serviceName: 'x',
+    })
       .catch((e: unknown) => e)
       .finally(() => es.stop());
     expect(err).toBeInstanceOf(StepFailed);
@@ -184,8 +196,8 @@ describe('Elasticsearch source', () => {
     const redactor = new Redactor();
     expect(createEsClient({ url: 'https://es.example:9200', apiKey, redactor })).toBeInstanceOf(EsHttpClient);
     expect(redactor.redact(`key ${apiKey}`)).toBe(`key ${REDACTED}`);
-    expect(() => createEsClient({ url: 'not a url' })).toThrow(/is not a URL/);
-    expect(() => createEsClient({ url: 'https://es.example:9200', caFile: '/nonexistent/ca.pem' })).toThrow(
+    expect(() => createEsClient({ redactor: new Redactor(), url: 'not a url' })).toThrow(/is not a URL/);
+    expect(() => createEsClient({ redactor: new Redactor(), url: 'https://es.example:9200', caFile: '/nonexistent/ca.pem' })).toThrow(
       /cannot read CA file \/nonexistent\/ca.pem: ENOENT/,
     );
   });

@@ -47,7 +47,7 @@ describe("aws-cli's proxy rules", () => {
   it('a proxy password never reaches a message', () => {
     const proxy = proxyFor('https://s3.amazonaws.com/', { HTTPS_PROXY: 'http://ops:pr0xy-s3cret@proxy:3128' }, new Redactor());
     expect(proxy).toBe('http://ops:pr0xy-s3cret@proxy:3128');
-    const store = createS3Store({ region: 'eu-west-1' }, { HTTPS_PROXY: proxy });
+    const store = createS3Store({ redactor: new Redactor(), region: 'eu-west-1' }, { HTTPS_PROXY: proxy });
     expect(store.where).toBe('s3 eu-west-1 via proxy http://proxy:3128');
   });
 });
@@ -163,8 +163,12 @@ describe('through a real proxy on loopback', () => {
     process.env.HTTP_PROXY = proxy.url;
     try {
       const lines: string[] = [];
-      await searchEs({ url: es.url, index: 'logs-*' }, ['hello proxy'], ['hello'], emptyReport(['hello proxy']), (hit) =>
-        lines.push(hit.line),
+      await searchEs(
+        { redactor: new Redactor(), url: es.url, index: 'logs-*' },
+        ['hello proxy'],
+        ['hello'],
+        emptyReport(['hello proxy']),
+        (hit) => lines.push(hit.line),
       );
       expect(lines.join('\n')).toContain('hello proxy');
     } finally {
@@ -195,11 +199,14 @@ describe('the region', () => {
       delete process.env.AWS_DEFAULT_REGION;
       const endpoint = `http://127.0.0.1:${port}`;
       const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret-key' };
-      await createS3Store({ endpoint, forcePathStyle: true, credentials }, process.env).put({ bucket: 'b', key: 'k' }, 'x');
-      await createS3Store({ endpoint, forcePathStyle: true, credentials }, { ...process.env, AWS_DEFAULT_REGION: 'ap-south-1' }).put(
+      await createS3Store({ redactor: new Redactor(), endpoint, forcePathStyle: true, credentials }, process.env).put(
         { bucket: 'b', key: 'k' },
         'x',
       );
+      await createS3Store(
+        { redactor: new Redactor(), endpoint, forcePathStyle: true, credentials },
+        { ...process.env, AWS_DEFAULT_REGION: 'ap-south-1' },
+      ).put({ bucket: 'b', key: 'k' }, 'x');
       expect(scopes).toEqual(['eu-central-1', 'ap-south-1']);
     } finally {
       process.env = saved;

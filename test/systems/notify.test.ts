@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson } from '../../src/systems/notify.js';
 import { listenOnLoopback, stopHttp } from '../support/loopback.js';
 import { startStalledServer } from '../support/stalled-server.js';
+import { Redactor } from '../../src/core/redact.js';
 
 async function listen(server: http.Server): Promise<string> {
   return `http://127.0.0.1:${await listenOnLoopback(server)}`;
@@ -37,14 +38,16 @@ afterAll(async () => {
 
 describe('postJson', () => {
   it('posts the JSON through the proxy HTTP_PROXY names', async () => {
-    const status = await postJson(`${hookUrl}/hook`, { text: 'hello' }, { env: { HTTP_PROXY: proxyUrl } });
+    const status = await postJson(`${hookUrl}/hook`, { text: 'hello' }, { redactor: new Redactor(), env: { HTTP_PROXY: proxyUrl } });
     expect(status).toBe(200);
     expect(proxied).toEqual([`POST ${hookUrl}/hook`]);
     expect(received.at(-1)).toEqual({ url: '/hook', body: '{"text":"hello"}' });
   });
 
   it('gives up on a webhook that does not answer in time', async () => {
-    await expect(postJson(`${hookUrl}/silent`, {}, { timeoutMs: 200, env: {} })).rejects.toThrow('no answer within 0.2 s');
+    await expect(postJson(`${hookUrl}/silent`, {}, { redactor: new Redactor(), timeoutMs: 200, env: {} })).rejects.toThrow(
+      'no answer within 0.2 s',
+    );
   });
 });
 
@@ -53,7 +56,7 @@ describe('postJson against a webhook that stalls', () => {
     it(`gives up on one that ${stall === 'silent' ? 'never answers' : stall === 'headers' ? 'answers its headers and stalls' : 'trickles its answer'}, naming it`, async () => {
       const server = await startStalledServer(stall, { intervalMs: 20, contentType: 'text/plain' });
       try {
-        await expect(postJson(`${server.url}/hook`, { text: 'x' }, { timeoutMs: 300, env: {} })).rejects.toThrow(
+        await expect(postJson(`${server.url}/hook`, { text: 'x' }, { redactor: new Redactor(), timeoutMs: 300, env: {} })).rejects.toThrow(
           `127.0.0.1:${server.port} gave no answer within 0.3 s`,
         );
         expect(server.requests).toEqual(['POST /hook HTTP/1.1']);

@@ -8,6 +8,7 @@ import { StepFailed } from '../../src/core/errors.js';
 import { createS3Store } from '../../src/systems/s3/index.js';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
 import { startStalledServer, type StalledServer } from '../support/stalled-server.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const servers: StalledServer[] = [];
 afterEach(async () => {
@@ -23,6 +24,7 @@ async function stalled(...args: Parameters<typeof startStalledServer>): Promise<
 function storeAt(server: StalledServer, maxAttempts = 2) {
   return createS3Store(
     {
+      redactor: new Redactor(),
       endpoint: server.url,
       region: 'us-east-1',
       forcePathStyle: true,

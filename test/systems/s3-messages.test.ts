@@ -100,7 +100,10 @@ describe('S3 messages about this side', () => {
   });
 
   it('names HTTPS_PROXY when the tunnel to an https endpoint is refused with 407', async () => {
-    const store = createS3Store({ endpoint: 'https://s3.example.test', forcePathStyle: true, maxAttempts: 1 }, { HTTPS_PROXY: proxyUrl() });
+    const store = createS3Store(
+      { redactor: new Redactor(), endpoint: 'https://s3.example.test', forcePathStyle: true, maxAttempts: 1 },
+      { HTTPS_PROXY: proxyUrl() },
+    );
     const err = await withEnv({ AWS_ACCESS_KEY_ID: 'AKIAPROXYTEST', AWS_SECRET_ACCESS_KEY: 'proxy-test-secret-key' }, () =>
       headFails(store),
     );
@@ -111,7 +114,9 @@ describe('S3 messages about this side', () => {
   it('names the untrusted certificate and AWS_CA_BUNDLE, not throttling', async () => {
     const endpoint = `https://127.0.0.1:${tlsPort}`;
     const creds = { AWS_ACCESS_KEY_ID: 'AKIATLSTEST', AWS_SECRET_ACCESS_KEY: 'tls-test-secret-key' };
-    const err = await withEnv(creds, () => headFails(createS3Store({ endpoint, forcePathStyle: true, maxAttempts: 1 }, {})));
+    const err = await withEnv(creds, () =>
+      headFails(createS3Store({ redactor: new Redactor(), endpoint, forcePathStyle: true, maxAttempts: 1 }, {})),
+    );
     // Node 24 adds its own advice to the error's words ("; if the root CA is installed locally, try … --use-system-ca").
     expect(err.message.startsWith(`the certificate of s3 ${endpoint} is not trusted for head on s3://b/k: self-signed certificate`)).toBe(
       true,
@@ -121,7 +126,7 @@ describe('S3 messages about this side', () => {
     // A bundle of another authority: the hint says it does not hold the one that signed it.
     const other = loopbackCertificate(mkdtempSync(join(dir, 'other-')));
     const withOther = await withEnv(creds, () =>
-      headFails(createS3Store({ endpoint, forcePathStyle: true, maxAttempts: 1 }, { AWS_CA_BUNDLE: other.cert })),
+      headFails(createS3Store({ redactor: new Redactor(), endpoint, forcePathStyle: true, maxAttempts: 1 }, { AWS_CA_BUNDLE: other.cert })),
     );
     expect(withOther.message).toMatch(/is not trusted .*\(DEPTH_ZERO_SELF_SIGNED_CERT\)$/);
     expect(withOther.hint).toContain(`AWS_CA_BUNDLE (${other.cert}) holds no certificate authority that signed it`);
@@ -146,7 +151,7 @@ describe('S3 messages about this side', () => {
       () =>
         headFails(
           createS3Store(
-            { endpoint: motoUp().endpoint, forcePathStyle: true, region: 'us-east-1', maxAttempts: 1 },
+            { redactor: new Redactor(), endpoint: motoUp().endpoint, forcePathStyle: true, region: 'us-east-1', maxAttempts: 1 },
             { AWS_PROFILE: 'nosuch' },
           ),
         ),
@@ -172,7 +177,7 @@ describe('S3 messages about this side', () => {
       AWS_EC2_METADATA_DISABLED: 'true',
     };
     // AWS's own endpoint, reached only through the proxy on loopback, which refuses it.
-    const store = createS3Store({ maxAttempts: 1 }, { AWS_PROFILE: 'far', HTTPS_PROXY: proxyUrl() });
+    const store = createS3Store({ redactor: new Redactor(), maxAttempts: 1 }, { AWS_PROFILE: 'far', HTTPS_PROXY: proxyUrl() });
     const err = await withEnv(profileEnv, () => headFails(store));
     expect(store.where).toBe(`s3 ap-southeast-2 via proxy http://127.0.0.1:${proxyPort}`);
     expect(err.message).toContain('refused head on s3://b/k at s3 ap-southeast-2: HTTP 407');

@@ -13,6 +13,7 @@ import { StepFailed, UsageError } from '../../src/core/errors.js';
 import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh/index.js';
 import { sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { ifStarted } from '../support/started.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const CELL_IP = '10.58.111.160';
 const PASSPHRASE = 'agent-test-passphrase-Hy62';
@@ -84,6 +85,7 @@ describe.skipIf(!sshdAvailable)('the ssh-agent a hop uses (real ssh-agent, real 
       [`Host ${CELL_IP}`, '  HostName 127.0.0.1', `  Port ${cell.port}`, ...configLines.map((l) => `  ${l}`), ''].join('\n'),
     );
     return createSshCellAccess({
+      redactor: new Redactor(),
       user: cell.user,
       sshConfigFile: config,
       pinnedFingerprints: { [CELL_IP]: cell.hostKeyFingerprint },

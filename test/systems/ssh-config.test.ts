@@ -16,6 +16,7 @@ import {
 } from '../../src/systems/ssh/index.js';
 import { remoteCommand } from '../../src/adapters/shell.js';
 import { quote } from '../../src/core/command-line.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dingo-sshcfg-'));
 afterAll(() => {
@@ -88,7 +89,7 @@ Host *
   });
 
   it('maps a cell IP to a hop chain through the jumpbox', () => {
-    const hop = cellHop('10.58.111.150', {}, config, home);
+    const hop = cellHop('10.58.111.150', { redactor: new Redactor() }, config, home);
     expect(hop).toMatchObject({ alias: '10.58.111.150', hostName: '127.0.0.1', port: 2201, user: 'cell user' });
     expect(hop.via).toMatchObject({
       alias: 'jumpbox',
@@ -100,7 +101,7 @@ Host *
     // Explicit options win over the config, as ssh's command-line flags do.
     const explicit = cellHop(
       '10.58.111.150',
-      { user: 'vcap', identityFile: '~/k', gateway: { host: 'jumpbox', user: 'ops', port: 2222 } },
+      { redactor: new Redactor(), user: 'vcap', identityFile: '~/k', gateway: { host: 'jumpbox', user: 'ops', port: 2222 } },
       config,
       home,
     );
@@ -108,7 +109,9 @@ Host *
     expect(explicit.via).toMatchObject({ hostName: '203.0.113.10', user: 'ops', port: 2222 });
     expect(explicit.via!.identityFiles).toContain(`${home}/k`);
     // A --gateway without a user takes the config's User for it, as ssh -J does.
-    expect(cellHop('10.58.111.150', { gateway: { host: 'jumpbox' } }, config, home).via).toMatchObject({ user: 'ubuntu' });
+    expect(cellHop('10.58.111.150', { redactor: new Redactor(), gateway: { host: 'jumpbox' } }, config, home).via).toMatchObject({
+      user: 'ubuntu',
+    });
   });
 
   it('names the host key by HostKeyAlias alone, port or not, as OpenSSH does', () => {
@@ -117,23 +120,23 @@ Host *
       '<test>',
       home,
     );
-    expect(hostKeyName(cellHop('10.244.8.22', {}, c, home))).toBe('10.244.8.22');
-    expect(hostKeyName(cellHop('10.244.9.1', {}, c, home))).toBe('10.244.8.22');
-    expect(hostKeyName(cellHop('plain', {}, c, home))).toBe('[127.0.0.1]:32987');
-    expect(hostKeyName(cellHop('other', {}, c, home))).toBe('other');
+    expect(hostKeyName(cellHop('10.244.8.22', { redactor: new Redactor() }, c, home))).toBe('10.244.8.22');
+    expect(hostKeyName(cellHop('10.244.9.1', { redactor: new Redactor() }, c, home))).toBe('10.244.8.22');
+    expect(hostKeyName(cellHop('plain', { redactor: new Redactor() }, c, home))).toBe('[127.0.0.1]:32987');
+    expect(hostKeyName(cellHop('other', { redactor: new Redactor() }, c, home))).toBe('other');
   });
 
   it('remembers which setting chose the known_hosts files', () => {
     const c = SshConfig.parse('Host cfg\n  UserKnownHostsFile ~/.ssh/cells\n', '<test>', home);
-    expect(cellHop('cfg', {}, c, home)).toMatchObject({
+    expect(cellHop('cfg', { redactor: new Redactor() }, c, home)).toMatchObject({
       knownHostsFiles: [`${home}/.ssh/cells`, '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
       knownHostsFrom: 'UserKnownHostsFile',
     });
-    expect(cellHop('cfg', { knownHostsFile: '~/kh' }, c, home)).toMatchObject({
+    expect(cellHop('cfg', { redactor: new Redactor(), knownHostsFile: '~/kh' }, c, home)).toMatchObject({
       knownHostsFiles: [`${home}/kh`],
       knownHostsFrom: '--known-hosts',
     });
-    expect(cellHop('other', {}, c, home)).toMatchObject({ knownHostsFrom: 'default' });
+    expect(cellHop('other', { redactor: new Redactor() }, c, home)).toMatchObject({ knownHostsFrom: 'default' });
   });
 
   it('reads ProxyJump hops', () => {

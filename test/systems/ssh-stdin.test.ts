@@ -14,6 +14,7 @@ import { fileStdin, prependStdin } from '../../src/core/stdin.js';
 import type { CellSession } from '../../src/core/seams.js';
 import { sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { ifStarted } from '../support/started.js';
+import { Redactor } from '../../src/core/redact.js';
 
 /** 1.5 MiB holding every byte value, in an order that is not a repeat of one block. */
 function everyByte(): Buffer {
@@ -37,6 +38,7 @@ describe.skipIf(!sshdAvailable)('binary stdin over ssh (real sshd)', () => {
     const config = join(work, 'config');
     writeFileSync(config, `Host cell\n  HostName 127.0.0.1\n  Port ${cell.port}\n`);
     session = await createSshCellAccess({
+      redactor: new Redactor(),
       user: cell.user,
       identityFile: cell.clientKeyFile,
       sshConfigFile: config,

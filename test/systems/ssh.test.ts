@@ -11,6 +11,7 @@ import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh/inde
 import { StepFailed } from '../../src/core/errors.js';
 import { sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { ifStarted } from '../support/started.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const CELL_IP = '10.58.111.150';
 
@@ -41,6 +42,7 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
 
   function options(extra: Partial<SshOptions> = {}): SshOptions {
     return {
+      redactor: new Redactor(),
       gateway: { user: gateway.user, host: '127.0.0.1', port: gateway.port, identityFile: gateway.clientKeyFile },
       user: cell.user,
       identityFile: cell.clientKeyFile,
@@ -262,7 +264,9 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
       join(work, 'cells_known_hosts'),
       `[127.0.0.1]:${gateway.port} ${gateway.hostPublicKey}\n[127.0.0.1]:${cell.port} ${cell.hostPublicKey}\n`,
     );
-    const session = await createSshCellAccess({ sshConfigFile: mapped, home: work, agent: '' }).open('10.58.111.151');
+    const session = await createSshCellAccess({ redactor: new Redactor(), sshConfigFile: mapped, home: work, agent: '' }).open(
+      '10.58.111.151',
+    );
     try {
       expect(session.where).toBe(`cell 10.58.111.151 via dingogw@jumpbox (127.0.0.1):${gateway.port}`);
       expect((await session.run({ argv: ['whoami'], writes: false })).stdout).toBe('dingocell\n');
@@ -332,6 +336,7 @@ describe.skipIf(!sshdAvailable)('sudo that needs a password (real sudo)', () => 
 
   it('fails with what the account needs', async () => {
     const session = await createSshCellAccess({
+      redactor: new Redactor(),
       user: cell.user,
       identityFile: cell.clientKeyFile,
       sshConfigFile: join(work, 'config'),

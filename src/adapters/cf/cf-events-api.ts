@@ -22,8 +22,8 @@ export interface CfApiOptions {
   env?: Record<string, string>;
   /** The CLI has `cf curl -f` (6.43+): HTTP errors exit 22. */
   curlFail: boolean;
-  /** The run's redactor, for the failures (a new one when not given). */
-  redactor?: Redactor;
+  /** The run's redactor, for the failures. */
+  redactor: Redactor;
 }
 
 export class CfApi {
@@ -86,9 +86,7 @@ export class CfApi {
       reasons.push(`${paths[api]}: ${got.why}`);
     }
     throw new StepFailed(
-      (this.opts.redactor ?? new Redactor()).redact(
-        `reading ${what} through \`cf curl\` on ${this.runner.where} failed: ${reasons.join('; ')}`,
-      ),
+      this.opts.redactor.redact(`reading ${what} through \`cf curl\` on ${this.runner.where} failed: ${reasons.join('; ')}`),
       {
         hint: 'check that cf is logged in as an admin (cf login -a API) and can read audit events (cf curl /v2/events works), then resume',
       },

@@ -38,7 +38,7 @@ export class CfCli extends CliProgram {
   /** The first status source that answered; a 404 from one moves later polls to the next. */
   private statusSource: StatusSource = 'v3';
 
-  constructor(runner: CommandRunner, opts: CfCliOptions = {}) {
+  constructor(runner: CommandRunner, opts: CfCliOptions) {
     super(runner, opts.binary ?? 'cf', opts.env, cfEnv(), opts.redactor);
     if (opts.readTimeoutMs !== undefined) this.readTimeoutMs = opts.readTimeoutMs;
   }

@@ -122,7 +122,7 @@ function bosh(s: DoctorSubject): Check {
     name: 'bosh',
     fix,
     run: async (say) => {
-      const cli = new BoshCli(s.platform.bosh, { binary, readTimeoutMs: CLI_MS });
+      const cli = new BoshCli(s.platform.bosh, { binary, readTimeoutMs: CLI_MS, redactor: secrets });
       const { version, major } = await withDeadline(`${binary} --version`, CLI_MS, say, () => cli.version());
       const args = boshEnvArgs(major);
       const r = await withDeadline(`${binary} ${args.join(' ')}`, CLI_MS, say, () =>
@@ -164,6 +164,7 @@ function cells(s: DoctorSubject): Check {
           sshConfigFile: ssh.sshConfigFile,
           agent: s.env.SSH_AUTH_SOCK || undefined,
           readyTimeoutMs: CONNECT_MS,
+          redactor: secrets,
         }),
       );
       return ok(`gateway ${reached}: host key known, logged in`);
@@ -196,7 +197,7 @@ function s3Checks(s: DoctorSubject): Check[] {
   if (s.mode === 'rehearsal') return [buckets];
   const o = s.live?.s3 ?? {};
   const reach = s3Reach(
-    { endpoint: o.endpoint, region: o.region, forcePathStyle: o.pathStyle, timeoutMs: CONNECT_MS, maxAttempts: 1 },
+    { endpoint: o.endpoint, region: o.region, forcePathStyle: o.pathStyle, timeoutMs: CONNECT_MS, maxAttempts: 1, redactor: secrets },
     s.env,
   );
   return [

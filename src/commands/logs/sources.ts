@@ -87,7 +87,12 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
 
 /** What a `logs` search reads and the time window it keeps to, from the flags `sourceOptions` declares. */
 export function searchFromArgs(a: SourceArgs & { since?: string; until?: string }) {
-  return { sources: openLogSource(sourcesFromArgs(a)), since: parseTime('since', a.since), until: parseTime('until', a.until) };
+  return {
+    sources: openLogSource(sourcesFromArgs(a)),
+    redactor: secrets,
+    since: parseTime('since', a.since),
+    until: parseTime('until', a.until),
+  };
 }
 
 export async function clusterdataFromArgs(a: S3Flags & { clusterdata?: string }): Promise<ClusterdataSpec | undefined> {

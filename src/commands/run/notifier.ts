@@ -111,7 +111,7 @@ export async function webhookFor(url: string | undefined, format?: NotifyFormat)
     target: parsed.origin,
     format: chosen,
     post: async (n) => {
-      await postJson(url, body(n));
+      await postJson(url, body(n), { redactor: secrets });
     },
     postBlocking: (n) => postJsonBlocking(url, body(n)),
   };

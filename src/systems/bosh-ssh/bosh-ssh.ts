@@ -33,8 +33,8 @@ export interface BoshSshOptions {
   /** bosh binary (default `bosh`). */
   binary?: string;
   gateway: BoshGateway;
-  /** The run's redactor, for the errors (a new one when not given). */
-  redactor?: Redactor;
+  /** The run's redactor, for the errors. */
+  redactor: Redactor;
 }
 
 /**
@@ -50,7 +50,7 @@ const SSH_CLIENT_ERROR =
 
 export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
   const binary = opts.binary ?? 'bosh';
-  const redactor = opts.redactor ?? new Redactor();
+  const redactor = opts.redactor;
   const cli = new BoshCli(opts.runner, { binary, redactor });
   return {
     async open(cellIp: string): Promise<CellSession> {

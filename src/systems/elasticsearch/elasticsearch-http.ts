@@ -86,7 +86,7 @@ export class EsHttpClient {
   readonly redactor: Redactor;
 
   constructor(spec: EsSourceSpec) {
-    const redactor = (this.redactor = spec.redactor ?? new Redactor());
+    const redactor = (this.redactor = spec.redactor);
     redactor.register(spec.apiKey);
     redactor.register(spec.password);
     let url: URL;

@@ -19,8 +19,8 @@ export interface S3ClientOptions {
   maxAttempts?: number;
   /** How long an attempt may take to connect, to answer, and between stretches of its body (default 60 s; s3-deadline.ts). */
   timeoutMs?: number;
-  /** The run's redactor: the credentials are registered with it (a new one when not given). */
-  redactor?: Redactor;
+  /** The run's redactor: the credentials are registered with it. */
+  redactor: Redactor;
 }
 
 /**
@@ -82,7 +82,7 @@ export function s3Client(
   env: NodeJS.ProcessEnv,
   maxSockets: number,
 ): { client: S3Client; agents: Agents; place: S3Place; endpoint: string; timeoutMs: number } {
-  const redactor = opts.redactor ?? new Redactor();
+  const redactor = opts.redactor;
   if (opts.credentials) {
     redactor.register(opts.credentials.secretAccessKey);
     redactor.register(opts.credentials.sessionToken);

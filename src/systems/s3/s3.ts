@@ -43,7 +43,7 @@ const DIRECT_SOCKETS = 64;
 /** Direct copies in a row that may fail before a bucket's copies all go through the SDK (each miss costs a request). */
 const DIRECT_MISSES = 3;
 
-export function createS3Store(opts: S3Options = {}, env: NodeJS.ProcessEnv = process.env): ObjectStore {
+export function createS3Store(opts: S3Options, env: NodeJS.ProcessEnv = process.env): ObjectStore {
   const { client, agents, place, timeoutMs } = s3Client(opts, env, DIRECT_SOCKETS);
   const routes = learnCopyRoutes(client);
   return new S3Store(

@@ -4,7 +4,6 @@
  * it would be; the connection is closed at once, and nothing runs on the gateway.
  */
 import { homedir } from 'node:os';
-import { Redactor } from '../../core/redact.js';
 import { connectChain } from './ssh-connect.js';
 import { SshConfig } from './ssh-config.js';
 import { describeHop } from './ssh-hops.js';
@@ -21,7 +20,7 @@ export async function reachGateway(opts: SshOptions): Promise<string> {
     pinnedFingerprints: opts.pinnedFingerprints,
     agent: opts.agent,
     readyTimeoutMs: opts.readyTimeoutMs,
-    redactor: opts.redactor ?? new Redactor(),
+    redactor: opts.redactor,
   });
   chain.end();
   return describeHop(gateway);

@@ -42,8 +42,8 @@ export interface SshOptions {
   readyTimeoutMs?: number;
   /** Home folder for `~` and the default files (default: the operator's). */
   home?: string;
-  /** The run's redactor: the identity files read are registered with it (a new one when not given). */
-  redactor?: Redactor;
+  /** The run's redactor: the identity files read are registered with it. */
+  redactor: Redactor;
 }
 
 const DEFAULT_CELL_USER = 'vcap';
@@ -106,7 +106,7 @@ class SshCellSession implements CellSession {
       agent: opts.agent,
       keepaliveIntervalMs: opts.keepaliveIntervalMs,
       readyTimeoutMs: opts.readyTimeoutMs,
-      redactor: (this.redactor = opts.redactor ?? new Redactor()),
+      redactor: (this.redactor = opts.redactor),
     };
   }
 
