@@ -10,19 +10,21 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionRegistry } from '../../src/actions/index.js';
 import { mergeBackActions } from '../../src/actions/merge-back.js';
 import { restoreTimeActions } from '../../src/actions/restore-time/steps.js';
 import { applyPatch, liveQuery } from '../../src/adapters/pg-merge.js';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { loginChain } from '../../src/adapters/postgres.js';
 import type { ObjectStore } from '../../src/core/seams.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { DEFAULT_SETTINGS, loadRunbook } from '../../src/engine/runbook/index.js';
 import { patchState, type Expected } from '../../src/merge/patch-state.js';
 import { choosePatch, diffTables } from '../../src/merge/plan.js';
 import { readRows } from '../../src/merge/table-rows.js';
 import { readShape } from '../../src/merge/table-shape.js';
 import type { Query } from '../../src/systems/pg-query.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
+import { ROOT } from '../support/cli.js';
 import { makeCluster, PG_BIN } from '../support/pg-volumes.js';
 import { pitrContext } from '../support/pitr-context.js';
 import { testRuntime } from '../support/runtime.js';
@@ -347,5 +349,16 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(merged.todo).toContain('tell the user which rows of the live database came back: the patch /runs/r/merge/c-shop.sql lists them');
     const none = (await report.run(ctx, { ...base, mergePatch: '' }, {})) as { summary: string };
     expect(none.summary).toContain('The live instance was not touched: only its archive was read');
+  });
+
+  it('is applied only by the operator: restore-to-time types its checksum or takes it as mergeChecksum, never from --yes', () => {
+    const applyStep = (name: string) =>
+      loadRunbook(join(ROOT, 'runbooks', `${name}.yaml`), actionRegistry()).steps.find((s) => s.id === 'merge-apply')!;
+    expect(applyStep('restore-to-time').confirm).toMatchObject({
+      typed: '${steps.merge-plan.outputs.confirmCode}',
+      typedInput: '${inputs.mergeChecksum}',
+    });
+    // recover-to-target merges nothing (its instance is deleted): still typed only, with no input to give it as.
+    expect(applyStep('recover-to-target').confirm).toMatchObject({ typedInput: '' });
   });
 });
