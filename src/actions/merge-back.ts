@@ -16,7 +16,16 @@ import { isInRecovery, loginChain } from '../adapters/postgres.js';
 import { applyPatch, liveQuery } from '../adapters/pg-merge.js';
 import { targetOfFlags } from '../drill/recovery-target.js';
 import { startScratchServer } from '../volumes/scratch-server.js';
-import { choosePatch, describeDiff, diffTables, undecided, UPDATE_CHOICES, type TableDiffs, type UpdateChoice } from '../merge/plan.js';
+import {
+  choosePatch,
+  describeDiff,
+  describeOrder,
+  diffTables,
+  undecided,
+  UPDATE_CHOICES,
+  type TableDiffs,
+  type UpdateChoice,
+} from '../merge/plan.js';
 import { expectedOf, patchState, type Expected } from '../merge/patch-state.js';
 import { cellDocker } from './support/cell.js';
 import { containerOn } from './support/params.js';
@@ -204,8 +213,9 @@ const plan = defineAction({
     } finally {
       await server.stop();
     }
-    const lines = diffs.map((d) => describeDiff(d.table, d.diff));
+    const lines = diffs.tables.map((d) => describeDiff(d.table, d.diff));
     for (const l of lines) ctx.evidence(l);
+    if (diffs.tables.length > 1) ctx.evidence(describeOrder(p.tables, diffs));
     const choice = await updatesChoice(ctx, p.updates, diffs);
     const header = [
       `dingo-recover merge back, run ${ctx.runId}: the rows of the copy ${p.copyName} deleted or changed since, into the live database`,
