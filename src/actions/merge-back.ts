@@ -11,12 +11,22 @@ import { access, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
+import { commandLine } from '../core/command-line.js';
 import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { isInRecovery, loginChain } from '../adapters/postgres.js';
 import { applyPatch, liveQuery } from '../adapters/pg-merge.js';
 import { targetOfFlags } from '../drill/recovery-target.js';
 import { startScratchServer } from '../volumes/scratch-server.js';
-import { choosePatch, describeDiff, diffTables, undecided, UPDATE_CHOICES, type TableDiffs, type UpdateChoice } from '../merge/plan.js';
+import {
+  choosePatch,
+  describeDiff,
+  describeOrder,
+  diffTables,
+  undecided,
+  UPDATE_CHOICES,
+  type TableDiffs,
+  type UpdateChoice,
+} from '../merge/plan.js';
 import { expectedOf, patchState, type Expected } from '../merge/patch-state.js';
 import { cellDocker } from './support/cell.js';
 import { containerOn } from './support/params.js';
@@ -46,6 +56,47 @@ async function liveLeader(ctx: StepContext, p: { cellIp: string; container: stri
   }
   return { docker, chain, role, query: liveQuery(docker, p.container, chain, role) };
 }
+
+/**
+ * Refuses a merge whose instance has no live database: deleted (cf no longer knows it), or live with
+ * no container of it found. Checked before the restore, and again by the plan.
+ */
+function checkMergeTarget(
+  ctx: StepContext,
+  p: { tables: readonly string[]; live: boolean; container: string; instanceGuid: string },
+): void {
+  if (!p.tables.length || (p.live && p.container)) return;
+  const without = commandLine(['resume', ctx.runId, '--set', 'merge=']);
+  if (!p.live) {
+    throw new UsageError(
+      `the instance ${p.instanceGuid} is deleted: a deleted instance has no live database to merge ${p.tables.join(', ')} into`,
+      {
+        hint: `nothing was restored. Restore the copy beside it without the merge (${without}; the dumps, or into: service, hand it over), or recover the instance first (dingo-recover recover) and then merge into it with a new restore-to-time`,
+      },
+    );
+  }
+  throw new UsageError(`the live instance ${p.instanceGuid} has no container found to merge ${p.tables.join(', ')} into`, {
+    hint: `nothing was restored. Check its leader's container runs on its cell and start again, or restore the copy beside it without the merge (${without})`,
+  });
+}
+
+const check = defineAction({
+  name: 'pitr.merge-check',
+  summary: 'Check that the tables named for the merge back have a live database to go into, before anything is restored',
+  effect: 'read',
+  params: {
+    tables: required('string[]', 'the tables to merge back (none: no merge)'),
+    live: required('boolean', 'cf still knows the instance'),
+    instanceGuid: required('string', 'the instance'),
+    container: required('string', "its leader's container (empty when none was found)"),
+  },
+  outputs: { merge: output('boolean', 'rows are merged back into the live instance') },
+  result: (o) => (o.merge ? 'the live instance receives the merge' : 'no merge asked'),
+  run(ctx, p) {
+    checkMergeTarget(ctx, p);
+    return Promise.resolve({ merge: p.tables.length > 0 });
+  },
+});
 
 /** The database merged: the one named, else the only one of the copy holding data. */
 function databaseOf(named: string, found: readonly string[]): string {
@@ -161,14 +212,7 @@ const plan = defineAction({
       ctx.warn(`nothing merged back: the simulated platform holds no live rows of ${p.tables.join(', ')} to compare with the copy`);
       return EMPTY;
     }
-    if (!p.live || !p.container) {
-      throw new UsageError(
-        `the instance ${p.instanceGuid} has no live database to merge into${p.live ? ' (no container of it was found)' : ' (it is deleted)'}`,
-        {
-          hint: 'leave inputs.merge empty: the dumps (or into: service) hand the copy over; nothing was changed',
-        },
-      );
-    }
+    checkMergeTarget(ctx, p);
     const there = await access(p.dataDir).then(
       () => true,
       () => false,
@@ -204,8 +248,9 @@ const plan = defineAction({
     } finally {
       await server.stop();
     }
-    const lines = diffs.map((d) => describeDiff(d.table, d.diff));
+    const lines = diffs.tables.map((d) => describeDiff(d.table, d.diff));
     for (const l of lines) ctx.evidence(l);
+    if (diffs.tables.length > 1) ctx.evidence(describeOrder(p.tables, diffs));
     const choice = await updatesChoice(ctx, p.updates, diffs);
     const header = [
       `dingo-recover merge back, run ${ctx.runId}: the rows of the copy ${p.copyName} deleted or changed since, into the live database`,
@@ -317,4 +362,4 @@ const apply = defineAction({
   },
 });
 
-export const mergeBackActions: ActionDef[] = [plan, apply];
+export const mergeBackActions: ActionDef[] = [check, plan, apply];

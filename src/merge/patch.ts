@@ -28,10 +28,12 @@ function keyMatch(shape: TableShape, row: TableRow): string {
   return shape.key.map((k, i) => `${sqlIdent(k)} = ${value(row.key[i] ?? null)}`).join(' AND ');
 }
 
-function insert(shape: TableShape, row: TableRow): string {
+/** One INSERT of every row put back: its foreign keys are checked at its end, so rows of a table referencing each other go in any order. */
+function insert(shape: TableShape, rows: readonly TableRow[]): string[] {
   const cols = shape.columns.map(sqlIdent).join(', ');
   const override = shape.identityAlways ? ' OVERRIDING SYSTEM VALUE' : '';
-  return `INSERT INTO ${qualified(shape)} (${cols})${override} VALUES (${row.values.map(value).join(', ')});`;
+  const values = rows.map((r, i) => `  (${r.values.map(value).join(', ')})${i === rows.length - 1 ? ';' : ','}`);
+  return [`INSERT INTO ${qualified(shape)} (${cols})${override} VALUES`, ...values];
 }
 
 /** An UPDATE of the columns whose values differ, back to the copy's. */
@@ -69,8 +71,11 @@ function guard(t: TablePatch): string {
   return `DO ${sqlLiteral(`DECLARE n pg_catalog.int8; BEGIN ${checks.join(' ')} END`)};`;
 }
 
-/** The patch's text: header comments (no tenant text in them), then one transaction. */
-export function renderPatch(header: readonly string[], role: string, tables: readonly TablePatch[]): string {
+/**
+ * The patch's text: header comments (no tenant text in them), then one transaction writing the tables
+ * in the order given (parents first); `deferred`: deferrable keys are checked at its commit.
+ */
+export function renderPatch(header: readonly string[], role: string, tables: readonly TablePatch[], deferred: boolean): string {
   const lines = [
     ...header.map((h) => `-- ${h.replace(/[\r\n]+/g, ' ')}`),
     `SET client_encoding = 'UTF8';`,
@@ -79,6 +84,7 @@ export function renderPatch(header: readonly string[], role: string, tables: rea
     `SET LOCAL ROLE ${sqlIdent(role)};`,
     ...TEXT_SETTINGS.filter(([k]) => k !== 'standard_conforming_strings').map(([k, v]) => `SET LOCAL ${k} = '${v}';`),
     `SET LOCAL lock_timeout = '30s';`,
+    ...(deferred ? ['SET CONSTRAINTS ALL DEFERRED;'] : []),
   ];
   for (const t of tables) {
     if (!t.inserts.length && !t.updates.length) continue;
@@ -87,7 +93,7 @@ export function renderPatch(header: readonly string[], role: string, tables: rea
       `-- ${t.inserts.length} row(s) put back, ${t.updates.length} row(s) reverted`,
       `LOCK TABLE ONLY ${qualified(t.shape)} IN SHARE ROW EXCLUSIVE MODE;`,
       guard(t),
-      ...t.inserts.map((r) => insert(t.shape, r)),
+      ...(t.inserts.length ? insert(t.shape, t.inserts) : []),
       ...t.updates.map((u) => update(t.shape, u)),
     );
   }

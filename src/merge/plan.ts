@@ -1,7 +1,8 @@
 /**
  * Planning a merge back: for each named table, the copy (restored to the target) and the live
- * database are read and compared on the primary key (diff.ts), the rows to write are chosen, and the
- * patch is rendered (patch.ts). Nothing is written to either database.
+ * database are read and compared on the primary key (diff.ts), the tables put parents first by the
+ * live foreign keys (table-order.ts), the rows to write are chosen, and the patch is rendered
+ * (patch.ts). Nothing is written to either database.
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
@@ -9,6 +10,7 @@ import type { Query } from '../systems/pg-query.js';
 import { diffRows, type ChangedRow, type TableDiff } from './diff.js';
 import { renderPatch, type TablePatch } from './patch.js';
 import { readRows, type TableRow } from './table-rows.js';
+import { parentsFirst, readForeignKeys } from './table-order.js';
 import { checkSameShape, readShape, tableName, type TableShape } from './table-shape.js';
 
 /** Which changed rows the patch reverts: proven reverts only (the default), every one, or none. */
@@ -36,26 +38,41 @@ export interface MergePlan {
   updates: number;
 }
 
-/** The table's differences, before the operator chose which changed rows go back. */
-export type TableDiffs = { table: string; shape: TableShape; diff: TableDiff }[];
+/** The tables' differences, before the operator chose which changed rows go back. */
+export interface TableDiffs {
+  /** Parents before children (the live database's foreign keys among the tables named). */
+  tables: { table: string; shape: TableShape; diff: TableDiff }[];
+  /** Some tables reference each other in a cycle of deferrable keys: checked at the patch's commit. */
+  deferred: boolean;
+}
 
-/** Reads both sides and compares them; refuses a table named twice, absent, of another shape or without a primary key. */
+/**
+ * Reads both sides and compares them, parents first; refuses a table named twice, absent, of another
+ * shape or without a primary key, and tables in a cycle of keys that are not all deferrable.
+ */
 export async function diffTables(copy: Query, live: Query, r: MergeRequest): Promise<TableDiffs> {
   if (!r.tables.length) throw new UsageError('no table named to merge back', { hint: 'list them in inputs.merge (schema.table)' });
   const twice = r.tables.filter((t, i) => r.tables.indexOf(t) !== i);
   if (twice.length) throw new UsageError(`${twice[0]!} is named twice in inputs.merge`, { hint: 'name each table once' });
-  const out: TableDiffs = [];
+  const shapes: TableShape[] = [];
   for (const name of r.tables) {
     const shape = await readShape(copy, r.database, name, 'the copy');
     checkSameShape(shape, await readShape(live, r.database, name, 'the live database'));
-    const diff = diffRows(await readRows(copy, r.database, shape), await readRows(live, r.database, shape), r.incidentXid);
-    out.push({ table: tableName(shape), shape, diff });
+    shapes.push(shape);
   }
-  return out;
+  const names = shapes.map(tableName);
+  const order = parentsFirst(names, await readForeignKeys(live, r.database, names));
+  const tables: TableDiffs['tables'] = [];
+  for (const shape of order.tables.map((t) => shapes[names.indexOf(t)]!)) {
+    const diff = diffRows(await readRows(copy, r.database, shape), await readRows(live, r.database, shape), r.incidentXid);
+    tables.push({ table: tableName(shape), shape, diff });
+  }
+  return { tables, deferred: order.deferred };
 }
 
 /** Changed rows no transaction id settles: conflicts, and rows for review. */
-export const undecided = (diffs: TableDiffs): number => diffs.reduce((n, t) => n + t.diff.conflicts.length + t.diff.review.length, 0);
+export const undecided = (diffs: TableDiffs): number =>
+  diffs.tables.reduce((n, t) => n + t.diff.conflicts.length + t.diff.review.length, 0);
 
 function chosen(d: TableDiff, updates: UpdateChoice): ChangedRow[] {
   if (updates === 'inserts-only') return [];
@@ -65,7 +82,7 @@ function chosen(d: TableDiff, updates: UpdateChoice): ChangedRow[] {
 
 /** The patch of the rows chosen, run as `role`, `header` its first comment lines. */
 export function choosePatch(diffs: TableDiffs, updates: UpdateChoice, role: string, header: readonly string[]): MergePlan {
-  const tables = diffs.map((t) => ({
+  const tables = diffs.tables.map((t) => ({
     table: t.table,
     diff: t.diff,
     patch: { shape: t.shape, inserts: t.diff.inserts, updates: chosen(t.diff, updates) },
@@ -74,6 +91,7 @@ export function choosePatch(diffs: TableDiffs, updates: UpdateChoice, role: stri
     header,
     role,
     tables.map((t) => t.patch),
+    diffs.deferred,
   );
   return {
     tables,
@@ -103,4 +121,15 @@ export function describeDiff(table: string, diff: TableDiff): string {
     .map(([what, rows]) => `${rows.length} ${what}: ${firstKeys(rows.map((r) => ('copy' in r ? r.copy : r)))}`);
   parts.push(`${diff.keptNew} written since (left alone)`, `${diff.unchanged} unchanged`);
   return `${table}: ${parts.join('; ')}`;
+}
+
+/** The order the patch writes the tables in, and why when it is not the order they were named in. */
+export function describeOrder(named: readonly string[], diffs: TableDiffs): string {
+  const order = diffs.tables.map((t) => t.table);
+  const why = diffs.deferred
+    ? ', some referencing each other: their deferrable foreign keys are checked at the commit'
+    : order.join() === named.map((n) => n.trim()).join()
+      ? ''
+      : ' (parents before the tables whose foreign keys reference them)';
+  return `the patch writes ${order.join(', ')} in this order${why}`;
 }

@@ -10,19 +10,21 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionRegistry } from '../../src/actions/index.js';
 import { mergeBackActions } from '../../src/actions/merge-back.js';
 import { restoreTimeActions } from '../../src/actions/restore-time/steps.js';
 import { applyPatch, liveQuery } from '../../src/adapters/pg-merge.js';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { loginChain } from '../../src/adapters/postgres.js';
 import type { ObjectStore } from '../../src/core/seams.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { DEFAULT_SETTINGS, loadRunbook } from '../../src/engine/runbook/index.js';
 import { patchState, type Expected } from '../../src/merge/patch-state.js';
 import { choosePatch, diffTables } from '../../src/merge/plan.js';
 import { readRows } from '../../src/merge/table-rows.js';
 import { readShape } from '../../src/merge/table-shape.js';
 import type { Query } from '../../src/systems/pg-query.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
+import { ROOT } from '../support/cli.js';
 import { makeCluster, PG_BIN } from '../support/pg-volumes.js';
 import { pitrContext } from '../support/pitr-context.js';
 import { testRuntime } from '../support/runtime.js';
@@ -47,14 +49,34 @@ CREATE TABLE "Weird Name" ("Key col" int PRIMARY KEY, "v'al" text, "gen" int GEN
 INSERT INTO "Weird Name" ("Key col", "v'al") VALUES (1, 'one'), (2, 'two');
 CREATE TABLE nokey (a int, b text);
 INSERT INTO nokey VALUES (1, 'x');
+CREATE TABLE invoices (id int PRIMARY KEY, parent_id int REFERENCES invoices (id), note text);
+INSERT INTO invoices VALUES (3, 2, 'grandchild'), (2, 1, 'child'), (1, NULL, 'root'), (4, NULL, 'kept');
+CREATE TABLE lines (id int PRIMARY KEY, invoice_id int NOT NULL REFERENCES invoices (id), item text);
+INSERT INTO lines VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd');
+CREATE TABLE ping (id int PRIMARY KEY, pong_id int);
+CREATE TABLE pong (id int PRIMARY KEY, ping_id int CONSTRAINT pong_ping REFERENCES ping (id) DEFERRABLE);
+ALTER TABLE ping ADD CONSTRAINT ping_pong FOREIGN KEY (pong_id) REFERENCES pong (id) DEFERRABLE;
+BEGIN;
+SET CONSTRAINTS ALL DEFERRED;
+INSERT INTO ping VALUES (1, 1);
+INSERT INTO pong VALUES (1, 1);
+COMMIT;
+CREATE TABLE hen (id int PRIMARY KEY, egg_id int);
+CREATE TABLE egg (id int PRIMARY KEY, hen_id int CONSTRAINT egg_hen REFERENCES hen (id) DEFERRABLE);
+ALTER TABLE hen ADD CONSTRAINT hen_egg FOREIGN KEY (egg_id) REFERENCES egg (id);
 `;
 
 /** The bad write, one transaction: its id printed last. */
 const BAD_WRITE = `BEGIN;
+SET CONSTRAINTS ALL DEFERRED;
 DELETE FROM orders WHERE id BETWEEN 10 AND 14;
 UPDATE orders SET total = 0 WHERE id IN (20, 21, 22);
 DELETE FROM odd;
 DELETE FROM "Weird Name" WHERE "Key col" = 2;
+DELETE FROM lines WHERE id <> 4;
+DELETE FROM invoices WHERE id <> 4;
+DELETE FROM ping;
+DELETE FROM pong;
 SELECT txid_current();
 COMMIT;`;
 
@@ -155,17 +177,17 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
       tables: ['public.orders', 'public.odd'],
       incidentXid,
     });
-    const orders = diffs[0]!.diff;
+    const orders = diffs.tables[0]!.diff;
     expect(orders.inserts.map((r) => r.key)).toEqual([['10'], ['11'], ['12'], ['13'], ['14']]);
     expect(orders.reverts.map((c) => c.copy.key)).toEqual([['20'], ['21']]);
     expect(orders.conflicts.map((c) => c.copy.key).sort()).toEqual([['22'], ['30']]);
     expect(orders.review).toEqual([]);
     expect(orders).toMatchObject({ keptNew: 1, unchanged: 41 });
-    expect(diffs[1]!.diff.inserts).toHaveLength(4);
+    expect(diffs.tables[1]!.diff.inserts).toHaveLength(4);
     // Without the incident's transaction, every changed row is for review.
     const unknown = await diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['public.orders'] });
-    expect(unknown[0]!.diff.review.map((c) => c.copy.key).sort()).toEqual([['20'], ['21'], ['22'], ['30']]);
-    expect(unknown[0]!.diff.reverts).toEqual([]);
+    expect(unknown.tables[0]!.diff.review.map((c) => c.copy.key).sort()).toEqual([['20'], ['21'], ['22'], ['30']]);
+    expect(unknown.tables[0]!.diff.reverts).toEqual([]);
     const patch = choosePatch(diffs, 'safe', 'appuser', ['a header']);
     expect(patch).toMatchObject({ inserts: 9, updates: 2 });
     // The operator's other choices: every changed row back to the copy, or none of them.
@@ -347,5 +369,57 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(merged.todo).toContain('tell the user which rows of the live database came back: the patch /runs/r/merge/c-shop.sql lists them');
     const none = (await report.run(ctx, { ...base, mergePatch: '' }, {})) as { summary: string };
     expect(none.summary).toContain('The live instance was not touched: only its archive was read');
+  });
+
+  it('writes parents before children whatever order the tables are named in, defers a cycle of deferrable keys and refuses one that is not', async () => {
+    await stopCopy();
+    const runDir = mkdtempSync(join(work, 'run-'));
+    const { ctx, said } = stepContext(runDir);
+    const target = ['--target-xid', incidentXid, '--target-exclusive'];
+    const planned = (await plan.run(
+      ctx,
+      { ...planParams(target, 'safe'), tables: ['public.lines', 'public.pong', 'public.invoices', 'public.ping'] },
+      {},
+    )) as Record<string, unknown>;
+    expect(planned).toMatchObject({ hasPatch: true, inserts: 8, updates: 0 });
+    expect(said.join('\n')).toContain(
+      'the patch writes public.pong, public.ping, public.invoices, public.lines in this order, some referencing each other: their deferrable foreign keys are checked at the commit',
+    );
+    const sql = readFileSync(planned.patchFile as string, 'utf8');
+    const at = (table: string) => sql.indexOf(`INSERT INTO "public"."${table}"`);
+    expect(at('invoices')).toBeGreaterThan(0);
+    expect(at('invoices')).toBeLessThan(at('lines'));
+    expect(sql).toMatch(/^SET CONSTRAINTS ALL DEFERRED;$/m);
+    // The invoices go back in one statement, in the copy's order: 3 before its parent 2, 2 before 1.
+    expect(sql).toMatch(
+      /INSERT INTO "public"."invoices" \("id", "parent_id", "note"\) VALUES\n {2}\('3', '2', 'grandchild'\),\n {2}\('2', '1', 'child'\),/,
+    );
+    expect(await apply.run(ctx, { ...planned, instanceGuid: NEW_GUID, cellIp: CELL, container: CONTAINER }, {})).toEqual({
+      applied: true,
+    });
+    expect(livePsql('shop', 'SELECT id, parent_id FROM invoices ORDER BY id').trim().split('\n')).toEqual(['1|', '2|1', '3|2', '4|']);
+    expect(livePsql('shop', 'SELECT count(*) FROM lines').trim()).toBe('4');
+    expect(livePsql('shop', 'SELECT (SELECT pong_id FROM ping), (SELECT ping_id FROM pong)').trim()).toBe('1|1');
+
+    // A cycle whose keys are not all deferrable cannot go back in one transaction: refused, named, before anything is written.
+    await expect(
+      diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['public.hen', 'public.orders', 'public.egg'] }),
+    ).rejects.toMatchObject({
+      name: 'UsageError',
+      message:
+        'public.hen, public.egg reference each other in a cycle of foreign keys, and hen_egg (public.hen → public.egg) is not deferrable: no order of the tables puts their rows back in one transaction',
+      hint: expect.stringContaining('make those keys DEFERRABLE') as string,
+    });
+  }, 180_000);
+
+  it('is applied only by the operator: restore-to-time types its checksum or takes it as mergeChecksum, never from --yes', () => {
+    const applyStep = (name: string) =>
+      loadRunbook(join(ROOT, 'runbooks', `${name}.yaml`), actionRegistry()).steps.find((s) => s.id === 'merge-apply')!;
+    expect(applyStep('restore-to-time').confirm).toMatchObject({
+      typed: '${steps.merge-plan.outputs.confirmCode}',
+      typedInput: '${inputs.mergeChecksum}',
+    });
+    // recover-to-target merges nothing (its instance is deleted): still typed only, with no input to give it as.
+    expect(applyStep('recover-to-target').confirm).toMatchObject({ typedInput: '' });
   });
 });

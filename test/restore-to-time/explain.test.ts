@@ -21,6 +21,7 @@ describe('explain restore-to-time', () => {
       'inspect-old-archive',
       'confirm-instance',
       'check-copy-name',
+      'check-merge',
       'restore',
       'dump',
       'verify-dumps',

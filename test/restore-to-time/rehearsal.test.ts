@@ -131,9 +131,9 @@ describe('rehearse --runbook restore-to-time into a new service', () => {
     const copy = 'important-db-at-20160317T0500';
     expect(text).toContain(`Decide where the copy goes — the copy becomes the new service ${copy}`);
     // load-copy's steps, used because the copy is asked for as a service, run as the runbook's own.
-    expect(text).toContain('[16/27] Recreate the service as a single-node instance — instanceGuid=');
-    expect(text).toContain('[21/27] Load the dumps into the new service — done, with a warning: nothing loaded');
-    expect(text).toContain("[25/27] Grow the instance to the user's plan — nodes=2 updated=true");
+    expect(text).toContain('[17/28] Recreate the service as a single-node instance — instanceGuid=');
+    expect(text).toContain('[22/28] Load the dumps into the new service — done, with a warning: nothing loaded');
+    expect(text).toContain("[26/28] Grow the instance to the user's plan — nodes=2 updated=true");
     const writes = journal.filter((e) => e.type === 'command' && e.writes);
     // What was changed is the copy alone: created and grown under its own name; nothing on the live instance's container.
     expect(writes.filter((c) => c.system === 'cf').map((c) => c.argv!.slice(0, 2).join(' '))).toEqual([
@@ -175,7 +175,7 @@ describe('restore-to-time into a new service, killed once the service is created
       .split('\n')
       .map((l) => JSON.parse(l) as Entry);
     expect(creates(journal)).toHaveLength(1);
-    expect(resumed.stdout + resumed.stderr).toContain(`[26/27] Check the new nodes stream the restored database`);
+    expect(resumed.stdout + resumed.stderr).toContain(`[27/28] Check the new nodes stream the restored database`);
     expect(journal.some((e) => e.type === 'step.finished' && e.step === 'verify-replicas')).toBe(true);
   });
 });

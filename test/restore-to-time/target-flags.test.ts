@@ -77,7 +77,7 @@ describe('rehearse --target-time', () => {
     expect(r.text).toContain("Check the copy's name is free — the copy's name is free");
     expect(r.text).toContain('Decide where the copy goes — the copy becomes the new service important-db');
     // The copy is made by the load-copy runbook, used in place when it goes into a service.
-    expect(r.text).toMatch(/\[16\/27\] Recreate the service as a single-node instance — instanceGuid=/);
+    expect(r.text).toMatch(/\[17\/28\] Recreate the service as a single-node instance — instanceGuid=/);
     const journal = await journalOf(r.state);
     expect(journal[0]!.runbook!.name).toBe('recover-to-target');
     const inputs = Object.fromEntries(journal.filter((e) => e.type === 'input').map((e) => [e.name, e.value]));

@@ -26,6 +26,12 @@ export interface ConfirmDef {
    * an answers file can confirm a step whose GUID only exists once an earlier step ran.
    */
   alsoAccept?: string;
+  /**
+   * Set when only the operator's typing confirms the step, never --yes (nor `true` in an answers file):
+   * a whole reference to the input the text is given as where no terminal asks it (`resume ID --set
+   * NAME=TEXT`). Without a terminal, or with --yes, and without that input, the step waits for the operator.
+   */
+  typedInput?: string;
 }
 
 /** A step that runs a sub-runbook once per item of a list (see runbook-foreach.ts). */

@@ -166,10 +166,21 @@ function parseConfirm(
     problems.at(confirmNode, line, `${where}: confirm needs "typed" (what the operator must type) and "message"`);
     return undefined;
   }
-  const confirm = { typed, message: str(confirmNode, 'message') ?? title, alsoAccept: str(confirmNode, 'alsoAccept') };
+  const confirm = {
+    typed,
+    message: str(confirmNode, 'message') ?? title,
+    alsoAccept: str(confirmNode, 'alsoAccept'),
+    typedInput: str(confirmNode, 'typedInput'),
+  };
   for (const p of checkValue(confirm.typed, 'string', known)) problems.at(confirmNode, line, `${where}: confirm.typed: ${p}`);
   if (confirm.alsoAccept !== undefined)
     for (const p of checkValue(confirm.alsoAccept, 'string', known)) problems.at(confirmNode, line, `${where}: confirm.alsoAccept: ${p}`);
+  if (confirm.typedInput !== undefined) {
+    if (!/^\$\{\s*inputs\.[^.}]+\}$/.test(confirm.typedInput))
+      problems.at(confirmNode, line, `${where}: confirm.typedInput must be a single reference to an input (\${inputs.NAME})`);
+    else
+      for (const p of checkValue(confirm.typedInput, 'string', known)) problems.at(confirmNode, line, `${where}: confirm.typedInput: ${p}`);
+  }
   return confirm;
 }
 

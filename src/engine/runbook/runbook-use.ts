@@ -204,6 +204,7 @@ function bindStep(s: StepDef, bound: Map<string, unknown>, problem: (message: st
       typed: text(s.confirm.typed, 'confirm.typed')!,
       message: text(s.confirm.message, 'confirm.message')!,
       alsoAccept: text(s.confirm.alsoAccept, 'confirm.alsoAccept'),
+      typedInput: text(s.confirm.typedInput, 'confirm.typedInput'),
     },
     forEach: fe && { ...fe, items: text(fe.items, 'forEach.items')!, inputs: bind(fe.inputs) as Record<string, unknown> },
   };
