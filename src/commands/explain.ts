@@ -62,7 +62,11 @@ function explainStep(s: StepDef, number: string, actions: ActionRegistry, wrap: 
     ? `for each item of ${fe.items}, runbook ${fe.runbook.name}, ${fe.concurrency} at once${fe.confirmedBy ? `, confirmed with step ${fe.confirmedBy}` : ''}`
     : `${s.action}, ${actions.get(s.action)!.effect}${s.confirm ? ', asks for a typed confirmation' : ''}`;
   const lines = ['', `${number}. ${s.title}  [${what}]`, ...wrap(s.why, 86).map((l) => `${indent}${l}`)];
-  if (s.confirm) lines.push(`${indent}confirm id: ${s.id} (type ${describeConfirm(s.confirm)}; in an answers file: confirm.${s.id})`);
+  if (s.confirm?.typedInput)
+    lines.push(
+      `${indent}confirm id: ${s.id} (type ${describeConfirm(s.confirm)}; never --yes: where no terminal asks, give it as ${describeConfirm({ typed: s.confirm.typedInput })}, or as confirm.${s.id} in an answers file)`,
+    );
+  else if (s.confirm) lines.push(`${indent}confirm id: ${s.id} (type ${describeConfirm(s.confirm)}; in an answers file: confirm.${s.id})`);
   if (!fe) return lines;
   lines.push(`${indent}each item's steps are journaled as ${s.id}/KEY/STEP_ID (KEY: ${fe.key ? `the item's ${fe.key}` : 'the item'})`);
   for (const [m, sub] of fe.runbook.steps.entries()) {

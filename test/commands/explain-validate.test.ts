@@ -34,6 +34,13 @@ describe('a runbook with use steps', () => {
     expect(text.stdout).toContain(`Step 4 comes from runbook find-deleted (${join(RUNBOOKS, 'find-deleted.yaml')}):`);
   });
 
+  it('says a confirmation typed only is never --yes, and the input that gives it where no terminal asks', async () => {
+    const text = await runCli(['explain', 'restore-to-time']);
+    expect(text.stdout).toContain(
+      'confirm id: merge-apply (type confirmCode from step merge-plan (the first 8 characters do when it is a GUID); never --yes: where no terminal asks, give it as the mergeChecksum input, or as confirm.merge-apply in an answers file)',
+    );
+  });
+
   it('is validated with the runbooks it uses', async () => {
     const json = await runCli(['validate', 'recover-deleted-service', '--json']);
     expect(json.code, json.stderr).toBe(0);

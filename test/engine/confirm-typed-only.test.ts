@@ -118,12 +118,13 @@ describe('a confirmation typed only', () => {
     expect(applied).toEqual([CODE]);
   });
 
-  it('is asked at a terminal without --yes, as any typed confirmation', async () => {
+  it('is asked at a terminal without --yes, as any typed confirmation, and its input is not asked before the run', async () => {
     applied.length = 0;
     const asked: string[] = [];
     const prompter: Prompter = {
       interactive: true,
-      input: () => Promise.resolve(''),
+      // The input the text is given as where no terminal asks is not asked before the run: the step asks.
+      input: (q) => Promise.reject(new Error(`no input expected, asked ${q.key}`)),
       select: () => Promise.reject(new Error('no choice expected')),
       typed: (q) => {
         asked.push(q.message);
@@ -132,6 +133,7 @@ describe('a confirmation typed only', () => {
     };
     const r = await runParent(newRun(), actions, { prompter });
     expect(r.error).toBeUndefined();
+    expect(r.events).toContainEqual(expect.objectContaining({ type: 'input', name: 'checksum', value: '', source: 'default' }));
     expect(asked).toEqual([`Write the patch — type "${CODE}" to confirm`]);
     expect(confirms(r.events)).toEqual([expect.objectContaining({ method: 'typed', typed: CODE })]);
   });

@@ -86,19 +86,29 @@ export async function askInputs(opts: ExecuteOptions, scope: Scope): Promise<voi
   }
 }
 
+/**
+ * The inputs a confirmation typed only reads (`confirm.typedInput`): the text given where no terminal
+ * asks. At a terminal they are never asked before the run: the step asks for the text itself, once it
+ * has something to show.
+ */
+function typedOnlyInputs(runbook: ExecuteOptions['runbook']): Set<string> {
+  return new Set(runbook.steps.flatMap((s) => /^\$\{\s*inputs\.([^.}]+)\}$/.exec(s.confirm?.typedInput ?? '')?.slice(1) ?? []));
+}
+
 async function askEach(
   opts: ExecuteOptions,
   scope: Scope,
   missing: ExecuteOptions['runbook']['inputs'],
   given: AnswerShown[],
 ): Promise<void> {
+  const typedOnly = typedOnlyInputs(opts.runbook);
   for (const input of missing) {
     let value: unknown;
     let source: 'prompt' | 'answers' | 'default';
     if (input.name in opts.answers.inputs) {
       value = normaliseInput(input.type, opts.answers.inputs[input.name]);
       source = 'answers';
-    } else if (!opts.prompts.interactive && input.default !== undefined) {
+    } else if ((!opts.prompts.interactive || typedOnly.has(input.name)) && input.default !== undefined) {
       value = input.default;
       source = 'default';
     } else {
