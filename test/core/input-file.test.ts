@@ -16,11 +16,12 @@ const SCRIPT = `
   const { loadScenario } = await import(${JSON.stringify(join(ROOT, 'src/rehearsal/scenario.ts'))});
   const { RunLock } = await import(${JSON.stringify(join(ROOT, 'src/engine/run/lock.ts'))});
   const { createEsClient } = await import(${JSON.stringify(join(ROOT, 'src/systems/elasticsearch/elasticsearch.ts'))});
+  const { Redactor } = await import(${JSON.stringify(join(ROOT, 'src/core/redact.ts'))});
   const [file, scenarioDir] = process.argv.slice(1);
   const reads = [
     () => loadScenario(scenarioDir),
     () => RunLock.acquire(file, { clock: { now: () => new Date() } }),
-    () => createEsClient({ url: 'https://es.example:9200', caFile: file }),
+    () => createEsClient({ url: 'https://es.example:9200', caFile: file, redactor: new Redactor() }),
   ];
   for (const read of reads) {
     try { read(); console.log('read'); } catch (e) { console.log(e.name + ': ' + e.message + ' | ' + e.hint); }

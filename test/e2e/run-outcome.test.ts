@@ -76,10 +76,10 @@ describe('a step that could not do its work', () => {
     expect(r.code, r.stdout + r.stderr).toBe(DONE_WITH_WARNINGS);
     // Its own mark and the words, on a screen that is no terminal (no colour).
     expect(r.stdout).toMatch(
-      /^⚠ \[7\/27\] Restore the database as it was at the target — done, with a warning: not restored in this rehearsal: the archive was written by PostgreSQL 9\.5/m,
+      /^⚠ \[8\/28\] Restore the database as it was at the target — done, with a warning: not restored in this rehearsal: the archive was written by PostgreSQL 9\.5/m,
     );
-    expect(r.stdout).toMatch(/^⚠ \[21\/27\] Load the dumps into the new service — done, with a warning: nothing loaded/m);
-    expect(r.stdout).not.toMatch(/^✔ \[7\/27\]/m);
+    expect(r.stdout).toMatch(/^⚠ \[22\/28\] Load the dumps into the new service — done, with a warning: nothing loaded/m);
+    expect(r.stdout).not.toMatch(/^✔ \[8\/28\]/m);
     expect(doneLine(r.stdout, id)).toMatch(/^run \S+ is done with warnings \(3 steps could not do all their work\) in \d+\.\d s\. $/);
 
     const restore = eventsOf(id).filter((e) => e.type === 'step.finished' && e.step === 'restore');
@@ -126,7 +126,7 @@ describe('a step that could not do its work', () => {
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_WITH_WARNINGS);
     const started = eventsOf(id).filter((e) => e.type === 'step.started' && e.step === 'restore');
     expect(started).toHaveLength(1);
-    expect(resumed.stdout).not.toMatch(/\[7\/27\] Restore the database as it was at the target — done, with a warning/);
+    expect(resumed.stdout).not.toMatch(/\[8\/28\] Restore the database as it was at the target — done, with a warning/);
     expect(doneLine(resumed.stdout, id)).toMatch(
       /is done with warnings \(3 steps could not do all their work\) in \d+\.\d s in all over 2 sessions \(this one /,
     );
