@@ -11,7 +11,7 @@ import { afterRecheck } from './resume-decision.js';
 import { stopBeforeConfirmation } from './plan.js';
 import type { Run, Sequence, StepRun } from './options.js';
 import { type StepState } from '../journal/replay.js';
-import { resolveValue } from '../runbook/template.js';
+import { resolveValue, wholeInputRef } from '../runbook/template.js';
 import { NeedsOperator, StepFailed, UsageError } from '../../core/errors.js';
 import type { ConfirmDef } from '../runbook/runbook.js';
 
@@ -51,8 +51,7 @@ const textOf = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 /** A confirmation typed only: the input its text is given as (named when the run's own), and the text given there. */
 function typedOnly(def: ConfirmDef, seq: Sequence): { input?: string; given: string } | undefined {
   if (def.typedInput === undefined) return undefined;
-  const name = /^\$\{\s*inputs\.([^.}]+)\}$/.exec(def.typedInput)?.[1];
-  return { input: seq.item ? undefined : name, given: textOf(resolveValue(def.typedInput, seq.scope)) };
+  return { input: seq.item ? undefined : wholeInputRef(def.typedInput), given: textOf(resolveValue(def.typedInput, seq.scope)) };
 }
 
 /** A typed-only step with no one to type: it waits, naming what it acts on and the line that confirms it. */

@@ -2,7 +2,7 @@
 import { commandLine } from '../../core/command-line.js';
 import type { AnswerShown } from '../operator/screen-text.js';
 import type { ExecuteOptions } from './options.js';
-import type { Scope } from '../runbook/template.js';
+import { wholeInputRef, type Scope } from '../runbook/template.js';
 import { UsageError } from '../../core/errors.js';
 import { isRecord } from '../../core/json.js';
 import type { StepDef } from '../runbook/runbook.js';
@@ -92,7 +92,7 @@ export async function askInputs(opts: ExecuteOptions, scope: Scope): Promise<voi
  * has something to show.
  */
 function typedOnlyInputs(runbook: ExecuteOptions['runbook']): Set<string> {
-  return new Set(runbook.steps.flatMap((s) => /^\$\{\s*inputs\.([^.}]+)\}$/.exec(s.confirm?.typedInput ?? '')?.slice(1) ?? []));
+  return new Set(runbook.steps.flatMap((s) => wholeInputRef(s.confirm?.typedInput ?? '') ?? []));
 }
 
 async function askEach(

@@ -8,7 +8,7 @@ import { checkValue, type Known } from './runbook-checks.js';
 import { parseForEach, type SubRunbookLoader } from './runbook-foreach.js';
 import { type ActionRegistry, type ConfirmDef, type InputDef, type Runbook, type StepDef } from './runbook-model.js';
 import { keyOf, plain, str, type Problems } from './runbook-problems.js';
-import { isWholeRef } from './template.js';
+import { isWholeRef, wholeInputRef } from './template.js';
 import { outputTypes, parseUse, type Seen, type UseLoader } from './runbook-use.js';
 
 const STEP_KEYS = ['id', 'title', 'why', 'action', 'with', 'forEach', 'confirm', 'when', 'exclusive'];
@@ -176,7 +176,7 @@ function parseConfirm(
   if (confirm.alsoAccept !== undefined)
     for (const p of checkValue(confirm.alsoAccept, 'string', known)) problems.at(confirmNode, line, `${where}: confirm.alsoAccept: ${p}`);
   if (confirm.typedInput !== undefined) {
-    if (!/^\$\{\s*inputs\.[^.}]+\}$/.test(confirm.typedInput))
+    if (wholeInputRef(confirm.typedInput) === undefined)
       problems.at(confirmNode, line, `${where}: confirm.typedInput must be a single reference to an input (\${inputs.NAME})`);
     else
       for (const p of checkValue(confirm.typedInput, 'string', known)) problems.at(confirmNode, line, `${where}: confirm.typedInput: ${p}`);

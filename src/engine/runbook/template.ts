@@ -59,6 +59,19 @@ export function isWholeRef(value: string): boolean {
   return m !== null;
 }
 
+/** The input a string names when it is exactly one `${inputs.NAME}` reference, else undefined. */
+export function wholeInputRef(value: string): string | undefined {
+  const body = /^\$\{([^}]*)\}$/.exec(value)?.[1];
+  if (body === undefined) return undefined;
+  try {
+    const ref = parseRef(body, value);
+    return ref.kind === 'input' ? ref.name : undefined;
+  } catch (err) {
+    if (err instanceof RefSyntaxError) return undefined;
+    throw err;
+  }
+}
+
 export interface Scope {
   inputs: Record<string, unknown>;
   outputs: Record<string, Record<string, unknown>>;
