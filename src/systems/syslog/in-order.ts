@@ -28,6 +28,21 @@ export interface ScanBatch {
   error?: string;
 }
 
+/** A sink that writes what it is handed as a batch's triples (see ScanBatch), each told to `add` with what it counts for. */
+export function eventSink(add: (size: number, kind: number, a: string | number, b: number) => void): FoldedSink {
+  return {
+    hit: (line, offset, stands) => {
+      add(3 + line.length, stands ?? 0, line, offset);
+    },
+    longLine: (offset, length) => {
+      add(3, -1, offset, length);
+    },
+    binaryLines: (offset, count) => {
+      add(3, -2, offset, count);
+    },
+  };
+}
+
 /** Where a file's findings go: its hits, overlong and binary lines, the bytes read, and where and why reading stopped early. */
 export interface ThreadSink extends FoldedSink {
   progress(bytes: number): void;
@@ -87,24 +102,13 @@ export class InOrder {
   keep(i: number): { runs: WaleRuns; failed: (at: number, why: string) => void; end: (range: { start: number; end: number }) => void } {
     const events: (string | number)[] = [];
     let size = 0;
-    const add = (n: number, ...e: (string | number)[]): void => {
-      events.push(...e);
+    const add = (n: number, kind: number, a: string | number, b: string | number): void => {
+      events.push(kind, a, b);
       size += n;
       this.keptSize += n;
     };
-    const out: FoldedSink = {
-      hit: (line, offset, stands) => {
-        add(3 + line.length, stands ?? 0, line, offset);
-      },
-      longLine: (offset, length) => {
-        add(3, -1, offset, length);
-      },
-      binaryLines: (offset, count) => {
-        add(3, -2, offset, count);
-      },
-    };
     return {
-      runs: new WaleRuns(out, this.fileTime),
+      runs: new WaleRuns(eventSink(add), this.fileTime),
       failed: (at, why) => {
         add(3 + why.length, -3, at, why);
       },

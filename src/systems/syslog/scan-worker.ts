@@ -13,8 +13,8 @@ import { errorText } from '../file-problems.js';
 import { RangeReader } from './range-read.js';
 import { TermScanner } from './term-scanner.js';
 import type { RecordSink } from './frame-walk.js';
-import { WaleRuns, type FoldedSink } from './wale-runs.js';
-import type { ScanBatch } from './in-order.js';
+import { WaleRuns } from './wale-runs.js';
+import { eventSink, type ScanBatch } from './in-order.js';
 import type { ScanJob } from './worker-scan.js';
 
 /** Characters of found lines (and entries) posted and not yet taken by the main thread, past which this thread waits. */
@@ -33,20 +33,10 @@ function scanRange(job: ScanJob, i: number): void {
   const { start, end } = job.ranges[i]!;
   let events: (string | number)[] = [];
   let size = 0;
-  const out: FoldedSink = {
-    hit: (line, offset, stands) => {
-      events.push(stands ?? 0, line, offset);
-      size += 3 + line.length;
-    },
-    longLine: (offset, length) => {
-      events.push(-1, offset, length);
-      size += 3;
-    },
-    binaryLines: (offset, count) => {
-      events.push(-2, offset, count);
-      size += 3;
-    },
-  };
+  const out = eventSink((n, kind, a, b) => {
+    events.push(kind, a, b);
+    size += n;
+  });
   /** This thread's folding of the rest of its range, once the main thread fell behind. */
   let runs: WaleRuns | null = null;
   const found: RecordSink & { end(): void } = {
