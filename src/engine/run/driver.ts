@@ -17,7 +17,7 @@ import type { ScenarioRecorder } from '../executor/scenario-recorder.js';
 import { TerminalPrompter, UnattendedPrompter, type Prompter } from '../operator/prompts.js';
 import { greeting, journalStart } from './start.js';
 import { runProduced, type RunProduced } from './outputs.js';
-import { currentStep, type Notifier } from './notice.js';
+import type { Notifier } from './notice.js';
 import { adoptableInstances } from './history.js';
 import { planRun, type RunRequest } from './plan.js';
 import { loadRunbook, type ActionRegistry } from '../runbook/runbook.js';
@@ -132,11 +132,6 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   });
   session.follow(closingWords(session), recordedScenario(session), notices(session, o.notifier, o.operator));
   const { journal, reporter } = session;
-  const stepNow = (): string | null =>
-    currentStep(
-      journal.events(),
-      runbook.steps.map((s) => s.id),
-    );
 
   let platform: Platform | undefined;
   try {
@@ -174,7 +169,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     return { runId, exitCode, outputs: result.outputs, produced: runProduced(runbook, journal.events()) };
   } catch (err) {
     const exitCode = await session.stopped(err);
-    return { runId, exitCode, outputs: {}, produced: runProduced(runbook, journal.events()), step: stepNow() };
+    return { runId, exitCode, outputs: {}, produced: runProduced(runbook, journal.events()), step: session.step() };
   } finally {
     await platform?.close().catch(() => undefined);
     session.close();

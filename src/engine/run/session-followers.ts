@@ -9,7 +9,7 @@ import { doneLines, doneNotice } from '../report/run-outcome.js';
 import { recordedLines } from '../executor/record.js';
 import { correctionHint } from '../executor/input-corrections.js';
 import { runProduced } from './outputs.js';
-import { currentStep, sendNotice, sendNoticeBlocking, type NoticeState, type Notifier, type RunNotice } from './notice.js';
+import { sendNotice, sendNoticeBlocking, type NoticeState, type Notifier, type RunNotice } from './notice.js';
 import type { RunSession, SessionFollower } from './session.js';
 
 /** The screen's last words: how long the done run took and what is left, or why it stopped and how to go on. */
@@ -65,10 +65,7 @@ export function notices(session: RunSession, notifier: Notifier | undefined, ope
       runbook: runbook.name,
       mode,
       resumed: resuming,
-      step: currentStep(
-        journal.events(),
-        runbook.steps.map((s) => s.id),
-      ),
+      step: session.step(),
       exitCode,
       message,
       operator: operator ?? null,

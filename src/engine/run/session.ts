@@ -19,6 +19,7 @@ import { warnedSteps } from '../report/run-outcome.js';
 import type { Transcript } from '../report/transcript-model.js';
 import type { Runbook } from '../runbook/runbook.js';
 import { RunLock } from './lock.js';
+import { currentStep } from './notice.js';
 import { JOURNAL_FILE, LOCK_FILE } from './runs.js';
 
 /** How a session ended: done (with the run's report), or stopped by `error`. */
@@ -94,6 +95,14 @@ export class RunSession {
       this.interrupted(signal);
     });
     of.out.on('error', this.onOutputClosed);
+  }
+
+  /** The step the run is at (waiting, failed, or the last one started), from its journal. */
+  step(): string | null {
+    return currentStep(
+      this.journal.events(),
+      this.of.runbook.steps.map((s) => s.id),
+    );
   }
 
   /** Adds a follower, told after those added before it. */
