@@ -5,8 +5,9 @@
  * documentation advises, so replay reads on into it, to the end of what it holds. Refused partials
  * (another database's, another timeline's, cut short, out of place) are never served.
  */
-import { access, chown, open, rm, stat } from 'node:fs/promises';
+import { access, chown, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { headOf } from '../core/read-regular.js';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import type { PartialSegmentInfo } from '../wale/report.js';
 import { LONG_HEADER_BYTES, readLongPageHeader } from '../wale/partial-segment.js';
@@ -32,17 +33,10 @@ export interface PartialServe {
 }
 
 /** What differs in the fetched partial from what the inspection checked, or null when nothing does. */
-async function changedSince(file: string, p: PartialSegmentInfo): Promise<string | null> {
+async function changedSince(file: string, folder: string, p: PartialSegmentInfo): Promise<string | null> {
   const size = (await stat(file)).size;
   if (size !== SEGMENT_BYTES) return `it holds ${size} bytes, not a segment's ${SEGMENT_BYTES}`;
-  const handle = await open(file, 'r');
-  const head = Buffer.alloc(LONG_HEADER_BYTES);
-  try {
-    await handle.read(head, 0, LONG_HEADER_BYTES, 0);
-  } finally {
-    await handle.close();
-  }
-  const header = readLongPageHeader(head);
+  const header = readLongPageHeader(await headOf(file, await realpath(folder), LONG_HEADER_BYTES));
   if ('unreadable' in header) return header.unreadable;
   if (header.timeline !== p.timeline) return `its pages are now of timeline ${header.timeline}`;
   if (header.systemIdentifier !== p.systemIdentifier) return `its system identifier is now ${header.systemIdentifier}`;
@@ -62,7 +56,7 @@ export async function servePartials(req: PartialServe): Promise<ServedPartial[]>
     if (await exists(dest)) continue;
     const r = await fetchWalObject({ store: req.store, bucket: req.bucket, key: p.key, dest, processes: req.processes });
     if (r.status === 'missing') continue;
-    const changed = await changedSince(dest, p);
+    const changed = await changedSince(dest, req.into, p);
     if (changed) {
       await rm(dest, { force: true });
       throw new DrillFailed('could-not-run', `${p.key} changed after it was checked: ${changed}; it was not served`, {
