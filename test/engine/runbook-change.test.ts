@@ -1,8 +1,8 @@
 /** Resuming under a changed runbook: allowed when the steps the run reached are the same, in the same order. */
 import { describe, expect, it } from 'vitest';
-import { runbookChangeProblem } from '../../src/engine/run/runbook-change.js';
+import { runbookChangeProblem, underCurrentNames } from '../../src/engine/run/runbook-change.js';
 import type { StepState } from '../../src/engine/journal/index.js';
-import type { StepDef } from '../../src/engine/runbook/index.js';
+import type { ActionDef, StepDef } from '../../src/engine/runbook/index.js';
 
 const step = (id: string, action = `t.${id}`, sub?: StepDef[]): StepDef =>
   ({
@@ -56,6 +56,22 @@ describe('a run resumed under a changed runbook', () => {
     expect(runbookChangeProblem(parent, ran)).toBeNull();
     expect(runbookChangeProblem([step('plan'), step('each', '', [step('create'), step('check'), step('swap')]), step('report')], ran)).toBe(
       'step "each/orders-db/check" now comes before step "each/orders-db/swap", which the run reached first',
+    );
+  });
+
+  it('takes an action renamed since the run started (its formerly) as the same action, and no other', () => {
+    const actions = new Map<string, ActionDef>([
+      ['t.confirm-instance', { name: 't.confirm-instance', formerly: ['t.confirm'] } as unknown as ActionDef],
+    ]);
+    const now = [step('find'), step('confirm', 't.confirm-instance'), ...steps.slice(2)];
+    const recorded = steps.map((s) => ({ id: s.id, action: s.action }));
+    expect(runbookChangeProblem(now, reached('find', 'confirm'), underCurrentNames(recorded, actions))).toBeNull();
+    expect(runbookChangeProblem(now, reached('find', 'confirm'), recorded)).toBe(
+      'step "confirm" now runs t.confirm-instance, where the run started with t.confirm',
+    );
+    const elsewhere = [step('find'), step('confirm', 't.other'), ...steps.slice(2)];
+    expect(runbookChangeProblem(elsewhere, reached('find', 'confirm'), underCurrentNames(recorded, actions))).toBe(
+      'step "confirm" now runs t.other, where the run started with t.confirm-instance',
     );
   });
 });

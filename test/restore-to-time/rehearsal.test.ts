@@ -109,7 +109,7 @@ describe('rehearse --runbook restore-to-time on a live instance', () => {
     const { text, code, journal } = await rehearseLive('live');
     expect(code, text).toBe(DONE_WITH_WARNINGS);
     expect(text).toContain(`Find the instance and its archive — live: ${GUID}, archive s3://our-postgresql-backups/backups/${GUID}/wal/`);
-    expect(text).toContain(`name: cf service important-db --guid answers ${GUID}`);
+    expect(text).toContain(`name: important-db: cf service important-db --guid answers ${GUID}`);
     expect(text).toContain(`(from the environment of cf-${NODE})`);
     // The container's environment holds the tenant's S3 and database secrets: none reaches the screen or the journal.
     for (const secret of ['DINGOSECRET', 'superuser-pw']) {

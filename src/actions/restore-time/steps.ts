@@ -9,36 +9,6 @@ import { StepFailed } from '../../core/errors.js';
 import { commandLine, quote } from '../../core/command-line.js';
 import { guidInSpace } from '../support/cf.js';
 
-const confirmInstance = defineAction({
-  name: 'pitr.confirm-instance',
-  summary: 'Show the instance whose archive is restored, with its evidence, for the operator to confirm',
-  effect: 'read',
-  params: {
-    instanceGuid: required('string', 'the instance'),
-    serviceName: required('string', 'its name'),
-    live: required('boolean', 'cf still knows it'),
-    nameProof: required('string', 'what proves it carries the name'),
-    archiveUrl: required('string', 'its archive'),
-    archiveFrom: required('string', "where the archive's address comes from"),
-    deletedAt: required('string', 'when it was deleted'),
-    lastSegmentAt: required('string', 'when its newest WAL was archived'),
-  },
-  outputs: { instanceGuid: output('string', 'the instance confirmed') },
-  evidence(_ctx, p) {
-    return Promise.resolve({
-      instance: `${p.instanceGuid}${p.serviceName ? ` ("${p.serviceName}")` : ''}`,
-      state: p.live ? 'live: only its archive is read, the instance is not touched' : `deleted${p.deletedAt ? ` at ${p.deletedAt}` : ''}`,
-      name: p.nameProof,
-      archive: `${p.archiveUrl} (from ${p.archiveFrom})`,
-      'newest WAL archived': p.lastSegmentAt || 'unknown',
-    });
-  },
-  run(ctx, p) {
-    ctx.evidence(`restoring the archive of ${p.instanceGuid} (${p.nameProof})`);
-    return Promise.resolve({ instanceGuid: p.instanceGuid });
-  },
-});
-
 const copyInto = defineAction({
   name: 'pitr.copy-into',
   summary: 'Decide whether the copy is handed over as dump files or created as a new service',
@@ -191,4 +161,4 @@ const report = defineAction({
   },
 });
 
-export const restoreTimeActions: ActionDef[] = [confirmInstance, checkCopyName, copyInto, report];
+export const restoreTimeActions: ActionDef[] = [checkCopyName, copyInto, report];

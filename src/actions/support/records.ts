@@ -4,7 +4,7 @@
  */
 import { shape } from '../../engine/runbook/index.js';
 
-/** A deleted instance considered and not chosen (logs.find-deleted → recovery.confirm-deleted-instance). */
+/** A deleted instance considered and not chosen (logs.find-deleted → instance.confirm). */
 export const SET_ASIDE = shape('set-aside candidate', { instanceGuid: 'string', serviceName: 'string', why: 'string' });
 
 /** A Dingo instance a deleted space held, recoverable or not (space.find-instances → confirm-plan → the per-instance runbook → report). */

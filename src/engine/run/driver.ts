@@ -135,7 +135,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
 
   let platform: Platform | undefined;
   try {
-    journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator, tool: o.tool });
+    journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator, tool: o.tool, actions: o.actions });
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
     await session.started();
 

@@ -6,13 +6,22 @@
  * then means the same now, and what it has not reached yet runs as the runbook now says. For a
  * for-each step, the same holds of each item's steps in its sub-runbook.
  */
-import type { StepDef } from '../runbook/runbook-model.js';
+import type { ActionRegistry, StepDef } from '../runbook/runbook-model.js';
 import type { StepState } from '../journal/replay.js';
 
 /** A step as `run.created` records it. */
 export interface RecordedStep {
   id: string;
   action: string;
+}
+
+/**
+ * Recorded steps with each action under its name today: an action renamed since the run started
+ * (its `formerly`) is the same action.
+ */
+export function underCurrentNames(recorded: readonly RecordedStep[] | undefined, actions: ActionRegistry): RecordedStep[] | undefined {
+  const now = new Map([...actions.values()].flatMap((a) => (a.formerly ?? []).map((old) => [old, a.name] as const)));
+  return recorded?.map((s) => (actions.has(s.action) ? s : { ...s, action: now.get(s.action) ?? s.action }));
 }
 
 /** The steps of a runbook as `run.created` records them (a for-each step has no action). */

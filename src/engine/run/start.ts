@@ -8,8 +8,8 @@ import { commandLine } from '../../core/command-line.js';
 import { UsageError } from '../../core/errors.js';
 import type { Journal } from '../journal/journal.js';
 import type { Reporter } from '../operator/reporter.js';
-import type { Runbook } from '../runbook/runbook.js';
-import { recordedSteps, runbookChangeProblem } from './runbook-change.js';
+import type { ActionRegistry, Runbook } from '../runbook/runbook.js';
+import { recordedSteps, runbookChangeProblem, underCurrentNames } from './runbook-change.js';
 import type { RunPlan } from './plan.js';
 
 /** Journals the run's start, or its resume (refused when the runbook changed since) with the settings it changes. */
@@ -19,7 +19,7 @@ export function journalStart(
   runbook: Runbook,
   journal: Journal,
   reporter: Reporter,
-  o: { answersFile?: string; operator?: string; tool?: string },
+  o: { answersFile?: string; operator?: string; tool?: string; actions: ActionRegistry },
 ): void {
   if (!resuming) {
     journal.append({
@@ -41,7 +41,7 @@ export function journalStart(
   }
   const { created, steps } = journal.state();
   const changed = created.runbook.sha256 !== runbook.sha256;
-  const problem = changed ? runbookChangeProblem(runbook.steps, steps, created.runbook.steps) : null;
+  const problem = changed ? runbookChangeProblem(runbook.steps, steps, underCurrentNames(created.runbook.steps, o.actions)) : null;
   if (problem) {
     throw new UsageError(`the runbook ${plan.runbookFile} changed since run ${plan.runId} started: ${problem}`, {
       hint: `resume with the dingo-recover and runbook the run started with${typeof created.options.tool === 'string' ? ` (${created.options.tool})` : ''}, or end it (${commandLine(['abandon', plan.runId, '--reason', 'the runbook changed'])}) and start a new run`,

@@ -157,6 +157,11 @@ interface ActionHead<P extends ParamSpecs, O extends OutputSpecs> {
   params: P;
   outputs: O;
   /**
+   * The names this action had in earlier versions: a run whose journal recorded a step under one of
+   * them resumes under this name, the step meaning the same.
+   */
+  formerly?: readonly string[];
+  /**
    * Set when running this step again after an interruption is harmless (setting a password twice,
    * binding an already-bound app): the reason, shown to the operator. Every `write` or
    * `destructive` action declares a probe or this; the runbook loader refuses one that does neither.
@@ -274,6 +279,7 @@ export function defineAction<const P extends ParamSpecs, const O extends OutputS
     effect: def.effect,
     params: def.params,
     outputs: def.outputs,
+    formerly: def.formerly,
     safeToRepeat: def.safeToRepeat,
     stableEvidence: def.stableEvidence,
     onThisHost: def.onThisHost,
