@@ -36,7 +36,8 @@ export default tseslint.config(
   },
   {
     // The run's world is handed in, never reached for: the engine, the actions and the domain folders take
-    // the redactor, the clock, the scratch folder and the process's signals and exit from the run's Runtime (core/runtime.ts), so two runs
+    // the redactor, the clock, the scratch folder, the programs they run, the scratch Docker Engine and the process's signals
+    // and exit from the run's Runtime and Platform (core/runtime.ts), so two runs
     // in one process share no secret, a rehearsal or a test can fix the time, and nothing lands elsewhere.
     // Durations and deadlines are measured with performance.now(); the process-wide redactor belongs to
     // src/cli.ts and src/commands/, and code called outside a run names core's systemClock and systemScratch.
@@ -63,6 +64,12 @@ export default tseslint.config(
         {
           selector: "MemberExpression[property.name='tmpdir'][object.name=/^os$/]",
           message: "Put scratch copies in the run's scratch folder (ctx.runtime.scratch), or take the folder as a parameter.",
+        },
+        {
+          selector:
+            "ImportDeclaration[source.value=/systems\\/(processes|docker-engine)\\.js$/] > ImportSpecifier[imported.name=/^(localProcesses|dockerEngine)$/]",
+          message:
+            "Run programs and reach a Docker Engine through what the run was handed (ctx.platform.processes, ctx.platform.dockerEngine), or take them as parameters.",
         },
         {
           selector: "CallExpression[callee.object.name='process'][callee.property.name=/^(exit|once|on|off|addListener|removeListener)$/]",

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downloadBaseBackup } from '../src/drill/base-backup.js';
 import { downloadWal } from '../src/drill/wal-download.js';
-import { runOk } from '../src/systems/processes.js';
+import { localProcesses, runOk } from '../src/systems/processes.js';
 import { MOTO_CREDENTIALS, startMoto } from '../test/support/moto.js';
 import { archiveKeys, generateWaleArchive, removeArchive, uploadArchive } from '../test/support/wale-archive.js';
 
@@ -80,7 +80,7 @@ export async function benchDrill(): Promise<string> {
       await mkdir(join(ours, 'data'), { recursive: true });
       await mkdir(join(ours, 'wal'));
       const t0 = performance.now();
-      const from = { store: moto.store, bucket: BUCKET };
+      const from = { store: moto.store, bucket: BUCKET, processes: localProcesses };
       await Promise.all([
         downloadWal({ ...from, prefix: PREFIX, startSegment, pgMajor: '15', into: join(ours, 'wal') }),
         downloadBaseBackup({ ...from, partitions: parts.map((k) => PREFIX + k), dataDir: join(ours, 'data'), concurrency: 4 }),

@@ -7,6 +7,8 @@
  * from the copy's last restartpoint (the last checkpoint before the first moment), so the ratio grows
  * with the base backup's size and with the WAL between the backup and the moment.
  */
+import { Redactor } from '../src/core/redact.js';
+import { localProcesses } from '../src/systems/processes.js';
 import { rm } from 'node:fs/promises';
 import { runDrill } from '../src/drill/drill.js';
 import type { RecoveryTarget } from '../src/drill/recovery-target.js';
@@ -38,7 +40,15 @@ export async function benchStep(): Promise<string> {
     const { moto, archive, dir } = started as DrillFixtures;
     const [b1, b2, b3] = archive.batches;
     const [t1, t2] = [between(b1!.committed, b2!.before), between(b2!.committed, b3!.before)];
-    const drill = { url: `s3://${BUCKET}/${PREFIX}`, store: moto.store, keep: true, pause: true, workdir: dir };
+    const drill = {
+      url: `s3://${BUCKET}/${PREFIX}`,
+      store: moto.store,
+      processes: localProcesses,
+      redactor: new Redactor(),
+      keep: true,
+      pause: true,
+      workdir: dir,
+    };
     const rounds = 3;
     let stepBest = Infinity;
     let freshBest = Infinity;

@@ -38,6 +38,7 @@ const drill = defineAction({
         url: p.url,
         store: ctx.s3,
         processes: ctx.platform.processes,
+        redactor: ctx.runtime.redactor,
         engine: scratchEngine(ctx),
         requireComplete: false,
         workdir: ctx.runtime.scratch,

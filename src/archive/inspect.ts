@@ -4,7 +4,7 @@
  * through `read`); `inspectArchive` lists an ObjectStore and calls it.
  */
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
-import { Redactor } from '../core/redact.js';
+import type { Redactor } from '../core/redact.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { parseHistory, type HistoryEntry } from '../wale/history.js';
 import { describeBackup } from '../wale/backups.js';
@@ -44,17 +44,17 @@ export interface InspectInput {
   concurrency?: number;
   /** Also walk the WAL from every base backup (`windows`), not only from LATEST. */
   window?: boolean;
-  /** The run's redactor, for the read errors reported (a new one when not given). */
-  redactor?: Redactor;
+  /** The run's redactor, for the read errors reported. */
+  redactor: Redactor;
 }
 
 export interface InspectOptions extends ListOptions {
   siblings?: string[];
   window?: boolean;
-  redactor?: Redactor;
+  redactor: Redactor;
 }
 
-export async function inspectArchive(store: ObjectStore, url: string, opts: InspectOptions = {}): Promise<ArchiveReport> {
+export async function inspectArchive(store: ObjectStore, url: string, opts: InspectOptions): Promise<ArchiveReport> {
   const { bucket, prefix } = parseS3Url(url);
   const objects = await listArchiveObjects(store, bucket, prefix, opts);
   return inspectListing({
@@ -74,7 +74,6 @@ type ReadText = (key: string) => Promise<{ body: Buffer } | { error: string }>;
 
 function textReader(input: InspectInput): ReadText {
   const gate = new Gate(Math.max(1, input.concurrency ?? 8));
-  const redactor = input.redactor ?? new Redactor();
   return async (key) => {
     try {
       const raw = await gate.run(() => input.read(key));
@@ -84,7 +83,7 @@ function textReader(input: InspectInput): ReadText {
         };
       return { body: isLzop(raw) ? lzopDecompress(raw, `s3://${input.bucket}/${key}`) : raw };
     } catch (err) {
-      return { error: redactor.redact(err instanceof Error ? err.message : String(err)) };
+      return { error: input.redactor.redact(err instanceof Error ? err.message : String(err)) };
     }
   };
 }

@@ -3,6 +3,7 @@
  * told otherwise, replayable up to its newest WAL), LATEST is recent enough, and the
  * PostgreSQL version that wrote it is known.
  */
+import type { Redactor } from '../core/redact.js';
 import { formatDuration } from '../core/duration.js';
 import type { ObjectStore } from '../core/seams.js';
 import { inspectArchive } from '../archive/inspect.js';
@@ -16,8 +17,9 @@ export async function checkRestorable(
   store: ObjectStore,
   archive: string,
   requireComplete: boolean,
+  redactor: Redactor,
 ): Promise<{ report: ArchiveReport; latest: BaseBackupInfo }> {
-  const report = await inspectArchive(store, archive);
+  const report = await inspectArchive(store, archive, { redactor });
   const latest = report.latest;
   if (!report.restorable || !latest) {
     throw new DrillFailed(

@@ -4,6 +4,7 @@
  * moments a restore from it reaches: its end (its label's STOP TIME, read as a restore to a moment
  * reads it: backup-age.ts) and when the last segment its replay reaches was archived.
  */
+import type { Redactor } from '../core/redact.js';
 import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { parseS3Url } from '../core/s3-url.js';
 import { inspectArchive } from '../archive/inspect.js';
@@ -28,8 +29,9 @@ export async function inspectWindows(
   store: ObjectStore,
   url: string,
   processes: LocalProcesses,
+  redactor: Redactor,
 ): Promise<ArchiveReport & { reach: BackupReach[] }> {
-  const report = await inspectArchive(store, url, { window: true });
+  const report = await inspectArchive(store, url, { window: true, redactor });
   const { bucket, prefix } = parseS3Url(url);
   const byName = new Map(report.baseBackups.map((b) => [b.name, b]));
   const reach = await Promise.all(

@@ -18,7 +18,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { Unpack, type ReadEntry } from 'tar';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { DrillFailed } from './exit-codes.js';
-import { localProcesses, StageFailed } from '../systems/processes.js';
+import { StageFailed } from '../systems/processes.js';
 import { gpgFailure, hintOf } from './failures.js';
 import { peekStart } from '../core/peek.js';
 import { plainStages } from '../wale/encryption.js';
@@ -36,8 +36,8 @@ export interface BaseBackupDownload {
   as?: RunAs;
   concurrency?: number;
   signal?: AbortSignal;
-  /** How lzop runs (default: directly on this machine). */
-  processes?: LocalProcesses;
+  /** How lzop runs. */
+  processes: LocalProcesses;
 }
 
 export interface BaseBackupStats {
@@ -65,7 +65,7 @@ async function mergeTree(src: string, dst: string): Promise<void> {
 
 export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseBackupStats> {
   const started = performance.now();
-  const processes = req.processes ?? localProcesses;
+  const processes = req.processes;
   let compressedBytes = 0;
   const queue = req.partitions.map((key, index) => ({ key, index }));
   const staging: string[] = [];

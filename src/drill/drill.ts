@@ -10,13 +10,13 @@
  * that is no superuser (systems/pg-reader.ts), so a function of the archive's that it reaches runs
  * without the server account's powers, let alone the operator's.
  */
+import type { Redactor } from '../core/redact.js';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { systemClock, systemScratch } from '../core/runtime.js';
 import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
-import { localProcesses } from '../systems/processes.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
 import { BASE_DEADLINE_MS, Deadline, defaultDeadlineMs } from './deadline.js';
@@ -111,8 +111,10 @@ export interface DrillOptions {
   signal?: AbortSignal;
   now?: () => Date;
   progress?: (message: string) => void;
-  /** The programs the drill runs here: pg_ctl, psql, lzop, tar (default: directly on this machine). */
-  processes?: LocalProcesses;
+  /** The programs the drill runs here: pg_ctl, psql, lzop, tar. */
+  processes: LocalProcesses;
+  /** Keeps the secrets of the run (or command) out of what the drill reports. */
+  redactor: Redactor;
 }
 
 /** A copy a drill left paused at its target: its scratch folder and the base backup it was restored from. */
@@ -148,7 +150,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const started = performance.now();
   const drill: Drill = {
     opts,
-    processes: opts.processes ?? localProcesses,
+    processes: opts.processes,
     say: () => undefined,
     bucket,
     prefix,
@@ -205,7 +207,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   // Replay to a moment stops short of the newest WAL on purpose; what is lost after it does not matter.
   const requireComplete = target ? false : (opts.requireComplete ?? true);
   drill.say(`inspecting ${drill.archive}`);
-  const { report, latest: newest } = await checkRestorable(opts.store, drill.archive, requireComplete);
+  const { report, latest: newest } = await checkRestorable(opts.store, drill.archive, requireComplete, opts.redactor);
   if (opts.deadlineMs === undefined) drill.deadline.set(defaultDeadlineMs(newest.expandedSizeBytes ?? 0, report.walSegments));
   // Problems beyond restorability (e.g. a gap after the stop segment) mean data would be lost: say so.
   if (!target) drill.warnings.push(...report.warnings, ...report.problems);

@@ -7,13 +7,13 @@
  * reader role), the TRUNCATEs, DROPs and mass DELETEs or UPDATEs pointed out, and the stop proposed:
  * just before the first of them (`--target-xid X --target-exclusive`).
  */
+import type { Redactor } from '../core/redact.js';
 import { join } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { shellQuote } from '../core/shell-quote.js';
 import { inspectArchive } from '../archive/inspect.js';
-import { localProcesses } from '../systems/processes.js';
 import { isolated } from '../systems/scratch-account.js';
 import { findMistakes, type Catalog, type CommitFound, type RelationName } from '../wale/mistakes.js';
 import { formatLsn, formatSegment, nextSegment, parseSegment, segmentIndex, tryParseSegment } from '../wale/segments.js';
@@ -36,7 +36,9 @@ export interface MistakesOptions {
   massRows: number;
   pgBin?: string;
   binRoot?: string;
-  processes?: LocalProcesses;
+  processes: LocalProcesses;
+  /** Keeps the command's secrets out of what it reports. */
+  redactor: Redactor;
   deadlineMs?: number;
   signal?: AbortSignal;
   progress?: (message: string) => void;
@@ -198,11 +200,11 @@ async function dumpWal(
 }
 
 export async function findArchiveMistakes(o: MistakesOptions): Promise<MistakesReport> {
-  const processes = o.processes ?? localProcesses;
+  const processes = o.processes;
   const { bucket, prefix } = parseS3Url(o.url);
   const archive = formatS3Url(bucket, prefix);
   o.progress?.(`inspecting ${archive}`);
-  const report = await inspectArchive(o.store, archive);
+  const report = await inspectArchive(o.store, archive, { redactor: o.redactor });
   if (!report.restorable || !report.latest) {
     throw new DrillFailed(
       'not-restorable',
@@ -223,6 +225,7 @@ export async function findArchiveMistakes(o: MistakesOptions): Promise<MistakesR
   const warnings: string[] = [];
   const seen: { result?: Omit<MistakesReport, 'warnings' | 'archive' | 'backup' | 'postgresMajor' | 'until'> } = {};
   const drill = await runDrill({
+    redactor: o.redactor,
     url: o.url,
     store: o.store,
     processes,

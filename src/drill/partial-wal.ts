@@ -29,7 +29,7 @@ export interface PartialServe {
   /** The drill's WAL folder, already holding the archive's full segments. */
   into: string;
   as?: RunAs;
-  processes?: LocalProcesses;
+  processes: LocalProcesses;
 }
 
 /** What differs in the fetched partial from what the inspection checked, or null when nothing does. */

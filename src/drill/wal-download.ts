@@ -30,7 +30,7 @@ export interface WalDownload {
   /** Fetch only the files `into` does not hold yet (a paused copy going on to a later target). */
   missingOnly?: boolean;
   signal?: AbortSignal;
-  processes?: LocalProcesses;
+  processes: LocalProcesses;
 }
 
 export interface WalDownloaded {

@@ -9,7 +9,6 @@ import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { isNotFound } from '../systems/s3/index.js';
 import type { LocalProcesses, ObjectStore } from '../core/seams.js';
-import { localProcesses } from '../systems/processes.js';
 import { causeOf } from './failures.js';
 import { peekStart } from '../core/peek.js';
 import { plainStages } from '../wale/encryption.js';
@@ -34,8 +33,8 @@ export interface WalFetchRequest {
   name: string;
   dest: string;
   lzop?: string;
-  /** How lzop runs (default: directly on this machine). */
-  processes?: LocalProcesses;
+  /** How lzop runs. */
+  processes: LocalProcesses;
 }
 
 export type WalFetchResult = { status: 'fetched'; bytes: number; compressedKey: string } | { status: 'missing'; key: string };
@@ -66,7 +65,7 @@ export async function fetchWalObject(
   const file = createWriteStream(tmp, { mode: 0o600 });
   try {
     const head = await peekStart(body);
-    await (req.processes ?? localProcesses).pipeThrough(body, plainStages(head, req.lzop), file);
+    await req.processes.pipeThrough(body, plainStages(head, req.lzop), file);
     await rename(tmp, req.dest);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -4,6 +4,7 @@
  * the bodies of the small text objects inspect reads (sysid, sentinels, extended_version.txt).
  * WAL segments and base backup partitions are never read.
  */
+import type { Redactor } from '../core/redact.js';
 import type { Readable } from 'node:stream';
 import { StepFailed } from '../core/errors.js';
 import { parseS3Url } from '../core/s3-url.js';
@@ -75,11 +76,11 @@ class ReadOnlyRecorder implements ObjectStore {
 }
 
 /** The archives at these s3:// URLs, as listings with their small bodies; what could not be read, in `gaps`. */
-export async function readArchives(store: ObjectStore, urls: string[], gaps: string[]): Promise<SimBuckets> {
+export async function readArchives(store: ObjectStore, urls: string[], gaps: string[], redactor: Redactor): Promise<SimBuckets> {
   const recorder = new ReadOnlyRecorder(store);
   for (const url of urls) {
     try {
-      await inspectArchive(recorder, url);
+      await inspectArchive(recorder, url, { redactor });
     } catch (err) {
       gaps.push(`archive ${url}: ${err instanceof Error ? err.message : String(err)}`);
       const { bucket } = parseS3Url(url);

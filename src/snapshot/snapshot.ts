@@ -112,7 +112,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const { etcd } = read;
   const etcdHostPort = read.etcdHostPort ?? `${firstEtcdIp(bosh) ?? '127.0.0.1'}:4001`;
   const urls = candidates.flatMap((c) => c.archivePrefix ?? []);
-  const s3 = await readArchives(r.platform.s3, urls, gaps);
+  const s3 = await readArchives(r.platform.s3, urls, gaps, r.redactor);
   const standIns = new StandIns(r.redactor);
   const cells = withStandIns(read.cells, standIns);
   const like = Object.values(cells).flatMap((c) => Object.values(c.containers))[0];

@@ -16,7 +16,7 @@ function healthy(): ArchiveBuilder {
   return a;
 }
 
-const inspect = (a: ArchiveBuilder, opts = {}) => inspectArchive(a.store, URL, opts);
+const inspect = (a: ArchiveBuilder, opts = {}) => inspectArchive(a.store, URL, { redactor: new Redactor(), ...opts });
 
 describe('inspectArchive', () => {
   it('reports a healthy archive as restorable to its newest segment', async () => {
@@ -343,6 +343,7 @@ describe('archives that are not where or what they should be', () => {
   it('explains an empty prefix and names similar prefixes', async () => {
     const a = new ArchiveBuilder();
     const r = await inspectArchive(a.store, `s3://${BUCKET}/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec4/wal`, {
+      redactor: new Redactor(),
       siblings: [`s3://${BUCKET}/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/`],
     });
     expect(r).toMatchObject({ layout: 'empty', restorable: false, objects: 0, latest: null });
@@ -354,14 +355,16 @@ describe('archives that are not where or what they should be', () => {
   });
 
   it('points one level down when the prefix lacks /wal/', async () => {
-    const r = await inspectArchive(healthy().store, `s3://${BUCKET}/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3`);
+    const r = await inspectArchive(healthy().store, `s3://${BUCKET}/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3`, {
+      redactor: new Redactor(),
+    });
     expect(r.restorable).toBe(false);
     expect(r.layout).toBe('unknown');
     expect(r.problems[0]).toContain(`seems to be at ${URL}`);
   });
 
   it('points one level up when the prefix is a folder inside the archive', async () => {
-    const r = await inspectArchive(healthy().store, `${URL}wal_005/`);
+    const r = await inspectArchive(healthy().store, `${URL}wal_005/`, { redactor: new Redactor() });
     expect(r.problems).toEqual(expect.arrayContaining([expect.stringContaining(`the archive prefix is ${URL}.`)]));
   });
 
@@ -401,7 +404,9 @@ describe('archives that are not where or what they should be', () => {
   });
 
   it('rejects a malformed URL', async () => {
-    await expect(inspectArchive(healthy().store, 'our-postgresql-backups/backups')).rejects.toBeInstanceOf(UsageError);
+    await expect(inspectArchive(healthy().store, 'our-postgresql-backups/backups', { redactor: new Redactor() })).rejects.toBeInstanceOf(
+      UsageError,
+    );
   });
 });
 
@@ -412,6 +417,7 @@ describe('inspectListing', () => {
     for await (const o of a.store.list(BUCKET, PREFIX)) objects.push(o);
     const reads: string[] = [];
     const r = await inspectListing({
+      redactor: new Redactor(),
       bucket: BUCKET,
       prefix: PREFIX,
       objects: [...objects, ...objects.slice(0, 5)],
@@ -519,7 +525,7 @@ describe('more archive shapes', () => {
   });
 
   it('renders an unrestorable archive with NO first', async () => {
-    const text = renderReport(await inspectArchive(new ArchiveBuilder().store, URL));
+    const text = renderReport(await inspectArchive(new ArchiveBuilder().store, URL, { redactor: new Redactor() }));
     expect(text.split('\n').slice(0, 3)).toEqual([
       `Archive       ${URL} (empty)`,
       'Restorable    NO',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/core/redact.js';
 import fc from 'fast-check';
 import { listArchiveObjects, planBlocks, prefixesAfter } from '../../src/archive/parallel-listing.js';
 import { inspectArchive } from '../../src/archive/inspect.js';
@@ -76,7 +77,7 @@ describe('listArchiveObjects', () => {
     expect(a.store.maxConcurrentLists).toBeGreaterThan(1);
     expect(a.store.maxConcurrentLists).toBeLessThanOrEqual(8);
 
-    const report = await inspectArchive(a.store, URL, { concurrency: 8 });
+    const report = await inspectArchive(a.store, URL, { redactor: new Redactor(), concurrency: 8 });
     expect(report.objects).toBe(total + 17);
     expect(report.walSegments).toBe(total + 10);
     expect(report.timelines).toEqual([1, 2]);

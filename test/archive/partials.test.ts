@@ -4,6 +4,7 @@
  * first pages are laid out as PostgreSQL writes a segment's long page header; the drill's tests
  * (test/drill/partial-wal.test.ts) serve a partial PostgreSQL 15 wrote.
  */
+import { Redactor } from '../../src/core/redact.js';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { archiveActions } from '../../src/actions/archive.js';
@@ -54,7 +55,9 @@ const withPartial = (a: ArchiveBuilder, rel: string, body: Buffer, at = minutes(
 
 describe('.partial segments in archive inspect', () => {
   it('checks a partial of this database that follows the archive, and takes its time as the last moment', async () => {
-    const r = await inspectArchive(withPartial(archive(), `wal_005/${NEXT}.partial.lzo`, segment(NEXT)).store, URL);
+    const r = await inspectArchive(withPartial(archive(), `wal_005/${NEXT}.partial.lzo`, segment(NEXT)).store, URL, {
+      redactor: new Redactor(),
+    });
     expect(r.partials).toEqual([
       {
         key: `${PREFIX}wal_005/${NEXT}.partial.lzo`,
@@ -79,7 +82,7 @@ describe('.partial segments in archive inspect', () => {
   });
 
   it("without a partial, the last moment is the newest segment's LastModified, saying so", async () => {
-    const r = await inspectArchive(archive().store, URL);
+    const r = await inspectArchive(archive().store, URL, { redactor: new Redactor() });
     expect(r.partials).toEqual([]);
     expect(r.lastMoment).toEqual({ at: minutes(8).toISOString(), source: `S3 LastModified of wal_005/${LAST_FULL}.lzo` });
   });
@@ -134,7 +137,7 @@ describe('.partial segments in archive inspect', () => {
       'its first page has no long page header: it is not the start of a WAL segment',
     ],
   ])('refuses a partial of %s, naming why', async (_what, rel, body, why) => {
-    const r = await inspectArchive(withPartial(archive(), rel, body).store, URL);
+    const r = await inspectArchive(withPartial(archive(), rel, body).store, URL, { redactor: new Redactor() });
     expect(r.partials).toMatchObject([{ key: PREFIX + rel, usable: false, why }]);
     expect(r.warnings.join('\n')).toContain(`1 .partial segment(s) refused, never served: "${rel}" (${why})`);
     expect(renderReport(r)).toContain(`Partial       ${rel} refused: ${why}`);
@@ -146,7 +149,9 @@ describe('.partial segments in archive inspect', () => {
     const a = archive();
     a.history(2, `1\t0/A000060\tno recovery target specified\n`, minutes(9));
     a.wal('00000002000000000000000A', '00000002000000000000000B', minutes(10));
-    const r = await inspectArchive(withPartial(a, `wal_005/${NEXT}.partial.lzo`, segment(NEXT), minutes(9)).store, URL);
+    const r = await inspectArchive(withPartial(a, `wal_005/${NEXT}.partial.lzo`, segment(NEXT), minutes(9)).store, URL, {
+      redactor: new Redactor(),
+    });
     expect(r.partials).toMatchObject([
       {
         segment: NEXT,
@@ -161,7 +166,9 @@ describe('.partial segments in archive inspect', () => {
   });
 
   it("takes the newest segment's time when it is later than a checked partial's", async () => {
-    const r = await inspectArchive(withPartial(archive(), `wal_005/${NEXT}.partial.lzo`, segment(NEXT), minutes(7)).store, URL);
+    const r = await inspectArchive(withPartial(archive(), `wal_005/${NEXT}.partial.lzo`, segment(NEXT), minutes(7)).store, URL, {
+      redactor: new Redactor(),
+    });
     expect(r.partials).toMatchObject([{ usable: true }]);
     expect(r.lastMoment).toEqual({ at: minutes(8).toISOString(), source: `S3 LastModified of wal_005/${LAST_FULL}.lzo` });
   });
@@ -169,11 +176,13 @@ describe('.partial segments in archive inspect', () => {
   it("reads the system identifier from the last full segment's header when sysids/sysid is missing", async () => {
     const a = archive(false);
     a.put(`wal_005/${LAST_FULL}.lzo`, lzo(segment(LAST_FULL)), minutes(8));
-    const r = await inspectArchive(withPartial(a, `wal_005/${NEXT}.partial.lzo`, segment(NEXT)).store, URL);
+    const r = await inspectArchive(withPartial(a, `wal_005/${NEXT}.partial.lzo`, segment(NEXT)).store, URL, { redactor: new Redactor() });
     expect(r.partials).toMatchObject([{ usable: true }]);
     const other = archive(false);
     other.put(`wal_005/${LAST_FULL}.lzo`, lzo(segment(LAST_FULL, { sysid: '42' })), minutes(8));
-    const refused = await inspectArchive(withPartial(other, `wal_005/${NEXT}.partial.lzo`, segment(NEXT)).store, URL);
+    const refused = await inspectArchive(withPartial(other, `wal_005/${NEXT}.partial.lzo`, segment(NEXT)).store, URL, {
+      redactor: new Redactor(),
+    });
     expect(refused.partials[0]!.why).toBe(
       `its system identifier is ${SYSID}, the archive's is 42 (the header of wal_005/${LAST_FULL}.lzo): it was written by another database`,
     );
@@ -194,7 +203,7 @@ describe('.partial segments in archive inspect', () => {
       read.push(ref.key);
       return get(ref);
     };
-    const r = await inspectArchive(a.store, URL);
+    const r = await inspectArchive(a.store, URL, { redactor: new Redactor() });
     expect(r.partials).toEqual([]);
     expect(r.unknownKeys).toEqual(expect.arrayContaining(hostile.map((rel) => PREFIX + rel)));
     expect(read.filter((k) => k.includes('partial'))).toEqual([]);

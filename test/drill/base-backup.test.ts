@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { localProcesses } from '../../src/systems/processes.js';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,7 @@ describe('downloadBaseBackup', () => {
       const data = join(dir, `data${round}`);
       await mkdir(data);
       const stats = await downloadBaseBackup({
+        processes: localProcesses,
         store: bufferStore(objects),
         bucket: 'b',
         partitions: keys,
@@ -78,9 +80,13 @@ describe('downloadBaseBackup', () => {
     bad.set('parts/part_00000002.tar.lzo', Buffer.from('garbage, not lzop'));
     const data = join(dir, 'corrupt');
     await mkdir(data);
-    const err = await downloadBaseBackup({ store: bufferStore(bad), bucket: 'b', partitions: [...bad.keys()], dataDir: data }).catch(
-      (e: unknown) => e,
-    );
+    const err = await downloadBaseBackup({
+      processes: localProcesses,
+      store: bufferStore(bad),
+      bucket: 'b',
+      partitions: [...bad.keys()],
+      dataDir: data,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DrillFailed);
     expect(err).toMatchObject({ outcome: 'not-restorable' });
     expect((err as Error).message).toMatch(/part_00000002\.tar\.lzo could not be restored: lzop -dc failed/);
@@ -93,6 +99,7 @@ describe('downloadBaseBackup', () => {
     await mkdir(data);
     const store = bufferStore(new Map([['p/part_00000000.tar.lzo', lzoTarOf(members)]]));
     const err = await downloadBaseBackup({
+      processes: localProcesses,
       store,
       bucket: 'b',
       partitions: ['p/part_00000000.tar.lzo'],

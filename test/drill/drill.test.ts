@@ -3,6 +3,8 @@
  * (generator), moto for S3, lzop/tar, a throwaway PostgreSQL 15 replaying the WAL
  * the drill fetched.
  */
+import { Redactor } from '../../src/core/redact.js';
+import { localProcesses } from '../../src/systems/processes.js';
 import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -166,6 +168,8 @@ describe('dingo-recover drill', () => {
     const newest = archive.segments[archive.segments.length - 1]!;
     const url = await variant('latergap-allowed', (files) => files.delete(walKey(lost)));
     const report = await runDrill({
+      processes: localProcesses,
+      redactor: new Redactor(),
       url,
       store: moto.store,
       query: countQuery,

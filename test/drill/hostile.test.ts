@@ -4,6 +4,7 @@
  * commands and missing libraries) archived as wal-e does, into moto. The drill proves it restorable
  * and none of the tenant's code runs; the scratch server never holds a credential.
  */
+import { Redactor } from '../../src/core/redact.js';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -80,6 +81,7 @@ describe('a drill of a tenant-prepared archive', () => {
   it('counts the rows right, runs none of the archive code, and the server holds no credential', async () => {
     const seen: Seen = {};
     const report = await runDrill({
+      redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,
       processes: watching(seen),
@@ -96,13 +98,21 @@ describe('a drill of a tenant-prepared archive', () => {
   }, 180_000);
 
   it("lists the restored cluster's real databases, not the tenant's view of pg_database", async () => {
-    const report = await runDrill({ url: `s3://${BUCKET}/${PREFIX}`, store: moto.store, deadlineMs: 300_000 });
+    const report = await runDrill({
+      processes: localProcesses,
+      redactor: new Redactor(),
+      url: `s3://${BUCKET}/${PREFIX}`,
+      store: moto.store,
+      deadlineMs: 300_000,
+    });
     expect(report.query.rows).toEqual([['postgres']]);
     expect(await markersIn(markers)).toEqual([]);
   }, 180_000);
 
   it("runs the query as --db-user without that role's settings or libraries", async () => {
     const report = await runDrill({
+      processes: localProcesses,
+      redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,
       dbUser: 'tenant_app',
@@ -125,9 +135,13 @@ describe('a drill of a tenant-prepared archive', () => {
         return { code: 0, stdout: 't\0', stderr: '' };
       },
     };
-    const err = await runDrill({ url: `s3://${BUCKET}/${PREFIX}`, store: moto.store, processes: stuck, deadlineMs: 20_000 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await runDrill({
+      redactor: new Redactor(),
+      url: `s3://${BUCKET}/${PREFIX}`,
+      store: moto.store,
+      processes: stuck,
+      deadlineMs: 20_000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DrillFailed);
     expect((err as DrillFailed).outcome).toBe('could-not-run');
     expect((err as DrillFailed).message).toMatch(

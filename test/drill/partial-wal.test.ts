@@ -4,6 +4,8 @@
  * as wal-e stores a promoted standby's `<segment>.partial` (lzop'd, wal_005/<segment>.partial.lzo),
  * and the drill's throwaway PostgreSQL 15 replaying it. Only a checked partial is served.
  */
+import { Redactor } from '../../src/core/redact.js';
+import { localProcesses } from '../../src/systems/processes.js';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,7 +75,7 @@ describe('a .partial after the archive’s end', () => {
     expect(bare.report.partials).toEqual([]);
 
     const url = await archiveAt('tail', { [`wal_005/${segment}.partial.lzo`]: tail });
-    const inspected = await inspectArchive(moto.store, url);
+    const inspected = await inspectArchive(moto.store, url, { redactor: new Redactor() });
     expect(inspected.partials).toMatchObject([{ segment, usable: true, why: null }]);
     expect(inspected.lastMoment?.source).toBe(`S3 LastModified of wal_005/${segment}.partial.lzo`);
 
@@ -116,7 +118,7 @@ describe('a .partial after the archive’s end', () => {
     const other = BigInt(archive.sysid) + 1n;
     forged.writeBigUInt64LE(other, 24);
     const url = await archiveAt('foreign', { [`wal_005/${segment}.partial.lzo`]: forged });
-    const inspected = await inspectArchive(moto.store, url);
+    const inspected = await inspectArchive(moto.store, url, { redactor: new Redactor() });
     expect(inspected.partials[0]!.why).toBe(
       `its system identifier is ${other}, the archive's is ${archive.sysid} (sysids/sysid): it was written by another database`,
     );
@@ -131,7 +133,7 @@ describe('a .partial after the archive’s end', () => {
   it('named for another timeline is refused and not served', async () => {
     const segment = `00000002${archive.tail!.segment.slice(8)}`;
     const url = await archiveAt('timeline', { [`wal_005/${segment}.partial.lzo`]: tail });
-    const inspected = await inspectArchive(moto.store, url);
+    const inspected = await inspectArchive(moto.store, url, { redactor: new Redactor() });
     expect(inspected.partials[0]!.why).toBe('its pages are of timeline 1, its name says timeline 2');
     const { report } = await drill(url);
     expect(report.query.rows).toEqual([[archived, archived]]);
@@ -142,7 +144,7 @@ describe('a .partial after the archive’s end', () => {
     const segment = archive.tail!.segment;
     const rel = `wal_005/${segment}.partial.lzo;touch owned`;
     const url = await archiveAt('hostile', { [rel]: tail });
-    const inspected = await inspectArchive(moto.store, url);
+    const inspected = await inspectArchive(moto.store, url, { redactor: new Redactor() });
     expect(inspected.partials).toEqual([]);
     expect(inspected.unknownKeys).toContain(`backups/hostile/wal/${rel}`);
     const { report } = await drill(url);
@@ -165,9 +167,15 @@ describe('a .partial after the archive’s end', () => {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     }) satisfies ObjectStore;
-    const failure = await runDrill({ url, store, dbUser: 'postgres', dbName: 'postgres', deadlineMs: 120_000 }).catch(
-      (err: unknown) => err,
-    );
+    const failure = await runDrill({
+      processes: localProcesses,
+      redactor: new Redactor(),
+      url,
+      store,
+      dbUser: 'postgres',
+      dbName: 'postgres',
+      deadlineMs: 120_000,
+    }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(DrillFailed);
     expect((failure as Error).message).toBe(
       `backups/swapped/wal/wal_005/${segment}.partial.lzo changed after it was checked: its system identifier is now ${BigInt(archive.sysid) + 2n}; it was not served`,

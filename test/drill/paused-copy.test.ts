@@ -5,6 +5,8 @@
  * settings those of the copy's control file; with `from`, a later moment is reached from it
  * fetching no base backup and only the WAL archived since; without `pause`, it is promoted there.
  */
+import { Redactor } from '../../src/core/redact.js';
+import { localProcesses } from '../../src/systems/processes.js';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +70,8 @@ describe('a drill that pauses its copy and moves it forward', () => {
     let first: DrillReport | undefined;
     try {
       first = await runDrill({
+        processes: localProcesses,
+        redactor: new Redactor(),
         url: URL,
         store,
         keep: true,
@@ -88,6 +92,8 @@ describe('a drill that pauses its copy and moves it forward', () => {
       const before = fetched.length;
       const from = { workdir: first.workdir!, backup: first.backup.name };
       const second = await runDrill({
+        processes: localProcesses,
+        redactor: new Redactor(),
         url: URL,
         store,
         keep: true,
@@ -107,6 +113,8 @@ describe('a drill that pauses its copy and moves it forward', () => {
       expect(second.restore.walBytes).toBe(held.reduce((n, h) => n + h.body.length, 0));
 
       const promoted = await runDrill({
+        processes: localProcesses,
+        redactor: new Redactor(),
         url: URL,
         store,
         keep: true,

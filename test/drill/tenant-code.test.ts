@@ -7,6 +7,7 @@
  * folder. The operator's queries give the right rows for ordinary tables, or fail saying why; no
  * marker is ever written; the server runs as the scratch account in a network namespace of its own.
  */
+import { Redactor } from '../../src/core/redact.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -70,7 +71,14 @@ function watching(seen: Seen): LocalProcesses {
 }
 
 async function queryFails(query: string): Promise<DrillFailed> {
-  const err = await runDrill({ url: URL, store: moto.store, query, deadlineMs: 300_000 }).catch((e: unknown) => e);
+  const err = await runDrill({
+    processes: localProcesses,
+    redactor: new Redactor(),
+    url: URL,
+    store: moto.store,
+    query,
+    deadlineMs: 300_000,
+  }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(DrillFailed);
   expect((err as DrillFailed).outcome).toBe('query-failed');
   return err as DrillFailed;
@@ -80,6 +88,7 @@ describe("a drill of an archive holding a tenant's code", () => {
   it('answers on ordinary tables as the scratch account, in a network namespace of its own, and runs no code of the archive', async () => {
     const seen: Seen = {};
     const report = await runDrill({
+      redactor: new Redactor(),
       url: URL,
       store: moto.store,
       processes: watching(seen),
@@ -106,6 +115,8 @@ describe("a drill of an archive holding a tenant's code", () => {
   it("restore-to-time's look at a copy paused as a hot standby counts the ordinary tables, names the foreign ones and runs no code of the archive", async () => {
     let databases: Awaited<ReturnType<typeof readDatabases>> = [];
     const report = await runDrill({
+      processes: localProcesses,
+      redactor: new Redactor(),
       url: URL,
       store: moto.store,
       keep: true,
@@ -137,7 +148,14 @@ describe("a drill of an archive holding a tenant's code", () => {
   }, 240_000);
 
   it("restore-to-time's look and dump count the ordinary tables, name the foreign ones, and leave the dump's functions as they were", async () => {
-    const report = await runDrill({ url: URL, store: moto.store, keep: true, deadlineMs: 300_000 });
+    const report = await runDrill({
+      processes: localProcesses,
+      redactor: new Redactor(),
+      url: URL,
+      store: moto.store,
+      keep: true,
+      deadlineMs: 300_000,
+    });
     const workdir = report.workdir!;
     try {
       const look = await lookInside({ dataDir: join(workdir, 'data'), major: '15', workDir: workdir, tables: 20 });

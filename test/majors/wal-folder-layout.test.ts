@@ -4,6 +4,7 @@
  * so a 9.6-shaped base backup (its tar partition as wal-e 0.9 wrote it: pg_xlog/ present and empty,
  * PG_VERSION 9.6) is restored as the drill restores it, next to the same backup in 10's shape.
  */
+import { localProcesses } from '../../src/systems/processes.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ async function restored(major: string, walDir: string): Promise<string[]> {
   store.add(key, partition(major, walDir), new Date('2016-03-17T02:11:50Z'));
   const dataDir = join(scratch, `data-${major}`);
   mkdirSync(dataDir, { mode: 0o700 });
-  await downloadBaseBackup({ store, bucket: BUCKET, partitions: [key], dataDir });
+  await downloadBaseBackup({ processes: localProcesses, store, bucket: BUCKET, partitions: [key], dataDir });
   await completeDataDir(dataDir, major, undefined);
   return readdirSync(dataDir).sort();
 }
@@ -63,7 +64,7 @@ describe('the WAL folder of a restored base backup', () => {
     store.add(key, execFileSync('lzop', ['-c'], { input: execFileSync('tar', ['-c', '-C', src, ...readdirSync(src)]) }), new Date());
     const dataDir = join(scratch, 'data-bare');
     mkdirSync(dataDir, { mode: 0o700 });
-    await downloadBaseBackup({ store, bucket: BUCKET, partitions: [key], dataDir });
+    await downloadBaseBackup({ processes: localProcesses, store, bucket: BUCKET, partitions: [key], dataDir });
     await completeDataDir(dataDir, '9.6', undefined);
     expect(readdirSync(dataDir).sort()).toEqual(['PG_VERSION', 'global', 'pg_xlog']);
   });

@@ -3,6 +3,7 @@
  * itself (audit events, broker syslog, archives); recreating its instances gives each its own
  * container on a cell, with the log lines that find it.
  */
+import { Redactor } from '../../src/core/redact.js';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -105,7 +106,7 @@ describe('the deleted-space scenario', () => {
     const reports = await Promise.all(
       dingo.map(async (e) => ({
         name: e.target.name,
-        r: await inspectArchive(store, `s3://our-postgresql-backups/backups/${e.target.guid}/wal/`),
+        r: await inspectArchive(store, `s3://our-postgresql-backups/backups/${e.target.guid}/wal/`, { redactor: new Redactor() }),
       })),
     );
     const summary = Object.fromEntries(reports.map(({ name, r }) => [name, [r.layout, r.restorable, r.restorableTo, r.restorableToAt]]));

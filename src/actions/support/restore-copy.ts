@@ -107,6 +107,7 @@ export async function restoreOnce(
       url,
       store: ctx.s3,
       processes: ctx.platform.processes,
+      redactor: ctx.runtime.redactor,
       engine: scratchEngine(ctx),
       // A refusal of a moment names it as the runbook does, not as the drill's flag.
       target:

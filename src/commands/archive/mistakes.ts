@@ -84,6 +84,8 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
       until: argv.until === undefined ? undefined : parseTargetTime(argv.until, '--until'),
       since: argv.since === undefined ? undefined : parseTargetTime(argv.since, '--since'),
       massRows: argv.massRows,
+      processes: (await import('../../systems/processes.js')).localProcesses,
+      redactor: secrets,
       pgBin: argv.pgBin,
       deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
       signal: abort.signal,

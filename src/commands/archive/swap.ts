@@ -6,6 +6,7 @@ import { commandLine } from '../../core/command-line.js';
 import type { Argv } from 'yargs';
 import { StepFailed, UsageError } from '../../core/errors.js';
 import { formatBytes } from '../../core/format.js';
+import { secrets } from '../../core/redact.js';
 import type { S3Flags } from '../../core/s3-flags.js';
 import { urlOf, type S3Location } from '../../core/s3-url.js';
 import type { ObjectStore } from '../../core/seams.js';
@@ -46,7 +47,7 @@ function sourceVerdict(report: ArchiveReport): string {
 /** The source as `archive inspect` sees it; refused when not restorable, unless --force. */
 async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArgs, io: SwapIo): Promise<ArchiveReport> {
   const { inspectArchive } = await import('../../archive/inspect.js');
-  const report = await inspectArchive(store, urlOf(from));
+  const report = await inspectArchive(store, urlOf(from), { redactor: secrets });
   if (!report.restorable) {
     const why = report.problems.join('; ') || 'it has no complete base backup';
     if (!argv.force) {

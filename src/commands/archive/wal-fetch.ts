@@ -44,7 +44,8 @@ export async function runWalFetch(argv: WalFetchArgs): Promise<number> {
   try {
     const { bucket, prefix } = parseS3Url(argv.from);
     const store = await storeFromFlags(argv);
-    const result = await walFetch({ store, bucket, prefix, name: argv.segment, dest: argv.dest });
+    const { localProcesses } = await import('../../systems/processes.js');
+    const result = await walFetch({ store, bucket, prefix, name: argv.segment, dest: argv.dest, processes: localProcesses });
     return result.status === 'fetched' ? 0 : 1;
   } catch (err) {
     printError('wal-fetch', err);

@@ -164,6 +164,7 @@ export async function runDrillCommand(
     const report = await runDrill({
       url: argv.url,
       processes: localProcesses,
+      redactor: secrets,
       store: await storeFromFlags(argv),
       query: argv.query,
       expectRows: argv.expectRows,
