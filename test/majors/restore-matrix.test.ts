@@ -361,16 +361,17 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
   });
 
   it.runIf(major === '12' || major === '15')(
-    'restore-to-time past the restart that raised max_connections restores the copy again, promoted at the moment, saying why',
+    'restore-to-time past the restart that raised max_connections restores the copy again, promoted at the moment, saying why, and a later moment promoted at once',
     async () => {
       const [, b2, b3, b4] = archive.batches;
       const t2 = between(b2!.committed, b3!.before);
       // After the restart (done before the pause that precedes the fourth batch), before the fourth batch.
       const t3 = new Date(b4!.before.getTime() - 100);
-      const run = steppingContext(await mkdtemp(join(dir, 'run-')), major, [t3.toISOString(), '']);
+      const t4 = new Date(b4!.committed.getTime() + 100);
+      const run = steppingContext(await mkdtemp(join(dir, 'run-')), major, [t3.toISOString(), t4.toISOString(), '']);
       const restored = await action('pitr.restore').run(run.ctx, stepParams(t2), {});
-      expect(run.marks).toHaveLength(2);
-      const [atT2, atT3] = run.marks;
+      expect(run.marks).toHaveLength(3);
+      const [atT2, atT3, atT4] = run.marks;
       expect(run.states.slice(0, atT2!.states).length).toBeGreaterThan(0);
       for (const state of run.states.slice(0, atT2!.states)) expect(state).toMatchObject(pausedAt('40'));
       // Moved forward, the paused copy met the WAL of 60 connections: PostgreSQL would not go on as a hot standby of 40.
@@ -384,9 +385,14 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
       expect(run.said.filter((t) => t.includes(`public.${DRILL_TABLE}:`))).toEqual([
         expect.stringContaining(`public.${DRILL_TABLE}: 120 rows`),
         expect.stringContaining(`public.${DRILL_TABLE}: 130 rows`),
+        expect.stringContaining(`public.${DRILL_TABLE}: 140 rows`),
       ]);
       expect(run.said).not.toContain(`promoted the copy as it was at ${t3.toISOString()}: its recovery ended there`);
-      expect(restored).toMatchObject({ restored: true, time: t3.toISOString(), major });
+      // T4 lies past the same restart: restored once, promoted, never tried as a hot standby again.
+      expect(run.said.filter((t) => t.startsWith('the copy cannot be read as a hot standby ('))).toHaveLength(1);
+      expect(run.states.slice(atT3!.states, atT4!.states)).toEqual([]);
+      expect(run.fetched.slice(atT3!.fetched, atT4!.fetched).filter(isBase).length).toBeGreaterThan(0);
+      expect(restored).toMatchObject({ restored: true, time: t4.toISOString(), major });
       await action('pitr.remove-scratch').run(run.ctx, {}, {});
     },
   );

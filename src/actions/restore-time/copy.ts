@@ -82,6 +82,11 @@ function validMoment(v: string): string | true {
   }
 }
 
+/** Whether `t` lies at or after `than`; a target other than a moment is taken as after. */
+function notBefore(t: RecoveryTarget, than: RecoveryTarget): boolean {
+  return !(t.stop.kind === 'time' && than.stop.kind === 'time' && t.stop.time.at < than.stop.time.at);
+}
+
 /** The target at a moment the operator gave instead (choose.moment, or typed): inclusive or not and the timeline as they were. */
 function atMoment(t: RecoveryTarget, text: string): RecoveryTarget {
   return { ...t, stop: { kind: 'time', time: parseTargetTime(text, 'the moment') } };
@@ -129,12 +134,19 @@ const restore = defineAction({
     await removeLeftovers(ctx);
     // The copy paused at the moment looked at last, which a later moment is reached from.
     let paused: Paused | null = null;
+    // The first moment PostgreSQL would not stay a hot standby at (a setting raised since the base
+    // backup): the WAL that raised it lies before it, so a copy of it or of a later moment is restored
+    // promoted at once, not paused, refused and restored a second time.
+    const noPause: { from: RecoveryTarget | null } = { from: null };
     for (;;) {
       const from = await startFrom(ctx, paused, t);
       ctx.progress(`${from ? 'moving the copy forward' : `restoring ${p.url}`}: the database ${describeTarget(t)}`);
       let look: LookResult | null = null;
       const r = await restoreOnce(ctx, p.url, t, {
-        pause: true,
+        pause: !(noPause.from && notBefore(t, noPause.from)),
+        pauseRefused: () => {
+          noPause.from = t;
+        },
         from,
         look: async (copy) => {
           look = { server: copy.cluster.how, notes: [], databases: await readDatabases(tableReader(copy)) };

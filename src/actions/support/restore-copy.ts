@@ -97,7 +97,10 @@ export async function restoreOnce(
   ctx: StepContext,
   url: string,
   target: RecoveryTarget,
-  how: Pick<DrillOptions, 'pause' | 'from' | 'look'> = {},
+  how: Pick<DrillOptions, 'pause' | 'from' | 'look'> & {
+    /** Told when PostgreSQL would not keep the copy a hot standby, and it was restored again, promoted. */
+    pauseRefused?: () => void;
+  } = {},
 ): Promise<DrillReport | DrillFailed> {
   const workdir = await ourScratchFolder(ctx);
   try {
@@ -125,6 +128,7 @@ export async function restoreOnce(
     await rmdir(workdir).catch(() => undefined);
     if (how.pause && STANDBY_REFUSED.test(err.message)) {
       ctx.note(`the copy cannot be read as a hot standby (${err.message}): restoring it again, promoted at the target`);
+      how.pauseRefused?.();
       return restoreOnce(ctx, url, target, { look: how.look });
     }
     if (err.reachable || err.outcome === 'could-not-run') return err;
