@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffStreams } from '../../src/merge/diff.js';
+import { jsonStream } from '../../src/merge/json-rows.js';
 import { diffTables, type MergeSide } from '../../src/merge/plan.js';
 import { byteOrder, type RowText } from '../../src/merge/table-rows.js';
+import { READER_ROLE } from '../../src/systems/pg-reader.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
 import { makeCluster } from '../support/pg-volumes.js';
 
@@ -93,6 +95,35 @@ describe("the merge join, on keys whose byte order is neither side's collation o
     // ONLY the table itself: the rows of its inheritance child are neither put back nor counted.
     expect(keys(parent!.inserts)).toEqual([['b']]);
     expect(parent).toMatchObject({ keptNew: 0, unchanged: 1, review: [] });
+  }, 60_000);
+});
+
+describe('a table read as a stream', () => {
+  it("fails with PostgreSQL's words, and a reader that stops early ends psql and its session", async () => {
+    const all = async (sql: string) => {
+      const lines: string[] = [];
+      for await (const l of server.readLines('shop', sql)) lines.push(l);
+      return lines;
+    };
+    await expect(all('copy (select 1 from public.nothere) to stdout')).rejects.toThrow('relation "public.nothere" does not exist');
+    // COPY's text format doubles the backslashes of the JSON text: read back, the values are whole.
+    const values: unknown[][] = [];
+    for await (const v of jsonStream(
+      server.readLines,
+      'shop',
+      String.raw`select pg_catalog.json_build_array(E'tab\t', E'line\n', '\', '"')`,
+    )) {
+      values.push(v);
+    }
+    expect(values).toEqual([['tab\t', 'line\n', '\\', '"']]);
+    const sessions = async () =>
+      Number((await server.query('shop', `select count(*) from pg_catalog.pg_stat_activity where usename = '${READER_ROLE}'`))[0]![0]);
+    let read = 0;
+    for await (const _ of server.readLines('shop', 'copy (select pg_catalog.generate_series(1, 100000000)) to stdout')) {
+      if (++read === 3) break;
+    }
+    for (let i = 0; i < 100 && (await sessions()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await sessions()).toBe(0);
   }, 60_000);
 });
 
