@@ -14,7 +14,7 @@ import type { StepContext } from '../engine/executor/index.js';
 import { commandLine } from '../core/command-line.js';
 import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { isInRecovery, loginChain } from '../adapters/postgres.js';
-import { applyPatch, liveQuery } from '../adapters/pg-merge.js';
+import { applyPatch, liveLines, liveQuery } from '../adapters/pg-merge.js';
 import { targetOfFlags } from '../drill/recovery-target.js';
 import { startScratchServer } from '../volumes/scratch-server.js';
 import {
@@ -28,7 +28,6 @@ import {
   type UpdateChoice,
 } from '../merge/plan.js';
 import { expectedOf, patchState, type Expected } from '../merge/patch-state.js';
-import { linesOf } from '../merge/json-rows.js';
 import { cellDocker } from './support/cell.js';
 import { containerOn } from './support/params.js';
 import { stopLeftoverServer } from './support/restore-copy.js';
@@ -55,8 +54,8 @@ async function liveLeader(ctx: StepContext, p: { cellIp: string; container: stri
       hint: 'nothing was changed; the merge reads and writes the leader, and the container find-instance found is not it: start again once that node leads (patronictl list shows which does), or take the rows from the dumps',
     });
   }
-  const query = liveQuery(docker, p.container, chain, role);
-  return { docker, chain, role, side: { query, lines: linesOf(query) } };
+  const side = { query: liveQuery(docker, p.container, chain, role), lines: liveLines(docker, p.container, chain, role) };
+  return { docker, chain, role, side };
 }
 
 /**

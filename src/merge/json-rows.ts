@@ -24,13 +24,6 @@ export async function jsonRows(read: Query, db: string, sql: string): Promise<un
   return rows.filter((r) => r[0] !== undefined && r[0] !== '').map((r) => JSON.parse(r[0]!) as unknown[]);
 }
 
-/** The lines of a server whose output comes back whole (psql in a container, through the cell): split as they are read. */
-export function linesOf(read: Query): QueryLines {
-  return async function* lines(db: string, sql: string): AsyncGenerator<string> {
-    for (const row of await read(db, sql)) yield row[0] ?? '';
-  };
-}
-
 const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 /** One field of COPY's text format as it was: `\\` a backslash, `\n` a newline and so on. */

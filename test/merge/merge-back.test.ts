@@ -13,14 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
 import { mergeBackActions } from '../../src/actions/merge-back.js';
 import { restoreTimeActions } from '../../src/actions/restore-time/steps.js';
-import { applyPatch, liveQuery } from '../../src/adapters/pg-merge.js';
+import { applyPatch, liveLines, liveQuery } from '../../src/adapters/pg-merge.js';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { loginChain } from '../../src/adapters/postgres.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { DEFAULT_SETTINGS, loadRunbook } from '../../src/engine/runbook/index.js';
 import { patchState, type Expected } from '../../src/merge/patch-state.js';
 import { choosePatch, diffTables, type MergeSide } from '../../src/merge/plan.js';
-import { linesOf } from '../../src/merge/json-rows.js';
 import { parsedRow, rowsByKey, type TableRow } from '../../src/merge/table-rows.js';
 import { readShape, type TableShape } from '../../src/merge/table-shape.js';
 import type { QueryLines } from '../../src/systems/pg-query.js';
@@ -139,8 +138,8 @@ function docker(): CellDocker {
 async function live(): Promise<MergeSide> {
   const d = docker();
   const info = (await d.inspect(CONTAINER))!;
-  const query = liveQuery(d, CONTAINER, loginChain(info, d.redactor), 'appuser');
-  return { query, lines: linesOf(query) };
+  const chain = loginChain(info, d.redactor);
+  return { query: liveQuery(d, CONTAINER, chain, 'appuser'), lines: liveLines(d, CONTAINER, chain, 'appuser') };
 }
 
 beforeAll(() => {
