@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<string>> = {
   step: async () => (await import('./step.js')).benchStep(),
   startup: async () => (await import('./startup.js')).benchStartup(),
   rehearse: async () => (await import('./startup.js')).benchRehearse(),
+  merge: async () => (await import('./merge.js')).benchMerge(),
 };
 
 /** What no name runs: each benchmark once. */

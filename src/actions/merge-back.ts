@@ -14,7 +14,7 @@ import type { StepContext } from '../engine/executor/index.js';
 import { commandLine } from '../core/command-line.js';
 import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
 import { isInRecovery, loginChain } from '../adapters/postgres.js';
-import { applyPatch, liveQuery } from '../adapters/pg-merge.js';
+import { applyPatch, liveLines, liveQuery } from '../adapters/pg-merge.js';
 import { targetOfFlags } from '../drill/recovery-target.js';
 import { startScratchServer } from '../volumes/scratch-server.js';
 import {
@@ -54,7 +54,8 @@ async function liveLeader(ctx: StepContext, p: { cellIp: string; container: stri
       hint: 'nothing was changed; the merge reads and writes the leader, and the container find-instance found is not it: start again once that node leads (patronictl list shows which does), or take the rows from the dumps',
     });
   }
-  return { docker, chain, role, query: liveQuery(docker, p.container, chain, role) };
+  const side = { query: liveQuery(docker, p.container, chain, role), lines: liveLines(docker, p.container, chain, role) };
+  return { docker, chain, role, side };
 }
 
 /**
@@ -244,7 +245,7 @@ const plan = defineAction({
     });
     let diffs: TableDiffs;
     try {
-      diffs = await diffTables(server.read, leader.query, { database, tables: p.tables, incidentXid });
+      diffs = await diffTables({ query: server.read, lines: server.readLines }, leader.side, { database, tables: p.tables, incidentXid });
     } finally {
       await server.stop();
     }
@@ -321,7 +322,7 @@ const apply = defineAction({
   async probe(ctx, p) {
     const { expected } = await readPatch(p);
     const leader = await liveLeader(ctx, p);
-    const s = await patchState(leader.query, p.database, expected);
+    const s = await patchState(leader.side.lines, p.database, expected);
     if (s.state === 'applied') return { done: true, outputs: { applied: true }, why: 'the live rows are as the patch leaves them' };
     if (s.state === 'before') return { done: false, why: 'the live rows are still as the plan saw them' };
     return { done: 'unknown', why: `the live rows are neither as planned nor as the patch leaves them: ${s.rows.slice(0, 3).join('; ')}` };
@@ -329,7 +330,7 @@ const apply = defineAction({
   async run(ctx, p) {
     const { sql, expected } = await readPatch(p);
     const leader = await liveLeader(ctx, p);
-    const s = await patchState(leader.query, p.database, expected);
+    const s = await patchState(leader.side.lines, p.database, expected);
     if (s.state === 'applied') {
       ctx.evidence('the live rows are already as the patch leaves them: it was applied, and is not applied twice');
       return { applied: true };
@@ -351,7 +352,7 @@ const apply = defineAction({
         },
       );
     }
-    const after = await patchState(leader.query, p.database, expected);
+    const after = await patchState(leader.side.lines, p.database, expected);
     if (after.state !== 'applied') {
       throw new StepFailed('psql ran the patch, but the live rows are not as it leaves them', {
         hint: `look at the tables in ${p.database}: a trigger of the tenant's may rewrite rows; the patch is ${p.patchFile}`,

@@ -10,9 +10,9 @@ import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
 import { psqlWithChain, type PgLogin } from './postgres.js';
 
-/** A Query on the container's `database`: each line psql prints is one row of one column. */
-export function liveQuery(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
-  return async (database: string, sql: string): Promise<string[][]> => {
+/** What psql prints of `sql` in the container's `database`, in a READ ONLY transaction as `role`. */
+function liveOutput(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
+  return async (database: string, sql: string): Promise<string> => {
     const script = `BEGIN TRANSACTION READ ONLY;\nSET LOCAL ROLE ${sqlIdent(role)};\nSET LOCAL search_path = pg_catalog;\n${sql};\nCOMMIT;\n`;
     const { result } = await psqlWithChain(
       docker,
@@ -28,10 +28,34 @@ export function liveQuery(docker: CellDocker, container: string, chain: PgLogin[
         { hint: "nothing was changed; the message is PostgreSQL's: check the database and the role apps bind with can read the tables" },
       );
     }
-    return result.stdout
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => [l]);
+    return result.stdout;
+  };
+}
+
+/** The lines of `text` but empty ones, split as they are read. */
+function* linesIn(text: string): Generator<string> {
+  for (let at = 0; at < text.length;) {
+    const end = text.indexOf('\n', at);
+    const line = text.slice(at, end < 0 ? text.length : end);
+    if (line !== '') yield line;
+    at = end < 0 ? text.length : end + 1;
+  }
+}
+
+/** A Query on the container's `database`: each line psql prints is one row of one column. */
+export function liveQuery(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
+  const output = liveOutput(docker, container, chain, role);
+  return async (database: string, sql: string): Promise<string[][]> => [...linesIn(await output(database, sql))].map((l) => [l]);
+}
+
+/**
+ * The same reads, their lines handed on one at a time. The cell's command seam gives a command's
+ * output whole: the text psql printed is held, never split into an array of its lines besides.
+ */
+export function liveLines(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
+  const output = liveOutput(docker, container, chain, role);
+  return async function* lines(database: string, sql: string): AsyncGenerator<string> {
+    yield* linesIn(await output(database, sql));
   };
 }
 

@@ -8,8 +8,11 @@
  *   later transaction wrote is a conflict: changed again after the incident, or only after it, which
  *   may be a good write. Without that transaction nothing tells them apart: every such row is for review;
  * - live, not in the copy: written since the target → left alone, counted.
+ * Both sides come as streams in the byte order of the key's text and are walked together (a merge
+ * join): what is held is the rows that differ, never a side's table.
  */
-import type { TableRow } from './table-rows.js';
+import { StepFailed } from '../core/errors.js';
+import { byteOrder, parsedRow, type RowText, type TableRow } from './table-rows.js';
 
 export interface ChangedRow {
   copy: TableRow;
@@ -32,16 +35,56 @@ export interface TableDiff {
 /** The xmin a 32-bit transaction id shows as. */
 const asXmin = (xid: string): string => String(BigInt(xid) % 2n ** 32n);
 
-export function diffRows(copy: Map<string, TableRow>, live: Map<string, TableRow>, incidentXid?: string): TableDiff {
+/** A side's rows, refused at the first one not after the one before it: the merge join relies on their order. */
+async function* inKeyOrder(rows: AsyncIterable<RowText>, side: string): AsyncGenerator<RowText, void, undefined> {
+  let last: string | undefined;
+  for await (const r of rows) {
+    if (last !== undefined && byteOrder(last, r.keyText) >= 0) {
+      throw new StepFailed(`${side} sent the key ${r.keyText} after ${last}: its rows are not in the byte order of their keys`, {
+        hint: 'nothing was compared or written; the server did not sort by the UTF-8 bytes of the key (check the database encoding converts to UTF8), so take the rows from the dumps by hand',
+      });
+    }
+    last = r.keyText;
+    yield r;
+  }
+}
+
+/** Compares the copy's rows with the live rows, both in the byte order of their key's text. */
+export async function diffStreams(
+  copyRows: AsyncIterable<RowText>,
+  liveRows: AsyncIterable<RowText>,
+  incidentXid: string | undefined,
+  table: string,
+): Promise<TableDiff> {
   const d: TableDiff = { inserts: [], reverts: [], conflicts: [], review: [], keptNew: 0, unchanged: 0 };
   const incident = incidentXid === undefined ? undefined : asXmin(incidentXid);
-  for (const [key, c] of copy) {
-    const l = live.get(key);
-    if (!l) d.inserts.push(c);
-    else if (l.valuesText === c.valuesText) d.unchanged += 1;
-    else if (incident === undefined) d.review.push({ copy: c, live: l });
-    else (l.xmin === incident ? d.reverts : d.conflicts).push({ copy: c, live: l });
+  const copy = inKeyOrder(copyRows, `the copy's ${table}`);
+  const live = inKeyOrder(liveRows, `the live ${table}`);
+  try {
+    let [c, l] = await Promise.all([copy.next(), live.next()]);
+    for (;;) {
+      const cr = c.done ? undefined : c.value;
+      const lr = l.done ? undefined : l.value;
+      const order = cr && lr ? byteOrder(cr.keyText, lr.keyText) : 0;
+      if (cr && (!lr || order < 0)) {
+        d.inserts.push(parsedRow(cr));
+        c = await copy.next();
+      } else if (lr && (!cr || order > 0)) {
+        d.keptNew += 1;
+        l = await live.next();
+      } else if (cr && lr) {
+        if (lr.valuesText === cr.valuesText) d.unchanged += 1;
+        else {
+          const changed = { copy: parsedRow(cr), live: parsedRow(lr) };
+          if (incident === undefined) d.review.push(changed);
+          else (lr.xmin === incident ? d.reverts : d.conflicts).push(changed);
+        }
+        [c, l] = await Promise.all([copy.next(), live.next()]);
+      } else break;
+    }
+  } finally {
+    // A side that failed, or rows left unread: the other side's query is stopped.
+    await Promise.allSettled([copy.return(undefined), live.return(undefined)]);
   }
-  for (const key of live.keys()) if (!copy.has(key)) d.keptNew += 1;
   return d;
 }

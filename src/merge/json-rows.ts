@@ -4,7 +4,7 @@
  * psql in a container over SSH). The same settings are set first on every server, so that a value's
  * text is the same on the copy and on the live database (and when the patch writes it back).
  */
-import type { Query } from '../systems/pg-query.js';
+import type { Query, QueryLines } from '../systems/pg-query.js';
 
 /** The settings a value's text depends on, as every read of the merge and the patch set them. */
 export const TEXT_SETTINGS: readonly [string, string][] = [
@@ -22,4 +22,21 @@ const settings = TEXT_SETTINGS.map(([k, v]) => `set ${k} = '${v}'`).join('; ');
 export async function jsonRows(read: Query, db: string, sql: string): Promise<unknown[][]> {
   const rows = await read(db, `${settings}; ${sql}`);
   return rows.filter((r) => r[0] !== undefined && r[0] !== '').map((r) => JSON.parse(r[0]!) as unknown[]);
+}
+
+const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** One field of COPY's text format as it was: `\\` a backslash, `\n` a newline and so on. */
+function copyField(line: string): string {
+  return line.replace(/\\(.)/g, (_, c: string) => COPY_ESCAPES[c] ?? c);
+}
+
+/**
+ * The rows of `select` (one column, a JSON array) in its order, parsed one at a time as the server
+ * sends them by `COPY (…) TO STDOUT`: what is held is the row being read, whatever the table's size.
+ */
+export async function* jsonStream(read: QueryLines, db: string, select: string): AsyncGenerator<unknown[]> {
+  for await (const line of read(db, `${settings}; copy (${select}) to stdout`)) {
+    if (line !== '') yield JSON.parse(copyField(line)) as unknown[];
+  }
 }

@@ -3,9 +3,9 @@
  * patch leaves it (it ran: never again), or neither (something changed the rows since: refused). What
  * the patch expects is kept beside it (its "expect" file) as the rows' text; the live rows are read again.
  */
-import type { Query } from '../systems/pg-query.js';
+import type { QueryLines } from '../systems/pg-query.js';
 import type { MergePlan } from './plan.js';
-import { readRows } from './table-rows.js';
+import { rowsByKey } from './table-rows.js';
 import { tableName, type TableShape } from './table-shape.js';
 
 export interface Expected {
@@ -26,22 +26,29 @@ export function expectedOf(plan: MergePlan): Expected[] {
 
 export type PatchState = { state: 'before' } | { state: 'applied' } | { state: 'moved'; rows: string[] };
 
+/** The live values of the rows the patch touches, by key (undefined: absent), read through the table's rows as a stream. */
+async function liveValues(live: QueryLines, db: string, t: Expected): Promise<Map<string, string | undefined>> {
+  const now = new Map<string, string | undefined>([...t.inserts, ...t.updates].map((r) => [r.key, undefined]));
+  for await (const row of rowsByKey(live, db, t.shape)) if (now.has(row.keyText)) now.set(row.keyText, row.valuesText);
+  return now;
+}
+
 /** Reads the live rows the patch touches and says where they stand. */
-export async function patchState(live: Query, db: string, expected: readonly Expected[]): Promise<PatchState> {
+export async function patchState(live: QueryLines, db: string, expected: readonly Expected[]): Promise<PatchState> {
   let before = 0;
   let after = 0;
   const moved: string[] = [];
   for (const t of expected) {
-    const rows = await readRows(live, db, t.shape);
+    const rows = await liveValues(live, db, t);
     const name = tableName(t.shape);
     for (const r of t.inserts) {
       const now = rows.get(r.key);
-      if (!now) before += 1;
-      else if (now.valuesText === r.after) after += 1;
+      if (now === undefined) before += 1;
+      else if (now === r.after) after += 1;
       else moved.push(`${name} ${r.key}: written since the plan`);
     }
     for (const u of t.updates) {
-      const now = rows.get(u.key)?.valuesText;
+      const now = rows.get(u.key);
       if (now === u.before) before += 1;
       else if (now === u.after) after += 1;
       else moved.push(`${name} ${u.key}: ${now === undefined ? 'deleted' : 'changed'} since the plan`);

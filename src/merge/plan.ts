@@ -6,16 +6,22 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
-import type { Query } from '../systems/pg-query.js';
-import { diffRows, type ChangedRow, type TableDiff } from './diff.js';
+import type { Query, QueryLines } from '../systems/pg-query.js';
+import { diffStreams, type ChangedRow, type TableDiff } from './diff.js';
 import { renderPatch, type TablePatch } from './patch.js';
-import { readRows, type TableRow } from './table-rows.js';
+import { rowsByKey, type TableRow } from './table-rows.js';
 import { parentsFirst, readForeignKeys } from './table-order.js';
 import { checkSameShape, readShape, tableName, type TableShape } from './table-shape.js';
 
 /** Which changed rows the patch reverts: proven reverts only (the default), every one, or none. */
 export const UPDATE_CHOICES = ['safe', 'all', 'inserts-only'] as const;
 export type UpdateChoice = (typeof UPDATE_CHOICES)[number];
+
+/** A server the merge reads: the catalog's small answers whole, a table's rows as a stream. */
+export interface MergeSide {
+  query: Query;
+  lines: QueryLines;
+}
 
 export interface MergeRequest {
   database: string;
@@ -47,25 +53,26 @@ export interface TableDiffs {
 }
 
 /**
- * Reads both sides and compares them, parents first; refuses a table named twice, absent, of another
+ * Reads both sides and compares them, parents first, each table's rows streamed from both at once; refuses a table named twice, absent, of another
  * shape or without a primary key, and tables in a cycle of keys that are not all deferrable.
  */
-export async function diffTables(copy: Query, live: Query, r: MergeRequest): Promise<TableDiffs> {
+export async function diffTables(copy: MergeSide, live: MergeSide, r: MergeRequest): Promise<TableDiffs> {
   if (!r.tables.length) throw new UsageError('no table named to merge back', { hint: 'list them in inputs.merge (schema.table)' });
   const twice = r.tables.filter((t, i) => r.tables.indexOf(t) !== i);
   if (twice.length) throw new UsageError(`${twice[0]!} is named twice in inputs.merge`, { hint: 'name each table once' });
   const shapes: TableShape[] = [];
   for (const name of r.tables) {
-    const shape = await readShape(copy, r.database, name, 'the copy');
-    checkSameShape(shape, await readShape(live, r.database, name, 'the live database'));
+    const shape = await readShape(copy.query, r.database, name, 'the copy');
+    checkSameShape(shape, await readShape(live.query, r.database, name, 'the live database'));
     shapes.push(shape);
   }
   const names = shapes.map(tableName);
-  const order = parentsFirst(names, await readForeignKeys(live, r.database, names));
+  const order = parentsFirst(names, await readForeignKeys(live.query, r.database, names));
   const tables: TableDiffs['tables'] = [];
   for (const shape of order.tables.map((t) => shapes[names.indexOf(t)]!)) {
-    const diff = diffRows(await readRows(copy, r.database, shape), await readRows(live, r.database, shape), r.incidentXid);
-    tables.push({ table: tableName(shape), shape, diff });
+    const table = tableName(shape);
+    const rows = (side: MergeSide) => rowsByKey(side.lines, r.database, shape);
+    tables.push({ table, shape, diff: await diffStreams(rows(copy), rows(live), r.incidentXid, table) });
   }
   return { tables, deferred: order.deferred };
 }

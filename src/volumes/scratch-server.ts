@@ -12,14 +12,16 @@
  */
 import { chmod, chown, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PassThrough, Readable } from 'node:stream';
 import { quote } from '../core/command-line.js';
-import { StepFailed } from '../core/errors.js';
+import { messageOf, StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { freePort } from '../systems/ports.js';
-import { run, runOk, type RunAs } from '../systems/processes.js';
+import { pipeThrough, run, runOk, StageFailed, type RunAs } from '../systems/processes.js';
 import { isolated, scratchAccount } from '../systems/scratch-account.js';
 import { prepareReading, READER_ROLE } from '../systems/pg-reader.js';
-import type { Query } from '../systems/pg-query.js';
+import type { Query, QueryLines } from '../systems/pg-query.js';
 import { localBinaries } from './identify.js';
 import { newestLocalBin } from '../systems/pg-install.js';
 import { IMAGE_DATA_DIR, IMAGE_PORT, IMAGE_SOCKET_DIR, requireImage, startInImage } from '../systems/pg-image.js';
@@ -51,6 +53,8 @@ export interface ScratchServer {
   query: Query;
   /** Reads of the tenant's tables, as the reader role (no superuser) in a READ ONLY transaction. */
   read: Query;
+  /** The same reads, their output streamed line by line (a table of any size: `COPY (…) TO STDOUT`). */
+  readLines: QueryLines;
   stop(): Promise<void>;
 }
 
@@ -140,6 +144,37 @@ export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '', r
       throw new Error(text || `psql exited with ${r.code}`);
     }
     return parseRows(r.stdout);
+  };
+}
+
+/**
+ * Runs one statement with psql as `readerRole` (no superuser) in READ ONLY transactions and gives the
+ * lines it prints as they come: psql is paused while they wait to be read, and killed when the reader
+ * stops early.
+ */
+export function lineReader(clientBin: string, conn: Conn, as?: RunAs, major = '', readerRole = READER_ROLE): QueryLines {
+  const env = unprivilegedClientEnv(undefined, true);
+  return async function* lines(database: string, sql: string): AsyncGenerator<string> {
+    const psql = [join(clientBin, 'psql'), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn.args, '-U', readerRole, '-d', database];
+    const out = new PassThrough();
+    const done = pipeThrough(Readable.from([]), [{ argv: [...psql, '-c', sql], opts: { as, env } }], out);
+    const failed = done.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    let whole = false;
+    try {
+      for await (const line of createInterface({ input: out, crlfDelay: Infinity })) yield line;
+      whole = true;
+    } finally {
+      if (!whole) out.destroy();
+    }
+    const err = await failed;
+    if (!err) return;
+    const text = err instanceof StageFailed ? err.stderr.trim() : messageOf(err);
+    const locale = missingLocale(text);
+    if (locale) throw localeMissing(locale, major, `open the database ${database}`);
+    throw new Error(text || 'psql failed');
   };
 }
 
@@ -324,7 +359,16 @@ async function readable(
     await stop();
     throw err;
   }
-  return { how, conn, clientBin, notes, query, read: querier(clientBin, conn, as, major, true), stop };
+  return {
+    how,
+    conn,
+    clientBin,
+    notes,
+    query,
+    read: querier(clientBin, conn, as, major, true),
+    readLines: lineReader(clientBin, conn, as, major),
+    stop,
+  };
 }
 
 /** The settings of the copy's server in the image: the sandbox's, on the image's port, its socket in the folder bind-mounted for it, no TCP. */

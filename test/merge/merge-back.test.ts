@@ -13,16 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
 import { mergeBackActions } from '../../src/actions/merge-back.js';
 import { restoreTimeActions } from '../../src/actions/restore-time/steps.js';
-import { applyPatch, liveQuery } from '../../src/adapters/pg-merge.js';
+import { applyPatch, liveLines, liveQuery } from '../../src/adapters/pg-merge.js';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { loginChain } from '../../src/adapters/postgres.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { DEFAULT_SETTINGS, loadRunbook } from '../../src/engine/runbook/index.js';
 import { patchState, type Expected } from '../../src/merge/patch-state.js';
-import { choosePatch, diffTables } from '../../src/merge/plan.js';
-import { readRows } from '../../src/merge/table-rows.js';
-import { readShape } from '../../src/merge/table-shape.js';
-import type { Query } from '../../src/systems/pg-query.js';
+import { choosePatch, diffTables, type MergeSide } from '../../src/merge/plan.js';
+import { parsedRow, rowsByKey, type TableRow } from '../../src/merge/table-rows.js';
+import { readShape, type TableShape } from '../../src/merge/table-shape.js';
+import type { QueryLines } from '../../src/systems/pg-query.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
 import { ROOT } from '../support/cli.js';
 import { makeCluster, PG_BIN } from '../support/pg-volumes.js';
@@ -50,7 +50,7 @@ INSERT INTO "Weird Name" ("Key col", "v'al") VALUES (1, 'one'), (2, 'two');
 CREATE TABLE nokey (a int, b text);
 INSERT INTO nokey VALUES (1, 'x');
 CREATE TABLE invoices (id int PRIMARY KEY, parent_id int REFERENCES invoices (id), note text);
-INSERT INTO invoices VALUES (3, 2, 'grandchild'), (2, 1, 'child'), (1, NULL, 'root'), (4, NULL, 'kept');
+INSERT INTO invoices VALUES (3, NULL, 'root'), (2, 3, 'child'), (1, 2, 'grandchild'), (4, NULL, 'kept');
 CREATE TABLE lines (id int PRIMARY KEY, invoice_id int NOT NULL REFERENCES invoices (id), item text);
 INSERT INTO lines VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd');
 CREATE TABLE ping (id int PRIMARY KEY, pong_id int);
@@ -97,6 +97,19 @@ async function readCopy(): Promise<ScratchServer> {
   return copy;
 }
 
+/** The copy as the plan reads it: catalog answers whole, a table's rows streamed. */
+async function copySide(): Promise<MergeSide> {
+  const s = await readCopy();
+  return { query: s.read, lines: s.readLines };
+}
+
+/** A table's rows by key, read as the merge reads them. */
+async function rowsOf(lines: QueryLines, shape: TableShape): Promise<Map<string, TableRow>> {
+  const rows = new Map<string, TableRow>();
+  for await (const r of rowsByKey(lines, 'shop', shape)) rows.set(r.keyText, parsedRow(r));
+  return rows;
+}
+
 async function stopCopy(): Promise<void> {
   await copy?.stop();
   copy = undefined;
@@ -122,10 +135,11 @@ function docker(): CellDocker {
 }
 
 /** The live database as the plan reads it: through the container, as the role apps bind with. */
-async function live(): Promise<Query> {
+async function live(): Promise<MergeSide> {
   const d = docker();
   const info = (await d.inspect(CONTAINER))!;
-  return liveQuery(d, CONTAINER, loginChain(info, d.redactor), 'appuser');
+  const chain = loginChain(info, d.redactor);
+  return { query: liveQuery(d, CONTAINER, chain, 'appuser'), lines: liveLines(d, CONTAINER, chain, 'appuser') };
 }
 
 beforeAll(() => {
@@ -172,7 +186,7 @@ const planParams = (target: string[], updates = '') => ({
 
 describe('merge back into the live database, on real PostgreSQL 15', () => {
   it('puts back the rows deleted since, reverts those the incident changed, lists those changed since as conflicts and leaves new rows alone', async () => {
-    const diffs = await diffTables((await readCopy()).read, await live(), {
+    const diffs = await diffTables(await copySide(), await live(), {
       database: 'shop',
       tables: ['public.orders', 'public.odd'],
       incidentXid,
@@ -185,7 +199,7 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(orders).toMatchObject({ keptNew: 1, unchanged: 41 });
     expect(diffs.tables[1]!.diff.inserts).toHaveLength(4);
     // Without the incident's transaction, every changed row is for review.
-    const unknown = await diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['public.orders'] });
+    const unknown = await diffTables(await copySide(), await live(), { database: 'shop', tables: ['public.orders'] });
     expect(unknown.tables[0]!.diff.review.map((c) => c.copy.key).sort()).toEqual([['20'], ['21'], ['22'], ['30']]);
     expect(unknown.tables[0]!.diff.reverts).toEqual([]);
     const patch = choosePatch(diffs, 'safe', 'appuser', ['a header']);
@@ -201,13 +215,13 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
   }, 120_000);
 
   it('refuses a table without a primary key, and a table neither side holds, naming it', async () => {
-    await expect(diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['public.nokey'] })).rejects.toThrow(
+    await expect(diffTables(await copySide(), await live(), { database: 'shop', tables: ['public.nokey'] })).rejects.toThrow(
       'public.nokey has no primary key in the copy: it is refused for merge',
     );
-    await expect(diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['public.gone'] })).rejects.toThrow(
+    await expect(diffTables(await copySide(), await live(), { database: 'shop', tables: ['public.gone'] })).rejects.toThrow(
       'the copy has no table public.gone in database shop',
     );
-    await expect(diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['orders'] })).rejects.toThrow(
+    await expect(diffTables(await copySide(), await live(), { database: 'shop', tables: ['orders'] })).rejects.toThrow(
       'give it as schema.table',
     );
   }, 60_000);
@@ -240,8 +254,8 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     );
     expect(said.join('\n')).toContain('2 conflict(s): changed since by another transaction');
     const before = await live();
-    const ordersShape = await readShape((await readCopy()).read, 'shop', 'public.orders', 'the copy');
-    const oddShape = await readShape((await readCopy()).read, 'shop', 'public.odd', 'the copy');
+    const ordersShape = await readShape((await copySide()).query, 'shop', 'public.orders', 'the copy');
+    const oddShape = await readShape((await copySide()).query, 'shop', 'public.odd', 'the copy');
     const applyParams = {
       patchFile: file,
       expectFile: planned.expectFile,
@@ -255,8 +269,8 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(await apply.run(ctx, applyParams, {})).toEqual({ applied: true });
     expect(psqlRuns()).toBe(1);
 
-    const copyOrders = await readRows((await readCopy()).read, 'shop', ordersShape);
-    const liveOrders = await readRows(before, 'shop', ordersShape);
+    const copyOrders = await rowsOf((await readCopy()).readLines, ordersShape);
+    const liveOrders = await rowsOf(before.lines, ordersShape);
     for (const id of ['10', '11', '12', '13', '14', '20', '21'])
       expect(liveOrders.get(`["${id}"]`)?.valuesText).toBe(copyOrders.get(`["${id}"]`)?.valuesText);
     // Conflicts and new rows are left as the later writes made them.
@@ -264,8 +278,8 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(liveOrders.get('["30"]')?.values[1]).toBe('renamed');
     expect(liveOrders.get('["100"]')?.values[1]).toBe('new');
     // Every hostile value round-trips exactly, as the server prints it.
-    const copyOdd = await readRows((await readCopy()).read, 'shop', oddShape);
-    const liveOdd = await readRows(before, 'shop', oddShape);
+    const copyOdd = await rowsOf((await readCopy()).readLines, oddShape);
+    const liveOdd = await rowsOf(before.lines, oddShape);
     expect([...liveOdd.values()].map((r) => r.valuesText).sort()).toEqual([...copyOdd.values()].map((r) => r.valuesText).sort());
     expect(liveOdd.size).toBe(4);
     expect(livePsql('shop', `SELECT "gen" FROM "Weird Name" WHERE "Key col" = 2`).trim()).toBe('4');
@@ -305,7 +319,7 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     );
     await expect(apply.run(ctx, { ...applyParams, sha256: 'f'.repeat(64) }, {})).rejects.toThrow('changed since it was planned');
     const expected = JSON.parse(readFileSync(planned.expectFile!, 'utf8')) as Expected[];
-    expect((await patchState(await live(), 'shop', expected)).state).toBe('moved');
+    expect((await patchState((await live()).lines, 'shop', expected)).state).toBe('moved');
   }, 180_000);
 
   it('at a terminal, asks which changed rows go back when no transaction settles them, and reverts them all when told', async () => {
@@ -390,20 +404,20 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(at('invoices')).toBeGreaterThan(0);
     expect(at('invoices')).toBeLessThan(at('lines'));
     expect(sql).toMatch(/^SET CONSTRAINTS ALL DEFERRED;$/m);
-    // The invoices go back in one statement, in the copy's order: 3 before its parent 2, 2 before 1.
+    // The invoices go back in one statement, in the order of their keys: 1 before its parent 2, 2 before 3.
     expect(sql).toMatch(
-      /INSERT INTO "public"."invoices" \("id", "parent_id", "note"\) VALUES\n {2}\('3', '2', 'grandchild'\),\n {2}\('2', '1', 'child'\),/,
+      /INSERT INTO "public"."invoices" \("id", "parent_id", "note"\) VALUES\n {2}\('1', '2', 'grandchild'\),\n {2}\('2', '3', 'child'\),/,
     );
     expect(await apply.run(ctx, { ...planned, instanceGuid: NEW_GUID, cellIp: CELL, container: CONTAINER }, {})).toEqual({
       applied: true,
     });
-    expect(livePsql('shop', 'SELECT id, parent_id FROM invoices ORDER BY id').trim().split('\n')).toEqual(['1|', '2|1', '3|2', '4|']);
+    expect(livePsql('shop', 'SELECT id, parent_id FROM invoices ORDER BY id').trim().split('\n')).toEqual(['1|2', '2|3', '3|', '4|']);
     expect(livePsql('shop', 'SELECT count(*) FROM lines').trim()).toBe('4');
     expect(livePsql('shop', 'SELECT (SELECT pong_id FROM ping), (SELECT ping_id FROM pong)').trim()).toBe('1|1');
 
     // A cycle whose keys are not all deferrable cannot go back in one transaction: refused, named, before anything is written.
     await expect(
-      diffTables((await readCopy()).read, await live(), { database: 'shop', tables: ['public.hen', 'public.orders', 'public.egg'] }),
+      diffTables(await copySide(), await live(), { database: 'shop', tables: ['public.hen', 'public.orders', 'public.egg'] }),
     ).rejects.toMatchObject({
       name: 'UsageError',
       message:

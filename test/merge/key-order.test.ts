@@ -1,0 +1,166 @@
+/**
+ * The merge join's order: both sides are read in the byte order of the key's text, whatever the
+ * collation each server sorts its key column by. On real PostgreSQL 15 the copy's key column sorts by
+ * English ICU rules, the live one's by Swedish ones (ä after z): neither is the bytes' order. A stream
+ * out of order is refused rather than compared.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diffStreams } from '../../src/merge/diff.js';
+import { jsonStream } from '../../src/merge/json-rows.js';
+import { diffTables, type MergeSide } from '../../src/merge/plan.js';
+import { byteOrder, type RowText } from '../../src/merge/table-rows.js';
+import { READER_ROLE } from '../../src/systems/pg-reader.js';
+import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
+import { makeCluster } from '../support/pg-volumes.js';
+
+/** The copy, as it was at the target: the same rows in both tables, each key's column in its own collation. */
+const COPY = String.raw`
+CREATE TABLE words (w text COLLATE "en-x-icu" PRIMARY KEY, n int, note text);
+INSERT INTO words VALUES ('a', 1, NULL), ('B', 2, 'x'), ('b', 3, NULL), ('é', 4, 'x'), ('e', 5, NULL),
+  ('z', 6, 'x'), ('ä', 7, NULL), ('Z', 8, 'x'), (U&'\FF5E', 9, NULL), ('😀', 10, 'x');
+CREATE TABLE pairs (name text COLLATE "en-x-icu", seq int, note text, PRIMARY KEY (name, seq));
+INSERT INTO pairs VALUES ('b', 1, 'one'), ('B', 2, NULL), ('ä', 1, 'umlaut'), ('a', 10, 'ten'), ('a', 9, 'nine');
+CREATE TABLE parent (k text COLLATE "en-x-icu" PRIMARY KEY, v text);
+CREATE TABLE child () INHERITS (parent);
+INSERT INTO parent VALUES ('A', 'kept'), ('b', 'gone');
+INSERT INTO child VALUES ('a', 'child row: never merged');
+`;
+
+/** The live database since: some rows deleted, some changed, one new; its key columns sort by Swedish rules. */
+const LIVE = String.raw`
+CREATE TABLE words (w text COLLATE "sv-x-icu" PRIMARY KEY, n int, note text);
+INSERT INTO words VALUES ('B', 2, 'changed'), ('b', 3, NULL), ('é', 40, 'x'), ('e', 5, NULL),
+  ('z', 6, 'x'), ('ä', 7, NULL), ('Å', 11, NULL), (U&'\FF5E', 9, NULL), ('😀', 10, NULL);
+CREATE TABLE pairs (name text COLLATE "sv-x-icu", seq int, note text, PRIMARY KEY (name, seq));
+INSERT INTO pairs VALUES ('b', 1, 'one'), ('B', 2, 'now set'), ('ä', 1, 'umlaut'), ('a', 9, 'nine'), ('å', 1, 'new');
+CREATE TABLE parent (k text COLLATE "sv-x-icu" PRIMARY KEY, v text);
+CREATE TABLE child () INHERITS (parent);
+INSERT INTO parent VALUES ('A', 'kept');
+INSERT INTO child VALUES ('b', 'a child row of the live table'), ('c', 'another');
+`;
+
+let work: string;
+let server: ScratchServer;
+
+/** The copy is database shop; the live side is database live of the same server. */
+const copy = (): MergeSide => ({ query: server.read, lines: server.readLines });
+const live = (): MergeSide => ({
+  query: (_db, sql) => server.read('live', sql),
+  lines: (_db, sql) => server.readLines('live', sql),
+});
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'merge-order-'));
+  chmodSync(work, 0o755);
+  const data = join(work, 'data');
+  makeCluster(data, 'shop', COPY, 'stop', 'CREATE DATABASE live;');
+  server = await startScratchServer({ dataDir: data, major: '15', workDir: work });
+  // The scratch server's sessions search pg_catalog only.
+  await server.query('live', `SET search_path = public;\n${LIVE}`);
+}, 120_000);
+
+afterAll(async () => {
+  await (server as ScratchServer | undefined)?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const keys = (rows: { key: (string | null)[] }[]) => rows.map((r) => r.key);
+
+describe("the merge join, on keys whose byte order is neither side's collation order", () => {
+  it('matches every row on both sides although each server sorts the key column by another collation', async () => {
+    // Neither server's own order is the bytes' order, and they differ from each other.
+    const own = async (side: MergeSide) => (await side.query('shop', "select string_agg(w, ' ' order by w) from public.words"))[0]![0];
+    expect(await own(copy())).toBe('～ 😀 a ä b B e é z Z');
+    expect(await own(live())).toBe('～ 😀 b B e é z Å ä');
+
+    const diffs = await diffTables(copy(), live(), { database: 'shop', tables: ['public.words', 'public.pairs', 'public.parent'] });
+    const [words, pairs, parent] = diffs.tables.map((t) => t.diff);
+    expect(keys(words!.inserts)).toEqual([['Z'], ['a']]);
+    expect(words!.review.map((c) => [c.copy.key[0], c.copy.values, c.live.values])).toEqual([
+      ['B', ['B', '2', 'x'], ['B', '2', 'changed']],
+      ['é', ['é', '4', 'x'], ['é', '40', 'x']],
+      ['😀', ['😀', '10', 'x'], ['😀', '10', null]],
+    ]);
+    expect(words).toMatchObject({ keptNew: 1, unchanged: 5, reverts: [], conflicts: [] });
+
+    // A composite key: the row's whole key text orders it, ["a", "10"] before ["a", "9"].
+    expect(keys(pairs!.inserts)).toEqual([['a', '10']]);
+    expect(keys(pairs!.review.map((c) => c.copy))).toEqual([['B', '2']]);
+    expect(pairs).toMatchObject({ keptNew: 1, unchanged: 3 });
+
+    // ONLY the table itself: the rows of its inheritance child are neither put back nor counted.
+    expect(keys(parent!.inserts)).toEqual([['b']]);
+    expect(parent).toMatchObject({ keptNew: 0, unchanged: 1, review: [] });
+  }, 60_000);
+});
+
+describe('a table read as a stream', () => {
+  it("fails with PostgreSQL's words, and a reader that stops early ends psql and its session", async () => {
+    const all = async (sql: string) => {
+      const lines: string[] = [];
+      for await (const l of server.readLines('shop', sql)) lines.push(l);
+      return lines;
+    };
+    await expect(all('copy (select 1 from public.nothere) to stdout')).rejects.toThrow('relation "public.nothere" does not exist');
+    // COPY's text format doubles the backslashes of the JSON text: read back, the values are whole.
+    const values: unknown[][] = [];
+    for await (const v of jsonStream(
+      server.readLines,
+      'shop',
+      String.raw`select pg_catalog.json_build_array(E'tab\t', E'line\n', '\', '"')`,
+    )) {
+      values.push(v);
+    }
+    expect(values).toEqual([['tab\t', 'line\n', '\\', '"']]);
+    const sessions = async () =>
+      Number((await server.query('shop', `select count(*) from pg_catalog.pg_stat_activity where usename = '${READER_ROLE}'`))[0]![0]);
+    let read = 0;
+    for await (const _ of server.readLines('shop', 'copy (select pg_catalog.generate_series(1, 100000000)) to stdout')) {
+      if (++read === 3) break;
+    }
+    for (let i = 0; i < 100 && (await sessions()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await sessions()).toBe(0);
+  }, 60_000);
+});
+
+const row = (key: string): RowText => ({ keyText: JSON.stringify([key]), valuesText: '[]', xmin: '1' });
+
+async function* rows(...keys: string[]): AsyncGenerator<RowText> {
+  for (const k of keys) yield await Promise.resolve(row(k));
+}
+
+describe('the order the merge join relies on', () => {
+  it('orders strings as their UTF-8 bytes do, surrogate pairs above U+E000 to U+FFFF', () => {
+    // U+FF5E before U+1F600, where their UTF-16 units (FF5E, D83D DE00) order the other way.
+    expect(byteOrder('\uFF5E', '😀')).toBeLessThan(0);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        expect(Math.sign(byteOrder(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses a side whose rows come out of order, naming it and the keys, and stops reading the other side', async () => {
+    let otherStopped = false;
+    async function* other(): AsyncGenerator<RowText> {
+      try {
+        for (let i = 0; ; i++) yield await Promise.resolve(row(`k${String(i).padStart(9, '0')}`));
+      } finally {
+        otherStopped = true;
+      }
+    }
+    await expect(diffStreams(rows('b', 'a'), other(), undefined, 'public.t')).rejects.toMatchObject({
+      name: 'StepFailed',
+      message: 'the copy\'s public.t sent the key ["a"] after ["b"]: its rows are not in the byte order of their keys',
+    });
+    expect(otherStopped).toBe(true);
+    await expect(diffStreams(rows('a'), rows('a', 'a'), undefined, 'public.t')).rejects.toThrow(
+      'the live public.t sent the key ["a"] after ["a"]',
+    );
+  });
+});
