@@ -1,24 +1,25 @@
 /**
  * Puts the fake `cf` and `bosh` on a temporary PATH: each is a small shell wrapper that runs the
- * .mjs script with node and tsx's loader by absolute path, so it works from any working directory.
+ * .mjs script, bundled with what it imports into the temporary folder (./bundle.ts), with node by
+ * absolute path, so it works from any working directory.
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
 import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
+import { bundleScript } from './bundle.js';
 import { writeOperatorConfig } from './cf-config.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-/** Writes an executable `name` into `binDir` that runs the fake CLI `name`.mjs. */
-async function installFakeCli(binDir: string, name: 'cf' | 'bosh'): Promise<string> {
-  const path = join(binDir, name);
-  const script = join(here, `${name}.mjs`);
-  await writeFile(path, `#!/bin/sh\nexec '${process.execPath}' --import '${tsxLoader}' '${script}' "$@"\n`);
+/** Writes an executable `name` into `dir`/bin that runs the fake CLI `name`.mjs, bundled into `dir`. */
+async function installFakeCli(dir: string, name: 'cf' | 'bosh'): Promise<string> {
+  const path = join(dir, 'bin', name);
+  const bundle = join(dir, `${name}.mjs`);
+  bundleScript(join(here, `${name}.mjs`), bundle);
+  await writeFile(path, `#!/bin/sh\nexec '${process.execPath}' '${bundle}' "$@"\n`);
   await chmod(path, 0o755);
   return path;
 }
@@ -35,26 +36,38 @@ export interface FakeClis {
   cleanup(): Promise<void>;
 }
 
-/** A temp dir with bin/cf, bin/bosh and their state files seeded from the given worlds, and the operator's cf login. */
-export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld }): Promise<FakeClis> {
+/**
+ * A temp dir with bin/cf, bin/bosh and their state files seeded from the given worlds, and the
+ * operator's cf login; `cfHooks` names a module exporting CfHooks, bundled beside them and handed
+ * to the fake cf in FAKE_CF_HOOKS.
+ */
+export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld; cfHooks?: string }): Promise<FakeClis> {
   const dir = await mkdtemp(join(tmpdir(), 'fake-cli-'));
   const binDir = join(dir, 'bin');
   await mkdir(binDir);
   const cfState = join(dir, 'cf-state.json');
   const boshState = join(dir, 'bosh-state.json');
   if (worlds.cf) {
-    await installFakeCli(binDir, 'cf');
+    await installFakeCli(dir, 'cf');
     await writeFile(cfState, JSON.stringify(worlds.cf));
     writeOperatorConfig(dir, worlds.cf);
   }
   if (worlds.bosh) {
-    await installFakeCli(binDir, 'bosh');
+    await installFakeCli(dir, 'bosh');
     await writeFile(boshState, JSON.stringify(worlds.bosh));
   }
+  const hooks = join(dir, 'cf-hooks.mjs');
+  if (worlds.cfHooks) bundleScript(worlds.cfHooks, hooks);
   return {
     dir,
     binDir,
-    env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, FAKE_CF_STATE: cfState, FAKE_BOSH_STATE: boshState, CF_HOME: dir },
+    env: {
+      PATH: `${binDir}:${process.env.PATH ?? ''}`,
+      FAKE_CF_STATE: cfState,
+      FAKE_BOSH_STATE: boshState,
+      CF_HOME: dir,
+      ...(worlds.cfHooks ? { FAKE_CF_HOOKS: hooks } : {}),
+    },
     cfConfig: join(dir, '.cf', 'config.json'),
     readCf: async () => JSON.parse(await readFile(cfState, 'utf8')) as CfWorld,
     readBosh: async () => JSON.parse(await readFile(boshState, 'utf8')) as BoshWorld,

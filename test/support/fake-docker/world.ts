@@ -2,8 +2,8 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
 import type { CellWorld } from '../../../src/rehearsal/cell-sim.js';
+import { bundleScript } from '../fake-cli/bundle.js';
 import { withStateLock, writeStateFile } from '../fake-cli/locked-state.js';
 
 export const FAKE_DOCKER = resolve(import.meta.dirname, 'docker');
@@ -33,15 +33,7 @@ export function fakeDaemon(state: CellWorld, client = resolve(import.meta.dirnam
     });
   };
   write(state);
-  buildSync({
-    entryPoints: [client],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: join(dir, 'fake-docker.mjs'),
-    logLevel: 'error',
-  });
-  chmodSync(join(dir, 'fake-docker.mjs'), 0o644);
+  bundleScript(client, join(dir, 'fake-docker.mjs'));
   return {
     host: `unix://${join(dir, 'docker.sock')}`,
     file,

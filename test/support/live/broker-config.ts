@@ -4,7 +4,7 @@
  * case's cf hands out, that instance's own node, container, host port, database and credentials.
  * Keyed by GUID, so two `cf create-service` running at once each find their own.
  *
- * Kept free of test-runner imports: loaded by the fake `cf` (through tsx).
+ * Kept free of test-runner imports: bundled into the fake `cf`'s hooks (esbuild).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

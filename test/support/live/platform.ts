@@ -186,7 +186,6 @@ function platformArgsOf(s: LiveServers, p: PlatformParts, opts: CaseOptions): st
 function runEnv(fake: FakeClis, brokerFile: string, esApiKey: string | undefined): Record<string, string> {
   return {
     ...fake.env,
-    FAKE_CF_HOOKS: resolve(import.meta.dirname, 'broker-hook.ts'),
     [BROKER_CONFIG_ENV]: brokerFile,
     AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
@@ -260,7 +259,11 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
   // cf and bosh as the seed incident has them; cf hands out the case's instance GUIDs in order.
   const seed = loadScenario(SEED).initial;
   const cf = (opts.cfWorld ?? ((w: CfWorld) => w))(structuredClone(seed.cf));
-  const fake = await setUpFakeClis({ cf: { ...cf, nextInstanceGuids: instances.map((i) => i.guid) }, bosh: structuredClone(seed.bosh) });
+  const fake = await setUpFakeClis({
+    cf: { ...cf, nextInstanceGuids: instances.map((i) => i.guid) },
+    bosh: structuredClone(seed.bosh),
+    cfHooks: resolve(import.meta.dirname, 'broker-hook.ts'),
+  });
   const sshConfigFile = writeSshConfig(s, work, opts.jumpboxPort ?? s.gateway.port);
   // The user's answers, nothing else: confirmations come from --yes.
   const answersFile = join(work, 'answers.yaml');

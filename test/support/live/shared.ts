@@ -4,7 +4,7 @@
  * archives' contents, the broker's configuration, and a synchronous HTTP client for code
  * that runs inside synchronous simulator hooks.
  *
- * Kept free of test-runner imports: it is loaded by the fake `cf` (through tsx) and bundled
+ * Kept free of test-runner imports: it is bundled into the fake `cf`'s hooks and
  * into the cell's fake docker (esbuild).
  */
 import { spawnSync } from 'node:child_process';
