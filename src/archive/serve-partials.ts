@@ -7,15 +7,15 @@
  * journal said so) is taken as served, any other object there stops the step.
  */
 import { StepFailed } from '../core/errors.js';
-import type { ObjectInfo, ObjectStore } from '../core/seams.js';
+import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
 import type { Redactor } from '../core/redact.js';
 import { quote } from '../core/command-line.js';
 import type { PartialSegmentInfo } from '../wale/report.js';
 import { formatSegment, parseSegment, segmentAtIndex, segmentIndex } from '../wale/segments.js';
-import { sameObject } from './compare.js';
+import { compareMetadata, sameObject, type Located } from './compare.js';
 import { inspectListing } from './inspect.js';
 import { partialCopyCommands } from './partials.js';
-import { urlOf, type S3Location } from './location.js';
+import type { S3Location } from './location.js';
 
 /** A partial's key as wal-e archives it, relative to the archive's prefix. */
 const PARTIAL_KEY = /^wal_005\/([0-9A-F]{24})\.partial\.lzo$/;
@@ -59,21 +59,28 @@ async function usablePartials(
   return { partials: report.partials.filter((p) => p.usable), pgVersion: report.pgVersion };
 }
 
-async function serveOne(store: ObjectStore, source: S3Location, target: S3Location, p: PartialSegmentInfo): Promise<boolean> {
-  const from = { bucket: source.bucket, key: p.key };
-  const to = { bucket: target.bucket, key: `${target.prefix}wal_005/${p.segment}.lzo` };
+/** The checked partial's copy at `to`: made now (true), or found made before (false); anything else there stops it. */
+async function serveOne(store: ObjectStore, checked: Located, to: ObjectRef): Promise<boolean> {
+  const from = { bucket: checked.bucket, key: checked.info.key };
+  const original = `s3://${from.bucket}/${from.key}`;
+  const url = `s3://${to.bucket}/${to.key}`;
   const there = await store.head(to);
   if (there === null) {
-    await store.copy(from, to, p.size);
+    const now = await store.head(from);
+    if (now === null || compareMetadata(checked.info, now) !== true)
+      throw new StepFailed(
+        `${original} changed after it was checked (${now ? `now ${now.size} bytes, ETag ${now.etag}` : 'it is gone'}): it was not served`,
+        {
+          hint: 'something writes to the old archive, which only the deleted instance did: find out what, then resume to check it again',
+        },
+      );
+    await store.copy(from, to, checked.info.size);
     return true;
   }
-  const partial = await store.head(from);
-  if (partial && (await sameObject(store, { bucket: from.bucket, info: partial }, { bucket: to.bucket, info: there }))) return false;
-  const url = `s3://${to.bucket}/${to.key}`;
-  const original = `s3://${from.bucket}/${from.key}`;
+  if (await sameObject(store, checked, { bucket: to.bucket, info: there })) return false;
   const [look, copy] = partialCopyCommands(original, url);
   throw new StepFailed(
-    `${url} already holds an object (${there.size} bytes, ETag ${there.etag}, written ${there.lastModified.toISOString()}) that is not a copy of the checked partial ${original}${partial ? ` (${partial.size} bytes, ETag ${partial.etag})` : ', which is gone'}: a full segment is never overwritten, so the partial was not served. ` +
+    `${url} already holds an object (${there.size} bytes, ETag ${there.etag}, written ${there.lastModified.toISOString()}) that is not a copy of the checked partial ${original} (${checked.info.size} bytes, ETag ${checked.info.etag}): a full segment is never overwritten, so the partial was not served. ` +
       `Once that object is moved aside, resume, or serve the partial by hand: ${look} must print nothing, then ${copy}`,
     {
       hint: `the container is stopped, so something else wrote it: find out what before moving it aside (${quote(['aws', 's3', 'mv', url, `${url}.aside`])}); nothing was deleted`,
@@ -92,10 +99,12 @@ export async function servePartials(
   const { partials, pgVersion } = await usablePartials(store, source, listing, redactor);
   const served: ServedPartial[] = [];
   for (const p of partials) {
-    const copied = await serveOne(store, source, target, p);
+    const checked = listing.get(p.key.slice(source.prefix.length))!;
+    const to = { bucket: target.bucket, key: `${target.prefix}wal_005/${p.segment}.lzo` };
+    const copied = await serveOne(store, { bucket: source.bucket, info: checked }, to);
     served.push({
       from: `s3://${source.bucket}/${p.key}`,
-      to: `${urlOf(target)}wal_005/${p.segment}.lzo`,
+      to: `s3://${to.bucket}/${to.key}`,
       segment: p.segment,
       checks: checksOf(p, pgVersion),
       lastModified: p.lastModified,

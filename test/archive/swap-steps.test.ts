@@ -267,6 +267,33 @@ describe("the copy step serves the old archive's checked .partial to wal-e", () 
     expect((await moto.store.head({ bucket, key: NEW + FULL }))!.lastModified).toEqual(served.lastModified);
   });
 
+  it('serves nothing when the partial changed after it was checked (a writer in the old archive)', async () => {
+    const { bucket, from, to, fingerprint: proven } = await swapped();
+    // The moment the step looks at the full key, something rewrites the partial it has checked.
+    const store: ObjectStore = {
+      where: moto.store.where,
+      head: async (ref) => {
+        if (ref.key === NEW + FULL) await moto.store.put({ bucket, key: OLD + PARTIAL }, 'rewritten');
+        return moto.store.head(ref);
+      },
+      list: (b, prefix, opts?: { startAfter?: string }) =>
+        (moto.store.list as (b: string, p: string, o?: { startAfter?: string }) => AsyncIterable<never>)(b, prefix, opts),
+      get: (r) => moto.store.get(r),
+      getStream: (r) => moto.store.getStream(r),
+      put: (r, body) => moto.store.put(r, body),
+      copy: (a, b, size) => moto.store.copy(a, b, size),
+      deleteMany: (b, keys) => moto.store.deleteMany(b, keys),
+    };
+    const err = await step('archive.copy')
+      .run(context(store), { from, to, fingerprint: proven, cellIp: CELL, container: CONTAINER }, {})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).message).toMatch(
+      new RegExp(`^${from}${PARTIAL} changed after it was checked \\(now 9 bytes, ETag .*\\): it was not served$`),
+    );
+    expect(await moto.store.head({ bucket, key: NEW + FULL })).toBeNull();
+  });
+
   it('never overwrites another object at the full key: it stops, naming both and the commands, and deletes nothing', async () => {
     const { bucket, from, to, fingerprint: proven, ctx } = await swapped();
     await moto.store.put({ bucket, key: NEW + FULL }, 'a full segment someone else archived');

@@ -70,7 +70,7 @@ function lastMomentLine(t: Transcript, deletedAt: string): string[] {
   const copied = outputsOf(t, 'archive.copy');
   const served = textOf(copied.servedMomentAt);
   const replayed = partials.length
-    ? `the last commit the drill replayed, with WAL from ${partials.join(', ')}, which the recovery ${served ? 'served' : 'serves once the archive is copied in'} under its full name`
+    ? `the last commit the drill replayed, with WAL from ${partials.join(', ')}, which the recovery ${served ? 'served under its full name' : 'serves under its full name once the archive is copied in'}`
     : 'the last commit the drill replayed from the archive';
   const [at, source] = drilled
     ? [drilled, replayed]
