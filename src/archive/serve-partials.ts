@@ -10,15 +10,13 @@ import { StepFailed } from '../core/errors.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
 import type { Redactor } from '../core/redact.js';
 import { quote } from '../core/command-line.js';
+import { classifyKey } from '../wale/keys.js';
 import type { PartialSegmentInfo } from '../wale/report.js';
 import { formatSegment, parseSegment, segmentAtIndex, segmentIndex } from '../wale/segments.js';
 import { compareMetadata, sameObject, type Located } from './compare.js';
 import { inspectListing } from './inspect.js';
 import { partialCopyCommands } from './partials.js';
 import type { S3Location } from './location.js';
-
-/** A partial's key as wal-e archives it, relative to the archive's prefix. */
-const PARTIAL_KEY = /^wal_005\/([0-9A-F]{24})\.partial\.lzo$/;
 
 export interface ServedPartial {
   /** The checked partial in the old archive (s3:// URL). */
@@ -48,7 +46,7 @@ async function usablePartials(
   listing: Map<string, ObjectInfo>,
   redactor: Redactor,
 ): Promise<{ partials: PartialSegmentInfo[]; pgVersion: string | null }> {
-  if (![...listing.keys()].some((rel) => PARTIAL_KEY.test(rel))) return { partials: [], pgVersion: null };
+  if (![...listing.keys()].some((rel) => classifyKey(rel).kind === 'wal-partial')) return { partials: [], pgVersion: null };
   const report = await inspectListing({
     bucket: source.bucket,
     prefix: source.prefix,
@@ -56,7 +54,8 @@ async function usablePartials(
     read: (key) => store.get({ bucket: source.bucket, key }),
     redactor,
   });
-  return { partials: report.partials.filter((p) => p.usable), pgVersion: report.pgVersion };
+  // wal-fetch reads `<segment>.lzo` as lzop: only a partial wal-e archived so (`.partial.lzo`) may stand there.
+  return { partials: report.partials.filter((p) => p.usable && p.key.endsWith('.partial.lzo')), pgVersion: report.pgVersion };
 }
 
 /** The checked partial's copy at `to`: made now (true), or found made before (false); anything else there stops it. */
