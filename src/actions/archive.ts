@@ -6,9 +6,10 @@ import { newContainer } from './support/params.js';
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed } from '../core/errors.js';
+import { textsOf } from '../core/json.js';
 import { inspectArchive } from '../archive/inspect.js';
-import { partialCopyCommands } from '../archive/partials.js';
-import { parseS3Url } from '../core/s3-url.js';
+import { servePartials, type ServedPartial } from '../archive/serve-partials.js';
+import { listSourceArchive } from '../archive/copy.js';
 import { listArchive, totalBytes } from '../archive/listing.js';
 import { dingoArchiveUrl, pinnedArchiveProblem, urlOf } from '../archive/location.js';
 import {
@@ -83,12 +84,11 @@ const inspect = defineAction({
         `replay stops at ${report.restorableTo}: WAL ${report.lost.from} .. ${report.lost.to} cannot be replayed and what it holds is lost`,
       );
     if (report.lastMoment) ctx.evidence(`the archive's last moment: ${report.lastMoment.at} (${report.lastMoment.source})`);
-    const { bucket } = parseS3Url(report.prefix);
+    // Served by the copy step, which checks it again: nothing is left for the operator to do.
     for (const partial of report.partials.filter((x) => x.usable)) {
-      const [check, copy] = partialCopyCommands(bucket, partial);
-      ctx.warn(
+      ctx.evidence(
         `${partial.key} holds WAL after the archive's last full segment, which the container's wal-e never reads by that name. ` +
-          `To restore it, stop before the archive swap, check that the full segment's key is free (${check} must print nothing), copy it there (${copy}), and start the recovery again so that it proves the archive with it`,
+          `It checks out: once the old archive is copied in, the copy step copies it to ${partial.segment}'s full name under the NEW instance's prefix (the old archive is never written), where wal-e fetches it`,
       );
     }
     for (const w of report.warnings) ctx.note(`warning: ${w}`);
@@ -173,9 +173,18 @@ const quarantineAction = defineAction({
   },
 });
 
+/** The newest of the served partials' moments, and what gives it; empty when none was served. */
+function servedMoment(served: ServedPartial[]): { at: string; source: string } {
+  const last = served.reduce<ServedPartial | null>((a, b) => (a === null || b.lastModified > a.lastModified ? b : a), null);
+  return last
+    ? { at: last.lastModified, source: `S3 LastModified of wal_005/${last.segment}.partial.lzo, served as ${last.segment}` }
+    : { at: '', source: '' };
+}
+
 const copy = defineAction({
   name: 'archive.copy',
-  summary: 'Copy the old archive into the new prefix (server-side; sentinels last, in their original order)',
+  summary:
+    "Copy the old archive into the new prefix (server-side; sentinels last, in their original order), then each checked .partial to its segment's full key there",
   effect: 'write',
   params: {
     from: required('string', 'the old archive (never written)'),
@@ -183,11 +192,25 @@ const copy = defineAction({
     fingerprint: required('string', 'fingerprint of the old archive when it was inspected'),
     ...newContainer,
   },
-  outputs: { copied: output('number', 'objects copied in this attempt'), skipped: output('number', 'objects already in place') },
+  outputs: {
+    copied: output('number', 'objects copied in this attempt'),
+    skipped: output('number', 'objects already in place'),
+    servedPartials: output(
+      'string[]',
+      "the full segment keys under the new prefix a checked .partial was copied to, which wal-e's restore fetches",
+    ),
+    servedMomentAt: output(
+      'string',
+      "the newest served partial's LastModified: the last moment of WAL the restore reads (empty when none)",
+    ),
+    servedMomentSource: output('string', 'what gives servedMomentAt'),
+  },
   async run(ctx, p) {
-    checkSwap(p.from, p.to);
+    const { source, target } = checkSwap(p.from, p.to);
     await requireStopped(ctx, p.cellIp, p.container);
-    const result = await copyPhase(ctx.s3, p.from, p.to, {
+    const listing = await listSourceArchive(ctx.s3, source);
+    const result = await copyPhase(ctx.s3, source, target, {
+      source: listing,
       fingerprint: p.fingerprint,
       concurrency: ctx.settings.copyConcurrency,
       onProgress: (e) => {
@@ -195,9 +218,28 @@ const copy = defineAction({
       },
     });
     ctx.note(`copied ${result.copied} object(s), ${result.skipped} already in place`);
-    return { copied: result.copied, skipped: result.skipped };
+    // After the whole archive, as its own segment: wal-e's wal-fetch asks for full names only.
+    const served = await servePartials(ctx.s3, source, target, listing, ctx.runtime.redactor);
+    for (const s of served)
+      ctx.evidence(
+        `${s.from} checked (${s.checks}): ${s.copied ? 'copied server-side to' : 'its copy found already at'} ${s.to}, where the container's wal-e fetches ${s.segment}`,
+      );
+    const moment = servedMoment(served);
+    return {
+      copied: result.copied,
+      skipped: result.skipped,
+      servedPartials: served.map((s) => s.to),
+      servedMomentAt: moment.at,
+      servedMomentSource: moment.source,
+    };
   },
-  safeToRepeat: 'the copy is idempotent: it copies only what is missing or different at the target',
+  // A run journaled by an earlier version has no servedPartials.
+  result: (o) => {
+    const served = textsOf(o.servedPartials).map((k) => k.slice(k.lastIndexOf('/') + 1));
+    return `copied ${o.copied} object(s), ${o.skipped} already in place${served.length ? `; served ${served.join(', ')} from its checked .partial` : ''}`;
+  },
+  safeToRepeat:
+    "the copy is idempotent: it copies only what is missing or different at the target, and a partial's full key already holding its copy is taken as served (any other object there stops it)",
 });
 
 const verify = defineAction({
@@ -207,8 +249,11 @@ const verify = defineAction({
   params: { from: required('string', 'the old archive'), to: required('string', 'the target prefix') },
   outputs: { identical: output('boolean', 'true when target = source') },
   async run(ctx, p) {
-    await verifyPhase(ctx.s3, p.from, p.to);
-    ctx.evidence(`target = source by key, size and ETag`);
+    const verified = await verifyPhase(ctx.s3, p.from, p.to);
+    const served = verified.servedPartials.length
+      ? `, and ${verified.servedPartials.join(', ')} is the copy of its .partial, served under its full name`
+      : '';
+    ctx.evidence(`target = source by key, size and ETag${served}`);
     return { identical: true };
   },
 });

@@ -104,7 +104,7 @@ export async function checkPartials(input: PartialInput, found: Findings): Promi
   for (const p of usable) {
     found.warnings.push(
       `${rel(p.key)} holds WAL written after the archive's last full segment of timeline ${p.timeline}: a restore by wal-e never reads it. ` +
-        `It checks out (this database's system identifier, the segment after the archive's end); a drill or restore-to-time serves it as ${p.segment}, and the live recovery needs it copied to ${rel(p.fullKey)} (see "WAL after the archive's end" in the README).`,
+        `It checks out (this database's system identifier, the segment after the archive's end); a drill or restore-to-time serves it as ${p.segment}, and the live recovery copies it to that full name under the new instance's prefix (see "WAL after the archive's end" in the README).`,
     );
   }
   if (refused.length > 0) {
@@ -132,10 +132,8 @@ export function lastMoment(prefix: string, keys: SortedKeys, wal: WalInventory, 
 /**
  * The reviewed commands that make wal-e's own wal-fetch read a checked partial: a look that the full
  * segment's key is still free (it must print nothing), then a copy of the partial to it. Printed for
- * the operator, never run here.
+ * the operator when the recovery could not serve it, never run here.
  */
-export function partialCopyCommands(bucket: string, p: PartialSegmentInfo): string[] {
-  const from = `s3://${bucket}/${p.key}`;
-  const to = `s3://${bucket}/${p.fullKey}`;
+export function partialCopyCommands(from: string, to: string): string[] {
   return [quote(['aws', 's3', 'ls', to]), quote(['aws', 's3', 'cp', from, to])];
 }

@@ -4,21 +4,32 @@
  * that database; with an empty /data, no leader in etcd and backups in its wal-e
  * prefix, it re-seeds /initialize from sysids/sysid and restores LATEST, unless etcd
  * still holds another system identifier, in which case Patroni exits. While it restores, it
- * replays the archive's WAL from the base backup's first segment to the last archived one, a
- * step for each pg_is_in_recovery() asked, and says where it is as PostgreSQL 9.5 does.
+ * replays the archive's WAL from the base backup's first segment to the last one wal-fetch finds
+ * by its full name, a step for each pg_is_in_recovery() asked, and says where it is as PostgreSQL
+ * 9.5 does.
  */
 import type { SimWorld } from './world-state.js';
 import { ok, type Out, type SimContainer } from './cell-world.js';
 import { withoutKeys } from './json-state.js';
 import { VERSION_QUERY, replayQuery } from '../adapters/postgres-replay.js';
-import { formatLsn, parseSegment, segmentAtIndex, segmentIndex, SEGMENT_BYTES } from '../wale/segments.js';
+import {
+  formatLsn,
+  formatSegment,
+  nextSegment,
+  parseSegment,
+  segmentAtIndex,
+  segmentIndex,
+  SEGMENT_BYTES,
+  type Segment,
+} from '../wale/segments.js';
 
 /** How many pg_is_in_recovery() a restoring node answers `t` before it is promoted (cell-exec counts them down). */
 export const RESTORE_POLLS = 3;
 /** PostgreSQL 9.5.19, as the Dingo image runs it. */
 export const SIM_SERVER_VERSION_NUM = 90519;
+const SIM_PG_MAJOR = '9.5';
 
-/** The WAL a restoring node replays: from the base backup's first segment to the archive's last. */
+/** The WAL a restoring node replays: from the base backup's first segment to the last one fetched. */
 export interface SimReplay {
   from: string;
   to: string;
@@ -28,16 +39,24 @@ export interface SimReplay {
 export type RestoringPg = SimContainer['pg'] & { replay?: SimReplay };
 
 const BASE_BACKUP = /basebackups_005\/base_([0-9A-F]{24})_[0-9A-F]{8}_backup_stop_sentinel\.json$/;
-const WAL_SEGMENT = /wal_005\/([0-9A-F]{24})\.lzo$/;
 
-/** The replay of the archive under `prefix`: LATEST's first segment to the last archived one (names sort in WAL order). */
+/**
+ * The replay of the archive under `prefix`, as wal-e's wal-fetch feeds it: LATEST's first segment,
+ * then each next one asked for by its full name (`wal_005/<segment>.lzo`) until one is not there.
+ * A `.partial` is never asked for: its WAL is replayed only once copied to its segment's full name.
+ */
 export function replayOfArchive(keys: string[], prefix: string): SimReplay | undefined {
-  const mine = keys.filter((k) => k.startsWith(prefix));
-  const starts = mine.flatMap((k) => BASE_BACKUP.exec(k)?.[1] ?? []).sort();
-  const segments = mine.flatMap((k) => WAL_SEGMENT.exec(k)?.[1] ?? []).sort();
-  const from = starts.at(-1);
-  const to = segments.at(-1);
-  return from && to && to >= from ? { from, to } : undefined;
+  const mine = new Set(keys.filter((k) => k.startsWith(prefix)));
+  const from = [...mine]
+    .flatMap((k) => BASE_BACKUP.exec(k)?.[1] ?? [])
+    .sort()
+    .at(-1);
+  if (from === undefined) return undefined;
+  const fetched = (s: Segment): boolean => mine.has(`${prefix}wal_005/${formatSegment(s)}.lzo`);
+  let at = parseSegment(from);
+  if (!fetched(at)) return undefined;
+  for (let next = nextSegment(at, SIM_PG_MAJOR); fetched(next); next = nextSegment(next, SIM_PG_MAJOR)) at = next;
+  return { from, to: formatSegment(at) };
 }
 
 /**

@@ -210,21 +210,11 @@ describe('.partial segments in archive inspect', () => {
   });
 
   it('gives the reviewed commands that copy a partial to its full key, quoted for a shell', () => {
-    const p = {
-      key: `${PREFIX}wal_005/${NEXT}.partial.lzo`,
-      segment: NEXT,
-      timeline: 1,
-      size: 1,
-      lastModified: '',
-      usable: true,
-      why: null,
-      fullKey: `${PREFIX}wal_005/${NEXT}.lzo`,
-      supersededBy: null,
-      systemIdentifier: SYSID,
-    };
-    expect(partialCopyCommands(BUCKET, p)).toEqual([
-      `aws s3 ls s3://${BUCKET}/${PREFIX}wal_005/${NEXT}.lzo`,
-      `aws s3 cp s3://${BUCKET}/${PREFIX}wal_005/${NEXT}.partial.lzo s3://${BUCKET}/${PREFIX}wal_005/${NEXT}.lzo`,
+    const from = `s3://${BUCKET}/${PREFIX}wal_005/${NEXT}.partial.lzo`;
+    const to = `s3://${BUCKET}/backups/new guid/wal/wal_005/${NEXT}.lzo`;
+    expect(partialCopyCommands(from, to)).toEqual([
+      `aws s3 ls 's3://${BUCKET}/backups/new guid/wal/wal_005/${NEXT}.lzo'`,
+      `aws s3 cp ${from} 's3://${BUCKET}/backups/new guid/wal/wal_005/${NEXT}.lzo'`,
     ]);
   });
 
@@ -259,14 +249,15 @@ describe("the recovery's archive check", () => {
     return { said, outputs: outputs as Record<string, unknown> };
   }
 
-  it('warns of a checked partial with the reviewed copy to its full key, never making it', async () => {
+  it('says a checked partial is served by the copy step, leaving nothing to the operator and copying nothing itself', async () => {
     const a = withPartial(archive(), `wal_005/${NEXT}.partial.lzo`, segment(NEXT));
     const { said, outputs } = await inspectStep(a);
-    expect(said.warn).toEqual([
+    expect(said.warn).toEqual([]);
+    expect(said.evidence).toContain(
       `${PREFIX}wal_005/${NEXT}.partial.lzo holds WAL after the archive's last full segment, which the container's wal-e never reads by that name. ` +
-        `To restore it, stop before the archive swap, check that the full segment's key is free (aws s3 ls s3://${BUCKET}/${PREFIX}wal_005/${NEXT}.lzo must print nothing), ` +
-        `copy it there (aws s3 cp s3://${BUCKET}/${PREFIX}wal_005/${NEXT}.partial.lzo s3://${BUCKET}/${PREFIX}wal_005/${NEXT}.lzo), and start the recovery again so that it proves the archive with it`,
-    ]);
+        `It checks out: once the old archive is copied in, the copy step copies it to ${NEXT}'s full name under the NEW instance's prefix (the old archive is never written), where wal-e fetches it`,
+    );
+    expect(said.evidence.join('\n')).not.toContain('aws s3');
     expect(said.evidence).toContain(
       `the archive's last moment: ${minutes(12).toISOString()} (S3 LastModified of wal_005/${NEXT}.partial.lzo)`,
     );
@@ -280,7 +271,7 @@ describe("the recovery's archive check", () => {
 
   it('offers no copy of a refused partial, and notes why it was refused', async () => {
     const { said } = await inspectStep(withPartial(archive(), `wal_005/${NEXT}.partial.lzo`, segment(NEXT, { sysid: '1' })));
-    expect(said.warn).toEqual([]);
+    expect(said.evidence.join('\n')).not.toContain('copy step copies it');
     expect(said.note.join('\n')).toContain(
       `refused, never served: "wal_005/${NEXT}.partial.lzo" (its system identifier is 1, the archive's is ${SYSID}`,
     );

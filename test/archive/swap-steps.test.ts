@@ -2,8 +2,11 @@
  * The swap as the runbook runs it: archive.inspect, archive.quarantine (prepare, run, probe),
  * archive.copy and archive.verify, each a phase of the swap (src/archive/phases.ts), against a
  * real S3 (moto) and a simulated cell whose container is stopped. The plan goes through JSON
- * between prepare and run, as it does through the journal.
+ * between prepare and run, as it does through the journal. The copy serves a checked `.partial`
+ * under its segment's full name at the new prefix: the partial is the partial-wal scenario's.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveActions } from '../../src/actions/archive.js';
 import { StepFailed } from '../../src/core/errors.js';
@@ -120,7 +123,13 @@ describe("the runbook's archive steps", () => {
 
     listed.length = 0;
     const copied = await step('archive.copy').run(ctx, { from, to, fingerprint: inspected.fingerprint, ...container }, {});
-    expect(copied).toEqual({ copied: Object.keys(source).length, skipped: 0 });
+    expect(copied).toEqual({
+      copied: Object.keys(source).length,
+      skipped: 0,
+      servedPartials: [],
+      servedMomentAt: '',
+      servedMomentSource: '',
+    });
     // The source is listed once: the fingerprint check and the copy share the listing.
     expect(listed.filter((p) => p === OLD)).toHaveLength(1);
     expect(await step('archive.verify').run(ctx, { from, to }, {})).toEqual({ identical: true });
@@ -186,5 +195,127 @@ describe("the runbook's archive steps", () => {
     expect(await quarantine.probe!(ctx, params, plan)).toMatchObject({ done: true });
     expect(Object.keys(await fingerprint(moto.store, bucket, NEW))).toEqual(['wal_005/0000000100000000000000AA.lzo']);
     expect(Object.keys(await fingerprint(moto.store, bucket, Q))).toHaveLength(objects.length);
+  });
+});
+
+describe("the copy step serves the old archive's checked .partial to wal-e", () => {
+  const SYSID = '6262209914512345093';
+  const PARTIAL = 'wal_005/000000010000000000000006.partial.lzo';
+  const FULL = 'wal_005/000000010000000000000006.lzo';
+  const body = readFileSync(resolve(import.meta.dirname, '../../fixtures/partial-wal/archive/000000010000000000000006.partial.lzo'));
+
+  /** Both archives, the new one moved aside: the copy step is next, as in the runbook. */
+  async function swapped(): Promise<{ bucket: string; from: string; to: string; fingerprint: string; ctx: StepContext; said: string[] }> {
+    const bucket = `partial-${++buckets}-${process.pid}`;
+    await moto.createBucket(bucket);
+    await seedArchive(moto.store, bucket, NEW, { segments: 3, backups: ['base_000000010000000000000002_00000028'], sysid: '2' });
+    await seedArchive(moto.store, bucket, OLD, {
+      segments: 5,
+      backups: ['base_000000010000000000000002_00000040'],
+      sysid: SYSID,
+      extra: { [PARTIAL]: body },
+    });
+    const said: string[] = [];
+    const ctx = { ...context(moto.store), evidence: (e: string) => said.push(e) } as StepContext;
+    const from = `s3://${bucket}/${OLD}`;
+    const to = `s3://${bucket}/${NEW}`;
+    const inspected = await step('archive.inspect').run(ctx, { url: from, requireRestorable: false }, {});
+    const params = { url: to, from, cellIp: CELL, container: CONTAINER };
+    const quarantine = step('archive.quarantine');
+    await quarantine.run(ctx, params, journaled(await quarantine.prepare!(ctx, params)));
+    said.length = 0;
+    return { bucket, from, to, fingerprint: String(inspected.fingerprint), ctx, said };
+  }
+
+  it('copies it server-side to its full key under the new prefix only, says so with its checks, and verify takes it', async () => {
+    const { bucket, from, to, fingerprint: proven, ctx, said } = await swapped();
+    const old = await fingerprint(moto.store, bucket, OLD);
+    const params = { from, to, fingerprint: proven, cellIp: CELL, container: CONTAINER };
+    const copied = await step('archive.copy').run(ctx, params, {});
+    expect(copied).toEqual({
+      copied: Object.keys(old).length,
+      skipped: 0,
+      servedPartials: [`${to}${FULL}`],
+      servedMomentAt: expect.stringMatching(/^\d{4}-/),
+      servedMomentSource: `S3 LastModified of ${PARTIAL}, served as 000000010000000000000006`,
+    });
+    expect(said).toEqual([
+      `${from}${PARTIAL} checked (system identifier ${SYSID} as the archive's, timeline 1 as its name's, the segment after the archive's last full one 000000010000000000000005): copied server-side to ${to}${FULL}, where the container's wal-e fetches 000000010000000000000006`,
+    ]);
+    const now = await fingerprint(moto.store, bucket, NEW);
+    expect(now[FULL]).toBe(old[PARTIAL]);
+    expect(await moto.store.get({ bucket, key: NEW + FULL })).toEqual(body);
+    // The old archive, the user's backup, is as it was: no full segment was written there.
+    expect(await fingerprint(moto.store, bucket, OLD)).toEqual(old);
+    expect(await step('archive.verify').run(ctx, { from, to }, {})).toEqual({ identical: true });
+    expect(said.at(-1)).toBe(`target = source by key, size and ETag, and ${FULL} is the copy of its .partial, served under its full name`);
+    expect(step('archive.copy').result!(copied)).toBe(
+      `copied ${Object.keys(old).length} object(s), 0 already in place; served 000000010000000000000006.lzo from its checked .partial`,
+    );
+  });
+
+  it('run again after the copy (a crash before the journal said so), takes the copy in place as served', async () => {
+    const { bucket, from, to, fingerprint: proven, ctx, said } = await swapped();
+    const params = { from, to, fingerprint: proven, cellIp: CELL, container: CONTAINER };
+    const first = await step('archive.copy').run(ctx, params, {});
+    const served = (await moto.store.head({ bucket, key: NEW + FULL }))!;
+    said.length = 0;
+    const again = await step('archive.copy').run(ctx, params, {});
+    expect(again).toEqual({ ...first, copied: 0, skipped: first.copied });
+    expect(said).toEqual([expect.stringContaining(`: its copy found already at ${to}${FULL}`)]);
+    // Not written again.
+    expect((await moto.store.head({ bucket, key: NEW + FULL }))!.lastModified).toEqual(served.lastModified);
+  });
+
+  it('serves nothing when the partial changed after it was checked (a writer in the old archive)', async () => {
+    const { bucket, from, to, fingerprint: proven } = await swapped();
+    // The moment the step looks at the full key, something rewrites the partial it has checked.
+    const store: ObjectStore = {
+      where: moto.store.where,
+      head: async (ref) => {
+        if (ref.key === NEW + FULL) await moto.store.put({ bucket, key: OLD + PARTIAL }, 'rewritten');
+        return moto.store.head(ref);
+      },
+      list: (b, prefix, opts?: { startAfter?: string }) =>
+        (moto.store.list as (b: string, p: string, o?: { startAfter?: string }) => AsyncIterable<never>)(b, prefix, opts),
+      get: (r) => moto.store.get(r),
+      getStream: (r) => moto.store.getStream(r),
+      put: (r, body) => moto.store.put(r, body),
+      copy: (a, b, size) => moto.store.copy(a, b, size),
+      deleteMany: (b, keys) => moto.store.deleteMany(b, keys),
+    };
+    const err = await step('archive.copy')
+      .run(context(store), { from, to, fingerprint: proven, cellIp: CELL, container: CONTAINER }, {})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).message).toMatch(
+      new RegExp(`^${from}${PARTIAL} changed after it was checked \\(now 9 bytes, ETag .*\\): it was not served$`),
+    );
+    expect(await moto.store.head({ bucket, key: NEW + FULL })).toBeNull();
+  });
+
+  it('never overwrites another object at the full key: it stops, naming both and the commands, and deletes nothing', async () => {
+    const { bucket, from, to, fingerprint: proven, ctx } = await swapped();
+    await moto.store.put({ bucket, key: NEW + FULL }, 'a full segment someone else archived');
+    const there = (await moto.store.head({ bucket, key: NEW + FULL }))!;
+    const old = await fingerprint(moto.store, bucket, OLD);
+    const err = await step('archive.copy')
+      .run(ctx, { from, to, fingerprint: proven, cellIp: CELL, container: CONTAINER }, {})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    const message = (err as StepFailed).message;
+    expect(message).toContain(
+      `${to}${FULL} already holds an object (${there.size} bytes, ETag ${there.etag}, written ${there.lastModified.toISOString()}) that is not a copy of the checked partial ${from}${PARTIAL}`,
+    );
+    expect(message).toContain('a full segment is never overwritten, so the partial was not served');
+    expect(message).toContain(`aws s3 ls ${to}${FULL} must print nothing, then aws s3 cp ${from}${PARTIAL} ${to}${FULL}`);
+    expect((err as StepFailed).hint).toContain(`aws s3 mv ${to}${FULL} ${to}${FULL}.aside`);
+    expect(await moto.store.get({ bucket, key: NEW + FULL })).toEqual(Buffer.from('a full segment someone else archived'));
+    expect(await fingerprint(moto.store, bucket, OLD)).toEqual(old);
+    // The rest of the archive was copied in; verify names the object that is not the partial's copy.
+    const verified = await step('archive.verify')
+      .run(ctx, { from, to }, {})
+      .catch((e: unknown) => e);
+    expect((verified as StepFailed).message).toContain(`extra ${FULL}`);
   });
 });

@@ -55,7 +55,7 @@ describe('runSwap', () => {
       deleted: Object.keys(original).length,
     });
     expect(report.copy).toMatchObject({ objects: Object.keys(source).length, copied: Object.keys(source).length, skipped: 0 });
-    expect(report.verify).toEqual({ ok: true, missing: [], different: [], extra: [] });
+    expect(report.verify).toEqual({ ok: true, missing: [], different: [], extra: [], servedPartials: [] });
     expect(plans).toHaveLength(1);
 
     // LATEST (newest sentinel) at the target names the same backup as at the source.
@@ -253,6 +253,7 @@ describe('multipart objects', () => {
       missing: [],
       different: [],
       extra: [],
+      servedPartials: [],
     });
     // Rerun: the multipart copy is recognised as in place.
     expect(await copyArchive(store, { bucket, prefix: OLD }, { bucket, prefix: NEW })).toMatchObject({ copied: 0 });

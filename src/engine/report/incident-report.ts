@@ -57,16 +57,26 @@ function warningSection(t: Transcript): string[] {
   return ['## Warnings', '', ...warned.flatMap((s) => s.warnings.map((w) => `- ${stepName(s)}: ${w}`)), ''];
 }
 
-/** The archive's last moment as measured: the drill's last replayed commit where it ran, else the inspection's newest WAL time. */
+/**
+ * The archive's last moment as measured: the drill's last replayed commit where it ran, else the
+ * served partial's LastModified once the copy step served one to the container's wal-e, else the
+ * inspection's newest WAL time.
+ */
 function lastMomentLine(t: Transcript, deletedAt: string): string[] {
   const drill = outputsOf(t, 'archive.drill');
   const drilled = textOf(drill.lastTransactionAt);
   const partials = textsOf(drill.servedPartials);
   const inspected = outputsOf(t, 'archive.inspect');
+  const copied = outputsOf(t, 'archive.copy');
+  const served = textOf(copied.servedMomentAt);
   const replayed = partials.length
-    ? `the last commit the drill replayed, with WAL from ${partials.join(', ')}, which the recovery restores only once copied to its full name`
+    ? `the last commit the drill replayed, with WAL from ${partials.join(', ')}, which the recovery ${served ? 'served under its full name' : 'serves under its full name once the archive is copied in'}`
     : 'the last commit the drill replayed from the archive';
-  const [at, source] = drilled ? [drilled, replayed] : [textOf(inspected.lastMomentAt), textOf(inspected.lastMomentSource)];
+  const [at, source] = drilled
+    ? [drilled, replayed]
+    : served
+      ? [served, textOf(copied.servedMomentSource)]
+      : [textOf(inspected.lastMomentAt), textOf(inspected.lastMomentSource)];
   return at ? [`- Measured: ${lastMomentPhrase(deletedAt, at, source)}`] : [];
 }
 

@@ -1,0 +1,114 @@
+/**
+ * A checked `.partial` served to the container's own wal-e: after the old archive is copied under
+ * the new instance's prefix, each `.partial` the inspection found usable is copied server-side from
+ * the old archive to its segment's full key under the NEW prefix (`wal_005/<segment>.lzo`), which
+ * wal-fetch asks for by name. The old archive, the user's backup, is only read. A full segment is
+ * never overwritten: a key already holding this partial's copy (an attempt cut short before the
+ * journal said so) is taken as served, any other object there stops the step.
+ */
+import { StepFailed } from '../core/errors.js';
+import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
+import type { Redactor } from '../core/redact.js';
+import { quote } from '../core/command-line.js';
+import { classifyKey } from '../wale/keys.js';
+import type { PartialSegmentInfo } from '../wale/report.js';
+import { formatSegment, parseSegment, segmentAtIndex, segmentIndex } from '../wale/segments.js';
+import { compareMetadata, sameObject, type Located } from './compare.js';
+import { inspectListing } from './inspect.js';
+import { partialCopyCommands } from './partials.js';
+import type { S3Location } from './location.js';
+
+export interface ServedPartial {
+  /** The checked partial in the old archive (s3:// URL). */
+  from: string;
+  /** Its segment's full key under the new prefix (s3:// URL). */
+  to: string;
+  segment: string;
+  /** What the check found: the system identifier, the timeline, the full segment it follows. */
+  checks: string;
+  /** The partial's LastModified: the newest moment of WAL the restore now reads. */
+  lastModified: string;
+  /** false: the copy was found in place, made by an attempt the journal does not know finished. */
+  copied: boolean;
+}
+
+/** What the partial's checks found, in words. */
+function checksOf(p: PartialSegmentInfo, pgVersion: string | null): string {
+  const s = parseSegment(p.segment);
+  const before = formatSegment(segmentAtIndex(s.tli, segmentIndex(s, pgVersion) - 1, pgVersion));
+  return `system identifier ${p.systemIdentifier ?? '?'} as the archive's, timeline ${p.timeline} as its name's, the segment after the archive's last full one ${before}`;
+}
+
+/** The partials of `source` the inspection checked usable, read from its listing; none read when it has no `.partial`. */
+async function usablePartials(
+  store: ObjectStore,
+  source: S3Location,
+  listing: Map<string, ObjectInfo>,
+  redactor: Redactor,
+): Promise<{ partials: PartialSegmentInfo[]; pgVersion: string | null }> {
+  if (![...listing.keys()].some((rel) => classifyKey(rel).kind === 'wal-partial')) return { partials: [], pgVersion: null };
+  const report = await inspectListing({
+    bucket: source.bucket,
+    prefix: source.prefix,
+    objects: [...listing.values()],
+    read: (key) => store.get({ bucket: source.bucket, key }),
+    redactor,
+  });
+  // wal-fetch reads `<segment>.lzo` as lzop: only a partial wal-e archived so (`.partial.lzo`) may stand there.
+  return { partials: report.partials.filter((p) => p.usable && p.key.endsWith('.partial.lzo')), pgVersion: report.pgVersion };
+}
+
+/** The checked partial's copy at `to`: made now (true), or found made before (false); anything else there stops it. */
+async function serveOne(store: ObjectStore, checked: Located, to: ObjectRef): Promise<boolean> {
+  const from = { bucket: checked.bucket, key: checked.info.key };
+  const original = `s3://${from.bucket}/${from.key}`;
+  const url = `s3://${to.bucket}/${to.key}`;
+  const there = await store.head(to);
+  if (there === null) {
+    const now = await store.head(from);
+    if (now === null || compareMetadata(checked.info, now) !== true)
+      throw new StepFailed(
+        `${original} changed after it was checked (${now ? `now ${now.size} bytes, ETag ${now.etag}` : 'it is gone'}): it was not served`,
+        {
+          hint: 'something writes to the old archive, which only the deleted instance did: find out what, then resume to check it again',
+        },
+      );
+    await store.copy(from, to, checked.info.size);
+    return true;
+  }
+  if (await sameObject(store, checked, { bucket: to.bucket, info: there })) return false;
+  const [look, copy] = partialCopyCommands(original, url);
+  throw new StepFailed(
+    `${url} already holds an object (${there.size} bytes, ETag ${there.etag}, written ${there.lastModified.toISOString()}) that is not a copy of the checked partial ${original} (${checked.info.size} bytes, ETag ${checked.info.etag}): a full segment is never overwritten, so the partial was not served. ` +
+      `Once that object is moved aside, resume, or serve the partial by hand: ${look} must print nothing, then ${copy}`,
+    {
+      hint: `the container is stopped, so something else wrote it: find out what before moving it aside (${quote(['aws', 's3', 'mv', url, `${url}.aside`])}); nothing was deleted`,
+    },
+  );
+}
+
+/** Serves each usable partial of `source` (as `listing` lists it) under `target`, in key order; what was served. */
+export async function servePartials(
+  store: ObjectStore,
+  source: S3Location,
+  target: S3Location,
+  listing: Map<string, ObjectInfo>,
+  redactor: Redactor,
+): Promise<ServedPartial[]> {
+  const { partials, pgVersion } = await usablePartials(store, source, listing, redactor);
+  const served: ServedPartial[] = [];
+  for (const p of partials) {
+    const checked = listing.get(p.key.slice(source.prefix.length))!;
+    const to = { bucket: target.bucket, key: `${target.prefix}wal_005/${p.segment}.lzo` };
+    const copied = await serveOne(store, { bucket: source.bucket, info: checked }, to);
+    served.push({
+      from: `s3://${source.bucket}/${p.key}`,
+      to: `s3://${to.bucket}/${to.key}`,
+      segment: p.segment,
+      checks: checksOf(p, pgVersion),
+      lastModified: p.lastModified,
+      copied,
+    });
+  }
+  return served;
+}
