@@ -79,7 +79,7 @@ describe('cell.wait-restored on a simulated cell that replays the archive', () =
     const replay = replayOfArchive(
       [
         `${prefix}basebackups_005/base_000000010000000000000002_00000040_backup_stop_sentinel.json`,
-        `${prefix}wal_005/000000010000000000000005.lzo`,
+        ...['2', '3', '4', '5'].map((n) => `${prefix}wal_005/00000001000000000000000${n}.lzo`),
       ],
       prefix,
     );
