@@ -2,7 +2,8 @@
  * The child process of the merge benchmark and of the merge's memory test: compares one table of
  * the database `shop` (the copy) with the same table of the database `live`, both on one scratch
  * server and read as the plan reads a copy (the reader role, each table's rows streamed), and
- * prints, as one JSON line, the difference's counts, the seconds it took and its peak RSS.
+ * prints, as one JSON line, the difference's counts, the seconds it took, its peak RSS and its RSS
+ * before the first row was read.
  * Usage: node --import tsx bench/merge-diff.ts CLIENT_BIN CONN_JSON TABLE
  */
 import { performance } from 'node:perf_hooks';
@@ -18,6 +19,8 @@ const side = (db: string): MergeSide => {
   const lines = lineReader(clientBin!, conn, as, '15');
   return { query: (_db, sql) => query(db, sql), lines: (_db, sql) => lines(db, sql) };
 };
+// What the process holds before it reads a row (Node, the code loaded): the diff's own growth is measured from here.
+const startRssKb = Math.round(process.memoryUsage().rss / 1024);
 const t0 = performance.now();
 const diffs = await diffTables(side('shop'), side('live'), { database: 'shop', tables: [table!] });
 const d = diffs.tables[0]!.diff;
@@ -29,5 +32,6 @@ process.stdout.write(
     unchanged: d.unchanged,
     seconds: (performance.now() - t0) / 1000,
     maxRssKb: process.resourceUsage().maxRSS,
+    startRssKb,
   }) + '\n',
 );

@@ -31,6 +31,8 @@ export interface ChildDiff {
   unchanged: number;
   seconds: number;
   maxRssKb: number;
+  /** The child's RSS once Node and the code were loaded, before the first row was read. */
+  startRssKb: number;
 }
 
 interface Run {
