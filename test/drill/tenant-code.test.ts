@@ -30,6 +30,10 @@ const PREFIX = 'backups/tenant-code/wal/';
 const URL = `s3://${BUCKET}/${PREFIX}`;
 
 let moto: Moto;
+
+/** The drill of this file's archive, as a run hands it its world; `o` adds or overrides options. */
+const drillArchive = (o: Partial<Parameters<typeof runDrill>[0]> = {}) =>
+  runDrill({ processes: localProcesses, redactor: new Redactor(), url: URL, store: moto.store, deadlineMs: 300_000, ...o });
 let archive: GeneratedArchive;
 let dir: string;
 let markers: string;
@@ -71,14 +75,7 @@ function watching(seen: Seen): LocalProcesses {
 }
 
 async function queryFails(query: string): Promise<DrillFailed> {
-  const err = await runDrill({
-    processes: localProcesses,
-    redactor: new Redactor(),
-    url: URL,
-    store: moto.store,
-    query,
-    deadlineMs: 300_000,
-  }).catch((e: unknown) => e);
+  const err = await drillArchive({ query }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(DrillFailed);
   expect((err as DrillFailed).outcome).toBe('query-failed');
   return err as DrillFailed;
@@ -87,13 +84,9 @@ async function queryFails(query: string): Promise<DrillFailed> {
 describe("a drill of an archive holding a tenant's code", () => {
   it('answers on ordinary tables as the scratch account, in a network namespace of its own, and runs no code of the archive', async () => {
     const seen: Seen = {};
-    const report = await runDrill({
-      redactor: new Redactor(),
-      url: URL,
-      store: moto.store,
+    const report = await drillArchive({
       processes: watching(seen),
       query: 'select (select count(*) from only public.orders), (select count(*) from public.events_low), current_user',
-      deadlineMs: 300_000,
     });
     expect(report.query.rows).toEqual([['1234', '1000', 'dingo_recover_reader']]);
     const account = scratchAccount();
@@ -114,15 +107,10 @@ describe("a drill of an archive holding a tenant's code", () => {
 
   it("restore-to-time's look at a copy paused as a hot standby counts the ordinary tables, names the foreign ones and runs no code of the archive", async () => {
     let databases: Awaited<ReturnType<typeof readDatabases>> = [];
-    const report = await runDrill({
-      processes: localProcesses,
-      redactor: new Redactor(),
-      url: URL,
-      store: moto.store,
+    const report = await drillArchive({
       keep: true,
       pause: true,
       target: { stop: { kind: 'immediate' }, exclusive: false, timeline: 'latest' },
-      deadlineMs: 300_000,
       look: async (copy) => {
         expect(copy.paused).toBe(true);
         databases = await readDatabases(
@@ -148,14 +136,7 @@ describe("a drill of an archive holding a tenant's code", () => {
   }, 240_000);
 
   it("restore-to-time's look and dump count the ordinary tables, name the foreign ones, and leave the dump's functions as they were", async () => {
-    const report = await runDrill({
-      processes: localProcesses,
-      redactor: new Redactor(),
-      url: URL,
-      store: moto.store,
-      keep: true,
-      deadlineMs: 300_000,
-    });
+    const report = await drillArchive({ keep: true });
     const workdir = report.workdir!;
     try {
       const look = await lookInside({ dataDir: join(workdir, 'data'), major: '15', workDir: workdir, tables: 20 });
