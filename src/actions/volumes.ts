@@ -335,7 +335,7 @@ const verify = defineAction({
       ctx.note(`the scratch PostgreSQL of the check runs as pid ${pid} on ${data}`);
       failpoint('volumes.verify-dumps');
     };
-    const checks = await verifyDumps(p.dumps, { work: plan.folder, started });
+    const checks = await verifyDumps(p.dumps, { work: plan.folder ?? { in: ctx.runtime.scratch }, started });
     const bad = checks.filter((c) => !c.restored || c.differences.length);
     for (const c of checks)
       ctx.evidence(

@@ -6,6 +6,7 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
+import { systemScratch } from '../core/runtime.js';
 import { loadAnswers } from '../engine/operator/index.js';
 import type { GlobalArgs } from './flags/global.js';
 import type { ArgsOf } from './lazy-command.js';
@@ -37,7 +38,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
   const live = liveFrom(argv);
   const { livePlatform } = await import('./run/live-platform.js');
   const { takeSnapshot, answersSubject } = await import('../snapshot/snapshot.js');
-  const platform = livePlatform(live, secrets);
+  const platform = livePlatform(live, { redactor: secrets, scratch: systemScratch() });
   try {
     const summary = await takeSnapshot({
       platform,

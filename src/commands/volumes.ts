@@ -157,7 +157,7 @@ async function lookAt(v: VolumeReport, scratch: string, argv: LookArgs) {
   let checks = null;
   if (argv.dump?.length) {
     dumps = await dumpDatabases({ ...opts, databases: argv.dump, outDir: resolve(argv.out!) });
-    checks = await verifyDumps(dumps);
+    checks = await verifyDumps(dumps, { work: { in: tmpdir() } });
   }
   await checkOriginalUnchanged(copy.original, copy.digest.digest);
   return { copy, look, dumps, checks };

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
-import { systemClock, systemScratch } from '../core/runtime.js';
+import { systemClock } from '../core/runtime.js';
 import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
@@ -70,7 +70,8 @@ export interface DrillOptions {
   binRoot?: string;
   /** Restore in the `postgres:<major>` image of this Engine when no local server binaries fit the archive. */
   engine?: DockerEngine;
-  workdir?: string;
+  /** The folder the drill's own temporary folder is made in: the run's or the command's scratch folder. */
+  workdir: string;
   keep?: boolean;
   /** The whole drill's time limit (default: defaultDeadlineMs of the archive). */
   deadlineMs?: number;
@@ -229,7 +230,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const pg = await chooseServer(major, opts, processes);
   const as = processes.scratchAccount();
   drill.deadline.signal.throwIfAborted();
-  drill.workdir = from ? from.workdir : await makeWorkdir(opts.workdir ?? systemScratch(), as, processes);
+  drill.workdir = from ? from.workdir : await makeWorkdir(opts.workdir, as, processes);
   const paths = workdirPaths(drill.workdir);
   const [base, wal] = from
     ? [NO_BASE_BACKUP, await fetchWal(drill, latest, paths, pg, as, true)]

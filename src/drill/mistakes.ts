@@ -37,6 +37,8 @@ export interface MistakesOptions {
   pgBin?: string;
   binRoot?: string;
   processes: LocalProcesses;
+  /** The folder the restore's temporary folder is made in. */
+  workdir: string;
   /** Keeps the command's secrets out of what it reports. */
   redactor: Redactor;
   deadlineMs?: number;
@@ -229,6 +231,7 @@ export async function findArchiveMistakes(o: MistakesOptions): Promise<MistakesR
     url: o.url,
     store: o.store,
     processes,
+    workdir: o.workdir,
     pgBin: o.pgBin,
     binRoot: o.binRoot,
     backup: backup.name,

@@ -7,7 +7,6 @@
 import { lstat, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
-import { systemScratch } from '../core/runtime.js';
 import { freePort } from '../systems/ports.js';
 import { run, runOk, type RunAs } from '../systems/processes.js';
 import { isolated, scratchAccount } from '../systems/scratch-account.js';
@@ -38,15 +37,16 @@ export interface VerifyOptions {
   binRoot?: string;
   /**
    * The folder of the scratch cluster, made here (it must not exist): a run journals it before the
-   * server starts, so that a resume after a kill finds the server there. Absent: a new temporary folder.
+   * server starts, so that a resume after a kill finds the server there. `{ in: DIR }`: a new
+   * temporary folder in DIR (a command's scratch folder).
    */
-  work?: string;
+  work: string | { in: string };
   /** Told the scratch server's PID and data folder once it runs. */
   started?(pid: number, data: string): void;
 }
 
 /** Restores each dump into a fresh scratch cluster of the newest local PostgreSQL and compares row counts. */
-export async function verifyDumps(dumps: DumpFacts[], opts: VerifyOptions = {}): Promise<RestoreCheck[]> {
+export async function verifyDumps(dumps: DumpFacts[], opts: VerifyOptions): Promise<RestoreCheck[]> {
   // No dump, nothing to prove: no scratch server is started (nor a local PostgreSQL needed).
   if (dumps.length === 0) return [];
   const local = await newestLocalBin(opts.binRoot, 'server');
@@ -55,8 +55,8 @@ export async function verifyDumps(dumps: DumpFacts[], opts: VerifyOptions = {}):
       hint: 'install postgresql (any major at least as new as the dump)',
     });
   const as = scratchAccount();
-  const work = opts.work ?? (await mkdtemp(join(systemScratch(), 'dingo-restore-check-')));
-  if (opts.work) await mkdir(work, { mode: 0o700 });
+  const work = typeof opts.work === 'string' ? opts.work : await mkdtemp(join(opts.work.in, 'dingo-restore-check-'));
+  if (typeof opts.work === 'string') await mkdir(work, { mode: 0o700 });
   const data = join(work, 'data');
   try {
     const cluster = await startRestoreCluster(local.bin, work, data, as);

@@ -3,6 +3,7 @@
  * (generator), moto for S3, lzop/tar, a throwaway PostgreSQL 15 replaying the WAL
  * the drill fetched.
  */
+import { tmpdir } from 'node:os';
 import { Redactor } from '../../src/core/redact.js';
 import { localProcesses } from '../../src/systems/processes.js';
 import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -168,6 +169,7 @@ describe('dingo-recover drill', () => {
     const newest = archive.segments[archive.segments.length - 1]!;
     const url = await variant('latergap-allowed', (files) => files.delete(walKey(lost)));
     const report = await runDrill({
+      workdir: tmpdir(),
       processes: localProcesses,
       redactor: new Redactor(),
       url,

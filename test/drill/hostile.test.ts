@@ -81,6 +81,7 @@ describe('a drill of a tenant-prepared archive', () => {
   it('counts the rows right, runs none of the archive code, and the server holds no credential', async () => {
     const seen: Seen = {};
     const report = await runDrill({
+      workdir: tmpdir(),
       redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,
@@ -99,6 +100,7 @@ describe('a drill of a tenant-prepared archive', () => {
 
   it("lists the restored cluster's real databases, not the tenant's view of pg_database", async () => {
     const report = await runDrill({
+      workdir: tmpdir(),
       processes: localProcesses,
       redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
@@ -111,6 +113,7 @@ describe('a drill of a tenant-prepared archive', () => {
 
   it("runs the query as --db-user without that role's settings or libraries", async () => {
     const report = await runDrill({
+      workdir: tmpdir(),
       processes: localProcesses,
       redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
@@ -136,6 +139,7 @@ describe('a drill of a tenant-prepared archive', () => {
       },
     };
     const err = await runDrill({
+      workdir: tmpdir(),
       redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,

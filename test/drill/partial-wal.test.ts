@@ -4,6 +4,7 @@
  * as wal-e stores a promoted standby's `<segment>.partial` (lzop'd, wal_005/<segment>.partial.lzo),
  * and the drill's throwaway PostgreSQL 15 replaying it. Only a checked partial is served.
  */
+import { tmpdir } from 'node:os';
 import { Redactor } from '../../src/core/redact.js';
 import { localProcesses } from '../../src/systems/processes.js';
 import { execFileSync } from 'node:child_process';
@@ -168,6 +169,7 @@ describe('a .partial after the archive’s end', () => {
       },
     }) satisfies ObjectStore;
     const failure = await runDrill({
+      workdir: tmpdir(),
       processes: localProcesses,
       redactor: new Redactor(),
       url,

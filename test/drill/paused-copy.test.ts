@@ -70,6 +70,7 @@ describe('a drill that pauses its copy and moves it forward', () => {
     let first: DrillReport | undefined;
     try {
       first = await runDrill({
+        workdir: tmpdir(),
         processes: localProcesses,
         redactor: new Redactor(),
         url: URL,
@@ -92,6 +93,7 @@ describe('a drill that pauses its copy and moves it forward', () => {
       const before = fetched.length;
       const from = { workdir: first.workdir!, backup: first.backup.name };
       const second = await runDrill({
+        workdir: tmpdir(),
         processes: localProcesses,
         redactor: new Redactor(),
         url: URL,
@@ -113,6 +115,7 @@ describe('a drill that pauses its copy and moves it forward', () => {
       expect(second.restore.walBytes).toBe(held.reduce((n, h) => n + h.body.length, 0));
 
       const promoted = await runDrill({
+        workdir: tmpdir(),
         processes: localProcesses,
         redactor: new Redactor(),
         url: URL,

@@ -33,7 +33,15 @@ let moto: Moto;
 
 /** The drill of this file's archive, as a run hands it its world; `o` adds or overrides options. */
 const drillArchive = (o: Partial<Parameters<typeof runDrill>[0]> = {}) =>
-  runDrill({ processes: localProcesses, redactor: new Redactor(), url: URL, store: moto.store, deadlineMs: 300_000, ...o });
+  runDrill({
+    processes: localProcesses,
+    redactor: new Redactor(),
+    workdir: tmpdir(),
+    url: URL,
+    store: moto.store,
+    deadlineMs: 300_000,
+    ...o,
+  });
 let archive: GeneratedArchive;
 let dir: string;
 let markers: string;

@@ -99,7 +99,9 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s volumes', (major) => {
         outDir: join(scratch, `dumps-${major}`),
       });
       expect(dumps[0]).toMatchObject({ database: 'shop', rowCounts: { 'public.orders': 2500 } });
-      expect(await verifyDumps(dumps)).toEqual([{ database: 'shop', file: dumps[0]!.file, restored: true, differences: [], tables: 1 }]);
+      expect(await verifyDumps(dumps, { work: { in: tmpdir() } })).toEqual([
+        { database: 'shop', file: dumps[0]!.file, restored: true, differences: [], tables: 1 },
+      ]);
     },
     120_000,
   );

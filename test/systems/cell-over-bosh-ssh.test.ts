@@ -6,13 +6,13 @@
  * worded for the operator. The double itself is held to the real CLIs' refusals.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBoshCellAccess } from '../../src/systems/bosh-ssh/index.js';
 import { LocalRunner } from '../../src/systems/local-runner.js';
 import { StepFailed } from '../../src/core/errors.js';
-import type { CellSession } from '../../src/core/seams.js';
+import type { CellAccess, CellSession } from '../../src/core/seams.js';
 import { setUpFakeClis, type FakeClis } from '../support/fake-cli/install.js';
 import { BOSH_VERSIONS, boshWorld } from '../support/fake-cli/worlds.js';
 import type { BoshSshWorld } from '../support/fake-cli/bosh-session.js';
@@ -52,6 +52,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
       let fake: FakeClis;
       let env: Record<string, string>;
       let session: CellSession;
+      let access: CellAccess;
       beforeAll(async () => {
         fake = await setUpFakeClis({ bosh: boshWorld(era.version) });
         const world: BoshSshWorld = {
@@ -61,12 +62,14 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         };
         writeFileSync(join(fake.dir, 'bosh-ssh.json'), JSON.stringify(world));
         writeFileSync(world.sessionsLog, '');
+        mkdirSync(join(fake.dir, 'scratch'));
         env = { ...fake.env, FAKE_BOSH_SSH: join(fake.dir, 'bosh-ssh.json'), FAKE_CLI_LOG: join(fake.dir, 'cli.ndjson') };
-        const access = createBoshCellAccess({
+        access = createBoshCellAccess({
           redactor: new Redactor(),
           runner: new LocalRunner({ env: { ...process.env, ...env } }),
           binary: join(fake.binDir, 'bosh'),
           gateway: { disable: true },
+          scratch: join(fake.dir, 'scratch'),
         });
         session = await access.open(CELL_IP);
       });
@@ -79,6 +82,17 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         const r = await session.run({ argv: ['sh', '-c', 'printf "a b\\nc"; echo "it failed" >&2; exit 3'], writes: false });
         expect(r).toMatchObject({ exitCode: 3, stdout: 'a b\nc', stderr: 'it failed\n' });
         expect(session.where).toMatch(/^cell 10\.58\.111\.150 \(bosh ssh cell_z1-partition-cac94a070a81fd8f3931\/\S+\)$/);
+      });
+
+      it('keeps its private folder in the run’s scratch folder, and removes it when the session closes', async () => {
+        const scratch = join(fake.dir, 'scratch');
+        const folders = readdirSync(scratch).filter((f) => f.startsWith('dingo-bosh-ssh-'));
+        expect(folders).toHaveLength(1);
+        if (era.version.startsWith('1.')) expect(readdirSync(join(scratch, folders[0]!))).toContain('manifest.yml');
+        const other = await access.open(CELL_IP);
+        expect(readdirSync(scratch).filter((f) => f.startsWith('dingo-bosh-ssh-'))).toHaveLength(2);
+        await other.close();
+        expect(readdirSync(scratch).filter((f) => f.startsWith('dingo-bosh-ssh-'))).toEqual(folders);
       });
 
       it('runs as the cell user, through sudo when asked', async () => {
@@ -122,6 +136,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
           runner: new LocalRunner({ env: { ...process.env, ...env } }),
           binary: join(fake.binDir, 'bosh'),
           gateway: {},
+          scratch: join(fake.dir, 'scratch'),
         });
         const refused = await access.open('10.9.9.9').catch((e: unknown) => e);
         expect(refused).toBeInstanceOf(StepFailed);
@@ -177,6 +192,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         runner: new LocalRunner({ env: { ...process.env, ...env } }),
         binary: join(fake.binDir, 'bosh'),
         gateway: { privateKey },
+        scratch: fake.dir,
       }).open(CELL_IP);
 
     it('goes through the gateway the director names, with the key given for it', async () => {

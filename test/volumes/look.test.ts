@@ -54,7 +54,7 @@ describe('the look inside a copy', () => {
     const again = await dumpDatabases({ dataDir: copy, major: '15', workDir: work, databases: ['originalenclosure'], outDir: out });
     expect(again[0]!.file).not.toBe(dumps[0]!.file); // an earlier dump is never overwritten
 
-    const checks = await verifyDumps(dumps);
+    const checks = await verifyDumps(dumps, { work: { in: tmpdir() } });
     expect(checks).toEqual([{ database: 'originalenclosure', file: dumps[0]!.file, restored: true, differences: [], tables: 2 }]);
 
     expect((await digestTree(src)).digest).toBe(digest.digest);

@@ -105,7 +105,7 @@ describe('the proof that a dump restores', () => {
       databases: ['shop'],
       outDir: join(root, 'indexed-dumps'),
     });
-    const [check] = await verifyDumps(dumps);
+    const [check] = await verifyDumps(dumps, { work: { in: tmpdir() } });
     expect(check).toMatchObject({ database: 'shop', restored: false });
     expect(check!.differences.join('\n')).toMatch(/permission denied|must be superuser|pg_execute_server_program/);
     expect(await markersIn(markers)).toEqual([]);

@@ -4,6 +4,7 @@
  * is removed after). The platform is closed whatever the checks find.
  */
 import { secrets } from '../../core/redact.js';
+import { systemScratch } from '../../core/runtime.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ export async function checkPlatform(target: DoctorTarget, say: (line: string) =>
     platform = World.open(scratch, target.scenario).platform(target.scenario, openLogSource, localMachine);
   } else {
     const { livePlatform } = await import('../run/live-platform.js');
-    platform = livePlatform(target.live ?? {}, secrets);
+    platform = livePlatform(target.live ?? {}, { redactor: secrets, scratch: systemScratch() });
   }
   try {
     const mode = target.scenario ? 'rehearsal' : 'live';

@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import { exitCodeOf, messageOf, UsageError } from '../../core/errors.js';
 import { STOP_SIGNALS } from '../../core/signals.js';
 import { secrets } from '../../core/redact.js';
+import { systemScratch } from '../../core/runtime.js';
 import type { DrillReport } from '../../drill/drill.js';
 import { parseDuration } from '../../core/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../../drill/exit-codes.js';
@@ -174,7 +175,7 @@ export async function runDrillCommand(
       pgBin: argv.pgBin,
       binRoot: local.binRoot,
       engine: argv.dockerHost === undefined ? undefined : dockerEngine(argv.dockerHost),
-      workdir: argv.workdir,
+      workdir: argv.workdir ?? systemScratch(),
       keep: argv.keep,
       dbUser: argv.dbUser,
       dbName: argv.dbName,

@@ -43,9 +43,14 @@ export function boshGateway(gateway: string | undefined, privateKey: string | un
 /**
  * `runDir`: a run's folder, where cf gets a private copy of the operator's CF_HOME (its target
  * changes there, not in the operator's own config); without it (a snapshot, which only reads) cf
- * runs on the operator's. `redactor`: the run's, which the systems register the secrets they meet with.
+ * runs on the operator's. `redactor`: the run's, which the systems register the secrets they meet with;
+ * `scratch`: the run's scratch folder, where `bosh ssh` sessions keep their private files.
  */
-export function livePlatform(options: LiveOptions, redactor: Redactor, runDir?: string): Platform {
+export function livePlatform(
+  options: LiveOptions,
+  { redactor, scratch }: { redactor: Redactor; scratch: string },
+  runDir?: string,
+): Platform {
   const local = new LocalRunner();
   const ssh = options.ssh ?? {};
   return {
@@ -54,7 +59,13 @@ export function livePlatform(options: LiveOptions, redactor: Redactor, runDir?: 
     bosh: local,
     cells:
       ssh.via === 'bosh'
-        ? createBoshCellAccess({ runner: local, binary: ssh.boshBinary, gateway: boshGateway(ssh.gateway, ssh.identityFile), redactor })
+        ? createBoshCellAccess({
+            runner: local,
+            binary: ssh.boshBinary,
+            gateway: boshGateway(ssh.gateway, ssh.identityFile),
+            redactor,
+            scratch,
+          })
         : createSshCellAccess({
             gateway: ssh.gateway ? parseGateway(ssh.gateway) : undefined,
             user: ssh.user,

@@ -19,6 +19,6 @@ export const platforms: Platforms<Scenario> = {
       return World.open(runDir, scenario).platform(scenario, openLogSource, localMachine);
     }
     const { livePlatform } = await import('./live-platform.js');
-    return livePlatform(live ?? {}, runtime.redactor, runDir);
+    return livePlatform(live ?? {}, runtime, runDir);
   },
 };

@@ -4,13 +4,12 @@
  * --version`, as the bosh adapter reads it), through the director's SSH gateway or the one given.
  * Each session makes its own temporary user on the cell and removes it when it ends; the cell is
  * found by its IP in `bosh vms`, and v1 ssh reads the deployment's manifest, downloaded into a
- * private folder removed when the session closes. etcd is reached from the cell by a command (see
+ * private folder of the run's scratch folder, removed when the session closes. etcd is reached from the cell by a command (see
  * cell-http.ts), since `bosh ssh` forwards no port.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -35,6 +34,8 @@ export interface BoshSshOptions {
   gateway: BoshGateway;
   /** The run's redactor, for the errors. */
   redactor: Redactor;
+  /** The run's scratch folder: each session's private folder (v1's manifest, staged input) is made in it. */
+  scratch: string;
 }
 
 /**
@@ -61,7 +62,7 @@ export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
           hint: 'check `bosh vms` for the cell; the IP in the logs may be a NAT address or the VM was recreated',
         });
       }
-      const dir = await mkdtemp(join(tmpdir(), 'dingo-bosh-ssh-'));
+      const dir = await mkdtemp(join(opts.scratch, 'dingo-bosh-ssh-'));
       try {
         const target: BoshSshTarget = { major, deployment: found.deployment, instance: found.instance };
         if (major === 1) target.manifest = await downloadManifest(opts.runner, binary, found.deployment, dir, redactor);
