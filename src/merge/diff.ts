@@ -35,17 +35,35 @@ export interface TableDiff {
 /** The xmin a 32-bit transaction id shows as. */
 const asXmin = (xid: string): string => String(BigInt(xid) % 2n ** 32n);
 
-/** A side's rows, refused at the first one not after the one before it: the merge join relies on their order. */
-async function* inKeyOrder(rows: AsyncIterable<RowText>, side: string): AsyncGenerator<RowText, void, undefined> {
-  let last: string | undefined;
-  for await (const r of rows) {
-    if (last !== undefined && byteOrder(last, r.keyText) >= 0) {
-      throw new StepFailed(`${side} sent the key ${r.keyText} after ${last}: its rows are not in the byte order of their keys`, {
+/** A side's rows one at a time, refused at the first one not after the one before it: the merge join relies on their order. */
+class InKeyOrder {
+  private last: string | undefined;
+  private readonly rows: AsyncIterator<RowText>;
+
+  constructor(
+    rows: AsyncIterable<RowText>,
+    private readonly side: string,
+  ) {
+    this.rows = rows[Symbol.asyncIterator]();
+  }
+
+  /** The next row; undefined past the last. */
+  async next(): Promise<RowText | undefined> {
+    const r = await this.rows.next();
+    if (r.done) return undefined;
+    const key = r.value.keyText;
+    if (this.last !== undefined && byteOrder(this.last, key) >= 0) {
+      throw new StepFailed(`${this.side} sent the key ${key} after ${this.last}: its rows are not in the byte order of their keys`, {
         hint: 'nothing was compared or written; the server did not sort by the UTF-8 bytes of the key (check the database encoding converts to UTF8), so take the rows from the dumps by hand',
       });
     }
-    last = r.keyText;
-    yield r;
+    this.last = key;
+    return r.value;
+  }
+
+  /** Stops reading: the side's query is ended. */
+  async close(): Promise<void> {
+    await this.rows.return?.();
   }
 }
 
@@ -58,20 +76,18 @@ export async function diffStreams(
 ): Promise<TableDiff> {
   const d: TableDiff = { inserts: [], reverts: [], conflicts: [], review: [], keptNew: 0, unchanged: 0 };
   const incident = incidentXid === undefined ? undefined : asXmin(incidentXid);
-  const copy = inKeyOrder(copyRows, `the copy's ${table}`);
-  const live = inKeyOrder(liveRows, `the live ${table}`);
+  const copy = new InKeyOrder(copyRows, `the copy's ${table}`);
+  const live = new InKeyOrder(liveRows, `the live ${table}`);
   try {
-    let [c, l] = await Promise.all([copy.next(), live.next()]);
+    let [cr, lr] = await Promise.all([copy.next(), live.next()]);
     for (;;) {
-      const cr = c.done ? undefined : c.value;
-      const lr = l.done ? undefined : l.value;
       const order = cr && lr ? byteOrder(cr.keyText, lr.keyText) : 0;
       if (cr && (!lr || order < 0)) {
         d.inserts.push(parsedRow(cr));
-        c = await copy.next();
+        cr = await copy.next();
       } else if (lr && (!cr || order > 0)) {
         d.keptNew += 1;
-        l = await live.next();
+        lr = await live.next();
       } else if (cr && lr) {
         if (lr.valuesText === cr.valuesText) d.unchanged += 1;
         else {
@@ -79,12 +95,12 @@ export async function diffStreams(
           if (incident === undefined) d.review.push(changed);
           else (lr.xmin === incident ? d.reverts : d.conflicts).push(changed);
         }
-        [c, l] = await Promise.all([copy.next(), live.next()]);
+        [cr, lr] = await Promise.all([copy.next(), live.next()]);
       } else break;
     }
   } finally {
     // A side that failed, or rows left unread: the other side's query is stopped.
-    await Promise.allSettled([copy.return(undefined), live.return(undefined)]);
+    await Promise.allSettled([copy.close(), live.close()]);
   }
   return d;
 }

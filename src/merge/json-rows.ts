@@ -1,8 +1,10 @@
 /**
- * Every read of the merge selects one column, a JSON array made by the server, so that a value holding
- * a separator, a newline or a quote comes back whole whatever carries the rows (psql on this machine,
- * psql in a container over SSH). The same settings are set first on every server, so that a value's
- * text is the same on the copy and on the live database (and when the patch writes it back).
+ * Every read of the merge selects text the server made, so that a value holding a separator, a
+ * newline or a quote comes back whole whatever carries the rows (psql on this machine, psql in a
+ * container over SSH): small reads one column, a JSON array; a table's rows come as `COPY … TO
+ * STDOUT` in its text format, whose escapes keep every field on its line and apart. The same
+ * settings are set first on every server, so that a value's text is the same on the copy and on the
+ * live database (and when the patch writes it back).
  */
 import type { Query, QueryLines } from '../systems/pg-query.js';
 
@@ -26,17 +28,21 @@ export async function jsonRows(read: Query, db: string, sql: string): Promise<un
 
 const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
-/** One field of COPY's text format as it was: `\\` a backslash, `\n` a newline and so on. */
-function copyField(line: string): string {
-  return line.replace(/\\(.)/g, (_, c: string) => COPY_ESCAPES[c] ?? c);
+/** One field of COPY's text format as it was: `\\` a backslash, `\n` a newline and so on (most fields have no escape). */
+function copyField(field: string): string {
+  return field.includes('\\') ? field.replace(/\\(.)/g, (_, c: string) => COPY_ESCAPES[c] ?? c) : field;
 }
 
 /**
- * The rows of `select` (one column, a JSON array) in its order, parsed one at a time as the server
- * sends them by `COPY (…) TO STDOUT`: what is held is the row being read, whatever the table's size.
+ * The lines of `select`'s rows in its order, as the server sends them by `COPY (…) TO STDOUT`, read
+ * one at a time (what is held is the row being read, whatever the table's size): each is read by
+ * `copyFields`. Its columns must never be NULL (COPY writes `\N`, which would read as those two characters).
  */
-export async function* jsonStream(read: QueryLines, db: string, select: string): AsyncGenerator<unknown[]> {
-  for await (const line of read(db, `${settings}; copy (${select}) to stdout`)) {
-    if (line !== '') yield JSON.parse(copyField(line)) as unknown[];
-  }
+export function copyLines(read: QueryLines, db: string, select: string): AsyncIterable<string> {
+  return read(db, `${settings}; copy (${select}) to stdout`);
+}
+
+/** The fields of one line of COPY's text format, each as it was. */
+export function copyFields(line: string): string[] {
+  return line.split('\t').map(copyField);
 }

@@ -6,7 +6,7 @@
  */
 import { sqlIdent } from '../core/sql-quote.js';
 import type { QueryLines } from '../systems/pg-query.js';
-import { jsonStream } from './json-rows.js';
+import { copyFields, copyLines } from './json-rows.js';
 import type { TableShape } from './table-shape.js';
 
 /** A row as it is read: its key's and values' text, not yet parsed. */
@@ -45,10 +45,13 @@ export const qualified = (s: Pick<TableShape, 'schema' | 'table'>): string => `$
  */
 export async function* rowsByKey(read: QueryLines, db: string, shape: TableShape): AsyncGenerator<RowText> {
   const key = textArray(shape.key);
-  const select = `select pg_catalog.json_build_array(${key}, ${textArray(shape.columns)}, xmin::pg_catalog.text)::pg_catalog.text
+  // Three columns, none NULL: json_build_array's text always is a value, as is xmin.
+  const select = `select ${key}, ${textArray(shape.columns)}, xmin::pg_catalog.text
        from only ${qualified(shape)} order by pg_catalog.convert_to(${key}, 'UTF8')`;
-  for await (const [keyText, valuesText, xmin] of jsonStream(read, db, select)) {
-    yield { keyText: keyText as string, valuesText: valuesText as string, xmin: xmin as string };
+  for await (const line of copyLines(read, db, select)) {
+    if (line === '') continue;
+    const [keyText, valuesText, xmin] = copyFields(line);
+    yield { keyText: keyText!, valuesText: valuesText!, xmin: xmin! };
   }
 }
 

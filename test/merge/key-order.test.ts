@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffStreams } from '../../src/merge/diff.js';
-import { jsonStream } from '../../src/merge/json-rows.js';
+import { copyFields, copyLines } from '../../src/merge/json-rows.js';
 import { diffTables, type MergeSide } from '../../src/merge/plan.js';
 import { byteOrder, type RowText } from '../../src/merge/table-rows.js';
 import { READER_ROLE } from '../../src/systems/pg-reader.js';
@@ -106,16 +106,16 @@ describe('a table read as a stream', () => {
       return lines;
     };
     await expect(all('copy (select 1 from public.nothere) to stdout')).rejects.toThrow('relation "public.nothere" does not exist');
-    // COPY's text format doubles the backslashes of the JSON text: read back, the values are whole.
-    const values: unknown[][] = [];
-    for await (const v of jsonStream(
+    // COPY's text format escapes what would split a row or a field: read back, each field is whole.
+    const rows: string[][] = [];
+    for await (const line of copyLines(
       server.readLines,
       'shop',
-      String.raw`select pg_catalog.json_build_array(E'tab\t', E'line\n', '\', '"')`,
+      String.raw`select E'tab\t', E'line\n', '\', '"', pg_catalog.json_build_array('a"b', E'c\\d', E'e\tf')::pg_catalog.text`,
     )) {
-      values.push(v);
+      rows.push(copyFields(line));
     }
-    expect(values).toEqual([['tab\t', 'line\n', '\\', '"']]);
+    expect(rows).toEqual([['tab\t', 'line\n', '\\', '"', String.raw`["a\"b", "c\\d", "e\tf"]`]]);
     const sessions = async () =>
       Number((await server.query('shop', `select count(*) from pg_catalog.pg_stat_activity where usename = '${READER_ROLE}'`))[0]![0]);
     let read = 0;
