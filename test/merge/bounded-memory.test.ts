@@ -15,9 +15,11 @@ const ROWS = 300_000;
 /** The child's old-generation heap: the table's 600,000 rows as parsed objects take several times this. */
 const HEAP_MB = 32;
 /**
- * What the process may grow by while it compares. Node 20 grows by about 45 MB here, Node 24 by about
- * 140 MB: the buffers psql's output arrives in are freed only when V8 next collects, which it does
- * later on 24. The heap cap above is what refuses rows held whole; this bound refuses them held off it.
+ * What the process may grow by while it compares: V8's young generation filling up between
+ * collections, and the buffers in flight. Node 20 grows by about 40 MB here, Node 24 by about 80 MB,
+ * because Node 24's V8 sizes the young generation larger (on 24, --max-semi-space-size=8, 16 and 32
+ * give about 22, 42 and 70 MB): what grows is the garbage of rows already compared, not rows held.
+ * The heap cap above is what refuses rows held whole; this bound refuses them held off it.
  */
 const GROWTH_MB = 200;
 
