@@ -242,7 +242,7 @@ describe('a for-each step over strings', () => {
 });
 
 describe('the transcript and the incident report of a for-each run', () => {
-  it('group the item steps under their item, with its status, confirmations, what it kept aside and its summary', async () => {
+  it('group the item steps under their item, with its status, confirmations, its declared outputs, what it kept aside and its summary', async () => {
     const { dir, world, actions } = setUp(twoItems());
     world.failing.add('b');
     await runParent(dir, actions, { confirm: { plan: 'go' } });
@@ -262,9 +262,18 @@ describe('the transcript and the incident report of a for-each run', () => {
     expect(text).toContain('\n  item b of each: failed\n\n    ✖ each/b/work: Work on it — failed');
     expect(text).toMatch(/confirmed by \S+ at \S+ \(plan, covered by the confirmation of step plan\) for a\n/);
 
-    // A step's summary output goes into the report verbatim, under its title.
-    const a = t.steps[3]!;
-    a.outputs = { ...a.outputs, summary: '| db | state |\n|---|---|\n| a | back |', quarantineUrl: 's3://bucket/aside/a' };
+    // Each item's declared outputs (its sub-runbook's), and the step each is taken from, finished or not.
+    const steps = (key: string) => ({ worked: `each/${key}/work`, gone: `each/${key}/destroy` });
+    expect(t.items).toEqual({
+      'each/a': { outputs: { worked: 'a', gone: true }, steps: steps('a') },
+      'each/b': { outputs: {}, steps: steps('b') },
+    });
+
+    // A declared summary goes into the report verbatim, under the title of the step it comes from; what an item declares it kept aside is listed.
+    t.items['each/a'] = {
+      outputs: { summary: '| db | state |\n|---|---|\n| a | back |', quarantineUrl: 's3://bucket/aside/a' },
+      steps: { summary: 'each/a/destroy', quarantineUrl: 'each/a/destroy' },
+    };
     const report = renderIncidentReport(t);
     expect(report).not.toContain('Deleted instance (OLD)');
     expect(report).toContain('## Each instance: 2 items\n\n### a: finished\n\n- ✔ Work on it\n- ✔ Destroy it\n');

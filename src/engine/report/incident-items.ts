@@ -1,22 +1,25 @@
 /**
  * The incident report's parts for for-each steps and summaries: a section per item (its steps, the
- * decisions and their evidence, its confirmations, what it kept aside), and any step's Markdown
- * `summary` output under its title.
+ * decisions and their evidence, its confirmations, what it kept aside as its sub-runbook declares it),
+ * and the declared Markdown `summary` under the title of the step it comes from.
  */
 import { commandLine } from '../../core/command-line.js';
-import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { stepBehind, who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { itemStatus } from './transcript.js';
 import { textOf } from '../../core/json.js';
 import { stepSections } from './incident-sections.js';
+import type { Declared } from '../run/outputs.js';
 
 const MARK: Record<TranscriptStep['status'], string> = { pending: '·', started: '…', finished: '✔', failed: '✖', skipped: '↷' };
 
-/** Each step's `summary` output (Markdown, written by the step for the report) under the step's title. */
-export function summaries(steps: TranscriptStep[], level = '##'): string[] {
-  return steps.flatMap((s) => {
-    const summary = textOf(s.outputs?.summary).trim();
-    return summary ? [`${level} ${s.title}`, '', summary, ''] : [];
-  });
+/**
+ * The declared `summary` (Markdown, written by a step for the report) of the run or of an item,
+ * under the title of the step it is taken from.
+ */
+export function summaries(t: Transcript, d: Declared, level = '##'): string[] {
+  const summary = textOf(d.outputs.summary).trim();
+  const step = stepBehind(t, d, 'summary');
+  return summary && step ? [`${level} ${step.title}`, '', summary, ''] : [];
 }
 
 /**
@@ -45,11 +48,13 @@ export function evidenceLines(s: TranscriptStep, runId: string): string[] {
   ];
 }
 
-function keptAside(steps: TranscriptStep[]): string[] {
-  const out = (key: string): string => steps.map((s) => textOf(s.outputs?.[key])).find(Boolean) ?? '';
+/** What an item kept aside, as its sub-runbook declares it. */
+function keptAside(d: Declared): string[] {
+  const out = (name: string): string => textOf(d.outputs[name]);
   const lines: string[] = [];
   if (out('quarantineUrl')) lines.push(`- The new instance's original archive: ${out('quarantineUrl')}`);
-  if (out('asideDir')) lines.push(`- The new container's original data: ${out('asideDir')}${out('cellIp') ? ` on ${out('cellIp')}` : ''}`);
+  if (out('dataAside'))
+    lines.push(`- The new container's original data: ${out('dataAside')}${out('cellIp') ? ` on ${out('cellIp')}` : ''}`);
   return lines.length ? lines : ['- nothing yet'];
 }
 
@@ -64,7 +69,9 @@ function confirmationLines(steps: TranscriptStep[]): string[] {
 
 function itemSection(t: Transcript, forEach: TranscriptStep, key: string): string[] {
   const steps = t.steps.filter((s) => s.item?.forEach === forEach.id && s.item.key === key);
-  const lines = [`### ${key}: ${itemStatus(t, `${forEach.id}/${key}`)}`, ''];
+  const id = `${forEach.id}/${key}`;
+  const declared = t.items[id] ?? { outputs: {}, steps: {} };
+  const lines = [`### ${key}: ${itemStatus(t, id)}`, ''];
   for (const s of steps) lines.push(`- ${MARK[s.status]} ${s.title}${s.error ? `: ${s.error}` : ''}`);
   lines.push('', '#### Decisions and their evidence', '');
   for (const s of steps) {
@@ -73,7 +80,14 @@ function itemSection(t: Transcript, forEach: TranscriptStep, key: string): strin
   }
   const confirmed = confirmationLines(steps);
   lines.push('#### Confirmations', '', ...(confirmed.length ? confirmed : ['- none']), '');
-  lines.push('#### Kept aside, never deleted', '', ...keptAside(steps), '', ...stepSections(steps, '####'), ...summaries(steps, '####'));
+  lines.push(
+    '#### Kept aside, never deleted',
+    '',
+    ...keptAside(declared),
+    '',
+    ...stepSections(t, declared, '####'),
+    ...summaries(t, declared, '####'),
+  );
   return lines;
 }
 

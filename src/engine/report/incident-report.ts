@@ -5,26 +5,28 @@
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
 import { commandLine } from '../../core/command-line.js';
-import { correctionText, settingsChangeText, who, type Transcript } from './transcript-model.js';
+import { correctionText, settingsChangeText, stepBehind, who, type Transcript } from './transcript-model.js';
 import { printable } from '../../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
 import { textOf, textsOf } from '../../core/json.js';
 import { cell, stepSections, timeline, utc } from './incident-sections.js';
 import { doneWords, lastMomentPhrase, lossWindow, outageLines, stepName, tookWords, warnedSteps, whatIsLeft } from './run-outcome.js';
 
-type Outputs = Record<string, unknown>;
+/** One of the run's declared outputs, as text ('' until its step finished). */
+function out(t: Transcript, name: string): string {
+  return textOf(t.declared.outputs[name]);
+}
 
-/** The outputs of the run's own step (not an item's) running `action`. */
-function outputsOf(t: Transcript, action: string): Outputs {
-  return t.steps.find((s) => !s.item && s.action === action && s.outputs)?.outputs ?? {};
+/** The outputs of the step a declared output of the run is taken from: that step's own evidence. */
+function outputsBehind(t: Transcript, name: string): Record<string, unknown> {
+  return stepBehind(t, t.declared, name)?.outputs ?? {};
 }
 
 function grownLine(t: Transcript): string[] {
-  const verified = outputsOf(t, 'cell.verify-replicas');
-  if (!Array.isArray(verified.replicas)) return [];
-  const replicas = verified.replicas.map(String);
+  const replicas = t.declared.outputs.replicas;
+  if (!Array.isArray(replicas)) return [];
   return [
-    `- Grown to ${replicas.length + 1} nodes: ${replicas.join(', ')} stream from the restored leader (system identifier ${textOf(verified.systemIdentifier)})`,
+    `- Grown to ${replicas.length + 1} nodes: ${replicas.map(String).join(', ')} stream from the restored leader (system identifier ${out(t, 'systemIdentifier')})`,
   ];
 }
 
@@ -60,14 +62,15 @@ function warningSection(t: Transcript): string[] {
 /**
  * The archive's last moment as measured: the drill's last replayed commit where it ran, else the
  * served partial's LastModified once the copy step served one to the container's wal-e, else the
- * inspection's newest WAL time.
+ * inspection's newest WAL time. Each is that step's own evidence, the step found as the one the
+ * runbook's `drilled`, `copied` and `lastSegmentAt` outputs are taken from.
  */
-function lastMomentLine(t: Transcript, deletedAt: string): string[] {
-  const drill = outputsOf(t, 'archive.drill');
+function lastMomentLine(t: Transcript): string[] {
+  const drill = outputsBehind(t, 'drilled');
   const drilled = textOf(drill.lastTransactionAt);
   const partials = textsOf(drill.servedPartials);
-  const inspected = outputsOf(t, 'archive.inspect');
-  const copied = outputsOf(t, 'archive.copy');
+  const inspected = outputsBehind(t, 'lastSegmentAt');
+  const copied = outputsBehind(t, 'copied');
   const served = textOf(copied.servedMomentAt);
   const replayed = partials.length
     ? `the last commit the drill replayed, with WAL from ${partials.join(', ')}, which the recovery ${served ? 'served under its full name' : 'serves under its full name once the archive is copied in'}`
@@ -77,36 +80,35 @@ function lastMomentLine(t: Transcript, deletedAt: string): string[] {
     : served
       ? [served, textOf(copied.servedMomentSource)]
       : [textOf(inspected.lastMomentAt), textOf(inspected.lastMomentSource)];
-  return at ? [`- Measured: ${lastMomentPhrase(deletedAt, at, source)}`] : [];
+  return at ? [`- Measured: ${lastMomentPhrase(out(t, 'deletedAt'), at, source)}`] : [];
 }
 
-/** The head of a single instance's recovery: what came back from where, into what, and what was kept aside. */
+/**
+ * The head of a deleted instance's recovery into a new one: what came back from where (the run's
+ * subject), into what, and what was kept aside (its declared outputs).
+ */
 function instanceHead(t: Transcript): string[] {
-  const found = outputsOf(t, 'logs.find-deleted');
-  const inspected = outputsOf(t, 'archive.inspect');
-  const created = outputsOf(t, 'cf.create-service');
-  const container = outputsOf(t, 'logs.find-instance');
-  const quarantine = textOf(outputsOf(t, 'archive.quarantine').quarantineUrl);
-  const aside = textOf(outputsOf(t, 'cell.move-data-aside').asideDir);
+  const cellIp = out(t, 'cellIp');
+  const container = out(t, 'container');
   return [
     `# Recovery of ${textOf(t.inputs.serviceName) || '?'}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
     '',
     ...runLines(t),
-    `- Deleted instance (OLD): ${textOf(found.instanceGuid) || '?'}; name ${textOf(found.nameProof) || '?'}; chosen by ${textOf(found.decidedBy) || '?'}`,
-    `- Restored from: ${textOf(found.archiveUrl) || '?'} (LATEST base backup ${textOf(inspected.latest) || '?'}, newest archived WAL ${textOf(inspected.lastSegment) || '?'} at ${utc(textOf(inspected.lastSegmentAt))})`,
-    `- Into the new instance: ${textOf(created.instanceGuid) || '(not created yet)'}${textOf(container.container) ? `, container ${textOf(container.container)} on cell ${textOf(container.cellIp)}` : ''}`,
-    `- Data-loss window: ${lossWindow(textOf(found.deletedAt), textOf(inspected.lastSegmentAt))}`,
-    ...lastMomentLine(t, textOf(found.deletedAt)),
+    `- Deleted instance (OLD): ${t.subject?.instanceGuid || '?'}; name ${out(t, 'nameProof') || '?'}; chosen by ${out(t, 'decidedBy') || '?'}`,
+    `- Restored from: ${t.subject?.archiveUrl || '?'} (LATEST base backup ${out(t, 'latestBackup') || '?'}, newest archived WAL ${out(t, 'lastSegment') || '?'} at ${utc(out(t, 'lastSegmentAt'))})`,
+    `- Into the new instance: ${out(t, 'newGuid') || '(not created yet)'}${container ? `, container ${container} on cell ${cellIp}` : ''}`,
+    `- Data-loss window: ${lossWindow(out(t, 'deletedAt'), out(t, 'lastSegmentAt'))}`,
+    ...lastMomentLine(t),
     ...grownLine(t),
     '',
     ...warningSection(t),
-    ...summaries(t.steps.filter((s) => !s.item)),
+    ...summaries(t, t.declared),
     '## Kept aside, never deleted',
     '',
-    `- The new instance's original archive: ${quarantine || '(not moved yet)'}`,
-    `- The new container's original data: ${aside ? `${aside} on ${textOf(container.cellIp)}` : '(not moved yet)'}`,
+    `- The new instance's original archive: ${out(t, 'quarantineUrl') || '(not moved yet)'}`,
+    `- The new container's original data: ${out(t, 'dataAside') ? `${out(t, 'dataAside')} on ${cellIp}` : '(not moved yet)'}`,
     '',
-    ...stepSections(t.steps.filter((s) => !s.item)),
+    ...stepSections(t, t.declared),
   ];
 }
 
@@ -119,7 +121,7 @@ function itemsHead(t: Transcript): string[] {
     ...runLines(t),
     '',
     ...warningSection(t),
-    ...summaries(t.steps.filter((s) => !s.item)),
+    ...summaries(t, t.declared),
     ...itemSections(t),
   ];
 }
@@ -132,7 +134,7 @@ function summaryHead(t: Transcript): string[] {
     ...runLines(t),
     '',
     ...warningSection(t),
-    ...summaries(t.steps.filter((s) => !s.item)),
+    ...summaries(t, t.declared),
     ...itemSections(t),
   ];
 }
@@ -169,14 +171,13 @@ function runLines(t: Transcript): string[] {
 }
 
 /**
- * What the run recovered: one Dingo instance, a space's instances one item each (each swapping an
- * archive into a new instance), or something else its report sums up (a copy made beside a live
- * instance in an item of its own moves nothing aside and loses nothing).
+ * What the run recovered, as its runbook declares it: a space's instances one item each (its subject
+ * a space), a deleted instance brought back into a new one (it declares `newGuid`), or something
+ * else its report sums up (a Docker volume's data, a copy made beside an instance).
  */
 function kindOf(t: Transcript): 'instance' | 'items' | 'summary' {
-  const swaps = t.steps.some((s) => s.item && s.action === 'archive.quarantine');
-  if (swaps && !outputsOf(t, 'logs.find-deleted').instanceGuid) return 'items';
-  return t.steps.some((s) => !s.item && s.action === 'logs.find-deleted') ? 'instance' : 'summary';
+  if (t.about === 'space') return 'items';
+  return t.declared.steps.newGuid === undefined ? 'summary' : 'instance';
 }
 
 export function renderIncidentReport(t: Transcript): string {

@@ -1,9 +1,11 @@
 /**
  * Parts of the incident report read from the steps' outputs and the run's own events: a section for
  * each step the operator is asked about afterwards (the drill, copying the archive, rebinding,
- * restarting), and the timeline with every interruption, stop and resume.
+ * restarting: the steps the runbook's declared outputs are taken from), and the timeline with every
+ * interruption, stop and resume.
  */
-import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { stepBehind, who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import type { Declared } from '../run/outputs.js';
 import { textOf, textsOf } from '../../core/json.js';
 import { roughDuration } from '../../core/duration.js';
 import { signalWords } from '../../core/signals.js';
@@ -37,35 +39,39 @@ const drill: Described = (s, o) => {
   return `not drilled: ${why || 'no reason recorded'}`;
 };
 
-const SECTIONS: { action: string; title: string; describe: Described }[] = [
-  { action: 'archive.drill', title: 'Drill of the old archive', describe: drill },
+/**
+ * The steps the operator is asked about afterwards, each found as the step a declared output is taken
+ * from (the runbook's, or an item's sub-runbook's), and said in words from that step's own outputs.
+ */
+const SECTIONS: { output: string; title: string; describe: Described }[] = [
+  { output: 'drilled', title: 'Drill of the old archive', describe: drill },
   {
-    action: 'archive.copy',
+    output: 'copied',
     title: 'Copying the old archive',
     describe: (_, o) => `copied ${textOf(o.copied) || '0'} object(s), ${textOf(o.skipped) || '0'} already in place`,
   },
   {
-    action: 'archive.verify',
+    output: 'identical',
     title: 'Verifying the copy',
     describe: (_, o) => (o.identical === true ? 'every object is identical to the old archive' : 'NOT identical'),
   },
   {
-    action: 'cf.bind-apps',
+    output: 'bound',
     title: 'Rebinding the apps',
     describe: (_, o) => (textsOf(o.bound).length ? `bound to ${textsOf(o.bound).join(', ')}` : 'nothing to rebind'),
   },
   {
-    action: 'cf.restart-apps',
+    output: 'restarted',
     title: 'Restarting the apps',
     describe: (_, o) => (textsOf(o.restarted).length ? `restarted ${textsOf(o.restarted).join(', ')}` : 'nothing to restart'),
   },
 ];
 
-/** A section for each of the steps above the run (or, `item` steps, an item) has, saying what it did in words. */
-export function stepSections(steps: TranscriptStep[], level = '##'): string[] {
+/** A section for each of the steps above that `d` (the run's declared outputs, or an item's) declares an output of, saying what it did in words. */
+export function stepSections(t: Transcript, d: Declared, level = '##'): string[] {
   const lines: string[] = [];
-  for (const { action, title, describe } of SECTIONS) {
-    const s = steps.find((st) => st.action === action);
+  for (const { output, title, describe } of SECTIONS) {
+    const s = stepBehind(t, d, output);
     if (!s) continue;
     const what = s.outputs ? describe(s, s.outputs) : unfinished(s);
     lines.push(`${level} ${title}`, '', `- ${what}${s.finishedAt ? ` (${utc(s.finishedAt)})` : ''}`, '');

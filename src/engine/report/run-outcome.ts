@@ -6,7 +6,7 @@
 import { commandLine, quote } from '../../core/command-line.js';
 import { formatDuration, roughDuration } from '../../core/duration.js';
 import { textOf, textsOf } from '../../core/json.js';
-import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { stepBehind, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { utc } from './incident-sections.js';
 
 /** The time between the newest archived WAL and the deletion, in ms; null when either is missing or not a time. */
@@ -76,25 +76,20 @@ export function tookWords(t: Transcript, sessionMs?: number): string {
   return `${formatDuration(total)} in all over ${spans.length} sessions (this one ${last}; ${formatDuration(ms(t.createdAt, t.lastEventAt))} from the start to the end)`;
 }
 
-/** The run's own step (not an item's) running one of `actions`, finished. */
-function finished(t: Transcript, actions: readonly string[]): TranscriptStep[] {
-  return t.steps.filter((s) => !s.item && s.status === 'finished' && actions.includes(s.action));
-}
-
 /**
- * The user's time without the database: from the deletion the logs show to the moment the instance
- * served again (the restored archive replayed, or the copy's dumps loaded into it), null when the run
- * is about no deleted instance. `backAt` is null while it is not back (or when a step could not bring it back).
+ * The user's time without the database: from the deletion (the run's declared `deletedAt`) to the
+ * moment the instance served again, which is when the step its `promoted` (the restored archive
+ * replayed) or `loaded` (the copy's dumps loaded into it) is taken from finished, without a warning.
+ * Null when the run is about no deleted instance; `backAt` is null while it is not back (or when a
+ * step could not bring it back).
  */
 function outage(t: Transcript): { deletedAt: string; backAt: string | null } | null {
-  const deletedAt = finished(t, ['logs.find-deleted', 'pitr.find-instance'])
-    .map((s) => textOf(s.outputs?.deletedAt))
-    .find(Boolean);
+  const deletedAt = textOf(t.declared.outputs.deletedAt);
   if (!deletedAt) return null;
-  const back = finished(t, ['cell.wait-restored', 'pitr.load-dumps']).find(
-    (s) => s.warnings.length === 0 && (s.action !== 'pitr.load-dumps' || textsOf(s.outputs?.loaded).length > 0),
-  );
-  return { deletedAt, backAt: back?.finishedAt ?? null };
+  const { promoted, loaded } = t.declared.outputs;
+  const served = promoted === true ? 'promoted' : textsOf(loaded).length > 0 ? 'loaded' : undefined;
+  const back = served === undefined ? undefined : stepBehind(t, t.declared, served);
+  return { deletedAt, backAt: back?.warnings.length === 0 ? back.finishedAt : null };
 }
 
 /**
@@ -116,31 +111,27 @@ export function outageLines(t: Transcript): string[] {
   return [`- Without the database since its deletion at ${utc(o.deletedAt)}: it has NOT come back${why}`];
 }
 
-/** The outputs of the finished step running `action` in the same place as `s` (the run's own steps, or the same item's). */
-function beside(t: Transcript, s: TranscriptStep, action: string): Record<string, unknown> {
-  const same = (o: TranscriptStep): boolean => (o.item?.forEach ?? null) === (s.item?.forEach ?? null) && o.item?.key === s.item?.key;
-  return t.steps.find((o) => same(o) && o.action === action && o.outputs)?.outputs ?? {};
-}
-
-/** The exact commands that remove what the run moved aside, for once the user is satisfied. */
+/**
+ * The exact commands that remove what the run moved aside, for once the user is satisfied: the run's
+ * declared `quarantineUrl` and `dataAside` (on its `cellIp`, the VM `cellInstance` of `cellDeployment`),
+ * then each for-each item's, as its sub-runbook declares them.
+ */
 function cleanups(t: Transcript): string[] {
   const lines: string[] = [];
-  const at = (s: TranscriptStep): string => (s.item ? `[${s.item.key}] ` : '');
-  for (const s of t.steps.filter((st) => st.status === 'finished')) {
-    const o = s.outputs ?? {};
-    if (s.action === 'archive.quarantine' && textOf(o.quarantineUrl)) {
+  const places = [{ at: '', d: t.declared }, ...Object.entries(t.items).map(([id, d]) => ({ at: `[${id.split('/')[1]}] `, d }))];
+  for (const { at, d } of places) {
+    const out = (name: string): string => textOf(d.outputs[name]);
+    if (out('quarantineUrl')) {
       const endpoint = t.s3Endpoint ? ['--endpoint-url', t.s3Endpoint] : [];
       lines.push(
-        `${at(s)}once the user is satisfied, remove the quarantined archive: ${quote(['aws', 's3', 'rm', '--recursive', textOf(o.quarantineUrl), ...endpoint])}`,
+        `${at}once the user is satisfied, remove the quarantined archive: ${quote(['aws', 's3', 'rm', '--recursive', out('quarantineUrl'), ...endpoint])}`,
       );
     }
-    if (s.action === 'cell.move-data-aside' && textOf(o.asideDir)) {
-      const cell = textOf(beside(t, s, 'logs.find-instance').cellIp) || 'the cell';
-      const bosh = beside(t, s, 'bosh.locate-cell');
+    if (out('dataAside')) {
       // Said as the command to run on the cell: how to reach it (ssh, bosh ssh of either era) is the operator's.
-      const vm = textOf(bosh.instance) ? ` (${textOf(bosh.instance)} of deployment ${textOf(bosh.deployment)})` : '';
+      const vm = out('cellInstance') ? ` (${out('cellInstance')} of deployment ${out('cellDeployment')})` : '';
       lines.push(
-        `${at(s)}once the user is satisfied, remove the moved-aside data: on ${cell}${vm}, ${quote(['sudo', 'rm', '-rf', '--', textOf(o.asideDir)])}`,
+        `${at}once the user is satisfied, remove the moved-aside data: on ${out('cellIp') || 'the cell'}${vm}, ${quote(['sudo', 'rm', '-rf', '--', out('dataAside')])}`,
       );
     }
   }
@@ -149,7 +140,7 @@ function cleanups(t: Transcript): string[] {
 
 /**
  * What is left, a short line each: how to finish the run when it is not done, what each warned step
- * could not do, what the report steps list (the data-loss window to tell the user, apps to re-push...),
+ * could not do, what the runbook declares as `todo` (the data-loss window to tell the user, apps to re-push...),
  * and the commands that remove what was kept aside. The screen's last lines and the report's section both.
  */
 export function whatIsLeft(t: Transcript): string[] {
@@ -161,7 +152,7 @@ export function whatIsLeft(t: Transcript): string[] {
     );
   }
   for (const s of warnedSteps(t)) for (const w of s.warnings) lines.push(`${stepName(s)} could not do all its work: ${w}`);
-  for (const s of t.steps) lines.push(...textsOf(s.outputs?.todo));
+  for (const d of [t.declared, ...Object.values(t.items)]) lines.push(...textsOf(d.outputs.todo));
   lines.push(...cleanups(t));
   return lines;
 }
@@ -194,19 +185,16 @@ export function doneLines(t: Transcript, sessionMs: number, reportFile: string):
  */
 export function doneNotice(t: Transcript): string {
   const name = textOf(t.inputs.serviceName) || textOf(t.inputs.instance) || textOf(t.inputs.space) || 'the instance';
-  const found = finished(t, ['logs.find-deleted', 'pitr.find-instance'])[0]?.outputs ?? {};
-  const guid = textOf(found.instanceGuid);
+  const guid = t.subject?.instanceGuid ?? '';
   const what = `${name}${guid ? ` (${guid})` : ''}`;
   const o = outage(t);
-  const restored = finished(t, ['pitr.restore'])[0]?.outputs;
+  const { restored } = t.declared.outputs;
   const parts: string[] = [];
   if (o?.backAt) parts.push(`${what} is back: without it ${outageWords(t, o.deletedAt, o.backAt)}`);
   else if (o) parts.push(`${what} is NOT back`);
-  if (restored?.restored === true) parts.push(`as it was at ${textOf(restored.time)}: what was written after that moment is not in it`);
-  else if (o && !restored) {
-    const inspected = finished(t, ['archive.inspect'])[0]?.outputs ?? {};
-    parts.push(`data-loss window: ${lossPhrase(o.deletedAt, textOf(inspected.lastSegmentAt))}`);
-  }
+  if (restored === true) parts.push(`as it was at ${textOf(t.declared.outputs.time)}: what was written after that moment is not in it`);
+  else if (o && restored === undefined)
+    parts.push(`data-loss window: ${lossPhrase(o.deletedAt, textOf(t.declared.outputs.lastSegmentAt))}`);
   const warnings = warnedSteps(t).flatMap((s) => s.warnings.map((w) => `${stepName(s)}: ${w}`));
   if (warnings.length) parts.push(`could not: ${warnings.join('; ')}`);
   return parts.join('; ');

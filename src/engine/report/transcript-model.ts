@@ -2,6 +2,8 @@
 import type { EventBody } from '../journal/journal-events.js';
 import type { LockInfo } from '../run/lock-holder.js';
 import type { StepStatus } from '../journal/replay.js';
+import type { Declared } from '../run/outputs.js';
+import type { RunSubject } from '../runbook/runbook-outputs.js';
 
 /** A command a step ran, as the journal recorded it; `lost`: sent, but its answer never came (it may have taken effect). */
 export type TranscriptCommand = Omit<Extract<EventBody, { type: 'command' }>, 'type' | 'step' | 'lost'> & { at: string; lost: boolean };
@@ -58,6 +60,14 @@ export interface Transcript {
   /** The program and version that started the run (`dingo-recover 1.2.3`), when its journal says. */
   tool: string | null;
   inputs: Record<string, unknown>;
+  /** What the runbook says the run is about: an instance, a whole space, or nothing it declares (null, too, without the runbook). */
+  about: 'instance' | 'space' | null;
+  /** The instance the run is about (the runbook's `subject:`), once the step naming it finished. */
+  subject: RunSubject | null;
+  /** The runbook's declared outputs (`outputs:`) as the run came to them. */
+  declared: Declared;
+  /** Each for-each item's (by `FOR_EACH_ID/KEY`, in the order of the steps): its sub-runbook's declared outputs. */
+  items: Record<string, Declared>;
   steps: TranscriptStep[];
   /** Run-level entries carry the journal's `seq`, which orders them. */
   /**
@@ -88,6 +98,12 @@ export type SpanEnd = 'finished' | 'interrupted' | 'stopped' | 'planned' | 'aban
 /** Who did something: the person and the login (`alice (ubuntu@opsman)`), or the login alone when they say the same. */
 export function who(by: string, operator: string | null): string {
   return operator && operator !== by.split('@')[0] ? `${operator} (${by})` : by;
+}
+
+/** The step a declared output (of the run, or of an item) is taken from, as the transcript has it. */
+export function stepBehind(t: Transcript, d: Declared, name: string): TranscriptStep | undefined {
+  const id = d.steps[name];
+  return id === undefined ? undefined : t.steps.find((s) => s.id === id);
 }
 
 const CORRECTED_BY: Record<string, string> = { set: 'resume --set', prompt: 'asked again at a terminal', answers: 'the answers file' };

@@ -16,6 +16,18 @@ import { formatArgv } from '../operator/screen-text.js';
 import { WARNED_MARK, warnedText } from '../operator/step-screen.js';
 import { doneWords, warnedSteps } from './run-outcome.js';
 import { stepOrder } from './transcript-order.js';
+import { declaredBy, producedBy } from '../run/outputs.js';
+
+/** Each for-each item's declared outputs (its sub-runbook's), by `FOR_EACH_ID/KEY`, in the order of `steps`. */
+function itemsDeclared(runbook: Runbook, steps: TranscriptStep[], run: RunSummary): Transcript['items'] {
+  const items: Transcript['items'] = {};
+  for (const s of steps) {
+    const sub = s.item && runbook.steps.find((d) => d.id === s.item?.forEach)?.forEach?.runbook;
+    const id = s.item && `${s.item.forEach}/${s.item.key}`;
+    if (sub && id && !(id in items)) items[id] = declaredBy(sub, run.state.steps, `${id}/`);
+  }
+  return items;
+}
 
 export function buildTranscript(run: RunSummary, runbook: Runbook | null): Transcript {
   const steps = new Map<string, TranscriptStep>();
@@ -55,6 +67,7 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     s.error = state?.error ?? null;
     s.warnings = state?.status === 'finished' ? (state.warnings ?? []) : [];
   }
+  const all = order.map((id) => get(id));
   const live = run.state.created.options.live;
   const s3 = typeof live === 'object' && live !== null && 's3' in live ? (live as { s3?: { endpoint?: unknown } }).s3 : undefined;
   return {
@@ -68,7 +81,11 @@ export function buildTranscript(run: RunSummary, runbook: Runbook | null): Trans
     s3Endpoint: typeof s3?.endpoint === 'string' ? s3.endpoint : null,
     tool: typeof run.state.created.options.tool === 'string' ? run.state.created.options.tool : null,
     inputs: run.state.inputs,
-    steps: order.map((id) => get(id)),
+    about: runbook?.subject ? (runbook.subject.instanceGuid ? 'instance' : 'space') : null,
+    subject: runbook ? producedBy(runbook, run.state.steps).subject : null,
+    declared: runbook ? declaredBy(runbook, run.state.steps) : { outputs: {}, steps: {} },
+    items: runbook ? itemsDeclared(runbook, all, run) : {},
+    steps: all,
     ...entries,
   };
 }

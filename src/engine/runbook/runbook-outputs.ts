@@ -153,6 +153,16 @@ export function declaredOutputs(
   return out;
 }
 
+/** The step each declared output is taken from (an inner step, once `use` steps are inlined), by output name. */
+export function outputSteps(runbook: Pick<Runbook, 'outputs'>): Record<string, string> {
+  const steps: Record<string, string> = {};
+  for (const o of runbook.outputs) {
+    const ref = stepRef(o.from);
+    if (typeof ref !== 'string') steps[o.name] = ref.step;
+  }
+  return steps;
+}
+
 /** The instance a run is about, once the step naming it finished (none for a runbook about a space). */
 export interface RunSubject {
   instanceGuid: string;
