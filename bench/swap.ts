@@ -219,7 +219,8 @@ async function swapBoth(server: Server, bucket: string): Promise<number> {
   const ours = await measure(
     server,
     'ours (quarantine, copy, verify)',
-    () => runSwap(server.store, { bucket, prefix: OLD }, { bucket, prefix: NEW_OURS }, { stamp: '20260317T180520Z' }),
+    () =>
+      runSwap(server.store, { bucket, prefix: OLD }, { bucket, prefix: NEW_OURS }, { redactor: new Redactor(), stamp: '20260317T180520Z' }),
     DEFAULT_COPY_CONCURRENCY,
   );
   if (!ours.value.verify.ok) throw new Error('our swap did not verify');

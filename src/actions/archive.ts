@@ -8,7 +8,7 @@ import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed } from '../core/errors.js';
 import { textsOf } from '../core/json.js';
 import { inspectArchive } from '../archive/inspect.js';
-import { servePartials, type ServedPartial } from '../archive/serve-partials.js';
+import { refusedLine, servedLine, servePartials, type ServedPartial } from '../archive/serve-partials.js';
 import { listSourceArchive } from '../archive/copy.js';
 import { listArchive, totalBytes } from '../archive/listing.js';
 import { dingoArchiveUrl, pinnedArchiveProblem, urlOf } from '../archive/location.js';
@@ -219,11 +219,9 @@ const copy = defineAction({
     });
     ctx.note(`copied ${result.copied} object(s), ${result.skipped} already in place`);
     // After the whole archive, as its own segment: wal-e's wal-fetch asks for full names only.
-    const served = await servePartials(ctx.s3, source, target, listing, ctx.runtime.redactor);
-    for (const s of served)
-      ctx.evidence(
-        `${s.from} checked (${s.checks}): ${s.copied ? 'copied server-side to' : 'its copy found already at'} ${s.to}, where the container's wal-e fetches ${s.segment}`,
-      );
+    const { served, refused } = await servePartials(ctx.s3, source, target, listing, ctx.runtime.redactor);
+    for (const s of served) ctx.evidence(servedLine(s));
+    for (const r of refused) ctx.warn(refusedLine(r));
     const moment = servedMoment(served);
     return {
       copied: result.copied,

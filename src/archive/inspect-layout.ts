@@ -31,7 +31,7 @@ export interface SortedKeys {
   /** Segments and history files stored without .lzo, which a restore never reads. */
   uncompressed: string[];
   /** `.partial` segments (what a promoted standby archives of its last segment), which replay never asks for by that name. */
-  partials: { segment: string; object: ObjectInfo }[];
+  partials: { segment: string; lzo: boolean; object: ObjectInfo }[];
   sysidObject: ObjectInfo | null;
   /** Keys only wal-e writes. */
   waleKeys: number;
@@ -113,7 +113,7 @@ function place(keys: SortedKeys, prefix: string, o: ObjectInfo): void {
       keys.unknown.push(o.key);
       break;
     case 'wal-partial':
-      keys.partials.push({ segment: c.segment, object: o });
+      keys.partials.push({ segment: c.segment, lzo: c.lzo, object: o });
       keys.waleKeys++;
       break;
     case 'directory':

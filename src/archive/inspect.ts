@@ -27,7 +27,7 @@ import {
 } from './inspect-replay.js';
 import { listArchiveObjects, type ListOptions } from './parallel-listing.js';
 import { Gate } from '../core/concurrency.js';
-import { checkPartials, lastMoment } from './partials.js';
+import { checkPartials, lastMoment, type ReadBody } from './partials.js';
 
 export type { ArchiveReport } from '../wale/report.js';
 
@@ -69,19 +69,29 @@ export async function inspectArchive(store: ObjectStore, url: string, opts: Insp
   });
 }
 
-/** Reads a small object's body (lzop-decompressed), or says why it cannot be read. */
-type ReadText = (key: string) => Promise<{ body: Buffer } | { error: string }>;
-
-function textReader(input: InspectInput): ReadText {
+/** The body as stored. */
+function rawReader(input: InspectInput): ReadBody {
   const gate = new Gate(Math.max(1, input.concurrency ?? 8));
   return async (key) => {
     try {
-      const raw = await gate.run(() => input.read(key));
-      if (isOpenPgpMessage(raw))
-        return {
-          error: `s3://${input.bucket}/${key} is encrypted with GPG (wal-e's WALE_GPG_KEY_ID), which inspect does not decrypt: \`dingo-recover drill\` reads it with this machine's gpg and keyring`,
-        };
-      return { body: isLzop(raw) ? lzopDecompress(raw, `s3://${input.bucket}/${key}`) : raw };
+      return { body: await gate.run(() => input.read(key)) };
+    } catch (err) {
+      return { error: input.redactor.redact(err instanceof Error ? err.message : String(err)) };
+    }
+  };
+}
+
+/** A small object's body, lzop-decompressed when it is lzop; one GPG encrypted is said to be so, not read on. */
+function textReader(input: InspectInput, readRaw: ReadBody): ReadBody {
+  return async (key) => {
+    const r = await readRaw(key);
+    if ('error' in r) return r;
+    if (isOpenPgpMessage(r.body))
+      return {
+        error: `s3://${input.bucket}/${key} is encrypted with GPG (wal-e's WALE_GPG_KEY_ID), which inspect does not decrypt: \`dingo-recover drill\` reads it with this machine's gpg and keyring`,
+      };
+    try {
+      return { body: isLzop(r.body) ? lzopDecompress(r.body, `s3://${input.bucket}/${key}`) : r.body };
     } catch (err) {
       return { error: input.redactor.redact(err instanceof Error ? err.message : String(err)) };
     }
@@ -89,7 +99,7 @@ function textReader(input: InspectInput): ReadText {
 }
 
 /** Every backup with its sentinel read: wal-e lists backups by their sentinels. */
-async function describeBackups(bucket: string, keys: SortedKeys, readText: ReadText): Promise<BaseBackupInfo[]> {
+async function describeBackups(bucket: string, keys: SortedKeys, readText: ReadBody): Promise<BaseBackupInfo[]> {
   const sentinels = new Map<string, Sentinel | string>();
   await Promise.all(
     [...keys.backups.values()]
@@ -112,7 +122,7 @@ async function describeBackups(bucket: string, keys: SortedKeys, readText: ReadT
 }
 
 /** The PostgreSQL version: LATEST's extended_version.txt, else the newest other one. */
-async function readPgVersion(latest: BaseBackupInfo | null, infos: BaseBackupInfo[], readText: ReadText): Promise<string | null> {
+async function readPgVersion(latest: BaseBackupInfo | null, infos: BaseBackupInfo[], readText: ReadBody): Promise<string | null> {
   const sources = [latest, ...[...infos].reverse()].filter((b): b is BaseBackupInfo => !!b?.extendedVersionKey);
   for (const b of sources.filter((b, i, all) => all.indexOf(b) === i).slice(0, 3)) {
     const r = await readText(b.extendedVersionKey!);
@@ -123,7 +133,7 @@ async function readPgVersion(latest: BaseBackupInfo | null, infos: BaseBackupInf
 }
 
 /** The database system identifier the container copies into etcd. */
-async function readSysid(url: string, read: ReturnType<ReadText> | null, found: Findings): Promise<string | null> {
+async function readSysid(url: string, read: ReturnType<ReadBody> | null, found: Findings): Promise<string | null> {
   if (!read) return null;
   const r = await read;
   if ('error' in r) {
@@ -144,7 +154,8 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
   const { bucket, prefix } = input;
   const url = formatS3Url(bucket, prefix);
   const found: Findings = { problems: [], warnings: [] };
-  const readText = textReader(input);
+  const readRaw = rawReader(input);
+  const readText = textReader(input, readRaw);
   const keys = sortKeys(prefix, input.objects);
   const sysidRead = keys.sysidObject ? readText(keys.sysidObject.key) : null;
   const infos = await describeBackups(bucket, keys, readText);
@@ -170,7 +181,7 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
   }
   if (!pgVersion && latest)
     found.warnings.push(`The PostgreSQL version is unknown (no readable extended_version.txt); WAL was checked as for 9.3 or later.`);
-  const partials = await checkPartials({ prefix, keys, wal, pgVersion, sysid, read: readText }, found);
+  const partials = await checkPartials({ bucket, prefix, keys, wal, pgVersion, sysid, readRaw, readText }, found);
   return {
     ...report({ url, keys, infos, latest, latestBySegment, pgVersion, sysid, wal, replay, found }),
     partials,

@@ -4,7 +4,9 @@
  * the old archive to its segment's full key under the NEW prefix (`wal_005/<segment>.lzo`), which
  * wal-fetch asks for by name. The old archive, the user's backup, is only read. A full segment is
  * never overwritten: a key already holding this partial's copy (an attempt cut short before the
- * journal said so) is taken as served, any other object there stops the step.
+ * journal said so) is taken as served, any other object there stops the step. A partial the
+ * inspection refused (another database's, not an lzop stream, stored without `.lzo`, …) is never
+ * copied: it is returned with why, for the caller to warn of.
  */
 import { StepFailed } from '../core/errors.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
@@ -15,7 +17,7 @@ import type { PartialSegmentInfo } from '../wale/report.js';
 import { formatSegment, parseSegment, segmentAtIndex, segmentIndex } from '../wale/segments.js';
 import { compareMetadata, sameObject, type Located } from './compare.js';
 import { inspectListing } from './inspect.js';
-import { partialCopyCommands } from './partials.js';
+import { partialCopyCommands, refusedPartials } from './partials.js';
 import type { S3Location } from './location.js';
 
 export interface ServedPartial {
@@ -32,6 +34,18 @@ export interface ServedPartial {
   copied: boolean;
 }
 
+/** A `.partial` of the old archive that was not served, and why. */
+export interface UnservedPartial {
+  /** The partial in the old archive (s3:// URL). */
+  from: string;
+  why: string;
+}
+
+export interface PartialsServed {
+  served: ServedPartial[];
+  refused: UnservedPartial[];
+}
+
 /** What the partial's checks found, in words. */
 function checksOf(p: PartialSegmentInfo, pgVersion: string | null): string {
   const s = parseSegment(p.segment);
@@ -39,8 +53,8 @@ function checksOf(p: PartialSegmentInfo, pgVersion: string | null): string {
   return `system identifier ${p.systemIdentifier ?? '?'} as the archive's, timeline ${p.timeline} as its name's, the segment after the archive's last full one ${before}`;
 }
 
-/** The partials of `source` the inspection checked usable, read from its listing; none read when it has no `.partial`. */
-async function usablePartials(
+/** The partials of `source` as the inspection checked them, read from its listing; none read when it has no `.partial`. */
+async function checkedPartials(
   store: ObjectStore,
   source: S3Location,
   listing: Map<string, ObjectInfo>,
@@ -54,8 +68,7 @@ async function usablePartials(
     read: (key) => store.get({ bucket: source.bucket, key }),
     redactor,
   });
-  // wal-fetch reads `<segment>.lzo` as lzop: only a partial wal-e archived so (`.partial.lzo`) may stand there.
-  return { partials: report.partials.filter((p) => p.usable && p.key.endsWith('.partial.lzo')), pgVersion: report.pgVersion };
+  return { partials: report.partials, pgVersion: report.pgVersion };
 }
 
 /** The checked partial's copy at `to`: made now (true), or found made before (false); anything else there stops it. */
@@ -87,17 +100,21 @@ async function serveOne(store: ObjectStore, checked: Located, to: ObjectRef): Pr
   );
 }
 
-/** Serves each usable partial of `source` (as `listing` lists it) under `target`, in key order; what was served. */
+/**
+ * Serves each usable partial of `source` (as `listing` lists it) under `target`, in key order; what was
+ * served, and what was refused (a partial a failover left behind is neither: replay follows the newer timeline).
+ */
 export async function servePartials(
   store: ObjectStore,
   source: S3Location,
   target: S3Location,
   listing: Map<string, ObjectInfo>,
   redactor: Redactor,
-): Promise<ServedPartial[]> {
-  const { partials, pgVersion } = await usablePartials(store, source, listing, redactor);
+): Promise<PartialsServed> {
+  const { partials, pgVersion } = await checkedPartials(store, source, listing, redactor);
   const served: ServedPartial[] = [];
-  for (const p of partials) {
+  // Only a `.partial.lzo` is ever usable: wal-fetch reads the segment's `.lzo` key as lzop.
+  for (const p of partials.filter((x) => x.usable)) {
     const checked = listing.get(p.key.slice(source.prefix.length))!;
     const to = { bucket: target.bucket, key: `${target.prefix}wal_005/${p.segment}.lzo` };
     const copied = await serveOne(store, { bucket: source.bucket, info: checked }, to);
@@ -110,5 +127,16 @@ export async function servePartials(
       copied,
     });
   }
-  return served;
+  const refused = refusedPartials(partials).map((p) => ({ from: `s3://${source.bucket}/${p.key}`, why: p.why }));
+  return { served, refused };
+}
+
+/** A served partial, in words: what was checked, and where the container's wal-e now fetches it. */
+export function servedLine(s: ServedPartial): string {
+  return `${s.from} checked (${s.checks}): ${s.copied ? 'copied server-side to' : 'its copy found already at'} ${s.to}, where the container's wal-e fetches ${s.segment}`;
+}
+
+/** A refused partial, in words: the restore ends before the WAL it may hold. */
+export function refusedLine(r: UnservedPartial): string {
+  return `${r.from} was not served, so the restore ends before any WAL it holds: ${r.why}`;
 }

@@ -4,12 +4,14 @@
  * archive in, verify. The source is never written; everything is checked
  * before the first write, and every phase is safe to rerun with the same plan.
  */
+import type { Redactor } from '../core/redact.js';
 import type { ObjectStore } from '../core/seams.js';
 import type { CopyResult } from './copy.js';
 import { archiveLocation, urlOf, type S3Location } from './location.js';
 import { copyPhase, quarantinePhase, verifyPhase } from './phases.js';
 import { prepareSwap, type SwapOptions } from './plan.js';
 import type { QuarantineResult } from './quarantine.js';
+import { servePartials, type PartialsServed } from './serve-partials.js';
 import type { VerifyResult } from './verify.js';
 
 export { quarantine } from './quarantine.js';
@@ -20,6 +22,7 @@ export { formatProgress, type ProgressEvent } from './progress.js';
 export { journaledPlan, planFromJournal, prepareSwap, type SwapOptions, type SwapPlan } from './plan.js';
 export { checkSwap, preflightSwap, swapLocations } from './check.js';
 export { copyPhase, quarantinePhase, quarantineState, verifyPhase } from './phases.js';
+export { refusedLine, servedLine } from './serve-partials.js';
 
 export interface SwapReport {
   from: string;
@@ -27,14 +30,23 @@ export interface SwapReport {
   stamp: string;
   quarantine: QuarantineResult;
   copy: CopyResult;
+  /** The old archive's `.partial` segments: the checked ones served under their full names, the others refused. */
+  partials: PartialsServed;
   verify: VerifyResult;
 }
 
 /**
  * The whole swap in one go, through the same phases the runbook runs as its quarantine, copy and
  * verify steps: the source is listed once, when the plan is made, and serves the copy and the check.
+ * After the copy, each checked `.partial` is served under its segment's full name, as the copy step does.
+ * `redactor`: the run's, for the read errors an inspection of the partials reports.
  */
-export async function runSwap(store: ObjectStore, from: S3Location, to: S3Location, opts: SwapOptions = {}): Promise<SwapReport> {
+export async function runSwap(
+  store: ObjectStore,
+  from: S3Location,
+  to: S3Location,
+  opts: SwapOptions & { redactor: Redactor },
+): Promise<SwapReport> {
   const src = archiveLocation(from, 'source');
   const tgt = archiveLocation(to, 'target');
   const { plan, source } = await prepareSwap(store, src, tgt, opts);
@@ -42,6 +54,7 @@ export async function runSwap(store: ObjectStore, from: S3Location, to: S3Locati
   const common = { concurrency: opts.concurrency, onProgress: opts.onProgress };
   const quarantined = await quarantinePhase(store, src, tgt, plan, common);
   const copied = await copyPhase(store, src, tgt, { ...common, source });
+  const partials = await servePartials(store, src, tgt, source, opts.redactor);
   const verified = await verifyPhase(store, src, tgt, source);
-  return { from: urlOf(src), to: urlOf(tgt), stamp: plan.stamp, quarantine: quarantined, copy: copied, verify: verified };
+  return { from: urlOf(src), to: urlOf(tgt), stamp: plan.stamp, quarantine: quarantined, copy: copied, partials, verify: verified };
 }

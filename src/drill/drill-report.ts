@@ -1,6 +1,7 @@
 /** What a restore drill reports: the backup restored, the PostgreSQL used, timings, how far replay got, the query. */
 import type { LostWal } from '../wale/report.js';
 import type { ReplayEnd } from './replay.js';
+import type { RefusedPartial } from '../archive/partials.js';
 import type { ServedPartial } from './partial-wal.js';
 
 export interface DrillReport {
@@ -58,4 +59,6 @@ export interface DrillReport {
   paused: boolean;
   /** Checked `.partial` segments replay was given under their segment's full name (WAL after the archive's last full segment). */
   partials: ServedPartial[];
+  /** The `.partial` segments the inspection refused, never served, each with why. */
+  refusedPartials: RefusedPartial[];
 }

@@ -36,6 +36,7 @@ import { majorNumber } from './local-pg.js';
 import { disarmForQuery } from '../systems/pg-reader.js';
 import { downloadWal, type WalDownloaded } from './wal-download.js';
 import { servePartials } from './partial-wal.js';
+import { refusedPartials } from '../archive/partials.js';
 import { completeDataDir, makeWorkdir, workdirPaths, type Workdir } from './workdir.js';
 
 export type { DrillReport };
@@ -305,6 +306,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     workdir: opts.keep ? drill.workdir : null,
     paused,
     partials,
+    refusedPartials: refusedPartials(report.partials),
   };
 }
 

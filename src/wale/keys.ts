@@ -4,7 +4,8 @@
  *   basebackups_005/base_<start segment>_<offset, 8 decimal digits>/extended_version.txt
  *   basebackups_005/base_…/tar_partitions/part_%08d.tar.lzo
  *   basebackups_005/base_…_backup_stop_sentinel.json
- *   wal_005/<segment>.lzo, <segment>.<offset hex>.backup.lzo, <timeline>.history.lzo
+ *   wal_005/<segment>.lzo, <segment>.<offset hex>.backup.lzo, <timeline>.history.lzo,
+ *     <segment>.partial.lzo (a promoted standby's last segment)
  *     (wal-fetch asks for <name>.lzo and nothing else: a segment or history file without .lzo is
  *     never read by a restore)
  *   sysids/sysid (Dingo's own)
@@ -19,7 +20,8 @@ export type KeyClass =
   | { kind: 'tar-partition'; backup: string; index: number }
   | { kind: 'sentinel'; backup: string }
   | { kind: 'wal-segment'; segment: string }
-  | { kind: 'wal-partial'; segment: string }
+  /** What a promoted standby archived of its last segment: `.partial.lzo` as wal-e stores it, or `.partial` uncompressed. */
+  | { kind: 'wal-partial'; segment: string; lzo: boolean }
   | { kind: 'backup-label'; segment: string; offset: number }
   | { kind: 'history'; timeline: number }
   /** A segment or history file stored without .lzo: wal-e's wal-fetch asks only for NAME.lzo, so replay never reads it. */
@@ -46,7 +48,7 @@ const RE = {
     `^(?:metadata\\.json|files_metadata\\.json|tar_partitions/(?:part_\\d{3,}|pg_control|backup_label)\\.tar\\.${WALG_EXT})$`,
   ),
   segment: /^wal_005\/([0-9A-F]{24})\.lzo$/,
-  partial: /^wal_005\/([0-9A-F]{24})\.partial(?:\.lzo)?$/,
+  partial: /^wal_005\/([0-9A-F]{24})\.partial(\.lzo)?$/,
   label: /^wal_005\/([0-9A-F]{24})\.([0-9A-F]{8})\.backup(?:\.lzo)?$/,
   history: /^wal_005\/([0-9A-F]{8})\.history\.lzo$/,
   uncompressed: /^wal_005\/([0-9A-F]{24}|[0-9A-F]{8}\.history)$/,
@@ -63,7 +65,7 @@ export function classifyKey(rel: string): KeyClass {
     if ((m = RE.label.exec(rel))) return { kind: 'backup-label', segment: m[1]!, offset: parseInt(m[2]!, 16) };
     if ((m = RE.history.exec(rel))) return { kind: 'history', timeline: parseInt(m[1]!, 16) };
     if ((m = RE.uncompressed.exec(rel))) return { kind: 'wal-uncompressed', name: m[1]! };
-    if ((m = RE.partial.exec(rel))) return { kind: 'wal-partial', segment: m[1]! };
+    if ((m = RE.partial.exec(rel))) return { kind: 'wal-partial', segment: m[1]!, lzo: m[2] !== undefined };
     if ((m = RE.walgWal.exec(rel))) return { kind: 'walg-wal', segment: m[1]!, ext: m[2]! };
     return { kind: 'unknown' };
   }

@@ -19,6 +19,74 @@ export function isLzop(data: Buffer): boolean {
   return data.length >= MAGIC.length && data.subarray(0, MAGIC.length).equals(MAGIC);
 }
 
+const F_H_CRC32 = 0x1000;
+
+/** What makes `data` no lzop stream, thrown by the readers below and caught by the callers that name it. */
+class NotLzop extends Error {}
+
+/** A byte reader over `data` from `p`, failing with NotLzop when a header ends early. */
+function reader(data: Buffer, start: number) {
+  let p = start;
+  const need = (n: number): void => {
+    if (p + n > data.length) throw new NotLzop('it ends in the middle of a header');
+  };
+  return {
+    get at(): number {
+      return p;
+    },
+    need,
+    skip: (n: number): void => {
+      need(n);
+      p += n;
+    },
+    u8: (): number => (need(1), data[p++]!),
+    u16: (): number => (need(2), (p += 2), data.readUInt16BE(p - 2)),
+    u32: (): number => (need(4), (p += 4), data.readUInt32BE(p - 4)),
+  };
+}
+
+/**
+ * The file header of an lzop stream (lzop's p_header/read_header): its magic, its fields and their
+ * checksum. Returns where the first block starts and the header's flags.
+ */
+function readHeader(data: Buffer): { blocksAt: number; flags: number } {
+  if (!isLzop(data)) throw new NotLzop('it does not start with the lzop magic bytes');
+  const r = reader(data, MAGIC.length);
+  const version = r.u16();
+  r.u16(); // library version
+  if (version >= 0x0940) r.u16(); // version needed to extract
+  const method = r.u8();
+  if (method < 1 || method > 3) throw new NotLzop(`compression method ${method} is not LZO1X`);
+  if (version >= 0x0940) r.u8(); // level
+  const flags = r.u32();
+  if (flags & F_H_FILTER) r.u32();
+  r.u32(); // mode
+  r.u32(); // mtime low
+  if (version >= 0x0940) r.u32(); // mtime high
+  r.skip(r.u8()); // file name
+  const sum = (from: number, to: number): number => (flags & F_H_CRC32 ? crc32 : adler32)(data.subarray(from, to));
+  const fieldsEnd = r.at;
+  if (r.u32() !== sum(MAGIC.length, fieldsEnd)) throw new NotLzop('its header fails its checksum');
+  if (flags & F_H_EXTRA_FIELD) {
+    const start = r.at;
+    r.skip(r.u32());
+    const end = r.at;
+    if (r.u32() !== sum(start, end)) throw new NotLzop("its header's extra field fails its checksum");
+  }
+  return { blocksAt: r.at, flags };
+}
+
+/** Why `data` is no lzop stream wal-fetch could read (the magic, then the header and its checksum), or null when its header is one. */
+export function lzopHeaderProblem(data: Buffer): string | null {
+  try {
+    readHeader(data);
+    return null;
+  } catch (err) {
+    if (err instanceof NotLzop) return err.message;
+    throw err;
+  }
+}
+
 /** Decompress a whole lzop file (all blocks of its single member). */
 export function lzopDecompress(data: Buffer, source = 'lzop data'): Buffer {
   const fail = (what: string): never => {
@@ -26,50 +94,34 @@ export function lzopDecompress(data: Buffer, source = 'lzop data'): Buffer {
       hint: 'the object may be truncated or not lzop-compressed; download it again and check it with `lzop -t`',
     });
   };
-  if (!isLzop(data)) fail('it does not start with the lzop magic bytes');
-  let p = MAGIC.length;
-  const need = (n: number): void => {
-    if (p + n > data.length) fail('it ends in the middle of a header');
-  };
-  const u8 = (): number => (need(1), data[p++]!);
-  const u16 = (): number => (need(2), (p += 2), data.readUInt16BE(p - 2));
-  const u32 = (): number => (need(4), (p += 4), data.readUInt32BE(p - 4));
-
-  const version = u16();
-  u16(); // library version
-  if (version >= 0x0940) u16(); // version needed to extract
-  const method = u8();
-  if (method < 1 || method > 3) fail(`compression method ${method} is not LZO1X`);
-  if (version >= 0x0940) u8(); // level
-  const flags = u32();
-  if (flags & F_H_FILTER) u32();
-  u32(); // mode
-  u32(); // mtime low
-  if (version >= 0x0940) u32(); // mtime high
-  const nameLength = u8();
-  need(nameLength);
-  p += nameLength;
-  u32(); // header checksum
-  if (flags & F_H_EXTRA_FIELD) {
-    const len = u32();
-    need(len);
-    p += len + 4;
+  try {
+    return decompressBlocks(data);
+  } catch (err) {
+    if (err instanceof NotLzop) return fail(err.message);
+    throw err;
   }
+}
 
+function decompressBlocks(data: Buffer): Buffer {
+  const { blocksAt, flags } = readHeader(data);
+  const r = reader(data, blocksAt);
+  const fail = (what: string): never => {
+    throw new NotLzop(what);
+  };
   const out: Buffer[] = [];
   for (;;) {
-    const dLen = u32();
+    const dLen = r.u32();
     if (dLen === 0) break;
-    const cLen = u32();
-    const dAdler = flags & F_ADLER32_D ? u32() : null;
-    const dCrc = flags & F_CRC32_D ? u32() : null;
+    const cLen = r.u32();
+    const dAdler = flags & F_ADLER32_D ? r.u32() : null;
+    const dCrc = flags & F_CRC32_D ? r.u32() : null;
     if (cLen < dLen) {
-      if (flags & F_ADLER32_C) u32();
-      if (flags & F_CRC32_C) u32();
+      if (flags & F_ADLER32_C) r.u32();
+      if (flags & F_CRC32_C) r.u32();
     }
-    need(cLen);
-    const block = data.subarray(p, p + cLen);
-    p += cLen;
+    const start = r.at;
+    r.skip(cLen);
+    const block = data.subarray(start, start + cLen);
     const plain = cLen === dLen ? Buffer.from(block) : lzo1xDecompress(block, dLen, fail);
     if (dAdler !== null && adler32(plain) !== dAdler) fail('a block fails its Adler-32 check');
     if (dCrc !== null && crc32(plain) !== dCrc) fail('a block fails its CRC-32 check');

@@ -145,6 +145,110 @@ describe('.partial segments in archive inspect', () => {
     expect(r.lastMoment?.source).toBe(`S3 LastModified of wal_005/${LAST_FULL}.lzo`);
   });
 
+  const NOT_LZOP = `wal-fetch could not decompress it, so it is never served; \`lzop -t\` on a downloaded copy says what it holds`;
+  const packed = lzo(segment(NEXT));
+  /** The packed partial with one byte of its header fields (the file's mode, 4 bytes after the flags) changed. */
+  const badSum = Buffer.from(packed);
+  badSum[30]! ^= 0x01;
+
+  const notLzop = (problem: string): string => `it is not an lzop stream (${problem}): ${NOT_LZOP}`;
+
+  it.each([
+    [
+      'a WAL segment stored uncompressed under .lzo',
+      segment(NEXT),
+      'it is not an lzop stream (it does not start with the lzop magic bytes): it holds a WAL segment stored uncompressed, which wal-fetch could not decompress, so it is never served; stored as lzop (`lzop -c`) it would be checked',
+    ],
+    // PostgreSQL 9.5's page magic (0xD087) starts the segment with 0x87, as an OpenPGP session key packet starts.
+    [
+      'a 9.5 WAL segment stored uncompressed under .lzo',
+      (() => {
+        const b = segment(NEXT);
+        b.writeUInt16LE(0xd087, 0);
+        return b;
+      })(),
+      'it is not an lzop stream (it does not start with the lzop magic bytes): it holds a WAL segment stored uncompressed',
+    ],
+    [
+      'an OpenPGP message (wal-e with WALE_GPG_KEY_ID)',
+      Buffer.concat([Buffer.from([0x85, 0x01, 0x0c, 0x03]), Buffer.alloc(300, 7)]),
+      "it is encrypted with GPG (wal-e's WALE_GPG_KEY_ID), which this check does not decrypt, so it is never served",
+    ],
+    ['the lzop magic and half a header', packed.subarray(0, 20), notLzop('it ends in the middle of a header')],
+    ['a header whose checksum fails', badSum, notLzop('its header fails its checksum')],
+    [
+      'the lzop magic then text',
+      Buffer.concat([packed.subarray(0, 9), Buffer.from('$(touch owned); rm -rf ~\n')]),
+      notLzop('compression method 104 is not LZO1X'),
+    ],
+  ])('refuses a .partial.lzo holding %s before reading any WAL, never counting it', async (_what, body, why) => {
+    const rel = `wal_005/${NEXT}.partial.lzo`;
+    const a = archive();
+    a.put(rel, body, minutes(12));
+    const r = await inspectArchive(a.store, URL, { redactor: new Redactor() });
+    expect(r.partials).toMatchObject([{ key: PREFIX + rel, usable: false, why: expect.stringMatching(/^it /), systemIdentifier: null }]);
+    expect(r.partials[0]!.why!.slice(0, why.length)).toBe(why);
+    expect(r.warnings.join('\n')).toContain(`1 .partial segment(s) refused, never served: "${rel}" (${why}`);
+    expect(renderReport(r)).toContain(`Partial       ${rel} refused: ${why}`);
+    expect(r.lastMoment?.source).toBe(`S3 LastModified of wal_005/${LAST_FULL}.lzo`);
+  });
+
+  it('refuses a .partial.lzo whose lzop blocks are damaged after a sound header', async () => {
+    const rel = `wal_005/${NEXT}.partial.lzo`;
+    const a = archive();
+    a.put(rel, packed.subarray(0, packed.length - 100), minutes(12));
+    const r = await inspectArchive(a.store, URL, { redactor: new Redactor() });
+    expect(r.partials).toMatchObject([{ usable: false, why: expect.stringMatching(/^its lzop stream cannot be decompressed: /) }]);
+  });
+
+  describe('stored without .lzo', () => {
+    const RAW = `wal_005/${NEXT}.partial`;
+    const url = `s3://${BUCKET}/${PREFIX}${RAW}`;
+    const refusedHead =
+      "it is stored without .lzo: wal-e's wal-fetch reads WAL only as lzop-compressed .lzo objects, so it is never served and counts as no archived WAL";
+
+    it('is listed and refused, saying how to store it so it is served, and is not the last moment', async () => {
+      const a = archive();
+      a.put(RAW, segment(NEXT), minutes(12));
+      const r = await inspectArchive(a.store, URL, { redactor: new Redactor() });
+      const why = `${refusedHead}. Its WAL checks out: stored as wal_005/${NEXT}.partial.lzo beside it (aws s3 cp ${url} - | lzop -c | aws s3 cp - ${url}.lzo), it is checked and served when this is run again`;
+      expect(r.partials).toEqual([
+        expect.objectContaining({ key: PREFIX + RAW, segment: NEXT, usable: false, why, systemIdentifier: SYSID, supersededBy: null }),
+      ]);
+      expect(renderReport(r)).toContain(`Partial       ${RAW} refused: ${why}`);
+      expect(r.warnings.join('\n')).toContain(`refused, never served: "${RAW}" (${refusedHead}.`);
+      expect(r.lastMoment).toEqual({ at: minutes(8).toISOString(), source: `S3 LastModified of wal_005/${LAST_FULL}.lzo` });
+      expect(r.complete).toBe(true);
+
+      // Done as it says, with the real lzop: the compressed copy is checked and is the last moment.
+      a.put(`${RAW}.lzo`, lzo(await a.store.get({ bucket: BUCKET, key: PREFIX + RAW })), minutes(12));
+      const again = await inspectArchive(a.store, URL, { redactor: new Redactor() });
+      expect(again.partials).toMatchObject([
+        { key: PREFIX + RAW, usable: false, why: `${refusedHead}; wal_005/${NEXT}.partial.lzo beside it is the one checked` },
+        { key: `${PREFIX}${RAW}.lzo`, usable: true },
+      ]);
+      expect(again.lastMoment?.source).toBe(`S3 LastModified of ${RAW}.lzo`);
+    });
+
+    it('already lzop-compressed: a copy to its .lzo name is what it takes', async () => {
+      const a = archive();
+      a.put(RAW, packed, minutes(12));
+      const r = await inspectArchive(a.store, URL, { redactor: new Redactor() });
+      expect(r.partials[0]!.why).toBe(
+        `${refusedHead}. Its WAL checks out: stored as wal_005/${NEXT}.partial.lzo beside it (aws s3 cp ${url} ${url}.lzo), it is checked and served when this is run again`,
+      );
+    });
+
+    it('says when its WAL would be refused compressed too', async () => {
+      const a = archive();
+      a.put(RAW, segment(NEXT, { sysid: '7000000000000000001' }), minutes(12));
+      const r = await inspectArchive(a.store, URL, { redactor: new Redactor() });
+      expect(r.partials[0]!.why).toBe(
+        `${refusedHead}, and compressed it would be refused too: its system identifier is 7000000000000000001, the archive's is ${SYSID} (sysids/sysid): it was written by another database`,
+      );
+    });
+  });
+
   it('leaves alone the partial a failover left of the timeline it ended, which the archive goes on from', async () => {
     const a = archive();
     a.history(2, `1\t0/A000060\tno recovery target specified\n`, minutes(9));

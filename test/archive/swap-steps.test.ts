@@ -1,3 +1,4 @@
+import { Redactor } from '../../src/core/redact.js';
 /**
  * The swap as the runbook runs it: archive.inspect, archive.quarantine (prepare, run, probe),
  * archive.copy and archive.verify, each a phase of the swap (src/archive/phases.ts), against a
@@ -5,6 +6,7 @@
  * between prepare and run, as it does through the journal. The copy serves a checked `.partial`
  * under its segment's full name at the new prefix: the partial is the partial-wal scenario's.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,7 +146,12 @@ describe("the runbook's archive steps", () => {
 
     // runSwap, through the same phases, on a bucket seeded alike, ends the same way.
     const other = await seeded();
-    const report = await runSwap(moto.store, { bucket: other, prefix: OLD }, { bucket: other, prefix: NEW }, { stamp: STAMP });
+    const report = await runSwap(
+      moto.store,
+      { bucket: other, prefix: OLD },
+      { bucket: other, prefix: NEW },
+      { redactor: new Redactor(), stamp: STAMP },
+    );
     expect(report.quarantine.objects).toBe(Object.keys(original).length);
     expect(await fingerprint(moto.store, other, NEW)).toEqual(source);
     expect(await fingerprint(moto.store, other, Q)).toEqual(original);
@@ -204,8 +211,11 @@ describe("the copy step serves the old archive's checked .partial to wal-e", () 
   const FULL = 'wal_005/000000010000000000000006.lzo';
   const body = readFileSync(resolve(import.meta.dirname, '../../fixtures/partial-wal/archive/000000010000000000000006.partial.lzo'));
 
-  /** Both archives, the new one moved aside: the copy step is next, as in the runbook. */
-  async function swapped(): Promise<{ bucket: string; from: string; to: string; fingerprint: string; ctx: StepContext; said: string[] }> {
+  /** The segment the partial holds, as PostgreSQL wrote it (the fixture decompressed by the real lzop). */
+  const wal = execFileSync('lzop', ['-dc'], { input: body, maxBuffer: 64 << 20 });
+
+  /** Both archives in a new bucket, the old one ending with `partials` (key → body). */
+  async function seededWith(partials: Record<string, Buffer>): Promise<string> {
     const bucket = `partial-${++buckets}-${process.pid}`;
     await moto.createBucket(bucket);
     await seedArchive(moto.store, bucket, NEW, { segments: 3, backups: ['base_000000010000000000000002_00000028'], sysid: '2' });
@@ -213,10 +223,25 @@ describe("the copy step serves the old archive's checked .partial to wal-e", () 
       segments: 5,
       backups: ['base_000000010000000000000002_00000040'],
       sysid: SYSID,
-      extra: { [PARTIAL]: body },
+      extra: partials,
     });
+    return bucket;
+  }
+
+  /** Both archives, the new one moved aside: the copy step is next, as in the runbook. */
+  async function swapped(partials: Record<string, Buffer> = { [PARTIAL]: body }): Promise<{
+    bucket: string;
+    from: string;
+    to: string;
+    fingerprint: string;
+    ctx: StepContext;
+    said: string[];
+    warned: string[];
+  }> {
+    const bucket = await seededWith(partials);
     const said: string[] = [];
-    const ctx = { ...context(moto.store), evidence: (e: string) => said.push(e) } as StepContext;
+    const warned: string[] = [];
+    const ctx = { ...context(moto.store), evidence: (e: string) => said.push(e), warn: (w: string) => warned.push(w) } as StepContext;
     const from = `s3://${bucket}/${OLD}`;
     const to = `s3://${bucket}/${NEW}`;
     const inspected = await step('archive.inspect').run(ctx, { url: from, requireRestorable: false }, {});
@@ -224,11 +249,11 @@ describe("the copy step serves the old archive's checked .partial to wal-e", () 
     const quarantine = step('archive.quarantine');
     await quarantine.run(ctx, params, journaled(await quarantine.prepare!(ctx, params)));
     said.length = 0;
-    return { bucket, from, to, fingerprint: String(inspected.fingerprint), ctx, said };
+    return { bucket, from, to, fingerprint: String(inspected.fingerprint), ctx, said, warned };
   }
 
   it('copies it server-side to its full key under the new prefix only, says so with its checks, and verify takes it', async () => {
-    const { bucket, from, to, fingerprint: proven, ctx, said } = await swapped();
+    const { bucket, from, to, fingerprint: proven, ctx, said, warned } = await swapped();
     const old = await fingerprint(moto.store, bucket, OLD);
     const params = { from, to, fingerprint: proven, cellIp: CELL, container: CONTAINER };
     const copied = await step('archive.copy').run(ctx, params, {});
@@ -242,6 +267,7 @@ describe("the copy step serves the old archive's checked .partial to wal-e", () 
     expect(said).toEqual([
       `${from}${PARTIAL} checked (system identifier ${SYSID} as the archive's, timeline 1 as its name's, the segment after the archive's last full one 000000010000000000000005): copied server-side to ${to}${FULL}, where the container's wal-e fetches 000000010000000000000006`,
     ]);
+    expect(warned).toEqual([]);
     const now = await fingerprint(moto.store, bucket, NEW);
     expect(now[FULL]).toBe(old[PARTIAL]);
     expect(await moto.store.get({ bucket, key: NEW + FULL })).toEqual(body);
@@ -252,6 +278,59 @@ describe("the copy step serves the old archive's checked .partial to wal-e", () 
     expect(step('archive.copy').result!(copied)).toBe(
       `copied ${Object.keys(old).length} object(s), 0 already in place; served 000000010000000000000006.lzo from its checked .partial`,
     );
+  });
+
+  it.each([
+    [
+      PARTIAL,
+      'not an lzop stream',
+      'it is not an lzop stream (it does not start with the lzop magic bytes): it holds a WAL segment stored uncompressed, which wal-fetch could not decompress',
+    ],
+    [
+      'wal_005/000000010000000000000006.partial',
+      'stored without .lzo',
+      "it is stored without .lzo: wal-e's wal-fetch reads WAL only as lzop-compressed .lzo objects, so it is never served and counts as no archived WAL. Its WAL checks out",
+    ],
+  ])('never serves a partial %s (%s), and warns of it naming the key and why', async (rel, _what, why) => {
+    const { bucket, from, to, fingerprint: proven, ctx, said, warned } = await swapped({ [rel]: wal });
+    const copied = await step('archive.copy').run(ctx, { from, to, fingerprint: proven, cellIp: CELL, container: CONTAINER }, {});
+    expect(copied).toMatchObject({ servedPartials: [], servedMomentAt: '', servedMomentSource: '' });
+    expect(warned).toHaveLength(1);
+    const expected = `${from}${rel} was not served, so the restore ends before any WAL it holds: ${why}`;
+    expect(warned[0]!.slice(0, expected.length)).toBe(expected);
+    expect(said).toEqual([]);
+    expect(await moto.store.head({ bucket, key: NEW + FULL })).toBeNull();
+    // Copied in as an object of the old archive, as it is: only never under the segment's full name.
+    expect((await moto.store.get({ bucket, key: NEW + rel })).equals(wal)).toBe(true);
+    expect(await step('archive.verify').run(ctx, { from, to }, {})).toEqual({ identical: true });
+  });
+
+  it('runSwap, as `archive swap` runs it, serves the checked partial after the copy and reports a refused one', async () => {
+    const RAW = 'wal_005/000000010000000000000006.partial';
+    const bucket = await seededWith({ [PARTIAL]: body, [RAW]: wal });
+    const old = await fingerprint(moto.store, bucket, OLD);
+    const report = await runSwap(moto.store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { redactor: new Redactor(), stamp: STAMP });
+    expect(report.partials).toEqual({
+      served: [
+        {
+          from: `s3://${bucket}/${OLD}${PARTIAL}`,
+          to: `s3://${bucket}/${NEW}${FULL}`,
+          segment: '000000010000000000000006',
+          checks: `system identifier ${SYSID} as the archive's, timeline 1 as its name's, the segment after the archive's last full one 000000010000000000000005`,
+          lastModified: expect.stringMatching(/^\d{4}-/),
+          copied: true,
+        },
+      ],
+      refused: [
+        {
+          from: `s3://${bucket}/${OLD}${RAW}`,
+          why: "it is stored without .lzo: wal-e's wal-fetch reads WAL only as lzop-compressed .lzo objects, so it is never served and counts as no archived WAL; wal_005/000000010000000000000006.partial.lzo beside it is the one checked",
+        },
+      ],
+    });
+    expect(report.verify).toMatchObject({ ok: true, servedPartials: [FULL] });
+    expect(await moto.store.get({ bucket, key: NEW + FULL })).toEqual(body);
+    expect(await fingerprint(moto.store, bucket, OLD)).toEqual(old);
   });
 
   it('run again after the copy (a crash before the journal said so), takes the copy in place as served', async () => {

@@ -1,3 +1,4 @@
+import { Redactor } from '../../src/core/redact.js';
 import { describe, expect, it } from 'vitest';
 import { useProxiedMoto } from '../support/proxied-moto.js';
 import { createS3Store } from '../../src/systems/s3/index.js';
@@ -39,6 +40,7 @@ describe('runSwap', () => {
       { bucket, prefix: OLD },
       { bucket, prefix: NEW.slice(0, -1) },
       {
+        redactor: new Redactor(),
         stamp: STAMP,
         concurrency: 4,
         onPlan: (p) => void plans.push(p),
@@ -92,12 +94,12 @@ describe('runSwap', () => {
     };
     const bucket = await s3.bucket();
     await seedBoth(bucket);
-    await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP });
+    await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { redactor: new Redactor(), stamp: STAMP });
     expect(listed.filter((p) => p === OLD)).toHaveLength(1);
     listed.length = 0;
     const again = await s3.bucket();
     await seedBoth(again);
-    await runSwap(store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW }, { stamp: STAMP });
+    await runSwap(store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW }, { redactor: new Redactor(), stamp: STAMP });
     expect(listed.filter((p) => p === OLD)).toHaveLength(1);
     expect(await verifyCopy(s3.moto.store, { bucket: again, prefix: OLD }, { bucket: again, prefix: NEW })).toMatchObject({ ok: true });
   });
@@ -108,34 +110,24 @@ describe('runSwap', () => {
     await putAll(s3.moto.store, bucket, [['backups/other/notes.txt', 'not an archive']]);
     const before = await fingerprint(s3.moto.store, bucket, '');
 
-    const empty = await runSwap(
-      s3.moto.store,
-      { bucket, prefix: 'backups/00000000-dead/wal/' },
-      { bucket, prefix: NEW },
-      { stamp: STAMP },
-    ).catch((e: unknown) => e);
+    const refusal = (from: string, to = NEW): Promise<unknown> =>
+      runSwap(s3.moto.store, { bucket, prefix: from }, { bucket, prefix: to }, { redactor: new Redactor(), stamp: STAMP }).catch(
+        (e: unknown) => e,
+      );
+    const empty = await refusal('backups/00000000-dead/wal/');
     expect(empty).toBeInstanceOf(StepFailed);
     expect((empty as Error).message).toBe(
       `the source s3://${bucket}/backups/00000000-dead/wal/ holds no objects at ${s3.moto.store.where}: nothing to copy, nothing was written`,
     );
 
     // "wa" instead of "wal": as a folder it holds nothing (and never matches wal.quarantine-…).
-    const typo = await runSwap(
-      s3.moto.store,
-      { bucket, prefix: OLD.replace('/wal/', '/wa') },
-      { bucket, prefix: NEW },
-      { stamp: STAMP },
-    ).catch((e: unknown) => e);
+    const typo = await refusal(OLD.replace('/wal/', '/wa'));
     expect((typo as Error).message).toContain('holds no objects');
 
-    const notWale = await runSwap(s3.moto.store, { bucket, prefix: 'backups/other' }, { bucket, prefix: NEW }, { stamp: STAMP }).catch(
-      (e: unknown) => e,
-    );
+    const notWale = await refusal('backups/other');
     expect((notWale as Error).message).toContain('is not a wal-e archive');
 
-    const inside = await runSwap(s3.moto.store, { bucket, prefix: NEW }, { bucket, prefix: `${NEW}wal_005` }, { stamp: STAMP }).catch(
-      (e: unknown) => e,
-    );
+    const inside = await refusal(NEW, `${NEW}wal_005`);
     expect(inside).toBeInstanceOf(UsageError);
     expect((inside as Error).message).toContain('overlaps the source archive');
 
@@ -158,7 +150,7 @@ describe('runSwap', () => {
     s3.proxy.inject({ method: 'GET', path: /list-type=2/, status: 503, skip: 1, times: 1 });
     s3.proxy.inject({ method: 'POST', path: /\?delete/, status: 500, times: 1 });
 
-    await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP, concurrency: 4 });
+    await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { redactor: new Redactor(), stamp: STAMP, concurrency: 4 });
     s3.proxy.clear();
 
     expect(s3.proxy.injected - before).toBe(7);
@@ -173,9 +165,12 @@ describe('runSwap', () => {
     const store = createS3Store({ ...s3.moto.options, endpoint: s3.proxy.endpoint, maxAttempts: 2 });
     s3.proxy.clear();
     s3.proxy.inject({ method: 'PUT', header: 'x-amz-copy-source', status: 403, skip: 1, times: Infinity });
-    const err = await runSwap(store, { bucket, prefix: OLD }, { bucket, prefix: NEW }, { stamp: STAMP, concurrency: 2 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await runSwap(
+      store,
+      { bucket, prefix: OLD },
+      { bucket, prefix: NEW },
+      { redactor: new Redactor(), stamp: STAMP, concurrency: 2 },
+    ).catch((e: unknown) => e);
     s3.proxy.clear();
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as Error).message).toMatch(
@@ -282,6 +277,7 @@ describe('swap progress', () => {
       { bucket, prefix: OLD },
       { bucket, prefix: NEW },
       {
+        redactor: new Redactor(),
         stamp: STAMP,
         onProgress: (e) => outputs.push(formatProgress(e)),
       },

@@ -2,9 +2,10 @@
  * `dingo-recover archive swap` as operators run it: the real command line in a child process,
  * without a terminal or on a real one (script(1)), against moto.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_ARCHIVES } from '../../src/commands/archive/examples.js';
 import { parseS3Location } from '../../src/archive/location.js';
@@ -25,12 +26,16 @@ const NEW = `backups/${NEW_GUID}/wal/`;
 const BACKUP = 'base_000000010000000000000002_00000040';
 
 /** A source `archive inspect` finds restorable: sentinel, partition, version, label, WAL from the start segment on. */
-async function seedRestorable(bucket: string, prefix = OLD): Promise<void> {
+async function seedRestorable(
+  bucket: string,
+  prefix = OLD,
+  o: { segments?: number; sysid?: string; extra?: Record<string, Buffer> } = {},
+): Promise<void> {
   await seedArchive(moto.store, bucket, prefix, {
-    segments: 6,
+    segments: o.segments ?? 6,
     backups: [BACKUP],
-    sysid: '6262323410585460850',
-    extra: { 'wal_005/000000010000000000000002.00000028.backup.lzo': 'START WAL LOCATION: 0/2000028' },
+    sysid: o.sysid ?? '6262323410585460850',
+    extra: { 'wal_005/000000010000000000000002.00000028.backup.lzo': 'START WAL LOCATION: 0/2000028', ...o.extra },
   });
 }
 
@@ -209,5 +214,61 @@ describe('archive swap source checks', () => {
     expect(r.stderr).toContain(
       `refusing to write s3://some-bucket/${OLD}wal_005/: the target overlaps the source archive s3://some-bucket/${OLD}`,
     );
+  });
+});
+
+describe('archive swap and the source’s .partial segments', () => {
+  const SYSID = '6262209914512345093';
+  const SEGMENT = '000000010000000000000006';
+  const PARTIAL = `wal_005/${SEGMENT}.partial.lzo`;
+  const RAW = `wal_005/${SEGMENT}.partial`;
+  const FULL = `wal_005/${SEGMENT}.lzo`;
+  /** What a promoted 9.5 standby archived of the segment after the archive's last (the partial-wal scenario's), and its WAL. */
+  const body = readFileSync(resolve(import.meta.dirname, `../../fixtures/partial-wal/archive/${SEGMENT}.partial.lzo`));
+  const wal = execFileSync('lzop', ['-dc'], { input: body, maxBuffer: 64 << 20 });
+
+  it('serves the checked one under its full name after the copy, says so in its plan and after, and warns of a refused one', async () => {
+    const bucket = await freshBucket();
+    await seedNew(bucket);
+    await seedRestorable(bucket, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: body, [RAW]: wal } });
+    const old = await fingerprint(moto.store, bucket, OLD);
+    const r = await runCli([...swapArgs(bucket, stateDir()), '--yes'], { env: moto.env, program: SOURCE_CLI });
+    expect(r.code, r.stderr).toBe(0);
+    const from = `s3://${bucket}/${OLD}`;
+    const to = `s3://${bucket}/${NEW}`;
+    const rawWhy =
+      "it is stored without .lzo: wal-e's wal-fetch reads WAL only as lzop-compressed .lzo objects, so it is never served and counts as no archived WAL; " +
+      `wal_005/${SEGMENT}.partial.lzo beside it is the one checked`;
+    // The plan, before the confirmation.
+    const plan = r.stderr.slice(0, r.stderr.indexOf('confirmed by --yes'));
+    expect(plan).toContain(`  partial     ${PARTIAL} checked: served as ${to}${FULL} after the copy\n`);
+    expect(plan).toContain(`  partial     ${RAW} refused, not served: ${rawWhy}\n`);
+    const [served, swapped, end] = r.stdout.split('\n');
+    expect(served).toBe(
+      `served: ${from}${PARTIAL} checked (system identifier ${SYSID} as the archive's, timeline 1 as its name's, the segment after the archive's last full one 000000010000000000000005): copied server-side to ${to}${FULL}, where the container's wal-e fetches ${SEGMENT}`,
+    );
+    expect(swapped).toBe(`swapped: ${from} → ${to}; the target's previous objects are in s3://${bucket}/${quarantineOf(r.stdout)}`);
+    expect(end).toBe('');
+    expect(r.stderr).toContain(`warning: ${from}${RAW} was not served, so the restore ends before any WAL it holds: ${rawWhy}\n`);
+    expect((await moto.store.get({ bucket, key: NEW + FULL })).equals(body)).toBe(true);
+    // The old archive is only read; the target holds it and the partial's copy, and nothing else.
+    expect(await fingerprint(moto.store, bucket, OLD)).toEqual(old);
+    expect(await fingerprint(moto.store, bucket, NEW)).toEqual({ ...old, [FULL]: old[PARTIAL] });
+  });
+
+  it('gives what it served and refused in --json', async () => {
+    const bucket = await freshBucket();
+    await seedNew(bucket);
+    await seedRestorable(bucket, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: wal } });
+    const r = await runCli([...swapArgs(bucket, stateDir()), '--yes', '--json'], { env: moto.env, program: SOURCE_CLI });
+    expect(r.code, r.stderr).toBe(0);
+    const why =
+      'it is not an lzop stream (it does not start with the lzop magic bytes): it holds a WAL segment stored uncompressed, which wal-fetch could not decompress, so it is never served';
+    expect(JSON.parse(r.stdout).partials).toEqual({
+      served: [],
+      refused: [{ from: `s3://${bucket}/${OLD}${PARTIAL}`, why: expect.stringContaining(why) }],
+    });
+    expect(r.stderr).toContain(`  partial     ${PARTIAL} refused, not served: ${why}`);
+    expect(await moto.store.head({ bucket, key: NEW + FULL })).toBeNull();
   });
 });

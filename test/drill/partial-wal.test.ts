@@ -44,17 +44,19 @@ afterAll(() => tearDownDrill({ moto, archive, dir }));
 
 const lzo = (body: Buffer): Buffer => execFileSync('lzop', ['-q', '-c'], { input: body, maxBuffer: 64 << 20 });
 
-/** The generated archive under its own prefix, with `partials` (key relative to the prefix → body) beside it. */
-async function archiveAt(name: string, partials: Record<string, Buffer>): Promise<string> {
+/** The generated archive under its own prefix, with `partials` (key relative to the prefix → body) beside it, lzop'd unless `stored` is given. */
+async function archiveAt(name: string, partials: Record<string, Buffer>, stored: Record<string, Buffer> = {}): Promise<string> {
   const prefix = `backups/${name}/wal/`;
   await uploadArchive(moto.store, archive.root, BUCKET, prefix);
   for (const [rel, body] of Object.entries(partials)) await moto.store.put({ bucket: BUCKET, key: prefix + rel }, lzo(body));
+  for (const [rel, body] of Object.entries(stored)) await moto.store.put({ bucket: BUCKET, key: prefix + rel }, body);
   return `s3://${BUCKET}/${prefix}`;
 }
 
 interface Report {
   query: { rows: string[][] };
   partials: unknown[];
+  refusedPartials: { key: string; why: string }[];
   warnings: string[];
 }
 
@@ -129,6 +131,36 @@ describe('a .partial after the archive’s end', () => {
     expect(report.warnings.join('\n')).toContain(
       `1 .partial segment(s) refused, never served: "wal_005/${segment}.partial.lzo" (its system identifier is ${other}`,
     );
+  });
+
+  it('stored uncompressed is refused, saying how to store it, and its rows never come back', async () => {
+    const segment = archive.tail!.segment;
+    const url = await archiveAt('uncompressed', {}, { [`wal_005/${segment}.partial`]: tail });
+    const key = `backups/uncompressed/wal/wal_005/${segment}.partial`;
+    const inspected = await inspectArchive(moto.store, url, { redactor: new Redactor() });
+    const why =
+      "it is stored without .lzo: wal-e's wal-fetch reads WAL only as lzop-compressed .lzo objects, so it is never served and counts as no archived WAL. " +
+      `Its WAL checks out: stored as wal_005/${segment}.partial.lzo beside it (aws s3 cp s3://${BUCKET}/${key} - | lzop -c | aws s3 cp - s3://${BUCKET}/${key}.lzo), it is checked and served when this is run again`;
+    expect(inspected.partials).toMatchObject([{ key, usable: false, why, systemIdentifier: archive.sysid }]);
+    // The last moment is the newest full segment's: the uncompressed partial is no archived WAL.
+    expect(inspected.lastMoment?.source).toBe(`S3 LastModified of wal_005/${archive.segments.at(-1)!}.lzo`);
+    const { report } = await drill(url);
+    expect(report.query.rows).toEqual([[archived, archived]]);
+    expect(report.partials).toEqual([]);
+    expect(report.refusedPartials).toEqual([{ key, why }]);
+  });
+
+  it('whose .partial.lzo body is no lzop stream is refused, named in the drill report, and never served', async () => {
+    const segment = archive.tail!.segment;
+    const url = await archiveAt('not-lzop', {}, { [`wal_005/${segment}.partial.lzo`]: tail });
+    const why =
+      'it is not an lzop stream (it does not start with the lzop magic bytes): it holds a WAL segment stored uncompressed, which wal-fetch could not decompress, so it is never served; stored as lzop (`lzop -c`) it would be checked';
+    const run = await captureDrill(drillArgs(url, moto, { query: `select count(*), max(id) from ${DRILL_TABLE}` }), SECRET);
+    expect(run.code, run.stdout + run.stderr).toBe(DRILL_EXIT.ok);
+    expect(run.stdout).toMatch(new RegExp(`refused partial +wal_005/${segment}\\.partial\\.lzo, not served: `));
+    expect(run.stdout).toContain(why);
+    expect(run.stdout).toContain(`| ${archived}`);
+    expect(run.stdout).not.toContain('served partial');
   });
 
   it('named for another timeline is refused and not served', async () => {

@@ -36,6 +36,7 @@ runSwap(
   { bucket, prefix: env('FROM') },
   { bucket, prefix: env('TO') },
   {
+    redactor: new Redactor(),
     stamp: env('STAMP'),
     plan,
     concurrency: Number(process.env.CONCURRENCY ?? '2'),

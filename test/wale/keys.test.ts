@@ -16,7 +16,8 @@ describe('classifyKey (wal-e)', () => {
     ['wal_005/000000010000000000000002.00000028.backup', { kind: 'backup-label', segment: '000000010000000000000002', offset: 40 }],
     ['wal_005/00000002.history.lzo', { kind: 'history', timeline: 2 }],
     ['wal_005/0000000A.history', { kind: 'wal-uncompressed', name: '0000000A.history' }],
-    ['wal_005/000000010000000000000003.partial.lzo', { kind: 'wal-partial', segment: '000000010000000000000003' }],
+    ['wal_005/000000010000000000000003.partial.lzo', { kind: 'wal-partial', segment: '000000010000000000000003', lzo: true }],
+    ['wal_005/000000010000000000000003.partial', { kind: 'wal-partial', segment: '000000010000000000000003', lzo: false }],
     ['sysids/sysid', { kind: 'sysid' }],
     ['wal_005/', { kind: 'directory' }],
   ])('%s', (key, want) => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { adler32, crc32, isLzop, lzopDecompress } from '../../src/wale/lzop.js';
+import { adler32, crc32, isLzop, lzopDecompress, lzopHeaderProblem } from '../../src/wale/lzop.js';
 import { StepFailed } from '../../src/core/errors.js';
 
 const lzop = (data: Buffer, ...flags: string[]): Buffer => execFileSync('lzop', ['-c', ...flags], { input: data, maxBuffer: 64 << 20 });
@@ -37,5 +37,21 @@ describe('lzop files made by the real lzop', () => {
   it('computes the standard checksums', () => {
     expect(adler32(Buffer.from('Wikipedia'))).toBe(0x11e60398);
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('checks the header and its checksum, as lzop writes them with Adler-32 or CRC-32, before any block', () => {
+    for (const flags of [[], ['--crc32'], ['-9']]) {
+      const packed = lzop(text, ...flags);
+      expect(lzopHeaderProblem(packed)).toBeNull();
+      // The file's mode, among the fields the header checksum covers.
+      const changed = Buffer.from(packed);
+      changed[30]! ^= 0x01;
+      expect(lzopHeaderProblem(changed)).toBe('its header fails its checksum');
+      expect(() => lzopDecompress(changed, 'x')).toThrow('x cannot be decompressed: its header fails its checksum');
+      // Only the header is read: a stream cut in its blocks has a sound header.
+      expect(lzopHeaderProblem(packed.subarray(0, 60))).toBeNull();
+      expect(lzopHeaderProblem(packed.subarray(0, 30))).toBe('it ends in the middle of a header');
+    }
+    expect(lzopHeaderProblem(Buffer.from('1\t0/3000090\n'))).toBe('it does not start with the lzop magic bytes');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * `dingo-recover archive swap --from OLD --to NEW`: checks, inspects the source, confirms, then
- * quarantines the target, copies the source in and verifies.
+ * quarantines the target, copies the source in, serves its checked `.partial` segments under their
+ * full names (as the runbook's copy step does) and verifies.
  */
 import { commandLine } from '../../core/command-line.js';
 import type { Argv } from 'yargs';
@@ -44,6 +45,17 @@ function sourceVerdict(report: ArchiveReport): string {
   return `restorable: LATEST ${report.latest!.name}, replayed up to ${report.restorableTo}${lost}`;
 }
 
+/** The plan's lines for the source's `.partial` segments: each checked one is served under its full name after the copy. */
+function partialLines(report: ArchiveReport, to: S3Location): string[] {
+  return report.partials
+    .filter((p) => p.supersededBy === null)
+    .map((p) => {
+      const rel = p.key.slice(p.key.lastIndexOf('wal_005/'));
+      const what = p.usable ? `checked: served as ${urlOf(to)}wal_005/${p.segment}.lzo after the copy` : `refused, not served: ${p.why}`;
+      return `  partial     ${rel} ${what}`;
+    });
+}
+
 /** The source as `archive inspect` sees it; refused when not restorable, unless --force. */
 async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArgs, io: SwapIo): Promise<ArchiveReport> {
   const { inspectArchive } = await import('../../archive/inspect.js');
@@ -64,9 +76,9 @@ async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArg
   return report;
 }
 
-/** `archive swap`: checks, inspects the source, confirms, then quarantines, copies and verifies. */
+/** `archive swap`: checks, inspects the source, confirms, then quarantines, copies, serves the checked partials and verifies. */
 async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promise<void> {
-  const { checkSwap, prepareSwap, quarantineLocation, runSwap, formatProgress, parseS3Location, utcStamp } =
+  const { checkSwap, prepareSwap, quarantineLocation, runSwap, formatProgress, parseS3Location, utcStamp, refusedLine, servedLine } =
     await import('../../archive/swap.js');
   const from = parseS3Location(argv.from, 'source (--from)');
   const to = parseS3Location(argv.to, 'target (--to)');
@@ -88,6 +100,7 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
     `  source      ${urlOf(from)} (${prepared.source.size} objects; ${sourceVerdict(report)})`,
     `  target      ${urlOf(to)}: ${moving.length} object(s), ${formatBytes(moving.reduce((n, o) => n + o.size, 0))} ${plan ? 'planned to move' : 'to move'} aside`,
     `  quarantine  ${urlOf(quarantine!)}`,
+    ...partialLines(report, to),
   ].join('\n');
   io.stderr(`${summary}\n`);
   await confirmSwap({ yes: argv.yes, answers: argv.answers, prompter: io.prompter, stderr: io.stderr }, from, to);
@@ -97,6 +110,7 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
     io.stderr(`plan written to ${planFile}: ${moving.length} object(s) to quarantine with stamp ${prepared.plan.stamp}\n`);
   }
   const swapped = await runSwap(store, from, to, {
+    redactor: secrets,
     concurrency: argv.concurrency,
     plan: prepared.plan,
     source: prepared.source,
@@ -106,11 +120,13 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
   });
   if (!swapped.verify.ok)
     throw new StepFailed('the target differs from the source after the copy', { hint: 'run the same command again to finish' });
-  io.stdout(
-    argv.json
-      ? printableJson(swapped, 2) + '\n'
-      : `swapped: ${swapped.from} → ${swapped.to}; the target's previous objects are in ${urlOf(quarantine!)}\n`,
-  );
+  for (const r of swapped.partials.refused) io.stderr(`warning: ${refusedLine(r)}\n`);
+  if (argv.json) {
+    io.stdout(printableJson(swapped, 2) + '\n');
+    return;
+  }
+  const served = swapped.partials.served.map((s) => `served: ${servedLine(s)}\n`).join('');
+  io.stdout(`${served}swapped: ${swapped.from} → ${swapped.to}; the target's previous objects are in ${urlOf(quarantine!)}\n`);
 }
 
 function swapOptions(y: Argv<GlobalArgs>) {
@@ -143,7 +159,8 @@ function swapOptions(y: Argv<GlobalArgs>) {
 
 export const swapCommand = {
   command: 'swap',
-  describe: 'Move the target archive aside to a dated quarantine, copy the source in, verify (asks a typed confirmation)',
+  describe:
+    "Move the target archive aside to a dated quarantine, copy the source in and its checked .partial under its segment's name, verify (asks a typed confirmation)",
   builder: swapOptions,
   handler: async (argv: SwapArgs) => {
     await runSwapCommand(argv);

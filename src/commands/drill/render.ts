@@ -24,6 +24,10 @@ export function renderDrillReport(r: DrillReport): string {
       'served partial',
       `${p.key.slice(p.key.lastIndexOf('wal_005/'))} as ${p.servedAs} (WAL after the archive's last full segment; wal-e's restore reads it only when copied to that name)`,
     ]),
+    ...r.refusedPartials.map((p): [string, string] => [
+      'refused partial',
+      `${p.key.slice(p.key.lastIndexOf('wal_005/'))}, not served: ${p.why}`,
+    ]),
     ['query', r.query.sql],
     ['result', `${r.query.rowCount} row(s)${r.query.expectedRows !== null ? ` (expected ${r.query.expectedRows})` : ''}`],
   ];
