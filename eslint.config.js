@@ -40,8 +40,8 @@ export default tseslint.config(
     // and exit from the run's Runtime and Platform (core/runtime.ts), so two runs
     // in one process share no secret, a rehearsal or a test can fix the time, and nothing lands elsewhere.
     // Durations and deadlines are measured with performance.now(); the process-wide redactor belongs to
-    // src/cli.ts and src/commands/, and code called outside a run names core's systemClock; the command layer gives a
-    // command's scratch folder (systemScratch).
+    // src/cli.ts and src/commands/, and the command layer gives a command's clock and scratch folder (systemClock,
+    // systemScratch).
     files: ['src/{engine,actions,archive,drill,logs,merge,snapshot,volumes,wale}/**/*.ts'],
     rules: {
       'no-restricted-syntax': [
@@ -65,6 +65,10 @@ export default tseslint.config(
         {
           selector: "ImportDeclaration[source.value=/core\\/runtime\\.js$/] > ImportSpecifier[imported.name='systemScratch']",
           message: "Put scratch copies in the run's scratch folder (ctx.runtime.scratch), or take the folder as a parameter: the command layer chooses it.",
+        },
+        {
+          selector: "ImportDeclaration[source.value=/core\\/runtime\\.js$/] > ImportSpecifier[imported.name='systemClock']",
+          message: "Read the time from the run's clock (ctx.now(), runtime.clock.now()), or take it as a parameter: the command layer chooses it.",
         },
         {
           selector: "MemberExpression[property.name='tmpdir'][object.name=/^os$/]",

@@ -48,6 +48,7 @@ export async function benchStep(): Promise<string> {
       keep: true,
       pause: true,
       workdir: dir,
+      now: () => new Date(),
     };
     const rounds = 3;
     let stepBest = Infinity;

@@ -11,7 +11,7 @@ import type { StepContext } from '../engine/executor/index.js';
 import { DingoError, StepFailed } from '../core/errors.js';
 import { CellDocker } from '../adapters/docker.js';
 import { assertVolumeDataDir } from '../adapters/cell-files.js';
-import { parseS3Location, pinnedArchiveProblem, urlOf } from '../archive/location.js';
+import { parseS3Location, pinnedArchiveProblem, urlOf, utcStamp } from '../archive/location.js';
 import type { ContainerInfo } from '../adapters/docker.js';
 import { containerArchiveUrl } from './support/served.js';
 import { preflightSwap } from '../archive/check.js';
@@ -138,7 +138,7 @@ const preflight = defineAction({
       ctx,
       'the archives in S3',
       async () => {
-        const swap = await preflightSwap(ctx.s3, p.from, p.to, { now: () => ctx.now() });
+        const swap = await preflightSwap(ctx.s3, p.from, p.to, utcStamp(ctx.now()));
         for (const f of swap.facts) ctx.evidence(f);
         return `the source ${urlOf(swap.source)} is readable, the target ${urlOf(swap.target)} listable, and the quarantine ${urlOf(swap.quarantine)} overlaps neither`;
       },

@@ -5,9 +5,8 @@
  */
 import { DingoError, StepFailed, UsageError } from '../core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
-import { systemClock } from '../core/runtime.js';
 import { assertSeparate } from './copy.js';
-import { archiveLocation, overlaps, parseS3Location, quarantineLocation, urlOf, utcStamp, type S3Location } from './location.js';
+import { archiveLocation, overlaps, parseS3Location, quarantineLocation, urlOf, type S3Location } from './location.js';
 
 export interface SwapLocations {
   source: S3Location;
@@ -116,10 +115,10 @@ export async function preflightSwap(
   store: ObjectStore,
   from: S3Location | string,
   to: S3Location | string,
-  opts: { stamp?: string; now?: () => Date } = {},
+  /** The quarantine stamp a swap would use: the caller's clock's now, in UTC (utcStamp). */
+  stamp: string,
 ): Promise<SwapPreflight> {
   const { source, target } = checkSwap(from, to);
-  const stamp = opts.stamp ?? utcStamp(opts.now?.() ?? systemClock.now());
   const { quarantine } = checkSwap(source, target, quarantineLocation(target, stamp));
   const facts = [`source ${urlOf(source)}, target ${urlOf(target)} and quarantine ${urlOf(quarantine!)} do not overlap`];
   const sourceObjects = await listOrFail(store, source, 'source');

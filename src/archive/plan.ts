@@ -1,11 +1,10 @@
 /** The plan of a swap, fixed and checked before its first write. */
 import { StepFailed } from '../core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
-import { systemClock } from '../core/runtime.js';
 import { swapLocations } from './check.js';
 import { listSourceAndTarget, listSourceArchive } from './copy.js';
 import { sample } from './listing.js';
-import { urlOf, utcStamp, type S3Location } from './location.js';
+import { urlOf, type S3Location } from './location.js';
 import type { OnProgress } from './progress.js';
 import type { VerifyResult } from './verify.js';
 
@@ -31,8 +30,8 @@ export function planFromJournal(journaled: JournaledSwapPlan): SwapPlan {
 }
 
 export interface SwapOptions {
-  /** Quarantine stamp; default: now, in UTC. A resume passes the journaled one (or the journaled plan). */
-  stamp?: string;
+  /** Quarantine stamp: the caller's clock's now, in UTC (utcStamp); a resume passes the journaled one (or the journaled plan). */
+  stamp: string;
   /** The journaled plan of an earlier attempt; its stamp wins over `stamp`. */
   plan?: SwapPlan;
   /** Called with a new plan before anything is written, to journal it. */
@@ -41,7 +40,6 @@ export interface SwapOptions {
   /** The source listing, when the caller already made it with prepareSwap (the source is never written). */
   source?: Map<string, ObjectInfo>;
   onProgress?: OnProgress;
-  now?: () => Date;
 }
 
 /**
@@ -53,9 +51,9 @@ export async function prepareSwap(
   store: ObjectStore,
   from: S3Location | string,
   to: S3Location | string,
-  opts: SwapOptions = {},
+  opts: SwapOptions,
 ): Promise<{ plan: SwapPlan; source: Map<string, ObjectInfo> }> {
-  const stamp = opts.plan?.stamp ?? opts.stamp ?? utcStamp(opts.now?.() ?? systemClock.now());
+  const stamp = opts.plan?.stamp ?? opts.stamp;
   const { source: src, target: tgt } = swapLocations(from, to, stamp);
   if (opts.plan) return { plan: opts.plan, source: opts.source ?? (await listSourceArchive(store, src)) };
   const { source, target } = await listSourceAndTarget(store, src, tgt, opts.source);

@@ -15,7 +15,6 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
-import { systemClock } from '../core/runtime.js';
 import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
@@ -111,7 +110,8 @@ export interface DrillOptions {
   /** Looks at the restored copy (its tables through `copy.read`) before the query; the copy is removed after unless kept. */
   look?: (copy: RestoredCopy) => Promise<void>;
   signal?: AbortSignal;
-  now?: () => Date;
+  /** The run's (or the command's) clock: what "now" is for the archive's age and a target time. */
+  now: () => Date;
   progress?: (message: string) => void;
   /** The programs the drill runs here: pg_ctl, psql, lzop, tar. */
   processes: LocalProcesses;
@@ -214,7 +214,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   // Problems beyond restorability (e.g. a gap after the stop segment) mean data would be lost: say so.
   if (!target) drill.warnings.push(...report.warnings, ...report.problems);
   const where = { store: opts.store, bucket: drill.bucket, prefix: drill.prefix, processes };
-  const now = opts.now ?? (() => systemClock.now());
+  const now = opts.now;
   const ends = time && opts.backup === undefined ? await backupEnds(where, report) : null;
   const from = opts.from;
   const forTime = time && ends ? chooseBackup(ends.known, report, time, ends.unknown) : null;

@@ -39,6 +39,8 @@ export interface MistakesOptions {
   processes: LocalProcesses;
   /** The folder the restore's temporary folder is made in. */
   workdir: string;
+  /** The command's clock. */
+  now: () => Date;
   /** Keeps the command's secrets out of what it reports. */
   redactor: Redactor;
   deadlineMs?: number;
@@ -232,6 +234,7 @@ export async function findArchiveMistakes(o: MistakesOptions): Promise<MistakesR
     store: o.store,
     processes,
     workdir: o.workdir,
+    now: o.now,
     pgBin: o.pgBin,
     binRoot: o.binRoot,
     backup: backup.name,

@@ -82,7 +82,7 @@ describe('preflightSwap', () => {
   it('lists and reads both archives and names the quarantine, writing nothing', async () => {
     const bucket = await seeded();
     const before = await fingerprint(s3.moto.store, bucket, '');
-    const r = await preflightSwap(s3.moto.store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`, { stamp: STAMP });
+    const r = await preflightSwap(s3.moto.store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`, STAMP);
     expect(r.quarantine).toEqual({ bucket, prefix: Q });
     expect(r.facts).toEqual([
       `source s3://${bucket}/${OLD}, target s3://${bucket}/${NEW} and quarantine s3://${bucket}/${Q} do not overlap`,
@@ -97,7 +97,7 @@ describe('preflightSwap', () => {
     const store = createS3Store({ ...s3.moto.options, endpoint: s3.proxy.endpoint, maxAttempts: 1 });
     s3.proxy.clear();
     s3.proxy.inject({ method: 'GET', path: new RegExp(`list-type=2.*prefix=backups%2F78218ded`), status: 403, times: Infinity });
-    const listing = await preflightSwap(store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`).catch((e: unknown) => e);
+    const listing = await preflightSwap(store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`, STAMP).catch((e: unknown) => e);
     s3.proxy.clear();
     expect(listing).toBeInstanceOf(StepFailed);
     expect((listing as Error).message).toMatch(
@@ -106,7 +106,7 @@ describe('preflightSwap', () => {
     expect((listing as StepFailed).hint).toMatch(/s3:ListBucket on .*nothing has been changed$/);
 
     s3.proxy.inject({ method: 'GET', path: new RegExp(`/${bucket}/backups/6e101b27`), status: 403, times: Infinity });
-    const reading = await preflightSwap(store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`).catch((e: unknown) => e);
+    const reading = await preflightSwap(store, `s3://${bucket}/${OLD}`, `s3://${bucket}/${NEW}`, STAMP).catch((e: unknown) => e);
     s3.proxy.clear();
     expect((reading as Error).message).toMatch(new RegExp(`^cannot read the source archive s3://${bucket}/${OLD}: access denied`));
     expect((reading as StepFailed).hint).toContain('s3:GetObject');
@@ -115,9 +115,10 @@ describe('preflightSwap', () => {
       s3.moto.store,
       `s3://${bucket}/backups/00000000-0000-4000-8000-000000000000/wal/`,
       `s3://${bucket}/${NEW}`,
+      STAMP,
     ).catch((e: unknown) => e);
     expect((empty as Error).message).toContain('holds no objects');
-    await expect(preflightSwap(s3.moto.store, `s3://${bucket}/${NEW}`, `s3://${bucket}/${NEW}`)).rejects.toBeInstanceOf(UsageError);
+    await expect(preflightSwap(s3.moto.store, `s3://${bucket}/${NEW}`, `s3://${bucket}/${NEW}`, STAMP)).rejects.toBeInstanceOf(UsageError);
   });
 });
 

@@ -170,6 +170,7 @@ describe('dingo-recover drill', () => {
     const url = await variant('latergap-allowed', (files) => files.delete(walKey(lost)));
     const report = await runDrill({
       workdir: tmpdir(),
+      now: () => new Date(),
       processes: localProcesses,
       redactor: new Redactor(),
       url,

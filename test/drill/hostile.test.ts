@@ -82,6 +82,7 @@ describe('a drill of a tenant-prepared archive', () => {
     const seen: Seen = {};
     const report = await runDrill({
       workdir: tmpdir(),
+      now: () => new Date(),
       redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,
@@ -101,6 +102,7 @@ describe('a drill of a tenant-prepared archive', () => {
   it("lists the restored cluster's real databases, not the tenant's view of pg_database", async () => {
     const report = await runDrill({
       workdir: tmpdir(),
+      now: () => new Date(),
       processes: localProcesses,
       redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
@@ -114,6 +116,7 @@ describe('a drill of a tenant-prepared archive', () => {
   it("runs the query as --db-user without that role's settings or libraries", async () => {
     const report = await runDrill({
       workdir: tmpdir(),
+      now: () => new Date(),
       processes: localProcesses,
       redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
@@ -140,6 +143,7 @@ describe('a drill of a tenant-prepared archive', () => {
     };
     const err = await runDrill({
       workdir: tmpdir(),
+      now: () => new Date(),
       redactor: new Redactor(),
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,

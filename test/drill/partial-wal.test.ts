@@ -202,6 +202,7 @@ describe('a .partial after the archive’s end', () => {
     }) satisfies ObjectStore;
     const failure = await runDrill({
       workdir: tmpdir(),
+      now: () => new Date(),
       processes: localProcesses,
       redactor: new Redactor(),
       url,

@@ -71,6 +71,7 @@ describe('a drill that pauses its copy and moves it forward', () => {
     try {
       first = await runDrill({
         workdir: tmpdir(),
+        now: () => new Date(),
         processes: localProcesses,
         redactor: new Redactor(),
         url: URL,
@@ -94,6 +95,7 @@ describe('a drill that pauses its copy and moves it forward', () => {
       const from = { workdir: first.workdir!, backup: first.backup.name };
       const second = await runDrill({
         workdir: tmpdir(),
+        now: () => new Date(),
         processes: localProcesses,
         redactor: new Redactor(),
         url: URL,
@@ -116,6 +118,7 @@ describe('a drill that pauses its copy and moves it forward', () => {
 
       const promoted = await runDrill({
         workdir: tmpdir(),
+        now: () => new Date(),
         processes: localProcesses,
         redactor: new Redactor(),
         url: URL,

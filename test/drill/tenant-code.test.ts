@@ -37,6 +37,7 @@ const drillArchive = (o: Partial<Parameters<typeof runDrill>[0]> = {}) =>
     processes: localProcesses,
     redactor: new Redactor(),
     workdir: tmpdir(),
+    now: () => new Date(),
     url: URL,
     store: moto.store,
     deadlineMs: 300_000,

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { exitCodeOf, messageOf, UsageError } from '../../core/errors.js';
 import { oneLine, printableJson } from '../../core/display.js';
 import { secrets } from '../../core/redact.js';
-import { systemScratch } from '../../core/runtime.js';
+import { systemClock, systemScratch } from '../../core/runtime.js';
 import { STOP_SIGNALS } from '../../core/signals.js';
 import { parseDuration } from '../../core/duration.js';
 import type { S3Flags } from '../../core/s3-flags.js';
@@ -88,6 +88,7 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
       processes: (await import('../../systems/processes.js')).localProcesses,
       redactor: secrets,
       workdir: systemScratch(),
+      now: () => systemClock.now(),
       pgBin: argv.pgBin,
       deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
       signal: abort.signal,

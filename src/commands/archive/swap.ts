@@ -113,6 +113,7 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
     redactor: secrets,
     concurrency: argv.concurrency,
     plan: prepared.plan,
+    stamp: prepared.plan.stamp,
     source: prepared.source,
     onProgress: (e) => {
       io.stderr(formatProgress(e) + '\n');

@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { exitCodeOf, messageOf, UsageError } from '../../core/errors.js';
 import { STOP_SIGNALS } from '../../core/signals.js';
 import { secrets } from '../../core/redact.js';
-import { systemScratch } from '../../core/runtime.js';
+import { systemClock, systemScratch } from '../../core/runtime.js';
 import type { DrillReport } from '../../drill/drill.js';
 import { parseDuration } from '../../core/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../../drill/exit-codes.js';
@@ -176,6 +176,7 @@ export async function runDrillCommand(
       binRoot: local.binRoot,
       engine: argv.dockerHost === undefined ? undefined : dockerEngine(argv.dockerHost),
       workdir: argv.workdir ?? systemScratch(),
+      now: () => systemClock.now(),
       keep: argv.keep,
       dbUser: argv.dbUser,
       dbName: argv.dbName,
