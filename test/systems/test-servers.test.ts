@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,12 +72,19 @@ async function until(what: string, done: () => boolean, ms = 90_000): Promise<vo
   }
 }
 
-/** A `vitest run` of test/support/interrupted/ (an sshd and a moto server, then a wait), in a suite root of its own. */
+/**
+ * A `vitest run` of test/support/interrupted/ (an sshd and a moto server, then a wait), in a suite
+ * root of its own and with a temp folder inside `root`: what its workers make there (their
+ * environment folders, the servers' folders) and cannot remove when killed goes with `root`.
+ */
 function interruptibleRun(root: string) {
   const report = join(root, 'report.json');
   const suite = join(root, 'suite');
+  const tmp = join(root, 'tmp');
+  mkdirSync(tmp);
   const env: NodeJS.ProcessEnv = {
     ...withoutRegistry(process.env),
+    TMPDIR: tmp,
     DINGO_TEST_INTERRUPTED: '1',
     DINGO_TEST_SUITE_ROOT: suite,
     DINGO_TEST_INTERRUPT_REPORT: report,
