@@ -15,6 +15,8 @@ import { startRetried } from './started.js';
 
 export interface Sshd {
   port: number;
+  /** The server's process: once stopped, no process of it is left (its port may be handed to another). */
+  pid: number;
   /** `SHA256:…` of the host key. */
   hostKeyFingerprint: string;
   /** `ssh-ed25519 AAAA…` */
@@ -148,6 +150,7 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
     await listening(child, log, port);
     return {
       port,
+      pid: child.pid!,
       hostKeyFingerprint: fingerprint(Buffer.from(hostPublicKey.split(' ')[1]!, 'base64')),
       hostPublicKey,
       clientKeyFile: join(dir, 'client_ed25519'),

@@ -41,9 +41,11 @@ describe.skipIf(!sshdAvailable)('a setup that fails half-way', () => {
     // Only the server that started is left: the one that failed took its folder and sudo rule with it.
     expect(leftoverCount()).toBe(before + 1);
     expect(await listens(started.port)).toBe(true);
+    expect(alive(started.pid)).toBe(true);
     await stopLeftovers();
     expect(leftoverCount()).toBe(0);
-    expect(await listens(started.port)).toBe(false);
+    // The process, not the port: a freed port may be handed to another file's server at once.
+    expect(alive(started.pid)).toBe(false);
     expect(existsSync(started.dir)).toBe(false);
   });
 
@@ -152,9 +154,8 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     process.kill(run.child.pid!, 'SIGINT');
     expect(await run.exited, run.output()).toBe(130);
     expect(run.output()).toMatch(/test run stopped by SIGINT: stopped .*sshd/);
+    // Their processes, not their ports: a freed port may be handed to another file's server at once.
     expect(servers.filter((e) => alive(e.pid))).toEqual([]);
-    expect(await listens(sshd.port)).toBe(false);
-    expect(await listens(moto.port)).toBe(false);
     expect(existsSync(sshd.dir)).toBe(false);
     expect(openServers(run.registry)).toEqual([]);
   }, 180_000);
