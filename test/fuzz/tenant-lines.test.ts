@@ -182,7 +182,11 @@ async function writeFolder(dir: string, list: { name: string; lines: string[]; m
   return dir;
 }
 
-/** The same lines as Elasticsearch documents: program and host fields, @timestamp, the payload as message. */
+/**
+ * The same lines as Elasticsearch documents: program and host fields, @timestamp, the payload as
+ * message, as logsearch-for-cloudfoundry's filters before v201 kept them (`logs-platform-*`, whose
+ * @message is analysed; logsearch-boshrelease's `logstash-*` keeps @message whole).
+ */
 function esDocuments(list: { lines: string[]; mtime: Date }[]): EsDocument[] {
   const docs: EsDocument[] = [];
   for (const f of list)
@@ -215,7 +219,7 @@ describe('tenant lines of every evidence shape (property)', () => {
 
   it('never change what the finder concludes from Elasticsearch', async () => {
     let indexed = esDocuments(files);
-    const es: EsHttp = await startEsHttp({ index: 'logstash-2016.03.17', documents: () => indexed });
+    const es: EsHttp = await startEsHttp({ index: 'logs-platform-2016.03.17', documents: () => indexed });
     try {
       const baseline = await conclusions({ es: { url: es.url, redactor: new Redactor() } });
       // Logsearch analyses the text: what the phrases pushed down bring back concludes what the files do.

@@ -10,64 +10,87 @@
  * (`10.58.111.150`), between a digit and a letter it does (`0000.lzo`). A GUID `6e101b27-ee1b-...`
  * is five tokens, one per group.
  *
- * The generations, one row each in GENERATIONS (what their templates map, from the releases):
+ * The generations, one row each in GENERATIONS, as their index templates map the string fields
+ * (a field a template does not name goes by its dynamic templates, then by its catch-all):
  *
- * - logsearch-boshrelease (2015–2017, Elasticsearch 1.x/2.x, later 5.x): logstash writes
- *   `logstash-%{+YYYY.MM.dd}` under the `logstash` template. `@message` and `@raw` are analysed
- *   strings without a sub-field (`string`/`analyzed` on 2.x, `text` from 5.x); every other string
- *   field (`syslog_program`, `syslog_hostname`, `syslog_pid`, `syslog_severity`, `@source.host`,
- *   `@type`, `tags`...) is analysed with a `.raw` sub-field kept whole (`not_analyzed`, from 5.x
- *   `keyword`, ignore_above 256), as logstash's own template maps strings.
- * - logsearch-for-cloudfoundry before v201 (2016–2017, Elasticsearch 2.x/5.x): `logs-platform-*`
- *   (platform syslog) and `logs-app-*` (app logs, tenants' text). `@message` and `@raw` analysed;
- *   `@source.component`, `@source.host`, `@source.deployment`, `@source.job`, `@source.job_index`,
- *   `@source.index`, `@source.vm`, `@level`, `@type`, `@input`, `@shipper.name`, `syslog_program`,
- *   `syslog_hostname`, `syslog_pid`... are `keyword` (`not_analyzed` on 2.x): its template maps every
- *   other string as a whole value.
- * - logsearch-for-cloudfoundry v201 and later (Elasticsearch 5.x/6.x): as before, without
- *   `syslog_program`/`syslog_hostname`: the program is in `@source.component`, the host in `@source.host`.
+ * - logsearch-boshrelease (`logstash-%{+YYYY.MM.dd}`, the parser's default index): only `@raw`, the
+ *   line as received, is analysed; every other string, `@message` (the text after the syslog prefix)
+ *   and the syslog fields included, is kept whole, without a sub-field.
+ * - logsearch-for-cloudfoundry before v203 (`logs-platform-*`, Elasticsearch 2.x): `@level`, `@type`,
+ *   `@input`, `@index_type`, `@shipper.name` and every `@source.*` analysed, each with a `.raw` copy
+ *   kept whole; `*_id` kept whole; every other string (`@message`, `@raw`, the syslog fields)
+ *   analysed, Elasticsearch's own default.
+ * - logsearch-for-cloudfoundry v203 and later: `@message` analysed with a `.raw` copy kept whole
+ *   (ignore_above 256); `tags`, `@input`, `@index_type`, `@type`, `@level`, `@shipper.name` and the
+ *   `@source` strings kept whole; with Logsearch's template installed for `logs-` (its
+ *   `elasticsearch_config.index_prefix`, as Logsearch's deployment for Cloud Foundry sets it),
+ *   `@raw` analysed and every other string kept whole.
  *
- * A field a template does not name is mapped by its catch-all rule (`otherStrings`).
+ * Read from (repository, path, commit):
+ * - logsearch-boshrelease: logsearch/logsearch-boshrelease src/logsearch-config/mappings/default-mappings.json 00a9922bbabc5119b68e46a140c937a3beb3226c (2.x), cloudfoundry-community/logsearch-boshrelease jobs/elasticsearch_config/templates/index-templates/index-mappings.json.erb 212c93cc5a9bb6ce322c18a8950b6f6ef377c9f1 (5.x on)
+ * - logsearch-for-cloudfoundry before v203: cloudfoundry-community/logsearch-for-cloudfoundry src/logsearch-config/src/es-mappings/logs-template.json.erb 8cdf4db78a6b21cc81f3729fa6ac50e65a05c96f
+ * - logsearch-for-cloudfoundry v203 and later: cloudfoundry-community/logsearch-for-cloudfoundry jobs/elasticsearch-config-lfc/templates/index-mappings.json.erb 51f376d8453e1bd805fc77da8661d9372483a676 (2.x), 1a58c244fc1a7e5830e640a7e8691c678ea001c4 (5.x on), with cloudfoundry-community/logsearch-boshrelease deployment/logsearch-deployment.yml 02408aa9a48a765cba8cbd6950a0d7d4162530d0
  */
 
 export type FieldType = 'text' | 'keyword';
 
-export interface Generation {
-  name: string;
-  /** Fields mapped explicitly, by their path, including sub-fields (`syslog_program.raw`). */
-  fields: Record<string, FieldType>;
-  /** How any other string field is mapped: analysed with a `.raw` keyword (logstash's template), or a keyword. */
-  otherStrings: 'text+raw' | 'keyword';
+/** A dynamic template: string fields whose path it matches are kept whole, or analysed with a `.raw` copy kept whole. */
+interface DynamicRule {
+  path: RegExp;
+  as: 'keyword' | 'text+raw';
 }
 
-const ANALYSED = { '@message': 'text', '@raw': 'text' } as const;
-/** logsearch-for-cloudfoundry's fields of every version: the text analysed, where it came from kept whole. */
-const FOR_CLOUDFOUNDRY = {
-  ...ANALYSED,
+export interface Generation {
+  name: string;
+  /** Fields mapped explicitly, by their path, including sub-fields (`@message.raw`). */
+  fields: Record<string, FieldType>;
+  /** The dynamic templates, first match wins, for the string fields not mapped explicitly. */
+  dynamic: readonly DynamicRule[];
+  /** How any other string field is mapped. */
+  otherStrings: FieldType;
+}
+
+/** logsearch-for-cloudfoundry v203's common fields: the text analysed, where it came from kept whole. */
+const FOR_CLOUDFOUNDRY_203 = {
+  '@raw': 'text',
+  '@message': 'text',
+  '@message.raw': 'keyword',
+  tags: 'keyword',
+  '@input': 'keyword',
+  '@index_type': 'keyword',
+  '@type': 'keyword',
+  '@level': 'keyword',
+  '@shipper.name': 'keyword',
   '@source.component': 'keyword',
-  '@source.host': 'keyword',
   '@source.deployment': 'keyword',
+  '@source.host': 'keyword',
   '@source.job': 'keyword',
   '@source.job_index': 'keyword',
-  '@source.index': 'keyword',
-  '@level': 'keyword',
-  '@type': 'keyword',
+  '@source.type': 'keyword',
+  '@source.vm': 'keyword',
 } as const;
 
 export const GENERATIONS = {
   logsearch: {
     name: 'logsearch-boshrelease',
-    fields: { ...ANALYSED },
-    otherStrings: 'text+raw',
-  },
-  'logsearch-for-cloudfoundry': {
-    name: 'logsearch-for-cloudfoundry (before v201)',
-    fields: { ...FOR_CLOUDFOUNDRY, syslog_program: 'keyword', syslog_hostname: 'keyword' },
+    fields: { '@raw': 'text' },
+    dynamic: [],
     otherStrings: 'keyword',
   },
-  'logsearch-for-cloudfoundry-201': {
-    name: 'logsearch-for-cloudfoundry v201 and later',
-    fields: FOR_CLOUDFOUNDRY,
+  'logsearch-for-cloudfoundry': {
+    name: 'logsearch-for-cloudfoundry (before v203)',
+    fields: {},
+    dynamic: [
+      { path: /[^.]_id$/, as: 'keyword' },
+      { path: /^(@level|@type|@input|@index_type)$/, as: 'text+raw' },
+      { path: /^(@shipper\.name|@source\..+|@cf\..+|app\..+|haproxy\.http_request_verb)$/, as: 'text+raw' },
+    ],
+    otherStrings: 'text',
+  },
+  'logsearch-for-cloudfoundry-203': {
+    name: 'logsearch-for-cloudfoundry v203 and later',
+    fields: FOR_CLOUDFOUNDRY_203,
+    dynamic: [],
     otherStrings: 'keyword',
   },
 } as const satisfies Record<string, Generation>;
@@ -163,16 +186,24 @@ export function fieldType(g: Generation, path: string): FieldType | null {
   const explicit = fields[path];
   if (explicit) return explicit;
   const sub = /^(.*)\.(raw|keyword)$/.exec(path);
-  // Only logstash's template gives (the strings it does not name) a sub-field: `.raw`, kept whole.
-  if (sub) return fields[sub[1]!] === undefined && g.otherStrings === 'text+raw' && sub[2] === 'raw' ? 'keyword' : null;
-  return g.otherStrings === 'keyword' ? 'keyword' : 'text';
+  // Only a dynamic template gives a field the mapping does not name a sub-field: `.raw`, kept whole.
+  if (sub) return fields[sub[1]!] === undefined && sub[2] === 'raw' && dynamicRule(g, sub[1]!) === 'text+raw' ? 'keyword' : null;
+  const rule = dynamicRule(g, path);
+  return rule === undefined ? g.otherStrings : rule === 'keyword' ? 'keyword' : 'text';
+}
+
+function dynamicRule(g: Generation, path: string): DynamicRule['as'] | undefined {
+  return g.dynamic.find((r) => r.path.test(path))?.as;
 }
 
 /** The value a field path reads from a source: a sub-field (`x.raw`) reads its parent's. */
-export function sourcePath(g: Generation, path: string): string {
-  const sub = /^(.*)\.(raw|keyword)$/.exec(path);
-  const fields: Record<string, FieldType> = g.fields;
-  return sub && fields[path] === undefined ? sub[1]! : path;
+export function sourcePath(path: string): string {
+  return /^(.*)\.(raw|keyword)$/.exec(path)?.[1] ?? path;
+}
+
+/** Whether a field indexes a value: every template's `.raw` copy skips a value over 256 characters (ignore_above). */
+export function indexes(path: string, value: string): boolean {
+  return !path.endsWith('.raw') || value.length <= 256;
 }
 
 /** Whether `phrase` matches the field's value as `match_phrase` does: consecutive tokens, or the whole keyword. */

@@ -3,7 +3,16 @@
  * the way Elasticsearch does, for the simulated servers of `es-http.ts`. What it does not know is
  * refused with a 400 in Elasticsearch's words, so a change in what the client sends fails loudly.
  */
-import { analyse, fieldType, phraseMatches, sourcePath, tokensMatch, type FieldType, type Generation } from './es-http-mappings.js';
+import {
+  analyse,
+  fieldType,
+  indexes,
+  phraseMatches,
+  sourcePath,
+  tokensMatch,
+  type FieldType,
+  type Generation,
+} from './es-http-mappings.js';
 
 export const MAX_RESULT_WINDOW = 10_000;
 /** A missing `@timestamp` sorts last (Elasticsearch uses Long.MAX_VALUE; kept JSON-exact here). */
@@ -67,7 +76,7 @@ function strings(value: unknown): string[] {
 function anyField(src: Json, g: Generation, fields: string[], test: (type: FieldType, value: string) => boolean): boolean {
   return fields.some((f) => {
     const type = fieldType(g, f);
-    return type !== null && strings(field(src, sourcePath(g, f))).some((v) => test(type, v));
+    return type !== null && strings(field(src, sourcePath(f))).some((v) => indexes(f, v) && test(type, v));
   });
 }
 

@@ -80,31 +80,61 @@ describe('phrases, matches and keywords', () => {
 });
 
 describe("each Logsearch generation's mapping", () => {
-  const doc = { '@message': BROKER, syslog_program: 'broker.stdout.log', '@source': { component: 'broker.stdout.log', host: 'router' } };
+  const doc = {
+    '@raw': `<14>1 2016-03-17T06:10:17Z router broker.stdout.log - - - ${BROKER}`,
+    '@message': BROKER,
+    syslog_program: 'broker.stdout.log',
+    syslog_sd_id: 'instance@47450',
+    '@level': 'INFO',
+    '@source': { component: 'broker.stdout.log', host: '0.router.dingo' },
+  };
   const phrase = (field: string, query: string) => ({ match_phrase: { [field]: query } });
+  const pushedDown = (query: string) => ({ multi_match: { query, type: 'phrase', fields: ['@raw', '@message'] } });
 
-  it('logsearch-boshrelease: other strings analysed, kept whole in .raw', () => {
+  it('logsearch-boshrelease: only @raw is analysed, @message and every other string kept whole, no .raw', () => {
     const g = GENERATIONS.logsearch;
-    expect(fieldType(g, '@message')).toBe('text');
+    expect(fieldType(g, '@raw')).toBe('text');
+    expect(matches(phrase('@raw', 'dingo-postgresql-broker'), doc, g)).toBe(true);
+    expect(matches(phrase('@message', 'dingo-postgresql-broker'), doc, g)).toBe(false);
+    expect(matches({ term: { '@message': BROKER } }, doc, g)).toBe(true);
+    expect(matches(phrase('syslog_program', 'BROKER.stdout.log'), doc, g)).toBe(false);
+    expect(matches({ term: { syslog_program: 'broker.stdout.log' } }, doc, g)).toBe(true);
+    expect(fieldType(g, 'syslog_program.raw')).toBeNull();
     expect(fieldType(g, '@message.raw')).toBeNull();
-    // A dot between letters joins: the program is one word, so a part of it is no phrase of it.
-    expect(matches(phrase('syslog_program', 'BROKER.stdout.log'), doc, g)).toBe(true);
-    expect(matches(phrase('syslog_program', 'broker'), doc, g)).toBe(false);
-    expect(matches(phrase('syslog_program.raw', 'BROKER.stdout.log'), doc, g)).toBe(false);
-    expect(matches({ term: { 'syslog_program.raw': 'broker.stdout.log' } }, doc, g)).toBe(true);
+    // A line the syslog filter could not parse keeps only @message, which no phrase reaches.
+    expect(matches(pushedDown('dingo-postgresql-broker'), { '@message': doc['@raw'] }, g)).toBe(false);
+    expect(matches(pushedDown('dingo-postgresql-broker'), doc, g)).toBe(true);
   });
 
-  it('logsearch-for-cloudfoundry: @source fields and the syslog fields are keywords', () => {
+  it('logsearch-for-cloudfoundry before v203: @source and @level analysed with a .raw copy, *_id whole, other strings analysed', () => {
     const g = GENERATIONS['logsearch-for-cloudfoundry'];
-    expect(matches(phrase('syslog_program', 'broker'), doc, g)).toBe(false);
-    expect(matches({ terms: { '@source.component': ['broker.stdout.log'] } }, doc, g)).toBe(true);
+    // A dot between letters joins: the program is one word, so a part of it is no phrase of it.
+    expect(matches(phrase('@source.component', 'BROKER.stdout.log'), doc, g)).toBe(true);
+    expect(matches(phrase('@source.component', 'broker'), doc, g)).toBe(false);
+    expect(matches(phrase('@source.component.raw', 'BROKER.stdout.log'), doc, g)).toBe(false);
+    expect(matches({ term: { '@source.component.raw': 'broker.stdout.log' } }, doc, g)).toBe(true);
+    expect(matches({ term: { '@level.raw': 'INFO' } }, doc, g)).toBe(true);
+    expect(matches(phrase('syslog_program', 'BROKER.stdout.log'), doc, g)).toBe(true);
+    expect(fieldType(g, 'syslog_program.raw')).toBeNull();
+    expect(matches(phrase('syslog_sd_id', 'instance'), doc, g)).toBe(false);
+    expect(matches({ term: { syslog_sd_id: 'instance@47450' } }, doc, g)).toBe(true);
     expect(matches({ match: { '@message': { query: 'deprovision start', operator: 'and' } } }, doc, g)).toBe(false);
-    expect(matches({ multi_match: { query: 'deprovision.start', type: 'phrase', fields: ['@raw', '@message'] } }, doc, g)).toBe(false);
-    expect(matches({ multi_match: { query: 'dingo-postgresql-broker', type: 'phrase', fields: ['@raw', '@message'] } }, doc, g)).toBe(true);
+    expect(matches(pushedDown('deprovision.start'), doc, g)).toBe(false);
+    expect(matches(pushedDown('dingo-postgresql-broker'), { '@message': BROKER }, g)).toBe(true);
   });
 
-  it('logsearch-for-cloudfoundry v201: no syslog_program field', () => {
-    expect(fieldType(GENERATIONS['logsearch-for-cloudfoundry-201'], '@source.component')).toBe('keyword');
-    expect('syslog_program' in GENERATIONS['logsearch-for-cloudfoundry-201'].fields).toBe(false);
+  it('logsearch-for-cloudfoundry v203 and later: @message analysed with a .raw copy, @source and other strings kept whole', () => {
+    const g = GENERATIONS['logsearch-for-cloudfoundry-203'];
+    expect(matches(phrase('@source.component', 'BROKER.stdout.log'), doc, g)).toBe(false);
+    expect(matches({ terms: { '@source.component': ['broker.stdout.log'] } }, doc, g)).toBe(true);
+    expect(fieldType(g, '@source.component.raw')).toBeNull();
+    expect(matches({ term: { '@message.raw': BROKER } }, doc, g)).toBe(true);
+    // The copy keeps no value over 256 characters (ignore_above); the analysed field does.
+    const long = `${BROKER} ${'x'.repeat(256 - BROKER.length)}`;
+    expect(matches({ term: { '@message.raw': long } }, { '@message': long }, g)).toBe(false);
+    expect(matches(phrase('@message', 'dingo-postgresql-broker'), { '@message': long }, g)).toBe(true);
+    expect(matches(phrase('syslog_program', 'BROKER.stdout.log'), doc, g)).toBe(false);
+    expect(matches(pushedDown('dingo-postgresql-broker'), { '@message': BROKER }, g)).toBe(true);
+    expect(matches(pushedDown('dingo-postgresql-broker'), { '@raw': doc['@raw'] }, g)).toBe(true);
   });
 });

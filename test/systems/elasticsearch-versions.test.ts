@@ -10,10 +10,13 @@ import { StepFailed } from '../../src/core/errors.js';
 import { PHRASES, SCAN_TERMS } from '../../src/logs/search-terms.js';
 import { PAGE_SIZE, searchEs, toLine } from '../../src/systems/elasticsearch/index.js';
 import { startEsHttp, type EsDocument, type EsHttp, type EsHttpOptions } from '../support/es-http.js';
+import { boshreleaseDocument } from '../support/logsearch-documents.js';
 import { flavour, FLAVOURS, type EsFlavour } from '../support/es-http-versions.js';
 import { Redactor } from '../../src/core/redact.js';
 
 const BASE = Date.parse('2017-01-10T00:00:00Z');
+/** The time the documents' RFC 3164 lines are read at (their prefixes carry no year). */
+const LOGGED = new Date(BASE);
 const COUNT = 3000;
 const WINDOW = { since: new Date(BASE + 100_000), until: new Date(BASE + (COUNT / 3 - 100) * 1000) };
 const SEARCHED = FLAVOURS.filter((f) => f.name !== '1.7');
@@ -21,7 +24,7 @@ const SEARCHED = FLAVOURS.filter((f) => f.name !== '1.7');
 /**
  * Documents in an order that is not time's, three to a second (so pages break inside a second):
  * the broker's deprovisions, its catalog chatter (fetched by its source, dropped on our side) and
- * other programs' noise, as logsearch-boshrelease indexes them (`@raw`, or `@message` and the syslog fields).
+ * other programs' noise, as logsearch-boshrelease indexes them (`@raw` alone, or with `@message` and the syslog fields).
  */
 function documents(): EsDocument[] {
   const docs: EsDocument[] = [];
@@ -38,7 +41,7 @@ function documents(): EsDocument[] {
         ? { _id: `d${i}`, _source: { '@timestamp': at, '@raw': `Jan 10 00:00:00 router broker.stdout.log:  ${payload}` } }
         : {
             _id: `d${i}`,
-            _source: { '@timestamp': at, '@message': payload, syslog_hostname: 'router', syslog_program: 'broker.stdout.log' },
+            _source: { ...boshreleaseDocument(`Jan 10 00:00:00 router broker.stdout.log:  ${payload}`, LOGGED), '@timestamp': at },
           },
     );
   }

@@ -3,7 +3,9 @@
  * phrases that matter, scrolled (`elasticsearch-paging.ts`), so the index is never pulled whole.
  * Logsearch analyses its text fields with the standard analyzer, so a phrase matches whole words
  * only (`deprovision.start` is not a word of `dingo-postgresql-broker.deprovision.start`): the
- * phrases pushed down are the caller's broad, word-aligned ones, and each hit, a syslog line again
+ * phrases pushed down are the caller's broad, word-aligned ones. logsearch-boshrelease analyses only
+ * `@raw` and keeps `@message` whole, so there a line its syslog filter could not parse (which has no
+ * `@raw`) matches no phrase. Each hit, a syslog line again
  * (the raw line when the document kept it, otherwise an RFC 5424 line rebuilt from the document's
  * fields), is kept only when it holds one of the scan's terms, as a line of a file must.
  */
