@@ -221,7 +221,7 @@ const copy = defineAction({
     // After the whole archive, as its own segment: wal-e's wal-fetch asks for full names only.
     const { served, refused } = await servePartials(ctx.s3, source, target, listing, ctx.runtime.redactor);
     for (const s of served) ctx.evidence(servedLine(s));
-    for (const r of refused) ctx.warn(refusedLine(r));
+    for (const r of refused) ctx.warn(refusedLine(source.bucket, r));
     const moment = servedMoment(served);
     return {
       copied: result.copied,

@@ -17,7 +17,7 @@ import type { PartialSegmentInfo } from '../wale/report.js';
 import { formatSegment, parseSegment, segmentAtIndex, segmentIndex } from '../wale/segments.js';
 import { compareMetadata, sameObject, type Located } from './compare.js';
 import { inspectListing } from './inspect.js';
-import { partialCopyCommands, refusedPartials } from './partials.js';
+import { partialCopyCommands, refusedPartials, type RefusedPartial } from './partials.js';
 import type { S3Location } from './location.js';
 
 export interface ServedPartial {
@@ -34,16 +34,10 @@ export interface ServedPartial {
   copied: boolean;
 }
 
-/** A `.partial` of the old archive that was not served, and why. */
-export interface UnservedPartial {
-  /** The partial in the old archive (s3:// URL). */
-  from: string;
-  why: string;
-}
-
 export interface PartialsServed {
   served: ServedPartial[];
-  refused: UnservedPartial[];
+  /** Keys in the old archive's bucket. */
+  refused: RefusedPartial[];
 }
 
 /** What the partial's checks found, in words. */
@@ -127,8 +121,7 @@ export async function servePartials(
       copied,
     });
   }
-  const refused = refusedPartials(partials).map((p) => ({ from: `s3://${source.bucket}/${p.key}`, why: p.why }));
-  return { served, refused };
+  return { served, refused: refusedPartials(partials) };
 }
 
 /** A served partial, in words: what was checked, and where the container's wal-e now fetches it. */
@@ -136,7 +129,7 @@ export function servedLine(s: ServedPartial): string {
   return `${s.from} checked (${s.checks}): ${s.copied ? 'copied server-side to' : 'its copy found already at'} ${s.to}, where the container's wal-e fetches ${s.segment}`;
 }
 
-/** A refused partial, in words: the restore ends before the WAL it may hold. */
-export function refusedLine(r: UnservedPartial): string {
-  return `${r.from} was not served, so the restore ends before any WAL it holds: ${r.why}`;
+/** A refused partial of the archive in `bucket`, in words: the restore ends before the WAL it may hold. */
+export function refusedLine(bucket: string, r: RefusedPartial): string {
+  return `s3://${bucket}/${r.key} was not served, so the restore ends before any WAL it holds: ${r.why}`;
 }

@@ -323,7 +323,7 @@ describe("the copy step serves the old archive's checked .partial to wal-e", () 
       ],
       refused: [
         {
-          from: `s3://${bucket}/${OLD}${RAW}`,
+          key: `${OLD}${RAW}`,
           why: "it is stored without .lzo: wal-e's wal-fetch reads WAL only as lzop-compressed .lzo objects, so it is never served and counts as no archived WAL; wal_005/000000010000000000000006.partial.lzo beside it is the one checked",
         },
       ],

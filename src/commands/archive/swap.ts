@@ -121,7 +121,7 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
   });
   if (!swapped.verify.ok)
     throw new StepFailed('the target differs from the source after the copy', { hint: 'run the same command again to finish' });
-  for (const r of swapped.partials.refused) io.stderr(`warning: ${refusedLine(r)}\n`);
+  for (const r of swapped.partials.refused) io.stderr(`warning: ${refusedLine(from.bucket, r)}\n`);
   if (argv.json) {
     io.stdout(printableJson(swapped, 2) + '\n');
     return;
