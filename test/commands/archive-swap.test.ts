@@ -1,6 +1,7 @@
 /**
  * `dingo-recover archive swap` as operators run it: the real command line in a child process,
- * without a terminal or on a real one (script(1)), against moto.
+ * without a terminal or on a real one (script(1)), against moto (through a loopback proxy that
+ * records each request, where a test counts them).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,12 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_ARCHIVES } from '../../src/commands/archive/examples.js';
 import { parseS3Location } from '../../src/archive/location.js';
 import { startMoto, type Moto } from '../support/moto.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { fingerprint, putAll, seedArchive } from '../support/archive-fixture.js';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
 import { runOnTerminal } from '../support/terminal.js';
 import { ifStarted } from '../support/started.js';
 
 let moto: Moto;
+let proxy: FaultProxy | undefined;
 let dir: string;
 let buckets = 0;
 
@@ -29,7 +32,7 @@ const BACKUP = 'base_000000010000000000000002_00000040';
 async function seedRestorable(
   bucket: string,
   prefix = OLD,
-  o: { segments?: number; sysid?: string; extra?: Record<string, Buffer> } = {},
+  o: { segments?: number; sysid?: string; extra?: Record<string, string | Buffer> } = {},
 ): Promise<void> {
   await seedArchive(moto.store, bucket, prefix, {
     segments: o.segments ?? 6,
@@ -74,8 +77,10 @@ const quarantineOf = (stdout: string) => /previous objects are in s3:\/\/[^/]+\/
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swap-cmd-'));
   moto = await startMoto();
+  proxy = await startFaultProxy(moto.endpoint);
 });
 afterAll(async () => {
+  await proxy?.stop();
   await ifStarted(moto)?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -273,5 +278,21 @@ describe('archive swap and the source’s .partial segments', () => {
       `warning: s3://${bucket}/${OLD}${PARTIAL} was not served, so the restore ends before any WAL it holds: ${why}`,
     );
     expect(await moto.store.head({ bucket, key: NEW + FULL })).toBeNull();
+  });
+
+  it('reads each partial once, in its inspection: the serve step takes those checks and only HEADs it before the copy', async () => {
+    const bucket = await freshBucket();
+    await seedNew(bucket);
+    await seedRestorable(bucket, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: body } });
+    const seen = proxy!.requests.length;
+    const throughProxy = swapArgs(bucket, stateDir()).map((a) => (a === moto.endpoint ? proxy!.endpoint : a));
+    const r = await runCli([...throughProxy, '--yes'], { env: moto.env, program: SOURCE_CLI });
+    expect(r.code, r.stderr).toBe(0);
+    const on = (method: string, key: string) =>
+      proxy!.requests.slice(seen).filter((q) => q.method === method && q.path.split('?')[0] === `/${bucket}/${key}`);
+    expect(on('GET', OLD + PARTIAL)).toHaveLength(1);
+    expect(on('HEAD', OLD + PARTIAL).length).toBeGreaterThanOrEqual(1);
+    // Served all the same: the target holds the partial's copy at its full name.
+    expect((await moto.store.get({ bucket, key: NEW + FULL })).equals(body)).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `dingo-recover archive swap --from OLD --to NEW`: checks, inspects the source, confirms, then
  * quarantines the target, copies the source in, serves its checked `.partial` segments under their
- * full names (as the runbook's copy step does) and verifies.
+ * full names (as the runbook's copy step does) and verifies. The source is listed once: that listing
+ * is inspected, planned and copied, and its partials are served as the inspection checked them.
  */
 import { commandLine } from '../../core/command-line.js';
 import type { Argv } from 'yargs';
@@ -10,7 +11,7 @@ import { formatBytes } from '../../core/format.js';
 import { secrets } from '../../core/redact.js';
 import type { S3Flags } from '../../core/s3-flags.js';
 import { urlOf, type S3Location } from '../../core/s3-url.js';
-import type { ObjectStore } from '../../core/seams.js';
+import type { ObjectInfo, ObjectStore } from '../../core/seams.js';
 import type { Prompter } from '../../engine/operator/index.js';
 import type { ArchiveReport } from '../../wale/report.js';
 import { EXAMPLE_ARCHIVES } from './examples.js';
@@ -56,10 +57,22 @@ function partialLines(report: ArchiveReport, to: S3Location): string[] {
     });
 }
 
-/** The source as `archive inspect` sees it; refused when not restorable, unless --force. */
-async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArgs, io: SwapIo): Promise<ArchiveReport> {
-  const { inspectArchive } = await import('../../archive/inspect.js');
-  const report = await inspectArchive(store, urlOf(from), { redactor: secrets });
+/** The source as `archive inspect` sees it, from its `listing`; refused when not restorable, unless --force. */
+async function inspectSource(
+  store: ObjectStore,
+  from: S3Location,
+  listing: Map<string, ObjectInfo>,
+  argv: SwapArgs,
+  io: SwapIo,
+): Promise<ArchiveReport> {
+  const { inspectListing } = await import('../../archive/inspect.js');
+  const report = await inspectListing({
+    bucket: from.bucket,
+    prefix: from.prefix,
+    objects: [...listing.values()],
+    read: (key) => store.get({ bucket: from.bucket, key }),
+    redactor: secrets,
+  });
   if (!report.restorable) {
     const why = report.problems.join('; ') || 'it has no complete base backup';
     if (!argv.force) {
@@ -78,8 +91,18 @@ async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArg
 
 /** `archive swap`: checks, inspects the source, confirms, then quarantines, copies, serves the checked partials and verifies. */
 async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promise<void> {
-  const { checkSwap, prepareSwap, quarantineLocation, runSwap, formatProgress, parseS3Location, utcStamp, refusedLine, servedLine } =
-    await import('../../archive/swap.js');
+  const {
+    checkSwap,
+    listArchive,
+    prepareSwap,
+    quarantineLocation,
+    runSwap,
+    formatProgress,
+    parseS3Location,
+    utcStamp,
+    refusedLine,
+    servedLine,
+  } = await import('../../archive/swap.js');
   const from = parseS3Location(argv.from, 'source (--from)');
   const to = parseS3Location(argv.to, 'target (--to)');
   if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) {
@@ -92,8 +115,9 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
   if (plan) io.stderr(`resuming the swap planned in ${planFile} (quarantine stamp ${plan.stamp})\n`);
 
   const store = await storeFromFlags(argv);
-  const report = await inspectSource(store, from, argv, io);
-  const prepared = await prepareSwap(store, from, to, { plan, stamp });
+  const listing = await listArchive(store, from);
+  const report = await inspectSource(store, from, listing, argv, io);
+  const prepared = await prepareSwap(store, from, to, { plan, stamp, source: listing });
   const moving = prepared.plan.objects;
   const summary = [
     `archive swap`,
@@ -110,7 +134,8 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
     io.stderr(`plan written to ${planFile}: ${moving.length} object(s) to quarantine with stamp ${prepared.plan.stamp}\n`);
   }
   const swapped = await runSwap(store, from, to, {
-    redactor: secrets,
+    // The partials were read and checked by the inspection of this same listing: the serve step HEADs them, never reads them again.
+    checked: report,
     concurrency: argv.concurrency,
     plan: prepared.plan,
     stamp: prepared.plan.stamp,
