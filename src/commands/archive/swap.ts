@@ -3,10 +3,14 @@
  * quarantines the target, copies the source in, serves its checked `.partial` segments under their
  * full names (as the runbook's copy step does) and verifies. The source is listed once: that listing
  * is inspected, planned and copied, and its partials are served as the inspection checked them.
+ *
+ * Exit codes: 0 swapped; 8 swapped, but a `.partial` of the source was refused (its warning says
+ * why; the restore ends before any WAL it holds); 1 a step failed (run it again to resume); 2 bad
+ * usage or a source that is not restorable; 3 no confirmation.
  */
 import { commandLine } from '../../core/command-line.js';
 import type { Argv } from 'yargs';
-import { StepFailed, UsageError } from '../../core/errors.js';
+import { EXIT, StepFailed, UsageError } from '../../core/errors.js';
 import { formatBytes } from '../../core/format.js';
 import { secrets } from '../../core/redact.js';
 import type { S3Flags } from '../../core/s3-flags.js';
@@ -18,6 +22,7 @@ import { EXAMPLE_ARCHIVES } from './examples.js';
 import type { GlobalArgs } from '../flags/global.js';
 import { configurable } from '../flags/config-file.js';
 import { s3FlagOptions, storeFromFlags } from '../flags/s3.js';
+import { setExitCode } from '../exit-code.js';
 import { confirmSwap } from './swap-confirm.js';
 import { loadPlan, planFileFor, writePlan } from './swap-plan-file.js';
 import { screenOutput, type CommandOutput } from '../terminal-out.js';
@@ -89,8 +94,11 @@ async function inspectSource(
   return report;
 }
 
-/** `archive swap`: checks, inspects the source, confirms, then quarantines, copies, serves the checked partials and verifies. */
-async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promise<void> {
+/**
+ * `archive swap`: checks, inspects the source, confirms, then quarantines, copies, serves the checked
+ * partials and verifies; the exit code: done, or done with warnings when a partial was refused.
+ */
+async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promise<number> {
   const {
     checkSwap,
     listArchive,
@@ -146,13 +154,14 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
   });
   if (!swapped.verify.ok)
     throw new StepFailed('the target differs from the source after the copy', { hint: 'run the same command again to finish' });
-  for (const r of swapped.partials.refused) io.stderr(`warning: ${refusedLine(from.bucket, r)}\n`);
-  if (argv.json) {
-    io.stdout(printableJson(swapped, 2) + '\n');
-    return;
+  const { refused } = swapped.partials;
+  for (const r of refused) io.stderr(`warning: ${refusedLine(from.bucket, r)}\n`);
+  if (argv.json) io.stdout(printableJson(swapped, 2) + '\n');
+  else {
+    const served = swapped.partials.served.map((s) => `served: ${servedLine(s)}\n`).join('');
+    io.stdout(`${served}swapped: ${swapped.from} → ${swapped.to}; the target's previous objects are in ${urlOf(quarantine!)}\n`);
   }
-  const served = swapped.partials.served.map((s) => `served: ${servedLine(s)}\n`).join('');
-  io.stdout(`${served}swapped: ${swapped.from} → ${swapped.to}; the target's previous objects are in ${urlOf(quarantine!)}\n`);
+  return refused.length > 0 ? EXIT.doneWithWarnings : EXIT.done;
 }
 
 function swapOptions(y: Argv<GlobalArgs>) {
@@ -178,7 +187,8 @@ function swapOptions(y: Argv<GlobalArgs>) {
       )
       .epilogue(
         'Without a terminal it needs --yes (or confirm.archive-swap in --answers FILE), else it stops with exit 3. ' +
-          'A source that `archive inspect` does not find restorable is refused (exit 2) unless --force.',
+          'A source that `archive inspect` does not find restorable is refused (exit 2) unless --force. ' +
+          'Exit 8: swapped, but a .partial of the source was refused and not served (its warning says why).',
       )
   );
 }
@@ -189,6 +199,6 @@ export const swapCommand = {
     "Move the target archive aside to a dated quarantine, copy the source in and its checked .partial under its segment's name, verify (asks a typed confirmation)",
   builder: swapOptions,
   handler: async (argv: SwapArgs) => {
-    await runSwapCommand(argv);
+    setExitCode(await runSwapCommand(argv));
   },
 };
