@@ -219,9 +219,10 @@ const copy = defineAction({
     });
     ctx.note(`copied ${result.copied} object(s), ${result.skipped} already in place`);
     // After the whole archive, as its own segment: wal-e's wal-fetch asks for full names only.
-    const { served, refused } = await servePartials(ctx.s3, source, target, listing, ctx.runtime.redactor);
+    // A later step than the inspection, perhaps after a resume: the partials are checked again here.
+    const { served, refused } = await servePartials(ctx.s3, source, target, listing, { redactor: ctx.runtime.redactor });
     for (const s of served) ctx.evidence(servedLine(s));
-    for (const r of refused) ctx.warn(refusedLine(r));
+    for (const r of refused) ctx.warn(refusedLine(source.bucket, r));
     const moment = servedMoment(served);
     return {
       copied: result.copied,

@@ -51,9 +51,16 @@ export function assertSeparate(source: S3Location, target: S3Location, what = 't
   }
 }
 
-/** The source listing, refusing an empty prefix or one that holds no wal-e archive (a typo, most often). */
-export async function listSourceArchive(store: ObjectStore, source: S3Location): Promise<Map<string, ObjectInfo>> {
-  const objects = await listArchive(store, source);
+/**
+ * The source listing (`listed` when the caller already made it), refusing an empty prefix or one that
+ * holds no wal-e archive (a typo, most often).
+ */
+export async function listSourceArchive(
+  store: ObjectStore,
+  source: S3Location,
+  listed?: Map<string, ObjectInfo>,
+): Promise<Map<string, ObjectInfo>> {
+  const objects = listed ?? (await listArchive(store, source));
   if (objects.size === 0) {
     throw new StepFailed(`the source ${urlOf(source)} holds no objects at ${store.where}: nothing to copy, nothing was written`, {
       hint: 'check the GUID and the prefix in the URL (wal-e archives are s3://BUCKET/backups/<GUID>/wal/)',
@@ -70,7 +77,7 @@ export async function listSourceArchive(store: ObjectStore, source: S3Location):
 }
 
 /**
- * The source (checked as listSourceArchive checks it, unless already listed) and the target, listed
+ * The source (its listing given or made here, checked as listSourceArchive checks it) and the target, listed
  * at once: neither listing depends on the other. A failure of the source's is the one reported.
  */
 export async function listSourceAndTarget(
@@ -81,7 +88,7 @@ export async function listSourceAndTarget(
 ): Promise<{ source: Map<string, ObjectInfo>; target: Map<string, ObjectInfo> }> {
   const targetListing = listArchive(store, target);
   targetListing.catch(() => undefined);
-  const sourceListing = listed ?? (await listSourceArchive(store, source));
+  const sourceListing = await listSourceArchive(store, source, listed);
   return { source: sourceListing, target: await targetListing };
 }
 

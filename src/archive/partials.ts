@@ -166,8 +166,9 @@ async function checkOne(input: PartialInput, found: Found): Promise<PartialSegme
   return verdict.usable ? { ...info, systemIdentifier, usable: true, why: null } : refused(verdict.why, systemIdentifier);
 }
 
-/** A `.partial` its checks refused: never served, named with why. */
+/** A `.partial` its checks refused: never served, named with why (the drill's report, the swap's and the copy step's warnings). */
 export interface RefusedPartial {
+  /** Its full key in the archive's bucket. */
   key: string;
   why: string;
 }

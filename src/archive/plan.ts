@@ -55,7 +55,7 @@ export async function prepareSwap(
 ): Promise<{ plan: SwapPlan; source: Map<string, ObjectInfo> }> {
   const stamp = opts.plan?.stamp ?? opts.stamp;
   const { source: src, target: tgt } = swapLocations(from, to, stamp);
-  if (opts.plan) return { plan: opts.plan, source: opts.source ?? (await listSourceArchive(store, src)) };
+  if (opts.plan) return { plan: opts.plan, source: await listSourceArchive(store, src, opts.source) };
   const { source, target } = await listSourceAndTarget(store, src, tgt, opts.source);
   return { plan: { stamp, objects: [...target.values()] }, source };
 }

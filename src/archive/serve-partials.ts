@@ -6,18 +6,20 @@
  * never overwritten: a key already holding this partial's copy (an attempt cut short before the
  * journal said so) is taken as served, any other object there stops the step. A partial the
  * inspection refused (another database's, not an lzop stream, stored without `.lzo`, …) is never
- * copied: it is returned with why, for the caller to warn of.
+ * copied: it is returned with why, for the caller to warn of. The partials are checked here, reading
+ * them, unless the caller hands over the checks its inspection of the same listing made (`archive
+ * swap`); either way each is HEADed before its copy, and one changed since its check is not served.
  */
 import { StepFailed } from '../core/errors.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
 import type { Redactor } from '../core/redact.js';
 import { quote } from '../core/command-line.js';
 import { classifyKey } from '../wale/keys.js';
-import type { PartialSegmentInfo } from '../wale/report.js';
+import type { ArchiveReport, PartialSegmentInfo } from '../wale/report.js';
 import { formatSegment, parseSegment, segmentAtIndex, segmentIndex } from '../wale/segments.js';
 import { compareMetadata, sameObject, type Located } from './compare.js';
 import { inspectListing } from './inspect.js';
-import { partialCopyCommands, refusedPartials } from './partials.js';
+import { partialCopyCommands, refusedPartials, type RefusedPartial } from './partials.js';
 import type { S3Location } from './location.js';
 
 export interface ServedPartial {
@@ -34,17 +36,21 @@ export interface ServedPartial {
   copied: boolean;
 }
 
-/** A `.partial` of the old archive that was not served, and why. */
-export interface UnservedPartial {
-  /** The partial in the old archive (s3:// URL). */
-  from: string;
-  why: string;
-}
-
 export interface PartialsServed {
   served: ServedPartial[];
-  refused: UnservedPartial[];
+  /** Keys in the old archive's bucket. */
+  refused: RefusedPartial[];
 }
+
+/** What an inspection of a source listing found of its partials: each checked, and the PostgreSQL version. */
+export type CheckedPartials = Pick<ArchiveReport, 'partials' | 'pgVersion'>;
+
+/**
+ * Where the partials' checks come from: `checked`, an inspection of the same source listing, so no
+ * body is read again; else the serve step inspects the listing itself, reading them (`redactor`: for
+ * the read errors it reports).
+ */
+type PartialChecks = { checked: CheckedPartials } | { redactor: Redactor };
 
 /** What the partial's checks found, in words. */
 function checksOf(p: PartialSegmentInfo, pgVersion: string | null): string {
@@ -53,20 +59,21 @@ function checksOf(p: PartialSegmentInfo, pgVersion: string | null): string {
   return `system identifier ${p.systemIdentifier ?? '?'} as the archive's, timeline ${p.timeline} as its name's, the segment after the archive's last full one ${before}`;
 }
 
-/** The partials of `source` as the inspection checked them, read from its listing; none read when it has no `.partial`. */
+/** The partials of `source` as the inspection checked them, read from its listing unless handed over; none read when it has no `.partial`. */
 async function checkedPartials(
   store: ObjectStore,
   source: S3Location,
   listing: Map<string, ObjectInfo>,
-  redactor: Redactor,
-): Promise<{ partials: PartialSegmentInfo[]; pgVersion: string | null }> {
+  checks: PartialChecks,
+): Promise<CheckedPartials> {
+  if ('checked' in checks) return checks.checked;
   if (![...listing.keys()].some((rel) => classifyKey(rel).kind === 'wal-partial')) return { partials: [], pgVersion: null };
   const report = await inspectListing({
     bucket: source.bucket,
     prefix: source.prefix,
     objects: [...listing.values()],
     read: (key) => store.get({ bucket: source.bucket, key }),
-    redactor,
+    redactor: checks.redactor,
   });
   return { partials: report.partials, pgVersion: report.pgVersion };
 }
@@ -109,13 +116,15 @@ export async function servePartials(
   source: S3Location,
   target: S3Location,
   listing: Map<string, ObjectInfo>,
-  redactor: Redactor,
+  checks: PartialChecks,
 ): Promise<PartialsServed> {
-  const { partials, pgVersion } = await checkedPartials(store, source, listing, redactor);
+  const { partials, pgVersion } = await checkedPartials(store, source, listing, checks);
   const served: ServedPartial[] = [];
   // Only a `.partial.lzo` is ever usable: wal-fetch reads the segment's `.lzo` key as lzop.
   for (const p of partials.filter((x) => x.usable)) {
-    const checked = listing.get(p.key.slice(source.prefix.length))!;
+    // The listing's entry is what the check read: serveOne serves it only while the source still holds it.
+    const checked = listing.get(p.key.slice(source.prefix.length));
+    if (!checked) throw new Error(`${p.key} was checked, but the source listing does not hold it: the checks are of another listing`);
     const to = { bucket: target.bucket, key: `${target.prefix}wal_005/${p.segment}.lzo` };
     const copied = await serveOne(store, { bucket: source.bucket, info: checked }, to);
     served.push({
@@ -127,8 +136,7 @@ export async function servePartials(
       copied,
     });
   }
-  const refused = refusedPartials(partials).map((p) => ({ from: `s3://${source.bucket}/${p.key}`, why: p.why }));
-  return { served, refused };
+  return { served, refused: refusedPartials(partials) };
 }
 
 /** A served partial, in words: what was checked, and where the container's wal-e now fetches it. */
@@ -136,7 +144,7 @@ export function servedLine(s: ServedPartial): string {
   return `${s.from} checked (${s.checks}): ${s.copied ? 'copied server-side to' : 'its copy found already at'} ${s.to}, where the container's wal-e fetches ${s.segment}`;
 }
 
-/** A refused partial, in words: the restore ends before the WAL it may hold. */
-export function refusedLine(r: UnservedPartial): string {
-  return `${r.from} was not served, so the restore ends before any WAL it holds: ${r.why}`;
+/** A refused partial of the archive in `bucket`, in words: the restore ends before the WAL it may hold. */
+export function refusedLine(bucket: string, r: RefusedPartial): string {
+  return `s3://${bucket}/${r.key} was not served, so the restore ends before any WAL it holds: ${r.why}`;
 }

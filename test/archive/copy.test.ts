@@ -75,10 +75,23 @@ describe('listSourceAndTarget', () => {
 
   it('lists only the target when the source listing is given', async () => {
     const inner = both();
-    const given = new Map<string, ObjectInfo>();
+    const wal = { key: `${OLD}wal_005/000000010000000000000002.lzo`, size: 16_000, etag: '"a"', lastModified: at };
+    const given = new Map<string, ObjectInfo>([['wal_005/000000010000000000000002.lzo', wal]]);
     const { source, target } = await listSourceAndTarget(inner, { bucket: BUCKET, prefix: OLD }, { bucket: BUCKET, prefix: NEW }, given);
     expect(source).toBe(given);
     expect(target.size).toBe(1);
     expect(inner.listCalls.every((p) => p.startsWith(NEW))).toBe(true);
+  });
+
+  it('refuses a given source listing that is empty or holds no wal-e archive, as one it makes', async () => {
+    const to = { bucket: BUCKET, prefix: NEW };
+    const refusal = (given: Map<string, ObjectInfo>) =>
+      listSourceAndTarget(both(), { bucket: BUCKET, prefix: OLD }, to, given).catch((e: unknown) => e);
+    const empty = await refusal(new Map());
+    expect(empty).toBeInstanceOf(StepFailed);
+    expect((empty as Error).message).toContain('holds no objects');
+    const notes = { key: `${OLD}notes.txt`, size: 3, etag: '"b"', lastModified: at };
+    const notWale = await refusal(new Map([['notes.txt', notes]]));
+    expect((notWale as Error).message).toContain('holds 1 object(s) but no basebackups_005/ or wal_005/: it is not a wal-e archive');
   });
 });

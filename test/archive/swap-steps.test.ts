@@ -12,15 +12,17 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveActions } from '../../src/actions/archive.js';
 import { StepFailed } from '../../src/core/errors.js';
-import type { ObjectStore } from '../../src/core/seams.js';
+import type { ObjectRef, ObjectStore } from '../../src/core/seams.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { prepareSwap, runSwap } from '../../src/archive/swap.js';
+import { listArchive, prepareSwap, runSwap } from '../../src/archive/swap.js';
+import { inspectListing } from '../../src/archive/inspect.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { fingerprint, seedArchive, sentinelOrder } from '../support/archive-fixture.js';
 import { simRunner } from '../support/sim-runner.js';
 import { CONTAINER, sampleCell } from '../support/sample-cell.js';
 import { testRuntime } from '../support/runtime.js';
+import { recordingStore } from '../support/recording-store.js';
 
 const OLD = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const NEW = 'backups/78218ded-7d88-4d69-bd44-6f478c300134/wal/';
@@ -323,7 +325,7 @@ describe("the copy step serves the old archive's checked .partial to wal-e", () 
       ],
       refused: [
         {
-          from: `s3://${bucket}/${OLD}${RAW}`,
+          key: `${OLD}${RAW}`,
           why: "it is stored without .lzo: wal-e's wal-fetch reads WAL only as lzop-compressed .lzo objects, so it is never served and counts as no archived WAL; wal_005/000000010000000000000006.partial.lzo beside it is the one checked",
         },
       ],
@@ -331,6 +333,35 @@ describe("the copy step serves the old archive's checked .partial to wal-e", () 
     expect(report.verify).toMatchObject({ ok: true, servedPartials: [FULL] });
     expect(await moto.store.get({ bucket, key: NEW + FULL })).toEqual(body);
     expect(await fingerprint(moto.store, bucket, OLD)).toEqual(old);
+  });
+
+  it('runSwap handed the checks made of its source listing reads no partial again, and still serves none changed since', async () => {
+    const bucket = await seededWith({ [PARTIAL]: body });
+    const from = { bucket, prefix: OLD };
+    const source = await listArchive(moto.store, from);
+    const checked = await inspectListing({
+      bucket,
+      prefix: OLD,
+      objects: [...source.values()],
+      read: (key) => moto.store.get({ bucket, key }),
+      redactor: new Redactor(),
+    });
+    expect(checked.partials).toMatchObject([{ key: OLD + PARTIAL, usable: true }]);
+    const { store, fetched } = recordingStore(moto.store);
+    // The moment the swap looks at the full key, something rewrites the partial that was checked.
+    Object.assign(store, {
+      head: async (ref: ObjectRef) => {
+        if (ref.key === NEW + FULL) await moto.store.put({ bucket, key: OLD + PARTIAL }, 'rewritten');
+        return moto.store.head(ref);
+      },
+    });
+    const err = await runSwap(store, from, { bucket, prefix: NEW }, { checked, source, stamp: STAMP }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as StepFailed).message).toMatch(
+      new RegExp(`^s3://${bucket}/${OLD}${PARTIAL} changed after it was checked \\(now 9 bytes, ETag .*\\): it was not served$`),
+    );
+    expect(fetched).not.toContain(OLD + PARTIAL);
+    expect(await moto.store.head({ bucket, key: NEW + FULL })).toBeNull();
   });
 
   it('run again after the copy (a crash before the journal said so), takes the copy in place as served', async () => {

@@ -1,6 +1,7 @@
 /**
  * `dingo-recover archive swap` as operators run it: the real command line in a child process,
- * without a terminal or on a real one (script(1)), against moto.
+ * without a terminal or on a real one (script(1)), against moto (through a loopback proxy that
+ * records each request, where a test counts them).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,12 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_ARCHIVES } from '../../src/commands/archive/examples.js';
 import { parseS3Location } from '../../src/archive/location.js';
 import { startMoto, type Moto } from '../support/moto.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { fingerprint, putAll, seedArchive } from '../support/archive-fixture.js';
 import { runCli, SOURCE_CLI } from '../support/cli.js';
 import { runOnTerminal } from '../support/terminal.js';
 import { ifStarted } from '../support/started.js';
 
 let moto: Moto;
+let proxy: FaultProxy | undefined;
 let dir: string;
 let buckets = 0;
 
@@ -29,7 +32,7 @@ const BACKUP = 'base_000000010000000000000002_00000040';
 async function seedRestorable(
   bucket: string,
   prefix = OLD,
-  o: { segments?: number; sysid?: string; extra?: Record<string, Buffer> } = {},
+  o: { segments?: number; sysid?: string; extra?: Record<string, string | Buffer> } = {},
 ): Promise<void> {
   await seedArchive(moto.store, bucket, prefix, {
     segments: o.segments ?? 6,
@@ -74,8 +77,10 @@ const quarantineOf = (stdout: string) => /previous objects are in s3:\/\/[^/]+\/
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swap-cmd-'));
   moto = await startMoto();
+  proxy = await startFaultProxy(moto.endpoint);
 });
 afterAll(async () => {
+  await proxy?.stop();
   await ifStarted(moto)?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -227,13 +232,14 @@ describe('archive swap and the source’s .partial segments', () => {
   const body = readFileSync(resolve(import.meta.dirname, `../../fixtures/partial-wal/archive/${SEGMENT}.partial.lzo`));
   const wal = execFileSync('lzop', ['-dc'], { input: body, maxBuffer: 64 << 20 });
 
-  it('serves the checked one under its full name after the copy, says so in its plan and after, and warns of a refused one', async () => {
+  it('serves the checked one under its full name after the copy, says so in its plan and after, and warns of a refused one (exit 8)', async () => {
     const bucket = await freshBucket();
     await seedNew(bucket);
     await seedRestorable(bucket, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: body, [RAW]: wal } });
     const old = await fingerprint(moto.store, bucket, OLD);
     const r = await runCli([...swapArgs(bucket, stateDir()), '--yes'], { env: moto.env, program: SOURCE_CLI });
-    expect(r.code, r.stderr).toBe(0);
+    // Done, with a warning: the refused partial's WAL is not restored.
+    expect(r.code, r.stderr).toBe(8);
     const from = `s3://${bucket}/${OLD}`;
     const to = `s3://${bucket}/${NEW}`;
     const rawWhy =
@@ -256,19 +262,66 @@ describe('archive swap and the source’s .partial segments', () => {
     expect(await fingerprint(moto.store, bucket, NEW)).toEqual({ ...old, [FULL]: old[PARTIAL] });
   });
 
-  it('gives what it served and refused in --json', async () => {
+  it('gives what it served and refused in --json, and ends with 8 for the refused one', async () => {
     const bucket = await freshBucket();
     await seedNew(bucket);
     await seedRestorable(bucket, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: wal } });
     const r = await runCli([...swapArgs(bucket, stateDir()), '--yes', '--json'], { env: moto.env, program: SOURCE_CLI });
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(8);
     const why =
       'it is not an lzop stream (it does not start with the lzop magic bytes): it holds a WAL segment stored uncompressed, which wal-fetch could not decompress, so it is never served';
     expect(JSON.parse(r.stdout).partials).toEqual({
       served: [],
-      refused: [{ from: `s3://${bucket}/${OLD}${PARTIAL}`, why: expect.stringContaining(why) }],
+      refused: [{ key: `${OLD}${PARTIAL}`, why: expect.stringContaining(why) }],
     });
     expect(r.stderr).toContain(`  partial     ${PARTIAL} refused, not served: ${why}`);
+    expect(r.stderr).toContain(
+      `warning: s3://${bucket}/${OLD}${PARTIAL} was not served, so the restore ends before any WAL it holds: ${why}`,
+    );
     expect(await moto.store.head({ bucket, key: NEW + FULL })).toBeNull();
+  });
+
+  it('reads each partial once, in its inspection: the serve step takes those checks and only HEADs it before the copy', async () => {
+    const bucket = await freshBucket();
+    await seedNew(bucket);
+    await seedRestorable(bucket, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: body } });
+    const seen = proxy!.requests.length;
+    const throughProxy = swapArgs(bucket, stateDir()).map((a) => (a === moto.endpoint ? proxy!.endpoint : a));
+    const r = await runCli([...throughProxy, '--yes'], { env: moto.env, program: SOURCE_CLI });
+    expect(r.code, r.stderr).toBe(0);
+    const on = (method: string, key: string) =>
+      proxy!.requests.slice(seen).filter((q) => q.method === method && q.path.split('?')[0] === `/${bucket}/${key}`);
+    expect(on('GET', OLD + PARTIAL)).toHaveLength(1);
+    expect(on('HEAD', OLD + PARTIAL).length).toBeGreaterThanOrEqual(1);
+    // Served all the same: the target holds the partial's copy at its full name.
+    expect((await moto.store.get({ bucket, key: NEW + FULL })).equals(body)).toBe(true);
+  });
+
+  it('ends with 0 when its partial was served, or was left behind by a failover (the archive goes on on a newer timeline)', async () => {
+    const served = await freshBucket();
+    await seedNew(served);
+    await seedRestorable(served, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: body } });
+    const r = await runCli([...swapArgs(served, stateDir()), '--yes'], { env: moto.env, program: SOURCE_CLI });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`served: s3://${served}/${OLD}${PARTIAL} checked`);
+    expect(r.stderr).not.toContain('warning:');
+
+    // Timeline 1 ended in segment 6, whose rest timeline 2 archived: the partial is what the promotion left of timeline 1.
+    const failover = await freshBucket();
+    await seedNew(failover);
+    await seedRestorable(failover, OLD, {
+      segments: 5,
+      sysid: SYSID,
+      extra: {
+        [PARTIAL]: body,
+        'wal_005/00000002.history.lzo': execFileSync('lzop', ['-c'], { input: '1\t0/6000060\tno recovery target specified\n' }),
+        'wal_005/000000020000000000000006.lzo': 'lzo wal of timeline 2',
+      },
+    });
+    const left = await runCli([...swapArgs(failover, stateDir()), '--yes', '--json'], { env: moto.env, program: SOURCE_CLI });
+    expect(left.code, left.stderr).toBe(0);
+    expect(JSON.parse(left.stdout).partials).toEqual({ served: [], refused: [] });
+    expect(left.stderr).not.toContain('warning:');
+    expect(await moto.store.head({ bucket: failover, key: NEW + FULL })).toBeNull();
   });
 });

@@ -1,22 +1,28 @@
 /**
  * `dingo-recover archive swap --from OLD --to NEW`: checks, inspects the source, confirms, then
  * quarantines the target, copies the source in, serves its checked `.partial` segments under their
- * full names (as the runbook's copy step does) and verifies.
+ * full names (as the runbook's copy step does) and verifies. The source is listed once: that listing
+ * is inspected, planned and copied, and its partials are served as the inspection checked them.
+ *
+ * Exit codes: 0 swapped; 8 swapped, but a `.partial` of the source was refused (its warning says
+ * why; the restore ends before any WAL it holds); 1 a step failed (run it again to resume); 2 bad
+ * usage or a source that is not restorable; 3 no confirmation.
  */
 import { commandLine } from '../../core/command-line.js';
 import type { Argv } from 'yargs';
-import { StepFailed, UsageError } from '../../core/errors.js';
+import { EXIT, StepFailed, UsageError } from '../../core/errors.js';
 import { formatBytes } from '../../core/format.js';
 import { secrets } from '../../core/redact.js';
 import type { S3Flags } from '../../core/s3-flags.js';
 import { urlOf, type S3Location } from '../../core/s3-url.js';
-import type { ObjectStore } from '../../core/seams.js';
+import type { ObjectInfo, ObjectStore } from '../../core/seams.js';
 import type { Prompter } from '../../engine/operator/index.js';
 import type { ArchiveReport } from '../../wale/report.js';
 import { EXAMPLE_ARCHIVES } from './examples.js';
 import type { GlobalArgs } from '../flags/global.js';
 import { configurable } from '../flags/config-file.js';
 import { s3FlagOptions, storeFromFlags } from '../flags/s3.js';
+import { setExitCode } from '../exit-code.js';
 import { confirmSwap } from './swap-confirm.js';
 import { loadPlan, planFileFor, writePlan } from './swap-plan-file.js';
 import { screenOutput, type CommandOutput } from '../terminal-out.js';
@@ -56,10 +62,22 @@ function partialLines(report: ArchiveReport, to: S3Location): string[] {
     });
 }
 
-/** The source as `archive inspect` sees it; refused when not restorable, unless --force. */
-async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArgs, io: SwapIo): Promise<ArchiveReport> {
-  const { inspectArchive } = await import('../../archive/inspect.js');
-  const report = await inspectArchive(store, urlOf(from), { redactor: secrets });
+/** The source as `archive inspect` sees it, from its `listing`; refused when not restorable, unless --force. */
+async function inspectSource(
+  store: ObjectStore,
+  from: S3Location,
+  listing: Map<string, ObjectInfo>,
+  argv: SwapArgs,
+  io: SwapIo,
+): Promise<ArchiveReport> {
+  const { inspectListing } = await import('../../archive/inspect.js');
+  const report = await inspectListing({
+    bucket: from.bucket,
+    prefix: from.prefix,
+    objects: [...listing.values()],
+    read: (key) => store.get({ bucket: from.bucket, key }),
+    redactor: secrets,
+  });
   if (!report.restorable) {
     const why = report.problems.join('; ') || 'it has no complete base backup';
     if (!argv.force) {
@@ -76,10 +94,23 @@ async function inspectSource(store: ObjectStore, from: S3Location, argv: SwapArg
   return report;
 }
 
-/** `archive swap`: checks, inspects the source, confirms, then quarantines, copies, serves the checked partials and verifies. */
-async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promise<void> {
-  const { checkSwap, prepareSwap, quarantineLocation, runSwap, formatProgress, parseS3Location, utcStamp, refusedLine, servedLine } =
-    await import('../../archive/swap.js');
+/**
+ * `archive swap`: checks, inspects the source, confirms, then quarantines, copies, serves the checked
+ * partials and verifies; the exit code: done, or done with warnings when a partial was refused.
+ */
+async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promise<number> {
+  const {
+    checkSwap,
+    listArchive,
+    prepareSwap,
+    quarantineLocation,
+    runSwap,
+    formatProgress,
+    parseS3Location,
+    utcStamp,
+    refusedLine,
+    servedLine,
+  } = await import('../../archive/swap.js');
   const from = parseS3Location(argv.from, 'source (--from)');
   const to = parseS3Location(argv.to, 'target (--to)');
   if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) {
@@ -92,8 +123,9 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
   if (plan) io.stderr(`resuming the swap planned in ${planFile} (quarantine stamp ${plan.stamp})\n`);
 
   const store = await storeFromFlags(argv);
-  const report = await inspectSource(store, from, argv, io);
-  const prepared = await prepareSwap(store, from, to, { plan, stamp });
+  const listing = await listArchive(store, from);
+  const report = await inspectSource(store, from, listing, argv, io);
+  const prepared = await prepareSwap(store, from, to, { plan, stamp, source: listing });
   const moving = prepared.plan.objects;
   const summary = [
     `archive swap`,
@@ -110,7 +142,8 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
     io.stderr(`plan written to ${planFile}: ${moving.length} object(s) to quarantine with stamp ${prepared.plan.stamp}\n`);
   }
   const swapped = await runSwap(store, from, to, {
-    redactor: secrets,
+    // The partials were read and checked by the inspection of this same listing: the serve step HEADs them, never reads them again.
+    checked: report,
     concurrency: argv.concurrency,
     plan: prepared.plan,
     stamp: prepared.plan.stamp,
@@ -121,13 +154,14 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
   });
   if (!swapped.verify.ok)
     throw new StepFailed('the target differs from the source after the copy', { hint: 'run the same command again to finish' });
-  for (const r of swapped.partials.refused) io.stderr(`warning: ${refusedLine(r)}\n`);
-  if (argv.json) {
-    io.stdout(printableJson(swapped, 2) + '\n');
-    return;
+  const { refused } = swapped.partials;
+  for (const r of refused) io.stderr(`warning: ${refusedLine(from.bucket, r)}\n`);
+  if (argv.json) io.stdout(printableJson(swapped, 2) + '\n');
+  else {
+    const served = swapped.partials.served.map((s) => `served: ${servedLine(s)}\n`).join('');
+    io.stdout(`${served}swapped: ${swapped.from} → ${swapped.to}; the target's previous objects are in ${urlOf(quarantine!)}\n`);
   }
-  const served = swapped.partials.served.map((s) => `served: ${servedLine(s)}\n`).join('');
-  io.stdout(`${served}swapped: ${swapped.from} → ${swapped.to}; the target's previous objects are in ${urlOf(quarantine!)}\n`);
+  return refused.length > 0 ? EXIT.doneWithWarnings : EXIT.done;
 }
 
 function swapOptions(y: Argv<GlobalArgs>) {
@@ -153,7 +187,8 @@ function swapOptions(y: Argv<GlobalArgs>) {
       )
       .epilogue(
         'Without a terminal it needs --yes (or confirm.archive-swap in --answers FILE), else it stops with exit 3. ' +
-          'A source that `archive inspect` does not find restorable is refused (exit 2) unless --force.',
+          'A source that `archive inspect` does not find restorable is refused (exit 2) unless --force. ' +
+          'Exit 8: swapped, but a .partial of the source was refused and not served (its warning says why).',
       )
   );
 }
@@ -164,6 +199,6 @@ export const swapCommand = {
     "Move the target archive aside to a dated quarantine, copy the source in and its checked .partial under its segment's name, verify (asks a typed confirmation)",
   builder: swapOptions,
   handler: async (argv: SwapArgs) => {
-    await runSwapCommand(argv);
+    setExitCode(await runSwapCommand(argv));
   },
 };
