@@ -70,18 +70,30 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
     [['rehearse', '--scenario'], '--scenario needs a value'],
     [['logs', 'find', '--service', 'x'], 'unknown flag --service: did you mean --service-name?'],
     [['logs', 'find', '--service-name', 'x', '--es-url'], '--es-url needs a value'],
+    // A flag of one value given twice: which was meant is the operator's to say (values are never echoed: they may be URLs with secrets).
+    [
+      ['archive', 'inspect', 's3://b/p/wal/', '--s3-endpoint', 'http://127.0.0.1:9', '--s3-endpoint', 'http://127.0.0.1:10'],
+      '--s3-endpoint was given 2 times, and takes one value',
+    ],
+    [
+      ['logs', 'find', '--service-name', 'x', '--service-name', 'y', '--logs', 'a'],
+      '--service-name was given 2 times, and takes one value',
+    ],
     // --plan means "look, change nothing" everywhere: the swap's own plan file is --plan-file.
     [
       ['archive', 'swap', '--from', 's3://b/o/wal/', '--to', 's3://b/n/wal/', '--plan', 'f.json'],
       'unknown flag --plan: did you mean --plan-file?',
     ],
-  ])('a flag it does not know, or one with no value, is refused before anything starts: %j', async (args, message) => {
-    const state = tmp();
-    const r = await runCli([...args, '--state-dir', state], { program: SOURCE_CLI });
-    expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe(`dingo-recover: ${message}`);
-    expect(existsSync(join(state, 'runs'))).toBe(false);
-  });
+  ])(
+    'a flag it does not know, one with no value or one of one value given twice, is refused before anything starts: %j',
+    async (args, message) => {
+      const state = tmp();
+      const r = await runCli([...args, '--state-dir', state], { program: SOURCE_CLI });
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(`dingo-recover: ${message}`);
+      expect(existsSync(join(state, 'runs'))).toBe(false);
+    },
+  );
 
   it('`completion` prints the script for the shell $SHELL names, and nothing else; a Tab is answered by the installed command', async () => {
     const r = await runCli(['completion'], { program: SOURCE_CLI, env: { SHELL: '/bin/bash' } });

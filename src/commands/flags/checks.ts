@@ -2,7 +2,9 @@
  * Flags checked before a command runs, with what the operator most likely meant: a flag given with no
  * value is refused (yargs would hand the command an empty string, and `--scenario` with no folder would
  * start a run on the default one), and an unknown flag is named with the nearest known one, or with ours
- * for what cf, bosh, kubectl and aws-cli users type by habit (`--dry-run`, `--endpoint-url`, `-o json`).
+ * for what cf, bosh, kubectl and aws-cli users type by habit (`--dry-run`, `--endpoint-url`, `-o json`);
+ * a flag of one value given twice is refused (yargs would hand the command both, in an array, where it
+ * reads one: which of two endpoints, buckets or moments was meant is the operator's to say).
  */
 import { closest, distance } from 'fastest-levenshtein';
 import { UsageError } from '../../core/errors.js';
@@ -24,11 +26,13 @@ interface Known {
   /** Every option's name, its aliases included. */
   names: Set<string>;
   strings: Set<string>;
+  /** The options that take several values (`--logs a --logs b`). */
+  arrays: Set<string>;
 }
 
 /** What yargs hands a middleware as its second argument, and its types do not declare: the command's options. */
 interface ParserView {
-  getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]>; string: string[] };
+  getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]>; string: string[]; array: string[] };
 }
 
 function knownOf(y: ParserView): Known {
@@ -38,7 +42,7 @@ function knownOf(y: ParserView): Known {
     names.add(key);
     for (const a of aliases) names.add(a);
   }
-  return { names, strings: new Set(o.string) };
+  return { names, strings: new Set(o.string), arrays: new Set(o.array) };
 }
 
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -70,7 +74,7 @@ function unknownFlag(flag: string, known: Known): UsageError {
   return new UsageError(`unknown flag ${dashed(flag)}`, { hint: 'see --help for the flags this command takes' });
 }
 
-/** The before-validation middleware: refuses empty values and names unknown flags with what was meant. */
+/** The before-validation middleware: refuses empty values and a flag of one value given twice, and names unknown flags with what was meant. */
 export function flagChecks(args: readonly string[]) {
   return (argv: Record<string, unknown>, ...parser: unknown[]): void => {
     const known = knownOf(parser[0] as ParserView);
@@ -78,6 +82,12 @@ export function flagChecks(args: readonly string[]) {
       if (!known.names.has(flag) && !known.names.has(camel(flag))) throw unknownFlag(flag, known);
       if (known.strings.has(flag) && argv[flag] === '') {
         throw new UsageError(`${dashed(flag)} needs a value`, { hint: `give ${dashed(flag)} VALUE, or leave the flag out; see --help` });
+      }
+      const values = argv[flag];
+      if (Array.isArray(values) && !known.arrays.has(flag) && !known.arrays.has(camel(flag))) {
+        throw new UsageError(`${dashed(flag)} was given ${values.length} times, and takes one value`, {
+          hint: `give ${dashed(flag)} once, with the value you mean`,
+        });
       }
     }
   };
