@@ -1,7 +1,8 @@
 /**
  * `logs find` through Elasticsearch beside `--logs` on the same lines: generated syslog
  * (LOGS_ES_BENCH_MIB MiB, 64 unless told: the simulated Elasticsearch holds its documents in
- * memory) indexed as logsearch-boshrelease indexes it (`@message` and the syslog fields) in the
+ * memory) indexed as logsearch-boshrelease indexes it (the line in `@raw`, its text in `@message`,
+ * the syslog fields; test/support/logsearch-documents.ts) in the
  * test double on loopback, which analyses text as Elasticsearch does, searched by the real
  * finder in a child process; then the same lines as files. Each side ROUNDS times, alternating;
  * medians. Documents/second is the index's documents over the search's wall time.
@@ -10,10 +11,10 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { parseSyslog } from '../src/adapters/syslog.js';
 import { generateLogs, type GeneratedLogs } from '../test/support/generate-logs.js';
 import { startEsHttp, type EsDocument } from '../test/support/es-http.js';
 import { flavour } from '../test/support/es-http-versions.js';
+import { boshreleaseDocument } from '../test/support/logsearch-documents.js';
 
 const BYTES = (Number(process.env.LOGS_ES_BENCH_MIB) || 64) * 2 ** 20;
 const ROUNDS = 3;
@@ -33,13 +34,8 @@ async function documentsOf(logs: GeneratedLogs): Promise<EsDocument[]> {
   for (const f of logs.files) {
     const raw = await readFile(f);
     const text = (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-    for (const line of text.split('\n')) {
-      const s = parseSyslog(line, new Date('2017-01-05T00:00:00Z'));
-      if (s?.time)
-        docs.push({
-          _source: { '@timestamp': s.time.toISOString(), '@message': s.payload, syslog_hostname: s.host, syslog_program: s.tag },
-        });
-    }
+    for (const line of text.split('\n'))
+      if (line !== '') docs.push({ _source: boshreleaseDocument(line, new Date('2017-01-05T00:00:00Z')) });
   }
   return docs;
 }
