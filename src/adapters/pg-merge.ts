@@ -48,14 +48,25 @@ export function liveQuery(docker: CellDocker, container: string, chain: PgLogin[
   return async (database: string, sql: string): Promise<string[][]> => [...linesIn(await output(database, sql))].map((l) => [l]);
 }
 
+/** Lines a batch of `liveLines` holds. */
+const BATCH_LINES = 8192;
+
 /**
- * The same reads, their lines handed on one at a time. The cell's command seam gives a command's
- * output whole: the text psql printed is held, never split into an array of its lines besides.
+ * The same reads, their lines handed on a batch at a time. The cell's command seam gives a
+ * command's output whole: the text psql printed is held, never split into an array of all its lines besides.
  */
 export function liveLines(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
   const output = liveOutput(docker, container, chain, role);
-  return async function* lines(database: string, sql: string): AsyncGenerator<string> {
-    yield* linesIn(await output(database, sql));
+  return async function* lines(database: string, sql: string): AsyncGenerator<string[]> {
+    let batch: string[] = [];
+    for (const line of linesIn(await output(database, sql))) {
+      batch.push(line);
+      if (batch.length === BATCH_LINES) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   };
 }
 

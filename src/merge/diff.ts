@@ -35,42 +35,59 @@ export interface TableDiff {
 /** The xmin a 32-bit transaction id shows as. */
 const asXmin = (xid: string): string => String(BigInt(xid) % 2n ** 32n);
 
-/** A side's rows one at a time, refused at the first one not after the one before it: the merge join relies on their order. */
+/**
+ * A side's rows one at a time, from the batches it reads, refused at the first one not after the one
+ * before it: the merge join relies on their order. `take()` serves the batch in hand without an await.
+ */
 class InKeyOrder {
   private last: string | undefined;
-  private readonly rows: AsyncIterator<RowText>;
+  private readonly batches: AsyncIterator<RowText[]>;
+  private batch: RowText[] = [];
+  private at = 0;
 
   constructor(
-    rows: AsyncIterable<RowText>,
+    rows: AsyncIterable<RowText[]>,
     private readonly side: string,
   ) {
-    this.rows = rows[Symbol.asyncIterator]();
+    this.batches = rows[Symbol.asyncIterator]();
   }
 
-  /** The next row; undefined past the last. */
-  async next(): Promise<RowText | undefined> {
-    const r = await this.rows.next();
-    if (r.done) return undefined;
-    const key = r.value.keyText;
+  /** The next row of the batch in hand; null when it is used up (then `next()`). */
+  take(): RowText | null {
+    if (this.at === this.batch.length) return null;
+    const row = this.batch[this.at++]!;
+    const key = row.keyText;
     if (this.last !== undefined && byteOrder(this.last, key) >= 0) {
       throw new StepFailed(`${this.side} sent the key ${key} after ${this.last}: its rows are not in the byte order of their keys`, {
         hint: 'nothing was compared or written; the server did not sort by the UTF-8 bytes of the key (check the database encoding converts to UTF8), so take the rows from the dumps by hand',
       });
     }
     this.last = key;
-    return r.value;
+    return row;
+  }
+
+  /** The next row, reading the next batch when the one in hand is used up; undefined past the last. */
+  async next(): Promise<RowText | undefined> {
+    for (;;) {
+      const row = this.take();
+      if (row !== null) return row;
+      const r = await this.batches.next();
+      if (r.done) return undefined;
+      this.batch = r.value;
+      this.at = 0;
+    }
   }
 
   /** Stops reading: the side's query is ended. */
   async close(): Promise<void> {
-    await this.rows.return?.();
+    await this.batches.return?.();
   }
 }
 
 /** Compares the copy's rows with the live rows, both in the byte order of their key's text. */
 export async function diffStreams(
-  copyRows: AsyncIterable<RowText>,
-  liveRows: AsyncIterable<RowText>,
+  copyRows: AsyncIterable<RowText[]>,
+  liveRows: AsyncIterable<RowText[]>,
   incidentXid: string | undefined,
   table: string,
 ): Promise<TableDiff> {
@@ -84,10 +101,10 @@ export async function diffStreams(
       const order = cr && lr ? byteOrder(cr.keyText, lr.keyText) : 0;
       if (cr && (!lr || order < 0)) {
         d.inserts.push(parsedRow(cr));
-        cr = await copy.next();
+        cr = copy.take() ?? (await copy.next());
       } else if (lr && (!cr || order > 0)) {
         d.keptNew += 1;
-        lr = await live.next();
+        lr = live.take() ?? (await live.next());
       } else if (cr && lr) {
         if (lr.valuesText === cr.valuesText) d.unchanged += 1;
         else {
@@ -95,7 +112,9 @@ export async function diffStreams(
           if (incident === undefined) d.review.push(changed);
           else (lr.xmin === incident ? d.reverts : d.conflicts).push(changed);
         }
-        [cr, lr] = await Promise.all([copy.next(), live.next()]);
+        const [c, l] = [copy.take(), live.take()];
+        // Only a side whose batch is used up is awaited, both at once.
+        [cr, lr] = c && l ? [c, l] : await Promise.all([c ?? copy.next(), l ?? live.next()]);
       } else break;
     }
   } finally {

@@ -29,7 +29,8 @@ export type PatchState = { state: 'before' } | { state: 'applied' } | { state: '
 /** The live values of the rows the patch touches, by key (undefined: absent), read through the table's rows as a stream. */
 async function liveValues(live: QueryLines, db: string, t: Expected): Promise<Map<string, string | undefined>> {
   const now = new Map<string, string | undefined>([...t.inserts, ...t.updates].map((r) => [r.key, undefined]));
-  for await (const row of rowsByKey(live, db, t.shape)) if (now.has(row.keyText)) now.set(row.keyText, row.valuesText);
+  for await (const rows of rowsByKey(live, db, t.shape))
+    for (const row of rows) if (now.has(row.keyText)) now.set(row.keyText, row.valuesText);
   return now;
 }
 

@@ -40,18 +40,23 @@ export const qualified = (s: Pick<TableShape, 'schema' | 'table'>): string => `$
 
 /**
  * Every row of the table itself (ONLY: not its inheritance children), streamed in the byte order of
- * its key's text: the server sorts by the key's text converted to UTF-8 bytes (bytea compares them as
- * memcmp does), never by a collation, which may differ between the copy and the live server.
+ * its key's text, a batch at a time as the lines come: the server sorts by the key's text converted
+ * to UTF-8 bytes (bytea compares them as memcmp does), never by a collation, which may differ
+ * between the copy and the live server.
  */
-export async function* rowsByKey(read: QueryLines, db: string, shape: TableShape): AsyncGenerator<RowText> {
+export async function* rowsByKey(read: QueryLines, db: string, shape: TableShape): AsyncGenerator<RowText[]> {
   const key = textArray(shape.key);
   // Three columns, none NULL: json_build_array's text always is a value, as is xmin.
   const select = `select ${key}, ${textArray(shape.columns)}, xmin::pg_catalog.text
        from only ${qualified(shape)} order by pg_catalog.convert_to(${key}, 'UTF8')`;
-  for await (const line of copyLines(read, db, select)) {
-    if (line === '') continue;
-    const [keyText, valuesText, xmin] = copyFields(line);
-    yield { keyText: keyText!, valuesText: valuesText!, xmin: xmin! };
+  for await (const lines of copyLines(read, db, select)) {
+    const rows: RowText[] = [];
+    for (const line of lines) {
+      if (line === '') continue;
+      const [keyText, valuesText, xmin] = copyFields(line);
+      rows.push({ keyText: keyText!, valuesText: valuesText!, xmin: xmin! });
+    }
+    if (rows.length > 0) yield rows;
   }
 }
 

@@ -2,8 +2,9 @@
 export type Query = (database: string, sql: string) => Promise<string[][]>;
 
 /**
- * A function that runs one SQL text and gives the lines it prints as they come, read on demand (the
- * server's output is never held whole): for a table read by `COPY (…) TO STDOUT`. Leaving the loop
- * early stops the query.
+ * A function that runs one SQL text and gives the lines it prints as they come, in batches (what
+ * one read brought), read on demand (the server's output is never held whole): for a table read by
+ * `COPY (…) TO STDOUT`. A batch, not a line, at a time: a million rows cost a million awaits
+ * otherwise. Leaving the loop early stops the query.
  */
-export type QueryLines = (database: string, sql: string) => AsyncIterable<string>;
+export type QueryLines = (database: string, sql: string) => AsyncIterable<string[]>;

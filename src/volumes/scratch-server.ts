@@ -12,7 +12,7 @@
  */
 import { chmod, chown, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { PassThrough, Readable } from 'node:stream';
 import { quote } from '../core/command-line.js';
 import { messageOf, StepFailed } from '../core/errors.js';
@@ -147,14 +147,28 @@ export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '', r
   };
 }
 
+/** The lines of a UTF-8 stream (without their `\n`), a batch per chunk read: the stream waits while a batch is read. */
+async function* linesOf(input: Readable): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const text = rest + decoder.write(chunk);
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    if (lines.length > 0) yield lines;
+  }
+  rest += decoder.end();
+  if (rest !== '') yield [rest];
+}
+
 /**
  * Runs one statement with psql as `readerRole` (no superuser) in READ ONLY transactions and gives the
- * lines it prints as they come: psql is paused while they wait to be read, and killed when the reader
- * stops early.
+ * lines it prints as they come, a batch per read: psql is paused while they wait to be read, and
+ * killed when the reader stops early.
  */
 export function lineReader(clientBin: string, conn: Conn, as?: RunAs, major = '', readerRole = READER_ROLE): QueryLines {
   const env = unprivilegedClientEnv(undefined, true);
-  return async function* lines(database: string, sql: string): AsyncGenerator<string> {
+  return async function* lines(database: string, sql: string): AsyncGenerator<string[]> {
     const psql = [join(clientBin, 'psql'), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn.args, '-U', readerRole, '-d', database];
     const out = new PassThrough();
     const done = pipeThrough(Readable.from([]), [{ argv: [...psql, '-c', sql], opts: { as, env } }], out);
@@ -164,7 +178,7 @@ export function lineReader(clientBin: string, conn: Conn, as?: RunAs, major = ''
     );
     let whole = false;
     try {
-      for await (const line of createInterface({ input: out, crlfDelay: Infinity })) yield line;
+      yield* linesOf(out);
       whole = true;
     } finally {
       if (!whole) out.destroy();

@@ -102,25 +102,26 @@ describe('a table read as a stream', () => {
   it("fails with PostgreSQL's words, and a reader that stops early ends psql and its session", async () => {
     const all = async (sql: string) => {
       const lines: string[] = [];
-      for await (const l of server.readLines('shop', sql)) lines.push(l);
+      for await (const batch of server.readLines('shop', sql)) lines.push(...batch);
       return lines;
     };
     await expect(all('copy (select 1 from public.nothere) to stdout')).rejects.toThrow('relation "public.nothere" does not exist');
     // COPY's text format escapes what would split a row or a field: read back, each field is whole.
     const rows: string[][] = [];
-    for await (const line of copyLines(
+    for await (const lines of copyLines(
       server.readLines,
       'shop',
       String.raw`select E'tab\t', E'line\n', '\', '"', pg_catalog.json_build_array('a"b', E'c\\d', E'e\tf')::pg_catalog.text`,
     )) {
-      rows.push(copyFields(line));
+      for (const line of lines) rows.push(copyFields(line));
     }
     expect(rows).toEqual([['tab\t', 'line\n', '\\', '"', String.raw`["a\"b", "c\\d", "e\tf"]`]]);
     const sessions = async () =>
       Number((await server.query('shop', `select count(*) from pg_catalog.pg_stat_activity where usename = '${READER_ROLE}'`))[0]![0]);
     let read = 0;
-    for await (const _ of server.readLines('shop', 'copy (select pg_catalog.generate_series(1, 100000000)) to stdout')) {
-      if (++read === 3) break;
+    for await (const batch of server.readLines('shop', 'copy (select pg_catalog.generate_series(1, 100000000)) to stdout')) {
+      read += batch.length;
+      if (read >= 3) break;
     }
     for (let i = 0; i < 100 && (await sessions()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await sessions()).toBe(0);
@@ -129,8 +130,14 @@ describe('a table read as a stream', () => {
 
 const row = (key: string): RowText => ({ keyText: JSON.stringify([key]), valuesText: '[]', xmin: '1' });
 
-async function* rows(...keys: string[]): AsyncGenerator<RowText> {
-  for (const k of keys) yield await Promise.resolve(row(k));
+/** The rows of `keys`, each in a batch of its own. */
+async function* rows(...keys: string[]): AsyncGenerator<RowText[]> {
+  for (const k of keys) yield await Promise.resolve([row(k)]);
+}
+
+/** The rows of `keys`, in one batch. */
+async function* batch(...keys: string[]): AsyncGenerator<RowText[]> {
+  yield await Promise.resolve(keys.map(row));
 }
 
 describe('the order the merge join relies on', () => {
@@ -147,9 +154,9 @@ describe('the order the merge join relies on', () => {
 
   it('refuses a side whose rows come out of order, naming it and the keys, and stops reading the other side', async () => {
     let otherStopped = false;
-    async function* other(): AsyncGenerator<RowText> {
+    async function* other(): AsyncGenerator<RowText[]> {
       try {
-        for (let i = 0; ; i++) yield await Promise.resolve(row(`k${String(i).padStart(9, '0')}`));
+        for (let i = 0; ; i++) yield await Promise.resolve([row(`k${String(i).padStart(9, '0')}`)]);
       } finally {
         otherStopped = true;
       }
@@ -162,5 +169,12 @@ describe('the order the merge join relies on', () => {
     await expect(diffStreams(rows('a'), rows('a', 'a'), undefined, 'public.t')).rejects.toThrow(
       'the live public.t sent the key ["a"] after ["a"]',
     );
+    // Within one batch as across batches.
+    await expect(diffStreams(batch('a', 'c', 'b'), batch('a', 'b', 'c'), undefined, 'public.t')).rejects.toThrow(
+      'the copy\'s public.t sent the key ["b"] after ["c"]',
+    );
+    const d = await diffStreams(batch('a', 'b', 'd'), rows('b', 'c', 'd', 'e'), undefined, 'public.t');
+    expect(d.inserts.map((r) => r.key)).toEqual([['a']]);
+    expect(d).toMatchObject({ keptNew: 2, unchanged: 2 });
   });
 });
