@@ -9,7 +9,8 @@
  * Stopping is synchronous, as a signal handler must be.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 
 /** The registry file of this run, set by the global setup for its workers; unset outside vitest (benches). */
 export const REGISTRY_VAR = 'DINGO_TEST_SERVER_REGISTRY';
@@ -109,6 +110,8 @@ export function registerServer(what: string, pid: number, marker: string, dir = 
   if (!file || start === undefined) return () => undefined;
   const owner = Number(process.env[OWNER_VAR] ?? process.ppid);
   const entry: ServerEntry = { what, pid, start, marker, dir, owner };
+  // Another run of this checkout that ended meanwhile may have removed the empty root (servers-setup.ts).
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   appendFileSync(file, `${JSON.stringify({ started: entry })}\n`);
   return () => {
     appendFileSync(file, `${JSON.stringify({ stopped: pid, start })}\n`);

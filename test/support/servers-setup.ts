@@ -2,11 +2,11 @@
  * Vitest's global setup for the servers the tests start (server-registry.ts), in vitest's main
  * process: the registry of this run under the suite's temporary root, given to the workers through
  * the environment; what an interrupted earlier run left running stopped first; this run's servers
- * stopped at its teardown, and at a SIGINT or SIGTERM, after which the process exits as the signal
- * would have ended it.
+ * stopped at its teardown (and the root removed when nothing is left in it), and at a SIGINT or
+ * SIGTERM, after which the process exits as the signal would have ended it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
@@ -50,5 +50,7 @@ export default function setup(): () => void {
     process.off('SIGTERM', onSignal);
     told('still running at the end of the test run', stopServers(file, mine));
     pruneRegistry(file);
+    // Nothing left to find for a later run (a killed run never gets here): the root goes too.
+    if (process.env.DINGO_TEST_SUITE_ROOT === undefined && readdirSync(root).length === 0) rmdirSync(root);
   };
 }
