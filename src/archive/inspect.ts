@@ -1,7 +1,8 @@
 /**
  * Inspects a wal-e archive: what `wal-e backup-fetch LATEST` would restore and
  * how far WAL replay would carry it. `inspectListing` is pure (it reads only
- * through `read`); `inspectArchive` lists an ObjectStore and calls it.
+ * through `read`); `inspectListed` calls it on an archive already listed, reading its bodies from an
+ * ObjectStore; `inspectArchive` lists the archive first.
  */
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import type { Redactor } from '../core/redact.js';
@@ -56,7 +57,16 @@ export interface InspectOptions extends ListOptions {
 
 export async function inspectArchive(store: ObjectStore, url: string, opts: InspectOptions): Promise<ArchiveReport> {
   const { bucket, prefix } = parseS3Url(url);
-  const objects = await listArchiveObjects(store, bucket, prefix, opts);
+  return inspectListed(store, { bucket, prefix }, await listArchiveObjects(store, bucket, prefix, opts), opts);
+}
+
+/** The archive at `bucket`/`prefix`, already listed (`objects`), inspected: its bodies read from `store`. */
+export function inspectListed(
+  store: ObjectStore,
+  { bucket, prefix }: { bucket: string; prefix: string },
+  objects: ObjectInfo[],
+  opts: Pick<InspectInput, 'siblings' | 'concurrency' | 'window' | 'redactor'>,
+): Promise<ArchiveReport> {
   return inspectListing({
     bucket,
     prefix,

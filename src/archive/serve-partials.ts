@@ -18,7 +18,7 @@ import { classifyKey } from '../wale/keys.js';
 import type { ArchiveReport, PartialSegmentInfo } from '../wale/report.js';
 import { formatSegment, parseSegment, segmentAtIndex, segmentIndex } from '../wale/segments.js';
 import { compareMetadata, sameObject, type Located } from './compare.js';
-import { inspectListing } from './inspect.js';
+import { inspectListed } from './inspect.js';
 import { partialCopyCommands, refusedPartials, type RefusedPartial } from './partials.js';
 import type { S3Location } from './location.js';
 
@@ -68,13 +68,7 @@ async function checkedPartials(
 ): Promise<CheckedPartials> {
   if ('checked' in checks) return checks.checked;
   if (![...listing.keys()].some((rel) => classifyKey(rel).kind === 'wal-partial')) return { partials: [], pgVersion: null };
-  const report = await inspectListing({
-    bucket: source.bucket,
-    prefix: source.prefix,
-    objects: [...listing.values()],
-    read: (key) => store.get({ bucket: source.bucket, key }),
-    redactor: checks.redactor,
-  });
+  const report = await inspectListed(store, source, [...listing.values()], { redactor: checks.redactor });
   return { partials: report.partials, pgVersion: report.pgVersion };
 }
 

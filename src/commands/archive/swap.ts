@@ -70,14 +70,8 @@ async function inspectSource(
   argv: SwapArgs,
   io: SwapIo,
 ): Promise<ArchiveReport> {
-  const { inspectListing } = await import('../../archive/inspect.js');
-  const report = await inspectListing({
-    bucket: from.bucket,
-    prefix: from.prefix,
-    objects: [...listing.values()],
-    read: (key) => store.get({ bucket: from.bucket, key }),
-    redactor: secrets,
-  });
+  const { inspectListed } = await import('../../archive/inspect.js');
+  const report = await inspectListed(store, from, [...listing.values()], { redactor: secrets });
   if (!report.restorable) {
     const why = report.problems.join('; ') || 'it has no complete base backup';
     if (!argv.force) {
