@@ -55,9 +55,10 @@ export function keepAliveMs(v: unknown): number {
   return Number(m[1]) * unit;
 }
 
-function field(src: Json, name: string): unknown {
-  if (name in src) return src[name];
-  return name.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), src);
+/** Reads a field's value from a source: the flat key when the source has one, else the nested path. */
+function reader(name: string): (src: Json) => unknown {
+  const steps = name.split('.');
+  return (src) => (name in src ? src[name] : steps.reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), src));
 }
 
 export function dateMs(v: unknown): number | null {
@@ -72,12 +73,18 @@ function strings(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
 }
 
-/** Whether any of `fields` of the document matches `test`, each field analysed as the generation maps it. */
-function anyField(src: Json, g: Generation, fields: string[], test: (type: FieldType, value: string) => boolean): boolean {
-  return fields.some((f) => {
+type Predicate = (src: Json) => boolean;
+
+/**
+ * Whether any of `fields` of a document matches `test`, each field analysed as the generation maps
+ * it; a field the mapping does not have matches nothing.
+ */
+function anyField(g: Generation, fields: string[], test: (type: FieldType, value: string) => boolean): Predicate {
+  const mapped = fields.flatMap((f) => {
     const type = fieldType(g, f);
-    return type !== null && strings(field(src, sourcePath(f))).some((v) => indexes(f, v) && test(type, v));
+    return type === null ? [] : [{ f, type, read: reader(sourcePath(f)) }];
   });
+  return (src) => mapped.some(({ f, type, read }) => strings(read(src)).some((v) => indexes(f, v) && test(type, v)));
 }
 
 /** The one field a leaf query (`match_phrase`, `match`, `term`, `terms`) names, and what it asks. */
@@ -88,41 +95,57 @@ function leaf(kind: string, spec: unknown): [string, unknown] {
 
 /** Whether a document's source matches a query (Query DSL subset); throws 400 on what it does not know. */
 export function matches(query: unknown, src: Json, g: Generation): boolean {
+  return compileQuery(query, g)(src);
+}
+
+/**
+ * A query (Query DSL subset) as a test of a document's source in an index of generation `g`, read
+ * once for a search: the whole query is checked before any document is, as Elasticsearch parses a
+ * query before it searches, so a part a document would not reach is refused too.
+ */
+export function compileQuery(query: unknown, g: Generation): Predicate {
   if (!isObject(query) || Object.keys(query).length !== 1)
     throw badRequest(`a query must be an object with one key, got ${JSON.stringify(query)}`);
   const [kind, spec] = Object.entries(query)[0]!;
   switch (kind) {
     case 'match_all':
-      return true;
+      return () => true;
     case 'bool': {
       if (!isObject(spec)) throw badRequest('[bool] malformed query');
       for (const k of Object.keys(spec)) {
         if (!['filter', 'must', 'should', 'must_not', 'minimum_should_match', 'boost'].includes(k))
           throw badRequest(`[bool] query does not support [${k}]`);
       }
-      const must = [...asList(spec.filter), ...asList(spec.must)];
-      const should = asList(spec.should);
+      const must = [...asList(spec.filter), ...asList(spec.must)].map((q) => compileQuery(q, g));
+      const mustNot = asList(spec.must_not).map((q) => compileQuery(q, g));
+      const should = asList(spec.should).map((q) => compileQuery(q, g));
       const msm = spec.minimum_should_match;
       const minimum = msm === undefined ? (should.length > 0 && must.length === 0 ? 1 : 0) : Number(msm);
       if (!Number.isInteger(minimum)) throw badRequest(`[bool] minimum_should_match [${String(msm)}] is not supported here`);
-      if (!must.every((q) => matches(q, src, g))) return false;
-      if (asList(spec.must_not).some((q) => matches(q, src, g))) return false;
-      return should.filter((q) => matches(q, src, g)).length >= minimum;
+      return (src) => {
+        if (!must.every((p) => p(src))) return false;
+        if (mustNot.some((p) => p(src))) return false;
+        if (minimum <= 0) return true;
+        let n = 0;
+        for (const p of should) if (p(src) && ++n >= minimum) return true;
+        return false;
+      };
     }
     case 'range': {
       if (!isObject(spec) || Object.keys(spec).length !== 1) throw badRequest('[range] query malformed, no start_object after query name');
       const [name, bounds] = Object.entries(spec)[0]!;
       if (name !== '@timestamp' || !isObject(bounds)) throw badRequest(`[range] on [${name}]: this server ranges only over @timestamp`);
-      const t = dateMs(field(src, name));
-      if (t === null) return false;
-      for (const [op, raw] of Object.entries(bounds)) {
+      const checks = Object.entries(bounds).map(([op, raw]): ((t: number) => boolean) => {
         if (!['gte', 'gt', 'lte', 'lt'].includes(op)) throw badRequest(`[range] query does not support [${op}] here`);
         const b = dateMs(raw);
         if (b === null) throw badRequest(`failed to parse date field [${String(raw)}]`);
-        if ((op === 'gte' && !(t >= b)) || (op === 'gt' && !(t > b)) || (op === 'lte' && !(t <= b)) || (op === 'lt' && !(t < b)))
-          return false;
-      }
-      return true;
+        return op === 'gte' ? (t) => t >= b : op === 'gt' ? (t) => t > b : op === 'lte' ? (t) => t <= b : (t) => t < b;
+      });
+      const read = reader(name);
+      return (src) => {
+        const t = dateMs(read(src));
+        return t !== null && checks.every((c) => c(t));
+      };
     }
     case 'multi_match': {
       if (!isObject(spec) || typeof spec.query !== 'string') throw badRequest('[multi_match] requires query value');
@@ -136,13 +159,13 @@ export function matches(query: unknown, src: Json, g: Generation): boolean {
         throw badRequest('[multi_match] needs plain field names here');
       }
       const phrase = spec.query;
-      return anyField(src, g, fields as string[], (type, v) => phraseMatches(type, v, phrase));
+      return anyField(g, fields as string[], (type, v) => phraseMatches(type, v, phrase));
     }
     case 'match_phrase': {
       const [name, q] = leaf(kind, spec);
       const phrase = isObject(q) ? q.query : q;
       if (typeof phrase !== 'string') throw badRequest('[match_phrase] requires query value');
-      return anyField(src, g, [name], (type, v) => phraseMatches(type, v, phrase));
+      return anyField(g, [name], (type, v) => phraseMatches(type, v, phrase));
     }
     case 'match': {
       const [name, q] = leaf(kind, spec);
@@ -150,7 +173,7 @@ export function matches(query: unknown, src: Json, g: Generation): boolean {
       const operator = isObject(q) && typeof q.operator === 'string' ? q.operator.toLowerCase() : 'or';
       if (typeof text !== 'string') throw badRequest('[match] requires query value');
       if (operator !== 'or' && operator !== 'and') throw badRequest(`[match] operator [${operator}] is not supported`);
-      return anyField(src, g, [name], (type, v) => tokensMatch(type, v, text, operator));
+      return anyField(g, [name], (type, v) => tokensMatch(type, v, text, operator));
     }
     case 'term':
     case 'terms': {
@@ -158,7 +181,7 @@ export function matches(query: unknown, src: Json, g: Generation): boolean {
       const [name, q] = leaf(kind, spec);
       const wanted = kind === 'terms' ? q : [isObject(q) ? q.value : q];
       if (!Array.isArray(wanted) || !wanted.every((w) => typeof w === 'string')) throw badRequest(`[${kind}] query malformed`);
-      return anyField(src, g, [name], (type, v) => (type === 'keyword' ? wanted.includes(v) : analyse(v).some((t) => wanted.includes(t))));
+      return anyField(g, [name], (type, v) => (type === 'keyword' ? wanted.includes(v) : analyse(v).some((t) => wanted.includes(t))));
     }
     default:
       throw badRequest(`unknown query [${kind}]`);

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { EsFlavour } from './es-http-versions.js';
+import type { Generation } from './es-http-mappings.js';
 import {
   asList,
   badRequest,
@@ -13,7 +14,7 @@ import {
   EsError,
   isObject,
   keepAliveMs,
-  matches,
+  compileQuery,
   MAX_RESULT_WINDOW,
   sortKeys,
   sortValues,
@@ -170,7 +171,10 @@ export class SearchContexts {
 
   private run(docs: SnapshotDoc[], query: unknown, keys: SortKey[]): Matched[] {
     const q = query ?? { match_all: {} };
-    const matching = docs.filter((d) => matches(q, d._source, d.generation)).map((d) => ({ d, sort: sortValues(d, keys) }));
+    // The query is read once for each generation of index the documents are in.
+    const tests = new Map<Generation, (src: Json) => boolean>();
+    const test = (g: Generation) => tests.get(g) ?? tests.set(g, compileQuery(q, g)).get(g)!;
+    const matching = docs.filter((d) => test(d.generation)(d._source)).map((d) => ({ d, sort: sortValues(d, keys) }));
     return matching.sort((a, b) => compare(a.sort, b.sort, keys));
   }
 
