@@ -22,6 +22,8 @@ export default defineConfig({
     // Each worker's HOME, XDG folders, AWS, cf, BOSH and Docker settings are its own (test-environment.ts).
     setupFiles: ['test/support/setup.ts'],
     globalSetup: [
+      // The built command line the tests run as a child process, made again when a source is newer (build-setup.ts).
+      'test/support/build-setup.ts',
       // The folder the workers' own HOME, XDG and client settings folders are made in, removed at the run's end (env-setup.ts).
       'test/support/env-setup.ts',
       // The servers the tests start, registered and stopped by PID whatever ends the run (server-registry.ts).

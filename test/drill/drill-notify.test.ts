@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startChatWebhooks, type ChatWebhooks } from '../support/chat-webhooks.js';
-import { runCli, SOURCE_CLI } from '../support/cli.js';
-import { SELF_COMMAND } from '../support/drill-helpers.js';
+import { runCli, CLI } from '../support/cli.js';
 import { setUpDrill, tearDownDrill, type DrillFixtures } from '../support/drill-fixtures.js';
 import { archiveKeys } from '../support/wale-archive.js';
 
@@ -39,7 +38,7 @@ afterAll(async () => {
 function drill(extra: string[]) {
   return runCli(['drill', ARCHIVE, '--quiet', '--s3-endpoint', fixtures.moto!.endpoint, '--s3-path-style', ...extra], {
     env: CREDENTIALS,
-    program: SELF_COMMAND,
+    program: CLI,
   });
 }
 
@@ -101,7 +100,7 @@ describe('drill --notify', () => {
     }
     const r = await runCli(['drill', `s3://${BUCKET}/${prefix}`, '--s3-endpoint', fixtures.moto!.endpoint, '--s3-path-style'], {
       env: CREDENTIALS,
-      program: SELF_COMMAND,
+      program: CLI,
     });
     expect(r.code, r.stderr).toBe(DRILL_EXIT.ok);
     expect(r.stdout).toMatch(/^restore drill passed\n/);
@@ -112,7 +111,7 @@ describe('drill --notify', () => {
       ['archive', 'inspect', `s3://${BUCKET}/${prefix}`, '--s3-endpoint', fixtures.moto!.endpoint, '--s3-path-style'],
       {
         env: CREDENTIALS,
-        program: SOURCE_CLI,
+        program: CLI,
       },
     );
     expect(inspected.code, inspected.stderr).toBe(0);

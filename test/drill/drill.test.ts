@@ -15,8 +15,7 @@ import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import type { Moto } from '../support/moto.js';
 import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
-import { SELF_COMMAND } from '../support/drill-helpers.js';
-import { runCli, SOURCE_CLI } from '../support/cli.js';
+import { runCli, CLI } from '../support/cli.js';
 import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun } from '../support/drill-fixtures.js';
 
 const BUCKET = 'drill-bucket';
@@ -109,7 +108,7 @@ describe('dingo-recover drill', () => {
         '--expect-rows',
         '1',
       ],
-      { env: CREDENTIALS, program: SELF_COMMAND },
+      { env: CREDENTIALS, program: CLI },
     );
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await readdir(workdir)).toEqual([]);
@@ -139,12 +138,12 @@ describe('dingo-recover drill', () => {
     const lost = archive.segments[archive.segments.length - 2]!;
     const newest = archive.segments[archive.segments.length - 1]!;
     const flags = ['--json', '--s3-endpoint', moto.endpoint, '--s3-path-style'];
-    const whole = await runCli(['archive', 'inspect', await variant('inspect-whole'), ...flags], { env: CREDENTIALS, program: SOURCE_CLI });
+    const whole = await runCli(['archive', 'inspect', await variant('inspect-whole'), ...flags], { env: CREDENTIALS, program: CLI });
     expect(whole.code, whole.stderr).toBe(0);
     expect(JSON.parse(whole.stdout)).toMatchObject({ restorable: true, complete: true, lost: null, restorableTo: newest });
     const holed = await runCli(['archive', 'inspect', await variant('inspect-hole', (files) => files.delete(walKey(lost))), ...flags], {
       env: CREDENTIALS,
-      program: SOURCE_CLI,
+      program: CLI,
     });
     expect(holed.code, holed.stderr).toBe(4);
     expect(JSON.parse(holed.stdout)).toMatchObject({ restorable: true, complete: false, lost: { from: lost, to: newest } });

@@ -1,6 +1,6 @@
 /** The command line on a real terminal, through script(1). */
 import { spawn } from 'node:child_process';
-import { SOURCE_CLI, type CliResult } from './cli.js';
+import { CLI, type CliResult } from './cli.js';
 
 /** Printable text of a terminal's output: escape sequences and line wrapping removed. */
 function screenText(raw: string): string {
@@ -21,7 +21,7 @@ export function runOnTerminal(
   return new Promise((resolve, reject) => {
     // The terminal is as wide as COLUMNS says, and wider than any prompt: screenText joins wrapped lines, so a
     // prompt wrapped at a space (at 200 columns, one naming a bucket whose name holds the pid) would lose it.
-    const command = `stty cols 1000 rows 50; exec ${[...SOURCE_CLI, ...args].map(quote).join(' ')}`;
+    const command = `stty cols 1000 rows 50; exec ${[...CLI, ...args].map(quote).join(' ')}`;
     const child = spawn('script', ['-qec', command, '/dev/null'], {
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CI: '', COLUMNS: '1000', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,14 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVolumesTree, manifest, type VolumesTree } from '../support/pg-volumes.js';
 import { readJournal } from '../../src/engine/journal/index.js';
 import { ifStarted } from '../support/started.js';
-
-const tsxLoader = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
-const CLI = fileURLToPath(new URL('../support/volumes-cli.ts', import.meta.url));
+import { CLI } from '../support/cli.js';
 
 function cli(
   args: string[],
@@ -18,7 +15,8 @@ function cli(
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', `file://${tsxLoader}`, CLI, ...args], {
+    const [program, ...pre] = CLI;
+    const child = spawn(program!, [...pre, ...args], {
       env: { ...process.env, CI: 'true', DINGO_RECOVER_FAILPOINTS: failpoints, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
