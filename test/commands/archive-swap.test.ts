@@ -272,7 +272,7 @@ describe('archive swap and the source’s .partial segments', () => {
       'it is not an lzop stream (it does not start with the lzop magic bytes): it holds a WAL segment stored uncompressed, which wal-fetch could not decompress, so it is never served';
     expect(JSON.parse(r.stdout).partials).toEqual({
       served: [],
-      refused: [{ key: `${OLD}${PARTIAL}`, why: expect.stringContaining(why) }],
+      refused: [{ from: `s3://${bucket}/${OLD}${PARTIAL}`, why: expect.stringContaining(why) }],
     });
     expect(r.stderr).toContain(`  partial     ${PARTIAL} refused, not served: ${why}`);
     expect(r.stderr).toContain(

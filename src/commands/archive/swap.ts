@@ -150,8 +150,11 @@ async function runSwapCommand(argv: SwapArgs, io: SwapIo = screenOutput): Promis
     throw new StepFailed('the target differs from the source after the copy', { hint: 'run the same command again to finish' });
   const { refused } = swapped.partials;
   for (const r of refused) io.stderr(`warning: ${refusedLine(from.bucket, r)}\n`);
-  if (argv.json) io.stdout(printableJson(swapped, 2) + '\n');
-  else {
+  if (argv.json) {
+    // A refused partial is named by its s3:// URL, as a served one is (`from`).
+    const partials = { ...swapped.partials, refused: refused.map((r) => ({ from: `s3://${from.bucket}/${r.key}`, why: r.why })) };
+    io.stdout(printableJson({ ...swapped, partials }, 2) + '\n');
+  } else {
     const served = swapped.partials.served.map((s) => `served: ${servedLine(s)}\n`).join('');
     io.stdout(`${served}swapped: ${swapped.from} → ${swapped.to}; the target's previous objects are in ${urlOf(quarantine!)}\n`);
   }
