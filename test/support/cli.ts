@@ -49,7 +49,7 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** What stdin gives; it is closed after it (no terminal either way). */
   input?: string;
-  /** Program and leading arguments; default: the built bin/dingo-recover.js. */
+  /** Program and leading arguments; default: CLI, the built bin/dingo-recover.js. */
   program?: readonly string[];
   /** Killed (SIGKILL) after this long, so a hung CLI does not outlive its test; default 5 minutes. */
   timeoutMs?: number;
@@ -58,7 +58,7 @@ export interface CliOptions {
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  const [cmd, ...pre] = opts.program ?? [process.execPath, BIN];
+  const [cmd, ...pre] = opts.program ?? CLI;
   return new Promise((resolve, reject) => {
     const child = spawn(cmd ?? process.execPath, [...pre, ...args], {
       cwd: opts.cwd ?? ROOT,
