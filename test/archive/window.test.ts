@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { setUpDrill, tearDownDrill } from '../support/drill-fixtures.js';
 import type { Moto } from '../support/moto.js';
 import { archiveKeys, type GeneratedArchive } from '../support/wale-archive.js';
@@ -41,7 +41,6 @@ afterAll(() => tearDownDrill({ moto, archive, dir }));
 const inspect = (prefix: string, ...flags: string[]) =>
   runCli(['archive', 'inspect', `s3://${BUCKET}/${prefix}`, '--window', '--s3-endpoint', moto.endpoint, '--s3-path-style', ...flags], {
     env: CREDENTIALS,
-    program: CLI,
   });
 
 interface Reach {

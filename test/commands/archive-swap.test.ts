@@ -13,7 +13,7 @@ import { parseS3Location } from '../../src/archive/location.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { fingerprint, putAll, seedArchive } from '../support/archive-fixture.js';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { runOnTerminal } from '../support/terminal.js';
 import { ifStarted } from '../support/started.js';
 
@@ -92,7 +92,7 @@ describe('archive swap confirmation', () => {
     await seedNew(bucket);
     const before = await fingerprint(moto.store, bucket, '');
     const state = stateDir();
-    const r = await runCli(swapArgs(bucket, state), { env: moto.env, program: CLI });
+    const r = await runCli(swapArgs(bucket, state), { env: moto.env });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(
       `archive swap moves s3://${bucket}/${NEW} aside and needs a typed confirmation, but there is no terminal to ask on; nothing was changed`,
@@ -131,7 +131,7 @@ describe('archive swap confirmation', () => {
     const before = await fingerprint(moto.store, bucket, '');
     const wrong = join(dir, 'wrong.yaml');
     writeFileSync(wrong, `confirm: { archive-swap: ${OLD_GUID.slice(0, 8)} }\n`);
-    const refused = await runCli([...swapArgs(bucket, stateDir()), '--answers', wrong], { env: moto.env, program: CLI });
+    const refused = await runCli([...swapArgs(bucket, stateDir()), '--answers', wrong], { env: moto.env });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain(
       `answers file: confirm.archive-swap is "${OLD_GUID.slice(0, 8)}", but this swap moves s3://${bucket}/${NEW} aside`,
@@ -140,14 +140,14 @@ describe('archive swap confirmation', () => {
 
     const right = join(dir, 'right.yaml');
     writeFileSync(right, `confirm: { archive-swap: ${NEW_GUID.slice(0, 8)} }\n`);
-    const done = await runCli([...swapArgs(bucket, stateDir()), '--answers', right], { env: moto.env, program: CLI });
+    const done = await runCli([...swapArgs(bucket, stateDir()), '--answers', right], { env: moto.env });
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toContain('confirmed by the answers file');
     expect(await fingerprint(moto.store, bucket, NEW)).toEqual(await fingerprint(moto.store, bucket, OLD));
   });
 
   it('the help example is valid, and runs as written with --yes', async () => {
-    const help = await runCli(['archive', 'swap', '--help'], { program: CLI });
+    const help = await runCli(['archive', 'swap', '--help']);
     expect(help.code).toBe(0);
     // The example commands: each holds URLs, so each is a line of its own (its description a comment above it).
     const lines = help.stdout.split('\n');
@@ -165,7 +165,7 @@ describe('archive swap confirmation', () => {
     const source = await fingerprint(moto.store, from.bucket, from.prefix);
     const r = await runCli(
       ['archive', 'swap', '--from', EXAMPLE_ARCHIVES.old, '--to', EXAMPLE_ARCHIVES.new, '--yes', ...s3(), '--state-dir', stateDir()],
-      { env: moto.env, program: CLI },
+      { env: moto.env },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('confirmed by --yes');
@@ -184,7 +184,7 @@ describe('archive swap source checks', () => {
       [`${bogus}sysids/sysid`, '1\n'],
     ]);
     const before = await fingerprint(moto.store, bucket, '');
-    const refused = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes'], { env: moto.env, program: CLI });
+    const refused = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes'], { env: moto.env });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain(
       `refusing to swap in s3://${bucket}/${bogus}: archive inspect does not find it restorable: s3://${bucket}/${bogus} holds no base backup`,
@@ -192,29 +192,26 @@ describe('archive swap source checks', () => {
     expect(refused.stderr).toMatch(/what to do: .*--force/);
     expect(await fingerprint(moto.store, bucket, '')).toEqual(before);
 
-    const forced = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes', '--force'], { env: moto.env, program: CLI });
+    const forced = await runCli([...swapArgs(bucket, stateDir(), bogus), '--yes', '--force'], { env: moto.env });
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toContain(`warning: --force: swapping in s3://${bucket}/${bogus}, which is not restorable`);
     expect(await fingerprint(moto.store, bucket, NEW)).toEqual(await fingerprint(moto.store, bucket, bogus));
   });
 
   it('refuses overlapping --from and --to before reaching S3 (exit 2)', async () => {
-    const r = await runCli(
-      [
-        'archive',
-        'swap',
-        '--from',
-        `s3://some-bucket/${OLD}`,
-        '--to',
-        `s3://some-bucket/${OLD}wal_005/`,
-        '--yes',
-        '--s3-endpoint',
-        'http://127.0.0.1:9',
-        '--state-dir',
-        stateDir(),
-      ],
-      { program: CLI },
-    );
+    const r = await runCli([
+      'archive',
+      'swap',
+      '--from',
+      `s3://some-bucket/${OLD}`,
+      '--to',
+      `s3://some-bucket/${OLD}wal_005/`,
+      '--yes',
+      '--s3-endpoint',
+      'http://127.0.0.1:9',
+      '--state-dir',
+      stateDir(),
+    ]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(
       `refusing to write s3://some-bucket/${OLD}wal_005/: the target overlaps the source archive s3://some-bucket/${OLD}`,
@@ -237,7 +234,7 @@ describe('archive swap and the source’s .partial segments', () => {
     await seedNew(bucket);
     await seedRestorable(bucket, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: body, [RAW]: wal } });
     const old = await fingerprint(moto.store, bucket, OLD);
-    const r = await runCli([...swapArgs(bucket, stateDir()), '--yes'], { env: moto.env, program: CLI });
+    const r = await runCli([...swapArgs(bucket, stateDir()), '--yes'], { env: moto.env });
     // Done, with a warning: the refused partial's WAL is not restored.
     expect(r.code, r.stderr).toBe(8);
     const from = `s3://${bucket}/${OLD}`;
@@ -266,7 +263,7 @@ describe('archive swap and the source’s .partial segments', () => {
     const bucket = await freshBucket();
     await seedNew(bucket);
     await seedRestorable(bucket, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: wal } });
-    const r = await runCli([...swapArgs(bucket, stateDir()), '--yes', '--json'], { env: moto.env, program: CLI });
+    const r = await runCli([...swapArgs(bucket, stateDir()), '--yes', '--json'], { env: moto.env });
     expect(r.code, r.stderr).toBe(8);
     const why =
       'it is not an lzop stream (it does not start with the lzop magic bytes): it holds a WAL segment stored uncompressed, which wal-fetch could not decompress, so it is never served';
@@ -287,7 +284,7 @@ describe('archive swap and the source’s .partial segments', () => {
     await seedRestorable(bucket, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: body } });
     const seen = proxy!.requests.length;
     const throughProxy = swapArgs(bucket, stateDir()).map((a) => (a === moto.endpoint ? proxy!.endpoint : a));
-    const r = await runCli([...throughProxy, '--yes'], { env: moto.env, program: CLI });
+    const r = await runCli([...throughProxy, '--yes'], { env: moto.env });
     expect(r.code, r.stderr).toBe(0);
     const on = (method: string, key: string) =>
       proxy!.requests.slice(seen).filter((q) => q.method === method && q.path.split('?')[0] === `/${bucket}/${key}`);
@@ -301,7 +298,7 @@ describe('archive swap and the source’s .partial segments', () => {
     const served = await freshBucket();
     await seedNew(served);
     await seedRestorable(served, OLD, { segments: 5, sysid: SYSID, extra: { [PARTIAL]: body } });
-    const r = await runCli([...swapArgs(served, stateDir()), '--yes'], { env: moto.env, program: CLI });
+    const r = await runCli([...swapArgs(served, stateDir()), '--yes'], { env: moto.env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`served: s3://${served}/${OLD}${PARTIAL} checked`);
     expect(r.stderr).not.toContain('warning:');
@@ -318,7 +315,7 @@ describe('archive swap and the source’s .partial segments', () => {
         'wal_005/000000020000000000000006.lzo': 'lzo wal of timeline 2',
       },
     });
-    const left = await runCli([...swapArgs(failover, stateDir()), '--yes', '--json'], { env: moto.env, program: CLI });
+    const left = await runCli([...swapArgs(failover, stateDir()), '--yes', '--json'], { env: moto.env });
     expect(left.code, left.stderr).toBe(0);
     expect(JSON.parse(left.stdout).partials).toEqual({ served: [], refused: [] });
     expect(left.stderr).not.toContain('warning:');

@@ -15,7 +15,7 @@ describe('run ids on the command line', () => {
     ['show', '/'],
   ])('%s %s is refused with exit 2 and what to give instead', async (...args) => {
     const state = tmp();
-    const r = await runCli([...args, '--state-dir', state], { program: CLI });
+    const r = await runCli([...args, '--state-dir', state]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${JSON.stringify(args[1])} is not a run id`);
     expect(r.stderr).toContain(`\`dingo-recover runs --state-dir ${state}\``);
@@ -26,7 +26,7 @@ describe('a world-writable state folder', () => {
   it('is refused by a command that uses it (exit 2), naming the chmod that fixes it', async () => {
     const state = tmp();
     chmodSync(state, 0o777);
-    const r = await runCli(['runs', '--state-dir', state], { program: CLI });
+    const r = await runCli(['runs', '--state-dir', state]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`refusing the state folder ${state}: it may be written by its group and other users (mode 0777)`);
     expect(r.stderr).toContain(`chmod go-w ${state}`);
@@ -45,7 +45,7 @@ function onTerminal(args: string[], columns: number): string {
 
 describe('the command line as cf, kubectl and aws users expect it', () => {
   it('a misspelled command is answered with the command meant (exit 2)', async () => {
-    const r = await runCli(['rehaerse', '--yes'], { program: CLI });
+    const r = await runCli(['rehaerse', '--yes']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown command "rehaerse": did you mean "rehearse"?');
   });
@@ -55,7 +55,7 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
     [['volumes', 'lok'], 'unknown command "volumes lok": did you mean "volumes look"?', 'dingo-recover volumes look --help'],
     [['logs'], '"logs" needs a command of its own', 'dingo-recover logs --help lists them'],
   ])('a command of commands names the real one: %j', async (args, message, hint) => {
-    const r = await runCli(args, { program: CLI });
+    const r = await runCli(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`dingo-recover: ${message}\nwhat to do: ${hint}`);
   });
@@ -88,7 +88,7 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
     'a flag it does not know, one with no value or one of one value given twice, is refused before anything starts: %j',
     async (args, message) => {
       const state = tmp();
-      const r = await runCli([...args, '--state-dir', state], { program: CLI });
+      const r = await runCli([...args, '--state-dir', state]);
       expect(r.code).toBe(2);
       expect(r.stderr.split('\n')[0]).toBe(`dingo-recover: ${message}`);
       expect(existsSync(join(state, 'runs'))).toBe(false);
@@ -96,7 +96,7 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
   );
 
   it('`completion` prints the script for the shell $SHELL names, and nothing else; a Tab is answered by the installed command', async () => {
-    const r = await runCli(['completion'], { program: CLI, env: { SHELL: '/bin/bash' } });
+    const r = await runCli(['completion'], { env: { SHELL: '/bin/bash' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('complete -o default -F _dingo_recover_complete dingo-recover');
     expect(r.stderr).toBe('');
@@ -105,7 +105,7 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
   });
 
   it("the top-level help's exit codes include 75 (another process drives the run)", async () => {
-    const r = await runCli(['-h'], { program: CLI });
+    const r = await runCli(['-h']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Exit codes: 0 done, .* 75 another process drives the run .*, 130 interrupted, 141 output closed/);
   });
@@ -126,7 +126,7 @@ describe('flags that were taken and ignored', () => {
   it.each([[['runs', '--state-dir']], [['runs', '--state-dir=']], [['show', 'x', '--state-dir']]])(
     '%j: a --state-dir with no value is refused (exit 2), not taken as the default folder',
     async (args) => {
-      const r = await runCli(args, { program: CLI, env: { DINGO_RECOVER_STATE_DIR: tmp() } });
+      const r = await runCli(args, { env: { DINGO_RECOVER_STATE_DIR: tmp() } });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('--state-dir needs a folder');
       expect(r.stdout).toBe('');
@@ -135,7 +135,7 @@ describe('flags that were taken and ignored', () => {
 
   it('without --state-dir the default folder is used', async () => {
     const state = tmp();
-    const r = await runCli(['runs'], { program: CLI, env: { DINGO_RECOVER_STATE_DIR: state } });
+    const r = await runCli(['runs'], { env: { DINGO_RECOVER_STATE_DIR: state } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(state);
   });
@@ -153,14 +153,14 @@ describe('compose audit with no file', () => {
   ])('reads the file Compose would among %j: %s', async (present, chosen) => {
     const dir = tmp();
     for (const name of present) writeFileSync(join(dir, name), name === chosen ? STATEFUL : SAFE);
-    const r = await runCli(['compose', 'audit', '--json'], { program: CLI, cwd: dir });
+    const r = await runCli(['compose', 'audit', '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ file: chosen, findings: [{ service: 'db' }] });
   });
 
   it('names the files it looked for when there is none (exit 2)', async () => {
     const dir = tmp();
-    const r = await runCli(['compose', 'audit'], { program: CLI, cwd: dir });
+    const r = await runCli(['compose', 'audit'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`no compose file in ${dir} (looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml)`);
   });
@@ -170,7 +170,7 @@ describe('logs with a path that is not there', () => {
   it.each([[['logs', 'find', '--service-name', 'orders-db']], [['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134']]])(
     '%j --logs /nonexistent leads with "no such path" (exit 2), not with what was not found',
     async (args) => {
-      const r = await runCli([...args, '--logs', '/nonexistent/syslog'], { program: CLI });
+      const r = await runCli([...args, '--logs', '/nonexistent/syslog']);
       expect(r.code).toBe(2);
       expect(r.stderr.split('\n')[0]).toBe('dingo-recover: no such path: "/nonexistent/syslog" (--logs)');
       expect(r.stdout).toBe('');
@@ -183,7 +183,7 @@ describe('the one style of an error', () => {
     [['compose', 'audit', '/nonexistent/compose.yaml'], 'dingo-recover compose audit: cannot read compose file'],
     [['show', 'no-such-run', '--state-dir', '/nonexistent/state'], 'dingo-recover: no run "no-such-run"'],
   ])('%j: the message, then "what to do:" (never "hint:")', async (args, first) => {
-    const r = await runCli(args, { program: CLI });
+    const r = await runCli(args);
     expect(r.code).toBe(2);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines[0]).toContain(first);

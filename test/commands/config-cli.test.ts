@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 
 const GUID = '78218ded-7d88-4d69-bd44-6f478c300134';
 const home = mkdtempSync(join(tmpdir(), 'dingo-config-cli-'));
@@ -20,7 +20,7 @@ function defaultSettings(configHome: string, text: string): void {
 }
 
 function run(args: string[], env: Record<string, string>) {
-  return runCli(args, { program: CLI, env: { DINGO_RECOVER_STATE_DIR: join(home, 'state'), ...env } });
+  return runCli(args, { env: { DINGO_RECOVER_STATE_DIR: join(home, 'state'), ...env } });
 }
 
 describe('connection flags from the settings file and DINGO_RECOVER_* variables', () => {

@@ -6,7 +6,7 @@
 import { chmodSync, chownSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, CLI } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
 const tmp = tempDirs('dr-trust-cli-');
@@ -19,22 +19,20 @@ describe('files another user could have written', () => {
     // Its cf-bin would run as root.
     writeFileSync(config, `cf-bin: ${join(dir, 'their-cf')}\n`, { mode: 0o600 });
     chownSync(config, NOBODY, NOBODY);
-    const theirs = await runCli(['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134', '--config', config], { program: CLI });
+    const theirs = await runCli(['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134', '--config', config]);
     expect(theirs.code).toBe(2);
     expect(theirs.stderr).toContain(`refusing the settings file ${config}: it is owned by uid ${NOBODY}, not root (you)`);
     expect(theirs.stderr).toContain(`chown root ${config}`);
 
     chownSync(config, 0, 0);
     chmodSync(config, 0o666);
-    const open = await runCli(['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134', '--config', config], { program: CLI });
+    const open = await runCli(['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134', '--config', config]);
     expect(open.code).toBe(2);
     expect(open.stderr).toContain(`refusing the settings file ${config}: it may be written by its group and other users (mode 0666)`);
     expect(open.stderr).toContain(`chmod go-w ${config}`);
 
     chmodSync(config, 0o600);
-    const mine = await runCli(['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134', '--config', config, '--logs', dir], {
-      program: CLI,
-    });
+    const mine = await runCli(['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134', '--config', config, '--logs', dir], {});
     expect(mine.stderr).not.toContain('refusing');
   });
 
@@ -45,13 +43,13 @@ describe('files another user could have written', () => {
     const journal = join(run, 'journal.ndjson');
     writeFileSync(journal, '', { mode: 0o600 });
     chownSync(journal, NOBODY, NOBODY);
-    const theirs = await runCli(['resume', '20260317-180520-ab12', '--state-dir', state, '--yes'], { program: CLI });
+    const theirs = await runCli(['resume', '20260317-180520-ab12', '--state-dir', state, '--yes']);
     expect(theirs.code).toBe(2);
     expect(theirs.stderr).toContain(`refusing the journal of run 20260317-180520-ab12 ${journal}: it is owned by uid ${NOBODY}`);
 
     chownSync(journal, 0, 0);
     chmodSync(journal, 0o666);
-    const open = await runCli(['resume', '20260317-180520-ab12', '--state-dir', state, '--yes'], { program: CLI });
+    const open = await runCli(['resume', '20260317-180520-ab12', '--state-dir', state, '--yes']);
     expect(open.code).toBe(2);
     expect(open.stderr).toContain(`it may be written by its group and other users (mode 0666)`);
     expect(open.stderr).toContain(`chmod go-w ${journal}`);
@@ -61,7 +59,7 @@ describe('files another user could have written', () => {
     const scenario = join(tmp(), 'scenario');
     cpSync(join(ROOT, 'fixtures', 'seed-003'), scenario, { recursive: true });
     chmodSync(scenario, 0o777);
-    const r = await runCli(['rehearse', '--scenario', scenario, '--yes', '--state-dir', tmp()], { program: CLI });
+    const r = await runCli(['rehearse', '--scenario', scenario, '--yes', '--state-dir', tmp()]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`the folder ${scenario} above it may be written by its group and other users (mode 0777)`);
     expect(r.stderr).toContain(`chmod go-w ${scenario}`);

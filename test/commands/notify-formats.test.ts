@@ -4,7 +4,7 @@ import { webhookFor } from '../../src/commands/run/notifier.js';
 import { secrets } from '../../src/core/redact.js';
 import { postJson } from '../../src/systems/notify.js';
 import { startChatWebhooks, type ChatWebhooks } from '../support/chat-webhooks.js';
-import { DONE_UNDRILLED, CLI, runCli, runIdOf } from '../support/cli.js';
+import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 import { Redactor } from '../../src/core/redact.js';
 
@@ -122,7 +122,6 @@ describe('--notify-format', () => {
   it('a rehearsal tells a Teams Workflow in cards; the format may come from DINGO_RECOVER_NOTIFY_FORMAT', async () => {
     const from = hooks.accepted.length;
     const r = await runCli(['rehearse', '--yes', '--notify', `${hooks.base}/teams`, '--state-dir', stateDir], {
-      program: CLI,
       env: { DINGO_RECOVER_NOTIFY_FORMAT: 'teams' },
     });
     expect(r.code, r.stderr).toBe(DONE_UNDRILLED);
@@ -142,9 +141,7 @@ describe('--notify-format', () => {
   it('refuses a format it does not know before the run starts', async () => {
     const r = await runCli(
       ['rehearse', '--yes', '--notify', `${hooks.base}/slack`, '--notify-format', 'telegram', '--state-dir', stateDir],
-      {
-        program: CLI,
-      },
+      {},
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/notify-format.*telegram|telegram.*notify-format/is);

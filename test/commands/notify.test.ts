@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noticeBody, notifierFor } from '../../src/commands/run/notifier.js';
 import { secrets } from '../../src/core/redact.js';
 import type { RunNotice } from '../../src/engine/run/index.js';
-import { DONE_UNDRILLED, CLI, runCli, runIdOf } from '../support/cli.js';
+import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const stateDir = tempDirForAll('dingo-notify-');
@@ -55,7 +55,7 @@ afterAll(
 );
 
 function run(args: string[], onStart?: (pid: number) => void) {
-  return runCli([...args, '--state-dir', stateDir], { program: CLI, env: { AWS_SECRET_ACCESS_KEY: AWS_SECRET }, onStart });
+  return runCli([...args, '--state-dir', stateDir], { env: { AWS_SECRET_ACCESS_KEY: AWS_SECRET }, onStart });
 }
 
 const journalOf = (id: string) => readFileSync(join(stateDir, 'runs', id, 'journal.ndjson'), 'utf8');

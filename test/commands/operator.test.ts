@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, CLI, runCli, runIdOf } from '../support/cli.js';
+import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const stateDir = tempDirForAll('dingo-operator-');
 const runs = () => (existsSync(join(stateDir, 'runs')) ? readdirSync(join(stateDir, 'runs')) : []);
 
 function run(args: string[], env: Record<string, string> = {}) {
-  return runCli([...args, '--state-dir', stateDir], { program: CLI, env: { SUDO_USER: '', ...env } });
+  return runCli([...args, '--state-dir', stateDir], { env: { SUDO_USER: '', ...env } });
 }
 
 describe('who drives a run', () => {

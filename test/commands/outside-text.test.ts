@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { printError } from '../../src/commands/print-error.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { RAW_CONTROL } from '../support/control-chars.js';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { startStalledServer, type StalledServer } from '../support/stalled-server.js';
 
 const servers: StalledServer[] = [];
@@ -42,7 +42,6 @@ describe('outside text on the screen', () => {
         '100ms',
       ],
       {
-        program: CLI,
         env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'stalled-server-secret', AWS_REGION: 'us-east-1' },
       },
     );

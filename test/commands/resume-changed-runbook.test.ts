@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, CLI, runCli, runIdOf } from '../support/cli.js';
+import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'dingo-changed-'));
 afterAll(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const run = (args: string[]) => runCli([...args, '--state-dir', stateDir], { program: CLI });
+const run = (args: string[]) => runCli([...args, '--state-dir', stateDir]);
 const journalOf = (id: string) => join(stateDir, 'runs', id, 'journal.ndjson');
 
 /** A rehearsal stopped at its first confirmation, its journal then rewritten by `edit`. */

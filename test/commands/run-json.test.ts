@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSummaryJson } from '../../src/commands/run/summary.js';
-import { DONE_UNDRILLED, CLI, runCli } from '../support/cli.js';
+import { DONE_UNDRILLED, runCli } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const stateDir = tempDirForAll('dingo-run-json-');
 
 async function runJson(args: string[]) {
-  const r = await runCli([...args, '--json', '--state-dir', stateDir], { program: CLI, env: { SUDO_USER: '' } });
+  const r = await runCli([...args, '--json', '--state-dir', stateDir], { env: { SUDO_USER: '' } });
   // stdout holds the summary alone: it parses as a whole.
   return { ...r, summary: JSON.parse(r.stdout) as RunSummaryJson };
 }
@@ -63,7 +63,6 @@ describe('--json on the commands that drive a run', () => {
   it('recover whose checks fail stops before any run exists: no summary, the failed checks on stderr (exit 2)', async () => {
     const fresh = join(stateDir, 'fresh');
     const r = await runCli(['recover', '--json', '--cf-bin', '/nonexistent', '--s3-endpoint', 'http://127.0.0.1:9', '--state-dir', fresh], {
-      program: CLI,
       // The credential chain stops at the environment: no instance metadata asked off loopback.
       env: { AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' },
     });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { startChatWebhooks, type ChatWebhooks } from '../support/chat-webhooks.js';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { setUpDrill, tearDownDrill, type DrillFixtures } from '../support/drill-fixtures.js';
 import { archiveKeys } from '../support/wale-archive.js';
 
@@ -38,7 +38,6 @@ afterAll(async () => {
 function drill(extra: string[]) {
   return runCli(['drill', ARCHIVE, '--quiet', '--s3-endpoint', fixtures.moto!.endpoint, '--s3-path-style', ...extra], {
     env: CREDENTIALS,
-    program: CLI,
   });
 }
 
@@ -100,7 +99,6 @@ describe('drill --notify', () => {
     }
     const r = await runCli(['drill', `s3://${BUCKET}/${prefix}`, '--s3-endpoint', fixtures.moto!.endpoint, '--s3-path-style'], {
       env: CREDENTIALS,
-      program: CLI,
     });
     expect(r.code, r.stderr).toBe(DRILL_EXIT.ok);
     expect(r.stdout).toMatch(/^restore drill passed\n/);
@@ -111,7 +109,6 @@ describe('drill --notify', () => {
       ['archive', 'inspect', `s3://${BUCKET}/${prefix}`, '--s3-endpoint', fixtures.moto!.endpoint, '--s3-path-style'],
       {
         env: CREDENTIALS,
-        program: CLI,
       },
     );
     expect(inspected.code, inspected.stderr).toBe(0);

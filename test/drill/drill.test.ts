@@ -15,7 +15,7 @@ import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import type { Moto } from '../support/moto.js';
 import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun } from '../support/drill-fixtures.js';
 
 const BUCKET = 'drill-bucket';
@@ -108,7 +108,7 @@ describe('dingo-recover drill', () => {
         '--expect-rows',
         '1',
       ],
-      { env: CREDENTIALS, program: CLI },
+      { env: CREDENTIALS },
     );
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await readdir(workdir)).toEqual([]);
@@ -138,12 +138,11 @@ describe('dingo-recover drill', () => {
     const lost = archive.segments[archive.segments.length - 2]!;
     const newest = archive.segments[archive.segments.length - 1]!;
     const flags = ['--json', '--s3-endpoint', moto.endpoint, '--s3-path-style'];
-    const whole = await runCli(['archive', 'inspect', await variant('inspect-whole'), ...flags], { env: CREDENTIALS, program: CLI });
+    const whole = await runCli(['archive', 'inspect', await variant('inspect-whole'), ...flags], { env: CREDENTIALS });
     expect(whole.code, whole.stderr).toBe(0);
     expect(JSON.parse(whole.stdout)).toMatchObject({ restorable: true, complete: true, lost: null, restorableTo: newest });
     const holed = await runCli(['archive', 'inspect', await variant('inspect-hole', (files) => files.delete(walKey(lost))), ...flags], {
       env: CREDENTIALS,
-      program: CLI,
     });
     expect(holed.code, holed.stderr).toBe(4);
     expect(JSON.parse(holed.stdout)).toMatchObject({ restorable: true, complete: false, lost: { from: lost, to: newest } });

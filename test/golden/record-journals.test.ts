@@ -10,7 +10,7 @@ import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, CLI, runCli } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 import { readJournal } from '../../src/engine/journal/index.js';
 import { liveInstanceScenario } from '../support/live-instance-scenario.js';
 import { buildVolumesTree } from '../support/pg-volumes.js';
@@ -66,7 +66,7 @@ async function record(name: string): Promise<string> {
   chmodSync(work, 0o755);
   try {
     const state = join(work, 'state');
-    const r = await runCli([...(await recording.args(work)), '--state-dir', state], { program: CLI });
+    const r = await runCli([...(await recording.args(work)), '--state-dir', state]);
     // Done, or done with warnings (exit 8: a rehearsal of the seed's 9.5 archive restores nothing here).
     if (r.code !== 0 && r.code !== 8) throw new Error(`${name}: the rehearsal ended with ${r.code ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
     const [run] = readdirSync(join(state, 'runs'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeBackActions } from '../../src/actions/merge-back.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 
 const check = mergeBackActions.find((a) => a.name === 'pitr.merge-check')!;
 const DELETED = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -47,9 +47,7 @@ choose:
   deletedInstance: ${DELETED}
 `,
     );
-    const first = await runCli(['rehearse', '--runbook', 'restore-to-time', '--yes', '--answers', answers, '--state-dir', state], {
-      program: CLI,
-    });
+    const first = await runCli(['rehearse', '--runbook', 'restore-to-time', '--yes', '--answers', answers, '--state-dir', state], {});
     const text = first.stdout + first.stderr;
     expect(first.code, text).toBe(2);
     expect(text).toContain(`the instance ${DELETED} is deleted: a deleted instance has no live database to merge public.orders into`);
@@ -62,7 +60,7 @@ choose:
     expect(started).toContain('check-merge');
     expect(started).not.toContain('restore');
 
-    const resumed = await runCli(['resume', runId!, '--yes', '--set', 'merge=', '--state-dir', state], { program: CLI });
+    const resumed = await runCli(['resume', runId!, '--yes', '--set', 'merge=', '--state-dir', state]);
     const after = resumed.stdout + resumed.stderr;
     // Done with warnings: the seed's 9.5 archive is not restored here.
     expect(resumed.code, after).toBe(8);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMistakesCommand } from '../../src/commands/archive/mistakes.js';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { LIVE_GUID, restorableLiveScenario } from '../support/live-instance-scenario.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { ifStarted } from '../support/started.js';
@@ -79,9 +79,7 @@ describe('a bad write found with archive mistakes and undone by restore-to-time'
     const state = join(dir, 'state');
     const r = await runCli(
       ['rehearse', '--scenario', scenario, '--runbook', 'restore-to-time', '--answers', answers, '--yes', '--state-dir', state],
-      {
-        program: CLI,
-      },
+      {},
     );
     const text = r.stdout + r.stderr;
     expect(r.code, text).toBe(0);

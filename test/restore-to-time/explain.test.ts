@@ -1,16 +1,16 @@
 /** restore-to-time is among the bundled runbooks `explain` names, and explains step by step. */
 import { describe, expect, it } from 'vitest';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 
 describe('explain restore-to-time', () => {
   it('is named among the bundled runbooks when a runbook is not found', async () => {
-    const r = await runCli(['explain', 'restore-to-tim'], { program: CLI });
+    const r = await runCli(['explain', 'restore-to-tim']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the bundled runbooks: [^\n]*\brestore-to-time\b/);
   });
 
   it('walks through its steps, the target first; only the dump and the removal of the scratch copy write, and the copy as a service and the merge back are the steps of load-copy and merge-back, used when asked', async () => {
-    const r = await runCli(['explain', 'restore-to-time', '--json'], { program: CLI });
+    const r = await runCli(['explain', 'restore-to-time', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const steps = (JSON.parse(r.stdout) as { steps: { id: string; action?: string; effect?: string; from?: string }[] }).steps;
     const copy = ['create-solo', 'load-copy', 'bind-and-grow', 'merge-back'];

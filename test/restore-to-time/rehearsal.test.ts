@@ -8,7 +8,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { LIVE_GUID, LIVE_NODE, liveInstanceScenario } from '../support/live-instance-scenario.js';
 
 let dir: string;
@@ -37,16 +37,14 @@ describe('rehearse --runbook restore-to-time', () => {
     const file = join(dir, 'answers.yaml');
     const state = join(dir, 'state');
     await writeFile(file, answers());
-    const first = await runCli(['rehearse', '--runbook', 'restore-to-time', '--yes', '--answers', file, '--state-dir', state], {
-      program: CLI,
-    });
+    const first = await runCli(['rehearse', '--runbook', 'restore-to-time', '--yes', '--answers', file, '--state-dir', state], {});
     expect(first.code, first.stdout + first.stderr).toBe(3);
     const out = first.stdout + first.stderr;
     expect(out).toContain('the moment 2016-03-16T22:00:00.000Z is before any base backup ended');
     expect(out).toContain('give a moment between 2016-03-17T02:11:52.999Z and 2016-03-17T06:01:30.999Z');
     const runId = /starts run (\S+):/.exec(out)![1]!;
     await writeFile(file, answers('2016-03-17T05:00:00Z'));
-    const resumed = await runCli(['resume', runId, '--yes', '--answers', file, '--state-dir', state], { program: CLI });
+    const resumed = await runCli(['resume', runId, '--yes', '--answers', file, '--state-dir', state]);
     const text = resumed.stdout + resumed.stderr;
     expect(resumed.code, text).toBe(DONE_WITH_WARNINGS);
     // Nothing could be restored here: those steps warn, and the run is done with warnings.
@@ -56,7 +54,7 @@ describe('rehearse --runbook restore-to-time', () => {
     expect(text).toContain('Dump the chosen databases — done, with a warning: nothing dumped: the copy was not restored here');
     expect(text).toContain(`run ${runId} is done with warnings`);
     // The runs table names the instance restored (restore-to-time's input is `instance`, not serviceName).
-    const runs = await runCli(['runs', '--json', '--state-dir', state], { program: CLI });
+    const runs = await runCli(['runs', '--json', '--state-dir', state]);
     expect((JSON.parse(runs.stdout) as { runs: { runId: string; service: string }[] }).runs.find((r) => r.runId === runId)?.service).toBe(
       'important-db',
     );
@@ -92,7 +90,7 @@ async function rehearseLive(
   );
   const r = await runCli(
     ['rehearse', '--scenario', scenario, '--runbook', 'restore-to-time', '--yes', '--answers', file, '--state-dir', state],
-    { program: CLI, env },
+    { env },
   );
   const [run] = await readdir(join(state, 'runs'));
   const runDir = join(state, 'runs', run!);
@@ -168,7 +166,7 @@ describe('restore-to-time into a new service, killed once the service is created
     const creates = (journal: Entry[]) =>
       journal.filter((e) => e.type === 'command' && e.argv?.slice(0, 2).join(' ') === 'cf create-service');
     expect(creates(killed.journal)).toHaveLength(1);
-    const resumed = await runCli(killed.resume, { program: CLI });
+    const resumed = await runCli(killed.resume);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_WITH_WARNINGS);
     const journal = (await readFile(join(killed.runDir, 'journal.ndjson'), 'utf8'))
       .trim()

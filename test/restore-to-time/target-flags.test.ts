@@ -11,7 +11,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 
 let dir: string;
 
@@ -41,9 +41,7 @@ async function rehearse(name: string, targetTime: string | undefined, more: stri
   const state = join(dir, `${name}-state`);
   await writeFile(file, RECOVERY_ANSWERS);
   const target = targetTime === undefined ? [] : ['--target-time', targetTime];
-  const r = await runCli(['rehearse', ...target, '--yes', '--answers', file, '--state-dir', state, ...more], {
-    program: CLI,
-  });
+  const r = await runCli(['rehearse', ...target, '--yes', '--answers', file, '--state-dir', state, ...more], {});
   return { ...r, text: r.stdout + r.stderr, state, file };
 }
 
@@ -108,16 +106,17 @@ describe('rehearse --target-time', () => {
 
   it('is refused by recover too, before any run exists, and shown in its help', async () => {
     const state = join(dir, 'recover-state');
-    const r = await runCli(['recover', '--target-time', '14:01', '--yes', '--state-dir', state], { program: CLI });
+    const r = await runCli(['recover', '--target-time', '14:01', '--yes', '--state-dir', state]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(r.stderr).toContain('--target-time "14:01" is not an ISO 8601 date and time');
     expect(existsSync(join(state, 'runs'))).toBe(false);
-    const other = await runCli(['recover', '--target-time', '2016-03-17T05:00:00Z', '--runbook', 'restore-to-time', '--state-dir', state], {
-      program: CLI,
-    });
+    const other = await runCli(
+      ['recover', '--target-time', '2016-03-17T05:00:00Z', '--runbook', 'restore-to-time', '--state-dir', state],
+      {},
+    );
     expect(other.code).toBe(2);
     expect(other.stderr).toContain('not runbook restore-to-time');
-    const help = await runCli(['recover', '--help'], { program: CLI });
+    const help = await runCli(['recover', '--help']);
     for (const flag of [
       '--target-time',
       '--target-xid',
@@ -147,7 +146,7 @@ describe('rehearse --target-time', () => {
     const runId = /starts run (\S+):/.exec(r.text)![1]!;
     // The recovery's answers file, given another moment as restore-to-time's restore reads one.
     await writeFile(r.file, `${RECOVERY_ANSWERS}  moment: "2016-03-17T05:00:00Z"\n`);
-    const resumed = await runCli(['resume', runId, '--yes', '--answers', r.file, '--state-dir', r.state], { program: CLI });
+    const resumed = await runCli(['resume', runId, '--yes', '--answers', r.file, '--state-dir', r.state]);
     const text = resumed.stdout + resumed.stderr;
     expect(resumed.code, text).toBe(8);
     expect(text).toContain(`resumes run ${runId}: Bring a user's deleted Dingo PostgreSQL service back as it was before a bad write`);
@@ -213,7 +212,7 @@ describe('rehearse --target-time', () => {
       note: '',
     };
     await writeFile(file, [JSON.stringify(created), ...rest].join('\n'));
-    const resumed = await runCli(['resume', runId, '--yes', '--state-dir', r.state], { program: CLI });
+    const resumed = await runCli(['resume', runId, '--yes', '--state-dir', r.state]);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(2);
     expect(resumed.stderr).toContain(
       `run ${runId} was started by recover --target-time of an earlier dingo-recover, which this one cannot resume`,

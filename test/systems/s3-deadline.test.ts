@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
 import { createS3Store } from '../../src/systems/s3/index.js';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { startStalledServer, type StalledServer } from '../support/stalled-server.js';
 import { Redactor } from '../../src/core/redact.js';
 
@@ -107,7 +107,6 @@ describe('--s3-timeout', () => {
     const r = await runCli(
       ['archive', 'inspect', 's3://archive/backups/g/wal/', '--s3-endpoint', server.url, '--s3-path-style', '--s3-timeout', '200ms'],
       {
-        program: CLI,
         env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'stalled-server-secret', AWS_REGION: 'us-east-1' },
       },
     );
@@ -118,7 +117,7 @@ describe('--s3-timeout', () => {
   });
 
   it('refuses a deadline that is not a duration', async () => {
-    const r = await runCli(['archive', 'inspect', 's3://archive/backups/g/wal/', '--s3-timeout', 'soon'], { program: CLI });
+    const r = await runCli(['archive', 'inspect', 's3://archive/backups/g/wal/', '--s3-timeout', 'soon']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--s3-timeout "soon" is not a duration');
   });

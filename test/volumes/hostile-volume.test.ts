@@ -24,7 +24,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
 import { copyTree, digestTree } from '../../src/volumes/copy.js';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { fifoVolume, outsideFolder, plantShapes, ROOT_ONLY_TEXT, VOLUME_SHAPES, walInside } from '../support/hostile-volume.js';
 import { makeCluster, manifest } from '../support/pg-volumes.js';
 
@@ -64,7 +64,7 @@ function walk(dir: string): [string, Stats][] {
 
 describe('volumes a tenant prepared', () => {
   it('volumes find reads no FIFO, never hangs, and says PG_VERSION was not read', async () => {
-    const r = await runCli(['volumes', 'find', '--volumes-root', root, '--json'], { program: CLI, timeoutMs: 60_000 });
+    const r = await runCli(['volumes', 'find', '--volumes-root', root, '--json'], { timeoutMs: 60_000 });
     expect(r.signal, r.stderr).toBeUndefined();
     expect(r.code, r.stderr).toBe(0);
     const found = JSON.parse(r.stdout) as { volumes: { name: string; kind: string; detail: string }[]; candidates: { name: string }[] };
@@ -78,7 +78,6 @@ describe('volumes a tenant prepared', () => {
   it("volumes look copies only what the data folder holds, the server account's alone, and lists what it skipped", async () => {
     const scratch = join(base, 'scratch');
     const r = await runCli(['volumes', 'look', HOSTILE, '--volumes-root', root, '--scratch', scratch, '--json'], {
-      program: CLI,
       env: { AWS_SECRET_ACCESS_KEY: ENV_SECRET },
       timeoutMs: 120_000,
     });

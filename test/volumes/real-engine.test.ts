@@ -14,7 +14,7 @@ import { copyTree } from '../../src/volumes/copy.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { lookInside } from '../../src/volumes/look.js';
 import { makeComposeVolumes, mountpoints, ORDERS, volumeMetadata, type ComposeVolumes } from '../support/compose-volumes.js';
-import { runCli, CLI } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { allContainers, skipWithoutDockerd, startDockerd, watchRunning, type Dockerd } from '../support/dockerd.js';
 import { importPostgresImage } from '../support/pg-image-build.js';
 import { manifest } from '../support/pg-volumes.js';
@@ -71,7 +71,7 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
     const watch = watchRunning(d, 'dingo-recover.purpose');
     const r = await runCli(
       ['volumes', 'look', vols.user, '--docker-host', d.host, '--scratch', join(scratch, 'copy'), '--dump', 'shop', '--out', out, '--json'],
-      { program: CLI, timeoutMs: 300_000 },
+      { timeoutMs: 300_000 },
     );
     const seen = await watch.stop();
     expect(r.code, r.stderr).toBe(0);
