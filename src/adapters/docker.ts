@@ -4,6 +4,7 @@
  * 1.11 has no `{{json .}}` for ps, so ps uses a tab-separated template; inspect
  * returns the API v1.23 JSON array.
  */
+import type { Writable } from 'node:stream';
 import { StepFailed } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
 import { assertSudoWorked } from './shell.js';
@@ -87,12 +88,13 @@ export class CellDocker {
   async exec(
     name: string,
     argv: string[],
-    opts: { user?: string; stdin?: StdinData; writes?: boolean; timeoutMs?: number } = {},
+    opts: { user?: string; stdin?: StdinData; writes?: boolean; timeoutMs?: number; stdout?: Writable } = {},
   ): Promise<CommandResult> {
     const flags = [...(opts.stdin !== undefined ? ['-i'] : []), ...(opts.user ? ['-u', opts.user] : [])];
     const spec = this.spec(['exec', ...flags, name, ...argv], opts.writes ?? false, {
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.stdout ? { stdout: opts.stdout } : {}),
     });
     const result = await this.runner.run(spec);
     if (result.exitCode !== 0 && isDaemonError(result)) throw this.failure(spec, result, `exec in ${name}`);

@@ -4,15 +4,21 @@
  * run by psql in it, stopping at its first error (the patch is one transaction: nothing of it is kept).
  * The superuser logs in with its password on standard input (postgres.ts), never on a command line.
  */
+import { PassThrough, type Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
 import { psqlWithChain, type PgLogin } from './postgres.js';
 
-/** What psql prints of `sql` in the container's `database`, in a READ ONLY transaction as `role`. */
+/**
+ * Runs `sql` with psql in the container's `database`, in a READ ONLY transaction as `role`: what it
+ * prints is returned, or with `stdout` written there as it comes (a runner that cannot stream
+ * returns it, and the caller writes it after).
+ */
 function liveOutput(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
-  return async (database: string, sql: string): Promise<string> => {
+  return async (database: string, sql: string, stdout?: Writable): Promise<string> => {
     const script = `BEGIN TRANSACTION READ ONLY;\nSET LOCAL ROLE ${sqlIdent(role)};\nSET LOCAL search_path = pg_catalog;\n${sql};\nCOMMIT;\n`;
     const { result } = await psqlWithChain(
       docker,
@@ -21,6 +27,7 @@ function liveOutput(docker: CellDocker, container: string, chain: PgLogin[], rol
       ['-d', database, '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'],
       script,
       false,
+      stdout,
     );
     if (result.exitCode !== 0) {
       throw new StepFailed(
@@ -50,24 +57,66 @@ export function liveQuery(docker: CellDocker, container: string, chain: PgLogin[
 
 /** Lines a batch of `liveLines` holds. */
 const BATCH_LINES = 8192;
+/** Bytes of psql's output read ahead of the merge, past which the command waits (the SSH channel's window stays shut). */
+const READ_AHEAD = 4 * 1024 * 1024;
 
 /**
- * The same reads, their lines handed on a batch at a time. The cell's command seam gives a
- * command's output whole: the text psql printed is held, never split into an array of all its lines besides.
+ * The same reads, their lines handed on a batch at a time as psql prints them: a table larger than
+ * memory (or than the longest string JavaScript holds) streams through, as the copy's side does.
+ * Where the cell's command seam cannot stream (`bosh ssh`'s JSON answer), the output comes whole
+ * when psql ends and is split the same way. A reader that leaves early does not stop the read-only
+ * query (the seam cancels nothing): its rest is read and dropped, so the command ends.
  */
 export function liveLines(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
   const output = liveOutput(docker, container, chain, role);
   return async function* lines(database: string, sql: string): AsyncGenerator<string[]> {
-    let batch: string[] = [];
-    for (const line of linesIn(await output(database, sql))) {
-      batch.push(line);
-      if (batch.length === BATCH_LINES) {
-        yield batch;
-        batch = [];
+    const out = new PassThrough({ highWaterMark: READ_AHEAD });
+    const ran = output(database, sql, out).then(
+      (rest) => {
+        out.end(rest);
+      },
+      (err: unknown) => {
+        out.destroy(err as Error);
+      },
+    );
+    let finished = false;
+    try {
+      let batch: string[] = [];
+      for await (const line of splitLines(out)) {
+        batch.push(line);
+        if (batch.length === BATCH_LINES) {
+          yield batch;
+          batch = [];
+        }
       }
+      if (batch.length > 0) yield batch;
+      finished = true;
+    } finally {
+      // Stopped early (a side out of order, a failure further on): psql's rest is read and let go, so the command ends.
+      if (!finished) out.resume();
+      await ran;
     }
-    if (batch.length > 0) yield batch;
+    // What psql exited with is known only now: a failure after some rows was thrown here, by `output`.
   };
+}
+
+/** The non-empty lines of a stream of UTF-8 text, a character never cut between two chunks. */
+async function* splitLines(stream: PassThrough): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  // Not destroyed when the reader stops early: the rest is still read, and let go, so the command ends.
+  for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    const text = rest + decoder.write(chunk);
+    const last = text.lastIndexOf('\n');
+    if (last < 0) {
+      rest = text;
+      continue;
+    }
+    yield* linesIn(text.slice(0, last));
+    rest = text.slice(last + 1);
+  }
+  rest += decoder.end();
+  if (rest !== '') yield rest;
 }
 
 /** Runs `patch` in the container's `database` with psql, stopping at the first error. */

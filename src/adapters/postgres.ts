@@ -7,6 +7,7 @@
  * exit 0, then `pg_is_in_recovery()` = f. pg_isready alone is not enough: Patroni
  * runs with hot_standby=on, so a node still replaying WAL accepts connections.
  */
+import type { Writable } from 'node:stream';
 import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
@@ -102,15 +103,19 @@ export async function psqlWithChain(
   args: string[],
   input: string,
   writes: boolean,
+  stdout?: Writable,
 ): Promise<{ result: CommandResult; login: PgLogin }> {
   const refused: string[] = [];
+  // A login refused prints nothing on standard output: the next one's output is all `stdout` gets.
+  const out = stdout ? { stdout } : {};
   for (const login of [...chain]) {
     docker.redactor.register(login.password);
     const result = login.socket
-      ? await docker.exec(name, ['psql', '-X', '-w', '-d', 'postgres', ...args], { user: login.user, stdin: input, writes })
+      ? await docker.exec(name, ['psql', '-X', '-w', '-d', 'postgres', ...args], { user: login.user, stdin: input, writes, ...out })
       : await docker.exec(name, ['sh', '-c', PSQL_VIA_STDIN, 'sh', login.user, ...args], {
           stdin: `${login.password ?? ''}\n${input}`,
           writes,
+          ...out,
         });
     const stderr = docker.redactor.redact(result.stderr.trim());
     if (result.exitCode !== 0 && AUTH_FAILED.test(stderr)) {

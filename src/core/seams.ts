@@ -22,6 +22,14 @@ export interface CommandSpec {
   sudo?: boolean;
   /** Give up after this long; the result then has exitCode 124 and timedOut set. */
   timeoutMs?: number;
+  /**
+   * Where the command's standard output goes as it comes (a table's rows: more than memory holds),
+   * waiting while it is full; never ended by the runner, and the result's `stdout` is then empty. A
+   * runner that cannot stream (bosh ssh's JSON answer, a simulation) leaves it untouched and returns
+   * the output whole in `stdout`, so the caller writes what the result holds after what came. Read
+   * once, it is never run again on a lost connection.
+   */
+  stdout?: Writable;
 }
 
 export interface CommandResult {

@@ -54,7 +54,14 @@ export class LocalRunner implements CommandRunner {
           ...(timedOut ? { timedOut: true } : {}),
         });
       };
-      child.stdout.on('data', (b: Buffer) => out.push(b));
+      const stdout = spec.stdout;
+      child.stdout.on('data', (b: Buffer) => {
+        if (!stdout) out.push(b);
+        else if (!stdout.write(b)) {
+          child.stdout.pause();
+          stdout.once('drain', () => child.stdout.resume());
+        }
+      });
       child.stderr.on('data', (b: Buffer) => err.push(b));
       // A program that does not exist: report it as a shell would (127), not as a crash.
       child.on('error', (e: NodeJS.ErrnoException) => {

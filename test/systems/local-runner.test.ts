@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalRunner } from '../../src/systems/local-runner.js';
+import { expectSeqStreamed } from '../support/slow-reader.js';
 
 describe('LocalRunner', () => {
   const runner = new LocalRunner();
@@ -13,6 +14,10 @@ describe('LocalRunner', () => {
     });
     expect(r).toMatchObject({ exitCode: 3, stdout: 'a b;c|y|in', stderr: 'err\n' });
     expect(r.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('writes a large output where it is asked as it comes, the program waiting while that is full', async () => {
+    await expectSeqStreamed((spec) => runner.run(spec), 600_000);
   });
 
   it('times out with exit code 124', async () => {

@@ -6,9 +6,11 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh/index.js';
 import { StepFailed } from '../../src/core/errors.js';
+import { expectSeqStreamed } from '../support/slow-reader.js';
 import { sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { ifStarted } from '../support/started.js';
 import { Redactor } from '../../src/core/redact.js';
@@ -294,6 +296,30 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
       expect(err.message).toContain('outcome unknown');
       // The session still works afterwards.
       expect((await session.run({ argv: ['echo', 'again'], writes: false })).stdout).toBe('again\n');
+
+      // A read whose output went on as it came is not run again: what came would come twice.
+      const streamed: Buffer[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          streamed.push(chunk);
+          done();
+        },
+      });
+      const lost = (await session
+        .run({ argv: ['sh', '-c', `echo first; ${dropOnce(join(work, 'stream-marker'))[2]!}`], writes: false, stdout: sink })
+        .catch((e: unknown) => e)) as StepFailed;
+      expect(lost).toBeInstanceOf(StepFailed);
+      expect(lost.message).toContain('lost during');
+      expect(Buffer.concat(streamed).toString()).toBe('first\n');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('writes a large output where it is asked as it comes, waiting while that is full', async () => {
+    const session = await createSshCellAccess(options()).open(CELL_IP);
+    try {
+      await expectSeqStreamed((spec) => session.run(spec), 1_200_000);
     } finally {
       await session.close();
     }

@@ -82,7 +82,7 @@ export function recordingRunner(
         record({ exitCode: -1, durationMs: Math.round(performance.now() - started), output: redactor.redact(messageOf(err)), lost: true });
         throw err;
       }
-      const output = summarise(result);
+      const output = summarise(result, spec.stdout !== undefined);
       record({ exitCode: result.exitCode, durationMs: result.durationMs, output: redactor.redact(output) });
       reporter.commandResult(result, output);
       return result;
@@ -91,8 +91,9 @@ export function recordingRunner(
 }
 
 /** A short summary of a command's output for the transcript: first and last lines, bounded. */
-function summarise(result: CommandResult): string {
-  const text = [result.stdout.trim(), result.stderr.trim()].filter(Boolean).join('\n');
+function summarise(result: CommandResult, streamed: boolean): string {
+  const stdout = streamed && result.stdout === '' ? '(standard output read by the step as it came)' : result.stdout.trim();
+  const text = [stdout, result.stderr.trim()].filter(Boolean).join('\n');
   const lines = text.split('\n');
   const head = lines.length > 12 ? [...lines.slice(0, 8), `… ${lines.length - 10} more lines …`, ...lines.slice(-2)] : lines;
   return head.map((l) => (l.length > 300 ? l.slice(0, 300) + '…' : l)).join('\n');

@@ -2,6 +2,7 @@
  * Running one command over an SSH connection: its output, its exit status (or the signal that
  * killed it), a timeout, and a connection that goes away under it.
  */
+import type { Writable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import { StepFailed, messageOf } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
@@ -22,7 +23,15 @@ interface Outcome {
   err: Buffer[];
 }
 
-export function execOn(client: Client, command: string, stdin: StdinData, redactor: Redactor, timeoutMs?: number): Promise<CommandResult> {
+/** Runs `command`; with `stdout`, its output is written there as it comes (the channel waits while it is full), not returned. */
+export function execOn(
+  client: Client,
+  command: string,
+  stdin: StdinData,
+  redactor: Redactor,
+  timeoutMs?: number,
+  stdout?: Writable,
+): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const o: Outcome = { timedOut: false, out: [], err: [] };
@@ -82,7 +91,7 @@ export function execOn(client: Client, command: string, stdin: StdinData, redact
           return;
         }
         channel = ch;
-        collect(ch, o, stdin, finish, lost, inputFailed);
+        collect(ch, o, stdin, stdout, finish, lost, inputFailed);
       });
     } catch (e) {
       lost(messageOf(e));
@@ -96,16 +105,24 @@ function execFailed(e: Error, redactor: Redactor): Error {
     : new StepFailed(`ssh exec failed: ${redactor.redact(e.message)}`);
 }
 
-/** Gathers the channel's output and exit status into `o`, and feeds it `stdin` (bytes as they are). */
+/** Gathers the channel's output (or writes it to `stdout`) and exit status into `o`, and feeds it `stdin` (bytes as they are). */
 function collect(
   ch: ClientChannel,
   o: Outcome,
   stdin: StdinData,
+  stdout: Writable | undefined,
   finish: () => void,
   lost: (why: string) => void,
   inputFailed: (err: Error) => void,
 ): void {
-  ch.on('data', (b: Buffer) => o.out.push(b));
+  ch.on('data', (b: Buffer) => {
+    if (!stdout) o.out.push(b);
+    // The channel's window stays shut while the reader is behind: the far end waits, nothing piles up here.
+    else if (!stdout.write(b)) {
+      ch.pause();
+      stdout.once('drain', () => ch.resume());
+    }
+  });
   ch.stderr.on('data', (b: Buffer) => o.err.push(b));
   ch.on('exit', (code: number | null, sig?: string) => {
     if (typeof code === 'number') o.exitCode = code;

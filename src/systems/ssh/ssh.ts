@@ -130,14 +130,14 @@ class SshCellSession implements CellSession {
     for (let attempt = 0; ; attempt++) {
       const client = await this.connect();
       try {
-        const result = await execOn(client, remote.command, remote.stdin, this.redactor, spec.timeoutMs);
+        const result = await execOn(client, remote.command, remote.stdin, this.redactor, spec.timeoutMs, spec.stdout);
         assertSudoWorked(spec, result, this.where, this.redactor);
         return result;
       } catch (err) {
         if (!(err instanceof ConnectionLost)) throw err;
         this.drop();
-        // A stream was read once already: only the step, run again, can feed it anew.
-        if (!spec.writes && attempt === 0 && !isStdinStream(spec.stdin)) continue;
+        // A stream was read once already, or output already went on: only the step, run again, can do it anew.
+        if (!spec.writes && attempt === 0 && !isStdinStream(spec.stdin) && !spec.stdout) continue;
         throw new StepFailed(
           spec.writes
             ? `connection to ${this.where} lost during \`${describe(spec, this.redactor)}\`; outcome unknown`

@@ -1,0 +1,113 @@
+/**
+ * The live side of a merge is read as psql prints it: lines handed on while the command still runs,
+ * with no more than a bounded read-ahead held, whatever the table's size; a runner that cannot stream
+ * gives the same lines; a failure after some rows, and a reader that stops early, end the command.
+ */
+import type { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { CellDocker } from '../../src/adapters/docker.js';
+import { liveLines } from '../../src/adapters/pg-merge.js';
+import { StepFailed } from '../../src/core/errors.js';
+import { Redactor } from '../../src/core/redact.js';
+import type { CommandResult, CommandRunner, CommandSpec } from '../../src/core/seams.js';
+
+const LOGIN = [{ user: 'postgres', socket: true }];
+
+/** `count` lines of psql's output (`row-<i>` and some text), as `size`-byte chunks: a chunk may end inside a character. */
+function* chunksOf(count: number, size: number): Generator<Buffer> {
+  let carry = Buffer.alloc(0);
+  let text = '';
+  for (let i = 0; i <= count; i++) {
+    if (i < count) text += `row-${i}\t["zoë ${i}"]\n`;
+    if (text.length < size && i < count) continue;
+    let buf = Buffer.concat([carry, Buffer.from(text)]);
+    text = '';
+    for (; buf.length >= size; buf = buf.subarray(size)) yield buf.subarray(0, size);
+    carry = buf;
+  }
+  if (carry.length) yield carry;
+}
+
+const expected = (count: number): string[] => Array.from({ length: count }, (_, i) => `row-${i}\t["zoë ${i}"]`);
+
+/** A cell whose psql prints `count` lines, streamed when asked (waiting while the reader is full) unless `whole`. */
+function cell(count: number, opts: { whole?: boolean; exitCode?: number; size?: number } = {}) {
+  const seen = { specs: [] as CommandSpec[], written: 0, done: false, mostHeld: 0 };
+  const runner: CommandRunner = {
+    where: 'cell 10.0.0.1',
+    async run(spec: CommandSpec): Promise<CommandResult> {
+      seen.specs.push(spec);
+      const end = (stdout: string): CommandResult => {
+        seen.done = true;
+        const exitCode = opts.exitCode ?? 0;
+        return { exitCode, stdout, stderr: exitCode ? 'ERROR:  canceling statement due to conflict' : '', durationMs: 1 };
+      };
+      if (opts.whole || !spec.stdout) return end(Buffer.concat([...chunksOf(count, 1 << 16)]).toString('utf8'));
+      const out: Writable = spec.stdout;
+      for (const chunk of chunksOf(count, opts.size ?? 1 << 16)) {
+        seen.written += chunk.length;
+        const held = out as Writable & { readableLength?: number };
+        seen.mostHeld = Math.max(seen.mostHeld, out.writableLength + (held.readableLength ?? 0));
+        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      }
+      return end('');
+    },
+  };
+  return { docker: new CellDocker(runner, { redactor: new Redactor(), sudo: false }), seen };
+}
+
+async function all(lines: AsyncIterable<string[]>, onBatch?: () => void): Promise<string[]> {
+  const got: string[] = [];
+  for await (const batch of lines) {
+    onBatch?.();
+    got.push(...batch);
+  }
+  return got;
+}
+
+describe('liveLines', () => {
+  it('hands the lines on while psql still prints, holding a bounded read-ahead of a table far larger', async () => {
+    const count = 1_000_000;
+    const { docker, seen } = cell(count);
+    let doneAtFirst: boolean | undefined;
+    const got = await all(liveLines(docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1'), () => (doneAtFirst ??= seen.done));
+    expect(got).toEqual(expected(count));
+    expect(doneAtFirst).toBe(false);
+    expect(seen.specs[0]!.stdout).toBeDefined();
+    expect(seen.specs[0]!.argv).toContain('psql');
+    // About 27 MB printed; what waited to be read stayed within the read-ahead (4 MiB each side of the pipe).
+    expect(seen.written).toBeGreaterThan(25e6);
+    expect(seen.mostHeld).toBeLessThan(9 * 2 ** 20);
+  });
+
+  it('gives the same lines, characters cut between chunks whole, from a runner that cannot stream', async () => {
+    const cut = cell(20_000, { size: 4099 });
+    const whole = cell(20_000, { whole: true });
+    const [a, b] = await Promise.all([
+      all(liveLines(cut.docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1')),
+      all(liveLines(whole.docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1')),
+    ]);
+    expect(a).toEqual(expected(20_000));
+    expect(b).toEqual(a);
+  });
+
+  it('fails, after the rows that came, when psql exits non-zero', async () => {
+    const { docker } = cell(50_000, { exitCode: 1 });
+    const got: string[] = [];
+    const err = await (async () => {
+      for await (const batch of liveLines(docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1')) got.push(...batch);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as Error).message).toContain('psql in cf-x (database shop, as app) exited 1: ERROR:  canceling statement');
+    expect(got.length).toBeGreaterThan(0);
+  });
+
+  it('lets psql finish when the reader stops early, so the command ends', async () => {
+    const { docker, seen } = cell(1_000_000);
+    for await (const batch of liveLines(docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1')) {
+      expect(batch.length).toBeGreaterThan(0);
+      break;
+    }
+    expect(seen.done).toBe(true);
+  });
+});
