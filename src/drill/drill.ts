@@ -95,10 +95,11 @@ export interface DrillOptions {
   /**
    * Leave the copy a hot standby paused at the target (its settings from the control file:
    * standby-settings.ts) rather than promoted, for a look at the pause and a later target reached from
-   * it (`from`). Only local server binaries pause a copy, and only an archive whose WAL serves a hot
-   * standby: otherwise it is promoted as before (`paused` in the report says which). Nothing is written
-   * to a paused copy, so `query` is not taken (its reader role is made once the copy is promoted), and
-   * `look` reads at the pause through `readAtPause`.
+   * it (`from`), with local server binaries or in the image (a new container on the same data folder
+   * each time). Only an archive whose WAL serves a hot standby pauses: otherwise the copy is promoted as
+   * before (`paused` in the report says which). Nothing is written to a paused copy, so `query` is not
+   * taken (its reader role is made once the copy is promoted), and `look` reads at the pause through
+   * `readAtPause`.
    */
   pause?: boolean;
   /**
@@ -240,7 +241,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   for (const p of partials)
     drill.say(`serving ${p.key.slice(drill.prefix.length)} as ${p.servedAs}: WAL written after the archive's last full segment`);
   drill.deadline.signal.throwIfAborted();
-  const standby = opts.pause && target && !pg.engine ? await standbySettings(paths.dataDir, pg.major) : null;
+  const standby = opts.pause && target ? await standbySettings(paths.dataDir, pg.major) : null;
   const setup = { paths, pg, as, target, processes, standby };
   const cluster = from ? await retargetCluster(setup) : await prepareCluster(setup);
   drill.cluster = cluster;

@@ -6,11 +6,17 @@
  * which never sees a credential and is inspected while it runs. That nothing is pulled when the image
  * is missing is shown on the fake Engine API, whose request log the real Engine has no equivalent of.
  */
-import { mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrillCommand, type DrillArgs } from '../../src/commands/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
+import { runDrill, type DrillReport } from '../../src/drill/drill.js';
+import type { RecoveryTarget } from '../../src/drill/recovery-target.js';
+import { parseTargetTime } from '../../src/drill/target-time.js';
+import { Redactor } from '../../src/core/redact.js';
+import { dockerEngine } from '../../src/systems/docker-engine.js';
+import { localProcesses } from '../../src/systems/processes.js';
 import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
 import { allContainers, skipWithoutDockerd, startDockerd, watchRunning, type DockerInspect, type Dockerd } from '../support/dockerd.js';
 import { expectHardened } from '../support/hardened.js';
@@ -72,6 +78,11 @@ async function drill(extra: Partial<DrillArgs>, binRoot = clientOnly): Promise<{
 }
 
 const between = (a: Date, b: Date): Date => new Date((a.getTime() + b.getTime()) / 2);
+const at = (moment: Date): RecoveryTarget => ({
+  stop: { kind: 'time', time: parseTargetTime(moment.toISOString(), 'the moment') },
+  exclusive: false,
+  timeline: 'latest',
+});
 
 describe('drill in the postgres:<major> image', () => {
   it.skipIf(skip)(
@@ -149,6 +160,51 @@ describe('drill in the postgres:<major> image', () => {
       for (const c of r.containers) expectHardened(c);
       expect(allContainers(engine)).toEqual([]);
     },
+  );
+
+  it.skipIf(skip)(
+    'pauses the copy at a moment as a hot standby in the container, then moves it on to a later one with no base backup fetched again',
+    async () => {
+      const [b1, b2, b3] = archive.batches;
+      const base = {
+        workdir: dir,
+        now: () => new Date(),
+        processes: localProcesses,
+        redactor: new Redactor(),
+        url: URL,
+        store: moto.store,
+        keep: true,
+        pause: true,
+        binRoot: clientOnly,
+        engine: dockerEngine(engine.host),
+      };
+      const reads: Record<string, string[][]> = {};
+      const look = (name: string) => async (copy: Parameters<NonNullable<Parameters<typeof runDrill>[0]['look']>>[0]) => {
+        reads[name] = await copy.read('postgres', `select count(*), max(id) from only public.${DRILL_TABLE}`);
+      };
+      let first: DrillReport | undefined;
+      try {
+        first = await runDrill({ ...base, target: at(between(b1!.committed, b2!.before)), look: look('t1') });
+        expect(first.paused).toBe(true);
+        expect(first.postgres.server).toMatch(/^container postgres:15 /);
+        expect(reads.t1).toEqual([['110', String(b1!.lastId)]]);
+        expect(allContainers(engine)).toEqual([]);
+        const second = await runDrill({
+          ...base,
+          from: { workdir: first.workdir!, backup: first.backup.name },
+          target: at(between(b2!.committed, b3!.before)),
+          look: look('t2'),
+        });
+        expect(second.paused).toBe(true);
+        expect(second.workdir).toBe(first.workdir);
+        expect(second.restore.baseBackupBytes).toBe(0);
+        expect(reads.t2).toEqual([['120', String(b2!.lastId)]]);
+        expect(allContainers(engine)).toEqual([]);
+      } finally {
+        if (first?.workdir) await rm(first.workdir, { recursive: true, force: true });
+      }
+    },
+    300_000,
   );
 
   it('names the image to pull, or the PostgreSQL to install, when the image is missing too; nothing is pulled or created', async () => {

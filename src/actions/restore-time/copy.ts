@@ -165,7 +165,7 @@ const restore = defineAction({
         if (!r.paused) {
           await rm(r.workdir!, { recursive: true, force: true });
           ctx.note(
-            `removed the copy ${describeTarget(t)} (${r.workdir!}), which PostgreSQL could not keep paused there (no later transaction archived, WAL that serves no hot standby, or a server in the postgres image): restoring to ${next} from the base backup`,
+            `removed the copy ${describeTarget(t)} (${r.workdir!}), which PostgreSQL could not keep paused there (no later transaction archived, or WAL that serves no hot standby): restoring to ${next} from the base backup`,
           );
         }
         t = atMoment(t, next);
