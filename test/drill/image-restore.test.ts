@@ -163,7 +163,7 @@ describe('drill in the postgres:<major> image', () => {
   );
 
   it.skipIf(skip)(
-    'pauses the copy at a moment as a hot standby in the container, then moves it on to a later one with no base backup fetched again',
+    'pauses the copy at a moment as a hot standby in the container, moves it on to a later one and promotes it there, fetching no base backup again',
     async () => {
       const [b1, b2, b3] = archive.batches;
       const base = {
@@ -199,6 +199,18 @@ describe('drill in the postgres:<major> image', () => {
         expect(second.workdir).toBe(first.workdir);
         expect(second.restore.baseBackupBytes).toBe(0);
         expect(reads.t2).toEqual([['120', String(b2!.lastId)]]);
+        expect(allContainers(engine)).toEqual([]);
+        // The moment kept: promoted there from the paused copy, still no base backup.
+        const promoted = await runDrill({
+          ...base,
+          pause: false,
+          from: { workdir: first.workdir!, backup: first.backup.name },
+          target: at(between(b2!.committed, b3!.before)),
+          query: `select count(*), max(id) from ${DRILL_TABLE}`,
+        });
+        expect(promoted.paused).toBe(false);
+        expect(promoted.query.rows).toEqual([['120', String(b2!.lastId)]]);
+        expect(promoted.restore.baseBackupBytes).toBe(0);
         expect(allContainers(engine)).toEqual([]);
       } finally {
         if (first?.workdir) await rm(first.workdir, { recursive: true, force: true });
