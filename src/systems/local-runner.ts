@@ -54,14 +54,9 @@ export class LocalRunner implements CommandRunner {
           ...(timedOut ? { timedOut: true } : {}),
         });
       };
-      const stdout = spec.stdout;
-      child.stdout.on('data', (b: Buffer) => {
-        if (!stdout) out.push(b);
-        else if (!stdout.write(b)) {
-          child.stdout.pause();
-          stdout.once('drain', () => child.stdout.resume());
-        }
-      });
+      // Piped, the program waits while the reader is behind.
+      if (spec.stdout) child.stdout.pipe(spec.stdout, { end: false });
+      else child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       // A program that does not exist: report it as a shell would (127), not as a crash.
       child.on('error', (e: NodeJS.ErrnoException) => {

@@ -13,22 +13,13 @@ import type { CommandResult, CommandRunner, CommandSpec } from '../../src/core/s
 
 const LOGIN = [{ user: 'postgres', socket: true }];
 
+const expected = (count: number): string[] => Array.from({ length: count }, (_, i) => `row-${i}\t["zoë ${i}"]`);
+
 /** `count` lines of psql's output (`row-<i>` and some text), as `size`-byte chunks: a chunk may end inside a character. */
 function* chunksOf(count: number, size: number): Generator<Buffer> {
-  let carry = Buffer.alloc(0);
-  let text = '';
-  for (let i = 0; i <= count; i++) {
-    if (i < count) text += `row-${i}\t["zoë ${i}"]\n`;
-    if (text.length < size && i < count) continue;
-    let buf = Buffer.concat([carry, Buffer.from(text)]);
-    text = '';
-    for (; buf.length >= size; buf = buf.subarray(size)) yield buf.subarray(0, size);
-    carry = buf;
-  }
-  if (carry.length) yield carry;
+  const text = Buffer.from(expected(count).join('\n') + '\n');
+  for (let at = 0; at < text.length; at += size) yield text.subarray(at, at + size);
 }
-
-const expected = (count: number): string[] => Array.from({ length: count }, (_, i) => `row-${i}\t["zoë ${i}"]`);
 
 /** A cell whose psql prints `count` lines, streamed when asked (waiting while the reader is full) unless `whole`. */
 function cell(count: number, opts: { whole?: boolean; exitCode?: number; size?: number } = {}) {
@@ -42,7 +33,7 @@ function cell(count: number, opts: { whole?: boolean; exitCode?: number; size?: 
         const exitCode = opts.exitCode ?? 0;
         return { exitCode, stdout, stderr: exitCode ? 'ERROR:  canceling statement due to conflict' : '', durationMs: 1 };
       };
-      if (opts.whole || !spec.stdout) return end(Buffer.concat([...chunksOf(count, 1 << 16)]).toString('utf8'));
+      if (opts.whole || !spec.stdout) return end(expected(count).join('\n') + '\n');
       const out: Writable = spec.stdout;
       for (const chunk of chunksOf(count, opts.size ?? 1 << 16)) {
         seen.written += chunk.length;

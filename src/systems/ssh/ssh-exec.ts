@@ -115,14 +115,9 @@ function collect(
   lost: (why: string) => void,
   inputFailed: (err: Error) => void,
 ): void {
-  ch.on('data', (b: Buffer) => {
-    if (!stdout) o.out.push(b);
-    // The channel's window stays shut while the reader is behind: the far end waits, nothing piles up here.
-    else if (!stdout.write(b)) {
-      ch.pause();
-      stdout.once('drain', () => ch.resume());
-    }
-  });
+  // Piped, the channel pauses while the reader is behind: its window stays shut, the far end waits, nothing piles up here.
+  if (stdout) ch.pipe(stdout, { end: false });
+  else ch.on('data', (b: Buffer) => o.out.push(b));
   ch.stderr.on('data', (b: Buffer) => o.err.push(b));
   ch.on('exit', (code: number | null, sig?: string) => {
     if (typeof code === 'number') o.exitCode = code;
