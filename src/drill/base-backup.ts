@@ -15,7 +15,7 @@
 import { lstat, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { Unpack, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { DrillFailed } from './exit-codes.js';
 import { StageFailed } from '../systems/processes.js';
@@ -80,11 +80,12 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
     const head = await peekStart(body).catch((err: unknown) => {
       throw new DrillFailed('could-not-run', `downloading ${where} failed: ${messageOf(err)}`, { cause: err });
     });
+    // Before the body flows: what comes while node-tar loads would be lost.
+    const tar = await extraction(into, where, req.as);
     const counted = new PassThrough();
     counted.on('data', (chunk: Buffer) => (compressedBytes += chunk.length));
     body.on('error', (err) => counted.destroy(err));
     body.pipe(counted);
-    const tar = extraction(into, where, req.as);
     try {
       await processes.pipeThrough(counted, plainStages(head), tar.sink);
       const damage = tar.damage();
@@ -152,7 +153,9 @@ interface Extraction {
  * it is written (its mode replaced by ours, its owner the server's account); a refusal aborts the
  * extraction with the drill's failure naming the member and the partition.
  */
-function extraction(into: string, where: string, as: RunAs | undefined): Extraction {
+async function extraction(into: string, where: string, as: RunAs | undefined): Promise<Extraction> {
+  // Loaded when a base backup is restored: a command that restores none does without it.
+  const { Unpack } = await import('tar');
   const walDirs: string[] = [];
   let refused: DrillFailed | undefined;
   const unpack = new Unpack({

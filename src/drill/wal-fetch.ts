@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { isNotFound } from '../systems/s3/index.js';
+import { isNotFound } from '../core/object-missing.js';
 import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { causeOf } from './failures.js';
 import { peekStart } from '../core/peek.js';

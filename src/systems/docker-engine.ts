@@ -5,7 +5,6 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import { Parser } from 'tar';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume } from '../core/seams.js';
@@ -121,6 +120,7 @@ function createOptionsOf(spec: EngineContainerSpec): Docker.ContainerCreateOptio
 
 /** The text of the one file a container archive (GET /containers/{id}/archive, a tar) holds. */
 async function fileOfArchive(stream: NodeJS.ReadableStream): Promise<string> {
+  const { Parser } = await import('tar');
   const chunks: Buffer[] = [];
   const parser = new Parser({
     onReadEntry: (entry) => {

@@ -13,7 +13,7 @@ import { MemoryStore } from '../../src/rehearsal/memory-store.js';
 import { World, WORLD_FILE, WORLD_SYSLOG, loadScenario } from '../../src/rehearsal/world.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
 import { openLogSource } from '../../src/systems/log-source.js';
-import { localMachine } from '../../src/commands/run/live-platform.js';
+import { localMachine } from '../../src/commands/run/local-machine.js';
 
 const DIR = resolve(import.meta.dirname, '../../fixtures/space-scenario');
 const scenario = loadScenario(DIR);

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { ObjectStore } from '../../src/core/seams.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { localMachine } from '../../src/commands/run/live-platform.js';
+import { localMachine } from '../../src/commands/run/local-machine.js';
 import { testRuntime } from './runtime.js';
 
 /** The operator's prompts: none (unattended), or one at a terminal. */

@@ -29,7 +29,7 @@ export async function checkPlatform(target: DoctorTarget, say: (line: string) =>
     scratch = mkdtempSync(join(tmpdir(), 'dingo-doctor-'));
     const { World } = await import('../../rehearsal/world.js');
     const { openLogSource } = await import('../../systems/log-source.js');
-    const { localMachine } = await import('../run/live-platform.js');
+    const { localMachine } = await import('../run/local-machine.js');
     platform = World.open(scratch, target.scenario).platform(target.scenario, openLogSource, localMachine);
   } else {
     const { livePlatform } = await import('../run/live-platform.js');

@@ -7,7 +7,6 @@
 import { UsageError } from '../../core/errors.js';
 import { commandLine } from '../../core/command-line.js';
 import { checkLines } from './check.js';
-import { checkPlatform } from './platform.js';
 import type { RunChoice } from '../run/drive.js';
 import type { GlobalArgs } from '../flags/global.js';
 import type { Runbook } from '../../engine/runbook/index.js';
@@ -34,6 +33,8 @@ export async function preflight(argv: GlobalArgs, choice: RunChoice): Promise<vo
     process.stderr.write(`${line}\n`);
   };
   const answersFile = argv.answers ?? plan.startedWithAnswers;
+  // Loaded only here: the checks reach S3, SSH and Elasticsearch through clients a rehearsal never loads.
+  const { checkPlatform } = await import('./platform.js');
   const results = await checkPlatform({ settings: plan.settings, live: plan.live, answersFile }, say);
   const failing = results.filter((r) => !r.ok);
   if (failing.length === 0) {

@@ -13,15 +13,8 @@ import { PrivateCfHomeRunner } from '../../systems/cf-home.js';
 import { createSshCellAccess } from '../../systems/ssh/index.js';
 import { createBoshCellAccess, type BoshGateway } from '../../systems/bosh-ssh/index.js';
 import { createS3Store } from '../../systems/s3/index.js';
-import { localProcesses } from '../../systems/processes.js';
-import { dockerEngine } from '../../systems/docker-engine.js';
+import { localMachine } from './local-machine.js';
 import { openLogSource } from '../../systems/log-source.js';
-
-/** This machine's programs and Docker Engines, which a run uses live or rehearsed alike. */
-export const localMachine: Pick<Platform, 'processes' | 'dockerEngine'> = {
-  processes: localProcesses,
-  dockerEngine: (host) => dockerEngine(host),
-};
 
 /** `--gateway [user@]host[:port]`; without a user, the ssh config's User for that host applies, else the local user (as `ssh -J`). */
 export function parseGateway(text: string): { user?: string; host: string; port?: number } {

@@ -15,7 +15,7 @@ export const platforms: Platforms<Scenario> = {
       if (!scenario) throw new Error('a rehearsal opens the scenario it was started with');
       const { World } = await import('../../rehearsal/world.js');
       const { openLogSource } = await import('../../systems/log-source.js');
-      const { localMachine } = await import('./live-platform.js');
+      const { localMachine } = await import('./local-machine.js');
       return World.open(runDir, scenario).platform(scenario, openLogSource, localMachine);
     }
     const { livePlatform } = await import('./live-platform.js');

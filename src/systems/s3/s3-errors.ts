@@ -7,26 +7,13 @@ import { StepFailed } from '../../core/errors.js';
 import { Redactor } from '../../core/redact.js';
 import { formatS3Url } from '../../core/s3-url.js';
 import { numberAt, recordAt, stringAt } from '../../core/json.js';
+import { errorCode, httpStatus } from '../../core/object-missing.js';
 import type { S3Place } from './s3-client.js';
 
 const POLICY_HINT = 'check the AWS credentials/policy (s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject)';
 
 export function s3Url(bucket: string, key = ''): string {
   return formatS3Url(bucket, key);
-}
-
-/** The S3 error code of an SDK error ("NoSuchKey", "AccessDenied"...), or "". */
-function errorCode(err: unknown): string {
-  return stringAt(err, 'Code') ?? stringAt(err, 'name') ?? '';
-}
-
-function httpStatus(err: unknown): number | undefined {
-  return numberAt(recordAt(err, '$metadata'), 'httpStatusCode');
-}
-
-export function isNotFound(err: unknown): boolean {
-  const code = errorCode(err);
-  return code === 'NotFound' || code === 'NoSuchKey' || (httpStatus(err) === 404 && code !== 'NoSuchBucket');
 }
 
 /** Node's codes for a TLS certificate it does not trust. */

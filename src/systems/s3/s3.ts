@@ -23,7 +23,8 @@ import { StepFailed } from '../../core/errors.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../../core/seams.js';
 import { s3Client, type S3ClientOptions, type S3Place } from './s3-client.js';
 import { DirectCopy, routeOf, type CopyRoute } from './s3-direct-copy.js';
-import { describeS3Error, isNotFound, s3Url } from './s3-errors.js';
+import { isNotFound } from '../../core/object-missing.js';
+import { describeS3Error, s3Url } from './s3-errors.js';
 
 export interface S3Options extends S3ClientOptions {
   /** Objects larger than this are copied with UploadPartCopy (default and S3 maximum for CopyObject: 5 GiB). */
