@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CfCli } from '../../src/adapters/cf/index.js';
+import { CfCli, type CfVersion } from '../../src/adapters/cf/index.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { REDACTED } from '../../src/core/redact.js';
 import { simulateCf, type CfHooks, type CfServiceInstance, type CfWorld } from '../../src/rehearsal/cf/index.js';
@@ -230,5 +230,40 @@ describe('CfCli faults', () => {
       description: '',
       source: 'text',
     });
+  });
+});
+
+describe("the cf CLIs of one run share the CLI's version", () => {
+  const versionsRan = (runner: { ran: { argv: string[] }[] }): number => runner.ran.filter((s) => s.argv[1] === 'version').length;
+
+  it('asks `cf version` once between them, per binary', async () => {
+    const world = cfWorld(CF_VERSIONS.v8);
+    const runner = simRunner((spec) => simulateCf(world, spec));
+    const versions = new Map<string, Promise<CfVersion>>();
+    const made = (binary?: string): CfCli => new CfCli(runner, { redactor: new Redactor(), versions, ...(binary ? { binary } : {}) });
+    const [a, b] = [made(), made()];
+    expect(await a.version()).toEqual(await b.version());
+    expect(await made().version()).toEqual({ version: CF_VERSIONS.v8, era: 'v8' });
+    expect(versionsRan(runner)).toBe(1);
+    await made('/opt/cf7/cf').version();
+    expect(versionsRan(runner)).toBe(2);
+  });
+
+  it('asks again after a read that failed: the operator may fix the binary and resume', async () => {
+    const world = cfWorld(CF_VERSIONS.v8);
+    let broken = true;
+    const runner = simRunner((spec) =>
+      broken && spec.argv[1] === 'version'
+        ? { exitCode: 127, stdout: '', stderr: 'cf: not found', durationMs: 1 }
+        : simulateCf(world, spec),
+    );
+    const versions = new Map<string, Promise<CfVersion>>();
+    const made = (): CfCli => new CfCli(runner, { redactor: new Redactor(), versions });
+    const first = made();
+    await expect(first.version()).rejects.toThrow(/Reading the cf CLI version/);
+    broken = false;
+    expect((await made().version()).version).toBe(CF_VERSIONS.v8);
+    expect((await first.version()).version).toBe(CF_VERSIONS.v8);
+    expect(versionsRan(runner)).toBe(2);
   });
 });

@@ -1,10 +1,15 @@
 /** The step's cf CLI and Cloud Controller API, run through its command seam with the run's cf binary. */
 import type { StepContext } from '../../engine/executor/index.js';
 import { StepFailed } from '../../core/errors.js';
-import { CfCli, CfApi, cfCurlHasFail } from '../../adapters/cf/index.js';
+import { CfCli, CfApi, cfCurlHasFail, type CfVersion } from '../../adapters/cf/index.js';
+
+/** The cf CLI versions read in each run (by its Runtime), by binary: `cf version` is asked once a run, not once a step. */
+const versionsOfRun = new WeakMap<object, Map<string, Promise<CfVersion>>>();
 
 export function cfCli(ctx: StepContext): CfCli {
-  return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, redactor: ctx.runtime.redactor });
+  let versions = versionsOfRun.get(ctx.runtime);
+  if (!versions) versionsOfRun.set(ctx.runtime, (versions = new Map<string, Promise<CfVersion>>()));
+  return new CfCli(ctx.cf, { binary: ctx.settings.cfBinary, redactor: ctx.runtime.redactor, versions });
 }
 
 /** The API through `cf curl`, with `-f` where this cf version has it. */

@@ -29,18 +29,31 @@ import { cfEnv } from './cf-env.js';
 export type { ServiceStatus } from './cf-types.js';
 
 /** `env`: CF_HOME, CF_TRACE=<file>...; on top of cfEnv(). */
-export type CfCliOptions = CliOptions;
+export interface CfCliOptions extends CliOptions {
+  /**
+   * The versions read by the cf CLIs of one run, by binary, which this one reads from and adds to:
+   * every step of the run that needs the version asks `cf version` once between them.
+   */
+  versions?: Map<string, Promise<CfVersion>>;
+}
+
+export interface CfVersion {
+  version: string;
+  era: CfEra;
+}
 
 type StatusSource = 'v3' | 'v2' | 'text';
 
 export class CfCli extends CliProgram {
-  private cachedVersion?: Promise<{ version: string; era: CfEra }>;
+  private cachedVersion?: Promise<CfVersion>;
+  private readonly versions: Map<string, Promise<CfVersion>> | undefined;
   /** The first status source that answered; a 404 from one moves later polls to the next. */
   private statusSource: StatusSource = 'v3';
 
   constructor(runner: CommandRunner, opts: CfCliOptions) {
     super(runner, opts.binary ?? 'cf', opts.env, cfEnv(), opts.redactor);
     if (opts.readTimeoutMs !== undefined) this.readTimeoutMs = opts.readTimeoutMs;
+    this.versions = opts.versions;
   }
 
   private failed(args: string[], result: CommandResult, doing: string, hint?: string): StepFailed {
@@ -49,22 +62,32 @@ export class CfCli extends CliProgram {
   }
 
   /** `cf version` → the version and its output era (≤6.32 legacy, 6.33–7.x v6, 8.x v8). */
-  version(): Promise<{ version: string; era: CfEra }> {
-    this.cachedVersion ??= (async () => {
-      const r = await this.run(['version'], false);
-      const version = r.exitCode === 0 ? parseCfVersionOutput(r.stdout) : null;
-      if (!version) {
-        this.cachedVersion = undefined;
-        throw this.failed(
-          ['version'],
-          r,
-          'Reading the cf CLI version',
-          'Check that the cf CLI is installed and on PATH (`cf version` prints "cf version X").',
-        );
-      }
-      return { version, era: cfEra(version) };
-    })();
+  version(): Promise<CfVersion> {
+    if (!this.cachedVersion) {
+      const read = this.versions?.get(this.binary) ?? this.readVersion();
+      this.cachedVersion = read;
+      this.versions?.set(this.binary, read);
+      // A failed read is asked again next time: the operator may fix the binary and resume.
+      read.catch(() => {
+        if (this.cachedVersion === read) this.cachedVersion = undefined;
+        if (this.versions?.get(this.binary) === read) this.versions.delete(this.binary);
+      });
+    }
     return this.cachedVersion;
+  }
+
+  private async readVersion(): Promise<CfVersion> {
+    const r = await this.run(['version'], false);
+    const version = r.exitCode === 0 ? parseCfVersionOutput(r.stdout) : null;
+    if (!version) {
+      throw this.failed(
+        ['version'],
+        r,
+        'Reading the cf CLI version',
+        'Check that the cf CLI is installed and on PATH (`cf version` prints "cf version X").',
+      );
+    }
+    return { version, era: cfEra(version) };
   }
 
   /** `cf target -o ORG -s SPACE` (changes only the local CF_HOME config, so it is not a write). */

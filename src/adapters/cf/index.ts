@@ -1,4 +1,4 @@
-export { CfCli, type ServiceStatus } from './cf.js';
+export { CfCli, type CfVersion, type ServiceStatus } from './cf.js';
 export { parseCurlBody, statusFromV2, statusFromV3 } from './cf-curl.js';
 export { cfEnv } from './cf-env.js';
 export { type AuditEvent, type EventsApi, curlPath, eventFromV2, eventFromV3, eventsPage, requestGuid } from './cf-events.js';
