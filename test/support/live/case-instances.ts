@@ -14,7 +14,7 @@ import {
   CELL_IP,
   OLD_GUID,
   archivePrefix,
-  httpSync,
+  httpAsync,
   rfc3164,
   s3Request,
   type OldInstance,
@@ -100,11 +100,11 @@ export function planNewInstances(
 }
 
 /** Puts each deleted instance's archive at its prefix in the bucket (idempotent). */
-export function uploadArchives(endpoint: string, creds: S3Credentials, deleted: OldInstance[]): void {
+export async function uploadArchives(endpoint: string, creds: S3Credentials, deleted: OldInstance[]): Promise<void> {
   const puts = deleted.flatMap((d) =>
     d.archive.map(([rel, body]) => s3Request('PUT', endpoint, BUCKET, archivePrefix(d.guid) + rel, creds, body)),
   );
-  const bad = httpSync(puts).filter((r) => r.status !== 200);
+  const bad = (await httpAsync(puts)).filter((r) => r.status !== 200);
   if (bad.length) throw new Error(`uploading the deleted instances' archives to moto failed: ${JSON.stringify(bad)}`);
 }
 

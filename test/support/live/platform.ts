@@ -230,7 +230,7 @@ function caseSecrets(
 export async function prepareCase(s: LiveServers, label: string, opts: CaseOptions = {}): Promise<LiveCase> {
   const work = mkdtempSync(join(tmpdir(), `dingo-live-${label}-`));
   const deleted = opts.deleted ?? [SEED_DELETED];
-  uploadArchives(s.moto.endpoint, OPERATOR_S3, deleted);
+  await uploadArchives(s.moto.endpoint, OPERATOR_S3, deleted);
   const tag = randomBytes(4).toString('hex');
   const containerAws = { keyId: `AKIALIVETEST${tag.toUpperCase()}`, secret: `live/${tag}/ContainerSecretAccessKey+Wal` };
   const { logs, logFile } = writeLogs(work, deleted);

@@ -12,7 +12,7 @@ import { startSshd, type Sshd } from '../sshd.js';
 import { startEtcd, type Etcd } from '../etcd.js';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../moto.js';
 import { uploadArchives } from './case-instances.js';
-import { BUCKET, OTHER_TENANT_ARCHIVE, OTHER_TENANT_PREFIX, SEED_DELETED, httpSync, s3Request } from './shared.js';
+import { BUCKET, OTHER_TENANT_ARCHIVE, OTHER_TENANT_PREFIX, SEED_DELETED, httpAsync, s3Request } from './shared.js';
 
 /**
  * Where cf-containers-broker keeps volumes in these tests: a temporary tree the live run is
@@ -56,9 +56,11 @@ export async function startLiveServers(): Promise<LiveServers> {
   }
   try {
     await moto!.createBucket(BUCKET);
-    uploadArchives(moto!.endpoint, OPERATOR_S3, [SEED_DELETED]);
-    const bad = httpSync(
-      OTHER_TENANT_ARCHIVE.map(([rel, body]) => s3Request('PUT', moto!.endpoint, BUCKET, OTHER_TENANT_PREFIX + rel, OPERATOR_S3, body)),
+    await uploadArchives(moto!.endpoint, OPERATOR_S3, [SEED_DELETED]);
+    const bad = (
+      await httpAsync(
+        OTHER_TENANT_ARCHIVE.map(([rel, body]) => s3Request('PUT', moto!.endpoint, BUCKET, OTHER_TENANT_PREFIX + rel, OPERATOR_S3, body)),
+      )
     ).filter((r) => r.status !== 200);
     if (bad.length) throw new Error(`seeding moto failed: ${JSON.stringify(bad)}`);
   } catch (e) {

@@ -172,6 +172,20 @@ process.stdin.on('end', async () => {
 });
 `;
 
+/** Runs HTTP requests one after the other, in this process: for a caller that can wait (a case's set-up). */
+export async function httpAsync(requests: HttpRequest[]): Promise<HttpResponse[]> {
+  const out: HttpResponse[] = [];
+  for (const r of requests) {
+    const res = await fetch(r.url, {
+      method: r.method,
+      ...(r.headers ? { headers: r.headers } : {}),
+      ...(r.body !== undefined ? { body: r.body } : {}),
+    });
+    out.push({ status: res.status, body: await res.text() });
+  }
+  return out;
+}
+
 /**
  * Runs HTTP requests one after the other in a child node process and waits for them: the
  * simulator hooks that need etcd and S3 are synchronous.
