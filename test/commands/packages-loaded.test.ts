@@ -1,7 +1,7 @@
 /**
  * A command loads the clients of the systems it reaches, and no others: a rehearsal, whose platform
- * is simulated, never loads the AWS SDK, ssh2, undici, node-tar or the proxy agents (about a second of a
- * rehearsal's start on a busy machine, and a third of its memory). Each command runs as operators run
+ * is simulated, never loads the AWS SDK, ssh2, undici, node-tar or the proxy agents (a quarter of a
+ * rehearsal's CPU on a busy machine, and of its memory). Each command runs as operators run
  * it, with Node's module hooks logging every npm package it resolves.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

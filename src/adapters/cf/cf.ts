@@ -45,15 +45,15 @@ export interface CfVersion {
 type StatusSource = 'v3' | 'v2' | 'text';
 
 export class CfCli extends CliProgram {
-  private cachedVersion?: Promise<CfVersion>;
-  private readonly versions: Map<string, Promise<CfVersion>> | undefined;
+  /** The versions read, by binary: this CLI's own, or those of every cf CLI of its run. */
+  private readonly versions: Map<string, Promise<CfVersion>>;
   /** The first status source that answered; a 404 from one moves later polls to the next. */
   private statusSource: StatusSource = 'v3';
 
   constructor(runner: CommandRunner, opts: CfCliOptions) {
     super(runner, opts.binary ?? 'cf', opts.env, cfEnv(), opts.redactor);
     if (opts.readTimeoutMs !== undefined) this.readTimeoutMs = opts.readTimeoutMs;
-    this.versions = opts.versions;
+    this.versions = opts.versions ?? new Map<string, Promise<CfVersion>>();
   }
 
   private failed(args: string[], result: CommandResult, doing: string, hint?: string): StepFailed {
@@ -63,17 +63,17 @@ export class CfCli extends CliProgram {
 
   /** `cf version` → the version and its output era (≤6.32 legacy, 6.33–7.x v6, 8.x v8). */
   version(): Promise<CfVersion> {
-    if (!this.cachedVersion) {
-      const read = this.versions?.get(this.binary) ?? this.readVersion();
-      this.cachedVersion = read;
-      this.versions?.set(this.binary, read);
+    let read = this.versions.get(this.binary);
+    if (!read) {
+      const reading = this.readVersion();
+      this.versions.set(this.binary, reading);
       // A failed read is asked again next time: the operator may fix the binary and resume.
-      read.catch(() => {
-        if (this.cachedVersion === read) this.cachedVersion = undefined;
-        if (this.versions?.get(this.binary) === read) this.versions.delete(this.binary);
+      reading.catch(() => {
+        if (this.versions.get(this.binary) === reading) this.versions.delete(this.binary);
       });
+      read = reading;
     }
-    return this.cachedVersion;
+    return read;
   }
 
   private async readVersion(): Promise<CfVersion> {

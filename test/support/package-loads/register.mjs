@@ -1,5 +1,5 @@
 // Given to a child with `node --import`: every npm package the child resolves is appended, one a
-// line, to the file DINGO_TEST_PACKAGE_LOG names (packages-hooks.mjs, on Node's loader thread).
+// line, to the file DINGO_TEST_PACKAGE_LOG names (hooks.mjs, on Node's loader thread).
 import { register } from 'node:module';
 
 register(new URL('./hooks.mjs', import.meta.url), { data: { log: process.env.DINGO_TEST_PACKAGE_LOG } });
