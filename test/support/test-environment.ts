@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 /** Variables of the developer's that the tool, the cf, bosh, aws and docker clients or ssh read: unset. */
 const THEIRS = /^(npm_|DINGO_RECOVER_|AWS_|CF_|BOSH_|DOCKER_|ES_|SSH_AUTH_SOCK$|SSH_AGENT_PID$|XDG_)/;
-/** The folder of this test run the workers' own folders are made in (env-setup.ts); absent, the temp folder. */
+/** The folder of this test run the workers' own folders are made in (suite-setup.ts); absent, the temp folder. */
 export const ENV_PARENT_VAR = 'DINGO_TEST_ENV_PARENT';
 
 /** Kept: it only silences the AWS SDK's notice about the Node version (vitest.config.ts sets it). */
@@ -19,7 +19,7 @@ const KEPT = new Set(['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']);
  * to remove): HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME, XDG_DATA_HOME, the AWS config
  * and credentials files, CF_HOME, BOSH_CONFIG and DOCKER_CONFIG, each an empty folder or a file not
  * there, and unsets the rest of what they read. The folder is made in the test run's own folder
- * (ENV_PARENT_VAR, env-setup.ts), which goes at the run's end, else in the temp folder. pyenv's root stays where it was (moto_server is a
+ * (ENV_PARENT_VAR, suite-setup.ts), which goes at the run's end, else in the temp folder. pyenv's root stays where it was (moto_server is a
  * pyenv shim, found through it).
  */
 export function isolateEnvironment(env: NodeJS.ProcessEnv): string {

@@ -13,7 +13,7 @@ import { ROOT } from '../support/cli.js';
 import { leftoverCount, stopLeftovers } from '../support/leftovers.js';
 import { needTool, sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { alive, openServers, stopServers, withoutRegistry, type ServerEntry } from '../support/server-registry.js';
-import serversSetup from '../support/servers-setup.js';
+import suiteSetup, { runFolder } from '../support/suite-setup.js';
 
 function listens(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -158,6 +158,8 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     expect(servers.filter((e) => alive(e.pid))).toEqual([]);
     expect(existsSync(sshd.dir)).toBe(false);
     expect(openServers(run.registry)).toEqual([]);
+    // The run's folder, with its workers' environment folders, went with it.
+    expect(existsSync(runFolder(join(run.registry, '..'), run.child.pid!))).toBe(false);
   }, 180_000);
 
   it("killed outright (SIGKILL of vitest and its worker): the next run's global setup stops the servers it left", async () => {
@@ -173,7 +175,9 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     process.kill(run.child.pid!, 'SIGKILL');
     for (const pid of workers) process.kill(Number(pid), 'SIGKILL');
     await run.exited;
-    // No handler ran: the servers outlive the run.
+    // No handler ran: the servers outlive the run, and so does the run's folder with its workers' environment folders.
+    const folder = runFolder(join(run.registry, '..'), run.child.pid!);
+    expect(readdirSync(folder).filter((name) => name.startsWith('dr-test-env-')).length).toBeGreaterThan(0);
     expect(
       servers
         .filter((e) => alive(e.pid))
@@ -182,13 +186,17 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     ).toEqual(['moto_server', 'sshd']);
     // The next run's global setup, here (setup.ts puts the environment back after the test).
     process.env.DINGO_TEST_SUITE_ROOT = join(run.registry, '..');
-    const teardown = serversSetup();
+    const teardown = suiteSetup();
     try {
       expect(servers.filter((e) => alive(e.pid))).toEqual([]);
       expect(existsSync(sshd.dir)).toBe(false);
       expect(openServers(run.registry)).toEqual([]);
+      expect(existsSync(folder)).toBe(false);
+      // This setup's own folder is there until its teardown.
+      expect(existsSync(runFolder(join(run.registry, '..'), process.pid))).toBe(true);
     } finally {
       teardown();
     }
+    expect(existsSync(runFolder(join(run.registry, '..'), process.pid))).toBe(false);
   }, 180_000);
 });

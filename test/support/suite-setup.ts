@@ -1,16 +1,19 @@
 /**
- * Vitest's global setup for the servers the tests start (server-registry.ts), in vitest's main
- * process: the registry of this run under the suite's temporary root, given to the workers through
- * the environment; what an interrupted earlier run left running stopped first; this run's servers
- * stopped at its teardown (and the root removed when nothing is left in it), and at a SIGINT or
- * SIGTERM, after which the process exits as the signal would have ended it.
+ * Vitest's global setup for what a test run leaves on the machine, in vitest's main process, under
+ * the suite's temporary root: the registry of the servers the tests start (server-registry.ts) and
+ * the run's own folder, which the workers make their environment folders in (test-environment.ts);
+ * both given to the workers through the environment. What an interrupted earlier run left, servers
+ * and folder, goes first. This run's servers are stopped and its folder removed at its teardown (and
+ * the root when nothing is left in it), and at a SIGINT or SIGTERM, after which the process exits as
+ * the signal would have ended it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
 import { OWNER_VAR, REGISTRY_VAR, alive, pruneRegistry, stopServers, type ServerEntry } from './server-registry.js';
+import { ENV_PARENT_VAR } from './test-environment.js';
 
 /** The suite's temporary root: DINGO_TEST_SUITE_ROOT, else one folder per checkout in the temporary folder. */
 export function suiteRoot(): string {
@@ -18,6 +21,19 @@ export function suiteRoot(): string {
     process.env.DINGO_TEST_SUITE_ROOT ??
     join(tmpdir(), `dingo-recover-tests-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`)
   );
+}
+
+/** The folder of the run whose vitest main process is `owner`, in the suite's root. */
+export function runFolder(root: string, owner: number): string {
+  return join(root, `run-${owner}`);
+}
+
+/** The run folders in `root` whose run has ended: a run killed outright never removed its own. */
+function endedRunFolders(root: string): string[] {
+  return readdirSync(root)
+    .map((name) => /^run-(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1])))
+    .map((m) => join(root, m[0]));
 }
 
 const told = (why: string, stopped: ServerEntry[]): void => {
@@ -33,14 +49,23 @@ export default function setup(): () => void {
     'left by an interrupted earlier test run',
     stopServers(file, (e) => e.owner !== process.pid && !alive(e.owner)),
   );
+  // Their servers stopped, nothing runs in the folders they left.
+  for (const dir of endedRunFolders(root)) rmSync(dir, { recursive: true, force: true });
+  const folder = runFolder(root, process.pid);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const removeFolder = (): void => {
+    rmSync(folder, { recursive: true, force: true });
+  };
   process.env[REGISTRY_VAR] = file;
   process.env[OWNER_VAR] = String(process.pid);
+  process.env[ENV_PARENT_VAR] = folder;
   const mine = (e: ServerEntry): boolean => e.owner === process.pid;
   const onSignal = (signal: NodeJS.Signals): void => {
     told(`test run stopped by ${signal}`, stopServers(file, mine));
     // A worker may have been starting one as the signal came.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
     told(`test run stopped by ${signal}`, stopServers(file, mine));
+    removeFolder();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
@@ -50,6 +75,7 @@ export default function setup(): () => void {
     process.off('SIGTERM', onSignal);
     told('still running at the end of the test run', stopServers(file, mine));
     pruneRegistry(file);
+    removeFolder();
     // Nothing left to find for a later run (a killed run never gets here): the root goes too.
     if (process.env.DINGO_TEST_SUITE_ROOT === undefined && readdirSync(root).length === 0) rmdirSync(root);
   };
