@@ -54,7 +54,12 @@ export default function setup(): () => void {
   const folder = runFolder(root, process.pid);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const removeFolder = (): void => {
-    rmSync(folder, { recursive: true, force: true });
+    try {
+      // A worker still ending may write in it meanwhile: the removal is tried again.
+      rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+    } catch (err) {
+      process.stderr.write(`the test run's folder ${folder} is left: ${(err as Error).message}; the next run removes it\n`);
+    }
   };
   process.env[REGISTRY_VAR] = file;
   process.env[OWNER_VAR] = String(process.pid);
