@@ -110,7 +110,7 @@ export function registerServer(what: string, pid: number, marker: string, dir = 
   if (!file || start === undefined) return () => undefined;
   const owner = Number(process.env[OWNER_VAR] ?? process.ppid);
   const entry: ServerEntry = { what, pid, start, marker, dir, owner };
-  // Another run of this checkout that ended meanwhile may have removed the empty root (suite-setup.ts).
+  // The root holds each live run's folder, so no run's teardown removes it (suite-setup.ts); made again should it be gone.
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   appendFileSync(file, `${JSON.stringify({ started: entry })}\n`);
   return () => {

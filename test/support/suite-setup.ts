@@ -70,14 +70,16 @@ export default function setup(): () => void {
     // A worker may have been starting one as the signal came.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
     told(`test run stopped by ${signal}`, stopServers(file, mine));
-    removeFolder();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A run that exits without its teardown (a signal above, vitest failing itself) still takes its folder.
+  process.once('exit', removeFolder);
   return () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('exit', removeFolder);
     told('still running at the end of the test run', stopServers(file, mine));
     pruneRegistry(file);
     removeFolder();
