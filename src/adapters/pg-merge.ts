@@ -63,7 +63,7 @@ const READ_AHEAD = 4 * 1024 * 1024;
 /**
  * The same reads, their lines handed on a batch at a time as psql prints them: a table larger than
  * memory (or than the longest string JavaScript holds) streams through, as the copy's side does.
- * Where the cell's command seam cannot stream (`bosh ssh`'s JSON answer), the output comes whole
+ * Where the cell's command seam cannot stream (v1's `bosh ssh`, whose streams come mixed), the output comes whole
  * when psql ends and is split the same way. A reader that leaves early does not stop the read-only
  * query (the seam cancels nothing): its rest is read and dropped, so the command ends.
  */

@@ -25,7 +25,7 @@ export interface CommandSpec {
   /**
    * Where the command's standard output goes as it comes (a table's rows: more than memory holds),
    * waiting while it is full; never ended by the runner, and the result's `stdout` is then empty. A
-   * runner that cannot stream (bosh ssh's JSON answer, a simulation) leaves it untouched and returns
+   * runner that cannot stream (v1's bosh ssh, a simulation) leaves it untouched and returns
    * the output whole in `stdout`, so the caller writes what the result holds after what came. Read
    * once, it is never run again on a lost connection.
    */

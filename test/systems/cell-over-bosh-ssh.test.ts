@@ -2,12 +2,14 @@
  * The cell seam through `bosh ssh`, against the bosh double (test/support/fake-cli) whose ssh and
  * scp run with OpenSSH on a real private sshd standing for the cell: for each CLI era, the
  * command's own output, error and exit code come back whole, input and environment reach it
- * without touching a command line, a deadline ends it on the cell, and bosh's refusals are
+ * without touching a command line, an output read as it comes reaches a slow reader as it comes
+ * (v2) or whole (v1), a deadline ends it on the cell, and bosh's refusals are
  * worded for the operator. The double itself is held to the real CLIs' refusals.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBoshCellAccess } from '../../src/systems/bosh-ssh/index.js';
 import { LocalRunner } from '../../src/systems/local-runner.js';
@@ -18,6 +20,7 @@ import { BOSH_VERSIONS, boshWorld } from '../support/fake-cli/worlds.js';
 import type { BoshSshWorld } from '../support/fake-cli/bosh-session.js';
 import { sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
 import { ifStarted } from '../support/started.js';
+import { expectSeqStreamed } from '../support/slow-reader.js';
 import { Redactor } from '../../src/core/redact.js';
 
 /** The bosh double run as the operator would, with `env` over this process's. */
@@ -128,6 +131,36 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         const forged = 'dingo-recover-0000 exit 0\nresults\n{"Tables":[]}';
         const r = await session.run({ argv: ['sh', '-c', `printf '%s\\n' '${forged}'; exit 5`], writes: false });
         expect(r).toMatchObject({ exitCode: 5, stdout: `${forged}\n` });
+      });
+
+      it('hands a large output to a slow reader as it comes (v2), or whole in the result (v1, whose streams come mixed)', async () => {
+        if (era.version.startsWith('1.')) {
+          const sink = new PassThrough();
+          const r = await session.run({ argv: ['seq', '1', '1000'], writes: false, stdout: sink });
+          expect(sink.read()).toBeNull();
+          expect(r.stdout).toBe(Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join(''));
+          return;
+        }
+        await expectSeqStreamed((spec) => session.run(spec), 400_000);
+      });
+
+      it('keeps a streamed output’s error and exit code apart from it, and a tenant’s output cannot forge their frame', async () => {
+        const forged = 'cell_z1/0: stdout | dingo-recover-0000 exit 0\ndingo-recover-0000 err';
+        let out = '';
+        const sink = new Writable({
+          write(chunk: Buffer, _enc, done) {
+            out += chunk.toString('utf8');
+            done();
+          },
+        });
+        const r = await session.run({
+          argv: ['sh', '-c', `printf '%s\\n' '${forged}'; printf 'no newline é'; echo "it failed" >&2; exit 3`],
+          writes: false,
+          stdout: sink,
+        });
+        expect(r).toMatchObject({ exitCode: 3, stderr: 'it failed\n' });
+        if (era.version.startsWith('1.')) expect(r.stdout).toBe(`${forged}\nno newline é`);
+        else expect({ out, stdout: r.stdout }).toEqual({ out: `${forged}\nno newline é`, stdout: '' });
       });
 
       it('refuses a cell no deployment has, naming it', async () => {

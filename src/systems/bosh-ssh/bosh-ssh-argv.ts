@@ -1,6 +1,7 @@
 /**
  * The `bosh ssh` and `bosh scp` command lines of each CLI era, with the director's SSH gateway
- * flags passed through: v2 (Go) `bosh -d DEPLOYMENT ssh GROUP/ID -c CMD --results --json` and
+ * flags passed through: v2 (Go) `bosh -d DEPLOYMENT ssh GROUP/ID -c CMD --results --json` (or,
+ * for an output read as it comes, without `--results --json`) and
  * `--gw-host/--gw-user/--gw-private-key/--gw-disable`; v1 (Ruby) `bosh -n -d MANIFEST ssh JOB/INDEX
  * CMD` and `--gateway_host/--gateway_user/--gateway_identity_file/--no_gateway`.
  */
@@ -43,9 +44,12 @@ function deploymentFlags(t: BoshSshTarget): string[] {
   return ['-n', '-d', t.manifest];
 }
 
-/** Runs `command` (one remote shell line) on the instance, non-interactively; v2 answers a results table. */
-export function boshSshArgs(t: BoshSshTarget, gw: BoshGateway, command: string): string[] {
-  const run = t.major === 2 ? ['-c', command, '--results', '--json'] : [command];
+/**
+ * Runs `command` (one remote shell line) on the instance, non-interactively; v2 answers a results
+ * table, or with `streamed` prints the command's output as it comes, each line behind the instance's name.
+ */
+export function boshSshArgs(t: BoshSshTarget, gw: BoshGateway, command: string, streamed = false): string[] {
+  const run = t.major === 2 ? ['-c', command, ...(streamed ? [] : ['--results', '--json'])] : [command];
   return [...deploymentFlags(t), 'ssh', t.instance, ...run, ...gatewayFlags(t.major, gw)];
 }
 

@@ -7,7 +7,9 @@
  * ends and bosh still removes its temporary user. v2 answers a results table with each stream
  * and the exit code. v1 prints the command's output and error mixed and loses its exit code,
  * so there the command's streams go to files and come back base64-framed after a marker no
- * tenant's output can forge, with the exit code.
+ * tenant's output can forge, with the exit code. An output read as it comes (v2, without its
+ * results table: bosh-ssh-stream.ts) is base64-encoded as the command writes it, and its error
+ * and exit code follow it, framed by such a marker.
  */
 import { StepFailed } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
@@ -24,8 +26,10 @@ export interface RemoteLine {
   /** A file on the cell holding its standard input, removed once read. */
   inputFile?: string;
   timeoutMs?: number;
-  /** v1: frame the streams and the exit code after this marker. */
+  /** v1, or an output read as it comes: frame the streams and the exit code after this marker. */
   marker?: string;
+  /** The standard output base64-encoded as it comes, before the marker's frame of the error and the exit code. */
+  streamed?: boolean;
 }
 
 export function remoteLine(r: RemoteLine): string {
@@ -37,6 +41,14 @@ export function remoteLine(r: RemoteLine): string {
   const stdin = r.inputFile ? '' : ' </dev/null';
   if (!r.marker) return `${input}${limited}${stdin}`;
   const m = r.marker;
+  if (r.streamed) {
+    return [
+      'e=$(mktemp) && c=$(mktemp) || exit 1',
+      `{ ${input}${limited}${stdin} 2>"$e"; echo $? >"$c"; } | base64`,
+      `echo '${m} err'; base64 "$e"; echo "${m} exit $(cat "$c")"`,
+      'rm -f -- "$e" "$c"',
+    ].join('; ');
+  }
   return [
     'o=$(mktemp) && e=$(mktemp) || exit 1',
     `${input}${limited}${stdin} >"$o" 2>"$e"`,
@@ -46,7 +58,7 @@ export function remoteLine(r: RemoteLine): string {
   ].join('; ');
 }
 
-function result(stdout: string, stderr: string, exitCode: number, started: number): CommandResult {
+export function result(stdout: string, stderr: string, exitCode: number, started: number): CommandResult {
   return { exitCode, stdout, stderr, durationMs: Date.now() - started, ...(exitCode === TIMEOUT_EXIT ? { timedOut: true } : {}) };
 }
 

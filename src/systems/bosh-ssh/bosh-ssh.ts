@@ -5,7 +5,8 @@
  * Each session makes its own temporary user on the cell and removes it when it ends; the cell is
  * found by its IP in `bosh vms`, and v1 ssh reads the deployment's manifest, downloaded into a
  * private folder of the run's scratch folder, removed when the session closes. etcd is reached from the cell by a command (see
- * cell-http.ts), since `bosh ssh` forwards no port.
+ * cell-http.ts), since `bosh ssh` forwards no port. An output read as it comes goes, on v2, without
+ * the results table, as bosh prints it (bosh-ssh-stream.ts); v1 mixes the streams, so it comes whole.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -23,6 +24,7 @@ import { EtcdV2Keys } from '../etcd.js';
 import { boshScpArgs, boshSshArgs, type BoshGateway, type BoshSshTarget } from './bosh-ssh-argv.js';
 import { boshSshFailed, remoteLine, v1Result, v2Result } from './bosh-ssh-remote.js';
 import { cellHttpStream } from './cell-http.js';
+import { V2StreamReader } from './bosh-ssh-stream.js';
 
 export type { BoshGateway } from './bosh-ssh-argv.js';
 
@@ -112,13 +114,24 @@ class BoshCellSession implements CellSession {
   async run(spec: CommandSpec): Promise<CommandResult> {
     const remote = remoteCommand(spec);
     const inputFile = hasInput(remote.stdin) ? await this.stage(remote.stdin) : undefined;
-    const marker = this.target.major === 1 ? `dingo-recover-${randomBytes(12).toString('hex')}` : undefined;
-    const line = remoteLine({ command: remote.command, inputFile, timeoutMs: spec.timeoutMs, marker });
+    // v2 prints an output as it comes only without its results table; v1 mixes the streams, so its output comes whole.
+    const streamed = spec.stdout !== undefined && this.target.major === 2;
+    const marker = this.target.major === 1 || streamed ? `dingo-recover-${randomBytes(12).toString('hex')}` : undefined;
+    const line = remoteLine({ command: remote.command, inputFile, timeoutMs: spec.timeoutMs, marker, streamed });
     const started = Date.now();
-    const bosh = await this.bosh(boshSshArgs(this.target, this.opts.gateway, line), spec.timeoutMs);
-    const result = marker ? v1Result(bosh, marker, started) : v2Result(bosh, started);
+    const args = boshSshArgs(this.target, this.opts.gateway, line, streamed);
+    let bosh: CommandResult;
+    let result: CommandResult | null;
+    if (streamed) {
+      ({ bosh, result } = await this.streamed(args, marker!, spec, started));
+    } else {
+      bosh = await this.bosh(args, spec.timeoutMs);
+      result = marker ? v1Result(bosh, marker, started) : v2Result(bosh, started);
+    }
     if (!result) {
       if (bosh.timedOut) throw this.killed(spec);
+      // The ssh client's own error: bosh's session never reached the cell, or lost it mid-output.
+      if (streamed && SSH_CLIENT_ERROR.test(bosh.stderr)) throw this.unreached(spec, bosh.stderr);
       throw boshSshFailed('`bosh ssh`', this.where, bosh, this.redactor);
     }
     if (result.exitCode === SSH_FAILED && SSH_CLIENT_ERROR.test(result.stderr)) throw this.unreached(spec, result.stderr);
@@ -153,6 +166,37 @@ class BoshCellSession implements CellSession {
     } finally {
       await rm(local, { force: true });
     }
+  }
+
+  /**
+   * v2's `bosh ssh` whose output goes to `spec.stdout` as it comes (bosh-ssh-stream.ts). A runner
+   * that cannot stream answers bosh's output whole, which is read the same way. What bosh said
+   * itself, and the ssh client's error, stand as its output and error when the frame never ended.
+   */
+  private async streamed(
+    args: string[],
+    marker: string,
+    spec: CommandSpec,
+    started: number,
+  ): Promise<{ bosh: CommandResult; result: CommandResult | null }> {
+    const reader = new V2StreamReader(marker, spec.stdout!);
+    const ran = await this.opts.runner.run({
+      argv: [this.binary, ...args],
+      writes: false,
+      timeoutMs: (spec.timeoutMs ?? 0) + SESSION_SETUP_MS,
+      stdout: reader,
+    });
+    await new Promise<void>((done, failed) => {
+      reader.on('error', failed);
+      reader.end(ran.stdout, done);
+    });
+    if (reader.torn) {
+      throw new StepFailed(`\`bosh ssh\` to ${this.where} gave the command's output torn: ${this.redactor.redact(reader.torn)}`, {
+        hint: "the output read so far is not whole: resume the run to read it again; if it tears again, check the cell's ssh session by hand (`bosh ssh`)",
+      });
+    }
+    const said = { ...ran, stdout: reader.boshText, stderr: [ran.stderr, reader.sshError].filter(Boolean).join('\n') };
+    return { bosh: said, result: reader.result(started) };
   }
 
   private bosh(args: string[], timeoutMs?: number): Promise<CommandResult> {

@@ -61,8 +61,12 @@ export function isSessionCommand(args: string[]): boolean {
   return words.includes('ssh') || words.includes('scp') || (words.includes('download') && words.includes('manifest'));
 }
 
-export async function runSession(world: BoshWorld, ssh: BoshSshWorld, args: string[]): Promise<Out> {
-  return /^1\./.test(world.version) ? v1(world, ssh, args) : v2(world, ssh, args);
+/**
+ * `write`: bosh's standard output as it is written (v2's `ssh -c` without `--results` or `--json`
+ * prints the command's output as it comes); without it, the whole output is in the answer.
+ */
+export async function runSession(world: BoshWorld, ssh: BoshSshWorld, args: string[], write?: (b: Buffer) => void): Promise<Out> {
+  return /^1\./.test(world.version) ? v1(world, ssh, args) : v2(world, ssh, args, write);
 }
 
 // ---- v2 (Go): go-flags, `-d NAME`, `INSTANCE-GROUP[/INSTANCE-ID]` -------------------------------
@@ -82,7 +86,7 @@ const V2_VALUE = new Set([
 ]);
 const V2_BOOL = new Set(['--json', '-n', '--non-interactive', '--tty', '-r', '--results', '--gw-disable', '--recursive']);
 
-async function v2(world: BoshWorld, ssh: BoshSshWorld, args: string[]): Promise<Out> {
+async function v2(world: BoshWorld, ssh: BoshSshWorld, args: string[], write?: (b: Buffer) => void): Promise<Out> {
   const flags = new Map<string, string[]>();
   const words: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -148,6 +152,25 @@ async function v2(world: BoshWorld, ssh: BoshSshWorld, args: string[]): Promise<
   }
   const cmd = flags.get('-c') ?? flags.get('--command');
   if (!cmd) return fail('the bosh double runs commands only non-interactively: give -c\n');
+  if (write && !json && !has('-r', '--results')) {
+    // The output as it comes, through one prefixing writer for both streams, as bosh-cli's ComboWriter.
+    write(Buffer.from(lines.join('\n\n') + '\n\n'));
+    const combo = new ComboWriter(write);
+    const streamed = await withSessions(ssh, vms, (vm, user) =>
+      execStreamed(
+        ssh,
+        vm,
+        gw,
+        user,
+        cmd.join(' '),
+        combo.writer(`${vm.job}/${vm.id}: stdout | `),
+        combo.writer(`${vm.job}/${vm.id}: stderr | `),
+      ),
+    );
+    const failed = streamed.some((r) => r.exitCode !== 0);
+    write(Buffer.from(`${combo.onNL ? '' : '\n'}\n${failed ? 'Exit code 1' : 'Succeeded'}\n`));
+    return { stdout: '', stderr: '', exitCode: failed ? 1 : 0 };
+  }
   const results = await withSessions(ssh, vms, (vm, user) => exec(ssh, vm, gw, user, cmd.join(' ')));
   const failed = results.some((r) => r.exitCode !== 0);
   const errorOf = (r: Out) => (r.exitCode === 0 ? '' : `Running command: 'ssh', stdout: '', stderr: '': exit status ${String(r.exitCode)}`);
@@ -355,6 +378,62 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
     return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `ssh` running the command, its streams handed to `out` and `err` as they come. */
+function execStreamed(
+  ssh: BoshSshWorld,
+  vm: Vm,
+  gw: Gateway,
+  _user: string,
+  command: string,
+  out: (b: Buffer) => void,
+  err: (b: Buffer) => void,
+): Promise<Out> {
+  const cell = cellOf(ssh, vm);
+  return withDir(
+    (dir) =>
+      new Promise((resolve) => {
+        const args = [...sshOptions(ssh, cell, gw, dir), '-p', String(cell.port), '-l', cell.user, '127.0.0.1', command];
+        const child = spawn('ssh', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.on('data', out);
+        child.stderr.on('data', err);
+        child.on('close', (code) => resolve({ stdout: '', stderr: '', exitCode: code ?? 255 }));
+      }),
+  );
+}
+
+/**
+ * bosh-cli's ui.ComboWriter: each writer puts its prefix before every line it starts, and all of
+ * them share one "at a line's start" state, so a writer that writes while another is inside a
+ * line goes on that line, unprefixed.
+ */
+class ComboWriter {
+  onNL = true;
+
+  constructor(private readonly write: (b: Buffer) => void) {}
+
+  writer(prefix: string): (b: Buffer) => void {
+    const p = Buffer.from(prefix);
+    return (bytes) => {
+      let from = 0;
+      for (;;) {
+        const nl = bytes.indexOf(10, from);
+        const piece = bytes.subarray(from, nl < 0 ? bytes.length : nl);
+        if (nl < 0) {
+          if (!this.onNL) this.write(piece);
+          else if (piece.length > 0) {
+            this.write(Buffer.concat([p, piece]));
+            this.onNL = false;
+          }
+          return;
+        }
+        this.write(Buffer.concat([...(this.onNL ? [p] : []), piece, Buffer.from('\n')]));
+        this.onNL = true;
+        from = nl + 1;
+      }
+    };
   }
 }
 

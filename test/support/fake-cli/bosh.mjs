@@ -11,7 +11,7 @@ const args = process.argv.slice(2);
 if (isSessionCommand(args) && process.env.FAKE_BOSH_SSH) {
   const world = JSON.parse(readFileSync(process.env.FAKE_BOSH_STATE, 'utf8'));
   const ssh = JSON.parse(readFileSync(process.env.FAKE_BOSH_SSH, 'utf8'));
-  const result = await runSession(world, ssh, args);
+  const result = await runSession(world, ssh, args, (b) => process.stdout.write(b));
   if (process.env.FAKE_CLI_LOG) {
     appendFileSync(process.env.FAKE_CLI_LOG, JSON.stringify({ argv: ['bosh', ...args], exitCode: result.exitCode }) + '\n');
   }

@@ -1,0 +1,135 @@
+/**
+ * v2's `bosh ssh -c` without `--results`: bosh prints what the command writes as it comes, each
+ * line behind `GROUP/ID: stdout | ` or `GROUP/ID: stderr | ` (bosh-cli ssh/streaming_writer.go,
+ * ui/combo_writer.go), among its own lines. Both prefixes share one "at a line's start" state
+ * there, so a piece of the ssh client's error can land inside a line of the output: the command's
+ * output therefore comes base64-encoded in lines of 76 characters (remoteLine, `streamed`), and a
+ * line that is not such a line, or a line of bosh's own among them, is a torn output, never data. The decoded bytes go on to the
+ * caller's stream as they come, and bosh waits while it is full; the marker's frame (a random
+ * marker no tenant's output can forge: the output is encoded) then gives the command's error and
+ * exit code.
+ */
+import { Writable } from 'node:stream';
+import type { CommandResult } from '../../core/seams.js';
+import { result } from './bosh-ssh-remote.js';
+
+const PREFIXED = /^\S+\/\S+: (stdout|stderr) \| /;
+const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
+/** What `base64` wraps its lines at. */
+const WRAP = 76;
+/** Bytes kept of bosh's own lines and the ssh client's error, for what a failure says. */
+const KEPT = 64 * 1024;
+const NL = 10;
+
+export class V2StreamReader extends Writable {
+  /** bosh's own lines and the ssh client's error lines, for a failure's message (the last KEPT characters). */
+  boshText = '';
+  sshError = '';
+  /** Why the command's output cannot be trusted whole (a line that is not the frame's), or null. */
+  torn: string | null = null;
+  private partial: Buffer[] = [];
+  private state: 'output' | 'error' | 'done' = 'output';
+  /** A base64 line shorter than WRAP came: the next must be the marker's. */
+  private short = false;
+  /** A line of the output came. */
+  private started = false;
+  private error: string[] = [];
+  private exitCode: number | null = null;
+
+  constructor(
+    private readonly marker: string,
+    private readonly out: Writable,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    const decoded: Buffer[] = [];
+    let from = 0;
+    for (let nl = chunk.indexOf(NL); nl >= 0; nl = chunk.indexOf(NL, from)) {
+      this.partial.push(chunk.subarray(from, nl));
+      this.line(Buffer.concat(this.partial).toString('utf8'), decoded);
+      this.partial = [];
+      from = nl + 1;
+    }
+    if (from < chunk.length) this.partial.push(Buffer.from(chunk.subarray(from)));
+    this.forward(Buffer.concat(decoded), done);
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    if (this.partial.length) this.line(Buffer.concat(this.partial).toString('utf8'), []);
+    this.partial = [];
+    done();
+  }
+
+  /** The command's result once bosh ended; null when the frame never ended (bosh failed, or the output was torn). */
+  result(started: number): CommandResult | null {
+    if (this.torn || this.state !== 'done' || this.exitCode === null) return null;
+    return result('', Buffer.from(this.error.join(''), 'base64').toString('utf8'), this.exitCode, started);
+  }
+
+  /** Hands the decoded bytes on, and takes more from bosh once the caller's stream has room (or is gone). */
+  private forward(bytes: Buffer, done: () => void): void {
+    const out = this.out;
+    if (bytes.length === 0 || out.destroyed || out.writableEnded || out.write(bytes)) {
+      done();
+      return;
+    }
+    const go = (): void => {
+      out.off('drain', go).off('close', go);
+      done();
+    };
+    out.on('drain', go).on('close', go);
+  }
+
+  private line(text: string, decoded: Buffer[]): void {
+    const prefixed = PREFIXED.exec(text);
+    if (!prefixed) {
+      this.boshText = keep(this.boshText, text);
+      // bosh prints nothing of its own while the command runs: a line of its own inside the frame is a lost line of it.
+      if (this.started && this.state !== 'done' && !this.torn)
+        this.torn = `bosh's own line inside the output: ${JSON.stringify(text.slice(0, 80))}`;
+      return;
+    }
+    const payload = text.slice(prefixed[0].length);
+    if (prefixed[1] === 'stderr') {
+      this.sshError = keep(this.sshError, payload);
+      return;
+    }
+    if (this.torn) return;
+    if (this.state === 'output') {
+      if (payload === `${this.marker} err`) {
+        this.state = 'error';
+        this.started = true;
+        return;
+      }
+      if (this.short || !isBase64Line(payload)) {
+        this.torn = `a line of the output is not the frame's: ${JSON.stringify(payload.slice(0, 80))}`;
+        return;
+      }
+      this.short = payload.length < WRAP;
+      this.started = true;
+      decoded.push(Buffer.from(payload, 'base64'));
+      return;
+    }
+    if (this.state === 'error') {
+      const exit = payload.startsWith(`${this.marker} exit `) ? payload.slice(this.marker.length + 6) : null;
+      if (exit !== null && /^\d+$/.test(exit)) {
+        this.exitCode = Number(exit);
+        this.state = 'done';
+      } else if (exit === null && isBase64Line(payload)) this.error.push(payload);
+      else this.torn = `the command's exit code did not come whole: ${JSON.stringify(payload.slice(0, 80))}`;
+      return;
+    }
+    this.torn = `the output went on after the command's exit code: ${JSON.stringify(payload.slice(0, 80))}`;
+  }
+}
+
+function isBase64Line(s: string): boolean {
+  return s.length <= WRAP && s.length % 4 === 0 && BASE64_LINE.test(s);
+}
+
+function keep(kept: string, line: string): string {
+  const all = kept ? `${kept}\n${line}` : line;
+  return all.length > KEPT ? all.slice(-KEPT) : all;
+}
