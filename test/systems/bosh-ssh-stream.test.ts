@@ -70,8 +70,28 @@ describe('v2 bosh ssh output read as it comes', () => {
       expect(s.text()).toBe(output.toString('utf8'));
       expect(reader.result(Date.now())).toMatchObject({ exitCode: 3, stdout: '', stderr: 'it failed\n' });
       expect(reader.sshError).toBe('Connection to 127.0.0.1 closed.');
-      expect(reader.boshText).toContain('Task 4211');
+      expect(reader.boshText).toBe('');
     }
+  });
+
+  it('keeps what bosh said of a failure, without its lines that tell nothing', async () => {
+    const reader = new V2StreamReader(M, sink().stream);
+    const said = [
+      "Using environment 'https://10.0.0.6:25555' as client 'admin'",
+      '',
+      "Using deployment 'dingo'",
+      '',
+      'Task 4212',
+      '',
+      "Instance group 'cell_z1' doesn't exist or has no instances",
+      '',
+      'Exit code 1',
+      '',
+    ].join('\n');
+    await feed(reader, said, 50);
+    expect(reader.result(Date.now())).toBeNull();
+    expect(reader.torn).toBeNull();
+    expect(reader.boshText).toBe("Instance group 'cell_z1' doesn't exist or has no instances");
   });
 
   it('takes a line with a piece of the ssh client’s error spliced in as torn, and gives no result', async () => {

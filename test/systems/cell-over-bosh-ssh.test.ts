@@ -185,6 +185,12 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         writeFileSync(state, JSON.stringify(world));
         try {
           await expect(session.run({ argv: ['true'], writes: false })).rejects.toThrow(/`bosh ssh` on cell 10\.58\.111\.150 .* failed: /);
+          // An output read as it comes fails the same way, with what bosh said and none of its lines that tell nothing.
+          const streamed = session.run({ argv: ['true'], writes: false, stdout: new PassThrough() });
+          await expect(streamed).rejects.toThrow(
+            /`bosh ssh` on cell 10\.58\.111\.150 .* failed: [\s\S]*(doesn't exist|Failed to set up SSH)/,
+          );
+          await expect(streamed).rejects.not.toThrow(/Using environment/);
         } finally {
           writeFileSync(state, before);
         }

@@ -20,9 +20,11 @@ const WRAP = 76;
 /** Bytes kept of bosh's own lines and the ssh client's error, for what a failure says. */
 const KEPT = 64 * 1024;
 const NL = 10;
+/** bosh's lines that tell nothing of a failure: where it connects, its task's number, its last word. */
+const SAYS_NOTHING = /^(\s*|Using (environment|deployment) .*|Task \d+(\. Done)?|Succeeded|Exit code \d+)$/;
 
 export class V2StreamReader extends Writable {
-  /** bosh's own lines and the ssh client's error lines, for a failure's message (the last KEPT characters). */
+  /** bosh's own lines that say something, and the ssh client's error lines, for a failure's message (the last KEPT characters). */
   boshText = '';
   sshError = '';
   /** Why the command's output cannot be trusted whole (a line that is not the frame's), or null. */
@@ -85,7 +87,7 @@ export class V2StreamReader extends Writable {
   private line(text: string, decoded: Buffer[]): void {
     const prefixed = PREFIXED.exec(text);
     if (!prefixed) {
-      this.boshText = keep(this.boshText, text);
+      if (!SAYS_NOTHING.test(text)) this.boshText = keep(this.boshText, text);
       // bosh prints nothing of its own while the command runs: a line of its own inside the frame is a lost line of it.
       if (this.started && this.state !== 'done' && !this.torn)
         this.torn = `bosh's own line inside the output: ${JSON.stringify(text.slice(0, 80))}`;
