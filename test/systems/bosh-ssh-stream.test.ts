@@ -101,7 +101,7 @@ describe('v2 bosh ssh output read as it comes', () => {
     lines[i] = `${lines[i]!.slice(0, at)}Warning: Permanently added${lines[i]!.slice(at)}`;
     const reader = new V2StreamReader(M, sink().stream);
     await feed(reader, lines.join('\n'), 64);
-    expect(reader.torn).toMatch(/not the frame's/);
+    expect(reader.torn).toMatch(/^output line \d+ is not one of the frame's$/);
     expect(reader.result(Date.now())).toBeNull();
     // A line of the output that lost its prefix is not skipped as bosh's own either.
     const unprefixed = boshOutput(Buffer.alloc(300, 'x'), '', 0).split('\n');
@@ -109,7 +109,7 @@ describe('v2 bosh ssh output read as it comes', () => {
     unprefixed[j] = unprefixed[j]!.slice(P.length);
     const again = new V2StreamReader(M, sink().stream);
     await feed(again, unprefixed.join('\n'), 64);
-    expect(again.torn).toMatch(/bosh's own line/);
+    expect(again.torn).toMatch(/without bosh's prefix/);
     expect(again.result(Date.now())).toBeNull();
   });
 
@@ -126,6 +126,14 @@ describe('v2 bosh ssh output read as it comes', () => {
       await feed(reader, text, 100);
       expect(reader.result(Date.now())).toBeNull();
     }
+  });
+
+  it('holds no line past its bound: a line without end is torn, not kept', async () => {
+    const reader = new V2StreamReader(M, sink().stream);
+    const text = boshOutput(Buffer.from('abc'), '', 0).replace(`${P}${M} err`, `${P}${'A'.repeat(200_000)}`);
+    await feed(reader, text, 4096);
+    expect(reader.torn).toMatch(/^a line of more than \d+ bytes came after output line 1$/);
+    expect(reader.result(Date.now())).toBeNull();
   });
 
   it('takes no more from bosh while the caller’s stream is full, and all once it drains', async () => {

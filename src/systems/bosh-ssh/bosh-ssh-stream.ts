@@ -19,6 +19,8 @@ const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
 const WRAP = 76;
 /** Bytes kept of bosh's own lines and the ssh client's error, for what a failure says. */
 const KEPT = 64 * 1024;
+/** A line of bosh's output longer than this is none of the frame's, nor one bosh or ssh writes. */
+const LONGEST = 64 * 1024;
 const NL = 10;
 /** bosh's lines that tell nothing of a failure: where it connects, its task's number, its last word. */
 const SAYS_NOTHING = /^(\s*|Using (environment|deployment) .*|Task \d+(\. Done)?|Succeeded|Exit code \d+)$/;
@@ -37,6 +39,9 @@ export class V2StreamReader extends Writable {
   private started = false;
   private error: string[] = [];
   private exitCode: number | null = null;
+  /** Lines of the output taken, to name a torn one by its number (its text is the tenant's data, encoded). */
+  private lines = 0;
+  private partialLength = 0;
 
   constructor(
     private readonly marker: string,
@@ -52,9 +57,17 @@ export class V2StreamReader extends Writable {
       this.partial.push(chunk.subarray(from, nl));
       this.line(Buffer.concat(this.partial).toString('utf8'), decoded);
       this.partial = [];
+      this.partialLength = 0;
       from = nl + 1;
     }
-    if (from < chunk.length) this.partial.push(Buffer.from(chunk.subarray(from)));
+    if (from < chunk.length) {
+      this.partialLength += chunk.length - from;
+      // A line without end is held no further: it cannot be one of the frame's.
+      if (this.partialLength > LONGEST) {
+        this.torn ??= `a line of more than ${LONGEST} bytes came after output line ${this.lines}`;
+        this.partial = [];
+      } else this.partial.push(Buffer.from(chunk.subarray(from)));
+    }
     this.forward(Buffer.concat(decoded), done);
   }
 
@@ -90,7 +103,7 @@ export class V2StreamReader extends Writable {
       if (!SAYS_NOTHING.test(text)) this.boshText = keep(this.boshText, text);
       // bosh prints nothing of its own while the command runs: a line of its own inside the frame is a lost line of it.
       if (this.started && this.state !== 'done' && !this.torn)
-        this.torn = `bosh's own line inside the output: ${JSON.stringify(text.slice(0, 80))}`;
+        this.torn = `a line without bosh's prefix came after output line ${this.lines}`;
       return;
     }
     const payload = text.slice(prefixed[0].length);
@@ -105,8 +118,9 @@ export class V2StreamReader extends Writable {
         this.started = true;
         return;
       }
+      this.lines += 1;
       if (this.short || !isBase64Line(payload)) {
-        this.torn = `a line of the output is not the frame's: ${JSON.stringify(payload.slice(0, 80))}`;
+        this.torn = `output line ${this.lines} is not one of the frame's`;
         return;
       }
       this.short = payload.length < WRAP;
@@ -120,10 +134,10 @@ export class V2StreamReader extends Writable {
         this.exitCode = Number(exit);
         this.state = 'done';
       } else if (exit === null && isBase64Line(payload)) this.error.push(payload);
-      else this.torn = `the command's exit code did not come whole: ${JSON.stringify(payload.slice(0, 80))}`;
+      else this.torn = "the command's error or exit code did not come whole";
       return;
     }
-    this.torn = `the output went on after the command's exit code: ${JSON.stringify(payload.slice(0, 80))}`;
+    this.torn = "the output went on after the command's exit code";
   }
 }
 
