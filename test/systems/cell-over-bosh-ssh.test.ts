@@ -252,6 +252,10 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         expect((refused as StepFailed).message).toMatch(
           /^`bosh ssh` could not reach cell 10\.58\.111\.150 .*; the outcome of the command is unknown: /,
         );
+        // An output read as it comes, whose frame never came, says the same of the ssh client's error.
+        const unread = await session.run({ argv: ['seq', '1', '10'], writes: false, stdout: new PassThrough() }).catch((e: unknown) => e);
+        expect(unread).toBeInstanceOf(StepFailed);
+        expect((unread as StepFailed).message).toMatch(/^`bosh ssh` could not reach cell 10\.58\.111\.150 \([^;]*\): Connection closed/);
       } finally {
         await session.close();
       }
