@@ -35,8 +35,6 @@ export class V2StreamReader extends Writable {
   private state: 'output' | 'error' | 'done' = 'output';
   /** A base64 line shorter than WRAP came: the next must be the marker's. */
   private short = false;
-  /** A line of the output came. */
-  private started = false;
   private error: string[] = [];
   private exitCode: number | null = null;
   /** Lines of the output taken, to name a torn one by its number (its text is the tenant's data, encoded). */
@@ -102,8 +100,8 @@ export class V2StreamReader extends Writable {
     if (!prefixed) {
       if (!SAYS_NOTHING.test(text)) this.boshText = keep(this.boshText, text);
       // bosh prints nothing of its own while the command runs: a line of its own inside the frame is a lost line of it.
-      if (this.started && this.state !== 'done' && !this.torn)
-        this.torn = `a line without bosh's prefix came after output line ${this.lines}`;
+      const inFrame = this.state === 'error' || (this.state === 'output' && this.lines > 0);
+      if (inFrame && !this.torn) this.torn = `a line without bosh's prefix came after output line ${this.lines}`;
       return;
     }
     const payload = text.slice(prefixed[0].length);
@@ -115,7 +113,6 @@ export class V2StreamReader extends Writable {
     if (this.state === 'output') {
       if (payload === `${this.marker} err`) {
         this.state = 'error';
-        this.started = true;
         return;
       }
       this.lines += 1;
@@ -124,7 +121,6 @@ export class V2StreamReader extends Writable {
         return;
       }
       this.short = payload.length < WRAP;
-      this.started = true;
       decoded.push(Buffer.from(payload, 'base64'));
       return;
     }

@@ -359,10 +359,13 @@ function sshOptions(ssh: BoshSshWorld, cell: SshTarget, gw: Gateway, dir: string
 }
 
 function exec(ssh: BoshSshWorld, vm: Vm, gw: Gateway, _user: string, command: string, mixed = false): Promise<Out> {
+  return withDir((dir) => spawnOut('ssh', sshExecArgs(ssh, vm, gw, dir, command), mixed));
+}
+
+/** ssh's command line that runs `command` on the cell standing for `vm`. */
+function sshExecArgs(ssh: BoshSshWorld, vm: Vm, gw: Gateway, dir: string, command: string): string[] {
   const cell = cellOf(ssh, vm);
-  return withDir((dir) =>
-    spawnOut('ssh', [...sshOptions(ssh, cell, gw, dir), '-p', String(cell.port), '-l', cell.user, '127.0.0.1', command], mixed),
-  );
+  return [...sshOptions(ssh, cell, gw, dir), '-p', String(cell.port), '-l', cell.user, '127.0.0.1', command];
 }
 
 function scp(ssh: BoshSshWorld, vm: Vm, gw: Gateway, _user: string, from: string, to: string): Promise<Out> {
@@ -391,12 +394,10 @@ function execStreamed(
   out: (b: Buffer) => void,
   err: (b: Buffer) => void,
 ): Promise<Out> {
-  const cell = cellOf(ssh, vm);
   return withDir(
     (dir) =>
       new Promise((resolve) => {
-        const args = [...sshOptions(ssh, cell, gw, dir), '-p', String(cell.port), '-l', cell.user, '127.0.0.1', command];
-        const child = spawn('ssh', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn('ssh', sshExecArgs(ssh, vm, gw, dir, command), { stdio: ['ignore', 'pipe', 'pipe'] });
         child.stdout.on('data', out);
         child.stderr.on('data', err);
         child.on('close', (code) => resolve({ stdout: '', stderr: '', exitCode: code ?? 255 }));
