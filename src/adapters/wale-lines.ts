@@ -41,7 +41,13 @@ function field(text: string, key: string): string | null {
   return text.slice(from, end < 0 ? text.length : end);
 }
 
-/** `scheme://bucket/.../<guid>/wal/` around the first `/wal/` that follows a GUID (hot: no regex scan). */
+/** A quote or white space: what an archive's prefix holds none of. */
+const SPACE_OR_QUOTE = /[\s"]/;
+
+/**
+ * `scheme://bucket/.../<guid>/wal/` around the first `/wal/` that follows a GUID. Hot: no regex
+ * scans the line; the checks at a place are native matches, cheaper than loops over characters.
+ */
 export function archiveIn(text: string): { prefix: string; guid: string } | null {
   let at = text.indexOf('/wal/');
   while (at >= 0) {
@@ -50,8 +56,8 @@ export function archiveIn(text: string): { prefix: string; guid: string } | null
       if (scheme > 0) {
         let start = scheme;
         while (start > 0 && isSchemeChar(text.charCodeAt(start - 1))) start -= 1;
-        if (start < scheme && !hasSpaceOrQuote(text, start, at + 5))
-          return { prefix: text.slice(start, at + 5), guid: text.slice(at - 36, at) };
+        const prefix = text.slice(start, at + 5);
+        if (start < scheme && !SPACE_OR_QUOTE.test(prefix)) return { prefix, guid: text.slice(at - 36, at) };
       }
     }
     at = text.indexOf('/wal/', at + 1);
@@ -62,31 +68,6 @@ export function archiveIn(text: string): { prefix: string; guid: string } | null
 /** [a-z0-9+] */
 function isSchemeChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43;
-}
-
-/** What `\s` matches: ASCII white space and the Unicode spaces JavaScript counts. */
-function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
-/** Whether text[from, to) holds a quote or white space (`[\s"]`). */
-function hasSpaceOrQuote(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34 || isSpace(c)) return true;
-  }
-  return false;
 }
 
 /** wal-e's time: microseconds and an hours-only offset (`2016-03-17T02:11:48.811154-00`). */
