@@ -5,45 +5,18 @@
  * runs it with OpenSSH through the jumpbox sshd to the cell sshd (test/support/live/), and the
  * whole recovery ends as a direct one does.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DONE_UNDRILLED, runCli } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { BOSH_VERSIONS } from '../support/fake-cli/worlds.js';
-import type { BoshSshWorld } from '../support/fake-cli/bosh-session.js';
-import { prepareCase, type LiveCase, type LiveServers } from '../support/live/platform.js';
+import { cliCalls, GATEWAY, viaBosh, withBoshSsh } from '../support/live/bosh-ssh-case.js';
+import { prepareCase } from '../support/live/platform.js';
 import { assertNoSecrets, assertRecovered, doneTranscript } from '../support/live/recovered.js';
-import { CELL_IP, ONE_RUN_MS } from '../support/live/shared.js';
+import { ONE_RUN_MS } from '../support/live/shared.js';
 import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
-
-const GATEWAY = 'dingo-jumpbox';
-
-/** The case with bosh at `version`, the double's sshd for the cell and the gateway, and a log of its invocations. */
-async function boshCase(s: LiveServers, version: string): Promise<LiveCase> {
-  const c = await prepareCase(s, `bosh-${version}`);
-  const state = c.env.FAKE_BOSH_STATE!;
-  writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), version }));
-  const world: BoshSshWorld = {
-    cells: {
-      [CELL_IP]: { port: s.cell.port, user: s.cell.user, identityFile: s.cell.clientKeyFile, hostPublicKey: s.cell.hostPublicKey },
-    },
-    gateways: { [GATEWAY]: { port: s.gateway.port } },
-    sessionsLog: join(c.dir, 'bosh-sessions.ndjson'),
-  };
-  writeFileSync(join(c.dir, 'bosh-ssh.json'), JSON.stringify(world));
-  writeFileSync(world.sessionsLog, '');
-  Object.assign(c.env, { FAKE_BOSH_SSH: join(c.dir, 'bosh-ssh.json'), FAKE_CLI_LOG: join(c.dir, 'cli.ndjson') });
-  return c;
-}
-
-/** The case's arguments without its ssh config (bosh's own ssh is used), then the bosh way through the jumpbox. */
-function boshArgs(s: LiveServers, c: LiveCase): string[] {
-  const at = c.liveArgs.indexOf('--ssh-config');
-  const args = [...c.liveArgs.slice(0, at), ...c.liveArgs.slice(at + 2)];
-  return ['recover', ...args, '--ssh-via', 'bosh', '--gateway', `${s.gateway.user}@${GATEWAY}`, '--ssh-key', s.gateway.clientKeyFile];
-}
 
 const lines = (file: string): Record<string, unknown>[] =>
   readFileSync(file, 'utf8')
@@ -69,8 +42,9 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-v
   ] as const) {
     describe(`bosh ${era}`, () => {
       const once = useCaseRun(
-        () => boshCase(live.servers, version),
-        (c) => runCli([...boshArgs(live.servers, c), '--state-dir', c.stateDir], { env: c.env, timeoutMs: 2 * ONE_RUN_MS }),
+        async () => withBoshSsh(live.servers, await prepareCase(live.servers, `bosh-${version}`), version),
+        (c) =>
+          runCli(['recover', ...viaBosh(live.servers, c.liveArgs), '--state-dir', c.stateDir], { env: c.env, timeoutMs: 2 * ONE_RUN_MS }),
         // Each cell command is a bosh process (node) and an ssh through the jumpbox.
         2 * ONE_RUN_MS,
       );
@@ -81,7 +55,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-v
       });
 
       it("runs every cell command through the era's bosh ssh, with the gateway flags, and each temporary user is cleaned up", () => {
-        const calls = lines(once.c.env.FAKE_CLI_LOG!).map((l) => l.argv as string[]);
+        const calls = cliCalls(once.c);
         const ssh = calls.filter((a) => a.includes('ssh'));
         expect(ssh.length).toBeGreaterThan(10);
         const gw = version.startsWith('1.')

@@ -8,96 +8,37 @@
  * (./cell-postgres.ts), and each dump goes over SSH into `docker exec -i … pg_restore` there. The
  * rows are then counted through the cell, as the app's role: exactly those committed before the moment.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
-import { quote } from '../../src/core/command-line.js';
-import type { CfServiceInstance, CfWorld } from '../../src/rehearsal/cf/index.js';
 import type { SimContainer } from '../../src/rehearsal/cell-sim.js';
 import { runCli } from '../support/cli.js';
 import { etcdAvailable } from '../support/etcd.js';
-import { FAKE_DOCKER } from '../support/fake-docker/world.js';
 import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
-import { STORE_ROOT, prepareCase, seedSpace, type LiveCase } from '../support/live/platform.js';
+import { ALIVE_CONTAINER, aliveLeader, importantDb, stillAlive, importantDbAnswers } from '../support/live/alive-instance.js';
+import { onTheCell } from '../support/live/on-the-cell.js';
+import { prepareCase } from '../support/live/platform.js';
 import { assertNoSecrets, doneTranscript, listing } from '../support/live/recovered.js';
-import { CELL_IP, OLD_GUID, OLD_ROLES, archivePrefix } from '../support/live/shared.js';
+import { OLD_GUID, OLD_ROLES, archivePrefix } from '../support/live/shared.js';
 import { sshdAvailable } from '../support/sshd.js';
-import { DRILL_TABLE, generateWaleArchive, removeArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
-
-const execFileP = promisify(execFile);
+import {
+  betweenBatches,
+  DRILL_TABLE,
+  generateWaleArchive,
+  removeArchive,
+  uploadArchive,
+  type GeneratedArchive,
+} from '../support/wale-archive.js';
 
 /** Where important-db archives: its container's WAL_S3_BUCKET (the logs name another bucket). */
 const PITR_BUCKET = 'live-pitr-backups';
-/** important-db's node on the cell, as the seed incident's logs have it. */
-const NODE = 'c8ce128e-7b4c-4fe7-a533-e9379356f906';
-const ORIGINAL = `cf-${NODE}`;
+const ORIGINAL = ALIVE_CONTAINER;
 const ORIGINAL_AWS = { keyId: 'AKIAORIGINALLIVE7Q2W', secret: 'original/Container+SecretKey/9xLp' };
-
-/** important-db's container, running on the cell: its environment says where it archives. */
-function originalContainer(): SimContainer {
-  const env = {
-    ETCD_HOST_PORT: '127.0.0.1:4001',
-    AWS_ACCESS_KEY_ID: ORIGINAL_AWS.keyId,
-    AWS_SECRET_ACCESS_KEY: ORIGINAL_AWS.secret,
-    WAL_S3_BUCKET: PITR_BUCKET,
-    AWS_REGION: 'us-east-1',
-    PATRONI_SCOPE: OLD_GUID,
-    NODE_ID: NODE,
-    ADMIN_USERNAME: 'dingo-admin',
-    ADMIN_PASSWORD: OLD_ROLES['dingo-admin']!,
-    SUPERUSER_USERNAME: 'pgsuper',
-    SUPERUSER_PASSWORD: OLD_ROLES.pgsuper!,
-    APPUSER_USERNAME: 'appuser',
-    APPUSER_PASSWORD: OLD_ROLES.appuser!,
-  };
-  return {
-    id: `c8ce128e${'7b4c'.repeat(14)}`,
-    name: ORIGINAL,
-    image: 'cfcommunity/postgresql-patroni:9.5',
-    env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    mounts: [{ Source: join(STORE_ROOT, ORIGINAL, 'data'), Destination: '/data', Mode: '', RW: true }],
-    running: true,
-    exitCode: 0,
-    startedAt: '2016-03-16T18:50:09Z',
-    finishedAt: '0001-01-01T00:00:00Z',
-    logs: [],
-    pg: { ready: true, inRecovery: false, pollsUntilPromoted: 0, roles: { ...OLD_ROLES } },
-  };
-}
-
-/** important-db as cf knows it while it is alive. */
-function importantDb(): CfServiceInstance {
-  return {
-    guid: OLD_GUID,
-    name: 'important-db',
-    spaceGuid: seedSpace().spaceGuid,
-    offering: 'dingo-postgresql',
-    plan: 'cluster',
-    createdAt: '2016-03-16T18:50:00Z',
-    lastOperation: {
-      type: 'create',
-      state: 'succeeded',
-      description: '',
-      createdAt: '2016-03-16T18:50:00Z',
-      updatedAt: '2016-03-16T18:50:10Z',
-    },
-    pollsUntilReady: 0,
-  };
-}
-
-/** The seed's cf before the deletion: important-db alive, their-app bound to it. */
-function stillAlive(w: CfWorld): CfWorld {
-  for (const sp of w.orgs.flatMap((o) => o.spaces)) {
-    for (const app of sp.apps) if (app.name === 'their-app') app.boundServiceGuids = [OLD_GUID];
-  }
-  w.instances.push(importantDb());
-  return w;
-}
+/** important-db's leader, archiving where its environment says. */
+const originalContainer = (): SimContainer => aliveLeader(PITR_BUCKET, ORIGINAL_AWS);
 
 const stamp = (at: Date): string => at.toISOString().slice(0, 16).replace(/[-:]/g, '');
 
@@ -107,32 +48,9 @@ let dir: string | undefined;
 let uploaded: Record<string, string>;
 
 /** A moment between the first and the second batch: the first batch in, the second out. */
-function moment(): Date {
-  const [first, second] = archive!.batches;
-  return new Date((first!.committed.getTime() + second!.before.getTime()) / 2);
-}
+const moment = (): Date => betweenBatches(archive!, 0);
 
-const answers = (): string =>
-  [
-    'inputs:',
-    '  org: acme',
-    '  space: important-space-and-all-databases',
-    '  instance: important-db',
-    `  targetTime: "${moment().toISOString()}"`,
-    '  into: service',
-    '  apps: [their-app]',
-    '  plan: solo',
-    '',
-  ].join('\n');
-
-/** `docker exec` on the cell, over the case's SSH (jumpbox, then the cell, sudo), as the tool reaches containers. */
-async function onTheCell(c: LiveCase, dockerArgs: string[], input: string): Promise<string> {
-  const sshConfig = c.platformArgs[c.platformArgs.indexOf('--ssh-config') + 1]!;
-  const remote = quote(['sudo', '-n', FAKE_DOCKER, '--host', c.dockerHost, ...dockerArgs]);
-  const child = execFileP('ssh', ['-F', sshConfig, '-o', 'BatchMode=yes', CELL_IP, remote], { encoding: 'utf8' });
-  child.child.stdin!.end(input);
-  return (await child).stdout;
-}
+const answers = (): string => importantDbAnswers(moment(), ['  into: service', '  apps: [their-app]', '  plan: solo']);
 
 describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --runbook restore-to-time, live, into a new service', () => {
   const live = useLiveServers(async (s) => {
@@ -153,7 +71,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --runbo
         deleted: [],
         newInstances: 1,
         containers: [originalContainer()],
-        cfWorld: stillAlive,
+        cfWorld: (w) => stillAlive(w, ['their-app']),
         otherSecrets: [ORIGINAL_AWS.keyId, ORIGINAL_AWS.secret, ...Object.values(OLD_ROLES)],
         realPostgres: true,
         answers: answers(),

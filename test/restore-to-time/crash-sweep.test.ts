@@ -20,6 +20,7 @@ import { loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 import type { JournalEvent } from '../../src/engine/journal/index.js';
 import { CrashSweep, TEST_MS, platformState, type SweptRun } from '../support/crash-sweep.js';
 import { LIVE_GUID, liveInstanceScenario, restorableLiveScenario } from '../support/live-instance-scenario.js';
+import { betweenBatches } from '../support/wale-archive.js';
 
 /** Random moments: how many, and the seed that picks them (CRASH_SWEEP_SEED explores others). */
 const RANDOM_MOMENTS = 20;
@@ -69,8 +70,7 @@ const live = await CrashSweep.start({
 chmodSync(dir, 0o711);
 mkdirSync(join(dir, 'restorable'));
 const restorable = await restorableLiveScenario(join(dir, 'restorable'));
-const [first, second] = restorable.archive.batches;
-const between = new Date((first!.committed.getTime() + second!.before.getTime()) / 2).toISOString();
+const between = betweenBatches(restorable.archive, 0).toISOString();
 const loadedScenario = loadScenario(restorable.scenario);
 const loaded = await CrashSweep.start({
   args: [...rehearse(answersFile('loaded', between)), '--scenario', loadedScenario.dir],

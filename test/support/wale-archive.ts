@@ -82,6 +82,12 @@ interface Batch {
   committed: Date;
 }
 
+/** The moment halfway between batch `n` (0-based) committed and the next begun: batch `n` in, the next out. */
+export function betweenBatches(archive: { batches: readonly Batch[] }, n: number): Date {
+  const [done, next] = [archive.batches[n]!, archive.batches[n + 1]!];
+  return new Date((done.committed.getTime() + next.before.getTime()) / 2);
+}
+
 async function own(path: string, as: RunAs | undefined): Promise<void> {
   if (as) await chown(path, as.uid, as.gid);
 }

@@ -111,6 +111,8 @@ export function ensureCellPostgres(servers: Record<string, CellPostgres>, c: Sim
   const socketDir = mkdtempSync(join(tmpdir(), 'dingo-cellpg-'));
   chownSync(socketDir, postgresIds().uid, postgresIds().gid);
   if (fresh) {
+    // The container's folder, when the broker has not made it yet, must let the postgres account pass.
+    mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chownSync(dataDir, postgresIds().uid, postgresIds().gid);
     asPostgres([join(PG15_BIN, 'initdb'), '-D', dataDir, '--no-sync', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C', '-A', 'peer']);
