@@ -36,13 +36,16 @@ function copyField(field: string): string {
 /**
  * The lines of `select`'s rows in its order, as the server sends them by `COPY (…) TO STDOUT`, read
  * a batch at a time (what is held is the batch being read, whatever the table's size): each is read by
- * `copyFields`. Its columns must never be NULL (COPY writes `\N`, which would read as those two characters).
+ * `copyFields`, or by `copyValue` where a column may be NULL.
  */
 export function copyLines(read: QueryLines, db: string, select: string): AsyncIterable<string[]> {
   return read(db, `${settings}; copy (${select}) to stdout`);
 }
 
-/** The fields of one line of COPY's text format, each as it was. */
+/** One field of COPY's text format that may be NULL: `\N` is NULL (a value of those two characters is written `\\N`). */
+export const copyValue = (field: string): string | null => (field === '\\N' ? null : copyField(field));
+
+/** The fields of one line of COPY's text format, each as it was (none may be NULL). */
 export function copyFields(line: string): string[] {
   const fields = line.split('\t');
   // Most lines hold no escape at all: one search of the line, not one of each field.

@@ -1,11 +1,12 @@
 /**
  * Where the live database stands against a patch: still as the plan saw it (the patch may run), as the
  * patch leaves it (it ran: never again), or neither (something changed the rows since: refused). What
- * the patch expects is kept beside it (its "expect" file) as the rows' text; the live rows are read again.
+ * the patch expects is kept beside it (its "expect" file) as the rows' values in JSON, as the server's
+ * json_build_array writes them (table-rows.ts, jsonText); the live rows are read again.
  */
 import type { QueryLines } from '../systems/pg-query.js';
 import type { MergePlan } from './plan.js';
-import { rowsByKey } from './table-rows.js';
+import { jsonText, rowsByKey, valuesOf } from './table-rows.js';
 import { tableName, type TableShape } from './table-shape.js';
 
 export interface Expected {
@@ -19,8 +20,8 @@ export interface Expected {
 export function expectedOf(plan: MergePlan): Expected[] {
   return plan.tables.map(({ patch }) => ({
     shape: patch.shape,
-    inserts: patch.inserts.map((r) => ({ key: r.keyText, after: r.valuesText })),
-    updates: patch.updates.map((u) => ({ key: u.copy.keyText, before: u.live.valuesText, after: u.copy.valuesText })),
+    inserts: patch.inserts.map((r) => ({ key: r.keyText, after: jsonText(r.values) })),
+    updates: patch.updates.map((u) => ({ key: u.copy.keyText, before: jsonText(u.live.values), after: jsonText(u.copy.values) })),
   }));
 }
 
@@ -30,7 +31,7 @@ export type PatchState = { state: 'before' } | { state: 'applied' } | { state: '
 async function liveValues(live: QueryLines, db: string, t: Expected): Promise<Map<string, string | undefined>> {
   const now = new Map<string, string | undefined>([...t.inserts, ...t.updates].map((r) => [r.key, undefined]));
   for await (const rows of rowsByKey(live, db, t.shape))
-    for (const row of rows) if (now.has(row.keyText)) now.set(row.keyText, row.valuesText);
+    for (const row of rows) if (now.has(row.keyText)) now.set(row.keyText, jsonText(valuesOf(row.valuesText, t.shape.columns.length)));
   return now;
 }
 

@@ -12,7 +12,7 @@
 import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 import type { ChangedRow } from './diff.js';
 import { TEXT_SETTINGS } from './json-rows.js';
-import { qualified, textArray, type TableRow } from './table-rows.js';
+import { jsonText, qualified, textArray, type TableRow } from './table-rows.js';
 import { tableName, type TableShape } from './table-shape.js';
 
 export interface TablePatch {
@@ -64,7 +64,7 @@ function guard(t: TablePatch): string {
   }
   if (t.updates.length) {
     checks.push(
-      `SELECT pg_catalog.count(*) INTO n ${from} WHERE ${textArray(t.shape.columns)} OPERATOR(pg_catalog.=) ANY (${textList(t.updates.map((u) => u.live.valuesText))});`,
+      `SELECT pg_catalog.count(*) INTO n ${from} WHERE ${textArray(t.shape.columns)} OPERATOR(pg_catalog.=) ANY (${textList(t.updates.map((u) => jsonText(u.live.values)))});`,
       `IF n OPERATOR(pg_catalog.<>) ${t.updates.length} THEN RAISE EXCEPTION 'dingo-recover merge refused: only % of the % row(s) of % it reverts hold the values the plan saw (the patch was applied, or they changed since the plan); nothing was changed', n, ${t.updates.length}, ${sqlLiteral(tableName(t.shape))}; END IF;`,
     );
   }

@@ -128,7 +128,7 @@ describe('a table read as a stream', () => {
   }, 60_000);
 });
 
-const row = (key: string): RowText => ({ keyText: JSON.stringify([key]), valuesText: '[]', xmin: '1' });
+const row = (key: string): RowText => ({ keyText: JSON.stringify([key]), valuesText: '', xmin: '1' });
 
 /** The rows of `keys`, each in a batch of its own. */
 async function* rows(...keys: string[]): AsyncGenerator<RowText[]> {
@@ -161,19 +161,19 @@ describe('the order the merge join relies on', () => {
         otherStopped = true;
       }
     }
-    await expect(diffStreams(rows('b', 'a'), other(), undefined, 'public.t')).rejects.toMatchObject({
+    await expect(diffStreams(rows('b', 'a'), other(), undefined, 'public.t', 0)).rejects.toMatchObject({
       name: 'StepFailed',
       message: 'the copy\'s public.t sent the key ["a"] after ["b"]: its rows are not in the byte order of their keys',
     });
     expect(otherStopped).toBe(true);
-    await expect(diffStreams(rows('a'), rows('a', 'a'), undefined, 'public.t')).rejects.toThrow(
+    await expect(diffStreams(rows('a'), rows('a', 'a'), undefined, 'public.t', 0)).rejects.toThrow(
       'the live public.t sent the key ["a"] after ["a"]',
     );
     // Within one batch as across batches.
-    await expect(diffStreams(batch('a', 'c', 'b'), batch('a', 'b', 'c'), undefined, 'public.t')).rejects.toThrow(
+    await expect(diffStreams(batch('a', 'c', 'b'), batch('a', 'b', 'c'), undefined, 'public.t', 0)).rejects.toThrow(
       'the copy\'s public.t sent the key ["b"] after ["c"]',
     );
-    const d = await diffStreams(batch('a', 'b', 'd'), rows('b', 'c', 'd', 'e'), undefined, 'public.t');
+    const d = await diffStreams(batch('a', 'b', 'd'), rows('b', 'c', 'd', 'e'), undefined, 'public.t', 0);
     expect(d.inserts.map((r) => r.key)).toEqual([['a']]);
     expect(d).toMatchObject({ keptNew: 2, unchanged: 2 });
   });

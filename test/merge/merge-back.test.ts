@@ -20,7 +20,8 @@ import type { ObjectStore } from '../../src/core/seams.js';
 import { DEFAULT_SETTINGS, loadRunbook } from '../../src/engine/runbook/index.js';
 import { patchState, type Expected } from '../../src/merge/patch-state.js';
 import { choosePatch, diffTables, type MergeSide } from '../../src/merge/plan.js';
-import { parsedRow, rowsByKey, type TableRow } from '../../src/merge/table-rows.js';
+import { copyValue } from '../../src/merge/json-rows.js';
+import { jsonText, parsedRow, qualified, rowsByKey, textArray, type TableRow } from '../../src/merge/table-rows.js';
 import { readShape, type TableShape } from '../../src/merge/table-shape.js';
 import type { QueryLines } from '../../src/systems/pg-query.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
@@ -106,7 +107,7 @@ async function copySide(): Promise<MergeSide> {
 /** A table's rows by key, read as the merge reads them. */
 async function rowsOf(lines: QueryLines, shape: TableShape): Promise<Map<string, TableRow>> {
   const rows = new Map<string, TableRow>();
-  for await (const batch of rowsByKey(lines, 'shop', shape)) for (const r of batch) rows.set(r.keyText, parsedRow(r));
+  for await (const batch of rowsByKey(lines, 'shop', shape)) for (const r of batch) rows.set(r.keyText, parsedRow(r, shape.columns.length));
   return rows;
 }
 
@@ -213,6 +214,21 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     // A tenant's value is a quoted literal whatever it holds.
     expect(patch.sql).toContain(String.raw`'it''s "quoted" \ back\\slash \x41 $$ $q$ ''); DROP TABLE orders; --'`);
   }, 120_000);
+
+  it("reads the values as the columns' own text, and writes them as JSON exactly as the server's json_build_array does, hostile values and NULLs included", async () => {
+    const side = await copySide();
+    for (const table of ['public.odd', 'public.orders', 'public.Weird Name']) {
+      const shape = await readShape(side.query, 'shop', table, 'the copy');
+      const server = await side.query('shop', `SELECT ${textArray(shape.columns)} FROM ONLY ${qualified(shape)}`);
+      const ours = [...(await rowsOf(side.lines, shape)).values()].map((r) => jsonText(r.values));
+      expect(ours.sort()).toEqual(server.map((r) => r[0]!).sort());
+      expect(ours.length).toBeGreaterThan(1);
+    }
+    // A NULL is read as null, not as the text COPY writes for it; a value of those two characters comes escaped.
+    const odd = await rowsOf(side.lines, await readShape(side.query, 'shop', 'public.odd', 'the copy'));
+    expect(odd.get('["nul"]')!.values[1]).toBeNull();
+    expect([copyValue('\\N'), copyValue('\\\\N')]).toEqual([null, '\\N']);
+  });
 
   it('refuses a table without a primary key, and a table neither side holds, naming it', async () => {
     await expect(diffTables(await copySide(), await live(), { database: 'shop', tables: ['public.nokey'] })).rejects.toThrow(
