@@ -36,7 +36,7 @@ export const parsedRow = (r: RowText, columns: number): TableRow => ({
   values: valuesOf(r.valuesText, columns),
 });
 
-/** `json_build_array(c1::text, …)::text` of some columns: the text a row is compared and guarded by. */
+/** `json_build_array(c1::text, …)::text` of some columns: the text a row's key is ordered by, and the patch's guard matches rows by. */
 export function textArray(columns: readonly string[]): string {
   return `pg_catalog.json_build_array(${columns.map((c) => `${sqlIdent(c)}::pg_catalog.text`).join(', ')})::pg_catalog.text`;
 }
