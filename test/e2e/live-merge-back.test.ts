@@ -96,7 +96,13 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('restore-to-time with a merge 
         }),
         BOSH_VERSIONS.v2,
       );
-      await inLeader(c, LIVE_TABLE(lastId()));
+      try {
+        await inLeader(c, LIVE_TABLE(lastId()));
+      } catch (err) {
+        // The case is not handed back, so its cleanup would never run.
+        await c.cleanup();
+        throw err;
+      }
       return c;
     },
     (c) =>

@@ -111,12 +111,18 @@ export function ensureCellPostgres(servers: Record<string, CellPostgres>, c: Sim
   const socketDir = mkdtempSync(join(tmpdir(), 'dingo-cellpg-'));
   chownSync(socketDir, postgresIds().uid, postgresIds().gid);
   if (fresh) {
-    // The container's folder, when the broker has not made it yet, must let the postgres account pass.
-    mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    chownSync(dataDir, postgresIds().uid, postgresIds().gid);
-    asPostgres([join(PG15_BIN, 'initdb'), '-D', dataDir, '--no-sync', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C', '-A', 'peer']);
-    writeFileSync(join(dataDir, 'pg_hba.conf'), 'local all postgres peer\nlocal all all scram-sha-256\n');
+    try {
+      // The container's folder, when the broker has not made it yet, must let the postgres account pass.
+      mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      chownSync(dataDir, postgresIds().uid, postgresIds().gid);
+      asPostgres([join(PG15_BIN, 'initdb'), '-D', dataDir, '--no-sync', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C', '-A', 'peer']);
+      writeFileSync(join(dataDir, 'pg_hba.conf'), 'local all postgres peer\nlocal all all scram-sha-256\n');
+    } catch (err) {
+      // No server was started: only its socket folder is there to go.
+      rmSync(socketDir, { recursive: true, force: true });
+      throw err;
+    }
   }
   const started = run([
     'runuser',
