@@ -84,16 +84,12 @@ class InKeyOrder {
   }
 }
 
-/**
- * Compares the copy's rows with the live rows, both in the byte order of their key's text, of the
- * table named `table`, which writes `columns` columns.
- */
+/** Compares the copy's rows with the live rows, both in the byte order of their key's text. */
 export async function diffStreams(
   copyRows: AsyncIterable<RowText[]>,
   liveRows: AsyncIterable<RowText[]>,
   incidentXid: string | undefined,
   table: string,
-  columns: number,
 ): Promise<TableDiff> {
   const d: TableDiff = { inserts: [], reverts: [], conflicts: [], review: [], keptNew: 0, unchanged: 0 };
   const incident = incidentXid === undefined ? undefined : asXmin(incidentXid);
@@ -104,7 +100,7 @@ export async function diffStreams(
     for (;;) {
       const order = cr && lr ? byteOrder(cr.keyText, lr.keyText) : 0;
       if (cr && (!lr || order < 0)) {
-        d.inserts.push(parsedRow(cr, columns));
+        d.inserts.push(parsedRow(cr));
         cr = copy.take() ?? (await copy.next());
       } else if (lr && (!cr || order > 0)) {
         d.keptNew += 1;
@@ -112,7 +108,7 @@ export async function diffStreams(
       } else if (cr && lr) {
         if (lr.valuesText === cr.valuesText) d.unchanged += 1;
         else {
-          const changed = { copy: parsedRow(cr, columns), live: parsedRow(lr, columns) };
+          const changed = { copy: parsedRow(cr), live: parsedRow(lr) };
           if (incident === undefined) d.review.push(changed);
           else (lr.xmin === incident ? d.reverts : d.conflicts).push(changed);
         }

@@ -29,14 +29,14 @@ export async function jsonRows(read: Query, db: string, sql: string): Promise<un
 const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 /** One field of COPY's text format as it was: `\\` a backslash, `\n` a newline and so on (most fields have no escape). */
-function copyField(field: string): string {
+export function copyField(field: string): string {
   return field.includes('\\') ? field.replace(/\\(.)/g, (_, c: string) => COPY_ESCAPES[c] ?? c) : field;
 }
 
 /**
  * The lines of `select`'s rows in its order, as the server sends them by `COPY (…) TO STDOUT`, read
- * a batch at a time (what is held is the batch being read, whatever the table's size): each is read by
- * `copyFields`, or by `copyValue` where a column may be NULL.
+ * a batch at a time (what is held is the batch being read, whatever the table's size): its fields are
+ * split on tabs and each read by `copyField`, or by `copyValue` where it may be NULL.
  */
 export function copyLines(read: QueryLines, db: string, select: string): AsyncIterable<string[]> {
   return read(db, `${settings}; copy (${select}) to stdout`);
@@ -44,11 +44,3 @@ export function copyLines(read: QueryLines, db: string, select: string): AsyncIt
 
 /** One field of COPY's text format that may be NULL: `\N` is NULL (a value of those two characters is written `\\N`). */
 export const copyValue = (field: string): string | null => (field === '\\N' ? null : copyField(field));
-
-/** The fields of one line of COPY's text format, each as it was (none may be NULL). */
-export function copyFields(line: string): string[] {
-  const fields = line.split('\t');
-  // Most lines hold no escape at all: one search of the line, not one of each field.
-  if (line.includes('\\')) for (let i = 0; i < fields.length; i++) fields[i] = copyField(fields[i]!);
-  return fields;
-}

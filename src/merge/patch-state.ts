@@ -31,7 +31,7 @@ export type PatchState = { state: 'before' } | { state: 'applied' } | { state: '
 async function liveValues(live: QueryLines, db: string, t: Expected): Promise<Map<string, string | undefined>> {
   const now = new Map<string, string | undefined>([...t.inserts, ...t.updates].map((r) => [r.key, undefined]));
   for await (const rows of rowsByKey(live, db, t.shape))
-    for (const row of rows) if (now.has(row.keyText)) now.set(row.keyText, jsonText(valuesOf(row.valuesText, t.shape.columns.length)));
+    for (const row of rows) if (now.has(row.keyText)) now.set(row.keyText, jsonText(valuesOf(row.valuesText)));
   return now;
 }
 

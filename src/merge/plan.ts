@@ -72,7 +72,7 @@ export async function diffTables(copy: MergeSide, live: MergeSide, r: MergeReque
   for (const shape of order.tables.map((t) => shapes[names.indexOf(t)]!)) {
     const table = tableName(shape);
     const rows = (side: MergeSide) => rowsByKey(side.lines, r.database, shape);
-    tables.push({ table, shape, diff: await diffStreams(rows(copy), rows(live), r.incidentXid, table, shape.columns.length) });
+    tables.push({ table, shape, diff: await diffStreams(rows(copy), rows(live), r.incidentXid, table) });
   }
   return { tables, deferred: order.deferred };
 }

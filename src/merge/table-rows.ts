@@ -8,14 +8,14 @@
  */
 import { sqlIdent } from '../core/sql-quote.js';
 import type { QueryLines } from '../systems/pg-query.js';
-import { copyFields, copyLines, copyValue } from './json-rows.js';
+import { copyField, copyLines, copyValue } from './json-rows.js';
 import type { TableShape } from './table-shape.js';
 
 /** A row as it is read: its key's and values' text, not yet parsed. */
 export interface RowText {
   /** The key's values as JSON text made by the server: what identifies the row on both sides. */
   keyText: string;
-  /** Every written column's `::text` as COPY's text fields (escaped, tab-separated, `\N` for NULL): what is compared. */
+  /** Every written column's `::text` as COPY's text fields, each after a tab (escaped, `\N` for NULL; none: ''): what is compared. */
   valuesText: string;
   xmin: string;
 }
@@ -26,14 +26,13 @@ export interface TableRow extends RowText {
 }
 
 /** The values of `valuesText`, each as its column's `::text` (null for SQL NULL). */
-export const valuesOf = (valuesText: string, columns: number): (string | null)[] =>
-  columns === 0 ? [] : valuesText.split('\t').map(copyValue);
+export const valuesOf = (valuesText: string): (string | null)[] => valuesText.split('\t').slice(1).map(copyValue);
 
-/** A row read, parsed: for a row the merge keeps; `columns`, how many its table writes. */
-export const parsedRow = (r: RowText, columns: number): TableRow => ({
+/** A row read, parsed: for a row the merge keeps. */
+export const parsedRow = (r: RowText): TableRow => ({
   ...r,
   key: JSON.parse(r.keyText) as (string | null)[],
-  values: valuesOf(r.valuesText, columns),
+  values: valuesOf(r.valuesText),
 });
 
 /** `json_build_array(c1::text, …)::text` of some columns: the text a row's key is ordered by, and the patch's guard matches rows by. */
@@ -71,8 +70,11 @@ export async function* rowsByKey(read: QueryLines, db: string, shape: TableShape
       if (line === '') continue;
       const afterKey = line.indexOf('\t');
       const beforeXmin = line.lastIndexOf('\t');
-      const keyText = copyFields(line.slice(0, afterKey))[0]!;
-      rows.push({ keyText, valuesText: line.slice(afterKey + 1, Math.max(afterKey + 1, beforeXmin)), xmin: line.slice(beforeXmin + 1) });
+      rows.push({
+        keyText: copyField(line.slice(0, afterKey)),
+        valuesText: line.slice(afterKey, beforeXmin),
+        xmin: line.slice(beforeXmin + 1),
+      });
     }
     if (rows.length > 0) yield rows;
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffStreams } from '../../src/merge/diff.js';
-import { copyFields, copyLines } from '../../src/merge/json-rows.js';
+import { copyLines, copyValue } from '../../src/merge/json-rows.js';
 import { diffTables, type MergeSide } from '../../src/merge/plan.js';
 import { byteOrder, type RowText } from '../../src/merge/table-rows.js';
 import { READER_ROLE } from '../../src/systems/pg-reader.js';
@@ -106,16 +106,16 @@ describe('a table read as a stream', () => {
       return lines;
     };
     await expect(all('copy (select 1 from public.nothere) to stdout')).rejects.toThrow('relation "public.nothere" does not exist');
-    // COPY's text format escapes what would split a row or a field: read back, each field is whole.
-    const rows: string[][] = [];
+    // COPY's text format escapes what would split a row or a field: read back, each field is whole, NULL apart from the text \N.
+    const rows: (string | null)[][] = [];
     for await (const lines of copyLines(
       server.readLines,
       'shop',
-      String.raw`select E'tab\t', E'line\n', '\', '"', pg_catalog.json_build_array('a"b', E'c\\d', E'e\tf')::pg_catalog.text`,
+      String.raw`select E'tab\t', E'line\n', '\', '"', pg_catalog.json_build_array('a"b', E'c\\d', E'e\tf')::pg_catalog.text, NULL::pg_catalog.text, '\N'`,
     )) {
-      for (const line of lines) rows.push(copyFields(line));
+      for (const line of lines) rows.push(line.split('\t').map(copyValue));
     }
-    expect(rows).toEqual([['tab\t', 'line\n', '\\', '"', String.raw`["a\"b", "c\\d", "e\tf"]`]]);
+    expect(rows).toEqual([['tab\t', 'line\n', '\\', '"', String.raw`["a\"b", "c\\d", "e\tf"]`, null, '\\N']]);
     const sessions = async () =>
       Number((await server.query('shop', `select count(*) from pg_catalog.pg_stat_activity where usename = '${READER_ROLE}'`))[0]![0]);
     let read = 0;
@@ -161,19 +161,19 @@ describe('the order the merge join relies on', () => {
         otherStopped = true;
       }
     }
-    await expect(diffStreams(rows('b', 'a'), other(), undefined, 'public.t', 0)).rejects.toMatchObject({
+    await expect(diffStreams(rows('b', 'a'), other(), undefined, 'public.t')).rejects.toMatchObject({
       name: 'StepFailed',
       message: 'the copy\'s public.t sent the key ["a"] after ["b"]: its rows are not in the byte order of their keys',
     });
     expect(otherStopped).toBe(true);
-    await expect(diffStreams(rows('a'), rows('a', 'a'), undefined, 'public.t', 0)).rejects.toThrow(
+    await expect(diffStreams(rows('a'), rows('a', 'a'), undefined, 'public.t')).rejects.toThrow(
       'the live public.t sent the key ["a"] after ["a"]',
     );
     // Within one batch as across batches.
-    await expect(diffStreams(batch('a', 'c', 'b'), batch('a', 'b', 'c'), undefined, 'public.t', 0)).rejects.toThrow(
+    await expect(diffStreams(batch('a', 'c', 'b'), batch('a', 'b', 'c'), undefined, 'public.t')).rejects.toThrow(
       'the copy\'s public.t sent the key ["b"] after ["c"]',
     );
-    const d = await diffStreams(batch('a', 'b', 'd'), rows('b', 'c', 'd', 'e'), undefined, 'public.t', 0);
+    const d = await diffStreams(batch('a', 'b', 'd'), rows('b', 'c', 'd', 'e'), undefined, 'public.t');
     expect(d.inserts.map((r) => r.key)).toEqual([['a']]);
     expect(d).toMatchObject({ keptNew: 2, unchanged: 2 });
   });

@@ -107,7 +107,7 @@ async function copySide(): Promise<MergeSide> {
 /** A table's rows by key, read as the merge reads them. */
 async function rowsOf(lines: QueryLines, shape: TableShape): Promise<Map<string, TableRow>> {
   const rows = new Map<string, TableRow>();
-  for await (const batch of rowsByKey(lines, 'shop', shape)) for (const r of batch) rows.set(r.keyText, parsedRow(r, shape.columns.length));
+  for await (const batch of rowsByKey(lines, 'shop', shape)) for (const r of batch) rows.set(r.keyText, parsedRow(r));
   return rows;
 }
 
