@@ -12,17 +12,11 @@ import { DONE_UNDRILLED, runCli } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { BOSH_VERSIONS } from '../support/fake-cli/worlds.js';
-import { cliCalls, GATEWAY, viaBosh, withBoshSsh } from '../support/live/bosh-ssh-case.js';
+import { cliCalls, GATEWAY, ndjson, viaBosh, withBoshSsh } from '../support/live/bosh-ssh-case.js';
 import { prepareCase } from '../support/live/platform.js';
 import { assertNoSecrets, assertRecovered, doneTranscript } from '../support/live/recovered.js';
 import { ONE_RUN_MS } from '../support/live/shared.js';
 import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
-
-const lines = (file: string): Record<string, unknown>[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-via bosh, live, through the bosh double', () => {
   const live = useLiveServers();
@@ -74,7 +68,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-v
         }
         // The passwords of the psql checks went as copied input, never on a command line.
         expect(calls.filter((a) => a.includes('scp')).length).toBeGreaterThan(0);
-        const sessions = lines(join(once.c.dir, 'bosh-sessions.ndjson'));
+        const sessions = ndjson(join(once.c.dir, 'bosh-sessions.ndjson'));
         const made = sessions.filter((x) => x.event === 'setup').map((x) => x.user);
         expect(made.length).toBeGreaterThanOrEqual(ssh.length);
         expect(sessions.filter((x) => x.event === 'cleanup').map((x) => x.user)).toEqual(made);

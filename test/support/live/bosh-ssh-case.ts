@@ -38,10 +38,15 @@ export function viaBosh(s: LiveServers, args: readonly string[]): string[] {
   return [...rest, '--ssh-via', 'bosh', '--gateway', `${s.gateway.user}@${GATEWAY}`, '--ssh-key', s.gateway.clientKeyFile];
 }
 
-/** The argument lists the case's fake CLIs were invoked with, in order. */
-export function cliCalls(c: LiveCase): string[][] {
-  return readFileSync(c.env.FAKE_CLI_LOG!, 'utf8')
+/** The records of an NDJSON log (the fake CLIs' invocations, bosh ssh's sessions), in order. */
+export function ndjson<T = Record<string, unknown>>(file: string): T[] {
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => (JSON.parse(l) as { argv: string[] }).argv);
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** The argument lists the case's fake CLIs were invoked with, in order. */
+export function cliCalls(c: LiveCase): string[][] {
+  return ndjson<{ argv: string[] }>(c.env.FAKE_CLI_LOG!).map((l) => l.argv);
 }
