@@ -231,7 +231,7 @@ describe('the hot line readers, against the plain readings', () => {
         two(61),
         two(61),
         fc.constantFrom('', '.', '.8', '.81', '.811154', '11'),
-        fc.constantFrom('-00', '+00', '-07', '+05:30', '+0530', '-99', '+12:75', 'Z', ''),
+        fc.constantFrom('-00', '+00', '-07', '+05:30', '+0530', '-99', '+12:75', '-07:', '+05:3', '+053', 'Z', ''),
       )
       .map(([y, mo, d, h, mi, s2, frac, zone]) => `${y}-${mo}-${d}T${h}:${mi}:${s2}${frac}${zone}`);
     fc.assert(
