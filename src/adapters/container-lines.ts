@@ -38,8 +38,10 @@ export function parseCcb(payload: string): LogEvent | null {
   };
 }
 
-/** `[scope6-]component> `: what the container's processes put before their text (which is the rest of the line). */
-const COMPONENT = /^(?:([0-9a-f]{6})-)?([a-z_]+)> ?/;
+/** `[scope6-]component>`: what the container's processes put before their text (groups: scope6, component), to build on. */
+export const COMPONENT_FIELDS = String.raw`(?:([0-9a-f]{6})-)?([a-z_]+)>`;
+/** The component, up to its text (which is the rest of the line). */
+const COMPONENT = new RegExp(String.raw`^${COMPONENT_FIELDS} ?`);
 const PUBLIC_JULY = /^public :(\d+) address (\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|[\w.-]+):(\d+)/;
 const PUBLIC_MARCH = /^public address (\d{1,3}(?:\.\d{1,3}){3}|[\w.-]+):(\d+)/;
 const ETCD_LOOKUP = new RegExp(`^looking up public host:port from etcd -> \\S+?/v2/keys/postgresql-patroni/([^:\\s]+):cf-(${GUID}):\\d+`);

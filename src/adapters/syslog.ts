@@ -50,11 +50,11 @@ export function inferYear(month: number, day: number, reference: Date): number {
   return candidate - reference.getTime() > 31 * 86_400_000 ? year - 1 : year;
 }
 
-/**
- * The RFC 3164 prefix, up to the payload (which is the rest of the line): `[<PRI>]Mmm dd
- * hh:mm:ss[.frac] HOST TAG[[pid]]: `.
- */
-const RFC3164 = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) ([^\s:[]+)(?:\[\d+\])?: ?/;
+/** RFC 3164's fields `Mmm dd hh:mm:ss[.frac] HOST TAG[[pid]]` (groups: month, day, hours, minutes, seconds, host, tag), to build on. */
+export const RFC3164_FIELDS = String.raw`([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) ([^\s:[]+)(?:\[\d+\])?`;
+
+/** The RFC 3164 prefix, up to the payload (which is the rest of the line): `[<PRI>]` and the fields, then `: `. */
+const RFC3164 = new RegExp(String.raw`^(?:<\d{1,3}>)?${RFC3164_FIELDS}: ?`);
 
 /** `[<PRI>]` RFC 3339 time, then RFC 3164's `HOST TAG[[pid]]: `, up to the payload. */
 const RFC3339 = /^(?:<\d{1,3}>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|z|[+-]\d\d:\d\d)) (\S+) ([^\s:[]+)(?:\[\d+\])?: ?/;
@@ -83,6 +83,17 @@ function timeOn(midnight: number, hour: number, minute: number, second: number):
   return dateOf(midnight + hour * 3_600_000 + minute * 60_000 + second * 1000);
 }
 
+/**
+ * The time of an RFC 3164 prefix from its month, day, hours, minutes and seconds (groups 1 to 5 of
+ * a match), its year inferred from the file's time: null when the month is no month's name,
+ * INVALID_DATE when the date or the time of day does not exist.
+ */
+export function rfc3164Time(m: RegExpExecArray, fileTime: Date): Date | null {
+  const month = MONTHS[m[1]!];
+  if (month === undefined) return null;
+  return timeOn(midnightOf(month, Number(m[2]), fileTime), Number(m[3]), Number(m[4]), Number(m[5]));
+}
+
 /** Parse a syslog line; null when it is none of RFC 3164, RFC 5424 and RFC 3339-dated RFC 3164. */
 export function parseSyslog(line: string, fileTime: Date): SyslogLine | null {
   const afterPri = line.charCodeAt(0) === 60 /* < */ ? line.indexOf('>') + 1 : 0;
@@ -94,9 +105,8 @@ export function parseSyslog(line: string, fileTime: Date): SyslogLine | null {
   if (first >= 48 && first <= 57) return parse3339(line);
   const m = RFC3164.exec(line);
   if (!m) return null;
-  const month = MONTHS[m[1]!];
-  if (month === undefined) return null;
-  const time = timeOn(midnightOf(month, Number(m[2]), fileTime), Number(m[3]), Number(m[4]), Number(m[5]));
+  const time = rfc3164Time(m, fileTime);
+  if (!time) return null;
   const host = m[6]!;
   const tag = m[7]!;
   const payload = line.slice(m[0].length).trimStart();

@@ -11,9 +11,7 @@ export function parseWale(text: string, scope6: string | null = null): WaleEvent
     const actionText = field(text, 'action');
     const action = actionText === 'push-wal' ? 'push-wal' : actionText === 'wal-fetch' ? 'wal-fetch' : null;
     if (!action) return null;
-    const stateText = field(text, 'state');
-    const state = stateText === 'begin' || stateText === 'complete' ? stateText : null;
-    return event(a, action, state, waleTime(field(text, 'time') ?? undefined), scope6);
+    return event(a, action, structuredState(text), waleTime(field(text, 'time') ?? undefined), scope6);
   }
   if (text.startsWith('DETAIL: Uploading "pg_xlog/')) return event(a, 'push-wal', 'begin', null, scope6);
   if (text.startsWith('DETAIL: Archiving to "')) return event(a, 'push-wal', 'complete', null, scope6);
@@ -32,13 +30,19 @@ function event(
   return { kind: 'wale', archivePrefix: a.prefix, instanceGuid: a.guid, action, state, time, scope6 };
 }
 
-/** The value of ` key=value` in a STRUCTURED line. */
-function field(text: string, key: string): string | null {
-  const at = text.indexOf(` ${key}=`);
+/** The state a STRUCTURED line gives (its first ` state=`, at `from` or after), when it is one wal-e writes. */
+export function structuredState(text: string, from = 0): WaleEvent['state'] {
+  const state = field(text, 'state', from);
+  return state === 'begin' || state === 'complete' ? state : null;
+}
+
+/** The value of the first ` key=value` in a STRUCTURED line, at `from` or after. */
+function field(text: string, key: string, from = 0): string | null {
+  const at = text.indexOf(` ${key}=`, from);
   if (at < 0) return null;
-  const from = at + key.length + 2;
-  const end = text.indexOf(' ', from);
-  return text.slice(from, end < 0 ? text.length : end);
+  const value = at + key.length + 2;
+  const end = text.indexOf(' ', value);
+  return text.slice(value, end < 0 ? text.length : end);
 }
 
 /** A quote or white space: what an archive's prefix holds none of. */

@@ -13,9 +13,8 @@
  * the same order: a tenant's line behind its container's prefix is folded only with its own
  * container's lines, and judged as they would be.
  */
-import { isValidDate } from '../../adapters/log-dates.js';
-import { parsePayload } from '../../adapters/log-payload.js';
-import { clockOf, parseSyslog } from '../../adapters/syslog.js';
+import { clockOf } from '../../adapters/syslog.js';
+import { readWaleSyslogLine } from '../../adapters/wale-syslog-line.js';
 import type { RecordSink } from './frame-walk.js';
 
 /** Where folded lines go: `stands` is how many lines of the file the line stands for (1 when absent). */
@@ -82,10 +81,9 @@ export class WaleRuns implements FoldedSink {
 
   /** Takes a wal-e line into its run; false when it must go on alone (after what is held). */
   private fold(line: string, offset: number): boolean {
-    const sys = parseSyslog(line, this.fileTime);
-    if (!sys?.time || sys.badTime !== undefined) return false;
-    const e = parsePayload(sys.payload);
-    if (e?.kind !== 'wale' || (e.time && !isValidDate(e.time))) return false;
+    const sys = readWaleSyslogLine(line, this.fileTime);
+    if (!sys) return false;
+    const e = sys.wale;
     let time = sys.time.getTime();
     if (e.time) {
       time = e.time.getTime();
