@@ -57,10 +57,24 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'merge-order-'));
   chmodSync(work, 0o755);
   const data = join(work, 'data');
-  makeCluster(data, 'shop', COPY, 'stop', 'CREATE DATABASE live;');
+  const ascii = (name: string) => `CREATE DATABASE ${name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;`;
+  makeCluster(data, 'shop', COPY, 'stop', `CREATE DATABASE live; ${ascii('ascii')} ${ascii('asciilive')}`);
   server = await startScratchServer({ dataDir: data, major: '15', workDir: work });
   // The scratch server's sessions search pg_catalog only.
   await server.query('live', `SET search_path = public;\n${LIVE}`);
+  // SQL_ASCII keeps whatever bytes it is given: the UTF-8 of é in one table, Latin-1's in the other (E'\\xe9'), which the live side has changed.
+  await server.query(
+    'ascii',
+    String.raw`SET search_path = public;
+    CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'plain'), (2, 'café');
+    CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe9');`,
+  );
+  await server.query(
+    'asciilive',
+    String.raw`SET search_path = public;
+    CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'plain');
+    CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe8');`,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -177,4 +191,22 @@ describe('the order the merge join relies on', () => {
     expect(d.inserts.map((r) => r.key)).toEqual([['a']]);
     expect(d).toMatchObject({ keptNew: 2, unchanged: 2 });
   });
+});
+
+describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () => {
+  const side = (db: string): MergeSide => ({ query: (_db, sql) => server.read(db, sql), lines: (_db, sql) => server.readLines(db, sql) });
+
+  it('is merged where its text is UTF-8, each character as it was', async () => {
+    const diffs = await diffTables(side('ascii'), side('asciilive'), { database: 'ascii', tables: ['public.utf8'] });
+    expect(diffs.tables[0]!.diff.inserts.map((r) => r.values)).toEqual([['2', 'café']]);
+  }, 60_000);
+
+  it('is refused, before anything is compared, where a table holds text that is not UTF-8', async () => {
+    // Read as UTF-8, Latin-1's é and è would both be U+FFFD: the change would be missed, and a patch would write other bytes.
+    const merged = diffTables(side('ascii'), side('asciilive'), { database: 'ascii', tables: ['public.utf8', 'public.latin'] });
+    await expect(merged).rejects.toThrow(
+      /the copy's database ascii is SQL_ASCII, and public\.latin holds text that is not UTF-8 \(.*invalid byte sequence/,
+    );
+    await expect(merged).rejects.toMatchObject({ hint: expect.stringContaining('nothing was compared or written') });
+  }, 60_000);
 });
