@@ -8,11 +8,18 @@ import { GUID_PATTERN as GUID } from '../core/guid.js';
 import { type ContainerEvent, type LogEvent } from './log-events.js';
 import { parseWale } from './wale-lines.js';
 
+/** The words without which confd's and cf-containers-broker's readers pass a payload by, each the first thing they look for. */
+const CONFD_WORD = 'haproxy.cfg';
+const CREATING_WORD = 'Creating Docker container';
+const OPTIONS_WORD = 'Create options:';
+/** Those words: a payload with none of them is no line of confd's or cf-containers-broker's. */
+export const CELL_TOOL_WORDS = [CONFD_WORD, CREATING_WORD, OPTIONS_WORD] as const;
+
 const CONFD =
   /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) \S+ confd\[\d+\]: INFO (?:Target config )?\S*haproxy\.cfg (has md5sum|out of sync|has been updated)/;
 
 export function parseConfd(payload: string): LogEvent | null {
-  if (!payload.includes('haproxy.cfg')) return null;
+  if (!payload.includes(CONFD_WORD)) return null;
   const m = CONFD.exec(payload);
   if (!m) return null;
   const state = m[2] === 'has md5sum' ? 'md5' : m[2] === 'out of sync' ? 'out-of-sync' : 'updated';
@@ -26,9 +33,9 @@ const OPTIONS_NODE = new RegExp(
 );
 
 export function parseCcb(payload: string): LogEvent | null {
-  const creating = payload.includes('Creating Docker container') ? CREATING.exec(payload) : null;
+  const creating = payload.includes(CREATING_WORD) ? CREATING.exec(payload) : null;
   if (creating) return { kind: 'container-creating', nodeUuid: creating[1]! };
-  if (!payload.includes('Create options:')) return null;
+  if (!payload.includes(OPTIONS_WORD)) return null;
   const scope = OPTIONS_SCOPE.exec(payload);
   const node = OPTIONS_NODE.exec(payload);
   return {

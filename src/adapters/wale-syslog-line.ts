@@ -8,7 +8,8 @@
  * (test/adapters/wale-syslog-line.test.ts): anything it is not sure of, it leaves to them.
  */
 import { GUID_PATTERN } from '../core/guid.js';
-import { COMPONENT_FIELDS } from './container-lines.js';
+import { escapeRegExp } from '../core/regexp.js';
+import { CELL_TOOL_WORDS, COMPONENT_FIELDS } from './container-lines.js';
 import { isValidDate } from './log-dates.js';
 import type { WaleEvent } from './log-events.js';
 import { parsePayload } from './log-payload.js';
@@ -40,7 +41,7 @@ const COMMON = new RegExp(
  * broker's JSON is looked for only in a payload's first 40 characters, which here hold the
  * component and wal-e's own words.)
  */
-const ELSEWHERE = /haproxy\.cfg|Creat(?:e options:|ing Docker container)/;
+const ELSEWHERE = new RegExp(CELL_TOOL_WORDS.map(escapeRegExp).join('|'));
 
 /** The wal-e line `line` (of a file whose time is `fileTime`) says; null when it is none, or its time is not one. */
 export function readWaleSyslogLine(line: string, fileTime: Date): WaleSyslogLine | null {
