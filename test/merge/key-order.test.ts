@@ -46,6 +46,15 @@ INSERT INTO child VALUES ('b', 'a child row of the live table'), ('c', 'another'
 let work: string;
 let server: ScratchServer;
 
+/**
+ * A locale whose messages PostgreSQL has translated (Debian's postgresql-15 ships German ones): a
+ * server speaking it says "ungültige Byte-Sequenz" where an English one says "invalid byte
+ * sequence". .ci/run adds it with localedef; where the server refuses it (this machine lacks it), its
+ * test skips, saying so, and on CI it fails.
+ */
+const GERMAN = 'de_DE.utf8';
+let noGerman: string | undefined;
+
 /** The copy is database shop; the live side is database live of the same server. */
 const copy = (): MergeSide => ({ query: server.read, lines: server.readLines });
 const live = (): MergeSide => ({
@@ -58,7 +67,7 @@ beforeAll(async () => {
   chmodSync(work, 0o755);
   const data = join(work, 'data');
   const ascii = (name: string) => `CREATE DATABASE ${name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;`;
-  makeCluster(data, 'shop', COPY, 'stop', `CREATE DATABASE live; ${ascii('ascii')} ${ascii('asciilive')}`);
+  makeCluster(data, 'shop', COPY, 'stop', `CREATE DATABASE live; ${ascii('ascii')} ${ascii('asciilive')} ${ascii('asciide')}`);
   server = await startScratchServer({ dataDir: data, major: '15', workDir: work });
   // The scratch server's sessions search pg_catalog only.
   await server.query('live', `SET search_path = public;\n${LIVE}`);
@@ -67,13 +76,24 @@ beforeAll(async () => {
     'ascii',
     String.raw`SET search_path = public;
     CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'plain'), (2, 'café');
-    CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe9');`,
+    CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe9');
+    CREATE TABLE "odd$check$name" (k int PRIMARY KEY, v text); INSERT INTO "odd$check$name" VALUES (1, E'na\xefve');`,
   );
   await server.query(
     'asciilive',
     String.raw`SET search_path = public;
     CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'plain');
-    CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe8');`,
+    CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe8');
+    CREATE TABLE "odd$check$name" (k int PRIMARY KEY, v text); INSERT INTO "odd$check$name" VALUES (1, E'na\xefve');`,
+  );
+  // The same Latin-1 text, in a database whose sessions speak German.
+  await server.query(
+    'asciide',
+    String.raw`SET search_path = public; CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe9');`,
+  );
+  noGerman = await server.query('postgres', `ALTER DATABASE asciide SET lc_messages = '${GERMAN}'`).then(
+    () => undefined,
+    (err: unknown) => `the server cannot speak ${GERMAN} (${String(err)}): add it with localedef -i de_DE -f UTF-8 de_DE.UTF-8`,
   );
 }, 120_000);
 
@@ -207,6 +227,29 @@ describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () =
     await expect(merged).rejects.toThrow(
       /the copy's database ascii is SQL_ASCII, and public\.latin holds text that is not UTF-8 \(.*invalid byte sequence/,
     );
+    await expect(merged).rejects.toMatchObject({ hint: expect.stringContaining('nothing was compared or written') });
+  }, 60_000);
+
+  it("is refused the same where the table's name holds the check's own quoting", async () => {
+    // The check runs in a dollar-quoted block: a name holding its tag must not end the block early.
+    const merged = diffTables(side('ascii'), side('asciilive'), { database: 'ascii', tables: ['public.odd$check$name'] });
+    await expect(merged).rejects.toThrow(
+      /public\."?odd\$check\$name"? holds text that is not UTF-8 \(invalid byte sequence for encoding "UTF8": 0xef/,
+    );
+  }, 60_000);
+
+  it('is refused the same by a server that speaks German, the failure told by its SQLSTATE, not its words', async (ctx) => {
+    if (noGerman) {
+      if (process.env.CI) throw new Error(`the merge's check of a server speaking German must run on CI, but ${noGerman}`);
+      console.warn(`SKIPPED: the merge's check of a server speaking German, because ${noGerman}`);
+      ctx.skip();
+    }
+    const speaks = await side('asciide')
+      .query('asciide', 'select 1/0')
+      .catch((err: unknown) => String(err));
+    expect(speaks, 'the database speaks German').toMatch(/Division durch Null/);
+    const merged = diffTables(side('asciide'), side('asciide'), { database: 'asciide', tables: ['public.latin'] });
+    await expect(merged).rejects.toThrow(/public\.latin holds text that is not UTF-8 \(ung.ltige Byte-Sequenz .*0xe9/);
     await expect(merged).rejects.toMatchObject({ hint: expect.stringContaining('nothing was compared or written') });
   }, 60_000);
 });
