@@ -2,18 +2,24 @@
  * The merge join's order: both sides are read in the byte order of the key's text, whatever the
  * collation each server sorts its key column by. On real PostgreSQL 15 the copy's key column sorts by
  * English ICU rules, the live one's by Swedish ones (ä after z): neither is the bytes' order. A stream
- * out of order is refused rather than compared.
+ * out of order is refused rather than compared. A SQL_ASCII database holding text that is not UTF-8
+ * is refused on either side, the live one read through the cell's psql as merge-back reads it.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CellDocker } from '../../src/adapters/docker.js';
+import { liveLines, liveQuery } from '../../src/adapters/pg-merge.js';
+import { Redactor } from '../../src/core/redact.js';
+import type { CommandRunner } from '../../src/core/seams.js';
 import { diffStreams } from '../../src/merge/diff.js';
 import { copyLines, copyValue } from '../../src/merge/json-rows.js';
 import { diffTables, type MergeSide } from '../../src/merge/plan.js';
 import { byteOrder, type RowText } from '../../src/merge/table-rows.js';
 import { READER_ROLE } from '../../src/systems/pg-reader.js';
+import { run } from '../../src/systems/processes.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
 import { makeCluster } from '../support/pg-volumes.js';
 
@@ -77,14 +83,16 @@ beforeAll(async () => {
     String.raw`SET search_path = public;
     CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'plain'), (2, 'café');
     CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe9');
-    CREATE TABLE "odd$check$name" (k int PRIMARY KEY, v text); INSERT INTO "odd$check$name" VALUES (1, E'na\xefve');`,
+    CREATE TABLE "odd$check$name" (k int PRIMARY KEY, v text); INSERT INTO "odd$check$name" VALUES (1, E'na\xefve');
+    CREATE TABLE became_latin (k int PRIMARY KEY, v text); INSERT INTO became_latin VALUES (1, 'café');`,
   );
   await server.query(
     'asciilive',
     String.raw`SET search_path = public;
     CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'plain');
     CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe8');
-    CREATE TABLE "odd$check$name" (k int PRIMARY KEY, v text); INSERT INTO "odd$check$name" VALUES (1, E'na\xefve');`,
+    CREATE TABLE "odd$check$name" (k int PRIMARY KEY, v text); INSERT INTO "odd$check$name" VALUES (1, E'na\xefve');
+    CREATE TABLE became_latin (k int PRIMARY KEY, v text); INSERT INTO became_latin VALUES (1, E'caf\xe9');`,
   );
   // The same Latin-1 text, in a database whose sessions speak German.
   await server.query(
@@ -216,6 +224,28 @@ describe('the order the merge join relies on', () => {
 describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () => {
   const side = (db: string): MergeSide => ({ query: (_db, sql) => server.read(db, sql), lines: (_db, sql) => server.readLines(db, sql) });
 
+  /**
+   * Database DB as merge-back reads the live leader: psql in its container, through the cell's
+   * seam (liveQuery, liveLines: a script on standard input, READ ONLY, as the role apps bind with);
+   * here `docker exec … psql` runs this machine's psql against the scratch server.
+   */
+  const cellSide = (db: string): MergeSide => {
+    const runner: CommandRunner = {
+      where: 'cell 10.0.0.1',
+      async run(spec) {
+        const psql = spec.argv.slice(spec.argv.indexOf('psql') + 1);
+        if (typeof spec.stdin !== 'string') throw new Error('liveQuery writes its script to standard input as text');
+        const r = await run([join(server.clientBin, 'psql'), ...psql, ...server.conn.args, '-U', server.conn.user, '-d', db], {
+          stdin: spec.stdin,
+        });
+        return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: 1 };
+      },
+    };
+    const docker = new CellDocker(runner, { redactor: new Redactor(), sudo: false });
+    const login = () => [{ user: 'postgres', socket: true }];
+    return { query: liveQuery(docker, 'cf-leader', login(), READER_ROLE), lines: liveLines(docker, 'cf-leader', login(), READER_ROLE) };
+  };
+
   it('is merged where its text is UTF-8, each character as it was', async () => {
     const diffs = await diffTables(side('ascii'), side('asciilive'), { database: 'ascii', tables: ['public.utf8'] });
     expect(diffs.tables[0]!.diff.inserts.map((r) => r.values)).toEqual([['2', 'café']]);
@@ -228,6 +258,15 @@ describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () =
       /the copy's database ascii is SQL_ASCII, and public\.latin holds text that is not UTF-8 \(.*invalid byte sequence/,
     );
     await expect(merged).rejects.toMatchObject({ hint: expect.stringContaining('nothing was compared or written') });
+  }, 60_000);
+
+  it("is refused where the live leader's table holds text that is not UTF-8, read through the cell's psql", async () => {
+    const utf8 = await diffTables(side('ascii'), cellSide('asciilive'), { database: 'ascii', tables: ['public.utf8'] });
+    expect(utf8.tables[0]!.diff.inserts.map((r) => r.values)).toEqual([['2', 'café']]);
+    const merged = diffTables(side('ascii'), cellSide('asciilive'), { database: 'ascii', tables: ['public.became_latin'] });
+    await expect(merged).rejects.toThrow(
+      /the live database's database ascii is SQL_ASCII, and public\.became_latin holds text that is not UTF-8 \(invalid byte sequence for encoding "UTF8": 0xe9/,
+    );
   }, 60_000);
 
   it("is refused the same where the table's name holds the check's own quoting", async () => {
