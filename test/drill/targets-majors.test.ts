@@ -13,7 +13,8 @@ import { runMistakesCommand } from '../../src/commands/archive/mistakes.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { captureDrill, drillArgs } from '../support/drill-fixtures.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { pgBinOf, pgBinRoot } from '../support/pg-majors.js';
+import { pgBinOf } from '../support/pg-majors.js';
+import { useMajorsBinaries } from '../support/pg-majors-env.js';
 import { ifStarted } from '../support/started.js';
 import { DRILL_TABLE, generateWaleArchive, removeArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 
@@ -22,19 +23,16 @@ const SECRET = 'targets-secret-M4n8c';
 
 let moto: Moto;
 let dir: string;
-const savedRoot = process.env.DINGO_RECOVER_PG_ROOT;
+useMajorsBinaries();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'targets-majors-'));
   moto = await startMoto();
   await moto.createBucket(BUCKET);
   Object.assign(process.env, moto.env, { AWS_ACCESS_KEY_ID: 'AKIATARGETSKEY001', AWS_SECRET_ACCESS_KEY: SECRET });
-  process.env.DINGO_RECOVER_PG_ROOT = pgBinRoot();
 });
 
 afterAll(async () => {
-  if (savedRoot === undefined) delete process.env.DINGO_RECOVER_PG_ROOT;
-  else process.env.DINGO_RECOVER_PG_ROOT = savedRoot;
   await ifStarted(moto)?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

@@ -14,21 +14,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
 import { diffTables, type MergeSide } from '../../src/merge/plan.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
-import { MATRIX_MAJORS, pgBinOf, pgBinRoot } from '../support/pg-majors.js';
+import { MATRIX_MAJORS, pgBinOf } from '../support/pg-majors.js';
+import { useMajorsBinaries } from '../support/pg-majors-env.js';
 import { makeCluster } from '../support/pg-volumes.js';
 
 let scratch: string;
-const savedRoot = process.env.DINGO_RECOVER_PG_ROOT;
+useMajorsBinaries();
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'majors-merge-encoding-'));
   execFileSync('chmod', ['755', scratch]);
-  process.env.DINGO_RECOVER_PG_ROOT = pgBinRoot();
 });
 
 afterAll(() => {
-  if (savedRoot === undefined) delete process.env.DINGO_RECOVER_PG_ROOT;
-  else process.env.DINGO_RECOVER_PG_ROOT = savedRoot;
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 

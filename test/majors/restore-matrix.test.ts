@@ -32,6 +32,7 @@ import { ifStarted } from '../support/started.js';
 import { pitrContext } from '../support/pitr-context.js';
 import { recordingStore } from '../support/recording-store.js';
 import { MATRIX_MAJORS, pgBinOf, pgBinRoot } from '../support/pg-majors.js';
+import { useMajorsBinaries } from '../support/pg-majors-env.js';
 import {
   archiveKeys,
   DRILL_TABLE,
@@ -47,7 +48,7 @@ const SECRET = 'majors-secret-Q7v2p';
 let moto: Moto;
 let dir: string;
 const runIds: string[] = [];
-const savedRoot = process.env.DINGO_RECOVER_PG_ROOT;
+useMajorsBinaries();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'majors-matrix-'));
@@ -55,12 +56,9 @@ beforeAll(async () => {
   await moto.createBucket(BUCKET);
   Object.assign(process.env, moto.env, { AWS_ACCESS_KEY_ID: 'AKIAMAJORSKEY0001', AWS_SECRET_ACCESS_KEY: SECRET });
   // The tool finds each major's server binaries where the suite installed them.
-  process.env.DINGO_RECOVER_PG_ROOT = pgBinRoot();
 });
 
 afterAll(async () => {
-  if (savedRoot === undefined) delete process.env.DINGO_RECOVER_PG_ROOT;
-  else process.env.DINGO_RECOVER_PG_ROOT = savedRoot;
   await Promise.all(runIds.map((id) => rm(scratchFolder(tmpdir(), id), { recursive: true, force: true })));
   await ifStarted(moto)?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });

@@ -14,21 +14,19 @@ import { copyTree } from '../../src/volumes/copy.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { dumpDatabases, lookInside } from '../../src/volumes/look.js';
 import { verifyDumps } from '../../src/volumes/restore-check.js';
-import { MATRIX_MAJORS, pgBinOf, pgBinRoot } from '../support/pg-majors.js';
+import { MATRIX_MAJORS, pgBinOf } from '../support/pg-majors.js';
+import { useMajorsBinaries } from '../support/pg-majors-env.js';
 import { makeCluster, manifest } from '../support/pg-volumes.js';
 
 let scratch: string;
-const savedRoot = process.env.DINGO_RECOVER_PG_ROOT;
+useMajorsBinaries();
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'majors-volumes-'));
   execFileSync('chmod', ['755', scratch]);
-  process.env.DINGO_RECOVER_PG_ROOT = pgBinRoot();
 });
 
 afterAll(() => {
-  if (savedRoot === undefined) delete process.env.DINGO_RECOVER_PG_ROOT;
-  else process.env.DINGO_RECOVER_PG_ROOT = savedRoot;
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
