@@ -10,6 +10,7 @@ import { chownSync, mkdirSync, readdirSync, lstatSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { LAYOUTS, crc32c, crcOffset } from '../../src/systems/pg-control.js';
+import { registerPostmaster } from './server-registry.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PG = {
@@ -58,6 +59,8 @@ export function makeCluster(
     `-p ${port} -k ${sock} -c listen_addresses='' -c fsync=off -c timezone=UTC`,
     'start',
   ]);
+  // Stopped by the run's registry should the run be interrupted before this stops it.
+  const stopped = registerPostmaster(dataDir);
   const psql = (database: string, text: string): string =>
     asPostgres(
       [join(PG_BIN, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', sock, '-p', String(port), '-U', 'postgres', '-d', database],
@@ -70,11 +73,13 @@ export function makeCluster(
   } catch (err) {
     // A failing statement must not leave the server running behind the failed test.
     asPostgres([join(bin, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'immediate', 'stop']);
+    stopped();
     rmSync(sock, { recursive: true, force: true });
     throw err;
   }
   if (end === 'stop') {
     asPostgres([join(bin, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'fast', 'stop']);
+    stopped();
   } else if (end === 'kill') {
     const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     // kill(0) or kill(-n) would kill whole process groups, this test runner's among them.
@@ -88,6 +93,7 @@ export function makeCluster(
       if (!kids) break;
       execFileSync('sleep', ['0.1']);
     }
+    stopped();
   }
   rmSync(sock, { recursive: true, force: true });
 }

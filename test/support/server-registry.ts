@@ -1,5 +1,5 @@
 /**
- * The servers a test run started (sshd, moto, etcd, dockerd), listed as they start in a registry
+ * The servers a test run started (sshd, moto, etcd, dockerd, the tests' own PostgreSQL), listed as they start in a registry
  * file under the suite's temporary root, so that they are stopped by PID whatever ends the run: the
  * global teardown, a SIGINT or SIGTERM of vitest's main process (suite-setup.ts), and, for a run
  * killed outright, the next run's global setup. Each entry names its server's PID, its process start
@@ -9,7 +9,7 @@
  * Stopping is synchronous, as a signal handler must be.
  */
 import { spawnSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 
 /** The registry file of this run, set by the global setup for its workers; unset outside vitest (benches). */
@@ -116,6 +116,17 @@ export function registerServer(what: string, pid: number, marker: string, dir = 
   return () => {
     appendFileSync(file, `${JSON.stringify({ stopped: pid, start })}\n`);
   };
+}
+
+/**
+ * Registers the PostgreSQL server pg_ctl just started on DATADIR (the PID its postmaster.pid names;
+ * its command line names the folder): returns the function that marks it stopped. The folder is the
+ * test's, left to it.
+ */
+export function registerPostmaster(dataDir: string): () => void {
+  const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`postmaster.pid of ${dataDir} names no process`);
+  return registerServer('postgres', pid, dataDir);
 }
 
 /** The entries of FILE not marked stopped. */

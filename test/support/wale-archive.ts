@@ -14,6 +14,7 @@ import { join, relative } from 'node:path';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { pipeThrough, postgresAccount, runOk, type RunAs } from '../../src/systems/processes.js';
 import { freePort } from '../../src/systems/ports.js';
+import { registerPostmaster } from './server-registry.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 /** The table the generator fills; one row per id. */
@@ -176,6 +177,8 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
     ];
     await writeFile(join(data, 'postgresql.conf'), `\n${conf.join('\n')}\n`, { flag: 'a' });
     await pg('pg_ctl', '-D', data, '-l', join(work, 'postgres.log'), '-w', '-s', 'start');
+    // Stopped by the run's registry should the run be interrupted before this stops it.
+    let stopped = registerPostmaster(data);
     try {
       const version = await sql('select version()');
       const major = String(Math.floor(Number(await sql('show server_version_num')) / 10000));
@@ -206,6 +209,8 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         if (opts.restart?.afterBatch === i + 1) {
           await writeFile(join(data, 'postgresql.conf'), `${opts.restart.settings.join('\n')}\n`, { flag: 'a' });
           await pg('pg_ctl', '-D', data, '-l', join(work, 'postgres.log'), '-w', '-s', '-m', 'fast', 'restart');
+          stopped();
+          stopped = registerPostmaster(data);
         }
       }
       const mistakes: { sql: string; xid: string }[] = [];
@@ -258,7 +263,8 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         ...(tail && { tail }),
       };
     } finally {
-      await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').catch(() => undefined);
+      // A server that would not stop stays registered: the run's teardown stops it.
+      await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').then(stopped, () => undefined);
       await rm(data, { recursive: true, force: true });
       await rm(stage, { recursive: true, force: true });
       await rm(sock, { recursive: true, force: true });

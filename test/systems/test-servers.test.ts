@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -112,7 +112,12 @@ function interruptibleRun(root: string) {
     registry: join(suite, 'servers.ndjson'),
     output: () => output,
     /** The servers it started, once it has written their ports; fails when it ends first. */
-    async started(): Promise<{ sshd: { port: number; dir: string }; moto: { port: number }; servers: ServerEntry[] }> {
+    async started(): Promise<{
+      sshd: { port: number; dir: string };
+      moto: { port: number };
+      postgres: { dataDir: string };
+      servers: ServerEntry[];
+    }> {
       await until(`the interruptible run's servers\n${output}`, () => existsSync(report) || child.exitCode !== null);
       expect(child.exitCode, output).toBeNull();
       const ports = JSON.parse(readFileSync(report, 'utf8'));
@@ -138,16 +143,19 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
   });
   const start = (): ReturnType<typeof interruptibleRun> => {
     const root = mkdtempSync(join(tmpdir(), 'dr-interrupted-'));
+    // The postgres account runs the run's cluster from a folder inside it.
+    chmodSync(root, 0o711);
     roots.push(root);
     const run = interruptibleRun(root);
     runs.push(run);
     return run;
   };
 
-  it('by SIGINT to vitest mid-test: its sshd and moto server are stopped and the sshd folder removed', async () => {
+  it('by SIGINT to vitest mid-test: its sshd, moto server and PostgreSQL are stopped and the sshd folder removed', async () => {
     const run = start();
-    const { sshd, moto, servers } = await run.started();
-    expect(servers.map((e) => e.what).sort()).toEqual(['moto_server', 'sshd']);
+    const { sshd, moto, postgres, servers } = await run.started();
+    expect(servers.map((e) => e.what).sort()).toEqual(['moto_server', 'postgres', 'sshd']);
+    expect(servers.find((e) => e.what === 'postgres')?.marker).toBe(postgres.dataDir);
     expect(servers.every((e) => alive(e.pid))).toBe(true);
     expect(await listens(sshd.port)).toBe(true);
     expect(await listens(moto.port)).toBe(true);
@@ -183,7 +191,7 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
         .filter((e) => alive(e.pid))
         .map((e) => e.what)
         .sort(),
-    ).toEqual(['moto_server', 'sshd']);
+    ).toEqual(['moto_server', 'postgres', 'sshd']);
     // The next run's global setup, here (setup.ts puts the environment back after the test).
     process.env.DINGO_TEST_SUITE_ROOT = join(run.registry, '..');
     const teardown = suiteSetup();

@@ -1,19 +1,29 @@
 /**
  * Not part of the suite (vitest.config.ts): run alone by test/systems/test-servers.test.ts, which
- * stops this run by a signal while it waits. It starts an sshd and a moto server, writes their ports
- * and folder to DINGO_TEST_INTERRUPT_REPORT (renamed into place whole), and waits.
+ * stops this run by a signal while it waits. It starts an sshd, a moto server and a PostgreSQL
+ * cluster (as the tests' own clusters start: pg_ctl, detached), writes their ports and folders to
+ * DINGO_TEST_INTERRUPT_REPORT (renamed into place whole), and waits.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { it } from 'vitest';
 import { startMoto } from '../moto.js';
+import { makeCluster } from '../pg-volumes.js';
 import { startSshd } from '../sshd.js';
 
-it('starts an sshd and a moto server, then waits to be interrupted', async () => {
+it('starts an sshd, a moto server and a PostgreSQL cluster, then waits to be interrupted', async () => {
   const report = process.env.DINGO_TEST_INTERRUPT_REPORT;
   if (!report) throw new Error('DINGO_TEST_INTERRUPT_REPORT is not set: this file is run by test/systems/test-servers.test.ts');
   const [sshd, moto] = await Promise.all([startSshd({ user: 'dingoleft' }), startMoto()]);
+  const pg = mkdtempSync(join(tmpdir(), 'pg-'));
+  chmodSync(pg, 0o755);
+  makeCluster(join(pg, 'data'), 'shop', 'SELECT 1;', 'run');
   // Whole or not at all: the test reads the report as soon as it is there.
-  writeFileSync(`${report}.part`, JSON.stringify({ sshd: { port: sshd.port, dir: sshd.dir }, moto: { port: moto.port } }));
+  writeFileSync(
+    `${report}.part`,
+    JSON.stringify({ sshd: { port: sshd.port, dir: sshd.dir }, moto: { port: moto.port }, postgres: { dataDir: join(pg, 'data') } }),
+  );
   renameSync(`${report}.part`, report);
   await new Promise<never>(() => undefined);
 }, 600_000);
