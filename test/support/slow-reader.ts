@@ -34,6 +34,8 @@ export async function expectSeqStreamed(run: (spec: CommandSpec) => Promise<Comm
   expect(text.length).toBe(want.length);
   expect(text === want).toBe(true);
   expect(chunks).toBeGreaterThan(10);
-  // Held at most what the reader holds plus the chunk in hand, not the megabytes the program printed.
-  expect(most).toBeLessThanOrEqual(HIGH + 64 * 1024);
+  // Held at most what the reader holds and a few chunks of a pipe's read (64 KiB) in hand, not the
+  // megabytes the program printed: Node 24's pipe() has been seen to hand on a second chunk after the
+  // write that said the reader was full.
+  expect(most).toBeLessThanOrEqual(HIGH + 4 * 64 * 1024);
 }
