@@ -150,12 +150,14 @@ export function openServers(file: string): ServerEntry[] {
 /**
  * Stops the open servers of FILE that `which` picks, by PID (when the PID is still that server) with
  * whatever runs naming their folder, unmounts what is mounted under the folder and removes it, and
- * marks them stopped. Returns what it stopped.
+ * marks them stopped. Returns the ones that were still running: a server its test stopped without
+ * saying so (a cluster it killed, a zombie no one reaped) is marked, not reported.
  */
 export function stopServers(file: string, which: (e: ServerEntry) => boolean): ServerEntry[] {
   const picked = openServers(file).filter(which);
+  const running = picked.filter(isServer);
   killAll(
-    picked.filter(isServer).map((e) => e.pid),
+    running.map((e) => e.pid),
     3000,
   );
   for (const e of picked) {
@@ -166,7 +168,7 @@ export function stopServers(file: string, which: (e: ServerEntry) => boolean): S
     }
     appendFileSync(file, `${JSON.stringify({ stopped: e.pid, start: e.start })}\n`);
   }
-  return picked;
+  return running;
 }
 
 /** Removes FILE when it lists no open server, so that it does not grow run after run. */
