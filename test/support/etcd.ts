@@ -60,7 +60,7 @@ async function startEtcdOnce(): Promise<Etcd> {
       child.kill('SIGTERM');
       await exited;
     }
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     unregister();
   };
   const unregister = registerServer('etcd', child.pid!, dir, dir);

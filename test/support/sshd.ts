@@ -122,7 +122,7 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
       await exited;
     }
     if (sudoers) rmSync(sudoers, { force: true });
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     unregister();
   };
   const forget = leftover(stop);
