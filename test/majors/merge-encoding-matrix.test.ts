@@ -6,29 +6,18 @@
  * every major the merge meets. The newest local client here is Debian's 15: the copy of a 17
  * cluster is refused, as merge-back refuses it, naming the client to install.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
 import { diffTables, type MergeSide } from '../../src/merge/plan.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
 import { MATRIX_MAJORS, pgBinOf } from '../support/pg-majors.js';
-import { useMajorsBinaries } from '../support/pg-majors-env.js';
+import { useMajorsBinaries, useMajorsScratch } from '../support/pg-majors-env.js';
 import { makeCluster } from '../support/pg-volumes.js';
 
-let scratch: string;
 useMajorsBinaries();
-
-beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'majors-merge-encoding-'));
-  execFileSync('chmod', ['755', scratch]);
-});
-
-afterAll(() => {
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = useMajorsScratch('majors-merge-encoding-');
 
 describe.each(MATRIX_MAJORS)('a SQL_ASCII database of PostgreSQL %s', (major) => {
   let server: ScratchServer | undefined;
@@ -36,14 +25,14 @@ describe.each(MATRIX_MAJORS)('a SQL_ASCII database of PostgreSQL %s', (major) =>
   const side = (): MergeSide => ({ query: (db, sql) => server!.read(db, sql), lines: (db, sql) => server!.readLines(db, sql) });
 
   beforeAll(async () => {
-    const data = join(scratch, `data-${major}`);
+    const data = join(scratch(), `data-${major}`);
     // The tables are there before the server starts, as a restored copy's are (before 14 the reader is granted what exists then).
     const ascii = String.raw`CREATE DATABASE ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
       \connect ascii
       CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'café');
       CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe9');`;
     makeCluster(data, 'shop', 'SELECT 1;', 'stop', ascii, pgBinOf(major));
-    const started = startScratchServer({ dataDir: data, major, workDir: mkdtempSync(join(scratch, `work-${major}-`)) });
+    const started = startScratchServer({ dataDir: data, major, workDir: mkdtempSync(join(scratch(), `work-${major}-`)) });
     if (major === '17')
       refused = await started.then(
         () => undefined,

@@ -6,29 +6,20 @@
  * Debian's 15: a 17 cluster is found and ranked, and its look refused naming the client to install.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { copyTree } from '../../src/volumes/copy.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { dumpDatabases, lookInside } from '../../src/volumes/look.js';
 import { verifyDumps } from '../../src/volumes/restore-check.js';
 import { MATRIX_MAJORS, pgBinOf } from '../support/pg-majors.js';
-import { useMajorsBinaries } from '../support/pg-majors-env.js';
+import { useMajorsBinaries, useMajorsScratch } from '../support/pg-majors-env.js';
 import { makeCluster, manifest } from '../support/pg-volumes.js';
 
-let scratch: string;
 useMajorsBinaries();
-
-beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'majors-volumes-'));
-  execFileSync('chmod', ['755', scratch]);
-});
-
-afterAll(() => {
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = useMajorsScratch('majors-volumes-');
 
 const owner = () => ({
   uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
@@ -41,7 +32,7 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s volumes', (major) => {
   const fresh = `app${major}_fresh`;
 
   beforeAll(() => {
-    root = join(scratch, `volumes-${major}`);
+    root = join(scratch(), `volumes-${major}`);
     mkdirSync(root);
     makeCluster(
       join(root, wanted, '_data'),
@@ -76,9 +67,9 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s volumes', (major) => {
       ? 'look refuses a 17 cluster, no local client being new enough'
       : 'look reads its rows, the dump holds them and restores',
     async () => {
-      const copy = join(scratch, `copy-${major}`);
+      const copy = join(scratch(), `copy-${major}`);
       await copyTree(join(root, wanted, '_data'), copy, { owner: owner() });
-      const work = mkdtempSync(join(scratch, `work-${major}-`));
+      const work = mkdtempSync(join(scratch(), `work-${major}-`));
       if (major === '17') {
         await expect(lookInside({ dataDir: copy, major, workDir: work })).rejects.toThrow(
           "the newest local pg_dump is PostgreSQL 15, older than the volume's 17",
@@ -94,7 +85,7 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s volumes', (major) => {
         major,
         workDir: work,
         databases: ['shop'],
-        outDir: join(scratch, `dumps-${major}`),
+        outDir: join(scratch(), `dumps-${major}`),
       });
       expect(dumps[0]).toMatchObject({ database: 'shop', rowCounts: { 'public.orders': 2500 } });
       expect(await verifyDumps(dumps, { work: { in: tmpdir() } })).toEqual([
