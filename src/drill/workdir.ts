@@ -8,9 +8,7 @@ import type { LocalProcesses, RunAs } from '../core/seams.js';
 import { kindOf } from '../core/file-kind.js';
 import { DrillFailed } from './exit-codes.js';
 import { majorNumber } from './local-pg.js';
-
-/** sun_path is 108 bytes on Linux, including the terminating NUL. */
-const MAX_SOCKET_PATH = 107;
+import { MAX_SOCKET_PATH, socketFits } from '../systems/pg-sandbox.js';
 
 export interface Workdir {
   dir: string;
@@ -46,7 +44,7 @@ export async function makeWorkdir(parent: string, as: RunAs | undefined, process
 export function workdirPaths(dir: string): Workdir {
   const dataDir = join(dir, 'data');
   const socketDir = join(dir, 'sock');
-  if (socketDir.length + '/.s.PGSQL.65535'.length > MAX_SOCKET_PATH) {
+  if (!socketFits(socketDir)) {
     throw new DrillFailed(
       'could-not-run',
       `the scratch folder ${dir} is too deep for a Unix socket path (${MAX_SOCKET_PATH} characters at most)`,

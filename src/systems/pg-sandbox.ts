@@ -83,6 +83,14 @@ export function postgresArgs(settings: [string, string][]): string[] {
   return settings.flatMap(([name, value]) => ['-c', `${name}=${value}`]);
 }
 
+/** sun_path is 108 bytes on Linux, including the terminating NUL. */
+export const MAX_SOCKET_PATH = 107;
+
+/** Whether a server's socket in DIR (`DIR/.s.PGSQL.<port>`, any port) fits in a Unix socket's path. */
+export function socketFits(dir: string): boolean {
+  return Buffer.byteLength(dir) + '/.s.PGSQL.65535'.length <= MAX_SOCKET_PATH;
+}
+
 const SAFE_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 /** The scratch server's whole environment: nothing of the operator's (no AWS_*, no PG*, no proxies). */

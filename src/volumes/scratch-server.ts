@@ -10,7 +10,7 @@
  * tables are read by `read`, as a role that is no superuser in READ ONLY transactions, once the copy
  * was made safe for it (systems/pg-reader.ts).
  */
-import { chmod, chown, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { PassThrough, Readable } from 'node:stream';
@@ -32,6 +32,7 @@ import {
   sandboxSettings,
   serverEnv,
   settingsFor,
+  socketFits,
   unprivilegedClientEnv,
 } from '../systems/pg-sandbox.js';
 
@@ -47,7 +48,7 @@ export interface ScratchServer {
   conn: Conn;
   /** Client binaries (psql, pg_dump) new enough for this server. */
   clientBin: string;
-  /** Things done to the copy so it would start (moved-aside files) and be read safely (roles changed). */
+  /** Things done to the copy so it would start (moved-aside files) and be read safely (roles changed), and where its socket is when not in the scratch folder. */
   notes: string[];
   /** Our own catalog reads, as the copy's superuser: system catalogs and qualified system functions only. */
   query: Query;
@@ -276,18 +277,44 @@ function pgCtlStart(o: StartOptions, bin: string, settings: [string, string][], 
   return [join(bin, 'pg_ctl'), '-D', o.dataDir, '-l', logFile, '-w', '-t', String(o.startTimeoutSeconds ?? 600), '-s', '-o', opts, 'start'];
 }
 
-/** A new folder in `parent` only the server's account may enter (its socket, its hba file). */
-async function privateFolder(parent: string, as: Pick<RunAs, 'uid' | 'gid'> | undefined): Promise<string> {
-  const path = await mkdtemp(join(parent, 'sock-'));
+/** Where a socket folder goes when the scratch folder is too deep for one: short on every Linux. */
+const SHORT_SOCKET_PARENT = '/tmp';
+
+interface SocketFolder {
+  path: string;
+  /** Whether it is outside the scratch folder (in SHORT_SOCKET_PARENT), to be removed with the server. */
+  apart: boolean;
+}
+
+/**
+ * A new folder only the server's account may enter (its socket, its hba file): in `parent`, or in /tmp when a
+ * socket in `parent` would pass the 107 bytes of a Unix socket's path (PostgreSQL would start on no socket at all).
+ */
+async function socketFolder(parent: string, as: Pick<RunAs, 'uid' | 'gid'> | undefined, notes: string[]): Promise<SocketFolder> {
+  const apart = !socketFits(join(parent, 'sock-XXXXXX'));
+  const path = await mkdtemp(apart ? join(SHORT_SOCKET_PARENT, 'dingo-sock-') : join(parent, 'sock-'));
   await chmod(path, 0o700);
   if (as) await chown(path, as.uid, as.gid);
-  return path;
+  if (apart) notes.push(`its socket is in ${path}, removed when it stops: ${parent} is too deep for a Unix socket's path`);
+  return { path, apart };
+}
+
+/** STOP, then the socket folder when it is apart from the scratch folder. */
+function stopping(stop: () => Promise<void>, socket: SocketFolder): () => Promise<void> {
+  return async () => {
+    try {
+      await stop();
+    } finally {
+      if (socket.apart) await rm(socket.path, { recursive: true, force: true });
+    }
+  };
 }
 
 /** The local server binaries of the volume's major on the copy, run as the scratch account in a network namespace of its own. */
 async function startLocal(o: StartOptions, bin: string, clientBin: string, port: number, notes: string[]): Promise<ScratchServer> {
   const as = scratchAccount();
-  const socketDir = await privateFolder(o.workDir, as);
+  const socket = await socketFolder(o.workDir, as, notes);
+  const socketDir = socket.path;
   const hba = join(socketDir, 'hba.conf');
   await writeFile(hba, 'local all all trust\n', { mode: 0o600 });
   await chown(hba, as.uid, as.gid);
@@ -298,8 +325,10 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
   o.progress?.(`starting PostgreSQL ${o.major} from ${bin} on the copy (crash recovery runs on the copy if needed)`);
   const settings = copySettings(o, port, socketDir, hba);
   const startArgv = pgCtlStart(o, bin, settings, logFile);
-  const started = await run(isolated(startArgv, as, [o.workDir, o.dataDir]), { env: serverEnv() });
+  const writable = socket.apart ? [o.workDir, o.dataDir, socketDir] : [o.workDir, o.dataDir];
+  const started = await run(isolated(startArgv, as, writable), { env: serverEnv() });
   if (started.code !== 0) {
+    if (socket.apart) await rm(socketDir, { recursive: true, force: true });
     const log = await readFile(logFile, 'utf8').catch(() => '');
     const locale = missingLocale(log);
     if (locale) throw localeMissing(locale, o.major, 'start on it');
@@ -308,20 +337,21 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
       hint: `the server log is ${logFile}; the original volume was not touched`,
     });
   }
-  const stop = async (): Promise<void> => {
+  const stopServer = async (): Promise<void> => {
     await run([join(bin, 'pg_ctl'), '-D', o.dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as, env: serverEnv() });
   };
   let conn: Conn = { args: ['-h', socketDir, '-p', String(port)], user: 'postgres' };
   try {
     await querier(clientBin, conn, as, o.major)('template1', 'select 1');
   } catch (err) {
-    await stop();
-    if (!/role "postgres" does not exist/.test((err as Error).message)) throw err;
+    const renamed = /role "postgres" does not exist/.test((err as Error).message);
+    await (renamed ? stopServer() : stopping(stopServer, socket)());
+    if (!renamed) throw err;
     // POSTGRES_USER renamed the bootstrap superuser: ask the copy for its name, and start again.
     conn = { ...conn, user: await superuserName(bin, o.dataDir, settings, as) };
-    await runOk(isolated(startArgv, as, [o.workDir, o.dataDir]), { env: serverEnv() });
+    await runOk(isolated(startArgv, as, writable), { env: serverEnv() });
   }
-  return readable(`local PostgreSQL ${o.major} (${bin})`, o.major, clientBin, conn, as, notes, stop);
+  return readable(`local PostgreSQL ${o.major} (${bin})`, o.major, clientBin, conn, as, notes, stopping(stopServer, socket));
 }
 
 /**
@@ -332,7 +362,8 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
 async function startInContainer(o: StartOptions, engine: DockerEngine, clientBin: string, notes: string[]): Promise<ScratchServer> {
   const image = await requireImage(engine, o.major);
   // Both folders are made the image's postgres account's when its container starts (systems/pg-image.ts).
-  const socketDir = await privateFolder(o.workDir, undefined);
+  const socket = await socketFolder(o.workDir, undefined, notes);
+  const socketDir = socket.path;
   await writeFile(join(o.dataDir, 'dingo-recover-hba.conf'), 'local all all trust\n', { mode: 0o600 });
   notes.push(`wrote dingo-recover-hba.conf into the copy (trust, on its socket in ${socketDir} only: no TCP)`);
   const name = `dingo-recover-look-${basename(socketDir)}`;
@@ -345,15 +376,19 @@ async function startInContainer(o: StartOptions, engine: DockerEngine, clientBin
     settings: containerSettings(o.major),
     name,
     purpose: 'look inside a copy of a volume',
+  }).catch(async (err: unknown) => {
+    if (socket.apart) await rm(socketDir, { recursive: true, force: true });
+    throw err;
   });
   const conn: Conn = { args: ['-h', socketDir, '-p', String(IMAGE_PORT)], user: 'postgres' };
+  const remove = stopping(() => server.remove(), socket);
   if (!(await acceptsConnections(clientBin, conn, o.startTimeoutSeconds ?? 600))) {
-    await server.remove();
+    await remove();
     throw new StepFailed(`${image} did not accept connections on the copy in time`, {
       hint: `see ${quote(['docker', 'logs', name])}; the original volume was not touched`,
     });
   }
-  return readable(server.how, o.major, clientBin, conn, undefined, notes, server.remove);
+  return readable(server.how, o.major, clientBin, conn, undefined, notes, remove);
 }
 
 /** The server once the copy was made safe to read as the reader role (stopped when that fails). */

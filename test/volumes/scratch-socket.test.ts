@@ -1,0 +1,56 @@
+/**
+ * A scratch server keeps its Unix socket in a folder it makes in the scratch folder: past 107 bytes
+ * of path PostgreSQL starts on no socket at all ("could not create any Unix-domain sockets"). In a
+ * scratch folder too deep for that, the socket folder is made in /tmp instead, private to the
+ * server's account, and removed when the server stops.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { MAX_SOCKET_PATH, socketFits } from '../../src/systems/pg-sandbox.js';
+import { scratchAccount } from '../../src/systems/scratch-account.js';
+import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
+import { makeCluster } from '../support/pg-volumes.js';
+
+const roots: string[] = [];
+let server: ScratchServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+it('a socket folder fits while its socket path is at most 107 bytes, whatever the port', () => {
+  expect(MAX_SOCKET_PATH).toBe(107);
+  const fits = `/${'a'.repeat(MAX_SOCKET_PATH - '/.s.PGSQL.65535'.length - 1)}`;
+  expect(socketFits(fits)).toBe(true);
+  expect(socketFits(`${fits}b`)).toBe(false);
+  // Bytes, not characters.
+  expect(socketFits(`${fits.slice(0, -1)}é`)).toBe(false);
+});
+
+it('a scratch server in a scratch folder too deep for its socket keeps the socket in /tmp, private, and takes it away when it stops', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'deep-'));
+  roots.push(root);
+  chmodSync(root, 0o755);
+  const work = join(root, 'w'.repeat(Math.max(1, 90 - root.length)));
+  mkdirSync(work);
+  expect(socketFits(join(work, 'sock-XXXXXX'))).toBe(false);
+  const copy = join(work, 'data');
+  makeCluster(copy, 'shop', 'CREATE TABLE t (k int); INSERT INTO t VALUES (1), (2);', 'stop');
+  const before = new Set(readdirSync('/tmp').filter((n) => n.startsWith('dingo-sock-')));
+  server = await startScratchServer({ dataDir: copy, major: '15', workDir: work });
+  const made = readdirSync('/tmp').filter((n) => n.startsWith('dingo-sock-') && !before.has(n));
+  expect(made).toHaveLength(1);
+  const socketDir = join('/tmp', made[0]!);
+  expect(server.notes.join('\n')).toContain(`its socket is in ${socketDir}, removed when it stops: ${work} is too deep`);
+  const mode = statSync(socketDir);
+  expect(mode.mode & 0o777).toBe(0o700);
+  expect(mode.uid).toBe(scratchAccount().uid);
+  expect(readdirSync(socketDir).some((n) => /^\.s\.PGSQL\.\d+$/.test(n))).toBe(true);
+  expect(await server.read('shop', 'select count(*) from public.t')).toEqual([['2']]);
+  await server.stop();
+  server = undefined;
+  expect(existsSync(socketDir)).toBe(false);
+});
