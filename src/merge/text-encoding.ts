@@ -6,7 +6,8 @@
  * first, by the server: `convert_to(…, 'UTF8')` of a SQL_ASCII text checks that it is UTF-8. Its
  * failure is caught in the server by its SQLSTATE (22021, character_not_in_repertoire) and raised
  * again in words of ours, so that it is told apart from any other failure in whatever language the
- * server speaks (lc_messages is the server's and the database's, not ours to set).
+ * server speaks (lc_messages is the server's and the database's, not ours to set). A session that
+ * cannot run PL/pgSQL (a tenant dropped it, or revoked it from PUBLIC) is refused before, in our words.
  */
 import { messageOf, StepFailed } from '../core/errors.js';
 import type { Query } from '../systems/pg-query.js';
@@ -15,6 +16,10 @@ import { tableName, type TableShape } from './table-shape.js';
 
 const ENCODING = `select pg_catalog.pg_encoding_to_char(encoding) from pg_catalog.pg_database
   where datname operator(pg_catalog.=) pg_catalog.current_database()`;
+
+/** Whether this session may run PL/pgSQL, the check's language (`t` or `f`; one column, as every side reads). */
+const PLPGSQL = `select case when exists (select from pg_catalog.pg_language where lanname operator(pg_catalog.=) 'plpgsql')
+  then pg_catalog.has_language_privilege('plpgsql', 'USAGE') else false end`;
 
 /** What our check raises: its words are ours, never translated. */
 const NOT_UTF8 = 'dingo-recover check: text that is not UTF-8:';
@@ -41,6 +46,15 @@ end`;
 export async function checkUtf8(query: Query, database: string, shapes: readonly TableShape[], side: string): Promise<void> {
   const encoding = (await query(database, ENCODING))[0]?.[0];
   if (encoding !== 'SQL_ASCII') return;
+  if ((await query(database, PLPGSQL))[0]?.[0] !== 't') {
+    const role = (await query(database, 'select current_user'))[0]?.[0];
+    throw new StepFailed(
+      `${side}'s database ${database} is SQL_ASCII, and its sessions as ${String(role)} cannot run PL/pgSQL (the language is not there, or that role may not use it): the merge checks in PL/pgSQL that the text is UTF-8 before it reads it as UTF-8, and merges no text unchecked`,
+      {
+        hint: `nothing was compared or written; take the tables' rows from the copy by hand, in the copy's own bytes (pg_dump --data-only --table), or, where the database's owner agrees, GRANT USAGE ON LANGUAGE plpgsql TO ${String(role)} in it and run the merge again`,
+      },
+    );
+  }
   for (const shape of shapes) {
     try {
       await query(database, checkBlock(shape));

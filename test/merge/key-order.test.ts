@@ -73,7 +73,13 @@ beforeAll(async () => {
   chmodSync(work, 0o755);
   const data = join(work, 'data');
   const ascii = (name: string) => `CREATE DATABASE ${name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;`;
-  makeCluster(data, 'shop', COPY, 'stop', `CREATE DATABASE live; ${ascii('ascii')} ${ascii('asciilive')} ${ascii('asciide')}`);
+  makeCluster(
+    data,
+    'shop',
+    COPY,
+    'stop',
+    `CREATE DATABASE live; ${ascii('ascii')} ${ascii('asciilive')} ${ascii('asciide')} ${ascii('asciinopl')} ${ascii('asciinolang')}`,
+  );
   server = await startScratchServer({ dataDir: data, major: '15', workDir: work });
   // The scratch server's sessions search pg_catalog only.
   await server.query('live', `SET search_path = public;\n${LIVE}`);
@@ -99,6 +105,10 @@ beforeAll(async () => {
     'asciide',
     String.raw`SET search_path = public; CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe9');`,
   );
+  // The same UTF-8 text where the sessions cannot run PL/pgSQL: revoked from PUBLIC in one, dropped in the other.
+  const utf8 = String.raw`SET search_path = public; CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'café');`;
+  await server.query('asciinopl', `REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC; ${utf8}`);
+  await server.query('asciinolang', `DROP EXTENSION plpgsql; ${utf8}`);
   noGerman = await server.query('postgres', `ALTER DATABASE asciide SET lc_messages = '${GERMAN}'`).then(
     () => undefined,
     (err: unknown) => `the server cannot speak ${GERMAN} (${String(err)}): add it with localedef -i de_DE -f UTF-8 de_DE.UTF-8`,
@@ -274,6 +284,27 @@ describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () =
     const merged = diffTables(side('ascii'), side('asciilive'), { database: 'ascii', tables: ['public.odd$check$name'] });
     await expect(merged).rejects.toThrow(
       /public\."?odd\$check\$name"? holds text that is not UTF-8 \(invalid byte sequence for encoding "UTF8": 0xef/,
+    );
+  }, 60_000);
+
+  it('is refused in our words where its sessions cannot run PL/pgSQL, the language of the check', async () => {
+    for (const db of ['asciinopl', 'asciinolang']) {
+      const merged = diffTables(side(db), side(db), { database: db, tables: ['public.utf8'] });
+      await expect(merged, db).rejects.toThrow(
+        new RegExp(
+          `the copy's database ${db} is SQL_ASCII, and its sessions as ${READER_ROLE} cannot run PL/pgSQL .*merges no text unchecked`,
+        ),
+      );
+      await expect(merged, db).rejects.toMatchObject({
+        hint: expect.stringMatching(
+          new RegExp(`^nothing was compared or written; .*GRANT USAGE ON LANGUAGE plpgsql TO ${READER_ROLE} in it`),
+        ),
+      });
+    }
+    // The live leader read through the cell's psql, as the role apps bind with (SET LOCAL ROLE after the superuser's login).
+    const live = diffTables(side('ascii'), cellSide('asciinopl'), { database: 'asciinopl', tables: ['public.utf8'] });
+    await expect(live).rejects.toThrow(
+      new RegExp(`the live database's database asciinopl is SQL_ASCII, and its sessions as ${READER_ROLE} cannot run PL/pgSQL`),
     );
   }, 60_000);
 
