@@ -280,78 +280,84 @@ function pgCtlStart(o: StartOptions, bin: string, settings: [string, string][], 
 /** Where a socket folder goes when the scratch folder is too deep for one: short on every Linux. */
 const SHORT_SOCKET_PARENT = '/tmp';
 
-interface SocketFolder {
-  path: string;
-  /** Whether it is outside the scratch folder (in SHORT_SOCKET_PARENT), to be removed with the server. */
-  apart: boolean;
-}
-
 /**
- * A new folder only the server's account may enter (its socket, its hba file): in `parent`, or in /tmp when a
- * socket in `parent` would pass the 107 bytes of a Unix socket's path (PostgreSQL would start on no socket at all).
+ * Starts a server through START with a new folder only the server's account may enter (its socket, its hba file),
+ * made in `parent`, or in /tmp when a socket in `parent` would pass the 107 bytes of a Unix socket's path
+ * (PostgreSQL would start on no socket at all). START is handed the folder and what the sandbox must let the server
+ * write besides its own folders; a folder in /tmp goes when START fails, and when the server stops.
  */
-async function socketFolder(parent: string, as: Pick<RunAs, 'uid' | 'gid'> | undefined, notes: string[]): Promise<SocketFolder> {
+async function withSocketFolder(
+  parent: string,
+  as: Pick<RunAs, 'uid' | 'gid'> | undefined,
+  notes: string[],
+  start: (socketDir: string, writable: string[]) => Promise<ScratchServer>,
+): Promise<ScratchServer> {
   const apart = !socketFits(join(parent, 'sock-XXXXXX'));
   const path = await mkdtemp(apart ? join(SHORT_SOCKET_PARENT, 'dingo-sock-') : join(parent, 'sock-'));
-  await chmod(path, 0o700);
-  if (as) await chown(path, as.uid, as.gid);
-  if (apart) notes.push(`its socket is in ${path}, removed when it stops: ${parent} is too deep for a Unix socket's path`);
-  return { path, apart };
-}
-
-/** STOP, then the socket folder when it is apart from the scratch folder. */
-function stopping(stop: () => Promise<void>, socket: SocketFolder): () => Promise<void> {
-  return async () => {
-    try {
-      await stop();
-    } finally {
-      if (socket.apart) await rm(socket.path, { recursive: true, force: true });
-    }
+  const remove = async (): Promise<void> => {
+    if (apart) await rm(path, { recursive: true, force: true });
+  };
+  let server: ScratchServer;
+  try {
+    await chmod(path, 0o700);
+    if (as) await chown(path, as.uid, as.gid);
+    if (apart) notes.push(`its socket is in ${path}, removed when it stops: ${parent} is too deep for a Unix socket's path`);
+    server = await start(path, apart ? [path] : []);
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return {
+    ...server,
+    async stop() {
+      try {
+        await server.stop();
+      } finally {
+        await remove();
+      }
+    },
   };
 }
 
 /** The local server binaries of the volume's major on the copy, run as the scratch account in a network namespace of its own. */
 async function startLocal(o: StartOptions, bin: string, clientBin: string, port: number, notes: string[]): Promise<ScratchServer> {
   const as = scratchAccount();
-  const socket = await socketFolder(o.workDir, as, notes);
-  const socketDir = socket.path;
-  const hba = join(socketDir, 'hba.conf');
-  await writeFile(hba, 'local all all trust\n', { mode: 0o600 });
-  await chown(hba, as.uid, as.gid);
-  const logFile = join(o.workDir, 'server.log');
-  await runOk(['chown', `${as.uid}:${as.gid}`, o.workDir]);
-  // The copy is ours, the scratch account's alone (never following a link out of it).
-  await runOk(['chown', '-R', '-h', '-P', `${as.uid}:${as.gid}`, o.dataDir]);
-  o.progress?.(`starting PostgreSQL ${o.major} from ${bin} on the copy (crash recovery runs on the copy if needed)`);
-  const settings = copySettings(o, port, socketDir, hba);
-  const startArgv = pgCtlStart(o, bin, settings, logFile);
-  const writable = socket.apart ? [o.workDir, o.dataDir, socketDir] : [o.workDir, o.dataDir];
-  const started = await run(isolated(startArgv, as, writable), { env: serverEnv() });
-  if (started.code !== 0) {
-    if (socket.apart) await rm(socketDir, { recursive: true, force: true });
-    const log = await readFile(logFile, 'utf8').catch(() => '');
-    const locale = missingLocale(log);
-    if (locale) throw localeMissing(locale, o.major, 'start on it');
-    const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l));
-    throw new StepFailed(`PostgreSQL ${o.major} did not start on the copy: ${(fatal.slice(-3).join(' | ') || started.stderr).trim()}`, {
-      hint: `the server log is ${logFile}; the original volume was not touched`,
-    });
-  }
-  const stopServer = async (): Promise<void> => {
-    await run([join(bin, 'pg_ctl'), '-D', o.dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as, env: serverEnv() });
-  };
-  let conn: Conn = { args: ['-h', socketDir, '-p', String(port)], user: 'postgres' };
-  try {
-    await querier(clientBin, conn, as, o.major)('template1', 'select 1');
-  } catch (err) {
-    const renamed = /role "postgres" does not exist/.test((err as Error).message);
-    await (renamed ? stopServer() : stopping(stopServer, socket)());
-    if (!renamed) throw err;
-    // POSTGRES_USER renamed the bootstrap superuser: ask the copy for its name, and start again.
-    conn = { ...conn, user: await superuserName(bin, o.dataDir, settings, as) };
-    await runOk(isolated(startArgv, as, writable), { env: serverEnv() });
-  }
-  return readable(`local PostgreSQL ${o.major} (${bin})`, o.major, clientBin, conn, as, notes, stopping(stopServer, socket));
+  return withSocketFolder(o.workDir, as, notes, async (socketDir, writable) => {
+    const hba = join(socketDir, 'hba.conf');
+    await writeFile(hba, 'local all all trust\n', { mode: 0o600 });
+    await chown(hba, as.uid, as.gid);
+    const logFile = join(o.workDir, 'server.log');
+    await runOk(['chown', `${as.uid}:${as.gid}`, o.workDir]);
+    // The copy is ours, the scratch account's alone (never following a link out of it).
+    await runOk(['chown', '-R', '-h', '-P', `${as.uid}:${as.gid}`, o.dataDir]);
+    o.progress?.(`starting PostgreSQL ${o.major} from ${bin} on the copy (crash recovery runs on the copy if needed)`);
+    const settings = copySettings(o, port, socketDir, hba);
+    const startArgv = isolated(pgCtlStart(o, bin, settings, logFile), as, [o.workDir, o.dataDir, ...writable]);
+    const started = await run(startArgv, { env: serverEnv() });
+    if (started.code !== 0) {
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      const locale = missingLocale(log);
+      if (locale) throw localeMissing(locale, o.major, 'start on it');
+      const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l));
+      throw new StepFailed(`PostgreSQL ${o.major} did not start on the copy: ${(fatal.slice(-3).join(' | ') || started.stderr).trim()}`, {
+        hint: `the server log is ${logFile}; the original volume was not touched`,
+      });
+    }
+    const stop = async (): Promise<void> => {
+      await run([join(bin, 'pg_ctl'), '-D', o.dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as, env: serverEnv() });
+    };
+    let conn: Conn = { args: ['-h', socketDir, '-p', String(port)], user: 'postgres' };
+    try {
+      await querier(clientBin, conn, as, o.major)('template1', 'select 1');
+    } catch (err) {
+      await stop();
+      if (!/role "postgres" does not exist/.test((err as Error).message)) throw err;
+      // POSTGRES_USER renamed the bootstrap superuser: ask the copy for its name, and start again.
+      conn = { ...conn, user: await superuserName(bin, o.dataDir, settings, as) };
+      await runOk(startArgv, { env: serverEnv() });
+    }
+    return readable(`local PostgreSQL ${o.major} (${bin})`, o.major, clientBin, conn, as, notes, stop);
+  });
 }
 
 /**
@@ -362,33 +368,29 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
 async function startInContainer(o: StartOptions, engine: DockerEngine, clientBin: string, notes: string[]): Promise<ScratchServer> {
   const image = await requireImage(engine, o.major);
   // Both folders are made the image's postgres account's when its container starts (systems/pg-image.ts).
-  const socket = await socketFolder(o.workDir, undefined, notes);
-  const socketDir = socket.path;
-  await writeFile(join(o.dataDir, 'dingo-recover-hba.conf'), 'local all all trust\n', { mode: 0o600 });
-  notes.push(`wrote dingo-recover-hba.conf into the copy (trust, on its socket in ${socketDir} only: no TCP)`);
-  const name = `dingo-recover-look-${basename(socketDir)}`;
-  o.progress?.(`starting ${image} on the copy, its socket in ${socketDir}`);
-  const server = await startInImage({
-    engine,
-    major: o.major,
-    dataDir: o.dataDir,
-    socketDir,
-    settings: containerSettings(o.major),
-    name,
-    purpose: 'look inside a copy of a volume',
-  }).catch(async (err: unknown) => {
-    if (socket.apart) await rm(socketDir, { recursive: true, force: true });
-    throw err;
-  });
-  const conn: Conn = { args: ['-h', socketDir, '-p', String(IMAGE_PORT)], user: 'postgres' };
-  const remove = stopping(() => server.remove(), socket);
-  if (!(await acceptsConnections(clientBin, conn, o.startTimeoutSeconds ?? 600))) {
-    await remove();
-    throw new StepFailed(`${image} did not accept connections on the copy in time`, {
-      hint: `see ${quote(['docker', 'logs', name])}; the original volume was not touched`,
+  return withSocketFolder(o.workDir, undefined, notes, async (socketDir) => {
+    await writeFile(join(o.dataDir, 'dingo-recover-hba.conf'), 'local all all trust\n', { mode: 0o600 });
+    notes.push(`wrote dingo-recover-hba.conf into the copy (trust, on its socket in ${socketDir} only: no TCP)`);
+    const name = `dingo-recover-look-${basename(socketDir)}`;
+    o.progress?.(`starting ${image} on the copy, its socket in ${socketDir}`);
+    const server = await startInImage({
+      engine,
+      major: o.major,
+      dataDir: o.dataDir,
+      socketDir,
+      settings: containerSettings(o.major),
+      name,
+      purpose: 'look inside a copy of a volume',
     });
-  }
-  return readable(server.how, o.major, clientBin, conn, undefined, notes, remove);
+    const conn: Conn = { args: ['-h', socketDir, '-p', String(IMAGE_PORT)], user: 'postgres' };
+    if (!(await acceptsConnections(clientBin, conn, o.startTimeoutSeconds ?? 600))) {
+      await server.remove();
+      throw new StepFailed(`${image} did not accept connections on the copy in time`, {
+        hint: `see ${quote(['docker', 'logs', name])}; the original volume was not touched`,
+      });
+    }
+    return readable(server.how, o.major, clientBin, conn, undefined, notes, server.remove);
+  });
 }
 
 /** The server once the copy was made safe to read as the reader role (stopped when that fails). */

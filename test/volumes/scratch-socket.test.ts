@@ -2,12 +2,13 @@
  * A scratch server keeps its Unix socket in a folder it makes in the scratch folder: past 107 bytes
  * of path PostgreSQL starts on no socket at all ("could not create any Unix-domain sockets"). In a
  * scratch folder too deep for that, the socket folder is made in /tmp instead, private to the
- * server's account, and removed when the server stops.
+ * server's account, and removed when the server stops or fails to start.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { StepFailed } from '../../src/core/errors.js';
 import { MAX_SOCKET_PATH, socketFits } from '../../src/systems/pg-sandbox.js';
 import { scratchAccount } from '../../src/systems/scratch-account.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
@@ -21,6 +22,16 @@ afterEach(async () => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
 
+/** A scratch folder of about 90 characters, too deep for a socket folder made in it, that the postgres account can pass. */
+function deepScratch(): string {
+  const root = mkdtempSync(join(tmpdir(), 'deep-'));
+  roots.push(root);
+  chmodSync(root, 0o755);
+  const work = join(root, 'w'.repeat(Math.max(1, 90 - root.length)));
+  mkdirSync(work);
+  return work;
+}
+
 it('a socket folder fits while its socket path is at most 107 bytes, whatever the port', () => {
   expect(MAX_SOCKET_PATH).toBe(107);
   const fits = `/${'a'.repeat(MAX_SOCKET_PATH - '/.s.PGSQL.65535'.length - 1)}`;
@@ -31,11 +42,7 @@ it('a socket folder fits while its socket path is at most 107 bytes, whatever th
 });
 
 it('a scratch server in a scratch folder too deep for its socket keeps the socket in /tmp, private, and takes it away when it stops', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'deep-'));
-  roots.push(root);
-  chmodSync(root, 0o755);
-  const work = join(root, 'w'.repeat(Math.max(1, 90 - root.length)));
-  mkdirSync(work);
+  const work = deepScratch();
   expect(socketFits(join(work, 'sock-XXXXXX'))).toBe(false);
   const copy = join(work, 'data');
   makeCluster(copy, 'shop', 'CREATE TABLE t (k int); INSERT INTO t VALUES (1), (2);', 'stop');
@@ -53,4 +60,17 @@ it('a scratch server in a scratch folder too deep for its socket keeps the socke
   await server.stop();
   server = undefined;
   expect(existsSync(socketDir)).toBe(false);
+});
+
+it('a scratch server that does not start leaves no socket folder in /tmp behind', async () => {
+  const work = deepScratch();
+  // A folder that says it is a cluster of 15 and holds nothing else: pg_ctl cannot start it.
+  const copy = join(work, 'data');
+  mkdirSync(copy);
+  writeFileSync(join(copy, 'PG_VERSION'), '15\n');
+  const before = readdirSync('/tmp').filter((n) => n.startsWith('dingo-sock-'));
+  const refused = await startScratchServer({ dataDir: copy, major: '15', workDir: work }).catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(StepFailed);
+  expect((refused as StepFailed).message).toContain('PostgreSQL 15 did not start on the copy');
+  expect(readdirSync('/tmp').filter((n) => n.startsWith('dingo-sock-'))).toEqual(before);
 });
