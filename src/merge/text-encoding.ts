@@ -47,7 +47,8 @@ export async function checkUtf8(query: Query, database: string, shapes: readonly
   const encoding = (await query(database, ENCODING))[0]?.[0];
   if (encoding !== 'SQL_ASCII') return;
   if ((await query(database, PLPGSQL))[0]?.[0] !== 't') {
-    const role = (await query(database, 'select current_user'))[0]?.[0];
+    // As SQL writes it (quote_ident): the hint's GRANT is run as it is shown.
+    const role = (await query(database, 'select pg_catalog.quote_ident(current_user)'))[0]?.[0];
     throw new StepFailed(
       `${side}'s database ${database} is SQL_ASCII, and its sessions as ${String(role)} cannot run PL/pgSQL (the language is not there, or that role may not use it): the merge checks in PL/pgSQL that the text is UTF-8 before it reads it as UTF-8, and merges no text unchecked`,
       {

@@ -108,6 +108,7 @@ beforeAll(async () => {
   // The same UTF-8 text where the sessions cannot run PL/pgSQL: revoked from PUBLIC in one, dropped in the other.
   const utf8 = String.raw`SET search_path = public; CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'café');`;
   await server.query('asciinopl', `REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC; ${utf8}`);
+  await server.query('postgres', 'CREATE ROLE "Shop Apps" NOLOGIN');
   await server.query('asciinolang', `DROP EXTENSION plpgsql; ${utf8}`);
   noGerman = await server.query('postgres', `ALTER DATABASE asciide SET lc_messages = '${GERMAN}'`).then(
     () => undefined,
@@ -239,7 +240,7 @@ describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () =
    * seam (liveQuery, liveLines: a script on standard input, READ ONLY, as the role apps bind with);
    * here `docker exec … psql` runs this machine's psql against the scratch server.
    */
-  const cellSide = (db: string): MergeSide => {
+  const cellSide = (db: string, role = READER_ROLE): MergeSide => {
     const runner: CommandRunner = {
       where: 'cell 10.0.0.1',
       async run(spec) {
@@ -253,7 +254,7 @@ describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () =
     };
     const docker = new CellDocker(runner, { redactor: new Redactor(), sudo: false });
     const login = () => [{ user: 'postgres', socket: true }];
-    return { query: liveQuery(docker, 'cf-leader', login(), READER_ROLE), lines: liveLines(docker, 'cf-leader', login(), READER_ROLE) };
+    return { query: liveQuery(docker, 'cf-leader', login(), role), lines: liveLines(docker, 'cf-leader', login(), role) };
   };
 
   it('is merged where its text is UTF-8, each character as it was', async () => {
@@ -306,6 +307,12 @@ describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () =
     await expect(live).rejects.toThrow(
       new RegExp(`the live database's database asciinopl is SQL_ASCII, and its sessions as ${READER_ROLE} cannot run PL/pgSQL`),
     );
+    // A role whose name SQL must quote is named as a GRANT must write it.
+    const quoted = diffTables(side('ascii'), cellSide('asciinopl', 'Shop Apps'), { database: 'asciinopl', tables: ['public.utf8'] });
+    await expect(quoted).rejects.toThrow(/its sessions as "Shop Apps" cannot run PL\/pgSQL/);
+    await expect(quoted).rejects.toMatchObject({
+      hint: expect.stringContaining('GRANT USAGE ON LANGUAGE plpgsql TO "Shop Apps" in it'),
+    });
   }, 60_000);
 
   it('is refused the same by a server that speaks German, the failure told by its SQLSTATE, not its words', async (ctx) => {
