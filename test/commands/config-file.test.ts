@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configuredSettings, defaultConfigFile, readConfigFile } from '../../src/commands/flags/config-file.js';
 import { tempDirs } from '../support/temp-dirs.js';
+import { ENV_PARENT_VAR } from '../support/test-environment.js';
 
 const tmp = tempDirs('dingo-config-');
 
@@ -76,9 +77,11 @@ describe('the settings file', () => {
 
 describe("the tests' own environment", () => {
   it("reads no settings file, variable or state folder of the developer's", () => {
-    expect(defaultConfigFile().startsWith(tmpdir())).toBe(true);
+    // In the test run's own folder (suite-setup.ts), else in the temporary folder.
+    const own = process.env[ENV_PARENT_VAR] ?? tmpdir();
+    expect(defaultConfigFile().startsWith(`${own}/`)).toBe(true);
     expect(existsSync(defaultConfigFile())).toBe(false);
-    expect(process.env.XDG_STATE_HOME?.startsWith(tmpdir())).toBe(true);
+    expect(process.env.XDG_STATE_HOME?.startsWith(`${own}/`)).toBe(true);
     expect(Object.keys(process.env).filter((k) => k.startsWith('DINGO_RECOVER_'))).toEqual([]);
   });
 });

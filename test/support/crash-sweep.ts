@@ -427,10 +427,11 @@ export class CrashSweep {
 /**
  * A run's own temporary folder: its scratch copies (named by run id, which a fork shares with the
  * uninterrupted run) and clusters kept apart from every other run's. PostgreSQL's account must
- * reach the copies in it.
+ * reach the copies in it. Its name is short: a restore's drill makes its Unix socket four folders
+ * down in it, and a socket's path has 107 bytes.
  */
 function sweepTmp(folder: (prefix: string) => string): string {
-  const tmp = folder('dr-sweep-tmp-');
+  const tmp = folder('t-');
   chmodSync(tmp, 0o755);
   return tmp;
 }

@@ -9,7 +9,7 @@
  * Stopping is synchronous, as a signal handler must be.
  */
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 
 /** The registry file of this run, set by the global setup for its workers; unset outside vitest (benches). */
@@ -161,14 +161,23 @@ export function stopServers(file: string, which: (e: ServerEntry) => boolean): S
     3000,
   );
   for (const e of picked) {
-    if (e.dir) {
-      killAll(processesNaming(e.dir), 3000);
-      for (const point of mountsUnder(e.dir)) spawnSync('umount', ['-l', point]);
-      rmSync(e.dir, { recursive: true, force: true, maxRetries: 3 });
-    }
+    if (e.dir) clearFolder(e.dir);
     appendFileSync(file, `${JSON.stringify({ stopped: e.pid, start: e.start })}\n`);
   }
   return running;
+}
+
+/**
+ * Stops whatever runs naming something in DIR, by PID, unmounts what is mounted under it and removes
+ * it. Returns what was stopped, each as its PID and the first word of its command line.
+ */
+export function clearFolder(dir: string): string[] {
+  const pids = processesNaming(dir);
+  const named = pids.map((pid) => `${basename(cmdline(pid).split(' ')[0] ?? '')} (pid ${String(pid)})`);
+  killAll(pids, 3000);
+  for (const point of mountsUnder(dir)) spawnSync('umount', ['-l', point]);
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  return named;
 }
 
 /** Removes FILE when it lists no open server, so that it does not grow run after run. */

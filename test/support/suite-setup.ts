@@ -2,17 +2,19 @@
  * Vitest's global setup for what a test run leaves on the machine, in vitest's main process, under
  * the suite's temporary root: the registry of the servers the tests start (server-registry.ts) and
  * the run's own folder, which the workers make their environment folders in (test-environment.ts);
- * both given to the workers through the environment. What an interrupted earlier run left, servers
- * and folder, goes first. This run's servers are stopped and its folder removed at its teardown (and
- * the root when nothing is left in it), and at a SIGINT or SIGTERM, after which the process exits as
- * the signal would have ended it.
+ * both given to the workers through the environment. The workers' temporary folder (TMPDIR) is the
+ * run's too, named in its folder: the scratch servers the tool starts in a test (a drill's, a look's,
+ * a restore's) are registered nowhere, and whatever still runs naming that folder is stopped with the
+ * run. What an interrupted earlier run left, servers and folders, goes first. This run's servers are
+ * stopped and its folders removed at its teardown (and the root when nothing is left in it), and at a
+ * SIGINT or SIGTERM, after which the process exits as the signal would have ended it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
-import { OWNER_VAR, REGISTRY_VAR, alive, pruneRegistry, stopServers, type ServerEntry } from './server-registry.js';
+import { OWNER_VAR, REGISTRY_VAR, alive, clearFolder, pruneRegistry, stopServers, type ServerEntry } from './server-registry.js';
 import { ENV_PARENT_VAR } from './test-environment.js';
 
 /** The suite's temporary root: DINGO_TEST_SUITE_ROOT, else one folder per checkout in the temporary folder. */
@@ -36,9 +38,36 @@ function endedRunFolders(root: string): string[] {
     .map((m) => join(root, m[0]));
 }
 
+/** The file in a run's folder that names the run's temporary folder. */
+const TEMP_NOTE = 'tmpdir';
+
+/**
+ * Makes the run's temporary folder, as /tmp is (anyone may make a file there, no one remove another's), and names it in
+ * FOLDER. Its name is short: the tool makes Unix sockets a few folders down in it, and a socket's path has 107 bytes.
+ */
+function makeTemp(folder: string): string {
+  const temp = mkdtempSync(join(tmpdir(), 'drt-'));
+  chmodSync(temp, 0o1777);
+  writeFileSync(join(folder, TEMP_NOTE), temp);
+  return temp;
+}
+
+/** Stops what runs in the temporary folder the run folder FOLDER names and removes both: what was stopped. */
+function clearRun(folder: string): string[] {
+  const note = join(folder, TEMP_NOTE);
+  const stopped = existsSync(note) ? clearFolder(readFileSync(note, 'utf8')) : [];
+  // A worker still ending may write in it meanwhile: the removal is tried again.
+  rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+  return stopped;
+}
+
 const told = (why: string, stopped: ServerEntry[]): void => {
   if (stopped.length)
     process.stderr.write(`${why}: stopped ${stopped.map((e) => `${e.what} (pid ${e.pid}${e.dir ? `, ${e.dir}` : ''})`).join(', ')}\n`);
+};
+
+const toldTemp = (why: string, stopped: string[]): void => {
+  if (stopped.length) process.stderr.write(`${why}: stopped in its temporary folder ${stopped.join(', ')}\n`);
 };
 
 export default function setup(): () => void {
@@ -49,40 +78,45 @@ export default function setup(): () => void {
     'left by an interrupted earlier test run',
     stopServers(file, (e) => e.owner !== process.pid && !alive(e.owner)),
   );
-  // Their servers stopped, nothing runs in the folders they left.
-  for (const dir of endedRunFolders(root)) rmSync(dir, { recursive: true, force: true });
+  // Their registered servers stopped, what they left running in their temporary folders goes with the folders.
+  for (const dir of endedRunFolders(root)) toldTemp('left by an interrupted earlier test run', clearRun(dir));
   const folder = runFolder(root, process.pid);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
-  const removeFolder = (): void => {
+  const temp = makeTemp(folder);
+  const removeFolder = (why: string): void => {
     try {
-      // A worker still ending may write in it meanwhile: the removal is tried again.
-      rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+      toldTemp(why, clearRun(folder));
     } catch (err) {
       process.stderr.write(`the test run's folder ${folder} is left: ${(err as Error).message}; the next run removes it\n`);
     }
   };
+  const onExit = (): void => {
+    removeFolder('test run ended before its teardown');
+  };
   process.env[REGISTRY_VAR] = file;
   process.env[OWNER_VAR] = String(process.pid);
   process.env[ENV_PARENT_VAR] = folder;
+  process.env.TMPDIR = temp;
   const mine = (e: ServerEntry): boolean => e.owner === process.pid;
   const onSignal = (signal: NodeJS.Signals): void => {
     told(`test run stopped by ${signal}`, stopServers(file, mine));
     // A worker may have been starting one as the signal came.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
     told(`test run stopped by ${signal}`, stopServers(file, mine));
+    removeFolder(`test run stopped by ${signal}`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // A run that exits without its teardown (a signal above, vitest failing itself) still takes its folder.
-  process.once('exit', removeFolder);
+  // A run that exits without its teardown (vitest failing itself) still takes its folders.
+  process.once('exit', onExit);
   return () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.off('exit', removeFolder);
+    process.off('exit', onExit);
     told('still running at the end of the test run', stopServers(file, mine));
     pruneRegistry(file);
-    removeFolder();
+    removeFolder('still running at the end of the test run');
     // Nothing left to find for a later run (a killed run never gets here): the root goes too.
     if (process.env.DINGO_TEST_SUITE_ROOT === undefined && readdirSync(root).length === 0) rmdirSync(root);
   };

@@ -5,14 +5,22 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { leftoverCount, stopLeftovers } from '../support/leftovers.js';
 import { needTool, sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
-import { alive, openServers, stopServers, withoutRegistry, type ServerEntry } from '../support/server-registry.js';
+import {
+  alive,
+  clearFolder,
+  openServers,
+  processesNaming,
+  stopServers,
+  withoutRegistry,
+  type ServerEntry,
+} from '../support/server-registry.js';
 import suiteSetup, { runFolder } from '../support/suite-setup.js';
 
 function listens(port: number): Promise<boolean> {
@@ -116,6 +124,7 @@ function interruptibleRun(root: string) {
       sshd: { port: number; dir: string };
       moto: { port: number };
       postgres: { dataDir: string };
+      scratch: { dir: string };
       servers: ServerEntry[];
     }> {
       await until(`the interruptible run's servers\n${output}`, () => existsSync(report) || child.exitCode !== null);
@@ -139,7 +148,8 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
       }
       stopServers(run.registry, () => true);
     }
-    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+    // The tool's scratch server is in no registry: whatever runs in the root goes with it.
+    for (const root of roots.splice(0)) clearFolder(root);
   });
   const start = (): ReturnType<typeof interruptibleRun> => {
     const root = mkdtempSync(join(tmpdir(), 'dr-interrupted-'));
@@ -151,17 +161,22 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     return run;
   };
 
-  it('by SIGINT to vitest mid-test: its sshd, moto server and PostgreSQL are stopped and the sshd folder removed', async () => {
+  it("by SIGINT to vitest mid-test: its sshd, moto server, PostgreSQL and the tool's scratch server are stopped and the sshd folder removed", async () => {
     const run = start();
-    const { sshd, moto, postgres, servers } = await run.started();
+    const { sshd, moto, postgres, scratch, servers } = await run.started();
     expect(servers.map((e) => e.what).sort()).toEqual(['moto_server', 'postgres', 'sshd']);
     expect(servers.find((e) => e.what === 'postgres')?.marker).toBe(postgres.dataDir);
     expect(servers.every((e) => alive(e.pid))).toBe(true);
     expect(await listens(sshd.port)).toBe(true);
     expect(await listens(moto.port)).toBe(true);
+    // The tool's scratch server is in no registry: it runs in the run's temporary folder.
+    expect(processesNaming(scratch.dir).length).toBeGreaterThan(0);
+    expect(servers.some((e) => e.marker.includes(scratch.dir))).toBe(false);
     process.kill(run.child.pid!, 'SIGINT');
     expect(await run.exited, run.output()).toBe(130);
     expect(run.output()).toMatch(/test run stopped by SIGINT: stopped .*sshd/);
+    expect(run.output()).toMatch(/test run stopped by SIGINT: stopped in its temporary folder .*postgres \(pid \d+\)/);
+    expect(processesNaming(scratch.dir)).toEqual([]);
     // Their processes, not their ports: a freed port may be handed to another file's server at once.
     expect(servers.filter((e) => alive(e.pid))).toEqual([]);
     expect(existsSync(sshd.dir)).toBe(false);
@@ -170,9 +185,9 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     expect(existsSync(runFolder(join(run.registry, '..'), run.child.pid!))).toBe(false);
   }, 180_000);
 
-  it("killed outright (SIGKILL of vitest and its worker): the next run's global setup stops the servers it left", async () => {
+  it("killed outright (SIGKILL of vitest and its worker): the next run's global setup stops the servers it left, the tool's scratch server too", async () => {
     const run = start();
-    const { sshd, servers } = await run.started();
+    const { sshd, scratch, servers } = await run.started();
     const workers = readdirSync('/proc').filter((p) => {
       try {
         return /^\d+$/.test(p) && readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(run.child.pid);
@@ -192,11 +207,14 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
         .map((e) => e.what)
         .sort(),
     ).toEqual(['moto_server', 'postgres', 'sshd']);
+    expect(processesNaming(scratch.dir).length).toBeGreaterThan(0);
     // The next run's global setup, here (setup.ts puts the environment back after the test).
     process.env.DINGO_TEST_SUITE_ROOT = join(run.registry, '..');
     const teardown = suiteSetup();
     try {
       expect(servers.filter((e) => alive(e.pid))).toEqual([]);
+      expect(processesNaming(scratch.dir)).toEqual([]);
+      expect(existsSync(scratch.dir)).toBe(false);
       expect(existsSync(sshd.dir)).toBe(false);
       expect(openServers(run.registry)).toEqual([]);
       expect(existsSync(folder)).toBe(false);
