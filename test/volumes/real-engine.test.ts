@@ -5,11 +5,12 @@
  * were then removed. The look's local PostgreSQL 15 cannot open such a copy, so it runs in the image,
  * whose container is inspected while it runs.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerEngine } from '../../src/systems/docker-engine.js';
+import { socketFits } from '../../src/systems/pg-sandbox.js';
 import { copyTree } from '../../src/volumes/copy.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { lookInside } from '../../src/volumes/look.js';
@@ -90,14 +91,17 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
     expect(allContainers(d)).toEqual([]);
   }, 300_000);
 
-  it('runs the copy in the image when its major is not installed here, sandboxed on its command line', async () => {
-    const copy = join(scratch, 'no-binaries', 'data');
+  it('runs the copy in the image when its major is not installed here, sandboxed on its command line, its socket in /tmp when the scratch folder is too deep for one', async () => {
+    // About 90 characters: a socket folder made in it would pass the 107 bytes of a Unix socket's path.
+    const work = join(scratch, 'n'.repeat(Math.max(1, 90 - scratch.length)));
+    expect(socketFits(join(work, 'sock-XXXXXX'))).toBe(false);
+    const copy = join(work, 'data');
     await copyTree(mountpoints(d, [vols.user]).get(vols.user)!, copy);
     const watch = watchRunning(d, 'dingo-recover.purpose');
     const look = await lookInside({
       dataDir: copy,
       major: '15',
-      workDir: join(scratch, 'no-binaries'),
+      workDir: work,
       binRoot: mkdtempSync(join(scratch, 'nobin-')),
       engine: dockerEngine(d.host),
     });
@@ -108,7 +112,11 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
     expectHardened(c!);
     const [data, socket, ...binds] = c!.HostConfig.Binds ?? [];
     expect(data).toBe(`${copy}:/var/lib/postgresql/data`);
-    expect(socket).toMatch(/^\/.+:\/var\/run\/postgresql$/);
+    expect(socket).toMatch(/^\/tmp\/dingo-sock-[^/]+:\/var\/run\/postgresql$/);
+    const socketDir = socket!.split(':')[0]!;
+    expect(look.notes.join('\n')).toContain(`its socket is in ${socketDir}, removed when it stops: ${work} is too deep`);
+    // The look has stopped its server: the folder went with it.
+    expect(existsSync(socketDir)).toBe(false);
     expect(binds).toEqual([]);
     // The copy's own commands and libraries are overridden on the command line, which wins over its configuration files.
     for (const setting of [
