@@ -219,6 +219,8 @@ export interface DockerEngine {
   startContainer(id: string): Promise<void>;
   /** Whether the container is running (false once it exited or is gone). */
   isRunning(id: string): Promise<boolean>;
+  /** The last `lines` lines the container wrote, standard output and error as they came ('' when it is gone). */
+  containerLogs(id: string, lines: number): Promise<string>;
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
 }

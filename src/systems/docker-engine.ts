@@ -152,6 +152,23 @@ async function withDeadline<T>(ms: number, late: () => Error, f: (signal: AbortS
   }
 }
 
+/**
+ * A container's log as the Engine sends it for a container without a terminal: frames of an 8-byte
+ * header (the stream, then the length, big-endian, in its last four bytes) and their bytes, joined
+ * in the order they came. A log that is not framed so (a container with a terminal) is taken whole.
+ */
+export function logText(log: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= log.length && (log[at] === 1 || log[at] === 2) && log.readUIntBE(at + 1, 3) === 0) {
+    const size = log.readUInt32BE(at + 4);
+    if (at + 8 + size > log.length) break;
+    parts.push(log.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return (at === log.length ? Buffer.concat(parts) : log).toString('utf8');
+}
+
 export function dockerEngine(dockerHost: string, o: { timeoutMs?: number } = {}): DockerEngine {
   const socketPath = socketPathOf(dockerHost);
   const timeoutMs = o.timeoutMs ?? engineTimeoutMs();
@@ -224,6 +241,13 @@ export function dockerEngine(dockerHost: string, o: { timeoutMs?: number } = {})
         status: 404,
         value: false,
       }),
+    containerLogs: (id: string, lines: number): Promise<string> =>
+      call(
+        `read the log of container ${id}`,
+        async (d, abortSignal) =>
+          logText(await d.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false, abortSignal })),
+        { status: 404, value: '' },
+      ),
     async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
       // 304: already stopped. The Engine answers once the container stopped, after up to its grace period.
       await call(

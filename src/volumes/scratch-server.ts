@@ -14,7 +14,6 @@ import { chmod, chown, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/
 import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { PassThrough, Readable } from 'node:stream';
-import { quote } from '../core/command-line.js';
 import { messageOf, StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { freePort } from '../systems/ports.js';
@@ -383,11 +382,19 @@ async function startInContainer(o: StartOptions, engine: DockerEngine, clientBin
       purpose: 'look inside a copy of a volume',
     });
     const conn: Conn = { args: ['-h', socketDir, '-p', String(IMAGE_PORT)], user: 'postgres' };
-    if (!(await acceptsConnections(clientBin, conn, o.startTimeoutSeconds ?? 600))) {
+    const ready = await acceptsConnections(clientBin, conn, o.startTimeoutSeconds ?? 600, () => engine.isRunning(server.id));
+    if (ready !== 'ready') {
+      // Its last words, read before the container goes with them.
+      const said = await engine
+        .containerLogs(server.id, LAST_LOG_LINES)
+        .catch((err: unknown) => `(its log could not be read: ${messageOf(err)})`);
       await server.remove();
-      throw new StepFailed(`${image} did not accept connections on the copy in time`, {
-        hint: `see ${quote(['docker', 'logs', name])}; the original volume was not touched`,
-      });
+      throw new StepFailed(
+        ready === 'exited'
+          ? `${image} stopped on the copy before it accepted connections`
+          : `${image} did not accept connections on the copy in time`,
+        { hint: `the original volume was not touched; the container's last lines:\n${said.trimEnd() || '(none)'}` },
+      );
     }
     return readable(server.how, o.major, clientBin, conn, undefined, notes, server.remove);
   });
@@ -431,13 +438,25 @@ function containerSettings(major: string): [string, string][] {
   );
 }
 
-/** Whether the server accepts connections within `timeoutSeconds` (pg_isready every half second). */
-async function acceptsConnections(clientBin: string, conn: Conn, timeoutSeconds: number): Promise<boolean> {
+/** How many of its last lines a container that did not serve the copy is shown by. */
+const LAST_LOG_LINES = 20;
+
+/**
+ * Whether the server accepts connections within `timeoutSeconds` (pg_isready every half second), or
+ * stopped first (`running` answers false): a server that exited is not waited for.
+ */
+async function acceptsConnections(
+  clientBin: string,
+  conn: Conn,
+  timeoutSeconds: number,
+  running: () => Promise<boolean>,
+): Promise<'ready' | 'exited' | 'late'> {
   const deadline = performance.now() + timeoutSeconds * 1000;
   for (;;) {
     const r = await run([join(clientBin, 'pg_isready'), '-q', ...conn.args], { env: clientEnv() });
-    if (r.code === 0) return true;
-    if (performance.now() > deadline) return false;
+    if (r.code === 0) return 'ready';
+    if (!(await running())) return 'exited';
+    if (performance.now() > deadline) return 'late';
     await new Promise((res) => setTimeout(res, 500));
   }
 }

@@ -5,15 +5,17 @@
  * were then removed. The look's local PostgreSQL 15 cannot open such a copy, so it runs in the image,
  * whose container is inspected while it runs.
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerEngine } from '../../src/systems/docker-engine.js';
 import { socketFits } from '../../src/systems/pg-sandbox.js';
+import { StepFailed } from '../../src/core/errors.js';
 import { copyTree } from '../../src/volumes/copy.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { lookInside } from '../../src/volumes/look.js';
+import { startScratchServer } from '../../src/volumes/scratch-server.js';
 import { makeComposeVolumes, mountpoints, ORDERS, volumeMetadata, type ComposeVolumes } from '../support/compose-volumes.js';
 import { runCli } from '../support/cli.js';
 import { allContainers, skipWithoutDockerd, startDockerd, watchRunning, type Dockerd } from '../support/dockerd.js';
@@ -46,6 +48,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await ifStarted(d)?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A copy of 15 in WORK, where no local binaries are (an empty binaries folder): the image runs it. */
+const inImage = (copy: string, work: string) => ({
+  dataDir: copy,
+  major: '15',
+  workDir: work,
+  binRoot: mkdtempSync(join(scratch, 'nobin-')),
+  engine: dockerEngine(d.host),
 });
 
 describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style down', () => {
@@ -98,13 +109,7 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
     const copy = join(work, 'data');
     await copyTree(mountpoints(d, [vols.user]).get(vols.user)!, copy);
     const watch = watchRunning(d, 'dingo-recover.purpose');
-    const look = await lookInside({
-      dataDir: copy,
-      major: '15',
-      workDir: work,
-      binRoot: mkdtempSync(join(scratch, 'nobin-')),
-      engine: dockerEngine(d.host),
-    });
+    const look = await lookInside(inImage(copy, work));
     const [c, ...more] = await watch.stop();
     expect(more).toEqual([]);
     expect(look.server).toMatch(/^container postgres:15 /);
@@ -132,6 +137,22 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
       'data_directory=/var/lib/postgresql/data',
     ])
       expect(c!.Config.Cmd).toContain(setting);
+    expect(allContainers(d)).toEqual([]);
+  }, 300_000);
+
+  it('says at once why the image did not serve a copy it cannot start, in the container’s own last lines, and leaves no container', async () => {
+    // A folder that says it is a cluster of 15 and holds nothing else: the image's server exits at once.
+    const work = mkdtempSync(join(scratch, 'unstartable-'));
+    const copy = join(work, 'data');
+    mkdirSync(copy);
+    writeFileSync(join(copy, 'PG_VERSION'), '15\n');
+    // Longer than a server takes to exit, far shorter than a test's time: the refusal must not wait it out.
+    const refused = await startScratchServer({ ...inImage(copy, work), startTimeoutSeconds: 120 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StepFailed);
+    expect((refused as StepFailed).message).toBe('postgres:15 stopped on the copy before it accepted connections');
+    expect((refused as StepFailed).hint).toBe(
+      `the original volume was not touched; the container's last lines:\npostgres: could not access the server configuration file "/var/lib/postgresql/data/postgresql.conf": No such file or directory`,
+    );
     expect(allContainers(d)).toEqual([]);
   }, 300_000);
 
