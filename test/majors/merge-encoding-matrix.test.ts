@@ -25,14 +25,14 @@ describe.each(MATRIX_MAJORS)('a SQL_ASCII database of PostgreSQL %s', (major) =>
   const side = (): MergeSide => ({ query: (db, sql) => server!.read(db, sql), lines: (db, sql) => server!.readLines(db, sql) });
 
   beforeAll(async () => {
-    const data = join(scratch(), `data-${major}`);
+    const data = join(scratch, `data-${major}`);
     // The tables are there before the server starts, as a restored copy's are (before 14 the reader is granted what exists then).
     const ascii = String.raw`CREATE DATABASE ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
       \connect ascii
       CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'café');
       CREATE TABLE latin (k int PRIMARY KEY, v text); INSERT INTO latin VALUES (1, E'caf\xe9');`;
     makeCluster(data, 'shop', 'SELECT 1;', 'stop', ascii, pgBinOf(major));
-    const started = startScratchServer({ dataDir: data, major, workDir: mkdtempSync(join(scratch(), `work-${major}-`)) });
+    const started = startScratchServer({ dataDir: data, major, workDir: mkdtempSync(join(scratch, `work-${major}-`)) });
     if (major === '17')
       refused = await started.then(
         () => undefined,

@@ -32,7 +32,7 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s volumes', (major) => {
   const fresh = `app${major}_fresh`;
 
   beforeAll(() => {
-    root = join(scratch(), `volumes-${major}`);
+    root = join(scratch, `volumes-${major}`);
     mkdirSync(root);
     makeCluster(
       join(root, wanted, '_data'),
@@ -67,9 +67,9 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s volumes', (major) => {
       ? 'look refuses a 17 cluster, no local client being new enough'
       : 'look reads its rows, the dump holds them and restores',
     async () => {
-      const copy = join(scratch(), `copy-${major}`);
+      const copy = join(scratch, `copy-${major}`);
       await copyTree(join(root, wanted, '_data'), copy, { owner: owner() });
-      const work = mkdtempSync(join(scratch(), `work-${major}-`));
+      const work = mkdtempSync(join(scratch, `work-${major}-`));
       if (major === '17') {
         await expect(lookInside({ dataDir: copy, major, workDir: work })).rejects.toThrow(
           "the newest local pg_dump is PostgreSQL 15, older than the volume's 17",
@@ -85,7 +85,7 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s volumes', (major) => {
         major,
         workDir: work,
         databases: ['shop'],
-        outDir: join(scratch(), `dumps-${major}`),
+        outDir: join(scratch, `dumps-${major}`),
       });
       expect(dumps[0]).toMatchObject({ database: 'shop', rowCounts: { 'public.orders': 2500 } });
       expect(await verifyDumps(dumps, { work: { in: tmpdir() } })).toEqual([

@@ -4,12 +4,10 @@
  * variable back as it found it afterwards. Its scratch folder, where clusters are made and started
  * as the postgres account, is readable by all and removed after the file.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import { pgBinRoot } from './pg-majors.js';
+import { tempDirForAll } from './temp-dirs.js';
 
 export function useMajorsBinaries(): void {
   const saved = process.env.DINGO_RECOVER_PG_ROOT;
@@ -22,18 +20,9 @@ export function useMajorsBinaries(): void {
   });
 }
 
-/** The file's scratch folder (`<tmp>/<prefix>XXXXXX`, mode 755), made before its tests and removed after them. */
-export function useMajorsScratch(prefix: string): () => string {
-  let scratch: string | undefined;
-  beforeAll(() => {
-    scratch = mkdtempSync(join(tmpdir(), prefix));
-    execFileSync('chmod', ['755', scratch]);
-  });
-  afterAll(() => {
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
-  return () => {
-    if (!scratch) throw new Error('the scratch folder is made in beforeAll: read it inside a hook or a test');
-    return scratch;
-  };
+/** The file's scratch folder (`<tmp>/<prefix>XXXXXX`, mode 755), removed after its tests. */
+export function useMajorsScratch(prefix: string): string {
+  const scratch = tempDirForAll(prefix);
+  chmodSync(scratch, 0o755);
+  return scratch;
 }

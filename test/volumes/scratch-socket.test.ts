@@ -4,8 +4,7 @@
  * scratch folder too deep for that, the socket folder is made in /tmp instead, private to the
  * server's account, and removed when the server stops or fails to start.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
@@ -13,19 +12,19 @@ import { MAX_SOCKET_PATH, socketFits } from '../../src/systems/pg-sandbox.js';
 import { scratchAccount } from '../../src/systems/scratch-account.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
 import { makeCluster } from '../support/pg-volumes.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
-const roots: string[] = [];
+// Made first, so that its folders go after the server below is stopped (after-hooks run last first).
+const makeRoot = tempDirs('deep-');
 let server: ScratchServer | undefined;
 afterEach(async () => {
   await server?.stop();
   server = undefined;
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
 
 /** A scratch folder of about 90 characters, too deep for a socket folder made in it, that the postgres account can pass. */
 function deepScratch(): string {
-  const root = mkdtempSync(join(tmpdir(), 'deep-'));
-  roots.push(root);
+  const root = makeRoot();
   chmodSync(root, 0o755);
   const work = join(root, 'w'.repeat(Math.max(1, 90 - root.length)));
   mkdirSync(work);
