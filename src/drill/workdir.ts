@@ -47,7 +47,7 @@ export function workdirPaths(dir: string): Workdir {
   if (!socketFits(socketDir)) {
     throw new DrillFailed(
       'could-not-run',
-      `the scratch folder ${dir} is too deep for a Unix socket path (${MAX_SOCKET_PATH} characters at most)`,
+      `the scratch folder ${dir} is too deep for a Unix socket path (${MAX_SOCKET_PATH} bytes at most)`,
       {
         hint: 'Point --workdir at a shorter path, e.g. /tmp or /var/tmp.',
       },

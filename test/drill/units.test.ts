@@ -14,6 +14,7 @@ import { localRestoreCommand } from '../../src/drill/wal-download.js';
 import { parseRecoveryLog } from '../../src/drill/recovery-log.js';
 import { parseTargetTime } from '../../src/drill/target-time.js';
 import { recoveryTargetOf, type TargetFlags } from '../../src/drill/recovery-target.js';
+import { workdirPaths } from '../../src/drill/workdir.js';
 import { Readable } from 'node:stream';
 
 const dirs: string[] = [];
@@ -277,5 +278,21 @@ describe('how far replay got', () => {
       to: newest,
     });
     expect(replayShortfall({ lastLsn: null, lastSegment: null }, newest, '15')).toBeNull();
+  });
+});
+
+describe('the scratch folder', () => {
+  // `<dir>/sock/.s.PGSQL.65535` must fit in a Unix socket's 107 bytes: `/sock` and the socket's name take 20.
+  const fitting = `/${'d'.repeat(107 - 20 - 1)}`;
+
+  it('is taken while its socket path fits, and refused one byte further, naming it and what to do', () => {
+    expect(workdirPaths(fitting)).toMatchObject({ socketDir: `${fitting}/sock`, dataDir: `${fitting}/data` });
+    const deeper = `${fitting}d`;
+    expect(() => workdirPaths(deeper)).toThrow(DrillFailed);
+    expect(() => workdirPaths(deeper)).toThrow(`the scratch folder ${deeper} is too deep for a Unix socket path (107 bytes at most)`);
+  });
+
+  it('is measured in bytes, as the kernel measures the path: a character of two bytes tips it over', () => {
+    expect(() => workdirPaths(`${fitting.slice(0, -1)}é`)).toThrow(/too deep for a Unix socket path/);
   });
 });
