@@ -14,6 +14,7 @@ import { chmod, chown, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/
 import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { PassThrough, Readable } from 'node:stream';
+import { truncate } from '../core/display.js';
 import { messageOf, StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { freePort } from '../systems/ports.js';
@@ -384,16 +385,20 @@ async function startInContainer(o: StartOptions, engine: DockerEngine, clientBin
     const conn: Conn = { args: ['-h', socketDir, '-p', String(IMAGE_PORT)], user: 'postgres' };
     const ready = await acceptsConnections(clientBin, conn, o.startTimeoutSeconds ?? 600, () => engine.isRunning(server.id));
     if (ready !== 'ready') {
-      // Its last words, read before the container goes with them.
-      const said = await engine
-        .containerLogs(server.id, LAST_LOG_LINES)
-        .catch((err: unknown) => `(its log could not be read: ${messageOf(err)})`);
+      // Its last words, read before the container goes with them; each line cut short (a token of the copy's settings is quoted whole).
+      const said = (
+        await engine.containerLogs(server.id, LAST_LOG_LINES).catch((err: unknown) => `(its log could not be read: ${messageOf(err)})`)
+      )
+        .trimEnd()
+        .split('\n')
+        .map((line) => truncate(line, LAST_LOG_LINE_WIDTH))
+        .join('\n');
       await server.remove();
       throw new StepFailed(
         ready === 'exited'
           ? `${image} stopped on the copy before it accepted connections`
           : `${image} did not accept connections on the copy in time`,
-        { hint: `the original volume was not touched; the container's last lines:\n${said.trimEnd() || '(none)'}` },
+        { hint: `the original volume was not touched; the container's last lines:\n${said || '(none)'}` },
       );
     }
     return readable(server.how, o.major, clientBin, conn, undefined, notes, server.remove);
@@ -438,8 +443,9 @@ function containerSettings(major: string): [string, string][] {
   );
 }
 
-/** How many of its last lines a container that did not serve the copy is shown by. */
+/** How many of its last lines a container that did not serve the copy is shown by, and how much of each at most. */
 const LAST_LOG_LINES = 20;
+const LAST_LOG_LINE_WIDTH = 300;
 
 /**
  * Whether the server accepts connections within `timeoutSeconds` (pg_isready every half second), or

@@ -156,6 +156,23 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
     expect(allContainers(d)).toEqual([]);
   }, 300_000);
 
+  it("shows each of the container's last lines cut short, however long a name the copy's settings gave it", async () => {
+    // The tenant's postgresql.conf names a setting of 5,000 characters: PostgreSQL quotes it whole, then stops.
+    const work = mkdtempSync(join(scratch, 'long-setting-'));
+    const copy = join(work, 'data');
+    mkdirSync(copy);
+    writeFileSync(join(copy, 'PG_VERSION'), '15\n');
+    writeFileSync(join(copy, 'postgresql.conf'), `${'x'.repeat(5000)} = 1\n`);
+    const refused = await startScratchServer({ ...inImage(copy, work), startTimeoutSeconds: 120 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StepFailed);
+    const [first, ...lines] = (refused as StepFailed).hint!.split('\n');
+    expect(first).toBe("the original volume was not touched; the container's last lines:");
+    expect(lines.some((l) => l.includes('x'.repeat(200)))).toBe(true);
+    for (const line of lines) expect(Array.from(line).length).toBeLessThanOrEqual(300);
+    expect(lines.some((l) => l.endsWith('…'))).toBe(true);
+    expect(allContainers(d)).toEqual([]);
+  }, 300_000);
+
   it('changed nothing in any volume: contents and metadata as before', () => {
     expect(contents()).toEqual(before.contents);
     expect(volumeMetadata(d)).toBe(before.metadata);
