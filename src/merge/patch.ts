@@ -2,8 +2,9 @@
  * The merge patch: one transaction, run by psql in the live database, that puts the chosen rows back.
  * It runs as the role apps bind with (SET LOCAL ROLE), so a trigger of the tenant's runs with the
  * tenant's own powers, never a superuser's. Every value is a quoted literal (standard_conforming_strings
- * on: a backslash is itself), every name a quoted identifier; a value's text is the server's own and is
- * read back by its type's input function, so it round-trips exactly.
+ * on: a backslash is itself; in a SQL_ASCII database an E'' literal of its bytes' escapes, table-rows.ts),
+ * every name a quoted identifier; a value's text is the server's own and is read back by its type's
+ * input function, so it round-trips exactly.
  *
  * Before writing, each table is locked against other writers and guarded: the rows it puts back must
  * still be absent and the rows it reverts must still hold the values the plan saw. Otherwise the
@@ -12,7 +13,7 @@
 import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 import type { ChangedRow } from './diff.js';
 import { TEXT_SETTINGS } from './json-rows.js';
-import { jsonText, qualified, textArray, type TableRow } from './table-rows.js';
+import { jsonText, qualified, textArray, valueLiteral, type TableRow } from './table-rows.js';
 import { tableName, type TableShape } from './table-shape.js';
 
 export interface TablePatch {
@@ -21,18 +22,16 @@ export interface TablePatch {
   updates: ChangedRow[];
 }
 
-const value = (v: string | null): string => (v === null ? 'NULL' : sqlLiteral(v));
-
 /** `"k1" = '…' AND "k2" = '…'`: the row's key (a key column is never NULL). */
 function keyMatch(shape: TableShape, row: TableRow): string {
-  return shape.key.map((k, i) => `${sqlIdent(k)} = ${value(row.key[i] ?? null)}`).join(' AND ');
+  return shape.key.map((k, i) => `${sqlIdent(k)} = ${valueLiteral(shape, row.key[i] ?? null)}`).join(' AND ');
 }
 
 /** One INSERT of every row put back: its foreign keys are checked at its end, so rows of a table referencing each other go in any order. */
 function insert(shape: TableShape, rows: readonly TableRow[]): string[] {
   const cols = shape.columns.map(sqlIdent).join(', ');
   const override = shape.identityAlways ? ' OVERRIDING SYSTEM VALUE' : '';
-  const values = rows.map((r, i) => `  (${r.values.map(value).join(', ')})${i === rows.length - 1 ? ';' : ','}`);
+  const values = rows.map((r, i) => `  (${r.values.map((v) => valueLiteral(shape, v)).join(', ')})${i === rows.length - 1 ? ';' : ','}`);
   return [`INSERT INTO ${qualified(shape)} (${cols})${override} VALUES`, ...values];
 }
 
@@ -41,7 +40,7 @@ function update(shape: TableShape, change: ChangedRow): string {
   const set = shape.columns
     .map((c, i) => ({ c, copy: change.copy.values[i] ?? null, live: change.live.values[i] ?? null }))
     .filter((x) => x.copy !== x.live)
-    .map((x) => `${sqlIdent(x.c)} = ${value(x.copy)}`);
+    .map((x) => `${sqlIdent(x.c)} = ${valueLiteral(shape, x.copy)}`);
   return `UPDATE ONLY ${qualified(shape)} SET ${set.join(', ')} WHERE ${keyMatch(shape, change.copy)};`;
 }
 
@@ -58,13 +57,13 @@ function guard(t: TablePatch): string {
   const checks: string[] = [];
   if (t.inserts.length) {
     checks.push(
-      `SELECT pg_catalog.count(*) INTO n ${from} WHERE ${textArray(t.shape.key)} OPERATOR(pg_catalog.=) ANY (${textList(t.inserts.map((r) => r.keyText))});`,
+      `SELECT pg_catalog.count(*) INTO n ${from} WHERE ${textArray(t.shape, t.shape.key)} OPERATOR(pg_catalog.=) ANY (${textList(t.inserts.map((r) => r.keyText))});`,
       `IF n OPERATOR(pg_catalog.<>) 0 THEN RAISE EXCEPTION 'dingo-recover merge refused: % of the % row(s) of % it puts back are in the table already (the patch was applied, or they were written since the plan); nothing was changed', n, ${t.inserts.length}, ${sqlLiteral(tableName(t.shape))}; END IF;`,
     );
   }
   if (t.updates.length) {
     checks.push(
-      `SELECT pg_catalog.count(*) INTO n ${from} WHERE ${textArray(t.shape.columns)} OPERATOR(pg_catalog.=) ANY (${textList(t.updates.map((u) => jsonText(u.live.values)))});`,
+      `SELECT pg_catalog.count(*) INTO n ${from} WHERE ${textArray(t.shape, t.shape.columns)} OPERATOR(pg_catalog.=) ANY (${textList(t.updates.map((u) => jsonText(u.live.values)))});`,
       `IF n OPERATOR(pg_catalog.<>) ${t.updates.length} THEN RAISE EXCEPTION 'dingo-recover merge refused: only % of the % row(s) of % it reverts hold the values the plan saw (the patch was applied, or they changed since the plan); nothing was changed', n, ${t.updates.length}, ${sqlLiteral(tableName(t.shape))}; END IF;`,
     );
   }

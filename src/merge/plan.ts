@@ -11,7 +11,7 @@ import { diffStreams, type ChangedRow, type TableDiff } from './diff.js';
 import { renderPatch, type TablePatch } from './patch.js';
 import { rowsByKey, type TableRow } from './table-rows.js';
 import { parentsFirst, readForeignKeys } from './table-order.js';
-import { checkUtf8 } from './text-encoding.js';
+import { checkPatchLanguage } from './patch-language.js';
 import { checkSameShape, readShape, tableName, type TableShape } from './table-shape.js';
 
 /** Which changed rows the patch reverts: proven reverts only (the default), every one, or none. */
@@ -55,7 +55,7 @@ export interface TableDiffs {
 
 /**
  * Reads both sides and compares them, parents first, each table's rows streamed from both at once; refuses a table named twice, absent, of another
- * shape or without a primary key, of a SQL_ASCII database with text that is not UTF-8, and tables in a cycle of keys that are not all deferrable.
+ * shape or without a primary key, a live database where the patch's role cannot run PL/pgSQL, and tables in a cycle of keys that are not all deferrable.
  */
 export async function diffTables(copy: MergeSide, live: MergeSide, r: MergeRequest): Promise<TableDiffs> {
   if (!r.tables.length) throw new UsageError('no table named to merge back', { hint: 'list them in inputs.merge (schema.table)' });
@@ -67,8 +67,7 @@ export async function diffTables(copy: MergeSide, live: MergeSide, r: MergeReque
     checkSameShape(shape, await readShape(live.query, r.database, name, 'the live database'));
     shapes.push(shape);
   }
-  await checkUtf8(copy.query, r.database, shapes, 'the copy');
-  await checkUtf8(live.query, r.database, shapes, 'the live database');
+  await checkPatchLanguage(live.query, r.database);
   const names = shapes.map(tableName);
   const order = parentsFirst(names, await readForeignKeys(live.query, r.database, names));
   const tables: TableDiffs['tables'] = [];

@@ -5,11 +5,18 @@
  * the values' own text), and the transaction that wrote the row's current version (xmin). A table is
  * read as a stream, in the byte order of its key's text (UTF-8), the same on every server whatever its
  * collations and encoding.
+ *
+ * A server converts its text to UTF-8, ours, from any encoding but SQL_ASCII, whose bytes it hands on
+ * as they are, checked by no one: a byte of Latin-1 would be read as U+FFFD, compared as equal to
+ * another, and written back changed. In a SQL_ASCII database each value's text is therefore read as
+ * its bytes in `encode(…, 'escape')`'s form, ASCII whatever they are (a byte above 127 as `\ooo`, a
+ * backslash doubled), which is what is compared, and written back by the patch as an E'' literal of
+ * those same escapes (patch.ts): the bytes go back as they were, whatever encoding they were in.
  */
-import { sqlIdent } from '../core/sql-quote.js';
+import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 import type { QueryLines } from '../systems/pg-query.js';
 import { copyField, copyLines, copyValue } from './json-rows.js';
-import type { TableShape } from './table-shape.js';
+import { asBytes, type TableShape } from './table-shape.js';
 
 /** A row as it is read: its key's and values' text, not yet parsed. */
 export interface RowText {
@@ -35,9 +42,22 @@ export const parsedRow = (r: RowText): TableRow => ({
   values: valuesOf(r.valuesText),
 });
 
-/** `json_build_array(c1::text, …)::text` of some columns: the text a row's key is ordered by, and the patch's guard matches rows by. */
-export function textArray(columns: readonly string[]): string {
-  return `pg_catalog.json_build_array(${columns.map((c) => `${sqlIdent(c)}::pg_catalog.text`).join(', ')})::pg_catalog.text`;
+/** A column's value as the merge reads it: its `::text`, or in a SQL_ASCII database the escape form of that text's bytes. */
+function columnText(shape: Pick<TableShape, 'encoding'>, column: string): string {
+  const text = `${sqlIdent(column)}::pg_catalog.text`;
+  return asBytes(shape) ? `pg_catalog.encode(pg_catalog.convert_to(${text}, 'SQL_ASCII'), 'escape')` : text;
+}
+
+/** A value as the merge read it (columnText), as a literal that writes it back: in a SQL_ASCII database an E'' literal of its escapes. */
+export function valueLiteral(shape: Pick<TableShape, 'encoding'>, value: string | null): string {
+  if (value === null) return 'NULL';
+  // The escape form holds no backslash but `\\` and `\ooo`, which E'' reads back as the bytes they stand for.
+  return asBytes(shape) ? `E${sqlLiteral(value)}` : sqlLiteral(value);
+}
+
+/** `json_build_array(c1::text, …)::text` of some columns (columnText): the text a row's key is ordered by, and the patch's guard matches rows by. */
+export function textArray(shape: Pick<TableShape, 'encoding'>, columns: readonly string[]): string {
+  return `pg_catalog.json_build_array(${columns.map((c) => columnText(shape, c)).join(', ')})::pg_catalog.text`;
 }
 
 /**
@@ -59,9 +79,9 @@ export const qualified = (s: Pick<TableShape, 'schema' | 'table'>): string => `$
  * between the copy and the live server.
  */
 export async function* rowsByKey(read: QueryLines, db: string, shape: TableShape): AsyncGenerator<RowText[]> {
-  const key = textArray(shape.key);
+  const key = textArray(shape, shape.key);
   // The key's JSON and xmin are never NULL; a value may be (`\N`).
-  const values = shape.columns.map((c) => `${sqlIdent(c)}::pg_catalog.text`);
+  const values = shape.columns.map((c) => columnText(shape, c));
   const select = `select ${[key, ...values, 'xmin::pg_catalog.text'].join(', ')}
        from only ${qualified(shape)} order by pg_catalog.convert_to(${key}, 'UTF8')`;
   for await (const lines of copyLines(read, db, select)) {

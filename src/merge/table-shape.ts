@@ -1,7 +1,8 @@
 /**
  * What a table named for merge is, as the catalog says: its columns (those a row is written with),
- * its primary key, and whether an identity column needs OVERRIDING SYSTEM VALUE. A name is
- * `schema.table`; a table that is not an ordinary table, or has no primary key, is refused, named.
+ * its primary key, whether an identity column needs OVERRIDING SYSTEM VALUE, and its database's
+ * encoding. A name is `schema.table`; a table that is not an ordinary table, or has no primary key,
+ * is refused, named.
  */
 import { UsageError } from '../core/errors.js';
 import { sqlLiteral } from '../core/sql-quote.js';
@@ -19,6 +20,12 @@ export interface TableShape {
   key: string[];
   /** A column is GENERATED ALWAYS AS IDENTITY: an insert overrides it. */
   identityAlways: boolean;
+  /**
+   * The database's encoding (`pg_encoding_to_char`). SQL_ASCII's text is bytes the server never
+   * checks nor converts: its values are read and written as their bytes (table-rows.ts). Absent in
+   * what a patch's expect file kept before it was recorded: read as any other encoding's.
+   */
+  encoding?: string;
 }
 
 /** "schema.table" → its two parts; an unqualified or otherwise malformed name is refused. */
@@ -39,8 +46,9 @@ export async function readShape(read: Query, db: string, name: string, where: st
   const [found] = await jsonRows(
     read,
     db,
-    `select pg_catalog.json_build_array(c.relkind)::pg_catalog.text from pg_catalog.pg_class c
-       join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace where ${rel}`,
+    `select pg_catalog.json_build_array(c.relkind, pg_catalog.pg_encoding_to_char(d.encoding))::pg_catalog.text
+       from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
+       join pg_catalog.pg_database d on d.datname operator(pg_catalog.=) pg_catalog.current_database() where ${rel}`,
   );
   if (!found) {
     throw new UsageError(`${where} has no table ${name} in database ${db}`, {
@@ -87,14 +95,29 @@ export async function readShape(read: Query, db: string, name: string, where: st
     types: written.map((c) => String(c[1])),
     key,
     identityAlways: cols.some((c) => c[3] === 'a'),
+    encoding: String(found[1]),
   };
 }
+
+/** The table's database is SQL_ASCII: its values are its bytes, read and written as such (table-rows.ts). */
+export const asBytes = (s: Pick<TableShape, 'encoding'>): boolean => s.encoding === 'SQL_ASCII';
 
 /** "schema.table" of a shape, as the operator named it. */
 export const tableName = (s: Pick<TableShape, 'schema' | 'table'>): string => `${s.schema}.${s.table}`;
 
-/** Refuses a live table whose columns or key differ from the copy's: rows of one cannot be written into the other as they are. */
+/**
+ * Refuses a live table whose columns or key differ from the copy's, or where one database is SQL_ASCII
+ * and the other is not: rows of one cannot be written into the other as they are.
+ */
 export function checkSameShape(copy: TableShape, live: TableShape): void {
+  if (asBytes(copy) !== asBytes(live)) {
+    throw new UsageError(
+      `${tableName(copy)}'s database is ${String(copy.encoding)} in the copy and ${String(live.encoding)} in the live instance: SQL_ASCII's bytes are never converted, so one side's text cannot be compared with the other's`,
+      {
+        hint: 'the live database was made again since the target in another encoding; take what is needed from the dumps by hand, converting it (pg_dump --encoding)',
+      },
+    );
+  }
   const describe = (s: TableShape) => `${s.columns.map((c, i) => `${c} ${s.types[i]!}`).join(', ')}; key ${s.key.join(', ')}`;
   if (describe(copy) === describe(live)) return;
   throw new UsageError(
