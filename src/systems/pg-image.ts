@@ -11,7 +11,7 @@
  */
 import { StepFailed } from '../core/errors.js';
 import type { DockerEngine, EngineContainerSpec } from '../core/seams.js';
-import { postgresArgs } from './pg-sandbox.js';
+import { postgresArgs, removeApartSocketFolder } from './pg-sandbox.js';
 import { runOk } from './processes.js';
 
 /** Where the image keeps PGDATA. */
@@ -120,7 +120,8 @@ export async function startInImage(s: ImageServerSpec): Promise<ImageServer> {
 /**
  * Containers of ours (our purpose label) that an interrupted attempt left on data under `dir`: the
  * tool was killed before it could remove them, and their server may still run on a copy of the
- * user's database. Each is stopped and removed; what was removed, by name, for the record.
+ * user's database. Each is stopped and removed, with a socket folder it had bound from /tmp; what was
+ * removed, by name, for the record.
  */
 export async function removeContainersOn(engine: DockerEngine, dir: string): Promise<string[]> {
   const under = (source: string): boolean => source === dir || source.startsWith(`${dir}/`);
@@ -129,6 +130,8 @@ export async function removeContainersOn(engine: DockerEngine, dir: string): Pro
     if (!c.labels['dingo-recover.purpose'] || !c.mounts.some((m) => under(m.source))) continue;
     if (c.state === 'running') await engine.stopContainer(c.id, 30);
     await engine.removeContainer(c.id);
+    // Its socket folder, bound from /tmp where the scratch folder was too deep for one.
+    for (const m of c.mounts) await removeApartSocketFolder(m.source);
     removed.push(c.names[0] ?? c.id.slice(0, 12));
   }
   return removed;

@@ -9,6 +9,7 @@
  * superuser's and read-only (systems/pg-reader.ts).
  */
 
+import { lstat, rm } from 'node:fs/promises';
 import { shellQuote } from '../core/shell-quote.js';
 
 export { shellQuote };
@@ -89,6 +90,22 @@ export const MAX_SOCKET_PATH = 107;
 /** Whether a server's socket in DIR (`DIR/.s.PGSQL.<port>`, any port) fits in a Unix socket's path. */
 export function socketFits(dir: string): boolean {
   return Buffer.byteLength(dir) + '/.s.PGSQL.65535'.length <= MAX_SOCKET_PATH;
+}
+
+/** Where a server's socket folder is made when its scratch folder is too deep for one (mkdtemp's prefix): short on every Linux. */
+export const APART_SOCKET_PREFIX = '/tmp/dingo-sock-';
+
+/**
+ * Removes a socket folder made apart (APART_SOCKET_PREFIX and mkdtemp's six characters, a folder, not a
+ * link), as whoever stops its server finds it named: a server's own postmaster.pid, a container's mounts.
+ * Any other path is left alone. Whether it was removed.
+ */
+export async function removeApartSocketFolder(path: string): Promise<boolean> {
+  if (!path.startsWith(APART_SOCKET_PREFIX) || !/^[A-Za-z0-9]{6}$/.test(path.slice(APART_SOCKET_PREFIX.length))) return false;
+  const found = await lstat(path).catch(() => undefined);
+  if (!found?.isDirectory()) return false;
+  await rm(path, { recursive: true, force: true });
+  return true;
 }
 
 const SAFE_PATH = '/usr/local/bin:/usr/bin:/bin';

@@ -10,7 +10,7 @@
  * tables are read by `read`, as a role that is no superuser in READ ONLY transactions, once the copy
  * was made safe for it (systems/pg-reader.ts).
  */
-import { chmod, chown, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { PassThrough, Readable } from 'node:stream';
@@ -26,11 +26,13 @@ import { localBinaries } from './identify.js';
 import { newestLocalBin } from '../systems/pg-install.js';
 import { IMAGE_DATA_DIR, IMAGE_PORT, IMAGE_SOCKET_DIR, requireImage, startInImage } from '../systems/pg-image.js';
 import {
+  APART_SOCKET_PREFIX,
   clientEnv,
   postgresArgs,
   postgresOptions,
   sandboxSettings,
   serverEnv,
+  removeApartSocketFolder,
   settingsFor,
   socketFits,
   unprivilegedClientEnv,
@@ -277,14 +279,15 @@ function pgCtlStart(o: StartOptions, bin: string, settings: [string, string][], 
   return [join(bin, 'pg_ctl'), '-D', o.dataDir, '-l', logFile, '-w', '-t', String(o.startTimeoutSeconds ?? 600), '-s', '-o', opts, 'start'];
 }
 
-/** Where a socket folder goes when the scratch folder is too deep for one: short on every Linux. */
-const SHORT_SOCKET_PARENT = '/tmp';
+/** A socket folder this module made in /tmp, removed by whoever stops its server after a kill (actions/support/restore-copy.ts). */
+export { removeApartSocketFolder };
 
 /**
  * Starts a server through START with a new folder only the server's account may enter (its socket, its hba file),
  * made in `parent`, or in /tmp when a socket in `parent` would pass the 107 bytes of a Unix socket's path
  * (PostgreSQL would start on no socket at all). START is handed the folder and what the sandbox must let the server
- * write besides its own folders; a folder in /tmp goes when START fails, and when the server stops.
+ * write besides its own folders; a folder in /tmp goes when START fails, and when the server stops (or, the run
+ * killed first, when a resume stops what it left: restore-copy.ts, pg-image.ts).
  */
 async function withSocketFolder(
   parent: string,
@@ -293,9 +296,9 @@ async function withSocketFolder(
   start: (socketDir: string, writable: string[]) => Promise<ScratchServer>,
 ): Promise<ScratchServer> {
   const apart = !socketFits(join(parent, 'sock-XXXXXX'));
-  const path = await mkdtemp(apart ? join(SHORT_SOCKET_PARENT, 'dingo-sock-') : join(parent, 'sock-'));
+  const path = await mkdtemp(apart ? APART_SOCKET_PREFIX : join(parent, 'sock-'));
   const remove = async (): Promise<void> => {
-    if (apart) await rm(path, { recursive: true, force: true });
+    if (apart) await removeApartSocketFolder(path);
   };
   let server: ScratchServer;
   try {

@@ -6,13 +6,13 @@
  * left, removed by our label and their bind mount.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerEngine } from '../../src/systems/docker-engine.js';
 import { imageAccount, IMAGE_PORT, removeContainersOn, startInImage, type ImageServer } from '../../src/systems/pg-image.js';
-import { sandboxSettings, settingsFor } from '../../src/systems/pg-sandbox.js';
+import { APART_SOCKET_PREFIX, sandboxSettings, settingsFor } from '../../src/systems/pg-sandbox.js';
 import { allContainers, inspectContainer, skipWithoutDockerd, startDockerd, type Dockerd } from '../support/dockerd.js';
 import { expectHardened } from '../support/hardened.js';
 import { IMAGE_GID, IMAGE_UID, importPostgresImage } from '../support/pg-image-build.js';
@@ -40,18 +40,19 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A copy of the cluster and a socket folder, for one server in the image. */
-function copyOf(name: string): { data: string; socket: string } {
+/** A copy of the cluster and a socket folder, for one server in the image; `apart`: the socket folder in /tmp, as for a scratch folder too deep for one. */
+function copyOf(name: string, apart = false): { data: string; socket: string } {
   const data = join(dir, name, 'data');
-  const socket = join(dir, name, 'sock');
+  const socket = apart ? mkdtempSync(APART_SOCKET_PREFIX) : join(dir, name, 'sock');
   mkdirSync(socket, { recursive: true, mode: 0o700 });
+  mkdirSync(join(dir, name), { recursive: true });
   execFileSync('cp', ['-a', cluster, data]);
   writeFileSync(join(data, 'hba.conf'), 'local all all trust\n');
   return { data, socket };
 }
 
-async function start(name: string): Promise<{ server: ImageServer; data: string; socket: string }> {
-  const { data, socket } = copyOf(name);
+async function start(name: string, apart = false): Promise<{ server: ImageServer; data: string; socket: string }> {
+  const { data, socket } = copyOf(name, apart);
   const settings = settingsFor(
     15,
     sandboxSettings({
@@ -135,8 +136,9 @@ describe.skipIf(skip)('the scratch container on a real Docker Engine', () => {
     expect(allContainers(d)).toEqual([]);
   });
 
-  it('removes only our containers left on a folder, and names them', async () => {
-    const left = await start('left');
+  it('removes only our containers left on a folder, and names them, with a socket folder one had bound from /tmp', async () => {
+    const left = await start('left', true);
+    expect(left.socket).toMatch(/^\/tmp\/dingo-sock-/);
     const elsewhere = await start('elsewhere');
     // Someone else's container on the same folder, which is never ours to remove.
     d.docker(['create', '--name', 'someone-elses', '-v', `${join(dir, 'left', 'data')}:/mnt`, 'postgres:15']);
@@ -145,10 +147,13 @@ describe.skipIf(skip)('the scratch container on a real Docker Engine', () => {
       expect(await removeContainersOn(engine, join(dir, 'left'))).toEqual(['dingo-recover-test-left']);
       const names = d.docker(['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean).sort();
       expect(names).toEqual(['dingo-recover-test-elsewhere', 'someone-elses']);
+      expect(existsSync(left.socket), "the removed container's socket folder in /tmp").toBe(false);
+      expect(existsSync(elsewhere.socket), "another container's socket folder").toBe(true);
       expect(await removeContainersOn(engine, join(dir, 'left'))).toEqual([]);
     } finally {
       await left.server.remove();
       await elsewhere.server.remove();
+      rmSync(left.socket, { recursive: true, force: true });
       d.docker(['rm', '-f', 'someone-elses']);
     }
   });

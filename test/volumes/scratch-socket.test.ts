@@ -2,13 +2,16 @@
  * A scratch server keeps its Unix socket in a folder it makes in the scratch folder: past 107 bytes
  * of path PostgreSQL starts on no socket at all ("could not create any Unix-domain sockets"). In a
  * scratch folder too deep for that, the socket folder is made in /tmp instead, private to the
- * server's account, and removed when the server stops or fails to start.
+ * server's account, and removed when the server stops or fails to start, or, its run killed first,
+ * by the resume that stops the server it left.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
-import { MAX_SOCKET_PATH, socketFits } from '../../src/systems/pg-sandbox.js';
+import { stopLeftoverServer } from '../../src/actions/support/restore-copy.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
+import { APART_SOCKET_PREFIX, MAX_SOCKET_PATH, removeApartSocketFolder, socketFits } from '../../src/systems/pg-sandbox.js';
 import { scratchAccount } from '../../src/systems/scratch-account.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
 import { makeCluster } from '../support/pg-volumes.js';
@@ -72,4 +75,44 @@ it('a scratch server that does not start leaves no socket folder in /tmp behind'
   expect(refused).toBeInstanceOf(StepFailed);
   expect((refused as StepFailed).message).toContain('PostgreSQL 15 did not start on the copy');
   expect(readdirSync('/tmp').filter((n) => n.startsWith('dingo-sock-'))).toEqual(before);
+});
+
+it('a scratch server whose run was killed before it stopped it has its socket folder in /tmp removed by the resume that stops it', async () => {
+  const work = deepScratch();
+  const copy = join(work, 'data');
+  makeCluster(copy, 'shop', 'SELECT 1;', 'stop');
+  const before = new Set(readdirSync('/tmp').filter((n) => n.startsWith('dingo-sock-')));
+  server = await startScratchServer({ dataDir: copy, major: '15', workDir: work });
+  const socketDir = join(
+    '/tmp',
+    readdirSync('/tmp').find((n) => n.startsWith('dingo-sock-') && !before.has(n))!,
+  );
+  // The run is killed here: its server, which pg_ctl detached, goes on; the resume finds it on the copy.
+  const notes: string[] = [];
+  const pid = await stopLeftoverServer({ note: (t: string) => void notes.push(t) } as unknown as StepContext, work);
+  expect(pid).toBeGreaterThan(0);
+  expect(existsSync(socketDir)).toBe(false);
+  expect(notes).toContain(`removed ${socketDir}, the socket folder it had in /tmp`);
+  server = undefined;
+});
+
+it('removes only socket folders made apart: not another path, not a link named like one', async () => {
+  const root = makeRoot();
+  const elsewhere = join(root, 'dingo-sock-abcdef');
+  mkdirSync(elsewhere);
+  const link = `${APART_SOCKET_PREFIX}${Math.random().toString(36).slice(2, 8).padEnd(6, 'x')}`;
+  symlinkSync(root, link);
+  try {
+    expect(await removeApartSocketFolder(elsewhere)).toBe(false);
+    expect(await removeApartSocketFolder(`${APART_SOCKET_PREFIX}../${root}`)).toBe(false);
+    expect(await removeApartSocketFolder(link)).toBe(false);
+    expect(await removeApartSocketFolder('')).toBe(false);
+    expect(existsSync(elsewhere)).toBe(true);
+    const made = mkdtempSync(APART_SOCKET_PREFIX);
+    writeFileSync(join(made, '.s.PGSQL.5432.lock'), '');
+    expect(await removeApartSocketFolder(made)).toBe(true);
+    expect(existsSync(made)).toBe(false);
+  } finally {
+    rmSync(link, { force: true });
+  }
 });

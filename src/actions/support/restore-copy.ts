@@ -14,6 +14,7 @@ import { DrillFailed } from '../../drill/exit-codes.js';
 import { STANDBY_REFUSED } from '../../drill/scratch-cluster.js';
 import { describeTarget, type RecoveryTarget } from '../../drill/recovery-target.js';
 import { scratchEngine } from './scratch-engine.js';
+import { removeApartSocketFolder } from '../../volumes/scratch-server.js';
 import { removeContainersOn } from '../../drill/cluster-setup.js';
 
 /** The folder of a run's scratch copies in the scratch folder `scratch` (not created). */
@@ -40,30 +41,35 @@ async function ourScratchFolder(ctx: StepContext): Promise<string> {
   return dir;
 }
 
-/** The postmaster serving DATA, when one runs: its postmaster.pid names it, and its command line names DATA. */
-async function serverOn(data: string): Promise<number | undefined> {
-  const pid = Number((await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+/** The postmaster serving DATA, when one runs, and its socket folder: its postmaster.pid names them, and its command line names DATA. */
+async function serverOn(data: string): Promise<{ pid: number; socketDir: string } | undefined> {
+  const lines = (await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number(lines[0]);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   // A pid reused by another process since is left alone: only a server of this copy is stopped.
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return cmdline.split('\0').includes(data) || cmdline.includes(`=${data}\0`) ? pid : undefined;
+  // The fifth line is the server's first socket folder (PostgreSQL 9.1 and later).
+  return cmdline.split('\0').includes(data) || cmdline.includes(`=${data}\0`) ? { pid, socketDir: lines[4] ?? '' } : undefined;
 }
 
 /**
  * Stops the scratch PostgreSQL an interrupted attempt left running on the copy in COPY (its data
  * folder COPY/data): pg_ctl detaches the server from the run's process group, so a killed run
  * leaves it serving the user's database, and a copy removed under it, or started again on it,
- * fails. It is shut down at once (SIGQUIT), then killed if it is still there after ten seconds.
+ * fails. It is shut down at once (SIGQUIT), then killed if it is still there after ten seconds; a
+ * socket folder it had in /tmp (its scratch folder too deep for one) is removed after it.
  * Its PID, or undefined when none ran.
  */
 export async function stopLeftoverServer(ctx: StepContext, copy: string): Promise<number | undefined> {
   const data = join(copy, 'data');
-  const pid = await serverOn(data);
-  if (pid === undefined) return undefined;
+  const server = await serverOn(data);
+  if (server === undefined) return undefined;
+  const { pid, socketDir } = server;
   process.kill(pid, 'SIGQUIT');
-  for (let i = 0; i < 100 && (await serverOn(data)) === pid; i++) await delay(100);
-  if ((await serverOn(data)) === pid) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && (await serverOn(data))?.pid === pid; i++) await delay(100);
+  if ((await serverOn(data))?.pid === pid) process.kill(pid, 'SIGKILL');
   ctx.note(`stopped the scratch PostgreSQL (pid ${pid}) an interrupted attempt left running on ${data}`);
+  if (await removeApartSocketFolder(socketDir)) ctx.note(`removed ${socketDir}, the socket folder it had in /tmp`);
   return pid;
 }
 
