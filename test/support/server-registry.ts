@@ -161,23 +161,35 @@ export function stopServers(file: string, which: (e: ServerEntry) => boolean): S
     3000,
   );
   for (const e of picked) {
-    if (e.dir) clearFolder(e.dir);
+    const left = e.dir ? clearFolder(e.dir).left : undefined;
+    if (left) process.stderr.write(`${left}\n`);
     appendFileSync(file, `${JSON.stringify({ stopped: e.pid, start: e.start })}\n`);
   }
   return running;
 }
 
+/** What clearFolder did: what it stopped, each as its command's first word and PID; why the folder is left, when it could not be removed. */
+export interface Cleared {
+  stopped: string[];
+  left?: string;
+}
+
 /**
  * Stops whatever runs naming something in DIR, by PID, unmounts what is mounted under it and removes
- * it. Returns what was stopped, each as its PID and the first word of its command line.
+ * it. A folder that cannot be removed (a process still writing in it) is said, never thrown: what was
+ * stopped is told all the same, and the next run removes the folder.
  */
-export function clearFolder(dir: string): string[] {
+export function clearFolder(dir: string): Cleared {
   const pids = processesNaming(dir);
-  const named = pids.map((pid) => `${basename(cmdline(pid).split(' ')[0] ?? '')} (pid ${String(pid)})`);
+  const stopped = pids.map((pid) => `${basename(cmdline(pid).split(' ')[0] ?? '')} (pid ${String(pid)})`);
   killAll(pids, 3000);
   for (const point of mountsUnder(dir)) spawnSync('umount', ['-l', point]);
-  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-  return named;
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    return { stopped };
+  } catch (err) {
+    return { stopped, left: `${dir} is left (${(err as Error).message}): the next test run removes it` };
+  }
 }
 
 /** Removes FILE when it lists no open server, so that it does not grow run after run. */

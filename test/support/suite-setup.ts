@@ -14,7 +14,16 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
-import { OWNER_VAR, REGISTRY_VAR, alive, clearFolder, pruneRegistry, stopServers, type ServerEntry } from './server-registry.js';
+import {
+  OWNER_VAR,
+  REGISTRY_VAR,
+  alive,
+  clearFolder,
+  pruneRegistry,
+  stopServers,
+  type Cleared,
+  type ServerEntry,
+} from './server-registry.js';
 import { ENV_PARENT_VAR } from './test-environment.js';
 
 /** The suite's temporary root: DINGO_TEST_SUITE_ROOT, else one folder per checkout in the temporary folder. */
@@ -52,13 +61,18 @@ function makeTemp(folder: string): string {
   return temp;
 }
 
-/** Stops what runs in the temporary folder the run folder FOLDER names and removes both: what was stopped. */
-function clearRun(folder: string): string[] {
+/** Stops what runs in the temporary folder the run folder FOLDER names and removes both: what was stopped, and what is left. */
+function clearRun(folder: string): Cleared {
   const note = join(folder, TEMP_NOTE);
-  const stopped = existsSync(note) ? clearFolder(readFileSync(note, 'utf8')) : [];
-  // A worker still ending may write in it meanwhile: the removal is tried again.
-  rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
-  return stopped;
+  const temp = existsSync(note) ? clearFolder(readFileSync(note, 'utf8')) : { stopped: [] };
+  const left = temp.left ? [temp.left] : [];
+  try {
+    // A worker still ending may write in it meanwhile: the removal is tried again.
+    rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+  } catch (err) {
+    left.push(`${folder} is left (${(err as Error).message}): the next test run removes it`);
+  }
+  return { stopped: temp.stopped, left: left.join('; ') || undefined };
 }
 
 const told = (why: string, stopped: ServerEntry[]): void => {
@@ -66,8 +80,10 @@ const told = (why: string, stopped: ServerEntry[]): void => {
     process.stderr.write(`${why}: stopped ${stopped.map((e) => `${e.what} (pid ${e.pid}${e.dir ? `, ${e.dir}` : ''})`).join(', ')}\n`);
 };
 
-const toldTemp = (why: string, stopped: string[]): void => {
+/** Says what clearRun stopped in the run's temporary folder, and what it could not remove. */
+const toldTemp = (why: string, { stopped, left }: Cleared): void => {
   if (stopped.length) process.stderr.write(`${why}: stopped in its temporary folder ${stopped.join(', ')}\n`);
+  if (left) process.stderr.write(`${left}\n`);
 };
 
 export default function setup(): () => void {
@@ -84,11 +100,7 @@ export default function setup(): () => void {
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const temp = makeTemp(folder);
   const removeFolder = (why: string): void => {
-    try {
-      toldTemp(why, clearRun(folder));
-    } catch (err) {
-      process.stderr.write(`the test run's folder ${folder} is left: ${(err as Error).message}; the next run removes it\n`);
-    }
+    toldTemp(why, clearRun(folder));
   };
   const onExit = (): void => {
     removeFolder('test run ended before its teardown');

@@ -1,11 +1,12 @@
 /**
  * The test servers clean up after a setup that fails half-way, and a missing tool is named. A test
  * run stopped by SIGINT, or killed outright, leaves no server of it running: the signal stops them,
- * and the next run's global setup stops what a killed run left.
+ * and the next run's global setup stops what a killed run left. A folder that cannot be removed is
+ * said, and what was stopped in it told all the same.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -225,4 +226,32 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     }
     expect(existsSync(runFolder(join(run.registry, '..'), process.pid))).toBe(false);
   }, 180_000);
+});
+
+describe('clearing a folder', () => {
+  it('says what it stopped and that the folder is left when it cannot be removed, throwing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dr-clear-'));
+    // A process naming the folder, and a file in it no one may remove (immutable: root too).
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300_000)', `${dir}/`], { stdio: 'ignore' });
+    const ended = new Promise<NodeJS.Signals | null>((resolve) =>
+      sleeper.once('exit', (_code, signal) => {
+        resolve(signal);
+      }),
+    );
+    const stuck = join(dir, 'stuck');
+    writeFileSync(stuck, '');
+    execFileSync('chattr', ['+i', stuck]);
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const cleared = clearFolder(dir);
+      expect(cleared.stopped).toEqual([`node (pid ${String(sleeper.pid)})`]);
+      expect(cleared.left).toMatch(new RegExp(`^${dir} is left \\(.+\\): the next test run removes it$`));
+      expect(await ended, 'the process naming the folder is stopped').not.toBeNull();
+    } finally {
+      execFileSync('chattr', ['-i', stuck]);
+      sleeper.kill('SIGKILL');
+    }
+    expect(clearFolder(dir)).toEqual({ stopped: [] });
+    expect(existsSync(dir)).toBe(false);
+  });
 });
