@@ -57,13 +57,11 @@ const deletedScenario = loadScenario(resolve(import.meta.dirname, '../../fixture
 const deleted = await CrashSweep.start({
   args: rehearse(answersFile('deleted', '2016-03-17T05:00:00Z', 'choose:\n  deletedInstance: 6e101b27-ee1b-4f4d-a032-4401a3709ec3\n')),
   scenario: deletedScenario,
-  scratchByRunId: true,
 });
 const liveScenario = loadScenario(await liveInstanceScenario(dir));
 const live = await CrashSweep.start({
   args: [...rehearse(answersFile('live', '2016-03-17T05:00:00Z')), '--scenario', liveScenario.dir],
   scenario: liveScenario,
-  scratchByRunId: true,
 });
 /** The live instance whose archive really restores (PostgreSQL 15): the copy is restored between its two batches, dumped and loaded. */
 // PostgreSQL's account generates the archive in it: it passes through the test's folder.
@@ -75,7 +73,6 @@ const loadedScenario = loadScenario(restorable.scenario);
 const loaded = await CrashSweep.start({
   args: [...rehearse(answersFile('loaded', between)), '--scenario', loadedScenario.dir],
   scenario: loadedScenario,
-  scratchByRunId: true,
 });
 
 /** The GUID of the copy in a world; there must be exactly one service of its name. */

@@ -15,8 +15,7 @@
  * had something in its temporary folder (a scratch copy, a scratch cluster pg_ctl detached), which
  * a copy of the state cannot hold as it was, is killed for real, and resumed by a `dingo-recover
  * resume --yes` with the temporary folder the killed run had. A fork is resumed in this process,
- * or, when the runs keep scratch folders named by run id (which forks share), in a process of its
- * own with a fresh temporary folder.
+ * with a scratch folder of its own (runs keep scratch folders named by run id, which forks share).
  */
 import { cpSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -81,9 +80,9 @@ function journalOf(state: string, runId: string): JournalEvent[] {
 /**
  * `dingo-recover resume RUN-ID --yes`, in this process: what the CLI's resume does (with the
  * answers file the run started with), without the half second a fresh process spends loading its
- * modules.
+ * modules. Its scratch folder is TMP, the run's own, as a process's TMPDIR would be.
  */
-async function resumeHere(state: string, runId: string): Promise<Ended> {
+async function resumeHere(state: string, runId: string, tmp: string): Promise<Ended> {
   let output = '';
   const out = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -91,7 +90,8 @@ async function resumeHere(state: string, runId: string): Promise<Ended> {
       done();
     },
   });
-  const r = await drive({ platforms, stateDir: state, out, resumeId: runId, yes: true, actions: ACTIONS, runtime: processRuntime() });
+  const runtime = { ...processRuntime(), scratch: tmp };
+  const r = await drive({ platforms, stateDir: state, out, resumeId: runId, yes: true, actions: ACTIONS, runtime });
   return { code: r.exitCode, signal: null, output };
 }
 
@@ -185,12 +185,6 @@ export type PlatformState = ReturnType<typeof platformState>;
 export interface SweepSubject {
   args: string[];
   scenario: Scenario;
-  /**
-   * Its runs keep scratch folders named by run id in the temporary folder (restore-to-time's
-   * copies): forks, which share the run id, are then resumed each in a process of its own, with a
-   * temporary folder of its own, instead of in this one.
-   */
-  scratchByRunId?: boolean;
 }
 
 /** A run of the subject (uninterrupted, or killed and resumed): its journal and the world it left. */
@@ -373,9 +367,7 @@ export class CrashSweep {
     return slot(async () => {
       const { state, tmp, runId } = await this.interrupted(point, how);
       const resumed =
-        how === 'fork' && !this.subject.scratchByRunId
-          ? await resumeHere(state, runId)
-          : await rehearsal(['resume', runId, '--yes', '--state-dir', state], { tmp });
+        how === 'fork' ? await resumeHere(state, runId, tmp) : await rehearsal(['resume', runId, '--yes', '--state-dir', state], { tmp });
       // What the resume (or the killed run, and nothing after it) left running and kept there.
       killProcessesIn(tmp);
       rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
