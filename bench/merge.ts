@@ -4,7 +4,8 @@
  * table to a file, `sort` of each (LC_ALL=C) and `comm -3` of the two. Ours is the plan's read and
  * comparison (both sides streamed in key order, a merge join) in a child process. Both run under
  * `/usr/bin/time`: wall seconds, and the peak RSS of the largest process of each (the reference's
- * `sort` holds its input in memory up to its buffer, then spills to files).
+ * `sort` holds its input in memory up to its buffer, then spills to files). Then the same in SQL_ASCII
+ * databases whose text holds Latin-1, which the merge reads as its bytes' escapes.
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { quote } from '../src/core/command-line.js';
 import { scratchAccount } from '../src/systems/scratch-account.js';
 import type { ScratchServer } from '../src/volumes/scratch-server.js';
-import { bigDiff, startBigTables } from '../test/merge/big-table.js';
+import { bigDiff, startBigTables, type BigEncoding } from '../test/merge/big-table.js';
 
 const ROWS = Math.max(100_000, Number(process.env.MERGE_BENCH_ROWS) || 1_000_000);
 
@@ -120,13 +121,18 @@ function byHand(server: ScratchServer, dir: string): string[] {
 }
 
 export async function benchMerge(): Promise<string> {
+  return [await benchOne('UTF8'), await benchOne('SQL_ASCII')].join('\n');
+}
+
+/** The merge and its reference on databases in ENCODING: the result line. */
+async function benchOne(encoding: BigEncoding): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'merge-bench-'));
   let server: ScratchServer | undefined;
   try {
     await chmod(dir, 0o755);
-    log(`making ${ROWS} rows in two databases ...`);
+    log(`making ${ROWS} rows in two ${encoding} databases ...`);
     const t0 = performance.now();
-    server = await startBigTables(dir, ROWS);
+    server = await startBigTables(dir, ROWS, encoding);
     log(
       `made in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${loadavg()
         .map((l) => l.toFixed(2))
@@ -149,7 +155,7 @@ export async function benchMerge(): Promise<string> {
     log(
       `psql \\copy x2 + sort x2 + comm -3: ${ref.seconds.toFixed(2)} s wall, peak RSS ${(ref.maxRssKb / 1024).toFixed(0)} MB, ${ref.stdout.trim()} lines differ (a changed row is two)`,
     );
-    return `merge-bench rows=${ROWS} ours_s=${ours.seconds.toFixed(2)} ref_s=${ref.seconds.toFixed(2)} ours_rss_mb=${(ours.maxRssKb / 1024).toFixed(0)} ref_rss_mb=${(ref.maxRssKb / 1024).toFixed(0)}${right ? '' : ' WRONG'}`;
+    return `merge-bench encoding=${encoding} rows=${ROWS} ours_s=${ours.seconds.toFixed(2)} ref_s=${ref.seconds.toFixed(2)} ours_rss_mb=${(ours.maxRssKb / 1024).toFixed(0)} ref_rss_mb=${(ref.maxRssKb / 1024).toFixed(0)}${right ? '' : ' WRONG'}`;
   } finally {
     await server?.stop();
     await rm(dir, { recursive: true, force: true });
