@@ -87,6 +87,16 @@ export async function readShape(read: Query, db: string, name: string, where: st
       hint: 'without a primary key a row of the copy cannot be matched with its live row; leave the table out of inputs.merge and take its rows from the dumps by hand',
     });
   }
+  const encoding = String(found[1]);
+  // A SQL_ASCII name of other bytes than UTF-8 reaches us with U+FFFD in their place: written back, it would name no column.
+  if (encoding === 'SQL_ASCII' && cols.some((c) => String(c[0]).includes('\uFFFD'))) {
+    throw new UsageError(
+      `${name} in ${where} has a column whose name is not UTF-8 (its database is SQL_ASCII): the merge names columns as UTF-8 text`,
+      {
+        hint: "take that table's rows from the copy by hand, in the copy's own bytes (pg_dump --data-only --table), or leave it out of inputs.merge",
+      },
+    );
+  }
   const written = cols.filter((c) => !c[2]);
   return {
     schema,
@@ -95,7 +105,7 @@ export async function readShape(read: Query, db: string, name: string, where: st
     types: written.map((c) => String(c[1])),
     key,
     identityAlways: cols.some((c) => c[3] === 'a'),
-    encoding: String(found[1]),
+    encoding,
   };
 }
 

@@ -19,6 +19,7 @@ import { diffStreams } from '../../src/merge/diff.js';
 import { copyLines, copyValue } from '../../src/merge/json-rows.js';
 import { choosePatch, diffTables, type MergeSide } from '../../src/merge/plan.js';
 import { byteOrder, type RowText } from '../../src/merge/table-rows.js';
+import { readShape } from '../../src/merge/table-shape.js';
 import { READER_ROLE } from '../../src/systems/pg-reader.js';
 import { run } from '../../src/systems/processes.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
@@ -121,6 +122,11 @@ beforeAll(async () => {
     CREATE TABLE "odd$check$name" (k int PRIMARY KEY, v text); INSERT INTO "odd$check$name" VALUES (1, E'na\xefve');
     CREATE TABLE became_latin (k int PRIMARY KEY, v text); INSERT INTO became_latin VALUES (1, E'caf\xe9');
     CREATE TABLE latin_keys (k text PRIMARY KEY, v text); INSERT INTO latin_keys VALUES (E'\xe9t\xe9', E'\xe9t\xe9 chang\xe9'), ('ete', 'plain');`,
+  );
+  // A column whose name is Latin-1's bytes, which no UTF-8 text names.
+  await server.query(
+    'asciilive',
+    String.raw`DO $$ BEGIN EXECUTE pg_catalog.format('CREATE TABLE public.latin_name (k int PRIMARY KEY, %I text)', pg_catalog.convert_from('\x636166e9'::bytea, 'SQL_ASCII')); END $$;`,
   );
   // The same UTF-8 text where the sessions cannot run PL/pgSQL: revoked from PUBLIC in one, dropped in the other.
   const utf8 = String.raw`SET search_path = public; CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'café');`;
@@ -316,6 +322,15 @@ describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () =
     const twice = await applyPatch(cell('asciilive'), 'cf-leader', login(), 'ascii', patch.sql);
     expect(twice.exitCode).not.toBe(0);
     expect(twice.stderr).toContain('dingo-recover merge refused');
+  }, 60_000);
+
+  it("is refused, naming the table, where a column's name is not UTF-8", async () => {
+    const said = 'has a column whose name is not UTF-8 (its database is SQL_ASCII): the merge names columns as UTF-8 text';
+    const merged = diffTables(side('asciilive'), side('asciilive'), { database: 'asciilive', tables: ['public.latin_name'] });
+    await expect(merged).rejects.toThrow(`public.latin_name in the copy ${said}`);
+    // The live leader's name, read through the cell's psql, the same.
+    const live = readShape(cellSide('asciilive').query, 'asciilive', 'public.latin_name', 'the live database');
+    await expect(live).rejects.toThrow(`public.latin_name in the live database ${said}`);
   }, 60_000);
 
   it('is refused where one side is SQL_ASCII and the other is not: its bytes could not be compared with converted text', async () => {
