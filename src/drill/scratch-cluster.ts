@@ -65,6 +65,15 @@ const NOT_ACCEPTING =
 /** What a recovery control function says once recovery has ended: asked again, the server answers that it ended. */
 const RECOVERY_ENDED = /recovery is not in progress/;
 
+/**
+ * What psql says of a session the server ended: a server stopping (before 14, a hot standby whose WAL
+ * raised a setting stops with a FATAL) drops its sessions while its postmaster still lives.
+ */
+const CONNECTION_LOST = /server closed the connection unexpectedly|terminating connection/;
+
+/** Sessions lost in a row past which the failure is the query's own: a server that drops every session and lives on. */
+const MAX_LOST = 50;
+
 /** How long a just-started postmaster may take to write postmaster.pid. */
 const PID_FILE_GRACE_MS = 5000;
 
@@ -224,6 +233,7 @@ export class ScratchCluster {
     paused: string | null,
     everyMs: number,
   ): Promise<'paused' | 'ended'> {
+    let lost = 0;
     for (;;) {
       opts.signal?.throwIfAborted();
       if (!(await this.alive())) {
@@ -240,10 +250,13 @@ export class ScratchCluster {
         const sql = `select pg_catalog.pg_is_in_recovery()${paused ? `, case when pg_catalog.pg_is_in_recovery() then ${paused} end` : ''}`;
         // A hot standby takes connections during recovery, and may end it (or stop) between the check and the query.
         const answer = await this.query(sql, opts).catch(async (err: unknown) => {
-          if (NOT_ACCEPTING.test((err as Error).message) || RECOVERY_ENDED.test((err as Error).message) || !(await this.alive()))
-            return null;
+          const said = (err as Error).message;
+          if (NOT_ACCEPTING.test(said) || RECOVERY_ENDED.test(said) || !(await this.alive())) return null;
+          // Stopping, it may still be alive: looked at again, it is seen stopped, and its log says why.
+          if (CONNECTION_LOST.test(said) && ++lost <= MAX_LOST) return null;
           throw err;
         });
+        if (answer) lost = 0;
         const [inRecovery, isPaused] = answer?.rows[0] ?? [];
         if (inRecovery === 'f') return 'ended';
         if (isPaused === 't') {
