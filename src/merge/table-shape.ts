@@ -89,7 +89,7 @@ export async function readShape(read: Query, db: string, name: string, where: st
   }
   const encoding = String(found[1]);
   // A SQL_ASCII name of other bytes than UTF-8 reaches us with U+FFFD in their place: written back, it would name no column.
-  if (encoding === 'SQL_ASCII' && cols.some((c) => String(c[0]).includes('\uFFFD'))) {
+  if (asBytes({ encoding }) && cols.some((c) => String(c[0]).includes('\uFFFD'))) {
     throw new UsageError(
       `${name} in ${where} has a column whose name is not UTF-8 (its database is SQL_ASCII): the merge names columns as UTF-8 text`,
       {
