@@ -23,7 +23,7 @@ const FATAL =
   'FATAL:  hot standby is not possible because max_connections = 40 is a lower setting than on the master server (its value was 60)';
 const LOST = 'psql: error: connection to server on socket "/tmp/s/.s.PGSQL.5432" failed: server closed the connection unexpectedly';
 
-/** A cluster whose postmaster.pid says it is ready, and whose psql answers `psql` (after `removePid` ms, when given, the pid file goes). */
+/** A cluster whose postmaster.pid says it is ready, whose psql gives `answers` in turn, and whose pid file goes `removeAfterMs` after each psql, when given. */
 async function stoppingCluster(answers: { code: number; stderr: string }[], removeAfterMs?: number) {
   const dir = await mkdtemp(join(tmpdir(), 'stopping-'));
   dirs.push(dir);

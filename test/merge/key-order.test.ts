@@ -83,10 +83,10 @@ const cell = (db: string) => {
 const login = () => [{ user: 'postgres', socket: true }];
 
 /** Database DB read as merge-back reads the live leader (liveQuery, liveLines: READ ONLY, as the role apps bind with). */
-const cellSide = (db: string, role = READER_ROLE): MergeSide => ({
-  query: liveQuery(cell(db), 'cf-leader', login(), role),
-  lines: liveLines(cell(db), 'cf-leader', login(), role),
-});
+const cellSide = (db: string, role = READER_ROLE): MergeSide => {
+  const docker = cell(db);
+  return { query: liveQuery(docker, 'cf-leader', login(), role), lines: liveLines(docker, 'cf-leader', login(), role) };
+};
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'merge-order-'));

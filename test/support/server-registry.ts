@@ -184,11 +184,16 @@ export function clearFolder(dir: string): Cleared {
   const stopped = pids.map((pid) => `${basename(cmdline(pid).split(' ')[0] ?? '')} (pid ${String(pid)})`);
   killAll(pids, 3000);
   for (const point of mountsUnder(dir)) spawnSync('umount', ['-l', point]);
+  return { stopped, left: removeOrLeave(dir) };
+}
+
+/** Removes DIR, tried again while something still writes in it; why it is left, when it could not be removed. */
+export function removeOrLeave(dir: string): string | undefined {
   try {
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-    return { stopped };
+    return undefined;
   } catch (err) {
-    return { stopped, left: `${dir} is left (${(err as Error).message}): the next test run removes it` };
+    return `${dir} is left (${(err as Error).message}): the next test run removes it`;
   }
 }
 

@@ -10,7 +10,7 @@
  * SIGINT or SIGTERM, after which the process exits as the signal would have ended it.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
@@ -20,6 +20,7 @@ import {
   alive,
   clearFolder,
   pruneRegistry,
+  removeOrLeave,
   stopServers,
   type Cleared,
   type ServerEntry,
@@ -65,13 +66,8 @@ function makeTemp(folder: string): string {
 function clearRun(folder: string): Cleared {
   const note = join(folder, TEMP_NOTE);
   const temp = existsSync(note) ? clearFolder(readFileSync(note, 'utf8')) : { stopped: [] };
-  const left = temp.left ? [temp.left] : [];
-  try {
-    // A worker still ending may write in it meanwhile: the removal is tried again.
-    rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
-  } catch (err) {
-    left.push(`${folder} is left (${(err as Error).message}): the next test run removes it`);
-  }
+  // A worker still ending may write in the run's folder meanwhile: nothing runs there that is not the run's own.
+  const left = [temp.left, removeOrLeave(folder)].filter((why) => why !== undefined);
   return { stopped: temp.stopped, left: left.join('; ') || undefined };
 }
 

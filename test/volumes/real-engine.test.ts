@@ -140,14 +140,22 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
     expect(allContainers(d)).toEqual([]);
   }, 300_000);
 
-  it('says at once why the image did not serve a copy it cannot start, in the container’s own last lines, and leaves no container', async () => {
-    // A folder that says it is a cluster of 15 and holds nothing else: the image's server exits at once.
-    const work = mkdtempSync(join(scratch, 'unstartable-'));
+  /**
+   * What starting the image's server on a copy that says it is a cluster of 15 and holds nothing else
+   * (but `conf`, its postgresql.conf, when given) throws. Its start timeout is longer than a server
+   * takes to exit, far shorter than a test's time: the refusal must not wait it out.
+   */
+  async function refusedCopy(prefix: string, conf?: string): Promise<unknown> {
+    const work = mkdtempSync(join(scratch, prefix));
     const copy = join(work, 'data');
     mkdirSync(copy);
     writeFileSync(join(copy, 'PG_VERSION'), '15\n');
-    // Longer than a server takes to exit, far shorter than a test's time: the refusal must not wait it out.
-    const refused = await startScratchServer({ ...inImage(copy, work), startTimeoutSeconds: 120 }).catch((e: unknown) => e);
+    if (conf !== undefined) writeFileSync(join(copy, 'postgresql.conf'), conf);
+    return startScratchServer({ ...inImage(copy, work), startTimeoutSeconds: 120 }).catch((e: unknown) => e);
+  }
+
+  it('says at once why the image did not serve a copy it cannot start, in the container’s own last lines, and leaves no container', async () => {
+    const refused = await refusedCopy('unstartable-');
     expect(refused).toBeInstanceOf(StepFailed);
     expect((refused as StepFailed).message).toBe('postgres:15 stopped on the copy before it accepted connections');
     expect((refused as StepFailed).hint).toBe(
@@ -158,12 +166,7 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
 
   it("shows each of the container's last lines cut short, however long a name the copy's settings gave it", async () => {
     // The tenant's postgresql.conf names a setting of 5,000 characters: PostgreSQL quotes it whole, then stops.
-    const work = mkdtempSync(join(scratch, 'long-setting-'));
-    const copy = join(work, 'data');
-    mkdirSync(copy);
-    writeFileSync(join(copy, 'PG_VERSION'), '15\n');
-    writeFileSync(join(copy, 'postgresql.conf'), `${'x'.repeat(5000)} = 1\n`);
-    const refused = await startScratchServer({ ...inImage(copy, work), startTimeoutSeconds: 120 }).catch((e: unknown) => e);
+    const refused = await refusedCopy('long-setting-', `${'x'.repeat(5000)} = 1\n`);
     expect(refused).toBeInstanceOf(StepFailed);
     const [first, ...lines] = (refused as StepFailed).hint!.split('\n');
     expect(first).toBe("the original volume was not touched; the container's last lines:");
