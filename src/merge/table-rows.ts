@@ -13,6 +13,7 @@
  * backslash doubled), which is what is compared, and written back by the patch as an E'' literal of
  * those same escapes (patch.ts): the bytes go back as they were, whatever encoding they were in.
  */
+import { StepFailed } from '../core/errors.js';
 import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 import type { QueryLines } from '../systems/pg-query.js';
 import { copyField, copyLines, copyValue } from './json-rows.js';
@@ -48,11 +49,27 @@ function columnText(shape: Pick<TableShape, 'encoding'>, column: string): string
   return asBytes(shape) ? `pg_catalog.encode(pg_catalog.convert_to(${text}, 'SQL_ASCII'), 'escape')` : text;
 }
 
-/** A value as the merge read it (columnText), as a literal that writes it back: in a SQL_ASCII database an E'' literal of its escapes. */
-export function valueLiteral(shape: Pick<TableShape, 'encoding'>, value: string | null): string {
+/** `encode(…, 'escape')`'s form: no backslash but `\\` and `\ooo`, the only escapes an E'' literal then meets. */
+const ESCAPE_FORM = /^(?:[^\\]|\\\\|\\[0-3][0-7]{2})*$/;
+
+/**
+ * A value as the merge read it (columnText), as a literal that writes it back: in a SQL_ASCII database
+ * an E'' literal of its escapes, which E'' reads back as the bytes they stand for. In E'' a backslash
+ * also escapes a quote: a value not in the escape form (a server of the tenant's, whose `encode` is
+ * not PostgreSQL's, sent it) could end the literal, and is refused.
+ */
+export function valueLiteral(shape: Pick<TableShape, 'encoding' | 'schema' | 'table'>, value: string | null): string {
   if (value === null) return 'NULL';
-  // The escape form holds no backslash but `\\` and `\ooo`, which E'' reads back as the bytes they stand for.
-  return asBytes(shape) ? `E${sqlLiteral(value)}` : sqlLiteral(value);
+  if (!asBytes(shape)) return sqlLiteral(value);
+  if (!ESCAPE_FORM.test(value)) {
+    throw new StepFailed(
+      `a value of ${qualified(shape)} read from its SQL_ASCII database is not the escapes of its bytes that was asked for`,
+      {
+        hint: 'nothing was written; the server that sent it did not answer as PostgreSQL does: take the rows from the dumps by hand',
+      },
+    );
+  }
+  return `E${sqlLiteral(value)}`;
 }
 
 /** `json_build_array(c1::text, …)::text` of some columns (columnText): the text a row's key is ordered by, and the patch's guard matches rows by. */

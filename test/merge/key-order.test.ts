@@ -18,7 +18,7 @@ import type { CommandRunner } from '../../src/core/seams.js';
 import { diffStreams } from '../../src/merge/diff.js';
 import { copyLines, copyValue } from '../../src/merge/json-rows.js';
 import { choosePatch, diffTables, type MergeSide } from '../../src/merge/plan.js';
-import { byteOrder, type RowText } from '../../src/merge/table-rows.js';
+import { byteOrder, valueLiteral, type RowText } from '../../src/merge/table-rows.js';
 import { readShape } from '../../src/merge/table-shape.js';
 import { READER_ROLE } from '../../src/systems/pg-reader.js';
 import { run } from '../../src/systems/processes.js';
@@ -323,6 +323,20 @@ describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () =
     expect(twice.exitCode).not.toBe(0);
     expect(twice.stderr).toContain('dingo-recover merge refused');
   }, 60_000);
+
+  it('writes back only values in the escape form it asked for: a backslash that could end an E literal is refused', () => {
+    const shape = { schema: 'public', table: 'latin', encoding: 'SQL_ASCII' };
+    expect(valueLiteral(shape, String.raw`caf\351 it's \\ é`)).toBe(String.raw`E'caf\351 it''s \\ é'`);
+    expect(valueLiteral(shape, null)).toBe('NULL');
+    // Sent by a server whose encode() is not PostgreSQL's: each would change the value, the first would end the literal early.
+    for (const hostile of [String.raw`\'); DROP TABLE public.latin; --`, String.raw`caf\n`, String.raw`\400`, String.raw`\35`, '\\']) {
+      expect(() => valueLiteral(shape, hostile), hostile).toThrow(
+        'a value of "public"."latin" read from its SQL_ASCII database is not the escapes of its bytes that was asked for',
+      );
+    }
+    // Any other encoding's value is a standard literal, where a backslash is itself.
+    expect(valueLiteral({ ...shape, encoding: 'UTF8' }, String.raw`\'); --`)).toBe(String.raw`'\''); --'`);
+  });
 
   it("is refused, naming the table, where a column's name is not UTF-8", async () => {
     const said = 'has a column whose name is not UTF-8 (its database is SQL_ASCII): the merge names columns as UTF-8 text';
