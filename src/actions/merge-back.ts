@@ -13,7 +13,7 @@ import { defineAction, type ActionDef, output, required } from '../engine/runboo
 import type { StepContext } from '../engine/executor/index.js';
 import { commandLine } from '../core/command-line.js';
 import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
-import { isInRecovery, loginChain } from '../adapters/postgres.js';
+import { appLogin, isInRecovery, loginChain } from '../adapters/postgres.js';
 import { applyPatch, liveLines, liveQuery } from '../adapters/pg-merge.js';
 import { targetOfFlags } from '../drill/recovery-target.js';
 import { startScratchServer } from '../volumes/scratch-server.js';
@@ -42,20 +42,24 @@ async function liveLeader(ctx: StepContext, p: { cellIp: string; container: stri
       hint: 'nothing was changed; the live instance is read through the container find-instance found: check it runs, then resume',
     });
   }
-  const role = info.env.APPUSER_USERNAME;
-  if (!role) {
-    throw new StepFailed(`container ${p.container} names no APPUSER_USERNAME: there is no role apps bind with to run the merge as`, {
-      hint: "nothing was changed; the merge never runs the tenant's triggers as a superuser: take the rows from the dumps by hand",
-    });
+  const apps = appLogin(info, docker.redactor);
+  if (!apps) {
+    throw new StepFailed(
+      `container ${p.container} names no APPUSER_USERNAME and APPUSER_PASSWORD: there is no role apps bind with to run the merge as`,
+      {
+        hint: "nothing was changed; the merge never runs the tenant's triggers as a superuser: take the rows from the dumps by hand",
+      },
+    );
   }
+  const role = apps.user;
   const chain = loginChain(info, docker.redactor);
   if (await isInRecovery(docker, p.container, chain)) {
     throw new StepFailed(`${p.container} is a replica (pg_is_in_recovery() = t): the patch is applied on the leader`, {
       hint: 'nothing was changed; the merge reads and writes the leader, and the container find-instance found is not it: start again once that node leads (patronictl list shows which does), or take the rows from the dumps',
     });
   }
-  const side = { query: liveQuery(docker, p.container, chain, role), lines: liveLines(docker, p.container, chain, role) };
-  return { docker, chain, role, side };
+  const side = { query: liveQuery(docker, p.container, apps), lines: liveLines(docker, p.container, apps) };
+  return { docker, apps, role, side };
 }
 
 /**
@@ -343,7 +347,7 @@ const apply = defineAction({
         },
       );
     }
-    const r = await applyPatch(leader.docker, p.container, leader.chain, p.database, sql);
+    const r = await applyPatch(leader.docker, p.container, leader.apps, p.database, sql);
     if (r.exitCode !== 0) {
       throw new StepFailed(
         `the patch failed in ${p.container} (exit ${r.exitCode}): ${leader.docker.redactor.redact(r.stderr.trim().split('\n').slice(-3).join(' '))}`,

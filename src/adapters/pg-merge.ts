@@ -1,37 +1,43 @@
 /**
- * The live database of a patroni container, for a merge back: read in READ ONLY transactions as the role
- * apps bind with (SET LOCAL ROLE: no superuser's power reaches a function of the tenant's), and a patch
- * run by psql in it, stopping at its first error (the patch is one transaction: nothing of it is kept).
- * The superuser logs in with its password on standard input (postgres.ts), never on a command line.
+ * The live database of a patroni container, for a merge back: read in READ ONLY transactions, and a
+ * patch run by psql in it, stopping at its first error (the patch is one transaction: nothing of it is
+ * kept). Both log in as the role apps bind with, its password on standard input (postgres.ts), never
+ * on a command line: a function of the tenant's that runs in the session (a trigger, a policy) has
+ * that role's powers and no more. A superuser's session SET ROLE to it would not do: such a function
+ * could RESET ROLE and act as the superuser.
  */
 import { PassThrough, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
-import { sqlIdent } from '../core/sql-quote.js';
-import { psqlWithChain, type PgLogin } from './postgres.js';
+import { describeLogin, loginRefused, psqlAs, type PgLogin, type PsqlCall } from './postgres.js';
+
+/** psql in the container as `login`; a refused login fails naming it, and never tries another. */
+async function psqlAsApps(docker: CellDocker, container: string, login: PgLogin, call: PsqlCall): Promise<CommandResult> {
+  const result = await psqlAs(docker, container, login, call);
+  const refused = loginRefused(docker, result);
+  if (refused !== null) {
+    throw new StepFailed(`psql in ${container} could not log in as ${describeLogin(login)}, the role apps bind with: ${refused}`, {
+      hint: "nothing was changed; the merge logs in as that role, with the password in the container's APPUSER_PASSWORD, and never as a superuser (a trigger of the tenant's would run with its powers): check the role can log in over 127.0.0.1, then resume",
+    });
+  }
+  return result;
+}
 
 /**
- * Runs `sql` with psql in the container's `database`, in a READ ONLY transaction as `role`: what it
+ * Runs `sql` with psql in the container's `database`, in a READ ONLY transaction as `login`: what it
  * prints is returned, or with `stdout` written there as it comes (a runner that cannot stream
  * returns it, and the caller writes it after).
  */
-function liveOutput(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
+function liveOutput(docker: CellDocker, container: string, login: PgLogin) {
   return async (database: string, sql: string, stdout?: Writable): Promise<string> => {
-    const script = `BEGIN TRANSACTION READ ONLY;\nSET LOCAL ROLE ${sqlIdent(role)};\nSET LOCAL search_path = pg_catalog;\n${sql};\nCOMMIT;\n`;
-    const { result } = await psqlWithChain(
-      docker,
-      container,
-      chain,
-      ['-d', database, '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'],
-      script,
-      false,
-      stdout,
-    );
+    const script = `BEGIN TRANSACTION READ ONLY;\nSET LOCAL search_path = pg_catalog;\n${sql};\nCOMMIT;\n`;
+    const args = ['-d', database, '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'];
+    const result = await psqlAsApps(docker, container, login, { args, input: script, writes: false, stdout });
     if (result.exitCode !== 0) {
       throw new StepFailed(
-        `psql in ${container} (database ${database}, as ${role}) exited ${result.exitCode}: ${docker.redactor.redact(result.stderr.trim())}`,
+        `psql in ${container} (database ${database}, as ${login.user}) exited ${result.exitCode}: ${docker.redactor.redact(result.stderr.trim())}`,
         { hint: "nothing was changed; the message is PostgreSQL's: check the database and the role apps bind with can read the tables" },
       );
     }
@@ -50,8 +56,8 @@ function* linesIn(text: string): Generator<string> {
 }
 
 /** A Query on the container's `database`: each line psql prints is one row of one column. */
-export function liveQuery(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
-  const output = liveOutput(docker, container, chain, role);
+export function liveQuery(docker: CellDocker, container: string, login: PgLogin) {
+  const output = liveOutput(docker, container, login);
   return async (database: string, sql: string): Promise<string[][]> => [...linesIn(await output(database, sql))].map((l) => [l]);
 }
 
@@ -67,8 +73,8 @@ const READ_AHEAD = 4 * 1024 * 1024;
  * when psql ends and is split the same way. A reader that leaves early does not stop the read-only
  * query (the seam cancels nothing): its rest is read and dropped, so the command ends.
  */
-export function liveLines(docker: CellDocker, container: string, chain: PgLogin[], role: string) {
-  const output = liveOutput(docker, container, chain, role);
+export function liveLines(docker: CellDocker, container: string, login: PgLogin) {
+  const output = liveOutput(docker, container, login);
   return async function* lines(database: string, sql: string): AsyncGenerator<string[]> {
     const out = new PassThrough({ highWaterMark: READ_AHEAD });
     const ran = output(database, sql, out).then(
@@ -119,14 +125,13 @@ async function* splitLines(stream: PassThrough): AsyncGenerator<string> {
   if (rest !== '') yield rest;
 }
 
-/** Runs `patch` in the container's `database` with psql, stopping at the first error. */
+/** Runs `patch` in the container's `database` with psql as `login`, stopping at the first error. */
 export async function applyPatch(
   docker: CellDocker,
   container: string,
-  chain: PgLogin[],
+  login: PgLogin,
   database: string,
   patch: string,
 ): Promise<CommandResult> {
-  const { result } = await psqlWithChain(docker, container, chain, ['-d', database, '-q', '-v', 'ON_ERROR_STOP=1'], patch, true);
-  return result;
+  return psqlAsApps(docker, container, login, { args: ['-d', database, '-q', '-v', 'ON_ERROR_STOP=1'], input: patch, writes: true });
 }

@@ -51,6 +51,19 @@ export function describeLogin(login: PgLogin): string {
   return login.socket ? `the ${login.user} OS user over the container's local socket` : `${login.user} over ${PG_HOST}:${PG_PORT}`;
 }
 
+/**
+ * The role apps bind with (APPUSER_USERNAME and its password), logged in as itself: a function of the
+ * tenant's that runs in its session has that role's powers and no more. Logged in as a superuser and
+ * SET ROLE to it, a function could RESET ROLE back to the superuser. Null when the container names none.
+ */
+export function appLogin(info: ContainerInfo, redactor: Redactor): PgLogin | null {
+  const user = info.env.APPUSER_USERNAME;
+  const password = info.env.APPUSER_PASSWORD;
+  if (!user || !password) return null;
+  redactor.register(password);
+  return { user, password };
+}
+
 /** The superuser the broker gave the container (SUPERUSER_USERNAME/PASSWORD), else `postgres`. */
 function superuserLogin(info: ContainerInfo, redactor: Redactor): PgLogin {
   const user = info.env.SUPERUSER_USERNAME || 'postgres';
@@ -92,6 +105,37 @@ const AUTH_FAILED =
 const NO_LOGIN_HINT =
   "a restored database keeps the deleted instance's roles and passwords: give its superuser password (clusterdata backup or the broker's restore.done line) as secrets.oldSuperuserPassword in the answers file or DINGO_OLD_SUPERUSER_PASSWORD, then resume";
 
+/** psql's arguments, its standard input, whether it writes, and where its output goes as it comes. */
+export interface PsqlCall {
+  args: string[];
+  input: string;
+  writes: boolean;
+  stdout?: Writable;
+}
+
+/**
+ * Runs psql in the container as `login`: the postgres OS account over the local socket, or a role
+ * over 127.0.0.1 with its password on the first line of standard input. `input` is psql's standard input.
+ */
+export async function psqlAs(docker: CellDocker, name: string, login: PgLogin, call: PsqlCall): Promise<CommandResult> {
+  const { args, input, writes, stdout } = call;
+  docker.redactor.register(login.password);
+  const out = stdout ? { stdout } : {};
+  return login.socket
+    ? docker.exec(name, ['psql', '-X', '-w', '-d', 'postgres', ...args], { user: login.user, stdin: input, writes, ...out })
+    : docker.exec(name, ['sh', '-c', PSQL_VIA_STDIN, 'sh', login.user, ...args], {
+        stdin: `${login.password ?? ''}\n${input}`,
+        writes,
+        ...out,
+      });
+}
+
+/** What the server said when it refused the login (redacted), or null when it let it in. */
+export function loginRefused(docker: CellDocker, result: CommandResult): string | null {
+  const stderr = docker.redactor.redact(result.stderr.trim());
+  return result.exitCode !== 0 && AUTH_FAILED.test(stderr) ? stderr : null;
+}
+
 /**
  * Runs psql in the container with the first login of the chain the database accepts, and
  * moves that login to the front so later calls start with it. `input` is psql's standard input.
@@ -107,19 +151,11 @@ export async function psqlWithChain(
 ): Promise<{ result: CommandResult; login: PgLogin }> {
   const refused: string[] = [];
   // A login refused prints nothing on standard output: the next one's output is all `stdout` gets.
-  const out = stdout ? { stdout } : {};
   for (const login of [...chain]) {
-    docker.redactor.register(login.password);
-    const result = login.socket
-      ? await docker.exec(name, ['psql', '-X', '-w', '-d', 'postgres', ...args], { user: login.user, stdin: input, writes, ...out })
-      : await docker.exec(name, ['sh', '-c', PSQL_VIA_STDIN, 'sh', login.user, ...args], {
-          stdin: `${login.password ?? ''}\n${input}`,
-          writes,
-          ...out,
-        });
-    const stderr = docker.redactor.redact(result.stderr.trim());
-    if (result.exitCode !== 0 && AUTH_FAILED.test(stderr)) {
-      refused.push(`${describeLogin(login)}: ${stderr}`);
+    const result = await psqlAs(docker, name, login, { args, input, writes, stdout });
+    const refusal = loginRefused(docker, result);
+    if (refusal !== null) {
+      refused.push(`${describeLogin(login)}: ${refusal}`);
       continue;
     }
     chain.splice(chain.indexOf(login), 1);

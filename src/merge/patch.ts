@@ -1,7 +1,8 @@
 /**
  * The merge patch: one transaction, run by psql in the live database, that puts the chosen rows back.
- * It runs as the role apps bind with (SET LOCAL ROLE), so a trigger of the tenant's runs with the
- * tenant's own powers, never a superuser's. Every value is a quoted literal (standard_conforming_strings
+ * It runs logged in as the role apps bind with, so a trigger of the tenant's runs with the tenant's own
+ * powers, never a superuser's; it refuses any other session (a superuser's SET ROLE to it would not
+ * do: a trigger could RESET ROLE). Every value is a quoted literal (standard_conforming_strings
  * on: a backslash is itself; in a SQL_ASCII database an E'' literal of its bytes' escapes, table-rows.ts),
  * every name a quoted identifier; a value's text is the server's own and is read back by its type's
  * input function, so it round-trips exactly.
@@ -71,6 +72,15 @@ function guard(t: TablePatch): string {
 }
 
 /**
+ * A DO block that refuses unless the session is the role's own login: in a superuser's, SET ROLE or not,
+ * a trigger of the tenant's could take the superuser's powers.
+ */
+function sessionGuard(role: string): string {
+  const refuse = `RAISE EXCEPTION 'dingo-recover merge refused: the patch runs logged in as %, the role apps bind with, not as %; nothing was changed', ${sqlLiteral(role)}, session_user;`;
+  return `DO ${sqlLiteral(`BEGIN IF session_user OPERATOR(pg_catalog.<>) ${sqlLiteral(role)} THEN ${refuse} END IF; END`)};`;
+}
+
+/**
  * The patch's text: header comments (no tenant text in them), then one transaction writing the tables
  * in the order given (parents first); `deferred`: deferrable keys are checked at its commit.
  */
@@ -80,7 +90,7 @@ export function renderPatch(header: readonly string[], role: string, tables: rea
     `SET client_encoding = 'UTF8';`,
     `SET standard_conforming_strings = on;`,
     'BEGIN;',
-    `SET LOCAL ROLE ${sqlIdent(role)};`,
+    sessionGuard(role),
     ...TEXT_SETTINGS.filter(([k]) => k !== 'standard_conforming_strings').map(([k, v]) => `SET LOCAL ${k} = '${v}';`),
     `SET LOCAL lock_timeout = '30s';`,
     ...(deferred ? ['SET CONSTRAINTS ALL DEFERRED;'] : []),

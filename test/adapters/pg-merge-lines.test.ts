@@ -7,11 +7,12 @@ import type { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { liveLines } from '../../src/adapters/pg-merge.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/core/seams.js';
 
-const LOGIN = [{ user: 'postgres', socket: true }];
+const LOGIN = { user: 'app', password: 'app-password-Qx81' };
 
 const expected = (count: number): string[] => Array.from({ length: count }, (_, i) => `row-${i}\t["zoë ${i}"]`);
 
@@ -61,11 +62,14 @@ describe('liveLines', () => {
     const count = 1_000_000;
     const { docker, seen } = cell(count);
     let doneAtFirst: boolean | undefined;
-    const got = await all(liveLines(docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1'), () => (doneAtFirst ??= seen.done));
+    const got = await all(liveLines(docker, 'cf-x', LOGIN)('shop', 'select 1'), () => (doneAtFirst ??= seen.done));
     expect(got).toEqual(expected(count));
     expect(doneAtFirst).toBe(false);
     expect(seen.specs[0]!.stdout).toBeDefined();
-    expect(seen.specs[0]!.argv).toContain('psql');
+    // psql logged in as the role apps bind with, its password on standard input only.
+    const argv = seen.specs[0]!.argv;
+    expect(argv.slice(argv.indexOf(PSQL_VIA_STDIN) + 1, argv.indexOf(PSQL_VIA_STDIN) + 3)).toEqual(['sh', LOGIN.user]);
+    expect(argv.join(' ')).not.toContain(LOGIN.password);
     // About 27 MB printed; what waited to be read stayed within the read-ahead (4 MiB each side of the pipe).
     expect(seen.written).toBeGreaterThan(25e6);
     expect(seen.mostHeld).toBeLessThan(9 * 2 ** 20);
@@ -75,8 +79,8 @@ describe('liveLines', () => {
     const cut = cell(20_000, { size: 4099 });
     const whole = cell(20_000, { whole: true });
     const [a, b] = await Promise.all([
-      all(liveLines(cut.docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1')),
-      all(liveLines(whole.docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1')),
+      all(liveLines(cut.docker, 'cf-x', LOGIN)('shop', 'select 1')),
+      all(liveLines(whole.docker, 'cf-x', LOGIN)('shop', 'select 1')),
     ]);
     expect(a).toEqual(expected(20_000));
     expect(b).toEqual(a);
@@ -86,7 +90,7 @@ describe('liveLines', () => {
     const { docker } = cell(50_000, { exitCode: 1 });
     const got: string[] = [];
     const err = await (async () => {
-      for await (const batch of liveLines(docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1')) got.push(...batch);
+      for await (const batch of liveLines(docker, 'cf-x', LOGIN)('shop', 'select 1')) got.push(...batch);
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as Error).message).toContain('psql in cf-x (database shop, as app) exited 1: ERROR:  canceling statement');
@@ -95,7 +99,7 @@ describe('liveLines', () => {
 
   it('lets psql finish when the reader stops early, so the command ends', async () => {
     const { docker, seen } = cell(1_000_000);
-    for await (const batch of liveLines(docker, 'cf-x', [...LOGIN], 'app')('shop', 'select 1')) {
+    for await (const batch of liveLines(docker, 'cf-x', LOGIN)('shop', 'select 1')) {
       expect(batch.length).toBeGreaterThan(0);
       break;
     }

@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
 import { EXIT } from '../../src/core/errors.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { etcdAvailable } from '../support/etcd.js';
@@ -63,6 +64,14 @@ const inLeader = (c: LiveCase, sql: string): Promise<string> =>
     c,
     ['exec', '-i', '-u', 'postgres', ALIVE_CONTAINER, 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres'],
     sql,
+  );
+
+/** psql logged in as the role apps bind with in the leader's container, its password on standard input: its rows (-At). */
+const asApps = (c: LiveCase, sql: string): Promise<string> =>
+  onTheCell(
+    c,
+    ['exec', '-i', ALIVE_CONTAINER, 'sh', '-c', PSQL_VIA_STDIN, 'sh', 'appuser', '-q', '-At', '-v', 'ON_ERROR_STOP=1'],
+    `${OLD_ROLES.appuser!}\n${sql}`,
   );
 
 describe.skipIf(!sshdAvailable || !etcdAvailable)('restore-to-time with a merge back, live, through bosh ssh (v2)', () => {
@@ -174,9 +183,13 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('restore-to-time with a merge 
     const dir = join(planned.c.stateDir, 'runs', planned.runId, 'merge');
     const patch = readdirSync(dir).filter((f) => f.endsWith('.sql'));
     expect(patch).toHaveLength(1);
-    const byHand = inLeader(planned.c, `SET ROLE appuser;\n${readFileSync(join(dir, patch[0]!), 'utf8')}`);
-    await expect(byHand).rejects.toThrow(
+    const sql = readFileSync(join(dir, patch[0]!), 'utf8');
+    await expect(asApps(planned.c, sql)).rejects.toThrow(
       /dingo-recover merge refused: 10 of the 10 row\(s\) of public.drill_rows it puts back are in the table already/,
+    );
+    // In a superuser's session, SET ROLE or not, it refuses before anything else.
+    await expect(inLeader(planned.c, `SET ROLE appuser;\n${sql}`)).rejects.toThrow(
+      'dingo-recover merge refused: the patch runs logged in as appuser, the role apps bind with, not as postgres',
     );
     expect(await inLeader(planned.c, `SELECT count(*), count(*) FILTER (WHERE note = md5(id::text)) FROM ${DRILL_TABLE}`)).toBe(
       `${String(lastId() + 1)}|${String(lastId())}\n`,

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { applyPatch, liveLines, liveQuery } from '../../src/adapters/pg-merge.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { CommandRunner } from '../../src/core/seams.js';
 import { diffStreams } from '../../src/merge/diff.js';
@@ -63,29 +64,31 @@ const live = (): MergeSide => ({
 
 /**
  * The live leader's container as merge-back reaches it: psql in it, through the cell's seam (a
- * script on standard input); here `docker exec … psql` runs this machine's psql against the
- * scratch server, as its superuser, in database DB.
+ * script on standard input after the login's password line); here `docker exec … psql` runs this
+ * machine's psql against the scratch server (which trusts its socket), as the login's role, in database DB.
  */
 const cell = (db: string) => {
   const runner: CommandRunner = {
     where: 'cell 10.0.0.1',
     async run(spec) {
-      const psql = spec.argv.slice(spec.argv.indexOf('psql') + 1);
+      const script = spec.argv.indexOf(PSQL_VIA_STDIN);
+      if (script < 0) throw new Error('the merge logs in as a role with its password, never as the postgres OS user');
+      const [user, ...psql] = spec.argv.slice(script + 2);
       if (typeof spec.stdin !== 'string') throw new Error('the merge writes its script to standard input as text');
-      const r = await run([join(server.clientBin, 'psql'), ...psql, ...server.conn.args, '-U', server.conn.user, '-d', db], {
-        stdin: spec.stdin,
+      const r = await run([join(server.clientBin, 'psql'), '-X', ...psql, ...server.conn.args, '-U', user!, '-d', db], {
+        stdin: spec.stdin.slice(spec.stdin.indexOf('\n') + 1),
       });
       return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: 1 };
     },
   };
   return new CellDocker(runner, { redactor: new Redactor(), sudo: false });
 };
-const login = () => [{ user: 'postgres', socket: true }];
+const login = (user: string = server.conn.user) => ({ user, password: 'not-asked-on-the-trusted-socket' });
 
 /** Database DB read as merge-back reads the live leader (liveQuery, liveLines: READ ONLY, as the role apps bind with). */
 const cellSide = (db: string, role = READER_ROLE): MergeSide => {
   const docker = cell(db);
-  return { query: liveQuery(docker, 'cf-leader', login(), role), lines: liveLines(docker, 'cf-leader', login(), role) };
+  return { query: liveQuery(docker, 'cf-leader', login(role)), lines: liveLines(docker, 'cf-leader', login(role)) };
 };
 
 beforeAll(async () => {
@@ -131,7 +134,7 @@ beforeAll(async () => {
   // The same UTF-8 text where the sessions cannot run PL/pgSQL: revoked from PUBLIC in one, dropped in the other.
   const utf8 = String.raw`SET search_path = public; CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'café');`;
   await server.query('asciinopl', `REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC; ${utf8}`);
-  await server.query('postgres', 'CREATE ROLE "Shop Apps" NOLOGIN');
+  await server.query('postgres', 'CREATE ROLE "Shop Apps" LOGIN');
   await server.query('asciinolang', `DROP EXTENSION plpgsql; ${utf8}`);
 }, 120_000);
 
@@ -373,7 +376,7 @@ describe("a live database whose sessions cannot run PL/pgSQL, the language of th
       const fromIt = await diffTables(side(db), side('ascii'), { database: 'ascii', tables: ['public.utf8'] });
       expect(fromIt.tables[0]!.diff.inserts).toEqual([]);
     }
-    // The live leader read through the cell's psql, as the role apps bind with (SET LOCAL ROLE after the superuser's login).
+    // The live leader read through the cell's psql, logged in as the role apps bind with.
     const quoted = diffTables(side('ascii'), cellSide('asciinopl', 'Shop Apps'), { database: 'asciinopl', tables: ['public.utf8'] });
     await expect(quoted).rejects.toThrow(/sessions as "Shop Apps" cannot run PL\/pgSQL/);
     await expect(quoted).rejects.toMatchObject({

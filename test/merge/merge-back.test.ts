@@ -15,7 +15,7 @@ import { mergeBackActions } from '../../src/actions/merge-back.js';
 import { restoreTimeActions } from '../../src/actions/restore-time/steps.js';
 import { applyPatch, liveLines, liveQuery } from '../../src/adapters/pg-merge.js';
 import { CellDocker } from '../../src/adapters/docker.js';
-import { loginChain } from '../../src/adapters/postgres.js';
+import { appLogin } from '../../src/adapters/postgres.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { DEFAULT_SETTINGS, loadRunbook } from '../../src/engine/runbook/index.js';
 import { patchState, type Expected } from '../../src/merge/patch-state.js';
@@ -139,8 +139,8 @@ function docker(): CellDocker {
 async function live(): Promise<MergeSide> {
   const d = docker();
   const info = (await d.inspect(CONTAINER))!;
-  const chain = loginChain(info, d.redactor);
-  return { query: liveQuery(d, CONTAINER, chain, 'appuser'), lines: liveLines(d, CONTAINER, chain, 'appuser') };
+  const apps = appLogin(info, d.redactor)!;
+  return { query: liveQuery(d, CONTAINER, apps), lines: liveLines(d, CONTAINER, apps) };
 }
 
 beforeAll(() => {
@@ -210,7 +210,9 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(choosePatch(diffs, 'inserts-only', 'appuser', [])).toMatchObject({ inserts: 9, updates: 0 });
     expect(patch.sql.match(/^BEGIN;$/gm)).toHaveLength(1);
     expect(patch.sql.match(/^COMMIT;$/gm)).toHaveLength(1);
-    expect(patch.sql).toContain('SET LOCAL ROLE "appuser";');
+    // It runs logged in as the role apps bind with, and refuses any other session.
+    expect(patch.sql).toContain("IF session_user OPERATOR(pg_catalog.<>) ''appuser'' THEN");
+    expect(patch.sql).not.toMatch(/SET (LOCAL )?ROLE/);
     // A tenant's value is a quoted literal whatever it holds.
     expect(patch.sql).toContain(String.raw`'it''s "quoted" \ back\\slash \x41 $$ $q$ ''); DROP TABLE orders; --'`);
   }, 120_000);
@@ -282,7 +284,28 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
       container: CONTAINER,
     };
     const psqlRuns = () => cell.specs.filter((s) => s.argv.includes('ON_ERROR_STOP=1') && !s.argv.includes('-t')).length;
-    expect(await apply.run(ctx, applyParams, {})).toEqual({ applied: true });
+    // The patch in a superuser's session refuses itself before any row or trigger of the tenant's is touched.
+    expect(() => livePsql('shop', readFileSync(file, 'utf8'))).toThrow(
+      'dingo-recover merge refused: the patch runs logged in as appuser, the role apps bind with, not as postgres',
+    );
+    // A trigger of the tenant's that goes back to the session's own role, as any function may (RESET ROLE),
+    // finds the role apps bind with there, no superuser.
+    livePsql(
+      'shop',
+      `CREATE TABLE spied (who text, superuser bool);
+       CREATE FUNCTION spy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+         RESET ROLE;
+         INSERT INTO spied SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user;
+         RETURN NEW; END $$;
+       CREATE TRIGGER spy BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE PROCEDURE spy();`,
+      'appuser',
+    );
+    try {
+      expect(await apply.run(ctx, applyParams, {})).toEqual({ applied: true });
+      expect(livePsql('shop', 'SELECT DISTINCT who, superuser FROM spied').trim()).toBe('appuser|f');
+    } finally {
+      livePsql('shop', 'DROP TRIGGER spy ON orders; DROP FUNCTION spy(); DROP TABLE spied;', 'appuser');
+    }
     expect(psqlRuns()).toBe(1);
 
     const copyOrders = await rowsOf((await readCopy()).readLines, ordersShape);
@@ -309,13 +332,7 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(await apply.probe!(again.ctx, applyParams, {})).toMatchObject({ done: true });
     // The patch itself, run a second time by hand, refuses itself and changes nothing.
     const d = docker();
-    const second = await applyPatch(
-      d,
-      CONTAINER,
-      loginChain((await d.inspect(CONTAINER))!, d.redactor),
-      'shop',
-      readFileSync(file, 'utf8'),
-    );
+    const second = await applyPatch(d, CONTAINER, appLogin((await d.inspect(CONTAINER))!, d.redactor)!, 'shop', readFileSync(file, 'utf8'));
     expect(second.exitCode).not.toBe(0);
     expect(second.stderr).toContain('dingo-recover merge refused');
     expect(livePsql('shop', 'SELECT count(*) FROM orders').trim()).toBe('51');
