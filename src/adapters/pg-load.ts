@@ -61,24 +61,18 @@ export async function renameDatabase(docker: CellDocker, name: string, chain: Pg
 
 /**
  * pg_restore of `dump` into `database`, in one transaction (a cut load leaves nothing behind), without
- * the lost cluster's owners and grants; with `role`, every object is created as that role.
+ * the lost cluster's owners and grants, logged in as `login`: every object is created as that role.
+ * A function of the tenant's that the load runs (an index expression, a materialised view, a check)
+ * has that role's powers and no more; logged in as a superuser with --role, it could RESET ROLE.
  */
 export async function pgRestore(
   docker: CellDocker,
   name: string,
   login: PgLogin,
-  opts: { database: string; role?: string; dump: StdinData },
+  opts: { database: string; dump: StdinData },
 ): Promise<CommandResult> {
   docker.redactor.register(login.password);
-  const args = [
-    '--exit-on-error',
-    '--single-transaction',
-    '--no-owner',
-    '--no-acl',
-    ...(opts.role ? ['--role', opts.role] : []),
-    '-d',
-    opts.database,
-  ];
+  const args = ['--exit-on-error', '--single-transaction', '--no-owner', '--no-acl', '-d', opts.database];
   // The postgres OS account over the local socket needs no password line.
   if (login.socket) return docker.exec(name, ['pg_restore', ...args], { user: login.user, stdin: opts.dump, writes: true });
   return docker.exec(name, ['sh', '-c', PG_RESTORE_VIA_STDIN, 'sh', login.user, ...args], {

@@ -50,7 +50,7 @@ export function databaseQuery(c: SimContainer, database: string, sql: string): O
   return undefined;
 }
 
-/** The value after a flag, as pg_restore's getopt reads `-d NAME` and `--role NAME`. */
+/** The value after a flag, as pg_restore's getopt reads `-d NAME`. */
 function option(args: string[], flag: string): string | undefined {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
@@ -81,12 +81,6 @@ export function pgRestore(c: SimContainer, login: { user: string; password: stri
   if (!db) return failed(`FATAL:  database "${database}" does not exist`);
   if (dump.subarray(0, 5).toString('latin1') !== 'PGDMP')
     return fail(1, 'pg_restore: [archiver] input file does not appear to be a valid archive\n');
-  const role = option(args, '--role');
-  if (role !== undefined && !(role in c.pg.roles))
-    return fail(
-      1,
-      `pg_restore: [archiver (db)] could not execute query: ERROR:  role "${role}" does not exist\n    Command was: SET ROLE "${role}";\n`,
-    );
   db.tables += count(dump, 'TABLE DATA');
   db.loads.push({ bytes: dump.length, sha256: createHash('sha256').update(dump).digest('hex') });
   return ok();

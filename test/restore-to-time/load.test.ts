@@ -1,6 +1,6 @@
 /**
  * pitr.load-dumps against the simulated cell, with a real pg_dump -Fc file made by PostgreSQL 15:
- * the dump goes into `docker exec -i … pg_restore` as bytes behind the superuser's password line
+ * the dump goes into `docker exec -i … pg_restore` as bytes behind the password line of the role apps bind with
  * (never on the command line), the database is created for the role apps bind with, and a run
  * again after an interruption probes first: a database already holding the dump's tables is not
  * loaded twice, one holding others is moved aside, and the postgres database is the operator's call.
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeLoadActions } from '../../src/actions/restore-time/load.js';
-import { NeedsOperator } from '../../src/core/errors.js';
+import { NeedsOperator, StepFailed } from '../../src/core/errors.js';
 import { stdinBytes } from '../../src/core/stdin.js';
 import type { CellWorld } from '../../src/rehearsal/cell-sim.js';
 import type { CommandSpec } from '../../src/core/seams.js';
@@ -19,7 +19,7 @@ import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { dumpDatabases, type DumpFacts } from '../../src/volumes/look.js';
 import { makeCluster } from '../support/pg-volumes.js';
-import { CONTAINER, NEW_GUID, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cell.js';
+import { APP_PASSWORD, CONTAINER, NEW_GUID, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
 import { settled } from '../support/started.js';
 import { testRuntime } from '../support/runtime.js';
@@ -97,23 +97,22 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
     expect(pg.databases!.shop).toEqual({ owner: 'appuser', tables: 2, loads: [{ bytes: file.length, sha256: sha256(file) }] });
     const restore = h.runner.specs.find((s) => s.argv.includes('--single-transaction'))!;
     expect(restore.argv).toContain('-i');
-    // The superuser logs in; every object is created as the role apps bind with, in one transaction.
-    expect(restore.argv.slice(-10)).toEqual([
+    // The role apps bind with logs in and creates every object, in one transaction: no superuser's session
+    // (which a function of the tenant's could RESET ROLE back to) runs the load.
+    expect(restore.argv.slice(-8)).toEqual([
       'sh',
-      'pgadmin',
+      'appuser',
       '--exit-on-error',
       '--single-transaction',
       '--no-owner',
       '--no-acl',
-      '--role',
-      'appuser',
       '-d',
       'shop',
     ]);
-    for (const s of h.runner.specs) expect(s.argv.join(' ')).not.toContain(SUPERUSER_PASSWORD);
+    for (const s of h.runner.specs) expect(s.argv.join(' ')).not.toMatch(new RegExp(`${SUPERUSER_PASSWORD}|${APP_PASSWORD}`));
     const input = await stdinBytes(restore.stdin);
-    expect(input.subarray(0, SUPERUSER_PASSWORD.length + 1).toString()).toBe(`${SUPERUSER_PASSWORD}\n`);
-    expect(input.subarray(SUPERUSER_PASSWORD.length + 1).equals(file)).toBe(true);
+    expect(input.subarray(0, APP_PASSWORD.length + 1).toString()).toBe(`${APP_PASSWORD}\n`);
+    expect(input.subarray(APP_PASSWORD.length + 1).equals(file)).toBe(true);
     expect(h.notes.join('\n')).toContain('shop: loaded');
   }, 60_000);
 
@@ -163,5 +162,20 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
     const h = harness(state);
     await expect(h.run()).rejects.toThrow(`does not serve the new instance ${NEW_GUID}`);
     expect(c.pg.databases).toBeUndefined();
+  });
+
+  it('refuses a container that names no password of the role apps bind with, loading nothing as a superuser', async () => {
+    const state = sampleCell();
+    const c = state.containers[CONTAINER]!;
+    c.env = c.env.filter((e) => !e.startsWith('APPUSER_PASSWORD='));
+    const h = harness(state);
+    const err = (await h.run().catch((e: unknown) => e)) as StepFailed;
+    expect(err).toBeInstanceOf(StepFailed);
+    expect(err.message).toBe(
+      `container ${CONTAINER} names no APPUSER_USERNAME and APPUSER_PASSWORD: there is no role apps bind with to load the dumps as`,
+    );
+    expect(err.hint).toContain(`pg_restore --no-owner --no-acl -U ROLE -d DB FILE; the files: ${dump.file}`);
+    expect(c.pg.databases).toBeUndefined();
+    expect(h.runner.specs.some((s) => s.argv.some((a) => a.includes('pg_restore')))).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ export const CONTAINER = 'cf-52167ceb-bd3d-4bff-8699-a239d21c5379';
 export const DATA_DIR = `/var/vcap/store/cf-containers-broker/${CONTAINER}/data`;
 export const SUPERUSER_PASSWORD = 'su-pass-7f3a9c1e';
 export const AWS_SECRET = 'aws-secret-Zq81bN0xLm';
+export const APP_PASSWORD = 'app-pass-0d9e8f7a';
 
 function patroni(overrides: Partial<SimContainer> = {}): SimContainer {
   return {
@@ -23,7 +24,7 @@ function patroni(overrides: Partial<SimContainer> = {}): SimContainer {
       'SUPERUSER_USERNAME=pgadmin',
       `SUPERUSER_PASSWORD=${SUPERUSER_PASSWORD}`,
       'APPUSER_USERNAME=appuser',
-      'APPUSER_PASSWORD=app-pass-0d9e8f7a',
+      `APPUSER_PASSWORD=${APP_PASSWORD}`,
     ],
     mounts: [{ Source: DATA_DIR, Destination: '/data', Mode: '', RW: true }],
     running: true,
@@ -31,7 +32,7 @@ function patroni(overrides: Partial<SimContainer> = {}): SimContainer {
     startedAt: '2016-03-18T00:41:00.000Z',
     finishedAt: '0001-01-01T00:00:00Z',
     logs: ['52167c-startup> public :5432 address 10.58.111.150:32785', '52167c-patroni> starting PostgreSQL'],
-    pg: { ready: true, inRecovery: false, pollsUntilPromoted: 0, roles: { pgadmin: SUPERUSER_PASSWORD, appuser: 'app-pass-0d9e8f7a' } },
+    pg: { ready: true, inRecovery: false, pollsUntilPromoted: 0, roles: { pgadmin: SUPERUSER_PASSWORD, appuser: APP_PASSWORD } },
     ...overrides,
   };
 }

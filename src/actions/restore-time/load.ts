@@ -11,7 +11,7 @@ import { NeedsOperator, StepFailed } from '../../core/errors.js';
 import { fileStdin } from '../../core/stdin.js';
 import { utcStamp } from '../../core/utc-stamp.js';
 import type { CellDocker } from '../../adapters/docker.js';
-import { loginChain, type PgLogin } from '../../adapters/postgres.js';
+import { appLogin, loginChain, type PgLogin } from '../../adapters/postgres.js';
 import { createDatabase, databaseHolds, pgRestore, renameDatabase } from '../../adapters/pg-load.js';
 import type { DumpFacts } from '../../volumes/dump-facts.js';
 import { DUMP } from '../support/records.js';
@@ -51,12 +51,19 @@ async function prepare(ctx: StepContext, docker: CellDocker, container: string, 
   return { to: 'create-and-load', tables: 0 };
 }
 
-async function loadOne(ctx: StepContext, docker: CellDocker, container: string, chain: PgLogin[], d: DumpFacts, owner?: string) {
+/** The superuser's logins (databases made, probed, moved aside) and the role apps bind with (the load itself). */
+interface LoadLogins {
+  chain: PgLogin[];
+  apps: PgLogin;
+}
+
+async function loadOne(ctx: StepContext, docker: CellDocker, container: string, logins: LoadLogins, d: DumpFacts) {
+  const { chain, apps } = logins;
   const before = await prepare(ctx, docker, container, chain, d);
   if (before.to === 'loaded') return;
-  if (before.to === 'create-and-load') await createDatabase(docker, container, chain, d.database, owner);
+  if (before.to === 'create-and-load') await createDatabase(docker, container, chain, d.database, apps.user);
   ctx.progress(`loading ${d.file} (${formatBytes(d.bytes)}) into ${d.database}`);
-  const r = await pgRestore(docker, container, chain[0]!, { database: d.database, role: owner, dump: fileStdin(d.file) });
+  const r = await pgRestore(docker, container, apps, { database: d.database, dump: fileStdin(d.file) });
   if (r.exitCode !== 0) {
     throw new StepFailed(
       `pg_restore of ${d.file} into ${d.database} in ${container} failed (exit ${r.exitCode}): ${lastLines(r.stderr, docker.redactor)}`,
@@ -73,7 +80,7 @@ async function loadOne(ctx: StepContext, docker: CellDocker, container: string, 
       { hint: 'look at the database in the container; resume to probe it and load again into a fresh database' },
     );
   }
-  ctx.evidence(`${d.database}: loaded ${formatBytes(d.bytes)} from ${d.file}, ${want} table(s)${owner ? `, owned by ${owner}` : ''}`);
+  ctx.evidence(`${d.database}: loaded ${formatBytes(d.bytes)} from ${d.file}, ${want} table(s), owned by ${apps.user}, who loaded them`);
 }
 
 function lastLines(text: string, redactor: Redactor): string {
@@ -106,10 +113,19 @@ const loadDumps = defineAction({
         hint: "nothing was loaded; check the new instance's container (find-new-container) and resume",
       });
     }
-    // The superuser the broker gave the container loads; the objects belong to the role apps bind with.
+    // The superuser the broker gave the container makes the databases, owned by the role apps bind with,
+    // which loads the dumps logged in as itself: no function of the tenant's runs with a superuser's powers.
+    const apps = appLogin(info, docker.redactor);
+    if (!apps) {
+      throw new StepFailed(
+        `container ${p.container} names no APPUSER_USERNAME and APPUSER_PASSWORD: there is no role apps bind with to load the dumps as`,
+        {
+          hint: `nothing was loaded; a load never runs the tenant's functions (an index expression, a materialised view) as a superuser: load the dumps by hand as the role the user's apps will bind with (pg_restore --no-owner --no-acl -U ROLE -d DB FILE; the files: ${dumps.map((d) => d.file).join(', ')})`,
+        },
+      );
+    }
     const chain = loginChain(info, docker.redactor);
-    const owner = info.env.APPUSER_USERNAME || undefined;
-    for (const d of dumps) await loadOne(ctx, docker, p.container, chain, d, owner);
+    for (const d of dumps) await loadOne(ctx, docker, p.container, { chain, apps }, d);
     return { loaded: dumps.map((d) => d.database) };
   },
 });

@@ -1,0 +1,84 @@
+/**
+ * A dump loaded into a real PostgreSQL 15 behind the new service's container (cell-with-postgres.ts):
+ * the role apps bind with logs in and loads it, so a function of the tenant's that the load runs (here
+ * a CHECK evaluated on every row COPY writes) and that goes back to its session's own role, as any
+ * function may (RESET ROLE), has that role's powers, never a superuser's.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CellDocker } from '../../src/adapters/docker.js';
+import { createDatabase, pgRestore } from '../../src/adapters/pg-load.js';
+import { appLogin, loginChain } from '../../src/adapters/postgres.js';
+import { fileStdin } from '../../src/core/stdin.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { dumpDatabases, type DumpFacts } from '../../src/volumes/look.js';
+import { cellWithPostgres, type CellWithPostgres } from '../merge/cell-with-postgres.js';
+import { makeCluster, PG_BIN } from '../support/pg-volumes.js';
+import { testRuntime } from '../support/runtime.js';
+import { CONTAINER } from '../support/sample-cell.js';
+import { execFileSync } from 'node:child_process';
+
+let work: string;
+let dump: DumpFacts;
+let cell: CellWithPostgres | undefined;
+
+/** A table whose CHECK calls a function that resets the role and writes down who it is then. */
+const HOSTILE = `CREATE TABLE public.spied (who text, superuser bool);
+CREATE FUNCTION public.spy(k int) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN
+  RESET ROLE;
+  INSERT INTO public.spied SELECT current_user, rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user;
+  RETURN true; END $$;
+CREATE TABLE public.orders (id int PRIMARY KEY CHECK (public.spy(id)), note text);
+INSERT INTO public.orders SELECT g, 'order ' || g FROM generate_series(1, 3) g;
+TRUNCATE public.spied;`;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'pitr-load-real-'));
+  chmodSync(work, 0o755);
+  const data = join(work, 'data');
+  makeCluster(data, 'shop', HOSTILE, 'stop');
+  const scratch = mkdtempSync(join(work, 'scratch-'));
+  chmodSync(scratch, 0o755);
+  dump = (await dumpDatabases({ dataDir: data, major: '15', workDir: scratch, databases: ['shop'], outDir: join(work, 'dumps') }))[0]!;
+  cell = cellWithPostgres(join(work, 'cell'));
+}, 120_000);
+
+afterAll(() => {
+  cell?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** psql as the postgres OS user in the container's server, database `db`: its rows (-At). */
+function inServer(db: string, sql: string): string {
+  const s = cell!.server();
+  return execFileSync(
+    'runuser',
+    ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-X', '-q', '-At', '-h', s.socketDir, '-p', '5432', '-d', db],
+    {
+      input: sql,
+    },
+  ).toString();
+}
+
+it("runs the tenant's functions with the powers of the role apps bind with, which it loads as", async () => {
+  const docker = new CellDocker(cell!.session, {
+    binary: DEFAULT_SETTINGS.dockerBinary,
+    host: DEFAULT_SETTINGS.dockerHost,
+    sudo: true,
+    redactor: testRuntime().redactor,
+  });
+  const info = (await docker.inspect(CONTAINER))!;
+  const apps = appLogin(info, docker.redactor)!;
+  await createDatabase(docker, CONTAINER, loginChain(info, docker.redactor), 'shop', apps.user);
+  const r = await pgRestore(docker, CONTAINER, apps, { database: 'shop', dump: fileStdin(dump.file) });
+  expect(r.stderr).toBe('');
+  expect(r.exitCode).toBe(0);
+  expect(inServer('shop', 'SELECT count(*) FROM public.orders').trim()).toBe('3');
+  // Each row COPY wrote was checked by the function, which found itself the role apps bind with, no superuser.
+  expect(inServer('shop', 'SELECT who, superuser, count(*) FROM public.spied GROUP BY 1, 2').trim()).toBe('appuser|f|3');
+  expect(inServer('shop', "SELECT pg_catalog.pg_get_userbyid(relowner) FROM pg_catalog.pg_class WHERE relname = 'orders'").trim()).toBe(
+    'appuser',
+  );
+}, 120_000);
