@@ -14,9 +14,14 @@ import { psqlWithChain, type PgLogin } from './postgres.js';
 /** `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password, the rest the dump. */
 export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; exec pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"`;
 
-/** Tables of a database outside the system schemas: what a load puts there. */
+/**
+ * Tables of a database outside the system schemas: what a load puts there. The superuser asks it in a
+ * database the tenant's dump filled, so every function and operator is PostgreSQL's own, named in
+ * pg_catalog: unqualified, `nspname not like '…'` (name NOT LIKE unknown) would find an operator
+ * `public.!~~(name, name)` of the dump's before pg_catalog's (name, text), and run it as the superuser.
+ */
 export const USER_TABLES_QUERY =
-  "select count(*) from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'";
+  "select pg_catalog.count(*) from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace where c.relkind operator(pg_catalog.=) any (array['r', 'p']::pg_catalog.\"char\"[]) and n.nspname operator(pg_catalog.!~~) 'pg\\_%' and n.nspname operator(pg_catalog.<>) 'information_schema'";
 
 const quoteLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
@@ -43,7 +48,7 @@ export async function databaseHolds(docker: CellDocker, name: string, chain: PgL
     name,
     chain,
     'postgres',
-    `select 1 from pg_catalog.pg_database where datname = ${quoteLiteral(database)}`,
+    `select 1 from pg_catalog.pg_database where datname operator(pg_catalog.=) ${quoteLiteral(database)}`,
   );
   if (found !== '1') return { exists: false };
   return { exists: true, tables: Number(await ask(docker, name, chain, database, USER_TABLES_QUERY)) };

@@ -17,7 +17,7 @@ function databasesOf(c: SimContainer, writes = false): Record<string, SimDatabas
   return (c.pg.databases ??= initial());
 }
 
-const DB_EXISTS = /^select 1 from pg_catalog\.pg_database where datname = '((?:[^']|'')*)'$/;
+const DB_EXISTS = /^select 1 from pg_catalog\.pg_database where datname operator\(pg_catalog\.=\) '((?:[^']|'')*)'$/;
 const CREATE_DB = /^create database "((?:[^"]|"")+)"(?: owner "((?:[^"]|"")+)")?$/;
 const RENAME_DB = /^alter database "((?:[^"]|"")+)" rename to "((?:[^"]|"")+)"$/;
 const unquote = (s: string, q: string): string => s.split(q + q).join(q);

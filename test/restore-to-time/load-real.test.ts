@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
-import { createDatabase, pgRestore } from '../../src/adapters/pg-load.js';
+import { createDatabase, databaseHolds, pgRestore } from '../../src/adapters/pg-load.js';
 import { appLogin, loginChain } from '../../src/adapters/postgres.js';
 import { fileStdin } from '../../src/core/stdin.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
@@ -24,7 +24,11 @@ let work: string;
 let dump: DumpFacts;
 let cell: CellWithPostgres | undefined;
 
-/** A table whose CHECK calls a function that resets the role and writes down who it is then. */
+/**
+ * A table whose CHECK calls a function that resets the role and writes down who it is then, and an
+ * operator NOT LIKE of two names (PostgreSQL has none: name NOT LIKE text) that writes down who calls it:
+ * an unqualified `nspname not like 'pg\\_%'` in a session whose search_path reaches public finds it.
+ */
 const HOSTILE = `CREATE TABLE public.spied (who text, superuser bool);
 CREATE FUNCTION public.spy(k int) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN
   RESET ROLE;
@@ -32,6 +36,10 @@ CREATE FUNCTION public.spy(k int) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN
   RETURN true; END $$;
 CREATE TABLE public.orders (id int PRIMARY KEY CHECK (public.spy(id)), note text);
 INSERT INTO public.orders SELECT g, 'order ' || g FROM generate_series(1, 3) g;
+CREATE FUNCTION public.notlike(a name, b name) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN
+  INSERT INTO public.spied SELECT current_user, rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user;
+  RETURN a::text NOT LIKE b::text; END $$;
+CREATE OPERATOR public.!~~ (LEFTARG = name, RIGHTARG = name, FUNCTION = public.notlike);
 TRUNCATE public.spied;`;
 
 beforeAll(async () => {
@@ -77,6 +85,9 @@ it("runs the tenant's functions with the powers of the role apps bind with, whic
   expect(r.exitCode).toBe(0);
   expect(inServer('shop', 'SELECT count(*) FROM public.orders').trim()).toBe('3');
   // Each row COPY wrote was checked by the function, which found itself the role apps bind with, no superuser.
+  expect(inServer('shop', 'SELECT who, superuser, count(*) FROM public.spied GROUP BY 1, 2').trim()).toBe('appuser|f|3');
+  // The superuser's probe of what the database holds (a resume's, and the check after the load) calls no operator of the tenant's.
+  expect(await databaseHolds(docker, CONTAINER, loginChain(info, docker.redactor), 'shop')).toEqual({ exists: true, tables: 2 });
   expect(inServer('shop', 'SELECT who, superuser, count(*) FROM public.spied GROUP BY 1, 2').trim()).toBe('appuser|f|3');
   expect(inServer('shop', "SELECT pg_catalog.pg_get_userbyid(relowner) FROM pg_catalog.pg_class WHERE relname = 'orders'").trim()).toBe(
     'appuser',
