@@ -9,7 +9,7 @@ import { prependStdin } from '../core/stdin.js';
 import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
-import { psqlWithChain, type PgLogin } from './postgres.js';
+import { psqlWithChain, type PasswordLogin, type PgLogin } from './postgres.js';
 
 /** `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password, the rest the dump. */
 export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; exec pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"`;
@@ -73,15 +73,13 @@ export async function renameDatabase(docker: CellDocker, name: string, chain: Pg
 export async function pgRestore(
   docker: CellDocker,
   name: string,
-  login: PgLogin,
+  login: PasswordLogin,
   opts: { database: string; dump: StdinData },
 ): Promise<CommandResult> {
   docker.redactor.register(login.password);
   const args = ['--exit-on-error', '--single-transaction', '--no-owner', '--no-acl', '-d', opts.database];
-  // The postgres OS account over the local socket needs no password line.
-  if (login.socket) return docker.exec(name, ['pg_restore', ...args], { user: login.user, stdin: opts.dump, writes: true });
   return docker.exec(name, ['sh', '-c', PG_RESTORE_VIA_STDIN, 'sh', login.user, ...args], {
-    stdin: prependStdin(`${login.password ?? ''}\n`, opts.dump),
+    stdin: prependStdin(`${login.password}\n`, opts.dump),
     writes: true,
   });
 }

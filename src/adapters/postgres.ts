@@ -34,6 +34,12 @@ export interface PgLogin {
   socket?: boolean;
 }
 
+/** A role logging in over 127.0.0.1 with its password. */
+export interface PasswordLogin extends PgLogin {
+  password: string;
+  socket?: false;
+}
+
 /**
  * The `postgres` OS account over the container's Unix socket: the way in when the restored
  * database knows neither the new instance's passwords nor a known old one (local lines of
@@ -56,7 +62,7 @@ export function describeLogin(login: PgLogin): string {
  * tenant's that runs in its session has that role's powers and no more. Logged in as a superuser and
  * SET ROLE to it, a function could RESET ROLE back to the superuser. Null when the container names none.
  */
-export function appLogin(info: ContainerInfo, redactor: Redactor): PgLogin | null {
+export function appLogin(info: ContainerInfo, redactor: Redactor): PasswordLogin | null {
   const user = info.env.APPUSER_USERNAME;
   const password = info.env.APPUSER_PASSWORD;
   if (!user || !password) return null;

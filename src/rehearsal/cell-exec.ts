@@ -39,14 +39,6 @@ export function exec(state: CellWorld, a: string[], input: Buffer): Out {
     const password = (nl < 0 ? input : input.subarray(0, nl)).toString('utf8');
     return pgRestore(c, { user: cmd[4] ?? '', password }, cmd.slice(5), nl < 0 ? Buffer.alloc(0) : input.subarray(nl + 1));
   }
-  if (cmd[0] === 'pg_restore') {
-    if (osUser !== 'postgres' || c.pg.localTrust === false)
-      return fail(
-        1,
-        `pg_restore: [archiver (db)] connection to database "postgres" failed: FATAL:  Peer authentication failed for user "postgres"\n`,
-      );
-    return pgRestore(c, { user: 'postgres', password: null }, cmd.slice(1), input);
-  }
   if (cmd[0] === 'pg_controldata') return controlData(c.pg, cmd[1], osUser);
   // psql over the local socket as the postgres OS user: the image's pg_hba trusts local connections.
   if (cmd[0] === 'psql' && cmd.slice(1, 5).join(' ') === '-X -w -d postgres') {

@@ -65,18 +65,17 @@ function count(haystack: Buffer, needle: string): number {
 }
 
 /**
- * pg_restore --single-transaction of `dump` as `user` (password null: the trusted local socket):
+ * pg_restore --single-transaction of `dump` as `login` (a role with its password over TCP):
  * all of it, or, on an error, nothing.
  */
-export function pgRestore(c: SimContainer, login: { user: string; password: string | null }, args: string[], dump: Buffer): Out {
+export function pgRestore(c: SimContainer, login: { user: string; password: string }, args: string[], dump: Buffer): Out {
   const database = option(args, '-d') ?? login.user;
   const failed = (why: string): Out => fail(1, `pg_restore: [archiver (db)] connection to database "${database}" failed: ${why}\n`);
   if (!c.pg.ready)
     return failed(
       'could not connect to server: Connection refused\n\tIs the server running on host "127.0.0.1" and accepting\n\tTCP/IP connections on port 5432?',
     );
-  if (login.password !== null && c.pg.roles[login.user] !== login.password)
-    return failed(`FATAL:  password authentication failed for user "${login.user}"`);
+  if (c.pg.roles[login.user] !== login.password) return failed(`FATAL:  password authentication failed for user "${login.user}"`);
   const db = databasesOf(c, true)[database];
   if (!db) return failed(`FATAL:  database "${database}" does not exist`);
   if (dump.subarray(0, 5).toString('latin1') !== 'PGDMP')

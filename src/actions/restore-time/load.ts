@@ -11,7 +11,7 @@ import { NeedsOperator, StepFailed } from '../../core/errors.js';
 import { fileStdin } from '../../core/stdin.js';
 import { utcStamp } from '../../core/utc-stamp.js';
 import type { CellDocker } from '../../adapters/docker.js';
-import { appLogin, loginChain, type PgLogin } from '../../adapters/postgres.js';
+import { appLogin, loginChain, type PasswordLogin, type PgLogin } from '../../adapters/postgres.js';
 import { createDatabase, databaseHolds, pgRestore, renameDatabase } from '../../adapters/pg-load.js';
 import type { DumpFacts } from '../../volumes/dump-facts.js';
 import { DUMP } from '../support/records.js';
@@ -54,7 +54,7 @@ async function prepare(ctx: StepContext, docker: CellDocker, container: string, 
 /** The superuser's logins (databases made, probed, moved aside) and the role apps bind with (the load itself). */
 interface LoadLogins {
   chain: PgLogin[];
-  apps: PgLogin;
+  apps: PasswordLogin;
 }
 
 async function loadOne(ctx: StepContext, docker: CellDocker, container: string, logins: LoadLogins, d: DumpFacts) {

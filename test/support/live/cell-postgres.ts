@@ -1,8 +1,8 @@
 /**
  * A REAL PostgreSQL 15 server behind a container of the live cell (case option realPostgres):
- * when a client command the adapters run in a patroni container comes to it (`docker exec … psql`,
- * `docker exec -i … pg_restore`, with a password line on standard input or as the postgres OS
- * user over the local socket), the cell's docker starts a server for that container if it has
+ * when a client command the adapters run in a patroni container comes to it (`docker exec … psql`
+ * with a password line on standard input or as the postgres OS user over the local socket,
+ * `docker exec -i … pg_restore` with a password line), the cell's docker starts a server for that container if it has
  * none yet (initdb'd in a folder of the container's, the roles and passwords of its environment)
  * and runs the command for real against it. Its postmaster PID is kept in the cell state, so the
  * case's cleanup stops it by PID (stopCellPostgres) whatever else failed.
@@ -58,8 +58,8 @@ export function realExecOf(args: string[]): RealExec | undefined {
   if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[3] === 'sh' && (cmd[2] === PSQL_VIA_STDIN || cmd[2] === PG_RESTORE_VIA_STDIN)) {
     return { container, program: cmd[2] === PSQL_VIA_STDIN ? 'psql' : 'pg_restore', local: false, args: cmd.slice(4) };
   }
-  if ((cmd[0] === 'psql' || cmd[0] === 'pg_restore') && osUser === 'postgres') {
-    return { container, program: cmd[0], local: true, args: cmd.slice(1) };
+  if (cmd[0] === 'psql' && osUser === 'postgres') {
+    return { container, program: 'psql', local: true, args: cmd.slice(1) };
   }
   return undefined;
 }
