@@ -51,7 +51,6 @@ async function liveLeader(ctx: StepContext, p: { cellIp: string; container: stri
       },
     );
   }
-  const role = apps.user;
   const chain = loginChain(info, docker.redactor);
   if (await isInRecovery(docker, p.container, chain)) {
     throw new StepFailed(`${p.container} is a replica (pg_is_in_recovery() = t): the patch is applied on the leader`, {
@@ -59,7 +58,7 @@ async function liveLeader(ctx: StepContext, p: { cellIp: string; container: stri
     });
   }
   const side = { query: liveQuery(docker, p.container, apps), lines: liveLines(docker, p.container, apps) };
-  return { docker, apps, role, side };
+  return { docker, apps, side };
 }
 
 /**
@@ -261,7 +260,7 @@ const plan = defineAction({
       `dingo-recover merge back, run ${ctx.runId}: the rows of the copy ${p.copyName} deleted or changed since, into the live database`,
       `rows chosen: ${choice}; one transaction; it refuses itself when the live rows are not as the plan saw them`,
     ];
-    const merge = choosePatch(diffs, choice, leader.role, header);
+    const merge = choosePatch(diffs, choice, leader.apps.user, header);
     if (!merge.inserts && !merge.updates) {
       ctx.evidence('nothing to write: no row of the copy is missing or changed in the live tables (or none was chosen)');
       return { ...EMPTY, database, tables: lines };
@@ -272,7 +271,7 @@ const plan = defineAction({
     const patchFile = await newFile(dir, base, '.sql', merge.sql);
     const expectFile = await newFile(dir, base, '.expect.json', JSON.stringify(expectedOf(merge)));
     ctx.evidence(
-      `patch ${patchFile} (sha256 ${merge.sha256}): one transaction, ${merge.inserts} row(s) put back, ${merge.updates} reverted, as ${leader.role}`,
+      `patch ${patchFile} (sha256 ${merge.sha256}): one transaction, ${merge.inserts} row(s) put back, ${merge.updates} reverted, as ${leader.apps.user}`,
     );
     return {
       hasPatch: true,

@@ -11,10 +11,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
-import { describeLogin, loginRefused, psqlAs, type PgLogin, type PsqlCall } from './postgres.js';
+import { describeLogin, loginRefused, psqlAs, type PasswordLogin, type PsqlCall } from './postgres.js';
 
 /** psql in the container as `login`; a refused login fails naming it, and never tries another. */
-async function psqlAsApps(docker: CellDocker, container: string, login: PgLogin, call: PsqlCall): Promise<CommandResult> {
+async function psqlAsApps(docker: CellDocker, container: string, login: PasswordLogin, call: PsqlCall): Promise<CommandResult> {
   const result = await psqlAs(docker, container, login, call);
   const refused = loginRefused(docker, result);
   if (refused !== null) {
@@ -30,7 +30,7 @@ async function psqlAsApps(docker: CellDocker, container: string, login: PgLogin,
  * prints is returned, or with `stdout` written there as it comes (a runner that cannot stream
  * returns it, and the caller writes it after).
  */
-function liveOutput(docker: CellDocker, container: string, login: PgLogin) {
+function liveOutput(docker: CellDocker, container: string, login: PasswordLogin) {
   return async (database: string, sql: string, stdout?: Writable): Promise<string> => {
     const script = `BEGIN TRANSACTION READ ONLY;\nSET LOCAL search_path = pg_catalog;\n${sql};\nCOMMIT;\n`;
     const args = ['-d', database, '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'];
@@ -56,7 +56,7 @@ function* linesIn(text: string): Generator<string> {
 }
 
 /** A Query on the container's `database`: each line psql prints is one row of one column. */
-export function liveQuery(docker: CellDocker, container: string, login: PgLogin) {
+export function liveQuery(docker: CellDocker, container: string, login: PasswordLogin) {
   const output = liveOutput(docker, container, login);
   return async (database: string, sql: string): Promise<string[][]> => [...linesIn(await output(database, sql))].map((l) => [l]);
 }
@@ -73,7 +73,7 @@ const READ_AHEAD = 4 * 1024 * 1024;
  * when psql ends and is split the same way. A reader that leaves early does not stop the read-only
  * query (the seam cancels nothing): its rest is read and dropped, so the command ends.
  */
-export function liveLines(docker: CellDocker, container: string, login: PgLogin) {
+export function liveLines(docker: CellDocker, container: string, login: PasswordLogin) {
   const output = liveOutput(docker, container, login);
   return async function* lines(database: string, sql: string): AsyncGenerator<string[]> {
     const out = new PassThrough({ highWaterMark: READ_AHEAD });
@@ -129,7 +129,7 @@ async function* splitLines(stream: PassThrough): AsyncGenerator<string> {
 export async function applyPatch(
   docker: CellDocker,
   container: string,
-  login: PgLogin,
+  login: PasswordLogin,
   database: string,
   patch: string,
 ): Promise<CommandResult> {
