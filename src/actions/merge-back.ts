@@ -13,7 +13,7 @@ import { defineAction, type ActionDef, output, required } from '../engine/runboo
 import type { StepContext } from '../engine/executor/index.js';
 import { commandLine } from '../core/command-line.js';
 import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
-import { appLogin, isInRecovery, loginChain } from '../adapters/postgres.js';
+import { isInRecovery, loginChain, requireAppLogin } from '../adapters/postgres.js';
 import { applyPatch, liveLines, liveQuery } from '../adapters/pg-merge.js';
 import { targetOfFlags } from '../drill/recovery-target.js';
 import { startScratchServer } from '../volumes/scratch-server.js';
@@ -42,15 +42,13 @@ async function liveLeader(ctx: StepContext, p: { cellIp: string; container: stri
       hint: 'nothing was changed; the live instance is read through the container find-instance found: check it runs, then resume',
     });
   }
-  const apps = appLogin(info, docker.redactor);
-  if (!apps) {
-    throw new StepFailed(
-      `container ${p.container} names no APPUSER_USERNAME and APPUSER_PASSWORD: there is no role apps bind with to run the merge as`,
-      {
-        hint: "nothing was changed; the merge never runs the tenant's triggers as a superuser: take the rows from the dumps by hand",
-      },
-    );
-  }
+  const apps = requireAppLogin(
+    info,
+    docker.redactor,
+    p.container,
+    'to run the merge as',
+    "nothing was changed; the merge never runs the tenant's triggers as a superuser: take the rows from the dumps by hand",
+  );
   const chain = loginChain(info, docker.redactor);
   if (await isInRecovery(docker, p.container, chain)) {
     throw new StepFailed(`${p.container} is a replica (pg_is_in_recovery() = t): the patch is applied on the leader`, {

@@ -70,6 +70,18 @@ export function appLogin(info: ContainerInfo, redactor: Redactor): PasswordLogin
   return { user, password };
 }
 
+/**
+ * appLogin, or a refusal naming the container and what needed the role (`doing`, e.g. "to run the merge
+ * as"): nothing of the tenant's is ever run as a superuser in its place.
+ */
+export function requireAppLogin(info: ContainerInfo, redactor: Redactor, container: string, doing: string, hint: string): PasswordLogin {
+  const apps = appLogin(info, redactor);
+  if (apps) return apps;
+  throw new StepFailed(`container ${container} names no APPUSER_USERNAME and APPUSER_PASSWORD: there is no role apps bind with ${doing}`, {
+    hint,
+  });
+}
+
 /** The superuser the broker gave the container (SUPERUSER_USERNAME/PASSWORD), else `postgres`. */
 function superuserLogin(info: ContainerInfo, redactor: Redactor): PgLogin {
   const user = info.env.SUPERUSER_USERNAME || 'postgres';

@@ -339,6 +339,22 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     for (const s of cell.specs) expect(s.argv.join(' ')).not.toContain(SUPERUSER_PASSWORD);
   }, 180_000);
 
+  it('refuses a live container that names no password of the role apps bind with, running no psql in it', async () => {
+    const c = cell.state.containers[CONTAINER]!;
+    const env = c.env;
+    c.env = env.filter((e) => !e.startsWith('APPUSER_PASSWORD='));
+    const before = cell.specs.length;
+    try {
+      const { ctx } = stepContext(mkdtempSync(join(work, 'run-')));
+      await expect(plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z'], 'all'), {})).rejects.toThrow(
+        `container ${CONTAINER} names no APPUSER_USERNAME and APPUSER_PASSWORD: there is no role apps bind with to run the merge as`,
+      );
+    } finally {
+      c.env = env;
+    }
+    expect(cell.specs.slice(before).filter((s) => s.argv.some((a) => a.includes('psql')))).toEqual([]);
+  });
+
   it('refuses to apply when the live rows changed since the plan, and when the patch file was edited', async () => {
     await stopCopy();
     const runDir = mkdtempSync(join(work, 'run-'));

@@ -11,7 +11,7 @@ import { NeedsOperator, StepFailed } from '../../core/errors.js';
 import { fileStdin } from '../../core/stdin.js';
 import { utcStamp } from '../../core/utc-stamp.js';
 import type { CellDocker } from '../../adapters/docker.js';
-import { appLogin, loginChain, type PasswordLogin, type PgLogin } from '../../adapters/postgres.js';
+import { loginChain, requireAppLogin, type PasswordLogin, type PgLogin } from '../../adapters/postgres.js';
 import { createDatabase, databaseHolds, pgRestore, renameDatabase } from '../../adapters/pg-load.js';
 import type { DumpFacts } from '../../volumes/dump-facts.js';
 import { DUMP } from '../support/records.js';
@@ -115,15 +115,13 @@ const loadDumps = defineAction({
     }
     // The superuser the broker gave the container makes the databases, owned by the role apps bind with,
     // which loads the dumps logged in as itself: no function of the tenant's runs with a superuser's powers.
-    const apps = appLogin(info, docker.redactor);
-    if (!apps) {
-      throw new StepFailed(
-        `container ${p.container} names no APPUSER_USERNAME and APPUSER_PASSWORD: there is no role apps bind with to load the dumps as`,
-        {
-          hint: `nothing was loaded; a load never runs the tenant's functions (an index expression, a materialised view) as a superuser: load the dumps by hand as the role the user's apps will bind with (pg_restore --no-owner --no-acl -U ROLE -d DB FILE; the files: ${dumps.map((d) => d.file).join(', ')})`,
-        },
-      );
-    }
+    const apps = requireAppLogin(
+      info,
+      docker.redactor,
+      p.container,
+      'to load the dumps as',
+      `nothing was loaded; a load never runs the tenant's functions (an index expression, a materialised view) as a superuser: load the dumps by hand as the role the user's apps will bind with (pg_restore --no-owner --no-acl -U ROLE -d DB FILE; the files: ${dumps.map((d) => d.file).join(', ')})`,
+    );
     const chain = loginChain(info, docker.redactor);
     for (const d of dumps) await loadOne(ctx, docker, p.container, { chain, apps }, d);
     return { loaded: dumps.map((d) => d.database) };
