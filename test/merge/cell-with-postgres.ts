@@ -3,13 +3,18 @@
  * (support/live/cell-postgres.ts): `docker exec … psql` over the cell seam runs against it, every
  * other docker command against the simulation. Its server is stopped by PID in `stop`.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CellDocker } from '../../src/adapters/docker.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { simulateCell, type CellWorld } from '../../src/rehearsal/cell-sim.js';
 import type { CellSession, CommandResult, CommandSpec } from '../../src/core/seams.js';
 import { stdinBytes } from '../../src/core/stdin.js';
 import { ensureCellPostgres, realExecOf, runRealExec, stopCellPostgres, type CellPostgres } from '../support/live/cell-postgres.js';
 import { leftover } from '../support/leftovers.js';
+import { PG_BIN } from '../support/pg-volumes.js';
+import { testRuntime } from '../support/runtime.js';
 import { CONTAINER, sampleCell } from '../support/sample-cell.js';
 
 export interface CellWithPostgres {
@@ -18,6 +23,10 @@ export interface CellWithPostgres {
   session: CellSession;
   /** The real server behind the container (started by the first psql). */
   server(): CellPostgres;
+  /** psql as the postgres OS user in the server's database `db`, as `role` when given (SET ROLE); its rows (-At). */
+  psql(db: string, sql: string, role?: string): string;
+  /** The cell's docker, as the adapters reach it (sudo, the default binary and host). */
+  docker(): CellDocker;
   stop(): void;
 }
 
@@ -47,16 +56,47 @@ export function cellWithPostgres(dir: string): CellWithPostgres {
     }
     return simulateCell(state, { ...spec, stdin: input });
   };
+  const server = (): CellPostgres => ensureCellPostgres(servers, c, envOf(c.env));
+  const session: CellSession = {
+    where: `cell ${state.ip}`,
+    run,
+    etcd: () => Promise.reject(new Error('no etcd here')),
+    close: () => Promise.resolve(),
+  };
   return {
     state,
     specs,
-    session: {
-      where: `cell ${state.ip}`,
-      run,
-      etcd: () => Promise.reject(new Error('no etcd here')),
-      close: () => Promise.resolve(),
-    },
-    server: () => ensureCellPostgres(servers, c, envOf(c.env)),
+    session,
+    server,
+    psql: (db, sql, role) =>
+      execFileSync(
+        'runuser',
+        [
+          '-u',
+          'postgres',
+          '--',
+          join(PG_BIN, 'psql'),
+          '-X',
+          '-q',
+          '-At',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-h',
+          server().socketDir,
+          '-p',
+          '5432',
+          '-d',
+          db,
+        ],
+        { input: `${role ? `SET ROLE ${role};\n` : ''}${sql}` },
+      ).toString(),
+    docker: () =>
+      new CellDocker(session, {
+        binary: DEFAULT_SETTINGS.dockerBinary,
+        host: DEFAULT_SETTINGS.dockerHost,
+        sudo: true,
+        redactor: testRuntime().redactor,
+      }),
     stop: () => {
       stopCellPostgres(servers);
       forget();

@@ -5,7 +5,6 @@
  * a real server). The bad write deletes rows and updates others in one transaction; later
  * transactions change rows again and insert new ones.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { applyPatch, liveLines, liveQuery } from '../../src/adapters/pg-merge.js
 import { CellDocker } from '../../src/adapters/docker.js';
 import { appLogin } from '../../src/adapters/postgres.js';
 import type { ObjectStore } from '../../src/core/seams.js';
-import { DEFAULT_SETTINGS, loadRunbook } from '../../src/engine/runbook/index.js';
+import { loadRunbook } from '../../src/engine/runbook/index.js';
 import { patchState, type Expected } from '../../src/merge/patch-state.js';
 import { choosePatch, diffTables, type MergeSide } from '../../src/merge/plan.js';
 import { copyValue } from '../../src/merge/json-rows.js';
@@ -26,9 +25,8 @@ import { readShape, type TableShape } from '../../src/merge/table-shape.js';
 import type { QueryLines } from '../../src/systems/pg-query.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
 import { ROOT } from '../support/cli.js';
-import { makeCluster, PG_BIN } from '../support/pg-volumes.js';
+import { makeCluster } from '../support/pg-volumes.js';
 import { pitrContext } from '../support/pitr-context.js';
-import { testRuntime } from '../support/runtime.js';
 import { CONTAINER, NEW_GUID, SUPERUSER_PASSWORD } from '../support/sample-cell.js';
 import { cellWithPostgres, type CellWithPostgres } from './cell-with-postgres.js';
 
@@ -116,24 +114,8 @@ async function stopCopy(): Promise<void> {
   copy = undefined;
 }
 
-/** psql as the postgres OS user in the live server's database `db`, as `role` when given; its rows (-At). */
-function livePsql(db: string, sql: string, role?: string): string {
-  const s = cell.server();
-  return execFileSync(
-    'runuser',
-    ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', s.socketDir, '-p', '5432', '-d', db],
-    { input: `${role ? `SET ROLE ${role};\n` : ''}${sql}` },
-  ).toString();
-}
-
-function docker(): CellDocker {
-  return new CellDocker(cell.session, {
-    binary: DEFAULT_SETTINGS.dockerBinary,
-    host: DEFAULT_SETTINGS.dockerHost,
-    sudo: true,
-    redactor: testRuntime().redactor,
-  });
-}
+const livePsql = (db: string, sql: string, role?: string): string => cell.psql(db, sql, role);
+const docker = (): CellDocker => cell.docker();
 
 /** The live database as the plan reads it: through the container, as the role apps bind with. */
 async function live(): Promise<MergeSide> {

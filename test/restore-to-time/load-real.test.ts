@@ -8,17 +8,13 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CellDocker } from '../../src/adapters/docker.js';
 import { createDatabase, databaseHolds, pgRestore } from '../../src/adapters/pg-load.js';
 import { appLogin, loginChain } from '../../src/adapters/postgres.js';
 import { fileStdin } from '../../src/core/stdin.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { dumpDatabases, type DumpFacts } from '../../src/volumes/look.js';
 import { cellWithPostgres, type CellWithPostgres } from '../merge/cell-with-postgres.js';
-import { makeCluster, PG_BIN } from '../support/pg-volumes.js';
-import { testRuntime } from '../support/runtime.js';
+import { makeCluster } from '../support/pg-volumes.js';
 import { CONTAINER } from '../support/sample-cell.js';
-import { execFileSync } from 'node:child_process';
 
 let work: string;
 let dump: DumpFacts;
@@ -58,25 +54,10 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** psql as the postgres OS user in the container's server, database `db`: its rows (-At). */
-function inServer(db: string, sql: string): string {
-  const s = cell!.server();
-  return execFileSync(
-    'runuser',
-    ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-X', '-q', '-At', '-h', s.socketDir, '-p', '5432', '-d', db],
-    {
-      input: sql,
-    },
-  ).toString();
-}
+const inServer = (db: string, sql: string): string => cell!.psql(db, sql);
 
 it("runs the tenant's functions with the powers of the role apps bind with, which it loads as", async () => {
-  const docker = new CellDocker(cell!.session, {
-    binary: DEFAULT_SETTINGS.dockerBinary,
-    host: DEFAULT_SETTINGS.dockerHost,
-    sudo: true,
-    redactor: testRuntime().redactor,
-  });
+  const docker = cell!.docker();
   const info = (await docker.inspect(CONTAINER))!;
   const apps = appLogin(info, docker.redactor)!;
   await createDatabase(docker, CONTAINER, loginChain(info, docker.redactor), 'shop', apps.user);
