@@ -1,12 +1,13 @@
 /**
  * The live side of a merge is read as psql prints it: lines handed on while the command still runs,
  * with no more than a bounded read-ahead held, whatever the table's size; a runner that cannot stream
- * gives the same lines; a failure after some rows, and a reader that stops early, end the command.
+ * gives the same lines; a failure after some rows, and a reader that stops early, end the command;
+ * a login the server refuses fails naming the role, with no other login tried.
  */
 import type { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
-import { liveLines } from '../../src/adapters/pg-merge.js';
+import { liveLines, liveQuery } from '../../src/adapters/pg-merge.js';
 import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { Redactor } from '../../src/core/redact.js';
@@ -104,5 +105,29 @@ describe('liveLines', () => {
       break;
     }
     expect(seen.done).toBe(true);
+  });
+
+  it("fails naming the role when the server refuses its login, and never tries the superuser's", async () => {
+    const specs: CommandSpec[] = [];
+    const runner: CommandRunner = {
+      where: 'cell 10.0.0.1',
+      run(spec: CommandSpec): Promise<CommandResult> {
+        specs.push(spec);
+        return Promise.resolve({
+          exitCode: 2,
+          stdout: '',
+          stderr: `psql: error: FATAL:  password authentication failed for user "${LOGIN.user}"`,
+          durationMs: 1,
+        });
+      },
+    };
+    const docker = new CellDocker(runner, { redactor: new Redactor(), sudo: false });
+    const refused = await liveQuery(docker, 'cf-x', LOGIN)('shop', 'select 1').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StepFailed);
+    expect((refused as StepFailed).message).toBe(
+      `psql in cf-x could not log in as app over 127.0.0.1:5432, the role apps bind with: psql: error: FATAL:  password authentication failed for user "app"`,
+    );
+    expect((refused as StepFailed).hint).toContain('never as a superuser');
+    expect(specs).toHaveLength(1);
   });
 });
