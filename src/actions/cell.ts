@@ -9,7 +9,7 @@ import { StepFailed } from '../core/errors.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import type { Redactor } from '../core/redact.js';
 import { utcStamp } from '../core/utc-stamp.js';
-import { describeLogin, waitUntilPromoted, reconcilePasswords, PSQL_VIA_STDIN, type PgLogin } from '../adapters/postgres.js';
+import { describeLogin, waitUntilPromoted, reconcilePasswords, psqlAs, type PgLogin } from '../adapters/postgres.js';
 import { FIRST_POLL_MS, pollDelays } from '../adapters/cf/index.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { recordedSuperuser } from '../logs/clusterdata.js';
@@ -290,10 +290,18 @@ async function logsInWith(
   redactor: Redactor,
 ): Promise<true | string> {
   redactor.register(r.password);
-  const result = await docker.exec(container, ['sh', '-c', PSQL_VIA_STDIN, 'sh', r.role, '-tAc', LOGIN_CHECK_QUERY], {
-    stdin: `${r.password}\n`,
-    writes: false,
-  });
+  // The roles include the superuser: the session's search_path is pg_catalog alone.
+  const result = await psqlAs(
+    docker,
+    container,
+    { user: r.role, password: r.password },
+    {
+      args: ['-tAc', LOGIN_CHECK_QUERY],
+      input: '',
+      writes: false,
+      catalogOnly: true,
+    },
+  );
   const out = result.stdout.trim();
   if (result.exitCode === 0 && out === r.role) return true;
   const said = redactor.redact(result.stderr.trim().split('\n')[0] ?? '') || (out ? `answered ${JSON.stringify(out.slice(0, 80))}` : '');

@@ -13,9 +13,17 @@ import type { CommandResult } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { describeLogin, loginRefused, psqlAs, type PasswordLogin, type PsqlCall } from './postgres.js';
 
-/** psql in the container as `login`; a refused login fails naming it, and never tries another. */
-async function psqlAsApps(docker: CellDocker, container: string, login: PasswordLogin, call: PsqlCall): Promise<CommandResult> {
-  const result = await psqlAs(docker, container, login, call);
+/**
+ * psql in the container as `login`; a refused login fails naming it, and never tries another. The
+ * session keeps the role's own search_path: the tenant's triggers the patch fires were written for it.
+ */
+async function psqlAsApps(
+  docker: CellDocker,
+  container: string,
+  login: PasswordLogin,
+  call: Omit<PsqlCall, 'catalogOnly'>,
+): Promise<CommandResult> {
+  const result = await psqlAs(docker, container, login, { ...call, catalogOnly: false });
   const refused = loginRefused(docker, result);
   if (refused !== null) {
     throw new StepFailed(`psql in ${container} could not log in as ${describeLogin(login)}, the role apps bind with: ${refused}`, {

@@ -123,12 +123,25 @@ const AUTH_FAILED =
 const NO_LOGIN_HINT =
   "a restored database keeps the deleted instance's roles and passwords: give its superuser password (clusterdata backup or the broker's restore.done line) as secrets.oldSuperuserPassword in the answers file or DINGO_OLD_SUPERUSER_PASSWORD, then resume";
 
+/**
+ * The environment of a session whose search_path is pg_catalog alone, set at login (PGOPTIONS), over
+ * any ALTER ROLE or ALTER DATABASE setting: a function or operator a tenant left in a schema of the
+ * database (before PostgreSQL 15 every role may create in public) is never chosen over pg_catalog's
+ * for a better match of types. Given with `env`: Docker 1.11's exec sets no environment.
+ */
+const CATALOG_ONLY = ['env', 'PGOPTIONS=-c search_path=pg_catalog'];
+
 /** psql's arguments, its standard input, whether it writes, and where its output goes as it comes. */
 export interface PsqlCall {
   args: string[];
   input: string;
   writes: boolean;
   stdout?: Writable;
+  /**
+   * Whether the session's search_path is pg_catalog alone (CATALOG_ONLY): so for every superuser's
+   * session, never for the role apps bind with, whose own functions and triggers run with its own.
+   */
+  catalogOnly: boolean;
 }
 
 /**
@@ -139,9 +152,10 @@ export async function psqlAs(docker: CellDocker, name: string, login: PgLogin, c
   const { args, input, writes, stdout } = call;
   docker.redactor.register(login.password);
   const out = stdout ? { stdout } : {};
+  const env = call.catalogOnly ? CATALOG_ONLY : [];
   return login.socket
-    ? docker.exec(name, ['psql', '-X', '-w', '-d', 'postgres', ...args], { user: login.user, stdin: input, writes, ...out })
-    : docker.exec(name, ['sh', '-c', PSQL_VIA_STDIN, 'sh', login.user, ...args], {
+    ? docker.exec(name, [...env, 'psql', '-X', '-w', '-d', 'postgres', ...args], { user: login.user, stdin: input, writes, ...out })
+    : docker.exec(name, [...env, 'sh', '-c', PSQL_VIA_STDIN, 'sh', login.user, ...args], {
         stdin: `${login.password ?? ''}\n${input}`,
         writes,
         ...out,
@@ -157,6 +171,7 @@ export function loginRefused(docker: CellDocker, result: CommandResult): string 
 /**
  * Runs psql in the container with the first login of the chain the database accepts, and
  * moves that login to the front so later calls start with it. `input` is psql's standard input.
+ * The chain's logins are superusers: each session's search_path is pg_catalog alone.
  */
 export async function psqlWithChain(
   docker: CellDocker,
@@ -170,7 +185,7 @@ export async function psqlWithChain(
   const refused: string[] = [];
   // A login refused prints nothing on standard output: the next one's output is all `stdout` gets.
   for (const login of [...chain]) {
-    const result = await psqlAs(docker, name, login, { args, input, writes, stdout });
+    const result = await psqlAs(docker, name, login, { args, input, writes, stdout, catalogOnly: true });
     const refusal = loginRefused(docker, result);
     if (refusal !== null) {
       refused.push(`${describeLogin(login)}: ${refusal}`);

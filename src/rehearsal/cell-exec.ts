@@ -1,7 +1,7 @@
 /**
  * `docker exec` on the simulated cell: pg_isready, and psql either as a role with its password
- * over TCP (the adapter's PSQL_VIA_STDIN) or over the trusted local socket as the postgres user.
- * psql answers the recovery query and runs ALTER ROLE … PASSWORD scripts, all or nothing.
+ * over TCP (the adapter's PSQL_VIA_STDIN) or over the trusted local socket as the postgres user,
+ * either under `env NAME=VALUE…` (PGOPTIONS, which the server checks at login). psql answers the recovery query and runs ALTER ROLE … PASSWORD scripts, all or nothing.
  */
 import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../adapters/postgres.js';
 import { REPLICATION_QUERY } from '../adapters/pg-replication.js';
@@ -19,7 +19,7 @@ export function exec(state: CellWorld, a: string[], input: Buffer): Out {
     i += 1;
   }
   const name = a[i] ?? '';
-  const cmd = a.slice(i + 1);
+  const { env, cmd } = withEnv(a.slice(i + 1));
   const c = findContainer(state, name);
   if (!c) return fail(1, `Error response from daemon: No such container: ${name}\n`);
   if (!c.running) return fail(1, `Error response from daemon: Container ${c.id} is not running\n`);
@@ -31,7 +31,12 @@ export function exec(state: CellWorld, a: string[], input: Buffer): Out {
   }
   if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[2] === PSQL_VIA_STDIN && cmd[3] === 'sh') {
     const nl = stdin.indexOf('\n');
-    return psql(c, { user: cmd[4] ?? '', password: nl < 0 ? stdin : stdin.slice(0, nl) }, cmd.slice(5), nl < 0 ? '' : stdin.slice(nl + 1));
+    return psql(
+      c,
+      { user: cmd[4] ?? '', password: nl < 0 ? stdin : stdin.slice(0, nl), options: env.PGOPTIONS },
+      cmd.slice(5),
+      nl < 0 ? '' : stdin.slice(nl + 1),
+    );
   }
   if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[2] === PG_RESTORE_VIA_STDIN && cmd[3] === 'sh') {
     // The password line is text; the dump after it stays bytes.
@@ -44,9 +49,38 @@ export function exec(state: CellWorld, a: string[], input: Buffer): Out {
   if (cmd[0] === 'psql' && cmd.slice(1, 5).join(' ') === '-X -w -d postgres') {
     if (osUser !== 'postgres' || c.pg.localTrust === false)
       return fail(2, `psql: FATAL:  Peer authentication failed for user "postgres"\n`);
-    return psql(c, { user: 'postgres', password: null }, cmd.slice(5), stdin);
+    return psql(c, { user: 'postgres', password: null, options: env.PGOPTIONS }, cmd.slice(5), stdin);
   }
   return fail(127, `exec: "${cmd[0] ?? ''}": executable file not found in $PATH\n`);
+}
+
+/** `env NAME=VALUE… CMD…` as env runs it: the variables, and the command they are set for. */
+function withEnv(cmd: string[]): { env: Record<string, string | undefined>; cmd: string[] } {
+  if (cmd[0] !== 'env') return { env: {}, cmd };
+  const env: Record<string, string> = {};
+  let k = 1;
+  for (; k < cmd.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd[k]!); k++) {
+    const at = cmd[k]!.indexOf('=');
+    env[cmd[k]!.slice(0, at)] = cmd[k]!.slice(at + 1);
+  }
+  return { env, cmd: cmd.slice(k) };
+}
+
+/**
+ * A server's refusal of PGOPTIONS it cannot take, as PostgreSQL gives it at login, or null. libpq
+ * splits the options at spaces; the server takes `-c NAME=VALUE` (or `-cNAME=VALUE`) of a setting it
+ * knows: of those the adapters send, search_path.
+ */
+function refusedOptions(options: string | undefined): string | null {
+  const words = (options ?? '').split(/\s+/).filter(Boolean);
+  for (let k = 0; k < words.length; k++) {
+    const word = words[k] === '-c' ? words[++k] : words[k]!.startsWith('-c') ? words[k]!.slice(2) : undefined;
+    if (word === undefined || !word.includes('='))
+      return `psql: FATAL:  invalid command-line argument for server process: ${words[k] ?? '-c'}\n`;
+    const setting = word.slice(0, word.indexOf('=')).toLowerCase();
+    if (setting !== 'search_path') return `psql: FATAL:  unrecognized configuration parameter "${setting}"\n`;
+  }
+  return null;
 }
 
 function valueAfter(list: string[], flag: string): string | undefined {
@@ -54,8 +88,11 @@ function valueAfter(list: string[], flag: string): string | undefined {
   return i >= 0 ? list[i + 1] : undefined;
 }
 
-/** A psql session: a role with its password over TCP, or (password null) the trusted local socket. */
-function psql(c: SimContainer, login: { user: string; password: string | null }, args: string[], script: string): Out {
+/**
+ * A psql session: a role with its password over TCP, or (password null) the trusted local socket;
+ * `options` is its PGOPTIONS, which the server checks at login.
+ */
+function psql(c: SimContainer, login: { user: string; password: string | null; options?: string }, args: string[], script: string): Out {
   const { user, password } = login;
   if (!c.pg.ready) {
     return fail(
@@ -66,6 +103,8 @@ function psql(c: SimContainer, login: { user: string; password: string | null },
   if (password !== null && (!(user in c.pg.roles) || c.pg.roles[user] !== password)) {
     return fail(2, `psql: FATAL:  password authentication failed for user "${user}"\n`);
   }
+  const refused = refusedOptions(login.options);
+  if (refused) return fail(2, refused);
   // A later -d wins over the adapter's -d postgres, as psql reads its options.
   const database = args[0] === '-d' ? (args[1] ?? '') : 'postgres';
   if (args[0] === '-d') args = args.slice(2);

@@ -123,4 +123,21 @@ describe('simulateCell details', () => {
     expect(simulateCell(state, { argv: ['rm', '-rf', '/'], writes: true })).toMatchObject({ exitCode: 127 });
     expect(simulateCell(state, { argv: ['sudo', '-n', 'test', '-e', DATA_DIR], writes: false }).exitCode).toBe(0);
   });
+
+  it('runs a psql under env with its PGOPTIONS, which the server checks at login as PostgreSQL does', () => {
+    const state = sampleCell();
+    const query = 'psql -X -w -d postgres -tAc'.split(' ').concat('select pg_is_in_recovery()');
+    const psql = (options: string) =>
+      simulateCell(state, {
+        argv: ['docker', 'exec', '-i', '-u', 'postgres', CONTAINER, 'env', `PGOPTIONS=${options}`, ...query],
+        writes: false,
+      });
+    expect(psql('-c search_path=pg_catalog')).toMatchObject({ exitCode: 0, stdout: 'f\n' });
+    expect(psql('-csearch_path=pg_catalog')).toMatchObject({ exitCode: 0, stdout: 'f\n' });
+    expect(psql('-c serch_path=pg_catalog')).toMatchObject({
+      exitCode: 2,
+      stderr: 'psql: FATAL:  unrecognized configuration parameter "serch_path"\n',
+    });
+    expect(psql('search_path=pg_catalog').exitCode).toBe(2);
+  });
 });

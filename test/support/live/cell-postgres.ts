@@ -41,6 +41,8 @@ export interface RealExec {
   /** true: as the postgres OS account over the socket; false: as root, a role's password first on stdin. */
   local: boolean;
   args: string[];
+  /** What `env NAME=VALUE…` before the command sets (PGOPTIONS): the container's own environment is not the command's. */
+  env: string[];
 }
 
 /** `docker exec [-i] [-u USER] NAME CMD...` of a psql or pg_restore the adapters build; undefined for anything else. */
@@ -54,12 +56,18 @@ export function realExecOf(args: string[]): RealExec | undefined {
   const userAt = Math.max(options.indexOf('-u'), options.indexOf('--user'));
   const osUser = userAt >= 0 ? options[userAt + 1] : 'root';
   const container = rest[at]!;
-  const cmd = rest.slice(at + 1);
+  let cmd = rest.slice(at + 1);
+  const env: string[] = [];
+  if (cmd[0] === 'env') {
+    const vars = cmd.slice(1).findIndex((a) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(a));
+    env.push(...cmd.slice(1, vars + 1));
+    cmd = cmd.slice(vars + 1);
+  }
   if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[3] === 'sh' && (cmd[2] === PSQL_VIA_STDIN || cmd[2] === PG_RESTORE_VIA_STDIN)) {
-    return { container, program: cmd[2] === PSQL_VIA_STDIN ? 'psql' : 'pg_restore', local: false, args: cmd.slice(4) };
+    return { container, program: cmd[2] === PSQL_VIA_STDIN ? 'psql' : 'pg_restore', local: false, args: cmd.slice(4), env };
   }
   if (cmd[0] === 'psql' && osUser === 'postgres') {
-    return { container, program: 'psql', local: true, args: cmd.slice(1) };
+    return { container, program: 'psql', local: true, args: cmd.slice(1), env };
   }
   return undefined;
 }
@@ -182,11 +190,12 @@ function postgresIds(): { uid: number; gid: number } {
 export function runRealExec(server: CellPostgres, e: RealExec, input: Buffer): { exitCode: number; stdout: string; stderr: string } {
   const path = `PATH=${PG15_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`;
   const argv = e.local
-    ? ['runuser', '-u', 'postgres', '--', 'env', path, `PGHOST=${server.socketDir}`, 'PGPORT=5432', e.program, ...e.args]
+    ? ['runuser', '-u', 'postgres', '--', 'env', path, `PGHOST=${server.socketDir}`, 'PGPORT=5432', ...e.env, e.program, ...e.args]
     : [
         'env',
         '-i',
         path,
+        ...e.env,
         'sh',
         '-c',
         (e.program === 'psql' ? PSQL_VIA_STDIN : PG_RESTORE_VIA_STDIN).replace(CONTAINER_ADDRESS, `-h ${server.socketDir} -p 5432`),
