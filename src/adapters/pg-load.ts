@@ -10,9 +10,14 @@ import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
 import { psqlWithChain, type PasswordLogin, type PgLogin } from './postgres.js';
+import type { DumpExtension } from './pg-load-plan.js';
 
-/** `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password, the rest the dump. */
-export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; exec pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"`;
+/**
+ * `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password; the lines after
+ * it, up to an empty one, the dump ids to restore (pg_restore -L, from a file of the container's own
+ * that goes when pg_restore ends; none: all of them); the rest the dump.
+ */
+export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; l=$(mktemp) || exit 1; while IFS= read -r id && [ -n "$id" ]; do printf '%s\\n' "$id"; done > "$l"; if [ -s "$l" ]; then set -- -L "$l" "$@"; fi; pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"; s=$?; rm -f "$l"; exit $s`;
 
 /**
  * Tables of a database outside the system schemas: what a load puts there. The superuser asks it in a
@@ -59,6 +64,38 @@ export async function createDatabase(docker: CellDocker, name: string, chain: Pg
   await ask(docker, name, chain, 'postgres', `create database ${sqlIdent(database)}${owner ? ` owner ${sqlIdent(owner)}` : ''}`, true);
 }
 
+/**
+ * The superuser makes each extension in `database`, and first the schemas they go in, owned by
+ * `owner` (the role apps bind with, who loads the rest): one transaction, all or nothing.
+ */
+export async function createExtensions(
+  docker: CellDocker,
+  name: string,
+  chain: PgLogin[],
+  database: string,
+  plan: { extensions: DumpExtension[]; schemas: string[] },
+  owner: string,
+): Promise<void> {
+  if (!plan.extensions.length) return;
+  const sql = [
+    'BEGIN;',
+    ...plan.schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${sqlIdent(s)} AUTHORIZATION ${sqlIdent(owner)};`),
+    ...plan.extensions.map((x) => `CREATE EXTENSION IF NOT EXISTS ${sqlIdent(x.name)} WITH SCHEMA ${sqlIdent(x.schema)};`),
+    'COMMIT;',
+    '',
+  ].join('\n');
+  const { result } = await psqlWithChain(docker, name, chain, ['-d', database, '-q', '-v', 'ON_ERROR_STOP=1'], sql, true);
+  if (result.exitCode !== 0) {
+    const names = plan.extensions.map((x) => x.name).join(', ');
+    throw new StepFailed(
+      `making the dump's extensions (${names}) in ${database} in ${name} failed (psql exit ${result.exitCode}): ${docker.redactor.redact(result.stderr.trim())}`,
+      {
+        hint: "nothing of the dump was loaded and no extension was made (one transaction): the new service's PostgreSQL must have each extension (its contrib package); once it does, resume",
+      },
+    );
+  }
+}
+
 /** ALTER DATABASE … RENAME: an earlier, cut load moved aside (never dropped). */
 export async function renameDatabase(docker: CellDocker, name: string, chain: PgLogin[], from: string, to: string): Promise<void> {
   await ask(docker, name, chain, 'postgres', `alter database ${sqlIdent(from)} rename to ${sqlIdent(to)}`, true);
@@ -69,17 +106,19 @@ export async function renameDatabase(docker: CellDocker, name: string, chain: Pg
  * the lost cluster's owners and grants, logged in as `login`: every object is created as that role.
  * A function of the tenant's that the load runs (an index expression, a materialised view, a check)
  * has that role's powers and no more; logged in as a superuser with --role, it could RESET ROLE.
+ * `entries`: the dump ids to restore (pg-load-plan.ts), else all.
  */
 export async function pgRestore(
   docker: CellDocker,
   name: string,
   login: PasswordLogin,
-  opts: { database: string; dump: StdinData },
+  opts: { database: string; dump: StdinData; entries?: number[] },
 ): Promise<CommandResult> {
   docker.redactor.register(login.password);
   const args = ['--exit-on-error', '--single-transaction', '--no-owner', '--no-acl', '-d', opts.database];
+  const list = (opts.entries ?? []).map((id) => `${id}\n`).join('');
   return docker.exec(name, ['sh', '-c', PG_RESTORE_VIA_STDIN, 'sh', login.user, ...args], {
-    stdin: prependStdin(`${login.password}\n`, opts.dump),
+    stdin: prependStdin(`${login.password}\n${list}\n`, opts.dump),
     writes: true,
   });
 }

@@ -8,7 +8,7 @@ import { REPLICATION_QUERY } from '../adapters/pg-replication.js';
 import { controlData, replicationRows } from './cell-sim-replication.js';
 import { answerReplayQuery } from './restore.js';
 import { PG_RESTORE_VIA_STDIN } from '../adapters/pg-load.js';
-import { databaseQuery, pgRestore } from './cell-load.js';
+import { databaseQuery, extensionScript, pgRestore } from './cell-load.js';
 import { type CellWorld, fail, findContainer, ok, type Out, type SimContainer } from './cell-world.js';
 
 export function exec(state: CellWorld, a: string[], input: Buffer): Out {
@@ -109,7 +109,7 @@ function psql(c: SimContainer, login: { user: string; password: string | null; o
   const database = args[0] === '-d' ? (args[1] ?? '') : 'postgres';
   if (args[0] === '-d') args = args.slice(2);
   if (args[0] === '-tAc') return databaseQuery(c, database, args[1] ?? '') ?? psqlQuery(c, user, args[1] ?? '');
-  if (args.join(' ') === '-q -v ON_ERROR_STOP=1') return psqlScript(c, script);
+  if (args.join(' ') === '-q -v ON_ERROR_STOP=1') return extensionScript(c, user, database, script) ?? psqlScript(c, script);
   return fail(1, `psql: the simulated cell does not know the options ${args.join(' ')}\n`);
 }
 

@@ -1,12 +1,13 @@
 /**
  * The simulated container's databases as a load into a new service sees them (adapters/pg-load.ts):
  * psql's questions about a database and its tables, CREATE and ALTER DATABASE, and pg_restore
- * reading a pg_dump -Fc file from standard input, answered in PostgreSQL 9.5's words. The file is
- * bytes: only its header is read (PGDMP, as pg_restore checks it) and its table-data entries counted
- * from its table of contents; the rest is recorded by size and sha256, never decoded.
+ * reading a pg_dump -Fc file from standard input, answered in PostgreSQL 9.5's words. Only the file's
+ * table of contents is read (its entries, as pg_restore reads them): its table-data entries are
+ * counted, its extensions made only by a superuser; the rest is recorded by size and sha256.
  */
 import { createHash } from 'node:crypto';
 import { USER_TABLES_QUERY } from '../adapters/pg-load.js';
+import { dumpTocOf, type DumpToc, type TocEntry } from '../adapters/pg-dump-toc.js';
 import { withoutKeys } from './json-state.js';
 import { fail, ok, type Out, type SimContainer, type SimDatabase } from './cell-world.js';
 
@@ -56,21 +57,49 @@ function option(args: string[], flag: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** Occurrences of `needle` in `haystack`: pg_dump -Fc writes each table's data entry desc, "TABLE DATA", in its TOC. */
-function count(haystack: Buffer, needle: string): number {
-  const n = Buffer.from(needle, 'latin1');
-  let found = 0;
-  for (let at = haystack.indexOf(n); at >= 0; at = haystack.indexOf(n, at + n.length)) found += 1;
-  return found;
+/** The role the broker made the container's superuser (SUPERUSER_USERNAME), else postgres. */
+function superuserOf(c: SimContainer): string {
+  const line = c.env.find((e) => e.startsWith('SUPERUSER_USERNAME='));
+  return line ? line.slice('SUPERUSER_USERNAME='.length) : 'postgres';
 }
 
+/** The dump ids on the lines before the first empty one (the wrapper's -L file), and the dump after it. */
+function listAndDump(input: Buffer): { list: Set<number>; dump: Buffer } {
+  const list = new Set<number>();
+  let at = 0;
+  for (;;) {
+    const nl = input.indexOf(0x0a, at);
+    if (nl < 0) return { list, dump: input.subarray(at) };
+    const line = input.subarray(at, nl).toString('latin1');
+    at = nl + 1;
+    if (line === '') return { list, dump: input.subarray(at) };
+    list.add(Number(line));
+  }
+}
+
+/** pg_restore's words for an entry the server refused, as 9.5's gives them (the transaction then rolls back). */
+const refusedEntry = (e: TocEntry, error: string, hint = ''): Out =>
+  fail(
+    1,
+    `pg_restore: [archiver (db)] Error while PROCESSING TOC:\npg_restore: [archiver (db)] Error from TOC entry ${e.id}; 0 0 ${e.desc} ${e.tag}\npg_restore: [archiver (db)] could not execute query: ERROR:  ${error}\n${hint}`,
+  );
+
 /**
- * pg_restore --single-transaction of `dump` as `login` (a role with its password over TCP):
- * all of it, or, on an error, nothing.
+ * pg_restore --single-transaction as `login` (a role with its password over TCP) of the dump after
+ * the wrapper's list of entries to restore (all when none), read by its table of contents as
+ * PostgreSQL 9.5 would take it: only a superuser makes an extension that is not there yet, only its
+ * owner comments on one, a schema is made once; all of it, or, on an error, nothing.
  */
-export function pgRestore(c: SimContainer, login: { user: string; password: string }, args: string[], dump: Buffer): Out {
+export function pgRestore(c: SimContainer, login: { user: string; password: string }, args: string[], input: Buffer): Out {
   const database = option(args, '-d') ?? login.user;
   const failed = (why: string): Out => fail(1, `pg_restore: [archiver (db)] connection to database "${database}" failed: ${why}\n`);
+  const { list, dump } = listAndDump(input);
+  let toc: DumpToc;
+  try {
+    toc = dumpTocOf(dump, 'standard input');
+  } catch {
+    return fail(1, 'pg_restore: [archiver] input file does not appear to be a valid archive\n');
+  }
   if (!c.pg.ready)
     return failed(
       'could not connect to server: Connection refused\n\tIs the server running on host "127.0.0.1" and accepting\n\tTCP/IP connections on port 5432?',
@@ -78,9 +107,71 @@ export function pgRestore(c: SimContainer, login: { user: string; password: stri
   if (c.pg.roles[login.user] !== login.password) return failed(`FATAL:  password authentication failed for user "${login.user}"`);
   const db = databasesOf(c, true)[database];
   if (!db) return failed(`FATAL:  database "${database}" does not exist`);
-  if (dump.subarray(0, 5).toString('latin1') !== 'PGDMP')
-    return fail(1, 'pg_restore: [archiver] input file does not appear to be a valid archive\n');
-  db.tables += count(dump, 'TABLE DATA');
+  const superuser = login.user === superuserOf(c);
+  let tables = 0;
+  for (const e of toc.entries.filter((x) => !list.size || list.has(x.id))) {
+    // plpgsql is in every database made from template1; IF NOT EXISTS then asks nothing more.
+    if (e.desc === 'EXTENSION' && !superuser && ![...(db.extensions ?? []), 'plpgsql'].includes(e.tag))
+      return refusedEntry(e, `permission denied to create extension "${e.tag}"`, 'HINT:  Must be superuser to create this extension.\n');
+    if (e.desc === 'COMMENT' && e.tag.startsWith('EXTENSION ') && !superuser)
+      return refusedEntry(e, `must be owner of extension ${e.tag.slice('EXTENSION '.length)}`);
+    if (e.desc === 'SCHEMA' && (db.schemas ?? []).includes(e.tag)) return refusedEntry(e, `schema "${e.tag}" already exists`);
+    if (e.desc === 'TABLE DATA') tables += 1;
+  }
+  db.tables += tables;
   db.loads.push({ bytes: dump.length, sha256: createHash('sha256').update(dump).digest('hex') });
+  return ok();
+}
+
+const CREATE_SCHEMA = /^CREATE SCHEMA IF NOT EXISTS "((?:[^"]|"")+)" AUTHORIZATION "((?:[^"]|"")+)";$/;
+const CREATE_EXTENSION = /^CREATE EXTENSION IF NOT EXISTS "((?:[^"]|"")+)" WITH SCHEMA "((?:[^"]|"")+)";$/;
+const BUILT_IN_SCHEMAS = ['public', 'pg_catalog'];
+
+/** The extensions PostgreSQL 9.5 and its contrib package install (the image's share/extension). */
+const AVAILABLE = new Set(
+  `adminpack autoinc btree_gin btree_gist chkpass citext cube dblink dict_int dict_xsyn earthdistance file_fdw fuzzystrmatch
+   hstore insert_username intagg intarray isn lo ltree moddatetime pageinspect pg_buffercache pg_freespacemap pg_prewarm
+   pg_stat_statements pg_trgm pgcrypto pgrowlocks pgstattuple plpgsql postgres_fdw refint seg sslinfo tablefunc tcn
+   timetravel tsearch2 tsm_system_rows tsm_system_time unaccent uuid-ossp xml2`.split(/\s+/),
+);
+
+/**
+ * A script of CREATE SCHEMA … AUTHORIZATION and CREATE EXTENSION in `database` (the load's superuser
+ * part), all or nothing, as 9.5 runs it; undefined for any other script.
+ */
+export function extensionScript(c: SimContainer, user: string, database: string, script: string): Out | undefined {
+  const lines = script.split('\n').map((l) => l.trim());
+  const body = lines.filter((l) => l && l !== 'BEGIN;' && l !== 'COMMIT;');
+  if (!body.length || !body.every((l) => CREATE_SCHEMA.test(l) || CREATE_EXTENSION.test(l))) return undefined;
+  const db = databasesOf(c, true)[database];
+  if (!db) return fail(2, `psql: FATAL:  database "${database}" does not exist\n`);
+  const superuser = user === superuserOf(c);
+  const schemas = [...(db.schemas ?? [])];
+  const extensions = [...(db.extensions ?? [])];
+  const error = (n: number, why: string): Out => fail(3, `psql:<stdin>:${n + 1}: ERROR:  ${why}\n`);
+  for (const [n, line] of lines.entries()) {
+    let m = CREATE_SCHEMA.exec(line);
+    if (m) {
+      const [schema, owner] = [unquote(m[1]!, '"'), unquote(m[2]!, '"')];
+      if (!superuser && db.owner !== user) return error(n, `permission denied for database ${database}`);
+      if (!(owner in c.pg.roles)) return error(n, `role "${owner}" does not exist`);
+      if (!schemas.includes(schema) && !BUILT_IN_SCHEMAS.includes(schema)) schemas.push(schema);
+      continue;
+    }
+    m = CREATE_EXTENSION.exec(line);
+    if (!m) continue;
+    const [name, schema] = [unquote(m[1]!, '"'), unquote(m[2]!, '"')];
+    if (extensions.includes(name) || name === 'plpgsql') continue;
+    if (!superuser) return error(n, `permission denied to create extension "${name}"\nHINT:  Must be superuser to create this extension.`);
+    if (!AVAILABLE.has(name))
+      return error(
+        n,
+        `could not open extension control file "/usr/share/postgresql/9.5/extension/${name}.control": No such file or directory`,
+      );
+    if (!schemas.includes(schema) && !BUILT_IN_SCHEMAS.includes(schema)) return error(n, `schema "${schema}" does not exist`);
+    extensions.push(name);
+  }
+  db.schemas = schemas;
+  db.extensions = extensions;
   return ok();
 }

@@ -17,6 +17,9 @@ export interface SimDatabase {
   owner: string;
   tables: number;
   loads: { bytes: number; sha256: string }[];
+  /** The extensions made in it, and the schemas made for them (a superuser's script). */
+  extensions?: string[];
+  schemas?: string[];
 }
 
 export interface SimContainer {

@@ -12,12 +12,19 @@ import { createDatabase, databaseHolds, pgRestore } from '../../src/adapters/pg-
 import { appLogin, loginChain } from '../../src/adapters/postgres.js';
 import { fileStdin } from '../../src/core/stdin.js';
 import { dumpDatabases, type DumpFacts } from '../../src/volumes/look.js';
+import { restoreTimeLoadActions } from '../../src/actions/restore-time/load.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import { testRuntime } from '../support/runtime.js';
 import { cellWithPostgres, type CellWithPostgres } from '../merge/cell-with-postgres.js';
 import { makeCluster } from '../support/pg-volumes.js';
-import { CONTAINER } from '../support/sample-cell.js';
+import { CONTAINER, NEW_GUID } from '../support/sample-cell.js';
+
+const load = restoreTimeLoadActions.find((a) => a.name === 'pitr.load-dumps')!;
 
 let work: string;
 let dump: DumpFacts;
+let extended: DumpFacts;
 let cell: CellWithPostgres | undefined;
 
 /**
@@ -38,6 +45,17 @@ CREATE FUNCTION public.notlike(a name, b name) RETURNS bool LANGUAGE plpgsql AS 
 CREATE OPERATOR public.!~~ (LEFTARG = name, RIGHTARG = name, FUNCTION = public.notlike);
 TRUNCATE public.spied;`;
 
+/**
+ * Extensions the role apps bind with may not make: pg_buffercache is no trusted extension (only a
+ * superuser makes it), and only an extension's owner may COMMENT ON it, which pg_dump writes for each;
+ * hstore goes in a schema of the tenant's.
+ */
+const EXTENDED = `CREATE SCHEMA extensions;
+CREATE EXTENSION hstore WITH SCHEMA extensions;
+CREATE EXTENSION pg_buffercache;
+CREATE TABLE public.prefs (id int PRIMARY KEY, p extensions.hstore);
+INSERT INTO public.prefs VALUES (1, 'theme=>dark'), (2, 'lang=>fr');`;
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'pitr-load-real-'));
   chmodSync(work, 0o755);
@@ -46,6 +64,13 @@ beforeAll(async () => {
   const scratch = mkdtempSync(join(work, 'scratch-'));
   chmodSync(scratch, 0o755);
   dump = (await dumpDatabases({ dataDir: data, major: '15', workDir: scratch, databases: ['shop'], outDir: join(work, 'dumps') }))[0]!;
+  const data2 = join(work, 'data2');
+  makeCluster(data2, 'prefs', EXTENDED, 'stop');
+  const scratch2 = mkdtempSync(join(work, 'scratch-'));
+  chmodSync(scratch2, 0o755);
+  extended = (
+    await dumpDatabases({ dataDir: data2, major: '15', workDir: scratch2, databases: ['prefs'], outDir: join(work, 'dumps2') })
+  )[0]!;
   cell = cellWithPostgres(join(work, 'cell'));
 }, 120_000);
 
@@ -72,5 +97,33 @@ it("runs the tenant's functions with the powers of the role apps bind with, whic
   expect(inServer('shop', 'SELECT who, superuser, count(*) FROM public.spied GROUP BY 1, 2').trim()).toBe('appuser|f|3');
   expect(inServer('shop', "SELECT pg_catalog.pg_get_userbyid(relowner) FROM pg_catalog.pg_class WHERE relname = 'orders'").trim()).toBe(
     'appuser',
+  );
+}, 120_000);
+
+it('loads a dump with extensions only a superuser may make: the superuser makes them first, the role apps bind with loads the rest', async () => {
+  const notes: string[] = [];
+  const ctx = {
+    settings: DEFAULT_SETTINGS,
+    runtime: testRuntime(),
+    answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
+    cell: () => Promise.resolve(cell!.session),
+    evidence: (t: string) => void notes.push(t),
+    note: (t: string) => void notes.push(t),
+    warn: (t: string) => void notes.push(t),
+    progress: () => {},
+    now: () => new Date('2026-11-25T13:00:00Z'),
+    env: {},
+  } as unknown as StepContext;
+  const params = { cellIp: '10.58.111.150', container: CONTAINER, instanceGuid: NEW_GUID, dumps: [extended] };
+  expect(await load.run(ctx, params, {})).toEqual({ loaded: ['prefs'] });
+  expect(inServer('prefs', 'SELECT count(*) FROM public.prefs').trim()).toBe('2');
+  const made = `SELECT e.extname, pg_catalog.pg_get_userbyid(e.extowner), n.nspname FROM pg_catalog.pg_extension e
+    JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1`;
+  expect(inServer('prefs', made).trim()).toBe('hstore|pgadmin|extensions\npg_buffercache|pgadmin|public');
+  const owners = `SELECT pg_catalog.pg_get_userbyid(nspowner) FROM pg_catalog.pg_namespace WHERE nspname = 'extensions'
+    UNION ALL SELECT pg_catalog.pg_get_userbyid(relowner) FROM pg_catalog.pg_class WHERE relname = 'prefs'`;
+  expect(inServer('prefs', owners).trim()).toBe('appuser\nappuser');
+  expect(notes.join('\n')).toContain(
+    'extension(s) hstore (in extensions), pg_buffercache (in public) made by the superuser before the load',
   );
 }, 120_000);

@@ -6,11 +6,15 @@
  * loaded twice, one holding others is moved aside, and the postgres database is the operator's call.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeLoadActions } from '../../src/actions/restore-time/load.js';
+import { readDumpToc } from '../../src/adapters/pg-dump-toc.js';
+import { PG_RESTORE_VIA_STDIN } from '../../src/adapters/pg-load.js';
+import { simulateCell } from '../../src/rehearsal/cell-sim.js';
+import { dumpArchive } from '../support/dump-archive.js';
 import { NeedsOperator, StepFailed } from '../../src/core/errors.js';
 import { stdinBytes } from '../../src/core/stdin.js';
 import type { CellWorld } from '../../src/rehearsal/cell-sim.js';
@@ -53,7 +57,7 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function harness(state: CellWorld, opts: { choose?: Record<string, string>; database?: string } = {}) {
+function harness(state: CellWorld, opts: { choose?: Record<string, string>; database?: string; dump?: DumpFacts } = {}) {
   const runner = simRunner(state);
   const notes: string[] = [];
   const ctx = {
@@ -79,7 +83,7 @@ function harness(state: CellWorld, opts: { choose?: Record<string, string>; data
     cellIp: CELL,
     container: CONTAINER,
     instanceGuid: NEW_GUID,
-    dumps: [{ ...dump, database: opts.database ?? dump.database }],
+    dumps: [{ ...(opts.dump ?? dump), database: opts.database ?? (opts.dump ?? dump).database }],
   };
   return { runner, notes, run: () => load.run(ctx, params, {}) };
 }
@@ -111,8 +115,12 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
     ]);
     for (const s of h.runner.specs) expect(s.argv.join(' ')).not.toMatch(new RegExp(`${SUPERUSER_PASSWORD}|${APP_PASSWORD}`));
     const input = await stdinBytes(restore.stdin);
-    expect(input.subarray(0, APP_PASSWORD.length + 1).toString()).toBe(`${APP_PASSWORD}\n`);
-    expect(input.subarray(APP_PASSWORD.length + 1).equals(file)).toBe(true);
+    // The password line, the entries to restore (all of a dump without extensions), an empty line, the dump.
+    const head = `${APP_PASSWORD}\n${readDumpToc(dump.file)
+      .entries.map((e) => `${e.id}\n`)
+      .join('')}\n`;
+    expect(input.subarray(0, head.length).toString()).toBe(head);
+    expect(input.subarray(head.length).equals(file)).toBe(true);
     expect(h.notes.join('\n')).toContain('shop: loaded');
   }, 60_000);
 
@@ -177,5 +185,47 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
     expect(err.hint).toContain(`pg_restore --no-owner --no-acl -U ROLE -d DB FILE; the files: ${dump.file}`);
     expect(c.pg.databases).toBeUndefined();
     expect(h.runner.specs.some((s) => s.argv.some((a) => a.includes('pg_restore')))).toBe(false);
+  });
+});
+
+describe('a dump with extensions, on the simulated cell (PostgreSQL 9.5)', () => {
+  /** What 9.x's pg_dump writes for a database using hstore (the table of contents is all the cell reads). */
+  const extended = (): DumpFacts => {
+    const file = join(work, 'prefs.dump');
+    const bytes = dumpArchive(12, [
+      { id: 1, desc: 'EXTENSION', tag: 'plpgsql', defn: 'CREATE EXTENSION IF NOT EXISTS plpgsql WITH SCHEMA pg_catalog;\n' },
+      { id: 5, desc: 'COMMENT', tag: 'EXTENSION plpgsql', defn: "COMMENT ON EXTENSION plpgsql IS 'PL/pgSQL procedural language';\n" },
+      { id: 2, desc: 'EXTENSION', tag: 'hstore', defn: 'CREATE EXTENSION IF NOT EXISTS hstore WITH SCHEMA public;\n' },
+      {
+        id: 6,
+        desc: 'COMMENT',
+        tag: 'EXTENSION hstore',
+        defn: "COMMENT ON EXTENSION hstore IS 'data type for storing sets of (key, value) pairs';\n",
+      },
+      { id: 3, desc: 'TABLE', tag: 'prefs', namespace: 'public', defn: 'CREATE TABLE prefs (id integer, p hstore);\n' },
+      { id: 4, desc: 'TABLE DATA', tag: 'prefs', namespace: 'public' },
+    ]);
+    writeFileSync(file, bytes);
+    return { database: 'prefs', file, bytes: bytes.length, rowCounts: { 'public.prefs': 2 } };
+  };
+
+  it('has the superuser make the extensions, and the role apps bind with load the rest', async () => {
+    const state = sampleCell();
+    const h = harness(state, { dump: extended() });
+    expect(await h.run()).toEqual({ loaded: ['prefs'] });
+    expect(state.containers[CONTAINER]!.pg.databases!.prefs).toMatchObject({ owner: 'appuser', tables: 1, extensions: ['hstore'] });
+    expect(h.notes.join('\n')).toContain('extension(s) plpgsql (in pg_catalog), hstore (in public) made by the superuser before the load');
+  });
+
+  it('refuses, as 9.5 does, the whole dump loaded by the role apps bind with', async () => {
+    const state = sampleCell();
+    await harness(state).run();
+    const r = simulateCell(state, {
+      argv: ['docker', 'exec', '-i', CONTAINER, 'sh', '-c', PG_RESTORE_VIA_STDIN, 'sh', 'appuser', '--single-transaction', '-d', 'shop'],
+      stdin: Buffer.concat([Buffer.from(`${APP_PASSWORD}\n\n`), readFileSync(extended().file)]),
+      writes: true,
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('ERROR:  must be owner of extension plpgsql');
   });
 });

@@ -12,7 +12,9 @@ import { fileStdin } from '../../core/stdin.js';
 import { utcStamp } from '../../core/utc-stamp.js';
 import type { CellDocker } from '../../adapters/docker.js';
 import { loginChain, requireAppLogin, type PasswordLogin, type PgLogin } from '../../adapters/postgres.js';
-import { createDatabase, databaseHolds, pgRestore, renameDatabase } from '../../adapters/pg-load.js';
+import { createDatabase, createExtensions, databaseHolds, pgRestore, renameDatabase } from '../../adapters/pg-load.js';
+import { loadPlan, type LoadPlan } from '../../adapters/pg-load-plan.js';
+import { readDumpToc } from '../../adapters/pg-dump-toc.js';
 import type { DumpFacts } from '../../volumes/dump-facts.js';
 import { DUMP } from '../support/records.js';
 import { formatBytes } from '../../core/format.js';
@@ -61,9 +63,16 @@ async function loadOne(ctx: StepContext, docker: CellDocker, container: string, 
   const { chain, apps } = logins;
   const before = await prepare(ctx, docker, container, chain, d);
   if (before.to === 'loaded') return;
+  const plan = planOf(d);
   if (before.to === 'create-and-load') await createDatabase(docker, container, chain, d.database, apps.user);
+  if (plan.extensions.length) {
+    await createExtensions(docker, container, chain, d.database, plan, apps.user);
+    ctx.evidence(
+      `${d.database}: extension(s) ${plan.extensions.map((x) => `${x.name} (in ${x.schema})`).join(', ')} made by the superuser before the load, which only a superuser may make; the dump's ${plan.schemas.length ? `schema(s) ${plan.schemas.join(', ')} for them made owned by ${apps.user}, ` : ''}its comments on them left out`,
+    );
+  }
   ctx.progress(`loading ${d.file} (${formatBytes(d.bytes)}) into ${d.database}`);
-  const r = await pgRestore(docker, container, apps, { database: d.database, dump: fileStdin(d.file) });
+  const r = await pgRestore(docker, container, apps, { database: d.database, dump: fileStdin(d.file), entries: plan.restore });
   if (r.exitCode !== 0) {
     throw new StepFailed(
       `pg_restore of ${d.file} into ${d.database} in ${container} failed (exit ${r.exitCode}): ${lastLines(r.stderr, docker.redactor)}`,
@@ -81,6 +90,17 @@ async function loadOne(ctx: StepContext, docker: CellDocker, container: string, 
     );
   }
   ctx.evidence(`${d.database}: loaded ${formatBytes(d.bytes)} from ${d.file}, ${want} table(s), owned by ${apps.user}, who loaded them`);
+}
+
+/** The dump's load plan (pg-load-plan.ts) from its table of contents, or a refusal naming the file. */
+function planOf(d: DumpFacts): LoadPlan {
+  try {
+    return loadPlan(readDumpToc(d.file), d.file);
+  } catch (err) {
+    throw new StepFailed(`the dump of ${d.database} cannot be read: ${(err as Error).message}`, {
+      hint: "nothing was loaded; the file must be the dump step's pg_dump -Fc output (`pg_restore -l FILE` lists what it holds)",
+    });
+  }
 }
 
 function lastLines(text: string, redactor: Redactor): string {
