@@ -8,7 +8,7 @@
  *   snapshot/   a live platform read into a rehearsal scenario          → logs, archive, rehearsal, systems, adapters, wale, core
  *   rehearsal/  the simulated platform behind the seams                → adapters, wale, core
  *   logs/       finding the deleted instance in the logs               → systems (the log sources), adapters, wale, core
- *   volumes/    lost PostgreSQL data in Docker volumes: find, copy, look → systems (docker, local processes), core
+ *   volumes/    lost PostgreSQL data in Docker volumes: find, copy, look → systems (docker, local processes), adapters (pg_dump's archives), core
  *   merge/      rows put back from a copy into the live database: diff, patch → systems (the Query type, quoting), core
  *   drill/      restore drills in a throwaway PostgreSQL               → archive, systems (local processes), wale, core
  *   archive/    wal-e archives in a store: inspect, list, swap         → wale, core
@@ -24,7 +24,7 @@ const layers = {
   snapshot: ['logs', 'archive', 'rehearsal', 'systems', 'adapters', 'wale', 'core'],
   rehearsal: ['adapters', 'wale', 'core'],
   logs: ['systems', 'adapters', 'wale', 'core'],
-  volumes: ['systems', 'core'],
+  volumes: ['systems', 'adapters', 'core'],
   merge: ['systems', 'core'],
   drill: ['archive', 'systems', 'wale', 'core'],
   archive: ['wale', 'core'],

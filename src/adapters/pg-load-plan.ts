@@ -9,10 +9,11 @@
  * - `COMMENT ON SCHEMA public` (pg_dump before 9.6 writes it): only public's owner may; left out.
  * The extensions' own code is the server's (its extension folder), never the dump's.
  */
+import { sqlIdent } from '../core/sql-quote.js';
 import type { DumpToc } from './pg-dump-toc.js';
 
 /** An extension a dump makes, and the schema it goes in. */
-export interface DumpExtension {
+interface DumpExtension {
   name: string;
   schema: string;
 }
@@ -52,4 +53,12 @@ export function loadPlan(toc: DumpToc, file: string): LoadPlan {
     (desc === 'SCHEMA' && schemas.includes(tag));
   const restore = toc.entries.filter((e) => !superusers(e.desc, e.namespace, e.tag)).map((e) => e.id);
   return { extensions, schemas, restore };
+}
+
+/** The superuser's statements of a plan: the schemas, owned by `owner` (who loads the rest), then the extensions. */
+export function extensionStatements(plan: Pick<LoadPlan, 'extensions' | 'schemas'>, owner: string): string[] {
+  return [
+    ...plan.schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${sqlIdent(s)} AUTHORIZATION ${sqlIdent(owner)};`),
+    ...plan.extensions.map((x) => `CREATE EXTENSION IF NOT EXISTS ${sqlIdent(x.name)} WITH SCHEMA ${sqlIdent(x.schema)};`),
+  ];
 }

@@ -10,7 +10,7 @@ import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
 import { psqlWithChain, type PasswordLogin, type PgLogin } from './postgres.js';
-import type { DumpExtension } from './pg-load-plan.js';
+import { extensionStatements, type LoadPlan } from './pg-load-plan.js';
 
 /**
  * `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password; the lines after
@@ -73,17 +73,11 @@ export async function createExtensions(
   name: string,
   chain: PgLogin[],
   database: string,
-  plan: { extensions: DumpExtension[]; schemas: string[] },
+  plan: Pick<LoadPlan, 'extensions' | 'schemas'>,
   owner: string,
 ): Promise<void> {
   if (!plan.extensions.length) return;
-  const sql = [
-    'BEGIN;',
-    ...plan.schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${sqlIdent(s)} AUTHORIZATION ${sqlIdent(owner)};`),
-    ...plan.extensions.map((x) => `CREATE EXTENSION IF NOT EXISTS ${sqlIdent(x.name)} WITH SCHEMA ${sqlIdent(x.schema)};`),
-    'COMMIT;',
-    '',
-  ].join('\n');
+  const sql = ['BEGIN;', ...extensionStatements(plan, owner), 'COMMIT;', ''].join('\n');
   const { result } = await psqlWithChain(docker, name, chain, ['-d', database, '-q', '-v', 'ON_ERROR_STOP=1'], sql, true);
   if (result.exitCode !== 0) {
     const names = plan.extensions.map((x) => x.name).join(', ');

@@ -4,7 +4,7 @@
  * those taken at dump time. What the dump makes run while it is restored runs in that server: as the
  * scratch account in a network namespace of its own, and in sessions of a role that is no superuser.
  */
-import { lstat, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import { freePort } from '../systems/ports.js';
@@ -14,6 +14,8 @@ import { rowCounts, type DumpFacts, type Query } from './dump-facts.js';
 import { querier } from './scratch-server.js';
 import { newestLocalBin } from '../systems/pg-install.js';
 import { serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
+import { readDumpToc } from '../adapters/pg-dump-toc.js';
+import { extensionStatements, loadPlan, type LoadPlan } from '../adapters/pg-load-plan.js';
 
 export interface RestoreCheck {
   database: string;
@@ -27,6 +29,8 @@ export interface RestoreCheck {
 /** A throwaway cluster to restore into: its binaries, connection flags and a query function. */
 interface RestoreCluster {
   bin: string;
+  /** The check's folder, ours: the restores' use-lists are written there. */
+  work: string;
   conn: string[];
   query: Query;
   /** Reads of the restored tables, as the restoring role (no superuser) in READ ONLY transactions. */
@@ -79,25 +83,35 @@ export async function isCheckFolder(folder: string): Promise<boolean> {
   return st.isDirectory() && [process.getuid?.(), scratchAccount().uid].includes(st.uid);
 }
 
-/** initdb and start a cluster in `data`, trusting local connections on a socket in `work` only. */
+/**
+ * initdb and start a cluster in `data`, trusting local connections on a socket in `work`/s only. The
+ * scratch account owns those two folders and nothing else of `work`, which stays ours (0711): what
+ * the server runs can write neither the restores' use-lists there nor any name beside them.
+ */
 async function startRestoreCluster(bin: string, work: string, data: string, as: RunAs): Promise<RestoreCluster> {
-  await runOk(['chown', `${as.uid}:${as.gid}`, work]);
+  const socket = join(work, 's');
+  for (const folder of [data, socket]) {
+    await mkdir(folder, { mode: 0o700 });
+    await runOk(['chown', `${as.uid}:${as.gid}`, folder]);
+  }
+  await chmod(work, 0o711);
   const port = await freePort();
-  const conn = ['-h', work, '-p', String(port)];
+  const conn = ['-h', socket, '-p', String(port)];
+  const writable = [data, socket];
   // --locale C: the operator's LANG may name a locale this machine lacks, and initdb would refuse it.
   await runOk(
-    isolated([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], as, [work]),
+    isolated([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], as, writable),
     {
       env: serverEnv(),
     },
   );
-  const options = `-p ${port} -k ${work} -c listen_addresses='' -c fsync=off`;
-  await runOk(isolated([join(bin, 'pg_ctl'), '-D', data, '-l', join(work, 'log'), '-w', '-s', '-o', options, 'start'], as, [work]), {
+  const options = `-p ${port} -k ${socket} -c listen_addresses='' -c fsync=off`;
+  await runOk(isolated([join(bin, 'pg_ctl'), '-D', data, '-l', join(socket, 'log'), '-w', '-s', '-o', options, 'start'], as, writable), {
     env: serverEnv(),
   });
   const query = querier(bin, { args: conn, user: 'postgres' });
   await query('postgres', `create role ${RESTORER} login nosuperuser nocreaterole nocreatedb`);
-  return { bin, conn, query, read: querier(bin, { args: conn, user: RESTORER }, undefined, '', true, RESTORER) };
+  return { bin, work, conn, query, read: querier(bin, { args: conn, user: RESTORER }, undefined, '', true, RESTORER) };
 }
 
 /**
@@ -107,16 +121,55 @@ async function startRestoreCluster(bin: string, work: string, data: string, as: 
  */
 const RESTORER = 'dingo_restore';
 
-/** Restores one dump into a new database `target` and compares its row counts with the dump's. */
+/**
+ * Restores one dump into a new database `target` and compares its row counts with the dump's. As a
+ * load into a service does (pg-load-plan.ts): the superuser makes the dump's extensions first, which
+ * only a superuser may make, and the restoring role restores the rest (pg_restore -L).
+ */
 async function restoreOne(cluster: RestoreCluster, d: DumpFacts, target: string): Promise<RestoreCheck> {
+  const failed = (why: string): RestoreCheck => ({
+    database: d.database,
+    file: d.file,
+    restored: false,
+    differences: [why.slice(0, 1000)],
+    tables: 0,
+  });
+  let plan: LoadPlan;
+  try {
+    plan = loadPlan(readDumpToc(d.file), d.file);
+  } catch (err) {
+    return failed((err as Error).message);
+  }
   await cluster.query('postgres', `create database ${target} owner ${RESTORER}`);
+  if (plan.extensions.length) {
+    try {
+      await cluster.query(target, extensionStatements(plan, RESTORER).join('\n'));
+    } catch (err) {
+      return failed(`making the dump's extensions: ${(err as Error).message}`);
+    }
+  }
+  // The use-list in our folder, where the scratch server writes nothing; a new file, never through a link.
+  const list = join(cluster.work, `${target}.list`);
+  await writeFile(list, plan.restore.map((id) => `${id}\n`).join(''), { mode: 0o600, flag: 'wx' });
   // --no-owner: the roles of the lost cluster do not exist here; what is checked is the data.
   const r = await run(
-    [join(cluster.bin, 'pg_restore'), '--exit-on-error', '--no-owner', '--no-acl', ...cluster.conn, '-U', RESTORER, '-d', target, d.file],
+    [
+      join(cluster.bin, 'pg_restore'),
+      '--exit-on-error',
+      '--no-owner',
+      '--no-acl',
+      ...cluster.conn,
+      '-U',
+      RESTORER,
+      '-L',
+      list,
+      '-d',
+      target,
+      d.file,
+    ],
     { env: unprivilegedClientEnv() },
   );
-  if (r.code !== 0)
-    return { database: d.database, file: d.file, restored: false, differences: [r.stderr.trim().slice(0, 1000)], tables: 0 };
+  if (r.code !== 0) return failed(r.stderr.trim());
   const after = await rowCounts(cluster.query, cluster.read, target);
   const differences = Object.entries(d.rowCounts)
     .filter(([t, n]) => after[t] !== n)

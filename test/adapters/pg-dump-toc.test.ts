@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpTocOf, readDumpToc } from '../../src/adapters/pg-dump-toc.js';
 import { loadPlan } from '../../src/adapters/pg-load-plan.js';
-import { dumpDatabases } from '../../src/volumes/look.js';
 import { dumpArchive, type ArchiveEntry } from '../support/dump-archive.js';
-import { makeCluster, PG_BIN } from '../support/pg-volumes.js';
+import { makeDump, PG_BIN } from '../support/pg-volumes.js';
 
 let work: string;
 let file: string;
@@ -20,18 +19,15 @@ let file: string;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'dump-toc-'));
   chmodSync(work, 0o755);
-  const data = join(work, 'data');
-  makeCluster(
-    data,
-    'shop',
-    `CREATE SCHEMA "Ext Room"; CREATE EXTENSION "uuid-ossp" WITH SCHEMA "Ext Room"; CREATE EXTENSION hstore;
+  file = (
+    await makeDump(
+      work,
+      'shop',
+      `CREATE SCHEMA "Ext Room"; CREATE EXTENSION "uuid-ossp" WITH SCHEMA "Ext Room"; CREATE EXTENSION hstore;
      CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders VALUES (1, 'one');
      COMMENT ON TABLE orders IS E'first line\\n9; 0 0 EXTENSION - forged';`,
-    'stop',
-  );
-  const scratch = mkdtempSync(join(work, 'scratch-'));
-  chmodSync(scratch, 0o755);
-  file = (await dumpDatabases({ dataDir: data, major: '15', workDir: scratch, databases: ['shop'], outDir: join(work, 'dumps') }))[0]!.file;
+    )
+  ).file;
 }, 120_000);
 
 afterAll(() => {

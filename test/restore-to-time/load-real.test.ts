@@ -17,7 +17,7 @@ import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { testRuntime } from '../support/runtime.js';
 import { cellWithPostgres, type CellWithPostgres } from '../merge/cell-with-postgres.js';
-import { makeCluster } from '../support/pg-volumes.js';
+import { makeCluster, makeDump } from '../support/pg-volumes.js';
 import { CONTAINER, NEW_GUID } from '../support/sample-cell.js';
 
 const load = restoreTimeLoadActions.find((a) => a.name === 'pitr.load-dumps')!;
@@ -64,13 +64,7 @@ beforeAll(async () => {
   const scratch = mkdtempSync(join(work, 'scratch-'));
   chmodSync(scratch, 0o755);
   dump = (await dumpDatabases({ dataDir: data, major: '15', workDir: scratch, databases: ['shop'], outDir: join(work, 'dumps') }))[0]!;
-  const data2 = join(work, 'data2');
-  makeCluster(data2, 'prefs', EXTENDED, 'stop');
-  const scratch2 = mkdtempSync(join(work, 'scratch-'));
-  chmodSync(scratch2, 0o755);
-  extended = (
-    await dumpDatabases({ dataDir: data2, major: '15', workDir: scratch2, databases: ['prefs'], outDir: join(work, 'dumps2') })
-  )[0]!;
+  extended = await makeDump(work, 'prefs', EXTENDED);
   cell = cellWithPostgres(join(work, 'cell'));
 }, 120_000);
 

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { LAYOUTS, crc32c, crcOffset } from '../../src/systems/pg-control.js';
 import { registerPostmaster } from './server-registry.js';
+import { dumpDatabases } from '../../src/volumes/look.js';
+import type { DumpFacts } from '../../src/volumes/dump-facts.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PG = {
@@ -222,4 +224,24 @@ export function manifest(root: string): Map<string, string> {
   };
   walk(root);
   return out;
+}
+
+/**
+ * A real `pg_dump -Fc` of database `db` filled by `sql`: a PostgreSQL 15 cluster made in a folder of
+ * `work` (which must let the postgres account pass), stopped, then dumped as `volumes look` dumps.
+ */
+export async function makeDump(work: string, db: string, sql: string): Promise<DumpFacts> {
+  const folder = mkdtempSync(join(work, `${db}-`));
+  execFileSync('chmod', ['755', folder]);
+  makeCluster(join(folder, 'data'), db, sql, 'stop');
+  const scratch = mkdtempSync(join(folder, 'scratch-'));
+  execFileSync('chmod', ['755', scratch]);
+  const [dump] = await dumpDatabases({
+    dataDir: join(folder, 'data'),
+    major: '15',
+    workDir: scratch,
+    databases: [db],
+    outDir: join(folder, 'dumps'),
+  });
+  return dump!;
 }
