@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<string>> = {
   startup: async () => (await import('./startup.js')).benchStartup(),
   rehearse: async () => (await import('./startup.js')).benchRehearse(),
   merge: async () => (await import('./merge.js')).benchMerge(),
+  'dump-toc': async () => (await import('./dump-toc.js')).benchDumpToc(),
 };
 
 /** What no name runs: each benchmark once. */

@@ -68,24 +68,40 @@ class Reader {
   }
 
   byte(): number {
-    return this.bytes(1)[0]!;
+    this.need(1);
+    return this.buf[this.at++]!;
   }
 
   /** A sign byte, then intSize bytes, least significant first. */
   int(): number {
-    const negative = this.byte() !== 0;
-    const b = this.bytes(this.intSize);
+    this.need(1 + this.intSize);
+    const negative = this.buf[this.at] !== 0;
     let value = 0;
-    for (let k = b.length - 1; k >= 0; k--) value = value * 256 + b[k]!;
+    for (let k = this.intSize; k >= 1; k--) value = value * 256 + this.buf[this.at + k]!;
+    this.at += 1 + this.intSize;
     return negative ? -value : value;
   }
 
   /** A length (an int, -1 for none), then that many bytes. */
   str(): string | null {
+    const n = this.length();
+    return n < 0 ? null : this.bytes(n).toString('utf8');
+  }
+
+  /** A string passed over, not decoded; whether it was one (false: none, the end of a list). */
+  skip(): boolean {
+    const n = this.length();
+    if (n > 0) {
+      this.need(n);
+      this.at += n;
+    }
+    return n >= 0;
+  }
+
+  private length(): number {
     const n = this.int();
-    if (n < 0) return null;
     if (n > 1 << 30) throw new Error(`${this.name}: a string of ${n} bytes in the table of contents (a corrupt dump)`);
-    return this.bytes(n).toString('utf8');
+    return n;
   }
 }
 
@@ -106,30 +122,30 @@ function readHeader(r: Reader, file: string): number {
   if (v >= V1_15) r.byte();
   else r.int();
   for (let k = 0; k < 7; k++) r.int();
-  r.str();
-  r.str();
-  r.str();
+  r.skip();
+  r.skip();
+  r.skip();
   return v;
 }
 
 function readEntry(r: Reader, v: number): TocEntry {
   const id = r.int();
   r.int();
-  r.str();
-  r.str();
+  r.skip();
+  r.skip();
   const tag = r.str() ?? '';
   const desc = r.str() ?? '';
   if (v >= V1_11) r.int();
   const defn = r.str() ?? '';
-  r.str();
-  r.str();
+  r.skip();
+  r.skip();
   const namespace = r.str() ?? '';
-  r.str();
-  if (v >= V1_14) r.str();
+  r.skip();
+  if (v >= V1_14) r.skip();
   if (v >= V1_16) r.int();
-  r.str();
-  r.str();
-  while (r.str() !== null);
+  r.skip();
+  r.skip();
+  while (r.skip());
   // The custom format's own part: where the entry's data is (a flag byte, then offSize bytes).
   r.bytes(1 + r.offSize);
   return { id, desc, tag, namespace, defn };
