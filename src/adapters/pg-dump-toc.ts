@@ -23,7 +23,21 @@ export interface TocEntry {
 export interface DumpToc {
   /** The archive's format version, e.g. `1.14`. */
   version: string;
+  /** The version of the pg_dump that wrote it, e.g. `15.14 (Debian 15.14-0+deb12u1)`, and of the server it dumped. */
+  dumpedBy: string;
+  dumpedFrom: string;
   entries: TocEntry[];
+}
+
+/**
+ * The major of a version string as PostgreSQL prints it: `9.5` of `9.5.25`, `15` of `15.14 (Debian …)`,
+ * `17` of `17beta1`; null when it reads as none.
+ */
+export function majorOf(version: string): string | null {
+  const m = /^(\d+)(?:\.(\d+))?/.exec(version);
+  if (!m) return null;
+  const first = Number(m[1]);
+  return first >= 10 ? String(first) : m[2] === undefined ? null : `${first}.${m[2]}`;
 }
 
 const version = (major: number, minor: number): number => major * 256 + minor;
@@ -105,7 +119,7 @@ class Reader {
   }
 }
 
-function readHeader(r: Reader, file: string): number {
+function readHeader(r: Reader, file: string): { v: number; dumpedBy: string; dumpedFrom: string } {
   if (r.bytes(5).toString('latin1') !== 'PGDMP') throw new Error(`${file} is not a pg_dump archive (no PGDMP at its start)`);
   const major = r.byte();
   const minor = r.byte();
@@ -123,9 +137,9 @@ function readHeader(r: Reader, file: string): number {
   else r.int();
   for (let k = 0; k < 7; k++) r.int();
   r.skip();
-  r.skip();
-  r.skip();
-  return v;
+  const dumpedFrom = r.str() ?? '';
+  const dumpedBy = r.str() ?? '';
+  return { v, dumpedBy, dumpedFrom };
 }
 
 function readEntry(r: Reader, v: number): TocEntry {
@@ -153,12 +167,12 @@ function readEntry(r: Reader, v: number): TocEntry {
 
 function readToc(readAt: ReadAt, name: string): DumpToc {
   const r = new Reader(readAt, name);
-  const v = readHeader(r, name);
+  const { v, dumpedBy, dumpedFrom } = readHeader(r, name);
   const count = r.int();
   if (count < 0) throw new Error(`${name}: ${count} entries in its table of contents (a corrupt dump)`);
   const entries: TocEntry[] = [];
   for (let k = 0; k < count; k++) entries.push(readEntry(r, v));
-  return { version: `${v >> 8}.${v & 255}`, entries };
+  return { version: `${v >> 8}.${v & 255}`, dumpedBy, dumpedFrom, entries };
 }
 
 /** The table of contents of the archive in `file`; refuses (throws) naming the file and why when it cannot be read. */

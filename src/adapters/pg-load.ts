@@ -10,6 +10,7 @@ import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
 import { psqlWithChain, type PasswordLogin, type PgLogin } from './postgres.js';
+import { VERSION_QUERY } from './postgres-replay.js';
 import { extensionStatements, type LoadPlan } from './pg-load-plan.js';
 
 /**
@@ -88,6 +89,18 @@ export async function createExtensions(
       },
     );
   }
+}
+
+/** The major of the container's server (`9.5`, `15`), from its server_version_num. */
+export async function serverMajor(docker: CellDocker, name: string, chain: PgLogin[]): Promise<string> {
+  const out = await ask(docker, name, chain, 'postgres', VERSION_QUERY);
+  const num = Number(out);
+  if (!/^\d+$/.test(out) || num < 90_000) {
+    throw new StepFailed(`the server in ${name} answered server_version_num with ${JSON.stringify(out.slice(0, 40))}`, {
+      hint: `nothing was loaded; run \`${VERSION_QUERY}\` in the container by hand to see what PostgreSQL says`,
+    });
+  }
+  return num >= 100_000 ? String(Math.floor(num / 10_000)) : `${Math.floor(num / 10_000)}.${Math.floor(num / 100) % 100}`;
 }
 
 /** ALTER DATABASE … RENAME: an earlier, cut load moved aside (never dropped). */

@@ -9,7 +9,7 @@ import { controlData, replicationRows } from './cell-sim-replication.js';
 import { answerReplayQuery } from './restore.js';
 import { PG_RESTORE_VIA_STDIN } from '../adapters/pg-load.js';
 import { databaseQuery, extensionScript, pgRestore } from './cell-load.js';
-import { type CellWorld, fail, findContainer, ok, type Out, type SimContainer } from './cell-world.js';
+import { type CellWorld, fail, findContainer, ok, type Out, serverVersionNum, type SimContainer } from './cell-world.js';
 
 export function exec(state: CellWorld, a: string[], input: Buffer): Out {
   let i = 0;
@@ -120,7 +120,7 @@ const LOGIN_CHECK_QUERY = 'select current_user';
 function psqlQuery(c: SimContainer, user: string, sql: string): Out {
   if (sql === LOGIN_CHECK_QUERY) return ok(`${user}\n`);
   if (sql === REPLICATION_QUERY) return replicationRows(c.pg);
-  const replay = answerReplayQuery(c.pg, sql);
+  const replay = answerReplayQuery(c.pg, sql, serverVersionNum(c.image));
   if (replay) return replay;
   if (sql !== RECOVERY_QUERY) return fail(1, `ERROR:  the simulated cell does not answer: ${sql}\n`);
   if (!c.pg.inRecovery) return ok('f\n');

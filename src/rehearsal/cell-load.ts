@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { USER_TABLES_QUERY } from '../adapters/pg-load.js';
 import { dumpTocOf, type DumpToc, type TocEntry } from '../adapters/pg-dump-toc.js';
 import { withoutKeys } from './json-state.js';
-import { fail, ok, type Out, type SimContainer, type SimDatabase } from './cell-world.js';
+import { fail, ok, type Out, serverVersionNum, type SimContainer, type SimDatabase } from './cell-world.js';
 
 /** The databases, the empty postgres alone until a load writes (reads leave the state as it is). */
 function databasesOf(c: SimContainer, writes = false): Record<string, SimDatabase> {
@@ -57,6 +57,17 @@ function option(args: string[], flag: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+/**
+ * The newest archive minor version (1.N) the pg_restore of a server version reads: 1.13 from 9.x's
+ * minor releases of 2018 on (9.5.12) and 10 and 11, 1.14 from 12, 1.15 from 16, 1.16 from 17.
+ */
+function newestArchive(versionNum: number): number {
+  if (versionNum >= 170_000) return 16;
+  if (versionNum >= 160_000) return 15;
+  if (versionNum >= 120_000) return 14;
+  return 13;
+}
+
 /** The role the broker made the container's superuser (SUPERUSER_USERNAME), else postgres. */
 function superuserOf(c: SimContainer): string {
   const line = c.env.find((e) => e.startsWith('SUPERUSER_USERNAME='));
@@ -100,6 +111,9 @@ export function pgRestore(c: SimContainer, login: { user: string; password: stri
   } catch {
     return fail(1, 'pg_restore: [archiver] input file does not appear to be a valid archive\n');
   }
+  const newest = newestArchive(serverVersionNum(c.image));
+  if (Number(toc.version.split('.')[1]) > newest)
+    return fail(1, `pg_restore: [archiver] unsupported version (${toc.version}) in file header\n`);
   if (!c.pg.ready)
     return failed(
       'could not connect to server: Connection refused\n\tIs the server running on host "127.0.0.1" and accepting\n\tTCP/IP connections on port 5432?',

@@ -72,3 +72,18 @@ export const fail = (exitCode: number, stderr: string, stdout = ''): Out => ({ e
 export function findContainer(state: CellWorld, nameOrId: string): SimContainer | undefined {
   return state.containers[nameOrId] ?? Object.values(state.containers).find((c) => nameOrId.length >= 4 && c.id.startsWith(nameOrId));
 }
+
+/** PostgreSQL 9.5.19, as the Dingo image runs it. */
+export const DINGO_VERSION_NUM = 90_519;
+
+/**
+ * The server_version_num of the PostgreSQL a container's image runs, from its tag: `…-patroni:9.5`
+ * 9.5.19, `:15` 15.14; a tag naming no version (`latest`) is Dingo's 9.5.
+ */
+export function serverVersionNum(image: string): number {
+  const m = /:(\d+)(?:\.(\d+))?$/.exec(image);
+  if (!m) return DINGO_VERSION_NUM;
+  const major = Number(m[1]);
+  if (major >= 10) return major * 10_000 + 14;
+  return major * 10_000 + Number(m[2] ?? 0) * 100 + 19;
+}

@@ -9,7 +9,7 @@
  * 9.5 does.
  */
 import type { SimWorld } from './world-state.js';
-import { ok, type Out, type SimContainer } from './cell-world.js';
+import { DINGO_VERSION_NUM, ok, type Out, type SimContainer } from './cell-world.js';
 import { withoutKeys } from './json-state.js';
 import { VERSION_QUERY, replayQuery } from '../adapters/postgres-replay.js';
 import {
@@ -26,7 +26,7 @@ import {
 /** How many pg_is_in_recovery() a restoring node answers `t` before it is promoted (cell-exec counts them down). */
 export const RESTORE_POLLS = 3;
 /** PostgreSQL 9.5.19, as the Dingo image runs it. */
-export const SIM_SERVER_VERSION_NUM = 90519;
+export const SIM_SERVER_VERSION_NUM = DINGO_VERSION_NUM;
 const SIM_PG_MAJOR = '9.5';
 
 /** The WAL a restoring node replays: from the base backup's first segment to the last one fetched. */
@@ -64,8 +64,8 @@ export function replayOfArchive(keys: string[], prefix: string): SimReplay | und
  * server version, then the location of the last record replayed, which moves through the
  * archive's segments as the polls before promotion run out. Undefined: not such a query.
  */
-export function answerReplayQuery(pg: RestoringPg, sql: string): Out | undefined {
-  if (sql === VERSION_QUERY) return ok(`${SIM_SERVER_VERSION_NUM}\n`);
+export function answerReplayQuery(pg: RestoringPg, sql: string, versionNum = SIM_SERVER_VERSION_NUM): Out | undefined {
+  if (sql === VERSION_QUERY) return ok(`${versionNum}\n`);
   if (sql !== replayQuery(SIM_SERVER_VERSION_NUM)) return undefined;
   // NULL (an empty line) when the server never replayed anything: it was not restored.
   if (!pg.replay) return ok('\n');

@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpTocOf, readDumpToc } from '../../src/adapters/pg-dump-toc.js';
+import { dumpTocOf, majorOf, readDumpToc } from '../../src/adapters/pg-dump-toc.js';
 import { loadPlan } from '../../src/adapters/pg-load-plan.js';
 import { dumpArchive, type ArchiveEntry } from '../support/dump-archive.js';
 import { makeDump, PG_BIN } from '../support/pg-volumes.js';
@@ -38,6 +38,8 @@ describe('readDumpToc', () => {
   it("reads a real dump's entries as its own pg_restore -l lists them, a name's newline and all", () => {
     const toc = readDumpToc(file);
     expect(toc.version).toBe('1.14');
+    expect(toc.dumpedBy).toMatch(/^15\.\d+/);
+    expect(toc.dumpedFrom).toMatch(/^15\.\d+/);
     const listed = execFileSync(join(PG_BIN, 'pg_restore'), ['-l', file])
       .toString()
       .split('\n')
@@ -67,6 +69,7 @@ describe('readDumpToc', () => {
   it.each([12, 13, 16])('reads version 1.%i, as pg_dump of that era writes it', (minor) => {
     const toc = dumpTocOf(dumpArchive(minor, entries), 'the dump');
     expect(toc.version).toBe(`1.${minor}`);
+    expect(majorOf(toc.dumpedBy)).toBe(minor >= 16 ? '17' : '9.5');
     expect(toc.entries.map(({ id, desc, tag, namespace }) => ({ id, desc, tag, namespace }))).toEqual([
       { id: 1, desc: 'EXTENSION', tag: 'plpgsql', namespace: '' },
       { id: 2, desc: 'TABLE DATA', tag: 'orders', namespace: 'public' },
@@ -87,6 +90,18 @@ describe('readDumpToc', () => {
     writeFileSync(cut, whole.subarray(0, 40));
     expect(() => readDumpToc(cut)).toThrow(`${cut}: the archive ends inside its table of contents`);
   });
+});
+
+it.each([
+  ['9.5.25', '9.5'],
+  ['9.4.26', '9.4'],
+  ['10.23', '10'],
+  ['15.14 (Debian 15.14-0+deb12u1)', '15'],
+  ['17beta1', '17'],
+  ['9', null],
+  ['', null],
+])('majorOf(%j) is %j', (version, major) => {
+  expect(majorOf(version)).toBe(major);
 });
 
 describe('loadPlan', () => {

@@ -88,12 +88,19 @@ function harness(state: CellWorld, opts: { choose?: Record<string, string>; data
   return { runner, notes, run: () => load.run(ctx, params, {}) };
 }
 
+/** The sample cell, its container's image running PostgreSQL 15, as the dumps of these tests' pg_dump need. */
+function cell15(): CellWorld {
+  const state = sampleCell();
+  state.containers[CONTAINER]!.image = 'cfcommunity/postgresql-patroni:15';
+  return state;
+}
+
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
   it('creates the database for the role apps bind with and streams the dump in, byte for byte, password on stdin only', async () => {
     expect(dump.rowCounts).toEqual({ 'audit.events': 1024, 'public.orders': 500 });
-    const state = sampleCell();
+    const state = cell15();
     const h = harness(state);
     expect(await h.run()).toEqual({ loaded: ['shop'] });
     const pg = state.containers[CONTAINER]!.pg;
@@ -125,7 +132,7 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
   }, 60_000);
 
   it('run again after the load finished, leaves the database as it is (never loaded twice)', async () => {
-    const state = sampleCell();
+    const state = cell15();
     await harness(state).run();
     const again = harness(state);
     expect(await again.run()).toEqual({ loaded: ['shop'] });
@@ -135,7 +142,7 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
   }, 60_000);
 
   it('moves aside a database holding other tables, and loads into a fresh one', async () => {
-    const state = sampleCell();
+    const state = cell15();
     state.containers[CONTAINER]!.pg.databases = {
       postgres: { owner: 'postgres', tables: 0, loads: [] },
       shop: { owner: 'appuser', tables: 1, loads: [] },
@@ -150,7 +157,7 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
   }, 60_000);
 
   it('asks the operator before loading into a postgres database that already holds tables', async () => {
-    const state = sampleCell();
+    const state = cell15();
     state.containers[CONTAINER]!.pg.databases = { postgres: { owner: 'postgres', tables: 3, loads: [] } };
     const err = await harness(state, { database: 'postgres' })
       .run()
@@ -164,7 +171,7 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
   }, 60_000);
 
   it('refuses a container that does not serve the new instance, loading nothing', async () => {
-    const state = sampleCell();
+    const state = cell15();
     const c = state.containers[CONTAINER]!;
     c.env = c.env.map((e) => (e.startsWith('PATRONI_SCOPE=') ? 'PATRONI_SCOPE=someone-else' : e));
     const h = harness(state);
@@ -173,7 +180,7 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
   });
 
   it('refuses a container that names no password of the role apps bind with, loading nothing as a superuser', async () => {
-    const state = sampleCell();
+    const state = cell15();
     const c = state.containers[CONTAINER]!;
     c.env = c.env.filter((e) => !e.startsWith('APPUSER_PASSWORD='));
     const h = harness(state);
@@ -218,8 +225,9 @@ describe('a dump with extensions, on the simulated cell (PostgreSQL 9.5)', () =>
   });
 
   it('refuses, as 9.5 does, the whole dump loaded by the role apps bind with', async () => {
-    const state = sampleCell();
+    const state = cell15();
     await harness(state).run();
+    state.containers[CONTAINER]!.image = 'cfcommunity/postgresql-patroni:9.5';
     const r = simulateCell(state, {
       argv: ['docker', 'exec', '-i', CONTAINER, 'sh', '-c', PG_RESTORE_VIA_STDIN, 'sh', 'appuser', '--single-transaction', '-d', 'shop'],
       stdin: Buffer.concat([Buffer.from(`${APP_PASSWORD}\n\n`), readFileSync(extended().file)]),
@@ -227,5 +235,40 @@ describe('a dump with extensions, on the simulated cell (PostgreSQL 9.5)', () =>
     });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('ERROR:  must be owner of extension plpgsql');
+  });
+
+  it('refuses, before anything is made, a dump of a newer pg_dump than the service runs', async () => {
+    const state = sampleCell();
+    const h = harness(state);
+    const err = (await h.run().catch((e: unknown) => e)) as StepFailed;
+    expect(err).toBeInstanceOf(StepFailed);
+    expect(err.message).toMatch(
+      /^the dump of shop \(.*shop\.dump\) was made by pg_dump 15\.\d+.* \(archive 1\.14\); the new service runs PostgreSQL 9\.5, whose pg_restore cannot read a newer pg_dump's archive/,
+    );
+    expect(err.hint).toContain(
+      'dumps for a service of PostgreSQL 9.5 are made by pg_dump 9.5: install its client here (postgresql-client-9.5',
+    );
+    expect(state.containers[CONTAINER]!.pg.databases).toBeUndefined();
+    expect(h.runner.specs.some((s) => s.writes)).toBe(false);
+    // And the cell's own pg_restore, given it anyway, says what 9.5's says.
+    const r = simulateCell(state, {
+      argv: [
+        'docker',
+        'exec',
+        '-i',
+        CONTAINER,
+        'sh',
+        '-c',
+        PG_RESTORE_VIA_STDIN,
+        'sh',
+        'appuser',
+        '--single-transaction',
+        '-d',
+        'postgres',
+      ],
+      stdin: Buffer.concat([Buffer.from(`${APP_PASSWORD}\n\n`), readFileSync(dump.file)]),
+      writes: true,
+    });
+    expect(r).toMatchObject({ exitCode: 1, stderr: 'pg_restore: [archiver] unsupported version (1.14) in file header\n' });
   });
 });

@@ -22,6 +22,8 @@ interface Container {
   [field: string]: unknown;
 }
 
+const PATRONI_15 = 'cfcommunity/postgresql-patroni:15';
+
 /** Writes the live-instance scenario into DIR/live (a copy of fixtures/seed-003) and returns its folder. */
 export async function liveInstanceScenario(dir: string): Promise<string> {
   const scenario = join(dir, 'live');
@@ -55,7 +57,8 @@ export async function liveInstanceScenario(dir: string): Promise<string> {
 }
 
 /**
- * The live-instance scenario whose archive really restores: a PostgreSQL 15 archive generated here
+ * The live-instance scenario whose archive really restores: a PostgreSQL 15 archive generated here,
+ * and the platform's patroni image one of PostgreSQL 15 (the live instance's, the broker's next ones)
  * (a base backup of 100 rows, then two batches of 10 rows committed about a second apart, unless
  * `generate` says otherwise: a bad write after them) takes the place of the 9.5 one, each object's
  * body a file of the scenario. restore-to-time restores it on this machine, dumps it and loads the
@@ -72,7 +75,16 @@ export async function restorableLiveScenario(
   await chmod(dir, 0o755);
   const archive = await generateWaleArchive({ ...generate, dir: work });
   const file = join(scenario, 'scenario.yaml');
-  const doc = parse(await readFile(file, 'utf8')) as { world: { s3: Record<string, Record<string, object>> } };
+  const doc = parse(await readFile(file, 'utf8')) as {
+    world: {
+      s3: Record<string, Record<string, object>>;
+      cells: Record<string, { containers: Record<string, Container> }>;
+      placements: { image: string }[];
+    };
+  };
+  // The platform runs PostgreSQL 15, as the archive's instance did: its containers and those the broker makes next.
+  doc.world.cells['10.58.111.150']!.containers[`cf-${LIVE_NODE}`]!.image = PATRONI_15;
+  for (const p of doc.world.placements) p.image = PATRONI_15;
   const prefix = `backups/${LIVE_GUID}/wal/`;
   // The 9.5 archive's objects give way to the generated one's.
   const bucket = Object.fromEntries(Object.entries(doc.world.s3['our-postgresql-backups']!).filter(([key]) => !key.startsWith(prefix)));

@@ -12,9 +12,9 @@ import { fileStdin } from '../../core/stdin.js';
 import { utcStamp } from '../../core/utc-stamp.js';
 import type { CellDocker } from '../../adapters/docker.js';
 import { loginChain, requireAppLogin, type PasswordLogin, type PgLogin } from '../../adapters/postgres.js';
-import { createDatabase, createExtensions, databaseHolds, pgRestore, renameDatabase } from '../../adapters/pg-load.js';
+import { createDatabase, createExtensions, databaseHolds, pgRestore, renameDatabase, serverMajor } from '../../adapters/pg-load.js';
 import { loadPlan, type LoadPlan } from '../../adapters/pg-load-plan.js';
-import { readDumpToc } from '../../adapters/pg-dump-toc.js';
+import { majorOf, readDumpToc, type DumpToc } from '../../adapters/pg-dump-toc.js';
 import type { DumpFacts } from '../../volumes/dump-facts.js';
 import { DUMP } from '../support/records.js';
 import { formatBytes } from '../../core/format.js';
@@ -59,11 +59,10 @@ interface LoadLogins {
   apps: PasswordLogin;
 }
 
-async function loadOne(ctx: StepContext, docker: CellDocker, container: string, logins: LoadLogins, d: DumpFacts) {
+async function loadOne(ctx: StepContext, docker: CellDocker, container: string, logins: LoadLogins, d: DumpFacts, plan: LoadPlan) {
   const { chain, apps } = logins;
   const before = await prepare(ctx, docker, container, chain, d);
   if (before.to === 'loaded') return;
-  const plan = planOf(d);
   if (before.to === 'create-and-load') await createDatabase(docker, container, chain, d.database, apps.user);
   if (plan.extensions.length) {
     await createExtensions(docker, container, chain, d.database, plan, apps.user);
@@ -92,12 +91,37 @@ async function loadOne(ctx: StepContext, docker: CellDocker, container: string, 
   ctx.evidence(`${d.database}: loaded ${formatBytes(d.bytes)} from ${d.file}, ${want} table(s), owned by ${apps.user}, who loaded them`);
 }
 
-/** The dump's load plan (pg-load-plan.ts) from its table of contents, or a refusal naming the file. */
-function planOf(d: DumpFacts): LoadPlan {
+/** A dump's table of contents, or a refusal naming the file. */
+function tocOf(d: DumpFacts): DumpToc {
   try {
-    return loadPlan(readDumpToc(d.file), d.file);
+    return readDumpToc(d.file);
   } catch (err) {
     throw new StepFailed(`the dump of ${d.database} cannot be read: ${(err as Error).message}`, {
+      hint: "nothing was loaded; the file must be the dump step's pg_dump -Fc output (`pg_restore -l FILE` lists what it holds)",
+    });
+  }
+}
+
+/**
+ * The dump's load plan (pg-load-plan.ts), refused when a newer pg_dump than the server's made it: its
+ * pg_restore reads no archive of a newer pg_dump, and its server would not run all such a pg_dump
+ * writes (settings it does not know, `CREATE SEQUENCE … AS`).
+ */
+function planFor(d: DumpFacts, server: string): LoadPlan {
+  const toc = tocOf(d);
+  const dumpedBy = majorOf(toc.dumpedBy);
+  if (dumpedBy === null || Number(dumpedBy) > Number(server)) {
+    throw new StepFailed(
+      `the dump of ${d.database} (${d.file}) was made by pg_dump ${toc.dumpedBy || 'of no version it names'} (archive ${toc.version}); the new service runs PostgreSQL ${server}, whose pg_restore cannot read a newer pg_dump's archive, nor its server run all such a pg_dump writes`,
+      {
+        hint: `nothing was loaded; dumps for a service of PostgreSQL ${server} are made by pg_dump ${server}: install its client here (postgresql-client-${server}, under /usr/lib/postgresql/${server}/bin or $DINGO_RECOVER_PG_ROOT/${server}/bin) and start a new run, or load the copy by hand from a dump that version makes`,
+      },
+    );
+  }
+  try {
+    return loadPlan(toc, d.file);
+  } catch (err) {
+    throw new StepFailed(`the dump of ${d.database} cannot be loaded: ${(err as Error).message}`, {
       hint: "nothing was loaded; the file must be the dump step's pg_dump -Fc output (`pg_restore -l FILE` lists what it holds)",
     });
   }
@@ -143,7 +167,10 @@ const loadDumps = defineAction({
       `nothing was loaded; a load never runs the tenant's functions (an index expression, a materialised view) as a superuser: load the dumps by hand as the role the user's apps will bind with (pg_restore --no-owner --no-acl -U ROLE -d DB FILE; the files: ${dumps.map((d) => d.file).join(', ')})`,
     );
     const chain = loginChain(info, docker.redactor);
-    for (const d of dumps) await loadOne(ctx, docker, p.container, { chain, apps }, d);
+    // Every dump is read, and refused when the service cannot load it, before anything is made.
+    const server = await serverMajor(docker, p.container, chain);
+    const plans = dumps.map((d) => planFor(d, server));
+    for (const [k, d] of dumps.entries()) await loadOne(ctx, docker, p.container, { chain, apps }, d, plans[k]!);
     return { loaded: dumps.map((d) => d.database) };
   },
 });
