@@ -45,3 +45,9 @@ export async function newestLocalBin(
   }
   return null;
 }
+
+/** The client binaries of exactly `major` (`root`/`major`/bin, a client package alone counts), or where they were looked for. */
+export async function localClientOf(major: string, root = DEBIAN_PG_ROOT): Promise<{ bin: string } | { missing: string }> {
+  const bin = join(root, major, 'bin');
+  return (await Promise.all(CLIENTS.map((c) => pathIs(join(bin, c), 'executable')))).every(Boolean) ? { bin } : { missing: bin };
+}

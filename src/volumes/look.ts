@@ -17,6 +17,7 @@ import { localeMissing, missingLocale, startScratchServer, type ScratchServer } 
 
 export type { DumpFacts } from './dump-facts.js';
 export { isCheckFolder, verifyDumps } from './restore-check.js';
+export { localClientOf } from '../systems/pg-install.js';
 
 interface TableFacts {
   schema: string;
@@ -163,8 +164,12 @@ async function newDumpFile(dir: string, base: string): Promise<string> {
   }
 }
 
-/** pg_dump -Fc of each database into `outDir` (never over an existing file), with its row counts. */
-export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: string }): Promise<DumpFacts[]> {
+/**
+ * pg_dump -Fc of each database into `outDir` (never over an existing file), with its row counts; with
+ * the pg_dump of `dumpBin` when given (a client of the copy's own major, for a load into a server of
+ * it), else the newest local one.
+ */
+export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: string; dumpBin?: string }): Promise<DumpFacts[]> {
   return withServer(o, async (server) => {
     const present = new Set((await listDatabases(server)).map(([n]) => n));
     const missing = o.databases.filter((d) => !present.has(d));
@@ -178,7 +183,17 @@ export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: st
     for (const db of o.databases) {
       const file = await newDumpFile(o.outDir, db.replace(/[^A-Za-z0-9._-]/g, '_'));
       o.progress?.(`pg_dump -Fc ${db} → ${file}`);
-      const argv = [join(server.clientBin, 'pg_dump'), '-Fc', '-f', file, ...server.conn.args, '-U', server.conn.user, '-d', db];
+      const argv = [
+        join(o.dumpBin ?? server.clientBin, 'pg_dump'),
+        '-Fc',
+        '-f',
+        file,
+        ...server.conn.args,
+        '-U',
+        server.conn.user,
+        '-d',
+        db,
+      ];
       await runOk(argv, { env: clientEnv() }).catch((err: unknown) => {
         // A database this machine cannot open (a locale it lacks) says which locale, and what to do.
         const locale = missingLocale(messageOf(err));

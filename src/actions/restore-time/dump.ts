@@ -10,7 +10,7 @@ import { StepFailed } from '../../core/errors.js';
 import { formatBytes } from '../../core/format.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
 import { describeTarget, targetOfFlags } from '../../drill/recovery-target.js';
-import { dumpDatabases } from '../../volumes/look.js';
+import { dumpDatabases, localClientOf } from '../../volumes/look.js';
 import { restoreOnce, scratchFolder, stopLeftoverServer, stopLeftoversIn } from '../support/restore-copy.js';
 import { scratchEngine } from '../support/scratch-engine.js';
 import { DUMP } from '../support/records.js';
@@ -40,6 +40,27 @@ async function copyAt(ctx: StepContext, p: { dataDir: string; url: string; targe
   return join(r.workdir!, 'data');
 }
 
+/**
+ * The client of the archive's own major, whose pg_dump makes dumps a new service of that major loads:
+ * its pg_restore reads no archive of a newer pg_dump, nor does its server run all such a pg_dump writes.
+ */
+async function serviceDumpClient(ctx: StepContext, major: string): Promise<string> {
+  // Where server binaries are looked for ($DINGO_RECOVER_PG_ROOT), then Debian's folder.
+  const roots = [ctx.runtime.env.DINGO_RECOVER_PG_ROOT, undefined].filter((r, k) => k === 1 || r);
+  const looked: string[] = [];
+  for (const root of roots) {
+    const client = await localClientOf(major, root);
+    if ('bin' in client) return client.bin;
+    looked.push(client.missing);
+  }
+  throw new StepFailed(
+    `the copy goes into a new service, which runs the archive's PostgreSQL ${major}: its pg_restore reads no dump of a newer pg_dump, and there is no pg_dump ${major} here (looked in ${looked.join(' and ')})`,
+    {
+      hint: `nothing was dumped; install PostgreSQL ${major}'s client here (postgresql-client-${major}, from apt.postgresql.org for an old major), then resume; or start a new run with into: dumps`,
+    },
+  );
+}
+
 const dump = defineAction({
   name: 'pitr.dump',
   summary: "pg_dump -Fc each chosen database of the restored copy into the run's folder (files 0600)",
@@ -53,6 +74,10 @@ const dump = defineAction({
     databases: required('string[]', 'databases to dump (empty: every database holding data)'),
     found: required('string[]', 'databases holding data'),
     copyName: required('string', "the name of the copy (the dumps' folder)"),
+    into: required(
+      'string',
+      '"dumps", or "service": the dumps are loaded into a new service, of the archive\'s major, and made by its pg_dump',
+    ),
   },
   outputs: {
     outDir: output('string', 'the folder of the dumps (empty when nothing was restored)'),
@@ -72,6 +97,7 @@ const dump = defineAction({
         hint: 'at this moment the database held no data: start a new run with another moment',
       });
     }
+    const dumpBin = p.into === 'service' ? await serviceDumpClient(ctx, p.major) : undefined;
     const dataDir = await copyAt(ctx, p);
     const outDir = join(ctx.runDir, 'dumps', p.copyName);
     await mkdir(outDir, { recursive: true, mode: 0o700 });
@@ -82,6 +108,7 @@ const dump = defineAction({
       engine: scratchEngine(ctx),
       databases: wanted,
       outDir,
+      ...(dumpBin ? { dumpBin } : {}),
       progress: (m) => {
         ctx.progress(m);
       },
