@@ -29,17 +29,6 @@ export interface DumpToc {
   entries: TocEntry[];
 }
 
-/**
- * The major of a version string as PostgreSQL prints it: `9.5` of `9.5.25`, `15` of `15.14 (Debian …)`,
- * `17` of `17beta1`; null when it reads as none.
- */
-export function majorOf(version: string): string | null {
-  const m = /^(\d+)(?:\.(\d+))?/.exec(version);
-  if (!m) return null;
-  const first = Number(m[1]);
-  return first >= 10 ? String(first) : m[2] === undefined ? null : `${first}.${m[2]}`;
-}
-
 const version = (major: number, minor: number): number => major * 256 + minor;
 const V1_10 = version(1, 10);
 const V1_11 = version(1, 11);

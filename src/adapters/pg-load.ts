@@ -10,7 +10,7 @@ import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
 import { psqlWithChain, type PasswordLogin, type PgLogin } from './postgres.js';
-import { VERSION_QUERY } from './postgres-replay.js';
+import { majorOfVersionNum, VERSION_QUERY } from './postgres-replay.js';
 import { extensionStatements, type LoadPlan } from './pg-load-plan.js';
 
 /**
@@ -100,7 +100,7 @@ export async function serverMajor(docker: CellDocker, name: string, chain: PgLog
       hint: `nothing was loaded; run \`${VERSION_QUERY}\` in the container by hand to see what PostgreSQL says`,
     });
   }
-  return num >= 100_000 ? String(Math.floor(num / 10_000)) : `${Math.floor(num / 10_000)}.${Math.floor(num / 100) % 100}`;
+  return majorOfVersionNum(num);
 }
 
 /** ALTER DATABASE … RENAME: an earlier, cut load moved aside (never dropped). */

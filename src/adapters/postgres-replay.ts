@@ -9,6 +9,13 @@ import type { CommandResult } from '../core/seams.js';
 
 export const VERSION_QUERY = 'show server_version_num';
 
+/** "9.5" from 90519, "10" from 100004: the major of a server_version_num. */
+export function majorOfVersionNum(versionNum: number): string {
+  return versionNum >= 100_000
+    ? String(Math.floor(versionNum / 10_000))
+    : `${Math.floor(versionNum / 10_000)}.${Math.floor(versionNum / 100) % 100}`;
+}
+
 /** The query for the replay location on a server of `versionNum` (e.g. 90519, 100004). */
 export function replayQuery(versionNum: number): string {
   const location = versionNum >= 100_000 ? 'pg_last_wal_replay_lsn()' : 'pg_last_xlog_replay_location()';

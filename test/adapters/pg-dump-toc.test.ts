@@ -8,7 +8,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpTocOf, majorOf, readDumpToc } from '../../src/adapters/pg-dump-toc.js';
+import { dumpTocOf, readDumpToc } from '../../src/adapters/pg-dump-toc.js';
+import { majorOf } from '../../src/drill/local-pg.js';
 import { loadPlan } from '../../src/adapters/pg-load-plan.js';
 import { dumpArchive, type ArchiveEntry } from '../support/dump-archive.js';
 import { makeDump, PG_BIN } from '../support/pg-volumes.js';
@@ -100,7 +101,7 @@ it.each([
   ['17beta1', '17'],
   ['9', null],
   ['', null],
-])('majorOf(%j) is %j', (version, major) => {
+])('the major of the pg_dump that wrote an archive, %j, is %j', (version, major) => {
   expect(majorOf(version)).toBe(major);
 });
 

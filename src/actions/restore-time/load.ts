@@ -14,7 +14,8 @@ import type { CellDocker } from '../../adapters/docker.js';
 import { loginChain, requireAppLogin, type PasswordLogin, type PgLogin } from '../../adapters/postgres.js';
 import { createDatabase, createExtensions, databaseHolds, pgRestore, renameDatabase, serverMajor } from '../../adapters/pg-load.js';
 import { loadPlan, type LoadPlan } from '../../adapters/pg-load-plan.js';
-import { majorOf, readDumpToc, type DumpToc } from '../../adapters/pg-dump-toc.js';
+import { readDumpToc, type DumpToc } from '../../adapters/pg-dump-toc.js';
+import { majorNumber, majorOf } from '../../drill/local-pg.js';
 import type { DumpFacts } from '../../volumes/dump-facts.js';
 import { DUMP } from '../support/records.js';
 import { formatBytes } from '../../core/format.js';
@@ -110,7 +111,7 @@ function tocOf(d: DumpFacts): DumpToc {
 function planFor(d: DumpFacts, server: string): LoadPlan {
   const toc = tocOf(d);
   const dumpedBy = majorOf(toc.dumpedBy);
-  if (dumpedBy === null || Number(dumpedBy) > Number(server)) {
+  if (dumpedBy === null || majorNumber(dumpedBy) > majorNumber(server)) {
     throw new StepFailed(
       `the dump of ${d.database} (${d.file}) was made by pg_dump ${toc.dumpedBy || 'of no version it names'} (archive ${toc.version}); the new service runs PostgreSQL ${server}, whose pg_restore cannot read a newer pg_dump's archive, nor its server run all such a pg_dump writes`,
       {

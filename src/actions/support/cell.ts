@@ -2,7 +2,7 @@
 import type { StepContext } from '../../engine/executor/index.js';
 import { CellDocker } from '../../adapters/docker.js';
 import type { PromotionPoll } from '../../adapters/postgres.js';
-import type { ReplayAnswer } from '../../adapters/postgres-replay.js';
+import { majorOfVersionNum, type ReplayAnswer } from '../../adapters/postgres-replay.js';
 import { formatDuration } from '../../core/duration.js';
 import { StepFailed } from '../../core/errors.js';
 import { formatSegment, segmentDistance, segmentOfLsn, tryParseSegment } from '../../wale/segments.js';
@@ -78,13 +78,6 @@ export function describeReplay(replay: ReplayAnswer | undefined, lastSegment?: s
   if (tli === undefined) return `replayed up to ${lsn}`;
   const at = segmentOfLsn(lsn, tli);
   if (!last) return `WAL segment ${formatSegment(at)}`;
-  const left = segmentDistance(at, last, majorOf(versionNum));
+  const left = segmentDistance(at, last, majorOfVersionNum(versionNum));
   return `WAL segment ${formatSegment(at)} of ${formatSegment(last)}${left > 0 ? ` (${left} to go)` : ''}`;
-}
-
-/** "9.5" from 90519, "10" from 100004: the major version as segment arithmetic takes it. */
-function majorOf(versionNum: number): string {
-  return versionNum >= 100_000
-    ? String(Math.floor(versionNum / 10_000))
-    : `${Math.floor(versionNum / 10_000)}.${Math.floor(versionNum / 100) % 100}`;
 }
