@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { USER_TABLES_QUERY } from '../adapters/pg-load.js';
 import { dumpTocOf, type DumpToc, type TocEntry } from '../adapters/pg-dump-toc.js';
 import { withoutKeys } from './json-state.js';
-import { fail, ok, type Out, serverVersionNum, type SimContainer, type SimDatabase } from './cell-world.js';
+import { envOf, fail, ok, type Out, serverVersionNum, type SimContainer, type SimDatabase } from './cell-world.js';
 
 /** The databases, the empty postgres alone until a load writes (reads leave the state as it is). */
 function databasesOf(c: SimContainer, writes = false): Record<string, SimDatabase> {
@@ -68,11 +68,8 @@ function newestArchive(versionNum: number): number {
   return 13;
 }
 
-/** The role the broker made the container's superuser (SUPERUSER_USERNAME), else postgres. */
-function superuserOf(c: SimContainer): string {
-  const line = c.env.find((e) => e.startsWith('SUPERUSER_USERNAME='));
-  return line ? line.slice('SUPERUSER_USERNAME='.length) : 'postgres';
-}
+/** Whether `user` is the role the broker made the container's superuser (SUPERUSER_USERNAME, else postgres). */
+const isSuperuser = (c: SimContainer, user: string): boolean => user === (envOf(c).SUPERUSER_USERNAME ?? 'postgres');
 
 /** The dump ids on the lines before the first empty one (the wrapper's -L file), and the dump after it. */
 function listAndDump(input: Buffer): { list: Set<number>; dump: Buffer } {
@@ -121,7 +118,7 @@ export function pgRestore(c: SimContainer, login: { user: string; password: stri
   if (c.pg.roles[login.user] !== login.password) return failed(`FATAL:  password authentication failed for user "${login.user}"`);
   const db = databasesOf(c, true)[database];
   if (!db) return failed(`FATAL:  database "${database}" does not exist`);
-  const superuser = login.user === superuserOf(c);
+  const superuser = isSuperuser(c, login.user);
   let tables = 0;
   for (const e of toc.entries.filter((x) => !list.size || list.has(x.id))) {
     // plpgsql is in every database made from template1; IF NOT EXISTS then asks nothing more.
@@ -159,7 +156,7 @@ export function extensionScript(c: SimContainer, user: string, database: string,
   if (!body.length || !body.every((l) => CREATE_SCHEMA.test(l) || CREATE_EXTENSION.test(l))) return undefined;
   const db = databasesOf(c, true)[database];
   if (!db) return fail(2, `psql: FATAL:  database "${database}" does not exist\n`);
-  const superuser = user === superuserOf(c);
+  const superuser = isSuperuser(c, user);
   const schemas = [...(db.schemas ?? [])];
   const extensions = [...(db.extensions ?? [])];
   const error = (n: number, why: string): Out => fail(3, `psql:<stdin>:${n + 1}: ERROR:  ${why}\n`);

@@ -73,6 +73,11 @@ export function findContainer(state: CellWorld, nameOrId: string): SimContainer 
   return state.containers[nameOrId] ?? Object.values(state.containers).find((c) => nameOrId.length >= 4 && c.id.startsWith(nameOrId));
 }
 
+/** A container's environment (its NAME=VALUE lines) as a record. */
+export function envOf(c: SimContainer): Record<string, string> {
+  return Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
 /** PostgreSQL 9.5.19, as the Dingo image runs it. */
 export const DINGO_VERSION_NUM = 90_519;
 

@@ -9,11 +9,8 @@
 import { createHash } from 'node:crypto';
 import type { CfServiceInstance } from './cf/index.js';
 import type { CellWorld, SimContainer } from './cell-sim.js';
+import { envOf } from './cell-world.js';
 import type { SimWorld } from './world-state.js';
-
-function envOf(c: SimContainer): Record<string, string> {
-  return Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-}
 
 function hashHex(seed: string): string {
   return createHash('sha256').update(seed).digest('hex');

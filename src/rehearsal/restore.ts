@@ -9,7 +9,7 @@
  * 9.5 does.
  */
 import type { SimWorld } from './world-state.js';
-import { DINGO_VERSION_NUM, ok, type Out, type SimContainer } from './cell-world.js';
+import { DINGO_VERSION_NUM, envOf, ok, type Out, type SimContainer } from './cell-world.js';
 import { withoutKeys } from './json-state.js';
 import { VERSION_QUERY, replayQuery } from '../adapters/postgres-replay.js';
 import {
@@ -25,8 +25,6 @@ import {
 
 /** How many pg_is_in_recovery() a restoring node answers `t` before it is promoted (cell-exec counts them down). */
 export const RESTORE_POLLS = 3;
-/** PostgreSQL 9.5.19, as the Dingo image runs it. */
-export const SIM_SERVER_VERSION_NUM = DINGO_VERSION_NUM;
 const SIM_PG_MAJOR = '9.5';
 
 /** The WAL a restoring node replays: from the base backup's first segment to the last one fetched. */
@@ -64,9 +62,9 @@ export function replayOfArchive(keys: string[], prefix: string): SimReplay | und
  * server version, then the location of the last record replayed, which moves through the
  * archive's segments as the polls before promotion run out. Undefined: not such a query.
  */
-export function answerReplayQuery(pg: RestoringPg, sql: string, versionNum = SIM_SERVER_VERSION_NUM): Out | undefined {
+export function answerReplayQuery(pg: RestoringPg, sql: string, versionNum = DINGO_VERSION_NUM): Out | undefined {
   if (sql === VERSION_QUERY) return ok(`${versionNum}\n`);
-  if (sql !== replayQuery(SIM_SERVER_VERSION_NUM)) return undefined;
+  if (sql !== replayQuery(DINGO_VERSION_NUM)) return undefined;
   // NULL (an empty line) when the server never replayed anything: it was not restored.
   if (!pg.replay) return ok('\n');
   const from = segmentIndex(parseSegment(pg.replay.from));
@@ -76,10 +74,6 @@ export function answerReplayQuery(pg: RestoringPg, sql: string, versionNum = SIM
   // A record a little way into the segment, as replay leaves it.
   const lsn = (BigInt(at.log) << 32n) + BigInt(at.seg) * BigInt(SEGMENT_BYTES) + 0x60n;
   return ok(`${formatLsn(lsn)}\n`);
-}
-
-function envOf(c: SimContainer): Record<string, string> {
-  return Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 }
 
 export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer): void {

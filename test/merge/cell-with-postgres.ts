@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { simulateCell, type CellWorld } from '../../src/rehearsal/cell-sim.js';
+import { envOf } from '../../src/rehearsal/cell-world.js';
 import type { CellSession, CommandResult, CommandSpec } from '../../src/core/seams.js';
 import { stdinBytes } from '../../src/core/stdin.js';
 import { ensureCellPostgres, realExecOf, runRealExec, stopCellPostgres, type CellPostgres } from '../support/live/cell-postgres.js';
@@ -30,9 +31,6 @@ export interface CellWithPostgres {
   stop(): void;
 }
 
-const envOf = (env: string[]): Record<string, string> =>
-  Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-
 /** The cell, its container's data folder under `dir`. */
 export function cellWithPostgres(dir: string): CellWithPostgres {
   // The postgres account initdb's beside the container's data folder: it must pass through it.
@@ -51,12 +49,12 @@ export function cellWithPostgres(dir: string): CellWithPostgres {
     const argv = spec.argv[0] === 'sudo' && spec.argv[1] === '-n' ? spec.argv.slice(2) : spec.argv;
     const e = realExecOf(argv.slice(1));
     if (e?.container === CONTAINER) {
-      const r = runRealExec(ensureCellPostgres(servers, c, envOf(c.env)), e, input);
+      const r = runRealExec(ensureCellPostgres(servers, c, envOf(c)), e, input);
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: 0 };
     }
     return simulateCell(state, { ...spec, stdin: input });
   };
-  const server = (): CellPostgres => ensureCellPostgres(servers, c, envOf(c.env));
+  const server = (): CellPostgres => ensureCellPostgres(servers, c, envOf(c));
   const session: CellSession = {
     where: `cell ${state.ip}`,
     run,

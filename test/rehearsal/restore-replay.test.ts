@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VERSION_QUERY, replayQuery } from '../../src/adapters/postgres-replay.js';
-import {
-  RESTORE_POLLS,
-  SIM_SERVER_VERSION_NUM,
-  answerReplayQuery,
-  replayOfArchive,
-  type RestoringPg,
-} from '../../src/rehearsal/restore.js';
+import { DINGO_VERSION_NUM } from '../../src/rehearsal/cell-world.js';
+import { RESTORE_POLLS, answerReplayQuery, replayOfArchive, type RestoringPg } from '../../src/rehearsal/restore.js';
 
 const PREFIX = 'backups/6e101b27/wal/';
 const wal = (name: string): string => `${PREFIX}wal_005/${name}.lzo`;
@@ -29,7 +24,7 @@ function restoring(polls: number): RestoringPg {
   return { ready: true, inRecovery: true, pollsUntilPromoted: polls, roles: {}, replay };
 }
 
-const replayed = (pg: RestoringPg): string | undefined => answerReplayQuery(pg, replayQuery(SIM_SERVER_VERSION_NUM))?.stdout;
+const replayed = (pg: RestoringPg): string | undefined => answerReplayQuery(pg, replayQuery(DINGO_VERSION_NUM))?.stdout;
 
 describe('the simulated restore replays the archive', () => {
   it("replays from LATEST's first segment to the last one fetched by its full name, under its own prefix only", () => {

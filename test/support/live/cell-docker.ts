@@ -24,6 +24,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { simulateCell, type CellWorld, type SimContainer } from '../../../src/rehearsal/cell-sim.js';
+import { envOf } from '../../../src/rehearsal/cell-world.js';
 import { updateState } from '../fake-cli/locked-state.js';
 import { containerCredentials } from './broker-config.js';
 import { ensureCellPostgres, realExecOf, runRealExec, type CellPostgres, type RealExec } from './cell-postgres.js';
@@ -73,10 +74,6 @@ function holdUntilReleased(hold: CommandHold): void {
   const deadline = Date.now() + (hold.maxMs ?? 20_000);
   const tick = new Int32Array(new SharedArrayBuffer(4));
   while (existsSync(hold.marker) && Date.now() < deadline) Atomics.wait(tick, 0, 0, 20);
-}
-
-function envOf(c: SimContainer): Record<string, string> {
-  return Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 }
 
 export function onStart(state: LiveCellWorld, c: SimContainer): void {
