@@ -54,16 +54,17 @@ export function exec(state: CellWorld, a: string[], input: Buffer): Out {
   return fail(127, `exec: "${cmd[0] ?? ''}": executable file not found in $PATH\n`);
 }
 
-/** `env NAME=VALUE… CMD…` as env runs it: the variables, and the command they are set for. */
-function withEnv(cmd: string[]): { env: Record<string, string | undefined>; cmd: string[] } {
-  if (cmd[0] !== 'env') return { env: {}, cmd };
-  const env: Record<string, string> = {};
+/**
+ * `env NAME=VALUE… CMD…` as env runs it: its assignments (`vars`, in order), the variables they set
+ * (a later one of a name wins) and the command they are set for.
+ */
+export function withEnv(cmd: string[]): { vars: string[]; env: Record<string, string | undefined>; cmd: string[] } {
+  if (cmd[0] !== 'env') return { vars: [], env: {}, cmd };
   let k = 1;
-  for (; k < cmd.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd[k]!); k++) {
-    const at = cmd[k]!.indexOf('=');
-    env[cmd[k]!.slice(0, at)] = cmd[k]!.slice(at + 1);
-  }
-  return { env, cmd: cmd.slice(k) };
+  while (k < cmd.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd[k]!)) k++;
+  const vars = cmd.slice(1, k);
+  const env = Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]));
+  return { vars, env, cmd: cmd.slice(k) };
 }
 
 /**

@@ -46,7 +46,8 @@ async function copyAt(ctx: StepContext, p: { dataDir: string; url: string; targe
  */
 async function serviceDumpClient(ctx: StepContext, major: string): Promise<string> {
   // Where server binaries are looked for ($DINGO_RECOVER_PG_ROOT), then Debian's folder.
-  const roots = [ctx.runtime.env.DINGO_RECOVER_PG_ROOT, undefined].filter((r, k) => k === 1 || r);
+  const given = ctx.runtime.env.DINGO_RECOVER_PG_ROOT;
+  const roots = given ? [given, undefined] : [undefined];
   const looked: string[] = [];
   for (const root of roots) {
     const client = await localClientOf(major, root);

@@ -92,13 +92,15 @@ async function loadOne(ctx: StepContext, docker: CellDocker, container: string, 
   ctx.evidence(`${d.database}: loaded ${formatBytes(d.bytes)} from ${d.file}, ${want} table(s), owned by ${apps.user}, who loaded them`);
 }
 
+const NOT_A_DUMP = "nothing was loaded; the file must be the dump step's pg_dump -Fc output (`pg_restore -l FILE` lists what it holds)";
+
 /** A dump's table of contents, or a refusal naming the file. */
 function tocOf(d: DumpFacts): DumpToc {
   try {
     return readDumpToc(d.file);
   } catch (err) {
     throw new StepFailed(`the dump of ${d.database} cannot be read: ${(err as Error).message}`, {
-      hint: "nothing was loaded; the file must be the dump step's pg_dump -Fc output (`pg_restore -l FILE` lists what it holds)",
+      hint: NOT_A_DUMP,
     });
   }
 }
@@ -123,7 +125,7 @@ function planFor(d: DumpFacts, server: string): LoadPlan {
     return loadPlan(toc, d.file);
   } catch (err) {
     throw new StepFailed(`the dump of ${d.database} cannot be loaded: ${(err as Error).message}`, {
-      hint: "nothing was loaded; the file must be the dump step's pg_dump -Fc output (`pg_restore -l FILE` lists what it holds)",
+      hint: NOT_A_DUMP,
     });
   }
 }

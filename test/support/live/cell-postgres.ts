@@ -19,6 +19,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PSQL_VIA_STDIN } from '../../../src/adapters/postgres.js';
+import { withEnv } from '../../../src/rehearsal/cell-exec.js';
 import { PG_RESTORE_VIA_STDIN } from '../../../src/adapters/pg-load.js';
 import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { sqlIdent, sqlLiteral } from '../../../src/core/sql-quote.js';
@@ -56,13 +57,7 @@ export function realExecOf(args: string[]): RealExec | undefined {
   const userAt = Math.max(options.indexOf('-u'), options.indexOf('--user'));
   const osUser = userAt >= 0 ? options[userAt + 1] : 'root';
   const container = rest[at]!;
-  let cmd = rest.slice(at + 1);
-  const env: string[] = [];
-  if (cmd[0] === 'env') {
-    const vars = cmd.slice(1).findIndex((a) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(a));
-    env.push(...cmd.slice(1, vars + 1));
-    cmd = cmd.slice(vars + 1);
-  }
+  const { vars: env, cmd } = withEnv(rest.slice(at + 1));
   if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[3] === 'sh' && (cmd[2] === PSQL_VIA_STDIN || cmd[2] === PG_RESTORE_VIA_STDIN)) {
     return { container, program: cmd[2] === PSQL_VIA_STDIN ? 'psql' : 'pg_restore', local: false, args: cmd.slice(4), env };
   }
