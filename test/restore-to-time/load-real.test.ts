@@ -13,9 +13,7 @@ import { appLogin, loginChain } from '../../src/adapters/postgres.js';
 import { fileStdin } from '../../src/core/stdin.js';
 import { dumpDatabases, type DumpFacts } from '../../src/volumes/look.js';
 import { restoreTimeLoadActions } from '../../src/actions/restore-time/load.js';
-import type { StepContext } from '../../src/engine/executor/index.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { testRuntime } from '../support/runtime.js';
+import { loadContext } from '../support/load-context.js';
 import { cellWithPostgres, type CellWithPostgres } from '../merge/cell-with-postgres.js';
 import { makeCluster, makeDump } from '../support/pg-volumes.js';
 import { CONTAINER, NEW_GUID } from '../support/sample-cell.js';
@@ -95,19 +93,7 @@ it("runs the tenant's functions with the powers of the role apps bind with, whic
 }, 120_000);
 
 it('loads a dump with extensions only a superuser may make: the superuser makes them first, the role apps bind with loads the rest', async () => {
-  const notes: string[] = [];
-  const ctx = {
-    settings: DEFAULT_SETTINGS,
-    runtime: testRuntime(),
-    answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
-    cell: () => Promise.resolve(cell!.session),
-    evidence: (t: string) => void notes.push(t),
-    note: (t: string) => void notes.push(t),
-    warn: (t: string) => void notes.push(t),
-    progress: () => {},
-    now: () => new Date('2026-11-25T13:00:00Z'),
-    env: {},
-  } as unknown as StepContext;
+  const { ctx, notes } = loadContext(() => Promise.resolve(cell!.session));
   const params = { cellIp: '10.58.111.150', container: CONTAINER, instanceGuid: NEW_GUID, dumps: [extended] };
   expect(await load.run(ctx, params, {})).toEqual({ loaded: ['prefs'] });
   expect(inServer('prefs', 'SELECT count(*) FROM public.prefs').trim()).toBe('2');

@@ -19,14 +19,12 @@ import { NeedsOperator, StepFailed } from '../../src/core/errors.js';
 import { stdinBytes } from '../../src/core/stdin.js';
 import type { CellWorld } from '../../src/rehearsal/cell-sim.js';
 import type { CommandSpec } from '../../src/core/seams.js';
-import type { StepContext } from '../../src/engine/executor/index.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { dumpDatabases, type DumpFacts } from '../../src/volumes/look.js';
 import { makeCluster } from '../support/pg-volumes.js';
 import { APP_PASSWORD, CONTAINER, NEW_GUID, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
 import { settled } from '../support/started.js';
-import { testRuntime } from '../support/runtime.js';
+import { loadContext } from '../support/load-context.js';
 
 const load = restoreTimeLoadActions.find((a) => a.name === 'pitr.load-dumps')!;
 const CELL = '10.58.111.150';
@@ -59,13 +57,9 @@ afterAll(() => {
 
 function harness(state: CellWorld, opts: { choose?: Record<string, string>; database?: string; dump?: DumpFacts } = {}) {
   const runner = simRunner(state);
-  const notes: string[] = [];
-  const ctx = {
-    settings: DEFAULT_SETTINGS,
-    runtime: testRuntime(),
-    answers: { inputs: {}, confirm: {}, choose: opts.choose ?? {}, secrets: {} },
-    // As the rehearsal's session does (world.ts): the simulation answers once it has read the whole input.
-    cell: () =>
+  // As the rehearsal's session does (world.ts): the simulation answers once it has read the whole input.
+  const { ctx, notes } = loadContext(
+    () =>
       settled(() => ({
         where: runner.where,
         run: async (spec: CommandSpec) =>
@@ -73,12 +67,8 @@ function harness(state: CellWorld, opts: { choose?: Record<string, string>; data
         etcd: () => Promise.reject(new Error('no etcd here')),
         close: () => Promise.resolve(),
       })),
-    evidence: (t: string) => void notes.push(t),
-    note: (t: string) => void notes.push(t),
-    progress: () => {},
-    now: () => new Date('2026-11-25T13:00:00Z'),
-    env: {},
-  } as unknown as StepContext;
+    opts.choose,
+  );
   const params = {
     cellIp: CELL,
     container: CONTAINER,
