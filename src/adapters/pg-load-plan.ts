@@ -62,3 +62,8 @@ export function extensionStatements(plan: Pick<LoadPlan, 'extensions' | 'schemas
     ...plan.extensions.map((x) => `CREATE EXTENSION IF NOT EXISTS ${sqlIdent(x.name)} WITH SCHEMA ${sqlIdent(x.schema)};`),
   ];
 }
+
+/** A pg_restore use-list (-L) of the entries `ids`: one dump id a line. */
+export function useList(ids: readonly number[]): string {
+  return ids.map((id) => `${id}\n`).join('');
+}

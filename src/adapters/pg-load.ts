@@ -11,7 +11,7 @@ import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
 import { psqlWithChain, type PasswordLogin, type PgLogin } from './postgres.js';
 import { majorOfVersionNum, VERSION_QUERY } from './postgres-replay.js';
-import { extensionStatements, type LoadPlan } from './pg-load-plan.js';
+import { extensionStatements, useList, type LoadPlan } from './pg-load-plan.js';
 
 /**
  * `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password; the lines after
@@ -123,7 +123,7 @@ export async function pgRestore(
 ): Promise<CommandResult> {
   docker.redactor.register(login.password);
   const args = ['--exit-on-error', '--single-transaction', '--no-owner', '--no-acl', '-d', opts.database];
-  const list = (opts.entries ?? []).map((id) => `${id}\n`).join('');
+  const list = useList(opts.entries ?? []);
   return docker.exec(name, ['sh', '-c', PG_RESTORE_VIA_STDIN, 'sh', login.user, ...args], {
     stdin: prependStdin(`${login.password}\n${list}\n`, opts.dump),
     writes: true,

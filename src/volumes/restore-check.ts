@@ -15,7 +15,7 @@ import { querier } from './scratch-server.js';
 import { newestLocalBin } from '../systems/pg-install.js';
 import { serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
 import { readDumpToc } from '../adapters/pg-dump-toc.js';
-import { extensionStatements, loadPlan, type LoadPlan } from '../adapters/pg-load-plan.js';
+import { extensionStatements, loadPlan, useList, type LoadPlan } from '../adapters/pg-load-plan.js';
 
 export interface RestoreCheck {
   database: string;
@@ -150,7 +150,7 @@ async function restoreOne(cluster: RestoreCluster, d: DumpFacts, target: string)
   }
   // The use-list in our folder, where the scratch server writes nothing; a new file, never through a link.
   const list = join(cluster.work, `${target}.list`);
-  await writeFile(list, plan.restore.map((id) => `${id}\n`).join(''), { mode: 0o600, flag: 'wx' });
+  await writeFile(list, useList(plan.restore), { mode: 0o600, flag: 'wx' });
   // --no-owner: the roles of the lost cluster do not exist here; what is checked is the data.
   const r = await run(
     [
