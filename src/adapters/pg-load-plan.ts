@@ -25,6 +25,11 @@ export interface LoadPlan {
   schemas: string[];
   /** The entries the role apps bind with restores (pg_restore -L), in the dump's order. */
   restore: number[];
+  /**
+   * The tables the load makes, "schema.table" (its TABLE entries: ordinary and partitioned tables). An
+   * extension's own tables (PostGIS's spatial_ref_sys) are not among them: its script makes them.
+   */
+  tables: string[];
 }
 
 const IDENT = '[a-z_][a-z0-9_$]*|"(?:[^"]|"")+"';
@@ -51,8 +56,9 @@ export function loadPlan(toc: DumpToc, file: string): LoadPlan {
     desc === 'EXTENSION' ||
     (desc === 'COMMENT' && namespace === '' && (tag.startsWith('EXTENSION ') || tag === 'SCHEMA public')) ||
     (desc === 'SCHEMA' && schemas.includes(tag));
-  const restore = toc.entries.filter((e) => !superusers(e.desc, e.namespace, e.tag)).map((e) => e.id);
-  return { extensions, schemas, restore };
+  const restored = toc.entries.filter((e) => !superusers(e.desc, e.namespace, e.tag));
+  const tables = restored.filter((e) => e.desc === 'TABLE').map((e) => `${e.namespace}.${e.tag}`);
+  return { extensions, schemas, restore: restored.map((e) => e.id), tables };
 }
 
 /** The superuser's statements of a plan: the schemas, owned by `owner` (who loads the rest), then the extensions. */

@@ -21,13 +21,14 @@ import { extensionStatements, useList, type LoadPlan } from './pg-load-plan.js';
 export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; l=$(mktemp) || exit 1; while IFS= read -r id && [ -n "$id" ]; do printf '%s\\n' "$id"; done > "$l"; if [ -s "$l" ]; then set -- -L "$l" "$@"; fi; pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"; s=$?; rm -f "$l"; exit $s`;
 
 /**
- * Tables of a database outside the system schemas: what a load puts there. The superuser asks it in a
- * database the tenant's dump filled, so every function and operator is PostgreSQL's own, named in
+ * Tables of a database outside the system schemas, but for an extension's own (PostGIS's
+ * spatial_ref_sys, which its CREATE EXTENSION makes): what a load puts there. The superuser asks it in
+ * a database the tenant's dump filled, so every function and operator is PostgreSQL's own, named in
  * pg_catalog: unqualified, `nspname not like '…'` (name NOT LIKE unknown) would find an operator
  * `public.!~~(name, name)` of the dump's before pg_catalog's (name, text), and run it as the superuser.
  */
 export const USER_TABLES_QUERY =
-  "select pg_catalog.count(*) from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace where c.relkind operator(pg_catalog.=) any (array['r', 'p']::pg_catalog.\"char\"[]) and n.nspname operator(pg_catalog.!~~) 'pg\\_%' and n.nspname operator(pg_catalog.<>) 'information_schema'";
+  "select pg_catalog.count(*) from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace where c.relkind operator(pg_catalog.=) any (array['r', 'p']::pg_catalog.\"char\"[]) and n.nspname operator(pg_catalog.!~~) 'pg\\_%' and n.nspname operator(pg_catalog.<>) 'information_schema' and not exists (select from pg_catalog.pg_depend d where d.classid operator(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass and d.objid operator(pg_catalog.=) c.oid and d.deptype operator(pg_catalog.=) 'e')";
 
 const quoteLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 

@@ -2,7 +2,7 @@
  * The simulated container's databases as a load into a new service sees them (adapters/pg-load.ts):
  * psql's questions about a database and its tables, CREATE and ALTER DATABASE, and pg_restore
  * reading a pg_dump -Fc file from standard input, answered in PostgreSQL 9.5's words. Only the file's
- * table of contents is read (its entries, as pg_restore reads them): its table-data entries are
+ * table of contents is read (its entries, as pg_restore reads them): the tables it makes are
  * counted, its extensions made only by a superuser; the rest is recorded by size and sha256.
  */
 import { createHash } from 'node:crypto';
@@ -127,7 +127,7 @@ export function pgRestore(c: SimContainer, login: { user: string; password: stri
     if (e.desc === 'COMMENT' && e.tag.startsWith('EXTENSION ') && !superuser)
       return refusedEntry(e, `must be owner of extension ${e.tag.slice('EXTENSION '.length)}`);
     if (e.desc === 'SCHEMA' && (db.schemas ?? []).includes(e.tag)) return refusedEntry(e, `schema "${e.tag}" already exists`);
-    if (e.desc === 'TABLE DATA') tables += 1;
+    if (e.desc === 'TABLE') tables += 1;
   }
   db.tables += tables;
   db.loads.push({ bytes: dump.length, sha256: createHash('sha256').update(dump).digest('hex') });

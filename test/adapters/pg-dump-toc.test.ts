@@ -26,7 +26,8 @@ beforeAll(async () => {
       'shop',
       `CREATE SCHEMA "Ext Room"; CREATE EXTENSION "uuid-ossp" WITH SCHEMA "Ext Room"; CREATE EXTENSION hstore;
      CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders VALUES (1, 'one');
-     COMMENT ON TABLE orders IS E'first line\\n9; 0 0 EXTENSION - forged';`,
+     COMMENT ON TABLE orders IS E'first line\\n9; 0 0 EXTENSION - forged';
+     CREATE TABLE spatial_ref_sys (srid int PRIMARY KEY); ALTER EXTENSION hstore ADD TABLE spatial_ref_sys;`,
     )
   ).file;
 }, 120_000);
@@ -114,6 +115,8 @@ describe('loadPlan', () => {
       { name: 'uuid-ossp', schema: 'Ext Room' },
     ]);
     expect(plan.schemas).toEqual(['Ext Room']);
+    // A table of an extension's own (as PostGIS's spatial_ref_sys is) is its script's to make, not the load's.
+    expect(plan.tables).toEqual(['public.orders']);
     const left = toc.entries.filter((e) => !plan.restore.includes(e.id)).map((e) => `${e.desc} ${e.tag}`);
     expect(left).toEqual([
       'SCHEMA Ext Room',
@@ -135,7 +138,12 @@ describe('loadPlan', () => {
       ]),
       'the dump',
     );
-    expect(loadPlan(toc, 'the dump')).toEqual({ extensions: [{ name: 'plpgsql', schema: 'pg_catalog' }], schemas: [], restore: [3, 2] });
+    expect(loadPlan(toc, 'the dump')).toEqual({
+      extensions: [{ name: 'plpgsql', schema: 'pg_catalog' }],
+      schemas: [],
+      restore: [3, 2],
+      tables: [],
+    });
   });
 
   it('refuses an extension entry that does not read as pg_dump writes one', () => {

@@ -107,3 +107,23 @@ it('loads a dump with extensions only a superuser may make: the superuser makes 
     'extension(s) hstore (in extensions), pg_buffercache (in public) made by the superuser before the load',
   );
 }, 120_000);
+
+it("loads, on a resume, a database a cut load left holding only the extensions the superuser made and an extension's own table", async () => {
+  // As a load cut after the superuser's part leaves it, with an extension that makes a table of its own
+  // (PostGIS's spatial_ref_sys; here pg_buffercache, given one as PostGIS's script gives it its own).
+  inServer('postgres', 'CREATE DATABASE prefs_cut OWNER appuser');
+  inServer(
+    'prefs_cut',
+    `CREATE SCHEMA extensions AUTHORIZATION appuser; CREATE EXTENSION hstore WITH SCHEMA extensions; CREATE EXTENSION pg_buffercache;
+     CREATE TABLE public.spatial_ref_sys (srid int PRIMARY KEY); ALTER EXTENSION pg_buffercache ADD TABLE public.spatial_ref_sys;`,
+  );
+  const { ctx, notes } = loadContext(() => Promise.resolve(cell!.session));
+  // The copy's row counts name the extension's table too, as a copy with PostGIS's holds it.
+  const cut = { ...extended, database: 'prefs_cut', rowCounts: { ...extended.rowCounts, 'public.spatial_ref_sys': 0 } };
+  const params = { cellIp: '10.58.111.150', container: CONTAINER, instanceGuid: NEW_GUID, dumps: [cut] };
+  expect(await load.run(ctx, params, {})).toEqual({ loaded: ['prefs_cut'] });
+  expect(inServer('prefs_cut', 'SELECT count(*) FROM public.prefs').trim()).toBe('2');
+  expect(inServer('postgres', "SELECT count(*) FROM pg_catalog.pg_database WHERE datname LIKE 'prefs_cut%'").trim()).toBe('1');
+  expect(notes.join('\n')).not.toContain('moved aside');
+  expect(notes.join('\n')).toContain('prefs_cut: loaded');
+}, 120_000);

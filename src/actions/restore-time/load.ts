@@ -29,10 +29,19 @@ type Before = { to: 'load' | 'loaded' | 'create-and-load'; tables: number };
  * The decision for one database: absent (create it), empty (load), holding the dump's tables (a load
  * that finished before an interruption: done), or holding others (a cut or foreign load: moved
  * aside and loaded fresh; the `postgres` database, which cannot be moved aside, is the operator's call).
+ * An extension's own tables count for neither (USER_TABLES_QUERY): a load cut after the superuser
+ * made the extensions left a database that is empty as far as the dump goes.
  */
-async function prepare(ctx: StepContext, docker: CellDocker, container: string, chain: PgLogin[], d: DumpFacts): Promise<Before> {
+async function prepare(
+  ctx: StepContext,
+  docker: CellDocker,
+  container: string,
+  chain: PgLogin[],
+  d: DumpFacts,
+  plan: LoadPlan,
+): Promise<Before> {
   const holds = await databaseHolds(docker, container, chain, d.database);
-  const want = Object.keys(d.rowCounts).length;
+  const want = plan.tables.length;
   if (!holds.exists) return { to: 'create-and-load', tables: 0 };
   if (holds.tables === 0) return { to: 'load', tables: 0 };
   if (holds.tables === want) {
@@ -62,7 +71,7 @@ interface LoadLogins {
 
 async function loadOne(ctx: StepContext, docker: CellDocker, container: string, logins: LoadLogins, d: DumpFacts, plan: LoadPlan) {
   const { chain, apps } = logins;
-  const before = await prepare(ctx, docker, container, chain, d);
+  const before = await prepare(ctx, docker, container, chain, d, plan);
   if (before.to === 'loaded') return;
   if (before.to === 'create-and-load') await createDatabase(docker, container, chain, d.database, apps.user);
   if (plan.extensions.length) {
@@ -82,7 +91,7 @@ async function loadOne(ctx: StepContext, docker: CellDocker, container: string, 
     );
   }
   const after = await databaseHolds(docker, container, chain, d.database);
-  const want = Object.keys(d.rowCounts).length;
+  const want = plan.tables.length;
   if (!after.exists || after.tables !== before.tables + want) {
     throw new StepFailed(
       `after the load, ${d.database} in ${container} holds ${after.exists ? after.tables : 'no'} table(s): ${before.tables} before and the dump's ${want} were expected`,
