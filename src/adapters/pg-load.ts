@@ -16,9 +16,10 @@ import { extensionStatements, useList, type LoadPlan } from './pg-load-plan.js';
 /**
  * `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password; the lines after
  * it, up to an empty one, the dump ids to restore (pg_restore -L, from a file of the container's own
- * that goes when pg_restore ends; none: all of them); the rest the dump.
+ * that goes when the shell ends, hung up, interrupted or terminated too; none: all of them); the rest
+ * the dump. The exit status is pg_restore's.
  */
-export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; l=$(mktemp) || exit 1; while IFS= read -r id && [ -n "$id" ]; do printf '%s\\n' "$id"; done > "$l"; if [ -s "$l" ]; then set -- -L "$l" "$@"; fi; pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"; s=$?; rm -f "$l"; exit $s`;
+export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; l=$(mktemp) || exit 1; trap 'rm -f "$l"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; while IFS= read -r id && [ -n "$id" ]; do printf '%s\\n' "$id"; done > "$l"; if [ -s "$l" ]; then set -- -L "$l" "$@"; fi; pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"`;
 
 /**
  * Tables of a database outside the system schemas, but for an extension's own (PostGIS's
