@@ -22,7 +22,7 @@ import { archiveMajor } from './archive-checks.js';
 import { backupEnds, chooseBackup, type TargetTime } from './target-time.js';
 import { runDrill, type RestoredCopy } from './drill.js';
 import { DrillFailed } from './exit-codes.js';
-import { chooseLocalPg } from './local-pg.js';
+import { chooseLocalPg, majorNumber, majorOf } from './local-pg.js';
 import { backupStartLsn } from './target-backup.js';
 
 export interface MistakesOptions {
@@ -69,13 +69,16 @@ export interface MistakesReport {
 /** Segments pg_waldump reads at a time: its text is held in memory one run at a time. */
 const SEGMENTS_PER_RUN = 4;
 
-/** The pg_waldump beside the server binaries of `major`, refused naming what to install when there is none or another major's. */
-async function waldumpOf(major: string, o: MistakesOptions, processes: LocalProcesses): Promise<string> {
+/**
+ * The pg_waldump beside the server binaries of `major` (before 10, pg_xlogdump: `pg_xlogdump (PostgreSQL)
+ * 9.5.19` is 9.5's), refused naming what to install when there is none or another major's.
+ */
+export async function waldumpOf(major: string, o: Pick<MistakesOptions, 'pgBin' | 'binRoot'>, processes: LocalProcesses): Promise<string> {
   const pg = await chooseLocalPg(major, o.pgBin, processes, o.binRoot);
-  const waldump = join(pg.bin, major === '9.6' || Number(major) < 10 ? 'pg_xlogdump' : 'pg_waldump');
+  const waldump = join(pg.bin, majorNumber(major) < 10 ? 'pg_xlogdump' : 'pg_waldump');
   const r = await processes.run([waldump, '--version']).catch(() => null);
-  const version = r?.code === 0 ? /\(PostgreSQL\)\s+(\d+)/.exec(r.stdout)?.[1] : undefined;
-  if (version !== major) {
+  const version = r?.code === 0 ? /\(PostgreSQL\)\s+(\S+)/.exec(r.stdout)?.[1] : undefined;
+  if (!version || majorOf(version) !== major) {
     throw new DrillFailed(
       'could-not-run',
       version
@@ -195,7 +198,7 @@ async function dumpWal(
         );
       if (end) continue;
       warnings.push(
-        `pg_waldump stopped reading after ${reader.lastLsn ?? formatLsn(from)}: ${why.replace(/^pg_waldump: (?:error|fatal): /, '')}`,
+        `pg_waldump stopped reading after ${reader.lastLsn ?? formatLsn(from)}: ${why.replace(/^pg_(?:wal|xlog)dump: (?:error|fatal|FATAL):\s+/, '')}`,
       );
       break;
     }
