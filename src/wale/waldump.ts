@@ -1,9 +1,9 @@
 /**
  * pg_waldump's text, read strictly. Its records describe a tenant's WAL, so the text is data: every
- * line must be a record line of the shape pg_waldump 10 to 17 print (with TZ=UTC), each record's
- * `prev` must be the record before it (a restore point's name or another field of the tenant's that
- * holds a newline cannot pass a forged line off as a record), and nothing in it is ever followed as
- * a path. What is kept is what the mistakes scan needs (wale/mistakes.ts): row changes by relation
+ * line must be a record line of the shape pg_xlogdump 9.5 and 9.6 and pg_waldump 10 to 17 print
+ * (with TZ=UTC), each record's `prev` must be the record before it (a restore point's name or another
+ * field of the tenant's that holds a newline cannot pass a forged line off as a record), and nothing
+ * in it is ever followed as a path. What is kept is what the mistakes scan needs (wale/mistakes.ts): row changes by relation
  * file, commits with their time, subtransactions, dropped files and stats, locks, created and
  * truncated files, restore points.
  */
