@@ -41,6 +41,9 @@ async function ourScratchFolder(ctx: StepContext): Promise<string> {
   return dir;
 }
 
+/** Whether a /proc cmdline (NUL-separated) names DATA, as `-D DATA` or `--pgdata=DATA` does. */
+const namesData = (cmdline: string, data: string): boolean => cmdline.split('\0').includes(data) || cmdline.includes(`=${data}\0`);
+
 /** The postmaster serving DATA, when one runs, and its socket folder: its postmaster.pid names them, and its command line names DATA. */
 async function serverOn(data: string): Promise<{ pid: number; socketDir: string } | undefined> {
   const lines = (await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
@@ -49,7 +52,20 @@ async function serverOn(data: string): Promise<{ pid: number; socketDir: string 
   // A pid reused by another process since is left alone: only a server of this copy is stopped.
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   // The fifth line is the server's first socket folder (PostgreSQL 9.1 and later).
-  return cmdline.split('\0').includes(data) || cmdline.includes(`=${data}\0`) ? { pid, socketDir: lines[4] ?? '' } : undefined;
+  return namesData(cmdline, data) ? { pid, socketDir: lines[4] ?? '' } : undefined;
+}
+
+/**
+ * Whether the postmaster PID, which served DATA, has ended: gone, a zombie its parent has yet to reap,
+ * or the PID another program's since. Its postmaster.pid is no sign: the server removes that file on
+ * its way out, before it has exited.
+ */
+async function ended(pid: number, data: string): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  if (status === '' || /^State:\s+Z/m.test(status)) return true;
+  // A process past releasing its memory shows no command line while it exits: not ended yet.
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline !== '' && !namesData(cmdline, data);
 }
 
 /**
@@ -66,8 +82,9 @@ export async function stopLeftoverServer(ctx: StepContext, copy: string): Promis
   if (server === undefined) return undefined;
   const { pid, socketDir } = server;
   process.kill(pid, 'SIGQUIT');
-  for (let i = 0; i < 100 && (await serverOn(data))?.pid === pid; i++) await delay(100);
-  if ((await serverOn(data))?.pid === pid) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && !(await ended(pid, data)); i++) await delay(100);
+  if (!(await ended(pid, data))) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && !(await ended(pid, data)); i++) await delay(100);
   ctx.note(`stopped the scratch PostgreSQL (pid ${pid}) an interrupted attempt left running on ${data}`);
   if (await removeApartSocketFolder(socketDir)) ctx.note(`removed ${socketDir}, the socket folder it had in /tmp`);
   return pid;
