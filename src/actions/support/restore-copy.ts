@@ -68,6 +68,15 @@ async function ended(pid: number, data: string): Promise<boolean> {
   return cmdline !== '' && !namesData(cmdline, data);
 }
 
+/** Whether the postmaster PID has ended (`ended`) within `tenths` tenths of a second. */
+async function endsWithin(pid: number, data: string, tenths: number): Promise<boolean> {
+  for (let i = 0; i < tenths; i++) {
+    if (await ended(pid, data)) return true;
+    await delay(100);
+  }
+  return ended(pid, data);
+}
+
 /**
  * Stops the scratch PostgreSQL an interrupted attempt left running on the copy in COPY (its data
  * folder COPY/data): pg_ctl detaches the server from the run's process group, so a killed run
@@ -82,9 +91,10 @@ export async function stopLeftoverServer(ctx: StepContext, copy: string): Promis
   if (server === undefined) return undefined;
   const { pid, socketDir } = server;
   process.kill(pid, 'SIGQUIT');
-  for (let i = 0; i < 100 && !(await ended(pid, data)); i++) await delay(100);
-  if (!(await ended(pid, data))) process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 50 && !(await ended(pid, data)); i++) await delay(100);
+  if (!(await endsWithin(pid, data, 100))) {
+    process.kill(pid, 'SIGKILL');
+    await endsWithin(pid, data, 50);
+  }
   ctx.note(`stopped the scratch PostgreSQL (pid ${pid}) an interrupted attempt left running on ${data}`);
   if (await removeApartSocketFolder(socketDir)) ctx.note(`removed ${socketDir}, the socket folder it had in /tmp`);
   return pid;
