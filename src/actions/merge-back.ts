@@ -209,8 +209,8 @@ const plan = defineAction({
       ctx.warn('nothing merged back: the copy was not restored here');
       return EMPTY;
     }
-    if (ctx.platform.mode === 'rehearsal') {
-      // The simulated cell answers the queries a recovery asks, not a table's rows.
+    if (ctx.platform.mode === 'rehearsal' && (!p.container || (await ctx.cell(p.cellIp)).simulatesRows?.(p.container))) {
+      // A simulated container answers the queries a recovery asks, not a table's rows (a scenario's postgres: container does).
       ctx.warn(`nothing merged back: the simulated platform holds no live rows of ${p.tables.join(', ')} to compare with the copy`);
       return EMPTY;
     }

@@ -96,6 +96,12 @@ export interface EtcdKeys {
 export interface CellSession extends CommandRunner {
   /** etcd as seen from the cell (e.g. through an SSH port forward to ETCD_HOST_PORT). */
   etcd(hostPort: string): Promise<EtcdKeys>;
+  /**
+   * A rehearsal's cell: whether the container's database is the simulation's, which answers a
+   * recovery's questions but holds no rows (a scenario's `postgres:` container is a real server).
+   * Absent on a live cell, whose databases are all real.
+   */
+  simulatesRows?(container: string): boolean;
   close(): Promise<void>;
 }
 
@@ -121,6 +127,36 @@ export interface Platform {
   readonly processes: LocalProcesses;
   /** The Docker Engine at a host of this machine (unix://…): a volume's, or the one a scratch server's image runs on. */
   dockerEngine(host: string): DockerEngine;
+  close(): Promise<void>;
+}
+
+/** A client command run in a container's PostgreSQL: `docker exec … psql|pg_restore`, as the adapters build it. */
+export interface ContainerClientCall {
+  program: 'psql' | 'pg_restore';
+  /** true: as the container's postgres OS account over its socket; false: a role's password first on standard input. */
+  local: boolean;
+  args: string[];
+  /** What `env NAME=VALUE…` before the command sets (PGOPTIONS). */
+  env: string[];
+}
+
+/** A rehearsal container whose database is a real PostgreSQL on this machine (a scenario's `postgres: { seed }`). */
+export interface ContainerServer {
+  /** The container's name: one server per container, per run. */
+  name: string;
+  /** Its PostgreSQL major version, from its image's tag. */
+  major: string;
+  /** The container's environment: the roles and passwords the broker gave it. */
+  env: Record<string, string>;
+  /** SQL the superuser runs once, when the server is first made, each statement a transaction: the database as the scenario has it. */
+  seed: string;
+  /** The transaction id the seed's first statement gets, as the archive's cluster numbered its transactions (pg_resetwal -x). */
+  nextXid?: number;
+}
+
+/** Real PostgreSQL servers behind a rehearsal's simulated containers, started when first used, stopped on close. */
+export interface ContainerServers {
+  exec(server: ContainerServer, call: ContainerClientCall, input: Buffer): Promise<CommandResult>;
   close(): Promise<void>;
 }
 

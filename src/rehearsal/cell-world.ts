@@ -33,6 +33,12 @@ export interface SimContainer {
   startedAt: string;
   finishedAt: string;
   logs: string[];
+  /**
+   * A real PostgreSQL of the image's major on this machine answers the container's psql and
+   * pg_restore (the platform's ContainerServers), made once from `seed` (SQL, a file of the
+   * scenario's), its first statement transaction `nextXid`; absent: the simulation's, which holds no rows.
+   */
+  postgres?: { seed: string; nextXid?: number };
   /** localTrust: false makes pg_hba refuse the local socket too (default: trusted, as initdb leaves it). */
   pg: {
     ready: boolean;
@@ -91,4 +97,10 @@ export function serverVersionNum(image: string): number {
   const major = Number(m[1]);
   if (major >= 10) return major * 10_000 + 14;
   return major * 10_000 + Number(m[2] ?? 0) * 100 + 19;
+}
+
+/** The PostgreSQL major a container's image runs, as its packages name it (`9.5`, `15`). */
+export function majorOfImage(image: string): string {
+  const num = serverVersionNum(image);
+  return num >= 100_000 ? String(Math.floor(num / 10_000)) : `${Math.floor(num / 10_000)}.${Math.floor(num / 100) % 100}`;
 }

@@ -82,13 +82,13 @@ function readScenarioFile(file: string): Record<string, unknown> {
   return isRecord(doc) ? doc : {};
 }
 
-/** A body file of the scenario: inside its folder, and no other user's. */
-function bodyFileIn(dir: string, named: string): string {
+/** A file of the scenario (an object's body, a container's seed): inside its folder, and no other user's. */
+function bodyFileIn(dir: string, named: string, what = 'body file'): string {
   const file = resolve(dir, named);
   const inside = relative(dir, file);
   if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-    throw new UsageError(`${join(dir, 'scenario.yaml')}: the body file ${JSON.stringify(named)} is outside the scenario's folder`, {
-      hint: 'keep the bodies of the simulated objects in the scenario folder and name them relative to it',
+    throw new UsageError(`${join(dir, 'scenario.yaml')}: the ${what} ${JSON.stringify(named)} is outside the scenario's folder`, {
+      hint: "keep the scenario's files in its folder and name them relative to it",
     });
   }
   checkTrusted(file, 'scenario file');
@@ -107,13 +107,46 @@ function bodyFilesIn(s3: SimBuckets, dir: string): SimBuckets {
   );
 }
 
+/** A container's `postgres:` names its seed, a file of the scenario's. */
+function seedOf(postgres: unknown, name: string, dir: string): string {
+  const { seed, nextXid } = (postgres ?? {}) as { seed?: unknown; nextXid?: unknown };
+  const xidOk = nextXid === undefined || (typeof nextXid === 'number' && Number.isInteger(nextXid) && nextXid > 0 && nextXid < 32768);
+  if (typeof seed === 'string' && seed !== '' && xidOk) return seed;
+  throw new UsageError(
+    `${join(dir, 'scenario.yaml')}: container ${name} has postgres: without a seed, or with a nextXid not a whole number from 1 to 32767`,
+    {
+      hint: 'give postgres: { seed: FILE, nextXid: N }, FILE the SQL its database starts from, in the scenario folder, N the transaction id its first statement gets (optional)',
+    },
+  );
+}
+
+/** The containers' seeds (`postgres: { seed: live.sql }`), named relative to the scenario's folder, by their whole path. */
+function seedsIn(cells: WorldState['cells'], dir: string): WorldState['cells'] {
+  return Object.fromEntries(
+    Object.entries(cells).map(([ip, cell]) => [
+      ip,
+      {
+        ...cell,
+        containers: Object.fromEntries(
+          Object.entries(cell.containers).map(([name, c]) => [
+            name,
+            c.postgres === undefined
+              ? c
+              : { ...c, postgres: { ...c.postgres, seed: bodyFileIn(dir, seedOf(c.postgres, name, dir), `seed of container ${name}`) } },
+          ]),
+        ),
+      },
+    ]),
+  );
+}
+
 function initialState(world: ScenarioWorld, dir: string): WorldState {
   return {
     version: 1,
     clock: world.clock ?? '2016-03-17T18:00:00.000Z',
     cf: world.cf,
     bosh: world.bosh,
-    cells: world.cells,
+    cells: seedsIn(world.cells, dir),
     cellHosts: world.cellHosts ?? {},
     etcd: world.etcd ?? {},
     s3: bodyFilesIn(world.s3, dir),

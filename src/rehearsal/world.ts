@@ -8,7 +8,16 @@
  */
 import { existsSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CellAccess, CellSession, CommandRunner, CommandSpec, CommandResult, EtcdKeys, Platform } from '../core/seams.js';
+import type {
+  CellAccess,
+  CellSession,
+  CommandRunner,
+  CommandSpec,
+  CommandResult,
+  ContainerServers,
+  EtcdKeys,
+  Platform,
+} from '../core/seams.js';
 import type { OpenLogSource } from '../core/log-source.js';
 import { MemoryStore } from './memory-store.js';
 import { simulateCf } from './cf/index.js';
@@ -26,6 +35,8 @@ import { promised } from './promised.js';
 import { failpoint } from '../core/failpoints.js';
 import { stdinBytes } from '../core/stdin.js';
 import { replaceFile, withoutKeys } from './json-state.js';
+import { containerClientCall } from './container-client.js';
+import { envOf, findContainer, majorOfImage } from './cell-world.js';
 
 export type { Scenario, WorldState };
 export { loadScenario };
@@ -91,9 +102,15 @@ export class World implements SimWorld {
    * The world behind the seams. Its logs are read as the live ones are (`openFiles`, given by the
    * command layer): the scenario's syslog and the world's own, besides what the run was given. `local`:
    * this machine's programs and Docker Engines, given by the command layer (the world simulates the
-   * platform, not the operator's machine).
+   * platform, not the operator's machine); `servers`: the real PostgreSQL a scenario's `postgres:`
+   * container runs on this machine (without them, such a container is simulated as any other).
    */
-  platform(scenario: Scenario, openFiles: OpenLogSource, local: Pick<Platform, 'processes' | 'dockerEngine'>): Platform {
+  platform(
+    scenario: Scenario,
+    openFiles: OpenLogSource,
+    local: Pick<Platform, 'processes' | 'dockerEngine'>,
+    servers?: ContainerServers,
+  ): Platform {
     const changed = (): void => {
       this.save();
     };
@@ -114,7 +131,7 @@ export class World implements SimWorld {
       }),
     );
     const bosh = this.runner('local', (spec) => simulateBosh(this.state.bosh, spec));
-    const cells: CellAccess = { open: (ip) => promised(() => this.cellSession(ip)) };
+    const cells: CellAccess = { open: (ip) => promised(() => this.cellSession(ip, servers)) };
     return {
       mode: 'rehearsal',
       cf,
@@ -124,10 +141,10 @@ export class World implements SimWorld {
       openLogs: (spec) => openFiles({ ...spec, paths: [...(spec.paths ?? []), ...scenario.syslogPaths, join(this.dir, WORLD_SYSLOG)] }),
       processes: local.processes,
       dockerEngine: (host) => local.dockerEngine(host),
-      close: () =>
-        promised(() => {
-          this.save();
-        }),
+      close: async () => {
+        this.save();
+        await servers?.close();
+      },
     };
   }
 
@@ -146,7 +163,7 @@ export class World implements SimWorld {
     };
   }
 
-  private cellSession(ip: string): CellSession {
+  private cellSession(ip: string, servers: ContainerServers | undefined): CellSession {
     const cell = this.state.cells[ip];
     if (!cell) {
       throw new StepFailed(`ssh: connect to host ${ip} port 22: No route to host (simulated)`, {
@@ -164,10 +181,25 @@ export class World implements SimWorld {
         },
       }),
     );
+    /** The running container with a real server that a docker exec of psql or pg_restore goes to, if any. */
+    const realServerOf = (argv: string[]) => {
+      const docker = argv[0] === 'sudo' && argv[1] === '-n' ? argv.slice(2) : argv;
+      const found = servers && containerClientCall(docker.slice(1));
+      const c = found && findContainer(cell, found.container);
+      if (!found || !c?.postgres || !c.running) return undefined;
+      const { seed, nextXid } = c.postgres;
+      return { server: { name: c.name, major: majorOfImage(c.image), env: envOf(c), seed, ...(nextXid && { nextXid }) }, call: found.call };
+    };
     return {
       where: session.where,
       // The simulation answers a command once it has read all of its input, as bytes.
-      run: async (spec) => session.run({ ...spec, ...(spec.stdin === undefined ? {} : { stdin: await stdinBytes(spec.stdin) }) }),
+      run: async (spec) => {
+        const input = spec.stdin === undefined ? undefined : await stdinBytes(spec.stdin);
+        const real = realServerOf(spec.argv);
+        if (real) return servers!.exec(real.server, real.call, input ?? Buffer.alloc(0));
+        return session.run({ ...spec, ...(input === undefined ? {} : { stdin: input }) });
+      },
+      simulatesRows: (container) => !findContainer(cell, container)?.postgres || !servers,
       etcd: (hostPort) => promised(() => this.etcd(hostPort)),
       close: () => Promise.resolve(),
     };

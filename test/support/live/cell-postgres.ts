@@ -19,10 +19,11 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PSQL_VIA_STDIN } from '../../../src/adapters/postgres.js';
-import { withEnv } from '../../../src/rehearsal/cell-exec.js';
+import { containerClientCall } from '../../../src/rehearsal/container-client.js';
+import type { ContainerClientCall } from '../../../src/core/seams.js';
 import { PG_RESTORE_VIA_STDIN } from '../../../src/adapters/pg-load.js';
 import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
-import { sqlIdent, sqlLiteral } from '../../../src/core/sql-quote.js';
+import { rolesSql } from '../../../src/systems/container-servers.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
 /** Where the adapters' scripts reach the server in the container. */
@@ -36,35 +37,12 @@ export interface CellPostgres {
 }
 
 /** A docker exec the real server answers: the container, and the command line to run here instead. */
-export interface RealExec {
-  container: string;
-  program: 'psql' | 'pg_restore';
-  /** true: as the postgres OS account over the socket; false: as root, a role's password first on stdin. */
-  local: boolean;
-  args: string[];
-  /** What `env NAME=VALUE…` before the command sets (PGOPTIONS): the container's own environment is not the command's. */
-  env: string[];
-}
+export type RealExec = ContainerClientCall & { container: string };
 
 /** `docker exec [-i] [-u USER] NAME CMD...` of a psql or pg_restore the adapters build; undefined for anything else. */
 export function realExecOf(args: string[]): RealExec | undefined {
-  const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
-  if (rest[0] !== 'exec') return undefined;
-  // The container is the first word that is neither an option nor -u's account.
-  const at = rest.findIndex((a, n) => n > 0 && !a.startsWith('-') && rest[n - 1] !== '-u' && rest[n - 1] !== '--user');
-  if (at < 0) return undefined;
-  const options = rest.slice(1, at);
-  const userAt = Math.max(options.indexOf('-u'), options.indexOf('--user'));
-  const osUser = userAt >= 0 ? options[userAt + 1] : 'root';
-  const container = rest[at]!;
-  const { vars: env, cmd } = withEnv(rest.slice(at + 1));
-  if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[3] === 'sh' && (cmd[2] === PSQL_VIA_STDIN || cmd[2] === PG_RESTORE_VIA_STDIN)) {
-    return { container, program: cmd[2] === PSQL_VIA_STDIN ? 'psql' : 'pg_restore', local: false, args: cmd.slice(4), env };
-  }
-  if (cmd[0] === 'psql' && osUser === 'postgres') {
-    return { container, program: 'psql', local: true, args: cmd.slice(1), env };
-  }
-  return undefined;
+  const found = containerClientCall(args);
+  return found && { container: found.container, ...found.call };
 }
 
 function run(argv: string[], input?: Buffer | string): { status: number; stdout: string; stderr: string } {
@@ -86,19 +64,6 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
-
-/** The roles the broker gave the container (its environment), with their passwords, as SQL. */
-function rolesSql(env: Record<string, string>): string {
-  const roles: [string | undefined, string | undefined, string][] = [
-    [env.SUPERUSER_USERNAME, env.SUPERUSER_PASSWORD, 'SUPERUSER'],
-    [env.ADMIN_USERNAME, env.ADMIN_PASSWORD, 'CREATEDB CREATEROLE'],
-    [env.APPUSER_USERNAME, env.APPUSER_PASSWORD, ''],
-  ];
-  return roles
-    .filter(([user]) => user)
-    .map(([user, password, attrs]) => `CREATE ROLE ${sqlIdent(user!)} LOGIN ${attrs} PASSWORD ${sqlLiteral(password ?? '')};`)
-    .join('\n');
-}
 
 /**
  * The container's running server: the one recorded if its postmaster still runs, else one started

@@ -1,0 +1,169 @@
+/**
+ * The real PostgreSQL behind a rehearsal's simulated container (a scenario's `postgres: { seed }`):
+ * this machine's server binaries of the container's major, run as the scratch account, in a folder of
+ * the run's in the scratch folder (`dingo-world-<run-id>/<container>/`), kept across the run's
+ * processes as the rest of its world is. The first time, the cluster is made, the container's roles
+ * created with the passwords of its environment (on standard input, never on a command line) and the
+ * scenario's seed run by the superuser. A client command the adapters send into the container (`docker
+ * exec … psql` or `pg_restore`, a password line first, or psql as its postgres account) runs here
+ * against that server, as the container would run it: the same script, its 127.0.0.1:5432 this
+ * server's socket. Local logins are trusted for `postgres` alone on a socket folder only the scratch
+ * account and root reach; every other role gives its password (scram-sha-256), as a patroni container's
+ * local lines ask.
+ */
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { StepFailed } from '../core/errors.js';
+import type { CommandResult, ContainerClientCall, ContainerServer, ContainerServers, LocalProcesses, RunAs } from '../core/seams.js';
+import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
+import { PSQL_VIA_STDIN } from '../adapters/postgres.js';
+import { PG_RESTORE_VIA_STDIN } from '../adapters/pg-load.js';
+import { pathIs, serverRoot } from './pg-install.js';
+import { APART_SOCKET_PREFIX, removeApartSocketFolder, socketFits } from './pg-sandbox.js';
+
+/** Where the adapters' scripts reach the server in the container. */
+const CONTAINER_ADDRESS = '-h 127.0.0.1 -p 5432';
+const PORT = '5432';
+
+interface Running {
+  bin: string;
+  dataDir: string;
+  socketDir: string;
+  apartSocket: boolean;
+  as: RunAs;
+  /** The server's command-line options (port, socket folder). */
+  options: string;
+}
+
+/** The roles the broker gave the container (its environment), with their passwords, as SQL. */
+export function rolesSql(env: Record<string, string>): string {
+  const roles: [string | undefined, string | undefined, string][] = [
+    [env.SUPERUSER_USERNAME, env.SUPERUSER_PASSWORD, 'SUPERUSER'],
+    [env.ADMIN_USERNAME, env.ADMIN_PASSWORD, 'CREATEDB CREATEROLE'],
+    [env.APPUSER_USERNAME, env.APPUSER_PASSWORD, ''],
+  ];
+  return roles
+    .filter(([user]) => user)
+    .map(([user, password, attrs]) => `CREATE ROLE ${sqlIdent(user!)} LOGIN ${attrs} PASSWORD ${sqlLiteral(password ?? '')};`)
+    .join('\n');
+}
+
+/** The servers of one run's world, its folder `folder` (`<scratch>/dingo-world-<run-id>`). */
+export function containerServers(processes: LocalProcesses, folder: string): ContainerServers {
+  const running = new Map<string, Running>();
+
+  async function asRunning(s: ContainerServer): Promise<Running> {
+    const known = running.get(s.name);
+    if (known) return known;
+    const bin = join(serverRoot(), s.major, 'bin');
+    const needed = ['initdb', 'pg_ctl', 'pg_resetwal', 'postgres', 'psql', 'pg_restore'];
+    if (!(await Promise.all(needed.map((p) => pathIs(join(bin, p), 'executable')))).every(Boolean)) {
+      throw new StepFailed(
+        `the scenario's container ${s.name} runs PostgreSQL ${s.major}, whose server is not installed on this machine (${bin})`,
+        { hint: `install PostgreSQL ${s.major}'s server (Debian: apt-get install postgresql-${s.major}), then resume` },
+      );
+    }
+    const as = processes.scratchAccount();
+    await mkdir(folder, { recursive: true, mode: 0o711 });
+    const home = join(folder, s.name);
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    await chown(home, as.uid, as.gid);
+    const dataDir = join(home, 'data');
+    const pg = (program: string, ...args: string[]) => processes.runOk([join(bin, program), ...args], { as, cwd: home });
+    const fresh = !(await pathIs(join(dataDir, 'PG_VERSION'), 'exists'));
+    if (fresh) {
+      // A cluster an interrupted first start left half made is made again.
+      await rm(dataDir, { recursive: true, force: true });
+      await pg('initdb', '-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C');
+      await writeFile(join(dataDir, 'pg_hba.conf'), 'local all postgres trust\nlocal all all scram-sha-256\n');
+      await chown(join(dataDir, 'pg_hba.conf'), as.uid, as.gid);
+    } else {
+      // A process killed before it stopped its server left it running: stopped, to start with a socket of ours.
+      const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+      if (pid > 0) await processes.run([join(bin, 'pg_ctl'), '-D', dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as, cwd: home });
+    }
+    const apartSocket = !socketFits(home);
+    const socketDir = apartSocket ? await mkdtemp(APART_SOCKET_PREFIX) : home;
+    if (apartSocket) await chown(socketDir, as.uid, as.gid);
+    const options = `-p ${PORT} -k ${socketDir} -c listen_addresses='' -c fsync=off -c timezone=UTC`;
+    try {
+      await pg('pg_ctl', '-D', dataDir, '-w', '-s', '-l', join(home, 'server.log'), '-o', options, 'start');
+    } catch (err) {
+      if (apartSocket) await removeApartSocketFolder(socketDir);
+      throw new StepFailed(`the PostgreSQL ${s.major} of the scenario's container ${s.name} did not start: ${(err as Error).message}`, {
+        hint: `its log is ${join(home, 'server.log')}; fix what it says, then resume`,
+      });
+    }
+    const server = { bin, dataDir, socketDir, apartSocket, as, options };
+    running.set(s.name, server);
+    if (fresh) {
+      try {
+        const psql = [join(bin, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', PORT, '-U', 'postgres'];
+        // PostgreSQL 9.5, Dingo's, lets every role create in public; 15 no longer does.
+        const publicCreate = 'GRANT CREATE ON SCHEMA public TO PUBLIC;';
+        await processes.runOk([...psql, '-d', 'template1'], { stdin: `${publicCreate}\n` });
+        await processes.runOk([...psql, '-d', 'postgres'], { stdin: `${rolesSql(s.env)}\n${publicCreate}\n` });
+        if (s.nextXid) await numberFrom(server, s.nextXid, [...psql, '-d', 'postgres']);
+        await processes.runOk([...psql, '-d', 'postgres', '-f', s.seed]);
+      } catch (err) {
+        // Made again from the start next time: the cluster is the world's own, nothing of anyone's.
+        await stop(s.name);
+        await rm(dataDir, { recursive: true, force: true });
+        throw new StepFailed(`the scenario's container ${s.name}: its database could not be made: ${(err as Error).message}`, {
+          hint: `check the seed ${s.seed}, then resume`,
+        });
+      }
+    }
+    return server;
+  }
+
+  /**
+   * The cluster's next transaction is `xid` (pg_resetwal -x, the server stopped for it): past every
+   * transaction it has used, and on pg_xact's first page, which a new cluster has (under 32768).
+   */
+  async function numberFrom(server: Running, xid: number, psql: string[]): Promise<void> {
+    const used = Number((await processes.runOk([...psql, '-At', '-c', 'select txid_current()'])).stdout.trim());
+    if (!(xid > used && xid < 32768))
+      throw new Error(`nextXid ${xid} is not between the transactions the new cluster used (${used}) and 32768`);
+    const ctl = (...args: string[]) =>
+      processes.runOk([join(server.bin, 'pg_ctl'), '-D', server.dataDir, '-w', '-s', ...args], { as: server.as, cwd: '/' });
+    await ctl('-m', 'fast', 'stop');
+    await processes.runOk([join(server.bin, 'pg_resetwal'), '-x', String(xid), '-D', server.dataDir], { as: server.as, cwd: '/' });
+    await ctl('-l', join(dirname(server.dataDir), 'server.log'), '-o', server.options, 'start');
+  }
+
+  async function stop(name: string): Promise<void> {
+    const server = running.get(name);
+    if (!server) return;
+    running.delete(name);
+    await processes.run([join(server.bin, 'pg_ctl'), '-D', server.dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as: server.as, cwd: '/' });
+    if (server.apartSocket) await removeApartSocketFolder(server.socketDir);
+  }
+
+  return {
+    async exec(s: ContainerServer, call: ContainerClientCall, input: Buffer): Promise<CommandResult> {
+      const server = await asRunning(s);
+      const path = `PATH=${server.bin}:/usr/sbin:/usr/bin:/sbin:/bin`;
+      const script = call.program === 'psql' ? PSQL_VIA_STDIN : PG_RESTORE_VIA_STDIN;
+      const argv = call.local
+        ? ['env', '-i', path, `PGHOST=${server.socketDir}`, `PGPORT=${PORT}`, 'PGUSER=postgres', ...call.env, call.program, ...call.args]
+        : [
+            'env',
+            '-i',
+            path,
+            ...call.env,
+            'sh',
+            '-c',
+            script.replace(CONTAINER_ADDRESS, `-h ${server.socketDir} -p ${PORT}`),
+            'sh',
+            ...call.args,
+          ];
+      const started = Date.now();
+      const r = await processes.run(argv, { stdin: input, cwd: '/', env: { PATH: '/usr/bin:/bin' } });
+      return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started };
+    },
+    async close(): Promise<void> {
+      for (const name of [...running.keys()]) await stop(name);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The real PostgreSQL 15 behind a rehearsal's container: made once from its seed with the roles of its
+ * environment, numbered from nextXid; a role logs in with its password only; a server a killed process
+ * left running is stopped and started again on the same data by the next process; a major this
+ * machine lacks is refused, naming the package.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContainerServer } from '../../src/core/seams.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
+import { containerServers } from '../../src/systems/container-servers.js';
+import { localProcesses } from '../../src/systems/processes.js';
+import { processesNaming } from '../support/server-registry.js';
+
+let dir: string;
+let server: ContainerServer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'container-servers-'));
+  await chmod(dir, 0o755);
+  const seed = join(dir, 'seed.sql');
+  writeFileSync(seed, 'create table t (id int primary key);\nalter table t owner to app;\ninsert into t values (1);\n');
+  server = {
+    name: 'cf-11111111-2222-4333-8444-555555555555',
+    major: '15',
+    env: { SUPERUSER_USERNAME: 'su', SUPERUSER_PASSWORD: 'su-pw-Tk41', APPUSER_USERNAME: 'app', APPUSER_PASSWORD: 'app-pw-Lw93' },
+    seed,
+    nextXid: 2000,
+  };
+});
+
+afterAll(async () => {
+  for (const pid of processesNaming(dir)) process.kill(pid, 'SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** psql as the adapters send it: a role, its password first on standard input. */
+const asRole = (user: string, sql: string) => ({
+  call: { program: 'psql' as const, local: false, args: [user, '-At', '-c', sql], env: [] },
+  input: (password: string) => Buffer.from(`${password}\n`),
+});
+
+describe('a container with a real PostgreSQL', () => {
+  it('is made from its seed, owned by its roles, numbered from nextXid, and asks every role but postgres its password', async () => {
+    expect(PSQL_VIA_STDIN).toContain('-h 127.0.0.1 -p 5432');
+    const servers = containerServers(localProcesses, join(dir, 'world'));
+    try {
+      const q = asRole(
+        'app',
+        'select t.xmin, t.id, pg_catalog.pg_get_userbyid(c.relowner) from t, pg_catalog.pg_class c where c.relname = $$t$$',
+      );
+      const r = await servers.exec(server, q.call, q.input('app-pw-Lw93'));
+      expect(r.stderr).toBe('');
+      // create table 2000, alter 2001, insert 2002.
+      expect(r.stdout).toBe('2002|1|app\n');
+      const wrong = await servers.exec(server, q.call, q.input('not-the-password'));
+      expect(wrong.exitCode).toBe(2);
+      expect(wrong.stderr).toContain('password authentication failed for user "app"');
+      const local = await servers.exec(
+        server,
+        { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', 'select current_user'], env: [] },
+        Buffer.alloc(0),
+      );
+      expect(local.stdout).toBe('postgres\n');
+    } finally {
+      await servers.close();
+    }
+    expect(processesNaming(join(dir, 'world'))).toEqual([]);
+  });
+
+  it('stops a server a killed process left running, and starts it again on the same data', async () => {
+    const first = containerServers(localProcesses, join(dir, 'world'));
+    const q = asRole('app', 'insert into t values (2) returning id');
+    expect((await first.exec(server, q.call, q.input('app-pw-Lw93'))).stdout).toBe('2\nINSERT 0 1\n');
+    // The process ends without closing: its server runs on.
+    const pid = Number(readFileSync(join(dir, 'world', server.name, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    expect(processesNaming(join(dir, 'world'))).toContain(pid);
+    const next = containerServers(localProcesses, join(dir, 'world'));
+    try {
+      const count = asRole('app', 'select count(*) from t');
+      expect((await next.exec(server, count.call, count.input('app-pw-Lw93'))).stdout).toBe('2\n');
+    } finally {
+      await next.close();
+    }
+    expect(processesNaming(join(dir, 'world'))).toEqual([]);
+  });
+
+  it('is refused when this machine has no server of its major, naming the package', async () => {
+    const servers = containerServers(localProcesses, join(dir, 'other'));
+    const q = asRole('app', 'select 1');
+    await expect(servers.exec({ ...server, major: '9.5' }, q.call, q.input('x'))).rejects.toThrow(
+      'runs PostgreSQL 9.5, whose server is not installed on this machine (/usr/lib/postgresql/9.5/bin)',
+    );
+    await servers.close();
+  });
+});
