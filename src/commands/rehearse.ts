@@ -13,7 +13,8 @@ function rehearseOptions(y: Argv<GlobalArgs>) {
   return targetOptions(y)
     .option('scenario', {
       type: 'string',
-      describe: 'scenario folder, or the name of a bundled scenario: seed-003 (the default), space-scenario, same-name-tenant, partial-wal',
+      describe:
+        'scenario folder, or the name of a bundled scenario: seed-003 (the default), space-scenario, same-name-tenant, partial-wal, bad-write',
     })
     .option('runbook', {
       type: 'string',

@@ -47,7 +47,7 @@ describe('what a Tab offers', () => {
     { words: ['archive', 'sw'], want: ['swap'] },
     { words: ['completion', ''], want: ['bash', 'fish', 'zsh'] },
     { words: ['rehearse', '--scen'], want: ['--scenario'] },
-    { words: ['rehearse', '--scenario', ''], want: ['partial-wal', 'same-name-tenant', 'seed-003', 'space-scenario'] },
+    { words: ['rehearse', '--scenario', ''], want: ['bad-write', 'partial-wal', 'same-name-tenant', 'seed-003', 'space-scenario'] },
     { words: ['rehearse', '--scenario=se'], want: ['--scenario=seed-003'] },
     { words: ['validate', 'recover-s'], want: ['recover-space', 'recover-space-instance'] },
     { words: ['show', ''], want: ['20261125-222410-6e47', '20261126-013000-b195'] },
@@ -111,7 +111,13 @@ describe('the completion scripts, in their shells', () => {
         `compadd() { shift $(( \${@[(i)--]} )); print -l -- "$@"; }; _files() { print -- '(files)'; }; compdef() { :; }
          source <(dingo-recover completion zsh); words=(${words}); CURRENT=${current}; _dingo_recover_complete`,
       ]);
-    expect(run(`dingo-recover rehearse --scenario ''`, 4)).toEqual(['partial-wal', 'same-name-tenant', 'seed-003', 'space-scenario']);
+    expect(run(`dingo-recover rehearse --scenario ''`, 4)).toEqual([
+      'bad-write',
+      'partial-wal',
+      'same-name-tenant',
+      'seed-003',
+      'space-scenario',
+    ]);
     expect(run(`dingo-recover resume ''`, 3)).toEqual(['20261125-222410-6e47', '20261126-013000-b195']);
     expect(run(`dingo-recover recover --answers ''`, 4)).toEqual(['(files)']);
   });

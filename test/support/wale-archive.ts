@@ -45,6 +45,8 @@ export interface GenerateOptions {
   settings?: string[];
   /** The server restarted after batch `afterBatch` (from 1) with these lines added: WAL that changes what a hot standby must hold. */
   restart?: { afterBatch: number; settings: string[] };
+  /** The first transaction id the tenant's statements get (pg_resetwal -x after initdb; under 32768, on the first page of pg_xact). */
+  nextXid?: number;
   /** Rows written after the last archived segment, in the segment the server was still writing: a copy of that segment is kept as `tail`. */
   unarchivedRows?: number;
 }
@@ -159,6 +161,7 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
 
   async function buildArchive(): Promise<GeneratedArchive> {
     await pg('initdb', '-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C');
+    if (opts.nextXid) await pg('pg_resetwal', '-x', String(opts.nextXid), '-D', data);
     const walDir = join(root, 'wal_005');
     const conf = [
       `port = ${port}`,

@@ -1,0 +1,117 @@
+/**
+ * The bundled bad-write rehearsal (fixtures/bad-write), as the README tells an operator to walk it:
+ * its archive is a real PostgreSQL 15 one and its live container a real PostgreSQL 15 on this machine,
+ * seeded with the same story and numbering its transactions as the archive did. restore-to-time
+ * restores the database just before the bad write, plans the merge against the live rows and waits
+ * for the patch's checksum; resumed with it, the patch goes into the live database: the deleted orders
+ * are back, the zeroed totals reverted, what was written since left as it is. The world's server runs
+ * only while a command does.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerServers } from '../../src/systems/container-servers.js';
+import { localProcesses } from '../../src/systems/processes.js';
+import { parse } from 'yaml';
+import { ROOT, runCli } from '../support/cli.js';
+import { processesNaming } from '../support/server-registry.js';
+import { LIVE_NODE } from '../support/live-instance-scenario.js';
+
+let dir: string;
+/** The run's world folder, in the scratch folder the commands share with this test (the temp folder). */
+let world = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rehearse-merge-'));
+});
+
+afterAll(async () => {
+  // A command killed by the test's limit would have left the world's server: stopped by PID.
+  if (world) for (const pid of processesNaming(world)) process.kill(pid, 'SIGKILL');
+  if (world) await rm(world, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
+});
+
+const CONTAINER = `cf-${LIVE_NODE}`;
+/** The scenario's container, as its world knows it: its real server made from its seed, numbered from nextXid. */
+function container() {
+  const doc = parse(readFileSync(join(ROOT, 'fixtures/bad-write/scenario.yaml'), 'utf8')) as {
+    world: { cells: Record<string, { containers: Record<string, { env: string[]; image: string; postgres: { nextXid: number } }> }> };
+  };
+  const c = doc.world.cells['10.58.111.150']!.containers[CONTAINER]!;
+  return {
+    name: CONTAINER,
+    major: '15',
+    env: Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+    seed: join(ROOT, 'fixtures/bad-write/live.sql'),
+    nextXid: c.postgres.nextXid,
+  };
+}
+
+/** The live orders, read from the world's server as the container's postgres account: `id|total|status` lines. */
+async function liveOrders(): Promise<string[]> {
+  const servers = containerServers(localProcesses, world);
+  try {
+    const sql = 'select id, total, status from public.orders order by id';
+    const r = await servers.exec(
+      container(),
+      { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', sql], env: [] },
+      Buffer.alloc(0),
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    return r.stdout.trim().split('\n');
+  } finally {
+    await servers.close();
+  }
+}
+
+describe('rehearse --scenario bad-write', () => {
+  it('restores just before the bad write, plans the merge against the real live rows, and applies it once its checksum is given', async () => {
+    const state = join(dir, 'state');
+    const first = await runCli(['rehearse', '--scenario', 'bad-write', '--yes', '--state-dir', state]);
+    const out = first.stdout + first.stderr;
+    expect(first.code, out).toBe(3);
+    const runId = /starts run (\S+):/.exec(out)![1]!;
+    world = join(tmpdir(), `dingo-world-${runId}`);
+    expect(out).toContain('restored: the database as it was just before transaction 5007');
+    expect(out).toContain('59 row(s) to put back, 5 to revert');
+    // --yes never applies a patch: the run waits for its checksum.
+    const code = /--set mergeChecksum=([0-9a-f]{12})/.exec(out)?.[1];
+    expect(code, out).toBeDefined();
+    expect(processesNaming(world), 'the world server stops with the command').toEqual([]);
+
+    const show = await runCli(['show', runId, '--state-dir', state]);
+    expect(show.stdout).toContain(
+      'public.orders: 59 deleted since (put back): ["1"], ["10"], ["11"], … (56 more); 5 changed by the incident (reverted): ["60"], ["61"], ["62"], … (2 more); 1 conflict(s): changed since by another transaction: ["101"]; 1 written since (left alone); 56 unchanged',
+    );
+    const patchDir = join(state, 'runs', runId, 'merge');
+    const patch = readFileSync(
+      join(
+        patchDir,
+        readdirSync(patchDir).find((f) => f.endsWith('.sql'))!,
+      ),
+      'utf8',
+    );
+    expect(patch).toContain("('59', 'customer 59', '88.50', '2016-03-16 11:57:00+00', 'open')");
+    // Nothing applied yet: the live database still lacks the deleted orders.
+    const before = await liveOrders();
+    expect(before).toHaveLength(63);
+    expect(before[0]).toBe('60|0.00|shipped');
+
+    const resumed = await runCli(['resume', runId, '--set', `mergeChecksum=${code!}`, '--yes', '--state-dir', state]);
+    const text = resumed.stdout + resumed.stderr;
+    expect(resumed.code, text).toBe(0);
+    expect(text).toContain('Apply the merge patch in the live database — the patch is in the live database');
+    expect(processesNaming(world)).toEqual([]);
+
+    const after = await liveOrders();
+    // Every order back, the zeroed totals as they were, order 101 shipped since and order 122 placed since kept.
+    expect(after).toHaveLength(122);
+    expect(after.slice(0, 2)).toEqual(['1|1.50|open', '2|3.00|open']);
+    expect(after.slice(59, 64)).toEqual(['60|90.00|shipped', '61|91.50|open', '62|93.00|open', '63|94.50|open', '64|96.00|shipped']);
+    expect(after[100]).toBe('101|151.50|shipped');
+    expect(after[121]).toBe('122|12.50|open');
+  });
+});
