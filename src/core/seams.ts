@@ -127,7 +127,8 @@ export interface Platform {
   readonly processes: LocalProcesses;
   /** The Docker Engine at a host of this machine (unix://…): a volume's, or the one a scratch server's image runs on. */
   dockerEngine(host: string): DockerEngine;
-  close(): Promise<void>;
+  /** At the end of each of a run's processes; `runDone`: the run is finished, and will not be resumed. */
+  close(end?: { runDone: boolean }): Promise<void>;
 }
 
 /** A client command run in a container's PostgreSQL: `docker exec … psql|pg_restore`, as the adapters build it. */
@@ -157,7 +158,8 @@ export interface ContainerServer {
 /** Real PostgreSQL servers behind a rehearsal's simulated containers, started when first used, stopped on close. */
 export interface ContainerServers {
   exec(server: ContainerServer, call: ContainerClientCall, input: Buffer): Promise<CommandResult>;
-  close(): Promise<void>;
+  /** Stops the servers; `removeData`: their data goes too (the run is finished), else it is kept for the run's next process. */
+  close(removeData?: boolean): Promise<void>;
 }
 
 /** The account a local program runs as (PostgreSQL refuses root). */

@@ -2,7 +2,7 @@
  * The real PostgreSQL behind a rehearsal's simulated container (a scenario's `postgres: { seed }`):
  * this machine's server binaries of the container's major, run as the scratch account, in a folder of
  * the run's in the scratch folder (`dingo-world-<run-id>/<container>/`), kept across the run's
- * processes as the rest of its world is. The first time, the cluster is made, the container's roles
+ * processes as the rest of its world is, and removed once the run is finished. The first time, the cluster is made, the container's roles
  * created with the passwords of its environment (on standard input, never on a command line) and the
  * scenario's seed run by the superuser. A client command the adapters send into the container (`docker
  * exec … psql` or `pg_restore`, a password line first, or psql as its postgres account) runs here
@@ -11,7 +11,7 @@
  * account and root reach; every other role gives its password (scram-sha-256), as a patroni container's
  * local lines ask.
  */
-import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult, ContainerClientCall, ContainerServer, ContainerServers, LocalProcesses, RunAs } from '../core/seams.js';
@@ -20,6 +20,7 @@ import { PSQL_VIA_STDIN } from '../adapters/postgres.js';
 import { PG_RESTORE_VIA_STDIN } from '../adapters/pg-load.js';
 import { pathIs, serverRoot } from './pg-install.js';
 import { APART_SOCKET_PREFIX, removeApartSocketFolder, socketFits } from './pg-sandbox.js';
+import { endsWithin, postmasterPid } from './postmaster.js';
 
 /** Where the adapters' scripts reach the server in the container. */
 const CONTAINER_ADDRESS = '-h 127.0.0.1 -p 5432';
@@ -52,9 +53,24 @@ export function rolesSql(env: Record<string, string>): string {
 export function containerServers(processes: LocalProcesses, folder: string): ContainerServers {
   const running = new Map<string, Running>();
 
+  /** The run's world folder, made if need be: ours, a folder (a link or another user's of that name in the temp folder is refused). */
+  async function ourFolder(): Promise<void> {
+    await mkdir(folder, { mode: 0o711 }).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    });
+    const st = await lstat(folder);
+    if (!st.isDirectory() || st.uid !== process.getuid?.()) {
+      throw new StepFailed(`${folder} is not a folder this tool made: the rehearsal's live database cannot go there`, {
+        hint: `move ${folder} aside (it may be another user's), then resume`,
+      });
+    }
+  }
+
   async function asRunning(s: ContainerServer): Promise<Running> {
     const known = running.get(s.name);
     if (known) return known;
+    // Docker's rule for a container's name, which names its folder here.
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s.name)) throw new StepFailed(`${JSON.stringify(s.name)} is not a container's name`);
     const bin = join(serverRoot(), s.major, 'bin');
     const needed = ['initdb', 'pg_ctl', 'pg_resetwal', 'postgres', 'psql', 'pg_restore'];
     if (!(await Promise.all(needed.map((p) => pathIs(join(bin, p), 'executable')))).every(Boolean)) {
@@ -64,23 +80,22 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
       );
     }
     const as = processes.scratchAccount();
-    await mkdir(folder, { recursive: true, mode: 0o711 });
+    await ourFolder();
     const home = join(folder, s.name);
     await mkdir(home, { recursive: true, mode: 0o700 });
     await chown(home, as.uid, as.gid);
     const dataDir = join(home, 'data');
     const pg = (program: string, ...args: string[]) => processes.runOk([join(bin, program), ...args], { as, cwd: home });
-    const fresh = !(await pathIs(join(dataDir, 'PG_VERSION'), 'exists'));
+    // A process killed before it stopped its server left it running: stopped, to start with a socket of ours.
+    await stopOn(bin, dataDir, as);
+    // Made once, seed and all: a cluster an interrupted first start left half made is made again.
+    const made = join(home, 'made');
+    const fresh = !(await pathIs(made, 'exists'));
     if (fresh) {
-      // A cluster an interrupted first start left half made is made again.
       await rm(dataDir, { recursive: true, force: true });
       await pg('initdb', '-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C');
       await writeFile(join(dataDir, 'pg_hba.conf'), 'local all postgres trust\nlocal all all scram-sha-256\n');
       await chown(join(dataDir, 'pg_hba.conf'), as.uid, as.gid);
-    } else {
-      // A process killed before it stopped its server left it running: stopped, to start with a socket of ours.
-      const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-      if (pid > 0) await processes.run([join(bin, 'pg_ctl'), '-D', dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as, cwd: home });
     }
     const apartSocket = !socketFits(home);
     const socketDir = apartSocket ? await mkdtemp(APART_SOCKET_PREFIX) : home;
@@ -105,6 +120,7 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
         await processes.runOk([...psql, '-d', 'postgres'], { stdin: `${rolesSql(s.env)}\n${publicCreate}\n` });
         if (s.nextXid) await numberFrom(server, s.nextXid, [...psql, '-d', 'postgres']);
         await processes.runOk([...psql, '-d', 'postgres', '-f', s.seed]);
+        await writeFile(made, '');
       } catch (err) {
         // Made again from the start next time: the cluster is the world's own, nothing of anyone's.
         await stop(s.name);
@@ -127,16 +143,26 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
       throw new Error(`nextXid ${xid} is not between the transactions the new cluster used (${used}) and 32768`);
     const ctl = (...args: string[]) =>
       processes.runOk([join(server.bin, 'pg_ctl'), '-D', server.dataDir, '-w', '-s', ...args], { as: server.as, cwd: '/' });
-    await ctl('-m', 'fast', 'stop');
+    await stopOn(server.bin, server.dataDir, server.as);
     await processes.runOk([join(server.bin, 'pg_resetwal'), '-x', String(xid), '-D', server.dataDir], { as: server.as, cwd: '/' });
     await ctl('-l', join(dirname(server.dataDir), 'server.log'), '-o', server.options, 'start');
+  }
+
+  /** Stops the server on DATA, if one runs, and waits for its process to end (killed after ten seconds). */
+  async function stopOn(bin: string, data: string, as: RunAs): Promise<void> {
+    const pid = await postmasterPid(data);
+    if (pid === undefined) return;
+    await processes.run([join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', '-s', 'stop'], { as, cwd: '/' });
+    if (await endsWithin(pid, data, 100)) return;
+    process.kill(pid, 'SIGKILL');
+    await endsWithin(pid, data, 50);
   }
 
   async function stop(name: string): Promise<void> {
     const server = running.get(name);
     if (!server) return;
     running.delete(name);
-    await processes.run([join(server.bin, 'pg_ctl'), '-D', server.dataDir, '-m', 'fast', '-w', '-s', 'stop'], { as: server.as, cwd: '/' });
+    await stopOn(server.bin, server.dataDir, server.as);
     if (server.apartSocket) await removeApartSocketFolder(server.socketDir);
   }
 
@@ -162,8 +188,9 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
       const r = await processes.run(argv, { stdin: input, cwd: '/', env: { PATH: '/usr/bin:/bin' } });
       return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started };
     },
-    async close(): Promise<void> {
+    async close(removeData = false): Promise<void> {
       for (const name of [...running.keys()]) await stop(name);
+      if (removeData) await rm(folder, { recursive: true, force: true });
     },
   };
 }

@@ -281,6 +281,8 @@ function pgCtlStart(o: StartOptions, bin: string, settings: [string, string][], 
 
 /** A socket folder this module made in /tmp, removed by whoever stops its server after a kill (actions/support/restore-copy.ts). */
 export { removeApartSocketFolder };
+/** Whether a server a kill left on a copy has ended, for whoever stops it (actions/support/restore-copy.ts). */
+export { endsWithin, namesData } from '../systems/postmaster.js';
 
 /**
  * Starts a server through START with a new folder only the server's account may enter (its socket, its hba file),

@@ -1,10 +1,10 @@
 /**
  * The real PostgreSQL 15 behind a rehearsal's container: made once from its seed with the roles of its
  * environment, numbered from nextXid; a role logs in with its password only; a server a killed process
- * left running is stopped and started again on the same data by the next process; a major this
- * machine lacks is refused, naming the package.
+ * left running is stopped and started again on the same data by the next process, and its data goes
+ * when the run is done; a folder not its own and a major this machine lacks are refused.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,39 @@ describe('a container with a real PostgreSQL', () => {
       await next.close();
     }
     expect(processesNaming(join(dir, 'world'))).toEqual([]);
+  });
+
+  it('takes its data away when the run is done, and is never made in a folder that is not its own', async () => {
+    const servers = containerServers(localProcesses, join(dir, 'world'));
+    const q = asRole('app', 'select count(*) from t');
+    expect((await servers.exec(server, q.call, q.input('app-pw-Lw93'))).stdout).toBe('2\n');
+    await servers.close(true);
+    expect(existsSync(join(dir, 'world'))).toBe(false);
+    expect(processesNaming(join(dir, 'world'))).toEqual([]);
+
+    // A link of that name (someone else's, in the temp folder) is refused: nothing is made through it.
+    mkdirSync(join(dir, 'elsewhere'));
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'linked'));
+    const linked = containerServers(localProcesses, join(dir, 'linked'));
+    await expect(linked.exec(server, q.call, q.input('app-pw-Lw93'))).rejects.toThrow(
+      `${join(dir, 'linked')} is not a folder this tool made`,
+    );
+    expect(readdirSync(join(dir, 'elsewhere'))).toEqual([]);
+    await expect(linked.exec({ ...server, name: '../x' }, q.call, q.input('x'))).rejects.toThrow('"../x" is not a container\'s name');
+    await linked.close();
+  });
+
+  it('makes again a cluster whose first making was cut short (a data folder, no seed run)', async () => {
+    const half = join(dir, 'half', server.name, 'data');
+    mkdirSync(half, { recursive: true });
+    writeFileSync(join(half, 'PG_VERSION'), '15\n');
+    const servers = containerServers(localProcesses, join(dir, 'half'));
+    try {
+      const q = asRole('app', 'select count(*) from t');
+      expect((await servers.exec(server, q.call, q.input('app-pw-Lw93'))).stdout).toBe('1\n');
+    } finally {
+      await servers.close(true);
+    }
   });
 
   it('is refused when this machine has no server of its major, naming the package', async () => {

@@ -4,7 +4,6 @@
  * found and removed.
  */
 import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { StepContext } from '../../engine/executor/index.js';
 import { StepFailed } from '../../core/errors.js';
@@ -14,7 +13,7 @@ import { DrillFailed } from '../../drill/exit-codes.js';
 import { STANDBY_REFUSED } from '../../drill/scratch-cluster.js';
 import { describeTarget, type RecoveryTarget } from '../../drill/recovery-target.js';
 import { scratchEngine } from './scratch-engine.js';
-import { removeApartSocketFolder } from '../../volumes/scratch-server.js';
+import { endsWithin, namesData, removeApartSocketFolder } from '../../volumes/scratch-server.js';
 import { removeContainersOn } from '../../drill/cluster-setup.js';
 
 /** The folder of a run's scratch copies in the scratch folder `scratch` (not created). */
@@ -41,9 +40,6 @@ async function ourScratchFolder(ctx: StepContext): Promise<string> {
   return dir;
 }
 
-/** Whether a /proc cmdline (NUL-separated) names DATA, as `-D DATA` or `--pgdata=DATA` does. */
-const namesData = (cmdline: string, data: string): boolean => cmdline.split('\0').includes(data) || cmdline.includes(`=${data}\0`);
-
 /** The postmaster serving DATA, when one runs, and its socket folder: its postmaster.pid names them, and its command line names DATA. */
 async function serverOn(data: string): Promise<{ pid: number; socketDir: string } | undefined> {
   const lines = (await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
@@ -53,28 +49,6 @@ async function serverOn(data: string): Promise<{ pid: number; socketDir: string 
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   // The fifth line is the server's first socket folder (PostgreSQL 9.1 and later).
   return namesData(cmdline, data) ? { pid, socketDir: lines[4] ?? '' } : undefined;
-}
-
-/**
- * Whether the postmaster PID, which served DATA, has ended: gone, a zombie its parent has yet to reap,
- * or the PID another program's since. Its postmaster.pid is no sign: the server removes that file on
- * its way out, before it has exited.
- */
-async function ended(pid: number, data: string): Promise<boolean> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  if (status === '' || /^State:\s+Z/m.test(status)) return true;
-  // A process past releasing its memory shows no command line while it exits: not ended yet.
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return cmdline !== '' && !namesData(cmdline, data);
-}
-
-/** Whether the postmaster PID has ended (`ended`) within `tenths` tenths of a second. */
-async function endsWithin(pid: number, data: string, tenths: number): Promise<boolean> {
-  for (let i = 0; i < tenths; i++) {
-    if (await ended(pid, data)) return true;
-    await delay(100);
-  }
-  return ended(pid, data);
 }
 
 /**
