@@ -141,9 +141,10 @@ export class World implements SimWorld {
       openLogs: (spec) => openFiles({ ...spec, paths: [...(spec.paths ?? []), ...scenario.syslogPaths, join(this.dir, WORLD_SYSLOG)] }),
       processes: local.processes,
       dockerEngine: (host) => local.dockerEngine(host),
-      close: async () => {
+      close: async (end) => {
         this.save();
-        await servers?.close();
+        // A finished run's world is not resumed: its databases go with their servers (world.json stays, for show).
+        await servers?.close(end?.runDone);
       },
     };
   }

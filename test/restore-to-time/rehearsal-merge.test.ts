@@ -5,9 +5,9 @@
  * restores the database just before the bad write, plans the merge against the live rows and waits
  * for the patch's checksum; resumed with it, the patch goes into the live database: the deleted orders
  * are back, the zeroed totals reverted, what was written since left as it is. The world's server runs
- * only while a command does.
+ * only while a command does (one killed leaves it, and the next stops it), and its data goes once the run is done.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,12 +100,15 @@ describe('rehearse --scenario bad-write', () => {
     expect(before).toHaveLength(63);
     expect(before[0]).toBe('60|0.00|shipped');
 
-    const resumed = await runCli(['resume', runId, '--set', `mergeChecksum=${code!}`, '--yes', '--state-dir', state]);
-    const text = resumed.stdout + resumed.stderr;
-    expect(resumed.code, text).toBe(0);
-    expect(text).toContain('Apply the merge patch in the live database — the patch is in the live database');
-    expect(processesNaming(world)).toEqual([]);
+    // The process dies right after the patch went in, as a crash would: the world's server runs on.
+    const crashed = await runCli(['resume', runId, '--set', `mergeChecksum=${code!}`, '--yes', '--state-dir', state], {
+      env: { DINGO_RECOVER_FAILPOINTS: 'step:merge-apply' },
+    });
+    expect(crashed.signal, crashed.stdout + crashed.stderr).toBe('SIGKILL');
+    expect(crashed.stdout).toContain('Apply the merge patch in the live database — the patch is in the live database');
+    expect(processesNaming(world)).not.toEqual([]);
 
+    // Read while the run is unfinished (its world is kept for the resume); the server left running is stopped first.
     const after = await liveOrders();
     // Every order back, the zeroed totals as they were, order 101 shipped since and order 122 placed since kept.
     expect(after).toHaveLength(122);
@@ -113,5 +116,12 @@ describe('rehearse --scenario bad-write', () => {
     expect(after.slice(59, 64)).toEqual(['60|90.00|shipped', '61|91.50|open', '62|93.00|open', '63|94.50|open', '64|96.00|shipped']);
     expect(after[100]).toBe('101|151.50|shipped');
     expect(after[121]).toBe('122|12.50|open');
+
+    const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`run ${runId} is done`);
+    // The finished run's world database went with its server.
+    expect(processesNaming(world)).toEqual([]);
+    expect(existsSync(world)).toBe(false);
   });
 });

@@ -134,6 +134,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   const { journal, reporter } = session;
 
   let platform: Platform | undefined;
+  let runDone = false;
   try {
     journalStart(plan, resuming, runbook, journal, reporter, { answersFile, operator: o.operator, tool: o.tool, actions: o.actions });
     reporter.line(greeting(plan, resuming, runbook, reporter, scenario?.dir, journal.file));
@@ -166,12 +167,13 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       sleep: mode === 'rehearsal' ? () => new Promise((r) => setImmediate(r)) : (ms) => new Promise((r) => setTimeout(r, ms)),
     });
     const exitCode = await session.done();
+    runDone = true;
     return { runId, exitCode, outputs: result.outputs, produced: runProduced(runbook, journal.events()) };
   } catch (err) {
     const exitCode = await session.stopped(err);
     return { runId, exitCode, outputs: {}, produced: runProduced(runbook, journal.events()), step: session.step() };
   } finally {
-    await platform?.close().catch(() => undefined);
+    await platform?.close({ runDone }).catch(() => undefined);
     session.close();
   }
 }
