@@ -13,7 +13,7 @@ import type { BackupReach } from '../../drill/archive-window.js';
 import { EXAMPLE_ARCHIVES } from './examples.js';
 import type { ArgsOf } from '../lazy-command.js';
 import { configurable } from '../flags/config-file.js';
-import { s3FlagOptions, storeFromFlags } from '../flags/s3.js';
+import { s3FlagOptions, scenarioStoreOption, storeFromFlags } from '../flags/s3.js';
 import { setExitCode } from '../exit-code.js';
 import { writeErr, writeJson, writeOut } from '../terminal-out.js';
 
@@ -34,6 +34,7 @@ function inspectOptions(y: Argv) {
           "also check every base backup, not only LATEST: its start and stop WAL location, whether every segment from its start to the archive's end is archived (holes named), and the first and last moments a restore from it reaches",
       },
       ...s3FlagOptions,
+      ...scenarioStoreOption,
     })
     .example(`$0 archive inspect ${EXAMPLE_ARCHIVES.old} --json`, 'the report as JSON')
     .example(`$0 archive inspect ${EXAMPLE_ARCHIVES.old} --window`, 'what each base backup can be restored to')

@@ -17,10 +17,11 @@ import { EXAMPLE_ARCHIVES } from './examples.js';
 import { configurable } from '../flags/config-file.js';
 import { setExitCode } from '../exit-code.js';
 import { printError } from '../print-error.js';
-import { s3FlagOptions, storeFromFlags, walePrefixOption } from '../flags/s3.js';
+import { s3FlagOptions, scenarioStoreOption, storeFromFlags, walePrefixOption } from '../flags/s3.js';
 import { screenOutput, type CommandOutput } from '../terminal-out.js';
 
 export interface MistakesArgs extends S3Flags {
+  scenario?: string;
   url: string;
   until?: string;
   since?: string;
@@ -56,6 +57,7 @@ export const mistakesCommand = {
         deadline: { type: 'string', describe: 'give up (exit 7) when the restore of the base backup takes longer' },
         json: { type: 'boolean', describe: 'print the findings as JSON' },
         ...s3FlagOptions,
+        ...scenarioStoreOption,
       })
       .example(
         `$0 archive mistakes ${EXAMPLE_ARCHIVES.old} --until 2016-11-21T15:00:00Z`,

@@ -15,7 +15,7 @@ import { EXAMPLE_ARCHIVES } from '../archive/examples.js';
 import { printError } from '../print-error.js';
 import { renderDrillReport } from './render.js';
 import { configurable } from '../flags/config-file.js';
-import { s3FlagOptions, storeFromFlags, walePrefixOption } from '../flags/s3.js';
+import { s3FlagOptions, scenarioStoreOption, storeFromFlags, walePrefixOption } from '../flags/s3.js';
 import { type S3Flags } from '../../core/s3-flags.js';
 import type { TargetFlags } from '../../drill/recovery-target.js';
 import { setExitCode } from '../exit-code.js';
@@ -28,6 +28,7 @@ import type { NotifyFormat } from '../run/notify-formats.js';
 import { webhookFor, type Webhook } from '../run/notifier.js';
 
 export interface DrillArgs extends S3Flags, Omit<TargetFlags, 'targetTime'> {
+  scenario?: string;
   url: string;
   query?: string;
   expectRows?: number;
@@ -99,6 +100,7 @@ export const drillCommand = {
         'db-name': { type: 'string', default: 'postgres', describe: 'database the query runs in' },
         concurrency: { type: 'number', default: 4, describe: 'base backup partitions downloaded at once' },
         ...s3FlagOptions,
+        ...scenarioStoreOption,
         notify: {
           type: 'string',
           describe: 'webhook URL told when the drill fails (exit code other than 0), or after every drill with --notify-on always',

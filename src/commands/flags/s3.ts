@@ -39,11 +39,34 @@ export function s3TimeoutMs(given: string | undefined): number | undefined {
   return ms;
 }
 
+/** `--scenario` of the commands that only read an archive (drill, archive inspect, archive mistakes): practice on a scenario's. */
+export const scenarioStoreOption = {
+  scenario: {
+    type: 'string',
+    describe:
+      "read the archive from a rehearsal scenario's simulated S3 instead of S3 (a scenario folder, or a bundled scenario's name, such as bad-write): practice, nothing written",
+  },
+} as const satisfies Record<string, Options>;
+
 /**
  * A store from the flags; registers secret-looking environment values, and any credentials written
  * into --s3-endpoint, for redaction first. The S3 client loads here, not when the command line is read.
+ * With `scenario`, the scenario's simulated S3 as it starts (what is written to it is forgotten).
  */
-export async function storeFromFlags(flags: S3Flags): Promise<ObjectStore> {
+export async function storeFromFlags(flags: S3Flags & { scenario?: string }): Promise<ObjectStore> {
+  if (flags.scenario !== undefined) {
+    if (flags.s3Endpoint !== undefined)
+      throw new UsageError("--scenario reads the scenario's simulated S3: give it or --s3-endpoint, not both");
+    const { scenarioDir } = await import('../bundled-scenarios.js');
+    const { loadScenario } = await import('../../rehearsal/scenario.js');
+    const { MemoryStore } = await import('../../rehearsal/memory-store.js');
+    const { initial } = loadScenario(scenarioDir(flags.scenario));
+    return new MemoryStore(
+      structuredClone(initial.s3),
+      () => undefined,
+      () => new Date(initial.clock),
+    );
+  }
   secrets.registerEnv(process.env);
   const { createS3Store } = await import('../../systems/s3/s3.js');
   return createS3Store({
