@@ -9,9 +9,10 @@
  * against that server, as the container would run it: the same script, its 127.0.0.1:5432 this
  * server's socket. Local logins are trusted for `postgres` alone on a socket folder only the scratch
  * account and root reach; every other role gives its password (scram-sha-256), as a patroni container's
- * local lines ask.
+ * local lines ask. Every client runs as the scratch account too, never as root: psql runs what a script
+ * tells it to (`\!`), and a container's root is no root of this machine.
  */
-import { chown, lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult, ContainerClientCall, ContainerServer, ContainerServers, LocalProcesses, RunAs } from '../core/seams.js';
@@ -116,10 +117,11 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
         const psql = [join(bin, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', PORT, '-U', 'postgres'];
         // PostgreSQL 9.5, Dingo's, lets every role create in public; 15 no longer does.
         const publicCreate = 'GRANT CREATE ON SCHEMA public TO PUBLIC;';
-        await processes.runOk([...psql, '-d', 'template1'], { stdin: `${publicCreate}\n` });
-        await processes.runOk([...psql, '-d', 'postgres'], { stdin: `${rolesSql(s.env)}\n${publicCreate}\n` });
+        await processes.runOk([...psql, '-d', 'template1'], { as, stdin: `${publicCreate}\n` });
+        await processes.runOk([...psql, '-d', 'postgres'], { as, stdin: `${rolesSql(s.env)}\n${publicCreate}\n` });
         if (s.nextXid) await numberFrom(server, s.nextXid, [...psql, '-d', 'postgres']);
-        await processes.runOk([...psql, '-d', 'postgres', '-f', s.seed]);
+        // Read here and handed over: psql, which runs a script's \! too, runs as the scratch account, never root.
+        await processes.runOk([...psql, '-d', 'postgres'], { as, stdin: await readFile(s.seed) });
         await writeFile(made, '');
       } catch (err) {
         // Made again from the start next time: the cluster is the world's own, nothing of anyone's.
@@ -138,7 +140,7 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
    * transaction it has used, and on pg_xact's first page, which a new cluster has (under 32768).
    */
   async function numberFrom(server: Running, xid: number, psql: string[]): Promise<void> {
-    const used = Number((await processes.runOk([...psql, '-At', '-c', 'select txid_current()'])).stdout.trim());
+    const used = Number((await processes.runOk([...psql, '-At', '-c', 'select txid_current()'], { as: server.as })).stdout.trim());
     if (!(xid > used && xid < 32768))
       throw new Error(`nextXid ${xid} is not between the transactions the new cluster used (${used}) and 32768`);
     const ctl = (...args: string[]) =>
@@ -185,7 +187,8 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
             ...call.args,
           ];
       const started = Date.now();
-      const r = await processes.run(argv, { stdin: input, cwd: '/', env: { PATH: '/usr/bin:/bin' } });
+      // As the scratch account: what a container runs as its root stays unprivileged here.
+      const r = await processes.run(argv, { as: server.as, stdin: input, cwd: '/', env: { PATH: '/usr/bin:/bin' } });
       return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started };
     },
     async close(removeData = false): Promise<void> {

@@ -4,7 +4,7 @@
  * left running is stopped and started again on the same data by the next process, and its data goes
  * when the run is done; a folder not its own and a major this machine lacks are refused.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,26 @@ describe('a container with a real PostgreSQL', () => {
     try {
       const q = asRole('app', 'select count(*) from t');
       expect((await servers.exec(server, q.call, q.input('app-pw-Lw93'))).stdout).toBe('1\n');
+    } finally {
+      await servers.close(true);
+    }
+  });
+
+  it("runs its seed's and its clients' shell escapes as the scratch account, never as root", async () => {
+    const out = join(dir, 'escapes');
+    mkdirSync(out, { mode: 0o777 });
+    chmodSync(out, 0o777);
+    const seed = join(dir, 'escape.sql');
+    writeFileSync(seed, `\\! id -un > ${out}/seed\ncreate table t (id int primary key);\n`);
+    const servers = containerServers(localProcesses, join(dir, 'escape'));
+    try {
+      const local = await servers.exec(
+        { ...server, seed, nextXid: undefined },
+        { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', '\\! id -un'], env: [] },
+        Buffer.alloc(0),
+      );
+      expect(local.stdout).toBe('dingo-scratch\n');
+      expect(readFileSync(join(out, 'seed'), 'utf8')).toBe('dingo-scratch\n');
     } finally {
       await servers.close(true);
     }
