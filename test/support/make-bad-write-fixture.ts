@@ -87,7 +87,7 @@ async function main(target: string): Promise<void> {
       join(scenario, 'answers.yaml'),
       [
         '# The user: "we deleted most of our orders this morning; the new ones since must stay".',
-        '# archive mistakes points out the bad write; the stop is just before its transaction.',
+        '# archive mistakes --mass-rows 50 --scenario bad-write points out the bad write; the stop is just before its transaction.',
         'inputs:',
         '  org: acme',
         '  space: important-space-and-all-databases',
