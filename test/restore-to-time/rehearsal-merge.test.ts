@@ -94,7 +94,7 @@ describe('rehearse --scenario bad-write', () => {
       ),
       'utf8',
     );
-    expect(patch).toContain("('59', 'customer 59', '88.50', '2016-03-16 11:57:00+00', 'open')");
+    expect(patch).toContain("('59', 'customer 59', '88.50', '2016-03-17 11:57:00+00', 'open')");
     // Nothing applied yet: the live database still lacks the deleted orders.
     const before = await liveOrders();
     expect(before).toHaveLength(63);

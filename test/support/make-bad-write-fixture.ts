@@ -2,7 +2,10 @@
  * Writes fixtures/bad-write, the bundled rehearsal of a bad write undone: the seed incident with
  * important-db alive on PostgreSQL 15, its archive a real one generated here from the story of
  * bad-write-story.ts, and its container's live database a real PostgreSQL 15 the rehearsal seeds
- * from live.sql (the same story). Run as root on a machine with Debian's PostgreSQL 15:
+ * from live.sql (the same story). The archive is written on the scenario's day (17 March 2016, the
+ * seed incident's world): the generating programs run under libfaketime (Debian's `faketime` package),
+ * shifted back by as much as it takes, and the objects' LastModified shifted with them. Run as root on
+ * a machine with Debian's PostgreSQL 15 and faketime:
  *
  *   npx tsx test/support/make-bad-write-fixture.ts fixtures/bad-write
  */
@@ -34,8 +37,15 @@ interface Doc {
   };
 }
 
+/** When the archive's writes happen: the afternoon of the world's day, before its clock (17:30). */
+const WRITTEN_AT = Date.parse('2016-03-17T14:00:00Z');
+const FAKETIME_LIBRARY = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
 async function main(target: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bad-write-fixture-'));
+  const shiftMs = Math.floor((Date.now() - WRITTEN_AT) / 1000) * 1000;
+  // Every program the generator runs (the server, psql, lzop) sees the clock shifted back; this process does not.
+  Object.assign(process.env, { LD_PRELOAD: FAKETIME_LIBRARY, FAKETIME: `-${shiftMs / 1000}`, FAKETIME_DONT_FAKE_MONOTONIC: '1' });
   try {
     const { scenario, archive } = await restorableLiveScenario(dir, {
       rowsBefore: 0,
@@ -46,13 +56,14 @@ async function main(target: string): Promise<void> {
       // Past the transactions a new cluster uses for itself: the live server numbers the seed's as the archive's.
       nextXid: 5000,
     });
+    for (const k of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC']) Reflect.deleteProperty(process.env, k);
     const file = join(scenario, 'scenario.yaml');
     const doc = parse(await readFile(file, 'utf8')) as Doc;
     const bad = archive.mistakes[BAD_WRITE]!;
     doc.title = 'A bad write on important-db: every order placed before noon deleted, five totals zeroed';
     doc.description = [
       `important-db (instance ${LIVE_GUID}) is alive on PostgreSQL 15. In transaction ${bad.xid} a clean-up`,
-      'meant for test orders deleted every order placed before noon on 16 March 2016 and zeroed the',
+      'meant for test orders deleted every order placed before noon on 17 March 2016 and zeroed the',
       'totals of orders 60 to 64; since then order 122 was placed and order 101 shipped. Its wal-e archive',
       `(s3/, a real one: a base backup and the WAL of every write) restores here with PostgreSQL 15, and its`,
       `container cf-${LIVE_NODE} runs a real PostgreSQL 15 on this machine, seeded from live.sql (the same`,
@@ -71,6 +82,10 @@ async function main(target: string): Promise<void> {
       const bucket = Object.entries(doc.world.s3['our-postgresql-backups']!).filter(([key]) => key !== first);
       doc.world.s3['our-postgresql-backups'] = Object.fromEntries(bucket);
       await rm(join(scenario, 's3', first));
+    }
+    // The objects' files were written now, not on the scenario's day.
+    for (const o of Object.values(doc.world.s3['our-postgresql-backups']!) as { lastModified: string; bodyFile?: string }[]) {
+      if (o.bodyFile) o.lastModified = new Date(Date.parse(o.lastModified) - shiftMs).toISOString();
     }
     await writeFile(file, stringify(doc, { lineWidth: 0 }));
     await writeFile(
