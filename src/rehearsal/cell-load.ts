@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { USER_TABLES_QUERY } from '../adapters/pg-load.js';
 import { dumpTocOf, type DumpToc, type TocEntry } from '../adapters/pg-dump-toc.js';
 import { withoutKeys } from './json-state.js';
-import { envOf, fail, ok, type Out, serverVersionNum, type SimContainer, type SimDatabase } from './cell-world.js';
+import { envOf, fail, majorOfImage, ok, type Out, serverVersionNum, type SimContainer, type SimDatabase } from './cell-world.js';
 
 /** The databases, the empty postgres alone until a load writes (reads leave the state as it is). */
 function databasesOf(c: SimContainer, writes = false): Record<string, SimDatabase> {
@@ -122,8 +122,16 @@ export function pgRestore(c: SimContainer, login: { user: string; password: stri
   let tables = 0;
   for (const e of toc.entries.filter((x) => !list.size || list.has(x.id))) {
     // plpgsql is in every database made from template1; IF NOT EXISTS then asks nothing more.
-    if (e.desc === 'EXTENSION' && !superuser && ![...(db.extensions ?? []), 'plpgsql'].includes(e.tag))
-      return refusedEntry(e, `permission denied to create extension "${e.tag}"`, 'HINT:  Must be superuser to create this extension.\n');
+    if (e.desc === 'EXTENSION' && !superuser && ![...(db.extensions ?? []), 'plpgsql'].includes(e.tag)) {
+      const image = extensionsOf(c);
+      if (!image.available.has(e.tag))
+        return refusedEntry(
+          e,
+          `could not open extension control file "/usr/share/postgresql/${image.major}/extension/${e.tag}.control": No such file or directory`,
+        );
+      if (!(image.trusted.has(e.tag) && db.owner === login.user))
+        return refusedEntry(e, `permission denied to create extension "${e.tag}"`, 'HINT:  Must be superuser to create this extension.\n');
+    }
     if (e.desc === 'COMMENT' && e.tag.startsWith('EXTENSION ') && !superuser)
       return refusedEntry(e, `must be owner of extension ${e.tag.slice('EXTENSION '.length)}`);
     if (e.desc === 'SCHEMA' && (db.schemas ?? []).includes(e.tag)) return refusedEntry(e, `schema "${e.tag}" already exists`);
@@ -138,13 +146,39 @@ const CREATE_SCHEMA = /^CREATE SCHEMA IF NOT EXISTS "((?:[^"]|"")+)" AUTHORIZATI
 const CREATE_EXTENSION = /^CREATE EXTENSION IF NOT EXISTS "((?:[^"]|"")+)" WITH SCHEMA "((?:[^"]|"")+)";$/;
 const BUILT_IN_SCHEMAS = ['public', 'pg_catalog'];
 
-/** The extensions PostgreSQL 9.5 and its contrib package install (the image's share/extension). */
-const AVAILABLE = new Set(
+const words = (text: string): Set<string> => new Set(text.split(/\s+/).filter(Boolean));
+
+/** The extensions PostgreSQL 9.5 and its contrib package install (Dingo's image's share/extension). */
+const AVAILABLE_95 = words(
   `adminpack autoinc btree_gin btree_gist chkpass citext cube dblink dict_int dict_xsyn earthdistance file_fdw fuzzystrmatch
    hstore insert_username intagg intarray isn lo ltree moddatetime pageinspect pg_buffercache pg_freespacemap pg_prewarm
    pg_stat_statements pg_trgm pgcrypto pgrowlocks pgstattuple plpgsql postgres_fdw refint seg sslinfo tablefunc tcn
-   timetravel tsearch2 tsm_system_rows tsm_system_time unaccent uuid-ossp xml2`.split(/\s+/),
+   timetravel tsearch2 tsm_system_rows tsm_system_time unaccent uuid-ossp xml2`,
 );
+
+/** PostgreSQL 15's and its contrib's (Debian's postgresql-15, share/postgresql/15/extension): chkpass, timetravel and tsearch2 gone. */
+const AVAILABLE_15 = words(
+  `adminpack amcheck autoinc bloom btree_gin btree_gist citext cube dblink dict_int dict_xsyn earthdistance file_fdw fuzzystrmatch
+   hstore insert_username intagg intarray isn lo ltree moddatetime old_snapshot pageinspect pg_buffercache pg_freespacemap
+   pg_prewarm pg_stat_statements pg_surgery pg_trgm pg_visibility pg_walinspect pgcrypto pgrowlocks pgstattuple plpgsql
+   postgres_fdw refint seg sslinfo tablefunc tcn tsm_system_rows tsm_system_time unaccent uuid-ossp xml2`,
+);
+
+/** Those 13 and later mark trusted (`trusted = true` in their control files): the owner of a database may make them there. */
+const TRUSTED_13 = words(
+  `btree_gin btree_gist citext cube dict_int fuzzystrmatch hstore intarray isn lo ltree pg_trgm pgcrypto plpgsql seg tablefunc
+   tcn tsm_system_rows tsm_system_time unaccent uuid-ossp`,
+);
+
+/** What a container's image offers: its major's extensions (the nearest the simulation knows), which of them a non-superuser may make. */
+function extensionsOf(c: SimContainer): { major: string; available: Set<string>; trusted: Set<string> } {
+  const num = serverVersionNum(c.image);
+  return {
+    major: majorOfImage(c.image),
+    available: num >= 150_000 ? AVAILABLE_15 : AVAILABLE_95,
+    trusted: num >= 130_000 ? TRUSTED_13 : new Set(),
+  };
+}
 
 /**
  * A script of CREATE SCHEMA … AUTHORIZATION and CREATE EXTENSION in `database` (the load's superuser
@@ -173,12 +207,14 @@ export function extensionScript(c: SimContainer, user: string, database: string,
     if (!m) continue;
     const [name, schema] = [unquote(m[1]!, '"'), unquote(m[2]!, '"')];
     if (extensions.includes(name) || name === 'plpgsql') continue;
-    if (!superuser) return error(n, `permission denied to create extension "${name}"\nHINT:  Must be superuser to create this extension.`);
-    if (!AVAILABLE.has(name))
+    const image = extensionsOf(c);
+    if (!image.available.has(name))
       return error(
         n,
-        `could not open extension control file "/usr/share/postgresql/9.5/extension/${name}.control": No such file or directory`,
+        `could not open extension control file "/usr/share/postgresql/${image.major}/extension/${name}.control": No such file or directory`,
       );
+    if (!superuser && !(image.trusted.has(name) && db.owner === user))
+      return error(n, `permission denied to create extension "${name}"\nHINT:  Must be superuser to create this extension.`);
     if (!schemas.includes(schema) && !BUILT_IN_SCHEMAS.includes(schema)) return error(n, `schema "${schema}" does not exist`);
     extensions.push(name);
   }

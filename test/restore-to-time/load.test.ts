@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeLoadActions } from '../../src/actions/restore-time/load.js';
 import { readDumpToc } from '../../src/adapters/pg-dump-toc.js';
 import { PG_RESTORE_VIA_STDIN } from '../../src/adapters/pg-load.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
 import { simulateCell } from '../../src/rehearsal/cell-sim.js';
 import { dumpArchive } from '../support/dump-archive.js';
 import { NeedsOperator, StepFailed } from '../../src/core/errors.js';
@@ -225,6 +226,26 @@ describe('a dump with extensions, on the simulated cell (PostgreSQL 9.5)', () =>
     });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('ERROR:  must be owner of extension plpgsql');
+  });
+
+  it("makes extensions as the image's major does: 15's own list, its trusted ones by a database's owner, 9.5's only by a superuser", async () => {
+    const state = cell15();
+    await harness(state).run();
+    /** The extension made in shop by the role apps bind with, which owns it. */
+    const make = (name: string) =>
+      simulateCell(state, {
+        argv: ['docker', 'exec', '-i', CONTAINER, 'sh', '-c', PSQL_VIA_STDIN, 'sh', 'appuser', '-d', 'shop', '-q', '-v', 'ON_ERROR_STOP=1'],
+        stdin: Buffer.from(`${APP_PASSWORD}\nBEGIN;\nCREATE EXTENSION IF NOT EXISTS "${name}" WITH SCHEMA "public";\nCOMMIT;\n`),
+        writes: true,
+      });
+    expect(make('pgcrypto').exitCode).toBe(0);
+    expect(state.containers[CONTAINER]!.pg.databases!.shop!.extensions).toEqual(['pgcrypto']);
+    expect(make('postgres_fdw').stderr).toContain('ERROR:  permission denied to create extension "postgres_fdw"');
+    expect(make('chkpass').stderr).toContain(
+      'ERROR:  could not open extension control file "/usr/share/postgresql/15/extension/chkpass.control": No such file or directory',
+    );
+    state.containers[CONTAINER]!.image = 'cfcommunity/postgresql-patroni:9.5';
+    expect(make('hstore').stderr).toContain('ERROR:  permission denied to create extension "hstore"');
   });
 
   it('refuses, before anything is made, a dump of a newer pg_dump than the service runs', async () => {
