@@ -123,14 +123,8 @@ export function pgRestore(c: SimContainer, login: { user: string; password: stri
   for (const e of toc.entries.filter((x) => !list.size || list.has(x.id))) {
     // plpgsql is in every database made from template1; IF NOT EXISTS then asks nothing more.
     if (e.desc === 'EXTENSION' && !superuser && ![...(db.extensions ?? []), 'plpgsql'].includes(e.tag)) {
-      const image = extensionsOf(c);
-      if (!image.available.has(e.tag))
-        return refusedEntry(
-          e,
-          `could not open extension control file "/usr/share/postgresql/${image.major}/extension/${e.tag}.control": No such file or directory`,
-        );
-      if (!(image.trusted.has(e.tag) && db.owner === login.user))
-        return refusedEntry(e, `permission denied to create extension "${e.tag}"`, 'HINT:  Must be superuser to create this extension.\n');
+      const refused = extensionRefused(c, db, login.user, false, e.tag);
+      if (refused) return refusedEntry(e, refused.error, refused.hint ? `HINT:  ${refused.hint}\n` : undefined);
     }
     if (e.desc === 'COMMENT' && e.tag.startsWith('EXTENSION ') && !superuser)
       return refusedEntry(e, `must be owner of extension ${e.tag.slice('EXTENSION '.length)}`);
@@ -170,14 +164,26 @@ const TRUSTED_13 = words(
    tcn tsm_system_rows tsm_system_time unaccent uuid-ossp`,
 );
 
-/** What a container's image offers: its major's extensions (the nearest the simulation knows), which of them a non-superuser may make. */
-function extensionsOf(c: SimContainer): { major: string; available: Set<string>; trusted: Set<string> } {
+/**
+ * Why `user` may not make the extension `name` in `db`, as the image's major answers (its extensions,
+ * the nearest the simulation knows; which of them 13 and later let a database's owner make), or
+ * undefined. The server reads the control file first, so a missing one is named before any permission.
+ */
+function extensionRefused(
+  c: SimContainer,
+  db: SimDatabase,
+  user: string,
+  superuser: boolean,
+  name: string,
+): { error: string; hint?: string } | undefined {
   const num = serverVersionNum(c.image);
-  return {
-    major: majorOfImage(c.image),
-    available: num >= 150_000 ? AVAILABLE_15 : AVAILABLE_95,
-    trusted: num >= 130_000 ? TRUSTED_13 : new Set(),
-  };
+  if (!(num >= 150_000 ? AVAILABLE_15 : AVAILABLE_95).has(name)) {
+    return {
+      error: `could not open extension control file "/usr/share/postgresql/${majorOfImage(c.image)}/extension/${name}.control": No such file or directory`,
+    };
+  }
+  if (superuser || (num >= 130_000 && TRUSTED_13.has(name) && db.owner === user)) return undefined;
+  return { error: `permission denied to create extension "${name}"`, hint: 'Must be superuser to create this extension.' };
 }
 
 /**
@@ -207,14 +213,8 @@ export function extensionScript(c: SimContainer, user: string, database: string,
     if (!m) continue;
     const [name, schema] = [unquote(m[1]!, '"'), unquote(m[2]!, '"')];
     if (extensions.includes(name) || name === 'plpgsql') continue;
-    const image = extensionsOf(c);
-    if (!image.available.has(name))
-      return error(
-        n,
-        `could not open extension control file "/usr/share/postgresql/${image.major}/extension/${name}.control": No such file or directory`,
-      );
-    if (!superuser && !(image.trusted.has(name) && db.owner === user))
-      return error(n, `permission denied to create extension "${name}"\nHINT:  Must be superuser to create this extension.`);
+    const refused = extensionRefused(c, db, user, superuser, name);
+    if (refused) return error(n, refused.hint ? `${refused.error}\nHINT:  ${refused.hint}` : refused.error);
     if (!schemas.includes(schema) && !BUILT_IN_SCHEMAS.includes(schema)) return error(n, `schema "${schema}" does not exist`);
     extensions.push(name);
   }

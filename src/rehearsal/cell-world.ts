@@ -4,6 +4,7 @@
  */
 import type { CommandResult } from '../core/seams.js';
 import type { SimReplication } from './cell-sim-replication.js';
+import { majorOfVersionNum } from '../adapters/postgres-replay.js';
 
 interface SimMount {
   Source: string;
@@ -101,6 +102,5 @@ export function serverVersionNum(image: string): number {
 
 /** The PostgreSQL major a container's image runs, as its packages name it (`9.5`, `15`). */
 export function majorOfImage(image: string): string {
-  const num = serverVersionNum(image);
-  return num >= 100_000 ? String(Math.floor(num / 10_000)) : `${Math.floor(num / 10_000)}.${Math.floor(num / 100) % 100}`;
+  return majorOfVersionNum(serverVersionNum(image));
 }
