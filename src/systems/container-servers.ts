@@ -33,8 +33,6 @@ interface Running {
   socketDir: string;
   apartSocket: boolean;
   as: RunAs;
-  /** The server's command-line options (port, socket folder). */
-  options: string;
 }
 
 /** The roles the broker gave the container (its environment), with their passwords, as SQL. */
@@ -101,16 +99,15 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
     const apartSocket = !socketFits(home);
     const socketDir = apartSocket ? await mkdtemp(APART_SOCKET_PREFIX) : home;
     if (apartSocket) await chown(socketDir, as.uid, as.gid);
-    const options = `-p ${PORT} -k ${socketDir} -c listen_addresses='' -c fsync=off -c timezone=UTC`;
+    const server = { bin, dataDir, socketDir, apartSocket, as };
     try {
-      await pg('pg_ctl', '-D', dataDir, '-w', '-s', '-l', join(home, 'server.log'), '-o', options, 'start');
+      await start(server);
     } catch (err) {
       if (apartSocket) await removeApartSocketFolder(socketDir);
       throw new StepFailed(`the PostgreSQL ${s.major} of the scenario's container ${s.name} did not start: ${(err as Error).message}`, {
         hint: `its log is ${join(home, 'server.log')}; fix what it says, then resume`,
       });
     }
-    const server = { bin, dataDir, socketDir, apartSocket, as, options };
     running.set(s.name, server);
     if (fresh) {
       try {
@@ -143,11 +140,19 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
     const used = Number((await processes.runOk([...psql, '-At', '-c', 'select txid_current()'], { as: server.as })).stdout.trim());
     if (!(xid > used && xid < 32768))
       throw new Error(`nextXid ${xid} is not between the transactions the new cluster used (${used}) and 32768`);
-    const ctl = (...args: string[]) =>
-      processes.runOk([join(server.bin, 'pg_ctl'), '-D', server.dataDir, '-w', '-s', ...args], { as: server.as, cwd: '/' });
     await stopOn(server.bin, server.dataDir, server.as);
     await processes.runOk([join(server.bin, 'pg_resetwal'), '-x', String(xid), '-D', server.dataDir], { as: server.as, cwd: '/' });
-    await ctl('-l', join(dirname(server.dataDir), 'server.log'), '-o', server.options, 'start');
+    await start(server);
+  }
+
+  /** Starts the server on its data, its socket in its socket folder alone, its log beside its data. */
+  async function start(server: Running): Promise<void> {
+    const options = `-p ${PORT} -k ${server.socketDir} -c listen_addresses='' -c fsync=off -c timezone=UTC`;
+    const log = join(dirname(server.dataDir), 'server.log');
+    await processes.runOk([join(server.bin, 'pg_ctl'), '-D', server.dataDir, '-w', '-s', '-l', log, '-o', options, 'start'], {
+      as: server.as,
+      cwd: '/',
+    });
   }
 
   /** Stops the server on DATA, if one runs, and waits for its process to end (killed after ten seconds). */
