@@ -16,14 +16,24 @@ import { type CellHooks, type CellWorld, fail, ok, type Out } from './cell-world
 
 export type { CellHooks, CellWorld, SimContainer } from './cell-world.js';
 
+/**
+ * The program and arguments a command runs on the cell, its `sudo -n` taken off; undefined when sudo
+ * asks this cell for a password, which it refuses.
+ */
+export function cellCommand(state: CellWorld, spec: CommandSpec): string[] | undefined {
+  const sudo = spec.argv[0] === 'sudo' && spec.argv[1] === '-n';
+  return (sudo || spec.sudo === true) && state.sudoNeedsPassword ? undefined : sudo ? spec.argv.slice(2) : spec.argv;
+}
+
+/** The docker CLI, by name or path: the arguments after it, or undefined for another program. */
+export function dockerArgs(argv: string[]): string[] | undefined {
+  const [program = '', ...args] = argv;
+  return program === 'docker' || program.endsWith('/docker') ? args : undefined;
+}
+
 export function simulateCell(state: CellWorld, spec: CommandSpec, hooks: CellHooks = {}): CommandResult {
-  let argv = spec.argv;
-  let sudo = spec.sudo === true;
-  if (argv[0] === 'sudo' && argv[1] === '-n') {
-    argv = argv.slice(2);
-    sudo = true;
-  }
-  const out = sudo && state.sudoNeedsPassword ? fail(1, 'sudo: a password is required\n') : dispatch(state, argv, inputOf(spec), hooks);
+  const argv = cellCommand(state, spec);
+  const out = argv === undefined ? fail(1, 'sudo: a password is required\n') : dispatch(state, argv, inputOf(spec), hooks);
   return { ...out, durationMs: 0 };
 }
 
@@ -37,7 +47,8 @@ function inputOf(spec: CommandSpec): Buffer {
 
 function dispatch(state: CellWorld, argv: string[], stdin: Buffer, hooks: CellHooks): Out {
   const [program = '', ...args] = argv;
-  if (program === 'docker' || program.endsWith('/docker')) return docker(state, args, stdin, hooks);
+  const dockerCall = dockerArgs(argv);
+  if (dockerCall) return docker(state, dockerCall, stdin, hooks);
   if (program === 'find') return find(state, args);
   if (program === 'mkdir' && args[0] === '-p' && args.length === 2) return mkdirP(state, args[1]!);
   if (program === 'test' && args[0] === '-e' && args.length === 2) return exists(state, args[1]!) ? ok() : fail(1, '');

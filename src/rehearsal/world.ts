@@ -22,7 +22,7 @@ import type { OpenLogSource } from '../core/log-source.js';
 import { MemoryStore } from './memory-store.js';
 import { simulateCf } from './cf/index.js';
 import { simulateBosh } from './bosh-sim.js';
-import { simulateCell, type SimContainer } from './cell-sim.js';
+import { cellCommand, dockerArgs, simulateCell, type SimContainer } from './cell-sim.js';
 import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
 import { growCluster, requestedNodes } from './grow.js';
@@ -182,10 +182,11 @@ export class World implements SimWorld {
         },
       }),
     );
-    /** The running container with a real server that a docker exec of psql or pg_restore goes to, if any. */
-    const realServerOf = (argv: string[]) => {
-      const docker = argv[0] === 'sudo' && argv[1] === '-n' ? argv.slice(2) : argv;
-      const found = servers && containerClientCall(docker.slice(1));
+    /** The running container with a real server that a docker exec of psql or pg_restore goes to, if any (the cell's sudo allowing it). */
+    const realServerOf = (spec: CommandSpec) => {
+      const argv = cellCommand(cell, spec);
+      const args = argv && dockerArgs(argv);
+      const found = servers && args && containerClientCall(args);
       const c = found && findContainer(cell, found.container);
       if (!found || !c?.postgres || !c.running) return undefined;
       const { seed, nextXid } = c.postgres;
@@ -196,7 +197,7 @@ export class World implements SimWorld {
       // The simulation answers a command once it has read all of its input, as bytes.
       run: async (spec) => {
         const input = spec.stdin === undefined ? undefined : await stdinBytes(spec.stdin);
-        const real = realServerOf(spec.argv);
+        const real = realServerOf(spec);
         if (real) return servers!.exec(real.server, real.call, input ?? Buffer.alloc(0));
         return session.run({ ...spec, ...(input === undefined ? {} : { stdin: input }) });
       },
