@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerServers } from '../../src/systems/container-servers.js';
 import { localProcesses } from '../../src/systems/processes.js';
-import { parse } from 'yaml';
+import type { ContainerServer } from '../../src/core/seams.js';
+import { envOf, majorOfImage } from '../../src/rehearsal/cell-world.js';
+import { loadScenario } from '../../src/rehearsal/scenario.js';
 import { ROOT, runCli } from '../support/cli.js';
 import { processesNaming } from '../support/server-registry.js';
 import { LIVE_NODE } from '../support/live-instance-scenario.js';
@@ -36,18 +38,9 @@ afterAll(async () => {
 
 const CONTAINER = `cf-${LIVE_NODE}`;
 /** The scenario's container, as its world knows it: its real server made from its seed, numbered from nextXid. */
-function container() {
-  const doc = parse(readFileSync(join(ROOT, 'fixtures/bad-write/scenario.yaml'), 'utf8')) as {
-    world: { cells: Record<string, { containers: Record<string, { env: string[]; image: string; postgres: { nextXid: number } }> }> };
-  };
-  const c = doc.world.cells['10.58.111.150']!.containers[CONTAINER]!;
-  return {
-    name: CONTAINER,
-    major: '15',
-    env: Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-    seed: join(ROOT, 'fixtures/bad-write/live.sql'),
-    nextXid: c.postgres.nextXid,
-  };
+function container(): ContainerServer {
+  const c = loadScenario(join(ROOT, 'fixtures/bad-write')).initial.cells['10.58.111.150']!.containers[CONTAINER]!;
+  return { name: CONTAINER, major: majorOfImage(c.image), env: envOf(c), seed: c.postgres!.seed, nextXid: c.postgres!.nextXid! };
 }
 
 /** The live orders, read from the world's server as the container's postgres account: `id|total|status` lines. */
