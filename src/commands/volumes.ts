@@ -159,7 +159,7 @@ async function lookAt(v: VolumeReport, scratch: string, argv: LookArgs) {
     dumps = await dumpDatabases({ ...opts, databases: argv.dump, outDir: resolve(argv.out!) });
     checks = await verifyDumps(dumps, { work: { in: tmpdir() } });
   }
-  await checkOriginalUnchanged(copy.original, copy.digest.digest);
+  await checkOriginalUnchanged(copy.original, copy.digest.digest, copy.volume);
   return { copy, look, dumps, checks };
 }
 
