@@ -11,7 +11,6 @@
  * without the server account's powers, let alone the operator's.
  */
 import type { Redactor } from '../core/redact.js';
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
@@ -27,7 +26,7 @@ import { standbySettings } from './standby-settings.js';
 import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
 import { describeStop, targetFlags, targetSettingName, type RecoveryTarget } from './recovery-target.js';
 import { backupForStop, targetNotInArchive } from './target-backup.js';
-import { endedShortOfTarget, parseRecoveryLog } from './recovery-log.js';
+import { endedShortOfTarget, parseRecoveryLog, serverLogNow } from './recovery-log.js';
 import { replayFacts, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
@@ -192,14 +191,10 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
 /** What the drill was doing, for the deadline's message: the phase, and during replay the last WAL file restored. */
 function whatItWasDoing(drill: Drill): string {
   if (!drill.cluster || !drill.workdir) return drill.doing;
-  let log = '';
-  try {
-    log = readFileSync(drill.cluster.logFile, 'utf8');
-  } catch {
-    // Not written yet: nothing restored.
-  }
-  const last = parseRecoveryLog(log).restoredFiles.pop();
-  return `PostgreSQL was still replaying WAL${last ? ` (last WAL file restored: ${last})` : ' (no WAL file restored yet)'}`;
+  // Read at once, never waiting: a FIFO in the log's place is said, not opened to wait on.
+  const { text, replaced } = serverLogNow(drill.cluster.logFile);
+  const last = parseRecoveryLog(text).restoredFiles.pop();
+  return `PostgreSQL was still replaying WAL${replaced ? ` (${replaced})` : last ? ` (last WAL file restored: ${last})` : ' (no WAL file restored yet)'}`;
 }
 
 async function restoreAndReport(drill: Drill): Promise<DrillReport> {

@@ -7,12 +7,12 @@
  * the drill was stopped). Once it has, the copy is made safe to read and the tables are read as a role
  * that is no superuser (systems/pg-reader.ts).
  */
-import { readFile } from 'node:fs/promises';
+import { readLog } from '../core/read-regular.js';
 import { dirname, join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
 import type { DockerEngine, LocalProcesses, RunAs } from '../core/seams.js';
 import { startInImage, type ImageServer } from '../systems/pg-image.js';
-import { parseRecoveryLog } from './recovery-log.js';
+import { parseRecoveryLog, serverLog } from './recovery-log.js';
 import { clientEnv, postgresOptions, serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
 import { isolated } from '../systems/scratch-account.js';
 import { prepareReading, READER_ROLE } from '../systems/pg-reader.js';
@@ -161,14 +161,14 @@ export class ScratchCluster {
     return new ScratchCluster({ ...this.o, settings: [...this.o.settings.filter(([name]) => !names.has(name)), ...changed] });
   }
 
+  /** What this server wrote to its log (recovery-log.ts's reading: never through a link, never waiting on a FIFO). */
   async log(): Promise<string> {
-    const text = await readFile(this.o.logFile).catch(() => Buffer.alloc(0));
-    return text.subarray(this.o.logFrom ?? 0).toString('utf8');
+    return serverLog(this.o.logFile, this.o.logFrom);
   }
 
   /** The postmaster's pid and, from PostgreSQL 10 on, its status ("starting", "ready"...). */
   private async pidFile(): Promise<{ pid: number; status: string | null } | null> {
-    const text = await readFile(join(this.o.dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
+    const text = await readLog(join(this.o.dataDir, 'postmaster.pid')).catch(() => '');
     const lines = text.split('\n');
     const pid = Number(lines[0]);
     return Number.isInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() || null } : null;

@@ -10,7 +10,8 @@
  * tables are read by `read`, as a role that is no superuser in READ ONLY transactions, once the copy
  * was made safe for it (systems/pg-reader.ts).
  */
-import { chmod, chown, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rename, writeFile } from 'node:fs/promises';
+import { readLog } from '../core/read-regular.js';
 import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { PassThrough, Readable } from 'node:stream';
@@ -340,7 +341,7 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
     const startArgv = isolated(pgCtlStart(o, bin, settings, logFile), as, [o.workDir, o.dataDir, ...writable]);
     const started = await run(startArgv, { env: serverEnv() });
     if (started.code !== 0) {
-      const log = await readFile(logFile, 'utf8').catch(() => '');
+      const log = await readLog(logFile).catch(() => '');
       const locale = missingLocale(log);
       if (locale) throw localeMissing(locale, o.major, 'start on it');
       const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l));
