@@ -22,7 +22,7 @@ import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
-import { dumpDatabases, foreignTablesLine, isCheckFolder, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
+import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, isCheckFolder, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf } from '../volumes/session.js';
 import { DUMP, VOLUME_CANDIDATE } from './support/records.js';
 import { stopLeftoverServer } from './support/restore-copy.js';
@@ -238,7 +238,7 @@ const inspect = defineAction({
         ctx.progress(m);
       },
     });
-    ctx.evidence(`looked inside with ${look.server}`);
+    ctx.evidence(`looked inside with ${look.server}: ${AS_THE_COPY_SAYS}`);
     for (const n of look.notes) ctx.note(n);
     for (const d of look.databases) {
       ctx.evidence(
@@ -246,7 +246,7 @@ const inspect = defineAction({
       );
       for (const t of d.largestTables.slice(0, 5))
         ctx.evidence(
-          `  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows, ${formatBytes(t.bytes)}${t.newest ? `, newest ${t.newest}` : ''}`,
+          `  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows, ${formatBytes(t.bytes)}${t.newest ? `, newest ${t.newest}` : ''}${t.note ? ` (${t.note})` : ''}`,
         );
       const foreign = foreignTablesLine(d);
       if (foreign) ctx.evidence(`  ${foreign}`);

@@ -31,7 +31,8 @@ import { replayFacts, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
 import { majorNumber } from './local-pg.js';
-import { disarmForQuery } from '../systems/pg-reader.js';
+import { disarmForQuery, pauseReaderRefused } from '../systems/pg-reader.js';
+import type { TableLines } from '../systems/pg-query.js';
 import { downloadWal, type WalDownloaded } from './wal-download.js';
 import { servePartials } from './partial-wal.js';
 import { refusedPartials } from '../archive/partials.js';
@@ -51,10 +52,11 @@ export interface RestoredCopy {
   /** The copy is a hot standby paused at the target (the drill's `pause`): nothing can be written to it. */
   paused: boolean;
   /**
-   * Reads of the tenant's tables: as the reader role once the copy was made safe for it, or, paused,
-   * through `ScratchCluster.readAtPause` (row counts and newest timestamps only).
+   * COPY of the tenant's tables (volumes/table-readout.ts): as the reader role once the copy was made
+   * safe for it, or, paused, as each table's owner when that role is safe to read as
+   * (systems/pg-reader.ts pauseReaderRefused), never as a superuser.
    */
-  read: (database: string, sql: string) => Promise<string[][]>;
+  lines: TableLines;
 }
 
 export interface DrillOptions {
@@ -97,8 +99,8 @@ export interface DrillOptions {
    * it (`from`), with local server binaries or in the image (a new container on the same data folder
    * each time). Only an archive whose WAL serves a hot standby pauses: otherwise the copy is promoted as
    * before (`paused` in the report says which). Nothing is written to a paused copy, so `query` is not
-   * taken (its reader role is made once the copy is promoted), and `look` reads at the pause through
-   * `readAtPause`.
+   * taken (its reader role is made once the copy is promoted), and `look` reads at the pause each
+   * table as its owner, when that role is no superuser nor a member of one (`lines`).
    */
   pause?: boolean;
   /**
@@ -107,7 +109,7 @@ export interface DrillOptions {
    * from its last restartpoint; no base backup is fetched.
    */
   from?: PausedCopy;
-  /** Looks at the restored copy (its tables through `copy.read`) before the query; the copy is removed after unless kept. */
+  /** Looks at the restored copy (its tables through `copy.lines`) before the query; the copy is removed after unless kept. */
   look?: (copy: RestoredCopy) => Promise<void>;
   signal?: AbortSignal;
   /** The run's (or the command's) clock: what "now" is for the archive's age and a target time. */
@@ -260,14 +262,13 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   let rows: string[][];
   if (paused) {
     if (opts.query) throw new Error('a paused copy takes no query: nothing can be written to it to make its reader');
-    if (opts.look)
-      await opts.look({ ...copy, read: async (database, text) => (await restored.readAtPause(text, { ...conn, database })).rows });
+    if (opts.look) await opts.look({ ...copy, lines: pausedLines(restored, conn) });
     // Nothing is written to a paused copy: the databases are read from the catalog, by our session.
     rows = (await restored.query(DEFAULT_QUERY, conn)).rows;
   } else {
     // What this changes in the throwaway copy (roles' powers) is no news about the archive: not a warning.
     await restored.prepareReading(conn, majorNumber(pg.major));
-    if (opts.look) await opts.look({ ...copy, read: async (database, text) => (await restored.read(text, database)).rows });
+    if (opts.look) await opts.look({ ...copy, lines: (database, text) => restored.readLines(text, database) });
     // The operator's query may reach the archive's views and foreign tables: none runs as a superuser, loads a library or reads a foreign table.
     if (opts.query) await disarmForQuery(async (database, text) => (await restored.query(text, { ...conn, database })).rows, conn.database);
     rows = await queryRestored(restored, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
@@ -303,6 +304,25 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     paused,
     partials,
     refusedPartials: refusedPartials(report.partials),
+  };
+}
+
+/**
+ * COPY of a table of a copy paused at its target, as the table's owner: refused, saying why, when that
+ * role is not safe to read as (a superuser, a member of one, no login); asked once per database and role.
+ */
+function pausedLines(cluster: ScratchCluster, conn: { user: string; database: string }): TableLines {
+  const refused = new Map<string, Promise<string | null>>();
+  return async function* lines(database: string, sql: string, owner: string): AsyncGenerator<string[]> {
+    const key = JSON.stringify([database, owner]);
+    if (!refused.has(key))
+      refused.set(
+        key,
+        pauseReaderRefused(async (db, text) => (await cluster.query(text, { ...conn, database: db })).rows, database, owner),
+      );
+    const why = await refused.get(key)!;
+    if (why) throw new Error(`at the pause no role can be made to read it, and ${why}`);
+    yield* cluster.readLines(sql, database, owner);
   };
 }
 

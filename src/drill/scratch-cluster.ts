@@ -16,6 +16,7 @@ import { parseRecoveryLog, serverLog } from './recovery-log.js';
 import { clientEnv, postgresOptions, serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
 import { isolated } from '../systems/scratch-account.js';
 import { prepareReading, READER_ROLE } from '../systems/pg-reader.js';
+import { programLines } from '../systems/pg-lines.js';
 
 /** The server in the `postgres:<major>` image: its settings carry the container's paths. */
 export interface ClusterImage {
@@ -297,14 +298,17 @@ export class ScratchCluster {
   }
 
   /**
-   * Run one SQL text on a copy paused at its target, a hot standby where no role can be made or
-   * changed, so no reader role: as the superuser `conn.user`, in a READ ONLY transaction, search_path
-   * pg_catalog only. For statements that call system functions and aggregates alone on ordinary tables
-   * (row counts, newest timestamps): a superuser bypasses row security, so no policy of the tenant's
-   * runs, and nothing of theirs is called.
+   * Run one SQL text (a table's `COPY … TO STDOUT`) as `role`, a role that is no superuser (the reader
+   * role, or at a pause, where no role can be made, a role of the copy's own vetted by
+   * systems/pg-reader.ts), in a READ ONLY transaction, search_path pg_catalog first: the lines it
+   * prints, a batch per read as they come (systems/pg-lines.ts).
    */
-  async readAtPause(sql: string, conn: { user: string; database: string }): Promise<QueryResult> {
-    return this.psql(sql, conn.user, conn.database, clientEnv(undefined, true));
+  readLines(sql: string, database: string, role = READER_ROLE): AsyncGenerator<string[]> {
+    const argv = [this.pg('psql'), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', this.o.socketDir, '-p', String(this.o.port)];
+    return programLines((source, stages, sink) => this.o.processes.pipeThrough(source, stages, sink), {
+      argv: [...argv, '-U', role, '-d', database, '-c', sql],
+      opts: { as: this.clientAs, env: unprivilegedClientEnv(undefined, true) },
+    });
   }
 
   private async psql(sql: string, user: string, database: string, env: NodeJS.ProcessEnv): Promise<QueryResult> {
