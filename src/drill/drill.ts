@@ -27,7 +27,8 @@ import { backupEnds, chooseBackup, targetReached, type TargetTime } from './targ
 import { describeStop, targetFlags, targetSettingName, type RecoveryTarget } from './recovery-target.js';
 import { backupForStop, targetNotInArchive } from './target-backup.js';
 import { endedShortOfTarget, parseRecoveryLog, serverLogNow } from './recovery-log.js';
-import { replayFacts, type ReplayFacts } from './replay.js';
+import { controlWatch, replayFacts, type ReplayFacts } from './replay.js';
+import type { PgControl } from '../systems/pg-control.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
 import { majorNumber } from './local-pg.js';
@@ -247,9 +248,17 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
   drill.say(target ? `replaying WAL up to ${time ? time.text : describeStop(target.stop)}` : 'replaying WAL');
   const recoveryStarted = performance.now();
-  const { restored, archiveEndedFirst, paused } = await recover(drill, cluster, conn, target, pg.major, standby !== null);
+  const { restored, archiveEndedFirst, paused, control } = await recover(
+    drill,
+    cluster,
+    conn,
+    target,
+    pg.major,
+    standby !== null,
+    paths.dataDir,
+  );
   const recoveryMs = Math.round(performance.now() - recoveryStarted);
-  const replay = await replayFacts(restored, pg.major, conn);
+  const replay = await replayFacts(restored, pg.major, conn, { control, archiveSysid: report.sysid });
   // Stopped at the moment, replay was meant to stop short; replaying everything archived, it must have reached the end.
   const lost =
     target && !archiveEndedFirst
@@ -340,15 +349,22 @@ async function recover(
   target: RecoveryTarget | null,
   major: string,
   pause: boolean,
-): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean; paused: boolean }> {
+  dataDir: string,
+): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean; paused: boolean; control: PgControl | null }> {
+  // Whether recovery ended is read from the copy's control file, which is kept as it was then: no statement of ours runs before.
+  const control = controlWatch(dataDir, major);
+  const recovered = async (c: ScratchCluster): Promise<PgControl | null> => {
+    await c.waitRecovered({ ...conn, signal: drill.deadline.signal, ended: control.ended });
+    return (await control.ended()) ? control.seen() : null;
+  };
   try {
     await cluster.start();
-    const watch = { ...conn, signal: drill.deadline.signal };
-    const paused = pause ? (await cluster.waitPaused(watch, majorNumber(major))) === 'paused' : (await cluster.waitRecovered(watch), false);
+    const paused = pause && (await cluster.waitPaused({ ...conn, signal: drill.deadline.signal }, majorNumber(major))) === 'paused';
+    const seen = pause ? null : await recovered(cluster);
     const log = parseRecoveryLog(await cluster.log());
     // A transaction, a location or a restore point that replay never met is not in the archive: never a restore "to" it.
     if (target && target.stop.kind !== 'time' && log.stopped === null) throw targetNotInArchive(target.stop, log.redoDoneAt);
-    return { restored: cluster, archiveEndedFirst: target?.stop.kind === 'time' && endedShortOfTarget(log, major), paused };
+    return { restored: cluster, archiveEndedFirst: target?.stop.kind === 'time' && endedShortOfTarget(log, major), paused, control: seen };
   } catch (err) {
     if (!target || !(err instanceof DrillFailed) || !parseRecoveryLog(await cluster.log()).targetNotReached) throw err;
     if (target.stop.kind !== 'time') throw targetNotInArchive(target.stop, null);
@@ -358,8 +374,7 @@ async function recover(
   const restored = cluster.withSettings([[targetSettingName(target.stop), '']]);
   drill.cluster = restored;
   await restored.start();
-  await restored.waitRecovered({ ...conn, signal: drill.deadline.signal });
-  return { restored, archiveEndedFirst: true, paused: false };
+  return { restored, archiveEndedFirst: true, paused: false, control: await recovered(restored) };
 }
 
 /**

@@ -206,8 +206,18 @@ export class ScratchCluster {
     return r.code === 0;
   }
 
-  /** Wait until archive recovery has ended and the server accepts queries (or `signal` stops the drill). */
-  async waitRecovered(opts: { user: string; database: string; signal?: AbortSignal }): Promise<void> {
+  /**
+   * Wait until archive recovery has ended and the server accepts queries (or `signal` stops the drill).
+   * `ended`, when it can tell (not null), says whether recovery ended from the server's files (its
+   * control file): then no statement is run to ask the server, whose answer code of the archive's
+   * could give, before the caller has read what it needs of those files.
+   */
+  async waitRecovered(opts: {
+    user: string;
+    database: string;
+    signal?: AbortSignal;
+    ended?: () => Promise<boolean | null>;
+  }): Promise<void> {
     await this.watchRecovery(opts, null, 250);
   }
 
@@ -230,7 +240,7 @@ export class ScratchCluster {
 
   /** Polls the server until recovery ended or, given the expression `paused` tells it, replay paused at its target. */
   private async watchRecovery(
-    opts: { user: string; database: string; signal?: AbortSignal },
+    opts: { user: string; database: string; signal?: AbortSignal; ended?: () => Promise<boolean | null> },
     paused: string | null,
     everyMs: number,
   ): Promise<'paused' | 'ended'> {
@@ -245,7 +255,10 @@ export class ScratchCluster {
           { hint: this.logHint() },
         );
       }
-      if (await this.accepting(opts.user)) {
+      const ended = paused === null && opts.ended ? await opts.ended() : null;
+      if (ended !== null) {
+        if (ended && (await this.accepting(opts.user))) return 'ended';
+      } else if (await this.accepting(opts.user)) {
         // The pause is asked about only during recovery, where its functions answer: recovery that ended without
         // pausing (no target met before 13) makes them raise an error.
         const sql = `select pg_catalog.pg_is_in_recovery()${paused ? `, case when pg_catalog.pg_is_in_recovery() then ${paused} end` : ''}`;
