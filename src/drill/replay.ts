@@ -67,7 +67,7 @@ const LONG_PAGE_HEADER = 40n;
  * written where WAL insertion starts again, just after the last record replayed (or the page header
  * after it, when replay ended on a page's or a segment's boundary, which is then where it ended).
  */
-export function endOfReplay(control: PgControl): bigint {
+function endOfReplay(control: PgControl): bigint {
   const redo = parseLsn(control.redoLocation);
   if (redo % BigInt(SEGMENT_BYTES) === LONG_PAGE_HEADER) return redo - LONG_PAGE_HEADER;
   if (redo % WAL_PAGE === SHORT_PAGE_HEADER) return redo - SHORT_PAGE_HEADER;

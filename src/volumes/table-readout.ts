@@ -144,7 +144,7 @@ const ISO = /^(\d{4,})-(\d\d)-(\d\d)(?: (\d\d):(\d\d):(\d\d)(\.\d{1,6})?)?(\+00)
  * A date, timestamp or timestamptz as PostgreSQL writes it with DateStyle ISO and TimeZone UTC, on one
  * scale, with its text as `::timestamptz::text` would write it (a date at midnight, UTC's `+00`).
  */
-export function momentOf(field: string, type: number): Moment | null {
+function momentOf(field: string, type: number): Moment | null {
   if (field === 'infinity' || field === '-infinity') return { at: field === 'infinity' ? INFINITY : -INFINITY, text: field };
   const m = ISO.exec(field);
   // A date has no clock; a timestamp has no zone; a timestamptz is in UTC, as our sessions set TimeZone.

@@ -20,7 +20,7 @@ export const PG_BIN = '/usr/lib/postgresql/15/bin';
 /** The table the generator fills; one row per id. */
 export const DRILL_TABLE = 'drill_rows';
 /** The role that owns it, as the role apps bind with owns a Dingo instance's tables: it logs in, and is no superuser. */
-export const APP_ROLE = 'appuser';
+const APP_ROLE = 'appuser';
 const SEGMENT_BYTES = 16 * 1024 * 1024;
 
 export interface GenerateOptions {

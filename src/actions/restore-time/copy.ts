@@ -44,7 +44,9 @@ function showLook(ctx: StepContext, look: LookResult): void {
   for (const d of look.databases) {
     ctx.evidence(`database ${d.name}: ${formatBytes(d.bytes)}, newest timestamp ${d.newest ?? 'none'}`);
     for (const t of d.largestTables.slice(0, 5))
-      ctx.evidence(`  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows${t.newest ? `, newest ${t.newest}` : ''}${t.note ? ` (${t.note})` : ''}`);
+      ctx.evidence(
+        `  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows${t.newest ? `, newest ${t.newest}` : ''}${t.note ? ` (${t.note})` : ''}`,
+      );
     const foreign = foreignTablesLine(d);
     if (foreign) ctx.evidence(`  ${foreign}`);
   }
