@@ -22,7 +22,7 @@ import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { findVolumes, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
-import { dumpDatabases, foreignTablesLine, isCheckFolder, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
+import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, isCheckFolder, lookInside, newestOf, verifyDumps } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyFolderName, copyVolume, dataDirOf } from '../volumes/session.js';
 import { DUMP, VOLUME_CANDIDATE } from './support/records.js';
 import { stopLeftoverServer } from './support/restore-copy.js';
@@ -161,6 +161,7 @@ const copy = defineAction({
     copyDir: output('string', 'the copy of the data folder'),
     original: output('string', 'the original data folder'),
     digest: output('string', 'sha256 tree digest of the original, taken while copying'),
+    volume: output('string', "the volume's folder: a file of several names is copied only when they all are in it"),
   },
   prepare(ctx, p) {
     const scratch = firstOf(p.scratchDir) || join(ctx.runDir, 'copies');
@@ -171,7 +172,13 @@ const copy = defineAction({
     try {
       const done: unknown = JSON.parse(await readFile(join(plan.dir, COMPLETE), 'utf8'));
       if (!isShaped(COPY_RECORD, done)) return { done: false, why: `${COMPLETE} in ${plan.dir} is not a record of a finished copy` };
-      const outputs = { copyDir: done.copyDir, original: done.original, digest: done.digest };
+      const volume = (done as { volume?: unknown }).volume;
+      const outputs = {
+        copyDir: done.copyDir,
+        original: done.original,
+        digest: done.digest,
+        volume: typeof volume === 'string' ? volume : done.original,
+      };
       return { done: true, outputs, why: `the copy in ${plan.dir} was finished (${COMPLETE})` };
     } catch {
       return { done: false, why: 'no finished copy recorded' };
@@ -194,7 +201,7 @@ const copy = defineAction({
     }
     ctx.progress(`copying ${v.path} (${formatBytes(v.postgres?.sizeBytes ?? 0)})`);
     const c = await copyVolume(v, scratch, new Date(plan.at));
-    const outputs = { copyDir: c.copyDir, original: c.original, digest: c.digest.digest };
+    const outputs = { copyDir: c.copyDir, original: c.original, digest: c.digest.digest, volume: c.volume };
     failpoint('volumes.copy');
     await writeFile(join(dir, COMPLETE), JSON.stringify(outputs));
     ctx.evidence(
@@ -231,7 +238,7 @@ const inspect = defineAction({
         ctx.progress(m);
       },
     });
-    ctx.evidence(`looked inside with ${look.server}`);
+    ctx.evidence(`looked inside with ${look.server}: ${AS_THE_COPY_SAYS}`);
     for (const n of look.notes) ctx.note(n);
     for (const d of look.databases) {
       ctx.evidence(
@@ -239,7 +246,7 @@ const inspect = defineAction({
       );
       for (const t of d.largestTables.slice(0, 5))
         ctx.evidence(
-          `  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows, ${formatBytes(t.bytes)}${t.newest ? `, newest ${t.newest}` : ''}`,
+          `  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows, ${formatBytes(t.bytes)}${t.newest ? `, newest ${t.newest}` : ''}${t.note ? ` (${t.note})` : ''}`,
         );
       const foreign = foreignTablesLine(d);
       if (foreign) ctx.evidence(`  ${foreign}`);
@@ -355,10 +362,14 @@ const checkOriginal = defineAction({
   onThisHost: true,
   summary: 'Check the original data folder is exactly as it was when copied',
   effect: 'read',
-  params: { original: required('string', 'the original data folder'), digest: required('string', 'its digest taken while copying') },
+  params: {
+    original: required('string', 'the original data folder'),
+    digest: required('string', 'its digest taken while copying'),
+    volume: defaulted('string', '', "the volume's folder, as the copy was given it (none: the data folder)"),
+  },
   outputs: { unchanged: output('boolean', 'always true (a change fails the step)') },
   async run(ctx, p) {
-    const d = await checkOriginalUnchanged(p.original, p.digest);
+    const d = await checkOriginalUnchanged(p.original, p.digest, p.volume || undefined);
     ctx.evidence(`${p.original}: ${d.files} file(s), same sha256 tree digest (contents, sizes, modes, modification times) as when copied`);
     return { unchanged: true };
   },

@@ -12,7 +12,7 @@ import { formatBytes } from '../core/format.js';
 import { dockerEngine } from '../systems/docker-engine.js';
 import { findVolumes, type FindResult, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
-import { dumpDatabases, foreignTablesLine, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
+import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
 import { failCommand } from './print-error.js';
 import { LOCAL_ENGINE_FLAG } from './flags/engine.js';
@@ -99,7 +99,7 @@ export function renderFind(r: FindResult, source: string[] = []): string {
 }
 
 export function renderLook(l: LookResult): string {
-  const lines = [`Looked inside with ${l.server}`];
+  const lines = [`Looked inside with ${l.server}`, `  (${AS_THE_COPY_SAYS})`];
   for (const n of l.notes) lines.push(`  (${n})`);
   for (const d of l.databases) {
     lines.push(
@@ -108,7 +108,7 @@ export function renderLook(l: LookResult): string {
     );
     for (const t of d.largestTables)
       lines.push(
-        `  ${`${t.schema}.${t.table}`.padEnd(40)} ${formatBytes(t.bytes).padStart(10)}  ${t.rowsExact ? '' : '~'}${t.rows < 0 ? 'not analysed' : t.rows} rows${t.newest ? `  newest ${t.newest}` : ''}`,
+        `  ${`${t.schema}.${t.table}`.padEnd(40)} ${formatBytes(t.bytes).padStart(10)}  ${t.rowsExact ? '' : '~'}${t.rows < 0 ? 'not analysed' : t.rows} rows${t.newest ? `  newest ${t.newest}` : ''}${t.note ? `  (${t.note})` : ''}`,
       );
     const foreign = foreignTablesLine(d);
     if (foreign) lines.push(`  ${foreign}`);
@@ -159,7 +159,7 @@ async function lookAt(v: VolumeReport, scratch: string, argv: LookArgs) {
     dumps = await dumpDatabases({ ...opts, databases: argv.dump, outDir: resolve(argv.out!) });
     checks = await verifyDumps(dumps, { work: { in: tmpdir() } });
   }
-  await checkOriginalUnchanged(copy.original, copy.digest.digest);
+  await checkOriginalUnchanged(copy.original, copy.digest.digest, copy.volume);
   return { copy, look, dumps, checks };
 }
 

@@ -33,22 +33,31 @@ export class Deadline {
   private readonly controller = new AbortController();
   /** Aborted when the deadline passes, the drill ends, or `outer` is (Ctrl-C). */
   readonly signal: AbortSignal;
-  /** Rejects with the deadline's failure when it passes; never resolves. */
+  /**
+   * Rejects with the deadline's failure when it passes, or with `outer`'s reason when that is aborted
+   * (SIGTERM, Ctrl-C): the drill stops then, whatever step it waits on (a query the server never
+   * answers); never resolves.
+   */
   readonly expired: Promise<never>;
   private timer: NodeJS.Timeout | undefined;
-  private fail: (err: DrillFailed) => void = () => undefined;
+  private fail: (err: unknown) => void = () => undefined;
+  private readonly stopped = (): void => {
+    this.fail(this.outer?.reason);
+  };
 
   constructor(
     private readonly started: number,
     private ms: number,
     private readonly doing: () => string,
-    outer?: AbortSignal,
+    private readonly outer?: AbortSignal,
   ) {
     this.signal = outer ? AbortSignal.any([outer, this.controller.signal]) : this.controller.signal;
     this.expired = new Promise<never>((_, reject) => {
       this.fail = reject;
     });
     this.expired.catch(() => undefined);
+    if (outer?.aborted) this.stopped();
+    else outer?.addEventListener('abort', this.stopped, { once: true });
     this.set(ms);
   }
 
@@ -82,6 +91,7 @@ export class Deadline {
   /** The drill is over: no more timer, and whatever still runs in the background stops at its next step. */
   end(): void {
     clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.stopped);
     if (!this.controller.signal.aborted) this.controller.abort(new Error('the drill ended'));
   }
 }

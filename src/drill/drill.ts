@@ -11,7 +11,6 @@
  * without the server account's powers, let alone the operator's.
  */
 import type { Redactor } from '../core/redact.js';
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
@@ -27,12 +26,14 @@ import { standbySettings } from './standby-settings.js';
 import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
 import { describeStop, targetFlags, targetSettingName, type RecoveryTarget } from './recovery-target.js';
 import { backupForStop, targetNotInArchive } from './target-backup.js';
-import { endedShortOfTarget, parseRecoveryLog } from './recovery-log.js';
-import { replayFacts, type ReplayFacts } from './replay.js';
+import { endedShortOfTarget, parseRecoveryLog, serverLogNow } from './recovery-log.js';
+import { controlWatch, replayFacts, type ReplayFacts } from './replay.js';
+import type { PgControl } from '../systems/pg-control.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
 import { majorNumber } from './local-pg.js';
-import { disarmForQuery } from '../systems/pg-reader.js';
+import { disarmForQuery, pauseReaderRefused } from '../systems/pg-reader.js';
+import type { TableLines } from '../systems/pg-query.js';
 import { downloadWal, type WalDownloaded } from './wal-download.js';
 import { servePartials } from './partial-wal.js';
 import { refusedPartials } from '../archive/partials.js';
@@ -52,10 +53,11 @@ export interface RestoredCopy {
   /** The copy is a hot standby paused at the target (the drill's `pause`): nothing can be written to it. */
   paused: boolean;
   /**
-   * Reads of the tenant's tables: as the reader role once the copy was made safe for it, or, paused,
-   * through `ScratchCluster.readAtPause` (row counts and newest timestamps only).
+   * COPY of the tenant's tables (volumes/table-readout.ts): as the reader role once the copy was made
+   * safe for it, or, paused, as each table's owner when that role is safe to read as
+   * (systems/pg-reader.ts pauseReaderRefused), never as a superuser.
    */
-  read: (database: string, sql: string) => Promise<string[][]>;
+  lines: TableLines;
 }
 
 export interface DrillOptions {
@@ -98,8 +100,8 @@ export interface DrillOptions {
    * it (`from`), with local server binaries or in the image (a new container on the same data folder
    * each time). Only an archive whose WAL serves a hot standby pauses: otherwise the copy is promoted as
    * before (`paused` in the report says which). Nothing is written to a paused copy, so `query` is not
-   * taken (its reader role is made once the copy is promoted), and `look` reads at the pause through
-   * `readAtPause`.
+   * taken (its reader role is made once the copy is promoted), and `look` reads at the pause each
+   * table as its owner, when that role is no superuser nor a member of one (`lines`).
    */
   pause?: boolean;
   /**
@@ -108,7 +110,7 @@ export interface DrillOptions {
    * from its last restartpoint; no base backup is fetched.
    */
   from?: PausedCopy;
-  /** Looks at the restored copy (its tables through `copy.read`) before the query; the copy is removed after unless kept. */
+  /** Looks at the restored copy (its tables through `copy.lines`) before the query; the copy is removed after unless kept. */
   look?: (copy: RestoredCopy) => Promise<void>;
   signal?: AbortSignal;
   /** The run's (or the command's) clock: what "now" is for the archive's age and a target time. */
@@ -192,14 +194,10 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
 /** What the drill was doing, for the deadline's message: the phase, and during replay the last WAL file restored. */
 function whatItWasDoing(drill: Drill): string {
   if (!drill.cluster || !drill.workdir) return drill.doing;
-  let log = '';
-  try {
-    log = readFileSync(drill.cluster.logFile, 'utf8');
-  } catch {
-    // Not written yet: nothing restored.
-  }
-  const last = parseRecoveryLog(log).restoredFiles.pop();
-  return `PostgreSQL was still replaying WAL${last ? ` (last WAL file restored: ${last})` : ' (no WAL file restored yet)'}`;
+  // Read at once, never waiting: a FIFO in the log's place is said, not opened to wait on.
+  const { text, replaced } = serverLogNow(drill.cluster.logFile);
+  const last = parseRecoveryLog(text).restoredFiles.pop();
+  return `PostgreSQL was still replaying WAL${replaced ? ` (${replaced})` : last ? ` (last WAL file restored: ${last})` : ' (no WAL file restored yet)'}`;
 }
 
 async function restoreAndReport(drill: Drill): Promise<DrillReport> {
@@ -250,9 +248,17 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
   drill.say(target ? `replaying WAL up to ${time ? time.text : describeStop(target.stop)}` : 'replaying WAL');
   const recoveryStarted = performance.now();
-  const { restored, archiveEndedFirst, paused } = await recover(drill, cluster, conn, target, pg.major, standby !== null);
+  const { restored, archiveEndedFirst, paused, control } = await recover(
+    drill,
+    cluster,
+    conn,
+    target,
+    pg.major,
+    standby !== null,
+    paths.dataDir,
+  );
   const recoveryMs = Math.round(performance.now() - recoveryStarted);
-  const replay = await replayFacts(restored, pg.major, conn);
+  const replay = await replayFacts(restored, pg.major, conn, { control, archiveSysid: report.sysid });
   // Stopped at the moment, replay was meant to stop short; replaying everything archived, it must have reached the end.
   const lost =
     target && !archiveEndedFirst
@@ -265,14 +271,13 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   let rows: string[][];
   if (paused) {
     if (opts.query) throw new Error('a paused copy takes no query: nothing can be written to it to make its reader');
-    if (opts.look)
-      await opts.look({ ...copy, read: async (database, text) => (await restored.readAtPause(text, { ...conn, database })).rows });
+    if (opts.look) await opts.look({ ...copy, lines: pausedLines(restored, conn) });
     // Nothing is written to a paused copy: the databases are read from the catalog, by our session.
     rows = (await restored.query(DEFAULT_QUERY, conn)).rows;
   } else {
     // What this changes in the throwaway copy (roles' powers) is no news about the archive: not a warning.
     await restored.prepareReading(conn, majorNumber(pg.major));
-    if (opts.look) await opts.look({ ...copy, read: async (database, text) => (await restored.read(text, database)).rows });
+    if (opts.look) await opts.look({ ...copy, lines: (database, text) => restored.readLines(text, database) });
     // The operator's query may reach the archive's views and foreign tables: none runs as a superuser, loads a library or reads a foreign table.
     if (opts.query) await disarmForQuery(async (database, text) => (await restored.query(text, { ...conn, database })).rows, conn.database);
     rows = await queryRestored(restored, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
@@ -312,6 +317,25 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
 }
 
 /**
+ * COPY of a table of a copy paused at its target, as the table's owner: refused, saying why, when that
+ * role is not safe to read as (a superuser, a member of one, no login); asked once per database and role.
+ */
+function pausedLines(cluster: ScratchCluster, conn: { user: string; database: string }): TableLines {
+  const refused = new Map<string, Promise<string | null>>();
+  return async function* lines(database: string, sql: string, owner: string): AsyncGenerator<string[]> {
+    const key = JSON.stringify([database, owner]);
+    if (!refused.has(key))
+      refused.set(
+        key,
+        pauseReaderRefused(async (db, text) => (await cluster.query(text, { ...conn, database: db })).rows, database, owner),
+      );
+    const why = await refused.get(key)!;
+    if (why) throw new Error(`at the pause no role can be made to read it, and ${why}`);
+    yield* cluster.readLines(sql, database, owner);
+  };
+}
+
+/**
  * Start the server and wait for its recovery to end. Replaying to a moment after the last archived
  * transaction, PostgreSQL 13+ refuse to end recovery short of the target: no later commit was archived,
  * so everything archived is the database at that moment, and the server starts again without the target.
@@ -325,15 +349,22 @@ async function recover(
   target: RecoveryTarget | null,
   major: string,
   pause: boolean,
-): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean; paused: boolean }> {
+  dataDir: string,
+): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean; paused: boolean; control: PgControl | null }> {
+  // Whether recovery ended is read from the copy's control file, which is kept as it was then: no statement of ours runs before.
+  const control = controlWatch(dataDir, major);
+  const recovered = async (c: ScratchCluster): Promise<PgControl | null> => {
+    await c.waitRecovered({ ...conn, signal: drill.deadline.signal, ended: control.ended });
+    return (await control.ended()) ? control.seen() : null;
+  };
   try {
     await cluster.start();
-    const watch = { ...conn, signal: drill.deadline.signal };
-    const paused = pause ? (await cluster.waitPaused(watch, majorNumber(major))) === 'paused' : (await cluster.waitRecovered(watch), false);
+    const paused = pause && (await cluster.waitPaused({ ...conn, signal: drill.deadline.signal }, majorNumber(major))) === 'paused';
+    const seen = pause ? null : await recovered(cluster);
     const log = parseRecoveryLog(await cluster.log());
     // A transaction, a location or a restore point that replay never met is not in the archive: never a restore "to" it.
     if (target && target.stop.kind !== 'time' && log.stopped === null) throw targetNotInArchive(target.stop, log.redoDoneAt);
-    return { restored: cluster, archiveEndedFirst: target?.stop.kind === 'time' && endedShortOfTarget(log, major), paused };
+    return { restored: cluster, archiveEndedFirst: target?.stop.kind === 'time' && endedShortOfTarget(log, major), paused, control: seen };
   } catch (err) {
     if (!target || !(err instanceof DrillFailed) || !parseRecoveryLog(await cluster.log()).targetNotReached) throw err;
     if (target.stop.kind !== 'time') throw targetNotInArchive(target.stop, null);
@@ -343,8 +374,7 @@ async function recover(
   const restored = cluster.withSettings([[targetSettingName(target.stop), '']]);
   drill.cluster = restored;
   await restored.start();
-  await restored.waitRecovered({ ...conn, signal: drill.deadline.signal });
-  return { restored, archiveEndedFirst: true, paused: false };
+  return { restored, archiveEndedFirst: true, paused: false, control: await recovered(restored) };
 }
 
 /**

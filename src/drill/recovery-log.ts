@@ -1,5 +1,35 @@
 /** What PostgreSQL's server log says about an archive recovery: files restored, where redo ended, fatal errors. */
+import { NotRegular, readLog, readLogSync } from '../core/read-regular.js';
 import { majorNumber } from './local-pg.js';
+
+/**
+ * A scratch server's log, from byte `from` on. The log is in a folder the server's account may write,
+ * so code of the archive's running there may put a FIFO, a link or a device in its place: such a log
+ * is never opened to wait on, nor read, and the drill fails saying so.
+ */
+export async function serverLog(path: string, from = 0): Promise<string> {
+  return readLog(path, from).catch((err: unknown) => {
+    throw err instanceof NotRegular ? replacedLog(path, err) : err;
+  });
+}
+
+/**
+ * The same, at once (for the deadline's message, written as it passes): the log's text, or what
+ * stands in its place.
+ */
+export function serverLogNow(path: string): { text: string; replaced: string | null } {
+  try {
+    return { text: readLogSync(path), replaced: null };
+  } catch (err) {
+    return { text: '', replaced: err instanceof NotRegular ? replacedLog(path, err).message : null };
+  }
+}
+
+function replacedLog(path: string, err: NotRegular): Error {
+  return new Error(
+    `the server log ${path} is ${err.message}, no longer the file PostgreSQL wrote: something in the scratch server replaced it, and it was not read`,
+  );
+}
 
 /** What the server log says about the recovery. */
 export interface RecoveryLog {

@@ -7,8 +7,8 @@ import { DrillFailed } from './exit-codes.js';
 import { messageOf } from '../core/errors.js';
 import { lostRange, replayShortfall, type ReplayFacts } from './replay.js';
 import type { ScratchCluster } from './scratch-cluster.js';
-import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
-import { READER_ROLE } from '../systems/pg-reader.js';
+import { sqlIdent } from '../core/sql-quote.js';
+import { powersOf, READER_ROLE } from '../systems/pg-reader.js';
 import type { TargetTime } from './target-time.js';
 
 /**
@@ -90,20 +90,17 @@ export async function queryRestored(
   return rows;
 }
 
-/** The reader made a member of `conn.role`, refused when that role is still a superuser in the copy. */
+/**
+ * The reader made a member of `conn.role`, refused when that role is a superuser in the copy or a
+ * member, directly or through other roles, of a superuser or of a role that runs programs or touches
+ * the server's files: the query's code could SET ROLE to it (pg_has_role, not rolsuper alone).
+ */
 async function admitRole(cluster: ScratchCluster, conn: { user: string; database: string; role: string }): Promise<void> {
-  const found = await cluster.query(
-    `select rolsuper from pg_catalog.pg_roles where rolname operator(pg_catalog.=) ${sqlLiteral(conn.role)}`,
-    conn,
-  );
-  if (found.rows[0]?.[0] === 't') {
-    throw new DrillFailed(
-      'query-failed',
-      `--db-user ${conn.role} is the restored cluster's bootstrap superuser: the query runs as no superuser`,
-      {
-        hint: "Leave --db-user out: the query then reads every table as a role of the drill's that is no superuser.",
-      },
-    );
+  const why = await powersOf(async (database, sql) => (await cluster.query(sql, { ...conn, database })).rows, conn.database, conn.role);
+  if (why) {
+    throw new DrillFailed('query-failed', `--db-user ${conn.role} ${why} in the restored cluster: the query runs as no superuser`, {
+      hint: "Leave --db-user out (the query then reads every table as a role of the drill's that is no superuser), or name a role that is no superuser nor a member of one.",
+    });
   }
   await cluster.query(`grant ${sqlIdent(conn.role)} to ${sqlIdent(READER_ROLE)}`, conn);
 }

@@ -7,15 +7,16 @@
  * the drill was stopped). Once it has, the copy is made safe to read and the tables are read as a role
  * that is no superuser (systems/pg-reader.ts).
  */
-import { readFile } from 'node:fs/promises';
+import { readLog } from '../core/read-regular.js';
 import { dirname, join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
 import type { DockerEngine, LocalProcesses, RunAs } from '../core/seams.js';
 import { startInImage, type ImageServer } from '../systems/pg-image.js';
-import { parseRecoveryLog } from './recovery-log.js';
+import { parseRecoveryLog, serverLog } from './recovery-log.js';
 import { clientEnv, postgresOptions, serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
 import { isolated } from '../systems/scratch-account.js';
 import { prepareReading, READER_ROLE } from '../systems/pg-reader.js';
+import { programLines } from '../systems/pg-lines.js';
 
 /** The server in the `postgres:<major>` image: its settings carry the container's paths. */
 export interface ClusterImage {
@@ -161,14 +162,14 @@ export class ScratchCluster {
     return new ScratchCluster({ ...this.o, settings: [...this.o.settings.filter(([name]) => !names.has(name)), ...changed] });
   }
 
+  /** What this server wrote to its log (recovery-log.ts's reading: never through a link, never waiting on a FIFO). */
   async log(): Promise<string> {
-    const text = await readFile(this.o.logFile).catch(() => Buffer.alloc(0));
-    return text.subarray(this.o.logFrom ?? 0).toString('utf8');
+    return serverLog(this.o.logFile, this.o.logFrom);
   }
 
   /** The postmaster's pid and, from PostgreSQL 10 on, its status ("starting", "ready"...). */
   private async pidFile(): Promise<{ pid: number; status: string | null } | null> {
-    const text = await readFile(join(this.o.dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
+    const text = await readLog(join(this.o.dataDir, 'postmaster.pid')).catch(() => '');
     const lines = text.split('\n');
     const pid = Number(lines[0]);
     return Number.isInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() || null } : null;
@@ -205,8 +206,18 @@ export class ScratchCluster {
     return r.code === 0;
   }
 
-  /** Wait until archive recovery has ended and the server accepts queries (or `signal` stops the drill). */
-  async waitRecovered(opts: { user: string; database: string; signal?: AbortSignal }): Promise<void> {
+  /**
+   * Wait until archive recovery has ended and the server accepts queries (or `signal` stops the drill).
+   * `ended`, when it can tell (not null), says whether recovery ended from the server's files (its
+   * control file): then no statement is run to ask the server, whose answer code of the archive's
+   * could give, before the caller has read what it needs of those files.
+   */
+  async waitRecovered(opts: {
+    user: string;
+    database: string;
+    signal?: AbortSignal;
+    ended?: () => Promise<boolean | null>;
+  }): Promise<void> {
     await this.watchRecovery(opts, null, 250);
   }
 
@@ -229,7 +240,7 @@ export class ScratchCluster {
 
   /** Polls the server until recovery ended or, given the expression `paused` tells it, replay paused at its target. */
   private async watchRecovery(
-    opts: { user: string; database: string; signal?: AbortSignal },
+    opts: { user: string; database: string; signal?: AbortSignal; ended?: () => Promise<boolean | null> },
     paused: string | null,
     everyMs: number,
   ): Promise<'paused' | 'ended'> {
@@ -244,7 +255,10 @@ export class ScratchCluster {
           { hint: this.logHint() },
         );
       }
-      if (await this.accepting(opts.user)) {
+      const ended = paused === null && opts.ended ? await opts.ended() : null;
+      if (ended !== null) {
+        if (ended && (await this.accepting(opts.user))) return 'ended';
+      } else if (await this.accepting(opts.user)) {
         // The pause is asked about only during recovery, where its functions answer: recovery that ended without
         // pausing (no target met before 13) makes them raise an error.
         const sql = `select pg_catalog.pg_is_in_recovery()${paused ? `, case when pg_catalog.pg_is_in_recovery() then ${paused} end` : ''}`;
@@ -297,14 +311,17 @@ export class ScratchCluster {
   }
 
   /**
-   * Run one SQL text on a copy paused at its target, a hot standby where no role can be made or
-   * changed, so no reader role: as the superuser `conn.user`, in a READ ONLY transaction, search_path
-   * pg_catalog only. For statements that call system functions and aggregates alone on ordinary tables
-   * (row counts, newest timestamps): a superuser bypasses row security, so no policy of the tenant's
-   * runs, and nothing of theirs is called.
+   * Run one SQL text (a table's `COPY … TO STDOUT`) as `role`, a role that is no superuser (the reader
+   * role, or at a pause, where no role can be made, a role of the copy's own vetted by
+   * systems/pg-reader.ts), in a READ ONLY transaction, search_path pg_catalog first: the lines it
+   * prints, a batch per read as they come (systems/pg-lines.ts).
    */
-  async readAtPause(sql: string, conn: { user: string; database: string }): Promise<QueryResult> {
-    return this.psql(sql, conn.user, conn.database, clientEnv(undefined, true));
+  readLines(sql: string, database: string, role = READER_ROLE): AsyncGenerator<string[]> {
+    const argv = [this.pg('psql'), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', this.o.socketDir, '-p', String(this.o.port)];
+    return programLines((source, stages, sink) => this.o.processes.pipeThrough(source, stages, sink), {
+      argv: [...argv, '-U', role, '-d', database, '-c', sql],
+      opts: { as: this.clientAs, env: unprivilegedClientEnv(undefined, true) },
+    });
   }
 
   private async psql(sql: string, user: string, database: string, env: NodeJS.ProcessEnv): Promise<QueryResult> {

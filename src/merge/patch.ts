@@ -1,5 +1,8 @@
 /**
  * The merge patch: one transaction, run by psql in the live database, that puts the chosen rows back.
+ * Everything it names of the system's is qualified (`OPERATOR(pg_catalog.=)`, `pg_catalog.text`),
+ * a row is named by its primary key's own equality and by the key's text, and it runs with a
+ * search_path fixed when it was planned, pg_catalog first.
  * It runs logged in as the role apps bind with, so a trigger of the tenant's runs with the tenant's own
  * powers, never a superuser's; it refuses any other session (a superuser's SET ROLE to it would not
  * do: a trigger could RESET ROLE). Every value is a quoted literal (standard_conforming_strings
@@ -23,9 +26,18 @@ export interface TablePatch {
   updates: ChangedRow[];
 }
 
-/** `"k1" = '…' AND "k2" = '…'`: the row's key (a key column is never NULL). */
+/**
+ * The row's key (a key column is never NULL): each column compared by its primary key's own equality,
+ * qualified, with its value cast to a qualified type (the key's index finds the row), and the key's
+ * text compared as the plan read it, by pg_catalog's equality: an operator of the tenant's, chosen by
+ * a search_path or standing in the key's operator class, can name no other row.
+ */
 function keyMatch(shape: TableShape, row: TableRow): string {
-  return shape.key.map((k, i) => `${sqlIdent(k)} = ${valueLiteral(shape, row.key[i] ?? null)}`).join(' AND ');
+  const typed = (shape.keyEquality ?? []).map(
+    ([schema, operator, type], i) =>
+      `${sqlIdent(shape.key[i]!)} OPERATOR(${sqlIdent(schema)}.${operator}) ${valueLiteral(shape, row.key[i] ?? null)}::${type}`,
+  );
+  return [...typed, `${textArray(shape, shape.key)} OPERATOR(pg_catalog.=) ${sqlLiteral(row.keyText)}`].join(' AND ');
 }
 
 /** One INSERT of every row put back: its foreign keys are checked at its end, so rows of a table referencing each other go in any order. */
@@ -81,16 +93,35 @@ function sessionGuard(role: string): string {
 }
 
 /**
+ * The search_path the patch runs with, fixed when it was planned: pg_catalog first, so no function,
+ * operator or type of the tenant's stands in for a system one in what the patch or their triggers
+ * write, then the role's own schemas as it had them (`searchPath`, its setting then), which the
+ * tenant's triggers were written for, and pg_temp last. Set with set_config from a literal: the
+ * setting's text is the tenant's, and never read as SQL.
+ */
+function pathOf(searchPath: string): string {
+  const theirs = searchPath.trim() ? `, ${searchPath.trim()}` : '';
+  return `SELECT pg_catalog.set_config('search_path', ${sqlLiteral(`pg_catalog${theirs}, pg_temp`)}, true);`;
+}
+
+/**
  * The patch's text: header comments (no tenant text in them), then one transaction writing the tables
  * in the order given (parents first); `deferred`: deferrable keys are checked at its commit.
  */
-export function renderPatch(header: readonly string[], role: string, tables: readonly TablePatch[], deferred: boolean): string {
+export function renderPatch(
+  header: readonly string[],
+  role: string,
+  tables: readonly TablePatch[],
+  deferred: boolean,
+  searchPath: string,
+): string {
   const lines = [
     ...header.map((h) => `-- ${h.replace(/[\r\n]+/g, ' ')}`),
     `SET client_encoding = 'UTF8';`,
     `SET standard_conforming_strings = on;`,
     'BEGIN;',
     sessionGuard(role),
+    pathOf(searchPath),
     ...TEXT_SETTINGS.filter(([k]) => k !== 'standard_conforming_strings').map(([k, v]) => `SET LOCAL ${k} = '${v}';`),
     `SET LOCAL lock_timeout = '30s';`,
     ...(deferred ? ['SET CONSTRAINTS ALL DEFERRED;'] : []),

@@ -12,6 +12,7 @@ import { renderPatch, type TablePatch } from './patch.js';
 import { rowsByKey, type TableRow } from './table-rows.js';
 import { parentsFirst, readForeignKeys } from './table-order.js';
 import { checkPatchLanguage } from './patch-language.js';
+import { jsonRows } from './json-rows.js';
 import { checkSameShape, readShape, tableName, type TableShape } from './table-shape.js';
 
 /** Which changed rows the patch reverts: proven reverts only (the default), every one, or none. */
@@ -51,6 +52,8 @@ export interface TableDiffs {
   tables: { table: string; shape: TableShape; diff: TableDiff }[];
   /** Some tables reference each other in a cycle of deferrable keys: checked at the patch's commit. */
   deferred: boolean;
+  /** The search_path the live role's sessions start with (its own setting, or its database's): the patch puts pg_catalog before it. */
+  searchPath: string;
 }
 
 /**
@@ -64,8 +67,10 @@ export async function diffTables(copy: MergeSide, live: MergeSide, r: MergeReque
   const shapes: TableShape[] = [];
   for (const name of r.tables) {
     const shape = await readShape(copy.query, r.database, name, 'the copy');
-    checkSameShape(shape, await readShape(live.query, r.database, name, 'the live database'));
-    shapes.push(shape);
+    const liveShape = await readShape(live.query, r.database, name, 'the live database');
+    checkSameShape(shape, liveShape);
+    // The patch runs in the live database: its rows are named with the live key's equality.
+    shapes.push({ ...shape, keyEquality: liveShape.keyEquality });
   }
   await checkPatchLanguage(live.query, r.database);
   const names = shapes.map(tableName);
@@ -76,7 +81,17 @@ export async function diffTables(copy: MergeSide, live: MergeSide, r: MergeReque
     const rows = (side: MergeSide) => rowsByKey(side.lines, r.database, shape);
     tables.push({ table, shape, diff: await diffStreams(rows(copy), rows(live), r.incidentXid, table) });
   }
-  return { tables, deferred: order.deferred };
+  return { tables, deferred: order.deferred, searchPath: await startingSearchPath(live.query, r.database) };
+}
+
+/** The search_path the live role's sessions start with, before ours set it: pg_settings' reset value. */
+async function startingSearchPath(live: Query, database: string): Promise<string> {
+  const [row] = await jsonRows(
+    live,
+    database,
+    `select pg_catalog.json_build_array(reset_val)::pg_catalog.text from pg_catalog.pg_settings where name operator(pg_catalog.=) 'search_path'`,
+  );
+  return typeof row?.[0] === 'string' ? row[0] : '';
 }
 
 /** Changed rows no transaction id settles: conflicts, and rows for review. */
@@ -101,6 +116,7 @@ export function choosePatch(diffs: TableDiffs, updates: UpdateChoice, role: stri
     role,
     tables.map((t) => t.patch),
     diffs.deferred,
+    diffs.searchPath,
   );
   return {
     tables,

@@ -18,6 +18,13 @@ export interface TableShape {
   types: string[];
   /** The primary key's columns, in the key's order. */
   key: string[];
+  /**
+   * For each key column, the equality its primary key is unique under (the btree operator class of
+   * the key's index) and the type a value is cast to for it, both qualified with their schema:
+   * `["pg_catalog", "=", "pg_catalog.int4"]`. The patch names a row with them, whatever the
+   * search_path of the session. Absent in what a patch's expect file kept before it was recorded.
+   */
+  keyEquality?: [schema: string, operator: string, type: string][];
   /** A column is GENERATED ALWAYS AS IDENTITY: an insert overrides it. */
   identityAlways: boolean;
   /**
@@ -70,18 +77,8 @@ export async function readShape(read: Query, db: string, name: string, where: st
        join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
       where ${rel} and a.attnum operator(pg_catalog.>) 0 and not a.attisdropped order by a.attnum`,
   );
-  const key = (
-    await jsonRows(
-      read,
-      db,
-      `select pg_catalog.json_build_array(a.attname)::pg_catalog.text
-         from pg_catalog.pg_index i join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) i.indrelid
-         join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
-         cross join lateral pg_catalog.unnest(i.indkey) with ordinality k(attnum, pos)
-         join pg_catalog.pg_attribute a on a.attrelid operator(pg_catalog.=) c.oid and a.attnum operator(pg_catalog.=) k.attnum
-        where ${rel} and i.indisprimary order by k.pos`,
-    )
-  ).map((r) => String(r[0]));
+  const keyRows = await jsonRows(read, db, keyColumns(rel));
+  const key = keyRows.map((r) => String(r[0]));
   if (!key.length) {
     throw new UsageError(`${name} has no primary key in ${where}: it is refused for merge`, {
       hint: 'without a primary key a row of the copy cannot be matched with its live row; leave the table out of inputs.merge and take its rows from the dumps by hand',
@@ -104,9 +101,46 @@ export async function readShape(read: Query, db: string, name: string, where: st
     columns: written.map((c) => String(c[0])),
     types: written.map((c) => String(c[1])),
     key,
+    keyEquality: keyRows.map((r) => keyEqualityOf(name, where, r)),
     identityAlways: cols.some((c) => c[3] === 'a'),
     encoding,
   };
+}
+
+/**
+ * The primary key's columns in its order, each with the equality operator of its operator class
+ * (btree strategy 3) and the type a value is cast to: the class's input type, or the column's own
+ * where that is a pseudo-type (anyenum, anyarray). Schema-qualified, so no object of the tenant's
+ * in a schema of the search_path stands in for them.
+ */
+const keyColumns = (rel: string): string => `select pg_catalog.json_build_array(a.attname, opn.nspname, op.oprname,
+       pg_catalog.quote_ident(tn.nspname) operator(pg_catalog.||) '.' operator(pg_catalog.||) pg_catalog.quote_ident(t.typname))::pg_catalog.text
+     from pg_catalog.pg_index i join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) i.indrelid
+     join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
+     cross join lateral rows from (pg_catalog.unnest(i.indkey), pg_catalog.unnest(i.indclass)) with ordinality k(attnum, opclass, pos)
+     join pg_catalog.pg_attribute a on a.attrelid operator(pg_catalog.=) c.oid and a.attnum operator(pg_catalog.=) k.attnum
+     join pg_catalog.pg_opclass oc on oc.oid operator(pg_catalog.=) k.opclass
+     join pg_catalog.pg_type it on it.oid operator(pg_catalog.=) oc.opcintype
+     join pg_catalog.pg_type t on t.oid operator(pg_catalog.=) case when it.typtype operator(pg_catalog.=) 'p' then a.atttypid else oc.opcintype end
+     join pg_catalog.pg_namespace tn on tn.oid operator(pg_catalog.=) t.typnamespace
+     left join pg_catalog.pg_amop ao on ao.amopfamily operator(pg_catalog.=) oc.opcfamily and ao.amopstrategy operator(pg_catalog.=) 3
+       and ao.amoplefttype operator(pg_catalog.=) oc.opcintype and ao.amoprighttype operator(pg_catalog.=) oc.opcintype
+     left join pg_catalog.pg_operator op on op.oid operator(pg_catalog.=) ao.amopopr
+     left join pg_catalog.pg_namespace opn on opn.oid operator(pg_catalog.=) op.oprnamespace
+    where ${rel} and i.indisprimary order by k.pos`;
+
+/** An operator's name: symbols only (what CREATE OPERATOR allows), so it is written as it is. */
+const OPERATOR_NAME = /^[-+*/<>=~!@#%^&|`?]{1,63}$/;
+
+/** A key column's equality as read (keyColumns), refused when its operator class names none. */
+function keyEqualityOf(name: string, where: string, row: unknown[]): [string, string, string] {
+  const [column, schema, operator, type] = row.map((v) => (typeof v === 'string' ? v : ''));
+  if (!schema || !operator || !OPERATOR_NAME.test(operator) || !type) {
+    throw new UsageError(`${name}'s primary key column ${String(column)} has no equality operator in ${where} that the merge can name`, {
+      hint: "the merge names each row by its primary key; take that table's rows from the dumps by hand, or leave it out of inputs.merge",
+    });
+  }
+  return [schema, operator, type];
 }
 
 /** The table's database is SQL_ASCII: its values are its bytes, read and written as such (table-rows.ts). */

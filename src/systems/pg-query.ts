@@ -8,3 +8,10 @@ export type Query = (database: string, sql: string) => Promise<string[][]>;
  * otherwise. Leaving the loop early stops the query.
  */
 export type QueryLines = (database: string, sql: string) => AsyncIterable<string[]>;
+
+/**
+ * The lines of a table's `COPY … TO STDOUT` in `database`, run as `owner` where the session must be
+ * the table's owner's (a copy paused at its target, where no reader role can be made), else as the
+ * reader role.
+ */
+export type TableLines = (database: string, sql: string, owner: string) => AsyncIterable<string[]>;

@@ -50,10 +50,16 @@ export async function prepareReading(query: Query, db: string, major: number): P
   };
   const exists = await query(db, `select 1 from pg_catalog.pg_roles where rolname operator(pg_catalog.=) ${sqlLiteral(READER_ROLE)}`);
   if (!exists.length) await run([`create role ${READER}`]);
-  // A role of that name the archive brought is made ours: its settings and memberships go.
+  // A role of that name the archive brought is made ours: its settings, in every database too, and its memberships go.
+  const settingsIn = await query(
+    db,
+    `select d.datname from pg_catalog.pg_db_role_setting s join pg_catalog.pg_database d on d.oid operator(pg_catalog.=) s.setdatabase
+      where s.setrole operator(pg_catalog.=) (select oid from pg_catalog.pg_roles where rolname operator(pg_catalog.=) ${sqlLiteral(READER_ROLE)})`,
+  );
   await run([
     `alter role ${READER} login nosuperuser nocreatedb nocreaterole noreplication${major >= 9.5 ? ' bypassrls' : ''} connection limit -1 password null`,
     `alter role ${READER} reset all`,
+    ...settingsIn.map(([d = '']) => `alter role ${READER} in database ${sqlIdent(d)} reset all`),
     ...(await revokeMemberships(query, db, major, `m.rolname operator(pg_catalog.=) ${sqlLiteral(READER_ROLE)}`)),
   ]);
   const strong = await query(
@@ -63,6 +69,10 @@ export async function prepareReading(query: Query, db: string, major: number): P
   );
   await run(strong.map(([role = '']) => `alter role ${sqlIdent(role)} nosuperuser nocreaterole`));
   if (strong.length) notes.push(`took SUPERUSER and CREATEROLE from ${strong.map((r) => r[0]).join(', ')} in the copy`);
+  // A member of a superuser may SET ROLE to it, and so may any code of the tenant's its session runs.
+  const fromSuperusers = await revokeMemberships(query, db, major, 'r.rolsuper');
+  await run(fromSuperusers);
+  if (fromSuperusers.length) notes.push(`revoked ${fromSuperusers.length} membership(s) in superuser roles in the copy`);
   if (major >= 11) {
     const revokes = await revokeMemberships(query, db, major, `r.rolname in (${SERVER_ROLES.map(sqlLiteral).join(', ')})`);
     await run(revokes);
@@ -77,7 +87,25 @@ export async function prepareReading(query: Query, db: string, major: number): P
   );
   await run(closed.map(([d = '']) => `grant connect on database ${sqlIdent(d)} to ${READER}`));
   if (major < 14) for (const [d = ''] of databases) if (d !== 'template1') await grantSchemas(query, d);
+  const why = await powersOf(query, db, READER_ROLE);
+  if (why) throw new Error(`the reader role ${READER_ROLE} of the copy still ${why}: no table is read`);
   return notes;
+}
+
+/**
+ * The powers of `role` a session of a tenant's code must not have, in words ("is, or is a member of,
+ * postgres"), or null when it has none: being a superuser, or a member, directly or through other
+ * roles, of a superuser or of a role that runs programs or reads or writes the server's files.
+ * pg_has_role follows every membership, which rolsuper alone does not.
+ */
+export async function powersOf(query: Query, db: string, role: string): Promise<string | null> {
+  const [row] = await query(
+    db,
+    `select (select pg_catalog.string_agg(s.rolname::pg_catalog.text, ', ' order by s.rolname) from pg_catalog.pg_roles s
+        where (s.rolsuper or s.rolname in (${SERVER_ROLES.map(sqlLiteral).join(', ')})) and pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER'))
+       from pg_catalog.pg_roles r where r.rolname operator(pg_catalog.=) ${sqlLiteral(role)}`,
+  );
+  return row?.[0] ? `is, or is a member of, ${row[0]}` : null;
 }
 
 /**
@@ -152,4 +180,20 @@ export async function disarmForQuery(query: Query, db: string): Promise<number> 
        operator(pg_catalog.+) (select pg_catalog.count(*) from wrappers)`,
   );
   return Number(rows[0]?.[0] ?? 0);
+}
+
+/**
+ * Why `role` may not read a copy paused at its target, or null when it may. At a pause (a hot standby)
+ * no role can be made or changed, so a table is read as its owner, a role of the copy's own, and
+ * only when that role logs in, is no superuser and is a member, directly or through other roles,
+ * neither of a superuser nor of a role that runs programs or reads or writes the server's files
+ * (pg_has_role, which follows every membership): the tenant's code its reading runs (an index
+ * expression the planner folds, a type's output) then has the tenant's own powers, never ours.
+ */
+export async function pauseReaderRefused(query: Query, db: string, role: string): Promise<string | null> {
+  const [row] = await query(db, `select rolcanlogin from pg_catalog.pg_roles where rolname operator(pg_catalog.=) ${sqlLiteral(role)}`);
+  if (!row) return `its owner ${role} is not a role of the copy`;
+  if (row[0] !== 't') return `its owner ${role} cannot log in`;
+  const why = await powersOf(query, db, role);
+  return why ? `its owner ${role} ${why}: reading as it would give the tenant's code those powers` : null;
 }

@@ -11,6 +11,7 @@
 
 import { lstat, rm } from 'node:fs/promises';
 import { shellQuote } from '../core/shell-quote.js';
+import { forcedSessionOptions } from './pg-session.js';
 
 export { shellQuote };
 
@@ -120,12 +121,15 @@ const SYSTEM_SEARCH_PATH = 'pg_catalog,pg_temp';
 
 /** What each session of ours sets before anything runs, winning over role and database settings. */
 function sessionOptions(searchPath = SYSTEM_SEARCH_PATH): string {
-  return `-c search_path=${searchPath} -c session_preload_libraries= -c local_preload_libraries=`;
+  return `-c search_path=${searchPath} -c session_preload_libraries= -c local_preload_libraries= ${forcedSessionOptions(true)}`;
 }
+
+/** Every transaction READ ONLY, or (for our writes to the copy) none, whatever the copy's default. */
+const readOnlyOption = (readOnly: boolean): string => ` -c default_transaction_read_only=${readOnly ? 'on' : 'off'}`;
 
 /** The environment of psql, pg_dump and pg_isready against a scratch server; with `readOnly`, every transaction is READ ONLY. */
 export function clientEnv(searchPath = SYSTEM_SEARCH_PATH, readOnly = false): NodeJS.ProcessEnv {
-  return { ...serverEnv(), PGOPTIONS: `${sessionOptions(searchPath)}${readOnly ? ' -c default_transaction_read_only=on' : ''}` };
+  return { ...serverEnv(), PGOPTIONS: `${sessionOptions(searchPath)}${readOnlyOption(readOnly)}` };
 }
 
 /**
@@ -134,6 +138,8 @@ export function clientEnv(searchPath = SYSTEM_SEARCH_PATH, readOnly = false): No
  * With `readOnly`, every transaction of the session is READ ONLY.
  */
 export function unprivilegedClientEnv(searchPath = SYSTEM_SEARCH_PATH, readOnly = false): NodeJS.ProcessEnv {
-  const only = readOnly ? ' -c default_transaction_read_only=on' : '';
-  return { ...serverEnv(), PGOPTIONS: `-c search_path=${searchPath} -c local_preload_libraries=${only}` };
+  return {
+    ...serverEnv(),
+    PGOPTIONS: `-c search_path=${searchPath} -c local_preload_libraries= ${forcedSessionOptions(false)}${readOnlyOption(readOnly)}`,
+  };
 }

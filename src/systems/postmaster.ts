@@ -4,6 +4,7 @@
  * the unlink, then exit_group), so a stop waits on the process itself.
  */
 import { readFile } from 'node:fs/promises';
+import { readLog } from '../core/read-regular.js';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -12,7 +13,7 @@ export const namesData = (cmdline: string, data: string): boolean => cmdline.spl
 
 /** The PID its postmaster.pid names (the first line), or undefined when there is none. */
 export async function postmasterPid(data: string): Promise<number | undefined> {
-  const pid = Number((await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  const pid = Number((await readLog(join(data, 'postmaster.pid')).catch(() => '')).split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 

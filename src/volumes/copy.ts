@@ -9,7 +9,10 @@
  *   to, so a pg_wal link never leads the scratch server back into the original). A link out of the
  *   data folder is skipped and listed, and a pg_wal, pg_xlog or pg_tblspc/<oid> link out of it
  *   (WAL or a tablespace kept elsewhere) is refused naming it: the copy would not be the database.
- *   FIFOs, sockets and devices are skipped and listed, never opened.
+ *   FIFOs, sockets and devices are skipped and listed, never opened;
+ * - a file of several names (hard links) only when all its names are inside the volume, as
+ *   `pg_upgrade --link` leaves an old and a new cluster's files; a name elsewhere (a root-only file
+ *   linked into the volume) makes it skipped and listed, never read: its contents are not the tenant's.
  * The copy is the server account's alone: folders 0700, files 0600. Its digest is taken while
  * copying and again at the end.
  */
@@ -35,6 +38,8 @@ export interface TreeDigest {
 export interface CopyOptions {
   /** Owner of the copy (the account the scratch server runs as). */
   owner?: { uid: number; gid: number };
+  /** The folder a hard-linked file's other names must all be in (the volume holding the data folder); default the data folder. */
+  linkScope?: string;
 }
 
 const FILE_MODE = 0o600;
@@ -48,6 +53,9 @@ class Walk {
   readonly out: TreeDigest = { digest: '', files: 0, bytes: 0, followedLinks: {}, skipped: {} };
   private readonly tree: Hash = createHash('sha256');
 
+  /** How many names each file of several names has inside the link scope, by device and inode. */
+  private names = new Map<string, number>();
+
   constructor(
     private readonly root: string,
     private readonly dest: string | null,
@@ -55,6 +63,7 @@ class Walk {
   ) {}
 
   async run(): Promise<TreeDigest> {
+    this.names = await namesInside(this.opts.linkScope ? await realpath(this.opts.linkScope) : this.root);
     await this.visit('', this.root, [this.root]);
     this.out.digest = this.tree.digest('hex');
     return this.out;
@@ -113,6 +122,15 @@ class Walk {
     });
     if (!opened) return;
     const { fh, st } = opened;
+    const inside = this.names.get(inodeKey(st)) ?? 0;
+    if (st.nlink > 1 && inside < st.nlink) {
+      await fh.close();
+      this.skip(
+        rel,
+        `a hard link with ${st.nlink} names, ${st.nlink - inside} of them outside the ${this.opts.linkScope ? 'volume' : 'data folder'}`,
+      );
+      return;
+    }
     let wh: FileHandle | null = null;
     const h = createHash('sha256');
     try {
@@ -135,9 +153,31 @@ class Walk {
   }
 }
 
-/** The digest of a data folder, read-only. */
-export async function digestTree(src: string): Promise<TreeDigest> {
-  return new Walk(await realpath(src), null, {}).run();
+const inodeKey = (st: { dev: number; ino: number }): string => `${st.dev}:${st.ino}`;
+
+/**
+ * The names of each file of several names under `dir`, counted by device and inode: its own entries
+ * only, no link followed (a file reached through a symbolic link is the name the link leads to).
+ */
+async function namesInside(dir: string): Promise<Map<string, number>> {
+  const names = new Map<string, number>();
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) {
+        const st = await lstat(path);
+        if (st.nlink > 1) names.set(inodeKey(st), (names.get(inodeKey(st)) ?? 0) + 1);
+      }
+    }
+  };
+  await walk(dir);
+  return names;
+}
+
+/** The digest of a data folder, read-only; `linkScope` as the copy was given it. */
+export async function digestTree(src: string, linkScope?: string): Promise<TreeDigest> {
+  return new Walk(await realpath(src), null, { linkScope }).run();
 }
 
 /** Copies the data folder `src` to `dest` (which must not exist yet) and returns the digest of `src` as it was read. */

@@ -1,5 +1,6 @@
 /** What a dump of a database holds (its file and the row count of every table), and counting a database's rows. */
 import type { Query } from '../systems/pg-query.js';
+import { readTable, type CopyReader } from './table-readout.js';
 
 export interface DumpFacts {
   database: string;
@@ -10,9 +11,6 @@ export interface DumpFacts {
 }
 
 export type { Query } from '../systems/pg-query.js';
-
-/** A quoted SQL identifier. */
-export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
 const USER_SCHEMA = `n.nspname !~ '^pg_' and n.nspname operator(pg_catalog.<>) 'information_schema'`;
 
@@ -37,17 +35,6 @@ export async function partitionLeaves(catalog: Query, db: string): Promise<Map<s
   return leaves;
 }
 
-/**
- * The rows of one table, never through a foreign table (whose wrapper may run a program): an ordinary
- * table's own rows (ONLY: not its inheritance children), a partitioned table's the sum of its ordinary
- * partitions'. `read` is a session that is no superuser's.
- */
-export async function countRows(read: Query, db: string, own: [string, string][]): Promise<number> {
-  if (!own.length) return 0;
-  const parts = own.map(([s, t]) => `select pg_catalog.count(*) as n from only ${ident(s)}.${ident(t)}`);
-  return Number((await read(db, `select pg_catalog.sum(n) from (${parts.join(' union all ')}) counted`))[0]?.[0] ?? 0);
-}
-
 /** The foreign tables of a database, "schema.table": their rows live elsewhere, and are never read. */
 export async function foreignTables(catalog: Query, db: string): Promise<string[]> {
   const rows = await catalog(
@@ -59,18 +46,32 @@ export async function foreignTables(catalog: Query, db: string): Promise<string[
 }
 
 /**
- * The exact row count of every ordinary and partitioned table of a database, "schema.table" → rows:
- * the tables listed by `catalog`, counted by `read` (countRows: foreign tables are left out).
+ * The row count of every ordinary and partitioned table of a database, "schema.table" → rows: the
+ * tables listed by the catalog, each counted by COPY (table-readout.ts), a partitioned table as the
+ * sum of its ordinary partitions (foreign tables are left out). A table COPY cannot read (no column
+ * of a built-in type) is left out of the record, so no check compares it.
  */
-export async function rowCounts(catalog: Query, read: Query, db: string): Promise<Record<string, number>> {
-  const tables = await catalog(
+export async function rowCounts(reader: CopyReader, db: string): Promise<Record<string, number>> {
+  const tables = await reader.query(
     db,
     `select n.nspname, c.relname, c.relkind from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
       where c.relkind in ('r', 'p') and ${USER_SCHEMA} order by 1, 2`,
   );
-  const leaves = await partitionLeaves(catalog, db);
+  const leaves = await partitionLeaves(reader.query, db);
+  const counted = new Map<string, number | null>();
+  const count = async (s: string, t: string): Promise<number | null> => {
+    const key = `${s}.${t}`;
+    if (!counted.has(key)) {
+      const r = await readTable(reader, db, s, t, { count: true, newest: false, estimate: -1 });
+      counted.set(key, r.counted ? r.rows : null);
+    }
+    return counted.get(key)!;
+  };
   const out: Record<string, number> = {};
-  for (const [s = '', t = '', kind = 'r'] of tables)
-    out[`${s}.${t}`] = await countRows(read, db, kind === 'p' ? (leaves.get(`${s}.${t}`) ?? []) : [[s, t]]);
+  for (const [s = '', t = '', kind = 'r'] of tables) {
+    const parts: (number | null)[] = [];
+    for (const [ps, pt] of kind === 'p' ? (leaves.get(`${s}.${t}`) ?? []) : [[s, t] as [string, string]]) parts.push(await count(ps, pt));
+    if (parts.every((n) => n !== null)) out[`${s}.${t}`] = parts.reduce<number>((a, n) => a + n, 0);
+  }
   return out;
 }

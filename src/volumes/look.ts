@@ -12,7 +12,8 @@ import { UsageError, messageOf } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { runOk } from '../systems/processes.js';
 import { clientEnv } from '../systems/pg-sandbox.js';
-import { countRows, foreignTables, ident, partitionLeaves, rowCounts, type DumpFacts } from './dump-facts.js';
+import { foreignTables, partitionLeaves, rowCounts, type DumpFacts } from './dump-facts.js';
+import { readTable, type CopyReader } from './table-readout.js';
 import { localeMissing, missingLocale, startScratchServer, type ScratchServer } from './scratch-server.js';
 
 export type { DumpFacts } from './dump-facts.js';
@@ -23,11 +24,13 @@ interface TableFacts {
   schema: string;
   table: string;
   bytes: number;
-  /** Exact for tables under 256 MiB, else the planner's estimate (-1: never analysed). */
+  /** Counted for tables under 256 MiB or with a time column, else the planner's estimate (-1: never analysed). */
   rows: number;
   rowsExact: boolean;
-  /** The newest value of its timestamp and date columns, as text. */
+  /** The newest value of its timestamp and date columns, as timestamptz text in UTC. */
   newest: string | null;
+  /** Why its rows were not counted, or its newest value not read (table-readout.ts). */
+  note: string | null;
 }
 
 interface DatabaseFacts {
@@ -40,8 +43,8 @@ interface DatabaseFacts {
   newest: string | null;
 }
 
-/** How a look reads a copy: our catalog reads, and reads of the tenant's tables. */
-export type TableReader = Pick<ScratchServer, 'query' | 'read'>;
+/** How a look reads a copy: our catalog reads, and the tenant's tables by COPY (table-readout.ts). */
+export type TableReader = CopyReader;
 
 export interface LookResult {
   server: string;
@@ -50,6 +53,13 @@ export interface LookResult {
 }
 
 const EXACT_BELOW = 256 * 1024 * 1024;
+
+/**
+ * What the look says of the figures it shows: they are the copy's server's own report, which code of
+ * the tenant's running in that server could have made say anything.
+ */
+export const AS_THE_COPY_SAYS =
+  "row counts and newest timestamps are what the copy's server reported (COPY of each table, as a role that is no superuser; ~ an estimate from its statistics)";
 
 async function databaseFacts(server: TableReader, name: string, bytes: number, tables: number): Promise<DatabaseFacts> {
   const schemas = (
@@ -70,28 +80,29 @@ async function databaseFacts(server: TableReader, name: string, bytes: number, t
   for (const [schema = '', table = '', size = '0', estimate = '-1', kind = 'r'] of rows) {
     // What is read: the table's own rows, or a partitioned table's ordinary partitions.
     const own: [string, string][] = kind === 'p' ? (leaves.get(`${schema}.${table}`) ?? []) : [[schema, table]];
-    const exact = Number(size) < EXACT_BELOW;
-    const count = exact ? await countRows(server.read, name, own) : Number(estimate);
-    const newest = newestOf(await Promise.all(own.map(([s, t]) => newestIn(server, name, s, t))));
-    largestTables.push({ schema, table, bytes: Number(size), rows: count, rowsExact: exact, newest });
+    const read = await readOwn(server, name, own, { count: Number(size) < EXACT_BELOW, estimate: Number(estimate) });
+    largestTables.push({ schema, table, bytes: Number(size), ...read });
   }
   const foreign = await foreignTables(server.query, name);
   return { name, bytes, schemas, largestTables, foreignTables: foreign, newest: newestOf(largestTables.map((t) => t.newest)) };
 }
 
-/** The newest value of a table's own timestamp and date columns (six at most), as text; null when none. */
-async function newestIn(server: TableReader, db: string, schema: string, table: string): Promise<string | null> {
-  const q = `${ident(schema)}.${ident(table)}`;
-  const cols = (
-    await server.query(
-      db,
-      `select attname from pg_catalog.pg_attribute where attrelid = '${q.replace(/'/g, "''")}'::pg_catalog.regclass and attnum > 0 and not attisdropped
-         and atttypid in ('pg_catalog.timestamptz'::pg_catalog.regtype, 'pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.date'::pg_catalog.regtype) order by attnum limit 6`,
-    )
-  ).map((r) => r[0]!);
-  if (!cols.length) return null;
-  const expr = cols.map((c) => `pg_catalog.max(${ident(c)})::pg_catalog.timestamptz`).join(', ');
-  return (await server.read(db, `select greatest(${expr})::pg_catalog.text from only ${q}`))[0]?.[0] || null;
+/** The rows and newest value of a table's own tables (itself, or a partitioned table's partitions), summed. */
+async function readOwn(
+  server: TableReader,
+  db: string,
+  own: [string, string][],
+  o: { count: boolean; estimate: number },
+): Promise<Pick<TableFacts, 'rows' | 'rowsExact' | 'newest' | 'note'>> {
+  const parts = [];
+  for (const [s, t] of own) parts.push(await readTable(server, db, s, t, { ...o, newest: true }));
+  const counted = parts.every((p) => p.counted);
+  return {
+    rows: counted ? parts.reduce((n, p) => n + p.rows, 0) : o.estimate,
+    rowsExact: counted,
+    newest: newestOf(parts.map((p) => p.newest)),
+    note: parts.find((p) => p.note)?.note ?? null,
+  };
 }
 
 /** What is said of a database's foreign tables, or null when it has none. */
@@ -127,7 +138,7 @@ async function withServer<T>(o: LookOptions, f: (s: ScratchServer) => Promise<T>
   }
 }
 
-async function listDatabases(server: TableReader): Promise<[string, number][]> {
+async function listDatabases(server: Pick<TableReader, 'query'>): Promise<[string, number][]> {
   return (
     await server.query(
       'template1',
@@ -138,12 +149,17 @@ async function listDatabases(server: TableReader): Promise<[string, number][]> {
 
 /** Starts a scratch server on the copy and reads what it holds. */
 export function lookInside(o: LookOptions): Promise<LookResult> {
-  return withServer(o, async (server) => ({ server: server.how, notes: server.notes, databases: await readDatabases(server, o.tables) }));
+  return withServer(o, async (server) => ({
+    server: server.how,
+    notes: server.notes,
+    databases: await readDatabases({ query: server.query, lines: server.readLines }, o.tables),
+  }));
 }
 
 /**
- * What a server already running on a copy holds: catalogs read through `query`, tables through `read`
- * (the reader role, or whatever read-only session the caller vouches for), the `tables` largest of each database.
+ * What a server already running on a copy holds: catalogs read through `query`, tables by COPY through
+ * `lines` (the reader role, or at a pause a role of the copy's vouched for by the caller), the `tables`
+ * largest of each database.
  */
 export async function readDatabases(server: TableReader, tables = 10): Promise<DatabaseFacts[]> {
   const databases: DatabaseFacts[] = [];
@@ -199,7 +215,12 @@ export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: st
         const locale = missingLocale(messageOf(err));
         throw locale ? localeMissing(locale, o.major, `open the database ${db}`) : err;
       });
-      out.push({ database: db, file, bytes: (await stat(file)).size, rowCounts: await rowCounts(server.query, server.read, db) });
+      out.push({
+        database: db,
+        file,
+        bytes: (await stat(file)).size,
+        rowCounts: await rowCounts({ query: server.query, lines: server.readLines }, db),
+      });
     }
     return out;
   });

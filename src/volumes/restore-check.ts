@@ -11,7 +11,8 @@ import { freePort } from '../systems/ports.js';
 import { run, runOk, type RunAs } from '../systems/processes.js';
 import { isolated, scratchAccount } from '../systems/scratch-account.js';
 import { rowCounts, type DumpFacts, type Query } from './dump-facts.js';
-import { querier } from './scratch-server.js';
+import { lineReader, querier } from './scratch-server.js';
+import type { QueryLines } from '../systems/pg-query.js';
 import { newestLocalBin } from '../systems/pg-install.js';
 import { serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
 import { readDumpToc } from '../adapters/pg-dump-toc.js';
@@ -33,8 +34,8 @@ interface RestoreCluster {
   work: string;
   conn: string[];
   query: Query;
-  /** Reads of the restored tables, as the restoring role (no superuser) in READ ONLY transactions. */
-  read: Query;
+  /** Reads of the restored tables (COPY), as the restoring role (no superuser) in READ ONLY transactions. */
+  lines: QueryLines;
 }
 
 export interface VerifyOptions {
@@ -111,7 +112,7 @@ async function startRestoreCluster(bin: string, work: string, data: string, as: 
   });
   const query = querier(bin, { args: conn, user: 'postgres' });
   await query('postgres', `create role ${RESTORER} login nosuperuser nocreaterole nocreatedb`);
-  return { bin, work, conn, query, read: querier(bin, { args: conn, user: RESTORER }, undefined, '', true, RESTORER) };
+  return { bin, work, conn, query, lines: lineReader(bin, { args: conn, user: RESTORER }, undefined, '', RESTORER) };
 }
 
 /**
@@ -170,7 +171,7 @@ async function restoreOne(cluster: RestoreCluster, d: DumpFacts, target: string)
     { env: unprivilegedClientEnv() },
   );
   if (r.code !== 0) return failed(r.stderr.trim());
-  const after = await rowCounts(cluster.query, cluster.read, target);
+  const after = await rowCounts(cluster, target);
   const differences = Object.entries(d.rowCounts)
     .filter(([t, n]) => after[t] !== n)
     .map(([t, n]) => `${t}: ${n} rows dumped, ${after[t] ?? 'missing'} restored`);

@@ -10,15 +10,15 @@
  * tables are read by `read`, as a role that is no superuser in READ ONLY transactions, once the copy
  * was made safe for it (systems/pg-reader.ts).
  */
-import { chmod, chown, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rename, writeFile } from 'node:fs/promises';
+import { readLog } from '../core/read-regular.js';
 import { basename, join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { PassThrough, Readable } from 'node:stream';
 import { truncate } from '../core/display.js';
 import { messageOf, StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { freePort } from '../systems/ports.js';
-import { pipeThrough, run, runOk, StageFailed, type RunAs } from '../systems/processes.js';
+import { pipeThrough, run, runOk, type RunAs } from '../systems/processes.js';
+import { programLines } from '../systems/pg-lines.js';
 import { isolated, scratchAccount } from '../systems/scratch-account.js';
 import { prepareReading, READER_ROLE } from '../systems/pg-reader.js';
 import type { Query, QueryLines } from '../systems/pg-query.js';
@@ -150,48 +150,18 @@ export function querier(clientBin: string, conn: Conn, as?: RunAs, major = '', r
   };
 }
 
-/** The lines of a UTF-8 stream (without their `\n`), a batch per chunk read: the stream waits while a batch is read. */
-async function* linesOf(input: Readable): AsyncGenerator<string[]> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    const text = rest + decoder.write(chunk);
-    const lines = text.split('\n');
-    rest = lines.pop()!;
-    if (lines.length > 0) yield lines;
-  }
-  rest += decoder.end();
-  if (rest !== '') yield [rest];
-}
-
 /**
  * Runs one statement with psql as `readerRole` (no superuser) in READ ONLY transactions and gives the
- * lines it prints as they come, a batch per read: psql is paused while they wait to be read, and
- * killed when the reader stops early.
+ * lines it prints as they come, a batch per read (systems/pg-lines.ts).
  */
 export function lineReader(clientBin: string, conn: Conn, as?: RunAs, major = '', readerRole = READER_ROLE): QueryLines {
   const env = unprivilegedClientEnv(undefined, true);
-  return async function* lines(database: string, sql: string): AsyncGenerator<string[]> {
+  return (database: string, sql: string): AsyncGenerator<string[]> => {
     const psql = [join(clientBin, 'psql'), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn.args, '-U', readerRole, '-d', database];
-    const out = new PassThrough();
-    const done = pipeThrough(Readable.from([]), [{ argv: [...psql, '-c', sql], opts: { as, env } }], out);
-    const failed = done.then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    let whole = false;
-    try {
-      yield* linesOf(out);
-      whole = true;
-    } finally {
-      if (!whole) out.destroy();
-    }
-    const err = await failed;
-    if (!err) return;
-    const text = err instanceof StageFailed ? err.stderr.trim() : messageOf(err);
-    const locale = missingLocale(text);
-    if (locale) throw localeMissing(locale, major, `open the database ${database}`);
-    throw new Error(text || 'psql failed');
+    return programLines(pipeThrough, { argv: [...psql, '-c', sql], opts: { as, env } }, (text) => {
+      const locale = missingLocale(text);
+      return locale ? localeMissing(locale, major, `open the database ${database}`) : new Error(text || 'psql failed');
+    });
   };
 }
 
@@ -340,7 +310,7 @@ async function startLocal(o: StartOptions, bin: string, clientBin: string, port:
     const startArgv = isolated(pgCtlStart(o, bin, settings, logFile), as, [o.workDir, o.dataDir, ...writable]);
     const started = await run(startArgv, { env: serverEnv() });
     if (started.code !== 0) {
-      const log = await readFile(logFile, 'utf8').catch(() => '');
+      const log = await readLog(logFile).catch(() => '');
       const locale = missingLocale(log);
       if (locale) throw localeMissing(locale, o.major, 'start on it');
       const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l));

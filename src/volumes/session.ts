@@ -39,6 +39,8 @@ export function dataDirOf(v: VolumeReport): string {
 export interface VolumeCopy {
   copyDir: string;
   original: string;
+  /** The volume holding it: a hard-linked file is copied only when all its names are in it. */
+  volume: string;
   digest: TreeDigest;
 }
 
@@ -58,9 +60,9 @@ export async function copyVolume(v: VolumeReport, scratchRoot: string, now: Date
   await checkReachable(dirname(scratchRoot), account);
   const copyDir = join(dir, 'data');
   const original = dataDirOf(v);
-  const digest = await copyTree(original, copyDir, { owner: { uid: account.uid, gid: account.gid } });
+  const digest = await copyTree(original, copyDir, { owner: { uid: account.uid, gid: account.gid }, linkScope: v.path });
   await chmod(copyDir, 0o700);
-  return { copyDir, original, digest };
+  return { copyDir, original, volume: v.path, digest };
 }
 
 /** Throws, before anything is copied, when the server account cannot pass through a folder above the copy. */
@@ -80,8 +82,8 @@ async function checkReachable(from: string, account: { uid: number; name: string
 }
 
 /** Throws when the original's digest differs from the one taken while copying. */
-export async function checkOriginalUnchanged(original: string, digest: string): Promise<TreeDigest> {
-  const now = await digestTree(original);
+export async function checkOriginalUnchanged(original: string, digest: string, volume?: string): Promise<TreeDigest> {
+  const now = await digestTree(original, volume);
   if (now.digest !== digest) {
     throw new StepFailed(`the original data folder ${original} changed since it was copied`, {
       hint: 'something else writes to this volume (a container still using it?); stop it, and copy again before trusting the copy',

@@ -1,6 +1,6 @@
 /**
- * What a root run obeys must be the operator's: a settings file, a journal to resume and a scenario
- * folder that another user owns or may write are refused (exit 2) with the command that fixes them,
+ * What a root run obeys must be the operator's: a settings file, an answers file, a runbook, a journal
+ * to resume and a scenario folder that another user owns or may write are refused (exit 2) with the command that fixes them,
  * before anything runs. The tests run as root; "another user" is `nobody`.
  */
 import { chmodSync, chownSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,35 @@ describe('files another user could have written', () => {
     chmodSync(config, 0o600);
     const mine = await runCli(['logs', 'instance', '78218ded-7d88-4d69-bd44-6f478c300134', '--config', config, '--logs', dir], {});
     expect(mine.stderr).not.toContain('refusing');
+  });
+
+  it('an answers file or a runbook owned by nobody, or writable by all, is refused before anything runs', async () => {
+    const dir = tmp();
+    const answers = join(dir, 'answers.yaml');
+    writeFileSync(answers, 'confirm: {}\n', { mode: 0o600 });
+    chownSync(answers, NOBODY, NOBODY);
+    const theirs = await runCli(['rehearse', '--scenario', 'seed-003', '--answers', answers, '--yes', '--state-dir', tmp()]);
+    expect(theirs.code).toBe(2);
+    expect(theirs.stderr).toContain(`refusing the answers file ${answers}: it is owned by uid ${NOBODY}, not root (you)`);
+    chownSync(answers, 0, 0);
+    chmodSync(answers, 0o666);
+    const open = await runCli(['rehearse', '--scenario', 'seed-003', '--answers', answers, '--yes', '--state-dir', tmp()]);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain(`refusing the answers file ${answers}: it may be written by its group and other users (mode 0666)`);
+
+    const runbook = join(dir, 'mine.yaml');
+    cpSync(join(ROOT, 'runbooks', 'verify-dumps.yaml'), runbook);
+    chmodSync(runbook, 0o600);
+    expect((await runCli(['validate', runbook])).code).toBe(0);
+    chownSync(runbook, NOBODY, NOBODY);
+    const theirRunbook = await runCli(['validate', runbook]);
+    expect(theirRunbook.code).toBe(2);
+    expect(theirRunbook.stderr).toContain(`refusing the runbook ${runbook}: it is owned by uid ${NOBODY}, not root (you)`);
+    chownSync(runbook, 0, 0);
+    chmodSync(runbook, 0o606);
+    const openRunbook = await runCli(['validate', runbook]);
+    expect(openRunbook.code).toBe(2);
+    expect(openRunbook.stderr).toContain(`refusing the runbook ${runbook}: it may be written by other users (mode 0606)`);
   });
 
   it('resume refuses a journal another user owns or may write, and runs nothing', async () => {

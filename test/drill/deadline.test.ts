@@ -53,3 +53,19 @@ describe('a deadline longer than a timer can wait', () => {
     deadline.end();
   });
 });
+
+describe('a drill stopped from outside (SIGTERM, Ctrl-C)', () => {
+  it('ends the wait at once with the reason it was stopped, whatever step still waits', async () => {
+    const outer = new AbortController();
+    const deadline = new Deadline(performance.now(), BASE_DEADLINE_MS, () => 'running the query');
+    const stopped = new Deadline(performance.now(), BASE_DEADLINE_MS, () => 'running the query', outer.signal);
+    const never = new Promise<never>(() => undefined);
+    const why = new Error('SIGTERM');
+    outer.abort(why);
+    await expect(Promise.race([never, stopped.expired])).rejects.toBe(why);
+    expect(stopped.signal.aborted).toBe(true);
+    expect(deadline.signal.aborted).toBe(false);
+    deadline.end();
+    stopped.end();
+  });
+});

@@ -9,6 +9,7 @@
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TableReadout } from '../../src/volumes/table-readout.js';
 import { runDrillCommand, type DrillArgs } from '../../src/commands/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { runDrill, type DrillReport } from '../../src/drill/drill.js';
@@ -22,7 +23,7 @@ import { allContainers, skipWithoutDockerd, startDockerd, watchRunning, type Doc
 import { expectHardened } from '../support/hardened.js';
 import { importPostgresImage } from '../support/pg-image-build.js';
 import { ifStarted } from '../support/started.js';
-import { drillArgs, setUpDrill, tearDownDrill } from '../support/drill-fixtures.js';
+import { drillArgs, pausedRows, setUpDrill, tearDownDrill } from '../support/drill-fixtures.js';
 import type { Moto } from '../support/moto.js';
 import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
 
@@ -178,16 +179,16 @@ describe('drill in the postgres:<major> image', () => {
         binRoot: clientOnly,
         engine: dockerEngine(engine.host),
       };
-      const reads: Record<string, string[][]> = {};
+      const reads: Record<string, TableReadout> = {};
       const look = (name: string) => async (copy: Parameters<NonNullable<Parameters<typeof runDrill>[0]['look']>>[0]) => {
-        reads[name] = await copy.read('postgres', `select count(*), max(id) from only public.${DRILL_TABLE}`);
+        reads[name] = await pausedRows(copy);
       };
       let first: DrillReport | undefined;
       try {
         first = await runDrill({ ...base, target: at(between(b1!.committed, b2!.before)), look: look('t1') });
         expect(first.paused).toBe(true);
         expect(first.postgres.server).toMatch(/^container postgres:15 /);
-        expect(reads.t1).toEqual([['110', String(b1!.lastId)]]);
+        expect(reads.t1).toEqual({ rows: b1!.lastId, counted: true, newest: null, note: null });
         expect(allContainers(engine)).toEqual([]);
         const second = await runDrill({
           ...base,
@@ -198,7 +199,7 @@ describe('drill in the postgres:<major> image', () => {
         expect(second.paused).toBe(true);
         expect(second.workdir).toBe(first.workdir);
         expect(second.restore.baseBackupBytes).toBe(0);
-        expect(reads.t2).toEqual([['120', String(b2!.lastId)]]);
+        expect(reads.t2).toEqual({ rows: b2!.lastId, counted: true, newest: null, note: null });
         expect(allContainers(engine)).toEqual([]);
         // The moment kept: promoted there from the paused copy, still no base backup.
         const promoted = await runDrill({

@@ -62,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(() => tearDownDrill({ moto, archive, dir }));
 
-/** How the postmaster ran, seen on the drill's first recovery check. */
+/** How the postmaster ran, seen on the drill's first query. */
 interface Seen {
   uid?: string;
   net?: string;
@@ -73,7 +73,7 @@ function watching(seen: Seen): LocalProcesses {
     ...localProcesses,
     run: async (argv, opts) => {
       const socketDir = argv[argv.indexOf('-h') + 1];
-      if (seen.uid === undefined && argv.some((a) => a.includes('pg_is_in_recovery')) && socketDir) {
+      if (seen.uid === undefined && argv[0]?.endsWith('/psql') && socketDir) {
         const pid = (await readFile(join(dirname(socketDir), 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]!;
         seen.uid = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
         seen.net = readlinkSync(`/proc/${pid}/ns/net`);
@@ -95,14 +95,24 @@ describe("a drill of an archive holding a tenant's code", () => {
     const seen: Seen = {};
     const report = await drillArchive({
       processes: watching(seen),
-      query: 'select (select count(*) from only public.orders), (select count(*) from public.events_low), current_user',
+      query: `select (select count(*) from only public.orders), (select count(*) from public.events_low), current_user,
+        (select count(*) from pg_catalog.pg_db_role_setting s join pg_catalog.pg_roles r on r.oid = s.setrole where r.rolname = current_user)`,
     });
-    expect(report.query.rows).toEqual([['1234', '1000', 'dingo_recover_reader']]);
+    // The archive's role of the reader's name lost its settings, in every database too.
+    expect(report.query.rows).toEqual([['1234', '1000', 'dingo_recover_reader', '0']]);
     const account = scratchAccount();
     expect(seen.uid?.split(/\s+/)).toEqual([account.uid, account.uid, account.uid, account.uid].map(String));
     expect(seen.net).toMatch(/^net:\[\d+\]$/);
     expect(seen.net).not.toBe(readlinkSync('/proc/self/ns/net'));
     expect(await markersIn(markers)).toEqual([]);
+  }, 180_000);
+
+  it('--db-user a role that is a member of superusers runs the query with none of their powers', async () => {
+    const report = await drillArchive({
+      dbUser: 'tenant_ops',
+      query: "select current_user, pg_catalog.pg_has_role('postgres', 'member'), pg_catalog.pg_has_role('tenant_admin', 'member')",
+    });
+    expect(report.query.rows).toEqual([['tenant_ops', 'f', 't']]);
   }, 180_000);
 
   it("refuses, saying why, a query reaching a foreign table, a superuser's function or the archive's library", async () => {
@@ -123,7 +133,7 @@ describe("a drill of an archive holding a tenant's code", () => {
       look: async (copy) => {
         expect(copy.paused).toBe(true);
         databases = await readDatabases(
-          { query: async (database, sql) => (await copy.cluster.query(sql, { ...copy.conn, database })).rows, read: copy.read },
+          { query: async (database, sql) => (await copy.cluster.query(sql, { ...copy.conn, database })).rows, lines: copy.lines },
           20,
         );
       },
@@ -134,6 +144,12 @@ describe("a drill of an archive holding a tenant's code", () => {
       const db = databases.find((d) => d.name === 'postgres')!;
       expect(db.largestTables.find((t) => t.table === 'orders')).toMatchObject({ rows: 1234, rowsExact: true });
       expect(db.largestTables.find((t) => t.table === 'events')).toMatchObject({ rows: 1000, rowsExact: true });
+      expect(db.largestTables.find((t) => t.table === 'orders')!.newest).toBe('2024-01-01 20:34:00+00');
+      // No role can be made at the pause: a table is read as its owner, never when that role is or may become a superuser.
+      expect(db.largestTables.find((t) => t.table === 'ops_log')).toMatchObject({
+        rowsExact: false,
+        note: expect.stringMatching(/its owner tenant_ops is, or is a member of, postgres, tenant_admin/),
+      });
       expect(db.foreignTables).toEqual(['public.events_high', 'public.orders_more']);
       // Read while PostgreSQL held the copy paused at its target.
       expect(await readFile(join(workdir, 'postgresql.log'), 'utf8')).toMatch(/pausing at the end of recovery/);

@@ -61,6 +61,8 @@ SET CONSTRAINTS ALL DEFERRED;
 INSERT INTO ping VALUES (1, 1);
 INSERT INTO pong VALUES (1, 1);
 COMMIT;
+CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL);
+INSERT INTO accounts SELECT g, g FROM generate_series(1, 80) g;
 CREATE TABLE hen (id int PRIMARY KEY, egg_id int);
 CREATE TABLE egg (id int PRIMARY KEY, hen_id int CONSTRAINT egg_hen REFERENCES hen (id) DEFERRABLE);
 ALTER TABLE hen ADD CONSTRAINT hen_egg FOREIGN KEY (egg_id) REFERENCES egg (id);
@@ -77,6 +79,7 @@ DELETE FROM lines WHERE id <> 4;
 DELETE FROM invoices WHERE id <> 4;
 DELETE FROM ping;
 DELETE FROM pong;
+UPDATE accounts SET balance = 0 WHERE id = 60;
 SELECT txid_current();
 COMMIT;`;
 
@@ -323,6 +326,37 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(livePsql('shop', 'SELECT count(*) FROM orders').trim()).toBe('51');
     for (const s of cell.specs) expect(s.argv.join(' ')).not.toContain(SUPERUSER_PASSWORD);
   }, 180_000);
+
+  it("names a row by its key's own equality and text, qualified, whatever operator the role's search_path puts first", async () => {
+    // The tenant's own "=" for two integers, true of any two, first in the search_path the role apps bind with keeps.
+    livePsql(
+      'shop',
+      `CREATE SCHEMA tenant;
+       CREATE TABLE tenant.calls (n int);
+       CREATE FUNCTION tenant.eq(int, int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN INSERT INTO tenant.calls VALUES (1); RETURN true; END $$;
+       CREATE OPERATOR tenant.= (LEFTARG = int, RIGHTARG = int, FUNCTION = tenant.eq);`,
+      'appuser',
+    );
+    livePsql('shop', 'ALTER ROLE appuser SET search_path = tenant, pg_catalog, public');
+    try {
+      const diffs = await diffTables(await copySide(), await live(), { database: 'shop', tables: ['public.accounts'], incidentXid });
+      expect(diffs.tables[0]!.diff.reverts.map((c) => c.copy.key)).toEqual([['60']]);
+      expect(diffs.searchPath).toBe('tenant, pg_catalog, public');
+      const patch = choosePatch(diffs, 'safe', 'appuser', []);
+      expect(patch.sql).toContain(`SELECT pg_catalog.set_config('search_path', 'pg_catalog, tenant, pg_catalog, public, pg_temp', true);`);
+      expect(patch.sql).toContain(
+        `UPDATE ONLY "public"."accounts" SET "balance" = '60' WHERE "id" OPERATOR("pg_catalog".=) '60'::pg_catalog.int4 AND pg_catalog.json_build_array("id"::pg_catalog.text)::pg_catalog.text OPERATOR(pg_catalog.=) '["60"]';`,
+      );
+      const d = docker();
+      const applied = await applyPatch(d, CONTAINER, appLogin((await d.inspect(CONTAINER))!, d.redactor)!, 'shop', patch.sql);
+      expect(applied.exitCode, applied.stderr).toBe(0);
+      // Row 60 alone went back; no other row was named, and the tenant's operator never ran.
+      expect(livePsql('shop', 'SELECT count(*) FROM accounts WHERE balance = id').trim()).toBe('80');
+      expect(livePsql('shop', 'SELECT count(*) FROM tenant.calls').trim()).toBe('0');
+    } finally {
+      livePsql('shop', 'ALTER ROLE appuser RESET search_path; DROP SCHEMA tenant CASCADE;');
+    }
+  }, 120_000);
 
   it('refuses a live container that names no password of the role apps bind with, running no psql in it', async () => {
     const c = cell.state.containers[CONTAINER]!;

@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runDrillCommand, type DrillArgs } from '../../src/commands/drill/drill.js';
 import { startMoto, type Moto } from './moto.js';
-import { generateWaleArchive, removeArchive, uploadArchive, type GenerateOptions, type GeneratedArchive } from './wale-archive.js';
+import {
+  DRILL_TABLE,
+  generateWaleArchive,
+  removeArchive,
+  uploadArchive,
+  type GenerateOptions,
+  type GeneratedArchive,
+} from './wale-archive.js';
+import type { RestoredCopy } from '../../src/drill/drill.js';
+import { readTable, type TableReadout } from '../../src/volumes/table-readout.js';
 
 export interface DrillFixtures {
   moto: Moto;
@@ -72,4 +81,11 @@ export async function captureDrill(args: DrillArgs, secret: string): Promise<Dri
   const code = await runDrillCommand(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
   expect(stdout + stderr).not.toContain(secret);
   return { code, stdout, stderr };
+}
+
+/** The drill table's rows in a restored copy (paused or not), read as a look reads a table (volumes/table-readout.ts). */
+export function pausedRows(copy: RestoredCopy): Promise<TableReadout> {
+  const query = async (database: string, sql: string): Promise<string[][]> =>
+    (await copy.cluster.query(sql, { ...copy.conn, database })).rows;
+  return readTable({ query, lines: copy.lines }, 'postgres', 'public', DRILL_TABLE, { count: true, newest: false, estimate: -1 });
 }

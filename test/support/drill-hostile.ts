@@ -79,9 +79,34 @@ export function tenantCodeSql(markers: string, library?: string): string[] {
     'create table public.events_low partition of public.events for values from (0) to (1000)',
     "insert into public.events select g, timestamptz '2024-02-01 00:00:00+00' + g * interval '1 second' from generate_series(0, 999) g",
     `create foreign table public.events_high partition of public.events for values from (1000) to (2000) server tenant_files options (format 'csv', program ${program('partition', '1500,2031-01-01 00:00:00+00\\n')})`,
+    // The tables belong to a role apps log in as, no superuser, as a Dingo instance's belong to its apps' role.
+    'create role tenant_app login',
+    'alter table public.orders owner to tenant_app',
+    'alter table public.events owner to tenant_app',
+    'alter table public.events_low owner to tenant_app',
+    // An index expression the planner folds (eval_const_expressions) whenever it plans any scan of the table: a
+    // SECURITY DEFINER function of the bootstrap superuser's that, run with a superuser's powers by a read, fails it.
+    `create function public.bump(n int) returns int language plpgsql immutable security definer as $f$ begin
+       if pg_catalog.current_setting('transaction_read_only') operator(pg_catalog.=) 'on'
+          and (select rolsuper from pg_catalog.pg_roles where rolname operator(pg_catalog.=) current_user) then
+         raise exception 'tenant code ran as the superuser %', current_user;
+       end if;
+       return n; end $f$`,
+    'create index orders_fold on public.orders ((id operator(pg_catalog.+) public.bump(1)))',
+    // A database's own DateStyle and TimeZone, which a read that did not force ours would show its timestamps in.
+    `do $d$ begin execute pg_catalog.format('alter database %I set datestyle = %L', current_database(), 'SQL, DMY');
+       execute pg_catalog.format('alter database %I set timezone = %L', current_database(), 'America/New_York'); end $d$`,
     'create role tenant_admin superuser',
     `create function public.admin_rows() returns bigint language plpgsql security definer as $f$ begin ${copying('definer')}; return 1; end $f$`,
     'alter function public.admin_rows() owner to tenant_admin',
+    // A role of the reader's name, with a setting in this database that would stop each of its statements at once.
+    'create role dingo_recover_reader',
+    `do $d$ begin execute pg_catalog.format('alter role dingo_recover_reader in database %I set statement_timeout = 1', current_database()); end $d$`,
+    // A role that logs in and is no superuser, but a member of two: any session as it may SET ROLE to them.
+    'create role tenant_ops login in role tenant_admin, postgres',
+    'create table public.ops_log (id int, at timestamptz)',
+    "insert into public.ops_log select g, timestamptz '2024-03-01 00:00:00+00' from generate_series(1, 3) g",
+    'alter table public.ops_log owner to tenant_ops',
     'create view public.orders_report as select o.id, public.admin_rows() as extra from only public.orders o',
     `create function public.boot_rows() returns bigint language plpgsql security definer as $f$ begin ${copying('bootstrap')}; return 1; end $f$`,
     'create view public.orders_boot as select o.id, public.boot_rows() as extra from only public.orders o',

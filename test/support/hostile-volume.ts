@@ -1,11 +1,11 @@
 /**
  * What a tenant can leave in a Docker volume for a tool running as root to trip on: links to a
- * root-only file and to the reader's own environment, links leading nowhere or in a loop, a FIFO and
+ * root-only file (symbolic, and a hard link: another name of the same file) and to the reader's own environment, links leading nowhere or in a loop, a FIFO and
  * a device, each planted in a data folder by name, and a volume whose PG_VERSION and pg_control are
  * FIFOs. Each shape says where it is (relative to the data folder) and what the copy must say of it.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Text of the root-only file outside the volume: it must never reach a copy. */
@@ -44,6 +44,14 @@ export const VOLUME_SHAPES: VolumeShape[] = [
     rel: 'global/passwd',
     why: /^a symbolic link to "(\.\.\/)+etc\/passwd", outside the data folder$/,
     plant: link(() => `${'../'.repeat(24)}etc/passwd`),
+  },
+  {
+    label: 'a hard link to a root-only file outside',
+    rel: 'base/linked',
+    why: /^a hard link with 2 names, 1 of them outside the volume$/,
+    plant: (path, outside) => {
+      linkSync(join(outside, 'root-only'), path);
+    },
   },
   { label: 'a link leading nowhere', rel: 'gone', why: /which leads nowhere$/, plant: link((outside) => join(outside, 'not-there')) },
   { label: 'a link to a folder holding it', rel: 'global/loop', why: /\(a loop\)$/, plant: link(() => '..') },
@@ -91,4 +99,17 @@ export function walInside(data: string, folder = 'wal-inside'): void {
 export function fifoVolume(data: string): void {
   mkdirSync(join(data, 'global'), { recursive: true });
   execFileSync('mkfifo', [join(data, 'PG_VERSION'), join(data, 'global', 'pg_control')]);
+}
+
+/**
+ * What `pg_upgrade --link` leaves in a volume holding both clusters: every file of the new cluster's
+ * databases (`data`, a folder of the volume) is also a file of the old one, which stays beside it
+ * (`old`, holding a second name of each).
+ */
+export function upgradedBeside(volume: string, data: string): void {
+  const old = join(volume, 'old');
+  for (const db of readdirSync(join(data, 'base'))) {
+    mkdirSync(join(old, 'base', db), { recursive: true });
+    for (const file of readdirSync(join(data, 'base', db))) linkSync(join(data, 'base', db, file), join(old, 'base', db, file));
+  }
 }

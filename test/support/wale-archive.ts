@@ -19,6 +19,8 @@ import { registerPostmaster } from './server-registry.js';
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 /** The table the generator fills; one row per id. */
 export const DRILL_TABLE = 'drill_rows';
+/** The role that owns it, as the role apps bind with owns a Dingo instance's tables: it logs in, and is no superuser. */
+const APP_ROLE = 'appuser';
 const SEGMENT_BYTES = 16 * 1024 * 1024;
 
 export interface GenerateOptions {
@@ -187,6 +189,8 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       const major = String(Math.floor(Number(await sql('show server_version_num')) / 10000));
       await sql(`create table ${DRILL_TABLE} (id int primary key, note text not null)`);
       await sql(`insert into ${DRILL_TABLE} select g, md5(g::text) from generate_series(1, ${rowsBefore}) g`);
+      await sql(`create role ${APP_ROLE} login`);
+      await sql(`alter table ${DRILL_TABLE} owner to ${APP_ROLE}`);
       for (const statement of opts.tenant?.sql ?? []) await sql(statement);
       if (opts.tenant) await writeFile(join(data, 'postgresql.auto.conf'), `${opts.tenant.autoConf.join('\n')}\n`, { flag: 'a' });
 

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,30 @@ Host *
     expect(config.resolve('10.58.0.1', home)).toEqual({ user: 'fallback', identityFiles: [`${home}/.ssh/id_default`] });
     expect(matchHostPatterns(['10.58.*', '!10.58.0.1'], '10.58.0.2')).toBe(true);
     expect(matchHostPatterns(['10.58.?'], '10.58.12')).toBe(false);
+  });
+
+  it('refuses a config file, or a file it includes, that another user owns or may write, as OpenSSH does', () => {
+    const dir = mkdtempSync(join(home, 'trust-'));
+    mkdirSync(join(dir, '.ssh'), { mode: 0o700 });
+    const file = join(dir, '.ssh', 'config');
+    writeFileSync(file, 'Host cell-*\n  Port 2022\n  Include their.conf\n', { mode: 0o600 });
+    const included = join(dir, '.ssh', 'their.conf');
+    writeFileSync(included, 'ProxyJump attacker.example\n', { mode: 0o600 });
+    expect(SshConfig.load(file, dir).resolve('cell-a', dir).port).toBe(2022);
+
+    chownSync(file, 65534, 65534);
+    expect(() => SshConfig.load(file, dir)).toThrow(`refusing the ssh config ${file}: it is owned by uid 65534`);
+    chownSync(file, 0, 0);
+    chmodSync(file, 0o666);
+    expect(() => SshConfig.load(file, dir)).toThrow(
+      `refusing the ssh config ${file}: it may be written by its group and other users (mode 0666)`,
+    );
+    chmodSync(file, 0o600);
+    chmodSync(included, 0o646);
+    expect(() => SshConfig.load(file, dir)).toThrow(`refusing the ssh config ${included}: it may be written by other users (mode 0646)`);
+    chmodSync(included, 0o600);
+    chmodSync(join(dir, '.ssh'), 0o777);
+    expect(() => SshConfig.load(file, dir)).toThrow(`the folder ${join(dir, '.ssh')} above it may be written by its group and other users`);
   });
 
   it('follows Include relative to ~/.ssh in the scope it stands in, and never runs Match exec', () => {

@@ -2,7 +2,8 @@
  * Volumes a tenant prepared for a tool running as root: a real PostgreSQL 15 cluster whose data
  * folder also holds links to a root-only file, to /proc/self/environ, out and nowhere and in a loop,
  * a FIFO and a device (its WAL kept in another folder of the data folder behind a pg_wal link), and
- * a volume whose PG_VERSION and pg_control are FIFOs. `volumes find` does not hang on the FIFOs and
+ * a volume whose PG_VERSION and pg_control are FIFOs; and a volume `pg_upgrade --link` left its old
+ * cluster in, beside the new one, each file of the new cluster's databases a second name of the old one's. `volumes find` does not hang on the FIFOs and
  * says what it did not read; `volumes look` copies only what the data folder holds, the server
  * account's alone, and lists what it skipped; the original is left as it was.
  */
@@ -25,11 +26,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
 import { copyTree, digestTree } from '../../src/volumes/copy.js';
 import { runCli } from '../support/cli.js';
-import { fifoVolume, outsideFolder, plantShapes, ROOT_ONLY_TEXT, VOLUME_SHAPES, walInside } from '../support/hostile-volume.js';
+import {
+  fifoVolume,
+  outsideFolder,
+  plantShapes,
+  ROOT_ONLY_TEXT,
+  upgradedBeside,
+  VOLUME_SHAPES,
+  walInside,
+} from '../support/hostile-volume.js';
 import { makeCluster, manifest } from '../support/pg-volumes.js';
 
 const HOSTILE = 'hostile0000000000000000000000000000000000000000000000000000000001';
 const FIFOS = 'fifos00000000000000000000000000000000000000000000000000000000002';
+const UPGRADED = 'upgraded000000000000000000000000000000000000000000000000000000003';
 /** In the look's environment: what /proc/self/environ would give away. */
 const ENV_SECRET = 'look-env-secret-Pq71';
 /** The account the scratch server runs as, which owns the copy. */
@@ -50,6 +60,9 @@ beforeAll(() => {
   walInside(data);
   plantShapes(data, outside);
   fifoVolume(join(root, FIFOS, '_data'));
+  const upgraded = join(root, UPGRADED, '_data', 'pgdata');
+  makeCluster(upgraded, 'shop', 'CREATE TABLE orders(id int); INSERT INTO orders SELECT generate_series(1, 70);', 'stop');
+  upgradedBeside(join(root, UPGRADED, '_data'), upgraded);
   before = manifest(root);
 }, 120_000);
 
@@ -72,7 +85,7 @@ describe('volumes a tenant prepared', () => {
       kind: 'unreadable',
       detail: 'PG_VERSION found but: PG_VERSION is a FIFO: not read (only regular files are)',
     });
-    expect(found.candidates.map((c) => c.name)).toEqual([HOSTILE]);
+    expect(found.candidates.map((c) => c.name).sort()).toEqual([HOSTILE, UPGRADED]);
   }, 90_000);
 
   it("volumes look copies only what the data folder holds, the server account's alone, and lists what it skipped", async () => {
@@ -113,6 +126,18 @@ describe('volumes a tenant prepared', () => {
     for (const s of VOLUME_SHAPES) expect(names).not.toContain(s.rel);
     // The WAL behind the pg_wal link inside the data folder was copied as what it is: a real folder.
     expect(readdirSync(join(out.copy.dir, 'pg_wal')).some((n) => /^[0-9A-F]{24}$/.test(n))).toBe(true);
+    expect(manifest(root)).toEqual(before);
+  }, 150_000);
+
+  it('volumes look copies the files pg_upgrade --link shared between two clusters of the volume, and reads their rows', async () => {
+    const scratch = join(base, 'scratch-upgraded');
+    const r = await runCli(['volumes', 'look', UPGRADED, '--volumes-root', root, '--scratch', scratch, '--json'], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { look: { databases: { name: string; largestTables: { table: string; rows: number }[] }[] } };
+    expect(out.look.databases.find((d) => d.name === 'shop')?.largestTables).toEqual([
+      expect.objectContaining({ table: 'orders', rows: 70 }),
+    ]);
+    expect(r.stderr).not.toContain('did not copy');
     expect(manifest(root)).toEqual(before);
   }, 150_000);
 

@@ -20,7 +20,7 @@ import { describeTarget, targetFlags, targetOfFlags, type RecoveryTarget } from 
 import { defaultTargetCopyName } from '../../drill/copy-name.js';
 import { removeLeftovers, restoreOnce } from '../support/restore-copy.js';
 import { startFrom, type Paused } from '../support/paused-copy.js';
-import { foreignTablesLine, newestOf, readDatabases, type LookResult, type TableReader } from '../../volumes/look.js';
+import { AS_THE_COPY_SAYS, foreignTablesLine, newestOf, readDatabases, type LookResult, type TableReader } from '../../volumes/look.js';
 
 const restoreOutputs = {
   restored: output('boolean', 'the database was restored here (false: why says why not)'),
@@ -40,10 +40,13 @@ const restoreOutputs = {
 };
 
 function showLook(ctx: StepContext, look: LookResult): void {
+  ctx.evidence(AS_THE_COPY_SAYS);
   for (const d of look.databases) {
     ctx.evidence(`database ${d.name}: ${formatBytes(d.bytes)}, newest timestamp ${d.newest ?? 'none'}`);
     for (const t of d.largestTables.slice(0, 5))
-      ctx.evidence(`  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows${t.newest ? `, newest ${t.newest}` : ''}`);
+      ctx.evidence(
+        `  ${t.schema}.${t.table}: ${t.rowsExact ? '' : '~'}${t.rows} rows${t.newest ? `, newest ${t.newest}` : ''}${t.note ? ` (${t.note})` : ''}`,
+      );
     const foreign = foreignTablesLine(d);
     if (foreign) ctx.evidence(`  ${foreign}`);
   }
@@ -206,7 +209,7 @@ const restore = defineAction({
 
 /** How the look reads the copy the drill restored: catalogs as our session, tables as the drill's `read`. */
 function tableReader(copy: RestoredCopy): TableReader {
-  return { query: async (database, sql) => (await copy.cluster.query(sql, { ...copy.conn, database })).rows, read: copy.read };
+  return { query: async (database, sql) => (await copy.cluster.query(sql, { ...copy.conn, database })).rows, lines: copy.lines };
 }
 
 /**

@@ -13,6 +13,7 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node, type YAMLMap } fro
 import { valueFits } from './action.js';
 import { UsageError } from '../../core/errors.js';
 import { readInputFile } from '../../core/input-file.js';
+import { checkTrusted } from '../../core/file-trust.js';
 import type { SubRunbookLoader } from './runbook-foreach.js';
 import type { UseLoader } from './runbook-use.js';
 import type { ActionRegistry, InputDef, Runbook } from './runbook-model.js';
@@ -31,6 +32,8 @@ const TOP_KEYS = ['version', 'name', 'title', 'description', 'subject', 'inputs'
 const MAX_RUNBOOK_BYTES = 4 * 1024 * 1024;
 
 function readRunbook(file: string): string {
+  // A runbook names the actions a root run takes: only a file no other user may have written.
+  checkTrusted(file, 'runbook');
   return readInputFile(file, {
     what: 'runbook',
     maxBytes: MAX_RUNBOOK_BYTES,

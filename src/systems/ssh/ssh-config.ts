@@ -13,6 +13,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { checkTrusted } from '../../core/file-trust.js';
 import { matchHostPatterns, matchPattern, matchPatternList } from './ssh-patterns.js';
 import { expandTokens, localUser, type TokenValues } from './ssh-tokens.js';
 
@@ -95,7 +96,7 @@ export class SshConfig {
   /** Reads a config file; a missing file is an empty configuration. */
   static load(file: string, home = homedir()): SshConfig {
     if (!existsSync(file)) return SshConfig.empty();
-    return SshConfig.parse(readFileSync(file, 'utf8'), file, home);
+    return SshConfig.parse(readTrusted(file), file, home);
   }
 
   /** The settings for `host` (the name as given, before HostName), first value wins. */
@@ -227,6 +228,16 @@ function portNumber(s: Setting): number {
   return port;
 }
 
+/**
+ * A config file's text, refused as OpenSSH refuses one ("Bad owner or permissions"): its settings
+ * choose the host, user, key and known hosts a root run connects with, so another account that owns
+ * it, or may write it or a folder above it, could send the run, and the operator's key, elsewhere.
+ */
+function readTrusted(file: string): string {
+  checkTrusted(file, 'ssh config');
+  return readFileSync(file, 'utf8');
+}
+
 function collect(text: string, file: string, home: string, depth: number): Item[] {
   if (depth > 16) throw new UsageError(`${file}: Include nested too deeply`);
   const items: Item[] = [];
@@ -240,7 +251,7 @@ function collect(text: string, file: string, home: string, depth: number): Item[
     else if (keyword === 'include')
       items.push({
         kind: 'include',
-        files: args.flatMap((p) => expandInclude(p, file, home)).map((f) => collect(readFileSync(f, 'utf8'), f, home, depth + 1)),
+        files: args.flatMap((p) => expandInclude(p, file, home)).map((f) => collect(readTrusted(f), f, home, depth + 1)),
       });
     else items.push({ kind: 'setting', keyword, args, where });
   });
