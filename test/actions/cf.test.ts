@@ -58,7 +58,8 @@ describe('an instance an abandoned run created', () => {
     cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
     await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toMatchObject({
       exitCode: 3,
-      message: expect.stringContaining('adoptInstance'),
+      message: expect.stringContaining('created by the abandoned run r1'),
+      hint: expect.stringContaining('choose: {adoptInstance: '),
     });
   });
 
