@@ -10,6 +10,7 @@ import { growActions } from './grow.js';
 import { preflightActions } from './preflight.js';
 import { logsActions } from './logs.js';
 import { mergeBackActions } from './merge-back.js';
+import { mergeApplyActions } from './merge-apply.js';
 import { reportActions } from './report.js';
 import { restoreTimeActions } from './restore-time/steps.js';
 import { restoreTimeCopyActions } from './restore-time/copy.js';
@@ -45,6 +46,7 @@ export function actionRegistry(): ActionRegistry {
     ...restoreTimeDumpActions,
     ...restoreTimeLoadActions,
     ...mergeBackActions,
+    ...mergeApplyActions,
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

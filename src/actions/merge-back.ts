@@ -2,62 +2,34 @@
  * restore-to-time's merge back: the rows the bad write removed or changed, put back into the LIVE
  * database from the copy restored to the target, and nothing else. The plan reads the copy (its scratch
  * server, as the reader role) and the live leader (through its cell, as the role apps bind with), and
- * writes the patch (one transaction) into the run's folder; the apply runs it, once typed, after
- * checking the live rows are still as the plan saw them (run again, it finds them as the patch left
- * them, and never applies it twice; the patch guards itself too).
+ * writes the patch (one transaction) into the run's folder, listed per table; merge-apply.ts runs it,
+ * once typed.
  */
-import { createHash } from 'node:crypto';
-import { access, mkdir, open, readFile } from 'node:fs/promises';
+import { access, mkdir, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
 import { commandLine } from '../core/command-line.js';
 import { StepFailed, UsageError } from '../core/errors.js';
-import { isInRecovery, loginChain, requireAppLogin } from '../adapters/postgres.js';
-import { applyPatch, liveLines, liveQuery } from '../adapters/pg-merge.js';
 import { targetOfFlags } from '../drill/recovery-target.js';
 import { startScratchServer } from '../volumes/scratch-server.js';
 import {
   choosePatch,
   describeDiff,
   describeOrder,
+  describePatch,
   diffTables,
+  leftAsTheyAre,
   undecided,
   UPDATE_CHOICES,
   type TableDiffs,
   type UpdateChoice,
 } from '../merge/plan.js';
-import { expectedOf, patchState, type Expected } from '../merge/patch-state.js';
-import { cellDocker } from './support/cell.js';
+import { expectedOf } from '../merge/patch-state.js';
+import { liveLeader } from './support/live-leader.js';
 import { containerOn } from './support/params.js';
 import { stopLeftoverServer } from './support/restore-copy.js';
 import { scratchEngine } from './support/scratch-engine.js';
-
-/** The live leader: its container checked to serve the instance and not to be a replica, its logins and the role apps bind with. */
-async function liveLeader(ctx: StepContext, p: { cellIp: string; container: string; instanceGuid: string }) {
-  const docker = await cellDocker(ctx, p.cellIp);
-  const info = await docker.inspect(p.container);
-  if (!info || info.env.PATRONI_SCOPE !== p.instanceGuid) {
-    throw new StepFailed(`container ${p.container} on ${p.cellIp} does not serve the instance ${p.instanceGuid}`, {
-      hint: 'nothing was changed; the live instance is read through the container find-instance found: check it runs, then resume',
-    });
-  }
-  const apps = requireAppLogin(
-    info,
-    docker.redactor,
-    p.container,
-    'to run the merge as',
-    "nothing was changed; the merge never runs the tenant's triggers as a superuser: take the rows from the dumps by hand",
-  );
-  const chain = loginChain(info, docker.redactor);
-  if (await isInRecovery(docker, p.container, chain)) {
-    throw new StepFailed(`${p.container} is a replica (pg_is_in_recovery() = t): the patch is applied on the leader`, {
-      hint: 'nothing was changed; the merge reads and writes the leader, and the container find-instance found is not it: start again once that node leads (patronictl list shows which does), or take the rows from the dumps',
-    });
-  }
-  const side = { query: liveQuery(docker, p.container, apps), lines: liveLines(docker, p.container, apps) };
-  return { docker, apps, side };
-}
 
 /**
  * Refuses a merge whose instance has no live database: deleted (cf no longer knows it), or live with
@@ -150,8 +122,6 @@ async function newFile(dir: string, base: string, ext: string, text: string): Pr
   }
 }
 
-const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
-
 const EMPTY = {
   hasPatch: false,
   patchFile: '',
@@ -162,6 +132,7 @@ const EMPTY = {
   inserts: 0,
   updates: 0,
   tables: [],
+  left: [],
 };
 
 const plan = defineAction({
@@ -197,7 +168,8 @@ const plan = defineAction({
     database: output('string', 'the database merged'),
     inserts: output('number', 'rows put back'),
     updates: output('number', 'rows reverted'),
-    tables: output('string[]', 'per table: what is written, what is left alone'),
+    tables: output('string[]', 'per table: the rows the patch puts back, reverts and leaves as they are, with the first ones'),
+    left: output('string[]', 'per table: the changed rows the patch leaves as they are (conflicts, rows not chosen), with the first ones'),
   },
   result: (o) =>
     o.patchFile
@@ -252,19 +224,23 @@ const plan = defineAction({
     } finally {
       await server.stop();
     }
-    const lines = diffs.tables.map((d) => describeDiff(d.table, d.diff));
-    for (const l of lines) ctx.evidence(l);
-    if (diffs.tables.length > 1) ctx.evidence(describeOrder(p.tables, diffs));
+    // Notes: on the screen when the step asks which changed rows go back, or stops to be told.
+    const lines = diffs.tables.map((d) => describeDiff(d));
+    for (const l of lines) ctx.note(l);
+    if (diffs.tables.length > 1) ctx.note(describeOrder(p.tables, diffs));
     const choice = await updatesChoice(ctx, p.updates, diffs);
     const header = [
       `dingo-recover merge back, run ${ctx.runId}: the rows of the copy ${p.copyName} deleted or changed since, into the live database`,
       `rows chosen: ${choice}; one transaction; it refuses itself when the live rows are not as the plan saw them`,
     ];
     const merge = choosePatch(diffs, choice, leader.apps.user, header);
+    const left = leftAsTheyAre(merge);
     if (!merge.inserts && !merge.updates) {
       ctx.evidence('nothing to write: no row of the copy is missing or changed in the live tables (or none was chosen)');
-      return { ...EMPTY, database, tables: lines };
+      return { ...EMPTY, database, tables: lines, left };
     }
+    const does = describePatch(merge);
+    for (const l of does) ctx.evidence(l);
     const dir = join(ctx.runDir, 'merge');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const base = `${p.copyName}-${database.replace(/[^A-Za-z0-9._-]/g, '_')}`;
@@ -282,88 +258,10 @@ const plan = defineAction({
       database,
       inserts: merge.inserts,
       updates: merge.updates,
-      tables: lines,
+      tables: does,
+      left,
     };
   },
 });
 
-const applyParams = {
-  patchFile: required('string', 'the patch'),
-  expectFile: required('string', 'what it expects of the live rows'),
-  sha256: required('string', "the patch's sha256 when it was planned"),
-  database: required('string', 'the database merged'),
-  instanceGuid: required('string', 'the live instance'),
-  ...containerOn('the cell running its leader', "its leader's container"),
-};
-
-/** The patch and what it expects, refused when the file changed since it was planned (and shown). */
-async function readPatch(p: { patchFile: string; expectFile: string; sha256: string }): Promise<{ sql: string; expected: Expected[] }> {
-  const sql = await readFile(p.patchFile, 'utf8');
-  if (sha256(sql) !== p.sha256) {
-    throw new StepFailed(`the patch ${p.patchFile} changed since it was planned (sha256 ${sha256(sql)}, planned ${p.sha256})`, {
-      hint: 'nothing was applied; the reviewed patch is the only one applied: start a new run to plan again',
-    });
-  }
-  return { sql, expected: JSON.parse(await readFile(p.expectFile, 'utf8')) as Expected[] };
-}
-
-const apply = defineAction({
-  name: 'pitr.merge-apply',
-  summary: 'Apply the merge patch in the live leader, in one transaction (docker exec … psql over SSH)',
-  effect: 'destructive',
-  params: applyParams,
-  outputs: { applied: output('boolean', 'the patch is in the live database') },
-  stableEvidence: ['patch', 'database', 'container'],
-  evidence(_ctx, p) {
-    return Promise.resolve({
-      patch: `${p.patchFile} (sha256 ${p.sha256})`,
-      database: p.database,
-      container: `${p.container} on ${p.cellIp} (instance ${p.instanceGuid})`,
-    });
-  },
-  result: (o) => (o.applied ? 'the patch is in the live database' : 'not applied'),
-  async probe(ctx, p) {
-    const { expected } = await readPatch(p);
-    const leader = await liveLeader(ctx, p);
-    const s = await patchState(leader.side.lines, p.database, expected);
-    if (s.state === 'applied') return { done: true, outputs: { applied: true }, why: 'the live rows are as the patch leaves them' };
-    if (s.state === 'before') return { done: false, why: 'the live rows are still as the plan saw them' };
-    return { done: 'unknown', why: `the live rows are neither as planned nor as the patch leaves them: ${s.rows.slice(0, 3).join('; ')}` };
-  },
-  async run(ctx, p) {
-    const { sql, expected } = await readPatch(p);
-    const leader = await liveLeader(ctx, p);
-    const s = await patchState(leader.side.lines, p.database, expected);
-    if (s.state === 'applied') {
-      ctx.evidence('the live rows are already as the patch leaves them: it was applied, and is not applied twice');
-      return { applied: true };
-    }
-    if (s.state === 'moved') {
-      throw new StepFailed(
-        `the live rows changed since the plan, the patch is not applied: ${s.rows.slice(0, 5).join('; ')}${s.rows.length > 5 ? ` (${s.rows.length} in all)` : ''}`,
-        {
-          hint: 'nothing was changed; start a new run to plan the merge again against the live rows as they are now',
-        },
-      );
-    }
-    const r = await applyPatch(leader.docker, p.container, leader.apps, p.database, sql);
-    if (r.exitCode !== 0) {
-      throw new StepFailed(
-        `the patch failed in ${p.container} (exit ${r.exitCode}): ${leader.docker.redactor.redact(r.stderr.trim().split('\n').slice(-3).join(' '))}`,
-        {
-          hint: 'it is one transaction: nothing of it was kept. Fix what PostgreSQL says (a constraint, a trigger, a lock held), then resume',
-        },
-      );
-    }
-    const after = await patchState(leader.side.lines, p.database, expected);
-    if (after.state !== 'applied') {
-      throw new StepFailed('psql ran the patch, but the live rows are not as it leaves them', {
-        hint: `look at the tables in ${p.database}: a trigger of the tenant's may rewrite rows; the patch is ${p.patchFile}`,
-      });
-    }
-    ctx.evidence(`applied ${p.patchFile} in ${p.database}: the live rows are as the patch leaves them`);
-    return { applied: true };
-  },
-});
-
-export const mergeBackActions: ActionDef[] = [check, plan, apply];
+export const mergeBackActions: ActionDef[] = [check, plan];

@@ -38,6 +38,20 @@ export const LOGSEARCH_INDEX = 'logstash-*,logs-platform-*';
 /** Seconds an Elasticsearch request may take to connect and to answer, unless told. */
 export const DEFAULT_ES_TIMEOUT_SECONDS = 60;
 
+/** Documents a search reads at most, unless told: a scroll past it stops, naming the flag that raises it. */
+export const DEFAULT_ES_MAX_DOCS = 1_000_000;
+
+/** --es-max-docs (or ES_MAX_DOCS) as a count; undefined when not given. */
+export function esMaxDocs(given: number | string | undefined): number | undefined {
+  if (given === undefined || given === '') return undefined;
+  const n = Number(given);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new UsageError(`--es-max-docs ${JSON.stringify(String(given))} is not a number of documents`, {
+      hint: `give how many documents a search may read at most, e.g. --es-max-docs 5000000 or ES_MAX_DOCS=5000000 (default ${DEFAULT_ES_MAX_DOCS})`,
+    });
+  return n;
+}
+
 /** --es-timeout (or ES_TIMEOUT) as seconds; undefined when not given. */
 export function esTimeoutSeconds(given: number | string | undefined): number | undefined {
   if (given === undefined || given === '') return undefined;
@@ -60,6 +74,8 @@ export interface EsSourceSpec {
   caFile?: string;
   /** Seconds each request may take to connect and to answer (DEFAULT_ES_TIMEOUT_SECONDS when absent). */
   timeoutSeconds?: number;
+  /** Documents a search reads at most (DEFAULT_ES_MAX_DOCS when absent). */
+  maxDocs?: number;
   /** The run's redactor: the credentials are registered with it, the errors redacted. */
   redactor: Redactor;
 }

@@ -133,19 +133,66 @@ function firstKeys(rows: readonly TableRow[], max = 3): string {
   return `${shown.join(', ')}${rows.length > max ? `, … (${rows.length - max} more)` : ''}`;
 }
 
-/** One line per table: each kind of difference with its first keys, and what is left alone. */
-export function describeDiff(table: string, diff: TableDiff): string {
-  const kinds: [string, ChangedRow[] | TableRow[]][] = [
-    ['deleted since (put back)', diff.inserts],
-    ['changed by the incident (reverted)', diff.reverts],
+/** A value for the screen: NULL as such, a long one cut (the patch file holds it whole). */
+const shownValue = (v: string | null): string =>
+  v === null ? 'NULL' : v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}…` : JSON.stringify(v);
+
+/** The first few changed rows, each its key and the columns that differ: what it is now, what it was at the target. */
+function firstChanges(columns: readonly string[], rows: readonly ChangedRow[], max = 3): string {
+  const shown = rows.slice(0, max).map((r) => {
+    const changed = columns.flatMap((c, i) => {
+      const [now, then] = [r.live.values[i] ?? null, r.copy.values[i] ?? null];
+      return now === then ? [] : [`${c} ${shownValue(now)} now, ${shownValue(then)} then`];
+    });
+    return `${r.live.keyText} (${changed.join(', ')})`;
+  });
+  return `${shown.join(', ')}${rows.length > max ? `, … (${rows.length - max} more)` : ''}`;
+}
+
+/** One line per table: each kind of difference with its first keys (a changed row's columns too), and what is left alone. */
+export function describeDiff(t: { table: string; shape: TableShape; diff: TableDiff }): string {
+  const { diff } = t;
+  const changed: [string, ChangedRow[]][] = [
+    ['changed by the incident', diff.reverts],
     ['conflict(s): changed since by another transaction', diff.conflicts],
-    ['changed since, by a transaction not known (for review)', diff.review],
+    ['changed since, by a transaction not known', diff.review],
   ];
-  const parts = kinds
-    .filter(([, rows]) => rows.length)
-    .map(([what, rows]) => `${rows.length} ${what}: ${firstKeys(rows.map((r) => ('copy' in r ? r.copy : r)))}`);
-  parts.push(`${diff.keptNew} written since (left alone)`, `${diff.unchanged} unchanged`);
-  return `${table}: ${parts.join('; ')}`;
+  const parts = [
+    ...(diff.inserts.length ? [`${diff.inserts.length} deleted since: ${firstKeys(diff.inserts)}`] : []),
+    ...changed.filter(([, rows]) => rows.length).map(([what, rows]) => `${rows.length} ${what}: ${firstChanges(t.shape.columns, rows)}`),
+    `${diff.keptNew} written since (left alone)`,
+    `${diff.unchanged} unchanged`,
+  ];
+  return `${t.table}: ${parts.join('; ')}`;
+}
+
+/** The changed rows a table's patch does not revert. */
+function leftRows(t: TableMerge): ChangedRow[] {
+  const reverted = new Set(t.patch.updates);
+  return [...t.diff.reverts, ...t.diff.conflicts, ...t.diff.review].filter((r) => !reverted.has(r));
+}
+
+/** Per table, what the patch does: the rows it puts back, the rows it reverts, the changed rows it leaves as they are. */
+export function describePatch(merge: MergePlan): string[] {
+  return merge.tables.map((t) => {
+    const left = leftRows(t);
+    const columns = t.patch.shape.columns;
+    const parts = [
+      `puts back ${t.patch.inserts.length}${t.patch.inserts.length ? ` (${firstKeys(t.patch.inserts)})` : ''}`,
+      `reverts ${t.patch.updates.length}${t.patch.updates.length ? ` (${firstChanges(columns, t.patch.updates)})` : ''}`,
+      `leaves ${left.length} changed since as they are${left.length ? ` (${firstChanges(columns, left)})` : ''}`,
+      `${t.diff.keptNew} written since left alone`,
+    ];
+    return `${t.table}: ${parts.join('; ')}`;
+  });
+}
+
+/** Per table, the changed rows the patch leaves as they are (none: an empty list): for the report and what is left. */
+export function leftAsTheyAre(merge: MergePlan): string[] {
+  return merge.tables.flatMap((t) => {
+    const left = leftRows(t);
+    return left.length ? [`${t.table}: ${left.length} row(s): ${firstChanges(t.patch.shape.columns, left, 5)}`] : [];
+  });
 }
 
 /** The order the patch writes the tables in, and why when it is not the order they were named in. */

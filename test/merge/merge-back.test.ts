@@ -256,7 +256,7 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(planned.confirmCode).toBe((planned.sha256 as string).slice(0, 12));
     expect(said.join('\n')).toMatch(
-      /public\.orders: 5 deleted since \(put back\): \["10"\], \["11"\], \["12"\], … \(2 more\); 2 changed by the incident \(reverted\)/,
+      /public\.orders: 5 deleted since: \["10"\], \["11"\], \["12"\], … \(2 more\); 2 changed by the incident: \["\d+"\] \(\w+ "[^"]*" now, "[^"]*" then/,
     );
     expect(said.join('\n')).toContain('2 conflict(s): changed since by another transaction');
     const before = await live();
@@ -445,15 +445,25 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
       verified: [],
       services: [],
     };
-    const merged = (await report.run(ctx, { ...base, mergePatch: '/runs/r/merge/c-shop.sql', mergeInserts: 10, mergeUpdates: 2 }, {})) as {
+    const conflict = 'public.orders: 1 row(s): ["101"] (status "shipped" now, "open" then)';
+    const merged = (await report.run(
+      ctx,
+      { ...base, mergePatch: '/runs/r/merge/c-shop.sql', mergeInserts: 10, mergeUpdates: 2, mergeDatabase: 'shop', mergeLeft: [conflict] },
+      {},
+    )) as {
       summary: string;
       todo: string[];
     };
     expect(merged.summary).toContain(
-      '- Merged back into the live database, in one transaction: 10 row(s) put back, 2 reverted, rows written since left alone (the patch: /runs/r/merge/c-shop.sql)',
+      `- Merged back into the live database shop of ${NEW_GUID} ("shop-db"), in one transaction: 10 row(s) put back, 2 reverted, rows written since left alone (the patch: /runs/r/merge/c-shop.sql)`,
     );
+    expect(merged.summary).toContain(`- Left as they are in the live database, changed since the target: ${conflict}`);
     expect(merged.summary).not.toContain('not touched');
-    expect(merged.todo).toContain('tell the user which rows of the live database came back: the patch /runs/r/merge/c-shop.sql lists them');
+    expect(merged.todo).toEqual([
+      `tell the user what was written into the live database shop of ${NEW_GUID} ("shop-db"): 10 row(s) put back, 2 reverted, in one transaction (the patch /runs/r/merge/c-shop.sql lists every row)`,
+      `decide with the user on the rows changed since the target that the merge left as they are: ${conflict}`,
+      'the dumps of the copy in /runs/r/dumps/c are for reading what it held, not for the live database, which has the rows merged back: restore one only into a new, empty database (createdb NEWDB; pg_restore --no-owner -d NEWDB FILE)',
+    ]);
     const none = (await report.run(ctx, { ...base, mergePatch: '' }, {})) as { summary: string };
     expect(none.summary).toContain('The live instance was not touched: only its archive was read');
   });

@@ -70,6 +70,15 @@ describe('rehearse --scenario bad-write', () => {
     world = join(tmpdir(), `dingo-world-${runId}`);
     expect(out).toContain('restored: the database as it was just before transaction 5007');
     expect(out).toContain('59 row(s) to put back, 5 to revert');
+    // What the typed confirmation decides on is on the screen before it: per table, the rows put back,
+    // reverted and left as they are, the first changed ones with their columns.
+    const screen = out.replace(/\n\s+/g, ' ');
+    const listing =
+      'rows of public.orders: puts back 59 (["1"], ["10"], ["11"], … (56 more)); reverts 5 (["60"] (total "0.00" now, "90.00" then), ["61"] (total "0.00" now, "91.50" then), ["62"] (total "0.00" now, "93.00" then), … (2 more)); leaves 1 changed since as they are (["101"] (status "shipped" now, "open" then)); 1 written since left alone';
+    expect(screen.indexOf(listing), out).toBeGreaterThan(
+      screen.indexOf('Apply the merge patch in the live database — waiting for the operator'),
+    );
+    expect(screen.indexOf(listing)).toBeLessThan(screen.indexOf('stopped: step "merge-apply"'));
     // --yes never applies a patch: the run waits for its checksum.
     const code = /--set mergeChecksum=([0-9a-f]{12})/.exec(out)?.[1];
     expect(code, out).toBeDefined();
@@ -77,7 +86,7 @@ describe('rehearse --scenario bad-write', () => {
 
     const show = await runCli(['show', runId, '--state-dir', state]);
     expect(show.stdout).toContain(
-      'public.orders: 59 deleted since (put back): ["1"], ["10"], ["11"], … (56 more); 5 changed by the incident (reverted): ["60"], ["61"], ["62"], … (2 more); 1 conflict(s): changed since by another transaction: ["101"]; 1 written since (left alone); 56 unchanged',
+      'public.orders: 59 deleted since: ["1"], ["10"], ["11"], … (56 more); 5 changed by the incident: ["60"] (total "0.00" now, "90.00" then), ["61"] (total "0.00" now, "91.50" then), ["62"] (total "0.00" now, "93.00" then), … (2 more); 1 conflict(s): changed since by another transaction: ["101"] (status "shipped" now, "open" then); 1 written since (left alone); 56 unchanged',
     );
     const patchDir = join(state, 'runs', runId, 'merge');
     const patch = readFileSync(
@@ -113,6 +122,20 @@ describe('rehearse --scenario bad-write', () => {
     const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`run ${runId} is done`);
+    // What is left says what was written where and the conflict left as it is, and never to restore a dump into the live database again.
+    const left = resumed.stdout.slice(resumed.stdout.indexOf('What is left:')).replace(/\n\s+/g, ' ');
+    expect(left).toContain(
+      `tell the user what was written into the live database postgres of 6e101b27-ee1b-4f4d-a032-4401a3709ec3 ("important-db"): 59 row(s) put back, 5 reverted, in one transaction`,
+    );
+    expect(left).toContain(
+      'decide with the user on the rows changed since the target that the merge left as they are: public.orders: 1 row(s): ["101"] (status "shipped" now, "open" then)',
+    );
+    expect(left).toContain('restore one only into a new, empty database (createdb NEWDB; pg_restore --no-owner -d NEWDB FILE)');
+    expect(left).not.toContain('pg_restore --no-owner -d DB FILE');
+    const report = readFileSync(join(state, 'runs', runId, 'report.md'), 'utf8');
+    expect(report).toContain(
+      '- Left as they are in the live database, changed since the target: public.orders: 1 row(s): ["101"] (status "shipped" now, "open" then)',
+    );
     // The finished run's world database went with its server.
     expect(processesNaming(world)).toEqual([]);
     expect(existsSync(world)).toBe(false);

@@ -187,6 +187,9 @@ describe('restore-to-time on a real archive', () => {
     const restored = await action('pitr.restore').run(ctx, { ...params(moment), copyName: `orders-at-${stamp(moment)}` }, {});
     expect(at.asked).toHaveLength(2);
     expect(at.asked[0]).toMatch(/^Keep the database as it was at .+\? Enter to keep it, or type a moment to restore to instead$/);
+    // Each question names what the copy holds then: the rows of its tables.
+    expect(at.asked[0]).toMatch(new RegExp(`^Keep the database as it was at \\S+ \\(.*public\\.${DRILL_TABLE} 110 rows.*\\)\\? Enter`));
+    expect(at.asked[1]).toContain(`public.${DRILL_TABLE} 120 rows`);
     // What each copy held was shown before the question about it.
     expect(said.filter((t) => t.includes(`public.${DRILL_TABLE}:`))).toEqual([
       expect.stringContaining(`public.${DRILL_TABLE}: 110 rows`),

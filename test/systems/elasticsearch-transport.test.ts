@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyReport } from '../../src/core/log-source.js';
 import { searchEs } from '../../src/systems/elasticsearch/index.js';
 import { startEsHttp, type EsHttp } from '../support/es-http.js';
+import type { Json } from '../support/es-http-query.js';
 import { listenOnLoopback, loopbackCertificate, stopHttp } from '../support/loopback.js';
 import { Redactor } from '../../src/core/redact.js';
 
@@ -38,10 +39,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function search(url: string, caFile?: string, timeoutSeconds?: number): Promise<string[]> {
+async function search(url: string, caFile?: string, timeoutSeconds?: number, maxDocs?: number): Promise<string[]> {
   const lines: string[] = [];
   await searchEs(
-    { redactor: new Redactor(), url, caFile, index: 'logs-1', timeoutSeconds },
+    { redactor: new Redactor(), url, caFile, index: 'logs-1', timeoutSeconds, maxDocs },
     [PHRASE],
     [PHRASE],
     emptyReport([PHRASE]),
@@ -203,6 +204,42 @@ describe('a busy or restarting server', () => {
     }
     expect(es.requests.filter((r) => r.path === '/_search/scroll' && r.method === 'POST')).toHaveLength(1);
     expect(es.openScrolls()).toEqual([]);
+  });
+
+  it('a scroll that answers the page before again stops, saying it makes no progress, and is cleared', async () => {
+    let reads = 0;
+    const es: EsHttp = await startEsHttp({
+      index: 'logs-1',
+      documents: () => DOCS,
+      intercept: (r) => {
+        if (r.path !== '/_search/scroll' || r.method !== 'POST' || ++reads === 1) return undefined;
+        const before = es.requests.filter((q) => q.method === 'POST' && q.response !== undefined).at(-1);
+        return { status: 200, body: before!.response as Json };
+      },
+    });
+    try {
+      await expect(search(es.url)).rejects.toThrow(
+        'the scroll answered the same 1000 document(s) as its page before, after 2000 read: it makes no progress',
+      );
+    } finally {
+      await es.stop();
+    }
+    expect(reads).toBe(2);
+    expect(es.openScrolls()).toEqual([]);
+  });
+
+  it('a search past its cap on documents stops naming the cap and the flag that raises it; raised, it reads them all', async () => {
+    const es = await startEsHttp({ index: 'logs-1', documents: () => DOCS });
+    try {
+      const err = await search(es.url, undefined, undefined, 1500).catch((e: unknown) => e as Error & { hint?: string });
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toContain('the search passed 1500 documents, the most it reads (2000 read) and the scroll goes on');
+      expect((err as { hint?: string }).hint).toContain('--es-max-docs');
+      expect(es.openScrolls()).toEqual([]);
+      expect(await search(es.url, undefined, undefined, 2500)).toHaveLength(2500);
+    } finally {
+      await es.stop();
+    }
   });
 
   it('a refused connection is tried again, then named', async () => {

@@ -9,6 +9,8 @@ import { createS3Store } from '../../src/systems/s3/index.js';
 import { runCli } from '../support/cli.js';
 import { startStalledServer, type StalledServer } from '../support/stalled-server.js';
 import { Redactor } from '../../src/core/redact.js';
+import { onWaiting } from '../../src/core/waits.js';
+import { formatDuration } from '../../src/core/duration.js';
 
 const servers: StalledServer[] = [];
 afterEach(async () => {
@@ -93,6 +95,34 @@ describe('S3 deadlines against stalled servers on loopback', () => {
     expect(err.message).toContain('sent 0 bytes');
   });
 
+  it('says what a request waits on while it waits: the server, the request, the attempt of how many', async () => {
+    const said: string[] = [];
+    const stop = onWaiting((t) => said.push(t));
+    try {
+      const silent = await stalled('silent');
+      await failure(storeAt(silent, 2).head({ bucket: 'archive', key: 'backups/g/wal/sysids/sysid' }));
+      const headers = await stalled('headers', { contentType: 'application/octet-stream' });
+      const stream = await storeAt(headers).getStream({ bucket: 'archive', key: 'backups/g/wal/part_1.tar.lzo' });
+      await failure(
+        (async () => {
+          let bytes = 0;
+          for await (const chunk of stream) bytes += (chunk as Buffer).length;
+          return bytes;
+        })(),
+      );
+      const at = (s: StalledServer) => `S3 at 127.0.0.1:${s.port}`;
+      expect(said.slice(0, 2)).toEqual([
+        `${at(silent)} (HEAD /archive/backups/g/wal/sysids/sysid) has not answered for ${formatDuration(150)} (attempt 1 of 2; each attempt gives up after ${formatDuration(300)})`,
+        `${at(silent)} (HEAD /archive/backups/g/wal/sysids/sysid) has not answered for ${formatDuration(150)} (attempt 2 of 2; each attempt gives up after ${formatDuration(300)})`,
+      ]);
+      expect(said.slice(2)).toEqual([
+        `${at(headers)} (GET /archive/backups/g/wal/part_1.tar.lzo) has sent nothing of its answer for ${formatDuration(150)}; it gives up once ${formatDuration(300)} bring less than 1024 bytes`,
+      ]);
+    } finally {
+      stop();
+    }
+  });
+
   it('a small object that trickles fails its whole read', async () => {
     const server = await stalled('trickle', { intervalMs: 20, contentType: 'text/plain' });
     const err = await failure(storeAt(server).get({ bucket: 'archive', key: 'backups/g/wal/sysids/sysid' }));
@@ -111,9 +141,17 @@ describe('--s3-timeout', () => {
       },
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`s3 ${server.url} did not answer in time for list on s3://archive/backups/g/wal/ (6 attempts)`);
+    expect(r.stderr).toContain(`s3 ${server.url} did not answer in time for list on s3://archive/backups/g/wal/ (5 attempts)`);
     expect(r.stderr).toContain('--s3-timeout');
-    expect(server.requests).toHaveLength(6);
+    expect(server.requests).toHaveLength(5);
+    // Each attempt was said while it waited, on standard error, beside the command's own messages.
+    for (const n of [1, 2, 3, 4, 5]) {
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `dingo-recover: S3 at 127\\.0\\.0\\.1:${server.port} \\(GET /archive/\\) has not answered for 0\\.1 s \\(attempt ${n} of 5; `,
+        ),
+      );
+    }
   });
 
   it('refuses a deadline that is not a duration', async () => {

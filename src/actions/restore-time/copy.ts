@@ -239,7 +239,7 @@ async function showAndDecide(ctx: StepContext, r: DrillReport, t: RecoveryTarget
     describeRestore(ctx, r, t);
     ctx.evidence(`looked inside in ${look.server}${r.paused ? `, the copy paused ${describeTarget(t)} (a hot standby, read only)` : ''}`);
     showLook(ctx, look);
-    return await keepOrAnother(ctx, t);
+    return await keepOrAnother(ctx, t, look);
   } catch (err) {
     await rm(r.workdir!, { recursive: true, force: true });
     throw err;
@@ -271,16 +271,28 @@ function notRestored(p: { instance: string; copyName: string }, given: RecoveryT
   };
 }
 
+/** What the copy holds, in the question about it: each database's largest tables and their rows ("~": estimated). */
+function rowCounts(look: LookResult): string {
+  const dbs = look.databases.filter((d) => d.name !== 'postgres' || d.largestTables.length > 0);
+  if (!dbs.length) return 'no database holds a table';
+  return dbs
+    .map((d) => {
+      const tables = d.largestTables.slice(0, 5).map((x) => `${x.schema}.${x.table} ${x.rowsExact ? '' : '~'}${x.rows} rows`);
+      return `${d.name}: ${tables.join(', ') || 'no table'}${d.largestTables.length > 5 ? ', …' : ''}`;
+    })
+    .join('; ');
+}
+
 /**
  * The operator keeps the copy (Enter) or types a moment to restore to instead (the run's `moment`
  * choice); a moment given before the run was decided there, and with no terminal the target is kept.
  */
-async function keepOrAnother(ctx: StepContext, t: RecoveryTarget): Promise<string | null> {
+async function keepOrAnother(ctx: StepContext, t: RecoveryTarget, look: LookResult): Promise<string | null> {
   if (ctx.choices.given('moment')) return null;
   const current = t.stop.kind === 'time' ? t.stop.time.text : '';
   const d = await ctx.choices.choose({
     key: 'moment',
-    message: `Keep the database ${describeTarget(t)}? Enter to keep it, or type a moment to restore to instead`,
+    message: `Keep the database ${describeTarget(t)} (${rowCounts(look)})? Enter to keep it, or type a moment to restore to instead`,
     default: current,
     check: (v) => (v.trim() === '' ? true : validMoment(v)),
     unattended: current,

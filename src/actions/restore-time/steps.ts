@@ -95,6 +95,9 @@ const report = defineAction({
     mergePatch: optional('string', 'the merge patch applied to the live database (empty: no merge)'),
     mergeInserts: optional('number', 'rows the merge put back'),
     mergeUpdates: optional('number', 'rows the merge reverted'),
+    mergeDatabase: optional('string', 'the live database merged into'),
+    mergeTables: optional('string[]', 'per table: the rows the merge put back, reverted and left as they were'),
+    mergeLeft: optional('string[]', 'per table: the changed rows the merge left as they are'),
   },
   outputs: {
     ...reportOutputs,
@@ -139,13 +142,18 @@ const report = defineAction({
           : `- The copy is the new service ${service}: ${made}`,
       );
     // A patch planned was applied: the run reaches its report only past the apply step.
+    const into = `the live database ${p.mergeDatabase ? `${p.mergeDatabase} ` : ''}of ${who}`;
     const merged = p.mergePatch
-      ? `- Merged back into the live database, in one transaction: ${p.mergeInserts ?? 0} row(s) put back, ${p.mergeUpdates ?? 0} reverted, rows written since left alone (the patch: ${p.mergePatch})`
+      ? `- Merged back into ${into}, in one transaction: ${p.mergeInserts ?? 0} row(s) put back, ${p.mergeUpdates ?? 0} reverted, rows written since left alone (the patch: ${p.mergePatch})`
       : undefined;
-    lines.push(
-      merged ??
+    const left = p.mergePatch ? (p.mergeLeft ?? []) : [];
+    if (merged) {
+      lines.push(merged, ...(p.mergeTables ?? []).map((t) => `  - ${t}`));
+      if (left.length) lines.push(`- Left as they are in the live database, changed since the target: ${left.join('; ')}`);
+    } else
+      lines.push(
         `- ${p.live ? 'The live instance was not touched: only its archive was read' : 'The instance is deleted; its archive was only read'}`,
-    );
+      );
     const todo = !p.restored
       ? [
           `restore the archive ${p.describe} where its PostgreSQL major runs (${quote(['dingo-recover', 'drill', p.archiveUrl, ...(p.target ?? [])])}), dump it, and ${service ? `load the dumps into ${service}` : 'hand the dumps to the user'}`,
@@ -154,8 +162,17 @@ const report = defineAction({
         ? [`tell the user ${service} is back ${p.describe}: what was written after that moment is not in it; the apps are bound to it`]
         : service
           ? [`tell the user the copy is ${service}: they take what they need from it, then delete it (cf delete-service ${service})`]
-          : [`restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the dumps are in ${p.outDir})`];
-    if (merged) todo.push(`tell the user which rows of the live database came back: the patch ${p.mergePatch} lists them`);
+          : merged
+            ? [
+                `the dumps of the copy in ${p.outDir} are for reading what it held, not for the live database, which has the rows merged back: restore one only into a new, empty database (createdb NEWDB; pg_restore --no-owner -d NEWDB FILE)`,
+              ]
+            : [`restore a dump where the user wants it: pg_restore --no-owner -d DB FILE (the dumps are in ${p.outDir})`];
+    if (merged) {
+      todo.unshift(
+        `tell the user what was written into ${into}: ${p.mergeInserts ?? 0} row(s) put back, ${p.mergeUpdates ?? 0} reverted, in one transaction (the patch ${p.mergePatch} lists every row)`,
+        ...left.map((l) => `decide with the user on the rows changed since the target that the merge left as they are: ${l}`),
+      );
+    }
     for (const l of lines) ctx.note(l);
     return Promise.resolve({ reportFile: join(ctx.runDir, 'report.md'), summary: lines.join('\n'), todo });
   },

@@ -4,7 +4,7 @@ import type { Settings } from '../../engine/runbook/index.js';
 import type { ObjectStore, Platform } from '../../core/seams.js';
 import type { Runtime } from '../../core/runtime.js';
 import { StepFailed } from '../../core/errors.js';
-import { esTimeoutSeconds, whereSkipped, type LogSource, type SearchReport } from '../../core/log-source.js';
+import { esMaxDocs, esTimeoutSeconds, whereSkipped, type LogSource, type SearchReport } from '../../core/log-source.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
 import type { ClusterdataSpec } from '../../logs/types.js';
 
@@ -34,6 +34,7 @@ export function runLogSources(settings: Settings, platform: Platform, runtime: P
         username: env.ES_USERNAME,
         password: env.ES_PASSWORD,
         timeoutSeconds: esTimeoutSeconds(env.ES_TIMEOUT),
+        maxDocs: esMaxDocs(env.ES_MAX_DOCS),
         redactor,
       }
     : undefined;

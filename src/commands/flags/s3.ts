@@ -20,7 +20,7 @@ export const s3FlagOptions = {
   's3-timeout': {
     type: 'string',
     describe:
-      'how long S3 may take to connect, to answer a request, or between stretches of an answer, before the attempt fails (default 60s; 6 attempts)',
+      'how long S3 may take to connect, to answer a request, or between stretches of an answer, before the attempt fails (default 20s; 5 attempts, under 2 minutes in all)',
   },
 } as const satisfies Record<string, Options>;
 

@@ -2,7 +2,14 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
-import { DEFAULT_ES_TIMEOUT_SECONDS, esTimeoutSeconds, LOGSEARCH_INDEX, type LogSourceSpec } from '../../core/log-source.js';
+import {
+  DEFAULT_ES_MAX_DOCS,
+  DEFAULT_ES_TIMEOUT_SECONDS,
+  esMaxDocs,
+  esTimeoutSeconds,
+  LOGSEARCH_INDEX,
+  type LogSourceSpec,
+} from '../../core/log-source.js';
 import type { S3Flags } from '../../core/s3-flags.js';
 import { stripUrlCredentials } from '../../core/url-secrets.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
@@ -21,6 +28,7 @@ export interface SourceArgs {
   'es-password'?: string;
   'es-ca-file'?: string;
   'es-timeout'?: number;
+  'es-max-docs'?: number;
 }
 
 /** The variables that stand in for the Elasticsearch flags a `logs` search is not given. */
@@ -39,6 +47,10 @@ export function sourceOptions<T>(y: Argv<T>) {
       .option('es-timeout', {
         type: 'number',
         describe: `seconds each Elasticsearch request may take to connect and to answer (else ES_TIMEOUT, default ${DEFAULT_ES_TIMEOUT_SECONDS})`,
+      })
+      .option('es-max-docs', {
+        type: 'number',
+        describe: `documents a search reads at most before it stops, saying so (else ES_MAX_DOCS, default ${DEFAULT_ES_MAX_DOCS})`,
       })
       .option('since', { type: 'string', describe: 'only lines at or after: ISO time or age like 3d, 12h' })
       .option('until', { type: 'string', describe: 'only lines at or before: ISO time or age like 1d' })
@@ -79,6 +91,7 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
           password: password ?? fromUrl?.password ?? undefined,
           caFile: a['es-ca-file'] ?? env.ES_CA_FILE,
           timeoutSeconds: esTimeoutSeconds(a['es-timeout'] ?? env.ES_TIMEOUT),
+          maxDocs: esMaxDocs(a['es-max-docs'] ?? env.ES_MAX_DOCS),
           redactor: secrets,
         }
       : undefined,

@@ -12,6 +12,7 @@ import { commandLine } from '../../core/command-line.js';
 import { DingoError, EXIT, Interrupted, isClosedOutput, messageOf } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
 import { signalWords } from '../../core/signals.js';
+import { onWaiting } from '../../core/waits.js';
 import { Journal, openJournalForAppend } from '../journal/journal.js';
 import { Reporter } from '../operator/reporter.js';
 import { writeIncidentReport } from '../report/report-file.js';
@@ -83,6 +84,7 @@ export class RunSession {
   private readonly followers: SessionFollower[] = [];
   private readonly began = performance.now();
   private readonly stopListening: () => void;
+  private readonly stopWaitNotices: () => void;
 
   constructor(readonly of: SessionOf) {
     const { runtime } = of;
@@ -95,6 +97,10 @@ export class RunSession {
       this.interrupted(signal);
     });
     of.out.on('error', this.onOutputClosed);
+    // A request that waits long (a stalled S3) is said on the step's screen, not under it on standard error.
+    this.stopWaitNotices = onWaiting((text) => {
+      this.reporter.notice(`waiting: ${text}`);
+    });
   }
 
   /** The step the run is at (waiting, failed, or the last one started), from its journal. */
@@ -143,6 +149,7 @@ export class RunSession {
   close(): void {
     this.reporter.close();
     this.stopListening();
+    this.stopWaitNotices();
     this.of.out.off('error', this.onOutputClosed);
     this.journal.close();
     this.lock.release();

@@ -7,8 +7,11 @@
  * Each answer is read whole before its hits are used: a search that lost shards (`_shards.failed`,
  * a busy node rejecting one, 200 OK) or ran out of time (`timed_out`) holds only part of the
  * evidence, and stops the search; so does a pattern that named no index at all (`_shards.total` 0).
+ * A scroll that makes no progress (a page of the very documents of the page before) or reads past the
+ * cap on documents (--es-max-docs) stops too, saying which, rather than read on without end.
  */
 import { isRecord } from '../../core/json.js';
+import { DEFAULT_ES_MAX_DOCS } from '../../core/log-source.js';
 import { EsResponseError, type EsHttpClient } from './elasticsearch-http.js';
 import { describeServer, totalHits, UNKNOWN_SERVER, type EsServer } from './elasticsearch-version.js';
 
@@ -55,7 +58,12 @@ export async function detectServer(client: EsHttpClient): Promise<EsServer> {
 }
 
 /** Each page of hits of `query` over `index`, in `@timestamp` order. */
-export async function* pages(client: EsHttpClient, index: string, query: Record<string, unknown>): AsyncGenerator<EsHit[]> {
+export async function* pages(
+  client: EsHttpClient,
+  index: string,
+  query: Record<string, unknown>,
+  maxDocs = DEFAULT_ES_MAX_DOCS,
+): AsyncGenerator<EsHit[]> {
   // The patterns' commas stay as they are: each pattern is encoded alone.
   const indices = index.split(',').map(encodeURIComponent).join(',');
   let res = await client.request('POST', `/${indices}/_search?scroll=${KEEP_ALIVE}`, {
@@ -68,9 +76,22 @@ export async function* pages(client: EsHttpClient, index: string, query: Record<
     checkWhole(res.body, index);
     if (scrollId === undefined) throw new Error('the answer has no _scroll_id');
     let seen = 0;
+    let before = new Set<string>();
     for (;;) {
       const hits = hitsOf(res.body);
+      const page = new Set(hits.map(docKey));
+      if (hits.length && [...page].every((k) => k !== '' && before.has(k)))
+        throw new PartialAnswer(
+          `the scroll answered the same ${hits.length} document(s) as its page before, after ${seen} read: it makes no progress`,
+          'The cluster (or a proxy before it) repeats a page of the scroll: check it, or search a narrower window with --since/--until; nothing was ranked on a partial answer',
+        );
+      before = page;
       seen += hits.length;
+      if (seen > maxDocs)
+        throw new PartialAnswer(
+          `the search passed ${maxDocs} documents, the most it reads (${seen} read) and the scroll goes on`,
+          `Search a narrower window (--since/--until), or raise the cap with --es-max-docs (or ES_MAX_DOCS) to read on; nothing was ranked on a partial answer`,
+        );
       yield hits;
       const total = totalHits(isRecord(res.body) ? res.body.hits : undefined);
       if (hits.length === 0 || (total !== null && seen >= total)) return;
@@ -125,6 +146,9 @@ function stringField(body: unknown, name: string): string {
   if (typeof v !== 'string') throw new Error(`the answer has no ${name}`);
   return v;
 }
+
+/** What tells a document apart from the others: its index and id ('' without an id). */
+const docKey = (h: EsHit): string => (h._id === undefined ? '' : `${h._index}/${h._id}`);
 
 function hitsOf(body: unknown): EsHit[] {
   const outer = isRecord(body) ? body.hits : undefined;

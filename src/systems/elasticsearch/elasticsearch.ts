@@ -64,7 +64,7 @@ export async function searchEs(
   try {
     const server = await detectServer(client);
     report.notes.push(`searched ${serverName(server)} at ${client.redactor.redact(spec.url)} with a scroll`);
-    for await (const hits of pages(client, index, query)) {
+    for await (const hits of pages(client, index, query, spec.maxDocs)) {
       record.pages += 1;
       for (const h of hits) {
         const src = h._source ?? {};

@@ -7,7 +7,7 @@ import { readInputFile } from '../../core/input-file.js';
 import { Redactor } from '../../core/redact.js';
 import { stripUrlCredentials } from '../../core/url-secrets.js';
 import { agentsFor, type Agents } from '../http-route.js';
-import { addDeadlines, DEFAULT_S3_TIMEOUT_MS } from './s3-deadline.js';
+import { addDeadlines, DEFAULT_S3_ATTEMPTS, DEFAULT_S3_TIMEOUT_MS } from './s3-deadline.js';
 
 export interface S3ClientOptions {
   endpoint?: string;
@@ -15,9 +15,9 @@ export interface S3ClientOptions {
   forcePathStyle?: boolean;
   /** Absent: the SDK's standard credential chain (env, profile, instance role...). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Attempts per request, first one included (default 6). */
+  /** Attempts per request, first one included (default 5: s3-deadline.ts). */
   maxAttempts?: number;
-  /** How long an attempt may take to connect, to answer, and between stretches of its body (default 60 s; s3-deadline.ts). */
+  /** How long an attempt may take to connect, to answer, and between stretches of its body (default 20 s; s3-deadline.ts). */
   timeoutMs?: number;
   /** The run's redactor: the credentials are registered with it. */
   redactor: Redactor;
@@ -113,7 +113,7 @@ export function s3Client(
     endpoint: opts.endpoint,
     forcePathStyle: opts.forcePathStyle,
     credentials: opts.credentials,
-    maxAttempts: opts.maxAttempts ?? 6,
+    maxAttempts: opts.maxAttempts ?? DEFAULT_S3_ATTEMPTS,
     retryMode: 'standard',
     requestHandler: {
       httpAgent: agents.http,

@@ -89,7 +89,7 @@ export function describeS3Error(
     const tried = attempts && attempts > 1 ? ` (${attempts} attempts)` : '';
     message = `${where} did not answer in time for ${op} on ${url}${tried}: ${detail}`;
     hint =
-      'The store accepted the connection but stalled. Check the S3 endpoint, proxy and network; if it is only slow, give it longer with --s3-timeout (per attempt, default 60s), then try again.';
+      'The store accepted the connection but stalled. Check the S3 endpoint, proxy and network; if it is only slow, give it longer with --s3-timeout (per attempt, default 20s; 5 attempts), then try again.';
   } else if (status === undefined && isNetworkError(err)) {
     message = `cannot reach ${where} for ${op} on ${url}: ${detail}`;
     hint = 'Check the S3 endpoint and region, and that this machine can reach them (proxy, firewall, DNS).';
