@@ -20,6 +20,7 @@ export const abandonCommand = {
     ),
   handler: async (argv: GlobalArgs & { 'run-id': string; reason: string; 'steal-lock': boolean }) => {
     const { abandon } = await import('../engine/run/driver.js');
+    const runtime = processRuntime(secrets.copy());
     setExitCode(
       abandon({
         stateDir: argv['state-dir'],
@@ -27,8 +28,15 @@ export const abandonCommand = {
         reason: argv.reason,
         stealLock: argv['steal-lock'],
         out: process.stdout,
-        runtime: processRuntime(secrets.copy()),
+        runtime,
       }),
     );
+    // Abandoned, the run needs its copies of the user's data no more: none is left behind.
+    const { loadRun } = await import('../engine/run/index.js');
+    const { removeScratchCopies } = await import('./run/scratch-copies.js');
+    const run = loadRun(argv['state-dir'], argv['run-id']);
+    const plans = [...run.state.steps.values()].map((s) => s.plan ?? {});
+    const removed = await removeScratchCopies({ runId: run.runId, runDir: run.dir, scratch: runtime.scratch, plans });
+    process.stdout.write(removed.length ? `${removed.join('\n')}\n` : "no copy of the user's data was left to remove\n");
   },
 };
