@@ -7,6 +7,7 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { PipeStage, ProcOptions, ProcResult, RunAs } from '../core/seams.js';
+import { endsWithUs } from './child-processes.js';
 
 export type { ProcOptions, ProcResult, RunAs };
 
@@ -24,7 +25,7 @@ function spawnOptions(opts: ProcOptions): SpawnOptions {
 export async function run(argv: string[], opts: ProcOptions = {}): Promise<ProcResult> {
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error('empty command');
-  const child = spawn(cmd, args, { ...spawnOptions(opts), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = endsWithUs(spawn(cmd, args, { ...spawnOptions(opts), stdio: ['pipe', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -74,7 +75,7 @@ export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: 
   const children = stages.map(({ argv, opts }) => {
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
-    const child = spawn(cmd, args, { ...spawnOptions(opts ?? {}), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = endsWithUs(spawn(cmd, args, { ...spawnOptions(opts ?? {}), stdio: ['pipe', 'pipe', 'pipe'] }));
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
     return { argv, child, stderr: () => stderr };

@@ -9,9 +9,9 @@
  * server runs can reach nothing but what the sandbox holds. Root's `nsenter` stays outside, a process
  * the namespace does not show.
  *
- * The sandbox ends with its init (sandbox-script.ts): closed by `close`, by the tool's exit (SIGKILL to
- * init), or by the tool's death of any kind (init's standard input, held by the tool, closes). The
- * kernel then kills everything left inside at once.
+ * The sandbox ends with its init (sandbox-script.ts): closed by `close`, by the tool's exit (the
+ * children left are killed then, child-processes.ts), or by the tool's death of any kind (init's
+ * standard input, held by the tool, closes). The kernel then kills everything left inside at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,6 +19,7 @@ import { mkdir, mkdtemp, readFile, readdir, realpath, rm, writeFile } from 'node
 import { dirname, join, sep } from 'node:path';
 import { StepFailed } from '../../core/errors.js';
 import type { PipeStage, ProcResult, RunAs, SandboxSpec, ScratchSandbox, SandboxedProcess, SandboxRunOptions } from '../../core/seams.js';
+import { endsWithUs } from '../child-processes.js';
 import { run, runOk } from '../processes.js';
 import { newIdentity, rootFolder, runFolder, SCRATCH_ACCOUNT, type ScratchIdentity } from './identity.js';
 import { SANDBOX_SCRIPT } from './sandbox-script.js';
@@ -52,24 +53,6 @@ function authFiles(logins: readonly string[], passwords: boolean): { hba: string
 }
 
 const inSystem = (path: string): boolean => SYSTEM_FOLDERS.some((d) => path === d || path.startsWith(`${d}/`));
-
-/** Every sandbox still open, so that the tool's exit ends them whatever ended it. */
-const open = new Set<{ init: number }>();
-let exitHook = false;
-
-function killOnExit(): void {
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
-    for (const s of open) {
-      try {
-        process.kill(s.init, 'SIGKILL');
-      } catch {
-        // Ended already.
-      }
-    }
-  });
-}
 
 /**
  * The mounts of a sandbox, as SANDBOX_SCRIPT takes them: each path at its own place and, when it was
@@ -155,18 +138,20 @@ async function started(spec: SandboxSpec, identity: ScratchIdentity, control: st
   await writeAuth();
   const mounts = await mountsOf(spec, auth);
   // Its own session: a Ctrl-C at the terminal reaches the tool, which decides, not the sandbox.
-  const unshare = spawn(
-    'unshare',
-    ['--pid', '--fork', '--kill-child', '--net', '--mount', '--ipc', '--uts', '--propagation', 'private', '--'].concat([
-      '/bin/sh',
-      '-c',
-      SANDBOX_SCRIPT,
-      'dingo-recover-sandbox',
-      join(control, 'root'),
-      join(control, 'etc'),
-      ...mounts,
-    ]),
-    { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: TOOLS_PATH, LC_ALL: 'C' } },
+  const unshare = endsWithUs(
+    spawn(
+      'unshare',
+      ['--pid', '--fork', '--kill-child', '--net', '--mount', '--ipc', '--uts', '--propagation', 'private', '--'].concat([
+        '/bin/sh',
+        '-c',
+        SANDBOX_SCRIPT,
+        'dingo-recover-sandbox',
+        join(control, 'root'),
+        join(control, 'etc'),
+        ...mounts,
+      ]),
+      { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: TOOLS_PATH, LC_ALL: 'C' } },
+    ),
   );
   unshare.stdin.on('error', () => undefined);
   const ended = once(unshare, 'close').then(() => undefined);
@@ -181,8 +166,6 @@ async function started(spec: SandboxSpec, identity: ScratchIdentity, control: st
     );
   }
   const self = { init: await childOf(unshare.pid!) };
-  open.add(self);
-  killOnExit();
   const account: RunAs = { name: identity.name, uid: identity.uid, gid: identity.gid, home: identity.home };
   const wrap = (argv: string[], cwd?: string): string[] => [
     'nsenter',
@@ -227,7 +210,9 @@ async function started(spec: SandboxSpec, identity: ScratchIdentity, control: st
       runOk(wrap(argv, o.cwd), { env: env(o.env), stdin: o.stdin }),
     stage: (argv: string[], o: SandboxRunOptions = {}): PipeStage => ({ argv: wrap(argv, o.cwd), opts: { env: env(o.env) } }),
     start(argv: string[], o: { env?: NodeJS.ProcessEnv; output: number }): SandboxedProcess {
-      const child = spawn(wrap(argv)[0]!, wrap(argv).slice(1), { detached: true, stdio: ['ignore', o.output, o.output], env: env(o.env) });
+      const child = endsWithUs(
+        spawn(wrap(argv)[0]!, wrap(argv).slice(1), { detached: true, stdio: ['ignore', o.output, o.output], env: env(o.env) }),
+      );
       return sandboxed(child);
     },
     close(): Promise<void> {
@@ -242,7 +227,6 @@ async function started(spec: SandboxSpec, identity: ScratchIdentity, control: st
         }, 5000);
         await ended;
         clearTimeout(late);
-        open.delete(self);
         await rm(control, { recursive: true, force: true });
         await identity.release();
       })();
