@@ -20,6 +20,9 @@ export const abandonCommand = {
     ),
   handler: async (argv: GlobalArgs & { 'run-id': string; reason: string; 'steal-lock': boolean }) => {
     const { abandon } = await import('../engine/run/driver.js');
+    const { loadRun } = await import('../engine/run/index.js');
+    const { removePrivateCfHome } = await import('../systems/cf-home.js');
+    const { removeScratchCopies } = await import('./run/scratch-copies.js');
     const runtime = processRuntime(secrets.copy());
     setExitCode(
       abandon({
@@ -31,10 +34,10 @@ export const abandonCommand = {
         runtime,
       }),
     );
-    // Abandoned, the run needs its copies of the user's data no more: none is left behind.
-    const { loadRun } = await import('../engine/run/index.js');
-    const { removeScratchCopies } = await import('./run/scratch-copies.js');
+    // An abandoned run is never resumed: a copy of the operator's cf config its last session left goes now,
+    // and so do its copies of the user's data.
     const run = loadRun(argv['state-dir'], argv['run-id']);
+    removePrivateCfHome(run.dir);
     const plans = [...run.state.steps.values()].map((s) => s.plan ?? {});
     const removed = await removeScratchCopies({ runId: run.runId, runDir: run.dir, scratch: runtime.scratch, plans });
     process.stdout.write(removed.length ? `${removed.join('\n')}\n` : "no copy of the user's data was left to remove\n");
