@@ -72,7 +72,11 @@ async function stoppedInCheck(
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const closed = new Promise<number | null>((resolve) => {
+    child.on('close', (code) => {
+      resolve(code);
+    });
+  });
   const state = (): string =>
     /^State:\s+(\S)/m.exec(existsSync(`/proc/${child.pid}/status`) ? readFileSync(`/proc/${child.pid}/status`, 'utf8') : '')?.[1] ?? '';
   await expect.poll(state, { timeout: 180_000, interval: 200 }).toBe('T');
