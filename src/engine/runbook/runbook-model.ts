@@ -5,6 +5,7 @@
 import { output, type ActionDef, type ValueType } from './action.js';
 import { shape, type Shape } from './shape.js';
 import type { ChoiceDef } from './choice-def.js';
+import type { ReportName } from './report-reads.js';
 
 export type { ChoiceDef } from './choice-def.js';
 
@@ -117,6 +118,8 @@ export interface Runbook {
   inputs: InputDef[];
   steps: StepDef[];
   outputs: OutputDef[];
+  /** The declared outputs its incident report shows (`report:`, runbook-report.ts); none when absent. */
+  report?: ReportName[];
   subject?: SubjectDef;
 }
 

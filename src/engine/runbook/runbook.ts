@@ -20,11 +20,12 @@ import { keyOf, Problems, runbookError, str, unknownKeys } from './runbook-probl
 import { parseSteps } from './runbook-steps.js';
 import { parseOutputs, parseSubject } from './runbook-outputs.js';
 import { stepThroughUses, throughUses } from './runbook-use.js';
+import { parseReport } from './runbook-report.js';
 
 export type { ActionRegistry, ConfirmDef, ForEachDef, Runbook, StepDef } from './runbook-model.js';
 
 const RUNBOOK_VERSION = 1;
-const TOP_KEYS = ['version', 'name', 'title', 'description', 'subject', 'inputs', 'steps', 'outputs'];
+const TOP_KEYS = ['version', 'name', 'title', 'description', 'subject', 'inputs', 'steps', 'outputs', 'report'];
 
 /** Runbooks are a few KiB; past this a file is not one. */
 const MAX_RUNBOOK_BYTES = 4 * 1024 * 1024;
@@ -104,6 +105,8 @@ function parseText(file: string, text: string, actions: ActionRegistry, chain: C
   const subject = throughUses(parseSubject(root.get('subject', true), problems, known), aliases);
   if (problems.list.length) throw runbookError(problems.list);
   const steps = parsed.steps.map((s) => stepThroughUses(s, aliases));
+  const report = parseReport(root.get('report', true), problems, outputs, steps, actions);
+  if (problems.list.length) throw runbookError(problems.list);
   // A resume checks the runbook did not change: the runbooks it uses or runs per item are part of it.
   const hash = createHash('sha256').update(text);
   for (const u of used) hash.update(`\0${u.sha256}`);
@@ -117,6 +120,7 @@ function parseText(file: string, text: string, actions: ActionRegistry, chain: C
     inputs,
     steps,
     outputs,
+    ...(report ? { report } : {}),
     ...(subject ? { subject } : {}),
   };
 }
