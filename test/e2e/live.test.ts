@@ -423,7 +423,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         const cfBin = c.platformArgs[c.platformArgs.indexOf('--cf-bin') + 1]!;
         await runFakeProcess(c, cfBin, ['target', '-o', 'acme', '-s', 'important-space-and-all-databases']);
         // Two cf processes at once, each creating an instance through the broker hook.
-        await Promise.all(c.deleted.map((d) => runFakeProcess(c, cfBin, ['create-service', 'dingo-postgresql', 'solo', d.name])));
+        await Promise.all(c.deleted.map((d) => runFakeProcess(c, cfBin, ['create-service', 'dingo-postgresql95', 'solo', d.name])));
         made = await Promise.all(c.deleted.map((d) => newInstanceNamed(c, d.name)));
         created = c.readCell();
         newPrefixes = await Promise.all(made.map((m) => listing(live.servers.s3, archivePrefix(m.guid))));
