@@ -3,13 +3,17 @@
  * 2016 broker (seed-003, release 0.7.2) makes one node whatever it is asked and logs the parameters;
  * the broker of v0.9 and later (later-broker, release 0.10.1) makes two nodes on two cells without
  * `node-count`, the count asked with it, and refuses a count that is no number or more than its cells.
+ * Then the recovery's one-node check against those worlds: it passes one node, and stops on two,
+ * naming each node and its cell, with how to go on; a member record etcd should never hold stops it
+ * with the value shown escaped; with no member in etcd the deployment's cells decide.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WORLD_SYSLOG, loadScenario, type World } from '../../src/rehearsal/world.js';
+import { proveOneNode } from '../../src/actions/support/one-node.js';
 import { tempDirs } from '../support/temp-dirs.js';
-import { nodesOf, waitCreated, worldOf } from '../support/world-context.js';
+import { nodesOf, stepContext, waitCreated, worldOf } from '../support/world-context.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures');
 const SEED = loadScenario(join(FIXTURES, 'seed-003'));
@@ -86,5 +90,80 @@ describe('the broker of v0.9 and later (later-broker, dingo-postgresql/0.10.1)',
     await many.cf('create-service', 'dingo-postgresql', 'solo', 'ledger-db', '-c', '{"node-count":5}');
     expect(await waitCreated(many.cf, 'ledger-db')).toBe('create failed');
     expect((await many.cf('service', 'ledger-db')).stdout).toContain('Not enough Cell GUIDs for cluster of 5 nodes');
+  });
+});
+
+describe("the preflight's one-node check", () => {
+  const guid = LATER.initial.cf.nextInstanceGuids[0]!;
+  const placement = LATER.initial.placements[0]!;
+  const params = {
+    cellIp: placement.cellIp,
+    container: `cf-${placement.nodeUuid}`,
+    instanceGuid: guid,
+    etcdHostPort: placement.env.ETCD_HOST_PORT,
+    serviceName: 'ledger-db',
+    deployment: 'dingo-postgresql-7c1e9a3b5d2f4e6a8b01',
+  };
+
+  it('passes the one node node-count asked for, proven by its one member in etcd', async () => {
+    const { platform, cf } = await worldOf(LATER, newDir(), 'initech', 'billing');
+    await cf('create-service', 'dingo-postgresql', 'solo', 'ledger-db', '-c', '{"node-count":1}');
+    await waitCreated(cf, 'ledger-db');
+    const notes: string[] = [];
+    const out = await proveOneNode(stepContext(platform, notes), params);
+    expect(out).toBe(`etcd lists one member, at ${placement.cellIp}, the cell of cf-${placement.nodeUuid}`);
+    expect(notes).toContain(`the logs show cf-${placement.nodeUuid} on ${placement.cellIp}`);
+  });
+
+  it('stops on the two nodes a create without node-count gets, naming each node and its cell, and says how to go on', async () => {
+    const { world, platform, cf } = await worldOf(LATER, newDir(), 'initech', 'billing');
+    await cf('create-service', 'dingo-postgresql', 'solo', 'ledger-db');
+    await waitCreated(cf, 'ledger-db');
+    const other = nodesOf(world, guid).find((n) => !n.startsWith(`cf-${placement.nodeUuid}`))!;
+    const [otherName, otherCell] = other.split('@') as [string, string];
+    const err = (await proveOneNode(stepContext(platform, []), params).catch((e: unknown) => e)) as Error & { hint: string };
+    expect(err.message).toMatch(new RegExp(`^the new instance ledger-db \\(${guid}\\) has more than one node`));
+    expect(err.message).toContain(
+      `Patroni member ${placement.nodeUuid} at ${placement.cellIp}:${placement.hostPort} (master, etcd) [the one found]`,
+    );
+    expect(err.message).toContain(`Patroni member ${otherName.slice(3)} at ${otherCell}:5432 (replica, etcd)`);
+    expect(err.hint).toMatch(/^nothing was changed/);
+    expect(err.hint).toContain('cf update-service ledger-db -c \'{"node-count":1}\'');
+    expect(err.hint).toContain('cf delete-service ledger-db -f');
+    expect(err.hint).toContain('dingo-recover abandon r-world-context --reason TEXT');
+  });
+
+  it('stops on a member record that is no Patroni record, showing it escaped with its password out', async () => {
+    const { world, platform, cf } = await worldOf(LATER, newDir(), 'initech', 'billing');
+    await cf('create-service', 'dingo-postgresql', 'solo', 'ledger-db', '-c', '{"node-count":1}');
+    await waitCreated(cf, 'ledger-db');
+    const key = `/service/${guid}/members/${placement.nodeUuid}`;
+    world.state.etcd[key] = 'conn=postgres://appuser:s3cret-repl@10.58.112.151:32790\x1b[2J';
+    const err = (await proveOneNode(stepContext(platform, []), params).catch((e: unknown) => e)) as Error & { hint: string };
+    expect(err.message).toBe(
+      `etcd's member key ${key} holds no Patroni member record (JSON with a conn_url): conn=postgres://appuser:[REDACTED]@10.58.112.151:32790\\x1b[2J`,
+    );
+    expect(err.hint).toMatch(/^nothing was changed; check that ETCD_HOST_PORT/);
+  });
+
+  it('asks the cells of the deployment when etcd lists no member, and refuses when a cell cannot be read', async () => {
+    const { world, platform, cf } = await worldOf(LATER, newDir(), 'initech', 'billing');
+    await cf('create-service', 'dingo-postgresql', 'solo', 'ledger-db', '-c', '{"node-count":1}');
+    await waitCreated(cf, 'ledger-db');
+    const members = new Set(membersOf(world, guid));
+    world.state.etcd = Object.fromEntries(Object.entries(world.state.etcd).filter(([k]) => !members.has(k)));
+    const notes: string[] = [];
+    const out = await proveOneNode(stepContext(platform, notes), params);
+    expect(out).toBe(
+      `etcd lists no member yet; the cells of dingo-postgresql-7c1e9a3b5d2f4e6a8b01 hold one container with PATRONI_SCOPE=${guid}, cf-${placement.nodeUuid} on ${placement.cellIp}`,
+    );
+    expect(notes).toContain(
+      `on the cells of dingo-postgresql-7c1e9a3b5d2f4e6a8b01 (10.58.112.150, 10.58.112.152, 10.58.112.151, 10.58.112.153), docker shows cf-${placement.nodeUuid} on ${placement.cellIp} (running) with PATRONI_SCOPE=${guid}`,
+    );
+    delete world.state.cells['10.58.112.153'];
+    const err = (await proveOneNode(stepContext(platform, []), params).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(
+      /etcd lists no member, and some cells of dingo-postgresql-7c1e9a3b5d2f4e6a8b01 could not be read: 10\.58\.112\.153: ssh: connect to host 10\.58\.112\.153 port 22: No route to host/,
+    );
   });
 });
