@@ -25,8 +25,8 @@ export type BrokerGeneration = '2016' | 'scheduler';
 const DEFAULT_NODE_COUNT = 2;
 
 /** The Dingo deployment's release version, if its releases name one. */
-function dingoRelease(world: SimWorld): string | undefined {
-  for (const d of world.state.bosh.deployments) {
+function dingoRelease(deployments: readonly { releases?: string[] }[]): string | undefined {
+  for (const d of deployments) {
     for (const r of d.releases ?? []) {
       const m = /^dingo-postgresql\/(\d+(?:\.\d+)*)$/.exec(r);
       if (m) return m[1];
@@ -35,11 +35,16 @@ function dingoRelease(world: SimWorld): string | undefined {
   return undefined;
 }
 
-export function brokerGeneration(world: SimWorld): BrokerGeneration {
-  const release = dingoRelease(world);
+/** The broker of the platform whose BOSH deployments these are. */
+export function generationOfReleases(deployments: readonly { releases?: string[] }[]): BrokerGeneration {
+  const release = dingoRelease(deployments);
   if (release === undefined) return 'scheduler';
   const [major = 0, minor = 0] = release.split('.').map(Number);
   return major > 0 || minor >= 9 ? 'scheduler' : '2016';
+}
+
+export function brokerGeneration(world: SimWorld): BrokerGeneration {
+  return generationOfReleases(world.state.bosh.deployments);
 }
 
 /** The nodes the broker makes for a create with these parameters, or why it refuses them. */
@@ -68,8 +73,8 @@ export interface ProvisionFacts {
 }
 
 /** The broker's syslog host: its router VM, `index.job.deployment` as BOSH names forwarded hosts. */
-function brokerHost(world: SimWorld): string {
-  for (const d of world.state.bosh.deployments) {
+export function brokerHost(deployments: readonly { name: string; vms: { job: string; index: number }[] }[]): string {
+  for (const d of deployments) {
     if (!d.name.startsWith('dingo-postgresql')) continue;
     const vm = d.vms.find((v) => v.job.startsWith('router'));
     if (vm) return `${vm.index}.${vm.job}.${d.name}`;
@@ -77,20 +82,22 @@ function brokerHost(world: SimWorld): string {
   return 'router';
 }
 
-/** Lager's JSON line: epoch seconds with nanoseconds, the source, `source.message`, the data. */
-function lager(at: Date, source: string, message: string, data: Record<string, unknown>): string {
-  const ms = at.getTime();
-  const timestamp = `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}000000`;
-  return JSON.stringify({ timestamp, source, message: `${source}.${message}`, log_level: 1, data });
+/** One lager record: its source, its message after the source, its data. */
+interface LagerRecord {
+  source: string;
+  message: string;
+  data: Record<string, unknown>;
 }
 
-/** The broker's lines for a create, in its generation's words, on its router's syslog. */
-export function logProvision(world: SimWorld, generation: BrokerGeneration, f: ProvisionFacts, session: string): void {
-  const host = brokerHost(world);
-  // world.syslog stamps its k-th line a second after the one before: lager's time is the same second.
-  let k = 0;
-  const line = (source: string, message: string, data: Record<string, unknown>): string =>
-    lager(new Date(Date.parse(world.state.clock) + ++k * 1000), source, message, data);
+/** Lager's JSON line: epoch seconds with nanoseconds, the source, `source.message`, the data. */
+export function lagerLine(at: Date, r: LagerRecord): string {
+  const ms = at.getTime();
+  const timestamp = `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}000000`;
+  return JSON.stringify({ timestamp, source: r.source, message: `${r.source}.${r.message}`, log_level: 1, data: r.data });
+}
+
+/** The broker's records of a create, in its generation's words, in order. */
+export function provisionRecords(generation: BrokerGeneration, f: ProvisionFacts, session: string): LagerRecord[] {
   if (generation === '2016') {
     const cluster = {
       instance_id: f.guid,
@@ -102,26 +109,35 @@ export function logProvision(world: SimWorld, generation: BrokerGeneration, f: P
       node_count: f.nodes.length,
       node_size: 20,
     };
-    world.syslog(host, 'broker.stdout.log', [
-      line('patroni-broker', 'cluster.provision.running.success', { cluster, 'instance-id': f.guid, session }),
-    ]);
-    return;
+    return [{ source: 'patroni-broker', message: 'cluster.provision.running.success', data: { cluster, 'instance-id': f.guid, session } }];
   }
   const source = 'dingo-postgresql-broker';
   const steps = [...f.nodes.map(() => 'AddNode'), 'WaitForAllMembers', 'WaitForLeader'];
   // provision() logs done as it returns; the cluster is then run in the background.
-  world.syslog(host, 'broker.stdout.log', [
-    line(source, 'provision.start', { 'instance-id': f.guid, session }),
-    line(source, 'provision.done', { 'instance-id': f.guid, session }),
-    line(source, 'scheduler.run-cluster', {
-      'instance-id': f.guid,
-      'steps-count': steps.length,
-      steps,
-      features: { NodeCount: f.nodes.length, CellGUIDs: null, CloneFromServiceName: '' },
-    }),
+  return [
+    { source, message: 'provision.start', data: { 'instance-id': f.guid, session } },
+    { source, message: 'provision.done', data: { 'instance-id': f.guid, session } },
+    {
+      source,
+      message: 'scheduler.run-cluster',
+      data: {
+        'instance-id': f.guid,
+        'steps-count': steps.length,
+        steps,
+        features: { NodeCount: f.nodes.length, CellGUIDs: null, CloneFromServiceName: '' },
+      },
+    },
     ...f.nodes.flatMap((n) => [
-      line(source, 'add-node.perform', { 'instance-id': f.guid }),
-      line(source, 'add-node.perform.success', { member: n.nodeUuid }),
+      { source, message: 'add-node.perform', data: { 'instance-id': f.guid } },
+      { source, message: 'add-node.perform.success', data: { member: n.nodeUuid } },
     ]),
-  ]);
+  ];
+}
+
+/** The broker's lines for a create on its router's syslog. */
+export function logProvision(world: SimWorld, generation: BrokerGeneration, f: ProvisionFacts, session: string): void {
+  // world.syslog stamps its k-th line a second after the one before: lager's time is the same second.
+  const clock = Date.parse(world.state.clock);
+  const lines = provisionRecords(generation, f, session).map((r, k) => lagerLine(new Date(clock + (k + 1) * 1000), r));
+  world.syslog(brokerHost(world.state.bosh.deployments), 'broker.stdout.log', lines);
 }
