@@ -453,9 +453,12 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         const lines = readFileSync(join(c.dir, 'logs', 'platform.log'), 'utf8')
           .split('\n')
           .filter(Boolean);
-        expect(lines).toHaveLength(16);
+        // Each create: the broker's own line on its router, then eight of the cell's.
+        expect(lines).toHaveLength(18);
         for (const l of lines)
-          expect(l).toMatch(/^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ (cf-containers-broker\.log|docker\/cf-\S+): {2}/);
+          expect(l).toMatch(
+            /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ (broker\.stdout\.log|cf-containers-broker\.log|docker\/cf-\S+): {2}/,
+          );
         for (const m of made)
           expect(lines).toContainEqual(expect.stringContaining(`public :5432 address 10.58.111.150:${String(m.hostPort)}`));
       });
