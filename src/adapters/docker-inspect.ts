@@ -1,6 +1,8 @@
 /** `docker inspect` output (API v1.23, Docker 1.11) → what the recovery needs of a container. */
 import { StepFailed } from '../core/errors.js';
-import type { Redactor } from '../core/redact.js';
+import { maskSecretFields, type Redactor } from '../core/redact.js';
+import { isRecord } from '../core/json.js';
+import { oneLine } from '../core/display.js';
 
 interface ContainerState {
   running: boolean;
@@ -56,16 +58,37 @@ export function envRecord(list: string[]): Record<string, string> {
 
 /** Parses the JSON array (registering secret env values with `redactor` at once); null when it is empty. */
 export function parseInspect(stdout: string, name: string, where: string, redactor: Redactor): ContainerInfo | null {
+  return parseInspectAll(stdout, name, where, redactor)[0] ?? null;
+}
+
+/** Every container of the JSON array `docker inspect A B …` prints, in its order (`what`: the names asked, for messages). */
+export function parseInspectAll(stdout: string, what: string, where: string, redactor: Redactor): ContainerInfo[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout);
   } catch {
-    throw new StepFailed(`docker inspect ${name} on ${where} printed something that is not JSON`, {
-      hint: "run the same docker inspect on the cell by hand and check the client is the cell's own",
+    throw new StepFailed(`docker inspect ${what} on ${where} printed something that is not JSON: ${shown(stdout)}`, {
+      hint: "nothing was changed; run the same docker inspect on the cell by hand and check the client is the cell's own",
     });
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) return null;
-  const raw = parsed[0] as RawInspect;
+  if (!Array.isArray(parsed) || !parsed.every(isRecord)) {
+    throw new StepFailed(`docker inspect ${what} on ${where} printed JSON that is not a list of containers: ${shown(stdout)}`, {
+      hint: "nothing was changed; run the same docker inspect on the cell by hand and check the client is the cell's own",
+    });
+  }
+  return parsed.map((raw) => containerOf(raw as RawInspect, what, redactor));
+}
+
+/**
+ * Output shown in a message: one line, control characters escaped, bounded, and the values of
+ * secret-named fields and environment entries masked (a cut-off inspect still holds the environment).
+ */
+function shown(text: string): string {
+  const line = oneLine(maskSecretFields(text.trim()));
+  return line.length > 300 ? `${line.slice(0, 300)}… (${text.length} characters)` : line || '(nothing)';
+}
+
+function containerOf(raw: RawInspect, name: string, redactor: Redactor): ContainerInfo {
   const envList = raw.Config?.Env ?? [];
   // The environment holds the instance's AWS keys and database passwords.
   redactor.registerEnv(envList);

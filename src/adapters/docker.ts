@@ -9,7 +9,7 @@ import { StepFailed } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
 import { assertSudoWorked } from './shell.js';
 import type { CommandResult, CommandRunner, CommandSpec, StdinData } from '../core/seams.js';
-import { parseInspect, type ContainerInfo } from './docker-inspect.js';
+import { parseInspect, parseInspectAll, type ContainerInfo } from './docker-inspect.js';
 
 export type { ContainerInfo } from './docker-inspect.js';
 
@@ -64,6 +64,39 @@ export class CellDocker {
       throw this.failure(spec, result, `inspect ${name}`);
     }
     return parseInspect(result.stdout, name, this.runner.where, this.redactor);
+  }
+
+  /**
+   * The names of every container on the cell, running or not (`docker ps -a`, with the tab-free
+   * template Docker 1.8 and later take). A container with links lists its other names after a comma;
+   * only its own is kept.
+   */
+  async containerNames(): Promise<string[]> {
+    const spec = this.spec(['ps', '-a', '--no-trunc', '--format', '{{.Names}}'], false);
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0) throw this.failure(spec, result, 'ps -a');
+    const names = result.stdout
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => l.split(',')[0]!);
+    const odd = names.find((n) => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(n));
+    if (odd !== undefined) {
+      throw new StepFailed(`docker ps -a on ${this.runner.where} listed a name no container can have: ${JSON.stringify(odd)}`, {
+        hint: "nothing was changed; run the same docker ps on the cell by hand and check the client is the cell's own",
+      });
+    }
+    return names;
+  }
+
+  /** `docker inspect` of several containers at once; one removed since it was listed is left out. */
+  async inspectAll(names: string[]): Promise<ContainerInfo[]> {
+    if (!names.length) return [];
+    const spec = this.spec(['inspect', '--type', 'container', ...names], false);
+    const result = await this.runner.run(spec);
+    const others = result.stderr.split('\n').filter((l) => l.trim() && !/No such (image or )?(container|object)/i.test(l));
+    if (result.exitCode !== 0 && (others.length || !result.stdout.trim())) throw this.failure(spec, result, `inspect ${names.join(' ')}`);
+    return parseInspectAll(result.stdout, names.join(' '), this.runner.where, this.redactor);
   }
 
   async stop(name: string, opts: { timeoutSeconds?: number } = {}): Promise<void> {

@@ -90,6 +90,11 @@ export interface EtcdKeys {
   get(key: string): Promise<string | null>;
   /** Delete a key; "absent" when there was nothing to delete. */
   delete(key: string): Promise<'deleted' | 'absent'>;
+  /**
+   * The keys directly under a directory (Patroni's `/service/<scope>/members`), each full key with its
+   * value; null when the directory does not exist. A child that is itself a directory is refused.
+   */
+  list(dir: string): Promise<Record<string, string> | null>;
 }
 
 /** A connection to one cell VM. */

@@ -211,6 +211,21 @@ export class World implements SimWorld {
     return {
       where: `etcd ${hostPort} (simulated)`,
       get: (key) => promised(() => this.state.etcd[key] ?? null),
+      // etcd v2 lists a directory's direct children; the simulated etcd keeps leaf keys only.
+      list: (dir) =>
+        promised(() => {
+          const under = `${dir.replace(/\/+$/, '')}/`;
+          if (under.slice(0, -1) in this.state.etcd)
+            throw new StepFailed(`etcd ${hostPort} (simulated): GET ${dir} answered a key, not a directory`);
+          const keys = Object.keys(this.state.etcd).filter((k) => k.startsWith(under));
+          if (!keys.length) return null;
+          const nested = keys.find((k) => k.slice(under.length).includes('/'));
+          if (nested)
+            throw new StepFailed(
+              `etcd ${hostPort} (simulated): ${dir} holds the directory ${nested.slice(0, nested.indexOf('/', under.length))}`,
+            );
+          return Object.fromEntries(keys.map((k) => [k, this.state.etcd[k]!]));
+        }),
       delete: (key) =>
         promised(() => {
           if (!(key in this.state.etcd)) return 'absent';

@@ -8,7 +8,8 @@ import type { Duplex } from 'node:stream';
 import { StepFailed, messageOf } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
 import type { EtcdKeys } from '../core/seams.js';
-import { numberAt, recordAt, stringAt, type JsonRecord } from '../core/json.js';
+import { isRecord, numberAt, recordAt, stringAt, type JsonRecord } from '../core/json.js';
+import { oneLine } from '../core/display.js';
 
 type ConnectionFactory = () => Promise<Duplex>;
 
@@ -29,16 +30,29 @@ export interface EtcdOptions {
 /** etcd v2's "Key not found". */
 const KEY_NOT_FOUND = 100;
 
+interface EtcdNode {
+  key?: string;
+  value?: string;
+  dir?: boolean;
+  /** A directory's children, when the answer lists them (a GET of a directory). */
+  nodes?: EtcdNode[];
+}
+
 interface EtcdResponse {
   status: number;
   body: {
     action?: string;
-    node?: { key?: string; value?: string; dir?: boolean };
+    node?: EtcdNode;
     errorCode?: number;
     message?: string;
     cause?: string;
   };
+  /** The answer's body as it came (for a message about an answer of an unexpected shape). */
+  text: string;
 }
+
+/** Of an answer shown in a message, at most this much. */
+const SHOWN_ANSWER_CHARS = 400;
 
 export class EtcdV2Keys implements EtcdKeys {
   private readonly label?: string;
@@ -76,6 +90,29 @@ export class EtcdV2Keys implements EtcdKeys {
       });
     }
     return res.body.node?.value ?? '';
+  }
+
+  /**
+   * GET of a directory (etcd v2 lists its direct children under `node.nodes`): each child key with
+   * its value; null when the directory does not exist. An answer that is no directory listing, or
+   * a child that is a directory or has no value, is a surprise: the step stops, the answer shown.
+   */
+  async list(dir: string): Promise<Record<string, string> | null> {
+    const res = await this.call('GET', dir);
+    if (res.status === 404 && res.body.errorCode === KEY_NOT_FOUND) return null;
+    if (res.status !== 200) throw this.failure('GET', dir, res);
+    const node = res.body.node;
+    const surprise = (what: string): StepFailed =>
+      new StepFailed(`${this.where}: GET ${dir} answered ${what}: ${shownAnswer(res.text, this.opts.redactor)}`, {
+        hint: `nothing was changed; ${dir} should be the directory Patroni keeps (etcd v2 keys API): check that ETCD_HOST_PORT names the platform's etcd (curl http://HOST:PORT/v2/keys${dir} from the cell), then resume`,
+      });
+    if (!node?.dir) throw surprise('a key, not a directory');
+    const out: Record<string, string> = {};
+    for (const child of node.nodes ?? []) {
+      if (child.dir || child.key === undefined || child.value === undefined) throw surprise('a child that is not a key with a value');
+      out[child.key] = child.value;
+    }
+    return out;
   }
 
   async delete(key: string): Promise<'deleted' | 'absent'> {
@@ -129,7 +166,7 @@ export class EtcdV2Keys implements EtcdKeys {
             } catch {
               body = { message: text.slice(0, 200) };
             }
-            resolve({ status: res.statusCode ?? 0, body });
+            resolve({ status: res.statusCode ?? 0, body, text });
           });
         });
         const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -184,12 +221,21 @@ function readBody(json: unknown): EtcdResponse['body'] {
   };
 }
 
-function readNode(node: JsonRecord): NonNullable<EtcdResponse['body']['node']> {
+function readNode(node: JsonRecord, depth = 0): EtcdNode {
   const key = stringAt(node, 'key');
   const value = stringAt(node, 'value');
+  const children = Array.isArray(node.nodes) && depth === 0 ? node.nodes : undefined;
   return {
     ...(key !== undefined ? { key } : {}),
     ...(value !== undefined ? { value } : {}),
     ...(node.dir === true ? { dir: true } : {}),
+    // A child that is not an object is kept as an empty node: the listing then refuses it.
+    ...(children ? { nodes: children.map((c) => (isRecord(c) ? readNode(c, depth + 1) : {})) } : {}),
   };
+}
+
+/** An answer for a message: secrets and URL passwords out, control characters escaped, one line, bounded. */
+function shownAnswer(text: string, redactor: Redactor): string {
+  const clean = oneLine(redactor.redact(text.replace(/(:\/\/[^/\s"@:]*:)[^@\s"/]*@/g, '$1[REDACTED]@')));
+  return clean.length > SHOWN_ANSWER_CHARS ? `${clean.slice(0, SHOWN_ANSWER_CHARS)}… (${text.length} characters)` : clean || '(empty)';
 }
