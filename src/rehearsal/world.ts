@@ -31,10 +31,11 @@ import { loadScenario, type Scenario } from './scenario.js';
 import { scenarioSecrets, seal, unseal } from './world-secrets.js';
 import type { SimWorld, WorldState } from './world-state.js';
 import { restoreOnStart, stopOnCell } from './restore.js';
+import { worldEtcd } from './world-etcd.js';
 import { promised } from './promised.js';
 import { failpoint } from '../core/failpoints.js';
 import { stdinBytes } from '../core/stdin.js';
-import { replaceFile, withoutKeys } from './json-state.js';
+import { replaceFile } from './json-state.js';
 import { containerClientCall } from './container-client.js';
 import { envOf, findContainer, majorOfImage } from './cell-world.js';
 
@@ -208,18 +209,12 @@ export class World implements SimWorld {
   }
 
   etcd(hostPort: string): EtcdKeys {
-    return {
-      where: `etcd ${hostPort} (simulated)`,
-      get: (key) => promised(() => this.state.etcd[key] ?? null),
-      delete: (key) =>
-        promised(() => {
-          if (!(key in this.state.etcd)) return 'absent';
-          this.state.etcd = withoutKeys(this.state.etcd, [key]);
-          this.record('etcd', `deleted ${key}`);
-          this.save();
-          return 'deleted';
-        }),
-    };
+    return worldEtcd(this, hostPort, {
+      changed: () => {
+        this.save();
+      },
+      afterExpiry: () => undefined,
+    });
   }
 }
 
