@@ -1,9 +1,12 @@
 /** `docker inspect` output (API v1.23, Docker 1.11) → what the recovery needs of a container. */
 import { StepFailed } from '../core/errors.js';
+import { oneLine, truncate } from '../core/display.js';
 import type { Redactor } from '../core/redact.js';
 
 interface ContainerState {
   running: boolean;
+  /** Docker is about to start it again under its restart policy (it exited). */
+  restarting: boolean;
   status: string;
   exitCode: number;
   startedAt: string;
@@ -33,13 +36,27 @@ export interface ContainerInfo {
   mounts: ContainerMount[];
   /** Host folder mounted at /data (the patroni data directory), if any. */
   dataDir: string | null;
+  /** HostConfig.LogConfig.Type: `json-file` (Docker's default), `syslog` (Dingo's tile), …; null when not said. */
+  logDriver: string | null;
+  /** Times Docker restarted it under its restart policy since it was last started by hand. */
+  restartCount: number;
 }
 
 interface RawInspect {
   Id?: string;
   Name?: string;
   Image?: string;
-  State?: { Running?: boolean; Status?: string; ExitCode?: number; StartedAt?: string; FinishedAt?: string; Pid?: number };
+  State?: {
+    Running?: boolean;
+    Restarting?: boolean;
+    Status?: string;
+    ExitCode?: number;
+    StartedAt?: string;
+    FinishedAt?: string;
+    Pid?: number;
+  };
+  RestartCount?: number;
+  HostConfig?: { LogConfig?: { Type?: string } };
   Config?: { Env?: string[] | null; Image?: string };
   Mounts?: { Name?: string; Source?: string; Destination?: string; Mode?: string; RW?: boolean }[] | null;
 }
@@ -57,15 +74,31 @@ export function envRecord(list: string[]): Record<string, string> {
 /** Parses the JSON array (registering secret env values with `redactor` at once); null when it is empty. */
 export function parseInspect(stdout: string, name: string, where: string, redactor: Redactor): ContainerInfo | null {
   let parsed: unknown;
+  const surprise = (what: string): StepFailed =>
+    new StepFailed(
+      `docker inspect ${name} on ${where} printed ${what}: ${oneLine(truncate(redactor.redact(stdout.trim()), 300)) || '(nothing)'}`,
+      {
+        hint: "nothing was decided on it: run the same docker inspect on the cell by hand and check the client is the cell's own (Docker 1.11)",
+      },
+    );
   try {
     parsed = JSON.parse(stdout);
   } catch {
-    throw new StepFailed(`docker inspect ${name} on ${where} printed something that is not JSON`, {
-      hint: "run the same docker inspect on the cell by hand and check the client is the cell's own",
-    });
+    throw surprise('something that is not JSON');
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) return null;
+  if (!Array.isArray(parsed)) throw surprise('JSON that is not the list Docker answers');
+  if (parsed.length === 0) return null;
   const raw = parsed[0] as RawInspect;
+  // Whether it runs and what it is are decided on these: a container without them is no answer of Docker's.
+  const state: unknown = (raw as { State?: unknown }).State;
+  if (
+    typeof raw !== 'object' ||
+    typeof raw.Id !== 'string' ||
+    typeof state !== 'object' ||
+    state === null ||
+    typeof (state as { Running?: unknown }).Running !== 'boolean'
+  )
+    throw surprise('a container without the Id and State.Running Docker gives');
   const envList = raw.Config?.Env ?? [];
   // The environment holds the instance's AWS keys and database passwords.
   redactor.registerEnv(envList);
@@ -83,6 +116,7 @@ export function parseInspect(stdout: string, name: string, where: string, redact
     image: raw.Config?.Image ?? raw.Image ?? '',
     state: {
       running: s.Running ?? false,
+      restarting: s.Restarting ?? false,
       status: s.Status ?? (s.Running ? 'running' : 'exited'),
       exitCode: s.ExitCode ?? 0,
       startedAt: s.StartedAt ?? '',
@@ -93,5 +127,7 @@ export function parseInspect(stdout: string, name: string, where: string, redact
     envList,
     mounts,
     dataDir: mounts.find((m) => m.destination === '/data')?.source ?? null,
+    logDriver: typeof raw.HostConfig?.LogConfig?.Type === 'string' ? raw.HostConfig.LogConfig.Type : null,
+    restartCount: typeof raw.RestartCount === 'number' ? raw.RestartCount : 0,
   };
 }
