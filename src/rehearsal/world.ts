@@ -30,8 +30,8 @@ import { isWorldState } from './world-shape.js';
 import { loadScenario, type Scenario } from './scenario.js';
 import { scenarioSecrets, seal, unseal } from './world-secrets.js';
 import type { SimWorld, WorldState } from './world-state.js';
-import { restoreOnStart, stopOnCell } from './restore.js';
-import { worldEtcd } from './world-etcd.js';
+import { afterKeysExpired, restoreOnStart, stopOnCell } from './restore.js';
+import { expireKeys, worldEtcd } from './world-etcd.js';
 import { promised } from './promised.js';
 import { failpoint } from '../core/failpoints.js';
 import { stdinBytes } from '../core/stdin.js';
@@ -150,12 +150,20 @@ export class World implements SimWorld {
     };
   }
 
+  /** Drops the etcd keys whose TTL ran out by now, and lets the nodes waiting on them act. */
+  private expire(): void {
+    const gone = expireKeys(this);
+    if (gone.length) afterKeysExpired(this, gone);
+  }
+
   /** A runner whose commands the simulation answers; the world is saved after each. */
   private runner(where: string, fn: (spec: CommandSpec) => CommandResult): CommandRunner {
     return {
       where,
       run: (spec) =>
         promised(() => {
+          // What etcd and the nodes did by themselves since the last command happens first.
+          this.expire();
           const result = fn(spec);
           this.save();
           // A crash after the platform changed, before the run journaled the command that changed it.
@@ -175,6 +183,7 @@ export class World implements SimWorld {
     const session = this.runner(`cell ${ip}`, (spec) =>
       simulateCell(cell, spec, {
         now: () => this.tick(1000),
+        elapse: (ms: number) => this.tick(ms),
         onStart: (c: SimContainer) => {
           restoreOnStart(this, ip, c);
         },
@@ -213,7 +222,9 @@ export class World implements SimWorld {
       changed: () => {
         this.save();
       },
-      afterExpiry: () => undefined,
+      afterExpiry: (keys) => {
+        afterKeysExpired(this, keys);
+      },
     });
   }
 }
