@@ -17,9 +17,22 @@ import { packageVersion } from './commands/package-files.js';
 export { DEFAULT_RUNBOOK, DEFAULT_SCENARIO, packageRoot } from './commands/package-files.js';
 export { defaultStateDir } from './commands/flags/state-dir.js';
 
-/** The exit codes, for the top-level help (core/errors.ts EXIT). */
-const EXIT_CODES =
-  'Exit codes: 0 done, 1 step failed, 2 bad usage or input, 3 waiting for the operator, 75 another process drives the run (try again later, or --steal-lock), 130 interrupted, 141 output closed (a run is saved as interrupted).';
+/** Every exit code a command ends with, in words: one for each of core/errors.ts EXIT (a new one without words fails to compile). */
+const EXIT_WORDS: Record<(typeof EXIT)[keyof typeof EXIT], string> = {
+  0: 'done',
+  1: 'step failed',
+  2: 'bad usage or input',
+  3: 'waiting for the operator',
+  8: 'done with warnings (a step could not do all its work: the report says why)',
+  75: 'another process drives the run (try again later, or --steal-lock)',
+  130: 'interrupted',
+  141: 'output closed (a run is saved as interrupted)',
+};
+
+/** The exit codes, for the top-level help: the runs' and the drill's own verdicts. */
+const EXIT_CODES = `Exit codes: ${Object.entries(EXIT_WORDS)
+  .map(([code, words]) => `${code} ${words}`)
+  .join(', ')}; drill also ends 4 not restorable, 5 too old, 6 query failed, 7 could not run (drill --help).`;
 
 /** The names of the top-level commands (`logs` of `logs <command>`). */
 const TOP_LEVEL = new Set(Object.values(COMMANDS).map((c) => c.command.split(' ')[0]!));

@@ -148,6 +148,9 @@ const checkNameFree = defineAction({
     free: output('boolean', 'true when the name is free'),
     adoptGuid: output('string', 'an instance an abandoned run created under this name, which the operator chose to adopt ("" when none)'),
   },
+  chooses: {
+    adoptInstance: { description: 'whether an instance an abandoned run created under the name is adopted as the new instance' },
+  },
   async run(ctx, p) {
     const guid = await guidInSpace(ctx, p.name, p.spaceGuid);
     if (!guid) {
@@ -161,18 +164,17 @@ const checkNameFree = defineAction({
       });
     }
     ctx.evidence(`service ${p.name} (GUID ${guid}) was created by run ${earlier.runId}, which was abandoned: ${earlier.reason}`);
-    const answer =
-      ctx.answers.choose.adoptInstance ??
-      (await ctx.prompts.select({
-        key: 'adoptInstance',
-        message: `Instance ${guid} was created by the abandoned run ${earlier.runId}. Adopt it as the new instance?`,
-        choices: [
-          { value: guid, name: `adopt ${guid}: recover into it` },
-          { value: 'no', name: 'no: stop here (rename or delete it first)' },
-        ],
-      }));
     // A space's recovery adopts several instances from one answers file: GUIDs separated by commas.
-    if (!answer.split(',').some((a) => confirmationMatches(a, guid))) {
+    const adopt = await ctx.choices.choose({
+      key: 'adoptInstance',
+      message: `Instance ${guid} was created by the abandoned run ${earlier.runId}. Adopt it as the new instance?`,
+      options: [
+        { value: guid, name: `adopt ${guid}: recover into it` },
+        { value: 'no', name: 'no: stop here (rename or delete it first)' },
+      ],
+      read: (given) => (given.split(',').some((a) => confirmationMatches(a, guid)) ? guid : 'no'),
+    });
+    if (adopt.value !== guid) {
       throw new StepFailed(
         `"${p.name}" is taken by instance ${guid} (created by the abandoned run ${earlier.runId}), which was not adopted`,
         {

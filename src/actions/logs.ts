@@ -6,7 +6,7 @@ import { defineAction, type ActionDef, defaulted, optional, output, required } f
 import { StepFailed } from '../core/errors.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
 import { nameProof, NOT_PROVEN, setAside } from '../logs/choice.js';
-import { chooseDeleted, reportFindings } from './support/choose-deleted.js';
+import { DELETED_INSTANCE_CHOICE, chooseDeleted, reportFindings } from './support/choose-deleted.js';
 import { SET_ASIDE } from './support/records.js';
 import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
 
@@ -20,6 +20,7 @@ const findDeleted = defineAction({
     space: optional('string', 'space'),
     spaceGuid: optional('string', 'space GUID (matches clusterdata records)'),
   },
+  chooses: { deletedInstance: DELETED_INSTANCE_CHOICE },
   outputs: {
     instanceGuid: output('string', 'GUID of the deleted instance'),
     archiveUrl: output('string', 's3://BUCKET/backups/GUID/wal/'),

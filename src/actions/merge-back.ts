@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
 import { commandLine } from '../core/command-line.js';
-import { NeedsOperator, StepFailed, UsageError } from '../core/errors.js';
+import { StepFailed, UsageError } from '../core/errors.js';
 import { isInRecovery, loginChain, requireAppLogin } from '../adapters/postgres.js';
 import { applyPatch, liveLines, liveQuery } from '../adapters/pg-merge.js';
 import { targetOfFlags } from '../drill/recovery-target.js';
@@ -112,31 +112,27 @@ function databaseOf(named: string, found: readonly string[]): string {
   );
 }
 
-/** Which changed rows go back: as the inputs say, else asked when some are not settled by the incident's transaction. */
+/**
+ * Which changed rows go back: the run's `mergeUpdates` choice (the runbook's input, or choose.mergeUpdates,
+ * which must agree), asked only when some changed rows are not settled by the incident's transaction.
+ */
 async function updatesChoice(ctx: StepContext, given: string, diffs: TableDiffs): Promise<UpdateChoice> {
-  const named = given || ctx.answers.choose.mergeUpdates || '';
-  if ((UPDATE_CHOICES as readonly string[]).includes(named)) return named as UpdateChoice;
-  if (named)
-    throw new UsageError(`mergeUpdates is "${named}": give one of ${UPDATE_CHOICES.join(', ')}`, {
-      hint: 'correct it in the answers file, then resume',
-    });
+  const param = { value: given, by: 'inputs.mergeUpdates' };
   const open = undecided(diffs);
-  if (!open) return 'safe';
+  if (!given.trim() && !ctx.choices.given('mergeUpdates') && !open) return 'safe';
   const why = `${open} row(s) changed since the target by a transaction that cannot be told to be the incident's (listed above)`;
-  if (!ctx.prompts.interactive) {
-    throw new NeedsOperator(`${why}: revert them too, or put back only the deleted rows?`, {
-      hint: 'look at them (the listing above), then add choose.mergeUpdates: all (revert them too) or inserts-only (leave every changed row as it is) to the answers file and resume; nothing was changed',
-    });
-  }
-  return (await ctx.prompts.select({
+  const d = await ctx.choices.choose({
     key: 'mergeUpdates',
     message: `${why}. Which changed rows go back?`,
-    choices: [
+    stop: `${why}: revert them too, or put back only the deleted rows?`,
+    param,
+    options: [
       { value: 'safe', name: 'only the rows the incident wrote (none when its transaction is not known)' },
       { value: 'all', name: 'every changed row, back to the copy' },
       { value: 'inserts-only', name: 'none: only put back the deleted rows' },
     ],
-  })) as UpdateChoice;
+  });
+  return d.value as UpdateChoice;
 }
 
 /** A new file (0600) in `dir`, never over an existing one. */
@@ -172,6 +168,12 @@ const plan = defineAction({
   name: 'pitr.merge-plan',
   summary: 'Compare the named tables of the copy with the live database by primary key, and write the patch that puts the rows back',
   effect: 'read',
+  chooses: {
+    mergeUpdates: {
+      description: "which changed rows the merge reverts: the incident's only (safe), all, or none (inserts-only)",
+      values: UPDATE_CHOICES,
+    },
+  },
   params: {
     tables: required('string[]', 'the tables to merge back, schema.table (none: no merge)'),
     database: required('string', 'the database they are in (empty: the only one of the copy holding data)'),

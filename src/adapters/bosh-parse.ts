@@ -1,6 +1,14 @@
 /**
- * Parsers for BOSH CLI output: the version banner, v2 `--json` documents (keyed rows, or the
- * array rows of bosh-cli < 2.0.13) and v1 tables (with multi-line cells).
+ * Parsers for BOSH CLI output: the version banner, v2 `--json` documents and v1 tables (with
+ * multi-line cells).
+ *
+ * bosh-cli's `ui/json_ui.go` printed a table in two shapes over the years. Before 2.0.13 its
+ * `tableResp` was `Header []string` and `Rows [][]string`: the titles and each row's cells in
+ * order, `Header` null for a table without titles (`bosh env`'s info table then was such a table
+ * of name/value rows: cmd/info_table.go, its test's `Expect(ui.Table.Header).To(BeEmpty())`).
+ * From 2.0.13 (commit 034fffb5b) `Header` maps each key (the title keyified) to its title and
+ * each row maps the keys to its cells; a table without titles gets the keys `col_0`, `col_1`…
+ * and empty titles. Both are read here into keyed rows, a table without titles keyed `col_N` too.
  */
 import type { CommandResult } from '../core/seams.js';
 import { isRecord, stringAt } from '../core/json.js';
@@ -46,17 +54,30 @@ export function parseJsonUi(stdout: string): JsonUiDoc {
   return { tables, lines: Array.isArray(doc.Lines) ? doc.Lines.map(String) : [] };
 }
 
-/** One table of a `--json` document; rows are arrays under a Header, or objects already keyed. */
+/** One table of a `--json` document; rows are arrays under a Header of titles (or none), or objects already keyed. */
 function jsonUiTable(table: unknown): JsonUiDoc['tables'][number] {
   const content = stringAt(table, 'Content') ?? '';
   const rows: unknown[] = isRecord(table) && Array.isArray(table.Rows) ? table.Rows : [];
   const header = isRecord(table) ? table.Header : undefined;
-  if (Array.isArray(header)) {
-    const keys = header.map((h) => keyifyHeader(String(h)));
-    const cell = (r: unknown, i: number): unknown => (Array.isArray(r) ? r[i] : isRecord(r) ? r[String(i)] : undefined);
+  if (Array.isArray(header) || rows.some(Array.isArray)) {
+    const titles = Array.isArray(header) ? header.map(String) : [];
+    const width = Math.max(titles.length, ...rows.map((r) => (Array.isArray(r) ? r.length : 0)));
+    // A table without titles (json_ui.go before 2.0.13: Header null) is keyed as later versions key it: col_0, col_1…
+    const keys = Array.from({ length: width }, (_, i) => (titles[i] !== undefined ? keyifyHeader(titles[i]) : `col_${i}`));
+    const cell = (r: unknown, i: number): unknown => (Array.isArray(r) ? r[i] : undefined);
     return { content, rows: rows.map((r) => Object.fromEntries(keys.map((k, i) => [k, cellText(cell(r, i))]))) };
   }
   return { content, rows: rows.map((r) => Object.fromEntries(Object.entries(isRecord(r) ? r : {}).map(([k, v]) => [k, cellText(v)]))) };
+}
+
+/**
+ * A table of name/value rows (`bosh env` before its info table had titles: `Name | p-bosh`,
+ * `User | admin`…) as one keyed row (`{ name: 'p-bosh', user: 'admin' }`); null when its rows
+ * are not two cells each.
+ */
+export function nameValueRow(rows: Record<string, string>[]): Record<string, string> | null {
+  if (rows.length === 0 || !rows.every((r) => Object.keys(r).length === 2 && 'col_0' in r && 'col_1' in r)) return null;
+  return Object.fromEntries(rows.map((r) => [keyifyHeader(r.col_0!), r.col_1!]));
 }
 
 /** A cell as text: bosh prints strings; numbers and booleans read as they print. */
@@ -119,8 +140,8 @@ export function vmsFromJson(doc: JsonUiDoc): Vm[] {
       job,
       id,
       ips: splitIps(r.ips),
-      // bosh-cli leaves process_state empty for some running VMs (director/vms.go).
-      state: r.process_state || 'running',
+      // bosh-cli leaves process_state empty for some running VMs (director/vms.go); its first tables titled it State.
+      state: r.process_state || r.state || 'running',
       ...(r.az ? { az: r.az } : {}),
       ...(r.vm_cid ? { vmCid: r.vm_cid } : {}),
     };

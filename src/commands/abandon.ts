@@ -20,6 +20,8 @@ export const abandonCommand = {
     ),
   handler: async (argv: GlobalArgs & { 'run-id': string; reason: string; 'steal-lock': boolean }) => {
     const { abandon } = await import('../engine/run/driver.js');
+    const { loadRun } = await import('../engine/run/index.js');
+    const { removePrivateCfHome } = await import('../systems/cf-home.js');
     setExitCode(
       abandon({
         stateDir: argv['state-dir'],
@@ -30,5 +32,7 @@ export const abandonCommand = {
         runtime: processRuntime(secrets.copy()),
       }),
     );
+    // An abandoned run is never resumed: a copy of the operator's cf config its last session left goes now.
+    removePrivateCfHome(loadRun(argv['state-dir'], argv['run-id']).dir);
   },
 };

@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import type { ActionRegistry, ConfirmDef, Runbook, StepDef } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';
+import { refInWords } from '../engine/operator/index.js';
 import type { GlobalArgs } from './flags/global.js';
 import { runbookPath } from './package-files.js';
 
@@ -59,7 +60,7 @@ function explainStep(s: StepDef, number: string, actions: ActionRegistry, wrap: 
   const fe = s.forEach;
   const indent = ' '.repeat(number.length + 2);
   const what = fe
-    ? `for each item of ${fe.items}, runbook ${fe.runbook.name}, ${fe.concurrency} at once${fe.confirmedBy ? `, confirmed with step ${fe.confirmedBy}` : ''}`
+    ? `for each item of ${refInWords(fe.items)}, runbook ${fe.runbook.name}, ${fe.concurrency} at once${fe.confirmedBy ? `, confirmed with step ${fe.confirmedBy}` : ''}`
     : `${s.action}, ${actions.get(s.action)!.effect}${s.confirm ? ', asks for a typed confirmation' : ''}`;
   const lines = ['', `${number}. ${s.title}  [${what}]`, ...wrap(s.why, 86).map((l) => `${indent}${l}`)];
   if (s.confirm?.typedInput)
@@ -67,6 +68,13 @@ function explainStep(s: StepDef, number: string, actions: ActionRegistry, wrap: 
       `${indent}confirm id: ${s.id} (type ${describeConfirm(s.confirm)}; never --yes: where no terminal asks, give it as ${describeConfirm({ typed: s.confirm.typedInput })}, or as confirm.${s.id} in an answers file)`,
     );
   else if (s.confirm) lines.push(`${indent}confirm id: ${s.id} (type ${describeConfirm(s.confirm)}; in an answers file: confirm.${s.id})`);
+  for (const c of s.choose ?? [])
+    lines.push(
+      ...wrap(
+        `choice: ${c.key} among ${c.candidates}, asked only when nothing settles it (in an answers file: choose.${c.key}); to decide it: ${c.hint}`,
+        86,
+      ).map((l, i) => `${indent}${i ? '  ' : ''}${l}`),
+    );
   if (!fe) return lines;
   lines.push(`${indent}each item's steps are journaled as ${s.id}/KEY/STEP_ID (KEY: ${fe.key ? `the item's ${fe.key}` : 'the item'})`);
   for (const [m, sub] of fe.runbook.steps.entries()) {
@@ -92,10 +100,21 @@ function usedHeading(steps: StepDef[], i: number, prefix: string): string[] {
   return ['', `${which} from runbook ${from.name} (${from.file}):`];
 }
 
+/** When an input is asked only as earlier answers say: ` (asked only when into is "service")`. */
+function askedOnly(i: Runbook['inputs'][number]): string {
+  const said = (when: Record<string, unknown>, is: string): string =>
+    Object.entries(when)
+      .map(([name, v]) => `${name} ${is} ${JSON.stringify(v)}`)
+      .join(is === 'is' ? ' and ' : ' or ');
+  const parts = [i.askedWhen && said(i.askedWhen, 'is'), i.askedUnless && said(i.askedUnless, 'is not')].filter(Boolean);
+  return parts.length ? ` (asked only when ${parts.join(', and ')})` : '';
+}
+
 async function explainText(rb: Runbook, actions: ActionRegistry): Promise<string> {
   const { wrap } = await import('../engine/operator/screen-text.js');
   const lines = [rb.title, '', ...wrap(rb.description, 90), '', 'Asks:'];
-  for (const i of rb.inputs) lines.push(`  - ${i.prompt}${i.default !== undefined ? ` (default ${JSON.stringify(i.default)})` : ''}`);
+  for (const i of rb.inputs)
+    lines.push(`  - ${i.prompt}${i.default !== undefined ? ` (default ${JSON.stringify(i.default)})` : ''}${askedOnly(i)}`);
   for (const [n, s] of rb.steps.entries()) lines.push(...usedHeading(rb.steps, n, ''), ...explainStep(s, String(n + 1), actions, wrap));
   return lines.join('\n') + '\n';
 }

@@ -30,6 +30,6 @@ export const recoverCommand = runCommand({
     const target = atTarget(argv, argv.runbook);
     if (!target) return liveChoice(argv);
     const choice = await liveChoice({ ...argv, runbook: target.runbook });
-    return { ...choice, start: { ...choice.start, inputs: target.inputs } };
+    return { ...choice, start: { ...choice.start, inputs: target.inputs, inputFlags: target.inputFlags } };
   },
 });

@@ -54,7 +54,7 @@ export const rehearseCommand = runCommand({
       runbookFile: runbookPath(target?.runbook ?? runbook),
       scenarioDir: scenario.dir,
       settings: settingsFrom(argv),
-      ...(target ? { inputs: target.inputs } : {}),
+      ...(target ? { inputs: target.inputs, inputFlags: target.inputFlags } : {}),
     };
     return { start, scenario };
   },

@@ -1,8 +1,13 @@
 /**
  * Renderers for the BOSH CLI's output: v1 (Ruby) tables and v2 (Go) `--json`, in the shape of
- * `ui/json_ui.go` (4-space MarshalIndent), with keyed rows or, before bosh-cli 2.0.13, the
- * `Header: [str]` / `Rows: [[str]]` arrays. The simulator answers with these and the parser
- * tests read them. Texts not quoted in the domain notes (errors) are constructed.
+ * bosh-cli's `ui/json_ui.go` (4-space MarshalIndent): before 2.0.13 its `tableResp` is `Header
+ * []string` (null for a table without titles) and `Rows [][]string`; from 2.0.13 (commit
+ * 034fffb5b) keyed rows under a `Header` of key → title. `bosh env`'s table (cmd/info_table.go)
+ * is, in 2.0.1, name/value rows without titles (its test: `Expect(ui.Table.Header).To(BeEmpty())`,
+ * rows `{Name, director-name}`, `{UUID, …}`, `{Version, …}`, `{User, (not logged in)}`), and in
+ * current releases one row under the titles (a transposed table, which only the text UI turns).
+ * The simulator and the bosh double answer with these. Texts not quoted in the domain notes
+ * (errors) are constructed.
  */
 import { keyifyHeader } from '../adapters/bosh-parse.js';
 import type { Rendered } from '../adapters/cf/index.js';
@@ -43,23 +48,25 @@ export function renderBoshVersion(version: string, major: 1 | 2): Rendered {
   return major === 1 ? ok(`BOSH ${version}\n`) : ok(`version ${version}\n\nSucceeded\n`);
 }
 
-interface JsonTable {
+export interface JsonTable {
   content: string;
-  headers: string[];
+  /** The titles; null for a table without (json_ui.go keys its columns col_0, col_1… from 2.0.13). */
+  headers: string[] | null;
   rows: string[][];
 }
 
-/** `--json` output of bosh v2. */
-function renderJsonUi(version: string, tables: JsonTable[], lines: string[], exitCode = 0): Rendered {
+/** `--json` output of bosh v2 at `version`. */
+export function renderJsonUi(version: string, tables: JsonTable[], lines: string[], exitCode = 0): Rendered {
   const old = boshOldRows(version);
   const doc = {
     Tables: tables.map((t) => {
-      const keys = t.headers.map(keyifyHeader);
+      const keys = t.headers ? t.headers.map(keyifyHeader) : (t.rows[0] ?? []).map((_, i) => `col_${i}`);
+      const titles = t.headers ?? keys.map(() => '');
       return old
         ? { Content: t.content, Header: t.headers, Rows: t.rows, Notes: null }
         : {
             Content: t.content,
-            Header: Object.fromEntries(keys.map((k, i) => [k, t.headers[i]])),
+            Header: Object.fromEntries(keys.map((k, i) => [k, titles[i]])),
             Rows: t.rows.map((r) => Object.fromEntries(keys.map((k, i) => [k, r[i] ?? '']))),
             Notes: null,
           };
@@ -72,20 +79,32 @@ function renderJsonUi(version: string, tables: JsonTable[], lines: string[], exi
 
 const usingEnv = (d: DirectorView) => `Using environment '${d.url}' as client '${d.user}'`;
 
-/** `bosh env --json`: the director's name and the user the CLI acts as. */
+/** `bosh env --json`: the director's name and the user the CLI acts as, in the era's table (see above). */
 export function renderV2Env(version: string, d: DirectorView): Rendered {
-  return renderJsonUi(
-    version,
-    [
-      {
+  const cpi = 'warden_cpi';
+  const features = 'compiled_package_cache: disabled\nconfig_server: disabled\ndns: disabled\nsnapshots: disabled';
+  const table: JsonTable = boshOldRows(version)
+    ? {
+        content: '',
+        headers: null,
+        rows: [
+          ['Name', d.name],
+          ['UUID', DIRECTOR_UUID],
+          ['Version', '261.4.0 (00000000)'],
+          ['CPI', cpi],
+          ['Features', features],
+          ['User', d.user],
+        ],
+      }
+    : {
         content: '',
         headers: ['Name', 'UUID', 'Version', 'Director Stemcell', 'CPI', 'Features', 'User'],
-        rows: [[d.name, '', '', '', '', '', d.user]],
-      },
-    ],
-    [usingEnv(d), 'Succeeded'],
-  );
+        rows: [[d.name, DIRECTOR_UUID, '280.1.14 (00000000)', 'ubuntu-jammy/1.719', cpi, features, d.user]],
+      };
+  return renderJsonUi(version, [table], [usingEnv(d), 'Succeeded']);
 }
+
+const DIRECTOR_UUID = '6f1d0b3c-5a4e-4f8e-9d2c-1b0a9e8d7c6b';
 
 /** `bosh status` of the Ruby CLI: its config, the targeted director and who is logged in, the deployment not set. */
 export function renderV1Status(d: DirectorView): Rendered {

@@ -2,12 +2,20 @@
  * cf keeps its login and its target in `$CF_HOME/.cf/config.json` (else `~/.cf/config.json`), and
  * `cf target -o ORG -s SPACE` rewrites that file: every other terminal of the operator would be
  * targeted at the run's space. A run's cf commands use a private copy instead, in the run's folder
- * (0700 folders, a 0600 file: it holds the operator's tokens), made before its first cf command and
- * made again when it is gone (a resume after the folder was cleaned). The plugins stay the
- * operator's (`CF_PLUGIN_HOME`). The copy's path is given to cf in its environment only, below the
- * runners that journal commands; its contents are never read by this program.
+ * (0700 folders, a 0600 file: it holds the operator's access and refresh tokens), made fresh before
+ * a session's first cf command and made again if it goes during the session. The copy lives as long
+ * as the session: it is removed when the session ends (done, stopped, waiting), when the process
+ * exits however it ends (a stop signal exits at once, without the session's close; see
+ * removeAtExit), and when the run is abandoned, so no copy of the operator's tokens stays at rest;
+ * a resume copies the config again and targets the run's space again. Only a process killed
+ * outright (SIGKILL, a crash of the machine) leaves the copy: the next session replaces it and
+ * removes it when it ends, and abandoning the run removes it. Token refreshes cf makes during the session land in the
+ * copy and go with it: the operator's own config is never written (it may have changed since, to
+ * another login or API), and its refresh token still gets the operator's cf a new access token. The
+ * plugins stay the operator's (`CF_PLUGIN_HOME`). The copy's path is given to cf in its environment
+ * only, below the runners that journal commands; its contents are never read by this program.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
@@ -28,13 +36,18 @@ function cfConfigFile(home: string): string {
 
 /**
  * The environment that points cf at the run's private copy of the operator's config, copying it
- * first when the copy is not there; the plugins stay where the operator's cf finds them.
+ * first when the copy is not there, or when `fresh` (a session's first cf command: a copy left by
+ * a process killed outright is not this session's); the plugins stay where the operator's cf finds them.
  */
-export function privateCfHome(runDir: string, env: NodeJS.ProcessEnv = process.env): { CF_HOME: string; CF_PLUGIN_HOME: string } {
+export function privateCfHome(
+  runDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  fresh = false,
+): { CF_HOME: string; CF_PLUGIN_HOME: string } {
   const original = operatorHome(env);
   const home = join(runDir, PRIVATE_CF_HOME);
   const copy = cfConfigFile(home);
-  if (!existsSync(copy)) {
+  if (fresh || !existsSync(copy)) {
     const source = cfConfigFile(original);
     let config: Buffer;
     try {
@@ -46,6 +59,8 @@ export function privateCfHome(runDir: string, env: NodeJS.ProcessEnv = process.e
         cause: err,
       });
     }
+    // A copy left by a process killed outright is not this session's; an empty file in the folder's place is an exit's (below).
+    if (fresh || lstatSync(home, { throwIfNoEntry: false })?.isDirectory() === false) rmSync(home, { recursive: true, force: true });
     for (const dir of [home, join(home, '.cf')]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700);
@@ -56,9 +71,35 @@ export function privateCfHome(runDir: string, env: NodeJS.ProcessEnv = process.e
   return { CF_HOME: home, CF_PLUGIN_HOME: env.CF_PLUGIN_HOME || original };
 }
 
-/** A runner of cf commands that runs each with the run's private CF_HOME. */
+/** Removes the run's private cf home, the operator's tokens with it; nothing when there is none. */
+export function removePrivateCfHome(runDir: string): void {
+  rmSync(join(runDir, PRIVATE_CF_HOME), { recursive: true, force: true });
+}
+
+/**
+ * The process exits (a stop signal exits at once) maybe while a cf command still runs: it outlives
+ * this process, and cf writes its config as it goes (a refreshed token) and when it ends, making
+ * the folders first. So the copy goes and an empty file takes the folder's place: that write
+ * fails instead of bringing the copy back. The next session's first cf command replaces the file.
+ */
+function removeAtExit(runDir: string): void {
+  const home = join(runDir, PRIVATE_CF_HOME);
+  try {
+    rmSync(home, { recursive: true, force: true });
+    writeFileSync(home, '', { mode: 0o600, flag: 'wx' });
+  } catch {
+    // The process is ending: nothing more can be done here, and the next session copies afresh.
+  }
+}
+
+/**
+ * A runner of cf commands that runs each with the run's private CF_HOME, for one session: its first
+ * command copies the operator's config fresh, and `close` (or the process's exit) removes the copy.
+ */
 export class PrivateCfHomeRunner implements CommandRunner {
   readonly where: string;
+  /** Removes the copy when the process exits, while this session holds one. */
+  private onExit: (() => void) | undefined;
 
   constructor(
     private readonly inner: CommandRunner,
@@ -69,7 +110,22 @@ export class PrivateCfHomeRunner implements CommandRunner {
   }
 
   async run(spec: CommandSpec): Promise<CommandResult> {
-    const home = privateCfHome(this.runDir, this.env);
+    const first = this.onExit === undefined;
+    if (first) {
+      // Registered before the copy is made: an exit at any moment after takes it.
+      this.onExit = () => {
+        removeAtExit(this.runDir);
+      };
+      process.once('exit', this.onExit);
+    }
+    const home = privateCfHome(this.runDir, this.env, first);
     return await this.inner.run({ ...spec, env: { ...spec.env, ...home } });
+  }
+
+  /** The session ended: its copy of the operator's config goes; a later session copies it again. */
+  close(): void {
+    if (this.onExit) process.off('exit', this.onExit);
+    this.onExit = undefined;
+    removePrivateCfHome(this.runDir);
   }
 }

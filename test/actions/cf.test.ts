@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { UnattendedPrompter } from '../../src/engine/operator/index.js';
 import { simulateCf } from '../../src/rehearsal/cf/index.js';
 import type { CommandRunner } from '../../src/core/seams.js';
 import { CF_VERSIONS, NEW_GUID, SPACE_GUID, cfWorld } from '../support/fake-cli/worlds.js';
 import { settled } from '../support/started.js';
 import { testRuntime } from '../support/runtime.js';
+import { testChoices } from '../support/choices.js';
 
 const SPACE = 'important-space-and-all-databases';
 
@@ -19,8 +19,8 @@ function context(adoptable: StepContext['adoptable'], choose: Record<string, str
   const ctx = {
     cf: runner,
     settings: DEFAULT_SETTINGS,
-    answers: { inputs: {}, confirm: {}, choose, secrets: {} },
-    prompts: new UnattendedPrompter(undefined),
+    answers: { inputs: {}, secrets: {} },
+    choices: testChoices(choose),
     adoptable,
     note: (t: string) => notes.push(t),
     evidence: (t: string) => notes.push(t),
@@ -58,7 +58,8 @@ describe('an instance an abandoned run created', () => {
     cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
     await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toMatchObject({
       exitCode: 3,
-      message: expect.stringContaining('adoptInstance'),
+      message: expect.stringContaining('created by the abandoned run r1'),
+      hint: expect.stringContaining('choose: {adoptInstance: '),
     });
   });
 

@@ -12,7 +12,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { nodesToGrowTo } from '../../src/actions/space.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { UnattendedPrompter } from '../../src/engine/operator/index.js';
+import { testChoices } from '../support/choices.js';
 import { simulateCf } from '../../src/rehearsal/cf/index.js';
 import type { CommandRunner } from '../../src/core/seams.js';
 import { ArchiveBuilder, BUCKET, minutes } from '../support/archive-builder.js';
@@ -50,8 +50,8 @@ function context(runner: CommandRunner, logs: string[], store: TestStore) {
     s3: store,
     settings: { ...DEFAULT_SETTINGS, logPaths: logs },
     platform: { openLogs: openLogSource },
-    answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
-    prompts: new UnattendedPrompter(undefined),
+    answers: { inputs: {}, secrets: {} },
+    choices: testChoices(),
     adoptable: [],
     note: (t: string) => notes.push(t),
     evidence: (t: string) => notes.push(t),

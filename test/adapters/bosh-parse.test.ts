@@ -4,6 +4,7 @@ import {
   deploymentsFromJson,
   deploymentsFromTable,
   keyifyHeader,
+  nameValueRow,
   parseBoshVersion,
   parseJsonUi,
   vmsFromJson,
@@ -20,6 +21,16 @@ import { BOSH_VERSIONS, boshWorld } from '../support/fake-cli/worlds.js';
 
 const CELL = 'cell_z1-partition-cac94a070a81fd8f3931';
 const DINGO = 'dingo-postgresql-98b09c4b36af74181ee1';
+/** The second cell of the worlds' dingo deployment, as the parsers read it. */
+const CELL_1 = {
+  instance: `${CELL}/6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60`,
+  job: CELL,
+  id: '6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60',
+  ips: ['10.58.111.151', '192.168.50.7'],
+  state: 'running',
+  az: 'z1',
+  vmCid: 'vm-cell-1',
+};
 
 describe('bosh versions', () => {
   it('tells v2 (`version X`) from v1 (`BOSH X`)', () => {
@@ -150,15 +161,59 @@ describe('bosh v2 --json', () => {
     expect(deps.stdout).toMatch(/^ {4}"Tables": \[/m);
     expect(deploymentsFromJson(parseJsonUi(deps.stdout))).toEqual(['cf-6cd776bba8e791d40f64', DINGO]);
     const vms = vmsFromJson(parseJsonUi(renderV2Vms(version, w.director, DINGO, w.deployments[1]!.vms, 9).stdout));
-    expect(vms[2]).toEqual({
-      instance: `${CELL}/6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60`,
-      job: CELL,
-      id: '6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60',
-      ips: ['10.58.111.151', '192.168.50.7'],
-      state: 'running',
-      az: 'z1',
-      vmCid: 'vm-cell-1',
-    });
+    expect(vms[2]).toEqual(CELL_1);
+  });
+
+  it('reads bosh-cli < 2.0.13 documents as json_ui.go printed them: titles in a list, rows of cells, a results table', () => {
+    // ui/json_ui.go before 2.0.13: `Header []string`, `Rows [][]string`; the first VM tables titled the process state `State`.
+    const vms = {
+      Tables: [
+        {
+          Content: 'vms',
+          Header: ['Instance', 'State', 'AZ', 'IPs', 'VM CID', 'VM Type'],
+          Rows: [
+            [`${CELL}/6c1d8f7e-2b0a-4d3e-9f1a-0b2c3d4e5f60`, 'running', 'z1', '10.58.111.151\n192.168.50.7', 'vm-cell-1', 'cell'],
+            ['?/?', 'unresponsive agent', '', '', '', ''],
+          ],
+          Notes: null,
+        },
+      ],
+      Blocks: null,
+      Lines: ["Using environment '10.0.0.6' as client 'admin'", `Using deployment '${DINGO}'`, 'Task 9', 'Task 9 done', 'Succeeded'],
+    };
+    expect(vmsFromJson(parseJsonUi(JSON.stringify(vms, null, 4)))).toEqual([
+      CELL_1,
+      { instance: '?/?', job: '?', id: '?', ips: [], state: 'unresponsive agent' },
+    ]);
+    // ssh/results_writer.go's table, under the forced terminal: the command's error inside Stdout, CRLF.
+    const results = {
+      Tables: [
+        {
+          Content: 'results',
+          Header: ['Instance', 'Stdout', 'Stderr', 'Exit Code', 'Error'],
+          Rows: [[`${CELL}/0`, 'a\r\noops\r\n', 'Connection to 10.58.111.150 closed.\r\n', '3', '']],
+          Notes: null,
+        },
+      ],
+      Blocks: null,
+      Lines: ['Exit code 1'],
+    };
+    expect(parseJsonUi(JSON.stringify(results)).tables[0]!.rows).toEqual([
+      { instance: `${CELL}/0`, stdout: 'a\r\noops\r\n', stderr: 'Connection to 10.58.111.150 closed.\r\n', exit_code: '3', error: '' },
+    ]);
+  });
+
+  it('keys a table without titles col_0, col_1… in both eras, and folds name/value rows into one row', () => {
+    const old = parseJsonUi(
+      '{"Tables":[{"Content":"","Header":null,"Rows":[["Name","p-bosh"],["User","admin"]],"Notes":null}],"Lines":[]}',
+    );
+    const keyed = parseJsonUi(
+      '{"Tables":[{"Content":"","Header":{"col_0":"","col_1":""},"Rows":[{"col_0":"Name","col_1":"p-bosh"},{"col_0":"User","col_1":"admin"}]}],"Lines":[]}',
+    );
+    expect(old.tables[0]!.rows).toEqual(keyed.tables[0]!.rows);
+    expect(nameValueRow(old.tables[0]!.rows)).toEqual({ name: 'p-bosh', user: 'admin' });
+    expect(nameValueRow([{ col_0: 'Name', col_1: 'p-bosh', col_2: 'x' }])).toBeNull();
+    expect(nameValueRow([])).toBeNull();
   });
 
   it('extracts the reason from an error document and from plain text', () => {

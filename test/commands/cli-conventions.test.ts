@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXIT } from '../../src/core/errors.js';
+import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { describe, expect, it } from 'vitest';
 import { runCli, CLI } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -104,10 +106,13 @@ describe('the command line as cf, kubectl and aws users expect it', () => {
     expect(words.stdout.split('\n')).toContain('rehearse');
   });
 
-  it("the top-level help's exit codes include 75 (another process drives the run)", async () => {
+  it("the top-level help's exit codes name every code the commands end with: the runs' (8 and 75 too) and the drill's", async () => {
     const r = await runCli(['-h']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Exit codes: 0 done, .* 75 another process drives the run .*, 130 interrupted, 141 output closed/);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/Exit codes: 0 done, .* 75 another process drives the run .*, 130 interrupted, 141 output closed/);
+    for (const code of [...new Set([...Object.values(EXIT), ...Object.values(DRILL_EXIT)])])
+      expect(help).toMatch(new RegExp(`\\b${code} [a-z]`));
   });
 
   it("help wraps at the terminal's width, not 80 columns, and a URL in an example is never split", () => {

@@ -56,12 +56,27 @@ describe('connection flags from the settings file and DINGO_RECOVER_* variables'
   });
 
   it('gives recover its flags too, and leaves commands that take none alone', async () => {
-    const env = { DINGO_RECOVER_DELETED_INSTANCE: 'not-a-guid', XDG_CONFIG_HOME: join(home, 'none') };
+    const env = { DINGO_RECOVER_WAL_BUCKET: 'Not A Bucket', XDG_CONFIG_HOME: join(home, 'none') };
     const recover = await run(['recover', '--yes'], env);
     expect(recover.code).toBe(2);
-    expect(recover.stderr).toContain('--deleted-instance "not-a-guid" is not a service instance GUID');
+    expect(recover.stderr).toContain('--wal-bucket "Not A Bucket" is not an S3 bucket name');
     const runs = await run(['runs'], env);
     expect(runs.stderr).toBe('');
     expect(runs.code).toBe(0);
+  });
+
+  it('never takes the choice of one run from the settings: a deleted instance in the file or a variable is refused, naming it', async () => {
+    const guid = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
+    const file = join(home, 'choice.yaml');
+    writeFileSync(file, `deleted-instance: ${guid}\n`);
+    const fromFile = await run(['recover', '--yes', '--config', file, '--deleted-instance', guid], { XDG_CONFIG_HOME: join(home, 'none') });
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toContain(`settings file ${file}: deleted-instance is the choice of one run, not a setting`);
+    expect(fromFile.stderr).toContain(
+      `drop deleted-instance from ${file}; give it to the run itself, as --deleted-instance or choose.deletedInstance`,
+    );
+    const fromEnv = await run(['recover', '--yes'], { DINGO_RECOVER_DELETED_INSTANCE: guid, XDG_CONFIG_HOME: join(home, 'none') });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('DINGO_RECOVER_DELETED_INSTANCE: deleted-instance is the choice of one run, not a setting');
   });
 });

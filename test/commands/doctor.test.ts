@@ -162,6 +162,17 @@ describe.skipIf(!sshdAvailable)('doctor and the checks before a live run', () =>
     expect(r.stdout).toMatch(/^ok +cf login/m);
   });
 
+  it.each(['2.0.1', '7.9.1-f1ae6a1-2025-01-10T00:00:00Z'])('bosh %s: the bosh check reads its era’s bosh env --json', async (version) => {
+    const boshState = join(work, `bosh-${version}.json`);
+    writeFileSync(
+      boshState,
+      JSON.stringify({ ...structuredClone(seed.bosh), version, director: { ...seed.bosh.director, user: 'admin' } }),
+    );
+    const r = await runCli(['doctor', '--json', '--s3-path-style', ...args()], { env: env({ FAKE_BOSH_STATE: boshState }) });
+    const bosh = (JSON.parse(r.stdout) as Check[]).find((c) => c.name === 'bosh');
+    expect(bosh).toMatchObject({ ok: true, detail: `bosh ${version}: ${seed.bosh.director.name} as admin` });
+  });
+
   it('cf not logged in here: the login check reads config.json and names cf login', async () => {
     const home = join(work, 'empty-cf-home');
     mkdirSync(home, { recursive: true });

@@ -2,8 +2,9 @@
  * `dingo-recover recover --ssh-via bosh`, live, for each era of the bosh CLI: every cell command
  * (docker stop, inspect, the data flush, the etcd reset, the psql checks with their passwords on
  * standard input) goes through the bosh double's `bosh ssh` (`bosh scp` for the input), which
- * runs it with OpenSSH through the jumpbox sshd to the cell sshd (test/support/live/), and the
- * whole recovery ends as a direct one does.
+ * runs it with OpenSSH through the jumpbox sshd to the cell sshd (test/support/live/), v2's under
+ * the terminal bosh-cli forces, and the whole recovery ends as a direct one does; bosh-cli 2.0.1's
+ * tables (`bosh env` as name/value rows) pass the checks before the run.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,18 +22,16 @@ import { useCaseRun, useLiveServers } from '../support/live/hooks.js';
 describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-via bosh, live, through the bosh double', () => {
   const live = useLiveServers();
 
+  const v2Ssh = [
+    '-d',
+    'dingo-postgresql-98b09c4b36af74181ee1',
+    'ssh',
+    expect.stringMatching(/^cell_z1-partition-cac94a070a81fd8f3931\/[0-9a-f-]{36}$/),
+  ] as const;
   for (const [era, version, sshArgs] of [
     ['v1 (Ruby)', '1.3215.0', ['-n', '-d', expect.stringMatching(/manifest\.yml$/), 'ssh', 'cell_z1-partition-cac94a070a81fd8f3931/0']],
-    [
-      'v2 (Go)',
-      BOSH_VERSIONS.v2,
-      [
-        '-d',
-        'dingo-postgresql-98b09c4b36af74181ee1',
-        'ssh',
-        expect.stringMatching(/^cell_z1-partition-cac94a070a81fd8f3931\/[0-9a-f-]{36}$/),
-      ],
-    ],
+    ['v2 2.0.1 (array rows)', BOSH_VERSIONS.v2old, v2Ssh],
+    ['v2 (Go)', BOSH_VERSIONS.v2, v2Ssh],
   ] as const) {
     describe(`bosh ${era}`, () => {
       const once = useCaseRun(

@@ -98,9 +98,15 @@ describe('rehearse --yes with another tenant’s deleted instance of the same na
       `stopped: the evidence does not settle which deleted instance to restore as "important-db": ${TENANT} is proven to have been named "important-db", but nothing proves it belonged to the user's space`,
     );
     expect(out).toContain(
-      `give its GUID as choose.deletedInstance in an answers file (choose: { deletedInstance: GUID }) and continue with \`dingo-recover resume ${runId} --answers FILE --state-dir ${state}\``,
+      `choose one of ${TENANT}, ${USER} (the deleted instances the broker's lines, its clusterdata records and the space's audit events name (each shown with its evidence)): choose with the user`,
     );
-    expect(out).toContain(`\`dingo-recover resume ${runId} --deleted-instance GUID --state-dir ${state}\`; --yes never chooses`);
+    // The scenario's answers file is the package's: the choice goes in a file of the operator's own, or on the command line.
+    expect(out).toContain(
+      `give it in an answers file of your own (choose: {deletedInstance: GUID}) and continue with \`dingo-recover resume ${runId} --answers FILE --state-dir ${state}\``,
+    );
+    expect(out).toContain(
+      `or continue with \`dingo-recover resume ${runId} --deleted-instance GUID --state-dir ${state}\`; --yes never chooses`,
+    );
     // The Cloud Controller's audit events of the space were asked too: this platform keeps none.
     expect(out).toContain(`0 audit event(s) of service instances in space ${USERS_SPACE}: none names a candidate`);
   });
@@ -202,7 +208,7 @@ describe('an instance a broker record places in another space', () => {
     const refused = await runCli(['resume', runId, '--yes', '--deleted-instance', TENANT, '--state-dir', state]);
     expect(refused.code, refused.stdout + refused.stderr).toBe(2);
     expect(refused.stdout.replace(/\s*\n\s+/g, ' ')).toContain(
-      `stopped: the deleted instance chosen (${TENANT}) is not the user's: the broker's provision record in the logs puts it in space ${TENANTS_SPACE}`,
+      `stopped: --deleted-instance chooses "${TENANT}" for deletedInstance, but it is not the user's: the broker's provision record in the logs puts it in space ${TENANTS_SPACE}`,
     );
     untouched(world(state, runId));
   }, 120_000);

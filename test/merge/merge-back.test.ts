@@ -27,6 +27,7 @@ import { startScratchServer, type ScratchServer } from '../../src/volumes/scratc
 import { ROOT } from '../support/cli.js';
 import { makeCluster } from '../support/pg-volumes.js';
 import { pitrContext } from '../support/pitr-context.js';
+import { testChoices } from '../support/choices.js';
 import { CONTAINER, NEW_GUID, SUPERUSER_PASSWORD } from '../support/sample-cell.js';
 import { cellWithPostgres, type CellWithPostgres } from './cell-with-postgres.js';
 
@@ -233,7 +234,9 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     await expect(plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z']), {})).rejects.toMatchObject({
       name: 'NeedsOperator',
       message: expect.stringContaining('4 row(s) changed since the target') as string,
-      hint: expect.stringContaining('choose.mergeUpdates: all') as string,
+      hint: expect.stringContaining(
+        "choose one of safe, all, inserts-only (the candidates of mergeUpdates): the runbook's hint for mergeUpdates; give it in an answers file of your own (choose: {mergeUpdates: VALUE})",
+      ) as string,
     });
   }, 120_000);
 
@@ -358,13 +361,16 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     const { ctx } = stepContext(mkdtempSync(join(work, 'run-')));
     const asked: string[] = [];
     Object.assign(ctx, {
-      prompts: {
-        interactive: true,
-        select: (q: { key: string; message: string }) => {
-          asked.push(`${q.key}: ${q.message}`);
-          return Promise.resolve('all');
+      choices: testChoices(
+        {},
+        {
+          interactive: true,
+          select: (q: { key: string; message: string }) => {
+            asked.push(`${q.key}: ${q.message}`);
+            return Promise.resolve('all');
+          },
         },
-      },
+      ),
     });
     const planned = (await plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z']), {})) as Record<string, unknown>;
     // By now the deleted rows are back; 22 and 30 were changed after the incident, 1 written again by the previous test.

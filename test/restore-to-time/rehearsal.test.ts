@@ -41,7 +41,8 @@ describe('rehearse --runbook restore-to-time', () => {
     expect(first.code, first.stdout + first.stderr).toBe(3);
     const out = first.stdout + first.stderr;
     expect(out).toContain('the moment 2016-03-16T22:00:00.000Z is before any base backup ended');
-    expect(out).toContain('give a moment between 2016-03-17T02:11:52.999Z and 2016-03-17T06:01:30.999Z');
+    expect(out).toContain('another moment between 2016-03-17T02:11:52.999Z and 2016-03-17T06:01:30.999Z is needed');
+    expect(out.replace(/\s+/g, ' ')).toContain(`add choose.moment: 2016-03-17T06:01:30.999Z to ${file}, then continue with`);
     const runId = /starts run (\S+):/.exec(out)![1]!;
     await writeFile(file, answers('2016-03-17T05:00:00Z'));
     const resumed = await runCli(['resume', runId, '--yes', '--answers', file, '--state-dir', state]);

@@ -159,8 +159,9 @@ describe('restore-to-time on a real archive', () => {
       expect(message).toContain(`the moment ${moment.toISOString()} ${why}`);
       const range = /reaches from (\S+) \(the earliest base backup ended\) to (\S+) \(WAL/.exec(message);
       expect(range, message).not.toBeNull();
+      expect(message).toContain(`: another moment between ${range![1]} and ${range![2]} is needed`);
       expect(hint).toBe(
-        `give a moment between ${range![1]} and ${range![2]}: add choose.moment: TIME (ISO 8601 with its zone) to the answers file, then resume; nothing was changed`,
+        `choose the candidates of moment: the runbook's hint for moment; give it in an answers file of your own (choose: {moment: ${range![2]}}) and continue with \`dingo-recover resume test-run --answers FILE\`; --yes never chooses`,
       );
     }
     const other = between(second!.committed, third!.before);

@@ -142,7 +142,7 @@ describe('rehearse --target-time', () => {
   it('stops on a moment outside the archive naming its range, and resumes as recover-to-target with another', async () => {
     const r = await rehearse('outside', '2016-03-16T22:00:00Z');
     expect(r.code, r.text).toBe(3);
-    expect(r.text).toContain('give a moment between 2016-03-17T02:11:52.999Z and 2016-03-17T06:01:30.999Z');
+    expect(r.text).toContain('another moment between 2016-03-17T02:11:52.999Z and 2016-03-17T06:01:30.999Z is needed');
     const runId = /starts run (\S+):/.exec(r.text)![1]!;
     // The recovery's answers file, given another moment as restore-to-time's restore reads one.
     await writeFile(r.file, `${RECOVERY_ANSWERS}  moment: "2016-03-17T05:00:00Z"\n`);

@@ -3,6 +3,7 @@ import type { CellSession } from '../../src/core/seams.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { testRuntime } from './runtime.js';
+import { testChoices } from './choices.js';
 
 export function loadContext(cell: () => Promise<CellSession>, choose: Record<string, string> = {}): { ctx: StepContext; notes: string[] } {
   const notes: string[] = [];
@@ -12,7 +13,8 @@ export function loadContext(cell: () => Promise<CellSession>, choose: Record<str
   const ctx = {
     settings: DEFAULT_SETTINGS,
     runtime: testRuntime(),
-    answers: { inputs: {}, confirm: {}, choose, secrets: {} },
+    answers: { inputs: {}, secrets: {} },
+    choices: testChoices(choose),
     cell,
     evidence: say,
     note: say,

@@ -5,16 +5,14 @@ import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { localMachine } from '../../src/commands/run/local-machine.js';
 import { testRuntime } from './runtime.js';
-
-/** The operator's prompts: none (unattended), or one at a terminal. */
-type Prompts = { interactive: false } | { interactive: true; input(q: { message: string }): Promise<string> };
+import { testChoices, type TestPrompter } from './choices.js';
 
 /** A run in `runDir` (its id the folder's name), answering `choose`; `said` collects its evidence and notes. */
 export function pitrContext(
   store: ObjectStore,
   runDir: string,
   choose: Record<string, string> = {},
-  prompts: Prompts = { interactive: false },
+  prompts: TestPrompter = { interactive: false },
 ): { ctx: StepContext; said: string[] } {
   const said: string[] = [];
   const say = (t: string) => {
@@ -28,8 +26,8 @@ export function pitrContext(
     runtime,
     now: () => runtime.clock.now(),
     settings: DEFAULT_SETTINGS,
-    answers: { inputs: {}, confirm: {}, choose, secrets: {} },
-    prompts,
+    answers: { inputs: {}, secrets: {} },
+    choices: testChoices(choose, prompts),
     runDir,
     evidence: say,
     note: say,

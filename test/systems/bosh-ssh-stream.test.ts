@@ -1,9 +1,10 @@
 /**
  * v2 `bosh ssh -c` output read as it comes (V2StreamReader), on lines as bosh-cli's ComboWriter
- * prints them: the command's output decoded from its base64 lines to the caller's stream, its
- * error and exit code from the marker's frame, and anything else in the output's place (a piece
- * of the ssh client's error spliced into a line, a line after the exit code) taken as a torn
- * output, never as data.
+ * prints them from the forced terminal (`ssh -tt`: every line ends in CRLF, cut at the newline so
+ * its `\r` stays): the command's output decoded from its base64 lines to the caller's stream, its
+ * error and exit code from the marker's frame, what a login shell printed before the frame left
+ * out, and anything else in the output's place (a piece of the ssh client's error spliced into a
+ * line, a line after the exit code) taken as a torn output, never as data.
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,9 @@ async function feed(reader: V2StreamReader, text: string, size: number): Promise
   await new Promise<void>((done) => reader.end(done));
 }
 
+/** A line of the terminal's, as bosh prints it: its prefix, and the carriage return of the terminal's CRLF. */
+const out = (line: string): string => `${P}${line}\r`;
+
 function boshOutput(output: Buffer, error: string, code: number, extra: string[] = []): string {
   return [
     "Using environment 'https://10.0.0.6:25555' as client 'admin'",
@@ -49,10 +53,15 @@ function boshOutput(output: Buffer, error: string, code: number, extra: string[]
     '',
     'Task 4211',
     '',
-    ...b64Lines(output).map((l) => P + l),
-    `${P}${M} err`,
-    ...b64Lines(Buffer.from(error)).map((l) => P + l),
-    `${P}${M} exit ${code}`,
+    // What a login shell printed before the frame: never data.
+    out('Welcome to the cell'),
+    out(`${M} err`),
+    out(''),
+    out(`${M} out`),
+    ...b64Lines(output).map(out),
+    out(`${M} err`),
+    ...b64Lines(Buffer.from(error)).map(out),
+    out(`${M} exit ${code}`),
     ...extra,
     '',
     'Succeeded',
@@ -66,7 +75,7 @@ describe('v2 bosh ssh output read as it comes', () => {
     for (const size of [1, 7, 4096]) {
       const s = sink();
       const reader = new V2StreamReader(M, s.stream);
-      await feed(reader, boshOutput(output, 'it failed\n', 3, [`${E}Connection to 127.0.0.1 closed.`]), size);
+      await feed(reader, boshOutput(output, 'it failed\n', 3, [`${E}Connection to 127.0.0.1 closed.\r`]), size);
       expect(s.text()).toBe(output.toString('utf8'));
       expect(reader.result(Date.now())).toMatchObject({ exitCode: 3, stdout: '', stderr: 'it failed\n' });
       expect(reader.sshError).toBe('Connection to 127.0.0.1 closed.');
@@ -96,16 +105,17 @@ describe('v2 bosh ssh output read as it comes', () => {
 
   it('takes a line with a piece of the ssh client’s error spliced in as torn, and gives no result', async () => {
     const lines = boshOutput(Buffer.alloc(300, 'x'), '', 0).split('\n');
-    const i = lines.findIndex((l) => l.startsWith(P));
+    const i = lines.findIndex((l) => l.startsWith(P) && !l.includes(M) && l.length > P.length + 40);
     const at = P.length + 40;
     lines[i] = `${lines[i]!.slice(0, at)}Warning: Permanently added${lines[i]!.slice(at)}`;
     const reader = new V2StreamReader(M, sink().stream);
     await feed(reader, lines.join('\n'), 64);
     expect(reader.torn).toMatch(/^output line \d+ is not one of the frame's$/);
+    expect(reader.tornLine).toContain('Warning: Permanently added');
     expect(reader.result(Date.now())).toBeNull();
     // A line of the output that lost its prefix is not skipped as bosh's own either.
     const unprefixed = boshOutput(Buffer.alloc(300, 'x'), '', 0).split('\n');
-    const j = unprefixed.findLastIndex((l) => l.startsWith(P) && !l.includes(M));
+    const j = unprefixed.findLastIndex((l) => l.startsWith(P) && !l.includes(M) && l !== out('Welcome to the cell'));
     unprefixed[j] = unprefixed[j]!.slice(P.length);
     const again = new V2StreamReader(M, sink().stream);
     await feed(again, unprefixed.join('\n'), 64);
@@ -114,13 +124,13 @@ describe('v2 bosh ssh output read as it comes', () => {
   });
 
   it('takes a short line before others, a frame without its exit code, or output after it as no result', async () => {
-    const firstLine = `${P}${b64Lines(Buffer.alloc(300, 'x'))[0]!}`;
+    const firstLine = out(b64Lines(Buffer.alloc(300, 'x'))[0]!);
     const short = boshOutput(Buffer.alloc(300, 'x'), '', 0)
       .split('\n')
-      .map((l) => (l === firstLine ? `${P}eHh4` : l))
+      .map((l) => (l === firstLine ? out('eHh4') : l))
       .join('\n');
-    const noExit = boshOutput(Buffer.from('abc'), '', 0).replace(`${P}${M} exit 0\n`, '');
-    const after = boshOutput(Buffer.from('abc'), '', 0, [`${P}eHh4`]);
+    const noExit = boshOutput(Buffer.from('abc'), '', 0).replace(`${out(`${M} exit 0`)}\n`, '');
+    const after = boshOutput(Buffer.from('abc'), '', 0, [out('eHh4')]);
     for (const text of [short, noExit, after]) {
       const reader = new V2StreamReader(M, sink().stream);
       await feed(reader, text, 100);
@@ -130,7 +140,9 @@ describe('v2 bosh ssh output read as it comes', () => {
 
   it('holds no line past its bound: a line without end is torn, not kept', async () => {
     const reader = new V2StreamReader(M, sink().stream);
-    const text = boshOutput(Buffer.from('abc'), '', 0).replace(`${P}${M} err`, `${P}${'A'.repeat(200_000)}`);
+    const lines = boshOutput(Buffer.from('abc'), '', 0).split('\n');
+    lines[lines.lastIndexOf(out(`${M} err`))] = `${P}${'A'.repeat(200_000)}`;
+    const text = lines.join('\n');
     await feed(reader, text, 4096);
     expect(reader.torn).toMatch(/^a line of more than \d+ bytes came after output line 1$/);
     expect(reader.result(Date.now())).toBeNull();

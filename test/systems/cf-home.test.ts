@@ -1,8 +1,11 @@
 /**
  * cf's private CF_HOME: a copy of the operator's config in the run's folder (0700/0600), made when it
  * is not there, the plugins left the operator's; the fake cf (a real child process that reads and
- * writes $CF_HOME/.cf/config.json as cf does) targets in the copy, never in the operator's file.
+ * writes $CF_HOME/.cf/config.json as cf does) targets in the copy, never in the operator's file. The
+ * copy lives as long as the session: made fresh at its first cf command, removed when it closes and
+ * when its process exits, a cf command that outlives the process included.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -14,6 +17,8 @@ import { setUpFakeClis, type FakeClis } from '../support/fake-cli/install.js';
 import { CF_VERSIONS, cfWorld } from '../support/fake-cli/worlds.js';
 import { tempDirs, thrown } from '../support/temp-dirs.js';
 import { Redactor } from '../../src/core/redact.js';
+import type { CommandRunner } from '../../src/core/seams.js';
+import { ROOT } from '../support/cli.js';
 
 const tempDir = tempDirs('cf-home-');
 
@@ -77,6 +82,73 @@ describe('privateCfHome', () => {
     );
     expect(err.hint).toMatch(/^log in as the operator with `cf login -a API`.*then resume/);
     expect(existsSync(join(runDir, 'cf-home'))).toBe(false);
+  });
+});
+
+describe('PrivateCfHomeRunner: the copy lives as long as the session', () => {
+  /** A cf stand-in: each command reads the config of the CF_HOME it is given. */
+  function reading(): { runner: CommandRunner; seen: string[] } {
+    const seen: string[] = [];
+    const runner: CommandRunner = {
+      where: 'local',
+      run(spec) {
+        seen.push(readFileSync(join(spec.env!.CF_HOME!, '.cf', 'config.json'), 'utf8'));
+        return Promise.resolve({ exitCode: 0, stdout: '', stderr: '', durationMs: 0 });
+      },
+    };
+    return { runner, seen };
+  }
+
+  it("copies the operator's config fresh at a session's first command, keeps it for the next, and removes it on close", async () => {
+    const dir = tempDir();
+    const env = { CF_HOME: operatorHome(join(dir, 'operator'), 'operator v1') };
+    const runDir = join(dir, 'run');
+    // A copy a process killed outright left: not this session's.
+    operatorHome(join(runDir, 'cf-home'), 'stale, with an old token');
+    const { runner, seen } = reading();
+    const session = new PrivateCfHomeRunner(runner, runDir, env);
+    const exitListeners = process.listenerCount('exit');
+    await session.run({ argv: ['cf', 'target'], writes: false });
+    expect(process.listenerCount('exit')).toBe(exitListeners + 1);
+    writeFileSync(join(runDir, 'cf-home', '.cf', 'config.json'), 'targeted by the run');
+    await session.run({ argv: ['cf', 'apps'], writes: false });
+    expect(seen).toEqual(['operator v1', 'targeted by the run']);
+    session.close();
+    expect(existsSync(join(runDir, 'cf-home'))).toBe(false);
+    expect(process.listenerCount('exit')).toBe(exitListeners);
+
+    // A resume is a new session: it copies the config as the operator has it now.
+    writeFileSync(join(env.CF_HOME, '.cf', 'config.json'), 'operator v2');
+    const resumed = new PrivateCfHomeRunner(runner, runDir, env);
+    await resumed.run({ argv: ['cf', 'target'], writes: false });
+    expect(seen.at(-1)).toBe('operator v2');
+    resumed.close();
+    expect(readFileSync(join(env.CF_HOME, '.cf', 'config.json'), 'utf8')).toBe('operator v2');
+  });
+
+  it('at the process’s exit removes the copy, and a cf command still running cannot write it back', () => {
+    const dir = tempDir();
+    const home = operatorHome(join(dir, 'operator'), 'operator');
+    const runDir = join(dir, 'run');
+    // The child runs a "cf" that writes its config a moment later, as cf does with a refreshed token, and exits meanwhile.
+    const script = `
+      import { PrivateCfHomeRunner } from ${JSON.stringify(join(ROOT, 'src/systems/cf-home.ts'))};
+      import { LocalRunner } from ${JSON.stringify(join(ROOT, 'src/systems/local-runner.ts'))};
+      const cf = new PrivateCfHomeRunner(new LocalRunner(), process.argv[1], { CF_HOME: process.argv[2] });
+      void cf.run({ argv: ['sh', '-c', 'sleep 1; mkdir -p "$CF_HOME/.cf" && printf "bearer refreshed" >"$CF_HOME/.cf/config.json"'], writes: false });
+      setTimeout(() => process.exit(130), 300);
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, runDir, home], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(child.status, child.stderr).toBe(130);
+    spawnSync('sleep', ['1.5']);
+    expect(existsSync(join(runDir, 'cf-home', '.cf'))).toBe(false);
+    expect(statSync(join(runDir, 'cf-home')).size).toBe(0);
+    // The next session takes the folder's place back.
+    expect(privateCfHome(runDir, { CF_HOME: home }, true).CF_HOME).toBe(join(runDir, 'cf-home'));
+    expect(readFileSync(join(runDir, 'cf-home', '.cf', 'config.json'), 'utf8')).toBe('operator');
   });
 });
 

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../../engine/runbook/index.js';
 import type { StepContext } from '../../engine/executor/index.js';
-import { NeedsOperator, StepFailed } from '../../core/errors.js';
+import { StepFailed, UsageError } from '../../core/errors.js';
 import { formatBytes } from '../../core/format.js';
 import { commandLine } from '../../core/command-line.js';
 import type { DrillReport, RestoredCopy } from '../../drill/drill.js';
@@ -61,16 +61,27 @@ function cannotRestore(ctx: StepContext, err: DrillFailed, p: { url: string }, t
   return { restored: false, why: err.message };
 }
 
-/** The moment out of the archive's reach: the operator gives another (at the prompt, or choose.moment in the answers file). */
+/**
+ * The moment out of the archive's reach: the operator gives another (the run's `moment` choice: at a
+ * terminal, else choose.moment). A moment given before the run that is out of reach is refused where
+ * it was given: it is never asked over.
+ */
 async function anotherMoment(ctx: StepContext, err: DrillFailed): Promise<string> {
   const range = err.reachable ? `between ${err.reachable.earliest} and ${err.reachable.latest}` : 'inside the archive';
-  if (!ctx.prompts.interactive) {
-    throw new NeedsOperator(err.message, {
-      hint: `give a moment ${range}: add choose.moment: TIME (ISO 8601 with its zone) to the answers file, then resume; nothing was changed`,
+  const given = ctx.choices.given('moment');
+  if (given) {
+    throw new UsageError(`${given.by} is ${given.value}: ${err.message}`, {
+      hint: `give a moment ${range} there (ISO 8601 with its zone), then resume; nothing was changed`,
     });
   }
-  ctx.note(err.message);
-  return ctx.prompts.input({ key: 'moment', message: `Another moment ${range} (ISO 8601 with its zone)`, validate: validMoment });
+  const d = await ctx.choices.choose({
+    key: 'moment',
+    message: `${err.message}. Another moment ${range} (ISO 8601 with its zone)?`,
+    stop: `${err.message}: another moment ${range} is needed`,
+    check: validMoment,
+    example: err.reachable?.latest ?? 'TIME',
+  });
+  return d.value;
 }
 
 function validMoment(v: string): string | true {
@@ -118,6 +129,9 @@ const restore = defineAction({
   name: 'pitr.restore',
   summary: "Restore the archive to the target in a sandboxed scratch PostgreSQL and show what it holds then (the instance isn't touched)",
   effect: 'read',
+  chooses: {
+    moment: { description: 'the moment the copy is kept at: the target, or another moment the operator gives after seeing what it holds' },
+  },
   params: {
     url: required('string', 's3://BUCKET/backups/GUID/wal/'),
     target: required('string[]', "the target, as the drill's flags (pitr.target's)"),
@@ -129,8 +143,9 @@ const restore = defineAction({
     o.restored ? `restored: the database ${o.describe}; newest transaction ${o.lastTransactionAt || 'unknown'}` : `not restored: ${o.why}`,
   async run(ctx, p) {
     const given = targetOfFlags(p.target);
-    const chosen = ctx.answers.choose.moment;
-    let t = chosen === undefined ? given : atMoment(given, chosen);
+    // A moment given before the run (choose.moment) stands for the target: it is taken and journaled as the choice.
+    const chosen = ctx.choices.given('moment') && (await ctx.choices.choose({ key: 'moment', message: 'The moment', check: validMoment }));
+    let t = chosen ? atMoment(given, chosen.value) : given;
     await removeLeftovers(ctx);
     // The copy paused at the moment looked at last, which a later moment is reached from.
     let paused: Paused | null = null;
@@ -254,21 +269,23 @@ function notRestored(p: { instance: string; copyName: string }, given: RecoveryT
 }
 
 /**
- * At a terminal the operator keeps the copy (Enter) or types a moment to restore to instead;
- * unattended, the target given is kept.
+ * The operator keeps the copy (Enter) or types a moment to restore to instead (the run's `moment`
+ * choice); a moment given before the run was decided there, and with no terminal the target is kept.
  */
 async function keepOrAnother(ctx: StepContext, t: RecoveryTarget): Promise<string | null> {
-  if (!ctx.prompts.interactive) return null;
+  if (ctx.choices.given('moment')) return null;
   const current = t.stop.kind === 'time' ? t.stop.time.text : '';
-  const answer = (
-    await ctx.prompts.input({
-      key: 'moment',
-      message: `Keep the database ${describeTarget(t)}? Enter to keep it, or type a moment to restore to instead`,
-      default: current,
-      validate: (v) => (v.trim() === '' ? true : validMoment(v)),
-    })
-  ).trim();
-  return answer === '' || (t.stop.kind === 'time' && parseTargetTime(answer, 'the moment').iso === t.stop.time.iso) ? null : answer;
+  const d = await ctx.choices.choose({
+    key: 'moment',
+    message: `Keep the database ${describeTarget(t)}? Enter to keep it, or type a moment to restore to instead`,
+    default: current,
+    check: (v) => (v.trim() === '' ? true : validMoment(v)),
+    unattended: current,
+  });
+  const answer = d.value.trim();
+  return answer === '' || answer === current || (t.stop.kind === 'time' && parseTargetTime(answer, 'the moment').iso === t.stop.time.iso)
+    ? null
+    : answer;
 }
 
 export const restoreTimeCopyActions: ActionDef[] = [restore];

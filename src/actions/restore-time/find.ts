@@ -11,7 +11,7 @@ import { findDeletedInstance, findInstance, noCandidateError } from '../../logs/
 import { nameProof, NOT_PROVEN } from '../../logs/choice.js';
 import { cfCli } from '../support/cf.js';
 import { cellDocker } from '../support/cell.js';
-import { chooseDeleted, reportFindings } from '../support/choose-deleted.js';
+import { DELETED_INSTANCE_CHOICE, chooseDeleted, reportFindings } from '../support/choose-deleted.js';
 import { containerArchiveUrl } from '../support/served.js';
 import { clusterdataOf, logSources, noteSearchWarnings } from '../support/sources.js';
 
@@ -98,6 +98,7 @@ const findInstanceStep = defineAction({
     spaceGuid: optional('string', 'space GUID'),
   },
   outputs,
+  chooses: { deletedInstance: DELETED_INSTANCE_CHOICE },
   result: (o) => `${o.live ? 'live' : 'not in cf'}: ${o.instanceGuid}, archive ${o.archiveUrl}`,
   async run(ctx, p) {
     const given = p.instance.trim();

@@ -48,15 +48,24 @@ async function prepare(
     ctx.evidence(`database ${d.database} already holds the dump's ${want} table(s): an earlier attempt loaded it (one transaction)`);
     return { to: 'loaded', tables: want };
   }
-  if (d.database === 'postgres' && ctx.answers.choose.loadIntoPostgres !== 'yes') {
-    throw new NeedsOperator(
-      `database postgres of ${container} already holds ${holds.tables} table(s), the dump ${want}: loading it again would add to them`,
-      {
-        hint: 'look at what it holds (psql in the container); when those tables may go, drop them yourself and resume, or add choose.loadIntoPostgres: yes to the answers file to load beside them',
-      },
-    );
+  if (d.database === 'postgres') {
+    const held = `database postgres of ${container} already holds ${holds.tables} table(s), the dump ${want}: loading it again would add to them`;
+    const beside = await ctx.choices.choose({
+      key: 'loadIntoPostgres',
+      message: `${held}. Load the dump beside them?`,
+      stop: held,
+      options: [
+        { value: 'yes', name: 'yes: load the dump beside the tables it holds' },
+        { value: 'no', name: 'no: stop here (look at them, drop them yourself, then resume)' },
+      ],
+    });
+    if (beside.value !== 'yes') {
+      throw new NeedsOperator(held, {
+        hint: 'look at what it holds (psql in the container); when those tables may go, drop them yourself and resume; nothing was loaded',
+      });
+    }
+    return { to: 'load', tables: holds.tables };
   }
-  if (d.database === 'postgres') return { to: 'load', tables: holds.tables };
   const aside = `${d.database}-aside-${utcStamp(ctx.now())}`;
   await renameDatabase(docker, container, chain, d.database, aside);
   ctx.note(`database ${d.database} held ${holds.tables} table(s), not the dump's ${want}: moved aside as ${aside} (never dropped)`);
@@ -153,6 +162,12 @@ const loadDumps = defineAction({
     dumps: required('object[]', "the dumps (the dump step's output)", DUMP),
   },
   outputs: { loaded: output('string[]', 'the databases loaded') },
+  chooses: {
+    loadIntoPostgres: {
+      description: "whether a dump of the database postgres is loaded beside the tables the new service's postgres already holds",
+      values: ['yes', 'no'],
+    },
+  },
   safeToRepeat:
     "each database is probed before its load: one holding the dump's tables is left as it is, one holding others is moved aside (never appended to), and each load is one transaction",
   result: (o) => (o.loaded.length ? `loaded ${o.loaded.join(', ')}` : 'nothing to load'),

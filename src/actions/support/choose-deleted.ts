@@ -1,18 +1,23 @@
 /** Which deleted instance a run restores, and the log lines that prove a finding. */
 import type { StepContext } from '../../engine/executor/index.js';
-import { commandLine } from '../../core/command-line.js';
-import { messageOf, NeedsOperator, StepFailed, UsageError } from '../../core/errors.js';
+import { messageOf, StepFailed } from '../../core/errors.js';
 import { FROM_EVENTS, INSTANCE_EVENT_TYPES, withAuditEvents } from '../../logs/audit-proof.js';
 import { describeCandidate, settle, type Settled } from '../../logs/choice.js';
 import type { Candidate, FindResult } from '../../logs/types.js';
 import { cfApi } from './cf.js';
 
+/** The choice of the actions that find a deleted instance, when the evidence does not settle it. */
+export const DELETED_INSTANCE_CHOICE = {
+  description: 'which deleted instance is the one the user asks for, when the evidence does not settle it',
+};
+
 /** Evidence lines shown per candidate when the operator must choose. */
 const EVIDENCE_SHOWN = 6;
 
 /**
- * The evidence decides only when it settles the choice; otherwise the operator does: at the prompt,
- * through `choose.deletedInstance` in the answers file or `--deleted-instance`. --yes never decides.
+ * The evidence decides only when it settles the choice; otherwise the operator does, through the
+ * run's `deletedInstance` choice (choose.deletedInstance in the answers file, --deleted-instance, or the
+ * question at a terminal). A value given beforehand stands over the evidence. --yes never decides.
  */
 export async function chooseDeleted(
   ctx: StepContext,
@@ -20,12 +25,12 @@ export async function chooseDeleted(
   wanted: string,
   spaceGuid: string | undefined,
 ): Promise<{ chosen: Candidate; decidedBy: string; candidates: Candidate[] }> {
-  const given = ctx.answers.choose.deletedInstance ?? ctx.settings.deletedInstance;
+  const given = ctx.choices.given('deletedInstance');
   const byLogs = settle(found.candidates, wanted);
   // What the logs and records leave open, the Cloud Controller's audit events of the space may settle.
   const result = given === undefined && !byLogs.candidate && spaceGuid ? await withEvents(ctx, found, spaceGuid, wanted) : found;
   const settled = result === found ? byLogs : settle(result.candidates, wanted);
-  return { ...(await decide(ctx, result, wanted, given, settled)), candidates: result.candidates };
+  return { ...(await decide(ctx, result, wanted, given !== undefined, settled)), candidates: result.candidates };
 }
 
 /** The candidates with what the audit events of the user's space prove; unchanged (with a note) when the CC cannot be asked. */
@@ -49,51 +54,39 @@ async function decide(
   ctx: StepContext,
   { candidates, otherSpace }: Pick<FindResult, 'candidates' | 'otherSpace'>,
   wanted: string,
-  given: string | undefined,
+  given: boolean,
   settled: Settled,
 ): Promise<{ chosen: Candidate; decidedBy: string }> {
   ctx.note(`${candidates.length} deleted instance(s) considered for "${wanted}":`);
   for (const c of candidates) ctx.note(`  ${describeCandidate(c)}`);
   for (const o of otherSpace) ctx.note(`  set aside: ${o.instanceGuid}${o.serviceName ? ` "${o.serviceName}"` : ''}: ${o.why}`);
-  if (given !== undefined) {
-    const guid = given.trim().toLowerCase();
-    const found = candidates.find((c) => c.instanceGuid === guid);
-    const elsewhere = otherSpace.find((o) => o.instanceGuid === guid);
-    if (elsewhere) {
-      throw new UsageError(`the deleted instance chosen (${given}) is not the user's: ${elsewhere.why}`, {
-        hint: `choose one of ${candidates.map((c) => c.instanceGuid).join(', ') || '(none found)'} (choose.deletedInstance in the answers file, or --deleted-instance), or check the org and space with the user, then resume`,
-      });
-    }
-    if (!found) {
-      throw new UsageError(
-        `the deleted instance chosen (${given}) is not one of the candidates found: ${candidates.map((c) => c.instanceGuid).join(', ')}`,
-        {
-          hint: 'choose one of the GUIDs listed above (choose.deletedInstance in the answers file, or --deleted-instance), or search more logs (--logs, --es-url, --clusterdata), then resume',
-        },
-      );
-    }
-    const how = ctx.answers.choose.deletedInstance !== undefined ? 'choose.deletedInstance in the answers file' : '--deleted-instance';
-    return { chosen: found, decidedBy: `the operator (${how})` };
-  }
-  if (settled.candidate) {
+  if (!given && settled.candidate) {
     ctx.evidence(`chosen by the evidence: ${settled.why}`);
     return { chosen: settled.candidate, decidedBy: 'the evidence' };
   }
-  ctx.note(`the evidence does not settle which instance to restore: ${settled.why}`);
-  for (const c of candidates) showEvidence(ctx, c);
-  if (!ctx.prompts.interactive) {
-    throw new NeedsOperator(`the evidence does not settle which deleted instance to restore as "${wanted}": ${settled.why}`, {
-      hint: `choose one of ${candidates.map((c) => c.instanceGuid).join(', ')} with the user (the candidates and their evidence are listed above): give its GUID as choose.deletedInstance in an answers file (choose: { deletedInstance: GUID }) and continue with \`${commandLine(['resume', ctx.runId, '--answers', 'FILE'])}\`, or continue with \`${commandLine(['resume', ctx.runId, '--deleted-instance', 'GUID'])}\`; --yes never chooses`,
-    });
+  if (!given) {
+    ctx.note(`the evidence does not settle which instance to restore: ${settled.why}`);
+    for (const c of candidates) showEvidence(ctx, c);
   }
-  const choice = await ctx.prompts.select({
+  const d = await ctx.choices.choose({
     key: 'deletedInstance',
     message: `Which deleted instance is the user's "${wanted}"? (${settled.why})`,
-    choices: candidates.map((c) => ({ value: c.instanceGuid, name: describeCandidate(c) })),
+    stop: `the evidence does not settle which deleted instance to restore as "${wanted}": ${settled.why}`,
+    options: candidates.map((c) => ({ value: c.instanceGuid, name: describeCandidate(c) })),
+    read: (v) => v.trim().toLowerCase(),
+    example: 'GUID',
+    check: (guid) => {
+      const elsewhere = otherSpace.find((o) => o.instanceGuid === guid);
+      if (elsewhere) return `it is not the user's: ${elsewhere.why}`;
+      return candidates.some((c) => c.instanceGuid === guid)
+        ? true
+        : `it is not one of the candidates found (${candidates.map((c) => c.instanceGuid).join(', ') || 'none'}): search more logs (--logs, --es-url, --clusterdata), or check the org and space with the user`;
+    },
   });
-  const found = candidates.find((c) => c.instanceGuid === choice);
-  if (!found) throw new UsageError(`"${choice}" is not one of the candidates`, { hint: 'choose one of the GUIDs listed above' });
-  return { chosen: found, decidedBy: 'the operator (at the prompt)' };
+  return {
+    chosen: candidates.find((c) => c.instanceGuid === d.value)!,
+    decidedBy: d.by.startsWith('the operator') ? d.by : `the operator (${d.by})`,
+  };
 }
 
 /** What is known of a candidate the operator may choose: its description, then the lines that show it. */

@@ -12,7 +12,7 @@ import type { Argv, Options } from 'yargs';
 import { messageOf, UsageError } from '../../core/errors.js';
 import { checkTrusted } from '../../core/file-trust.js';
 import { readInputFile } from '../../core/input-file.js';
-import { CONFIGURABLE_FLAGS } from './connection.js';
+import { CHOICE_FLAGS, CONFIGURABLE_FLAGS } from './connection.js';
 
 /** Each setting's value, and where it came from (a variable's name, or the file's path). */
 export interface Configured {
@@ -121,6 +121,7 @@ export function readConfigFile(file: string, given: boolean): Configured {
   }
   for (const [key, value] of Object.entries(parseFile(file, text))) {
     if (SECRET_KEY.test(key)) throw new UsageError(`settings file ${file} holds a credential (${key})`, { hint: SECRET_HINT });
+    if (key in CHOICE_FLAGS) throw choiceSetting(key as keyof typeof CHOICE_FLAGS, `settings file ${file}`, `drop ${key} from ${file}`);
     if (!(key in CONFIGURABLE_FLAGS))
       throw new UsageError(`settings file ${file}: unknown setting "${key}"${nearest(key)}`, {
         hint: `a setting is a connection flag's name without its dashes (see --help); ${hint}`,
@@ -138,9 +139,19 @@ export function readConfigFile(file: string, given: boolean): Configured {
   return configured;
 }
 
+/** A choice of one run found among the settings: refused, saying where a run's choice is given. */
+function choiceSetting(key: keyof typeof CHOICE_FLAGS, where: string, drop: string): UsageError {
+  return new UsageError(`${where}: ${key} is the choice of one run, not a setting`, {
+    hint: `${drop}; give it to the run itself, as --${key} or ${CHOICE_FLAGS[key]} in its answers file`,
+  });
+}
+
 /** The DINGO_RECOVER_<FLAG> variables set (an empty one is as if unset). */
 function readConfigEnv(env: NodeJS.ProcessEnv = process.env): Configured {
   const configured: Configured = { values: {}, origins: {} };
+  for (const key of Object.keys(CHOICE_FLAGS) as (keyof typeof CHOICE_FLAGS)[]) {
+    if (env[envName(key)]) throw choiceSetting(key, envName(key), `unset ${envName(key)}`);
+  }
   for (const key of Object.keys(CONFIGURABLE_FLAGS)) {
     const name = envName(key);
     const value = env[name];

@@ -69,5 +69,13 @@ export const NOTIFY_FLAG = {
   },
 } as const satisfies Record<string, Options>;
 
+/**
+ * The flags that give a choice of one run (`choose:` in the runbook), each with its answers-file key: never
+ * a standing setting, so that a file left from the last incident cannot choose in the next one.
+ */
+export const CHOICE_FLAGS = { 'deleted-instance': 'choose.deletedInstance' } as const;
+
+const { 'deleted-instance': _choice, ...SETTABLE } = CONNECTION_FLAGS;
+
 /** What the settings file and the DINGO_RECOVER_<FLAG> variables may set. */
-export const CONFIGURABLE_FLAGS = { ...CONNECTION_FLAGS, ...NOTIFY_FLAG, ...OPERATOR_FLAG } as const satisfies Record<string, Options>;
+export const CONFIGURABLE_FLAGS = { ...SETTABLE, ...NOTIFY_FLAG, ...OPERATOR_FLAG } as const satisfies Record<string, Options>;

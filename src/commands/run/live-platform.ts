@@ -34,8 +34,9 @@ export function boshGateway(gateway: string | undefined, privateKey: string | un
 }
 
 /**
- * `runDir`: a run's folder, where cf gets a private copy of the operator's CF_HOME (its target
- * changes there, not in the operator's own config); without it (a snapshot, which only reads) cf
+ * `runDir`: a run's folder, where cf gets a private copy of the operator's CF_HOME for the session
+ * (its target changes there, not in the operator's own config; the copy is removed when the
+ * session closes the platform, or the process exits); without it (a snapshot, which only reads) cf
  * runs on the operator's. `redactor`: the run's, which the systems register the secrets they meet with;
  * `scratch`: the run's scratch folder, where `bosh ssh` sessions keep their private files.
  */
@@ -46,9 +47,10 @@ export function livePlatform(
 ): Platform {
   const local = new LocalRunner();
   const ssh = options.ssh ?? {};
+  const cf = runDir === undefined ? undefined : new PrivateCfHomeRunner(local, runDir);
   return {
     mode: 'live',
-    cf: runDir === undefined ? local : new PrivateCfHomeRunner(local, runDir),
+    cf: cf ?? local,
     bosh: local,
     cells:
       ssh.via === 'bosh'
@@ -78,6 +80,10 @@ export function livePlatform(
     // The operator's --logs and --es-url; a live platform writes no log of its own.
     openLogs: openLogSource,
     ...localMachine,
-    async close(): Promise<void> {},
+    // The session ends: the copy of the operator's cf config goes with it (a resume copies it again).
+    close(): Promise<void> {
+      cf?.close();
+      return Promise.resolve();
+    },
   };
 }

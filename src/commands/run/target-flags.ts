@@ -26,6 +26,17 @@ export interface TargetArgs {
   targetTimeline?: string;
 }
 
+/** The runbook's target inputs and the flag that gives each. */
+const TARGET_FLAGS = {
+  targetTime: '--target-time',
+  targetXid: '--target-xid',
+  targetLsn: '--target-lsn',
+  targetName: '--target-name',
+  targetImmediate: '--target-immediate',
+  targetExclusive: '--target-exclusive',
+  targetTimeline: '--target-timeline',
+};
+
 const INSTEAD = `runs ${TARGET_RUNBOOK} (the archive restored to it in a scratch server, dumped and loaded into a new service of the instance's name) instead of swapping the archive in; only with the default runbook`;
 
 export function targetOptions<T>(y: Argv<T>) {
@@ -75,7 +86,10 @@ function targetOf(argv: TargetArgs): RecoveryTarget | null {
  * With a target, the runbook the run takes (recover-to-target) and the inputs the flags give it;
  * undefined without one. `runbook` is the one the run would take without it. Refused before any run exists.
  */
-export function atTarget(argv: TargetArgs, runbook: string): { runbook: string; inputs: Record<string, unknown> } | undefined {
+export function atTarget(
+  argv: TargetArgs,
+  runbook: string,
+): { runbook: string; inputs: Record<string, unknown>; inputFlags: Record<string, string> } | undefined {
   const target = targetOf(argv);
   if (!target) return undefined;
   if (runbookPath(runbook) !== runbookPath(DEFAULT_RUNBOOK)) {
@@ -86,8 +100,9 @@ export function atTarget(argv: TargetArgs, runbook: string): { runbook: string; 
       },
     );
   }
-  // Every target input is given, so that the flags stand whole over any target an answers file names.
+  // Every target input is given: an answers file naming another target (or another part of one) is refused.
   return {
+    inputFlags: TARGET_FLAGS,
     runbook: TARGET_RUNBOOK,
     inputs: {
       targetTime: argv.targetTime?.trim() ?? '',

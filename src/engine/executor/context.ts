@@ -5,12 +5,12 @@
 import type { CellSession, CommandRunner, CommandSpec, CommandResult, ObjectStore, Platform } from '../../core/seams.js';
 import type { Journal } from '../journal/journal.js';
 import { messageOf } from '../../core/errors.js';
-import type { Prompter } from '../operator/prompts.js';
 import type { Answers } from '../operator/answers.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { StepScreen } from '../operator/step-screen.js';
 import type { Settings } from '../runbook/settings.js';
+import type { ChoiceAsker } from './choices.js';
 
 /** A service instance created by a run that was later abandoned: a new run may adopt it. */
 export interface AdoptableInstance {
@@ -27,8 +27,13 @@ export interface StepContext {
   readonly settings: Settings;
   /** The run's clock, environment, redactor and operator: steps read the environment and register secrets here. */
   readonly runtime: Runtime;
-  readonly prompts: Prompter;
-  readonly answers: Answers;
+  /** The answers file's inputs and secrets; its choices reach the step only through `choose`. */
+  readonly answers: Pick<Answers, 'inputs' | 'secrets'>;
+  /**
+   * The choices the step declares (`choose:`): `choose` decides one (given before the run, else asked
+   * at a terminal, else the run waits for the operator), `given` says whether one was given before it is asked.
+   */
+  readonly choices: ChoiceAsker;
   /** Instances created by abandoned runs of the same state folder. */
   readonly adoptable: readonly AdoptableInstance[];
   /** cf and bosh runners that record every command in the journal. */

@@ -28,7 +28,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
     opts,
     clock,
     record,
-    contextFor: (id, screen, prompts) => contexts.contextFor(id, screen, prompts),
+    contextFor: (id, screen, prompts, choose) => contexts.contextFor(id, screen, prompts, choose),
   };
   try {
     record.start();

@@ -9,6 +9,7 @@ import { UsageError } from '../../core/errors.js';
 import type { Answers } from '../operator/answers.js';
 import type { RunState } from '../journal/replay.js';
 import type { Runbook, StepDef } from '../runbook/runbook.js';
+import { didYouMean } from '../runbook/runbook-choices.js';
 
 /** `key=VALUE` pairs of --set, each an input of the runbook: typos are refused naming the inputs. */
 export function parseCorrections(given: readonly string[] | undefined): Record<string, string> {
@@ -30,7 +31,7 @@ export function withCorrections(answers: Answers, corrections: Record<string, st
   const names = runbook.inputs.map((i) => i.name);
   for (const key of Object.keys(corrections)) {
     if (!names.includes(key)) {
-      throw new UsageError(`--set ${key}: runbook ${runbook.name} asks no input "${key}"`, {
+      throw new UsageError(`--set ${key}: runbook ${runbook.name} asks no input "${key}"${didYouMean(key, names)}`, {
         hint: `correct the key; the runbook's inputs are: ${names.join(', ')}`,
       });
     }

@@ -6,6 +6,7 @@ import { wholeInputRef, type Scope } from '../runbook/template.js';
 import { UsageError } from '../../core/errors.js';
 import { isRecord } from '../../core/json.js';
 import type { StepDef } from '../runbook/runbook.js';
+import type { InputDef } from '../runbook/runbook-model.js';
 import { failedStep, inputsOf } from './input-corrections.js';
 
 /**
@@ -108,7 +109,7 @@ async function askEach(
     if (input.name in opts.answers.inputs) {
       value = normaliseInput(input.type, opts.answers.inputs[input.name]);
       source = 'answers';
-    } else if ((!opts.prompts.interactive || typedOnly.has(input.name)) && input.default !== undefined) {
+    } else if ((!opts.prompts.interactive || typedOnly.has(input.name) || !applies(input, scope.inputs)) && input.default !== undefined) {
       value = input.default;
       source = 'default';
     } else {
@@ -134,8 +135,16 @@ async function askEach(
       throw new UsageError(`input "${input.name}": ${problem}`, { hint: `correct inputs.${input.name} in the answers file` });
     scope.inputs[input.name] = value;
     opts.journal.append({ type: 'input', name: input.name, value, source });
-    given.push({ name: input.name, prompt: input.prompt, value, source });
+    // An answer that cannot matter (not asked, its default taken) is not shown among the user's.
+    if (source !== 'default' || applies(input, scope.inputs)) given.push({ name: input.name, prompt: input.prompt, value, source });
   }
+}
+
+/** Whether the input's answer can matter, given the earlier answers (`askedWhen`, `askedUnless`). */
+function applies(input: InputDef, answers: Record<string, unknown>): boolean {
+  const all = (when: Record<string, unknown>): boolean =>
+    Object.entries(when).every(([name, v]) => JSON.stringify(answers[name]) === JSON.stringify(v));
+  return (!input.askedWhen || all(input.askedWhen)) && (!input.askedUnless || !all(input.askedUnless));
 }
 
 export function normaliseInput(type: string, value: unknown): unknown {

@@ -11,6 +11,8 @@ import type { Reporter } from '../operator/reporter.js';
 import type { ActionRegistry, Runbook, StepDef } from '../runbook/runbook.js';
 import type { LiveOptions, Settings } from '../runbook/settings.js';
 import type { ScenarioRecorder } from './scenario-recorder.js';
+import type { ChoiceDef } from '../runbook/runbook-model.js';
+import type { ChoiceSources } from './choices.js';
 import type { StepScreen } from '../operator/step-screen.js';
 import type { Scope } from '../runbook/template.js';
 import type { Platform } from '../../core/seams.js';
@@ -25,6 +27,8 @@ export interface ExecuteOptions {
   journal: Journal;
   events: JournalEvent[];
   answers: Answers;
+  /** The choices given before the run (the answers file's, the command line's), reconciled, and where to add one. */
+  choices?: ChoiceSources;
   /** Inputs among `answers` given by `resume --set` (corrections of an answer where a step failed). */
   corrected?: readonly string[];
   /** Proposed answers (a rehearsal scenario's), offered as defaults when asking on a terminal. */
@@ -65,7 +69,7 @@ export interface Run {
   /** Where --record writes its scenario: before the first step that changes the platform (executor-record.ts). */
   record: { before(seq: Sequence, index: number): Promise<void> };
   /** The context of the step `stepId` (its full id), its commands recorded under that id and shown on `screen`. */
-  contextFor(stepId: string, screen: StepScreen, prompts: Prompter): StepContext;
+  contextFor(stepId: string, screen: StepScreen, prompts: Prompter, choose?: readonly ChoiceDef[]): StepContext;
 }
 
 /** Steps run one after the other: the runbook's own, or a for-each item's. */

@@ -38,7 +38,7 @@ export async function runSequence(run: Run, seq: Sequence): Promise<void> {
 async function runOne(run: Run, seq: Sequence, step: StepDef): Promise<Record<string, unknown> | undefined> {
   const { journal, actions } = run.opts;
   const id = seq.prefix + step.id;
-  const ctx = run.contextFor(id, seq.screen, seq.prompts);
+  const ctx = run.contextFor(id, seq.screen, seq.prompts, step.choose);
   const prior = journal.state().steps.get(id) ?? { status: 'pending', attempts: 0 };
   const action = actions.get(step.action);
   const decision = decideStep(seq.steps, step, prior, actions);

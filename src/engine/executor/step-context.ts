@@ -4,10 +4,12 @@ import { recordingRunner, type StepContext } from './context.js';
 import type { ExecuteOptions } from './options.js';
 import type { Prompter } from '../operator/prompts.js';
 import { recordingStore } from './recording-store.js';
+import { choiceAsker } from './choices.js';
+import type { ChoiceDef } from '../runbook/runbook-model.js';
 import type { StepScreen } from '../operator/step-screen.js';
 
 export interface Contexts {
-  contextFor(stepId: string, screen: StepScreen, prompts: Prompter): StepContext;
+  contextFor(stepId: string, screen: StepScreen, prompts: Prompter, choose?: readonly ChoiceDef[]): StepContext;
   /** Closes the cell sessions opened. */
   close(): Promise<void>;
 }
@@ -26,8 +28,9 @@ export function stepContexts(opts: ExecuteOptions): Contexts {
     }
     return session;
   };
-  const contextFor = (stepId: string, screen: StepScreen, prompts: Prompter): StepContext => {
+  const contextFor = (stepId: string, screen: StepScreen, prompts: Prompter, choose: readonly ChoiceDef[] = []): StepContext => {
     const warnings: string[] = [];
+    const sources = opts.choices ?? { given: {} };
     return {
       platform,
       runId: opts.runId,
@@ -35,8 +38,8 @@ export function stepContexts(opts: ExecuteOptions): Contexts {
       stepId,
       settings: opts.settings,
       runtime,
-      prompts,
-      answers: opts.answers,
+      answers: { inputs: opts.answers.inputs, secrets: opts.answers.secrets },
+      choices: choiceAsker({ runId: opts.runId, stepId, declared: choose, sources, prompts, journal }),
       adoptable: opts.adoptable ?? [],
       cf: recordingRunner(platform.cf, 'cf', journal, screen, redactor, stepId),
       bosh: recordingRunner(platform.bosh, 'bosh', journal, screen, redactor, stepId),

@@ -50,6 +50,8 @@ export type EventBody =
       evidence: Record<string, string>;
     }
   | { type: 'note'; step?: string; text: string }
+  /** A choice the step's action asked (`choose:`), decided: the value, and by whom (the answers file, a flag, the operator at the prompt). */
+  | { type: 'choice'; step: string; key: string; value: string; by: string }
   /** `warnings`: the step did all it could but could not do all its work, each saying why (absent: it did). */
   | { type: 'step.finished'; step: string; outputs: Record<string, unknown>; durationMs: number; warnings?: string[] }
   | { type: 'step.skipped'; step: string; reason: string }

@@ -14,6 +14,8 @@ export interface StepState {
   warnings?: string[];
   confirmed?: Extract<EventBody, { type: 'confirm' }>;
   evidence?: Record<string, string>;
+  /** The choices decided for it (`choose:`), by key: the value and by whom. */
+  choices?: Record<string, { value: string; by: string }>;
   attempts: number;
 }
 
@@ -65,6 +67,8 @@ function applyStepEvent(e: JournalEvent, steps: Map<string, StepState>): boolean
       return update(e.step, () => ({ confirmed: e }));
     case 'evidence':
       return update(e.step, () => ({ evidence: e.facts }));
+    case 'choice':
+      return update(e.step, (s) => ({ choices: { ...s.choices, [e.key]: { value: e.value, by: e.by } } }));
     default:
       return false;
   }

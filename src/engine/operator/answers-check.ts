@@ -1,12 +1,13 @@
 /**
- * An answers file checked against the runbook it answers, before a run exists: every input and
- * confirmation it names must be one the runbook asks, and every input's value of the right kind,
- * so a typo is refused at once instead of being ignored until a step stops on it.
+ * An answers file checked against the runbook it answers, before a run exists: every input,
+ * confirmation and choice it names must be one the runbook asks, every input's value of the right
+ * kind and every choice's among its values when they are known, so a typo is refused at once instead
+ * of being ignored until a step stops on it (or, for a choice, silently never read).
  */
-import { closest, distance } from 'fastest-levenshtein';
 import type { Answers } from './answers.js';
 import { checkInput, describeInputType, normaliseInput } from '../executor/inputs.js';
-import type { ActionRegistry, Runbook } from '../runbook/runbook-model.js';
+import type { ActionRegistry, ChoiceDef, Runbook } from '../runbook/runbook-model.js';
+import { didYouMean } from '../runbook/runbook-choices.js';
 import { UsageError } from '../../core/errors.js';
 
 /** The ids an answers file may confirm: steps with a confirm block or a destructive action, and for-each item steps. */
@@ -31,12 +32,6 @@ function isItemId(id: string, items: Map<string, string[]>): boolean {
   const last = id.lastIndexOf('/');
   if (first <= 0 || last === first || last === id.length - 1) return false;
   return items.get(id.slice(0, first))?.includes(id.slice(last + 1)) === true;
-}
-
-function didYouMean(given: string, known: readonly string[]): string {
-  if (!known.length) return '';
-  const near = closest(given, known);
-  return distance(given, near) <= Math.max(2, Math.floor(given.length / 3)) ? ` (did you mean "${near}"?)` : '';
 }
 
 function describeFound(v: unknown): string {
@@ -75,9 +70,38 @@ function checkInputs(file: string, answers: Answers, runbook: Runbook): void {
   }
 }
 
-/** Refuses an answers file that names what the runbook does not ask, or gives an input of the wrong kind. */
+/** The choices the runbook's steps declare (a for-each's sub-runbook's too), by key: one key is one choice. */
+function declaredChoices(runbook: Runbook): Map<string, ChoiceDef> {
+  const out = new Map<string, ChoiceDef>();
+  for (const step of runbook.steps) {
+    for (const c of step.choose ?? []) if (!out.has(c.key)) out.set(c.key, c);
+    if (step.forEach) for (const [k, c] of declaredChoices(step.forEach.runbook)) if (!out.has(k)) out.set(k, c);
+  }
+  return out;
+}
+
+function checkChoices(file: string, answers: Answers, runbook: Runbook): void {
+  const declared = declaredChoices(runbook);
+  const keys = [...declared.keys()];
+  for (const [key, value] of Object.entries(answers.choose)) {
+    const choice = declared.get(key);
+    if (!choice) {
+      throw new UsageError(`answers file ${file}: choose.${key} is not a choice runbook ${runbook.name} asks${didYouMean(key, keys)}`, {
+        hint: `correct the key under choose; the choices it asks are: ${keys.join(', ') || 'none'}`,
+      });
+    }
+    if (choice.values && !choice.values.includes(value.trim())) {
+      throw new UsageError(`answers file ${file}: choose.${key} is "${value}", but it must be one of ${choice.values.join(', ')}`, {
+        hint: `correct choose.${key} in the answers file`,
+      });
+    }
+  }
+}
+
+/** Refuses an answers file that names what the runbook does not ask, or gives an input or a choice of the wrong kind. */
 export function checkAnswers(file: string | undefined, answers: Answers, runbook: Runbook, actions: ActionRegistry): void {
   if (file === undefined) return;
   checkInputs(file, answers, runbook);
   checkConfirmIds(file, answers, runbook, actions);
+  checkChoices(file, answers, runbook);
 }

@@ -5,5 +5,5 @@ export { confirmationMatches, describeExpected } from './confirmation.js';
 export { type Prompter, TerminalPrompter, UnattendedPrompter } from './prompts.js';
 export { Reporter } from './reporter.js';
 export { type ReporterOptions } from './reporter-options.js';
-export { headline } from './screen-text.js';
+export { headline, refInWords } from './screen-text.js';
 export { interactive } from './terminal.js';

@@ -6,6 +6,7 @@
 import { Declined, NeedsOperator, Interrupted } from '../../core/errors.js';
 import { confirmationMatches, describeExpected } from './confirmation.js';
 import { oneLine, printable } from '../../core/display.js';
+import { commandLine } from '../../core/command-line.js';
 
 interface Choice {
   value: string;
@@ -81,19 +82,29 @@ export class TerminalPrompter implements Prompter {
 
 const SECTION: Record<'input' | 'confirmation' | 'choice', string> = { input: 'inputs', confirmation: 'confirm', choice: 'choose' };
 
-/** No terminal: every answer must come from the answers file (or --yes). */
+/**
+ * No terminal: every answer must come from the answers file (or --yes). The stop says where to add it:
+ * to the operator's own answers file, or (with none, or a rehearsal scenario's, which is the package's)
+ * in a file of their own given to the resume, or --yes for a confirmation.
+ */
 export class UnattendedPrompter implements Prompter {
   readonly interactive = false;
-  constructor(private readonly answersFile: string | undefined) {}
+  /** `answersFile`: the operator's own answers file, if any; `runId`: the run a resume continues. */
+  constructor(
+    private readonly answersFile: string | undefined,
+    private readonly runId?: string,
+  ) {}
 
   private missing(kind: keyof typeof SECTION, key: string, message: string): Promise<never> {
-    return Promise.reject(
-      new NeedsOperator(`no answer for ${kind} "${key}" (${message}) and no terminal to ask on`, {
-        hint: this.answersFile
-          ? `add ${SECTION[kind]}.${key} to ${this.answersFile}, then resume`
-          : `run in a terminal, or pass --answers FILE with ${SECTION[kind]}.${key} (and --yes to accept confirmations), then resume`,
-      }),
-    );
+    const resume = (...more: string[]): string => `\`${commandLine(['resume', this.runId ?? 'RUN_ID', ...more])}\``;
+    const entry = `${SECTION[kind]}.${key}`;
+    const own = `give ${entry} in an answers file of your own and continue with ${resume('--answers', 'FILE')}`;
+    const hint = this.answersFile
+      ? `add ${entry} to ${this.answersFile}, then continue with ${resume()}${kind === 'confirmation' ? ` (or accept it with ${resume('--yes')})` : ''}`
+      : kind === 'confirmation'
+        ? `continue at a terminal with ${resume()} to type it, accept confirmations with ${resume('--yes')}, or ${own}`
+        : `continue at a terminal with ${resume()}, or ${own}`;
+    return Promise.reject(new NeedsOperator(`no answer for ${kind} "${key}" (${message}) and no terminal to ask on`, { hint }));
   }
 
   input(q: Parameters<Prompter['input']>[0]): Promise<string> {

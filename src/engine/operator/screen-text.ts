@@ -35,6 +35,12 @@ export function headline(outputs: Record<string, unknown>): string {
 /** A reference as the operator reads it: `${steps.size-for-plan.outputs.grow}` is "size-for-plan's grow", `${inputs.x}` "the answer x". */
 export function refInWords(ref: string): string {
   return ref
+    .replace(/\$\{([^}]*&&[^}]*)\}/g, (_m, body: string) =>
+      body
+        .split('&&')
+        .map((part) => refInWords(`\${${part.trim()}}`))
+        .join(' and '),
+    )
     .replace(/\$\{steps\.([\w-]+)\.outputs\.([\w-]+)\}/g, "$1's $2")
     .replace(/\$\{inputs\.([\w-]+)\}/g, 'the answer $1')
     .replace(/\$\{item\.([\w-]+)\}/g, "the item's $1");
@@ -65,7 +71,7 @@ export interface AnswerShown {
 }
 
 export function answerValue(v: unknown): string {
-  return Array.isArray(v) ? v.join(', ') || '(none)' : String(v);
+  return Array.isArray(v) ? v.join(', ') || '(none)' : v === '' ? '(none)' : String(v);
 }
 
 /** The answers (none typed at a prompt) packed into lines of at most `width`, a whole answer at a time, so none is split. */

@@ -4,9 +4,9 @@
  * and the declared Markdown `summary` under the title of the step it comes from.
  */
 import { commandLine } from '../../core/command-line.js';
-import { stepBehind, who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
 import { itemStatus } from './transcript.js';
-import { textOf } from '../../core/json.js';
+import { behind, text, type Named } from './reported.js';
 import { stepSections } from './incident-sections.js';
 import type { Declared } from '../run/outputs.js';
 
@@ -17,8 +17,8 @@ const MARK: Record<TranscriptStep['status'], string> = { pending: '·', started:
  * under the title of the step it is taken from.
  */
 export function summaries(t: Transcript, d: Declared, level = '##'): string[] {
-  const summary = textOf(d.outputs.summary).trim();
-  const step = stepBehind(t, d, 'summary');
+  const summary = text(d, 'summary').trim();
+  const step = behind(t, d, 'summary');
   return summary && step ? [`${level} ${step.title}`, '', summary, ''] : [];
 }
 
@@ -50,7 +50,7 @@ export function evidenceLines(s: TranscriptStep, runId: string): string[] {
 
 /** What an item kept aside, as its sub-runbook declares it. */
 function keptAside(d: Declared): string[] {
-  const out = (name: string): string => textOf(d.outputs[name]);
+  const out = (name: Named<'string'>): string => text(d, name);
   const lines: string[] = [];
   if (out('quarantineUrl')) lines.push(`- The new instance's original archive: ${out('quarantineUrl')}`);
   if (out('dataAside'))

@@ -5,28 +5,19 @@
  * where, the data-loss window, the timeline in UTC, and what is left to do.
  */
 import { commandLine } from '../../core/command-line.js';
-import { correctionText, settingsChangeText, stepBehind, who, type Transcript } from './transcript-model.js';
+import { correctionText, settingsChangeText, who, type Transcript } from './transcript-model.js';
 import { printable } from '../../core/display.js';
 import { evidenceLines, itemSections, summaries } from './incident-items.js';
-import { textOf, textsOf } from '../../core/json.js';
+import { textOf } from '../../core/json.js';
+import { behind, declares, readOf, reported, text, type Named } from './reported.js';
 import { cell, stepSections, timeline, utc } from './incident-sections.js';
 import { doneWords, lastMomentPhrase, lossWindow, outageLines, stepName, tookWords, warnedSteps, whatIsLeft } from './run-outcome.js';
 
-/** One of the run's declared outputs, as text ('' until its step finished). */
-function out(t: Transcript, name: string): string {
-  return textOf(t.declared.outputs[name]);
-}
-
-/** The outputs of the step a declared output of the run is taken from: that step's own evidence. */
-function outputsBehind(t: Transcript, name: string): Record<string, unknown> {
-  return stepBehind(t, t.declared, name)?.outputs ?? {};
-}
-
 function grownLine(t: Transcript): string[] {
-  const replicas = t.declared.outputs.replicas;
-  if (!Array.isArray(replicas)) return [];
+  const replicas = reported(t.declared, 'replicas');
+  if (!replicas) return [];
   return [
-    `- Grown to ${replicas.length + 1} nodes: ${replicas.map(String).join(', ')} stream from the restored leader (system identifier ${out(t, 'systemIdentifier')})`,
+    `- Grown to ${replicas.length + 1} nodes: ${replicas.join(', ')} stream from the restored leader (system identifier ${text(t.declared, 'systemIdentifier')})`,
   ];
 }
 
@@ -66,21 +57,22 @@ function warningSection(t: Transcript): string[] {
  * runbook's `drilled`, `copied` and `lastSegmentAt` outputs are taken from.
  */
 function lastMomentLine(t: Transcript): string[] {
-  const drill = outputsBehind(t, 'drilled');
-  const drilled = textOf(drill.lastTransactionAt);
-  const partials = textsOf(drill.servedPartials);
-  const inspected = outputsBehind(t, 'lastSegmentAt');
-  const copied = outputsBehind(t, 'copied');
-  const served = textOf(copied.servedMomentAt);
+  const d = t.declared;
+  const drill = readOf('drilled', behind(t, d, 'drilled'));
+  const drilled = drill.lastTransactionAt ?? '';
+  const partials = drill.servedPartials ?? [];
+  const inspected = readOf('lastSegmentAt', behind(t, d, 'lastSegmentAt'));
+  const copied = readOf('copied', behind(t, d, 'copied'));
+  const served = copied.servedMomentAt ?? '';
   const replayed = partials.length
     ? `the last commit the drill replayed, with WAL from ${partials.join(', ')}, which the recovery ${served ? 'served under its full name' : 'serves under its full name once the archive is copied in'}`
     : 'the last commit the drill replayed from the archive';
   const [at, source] = drilled
     ? [drilled, replayed]
     : served
-      ? [served, textOf(copied.servedMomentSource)]
-      : [textOf(inspected.lastMomentAt), textOf(inspected.lastMomentSource)];
-  return at ? [`- Measured: ${lastMomentPhrase(out(t, 'deletedAt'), at, source)}`] : [];
+      ? [served, copied.servedMomentSource ?? '']
+      : [inspected.lastMomentAt ?? '', inspected.lastMomentSource ?? ''];
+  return at ? [`- Measured: ${lastMomentPhrase(text(d, 'deletedAt'), at, source)}`] : [];
 }
 
 /**
@@ -88,16 +80,17 @@ function lastMomentLine(t: Transcript): string[] {
  * subject), into what, and what was kept aside (its declared outputs).
  */
 function instanceHead(t: Transcript): string[] {
-  const cellIp = out(t, 'cellIp');
-  const container = out(t, 'container');
+  const out = (name: Named<'string'>): string => text(t.declared, name);
+  const cellIp = out('cellIp');
+  const container = out('container');
   return [
     `# Recovery of ${textOf(t.inputs.serviceName) || '?'}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
     '',
     ...runLines(t),
-    `- Deleted instance (OLD): ${t.subject?.instanceGuid || '?'}; name ${out(t, 'nameProof') || '?'}; chosen by ${out(t, 'decidedBy') || '?'}`,
-    `- Restored from: ${t.subject?.archiveUrl || '?'} (LATEST base backup ${out(t, 'latestBackup') || '?'}, newest archived WAL ${out(t, 'lastSegment') || '?'} at ${utc(out(t, 'lastSegmentAt'))})`,
-    `- Into the new instance: ${out(t, 'newGuid') || '(not created yet)'}${container ? `, container ${container} on cell ${cellIp}` : ''}`,
-    `- Data-loss window: ${lossWindow(out(t, 'deletedAt'), out(t, 'lastSegmentAt'))}`,
+    `- Deleted instance (OLD): ${t.subject?.instanceGuid || '?'}; name ${out('nameProof') || '?'}; chosen by ${out('decidedBy') || '?'}`,
+    `- Restored from: ${t.subject?.archiveUrl || '?'} (LATEST base backup ${out('latestBackup') || '?'}, newest archived WAL ${out('lastSegment') || '?'} at ${utc(out('lastSegmentAt'))})`,
+    `- Into the new instance: ${out('newGuid') || '(not created yet)'}${container ? `, container ${container} on cell ${cellIp}` : ''}`,
+    `- Data-loss window: ${lossWindow(out('deletedAt'), out('lastSegmentAt'))}`,
     ...lastMomentLine(t),
     ...grownLine(t),
     '',
@@ -105,8 +98,8 @@ function instanceHead(t: Transcript): string[] {
     ...summaries(t, t.declared),
     '## Kept aside, never deleted',
     '',
-    `- The new instance's original archive: ${out(t, 'quarantineUrl') || '(not moved yet)'}`,
-    `- The new container's original data: ${out(t, 'dataAside') ? `${out(t, 'dataAside')} on ${cellIp}` : '(not moved yet)'}`,
+    `- The new instance's original archive: ${out('quarantineUrl') || '(not moved yet)'}`,
+    `- The new container's original data: ${out('dataAside') ? `${out('dataAside')} on ${cellIp}` : '(not moved yet)'}`,
     '',
     ...stepSections(t, t.declared),
   ];
@@ -177,7 +170,7 @@ function runLines(t: Transcript): string[] {
  */
 function kindOf(t: Transcript): 'instance' | 'items' | 'summary' {
   if (t.about === 'space') return 'items';
-  return t.declared.steps.newGuid === undefined ? 'summary' : 'instance';
+  return declares(t.declared, 'newGuid') ? 'instance' : 'summary';
 }
 
 export function renderIncidentReport(t: Transcript): string {

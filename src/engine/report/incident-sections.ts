@@ -4,9 +4,10 @@
  * restarting: the steps the runbook's declared outputs are taken from), and the timeline with every
  * interruption, stop and resume.
  */
-import { stepBehind, who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { who, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { behind, readOf, type StepRead } from './reported.js';
+import type { ReportName } from '../runbook/report-reads.js';
 import type { Declared } from '../run/outputs.js';
-import { textOf, textsOf } from '../../core/json.js';
 import { roughDuration } from '../../core/duration.js';
 import { signalWords } from '../../core/signals.js';
 
@@ -29,13 +30,14 @@ function unfinished(s: TranscriptStep): string {
   return s.status === 'started' ? 'started, not finished' : 'not reached';
 }
 
-type Described = (s: TranscriptStep, o: Record<string, unknown>) => string;
+/** A step's section in words, from what the report reads of its outputs. */
+type Described<K extends ReportName> = (s: TranscriptStep, o: StepRead<K>) => string;
 
-const drill: Described = (s, o) => {
+const drill: Described<'drilled'> = (s, o) => {
   if (o.drilled === true)
-    return `restored and replayed on this machine: databases ${textsOf(o.databases).join(', ') || 'none'}; last transaction ${textOf(o.lastTransactionAt) || 'unknown'}`;
+    return `restored and replayed on this machine: databases ${o.databases?.join(', ') || 'none'}; last transaction ${o.lastTransactionAt || 'unknown'}`;
   // Its `why` output; a journal of an earlier version said it in a note.
-  const why = textOf(o.why) || s.notes.find((n) => n.text.startsWith('no drill here: '))?.text.slice('no drill here: '.length);
+  const why = o.why || s.notes.find((n) => n.text.startsWith('no drill here: '))?.text.slice('no drill here: '.length);
   return `not drilled: ${why || 'no reason recorded'}`;
 };
 
@@ -43,37 +45,35 @@ const drill: Described = (s, o) => {
  * The steps the operator is asked about afterwards, each found as the step a declared output is taken
  * from (the runbook's, or an item's sub-runbook's), and said in words from that step's own outputs.
  */
-const SECTIONS: { output: string; title: string; describe: Described }[] = [
-  { output: 'drilled', title: 'Drill of the old archive', describe: drill },
-  {
-    output: 'copied',
-    title: 'Copying the old archive',
-    describe: (_, o) => `copied ${textOf(o.copied) || '0'} object(s), ${textOf(o.skipped) || '0'} already in place`,
-  },
-  {
-    output: 'identical',
-    title: 'Verifying the copy',
-    describe: (_, o) => (o.identical === true ? 'every object is identical to the old archive' : 'NOT identical'),
-  },
-  {
-    output: 'bound',
-    title: 'Rebinding the apps',
-    describe: (_, o) => (textsOf(o.bound).length ? `bound to ${textsOf(o.bound).join(', ')}` : 'nothing to rebind'),
-  },
-  {
-    output: 'restarted',
-    title: 'Restarting the apps',
-    describe: (_, o) => (textsOf(o.restarted).length ? `restarted ${textsOf(o.restarted).join(', ')}` : 'nothing to restart'),
-  },
+function section<K extends ReportName>(output: K, title: string, describe: Described<K>): Section {
+  return { output, title, describe: (s) => describe(s, readOf(output, s)) };
+}
+
+interface Section {
+  output: ReportName;
+  title: string;
+  describe: (s: TranscriptStep) => string;
+}
+
+const SECTIONS: Section[] = [
+  section('drilled', 'Drill of the old archive', drill),
+  section('copied', 'Copying the old archive', (_, o) => `copied ${o.copied ?? 0} object(s), ${o.skipped ?? 0} already in place`),
+  section('identical', 'Verifying the copy', (_, o) =>
+    o.identical === true ? 'every object is identical to the old archive' : 'NOT identical',
+  ),
+  section('bound', 'Rebinding the apps', (_, o) => (o.bound?.length ? `bound to ${o.bound.join(', ')}` : 'nothing to rebind')),
+  section('restarted', 'Restarting the apps', (_, o) =>
+    o.restarted?.length ? `restarted ${o.restarted.join(', ')}` : 'nothing to restart',
+  ),
 ];
 
 /** A section for each of the steps above that `d` (the run's declared outputs, or an item's) declares an output of, saying what it did in words. */
 export function stepSections(t: Transcript, d: Declared, level = '##'): string[] {
   const lines: string[] = [];
   for (const { output, title, describe } of SECTIONS) {
-    const s = stepBehind(t, d, output);
+    const s = behind(t, d, output);
     if (!s) continue;
-    const what = s.outputs ? describe(s, s.outputs) : unfinished(s);
+    const what = s.outputs ? describe(s) : unfinished(s);
     lines.push(`${level} ${title}`, '', `- ${what}${s.finishedAt ? ` (${utc(s.finishedAt)})` : ''}`, '');
   }
   return lines;

@@ -5,8 +5,9 @@
  */
 import { commandLine, quote } from '../../core/command-line.js';
 import { formatDuration, roughDuration } from '../../core/duration.js';
-import { textOf, textsOf } from '../../core/json.js';
-import { stepBehind, type Transcript, type TranscriptStep } from './transcript-model.js';
+import { textOf } from '../../core/json.js';
+import type { Transcript, TranscriptStep } from './transcript-model.js';
+import { behind, reported, text, texts, type Named } from './reported.js';
 import { utc } from './incident-sections.js';
 
 /** The time between the newest archived WAL and the deletion, in ms; null when either is missing or not a time. */
@@ -84,11 +85,10 @@ export function tookWords(t: Transcript, sessionMs?: number): string {
  * step could not bring it back).
  */
 function outage(t: Transcript): { deletedAt: string; backAt: string | null } | null {
-  const deletedAt = textOf(t.declared.outputs.deletedAt);
+  const deletedAt = text(t.declared, 'deletedAt');
   if (!deletedAt) return null;
-  const { promoted, loaded } = t.declared.outputs;
-  const served = promoted === true ? 'promoted' : textsOf(loaded).length > 0 ? 'loaded' : undefined;
-  const back = served === undefined ? undefined : stepBehind(t, t.declared, served);
+  const served = reported(t.declared, 'promoted') === true ? 'promoted' : texts(t.declared, 'loaded').length > 0 ? 'loaded' : undefined;
+  const back = served === undefined ? undefined : behind(t, t.declared, served);
   return { deletedAt, backAt: back?.warnings.length === 0 ? back.finishedAt : null };
 }
 
@@ -120,7 +120,7 @@ function cleanups(t: Transcript): string[] {
   const lines: string[] = [];
   const places = [{ at: '', d: t.declared }, ...Object.entries(t.items).map(([id, d]) => ({ at: `[${id.split('/')[1]}] `, d }))];
   for (const { at, d } of places) {
-    const out = (name: string): string => textOf(d.outputs[name]);
+    const out = (name: Named<'string'>): string => text(d, name);
     if (out('quarantineUrl')) {
       const endpoint = t.s3Endpoint ? ['--endpoint-url', t.s3Endpoint] : [];
       lines.push(
@@ -152,7 +152,7 @@ export function whatIsLeft(t: Transcript): string[] {
     );
   }
   for (const s of warnedSteps(t)) for (const w of s.warnings) lines.push(`${stepName(s)} could not do all its work: ${w}`);
-  for (const d of [t.declared, ...Object.values(t.items)]) lines.push(...textsOf(d.outputs.todo));
+  for (const d of [t.declared, ...Object.values(t.items)]) lines.push(...texts(d, 'todo'));
   lines.push(...cleanups(t));
   return lines;
 }
@@ -188,13 +188,12 @@ export function doneNotice(t: Transcript): string {
   const guid = t.subject?.instanceGuid ?? '';
   const what = `${name}${guid ? ` (${guid})` : ''}`;
   const o = outage(t);
-  const { restored } = t.declared.outputs;
+  const restored = reported(t.declared, 'restored');
   const parts: string[] = [];
   if (o?.backAt) parts.push(`${what} is back: without it ${outageWords(t, o.deletedAt, o.backAt)}`);
   else if (o) parts.push(`${what} is NOT back`);
-  if (restored === true) parts.push(`as it was at ${textOf(t.declared.outputs.time)}: what was written after that moment is not in it`);
-  else if (o && restored === undefined)
-    parts.push(`data-loss window: ${lossPhrase(o.deletedAt, textOf(t.declared.outputs.lastSegmentAt))}`);
+  if (restored === true) parts.push(`as it was at ${text(t.declared, 'time')}: what was written after that moment is not in it`);
+  else if (o && restored === undefined) parts.push(`data-loss window: ${lossPhrase(o.deletedAt, text(t.declared, 'lastSegmentAt'))}`);
   const warnings = warnedSteps(t).flatMap((s) => s.warnings.map((w) => `${stepName(s)}: ${w}`));
   if (warnings.length) parts.push(`could not: ${warnings.join('; ')}`);
   return parts.join('; ');

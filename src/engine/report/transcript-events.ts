@@ -107,6 +107,9 @@ export function applyStepEvent(e: JournalEvent, step: (id: string) => Transcript
     case 'note':
       if (e.step) step(e.step).notes.push({ at: e.at, text: e.text });
       return true;
+    case 'choice':
+      step(e.step).notes.push({ at: e.at, text: `chosen: ${e.key} ${e.value} (by ${e.by})` });
+      return true;
     case 'ambient.reasserted':
       step(e.step).reasserted.push({ at: e.at, summary: e.summary });
       return true;

@@ -100,12 +100,6 @@ export function who(by: string, operator: string | null): string {
   return operator && operator !== by.split('@')[0] ? `${operator} (${by})` : by;
 }
 
-/** The step a declared output (of the run, or of an item) is taken from, as the transcript has it. */
-export function stepBehind(t: Transcript, d: Declared, name: string): TranscriptStep | undefined {
-  const id = d.steps[name];
-  return id === undefined ? undefined : t.steps.find((s) => s.id === id);
-}
-
 const CORRECTED_BY: Record<string, string> = { set: 'resume --set', prompt: 'asked again at a terminal', answers: 'the answers file' };
 
 const shown = (v: unknown): string => (v === undefined ? '(unset)' : JSON.stringify(v));

@@ -22,6 +22,7 @@ import { adoptableInstances } from './history.js';
 import { planRun, type RunRequest } from './plan.js';
 import { loadRunbook, type ActionRegistry } from '../runbook/runbook.js';
 import { withCorrections, withGivenInputs } from '../executor/input-corrections.js';
+import { checkCorrections, checkGivenInputs, givenChoices, type GivenValues } from './one-source.js';
 import { createRunDir, loadRun } from './runs.js';
 import type { LiveOptions } from '../runbook/settings.js';
 import { interactive } from '../operator/terminal.js';
@@ -115,8 +116,25 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
   const answersFile = o.answersFile
     ? resolve(o.answersFile)
     : (plan.startedWithAnswers ?? (mode === 'rehearsal' && unattended ? scenario?.answersFile : undefined));
-  const answers = withGivenInputs(withCorrections(loadAnswers(answersFile, redactor), o.corrections ?? {}, runbook), plan.givenInputs);
+  const fileAnswers = loadAnswers(answersFile, redactor);
+  const answers = withGivenInputs(withCorrections(fileAnswers, o.corrections ?? {}, runbook), plan.givenInputs);
   checkAnswers(answersFile, answers, runbook, o.actions);
+  // One value, one source: what the command line gives and the answers file or the journal says must agree.
+  const given: GivenValues = {
+    runId,
+    runbook,
+    answersFile,
+    operatorsFile: answersFile !== undefined && answersFile !== (scenario?.answersFile && resolve(scenario.answersFile)),
+    answers: fileAnswers,
+    settings: plan.settings,
+    givenInputs: plan.givenInputs,
+    inputFlags: plan.inputFlags,
+    corrections: o.corrections ?? {},
+    state: plan.state,
+  };
+  checkGivenInputs(given);
+  checkCorrections(given);
+  const choices = givenChoices(given);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
   const session = new RunSession({
     stateDir: o.stateDir,
@@ -141,7 +159,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     await session.started();
 
     const suggestions = mode === 'rehearsal' && scenario?.answersFile ? loadAnswers(scenario.answersFile, redactor).inputs : {};
-    const prompts = o.prompter ?? (unattended ? new UnattendedPrompter(answersFile) : new TerminalPrompter());
+    const prompts = o.prompter ?? (unattended ? new UnattendedPrompter(choices.answersFile, runId) : new TerminalPrompter());
     platform = await o.platforms.open({ mode, runDir, scenario, live: plan.live, runtime });
 
     const result = await execute({
@@ -153,6 +171,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       journal,
       events: journal.events(),
       answers,
+      choices,
       corrected: Object.keys(o.corrections ?? {}),
       suggestions,
       yes: o.yes,

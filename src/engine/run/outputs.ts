@@ -11,7 +11,7 @@ export interface RunProduced {
   outputs: Record<string, unknown>;
 }
 
-/** A runbook's declared outputs as a run came to them, and the journal id of the step each is taken from. */
+/** The declared outputs a runbook's report shows (its `report:`) as a run came to them, and the journal id of the step each is taken from. */
 export interface Declared {
   /** Those whose step finished. */
   outputs: Record<string, unknown>;
@@ -37,12 +37,14 @@ export function runProduced(runbook: Pick<Runbook, 'subject' | 'outputs'>, event
 }
 
 /**
- * The declared outputs of `runbook` in a run whose steps stand as `steps`: the run's own, or with
- * `prefix` (`FOR_EACH_ID/KEY/`) a for-each item's, its sub-runbook being `runbook`.
+ * The declared outputs of `runbook` its report shows (its `report:`) in a run whose steps stand as
+ * `steps`: the run's own, or with `prefix` (`FOR_EACH_ID/KEY/`) a for-each item's, its sub-runbook
+ * being `runbook`.
  */
-export function declaredBy(runbook: Pick<Runbook, 'outputs'>, steps: ReadonlyMap<string, StepState>, prefix = ''): Declared {
+export function declaredBy(runbook: Pick<Runbook, 'outputs' | 'report'>, steps: ReadonlyMap<string, StepState>, prefix = ''): Declared {
+  const shown = { outputs: runbook.outputs.filter((o) => runbook.report?.some((name) => name === o.name)) };
   return {
-    outputs: declaredOutputs(runbook, finishedOutputs(steps, prefix)),
-    steps: Object.fromEntries(Object.entries(outputSteps(runbook)).map(([name, step]) => [name, prefix + step])),
+    outputs: declaredOutputs(shown, finishedOutputs(steps, prefix)),
+    steps: Object.fromEntries(Object.entries(outputSteps(shown)).map(([name, step]) => [name, prefix + step])),
   };
 }

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { changedOptions, applyChanges, journaledOptions } from './history.js';
 import { loadRun, newRunId } from './runs.js';
+import type { RunState } from '../journal/replay.js';
 import { DEFAULT_SETTINGS, journaledSettings, type LiveOptions, type Settings } from '../runbook/settings.js';
 
 export interface RunRequest {
@@ -18,8 +19,10 @@ export interface RunRequest {
     scenarioDir?: string;
     settings: Partial<Settings>;
     live?: LiveOptions;
-    /** Inputs the command gives (recover --target-time): they stand over the answers file's. */
+    /** Inputs the command gives (recover --target-time); the answers file may not say otherwise. */
     inputs?: Record<string, unknown>;
+    /** The flag each of `inputs` comes from, to name it when the answers file disagrees. */
+    inputFlags?: Record<string, string>;
   };
   /** Existing run to resume. */
   resumeId?: string;
@@ -40,8 +43,11 @@ export interface RunPlan {
   changes: Record<string, { from: unknown; to: unknown }>;
   /** The answers file the run was started with. */
   startedWithAnswers?: string;
-  /** Inputs the command gave a new run (journaled as its inputs, as every answer is). */
+  /** Inputs the command gave a new run (journaled as its inputs, as every answer is), and the flag of each. */
   givenInputs?: Record<string, unknown>;
+  inputFlags?: Record<string, string>;
+  /** The resumed run's state, as its journal has it. */
+  state?: RunState;
   /** The resumed run is done already: there is nothing to run. */
   done: boolean;
 }
@@ -77,6 +83,7 @@ function resumePlan(o: RunRequest, resumeId: string): RunPlan {
     live: options.live,
     changes,
     startedWithAnswers: typeof created.options.answersFile === 'string' ? created.options.answersFile : undefined,
+    state: run.state,
     done: run.status === 'done',
   };
 }
@@ -93,6 +100,7 @@ export function planRun(o: RunRequest, now: Date): RunPlan {
     settings: { ...DEFAULT_SETTINGS, ...o.start.settings },
     live: o.start.live,
     givenInputs: o.start.inputs,
+    inputFlags: o.start.inputFlags,
     changes: {},
     done: false,
   };

@@ -179,6 +179,18 @@ interface ActionHead<P extends ParamSpecs, O extends OutputSpecs> {
    * of cf, bosh, the cells, S3 or the logs.
    */
   onThisHost?: true;
+  /**
+   * The choices the action asks the operator (`ctx.choose(KEY)`), each with what it chooses and, when
+   * known before the run, the values it may take. A step of this action declares each under `choose:`
+   * with its candidates and hint (checked when the runbook loads).
+   */
+  chooses?: Readonly<Record<string, ChoiceSpec>>;
+}
+
+/** A choice an action asks: what is chosen, and the values it may take when they are known before the run. */
+interface ChoiceSpec {
+  readonly description: string;
+  readonly values?: readonly string[];
 }
 
 /** The step's result in words for its status line ("nothing to rebind", "not drilled: why"); else its outputs are shown. */
@@ -283,6 +295,7 @@ export function defineAction<const P extends ParamSpecs, const O extends OutputS
     safeToRepeat: def.safeToRepeat,
     stableEvidence: def.stableEvidence,
     onThisHost: def.onThisHost,
+    chooses: def.chooses,
     run: async (ctx, p, l) => outputs(await def.run(ctx, params(p), plan(l))),
     prepare: prepare && (async (ctx, p) => prepare(ctx, params(p))),
     probe:

@@ -4,6 +4,10 @@
  */
 import { output, type ActionDef, type ValueType } from './action.js';
 import { shape, type Shape } from './shape.js';
+import type { ChoiceDef } from './choice-def.js';
+import type { ReportName } from './report-reads.js';
+
+export type { ChoiceDef } from './choice-def.js';
 
 export interface InputDef {
   name: string;
@@ -14,6 +18,13 @@ export interface InputDef {
   pattern?: string;
   default?: unknown;
   help?: string;
+  /**
+   * Asked only when every earlier input named has the value given (`askedWhen: {into: service}`), or
+   * not when every one has it (`askedUnless: {merge: []}`): otherwise its answer cannot matter, and it
+   * takes its default without a question.
+   */
+  askedWhen?: Record<string, unknown>;
+  askedUnless?: Record<string, unknown>;
   line: number;
 }
 
@@ -58,6 +69,8 @@ export interface StepDef {
   action: string;
   with: Record<string, unknown>;
   confirm?: ConfirmDef;
+  /** The choices its action asks, as the runbook declares them. */
+  choose?: ChoiceDef[];
   /** A reference; the step runs only when it resolves to true. */
   when?: string;
   /** Text (may hold references): two steps of a for-each's items whose values are equal never run at once. */
@@ -105,6 +118,8 @@ export interface Runbook {
   inputs: InputDef[];
   steps: StepDef[];
   outputs: OutputDef[];
+  /** The declared outputs its incident report shows (`report:`, runbook-report.ts); none when absent. */
+  report?: ReportName[];
   subject?: SubjectDef;
 }
 

@@ -17,6 +17,20 @@ export class Problems {
   }
 }
 
+/** Each key of `map` that is none of `known`, a problem at that key worded by `message`. */
+export function unknownKeys(
+  map: YAMLMap,
+  known: readonly string[],
+  problems: Problems,
+  line: number,
+  message: (key: string) => string,
+): void {
+  for (const pair of map.items) {
+    const key = keyOf(pair.key);
+    if (!known.includes(key)) problems.at(pair.key as Node, line, message(key));
+  }
+}
+
 export function str(map: YAMLMap, key: string): string | undefined {
   const v = map.get(key);
   return typeof v === 'string' ? v : undefined;

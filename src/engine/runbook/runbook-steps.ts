@@ -5,13 +5,14 @@
 import { isMap, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { ActionDef } from './action.js';
 import { checkValue, type Known } from './runbook-checks.js';
+import { parseChoices } from './runbook-choices.js';
 import { parseForEach, type SubRunbookLoader } from './runbook-foreach.js';
 import { type ActionRegistry, type ConfirmDef, type InputDef, type Runbook, type StepDef } from './runbook-model.js';
-import { keyOf, plain, str, type Problems } from './runbook-problems.js';
+import { keyOf, plain, str, unknownKeys, type Problems } from './runbook-problems.js';
 import { isWholeRef, wholeInputRef } from './template.js';
 import { outputTypes, parseUse, type Seen, type UseLoader } from './runbook-use.js';
 
-const STEP_KEYS = ['id', 'title', 'why', 'action', 'with', 'forEach', 'confirm', 'when', 'exclusive'];
+const STEP_KEYS = ['id', 'title', 'why', 'action', 'with', 'forEach', 'confirm', 'choose', 'when', 'exclusive'];
 
 /** What checking one runbook's steps needs. */
 export interface StepsContext {
@@ -64,10 +65,7 @@ function parseStep(item: YAMLMap, c: StepsContext, seen: Seen): StepDef | undefi
   const where = `step "${id}"`;
   if (seen.ids.has(id)) problems.at(item.get('id', true), line, `duplicate step id "${id}" (first at ${seen.ids.get(id)})`);
   else seen.ids.set(id, `line ${line}`);
-  for (const pair of item.items) {
-    const key = keyOf(pair.key);
-    if (!STEP_KEYS.includes(key)) problems.at(pair.key as Node, line, `${where}: unknown key "${key}" (expected ${STEP_KEYS.join(', ')})`);
-  }
+  unknownKeys(item, STEP_KEYS, problems, line, (key) => `${where}: unknown key "${key}" (expected ${STEP_KEYS.join(', ')})`);
   const title = str(item, 'title');
   const why = str(item, 'why');
   if (!title) problems.at(item, line, `${where} needs a title`);
@@ -76,12 +74,16 @@ function parseStep(item: YAMLMap, c: StepsContext, seen: Seen): StepDef | undefi
   if (item.has('forEach')) {
     if (item.has('action') || item.has('with'))
       problems.at(item, line, `${where}: a step has either forEach or action (with its "with"), not both`);
+    if (item.has('choose'))
+      problems.at(item.get('choose', true), line, `${where}: choose belongs to the sub-runbook's steps, whose actions ask the choices`);
     step.forEach = parseForEach(item.get('forEach', true) as Node, { ...c, where, line, known: seen.known, confirmed: seen.confirmed });
     seen.known.outputs.set(id, outputTypes(step, c.actions));
   } else {
     const action = parseAction(item, c, where, line, seen.known, step);
     if (action) seen.known.outputs.set(id, outputTypes(step, c.actions));
     step.confirm = parseConfirm(item, problems, where, line, seen.known, step.title, action);
+    const choose = parseChoices(item, problems, where, line, action);
+    if (choose) step.choose = choose;
   }
   if (step.confirm) seen.confirmed.add(id);
   step.when = parseWhen(item, problems, where, line, seen.known);

@@ -20,7 +20,7 @@ import type { OutputSpec } from './action.js';
 import { checkValue, type Known } from './runbook-checks.js';
 import { outputSpecs } from './runbook-outputs.js';
 import { FOR_EACH_OUTPUTS, type ActionRegistry, type InputDef, type Runbook, type StepDef } from './runbook-model.js';
-import { keyOf, plain, str, type Problems } from './runbook-problems.js';
+import { keyOf, plain, str, unknownKeys, type Problems } from './runbook-problems.js';
 import { isWholeRef, parseRef, RefSyntaxError } from './template.js';
 
 /** Loads a runbook named by a `use`: the runbook, or its problems as `FILE:LINE: message` lines. */
@@ -54,15 +54,14 @@ export function parseUse(item: YAMLMap, c: UseContext, seen: Seen): StepDef[] {
   const line = problems.lineOf(item);
   const ref = str(item, 'use');
   const where = `use ${JSON.stringify(ref ?? null)}`;
-  for (const pair of item.items) {
-    const key = keyOf(pair.key);
-    if (!USE_KEYS.includes(key))
-      problems.at(
-        pair.key as Node,
-        line,
-        `${where}: unknown key "${key}" (a use step has only use, id, when and with: the used runbook's steps bring their titles and whys)`,
-      );
-  }
+  unknownKeys(
+    item,
+    USE_KEYS,
+    problems,
+    line,
+    (key) =>
+      `${where}: unknown key "${key}" (a use step has only use, id, when and with: the used runbook's steps bring their titles and whys)`,
+  );
   if (!ref) {
     problems.at(item, line, 'use must name the runbook whose steps go here (e.g. use: recover-instance)');
     return [];

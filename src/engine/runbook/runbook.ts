@@ -9,22 +9,23 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, type Node, type YAMLMap } from 'yaml';
 import { valueFits } from './action.js';
 import { UsageError } from '../../core/errors.js';
 import { readInputFile } from '../../core/input-file.js';
 import type { SubRunbookLoader } from './runbook-foreach.js';
 import type { UseLoader } from './runbook-use.js';
 import type { ActionRegistry, InputDef, Runbook } from './runbook-model.js';
-import { keyOf, Problems, runbookError, str } from './runbook-problems.js';
+import { keyOf, Problems, runbookError, str, unknownKeys } from './runbook-problems.js';
 import { parseSteps } from './runbook-steps.js';
 import { parseOutputs, parseSubject } from './runbook-outputs.js';
 import { stepThroughUses, throughUses } from './runbook-use.js';
+import { parseReport } from './runbook-report.js';
 
 export type { ActionRegistry, ConfirmDef, ForEachDef, Runbook, StepDef } from './runbook-model.js';
 
 const RUNBOOK_VERSION = 1;
-const TOP_KEYS = ['version', 'name', 'title', 'description', 'subject', 'inputs', 'steps', 'outputs'];
+const TOP_KEYS = ['version', 'name', 'title', 'description', 'subject', 'inputs', 'steps', 'outputs', 'report'];
 
 /** Runbooks are a few KiB; past this a file is not one. */
 const MAX_RUNBOOK_BYTES = 4 * 1024 * 1024;
@@ -104,6 +105,8 @@ function parseText(file: string, text: string, actions: ActionRegistry, chain: C
   const subject = throughUses(parseSubject(root.get('subject', true), problems, known), aliases);
   if (problems.list.length) throw runbookError(problems.list);
   const steps = parsed.steps.map((s) => stepThroughUses(s, aliases));
+  const report = parseReport(root.get('report', true), problems, outputs, steps, actions);
+  if (problems.list.length) throw runbookError(problems.list);
   // A resume checks the runbook did not change: the runbooks it uses or runs per item are part of it.
   const hash = createHash('sha256').update(text);
   for (const u of used) hash.update(`\0${u.sha256}`);
@@ -117,11 +120,13 @@ function parseText(file: string, text: string, actions: ActionRegistry, chain: C
     inputs,
     steps,
     outputs,
+    ...(report ? { report } : {}),
     ...(subject ? { subject } : {}),
   };
 }
 
 const INPUT_TYPES = ['string', 'string[]', 'boolean', 'object[]'] as const;
+const INPUT_KEYS = ['name', 'prompt', 'type', 'pattern', 'default', 'help', 'askedWhen', 'askedUnless'];
 
 function parseInputs(node: Node | undefined, problems: Problems): InputDef[] {
   if (node === undefined) return [];
@@ -139,6 +144,13 @@ function parseInputs(node: Node | undefined, problems: Problems): InputDef[] {
     const line = problems.lineOf(item);
     const name = str(item, 'name');
     const prompt = str(item, 'prompt');
+    unknownKeys(
+      item,
+      INPUT_KEYS,
+      problems,
+      line,
+      (key) => `input ${JSON.stringify(name ?? null)}: unknown key "${key}" (expected ${INPUT_KEYS.join(', ')})`,
+    );
     const type = (item.get('type') ?? 'string') as InputDef['type'];
     if (!name || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
       problems.at(item, line, `input name must be an identifier (found ${JSON.stringify(name)})`);
@@ -163,7 +175,38 @@ function parseInputs(node: Node | undefined, problems: Problems): InputDef[] {
     if (plain !== undefined && !valueFits(type, plain)) {
       problems.at(item.get('default', true), line, `input "${name}": default must be a ${type}`);
     }
-    out.push({ name, prompt: prompt ?? name, type, pattern, default: plain, help: str(item, 'help'), line });
+    const input: InputDef = { name, prompt: prompt ?? name, type, pattern, default: plain, help: str(item, 'help'), line };
+    for (const key of ['askedWhen', 'askedUnless'] as const) {
+      const when = parseAskedWhen(item, key, input, out, problems);
+      if (when) input[key] = when;
+    }
+    out.push(input);
   }
   return out;
+}
+
+/** `askedWhen` / `askedUnless`: a mapping of earlier inputs to values of their types; the input needs a default to stand for it. */
+function parseAskedWhen(
+  item: YAMLMap,
+  key: 'askedWhen' | 'askedUnless',
+  input: InputDef,
+  earlier: InputDef[],
+  problems: Problems,
+): Record<string, unknown> | undefined {
+  const node = item.get(key, true) as Node | undefined;
+  if (node === undefined) return undefined;
+  const where = `input "${input.name}": ${key}`;
+  const value = (node as { toJSON?: () => unknown }).toJSON?.();
+  if (!isMap(node) || !value || typeof value !== 'object') {
+    problems.at(node, input.line, `${where} must be a mapping of earlier inputs to a value each`);
+    return undefined;
+  }
+  if (input.default === undefined)
+    problems.at(node, input.line, `${where}: an input not always asked needs a default, which it takes when not asked`);
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+    const other = earlier.find((i) => i.name === name);
+    if (!other) problems.at(node, input.line, `${where}: "${name}" is no earlier input (an input is asked after those it depends on)`);
+    else if (!valueFits(other.type, v)) problems.at(node, input.line, `${where}: ${name} is a ${other.type}, not ${JSON.stringify(v)}`);
+  }
+  return value as Record<string, unknown>;
 }

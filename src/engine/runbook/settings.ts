@@ -56,6 +56,15 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 /**
+ * The choices a setting gives from the command line (`choose:` in the runbook): the choice's key →
+ * the setting that holds it and the flag that gives it. One value has one source: a run refuses a
+ * flag that disagrees with the answers file's `choose.KEY` or with what the journal decided.
+ */
+export const CHOICE_SETTINGS = {
+  deletedInstance: { setting: 'deletedInstance', flag: '--deleted-instance' },
+} as const satisfies Record<string, { setting: keyof Settings; flag: string }>;
+
+/**
  * How the live systems are reached (journaled with the run: they hold no secrets, since keys stay in
  * files, the agent or the environment), so a resume reaches the same systems.
  */

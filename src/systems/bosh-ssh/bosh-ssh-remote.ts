@@ -1,17 +1,29 @@
 /**
- * The one shell line `bosh ssh` runs on the cell for a command, and what its output says.
+ * The one shell line `bosh ssh` runs on the cell for a command, and how the command's own result is
+ * read back out of what bosh answers.
  *
  * Neither CLI feeds a non-interactive command its standard input, so input travels as a file
  * copied first (`bosh scp`, 0600), read through `sudo -n` (each `bosh ssh` logs in as a new
- * temporary user) and removed as it is read. A deadline is the cell's `timeout`, so the command
- * ends and bosh still removes its temporary user. v2 answers a results table with each stream
- * and the exit code. v1 prints the command's output and error mixed and loses its exit code,
- * so there the command's streams go to files and come back base64-framed after a marker no
- * tenant's output can forge, with the exit code. An output read as it comes (v2, without its
- * results table: bosh-ssh-stream.ts) is base64-encoded as the command writes it, and its error
- * and exit code follow it, framed by such a marker.
+ * temporary user) and removed as it is read: it never passes through a terminal, which would echo
+ * it and take its ^C, ^D and carriage returns as keys. A deadline is the cell's `timeout`, so the
+ * command ends and bosh still removes its temporary user.
+ *
+ * What comes back is never the command's streams as it wrote them. v2 (bosh-cli, 2.0.1 to today)
+ * always runs `ssh -tt` for `bosh ssh` (bosh-cli ssh/provider.go: `SessionImplOpts{ForceTTY:
+ * true}`, ssh/session.go and ssh/ssh_args.go: `-tt`), so the cell's terminal folds the command's
+ * error into its output, ends each line in CRLF (ONLCR) and leaves a carriage return of the
+ * command's own as it is; the results table's `Stdout` is that, its `Stderr` the ssh client's own
+ * lines (`Connection to … closed.`). v1 prints the command's output and error mixed, among its own
+ * lines, and loses the exit code. So every era runs the command with its streams in files and
+ * prints them base64-encoded after markers no tenant's output can forge (a random marker; what
+ * the command wrote is encoded), with its exit code: what a login shell or the terminal adds
+ * before or around the frame is no part of it, and a frame that is not whole is never taken for
+ * a result. An output read as it comes (v2 without its results table: bosh-ssh-stream.ts) is
+ * base64-encoded as the command writes it, after the marker's first line, and its error and exit
+ * code follow it, framed the same way.
  */
 import { StepFailed } from '../../core/errors.js';
+import { printableJson } from '../../core/display.js';
 import type { Redactor } from '../../core/redact.js';
 import { shellQuote, shellQuoteAll } from '../../core/shell-quote.js';
 import { boshFailureText, parseJsonUi } from '../../adapters/bosh-parse.js';
@@ -26,8 +38,8 @@ export interface RemoteLine {
   /** A file on the cell holding its standard input, removed once read. */
   inputFile?: string;
   timeoutMs?: number;
-  /** v1, or an output read as it comes: frame the streams and the exit code after this marker. */
-  marker?: string;
+  /** The random marker the frame's lines start with. */
+  marker: string;
   /** The standard output base64-encoded as it comes, before the marker's frame of the error and the exit code. */
   streamed?: boolean;
 }
@@ -39,11 +51,12 @@ export function remoteLine(r: RemoteLine): string {
       : shellQuoteAll(['timeout', String(Math.max(1, Math.ceil(r.timeoutMs / 1000))), 'sh', '-c', r.command]);
   const input = r.inputFile ? `sudo -n sh -c 'cat -- "$1"; rm -f -- "$1"' sh ${shellQuote(r.inputFile)} | ` : '';
   const stdin = r.inputFile ? '' : ' </dev/null';
-  if (!r.marker) return `${input}${limited}${stdin}`;
   const m = r.marker;
+  // The frame starts on a line of its own, whatever a login shell printed before it without a newline.
   if (r.streamed) {
     return [
       'e=$(mktemp) && c=$(mktemp) || exit 1',
+      `echo; echo '${m} out'`,
       `{ ${input}${limited}${stdin} 2>"$e"; echo $? >"$c"; } | base64`,
       `echo '${m} err'; base64 "$e"; echo "${m} exit $(cat "$c")"`,
       'rm -f -- "$e" "$c"',
@@ -62,8 +75,15 @@ export function result(stdout: string, stderr: string, exitCode: number, started
   return { exitCode, stdout, stderr, durationMs: Date.now() - started, ...(exitCode === TIMEOUT_EXIT ? { timedOut: true } : {}) };
 }
 
-/** The command's own result from v2's `--results --json`; null when bosh printed no results table. */
-export function v2Result(bosh: CommandResult, started: number): CommandResult | null {
+/** What the ssh session answered: the text the frame is in, the ssh client's own error, and ssh's exit code when bosh gives it. */
+export interface SshAnswer {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+}
+
+/** v2's `--results --json` row of the instance: ssh's output, its error and exit code; null when bosh printed no results table. */
+export function resultsRow(bosh: CommandResult): SshAnswer | null {
   let doc;
   try {
     doc = parseJsonUi(bosh.stdout);
@@ -71,22 +91,63 @@ export function v2Result(bosh: CommandResult, started: number): CommandResult | 
     return null;
   }
   const row = doc.tables.find((t) => t.content === 'results')?.rows[0];
-  if (!row || !/^\d+$/.test(row.exit_code ?? '')) return null;
-  return result(row.stdout ?? '', row.stderr ?? '', Number(row.exit_code), started);
+  if (!row) return null;
+  return { stdout: row.stdout ?? '', stderr: row.stderr ?? '', exitCode: /^\d+$/.test(row.exit_code ?? '') ? Number(row.exit_code) : null };
 }
 
-/** The command's own result from v1's framed output; null when the frame is missing or torn. */
-export function v1Result(bosh: CommandResult, marker: string, started: number): CommandResult | null {
-  const lines = bosh.stdout.split(/\r?\n/);
-  const at = (what: string) => lines.indexOf(`${marker} ${what}`);
-  const out = at('out');
-  const err = at('err');
-  const exit = lines.findIndex((l) => l.startsWith(`${marker} exit `));
-  if (out < 0 || err < out || exit < err) return null;
-  const code = /^\d+$/.exec(lines[exit]!.slice(`${marker} exit `.length).trim());
-  if (!code) return null;
-  const decode = (from: number, to: number) => Buffer.from(lines.slice(from + 1, to).join(''), 'base64').toString('utf8');
-  return result(decode(out, err), decode(err, exit), Number(code[0]), started);
+/** The frame read out of an answer: the command's result, none (no frame began), or why the frame that began is not whole. */
+export type Unframed = { result: CommandResult } | { missing: true } | { torn: string; line?: string };
+
+/** A line of `base64`'s output: its alphabet, whole groups of four. */
+export function isBase64Line(s: string): boolean {
+  return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
+}
+
+/**
+ * The command's result from the frame in `text`. Lines are split at newlines and lose the carriage
+ * returns that end them (the terminal's CRLF; the frame's own lines have none); lines before the
+ * frame are a login shell's or bosh's, never read.
+ */
+export function unframe(text: string, marker: string, started: number): Unframed {
+  const lines = text.split('\n').map((l) => l.replace(/\r+$/, ''));
+  const out = lines.indexOf(`${marker} out`);
+  if (out < 0) return { missing: true };
+  const parts: string[][] = [[], []];
+  let part = 0;
+  for (let i = out + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (part === 0 && line === `${marker} err`) {
+      part = 1;
+      continue;
+    }
+    if (part === 1 && line.startsWith(`${marker} exit `)) {
+      const code = line.slice(`${marker} exit `.length);
+      if (!/^\d+$/.test(code)) return { torn: 'its exit code is not a number', line };
+      const decode = (p: string[]) => Buffer.from(p.join(''), 'base64').toString('utf8');
+      return { result: result(decode(parts[0]!), decode(parts[1]!), Number(code), started) };
+    }
+    if (!isBase64Line(line)) return { torn: `line ${i - out} of the frame is not base64`, line };
+    parts[part]!.push(line);
+  }
+  return { torn: part === 0 ? 'it ended before the error' : 'it ended before the exit code' };
+}
+
+/** The first and last of a long text, escaped for the screen: what the cell answered, shown as it is. */
+export function rawExcerpt(text: string, keep = 600): string {
+  const shown = text.length > 2 * keep ? `${text.slice(0, keep)}…(${text.length - 2 * keep} characters)…${text.slice(-keep)}` : text;
+  return printableJson(shown);
+}
+
+/** The session answered, but not with a whole frame: what came is shown, escaped, with what to check. */
+export function unexpectedAnswer(where: string, why: string, raw: string, writes: boolean, redactor: Redactor): StepFailed {
+  // Redacted before it is escaped: an escape would hide a secret from the redactor.
+  const shown = rawExcerpt(redactor.redact(raw));
+  return new StepFailed(
+    `\`bosh ssh\` to ${where} answered in an unexpected shape (${redactor.redact(why)})${writes ? '; the outcome of the command is unknown' : ''}: ${shown}`,
+    {
+      hint: `the command's output, error and exit code come back base64-encoded between dingo-recover markers. Check by hand that \`bosh ssh\` to the cell prints no more than a command's output (\`bosh -d DEPLOYMENT ssh INSTANCE -c 'echo ok; echo ok | base64'\`; a login script that writes, a shell other than sh or bash) and that mktemp, base64 and rm are on the cell's PATH, then resume${writes ? ': the step checks whether the command took effect' : ''}`,
+    },
+  );
 }
 
 /** bosh itself failed (no such instance, not logged in, the session could not be set up). */

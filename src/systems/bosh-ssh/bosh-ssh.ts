@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StepFailed } from '../../core/errors.js';
+import { printableJson } from '../../core/display.js';
 import { Redactor } from '../../core/redact.js';
 import { isStdinStream } from '../../core/stdin.js';
 import { BoshCli } from '../../adapters/bosh.js';
@@ -22,7 +23,7 @@ import { assertSudoWorked, remoteCommand } from '../../adapters/shell.js';
 import type { CellAccess, CellSession, CommandResult, CommandRunner, CommandSpec, EtcdKeys, StdinData } from '../../core/seams.js';
 import { EtcdV2Keys } from '../etcd.js';
 import { boshScpArgs, boshSshArgs, type BoshGateway, type BoshSshTarget } from './bosh-ssh-argv.js';
-import { boshSshFailed, remoteLine, v1Result, v2Result } from './bosh-ssh-remote.js';
+import { boshSshFailed, remoteLine, resultsRow, unexpectedAnswer, unframe, type SshAnswer } from './bosh-ssh-remote.js';
 import { cellHttpStream } from './cell-http.js';
 import { V2StreamReader } from './bosh-ssh-stream.js';
 
@@ -116,27 +117,46 @@ class BoshCellSession implements CellSession {
     const inputFile = hasInput(remote.stdin) ? await this.stage(remote.stdin) : undefined;
     // v2 prints an output as it comes only without its results table; v1 mixes the streams, so its output comes whole.
     const streamed = spec.stdout !== undefined && this.target.major === 2;
-    const marker = this.target.major === 1 || streamed ? `dingo-recover-${randomBytes(12).toString('hex')}` : undefined;
+    const marker = `dingo-recover-${randomBytes(12).toString('hex')}`;
     const line = remoteLine({ command: remote.command, inputFile, timeoutMs: spec.timeoutMs, marker, streamed });
     const started = Date.now();
     const args = boshSshArgs(this.target, this.opts.gateway, line, streamed);
-    let bosh: CommandResult;
-    let result: CommandResult | null;
-    if (streamed) {
-      ({ bosh, result } = await this.streamed(args, marker!, spec, started));
-    } else {
-      bosh = await this.bosh(args, spec.timeoutMs);
-      result = marker ? v1Result(bosh, marker, started) : v2Result(bosh, started);
-    }
-    if (!result) {
-      if (bosh.timedOut) throw this.killed(spec);
-      // The ssh client's own error: bosh's session never reached the cell, or lost it mid-output.
-      if (streamed && SSH_CLIENT_ERROR.test(bosh.stderr)) throw this.unreached(spec, bosh.stderr);
-      throw boshSshFailed('`bosh ssh`', this.where, bosh, this.redactor);
-    }
-    if (result.exitCode === SSH_FAILED && SSH_CLIENT_ERROR.test(result.stderr)) throw this.unreached(spec, result.stderr);
+    const result = streamed ? await this.streamed(args, marker, spec, started) : await this.framed(args, marker, spec, started);
     assertSudoWorked(spec, result, this.where, this.redactor);
     return result;
+  }
+
+  /**
+   * v2's results table (the ssh session's output in its row) or v1's output: the command's result
+   * from the frame in it. No frame: bosh's own failure, the ssh client's, or (bosh and ssh content)
+   * an answer of a shape the frame does not explain, shown as it came.
+   */
+  private async framed(args: string[], marker: string, spec: CommandSpec, started: number): Promise<CommandResult> {
+    const bosh = await this.bosh(args, spec.timeoutMs);
+    const answer: SshAnswer | null =
+      this.target.major === 2 ? resultsRow(bosh) : { stdout: bosh.stdout, stderr: bosh.stderr, exitCode: bosh.exitCode };
+    const framed = answer ? unframe(answer.stdout, marker, started) : { missing: true as const };
+    if ('result' in framed) return framed.result;
+    if (bosh.timedOut) throw this.killed(spec);
+    if (!answer) {
+      if (bosh.exitCode !== 0) throw boshSshFailed('`bosh ssh`', this.where, bosh, this.redactor);
+      throw this.unexpected({ torn: 'bosh printed no results table' }, bosh.stdout, spec);
+    }
+    // The ssh client's own error: bosh's session never reached the cell's shell, or lost it mid-frame.
+    if ((answer.exitCode === SSH_FAILED || bosh.exitCode !== 0) && SSH_CLIENT_ERROR.test(answer.stderr)) {
+      throw this.unreached(spec, answer.stderr);
+    }
+    if ('torn' in framed) throw this.unexpected(framed, answer.stdout, spec);
+    // No frame at all: the cell's shell answered something else (v2: ssh ended as a command does), or bosh failed.
+    const shellAnswered = this.target.major === 2 ? answer.exitCode !== null && answer.exitCode !== SSH_FAILED : bosh.exitCode === 0;
+    if (!shellAnswered) throw boshSshFailed('`bosh ssh`', this.where, bosh, this.redactor);
+    throw this.unexpected({ torn: 'no frame came' }, answer.stdout, spec);
+  }
+
+  private unexpected(framed: { torn: string; line?: string }, raw: string, spec: CommandSpec): StepFailed {
+    const why =
+      framed.line === undefined ? framed.torn : `${framed.torn}: ${printableJson(this.redactor.redact(framed.line.slice(0, 200)))}`;
+    return unexpectedAnswer(this.where, why, raw, spec.writes, this.redactor);
   }
 
   /** bosh's ssh did not reach the cell (or lost it): whether a write ran is unknown. */
@@ -171,14 +191,9 @@ class BoshCellSession implements CellSession {
   /**
    * v2's `bosh ssh` whose output goes to `spec.stdout` as it comes (bosh-ssh-stream.ts). A runner
    * that cannot stream answers bosh's output whole, which is read the same way. What bosh said
-   * itself, and the ssh client's error, stand as its output and error when the frame never ended.
+   * itself, and the ssh client's error, say why when the frame never ended.
    */
-  private async streamed(
-    args: string[],
-    marker: string,
-    spec: CommandSpec,
-    started: number,
-  ): Promise<{ bosh: CommandResult; result: CommandResult | null }> {
+  private async streamed(args: string[], marker: string, spec: CommandSpec, started: number): Promise<CommandResult> {
     const reader = new V2StreamReader(marker, spec.stdout!);
     const ran = await this.opts.runner.run({
       argv: [this.binary, ...args],
@@ -191,12 +206,21 @@ class BoshCellSession implements CellSession {
       reader.end(ran.stdout, done);
     });
     if (reader.torn) {
-      throw new StepFailed(`\`bosh ssh\` to ${this.where} gave the command's output torn: ${this.redactor.redact(reader.torn)}`, {
+      const line = reader.tornLine ? `: ${printableJson(this.redactor.redact(reader.tornLine))}` : '';
+      throw new StepFailed(`\`bosh ssh\` to ${this.where} gave the command's output torn: ${this.redactor.redact(reader.torn)}${line}`, {
         hint: "the output read so far is not whole: resume the run to read it again; if it tears again, check the cell's ssh session by hand (`bosh ssh`)",
       });
     }
-    const said = { ...ran, stdout: reader.boshText, stderr: [ran.stderr, reader.sshError].filter(Boolean).join('\n') };
-    return { bosh: said, result: reader.result(started) };
+    const result = reader.result(started);
+    if (result) return result;
+    if (ran.timedOut) throw this.killed(spec);
+    const sshSaid = [ran.stderr, reader.sshError].filter(Boolean).join('\n');
+    if (SSH_CLIENT_ERROR.test(sshSaid)) throw this.unreached(spec, sshSaid);
+    if (ran.exitCode !== 0 || !reader.began) {
+      if (ran.exitCode === 0) throw this.unexpected({ torn: 'no frame came' }, reader.seen, spec);
+      throw boshSshFailed('`bosh ssh`', this.where, { ...ran, stdout: reader.boshText, stderr: sshSaid }, this.redactor);
+    }
+    throw this.unexpected({ torn: 'the frame did not end' }, reader.seen, spec);
   }
 
   private bosh(args: string[], timeoutMs?: number): Promise<CommandResult> {
@@ -214,7 +238,7 @@ class BoshCellSession implements CellSession {
   etcd(hostPort: string): Promise<EtcdKeys> {
     return Promise.resolve(
       new EtcdV2Keys(
-        { hostPort, via: this.where, connect: () => Promise.resolve(cellHttpStream(this, hostPort)) },
+        { hostPort, via: this.where, connect: () => Promise.resolve(cellHttpStream(this, hostPort, this.redactor)) },
         { redactor: this.redactor },
       ),
     );

@@ -6,15 +6,18 @@
  * exchange ends when the answer does.
  */
 import { Duplex } from 'node:stream';
+import type { Redactor } from '../../core/redact.js';
 import type { CommandRunner } from '../../core/seams.js';
 import { StepFailed } from '../../core/errors.js';
+import { rawExcerpt } from './bosh-ssh-remote.js';
 
 /** `exec 3<>/dev/tcp/HOST/PORT`, the request written, the answer read to its end. */
 const EXCHANGE = 'exec 3<>"/dev/tcp/$1/$2" || exit 1; printf %s "$3" >&3; cat <&3';
 
 const HEADERS_END = '\r\n\r\n';
+const HTTP_STATUS_LINE = /^HTTP\/1\.[01] \d{3}[ \r]/;
 
-export function cellHttpStream(cell: CommandRunner, hostPort: string): Duplex {
+export function cellHttpStream(cell: CommandRunner, hostPort: string, redactor: Redactor): Duplex {
   const m = /^(?:https?:\/\/)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?/.exec(hostPort);
   if (!m)
     throw new StepFailed(`cannot read host:port from ${JSON.stringify(hostPort)}`, {
@@ -36,6 +39,18 @@ export function cellHttpStream(cell: CommandRunner, hostPort: string): Duplex {
         (r) => {
           if (r.exitCode !== 0 && !r.stdout) {
             stream.destroy(new Error(`no connection from the cell to ${host}:${port}: ${r.stderr.trim() || `exit ${r.exitCode}`}`));
+            return;
+          }
+          // What came is shown as it came: an answer that is no HTTP response is not handed to the client to guess at.
+          if (!HTTP_STATUS_LINE.test(r.stdout)) {
+            stream.destroy(
+              new StepFailed(
+                `the answer from ${host}:${port}, read on the cell, is not an HTTP response: ${rawExcerpt(redactor.redact(r.stdout))}`,
+                {
+                  hint: `check that ${host}:${port} is etcd's client address (ETCD_HOST_PORT in the container's environment) and what \`curl -s http://${host}:${port}/version\` answers on the cell`,
+                },
+              ),
+            );
             return;
           }
           stream.push(Buffer.from(r.stdout, 'utf8'));

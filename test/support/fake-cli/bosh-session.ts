@@ -5,7 +5,15 @@
  * that stands for the cell (FAKE_BOSH_SSH names one per cell IP, and the gateways), through the
  * gateway given or the director's. Like the real CLIs, each session logs a temporary `bosh_…`
  * user's setup and cleanup (in FAKE_BOSH_SSH's `sessionsLog`), and input is never fed to a
- * non-interactive command. Unknown flags are refused.
+ * non-interactive command (bosh-cli ssh/non_interactive.go gives ssh no Stdin, so Go's exec
+ * gives it /dev/null). Unknown flags are refused.
+ *
+ * v2's `ssh` always asks for a terminal, from bosh-cli 2.0.1 to today: ssh/provider.go makes its
+ * ssh sessions with `SessionImplOpts{ForceTTY: true}` (scp's without), and ssh/session.go (later
+ * ssh/ssh_args.go) puts `-tt` first on ssh's command line. The double runs `ssh -tt` the same, so
+ * the cell's sshd allocates a real pseudo-terminal: the command's error comes inside ssh's output,
+ * every newline as CRLF, and ssh's own `Connection to … closed.` on its error, all as the real
+ * terminal makes them. Its `--json` tables have the era's shape (rehearsal/bosh-formats.ts).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +21,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
+import { renderJsonUi, type JsonTable } from '../../../src/rehearsal/bosh-formats.js';
 
 interface SshTarget {
   port: number;
@@ -104,12 +113,9 @@ async function v2(world: BoshWorld, ssh: BoshSshWorld, args: string[], write?: (
   const deploymentName = one('-d', '--deployment') ?? process.env.BOSH_DEPLOYMENT;
   const lines = [`Using environment '${world.director.url}' as client '${world.director.user}'`];
   const json = has('--json');
-  const finish = (o: { tables?: unknown[]; lines: string[]; exitCode: number; stderr?: string; text?: string }): Out => {
+  const finish = (o: { tables?: JsonTable[]; lines: string[]; exitCode: number; stderr?: string; text?: string }): Out => {
     const all = [...o.lines, o.exitCode === 0 ? 'Succeeded' : 'Exit code 1'];
-    if (json) {
-      const doc = { Tables: o.tables ?? [], Blocks: null, Lines: all };
-      return { stdout: JSON.stringify(doc, null, 4) + '\n', stderr: o.stderr ?? '', exitCode: o.exitCode };
-    }
+    if (json) return { ...renderJsonUi(world.version, o.tables ?? [], all, o.exitCode), stderr: o.stderr ?? '' };
     return {
       stdout: [...o.lines, o.text ?? '', all.at(-1)].filter((l) => l !== '').join('\n\n') + '\n',
       stderr: o.stderr ?? '',
@@ -175,15 +181,18 @@ async function v2(world: BoshWorld, ssh: BoshSshWorld, args: string[], write?: (
   const failed = results.some((r) => r.exitCode !== 0);
   const errorOf = (r: Out) => (r.exitCode === 0 ? '' : `Running command: 'ssh', stdout: '', stderr: '': exit status ${String(r.exitCode)}`);
   if (has('-r', '--results')) {
-    const rows = vms.map((vm, i) => ({
-      instance: `${vm.job}/${vm.id}`,
-      stdout: results[i]!.stdout,
-      stderr: results[i]!.stderr,
-      exit_code: String(results[i]!.exitCode),
-      error: errorOf(results[i]!),
-    }));
-    const header = { instance: 'Instance', stdout: 'Stdout', stderr: 'Stderr', exit_code: 'Exit Code', error: 'Error' };
-    const table = { Content: 'results', Header: header, Rows: rows, Notes: null };
+    // ssh/results_writer.go: one row per instance, sorted by it; ssh's output and error as they came.
+    const table: JsonTable = {
+      content: 'results',
+      headers: ['Instance', 'Stdout', 'Stderr', 'Exit Code', 'Error'],
+      rows: vms.map((vm, i) => [
+        `${vm.job}/${vm.id}`,
+        results[i]!.stdout,
+        results[i]!.stderr,
+        String(results[i]!.exitCode),
+        errorOf(results[i]!),
+      ]),
+    };
     return finish({
       tables: [table],
       lines: failed ? [...lines, results.map(errorOf).filter(Boolean).join('\n')] : lines,
@@ -355,17 +364,19 @@ function sshOptions(ssh: BoshSshWorld, cell: SshTarget, gw: Gateway, dir: string
     'BatchMode=yes',
   ];
   if (gw.key) gwOpts.push('-o', 'PasswordAuthentication=no', '-o', 'IdentitiesOnly=yes', '-o', `IdentityFile=${gw.key}`);
-  return [...opts, '-o', `ProxyCommand=ssh -W %h:%p -l ${gw.user ?? process.env.USER ?? 'root'} ${gw.host} ${gwOpts.join(' ')}`];
+  // "Always force TTY for gateway ssh" (ssh/ssh_args.go); with -W, ssh forwards the connection and runs no session.
+  return [...opts, '-o', `ProxyCommand=ssh -tt -W %h:%p -l ${gw.user ?? process.env.USER ?? 'root'} ${gw.host} ${gwOpts.join(' ')}`];
 }
 
+/** v1 runs the command over Net::SSH without a terminal (`mixed`: its streams come as one); v2 through `ssh -tt`. */
 function exec(ssh: BoshSshWorld, vm: Vm, gw: Gateway, _user: string, command: string, mixed = false): Promise<Out> {
-  return withDir((dir) => spawnOut('ssh', sshExecArgs(ssh, vm, gw, dir, command), mixed));
+  return withDir((dir) => spawnOut('ssh', sshExecArgs(ssh, vm, gw, dir, command, !mixed), mixed));
 }
 
-/** ssh's command line that runs `command` on the cell standing for `vm`. */
-function sshExecArgs(ssh: BoshSshWorld, vm: Vm, gw: Gateway, dir: string, command: string): string[] {
+/** ssh's command line that runs `command` on the cell standing for `vm`; `tty`: with `-tt` first, as bosh-cli v2 gives it. */
+function sshExecArgs(ssh: BoshSshWorld, vm: Vm, gw: Gateway, dir: string, command: string, tty: boolean): string[] {
   const cell = cellOf(ssh, vm);
-  return [...sshOptions(ssh, cell, gw, dir), '-p', String(cell.port), '-l', cell.user, '127.0.0.1', command];
+  return [...(tty ? ['-tt'] : []), ...sshOptions(ssh, cell, gw, dir), '-p', String(cell.port), '-l', cell.user, '127.0.0.1', command];
 }
 
 function scp(ssh: BoshSshWorld, vm: Vm, gw: Gateway, _user: string, from: string, to: string): Promise<Out> {
@@ -397,7 +408,7 @@ function execStreamed(
   return withDir(
     (dir) =>
       new Promise((resolve) => {
-        const child = spawn('ssh', sshExecArgs(ssh, vm, gw, dir, command), { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn('ssh', sshExecArgs(ssh, vm, gw, dir, command, true), { stdio: ['ignore', 'pipe', 'pipe'] });
         child.stdout.on('data', out);
         child.stderr.on('data', err);
         child.on('close', (code) => resolve({ stdout: '', stderr: '', exitCode: code ?? 255 }));
