@@ -71,7 +71,7 @@ describe('a restore that runs its course', () => {
     const w = await swapped();
     const out = await wait(w);
     expect(out).toMatchObject({ promoted: true, replayedTo: '0/50001F0', complete: true });
-    expect(w.shown.notes[0]).toMatch(
+    expect(w.shown.notes.find((n) => n.startsWith("the wait's deadline"))).toMatch(
       /^the wait's deadline: 5 min from the archive: base backup base_000000010000000000000002_00000040 of 20\.1 MiB expanded at 8 MiB\/s, 4 WAL segments at 6 s each, 5 min to start and promote$/,
     );
     expect(w.shown.progress[0]).toMatch(
