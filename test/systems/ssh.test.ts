@@ -30,8 +30,8 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
       startSshd({ user: 'dingocell', sudo: 'nopasswd' }),
     ]);
     work = mkdtempSync(join(tmpdir(), 'dingo-ssh-test-'));
-    // The cell's user leaves marker files here.
-    chmodSync(work, 0o777);
+    // The cell's user leaves marker files here: writable by all, sticky as /tmp is, so the ssh config in it is still only ours.
+    chmodSync(work, 0o1777);
     // The cell IP is mapped to the loopback sshd, as an operator maps cells to a tunnel.
     config = join(work, 'config');
     writeFileSync(config, `Host ${CELL_IP}\n  HostName 127.0.0.1\n  Port ${cell.port}\n`);
