@@ -6,6 +6,8 @@ import { oneLine } from '../core/display.js';
 
 interface ContainerState {
   running: boolean;
+  /** Docker is about to start it again under its restart policy (it exited). */
+  restarting: boolean;
   status: string;
   exitCode: number;
   startedAt: string;
@@ -35,13 +37,27 @@ export interface ContainerInfo {
   mounts: ContainerMount[];
   /** Host folder mounted at /data (the patroni data directory), if any. */
   dataDir: string | null;
+  /** HostConfig.LogConfig.Type: `json-file` (Docker's default), `syslog` (Dingo's tile), …; null when not said. */
+  logDriver: string | null;
+  /** Times Docker restarted it under its restart policy since it was last started by hand. */
+  restartCount: number;
 }
 
 interface RawInspect {
   Id?: string;
   Name?: string;
   Image?: string;
-  State?: { Running?: boolean; Status?: string; ExitCode?: number; StartedAt?: string; FinishedAt?: string; Pid?: number };
+  State?: {
+    Running?: boolean;
+    Restarting?: boolean;
+    Status?: string;
+    ExitCode?: number;
+    StartedAt?: string;
+    FinishedAt?: string;
+    Pid?: number;
+  };
+  RestartCount?: number;
+  HostConfig?: { LogConfig?: { Type?: string } };
   Config?: { Env?: string[] | null; Image?: string };
   Mounts?: { Name?: string; Source?: string; Destination?: string; Mode?: string; RW?: boolean }[] | null;
 }
@@ -64,18 +80,22 @@ export function parseInspect(stdout: string, name: string, where: string, redact
 /** Every container of the JSON array `docker inspect A B …` prints, in its order (`what`: the names asked, for messages). */
 export function parseInspectAll(stdout: string, what: string, where: string, redactor: Redactor): ContainerInfo[] {
   let parsed: unknown;
+  const surprise = (said: string): StepFailed =>
+    new StepFailed(`docker inspect ${what} on ${where} printed ${said}: ${shown(redactor.redact(stdout))}`, {
+      hint: "nothing was decided on it: run the same docker inspect on the cell by hand and check the client is the cell's own (Docker 1.11)",
+    });
   try {
     parsed = JSON.parse(stdout);
   } catch {
-    throw new StepFailed(`docker inspect ${what} on ${where} printed something that is not JSON: ${shown(stdout)}`, {
-      hint: "nothing was changed; run the same docker inspect on the cell by hand and check the client is the cell's own",
-    });
+    throw surprise('something that is not JSON');
   }
-  if (!Array.isArray(parsed) || !parsed.every(isRecord)) {
-    throw new StepFailed(`docker inspect ${what} on ${where} printed JSON that is not a list of containers: ${shown(stdout)}`, {
-      hint: "nothing was changed; run the same docker inspect on the cell by hand and check the client is the cell's own",
-    });
-  }
+  if (!Array.isArray(parsed) || !parsed.every(isRecord)) throw surprise('JSON that is not the list of containers Docker answers');
+  // Whether it runs and what it is are decided on these: a container without them is no answer of Docker's.
+  const odd = parsed.find((raw) => {
+    const state: unknown = raw.State;
+    return typeof raw.Id !== 'string' || !isRecord(state) || typeof state.Running !== 'boolean';
+  });
+  if (odd) throw surprise('a container without the Id and State.Running Docker gives');
   return parsed.map((raw) => containerOf(raw as RawInspect, what, redactor));
 }
 
@@ -106,6 +126,7 @@ function containerOf(raw: RawInspect, name: string, redactor: Redactor): Contain
     image: raw.Config?.Image ?? raw.Image ?? '',
     state: {
       running: s.Running ?? false,
+      restarting: s.Restarting ?? false,
       status: s.Status ?? (s.Running ? 'running' : 'exited'),
       exitCode: s.ExitCode ?? 0,
       startedAt: s.StartedAt ?? '',
@@ -116,5 +137,7 @@ function containerOf(raw: RawInspect, name: string, redactor: Redactor): Contain
     envList,
     mounts,
     dataDir: mounts.find((m) => m.destination === '/data')?.source ?? null,
+    logDriver: typeof raw.HostConfig?.LogConfig?.Type === 'string' ? raw.HostConfig.LogConfig.Type : null,
+    restartCount: typeof raw.RestartCount === 'number' ? raw.RestartCount : 0,
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Writable } from 'node:stream';
 import { StepFailed } from '../core/errors.js';
+import { oneLine, truncate } from '../core/display.js';
 import { Redactor } from '../core/redact.js';
 import { assertSudoWorked } from './shell.js';
 import type { CommandResult, CommandRunner, CommandSpec, StdinData } from '../core/seams.js';
@@ -149,6 +150,39 @@ export class CellDocker {
     return result.stdout + result.stderr;
   }
 
+  /**
+   * The container's lines from `since` on (RFC 3339, e.g. its State.StartedAt), each with the time
+   * Docker gives it: `docker logs -t --since` (Docker 1.11 takes a time, Unix seconds or a duration),
+   * stdout and stderr merged in time order. `refused` when the client cannot read this container's
+   * log: Docker 1.11's reads only the json-file and journald drivers (api/client/logs.go), and
+   * Dingo's tile sends the containers' output to syslog instead.
+   */
+  async datedLogs(name: string, since: string): Promise<{ lines: DatedLine[] } | { refused: string }> {
+    const spec = this.spec(['logs', '-t', '--since', since, name], false);
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0) {
+      const said = result.stderr.trim();
+      if (/"logs" command is supported only for/.test(said)) return { refused: this.redactor.redact(said) };
+      throw this.failure(spec, result, `logs ${name}`);
+    }
+    const lines: DatedLine[] = [];
+    for (const text of [result.stdout, result.stderr]) {
+      for (const raw of text.split('\n')) {
+        if (raw === '') continue;
+        const m = DATED_LINE.exec(raw);
+        if (!m) {
+          throw new StepFailed(
+            `docker logs -t ${name} on ${this.runner.where} printed a line without Docker's time before it: ${oneLine(truncate(this.redactor.redact(raw), 200))}`,
+            { hint: "nothing was decided on it: run the same docker logs -t on the cell by hand, and check the client is the cell's own" },
+          );
+        }
+        lines.push({ at: m[1]!, text: m[2]! });
+      }
+    }
+    // Stable: lines of one stream keep their order within a moment.
+    return { lines: lines.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0)) };
+  }
+
   /** What went wrong, in the daemon's words, and what to do about it. */
   failure(spec: CommandSpec, result: CommandResult, what: string): StepFailed {
     assertSudoWorked(spec, result, this.runner.where, this.redactor);
@@ -158,6 +192,14 @@ export class CellDocker {
     return new StepFailed(`docker ${what} on ${this.runner.where} failed: ${detail}`, { hint: hintFor(stderr, result, this.binary) });
   }
 }
+
+/** A line of `docker logs -t`, and the time Docker stamped it with (RFC 3339, nine fraction digits). */
+export interface DatedLine {
+  at: string;
+  text: string;
+}
+
+const DATED_LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)) (.*)$/;
 
 function isDaemonError(result: CommandResult): boolean {
   return /Error response from daemon:|Cannot connect to the Docker daemon|^Error: No such/m.test(result.stderr);

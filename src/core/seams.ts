@@ -88,13 +88,27 @@ export interface EtcdKeys {
   readonly where: string;
   /** Value of a key, or null when it does not exist. */
   get(key: string): Promise<string | null>;
-  /** Delete a key; "absent" when there was nothing to delete. */
-  delete(key: string): Promise<'deleted' | 'absent'>;
+  /** A key with the time it has left (a key Patroni keeps alive carries a TTL), or null when it does not exist. */
+  read(key: string): Promise<EtcdNode | null>;
+  /**
+   * Delete a key; "absent" when there was nothing to delete. With `prevValue`, only while the key
+   * still holds that value (etcd v2's compare-and-delete, as Patroni's own delete_leader does):
+   * "changed" when it holds another.
+   */
+  delete(key: string, opts?: { prevValue?: string }): Promise<'deleted' | 'absent' | 'changed'>;
   /**
    * The keys directly under a directory (Patroni's `/service/<scope>/members`), each full key with its
    * value; null when the directory does not exist. A child that is itself a directory is refused.
    */
   list(dir: string): Promise<Record<string, string> | null>;
+}
+
+/** An etcd v2 key: its value, and for a key with a TTL, the seconds it has left and when it expires. */
+export interface EtcdNode {
+  value: string;
+  ttl?: number;
+  /** ISO time at which etcd drops the key. */
+  expiration?: string;
 }
 
 /** A connection to one cell VM. */

@@ -62,7 +62,7 @@ function docker(state: CellWorld, args: string[], stdin: Buffer, hooks: CellHook
   const now = (hooks.now ?? (() => new Date()))();
   switch (command) {
     case 'inspect':
-      return inspect(state, a);
+      return inspect(state, a, now);
     case 'ps':
       return ps(state, a);
     case 'stop':
@@ -70,9 +70,9 @@ function docker(state: CellWorld, args: string[], stdin: Buffer, hooks: CellHook
     case 'start':
       return start(state, a, now, hooks);
     case 'exec':
-      return exec(state, a, stdin);
+      return exec(state, a, stdin, now);
     case 'logs':
-      return logs(state, a);
+      return logs(state, a, now);
     default:
       return fail(1, `docker: '${command ?? ''}' is not a docker command.\nSee 'docker --help'.\n`);
   }

@@ -63,6 +63,15 @@ async function runFakeProcess(c: LiveCase, file: string, args: string[]): Promis
 async function swapByHand(s: LiveServers, c: LiveCase, old: OldInstance, made: NewInstance): Promise<void> {
   const docker = (...args: string[]) => runFakeProcess(c, FAKE_DOCKER, ['--host', c.dockerHost, ...args]);
   await docker('stop', made.container);
+  // The kill left the node's /leader to its TTL in the real etcd: deleted as the run deletes it.
+  const leader = (await (await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/leader`)).json()) as {
+    node: { value: string; ttl: number };
+  };
+  expect(leader.node.value).toBe(made.nodeUuid);
+  expect(leader.node.ttl).toBeGreaterThan(0);
+  expect(leader.node.ttl).toBeLessThanOrEqual(30);
+  await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/leader?prevValue=${made.nodeUuid}`, { method: 'DELETE' });
+  await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/members/${made.nodeUuid}`, { method: 'DELETE' });
   for (const [rel, body] of old.archive) await s.s3.put({ bucket: BUCKET, key: archivePrefix(made.guid) + rel }, body);
   await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/initialize`, { method: 'DELETE' });
   renameSync(made.dataDir, `${made.dataDir}.moved-aside-by-hand`);

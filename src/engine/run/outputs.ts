@@ -11,7 +11,7 @@ export interface RunProduced {
   outputs: Record<string, unknown>;
 }
 
-/** The declared outputs a runbook's report shows (its `report:`) as a run came to them, and the journal id of the step each is taken from. */
+/** The declared outputs a runbook's report shows (its `report:`, else all) as a run came to them, and the journal id of the step each is taken from. */
 export interface Declared {
   /** Those whose step finished. */
   outputs: Record<string, unknown>;
@@ -42,7 +42,9 @@ export function runProduced(runbook: Pick<Runbook, 'subject' | 'outputs'>, event
  * being `runbook`.
  */
 export function declaredBy(runbook: Pick<Runbook, 'outputs' | 'report'>, steps: ReadonlyMap<string, StepState>, prefix = ''): Declared {
-  const shown = { outputs: runbook.outputs.filter((o) => runbook.report?.some((name) => name === o.name)) };
+  // A runbook without report: declares none of the outputs the report reads (runbook-report.ts): all of its own are shown.
+  const report = runbook.report;
+  const shown = { outputs: report ? runbook.outputs.filter((o) => report.some((name) => name === o.name)) : runbook.outputs };
   return {
     outputs: declaredOutputs(shown, finishedOutputs(steps, prefix)),
     steps: Object.fromEntries(Object.entries(outputSteps(shown)).map(([name, step]) => [name, prefix + step])),

@@ -118,7 +118,7 @@ export interface Runbook {
   inputs: InputDef[];
   steps: StepDef[];
   outputs: OutputDef[];
-  /** The declared outputs its incident report shows (`report:`, runbook-report.ts); none when absent. */
+  /** The declared outputs its incident report shows (`report:`, runbook-report.ts); absent, it declares none the report reads. */
   report?: ReportName[];
   subject?: SubjectDef;
 }

@@ -6,8 +6,12 @@
 import { chmodSync } from 'node:fs';
 import { buildSync } from 'esbuild';
 
-/** Bundles `entry` and what it imports (node's built-ins left out) into `outfile`, readable by every user. */
+/**
+ * Bundles `entry` and what it imports (node's built-ins left out) into `outfile`, readable by every
+ * user. A native addon cannot be bundled: it is left out, as the packages that may load one (ssh2,
+ * under dockerode) load it in a try and go on without it.
+ */
 export function bundleScript(entry: string, outfile: string): void {
-  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error' });
+  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error', external: ['*.node'] });
   chmodSync(outfile, 0o644);
 }
