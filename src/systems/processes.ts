@@ -3,7 +3,7 @@
  * programs into a pipeline (S3 body → lzop -dc → tar -x) with back-pressure.
  * A spawn may switch to another user (`as`).
  */
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { PipeStage, ProcOptions, ProcResult, RunAs } from '../core/seams.js';
@@ -67,9 +67,17 @@ export class StageFailed extends Error {
   }
 }
 
+/** How long a stage upstream of a failure has to exit on its own before it is killed. */
+const UPSTREAM_GRACE_MS = 1000;
+
 /**
  * Stream `source` through a chain of programs, the last one's stdout going to `sink`
- * (or discarded). Rejects naming the first program that failed, with its stderr.
+ * (or discarded). Rejects naming the program that failed, with its stderr.
+ *
+ * When several fail, the cause is the most upstream failure that is not a consequence: gpg without
+ * the key leaves lzop an empty input, and lzop may exit first, saying its input is not lzop's. A
+ * stage killed by a signal (SIGPIPE from a dead reader, or ours) or complaining of a broken pipe
+ * is a consequence; when every failure is one, the first to come is named.
  */
 export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: Writable): Promise<void> {
   const children = stages.map(({ argv, opts }) => {
@@ -80,18 +88,33 @@ export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: 
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
     return { argv, child, stderr: () => stderr };
   });
-  const first: { failure?: { reason: unknown } } = {};
-  const stopChain = (reason: unknown): void => {
-    // The first failure is the cause; stop the rest so nothing waits on a dead peer.
-    if (first.failure) return;
-    first.failure = { reason };
+  /** Failures by position: -1 the source, 0..n-1 the stages, n the sink; in the order they came. */
+  const failures: { at: number; reason: unknown; genuine: boolean }[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const kill = (child: ChildProcess): void => {
     // SIGKILL: the stages are filters with nothing to clean up, and lzop's own SIGTERM handler can
     // deadlock (a lock taken inside the handler), which left a drill waiting for it until its deadline.
-    for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
-    source.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  source.once('error', stopChain);
-  const links: Promise<void>[] = [];
+  const fail = (at: number, reason: unknown, genuine: boolean): void => {
+    failures.push({ at, reason, genuine });
+    if (failures.length > 1) return;
+    source.destroy();
+    // Downstream of the failure nothing more will come: stop now. Upstream may be the real cause,
+    // failing on its own: it has a moment before it is stopped too, so nothing waits on a dead peer.
+    children.forEach(({ child }, i) => {
+      if (i > at) kill(child);
+      else
+        timers.push(
+          setTimeout(() => {
+            kill(child);
+          }, UPSTREAM_GRACE_MS),
+        );
+    });
+  };
+  source.once('error', (err) => {
+    fail(-1, err, true);
+  });
   let upstream: Readable = source;
   for (const { child } of children) {
     // pipe(), not pipeline(): a broken pipe into a program (EPIPE) must not be blamed on
@@ -100,18 +123,25 @@ export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: 
     upstream.pipe(child.stdin);
     upstream = child.stdout!;
   }
-  links.push(sink ? pipeline(upstream, sink) : drain(upstream));
-  const exits = children.map(async ({ argv, child, stderr }) => {
-    const [code, signal] = await waitExit(child);
-    if (code !== 0) {
-      const why = stderr().trim() || (signal ? `killed by ${signal}` : `exit code ${code}`);
-      throw new StageFailed(argv, stderr(), `${argv.join(' ')} failed: ${why}`);
-    }
+  const out = (sink ? pipeline(upstream, sink) : drain(upstream)).catch((err: unknown) => {
+    fail(children.length, err, true);
   });
-  const all = [...exits, ...links];
-  for (const p of all) p.catch(stopChain);
-  await Promise.allSettled(all);
-  if (first.failure) throw first.failure.reason;
+  const exits = children.map(async ({ argv, child, stderr }, i) => {
+    const [code, signal] = await waitExit(child).catch((err: unknown) => {
+      fail(i, err, true);
+      return [0, null] as const;
+    });
+    if (code === 0 && signal === null) return;
+    const why = stderr().trim() || (signal ? `killed by ${signal}` : `exit code ${code}`);
+    fail(i, new StageFailed(argv, stderr(), `${argv.join(' ')} failed: ${why}`), signal === null && !/broken pipe/i.test(stderr()));
+  });
+  try {
+    await Promise.allSettled([...exits, out]);
+  } finally {
+    for (const t of timers) clearTimeout(t);
+  }
+  const cause = failures.filter((f) => f.genuine).sort((a, b) => a.at - b.at)[0] ?? failures[0];
+  if (cause) throw cause.reason;
 }
 
 async function drain(stream: Readable): Promise<void> {

@@ -59,6 +59,6 @@ describe('--scenario on the commands that read an archive', () => {
     const none = await runCli(['archive', 'inspect', ARCHIVE, '--scenario', 'no-such-scenario']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no scenario "no-such-scenario"');
-    expect(none.stderr).toContain('bad-write, partial-wal, same-name-tenant, seed-003, space-scenario');
+    expect(none.stderr).toContain('bad-write, later-broker, partial-wal, same-name-tenant, seed-003, space-scenario');
   });
 });

@@ -248,6 +248,28 @@ describe('process pipelines', () => {
     expect(endless.destroyed).toBe(true);
   }, 20_000);
 
+  it('names the upstream failure when the program after it fails first on the nothing it was left', async () => {
+    // gpg without the key writes nothing and fails; lzop, given an empty input, may fail before gpg's exit is seen.
+    const err = await pipeThrough(Readable.from([Buffer.from('ciphertext')]), [
+      { argv: ['sh', '-c', 'cat >/dev/null; sleep 0.3; echo "gpg: decryption failed: No secret key" >&2; exit 2'] },
+      { argv: ['sh', '-c', 'echo "lzop: <stdin>: not a lzop file" >&2; exit 1'] },
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StageFailed);
+    expect((err as Error).message).toBe(
+      'sh -c cat >/dev/null; sleep 0.3; echo "gpg: decryption failed: No secret key" >&2; exit 2 failed: gpg: decryption failed: No secret key',
+    );
+  }, 20_000);
+
+  it('names the downstream failure when the program before it only died of the broken pipe it left', async () => {
+    const big = Readable.from(
+      (function* () {
+        for (let i = 0; i < 64; i++) yield Buffer.alloc(64 * 1024, 7);
+      })(),
+    );
+    const err = await pipeThrough(big, [{ argv: ['cat'] }, { argv: ['gzip', '-dc'] }]).catch((e: unknown) => e);
+    expect((err as StageFailed).argv).toEqual(['gzip', '-dc']);
+  }, 20_000);
+
   it("reports a program's exit code and output", async () => {
     expect(await run(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
   });

@@ -110,7 +110,9 @@ describe('the deleted instance is the operator’s decision', () => {
     const file = answers(state, `${INPUTS}choose: { deletedInstance: 11111111-2222-4333-8444-555555555555 }\n`);
     const r = await runCli(['rehearse', '--yes', '--answers', file, '--state-dir', state]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('chooses "11111111-2222-4333-8444-555555555555" for deletedInstance, but it is not one of the candidates found');
+    expect(r.stdout).toContain(
+      'chooses "11111111-2222-4333-8444-555555555555" for deletedInstance, but it is not one of the candidates found',
+    );
     expect(r.stdout).toMatch(new RegExp(`candidates found\\s+\\(${OLD}\\)`));
   });
 

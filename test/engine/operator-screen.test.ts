@@ -56,7 +56,9 @@ describe('a full rehearsal, by default', () => {
     expect(status.every((l) => /\(\d+\.\d s(, confirmed by --yes)?\)$/.test(l))).toBe(true);
     expect(output).toContain(`✔ [2/28] Find the deleted instance in the logs — instanceGuid=${OLD}`);
     expect(output).toContain(`✔ [8/28] Recreate the service as a single-node instance — instanceGuid=${NEW}`);
-    expect(output).toMatch(/✔ \[14\/28\] Stop the new container — stopped=true \(\d+\.\d s, confirmed by --yes\)/);
+    expect(output).toMatch(
+      /✔ \[14\/28\] Stop the new container — stopped=true staleKeys=deleted its \/leader \(\d+ s left\), deleted its member key \(\d+ s left\) \(\d+\.\d s, confirmed by --yes\)/,
+    );
   });
 
   it('echoes each answer once', () => {

@@ -92,7 +92,7 @@ async function resumeHere(state: string, runId: string, tmp: string): Promise<En
   });
   const runtime = { ...processRuntime(), scratch: tmp };
   const r = await drive({ platforms, stateDir: state, out, resumeId: runId, yes: true, actions: ACTIONS, runtime });
-  return { code: r.exitCode, signal: null, output };
+  return { code: r.exitCode, signal: null, output, timedOut: false };
 }
 
 /** Drops the last line of a run's journal: the event of a command that changed the platform, unwritten yet. */
@@ -389,6 +389,7 @@ export class CrashSweep {
       if (typeof point === 'string') dropLastEvent(state, this.baseline.runId);
     } else {
       const killed = await rehearsal([...this.subject.args, '--state-dir', state], { tmp, failpoints: failpoint });
+      expect(killed.timedOut, `the rehearsal ran out its time before ${failpoint}\n${killed.output}`).toBe(false);
       expect(killed.signal, `the rehearsal was to die at ${failpoint}\n${killed.output}`).toBe('SIGKILL');
     }
     const runId = onlyRun(state);

@@ -3,6 +3,7 @@
  * test's, cf targeted, and the context a step runs with against it (the platform's seams unrecorded,
  * what the step says kept in `notes`).
  */
+import { testChoices } from './choices.js';
 import type { Platform } from '../../src/core/seams.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/engine/runbook/index.js';
@@ -52,6 +53,7 @@ export function stepContext(platform: Platform, notes: string[], settings: Parti
     runtime: testRuntime(),
     answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
     prompts: new UnattendedPrompter(undefined),
+    choices: testChoices(),
     adoptable: [],
     cf: platform.cf,
     bosh: platform.bosh,

@@ -6,13 +6,18 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { BIN, ROOT } from '../cli.js';
 
-/** A rehearsal that has not ended by then is killed and the test fails. */
-export const WATCHDOG_MS = 45_000;
+/**
+ * A rehearsal that has not ended by then is killed and the test fails. A restore-to-time run restores
+ * a real archive and starts scratch clusters, beside a sweep's other runs on a loaded machine.
+ */
+export const WATCHDOG_MS = 120_000;
 
 export interface Ended {
   code: number | null;
   signal: NodeJS.Signals | null;
   output: string;
+  /** Killed by the watchdog, not by a failpoint or on its own. */
+  timedOut: boolean;
 }
 
 export interface RehearsalOptions {
@@ -52,9 +57,11 @@ export function rehearsal(args: string[], o: RehearsalOptions): Promise<Ended> {
       }
     };
     let output = '';
+    let timedOut = false;
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const watchdog = setTimeout(() => {
+      timedOut = true;
       output += `\n[killed by the test after ${WATCHDOG_MS} ms]\n`;
       killGroup();
     }, WATCHDOG_MS);
@@ -64,7 +71,7 @@ export function rehearsal(args: string[], o: RehearsalOptions): Promise<Ended> {
     });
     child.on('close', (code, signal) => {
       clearTimeout(watchdog);
-      resolvePromise({ code, signal, output });
+      resolvePromise({ code, signal, output, timedOut });
     });
   });
 }
