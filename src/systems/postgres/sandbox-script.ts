@@ -16,7 +16,7 @@
  *
  * Arguments: the mount point of the new root (an empty folder of ours), the folder holding the
  * sandbox's /etc files, then triples `ro|rw SOURCE PATH`: SOURCE (a real path, no link on the way)
- * mounted at PATH, parents before children.
+ * mounted at PATH, parents before children; or `ln TARGET PATH`: PATH a link to TARGET.
  */
 export const SANDBOX_SCRIPT = `set -eu
 root=$1 etc=$2; shift 2
@@ -38,6 +38,7 @@ mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev,noexec tmpfs "$root/tmp"
 mount -t proc -o nosuid,nodev,noexec,subset=pid proc "$root/proc" 2>/dev/null || mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 while [ $# -ge 3 ]; do
   how=$1 from=$2 path=$3; shift 3
+  if [ "$how" = ln ]; then mkdir -p "$root\${path%/*}"; ln -s "$from" "$root$path"; continue; fi
   if [ -d "$from" ]; then mkdir -p "$root$path"; else mkdir -p "$root\${path%/*}"; : > "$root$path"; fi
   if [ "$how" = rw ]; then how=rw,noexec; fi
   mount -o "bind,$how,nosuid,nodev" "$from" "$root$path"

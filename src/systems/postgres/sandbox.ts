@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { StepFailed } from '../../core/errors.js';
 import type { PipeStage, ProcResult, RunAs, SandboxSpec, ScratchSandbox, SandboxedProcess, SandboxRunOptions } from '../../core/seams.js';
@@ -55,19 +55,28 @@ function authFiles(logins: readonly string[], passwords: boolean): { hba: string
 const inSystem = (path: string): boolean => SYSTEM_FOLDERS.some((d) => path === d || path.startsWith(`${d}/`));
 
 /**
- * The mounts of a sandbox, as SANDBOX_SCRIPT takes them: each path at its own place and, when it was
- * reached through a link, at its real place too (a link inside, such as a bin folder's, leads there);
+ * The mounts of a sandbox, as SANDBOX_SCRIPT takes them: each path at its real place and, when it was
+ * reached through a link, at its own place too, or as that link itself when the path is one (a
+ * PostgreSQL's bin folder linked from a cache: its server finds lib and share beside its real path);
  * what lies in the system folders is there already. A bin folder brings the installs its programs'
  * links lead to (a PostgreSQL's lib and share folders beside its bin).
  */
 async function mountsOf(spec: SandboxSpec, auth: string): Promise<string[]> {
-  const wanted = new Map<string, { how: 'ro' | 'rw'; from: string }>();
+  const wanted = new Map<string, { how: 'ro' | 'rw' | 'ln'; from: string }>();
   const add = async (path: string, how: 'ro' | 'rw'): Promise<void> => {
     const real = await realpath(path);
-    for (const at of new Set([path.replace(/\/+$/, '') || '/', real])) {
-      if (inSystem(at)) continue;
-      const known = wanted.get(at);
-      if (!known || how === 'rw') wanted.set(at, { how, from: real });
+    const at = path.replace(/\/+$/, '') || '/';
+    const places = new Set([real]);
+    if (at !== real) {
+      // A link stays a link inside, so a program reached through it finds its own lib and share beside it.
+      if ((await lstat(at)).isSymbolicLink()) {
+        if (!inSystem(at)) wanted.set(at, { how: 'ln', from: real });
+      } else places.add(at);
+    }
+    for (const place of places) {
+      if (inSystem(place)) continue;
+      const known = wanted.get(place);
+      if (!known || how === 'rw') wanted.set(place, { how, from: real });
     }
   };
   for (const bin of spec.bins ?? []) {
