@@ -6,7 +6,6 @@ import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
 import { readInputFile } from '../../core/input-file.js';
-import { checkTrusted } from '../../core/file-trust.js';
 import { isRecord } from '../../core/json.js';
 import { messageOf } from '../../core/errors.js';
 
@@ -39,8 +38,7 @@ function describeValue(v: unknown): string {
 /** The file's top-level mapping, with no key but the four sections. */
 function parseAnswersFile(file: string): Record<string, unknown> {
   // Its answers confirm destructive steps and choose what a root run acts on: only a file no other user may have written.
-  checkTrusted(file, 'answers file');
-  const text = readInputFile(file, { what: 'answers file', maxBytes: MAX_ANSWERS_BYTES, hint: ANSWERS_HINT });
+  const text = readInputFile(file, { what: 'answers file', maxBytes: MAX_ANSWERS_BYTES, hint: ANSWERS_HINT, trusted: true });
   let raw: unknown;
   try {
     raw = parseYaml(text, { logLevel: 'error' });
