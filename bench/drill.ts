@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downloadBaseBackup } from '../src/drill/base-backup.js';
 import { downloadWal } from '../src/drill/wal-download.js';
-import { localProcesses, runOk } from '../src/systems/processes.js';
+import { localProcesses } from '../src/systems/local-processes.js';
+import { runOk } from '../src/systems/processes.js';
 import { MOTO_CREDENTIALS, startMoto } from '../test/support/moto.js';
 import { archiveKeys, generateWaleArchive, removeArchive, uploadArchive } from '../test/support/wale-archive.js';
 

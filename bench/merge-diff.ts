@@ -4,19 +4,28 @@
  * server and read as the plan reads a copy (the reader role, each table's rows streamed), and
  * prints, as one JSON line, the difference's counts, the seconds it took, its peak RSS and its RSS
  * before the first row was read.
- * Usage: node --import tsx bench/merge-diff.ts CLIENT_BIN CONN_JSON TABLE
+ * Usage: node --import tsx bench/merge-diff.ts SERVER_JSON TABLE, SERVER_JSON the server's clients
+ * (`into`: the command line that runs a program in its sandbox; `bin`, `port`, `user`).
  */
 import { performance } from 'node:perf_hooks';
+import type { PipeStage, ProcResult, ScratchSandbox } from '../src/core/seams.js';
 import { diffTables, type MergeSide } from '../src/merge/plan.js';
-import { scratchAccount } from '../src/systems/scratch-account.js';
-import { lineReader, querier, type Conn } from '../src/volumes/scratch-server.js';
+import { run } from '../src/systems/processes.js';
+import { lineReader, querier } from '../src/volumes/scratch-server.js';
 
-const [clientBin, connJson, table] = process.argv.slice(2);
-const conn = JSON.parse(connJson!) as Conn;
-const as = scratchAccount();
+const [serverJson, table] = process.argv.slice(2);
+const server = JSON.parse(serverJson!) as { into: string[]; bin: string; port: number; user: string };
+// The server's sandbox, entered as the parent would: only running programs in it is asked of it here.
+const inside = (argv: string[]): string[] => [...server.into, ...argv];
+const sandbox = {
+  command: inside,
+  run: (argv: string[], o: { env?: NodeJS.ProcessEnv } = {}): Promise<ProcResult> => run(inside(argv), { env: o.env }),
+  stage: (argv: string[], o: { env?: NodeJS.ProcessEnv } = {}): PipeStage => ({ argv: inside(argv), opts: { env: o.env } }),
+} as unknown as ScratchSandbox;
+const endpoint = { sandbox, bin: server.bin, port: server.port };
 const side = (db: string): MergeSide => {
-  const query = querier(clientBin!, conn, as, '15', true);
-  const lines = lineReader(clientBin!, conn, as, '15');
+  const query = querier(endpoint, server.user, '15', true);
+  const lines = lineReader(endpoint, '15', server.user);
   return { query: (_db, sql) => query(db, sql), lines: (_db, sql) => lines(db, sql) };
 };
 // What the process holds before it reads a row (Node, the code loaded): the diff's own growth is measured from here.

@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { quote } from '../src/core/command-line.js';
-import { scratchAccount } from '../src/systems/scratch-account.js';
+import { READER_ROLE } from '../src/systems/pg-reader.js';
+import { connArgs } from '../src/systems/postgres/index.js';
 import type { ScratchServer } from '../src/volumes/scratch-server.js';
 import { bigDiff, startBigTables, type BigEncoding } from '../test/merge/big-table.js';
 
@@ -67,8 +68,7 @@ function childArgv(server: ScratchServer, table: string, heapMb?: number): strin
     ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
     ...(compiled ? [] : ['--import', 'tsx']),
     child,
-    server.clientBin,
-    JSON.stringify(server.conn),
+    JSON.stringify({ into: server.endpoint.sandbox.command([]), bin: server.clientBin, port: server.endpoint.port, user: READER_ROLE }),
     table,
   ];
 }
@@ -93,22 +93,23 @@ async function timed(argv: string[]): Promise<{ seconds: number; maxRssKb: numbe
   return { seconds, maxRssKb: Number(lines.pop()), stdout: r.stdout };
 }
 
-/** By hand, as the scratch account (the server's socket is its): both tables copied out, sorted, compared. */
+/** By hand, psql in the server's sandbox (the socket is there), its output written here: both tables copied out, sorted, compared. */
 function byHand(server: ScratchServer, dir: string): string[] {
-  const as = scratchAccount();
   const psql = (db: string, file: string) =>
-    quote([
-      join(server.clientBin, 'psql'),
-      '-X',
-      '-q',
-      ...server.conn.args,
-      '-U',
-      server.conn.user,
-      '-d',
-      db,
-      '-c',
-      `\\copy (select * from only public.big) to '${file}'`,
-    ]);
+    `${quote(
+      server.endpoint.sandbox.command([
+        join(server.clientBin, 'psql'),
+        '-X',
+        '-q',
+        ...connArgs(server.endpoint),
+        '-U',
+        server.superuser,
+        '-d',
+        db,
+        '-c',
+        '\\copy (select * from only public.big) to stdout',
+      ]),
+    )} > ${file}`;
   const [copy, live] = [join(dir, 'copy.txt'), join(dir, 'live.txt')];
   const script = [
     psql('shop', copy),
@@ -117,7 +118,7 @@ function byHand(server: ScratchServer, dir: string): string[] {
     `LC_ALL=C sort -o ${live}.sorted ${live}`,
     `LC_ALL=C comm -3 ${copy}.sorted ${live}.sorted | wc -l`,
   ].join(' && ');
-  return ['runuser', '-u', as.name, '--', 'sh', '-c', script];
+  return ['sh', '-c', script];
 }
 
 export async function benchMerge(): Promise<string> {
@@ -139,7 +140,7 @@ async function benchOne(encoding: BigEncoding): Promise<string> {
         .join(' ')}`,
     );
     const hand = join(dir, 'by-hand');
-    await spawnText(['install', '-d', '-o', scratchAccount().name, hand]);
+    await spawnText(['install', '-d', hand]);
     const ref = await timed(byHand(server, hand));
     const ours = await timed(childArgv(server, 'public.big'));
     const found = JSON.parse(ours.stdout.trim().split('\n').pop()!) as ChildDiff;

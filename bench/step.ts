@@ -8,7 +8,7 @@
  * with the base backup's size and with the WAL between the backup and the moment.
  */
 import { Redactor } from '../src/core/redact.js';
-import { localProcesses } from '../src/systems/processes.js';
+import { localProcesses } from '../src/systems/local-processes.js';
 import { rm } from 'node:fs/promises';
 import { runDrill } from '../src/drill/drill.js';
 import type { RecoveryTarget } from '../src/drill/recovery-target.js';

@@ -6,6 +6,7 @@
 import yargs, { type Argv } from 'yargs';
 import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput } from './core/errors.js';
 import { secrets } from './core/redact.js';
+import { signalWords, STOP_SIGNALS } from './core/signals.js';
 import { addCommands, COMMANDS } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
 import { printError } from './commands/print-error.js';
@@ -122,8 +123,20 @@ function quietOnClosedOutput(err: unknown): void {
   if (process.stdout.listenerCount('error') === 1) process.exit(EXIT.outputClosed);
 }
 
+/**
+ * A stop signal no command listens for (a run and the drill do, to journal it first) ends the process
+ * as interrupted (130) by its exit, so what is done at exit is done (the children it started are
+ * killed, child-processes.ts), where the signal's default would end it without.
+ */
+function exitOnStopSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  process.stderr.write(`\ninterrupted (${signalWords(signal)})\n`);
+  process.exit(EXIT.interrupted);
+}
+
 export async function main(args: string[]): Promise<number> {
   if (!process.stdout.listeners('error').includes(quietOnClosedOutput)) process.stdout.on('error', quietOnClosedOutput);
+  for (const s of STOP_SIGNALS) if (!process.listeners(s).includes(exitOnStopSignal)) process.on(s, exitOnStopSignal);
   // The AWS SDK's warning about Node versions is seven lines in the middle of the operator's screen; ours is
   // one, for a person at a terminal who runs a command (cron and scripts read the outcome, not advice; help
   // and completion print only what was asked).

@@ -2,38 +2,27 @@
  * The new instance's container on its cell: inspect, stop, reset its etcd keys,
  * move its data aside, start it, wait for the restore, reconcile credentials.
  */
-import { containerOn, newCluster } from './support/params.js';
-import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
-import type { StepContext } from '../engine/executor/index.js';
+import { newCluster } from './support/params.js';
+import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import { StepFailed } from '../core/errors.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import type { Redactor } from '../core/redact.js';
 import { utcStamp } from '../core/utc-stamp.js';
-import { describeLogin, waitUntilPromoted, reconcilePasswords, psqlAs, type PgLogin } from '../adapters/postgres.js';
-import { FIRST_POLL_MS, pollDelays } from '../adapters/cf/index.js';
+import { failpoint } from '../core/failpoints.js';
+import { describeLogin, reconcilePasswords, psqlAs } from '../adapters/postgres.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
-import { recordedSuperuser } from '../logs/clusterdata.js';
-import { clusterdataOf } from './support/sources.js';
-import { containerArchiveUrl, requireServesArchive } from './support/served.js';
-import { bringContainerTo, cellDocker, containerState, describeRestorePoll, probeContainerIs } from './support/cell.js';
-
-async function inspectOrFail(ctx: StepContext, cellIp: string, container: string) {
-  const info = await (await cellDocker(ctx, cellIp)).inspect(container);
-  if (!info) {
-    throw new StepFailed(`no container ${container} on cell ${cellIp}`, {
-      hint: 'the logs or bosh may point at the wrong cell; check `docker ps` on the cells of the Dingo deployment',
-    });
-  }
-  return info;
-}
-
-const where = containerOn('cell IP', 'container name (cf-<node-uuid>)');
-
-/** Where the restored database lives, and whose archive it holds (for that instance's recorded credentials). */
-const restored = {
-  ...where,
-  oldInstanceGuid: optional('string', 'the deleted instance, whose clusterdata record holds the restored superuser'),
-} as const;
+import { containerArchiveUrl } from './support/served.js';
+import {
+  bringContainerTo,
+  cellDocker,
+  containerState,
+  inspectOrFail,
+  oldSuperuser,
+  probeContainerIs,
+  restored,
+  where,
+} from './support/cell.js';
+import { clearStoppedNodeKeys, keysOfNode, nodeKeysCleared, requireNoOtherLeader } from './support/stale-keys.js';
 
 const inspectContainer = defineAction({
   name: 'cell.inspect-container',
@@ -72,19 +61,38 @@ const inspectContainer = defineAction({
 
 const stop = defineAction({
   name: 'cell.stop-container',
-  summary: 'Stop the container so it stops archiving',
+  summary: 'Stop the container so it stops archiving, then delete the etcd keys its killed Patroni leaves (its /leader and member key)',
   effect: 'destructive',
-  params: { ...where, instanceGuid: required('string', 'instance GUID') },
-  outputs: { stopped: output('boolean', 'true once stopped') },
+  params: { ...newCluster },
+  outputs: {
+    stopped: output('boolean', 'true once stopped and its own keys are gone'),
+    staleKeys: output('string', 'what became of the /leader and member key the kill left (deleted, or already run out)'),
+  },
   async evidence(ctx, p) {
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
     return { container: `${p.container} (${info.id.slice(0, 12)}) on ${p.cellIp}`, PATRONI_SCOPE: info.env.PATRONI_SCOPE ?? '' };
   },
   async run(ctx, p) {
+    const info = await inspectOrFail(ctx, p.cellIp, p.container);
+    const keys = keysOfNode(info, p.container);
+    const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
+    // Another node leading: stopping this one hands it the instance, and the restore would only join it.
+    if (info.state.running) await requireNoOtherLeader(etcd, keys, p.container);
     await bringContainerTo(ctx, p, 'stopped');
-    return { stopped: true };
+    // A crash here leaves the container stopped and its keys standing: the probe sees both.
+    failpoint('cell.stopped');
+    const staleKeys = await clearStoppedNodeKeys(ctx, etcd, keys, p.container, 'after the stop');
+    return { stopped: true, staleKeys };
   },
-  probe: (ctx, p) => probeContainerIs(ctx, p, 'stopped', { stopped: true }),
+  async probe(ctx, p) {
+    const state = await probeContainerIs(ctx, p, 'stopped', { stopped: true, staleKeys: 'none left: found gone on resume' });
+    if (!state.done) return state;
+    const info = await inspectOrFail(ctx, p.cellIp, p.container);
+    const keys = await nodeKeysCleared(await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort), keysOfNode(info, p.container));
+    return keys.cleared
+      ? { ...state, why: `${state.why}, and ${keys.why}` }
+      : { done: false, why: `it is stopped, but ${keys.why}: its keys are deleted again` };
+  },
 });
 
 const resetEtcd = defineAction({
@@ -173,68 +181,32 @@ const moveDataAside = defineAction({
 
 const start = defineAction({
   name: 'cell.start-container',
-  summary: 'Start the container; it restores from the archive now at its prefix',
+  summary: 'Start the container, once no /leader or member key of its own is left in etcd; it restores from the archive now at its prefix',
   effect: 'write',
-  params: where,
-  outputs: { started: output('boolean', 'docker start succeeded') },
-  async run(ctx, p) {
-    await bringContainerTo(ctx, p, 'running');
-    return { started: true };
-  },
-  probe: (ctx, p) => probeContainerIs(ctx, p, 'running', { started: true }),
-});
-
-const waitRestored = defineAction({
-  name: 'cell.wait-restored',
-  summary: 'Wait until PostgreSQL has replayed the archive and left recovery',
-  effect: 'read',
-  params: {
-    ...restored,
-    lastSegment: optional('string', 'the old archive\'s last WAL segment: progress reads "WAL segment X of Y"'),
-    archiveUrl: required('string', "the deleted instance's archive: the served database must hold its system identifier (sysids/sysid)"),
-  },
+  params: { ...where, etcdHostPort: required('string', 'ETCD_HOST_PORT of the container') },
   outputs: {
-    promoted: output('boolean', 'pg_is_in_recovery() = f'),
-    systemIdentifier: output('string', "the system identifier of the database served, the restored archive's"),
+    started: output('boolean', 'docker start succeeded'),
+    staleKeys: output('string', 'what became of a /leader or member key of its own found before the start'),
   },
   async run(ctx, p) {
-    const docker = await cellDocker(ctx, p.cellIp);
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
-    const deadlineMs = ctx.settings.restoreDeadlineMs;
-    const pauses = pollDelays(ctx.settings.restorePollMs);
-    const knownLogins = await oldSuperuser(ctx, info, p.oldInstanceGuid);
-    // The wait's clock: real time, or the pauses taken when they add up to more (a rehearsal's sleep takes no time).
-    const clock = (): number => ctx.now().getTime();
-    const startedAt = clock();
-    let paused = 0;
-    const elapsed = (): number => Math.max(clock() - startedAt, paused);
-    const { login } = await waitUntilPromoted(docker, p.container, {
-      knownLogins,
-      deadlineMs,
-      // The shortest pause, so no pause is skipped for the deadline's sake; each pause taken is the
-      // schedule's next one (1 s, growing to the configured interval), cut short at the deadline.
-      intervalMs: Math.min(FIRST_POLL_MS, ctx.settings.restorePollMs),
-      now: () => startedAt + elapsed(),
-      sleep: async () => {
-        const ms = Math.max(0, Math.min(pauses.next().value, deadlineMs - elapsed()));
-        await ctx.sleep(ms);
-        paused += ms;
-      },
-      onPoll: (poll) => {
-        ctx.progress(describeRestorePoll(poll, p.lastSegment));
-      },
-    });
-    ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
-    const sysid = await requireServesArchive(ctx, docker, p.container, p.archiveUrl);
-    return { promoted: true, systemIdentifier: sysid };
+    let staleKeys = 'it was running already';
+    if (!info.state.running) {
+      // A key left by the kill (a resume long after, or a stop this run did not make) still stands in its way.
+      const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
+      staleKeys = await clearStoppedNodeKeys(ctx, etcd, keysOfNode(info, p.container), p.container, 'before the start');
+    }
+    await bringContainerTo(ctx, p, 'running');
+    return { started: true, staleKeys };
   },
+  probe: (ctx, p) => probeContainerIs(ctx, p, 'running', { started: true, staleKeys: 'checked before the start' }),
 });
 
 const reconcile = defineAction({
   name: 'cell.reconcile-credentials',
   summary: "Give the restored roles the new instance's passwords (the broker hands those out on bind)",
   effect: 'write',
-  params: restored,
+  params: { ...restored },
   outputs: { roles: output('string[]', 'roles whose passwords were set') },
   safeToRepeat: 'setting a password to the value it already has is harmless',
   async run(ctx, p) {
@@ -308,26 +280,4 @@ async function logsInWith(
   return `psql exit ${result.exitCode}${said ? `: ${said}` : ''}`;
 }
 
-/**
- * Logins the restored database may still accept: the deleted instance's superuser as the
- * broker recorded it in the clusterdata bucket (--clusterdata), and as the operator gives it
- * (answers file `secrets.oldSuperuserPassword`, or DINGO_OLD_SUPERUSER_PASSWORD; its name is
- * the new container's SUPERUSER_USERNAME unless `secrets.oldSuperuserUsername` says otherwise).
- */
-async function oldSuperuser(ctx: StepContext, info: ContainerInfo, oldInstanceGuid: string | undefined): Promise<PgLogin[]> {
-  const logins: PgLogin[] = [];
-  const bucket = clusterdataOf(ctx);
-  if (bucket && oldInstanceGuid) {
-    const recorded = await recordedSuperuser(bucket, oldInstanceGuid, ctx.runtime.redactor);
-    if (recorded) logins.push({ user: recorded.username, password: recorded.password });
-    else ctx.note(`the clusterdata bucket holds no superuser credentials for ${oldInstanceGuid}`);
-  }
-  const password = ctx.answers.secrets.oldSuperuserPassword ?? ctx.runtime.env.DINGO_OLD_SUPERUSER_PASSWORD;
-  if (password) {
-    ctx.runtime.redactor.register(password);
-    logins.push({ user: ctx.answers.secrets.oldSuperuserUsername ?? info.env.SUPERUSER_USERNAME ?? 'postgres', password });
-  }
-  return logins;
-}
-
-export const cellActions: ActionDef[] = [inspectContainer, stop, resetEtcd, moveDataAside, start, waitRestored, reconcile];
+export const cellActions: ActionDef[] = [inspectContainer, stop, resetEtcd, moveDataAside, start, reconcile];

@@ -4,9 +4,9 @@
 import { commandLine, quote } from '../core/command-line.js';
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
-import { failureText, hintFor, cfEnv } from '../adapters/cf/index.js';
+import { failureText, hintFor, cfEnv, nodeCountParams } from '../adapters/cf/index.js';
 import { confirmationMatches } from '../engine/operator/index.js';
-import { cfCli, guidInSpace } from './support/cf.js';
+import { cfCli, guidInSpace, offeringFor } from './support/cf.js';
 
 const target = defineAction({
   name: 'cf.target',
@@ -191,11 +191,16 @@ const createService = defineAction({
   summary: 'Recreate the service instance',
   effect: 'write',
   params: {
-    offering: required('string', 'service offering (cf marketplace)'),
+    offering: defaulted('string', '', 'service offering, checked in cf marketplace ("" for the Dingo PostgreSQL offering it lists)'),
     plan: required('string', 'plan'),
     name: required('string', 'service instance name'),
     spaceGuid: optional('string', 'the space (by GUID) it belongs in; the probe looks there, whatever cf targets'),
     adopt: defaulted('string', '', 'GUID of an instance to adopt instead of creating one ("" to create)'),
+    nodes: defaulted(
+      'number',
+      0,
+      'nodes to ask the broker for (the node-count parameter, a number: Dingo brokers from v0.9 make 2 without it, whatever the plan); 0 gives none',
+    ),
   },
   outputs: { instanceGuid: output('string', 'GUID of the new service instance') },
   async run(ctx, p) {
@@ -211,7 +216,15 @@ const createService = defineAction({
       ctx.evidence(`adopted instance ${name} with GUID ${guid}; nothing was created`);
       return { instanceGuid: guid };
     }
-    await cfCli(ctx).createService(p.offering, p.plan, name);
+    const offering = await offeringFor(ctx, p.offering, p.plan);
+    if (!Number.isInteger(p.nodes) || p.nodes < 0 || p.nodes > 99)
+      throw new UsageError(`nodes must be a whole number from 0 to 99, not ${p.nodes}`, { hint: 'correct the step in the runbook' });
+    const params = p.nodes ? nodeCountParams(p.nodes) : undefined;
+    await cfCli(ctx).createService(offering, p.plan, name, params);
+    if (params)
+      ctx.evidence(
+        `cf create-service ${offering} ${p.plan} ${name} -c '${JSON.stringify(params)}': ${p.nodes} node(s) asked of the broker`,
+      );
     const guid = await guidInSpace(ctx, name, spaceGuid);
     if (!guid)
       throw new StepFailed(`cf create-service succeeded but no service named ${name} is found in the space`, {

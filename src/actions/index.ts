@@ -3,6 +3,7 @@ import { type ActionDef, type ActionRegistry } from '../engine/runbook/index.js'
 import { archiveActions } from './archive.js';
 import { boshActions } from './bosh.js';
 import { cellActions } from './cell.js';
+import { cellRestoreActions } from './cell-restore.js';
 import { cfActions } from './cf.js';
 import { decisionActions } from './decision.js';
 import { drillActions } from './drill.js';
@@ -33,6 +34,7 @@ export function actionRegistry(): ActionRegistry {
     ...cfActions,
     ...boshActions,
     ...cellActions,
+    ...cellRestoreActions,
     ...growActions,
     ...reportActions,
     ...spaceActions,

@@ -2,7 +2,8 @@
  * Everything that can be checked is checked before the first destructive step: the container still
  * serves the new instance and its data folder is one a flush may empty, registrator runs on the
  * cell (or the restarted container is never registered), the cell and etcd (through
- * the cell) answer, the S3 credentials read both archives, and the quarantine overlaps neither.
+ * the cell) answer, the instance has exactly one node (support/one-node.ts), the S3 credentials
+ * read both archives, and the quarantine overlaps neither.
  * Nothing is changed; a failure here leaves the run resumable with the flag that fixes it.
  */
 import { newCluster } from './support/params.js';
@@ -17,6 +18,7 @@ import { containerArchiveUrl } from './support/served.js';
 import { preflightSwap } from '../archive/check.js';
 import type { CellSession } from '../core/seams.js';
 import { registratorHint, registratorRuns } from './support/registrator.js';
+import { proveOneNode } from './support/one-node.js';
 
 function cellDocker(ctx: StepContext, session: CellSession): CellDocker {
   return new CellDocker(session, {
@@ -69,6 +71,8 @@ const preflight = defineAction({
   effect: 'read',
   params: {
     ...newCluster,
+    serviceName: required('string', 'the new service instance'),
+    deployment: required('string', "the BOSH deployment of the container's cell"),
     oldInstanceGuid: required('string', 'the deleted instance, whose archive is copied in'),
     from: required('string', "the deleted instance's archive"),
     to: required('string', "the new instance's archive, as the quarantine, copy and verify steps use it"),
@@ -134,6 +138,9 @@ const preflight = defineAction({
       'check etcd is reachable from the cell (ETCD_HOST_PORT of the container), then resume',
     );
     checked.push('etcd');
+    // Its own failure says how to go on: more than one node is no fault of the cell or etcd.
+    ctx.evidence(`one node: ${await proveOneNode(ctx, p)}`);
+    checked.push('one node');
     await check(
       ctx,
       'the archives in S3',

@@ -10,7 +10,7 @@ import { StepFailed, UsageError } from '../core/errors.js';
 import { someOf } from '../core/display.js';
 import { formatS3Url } from '../core/s3-url.js';
 import { dingoArchiveUrl, pinnedArchiveProblem } from '../archive/location.js';
-import type { CfApi } from '../adapters/cf/index.js';
+import { isDingoOffering, type CfApi } from '../adapters/cf/index.js';
 import { cfApi } from './support/cf.js';
 import { inspectArchive } from '../archive/inspect.js';
 import { findSpaceInstances } from '../logs/space.js';
@@ -98,7 +98,7 @@ const findInstances = defineAction({
       FIND,
       `the deleted space's GUID when its deletion event is gone, or "${FIND}" to find the latest deletion by name`,
     ),
-    offering: defaulted('string', 'dingo-postgresql', 'the Dingo PostgreSQL offering in the marketplace'),
+    offering: defaulted('string', '', 'the Dingo PostgreSQL offering ("" for any of the names Dingo gave it)'),
     soloPlan: defaulted('string', 'solo', 'the single-node plan (every other plan has 2 nodes by default)'),
     names: defaulted(
       'string[]',
@@ -165,9 +165,9 @@ const findInstances = defineAction({
 /** Why an instance is left alone (another offering, or gone before the space), or null for a Dingo instance to consider. */
 function leftAlone(h: Holding, offering: string, dingo: string): string | null {
   if (h.goneBefore) return h.goneBefore;
-  if (offering === dingo || h.log?.brokerSeen) return null;
+  if ((dingo ? offering === dingo : isDingoOffering(offering)) || h.log?.brokerSeen) return null;
   return offering
-    ? `offering ${offering}, not ${dingo}: left alone`
+    ? `offering ${offering}, not ${dingo || 'Dingo PostgreSQL'}: left alone`
     : 'its plan is unknown and the Dingo broker never logged it: left alone';
 }
 

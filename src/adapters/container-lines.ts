@@ -81,3 +81,77 @@ function milestoneOf(text: string): ContainerEvent['milestone'] {
   if (text.includes('could no longer locate object while performing wal restore')) return 'end-of-archive';
   return null;
 }
+
+/**
+ * What a restoring container's own line (`docker logs`, without the syslog prefix) says of the
+ * restore, judged on the exact sentences the image's scripts, Patroni v0.90 and wal-e 0.9 write
+ * (each under its component, Patroni's after its `%(asctime)s %(levelname)s: ` prefix), so a
+ * PostgreSQL error a tenant's query raised (`ERROR:  system ID mismatch`) is never taken for one.
+ */
+export type RestoreSignal =
+  /** restore_leader_if_missing.sh found a `/leader` and left the node to join that leader. */
+  | { kind: 'leader-exists' }
+  /** Patroni finds the cluster locked by a leader it tries to clone from. */
+  | { kind: 'bootstrap-from-leader'; leader: string }
+  /** Patroni finds no leader, `/initialize` set, and no way to make a replica without one. */
+  | { kind: 'waiting-for-leader' }
+  /** Patroni's data and etcd's `/initialize` name different databases: it exits. */
+  | { kind: 'sysid-mismatch'; text: string }
+  /** Patroni makes a new empty database (no `/initialize`, no leader). */
+  | { kind: 'new-cluster' }
+  | { kind: 'restore-prepared' }
+  | { kind: 'bootstrap-without-leader' }
+  /** wal-e's backup-fetch begins a partition of the base backup (`part_00000003.tar.lzo`). */
+  | { kind: 'partition'; part: number }
+  /** wal-e's wal-fetch of one segment, begun or complete. */
+  | { kind: 'wal-fetch'; segment: string; state: 'begin' | 'complete' }
+  /** wal-fetch found no next segment: the archive's end, or a timeline PostgreSQL looks for. */
+  | { kind: 'not-in-archive' }
+  | { kind: 'promoted' };
+
+/** Patroni's logging prefix: `2016-03-18 01:05:31,123 INFO: `. */
+const PATRONI_LOG = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL): (.*)$/;
+const SYSID_MISMATCH = /^system ID mismatch, node \S+ belongs to a different cluster: \d* != \d*$/;
+const FROM_LEADER = /^trying to bootstrap from (?:leader|replica) '([^']*)'$/;
+const PARTITION = /^DETAIL: The partition being downloaded is part_(\d{8})\.tar\.lzo\.$/;
+const WAL_FETCH = /^STRUCTURED: time=\S+ pid=\d+ action=wal-fetch key=\S+ prefix=\S+ seg=([0-9A-F]{24}) state=(begin|complete)$/;
+
+export function restoreSignalOf(line: string): RestoreSignal | null {
+  const c = COMPONENT.exec(line);
+  if (!c) return null;
+  const component = c[2]!;
+  const text = line.slice(c[0].length).trim();
+  if (component === 'restore_leader_if_missing') {
+    if (text === 'leader exists, no additional preparation required for container to join cluster') return { kind: 'leader-exists' };
+    if (text === 'preparing patroni to restore this container from wal-e backups') return { kind: 'restore-prepared' };
+    return null;
+  }
+  if (component !== 'patroni') return null;
+  const patroni = PATRONI_LOG.exec(text);
+  if (patroni) return patroniSignal(patroni[2]!);
+  const partition = PARTITION.exec(text);
+  if (partition) return { kind: 'partition', part: Number(partition[1]) };
+  const fetch = WAL_FETCH.exec(text);
+  if (fetch) return { kind: 'wal-fetch', segment: fetch[1]!, state: fetch[2] as 'begin' | 'complete' };
+  if (/^wal_e\.\S+ +WARNING +MSG: could no longer locate object while performing wal restore$/.test(text))
+    return { kind: 'not-in-archive' };
+  return null;
+}
+
+function patroniSignal(message: string): RestoreSignal | null {
+  if (SYSID_MISMATCH.test(message)) return { kind: 'sysid-mismatch', text: message };
+  const leader = FROM_LEADER.exec(message);
+  if (leader) return { kind: 'bootstrap-from-leader', leader: leader[1]! };
+  switch (message) {
+    case 'waiting for leader to bootstrap':
+      return { kind: 'waiting-for-leader' };
+    case 'trying to bootstrap a new cluster':
+      return { kind: 'new-cluster' };
+    case 'trying to bootstrap (without leader)':
+      return { kind: 'bootstrap-without-leader' };
+    case 'promoted self to leader by acquiring session lock':
+      return { kind: 'promoted' };
+    default:
+      return null;
+  }
+}

@@ -6,10 +6,11 @@
  */
 import type { Writable } from 'node:stream';
 import { StepFailed } from '../core/errors.js';
+import { oneLine, truncate } from '../core/display.js';
 import { Redactor } from '../core/redact.js';
 import { assertSudoWorked } from './shell.js';
 import type { CommandResult, CommandRunner, CommandSpec, StdinData } from '../core/seams.js';
-import { parseInspect, type ContainerInfo } from './docker-inspect.js';
+import { parseInspect, parseInspectAll, type ContainerInfo } from './docker-inspect.js';
 
 export type { ContainerInfo } from './docker-inspect.js';
 
@@ -66,6 +67,39 @@ export class CellDocker {
     return parseInspect(result.stdout, name, this.runner.where, this.redactor);
   }
 
+  /**
+   * The names of every container on the cell, running or not (`docker ps -a`, with the tab-free
+   * template Docker 1.8 and later take). A container with links lists its other names after a comma;
+   * only its own is kept.
+   */
+  async containerNames(): Promise<string[]> {
+    const spec = this.spec(['ps', '-a', '--no-trunc', '--format', '{{.Names}}'], false);
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0) throw this.failure(spec, result, 'ps -a');
+    const names = result.stdout
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => l.split(',')[0]!);
+    const odd = names.find((n) => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(n));
+    if (odd !== undefined) {
+      throw new StepFailed(`docker ps -a on ${this.runner.where} listed a name no container can have: ${JSON.stringify(odd)}`, {
+        hint: "nothing was changed; run the same docker ps on the cell by hand and check the client is the cell's own",
+      });
+    }
+    return names;
+  }
+
+  /** `docker inspect` of several containers at once; one removed since it was listed is left out. */
+  async inspectAll(names: string[]): Promise<ContainerInfo[]> {
+    if (!names.length) return [];
+    const spec = this.spec(['inspect', '--type', 'container', ...names], false);
+    const result = await this.runner.run(spec);
+    const others = result.stderr.split('\n').filter((l) => l.trim() && !/No such (image or )?(container|object)/i.test(l));
+    if (result.exitCode !== 0 && (others.length || !result.stdout.trim())) throw this.failure(spec, result, `inspect ${names.join(' ')}`);
+    return parseInspectAll(result.stdout, names.join(' '), this.runner.where, this.redactor);
+  }
+
   async stop(name: string, opts: { timeoutSeconds?: number } = {}): Promise<void> {
     const spec = this.spec(['stop', '-t', String(opts.timeoutSeconds ?? 10), name], true, {
       // docker waits the grace period, then kills; leave room for both.
@@ -116,6 +150,39 @@ export class CellDocker {
     return result.stdout + result.stderr;
   }
 
+  /**
+   * The container's lines from `since` on (RFC 3339, e.g. its State.StartedAt), each with the time
+   * Docker gives it: `docker logs -t --since` (Docker 1.11 takes a time, Unix seconds or a duration),
+   * stdout and stderr merged in time order. `refused` when the client cannot read this container's
+   * log: Docker 1.11's reads only the json-file and journald drivers (api/client/logs.go), and
+   * Dingo's tile sends the containers' output to syslog instead.
+   */
+  async datedLogs(name: string, since: string): Promise<{ lines: DatedLine[] } | { refused: string }> {
+    const spec = this.spec(['logs', '-t', '--since', since, name], false);
+    const result = await this.runner.run(spec);
+    if (result.exitCode !== 0) {
+      const said = result.stderr.trim();
+      if (/"logs" command is supported only for/.test(said)) return { refused: this.redactor.redact(said) };
+      throw this.failure(spec, result, `logs ${name}`);
+    }
+    const lines: DatedLine[] = [];
+    for (const text of [result.stdout, result.stderr]) {
+      for (const raw of text.split('\n')) {
+        if (raw === '') continue;
+        const m = DATED_LINE.exec(raw);
+        if (!m) {
+          throw new StepFailed(
+            `docker logs -t ${name} on ${this.runner.where} printed a line without Docker's time before it: ${oneLine(truncate(this.redactor.redact(raw), 200))}`,
+            { hint: "nothing was decided on it: run the same docker logs -t on the cell by hand, and check the client is the cell's own" },
+          );
+        }
+        lines.push({ at: m[1]!, text: m[2]! });
+      }
+    }
+    // Stable: lines of one stream keep their order within a moment.
+    return { lines: lines.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0)) };
+  }
+
   /** What went wrong, in the daemon's words, and what to do about it. */
   failure(spec: CommandSpec, result: CommandResult, what: string): StepFailed {
     assertSudoWorked(spec, result, this.runner.where, this.redactor);
@@ -125,6 +192,14 @@ export class CellDocker {
     return new StepFailed(`docker ${what} on ${this.runner.where} failed: ${detail}`, { hint: hintFor(stderr, result, this.binary) });
   }
 }
+
+/** A line of `docker logs -t`, and the time Docker stamped it with (RFC 3339, nine fraction digits). */
+export interface DatedLine {
+  at: string;
+  text: string;
+}
+
+const DATED_LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)) (.*)$/;
 
 function isDaemonError(result: CommandResult): boolean {
   return /Error response from daemon:|Cannot connect to the Docker daemon|^Error: No such/m.test(result.stderr);

@@ -254,6 +254,11 @@ export interface WaitOptions {
   knownLogins?: PgLogin[];
   /** Polls a stopped container may take to come up before it counts as dead (default 3). */
   startGracePolls?: number;
+  /**
+   * Looks at the container after each poll (what docker inspect said of it): its own lines, its
+   * restarts. A throw stops the wait at once.
+   */
+  watch?: (poll: PromotionPoll, info: ContainerInfo) => Promise<void>;
 }
 
 /** Waits until the container runs, accepts connections and has left recovery. */
@@ -273,13 +278,13 @@ export async function waitUntilPromoted(
   let notRunning = 0;
   let last: PromotionPoll | undefined;
   for (let attempt = 1; ; attempt++) {
+    const info = await docker.inspect(name);
+    if (!info)
+      throw new StepFailed(`container ${name} disappeared from ${docker.runner.where} while waiting for it`, {
+        hint: 'list the containers with `docker ps -a`',
+      });
     const poll = async (): Promise<PromotionPoll> => {
       const at = (stage: PromotionStage, detail: string): PromotionPoll => ({ attempt, elapsedMs: elapsed(), stage, detail });
-      const info = await docker.inspect(name);
-      if (!info)
-        throw new StepFailed(`container ${name} disappeared from ${docker.runner.where} while waiting for it`, {
-          hint: 'list the containers with `docker ps -a`',
-        });
       if (!info.state.running) return at('not-running', `${info.state.status} (exit code ${info.state.exitCode})`);
       const logins = (chain ??= loginChain(info, docker.redactor, opts.knownLogins));
       const ready = await pgIsReady(docker, name);
@@ -291,6 +296,7 @@ export async function waitUntilPromoted(
       return { ...at('in-recovery', 'pg_is_in_recovery() = t'), replay: await replayOf(query) };
     };
     last = await poll();
+    if (opts.watch) await opts.watch(last, info);
     opts.onPoll?.(last);
     if (last.stage === 'promoted') return { polls: attempt, elapsedMs: elapsed(), login: chain![0]! };
     if (last.stage === 'not-running' && ++notRunning > (opts.startGracePolls ?? 3)) {

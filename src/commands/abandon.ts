@@ -48,6 +48,8 @@ export const abandonCommand = {
     const { abandon } = await import('../engine/run/driver.js');
     const { loadRun } = await import('../engine/run/index.js');
     const { removePrivateCfHome } = await import('../systems/cf-home.js');
+    const { removeScratchCopies } = await import('./run/scratch-copies.js');
+    const runtime = processRuntime(secrets.copy());
     setExitCode(
       abandon({
         stateDir: argv['state-dir'],
@@ -55,10 +57,15 @@ export const abandonCommand = {
         reason: await reasonFor(argv),
         stealLock: argv['steal-lock'],
         out: process.stdout,
-        runtime: processRuntime(secrets.copy()),
+        runtime,
       }),
     );
-    // An abandoned run is never resumed: a copy of the operator's cf config its last session left goes now.
-    removePrivateCfHome(loadRun(argv['state-dir'], argv['run-id']).dir);
+    // An abandoned run is never resumed: a copy of the operator's cf config its last session left goes now,
+    // and so do its copies of the user's data.
+    const run = loadRun(argv['state-dir'], argv['run-id']);
+    removePrivateCfHome(run.dir);
+    const plans = [...run.state.steps.values()].map((s) => s.plan ?? {});
+    const removed = await removeScratchCopies({ runId: run.runId, runDir: run.dir, scratch: runtime.scratch, plans });
+    process.stdout.write(removed.length ? `${removed.join('\n')}\n` : "no copy of the user's data was left to remove\n");
   },
 };

@@ -14,7 +14,7 @@ function rehearseOptions(y: Argv<GlobalArgs>) {
     .option('scenario', {
       type: 'string',
       describe:
-        'scenario folder, or the name of a bundled scenario: seed-003 (the default), space-scenario, same-name-tenant, partial-wal, bad-write',
+        'scenario folder, or the name of a bundled scenario: seed-003 (the default), later-broker, space-scenario, same-name-tenant, partial-wal, bad-write',
     })
     .option('runbook', {
       type: 'string',
@@ -38,6 +38,10 @@ export const rehearseCommand = runCommand({
   examples: [
     ['$0 rehearse --yes', 'rehearse the bundled incident without stopping at confirmations'],
     ['$0 rehearse --scenario space-scenario --yes', 'rehearse the bundled deleted-space incident'],
+    [
+      '$0 rehearse --scenario later-broker --yes',
+      'rehearse a deleted service on a later Dingo release (its broker makes two nodes unless asked for one)',
+    ],
     ['$0 rehearse --scenario my-scenario/', 'rehearse against your own scenario (with the runbook its scenario.yaml names)'],
     [
       '$0 rehearse --target-time 2016-03-17T05:00:00Z --yes',

@@ -5,14 +5,19 @@
  * `s3.copy:3` (the third time that point is reached), `step:stop-container` (right
  * after that step finished) or `rehearsal.write:2` (right after the second command that
  * changes the simulated platform took effect and was saved, before the journal records it).
+ * A point named with `=stop` (`volumes.verify-dumps=stop`) stops the process there (SIGSTOP)
+ * instead, for a test to send it a signal or close its output at that moment, then SIGCONT it.
  * Inactive unless set.
  */
 const spec = process.env.DINGO_RECOVER_FAILPOINTS ?? '';
 const armed = new Map<string, number>();
-for (const item of spec
+const stopping = new Set<string>();
+for (const entry of spec
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean)) {
+  const item = entry.replace(/=stop$/, '');
+  if (item !== entry) stopping.add(item.replace(/:\d+$/, ''));
   // A trailing `:N` counts the passes, except for journal points, which are named by sequence number.
   const counted = /^(.*):(\d+)$/.exec(item);
   if (counted && !item.startsWith('journal')) armed.set(counted[1]!, Math.max(1, Number(counted[2])));
@@ -24,5 +29,5 @@ export function failpoint(name: string): void {
   if (armed.size === 0) return;
   const count = (seen.get(name) ?? 0) + 1;
   seen.set(name, count);
-  if (armed.get(name) === count) process.kill(process.pid, 'SIGKILL');
+  if (armed.get(name) === count) process.kill(process.pid, stopping.has(name) ? 'SIGSTOP' : 'SIGKILL');
 }

@@ -88,8 +88,27 @@ export interface EtcdKeys {
   readonly where: string;
   /** Value of a key, or null when it does not exist. */
   get(key: string): Promise<string | null>;
-  /** Delete a key; "absent" when there was nothing to delete. */
-  delete(key: string): Promise<'deleted' | 'absent'>;
+  /** A key with the time it has left (a key Patroni keeps alive carries a TTL), or null when it does not exist. */
+  read(key: string): Promise<EtcdNode | null>;
+  /**
+   * Delete a key; "absent" when there was nothing to delete. With `prevValue`, only while the key
+   * still holds that value (etcd v2's compare-and-delete, as Patroni's own delete_leader does):
+   * "changed" when it holds another.
+   */
+  delete(key: string, opts?: { prevValue?: string }): Promise<'deleted' | 'absent' | 'changed'>;
+  /**
+   * The keys directly under a directory (Patroni's `/service/<scope>/members`), each full key with its
+   * value; null when the directory does not exist. A child that is itself a directory is refused.
+   */
+  list(dir: string): Promise<Record<string, string> | null>;
+}
+
+/** An etcd v2 key: its value, and for a key with a TTL, the seconds it has left and when it expires. */
+export interface EtcdNode {
+  value: string;
+  ttl?: number;
+  /** ISO time at which etcd drops the key. */
+  expiration?: string;
 }
 
 /** A connection to one cell VM. */
@@ -202,8 +221,69 @@ export interface LocalProcesses {
   runOk(argv: string[], opts?: ProcOptions): Promise<ProcResult>;
   /** Stream `source` through the programs into `sink`; rejects naming the first that failed. */
   pipeThrough(source: Readable, stages: PipeStage[], sink?: Writable): Promise<void>;
-  /** The unprivileged account of its own a scratch PostgreSQL on a tenant's data runs as (systems/scratch-account.ts). */
-  scratchAccount(): RunAs;
+  /**
+   * A sandbox for one scratch PostgreSQL on a tenant's data and its clients: a uid of its own and
+   * namespaces of its own, seeing only `spec`'s folders (systems/postgres/sandbox.ts).
+   */
+  scratchSandbox: (spec: SandboxSpec) => Promise<ScratchSandbox>;
+}
+
+/** What a sandbox sees of this machine besides the system's programs: everything else is not there. */
+export interface SandboxSpec {
+  /** Folders it may write (a copy, its socket folder): they must be its account's to be written. */
+  writable: string[];
+  /** Folders (or files) it may read. */
+  readable?: string[];
+  /** PostgreSQL bin folders whose programs run inside, with the installs their links lead to. */
+  bins?: string[];
+  /** The server's socket folder (its account's, 0700), seen inside at SANDBOX_SOCKET_DIR whatever its path outside. */
+  socketDir?: string;
+  /** The roles its account logs in as (peer login, mapped to that account alone): `ScratchSandbox.permit` adds more. */
+  logins?: string[];
+  /** Whether every other role logs in with its password (scram-sha-256) rather than not at all. */
+  passwords?: boolean;
+}
+
+export interface SandboxRunOptions {
+  env?: NodeJS.ProcessEnv;
+  stdin?: string | Buffer;
+  /** The working folder inside (default /). */
+  cwd?: string;
+}
+
+/** A long-running program in a sandbox (a postmaster). */
+export interface SandboxedProcess {
+  /** Its PID on this machine (0 when it ended before it was seen). */
+  readonly pid: Promise<number>;
+  /** Its exit code once it ended (null: killed by a signal). */
+  readonly exited: Promise<number | null>;
+  running(): boolean;
+  signal(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** One scratch PostgreSQL's sandbox: everything of its account runs in it, and ends with it. */
+export interface ScratchSandbox {
+  /** The uid and gid everything inside runs as, its own; `dingo-scratch` inside. */
+  readonly account: RunAs;
+  /** The passwd and group files the sandbox sees as /etc/passwd and /etc/group (a container of the image is given them too). */
+  readonly passwdFile: string;
+  readonly groupFile: string;
+  /** The command line that runs `argv` inside, as its account (nsenter, then setpriv), for whoever spawns it itself. */
+  command(argv: string[], cwd?: string): string[];
+  run(argv: string[], opts?: SandboxRunOptions): Promise<ProcResult>;
+  runOk(argv: string[], opts?: SandboxRunOptions): Promise<ProcResult>;
+  /** The server's pg_hba.conf and pg_ident.conf, inside (read-only there), and the folder of ours holding them, outside. */
+  readonly hbaFile: string;
+  readonly identFile: string;
+  readonly authFolder: string;
+  /** Lets the account log in as `role` too (read by a server at its next start or reload). */
+  permit(role: string): Promise<void>;
+  /** A program inside as one stage of `LocalProcesses.pipeThrough`. */
+  stage(argv: string[], opts?: SandboxRunOptions): PipeStage;
+  /** A program inside that runs on (a postmaster), its standard output and error into the file descriptor `output`. */
+  start(argv: string[], opts: { env?: NodeJS.ProcessEnv; output: number }): SandboxedProcess;
+  /** Ends everything inside (SIGKILL to what is left) and frees the account. */
+  close(): Promise<void>;
 }
 
 /** A Docker volume as the Engine API lists it (GET /volumes). */
@@ -243,7 +323,8 @@ export interface EngineContainerSpec {
   user: string;
   /** Host folders bind-mounted into the container. */
   binds: { source: string; target: string; readOnly: boolean }[];
-  labels?: Record<string, string>;
+  /** What it is for: its `dingo-recover.purpose` label, which every container of the tool carries, so a leftover is found. */
+  purpose: string;
 }
 
 /** The Docker Engine on this host, through its API. */
@@ -253,8 +334,6 @@ export interface DockerEngine {
   listContainers(): Promise<EngineContainer[]>;
   /** Whether the image is present locally (nothing is pulled). */
   hasImage(ref: string): Promise<boolean>;
-  /** A small text file of the image (e.g. /etc/passwd), read from a container that is created, never started, and removed. */
-  readImageFile(ref: string, path: string): Promise<string>;
   createContainer(spec: EngineContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   /** Whether the container is running (false once it exited or is gone). */

@@ -3,16 +3,16 @@
  * given a Docker Engine, the `postgres:<major>` image (systems/pg-image.ts) talked to by local client
  * binaries new enough for it (pg_dump and psql read servers older than themselves). Either way the
  * drill's own configuration is written into the restored data folder and the sandbox's settings are
- * on the server's command line. In the image the restored data folder, a 0700 socket folder of ours
+ * on the server's command line. In the image the restored data folder, the server's socket folder
  * and (read-only) the WAL the drill fetched itself are bind-mounted: the container reaches no S3 and
  * holds no credential, its restore_command only copies those files.
  */
-import { chmod, readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { DockerEngine, LocalProcesses, RunAs } from '../core/seams.js';
-import { freePort } from '../systems/ports.js';
+import type { DockerEngine, LocalProcesses } from '../core/seams.js';
 import { newestLocalBin } from '../systems/pg-install.js';
-import { IMAGE_DATA_DIR, IMAGE_PORT, IMAGE_SOCKET_DIR, requireImage } from '../systems/pg-image.js';
+import { IMAGE_DATA_DIR, IMAGE_SOCKET_DIR, requireImage } from '../systems/pg-image.js';
+import { SANDBOX_SOCKET_DIR, SCRATCH_PORT, type Scratch } from '../systems/postgres/index.js';
 import { sandboxSettings, settingsFor } from '../systems/pg-sandbox.js';
 import { DrillFailed } from './exit-codes.js';
 import { chooseLocalPg, majorNumber, type LocalPg } from './local-pg.js';
@@ -68,9 +68,9 @@ export function serverHow(pg: DrillServer, cluster: ScratchCluster): string {
 export interface ClusterSetup {
   paths: Workdir;
   pg: DrillServer;
-  as: RunAs;
+  /** The drill's sandbox and account (systems/postgres/). */
+  scratch: Scratch;
   target: RecoveryTarget | null;
-  processes: LocalProcesses;
   /** Pause at the target as a hot standby with these settings (standby-settings.ts) instead of ending recovery. */
   standby?: [string, string][] | null;
 }
@@ -82,7 +82,7 @@ const IMAGE_LOG_DIR = 'dingo-recover-log';
 
 /** The scratch server on the restored data: the drill's own configuration, and the sandbox's settings on its command line. */
 export async function prepareCluster(s: ClusterSetup): Promise<ScratchCluster> {
-  const seen = await seenPaths(s);
+  const seen = seenPaths(s);
   await writeRecoveryConfig(recoverySettings(s, seen));
   return clusterOn(s, seen);
 }
@@ -92,19 +92,19 @@ export async function prepareCluster(s: ClusterSetup): Promise<ScratchCluster> {
  * target on the same timeline: its recovery settings written anew, its log read from here on.
  */
 export async function retargetCluster(s: ClusterSetup): Promise<ScratchCluster> {
-  const seen = await seenPaths(s);
+  const seen = seenPaths(s);
   await retargetRecoveryConfig(recoverySettings(s, seen));
   return clusterOn(s, seen, true);
 }
 
-/** The paths the server sees: ours, or where they are mounted in the image. */
-async function seenPaths({ pg, paths }: ClusterSetup) {
+/** The paths the server sees: in its sandbox, or where they are mounted in the image. */
+function seenPaths({ pg, paths }: ClusterSetup) {
   return pg.engine
-    ? { dataDir: IMAGE_DATA_DIR, socketDir: IMAGE_SOCKET_DIR, port: IMAGE_PORT, walDir: IMAGE_WAL_DIR }
-    : { dataDir: paths.dataDir, socketDir: paths.socketDir, port: await freePort(), walDir: paths.walDir };
+    ? { dataDir: IMAGE_DATA_DIR, socketDir: IMAGE_SOCKET_DIR, port: SCRATCH_PORT, walDir: IMAGE_WAL_DIR }
+    : { dataDir: paths.dataDir, socketDir: SANDBOX_SOCKET_DIR, port: SCRATCH_PORT, walDir: paths.walDir };
 }
 
-type Seen = Awaited<ReturnType<typeof seenPaths>>;
+type Seen = ReturnType<typeof seenPaths>;
 
 function recoverySettings(s: ClusterSetup, seen: Seen) {
   return {
@@ -113,35 +113,30 @@ function recoverySettings(s: ClusterSetup, seen: Seen) {
     restoreCommand: localRestoreCommand(seen.walDir),
     port: seen.port,
     socketDir: seen.socketDir,
-    as: s.as,
+    as: s.scratch.account,
     target: s.target,
     standby: s.standby,
   };
 }
 
 async function clusterOn(s: ClusterSetup, seen: Seen, logFromEnd = false): Promise<ScratchCluster> {
-  const { paths, pg, as } = s;
+  const { paths, pg, scratch } = s;
   const restoreCommand = localRestoreCommand(seen.walDir);
   // From PostgreSQL 12 on the recovery settings are settings like any other: the command line wins over the files.
   const stopSettings = s.target && majorNumber(pg.major) >= 12 ? targetSettings(s.target, pg.major, !!s.standby) : [];
   const settings = settingsFor(majorNumber(pg.major), [
-    ...sandboxSettings({
-      ...seen,
-      restoreCommand,
-      hbaFile: join(seen.dataDir, 'pg_hba.conf'),
-      identFile: join(seen.dataDir, 'pg_ident.conf'),
-    }),
+    ...sandboxSettings({ ...seen, restoreCommand, hbaFile: scratch.sandbox.hbaFile, identFile: scratch.sandbox.identFile }),
     ...(s.standby ?? [['hot_standby', 'off']]),
     ['fsync', 'off'],
     ['recovery_target_timeline', s.target?.timeline ?? 'latest'],
     ...stopSettings,
   ]);
-  const common = { bin: pg.bin, dataDir: paths.dataDir, socketDir: paths.socketDir, port: seen.port, as, processes: s.processes };
+  const common = { bin: pg.bin, dataDir: paths.dataDir, scratch };
   if (!pg.engine) {
+    // Beside the data folder, in the drill's folder (root's): the server writes into what we opened, and cannot reach the file.
     const logFile = join(paths.dir, 'postgresql.log');
     return new ScratchCluster({ ...common, logFile, logFrom: logFromEnd ? await sizeOf(logFile) : 0, settings });
   }
-  await readableInImage(paths.walDir);
   const logFile = join(paths.dataDir, IMAGE_LOG_DIR, 'postgresql.log');
   return new ScratchCluster({
     ...common,
@@ -169,16 +164,6 @@ const IMAGE_LOG_SETTINGS: [string, string][] = [
   ['log_rotation_age', '0'],
   ['log_rotation_size', '0'],
 ];
-
-/**
- * The fetched WAL made readable by the image's account (whose uid is the image's, not ours): the
- * drill's scratch folder around it stays 0700, so no other local user reaches it.
- */
-async function readableInImage(walDir: string): Promise<void> {
-  await chmod(walDir, 0o755);
-  // Only the regular files the drill wrote there: nothing else is followed.
-  for (const e of await readdir(walDir, { withFileTypes: true })) if (e.isFile()) await chmod(join(walDir, e.name), 0o644);
-}
 
 /** A drill's containers an interrupted attempt left on its work folder, for the step run again to remove. */
 export { removeContainersOn } from '../systems/pg-image.js';

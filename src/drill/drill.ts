@@ -32,8 +32,9 @@ import type { PgControl } from '../systems/pg-control.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
 import { majorNumber } from './local-pg.js';
-import { disarmForQuery, pauseReaderRefused } from '../systems/pg-reader.js';
+import { disarmForQuery, pauseReaderRefused, READER_ROLE } from '../systems/pg-reader.js';
 import type { TableLines } from '../systems/pg-query.js';
+import { openScratch, type Scratch } from '../systems/postgres/index.js';
 import { downloadWal, type WalDownloaded } from './wal-download.js';
 import { servePartials } from './partial-wal.js';
 import { refusedPartials } from '../archive/partials.js';
@@ -144,6 +145,8 @@ interface Drill {
   started: number;
   warnings: string[];
   workdir: string | null;
+  /** The scratch server's sandbox and account, once made: closed however the drill ends. */
+  scratch: Scratch | null;
   cluster: ScratchCluster | null;
   /** What the drill is doing now, for the deadline's message. */
   doing: string;
@@ -163,6 +166,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     started,
     warnings: [],
     workdir: null,
+    scratch: null,
     cluster: null,
     doing: 'starting',
     deadline: new Deadline(started, opts.deadlineMs ?? BASE_DEADLINE_MS, () => whatItWasDoing(drill), opts.signal),
@@ -181,11 +185,12 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     throw failure;
   } finally {
     drill.deadline.end();
-    if (drill.cluster) {
-      // Stopped first, so that no step still waits on it; then once more, should a start have been under way.
-      await drill.cluster.stop().catch(() => undefined);
+    if (drill.scratch) {
+      // Ended first, server and sandbox, so that no step still waits on it; then once more, should a start have been under way.
+      await drill.scratch.close().catch(() => undefined);
       await work.catch(() => undefined);
-      await drill.cluster.stop().catch(() => undefined);
+      await drill.cluster?.stop().catch(() => undefined);
+      await drill.scratch.close().catch(() => undefined);
     }
     if (drill.workdir && !opts.keep) await rm(drill.workdir, { recursive: true, force: true }).catch(() => undefined);
   }
@@ -228,10 +233,20 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     : await checkAge(where, latest, now, target ? undefined : opts.maxAgeMs);
   const major = archiveMajor(report, latest);
   const pg = await chooseServer(major, opts, processes);
-  const as = processes.scratchAccount();
   drill.deadline.signal.throwIfAborted();
-  drill.workdir = from ? from.workdir : await makeWorkdir(opts.workdir, as, processes);
+  drill.workdir = from ? from.workdir : await makeWorkdir(opts.workdir);
   const paths = workdirPaths(drill.workdir);
+  // The server's life, and its account's, from the first file it will own: everything it runs ends with it.
+  const scratch = await openScratch({
+    open: processes.scratchSandbox,
+    dataDir: paths.dataDir,
+    socketDir: paths.socketDir,
+    ownedReadOnly: [paths.walDir],
+    bins: [pg.bin],
+    logins: [SUPERUSER, READER_ROLE],
+  });
+  drill.scratch = scratch;
+  const as = scratch.account;
   const [base, wal] = from
     ? [NO_BASE_BACKUP, await fetchWal(drill, latest, paths, pg, as, true)]
     : await restoreBaseAndWal(drill, latest, paths, pg, as);
@@ -240,7 +255,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     drill.say(`serving ${p.key.slice(drill.prefix.length)} as ${p.servedAs}: WAL written after the archive's last full segment`);
   drill.deadline.signal.throwIfAborted();
   const standby = opts.pause && target ? await standbySettings(paths.dataDir, pg.major) : null;
-  const setup = { paths, pg, as, target, processes, standby };
+  const setup = { paths, pg, scratch, target, standby };
   const cluster = from ? await retargetCluster(setup) : await prepareCluster(setup);
   drill.cluster = cluster;
   // Our catalog reads are the bootstrap superuser's, the only role whose role-level libraries PGOPTIONS may switch off;
@@ -322,13 +337,15 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
  */
 function pausedLines(cluster: ScratchCluster, conn: { user: string; database: string }): TableLines {
   const refused = new Map<string, Promise<string | null>>();
+  // A role safe to read as is let log in to the sandbox's server: its login rules name our roles alone until then.
+  const vetted = async (owner: string, database: string): Promise<string | null> => {
+    const why = await pauseReaderRefused(async (db, text) => (await cluster.query(text, { ...conn, database: db })).rows, database, owner);
+    if (!why) await cluster.permitLogin(owner, conn);
+    return why;
+  };
   return async function* lines(database: string, sql: string, owner: string): AsyncGenerator<string[]> {
     const key = JSON.stringify([database, owner]);
-    if (!refused.has(key))
-      refused.set(
-        key,
-        pauseReaderRefused(async (db, text) => (await cluster.query(text, { ...conn, database: db })).rows, database, owner),
-      );
+    if (!refused.has(key)) refused.set(key, vetted(owner, database));
     const why = await refused.get(key)!;
     if (why) throw new Error(`at the pause no role can be made to read it, and ${why}`);
     yield* cluster.readLines(sql, database, owner);

@@ -14,7 +14,6 @@ import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { shellQuote } from '../core/shell-quote.js';
 import { inspectArchive } from '../archive/inspect.js';
-import { isolated } from '../systems/scratch-account.js';
 import { findMistakes, type Catalog, type CommitFound, type RelationName } from '../wale/mistakes.js';
 import { formatLsn, formatSegment, nextSegment, parseSegment, segmentIndex, tryParseSegment } from '../wale/segments.js';
 import { WalDumpReader, WalDumpUnreadable } from '../wale/waldump.js';
@@ -165,19 +164,17 @@ async function dumpWal(
   copy: RestoredCopy,
   segments: string[],
   startLsn: bigint,
-  processes: LocalProcesses,
   warnings: string[],
 ): Promise<WalDumpReader> {
   const reader = new WalDumpReader();
-  const as = processes.scratchAccount();
   const tli = String(parseSegment(segments[0]!).tli);
   for (let i = 0; i < segments.length; i += SEGMENTS_PER_RUN) {
     const last = i + SEGMENTS_PER_RUN >= segments.length;
     const from = i === 0 ? startLsn : segmentStart(segments[i]!);
     const argv = [waldump, `--path=${copy.walDir}`, `--timeline=${tli}`, `--start=${formatLsn(from)}`];
     if (!last) argv.push(`--end=${formatLsn(segmentStart(segments[i + SEGMENTS_PER_RUN]!))}`);
-    // The tenant's WAL is read by the scratch account, in the drill's sandbox, with nothing writable.
-    const r = await processes.run(isolated(argv, as, []), { env: { TZ: 'UTC', LC_ALL: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    // The tenant's WAL is read in the drill's sandbox, as its server's account, where it can write nothing.
+    const r = await copy.cluster.sandbox.run(argv, { env: { TZ: 'UTC', LC_ALL: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
     try {
       for (const line of r.stdout.split('\n')) reader.push(line);
     } catch (err) {
@@ -251,9 +248,7 @@ export async function findArchiveMistakes(o: MistakesOptions): Promise<MistakesR
       const { segments, hole } = await segmentsToRead(copy.walDir, backup.startSegment, major);
       if (hole) warnings.push(`WAL ${hole} is not in the archive: the scan stops before it`);
       o.progress?.(`reading ${segments.length} WAL segment(s) with ${waldump}`);
-      const reader = segments.length
-        ? await dumpWal(waldump, copy, segments, backupStartLsn(backup), processes, warnings)
-        : new WalDumpReader();
+      const reader = segments.length ? await dumpWal(waldump, copy, segments, backupStartLsn(backup), warnings) : new WalDumpReader();
       const found = findMistakes(reader.events, catalog, { massRows: o.massRows, until: o.until?.at });
       const suspects = found.commits.filter((c) => c.flags.length > 0).map((c) => ({ xid: c.xid, at: c.at, lsn: c.lsn, flags: c.flags }));
       const first = suspects[0];

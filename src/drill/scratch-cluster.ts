@@ -1,25 +1,23 @@
 /**
- * The throwaway PostgreSQL a drill recovers into: private port and 0700 socket
- * folder, the sandbox's settings on its command line and an environment of its
- * own (systems/pg-sandbox.ts), run as the scratch account in a network namespace of its own
- * (systems/scratch-account.ts), or in the `postgres:<major>` image (systems/pg-image.ts) when no local
- * server binaries fit the archive; watched until archive recovery has ended (or the server died, or
- * the drill was stopped). Once it has, the copy is made safe to read and the tables are read as a role
- * that is no superuser (systems/pg-reader.ts).
+ * The throwaway PostgreSQL a drill recovers into: the one scratch-server life of systems/postgres/ (a
+ * sandbox with an account of its own around the restored data, its clients inside it too), the
+ * sandbox's settings on its command line and an environment of its own (systems/pg-sandbox.ts); local
+ * server binaries, or the `postgres:<major>` image (systems/pg-image.ts) when none fit the archive;
+ * watched until archive recovery has ended (or the server died, or the drill was stopped). Once it
+ * has, the copy is made safe to read and the tables are read as a role that is no superuser
+ * (systems/pg-reader.ts).
  */
 import { readLog } from '../core/read-regular.js';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
-import type { DockerEngine, LocalProcesses, RunAs } from '../core/seams.js';
-import { startInImage, type ImageServer } from '../systems/pg-image.js';
+import type { DockerEngine, ScratchSandbox } from '../core/seams.js';
 import { parseRecoveryLog, serverLog } from './recovery-log.js';
-import { clientEnv, postgresOptions, serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
-import { isolated } from '../systems/scratch-account.js';
+import { clientEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
+import { accepts, psqlLines, psqlRows, type Endpoint, type Postmaster, type Scratch, type ServerRun } from '../systems/postgres/index.js';
 import { prepareReading, READER_ROLE } from '../systems/pg-reader.js';
-import { programLines } from '../systems/pg-lines.js';
 
 /** The server in the `postgres:<major>` image: its settings carry the container's paths. */
-export interface ClusterImage {
+interface ClusterImage {
   engine: DockerEngine;
   major: string;
   /** The container's name (a restart reuses it: the earlier container is removed first). */
@@ -29,25 +27,19 @@ export interface ClusterImage {
 }
 
 export interface ClusterOptions {
-  /** The server binaries (pg_ctl), and psql and pg_isready; in the image, only the local client binaries. */
+  /** The drill's scratch-server life: its sandbox, account and socket folder. */
+  scratch: Scratch;
+  /** The server binaries (postgres), and psql and pg_isready; in the image, only the local client binaries. */
   bin: string;
-  /** Run the server in this image instead of with pg_ctl (the clients then run as we do: the socket is the image's account's). */
+  /** Run the server in this image instead of the local binaries. */
   image?: ClusterImage;
   dataDir: string;
-  socketDir: string;
-  port: number;
   logFile: string;
   /** Where in the log this server's lines start (bytes): a copy moved to another target reads only what it wrote since. */
   logFrom?: number;
-  /** The scratch account: the local server runs as it, in a network namespace of its own. */
-  as: RunAs;
   /** Settings given on the server's command line (they win over every configuration file). */
   settings: [string, string][];
-  /** How pg_ctl, pg_isready and psql run. */
-  processes: LocalProcesses;
 }
-
-const FIELD_SEP = '\x1f';
 
 export interface QueryResult {
   rows: string[][];
@@ -75,23 +67,27 @@ const CONNECTION_LOST = /server closed the connection unexpectedly|terminating c
 /** Sessions lost in a row past which the failure is the query's own: a server that drops every session and lives on. */
 const MAX_LOST = 50;
 
+/** How long a server may take to read its login rules again once told to. */
+const RELOAD_GRACE_MS = 10_000;
+
 /** How long a just-started postmaster may take to write postmaster.pid. */
 const PID_FILE_GRACE_MS = 5000;
 
 export class ScratchCluster {
-  private container: ImageServer | null = null;
+  private server: Postmaster | null = null;
   /** How the image's server ran, kept after its container is removed. */
   private ranIn: string | null = null;
 
   constructor(private readonly o: ClusterOptions) {}
 
-  private pg(bin: string): string {
-    return join(this.o.bin, bin);
+  /** Where psql and pg_isready reach the server: in its sandbox. */
+  private get endpoint(): Endpoint {
+    return this.o.scratch.endpoint(this.o.bin);
   }
 
-  /** Who runs psql and pg_isready: the scratch account, or we ourselves when the image's account owns the socket. */
-  private get clientAs(): RunAs | undefined {
-    return this.o.image ? undefined : this.o.as;
+  /** The sandbox the server and its clients run in, for other programs of the drill on the copy (pg_waldump). */
+  get sandbox(): ScratchSandbox {
+    return this.o.scratch.sandbox;
   }
 
   /** How the server runs: "local PostgreSQL (/usr/lib/postgresql/15/bin)" or "container postgres:15 (abc123def456)". */
@@ -103,47 +99,32 @@ export class ScratchCluster {
     return this.o.logFile;
   }
 
-  /** Starts the server in the image: its container created and started (nothing is pulled). */
-  private async startContainer(image: ClusterImage): Promise<void> {
-    this.container = await startInImage({
-      engine: image.engine,
-      major: image.major,
-      dataDir: this.o.dataDir,
-      socketDir: this.o.socketDir,
-      settings: this.o.settings,
-      readOnly: image.readOnly,
-      name: image.name,
-      purpose: 'restore drill of a wal-e archive',
-    });
-    this.ranIn = this.container.how;
+  private get run(): ServerRun {
+    const image = this.o.image;
+    return image
+      ? {
+          kind: 'image',
+          engine: image.engine,
+          major: image.major,
+          name: image.name,
+          purpose: 'restore drill of a wal-e archive',
+          readOnly: image.readOnly,
+        }
+      : { kind: 'local', bin: this.o.bin, logFile: this.o.logFile };
   }
 
   async start(): Promise<void> {
-    // -W: return at once; recovery can take long and is watched by waitRecovered().
-    const argv = [
-      this.pg('pg_ctl'),
-      '-D',
-      this.o.dataDir,
-      '-l',
-      this.o.logFile,
-      '-W',
-      '-s',
-      '-o',
-      postgresOptions(this.o.settings),
-      'start',
-    ];
     // A server started again appends to the same log: only what this start wrote tells whether it died.
     const logBefore = (await this.log()).length;
-    if (this.o.image) await this.startContainer(this.o.image);
-    else
-      await this.o.processes.runOk(isolated(argv, this.o.as, [dirname(this.o.logFile), this.o.dataDir, this.o.socketDir]), {
-        env: serverEnv(),
-      });
-    // Wait for postmaster.pid, so that from here on alive() and stop() see the server.
+    // Recovery can take long and is watched by waitRecovered(): start returns at once.
+    const server = await this.o.scratch.start(this.o.settings, this.run);
+    this.server = server;
+    if (this.o.image) this.ranIn = server.how;
+    // Wait for postmaster.pid, so that from here on its status is read.
     const until = performance.now() + PID_FILE_GRACE_MS;
-    while (!(await this.alive())) {
+    while (!(await this.pidFile())) {
       const log = parseRecoveryLog((await this.log()).slice(logBefore));
-      if (performance.now() > until || log.fatal.length > 0) {
+      if (performance.now() > until || log.fatal.length > 0 || !(await server.alive())) {
         throw new DrillFailed(
           'not-restorable',
           `PostgreSQL did not start on the restored data${log.fatal.length ? `: ${log.fatal.slice(-3).join(' | ')}` : ''}`,
@@ -179,31 +160,19 @@ export class ScratchCluster {
     return `See the server log ${this.o.logFile} (kept with --keep).`;
   }
 
-  /** True while the postmaster recorded in postmaster.pid is alive (in the image: while its container runs and it wrote one). */
+  /** True while the server runs (its process, or in the image its container). */
   async alive(): Promise<boolean> {
-    if (this.o.image) return this.container !== null && (await this.o.image.engine.isRunning(this.container.id));
-    const pf = await this.pidFile();
-    if (!pf) return false;
-    try {
-      process.kill(pf.pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.server?.alive()) ?? false;
   }
 
   /**
-   * Whether the server accepts connections. The status in postmaster.pid (what
-   * pg_ctl -w reads) avoids a connection attempt, and a log line, per poll.
+   * Whether the server accepts connections. The status in postmaster.pid (PostgreSQL 10 on) avoids a
+   * connection attempt, and a log line, per poll.
    */
-  async accepting(user: string): Promise<boolean> {
+  async accepting(): Promise<boolean> {
     const pf = await this.pidFile();
     if (pf?.status) return pf.status === 'ready';
-    const r = await this.o.processes.run([this.pg('pg_isready'), '-q', '-h', this.o.socketDir, '-p', String(this.o.port), '-U', user], {
-      as: this.clientAs,
-      env: clientEnv(),
-    });
-    return r.code === 0;
+    return accepts(this.endpoint, clientEnv());
   }
 
   /**
@@ -257,8 +226,8 @@ export class ScratchCluster {
       }
       const ended = paused === null && opts.ended ? await opts.ended() : null;
       if (ended !== null) {
-        if (ended && (await this.accepting(opts.user))) return 'ended';
-      } else if (await this.accepting(opts.user)) {
+        if (ended && (await this.accepting())) return 'ended';
+      } else if (await this.accepting()) {
         // The pause is asked about only during recovery, where its functions answer: recovery that ended without
         // pausing (no target met before 13) makes them raise an error.
         const sql = `select pg_catalog.pg_is_in_recovery()${paused ? `, case when pg_catalog.pg_is_in_recovery() then ${paused} end` : ''}`;
@@ -313,67 +282,38 @@ export class ScratchCluster {
   /**
    * Run one SQL text (a table's `COPY … TO STDOUT`) as `role`, a role that is no superuser (the reader
    * role, or at a pause, where no role can be made, a role of the copy's own vetted by
-   * systems/pg-reader.ts), in a READ ONLY transaction, search_path pg_catalog first: the lines it
-   * prints, a batch per read as they come (systems/pg-lines.ts).
+   * systems/pg-reader.ts and let log in by `permitLogin`), in a READ ONLY transaction, search_path
+   * pg_catalog first: the lines it prints, a batch per read as they come.
    */
   readLines(sql: string, database: string, role = READER_ROLE): AsyncGenerator<string[]> {
-    const argv = [this.pg('psql'), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', this.o.socketDir, '-p', String(this.o.port)];
-    return programLines((source, stages, sink) => this.o.processes.pipeThrough(source, stages, sink), {
-      argv: [...argv, '-U', role, '-d', database, '-c', sql],
-      opts: { as: this.clientAs, env: unprivilegedClientEnv(undefined, true) },
-    });
+    return psqlLines(this.endpoint, { user: role, database, sql, env: unprivilegedClientEnv(undefined, true) });
+  }
+
+  /**
+   * Lets the sandbox's account log in as `role` (a role of the copy's own, at a pause) from now on: the
+   * server's login rules are rewritten and reloaded, and the next session waits until the server has
+   * read them (`pg_conf_load_time` moved on), as a reload is only signalled.
+   */
+  async permitLogin(role: string, conn: { user: string; database: string }): Promise<void> {
+    const loaded = async (): Promise<string> => (await this.query('select pg_catalog.pg_conf_load_time()', conn)).rows[0]?.[0] ?? '';
+    const before = await loaded();
+    await this.o.scratch.sandbox.permit(role);
+    await this.query('select pg_catalog.pg_reload_conf()', conn);
+    const until = performance.now() + RELOAD_GRACE_MS;
+    while ((await loaded()) === before) {
+      if (performance.now() > until) throw new Error(`the server did not reload its login rules within ${RELOAD_GRACE_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   private async psql(sql: string, user: string, database: string, env: NodeJS.ProcessEnv): Promise<QueryResult> {
-    const r = await this.o.processes.run(
-      [
-        this.pg('psql'),
-        '-X',
-        '-q',
-        '-A',
-        '-t',
-        '-F',
-        FIELD_SEP,
-        '-0',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-h',
-        this.o.socketDir,
-        '-p',
-        String(this.o.port),
-        '-U',
-        user,
-        '-d',
-        database,
-        '-c',
-        sql,
-      ],
-      { as: this.clientAs, env },
-    );
-    if (r.code !== 0) throw new Error((r.stderr || r.stdout).trim() || `psql exited with ${r.code}`);
-    const records = r.stdout.split('\0');
-    if (records.length && records[records.length - 1]!.replace(/\n$/, '') === '') records.pop();
-    return { rows: records.map((rec) => rec.split(FIELD_SEP)) };
+    return { rows: await psqlRows(this.endpoint, { user, database, sql, env }) };
   }
 
+  /** Stops the server (a restart of the drill starts another in the same sandbox); stopped, or never started, is fine. */
   async stop(): Promise<void> {
-    if (this.container) {
-      // Stopped and removed, also when it already exited: never left behind.
-      const container = this.container;
-      this.container = null;
-      await container.remove();
-      return;
-    }
-    if (!(await this.alive())) return;
-    const fast = await this.o.processes.run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'fast', '-t', '30', '-w', '-s', 'stop'], {
-      as: this.o.as,
-      env: serverEnv(),
-    });
-    if (fast.code !== 0 && (await this.alive())) {
-      await this.o.processes.run([this.pg('pg_ctl'), '-D', this.o.dataDir, '-m', 'immediate', '-w', '-s', 'stop'], {
-        as: this.o.as,
-        env: serverEnv(),
-      });
-    }
+    const server = this.server;
+    this.server = null;
+    await server?.stop();
   }
 }

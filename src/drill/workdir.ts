@@ -1,14 +1,14 @@
 /**
- * The drill's scratch folder: data and socket folders PostgreSQL's account owns and can reach,
- * with a socket path short enough for a Unix socket.
+ * The drill's scratch folder: root's alone (0700), holding the data, socket and WAL folders its
+ * scratch server's account is given while it runs (systems/postgres/), and the server's log, which
+ * stays ours.
  */
-import { chmod, chown, lchown, lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LocalProcesses, RunAs } from '../core/seams.js';
+import type { RunAs } from '../core/seams.js';
 import { kindOf } from '../core/file-kind.js';
 import { DrillFailed } from './exit-codes.js';
 import { majorNumber } from './local-pg.js';
-import { MAX_SOCKET_PATH, socketFits } from '../systems/pg-sandbox.js';
 
 export interface Workdir {
   dir: string;
@@ -18,42 +18,17 @@ export interface Workdir {
   walDir: string;
 }
 
-/** A fresh scratch folder under `parent` with its data and sock folders. */
-export async function makeWorkdir(parent: string, as: RunAs | undefined, processes: LocalProcesses): Promise<string> {
-  const base = parent;
-  await mkdir(base, { recursive: true });
-  const dir = await mkdtemp(join(base, 'dingo-drill-'));
-  for (const sub of ['', 'data', 'sock', 'wal']) {
-    const path = join(dir, sub);
-    await mkdir(path, { recursive: true, mode: 0o700 });
-    if (as) await chown(path, as.uid, as.gid);
-  }
-  if (as) {
-    const probe = await processes.run(['test', '-w', dir], { as });
-    if (probe.code !== 0) {
-      await rm(dir, { recursive: true, force: true });
-      throw new DrillFailed('could-not-run', `the ${as.name} user cannot reach the scratch folder ${dir}`, {
-        hint: `Point --workdir at a folder every user can traverse (e.g. /tmp or /var/tmp), since PostgreSQL runs as ${as.name}.`,
-      });
-    }
-  }
+/** A fresh scratch folder under `parent` with its data, socket and WAL folders. */
+export async function makeWorkdir(parent: string): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  const dir = await mkdtemp(join(parent, 'dingo-drill-'));
+  for (const sub of ['', 'data', 'sock', 'wal']) await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
   return dir;
 }
 
-/** The data and socket folders of a scratch folder; throws when the socket path would be too long. */
+/** The data, socket and WAL folders of a scratch folder. */
 export function workdirPaths(dir: string): Workdir {
-  const dataDir = join(dir, 'data');
-  const socketDir = join(dir, 'sock');
-  if (!socketFits(socketDir)) {
-    throw new DrillFailed(
-      'could-not-run',
-      `the scratch folder ${dir} is too deep for a Unix socket path (${MAX_SOCKET_PATH} bytes at most)`,
-      {
-        hint: 'Point --workdir at a shorter path, e.g. /tmp or /var/tmp.',
-      },
-    );
-  }
-  return { dir, dataDir, socketDir, walDir: join(dir, 'wal') };
+  return { dir, dataDir: join(dir, 'data'), socketDir: join(dir, 'sock'), walDir: join(dir, 'wal') };
 }
 
 /**

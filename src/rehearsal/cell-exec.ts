@@ -6,12 +6,13 @@
 import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../adapters/postgres.js';
 import { REPLICATION_QUERY } from '../adapters/pg-replication.js';
 import { controlData, replicationRows } from './cell-sim-replication.js';
-import { answerReplayQuery } from './restore.js';
+import { answerReplayQuery, historyFile, type RestoringPg } from './restore-replay.js';
 import { PG_RESTORE_VIA_STDIN } from '../adapters/pg-load.js';
 import { databaseQuery, extensionScript, pgRestore } from './cell-load.js';
-import { type CellWorld, fail, findContainer, ok, type Out, serverVersionNum, type SimContainer } from './cell-world.js';
+import { type CellWorld, fail, findContainer, logLine, ok, type Out, serverVersionNum, type SimContainer } from './cell-world.js';
+import { patroniSays } from './patroni-lines.js';
 
-export function exec(state: CellWorld, a: string[], input: Buffer): Out {
+export function exec(state: CellWorld, a: string[], input: Buffer, now: Date = new Date()): Out {
   let i = 0;
   let osUser = 'root';
   while (a[i]?.startsWith('-')) {
@@ -36,6 +37,7 @@ export function exec(state: CellWorld, a: string[], input: Buffer): Out {
       { user: cmd[4] ?? '', password: nl < 0 ? stdin : stdin.slice(0, nl), options: env.PGOPTIONS },
       cmd.slice(5),
       nl < 0 ? '' : stdin.slice(nl + 1),
+      now,
     );
   }
   if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[2] === PG_RESTORE_VIA_STDIN && cmd[3] === 'sh') {
@@ -44,12 +46,15 @@ export function exec(state: CellWorld, a: string[], input: Buffer): Out {
     const password = (nl < 0 ? input : input.subarray(0, nl)).toString('utf8');
     return pgRestore(c, { user: cmd[4] ?? '', password }, cmd.slice(5), nl < 0 ? Buffer.alloc(0) : input.subarray(nl + 1));
   }
-  if (cmd[0] === 'pg_controldata') return controlData(c.pg, cmd[1], osUser);
+  // A restore that was promoted ended on timeline 1 and goes on on timeline 2.
+  if (cmd[0] === 'pg_controldata') return controlData(c.pg, cmd[1], osUser, (c.pg as RestoringPg).replay && !c.pg.inRecovery ? 2 : 1);
+  // The new timeline's history file a promoted restore wrote (root or postgres may read it).
+  if (cmd[0] === 'cat' && cmd.length === 2) return historyFile(c.pg, cmd[1]!) ?? fail(1, `cat: ${cmd[1]}: No such file or directory\n`);
   // psql over the local socket as the postgres OS user: the image's pg_hba trusts local connections.
   if (cmd[0] === 'psql' && cmd.slice(1, 5).join(' ') === '-X -w -d postgres') {
     if (osUser !== 'postgres' || c.pg.localTrust === false)
       return fail(2, `psql: FATAL:  Peer authentication failed for user "postgres"\n`);
-    return psql(c, { user: 'postgres', password: null, options: env.PGOPTIONS }, cmd.slice(5), stdin);
+    return psql(c, { user: 'postgres', password: null, options: env.PGOPTIONS }, cmd.slice(5), stdin, now);
   }
   return fail(127, `exec: "${cmd[0] ?? ''}": executable file not found in $PATH\n`);
 }
@@ -93,7 +98,13 @@ function valueAfter(list: string[], flag: string): string | undefined {
  * A psql session: a role with its password over TCP, or (password null) the trusted local socket;
  * `options` is its PGOPTIONS, which the server checks at login.
  */
-function psql(c: SimContainer, login: { user: string; password: string | null; options?: string }, args: string[], script: string): Out {
+function psql(
+  c: SimContainer,
+  login: { user: string; password: string | null; options?: string },
+  args: string[],
+  script: string,
+  now: Date,
+): Out {
   const { user, password } = login;
   if (!c.pg.ready) {
     return fail(
@@ -109,7 +120,7 @@ function psql(c: SimContainer, login: { user: string; password: string | null; o
   // A later -d wins over the adapter's -d postgres, as psql reads its options.
   const database = args[0] === '-d' ? (args[1] ?? '') : 'postgres';
   if (args[0] === '-d') args = args.slice(2);
-  if (args[0] === '-tAc') return databaseQuery(c, database, args[1] ?? '') ?? psqlQuery(c, user, args[1] ?? '');
+  if (args[0] === '-tAc') return databaseQuery(c, database, args[1] ?? '') ?? psqlQuery(c, user, args[1] ?? '', now);
   if (args.join(' ') === '-q -v ON_ERROR_STOP=1') return extensionScript(c, user, database, script) ?? psqlScript(c, script);
   return fail(1, `psql: the simulated cell does not know the options ${args.join(' ')}\n`);
 }
@@ -118,7 +129,7 @@ function psql(c: SimContainer, login: { user: string; password: string | null; o
 const LOGIN_CHECK_QUERY = 'select current_user';
 
 /** One -tAc query: the login check, or pg_is_in_recovery(), which turns false after some polls. */
-function psqlQuery(c: SimContainer, user: string, sql: string): Out {
+function psqlQuery(c: SimContainer, user: string, sql: string, now: Date): Out {
   if (sql === LOGIN_CHECK_QUERY) return ok(`${user}\n`);
   if (sql === REPLICATION_QUERY) return replicationRows(c.pg);
   const replay = answerReplayQuery(c.pg, sql, serverVersionNum(c.image));
@@ -130,6 +141,9 @@ function psqlQuery(c: SimContainer, user: string, sql: string): Out {
     return ok('t\n');
   }
   c.pg.inRecovery = false;
+  // Patroni took the leader key and promoted the node (ha.py).
+  const scope6 = (c.env.find((e) => e.startsWith('PATRONI_SCOPE=')) ?? '').slice('PATRONI_SCOPE='.length, 'PATRONI_SCOPE='.length + 6);
+  logLine(c, now, patroniSays(scope6, now, 'promoted self to leader by acquiring session lock'));
   return ok('f\n');
 }
 

@@ -1,12 +1,15 @@
 /** `docker inspect` on the simulated cell: Docker 1.11's JSON for each container named. */
 import { type CellWorld, fail, findContainer, NEVER, ok, type Out, type SimContainer } from './cell-world.js';
+import { restartedAgain } from './restore.js';
 
-export function inspect(state: CellWorld, a: string[]): Out {
+export function inspect(state: CellWorld, a: string[], now: Date = new Date()): Out {
   const names = a[0] === '--type' ? a.slice(2) : a;
   const found: object[] = [];
   const errors: string[] = [];
   for (const n of names) {
     const c = findContainer(state, n);
+    // Docker restarted a crash-looping container since it was last looked at.
+    if (c?.patroni === 'crash-loop') restartedAgain(c, now);
     if (c) found.push(inspectJson(state, c));
     else errors.push(`Error: No such container: ${n}\n`);
   }
@@ -21,10 +24,11 @@ function inspectJson(state: CellWorld, c: SimContainer): object {
     Path: '/scripts/run.sh',
     Args: [],
     State: {
-      Status: c.running ? 'running' : c.finishedAt === NEVER ? 'created' : 'exited',
+      Status: c.patroni === 'crash-loop' ? 'restarting' : c.running ? 'running' : c.finishedAt === NEVER ? 'created' : 'exited',
       Running: c.running,
       Paused: false,
-      Restarting: false,
+      // A crash loop: between Docker's restarts the container is Running and Restarting at once.
+      Restarting: c.patroni === 'crash-loop',
       OOMKilled: false,
       Dead: false,
       Pid: c.running ? pidOf(c) : 0,
@@ -36,8 +40,14 @@ function inspectJson(state: CellWorld, c: SimContainer): object {
     Image: `sha256:${hex(c.image, 64)}`,
     ResolvConfPath: `/var/vcap/store/docker/docker/containers/${c.id}/resolv.conf`,
     Name: `/${c.name}`,
-    RestartCount: 0,
+    RestartCount: c.restartCount ?? 0,
     Driver: 'aufs',
+    HostConfig: {
+      Binds: c.mounts.map((m) => `${m.Source}:${m.Destination}`),
+      LogConfig: { Type: c.logDriver ?? 'json-file', Config: {} },
+      // cf-containers-broker's default (app/models/docker_manager.rb: restart 'always').
+      RestartPolicy: { Name: 'always', MaximumRetryCount: 0 },
+    },
     Mounts: c.mounts.map((m) => ({ Source: m.Source, Destination: m.Destination, Mode: m.Mode, RW: m.RW, Propagation: 'rprivate' })),
     Config: {
       Hostname: c.id.slice(0, 12),

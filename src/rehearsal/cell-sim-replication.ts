@@ -32,7 +32,7 @@ export function replicationRows(pg: SimReplication): Out {
 }
 
 /** `pg_controldata PGDATA`, in PostgreSQL 9.5's layout (the lines the recovery reads, and a few around them). */
-export function controlData(pg: SimReplication, pgdata: string | undefined, osUser: string): Out {
+export function controlData(pg: SimReplication, pgdata: string | undefined, osUser: string, timeline = 1): Out {
   if (pgdata !== DINGO_PGDATA || pg.sysid === undefined) {
     return {
       exitCode: 1,
@@ -52,6 +52,7 @@ export function controlData(pg: SimReplication, pgdata: string | undefined, osUs
     'Catalog version number:               201510051',
     `Database system identifier:           ${pg.sysid}`,
     'Database cluster state:               in production',
+    `Latest checkpoint's TimeLineID:       ${timeline}`,
   ].join('\n');
   return { exitCode: 0, stdout: `${stdout}\n`, stderr: '' };
 }

@@ -4,13 +4,14 @@
  * formats, against a JSON-serialisable state. Anything else is "not found", as a
  * shell would say, so a rehearsal notices a command the real cell was never asked.
  *
- * The commands live beside this file: cell-inspect.ts, cell-lifecycle.ts
+ * The commands live beside this file: cell-inspect.ts, cell-ps.ts, cell-lifecycle.ts
  * (stop, start, logs), cell-exec.ts (pg_isready, psql) and cell-files.ts (find, mkdir, test).
  */
 import type { CommandResult, CommandSpec } from '../core/seams.js';
 import { exec } from './cell-exec.js';
 import { exists, find, mkdirP } from './cell-files.js';
 import { inspect } from './cell-inspect.js';
+import { ps } from './cell-ps.js';
 import { logs, start, stop } from './cell-lifecycle.js';
 import { type CellHooks, type CellWorld, fail, ok, type Out } from './cell-world.js';
 
@@ -61,15 +62,17 @@ function docker(state: CellWorld, args: string[], stdin: Buffer, hooks: CellHook
   const now = (hooks.now ?? (() => new Date()))();
   switch (command) {
     case 'inspect':
-      return inspect(state, a);
+      return inspect(state, a, now);
+    case 'ps':
+      return ps(state, a);
     case 'stop':
       return stop(state, a, now, hooks);
     case 'start':
       return start(state, a, now, hooks);
     case 'exec':
-      return exec(state, a, stdin);
+      return exec(state, a, stdin, now);
     case 'logs':
-      return logs(state, a);
+      return logs(state, a, now);
     default:
       return fail(1, `docker: '${command ?? ''}' is not a docker command.\nSee 'docker --help'.\n`);
   }

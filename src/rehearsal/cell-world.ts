@@ -34,6 +34,20 @@ export interface SimContainer {
   startedAt: string;
   finishedAt: string;
   logs: string[];
+  /** When each line of `logs` was written (ISO), for `docker logs -t --since`; a line without one was written at `startedAt`. */
+  logsAt?: string[];
+  /**
+   * The container's log driver (HostConfig.LogConfig.Type): Docker's default `json-file` when absent.
+   * Dingo's tile sets `syslog` (job_cell_z1.yml `docker.log_driver`), which `docker logs` cannot read.
+   */
+  logDriver?: string;
+  /** Times Docker restarted it under its restart policy (cf-containers-broker's default, `always`). */
+  restartCount?: number;
+  /**
+   * What its Patroni does while it does not serve: waits for the leader a stale `/leader` names
+   * (restore.ts), or exits at each start, which the restart policy turns into a crash loop.
+   */
+  patroni?: 'waiting-for-leader' | 'crash-loop';
   /**
    * A real PostgreSQL of the image's major on this machine answers the container's psql and
    * pg_restore (the platform's ContainerServers), made once from `seed` (SQL, a file of the
@@ -65,6 +79,8 @@ export interface CellHooks {
   onStart?(c: SimContainer): void;
   onStop?(c: SimContainer): void;
   now?(): Date;
+  /** Lets `ms` pass on the cell's clock (a stop's grace period): the time after it. */
+  elapse?(ms: number): Date;
 }
 
 /** Docker's FinishedAt of a container that never ran. */
@@ -103,4 +119,11 @@ export function serverVersionNum(image: string): number {
 /** The PostgreSQL major a container's image runs, as its packages name it (`9.5`, `15`). */
 export function majorOfImage(image: string): string {
   return majorOfVersionNum(serverVersionNum(image));
+}
+
+/** Writes a line to the container's output at `at`, as `docker logs -t` dates it. */
+export function logLine(c: SimContainer, at: Date, line: string): void {
+  const times = c.logsAt ?? c.logs.map(() => c.startedAt);
+  c.logs.push(line);
+  c.logsAt = [...times, at.toISOString()];
 }

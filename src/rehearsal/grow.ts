@@ -62,7 +62,7 @@ function cellsFor(world: SimWorld, leaderIp: string, count: number): string[] {
  * Grows the instance's cluster to `nodes` nodes; returns a failure description when the broker
  * cannot (no running leader), which ends the update failed.
  */
-export function growCluster(world: SimWorld, instance: CfServiceInstance, nodes: number): string | undefined {
+export function growCluster(world: SimWorld, instance: Pick<CfServiceInstance, 'guid'>, nodes: number): string | undefined {
   const leader = leaderOf(world, instance.guid);
   if (!leader) {
     world.record('broker', `update of ${instance.guid} failed: no running leader to clone new nodes from`);

@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { SimContainer } from './cell-world.js';
 import type { Placement, SimWorld } from './world-state.js';
+import { brokerGeneration, logProvision, nodesToMake } from './broker-generation.js';
+import { growCluster } from './grow.js';
 
 const etag = (s: string): string => createHash('md5').update(s).digest('hex');
 
@@ -19,6 +21,10 @@ interface NewInstance {
   spaceGuid: string;
   offering: string;
   plan: string;
+  /** The `-c` parameters of the create. */
+  parameters?: Record<string, unknown>;
+  /** Set when the broker refuses the create: the operation then ends failed with this description. */
+  failWith?: string;
 }
 
 /** What the broker sends the cell's cf-containers-broker: the catalog's ids, the org and space, the node's scope. */
@@ -42,6 +48,13 @@ function nodeRequest(world: SimWorld, instance: NewInstance): NodeRequest {
 }
 
 export function buildNewInstance(world: SimWorld, instance: NewInstance): void {
+  const generation = brokerGeneration(world);
+  const nodes = nodesToMake(generation, instance.parameters, Object.keys(world.state.cells).length);
+  if (typeof nodes === 'string') {
+    instance.failWith = nodes;
+    world.record('broker', `refused to create ${instance.guid}: ${nodes}`);
+    return;
+  }
   const placement = world.state.placements.shift();
   if (!placement) {
     world.record('broker', `no placement left for ${instance.guid}: the simulated broker cannot schedule it`);
@@ -55,8 +68,26 @@ export function buildNewInstance(world: SimWorld, instance: NewInstance): void {
   world.state.databases[placement.sysid] ??= { description: `the empty database of the new instance ${instance.guid}`, roles };
   registerInEtcd(world, placement, instance.guid);
   archiveFirstBackup(world, placement, instance.guid);
-  logCreation(world, placement, { guid: instance.guid, name, request: nodeRequest(world, instance) }, now);
+  const request = nodeRequest(world, instance);
+  logCreation(world, placement, { guid: instance.guid, name, request }, now);
   world.record('broker', `created ${instance.name} (${instance.guid}) as container ${name} on cell ${placement.cellIp}`);
+  // The other nodes clone the first one's archive and stream from it, as a grown cluster's do.
+  if (nodes > 1) growCluster(world, instance, nodes);
+  const replicas = world.state.cells[placement.cellIp]!.containers[name]!.pg.replicas ?? [];
+  logProvision(
+    world,
+    generation,
+    {
+      guid: instance.guid,
+      serviceId: request.serviceId,
+      planId: request.planId,
+      orgGuid: request.orgGuid,
+      spaceGuid: instance.spaceGuid,
+      parameters: instance.parameters ?? {},
+      nodes: [placement, ...replicas.map((r) => ({ nodeUuid: r.applicationName, cellIp: r.clientAddr }))],
+    },
+    String(100 + world.state.history.length),
+  );
 }
 
 /** The three roles the broker creates, with the passwords it chose. */

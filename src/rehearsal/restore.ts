@@ -1,129 +1,133 @@
 /**
- * What a Dingo patroni container does when it starts (IMG start_pg.sh and
- * restore_leader_if_missing.sh, Patroni v0.90): with data in /data it simply resumes
- * that database; with an empty /data, no leader in etcd and backups in its wal-e
- * prefix, it re-seeds /initialize from sysids/sysid and restores LATEST, unless etcd
- * still holds another system identifier, in which case Patroni exits. While it restores, it
- * replays the archive's WAL from the base backup's first segment to the last one wal-fetch finds
- * by its full name, a step for each pg_is_in_recovery() asked, and says where it is as PostgreSQL
- * 9.5 does.
+ * What a Dingo patroni container does when it starts and when it dies (IMG start_pg.sh and
+ * restore_leader_if_missing.sh, Patroni v0.90 ha.py and etcd.py), against the world's etcd and S3:
+ *
+ * - With data in /data it resumes that database.
+ * - restore_leader_if_missing.sh runs only when etcd has no `/service/<scope>/leader`: while a leader
+ *   key stands (a node killed by `docker stop` leaves its own for up to 30 s) it says "leader exists,
+ *   no additional preparation required for container to join cluster", and Patroni finds the cluster
+ *   locked: it tries to bootstrap from that leader, which is gone, so the node never serves. When the
+ *   key runs out, Patroni's next cycle finds the cluster unlocked: with `/initialize` deleted it
+ *   bootstraps a NEW empty cluster (ha.py `bootstrap`: "trying to bootstrap a new cluster"), whose
+ *   sysid and base backup then go to its wal-e prefix, where the old archive was copied.
+ * - With no leader, an empty /data and backups in its prefix it re-seeds `/initialize` from
+ *   sysids/sysid and restores LATEST ("trying to bootstrap (without leader)"); when `/initialize`
+ *   holds another system identifier, Patroni fetches the backup, then exits ("system ID mismatch"),
+ *   and the restart policy (`always`) starts it again and again: a crash loop.
+ * - Killed, it leaves its leader and member keys to their TTL: 30 s after the last refresh, which it
+ *   made every 10 s since it started (run.sh's ttl and loop_wait).
  */
+import { createHash } from 'node:crypto';
 import type { SimWorld } from './world-state.js';
-import { DINGO_VERSION_NUM, envOf, ok, type Out, type SimContainer } from './cell-world.js';
-import { withoutKeys } from './json-state.js';
-import { VERSION_QUERY, replayQuery } from '../adapters/postgres-replay.js';
+import { envOf, logLine, type SimContainer } from './cell-world.js';
+import { PATRONI_LOOP_WAIT_SECONDS, PATRONI_TTL_SECONDS, nodeKeys, patroniMemberName } from '../adapters/patroni-keys.js';
+import { replayOfArchive, RESTORE_POLLS, type RestoringPg } from './restore-replay.js';
+import { setKey } from './world-etcd.js';
+import { formatSegment, nextSegment, parseSegment, segmentRange } from '../wale/segments.js';
 import {
-  formatLsn,
-  formatSegment,
-  nextSegment,
-  parseSegment,
-  segmentAtIndex,
-  segmentIndex,
-  SEGMENT_BYTES,
-  type Segment,
-} from '../wale/segments.js';
+  LEADER_EXISTS,
+  LOCAL_DATABASE,
+  NO_BACKUP,
+  PREPARING_RESTORE,
+  partitionLines,
+  patroniSays,
+  restoreLeaderSays,
+  walFetchLines,
+} from './patroni-lines.js';
 
-/** How many pg_is_in_recovery() a restoring node answers `t` before it is promoted (cell-exec counts them down). */
-export const RESTORE_POLLS = 3;
-const SIM_PG_MAJOR = '9.5';
-
-/** The WAL a restoring node replays: from the base backup's first segment to the last one fetched. */
-export interface SimReplay {
-  from: string;
-  to: string;
-}
-
-/** A container's database, with what it replays while it restores. */
-export type RestoringPg = SimContainer['pg'] & { replay?: SimReplay };
-
-const BASE_BACKUP = /basebackups_005\/base_([0-9A-F]{24})_[0-9A-F]{8}_backup_stop_sentinel\.json$/;
-
-/**
- * The replay of the archive under `prefix`, as wal-e's wal-fetch feeds it: LATEST's first segment,
- * then each next one asked for by its full name (`wal_005/<segment>.lzo`) until one is not there.
- * A `.partial` is never asked for: its WAL is replayed only once copied to its segment's full name.
- */
-export function replayOfArchive(keys: string[], prefix: string): SimReplay | undefined {
-  const mine = new Set(keys.filter((k) => k.startsWith(prefix)));
-  const from = [...mine]
-    .flatMap((k) => BASE_BACKUP.exec(k)?.[1] ?? [])
-    .sort()
-    .at(-1);
-  if (from === undefined) return undefined;
-  const fetched = (s: Segment): boolean => mine.has(`${prefix}wal_005/${formatSegment(s)}.lzo`);
-  let at = parseSegment(from);
-  if (!fetched(at)) return undefined;
-  for (let next = nextSegment(at, SIM_PG_MAJOR); fetched(next); next = nextSegment(next, SIM_PG_MAJOR)) at = next;
-  return { from, to: formatSegment(at) };
-}
-
-/**
- * The replay-location queries of postgres-replay.ts, answered as psql -tA prints them: the
- * server version, then the location of the last record replayed, which moves through the
- * archive's segments as the polls before promotion run out. Undefined: not such a query.
- */
-export function answerReplayQuery(pg: RestoringPg, sql: string, versionNum = DINGO_VERSION_NUM): Out | undefined {
-  if (sql === VERSION_QUERY) return ok(`${versionNum}\n`);
-  if (sql !== replayQuery(DINGO_VERSION_NUM)) return undefined;
-  // NULL (an empty line) when the server never replayed anything: it was not restored.
-  if (!pg.replay) return ok('\n');
-  const from = segmentIndex(parseSegment(pg.replay.from));
-  const to = segmentIndex(parseSegment(pg.replay.to));
-  const done = pg.inRecovery ? (RESTORE_POLLS - Math.min(pg.pollsUntilPromoted, RESTORE_POLLS)) / RESTORE_POLLS : 1;
-  const at = segmentAtIndex(0, from + Math.round(done * (to - from)));
-  // A record a little way into the segment, as replay leaves it.
-  const lsn = (BigInt(at.log) << 32n) + BigInt(at.seg) * BigInt(SEGMENT_BYTES) + 0x60n;
-  return ok(`${formatLsn(lsn)}\n`);
-}
-
-export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer): void {
+/** A container's node: its scope, member name, and where it writes and archives. */
+function nodeOf(world: SimWorld, cellIp: string, c: SimContainer) {
   const env = envOf(c);
   const scope = env.PATRONI_SCOPE ?? '';
-  const tag = scope.slice(0, 6);
+  const member = patroniMemberName(env) ?? c.name;
+  const bucketName = env.WAL_S3_BUCKET ?? '';
   const cell = world.state.cells[cellIp]!;
-  const dataDir = c.mounts.find((m) => m.Destination === '/data')?.Source ?? '';
-  const say = (line: string): void => {
-    c.logs.push(line);
-    world.syslog(world.state.cellHosts[cellIp] ?? cellIp, `docker/${c.name}`, [line]);
+  return {
+    scope,
+    member,
+    keys: nodeKeys(scope, member),
+    tag: scope.slice(0, 6),
+    cell,
+    dataDir: c.mounts.find((m) => m.Destination === '/data')?.Source ?? '',
+    bucketName,
+    bucket: (world.state.s3[bucketName] ??= {}),
+    prefix: `backups/${scope}/wal/`,
+    /** Writes a line to the container's output and, through the cell's syslog driver, to the platform's syslog. */
+    say: (...lines: string[]): void => {
+      for (const line of lines) {
+        logLine(c, new Date(world.state.clock), line);
+        world.syslog(world.state.cellHosts[cellIp] ?? cellIp, `docker/${c.name}`, [line]);
+      }
+    },
   };
+}
+type Node = ReturnType<typeof nodeOf>;
+
+export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer): void {
+  const n = nodeOf(world, cellIp, c);
   world.record('docker', `${cellIp}: started ${c.name}`);
-
-  if ((cell.files[dataDir] ?? []).length > 0) {
-    say(`${tag}-patroni> starting PostgreSQL from the existing data directory ${dataDir.replace(/.*\/data$/, '/data')}`);
+  const leader = world.state.etcd[n.keys.leaderKey];
+  if ((n.cell.files[n.dataDir] ?? []).length > 0) {
+    // The script looks for a leader first, then for a local database; either way Patroni starts the data it finds.
+    n.say(restoreLeaderSays(n.tag, leader === undefined ? LOCAL_DATABASE : LEADER_EXISTS));
     c.pg = { ...c.pg, ready: true, inRecovery: false, pollsUntilPromoted: 0 };
     return;
   }
-  const bucket = world.state.s3[env.WAL_S3_BUCKET ?? ''] ?? {};
-  const prefix = `backups/${scope}/wal/`;
-  const sentinels = Object.keys(bucket).filter((k) => k.startsWith(prefix) && k.endsWith('_backup_stop_sentinel.json'));
-  const archivedSysid = bucket[`${prefix}sysids/sysid`]?.body?.trim();
-  const leader = world.state.etcd[`/service/${scope}/leader`];
-  const initKey = `/service/${scope}/initialize`;
-
-  if (leader || sentinels.length === 0 || !archivedSysid) {
-    say(`${tag}-patroni> no backups to restore from; initializing a new cluster`);
-    c.pg = { ...c.pg, ready: true, inRecovery: false, pollsUntilPromoted: 0 };
-    cell.files[dataDir] = ['postgres0'];
-    return;
-  }
-  if (!(initKey in world.state.etcd)) {
-    say(`${tag}-restore_leader_if_missing> preparing patroni to restore this container from wal-e backups`);
-    world.state.etcd[initKey] = archivedSysid;
-  }
-  if (world.state.etcd[initKey] !== archivedSysid) {
-    say(
-      `${tag}-patroni> system ID mismatch, node ${c.name} belongs to a different cluster: ${archivedSysid} != ${world.state.etcd[initKey]}`,
-    );
-    c.running = false;
-    c.exitCode = 1;
+  if (leader !== undefined) {
+    n.say(restoreLeaderSays(n.tag, LEADER_EXISTS), patroniSays(n.tag, now(world), `trying to bootstrap from leader '${leader}'`));
     c.pg = { ...c.pg, ready: false, inRecovery: false, pollsUntilPromoted: 0 };
+    c.patroni = 'waiting-for-leader';
+    world.record('patroni', `${c.name} waits to join the leader ${leader} its etcd key names`);
     return;
   }
-  say(`${tag}-patroni> trying to bootstrap (without leader)`);
-  say(`${tag}-patroni> wal_e: backup-fetch /data/postgres0 LATEST`);
-  cell.files[dataDir] = ['postgres0', 'wal-e'];
+  const sentinels = Object.keys(n.bucket).filter((k) => k.startsWith(n.prefix) && k.endsWith('_backup_stop_sentinel.json'));
+  const archivedSysid = n.bucket[`${n.prefix}sysids/sysid`]?.body?.trim();
+  if (sentinels.length === 0 || !archivedSysid) {
+    n.say(restoreLeaderSays(n.tag, NO_BACKUP));
+    bootstrapNewCluster(world, n, c);
+    return;
+  }
+  if (!(`/service/${n.scope}/initialize` in world.state.etcd)) {
+    n.say(restoreLeaderSays(n.tag, PREPARING_RESTORE));
+    setKey(world, `/service/${n.scope}/initialize`, archivedSysid);
+  }
+  bootstrapWithoutLeader(world, n, c, archivedSysid);
+}
+
+/** `trying to bootstrap (without leader)`: wal-e fetches LATEST; then the node restores, or exits on a sysid etcd does not hold. */
+function bootstrapWithoutLeader(world: SimWorld, n: Node, c: SimContainer, archivedSysid: string): void {
+  n.say(patroniSays(n.tag, now(world), 'trying to bootstrap (without leader)'));
+  const parts = Object.keys(n.bucket)
+    .filter((k) => k.startsWith(n.prefix) && k.includes('/tar_partitions/part_'))
+    .sort();
+  for (const key of parts) n.say(...partitionLines(n.tag, now(world), key));
+  n.cell.files[n.dataDir] = ['postgres0', 'wal-e'];
+  const initialized = world.state.etcd[`/service/${n.scope}/initialize`];
+  if (initialized !== archivedSysid) {
+    n.say(
+      patroniSays(
+        n.tag,
+        now(world),
+        `system ID mismatch, node ${n.member} belongs to a different cluster: ${initialized ?? ''} != ${archivedSysid}`,
+        'CRITICAL',
+      ),
+    );
+    c.pg = { ...c.pg, ready: false, inRecovery: false, pollsUntilPromoted: 0 };
+    c.patroni = 'crash-loop';
+    world.record('patroni', `${c.name} exits at each start: etcd holds system identifier ${initialized ?? ''}, its data ${archivedSysid}`);
+    return;
+  }
   const restored = world.state.databases[archivedSysid];
   world.state.serving[c.name] = archivedSysid;
+  const replay = replayOfArchive(Object.keys(n.bucket), n.prefix);
+  if (replay) {
+    // Every segment wal-fetch finds by its full name, then the first one it does not: the archive's end.
+    const url = `s3://${n.bucketName}/${n.prefix}`;
+    const last = parseSegment(replay.to);
+    for (const s of segmentRange(parseSegment(replay.from), last, '9.5'))
+      n.say(...walFetchLines(n.tag, now(world), url, formatSegment(s), true));
+    n.say(...walFetchLines(n.tag, now(world), url, formatSegment(nextSegment(last, '9.5')), false));
+  }
   // Patroni forces hot_standby: the node accepts read-only connections while it replays.
   const pg: RestoringPg = {
     ready: true,
@@ -131,20 +135,85 @@ export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer)
     pollsUntilPromoted: RESTORE_POLLS,
     roles: { ...(restored?.roles ?? {}) },
     sysid: archivedSysid,
-    replay: replayOfArchive(Object.keys(bucket), prefix),
+    replay,
   };
   c.pg = pg;
-  world.state.etcd[`/service/${scope}/leader`] = env.NODE_ID ?? c.name;
+  setKey(world, n.keys.leaderKey, n.member);
   world.record('patroni', `${c.name} restores the archive with system identifier ${archivedSysid}`);
 }
 
-/** A stopped container stops renewing its etcd leader key and membership; their TTLs expire. */
-export function stopOnCell(world: SimWorld, cellIp: string, c: SimContainer): void {
-  const env = envOf(c);
-  const scope = env.PATRONI_SCOPE ?? '';
-  const leader = `/service/${scope}/leader`;
-  const expired = [`/service/${scope}/members/${env.NODE_ID ?? ''}`];
-  if (world.state.etcd[leader] === (env.NODE_ID ?? c.name)) expired.push(leader);
-  world.state.etcd = withoutKeys(world.state.etcd, expired);
-  world.record('docker', `${cellIp}: stopped ${c.name}`);
+/**
+ * `trying to bootstrap a new cluster`: initdb makes a new database, the node takes `/initialize`
+ * and the leader key, and wal-e archives its sysid and first base backup into the node's prefix.
+ */
+function bootstrapNewCluster(world: SimWorld, n: Node, c: SimContainer): void {
+  const sysid = (6262220290876400000n + BigInt(Math.floor(Date.parse(world.state.clock) / 1000) % 100_000)).toString();
+  n.say(patroniSays(n.tag, now(world), 'trying to bootstrap a new cluster'));
+  setKey(world, `/service/${n.scope}/initialize`, sysid);
+  setKey(world, n.keys.leaderKey, n.member);
+  n.cell.files[n.dataDir] = ['postgres0'];
+  world.state.serving[c.name] = sysid;
+  c.pg = { ...c.pg, ready: true, inRecovery: false, pollsUntilPromoted: 0, sysid, roles: { ...c.pg.roles } };
+  const put = (rel: string, body: string): void => {
+    n.bucket[n.prefix + rel] = {
+      size: Buffer.byteLength(body),
+      etag: createHash('md5').update(`${sysid}/${rel}`).digest('hex'),
+      lastModified: world.tick(1000).toISOString(),
+      body,
+    };
+  };
+  put('sysids/sysid', `${sysid}\n`);
+  put(
+    'basebackups_005/base_000000010000000000000002_00000040_backup_stop_sentinel.json',
+    '{"wal_segment_backup_stop": "000000010000000000000002", "wal_segment_offset_backup_stop": "00000248", "expanded_size_bytes": 21047872}',
+  );
+  n.say(patroniSays(n.tag, now(world), 'initialized a new cluster'));
+  world.record('patroni', `${c.name} bootstrapped a new empty cluster (system identifier ${sysid}) and archived it into ${n.prefix}`);
 }
+
+/**
+ * A killed node's leader key (when it names the node) and member key stop being refreshed: they go
+ * 30 s after the last refresh, made every 10 s from the container's start.
+ */
+export function stopOnCell(world: SimWorld, cellIp: string, c: SimContainer): void {
+  const n = nodeOf(world, cellIp, c);
+  world.record('docker', `${cellIp}: stopped ${c.name}`);
+  if (!n.scope || c.patroni) return;
+  const killed = Date.parse(c.finishedAt);
+  const started = Date.parse(c.startedAt);
+  const loop = PATRONI_LOOP_WAIT_SECONDS * 1000;
+  const lastRefresh = started + Math.floor(Math.max(0, killed - started) / loop) * loop;
+  const expires = new Date(lastRefresh + PATRONI_TTL_SECONDS * 1000);
+  for (const key of [n.keys.leaderKey, n.keys.memberKey]) {
+    const value = world.state.etcd[key];
+    if (value === undefined || (key === n.keys.leaderKey && value !== n.member)) continue;
+    setKey(world, key, value, expires);
+  }
+}
+
+/**
+ * Keys ran out: each node that waited on its scope's leader finds the cluster unlocked at its next
+ * cycle: with `/initialize` it restores as any leaderless node does, without it it bootstraps anew.
+ */
+export function afterKeysExpired(world: SimWorld, gone: string[]): void {
+  for (const [cellIp, cell] of Object.entries(world.state.cells)) {
+    for (const c of Object.values(cell.containers)) {
+      if (c.patroni !== 'waiting-for-leader' || !c.running) continue;
+      const n = nodeOf(world, cellIp, c);
+      if (!gone.includes(n.keys.leaderKey) || n.keys.leaderKey in world.state.etcd) continue;
+      delete c.patroni;
+      const initialized = world.state.etcd[`/service/${n.scope}/initialize`];
+      if (initialized === undefined) bootstrapNewCluster(world, n, c);
+      else bootstrapWithoutLeader(world, n, c, n.bucket[`${n.prefix}sysids/sysid`]?.body?.trim() ?? '');
+    }
+  }
+}
+
+/** A node's restart by its restart policy while it crash-loops: it starts, fails as before, and exits again. */
+export function restartedAgain(c: SimContainer, at: Date): void {
+  c.restartCount = (c.restartCount ?? 0) + 1;
+  const last = c.logs.at(-1);
+  if (last) logLine(c, at, last);
+}
+
+const now = (world: SimWorld): Date => new Date(world.state.clock);

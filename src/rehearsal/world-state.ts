@@ -23,6 +23,11 @@ export interface WorldState {
   /** Syslog host name of each cell (its BOSH VM id), by IP. */
   cellHosts: Record<string, string>;
   etcd: Record<string, string>;
+  /**
+   * When each key etcd drops by itself expires (ISO), by key: the leader and member keys a killed
+   * Patroni no longer refreshes (world-etcd.ts). Absent for a key a live node keeps refreshed.
+   */
+  etcdExpiry?: Record<string, string>;
   s3: SimBuckets;
   databases: Record<string, SimDatabase>;
   /** Where the simulated broker puts the next instances it creates, in order. */

@@ -30,11 +30,12 @@ import { isWorldState } from './world-shape.js';
 import { loadScenario, type Scenario } from './scenario.js';
 import { scenarioSecrets, seal, unseal } from './world-secrets.js';
 import type { SimWorld, WorldState } from './world-state.js';
-import { restoreOnStart, stopOnCell } from './restore.js';
+import { afterKeysExpired, restoreOnStart, stopOnCell } from './restore.js';
+import { expireKeys, worldEtcd } from './world-etcd.js';
 import { promised } from './promised.js';
 import { failpoint } from '../core/failpoints.js';
 import { stdinBytes } from '../core/stdin.js';
-import { replaceFile, withoutKeys } from './json-state.js';
+import { replaceFile } from './json-state.js';
 import { containerClientCall } from './container-client.js';
 import { envOf, findContainer, majorOfImage } from './cell-world.js';
 
@@ -150,12 +151,20 @@ export class World implements SimWorld {
     };
   }
 
+  /** Drops the etcd keys whose TTL ran out by now, and lets the nodes waiting on them act. */
+  private expire(): void {
+    const gone = expireKeys(this);
+    if (gone.length) afterKeysExpired(this, gone);
+  }
+
   /** A runner whose commands the simulation answers; the world is saved after each. */
   private runner(where: string, fn: (spec: CommandSpec) => CommandResult): CommandRunner {
     return {
       where,
       run: (spec) =>
         promised(() => {
+          // What etcd and the nodes did by themselves since the last command happens first.
+          this.expire();
           const result = fn(spec);
           this.save();
           // A crash after the platform changed, before the run journaled the command that changed it.
@@ -175,6 +184,7 @@ export class World implements SimWorld {
     const session = this.runner(`cell ${ip}`, (spec) =>
       simulateCell(cell, spec, {
         now: () => this.tick(1000),
+        elapse: (ms: number) => this.tick(ms),
         onStart: (c: SimContainer) => {
           restoreOnStart(this, ip, c);
         },
@@ -209,18 +219,14 @@ export class World implements SimWorld {
   }
 
   etcd(hostPort: string): EtcdKeys {
-    return {
-      where: `etcd ${hostPort} (simulated)`,
-      get: (key) => promised(() => this.state.etcd[key] ?? null),
-      delete: (key) =>
-        promised(() => {
-          if (!(key in this.state.etcd)) return 'absent';
-          this.state.etcd = withoutKeys(this.state.etcd, [key]);
-          this.record('etcd', `deleted ${key}`);
-          this.save();
-          return 'deleted';
-        }),
-    };
+    return worldEtcd(this, hostPort, {
+      changed: () => {
+        this.save();
+      },
+      afterExpiry: (keys) => {
+        afterKeysExpired(this, keys);
+      },
+    });
   }
 }
 

@@ -41,11 +41,18 @@ export interface CellsRead {
   etcd: Record<string, string>;
   /** The ETCD_HOST_PORT a container named, if any did. */
   etcdHostPort: string | null;
+  /**
+   * The cell the rehearsal's broker places the new instance on: the one wanted when it was read
+   * with its registrator, else another cell that was (a recovery checks registrator runs where the
+   * new container runs); the one wanted when no cell could be read.
+   */
+  placementCell: string | undefined;
 }
 
 /**
  * The cells with the nodes' containers, and the instances' etcd keys read through the first cell
- * reached; every SSH session is closed, whatever fails.
+ * reached; `wanted`, the cell the new instance should land on (the deleted instance's). Every SSH
+ * session is closed, whatever fails.
  */
 export async function readCellsAndEtcd(
   access: CellAccess,
@@ -54,49 +61,95 @@ export async function readCellsAndEtcd(
   docker: DockerSettings,
   guids: string[],
   gaps: string[],
+  wanted?: string,
 ): Promise<CellsRead> {
   const sessions: CellSession[] = [];
   try {
-    const { cells, etcdHostPort } = await readCells(access, cellIps, nodes, docker, sessions, gaps);
+    const read = new CellReader(access, docker, sessions, gaps, cellIps);
+    const etcdHostPort = await read.nodes(nodes);
+    const placementCell = await read.placement(wanted ?? cellIps[0]);
     const first = sessions[0];
     const etcd = first && etcdHostPort ? await readEtcd(first, etcdHostPort, guids, gaps) : {};
-    return { cells, etcd, etcdHostPort };
+    return { cells: read.cells, etcd, etcdHostPort, placementCell };
   } finally {
     await Promise.allSettled(sessions.map((s) => s.close()));
   }
 }
 
-/** Every Dingo cell, empty, then filled with the nodes' containers that still exist. */
-async function readCells(
-  access: CellAccess,
-  cellIps: string[],
-  nodes: NodeAt[],
-  docker: DockerSettings,
-  sessions: CellSession[],
-  gaps: string[],
-): Promise<{ cells: Record<string, CellWorld>; etcdHostPort: string | null }> {
-  const cells: Record<string, CellWorld> = {};
-  for (const ip of cellIps) cells[ip] = { ip, dockerVersion: '1.11.0', containers: {}, files: {} };
-  let etcdHostPort: string | null = null;
-  const byCell = new Map<string, NodeAt[]>();
-  for (const n of nodes.filter((x) => cells[x.cellIp])) byCell.set(n.cellIp, [...(byCell.get(n.cellIp) ?? []), n]);
-  for (const [ip, onCell] of byCell) {
+/** Every Dingo cell, empty, then filled with what could be read of it. */
+class CellReader {
+  readonly cells: Record<string, CellWorld> = {};
+  /** The cells read whose registrator was there. */
+  private readonly captured = new Set<string>();
+  private readonly tried = new Set<string>();
+
+  constructor(
+    private readonly access: CellAccess,
+    private readonly docker: DockerSettings,
+    private readonly sessions: CellSession[],
+    private readonly gaps: string[],
+    private readonly cellIps: string[],
+  ) {
+    for (const ip of cellIps) this.cells[ip] = { ip, dockerVersion: '1.11.0', containers: {}, files: {} };
+  }
+
+  /** The nodes' containers that still exist, and registrator, on each of their cells; the first ETCD_HOST_PORT named. */
+  async nodes(nodes: NodeAt[]): Promise<string | null> {
+    let etcdHostPort: string | null = null;
+    const byCell = new Map<string, NodeAt[]>();
+    for (const n of nodes.filter((x) => this.cells[x.cellIp])) byCell.set(n.cellIp, [...(byCell.get(n.cellIp) ?? []), n]);
+    for (const [ip, onCell] of byCell) {
+      for (const info of await this.read(
+        ip,
+        onCell.map((n) => n.container),
+      ))
+        etcdHostPort ??= info.env.ETCD_HOST_PORT ?? null;
+    }
+    return etcdHostPort;
+  }
+
+  /**
+   * Where the new instance goes: `wanted` when it was read with its registrator, else the first cell
+   * that is, reading the cells not tried yet (registrator only) until one is; else `wanted`, said in the gaps.
+   */
+  async placement(wanted: string | undefined): Promise<string | undefined> {
+    if (wanted && this.captured.has(wanted)) return wanted;
+    for (const ip of [...(wanted ? [wanted] : []), ...this.cellIps]) {
+      if (!this.tried.has(ip)) await this.read(ip, []);
+      if (this.captured.has(ip)) {
+        if (wanted && ip !== wanted)
+          this.gaps.push(`the new instance is placed on cell ${ip}, read with its registrator, not on ${wanted}`);
+        return ip;
+      }
+    }
+    if (wanted)
+      this.gaps.push(
+        `no cell could be read with its registrator: the new instance is placed on ${wanted}, where a rehearsal stops at the registrator check`,
+      );
+    return wanted;
+  }
+
+  /** The containers named and registrator (a recovery checks it runs before it stops a container) on one cell. */
+  private async read(ip: string, containers: string[]): Promise<ContainerInfo[]> {
+    this.tried.add(ip);
+    const found: ContainerInfo[] = [];
     try {
-      const session = await access.open(ip);
-      sessions.push(session);
-      const cellDocker = new CellDocker(session, { binary: docker.binary, host: docker.host, sudo: true, redactor: docker.redactor });
-      // registrator too: a recovery checks it runs on the cell before it stops a container.
-      for (const container of [...onCell.map((n) => n.container), 'registrator']) {
+      const session = await this.access.open(ip);
+      this.sessions.push(session);
+      const d = this.docker;
+      const cellDocker = new CellDocker(session, { binary: d.binary, host: d.host, sudo: true, redactor: d.redactor });
+      for (const container of [...containers, 'registrator']) {
         const info = await cellDocker.inspect(container);
         if (!info) continue;
-        cells[ip]!.containers[info.name] = simContainer(info);
-        etcdHostPort ??= info.env.ETCD_HOST_PORT ?? null;
+        this.cells[ip]!.containers[info.name] = simContainer(info);
+        if (info.name === 'registrator') this.captured.add(ip);
+        found.push(info);
       }
     } catch (err) {
-      gaps.push(`cell ${ip}: ${err instanceof Error ? err.message : String(err)}`);
+      this.gaps.push(`cell ${ip}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    return found;
   }
-  return { cells, etcdHostPort };
 }
 
 /** The etcd keys a recovery reads or resets for these instances, as they are now (absent keys left out). */

@@ -108,7 +108,10 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   });
   const guids = candidates.map((c) => c.instanceGuid);
   const docker = { binary: r.tools.dockerBinary, host: r.tools.dockerHost, redactor: r.redactor };
-  const read = await readCellsAndEtcd(r.platform.cells, [...cellIps.keys()], nodesOf(candidates, cellIps), docker, guids, gaps);
+  const home = candidates.find((c) => c.instanceGuid === chosen) ?? candidates[0];
+  const homeCell = home && nodesOf([home], cellIps)[0]?.cellIp;
+  const nodes = nodesOf(candidates, cellIps);
+  const read = await readCellsAndEtcd(r.platform.cells, [...cellIps.keys()], nodes, docker, guids, gaps, homeCell);
   const { etcd } = read;
   const etcdHostPort = read.etcdHostPort ?? `${firstEtcdIp(bosh) ?? '127.0.0.1'}:4001`;
   const urls = candidates.flatMap((c) => c.archivePrefix ?? []);
@@ -116,8 +119,7 @@ export async function takeSnapshot(r: SnapshotRequest): Promise<SnapshotSummary>
   const standIns = new StandIns(r.redactor);
   const cells = withStandIns(read.cells, standIns);
   const like = Object.values(cells).flatMap((c) => Object.values(c.containers))[0];
-  const home = candidates.find((c) => c.instanceGuid === chosen) ?? candidates[0];
-  const cellIp = (home && nodesOf([home], cellIps)[0]?.cellIp) ?? [...cellIps.keys()][0] ?? '10.0.0.1';
+  const cellIp = read.placementCell ?? '10.0.0.1';
   const bucket = urls[0] ? parseS3Url(urls[0]).bucket : 'wal-bucket';
   const facts = { cellIp, bucket, region: r.region ?? 'us-east-1', etcdHostPort, like };
   const world: ScenarioWorld = {

@@ -77,9 +77,9 @@ export function removePrivateCfHome(runDir: string): void {
 }
 
 /**
- * The process exits (a stop signal exits at once) maybe while a cf command still runs: it outlives
- * this process, and cf writes its config as it goes (a refreshed token) and when it ends, making
- * the folders first. So the copy goes and an empty file takes the folder's place: that write
+ * The process exits (a stop signal exits at once) maybe while a cf command still runs: the exit
+ * kills it too (child-processes.ts), but not before it may have written, and cf writes its config as
+ * it goes (a refreshed token) and when it ends, making the folders first. So the copy goes and an empty file takes the folder's place: that write
  * fails instead of bringing the copy back. The next session's first cf command replaces the file.
  */
 function removeAtExit(runDir: string): void {

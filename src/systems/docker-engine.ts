@@ -1,11 +1,13 @@
 /**
  * The Docker Engine of this host through its API on the unix socket, with dockerode (the Engine API
  * client most Node tools use). Only what finding and inspecting lost volumes needs: list volumes and
- * containers, and run a throwaway container on a bind-mounted copy. Nothing is pulled.
+ * containers, and run a throwaway container on a bind-mounted copy, labelled and hardened alike, each
+ * removed by its watchdog should the tool end without removing it (container-watchdog.ts). Nothing is
+ * pulled, and no other container is ever made (an image's files are never read through one).
  */
-import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { formatDuration, parseDuration } from '../core/duration.js';
+import { containerWatchdog } from './container-watchdog.js';
 import { UsageError } from '../core/errors.js';
 import type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume } from '../core/seams.js';
 
@@ -92,6 +94,9 @@ function containerOf(c: Docker.ContainerInfo): EngineContainer {
   };
 }
 
+/** The label every container of the tool carries, saying what it is for: how a leftover is found. */
+export const PURPOSE_LABEL = 'dingo-recover.purpose';
+
 /**
  * The Engine's create options for a scratch container: bind mounts, and nothing else it could reach
  * or do: no network (not even loopback to the host's), every capability dropped, no new privileges
@@ -105,7 +110,7 @@ function createOptionsOf(spec: EngineContainerSpec): Docker.ContainerCreateOptio
     Cmd: spec.cmd ?? [],
     User: spec.user,
     Env: [],
-    Labels: spec.labels,
+    Labels: { [PURPOSE_LABEL]: spec.purpose },
     NetworkDisabled: true,
     HostConfig: {
       Binds: spec.binds.map((b) => `${b.source}:${b.target}${b.readOnly ? ':ro' : ''}`),
@@ -116,20 +121,6 @@ function createOptionsOf(spec: EngineContainerSpec): Docker.ContainerCreateOptio
       Privileged: false,
     },
   };
-}
-
-/** The text of the one file a container archive (GET /containers/{id}/archive, a tar) holds. */
-async function fileOfArchive(stream: NodeJS.ReadableStream): Promise<string> {
-  const { Parser } = await import('tar');
-  const chunks: Buffer[] = [];
-  const parser = new Parser({
-    onReadEntry: (entry) => {
-      if (entry.type === 'File') entry.on('data', (c: Buffer) => chunks.push(c));
-      else entry.resume();
-    },
-  });
-  await pipeline(stream, parser);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -171,6 +162,7 @@ export function logText(log: Buffer): string {
 
 export function dockerEngine(dockerHost: string, o: { timeoutMs?: number } = {}): DockerEngine {
   const socketPath = socketPathOf(dockerHost);
+  const watchdogs = new Map<string, { disarm(): void }>();
   const timeoutMs = o.timeoutMs ?? engineTimeoutMs();
   // dockerode (with its gRPC and protobuf stack) loads only when the Engine is first asked something.
   let client: Promise<Docker> | undefined;
@@ -207,31 +199,12 @@ export function dockerEngine(dockerHost: string, o: { timeoutMs?: number } = {})
     hasImage: (ref: string): Promise<boolean> =>
       // dockerode's image inspect takes no signal: the deadline fails the call all the same.
       call(`inspect image ${ref}`, async (d) => (await d.getImage(ref).inspect(), true), { status: 404, value: false }),
-    async readImageFile(ref: string, path: string): Promise<string> {
-      const what = `read ${path} of the image ${ref}`;
-      const created = await call(what, (d) =>
-        d.createContainer({
-          Image: ref,
-          Entrypoint: ['/nonexistent'],
-          Cmd: [],
-          Env: [],
-          NetworkDisabled: true,
-          HostConfig: { NetworkMode: 'none' },
-        }),
-      );
-      try {
-        return await call(what, async () => fileOfArchive(await created.getArchive({ path })));
-      } finally {
-        // With its anonymous volumes (the image's VOLUME lines made them at creation).
-        await call(`remove the container that read ${path}`, () => created.remove({ v: true, force: true }), {
-          status: 404,
-          value: undefined,
-        });
-      }
-    },
     async createContainer(spec: EngineContainerSpec): Promise<string> {
-      return (await call(`create container ${spec.name}`, (d, abortSignal) => d.createContainer({ ...createOptionsOf(spec), abortSignal })))
-        .id;
+      const { id } = await call(`create container ${spec.name}`, (d, abortSignal) =>
+        d.createContainer({ ...createOptionsOf(spec), abortSignal }),
+      );
+      watchdogs.set(id, containerWatchdog(socketPath, id));
+      return id;
     },
     async startContainer(id: string): Promise<void> {
       await call(`start container ${id}`, (d, abortSignal) => d.getContainer(id).start({ abortSignal }));
@@ -262,6 +235,8 @@ export function dockerEngine(dockerHost: string, o: { timeoutMs?: number } = {})
         status: 404,
         value: undefined,
       });
+      watchdogs.get(id)?.disarm();
+      watchdogs.delete(id);
     },
   };
 }

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import type { CommandRunner, CommandSpec, CommandResult } from '../core/seams.js';
 import { feedStdin } from '../core/stdin.js';
 import { signalExitCode } from './signals.js';
+import { endsWithUs } from './child-processes.js';
 
 export interface LocalRunnerOptions {
   /** Base environment (default: this process's). */
@@ -25,11 +26,13 @@ export class LocalRunner implements CommandRunner {
     if (!program) return Promise.reject(new Error('LocalRunner.run: empty argv'));
     const started = Date.now();
     return new Promise((resolve) => {
-      const child = spawn(program, args, {
-        cwd: this.opts.cwd,
-        env: { ...(this.opts.env ?? process.env), ...spec.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const child = endsWithUs(
+        spawn(program, args, {
+          cwd: this.opts.cwd,
+          env: { ...(this.opts.env ?? process.env), ...spec.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        }),
+      );
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;

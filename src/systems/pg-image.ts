@@ -1,32 +1,33 @@
 /**
  * A scratch PostgreSQL in the `postgres:<major>` image through the Docker Engine, for data of a major
  * version this machine has no server binaries for, or that the local server cannot open (volumes look,
- * drill, restore-to-time). The data folder (ours) is bind-mounted where the image keeps PGDATA, and a
- * 0700 socket folder of ours where the image keeps its socket. The container runs `postgres` itself
- * (none of the image's scripts) as the image's postgres user, never root, which owns the two folders;
- * with no network, no capability, no new privileges, a read-only root filesystem, no published port
- * and no environment of ours (systems/docker-engine.ts), so no credential reaches it and what runs in
- * it can reach nothing but those folders. Nothing is pulled; a container is stopped and removed with
- * the server, never left behind.
+ * drill, restore-to-time). The data folder (ours) is bind-mounted where the image keeps PGDATA, and the
+ * server's socket folder where the image keeps its socket. The container runs `postgres` itself (none
+ * of the image's scripts) as the account of the server's sandbox (systems/postgres/sandbox.ts), a uid
+ * of its own that owns the two folders, never root nor the image's postgres user (which every
+ * container of the image shares); it sees the sandbox's passwd and group files and login rules, so the
+ * same peer login holds in it as in a local server. It has no network, no capability, no new
+ * privileges, a read-only root filesystem, no published port and no environment of ours
+ * (systems/docker-engine.ts), so no credential reaches it and what runs in it can reach nothing but
+ * those folders. Nothing is pulled; a container is stopped and removed with the server, never left
+ * behind.
  */
 import { StepFailed } from '../core/errors.js';
-import type { DockerEngine, EngineContainerSpec } from '../core/seams.js';
-import { postgresArgs, removeApartSocketFolder } from './pg-sandbox.js';
-import { runOk } from './processes.js';
+import type { DockerEngine, EngineContainerSpec, ScratchSandbox } from '../core/seams.js';
+import { PURPOSE_LABEL } from './docker-engine.js';
+import { postgresArgs } from './pg-sandbox.js';
 
 /** Where the image keeps PGDATA. */
 export const IMAGE_DATA_DIR = '/var/lib/postgresql/data';
-/** Where the image's server puts its socket: a folder of ours is bind-mounted there. */
+/** Where the image's server puts its socket: the server's socket folder is bind-mounted there. */
 export const IMAGE_SOCKET_DIR = '/var/run/postgresql';
-/** The port of the image's server (its socket's name; nothing listens on TCP). */
-export const IMAGE_PORT = 5432;
 
 export interface ImageServerSpec {
   engine: DockerEngine;
   major: string;
   /** The host data folder, bind-mounted at IMAGE_DATA_DIR. */
   dataDir: string;
-  /** A 0700 folder of ours, bind-mounted at IMAGE_SOCKET_DIR. */
+  /** The server's socket folder (its account's, 0700), bind-mounted at IMAGE_SOCKET_DIR. */
   socketDir: string;
   /** The server's settings, with the container's paths (postgres -c, no shell in between). */
   settings: [string, string][];
@@ -35,6 +36,8 @@ export interface ImageServerSpec {
   /** The container's name (unique on the host) and what it is for (its label). */
   name: string;
   purpose: string;
+  /** The sandbox whose account the server runs as, and whose passwd, group and login rules it sees. */
+  sandbox: ScratchSandbox;
 }
 
 export interface ImageServer {
@@ -56,51 +59,25 @@ export async function requireImage(engine: DockerEngine, major: string): Promise
   return image;
 }
 
-/** The uid and gid of the image's postgres user, from its /etc/passwd (999 in the official Debian images, 70 in the Alpine ones). */
-export async function imageAccount(engine: DockerEngine, image: string): Promise<{ uid: number; gid: number }> {
-  const passwd = await engine.readImageFile(image, '/etc/passwd');
-  const [, , uid, gid] =
-    passwd
-      .split('\n')
-      .find((line) => line.startsWith('postgres:'))
-      ?.split(':') ?? [];
-  if (!uid || !gid || !/^\d+$/.test(uid) || !/^\d+$/.test(gid) || uid === '0') {
-    throw new StepFailed(`the image ${image} has no postgres user other than root in its /etc/passwd`, {
-      hint: `use the official ${image} image (docker pull ${image}), whose postgres user runs the server`,
-    });
-  }
-  return { uid: Number(uid), gid: Number(gid) };
-}
-
-/**
- * Who the server runs as, owning `folders`: as root, the image's postgres user, the folders given to
- * it (links inside changed, never followed); otherwise we ourselves, who own them already.
- */
-async function runAs(engine: DockerEngine, image: string, folders: string[]): Promise<{ uid: number; gid: number }> {
-  const uid = process.getuid?.();
-  const gid = process.getgid?.();
-  if (uid !== 0 && uid !== undefined && gid !== undefined) return { uid, gid };
-  const account = await imageAccount(engine, image);
-  await runOk(['chown', '-R', '-h', '-P', `${account.uid}:${account.gid}`, ...folders]);
-  return account;
-}
-
 /** Creates and starts the container; one that does not start is removed before the error is thrown. */
 export async function startInImage(s: ImageServerSpec): Promise<ImageServer> {
   const image = await requireImage(s.engine, s.major);
-  const account = await runAs(s.engine, image, [s.dataDir, s.socketDir]);
+  const { account, passwdFile, groupFile, authFolder, hbaFile } = s.sandbox;
   const spec: EngineContainerSpec = {
     name: s.name,
     image,
     entrypoint: ['postgres'],
-    cmd: postgresArgs(s.settings),
+    cmd: ['-D', IMAGE_DATA_DIR, ...postgresArgs(s.settings)],
     user: `${account.uid}:${account.gid}`,
     binds: [
       { source: s.dataDir, target: IMAGE_DATA_DIR, readOnly: false },
       { source: s.socketDir, target: IMAGE_SOCKET_DIR, readOnly: false },
+      { source: passwdFile, target: '/etc/passwd', readOnly: true },
+      { source: groupFile, target: '/etc/group', readOnly: true },
+      { source: authFolder, target: hbaFile.slice(0, hbaFile.lastIndexOf('/')), readOnly: true },
       ...(s.readOnly ?? []).map((b) => ({ ...b, readOnly: true })),
     ],
-    labels: { 'dingo-recover.purpose': s.purpose },
+    purpose: s.purpose,
   };
   const id = await s.engine.createContainer(spec);
   const remove = async (): Promise<void> => {
@@ -120,18 +97,15 @@ export async function startInImage(s: ImageServerSpec): Promise<ImageServer> {
 /**
  * Containers of ours (our purpose label) that an interrupted attempt left on data under `dir`: the
  * tool was killed before it could remove them, and their server may still run on a copy of the
- * user's database. Each is stopped and removed, with a socket folder it had bound from /tmp; what was
- * removed, by name, for the record.
+ * user's database. Each is stopped and removed; what was removed, by name, for the record.
  */
 export async function removeContainersOn(engine: DockerEngine, dir: string): Promise<string[]> {
   const under = (source: string): boolean => source === dir || source.startsWith(`${dir}/`);
   const removed: string[] = [];
   for (const c of await engine.listContainers()) {
-    if (!c.labels['dingo-recover.purpose'] || !c.mounts.some((m) => under(m.source))) continue;
+    if (!c.labels[PURPOSE_LABEL] || !c.mounts.some((m) => under(m.source))) continue;
     if (c.state === 'running') await engine.stopContainer(c.id, 30);
     await engine.removeContainer(c.id);
-    // Its socket folder, bound from /tmp where the scratch folder was too deep for one.
-    for (const m of c.mounts) await removeApartSocketFolder(m.source);
     removed.push(c.names[0] ?? c.id.slice(0, 12));
   }
   return removed;

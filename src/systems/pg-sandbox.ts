@@ -1,7 +1,7 @@
 /**
  * A scratch PostgreSQL on data someone else wrote (a tenant's archive, a copied volume) gets none of
- * the operator's powers: it runs as an account of its own in a network namespace of its own
- * (systems/scratch-account.ts), with command-line settings (they win over postgresql.conf and
+ * the operator's powers: it runs as an account of its own in a sandbox of its own
+ * (systems/postgres/), with command-line settings (they win over postgresql.conf and
  * postgresql.auto.conf) that switch off every setting which runs a command or loads a library, listens
  * on a private socket only, and gets an environment built from nothing. Every session of ours forces
  * search_path to pg_catalog first through PGOPTIONS, which wins over ALTER ROLE / ALTER DATABASE ...
@@ -9,7 +9,6 @@
  * superuser's and read-only (systems/pg-reader.ts).
  */
 
-import { lstat, rm } from 'node:fs/promises';
 import { shellQuote } from '../core/shell-quote.js';
 import { forcedSessionOptions } from './pg-session.js';
 
@@ -17,7 +16,7 @@ export { shellQuote };
 
 export interface SandboxSettings {
   dataDir: string;
-  /** A 0700 folder of ours, owned by the server's account: the only place the server listens. */
+  /** The server's socket folder as it sees it (its account's, 0700): the only place it listens. */
   socketDir: string;
   port: number;
   hbaFile?: string;
@@ -75,38 +74,9 @@ export function settingsFor(major: number, settings: [string, string][]): [strin
   return settings.filter(([name]) => (since[name] ?? 0) <= major);
 }
 
-/** The settings as one pg_ctl -o string (pg_ctl hands it to /bin/sh). */
-export function postgresOptions(settings: [string, string][]): string {
-  return settings.map(([name, value]) => `-c ${shellQuote(`${name}=${value}`)}`).join(' ');
-}
-
 /** The settings as postgres arguments (no shell in between). */
 export function postgresArgs(settings: [string, string][]): string[] {
   return settings.flatMap(([name, value]) => ['-c', `${name}=${value}`]);
-}
-
-/** sun_path is 108 bytes on Linux, including the terminating NUL. */
-export const MAX_SOCKET_PATH = 107;
-
-/** Whether a server's socket in DIR (`DIR/.s.PGSQL.<port>`, any port) fits in a Unix socket's path. */
-export function socketFits(dir: string): boolean {
-  return Buffer.byteLength(dir) + '/.s.PGSQL.65535'.length <= MAX_SOCKET_PATH;
-}
-
-/** Where a server's socket folder is made when its scratch folder is too deep for one (mkdtemp's prefix): short on every Linux. */
-export const APART_SOCKET_PREFIX = '/tmp/dingo-sock-';
-
-/**
- * Removes a socket folder made apart (APART_SOCKET_PREFIX and mkdtemp's six characters, a folder, not a
- * link), as whoever stops its server finds it named: a server's own postmaster.pid, a container's mounts.
- * Any other path is left alone. Whether it was removed.
- */
-export async function removeApartSocketFolder(path: string): Promise<boolean> {
-  if (!path.startsWith(APART_SOCKET_PREFIX) || !/^[A-Za-z0-9]{6}$/.test(path.slice(APART_SOCKET_PREFIX.length))) return false;
-  const found = await lstat(path).catch(() => undefined);
-  if (!found?.isDirectory()) return false;
-  await rm(path, { recursive: true, force: true });
-  return true;
 }
 
 const SAFE_PATH = '/usr/local/bin:/usr/bin:/bin';

@@ -1,26 +1,15 @@
 /**
  * Child processes for the restore drill: run a program to completion, or chain
  * programs into a pipeline (S3 body → lzop -dc → tar -x) with back-pressure.
- * PostgreSQL refuses to run as root, so a spawn may switch to another user.
+ * A spawn may switch to another user (`as`).
  */
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
-import { lookupUser, scratchAccount } from './scratch-account.js';
-import type { LocalProcesses, PipeStage, ProcOptions, ProcResult, RunAs } from '../core/seams.js';
+import type { PipeStage, ProcOptions, ProcResult, RunAs } from '../core/seams.js';
+import { endsWithUs } from './child-processes.js';
 
 export type { ProcOptions, ProcResult, RunAs };
-
-/**
- * When running as root, the `postgres` account, for clusters of our own making (never a tenant's data:
- * that is the scratch account's, systems/scratch-account.ts); otherwise undefined (run as ourselves).
- */
-export function postgresAccount(userName = 'postgres'): RunAs | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const user = lookupUser(userName);
-  if (!user) throw new Error(`running as root but there is no "${userName}" user to run PostgreSQL as`);
-  return user;
-}
 
 function spawnOptions(opts: ProcOptions): SpawnOptions {
   const env = { ...(opts.env ?? process.env) };
@@ -36,7 +25,7 @@ function spawnOptions(opts: ProcOptions): SpawnOptions {
 export async function run(argv: string[], opts: ProcOptions = {}): Promise<ProcResult> {
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error('empty command');
-  const child = spawn(cmd, args, { ...spawnOptions(opts), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = endsWithUs(spawn(cmd, args, { ...spawnOptions(opts), stdio: ['pipe', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -86,7 +75,7 @@ export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: 
   const children = stages.map(({ argv, opts }) => {
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
-    const child = spawn(cmd, args, { ...spawnOptions(opts ?? {}), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = endsWithUs(spawn(cmd, args, { ...spawnOptions(opts ?? {}), stdio: ['pipe', 'pipe', 'pipe'] }));
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
     return { argv, child, stderr: () => stderr };
@@ -130,6 +119,3 @@ async function drain(stream: Readable): Promise<void> {
     // Read and let go: the stage's output is not wanted.
   }
 }
-
-/** This machine's programs, behind the seam the drill is given. */
-export const localProcesses: LocalProcesses = { run, runOk, pipeThrough, scratchAccount };

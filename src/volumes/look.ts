@@ -8,13 +8,11 @@
  */
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError, messageOf } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
-import { runOk } from '../systems/processes.js';
-import { clientEnv } from '../systems/pg-sandbox.js';
 import { foreignTables, partitionLeaves, rowCounts, type DumpFacts } from './dump-facts.js';
 import { readTable, type CopyReader } from './table-readout.js';
-import { localeMissing, missingLocale, startScratchServer, type ScratchServer } from './scratch-server.js';
+import { startScratchServer, type ScratchServer } from './scratch-server.js';
 
 export type { DumpFacts } from './dump-facts.js';
 export { isCheckFolder, verifyDumps } from './restore-check.js';
@@ -129,7 +127,7 @@ export interface LookOptions {
   progress?: (text: string) => void;
 }
 
-async function withServer<T>(o: LookOptions, f: (s: ScratchServer) => Promise<T>): Promise<T> {
+async function withServer<T>(o: LookOptions & { dumpBins?: string[] }, f: (s: ScratchServer) => Promise<T>): Promise<T> {
   const server = await startScratchServer(o);
   try {
     return await f(server);
@@ -186,7 +184,7 @@ async function newDumpFile(dir: string, base: string): Promise<string> {
  * it), else the newest local one.
  */
 export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: string; dumpBin?: string }): Promise<DumpFacts[]> {
-  return withServer(o, async (server) => {
+  return withServer({ ...o, dumpBins: o.dumpBin ? [o.dumpBin] : [] }, async (server) => {
     const present = new Set((await listDatabases(server)).map(([n]) => n));
     const missing = o.databases.filter((d) => !present.has(d));
     if (missing.length) {
@@ -199,22 +197,7 @@ export function dumpDatabases(o: LookOptions & { databases: string[]; outDir: st
     for (const db of o.databases) {
       const file = await newDumpFile(o.outDir, db.replace(/[^A-Za-z0-9._-]/g, '_'));
       o.progress?.(`pg_dump -Fc ${db} → ${file}`);
-      const argv = [
-        join(o.dumpBin ?? server.clientBin, 'pg_dump'),
-        '-Fc',
-        '-f',
-        file,
-        ...server.conn.args,
-        '-U',
-        server.conn.user,
-        '-d',
-        db,
-      ];
-      await runOk(argv, { env: clientEnv() }).catch((err: unknown) => {
-        // A database this machine cannot open (a locale it lacks) says which locale, and what to do.
-        const locale = missingLocale(messageOf(err));
-        throw locale ? localeMissing(locale, o.major, `open the database ${db}`) : err;
-      });
+      await server.dump(db, file, o.dumpBin);
       out.push({
         database: db,
         file,

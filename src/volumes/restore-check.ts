@@ -1,20 +1,32 @@
 /**
  * The proof that dumps restore: each is restored into a fresh scratch cluster of the newest local
- * PostgreSQL, in a temporary folder of ours removed afterwards, and its row counts compared with
- * those taken at dump time. What the dump makes run while it is restored runs in that server: as the
- * scratch account in a network namespace of its own, and in sessions of a role that is no superuser.
+ * PostgreSQL (a copy of that major's initdb template), in a folder of ours removed afterwards, and its
+ * row counts compared with those taken at dump time. What the dump makes run while it is restored runs
+ * in that server's sandbox, as its own account (systems/postgres/), in sessions of a role that is no
+ * superuser; the dump reaches pg_restore on its standard input, so the sandbox sees no file of ours but
+ * the use-lists.
  */
-import { chmod, lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
-import { freePort } from '../systems/ports.js';
-import { run, runOk, type RunAs } from '../systems/processes.js';
-import { isolated, scratchAccount } from '../systems/scratch-account.js';
+import { pipeThrough, StageFailed } from '../systems/processes.js';
 import { rowCounts, type DumpFacts, type Query } from './dump-facts.js';
 import { lineReader, querier } from './scratch-server.js';
 import type { QueryLines } from '../systems/pg-query.js';
 import { newestLocalBin } from '../systems/pg-install.js';
-import { serverEnv, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
+import { sandboxSettings, settingsFor, unprivilegedClientEnv } from '../systems/pg-sandbox.js';
+import {
+  connArgs,
+  freshCluster,
+  openSandbox,
+  openScratch,
+  SANDBOX_SOCKET_DIR,
+  SCRATCH_PORT,
+  waitAccepting,
+  type Endpoint,
+  type Scratch,
+} from '../systems/postgres/index.js';
 import { readDumpToc } from '../adapters/pg-dump-toc.js';
 import { extensionStatements, loadPlan, useList, type LoadPlan } from '../adapters/pg-load-plan.js';
 
@@ -27,12 +39,12 @@ export interface RestoreCheck {
   tables: number;
 }
 
-/** A throwaway cluster to restore into: its binaries, connection flags and a query function. */
+/** A throwaway cluster to restore into: its sandbox, clients and a query function. */
 interface RestoreCluster {
-  bin: string;
-  /** The check's folder, ours: the restores' use-lists are written there. */
-  work: string;
-  conn: string[];
+  scratch: Scratch;
+  endpoint: Endpoint;
+  /** The folder the restores' use-lists are written in: ours, read-only in the sandbox. */
+  lists: string;
   query: Query;
   /** Reads of the restored tables (COPY), as the restoring role (no superuser) in READ ONLY transactions. */
   lines: QueryLines;
@@ -59,60 +71,71 @@ export async function verifyDumps(dumps: DumpFacts[], opts: VerifyOptions): Prom
     throw new StepFailed('no local PostgreSQL to restore the dumps into', {
       hint: 'install postgresql (any major at least as new as the dump)',
     });
-  const as = scratchAccount();
   const work = typeof opts.work === 'string' ? opts.work : await mkdtemp(join(opts.work.in, 'dingo-restore-check-'));
   if (typeof opts.work === 'string') await mkdir(work, { mode: 0o700 });
-  const data = join(work, 'data');
+  await chmod(work, 0o700);
   try {
-    const cluster = await startRestoreCluster(local.bin, work, data, as);
-    opts.started?.(Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]), data);
-    const out: RestoreCheck[] = [];
-    for (const [i, d] of dumps.entries()) out.push(await restoreOne(cluster, d, `check_${i}`));
-    return out;
+    const cluster = await startRestoreCluster(local, work, opts);
+    try {
+      const out: RestoreCheck[] = [];
+      for (const [i, d] of dumps.entries()) out.push(await restoreOne(cluster, d, `check_${i}`));
+      return out;
+    } finally {
+      await cluster.scratch.close();
+    }
   } finally {
-    await run([join(local.bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', '-s', 'stop'], { as, env: serverEnv() });
     await rm(work, { recursive: true, force: true });
   }
 }
 
-/**
- * Whether `folder` is a check's folder as verifyDumps leaves it: a folder (not a link) owned by the
- * scratch account it was given to, or by this process's own account.
- */
+/** Whether `folder` is a check's folder as verifyDumps leaves it: a folder (not a link) of this process's own account. */
 export async function isCheckFolder(folder: string): Promise<boolean> {
   const st = await lstat(folder);
-  return st.isDirectory() && [process.getuid?.(), scratchAccount().uid].includes(st.uid);
+  return st.isDirectory() && st.uid === process.getuid?.();
 }
 
 /**
- * initdb and start a cluster in `data`, trusting local connections on a socket in `work`/s only. The
- * scratch account owns those two folders and nothing else of `work`, which stays ours (0711): what
- * the server runs can write neither the restores' use-lists there nor any name beside them.
+ * A fresh cluster in `work`/data, copied from the major's template, its server started in a sandbox of
+ * its own with its socket in `work`/s; the use-lists go in `work`/lists, which it reads and cannot
+ * write, and its log in `work`, which it cannot reach.
  */
-async function startRestoreCluster(bin: string, work: string, data: string, as: RunAs): Promise<RestoreCluster> {
-  const socket = join(work, 's');
-  for (const folder of [data, socket]) {
-    await mkdir(folder, { mode: 0o700 });
-    await runOk(['chown', `${as.uid}:${as.gid}`, folder]);
-  }
-  await chmod(work, 0o711);
-  const port = await freePort();
-  const conn = ['-h', socket, '-p', String(port)];
-  const writable = [data, socket];
-  // --locale C: the operator's LANG may name a locale this machine lacks, and initdb would refuse it.
-  await runOk(
-    isolated([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'], as, writable),
-    {
-      env: serverEnv(),
-    },
-  );
-  const options = `-p ${port} -k ${socket} -c listen_addresses='' -c fsync=off`;
-  await runOk(isolated([join(bin, 'pg_ctl'), '-D', data, '-l', join(socket, 'log'), '-w', '-s', '-o', options, 'start'], as, writable), {
-    env: serverEnv(),
+async function startRestoreCluster(local: { bin: string; major: number }, work: string, opts: VerifyOptions): Promise<RestoreCluster> {
+  const { bin } = local;
+  const data = join(work, 'data');
+  const lists = join(work, 'lists');
+  await mkdir(lists, { mode: 0o755 });
+  await freshCluster(openSandbox, bin, data);
+  const scratch = await openScratch({
+    open: openSandbox,
+    dataDir: data,
+    socketDir: join(work, 's'),
+    readable: [lists],
+    bins: [bin],
+    logins: ['postgres', RESTORER],
   });
-  const query = querier(bin, { args: conn, user: 'postgres' });
-  await query('postgres', `create role ${RESTORER} login nosuperuser nocreaterole nocreatedb`);
-  return { bin, work, conn, query, lines: lineReader(bin, { args: conn, user: RESTORER }, undefined, '', RESTORER) };
+  try {
+    const settings = settingsFor(local.major, [
+      ...sandboxSettings({
+        dataDir: data,
+        socketDir: SANDBOX_SOCKET_DIR,
+        port: SCRATCH_PORT,
+        hbaFile: scratch.sandbox.hbaFile,
+        identFile: scratch.sandbox.identFile,
+      }),
+      ['fsync', 'off'],
+    ]);
+    const server = await scratch.start(settings, { kind: 'local', bin, logFile: join(work, 'log') });
+    const endpoint = scratch.endpoint(bin);
+    const ready = await waitAccepting(server, endpoint, 600_000);
+    if (ready !== 'ready') throw new StepFailed(`the scratch PostgreSQL of the check did not start: ${await server.lastWords(3)}`);
+    opts.started?.(await server.pid(), data);
+    const query = querier(endpoint, 'postgres');
+    await query('postgres', `create role ${RESTORER} login nosuperuser nocreaterole nocreatedb`);
+    return { scratch, endpoint, lists, query, lines: lineReader(endpoint, '', RESTORER) };
+  } catch (err) {
+    await scratch.close();
+    throw err;
+  }
 }
 
 /**
@@ -149,28 +172,17 @@ async function restoreOne(cluster: RestoreCluster, d: DumpFacts, target: string)
       return failed(`making the dump's extensions: ${(err as Error).message}`);
     }
   }
-  // The use-list in our folder, where the scratch server writes nothing; a new file, never through a link.
-  const list = join(cluster.work, `${target}.list`);
-  await writeFile(list, useList(plan.restore), { mode: 0o600, flag: 'wx' });
+  // The use-list in our folder, which the scratch server reads and cannot write; a new file, never through a link.
+  const list = join(cluster.lists, `${target}.list`);
+  await writeFile(list, useList(plan.restore), { mode: 0o644, flag: 'wx' });
   // --no-owner: the roles of the lost cluster do not exist here; what is checked is the data.
-  const r = await run(
-    [
-      join(cluster.bin, 'pg_restore'),
-      '--exit-on-error',
-      '--no-owner',
-      '--no-acl',
-      ...cluster.conn,
-      '-U',
-      RESTORER,
-      '-L',
-      list,
-      '-d',
-      target,
-      d.file,
-    ],
-    { env: unprivilegedClientEnv() },
-  );
-  if (r.code !== 0) return failed(r.stderr.trim());
+  const argv = [join(cluster.endpoint.bin, 'pg_restore'), '--exit-on-error', '--no-owner', '--no-acl', ...connArgs(cluster.endpoint)];
+  const restore = cluster.scratch.sandbox.stage([...argv, '-U', RESTORER, '-L', list, '-d', target], { env: unprivilegedClientEnv() });
+  try {
+    await pipeThrough(createReadStream(d.file), [restore]);
+  } catch (err) {
+    return failed(err instanceof StageFailed ? err.stderr.trim() : (err as Error).message);
+  }
   const after = await rowCounts(cluster, target);
   const differences = Object.entries(d.rowCounts)
     .filter(([t, n]) => after[t] !== n)

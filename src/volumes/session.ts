@@ -2,10 +2,9 @@
  * The steps around one chosen volume: find it again by name, copy its data folder into the scratch
  * folder, and check afterwards that the original is exactly as it was.
  */
-import { chmod, mkdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { StepFailed, UsageError } from '../core/errors.js';
-import { scratchAccount } from '../systems/scratch-account.js';
 import { copyTree, digestTree, type TreeDigest } from './copy.js';
 import type { FindResult, VolumeReport } from './find.js';
 
@@ -49,36 +48,20 @@ export function copyFolderName(volume: string, now: Date): string {
   return `${volume.slice(0, 24)}-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
 }
 
-/** Copies the volume's data folder to SCRATCH/<volume>-<time>/data, owned by the account the server runs as. */
+/**
+ * Copies the volume's data folder to SCRATCH/<volume>-<time>/data: root's, in folders of root's alone
+ * (0700). A scratch server on it is given it for as long as it runs (systems/postgres/), then it is
+ * root's again, so no later server, each of another account, reads a copy that is kept.
+ */
 export async function copyVolume(v: VolumeReport, scratchRoot: string, now: Date): Promise<VolumeCopy> {
   const dir = join(scratchRoot, copyFolderName(v.name, now));
-  await mkdir(dir, { recursive: true });
-  // The server account must reach the copy through these folders.
-  await chmod(scratchRoot, 0o755);
-  await chmod(dir, 0o755);
-  const account = scratchAccount();
-  await checkReachable(dirname(scratchRoot), account);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
   const copyDir = join(dir, 'data');
   const original = dataDirOf(v);
-  const digest = await copyTree(original, copyDir, { owner: { uid: account.uid, gid: account.gid }, linkScope: v.path });
+  const digest = await copyTree(original, copyDir, { linkScope: v.path });
   await chmod(copyDir, 0o700);
   return { copyDir, original, volume: v.path, digest };
-}
-
-/** Throws, before anything is copied, when the server account cannot pass through a folder above the copy. */
-async function checkReachable(from: string, account: { uid: number; name: string }): Promise<void> {
-  for (let d = from; ; d = dirname(d)) {
-    const st = await stat(d);
-    if (st.uid !== account.uid && (st.mode & 0o001) === 0) {
-      throw new UsageError(
-        `the ${account.name} account that runs the throwaway server cannot pass through ${d} (mode ${(st.mode & 0o777).toString(8)})`,
-        {
-          hint: `choose a scratch folder it can reach (e.g. under /var/tmp), or allow it: chmod o+x ${d}`,
-        },
-      );
-    }
-    if (dirname(d) === d) return;
-  }
 }
 
 /** Throws when the original's digest differs from the one taken while copying. */

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cellActions } from '../../src/actions/cell.js';
-import { describeReplay, describeRestorePoll } from '../../src/actions/support/cell.js';
+import { describeReplay, describeRestorePoll } from '../../src/actions/support/restore-progress.js';
 import type { ReplayAnswer } from '../../src/adapters/postgres-replay.js';
-import type { CommandSpec } from '../../src/core/seams.js';
-import type { StepContext } from '../../src/engine/executor/index.js';
-import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { answerReplayQuery, replayOfArchive, RESTORE_POLLS, type RestoringPg } from '../../src/rehearsal/restore.js';
-import { CONTAINER, sampleCell } from '../support/sample-cell.js';
-import { simRunner } from '../support/sim-runner.js';
-import { settled } from '../support/started.js';
-import { TestStore } from '../support/memory-store.js';
-import { testRuntime } from '../support/runtime.js';
 
 const at = (lsn: string, versionNum = 90519, timeline?: number): ReplayAnswer => ({
   kind: 'position',
@@ -62,75 +52,17 @@ describe('how far the restore has come, in WAL segments', () => {
   });
 });
 
-function sysidStore(sysid: string): TestStore {
-  const s3 = new TestStore('our-postgresql-backups');
-  s3.add('backups/x/wal/sysids/sysid', `${sysid}\n`, new Date('2016-03-17T00:00:00Z'));
-  return s3;
-}
-
-describe('cell.wait-restored on a simulated cell that replays the archive', () => {
-  const waitRestored = cellActions.find((a) => a.name === 'cell.wait-restored')!;
-
-  /** The cell, its container restoring 0/02 … 0/05 as the simulated patroni does, psql's replay queries answered by restore.ts. */
-  function restoringCell() {
-    const state = sampleCell();
-    const c = state.containers[CONTAINER]!;
-    const prefix = 'backups/x/wal/';
-    const replay = replayOfArchive(
-      [
-        `${prefix}basebackups_005/base_000000010000000000000002_00000040_backup_stop_sentinel.json`,
-        ...['2', '3', '4', '5'].map((n) => `${prefix}wal_005/00000001000000000000000${n}.lzo`),
-      ],
-      prefix,
+describe('the phase the container is in, and how many of how many', () => {
+  it('counts the segments from the first one replay reads', () => {
+    expect(describeReplay(at('0/3000060'), '000000010000000000000005', '000000010000000000000002')).toBe(
+      'WAL segment 000000010000000000000003 of 000000010000000000000005 (2 of 4)',
     );
-    const pg: RestoringPg = {
-      ...c.pg,
-      ready: true,
-      inRecovery: true,
-      pollsUntilPromoted: RESTORE_POLLS,
-      replay,
-      sysid: '6262220290876424268',
-    };
-    c.pg = pg;
-    const cell = simRunner(state);
-    return {
-      where: cell.where,
-      run: (spec: CommandSpec) => {
-        const sql = spec.argv.at(-2) === '-tAc' ? spec.argv.at(-1) : undefined;
-        const answer = sql === undefined ? undefined : answerReplayQuery(c.pg, sql);
-        return answer ? settled(() => ({ ...answer, durationMs: 1 })) : cell.run(spec);
-      },
-    };
-  }
+  });
 
-  it('shows the segment replayed and the last archived one as it goes', async () => {
-    const runner = restoringCell();
-    const progress: string[] = [];
-    const ctx = {
-      settings: DEFAULT_SETTINGS,
-      answers: { inputs: {}, confirm: {}, choose: {}, secrets: {} },
-      s3: sysidStore('6262220290876424268'),
-      cell: () => settled(() => ({ ...runner, etcd: () => Promise.reject(new Error('no etcd here')), close: () => Promise.resolve() })),
-      sleep: () => settled(() => undefined),
-      progress: (text: string) => void progress.push(text.replace(/, \d+\.\d s:/, ':')),
-      evidence: () => {},
-      note: () => {},
-      now: () => new Date(),
-      runtime: testRuntime(),
-    } as unknown as StepContext;
-    const params = {
-      cellIp: '10.58.111.150',
-      container: CONTAINER,
-      lastSegment: '000000010000000000000005',
-      archiveUrl: 's3://our-postgresql-backups/backups/x/wal/',
-    };
-    expect(await waitRestored.run(ctx, params, {})).toEqual({ promoted: true, systemIdentifier: '6262220290876424268' });
-    const replaying = 'waiting for pg_is_in_recovery() = f: replaying the archive: WAL segment';
-    expect(progress).toEqual([
-      `${replaying} 000000010000000000000003 of 000000010000000000000005 (2 to go), poll 1`,
-      `${replaying} 000000010000000000000004 of 000000010000000000000005 (1 to go), poll 2`,
-      `${replaying} 000000010000000000000005 of 000000010000000000000005, poll 3`,
-      expect.stringMatching(/^promoted after \d+\.\d s \(pg_is_in_recovery\(\) = f\), poll 4$/),
-    ]);
+  it("shows the container's own phase while PostgreSQL cannot answer yet", () => {
+    const poll = { attempt: 2, elapsedMs: 4000, stage: 'not-ready', detail: 'no response' } as const;
+    expect(describeRestorePoll(poll, undefined, 'fetching the base backup: partition 2 of 3')).toBe(
+      'waiting for pg_is_in_recovery() = f, 4.0 s: fetching the base backup: partition 2 of 3; not accepting connections yet (no response), poll 2',
+    );
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CfCli, FIRST_POLL_MS, pollDelays } from '../../src/adapters/cf/index.js';
-import { cellActions } from '../../src/actions/cell.js';
+import { cellRestoreActions } from '../../src/actions/cell-restore.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
@@ -82,7 +82,7 @@ describe('cf.wait-service (CfCli.waitForService)', () => {
   });
 });
 
-const waitRestored = cellActions.find((a) => a.name === 'cell.wait-restored')!;
+const waitRestored = cellRestoreActions.find((a) => a.name === 'cell.wait-restored')!;
 const OLD_PREFIX = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 const RESTORED_SYSID = '6262220290876424268';
 
@@ -111,6 +111,7 @@ function restoring(polls: number, settings: Partial<typeof DEFAULT_SETTINGS> = {
     progress: (text: string) => void progress.push(text),
     evidence: () => {},
     note: () => {},
+    warn: () => {},
     // Time stands still but for the pauses: the figures on screen are the schedule's, whatever the machine's load.
     now: () => new Date('2026-01-01T00:00:00Z'),
     runtime: testRuntime(),
@@ -122,7 +123,7 @@ function restoring(polls: number, settings: Partial<typeof DEFAULT_SETTINGS> = {
 describe('cell.wait-restored', () => {
   it('looks again after 1 s, 1.5 s, 2.25 s…, so a quick restore is seen within seconds', async () => {
     const { ctx, params, slept, progress } = restoring(3);
-    expect(await waitRestored.run(ctx, params, {})).toEqual({ promoted: true, systemIdentifier: RESTORED_SYSID });
+    expect(await waitRestored.run(ctx, params, {})).toMatchObject({ promoted: true, systemIdentifier: RESTORED_SYSID });
     expect(slept).toEqual([1000, 1500, 2250]);
     expect(progress).toEqual([
       'waiting for pg_is_in_recovery() = f, 0.0 s: replaying the archive: replay position unknown (no WAL replayed yet), poll 1',

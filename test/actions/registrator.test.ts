@@ -65,6 +65,26 @@ describe.skipIf(!sshdAvailable)('registrator on the cell (real sshd and sudo)', 
     );
   });
 
+  it('knows registrator by its container name, whatever image the release runs it from', async () => {
+    const world = daemon.read();
+    // The release's registrator job names gliderlabs/registrator as its other image; the container is `registrator` either way.
+    world.containers.registrator = { ...registratorContainer(true), image: 'gliderlabs/registrator:latest' };
+    world.containers['registrator-old'] = { ...registratorContainer(false), name: 'registrator-old' };
+    daemon.write(world);
+    expect(await registratorRuns(docker)).toBe(
+      'running (container 9b35a273ae9a, gliderlabs/registrator:latest, since 2016-03-16T00:00:00.000Z)',
+    );
+    const renamed = daemon.read();
+    delete renamed.containers['registrator-old'];
+    renamed.containers['dingo-registrator'] = { ...renamed.containers.registrator!, name: 'dingo-registrator' };
+    delete renamed.containers.registrator;
+    daemon.write(renamed);
+    await expect(registratorRuns(docker)).rejects.toThrow('no container named registrator on the cell');
+    const restored = daemon.read();
+    delete restored.containers['dingo-registrator'];
+    daemon.write(restored);
+  });
+
   it('refuses an exited registrator, saying how it stands', async () => {
     withRegistrator('exited');
     await expect(registratorRuns(docker)).rejects.toThrow(

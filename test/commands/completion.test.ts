@@ -47,7 +47,10 @@ describe('what a Tab offers', () => {
     { words: ['archive', 'sw'], want: ['swap'] },
     { words: ['completion', ''], want: ['bash', 'fish', 'zsh'] },
     { words: ['rehearse', '--scen'], want: ['--scenario'] },
-    { words: ['rehearse', '--scenario', ''], want: ['bad-write', 'partial-wal', 'same-name-tenant', 'seed-003', 'space-scenario'] },
+    {
+      words: ['rehearse', '--scenario', ''],
+      want: ['bad-write', 'later-broker', 'partial-wal', 'same-name-tenant', 'seed-003', 'space-scenario'],
+    },
     { words: ['rehearse', '--scenario=se'], want: ['--scenario=seed-003'] },
     { words: ['validate', 'recover-s'], want: ['recover-space', 'recover-space-instance'] },
     { words: ['show', ''], want: ['20261125-222410-6e47', '20261126-013000-b195'] },
@@ -113,6 +116,7 @@ describe('the completion scripts, in their shells', () => {
       ]);
     expect(run(`dingo-recover rehearse --scenario ''`, 4)).toEqual([
       'bad-write',
+      'later-broker',
       'partial-wal',
       'same-name-tenant',
       'seed-003',

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { backupEnd, backupFinishedAt } from '../../src/drill/backup-age.js';
 import { chooseBackup, parseTargetTime, type UnknownBackupEnd } from '../../src/drill/target-time.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import type { ArchiveReport, BaseBackupInfo } from '../../src/wale/report.js';
 import { BUCKET, lzop, PREFIX } from '../support/archive-builder.js';
 import { TestStore } from '../support/memory-store.js';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadBaseBackup } from '../../src/drill/base-backup.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
 import type { ObjectStore } from '../../src/core/seams.js';
-import { postgresAccount } from '../../src/systems/processes.js';
+import { postgresAccount } from '../support/wale-archive.js';
 import { BEFORE, hostileShapes, link, lzoTarOf, sentinelFolder, snapshot, type MemberSpec } from '../support/hostile-tar.js';
 
 /** Just enough of an object store to hand partitions to the real lzop and tar. */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
 import { writeRecoveryConfig } from '../../src/drill/recovery-config.js';
 import { completeDataDir } from '../../src/drill/workdir.js';
-import { postgresAccount } from '../../src/systems/processes.js';
+import { postgresAccount } from '../support/wale-archive.js';
 import { sentinelFolder, snapshot } from '../support/hostile-tar.js';
 
 let dir: string;

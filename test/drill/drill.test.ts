@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { Redactor } from '../../src/core/redact.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';

@@ -5,18 +5,18 @@
  * and none of the tenant's code runs; the scratch server never holds a credential.
  */
 import { Redactor } from '../../src/core/redact.js';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalProcesses } from '../../src/core/seams.js';
 import { runDrill } from '../../src/drill/drill.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { DRILL_TABLE, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { markerFolder, markersIn, tenantAutoConf, tenantSql } from '../support/drill-hostile.js';
 import { tearDownDrill } from '../support/drill-fixtures.js';
+import { postmasterFile, processesOf, watchingSandboxes } from '../support/pg-sandbox-watch.js';
 
 const BUCKET = 'hostile-bucket';
 const PREFIX = 'backups/hostile/wal/';
@@ -61,20 +61,15 @@ interface Seen {
   socketMode?: number;
 }
 
-/** The machine's programs, looking at the postmaster (its environment, its socket folder) on the drill's first recovery check. */
-function watching(seen: Seen): LocalProcesses {
-  return {
-    ...localProcesses,
-    run: async (argv, opts) => {
-      const socketDir = argv[argv.indexOf('-h') + 1];
-      if (seen.environ === undefined && argv.some((a) => a.includes('pg_is_in_recovery')) && socketDir) {
-        const pid = (await readFile(join(dirname(socketDir), 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]!;
-        seen.environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).replaceAll('\0', '\n');
-        seen.socketMode = (await stat(socketDir)).mode & 0o777;
-      }
-      return localProcesses.run(argv, opts);
-    },
-  };
+/** The machine's processes, looking at the postmaster (its environment, its socket folder) on the drill's first recovery check. */
+function watching(seen: Seen) {
+  return watchingSandboxes(async ({ argv, spec, sandbox, proceed }) => {
+    if (seen.environ === undefined && argv.some((a) => a.includes('pg_is_in_recovery'))) {
+      seen.environ = await postmasterFile(sandbox, spec.writable[0]!, 'environ');
+      seen.socketMode = (await stat(spec.socketDir!)).mode & 0o777;
+    }
+    return proceed();
+  });
 }
 
 describe('a drill of a tenant-prepared archive', () => {
@@ -129,18 +124,11 @@ describe('a drill of a tenant-prepared archive', () => {
     expect(await markersIn(markers)).toEqual([]);
   }, 180_000);
 
-  it('ends at its deadline a drill whose server never says recovery ended, stopping the server', async () => {
-    const server: { pid?: number } = {};
+  it('ends at its deadline a drill whose server never says recovery ended, stopping the server and all of its account', async () => {
     // The server never leaves recovery, as far as the drill can tell.
-    const stuck: LocalProcesses = {
-      ...localProcesses,
-      run: async (argv, opts) => {
-        if (!argv.some((a) => a.includes('pg_is_in_recovery'))) return localProcesses.run(argv, opts);
-        const socketDir = argv[argv.indexOf('-h') + 1]!;
-        server.pid = Number((await readFile(join(dirname(socketDir), 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
-        return { code: 0, stdout: 't\0', stderr: '' };
-      },
-    };
+    const stuck = watchingSandboxes(({ argv, proceed }) =>
+      argv.some((a) => a.includes('pg_is_in_recovery')) ? Promise.resolve({ code: 0, stdout: 't\0', stderr: '' }) : proceed(),
+    );
     const err = await runDrill({
       workdir: tmpdir(),
       now: () => new Date(),
@@ -156,8 +144,8 @@ describe('a drill of a tenant-prepared archive', () => {
       /^the drill's deadline of 20\.0 s passed while PostgreSQL was still replaying WAL \(last WAL file restored: [0-9A-F]{24}\)$/,
     );
     expect((err as DrillFailed).hint).toMatch(/The scratch server was stopped.*--deadline/);
-    expect(server.pid).toBeGreaterThan(0);
-    const state = await readFile(`/proc/${server.pid}/status`, 'utf8').catch(() => 'gone');
-    expect(state).toMatch(/^gone$|State:\s+Z/m);
+    const [account] = stuck.accounts;
+    expect(account).toBeDefined();
+    expect(processesOf(account!.uid)).toEqual([]);
   }, 180_000);
 });

@@ -17,7 +17,7 @@ import type { RecoveryTarget } from '../../src/drill/recovery-target.js';
 import { parseTargetTime } from '../../src/drill/target-time.js';
 import { Redactor } from '../../src/core/redact.js';
 import { dockerEngine } from '../../src/systems/docker-engine.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
 import { allContainers, skipWithoutDockerd, startDockerd, watchRunning, type DockerInspect, type Dockerd } from '../support/dockerd.js';
 import { expectHardened } from '../support/hardened.js';

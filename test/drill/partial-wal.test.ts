@@ -6,7 +6,7 @@
  */
 import { tmpdir } from 'node:os';
 import { Redactor } from '../../src/core/redact.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

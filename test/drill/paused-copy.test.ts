@@ -6,7 +6,7 @@
  * fetching no base backup and only the WAL archived since; without `pause`, it is promoted there.
  */
 import { Redactor } from '../../src/core/redact.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,13 +4,16 @@
  * of the recovery that meets such a session must look again and find the server stopped, the log's
  * FATAL in the drill's words, not fail on psql's "server closed the connection unexpectedly". The
  * server here is a postmaster.pid naming a live process, removed a moment after psql's failure, as
- * a stopping postmaster removes it; psql is the LocalProcesses seam.
+ * a stopping postmaster removes it; psql runs in a sandbox of the test's, and the server lives while
+ * its postmaster.pid is there.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { LocalProcesses } from '../../src/core/seams.js';
+import type { ScratchSandbox } from '../../src/core/seams.js';
+import type { Postmaster, Scratch } from '../../src/systems/postgres/index.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
 import { ScratchCluster } from '../../src/drill/scratch-cluster.js';
 
@@ -33,23 +36,28 @@ async function stoppingCluster(answers: { code: number; stderr: string }[], remo
   const logFile = join(dir, 'server.log');
   await writeFile(logFile, `LOG:  entering standby mode\n${FATAL}\nLOG:  startup process (PID 1) exited with exit code 1\n`);
   let calls = 0;
-  const processes = {
+  const sandbox = {
     run: () => {
       const answer = answers[Math.min(calls++, answers.length - 1)]!;
       if (removeAfterMs !== undefined) setTimeout(() => void unlink(pidFile).catch(() => undefined), removeAfterMs);
       return Promise.resolve({ code: answer.code, stdout: '', stderr: answer.stderr });
     },
-  } as unknown as LocalProcesses;
-  const cluster = new ScratchCluster({
-    bin: '/nowhere',
-    dataDir: dir,
-    socketDir: '/tmp/s',
-    port: 5432,
-    logFile,
-    as: { uid: 0, gid: 0, name: 'root', home: '/root' },
-    settings: [],
-    processes,
-  });
+  } as unknown as ScratchSandbox;
+  const postmaster: Postmaster = {
+    how: 'a postmaster.pid',
+    alive: () => Promise.resolve(existsSync(pidFile)),
+    pid: () => Promise.resolve(process.pid),
+    lastWords: () => Promise.resolve(''),
+    stop: () => Promise.resolve(),
+  };
+  const scratch = {
+    sandbox,
+    endpoint: (bin: string) => ({ sandbox, bin, port: 5432 }),
+    start: () => Promise.resolve(postmaster),
+    close: () => Promise.resolve(),
+  } as unknown as Scratch;
+  const cluster = new ScratchCluster({ scratch, bin: '/nowhere', dataDir: dir, logFile, settings: [] });
+  await cluster.start();
   return { cluster, calls: () => calls };
 }
 

@@ -5,25 +5,25 @@
  * views over SECURITY DEFINER functions doing COPY ... TO PROGRAM (owned by a superuser role of the
  * tenant's, and by the bootstrap superuser), a view over a C function whose library is in the data
  * folder. The operator's queries give the right rows for ordinary tables, or fail saying why; no
- * marker is ever written; the server runs as the scratch account in a network namespace of its own.
+ * marker is ever written; the server runs as its sandbox's own account in a network namespace of its own.
  */
 import { Redactor } from '../../src/core/redact.js';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalProcesses } from '../../src/core/seams.js';
+import type { RunAs } from '../../src/core/seams.js';
 import { runDrill } from '../../src/drill/drill.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
-import { localProcesses } from '../../src/systems/processes.js';
-import { scratchAccount } from '../../src/systems/scratch-account.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { dumpDatabases, lookInside, readDatabases } from '../../src/volumes/look.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { markerFilesUnder, markerFolder, markersIn, tenantCodeSql, tenantLibrary } from '../support/drill-hostile.js';
 import { tearDownDrill } from '../support/drill-fixtures.js';
+import { postmasterFile, watchingSandboxes } from '../support/pg-sandbox-watch.js';
 
 const BUCKET = 'tenant-code-bucket';
 const PREFIX = 'backups/tenant-code/wal/';
@@ -68,19 +68,17 @@ interface Seen {
   net?: string;
 }
 
-function watching(seen: Seen): LocalProcesses {
-  return {
-    ...localProcesses,
-    run: async (argv, opts) => {
-      const socketDir = argv[argv.indexOf('-h') + 1];
-      if (seen.uid === undefined && argv[0]?.endsWith('/psql') && socketDir) {
-        const pid = (await readFile(join(dirname(socketDir), 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]!;
-        seen.uid = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-        seen.net = readlinkSync(`/proc/${pid}/ns/net`);
-      }
-      return localProcesses.run(argv, opts);
-    },
-  };
+/** The machine's processes, the postmaster looked at from inside its sandbox on the drill's first recovery check. */
+function watching(seen: Seen) {
+  return watchingSandboxes(async ({ argv, spec, sandbox, proceed }) => {
+    if (seen.uid === undefined && argv.some((a) => a.includes('pg_is_in_recovery'))) {
+      seen.uid = /^Uid:\s+(.*)$/m.exec(await postmasterFile(sandbox, spec.writable[0]!, 'status'))?.[1];
+      seen.net = (
+        await sandbox.runOk(['sh', '-c', `readlink /proc/$(head -n 1 ${spec.writable[0]!}/postmaster.pid)/ns/net`])
+      ).stdout.trim();
+    }
+    return proceed();
+  });
 }
 
 async function queryFails(query: string): Promise<DrillFailed> {
@@ -91,16 +89,18 @@ async function queryFails(query: string): Promise<DrillFailed> {
 }
 
 describe("a drill of an archive holding a tenant's code", () => {
-  it('answers on ordinary tables as the scratch account, in a network namespace of its own, and runs no code of the archive', async () => {
+  it('answers on ordinary tables as its sandbox’s own account, in a network namespace of its own, and runs no code of the archive', async () => {
     const seen: Seen = {};
+    const processes = watching(seen);
     const report = await drillArchive({
-      processes: watching(seen),
+      processes,
       query: `select (select count(*) from only public.orders), (select count(*) from public.events_low), current_user,
         (select count(*) from pg_catalog.pg_db_role_setting s join pg_catalog.pg_roles r on r.oid = s.setrole where r.rolname = current_user)`,
     });
     // The archive's role of the reader's name lost its settings, in every database too.
     expect(report.query.rows).toEqual([['1234', '1000', 'dingo_recover_reader', '0']]);
-    const account = scratchAccount();
+    const [account] = processes.accounts as [RunAs];
+    expect(account.uid).toBeGreaterThanOrEqual(0x70000000);
     expect(seen.uid?.split(/\s+/)).toEqual([account.uid, account.uid, account.uid, account.uid].map(String));
     expect(seen.net).toMatch(/^net:\[\d+\]$/);
     expect(seen.net).not.toBe(readlinkSync('/proc/self/ns/net'));

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waldumpOf } from '../../src/drill/mistakes.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const work = tempDirForAll('waldump-version-');

@@ -63,6 +63,15 @@ async function runFakeProcess(c: LiveCase, file: string, args: string[]): Promis
 async function swapByHand(s: LiveServers, c: LiveCase, old: OldInstance, made: NewInstance): Promise<void> {
   const docker = (...args: string[]) => runFakeProcess(c, FAKE_DOCKER, ['--host', c.dockerHost, ...args]);
   await docker('stop', made.container);
+  // The kill left the node's /leader to its TTL in the real etcd: deleted as the run deletes it.
+  const leader = (await (await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/leader`)).json()) as {
+    node: { value: string; ttl: number };
+  };
+  expect(leader.node.value).toBe(made.nodeUuid);
+  expect(leader.node.ttl).toBeGreaterThan(0);
+  expect(leader.node.ttl).toBeLessThanOrEqual(30);
+  await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/leader?prevValue=${made.nodeUuid}`, { method: 'DELETE' });
+  await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/members/${made.nodeUuid}`, { method: 'DELETE' });
   for (const [rel, body] of old.archive) await s.s3.put({ bucket: BUCKET, key: archivePrefix(made.guid) + rel }, body);
   await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/initialize`, { method: 'DELETE' });
   renameSync(made.dataDir, `${made.dataDir}.moved-aside-by-hand`);
@@ -423,7 +432,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         const cfBin = c.platformArgs[c.platformArgs.indexOf('--cf-bin') + 1]!;
         await runFakeProcess(c, cfBin, ['target', '-o', 'acme', '-s', 'important-space-and-all-databases']);
         // Two cf processes at once, each creating an instance through the broker hook.
-        await Promise.all(c.deleted.map((d) => runFakeProcess(c, cfBin, ['create-service', 'dingo-postgresql', 'solo', d.name])));
+        await Promise.all(c.deleted.map((d) => runFakeProcess(c, cfBin, ['create-service', 'dingo-postgresql95', 'solo', d.name])));
         made = await Promise.all(c.deleted.map((d) => newInstanceNamed(c, d.name)));
         created = c.readCell();
         newPrefixes = await Promise.all(made.map((m) => listing(live.servers.s3, archivePrefix(m.guid))));
@@ -453,9 +462,12 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         const lines = readFileSync(join(c.dir, 'logs', 'platform.log'), 'utf8')
           .split('\n')
           .filter(Boolean);
-        expect(lines).toHaveLength(16);
+        // Each create: the broker's own line on its router, then eight of the cell's.
+        expect(lines).toHaveLength(18);
         for (const l of lines)
-          expect(l).toMatch(/^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ (cf-containers-broker\.log|docker\/cf-\S+): {2}/);
+          expect(l).toMatch(
+            /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ (broker\.stdout\.log|cf-containers-broker\.log|docker\/cf-\S+): {2}/,
+          );
         for (const m of made)
           expect(lines).toContainEqual(expect.stringContaining(`public :5432 address 10.58.111.150:${String(m.hostPort)}`));
       });

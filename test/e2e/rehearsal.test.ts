@@ -142,7 +142,8 @@ describe('rehearsal of the seed incident', () => {
   it('names the old and new instance GUIDs and shows the commands a live run would make', () => {
     expect(output).toContain(OLD);
     expect(output).toContain(NEW);
-    expect(output).toContain('$ cf create-service dingo-postgresql solo important-db');
+    expect(output).toContain('$ cf marketplace');
+    expect(output).toContain(`$ cf create-service dingo-postgresql95 solo important-db -c '{"node-count":1}'`);
     expect(output).toMatch(
       /\$ sudo -n \/var\/vcap\/packages\/docker\/bin\/docker --host unix:\/\/\/var\/vcap\/sys\/run\/docker\/docker\.sock stop .*cf-52167ceb-bd3d-4bff-8699-a239d21c5379/,
     );

@@ -72,9 +72,10 @@ function assertSpaceRecovered(w: WorldState): void {
     const quarantines = new Set(keysUnder(w, `backups/${instance.guid}/wal.quarantine-`).map((k) => k.split('/').slice(0, 3).join('/')));
     expect(quarantines.size, name).toBe(1);
   }
-  // Grown to its plan: orders-db was a two-node cluster; reports-db was solo.
+  // Created with one node each (this 2017 broker makes two without node-count), then grown to its
+  // plan: orders-db was a two-node cluster; reports-db was solo.
   expect(recreated.find((i) => i.name === 'orders-db')!.parameters).toEqual({ 'node-count': 2 });
-  expect(recreated.find((i) => i.name === 'reports-db')!.parameters).toBeUndefined();
+  expect(recreated.find((i) => i.name === 'reports-db')!.parameters).toEqual({ 'node-count': 1 });
   // Nothing was made of the unarchived instance or of the other offering's.
   expect(w.cf.instances.some((i) => i.name === 'scratch-db' || i.name === 'cache')).toBe(false);
   expect(keysUnder(w, `backups/${SCRATCH}/`)).toEqual([]);

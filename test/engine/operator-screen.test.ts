@@ -134,7 +134,7 @@ describe('a full rehearsal with --verbose', () => {
   it('shows every command, its output, the API calls and the evidence', async () => {
     const r = await runCli(['rehearse', '--yes', '--verbose', '--state-dir', stateDir()]);
     expect(r.code, r.stdout + r.stderr).toBe(DONE_UNDRILLED);
-    expect(r.stdout).toContain('$ cf create-service dingo-postgresql solo important-db');
+    expect(r.stdout).toContain(`$ cf create-service dingo-postgresql95 solo important-db -c '{"node-count":1}'`);
     expect(r.stdout).toContain('→ exit 0');
     expect(r.stdout).toMatch(/⇢ CopyObject s3:\/\/our-postgresql-backups\/backups\/6e101b27/);
     expect(r.stdout).toContain('evidence: deleted instance (OLD): ' + OLD);

@@ -36,7 +36,7 @@ describe('the platform of a replay', () => {
       'processes.pipeThrough lzop -d | tar -x',
       () => p.processes.pipeThrough(Readable.from([]), [{ argv: ['lzop', '-d'] }, { argv: ['tar', '-x'] }]),
     ],
-    ['processes.scratchAccount', () => p.processes.scratchAccount()],
+    ['processes.scratchSandbox', () => p.processes.scratchSandbox({ writable: [] })],
     ['the Docker Engine at unix:///run/docker.sock', () => p.dockerEngine('unix:///run/docker.sock')],
   ];
   it.each(calls)('refuses %s, naming it', (call, make) => {

@@ -69,7 +69,7 @@ describe.each(MATRIX_MAJORS)('a SQL_ASCII database of PostgreSQL %s', (major) =>
         [String.raw`na\357ve \\ 1`, String.raw`na\357ve \\ 2`],
       ]);
       // The patch, run by this major's server, writes the copy's bytes back.
-      await server!.query('asciilive', choosePatch(diffs, 'all', server!.conn.user, []).sql);
+      await server!.query('asciilive', choosePatch(diffs, 'all', server!.superuser, []).sql);
       const bytes = (db: string) =>
         server!.query(
           db,

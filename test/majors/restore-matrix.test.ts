@@ -24,7 +24,7 @@ import { volumesActions } from '../../src/actions/volumes.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { LocalProcesses } from '../../src/core/seams.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { captureDrill, drillArgs } from '../support/drill-fixtures.js';
 import { startMoto, type Moto } from '../support/moto.js';

@@ -4,7 +4,7 @@
  * so a 9.6-shaped base backup (its tar partition as wal-e 0.9 wrote it: pg_xlog/ present and empty,
  * PG_VERSION 9.6) is restored as the drill restores it, next to the same backup in 10's shape.
  */
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -22,7 +22,7 @@ import { choosePatch, diffTables, type MergeSide } from '../../src/merge/plan.js
 import { byteOrder, valueLiteral, type RowText } from '../../src/merge/table-rows.js';
 import { readShape } from '../../src/merge/table-shape.js';
 import { READER_ROLE } from '../../src/systems/pg-reader.js';
-import { run } from '../../src/systems/processes.js';
+import { connArgs } from '../../src/systems/postgres/index.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
 import { makeCluster } from '../support/pg-volumes.js';
 
@@ -65,7 +65,7 @@ const live = (): MergeSide => ({
 /**
  * The live leader's container as merge-back reaches it: psql in it, through the cell's seam (a
  * script on standard input after the login's password line); here `docker exec … psql` runs this
- * machine's psql against the scratch server (which trusts its socket), as the login's role, in database DB.
+ * machine's psql in the scratch server's sandbox (where its account logs in by peer), as the login's role, in database DB.
  */
 const cell = (db: string) => {
   const runner: CommandRunner = {
@@ -75,15 +75,16 @@ const cell = (db: string) => {
       if (script < 0) throw new Error('the merge logs in as a role with its password, never as the postgres OS user');
       const [user, ...psql] = spec.argv.slice(script + 2);
       if (typeof spec.stdin !== 'string') throw new Error('the merge writes its script to standard input as text');
-      const r = await run([join(server.clientBin, 'psql'), '-X', ...psql, ...server.conn.args, '-U', user!, '-d', db], {
-        stdin: spec.stdin.slice(spec.stdin.indexOf('\n') + 1),
-      });
+      const r = await server.endpoint.sandbox.run(
+        [join(server.clientBin, 'psql'), '-X', ...psql, ...connArgs(server.endpoint), '-U', user!, '-d', db],
+        { stdin: spec.stdin.slice(spec.stdin.indexOf('\n') + 1) },
+      );
       return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: 1 };
     },
   };
   return new CellDocker(runner, { redactor: new Redactor(), sudo: false });
 };
-const login = (user: string = server.conn.user) => ({ user, password: 'not-asked-on-the-trusted-socket' });
+const login = (user: string = server.superuser) => ({ user, password: 'not-asked-on-the-trusted-socket' });
 
 /** Database DB read as merge-back reads the live leader (liveQuery, liveLines: READ ONLY, as the role apps bind with). */
 const cellSide = (db: string, role = READER_ROLE): MergeSide => {
@@ -286,7 +287,7 @@ describe('a SQL_ASCII database, whose bytes the server hands on unchecked', () =
     expect(odd).toMatchObject({ unchanged: 1, inserts: [], review: [] });
 
     const before = await bytesOf('ascii', 'latin_keys');
-    const patch = choosePatch(diffs, 'all', server.conn.user, ['a SQL_ASCII merge']);
+    const patch = choosePatch(diffs, 'all', server.superuser, ['a SQL_ASCII merge']);
     expect(patch).toMatchObject({ inserts: 3, updates: 2 });
     const applied = await applyPatch(cell('asciilive'), 'cf-leader', login(), 'ascii', patch.sql);
     expect(applied.stderr).toBe('');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VERSION_QUERY, replayQuery } from '../../src/adapters/postgres-replay.js';
 import { DINGO_VERSION_NUM } from '../../src/rehearsal/cell-world.js';
-import { RESTORE_POLLS, answerReplayQuery, replayOfArchive, type RestoringPg } from '../../src/rehearsal/restore.js';
+import { RESTORE_POLLS, answerReplayQuery, replayOfArchive, type RestoringPg } from '../../src/rehearsal/restore-replay.js';
 
 const PREFIX = 'backups/6e101b27/wal/';
 const wal = (name: string): string => `${PREFIX}wal_005/${name}.lzo`;

@@ -149,8 +149,9 @@ describe('recreating the instances of the deleted space', () => {
     expect((await cfRun('create-space', 'analytics', '-o', 'acme')).stdout).toMatch(/^OK$/m);
     await cfRun('target', '-o', 'acme', '-s', 'analytics');
     expect((await cfRun('apps')).stdout).toMatch(/No apps found/);
-    await cfRun('create-service', 'dingo-postgresql', 'cluster', 'orders-db');
-    await cfRun('create-service', 'dingo-postgresql', 'solo', 'reports-db');
+    // One node each, as the recovery asks: this 2017 broker makes two without node-count.
+    await cfRun('create-service', 'dingo-postgresql', 'cluster', 'orders-db', '-c', '{"node-count":1}');
+    await cfRun('create-service', 'dingo-postgresql', 'solo', 'reports-db', '-c', '{"node-count":1}');
     const [orders, reports] = cf.nextInstanceGuids;
     expect(world.state.cf.instances.filter((i) => i.spaceGuid === world.state.cf.orgs[0]!.spaces[1]!.guid).map((i) => i.guid)).toEqual([
       orders,

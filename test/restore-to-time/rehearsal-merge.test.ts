@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerServers } from '../../src/systems/container-servers.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import type { ContainerServer } from '../../src/core/seams.js';
 import { envOf, majorOfImage } from '../../src/rehearsal/cell-world.js';
 import { loadScenario } from '../../src/rehearsal/scenario.js';

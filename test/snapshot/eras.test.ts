@@ -48,7 +48,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot in eac
         expect(snap.stdout).not.toContain('not read:');
         const cf = loadScenario(out).initial.cf;
         expect({ version: cf.version, v2: cf.api.v2, v3: cf.api.v3 }).toEqual({ version, v2, v3: true });
-        expect(cf.offerings.map((o) => [o.label, o.plans.map((p) => p.name)])).toEqual([['dingo-postgresql', ['solo', 'cluster']]]);
+        expect(cf.offerings.map((o) => [o.label, o.plans.map((p) => p.name)])).toEqual([['dingo-postgresql95', ['solo', 'cluster']]]);
         expect(cf.orgs[0]!.spaces[0]!.apps.map((a) => [a.name, a.state])).toEqual([
           ['their-app', 'started'],
           ['reporting-cron', 'stopped'],

@@ -11,8 +11,8 @@ import { registerServer } from './server-registry.js';
 export interface Etcd {
   url: string;
   hostPort: string;
-  /** Sets a key through the v2 API. */
-  put(key: string, value: string): Promise<void>;
+  /** Sets a key through the v2 API; with `ttlSeconds`, one etcd drops by itself when they are up. */
+  put(key: string, value: string, ttlSeconds?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -82,11 +82,11 @@ async function startEtcdOnce(): Promise<Etcd> {
   return {
     url: client,
     hostPort: `127.0.0.1:${port}`,
-    async put(key: string, value: string): Promise<void> {
+    async put(key: string, value: string, ttlSeconds?: number): Promise<void> {
       const res = await fetch(`${client}/v2/keys${key.startsWith('/') ? key : `/${key}`}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ value }).toString(),
+        body: new URLSearchParams({ value, ...(ttlSeconds === undefined ? {} : { ttl: String(ttlSeconds) }) }).toString(),
       });
       if (!res.ok) throw new Error(`etcd PUT ${key}: ${res.status} ${await res.text()}`);
     },

@@ -36,7 +36,7 @@ export async function liveInstanceScenario(dir: string): Promise<string> {
     guid: LIVE_GUID,
     name: 'important-db',
     spaceGuid: '5a84d315-8c5e-4d2b-9d3c-6f1e2a7b9c40',
-    offering: 'dingo-postgresql',
+    offering: 'dingo-postgresql95',
     plan: 'cluster',
     createdAt: '2016-03-16T18:50:00Z',
     lastOperation: { type: 'create', state: 'succeeded', description: '', updatedAt: '2016-03-16T18:50:10Z' },

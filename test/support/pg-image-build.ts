@@ -40,7 +40,7 @@ import type { Dockerd } from './dockerd.js';
 
 /** The official image's postgres user. */
 export const IMAGE_UID = 999;
-export const IMAGE_GID = 999;
+const IMAGE_GID = 999;
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const ENTRYPOINT = fileURLToPath(new URL('pg-image/docker-entrypoint.sh', import.meta.url));

@@ -12,11 +12,19 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ObjectStore } from '../../src/core/seams.js';
-import { pipeThrough, postgresAccount, runOk, type RunAs } from '../../src/systems/processes.js';
+import { execFileSync } from 'node:child_process';
+import { pipeThrough, runOk, type RunAs } from '../../src/systems/processes.js';
 import { freePort } from '../../src/systems/ports.js';
 import { registerPostmaster } from './server-registry.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** Run as root, the machine's `postgres` account, which the generator's own clusters run as (PostgreSQL refuses root); otherwise ourselves. */
+export function postgresAccount(): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres']).toString());
+  return { name: 'postgres', uid: id('-u'), gid: id('-g'), home: '/var/lib/postgresql' };
+}
 /** The table the generator fills; one row per id. */
 export const DRILL_TABLE = 'drill_rows';
 /** The role that owns it, as the role apps bind with owns a Dingo instance's tables: it logs in, and is no superuser. */

@@ -1,10 +1,10 @@
 /**
  * The real PostgreSQL 15 behind a rehearsal's container: made once from its seed with the roles of its
- * environment, numbered from nextXid; a role logs in with its password only; a server a killed process
- * left running is stopped and started again on the same data by the next process, and its data goes
+ * environment, numbered from nextXid; a role logs in with its password only; a server ends with the
+ * process that started it, killed or not, and starts again on the same data in the next, and its data goes
  * when the run is done; a folder not its own and a major this machine lacks are refused.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerServer } from '../../src/core/seams.js';
 import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
 import { containerServers } from '../../src/systems/container-servers.js';
-import { localProcesses } from '../../src/systems/processes.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { processesNaming } from '../support/server-registry.js';
+import { scriptProcess } from '../support/pg-sandbox-watch.js';
 
 let dir: string;
 let server: ContainerServer;
@@ -71,13 +72,22 @@ describe('a container with a real PostgreSQL', () => {
     expect(processesNaming(join(dir, 'world'))).toEqual([]);
   });
 
-  it('stops a server a killed process left running, and starts it again on the same data', async () => {
-    const first = containerServers(localProcesses, join(dir, 'world'));
-    const q = asRole('app', 'insert into t values (2) returning id');
-    expect((await first.exec(server, q.call, q.input('app-pw-Lw93'))).stdout).toBe('2\nINSERT 0 1\n');
-    // The process ends without closing: its server runs on.
-    const pid = Number(readFileSync(join(dir, 'world', server.name, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    expect(processesNaming(join(dir, 'world'))).toContain(pid);
+  it('ends its server with a process killed while it ran, and starts it again on the same data in the next', async () => {
+    // A process of the run that starts the container's server, writes a row, says so, and is killed (SIGKILL).
+    const { child: first, line: said } = await scriptProcess(
+      (dist) => `
+      const { containerServers } = await import('${dist}/src/systems/container-servers.js');
+      const { localProcesses } = await import('${dist}/src/systems/local-processes.js');
+      const servers = containerServers(localProcesses, ${JSON.stringify(join(dir, 'world'))});
+      const r = await servers.exec(${JSON.stringify(server)}, ${JSON.stringify(asRole('app', 'insert into t values (2) returning id').call)}, Buffer.from('app-pw-Lw93\\n'));
+      process.stdout.write(JSON.stringify(r.stdout) + '\\n');
+      setInterval(() => undefined, 1000);`,
+    );
+    expect(JSON.parse(said)).toBe('2\nINSERT 0 1\n');
+    expect(processesNaming(join(dir, 'world')).length).toBeGreaterThan(0);
+    first.kill('SIGKILL');
+    // Its server, and everything of its account, ended with it.
+    await expect.poll(() => processesNaming(join(dir, 'world')), { timeout: 10_000 }).toEqual([]);
     const next = containerServers(localProcesses, join(dir, 'world'));
     try {
       const count = asRole('app', 'select count(*) from t');
@@ -121,21 +131,37 @@ describe('a container with a real PostgreSQL', () => {
     }
   });
 
-  it("runs its seed's and its clients' shell escapes as the scratch account, never as root", async () => {
+  it("runs its seed's and its clients' shell escapes in its sandbox as its account, never as root, where no folder of this machine is", async () => {
     const out = join(dir, 'escapes');
     mkdirSync(out, { mode: 0o777 });
     chmodSync(out, 0o777);
     const seed = join(dir, 'escape.sql');
-    writeFileSync(seed, `\\! id -un > ${out}/seed\ncreate table t (id int primary key);\n`);
+    // Who ran the escape, kept in the sandbox's own /tmp and read back by psql; a folder of this machine, open to all, tried too.
+    writeFileSync(
+      seed,
+      [
+        'create table who (name text);',
+        `\\! id -un > /tmp/who; touch ${out}/seed`,
+        "\\copy who from '/tmp/who'",
+        'create table t (id int primary key);',
+        '',
+      ].join('\n'),
+    );
     const servers = containerServers(localProcesses, join(dir, 'escape'));
     try {
       const local = await servers.exec(
         { ...server, seed, nextXid: undefined },
-        { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', '\\! id -un'], env: [] },
+        { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', '\\! id -un; ls /root 2>&1'], env: [] },
         Buffer.alloc(0),
       );
-      expect(local.stdout).toBe('dingo-scratch\n');
-      expect(readFileSync(join(out, 'seed'), 'utf8')).toBe('dingo-scratch\n');
+      expect(local.stdout).toMatch(/^dingo-scratch\nls: cannot access '\/root': No such file or directory\n$/);
+      const who = await servers.exec(
+        { ...server, seed, nextXid: undefined },
+        { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', 'select name from who'], env: [] },
+        Buffer.alloc(0),
+      );
+      expect(who.stdout).toBe('dingo-scratch\n');
+      expect(readdirSync(out)).toEqual([]);
     } finally {
       await servers.close(true);
     }

@@ -2,24 +2,29 @@
  * The scratch server in the `postgres:<major>` image on a real Docker Engine (a private dockerd
  * started by this file, the tests' postgres:15 image): the container as `docker inspect` shows it
  * while it runs, and as the kernel shows its postmaster (uid, capabilities, no_new_privs, network
- * devices); the image's postgres user read from the image; and the containers an interrupted attempt
- * left, removed by our label and their bind mount.
+ * devices), run as its sandbox's own account and reached by clients in that sandbox alone; a
+ * container the tool made removed by its watchdog when the process that made it is killed; and the
+ * containers an interrupted attempt left, removed by our label and their bind mount.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScratchSandbox } from '../../src/core/seams.js';
 import { dockerEngine } from '../../src/systems/docker-engine.js';
-import { imageAccount, IMAGE_PORT, removeContainersOn, startInImage, type ImageServer } from '../../src/systems/pg-image.js';
-import { APART_SOCKET_PREFIX, sandboxSettings, settingsFor } from '../../src/systems/pg-sandbox.js';
+import { removeContainersOn, startInImage, type ImageServer } from '../../src/systems/pg-image.js';
+import { sandboxSettings, settingsFor } from '../../src/systems/pg-sandbox.js';
+import { connArgs, openSandbox, SCRATCH_PORT } from '../../src/systems/postgres/index.js';
 import { allContainers, inspectContainer, skipWithoutDockerd, startDockerd, type Dockerd } from '../support/dockerd.js';
 import { expectHardened } from '../support/hardened.js';
-import { IMAGE_GID, IMAGE_UID, importPostgresImage } from '../support/pg-image-build.js';
+import { IMAGE_UID, importPostgresImage } from '../support/pg-image-build.js';
 import { makeCluster } from '../support/pg-volumes.js';
 import { ifStarted } from '../support/started.js';
+import { scriptProcess } from '../support/pg-sandbox-watch.js';
 
 const skip = skipWithoutDockerd();
+const BIN = '/usr/lib/postgresql/15/bin';
 
 let d: Dockerd;
 let dir: string;
@@ -28,6 +33,7 @@ let cluster: string;
 beforeAll(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'pg-image-engine-'));
+  // The fixture's cluster is made by the postgres account, which must pass.
   chmodSync(dir, 0o755);
   cluster = join(dir, 'cluster');
   makeCluster(cluster, 'shop', 'create table t (id int); insert into t select generate_series(1, 42);', 'stop');
@@ -40,26 +46,31 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A copy of the cluster and a socket folder, for one server in the image; `apart`: the socket folder in /tmp, as for a scratch folder too deep for one. */
-function copyOf(name: string, apart = false): { data: string; socket: string } {
-  const data = join(dir, name, 'data');
-  const socket = apart ? mkdtempSync(APART_SOCKET_PREFIX) : join(dir, name, 'sock');
-  mkdirSync(socket, { recursive: true, mode: 0o700 });
-  mkdirSync(join(dir, name), { recursive: true });
-  execFileSync('cp', ['-a', cluster, data]);
-  writeFileSync(join(data, 'hba.conf'), 'local all all trust\n');
-  return { data, socket };
+interface Started {
+  server: ImageServer;
+  sandbox: ScratchSandbox;
+  data: string;
+  socket: string;
+  /** Removes the container and ends the sandbox. */
+  end(): Promise<void>;
 }
 
-async function start(name: string, apart = false): Promise<{ server: ImageServer; data: string; socket: string }> {
-  const { data, socket } = copyOf(name, apart);
+/** A copy of the cluster and its socket folder, given to a sandbox's account, and the image's server on them. */
+async function start(name: string): Promise<Started> {
+  const data = join(dir, name, 'data');
+  const socket = join(dir, name, 'sock');
+  mkdirSync(socket, { recursive: true, mode: 0o700 });
+  execFileSync('cp', ['-a', cluster, data]);
+  const sandbox = await openSandbox({ writable: [], bins: [BIN], socketDir: socket, logins: ['postgres'] });
+  execFileSync('chown', ['-R', `${sandbox.account.uid}:${sandbox.account.gid}`, data, socket]);
   const settings = settingsFor(
     15,
     sandboxSettings({
       dataDir: '/var/lib/postgresql/data',
       socketDir: '/var/run/postgresql',
-      port: IMAGE_PORT,
-      hbaFile: '/var/lib/postgresql/data/hba.conf',
+      port: SCRATCH_PORT,
+      hbaFile: sandbox.hbaFile,
+      identFile: sandbox.identFile,
     }),
   );
   const server = await startInImage({
@@ -70,21 +81,29 @@ async function start(name: string, apart = false): Promise<{ server: ImageServer
     settings,
     name: `dingo-recover-test-${name}`,
     purpose: 'test',
+    sandbox,
   });
-  return { server, data, socket };
+  return {
+    server,
+    sandbox,
+    data,
+    socket,
+    async end() {
+      await server.remove();
+      await sandbox.close();
+    },
+  };
 }
 
-/** psql once the server in the container accepts connections (the Engine's start returns before it does). */
-function psql(socket: string, sql: string): string {
-  const bin = '/usr/lib/postgresql/15/bin';
-  for (let i = 0; spawnSync(join(bin, 'pg_isready'), ['-q', '-h', socket, '-p', String(IMAGE_PORT)]).status !== 0; i++) {
-    if (i > 300) throw new Error(`the server in the image did not accept connections on ${socket}`);
-    execFileSync('sleep', ['0.1']);
+/** psql in the server's sandbox, once the server in the container accepts connections (the Engine's start returns before it does). */
+async function psql(s: Started, sql: string): Promise<{ code: number; out: string; err: string }> {
+  const e = { sandbox: s.sandbox, bin: BIN, port: SCRATCH_PORT };
+  for (let i = 0; (await s.sandbox.run([join(BIN, 'pg_isready'), '-q', ...connArgs(e)])).code !== 0; i++) {
+    if (i > 300) throw new Error('the server in the image did not accept connections');
+    await new Promise((r) => setTimeout(r, 100));
   }
-  const argv = ['-X', '-At', '-h', socket, '-p', String(IMAGE_PORT), '-U', 'postgres', '-d', 'shop', '-c', sql];
-  return execFileSync(join(bin, 'psql'), argv, { stdio: ['ignore', 'pipe', 'pipe'] })
-    .toString()
-    .trim();
+  const r = await s.sandbox.run([join(BIN, 'psql'), '-X', '-At', ...connArgs(e), '-U', 'postgres', '-d', 'shop', '-c', sql]);
+  return { code: r.code, out: r.stdout.trim(), err: r.stderr.trim() };
 }
 
 /** A line of /proc/PID/status, e.g. "Uid", "CapEff", "NoNewPrivs". */
@@ -93,32 +112,23 @@ function status(pid: number, field: string): string {
 }
 
 describe.skipIf(skip)('the scratch container on a real Docker Engine', () => {
-  it('reads the image’s postgres user from the image, and refuses an image without one', async () => {
-    const engine = dockerEngine(d.host);
-    expect(await imageAccount(engine, 'postgres:15')).toEqual({ uid: IMAGE_UID, gid: IMAGE_GID });
-    const root = join(dir, 'rootless');
-    mkdirSync(join(root, 'etc'), { recursive: true });
-    writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-    d.docker(['import', '-', 'postgres:99'], execFileSync('tar', ['-C', root, '-c', '.']));
-    await expect(imageAccount(engine, 'postgres:99')).rejects.toThrow('the image postgres:99 has no postgres user other than root');
-    // Reading it left no container and no volume behind.
-    expect(allContainers(d)).toEqual([]);
-    expect(d.docker(['volume', 'ls', '-q']).trim()).toBe('');
-  });
-
-  it('runs postgres as the image’s user, with no network, no capability, no new privileges and a read-only root', async () => {
-    const { server, data, socket } = await start('hardened');
+  it('runs postgres as its sandbox’s own account, labelled, with no network, no capability, no new privileges and a read-only root', async () => {
+    const s = await start('hardened');
     try {
-      expect(psql(socket, 'select count(*) from t')).toBe('42');
-      const c = inspectContainer(d, server.id);
+      expect(await psql(s, 'select count(*) from t')).toMatchObject({ code: 0, out: '42' });
+      const c = inspectContainer(d, s.server.id);
       expectHardened(c);
-      // The data and socket folders were given to the image's user, not the other way round.
-      expect(statSync(data).uid).toBe(IMAGE_UID);
-      expect(statSync(join(data, 'base')).uid).toBe(IMAGE_UID);
-      expect(statSync(socket).uid).toBe(IMAGE_UID);
-      // What the kernel says of the postmaster: not root, no capability at all, no way to gain one, no network device but lo.
-      const pid = Number(d.docker(['inspect', '--format', '{{.State.Pid}}', server.id]).trim());
-      expect(status(pid, 'Uid').split(/\s+/)).toEqual([String(IMAGE_UID), String(IMAGE_UID), String(IMAGE_UID), String(IMAGE_UID)]);
+      expect(c.Config.Labels['dingo-recover.purpose']).toBe('test');
+      const { uid } = s.sandbox.account;
+      expect(c.Config.User).toBe(`${uid}:${uid}`);
+      // The data and socket folders are the account's, never the image's postgres user's.
+      expect(statSync(s.data).uid).toBe(uid);
+      expect(statSync(join(s.data, 'base')).uid).toBe(uid);
+      expect(statSync(s.socket).uid).toBe(uid);
+      expect(uid).not.toBe(IMAGE_UID);
+      // What the kernel says of the postmaster: its account, no capability at all, no way to gain one, no network device but lo.
+      const pid = Number(d.docker(['inspect', '--format', '{{.State.Pid}}', s.server.id]).trim());
+      expect(status(pid, 'Uid').split(/\s+/)).toEqual([uid, uid, uid, uid].map(String));
       expect(status(pid, 'CapEff')).toBe('0000000000000000');
       expect(status(pid, 'CapBnd')).toBe('0000000000000000');
       expect(status(pid, 'NoNewPrivs')).toBe('1');
@@ -129,16 +139,38 @@ describe.skipIf(skip)('the scratch container on a real Docker Engine', () => {
         .filter(Boolean);
       expect(devices).toEqual(['lo']);
       // The server itself cannot write outside its folders: the root filesystem is read-only.
-      expect(() => psql(socket, "copy (select 1) to '/tmp/escaped'")).toThrow(/Read-only file system/);
+      expect((await psql(s, "copy (select 1) to '/tmp/escaped'")).err).toMatch(/Read-only file system/);
+      // Root, outside the sandbox, is not its account: the server's login rules refuse it.
+      const asRoot = execFileSync(
+        'sh',
+        ['-c', `${join(BIN, 'psql')} -X -w -At -h ${s.socket} -p ${SCRATCH_PORT} -U postgres -d shop -c 'select 1' 2>&1; true`],
+        { encoding: 'utf8' },
+      );
+      expect(asRoot).toMatch(/Peer authentication failed for user "postgres"/);
     } finally {
-      await server.remove();
+      await s.end();
     }
     expect(allContainers(d)).toEqual([]);
   });
 
-  it('removes only our containers left on a folder, and names them, with a socket folder one had bound from /tmp', async () => {
-    const left = await start('left', true);
-    expect(left.socket).toMatch(/^\/tmp\/dingo-sock-/);
+  it('removes a container whose maker was killed: its watchdog sees the tool gone, and removes it', async () => {
+    // A process that makes a labelled container through the Engine seam, says so, then waits to be killed.
+    const { child: maker, line: id } = await scriptProcess(
+      (dist) => `
+      const { dockerEngine } = await import('${dist}/src/systems/docker-engine.js');
+      const engine = dockerEngine(${JSON.stringify(d.host)});
+      const id = await engine.createContainer({ name: 'dingo-recover-test-orphan', image: 'postgres:15', entrypoint: ['sleep'], cmd: ['600'], user: '2000000000:2000000000', binds: [], purpose: 'test' });
+      await engine.startContainer(id);
+      process.stdout.write(id + '\\n');
+      setInterval(() => undefined, 1000);`,
+    );
+    expect(d.docker(['inspect', '--format', '{{.State.Running}}', id]).trim()).toBe('true');
+    maker.kill('SIGKILL');
+    await expect.poll(() => allContainers(d), { timeout: 30_000, interval: 200 }).toEqual([]);
+  });
+
+  it('removes only our containers left on a folder, and names them', async () => {
+    const left = await start('left');
     const elsewhere = await start('elsewhere');
     // Someone else's container on the same folder, which is never ours to remove.
     d.docker(['create', '--name', 'someone-elses', '-v', `${join(dir, 'left', 'data')}:/mnt`, 'postgres:15']);
@@ -147,13 +179,11 @@ describe.skipIf(skip)('the scratch container on a real Docker Engine', () => {
       expect(await removeContainersOn(engine, join(dir, 'left'))).toEqual(['dingo-recover-test-left']);
       const names = d.docker(['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean).sort();
       expect(names).toEqual(['dingo-recover-test-elsewhere', 'someone-elses']);
-      expect(existsSync(left.socket), "the removed container's socket folder in /tmp").toBe(false);
-      expect(existsSync(elsewhere.socket), "another container's socket folder").toBe(true);
       expect(await removeContainersOn(engine, join(dir, 'left'))).toEqual([]);
+      expect(existsSync(left.socket)).toBe(true);
     } finally {
-      await left.server.remove();
-      await elsewhere.server.remove();
-      rmSync(left.socket, { recursive: true, force: true });
+      await left.end();
+      await elsewhere.end();
       d.docker(['rm', '-f', 'someone-elses']);
     }
   });

@@ -5,12 +5,11 @@
  * were then removed. The look's local PostgreSQL 15 cannot open such a copy, so it runs in the image,
  * whose container is inspected while it runs.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerEngine } from '../../src/systems/docker-engine.js';
-import { socketFits } from '../../src/systems/pg-sandbox.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { copyTree } from '../../src/volumes/copy.js';
 import { findVolumes } from '../../src/volumes/find.js';
@@ -102,10 +101,10 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
     expect(allContainers(d)).toEqual([]);
   }, 300_000);
 
-  it('runs the copy in the image when its major is not installed here, sandboxed on its command line, its socket in /tmp when the scratch folder is too deep for one', async () => {
-    // About 90 characters: a socket folder made in it would pass the 107 bytes of a Unix socket's path.
-    const work = join(scratch, 'n'.repeat(Math.max(1, 90 - scratch.length)));
-    expect(socketFits(join(work, 'sock-XXXXXX'))).toBe(false);
+  it('runs the copy in the image when its major is not installed here, sandboxed on its command line, as its own account, whatever the scratch folder’s depth', async () => {
+    // About 200 characters: a socket folder there would pass the 107 bytes of a Unix socket's path, but the socket's path is the container's.
+    const work = join(scratch, 'n'.repeat(Math.max(1, 200 - scratch.length)));
+    mkdirSync(work);
     const copy = join(work, 'data');
     await copyTree(mountpoints(d, [vols.user]).get(vols.user)!, copy);
     const watch = watchRunning(d, 'dingo-recover.purpose');
@@ -115,13 +114,15 @@ describe.skipIf(skip)('volumes on a real Docker Engine after a compose-style dow
     expect(look.server).toMatch(/^container postgres:15 /);
     expect(look.databases.map((db) => db.name)).toContain('shop');
     expectHardened(c!);
-    const [data, socket, ...binds] = c!.HostConfig.Binds ?? [];
+    const [data, socket, passwd, group, auth, ...binds] = c!.HostConfig.Binds ?? [];
     expect(data).toBe(`${copy}:/var/lib/postgresql/data`);
-    expect(socket).toMatch(/^\/tmp\/dingo-sock-[^/]+:\/var\/run\/postgresql$/);
-    const socketDir = socket!.split(':')[0]!;
-    expect(look.notes.join('\n')).toContain(`its socket is in ${socketDir}, removed when it stops: ${work} is too deep`);
-    // The look has stopped its server: the folder went with it.
-    expect(existsSync(socketDir)).toBe(false);
+    expect(socket).toMatch(new RegExp(`^${work}/sock-[^/]+:/var/run/postgresql$`));
+    // The account of the server's sandbox, a uid of its own, its name in the passwd the container is given; its login rules read-only.
+    expect(c!.Config.User).toMatch(/^(\d+):\1$/);
+    expect(Number(c!.Config.User.split(':')[0])).toBeGreaterThanOrEqual(0x70000000);
+    expect(passwd).toMatch(/:\/etc\/passwd:ro$/);
+    expect(group).toMatch(/:\/etc\/group:ro$/);
+    expect(auth).toMatch(/:\/etc\/dingo-recover:ro$/);
     expect(binds).toEqual([]);
     // The copy's own commands and libraries are overridden on the command line, which wins over its configuration files.
     for (const setting of [

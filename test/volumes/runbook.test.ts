@@ -33,14 +33,62 @@ function cli(
 let tree: VolumesTree;
 let work: string;
 let before: Map<string, string>;
-/** The scratch server a killed check left, and its folder: stopped and removed whatever the test's end. */
-let leftover: number | undefined;
+/** The folder of a killed check: removed whatever the test's end. */
 let leftoverFolder: string | undefined;
 
 /** The process runs: it is there, and not a zombie its parent has yet to reap. */
 function running(pid: number): boolean {
   const status = existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
   return status !== '' && !/^State:\s+Z/m.test(status);
+}
+
+/** `pid` and every process under it now, from the kernel's lists of children. */
+function treeOf(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    const tasks = existsSync(`/proc/${all[i]}/task`) ? readdirSync(`/proc/${all[i]}/task`) : [];
+    for (const t of tasks) {
+      const file = `/proc/${all[i]}/task/${t}/children`;
+      for (const c of (existsSync(file) ? readFileSync(file, 'utf8') : '').split(/\s+/).filter(Boolean).map(Number))
+        if (!all.includes(c)) all.push(c);
+    }
+  }
+  return all;
+}
+
+/**
+ * The CLI started to stop itself (SIGSTOP) once the check's scratch server runs, and the processes it
+ * and its children then are; `end` ends it one way (a signal, or its output closed), lets it go on
+ * (SIGCONT), and gives how it ended.
+ */
+async function stoppedInCheck(
+  args: string[],
+): Promise<{ tree: number[]; end(how: NodeJS.Signals | 'closed pipe'): Promise<{ code: number | null; out: string }> }> {
+  const [program, ...pre] = CLI;
+  const child = spawn(program!, [...pre, ...args], {
+    env: { ...process.env, CI: 'true', DINGO_RECOVER_FAILPOINTS: 'volumes.verify-dumps=stop' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const closed = new Promise<number | null>((resolve) => {
+    child.on('close', (code) => {
+      resolve(code);
+    });
+  });
+  const state = (): string =>
+    /^State:\s+(\S)/m.exec(existsSync(`/proc/${child.pid}/status`) ? readFileSync(`/proc/${child.pid}/status`, 'utf8') : '')?.[1] ?? '';
+  await expect.poll(state, { timeout: 180_000, interval: 200 }).toBe('T');
+  return {
+    tree: treeOf(child.pid!),
+    async end(how) {
+      if (how === 'closed pipe') child.stdout.destroy();
+      else process.kill(child.pid!, how);
+      process.kill(child.pid!, 'SIGCONT');
+      return { code: await closed, out };
+    },
+  };
 }
 
 /** The processes whose command line names `folder`. */
@@ -62,7 +110,6 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => {
-  if (leftover !== undefined && running(leftover)) process.kill(leftover, 'SIGKILL');
   if (leftoverFolder) rmSync(leftoverFolder, { recursive: true, force: true });
   ifStarted(tree)?.cleanup();
   rmSync(work, { recursive: true, force: true });
@@ -106,7 +153,7 @@ describe('recover-docker-volume', () => {
     for (const cf of ['Org / space', 'Deleted instance', 'archived WAL', 'quarantined archive']) expect(report).not.toContain(cf);
   }, 300_000);
 
-  it('stops the scratch server of a check killed mid-step, by the PID in the folder its plan journaled, before proving the dumps again', async () => {
+  it('leaves nothing of a check killed mid-step (SIGKILL) running: its server and sandbox end with the tool; the resume removes its folder and proves the dumps again', async () => {
     const answers = join(work, 'killed-answers.yaml');
     writeFileSync(
       answers,
@@ -129,18 +176,17 @@ describe('recover-docker-volume', () => {
     const note = events.find(
       (e) => e.type === 'note' && e.step === 'verify-dumps' && e.text.includes('the scratch PostgreSQL of the check runs as pid'),
     );
-    leftover = Number(/pid (\d+)/.exec(note?.type === 'note' ? note.text : '')?.[1]);
-    // The kill skipped the check's own stop: its server still runs, on the copy of the user's data in that folder.
-    expect(running(leftover), 'the killed check left its server running').toBe(true);
-    expect(readFileSync(join(folder, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]).toBe(String(leftover));
+    const pid = Number(/pid (\d+)/.exec(note?.type === 'note' ? note.text : '')?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    // The kill skipped the check's own stop, but its server ended with the tool: the sandbox's init went with it.
+    await expect.poll(() => running(pid), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => processesOn(folder), { timeout: 10_000 }).toEqual([]);
+    expect(existsSync(join(folder, 'data', 'PG_VERSION')), 'the copy the killed check restored into is still there').toBe(true);
 
     const resumed = await cli(['resume', '--yes', ...state]);
     expect(resumed.code, resumed.out).toBe(0);
     const after = readJournal(journal);
-    const stopped = `stopped the scratch PostgreSQL (pid ${leftover}) an interrupted attempt left running on ${join(folder, 'data')}`;
-    expect(after.some((e) => e.type === 'note' && e.step === 'verify-dumps' && e.text === stopped)).toBe(true);
     expect(after.some((e) => e.type === 'step.probed' && e.step === 'verify-dumps' && e.why.includes(`removed ${folder}`))).toBe(true);
-    expect(running(leftover), 'the resume stopped it').toBe(false);
     expect(existsSync(folder)).toBe(false);
     expect(processesOn(folder)).toEqual([]);
     // The check ran again, to its end, in that same folder, and stopped its own server there.
@@ -149,4 +195,51 @@ describe('recover-docker-volume', () => {
     ).toEqual([folder, folder]);
     expect(after.some((e) => e.type === 'step.finished' && e.step === 'verify-dumps')).toBe(true);
   }, 300_000);
+
+  it('leaves nothing running when the tool is stopped during "Prove each dump restores" (SIGTERM, a hang-up, Ctrl-C, a closed output), and abandoning the run removes its copies of the data, saying what and how large', async () => {
+    const answers = join(work, 'ways-answers.yaml');
+    const copies = join(work, 'ways-scratch');
+    writeFileSync(answers, `inputs:\n  outDir: ${join(work, 'ways-dumps')}\n  volumesRoot: ${tree.root}\n  scratchDir: ${copies}\n`);
+    const state = ['--state-dir', join(work, 'ways-state')];
+    const runs = join(work, 'ways-state', 'runs');
+    const ways: [NodeJS.Signals | 'closed pipe', number][] = [
+      ['SIGTERM', 130],
+      ['SIGHUP', 130],
+      ['SIGINT', 130],
+      ['closed pipe', 141],
+    ];
+    let first = true;
+    for (const [how, exit] of ways) {
+      const stopped = await stoppedInCheck(
+        first ? ['recover', '--runbook', 'recover-docker-volume', '--answers', answers, '--yes', ...state] : ['resume', '--yes', ...state],
+      );
+      first = false;
+      const events = readJournal(join(runs, readdirSync(runs)[0]!, 'journal.ndjson'));
+      const started = events.filter((e) => e.type === 'step.started' && e.step === 'verify-dumps').at(-1);
+      const folder = started?.type === 'step.started' ? String(started.plan.folder) : '';
+      leftoverFolder = folder;
+      // Stopped with its check's server up: the server, its sandbox and every program of it are the CLI's descendants.
+      expect(processesOn(folder).length, `${how}: the check's server runs on ${folder}`).toBeGreaterThan(0);
+      expect(stopped.tree.length, how).toBeGreaterThan(3);
+      const ended = await stopped.end(how);
+      expect(ended.code, `${how}\n${ended.out}`).toBe(exit);
+      await expect.poll(() => stopped.tree.filter(running), { timeout: 10_000, message: `${how}: left running` }).toEqual([]);
+      expect(processesOn(folder), how).toEqual([]);
+    }
+
+    const runDir = join(runs, readdirSync(runs)[0]!);
+    const copy = readdirSync(copies).filter((n) => !n.includes('.partial-'));
+    expect(copy).toHaveLength(1);
+    const abandoned = await cli(['abandon', readdirSync(runs)[0]!, '--reason', 'the user restored from their own dump', ...state]);
+    expect(abandoned.code, abandoned.out).toBe(0);
+    expect(abandoned.out).toMatch(
+      new RegExp(
+        `removed ${join(copies, copy[0]!).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+(\\.\\d+)? [KMG]?i?B\\): the run's copies of the user's data`,
+      ),
+    );
+    expect(existsSync(join(copies, copy[0]!))).toBe(false);
+    // The dumps are what the run made for the user: they stay.
+    expect(readdirSync(join(work, 'ways-dumps')).length).toBeGreaterThan(0);
+    expect(existsSync(runDir)).toBe(true);
+  }, 600_000);
 });

@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyTree } from '../../src/volumes/copy.js';
-import { scratchAccount } from '../../src/systems/scratch-account.js';
 import { dumpDatabases, lookInside, verifyDumps } from '../../src/volumes/look.js';
 import { makeCluster } from '../support/pg-volumes.js';
 import { markerFolder, markersIn, tenantAutoConf, tenantSql } from '../support/drill-hostile.js';
-import { appendFileSync, chownSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 
 let root: string;
 let markers: string;
@@ -43,16 +42,12 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-/** A copy of the cluster at `source` in `<root>/<name>/data`, owned by the scratch account as a volume's copy is, and a work folder beside it. */
+/** A copy of the cluster at `source` in `<root>/<name>/data`, root's as a volume's copy is, and a work folder beside it. */
 async function copyForLook(source: string, name: string): Promise<{ copy: string; work: string }> {
-  const pg = scratchAccount();
   const copy = join(root, name, 'data');
-  await copyTree(source, copy, { owner: { uid: pg.uid, gid: pg.gid } });
-  await chmod(join(root, name), 0o755);
+  await copyTree(source, copy);
   await chmod(copy, 0o700);
   const work = mkdtempSync(join(root, 'work-'));
-  chownSync(work, pg.uid, pg.gid);
-  await chmod(work, 0o755);
   return { copy, work };
 }
 

@@ -3,10 +3,10 @@
  * PostgreSQL 15): file_fdw foreign tables whose program is a shell command, one inheriting from an
  * ordinary table and one a partition, views over SECURITY DEFINER functions doing COPY ... TO PROGRAM,
  * a C function whose library sits in the data folder. No marker is ever written, the counts are those
- * of the ordinary tables, the foreign tables are named and left out; the server runs as the scratch
- * account in a network namespace of its own, and the tenant's superuser is one no longer in the copy.
+ * of the ordinary tables, the foreign tables are named and left out; the server runs as its sandbox's
+ * own account in a network namespace of its own, and the tenant's superuser is one no longer in the copy.
  */
-import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,6 @@ import { copyTree } from '../../src/volumes/copy.js';
 import { dumpDatabases, lookInside, verifyDumps } from '../../src/volumes/look.js';
 import { startScratchServer } from '../../src/volumes/scratch-server.js';
 import { READER_ROLE } from '../../src/systems/pg-reader.js';
-import { SCRATCH_ACCOUNT, scratchAccount } from '../../src/systems/scratch-account.js';
 import { makeCluster } from '../support/pg-volumes.js';
 import { markerFilesUnder, markerFolder, markersIn, tenantCodeSql, tenantLibrary } from '../support/drill-hostile.js';
 
@@ -35,15 +34,12 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-/** A copy of the volume's cluster owned by the scratch account, as `volumes look` makes it, and a work folder beside it. */
+/** A copy of the volume's cluster, root's as `volumes look` makes it, and a work folder beside it. */
 async function copyForLook(name: string): Promise<{ copy: string; work: string }> {
-  const account = scratchAccount();
   const copy = join(root, name, 'data');
-  await copyTree(original, copy, { owner: { uid: account.uid, gid: account.gid } });
-  await chmod(join(root, name), 0o755);
+  await copyTree(original, copy);
   await chmod(copy, 0o700);
   const work = mkdtempSync(join(root, 'work-'));
-  await chmod(work, 0o755);
   return { copy, work };
 }
 
@@ -76,15 +72,15 @@ describe("volumes look on a copy holding a tenant's code", () => {
     expect(markerFilesUnder(root)).toEqual([]);
   }, 240_000);
 
-  it('runs the server as the scratch account in a network namespace of its own; its reader is no superuser and cannot run programs', async () => {
+  it('runs the server as an account of its own in a network namespace of its own; its reader is no superuser and cannot run programs', async () => {
     const { copy, work } = await copyForLook('isolated');
     const server = await startScratchServer({ dataDir: copy, major: '15', workDir: work });
     try {
-      const pid = readFileSync(join(copy, 'postmaster.pid'), 'utf8').split('\n')[0]!;
+      const pid = await server.pid();
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const account = scratchAccount();
-      expect(account.name).toBe(SCRATCH_ACCOUNT);
-      expect(status).toMatch(new RegExp(`^Uid:\\s+${account.uid}\\s+${account.uid}\\s+${account.uid}\\s+${account.uid}$`, 'm'));
+      const uid = statSync(copy).uid;
+      expect(uid).toBeGreaterThanOrEqual(0x70000000);
+      expect(status).toMatch(new RegExp(`^Uid:\\s+${uid}\\s+${uid}\\s+${uid}\\s+${uid}$`, 'm'));
       expect(status).toMatch(/^CapEff:\s+0+$/m);
       expect(readlinkSync(`/proc/${pid}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
       // No interface up in its namespace, not even loopback.

@@ -1,11 +1,20 @@
-/** The docker client of a cell, reached through the step's recorded session to it. */
+/** The new instance's container on its cell: its docker client, its state, and who may log in to what it serves. */
 import type { StepContext } from '../../engine/executor/index.js';
-import { CellDocker } from '../../adapters/docker.js';
-import type { PromotionPoll } from '../../adapters/postgres.js';
-import { majorOfVersionNum, type ReplayAnswer } from '../../adapters/postgres-replay.js';
-import { formatDuration } from '../../core/duration.js';
+import { optional } from '../../engine/runbook/index.js';
+import { CellDocker, type ContainerInfo } from '../../adapters/docker.js';
+import type { PgLogin } from '../../adapters/postgres.js';
 import { StepFailed } from '../../core/errors.js';
-import { formatSegment, segmentDistance, segmentOfLsn, tryParseSegment } from '../../wale/segments.js';
+import { recordedSuperuser } from '../../logs/clusterdata.js';
+import { containerOn } from './params.js';
+import { clusterdataOf } from './sources.js';
+
+export const where = containerOn('cell IP', 'container name (cf-<node-uuid>)');
+
+/** Where the restored database lives, and whose archive it holds (for that instance's recorded credentials). */
+export const restored = {
+  ...where,
+  oldInstanceGuid: optional('string', 'the deleted instance, whose clusterdata record holds the restored superuser'),
+} as const;
 
 export async function cellDocker(ctx: StepContext, cellIp: string): Promise<CellDocker> {
   const session = await ctx.cell(cellIp);
@@ -56,28 +65,34 @@ export async function probeContainerIs<O>(
   return state === wanted ? { done: true, outputs, why: `docker inspect shows it ${wanted}` } : { done: false, why: `it is ${state}` };
 }
 
-/** Where a restoring container stands, in words: what the wait awaits, for how long, and how far replay has come. */
-export function describeRestorePoll(poll: PromotionPoll, lastSegment?: string): string {
-  const took = formatDuration(poll.elapsedMs);
-  if (poll.stage === 'promoted') return `promoted after ${took} (pg_is_in_recovery() = f), poll ${poll.attempt}`;
-  const state =
-    poll.stage === 'not-running'
-      ? `container not running yet (${poll.detail})`
-      : poll.stage === 'not-ready'
-        ? `not accepting connections yet (${poll.detail})`
-        : `replaying the archive: ${describeReplay(poll.replay, lastSegment)}`;
-  return `waiting for pg_is_in_recovery() = f, ${took}: ${state}, poll ${poll.attempt}`;
+export async function inspectOrFail(ctx: StepContext, cellIp: string, container: string): Promise<ContainerInfo> {
+  const info = await (await cellDocker(ctx, cellIp)).inspect(container);
+  if (!info) {
+    throw new StepFailed(`no container ${container} on cell ${cellIp}`, {
+      hint: 'the logs or bosh may point at the wrong cell; check `docker ps` on the cells of the Dingo deployment',
+    });
+  }
+  return info;
 }
 
-/** "WAL segment X of Y": X holds the last record replayed, Y is the archive's last segment (when known). */
-export function describeReplay(replay: ReplayAnswer | undefined, lastSegment?: string): string {
-  if (replay?.kind !== 'position') return `replay position unknown (${replay?.detail ?? 'not asked'})`;
-  const { lsn, timeline, versionNum } = replay.position;
-  const last = lastSegment ? tryParseSegment(lastSegment) : null;
-  const tli = timeline ?? last?.tli;
-  if (tli === undefined) return `replayed up to ${lsn}`;
-  const at = segmentOfLsn(lsn, tli);
-  if (!last) return `WAL segment ${formatSegment(at)}`;
-  const left = segmentDistance(at, last, majorOfVersionNum(versionNum));
-  return `WAL segment ${formatSegment(at)} of ${formatSegment(last)}${left > 0 ? ` (${left} to go)` : ''}`;
+/**
+ * Logins the restored database may still accept: the deleted instance's superuser as the
+ * broker recorded it in the clusterdata bucket (--clusterdata), and as the operator gives it
+ * (answers file `secrets.oldSuperuserPassword`, or DINGO_OLD_SUPERUSER_PASSWORD; its name is
+ * the new container's SUPERUSER_USERNAME unless `secrets.oldSuperuserUsername` says otherwise).
+ */
+export async function oldSuperuser(ctx: StepContext, info: ContainerInfo, oldInstanceGuid: string | undefined): Promise<PgLogin[]> {
+  const logins: PgLogin[] = [];
+  const bucket = clusterdataOf(ctx);
+  if (bucket && oldInstanceGuid) {
+    const recorded = await recordedSuperuser(bucket, oldInstanceGuid, ctx.runtime.redactor);
+    if (recorded) logins.push({ user: recorded.username, password: recorded.password });
+    else ctx.note(`the clusterdata bucket holds no superuser credentials for ${oldInstanceGuid}`);
+  }
+  const password = ctx.answers.secrets.oldSuperuserPassword ?? ctx.runtime.env.DINGO_OLD_SUPERUSER_PASSWORD;
+  if (password) {
+    ctx.runtime.redactor.register(password);
+    logins.push({ user: ctx.answers.secrets.oldSuperuserUsername ?? info.env.SUPERUSER_USERNAME ?? 'postgres', password });
+  }
+  return logins;
 }

@@ -1,8 +1,10 @@
 /**
- * registrator (the `cfcommunity/registrator` container every Dingo cell runs, kept up by monit's
- * `registrator` job) tells etcd of each container Docker starts on the cell. Started while it is
- * down, a container is never registered, and a wait for it waits for nothing: it is checked,
- * through the cell's own Docker, before the new instance's container is stopped.
+ * registrator (the container named `registrator` every Dingo cell runs, kept up by monit's
+ * `registrator` job: dingo-postgresql-release `jobs/registrator/templates/bin/ctl` runs it as
+ * `--name=registrator`, from `cfcommunity/registrator:latest` or, as the job notes, `gliderlabs/registrator`)
+ * tells etcd of each container Docker starts on the cell. Started while it is down, a container is
+ * never registered, and a wait for it waits for nothing: it is checked, through the cell's own
+ * Docker, before the new instance's container is stopped. It is known by its name, whatever its image.
  */
 import type { CellDocker } from '../../adapters/docker.js';
 import { commandLine } from '../../core/command-line.js';

@@ -3,7 +3,7 @@
  * run's copies are in one folder of the temp folder, so that copies an interrupted attempt left are
  * found and removed.
  */
-import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepContext } from '../../engine/executor/index.js';
 import { StepFailed } from '../../core/errors.js';
@@ -13,7 +13,7 @@ import { DrillFailed } from '../../drill/exit-codes.js';
 import { STANDBY_REFUSED } from '../../drill/scratch-cluster.js';
 import { describeTarget, type RecoveryTarget } from '../../drill/recovery-target.js';
 import { scratchEngine } from './scratch-engine.js';
-import { endsWithin, namesData, removeApartSocketFolder } from '../../volumes/scratch-server.js';
+import { stopServersOn } from '../../volumes/scratch-server.js';
 import { removeContainersOn } from '../../drill/cluster-setup.js';
 
 /** The folder of a run's scratch copies in the scratch folder `scratch` (not created). */
@@ -40,37 +40,16 @@ async function ourScratchFolder(ctx: StepContext): Promise<string> {
   return dir;
 }
 
-/** The postmaster serving DATA, when one runs, and its socket folder: its postmaster.pid names them, and its command line names DATA. */
-async function serverOn(data: string): Promise<{ pid: number; socketDir: string } | undefined> {
-  const lines = (await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
-  const pid = Number(lines[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  // A pid reused by another process since is left alone: only a server of this copy is stopped.
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  // The fifth line is the server's first socket folder (PostgreSQL 9.1 and later).
-  return namesData(cmdline, data) ? { pid, socketDir: lines[4] ?? '' } : undefined;
-}
-
 /**
- * Stops the scratch PostgreSQL an interrupted attempt left running on the copy in COPY (its data
- * folder COPY/data): pg_ctl detaches the server from the run's process group, so a killed run
- * leaves it serving the user's database, and a copy removed under it, or started again on it,
- * fails. It is shut down at once (SIGQUIT), then killed if it is still there after ten seconds; a
- * socket folder it had in /tmp (its scratch folder too deep for one) is removed after it.
- * Its PID, or undefined when none ran.
+ * Stops a PostgreSQL left running on the copy in COPY (its data folder COPY/data): a scratch server of
+ * this tool ends with its sandbox however the tool ends, but one an older version started (pg_ctl
+ * detached it from the run) or someone started by hand would still serve the user's database, and a
+ * copy removed under it, or started again on it, fails. Its PID, or undefined when none ran.
  */
 export async function stopLeftoverServer(ctx: StepContext, copy: string): Promise<number | undefined> {
   const data = join(copy, 'data');
-  const server = await serverOn(data);
-  if (server === undefined) return undefined;
-  const { pid, socketDir } = server;
-  process.kill(pid, 'SIGQUIT');
-  if (!(await endsWithin(pid, data, 100))) {
-    process.kill(pid, 'SIGKILL');
-    await endsWithin(pid, data, 50);
-  }
-  ctx.note(`stopped the scratch PostgreSQL (pid ${pid}) an interrupted attempt left running on ${data}`);
-  if (await removeApartSocketFolder(socketDir)) ctx.note(`removed ${socketDir}, the socket folder it had in /tmp`);
+  const [pid] = await stopServersOn(data);
+  if (pid !== undefined) ctx.note(`stopped the scratch PostgreSQL (pid ${pid}) an interrupted attempt left running on ${data}`);
   return pid;
 }
 

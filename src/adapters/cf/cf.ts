@@ -25,6 +25,7 @@ import { cfCurlHasFail, cfEra, parseCfVersionOutput, type CfEra } from './cf-ver
 import { waitForOperation, type WaitForServiceOptions } from './cf-wait.js';
 import { CliProgram, type CliOptions } from '../cli-program.js';
 import { cfEnv } from './cf-env.js';
+import { parseMarketplace, type MarketOffering } from './cf-marketplace.js';
 
 export type { ServiceStatus } from './cf-types.js';
 
@@ -163,6 +164,14 @@ export class CfCli extends CliProgram {
     const guid = parseGuidLine(r.stdout);
     if (!guid) throw this.failed(args, { ...r, stderr: 'exit 0 but no GUID in the output' }, `Looking up service instance ${name}`);
     return guid;
+  }
+
+  /** The offerings and plans the targeted space may create (`cf marketplace`, every era's table). */
+  async marketplace(): Promise<MarketOffering[]> {
+    const args = ['marketplace'];
+    const r = await this.run(args, false);
+    if (r.exitCode !== 0) throw this.failed(args, r, 'Listing the marketplace');
+    return parseMarketplace(r.stdout);
   }
 
   /**

@@ -1,6 +1,7 @@
 export { CfCli, type CfVersion, type ServiceStatus } from './cf.js';
 export { parseCurlBody, statusFromV2, statusFromV3 } from './cf-curl.js';
 export { cfEnv } from './cf-env.js';
+export { type MarketOffering, describeOfferings, isDingoOffering, parseMarketplace } from './cf-marketplace.js';
 export { type AuditEvent, type EventsApi, curlPath, eventFromV2, eventFromV3, eventsPage, requestGuid } from './cf-events.js';
 export { CfApi } from './cf-events-api.js';
 export { hintFor } from './cf-hints.js';

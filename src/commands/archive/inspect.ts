@@ -56,7 +56,7 @@ export const inspectCommand = {
     let report: ArchiveReport;
     if (argv.window) {
       const { inspectWindows } = await import('../../drill/archive-window.js');
-      const { localProcesses } = await import('../../systems/processes.js');
+      const { localProcesses } = await import('../../systems/local-processes.js');
       const withReach = await inspectWindows(store, argv.url, localProcesses, secrets);
       report = withReach;
       if (argv.json) writeJson(withReach);

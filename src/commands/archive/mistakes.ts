@@ -87,7 +87,7 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
       until: argv.until === undefined ? undefined : parseTargetTime(argv.until, '--until'),
       since: argv.since === undefined ? undefined : parseTargetTime(argv.since, '--since'),
       massRows: argv.massRows,
-      processes: (await import('../../systems/processes.js')).localProcesses,
+      processes: (await import('../../systems/local-processes.js')).localProcesses,
       redactor: secrets,
       workdir: systemScratch(),
       now: () => systemClock.now(),

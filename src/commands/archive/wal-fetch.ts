@@ -44,7 +44,7 @@ export async function runWalFetch(argv: WalFetchArgs): Promise<number> {
   try {
     const { bucket, prefix } = parseS3Url(argv.from);
     const store = await storeFromFlags(argv);
-    const { localProcesses } = await import('../../systems/processes.js');
+    const { localProcesses } = await import('../../systems/local-processes.js');
     const result = await walFetch({ store, bucket, prefix, name: argv.segment, dest: argv.dest, processes: localProcesses });
     return result.status === 'fetched' ? 0 : 1;
   } catch (err) {

@@ -162,7 +162,7 @@ export async function runDrillCommand(
       );
     }
     const { runDrill } = await import('../../drill/drill.js');
-    const { localProcesses } = await import('../../systems/processes.js');
+    const { localProcesses } = await import('../../systems/local-processes.js');
     const { dockerEngine } = await import('../../systems/docker-engine.js');
     const report = await runDrill({
       url: argv.url,

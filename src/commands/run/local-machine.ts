@@ -4,7 +4,7 @@
  */
 import type { Platform } from '../../core/seams.js';
 import { dockerEngine } from '../../systems/docker-engine.js';
-import { localProcesses } from '../../systems/processes.js';
+import { localProcesses } from '../../systems/local-processes.js';
 
 export const localMachine: Pick<Platform, 'processes' | 'dockerEngine'> = {
   processes: localProcesses,

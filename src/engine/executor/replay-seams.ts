@@ -30,7 +30,7 @@ export function refusingPlatform(mode: Platform['mode']): Platform {
     run: (argv) => refuse(`processes.run ${argv.join(' ')}`),
     runOk: (argv) => refuse(`processes.runOk ${argv.join(' ')}`),
     pipeThrough: (_source, stages) => refuse(`processes.pipeThrough ${stages.map((s) => s.argv.join(' ')).join(' | ')}`),
-    scratchAccount: () => refuse('processes.scratchAccount'),
+    scratchSandbox: () => refuse('processes.scratchSandbox'),
   };
   return {
     mode,

@@ -6,7 +6,7 @@
  * rehearsal can save it between commands and processes.
  *
  * The commands live beside this file: cf-apps.ts (target, space, apps, bindings, restarts),
- * cf-services.ts (service, create-service), cf-spaces.ts (create-space), cf-curl.ts and the cf-curl-*
+ * cf-services.ts (service, create-service), cf-marketplace.ts, cf-spaces.ts (create-space), cf-curl.ts and the cf-curl-*
  * and cf-events files (the Cloud Controller API).
  */
 import type { CommandResult, CommandSpec } from '../../core/seams.js';
@@ -18,6 +18,7 @@ import { CfContext } from './cf-context.js';
 import { curl } from './cf-curl.js';
 import { createService, showService, updateService } from './cf-services.js';
 import { createSpace } from './cf-spaces.js';
+import { marketplace } from './cf-marketplace.js';
 import type { CfHooks, CfWorld } from './cf-world.js';
 
 export type { CfAuditEvent, CfHooks, CfServiceInstance, CfWorld } from './cf-world.js';
@@ -31,6 +32,7 @@ const COMMANDS: [names: string[], run: Command][] = [
   [['space'], (cf, a, first) => showSpace(cf, first, a.flags.has('--guid'))],
   [['create-space', 'csp'], (cf, a, first) => createSpace(cf, first, a.flags)],
   [['apps', 'a', 'applications'], (cf) => listApps(cf)],
+  [['marketplace', 'm'], (cf) => marketplace(cf)],
   [['service'], (cf, a, first) => showService(cf, first, a.flags.has('--guid'))],
   [['create-service', 'cs'], (cf, a) => createService(cf, a.positional, a.flags)],
   [['update-service'], (cf, a, first) => updateService(cf, first, a.flags)],

@@ -53,7 +53,7 @@ export function importantDb(): CfServiceInstance {
     guid: OLD_GUID,
     name: 'important-db',
     spaceGuid: seedSpace().spaceGuid,
-    offering: 'dingo-postgresql',
+    offering: 'dingo-postgresql95',
     plan: 'cluster',
     createdAt: '2016-03-16T18:50:00Z',
     lastOperation: {

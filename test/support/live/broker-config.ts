@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BrokerGeneration } from '../../../src/rehearsal/broker-generation.js';
 
 /** One instance the broker will create: everything that is its own. */
 export interface NewInstanceConfig {
@@ -32,6 +33,10 @@ export interface BrokerConfig {
   storeRoot: string;
   cellIp: string;
   cellHost: string;
+  /** The broker the platform's Dingo release runs (absent: the seed's, the 2016 broker). */
+  generation?: BrokerGeneration;
+  /** The broker's syslog host (its router VM). */
+  routerHost: string;
   /** By the GUID cf gives the instance (the case's nextInstanceGuids). */
   instances: Record<string, NewInstanceConfig>;
   /**

@@ -20,6 +20,12 @@ import {
   type NewInstanceConfig,
 } from './broker-config.js';
 import { BUCKET, archivePrefix, etcdPut, httpSync, newArchive, rfc3164, s3Request } from './shared.js';
+import { lagerLine, nodesToMake, provisionRecords } from '../../../src/rehearsal/broker-generation.js';
+
+/** The seed offering's broker ids (Dingo's catalog: the service, its solo and cluster plans). */
+const SERVICE_ID = 'beb5973c-e1b2-11e5-a736-c7c0b526363d';
+const SOLO_PLAN_ID = '1545e30e-6dc3-11e5-826a-6c4008a663f0';
+const CLUSTER_PLAN_ID = '1545e30e-6dc3-11e5-826a-6c4008a663f1';
 
 export { onServiceUpdated } from './broker-grow.js';
 
@@ -117,7 +123,7 @@ function syslogLines(c: BrokerConfig, guid: string, n: NewInstanceConfig, now: D
   const envText = logged.map((e) => `'${e}'`).join(', ');
   return [
     `${at(0)} ${c.cellHost} cf-containers-broker.log:  Creating Docker container \`${name}'...`,
-    `${at(0)} ${c.cellHost} cf-containers-broker.log:  +-> Create options: {'name'=>'${name}', 'Env'=>[${envText}], 'Image'=>'cfcommunity/postgresql-patroni:9.5', 'Labels'=>{'plan_id'=>'1545e30e-6dc3-11e5-826a-6c4008a663f0', 'instance_id'=>'${n.nodeUuid}'}}`,
+    `${at(0)} ${c.cellHost} cf-containers-broker.log:  +-> Create options: {'name'=>'${name}', 'Env'=>[${envText}], 'Image'=>'cfcommunity/postgresql-patroni:9.5', 'Labels'=>{'plan_id'=>'${SOLO_PLAN_ID}', 'instance_id'=>'${n.nodeUuid}'}}`,
     `${at(1)} ${c.cellHost} cf-containers-broker.log:  Starting Docker container \`${name}'...`,
     `${at(5)} ${c.cellHost} docker/${name}:  ${scope6}-startup> public :5432 address ${c.cellIp}:${String(n.hostPort)}`,
     ...(c.forgedBucket
@@ -132,13 +138,41 @@ function syslogLines(c: BrokerConfig, guid: string, n: NewInstanceConfig, now: D
   ];
 }
 
-/** cf created `instance`: the broker creates it on the real parts with the case's plan for its GUID. */
+/** The broker's own lines of the create, in its generation's words (../../../src/rehearsal/broker-generation.ts). */
+function brokerLines(c: BrokerConfig, instance: CfServiceInstance, n: NewInstanceConfig, now: Date): string[] {
+  const facts = {
+    guid: instance.guid,
+    serviceId: SERVICE_ID,
+    planId: instance.plan === 'solo' ? SOLO_PLAN_ID : CLUSTER_PLAN_ID,
+    orgGuid: '',
+    spaceGuid: instance.spaceGuid,
+    parameters: instance.parameters ?? {},
+    nodes: [{ nodeUuid: n.nodeUuid, cellIp: c.cellIp }],
+  };
+  return provisionRecords(c.generation ?? '2016', facts, '77').map(
+    (r) => `${rfc3164(now)} ${c.routerHost} broker.stdout.log:  ${lagerLine(now, r)}`,
+  );
+}
+
+/**
+ * cf created `instance`: the broker creates it on the real parts with the case's plan for its GUID,
+ * as many nodes as its generation makes for the create's parameters on the platform's one cell (a
+ * broker of v0.9 or later asked for more than one refuses: not enough cells).
+ */
 export function onServiceCreated(instance: CfServiceInstance): void {
   const c = readBrokerConfig();
   const n = instanceConfig(c, instance.guid);
   const name = containerName(n);
   const dataDir = dataDirOf(c, n);
   const now = new Date();
+  const nodes = nodesToMake(c.generation ?? '2016', instance.parameters, 1);
+  if (typeof nodes === 'string') {
+    instance.failWith = nodes;
+    updateState(c.dockerState, (cell: CellWorld & { history?: string[] }) => {
+      (cell.history ??= []).push(`broker refused ${instance.guid}: ${nodes}`);
+    });
+    return;
+  }
   writeFreshVolume(dataDir, instance.guid, n.sysid);
   updateState(c.dockerState, (cell: CellWorld & { history?: string[] }) => {
     cell.containers[name] = freshContainer(instance.guid, n, dataDir, now);
@@ -146,10 +180,5 @@ export function onServiceCreated(instance: CfServiceInstance): void {
   });
   registerAndArchive(c, instance.guid, n);
   // One write with O_APPEND: lines of instances created at once never interleave.
-  appendFileSync(
-    c.logFile,
-    syslogLines(c, instance.guid, n, now)
-      .map((l) => `${l}\n`)
-      .join(''),
-  );
+  appendFileSync(c.logFile, [...brokerLines(c, instance, n, now), ...syslogLines(c, instance.guid, n, now)].map((l) => `${l}\n`).join(''));
 }

@@ -105,6 +105,12 @@ export interface CaseOptions {
   registratorDown?: boolean;
   /** Secrets the case's platform holds beyond those it makes (e.g. those of `containers`): none may reach the run folder. */
   otherSecrets?: string[];
+  /**
+   * The Dingo release of the platform's deployment (default the seed's, 0.7.2: the 2016 broker, one
+   * node whatever it is asked). From 0.9 the broker makes two nodes unless asked for one, which on
+   * this platform's one cell it refuses.
+   */
+  dingoRelease?: string;
   /** psql and pg_restore exec'd in a container run against a REAL PostgreSQL 15 of its own (./cell-postgres.ts). */
   realPostgres?: boolean;
 }

@@ -10,6 +10,13 @@
  * - /data is empty and etcd has no /initialize: it restores the archive at its prefix in S3
  *   (moto): it reads sysids/sysid there, replays for a couple of polls (pg_is_in_recovery() = t),
  *   and the restored database holds that archive's roles and passwords.
+ * - etcd still has the instance's /leader (restore_leader_if_missing.sh looks for it first): it
+ *   says "leader exists, no additional preparation required for container to join cluster" and
+ *   only waits to join that leader; PostgreSQL never comes up.
+ * - `docker stop` kills it (run.sh does not pass SIGTERM on): its Patroni never deletes its keys,
+ *   so its /leader (while it names the node) and member key are written again into the REAL etcd
+ *   with the TTL they had left (`PUT ?ttl=`: 30 s from the last refresh, made every 10 s since it
+ *   started), and etcd itself drops them when it runs out.
  *
  * With realPostgres, psql and pg_restore exec'd in a running container run against a REAL
  * PostgreSQL 15 server of that container's (./cell-postgres.ts), the rest as simulated.
@@ -28,7 +35,10 @@ import { envOf } from '../../../src/rehearsal/cell-world.js';
 import { updateState } from '../fake-cli/locked-state.js';
 import { containerCredentials } from './broker-config.js';
 import { ensureCellPostgres, realExecOf, runRealExec, type CellPostgres, type RealExec } from './cell-postgres.js';
-import { archivePrefix, httpSync, s3Request } from './shared.js';
+import { archivePrefix, BASE, httpSync, s3Request, type HttpRequest } from './shared.js';
+import type { RestoringPg, SimReplay } from '../../../src/rehearsal/restore-replay.js';
+import { formatSegment, nextSegment, parseSegment } from '../../../src/wale/segments.js';
+import { PATRONI_LOOP_WAIT_SECONDS, PATRONI_TTL_SECONDS, nodeKeys, patroniMemberName } from '../../../src/adapters/patroni-keys.js';
 
 export const STATE_FILE = 'cell-world.json';
 
@@ -51,6 +61,8 @@ export interface LiveCellWorld extends CellWorld {
   realPostgres?: boolean;
   /** The real servers started, by container name: what the case's cleanup stops by PID. */
   postgres?: Record<string, CellPostgres>;
+  /** Each node's member data (its conn_url, with the host port registrator gave it), kept when it was killed. */
+  members?: Record<string, string>;
 }
 
 /** A docker command held once, after it took effect and before it answers. */
@@ -87,6 +99,16 @@ export function onStart(state: LiveCellWorld, c: SimContainer): void {
     return;
   }
   const scope = env.PATRONI_SCOPE;
+  const keys = nodeKeys(scope, patroniMemberName(env) ?? c.name);
+  const [leader] = httpSync([{ method: 'GET', url: `http://${env.ETCD_HOST_PORT}/v2/keys${keys.leaderKey}` }]);
+  if (leader!.status === 200) {
+    c.pg = { ...c.pg, ready: false, inRecovery: false };
+    c.logs.push(
+      `${scope.slice(0, 6)}-restore_leader_if_missing> leader exists, no additional preparation required for container to join cluster`,
+    );
+    state.history.push(`${c.name} found ${keys.leaderKey} standing and only waits to join that leader`);
+    return;
+  }
   const [initialize, sysid] = httpSync([
     { method: 'GET', url: `http://${env.ETCD_HOST_PORT}/v2/keys/service/${scope}/initialize` },
     // wal-e reads the archive with the container's own AWS credentials.
@@ -118,9 +140,78 @@ export function onStart(state: LiveCellWorld, c: SimContainer): void {
     roles: { ...roles },
     localTrust: state.localTrust,
     sysid: restored,
-  };
+    // What it replays, so that once promoted it runs on timeline 2 and its history file names where replay ended.
+    replay: walFetched(env, state.s3Endpoint, archivePrefix(scope)),
+  } as RestoringPg;
   state.serving[c.name] = restored;
+  // Patroni, restoring without a leader, takes the leader key and registers its member (kept alive while it runs).
+  const memberData =
+    state.members?.[c.name] ?? JSON.stringify({ conn_url: `postgres://replicator@${state.ip}:5432/postgres`, role: 'master' });
+  httpSync([
+    {
+      method: 'PUT',
+      url: `http://${env.ETCD_HOST_PORT}/v2/keys${keys.leaderKey}`,
+      body: new URLSearchParams({ value: keys.member }).toString(),
+      headers: FORM,
+    },
+    {
+      method: 'PUT',
+      url: `http://${env.ETCD_HOST_PORT}/v2/keys${keys.memberKey}`,
+      body: new URLSearchParams({ value: memberData }).toString(),
+      headers: FORM,
+    },
+  ]);
   state.history.push(`started ${c.name} on an empty /data: restores the archive of sysid ${restored}`);
+}
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/**
+ * The WAL a restore replays, as wal-e's wal-fetch brings it: from LATEST's first segment, each next
+ * segment by its full name (`wal_005/<segment>.lzo`, a GET with the container's own credentials)
+ * until one is not there. Undefined when not even the first is.
+ */
+function walFetched(env: Record<string, string>, endpoint: string, prefix: string): SimReplay | undefined {
+  const from = /base_([0-9A-F]{24})_/.exec(BASE)![1]!;
+  const there = (segment: string): boolean =>
+    httpSync([s3Request('GET', endpoint, env.WAL_S3_BUCKET ?? '', `${prefix}wal_005/${segment}.lzo`, containerCredentials(env))])[0]!
+      .status === 200;
+  if (!there(from)) return undefined;
+  let to = from;
+  for (
+    let next = formatSegment(nextSegment(parseSegment(to), '9.5'));
+    there(next);
+    next = formatSegment(nextSegment(parseSegment(to), '9.5'))
+  )
+    to = next;
+  return { from, to };
+}
+
+/**
+ * A killed node's keys, left to the TTL they had: each written again with `?ttl=` (and, for /leader,
+ * `prevValue` naming the node, so another node's lock is never touched) into the real etcd.
+ */
+function leaveKeysToTtl(c: SimContainer): string | null {
+  const env = envOf(c);
+  const member = patroniMemberName(env);
+  if (!env.PATRONI_SCOPE || !member || !env.ETCD_HOST_PORT) return null;
+  const keys = nodeKeys(env.PATRONI_SCOPE, member);
+  const base = `http://${env.ETCD_HOST_PORT}/v2/keys`;
+  const alive = Math.max(0, Date.now() - Date.parse(c.startedAt)) / 1000;
+  const ttl = Math.max(1, Math.ceil(PATRONI_TTL_SECONDS - (alive % PATRONI_LOOP_WAIT_SECONDS)));
+  const [memberNow] = httpSync([{ method: 'GET', url: `${base}${keys.memberKey}` }]);
+  const put = (key: string, form: Record<string, string>): HttpRequest => ({
+    method: 'PUT',
+    url: `${base}${key}`,
+    body: new URLSearchParams(form).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const memberValue = memberNow!.status === 200 ? (JSON.parse(memberNow!.body) as { node: { value: string } }).node.value : null;
+  httpSync([
+    put(keys.leaderKey, { value: member, ttl: String(ttl), prevValue: member }),
+    ...(memberValue === null ? [] : [put(keys.memberKey, { value: memberValue, ttl: String(ttl), prevExist: 'true' })]),
+  ]);
+  return memberValue;
 }
 
 function stateFile(args: string[]): string | null {
@@ -170,7 +261,11 @@ function answer(file: string, args: string[], stdin: Buffer): { result: ReturnTy
         onStart: (c) => {
           onStart(state, c);
         },
-        onStop: (c) => state.history.push(`stopped ${c.name}`),
+        onStop: (c) => {
+          state.history.push(`stopped ${c.name}`);
+          const member = leaveKeysToTtl(c);
+          if (member !== null) state.members = { ...state.members, [c.name]: member };
+        },
       },
     );
     const hold = takeHold(state, args);

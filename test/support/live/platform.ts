@@ -23,6 +23,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScenario } from '../../../src/rehearsal/world.js';
 import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
+import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
+import { brokerHost, generationOfReleases } from '../../../src/rehearsal/broker-generation.js';
 import { MOTO_CREDENTIALS } from '../moto.js';
 import { setUpFakeClis, type FakeClis } from '../fake-cli/install.js';
 import { startEsHttp, type EsHttp } from '../es-http.js';
@@ -226,6 +228,14 @@ function caseSecrets(
   };
 }
 
+/** The BOSH world with its Dingo deployment on `release` (default: as it is, the seed's 0.7.2). */
+function withDingoRelease(bosh: BoshWorld, release: string | undefined): BoshWorld {
+  if (release === undefined) return bosh;
+  for (const d of bosh.deployments)
+    d.releases = d.releases?.map((r) => (r.startsWith('dingo-postgresql/') ? `dingo-postgresql/${release}` : r));
+  return bosh;
+}
+
 /** A case's platform: deleted instances' archives and logs, the cell, the broker's plan for each new instance, cf and bosh. */
 export async function prepareCase(s: LiveServers, label: string, opts: CaseOptions = {}): Promise<LiveCase> {
   const work = mkdtempSync(join(tmpdir(), `dingo-live-${label}-`));
@@ -242,8 +252,13 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     AWS_ACCESS_KEY_ID: containerAws.keyId,
     AWS_SECRET_ACCESS_KEY: containerAws.secret,
   });
+  // cf and bosh as the seed incident has them, bosh's Dingo release the case's; cf hands out the case's instance GUIDs in order.
+  const seed = loadScenario(SEED).initial;
+  const bosh = withDingoRelease(structuredClone(seed.bosh), opts.dingoRelease);
   const brokerFile = join(work, 'broker.json');
   const broker: BrokerConfig = {
+    generation: generationOfReleases(bosh.deployments),
+    routerHost: brokerHost(bosh.deployments),
     dockerState: daemon.file,
     logFile,
     etcdUrl: s.etcd.url,
@@ -256,12 +271,10 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
   };
   writeFileSync(brokerFile, JSON.stringify(broker, null, 2));
 
-  // cf and bosh as the seed incident has them; cf hands out the case's instance GUIDs in order.
-  const seed = loadScenario(SEED).initial;
   const cf = (opts.cfWorld ?? ((w: CfWorld) => w))(structuredClone(seed.cf));
   const fake = await setUpFakeClis({
     cf: { ...cf, nextInstanceGuids: instances.map((i) => i.guid) },
-    bosh: structuredClone(seed.bosh),
+    bosh,
     cfHooks: resolve(import.meta.dirname, 'broker-hook.ts'),
   });
   const sshConfigFile = writeSshConfig(s, work, opts.jumpboxPort ?? s.gateway.port);

@@ -55,7 +55,8 @@ export const RESTORE_STEPS = [
 /** Those of them the operator confirms: each stops, moves aside or empties something. */
 export const CONFIRMED_STEPS = ['stop-container', 'quarantine-new-archive', 'reset-etcd', 'flush-data'];
 
-const BASE = 'basebackups_005/base_000000010000000000000002_00000040';
+/** The base backup every archive of these cases holds (LATEST: its WAL starts in segment …02). */
+export const BASE = 'basebackups_005/base_000000010000000000000002_00000040';
 const PG95 = 'PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc (Debian 4.9.2-10) 4.9.2, 64-bit';
 
 function sentinel(offset: string, expanded: number): string {

@@ -1,0 +1,67 @@
+/**
+ * Every program this tool starts goes with it. A child still running when the process exits
+ * (done, a failure, Ctrl-C, SIGTERM, a hang-up, a closed output: every way but SIGKILL) is killed
+ * at the exit, with everything it started in turn: a program of ours that another started
+ * (`sh -c`, ssh's proxy, the sandbox's init and its server) is found through the kernel's list of
+ * each process's children (`/proc/PID/task/TID/children`), so none is left orphaned to run on.
+ * A child that must outlive the tool (a container's watchdog, which removes the container once the
+ * tool is gone) is simply not given here.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** The children given here that have not exited yet, by PID. */
+const live = new Set<number>();
+let hooked = false;
+
+/** The PIDs `pid`'s threads forked, as the kernel lists them; none once it is gone. */
+function childrenOf(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  return tasks.flatMap((task) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** `pid` and every process under it, each parent before its children. */
+function treeOf(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) for (const child of childrenOf(all[i]!)) if (!all.includes(child)) all.push(child);
+  return all;
+}
+
+/** Kills every child given here that still runs, and all under it. */
+function killLeft(): void {
+  for (const pid of live) {
+    // Parents first: one killed cannot start another while its children are killed.
+    for (const p of treeOf(pid)) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  live.clear();
+}
+
+/** Puts `child` among those the process's exit kills (with all under it) should it still run then; returns it. */
+export function endsWithUs<T extends ChildProcess>(child: T): T {
+  const pid = child.pid;
+  if (pid === undefined) return child;
+  live.add(pid);
+  child.once('exit', () => live.delete(pid));
+  if (!hooked) {
+    hooked = true;
+    process.once('exit', killLeft);
+  }
+  return child;
+}

@@ -1,0 +1,113 @@
+/**
+ * One scratch PostgreSQL's life, the same for every use (the drill, the volume look and dump, the
+ * restore check, a rehearsal's container): a sandbox with an account of its own is opened around the
+ * data folder, which is given to that account for as long as it runs; servers start and stop in it
+ * (postmaster.ts), one at a time, and its clients run in it (psql.ts); `close` stops the server,
+ * ends the sandbox with everything the server started, frees the account and gives the folders back
+ * to root, so no later server (each another account) could read a copy that is kept.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { RunAs, SandboxSpec, ScratchSandbox } from '../../core/seams.js';
+import { runOk } from '../processes.js';
+import { startPostmaster, type Postmaster, type ServerRun } from './postmaster.js';
+import { accepts, type Endpoint } from './psql.js';
+import { clientEnv } from '../pg-sandbox.js';
+
+/** The port of every scratch server: it names the socket, in a folder of the server's own (nothing listens on TCP). */
+export const SCRATCH_PORT = 5432;
+
+export interface ScratchSpec {
+  /** Opens the sandbox (LocalProcesses.scratchSandbox). */
+  open: (spec: SandboxSpec) => Promise<ScratchSandbox>;
+  /** The data folder the server runs on: its account's while it runs. */
+  dataDir: string;
+  /** The server's socket folder, made if missing: its account's alone (0700). */
+  socketDir: string;
+  /** Further folders of the account's while it runs (a log folder, a WAL folder it writes). */
+  writable?: string[];
+  /** Folders it reads that are its account's while it runs, read-only to it (the WAL a drill fetched). */
+  ownedReadOnly?: string[];
+  /** Folders it reads: the server's binaries and the clients' (`bins`) come in by themselves. */
+  readable?: string[];
+  /** Server and client bin folders. */
+  bins: string[];
+  /** The roles its account logs in as. */
+  logins: string[];
+  /** Whether other roles log in with their passwords. */
+  passwords?: boolean;
+}
+
+export interface Scratch {
+  readonly sandbox: ScratchSandbox;
+  readonly account: RunAs;
+  readonly socketDir: string;
+  /** Where its clients of `clientBin` reach its server. */
+  endpoint(clientBin: string): Endpoint;
+  /** Starts a server on its data folder (the one before must be stopped). */
+  start(settings: [string, string][], run: ServerRun): Promise<Postmaster>;
+  /** Stops the server, ends the sandbox and gives its folders back to root; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Gives `paths` (whole trees, links changed and never followed) to `owner`. */
+async function give(owner: { uid: number; gid: number }, paths: string[]): Promise<void> {
+  if (paths.length) await runOk(['chown', '-R', '-h', '-P', `${owner.uid}:${owner.gid}`, '--', ...paths]);
+}
+
+export async function openScratch(spec: ScratchSpec): Promise<Scratch> {
+  await mkdir(spec.socketDir, { recursive: true, mode: 0o700 });
+  const owned = [spec.dataDir, spec.socketDir, ...(spec.writable ?? []), ...(spec.ownedReadOnly ?? [])];
+  const sandbox = await spec.open({
+    writable: [spec.dataDir, ...(spec.writable ?? [])],
+    readable: [...(spec.ownedReadOnly ?? []), ...(spec.readable ?? [])],
+    bins: spec.bins,
+    socketDir: spec.socketDir,
+    logins: spec.logins,
+    passwords: spec.passwords,
+  });
+  let server: Postmaster | undefined;
+  let closing: Promise<void> | undefined;
+  try {
+    await give(sandbox.account, owned);
+  } catch (err) {
+    await sandbox.close();
+    throw err;
+  }
+  return {
+    sandbox,
+    account: sandbox.account,
+    socketDir: spec.socketDir,
+    endpoint: (clientBin) => ({ sandbox, bin: clientBin, port: SCRATCH_PORT }),
+    async start(settings, run) {
+      if (server && (await server.alive())) throw new Error('a scratch server runs on this data folder already');
+      server = await startPostmaster({ sandbox, dataDir: spec.dataDir, socketDir: spec.socketDir, settings, run });
+      return server;
+    },
+    close() {
+      closing ??= (async () => {
+        try {
+          await server?.stop();
+        } finally {
+          await sandbox.close();
+          // What is still there (a copy kept for a later step) is root's again.
+          await give({ uid: 0, gid: 0 }, owned).catch(() => undefined);
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Whether `server` accepts connections within `timeoutMs` (pg_isready every tenth of a second at
+ * first, then every half second), or ended first: a server that exited is not waited for.
+ */
+export async function waitAccepting(server: Postmaster, endpoint: Endpoint, timeoutMs: number): Promise<'ready' | 'exited' | 'late'> {
+  const deadline = performance.now() + timeoutMs;
+  for (let i = 0; ; i++) {
+    if (await accepts(endpoint, clientEnv())) return 'ready';
+    if (!(await server.alive())) return 'exited';
+    if (performance.now() > deadline) return 'late';
+    await new Promise((res) => setTimeout(res, i < 20 ? 100 : 500));
+  }
+}
