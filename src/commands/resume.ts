@@ -6,7 +6,6 @@ import { CONNECTION_FLAGS } from './flags/connection.js';
 import { connectionOptions, stealLockOption } from './run/flags.js';
 import type { ScenarioRecorder } from '../engine/executor/index.js';
 import { recordOption, scenarioRecorder } from './run/record-flag.js';
-import { parseCorrections } from '../engine/executor/index.js';
 import { pickRun } from './run/resume-pick.js';
 import { runCommand } from './run/command.js';
 import { liveFrom, settingsFrom } from './run/settings.js';
@@ -56,7 +55,7 @@ export const resumeCommand = runCommand({
       resumeId: id,
       override: { settings: settingsFrom(argv), live: liveFrom(argv) },
       stealLock: argv['steal-lock'],
-      corrections: parseCorrections(argv.set),
+      corrections: argv.set,
       record,
     };
   },

@@ -25,3 +25,8 @@ function programName(env: NodeJS.ProcessEnv = process.env): string {
 export function commandLine(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
   return `${programName(env)} ${quote([...args, ...stateDirArgs])}`;
 }
+
+/** A rehearsal's `--scenario DIR`, for a command it prints that reads the same simulated platform (a drill); none live. */
+export function scenarioFlag(platform: { readonly scenario?: string }): string[] {
+  return platform.scenario ? ['--scenario', platform.scenario] : [];
+}

@@ -131,6 +131,8 @@ export interface CellAccess {
 /** The whole platform as one bundle: the single place tests and rehearsals swap systems. */
 export interface Platform {
   readonly mode: 'live' | 'rehearsal';
+  /** A rehearsal's scenario folder: a command it prints for the operator (a drill) names it, to read the same simulated S3. */
+  readonly scenario?: string;
   /** Runs the `cf` CLI (argv[0] is the binary). */
   readonly cf: CommandRunner;
   /** Runs the `bosh` CLI (argv[0] is the binary). */

@@ -135,6 +135,7 @@ export class World implements SimWorld {
     const cells: CellAccess = { open: (ip) => promised(() => this.cellSession(ip, servers)) };
     return {
       mode: 'rehearsal',
+      scenario: scenario.dir,
       cf,
       bosh,
       cells,

@@ -40,7 +40,9 @@ describe('doctor --rehearsal', () => {
   it('without a terminal or --answers, says the operator check failed and what fixes it (exit 1)', async () => {
     const r = await runCli(['doctor', '--rehearsal']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^FAILED {2}operator +no terminal to ask on, and no --answers$/m);
+    // The scenario's buckets are found by the run, not given: the column is as wide as "not checked".
+    expect(r.stdout).toMatch(/^not checked {2}S3 buckets +no bucket given/m);
+    expect(r.stdout).toMatch(/^FAILED {7}operator +no terminal to ask on, and no --answers$/m);
     expect(r.stdout).toContain('fix: run at a terminal, or give the answers: --answers FILE');
   });
 });
@@ -160,6 +162,24 @@ describe.skipIf(!sshdAvailable)('doctor and the checks before a live run', () =>
     expect(r.stdout).toMatch(/^FAILED {2}S3 buckets +.*no-such-bucket/m);
     expect(r.stdout).toMatch(/^ok +S3 credentials/m);
     expect(r.stdout).toMatch(/^ok +cf login/m);
+  });
+
+  it('says not checked, never ok, for a way it did not try: no --gateway, bosh ssh, no bucket given', async () => {
+    const without = (...flags: string[]): string[] => args().filter((a, i, all) => !flags.includes(a) && !flags.includes(all[i - 1]!));
+    const r = await runCli(['doctor', '--s3-path-style', ...without('--gateway', '--wal-bucket')], { env: env() });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^not checked {2}cells +no --gateway: no cell reached; each is reached over SSH as the ssh config says/m);
+    expect(r.stdout).toMatch(/^not checked {2}S3 buckets +no bucket given/m);
+    expect(r.stdout).toMatch(/^ok {11}cf login /m);
+    const viaBosh = await runCli(
+      ['doctor', '--json', '--s3-path-style', '--ssh-via', 'bosh', ...without('--gateway', '--known-hosts', '--ssh-key', '--ssh-config')],
+      {
+        env: env(),
+      },
+    );
+    expect(viaBosh.code, viaBosh.stdout + viaBosh.stderr).toBe(0);
+    const cells = (JSON.parse(viaBosh.stdout) as (Check & { checked?: boolean })[]).find((c) => c.name === 'cells');
+    expect(cells).toMatchObject({ ok: true, checked: false, detail: expect.stringContaining('no cell reached') });
   });
 
   it.each(['2.0.1', '7.9.1-f1ae6a1-2025-01-10T00:00:00Z'])('bosh %s: the bosh check reads its era’s bosh env --json', async (version) => {

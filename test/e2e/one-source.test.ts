@@ -122,6 +122,16 @@ describe('a value given to a resume and what the journal decided', () => {
 
     const typo = await runCli(['resume', runId, '--set', 'spcae=x', '--state-dir', state]);
     expect(typo.stderr).toContain('--set spcae: runbook recover-deleted-service asks no input "spcae" (did you mean "space"?)');
+    // A key without its value is a typo all the same: the nearest input is named before the missing value.
+    const bare = await runCli(['resume', runId, '--set', 'spcae', '--state-dir', state]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('--set spcae: runbook recover-deleted-service asks no input "spcae" (did you mean "space"?)');
+    // A --set value of the wrong kind is --set's to correct, not the answers file's (here the operator's, unchanged).
+    const bad = await runCli(['resume', runId, '--set', 'nodeCount=abc', '--state-dir', state]);
+    expect(bad.code).toBe(2);
+    expect(flat(bad.stderr)).toContain('--set nodeCount=abc: input "nodeCount" must be text matching ^(plan|[1-9][0-9]?)$');
+    expect(flat(bad.stderr)).toContain('correct it on the command line: --set nodeCount=VALUE');
+    expect(bad.stderr).not.toContain('answers file');
     // Nothing of these refusals reached the journal: the run resumes as it stopped.
     expect(readFileSync(journal, 'utf8')).toBe(before);
   });

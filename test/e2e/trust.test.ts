@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { runOnTerminal } from '../support/terminal.js';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
 import type { WorldState } from '../../src/rehearsal/world-state.js';
 import { readJournal } from '../../src/engine/journal/index.js';
@@ -240,8 +241,13 @@ describe('abandon', () => {
   it('ends a run on the record: resume refuses it, runs shows it, a fresh run can start', async () => {
     const state = stateDir();
     const runId = await killedAt(state, 'step:create-service');
+    // Without --reason and without a terminal: the line that gives one, not the argument parser's words.
     const none = await runCli(['abandon', runId, '--state-dir', state]);
     expect(none.code).toBe(2);
+    expect(none.stderr.replace(/\s+/g, ' ')).toContain(
+      `abandon needs a reason: dingo-recover abandon ${runId} --state-dir ${state} --reason "WHY THE RUN ENDS"`,
+    );
+    expect(none.stderr).not.toContain('Missing required argument');
     const a = await runCli(['abandon', runId, '--reason', 'the space was recreated', '--state-dir', state]);
     expect(a.code, a.stderr).toBe(0);
     expect(journalOf(state, runId).at(-1)).toMatchObject({ type: 'run.abandoned', reason: 'the space was recreated' });
@@ -254,6 +260,20 @@ describe('abandon', () => {
     expect(latest.code).toBe(2);
     expect(latest.stderr).toContain('no unfinished run');
     expect(readFileSync(join(state, 'runs', runId, 'journal.ndjson'), 'utf8')).toContain('"run.abandoned"');
+  });
+});
+
+describe('abandon at a terminal', () => {
+  it('asks why the run ends when --reason is not given, and journals the answer', async () => {
+    const state = stateDir();
+    const runId = await killedAt(state, 'step:create-service');
+    const r = await runOnTerminal(
+      ['abandon', runId, '--state-dir', state],
+      [{ when: `Why does run ${runId} end here`, type: 'the user restored from their own dump' }],
+    );
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toContain(`run ${runId} is abandoned: the user restored from their own dump`);
+    expect(journalOf(state, runId).at(-1)).toMatchObject({ type: 'run.abandoned', reason: 'the user restored from their own dump' });
   });
 });
 

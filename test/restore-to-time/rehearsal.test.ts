@@ -152,7 +152,7 @@ describe('rehearse --runbook restore-to-time into a new service', () => {
     const left = report.slice(report.indexOf('## What is left'));
     expect(left).toContain('- Restore the database as it was at the target could not do all its work: not restored in this rehearsal');
     expect(left).toMatch(
-      /- restore the archive as it was at \S+ where its PostgreSQL major runs \(dingo-recover drill s3:\/\/\S+ --target-time \S+\), dump it, and load the dumps into important-db-at-20160317T0500\n$/,
+      /- restore the archive as it was at \S+ where its PostgreSQL major runs \(dingo-recover drill s3:\/\/\S+ --target-time \S+ --scenario \S+\), dump it, and load the dumps into important-db-at-20160317T0500\n$/,
     );
     expect(report).not.toContain('quarantined archive');
   });

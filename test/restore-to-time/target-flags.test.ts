@@ -169,7 +169,7 @@ describe('rehearse --target-time', () => {
     const report = await readFile(join(r.state, 'runs', run!, 'report.md'), 'utf8');
     // Not restored here (a 9.5 archive): what is left names the drill to the same target.
     expect(report).toMatch(
-      /restore the archive as it was just before transaction 1843 where its PostgreSQL major runs \(dingo-recover drill s3:\/\/\S+ --target-xid 1843 --target-exclusive\)/,
+      /restore the archive as it was just before transaction 1843 where its PostgreSQL major runs \(dingo-recover drill s3:\/\/\S+ --target-xid 1843 --target-exclusive --scenario \S+\)/,
     );
     expect(report).not.toContain('as it was at 20');
   });

@@ -12,7 +12,7 @@ import { defineAction, type ActionDef, output, required } from '../../engine/run
 import type { StepContext } from '../../engine/executor/index.js';
 import { StepFailed, UsageError } from '../../core/errors.js';
 import { formatBytes } from '../../core/format.js';
-import { commandLine } from '../../core/command-line.js';
+import { commandLine, scenarioFlag } from '../../core/command-line.js';
 import type { DrillReport, RestoredCopy } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
 import { parseTargetTime } from '../../drill/target-time.js';
@@ -60,7 +60,9 @@ function cannotRestore(ctx: StepContext, err: DrillFailed, p: { url: string }, t
     });
   }
   ctx.warn(`not restored in this rehearsal: ${err.message}`);
-  ctx.note(`the rehearsal walks on without a copy; to restore it elsewhere: ${commandLine(['drill', p.url, ...targetFlags(t)])}`);
+  ctx.note(
+    `the rehearsal walks on without a copy; to restore it elsewhere: ${commandLine(['drill', p.url, ...targetFlags(t), ...scenarioFlag(ctx.platform)])}`,
+  );
   return { restored: false, why: err.message };
 }
 

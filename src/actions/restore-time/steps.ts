@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { defineAction, type ActionDef, optional, output, required } from '../../engine/runbook/index.js';
 import { reportOutputs } from '../support/params.js';
 import { StepFailed } from '../../core/errors.js';
-import { commandLine, quote } from '../../core/command-line.js';
+import { commandLine, quote, scenarioFlag } from '../../core/command-line.js';
 import { guidInSpace } from '../support/cf.js';
 
 const copyInto = defineAction({
@@ -156,7 +156,7 @@ const report = defineAction({
       );
     const todo = !p.restored
       ? [
-          `restore the archive ${p.describe} where its PostgreSQL major runs (${quote(['dingo-recover', 'drill', p.archiveUrl, ...(p.target ?? [])])}), dump it, and ${service ? `load the dumps into ${service}` : 'hand the dumps to the user'}`,
+          `restore the archive ${p.describe} where its PostgreSQL major runs (${quote(['dingo-recover', 'drill', p.archiveUrl, ...(p.target ?? []), ...scenarioFlag(ctx.platform)])}), dump it, and ${service ? `load the dumps into ${service}` : 'hand the dumps to the user'}`,
         ]
       : back
         ? [`tell the user ${service} is back ${p.describe}: what was written after that moment is not in it; the apps are bound to it`]

@@ -5,10 +5,15 @@
  */
 import { messageOf } from '../../core/errors.js';
 
-/** One check's verdict: ok or failed, what it found, and for a failure the flag, variable or command that fixes it. */
+/**
+ * One check's verdict: ok or failed, what it found, and for a failure the flag, variable or command
+ * that fixes it. A check with nothing to reach yet (no gateway, no bucket given) is not a failure, but
+ * it is `checked: false`: an ok would claim a way the run has not been shown to have.
+ */
 export interface CheckResult {
   name: string;
   ok: boolean;
+  checked?: false;
   detail: string;
   fix?: string;
 }
@@ -65,11 +70,14 @@ export async function runChecks(checks: readonly Check[], say: (line: string) =>
   return results;
 }
 
-/** The verdicts for people: one line each, `ok` or `FAILED`, and under a failure what fixes it. */
+const verdict = (r: CheckResult): string => (!r.ok ? 'FAILED' : r.checked === false ? 'not checked' : 'ok');
+
+/** The verdicts for people: one line each, `ok`, `not checked` or `FAILED`, and under a failure what fixes it. */
 export function checkLines(results: readonly CheckResult[]): string[] {
   const width = Math.max(...results.map((r) => r.name.length));
+  const verdictWidth = Math.max(...results.map((r) => verdict(r).length));
   return results.flatMap((r) => [
-    `${r.ok ? 'ok    ' : 'FAILED'}  ${r.name.padEnd(width)}  ${r.detail}`,
-    ...(r.ok || !r.fix ? [] : [`        ${' '.repeat(width)}  fix: ${r.fix}`]),
+    `${verdict(r).padEnd(verdictWidth)}  ${r.name.padEnd(width)}  ${r.detail}`,
+    ...(r.ok || !r.fix ? [] : [`${' '.repeat(verdictWidth + 2)}${' '.repeat(width)}  fix: ${r.fix}`]),
   ]);
 }

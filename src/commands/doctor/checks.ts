@@ -44,6 +44,8 @@ export function doctorChecks(s: DoctorSubject): Check[] {
 }
 
 const ok = (detail: string) => ({ ok: true, detail });
+/** Nothing reached: what the run will do instead, which this check could not prove from here. */
+const notChecked = (detail: string) => ({ ok: true, checked: false as const, detail });
 const failed = (detail: string, fix: string) => ({ ok: false, detail, fix });
 
 /** A CLI that is not there: the shell's 127, or the kernel's word for it. */
@@ -152,8 +154,11 @@ function cells(s: DoctorSubject): Check {
       if (s.mode === 'rehearsal') return ok('the simulated cells of the scenario');
       const ssh = s.live?.ssh ?? {};
       // Through `bosh ssh`, bosh itself makes the way (its check above): its gateway is the director's to use.
-      if (ssh.via === 'bosh') return ok("each cell is reached through `bosh ssh`, with the director's SSH gateway");
-      if (!ssh.gateway) return ok('no --gateway: each cell is reached over SSH as the ssh config says, when the run finds it');
+      if (ssh.via === 'bosh') {
+        return notChecked("no cell reached: each is reached through `bosh ssh` (the director's SSH gateway) once the run finds it");
+      }
+      if (!ssh.gateway)
+        return notChecked('no --gateway: no cell reached; each is reached over SSH as the ssh config says, when the run finds it');
       const gateway = parseGateway(ssh.gateway);
       const reached = await withDeadline(`the SSH handshake with the gateway ${ssh.gateway}`, CONNECT_MS, say, () =>
         reachGateway({
@@ -184,7 +189,7 @@ function s3Checks(s: DoctorSubject): Check[] {
     fix: 'check the bucket (--wal-bucket, --clusterdata) and that these credentials may list it (s3:ListBucket)',
     run: async (say) => {
       const names = knownBuckets(s.settings);
-      if (names.length === 0) return ok('no bucket given (--wal-bucket, --clusterdata): each is read when the run finds it');
+      if (names.length === 0) return notChecked('no bucket given (--wal-bucket, --clusterdata): each is read when the run finds it');
       for (const bucket of names) {
         await withDeadline(`a listing of s3://${bucket} (${s.platform.s3.where})`, LIST_MS, say, async () => {
           for await (const first of s.platform.s3.list(bucket, '')) return first;

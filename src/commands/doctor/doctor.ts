@@ -1,7 +1,7 @@
 /**
  * `dingo-recover doctor`: every check a live recovery needs to pass before it asks anything (the
  * cf and bosh CLIs and their logins, the way to the cells, S3, the logs, a terminal or --answers),
- * each printed ok or FAILED with what fixes it. `--rehearsal` checks a scenario's simulated platform.
+ * each printed ok, not checked (nothing it could try yet) or FAILED with what fixes it. `--rehearsal` checks a scenario's simulated platform.
  */
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
@@ -28,7 +28,7 @@ function doctorOptions(y: Argv<GlobalArgs>) {
       '$0 doctor --logs /var/log/remote --gateway ubuntu@opsman --wal-bucket our-postgresql-backups',
       'check everything a live recovery needs',
     )
-    .example('$0 doctor --json', 'the same checks as JSON: [{name, ok, detail, fix}]');
+    .example('$0 doctor --json', 'the same checks as JSON: [{name, ok, checked, detail, fix}]');
 }
 
 export const doctorCommand: LoadedCommand<GlobalArgs, ReturnType<typeof doctorOptions> extends Argv<infer U> ? U : never> = {

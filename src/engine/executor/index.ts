@@ -5,6 +5,5 @@ export { type RecordRequest, type ScenarioRecorder } from './scenario-recorder.j
 export { checkInput, normaliseInput } from './inputs.js';
 export { recordingStore } from './recording-store.js';
 export { type ProbeAnswer, type ResumeTraits, type StepRecord, afterProbe, afterRecheck, beforeStep } from './resume-decision.js';
-export { parseCorrections } from './input-corrections.js';
 export { type ReplayResult, replayRun } from './replay.js';
 export { ReplayRefusal, refusingPlatform } from './replay-seams.js';

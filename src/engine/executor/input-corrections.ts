@@ -11,31 +11,33 @@ import type { RunState } from '../journal/replay.js';
 import type { Runbook, StepDef } from '../runbook/runbook.js';
 import { didYouMean } from '../runbook/runbook-choices.js';
 
-/** `key=VALUE` pairs of --set, each an input of the runbook: typos are refused naming the inputs. */
-export function parseCorrections(given: readonly string[] | undefined): Record<string, string> {
+/**
+ * `key=VALUE` pairs of --set, each an input of the runbook: a key that is none (`--set spcae=x`, or
+ * `--set spcae` without its value) is refused naming the nearest input, then a pair without its value.
+ */
+export function parseCorrections(given: readonly string[] | undefined, runbook: Runbook): Record<string, string> {
+  const names = runbook.inputs.map((i) => i.name);
   const out: Record<string, string> = {};
   for (const pair of given ?? []) {
     const at = pair.indexOf('=');
-    if (at <= 0) {
-      throw new UsageError(`--set ${JSON.stringify(pair)} is not key=VALUE`, {
-        hint: 'give the input and its corrected answer, e.g. --set space=NAME',
-      });
-    }
-    out[pair.slice(0, at).trim()] = pair.slice(at + 1);
-  }
-  return out;
-}
-
-/** The answers with --set's corrections over them; a key that is no input of the runbook is refused. */
-export function withCorrections(answers: Answers, corrections: Record<string, string>, runbook: Runbook): Answers {
-  const names = runbook.inputs.map((i) => i.name);
-  for (const key of Object.keys(corrections)) {
-    if (!names.includes(key)) {
+    const key = (at < 0 ? pair : pair.slice(0, at)).trim();
+    if (key && !names.includes(key)) {
       throw new UsageError(`--set ${key}: runbook ${runbook.name} asks no input "${key}"${didYouMean(key, names)}`, {
         hint: `correct the key; the runbook's inputs are: ${names.join(', ')}`,
       });
     }
+    if (at <= 0) {
+      throw new UsageError(`--set ${JSON.stringify(pair)} is not key=VALUE`, {
+        hint: `give the input and its corrected answer, e.g. --set ${key || 'space'}=${key ? 'VALUE' : 'NAME'}`,
+      });
+    }
+    out[key] = pair.slice(at + 1);
   }
+  return out;
+}
+
+/** The answers with --set's corrections over them. */
+export function withCorrections(answers: Answers, corrections: Record<string, string>): Answers {
   return Object.keys(corrections).length ? { ...answers, inputs: { ...answers.inputs, ...corrections } } : answers;
 }
 

@@ -21,7 +21,7 @@ import type { Notifier } from './notice.js';
 import { adoptableInstances } from './history.js';
 import { planRun, type RunRequest } from './plan.js';
 import { loadRunbook, type ActionRegistry } from '../runbook/runbook.js';
-import { withCorrections, withGivenInputs } from '../executor/input-corrections.js';
+import { parseCorrections, withCorrections, withGivenInputs } from '../executor/input-corrections.js';
 import { checkCorrections, checkGivenInputs, givenChoices, type GivenValues } from './one-source.js';
 import { createRunDir, loadRun } from './runs.js';
 import type { LiveOptions } from '../runbook/settings.js';
@@ -58,8 +58,8 @@ export interface DriveOptions<S extends RehearsalScenario = RehearsalScenario> e
   scenario?: S;
   out: Writable;
   answersFile?: string;
-  /** Answers corrected on a resume (`--set key=VALUE`), over the answers file's. */
-  corrections?: Record<string, string>;
+  /** Answers corrected on a resume (`--set key=VALUE`, as given), over the answers file's. */
+  corrections?: readonly string[];
   yes: boolean;
   stealLock?: boolean;
   actions: ActionRegistry;
@@ -117,8 +117,8 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     ? resolve(o.answersFile)
     : (plan.startedWithAnswers ?? (mode === 'rehearsal' && unattended ? scenario?.answersFile : undefined));
   const fileAnswers = loadAnswers(answersFile, redactor);
-  const answers = withGivenInputs(withCorrections(fileAnswers, o.corrections ?? {}, runbook), plan.givenInputs);
-  checkAnswers(answersFile, answers, runbook, o.actions);
+  const corrections = parseCorrections(o.corrections, runbook);
+  const answers = withGivenInputs(withCorrections(fileAnswers, corrections), plan.givenInputs);
   // One value, one source: what the command line gives and the answers file or the journal says must agree.
   const given: GivenValues = {
     runId,
@@ -129,11 +129,13 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
     settings: plan.settings,
     givenInputs: plan.givenInputs,
     inputFlags: plan.inputFlags,
-    corrections: o.corrections ?? {},
+    corrections,
     state: plan.state,
   };
-  checkGivenInputs(given);
+  // A --set value is checked as --set's, before the answers file: each names where it was given.
   checkCorrections(given);
+  checkAnswers(answersFile, withGivenInputs(fileAnswers, plan.givenInputs), runbook, o.actions);
+  checkGivenInputs(given);
   const choices = givenChoices(given);
   const runDir = plan.resumedDir ?? createRunDir(o.stateDir, runId);
   const session = new RunSession({
@@ -172,7 +174,7 @@ export async function drive<S extends RehearsalScenario>(o: DriveOptions<S>): Pr
       events: journal.events(),
       answers,
       choices,
-      corrected: Object.keys(o.corrections ?? {}),
+      corrected: Object.keys(corrections),
       suggestions,
       yes: o.yes,
       plan: o.plan,

@@ -11,7 +11,7 @@ import type { Answers } from '../operator/answers.js';
 import type { RunState } from '../journal/replay.js';
 import type { ChoiceSources, GivenChoice } from '../executor/choices.js';
 import { inputsOf } from '../executor/input-corrections.js';
-import { normaliseInput } from '../executor/inputs.js';
+import { checkInput, describeInputType, normaliseInput } from '../executor/inputs.js';
 import type { Runbook } from '../runbook/runbook-model.js';
 import { CHOICE_SETTINGS, type Settings } from '../runbook/settings.js';
 
@@ -123,6 +123,12 @@ export function checkCorrections(g: GivenValues): void {
     const input = g.runbook.inputs.find((i) => i.name === name);
     if (!input) continue;
     const now = normaliseInput(input.type, value);
+    const problem = checkInput(input, now);
+    if (problem !== true) {
+      throw new UsageError(`--set ${name}=${value}: input "${name}" must be ${describeInputType(input)} (${problem})`, {
+        hint: `correct it on the command line: --set ${name}=VALUE`,
+      });
+    }
     const was = state?.inputs[name];
     if (name in g.answers.inputs) {
       const inFile = normaliseInput(input.type, g.answers.inputs[name]);
