@@ -67,26 +67,22 @@ export async function readShape(read: Query, db: string, name: string, where: st
       hint: 'a partitioned table is merged by naming its partitions; views and foreign tables hold no rows of their own',
     });
   }
+  const encoding = String(found[1]);
   const cols = await jsonRows(
     read,
     db,
-    `select pg_catalog.json_build_array(a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+    `select pg_catalog.json_build_array(${attname({ encoding })}, pg_catalog.format_type(a.atttypid, a.atttypmod),
         coalesce(pg_catalog.row_to_json(a) operator(pg_catalog.->>) 'attgenerated', ''),
         coalesce(pg_catalog.row_to_json(a) operator(pg_catalog.->>) 'attidentity', ''))::pg_catalog.text
        from pg_catalog.pg_attribute a join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) a.attrelid
        join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
       where ${rel} and a.attnum operator(pg_catalog.>) 0 and not a.attisdropped order by a.attnum`,
   );
-  const keyRows = await jsonRows(read, db, keyColumns(rel));
-  const key = keyRows.map((r) => String(r[0]));
-  if (!key.length) {
-    throw new UsageError(`${name} has no primary key in ${where}: it is refused for merge`, {
-      hint: 'without a primary key a row of the copy cannot be matched with its live row; leave the table out of inputs.merge and take its rows from the dumps by hand',
-    });
-  }
-  const encoding = String(found[1]);
-  // A SQL_ASCII name of other bytes than UTF-8 reaches us with U+FFFD in their place: written back, it would name no column.
-  if (asBytes({ encoding }) && cols.some((c) => String(c[0]).includes('\uFFFD'))) {
+  // A SQL_ASCII name of other bytes than UTF-8 would name no column written back as UTF-8 text; refused
+  // before the key's names are read, which a session whose client_encoding is UTF8 is not sent.
+  const asText = cols.map((c) => (asBytes({ encoding }) ? utf8Name(String(c[0])) : String(c[0])));
+  const names = asText.filter((n): n is string => n !== null);
+  if (names.length < asText.length) {
     throw new UsageError(
       `${name} in ${where} has a column whose name is not UTF-8 (its database is SQL_ASCII): the merge names columns as UTF-8 text`,
       {
@@ -94,12 +90,19 @@ export async function readShape(read: Query, db: string, name: string, where: st
       },
     );
   }
-  const written = cols.filter((c) => !c[2]);
+  const keyRows = await jsonRows(read, db, keyColumns(rel));
+  const key = keyRows.map((r) => String(r[0]));
+  if (!key.length) {
+    throw new UsageError(`${name} has no primary key in ${where}: it is refused for merge`, {
+      hint: 'without a primary key a row of the copy cannot be matched with its live row; leave the table out of inputs.merge and take its rows from the dumps by hand',
+    });
+  }
+  const written = cols.flatMap((c, i) => (c[2] ? [] : [{ name: names[i]!, type: String(c[1]) }]));
   return {
     schema,
     table,
-    columns: written.map((c) => String(c[0])),
-    types: written.map((c) => String(c[1])),
+    columns: written.map((c) => c.name),
+    types: written.map((c) => c.type),
     key,
     keyEquality: keyRows.map((r) => keyEqualityOf(name, where, r)),
     identityAlways: cols.some((c) => c[3] === 'a'),
@@ -141,6 +144,22 @@ function keyEqualityOf(name: string, where: string, row: unknown[]): [string, st
     });
   }
   return [schema, operator, type];
+}
+
+/**
+ * A column's name as the columns' query reads it. A SQL_ASCII database's names are bytes the server
+ * never checked: a session whose client_encoding is UTF8 (pg-session.ts) is refused any that are not
+ * UTF-8 (PostgreSQL validates SQL_ASCII's text against the client's encoding), another hands them on
+ * as they are. Read as the hex of those bytes, whatever the session's encoding, utf8Name decides.
+ */
+const attname = (s: Pick<TableShape, 'encoding'>): string =>
+  asBytes(s) ? `pg_catalog.encode(pg_catalog.convert_to(a.attname::pg_catalog.text, 'SQL_ASCII'), 'hex')` : 'a.attname';
+
+/** A name's bytes, given as hex, as UTF-8 text; null where they are not UTF-8. */
+function utf8Name(hex: string): string | null {
+  const bytes = Buffer.from(hex, 'hex');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : null;
 }
 
 /** The table's database is SQL_ASCII: its values are its bytes, read and written as such (table-rows.ts). */

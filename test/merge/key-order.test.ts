@@ -136,6 +136,13 @@ beforeAll(async () => {
   const utf8 = String.raw`SET search_path = public; CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'café');`;
   await server.query('asciinopl', `REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC; ${utf8}`);
   await server.query('postgres', 'CREATE ROLE "Shop Apps" LOGIN');
+  // The cell's psql logs in as the role apps bind with, by its password; psql in the sandbox, by peer as a role let
+  // in: its login rules rewritten, then reloaded, read by the server once pg_conf_load_time moves on.
+  const loaded = async () => (await server.query('postgres', 'select pg_catalog.pg_conf_load_time()'))[0]![0];
+  const before = await loaded();
+  await server.endpoint.sandbox.permit('Shop Apps');
+  await server.query('postgres', 'select pg_catalog.pg_reload_conf()');
+  for (let i = 0; i < 100 && (await loaded()) === before; i++) await new Promise((r) => setTimeout(r, 50));
   await server.query('asciinolang', `DROP EXTENSION plpgsql; ${utf8}`);
 }, 120_000);
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
+import { mergeApplyActions } from '../../src/actions/merge-apply.js';
 import { mergeBackActions } from '../../src/actions/merge-back.js';
 import { restoreTimeActions } from '../../src/actions/restore-time/steps.js';
 import { applyPatch, liveLines, liveQuery } from '../../src/adapters/pg-merge.js';
@@ -32,7 +33,7 @@ import { CONTAINER, NEW_GUID, SUPERUSER_PASSWORD } from '../support/sample-cell.
 import { cellWithPostgres, type CellWithPostgres } from './cell-with-postgres.js';
 
 const plan = mergeBackActions.find((a) => a.name === 'pitr.merge-plan')!;
-const apply = mergeBackActions.find((a) => a.name === 'pitr.merge-apply')!;
+const apply = mergeApplyActions.find((a) => a.name === 'pitr.merge-apply')!;
 const CELL = '10.58.111.150';
 
 /** What the copy and the live database both held before the bad write: hostile values among them. */
