@@ -7,7 +7,7 @@ import { Redactor } from '../core/redact.js';
 import { draft, dedupeEvidence, inSpace, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
-import { INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
+import { DESCRIBING_PHRASES, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { NOT_READ_BEFORE_SINCE } from '../systems/syslog/index.js';
 import { isGuid } from '../core/guid.js';
@@ -43,7 +43,7 @@ export async function collect(
   }
   const report = emptyReport([], since, until);
   const facts = new FactCollector(report, { since, until });
-  await sources.scan({ terms: scanTerms, phrases: PHRASES, since, until }, report, facts.add.bind(facts));
+  await sources.scan({ terms: scanTerms, phrases: PHRASES, describing: DESCRIBING_PHRASES, since, until }, report, facts.add.bind(facts));
   facts.finish();
   await sources.numberSkipped(report);
   report.notes.push(...facts.notes());
