@@ -92,6 +92,12 @@ export interface LogScan {
   terms: readonly ScanTerm[];
   /** Phrases pushed down to Elasticsearch, which has no byte scan. */
   phrases: readonly string[];
+  /**
+   * Phrases of the lines that describe an instance (its name, org and space), which Elasticsearch is
+   * asked for beyond the window as well: the window bounds deletions only, as a file's lines are all
+   * read once the file is.
+   */
+  describing?: readonly string[];
   since?: Date;
   until?: Date;
 }

@@ -7,7 +7,7 @@ import { Redactor } from '../core/redact.js';
 import { draft, dedupeEvidence, inSpace, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
-import { INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
+import { DESCRIBING_PHRASES, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { NOT_READ_BEFORE_SINCE } from '../systems/syslog/index.js';
 import { isGuid } from '../core/guid.js';
@@ -43,7 +43,7 @@ export async function collect(
   }
   const report = emptyReport([], since, until);
   const facts = new FactCollector(report, { since, until });
-  await sources.scan({ terms: scanTerms, phrases: PHRASES, since, until }, report, facts.add.bind(facts));
+  await sources.scan({ terms: scanTerms, phrases: PHRASES, describing: DESCRIBING_PHRASES, since, until }, report, facts.add.bind(facts));
   facts.finish();
   await sources.numberSkipped(report);
   report.notes.push(...facts.notes());
@@ -99,8 +99,20 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
   const top = drafts.filter((d) => d.tier === 3);
   const unnamed = drafts.filter((d) => d.tier === 2);
   const successors = top[0] ? possibleSuccessors(top[0], unnamed, q.serviceName) : [];
-  // With a space given, a name alone proves nothing: another tenant may have used it.
-  const spaceUnproven = spaceGuid !== undefined && top.some((d) => !inSpace(d, spaceGuid));
+  // With a space given, a name alone proves nothing: another tenant may have used it. Without one,
+  // two instances of the name whose spaces are not proven the same may be two tenants'.
+  const spaceUnproven = spaceGuid !== undefined ? top.some((d) => !inSpace(d, spaceGuid)) : rivalSpaces(top);
+  if (spaceGuid === undefined && spaceUnproven)
+    top[0]!.evidence.push({
+      line: '',
+      source: '',
+      why: `${top.length - 1} other deleted instance(s) named "${q.serviceName}" (${top
+        .slice(1)
+        .map((d) => `${d.guid}, ${d.spaceGuid ? `space ${d.spaceGuid}` : 'its space unknown'}`)
+        .join(
+          '; ',
+        )}) may be another tenant's, and no space was given to tell them apart: give --space-guid (cf space SPACE --guid prints it)`,
+    });
   const candidates = drafts.map((d) => {
     let confidence: Confidence = 'low';
     if (d.tier === 3) confidence = d === top[0] && successors.length === 0 && !spaceUnproven ? 'high' : 'medium';
@@ -124,6 +136,13 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
 }
 
 /** Why a trusted source puts the instance in another org or space than the ones given, or null. */
+/** Whether two or more instances proven by name may lie in different spaces: one's space is unknown, or two differ. */
+function rivalSpaces(top: Draft[]): boolean {
+  if (top.length < 2) return false;
+  const spaces = new Set(top.map((d) => (d.spaceFrom === null ? null : d.spaceGuid)));
+  return spaces.has(null) || spaces.size > 1;
+}
+
 function otherOrgOrSpace(d: Draft, spaceGuid: string | undefined, orgGuid: string | undefined): string | null {
   const from = d.spaceFrom ?? 'a broker record';
   if (spaceGuid && d.spaceGuid && d.spaceGuid !== spaceGuid)

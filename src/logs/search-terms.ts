@@ -30,6 +30,15 @@ export const PHRASES = [
 ];
 
 /**
+ * Phrases of the broker's lines that name an instance or give its org and space, asked of
+ * Elasticsearch whenever they were logged (an instance is named when it is provisioned, often long
+ * before the deletion searched for): the name line (`…provision.lookup-service-name.update-recreation-data.saved`
+ * holds the words `recreation data.saved`), a cluster record's org and space (`organization_guid`, one
+ * word: an underscore joins) and the recreation data's name (`service_instance_name`).
+ */
+export const DESCRIBING_PHRASES = ['recreation data.saved', 'organization_guid', 'service_instance_name'];
+
+/**
  * Literal terms for the byte scan of files when looking for a deleted instance: broker lines
  * (lager JSON) of the actions the finder reads, confd's lines about haproxy.cfg and wal-e
  * uploads. Nodes and their cells then come from the broker's own lines.

@@ -14,7 +14,7 @@ export function openLogSource(spec: LogSourceSpec): LogSource {
       if (es) {
         // The Elasticsearch client loads only when there is Elasticsearch to search.
         const { searchEs } = await import('./elasticsearch/elasticsearch.js');
-        await searchEs(es, q.phrases, q.terms, report, onHit, { since: q.since, until: q.until });
+        await searchEs(es, q.phrases, q.terms, report, onHit, { since: q.since, until: q.until, describing: q.describing });
       }
     },
     numberSkipped: numberSkippedLines,

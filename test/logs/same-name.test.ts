@@ -86,7 +86,8 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function find(lines: string[]) {
+/** The finder on LINES, given the user's space GUID, or none (null). */
+async function find(lines: string[], spaceGuid: string | null = USERS_SPACE) {
   const dir = join(root, `case-${++n}`);
   await mkdir(dir);
   const file = join(dir, 'syslog');
@@ -98,7 +99,7 @@ async function find(lines: string[]) {
     serviceName: 'important-db',
     org: 'acme',
     space: 'important-space',
-    spaceGuid: USERS_SPACE,
+    spaceGuid: spaceGuid ?? undefined,
   });
 }
 
@@ -220,5 +221,47 @@ describe('the same name deleted in two spaces', () => {
     expect(user.orgGuid).toBe(ORG);
     expect(user.createdAt).toBe(new Date((T0 + 0.5) * 1000).toISOString());
     expect(user.evidence.map((e) => e.why)).toContain(`the broker's provision record puts this instance in space ${USERS_SPACE}`);
+  });
+
+  describe('without the space GUID', () => {
+    const rival = (r: Awaited<ReturnType<typeof find>>): string[] =>
+      r.candidates[0]!.evidence.map((e) => e.why).filter((why) => why.includes('may be another tenant'));
+
+    it.each([
+      ['in two known spaces', MINE, THEIRS],
+      ["one's space unknown", MINE, null],
+      ['both spaces unknown', null, null],
+    ] as const)('two instances of the name %s: neither is high, and the first says why', async (_title, mine, theirs) => {
+      const r = await find(
+        [
+          ...life({ guid: USER, node: USER_NODE, space: mine, named: true, ...OLDER }),
+          ...life({ guid: TENANT, node: TENANT_NODE, space: theirs, named: true, ...NEWER }),
+        ],
+        null,
+      );
+      expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([
+        [TENANT, 'medium'],
+        [USER, 'medium'],
+      ]);
+      expect(settle(r.candidates, 'important-db').candidate ?? null).toBeNull();
+      expect(rival(r)).toEqual([
+        `1 other deleted instance(s) named "important-db" (${USER}, ${mine ? `space ${mine.space}` : 'its space unknown'}) may be another tenant's, and no space was given to tell them apart: give --space-guid (cf space SPACE --guid prints it)`,
+      ]);
+    });
+
+    it('two instances of the name in one proven space: the later is high', async () => {
+      const r = await find(
+        [
+          ...life({ guid: USER, node: USER_NODE, space: MINE, named: true, ...NEWER }),
+          ...life({ guid: TENANT, node: TENANT_NODE, space: MINE, named: true, ...OLDER }),
+        ],
+        null,
+      );
+      expect(r.candidates.map((c) => [c.instanceGuid, c.confidence])).toEqual([
+        [USER, 'high'],
+        [TENANT, 'medium'],
+      ]);
+      expect(rival(r)).toEqual([]);
+    });
   });
 });

@@ -7,7 +7,7 @@ import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { createEsClient, PAGE_SIZE, searchEs, toLine, EsHttpClient } from '../../src/systems/elasticsearch/index.js';
 import { emptyReport } from '../../src/core/log-source.js';
-import { PHRASES, SCAN_TERMS } from '../../src/logs/search-terms.js';
+import { DESCRIBING_PHRASES, PHRASES, SCAN_TERMS } from '../../src/logs/search-terms.js';
 import { findDeletedInstance, findInstance } from '../../src/logs/find.js';
 import { generateLogs, type GeneratedLogs } from '../support/generate-logs.js';
 import { parseSyslog } from '../../src/adapters/syslog.js';
@@ -66,9 +66,13 @@ const forCloudfoundry201 = (l: Line): Record<string, unknown> => ({
   '@type': 'syslog',
 });
 
+interface WindowedQuery {
+  bool: { filter: { range: { '@timestamp': { gte?: string; lte?: string } } }[]; should: { multi_match: { query: string } }[] };
+}
 interface SearchBody {
   size: number;
-  query: { bool: { filter: { range: { '@timestamp': { gte?: string; lte?: string } } }[]; should: { multi_match: { query: string } }[] } };
+  /** Within the window, the phrases; whenever they were logged, the lines that describe instances. */
+  query: { bool: { should: [WindowedQuery, { bool: { should: { multi_match: { query: string } }[] } }] } };
 }
 
 describe('Elasticsearch source', () => {
@@ -95,13 +99,36 @@ describe('Elasticsearch source', () => {
     expect(fetched).toBeLessThan(docs.length / 2); // never the whole index
     expect(r.searched.esQueries[0]!.hits).toBeLessThanOrEqual(fetched);
     expect(search.size).toBe(PAGE_SIZE);
-    expect(search.query.bool.filter[0]!.range['@timestamp'].gte).toBe(since.toISOString());
-    expect(search.query.bool.should.map((s) => s.multi_match.query)).toContain('dingo-postgresql-broker');
+    const [windowed, describing] = search.query.bool.should;
+    expect(windowed.bool.filter[0]!.range['@timestamp'].gte).toBe(since.toISOString());
+    expect(windowed.bool.should.map((s) => s.multi_match.query)).toContain('dingo-postgresql-broker');
+    expect(describing.bool.should.map((s) => s.multi_match.query)).toEqual(DESCRIBING_PHRASES);
     expect(es.openScrolls()).toEqual([]);
     expect(es.openPits()).toEqual([]);
     expect(r.searched.esQueries[0]!.pages).toBe(
       requests.filter((q) => q.path.endsWith('_search') || q.path === '/_search/scroll').length - 1,
     );
+  });
+
+  it('reads the name and space beyond --since, as the files are read: a window opened after the provisioning still names the instance', async () => {
+    const want = truth.expectedFor('important-db')!;
+    const deletedAt = truth.instances.find((i) => i.guid === want.guid)!.deletedAt!;
+    const since = new Date(Date.parse(deletedAt) - 60_000);
+    const docs = lines.map((l) => ({ _source: boshrelease(l) }));
+    const find = async (describing: boolean) => {
+      const es = await startEsHttp({ index: 'logstash-2017.01.05', documents: () => docs });
+      const sources = openLogSource({ es: { url: es.url, redactor: new Redactor() } });
+      // Without the phrases that describe instances, the search as it was: the window bounded every line.
+      const scan: typeof sources.scan = (q, report, onHit) => sources.scan(describing ? q : { ...q, describing: [] }, report, onHit);
+      return findDeletedInstance({ redactor: new Redactor(), sources: { ...sources, scan }, serviceName: 'important-db', since }).finally(
+        () => es.stop(),
+      );
+    };
+    const windowed = await find(false);
+    expect(windowed.candidates.find((c) => c.instanceGuid === want.guid)).toMatchObject({ serviceName: null });
+    const r = await find(true);
+    expect(r.candidates[0]).toMatchObject({ instanceGuid: want.guid, serviceName: 'important-db' });
+    expect(r.candidates[0]!.confidence).not.toBe('low');
   });
 
   it.each([

@@ -26,7 +26,16 @@ export function createEsClient(spec: EsSourceSpec): EsHttpClient {
   return new EsHttpClient(spec);
 }
 
-function buildQuery(phrases: readonly string[], since?: Date, until?: Date): Record<string, unknown> {
+/** What is asked for: PHRASES within the window, DESCRIBING (LogScan's) whenever they were logged. */
+interface EsWindow {
+  since?: Date;
+  until?: Date;
+  describing?: readonly string[];
+}
+
+function buildQuery(phrases: readonly string[], { since, until, describing = [] }: EsWindow): Record<string, unknown> {
+  const match = (list: readonly string[]): unknown[] =>
+    list.map((p) => ({ multi_match: { query: p, type: 'phrase', fields: MESSAGE_FIELDS } }));
   const filter: unknown[] = [];
   if (since || until) {
     const range: Record<string, string> = {};
@@ -34,13 +43,9 @@ function buildQuery(phrases: readonly string[], since?: Date, until?: Date): Rec
     if (until) range.lte = until.toISOString();
     filter.push({ range: { '@timestamp': range } });
   }
-  return {
-    bool: {
-      filter,
-      should: phrases.map((p) => ({ multi_match: { query: p, type: 'phrase', fields: MESSAGE_FIELDS } })),
-      minimum_should_match: 1,
-    },
-  };
+  const inWindow = { bool: { filter, should: match(phrases), minimum_should_match: 1 } };
+  if (filter.length === 0 || describing.length === 0) return inWindow;
+  return { bool: { should: [inWindow, { bool: { should: match(describing), minimum_should_match: 1 } }], minimum_should_match: 1 } };
 }
 
 /** Whether a line holds one of the terms, as the scan of a file would keep it (`ScanTerm`). */
@@ -54,11 +59,11 @@ export async function searchEs(
   terms: readonly ScanTerm[],
   report: SearchReport,
   onHit: (hit: FileHit) => void,
-  window: { since?: Date; until?: Date } = {},
+  window: EsWindow = {},
 ): Promise<void> {
   const client = createEsClient(spec);
   const index = spec.index ?? LOGSEARCH_INDEX;
-  const query = buildQuery(phrases, window.since, window.until);
+  const query = buildQuery(phrases, window);
   const record = { index, query, pages: 0, hits: 0 };
   report.esQueries.push(record);
   try {
