@@ -108,12 +108,16 @@ describe('drill in the postgres:<major> image', () => {
       // No credential, no S3 address and no environment of ours reaches the container.
       const body = JSON.stringify(c);
       for (const secret of [SECRET, KEY_ID, moto.endpoint, BUCKET]) expect(body).not.toContain(secret);
-      // Mounted: the restored data, a socket folder of ours, and the WAL the drill fetched itself, read-only; no port published.
-      const [data, socket, wal, ...more] = c.HostConfig.Binds ?? [];
-      expect(data).toMatch(/^\/.+\/data:\/var\/lib\/postgresql\/data$/);
-      expect(socket).toMatch(/^\/.+\/sock:\/var\/run\/postgresql$/);
-      expect(wal).toMatch(/^\/.+\/wal:\/var\/lib\/dingo-recover\/wal:ro$/);
-      expect(more).toEqual([]);
+      // Mounted: the restored data, a socket folder of ours, the sandbox's passwd and group (naming its account, which peer
+      // login maps to our roles) and login rules, read-only, and the WAL the drill fetched itself, read-only; no port published.
+      expect(c.HostConfig.Binds).toEqual([
+        expect.stringMatching(/^\/.+\/data:\/var\/lib\/postgresql\/data$/),
+        expect.stringMatching(/^\/.+\/sock:\/var\/run\/postgresql$/),
+        expect.stringMatching(/^\/.+\/sandbox-\w+\/etc\/passwd:\/etc\/passwd:ro$/),
+        expect.stringMatching(/^\/.+\/sandbox-\w+\/etc\/group:\/etc\/group:ro$/),
+        expect.stringMatching(/^\/.+\/sandbox-\w+\/auth:\/etc\/dingo-recover:ro$/),
+        expect.stringMatching(/^\/.+\/wal:\/var\/lib\/dingo-recover\/wal:ro$/),
+      ]);
       // Its restore_command only copies those files; the sandbox's settings and the moment are on its command line.
       expect(c.Config.Cmd).toEqual(
         expect.arrayContaining([

@@ -23,7 +23,7 @@ import { startMoto, type Moto } from '../support/moto.js';
 import { generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { markerFilesUnder, markerFolder, markersIn, tenantCodeSql, tenantLibrary } from '../support/drill-hostile.js';
 import { tearDownDrill } from '../support/drill-fixtures.js';
-import { postmasterFile, watchingSandboxes } from '../support/pg-sandbox-watch.js';
+import { atFirstStatement, postmasterFile } from '../support/pg-sandbox-watch.js';
 
 const BUCKET = 'tenant-code-bucket';
 const PREFIX = 'backups/tenant-code/wal/';
@@ -68,16 +68,11 @@ interface Seen {
   net?: string;
 }
 
-/** The machine's processes, the postmaster looked at from inside its sandbox on the drill's first recovery check. */
+/** The machine's processes, the postmaster looked at from inside its sandbox before the drill's first statement. */
 function watching(seen: Seen) {
-  return watchingSandboxes(async ({ argv, spec, sandbox, proceed }) => {
-    if (seen.uid === undefined && argv.some((a) => a.includes('pg_is_in_recovery'))) {
-      seen.uid = /^Uid:\s+(.*)$/m.exec(await postmasterFile(sandbox, spec.writable[0]!, 'status'))?.[1];
-      seen.net = (
-        await sandbox.runOk(['sh', '-c', `readlink /proc/$(head -n 1 ${spec.writable[0]!}/postmaster.pid)/ns/net`])
-      ).stdout.trim();
-    }
-    return proceed();
+  return atFirstStatement(async ({ spec, sandbox }) => {
+    seen.uid = /^Uid:\s+(.*)$/m.exec(await postmasterFile(sandbox, spec.writable[0]!, 'status'))?.[1];
+    seen.net = (await sandbox.runOk(['sh', '-c', `readlink /proc/$(head -n 1 ${spec.writable[0]!}/postmaster.pid)/ns/net`])).stdout.trim();
   });
 }
 

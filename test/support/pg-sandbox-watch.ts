@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { LocalProcesses, ProcResult, RunAs, SandboxRunOptions, SandboxSpec, ScratchSandbox } from '../../src/core/seams.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
 
@@ -23,8 +23,14 @@ export interface WatchedProcesses extends LocalProcesses {
   readonly accounts: RunAs[];
 }
 
-/** The machine's processes, every program run in a scratch sandbox handed to `around` first. */
-export function watchingSandboxes(around: (run: SandboxRun) => Promise<ProcResult>): WatchedProcesses {
+/**
+ * The machine's processes, every program run in a scratch sandbox handed to `around` first; a server
+ * started in one is started with the command line `starting` makes of its own (default: as it is).
+ */
+export function watchingSandboxes(
+  around: (run: SandboxRun) => Promise<ProcResult>,
+  starting: (argv: string[]) => string[] = (argv) => argv,
+): WatchedProcesses {
   const accounts: RunAs[] = [];
   return {
     ...localProcesses,
@@ -35,9 +41,26 @@ export function watchingSandboxes(around: (run: SandboxRun) => Promise<ProcResul
       return {
         ...sandbox,
         run: (argv: string[], opts?: SandboxRunOptions) => around({ argv, spec, sandbox, proceed: () => sandbox.run(argv, opts) }),
+        start: (argv, opts) => sandbox.start(starting(argv), opts),
       };
     },
   };
+}
+
+/**
+ * The machine's processes, `look` called once with the first statement a scratch server is sent (a
+ * psql session's command), before it runs: the server is up and answering then, whatever told the
+ * tool so (its control file, or the server itself).
+ */
+export function atFirstStatement(look: (run: SandboxRun) => Promise<void>): WatchedProcesses {
+  let looked = false;
+  return watchingSandboxes(async (run) => {
+    if (!looked && basename(run.argv[0] ?? '') === 'psql' && run.argv.includes('-c')) {
+      looked = true;
+      await look(run);
+    }
+    return run.proceed();
+  });
 }
 
 /**
