@@ -34,7 +34,8 @@ describe.skipIf(!sshdAvailable)('binary stdin over ssh (real sshd)', () => {
   beforeAll(async () => {
     cell = await startSshd({ user: 'dingocell' });
     work = mkdtempSync(join(tmpdir(), 'dingo-ssh-stdin-'));
-    chmodSync(work, 0o777);
+    // The cell's user writes here: writable by all, sticky as /tmp is, so the ssh config in it is still only ours.
+    chmodSync(work, 0o1777);
     const config = join(work, 'config');
     writeFileSync(config, `Host cell\n  HostName 127.0.0.1\n  Port ${cell.port}\n`);
     session = await createSshCellAccess({
