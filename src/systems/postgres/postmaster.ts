@@ -77,7 +77,11 @@ function startLocal(spec: PostmasterSpec, run: Extract<ServerRun, { kind: 'local
   }
   const server = proc;
   const within = async (ms: number): Promise<boolean> => {
-    const ended = await Promise.race([server.exited.then(() => true), delay(ms).then(() => false)]);
+    // The timer goes with the answer: left running, it would keep the tool alive for its whole length.
+    const timer = new AbortController();
+    const timedOut = delay(ms, false, { signal: timer.signal }).catch(() => false);
+    const ended = await Promise.race([server.exited.then(() => true), timedOut]);
+    timer.abort();
     return ended;
   };
   return {
