@@ -2,7 +2,7 @@
  * The scratch server's log is the server account's file, in a folder it may write: code of the
  * archive's that runs there can put a FIFO in its place, which a read would wait on for ever. A real
  * PostgreSQL 15 archive in moto, drilled by the real command line; the test swaps the log for a FIFO
- * as the server's account could: right when recovery ended (the drill reads it then), and while the
+ * as the server's account could: while the server recovers (the drill reads it when recovery ends), and while the
  * operator's query runs (only the deadline's message reads it then). The drill never waits on it:
  * it fails naming it, its deadline still ends it, SIGTERM still stops it, and no server is left.
  */
@@ -100,6 +100,25 @@ async function drillWith(
   }
 }
 
+/** The drill's log path, once the server has written to it. */
+async function logged(workdir: string): Promise<string> {
+  let log = '';
+  await until(
+    () => {
+      const d = drillFolder(workdir);
+      log = d ? join(d, 'postgresql.log') : '';
+      try {
+        return readFileSync(log, 'utf8').length > 0;
+      } catch {
+        return false;
+      }
+    },
+    90_000,
+    'the server log',
+  );
+  return log;
+}
+
 /** The drill's log path, once recovery ended (the log says the server accepts connections). */
 async function recovered(workdir: string): Promise<string> {
   let log = '';
@@ -129,11 +148,13 @@ async function swapDuringQuery(workdir: string): Promise<void> {
 const SLOW_QUERY = ['--query', 'select pg_catalog.pg_sleep(600)'];
 
 describe("a drill whose server log is swapped for a FIFO by the server's account", () => {
-  it('fails at once, naming the FIFO, when the log is swapped as recovery ends', async () => {
+  it('fails at once, naming the FIFO, when the log is swapped while the server recovers', async () => {
     const r = await drillWith(
       ['--deadline', '3m'],
       async (_pid, workdir) => {
-        swapForFifo(await recovered(workdir));
+        // As soon as the server has its log: the drill reads it when recovery ends, which a swap at that
+        // moment could come after (the end is read from pg_control first).
+        swapForFifo(await logged(workdir));
       },
       150_000,
     );
