@@ -68,7 +68,7 @@ describe('--json on the commands that drive a run', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^FAILED {2}cf CLI +\/nonexistent is not on PATH$/m);
+    expect(r.stderr).toMatch(/^FAILED +cf CLI +\/nonexistent is not on PATH$/m);
     expect(existsSync(join(fresh, 'runs'))).toBe(false);
   });
 });
