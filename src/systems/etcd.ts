@@ -12,7 +12,7 @@ import { StepFailed, messageOf } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
 import type { EtcdKeys, EtcdNode } from '../core/seams.js';
 import { isRecord, numberAt, recordAt, stringAt, type JsonRecord } from '../core/json.js';
-import { oneLine, truncate } from '../core/display.js';
+import { oneLine } from '../core/display.js';
 
 type ConnectionFactory = () => Promise<Duplex>;
 
@@ -225,7 +225,7 @@ export class EtcdV2Keys implements EtcdKeys {
   /** An answer of the right status whose body is not etcd v2's: shown as it came, escaped, and nothing decided on it. */
   private unexpected(method: string, key: string, res: EtcdResponse): StepFailed {
     return new StepFailed(
-      `${this.where}: ${method} ${key} answered ${res.status} with what etcd v2 does not answer: ${oneLine(truncate(this.opts.redactor.redact(res.raw), 300)) || '(nothing)'}`,
+      `${this.where}: ${method} ${key} answered ${res.status} with what etcd v2 does not answer: ${shownAnswer(res.raw, this.opts.redactor)}`,
       {
         hint: "nothing was changed on it: check ETCD_HOST_PORT in the container's environment names Dingo's etcd (its v2 keys API at /v2/keys), and what answers at that address",
       },
