@@ -100,43 +100,31 @@ async function drillWith(
   }
 }
 
-/** The drill's log path, once the server has written to it. */
-async function logged(workdir: string): Promise<string> {
+/** The drill's log path, once what it holds says `ready` (polling), at most 90 s. */
+async function logSays(workdir: string, ready: (text: string) => boolean, what: string): Promise<string> {
   let log = '';
   await until(
     () => {
       const d = drillFolder(workdir);
       log = d ? join(d, 'postgresql.log') : '';
       try {
-        return readFileSync(log, 'utf8').length > 0;
+        return ready(readFileSync(log, 'utf8'));
       } catch {
         return false;
       }
     },
     90_000,
-    'the server log',
+    what,
   );
   return log;
 }
 
+/** The drill's log path, once the server has written to it. */
+const logged = (workdir: string): Promise<string> => logSays(workdir, (text) => text.length > 0, 'the server log');
+
 /** The drill's log path, once recovery ended (the log says the server accepts connections). */
-async function recovered(workdir: string): Promise<string> {
-  let log = '';
-  await until(
-    () => {
-      const d = drillFolder(workdir);
-      log = d ? join(d, 'postgresql.log') : '';
-      try {
-        return /database system is ready to accept connections/.test(readFileSync(log, 'utf8'));
-      } catch {
-        return false;
-      }
-    },
-    90_000,
-    'the end of recovery',
-  );
-  return log;
-}
+const recovered = (workdir: string): Promise<string> =>
+  logSays(workdir, (text) => /database system is ready to accept connections/.test(text), 'the end of recovery');
 
 /** Waits until the operator's query runs (a session of the reader role), then swaps the log for a FIFO. */
 async function swapDuringQuery(workdir: string): Promise<void> {
