@@ -216,7 +216,7 @@ describe('bad input', () => {
     writeFileSync(answers, 'inputz: {org: acme}\n');
     const a = await runCli(['rehearse', '--answers', answers, '--state-dir', state]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toContain(`answers file ${answers}: unknown key "inputz"`);
+    expect(a.stderr).toContain(`answers file ${answers}:1: unknown key "inputz"`);
     const runbook = join(state, 'broken.yaml');
     writeFileSync(runbook, 'version: 1\nname: x\ntitle: x\nsteps:\n  - id: a\n    title: x\n    why: y\n    action: nope.nothing\n');
     const b = await runCli(['rehearse', '--runbook', runbook, '--state-dir', state]);
@@ -225,25 +225,29 @@ describe('bad input', () => {
     expect(existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')) : []).toEqual([]);
   });
 
-  it('a misspelled confirmation, a wrong kind of answer or a yes/no that is neither is refused before a run exists', async () => {
+  it('a misspelled confirmation or choice, a wrong kind of answer or a yes/no that is neither is refused before a run exists', async () => {
     const state = stateDir();
     const answers = join(state, 'answers.yaml');
     const cases: [string, string][] = [
       [
         'confirm: {stop-contaner: true}\n',
-        'confirm.stop-contaner is not a step runbook recover-deleted-service confirms (did you mean "stop-container"?)',
+        '1: confirm.stop-contaner is not a step runbook recover-deleted-service confirms (did you mean "stop-container"?)',
       ],
-      ['inputs: {nodeCount: [2]}\n', 'inputs.nodeCount is a list [2], but it must be text matching'],
+      ['inputs: {nodeCount: [2]}\n', '1: inputs.nodeCount is a list [2], but it must be text matching'],
       [
         'inputs: {sevriceName: orders-db}\n',
-        'inputs.sevriceName is not an input of runbook recover-deleted-service (did you mean "serviceName"?)',
+        '1: inputs.sevriceName is not an input of runbook recover-deleted-service (did you mean "serviceName"?)',
+      ],
+      [
+        'inputs:\n  serviceName: orders-db\nchoose:\n  deletedInstanec: 6f1b2c3d\n',
+        '4: choose.deletedInstanec is not a choice runbook recover-deleted-service asks (did you mean "deletedInstance"?)',
       ],
     ];
     for (const [text, message] of cases) {
       writeFileSync(answers, text);
       const r = await runCli(['rehearse', '--yes', '--answers', answers, '--state-dir', state]);
       expect(r.code, r.stdout + r.stderr).toBe(2);
-      expect(r.stderr).toContain(`answers file ${answers}: ${message}`);
+      expect(r.stderr).toContain(`answers file ${answers}:${message}`);
     }
     const space = join(state, 'space.yaml');
     writeFileSync(space, 'inputs: {org: acme, space: analytics, recreateSpace: maybe}\n');

@@ -3,14 +3,17 @@
  * answers file load, and decided by the engine (given, else asked at a terminal, else the run waits
  * for the operator with the runbook's hint), never by the action itself.
  */
-import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
 import { NeedsOperator, UsageError } from '../../src/core/errors.js';
 import { choiceAsker } from '../../src/engine/executor/choices.js';
 import type { Journal } from '../../src/engine/journal/journal.js';
-import { checkAnswers, UnattendedPrompter, type Answers, type Prompter } from '../../src/engine/operator/index.js';
+import { checkAnswers, loadAnswers, UnattendedPrompter, type Answers, type Prompter } from '../../src/engine/operator/index.js';
 import { defineAction, loadRunbook, parseRunbook } from '../../src/engine/runbook/index.js';
+import { Redactor } from '../../src/core/redact.js';
 import { ROOT } from '../support/cli.js';
 import { settled } from '../support/started.js';
 
@@ -77,6 +80,10 @@ describe('an answers file’s choose: section', () => {
   const actions = actionRegistry();
   const rb = loadRunbook(resolve(ROOT, 'runbooks/restore-to-time.yaml'), actions);
   const answers = (choose: Record<string, string>): Answers => ({ inputs: {}, confirm: {}, choose, secrets: {} });
+  const dir = mkdtempSync(join(tmpdir(), 'choices-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('refuses a key no step declares, naming the nearest and every one the runbook asks', () => {
     expect(() => {
@@ -87,6 +94,31 @@ describe('an answers file’s choose: section', () => {
           'answers file a.yaml: choose.deletedInstanec is not a choice runbook restore-to-time asks (did you mean "deletedInstance"?)',
         hint: 'correct the key under choose; the choices it asks are: deletedInstance, moment, mergeUpdates, adoptInstance, loadIntoPostgres',
       }),
+    );
+  });
+
+  it('names the file and the line of the misspelled key, in YAML and in JSON', () => {
+    const [yaml, json] = [join(dir, 'answers.yaml'), join(dir, 'answers.json')];
+    const lines = ['# the user asked for orders-db', 'inputs:', '  instance: orders-db', '', 'choose:', '  moment: 2016-03-17T05:00:00Z'];
+    writeFileSync(yaml, [...lines, '  mergeUpdate: all', ''].join('\n'));
+    writeFileSync(json, JSON.stringify({ choose: { mergeUpdate: 'all' } }, null, 2));
+    for (const [file, line] of [
+      [yaml, 7],
+      [json, 3],
+    ] as const) {
+      expect(() => {
+        checkAnswers(file, loadAnswers(file, new Redactor()), rb, actions);
+      }).toThrow(
+        `answers file ${file}:${line}: choose.mergeUpdate is not a choice runbook restore-to-time asks (did you mean "mergeUpdates"?)`,
+      );
+    }
+    writeFileSync(yaml, 'choose:\n  deletedInstance: 6f1b2c3d\n  mergeUpdates: alll\n');
+    expect(() => {
+      checkAnswers(yaml, loadAnswers(yaml, new Redactor()), rb, actions);
+    }).toThrow(`answers file ${yaml}:3: choose.mergeUpdates is "alll", but it must be one of safe, all, inserts-only`);
+    writeFileSync(yaml, 'choose:\n  deletedInstance: 6f1b2c3d\n  moment: [a]\n');
+    expect(() => loadAnswers(yaml, new Redactor())).toThrow(
+      `answers file ${yaml}:3: choose.moment must be the value chosen, as text (found a list)`,
     );
   });
 

@@ -4,7 +4,7 @@
  * kind and every choice's among its values when they are known, so a typo is refused at once instead
  * of being ignored until a step stops on it (or, for a choice, silently never read).
  */
-import type { Answers } from './answers.js';
+import { answerAt, type Answers } from './answers.js';
 import { checkInput, describeInputType, normaliseInput } from '../executor/inputs.js';
 import type { ActionRegistry, ChoiceDef, Runbook } from '../runbook/runbook-model.js';
 import { didYouMean } from '../runbook/runbook-choices.js';
@@ -46,9 +46,12 @@ function checkConfirmIds(file: string, answers: Answers, runbook: Runbook, actio
   for (const id of Object.keys(answers.confirm)) {
     if (exact.includes(id) || isItemId(id, items)) continue;
     const valid = exact.length ? exact.join(', ') : 'none: this runbook asks for no confirmation';
-    throw new UsageError(`answers file ${file}: confirm.${id} is not a step runbook ${runbook.name} confirms${didYouMean(id, exact)}`, {
-      hint: `correct the key under confirm; the steps it confirms are: ${valid}`,
-    });
+    throw new UsageError(
+      `answers file ${answerAt(file, answers, `confirm.${id}`)}: confirm.${id} is not a step runbook ${runbook.name} confirms${didYouMean(id, exact)}`,
+      {
+        hint: `correct the key under confirm; the steps it confirms are: ${valid}`,
+      },
+    );
   }
 }
 
@@ -57,14 +60,17 @@ function checkInputs(file: string, answers: Answers, runbook: Runbook): void {
   for (const [name, value] of Object.entries(answers.inputs)) {
     const input = runbook.inputs.find((i) => i.name === name);
     if (!input) {
-      throw new UsageError(`answers file ${file}: inputs.${name} is not an input of runbook ${runbook.name}${didYouMean(name, names)}`, {
-        hint: `correct the key under inputs; the runbook's inputs are: ${names.join(', ')}`,
-      });
+      throw new UsageError(
+        `answers file ${answerAt(file, answers, `inputs.${name}`)}: inputs.${name} is not an input of runbook ${runbook.name}${didYouMean(name, names)}`,
+        {
+          hint: `correct the key under inputs; the runbook's inputs are: ${names.join(', ')}`,
+        },
+      );
     }
     const problem = checkInput(input, normaliseInput(input.type, value));
     if (problem === true) continue;
     throw new UsageError(
-      `answers file ${file}: inputs.${name} is ${describeFound(value)}, but it must be ${describeInputType(input)} (${problem})`,
+      `answers file ${answerAt(file, answers, `inputs.${name}`)}: inputs.${name} is ${describeFound(value)}, but it must be ${describeInputType(input)} (${problem})`,
       { hint: `correct inputs.${name} in the answers file` },
     );
   }
@@ -86,14 +92,20 @@ function checkChoices(file: string, answers: Answers, runbook: Runbook): void {
   for (const [key, value] of Object.entries(answers.choose)) {
     const choice = declared.get(key);
     if (!choice) {
-      throw new UsageError(`answers file ${file}: choose.${key} is not a choice runbook ${runbook.name} asks${didYouMean(key, keys)}`, {
-        hint: `correct the key under choose; the choices it asks are: ${keys.join(', ') || 'none'}`,
-      });
+      throw new UsageError(
+        `answers file ${answerAt(file, answers, `choose.${key}`)}: choose.${key} is not a choice runbook ${runbook.name} asks${didYouMean(key, keys)}`,
+        {
+          hint: `correct the key under choose; the choices it asks are: ${keys.join(', ') || 'none'}`,
+        },
+      );
     }
     if (choice.values && !choice.values.includes(value.trim())) {
-      throw new UsageError(`answers file ${file}: choose.${key} is "${value}", but it must be one of ${choice.values.join(', ')}`, {
-        hint: `correct choose.${key} in the answers file`,
-      });
+      throw new UsageError(
+        `answers file ${answerAt(file, answers, `choose.${key}`)}: choose.${key} is "${value}", but it must be one of ${choice.values.join(', ')}`,
+        {
+          hint: `correct choose.${key} in the answers file`,
+        },
+      );
     }
   }
 }
