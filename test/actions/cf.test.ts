@@ -16,18 +16,19 @@ function context(adoptable: StepContext['adoptable'], choose: Record<string, str
   const w = cfWorld(CF_VERSIONS.v8);
   const runner: CommandRunner = { where: 'local', run: (spec) => settled(() => simulateCf(w, spec)) };
   const notes: string[] = [];
+  const decided: { key: string; value: string; by: string }[] = [];
   const ctx = {
     cf: runner,
     settings: DEFAULT_SETTINGS,
     answers: { inputs: {}, secrets: {} },
-    choices: testChoices(choose),
+    choices: testChoices(choose, undefined, decided),
     adoptable,
     note: (t: string) => notes.push(t),
     evidence: (t: string) => notes.push(t),
     progress: () => undefined,
     runtime: testRuntime(),
   } as unknown as StepContext;
-  return { w, ctx, notes, cf: (...args: string[]) => simulateCf(w, { argv: ['cf', ...args], writes: true }) };
+  return { w, ctx, notes, decided, cf: (...args: string[]) => simulateCf(w, { argv: ['cf', ...args], writes: true }) };
 }
 
 const actions = actionRegistry();
@@ -36,13 +37,16 @@ const createService = actions.get('cf.create-service')!;
 
 describe('an instance an abandoned run created', () => {
   it('is adopted when the operator says so, and create-service then creates nothing', async () => {
-    const { w, ctx, cf } = context([{ runId: 'r1', instanceGuid: NEW_GUID, reason: 'lost the laptop' }], {
+    const { w, ctx, cf, decided } = context([{ runId: 'r1', instanceGuid: NEW_GUID, reason: 'lost the laptop' }], {
       adoptInstance: NEW_GUID.slice(0, 8),
     });
     cf('target', '-o', 'org', '-s', SPACE);
     cf('create-service', 'dingo-postgresql95', 'solo', 'important-db');
     const out = await checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {});
     expect(out).toEqual({ free: false, adoptGuid: NEW_GUID });
+    expect(decided).toEqual([
+      expect.objectContaining({ key: 'adoptInstance', value: NEW_GUID, by: 'choose.adoptInstance in the answers file' }),
+    ]);
     const created = await createService.run(
       ctx,
       { offering: 'dingo-postgresql95', plan: 'solo', name: 'important-db', spaceGuid: SPACE_GUID, adopt: NEW_GUID },
@@ -59,7 +63,9 @@ describe('an instance an abandoned run created', () => {
     await expect(checkNameFree.run(ctx, { name: 'important-db', spaceGuid: SPACE_GUID }, {})).rejects.toMatchObject({
       exitCode: 3,
       message: expect.stringContaining('created by the abandoned run r1'),
-      hint: expect.stringContaining('choose: {adoptInstance: '),
+      hint: expect.stringMatching(
+        /^choose one of \S+, no \(the candidates of adoptInstance\): the runbook's hint for adoptInstance; .*choose: \{adoptInstance: /,
+      ),
     });
   });
 

@@ -59,7 +59,7 @@ afterAll(() => {
 function harness(state: CellWorld, opts: { choose?: Record<string, string>; database?: string; dump?: DumpFacts } = {}) {
   const runner = simRunner(state);
   // As the rehearsal's session does (world.ts): the simulation answers once it has read the whole input.
-  const { ctx, notes } = loadContext(
+  const { ctx, notes, decided } = loadContext(
     () =>
       settled(() => ({
         where: runner.where,
@@ -76,7 +76,7 @@ function harness(state: CellWorld, opts: { choose?: Record<string, string>; data
     instanceGuid: NEW_GUID,
     dumps: [{ ...(opts.dump ?? dump), database: opts.database ?? (opts.dump ?? dump).database }],
   };
-  return { runner, notes, run: () => load.run(ctx, params, {}) };
+  return { runner, notes, decided, run: () => load.run(ctx, params, {}) };
 }
 
 /** The sample cell, its container's image running PostgreSQL 15, as the dumps of these tests' pg_dump need. */
@@ -155,9 +155,16 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NeedsOperator);
     expect((err as NeedsOperator).message).toContain('database postgres of');
+    // Nothing chose it and no terminal asks (--yes): the run waits with the runbook's hint for the choice.
+    expect((err as NeedsOperator).hint).toMatch(
+      /^choose one of yes, no \(the candidates of loadIntoPostgres\): the runbook's hint for loadIntoPostgres; .*choose: \{loadIntoPostgres: VALUE\}.*; --yes never chooses$/,
+    );
     expect(state.containers[CONTAINER]!.pg.databases.postgres!.loads).toEqual([]);
     const allowed = harness(state, { database: 'postgres', choose: { loadIntoPostgres: 'yes' } });
     expect(await allowed.run()).toEqual({ loaded: ['postgres'] });
+    expect(allowed.decided).toEqual([
+      expect.objectContaining({ key: 'loadIntoPostgres', value: 'yes', by: 'choose.loadIntoPostgres in the answers file' }),
+    ]);
     expect(state.containers[CONTAINER]!.pg.databases.postgres).toMatchObject({ tables: 5, loads: [expect.anything()] });
   }, 60_000);
 

@@ -5,8 +5,12 @@ import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { testRuntime } from './runtime.js';
 import { testChoices } from './choices.js';
 
-export function loadContext(cell: () => Promise<CellSession>, choose: Record<string, string> = {}): { ctx: StepContext; notes: string[] } {
+export function loadContext(
+  cell: () => Promise<CellSession>,
+  choose: Record<string, string> = {},
+): { ctx: StepContext; notes: string[]; decided: { key: string; value: string; by: string }[] } {
   const notes: string[] = [];
+  const decided: { key: string; value: string; by: string }[] = [];
   const say = (t: string): void => {
     notes.push(t);
   };
@@ -14,7 +18,7 @@ export function loadContext(cell: () => Promise<CellSession>, choose: Record<str
     settings: DEFAULT_SETTINGS,
     runtime: testRuntime(),
     answers: { inputs: {}, secrets: {} },
-    choices: testChoices(choose),
+    choices: testChoices(choose, undefined, decided),
     cell,
     evidence: say,
     note: say,
@@ -22,5 +26,5 @@ export function loadContext(cell: () => Promise<CellSession>, choose: Record<str
     progress: () => {},
     now: () => new Date('2026-11-25T13:00:00Z'),
   } as unknown as StepContext;
-  return { ctx, notes };
+  return { ctx, notes, decided };
 }
