@@ -24,6 +24,13 @@ function ownAnswers(dir: string, edit: (text: string) => string = (t) => t): str
 }
 
 const flat = (text: string): string => text.replace(/\s+/g, ' ');
+/** `FILE:LINE` of the first line of `file` that holds `key:`, as the refusal names the answer. */
+const at = (file: string, key: string): string =>
+  `${file}:${
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.trim().startsWith(`${key}:`)) + 1
+  }`;
 const noRuns = (state: string): boolean => !existsSync(join(state, 'runs')) || readdirSync(join(state, 'runs')).length === 0;
 
 describe('a value given on the command line and in the answers file', () => {
@@ -32,7 +39,7 @@ describe('a value given on the command line and in the answers file', () => {
     const r = await runCli(['rehearse', '--yes', '--deleted-instance', OTHER, '--state-dir', state]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(flat(r.stderr)).toContain(
-      `--deleted-instance ${OTHER} and choose.deletedInstance: ${USER} in the answers file ${SEED_ANSWERS} disagree: one value, given twice`,
+      `--deleted-instance ${OTHER} and choose.deletedInstance: ${USER} in the answers file ${at(SEED_ANSWERS, 'deletedInstance')} disagree: one value, given twice`,
     );
     // The scenario's answers file is the package's: the way out is the operator's own file, never an edit of it.
     expect(flat(r.stderr)).toContain("drop --deleted-instance to take the answers file's");
@@ -62,7 +69,7 @@ describe('a value given on the command line and in the answers file', () => {
     const r = await runCli(['rehearse', '--yes', '--answers', answers, '--target-time', '2016-03-17T05:00:00Z', '--state-dir', state]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(flat(r.stderr)).toContain(
-      `the command line's --target-time 2016-03-17T05:00:00Z (without --target-xid) and inputs.targetXid: 5007 in the answers file ${answers} disagree`,
+      `the command line's --target-time 2016-03-17T05:00:00Z (without --target-xid) and inputs.targetXid: 5007 in the answers file ${at(answers, 'targetXid')} disagree`,
     );
     expect(flat(r.stderr)).toContain(
       `drop --target-time 2016-03-17T05:00:00Z to take the answers file's, or drop inputs.targetXid from ${answers}`,
@@ -118,7 +125,9 @@ describe('a value given to a resume and what the journal decided', () => {
     const third = ownAnswers(state, (t) => t.replace(`space: ${SPACE}`, 'space: third-space'));
     const both = await runCli(['resume', runId, '--answers', third, '--set', 'space=other-space', '--state-dir', state]);
     expect(both.code).toBe(2);
-    expect(flat(both.stderr)).toContain(`--set space=other-space and inputs.space: third-space in the answers file ${third} disagree`);
+    expect(flat(both.stderr)).toContain(
+      `--set space=other-space and inputs.space: third-space in the answers file ${at(third, 'space')} disagree`,
+    );
 
     const typo = await runCli(['resume', runId, '--set', 'spcae=x', '--state-dir', state]);
     expect(typo.stderr).toContain('--set spcae: runbook recover-deleted-service asks no input "spcae" (did you mean "space"?)');

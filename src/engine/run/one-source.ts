@@ -7,7 +7,7 @@
  */
 import { commandLine } from '../../core/command-line.js';
 import { UsageError } from '../../core/errors.js';
-import type { Answers } from '../operator/answers.js';
+import { answerAt, type Answers } from '../operator/answers.js';
 import type { RunState } from '../journal/replay.js';
 import type { ChoiceSources, GivenChoice } from '../executor/choices.js';
 import { inputsOf } from '../executor/input-corrections.js';
@@ -37,6 +37,11 @@ export interface GivenValues {
 const text = (v: unknown): string => (Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : JSON.stringify(v));
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** The answers file, at the line of `path` (`choose.KEY`, `inputs.NAME`) when it is known. */
+function inFileAt(g: GivenValues, path: string): string {
+  return answerAt(g.answersFile ?? 'the answers file', g.answers, path);
+}
+
 /** Where to take the command line's value instead of the file's: drop it from the file, or give a file of one's own. */
 function dropFromFile(g: GivenValues, key: string): string {
   return g.operatorsFile
@@ -54,7 +59,7 @@ export function givenChoices(g: GivenValues): ChoiceSources {
     const inFile = given[key];
     if (inFile && !sameChoice(inFile.value, value)) {
       throw new UsageError(
-        `${flag} ${value} and choose.${key}: ${inFile.value} in the answers file ${g.answersFile} disagree: one value, given twice`,
+        `${flag} ${value} and choose.${key}: ${inFile.value} in the answers file ${inFileAt(g, `choose.${key}`)} disagree: one value, given twice`,
         { hint: `keep one: drop ${flag} to take the answers file's, or ${dropFromFile(g, `choose.${key}`)} to take ${flag}'s` },
       );
     }
@@ -105,7 +110,7 @@ export function checkGivenInputs(g: GivenValues): void {
         ? `the command line's ${named.join(' ') || 'flags'} (without ${flag})`
         : `${flag}${value === true ? '' : ` ${text(value)}`}`;
     throw new UsageError(
-      `${ours} and inputs.${name}: ${text(inFile)} in the answers file ${g.answersFile} disagree: one value, given twice`,
+      `${ours} and inputs.${name}: ${text(inFile)} in the answers file ${inFileAt(g, `inputs.${name}`)} disagree: one value, given twice`,
       {
         hint: `keep one: drop ${named.join(' ') || 'the flags'} to take the answers file's, or ${dropFromFile(g, `inputs.${name}`)} to take the command line's`,
       },
@@ -134,7 +139,7 @@ export function checkCorrections(g: GivenValues): void {
       const inFile = normaliseInput(input.type, g.answers.inputs[name]);
       if (!same(inFile, now) && !same(inFile, was)) {
         throw new UsageError(
-          `--set ${name}=${value} and inputs.${name}: ${text(inFile)} in the answers file ${g.answersFile} disagree (the run had ${text(was)}): one value, given twice`,
+          `--set ${name}=${value} and inputs.${name}: ${text(inFile)} in the answers file ${inFileAt(g, `inputs.${name}`)} disagree (the run had ${text(was)}): one value, given twice`,
           { hint: `keep one: drop --set ${name} to take the answers file's, or ${dropFromFile(g, `inputs.${name}`)} to take --set's` },
         );
       }
