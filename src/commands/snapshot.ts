@@ -7,7 +7,10 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { secrets } from '../core/redact.js';
 import { systemScratch } from '../core/runtime.js';
-import { loadAnswers } from '../engine/operator/index.js';
+import { resolve } from 'node:path';
+import { actionRegistry } from '../actions/index.js';
+import { checkChoiceKeys, loadAnswers, type Answers } from '../engine/operator/index.js';
+import { choicesGiven } from '../engine/run/index.js';
 import type { GlobalArgs } from './flags/global.js';
 import type { ArgsOf } from './lazy-command.js';
 import { clusterdataFromArgs, sourcesFromArgs } from './logs/sources.js';
@@ -27,6 +30,18 @@ function snapshotOptions(y: Argv<GlobalArgs>) {
 
 type SnapshotArgs = ArgsOf<typeof snapshotOptions>;
 
+/**
+ * The deleted instance a recovery would restore, as the answers file and --deleted-instance give it:
+ * checked as a run checks them (a choice no action asks is a typo, the two must agree), since a
+ * snapshot of another instance than the run will restore rehearses the wrong incident.
+ */
+function chosenInstance(file: string, answers: Answers, flag: string | undefined): string | undefined {
+  const asked = [...new Set([...actionRegistry().values()].flatMap((a) => Object.keys(a.chooses ?? {})))];
+  checkChoiceKeys(file, answers, asked, 'a recovery');
+  const given = choicesGiven({ answers, answersFile: resolve(file), operatorsFile: true, settings: { deletedInstance: flag } });
+  return flag ?? given.deletedInstance?.value;
+}
+
 async function handler(argv: SnapshotArgs): Promise<void> {
   if (!argv.answers) {
     throw new UsageError('snapshot needs the answers file a recovery would be given', {
@@ -35,6 +50,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
   }
   const answers = loadAnswers(argv.answers, secrets);
   const settings = settingsFrom(argv);
+  const deletedInstance = chosenInstance(argv.answers, answers, settings.deletedInstance);
   const live = liveFrom(argv);
   const { livePlatform } = await import('./run/live-platform.js');
   const { takeSnapshot, answersSubject } = await import('../snapshot/snapshot.js');
@@ -51,7 +67,7 @@ async function handler(argv: SnapshotArgs): Promise<void> {
       sources: platform.openLogs(sourcesFromArgs(argv)),
       clusterdata: await clusterdataFromArgs(argv),
       inputs: answers.inputs,
-      ...answersSubject(answers.inputs, settings.deletedInstance ?? answers.choose.deletedInstance),
+      ...answersSubject(answers.inputs, deletedInstance),
       spaceRunbook: SPACE_RUNBOOK,
       region: live.s3?.region,
       out: argv.out,

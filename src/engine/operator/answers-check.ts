@@ -86,22 +86,27 @@ function declaredChoices(runbook: Runbook): Map<string, ChoiceDef> {
   return out;
 }
 
+/** Refuses a choice the answers file gives that none of `asked` is (`whose`: what asks them), naming the nearest. */
+export function checkChoiceKeys(file: string, answers: Answers, asked: readonly string[], whose: string): void {
+  for (const key of Object.keys(answers.choose)) {
+    if (asked.includes(key)) continue;
+    throw new UsageError(
+      `answers file ${answerAt(file, answers, `choose.${key}`)}: choose.${key} is not a choice ${whose} asks${didYouMean(key, asked)}`,
+      {
+        hint: `correct the key under choose; the choices it asks are: ${asked.join(', ') || 'none'}`,
+      },
+    );
+  }
+}
+
 function checkChoices(file: string, answers: Answers, runbook: Runbook): void {
   const declared = declaredChoices(runbook);
-  const keys = [...declared.keys()];
+  checkChoiceKeys(file, answers, [...declared.keys()], `runbook ${runbook.name}`);
   for (const [key, value] of Object.entries(answers.choose)) {
-    const choice = declared.get(key);
-    if (!choice) {
+    const values = declared.get(key)!.values;
+    if (values && !values.includes(value.trim())) {
       throw new UsageError(
-        `answers file ${answerAt(file, answers, `choose.${key}`)}: choose.${key} is not a choice runbook ${runbook.name} asks${didYouMean(key, keys)}`,
-        {
-          hint: `correct the key under choose; the choices it asks are: ${keys.join(', ') || 'none'}`,
-        },
-      );
-    }
-    if (choice.values && !choice.values.includes(value.trim())) {
-      throw new UsageError(
-        `answers file ${answerAt(file, answers, `choose.${key}`)}: choose.${key} is "${value}", but it must be one of ${choice.values.join(', ')}`,
+        `answers file ${answerAt(file, answers, `choose.${key}`)}: choose.${key} is "${value}", but it must be one of ${values.join(', ')}`,
         {
           hint: `correct choose.${key} in the answers file`,
         },

@@ -5,5 +5,6 @@ export { processStart } from './lock-holder.js';
 export { abandonedInstances } from './history.js';
 export { type Notifier, type RunNotice } from './notice.js';
 export { planRun } from './plan.js';
+export { choicesGiven } from './one-source.js';
 export { type RunProduced } from './outputs.js';
 export { JOURNAL_FILE, type RunSummary, checkStateDir, createRunDir, listRunIds, loadRun, unfinishedRuns } from './runs.js';

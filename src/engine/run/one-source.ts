@@ -38,19 +38,22 @@ const text = (v: unknown): string => (Array.isArray(v) ? v.join(',') : typeof v 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** The answers file, at the line of `path` (`choose.KEY`, `inputs.NAME`) when it is known. */
-function inFileAt(g: GivenValues, path: string): string {
+function inFileAt(g: Pick<GivenValues, 'answers' | 'answersFile'>, path: string): string {
   return answerAt(g.answersFile ?? 'the answers file', g.answers, path);
 }
 
 /** Where to take the command line's value instead of the file's: drop it from the file, or give a file of one's own. */
-function dropFromFile(g: GivenValues, key: string): string {
+function dropFromFile(g: Pick<GivenValues, 'answersFile' | 'operatorsFile'>, key: string): string {
   return g.operatorsFile
     ? `drop ${key} from ${g.answersFile}`
     : `give an answers file of your own without ${key} (--answers FILE; the scenario's ${g.answersFile} is the package's)`;
 }
 
-/** The choices given before the run, each once, with where it was given; a disagreement refused. */
-export function givenChoices(g: GivenValues): ChoiceSources {
+/** What gives a run's choices before it starts: the answers file and the command line's flags. */
+type ChoiceGivers = Pick<GivenValues, 'answers' | 'answersFile' | 'operatorsFile'> & { settings: Partial<Settings> };
+
+/** The choices the answers file and the command line give, each once, with where it was given; a disagreement refused. */
+export function choicesGiven(g: ChoiceGivers): Record<string, GivenChoice> {
   const given: Record<string, GivenChoice> = {};
   for (const [key, value] of Object.entries(g.answers.choose)) given[key] = { value, by: `choose.${key} in the answers file` };
   for (const [key, { setting, flag }] of Object.entries(CHOICE_SETTINGS)) {
@@ -65,6 +68,12 @@ export function givenChoices(g: GivenValues): ChoiceSources {
     }
     given[key] ??= { value, by: flag };
   }
+  return given;
+}
+
+/** The choices given before the run (choicesGiven), which must also agree with what the journal decided. */
+export function givenChoices(g: GivenValues): ChoiceSources {
+  const given = choicesGiven(g);
   checkDecided(g, given);
   return { given, ...(g.operatorsFile && g.answersFile ? { answersFile: g.answersFile } : {}) };
 }
