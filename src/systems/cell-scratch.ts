@@ -67,7 +67,7 @@ export class HardeningRefused extends StepFailed {
     said: string,
   ) {
     super(`the Docker on ${where} refused the hardening option ${option}: ${said}`, {
-      hint: `nothing was written to the cell. A drill without ${option} runs the archive's server less contained: decide, then run again with --cell-drill-without '${option}' to go on without it, or drill where that version is installed`,
+      hint: `nothing was written to the cell. Without ${option} the archive's server would run less contained, so the drill does not go on without it: drill on a cell whose Docker takes it, or where PostgreSQL of the archive's version is installed`,
     });
   }
 }
