@@ -46,7 +46,8 @@ export function logs(s: DoctorSubject): Check {
           redactor: secrets,
         });
         try {
-          const answer = await withDeadline(`GET / of ${esUrl}`, CONNECT_MS, say, () => es.request('GET', ''));
+          // One attempt: the check has its own deadline, and says its own wait.
+          const answer = await withDeadline(`GET / of ${esUrl}`, CONNECT_MS, say, () => es.request('GET', '', undefined, { attempts: 1 }));
           const server = describeServer(answer.body);
           found.push(`${esUrl} (${server.distribution} ${server.version})`);
         } catch (err) {
