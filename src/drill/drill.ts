@@ -113,6 +113,8 @@ export interface DrillOptions {
   from?: PausedCopy;
   /** Looks at the restored copy (its tables through `copy.lines`) before the query; the copy is removed after unless kept. */
   look?: (copy: RestoredCopy) => Promise<void>;
+  /** Told the archive's inspection as soon as it is made, before the drill judges it (a drill of many archives reports each). */
+  inspected?: (report: ArchiveReport) => void;
   signal?: AbortSignal;
   /** The run's (or the command's) clock: what "now" is for the archive's age and a target time. */
   now: () => Date;
@@ -213,7 +215,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   // Replay to a moment stops short of the newest WAL on purpose; what is lost after it does not matter.
   const requireComplete = target ? false : (opts.requireComplete ?? true);
   drill.say(`inspecting ${drill.archive}`);
-  const { report, latest: newest } = await checkRestorable(opts.store, drill.archive, requireComplete, opts.redactor);
+  const { report, latest: newest } = await checkRestorable(opts.store, drill.archive, requireComplete, opts.redactor, opts.inspected);
   if (opts.deadlineMs === undefined) drill.deadline.set(defaultDeadlineMs(newest.expandedSizeBytes ?? 0, report.walSegments));
   // Problems beyond restorability (e.g. a gap after the stop segment) mean data would be lost: say so.
   if (!target) drill.warnings.push(...report.warnings, ...report.problems);
