@@ -25,6 +25,7 @@ import type { CommandOutput } from '../terminal-out.js';
 import { drillAllNotice, notifyDrill } from './notice.js';
 import { renderDrillAll, type DrillAllRun, type DrilledArchive } from './render-all.js';
 import { drillSettings, type DrillArgs } from './settings.js';
+import { holdWaits } from './quiet-waits.js';
 
 /** The flags a drill of one archive takes that mean nothing, or harm, across many. */
 const ONE_ARCHIVE_FLAGS = [
@@ -69,6 +70,7 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
   let lock: RunLock | undefined;
   let run: DrillAllRun;
+  const waits = holdWaits(argv.quiet, out);
   try {
     const { sample, budgetMs } = checkFlags(argv);
     const under = parseS3Url(argv.url);
@@ -119,6 +121,7 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
       archives: results.map((r) => withInstance(r, names)),
     };
   } catch (err) {
+    waits.say();
     if (err instanceof RunLocked || err instanceof UsageError) {
       printError('drill', err, out.stderr);
       return err.exitCode;
@@ -132,6 +135,8 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
     lock?.release();
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
+  if (run.exitCode === DRILL_EXIT.ok) waits.drop();
+  else waits.say();
   if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: run.exitCode === DRILL_EXIT.ok, ...run }, 2)}\n`));
   else if (!argv.quiet || run.exitCode !== DRILL_EXIT.ok) out.stdout(secrets.redact(renderDrillAll(run)));
   if (hook && (run.exitCode !== DRILL_EXIT.ok || argv.notifyOn === 'always')) {

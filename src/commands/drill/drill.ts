@@ -23,6 +23,7 @@ import { drillNotice, notifyDrill, NOTIFY_ON_FLAG, type DrillEnd } from './notic
 import { webhookFor, type Webhook } from '../run/notifier.js';
 import { CLUSTERDATA_FLAG } from '../logs/evidence-flags.js';
 import { drillSettings, type DrillArgs } from './settings.js';
+import { holdWaits } from './quiet-waits.js';
 
 export type { DrillArgs };
 
@@ -156,6 +157,7 @@ export async function runDrillCommand(
   let hook: Webhook | undefined;
   let code: number;
   let end: DrillEnd;
+  const waits = holdWaits(argv.quiet, out);
   try {
     hook = await webhookFor(argv.notify, argv.notifyFormat);
     const settings = await drillSettings(argv, out, local);
@@ -171,6 +173,7 @@ export async function runDrillCommand(
     end = { report };
   } catch (err) {
     code = abort.signal.aborted ? DRILL_EXIT.interrupted : exitCodeOf(err);
+    waits.say();
     const outcome = err instanceof DrillFailed ? err.outcome : code === 2 ? 'bad-usage' : abort.signal.aborted ? 'interrupted' : 'error';
     end = { err, outcome };
     if (argv.json) {
@@ -189,6 +192,7 @@ export async function runDrillCommand(
       printError('drill', err, out.stderr);
     }
   } finally {
+    waits.drop();
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
   if (hook && (code !== DRILL_EXIT.ok || argv.notifyOn === 'always')) {
