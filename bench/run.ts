@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<string>> = {
   rehearse: async () => (await import('./startup.js')).benchRehearse(),
   merge: async () => (await import('./merge.js')).benchMerge(),
   'dump-toc': async () => (await import('./dump-toc.js')).benchDumpToc(),
+  scratch: async () => (await import('./scratch.js')).benchScratch(),
 };
 
 /** What no name runs: each benchmark once. */

@@ -33,7 +33,9 @@ const EXIT_WORDS: Record<(typeof EXIT)[keyof typeof EXIT], string> = {
 /** The exit codes, for the top-level help: the runs' and the drill's own verdicts. */
 const EXIT_CODES = `Exit codes: ${Object.entries(EXIT_WORDS)
   .map(([code, words]) => `${code} ${words}`)
-  .join(', ')}; drill also ends 4 not restorable, 5 too old, 6 query failed, 7 could not run (drill --help).`;
+  .join(
+    ', ',
+  )}; drill also ends 4 not restorable, 5 too old, 6 query failed, 7 could not run, and drill --all 9 budget spent (drill --help).`;
 
 /** The names of the top-level commands (`logs` of `logs <command>`). */
 const TOP_LEVEL = new Set(Object.values(COMMANDS).map((c) => c.command.split(' ')[0]!));

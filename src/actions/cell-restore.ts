@@ -5,7 +5,8 @@
  * (restore-plan.ts); then whether replay reached the archive's end (restore-proof.ts).
  */
 import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
-import { describeLogin, waitUntilPromoted } from '../adapters/postgres.js';
+import { describeLogin } from '../adapters/postgres.js';
+import { waitUntilPromoted } from '../adapters/postgres-promotion.js';
 import { FIRST_POLL_MS, pollDelays } from '../adapters/cf/index.js';
 import { requireServesArchive } from './support/served.js';
 import { cellDocker, inspectOrFail, oldSuperuser, restored } from './support/cell.js';

@@ -9,7 +9,8 @@ import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import type { Redactor } from '../core/redact.js';
 import { utcStamp } from '../core/utc-stamp.js';
 import { failpoint } from '../core/failpoints.js';
-import { describeLogin, reconcilePasswords, psqlAs } from '../adapters/postgres.js';
+import { describeLogin } from '../adapters/postgres.js';
+import { reconcilePasswords, psqlAs } from '../adapters/psql.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { containerArchiveUrl } from './support/served.js';
 import {

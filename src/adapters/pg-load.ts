@@ -1,6 +1,6 @@
 /**
  * Loading a pg_dump -Fc file into a database of a patroni container through `docker exec -i`:
- * the password on the first line of the exec's standard input (as psql gets it, postgres.ts),
+ * the password on the first line of the exec's standard input (as psql gets it, psql.ts),
  * the dump's bytes after it, as they are. What the database holds is read with psql, so a load
  * interrupted midway can be told from one that finished, and is never appended to.
  */
@@ -9,7 +9,8 @@ import { prependStdin } from '../core/stdin.js';
 import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
-import { psqlWithChain, type PasswordLogin, type PgLogin } from './postgres.js';
+import type { PasswordLogin, PgLogin } from './postgres.js';
+import { psqlWithChain } from './psql.js';
 import { majorOfVersionNum, VERSION_QUERY } from './postgres-replay.js';
 import { extensionStatements, useList, type LoadPlan } from './pg-load-plan.js';
 

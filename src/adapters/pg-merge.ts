@@ -1,7 +1,7 @@
 /**
  * The live database of a patroni container, for a merge back: read in READ ONLY transactions, and a
  * patch run by psql in it, stopping at its first error (the patch is one transaction: nothing of it is
- * kept). Both log in as the role apps bind with, its password on standard input (postgres.ts), never
+ * kept). Both log in as the role apps bind with, its password on standard input (psql.ts), never
  * on a command line: a function of the tenant's that runs in the session (a trigger, a policy) has
  * that role's powers and no more. A superuser's session SET ROLE to it would not do: such a function
  * could RESET ROLE and act as the superuser.
@@ -11,7 +11,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
-import { describeLogin, loginRefused, psqlAs, type PasswordLogin, type PsqlCall } from './postgres.js';
+import { describeLogin, type PasswordLogin } from './postgres.js';
+import { loginRefused, psqlAs, type PsqlCall } from './psql.js';
 
 /**
  * psql in the container as `login`; a refused login fails naming it, and never tries another. The

@@ -12,7 +12,8 @@
 import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
 import type { CellDocker } from './docker.js';
-import { psqlWithChain, type PgLogin } from './postgres.js';
+import type { PgLogin } from './postgres.js';
+import { psqlWithChain } from './psql.js';
 
 export const REPLICATION_QUERY =
   "select application_name, coalesce(host(client_addr), ''), state from pg_stat_replication order by application_name";

@@ -1,86 +1,15 @@
 /**
- * The last steps of inspecting an archive: which backup `wal-e backup-fetch LATEST` restores,
- * and how far WAL replay carries it from there, across timeline switches and gaps.
+ * The last step of inspecting an archive: how far WAL replay carries the backup `wal-e backup-fetch
+ * LATEST` restores (latest-backup.ts), across timeline switches and gaps.
  */
 import type { ObjectInfo } from '../core/seams.js';
 import { backupLabelName } from '../wale/keys.js';
 import type { HistoryEntry } from '../wale/history.js';
 import type { BackupWindow, BaseBackupInfo, LostWal, WalGap } from '../wale/report.js';
-import {
-  compareSegments,
-  formatTimeline,
-  parseSegment,
-  segmentIndex,
-  skipsSegmentFF,
-  tryParseSegment,
-  type Segment,
-} from '../wale/segments.js';
+import { compareSegments, formatTimeline, parseSegment, segmentIndex, tryParseSegment, type Segment } from '../wale/segments.js';
 import { ownerOf, spansFromHistory, spansFromSegments, walkChain, type TimelineSpan } from '../wale/chain.js';
 import type { Findings } from './inspect-layout.js';
-
-/** The archived WAL: segment positions per timeline, the timelines seen, the oldest and newest segment. */
-export interface WalInventory {
-  present: Map<number, number[]>;
-  timelines: Set<number>;
-  first: { name: string; s: Segment } | null;
-  last: { name: string; s: Segment } | null;
-}
-
-export function walInventory(
-  segments: Map<string, ObjectInfo>,
-  histories: Map<number, ObjectInfo>,
-  pgVersion: string | null,
-  found: Findings,
-): WalInventory {
-  const ffSkip = skipsSegmentFF(pgVersion);
-  const wal: WalInventory = { present: new Map(), timelines: new Set(histories.keys()), first: null, last: null };
-  let ignoredFF = 0;
-  for (const name of segments.keys()) {
-    const s = tryParseSegment(name)!;
-    if (ffSkip && s.seg === 0xff) {
-      ignoredFF++;
-      continue;
-    }
-    wal.timelines.add(s.tli);
-    let list = wal.present.get(s.tli);
-    if (!list) wal.present.set(s.tli, (list = []));
-    list.push(segmentIndex(s, pgVersion));
-    if (wal.first === null || compareSegments(s, wal.first.s) < 0) wal.first = { name, s };
-    if (wal.last === null || compareSegments(s, wal.last.s) > 0) wal.last = { name, s };
-  }
-  for (const list of wal.present.values()) list.sort((a, b) => a - b);
-  if (ignoredFF > 0) {
-    found.warnings.push(
-      `${ignoredFF} segment(s) end in FF, which PostgreSQL ${pgVersion} never writes; they were left out of the WAL check.`,
-    );
-  }
-  return wal;
-}
-
-/** wal-e backup-fetch LATEST: the newest sentinel LastModified; a stable sort in key order breaks ties. */
-export function chooseLatest(infos: BaseBackupInfo[]): { latest: BaseBackupInfo | null; latestBySegment: BaseBackupInfo | null } {
-  const listed = infos.filter((b) => b.sentinelKey !== null);
-  const latest = listed.reduce<BaseBackupInfo | null>(
-    (best, b) =>
-      best === null || b.lastModified! > best.lastModified! || (b.lastModified === best.lastModified && b.name > best.name) ? b : best,
-    null,
-  );
-  return { latest, latestBySegment: listed.at(-1) ?? null };
-}
-
-/** Backups wal-e ignores (no sentinel) or that are incomplete, LATEST aside. */
-export function backupWarnings(infos: BaseBackupInfo[], latest: BaseBackupInfo | null, found: Findings): void {
-  for (const b of infos) {
-    if (b.sentinelKey === null) {
-      const newer = latest && compareSegments(parseSegment(b.startSegment), parseSegment(latest.startSegment)) > 0;
-      found.warnings.push(
-        `${b.name} has no backup_stop_sentinel.json, so wal-e ignores it${newer ? ' (it is newer than LATEST: an upload that was interrupted or is still running)' : ''}.`,
-      );
-    } else if (b !== latest && !b.complete) {
-      found.warnings.push(`${b.name} is incomplete: ${b.issues.join('; ')}.`);
-    }
-  }
-}
+import type { WalInventory } from './wal-inventory.js';
 
 export interface Replay {
   restorable: boolean;

@@ -17,15 +17,9 @@ import { compareSegments, parseSegment } from '../wale/segments.js';
 import { parsePgVersion } from '../wale/version.js';
 import { archiveFingerprint } from './fingerprint.js';
 import { layoutFindings, sortKeys, type Findings, type SortedKeys } from './inspect-layout.js';
-import {
-  backupWarnings,
-  backupWindows,
-  chooseLatest,
-  replayFromLatest,
-  walInventory,
-  type Replay,
-  type WalInventory,
-} from './inspect-replay.js';
+import { backupWindows, replayFromLatest, type Replay } from './inspect-replay.js';
+import { backupWarnings, chooseLatest } from './latest-backup.js';
+import { walInventory, type WalInventory } from './wal-inventory.js';
 import { listArchiveObjects, type ListOptions } from './parallel-listing.js';
 import { Gate } from '../core/concurrency.js';
 import { checkPartials, lastMoment, type ReadBody } from './partials.js';

@@ -6,6 +6,7 @@
 import { UsageError } from '../core/errors.js';
 import { parseS3Url, urlOf, type S3Location } from '../core/s3-url.js';
 import { utcStamp } from '../core/utc-stamp.js';
+import { GUID_PATTERN } from '../core/guid.js';
 
 export { urlOf, utcStamp, type S3Location };
 
@@ -55,6 +56,13 @@ export function relativeKey(loc: S3Location, key: string): string {
  */
 export function dingoArchiveUrl(bucket: string, guid: string): string {
   return urlOf(archiveLocation({ bucket, prefix: `backups/${guid}/wal/` }, 'archive'));
+}
+
+const DINGO_ARCHIVE = new RegExp(`(?:^|/)(${GUID_PATTERN})/wal/$`);
+
+/** The instance GUID a prefix is Dingo's archive of (`…/backups/GUID/wal/`), or null. */
+export function instanceOfArchive(prefix: string): string | null {
+  return DINGO_ARCHIVE.exec(prefix)?.[1] ?? null;
 }
 
 /**

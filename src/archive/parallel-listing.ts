@@ -26,6 +26,7 @@
  */
 import type { ObjectInfo, ObjectStore } from '../core/seams.js';
 import { Gate } from '../core/concurrency.js';
+import { planBlocks, prefixesAfter, type BlockPlan } from './wal-key-blocks.js';
 
 export interface ListOptions {
   /** Listings running at once. */
@@ -44,9 +45,7 @@ export interface ListOptions {
   complete?: boolean;
 }
 
-/** Characters of WAL file names, in key order. */
-const ALPHABET = '.0123456789ABCDEF';
-/** Runs of other characters between two WAL-name characters, as [before, after]. */
+/** Runs of other characters between two WAL-name characters (wal-key-blocks.ts), as [before, after]. */
 const GAPS: Array<[string, string]> = [
   ['.', '0'],
   ['9', 'A'],
@@ -258,64 +257,4 @@ async function listWithout(ctx: Ctx, scope: string, after: string, before: strin
   const from = zone.startsWith(scope) ? zone : scope;
   if (!after.startsWith(from)) return;
   await Promise.all(prefixesAfter(from, after).map((p) => listRange(ctx, p, undefined, undefined, undefined, p)));
-}
-
-/** Prefixes that together hold the keys under `scope` after `after`, as far as WAL names go. */
-export function prefixesAfter(scope: string, after: string): string[] {
-  const out: string[] = [];
-  for (let j = scope.length; j < after.length; j++) {
-    for (const c of ALPHABET) if (c > after[j]!) out.push(after.slice(0, j) + c);
-  }
-  return out;
-}
-
-/** Value of four WAL-name characters from `at` (hex digits; anything else counts as 0). */
-function digits(key: string, at: number): number {
-  let v = 0;
-  for (let i = at; i < at + 4; i++) v = v * 16 + Math.max(0, '0123456789ABCDEF'.indexOf(key[i] ?? '0'));
-  return v;
-}
-
-export interface BlockPlan {
-  /** The block holding `k`, which the listing keeps. */
-  block: string;
-  /** The block's parent: every block of it after `block` is in `siblings`. */
-  parent: string;
-  siblings: string[];
-  /** Keys per block, estimated from the density seen. */
-  estimate: number;
-  /** The character of `k` that names its block. */
-  at: string;
-}
-
-/**
- * After `seen` keys from `first` to `k` under `scope`: the blocks around `k`.
- * D is the first position where `first` and `k` differ; the density of keys
- * there gives the keys per block at each prefix length, and the blocks are the
- * smallest ones expected to hold `blockKeys` keys (one character longer than
- * `scope` at the least, one past D at the most). Null when `k` stops being a
- * WAL name before the split position.
- */
-export function planBlocks(scope: string, first: string, k: string, zoneEnd: number, seen: number, blockKeys: number): BlockPlan | null {
-  let diff = scope.length;
-  while (diff < k.length && first[diff] === k[diff]) diff++;
-  const depth = Math.min(diff, zoneEnd - 1, k.length - 1);
-  if (depth < scope.length) return null;
-  // Keys per block one past D: `seen` keys spread over the distance first..k, at four characters' resolution.
-  let estimate = (seen * 4096) / (Math.abs(digits(k, depth) - digits(first, depth)) + 1);
-  let length = depth + 1;
-  while (length > scope.length + 1 && estimate < blockKeys) {
-    length--;
-    estimate *= 16;
-  }
-  for (let j = scope.length; j < length; j++) if (ALPHABET.indexOf(k[j]!) < 0) return null;
-  const parent = k.slice(0, length - 1);
-  const at = ALPHABET.indexOf(k[length - 1]!);
-  return {
-    block: k.slice(0, length),
-    parent,
-    siblings: Array.from(ALPHABET.slice(at + 1), (c) => parent + c),
-    estimate: Math.max(1, Math.round(estimate)),
-    at: k[length - 1]!,
-  };
 }

@@ -12,7 +12,7 @@ import { checkPartial, LONG_HEADER_BYTES, readLongPageHeader } from '../wale/par
 import type { LastMoment, PartialSegmentInfo } from '../wale/report.js';
 import { formatSegment, parseSegment, SEGMENT_BYTES, segmentAtIndex, type Segment } from '../wale/segments.js';
 import type { Findings, SortedKeys } from './inspect-layout.js';
-import type { WalInventory } from './inspect-replay.js';
+import type { WalInventory } from './wal-inventory.js';
 
 /** Reads an object's body, or says why it cannot. */
 export type ReadBody = (key: string) => Promise<{ body: Buffer } | { error: string }>;

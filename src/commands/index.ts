@@ -74,7 +74,8 @@ export const COMMANDS = {
   },
   drill: {
     command: 'drill <url>',
-    describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
+    describe:
+      'Restore a wal-e archive (or, with --all, every archive under a prefix) into a throwaway PostgreSQL and check what comes back',
     load: async () => (await import('./drill/drill.js')).drillCommand,
   },
   walFetch: {

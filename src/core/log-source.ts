@@ -35,8 +35,15 @@ export function termText(t: ScanTerm): string {
 
 /** Where Logsearch writes: logsearch-boshrelease's daily `logstash-*`, logsearch-for-cloudfoundry's `logs-platform-*`. */
 export const LOGSEARCH_INDEX = 'logstash-*,logs-platform-*';
-/** Seconds an Elasticsearch request may take to connect and to answer, unless told. */
-export const DEFAULT_ES_TIMEOUT_SECONDS = 60;
+/**
+ * Seconds each attempt of an Elasticsearch request may take to connect and to answer in full, unless
+ * told: with its ES_ATTEMPTS, a stalled endpoint is given up in under two minutes in all (the
+ * official clients give a request 30 s).
+ */
+export const DEFAULT_ES_TIMEOUT_SECONDS = 25;
+
+/** How many times an Elasticsearch request is sent in all, the first one included. */
+export const ES_ATTEMPTS = 4;
 
 /** Documents a search reads at most, unless told: a scroll past it stops, naming the flag that raises it. */
 export const DEFAULT_ES_MAX_DOCS = 1_000_000;
@@ -58,7 +65,7 @@ export function esTimeoutSeconds(given: number | string | undefined): number | u
   const seconds = Number(given);
   if (!Number.isFinite(seconds) || seconds <= 0)
     throw new UsageError(`--es-timeout ${JSON.stringify(String(given))} is not a number of seconds`, {
-      hint: `give the seconds each Elasticsearch request may take, e.g. --es-timeout 120 or ES_TIMEOUT=120 (default ${DEFAULT_ES_TIMEOUT_SECONDS})`,
+      hint: `give the seconds each attempt of an Elasticsearch request may take, e.g. --es-timeout 120 or ES_TIMEOUT=120 (default ${DEFAULT_ES_TIMEOUT_SECONDS})`,
     });
   return seconds;
 }
@@ -72,7 +79,7 @@ export interface EsSourceSpec {
   password?: string;
   /** PEM file of the CA that signed the cluster's certificate. */
   caFile?: string;
-  /** Seconds each request may take to connect and to answer (DEFAULT_ES_TIMEOUT_SECONDS when absent). */
+  /** Seconds each attempt of a request may take to connect and to answer in full (DEFAULT_ES_TIMEOUT_SECONDS when absent). */
   timeoutSeconds?: number;
   /** Documents a search reads at most (DEFAULT_ES_MAX_DOCS when absent). */
   maxDocs?: number;

@@ -32,7 +32,8 @@ const SECRET_QUERY_NAME = /signature|^sig$|apikey|api-key|accesskey|^pwd$|^pass$
 /** A user name alone (`https://TOKEN@host`) is taken for a token only from this length on: `elastic@` or `admin@` is not a secret. */
 const MIN_TOKEN_USERNAME = 16;
 
-function decode(text: string): string {
+/** Percent-decoded, or as written when it is not valid percent-encoding. */
+export function decode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {

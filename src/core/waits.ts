@@ -22,3 +22,14 @@ export function onWaiting(listener: WaitListener): () => void {
     if (at >= 0) listeners.splice(at, 1);
   };
 }
+
+/** Says, once `ms` passed and the wait is not over, what it waits on (`text()` is read then); the returned function ends the wait. */
+export function sayWaitingAfter(ms: number, text: () => string): () => void {
+  const timer = setTimeout(() => {
+    sayWaiting(text());
+  }, ms);
+  timer.unref();
+  return () => {
+    clearTimeout(timer);
+  };
+}

@@ -12,14 +12,16 @@ import { type ArchiveAccess, backupFinishedAt, type FinishedAt } from './backup-
 import { DrillFailed } from './exit-codes.js';
 import { lostRange } from './replay.js';
 
-/** The archive's inspection and its LATEST backup; throws "not restorable" when it is not. */
+/** The archive's inspection (told to `seen` first) and its LATEST backup; throws "not restorable" when it is not. */
 export async function checkRestorable(
   store: ObjectStore,
   archive: string,
   requireComplete: boolean,
   redactor: Redactor,
+  seen?: (report: ArchiveReport) => void,
 ): Promise<{ report: ArchiveReport; latest: BaseBackupInfo }> {
   const report = await inspectArchive(store, archive, { redactor });
+  seen?.(report);
   const latest = report.latest;
   if (!report.restorable || !latest) {
     throw new DrillFailed(

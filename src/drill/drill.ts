@@ -12,11 +12,11 @@
  */
 import type { Redactor } from '../core/redact.js';
 import { rm } from 'node:fs/promises';
-import type { DockerEngine, LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
+import type { DockerEngine, LocalProcesses, ObjectStore } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
 import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
-import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
+import type { BaseBackupStats } from './base-backup.js';
 import { BASE_DEADLINE_MS, Deadline, defaultDeadlineMs } from './deadline.js';
 import type { DrillReport } from './drill-report.js';
 import { DrillFailed } from './exit-codes.js';
@@ -24,21 +24,21 @@ import { asDrillFailure } from './failures.js';
 import { chooseServer, prepareCluster, retargetCluster, serverHow, type DrillServer } from './cluster-setup.js';
 import { standbySettings } from './standby-settings.js';
 import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
-import { describeStop, targetFlags, targetSettingName, type RecoveryTarget } from './recovery-target.js';
-import { backupForStop, targetNotInArchive } from './target-backup.js';
-import { endedShortOfTarget, parseRecoveryLog, serverLogNow } from './recovery-log.js';
-import { controlWatch, replayFacts, type ReplayFacts } from './replay.js';
-import type { PgControl } from '../systems/pg-control.js';
+import { describeStop, targetFlags, type RecoveryTarget } from './recovery-target.js';
+import { backupForStop } from './target-backup.js';
+import { parseRecoveryLog, serverLogNow } from './recovery-log.js';
+import { replayFacts, type ReplayFacts } from './replay.js';
 import { checkReplayReached, queryRestored } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
 import { majorNumber } from './local-pg.js';
-import { disarmForQuery, pauseReaderRefused, READER_ROLE } from '../systems/pg-reader.js';
+import { disarmForQuery, READER_ROLE } from '../systems/pg-reader.js';
 import type { TableLines } from '../systems/pg-query.js';
 import { openScratch, type Scratch } from '../systems/postgres/index.js';
-import { downloadWal, type WalDownloaded } from './wal-download.js';
+import { fetchWal, NO_BASE_BACKUP, restoreBaseAndWal } from './fetch-archive.js';
+import { pausedLines, recover } from './recover.js';
 import { servePartials } from './partial-wal.js';
 import { refusedPartials } from '../archive/partials.js';
-import { completeDataDir, makeWorkdir, workdirPaths, type Workdir } from './workdir.js';
+import { makeWorkdir, workdirPaths } from './workdir.js';
 
 export type { DrillReport };
 
@@ -113,6 +113,8 @@ export interface DrillOptions {
   from?: PausedCopy;
   /** Looks at the restored copy (its tables through `copy.lines`) before the query; the copy is removed after unless kept. */
   look?: (copy: RestoredCopy) => Promise<void>;
+  /** Told the archive's inspection as soon as it is made, before the drill judges it (a drill of many archives reports each). */
+  inspected?: (report: ArchiveReport) => void;
   signal?: AbortSignal;
   /** The run's (or the command's) clock: what "now" is for the archive's age and a target time. */
   now: () => Date;
@@ -213,7 +215,7 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   // Replay to a moment stops short of the newest WAL on purpose; what is lost after it does not matter.
   const requireComplete = target ? false : (opts.requireComplete ?? true);
   drill.say(`inspecting ${drill.archive}`);
-  const { report, latest: newest } = await checkRestorable(opts.store, drill.archive, requireComplete, opts.redactor);
+  const { report, latest: newest } = await checkRestorable(opts.store, drill.archive, requireComplete, opts.redactor, opts.inspected);
   if (opts.deadlineMs === undefined) drill.deadline.set(defaultDeadlineMs(newest.expandedSizeBytes ?? 0, report.walSegments));
   // Problems beyond restorability (e.g. a gap after the stop segment) mean data would be lost: say so.
   if (!target) drill.warnings.push(...report.warnings, ...report.problems);
@@ -247,9 +249,10 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   });
   drill.scratch = scratch;
   const as = scratch.account;
+  const fetching = { ...where, signal: drill.deadline.signal, concurrency: opts.concurrency, say: drill.say, warnings: drill.warnings };
   const [base, wal] = from
-    ? [NO_BASE_BACKUP, await fetchWal(drill, latest, paths, pg, as, true)]
-    : await restoreBaseAndWal(drill, latest, paths, pg, as);
+    ? [NO_BASE_BACKUP, await fetchWal(fetching, latest, paths, pg, as, true)]
+    : await restoreBaseAndWal(fetching, latest, paths, pg, as);
   const partials = await servePartials({ ...where, partials: report.partials, into: paths.walDir, as });
   for (const p of partials)
     drill.say(`serving ${p.key.slice(drill.prefix.length)} as ${p.servedAs}: WAL written after the archive's last full segment`);
@@ -263,15 +266,9 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const conn = { user: SUPERUSER, database: opts.dbName ?? 'postgres' };
   drill.say(target ? `replaying WAL up to ${time ? time.text : describeStop(target.stop)}` : 'replaying WAL');
   const recoveryStarted = performance.now();
-  const { restored, archiveEndedFirst, paused, control } = await recover(
-    drill,
-    cluster,
-    conn,
-    target,
-    pg.major,
-    standby !== null,
-    paths.dataDir,
-  );
+  const recovering = { signal: drill.deadline.signal, say: drill.say, restarted: (c: ScratchCluster) => void (drill.cluster = c) };
+  const how = { conn, target, major: pg.major, pause: standby !== null, dataDir: paths.dataDir };
+  const { restored, archiveEndedFirst, paused, control } = await recover(recovering, cluster, how);
   const recoveryMs = Math.round(performance.now() - recoveryStarted);
   const replay = await replayFacts(restored, pg.major, conn, { control, archiveSysid: report.sysid });
   // Stopped at the moment, replay was meant to stop short; replaying everything archived, it must have reached the end.
@@ -329,126 +326,6 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
     partials,
     refusedPartials: refusedPartials(report.partials),
   };
-}
-
-/**
- * COPY of a table of a copy paused at its target, as the table's owner: refused, saying why, when that
- * role is not safe to read as (a superuser, a member of one, no login); asked once per database and role.
- */
-function pausedLines(cluster: ScratchCluster, conn: { user: string; database: string }): TableLines {
-  const refused = new Map<string, Promise<string | null>>();
-  // A role safe to read as is let log in to the sandbox's server: its login rules name our roles alone until then.
-  const vetted = async (owner: string, database: string): Promise<string | null> => {
-    const why = await pauseReaderRefused(async (db, text) => (await cluster.query(text, { ...conn, database: db })).rows, database, owner);
-    if (!why) await cluster.permitLogin(owner, conn);
-    return why;
-  };
-  return async function* lines(database: string, sql: string, owner: string): AsyncGenerator<string[]> {
-    const key = JSON.stringify([database, owner]);
-    if (!refused.has(key)) refused.set(key, vetted(owner, database));
-    const why = await refused.get(key)!;
-    if (why) throw new Error(`at the pause no role can be made to read it, and ${why}`);
-    yield* cluster.readLines(sql, database, owner);
-  };
-}
-
-/**
- * Start the server and wait for its recovery to end. Replaying to a moment after the last archived
- * transaction, PostgreSQL 13+ refuse to end recovery short of the target: no later commit was archived,
- * so everything archived is the database at that moment, and the server starts again without the target.
- * Before 13 recovery ends there silently (`archiveEndedFirst` all the same): the caller checks that
- * replay reached the archive's newest WAL either way, so a hole before the moment is never taken for it.
- */
-async function recover(
-  drill: Drill,
-  cluster: ScratchCluster,
-  conn: { user: string; database: string },
-  target: RecoveryTarget | null,
-  major: string,
-  pause: boolean,
-  dataDir: string,
-): Promise<{ restored: ScratchCluster; archiveEndedFirst: boolean; paused: boolean; control: PgControl | null }> {
-  // Whether recovery ended is read from the copy's control file, which is kept as it was then: no statement of ours runs before.
-  const control = controlWatch(dataDir, major);
-  const recovered = async (c: ScratchCluster): Promise<PgControl | null> => {
-    await c.waitRecovered({ ...conn, signal: drill.deadline.signal, ended: control.ended });
-    return (await control.ended()) ? control.seen() : null;
-  };
-  try {
-    await cluster.start();
-    const paused = pause && (await cluster.waitPaused({ ...conn, signal: drill.deadline.signal }, majorNumber(major))) === 'paused';
-    const seen = pause ? null : await recovered(cluster);
-    const log = parseRecoveryLog(await cluster.log());
-    // A transaction, a location or a restore point that replay never met is not in the archive: never a restore "to" it.
-    if (target && target.stop.kind !== 'time' && log.stopped === null) throw targetNotInArchive(target.stop, log.redoDoneAt);
-    return { restored: cluster, archiveEndedFirst: target?.stop.kind === 'time' && endedShortOfTarget(log, major), paused, control: seen };
-  } catch (err) {
-    if (!target || !(err instanceof DrillFailed) || !parseRecoveryLog(await cluster.log()).targetNotReached) throw err;
-    if (target.stop.kind !== 'time') throw targetNotInArchive(target.stop, null);
-  }
-  drill.say(`recovery ended before ${target.stop.time.text}: replaying all the archived WAL`);
-  await cluster.stop();
-  const restored = cluster.withSettings([[targetSettingName(target.stop), '']]);
-  drill.cluster = restored;
-  await restored.start();
-  return { restored, archiveEndedFirst: true, paused: false, control: await recovered(restored) };
-}
-
-/**
- * LATEST's partitions into the scratch data folder, completed so PostgreSQL can start on it, and
- * meanwhile the archived WAL replay can ask for into the drill's WAL folder.
- */
-async function restoreBaseAndWal(
-  drill: Drill,
-  latest: BaseBackupInfo,
-  paths: Workdir,
-  pg: DrillServer,
-  as: RunAs | undefined,
-): Promise<[BaseBackupStats, WalDownloaded]> {
-  drill.say(`restoring ${latest.name} (${latest.partitions.length} partition(s)) and fetching its WAL`);
-  const wal = fetchWal(drill, latest, paths, pg, as, false);
-  wal.catch(() => undefined);
-  const base = await downloadBaseBackup({
-    store: drill.opts.store,
-    bucket: drill.bucket,
-    signal: drill.deadline.signal,
-    processes: drill.processes,
-    as,
-    partitions: latest.partitions,
-    dataDir: paths.dataDir,
-    concurrency: drill.opts.concurrency,
-  });
-  await completeDataDir(paths.dataDir, pg.major, as);
-  return [base, await wal];
-}
-
-/** No base backup fetched: a paused copy went on. */
-const NO_BASE_BACKUP: BaseBackupStats = { partitions: 0, compressedBytes: 0, durationMs: 0 };
-
-/** The archived WAL replay from `latest` can ask for, into the drill's WAL folder; with `missingOnly`, only what is not there yet. */
-async function fetchWal(
-  drill: Drill,
-  latest: BaseBackupInfo,
-  paths: Workdir,
-  pg: DrillServer,
-  as: RunAs | undefined,
-  missingOnly: boolean,
-): Promise<WalDownloaded> {
-  if (missingOnly) drill.say(`fetching the WAL archived after what ${paths.walDir} holds`);
-  const fetched = await downloadWal({
-    store: drill.opts.store,
-    bucket: drill.bucket,
-    signal: drill.deadline.signal,
-    processes: drill.processes,
-    as,
-    prefix: drill.prefix,
-    startSegment: latest.startSegment,
-    pgMajor: pg.major,
-    into: paths.walDir,
-    missingOnly,
-  });
-  for (const name of fetched.damaged) drill.warnings.push(`archived WAL ${name} did not decompress: replay cannot go past it.`);
-  return fetched;
 }
 
 function restoreTimes(

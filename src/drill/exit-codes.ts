@@ -14,8 +14,13 @@
  *   7  could not run: missing or mismatched PostgreSQL binaries, S3 unreachable or
  *      refusing the credentials, deadline passed, no scratch space
  * 130  interrupted (Ctrl-C, SIGTERM, SIGHUP)
+ *
+ * `drill --all` ends with the worst of its archives' codes, in this order: 4, 6, 5, 7, then
+ *   9  the --budget was spent: an archive was not drilled, or its drill was stopped
+ * (130 above them all when interrupted), and
+ *  75  another `drill --all` holds the lock (the message names it): nothing was drilled
  */
-import { DingoError } from '../core/errors.js';
+import { DingoError, EXIT } from '../core/errors.js';
 import type { LostWal } from '../wale/report.js';
 
 export const DRILL_EXIT = {
@@ -25,6 +30,8 @@ export const DRILL_EXIT = {
   tooOld: 5,
   queryFailed: 6,
   couldNotRun: 7,
+  budgetSpent: 9,
+  locked: EXIT.locked,
   interrupted: 130,
 } as const;
 
@@ -36,6 +43,11 @@ const CODES: Record<DrillOutcome, number> = {
   'query-failed': DRILL_EXIT.queryFailed,
   'could-not-run': DRILL_EXIT.couldNotRun,
 };
+
+/** The exit code of a drill that ended with `outcome`. */
+export function outcomeExit(outcome: DrillOutcome): number {
+  return CODES[outcome];
+}
 
 export interface Reachable {
   earliest: string;

@@ -24,7 +24,7 @@ export interface ClusterdataRecord {
 const KEY = /dingo-postgresql-clusterdata-backup-([0-9a-f-]{36})\.json$/;
 const PARALLEL = 5;
 
-/** Read every record (five at a time, as the broker's tool does); unreadable ones are reported. */
+/** Read every record (five at a time, as the broker's tool does); unreadable ones are reported, and how many were read is noted. */
 export async function readClusterdata(spec: ClusterdataSpec, report: SearchReport, redactor: Redactor): Promise<ClusterdataRecord[]> {
   const objects: { key: string; lastModified: Date }[] = [];
   for await (const o of spec.store.list(spec.bucket, spec.prefix ?? '')) {
@@ -71,6 +71,7 @@ export async function readClusterdata(spec: ClusterdataSpec, report: SearchRepor
     }
   }
   await Promise.all(Array.from({ length: Math.min(PARALLEL, objects.length) }, worker));
+  report.notes.push(`read ${out.length} clusterdata record(s) from s3://${spec.bucket}/${spec.prefix ?? ''}`);
   return out;
 }
 

@@ -58,8 +58,6 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
   const redactor = q.redactor;
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
   const records = q.clusterdata ? await readClusterdata(q.clusterdata, report, redactor) : [];
-  if (q.clusterdata)
-    report.notes.push(`read ${records.length} clusterdata record(s) from s3://${q.clusterdata.bucket}/${q.clusterdata.prefix ?? ''}`);
   const spaceGuid = q.spaceGuid ?? (isGuid(q.space) ? q.space : undefined);
   const orgGuid = isGuid(q.org) ? q.org : undefined;
   if ((q.space && !isGuid(q.space) && !q.spaceGuid) || (q.org && !isGuid(q.org)))

@@ -42,8 +42,6 @@ export async function findSpaceInstances(q: SpaceLogQuery): Promise<SpaceLogResu
   const redactor = q.redactor;
   const { facts, report } = await collect(q.sources, SCAN_TERMS, q.since, q.until);
   const records = q.clusterdata ? await readClusterdata(q.clusterdata, report, redactor) : [];
-  if (q.clusterdata)
-    report.notes.push(`read ${records.length} clusterdata record(s) from s3://${q.clusterdata.bucket}/${q.clusterdata.prefix ?? ''}`);
   const recordsByGuid = new Map<string, ClusterdataRecord>();
   for (const r of records) recordsByGuid.set(r.instanceGuid, r);
 

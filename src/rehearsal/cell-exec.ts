@@ -3,7 +3,8 @@
  * over TCP (the adapter's PSQL_VIA_STDIN) or over the trusted local socket as the postgres user,
  * either under `env NAME=VALUE…` (PGOPTIONS, which the server checks at login). psql answers the recovery query and runs ALTER ROLE … PASSWORD scripts, all or nothing.
  */
-import { PSQL_VIA_STDIN, RECOVERY_QUERY } from '../adapters/postgres.js';
+import { PSQL_VIA_STDIN } from '../adapters/psql.js';
+import { RECOVERY_QUERY } from '../adapters/postgres-readiness.js';
 import { REPLICATION_QUERY } from '../adapters/pg-replication.js';
 import { controlData, replicationRows } from './cell-sim-replication.js';
 import { answerReplayQuery, historyFile, type RestoringPg } from './restore-replay.js';

@@ -1,6 +1,6 @@
 /**
  * A simulated Dingo cell: it answers exactly the command lines the live adapters
- * build (src/adapters/docker.ts, postgres.ts, cell-files.ts), in Docker 1.11's
+ * build (src/adapters/docker.ts, psql.ts, cell-files.ts), in Docker 1.11's
  * formats, against a JSON-serialisable state. Anything else is "not found", as a
  * shell would say, so a rehearsal notices a command the real cell was never asked.
  *

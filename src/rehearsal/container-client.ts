@@ -3,7 +3,7 @@
  * `docker [--host H] exec [-i] [-u USER] NAME [env NAME=VALUE…] CMD…` where CMD is psql or pg_restore
  * behind the password-on-stdin scripts, or psql as the container's postgres account.
  */
-import { PSQL_VIA_STDIN } from '../adapters/postgres.js';
+import { PSQL_VIA_STDIN } from '../adapters/psql.js';
 import { PG_RESTORE_VIA_STDIN } from '../adapters/pg-load.js';
 import type { ContainerClientCall } from '../core/seams.js';
 import { withEnv } from './cell-exec.js';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult, ContainerClientCall, ContainerServer, ContainerServers, LocalProcesses } from '../core/seams.js';
 import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
-import { PSQL_VIA_STDIN } from '../adapters/postgres.js';
+import { PSQL_VIA_STDIN } from '../adapters/psql.js';
 import { PG_RESTORE_VIA_STDIN } from '../adapters/pg-load.js';
 import { pathIs, serverRoot } from './pg-install.js';
 import {

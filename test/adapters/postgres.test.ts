@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
-import {
-  isInRecovery,
-  pgIsReady,
-  reconcilePasswords,
-  waitUntilPromoted,
-  PSQL_VIA_STDIN,
-  type PgLogin,
-  type PromotionPoll,
-} from '../../src/adapters/postgres.js';
+import type { PgLogin } from '../../src/adapters/postgres.js';
+import { waitUntilPromoted, type PromotionPoll } from '../../src/adapters/postgres-promotion.js';
+import { isInRecovery, pgIsReady } from '../../src/adapters/postgres-readiness.js';
+import { reconcilePasswords, PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { CONTAINER, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDatabase } from '../../src/adapters/pg-load.js';
-import { appLogin, loginChain, psqlAs, psqlWithChain, type PgLogin } from '../../src/adapters/postgres.js';
+import { appLogin, loginChain, type PgLogin } from '../../src/adapters/postgres.js';
+import { psqlAs, psqlWithChain } from '../../src/adapters/psql.js';
 import { cellWithPostgres, type CellWithPostgres } from '../merge/cell-with-postgres.js';
 import { CONTAINER } from '../support/sample-cell.js';
 

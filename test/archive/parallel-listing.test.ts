@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../src/core/redact.js';
 import fc from 'fast-check';
-import { listArchiveObjects, planBlocks, prefixesAfter } from '../../src/archive/parallel-listing.js';
+import { listArchiveObjects } from '../../src/archive/parallel-listing.js';
+import { planBlocks, prefixesAfter } from '../../src/archive/wal-key-blocks.js';
 import { inspectArchive } from '../../src/archive/inspect.js';
 import { formatSegment, segmentAtIndex } from '../../src/wale/segments.js';
 import { ArchiveBuilder, BUCKET, PREFIX, URL, minutes } from '../support/archive-builder.js';

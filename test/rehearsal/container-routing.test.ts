@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
 import type { CommandSpec, ContainerClientCall, ContainerServer, ContainerServers } from '../../src/core/seams.js';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
 import { localMachine } from '../../src/commands/run/local-machine.js';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeLoadActions } from '../../src/actions/restore-time/load.js';
 import { readDumpToc } from '../../src/adapters/pg-dump-toc.js';
 import { PG_RESTORE_VIA_STDIN } from '../../src/adapters/pg-load.js';
-import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
 import { simulateCell } from '../../src/rehearsal/cell-sim.js';
 import { dumpArchive } from '../support/dump-archive.js';
 import { NeedsOperator, StepFailed } from '../../src/core/errors.js';

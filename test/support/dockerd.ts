@@ -165,6 +165,10 @@ export interface DockerInspect {
     PortBindings: Record<string, unknown> | null;
     PublishAllPorts: boolean;
     Binds: string[] | null;
+    Tmpfs?: Record<string, string> | null;
+    Memory?: number;
+    CpuShares?: number;
+    PidsLimit?: number | null;
   };
   NetworkSettings: { Ports: Record<string, unknown> | null };
 }

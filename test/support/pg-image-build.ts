@@ -212,7 +212,7 @@ function buildRoot(root: string, inputs: { from: string; to: string }[]): void {
 }
 
 /** The cached tar of the image's root filesystem for `major`, built when missing. */
-function imageTar(major: string): string {
+export function imageTar(major: string): string {
   const l = imageLayout(major);
   if (!l) throw new Error(`no PostgreSQL ${major} binaries here to build the postgres:${major} image from`);
   const inputs = inputsOf(l);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshCellAccess, type SshOptions } from '../../src/systems/ssh/index.js';
 import { EtcdV2Keys } from '../../src/systems/etcd.js';
 import { CellDocker } from '../../src/adapters/docker.js';
-import { waitUntilPromoted } from '../../src/adapters/postgres.js';
+import { waitUntilPromoted } from '../../src/adapters/postgres-promotion.js';
 import { listDir, moveContentsAside } from '../../src/adapters/cell-files.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { CellSession } from '../../src/core/seams.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerServer } from '../../src/core/seams.js';
-import { PSQL_VIA_STDIN } from '../../src/adapters/postgres.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
 import { containerServers } from '../../src/systems/container-servers.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
 import { processesNaming } from '../support/server-registry.js';

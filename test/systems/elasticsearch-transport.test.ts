@@ -3,7 +3,8 @@
  * a CONNECT proxy), an http:// server through a proxy that refuses CONNECT (asked in absolute
  * form), kept-alive connections for a whole search, the answers of what stands in front of a server
  * (a redirect, a proxy's error page, a web server that is not Elasticsearch) named rather than
- * followed or misread, bounded retries of a busy or restarting server, and deadlines.
+ * followed or misread, and bounded retries of a busy or restarting server (elasticsearch-deadline.test.ts
+ * has the deadlines).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -255,21 +256,7 @@ describe('a busy or restarting server', () => {
   });
 });
 
-describe('a server that does not answer, or is not Elasticsearch', () => {
-  it('connected, no answer in the --es-timeout: named with the server and the flag', async () => {
-    const hanging = new Set<http.ServerResponse>();
-    const server = http.createServer((_req, res) => hanging.add(res));
-    const port = await listenOnLoopback(server);
-    try {
-      await expect(search(`http://127.0.0.1:${port}`, undefined, 1)).rejects.toThrow(
-        `failed: http://127.0.0.1:${port} connected, no answer in 1 s (raise --es-timeout if the cluster is only slow)`,
-      );
-    } finally {
-      for (const res of hanging) res.destroy();
-      await stopHttp(server);
-    }
-  });
-
+describe('a server that is not Elasticsearch', () => {
   it('a web server answering 404 to everything is said not to be Elasticsearch', async () => {
     const server = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
     const port = await listenOnLoopback(server);

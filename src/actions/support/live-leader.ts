@@ -5,7 +5,8 @@
  */
 import type { StepContext } from '../../engine/executor/index.js';
 import { StepFailed } from '../../core/errors.js';
-import { isInRecovery, loginChain, requireAppLogin } from '../../adapters/postgres.js';
+import { loginChain, requireAppLogin } from '../../adapters/postgres.js';
+import { isInRecovery } from '../../adapters/postgres-readiness.js';
 import { liveLines, liveQuery } from '../../adapters/pg-merge.js';
 import { cellDocker } from './cell.js';
 

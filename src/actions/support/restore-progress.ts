@@ -1,5 +1,5 @@
 /** Where a restoring container stands, in words: what the wait awaits, for how long, and how far the restore has come. */
-import type { PromotionPoll } from '../../adapters/postgres.js';
+import type { PromotionPoll } from '../../adapters/postgres-promotion.js';
 import { majorOfVersionNum, type ReplayAnswer } from '../../adapters/postgres-replay.js';
 import { formatDuration } from '../../core/duration.js';
 import { formatSegment, segmentDistance, segmentOfLsn, tryParseSegment } from '../../wale/segments.js';

@@ -10,7 +10,7 @@
  */
 import type { StepContext } from '../../engine/executor/index.js';
 import type { CellDocker, ContainerInfo, DatedLine } from '../../adapters/docker.js';
-import type { PromotionPoll } from '../../adapters/postgres.js';
+import type { PromotionPoll } from '../../adapters/postgres-promotion.js';
 import { restoreSignalOf, type RestoreSignal } from '../../adapters/container-lines.js';
 import { StepFailed } from '../../core/errors.js';
 import { oneLine, truncate } from '../../core/display.js';

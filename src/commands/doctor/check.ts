@@ -25,6 +25,12 @@ export interface Check {
   run: (say: (line: string) => void) => Promise<Omit<CheckResult, 'name'>>;
 }
 
+/** A check's verdicts: it found what it looked for, it had nothing to reach, it failed with its fix. */
+export const ok = (detail: string) => ({ ok: true, detail });
+/** Nothing reached: what the run will do instead, which this check could not prove from here. */
+export const notChecked = (detail: string) => ({ ok: true, checked: false as const, detail });
+export const failed = (detail: string, fix: string) => ({ ok: false, detail, fix });
+
 /** After this long a network check says what it waits on. */
 const WAITING_NOTICE_MS = 3000;
 

@@ -4,57 +4,38 @@
  * Exit codes: src/drill/exit-codes.ts.
  */
 import type { Argv } from 'yargs';
-import { exitCodeOf, messageOf, UsageError } from '../../core/errors.js';
+import { exitCodeOf, messageOf } from '../../core/errors.js';
 import { STOP_SIGNALS } from '../../core/signals.js';
 import { secrets } from '../../core/redact.js';
-import { systemClock, systemScratch } from '../../core/runtime.js';
 import type { DrillReport } from '../../drill/drill.js';
-import { parseDuration } from '../../core/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../../drill/exit-codes.js';
 import { EXAMPLE_ARCHIVES } from '../archive/examples.js';
 import { printError } from '../print-error.js';
 import { renderDrillReport } from './render.js';
 import { configurable } from '../flags/config-file.js';
-import { s3FlagOptions, scenarioStoreOption, storeFromFlags, walePrefixOption } from '../flags/s3.js';
-import { type S3Flags } from '../../core/s3-flags.js';
-import type { TargetFlags } from '../../drill/recovery-target.js';
+import { s3FlagOptions, scenarioStoreOption, walePrefixOption } from '../flags/s3.js';
 import { setExitCode } from '../exit-code.js';
 import { LOCAL_ENGINE_FLAG } from '../flags/engine.js';
 import { screenOutput, type CommandOutput } from '../terminal-out.js';
 import { printableJson } from '../../core/display.js';
 import { NOTIFY_FLAG } from '../flags/connection.js';
-import { drillNotice, notifyDrill, NOTIFY_ON_FLAG, type DrillEnd, type NotifyOn } from './notice.js';
-import type { NotifyFormat } from '../run/notify-formats.js';
+import { drillNotice, notifyDrill, NOTIFY_ON_FLAG, type DrillEnd } from './notice.js';
 import { webhookFor, type Webhook } from '../run/notifier.js';
+import { CLUSTERDATA_FLAG } from '../logs/evidence-flags.js';
+import { drillSettings, type DrillArgs } from './settings.js';
+import { holdWaits } from './quiet-waits.js';
 
-export interface DrillArgs extends S3Flags, Omit<TargetFlags, 'targetTime'> {
-  scenario?: string;
-  url: string;
-  query?: string;
-  expectRows?: number;
-  maxAge?: string;
-  targetTime?: string;
-  pgBin?: string;
-  dockerHost?: string;
-  workdir?: string;
-  keep?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-  deadline?: string;
-  dbUser: string;
-  dbName: string;
-  concurrency: number;
-  notify?: string;
-  notifyFormat?: NotifyFormat;
-  notifyOn?: NotifyOn;
-}
+export type { DrillArgs };
 
 export const drillCommand = {
   command: 'drill <url>',
-  describe: 'Restore a wal-e archive into a throwaway PostgreSQL and check what comes back',
+  describe: 'Restore a wal-e archive (or, with --all, every archive under a prefix) into a throwaway PostgreSQL and check what comes back',
   builder: (yargs: Argv) =>
-    configurable(yargs, { ...s3FlagOptions, ...NOTIFY_FLAG })
-      .positional('url', walePrefixOption)
+    configurable(yargs, { ...s3FlagOptions, ...NOTIFY_FLAG, ...CLUSTERDATA_FLAG })
+      .positional('url', {
+        ...walePrefixOption,
+        describe: `${walePrefixOption.describe} (with --all, the folder of archives: s3://BUCKET/backups/)`,
+      })
       .options({
         query: { type: 'string', describe: 'SQL to run on the restored database' },
         'expect-rows': { type: 'number', describe: 'fail (exit 6) unless the query returns this many rows' },
@@ -107,6 +88,26 @@ export const drillCommand = {
         },
         'notify-format': NOTIFY_FLAG['notify-format'],
         'notify-on': NOTIFY_ON_FLAG,
+        all: {
+          type: 'boolean',
+          describe:
+            "drill every archive under the URL (s3://BUCKET/backups/), one after the other: a table of each one's backup age, WAL chain and result (or --json), exit code the worst result; a second run while one holds the lock in the state folder exits 75 naming it",
+        },
+        sample: {
+          type: 'number',
+          describe:
+            "with --all: drill only N archives, those this machine drilled longest ago (never drilled first; the state folder's drill-history.json)",
+        },
+        budget: {
+          type: 'string',
+          describe:
+            "with --all: the whole run's time, e.g. 2h; when spent, the drill under way is stopped and the rest are listed as not drilled (exit 9)",
+        },
+        clusterdata: {
+          ...CLUSTERDATA_FLAG.clusterdata,
+          describe:
+            "with --all: the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX], whose records name each instance in the table",
+        },
       })
       .example(
         `$0 drill ${EXAMPLE_ARCHIVES.old} --target-time 2016-11-21T14:01:30Z --query 'select count(*) from orders'`,
@@ -123,8 +124,17 @@ export const drillCommand = {
       .example(
         `$0 drill ${EXAMPLE_ARCHIVES.old} --quiet --max-age 24h --notify https://hooks.slack.com/services/…`,
         'from cron: silent, and the chat told only when the drill fails',
+      )
+      .example(
+        `$0 drill --all s3://dingo-wal/backups/ --sample 5 --budget 2h --quiet --clusterdata s3://dingo-clusterdata --notify https://hooks.slack.com/services/…`,
+        'from cron: the five archives drilled longest ago, one at a time, two hours at most; the chat told only when one fails',
       ),
   handler: async (argv: DrillArgs) => {
+    if (argv.all || argv.sample !== undefined || argv.budget !== undefined) {
+      const { runDrillAll } = await import('./all.js');
+      setExitCode(await runDrillAll(argv, screenOutput));
+      return;
+    }
     setExitCode(await runDrillCommand(argv));
   },
 };
@@ -147,51 +157,12 @@ export async function runDrillCommand(
   let hook: Webhook | undefined;
   let code: number;
   let end: DrillEnd;
+  const waits = holdWaits(argv.quiet, out);
   try {
     hook = await webhookFor(argv.notify, argv.notifyFormat);
-    if (argv.expectRows !== undefined && (!Number.isInteger(argv.expectRows) || argv.expectRows < 0)) {
-      throw new UsageError(`--expect-rows must be a whole number of rows, not "${argv.expectRows}"`);
-    }
-    const { parseTargetTime } = await import('../../drill/target-time.js');
-    const { recoveryTargetOf } = await import('../../drill/recovery-target.js');
-    const targetTime = argv.targetTime === undefined ? undefined : parseTargetTime(argv.targetTime);
-    const target = recoveryTargetOf({ ...argv, targetTime }) ?? undefined;
-    if (target && argv.maxAge !== undefined) {
-      throw new UsageError(
-        `--max-age checks the latest base backup and --${target.stop.kind === 'immediate' ? 'target' : `target-${target.stop.kind}`} restores to a target: give one of them`,
-      );
-    }
+    const settings = await drillSettings(argv, out, local);
     const { runDrill } = await import('../../drill/drill.js');
-    const { localProcesses } = await import('../../systems/local-processes.js');
-    const { dockerEngine } = await import('../../systems/docker-engine.js');
-    const report = await runDrill({
-      url: argv.url,
-      processes: localProcesses,
-      redactor: secrets,
-      store: await storeFromFlags(argv),
-      query: argv.query,
-      expectRows: argv.expectRows,
-      target,
-      maxAgeMs: argv.maxAge === undefined ? undefined : parseDuration(argv.maxAge, '--max-age'),
-      deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
-      pgBin: argv.pgBin,
-      binRoot: local.binRoot,
-      engine: argv.dockerHost === undefined ? undefined : dockerEngine(argv.dockerHost),
-      workdir: argv.workdir ?? systemScratch(),
-      now: () => systemClock.now(),
-      keep: argv.keep,
-      dbUser: argv.dbUser,
-      dbName: argv.dbName,
-      concurrency: argv.concurrency,
-      signal: abort.signal,
-      // Progress only for a person watching; cron and --json/--quiet get the outcome alone.
-      progress:
-        argv.quiet || argv.json || out !== screenOutput || !process.stderr.isTTY
-          ? undefined
-          : (m) => {
-              out.stderr(`... ${m}\n`);
-            },
-    });
+    const report = await runDrill({ ...settings, url: argv.url, signal: abort.signal });
     if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: true, report }, 2)}\n`));
     else if (!argv.quiet) {
       out.stdout(secrets.redact(renderDrillReport(report)));
@@ -202,6 +173,7 @@ export async function runDrillCommand(
     end = { report };
   } catch (err) {
     code = abort.signal.aborted ? DRILL_EXIT.interrupted : exitCodeOf(err);
+    waits.say();
     const outcome = err instanceof DrillFailed ? err.outcome : code === 2 ? 'bad-usage' : abort.signal.aborted ? 'interrupted' : 'error';
     end = { err, outcome };
     if (argv.json) {
@@ -220,6 +192,7 @@ export async function runDrillCommand(
       printError('drill', err, out.stderr);
     }
   } finally {
+    waits.drop();
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
   if (hook && (code !== DRILL_EXIT.ok || argv.notifyOn === 'always')) {

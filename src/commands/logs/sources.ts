@@ -5,6 +5,7 @@ import { secrets } from '../../core/redact.js';
 import {
   DEFAULT_ES_MAX_DOCS,
   DEFAULT_ES_TIMEOUT_SECONDS,
+  ES_ATTEMPTS,
   esMaxDocs,
   esTimeoutSeconds,
   LOGSEARCH_INDEX,
@@ -46,7 +47,7 @@ export function sourceOptions<T>(y: Argv<T>) {
       .option('es-password', { type: 'string', describe: 'basic auth password (else ES_PASSWORD)' })
       .option('es-timeout', {
         type: 'number',
-        describe: `seconds each Elasticsearch request may take to connect and to answer (else ES_TIMEOUT, default ${DEFAULT_ES_TIMEOUT_SECONDS})`,
+        describe: `seconds each of an Elasticsearch request's ${ES_ATTEMPTS} attempts may take to connect and to answer in full (else ES_TIMEOUT, default ${DEFAULT_ES_TIMEOUT_SECONDS})`,
       })
       .option('es-max-docs', {
         type: 'number',

@@ -7,20 +7,12 @@
 import { commandLine } from '../../core/command-line.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
-import { stripUrlCredentials } from '../../core/url-secrets.js';
+import { decode, stripUrlCredentials } from '../../core/url-secrets.js';
 import type { Notifier, RunNotice } from '../../engine/run/index.js';
 import { bodyFor, formatOfUrl, type ChatNotice, type NotifyFormat } from './notify-formats.js';
 
 /** A part of a webhook's path or query this long is taken for its token. */
 const WEBHOOK_TOKEN_LENGTH = 16;
-
-function decoded(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
-}
 
 /** What the notice says, in a line a chat shows; `run` is its headline. */
 function linesOf(n: RunNotice): { subject: string; text: string } {
@@ -98,7 +90,7 @@ export async function webhookFor(url: string | undefined, format?: NotifyFormat)
       hint: 'give the webhook URL, e.g. --notify https://hooks.slack.com/services/…',
     });
   // A webhook's credentials are in its path or query (a Slack hook's last segment): each long part is redacted.
-  const parts = [...parsed.pathname.split('/').map(decoded), ...parsed.searchParams.values()];
+  const parts = [...parsed.pathname.split('/').map(decode), ...parsed.searchParams.values()];
   for (const part of parts) if (part.length >= WEBHOOK_TOKEN_LENGTH) secrets.register(part);
   secrets.registerEnv(process.env);
   // The password of the proxy it is posted through, known before a run copies what the command line registered.

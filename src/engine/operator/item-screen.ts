@@ -9,7 +9,7 @@ import { oneLine } from '../../core/display.js';
 import { formatDuration } from '../../core/duration.js';
 import { OpenStep } from './open-step.js';
 import type { Colour } from './reporter-options.js';
-import { formatArgv } from './screen-text.js';
+import { commandLine, commandResultLines } from './screen-text.js';
 import { WARNED_MARK, warnedText, type StepScreen } from './step-screen.js';
 
 /** Where an item screen prints: the run's reporter. */
@@ -49,15 +49,12 @@ export class ItemScreen implements StepScreen {
   }
 
   command(_system: string, where: string, spec: CommandSpec): void {
-    if (!this.verbose) return;
-    const argv = spec.sudo ? ['sudo', '-n', ...spec.argv] : spec.argv;
-    this.say(`$ ${formatArgv(argv)}${where === 'local' ? '' : ` [${where}]`}${spec.writes ? ' (writes)' : ''}`);
+    if (this.verbose) this.say(commandLine(where, spec));
   }
 
   commandResult(result: CommandResult, summary: string): void {
     if (!this.verbose) return;
-    for (const l of summary.split(/\r?\n/).filter(Boolean).slice(0, 4)) this.say(`  ${l}`);
-    this.say(`  → exit ${result.exitCode}, ${result.durationMs} ms`);
+    for (const l of commandResultLines(result, summary)) this.say(`  ${l}`);
   }
 
   api(text: string): void {
@@ -141,8 +138,7 @@ export class ItemScreen implements StepScreen {
   private status(mark: string, colour: Colour, text: string, durationMs?: number): void {
     const step = this.step;
     if (!step) return;
-    const meta = [formatDuration(durationMs ?? step.elapsed(this.sink.now())), step.confirmed].filter(Boolean).join(', ');
-    this.sink.marked(mark, colour, `${this.label()}${text ? ` — ${text}` : ''} (${meta})`);
+    this.sink.marked(mark, colour, `${this.label()}${text ? ` — ${text}` : ''} (${step.meta(this.sink.now(), durationMs)})`);
     this.step = undefined;
   }
 }

@@ -1,3 +1,5 @@
+import { formatDuration } from '../../core/duration.js';
+
 /** The step the operator's screen is showing: where it stands, its time at work (prompts left out), and what waits to be shown. */
 export class OpenStep {
   /** Time spent at prompts so far, and since when the step waits on one. */
@@ -40,6 +42,11 @@ export class OpenStep {
     if (this.pausedAt === undefined) return;
     this.pausedMs += now - this.pausedAt;
     this.pausedAt = undefined;
+  }
+
+  /** What its status line says after the result: its time at work (or `durationMs`) and how it was confirmed. */
+  meta(now: number, durationMs?: number): string {
+    return [formatDuration(durationMs ?? this.elapsed(now)), this.confirmed].filter(Boolean).join(', ');
   }
 
   /** The step's time at work: since it started, less the time it waited on a prompt. */

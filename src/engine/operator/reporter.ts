@@ -18,7 +18,7 @@ import { formatDuration } from '../../core/duration.js';
 import type { Redactor } from '../../core/redact.js';
 import { LiveLine } from './live-line.js';
 import { OpenStep } from './open-step.js';
-import { answerValue, formatArgv, packAnswers, wrap, type AnswerShown } from './screen-text.js';
+import { answerValue, commandLine, commandResultLines, formatArgv, packAnswers, wrap, type AnswerShown } from './screen-text.js';
 import { screenSettings, type Colour, type ReporterOptions } from './reporter-options.js';
 import { ScreenLines } from './screen-lines.js';
 import { ItemScreen } from './item-screen.js';
@@ -108,18 +108,13 @@ export class Reporter implements StepScreen {
   }
 
   command(_system: string, where: string, spec: CommandSpec): void {
-    const argv = spec.sudo ? ['sudo', '-n', ...spec.argv] : spec.argv;
-    const place = where === 'local' ? '' : ` [${where}]`;
-    const tag = spec.writes ? ' (writes)' : '';
     if (this.step) this.step.doing = `$ ${formatArgv(spec.argv)}`;
-    if (this.verbose) this.screen.write(`      $ ${formatArgv(argv)}${place}${tag}`);
+    if (this.verbose) this.screen.write(`      ${commandLine(where, spec)}`);
   }
 
   commandResult(result: CommandResult, summary: string): void {
     if (!this.verbose) return;
-    const lines = summary.split(/\r?\n/).filter(Boolean).slice(0, 4);
-    for (const l of lines) this.screen.write(`        ${l}`);
-    this.screen.write(`        → exit ${result.exitCode}, ${result.durationMs} ms`);
+    for (const l of commandResultLines(result, summary)) this.screen.write(`        ${l}`);
   }
 
   api(text: string): void {
@@ -218,7 +213,7 @@ export class Reporter implements StepScreen {
   /** The step succeeded: `text` is its result, `durationMs` the time it worked (prompts left out). */
   done(text: string, durationMs?: number): void {
     if (this.verbose) {
-      this.verboseStatus(this.paint.green('✔'), text + (durationMs === undefined ? '' : ` (${(durationMs / 1000).toFixed(1)} s)`));
+      this.verboseStatus(this.paint.green('✔'), text, durationMs);
       return;
     }
     this.status('✔', 'green', text, durationMs);
@@ -228,7 +223,7 @@ export class Reporter implements StepScreen {
   warned(warnings: readonly string[], durationMs?: number): void {
     const text = warnedText(warnings);
     if (this.verbose) {
-      this.verboseStatus(this.paint.yellow(WARNED_MARK), text + (durationMs === undefined ? '' : ` (${(durationMs / 1000).toFixed(1)} s)`));
+      this.verboseStatus(this.paint.yellow(WARNED_MARK), text, durationMs);
       return;
     }
     this.status(WARNED_MARK, 'yellow', text, durationMs);
@@ -298,8 +293,10 @@ export class Reporter implements StepScreen {
     this.leaveStep();
   }
 
-  private verboseStatus(mark: string, text: string): void {
-    this.screen.permanent([`      ${mark} ${this.screen.safe(text)}`]);
+  /** A verbose status line: `durationMs`, when given, in seconds after the text. */
+  private verboseStatus(mark: string, text: string, durationMs?: number): void {
+    const time = durationMs === undefined ? '' : ` (${(durationMs / 1000).toFixed(1)} s)`;
+    this.screen.permanent([`      ${mark} ${this.screen.safe(text + time)}`]);
     this.leaveStep();
   }
 
@@ -308,7 +305,7 @@ export class Reporter implements StepScreen {
     const step = this.step;
     this.leaveStep();
     if (!step) return;
-    const meta = [formatDuration(durationMs ?? step.elapsed(this.now())), step.confirmed].filter(Boolean).join(', ');
+    const meta = step.meta(this.now(), durationMs);
     // One line on the screen: a long result is cut to what fits (the journal and `show` keep it whole).
     const room = this.screen.width() - `${mark} ${step.label()} —  (${meta})`.length;
     const result = text.length > room && room >= MIN_RESULT_ROOM ? truncate(text, room) : text;

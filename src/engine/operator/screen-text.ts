@@ -1,9 +1,22 @@
 /** Text shaped for the operator's screen: command lines as a shell would read them, a step's result in a phrase, prose in lines. */
 import { truncate } from '../../core/display.js';
+import type { CommandResult, CommandSpec } from '../../core/seams.js';
 import { pasteCommand } from '../../core/shell-quote.js';
 
 /** A command line as the shell reads it, to paste. */
 export const formatArgv = pasteCommand;
+
+/** A command a step runs, as the verbose screen shows it: with its sudo, where it runs, and whether it writes. */
+export function commandLine(where: string, spec: CommandSpec): string {
+  const argv = spec.sudo ? ['sudo', '-n', ...spec.argv] : spec.argv;
+  return `$ ${formatArgv(argv)}${where === 'local' ? '' : ` [${where}]`}${spec.writes ? ' (writes)' : ''}`;
+}
+
+/** What a command answered, as the verbose screen shows it: its first lines, its exit code and its time. */
+export function commandResultLines(result: CommandResult, summary: string): string[] {
+  const lines = summary.split(/\r?\n/).filter(Boolean).slice(0, 4);
+  return [...lines, `→ exit ${result.exitCode}, ${result.durationMs} ms`];
+}
 
 /** An output's value in a phrase: a list of texts joined by commas, a list of records counted. */
 export function shortValue(v: unknown): string {

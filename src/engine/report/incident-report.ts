@@ -105,24 +105,14 @@ function instanceHead(t: Transcript): string[] {
   ];
 }
 
-/** The head of a run that recovered its instances in for-each items (a whole space): each item has its own section. */
-function itemsHead(t: Transcript): string[] {
-  const where = textOf(t.inputs.space) || textOf(t.inputs.serviceName) || t.runbook;
+/**
+ * The head of a run that recovered its instances in for-each items (a whole space: each item has its
+ * own section), or of any other (a Docker volume's recovery, a restore to a moment): `title`, then what
+ * its report steps summed up, and its items.
+ */
+function sectionedHead(t: Transcript, title: string): string[] {
   return [
-    `# Recovery of ${where}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
-    '',
-    ...runLines(t),
-    '',
-    ...warningSection(t),
-    ...summaries(t, t.declared),
-    ...itemSections(t),
-  ];
-}
-
-/** The head of any other run (a Docker volume's recovery, a restore to a moment): what its report steps summed up, and its items. */
-function summaryHead(t: Transcript): string[] {
-  return [
-    `# ${t.runbook}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
+    `# ${title}${t.mode === 'rehearsal' ? ' (REHEARSAL)' : ''}`,
     '',
     ...runLines(t),
     '',
@@ -175,7 +165,11 @@ function kindOf(t: Transcript): 'instance' | 'items' | 'summary' {
 
 export function renderIncidentReport(t: Transcript): string {
   const kind = kindOf(t);
-  const head = { instance: () => [...instanceHead(t), ...itemSections(t)], items: () => itemsHead(t), summary: () => summaryHead(t) }[kind];
+  const head = {
+    instance: () => [...instanceHead(t), ...itemSections(t)],
+    items: () => sectionedHead(t, `Recovery of ${textOf(t.inputs.space) || textOf(t.inputs.serviceName) || t.runbook}`),
+    summary: () => sectionedHead(t, t.runbook),
+  }[kind];
   const left = whatIsLeft(t);
   const lines = [
     ...head(),

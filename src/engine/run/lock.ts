@@ -115,8 +115,11 @@ export class RunLock {
     readonly keptAt: string | null,
   ) {}
 
-  /** `clock`: the run's, for when the lock was taken and the name a lock taken over is kept under. */
-  static acquire(file: string, opts: { steal?: boolean; clock: Clock }): RunLock {
+  /**
+   * `clock`: the run's, for when the lock was taken and the name a lock taken over is kept under.
+   * `refusal`: the error naming a live holder, for a lock that guards something other than a run.
+   */
+  static acquire(file: string, opts: { steal?: boolean; clock: Clock; refusal?: (holder: LockInfo, file: string) => RunLocked }): RunLock {
     const started = processStart(process.pid);
     const mine: LockInfo = {
       host: hostname(),
@@ -133,7 +136,7 @@ export class RunLock {
       if (text === null) continue;
       const holder = parseHolder(text);
       const stale = holder === null || (holder.host === mine.host && !holds(holder));
-      if (!stale && !opts.steal) throw lockedBy(holder, file, mine);
+      if (!stale && !opts.steal) throw opts.refusal ? opts.refusal(holder, file) : lockedBy(holder, file, mine);
       const kept = moveAside(file, opts.clock.now());
       if (kept === null) continue;
       takenOver = { how: stale ? 'stale' : 'steal', previous: holder };

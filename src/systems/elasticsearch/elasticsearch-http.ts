@@ -8,10 +8,11 @@
  * --es-ca-file, and authenticates with an API key, a user and password, or the user and password
  * written in the URL.
  *
- * Each request has a deadline (--es-timeout) for the connection and for the answer, and is tried
- * again, a bounded number of times with a growing pause (the server's Retry-After when it gives
- * one), when the connection fails or the server says it is busy (429) or a gateway before it
- * failed (502, 503, 504).
+ * Each attempt has a deadline (--es-timeout) for the whole exchange, connection, headers and body
+ * (`elasticsearch-attempts.ts`), and a request is tried again, a bounded number of times with a
+ * growing pause (the server's Retry-After when it gives one), when the connection fails, an
+ * attempt passes its deadline, or the server says it is busy (429) or a gateway before it failed
+ * (502, 503, 504).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch, Pool, ProxyAgent, type Dispatcher } from 'undici';
@@ -19,16 +20,16 @@ import { UsageError } from '../../core/errors.js';
 import { readInputFile } from '../../core/input-file.js';
 import { isRecord } from '../../core/json.js';
 import { Redactor } from '../../core/redact.js';
-import { DEFAULT_ES_TIMEOUT_SECONDS, type EsSourceSpec } from '../../core/log-source.js';
+import { DEFAULT_ES_TIMEOUT_SECONDS, ES_ATTEMPTS, type EsSourceSpec } from '../../core/log-source.js';
+import { formatDuration } from '../../core/duration.js';
+import { sayWaiting } from '../../core/waits.js';
 import { proxyFor } from '../http-route.js';
+import { EsStalled, NOTICE_MS, pauseAfter, underDeadline, type Progress } from './elasticsearch-attempts.js';
 
 /** A CA bundle is a few PEM certificates; the system's whole bundle is under 1 MiB. */
 const MAX_CA_BYTES = 4 * 1024 * 1024;
 /** The start of a body that is not Elasticsearch's JSON (a proxy's page) kept in a message. */
 const MAX_QUOTED = 200;
-/** How many times a request is sent in all, and the first pause between tries (doubled each time). */
-const ATTEMPTS = 4;
-const FIRST_PAUSE_MS = 500;
 /** The longest Retry-After waited for; a server asking more is answered with the failure. */
 const MAX_RETRY_AFTER_MS = 30_000;
 /** Statuses that say the server or a gateway before it is busy or down for a moment, not that the request is wrong. */
@@ -65,9 +66,11 @@ export interface RequestOptions {
    * when it surely never ran: the connection was refused, or the server answered 429.
    */
   idempotent?: boolean;
+  /** How many times it may be sent in all (ES_ATTEMPTS unless told). */
+  attempts?: number;
 }
 
-/** A request that failed before any answer: the connection, or the deadline. */
+/** A request that failed before any answer: the connection, or no connection in time. */
 class NetworkError extends Error {
   constructor(
     message: string,
@@ -120,8 +123,8 @@ export class EsHttpClient {
         })
       : undefined;
     this.timeoutSeconds = spec.timeoutSeconds ?? DEFAULT_ES_TIMEOUT_SECONDS;
+    // The whole exchange has its deadline per attempt (underDeadline); undici's own bound only the connection.
     const ms = this.timeoutSeconds * 1000;
-    const deadlines = { headersTimeout: ms, bodyTimeout: ms };
     // Through the proxy curl and aws-cli would take to it (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
     const proxy = proxyFor(url, process.env, redactor);
     const tls = ca === undefined ? {} : { ca };
@@ -132,36 +135,43 @@ export class EsHttpClient {
           proxyTls: { timeout: ms },
           // An http:// target is asked in absolute form, not tunnelled with CONNECT.
           proxyTunnel: url.protocol === 'https:',
-          ...deadlines,
-          factory: (origin, o) => new Pool(origin, { ...(o as Record<string, unknown>), ...deadlines }),
+          factory: (origin, o) => new Pool(origin, o),
         })
-      : new Agent({ connect: { ...tls, timeout: ms }, ...deadlines });
+      : new Agent({ connect: { ...tls, timeout: ms } });
   }
 
   /**
-   * Sends one request, again after a pause when the connection failed or the server was busy; a
-   * 2xx answer's JSON body, else an EsResponseError in the server's words.
+   * Sends one request, again after a pause when the connection failed, an attempt stalled or the
+   * server was busy; a 2xx answer's JSON body, else an EsResponseError in the server's words.
    */
   async request(method: string, path: string, body?: unknown, o: RequestOptions = {}): Promise<EsResponse> {
     const idempotent = o.idempotent ?? true;
-    for (let attempt = 1; ; attempt++) {
+    const attempts = o.attempts ?? ES_ATTEMPTS;
+    const target = new URL(path.replace(/^\//, ''), this.base);
+    const what = this.redactor.redact(`Elasticsearch at ${this.base.origin} (${method} ${target.pathname}${target.search})`);
+    for (let n = 1; ; n++) {
       let pause: number | null = null;
       try {
-        return await this.send(method, path, body);
+        const attempt = { what, n, of: attempts, timeoutMs: this.timeoutSeconds * 1000 };
+        return await underDeadline(attempt, (p) => this.send(method, target, body, p));
       } catch (err) {
-        if (attempt >= ATTEMPTS) throw err;
+        if (n >= attempts) throw givenUp(err, n, idempotent);
+        if (err instanceof EsStalled && idempotent) pause = pauseAfter(n);
         if (err instanceof NetworkError && RETRIED_CODES.has(err.code) && (idempotent || NEVER_SENT_CODES.has(err.code)))
-          pause = FIRST_PAUSE_MS * 2 ** (attempt - 1);
+          pause = pauseAfter(n);
         if (err instanceof EsResponseError && RETRIED_STATUSES.has(err.status) && (idempotent || err.status === 429))
-          pause = err.retryAfterMs ?? FIRST_PAUSE_MS * 2 ** (attempt - 1);
-        if (pause === null || pause > MAX_RETRY_AFTER_MS) throw err;
+          pause = err.retryAfterMs ?? pauseAfter(n);
+        if (pause === null || pause > MAX_RETRY_AFTER_MS) throw givenUp(err, n, idempotent);
+        if (pause >= NOTICE_MS && err instanceof EsResponseError)
+          sayWaiting(
+            `${what} answered HTTP ${err.status} and asks to wait ${formatDuration(pause)} (Retry-After) before attempt ${n + 1} of ${attempts}`,
+          );
       }
       await sleep(pause);
     }
   }
 
-  private async send(method: string, path: string, body?: unknown): Promise<EsResponse> {
-    const target = new URL(path.replace(/^\//, ''), this.base);
+  private async send(method: string, target: URL, body: unknown, progress: Progress): Promise<EsResponse> {
     let res: Awaited<ReturnType<typeof fetch>>;
     let text: string;
     try {
@@ -172,9 +182,21 @@ export class EsHttpClient {
         dispatcher: this.dispatcher,
         // Elasticsearch never redirects: a redirect is a front (http to https, a login page) to name, not follow with the credentials.
         redirect: 'manual',
+        signal: progress.signal,
       });
-      text = await res.text();
+      progress.answered = true;
+      const chunks: Uint8Array[] = [];
+      // Read here, not with res.text(), to say how far a stalled answer came.
+      const stream: AsyncIterable<Uint8Array> | null = res.body;
+      if (stream)
+        for await (const chunk of stream) {
+          chunks.push(chunk);
+          progress.bytes += chunk.byteLength;
+        }
+      text = Buffer.concat(chunks).toString('utf8');
     } catch (err) {
+      // Past the deadline: underDeadline says how far the answer came.
+      if (progress.signal.aborted) throw err;
       const code = codeOf(err);
       throw new NetworkError(networkReason(this.base.origin, err, code, this.timeoutSeconds), code, { cause: err });
     }
@@ -206,17 +228,14 @@ export class EsHttpClient {
   }
 }
 
-/** The system's or undici's code of a failed fetch (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT), or ''. */
+/** The system's or undici's code of a failed fetch (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT), or ''. */
 function codeOf(err: unknown): string {
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   return isRecord(cause) && typeof cause.code === 'string' ? cause.code : '';
 }
 
-/** What undici's "fetch failed" stands for: a deadline passed, or the system's error under it (ECONNREFUSED, a certificate refused). */
+/** What undici's "fetch failed" stands for: no connection in time, or the system's error under it (ECONNREFUSED, a certificate refused). */
 function networkReason(origin: string, err: unknown, code: string, seconds: number): string {
-  const slow = 'raise --es-timeout if the cluster is only slow';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return `${origin} connected, no answer in ${seconds} s (${slow})`;
-  if (code === 'UND_ERR_BODY_TIMEOUT') return `${origin} stopped answering for ${seconds} s mid-answer (${slow})`;
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return `cannot reach ${origin}: no connection in ${seconds} s`;
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   if (!(cause instanceof Error)) return `cannot reach ${origin}: ${String(cause)}`;
@@ -268,4 +287,16 @@ function causes(e: Record<string, unknown>): string[] {
   const shards = Array.isArray(e.failed_shards) ? e.failed_shards.map((f) => reasonOf(isRecord(f) ? f.reason : undefined)) : [];
   const roots = Array.isArray(e.root_cause) ? e.root_cause.map(reasonOf) : [];
   return [...shards, ...roots, reasonOf(e.caused_by)];
+}
+
+/** The error a request ends with, saying how often it was sent when more than once, or why a stalled one was not sent again. */
+function givenUp(err: unknown, attempts: number, idempotent: boolean): unknown {
+  if (!(err instanceof EsStalled)) return err;
+  const note =
+    attempts > 1
+      ? ` (${attempts} attempts)`
+      : idempotent
+        ? ''
+        : ' (not sent again: the server may have done it, and done twice it is not the same)';
+  return new EsStalled(err.message + note, err.hint, { cause: err.cause });
 }

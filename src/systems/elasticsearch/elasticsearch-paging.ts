@@ -101,7 +101,9 @@ export async function* pages(
       checkWhole(res.body, index);
     }
   } finally {
-    if (scrollId !== undefined) await client.request('DELETE', '/_search/scroll', { scroll_id: [scrollId] }).catch(() => undefined);
+    // Once: the server drops a scroll left open when its keep-alive ends, so a stalled clearing is not waited on again.
+    if (scrollId !== undefined)
+      await client.request('DELETE', '/_search/scroll', { scroll_id: [scrollId] }, { attempts: 1 }).catch(() => undefined);
   }
 }
 

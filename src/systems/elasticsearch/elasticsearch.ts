@@ -14,6 +14,7 @@ import type { Redactor } from '../../core/redact.js';
 import { parseSyslog } from '../../adapters/syslog.js';
 import { isRecord } from '../../core/json.js';
 import { LOGSEARCH_INDEX, termText, type EsSourceSpec, type FileHit, type ScanTerm, type SearchReport } from '../../core/log-source.js';
+import { EsStalled } from './elasticsearch-attempts.js';
 import { EsHttpClient } from './elasticsearch-http.js';
 import { detectServer, pages, PartialAnswer } from './elasticsearch-paging.js';
 import { UnsupportedServer, type EsServer } from './elasticsearch-version.js';
@@ -103,7 +104,7 @@ function serverName(s: EsServer): string {
 
 function esFailure(spec: EsSourceSpec, index: string, err: unknown, redactor: Redactor): Error {
   const hint =
-    err instanceof PartialAnswer
+    err instanceof PartialAnswer || err instanceof EsStalled
       ? err.hint
       : err instanceof UnsupportedServer
         ? 'Search it another way: copy its syslog files to this machine and give them with --logs'

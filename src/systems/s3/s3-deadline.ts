@@ -13,7 +13,7 @@
 import { PassThrough, pipeline, Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { formatDuration } from '../../core/duration.js';
-import { sayWaiting } from '../../core/waits.js';
+import { sayWaiting, sayWaitingAfter } from '../../core/waits.js';
 
 /** How long an S3 request may go without answering, by default (`--s3-timeout`). */
 export const DEFAULT_S3_TIMEOUT_MS = 20_000;
@@ -50,17 +50,6 @@ function attemptOf(req: WireRequest): string {
   const header = Object.entries(req.headers ?? {}).find(([k]) => k.toLowerCase() === 'amz-sdk-request')?.[1] ?? '';
   const m = /attempt=(\d+);\s*max=(\d+)/.exec(header);
   return m ? `attempt ${m[1]} of ${m[2]}` : 'one attempt';
-}
-
-/** Says, once `noticeMs` passed without an answer, what the request waits on; the returned function ends the wait. */
-function noticeAfter(noticeMs: number, text: () => string): () => void {
-  const timer = setTimeout(() => {
-    sayWaiting(text());
-  }, noticeMs);
-  timer.unref();
-  return () => {
-    clearTimeout(timer);
-  };
 }
 
 /**
@@ -108,7 +97,7 @@ export function addDeadlines(client: S3Client, timeoutMs: number): void {
       const what = (): string => `S3 at ${target(req)} (${req.method ?? '?'} ${req.path ?? '/'})`;
       const attempt = attemptOf(req);
       const noticeMs = Math.min(NOTICE_MS, timeoutMs / 2);
-      const answered = noticeAfter(
+      const answered = sayWaitingAfter(
         noticeMs,
         () =>
           `${what()} has not answered for ${formatDuration(noticeMs)} (${attempt}; each attempt gives up after ${formatDuration(timeoutMs)})`,

@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PSQL_VIA_STDIN } from '../../../src/adapters/postgres.js';
+import { PSQL_VIA_STDIN } from '../../../src/adapters/psql.js';
 import { containerClientCall } from '../../../src/rehearsal/container-client.js';
 import type { ContainerClientCall } from '../../../src/core/seams.js';
 import { PG_RESTORE_VIA_STDIN } from '../../../src/adapters/pg-load.js';

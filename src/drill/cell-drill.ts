@@ -1,0 +1,249 @@
+/**
+ * The drill on a Dingo cell, in the service's own image, for an archive whose major no local server
+ * binaries run (Dingo's are 9.4 and 9.5, which no jumpbox has): the archive is inspected, fetched
+ * and checked here as by the local drill (base-backup.ts's admission of every tar member,
+ * wal-download.ts), with the drill's own S3 credentials, and streamed as one tar of ours into a
+ * throwaway container of the image on the cell over the run's cell session
+ * (systems/cell-scratch.ts): no S3 credential reaches the cell. There `postgres` itself runs (never
+ * the image's Patroni entrypoint) as the image's postgres account, hardened, on a scratch folder of
+ * ours under the cell's store, with our configuration (recovery-config.ts: no archiving, the WAL we
+ * sent as its only restore source, no TCP); recovery is watched through `docker exec psql` on its
+ * socket in the container's private /tmp, and where replay ended is read by the image's
+ * pg_controldata (the end-of-recovery checkpoint's redo location). The container and its folder are
+ * removed however the drill ends; what an interrupted attempt left is removed first, found by our
+ * label.
+ */
+import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { create as tarCreate } from 'tar';
+import type { Redactor } from '../core/redact.js';
+import type { LocalProcesses, ObjectStore } from '../core/seams.js';
+import { formatS3Url, parseS3Url } from '../core/s3-url.js';
+import type { CellDocker } from '../systems/cell-scratch.js';
+import { CELL_MOUNT, CellScratch, removeCellLeftovers } from '../systems/cell-scratch.js';
+import { archiveMajor, checkRestorable } from './archive-checks.js';
+import { downloadBaseBackup } from './base-backup.js';
+import { DrillFailed } from './exit-codes.js';
+import { majorOf } from './local-pg.js';
+import { writeRecoveryConfig } from './recovery-config.js';
+import { downloadWal, localRestoreCommand } from './wal-download.js';
+import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';
+
+export interface CellDrillOptions {
+  /** s3://BUCKET/PREFIX/ of the wal-e archive. */
+  url: string;
+  store: ObjectStore;
+  /** The cell's Docker client over the run's cell session. */
+  docker: CellDocker;
+  /** The cell as the operator knows it (its IP). */
+  cell: string;
+  /** The service's image on the cell, e.g. cfcommunity/postgresql-patroni:9.5. */
+  image: string;
+  /** The cell's store (default /var/vcap/store). */
+  cellStore?: string;
+  /** Hardening options the operator agreed to go on without. */
+  without?: string[];
+  /** Where the archive is fetched to on this machine before it is streamed. */
+  workdir: string;
+  processes: LocalProcesses;
+  redactor: Redactor;
+  signal?: AbortSignal;
+  /** How long recovery may take (default one hour). */
+  recoveryTimeoutMs?: number;
+  progress?: (message: string) => void;
+}
+
+export interface CellDrillReport {
+  archive: string;
+  image: string;
+  cell: string;
+  backup: string;
+  /** The image's server version, e.g. "9.5.4". */
+  version: string;
+  tables: number;
+  rows: number;
+  databases: string[];
+  /** The end-of-recovery checkpoint's redo location, e.g. "0/3B000028". */
+  replayedTo: string;
+  /** Leftovers of an interrupted drill removed first. */
+  removedLeftovers: string[];
+  durationMs: number;
+}
+
+/** Room the cell keeps beyond the archive's declared sizes: the server's own writes, and other tenants' growth. */
+const SPACE_MARGIN = 1.5;
+const SPACE_RESERVE_BYTES = 1024 * 1024 * 1024;
+const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
+const DATA = `${CELL_MOUNT}/data`;
+/** The server's socket, in the container's private /tmp (no TCP). */
+const SOCKET_DIR = '/tmp';
+
+/** The screen's line: "drilled in IMAGE on CELL: consistent, N tables, M rows, replayed to LSN". */
+export function cellDrillLine(r: CellDrillReport): string {
+  return `drilled in ${r.image} on ${r.cell}: consistent, ${r.tables.toLocaleString('en-US')} tables, ${r.rows.toLocaleString('en-US')} rows, replayed to ${r.replayedTo}`;
+}
+
+export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport> {
+  const started = performance.now();
+  const { bucket, prefix } = parseS3Url(o.url);
+  const archive = formatS3Url(bucket, prefix);
+  const say = (m: string): void => o.progress?.(m);
+  say(`inspecting ${archive}`);
+  const { report, latest } = await checkRestorable(o.store, archive, false, o.redactor);
+  const major = archiveMajor(report, latest);
+  const removedLeftovers = await removeCellLeftovers(o.docker);
+  for (const name of removedLeftovers) say(`removed ${name}, left on ${o.cell} by an interrupted drill`);
+  const box = new CellScratch({
+    docker: o.docker,
+    image: o.image,
+    id: randomBytes(6).toString('hex'),
+    store: o.cellStore,
+    without: o.without,
+  });
+  say(`checking ${o.image} on ${o.cell}`);
+  const probe = await box.probe();
+  if (majorOf(probe.version) !== major) {
+    throw new DrillFailed(
+      'could-not-run',
+      `the image ${o.image} on ${o.cell} runs PostgreSQL ${probe.version}, and the archive needs ${major}`,
+      {
+        hint: `name an image of PostgreSQL ${major} on that cell (docker images there), or drill where PostgreSQL ${major} is installed`,
+      },
+    );
+  }
+  const needed = Math.ceil(((latest.expandedSizeBytes ?? 0) + report.walSegments * WAL_SEGMENT_BYTES) * SPACE_MARGIN + SPACE_RESERVE_BYTES);
+  const free = await box.freeBytes();
+  if (free < needed) {
+    throw new DrillFailed(
+      'could-not-run',
+      `${o.cell} has ${gib(free)} free in its store; the archive's base backup and WAL need ${gib(needed)} with a margin, and other tenants' databases live on that disk`,
+      { hint: 'nothing was written to the cell; free space there, or drill on another cell of the same image (drill --on-cell)' },
+    );
+  }
+  const dir = await makeWorkdir(o.workdir);
+  const paths = workdirPaths(dir);
+  let drilled = false;
+  try {
+    say(`restoring ${latest.name} here and fetching its WAL`);
+    const common = { store: o.store, bucket, signal: o.signal, processes: o.processes, as: undefined };
+    const [, wal] = await Promise.all([
+      downloadBaseBackup({ ...common, partitions: latest.partitions, dataDir: paths.dataDir }),
+      downloadWal({ ...common, prefix, startSegment: latest.startSegment, pgMajor: major, into: paths.walDir, missingOnly: false }),
+    ]);
+    await completeDataDir(paths.dataDir, major, undefined);
+    await writeRecoveryConfig({
+      dataDir: paths.dataDir,
+      major,
+      restoreCommand: localRestoreCommand(`${CELL_MOUNT}/wal`),
+      port: 5432,
+      socketDir: SOCKET_DIR,
+      target: null,
+    });
+    o.signal?.throwIfAborted();
+    say(`streaming it into ${box.name} on ${o.cell}`);
+    await box.makeFolder(probe);
+    // node-tar's stream is a minipass one: read through as bytes.
+    await box.load(Readable.from(tarCreate({ cwd: dir, portable: true }, ['data', 'wal']) as AsyncIterable<Buffer>));
+    o.signal?.throwIfAborted();
+    say(`replaying ${wal.files} WAL file(s) in ${o.image} on ${o.cell}`);
+    await box.start(DATA, SERVER_SETTINGS);
+    await waitRecovered(box, o.signal, o.recoveryTimeoutMs ?? 3_600_000);
+    const replayedTo = await redoLocation(box);
+    const { databases, tables, rows } = await counts(box);
+    drilled = true;
+    return {
+      archive,
+      image: o.image,
+      cell: o.cell,
+      backup: latest.name,
+      version: probe.version,
+      tables,
+      rows,
+      databases,
+      replayedTo,
+      removedLeftovers,
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    // What is left on the cell is said either way; it fails a drill that otherwise passed, which nobody would read further.
+    await box.remove().catch((err: unknown) => {
+      const left = `${box.name} and ${box.folder} are still on ${o.cell} (${(err as Error).message}): remove them there with docker rm -f -v ${box.name} and rm -rf ${box.folder}, or run the drill again, which removes them first`;
+      say(left);
+      if (drilled) throw new DrillFailed('could-not-run', left);
+    });
+  }
+}
+
+/** On the command line (they win over the files): no archiving, no libraries, no TCP, a socket only our exec reaches. */
+const SERVER_SETTINGS: [string, string][] = [
+  ['listen_addresses', ''],
+  ['unix_socket_directories', SOCKET_DIR],
+  ['unix_socket_permissions', '0700'],
+  ['archive_mode', 'off'],
+  ['archive_command', ''],
+  ['shared_preload_libraries', ''],
+  ['hot_standby', 'off'],
+  ['fsync', 'off'],
+  ['logging_collector', 'off'],
+];
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+async function psql(box: CellScratch, sql: string, database = 'postgres'): Promise<{ ok: boolean; out: string; err: string }> {
+  const r = await box.exec(['psql', '-X', '-w', '-At', '-h', SOCKET_DIR, '-d', database, '-c', sql]);
+  return { ok: r.exitCode === 0, out: r.stdout.trim(), err: r.stderr.trim() };
+}
+
+/** Until recovery has ended and the server answers; a server that stopped fails the drill with its last FATAL lines. */
+async function waitRecovered(box: CellScratch, signal: AbortSignal | undefined, timeoutMs: number): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    signal?.throwIfAborted();
+    if (!(await box.running())) {
+      const fatal = (await box.log()).split('\n').filter((l) => /FATAL|PANIC/.test(l));
+      throw new DrillFailed(
+        'not-restorable',
+        `PostgreSQL stopped during recovery${fatal.length ? `: ${fatal.slice(-3).join(' | ')}` : ''}`,
+      );
+    }
+    const r = await psql(box, 'select pg_catalog.pg_is_in_recovery()');
+    if (r.ok && r.out === 'f') return;
+    if (performance.now() > until)
+      throw new DrillFailed('could-not-run', `recovery did not end within ${Math.round(timeoutMs / 60_000)} min`);
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
+/** Where replay ended: the end-of-recovery checkpoint's redo location, as the image's pg_controldata reads the copy's control file. */
+async function redoLocation(box: CellScratch): Promise<string> {
+  const r = await box.exec(['pg_controldata', DATA]);
+  const lsn = /Latest checkpoint's REDO location:\s*([0-9A-F]+\/[0-9A-F]+)/.exec(r.stdout)?.[1];
+  if (r.exitCode !== 0 || !lsn)
+    throw new DrillFailed('could-not-run', `pg_controldata in the drill's container said no redo location: ${r.stderr.trim()}`);
+  return lsn;
+}
+
+/** Each table's rows, counted in each database (plain tables of the tenant's schemas; no function of theirs runs). */
+const COUNT_SQL = `select count(*), coalesce(sum((pg_catalog.xpath('/row/c/text()', pg_catalog.query_to_xml(pg_catalog.format('select count(*) as c from %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint), 0)
+ from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+ where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast'`;
+
+async function counts(box: CellScratch): Promise<{ databases: string[]; tables: number; rows: number }> {
+  const list = await psql(box, 'select datname from pg_catalog.pg_database where datallowconn and not datistemplate order by 1');
+  if (!list.ok) throw new DrillFailed('query-failed', `the restored server did not list its databases: ${list.err}`);
+  const databases = list.out ? list.out.split('\n') : [];
+  let tables = 0;
+  let rows = 0;
+  for (const db of databases) {
+    const r = await psql(box, COUNT_SQL, db);
+    if (!r.ok) throw new DrillFailed('query-failed', `counting the rows of ${db} failed: ${r.err}`);
+    const [t = '0', n = '0'] = r.out.split('|');
+    tables += Number(t);
+    rows += Number(n);
+  }
+  return { databases, tables, rows };
+}

@@ -1,0 +1,83 @@
+/**
+ * What a drill fetches from the archive into its scratch folder: LATEST's partitions into the data
+ * folder and, side by side, the archived WAL replay can ask for into the WAL folder; or, going on from
+ * a paused copy, only the WAL not in its folder yet.
+ */
+import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
+import type { BaseBackupInfo } from '../wale/report.js';
+import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
+import type { DrillServer } from './cluster-setup.js';
+import { downloadWal, type WalDownloaded } from './wal-download.js';
+import { completeDataDir, type Workdir } from './workdir.js';
+
+/** Where the archive is, how the drill reads it, and where it tells what it does and what it found wrong. */
+export interface ArchiveFetch {
+  store: ObjectStore;
+  bucket: string;
+  prefix: string;
+  /** The drill's: aborted by its deadline or Ctrl-C. */
+  signal: AbortSignal;
+  processes: LocalProcesses;
+  /** Base backup partitions downloaded at once. */
+  concurrency?: number;
+  say: (message: string) => void;
+  /** The drill's warnings, which a damaged WAL file is added to. */
+  warnings: string[];
+}
+
+/**
+ * LATEST's partitions into the scratch data folder, completed so PostgreSQL can start on it, and
+ * meanwhile the archived WAL replay can ask for into the drill's WAL folder.
+ */
+export async function restoreBaseAndWal(
+  from: ArchiveFetch,
+  latest: BaseBackupInfo,
+  paths: Workdir,
+  pg: DrillServer,
+  as: RunAs | undefined,
+): Promise<[BaseBackupStats, WalDownloaded]> {
+  from.say(`restoring ${latest.name} (${latest.partitions.length} partition(s)) and fetching its WAL`);
+  const wal = fetchWal(from, latest, paths, pg, as, false);
+  wal.catch(() => undefined);
+  const base = await downloadBaseBackup({
+    store: from.store,
+    bucket: from.bucket,
+    signal: from.signal,
+    processes: from.processes,
+    as,
+    partitions: latest.partitions,
+    dataDir: paths.dataDir,
+    concurrency: from.concurrency,
+  });
+  await completeDataDir(paths.dataDir, pg.major, as);
+  return [base, await wal];
+}
+
+/** No base backup fetched: a paused copy went on. */
+export const NO_BASE_BACKUP: BaseBackupStats = { partitions: 0, compressedBytes: 0, durationMs: 0 };
+
+/** The archived WAL replay from `latest` can ask for, into the drill's WAL folder; with `missingOnly`, only what is not there yet. */
+export async function fetchWal(
+  from: ArchiveFetch,
+  latest: BaseBackupInfo,
+  paths: Workdir,
+  pg: DrillServer,
+  as: RunAs | undefined,
+  missingOnly: boolean,
+): Promise<WalDownloaded> {
+  if (missingOnly) from.say(`fetching the WAL archived after what ${paths.walDir} holds`);
+  const fetched = await downloadWal({
+    store: from.store,
+    bucket: from.bucket,
+    signal: from.signal,
+    processes: from.processes,
+    as,
+    prefix: from.prefix,
+    startSegment: latest.startSegment,
+    pgMajor: pg.major,
+    into: paths.walDir,
+    missingOnly,
+  });
+  for (const name of fetched.damaged) from.warnings.push(`archived WAL ${name} did not decompress: replay cannot go past it.`);
+  return fetched;
+}
