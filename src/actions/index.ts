@@ -22,6 +22,7 @@ import { restoreTimeLoadActions } from './restore-time/load.js';
 import { spaceActions } from './space.js';
 import { spaceReportActions } from './space-report.js';
 import { volumesActions } from './volumes.js';
+import { volumesProofActions } from './volumes-proofs.js';
 import { volumesReportActions } from './volumes-report.js';
 
 export function actionRegistry(): ActionRegistry {
@@ -40,6 +41,7 @@ export function actionRegistry(): ActionRegistry {
     ...spaceActions,
     ...spaceReportActions,
     ...volumesActions,
+    ...volumesProofActions,
     ...volumesReportActions,
     ...restoreTimeActions,
     ...restoreTimeFindActions,

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { volumesActions } from '../../src/actions/volumes.js';
+import { volumesProofActions } from '../../src/actions/volumes-proofs.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -10,7 +10,7 @@ import { testRuntime } from '../support/runtime.js';
 
 const tmp = tempDirs('dr-volumes-scratch-');
 
-const action = (name: string) => volumesActions.find((a) => a.name === name)!;
+const action = (name: string) => volumesProofActions.find((a) => a.name === name)!;
 
 describe('volumes.verify-dumps', () => {
   it('refuses dumps recorded without their row counts before restoring anything, naming the field', async () => {

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeCopyActions } from '../../src/actions/restore-time/copy.js';
 import { restoreTimeDumpActions } from '../../src/actions/restore-time/dump.js';
 import { scratchFolder } from '../../src/actions/support/restore-copy.js';
-import { volumesActions } from '../../src/actions/volumes.js';
+import { volumesProofActions } from '../../src/actions/volumes-proofs.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { LocalProcesses } from '../../src/core/seams.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
@@ -86,7 +86,8 @@ function microsecondBefore(iso: string): string {
   return `${seconds}.${String(before % 1_000_000n).padStart(6, '0')}Z`;
 }
 
-const action = (name: string) => [...restoreTimeCopyActions, ...restoreTimeDumpActions, ...volumesActions].find((a) => a.name === name)!;
+const action = (name: string) =>
+  [...restoreTimeCopyActions, ...restoreTimeDumpActions, ...volumesProofActions].find((a) => a.name === name)!;
 
 function context(runDir: string): { ctx: StepContext; said: string[] } {
   runIds.push(basename(runDir));

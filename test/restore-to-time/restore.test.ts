@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeCopyActions } from '../../src/actions/restore-time/copy.js';
 import { restoreTimeDumpActions } from '../../src/actions/restore-time/dump.js';
 import { scratchFolder } from '../../src/actions/support/restore-copy.js';
-import { volumesActions } from '../../src/actions/volumes.js';
+import { volumesProofActions } from '../../src/actions/volumes-proofs.js';
 import { NeedsOperator, StepFailed } from '../../src/core/errors.js';
 import { restoreTimeTargetActions } from '../../src/actions/restore-time/target.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 const action = (name: string) =>
-  [...restoreTimeTargetActions, ...restoreTimeCopyActions, ...restoreTimeDumpActions, ...volumesActions].find((a) => a.name === name)!;
+  [...restoreTimeTargetActions, ...restoreTimeCopyActions, ...restoreTimeDumpActions, ...volumesProofActions].find((a) => a.name === name)!;
 
 /** The operator at a terminal, answering each question in turn. */
 interface Operator {
