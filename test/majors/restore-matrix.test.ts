@@ -43,6 +43,11 @@ import {
 } from '../support/wale-archive.js';
 
 const BUCKET = 'majors-matrix';
+/**
+ * A restore-to-time test restores the archive (twice, or steps a paused copy) on an older major, each
+ * statement entering the scratch server's sandbox: on a loaded 2-core machine that passes a minute.
+ */
+const RESTORE_TO_TIME_MS = 180_000;
 const SECRET = 'majors-secret-Q7v2p';
 
 let moto: Moto;
@@ -262,76 +267,85 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
     expect(failure.lost.from).toBe(missing);
   });
 
-  it("restore-to-time's restore keeps the moment's microseconds (a commit at the moment in, one a microsecond after it out), dumps the copy and proves the dump restores; the copy with a hole is refused naming it", async () => {
-    const [first, second] = archive.batches;
-    const moment = between(first!.committed, second!.before);
-    const commit = secondCommit;
-    expect(commit).not.toBe('');
-    const params = (time: string, at = url) => ({ url: at, target: ['--target-time', time], instance: 'orders', copyName: 'orders-at-x' });
-    if (major === '17') {
-      // Restored and looked into by the drill's own server; dumped with the newest local client: Debian's 15 here, which cannot read 17.
-      const { ctx, said } = context(await mkdtemp(join(dir, 'run-')));
-      const looked = await action('pitr.restore').run(ctx, params(commit), {});
-      expect(said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 120 rows`));
-      const err = await action('pitr.dump')
-        .run(
-          ctx,
-          {
-            restored: true,
-            dataDir: looked.dataDir,
-            url,
-            target: looked.target,
-            major,
-            databases: ['postgres'],
-            found: looked.databases,
-            copyName: 'x',
-          },
-          {},
-        )
+  it(
+    "restore-to-time's restore keeps the moment's microseconds (a commit at the moment in, one a microsecond after it out), dumps the copy and proves the dump restores; the copy with a hole is refused naming it",
+    async () => {
+      const [first, second] = archive.batches;
+      const moment = between(first!.committed, second!.before);
+      const commit = secondCommit;
+      expect(commit).not.toBe('');
+      const params = (time: string, at = url) => ({
+        url: at,
+        target: ['--target-time', time],
+        instance: 'orders',
+        copyName: 'orders-at-x',
+      });
+      if (major === '17') {
+        // Restored and looked into by the drill's own server; dumped with the newest local client: Debian's 15 here, which cannot read 17.
+        const { ctx, said } = context(await mkdtemp(join(dir, 'run-')));
+        const looked = await action('pitr.restore').run(ctx, params(commit), {});
+        expect(said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 120 rows`));
+        const err = await action('pitr.dump')
+          .run(
+            ctx,
+            {
+              restored: true,
+              dataDir: looked.dataDir,
+              url,
+              target: looked.target,
+              major,
+              databases: ['postgres'],
+              found: looked.databases,
+              copyName: 'x',
+            },
+            {},
+          )
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(StepFailed);
+        expect((err as Error).message).toContain("older than the volume's 17");
+        return;
+      }
+      const atCommit = context(await mkdtemp(join(dir, 'run-')));
+      const restored = await action('pitr.restore').run(atCommit.ctx, params(commit), {});
+      expect(restored).toMatchObject({ restored: true, major, backup: expect.stringContaining(archive.backups[0]!.name) });
+      // The moment as the journal keeps it: in UTC, every digit of the commit's microseconds kept.
+      expect(restored.time).toMatch(/Z$/);
+      expect(micros(restored.time as string)).toBe(micros(commit));
+      expect(atCommit.said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 120 rows`));
+      const dumped = await action('pitr.dump').run(
+        atCommit.ctx,
+        {
+          restored: true,
+          dataDir: restored.dataDir,
+          url,
+          target: restored.target,
+          major,
+          databases: ['postgres'],
+          found: restored.databases,
+          copyName: restored.copyName,
+        },
+        {},
+      );
+      const file = (dumped.dumps as { file: string }[])[0]!.file;
+      expect(await action('volumes.verify-dumps').run(atCommit.ctx, { dumps: dumped.dumps }, {})).toEqual({ verified: [file] });
+      await action('pitr.remove-scratch').run(atCommit.ctx, {}, {});
+
+      const justBefore = context(await mkdtemp(join(dir, 'run-')));
+      const earlier = await action('pitr.restore').run(justBefore.ctx, params(microsecondBefore(commit)), {});
+      expect(earlier).toMatchObject({ restored: true, time: microsecondBefore(commit) });
+      expect(justBefore.said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 110 rows`));
+      await action('pitr.remove-scratch').run(justBefore.ctx, {}, {});
+
+      const hole = context(await mkdtemp(join(dir, 'run-')));
+      const err = await action('pitr.restore')
+        .run(hole.ctx, params(moment.toISOString(), `s3://${BUCKET}/${holed}`), {})
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StepFailed);
-      expect((err as Error).message).toContain("older than the volume's 17");
-      return;
-    }
-    const atCommit = context(await mkdtemp(join(dir, 'run-')));
-    const restored = await action('pitr.restore').run(atCommit.ctx, params(commit), {});
-    expect(restored).toMatchObject({ restored: true, major, backup: expect.stringContaining(archive.backups[0]!.name) });
-    // The moment as the journal keeps it: in UTC, every digit of the commit's microseconds kept.
-    expect(restored.time).toMatch(/Z$/);
-    expect(micros(restored.time as string)).toBe(micros(commit));
-    expect(atCommit.said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 120 rows`));
-    const dumped = await action('pitr.dump').run(
-      atCommit.ctx,
-      {
-        restored: true,
-        dataDir: restored.dataDir,
-        url,
-        target: restored.target,
-        major,
-        databases: ['postgres'],
-        found: restored.databases,
-        copyName: restored.copyName,
-      },
-      {},
-    );
-    const file = (dumped.dumps as { file: string }[])[0]!.file;
-    expect(await action('volumes.verify-dumps').run(atCommit.ctx, { dumps: dumped.dumps }, {})).toEqual({ verified: [file] });
-    await action('pitr.remove-scratch').run(atCommit.ctx, {}, {});
-
-    const justBefore = context(await mkdtemp(join(dir, 'run-')));
-    const earlier = await action('pitr.restore').run(justBefore.ctx, params(microsecondBefore(commit)), {});
-    expect(earlier).toMatchObject({ restored: true, time: microsecondBefore(commit) });
-    expect(justBefore.said.join('\n')).toMatch(new RegExp(`public\\.${DRILL_TABLE}: 110 rows`));
-    await action('pitr.remove-scratch').run(justBefore.ctx, {}, {});
-
-    const hole = context(await mkdtemp(join(dir, 'run-')));
-    const err = await action('pitr.restore')
-      .run(hole.ctx, params(moment.toISOString(), `s3://${BUCKET}/${holed}`), {})
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StepFailed);
-    expect((err as Error).message).toContain(`WAL ${missing}`);
-    expect(hole.said.join('\n')).not.toContain('no transaction after the moment was archived');
-  });
+      expect((err as Error).message).toContain(`WAL ${missing}`);
+      expect(hole.said.join('\n')).not.toContain('no transaction after the moment was archived');
+    },
+    RESTORE_TO_TIME_MS,
+  );
 
   const isBase = (k: string) => k.startsWith(`${prefix}basebackups_005/`) && k.includes('/tar_partitions/');
   const isWal = (k: string) => /\/wal_005\/[0-9A-F]{24}\.lzo$/.test(k);
@@ -339,44 +353,48 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
   const promoted = { inRecovery: 'f', paused: 'f' };
   const stepParams = (time: Date) => ({ url, target: ['--target-time', time.toISOString()], instance: 'orders', copyName: 'orders-step' });
 
-  it("restore-to-time steps from T1 to T2 on one copy paused as a hot standby, its settings the control file's, fetching no base backup again", async () => {
-    const [b1, b2, b3] = archive.batches;
-    const t1 = between(b1!.committed, b2!.before);
-    const t2 = between(b2!.committed, b3!.before);
-    const run = steppingContext(await mkdtemp(join(dir, 'run-')), major, [t2.toISOString(), '']);
-    const restored = await action('pitr.restore').run(run.ctx, stepParams(t1), {});
-    expect(run.marks).toHaveLength(2);
-    const [atT1, atT2] = run.marks;
-    expect(run.said.filter((t) => t.includes(`public.${DRILL_TABLE}:`))).toEqual([
-      expect.stringContaining(`public.${DRILL_TABLE}: 110 rows`),
-      expect.stringContaining(`public.${DRILL_TABLE}: 120 rows`),
-    ]);
-    // The server itself, asked as each table of the copy was read: in recovery, replay paused, run with the primary's settings.
-    const first = run.states.slice(0, atT1!.states);
-    const second = run.states.slice(atT1!.states, atT2!.states);
-    expect(first.length).toBeGreaterThan(0);
-    expect(second.length).toBeGreaterThan(0);
-    for (const state of [...first, ...second]) expect(state).toMatchObject(pausedAt('40'));
-    // The same copy, moved forward: the server ran on the data folder T1 was read from, through the same socket folder.
-    expect(new Set([...first, ...second].map((st) => st.dataDirectory)).size).toBe(1);
-    expect(new Set([...first, ...second].map((st) => st.socketDir)).size).toBe(1);
-    expect(first[0]!.dataDirectory).toBe(restored.dataDir);
-    // T1 fetched the older base backup; T2 no part of a base backup and no WAL segment twice.
-    const fetchedT1 = run.fetched.slice(0, atT1!.fetched);
-    const fetchedT2 = run.fetched.slice(atT1!.fetched, atT2!.fetched);
-    expect(fetchedT1.filter(isBase).length).toBeGreaterThan(0);
-    expect(fetchedT1.filter(isBase).every((k) => k.includes(`/${archive.backups[0]!.name}/`))).toBe(true);
-    expect(fetchedT2.filter(isBase)).toEqual([]);
-    expect(fetchedT2.filter((k) => isWal(k) && fetchedT1.includes(k))).toEqual([]);
-    expect(run.said).toContain(
-      `moving the copy paused as it was at ${t1.toISOString()} forward: replay goes on from there, no base backup is fetched again`,
-    );
-    // Kept at T2: promoted from the copy, no base backup fetched for it.
-    expect(run.fetched.slice(atT2!.fetched).filter(isBase)).toEqual([]);
-    expect(run.said).toContain(`promoted the copy as it was at ${t2.toISOString()}: its recovery ended there`);
-    expect(restored).toMatchObject({ restored: true, time: t2.toISOString(), major });
-    await action('pitr.remove-scratch').run(run.ctx, {}, {});
-  });
+  it(
+    "restore-to-time steps from T1 to T2 on one copy paused as a hot standby, its settings the control file's, fetching no base backup again",
+    async () => {
+      const [b1, b2, b3] = archive.batches;
+      const t1 = between(b1!.committed, b2!.before);
+      const t2 = between(b2!.committed, b3!.before);
+      const run = steppingContext(await mkdtemp(join(dir, 'run-')), major, [t2.toISOString(), '']);
+      const restored = await action('pitr.restore').run(run.ctx, stepParams(t1), {});
+      expect(run.marks).toHaveLength(2);
+      const [atT1, atT2] = run.marks;
+      expect(run.said.filter((t) => t.includes(`public.${DRILL_TABLE}:`))).toEqual([
+        expect.stringContaining(`public.${DRILL_TABLE}: 110 rows`),
+        expect.stringContaining(`public.${DRILL_TABLE}: 120 rows`),
+      ]);
+      // The server itself, asked as each table of the copy was read: in recovery, replay paused, run with the primary's settings.
+      const first = run.states.slice(0, atT1!.states);
+      const second = run.states.slice(atT1!.states, atT2!.states);
+      expect(first.length).toBeGreaterThan(0);
+      expect(second.length).toBeGreaterThan(0);
+      for (const state of [...first, ...second]) expect(state).toMatchObject(pausedAt('40'));
+      // The same copy, moved forward: the server ran on the data folder T1 was read from, through the same socket folder.
+      expect(new Set([...first, ...second].map((st) => st.dataDirectory)).size).toBe(1);
+      expect(new Set([...first, ...second].map((st) => st.socketDir)).size).toBe(1);
+      expect(first[0]!.dataDirectory).toBe(restored.dataDir);
+      // T1 fetched the older base backup; T2 no part of a base backup and no WAL segment twice.
+      const fetchedT1 = run.fetched.slice(0, atT1!.fetched);
+      const fetchedT2 = run.fetched.slice(atT1!.fetched, atT2!.fetched);
+      expect(fetchedT1.filter(isBase).length).toBeGreaterThan(0);
+      expect(fetchedT1.filter(isBase).every((k) => k.includes(`/${archive.backups[0]!.name}/`))).toBe(true);
+      expect(fetchedT2.filter(isBase)).toEqual([]);
+      expect(fetchedT2.filter((k) => isWal(k) && fetchedT1.includes(k))).toEqual([]);
+      expect(run.said).toContain(
+        `moving the copy paused as it was at ${t1.toISOString()} forward: replay goes on from there, no base backup is fetched again`,
+      );
+      // Kept at T2: promoted from the copy, no base backup fetched for it.
+      expect(run.fetched.slice(atT2!.fetched).filter(isBase)).toEqual([]);
+      expect(run.said).toContain(`promoted the copy as it was at ${t2.toISOString()}: its recovery ended there`);
+      expect(restored).toMatchObject({ restored: true, time: t2.toISOString(), major });
+      await action('pitr.remove-scratch').run(run.ctx, {}, {});
+    },
+    RESTORE_TO_TIME_MS,
+  );
 
   it.runIf(major === '12' || major === '15')(
     'restore-to-time past the restart that raised max_connections restores the copy again, promoted at the moment, saying why, and a later moment promoted at once',
@@ -417,5 +435,6 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s', (major) => {
       expect(restored).toMatchObject({ restored: true, time: t4.toISOString(), major });
       await action('pitr.remove-scratch').run(run.ctx, {}, {});
     },
+    RESTORE_TO_TIME_MS,
   );
 });
