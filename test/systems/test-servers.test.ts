@@ -208,7 +208,8 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
         .map((e) => e.what)
         .sort(),
     ).toEqual(['moto_server', 'postgres', 'sshd']);
-    expect(processesNaming(scratch.dir).length).toBeGreaterThan(0);
+    // The tool's scratch server is not asserted alive here: its sandbox's init ends it once the process that
+    // opened the sandbox is gone (SIGKILL included), so it may already have ended; either way none is left below.
     // The next run's global setup, here (setup.ts puts the environment back after the test).
     process.env.DINGO_TEST_SUITE_ROOT = join(run.registry, '..');
     const teardown = suiteSetup();
