@@ -217,6 +217,8 @@ describe.skipIf(!sshdAvailable)('doctor and the checks before a live run', () =>
       const r = await runCli(['doctor', '--s3-path-style', ...args({ '--es-url': silent.url })], { env: env({ ES_TIMEOUT: '5' }) });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`… waiting on GET / of ${silent.url}`);
+      // The check's own wait line, not the Elasticsearch client's beside it.
+      expect(r.stderr.split('\n').filter((line) => line.includes(silent.url))).toEqual([expect.stringContaining('… waiting on GET /')]);
       expect(r.stdout).toMatch(/^FAILED {2}logs +/m);
       expect(Date.now() - started).toBeLessThan(40_000);
     } finally {

@@ -4,6 +4,7 @@
  * rendering of the verdicts for people and for --json.
  */
 import { messageOf } from '../../core/errors.js';
+import { onWaiting } from '../../core/waits.js';
 
 /**
  * One check's verdict: ok or failed, what it found, and for a failure the flag, variable or command
@@ -39,12 +40,15 @@ class PastDeadline extends Error {}
 
 /**
  * `work` within `ms`: after a few seconds `say` is told what is awaited, and past the deadline it
- * fails naming what did not answer. The work itself is left to end on its own deadline.
+ * fails naming what did not answer. The work itself is left to end on its own deadline. The wait
+ * notices of the clients the work uses (core/waits.ts) are held meanwhile: the check says its own
+ * wait, and one line per wait is what the screen should show.
  */
 export async function withDeadline<T>(waitingOn: string, ms: number, say: (line: string) => void, work: () => Promise<T>): Promise<T> {
   let notice: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   const started = Date.now();
+  const releaseNotices = onWaiting(() => undefined);
   try {
     return await Promise.race([
       work(),
@@ -58,6 +62,7 @@ export async function withDeadline<T>(waitingOn: string, ms: number, say: (line:
       }),
     ]);
   } finally {
+    releaseNotices();
     clearTimeout(notice);
     clearTimeout(timer);
   }
