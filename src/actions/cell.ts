@@ -268,12 +268,7 @@ async function logsInWith(
     docker,
     container,
     { user: r.role, password: r.password },
-    {
-      args: ['-tAc', LOGIN_CHECK_QUERY],
-      input: '',
-      writes: false,
-      catalogOnly: true,
-    },
+    { mode: 'query', sql: LOGIN_CHECK_QUERY, writes: false, catalogOnly: true },
   );
   const out = result.stdout.trim();
   if (result.exitCode === 0 && out === r.role) return true;

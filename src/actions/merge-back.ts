@@ -183,8 +183,9 @@ const plan = defineAction({
       ctx.warn('nothing merged back: the copy was not restored here');
       return EMPTY;
     }
-    if (ctx.platform.mode === 'rehearsal' && (!p.container || (await ctx.cell(p.cellIp)).simulatesRows?.(p.container))) {
-      // A simulated container answers the queries a recovery asks, not a table's rows (a scenario's postgres: container does).
+    if (ctx.platform.mode === 'rehearsal' && !p.container) {
+      // No live container found on the simulated platform: there is nothing to read rows from (a
+      // simulated container's database, which holds none, refuses the merge's reads itself).
       ctx.warn(`nothing merged back: the simulated platform holds no live rows of ${p.tables.join(', ')} to compare with the copy`);
       return EMPTY;
     }

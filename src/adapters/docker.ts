@@ -122,13 +122,21 @@ export class CellDocker {
   async exec(
     name: string,
     argv: string[],
-    opts: { user?: string; stdin?: StdinData; writes?: boolean; timeoutMs?: number; stdout?: Writable } = {},
+    opts: {
+      user?: string;
+      stdin?: StdinData;
+      writes?: boolean;
+      timeoutMs?: number;
+      stdout?: Writable;
+      database?: CommandSpec['database'];
+    } = {},
   ): Promise<CommandResult> {
     const flags = [...(opts.stdin !== undefined ? ['-i'] : []), ...(opts.user ? ['-u', opts.user] : [])];
     const spec = this.spec(['exec', ...flags, name, ...argv], opts.writes ?? false, {
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.stdout ? { stdout: opts.stdout } : {}),
+      ...(opts.database ? { database: opts.database } : {}),
     });
     const result = await this.runner.run(spec);
     if (result.exitCode !== 0 && isDaemonError(result)) throw this.failure(spec, result, `exec in ${name}`);

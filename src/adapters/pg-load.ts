@@ -1,26 +1,17 @@
 /**
- * Loading a pg_dump -Fc file into a database of a patroni container through `docker exec -i`:
- * the password on the first line of the exec's standard input (as psql gets it, psql.ts),
- * the dump's bytes after it, as they are. What the database holds is read with psql, so a load
+ * Loading a pg_dump -Fc file into a database of a patroni container through its database seam
+ * (container-database.ts: pg_restore fed the dump's bytes as they are, behind its password line). What the database holds is read with psql, so a load
  * interrupted midway can be told from one that finished, and is never appended to.
  */
 import { StepFailed } from '../core/errors.js';
-import { prependStdin } from '../core/stdin.js';
 import type { CommandResult, StdinData } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { sqlIdent } from '../core/sql-quote.js';
 import type { PasswordLogin, PgLogin } from './postgres.js';
 import { psqlWithChain } from './psql.js';
 import { majorOfVersionNum, VERSION_QUERY } from './postgres-replay.js';
-import { extensionStatements, useList, type LoadPlan } from './pg-load-plan.js';
-
-/**
- * `sh -c PG_RESTORE_VIA_STDIN sh USER ARGS...`: the first stdin line is the password; the lines after
- * it, up to an empty one, the dump ids to restore (pg_restore -L, from a file of the container's own
- * that goes when the shell ends, hung up, interrupted or terminated too; none: all of them); the rest
- * the dump. The exit status is pg_restore's.
- */
-export const PG_RESTORE_VIA_STDIN = `IFS= read -r PGPASSWORD; export PGPASSWORD; u=$1; shift; l=$(mktemp) || exit 1; trap 'rm -f "$l"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; while IFS= read -r id && [ -n "$id" ]; do printf '%s\\n' "$id"; done > "$l"; if [ -s "$l" ]; then set -- -L "$l" "$@"; fi; pg_restore -h 127.0.0.1 -p 5432 -U "$u" "$@"`;
+import { extensionStatements, type LoadPlan } from './pg-load-plan.js';
+import { cellDatabase } from './container-database.js';
 
 /**
  * Tables of a database outside the system schemas, but for an extension's own (PostGIS's
@@ -39,7 +30,7 @@ export type DatabaseHolds = { exists: false } | { exists: true; tables: number }
 
 /** One psql -tAc answer, or a clear failure naming the question. */
 async function ask(docker: CellDocker, name: string, chain: PgLogin[], database: string, sql: string, writes = false): Promise<string> {
-  const { result } = await psqlWithChain(docker, name, chain, ['-d', database, '-tAc', sql], '', writes);
+  const { result } = await psqlWithChain(docker, name, chain, { database, mode: 'query', sql, writes });
   if (result.exitCode !== 0) {
     throw new StepFailed(
       `psql in ${name} (database ${database}) exited ${result.exitCode}: ${docker.redactor.redact(result.stderr.trim())}`,
@@ -82,7 +73,7 @@ export async function createExtensions(
 ): Promise<void> {
   if (!plan.extensions.length) return;
   const sql = ['BEGIN;', ...extensionStatements(plan, owner), 'COMMIT;', ''].join('\n');
-  const { result } = await psqlWithChain(docker, name, chain, ['-d', database, '-q', '-v', 'ON_ERROR_STOP=1'], sql, true);
+  const { result } = await psqlWithChain(docker, name, chain, { database, mode: 'script', sql, writes: true });
   if (result.exitCode !== 0) {
     const names = plan.extensions.map((x) => x.name).join(', ');
     throw new StepFailed(
@@ -124,11 +115,6 @@ export async function pgRestore(
   login: PasswordLogin,
   opts: { database: string; dump: StdinData; entries?: number[] },
 ): Promise<CommandResult> {
-  docker.redactor.register(login.password);
-  const args = ['--exit-on-error', '--single-transaction', '--no-owner', '--no-acl', '-d', opts.database];
-  const list = useList(opts.entries ?? []);
-  return docker.exec(name, ['sh', '-c', PG_RESTORE_VIA_STDIN, 'sh', login.user, ...args], {
-    stdin: prependStdin(`${login.password}\n${list}\n`, opts.dump),
-    writes: true,
-  });
+  const call = { kind: 'restore' as const, container: name, login, database: opts.database, entries: opts.entries ?? [] };
+  return cellDatabase(docker).restore(call, opts.dump);
 }

@@ -12,7 +12,7 @@ import { StepFailed } from '../core/errors.js';
 import type { CommandResult } from '../core/seams.js';
 import type { CellDocker } from './docker.js';
 import { describeLogin, type PasswordLogin } from './postgres.js';
-import { loginRefused, psqlAs, type PsqlCall } from './psql.js';
+import { loginRefused, psqlAs, type PsqlSession } from './psql.js';
 
 /**
  * psql in the container as `login`; a refused login fails naming it, and never tries another. The
@@ -22,7 +22,7 @@ async function psqlAsApps(
   docker: CellDocker,
   container: string,
   login: PasswordLogin,
-  call: Omit<PsqlCall, 'catalogOnly'>,
+  call: Omit<PsqlSession, 'catalogOnly'>,
 ): Promise<CommandResult> {
   const result = await psqlAs(docker, container, login, { ...call, catalogOnly: false });
   const refused = loginRefused(docker, result);
@@ -42,8 +42,7 @@ async function psqlAsApps(
 function liveOutput(docker: CellDocker, container: string, login: PasswordLogin) {
   return async (database: string, sql: string, stdout?: Writable): Promise<string> => {
     const script = `BEGIN TRANSACTION READ ONLY;\nSET LOCAL search_path = pg_catalog;\n${sql};\nCOMMIT;\n`;
-    const args = ['-d', database, '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'];
-    const result = await psqlAsApps(docker, container, login, { args, input: script, writes: false, stdout });
+    const result = await psqlAsApps(docker, container, login, { database, mode: 'rows', sql: script, writes: false, stdout });
     if (result.exitCode !== 0) {
       throw new StepFailed(
         `psql in ${container} (database ${database}, as ${login.user}) exited ${result.exitCode}: ${docker.redactor.redact(result.stderr.trim())}`,
@@ -142,5 +141,5 @@ export async function applyPatch(
   database: string,
   patch: string,
 ): Promise<CommandResult> {
-  return psqlAsApps(docker, container, login, { args: ['-d', database, '-q', '-v', 'ON_ERROR_STOP=1'], input: patch, writes: true });
+  return psqlAsApps(docker, container, login, { database, mode: 'script', sql: patch, writes: true });
 }

@@ -43,7 +43,7 @@ export function parseReplicationRows(stdout: string): Replica[] {
 
 /** The standbys connected to the leader in CONTAINER, as pg_stat_replication lists them. */
 export async function replicasOf(docker: CellDocker, container: string, logins: PgLogin[]): Promise<Replica[]> {
-  const { result } = await psqlWithChain(docker, container, logins, ['-tAc', REPLICATION_QUERY], '', false);
+  const { result } = await psqlWithChain(docker, container, logins, { mode: 'query', sql: REPLICATION_QUERY, writes: false });
   if (result.exitCode !== 0) {
     throw new StepFailed(
       `reading pg_stat_replication in ${container} failed (psql exit ${result.exitCode}): ${docker.redactor.redact(result.stderr.trim())}`,

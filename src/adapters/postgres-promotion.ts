@@ -71,7 +71,7 @@ export async function waitUntilPromoted(
       const answer = await askRecovery(docker, name, logins);
       if (answer.kind === 'unreachable') return at('not-ready', answer.detail);
       if (!answer.inRecovery) return at('promoted', 'pg_is_in_recovery() = f');
-      const query = async (sql: string) => (await psqlWithChain(docker, name, logins, ['-tAc', sql], '', false)).result;
+      const query = async (sql: string) => (await psqlWithChain(docker, name, logins, { mode: 'query', sql, writes: false })).result;
       return { ...at('in-recovery', 'pg_is_in_recovery() = t'), replay: await replayOf(query) };
     };
     last = await poll();

@@ -39,7 +39,7 @@ export async function pgIsReady(docker: CellDocker, name: string): Promise<Readi
 export type RecoveryAnswer = { kind: 'value'; inRecovery: boolean } | { kind: 'unreachable'; detail: string };
 
 export async function askRecovery(docker: CellDocker, name: string, chain: PgLogin[]): Promise<RecoveryAnswer> {
-  const { result } = await psqlWithChain(docker, name, chain, ['-tAc', RECOVERY_QUERY], '', false);
+  const { result } = await psqlWithChain(docker, name, chain, { mode: 'query', sql: RECOVERY_QUERY, writes: false });
   const out = result.stdout.trim();
   if (result.exitCode === 0 && (out === 't' || out === 'f')) return { kind: 'value', inRecovery: out === 't' };
   const stderr = docker.redactor.redact(result.stderr.trim());

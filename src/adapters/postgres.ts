@@ -5,17 +5,13 @@
  */
 import { StepFailed } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
+import type { DbLogin } from '../core/seams.js';
 import type { CellDocker, ContainerInfo } from './docker.js';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = '5432';
 
-export interface PgLogin {
-  user: string;
-  password?: string;
-  /** As the container's `postgres` OS user over the local Unix socket, without a password. */
-  socket?: boolean;
-}
+export type PgLogin = DbLogin;
 
 /** A role logging in over 127.0.0.1 with its password. */
 export interface PasswordLogin extends PgLogin {

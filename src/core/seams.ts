@@ -1,5 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { OpenLogSource } from './log-source.js';
+import type { DockerEngine } from './docker-engine-seam.js';
+
+export type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume } from './docker-engine-seam.js';
 
 /**
  * What a command reads on its standard input: text, bytes (a pg_dump file is binary and never
@@ -30,6 +33,13 @@ export interface CommandSpec {
    * once, it is never run again on a lost connection.
    */
   stdout?: Writable;
+  /**
+   * The call to a container's PostgreSQL this command makes (`docker exec` of psql or pg_restore, its
+   * shell text written by the live cell's ContainerDatabase alone): a cell that answers calls rather
+   * than running commands (a rehearsal's) answers this, and reads neither the argv nor the standard
+   * input: a restore's dump is `dump`, which the live command's input carries after its password line.
+   */
+  database?: { call: DatabaseCall; dump?: StdinData };
 }
 
 export interface CommandResult {
@@ -38,6 +48,63 @@ export interface CommandResult {
   stderr: string;
   durationMs: number;
   timedOut?: boolean;
+}
+
+/** Who logs in to a container's PostgreSQL. */
+export interface DbLogin {
+  user: string;
+  /** Over 127.0.0.1:5432 with this password (never on a command line). */
+  password?: string;
+  /** As the container's `postgres` OS account over its local Unix socket, without a password. */
+  socket?: boolean;
+}
+
+/**
+ * psql in a container's database. `query`: one statement (`psql -tAc`), its rows unaligned without
+ * headers; `script`: statements read from standard input, quiet, stopping at the first error; `rows`: such
+ * a script whose rows are printed unaligned without headers (a merge's reads).
+ */
+export interface PsqlCall {
+  kind: 'psql';
+  container: string;
+  login: DbLogin;
+  /** The database; without it, the container's `postgres`. */
+  database?: string;
+  mode: 'query' | 'script' | 'rows';
+  sql: string;
+  /**
+   * Whether the session's search_path is pg_catalog alone, set at login over any role's or database's
+   * setting: every superuser's session, never that of the role apps bind with (its triggers run with its own).
+   */
+  catalogOnly: boolean;
+}
+
+/**
+ * pg_restore of a pg_dump -Fc file into a container's database, in one transaction, stopping at the first
+ * error, without the dumped owners and grants: every object is made as `login`.
+ */
+export interface RestoreCall {
+  kind: 'restore';
+  container: string;
+  login: { user: string; password: string };
+  database: string;
+  /** The dump's entries to restore (pg_restore -L); none: all of them. */
+  entries: number[];
+}
+
+export type DatabaseCall = PsqlCall | RestoreCall;
+
+/**
+ * The PostgreSQL of a cell's containers, reached with `docker exec`: the one seam through which
+ * every step reads and writes a container's database. The live one (adapters/container-database.ts)
+ * writes each call as shell text for the cell's docker client; a rehearsal's cell answers the same
+ * typed calls (on a real server, or its simulation).
+ */
+export interface ContainerDatabase {
+  /** psql in the container; `stdout`: where its output goes as it comes (CommandSpec.stdout). */
+  psql(call: PsqlCall, opts: { writes: boolean; stdout?: Writable }): Promise<CommandResult>;
+  /** pg_restore of `dump` (read once: never retried). */
+  restore(call: RestoreCall, dump: StdinData): Promise<CommandResult>;
 }
 
 /** Runs commands somewhere: the operator's machine, a cell over SSH, or a simulation. */
@@ -115,12 +182,6 @@ export interface EtcdNode {
 export interface CellSession extends CommandRunner {
   /** etcd as seen from the cell (e.g. through an SSH port forward to ETCD_HOST_PORT). */
   etcd(hostPort: string): Promise<EtcdKeys>;
-  /**
-   * A rehearsal's cell: whether the container's database is the simulation's, which answers a
-   * recovery's questions but holds no rows (a scenario's `postgres:` container is a real server).
-   * Absent on a live cell, whose databases are all real.
-   */
-  simulatesRows?(container: string): boolean;
   close(): Promise<void>;
 }
 
@@ -152,16 +213,6 @@ export interface Platform {
   close(end?: { runDone: boolean }): Promise<void>;
 }
 
-/** A client command run in a container's PostgreSQL: `docker exec … psql|pg_restore`, as the adapters build it. */
-export interface ContainerClientCall {
-  program: 'psql' | 'pg_restore';
-  /** true: as the container's postgres OS account over its socket; false: a role's password first on standard input. */
-  local: boolean;
-  args: string[];
-  /** What `env NAME=VALUE…` before the command sets (PGOPTIONS). */
-  env: string[];
-}
-
 /** A rehearsal container whose database is a real PostgreSQL on this machine (a scenario's `postgres: { seed }`). */
 export interface ContainerServer {
   /** The container's name: one server per container, per run. */
@@ -178,7 +229,8 @@ export interface ContainerServer {
 
 /** Real PostgreSQL servers behind a rehearsal's simulated containers, started when first used, stopped on close. */
 export interface ContainerServers {
-  exec(server: ContainerServer, call: ContainerClientCall, input: Buffer): Promise<CommandResult>;
+  /** Answers a call to the container's database with its server, `dump` a restore's bytes. */
+  run(server: ContainerServer, call: DatabaseCall, dump?: Buffer): Promise<CommandResult>;
   /** Stops the servers; `removeData`: their data goes too (the run is finished), else it is kept for the run's next process. */
   close(removeData?: boolean): Promise<void>;
 }
@@ -284,62 +336,4 @@ export interface ScratchSandbox {
   start(argv: string[], opts: { env?: NodeJS.ProcessEnv; output: number }): SandboxedProcess;
   /** Ends everything inside (SIGKILL to what is left) and frees the account. */
   close(): Promise<void>;
-}
-
-/** A Docker volume as the Engine API lists it (GET /volumes). */
-export interface EngineVolume {
-  name: string;
-  driver: string;
-  /** Host folder of the volume's data (…/volumes/NAME/_data for the local driver). */
-  mountpoint: string;
-  /** RFC 3339, when the engine reports it. */
-  createdAt?: string;
-  labels: Record<string, string>;
-}
-
-/** A container as GET /containers/json?all=1 lists it, with its mounts. */
-export interface EngineContainer {
-  id: string;
-  names: string[];
-  image: string;
-  /** running, exited, created, … */
-  state: string;
-  mounts: { type: string; name?: string; source: string; destination: string; rw: boolean }[];
-  labels: Record<string, string>;
-}
-
-/**
- * A scratch container: the only kind the tool creates. Whatever the spec, it gets no network, no
- * capability, no new privileges, a read-only root filesystem, no published port and no environment
- * of ours (systems/docker-engine.ts).
- */
-export interface EngineContainerSpec {
-  name: string;
-  image: string;
-  /** Replaces the image's entrypoint: the program itself, so no script of the image runs first. */
-  entrypoint: string[];
-  cmd?: string[];
-  /** uid:gid it runs as (never the image's default user, which is root in the official images). */
-  user: string;
-  /** Host folders bind-mounted into the container. */
-  binds: { source: string; target: string; readOnly: boolean }[];
-  /** What it is for: its `dingo-recover.purpose` label, which every container of the tool carries, so a leftover is found. */
-  purpose: string;
-}
-
-/** The Docker Engine on this host, through its API. */
-export interface DockerEngine {
-  readonly where: string;
-  listVolumes(): Promise<EngineVolume[]>;
-  listContainers(): Promise<EngineContainer[]>;
-  /** Whether the image is present locally (nothing is pulled). */
-  hasImage(ref: string): Promise<boolean>;
-  createContainer(spec: EngineContainerSpec): Promise<string>;
-  startContainer(id: string): Promise<void>;
-  /** Whether the container is running (false once it exited or is gone). */
-  isRunning(id: string): Promise<boolean>;
-  /** The last `lines` lines the container wrote, standard output and error as they came ('' when it is gone). */
-  containerLogs(id: string, lines: number): Promise<string>;
-  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
-  removeContainer(id: string): Promise<void>;
 }

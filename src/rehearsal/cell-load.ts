@@ -1,12 +1,13 @@
 /**
  * The simulated container's databases as a load into a new service sees them (adapters/pg-load.ts):
  * psql's questions about a database and its tables, CREATE and ALTER DATABASE, and pg_restore
- * reading a pg_dump -Fc file from standard input, answered in PostgreSQL 9.5's words. Only the file's
+ * of a pg_dump -Fc file (typed calls, cell-database.ts), answered in PostgreSQL 9.5's words. Only the file's
  * table of contents is read (its entries, as pg_restore reads them): the tables it makes are
  * counted, its extensions made only by a superuser; the rest is recorded by size and sha256.
  */
 import { createHash } from 'node:crypto';
 import { USER_TABLES_QUERY } from '../adapters/pg-load.js';
+import type { RestoreCall } from '../core/seams.js';
 import { dumpTocOf, type DumpToc, type TocEntry } from '../adapters/pg-dump-toc.js';
 import { withoutKeys } from './json-state.js';
 import { envOf, fail, majorOfImage, ok, type Out, serverVersionNum, type SimContainer, type SimDatabase } from './cell-world.js';
@@ -51,12 +52,6 @@ export function databaseQuery(c: SimContainer, database: string, sql: string): O
   return undefined;
 }
 
-/** The value after a flag, as pg_restore's getopt reads `-d NAME`. */
-function option(args: string[], flag: string): string | undefined {
-  const i = args.indexOf(flag);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
 /**
  * The newest archive minor version (1.N) the pg_restore of a server version reads: 1.13 from 9.x's
  * minor releases of 2018 on (9.5.12) and 10 and 11, 1.14 from 12, 1.15 from 16, 1.16 from 17.
@@ -71,20 +66,6 @@ function newestArchive(versionNum: number): number {
 /** Whether `user` is the role the broker made the container's superuser (SUPERUSER_USERNAME, else postgres). */
 const isSuperuser = (c: SimContainer, user: string): boolean => user === (envOf(c).SUPERUSER_USERNAME ?? 'postgres');
 
-/** The dump ids on the lines before the first empty one (the wrapper's -L file), and the dump after it. */
-function listAndDump(input: Buffer): { list: Set<number>; dump: Buffer } {
-  const list = new Set<number>();
-  let at = 0;
-  for (;;) {
-    const nl = input.indexOf(0x0a, at);
-    if (nl < 0) return { list, dump: input.subarray(at) };
-    const line = input.subarray(at, nl).toString('latin1');
-    at = nl + 1;
-    if (line === '') return { list, dump: input.subarray(at) };
-    list.add(Number(line));
-  }
-}
-
 /** pg_restore's words for an entry the server refused, as 9.5's gives them (the transaction then rolls back). */
 const refusedEntry = (e: TocEntry, error: string, hint = ''): Out =>
   fail(
@@ -93,15 +74,15 @@ const refusedEntry = (e: TocEntry, error: string, hint = ''): Out =>
   );
 
 /**
- * pg_restore --single-transaction as `login` (a role with its password over TCP) of the dump after
- * the wrapper's list of entries to restore (all when none), read by its table of contents as
- * PostgreSQL 9.5 would take it: only a superuser makes an extension that is not there yet, only its
- * owner comments on one, a schema is made once; all of it, or, on an error, nothing.
+ * pg_restore --single-transaction as the call's login (a role with its password over TCP) of the
+ * dump's entries the call names (all when none), read by its table of contents as PostgreSQL 9.5
+ * would take it: only a superuser makes an extension that is not there yet, only its owner comments
+ * on one, a schema is made once; all of it, or, on an error, nothing.
  */
-export function pgRestore(c: SimContainer, login: { user: string; password: string }, args: string[], input: Buffer): Out {
-  const database = option(args, '-d') ?? login.user;
+export function pgRestore(c: SimContainer, call: RestoreCall, dump: Buffer): Out {
+  const { login, database } = call;
   const failed = (why: string): Out => fail(1, `pg_restore: [archiver (db)] connection to database "${database}" failed: ${why}\n`);
-  const { list, dump } = listAndDump(input);
+  const list = new Set(call.entries);
   let toc: DumpToc;
   try {
     toc = dumpTocOf(dump, 'standard input');

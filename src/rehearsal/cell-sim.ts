@@ -1,13 +1,15 @@
 /**
  * A simulated Dingo cell: it answers exactly the command lines the live adapters
- * build (src/adapters/docker.ts, psql.ts, cell-files.ts), in Docker 1.11's
- * formats, against a JSON-serialisable state. Anything else is "not found", as a
+ * build (src/adapters/docker.ts, cell-files.ts), in Docker 1.11's formats, against a
+ * JSON-serialisable state, and the typed calls to a container's database their commands
+ * carry (CommandSpec.database, answered by cell-database.ts). Anything else is "not found", as a
  * shell would say, so a rehearsal notices a command the real cell was never asked.
  *
  * The commands live beside this file: cell-inspect.ts, cell-ps.ts, cell-lifecycle.ts
- * (stop, start, logs), cell-exec.ts (pg_isready, psql) and cell-files.ts (find, mkdir, test).
+ * (stop, start, logs), cell-exec.ts (pg_isready, pg_controldata) and cell-files.ts (find, mkdir, test).
  */
-import type { CommandResult, CommandSpec } from '../core/seams.js';
+import type { CommandResult, CommandSpec, StdinData } from '../core/seams.js';
+import { answerCall } from './cell-database.js';
 import { exec } from './cell-exec.js';
 import { exists, find, mkdirP } from './cell-files.js';
 import { inspect } from './cell-inspect.js';
@@ -27,36 +29,42 @@ export function cellCommand(state: CellWorld, spec: CommandSpec): string[] | und
 }
 
 /** The docker CLI, by name or path: the arguments after it, or undefined for another program. */
-export function dockerArgs(argv: string[]): string[] | undefined {
+function dockerArgs(argv: string[]): string[] | undefined {
   const [program = '', ...args] = argv;
   return program === 'docker' || program.endsWith('/docker') ? args : undefined;
 }
 
 export function simulateCell(state: CellWorld, spec: CommandSpec, hooks: CellHooks = {}): CommandResult {
   const argv = cellCommand(state, spec);
-  const out = argv === undefined ? fail(1, 'sudo: a password is required\n') : dispatch(state, argv, inputOf(spec), hooks);
+  const now = (hooks.now ?? (() => new Date()))();
+  const out =
+    argv === undefined
+      ? fail(1, 'sudo: a password is required\n')
+      : spec.database
+        ? answerCall(state, spec.database.call, inputOf(spec.database.dump), now)
+        : dispatch(state, argv, hooks);
   return { ...out, durationMs: 0 };
 }
 
-/** The input as bytes: the world's session hands a stream over read whole. */
-function inputOf(spec: CommandSpec): Buffer {
-  const stdin = spec.stdin ?? '';
+/** A restore's dump as bytes: the world's session hands a stream over read whole. */
+function inputOf(dump: StdinData | undefined): Buffer {
+  const stdin = dump ?? '';
   if (typeof stdin === 'string') return Buffer.from(stdin, 'utf8');
   if (Buffer.isBuffer(stdin)) return stdin;
   throw new Error('the simulated cell reads a streamed input only through its session (world.ts)');
 }
 
-function dispatch(state: CellWorld, argv: string[], stdin: Buffer, hooks: CellHooks): Out {
+function dispatch(state: CellWorld, argv: string[], hooks: CellHooks): Out {
   const [program = '', ...args] = argv;
   const dockerCall = dockerArgs(argv);
-  if (dockerCall) return docker(state, dockerCall, stdin, hooks);
+  if (dockerCall) return docker(state, dockerCall, hooks);
   if (program === 'find') return find(state, args);
   if (program === 'mkdir' && args[0] === '-p' && args.length === 2) return mkdirP(state, args[1]!);
   if (program === 'test' && args[0] === '-e' && args.length === 2) return exists(state, args[1]!) ? ok() : fail(1, '');
   return fail(127, `sh: 1: ${program}: not found\n`);
 }
 
-function docker(state: CellWorld, args: string[], stdin: Buffer, hooks: CellHooks): Out {
+function docker(state: CellWorld, args: string[], hooks: CellHooks): Out {
   const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
   const [command, ...a] = rest;
   const now = (hooks.now ?? (() => new Date()))();
@@ -70,7 +78,7 @@ function docker(state: CellWorld, args: string[], stdin: Buffer, hooks: CellHook
     case 'start':
       return start(state, a, now, hooks);
     case 'exec':
-      return exec(state, a, stdin, now);
+      return exec(state, a);
     case 'logs':
       return logs(state, a, now);
     default:

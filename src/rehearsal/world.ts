@@ -14,7 +14,9 @@ import type {
   CommandRunner,
   CommandSpec,
   CommandResult,
+  ContainerServer,
   ContainerServers,
+  DatabaseCall,
   EtcdKeys,
   Platform,
 } from '../core/seams.js';
@@ -22,7 +24,7 @@ import type { OpenLogSource } from '../core/log-source.js';
 import { MemoryStore } from './memory-store.js';
 import { simulateCf } from './cf/index.js';
 import { simulateBosh } from './bosh-sim.js';
-import { cellCommand, dockerArgs, simulateCell, type SimContainer } from './cell-sim.js';
+import { cellCommand, simulateCell, type SimContainer } from './cell-sim.js';
 import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
 import { growCluster, requestedNodes } from './grow.js';
@@ -36,7 +38,6 @@ import { promised } from './promised.js';
 import { failpoint } from '../core/failpoints.js';
 import { stdinBytes } from '../core/stdin.js';
 import { replaceFile } from './json-state.js';
-import { containerClientCall } from './container-client.js';
 import { envOf, findContainer, majorOfImage } from './cell-world.js';
 
 export type { Scenario, WorldState };
@@ -193,26 +194,28 @@ export class World implements SimWorld {
         },
       }),
     );
-    /** The running container with a real server that a docker exec of psql or pg_restore goes to, if any (the cell's sudo allowing it). */
-    const realServerOf = (spec: CommandSpec) => {
-      const argv = cellCommand(cell, spec);
-      const args = argv && dockerArgs(argv);
-      const found = servers && args && containerClientCall(args);
-      const c = found && findContainer(cell, found.container);
-      if (!found || !c?.postgres || !c.running) return undefined;
+    /** The real server of the running container a call to its database goes to, if any (the cell's sudo allowing it). */
+    const realServerOf = (spec: CommandSpec, call: DatabaseCall): ContainerServer | undefined => {
+      const c = findContainer(cell, call.container);
+      if (!servers || !cellCommand(cell, spec) || !c?.postgres || !c.running) return undefined;
       const { seed, nextXid } = c.postgres;
-      return { server: { name: c.name, major: majorOfImage(c.image), env: envOf(c), seed, ...(nextXid && { nextXid }) }, call: found.call };
+      return { name: c.name, major: majorOfImage(c.image), env: envOf(c), seed, ...(nextXid && { nextXid }) };
     };
     return {
       where: session.where,
-      // The simulation answers a command once it has read all of its input, as bytes.
+      // The simulation answers a command once it has read all of its input, as bytes; a call to a
+      // container's database, its typed call and a restore's dump (never the command's shell text).
       run: async (spec) => {
+        if (spec.database) {
+          const { call } = spec.database;
+          const dump = spec.database.dump === undefined ? undefined : await stdinBytes(spec.database.dump);
+          const real = realServerOf(spec, call);
+          if (real) return servers!.run(real, call, dump);
+          return session.run({ ...spec, database: { call, ...(dump ? { dump } : {}) } });
+        }
         const input = spec.stdin === undefined ? undefined : await stdinBytes(spec.stdin);
-        const real = realServerOf(spec);
-        if (real) return servers!.exec(real.server, real.call, input ?? Buffer.alloc(0));
         return session.run({ ...spec, ...(input === undefined ? {} : { stdin: input }) });
       },
-      simulatesRows: (container) => !findContainer(cell, container)?.postgres || !servers,
       etcd: (hostPort) => promised(() => this.etcd(hostPort)),
       close: () => Promise.resolve(),
     };

@@ -6,20 +6,20 @@
  * processes as the rest of its world is, and removed once the run is finished. The first time, the
  * cluster is copied from the major's template, the container's roles created with the passwords of its
  * environment (on standard input, never on a command line) and the scenario's seed run by the
- * superuser. A client command the adapters send into the container (`docker exec … psql` or
- * `pg_restore`, a password line first, or psql as its postgres account) runs in the sandbox against
- * that server, as the container would run it: the same script, its 127.0.0.1:5432 this server's
- * socket. Its account logs in as `postgres` by peer; every other role gives its password
- * (scram-sha-256), as a patroni container's local lines ask. Nothing runs as root: psql runs what a
- * script tells it to (`\!`), and a container's root is no root of this machine.
+ * superuser. A call to the container's database (core/seams.ts DatabaseCall: psql or pg_restore as a
+ * login) runs in the sandbox against that server with the options the live container is given
+ * (adapters/container-database.ts), its 127.0.0.1:5432 this server's socket. Its account logs in as
+ * `postgres` by peer; every other role gives its password (scram-sha-256), as a patroni container's
+ * local lines ask. Nothing runs as root: psql runs what a script tells it to (`\!`), and a
+ * container's root is no root of this machine.
  */
 import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
-import type { CommandResult, ContainerClientCall, ContainerServer, ContainerServers, LocalProcesses } from '../core/seams.js';
+import type { CommandResult, ContainerServer, ContainerServers, DatabaseCall, LocalProcesses } from '../core/seams.js';
 import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
-import { PSQL_VIA_STDIN } from '../adapters/psql.js';
-import { PG_RESTORE_VIA_STDIN } from '../adapters/pg-load.js';
+import { psqlArgs, restoreArgs } from '../adapters/container-database.js';
+import { useList } from '../adapters/pg-load-plan.js';
 import { pathIs, serverRoot } from './pg-install.js';
 import {
   freshCluster,
@@ -31,8 +31,12 @@ import {
   type Scratch,
 } from './postgres/index.js';
 
-/** Where the adapters' scripts reach the server in the container. */
-const CONTAINER_ADDRESS = '-h 127.0.0.1 -p 5432';
+/**
+ * `sh -c RESTORE_WITH_LIST sh LIST PG_RESTORE ARGS…`: pg_restore of its standard input with LIST (the
+ * dump ids to restore, one a line; none: all) as its -L file, one of the sandbox's own that goes when
+ * the shell ends. The exit status is pg_restore's.
+ */
+const RESTORE_WITH_LIST = `l=$(mktemp) || exit 1; trap 'rm -f "$l"' EXIT; printf '%s' "$1" > "$l"; shift; p=$1; shift; if [ -s "$l" ]; then set -- -L "$l" "$@"; fi; "$p" "$@"`;
 
 interface Running {
   bin: string;
@@ -191,27 +195,38 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
   }
 
   return {
-    async exec(s: ContainerServer, call: ContainerClientCall, input: Buffer): Promise<CommandResult> {
+    async run(s: ContainerServer, call: DatabaseCall, dump?: Buffer): Promise<CommandResult> {
       const server = await asRunning(s);
-      const path = `PATH=${server.bin}:/usr/sbin:/usr/bin:/sbin:/bin`;
-      const script = call.program === 'psql' ? PSQL_VIA_STDIN : PG_RESTORE_VIA_STDIN;
-      const port = String(SCRATCH_PORT);
-      const argv = call.local
-        ? ['env', '-i', path, `PGHOST=${SANDBOX_SOCKET_DIR}`, `PGPORT=${port}`, 'PGUSER=postgres', ...call.env, call.program, ...call.args]
-        : [
-            'env',
-            '-i',
-            path,
-            ...call.env,
-            'sh',
-            '-c',
-            script.replace(CONTAINER_ADDRESS, `-h ${SANDBOX_SOCKET_DIR} -p ${port}`),
-            'sh',
-            ...call.args,
-          ];
+      const { login } = call;
+      // The container's 127.0.0.1:5432 is this server's socket: a role's password is asked there (scram-sha-256), postgres's account is let in by peer.
+      const connect = ['-h', SANDBOX_SOCKET_DIR, '-p', String(SCRATCH_PORT), '-U', login.user];
+      const env: NodeJS.ProcessEnv = {
+        PATH: `${server.bin}:/usr/bin:/bin`,
+        ...(login.password !== undefined && { PGPASSWORD: login.password }),
+        ...(call.kind === 'psql' && call.catalogOnly && { PGOPTIONS: '-c search_path=pg_catalog' }),
+      };
+      let argv: string[];
+      let stdin: string | Buffer;
+      if (call.kind === 'psql') {
+        const { args, input } = psqlArgs(call);
+        argv = [join(server.bin, 'psql'), '-X', '-w', ...connect, '-d', 'postgres', ...args];
+        stdin = input;
+      } else {
+        argv = [
+          'sh',
+          '-c',
+          RESTORE_WITH_LIST,
+          'sh',
+          useList(call.entries),
+          join(server.bin, 'pg_restore'),
+          ...connect,
+          ...restoreArgs(call),
+        ];
+        stdin = dump ?? Buffer.alloc(0);
+      }
       const started = Date.now();
       // In the sandbox, as its account: what a container runs as its root stays unprivileged here.
-      const r = await server.scratch.sandbox.run(argv, { stdin: input, env: { PATH: '/usr/bin:/bin' } });
+      const r = await server.scratch.sandbox.run(argv, { stdin, env });
       return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started };
     },
     async close(removeData = false): Promise<void> {

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { liveLines, liveQuery } from '../../src/adapters/pg-merge.js';
-import { PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/container-database.js';
 import { StepFailed } from '../../src/core/errors.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/core/seams.js';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PG_RESTORE_VIA_STDIN } from '../../src/adapters/pg-load.js';
+import { PG_RESTORE_VIA_STDIN } from '../../src/adapters/container-database.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const work = tempDirForAll('pg-restore-wrapper-');

@@ -56,14 +56,12 @@ it.each<[string, (info: PgLogin) => PgLogin[]]>([
   const info = (await docker.inspect(CONTAINER))!;
   const chain = chainOf(loginChain(info, docker.redactor)[0]!);
   const accepted = chain.at(-1);
-  const { result, login } = await psqlWithChain(
-    docker,
-    CONTAINER,
-    chain,
-    ['-d', 'shop', '-tAc', "select pg_is_in_recovery(), pg_catalog.current_setting('search_path')"],
-    '',
-    false,
-  );
+  const { result, login } = await psqlWithChain(docker, CONTAINER, chain, {
+    database: 'shop',
+    mode: 'query',
+    sql: "select pg_is_in_recovery(), pg_catalog.current_setting('search_path')",
+    writes: false,
+  });
   expect(result.stderr).toBe('');
   expect(result.stdout.trim()).toBe('f|pg_catalog');
   expect(login).toBe(accepted);
@@ -74,8 +72,9 @@ it('the role apps bind with keeps the search_path its database gives it: its own
   const docker = cell!.docker();
   const apps = appLogin((await docker.inspect(CONTAINER))!, docker.redactor)!;
   const result = await psqlAs(docker, CONTAINER, apps, {
-    args: ['-d', 'shop', '-tAc', "select pg_is_in_recovery(), pg_catalog.current_setting('search_path')"],
-    input: '',
+    database: 'shop',
+    mode: 'query',
+    sql: "select pg_is_in_recovery(), pg_catalog.current_setting('search_path')",
     writes: false,
     catalogOnly: false,
   });

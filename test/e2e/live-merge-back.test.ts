@@ -15,7 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/container-database.js';
 import { EXIT } from '../../src/core/errors.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { etcdAvailable } from '../support/etcd.js';

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/container-database.js';
 import type { SimContainer } from '../../src/rehearsal/cell-sim.js';
 import { runCli } from '../support/cli.js';
 import { etcdAvailable } from '../support/etcd.js';

@@ -45,13 +45,19 @@ export function cellWithPostgres(dir: string): CellWithPostgres {
   const specs: CommandSpec[] = [];
   const run = async (spec: CommandSpec): Promise<CommandResult> => {
     specs.push(spec);
-    const input = spec.stdin === undefined ? Buffer.alloc(0) : await stdinBytes(spec.stdin);
     const argv = spec.argv[0] === 'sudo' && spec.argv[1] === '-n' ? spec.argv.slice(2) : spec.argv;
     const e = realExecOf(argv.slice(1));
     if (e?.container === CONTAINER) {
+      const input = spec.stdin === undefined ? Buffer.alloc(0) : await stdinBytes(spec.stdin);
       const r = runRealExec(ensureCellPostgres(servers, c, envOf(c)), e, input);
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: 0 };
     }
+    // A call to another container's database is the simulation's: its typed call, a restore's dump read alone.
+    if (spec.database) {
+      const dump = spec.database.dump === undefined ? undefined : await stdinBytes(spec.database.dump);
+      return simulateCell(state, { ...spec, stdin: '', database: { call: spec.database.call, ...(dump && { dump }) } });
+    }
+    const input = spec.stdin === undefined ? Buffer.alloc(0) : await stdinBytes(spec.stdin);
     return simulateCell(state, { ...spec, stdin: input });
   };
   const server = (): CellPostgres => ensureCellPostgres(servers, c, envOf(c));

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { applyPatch, liveLines, liveQuery } from '../../src/adapters/pg-merge.js';
-import { PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
+import { PSQL_VIA_STDIN } from '../../src/adapters/container-database.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { CommandRunner } from '../../src/core/seams.js';
 import { diffStreams } from '../../src/merge/diff.js';

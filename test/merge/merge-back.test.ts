@@ -414,12 +414,10 @@ describe('merge back into the live database, on real PostgreSQL 15', () => {
     expect(readFileSync(planned.patchFile as string, 'utf8')).toMatch(/^-- rows chosen: all;/m);
   }, 120_000);
 
-  it('in a rehearsal whose container is simulated, warns that the simulated platform holds no live rows, and merges nothing', async () => {
+  it('in a rehearsal that found no live container, warns that the simulated platform holds no live rows, and merges nothing', async () => {
     const { ctx, warned } = stepContext(mkdtempSync(join(work, 'run-')));
-    // A simulated cell's container without a real server behind it (no postgres: in its scenario).
-    const simulated = { ...cell.session, simulatesRows: (container: string) => container === CONTAINER };
-    Object.assign(ctx, { platform: { ...ctx.platform, mode: 'rehearsal' }, cell: () => Promise.resolve(simulated) });
-    expect(await plan.run(ctx, planParams(['--target-time', '2026-11-25T13:00:00Z']), {})).toMatchObject({
+    Object.assign(ctx, { platform: { ...ctx.platform, mode: 'rehearsal' } });
+    expect(await plan.run(ctx, { ...planParams(['--target-time', '2026-11-25T13:00:00Z']), container: '' }, {})).toMatchObject({
       hasPatch: false,
       patchFile: '',
     });

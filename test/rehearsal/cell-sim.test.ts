@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CellDocker, DOCKER_BINARY, DOCKER_HOST } from '../../src/adapters/docker.js';
 import { Redactor } from '../../src/core/redact.js';
 import { StepFailed } from '../../src/core/errors.js';
+import type { PsqlCall } from '../../src/core/seams.js';
 import { simulateCell } from '../../src/rehearsal/cell-sim.js';
 import { AWS_SECRET, CONTAINER, DATA_DIR, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
@@ -124,20 +125,21 @@ describe('simulateCell details', () => {
     expect(simulateCell(state, { argv: ['sudo', '-n', 'test', '-e', DATA_DIR], writes: false }).exitCode).toBe(0);
   });
 
-  it('runs a psql under env with its PGOPTIONS, which the server checks at login as PostgreSQL does', () => {
+  it("answers a psql call as the container's postgres account over its socket, by the call, whatever the command's text", () => {
     const state = sampleCell();
-    const query = 'psql -X -w -d postgres -tAc'.split(' ').concat('select pg_is_in_recovery()');
-    const psql = (options: string) =>
-      simulateCell(state, {
-        argv: ['docker', 'exec', '-i', '-u', 'postgres', CONTAINER, 'env', `PGOPTIONS=${options}`, ...query],
-        writes: false,
-      });
-    expect(psql('-c search_path=pg_catalog')).toMatchObject({ exitCode: 0, stdout: 'f\n' });
-    expect(psql('-csearch_path=pg_catalog')).toMatchObject({ exitCode: 0, stdout: 'f\n' });
-    expect(psql('-c serch_path=pg_catalog')).toMatchObject({
-      exitCode: 2,
-      stderr: 'psql: FATAL:  unrecognized configuration parameter "serch_path"\n',
-    });
-    expect(psql('search_path=pg_catalog').exitCode).toBe(2);
+    const call: PsqlCall = {
+      kind: 'psql',
+      container: CONTAINER,
+      login: { user: 'postgres', socket: true },
+      mode: 'query',
+      sql: 'select pg_is_in_recovery()',
+      catalogOnly: true,
+    };
+    const psql = () => simulateCell(state, { argv: ['docker', 'exec', CONTAINER, 'anything'], writes: false, database: { call } });
+    expect(psql()).toMatchObject({ exitCode: 0, stdout: 'f\n' });
+    state.containers[CONTAINER]!.pg.localTrust = false;
+    expect(psql()).toMatchObject({ exitCode: 2, stderr: 'psql: FATAL:  Peer authentication failed for user "postgres"\n' });
+    // Without its call, the same command is a program the container does not have.
+    expect(simulateCell(state, { argv: ['docker', 'exec', CONTAINER, 'anything'], writes: false }).exitCode).toBe(127);
   });
 });

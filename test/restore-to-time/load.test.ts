@@ -12,8 +12,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeLoadActions } from '../../src/actions/restore-time/load.js';
 import { readDumpToc } from '../../src/adapters/pg-dump-toc.js';
-import { PG_RESTORE_VIA_STDIN } from '../../src/adapters/pg-load.js';
-import { PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
 import { simulateCell } from '../../src/rehearsal/cell-sim.js';
 import { dumpArchive } from '../support/dump-archive.js';
 import { NeedsOperator, StepFailed } from '../../src/core/errors.js';
@@ -56,6 +54,18 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+/** pg_restore of `dump` into `database` of the container, as the role apps bind with: the command's typed call, as the simulated cell answers it. */
+function restoreSpec(database: string, dump: Buffer): CommandSpec {
+  const call = {
+    kind: 'restore' as const,
+    container: CONTAINER,
+    login: { user: 'appuser', password: APP_PASSWORD },
+    database,
+    entries: [],
+  };
+  return { argv: ['docker', 'exec', '-i', CONTAINER, 'pg_restore'], writes: true, database: { call, dump } };
+}
+
 function harness(state: CellWorld, opts: { choose?: Record<string, string>; database?: string; dump?: DumpFacts } = {}) {
   const runner = simRunner(state);
   // As the rehearsal's session does (world.ts): the simulation answers once it has read the whole input.
@@ -63,8 +73,13 @@ function harness(state: CellWorld, opts: { choose?: Record<string, string>; data
     () =>
       settled(() => ({
         where: runner.where,
+        // A call to the container's database is answered from its typed call and a restore's dump, read alone.
         run: async (spec: CommandSpec) =>
-          runner.run({ ...spec, ...(spec.stdin === undefined ? {} : { stdin: await stdinBytes(spec.stdin) }) }),
+          runner.run(
+            spec.database
+              ? { ...spec, stdin: undefined, database: { call: spec.database.call, dump: await stdinBytes(spec.database.dump) } }
+              : { ...spec, ...(spec.stdin === undefined ? {} : { stdin: await stdinBytes(spec.stdin) }) },
+          ),
         etcd: () => Promise.reject(new Error('no etcd here')),
         close: () => Promise.resolve(),
       })),
@@ -112,13 +127,15 @@ describe('pitr.load-dumps on a simulated cell, with a real dump', () => {
       'shop',
     ]);
     for (const s of h.runner.specs) expect(s.argv.join(' ')).not.toMatch(new RegExp(`${SUPERUSER_PASSWORD}|${APP_PASSWORD}`));
-    const input = await stdinBytes(restore.stdin);
-    // The password line, the entries to restore (all of a dump without extensions), an empty line, the dump.
-    const head = `${APP_PASSWORD}\n${readDumpToc(dump.file)
-      .entries.map((e) => `${e.id}\n`)
-      .join('')}\n`;
-    expect(input.subarray(0, head.length).toString()).toBe(head);
-    expect(input.subarray(head.length).equals(file)).toBe(true);
+    // The call the command makes: the entries to restore (all of a dump without extensions), the dump whole.
+    expect(restore.database?.call).toEqual({
+      kind: 'restore',
+      container: CONTAINER,
+      login: { user: 'appuser', password: APP_PASSWORD },
+      database: 'shop',
+      entries: readDumpToc(dump.file).entries.map((e) => e.id),
+    });
+    expect((restore.database?.dump as Buffer).equals(file)).toBe(true);
     expect(h.notes.join('\n')).toContain('shop: loaded');
   }, 60_000);
 
@@ -226,11 +243,7 @@ describe('a dump with extensions, on the simulated cell (PostgreSQL 9.5)', () =>
     const state = cell15();
     await harness(state).run();
     state.containers[CONTAINER]!.image = 'cfcommunity/postgresql-patroni:9.5';
-    const r = simulateCell(state, {
-      argv: ['docker', 'exec', '-i', CONTAINER, 'sh', '-c', PG_RESTORE_VIA_STDIN, 'sh', 'appuser', '--single-transaction', '-d', 'shop'],
-      stdin: Buffer.concat([Buffer.from(`${APP_PASSWORD}\n\n`), readFileSync(extended().file)]),
-      writes: true,
-    });
+    const r = simulateCell(state, restoreSpec('shop', readFileSync(extended().file)));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('ERROR:  must be owner of extension plpgsql');
   });
@@ -241,9 +254,19 @@ describe('a dump with extensions, on the simulated cell (PostgreSQL 9.5)', () =>
     /** The extension made in shop by the role apps bind with, which owns it. */
     const make = (name: string) =>
       simulateCell(state, {
-        argv: ['docker', 'exec', '-i', CONTAINER, 'sh', '-c', PSQL_VIA_STDIN, 'sh', 'appuser', '-d', 'shop', '-q', '-v', 'ON_ERROR_STOP=1'],
-        stdin: Buffer.from(`${APP_PASSWORD}\nBEGIN;\nCREATE EXTENSION IF NOT EXISTS "${name}" WITH SCHEMA "public";\nCOMMIT;\n`),
+        argv: ['docker', 'exec', '-i', CONTAINER, 'psql'],
         writes: true,
+        database: {
+          call: {
+            kind: 'psql',
+            container: CONTAINER,
+            login: { user: 'appuser', password: APP_PASSWORD },
+            database: 'shop',
+            mode: 'script',
+            sql: `BEGIN;\nCREATE EXTENSION IF NOT EXISTS "${name}" WITH SCHEMA "public";\nCOMMIT;\n`,
+            catalogOnly: false,
+          },
+        },
       });
     expect(make('pgcrypto').exitCode).toBe(0);
     expect(state.containers[CONTAINER]!.pg.databases!.shop!.extensions).toEqual(['pgcrypto']);
@@ -269,24 +292,7 @@ describe('a dump with extensions, on the simulated cell (PostgreSQL 9.5)', () =>
     expect(state.containers[CONTAINER]!.pg.databases).toBeUndefined();
     expect(h.runner.specs.some((s) => s.writes)).toBe(false);
     // And the cell's own pg_restore, given it anyway, says what 9.5's says.
-    const r = simulateCell(state, {
-      argv: [
-        'docker',
-        'exec',
-        '-i',
-        CONTAINER,
-        'sh',
-        '-c',
-        PG_RESTORE_VIA_STDIN,
-        'sh',
-        'appuser',
-        '--single-transaction',
-        '-d',
-        'postgres',
-      ],
-      stdin: Buffer.concat([Buffer.from(`${APP_PASSWORD}\n\n`), readFileSync(dump.file)]),
-      writes: true,
-    });
+    const r = simulateCell(state, restoreSpec('postgres', readFileSync(dump.file)));
     expect(r).toMatchObject({ exitCode: 1, stderr: 'pg_restore: [archiver] unsupported version (1.14) in file header\n' });
   });
 });

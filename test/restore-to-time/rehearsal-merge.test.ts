@@ -48,11 +48,14 @@ async function liveOrders(): Promise<string[]> {
   const servers = containerServers(localProcesses, world);
   try {
     const sql = 'select id, total, status from public.orders order by id';
-    const r = await servers.exec(
-      container(),
-      { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', sql], env: [] },
-      Buffer.alloc(0),
-    );
+    const r = await servers.run(container(), {
+      kind: 'psql',
+      container: CONTAINER,
+      login: { user: 'postgres', socket: true },
+      mode: 'query',
+      sql,
+      catalogOnly: false,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     return r.stdout.trim().split('\n');
   } finally {

@@ -9,8 +9,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContainerServer } from '../../src/core/seams.js';
-import { PSQL_VIA_STDIN } from '../../src/adapters/psql.js';
+import type { ContainerServer, PsqlCall } from '../../src/core/seams.js';
 import { containerServers } from '../../src/systems/container-servers.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
 import { processesNaming } from '../support/server-registry.js';
@@ -38,33 +37,37 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** psql as the adapters send it: a role, its password first on standard input. */
-const asRole = (user: string, sql: string) => ({
-  call: { program: 'psql' as const, local: false, args: [user, '-At', '-c', sql], env: [] },
-  input: (password: string) => Buffer.from(`${password}\n`),
+/** psql as a role with its password: one query. */
+const asRole =
+  (user: string, sql: string) =>
+  (password: string): PsqlCall => ({ kind: 'psql', container: 'c', login: { user, password }, mode: 'query', sql, catalogOnly: false });
+
+/** psql as the container's postgres account over its socket: one query. */
+const asPostgres = (sql: string): PsqlCall => ({
+  kind: 'psql',
+  container: 'c',
+  login: { user: 'postgres', socket: true },
+  mode: 'query',
+  sql,
+  catalogOnly: false,
 });
 
 describe('a container with a real PostgreSQL', () => {
   it('is made from its seed, owned by its roles, numbered from nextXid, and asks every role but postgres its password', async () => {
-    expect(PSQL_VIA_STDIN).toContain('-h 127.0.0.1 -p 5432');
     const servers = containerServers(localProcesses, join(dir, 'world'));
     try {
       const q = asRole(
         'app',
         'select t.xmin, t.id, pg_catalog.pg_get_userbyid(c.relowner) from t, pg_catalog.pg_class c where c.relname = $$t$$',
       );
-      const r = await servers.exec(server, q.call, q.input('app-pw-Lw93'));
+      const r = await servers.run(server, q('app-pw-Lw93'));
       expect(r.stderr).toBe('');
       // create table 2000, alter 2001, insert 2002.
       expect(r.stdout).toBe('2002|1|app\n');
-      const wrong = await servers.exec(server, q.call, q.input('not-the-password'));
+      const wrong = await servers.run(server, q('not-the-password'));
       expect(wrong.exitCode).toBe(2);
       expect(wrong.stderr).toContain('password authentication failed for user "app"');
-      const local = await servers.exec(
-        server,
-        { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', 'select current_user'], env: [] },
-        Buffer.alloc(0),
-      );
+      const local = await servers.run(server, asPostgres('select current_user'));
       expect(local.stdout).toBe('postgres\n');
     } finally {
       await servers.close();
@@ -79,7 +82,7 @@ describe('a container with a real PostgreSQL', () => {
       const { containerServers } = await import('${dist}/src/systems/container-servers.js');
       const { localProcesses } = await import('${dist}/src/systems/local-processes.js');
       const servers = containerServers(localProcesses, ${JSON.stringify(join(dir, 'world'))});
-      const r = await servers.exec(${JSON.stringify(server)}, ${JSON.stringify(asRole('app', 'insert into t values (2) returning id').call)}, Buffer.from('app-pw-Lw93\\n'));
+      const r = await servers.run(${JSON.stringify(server)}, ${JSON.stringify(asRole('app', 'insert into t values (2) returning id')('app-pw-Lw93'))});
       process.stdout.write(JSON.stringify(r.stdout) + '\\n');
       setInterval(() => undefined, 1000);`,
     );
@@ -91,7 +94,7 @@ describe('a container with a real PostgreSQL', () => {
     const next = containerServers(localProcesses, join(dir, 'world'));
     try {
       const count = asRole('app', 'select count(*) from t');
-      expect((await next.exec(server, count.call, count.input('app-pw-Lw93'))).stdout).toBe('2\n');
+      expect((await next.run(server, count('app-pw-Lw93'))).stdout).toBe('2\n');
     } finally {
       await next.close();
     }
@@ -101,7 +104,7 @@ describe('a container with a real PostgreSQL', () => {
   it('takes its data away when the run is done, and is never made in a folder that is not its own', async () => {
     const servers = containerServers(localProcesses, join(dir, 'world'));
     const q = asRole('app', 'select count(*) from t');
-    expect((await servers.exec(server, q.call, q.input('app-pw-Lw93'))).stdout).toBe('2\n');
+    expect((await servers.run(server, q('app-pw-Lw93'))).stdout).toBe('2\n');
     await servers.close(true);
     expect(existsSync(join(dir, 'world'))).toBe(false);
     expect(processesNaming(join(dir, 'world'))).toEqual([]);
@@ -110,11 +113,9 @@ describe('a container with a real PostgreSQL', () => {
     mkdirSync(join(dir, 'elsewhere'));
     symlinkSync(join(dir, 'elsewhere'), join(dir, 'linked'));
     const linked = containerServers(localProcesses, join(dir, 'linked'));
-    await expect(linked.exec(server, q.call, q.input('app-pw-Lw93'))).rejects.toThrow(
-      `${join(dir, 'linked')} is not a folder this tool made`,
-    );
+    await expect(linked.run(server, q('app-pw-Lw93'))).rejects.toThrow(`${join(dir, 'linked')} is not a folder this tool made`);
     expect(readdirSync(join(dir, 'elsewhere'))).toEqual([]);
-    await expect(linked.exec({ ...server, name: '../x' }, q.call, q.input('x'))).rejects.toThrow('"../x" is not a container\'s name');
+    await expect(linked.run({ ...server, name: '../x' }, q('x'))).rejects.toThrow('"../x" is not a container\'s name');
     await linked.close();
   });
 
@@ -125,7 +126,7 @@ describe('a container with a real PostgreSQL', () => {
     const servers = containerServers(localProcesses, join(dir, 'half'));
     try {
       const q = asRole('app', 'select count(*) from t');
-      expect((await servers.exec(server, q.call, q.input('app-pw-Lw93'))).stdout).toBe('1\n');
+      expect((await servers.run(server, q('app-pw-Lw93'))).stdout).toBe('1\n');
     } finally {
       await servers.close(true);
     }
@@ -149,17 +150,9 @@ describe('a container with a real PostgreSQL', () => {
     );
     const servers = containerServers(localProcesses, join(dir, 'escape'));
     try {
-      const local = await servers.exec(
-        { ...server, seed, nextXid: undefined },
-        { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', '\\! id -un; ls /root 2>&1'], env: [] },
-        Buffer.alloc(0),
-      );
+      const local = await servers.run({ ...server, seed, nextXid: undefined }, asPostgres('\\! id -un; ls /root 2>&1'));
       expect(local.stdout).toMatch(/^dingo-scratch\nls: cannot access '\/root': No such file or directory\n$/);
-      const who = await servers.exec(
-        { ...server, seed, nextXid: undefined },
-        { program: 'psql', local: true, args: ['-X', '-w', '-d', 'postgres', '-At', '-c', 'select name from who'], env: [] },
-        Buffer.alloc(0),
-      );
+      const who = await servers.run({ ...server, seed, nextXid: undefined }, asPostgres('select name from who'));
       expect(who.stdout).toBe('dingo-scratch\n');
       expect(readdirSync(out)).toEqual([]);
     } finally {
@@ -170,7 +163,7 @@ describe('a container with a real PostgreSQL', () => {
   it('is refused when this machine has no server of its major, naming the package', async () => {
     const servers = containerServers(localProcesses, join(dir, 'other'));
     const q = asRole('app', 'select 1');
-    await expect(servers.exec({ ...server, major: '9.5' }, q.call, q.input('x'))).rejects.toThrow(
+    await expect(servers.run({ ...server, major: '9.5' }, q('x'))).rejects.toThrow(
       'runs PostgreSQL 9.5, whose server is not installed on this machine (/usr/lib/postgresql/9.5/bin)',
     );
     await servers.close();

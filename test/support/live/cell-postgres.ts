@@ -18,11 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PSQL_VIA_STDIN } from '../../../src/adapters/psql.js';
-import { containerClientCall } from '../../../src/rehearsal/container-client.js';
-import type { ContainerClientCall } from '../../../src/core/seams.js';
-import { PG_RESTORE_VIA_STDIN } from '../../../src/adapters/pg-load.js';
+import { PG_RESTORE_VIA_STDIN, PSQL_VIA_STDIN } from '../../../src/adapters/container-database.js';
 import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
+import type { DatabaseCall, PsqlCall } from '../../../src/core/seams.js';
 import { rolesSql } from '../../../src/systems/container-servers.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
@@ -36,13 +34,97 @@ export interface CellPostgres {
   socketDir: string;
 }
 
-/** A docker exec the real server answers: the container, and the command line to run here instead. */
-export type RealExec = ContainerClientCall & { container: string };
+/**
+ * A docker exec the real server answers, as the cell's docker client receives it over SSH: the
+ * container, psql or pg_restore, whether as the container's postgres account over its socket or a
+ * role whose password comes first on standard input, its arguments and `env NAME=VALUE…` before it.
+ */
+export interface RealExec {
+  container: string;
+  program: 'psql' | 'pg_restore';
+  local: boolean;
+  args: string[];
+  env: string[];
+}
 
-/** `docker exec [-i] [-u USER] NAME CMD...` of a psql or pg_restore the adapters build; undefined for anything else. */
+/** `env NAME=VALUE… CMD…` as env runs it: its assignments and the command they are set for. */
+function withEnv(cmd: string[]): { vars: string[]; cmd: string[] } {
+  if (cmd[0] !== 'env') return { vars: [], cmd };
+  let k = 1;
+  while (k < cmd.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd[k]!)) k++;
+  return { vars: cmd.slice(1, k), cmd: cmd.slice(k) };
+}
+
+/**
+ * `docker [--host H] exec [-i] [-u USER] NAME [env NAME=VALUE…] CMD…` of a psql or pg_restore the live
+ * container database writes (adapters/container-database.ts); undefined for anything else. This cell is
+ * a live one's double behind real SSH: it gets the command line, as a real cell does.
+ */
 export function realExecOf(args: string[]): RealExec | undefined {
-  const found = containerClientCall(args);
-  return found && { container: found.container, ...found.call };
+  const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
+  if (rest[0] !== 'exec') return undefined;
+  // The container is the first word that is neither an option nor -u's account.
+  const at = rest.findIndex((a, n) => n > 0 && !a.startsWith('-') && rest[n - 1] !== '-u' && rest[n - 1] !== '--user');
+  if (at < 0) return undefined;
+  const options = rest.slice(1, at);
+  const userAt = Math.max(options.indexOf('-u'), options.indexOf('--user'));
+  const osUser = userAt >= 0 ? options[userAt + 1] : 'root';
+  const container = rest[at]!;
+  const { vars: env, cmd } = withEnv(rest.slice(at + 1));
+  if (cmd[0] === 'sh' && cmd[1] === '-c' && cmd[3] === 'sh' && (cmd[2] === PSQL_VIA_STDIN || cmd[2] === PG_RESTORE_VIA_STDIN))
+    return { container, program: cmd[2] === PSQL_VIA_STDIN ? 'psql' : 'pg_restore', local: false, args: cmd.slice(4), env };
+  if (cmd[0] === 'psql' && osUser === 'postgres') return { container, program: 'psql', local: true, args: cmd.slice(1), env };
+  return undefined;
+}
+
+/**
+ * The typed call a live cell's client command makes, read back from its command line and standard
+ * input as the container's shell would read them (the password line, a restore's entries up to an
+ * empty line, then the dump): what the simulation answers when no real server is behind the container.
+ */
+export function databaseCallOf(e: RealExec, input: Buffer): { call: DatabaseCall; dump?: Buffer } {
+  const line = (from: number): { text: string; next: number } => {
+    const nl = input.indexOf(0x0a, from);
+    return nl < 0
+      ? { text: input.subarray(from).toString('utf8'), next: input.length }
+      : { text: input.subarray(from, nl).toString('utf8'), next: nl + 1 };
+  };
+  const password = e.local ? undefined : line(0);
+  if (e.program === 'pg_restore') {
+    const entries: number[] = [];
+    let at = password!.next;
+    for (;;) {
+      const l = line(at);
+      at = l.next;
+      if (l.text === '' || at >= input.length) break;
+      entries.push(Number(l.text));
+    }
+    const d = e.args.indexOf('-d');
+    const call = {
+      kind: 'restore' as const,
+      container: e.container,
+      login: { user: e.args[0]!, password: password!.text },
+      database: e.args[d + 1]!,
+      entries,
+    };
+    return { call, dump: input.subarray(at) };
+  }
+  let args = e.local ? e.args.slice(4) : e.args.slice(1);
+  const database = args[0] === '-d' ? args[1] : undefined;
+  if (database !== undefined) args = args.slice(2);
+  const login = e.local ? { user: 'postgres', socket: true } : { user: e.args[0]!, password: password!.text };
+  const rest = input.subarray(password?.next ?? 0).toString('utf8');
+  const mode = args[0] === '-tAc' ? 'query' : args.includes('-A') ? 'rows' : 'script';
+  const call: PsqlCall = {
+    kind: 'psql',
+    container: e.container,
+    login,
+    ...(database !== undefined && { database }),
+    mode,
+    sql: mode === 'query' ? args[1]! : rest,
+    catalogOnly: e.env.includes('PGOPTIONS=-c search_path=pg_catalog'),
+  };
+  return { call };
 }
 
 function run(argv: string[], input?: Buffer | string): { status: number; stdout: string; stderr: string } {
