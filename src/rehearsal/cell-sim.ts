@@ -9,6 +9,7 @@
  */
 import type { CommandResult, CommandSpec } from '../core/seams.js';
 import { exec } from './cell-exec.js';
+import { drillDocker, drillFiles } from './cell-drill-sim.js';
 import { exists, find, mkdirP } from './cell-files.js';
 import { inspect } from './cell-inspect.js';
 import { ps } from './cell-ps.js';
@@ -50,6 +51,8 @@ function dispatch(state: CellWorld, argv: string[], stdin: Buffer, hooks: CellHo
   const [program = '', ...args] = argv;
   const dockerCall = dockerArgs(argv);
   if (dockerCall) return docker(state, dockerCall, stdin, hooks);
+  const drill = drillFiles(state, argv);
+  if (drill) return drill;
   if (program === 'find') return find(state, args);
   if (program === 'mkdir' && args[0] === '-p' && args.length === 2) return mkdirP(state, args[1]!);
   if (program === 'test' && args[0] === '-e' && args.length === 2) return exists(state, args[1]!) ? ok() : fail(1, '');
@@ -60,6 +63,9 @@ function docker(state: CellWorld, args: string[], stdin: Buffer, hooks: CellHook
   const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
   const [command, ...a] = rest;
   const now = (hooks.now ?? (() => new Date()))();
+  // The drill's throwaway containers (cell-drill-sim.ts) live beside the platform's.
+  const drill = drillDocker(state, command, a, stdin);
+  if (drill) return drill;
   switch (command) {
     case 'inspect':
       return inspect(state, a, now);
