@@ -97,7 +97,7 @@ export function drillDocker(state: State, command: string | undefined, a: string
       return run(state, a, stdin);
     case 'inspect': {
       if (a[0] === '--type' && a[1] === 'image') return inspectImage(state, a[2] ?? '');
-      const d = named(0);
+      const d = named(a[0] === '--type' && a[1] === 'container' ? 2 : 0);
       return d ? ok(JSON.stringify([inspectJson(d)], null, 4) + '\n') : undefined;
     }
     case 'ps':
