@@ -7,7 +7,7 @@
  * recovery there. A Docker that refuses one of the drill container's hardening options is named,
  * and the operator chooses (`choose.drillWithout`) whether the drill goes on without it.
  */
-import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
+import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
@@ -26,7 +26,7 @@ const drillOnCell = defineAction({
   params: {
     ...where,
     url: required('string', 's3://BUCKET/backups/GUID/wal/ of the old archive'),
-    needed: optional('boolean', 'true when this machine could not drill the archive; else nothing runs'),
+    drilledHere: required('boolean', 'the archive was drilled on this machine, or its listing is its proof: nothing runs on the cell'),
   },
   outputs: {
     drilled: output('boolean', 'the archive was restored and replayed on the cell'),
@@ -46,7 +46,7 @@ const drillOnCell = defineAction({
         ? `${NOT_NEEDED}: it was drilled on this machine, or its listing proves it`
         : `not drilled: ${o.why}`,
   async run(ctx, p) {
-    if (!p.needed) return { drilled: false, drilledIn: '', replayedTo: '', databases: [], line: '', why: NOT_NEEDED };
+    if (p.drilledHere) return { drilled: false, drilledIn: '', replayedTo: '', databases: [], line: '', why: NOT_NEEDED };
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
     if (!info.image) return notDrilled(ctx, p.url, `docker inspect of ${p.container} names no image`);
     ctx.evidence(

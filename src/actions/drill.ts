@@ -2,7 +2,7 @@
  * The drill of the OLD archive before anything is changed: restore LATEST into a throwaway
  * PostgreSQL on this machine and replay its WAL, so the operator knows what will come back. Without
  * local binaries of the archive's major version (nor its postgres:<major> image through
- * --scratch-docker-host) the drill is left to the cell (`onCell`): once the new instance's container
+ * --scratch-docker-host) the drill is left to the cell (`drilled` false): once the new instance's container
  * is found, cell.drill-archive restores it there in the container's own image, still before anything
  * is changed. An archive that does not restore stops the recovery while nothing is changed.
  */
@@ -23,7 +23,6 @@ const drill = defineAction({
     lastTransactionAt: output('string', 'time of the last transaction replayed (empty when not drilled)'),
     databases: output('string[]', 'databases found in the restored cluster'),
     why: output('string', 'why it was not drilled here (empty when it was)'),
-    onCell: output('boolean', "it could not be drilled here: it is drilled on the new instance's cell, in its container's image"),
     servedPartials: output(
       'string[]',
       '.partial segments replay was given under their full names, which the recovery restores only once copied',
@@ -66,7 +65,7 @@ const drill = defineAction({
       const databases = r.query.rows.map((row) => row[0] ?? '');
       ctx.evidence(`databases: ${databases.join(', ') || '(none)'}`);
       const servedPartials = r.partials.map((x) => x.key);
-      return { drilled: true, lastTransactionAt: r.replay.lastTransactionAt ?? '', databases, why: '', onCell: false, servedPartials };
+      return { drilled: true, lastTransactionAt: r.replay.lastTransactionAt ?? '', databases, why: '', servedPartials };
     } catch (err) {
       if (!(err instanceof DrillFailed)) throw err;
       if (err.outcome === 'could-not-run') {
@@ -74,7 +73,7 @@ const drill = defineAction({
         ctx.evidence(
           `not drilled here: ${err.message}; the new instance's cell has a server of its version (its container's image): the drill runs there once the cell is reached, before anything is changed`,
         );
-        return { drilled: false, lastTransactionAt: '', databases: [], why: err.message, onCell: true, servedPartials: [] };
+        return { drilled: false, lastTransactionAt: '', databases: [], why: err.message, servedPartials: [] };
       }
       throw new StepFailed(`the old archive did not restore in a drill: ${err.message}`, {
         hint: `nothing has been changed yet. ${err.hint ?? ''} Check the GUID and look for other candidates with \`dingo-recover logs find\`.`.trim(),

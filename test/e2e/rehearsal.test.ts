@@ -150,7 +150,7 @@ describe('rehearsal of the seed incident', () => {
     expect(output).toMatch(/CopyObject s3:\/\/our-postgresql-backups\/backups\/6e101b27-ee1b-4f4d-a032-4401a3709ec3\/wal\//);
   });
 
-  it('drills the old archive on the cell, in the new container\'s image, when its version is not installed here', () => {
+  it("drills the old archive on the cell, in the new container's image, when its version is not installed here", () => {
     expect(output).toMatch(
       /\[5\/29\] Drill the old archive [^]*?evidence: not drilled here: the archive was written by PostgreSQL 9\.5 but the local binaries .* are PostgreSQL 15[^]*?the drill runs there once the cell is reached, before anything is changed\s+✔ drilled=false/,
     );
