@@ -111,10 +111,11 @@ function notDrilled(ctx: StepContext, url: string, why: string) {
 
 /** Whether the operator agrees to drill without the refused option (the answers file may name several, comma-separated). */
 async function goOnWithout(ctx: StepContext, err: HardeningRefused, cell: string): Promise<boolean> {
+  const refused = err.message.replace(/\.$/, '');
   const d = await ctx.choices.choose({
     key: 'drillWithout',
-    message: `${err.message}. Drill on ${cell} without ${err.option}?`,
-    stop: `${err.message}: the drill goes on without it only when you choose so`,
+    message: `${refused}. Drill on ${cell} without ${err.option}?`,
+    stop: `${refused}: the drill goes on without it only when you choose so`,
     options: [
       { value: err.option, name: `drill without ${err.option} (the rest of the hardening stays)` },
       { value: NOT_DRILLED, name: "do not drill there: the recovery goes on on the listing's proof, with a warning" },

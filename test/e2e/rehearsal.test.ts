@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -330,6 +330,41 @@ describe('non-interactive runs stop for the operator', () => {
     expect(started).not.toContain('drill-old-archive');
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code, again.stdout).toBe(DONE_UNDRILLED);
+    assertRecovered(world(state, runId));
+  });
+
+  it("waits for the operator when the cell's Docker refuses a hardening option of the drill, and goes on without it once chosen", async () => {
+    const state = stateDir();
+    const scenario = join(state, 'scenario');
+    cpSync(resolve(ROOT, 'fixtures/seed-003'), scenario, { recursive: true });
+    // A cell kernel without the pids cgroup: Docker 1.11 runs the container without the limit and warns.
+    const yaml = readFileSync(join(scenario, 'scenario.yaml'), 'utf8').replace(
+      /^( {6}dockerVersion: 1\.11\.0)$/gm,
+      '$1\n      kernelLacks: [pids]',
+    );
+    writeFileSync(join(scenario, 'scenario.yaml'), yaml);
+    const first = await runCli(['rehearse', '--scenario', scenario, '--yes', '--state-dir', state]);
+    expect(first.code, first.stdout + first.stderr).toBe(3);
+    const said = first.stdout.replace(/\n\s+/g, ' ');
+    expect(said).toMatch(/⏸ \[14\/29\] Drill the old archive on the cell, in the new container's image — waiting for the operator/);
+    expect(said).toContain(
+      'the Docker on cell 10.58.111.150 refused the hardening option --pids-limit: WARNING: Your kernel does not support pids limit',
+    );
+    expect(said).toContain('choose: {drillWithout: --pids-limit}');
+    expect(said).toContain('--yes never chooses');
+    // Nothing was stopped: the drill stands before the stop.
+    expect(first.stdout).not.toContain('Stop the new container —');
+    const runId = runIdOf(first.stdout);
+    const answers = join(state, 'answers.yaml');
+    writeFileSync(answers, `${readFileSync(join(scenario, 'answers.yaml'), 'utf8')}  drillWithout: --pids-limit\n`);
+    const again = await runCli(['resume', runId, '--answers', answers, '--yes', '--verbose', '--state-dir', state]);
+    expect(again.code, again.stdout + again.stderr).toBe(DONE_UNDRILLED);
+    const probes = again.stdout.split('\n').filter((l) => / run --rm --label dingo-recover\.cell-drill=/.test(l));
+    // Asked again with the option, then without it and with the rest of the hardening.
+    expect(probes).toHaveLength(2);
+    expect(probes[0]).toContain('--pids-limit 256');
+    expect(probes[1]).not.toContain('--pids-limit');
+    expect(probes[1]).toContain('--net none --cap-drop ALL --security-opt no-new-privileges --read-only');
     assertRecovered(world(state, runId));
   });
 
