@@ -1,8 +1,10 @@
 /**
- * The optional drill of the OLD archive before anything is changed: restore LATEST into a
- * throwaway PostgreSQL on this machine and replay its WAL, so the operator knows what will
- * come back. Without local binaries of the archive's major version (nor its postgres:<major> image
- * through --scratch-docker-host) the step ends with a warning (the run is then "done with warnings", exit 8) and the recovery goes on; an archive that does not restore stops it while nothing is changed.
+ * The drill of the OLD archive before anything is changed: restore LATEST into a throwaway
+ * PostgreSQL on this machine and replay its WAL, so the operator knows what will come back. Without
+ * local binaries of the archive's major version (nor its postgres:<major> image through
+ * --scratch-docker-host) the drill is left to the cell (`drilled` false): once the new instance's container
+ * is found, cell.drill-archive restores it there in the container's own image, still before anything
+ * is changed. An archive that does not restore stops the recovery while nothing is changed.
  */
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import { StepFailed } from '../core/errors.js';
@@ -29,7 +31,7 @@ const drill = defineAction({
   result: (o) =>
     o.drilled
       ? `drilled: restored and replayed, last transaction ${o.lastTransactionAt || 'unknown'}, databases ${o.databases.join(', ') || '(none)'}`
-      : `not drilled: ${o.why}`,
+      : `not drilled here (${o.why}): it is drilled on the new instance's cell, in the image its container runs, before anything is changed`,
   async run(ctx, p) {
     try {
       // A hole after LATEST's stop does not stop the recovery (the archive is the best copy there is):
@@ -67,9 +69,9 @@ const drill = defineAction({
     } catch (err) {
       if (!(err instanceof DrillFailed)) throw err;
       if (err.outcome === 'could-not-run') {
-        // Only the listing proves the archive now: what is left names the drill that proves it replays.
-        ctx.warn(
-          `not drilled: ${err.message}; prove it replays where that version is installed: dingo-recover drill ${p.url} --pg-bin <folder of that version's pg_ctl>`,
+        // The cell that will run the restored instance has the image, and so the server, of the archive's major.
+        ctx.evidence(
+          `not drilled here: ${err.message}; the new instance's cell has a server of its version (its container's image): the drill runs there once the cell is reached, before anything is changed`,
         );
         return { drilled: false, lastTransactionAt: '', databases: [], why: err.message, servedPartials: [] };
       }

@@ -4,6 +4,7 @@ import { archiveActions } from './archive.js';
 import { boshActions } from './bosh.js';
 import { cellActions } from './cell.js';
 import { cellRestoreActions } from './cell-restore.js';
+import { cellDrillActions } from './cell-drill.js';
 import { cfActions } from './cf.js';
 import { decisionActions } from './decision.js';
 import { drillActions } from './drill.js';
@@ -36,6 +37,7 @@ export function actionRegistry(): ActionRegistry {
     ...boshActions,
     ...cellActions,
     ...cellRestoreActions,
+    ...cellDrillActions,
     ...growActions,
     ...reportActions,
     ...spaceActions,

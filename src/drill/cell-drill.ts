@@ -22,6 +22,8 @@ import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import type { CellDocker } from '../systems/cell-scratch.js';
 import { CELL_MOUNT, CellScratch, removeCellLeftovers } from '../systems/cell-scratch.js';
+
+export { HardeningRefused } from '../systems/cell-scratch.js';
 import { archiveMajor, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup } from './base-backup.js';
 import { DrillFailed } from './exit-codes.js';

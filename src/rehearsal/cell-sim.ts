@@ -11,6 +11,7 @@
 import type { CommandResult, CommandSpec, StdinData } from '../core/seams.js';
 import { answerCall } from './cell-database.js';
 import { exec } from './cell-exec.js';
+import { drillDocker, drillFiles } from './cell-drill-sim.js';
 import { exists, find, mkdirP } from './cell-files.js';
 import { inspect } from './cell-inspect.js';
 import { ps } from './cell-ps.js';
@@ -29,7 +30,7 @@ export function cellCommand(state: CellWorld, spec: CommandSpec): string[] | und
 }
 
 /** The docker CLI, by name or path: the arguments after it, or undefined for another program. */
-function dockerArgs(argv: string[]): string[] | undefined {
+export function dockerArgs(argv: string[]): string[] | undefined {
   const [program = '', ...args] = argv;
   return program === 'docker' || program.endsWith('/docker') ? args : undefined;
 }
@@ -42,11 +43,11 @@ export function simulateCell(state: CellWorld, spec: CommandSpec, hooks: CellHoo
       ? fail(1, 'sudo: a password is required\n')
       : spec.database
         ? answerCall(state, spec.database.call, inputOf(spec.database.dump), now)
-        : dispatch(state, argv, hooks);
+        : dispatch(state, argv, inputOf(spec.stdin), hooks);
   return { ...out, durationMs: 0 };
 }
 
-/** A restore's dump as bytes: the world's session hands a stream over read whole. */
+/** A command's input (a restore's dump, a drill's tar) as bytes: the world's session hands a stream over read whole. */
 function inputOf(dump: StdinData | undefined): Buffer {
   const stdin = dump ?? '';
   if (typeof stdin === 'string') return Buffer.from(stdin, 'utf8');
@@ -54,20 +55,25 @@ function inputOf(dump: StdinData | undefined): Buffer {
   throw new Error('the simulated cell reads a streamed input only through its session (world.ts)');
 }
 
-function dispatch(state: CellWorld, argv: string[], hooks: CellHooks): Out {
+function dispatch(state: CellWorld, argv: string[], stdin: Buffer, hooks: CellHooks): Out {
   const [program = '', ...args] = argv;
   const dockerCall = dockerArgs(argv);
-  if (dockerCall) return docker(state, dockerCall, hooks);
+  if (dockerCall) return docker(state, dockerCall, stdin, hooks);
+  const drill = drillFiles(state, argv);
+  if (drill) return drill;
   if (program === 'find') return find(state, args);
   if (program === 'mkdir' && args[0] === '-p' && args.length === 2) return mkdirP(state, args[1]!);
   if (program === 'test' && args[0] === '-e' && args.length === 2) return exists(state, args[1]!) ? ok() : fail(1, '');
   return fail(127, `sh: 1: ${program}: not found\n`);
 }
 
-function docker(state: CellWorld, args: string[], hooks: CellHooks): Out {
+function docker(state: CellWorld, args: string[], stdin: Buffer, hooks: CellHooks): Out {
   const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
   const [command, ...a] = rest;
   const now = (hooks.now ?? (() => new Date()))();
+  // The drill's throwaway containers (cell-drill-sim.ts) live beside the platform's.
+  const drill = drillDocker(state, command, a, stdin);
+  if (drill) return drill;
   switch (command) {
     case 'inspect':
       return inspect(state, a, now);

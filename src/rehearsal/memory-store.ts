@@ -76,7 +76,11 @@ export class MemoryStore implements ObjectStore {
     return promised(() => {
       const o = this.object(ref);
       if (o.bodyFile !== undefined) return readFileSync(o.bodyFile);
-      return o.body !== undefined ? Buffer.from(o.body) : Buffer.alloc(o.size);
+      if (o.body !== undefined) return Buffer.from(o.body);
+      // Zeros would read as a damaged archive: a step that needs the bytes says it could not read them.
+      throw new StepFailed(
+        `s3://${ref.bucket}/${ref.key}: the scenario holds this object's size (${o.size} bytes) and ETag, not its bytes (simulated s3)`,
+      );
     });
   }
 

@@ -41,12 +41,12 @@ describe('recover --plan (rehearsed)', () => {
     // The deleted instance's facts are shown; the plan stops before its confirmation, which it never gives.
     expect(planned.stdout).toContain(OLD);
     expect(planned.stdout).toContain(
-      'PLAN: nothing has been changed. Every step before [4/28] only read; from there a recovery would run:',
+      'PLAN: nothing has been changed. Every step before [4/29] only read; from there a recovery would run:',
     );
-    expect(planned.stdout).toContain('  [4/28] Confirm which deleted instance comes back (reads, asks to confirm)');
-    expect(planned.stdout).toContain('  [14/28] Stop the new container (destructive, asks to confirm)');
+    expect(planned.stdout).toContain('  [4/29] Confirm which deleted instance comes back (reads, asks to confirm)');
+    expect(planned.stdout).toContain('  [15/29] Stop the new container (destructive, asks to confirm)');
     expect(planned.stdout).toContain(
-      "  [26/28] Grow the instance to the user's plan (writes, asks to confirm, only when size-for-plan's grow)",
+      "  [27/29] Grow the instance to the user's plan (writes, asks to confirm, only when size-for-plan's grow)",
     );
     expect(planned.stdout).toContain('the first that asks to confirm: a plan confirms nothing');
     expect(planned.stdout).toContain(`continue with: dingo-recover resume ${runId} --state-dir ${state}`);
@@ -61,7 +61,7 @@ describe('recover --plan (rehearsed)', () => {
     // The same plan again: the read steps are done, and it stops at the same place, still unconfirmed.
     const again = await runCli(['resume', runId, '--yes', '--plan', '--state-dir', state]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain('Every step before [4/28] only read');
+    expect(again.stdout).toContain('Every step before [4/29] only read');
     expect(confirmed(state, runId)).toEqual([]);
 
     // The live resume asks the confirmation the plan did not give: with no terminal and no --yes, it waits for it.

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -150,13 +150,25 @@ describe('rehearsal of the seed incident', () => {
     expect(output).toMatch(/CopyObject s3:\/\/our-postgresql-backups\/backups\/6e101b27-ee1b-4f4d-a032-4401a3709ec3\/wal\//);
   });
 
-  it('drills the old archive only with PostgreSQL of its version here, and goes on without', () => {
+  it("drills the old archive on the cell, in the new container's image, when its version is not installed here", () => {
     expect(output).toMatch(
-      /\[5\/28\] Drill the old archive [^]*?⚠ done, with a warning: not drilled: the archive was written by PostgreSQL 9\.5 but the local binaries .* are PostgreSQL 15/,
+      /\[5\/29\] Drill the old archive [^]*?evidence: not drilled here: the archive was written by PostgreSQL 9\.5 but the local binaries .* are PostgreSQL 15[^]*?the drill runs there once the cell is reached, before anything is changed\s+✔ drilled=false/,
     );
-    expect(output).toMatch(/could not do all its work: not drilled: the archive was written by PostgreSQL 9\.5/);
+    // On the cell, after the preflight and before the container is stopped: nothing is changed yet.
+    const drill = output.indexOf('[14/29] Drill the old archive on the cell');
+    expect(drill).toBeGreaterThan(output.indexOf('[13/29] Check everything the destructive steps rely on'));
+    expect(drill).toBeLessThan(output.indexOf('[15/29] Stop the new container'));
+    const onCell = output.slice(drill, output.indexOf('[15/29] Stop the new container'));
+    // The image the container runs, read from it; our leftovers looked for first; the hardening on every container.
+    expect(onCell).toContain('runs cfcommunity/postgresql-patroni:9.5 (docker inspect)');
+    expect(onCell).toMatch(/ps -a --filter label=dingo-recover\.cell-drill/);
+    expect(onCell).toMatch(
+      /run --rm --label dingo-recover\.cell-drill=\/var\/vcap\/store\/dingo-recover-drill-[0-9a-f]+ --net none --cap-drop ALL --security-opt no-new-privileges --read-only --tmpfs \S+ --memory 1g --cpu-shares 256 --pids-limit 256 --user postgres --entrypoint sh .*cfcommunity\/postgresql-patroni:9\.5/,
+    );
+    // The scenario's archive holds sizes, not bytes: the drill says it could not fetch them and the recovery goes on.
+    expect(onCell).toMatch(/⚠ done, with a warning: not drilled: fetching WAL/);
     expect(output.replace(/\n\s+/g, ' ')).toContain(
-      `prove it replays where that version is installed: dingo-recover drill s3://our-postgresql-backups/backups/${OLD}/wal/ --pg-bin`,
+      `not its bytes (simulated s3); prove it replays where that version is installed: dingo-recover drill s3://our-postgresql-backups/backups/${OLD}/wal/ --pg-bin`,
     );
   });
 
@@ -202,7 +214,7 @@ describe('rehearsal of the seed incident', () => {
     const t = JSON.parse(show.stdout) as {
       steps: { id: string; status: string; commands: unknown[]; confirmations: { method: string }[] }[];
     };
-    expect(t.steps).toHaveLength(28);
+    expect(t.steps).toHaveLength(29);
     expect(t.steps.every((s) => s.status === 'finished')).toBe(true);
     expect(t.steps.find((s) => s.id === 'stop-container')!.confirmations).toEqual([expect.objectContaining({ method: '--yes' })]);
     expect(t.steps.find((s) => s.id === 'create-service')!.commands.length).toBeGreaterThan(0);
@@ -318,6 +330,41 @@ describe('non-interactive runs stop for the operator', () => {
     expect(started).not.toContain('drill-old-archive');
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code, again.stdout).toBe(DONE_UNDRILLED);
+    assertRecovered(world(state, runId));
+  });
+
+  it("waits for the operator when the cell's Docker refuses a hardening option of the drill, and goes on without it once chosen", async () => {
+    const state = stateDir();
+    const scenario = join(state, 'scenario');
+    cpSync(resolve(ROOT, 'fixtures/seed-003'), scenario, { recursive: true });
+    // A cell kernel without the pids cgroup: Docker 1.11 runs the container without the limit and warns.
+    const yaml = readFileSync(join(scenario, 'scenario.yaml'), 'utf8').replace(
+      /^( {6}dockerVersion: 1\.11\.0)$/gm,
+      '$1\n      kernelLacks: [pids]',
+    );
+    writeFileSync(join(scenario, 'scenario.yaml'), yaml);
+    const first = await runCli(['rehearse', '--scenario', scenario, '--yes', '--state-dir', state]);
+    expect(first.code, first.stdout + first.stderr).toBe(3);
+    const said = first.stdout.replace(/\n\s+/g, ' ');
+    expect(said).toMatch(/⏸ \[14\/29\] Drill the old archive on the cell, in the new container's image — waiting for the operator/);
+    expect(said).toContain(
+      'the Docker on cell 10.58.111.150 refused the hardening option --pids-limit: WARNING: Your kernel does not support pids limit',
+    );
+    expect(said).toContain('choose: {drillWithout: --pids-limit}');
+    expect(said).toContain('--yes never chooses');
+    // Nothing was stopped: the drill stands before the stop.
+    expect(first.stdout).not.toContain('Stop the new container —');
+    const runId = runIdOf(first.stdout);
+    const answers = join(state, 'answers.yaml');
+    writeFileSync(answers, `${readFileSync(join(scenario, 'answers.yaml'), 'utf8')}  drillWithout: --pids-limit\n`);
+    const again = await runCli(['resume', runId, '--answers', answers, '--yes', '--verbose', '--state-dir', state]);
+    expect(again.code, again.stdout + again.stderr).toBe(DONE_UNDRILLED);
+    const probes = again.stdout.split('\n').filter((l) => / run --rm --label dingo-recover\.cell-drill=/.test(l));
+    // Asked again with the option, then without it and with the rest of the hardening.
+    expect(probes).toHaveLength(2);
+    expect(probes[0]).toContain('--pids-limit 256');
+    expect(probes[1]).not.toContain('--pids-limit');
+    expect(probes[1]).toContain('--net none --cap-drop ALL --security-opt no-new-privileges --read-only');
     assertRecovered(world(state, runId));
   });
 

@@ -25,18 +25,19 @@ describe('the default screen in words', () => {
     expect(r.code, r.stdout + r.stderr).toBe(DONE_UNDRILLED);
     expect(r.stdout).not.toContain('${');
     expect(r.stdout).not.toContain('no outputs');
-    expect(r.stdout).toMatch(/↷ \[26\/28\] Grow the instance to the user's plan — skipped: size-for-plan's grow is false/);
+    expect(r.stdout).toMatch(/↷ \[27\/29\] Grow the instance to the user's plan — skipped: size-for-plan's grow is false/);
+    expect(r.stdout).toMatch(/✔ \[5\/29\] Drill the old archive .* — not drilled here \(the archive was written by PostgreSQL 9\.5/);
     expect(r.stdout).toMatch(
-      /⚠ \[5\/28\] Drill the old archive .* — done, with a warning: not drilled: the archive was written by PostgreSQL 9\.5/,
+      /⚠ \[14\/29\] Drill the old archive on the cell, in the new container's image — done, with a warning: not drilled: /,
     );
-    expect(r.stdout).toMatch(/✔ \[23\/28\] Rebind the apps — nothing to rebind: the user named no apps/);
-    expect(r.stdout).toMatch(/✔ \[24\/28\] Restart the apps — nothing to restart/);
+    expect(r.stdout).toMatch(/✔ \[24\/29\] Rebind the apps — nothing to rebind: the user named no apps/);
+    expect(r.stdout).toMatch(/✔ \[25\/29\] Restart the apps — nothing to restart/);
   });
 
   it('a stop that waits for the operator shows as waiting, not failed', async () => {
     const r = await runCli(['rehearse', '--state-dir', stateDir()]);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^⏸ \[4\/28\] Confirm .* — waiting for the operator \(/m);
-    expect(r.stdout).not.toMatch(/^✖ \[4\/28\]/m);
+    expect(r.stdout).toMatch(/^⏸ \[4\/29\] Confirm .* — waiting for the operator \(/m);
+    expect(r.stdout).not.toMatch(/^✖ \[4\/29\]/m);
   });
 });

@@ -62,7 +62,10 @@ describe('replaying a journal', () => {
       const actions = actionRegistry();
       const runbook = loadRunbook(join(ROOT, 'runbooks/recover-deleted-service.yaml'), actions);
       const r = await replayRun({ runbook, actions, events: readJournal(file), runtime: { ...processRuntime(), scratch } });
-      expect(r.end).toBe("replay: step quarantine-new-archive: the action archive.quarantine's probe refused (a replay acts on nothing)");
+      // The journal predates the drill on the cell, the first step it has not reached under today's runbook.
+      expect(r.end).toBe(
+        `step "drill-on-cell" failed: replay: step drill-on-cell: the action cell.drill-archive's run refused (a replay acts on nothing)`,
+      );
       expect(readFileSync(file).equals(before)).toBe(true);
       expect(readdirSync(scratch)).toEqual([]);
     } finally {

@@ -63,6 +63,20 @@ function runbookOf(events: JournalEvent[]): Runbook {
   return loadRunbook(resolve(ROOT, 'runbooks', `${replay(events).created.runbook.name}.yaml`), actions);
 }
 
+/**
+ * Journals recorded before the drill on the cell was a step of recover-instance, that went past where
+ * it now stands (after the preflight, before the stop): a resume under today's runbook is refused,
+ * naming the step added before what the run reached, rather than run without the drill or run it
+ * after the container was already stopped and the archives swapped.
+ */
+const BEFORE_CELL_DRILL: Record<string, string> = {
+  'afterstop.ndjson': 'step "drill-on-cell" now comes before step "stop-container", which the run reached first',
+  'done.ndjson': 'step "drill-on-cell" now comes before step "stop-container", which the run reached first',
+  'midcopy.ndjson': 'step "drill-on-cell" now comes before step "stop-container", which the run reached first',
+  'space.ndjson':
+    'step "recover-instances/orders-db/drill-on-cell" now comes before step "recover-instances/orders-db/stop-container", which the run reached first',
+};
+
 describe('resuming the golden journals', () => {
   it('has a journal of every top-level runbook', () => {
     const names = journals.map((f) => replay(readJournal(join(dir, f))).created.runbook.name);
@@ -74,7 +88,9 @@ describe('resuming the golden journals', () => {
     const state = replay(readJournal(join(dir, name)));
     const runbook = runbookOf(readJournal(join(dir, name)));
     expect(state.steps.size).toBeGreaterThan(0);
-    expect(runbookChangeProblem(runbook.steps, state.steps, underCurrentNames(state.created.runbook.steps, actions))).toBeNull();
+    expect(runbookChangeProblem(runbook.steps, state.steps, underCurrentNames(state.created.runbook.steps, actions))).toBe(
+      BEFORE_CELL_DRILL[name] ?? null,
+    );
   });
   it.each(journals)(
     '%s: the executor replayed on every cut does what it did when the journal was committed',

@@ -1,0 +1,132 @@
+/**
+ * The drill of the OLD archive on the new instance's cell, in the image its container runs, when
+ * this machine has no server of the archive's major (Dingo's 9.4 and 9.5, which no jumpbox has):
+ * the cell already holds exactly the binaries that will restore the archive. The image is read from
+ * the container (docker inspect's Config.Image), never from a tenant's text. It runs while nothing
+ * is changed yet, not even the new container stopped: an archive that does not restore stops the
+ * recovery there. A Docker that refuses one of the drill container's hardening options is named,
+ * and the operator chooses (`choose.drillWithout`) whether the drill goes on without it.
+ */
+import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
+import type { StepContext } from '../engine/executor/index.js';
+import { StepFailed } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import { cellDrillLine, HardeningRefused, runCellDrill, type CellDrillReport } from '../drill/cell-drill.js';
+import { DrillFailed } from '../drill/exit-codes.js';
+import { cellDocker, inspectOrFail, where } from './support/cell.js';
+
+/** The choice's value that declines: the drill does not run on that cell, and the recovery goes on on the listing's proof. */
+const NOT_DRILLED = 'not-drilled';
+const NOT_NEEDED = 'not needed';
+
+const drillOnCell = defineAction({
+  name: 'cell.drill-archive',
+  summary: "Restore the old archive in a throwaway container of the new container's image on its cell, and replay its WAL",
+  effect: 'read',
+  params: {
+    ...where,
+    url: required('string', 's3://BUCKET/backups/GUID/wal/ of the old archive'),
+    drilledHere: required('boolean', 'the archive was drilled on this machine, or its listing is its proof: nothing runs on the cell'),
+  },
+  outputs: {
+    drilled: output('boolean', 'the archive was restored and replayed on the cell'),
+    drilledIn: output('string', 'the image and cell it was drilled in (empty when not drilled)'),
+    replayedTo: output('string', "the end-of-recovery checkpoint's redo location (empty when not drilled)"),
+    databases: output('string[]', 'databases found in the restored cluster'),
+    line: output('string', 'what the drill showed, as its screen line (empty when not drilled)'),
+    why: output('string', 'why it was not drilled (empty when it was)'),
+  },
+  chooses: {
+    drillWithout: { description: "a hardening option the cell's Docker refused: go on without it, or not drill there" },
+  },
+  result: (o) =>
+    o.drilled
+      ? o.line
+      : o.why === NOT_NEEDED
+        ? `${NOT_NEEDED}: it was drilled on this machine, or its listing proves it`
+        : `not drilled: ${o.why}`,
+  async run(ctx, p) {
+    if (p.drilledHere) return { drilled: false, drilledIn: '', replayedTo: '', databases: [], line: '', why: NOT_NEEDED };
+    const info = await inspectOrFail(ctx, p.cellIp, p.container);
+    if (!info.image) return notDrilled(ctx, p.url, `docker inspect of ${p.container} names no image`);
+    ctx.evidence(
+      `${p.container} runs ${info.image} (docker inspect): no server of the archive's major is installed here, so the drill runs on ${p.cellIp} in the image that will restore it`,
+    );
+    const without: string[] = [];
+    for (;;) {
+      try {
+        const r = await runCellDrill({
+          url: p.url,
+          store: ctx.s3,
+          docker: await cellDocker(ctx, p.cellIp),
+          cell: p.cellIp,
+          image: info.image,
+          without,
+          workdir: ctx.runtime.scratch,
+          processes: ctx.platform.processes,
+          redactor: ctx.runtime.redactor,
+          progress: (m) => {
+            ctx.progress(m);
+          },
+        });
+        return drilled(ctx, r, without);
+      } catch (err) {
+        if (err instanceof HardeningRefused) {
+          if (!(await goOnWithout(ctx, err, p.cellIp)))
+            return notDrilled(ctx, p.url, `${err.message}, and the drill was not to go on without it`);
+          without.push(err.option);
+          continue;
+        }
+        if (!(err instanceof DrillFailed)) throw err;
+        if (err.outcome === 'could-not-run') return notDrilled(ctx, p.url, err.message);
+        throw new StepFailed(`the old archive did not restore in a drill on ${p.cellIp} in ${info.image}: ${err.message}`, {
+          hint: `nothing has been changed yet: the new container still runs and S3 is as it was. ${err.hint ?? ''} Check the GUID and look for other candidates with \`dingo-recover logs find\`.`.trim(),
+        });
+      }
+    }
+  },
+});
+
+function drilled(ctx: StepContext, r: CellDrillReport, without: string[]) {
+  for (const name of r.removedLeftovers) ctx.evidence(`removed ${name}, left on ${r.cell} by an interrupted drill`);
+  ctx.evidence(`restored ${r.backup} in ${r.image} (PostgreSQL ${r.version}) on ${r.cell} (${formatDuration(r.durationMs)})`);
+  ctx.evidence(`databases: ${r.databases.join(', ') || '(none)'}`);
+  if (without.length) ctx.evidence(`the drill container ran without ${without.join(', ')}, as the operator chose`);
+  return {
+    drilled: true,
+    drilledIn: `${r.image} on ${r.cell}`,
+    replayedTo: r.replayedTo,
+    databases: r.databases,
+    line: cellDrillLine(r),
+    why: '',
+  };
+}
+
+function notDrilled(ctx: StepContext, url: string, why: string) {
+  ctx.warn(
+    `not drilled: ${why}; prove it replays where that version is installed: dingo-recover drill ${url} --pg-bin <folder of that version's pg_ctl>`,
+  );
+  return { drilled: false, drilledIn: '', replayedTo: '', databases: [], line: '', why };
+}
+
+/** Whether the operator agrees to drill without the refused option (the answers file may name several, comma-separated). */
+async function goOnWithout(ctx: StepContext, err: HardeningRefused, cell: string): Promise<boolean> {
+  const refused = err.message.replace(/\.$/, '');
+  const d = await ctx.choices.choose({
+    key: 'drillWithout',
+    message: `${refused}. Drill on ${cell} without ${err.option}?`,
+    stop: `${refused}: the drill goes on without it only when you choose so`,
+    options: [
+      { value: err.option, name: `drill without ${err.option} (the rest of the hardening stays)` },
+      { value: NOT_DRILLED, name: "do not drill there: the recovery goes on on the listing's proof, with a warning" },
+    ],
+    read: (given) => {
+      const named = given.split(',').map((s) => s.trim());
+      return named.includes(err.option) ? err.option : given.trim();
+    },
+    example: err.option,
+  });
+  return d.value === err.option;
+}
+
+export const cellDrillActions: ActionDef[] = [drillOnCell];
