@@ -30,7 +30,7 @@ export function cellCommand(state: CellWorld, spec: CommandSpec): string[] | und
 }
 
 /** The docker CLI, by name or path: the arguments after it, or undefined for another program. */
-export function dockerArgs(argv: string[]): string[] | undefined {
+function dockerArgs(argv: string[]): string[] | undefined {
   const [program = '', ...args] = argv;
   return program === 'docker' || program.endsWith('/docker') ? args : undefined;
 }
