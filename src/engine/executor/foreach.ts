@@ -8,7 +8,7 @@
  */
 import { commandLine } from '../../core/command-line.js';
 import type { Run, Sequence } from './options.js';
-import { checkInput, normaliseInput } from './inputs.js';
+import { checkInput, normaliseInput } from './input-values.js';
 import { itemPrompts, workTimer } from './prompts.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { isRecord } from '../../core/json.js';

@@ -5,7 +5,7 @@
  * of being ignored until a step stops on it (or, for a choice, silently never read).
  */
 import { answerAt, type Answers } from './answers.js';
-import { checkInput, describeInputType, normaliseInput } from '../executor/inputs.js';
+import { checkInput, describeInputType, normaliseInput } from '../executor/input-values.js';
 import type { ActionRegistry, ChoiceDef, Runbook } from '../runbook/runbook-model.js';
 import { didYouMean } from '../runbook/runbook-choices.js';
 import { UsageError } from '../../core/errors.js';
