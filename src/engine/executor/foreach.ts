@@ -16,7 +16,7 @@ import { messageOf } from '../../core/errors.js';
 import { type StepState } from '../journal/replay.js';
 import type { ForEachDef, StepDef } from '../runbook/runbook.js';
 import { resolveValue, type Scope } from '../runbook/template.js';
-import { declaredOutputs } from '../runbook/runbook-outputs.js';
+import { declaredOutputs } from '../runbook/declared-outputs.js';
 import { DingoError, Interrupted, NeedsOperator, StepFailed } from '../../core/errors.js';
 import { mapLimit } from '../../core/concurrency.js';
 import { decideStep, settled } from './resume-decision.js';
