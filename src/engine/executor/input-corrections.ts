@@ -9,7 +9,7 @@ import { UsageError } from '../../core/errors.js';
 import type { Answers } from '../operator/answers.js';
 import type { RunState } from '../journal/replay.js';
 import type { Runbook, StepDef } from '../runbook/runbook.js';
-import { didYouMean } from '../runbook/runbook-choices.js';
+import { didYouMean } from '../runbook/did-you-mean.js';
 
 /**
  * `key=VALUE` pairs of --set, each an input of the runbook: a key that is none (`--set spcae=x`, or
