@@ -21,6 +21,7 @@ import type { Redactor } from '../core/redact.js';
 import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import type { CellDocker } from '../systems/cell-scratch.js';
+import type { ArchiveReport } from '../wale/report.js';
 import { CELL_MOUNT, CellScratch, removeCellLeftovers } from '../systems/cell-scratch.js';
 import { archiveMajor, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup } from './base-backup.js';
@@ -52,6 +53,8 @@ export interface CellDrillOptions {
   /** How long recovery may take (default one hour). */
   recoveryTimeoutMs?: number;
   progress?: (message: string) => void;
+  /** Told the archive's inspection as soon as it is made, before the drill judges it (a drill of many archives reports each). */
+  inspected?: (report: ArchiveReport) => void;
 }
 
 export interface CellDrillReport {
@@ -90,7 +93,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
   const archive = formatS3Url(bucket, prefix);
   const say = (m: string): void => o.progress?.(m);
   say(`inspecting ${archive}`);
-  const { report, latest } = await checkRestorable(o.store, archive, false, o.redactor);
+  const { report, latest } = await checkRestorable(o.store, archive, false, o.redactor, o.inspected);
   const major = archiveMajor(report, latest);
   const removedLeftovers = await removeCellLeftovers(o.docker);
   for (const name of removedLeftovers) say(`removed ${name}, left on ${o.cell} by an interrupted drill`);
