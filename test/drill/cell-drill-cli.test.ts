@@ -30,6 +30,8 @@ const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIACELLDRILL0001', AWS_SECRET_ACCESS_
 const CELL = '10.58.111.150';
 const IMAGE = 'cfcommunity/postgresql-patroni:standin-15';
 const DINGO = 'cf-52167ceb-bd3d-4bff-8699-a239d21c5379';
+/** The stand-in without the WAL reader. */
+const BARE = 'cfcommunity/postgresql-patroni:standin-15-no-waldump';
 
 let fixtures: Partial<DrillFixtures> = {};
 let d: Dockerd;
@@ -44,7 +46,14 @@ beforeAll(async () => {
     setUpDrill({
       scratch: 'cell-drill-cli-',
       bucket: BUCKET,
-      archive: { rowsBefore: 200, rowsAfter: 80, partitions: 1, extraWalSwitches: 1 },
+      // A mass UPDATE after the backup, for archive mistakes to point out; the row count stays.
+      archive: {
+        rowsBefore: 200,
+        rowsAfter: 80,
+        partitions: 1,
+        extraWalSwitches: 1,
+        mistakes: ['update drill_rows set note = note where id <= 150'],
+      },
       prefix: PREFIX,
       env: CREDENTIALS,
     }),
@@ -140,7 +149,7 @@ describe.skipIf(skip)('drill --on-cell through the command line (real sshd, dock
     expect(failure.message).toBe(
       `the Docker on cell ${CELL} refused the hardening option --pids-limit: WARNING: Your kernel does not support pids limit capabilities, pids limit discarded.`,
     );
-    expect(failure.hint).toMatch(/^nothing was written to the cell\. To drill there without it .*add --allow-without pids-limit/);
+    expect(failure.hint).toMatch(/^nothing was written to the cell\. To go on there without it .*add --allow-without pids-limit/);
     expect(ours()).toEqual([]);
     expect(readdirSync(store)).toEqual([]);
   }, 120_000);
@@ -186,6 +195,41 @@ describe.skipIf(skip)('drill --on-cell through the command line (real sshd, dock
       d.docker(['rm', '-f', second]);
     }
   }, 60_000);
+});
+
+describe.skipIf(skip)('archive mistakes --on-cell (real sshd, dockerd, moto, PostgreSQL)', () => {
+  const mistakes = (args: string[]) =>
+    runCli(['archive', 'mistakes', `s3://${BUCKET}/${PREFIX}`, ...args, ...flags], { env: { ...CREDENTIALS, SSH_AUTH_SOCK: '' } });
+
+  it("restores the backup in the image and reads the WAL with the image's pg_waldump, pointing out the mass UPDATE", async () => {
+    const r = await mistakes(['--mass-rows', '100', '--allow-without', 'pids-limit', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    const { report } = JSON.parse(r.stdout) as {
+      report: { readIn: string; suspects: { xid: string; flags: string[] }[]; commits: unknown[]; warnings: string[] };
+    };
+    expect(report.readIn).toBe(`${IMAGE} on ${CELL}`);
+    expect(report.suspects.map((x) => x.xid)).toEqual([fixtures.archive!.mistakes[0]!.xid]);
+    expect(report.suspects[0]!.flags).toEqual([expect.stringMatching(/^UPDATE 150 rows of .*drill_rows$/)]);
+    expect(report.warnings).toContain("read without the hardening option(s) --pids-limit, which the cell's Docker refused");
+    expect(ours()).toEqual([]);
+    expect(readdirSync(store)).toEqual([]);
+  }, 180_000);
+
+  it("refuses an image without the WAL reader of the archive's major before anything is written, naming both (exit 7)", async () => {
+    // A docker import of the stand-in's 100 MB: slow on a loaded machine.
+    importPatroniStandIn(d, '15', BARE, ['./usr/lib/postgresql/15/bin/pg_waldump']);
+    const r = await mistakes(['--image', BARE, '--allow-without', 'pids-limit']);
+    expect(r.code).toBe(DRILL_EXIT.couldNotRun);
+    expect(r.stderr).toContain(
+      `the image ${BARE} on ${CELL} has no pg_waldump, PostgreSQL 15's WAL reader, with which archive mistakes reads the archived WAL`,
+    );
+    expect(r.stderr).toMatch(
+      /what to do: nothing was written to the cell; name an image of PostgreSQL 15 that holds pg_waldump \(--image\)/,
+    );
+    expect(ours()).toEqual([]);
+    expect(readdirSync(store)).toEqual([]);
+  }, 180_000);
 });
 
 describe('drill flags for a cell', () => {

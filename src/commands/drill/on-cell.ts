@@ -13,6 +13,7 @@ import { secrets } from '../../core/redact.js';
 import { systemScratch } from '../../core/runtime.js';
 import type { CellSession } from '../../core/seams.js';
 import type { CellDrillReport } from '../../drill/cell-drill.js';
+import type { CellPlace } from '../../drill/cell-mistakes.js';
 import type { DrillOptions } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
 import type { Prompter } from '../../engine/operator/index.js';
@@ -115,7 +116,7 @@ export function checkOnCellFlags(argv: OnCellArgs): void {
   for (const [key, flag, why] of NOT_ON_CELL) {
     if (given[key] !== undefined && given[key] !== false)
       throw new UsageError(`${flag} is not taken with --on-cell: ${why}`, {
-        hint: `drill without --on-cell where PostgreSQL of the archive's version is installed to use ${flag}`,
+        hint: `to use ${flag}, run without --on-cell where PostgreSQL of the archive's version is installed`,
       });
   }
 }
@@ -138,21 +139,31 @@ export function askWithoutOn(prompter: Prompter | undefined): AskWithout {
   };
 }
 
-/** Where and how a drill on the cell ran, for both outputs. */
-export interface CellDrilled extends CellDrillReport {
-  ranOn: { cell: string; image: string; imageFrom: '--image' | 'docker ps'; without: string[] };
+/** Where and how the work on the cell ran, for both outputs. */
+export interface RanOn {
+  cell: string;
+  image: string;
+  imageFrom: '--image' | 'docker ps';
+  without: string[];
 }
 
-/** One cell session for the drills of a command; closed when they are done. */
+/** Where and how a drill on the cell ran, for both outputs. */
+export interface CellDrilled extends CellDrillReport {
+  ranOn: RanOn;
+}
+
+/** One cell session for the work of a command (drills, or the mistakes scan); closed when it is done. */
 export interface CellDriller {
+  /** Runs `work` on the cell in the image, asking about a refused hardening option and going on without it when allowed. */
+  at<T>(work: (place: CellPlace) => Promise<T>): Promise<{ result: T; ranOn: RanOn }>;
   drill(url: string, how: { signal: AbortSignal; inspected?: (report: ArchiveReport) => void }): Promise<CellDrilled>;
   close(): Promise<void>;
 }
 
-/** Opens the cell's session as a recovery would, and drills archives in the service's image there. */
+/** Opens the cell's session as a recovery would, for work in the service's image there. */
 export async function openCellDriller(
   argv: OnCellArgs,
-  settings: Omit<DrillOptions, 'url' | 'signal'>,
+  settings: Pick<DrillOptions, 'store' | 'workdir' | 'processes' | 'redactor' | 'progress'>,
   ask: AskWithout,
 ): Promise<CellDriller> {
   const cell = argv.onCell!;
@@ -174,53 +185,57 @@ export async function openCellDriller(
     redactor: secrets,
   });
   const without = (argv.allowWithout ?? []).map((n) => HARDENING_NAMES[n]!);
+  const cellStore = argv['container-store-root'] ? dirname(argv['container-store-root'].replace(/\/+$/, '')) : undefined;
   let image: { name: string; from: '--image' | 'docker ps' } | undefined;
-  const { runCellDrill } = await import('../../drill/cell-drill.js');
   const { HardeningRefused } = await import('../../systems/cell-scratch.js');
   const { asDrillFailure } = await import('../../drill/failures.js');
-  return {
-    async drill(url, how) {
-      try {
-        if (!image) {
-          const { serviceImage } = await import('../../systems/cell-image.js');
-          image = argv.image ? { name: argv.image, from: '--image' } : { name: await serviceImage(docker), from: 'docker ps' };
-        }
-        for (;;) {
-          try {
-            const report = await runCellDrill({
-              url,
-              store: settings.store,
-              docker,
-              cell,
-              image: image.name,
-              cellStore: argv['container-store-root'] ? dirname(argv['container-store-root'].replace(/\/+$/, '')) : undefined,
-              without,
-              workdir: settings.workdir,
-              processes: settings.processes,
-              redactor: settings.redactor,
-              signal: how.signal,
-              inspected: how.inspected,
-              progress: settings.progress,
-            });
-            return { ...report, ranOn: { cell, image: image.name, imageFrom: image.from, without: [...without] } };
-          } catch (err) {
-            if (!(err instanceof HardeningRefused)) throw err;
-            const name = nameOf(err.option);
-            if (name && (await ask(err.option, err.message))) {
-              without.push(err.option);
-              continue;
-            }
-            throw new DrillFailed('could-not-run', err.message, {
-              hint: name
-                ? `nothing was written to the cell. To drill there without it (the archive's server then runs less contained), add --allow-without ${name}; or drill on a cell whose Docker takes it`
-                : err.hint,
-              cause: err,
-            });
-          }
-        }
-      } catch (err) {
-        throw asDrillFailure(err);
+  const at = async <T>(work: (place: CellPlace) => Promise<T>): Promise<{ result: T; ranOn: RanOn }> => {
+    try {
+      if (!image) {
+        const { serviceImage } = await import('../../systems/cell-image.js');
+        image = argv.image ? { name: argv.image, from: '--image' } : { name: await serviceImage(docker), from: 'docker ps' };
       }
+      for (;;) {
+        try {
+          const result = await work({ docker, cell, image: image.name, cellStore, without: [...without] });
+          return { result, ranOn: { cell, image: image.name, imageFrom: image.from, without: [...without] } };
+        } catch (err) {
+          if (!(err instanceof HardeningRefused)) throw err;
+          const name = nameOf(err.option);
+          if (name && (await ask(err.option, err.message))) {
+            without.push(err.option);
+            continue;
+          }
+          throw new DrillFailed('could-not-run', err.message, {
+            hint: name
+              ? `nothing was written to the cell. To go on there without it (the archive's server then runs less contained), add --allow-without ${name}; or use a cell whose Docker takes it`
+              : err.hint,
+            cause: err,
+          });
+        }
+      }
+    } catch (err) {
+      throw asDrillFailure(err);
+    }
+  };
+  const { runCellDrill } = await import('../../drill/cell-drill.js');
+  return {
+    at,
+    async drill(url, how) {
+      const { result, ranOn } = await at((place) =>
+        runCellDrill({
+          ...place,
+          url,
+          store: settings.store,
+          workdir: settings.workdir,
+          processes: settings.processes,
+          redactor: settings.redactor,
+          signal: how.signal,
+          inspected: how.inspected,
+          progress: settings.progress,
+        }),
+      );
+      return { ...result, ranOn };
     },
     close: () => session.close(),
   };
@@ -234,7 +249,10 @@ async function terminalPrompter(): Promise<Prompter | undefined> {
 }
 
 /** Opens a driller asking at the terminal, if there is one. */
-export async function openCellDrillerHere(argv: OnCellArgs, settings: Omit<DrillOptions, 'url' | 'signal'>): Promise<CellDriller> {
+export async function openCellDrillerHere(
+  argv: OnCellArgs,
+  settings: Pick<DrillOptions, 'store' | 'workdir' | 'processes' | 'redactor' | 'progress'>,
+): Promise<CellDriller> {
   return openCellDriller(argv, settings, askWithoutOn(await terminalPrompter()));
 }
 
