@@ -21,6 +21,9 @@ import type { Redactor } from '../core/redact.js';
 import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import type { CellDocker } from '../systems/cell-scratch.js';
+import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
+import type { RecoveryTarget } from './recovery-target.js';
+import { backupForStop } from './target-backup.js';
 import { CELL_MOUNT, CellScratch, removeCellLeftovers } from '../systems/cell-scratch.js';
 
 export { HardeningRefused } from '../systems/cell-scratch.js';
@@ -54,6 +57,29 @@ export interface CellDrillOptions {
   /** How long recovery may take (default one hour). */
   recoveryTimeoutMs?: number;
   progress?: (message: string) => void;
+  /** Told the archive's inspection as soon as it is made, before the drill judges it (a drill of many archives reports each). */
+  inspected?: (report: ArchiveReport) => void;
+  /** The complete base backup to restore (by name) instead of LATEST. */
+  backup?: string;
+  /** Where replay stops instead of the archive's end (archive mistakes: as soon as the backup is consistent). */
+  target?: RecoveryTarget;
+  /** Programs the image must hold besides its server, checked before anything is written, and what each is for. */
+  needs?: { program: string; for: string }[];
+  /** Looks at the restored copy in its container before it is removed. */
+  look?: (copy: CellCopy) => Promise<void>;
+}
+
+/** What a `look` is given: the container, the base backup, and the WAL fetched here and streamed in. */
+export interface CellCopy {
+  box: CellScratch;
+  backup: BaseBackupInfo;
+  major: string;
+  /** The WAL fetched on this machine (decompressed), as it was streamed in. */
+  walDir: string;
+  /** The same WAL as the container sees it. */
+  cellWalDir: string;
+  /** A statement run by psql on the restored server's socket, as its bootstrap superuser. */
+  psql: (sql: string, database: string) => Promise<{ ok: boolean; out: string; err: string }>;
 }
 
 export interface CellDrillReport {
@@ -92,7 +118,8 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
   const archive = formatS3Url(bucket, prefix);
   const say = (m: string): void => o.progress?.(m);
   say(`inspecting ${archive}`);
-  const { report, latest } = await checkRestorable(o.store, archive, false, o.redactor);
+  const { report, latest: newest } = await checkRestorable(o.store, archive, false, o.redactor, o.inspected);
+  const latest = o.backup === undefined ? newest : backupForStop(report, { kind: 'immediate' }, newest, o.backup);
   const major = archiveMajor(report, latest);
   const removedLeftovers = await removeCellLeftovers(o.docker);
   for (const name of removedLeftovers) say(`removed ${name}, left on ${o.cell} by an interrupted drill`);
@@ -113,6 +140,12 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
         hint: `name an image of PostgreSQL ${major} on that cell (docker images there), or drill where PostgreSQL ${major} is installed`,
       },
     );
+  }
+  for (const need of o.needs ?? []) {
+    if (!(await box.has(need.program)))
+      throw new DrillFailed('could-not-run', `the image ${o.image} on ${o.cell} has no ${need.program}, ${need.for}`, {
+        hint: `nothing was written to the cell; name an image of PostgreSQL ${major} that holds ${need.program} (--image), or run this where PostgreSQL ${major}'s server package is installed`,
+      });
   }
   const needed = Math.ceil(((latest.expandedSizeBytes ?? 0) + report.walSegments * WAL_SEGMENT_BYTES) * SPACE_MARGIN + SPACE_RESERVE_BYTES);
   const free = await box.freeBytes();
@@ -140,7 +173,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
       restoreCommand: localRestoreCommand(`${CELL_MOUNT}/wal`),
       port: 5432,
       socketDir: SOCKET_DIR,
-      target: null,
+      target: o.target ?? null,
     });
     o.signal?.throwIfAborted();
     say(`streaming it into ${box.name} on ${o.cell}`);
@@ -153,6 +186,14 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     await waitRecovered(box, o.signal, o.recoveryTimeoutMs ?? 3_600_000);
     const replayedTo = await redoLocation(box);
     const { databases, tables, rows } = await counts(box);
+    await o.look?.({
+      box,
+      backup: latest,
+      major,
+      walDir: paths.walDir,
+      cellWalDir: `${CELL_MOUNT}/wal`,
+      psql: (sql, database) => psql(box, sql, database),
+    });
     drilled = true;
     return {
       archive,

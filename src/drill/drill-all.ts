@@ -9,6 +9,7 @@
 import { messageOf } from '../core/errors.js';
 import type { ArchiveReport } from '../wale/report.js';
 import type { DrillReport } from './drill-report.js';
+import type { CellDrillReport } from './cell-drill.js';
 import { DRILL_EXIT, DrillFailed, outcomeExit, type DrillOutcome } from './exit-codes.js';
 import { hintOf } from './failures.js';
 import { walChainOf, type WalChain } from './wal-chain.js';
@@ -33,12 +34,15 @@ export interface ArchiveDrilled {
   wal: WalChain | null;
   startedAt: string | null;
   durationMs: number | null;
-  /** The drill's own report, when it passed. */
-  report: DrillReport | null;
+  /** The drill's own report, when it passed: here, or in the service's image on a cell. */
+  report: DrillReport | CellDrillReport | null;
 }
 
 /** Drills one archive: `signal` stops it (budget, Ctrl-C); `inspected` is told its inspection as soon as it is made. */
-type DrillOne = (archive: string, how: { signal: AbortSignal; inspected: (report: ArchiveReport) => void }) => Promise<DrillReport>;
+type DrillOne = (
+  archive: string,
+  how: { signal: AbortSignal; inspected: (report: ArchiveReport) => void },
+) => Promise<DrillReport | CellDrillReport>;
 
 export interface DrillAllOptions {
   /** The archives' URLs, in the order they are drilled. */
@@ -122,7 +126,11 @@ async function drillOne(opts: DrillAllOptions, archive: string, signal: AbortSig
       exitCode: DRILL_EXIT.ok,
       message: null,
       hint: null,
-      backup: { name: b.name, finishedAt: b.finishedAt, finishedAtSource: b.finishedAtSource, ageMs: b.ageMs },
+      // The drill on a cell reads no backup's end: LATEST aged as wal-e orders it, by its sentinel.
+      backup:
+        typeof b === 'string'
+          ? seen.report && latestOf(seen.report, startedAt)
+          : { name: b.name, finishedAt: b.finishedAt, finishedAtSource: b.finishedAtSource, ageMs: b.ageMs },
       wal: seen.report && walChainOf(seen.report),
       durationMs: Math.round(performance.now() - started),
       report,

@@ -199,6 +199,15 @@ export class CellScratch {
     return { uid: Number(uid), gid: Number(gid), version: v };
   }
 
+  /** Whether the image's PATH holds `program` (a hardened throwaway container of it, as the probe's). */
+  async has(program: string): Promise<boolean> {
+    if (!/^[a-z][a-z0-9_]*$/.test(program)) throw new Error(`not a program name: ${JSON.stringify(program)}`);
+    const r = await this.s.docker.runner.run(
+      this.s.docker.spec([...this.runArgs('sh', null), this.s.image, '-c', `command -v ${program}`], false),
+    );
+    return r.exitCode === 0 && r.stdout.trim() !== '';
+  }
+
   /** Free bytes on the filesystem of the cell's store (`df -Pk`: POSIX columns, 1024-byte blocks). */
   async freeBytes(): Promise<number> {
     const store = this.s.store ?? CELL_STORE;

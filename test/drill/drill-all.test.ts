@@ -5,7 +5,7 @@
  * loopback; the lock and the drill history in a state folder of the test's own.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +170,19 @@ describe('drill --all', () => {
       expect(r.stderr).toContain(
         `another drill --all is running: pid ${process.pid} on ${hostname()} (cron), since 2026-03-17T18:05:20.000Z`,
       );
+    } finally {
+      rmSync(lockFile(), { force: true });
+    }
+  });
+
+  it('a lock taken by another at the same moment each time is refused without a --steal-lock drill --all does not have (exit 75)', async () => {
+    // A link to nowhere in the lock's place: creating it finds it there, reading it finds nothing, every try.
+    symlinkSync(join(stateDir, 'nowhere'), lockFile());
+    try {
+      const r = await drillAll([]);
+      expect(r.code).toBe(DRILL_EXIT.locked);
+      expect(r.stderr).toContain(`could not take the lock ${lockFile()}: another drill --all took it at the same moment`);
+      expect(r.stderr).not.toContain('--steal-lock');
     } finally {
       rmSync(lockFile(), { force: true });
     }

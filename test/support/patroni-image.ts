@@ -18,12 +18,17 @@ import { imageTar } from './pg-image-build.js';
 /** What the stand-in's entrypoint says when anything runs it. */
 const ENTRYPOINT_RAN = 'run.sh: Patroni would start here and talk to etcd';
 
-/** `docker import` of the stand-in as `image`, from the cached root filesystem of `major` plus tar and run.sh. */
-export function importPatroniStandIn(d: Dockerd, major: string, image: string): void {
+/**
+ * `docker import` of the stand-in as `image`, from the cached root filesystem of `major` plus tar and
+ * run.sh; `without`: files of it left out (e.g. `./usr/lib/postgresql/15/bin/pg_waldump`, for an image
+ * without the WAL reader).
+ */
+export function importPatroniStandIn(d: Dockerd, major: string, image: string, without: string[] = []): void {
   const work = mkdtempSync(join(tmpdir(), 'patroni-image-'));
   try {
     const tar = join(work, 'rootfs.tar');
     copyFileSync(imageTar(major), tar);
+    if (without.length) execFileSync('tar', ['--delete', '-f', tar, ...without]);
     const stage = join(work, 'stage');
     mkdirSync(join(stage, 'scripts'), { recursive: true });
     mkdirSync(join(stage, 'usr', 'bin'), { recursive: true });

@@ -12,15 +12,16 @@ import { systemClock, systemScratch } from '../../core/runtime.js';
 import { STOP_SIGNALS } from '../../core/signals.js';
 import { parseDuration } from '../../core/duration.js';
 import type { S3Flags } from '../../core/s3-flags.js';
-import type { MistakesReport } from '../../drill/mistakes.js';
+import type { MistakesOptions, MistakesReport } from '../../drill/mistakes.js';
 import { EXAMPLE_ARCHIVES } from './examples.js';
 import { configurable } from '../flags/config-file.js';
 import { setExitCode } from '../exit-code.js';
 import { printError } from '../print-error.js';
 import { s3FlagOptions, scenarioStoreOption, storeFromFlags, walePrefixOption } from '../flags/s3.js';
 import { screenOutput, type CommandOutput } from '../terminal-out.js';
+import { CELL_REACH_FLAGS, checkOnCellFlags, ON_CELL_FLAGS, type CellDriller, type OnCellArgs } from '../drill/on-cell.js';
 
-export interface MistakesArgs extends S3Flags {
+export interface MistakesArgs extends S3Flags, OnCellArgs {
   scenario?: string;
   url: string;
   until?: string;
@@ -39,7 +40,7 @@ export const mistakesCommand = {
   describe:
     'List the commits in the archived WAL, point out TRUNCATE, DROP and mass DELETE/UPDATE, and propose the restore that stops before the first',
   builder: (yargs: Argv) =>
-    configurable(yargs, s3FlagOptions)
+    configurable(yargs, { ...s3FlagOptions, ...CELL_REACH_FLAGS })
       .positional('url', walePrefixOption)
       .options({
         until: {
@@ -58,7 +59,17 @@ export const mistakesCommand = {
         json: { type: 'boolean', describe: 'print the findings as JSON' },
         ...s3FlagOptions,
         ...scenarioStoreOption,
+        ...ON_CELL_FLAGS,
+        'on-cell': {
+          type: 'string',
+          describe:
+            "restore and read the WAL in the service's own image on this Dingo cell (its IP), when it holds the archive's WAL reader (pg_xlogdump for 9.x, pg_waldump from 10): for an archive whose PostgreSQL this machine has no server of. Reached as recover reaches the cells; the archive is fetched and checked here and streamed in",
+        },
       })
+      .example(
+        `$0 archive mistakes ${EXAMPLE_ARCHIVES.old} --on-cell 10.58.111.150 --gateway ubuntu@opsman`,
+        "a 9.5 archive: restored and its WAL read by pg_xlogdump in the service's image on that Dingo cell",
+      )
       .example(
         `$0 archive mistakes ${EXAMPLE_ARCHIVES.old} --until 2016-11-21T15:00:00Z`,
         'which transaction emptied the table before 15:00 UTC?',
@@ -75,13 +86,15 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
     abort.abort();
   };
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  let cell: CellDriller | undefined;
   try {
+    checkOnCellFlags(argv);
     if (!Number.isInteger(argv.massRows) || argv.massRows < 1) {
       throw new UsageError(`--mass-rows must be a whole number of rows from 1, not "${argv.massRows}"`);
     }
     const { parseTargetTime } = await import('../../drill/target-time.js');
     const { findArchiveMistakes } = await import('../../drill/mistakes.js');
-    const report = await findArchiveMistakes({
+    const options: MistakesOptions = {
       url: argv.url,
       store: await storeFromFlags(argv),
       until: argv.until === undefined ? undefined : parseTargetTime(argv.until, '--until'),
@@ -100,7 +113,17 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
           : (m) => {
               out.stderr(`... ${m}\n`);
             },
-    });
+    };
+    let report: MistakesReport;
+    if (argv.onCell) {
+      cell = await (await import('../drill/on-cell.js')).openCellDrillerHere(argv, options);
+      const deadline =
+        options.deadlineMs === undefined ? abort.signal : AbortSignal.any([abort.signal, AbortSignal.timeout(options.deadlineMs)]);
+      const { result, ranOn } = await cell.at((place) => findArchiveMistakes({ ...options, signal: deadline, cell: place }));
+      report = result;
+      if (ranOn.without.length)
+        report.warnings.push(`read without the hardening option(s) ${ranOn.without.join(', ')}, which the cell's Docker refused`);
+    } else report = await findArchiveMistakes(options);
     out.stdout(secrets.redact(argv.json ? `${printableJson({ ok: true, report }, 2)}\n` : renderMistakes(report)));
     return 0;
   } catch (err) {
@@ -109,6 +132,7 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
     else printError('archive mistakes', err, out.stderr);
     return code;
   } finally {
+    await cell?.close().catch(() => undefined);
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
 }
@@ -117,7 +141,7 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
 function renderMistakes(r: MistakesReport): string {
   const out = [
     `archive ${r.archive}`,
-    `  base backup ${r.backup} (PostgreSQL ${r.postgresMajor}); WAL read from ${r.scanned.from} to ${r.scanned.to ?? 'nothing'} (${r.scanned.records} records in ${r.scanned.segments} segment(s))${r.until ? `, commits up to ${r.until}` : ''}`,
+    `  base backup ${r.backup} (PostgreSQL ${r.postgresMajor}), restored and read in ${oneLine(r.readIn)}; WAL read from ${r.scanned.from} to ${r.scanned.to ?? 'nothing'} (${r.scanned.records} records in ${r.scanned.segments} segment(s))${r.until ? `, commits up to ${r.until}` : ''}`,
   ];
   out.push(r.suspects.length ? 'suspects:' : 'no TRUNCATE, DROP or mass DELETE/UPDATE found');
   for (const s of r.suspects) out.push(`  transaction ${s.xid}  committed ${s.at}  at ${s.lsn}: ${s.flags.map(oneLine).join('; ')}`);

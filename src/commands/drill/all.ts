@@ -26,6 +26,7 @@ import { drillAllNotice, notifyDrill } from './notice.js';
 import { renderDrillAll, type DrillAllRun, type DrilledArchive } from './render-all.js';
 import { drillSettings, type DrillArgs } from './settings.js';
 import { holdWaits } from './quiet-waits.js';
+import { checkOnCellFlags, type CellDriller } from './on-cell.js';
 
 /** The flags a drill of one archive takes that mean nothing, or harm, across many. */
 const ONE_ARCHIVE_FLAGS = [
@@ -39,6 +40,7 @@ const ONE_ARCHIVE_FLAGS = [
 ] as const;
 
 function checkFlags(argv: DrillArgs): { sample?: number; budgetMs?: number } {
+  checkOnCellFlags(argv);
   for (const [key, flag] of ONE_ARCHIVE_FLAGS) {
     if (argv[key] !== undefined && argv[key] !== false) {
       throw new UsageError(`${flag} is for a drill of one archive, not --all: each archive holds its own data and moments`, {
@@ -69,6 +71,7 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
   };
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
   let lock: RunLock | undefined;
+  let cell: CellDriller | undefined;
   let run: DrillAllRun;
   const waits = holdWaits(argv.quiet, out);
   try {
@@ -78,7 +81,7 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
     const stateDir = resolve(argv['state-dir'] ?? defaultStateDir());
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const { RunLock } = await import('../../engine/run/index.js');
-    lock = RunLock.acquire(join(stateDir, 'drill-all.lock'), { clock: systemClock, refusal: heldBy });
+    lock = RunLock.acquire(join(stateDir, 'drill-all.lock'), { clock: systemClock, refusal: heldBy, raced });
     if (lock.takenOver) {
       const was = lock.takenOver.previous;
       out.stderr(
@@ -98,9 +101,13 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
     const names = await instanceNames(argv, out);
     const { drillAll, worstExit } = await import('../../drill/drill-all.js');
     const { runDrill } = await import('../../drill/drill.js');
+    // One session to the cell for every archive; opened once there is something to drill.
+    if (argv.onCell && chosen.length) cell = await (await import('./on-cell.js')).openCellDrillerHere(argv, settings);
+    const onCell = cell;
     const results = await drillAll({
       archives: chosen,
-      drillOne: (url, how) => runDrill({ ...settings, url, signal: how.signal, inspected: how.inspected }),
+      drillOne: (url, how) =>
+        onCell ? onCell.drill(url, how) : runDrill({ ...settings, url, signal: how.signal, inspected: how.inspected }),
       budgetMs,
       began,
       signal: abort.signal,
@@ -118,6 +125,7 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
       found: urls.length,
       setAside: found.setAside.map((p) => formatS3Url(under.bucket, p)),
       exitCode,
+      ranOn: argv.onCell ? ranOnOf(argv.onCell, results) : null,
       archives: results.map((r) => withInstance(r, names)),
     };
   } catch (err) {
@@ -132,6 +140,7 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
     if (hook) await notifyDrill(hook, drillAllNotice(argv.url, code, startedAt, { err }), out.stderr);
     return code;
   } finally {
+    await cell?.close().catch(() => undefined);
     lock?.release();
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
@@ -153,6 +162,19 @@ function heldBy(holder: { host: string; pid: number; by: string; startedAt: stri
       hint: `let it finish (its --budget bounds it), or stop it (kill ${holder.pid}); a lock whose process ended is taken over by the next run`,
     },
   );
+}
+
+/** Another drill --all took the lock at the very moment this one did: no --steal-lock here, only another try. */
+function raced(file: string): RunLocked {
+  return new RunLocked(`could not take the lock ${file}: another drill --all took it at the same moment`, {
+    hint: 'run it again later: it then names the drill --all that holds the lock, or takes over a lock whose process ended',
+  });
+}
+
+/** Where the drills ran: the cell, and the image of the first that reached it. */
+function ranOnOf(cell: string, results: readonly ArchiveDrilled[]): { cell: string; image: string | null } {
+  const report = results.find((r) => r.report && 'image' in r.report)?.report;
+  return { cell, image: report && 'image' in report ? report.image : null };
 }
 
 /** Each Dingo instance's service name, from the broker's clusterdata records (`--clusterdata`); none without it, or when they cannot be read. */

@@ -24,6 +24,8 @@ import { webhookFor, type Webhook } from '../run/notifier.js';
 import { CLUSTERDATA_FLAG } from '../logs/evidence-flags.js';
 import { drillSettings, type DrillArgs } from './settings.js';
 import { holdWaits } from './quiet-waits.js';
+import { CELL_REACH_FLAGS, checkOnCellFlags, ON_CELL_FLAGS, type CellDrilled } from './on-cell.js';
+import { renderCellDrillReport } from './render.js';
 
 export type { DrillArgs };
 
@@ -31,7 +33,7 @@ export const drillCommand = {
   command: 'drill <url>',
   describe: 'Restore a wal-e archive (or, with --all, every archive under a prefix) into a throwaway PostgreSQL and check what comes back',
   builder: (yargs: Argv) =>
-    configurable(yargs, { ...s3FlagOptions, ...NOTIFY_FLAG, ...CLUSTERDATA_FLAG })
+    configurable(yargs, { ...s3FlagOptions, ...NOTIFY_FLAG, ...CLUSTERDATA_FLAG, ...CELL_REACH_FLAGS })
       .positional('url', {
         ...walePrefixOption,
         describe: `${walePrefixOption.describe} (with --all, the folder of archives: s3://BUCKET/backups/)`,
@@ -108,6 +110,7 @@ export const drillCommand = {
           describe:
             "with --all: the broker's clusterdata backup bucket, s3://BUCKET[/PREFIX], whose records name each instance in the table",
         },
+        ...ON_CELL_FLAGS,
       })
       .example(
         `$0 drill ${EXAMPLE_ARCHIVES.old} --target-time 2016-11-21T14:01:30Z --query 'select count(*) from orders'`,
@@ -124,6 +127,10 @@ export const drillCommand = {
       .example(
         `$0 drill ${EXAMPLE_ARCHIVES.old} --quiet --max-age 24h --notify https://hooks.slack.com/services/…`,
         'from cron: silent, and the chat told only when the drill fails',
+      )
+      .example(
+        `$0 drill ${EXAMPLE_ARCHIVES.old} --on-cell 10.58.111.150 --gateway ubuntu@opsman`,
+        "a 9.5 archive, which no server here restores: drilled in the service's own image on that Dingo cell, reached as recover reaches it",
       )
       .example(
         `$0 drill --all s3://dingo-wal/backups/ --sample 5 --budget 2h --quiet --clusterdata s3://dingo-clusterdata --notify https://hooks.slack.com/services/…`,
@@ -160,11 +167,15 @@ export async function runDrillCommand(
   const waits = holdWaits(argv.quiet, out);
   try {
     hook = await webhookFor(argv.notify, argv.notifyFormat);
+    checkOnCellFlags(argv);
     const settings = await drillSettings(argv, out, local);
-    const { runDrill } = await import('../../drill/drill.js');
-    const report = await runDrill({ ...settings, url: argv.url, signal: abort.signal });
+    const report = argv.onCell
+      ? await (await import('./on-cell.js')).drillOnCell(argv, settings, abort.signal)
+      : await (await import('../../drill/drill.js')).runDrill({ ...settings, url: argv.url, signal: abort.signal });
     if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: true, report }, 2)}\n`));
-    else if (!argv.quiet) {
+    else if ('ranOn' in report) {
+      if (!argv.quiet) out.stdout(secrets.redact(renderCellDrillReport(report)));
+    } else if (!argv.quiet) {
       out.stdout(secrets.redact(renderDrillReport(report)));
       // Warnings apart from the result: a script reading stdout gets the report alone.
       for (const w of report.warnings) out.stderr(secrets.redact(`dingo-recover drill: warning: ${w}\n`));
@@ -201,4 +212,4 @@ export async function runDrillCommand(
   return code;
 }
 
-export type { DrillReport };
+export type { DrillReport, CellDrilled };

@@ -6,6 +6,8 @@
 import type { Options } from 'yargs';
 import { messageOf } from '../../core/errors.js';
 import type { DrillReport } from '../../drill/drill.js';
+import { cellDrillLine } from '../../drill/cell-drill.js';
+import type { CellDrilled } from './on-cell.js';
 import type { ChatNotice } from '../run/notify-formats.js';
 import type { Webhook } from '../run/notifier.js';
 import { resultText, type DrillAllRun } from './render-all.js';
@@ -20,15 +22,17 @@ export const NOTIFY_ON_FLAG = {
 } as const satisfies Options;
 
 /** How a drill ended: its report, or the error and the outcome word `--json` gives it (`too-old`, `interrupted`...). */
-export type DrillEnd = { report: DrillReport } | { err: unknown; outcome: string };
+export type DrillEnd = { report: DrillReport | CellDrilled } | { err: unknown; outcome: string };
 
 /** The notice of a drill of `url` that began at `began` and ended with `code`. */
 export function drillNotice(url: string, code: number, began: Date, end: DrillEnd): ChatNotice {
   const ok = 'report' in end;
   const subject = ok ? `dingo-recover drill of ${url} passed` : `dingo-recover drill of ${url} failed: ${end.outcome} (exit ${code})`;
-  const message = ok
-    ? `restored ${end.report.backup.name}, replayed to ${end.report.replay.lastSegment ?? 'its base backup'}`
-    : messageOf(end.err);
+  const message = !ok
+    ? messageOf(end.err)
+    : 'ranOn' in end.report
+      ? `restored ${end.report.backup}, ${cellDrillLine(end.report)}`
+      : `restored ${end.report.backup.name}, replayed to ${end.report.replay.lastSegment ?? 'its base backup'}`;
   return {
     event: ok ? 'drill.done' : 'drill.failed',
     status: ok ? 'done' : 'failed',

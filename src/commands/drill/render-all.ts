@@ -23,6 +23,8 @@ export interface DrillAllRun {
   /** Folders `archive swap` set aside (`….quarantine-<stamp>/`): not drilled. */
   setAside: string[];
   exitCode: number;
+  /** The cell the archives were drilled on (--on-cell), in the image the first drill there ran; null: here. */
+  ranOn: { cell: string; image: string | null } | null;
   archives: DrilledArchive[];
 }
 
@@ -52,8 +54,9 @@ export function renderDrillAll(run: DrillAllRun): string {
   const failed = run.archives.filter((a) => a.drilled && a.exitCode !== 0 && a.result !== 'budget-spent' && a.result !== 'interrupted');
   const sampled = run.sample !== null ? ` (a sample of ${run.archives.length} of the ${run.found} found, those drilled longest ago)` : '';
   const budget = run.budgetMs !== null ? ` (budget ${formatDuration(run.budgetMs)})` : '';
+  const on = run.ranOn ? ` on cell ${run.ranOn.cell}${run.ranOn.image ? ` in ${oneLine(run.ranOn.image)}` : ''}` : '';
   const out = [
-    `drill --all of ${oneLine(run.under)}: ${drilled} of ${run.archives.length} archive(s) drilled${sampled}, ${failed.length} failed, in ${formatDuration(run.durationMs)}${budget}`,
+    `drill --all of ${oneLine(run.under)}${on}: ${drilled} of ${run.archives.length} archive(s) drilled${sampled}, ${failed.length} failed, in ${formatDuration(run.durationMs)}${budget}`,
   ];
   if (run.archives.length === 0) out.push(`  no wal-e archive under ${oneLine(run.under)}: nothing there would restore`);
   else {

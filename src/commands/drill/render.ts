@@ -2,6 +2,9 @@
 import type { DrillReport } from '../../drill/drill.js';
 import { formatDuration } from '../../core/duration.js';
 import { formatBytes } from '../../core/format.js';
+import { oneLine } from '../../core/display.js';
+import { cellDrillLine } from '../../drill/cell-drill.js';
+import type { CellDrilled } from './on-cell.js';
 
 export function renderDrillReport(r: DrillReport): string {
   const lines: [string, string][] = [
@@ -58,4 +61,28 @@ function targetLines(r: DrillReport): [string, string][] {
         : `at the end of the archived WAL: nothing committed after ${t.lastTransactionAt ?? 'the base backup'} was archived, so this is the database at ${t.time}`,
     ],
   ];
+}
+
+/** The drill on a cell: where it ran, in which image and why that one, and what came back. */
+export function renderCellDrillReport(r: CellDrilled): string {
+  const from =
+    r.ranOn.imageFrom === '--image' ? 'as --image named it' : "the image the cell's running Dingo containers run (its docker ps)";
+  const lines: [string, string][] = [
+    ['archive', r.archive],
+    ['backup', r.backup],
+    ['ran on', `cell ${r.cell}, through its Docker`],
+    ['image', `${oneLine(r.image)}, ${from}: PostgreSQL ${r.version}`],
+    ...(r.ranOn.without.length
+      ? [['hardening', `without ${r.ranOn.without.join(', ')} (the cell's Docker refused it; you allowed it)`] as [string, string]]
+      : []),
+    ['replayed to', r.replayedTo],
+    [
+      'restored',
+      `${r.tables.toLocaleString('en-US')} table(s), ${r.rows.toLocaleString('en-US')} row(s) in ${r.databases.length} database(s)`,
+    ],
+    ['took', formatDuration(r.durationMs)],
+    ...r.removedLeftovers.map((n): [string, string] => ['removed', `${n}, left on the cell by an interrupted drill`]),
+  ];
+  const width = Math.max(...lines.map(([k]) => k.length));
+  return `${[`restore drill passed: ${oneLine(cellDrillLine(r))}`, ...lines.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n')}\n`;
 }

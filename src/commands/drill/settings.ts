@@ -14,8 +14,9 @@ import { storeFromFlags } from '../flags/s3.js';
 import type { NotifyFormat } from '../run/notify-formats.js';
 import { screenOutput, type CommandOutput } from '../terminal-out.js';
 import type { NotifyOn } from './notice.js';
+import type { OnCellArgs } from './on-cell.js';
 
-export interface DrillArgs extends S3Flags, Omit<TargetFlags, 'targetTime'> {
+export interface DrillArgs extends S3Flags, Omit<TargetFlags, 'targetTime'>, OnCellArgs {
   scenario?: string;
   url: string;
   query?: string;

@@ -4,7 +4,7 @@
  * files, the agent or the environment), so a resume reaches the same systems.
  */
 import type { Redactor } from '../../core/redact.js';
-import type { Platform } from '../../core/seams.js';
+import type { CellAccess, Platform } from '../../core/seams.js';
 import type { LiveOptions } from '../../engine/runbook/index.js';
 
 export type { LiveOptions };
@@ -34,6 +34,34 @@ export function boshGateway(gateway: string | undefined, privateKey: string | un
 }
 
 /**
+ * The cells as the recovery reaches them: `bosh ssh` (`--ssh-via bosh`) or direct SSH, through the
+ * gateway, with the operator's user, key, known_hosts and ssh config. `scratch`: where `bosh ssh`
+ * sessions keep their private files.
+ */
+export function cellAccess(
+  ssh: NonNullable<LiveOptions['ssh']>,
+  { redactor, scratch, runner = new LocalRunner() }: { redactor: Redactor; scratch: string; runner?: LocalRunner },
+): CellAccess {
+  return ssh.via === 'bosh'
+    ? createBoshCellAccess({
+        runner,
+        binary: ssh.boshBinary,
+        gateway: boshGateway(ssh.gateway, ssh.identityFile),
+        redactor,
+        scratch,
+      })
+    : createSshCellAccess({
+        gateway: ssh.gateway ? parseGateway(ssh.gateway) : undefined,
+        user: ssh.user,
+        identityFile: ssh.identityFile,
+        knownHostsFile: ssh.knownHostsFile,
+        sshConfigFile: ssh.sshConfigFile,
+        agent: process.env.SSH_AUTH_SOCK,
+        redactor,
+      });
+}
+
+/**
  * `runDir`: a run's folder, where cf gets a private copy of the operator's CF_HOME for the session
  * (its target changes there, not in the operator's own config; the copy is removed when the
  * session closes the platform, or the process exits); without it (a snapshot, which only reads) cf
@@ -52,24 +80,7 @@ export function livePlatform(
     mode: 'live',
     cf: cf ?? local,
     bosh: local,
-    cells:
-      ssh.via === 'bosh'
-        ? createBoshCellAccess({
-            runner: local,
-            binary: ssh.boshBinary,
-            gateway: boshGateway(ssh.gateway, ssh.identityFile),
-            redactor,
-            scratch,
-          })
-        : createSshCellAccess({
-            gateway: ssh.gateway ? parseGateway(ssh.gateway) : undefined,
-            user: ssh.user,
-            identityFile: ssh.identityFile,
-            knownHostsFile: ssh.knownHostsFile,
-            sshConfigFile: ssh.sshConfigFile,
-            agent: process.env.SSH_AUTH_SOCK,
-            redactor,
-          }),
+    cells: cellAccess(ssh, { redactor, scratch, runner: local }),
     s3: createS3Store({
       endpoint: options.s3?.endpoint,
       region: options.s3?.region,

@@ -110,14 +110,22 @@ export function liveFrom(argv: RunFlags): LiveOptions {
       pathStyle: argv['s3-path-style'],
       timeoutMs: s3TimeoutMs(argv['s3-timeout']),
     },
-    ssh: {
-      ...sshVia(argv),
-      gateway: argv.gateway,
-      user: argv['ssh-user'],
-      identityFile: argv['ssh-key'],
-      knownHostsFile: argv['known-hosts'],
-      sshConfigFile: argv['ssh-config'],
-    },
+    ssh: sshFrom(argv),
+  };
+}
+
+/** The flags that say how the cells are reached: what a run and `drill --on-cell` take alike. */
+export type CellReachFlags = Pick<RunFlags, 'ssh-via' | 'gateway' | 'ssh-user' | 'ssh-key' | 'known-hosts' | 'ssh-config' | 'bosh-bin'>;
+
+/** How the cells are reached, from those flags. */
+export function sshFrom(argv: CellReachFlags): NonNullable<LiveOptions['ssh']> {
+  return {
+    ...sshVia(argv),
+    gateway: argv.gateway,
+    user: argv['ssh-user'],
+    identityFile: argv['ssh-key'],
+    knownHostsFile: argv['known-hosts'],
+    sshConfigFile: argv['ssh-config'],
   };
 }
 
@@ -125,7 +133,7 @@ export function liveFrom(argv: RunFlags): LiveOptions {
  * `--ssh-via bosh`: each session's user, key and host key are bosh's own, so a cell user or
  * known_hosts file given for the direct way is refused rather than silently unused.
  */
-function sshVia(argv: RunFlags): LiveOptions['ssh'] {
+function sshVia(argv: CellReachFlags): LiveOptions['ssh'] {
   if (argv['ssh-via'] !== 'bosh') return argv['ssh-via'] ? { via: argv['ssh-via'] } : {};
   const unused = (['ssh-user', 'known-hosts'] as const).filter((f) => argv[f] !== undefined);
   if (unused.length) {

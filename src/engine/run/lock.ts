@@ -117,9 +117,18 @@ export class RunLock {
 
   /**
    * `clock`: the run's, for when the lock was taken and the name a lock taken over is kept under.
-   * `refusal`: the error naming a live holder, for a lock that guards something other than a run.
+   * `refusal`: the error naming a live holder, for a lock that guards something other than a run;
+   * `raced`: the error when others kept taking the lock at the same moment, for such a lock.
    */
-  static acquire(file: string, opts: { steal?: boolean; clock: Clock; refusal?: (holder: LockInfo, file: string) => RunLocked }): RunLock {
+  static acquire(
+    file: string,
+    opts: {
+      steal?: boolean;
+      clock: Clock;
+      refusal?: (holder: LockInfo, file: string) => RunLocked;
+      raced?: (file: string) => RunLocked;
+    },
+  ): RunLock {
     const started = processStart(process.pid);
     const mine: LockInfo = {
       host: hostname(),
@@ -142,6 +151,7 @@ export class RunLock {
       takenOver = { how: stale ? 'stale' : 'steal', previous: holder };
       keptAt = kept;
     }
+    if (opts.raced) throw opts.raced(file);
     throw new RunLocked(`could not take the run lock ${file}`, {
       hint: 'another process took it at the same moment; try again, and the message names who drives the run (or add --steal-lock)',
     });
