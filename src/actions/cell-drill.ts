@@ -7,6 +7,7 @@
  * recovery there. A Docker that refuses one of the drill container's hardening options is named,
  * and the operator chooses (`choose.drillWithout`) whether the drill goes on without it.
  */
+import { dirname } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed } from '../core/errors.js';
@@ -61,6 +62,8 @@ const drillOnCell = defineAction({
           docker: await cellDocker(ctx, p.cellIp),
           cell: p.cellIp,
           image: info.image,
+          // The store the broker's container folders are in (--container-store-root's parent): the drill's scratch folder goes beside them.
+          cellStore: dirname(ctx.settings.containerStoreRoot.replace(/\/+$/, '')),
           without,
           workdir: ctx.runtime.scratch,
           processes: ctx.platform.processes,

@@ -29,6 +29,7 @@ import { CELL_MOUNT, CellScratch, removeCellLeftovers } from '../systems/cell-sc
 export { HardeningRefused } from '../systems/cell-scratch.js';
 import { archiveMajor, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup } from './base-backup.js';
+import { StepFailed } from '../core/errors.js';
 import { DrillFailed } from './exit-codes.js';
 import { majorOf } from './local-pg.js';
 import { writeRecoveryConfig } from './recovery-config.js';
@@ -148,7 +149,11 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
       });
   }
   const needed = Math.ceil(((latest.expandedSizeBytes ?? 0) + report.walSegments * WAL_SEGMENT_BYTES) * SPACE_MARGIN + SPACE_RESERVE_BYTES);
-  const free = await box.freeBytes();
+  // A cell whose store says no free space (not mounted, df missing) is not one to drill on: nothing was written there.
+  const free = await box.freeBytes().catch((err: unknown) => {
+    if (err instanceof StepFailed) throw new DrillFailed('could-not-run', err.message, { hint: err.hint, cause: err });
+    throw err;
+  });
   if (free < needed) {
     throw new DrillFailed(
       'could-not-run',
