@@ -107,7 +107,7 @@ function drilled(ctx: StepContext, r: CellDrillReport, without: string[]) {
 
 function notDrilled(ctx: StepContext, url: string, why: string) {
   ctx.warn(
-    `not drilled: ${why}; prove it replays where that version is installed: dingo-recover drill ${url} --pg-bin <folder of that version's pg_ctl>`,
+    `not drilled: ${why}; prove it replays where that version is installed: dingo-recover drill ${url} --pg-bin <folder of that version's pg_ctl>, or in the service's image on another Dingo cell: dingo-recover drill ${url} --on-cell <cell IP>`,
   );
   return { drilled: false, drilledIn: '', replayedTo: '', databases: [], line: '', why };
 }

@@ -170,6 +170,9 @@ describe('rehearsal of the seed incident', () => {
     expect(output.replace(/\n\s+/g, ' ')).toContain(
       `not its bytes (simulated s3); prove it replays where that version is installed: dingo-recover drill s3://our-postgresql-backups/backups/${OLD}/wal/ --pg-bin`,
     );
+    expect(output.replace(/\n\s+/g, ' ')).toContain(
+      `or in the service's image on another Dingo cell: dingo-recover drill s3://our-postgresql-backups/backups/${OLD}/wal/ --on-cell <cell IP>`,
+    );
   });
 
   it('leaves the platform recovered', () => {
