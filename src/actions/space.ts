@@ -7,7 +7,7 @@ import { quote } from '../core/command-line.js';
 import { defineAction, type ActionDef, defaulted, output, required, type RecordOf } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
-import { someOf } from '../core/display.js';
+import { someOf } from '../core/screen-lines.js';
 import { formatS3Url } from '../core/s3-url.js';
 import { dingoArchiveUrl, pinnedArchiveProblem } from '../archive/location.js';
 import { isDingoOffering, type CfApi } from '../adapters/cf/index.js';

@@ -6,7 +6,8 @@
  */
 import type { Writable } from 'node:stream';
 import { StepFailed } from '../core/errors.js';
-import { oneLine, truncate } from '../core/display.js';
+import { oneLine } from '../core/display.js';
+import { truncate } from '../core/screen-lines.js';
 import { Redactor } from '../core/redact.js';
 import { assertSudoWorked } from './shell.js';
 import type { CommandResult, CommandRunner, CommandSpec, StdinData } from '../core/seams.js';

@@ -1,6 +1,6 @@
 /** The first steps of inspecting an archive: sort every key into its place, and say what the layout shows. */
 import type { ObjectInfo } from '../core/seams.js';
-import { someOf } from '../core/display.js';
+import { someOf } from '../core/screen-lines.js';
 import { formatS3Url } from '../core/s3-url.js';
 import type { BackupDraft } from '../wale/backups.js';
 import { classifyKey } from '../wale/keys.js';

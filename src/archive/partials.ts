@@ -4,7 +4,7 @@
  * partial is known only by the segment name its key matched, never followed anywhere else.
  */
 import type { ObjectInfo } from '../core/seams.js';
-import { someOf } from '../core/display.js';
+import { someOf } from '../core/screen-lines.js';
 import { quote } from '../core/command-line.js';
 import { isOpenPgpMessage } from '../wale/encryption.js';
 import { isLzop, lzopDecompress, lzopHeaderProblem } from '../wale/lzop.js';

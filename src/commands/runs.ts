@@ -1,7 +1,8 @@
 /** `dingo-recover runs`: the runs in the state folder, newest last. */
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { oneLine, truncate } from '../core/display.js';
+import { oneLine } from '../core/display.js';
+import { truncate } from '../core/screen-lines.js';
 import { messageOf } from '../core/errors.js';
 import type { RunSummary } from '../engine/run/index.js';
 import type { GlobalArgs } from './flags/global.js';

@@ -26,7 +26,8 @@ import type { CellDocker } from '../adapters/docker.js';
 
 export type { CellDocker };
 import { StepFailed } from '../core/errors.js';
-import { oneLine, truncate } from '../core/display.js';
+import { oneLine } from '../core/display.js';
+import { truncate } from '../core/screen-lines.js';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
 
 /** Our label on every drill container on a cell: its value is the container's scratch folder. */

@@ -3,7 +3,7 @@
  * PostgreSQL data folder (PG_VERSION and global/pg_control), or Redis, MySQL/MariaDB, MongoDB,
  * nothing, or something else. Every file is opened read-only; nothing is written.
  */
-import { someOf } from '../core/display.js';
+import { someOf } from '../core/screen-lines.js';
 import { formatBytes } from '../core/format.js';
 import { pathIs, serverRoot } from '../systems/pg-install.js';
 import { lstat, readdir, realpath } from 'node:fs/promises';

@@ -14,7 +14,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { truncate } from '../core/display.js';
+import { truncate } from '../core/screen-lines.js';
 import { messageOf, StepFailed } from '../core/errors.js';
 import type { DockerEngine } from '../core/seams.js';
 import { pipeThrough, StageFailed } from '../systems/processes.js';

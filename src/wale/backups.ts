@@ -2,7 +2,7 @@
  * One base backup as wal-e sees it: its folder (extended_version.txt, tar
  * partitions), its sentinel, and the backup label PostgreSQL archived in WAL.
  */
-import { someOf } from '../core/display.js';
+import { someOf } from '../core/screen-lines.js';
 import type { ObjectInfo } from '../core/seams.js';
 import { parseBackupName } from './keys.js';
 import type { BaseBackupInfo } from './report.js';

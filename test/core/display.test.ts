@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { printable, printableJson, someOf } from '../../src/core/display.js';
+import { printable, printableJson } from '../../src/core/display.js';
+import { someOf } from '../../src/core/screen-lines.js';
 import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { Reporter } from '../../src/engine/operator/index.js';
 

@@ -102,7 +102,7 @@ describe('a full rehearsal, by default', () => {
       ),
       'What is left:',
       expect.stringMatching(
-        /^ {2}- Drill the old archive on the cell, in the new container's image could not do all its work: not drilled: .*: dingo-recover drill s3:\/\/our-postgresql-backups\/backups\/\S+\/wal\/ --pg-bin <folder of that version's pg_ctl>$/,
+        /^ {2}- Drill the old archive on the cell, in the new container's image could not do all its work: not drilled: .*: dingo-recover drill s3:\/\/our-postgresql-backups\/backups\/\S+\/wal\/ --pg-bin <folder of that version's pg_ctl>, or in the service's image on another Dingo cell: dingo-recover drill s3:\/\/our-postgresql-backups\/backups\/\S+\/wal\/ --on-cell <cell IP>$/,
       ),
       '  - tell the user the data-loss window: up to 9 min: writes after 2016-03-17T06:01:30Z (newest archived WAL) until the deletion at 2016-03-17T06:10:17Z',
       expect.stringMatching(

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_COLUMNS, colourWanted, fold, truncate } from '../../src/core/display.js';
+import { colourWanted } from '../../src/core/colours.js';
+import { MAX_COLUMNS, fold, truncate } from '../../src/core/screen-lines.js';
 import { formatDuration } from '../../src/core/duration.js';
 import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { Reporter, type ReporterOptions, headline } from '../../src/engine/operator/index.js';

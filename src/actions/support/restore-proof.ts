@@ -13,7 +13,8 @@ import type { StepContext } from '../../engine/executor/index.js';
 import type { CellDocker } from '../../adapters/docker.js';
 import { DINGO_PGDATA } from '../../adapters/pg-replication.js';
 import { StepFailed } from '../../core/errors.js';
-import { oneLine, truncate } from '../../core/display.js';
+import { oneLine } from '../../core/display.js';
+import { truncate } from '../../core/screen-lines.js';
 import { quote } from '../../core/command-line.js';
 import { parseS3Url } from '../../core/s3-url.js';
 import {

@@ -13,7 +13,8 @@ import type { CellDocker, ContainerInfo, DatedLine } from '../../adapters/docker
 import type { PromotionPoll } from '../../adapters/postgres-promotion.js';
 import { restoreSignalOf, type RestoreSignal } from '../../adapters/container-lines.js';
 import { StepFailed } from '../../core/errors.js';
-import { oneLine, truncate } from '../../core/display.js';
+import { oneLine } from '../../core/display.js';
+import { truncate } from '../../core/screen-lines.js';
 import { quote } from '../../core/command-line.js';
 import { countOf } from './restore-progress.js';
 import type { RestorePlan } from './restore-plan.js';

@@ -5,7 +5,7 @@
  */
 import type { StepContext } from '../../engine/executor/index.js';
 import { UsageError } from '../../core/errors.js';
-import { someOf } from '../../core/display.js';
+import { someOf } from '../../core/screen-lines.js';
 import { isGuidAnyCase } from '../../core/guid.js';
 import type { Holding } from '../../logs/space-holdings.js';
 

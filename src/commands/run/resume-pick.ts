@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { commandLine } from '../../core/command-line.js';
-import { oneLine, truncate } from '../../core/display.js';
+import { oneLine } from '../../core/display.js';
+import { truncate } from '../../core/screen-lines.js';
 import { NeedsOperator, UsageError } from '../../core/errors.js';
 import type { RunSummary } from '../../engine/run/index.js';
 

@@ -4,7 +4,7 @@
  * (an archive has tens of thousands of objects); the actions journal a summary
  * and the plan they worked from.
  */
-import { someOf } from '../../core/display.js';
+import { someOf } from '../../core/screen-lines.js';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../../core/seams.js';
 import type { StepScreen } from '../operator/step-screen.js';
 import { failpoint } from '../../core/failpoints.js';

@@ -2,7 +2,8 @@
  * The working step's line on a terminal, rewritten in place: a spinner, then what the reporter draws.
  * It is taken off before anything else is written, and drawn again below it.
  */
-import { truncate, type Palette } from '../../core/display.js';
+import { type Palette } from '../../core/colours.js';
+import { truncate } from '../../core/screen-lines.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const CLEAR_LINE = '\r\x1b[2K';

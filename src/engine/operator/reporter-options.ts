@@ -1,5 +1,5 @@
 /** How the operator's screen is set: verbosity, the live line, colour, width and clock, and their defaults. */
-import { colourWanted, palette, type Palette } from '../../core/display.js';
+import { colourWanted, palette, type Palette } from '../../core/colours.js';
 import { isTerminal } from './terminal.js';
 
 export interface ReporterOptions {

@@ -13,7 +13,9 @@
  */
 import type { Writable } from 'node:stream';
 import type { CommandResult, CommandSpec } from '../../core/seams.js';
-import { oneLine, truncate, type Palette } from '../../core/display.js';
+import { type Palette } from '../../core/colours.js';
+import { oneLine } from '../../core/display.js';
+import { truncate } from '../../core/screen-lines.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Redactor } from '../../core/redact.js';
 import { LiveLine } from './live-line.js';

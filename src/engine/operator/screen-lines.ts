@@ -4,7 +4,9 @@
  * the live line is taken off before and drawn again after.
  */
 import type { Writable } from 'node:stream';
-import { MAX_COLUMNS, fold, oneLine, printable, type Palette } from '../../core/display.js';
+import { type Palette } from '../../core/colours.js';
+import { oneLine, printable } from '../../core/display.js';
+import { MAX_COLUMNS, fold } from '../../core/screen-lines.js';
 import type { Redactor } from '../../core/redact.js';
 import type { LiveLine } from './live-line.js';
 import { columnsOf, type Colour } from './reporter-options.js';

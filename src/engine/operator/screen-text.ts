@@ -1,5 +1,5 @@
 /** Text shaped for the operator's screen: command lines as a shell would read them, a step's result in a phrase, prose in lines. */
-import { truncate } from '../../core/display.js';
+import { truncate } from '../../core/screen-lines.js';
 import type { CommandResult, CommandSpec } from '../../core/seams.js';
 import { pasteCommand } from '../../core/shell-quote.js';
 
