@@ -5,7 +5,12 @@
 import { isGuid } from '../core/guid.js';
 import { type BrokerEvent } from '../adapters/log-events.js';
 import { isRecord, recordAt } from '../core/json.js';
-import { addNode, str, type EvidenceOf, type InstanceState } from './instance-state.js';
+import { addNode, type EvidenceOf, type InstanceState } from './instance-state.js';
+
+/** A non-empty string of a broker record's data, or null. */
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
 
 /** The state of an instance, created on first mention. */
 export type InstanceOf = (guid: string) => InstanceState;

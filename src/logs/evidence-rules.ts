@@ -11,11 +11,9 @@
  *   (BOSH names forwarded hosts `index.job.deployment`; hosts in other forms are let through, as
  *   forwarders and Logsearch name them differently, and the tag is what a container cannot write);
  * - confd's haproxy lines: tag `confd.stderr.log` / `confd.stdout.log`;
- * - cf-containers-broker's container creation: its own log's tag (`cf-containers-broker.log`);
- * - a container's lines (wal-e, public address, restore milestones, scope prefix): tag
+ * - cf-containers-broker's container creation: its own log's tag (`cf-containers-broker.log`); * - a container's lines (wal-e, public address, restore milestones, scope prefix): tag
  *   `docker/cf-<node>` or `cf-<node>`, and, when the line is about an instance, proof that the node
- *   serves it: the broker's node records or cf-containers-broker's PATRONI_SCOPE for the node (which
- *   win), else the line's own `<scope6>-` prefix. The public address comes from the container's
+ *   serves it (container-claims.ts). The public address comes from the container's
  *   startup script only (no component, or `startup>`); the tenant's text comes after `patroni>`.
  *
  * Lines read without a syslog prefix take the tag of the file they come from (`broker.stdout.log`,
@@ -61,18 +59,6 @@ export function writerOfFile(source: string): Writer {
   return { ...w, name: `file ${basename(source)} (no syslog prefix)` };
 }
 
-/** The shape a line claims, for the warning. */
-const SHAPE_OF: Record<LogEvent['kind'], string> = {
-  broker: 'broker-shaped',
-  haproxy: 'confd-shaped',
-  'container-creating': 'cf-containers-broker-shaped',
-  'container-options': 'cf-containers-broker-shaped',
-  wale: 'wal-e-shaped',
-  'public-address': 'public-address-shaped',
-  'etcd-lookup': 'etcd-lookup-shaped',
-  container: 'container-prefixed',
-};
-
 /**
  * Whether the writer may write this kind of line at all; instance claims of a container's lines
  * are judged by judgeContainer.
@@ -95,67 +81,5 @@ export function mayWrite(e: LogEvent, w: Writer): boolean {
       return w.kind === 'container';
     default:
       return false;
-  }
-}
-
-export type Verdict = 'evidence' | 'not-evidence' | 'wait';
-
-/**
- * A container's line that claims instance `instance` (wal-e) or carries a `scope6` prefix: the
- * node's instance from trusted records decides; without one, the line's scope prefix, once no
- * record can come any more (`final`).
- */
-export function judgeContainer(
-  claim: { instance: string | null; scope6: string | null },
-  trusted: string | undefined,
-  final: boolean,
-): Verdict {
-  const { instance, scope6 } = claim;
-  if (trusted !== undefined) {
-    if (instance !== null && instance !== trusted) return 'not-evidence';
-    return scope6 === null || trusted.startsWith(scope6) ? 'evidence' : 'not-evidence';
-  }
-  if (instance === null) return 'evidence';
-  if (!final) return 'wait';
-  return scope6 !== null && instance.startsWith(scope6) ? 'evidence' : 'not-evidence';
-}
-
-/** The instance a container's line claims, and the scope prefix it carries. */
-export function claimOf(e: LogEvent): { instance: string | null; scope6: string | null } | null {
-  if (e.kind === 'wale') return { instance: e.instanceGuid, scope6: e.scope6 };
-  if (e.kind === 'public-address' || e.kind === 'container') return { instance: null, scope6: e.scope6 };
-  return null;
-}
-
-/** The node -> instance a trusted line records (broker node records, cf-containers-broker's options). */
-export function nodeRecordOf(e: LogEvent): { node: string; instance: string } | null {
-  if (e.kind === 'container-options') return e.nodeUuid && e.patroniScope ? { node: e.nodeUuid, instance: e.patroniScope } : null;
-  if (e.kind !== 'broker' || !/(?:^|\.)(?:add-node|remove-node|remove-random-node)\.perform$/.test(e.action)) return null;
-  const node = e.data['node-uuid'];
-  const instance = e.data['instance-id'];
-  return typeof node === 'string' && typeof instance === 'string' && isGuid(node) && isGuid(instance) ? { node, instance } : null;
-}
-
-/** Counts lines that broke a rule, per shape and writer, for the report's warnings. */
-export class Ignored {
-  private readonly counts = new Map<string, number>();
-
-  /** `lines`: how many lines the one judged stands for (a folded run of wal-e's, core's FileHit.stands). */
-  add(e: LogEvent, w: Writer, lines = 1): void {
-    const key = `${SHAPE_OF[e.kind]}\u0000${w.name}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + lines);
-  }
-
-  get total(): number {
-    let n = 0;
-    for (const c of this.counts.values()) n += c;
-    return n;
-  }
-
-  warnings(): string[] {
-    return [...this.counts].map(([key, n]) => {
-      const [shape, name] = key.split('\u0000') as [string, string];
-      return `${n} ${shape} line(s) written by ${name} ignored: that source does not write such lines (a tenant's database can log any text)`;
-    });
   }
 }

@@ -13,7 +13,9 @@ import { clockOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type S
 import { reportProblem, type SearchReport } from '../core/log-source.js';
 import { maskSecretFields } from '../core/redact.js';
 import { EventFacts } from './event-facts.js';
-import { claimOf, Ignored, judgeContainer, mayWrite, nodeRecordOf, writerOf, writerOfFile, type Writer } from './evidence-rules.js';
+import { claimOf, judgeContainer, nodeRecordOf } from './container-claims.js';
+import { mayWrite, writerOf, writerOfFile, type Writer } from './evidence-rules.js';
+import { Ignored } from './ignored-lines.js';
 import type { Evidence } from './types.js';
 
 /** Undated lines held per source while waiting for a dated one; past this they are read by the file's time. */

@@ -78,8 +78,3 @@ export function addNode(s: InstanceState, node: string, cell: string | null, evi
   if (known === undefined || (known === null && cell)) s.nodes.set(node, cell);
   if (known === undefined && s.nodeEvidence.length < EVIDENCE_PER_KIND * 2) s.nodeEvidence.push(evidence);
 }
-
-/** A non-empty string, or null. */
-export function str(v: unknown): string | null {
-  return typeof v === 'string' && v !== '' ? v : null;
-}

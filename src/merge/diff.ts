@@ -12,7 +12,8 @@
  * join): what is held is the rows that differ, never a side's table.
  */
 import { StepFailed } from '../core/errors.js';
-import { byteOrder, parsedRow, type RowText, type TableRow } from './table-rows.js';
+import { byteOrder } from './byte-order.js';
+import { parsedRow, type RowText, type TableRow } from './table-rows.js';
 
 export interface ChangedRow {
   copy: TableRow;

@@ -6,7 +6,8 @@
  */
 import type { QueryLines } from '../systems/pg-query.js';
 import type { MergePlan } from './plan.js';
-import { jsonText, rowsByKey, valuesOf } from './table-rows.js';
+import { jsonText } from './row-literals.js';
+import { rowsByKey, valuesOf } from './table-rows.js';
 import { tableName, type TableShape } from './table-shape.js';
 
 export interface Expected {

@@ -10,13 +10,12 @@
  * as they are, checked by no one: a byte of Latin-1 would be read as U+FFFD, compared as equal to
  * another, and written back changed. In a SQL_ASCII database each value's text is therefore read as
  * its bytes in `encode(…, 'escape')`'s form, ASCII whatever they are (a byte above 127 as `\ooo`, a
- * backslash doubled), which is what is compared, and written back by the patch as an E'' literal of
- * those same escapes (patch.ts): the bytes go back as they were, whatever encoding they were in.
+ * backslash doubled), which is what is compared, and written back as such (row-literals.ts).
  */
-import { StepFailed } from '../core/errors.js';
-import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
+import { sqlIdent } from '../core/sql-quote.js';
 import type { QueryLines } from '../systems/pg-query.js';
 import { copyField, copyLines, copyValue } from './json-rows.js';
+import { qualified } from './row-literals.js';
 import { asBytes, type TableShape } from './table-shape.js';
 
 /** A row as it is read: its key's and values' text, not yet parsed. */
@@ -49,45 +48,10 @@ function columnText(shape: Pick<TableShape, 'encoding'>, column: string): string
   return asBytes(shape) ? `pg_catalog.encode(pg_catalog.convert_to(${text}, 'SQL_ASCII'), 'escape')` : text;
 }
 
-/** `encode(…, 'escape')`'s form: no backslash but `\\` and `\ooo`, the only escapes an E'' literal then meets. */
-const ESCAPE_FORM = /^(?:[^\\]|\\\\|\\[0-3][0-7]{2})*$/;
-
-/**
- * A value as the merge read it (columnText), as a literal that writes it back: in a SQL_ASCII database
- * an E'' literal of its escapes, which E'' reads back as the bytes they stand for. In E'' a backslash
- * also escapes a quote: a value not in the escape form (a server of the tenant's, whose `encode` is
- * not PostgreSQL's, sent it) could end the literal, and is refused.
- */
-export function valueLiteral(shape: Pick<TableShape, 'encoding' | 'schema' | 'table'>, value: string | null): string {
-  if (value === null) return 'NULL';
-  if (!asBytes(shape)) return sqlLiteral(value);
-  if (!ESCAPE_FORM.test(value)) {
-    throw new StepFailed(
-      `a value of ${qualified(shape)} read from its SQL_ASCII database is not the escapes of its bytes that was asked for`,
-      {
-        hint: 'nothing was written; the server that sent it did not answer as PostgreSQL does: take the rows from the dumps by hand',
-      },
-    );
-  }
-  return `E${sqlLiteral(value)}`;
-}
-
 /** `json_build_array(c1::text, …)::text` of some columns (columnText): the text a row's key is ordered by, and the patch's guard matches rows by. */
 export function textArray(shape: Pick<TableShape, 'encoding'>, columns: readonly string[]): string {
   return `pg_catalog.json_build_array(${columns.map((c) => columnText(shape, c)).join(', ')})::pg_catalog.text`;
 }
-
-/**
- * The text `json_build_array(c1::text, …)::text` makes of these values on any server (9.5 and on):
- * `", "` between them, `null` for NULL, each string escaped as escape_json does (`"`, `\\`, \b \f \n
- * \r \t, and `\u00xx` for the other control characters), which is what JSON.stringify writes for
- * a string a server can hold. What the patch's guard and its expect file match the live rows by.
- */
-export const jsonText = (values: readonly (string | null)[]): string =>
-  `[${values.map((v) => (v === null ? 'null' : JSON.stringify(v))).join(', ')}]`;
-
-/** `"schema"."table"`. */
-export const qualified = (s: Pick<TableShape, 'schema' | 'table'>): string => `${sqlIdent(s.schema)}.${sqlIdent(s.table)}`;
 
 /**
  * Every row of the table itself (ONLY: not its inheritance children), streamed in the byte order of
@@ -116,20 +80,3 @@ export async function* rowsByKey(read: QueryLines, db: string, shape: TableShape
     if (rows.length > 0) yield rows;
   }
 }
-
-/**
- * Orders two strings as their UTF-8 bytes compare (code point order), as the server sorted them.
- * UTF-16 code units order otherwise only where a surrogate (a code point above U+FFFF) meets a unit of
- * U+E000 to U+FFFF: surrogates are moved above those before comparing.
- */
-export function byteOrder(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-const codePointRank = (unit: number): number => (unit >= 0xd800 ? (unit >= 0xe000 ? unit - 0x800 : unit + 0x2000) : unit);

@@ -8,7 +8,7 @@
  */
 import { commandLine } from '../../core/command-line.js';
 import type { Run, Sequence } from './options.js';
-import { checkInput, normaliseInput } from './inputs.js';
+import { checkInput, normaliseInput } from './input-values.js';
 import { itemPrompts, workTimer } from './prompts.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { isRecord } from '../../core/json.js';
@@ -16,7 +16,7 @@ import { messageOf } from '../../core/errors.js';
 import { type StepState } from '../journal/replay.js';
 import type { ForEachDef, StepDef } from '../runbook/runbook.js';
 import { resolveValue, type Scope } from '../runbook/template.js';
-import { declaredOutputs } from '../runbook/runbook-outputs.js';
+import { declaredOutputs } from '../runbook/declared-outputs.js';
 import { DingoError, Interrupted, NeedsOperator, StepFailed } from '../../core/errors.js';
 import { mapLimit } from '../../core/concurrency.js';
 import { decideStep, settled } from './resume-decision.js';

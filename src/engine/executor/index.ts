@@ -2,7 +2,7 @@
 export { type StepContext } from './context.js';
 export { execute } from './execute.js';
 export { type RecordRequest, type ScenarioRecorder } from './scenario-recorder.js';
-export { checkInput, normaliseInput } from './inputs.js';
+export { checkInput, normaliseInput } from './input-values.js';
 export { recordingStore } from './recording-store.js';
 export { type ProbeAnswer, type ResumeTraits, type StepRecord, afterProbe, afterRecheck, beforeStep } from './resume-decision.js';
 export { type ReplayResult, replayRun } from './replay.js';

@@ -2,14 +2,14 @@
  * Correcting an answer where a step failed on it: `resume ID --set key=VALUE`, or, at a terminal,
  * the failed step's questions asked again with the old answers as defaults. A correction is
  * journaled with the answer it replaces (who and when with every event), and `show` and the report
- * list it. An answer a finished step already used cannot change (executor-inputs.ts refuses it).
+ * list it. An answer a finished step already used cannot change (input-changes.ts refuses it).
  */
 import { commandLine } from '../../core/command-line.js';
 import { UsageError } from '../../core/errors.js';
 import type { Answers } from '../operator/answers.js';
 import type { RunState } from '../journal/replay.js';
 import type { Runbook, StepDef } from '../runbook/runbook.js';
-import { didYouMean } from '../runbook/runbook-choices.js';
+import { didYouMean } from '../runbook/did-you-mean.js';
 
 /**
  * `key=VALUE` pairs of --set, each an input of the runbook: a key that is none (`--set spcae=x`, or

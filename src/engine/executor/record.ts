@@ -8,7 +8,7 @@
 import { messageOf } from '../../core/errors.js';
 import type { JournalEvent } from '../journal/journal-events.js';
 import type { Scope } from '../runbook/template.js';
-import { runSubject } from '../runbook/runbook-outputs.js';
+import { runSubject } from '../runbook/declared-outputs.js';
 import { change, wouldRun } from './plan.js';
 import type { Run, Sequence } from './options.js';
 import type { RecordRequest } from './scenario-recorder.js';

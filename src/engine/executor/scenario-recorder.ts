@@ -2,7 +2,7 @@
 import type { Runtime } from '../../core/runtime.js';
 import type { Platform } from '../../core/seams.js';
 import type { LiveOptions, Settings } from '../runbook/settings.js';
-import type { RunSubject } from '../runbook/runbook-outputs.js';
+import type { RunSubject } from '../runbook/declared-outputs.js';
 
 /** What the run hands the recorder: its own platform (same connections), settings, and what it knows so far. */
 export interface RecordRequest {

@@ -5,9 +5,9 @@
  * of being ignored until a step stops on it (or, for a choice, silently never read).
  */
 import { answerAt, type Answers } from './answers.js';
-import { checkInput, describeInputType, normaliseInput } from '../executor/inputs.js';
+import { checkInput, describeInputType, normaliseInput } from '../executor/input-values.js';
 import type { ActionRegistry, ChoiceDef, Runbook } from '../runbook/runbook-model.js';
-import { didYouMean } from '../runbook/runbook-choices.js';
+import { didYouMean } from '../runbook/did-you-mean.js';
 import { UsageError } from '../../core/errors.js';
 
 /** The ids an answers file may confirm: steps with a confirm block or a destructive action, and for-each item steps. */

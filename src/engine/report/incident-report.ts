@@ -11,7 +11,10 @@ import { evidenceLines, itemSections, summaries } from './incident-items.js';
 import { textOf } from '../../core/json.js';
 import { behind, declares, readOf, reported, text, type Named } from './reported.js';
 import { cell, stepSections, timeline, utc } from './incident-sections.js';
-import { doneWords, lastMomentPhrase, lossWindow, outageLines, stepName, tookWords, warnedSteps, whatIsLeft } from './run-outcome.js';
+import { doneWords } from './run-done.js';
+import { lastMomentPhrase, lossWindow } from './loss-window.js';
+import { tookWords } from './run-durations.js';
+import { outageLines, stepName, warnedSteps, whatIsLeft } from './run-outcome.js';
 
 function grownLine(t: Transcript): string[] {
   const replicas = reported(t.declared, 'replicas');

@@ -3,7 +3,7 @@ import type { EventBody } from '../journal/journal-events.js';
 import type { LockInfo } from '../run/lock-holder.js';
 import type { StepStatus } from '../journal/replay.js';
 import type { Declared } from '../run/outputs.js';
-import type { RunSubject } from '../runbook/runbook-outputs.js';
+import type { RunSubject } from '../runbook/declared-outputs.js';
 
 /** A command a step ran, as the journal recorded it; `lost`: sent, but its answer never came (it may have taken effect). */
 export type TranscriptCommand = Omit<Extract<EventBody, { type: 'command' }>, 'type' | 'step' | 'lost'> & { at: string; lost: boolean };

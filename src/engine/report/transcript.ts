@@ -14,7 +14,8 @@ import type { RunSummary } from '../run/runs.js';
 import type { Runbook } from '../runbook/runbook.js';
 import { formatArgv } from '../operator/screen-text.js';
 import { WARNED_MARK, warnedText } from '../operator/step-screen.js';
-import { doneWords, warnedSteps } from './run-outcome.js';
+import { doneWords } from './run-done.js';
+import { warnedSteps } from './run-outcome.js';
 import { stepOrder } from './transcript-order.js';
 import { declaredBy, producedBy } from '../run/outputs.js';
 

@@ -8,7 +8,7 @@ import type { JournalEvent } from '../journal/journal-events.js';
 import type { Journal } from '../journal/journal.js';
 import { replay } from '../journal/replay.js';
 import type { Reporter } from '../operator/reporter.js';
-import type { RunSubject } from '../runbook/runbook-outputs.js';
+import type { RunSubject } from '../runbook/declared-outputs.js';
 
 export type NoticeState = 'started' | 'waiting' | 'failed' | 'interrupted' | 'done' | 'planned';
 

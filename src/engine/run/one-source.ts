@@ -11,7 +11,7 @@ import { answerAt, type Answers } from '../operator/answers.js';
 import type { RunState } from '../journal/replay.js';
 import type { ChoiceSources, GivenChoice } from '../executor/choices.js';
 import { inputsOf } from '../executor/input-corrections.js';
-import { checkInput, describeInputType, normaliseInput } from '../executor/inputs.js';
+import { checkInput, describeInputType, normaliseInput } from '../executor/input-values.js';
 import type { Runbook } from '../runbook/runbook-model.js';
 import { CHOICE_SETTINGS, type Settings } from '../runbook/settings.js';
 

@@ -2,7 +2,7 @@
 import type { JournalEvent } from '../journal/journal-events.js';
 import { replay, type StepState } from '../journal/replay.js';
 import type { Runbook } from '../runbook/runbook-model.js';
-import { declaredOutputs, outputSteps, runSubject, type RunSubject } from '../runbook/runbook-outputs.js';
+import { declaredOutputs, outputSteps, runSubject, type RunSubject } from '../runbook/declared-outputs.js';
 
 export interface RunProduced {
   /** The instance the run is about, once the step naming it finished. */

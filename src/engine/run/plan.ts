@@ -5,7 +5,7 @@
 import { commandLine } from '../../core/command-line.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { changedOptions, applyChanges, journaledOptions } from './history.js';
+import { changedOptions, applyChanges, journaledOptions } from './journaled-options.js';
 import { loadRun, newRunId } from './runs.js';
 import type { RunState } from '../journal/replay.js';
 import { DEFAULT_SETTINGS, journaledSettings, type LiveOptions, type Settings } from '../runbook/settings.js';

@@ -14,7 +14,7 @@ import { livePid } from './lock.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { errnoCode } from '../../core/errors.js';
 import { checkTrusted } from '../../core/file-trust.js';
-import { doneWords } from '../report/run-outcome.js';
+import { doneWords } from '../report/run-done.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 export const LOCK_FILE = 'lock';

@@ -5,7 +5,7 @@
 import { commandLine } from '../../core/command-line.js';
 import { DingoError, EXIT, messageOf } from '../../core/errors.js';
 import { signalWords } from '../../core/signals.js';
-import { doneLines, doneNotice } from '../report/run-outcome.js';
+import { doneLines, doneNotice } from '../report/run-done.js';
 import { recordedLines } from '../executor/record.js';
 import { correctionHint } from '../executor/input-corrections.js';
 import { runProduced } from './outputs.js';

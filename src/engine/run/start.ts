@@ -1,9 +1,8 @@
 /**
  * The start of a run or of a resume: its first event in the journal (a resume refused when its
- * runbook changed in a way its reached steps cannot follow), the settings a resume changes, and the
- * greeting that names the run and its journal.
+ * runbook changed in a way its reached steps cannot follow) and the settings a resume changes; the
+ * greeting that names the run and its journal is greeting.ts's.
  */
-import { isAbsolute, relative } from 'node:path';
 import { commandLine } from '../../core/command-line.js';
 import { UsageError } from '../../core/errors.js';
 import type { Journal } from '../journal/journal.js';
@@ -59,29 +58,4 @@ export function journalStart(
     for (const [key, c] of Object.entries(plan.changes))
       reporter.line(`setting ${key} changed for this resume: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
   }
-}
-
-/** A path as the operator reads it: relative to the working folder when it lies under it, else whole. */
-function shownPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}
-
-/** The run's first lines: which run, what it does, where its journal is, and whether it is a rehearsal. */
-export function greeting(
-  plan: RunPlan,
-  resuming: boolean,
-  runbook: Runbook,
-  reporter: Reporter,
-  scenarioDir: string | undefined,
-  journalFile: string,
-): string {
-  const rehearsal =
-    scenarioDir === undefined
-      ? ''
-      : `\nREHEARSAL against the simulated platform of ${shownPath(scenarioDir)}: ` +
-        (reporter.verbose
-          ? 'every command and API call below is exactly what a live run would make.'
-          : 'its commands and API calls are exactly what a live run would make (--verbose shows them).');
-  return `dingo-recover ${resuming ? 'resumes' : 'starts'} run ${plan.runId}: ${runbook.title} (journal: ${journalFile})${rehearsal}`;
 }

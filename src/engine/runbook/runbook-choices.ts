@@ -11,20 +11,13 @@
  * and so is a choice the action asks that the step leaves undeclared, so the runbook shows every
  * question a run may stop at.
  */
-import { closest, distance } from 'fastest-levenshtein';
 import { isMap, type Node, type YAMLMap } from 'yaml';
 import type { ActionDef } from './action.js';
+import { didYouMean } from './did-you-mean.js';
 import type { ChoiceDef } from './runbook-model.js';
 import { keyOf, str, unknownKeys, type Problems } from './runbook-problems.js';
 
 const CHOICE_KEYS = ['candidates', 'hint'];
-
-/** ` (did you mean "X"?)` when one of `known` is near `given`, else ''. */
-export function didYouMean(given: string, known: readonly string[]): string {
-  if (!known.length) return '';
-  const near = closest(given, known);
-  return distance(given, near) <= Math.max(2, Math.floor(given.length / 3)) ? ` (did you mean "${near}"?)` : '';
-}
 
 /** The step's declared choices, checked against those its action asks. */
 export function parseChoices(

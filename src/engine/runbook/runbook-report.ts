@@ -12,9 +12,9 @@
  */
 import { isScalar, isSeq, type Node } from 'yaml';
 import type { OutputSpec } from './action.js';
-import { didYouMean } from './runbook-choices.js';
+import { didYouMean } from './did-you-mean.js';
 import { FOR_EACH_OUTPUTS, type ActionRegistry, type OutputDef, type StepDef } from './runbook-model.js';
-import { outputSteps } from './runbook-outputs.js';
+import { outputSteps } from './declared-outputs.js';
 import type { Problems } from './runbook-problems.js';
 import { isReportName, REPORT_NAMES, REPORT_READS, type ReportName } from './report-reads.js';
 

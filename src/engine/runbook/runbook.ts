@@ -13,12 +13,13 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node, type YAMLMap } fro
 import { valueFits } from './action.js';
 import { UsageError } from '../../core/errors.js';
 import { readInputFile } from '../../core/input-file.js';
-import type { SubRunbookLoader } from './runbook-foreach.js';
+import type { SubRunbookLoader } from './runbook-foreach-sub.js';
 import type { UseLoader } from './runbook-use.js';
 import type { ActionRegistry, InputDef, Runbook } from './runbook-model.js';
 import { keyOf, Problems, runbookError, str, unknownKeys } from './runbook-problems.js';
 import { parseSteps } from './runbook-steps.js';
-import { parseOutputs, parseSubject } from './runbook-outputs.js';
+import { parseOutputs } from './runbook-outputs.js';
+import { parseSubject } from './runbook-subject.js';
 import { stepThroughUses, throughUses } from './runbook-use.js';
 import { parseReport } from './runbook-report.js';
 

@@ -1,0 +1,42 @@
+/**
+ * The lines a source wrote that it does not write (a tenant's database can log any text), never
+ * evidence: counted per the shape they claim and the writer that wrote them, for the report's warnings.
+ */
+import type { LogEvent } from '../adapters/log-events.js';
+import type { Writer } from './evidence-rules.js';
+
+/** The shape a line claims, for the warning. */
+const SHAPE_OF: Record<LogEvent['kind'], string> = {
+  broker: 'broker-shaped',
+  haproxy: 'confd-shaped',
+  'container-creating': 'cf-containers-broker-shaped',
+  'container-options': 'cf-containers-broker-shaped',
+  wale: 'wal-e-shaped',
+  'public-address': 'public-address-shaped',
+  'etcd-lookup': 'etcd-lookup-shaped',
+  container: 'container-prefixed',
+};
+
+/** Counts lines that broke a rule, per shape and writer, for the report's warnings. */
+export class Ignored {
+  private readonly counts = new Map<string, number>();
+
+  /** `lines`: how many lines the one judged stands for (a folded run of wal-e's, core's FileHit.stands). */
+  add(e: LogEvent, w: Writer, lines = 1): void {
+    const key = `${SHAPE_OF[e.kind]}\u0000${w.name}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + lines);
+  }
+
+  get total(): number {
+    let n = 0;
+    for (const c of this.counts.values()) n += c;
+    return n;
+  }
+
+  warnings(): string[] {
+    return [...this.counts].map(([key, n]) => {
+      const [shape, name] = key.split('\u0000') as [string, string];
+      return `${n} ${shape} line(s) written by ${name} ignored: that source does not write such lines (a tenant's database can log any text)`;
+    });
+  }
+}
