@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { simulateCell, type CellWorld } from '../../../src/rehearsal/cell-sim.js';
+import { databaseCallOf, realExecOf } from '../live/cell-postgres.js';
 
 export const STATE_FILE = 'cell-world.json';
 
@@ -18,11 +19,11 @@ function stateFile(args: string[]): string {
   return join(dirname(host.slice('unix://'.length)), STATE_FILE);
 }
 
-function readStdin(): string {
+function readStdin(): Buffer {
   try {
-    return readFileSync(0, 'utf8');
+    return readFileSync(0);
   } catch {
-    return '';
+    return Buffer.alloc(0);
   }
 }
 
@@ -35,7 +36,15 @@ try {
   process.stderr.write(`Cannot connect to the Docker daemon. Is the docker daemon running on this host?\n`);
   process.exit(1);
 }
-const result = simulateCell(state, { argv: ['docker', ...args], stdin: args.includes('-i') ? readStdin() : '', writes: false });
+const stdin = args.includes('-i') ? readStdin() : Buffer.alloc(0);
+// psql and pg_restore as the live adapter writes them reach the cell as the typed call they carry.
+const exec = realExecOf(args);
+const result = simulateCell(state, {
+  argv: ['docker', ...args],
+  stdin,
+  writes: false,
+  ...(exec && { database: databaseCallOf(exec, stdin) }),
+});
 writeFileSync(file, JSON.stringify(state, null, 2));
 process.stdout.write(result.stdout);
 process.stderr.write(result.stderr);
