@@ -188,8 +188,9 @@ function run(state: State, a: string[], stdin: Buffer): Out | undefined {
   const name = flags.get('--name')?.[0] ?? '';
   const drills = (state.drills ??= {});
   if (drills[name]) return fail(125, `docker: Error response from daemon: Conflict. The name "/${name}" is already in use.\n`);
-  if (!(folder in state.files))
-    return fail(125, `docker: Error response from daemon: invalid bind mount spec: ${folder} does not exist.\n`);
+  // A -v bind whose source is missing is made, root's, 0755 (v1.11.0 volume/volume.go MountPoint.Setup:
+  // system.MkdirAll(m.Source, 0755)); only --mount, from 17.06, refuses it.
+  if (!(folder in state.files)) state.files[folder] = [];
   if (entrypoint === 'tar') {
     (state.drillData ??= {})[folder] = readTar(stdin);
     drills[name] = { name, image, folder, running: false, logs: [], pollsLeft: 0 };

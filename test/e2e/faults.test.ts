@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, DONE_UNDRILLED, ROOT, runIdOf } from '../support/cli.js';
+import { BIN, DONE_DRILLED_ON_CELL, ROOT, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { startFaultProxy, startTcpFaultProxy, type FaultProxy, type TcpFaultProxy } from '../support/fault-proxy.js';
@@ -172,7 +172,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         expect(r.hung, r.stdout.slice(-2000)).toBe(false);
         expect(r.signal).toBeNull();
       }
-      expect(runs.map((r) => r.code)).toEqual([1, DONE_UNDRILLED]);
+      expect(runs.map((r) => r.code)).toEqual([1, DONE_DRILLED_ON_CELL]);
       const [first, resumed] = runs as [Bounded, Bounded];
       expect(first.stdout).toMatch(
         /connection to cell 10\.58\.111\.150 via dingolivegw@dingo-jumpbox \(127\.0\.0\.1\):\d+ lost during `\S+ --host \S+ stop -t 30 cf-[0-9a-f-]+`; outcome unknown/,

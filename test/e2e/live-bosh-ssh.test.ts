@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { BOSH_VERSIONS } from '../support/fake-cli/worlds.js';
@@ -43,7 +43,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-v
       );
 
       it('exits 0 and leaves every system recovered', async () => {
-        expect(once.run.code, once.run.stdout + once.run.stderr).toBe(DONE_UNDRILLED);
+        expect(once.run.code, once.run.stdout + once.run.stderr).toBe(DONE_DRILLED_ON_CELL);
         await assertRecovered(live.servers, once.c);
       });
 

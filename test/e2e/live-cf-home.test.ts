@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase } from '../support/live/platform.js';
@@ -152,7 +152,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
           planned.c.stateDir,
           planned.c.env,
         );
-        expect(run.code, run.stdout + run.stderr).toBe(DONE_UNDRILLED);
+        expect(run.code, run.stdout + run.stderr).toBe(DONE_DRILLED_ON_CELL);
         expect(runIdOf(run.stdout)).toBe(planned.runId);
         await assertRecovered(live.servers, planned.c);
         expect(copy?.SpaceFields.Name).toBe(SPACE);

@@ -7,7 +7,7 @@
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
@@ -53,7 +53,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover, live, 
   });
 
   it('brings the right database back into the new instance', async () => {
-    expect(run.code, run.stdout + run.stderr).toBe(DONE_UNDRILLED);
+    expect(run.code, run.stdout + run.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(run.stdout).toContain(`run ${runId} is done`);
     await assertRecovered(servers, c);
   });

@@ -6,7 +6,7 @@
  * the run at the preflight, before the container is stopped, naming both nodes and how to go on.
  */
 import { describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase } from '../support/live/platform.js';
@@ -25,7 +25,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('live recovery on a later Ding
 
   it('asks the broker for one node, gets one, and recovers', async () => {
     const out = done.run.stdout + done.run.stderr;
-    expect(done.run.code, out).toBe(DONE_UNDRILLED);
+    expect(done.run.code, out).toBe(DONE_DRILLED_ON_CELL);
     await assertRecovered(live.servers, done.c);
     const show = await runCli(['show', done.runId, '--state-dir', done.c.stateDir], { env: done.c.env });
     expect(show.stdout).toMatch(/\/cf create-service dingo-postgresql95 solo important-db -c '\{"node-count":1\}' {2}→ exit 0/);

@@ -7,7 +7,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../support/live/platform.js';
@@ -70,7 +70,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pin
     });
 
     it("swaps the archive at the prefix the container's environment names, and never writes the look-alike bucket", async () => {
-      expect(run.code, run.stdout + run.stderr).toBe(DONE_UNDRILLED);
+      expect(run.code, run.stdout + run.stderr).toBe(DONE_DRILLED_ON_CELL);
       // The logs were fooled; the run was not.
       expect(outputsOf(c, runId, 'find-new-container')).toMatchObject({ archiveUrl: `s3://${LOOKALIKE}/${archivePrefix(c.newGuid)}` });
       expect(outputsOf(c, runId, 'inspect-new-container')).toMatchObject({ archiveUrl: `s3://${BUCKET}/${archivePrefix(c.newGuid)}` });
@@ -176,7 +176,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pin
     });
 
     it('resumes with the right bucket and recovers', async () => {
-      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
+      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
       await assertRecovered(servers, c);
     });
   });

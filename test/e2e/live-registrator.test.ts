@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase } from '../support/live/platform.js';
@@ -43,7 +43,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('live recovery on a cell whose
       const c = refused.c;
       await execFileP(FAKE_DOCKER, ['--host', c.dockerHost, 'start', 'registrator'], { env: { ...process.env, ...c.env } });
       const resumed = await runCli(['resume', refused.runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
-      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
+      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
       await assertRecovered(live.servers, c);
     },
     ONE_RUN_MS,

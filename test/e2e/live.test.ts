@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EsHttpClient } from '../../src/systems/elasticsearch/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { ES_INDEX, prepareCase, type LiveCase, type LiveServers } from '../support/live/platform.js';
@@ -132,7 +132,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       );
 
       it('exits 0 and says the run is done, live', () => {
-        expect(once.run.code, once.run.stdout + once.run.stderr).toBe(DONE_UNDRILLED);
+        expect(once.run.code, once.run.stdout + once.run.stderr).toBe(DONE_DRILLED_ON_CELL);
         expect(once.run.stdout).not.toContain('REHEARSAL');
         expect(once.run.stdout).toContain(`run ${once.runId} is done`);
         expect(once.run.stdout).toContain(OLD_GUID);
@@ -159,7 +159,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       );
 
       it('names the instance from its clusterdata record and gets in with the superuser recorded there', async () => {
-        expect(clusterdata.run.code, clusterdata.run.stdout + clusterdata.run.stderr).toBe(DONE_UNDRILLED);
+        expect(clusterdata.run.code, clusterdata.run.stdout + clusterdata.run.stderr).toBe(DONE_DRILLED_ON_CELL);
         expect(clusterdata.run.stdout).toContain(`the broker's clusterdata record names this instance "important-db"`);
         // The new superuser's password and the local socket are both refused; the recorded one works.
         expect(clusterdata.run.stdout).toContain('pg_is_in_recovery() = f (asked as pgsuper over 127.0.0.1:5432)');
@@ -211,7 +211,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       });
 
       it('exits 0 and leaves every system recovered', async () => {
-        expect(run.code, run.stdout + run.stderr).toBe(DONE_UNDRILLED);
+        expect(run.code, run.stdout + run.stderr).toBe(DONE_DRILLED_ON_CELL);
         expect(run.stdout).toContain(`run ${runId} is done`);
         await assertRecovered(live.servers, c);
         await assertTranscript(c, runId);
@@ -405,7 +405,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         // Killed after the stop and before anything touched S3.
         expect(atKill.running).toBe(false);
         expect(atKill.newPrefix).toEqual(expected(newArchive(c.newGuid, NEW_SYSID)));
-        expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
+        expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
         expect(resumed.stdout).toContain(`resumes run ${runId}`);
       });
 

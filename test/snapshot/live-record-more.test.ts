@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DONE_UNDRILLED, runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { ifStarted } from '../support/started.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
@@ -133,7 +133,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('restore-to-time --record of a
     async (c) => {
       // The recovery brings important-db back: cf knows it again, its container serves it on the cell.
       const recovered = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], { env: c.env });
-      expect(recovered.code, recovered.stdout + recovered.stderr).toBe(DONE_UNDRILLED);
+      expect(recovered.code, recovered.stdout + recovered.stderr).toBe(DONE_DRILLED_ON_CELL);
       writeFileSync(
         c.answersFile,
         'inputs:\n  org: acme\n  space: important-space-and-all-databases\n  instance: important-db\n  targetTime: "2016-03-17T05:00:00Z"\n',
@@ -208,7 +208,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of a p
     'rehearses to the same deleted instance, from the kept lines',
     async () => {
       const { run, stateDir } = await rehearseScenario(r.out);
-      expect(run.code, run.stdout + run.stderr).toBe(DONE_UNDRILLED);
+      expect(run.code, run.stdout + run.stderr).toBe(DONE_DRILLED_ON_CELL);
       const found = (await stepsOf(stateDir, runIdOf(run.stdout))).find((s) => s.id === 'find-deleted-instance');
       expect(found?.outputs).toMatchObject({ instanceGuid: OLD_GUID, archiveUrl: `s3://${BUCKET}/backups/${OLD_GUID}/wal/` });
     },

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { ifStarted } from '../support/started.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
@@ -72,7 +72,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --recor
     );
 
     it('recovers as without --record, and names the scenario in its closing lines', async () => {
-      expect(rec.run.code, rec.run.stdout + rec.run.stderr).toBe(DONE_UNDRILLED);
+      expect(rec.run.code, rec.run.stdout + rec.run.stderr).toBe(DONE_DRILLED_ON_CELL);
       expect(rec.run.stdout).toContain(
         `--record: reading the platform as the run found it (before step "create-service" changes it) into ${out}`,
       );
@@ -111,7 +111,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --recor
       'rehearses: the same deleted instance, with the same evidence, and every step finishes',
       async () => {
         const { run, stateDir } = await rehearseScenario(out);
-        expect(run.code, run.stdout + run.stderr).toBe(DONE_UNDRILLED);
+        expect(run.code, run.stdout + run.stderr).toBe(DONE_DRILLED_ON_CELL);
         const rehearsed = await transcript(stateDir, runIdOf(run.stdout));
         expect(rehearsed.status).toBe('done');
         const found = finding(rehearsed);
@@ -185,7 +185,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover resume --record
 
     it('writes the scenario before the first change, and the recovery finishes', async () => {
       expect(planned.case.run.code, planned.case.run.stdout + planned.case.run.stderr).toBe(0);
-      expect(planned.resumed.code, planned.resumed.stdout + planned.resumed.stderr).toBe(DONE_UNDRILLED);
+      expect(planned.resumed.code, planned.resumed.stdout + planned.resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
       expect(planned.resumed.stdout).toContain(`wrote the scenario ${out}`);
       expect(recordEvents(planned.case.c, planned.case.runId)).toEqual([
         expect.objectContaining({ type: 'scenario.recorded', dir: out, before: 'create-service' }),
@@ -203,7 +203,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover resume --record
 
     it('writes no scenario, says why plainly, journals it, and the recovery finishes', async () => {
       expect(killed.case.run.signal, killed.case.run.stdout + killed.case.run.stderr).toBe('SIGKILL');
-      expect(killed.resumed.code, killed.resumed.stdout + killed.resumed.stderr).toBe(DONE_UNDRILLED);
+      expect(killed.resumed.code, killed.resumed.stdout + killed.resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
       expect(killed.resumed.stdout).toContain(
         `--record: nothing written to ${out}: the run already changed the platform (step "create-service"`,
       );

@@ -10,6 +10,11 @@ import { ONE_RUN_MS } from './live/shared.js';
  * the old archive with and that step says so. `run-outcome.test.ts` checks the warning itself.
  */
 export const DONE_UNDRILLED = EXIT.doneWithWarnings;
+/**
+ * How a live test's recovery ends: its platform's archive (lzop files of a 9.5 data folder,
+ * live/old-archive.ts) is drilled on the cell, in the new container's image, so it is done (exit 0).
+ */
+export const DONE_DRILLED_ON_CELL = EXIT.done;
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = `${ROOT}bin/dingo-recover.js`;

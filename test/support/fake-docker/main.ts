@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { simulateCell, type CellWorld } from '../../../src/rehearsal/cell-sim.js';
-import { databaseCallOf, realExecOf } from '../live/cell-postgres.js';
+import { serviceDatabaseCall } from '../live/cell-postgres.js';
 
 export const STATE_FILE = 'cell-world.json';
 
@@ -37,14 +37,9 @@ try {
   process.exit(1);
 }
 const stdin = args.includes('-i') ? readStdin() : Buffer.alloc(0);
-// psql and pg_restore as the live adapter writes them reach the cell as the typed call they carry.
-const exec = realExecOf(args);
-const result = simulateCell(state, {
-  argv: ['docker', ...args],
-  stdin,
-  writes: false,
-  ...(exec && { database: databaseCallOf(exec, stdin) }),
-});
+// psql and pg_restore in a service container, as the live adapter writes them, reach the cell as the typed call they carry.
+const database = serviceDatabaseCall(state, args, stdin);
+const result = simulateCell(state, { argv: ['docker', ...args], stdin, writes: false, ...(database && { database }) });
 writeFileSync(file, JSON.stringify(state, null, 2));
 process.stdout.write(result.stdout);
 process.stderr.write(result.stderr);

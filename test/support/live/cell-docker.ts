@@ -34,8 +34,7 @@ import { simulateCell, type CellWorld, type SimContainer } from '../../../src/re
 import { envOf } from '../../../src/rehearsal/cell-world.js';
 import { updateState } from '../fake-cli/locked-state.js';
 import { containerCredentials } from './broker-config.js';
-import type { CommandSpec } from '../../../src/core/seams.js';
-import { databaseCallOf, ensureCellPostgres, realExecOf, runRealExec, type CellPostgres, type RealExec } from './cell-postgres.js';
+import { ensureCellPostgres, realExecOf, runRealExec, serviceDatabaseCall, type CellPostgres, type RealExec } from './cell-postgres.js';
 import { archivePrefix, BASE, httpSync, s3Request, type HttpRequest } from './shared.js';
 import type { RestoringPg, SimReplay } from '../../../src/rehearsal/restore-replay.js';
 import { formatSegment, nextSegment, parseSegment } from '../../../src/wale/segments.js';
@@ -253,13 +252,9 @@ function realServerFor(file: string, e: RealExec | undefined): CellPostgres | un
  * One docker command against the state in `file`, under its lock: the run may drive two
  * containers of the cell at once (and the broker hook may be creating a third).
  */
-function answer(
-  file: string,
-  args: string[],
-  stdin: Buffer,
-  database?: CommandSpec['database'],
-): { result: ReturnType<typeof simulateCell>; hold?: CommandHold } {
+function answer(file: string, args: string[], stdin: Buffer): { result: ReturnType<typeof simulateCell>; hold?: CommandHold } {
   return updateState<LiveCellWorld, { result: ReturnType<typeof simulateCell>; hold?: CommandHold }>(file, (state) => {
+    const database = serviceDatabaseCall(state, args, stdin);
     const result = simulateCell(
       state,
       { argv: ['docker', ...args], stdin, writes: false, ...(database && { database }) },
@@ -298,7 +293,7 @@ function main(): void {
     process.exitCode = r.exitCode;
     return;
   }
-  const { result, hold } = answer(file, args, input, e && databaseCallOf(e, input));
+  const { result, hold } = answer(file, args, input);
   // Held after the change is saved and the lock released: other commands go on meanwhile.
   if (hold) holdUntilReleased(hold);
   process.stdout.write(result.stdout);

@@ -20,7 +20,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PG_RESTORE_VIA_STDIN, PSQL_VIA_STDIN } from '../../../src/adapters/container-database.js';
 import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
-import type { DatabaseCall, PsqlCall } from '../../../src/core/seams.js';
+import { findContainer, type CellWorld } from '../../../src/rehearsal/cell-world.js';
+import type { CommandSpec, DatabaseCall, PsqlCall } from '../../../src/core/seams.js';
 import { rolesSql } from '../../../src/systems/container-servers.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
@@ -260,4 +261,14 @@ export function stopCellPostgres(servers: Record<string, CellPostgres>): void {
     }
     rmSync(s.socketDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The typed call a `docker exec` carries when it is a psql or pg_restore in one of the cell's service
+ * containers; undefined for anything else. A throwaway container of the drill is not one: its own
+ * psql is answered as the command line it is.
+ */
+export function serviceDatabaseCall(state: CellWorld, args: string[], input: Buffer): CommandSpec['database'] {
+  const e = realExecOf(args);
+  return e && findContainer(state, e.container) ? databaseCallOf(e, input) : undefined;
 }

@@ -11,7 +11,16 @@ import type { ObjectStore } from '../../../src/core/seams.js';
 import { loadRunbook } from '../../../src/engine/runbook/index.js';
 import type { NewInstance } from './case-instances.js';
 import { STORE_ROOT, type LiveCase, type LiveServers } from './platform.js';
-import { BUCKET, OTHER_TENANT_ARCHIVE, OTHER_TENANT_PREFIX, archivePrefix, etagOf, newArchive, type OldInstance } from './shared.js';
+import {
+  BUCKET,
+  OTHER_TENANT_ARCHIVE,
+  OTHER_TENANT_PREFIX,
+  archivePrefix,
+  etagOf,
+  newArchive,
+  type ArchiveObjects,
+  type OldInstance,
+} from './shared.js';
 
 export { NEW_SYSID } from './case-instances.js';
 
@@ -41,7 +50,7 @@ export async function listing(s3: ObjectStore, prefix: string, bucket = BUCKET):
 }
 
 /** What a listing of `objects` must be: sizes and single-part ETags of the bodies. */
-export function expected(objects: [string, string][]): Record<string, string> {
+export function expected(objects: ArchiveObjects): Record<string, string> {
   return Object.fromEntries(objects.map(([rel, body]) => [rel, `${Buffer.byteLength(body)} ${etagOf(body)}`]));
 }
 

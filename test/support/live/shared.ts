@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { utcStamp } from '../../../src/core/utc-stamp.js';
+import { lzopOf, tarPartitionOf } from './old-archive.js';
 
 /**
  * The time one whole live run of dingo-recover may take in a test: some 60 cf calls, each a node
@@ -63,25 +64,56 @@ function sentinel(offset: string, expanded: number): string {
   return `{"wal_segment_backup_stop": "000000010000000000000002", "wal_segment_offset_backup_stop": "${offset}", "expanded_size_bytes": ${expanded}, "spec": {"base_prefix": "/data/postgres0", "tablespaces": []}}`;
 }
 
+/** An archive's objects: keys relative to the prefix, and their bodies. */
+export type ArchiveObjects = [string, string | Buffer][];
+
+const oldArchives = new Map<string, ArchiveObjects>();
+
 /**
- * A deleted instance's archive, wal-e layout (keys relative to the prefix, text bodies). `mark`
- * goes into every body, so that two instances' archives differ object by object (the seed
- * instance's has none).
+ * A deleted instance's archive, wal-e layout, whose WAL, backup label and base backup are real lzop
+ * files (old-archive.ts): a drill fetches and decompresses them before it restores. `mark` goes into
+ * every body, so that two instances' archives differ object by object (the seed instance's has
+ * none). Made once per process, on first use.
  */
-export function oldArchive(sysid = OLD_SYSID, mark = ''): [string, string][] {
-  return [
+export function oldArchive(sysid = OLD_SYSID, mark = ''): ArchiveObjects {
+  const key = `${sysid}/${mark}`;
+  const made = oldArchives.get(key);
+  if (made) return made;
+  const label = [
+    'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)',
+    'STOP WAL LOCATION: 0/2000248 (file 000000010000000000000002)',
+    'CHECKPOINT LOCATION: 0/2000060',
+    'BACKUP METHOD: streamed',
+    'BACKUP FROM: master',
+    'START TIME: 2016-03-16 18:51:04 UTC',
+    'LABEL: freeze_start_2016-03-16T18:51:04.120311+00:00',
+    'STOP TIME: 2016-03-16 18:51:05 UTC',
+    '',
+  ].join('\n');
+  const archive: ArchiveObjects = [
     ['sysids/sysid', `${sysid}\n`],
-    ['wal_005/000000010000000000000001.lzo', `old wal 1 ${mark}`.repeat(300)],
+    ['wal_005/000000010000000000000001.lzo', lzopOf(`old wal 1 ${mark}`.repeat(300))],
     [`${BASE}/extended_version.txt`, PG95],
-    [`${BASE}/tar_partitions/part_00000000.tar.lzo`, `old base backup ${mark}`.repeat(2000)],
-    ['wal_005/000000010000000000000002.lzo', `old wal 2 ${mark}`.repeat(310)],
-    ['wal_005/000000010000000000000002.00000028.backup.lzo', 'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n'],
-    ['wal_005/000000010000000000000003.lzo', `old wal 3 ${mark}`.repeat(900)],
-    ['wal_005/000000010000000000000004.lzo', `old wal 4 ${mark}`.repeat(1200)],
-    ['wal_005/000000010000000000000005.lzo', `old wal 5 ${mark}`.repeat(700)],
+    [
+      `${BASE}/tar_partitions/part_00000000.tar.lzo`,
+      tarPartitionOf({
+        PG_VERSION: '9.5\n',
+        // The data folder's label is the history file's without the STOP lines (xlog.c do_pg_start_backup).
+        backup_label: label.replace(/^STOP .*\n/gm, ''),
+        'base/1/PG_VERSION': '9.5\n',
+        'base/16385/16386': `old base backup ${mark}`.repeat(2000),
+      }),
+    ],
+    ['wal_005/000000010000000000000002.lzo', lzopOf(`old wal 2 ${mark}`.repeat(310))],
+    ['wal_005/000000010000000000000002.00000028.backup.lzo', lzopOf(label)],
+    ['wal_005/000000010000000000000003.lzo', lzopOf(`old wal 3 ${mark}`.repeat(900))],
+    ['wal_005/000000010000000000000004.lzo', lzopOf(`old wal 4 ${mark}`.repeat(1200))],
+    ['wal_005/000000010000000000000005.lzo', lzopOf(`old wal 5 ${mark}`.repeat(700))],
     // Last: wal-e writes the sentinel once the base backup is complete.
     [`${BASE}_backup_stop_sentinel.json`, sentinel('00000248', 21063168)],
   ];
+  oldArchives.set(key, archive);
+  return archive;
 }
 
 /** A deleted instance the platform still has the archive of, and what restoring it brings back. */
@@ -93,8 +125,8 @@ export interface OldInstance {
   sysid: string;
   /** The roles and passwords of its database: what a restore from its archive holds. */
   roles: Record<string, string>;
-  /** Its archive at archivePrefix(guid) (relative keys, text bodies). */
-  archive: [string, string][];
+  /** Its archive at archivePrefix(guid) (relative keys), made on first use. */
+  readonly archive: ArchiveObjects;
   /** How many nodes its plan runs (cluster 2, solo 1): what the recovered instance must grow back to. */
   nodes: number;
 }
@@ -105,7 +137,9 @@ export const SEED_DELETED: OldInstance = {
   name: 'important-db',
   sysid: OLD_SYSID,
   roles: OLD_ROLES,
-  archive: oldArchive(),
+  get archive() {
+    return oldArchive();
+  },
   nodes: 2,
 };
 
@@ -126,7 +160,9 @@ export function deletedInstance(name: string, nodes = 2): OldInstance {
     name,
     sysid,
     roles: { 'dingo-admin': `old-admin-pw-${tag}-Qa71`, pgsuper: `old-superuser-pw-${tag}-Wd38`, appuser: `old-app-pw-${tag}-Ux64` },
-    archive: oldArchive(sysid, `of ${name} `),
+    get archive() {
+      return oldArchive(sysid, `of ${name} `);
+    },
     nodes,
   };
 }
@@ -145,12 +181,12 @@ export function newArchive(guid: string, sysid: string): [string, string][] {
 }
 
 /** S3's ETag of a single-part object. */
-export const etagOf = (body: string): string => createHash('md5').update(body).digest('hex');
+export const etagOf = (body: string | Buffer): string => createHash('md5').update(body).digest('hex');
 
 export interface HttpRequest {
   method: string;
   url: string;
-  body?: string;
+  body?: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -207,7 +243,7 @@ export interface S3Credentials {
   region: string;
 }
 
-const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
 
 /**
@@ -220,7 +256,7 @@ export function s3Request(
   bucket: string,
   key: string,
   creds: S3Credentials,
-  body?: string,
+  body?: string | Buffer,
 ): HttpRequest {
   const url = new URL(`${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
   const amzDate = utcStamp(new Date());
