@@ -143,6 +143,17 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         await assertRecovered(live.servers, once.c);
       });
 
+      it("drills the 9.5 archive on the cell, in the new container's image, and says so on the screen and in the report", () => {
+        const screen = once.run.stdout + once.run.stderr;
+        expect(screen).toMatch(
+          /✔ \[\d+\/\d+\] Drill the old archive on the cell, in the new container's image — drilled in \S+ on 10\.58\.111\.150/,
+        );
+        const report = readFileSync(join(once.c.stateDir, 'runs', once.runId, 'report.md'), 'utf8');
+        expect(report).toMatch(
+          /## Drill of the old archive on the cell\n\n- restored and replayed in \S+ on 10\.58\.111\.150: databases [^;]+; recovery ended at [0-9A-F]+\/[0-9A-F]+/,
+        );
+      });
+
       it('journals every step as finished, confirmed by --yes', async () => {
         await assertTranscript(once.c, once.runId);
       });

@@ -30,6 +30,16 @@ function unfinished(s: TranscriptStep): string {
   return s.status === 'started' ? 'started, not finished' : 'not reached';
 }
 
+/**
+ * A step never reached while a later one of the same run (or for-each item) ran: the runbook the run followed had no such step (a
+ * journal of an earlier version), so its section would only say "not reached" of a run that is done.
+ */
+function absentFromRun(t: Transcript, s: TranscriptStep): boolean {
+  if (s.status !== 'pending') return false;
+  const sameRun = (x: TranscriptStep): boolean => x.item?.forEach === s.item?.forEach && x.item?.key === s.item?.key;
+  return t.steps.slice(t.steps.indexOf(s) + 1).some((later) => sameRun(later) && later.status !== 'pending');
+}
+
 /** A step's section in words, from what the report reads of its outputs. */
 type Described<K extends ReportName> = (s: TranscriptStep, o: StepRead<K>) => string;
 
@@ -40,6 +50,11 @@ const drill: Described<'drilled'> = (s, o) => {
   const why = o.why || s.notes.find((n) => n.text.startsWith('no drill here: '))?.text.slice('no drill here: '.length);
   return `not drilled: ${why || 'no reason recorded'}`;
 };
+
+const cellDrill: Described<'drilledOnCell'> = (_, o) =>
+  o.drilled === true
+    ? `restored and replayed in ${o.drilledIn || "the container's image"}: databases ${o.databases?.join(', ') || 'none'}; recovery ended at ${o.replayedTo || 'an unknown location'}`
+    : `not drilled there: ${o.why || 'no reason recorded'}`;
 
 /**
  * The steps the operator is asked about afterwards, each found as the step a declared output is taken
@@ -57,6 +72,7 @@ interface Section {
 
 const SECTIONS: Section[] = [
   section('drilled', 'Drill of the old archive', drill),
+  section('drilledOnCell', 'Drill of the old archive on the cell', cellDrill),
   section('copied', 'Copying the old archive', (_, o) => `copied ${o.copied ?? 0} object(s), ${o.skipped ?? 0} already in place`),
   section('identical', 'Verifying the copy', (_, o) =>
     o.identical === true ? 'every object is identical to the old archive' : 'NOT identical',
@@ -72,7 +88,7 @@ export function stepSections(t: Transcript, d: Declared, level = '##'): string[]
   const lines: string[] = [];
   for (const { output, title, describe } of SECTIONS) {
     const s = behind(t, d, output);
-    if (!s) continue;
+    if (!s || absentFromRun(t, s)) continue;
     const what = s.outputs ? describe(s) : unfinished(s);
     lines.push(`${level} ${title}`, '', `- ${what}${s.finishedAt ? ` (${utc(s.finishedAt)})` : ''}`, '');
   }

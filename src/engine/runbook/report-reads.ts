@@ -46,6 +46,13 @@ export const REPORT_READS = {
     why: 'string',
     servedPartials: 'string[]',
   }),
+  drilledOnCell: read('string', "the section of the drill on the cell, in the new container's image", {
+    drilled: 'boolean',
+    drilledIn: 'string',
+    replayedTo: 'string',
+    databases: 'string[]',
+    why: 'string',
+  }),
   copied: read('number', "the copy's section and the served partial's moment", {
     copied: 'number',
     skipped: 'number',
