@@ -4,7 +4,8 @@
  * the account the run is driven from, and the stop signals and the exit of the process. A test gives
  * its own clock, environment and redactor, and a process control that neither listens nor exits.
  */
-import { hostname, tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
+import { processOperator, type OperatorIdentity } from './operator-identity.js';
 import { Redactor } from './redact.js';
 import { STOP_SIGNALS } from './signals.js';
 
@@ -19,12 +20,6 @@ export const systemClock: Clock = { now: () => new Date() };
 /** This machine's temp folder: a run's scratch folder, and what code outside a run (a command, a test) defaults to. */
 export function systemScratch(): string {
   return tmpdir();
-}
-
-/** The account a run is driven from, named in every journal event as user@host. */
-export interface OperatorIdentity {
-  user: string;
-  host: string;
 }
 
 /** What a run asks of the process it runs in: to hear the signals that stop it, and to end. */
@@ -63,22 +58,6 @@ export interface Runtime {
   readonly scratch: string;
   /** The stop signals a run listens to, and the exit it ends the process with after one. */
   readonly process: ProcessControl;
-}
-
-/** user@host: how the journal and the lock name who wrote them. */
-export function operatorText(o: OperatorIdentity): string {
-  return `${o.user}@${o.host}`;
-}
-
-/** The login this process runs as (USER when the account has no entry in the password database). */
-export function processOperator(env: Readonly<Record<string, string | undefined>> = process.env): OperatorIdentity {
-  let user: string;
-  try {
-    user = userInfo().username;
-  } catch {
-    user = env.USER ?? 'unknown';
-  }
-  return { user, host: hostname() };
 }
 
 /**

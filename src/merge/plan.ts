@@ -1,8 +1,8 @@
 /**
  * Planning a merge back: for each named table, the copy (restored to the target) and the live
  * database are read and compared on the primary key (diff.ts), the tables put parents first by the
- * live foreign keys (table-order.ts), the rows to write are chosen, and the patch is rendered
- * (patch.ts). Nothing is written to either database.
+ * live foreign keys (foreign-keys.ts, table-order.ts), the rows to write are chosen, and the patch is
+ * rendered (patch.ts). Nothing is written to either database.
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
@@ -10,7 +10,8 @@ import type { Query, QueryLines } from '../systems/pg-query.js';
 import { diffStreams, type ChangedRow, type TableDiff } from './diff.js';
 import { renderPatch, type TablePatch } from './patch.js';
 import { rowsByKey, type TableRow } from './table-rows.js';
-import { parentsFirst, readForeignKeys } from './table-order.js';
+import { readForeignKeys } from './foreign-keys.js';
+import { parentsFirst } from './table-order.js';
 import { checkPatchLanguage } from './patch-language.js';
 import { jsonRows } from './json-rows.js';
 import { checkSameShape, readShape, tableName, type TableShape } from './table-shape.js';

@@ -1,49 +1,19 @@
 /**
- * The order the patch writes the named tables in: a table before those whose foreign keys reference it
- * (parents before children), whatever order the operator named them in, from the live database's
- * catalog (pg_constraint, contype 'f'), so that the one transaction never fails on a key for the order
- * of its statements. A table's own rows go in one INSERT, whose keys are checked at its end, so a table
- * referencing itself needs no order among its rows. Tables whose keys reference each other in a cycle
- * cannot all go first: the cycle is written with its keys checked at the commit when every key of it
- * is deferrable, and refused, named, otherwise.
+ * The order the patch writes the named tables in: a table before those whose foreign keys
+ * (foreign-keys.ts) reference it, parents before children, whatever order the operator named them in,
+ * so that the one transaction never fails on a key for the order of its statements. A table's own rows
+ * go in one INSERT, whose keys are checked at its end, so a table referencing itself needs no order
+ * among its rows. Tables whose keys reference each other in a cycle cannot all go first: the cycle is
+ * written with its keys checked at the commit when every key of it is deferrable, and refused, named, otherwise.
  */
 import { UsageError } from '../core/errors.js';
-import type { Query } from '../systems/pg-query.js';
-import { jsonRows } from './json-rows.js';
-
-/** A foreign key between two named tables: `child` references `parent`. */
-export interface ForeignKey {
-  child: string;
-  parent: string;
-  name: string;
-  deferrable: boolean;
-}
+import type { ForeignKey } from './foreign-keys.js';
 
 export interface TableOrder {
   /** The tables, parents first; the operator's order where keys leave it open. */
   tables: string[];
   /** Some tables reference each other in a cycle of deferrable keys: the patch defers them to its commit. */
   deferred: boolean;
-}
-
-/** The foreign keys among `tables` (schema.table) in the database `db`. */
-export async function readForeignKeys(read: Query, db: string, tables: readonly string[]): Promise<ForeignKey[]> {
-  const rows = await jsonRows(
-    read,
-    db,
-    `select pg_catalog.json_build_array(cn.nspname, c.relname, pn.nspname, p.relname, k.conname, k.condeferrable)::pg_catalog.text
-       from pg_catalog.pg_constraint k
-       join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) k.conrelid
-       join pg_catalog.pg_namespace cn on cn.oid operator(pg_catalog.=) c.relnamespace
-       join pg_catalog.pg_class p on p.oid operator(pg_catalog.=) k.confrelid
-       join pg_catalog.pg_namespace pn on pn.oid operator(pg_catalog.=) p.relnamespace
-      where k.contype operator(pg_catalog.=) 'f'
-      order by k.conname`,
-  );
-  const named = new Set(tables);
-  return (rows as [string, string, string, string, string, boolean][])
-    .map(([cs, ct, ps, pt, name, deferrable]) => ({ child: `${cs}.${ct}`, parent: `${ps}.${pt}`, name, deferrable }))
-    .filter((k) => named.has(k.child) && named.has(k.parent));
 }
 
 /** The strongly connected components of the graph child → parent (Tarjan), each a list of tables. */

@@ -1,6 +1,6 @@
 /**
  * A webhook (`--notify URL`): one JSON POST, answered within a few seconds or given up. It goes
- * through the proxy the environment names for the URL (http-route.ts), as S3 and Elasticsearch do.
+ * through the proxy the environment names for the URL (http-proxy.ts), as S3 and Elasticsearch do.
  * The deadline covers the whole exchange (connecting, the headers, the last byte of the body), so
  * a webhook that stalls or trickles its answer is given up as one that never answers. Its caller
  * decides what a failure means; nothing here retries (a notice is a courtesy, never a stop).

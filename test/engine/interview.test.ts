@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRunbook } from '../../src/engine/runbook/index.js';
 import type { Prompter } from '../../src/engine/operator/index.js';
-import { answerValue, packAnswers, refInWords } from '../../src/engine/operator/screen-text.js';
+import { answerValue, packAnswers } from '../../src/engine/operator/answers-shown.js';
+import { refInWords } from '../../src/engine/operator/screen-text.js';
 import { newWorld, runParent, worldActions, writeRunbooks } from './foreach-harness.js';
 
 const dirs: string[] = [];

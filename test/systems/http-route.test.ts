@@ -11,7 +11,7 @@ import { createProxy } from 'proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyReport } from '../../src/core/log-source.js';
 import { Redactor } from '../../src/core/redact.js';
-import { bypassesProxy, proxyFor } from '../../src/systems/http-route.js';
+import { bypassesProxy, proxyFor } from '../../src/systems/http-proxy.js';
 import { searchEs } from '../../src/systems/elasticsearch/index.js';
 import { createS3Store } from '../../src/systems/s3/index.js';
 import { startEsHttp, type EsHttp } from '../support/es-http.js';

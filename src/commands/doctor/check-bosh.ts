@@ -2,7 +2,8 @@
 import { boshEnvArgs, parseBoshEnv } from '../../adapters/bosh-env.js';
 import { BoshCli } from '../../adapters/bosh.js';
 import { secrets } from '../../core/redact.js';
-import { failed, ok, withDeadline, type Check } from './check.js';
+import { failed, ok, type Check } from './check.js';
+import { withDeadline } from './deadline.js';
 import { CLI_MS, type DoctorSubject } from './subject.js';
 
 export function bosh(s: DoctorSubject): Check {

@@ -5,7 +5,8 @@
 import { secrets } from '../../core/redact.js';
 import { reachGateway } from '../../systems/ssh/index.js';
 import { parseGateway } from '../run/live-platform.js';
-import { notChecked, ok, withDeadline, type Check } from './check.js';
+import { notChecked, ok, type Check } from './check.js';
+import { withDeadline } from './deadline.js';
 import { CONNECT_MS, type DoctorSubject } from './subject.js';
 
 export function cells(s: DoctorSubject): Check {

@@ -7,7 +7,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { cfEnv, parseCfVersionOutput } from '../../adapters/cf/index.js';
 import { isRecord } from '../../core/json.js';
-import { failed, ok, withDeadline, type Check } from './check.js';
+import { failed, ok, type Check } from './check.js';
+import { withDeadline } from './deadline.js';
 import { CLI_MS, type DoctorSubject } from './subject.js';
 
 /** A CLI that is not there: the shell's 127, or the kernel's word for it. */

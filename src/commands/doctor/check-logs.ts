@@ -3,7 +3,8 @@ import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { esTimeoutSeconds } from '../../core/log-source.js';
 import { secrets } from '../../core/redact.js';
 import { EsHttpClient, describeServer } from '../../systems/elasticsearch/index.js';
-import { failed, ok, withDeadline, type Check } from './check.js';
+import { failed, ok, type Check } from './check.js';
+import { withDeadline } from './deadline.js';
 import { CONNECT_MS, type DoctorSubject } from './subject.js';
 
 export function logs(s: DoctorSubject): Check {

@@ -3,7 +3,8 @@ import { secrets } from '../../core/redact.js';
 import type { Settings } from '../../engine/runbook/index.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
 import { s3Reach } from '../../systems/s3/index.js';
-import { notChecked, ok, withDeadline, type Check } from './check.js';
+import { notChecked, ok, type Check } from './check.js';
+import { withDeadline } from './deadline.js';
 import { CONNECT_MS, LIST_MS, type DoctorSubject } from './subject.js';
 
 /** The buckets a run reads before it finds any in the logs: --wal-bucket and --clusterdata's. */

@@ -94,7 +94,7 @@ export async function webhookFor(url: string | undefined, format?: NotifyFormat)
   for (const part of parts) if (part.length >= WEBHOOK_TOKEN_LENGTH) secrets.register(part);
   secrets.registerEnv(process.env);
   // The password of the proxy it is posted through, known before a run copies what the command line registered.
-  const { proxyFor } = await import('../../systems/http-route.js');
+  const { proxyFor } = await import('../../systems/http-proxy.js');
   proxyFor(stripped.url, process.env, secrets);
   const { postJson, postJsonBlocking } = await import('../../systems/notify.js');
   const chosen = format ?? formatOfUrl(stripped.url);

@@ -5,7 +5,7 @@
  */
 import type { Options } from 'yargs';
 import { UsageError } from '../../core/errors.js';
-import { processOperator } from '../../core/runtime.js';
+import { processOperator } from '../../core/operator-identity.js';
 
 /** --operator, which the settings file and DINGO_RECOVER_OPERATOR may give too. */
 export const OPERATOR_FLAG = {

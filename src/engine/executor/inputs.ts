@@ -1,5 +1,5 @@
 /** The run's inputs: asked, or taken from the answers file or defaults, checked and journaled (a resume's changes first). */
-import type { AnswerShown } from '../operator/screen-text.js';
+import type { AnswerShown } from '../operator/answers-shown.js';
 import type { ExecuteOptions } from './options.js';
 import { wholeInputRef, type Scope } from '../runbook/template.js';
 import { UsageError } from '../../core/errors.js';

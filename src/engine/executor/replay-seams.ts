@@ -1,13 +1,10 @@
 /**
- * What a replay gives the executor in place of the world: a platform whose every seam, a prompter
- * whose every question, and actions whose every entry point refuse the call, naming it. Nothing a
- * replayed run reaches can act, whatever the journal it replays holds.
+ * What a replay gives the executor in place of the world: a platform whose every seam and a prompter
+ * whose every question refuse the call, naming it (the actions refuse theirs: replay-actions.ts).
+ * Nothing a replayed run reaches can act, whatever the journal it replays holds.
  */
 import type { CommandSpec, LocalProcesses, ObjectRef, Platform } from '../../core/seams.js';
-import type { ActionDef } from '../runbook/action.js';
-import type { ActionRegistry } from '../runbook/runbook-model.js';
 import type { Prompter } from '../operator/prompts.js';
-import type { StepContext } from './context.js';
 
 /** A call a replay refused: `call` names it (the seam and what was asked, or the step and the action's entry point). */
 export class ReplayRefusal extends Error {
@@ -17,7 +14,8 @@ export class ReplayRefusal extends Error {
   }
 }
 
-function refuse(call: string): never {
+/** Refuses `call`: a ReplayRefusal naming it. */
+export function refuse(call: string): never {
   throw new ReplayRefusal(call);
 }
 
@@ -66,41 +64,4 @@ export function refusingPrompter(asked: (key: string, kind: string) => void): Pr
     typed: (q) => ask('typed confirmation', q.key),
     select: (q) => ask('choice', q.key),
   };
-}
-
-/** What the executor called of an action: the step (its full id) and the entry point. */
-export interface ActionCall {
-  step: string;
-  entry: 'prepare' | 'run' | 'probe' | 'evidence' | 'reassert';
-}
-
-/**
- * The actions as a replay runs them: each entry point the executor calls is told to `seen`, then
- * refused before any of the action's code runs (an action may reach the machine's files and
- * programs directly, past the platform). A reassert is told and answered, so the replay goes on to
- * the steps after it: what a re-established target would have been is the platform's to say.
- */
-export function refusingActions(actions: ActionRegistry, seen: (call: ActionCall) => void): ActionRegistry {
-  const wrap = (a: ActionDef): ActionDef => {
-    const entry =
-      (name: Exclude<ActionCall['entry'], 'reassert'>) =>
-      (ctx: StepContext): never => {
-        seen({ step: ctx.stepId, entry: name });
-        return refuse(`step ${ctx.stepId}: the action ${a.name}'s ${name}`);
-      };
-    return {
-      ...a,
-      run: entry('run'),
-      prepare: a.prepare && entry('prepare'),
-      probe: a.probe && entry('probe'),
-      evidence: a.evidence && entry('evidence'),
-      reassert:
-        a.reassert &&
-        ((ctx: StepContext) => {
-          seen({ step: ctx.stepId, entry: 'reassert' });
-          return Promise.resolve(`not re-established (replay): the action ${a.name}'s reassert`);
-        }),
-    };
-  };
-  return new Map([...actions].map(([name, a]) => [name, wrap(a)]));
 }

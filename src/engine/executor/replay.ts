@@ -1,8 +1,9 @@
 /**
  * Replay: the production executor (what `recover` and `resume` run) driven over a recorded journal,
- * with the seams of executor-replay-seams.ts, so that what a resume of that journal would do next is
- * seen without doing it: each step it passes (skipped as done, re-established, skipped), and where
- * it stops (the first step it would probe, run, confirm or ask about, or refuse to go on with).
+ * with the refusing seams of replay-seams.ts and actions of replay-actions.ts, so that what a resume of
+ * that journal would do next is seen without doing it: each step it passes (skipped as done,
+ * re-established, skipped), and where it stops (the first step it would probe, run, confirm or ask
+ * about, or refuse to go on with).
  * Nothing is written but a journal of the replay in a temporary folder, removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,8 @@ import { isRecord } from '../../core/json.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Runtime } from '../../core/runtime.js';
 import { execute } from './execute.js';
-import { refusingActions, refusingPlatform, refusingPrompter, type ActionCall } from './replay-seams.js';
+import { refusingActions, type ActionCall } from './replay-actions.js';
+import { refusingPlatform, refusingPrompter } from './replay-seams.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalEvent } from '../journal/journal-events.js';
 import { replay } from '../journal/replay.js';

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { errnoCode, messageOf } from '../../core/errors.js';
-import { processOperator } from '../../core/runtime.js';
+import { processOperator } from '../../core/operator-identity.js';
 
 const REASONS: Record<string, string> = {
   EACCES: 'permission denied',

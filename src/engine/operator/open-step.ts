@@ -1,4 +1,8 @@
 import { formatDuration } from '../../core/duration.js';
+import { truncate } from '../../core/screen-lines.js';
+
+/** Below this many columns a step's result is folded onto a second line rather than cut. */
+const MIN_RESULT_ROOM = 30;
 
 /** The step the operator's screen is showing: where it stands, its time at work (prompts left out), and what waits to be shown. */
 export class OpenStep {
@@ -47,6 +51,17 @@ export class OpenStep {
   /** What its status line says after the result: its time at work (or `durationMs`) and how it was confirmed. */
   meta(now: number, durationMs?: number): string {
     return [formatDuration(durationMs ?? this.elapsed(now)), this.confirmed].filter(Boolean).join(', ');
+  }
+
+  /**
+   * Its status line after `mark`, for a screen `width` wide: label, result and meta on one line, a long
+   * result cut to what fits (the journal and `show` keep it whole).
+   */
+  statusText(mark: string, text: string, width: number, now: number, durationMs?: number): string {
+    const meta = this.meta(now, durationMs);
+    const room = width - `${mark} ${this.label()} —  (${meta})`.length;
+    const result = text.length > room && room >= MIN_RESULT_ROOM ? truncate(text, room) : text;
+    return `${this.label()}${result ? ` — ${result}` : ''} (${meta})`;
   }
 
   /** The step's time at work: since it started, less the time it waited on a prompt. */

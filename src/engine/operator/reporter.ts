@@ -15,19 +15,16 @@ import type { Writable } from 'node:stream';
 import type { CommandResult, CommandSpec } from '../../core/seams.js';
 import { type Palette } from '../../core/colours.js';
 import { oneLine } from '../../core/display.js';
-import { truncate } from '../../core/screen-lines.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Redactor } from '../../core/redact.js';
 import { LiveLine } from './live-line.js';
 import { OpenStep } from './open-step.js';
-import { answerValue, commandLine, commandResultLines, formatArgv, packAnswers, wrap, type AnswerShown } from './screen-text.js';
+import { commandLine, commandResultLines, formatArgv, wrap } from './screen-text.js';
+import { answerValue, packAnswers, type AnswerShown } from './answers-shown.js';
 import { screenSettings, type Colour, type ReporterOptions } from './reporter-options.js';
 import { ScreenLines } from './screen-lines.js';
 import { ItemScreen } from './item-screen.js';
 import { WARNED_MARK, warnedText, type StepScreen } from './step-screen.js';
-
-/** Below this many columns a step's result is folded onto a second line rather than cut. */
-const MIN_RESULT_ROOM = 30;
 
 /** The user's answers are packed into lines this wide. */
 const ANSWERS_WIDTH = 120;
@@ -307,11 +304,7 @@ export class Reporter implements StepScreen {
     const step = this.step;
     this.leaveStep();
     if (!step) return;
-    const meta = step.meta(this.now(), durationMs);
-    // One line on the screen: a long result is cut to what fits (the journal and `show` keep it whole).
-    const room = this.screen.width() - `${mark} ${step.label()} —  (${meta})`.length;
-    const result = text.length > room && room >= MIN_RESULT_ROOM ? truncate(text, room) : text;
-    this.marked(mark, colour, `${step.label()}${result ? ` — ${result}` : ''} (${meta})`);
+    this.marked(mark, colour, step.statusText(mark, text, this.screen.width(), this.now(), durationMs));
     for (const [k, v] of step.facts) this.screen.show(`${oneLine(k)}: ${oneLine(v)}`, '    ');
   }
 

@@ -12,7 +12,8 @@ import { readInputFile } from '../../core/input-file.js';
 import { fsUsageError } from '../journal/fs-errors.js';
 import { holds, parseHolder, processStart, type LockInfo } from './lock-holder.js';
 import { errnoCode } from '../../core/errors.js';
-import { operatorText, processOperator, type Clock } from '../../core/runtime.js';
+import { operatorText, processOperator } from '../../core/operator-identity.js';
+import type { Clock } from '../../core/runtime.js';
 
 /** What acquiring a lock took over: a dead holder's lock ('stale') or a live or remote one (--steal-lock). */
 export interface TakeOver {

@@ -3,7 +3,7 @@
  * keep-alive), so one client speaks to every server from Elasticsearch 2 to 9 and OpenSearch: the
  * official 9.x client refuses a server without the `x-elastic-product` header (before 7.14, and
  * OpenSearch) and asks for `compatible-with=9`, which 8.x refuses. It goes through the proxy
- * `http-route.ts` picks by aws-cli's rules (an `http://` target in absolute form, as curl and
+ * `http-proxy.ts` picks by aws-cli's rules (an `http://` target in absolute form, as curl and
  * aws-cli send it, since a default Squid refuses CONNECT outside port 443), trusts the CA of
  * --es-ca-file, and authenticates with an API key, a user and password, or the user and password
  * written in the URL.
@@ -23,7 +23,7 @@ import { Redactor } from '../../core/redact.js';
 import { DEFAULT_ES_TIMEOUT_SECONDS, ES_ATTEMPTS, type EsSourceSpec } from '../../core/log-source.js';
 import { formatDuration } from '../../core/duration.js';
 import { sayWaiting } from '../../core/waits.js';
-import { proxyFor } from '../http-route.js';
+import { proxyFor } from '../http-proxy.js';
 import { EsStalled, NOTICE_MS, pauseAfter, underDeadline, type Progress } from './elasticsearch-attempts.js';
 
 /** A CA bundle is a few PEM certificates; the system's whole bundle is under 1 MiB. */

@@ -7,6 +7,7 @@ import { readInputFile } from '../../core/input-file.js';
 import { Redactor } from '../../core/redact.js';
 import { stripUrlCredentials } from '../../core/url-secrets.js';
 import { agentsFor, type Agents } from '../http-route.js';
+import { proxyVariable } from '../http-proxy.js';
 import { addDeadlines, DEFAULT_S3_ATTEMPTS, DEFAULT_S3_TIMEOUT_MS } from './s3-deadline.js';
 
 export interface S3ClientOptions {
@@ -135,10 +136,4 @@ export function s3Client(
   client.middlewareStack.remove('loggerMiddleware');
   addDeadlines(client, timeoutMs);
   return { client, agents, place, endpoint, timeoutMs };
-}
-
-/** The variable the proxy of `endpoint` came from, as http-route.ts reads them (lower case first). */
-function proxyVariable(endpoint: string, env: NodeJS.ProcessEnv): string {
-  const scheme = new URL(endpoint).protocol === 'https:' ? 'https' : 'http';
-  return env[`${scheme}_proxy`] ? `${scheme}_proxy` : `${scheme.toUpperCase()}_PROXY`;
 }
