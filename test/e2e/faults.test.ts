@@ -125,6 +125,8 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
       async () => {
         servers = await startLiveServers();
         s3 = await startFaultProxy(servers.moto.endpoint);
+        // One server-side copy (the quarantine's or the old archive's) meets a fault whatever the draws give the rest.
+        s3.inject({ status: 503, header: 'x-amz-copy-source', skip: 3, times: 1 });
         s3.inject({ status: 503, rate: HALF_RATE, seed: SEED, times: Infinity });
         s3.inject({ status: 500, rate: HALF_RATE, seed: SEED + 1, times: Infinity });
         ssh = await startTcpFaultProxy(servers.gateway.port);

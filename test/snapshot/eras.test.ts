@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
+import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { ifStarted } from '../support/started.js';
@@ -55,7 +55,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot in eac
         ]);
         const stateDir = join(out, '..', 'state');
         const run = await runCli(['rehearse', '--scenario', out, '--yes', '--state-dir', stateDir]);
-        expect(run.code, run.stdout + run.stderr).toBe(DONE_DRILLED_ON_CELL);
+        expect(run.code, run.stdout + run.stderr).toBe(DONE_UNDRILLED);
         expect(run.stdout).toContain(`run ${runIdOf(run.stdout)} is done`);
         expect(run.stdout).toContain(`cfVersion=${version}`);
         expect(run.stdout).toContain(OLD_GUID);

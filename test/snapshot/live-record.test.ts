@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DONE_DRILLED_ON_CELL, runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, DONE_UNDRILLED, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { ifStarted } from '../support/started.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
@@ -111,7 +111,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --recor
       'rehearses: the same deleted instance, with the same evidence, and every step finishes',
       async () => {
         const { run, stateDir } = await rehearseScenario(out);
-        expect(run.code, run.stdout + run.stderr).toBe(DONE_DRILLED_ON_CELL);
+        expect(run.code, run.stdout + run.stderr).toBe(DONE_UNDRILLED);
         const rehearsed = await transcript(stateDir, runIdOf(run.stdout));
         expect(rehearsed.status).toBe('done');
         const found = finding(rehearsed);

@@ -6,7 +6,7 @@
 import { appendFileSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
+import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
 import { sshdAvailable } from '../support/sshd.js';
 import { etcdAvailable } from '../support/etcd.js';
 import { prepareCase, type LiveCase, type LiveServers } from '../support/live/platform.js';
@@ -102,7 +102,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover snapshot of the
     'rehearses: the rehearsal finds the same deleted instance and completes every step',
     async () => {
       const { run, stateDir } = await rehearseScenario(r.out);
-      expect(run.code, run.stdout + run.stderr).toBe(DONE_DRILLED_ON_CELL);
+      expect(run.code, run.stdout + run.stderr).toBe(DONE_UNDRILLED);
       const runId = runIdOf(run.stdout);
       expect(run.stdout).toContain(`run ${runId} is done`);
       const show = await runCli(['show', runId, '--json', '--state-dir', stateDir]);

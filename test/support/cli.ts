@@ -5,9 +5,10 @@ import { EXIT } from '../../src/core/errors.js';
 import { ONE_RUN_MS } from './live/shared.js';
 
 /**
- * How a recovery of a PostgreSQL 9.x fixture archive (the bundled incident's, the live tests') ends
- * when it reaches its end: done with warnings (exit 8), since this machine has no 9.x server to drill
- * the old archive with and that step says so. `run-outcome.test.ts` checks the warning itself.
+ * How a rehearsal of a PostgreSQL 9.x scenario (the bundled incident's, one recorded from a live run)
+ * ends when it reaches its end: done with warnings (exit 8). A scenario holds its archive's sizes and
+ * ETags, not its bytes, so neither this machine (no 9.x server) nor the simulated cell can drill it,
+ * and the step says so. `run-outcome.test.ts` checks the warning itself.
  */
 export const DONE_UNDRILLED = EXIT.doneWithWarnings;
 /**
