@@ -64,7 +64,7 @@ async function byHand(dir: string, round: number): Promise<void> {
   const as = postgresAccount();
   await freshCluster(openSandbox, PG_BIN, dataDir);
   await mkdir(sock);
-  if (as) await runOk(['chown', '-R', `${as.uid}:${as.gid}`, dataDir, sock]);
+  await runOk(['chown', '-R', `${as.uid}:${as.gid}`, dataDir, sock]);
   const pg = (bin: string, ...args: string[]) => runOk([join(PG_BIN, bin), ...args], { as });
   const opts = `-k ${sock} -c listen_addresses='' -c fsync=off`;
   await pg('pg_ctl', '-D', dataDir, '-o', opts, '-l', join(sock, 'log'), '-w', '-s', 'start');

@@ -27,7 +27,7 @@ CREATE FUNCTION public.pg_is_in_recovery() RETURNS bool LANGUAGE sql AS $$
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'superuser-search-path-'));
   chmodSync(work, 0o755);
-  cell = cellWithPostgres(join(work, 'cell'));
+  cell = await cellWithPostgres(join(work, 'cell'));
   const docker = cell.docker();
   const info = (await docker.inspect(CONTAINER))!;
   await createDatabase(docker, CONTAINER, loginChain(info, docker.redactor), 'shop', appLogin(info, docker.redactor)!.user);

@@ -131,7 +131,7 @@ describe('downloadBaseBackup', () => {
     ] as const) {
       const st = await lstat(join(data, rel));
       expect([rel, st.mode], rel).toEqual([rel, mode]);
-      if (as) expect([st.uid, st.gid]).toEqual([as.uid, as.gid]);
+      expect([st.uid, st.gid]).toEqual([as.uid, as.gid]);
     }
     expect(await readdir(join(data, 'pg_wal'))).toEqual([]);
   });

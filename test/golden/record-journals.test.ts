@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../support/cli.js';
 import { readJournal } from '../../src/engine/journal/index.js';
 import { liveInstanceScenario } from '../support/live-instance-scenario.js';
-import { buildVolumesTree } from '../support/pg-volumes.js';
+import { buildVolumesTree, type VolumesTree } from '../support/pg-volumes.js';
 
 interface Recording {
   /** The rehearse arguments, given a scratch folder of the recording's own. */
@@ -41,9 +41,10 @@ const RECORDINGS: Record<string, () => Recording> = {
     args: () => ['rehearse', '--target-xid', '1843', '--target-exclusive', '--yes'],
   }),
   'docker-volume': () => {
-    const tree = buildVolumesTree();
+    let tree: VolumesTree | undefined;
     return {
-      args: (work) => {
+      args: async (work) => {
+        tree = await buildVolumesTree();
         const answers = join(work, 'answers.yaml');
         writeFileSync(
           answers,
@@ -52,7 +53,7 @@ const RECORDINGS: Record<string, () => Recording> = {
         return ['rehearse', '--runbook', 'recover-docker-volume', '--answers', answers, '--yes'];
       },
       cleanup: () => {
-        tree.cleanup();
+        tree?.cleanup();
       },
     };
   },

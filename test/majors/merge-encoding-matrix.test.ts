@@ -36,7 +36,7 @@ describe.each(MATRIX_MAJORS)('a SQL_ASCII database of PostgreSQL %s', (major) =>
       \connect asciilive
       CREATE TABLE utf8 (k int PRIMARY KEY, v text); INSERT INTO utf8 VALUES (1, 'café');
       CREATE TABLE latin (k text PRIMARY KEY, v text); INSERT INTO latin VALUES ('a', E'na\xefve \\ 2');`;
-    makeCluster(data, 'shop', 'SELECT 1;', 'stop', ascii, pgBinOf(major));
+    await makeCluster(data, 'shop', 'SELECT 1;', 'stop', ascii, pgBinOf(major));
     const started = startScratchServer({ dataDir: data, major, workDir: mkdtempSync(join(scratch, `work-${major}-`)) });
     if (major === '17')
       refused = await started.then(

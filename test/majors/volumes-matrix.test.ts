@@ -31,10 +31,10 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s volumes', (major) => {
   const wanted = `app${major}_pgdata`;
   const fresh = `app${major}_fresh`;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     root = join(scratch, `volumes-${major}`);
     mkdirSync(root);
-    makeCluster(
+    await makeCluster(
       join(root, wanted, '_data'),
       'shop',
       `CREATE TABLE orders(id serial primary key, placed_at timestamptz not null);
@@ -45,7 +45,7 @@ describe.each(MATRIX_MAJORS)('PostgreSQL %s volumes', (major) => {
     );
     // The next `up` on a new volume: initdb and an empty database, its checkpoint newer than the user's.
     execFileSync('sleep', ['1.1']);
-    makeCluster(join(root, fresh, '_data'), 'app', 'SELECT 1;', 'stop', undefined, pgBinOf(major));
+    await makeCluster(join(root, fresh, '_data'), 'app', 'SELECT 1;', 'stop', undefined, pgBinOf(major));
     mkdirSync(join(root, 'cache', '_data'), { recursive: true });
     writeFileSync(join(root, 'cache', '_data', 'dump.rdb'), Buffer.concat([Buffer.from('REDIS0009'), Buffer.alloc(64, 0xfa)]));
   }, 120_000);

@@ -28,10 +28,10 @@ export const bigDiff = (rows: number) => ({ inserts: 5, review: 5, keptNew: 5, u
 /** The cluster in `dir`/data, `rows` rows on both sides, its databases in ENCODING, and its scratch server (stop it). */
 export async function startBigTables(dir: string, rows: number, encoding: BigEncoding = 'UTF8'): Promise<ScratchServer> {
   const data = join(dir, 'data');
-  if (encoding === 'UTF8') makeCluster(data, 'shop', table(rows, encoding), 'stop', 'CREATE DATABASE live;');
+  if (encoding === 'UTF8') await makeCluster(data, 'shop', table(rows, encoding), 'stop', 'CREATE DATABASE live;');
   else {
     const create = (db: string) => `CREATE DATABASE ${db} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;`;
-    makeCluster(data, 'unused', 'SELECT 1;', 'stop', `${create('shop')} ${create('live')}`);
+    await makeCluster(data, 'unused', 'SELECT 1;', 'stop', `${create('shop')} ${create('live')}`);
   }
   const server = await startScratchServer({ dataDir: data, major: '15', workDir: dir });
   try {

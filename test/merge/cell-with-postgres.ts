@@ -12,7 +12,15 @@ import { simulateCell, type CellWorld } from '../../src/rehearsal/cell-sim.js';
 import { envOf } from '../../src/rehearsal/cell-world.js';
 import type { CellSession, CommandResult, CommandSpec } from '../../src/core/seams.js';
 import { stdinBytes } from '../../src/core/stdin.js';
-import { ensureCellPostgres, realExecOf, runRealExec, stopCellPostgres, type CellPostgres } from '../support/live/cell-postgres.js';
+import {
+  ensureCellPostgres,
+  PG15_BIN,
+  realExecOf,
+  runRealExec,
+  stopCellPostgres,
+  type CellPostgres,
+} from '../support/live/cell-postgres.js';
+import { freshTestCluster } from '../support/fresh-cluster.js';
 import { leftover } from '../support/leftovers.js';
 import { PG_BIN } from '../support/pg-volumes.js';
 import { testRuntime } from '../support/runtime.js';
@@ -31,10 +39,12 @@ export interface CellWithPostgres {
   stop(): void;
 }
 
-/** The cell, its container's data folder under `dir`. */
-export function cellWithPostgres(dir: string): CellWithPostgres {
-  // The postgres account initdb's beside the container's data folder: it must pass through it.
+/** The cell, its container's data folder under `dir`, and the fresh cluster its server starts as a copy of. */
+export async function cellWithPostgres(dir: string): Promise<CellWithPostgres> {
+  // The server's data folder is beside the container's: the postgres account must pass through it.
   mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const cluster = join(dir, 'pg15-fresh');
+  await freshTestCluster(PG15_BIN, cluster);
   const state = sampleCell();
   const c = state.containers[CONTAINER]!;
   c.mounts = [{ Source: join(dir, 'data'), Destination: '/data', Mode: '', RW: true }];
@@ -49,7 +59,7 @@ export function cellWithPostgres(dir: string): CellWithPostgres {
     const e = realExecOf(argv.slice(1));
     if (e?.container === CONTAINER) {
       const input = spec.stdin === undefined ? Buffer.alloc(0) : await stdinBytes(spec.stdin);
-      const r = runRealExec(ensureCellPostgres(servers, c, envOf(c)), e, input);
+      const r = runRealExec(ensureCellPostgres(servers, c, envOf(c), cluster), e, input);
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: 0 };
     }
     // A call to another container's database is the simulation's: its typed call, a restore's dump read alone.
@@ -60,7 +70,7 @@ export function cellWithPostgres(dir: string): CellWithPostgres {
     const input = spec.stdin === undefined ? Buffer.alloc(0) : await stdinBytes(spec.stdin);
     return simulateCell(state, { ...spec, stdin: input });
   };
-  const server = (): CellPostgres => ensureCellPostgres(servers, c, envOf(c));
+  const server = (): CellPostgres => ensureCellPostgres(servers, c, envOf(c), cluster);
   const session: CellSession = {
     where: `cell ${state.ip}`,
     run,

@@ -99,7 +99,7 @@ beforeAll(async () => {
   chmodSync(work, 0o755);
   const data = join(work, 'data');
   const ascii = (name: string) => `CREATE DATABASE ${name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;`;
-  makeCluster(
+  await makeCluster(
     data,
     'shop',
     COPY,

@@ -131,12 +131,12 @@ async function live(): Promise<MergeSide> {
   return { query: liveQuery(d, CONTAINER, apps), lines: liveLines(d, CONTAINER, apps) };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'merge-back-'));
   chmodSync(work, 0o755);
   copyData = join(work, 'copy', 'data');
-  makeCluster(copyData, 'shop', BEFORE, 'stop');
-  cell = cellWithPostgres(join(work, 'cell'));
+  await makeCluster(copyData, 'shop', BEFORE, 'stop');
+  cell = await cellWithPostgres(join(work, 'cell'));
   livePsql('postgres', 'CREATE DATABASE shop OWNER appuser;');
   livePsql('shop', BEFORE, 'appuser');
   incidentXid = livePsql('shop', BAD_WRITE, 'appuser').trim();

@@ -33,7 +33,7 @@ describe('removeLeftovers after a run killed while its scratch PostgreSQL ran', 
   it('stops the server an interrupted attempt left running, then removes its copy', async () => {
     mkdirSync(scratch, { mode: 0o711 });
     const data = join(scratch, 'dingo-drill-left', 'data');
-    makeCluster(data, 'shop', 'CREATE TABLE orders (id int);', 'run');
+    await makeCluster(data, 'shop', 'CREATE TABLE orders (id int);', 'run');
     leftover = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     expect(running(leftover), 'the server runs before the resume').toBe(true);
     const notes: string[] = [];

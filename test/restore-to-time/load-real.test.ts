@@ -58,12 +58,12 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'pitr-load-real-'));
   chmodSync(work, 0o755);
   const data = join(work, 'data');
-  makeCluster(data, 'shop', HOSTILE, 'stop');
+  await makeCluster(data, 'shop', HOSTILE, 'stop');
   const scratch = mkdtempSync(join(work, 'scratch-'));
   chmodSync(scratch, 0o755);
   dump = (await dumpDatabases({ dataDir: data, major: '15', workDir: scratch, databases: ['shop'], outDir: join(work, 'dumps') }))[0]!;
   extended = await makeDump(work, 'prefs', EXTENDED);
-  cell = cellWithPostgres(join(work, 'cell'));
+  cell = await cellWithPostgres(join(work, 'cell'));
 }, 120_000);
 
 afterAll(() => {

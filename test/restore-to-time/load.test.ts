@@ -35,7 +35,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'pitr-load-'));
   chmodSync(work, 0o755);
   const data = join(work, 'data');
-  makeCluster(
+  await makeCluster(
     data,
     'shop',
     `CREATE TABLE orders (id int primary key, note text);

@@ -12,7 +12,7 @@
  * journal failpoint would have killed it), which is what a process killed there leaves, lock and
  * world included; a kill just after the K-th change of the platform, before its command is
  * journaled, is the copy at that command's event less the event's line. A kill point where the run
- * had something in its temporary folder (a scratch copy, a scratch cluster pg_ctl detached), which
+ * had something in its temporary folder (a scratch copy, the scratch server running on it), which
  * a copy of the state cannot hold as it was, is killed for real, and resumed by a `dingo-recover
  * resume --yes` with the temporary folder the killed run had. A fork is resumed in this process,
  * with a scratch folder of its own (runs keep scratch folders named by run id, which forks share).
@@ -38,7 +38,7 @@ export type { Ended };
 
 /**
  * Resumes running at once, in each sweep. Most of a restore-to-time resume waits on its scratch
- * cluster (initdb, pg_ctl start and stop), so more than the cores keeps them busy.
+ * server (its start, replay and stop), so more than the cores keeps them busy.
  */
 const PARALLEL = Math.max(4, 2 * availableParallelism());
 /**

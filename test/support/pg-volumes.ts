@@ -1,6 +1,6 @@
 /**
  * A Docker volumes folder (/var/lib/docker/volumes/NAME/_data) holding real PostgreSQL 15 clusters
- * made with initdb and filled with data, among decoys: a Redis dump, a MySQL folder, an empty volume,
+ * (fresh-cluster.ts) filled with data, among decoys: a Redis dump, a MySQL folder, an empty volume,
  * a cluster whose server was killed (postmaster.pid left, state "in production"), a 9.6 cluster
  * whose binaries are not installed here, and the fresh empty cluster a later `up` creates.
  */
@@ -8,9 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chownSync, mkdirSync, readdirSync, lstatSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { LAYOUTS, crc32c, crcOffset } from '../../src/systems/pg-control.js';
 import { registerPostmaster } from './server-registry.js';
+import { freshTestCluster } from './fresh-cluster.js';
 import { dumpDatabases } from '../../src/volumes/look.js';
 import type { DumpFacts } from '../../src/volumes/dump-facts.js';
 
@@ -24,28 +25,22 @@ function asPostgres(argv: string[], input?: string): string {
   return execFileSync('runuser', ['-u', 'postgres', '--', ...argv], { input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
 }
 
-function chownTree(dir: string): void {
-  execFileSync('chown', ['-R', `${PG.uid}:${PG.gid}`, dir]);
-}
-
 let portSeq = 25432 + (process.pid % 1000) * 3;
 
 /**
- * initdb a cluster in `dataDir`, start it, run `sql` against database `db` (and `postgresSql` against postgres), then stop it (or
- * kill it, or leave it running); with the server binaries in `bin` (default Debian's 15; psql is always 15's).
+ * A fresh cluster in `dataDir` (fresh-cluster.ts), started, `sql` run against database `db` (and `postgresSql` against postgres),
+ * then stopped (or killed, or left running); with the server binaries in `bin` (default Debian's 15; psql is always 15's).
  */
-export function makeCluster(
+export async function makeCluster(
   dataDir: string,
   db: string,
   sql: string,
   end: 'stop' | 'kill' | 'run',
   postgresSql?: string,
   bin = PG_BIN,
-): void {
-  mkdirSync(dataDir, { recursive: true });
-  chownTree(dataDir);
-  execFileSync('chmod', ['700', dataDir]);
-  asPostgres([join(bin, 'initdb'), '-D', dataDir, '--no-sync', '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C']);
+): Promise<void> {
+  mkdirSync(dirname(dataDir), { recursive: true });
+  await freshTestCluster(bin, dataDir, PG);
   const sock = mkdtempSync(join(tmpdir(), 'pgvol-sock-'));
   chownSync(sock, PG.uid, PG.gid);
   const port = portSeq++;
@@ -135,7 +130,7 @@ const hex = (seed: string): string => createHash('sha256').update(seed).digest('
  * hold tables, so its checkpoint is the newest of those; its data sits in `_data/pgdata` as with
  * PGDATA=/var/lib/postgresql/data/pgdata. Only the fresh, empty cluster made after it is newer.
  */
-export function buildVolumesTree(): VolumesTree {
+export async function buildVolumesTree(): Promise<VolumesTree> {
   const root = mkdtempSync(join(tmpdir(), 'pgvolumes-'));
   execFileSync('chmod', ['755', root]);
   const names = {
@@ -149,14 +144,14 @@ export function buildVolumesTree(): VolumesTree {
     fresh: hex('fresh'),
   };
   const data = (n: string): string => join(root, n, '_data');
-  makeCluster(
+  await makeCluster(
     data(names.older),
     'shop',
     `CREATE TABLE orders(id serial primary key, placed_at timestamptz not null, total numeric);
      INSERT INTO orders(placed_at, total) SELECT timestamptz '2019-01-01' + g * interval '1 hour', g FROM generate_series(1, 5000) g;`,
     'stop',
   );
-  makeCluster(
+  await makeCluster(
     data(names.killed),
     'crm',
     `CREATE TABLE contacts(id serial primary key, name text, seen_at timestamp);
@@ -180,7 +175,7 @@ export function buildVolumesTree(): VolumesTree {
   execFileSync('sleep', ['1.1']);
   const pgdata = join(data(names.wanted), 'pgdata');
   mkdirSync(data(names.wanted), { recursive: true });
-  makeCluster(
+  await makeCluster(
     pgdata,
     'originalenclosure',
     `CREATE SCHEMA blog;
@@ -195,7 +190,7 @@ export function buildVolumesTree(): VolumesTree {
   );
   // The next `docker compose up` on a new volume: initdb, POSTGRES_DB=app created, no table. Its checkpoint is the newest of all.
   execFileSync('sleep', ['1.1']);
-  makeCluster(data(names.fresh), 'app', 'SELECT 1;', 'stop');
+  await makeCluster(data(names.fresh), 'app', 'SELECT 1;', 'stop');
   return {
     root,
     names,
@@ -233,7 +228,7 @@ export function manifest(root: string): Map<string, string> {
 export async function makeDump(work: string, db: string, sql: string): Promise<DumpFacts> {
   const folder = mkdtempSync(join(work, `${db}-`));
   execFileSync('chmod', ['755', folder]);
-  makeCluster(join(folder, 'data'), db, sql, 'stop');
+  await makeCluster(join(folder, 'data'), db, sql, 'stop');
   const scratch = mkdtempSync(join(folder, 'scratch-'));
   execFileSync('chmod', ['755', scratch]);
   const [dump] = await dumpDatabases({

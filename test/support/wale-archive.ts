@@ -5,8 +5,8 @@
  * split into lzop'd tar partitions, extended_version.txt, the stop sentinel, Dingo's sysids/sysid,
  * and rows written after the base backup that exist only in archived WAL.
  *
- * Runs as root (PostgreSQL then runs as `postgres`) or as an unprivileged user.
- * The folder given as `dir` must be traversable by `postgres` (it is chmod'ed 0755 when root).
+ * Runs as root: the cluster is a copy of the tool's initdb template (fresh-cluster.ts), and its
+ * server runs as `postgres`. The folder given as `dir` must be traversable by `postgres` (it is chmod'ed 0755).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -16,12 +16,12 @@ import { execFileSync } from 'node:child_process';
 import { pipeThrough, runOk, type RunAs } from '../../src/systems/processes.js';
 import { freePort } from '../../src/systems/ports.js';
 import { registerPostmaster } from './server-registry.js';
+import { freshTestCluster } from './fresh-cluster.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 
-/** Run as root, the machine's `postgres` account, which the generator's own clusters run as (PostgreSQL refuses root); otherwise ourselves. */
-export function postgresAccount(): RunAs | undefined {
-  if (process.getuid?.() !== 0) return undefined;
+/** The machine's `postgres` account, which the generator's own clusters run as (PostgreSQL refuses root). */
+export function postgresAccount(): RunAs {
   const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres']).toString());
   return { name: 'postgres', uid: id('-u'), gid: id('-g'), home: '/var/lib/postgresql' };
 }
@@ -47,7 +47,7 @@ export interface GenerateOptions {
   tenant?: { sql: string[]; autoConf: string[] };
   /** Statements run after the batches, each in a transaction of its own (a bad DELETE, a TRUNCATE): their ids come back in `mistakes`. */
   mistakes?: string[];
-  /** The server's bin folder (default Debian's 15): initdb, pg_ctl, postgres, psql. */
+  /** The server's bin folder (default Debian's 15): initdb (for the template), pg_resetwal, pg_ctl, postgres, psql. */
   bin?: string;
   /** The server's log_timezone, which the backup label's START and STOP TIME are written in (default initdb's). */
   logTimezone?: string;
@@ -55,7 +55,7 @@ export interface GenerateOptions {
   settings?: string[];
   /** The server restarted after batch `afterBatch` (from 1) with these lines added: WAL that changes what a hot standby must hold. */
   restart?: { afterBatch: number; settings: string[] };
-  /** The first transaction id the tenant's statements get (pg_resetwal -x after initdb; under 32768, on the first page of pg_xact). */
+  /** The first transaction id the tenant's statements get (pg_resetwal -x on the fresh cluster; under 32768, on the first page of pg_xact). */
   nextXid?: number;
   /** Rows written after the last archived segment, in the segment the server was still writing: a copy of that segment is kept as `tail`. */
   unarchivedRows?: number;
@@ -101,8 +101,8 @@ export function betweenBatches(archive: { batches: readonly Batch[] }, n: number
   return new Date((done.committed.getTime() + next.before.getTime()) / 2);
 }
 
-async function own(path: string, as: RunAs | undefined): Promise<void> {
-  if (as) await chown(path, as.uid, as.gid);
+async function own(path: string, as: RunAs): Promise<void> {
+  await chown(path, as.uid, as.gid);
 }
 
 function pyJson(value: unknown): string {
@@ -143,7 +143,7 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
   const partitions = Math.max(1, opts.partitions ?? 2);
   const as = postgresAccount();
 
-  if (as) await chmod(opts.dir, 0o755);
+  await chmod(opts.dir, 0o755);
   const work = await mkdtemp(join(opts.dir, 'wale-gen-'));
   await chmod(work, 0o755);
   const data = join(work, 'data');
@@ -170,7 +170,7 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
   }
 
   async function buildArchive(): Promise<GeneratedArchive> {
-    await pg('initdb', '-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C');
+    await freshTestCluster(binDir, data, as);
     if (opts.nextXid) await pg('pg_resetwal', '-x', String(opts.nextXid), '-D', data);
     const walDir = join(root, 'wal_005');
     const conf = [

@@ -36,7 +36,7 @@ beforeAll(async () => {
   // The fixture's cluster is made by the postgres account, which must pass.
   chmodSync(dir, 0o755);
   cluster = join(dir, 'cluster');
-  makeCluster(cluster, 'shop', 'create table t (id int); insert into t select generate_series(1, 42);', 'stop');
+  await makeCluster(cluster, 'shop', 'create table t (id int); insert into t select generate_series(1, 42);', 'stop');
   d = await startDockerd();
   importPostgresImage(d, '15');
 }, 300_000);

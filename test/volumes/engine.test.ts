@@ -17,7 +17,7 @@ let scratch: string;
 let before: Map<string, string>;
 
 beforeAll(async () => {
-  tree = buildVolumesTree();
+  tree = await buildVolumesTree();
   before = manifest(tree.root);
   scratch = mkdtempSync(join(tmpdir(), 'engine-scratch-'));
   chmodSync(scratch, 0o755);

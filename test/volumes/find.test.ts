@@ -13,8 +13,8 @@ import { ifStarted } from '../support/started.js';
 let tree: VolumesTree;
 let before: Map<string, string>;
 
-beforeAll(() => {
-  tree = buildVolumesTree();
+beforeAll(async () => {
+  tree = await buildVolumesTree();
   before = manifest(tree.root);
 }, 120_000);
 

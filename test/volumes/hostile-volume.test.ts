@@ -48,18 +48,18 @@ let root: string;
 let outside: string;
 let before: Map<string, string>;
 
-beforeAll(() => {
+beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'hostile-volumes-'));
   chmodSync(base, 0o755);
   root = join(base, 'volumes');
   outside = outsideFolder(base);
   const data = join(root, HOSTILE, '_data');
-  makeCluster(data, 'shop', 'CREATE TABLE orders(id int); INSERT INTO orders SELECT generate_series(1, 50);', 'stop');
+  await makeCluster(data, 'shop', 'CREATE TABLE orders(id int); INSERT INTO orders SELECT generate_series(1, 50);', 'stop');
   walInside(data);
   plantShapes(data, outside);
   fifoVolume(join(root, FIFOS, '_data'));
   const upgraded = join(root, UPGRADED, '_data', 'pgdata');
-  makeCluster(upgraded, 'shop', 'CREATE TABLE orders(id int); INSERT INTO orders SELECT generate_series(1, 70);', 'stop');
+  await makeCluster(upgraded, 'shop', 'CREATE TABLE orders(id int); INSERT INTO orders SELECT generate_series(1, 70);', 'stop');
   upgradedBeside(join(root, UPGRADED, '_data'), upgraded);
   before = manifest(root);
 }, 120_000);

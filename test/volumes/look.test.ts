@@ -13,8 +13,8 @@ let tree: VolumesTree;
 let before: Map<string, string>;
 let scratch: string;
 
-beforeAll(() => {
-  tree = buildVolumesTree();
+beforeAll(async () => {
+  tree = await buildVolumesTree();
   before = manifest(tree.root);
   scratch = mkdtempSync(join(tmpdir(), 'look-scratch-'));
   chmodSync(scratch, 0o755);

@@ -102,8 +102,8 @@ function processesOn(folder: string): number[] {
     .map(Number);
 }
 
-beforeAll(() => {
-  tree = buildVolumesTree();
+beforeAll(async () => {
+  tree = await buildVolumesTree();
   before = manifest(tree.root);
   work = mkdtempSync(join(tmpdir(), 'volrunbook-'));
   chmodSync(work, 0o755);

@@ -34,7 +34,7 @@ beforeAll(async () => {
     'alter role postgres set search_path = tenant, pg_catalog, public',
     "alter role postgres set session_preload_libraries = 'dingo_tenant_session'",
   ];
-  makeCluster(original, 'shop', `${inShop.join(';\n')};`, 'stop', `${onRole.join(';\n')};`);
+  await makeCluster(original, 'shop', `${inShop.join(';\n')};`, 'stop', `${onRole.join(';\n')};`);
   appendFileSync(join(original, 'postgresql.auto.conf'), `${tenantAutoConf(markers).join('\n')}\n`);
 }, 120_000);
 
@@ -91,7 +91,7 @@ describe('the proof that a dump restores', () => {
       'create index on public.orders ((tenant.key(id)))',
       `create or replace function tenant.mark(what text) returns void language plpgsql as $f$ begin execute pg_catalog.format('copy (select 1) to program %L', 'cat > /dev/null; env > ${markers}/' || what); end $f$`,
     ];
-    makeCluster(source, 'shop', `${sql.join(';\n')};`, 'stop');
+    await makeCluster(source, 'shop', `${sql.join(';\n')};`, 'stop');
     const { copy, work } = await copyForLook(source, 'indexed-copy');
     const dumps = await dumpDatabases({
       dataDir: copy,

@@ -38,7 +38,7 @@ const socketFolders = (work: string): string[] => readdirSync(work).filter((n) =
 it('a scratch server in a scratch folder of any depth serves on its socket, in a folder of its own there, private while it runs', async () => {
   const work = deepScratch();
   const copy = join(work, 'data');
-  makeCluster(copy, 'shop', 'CREATE TABLE t (k int); INSERT INTO t VALUES (1), (2);', 'stop');
+  await makeCluster(copy, 'shop', 'CREATE TABLE t (k int); INSERT INTO t VALUES (1), (2);', 'stop');
   const before = new Set(readdirSync('/tmp'));
   server = await startScratchServer({ dataDir: copy, major: '15', workDir: work });
   const [folder, ...more] = socketFolders(work);

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await chmod(root, 0o755);
   markers = await markerFolder(root);
   original = join(root, 'volume', 'pgdata');
-  makeCluster(original, 'shop', `${tenantCodeSql(markers, tenantLibrary(root, markers)).join(';\n')};`, 'stop');
+  await makeCluster(original, 'shop', `${tenantCodeSql(markers, tenantLibrary(root, markers)).join(';\n')};`, 'stop');
 }, 120_000);
 
 afterAll(() => {

@@ -20,10 +20,10 @@ it("starts an sshd, a moto server, a PostgreSQL cluster and the tool's scratch s
   const [sshd, moto] = await Promise.all([startSshd({ user: 'dingoleft' }), startMoto()]);
   const pg = mkdtempSync(join(tmpdir(), 'pg-'));
   chmodSync(pg, 0o755);
-  makeCluster(join(pg, 'data'), 'shop', 'SELECT 1;', 'run');
+  await makeCluster(join(pg, 'data'), 'shop', 'SELECT 1;', 'run');
   const copy = mkdtempSync(join(tmpdir(), 'copy-'));
   chmodSync(copy, 0o755);
-  makeCluster(join(copy, 'data'), 'shop', 'SELECT 1;', 'stop');
+  await makeCluster(join(copy, 'data'), 'shop', 'SELECT 1;', 'stop');
   await startScratchServer({ dataDir: join(copy, 'data'), major: '15', workDir: copy });
   // Whole or not at all: the test reads the report as soon as it is there.
   writeFileSync(

@@ -55,10 +55,11 @@ export interface LiveCellWorld extends CellWorld {
   /** Commands to hold once each, the first one matching a command first. */
   holds?: CommandHold[];
   /**
-   * true: a psql or pg_restore exec'd in a running container runs for real, against a PostgreSQL 15
-   * server of that container's (./cell-postgres.ts), started on the first one.
+   * When set, a psql or pg_restore exec'd in a running container runs for real, against a PostgreSQL 15
+   * server of that container's (./cell-postgres.ts), started on the first one on a copy of `cluster`
+   * (a fresh cluster the case made: fresh-cluster.ts).
    */
-  realPostgres?: boolean;
+  realPostgres?: { cluster: string };
   /** The real servers started, by container name: what the case's cleanup stops by PID. */
   postgres?: Record<string, CellPostgres>;
   /** Each node's member data (its conn_url, with the host port registrator gave it), kept when it was killed. */
@@ -241,7 +242,7 @@ function realServerFor(file: string, e: RealExec | undefined): CellPostgres | un
     if (!state.realPostgres || !c?.running) return undefined;
     const servers = (state.postgres ??= {});
     const known = servers[c.name]?.pid;
-    const server = ensureCellPostgres(servers, c, envOf(c));
+    const server = ensureCellPostgres(servers, c, envOf(c), state.realPostgres.cluster);
     if (server.pid !== known) state.history.push(`started PostgreSQL 15 for ${c.name} (pid ${String(server.pid)})`);
     state.history.push(`${e.program} in ${c.name} ran on its PostgreSQL 15`);
     return server;

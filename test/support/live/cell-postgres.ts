@@ -3,7 +3,7 @@
  * when a client command the adapters run in a patroni container comes to it (`docker exec … psql`
  * with a password line on standard input or as the postgres OS user over the local socket,
  * `docker exec -i … pg_restore` with a password line), the cell's docker starts a server for that container if it has
- * none yet (initdb'd in a folder of the container's, the roles and passwords of its environment)
+ * none yet (a copy of the case's fresh cluster in a folder of the container's, the roles and passwords of its environment)
  * and runs the command for real against it. Its postmaster PID is kept in the cell state, so the
  * case's cleanup stops it by PID (stopCellPostgres) whatever else failed.
  *
@@ -15,7 +15,7 @@
  * Bundled into the cell's fake docker with ./cell-docker.ts: no test-runner imports.
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PG_RESTORE_VIA_STDIN, PSQL_VIA_STDIN } from '../../../src/adapters/container-database.js';
@@ -24,7 +24,7 @@ import { findContainer, type CellWorld } from '../../../src/rehearsal/cell-world
 import type { CommandSpec, DatabaseCall, PsqlCall } from '../../../src/core/seams.js';
 import { rolesSql } from '../../../src/systems/container-servers.js';
 
-const PG15_BIN = '/usr/lib/postgresql/15/bin';
+export const PG15_BIN = '/usr/lib/postgresql/15/bin';
 /** Where the adapters' scripts reach the server in the container. */
 const CONTAINER_ADDRESS = '-h 127.0.0.1 -p 5432';
 
@@ -134,9 +134,13 @@ function run(argv: string[], input?: Buffer | string): { status: number; stdout:
   return { status: r.status ?? 1, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
 }
 
-function asPostgres(argv: string[], input?: string): void {
-  const r = run(['runuser', '-u', 'postgres', '--', ...argv], input);
+function runOk(argv: string[], input?: string): void {
+  const r = run(argv, input);
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (exit ${String(r.status)}): ${r.stderr.trim()}`);
+}
+
+function asPostgres(argv: string[], input?: string): void {
+  runOk(['runuser', '-u', 'postgres', '--', ...argv], input);
 }
 
 /** The process runs (a zombie, ended but not yet reaped, does not). */
@@ -150,9 +154,14 @@ const alive = (pid: number): boolean => {
 
 /**
  * The container's running server: the one recorded if its postmaster still runs, else one started
- * (initdb'd first when its folder holds none) and recorded in `servers`.
+ * (on a copy of `cluster`, a fresh one, when its folder holds none) and recorded in `servers`.
  */
-export function ensureCellPostgres(servers: Record<string, CellPostgres>, c: SimContainer, env: Record<string, string>): CellPostgres {
+export function ensureCellPostgres(
+  servers: Record<string, CellPostgres>,
+  c: SimContainer,
+  env: Record<string, string>,
+  cluster: string,
+): CellPostgres {
   const known = servers[c.name];
   if (known && alive(known.pid)) return known;
   const volume = c.mounts.find((m) => m.Destination === '/data')?.Source;
@@ -165,9 +174,10 @@ export function ensureCellPostgres(servers: Record<string, CellPostgres>, c: Sim
     try {
       // The container's folder, when the broker has not made it yet, must let the postgres account pass.
       mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      chownSync(dataDir, postgresIds().uid, postgresIds().gid);
-      asPostgres([join(PG15_BIN, 'initdb'), '-D', dataDir, '--no-sync', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C', '-A', 'peer']);
+      // An empty folder left by an attempt that failed goes (rmdir refuses any other): the copy takes its place.
+      if (existsSync(dataDir)) rmdirSync(dataDir);
+      runOk(['cp', '-a', '--', cluster, dataDir]);
+      runOk(['chown', '-R', `${postgresIds().uid}:${postgresIds().gid}`, '--', dataDir]);
       writeFileSync(join(dataDir, 'pg_hba.conf'), 'local all postgres peer\nlocal all all scram-sha-256\n');
     } catch (err) {
       // No server was started: only its socket folder is there to go.

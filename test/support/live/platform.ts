@@ -33,7 +33,8 @@ import { BROKER_CONFIG_ENV, type BrokerConfig } from './broker-config.js';
 import type { CaseOptions, CaseSecrets, LiveCase } from './case-types.js';
 import { planNewInstances, uploadArchives, writeDeletedSyslog, type NewInstance } from './case-instances.js';
 import type { LiveCellWorld } from './cell-docker.js';
-import { stopCellPostgres } from './cell-postgres.js';
+import { PG15_BIN, stopCellPostgres } from './cell-postgres.js';
+import { freshTestCluster } from '../fresh-cluster.js';
 import { ES_INDEX, SEED, logDocuments } from './es-logs.js';
 import { registratorContainer } from '../sample-cell.js';
 import { OPERATOR_S3, STORE_ROOT, type LiveServers } from './servers.js';
@@ -94,7 +95,7 @@ function writeLogs(work: string, deleted: OldInstance[]): { logs: string; logFil
 }
 
 /** The cell's docker: no container yet; it knows what restoring each deleted instance's archive holds. */
-function cellDaemon(s: LiveServers, deleted: OldInstance[], opts: CaseOptions): FakeDaemon {
+function cellDaemon(s: LiveServers, deleted: OldInstance[], opts: CaseOptions, pgCluster: string | undefined): FakeDaemon {
   const world: LiveCellWorld = {
     ip: CELL_IP,
     dockerVersion: '1.11.0',
@@ -106,7 +107,7 @@ function cellDaemon(s: LiveServers, deleted: OldInstance[], opts: CaseOptions): 
     serving: {},
     history: [],
     ...(opts.holds ? { holds: opts.holds } : {}),
-    ...(opts.realPostgres ? { realPostgres: true } : {}),
+    ...(pgCluster ? { realPostgres: { cluster: pgCluster } } : {}),
   };
   for (const c of [registratorContainer(!opts.registratorDown), ...(opts.containers ?? [])]) world.containers[c.name] = c;
   return fakeDaemon(world, resolve(import.meta.dirname, 'cell-docker.ts'));
@@ -244,7 +245,10 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
   const tag = randomBytes(4).toString('hex');
   const containerAws = { keyId: `AKIALIVETEST${tag.toUpperCase()}`, secret: `live/${tag}/ContainerSecretAccessKey+Wal` };
   const { logs, logFile } = writeLogs(work, deleted);
-  const daemon = cellDaemon(s, deleted, opts);
+  // The fresh PostgreSQL 15 cluster each container's real server starts as a copy of: the cell's docker answers synchronously.
+  const pgCluster = opts.realPostgres ? join(work, 'pg15-fresh') : undefined;
+  if (pgCluster) await freshTestCluster(PG15_BIN, pgCluster);
+  const daemon = cellDaemon(s, deleted, opts, pgCluster);
   const { instances, configs } = planNewInstances(opts.newInstances ?? deleted.length, STORE_ROOT, {
     ETCD_HOST_PORT: s.etcd.hostPort,
     WAL_S3_BUCKET: opts.containerWalBucket ?? BUCKET,
