@@ -16,7 +16,6 @@
 import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { create as tarCreate } from 'tar';
 import type { Redactor } from '../core/redact.js';
 import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
@@ -183,8 +182,9 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     o.signal?.throwIfAborted();
     say(`streaming it into ${box.name} on ${o.cell}`);
     await box.makeFolder(probe);
-    // node-tar's stream is a minipass one: read through as bytes.
-    await box.load(Readable.from(tarCreate({ cwd: dir, portable: true }, ['data', 'wal']) as AsyncIterable<Buffer>));
+    // node-tar is loaded once there is something to stream; its stream is a minipass one, read through as bytes.
+    const { create } = await import('tar');
+    await box.load(Readable.from(create({ cwd: dir, portable: true }, ['data', 'wal']) as AsyncIterable<Buffer>));
     o.signal?.throwIfAborted();
     say(`replaying ${wal.files} WAL file(s) in ${o.image} on ${o.cell}`);
     await box.start(DATA, SERVER_SETTINGS);

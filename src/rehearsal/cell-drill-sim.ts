@@ -90,7 +90,8 @@ type State = CellWorld & DrillWorld;
 
 /** The answer to a command of the drill on the cell, or undefined when it is not one. */
 export function drillDocker(state: State, command: string | undefined, a: string[], stdin: Buffer): Out | undefined {
-  const drills = (state.drills ??= {});
+  // Read only: a cell's state changes when a drill container is made (run), never when one is looked for.
+  const drills = state.drills ?? {};
   const named = (i: number): SimDrill | undefined => (a[i] === undefined ? undefined : drills[a[i]]);
   switch (command) {
     case 'run':

@@ -26,8 +26,8 @@ describe('a runbook with use steps', () => {
     const text = await runCli(['explain', 'recover-deleted-service']);
     // recover-instance inlines the steps it shares with restore-to-time's copy: each names its own runbook.
     expect(text.stdout).toContain(`Steps 6 to 12 come from runbook create-solo (${join(RUNBOOKS, 'create-solo.yaml')}):`);
-    expect(text.stdout).toContain(`Steps 13 to 22 come from runbook recover-instance (${join(RUNBOOKS, 'recover-instance.yaml')}):`);
-    expect(text.stdout).toContain(`Steps 23 to 27 come from runbook bind-and-grow (${join(RUNBOOKS, 'bind-and-grow.yaml')}):`);
+    expect(text.stdout).toContain(`Steps 13 to 23 come from runbook recover-instance (${join(RUNBOOKS, 'recover-instance.yaml')}):`);
+    expect(text.stdout).toContain(`Steps 24 to 28 come from runbook bind-and-grow (${join(RUNBOOKS, 'bind-and-grow.yaml')}):`);
     expect(text.stdout).toContain(`Step 3 comes from runbook prove-archive (${join(RUNBOOKS, 'prove-archive.yaml')}):`);
     // The deleted instance is found and confirmed by the steps recover-to-target shares.
     expect(text.stdout).toContain(`Step 2 comes from runbook find-deleted (${join(RUNBOOKS, 'find-deleted.yaml')}):`);
@@ -46,17 +46,17 @@ describe('a runbook with use steps', () => {
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({
       ok: true,
-      steps: 28,
+      steps: 29,
       uses: [
         { runbook: join(RUNBOOKS, 'target-space.yaml'), steps: 1 },
         { runbook: join(RUNBOOKS, 'find-deleted.yaml'), steps: 2 },
         { runbook: join(RUNBOOKS, 'prove-archive.yaml'), steps: 1 },
         { runbook: join(RUNBOOKS, 'create-solo.yaml'), steps: 7 },
-        { runbook: join(RUNBOOKS, 'recover-instance.yaml'), steps: 10 },
+        { runbook: join(RUNBOOKS, 'recover-instance.yaml'), steps: 11 },
         { runbook: join(RUNBOOKS, 'bind-and-grow.yaml'), steps: 5 },
       ],
     });
     const text = await runCli(['validate', 'recover-space-instance']);
-    expect(text.stdout).toContain(`  uses ${join(RUNBOOKS, 'recover-instance.yaml')}: ok (10 of its steps inlined)\n`);
+    expect(text.stdout).toContain(`  uses ${join(RUNBOOKS, 'recover-instance.yaml')}: ok (11 of its steps inlined)\n`);
   });
 });

@@ -44,11 +44,11 @@ describe('runs', () => {
       expect(lines[0]).toMatch(/^RUN\s+MODE\s+SERVICE\s+ORG\/SPACE\s+STEPS\s+STATE$/);
       const line = (id: string): string => lines.find((l) => l.startsWith(id))!;
       expect(line(done)).toMatch(
-        /rehearsal\s+important-db\s+acme\/important-space-and-all-databases\s+28\/28\s+done with warnings \(1 step could not do all its work\)$/,
+        /rehearsal\s+important-db\s+acme\/important-space-and-all-databases\s+29\/29\s+done with warnings \(1 step could not do all its work\)$/,
       );
-      expect(line(waiting)).toMatch(/3\/28\s+waiting for the operator: no answer for confirmation "confirm-deleted-instance"/);
-      expect(line(planned)).toMatch(/3\/28\s+planned: waits before confirm-deleted-instance$/);
-      expect(line(failed)).toMatch(/12\/28\s+stopped at preflight: before anything is stopped or moved/);
+      expect(line(waiting)).toMatch(/3\/29\s+waiting for the operator: no answer for confirmation "confirm-deleted-instance"/);
+      expect(line(planned)).toMatch(/3\/29\s+planned: waits before confirm-deleted-instance$/);
+      expect(line(failed)).toMatch(/12\/29\s+stopped at preflight: before anything is stopped or moved/);
       expect(line(space)).toMatch(/-\s+acme\/analytics\s+6\/6\s+done$/);
       expect(line(live)).toMatch(new RegExp(`running as pid ${running.pid}$`));
       const json = JSON.parse((await runCli(['runs', '--json', '--state-dir', state])).stdout) as {
@@ -66,6 +66,6 @@ describe('runs', () => {
     );
     const after = (await runCli(['runs', '--state-dir', state])).stdout.split('\n');
     expect(after.find((l) => l.startsWith(live))).toMatch(/waiting for the operator/);
-    expect(after.find((l) => l.startsWith(killed))).toMatch(/2\/28\s+stopped \(its process ended without a word: killed\?\)$/);
+    expect(after.find((l) => l.startsWith(killed))).toMatch(/2\/29\s+stopped \(its process ended without a word: killed\?\)$/);
   }, 120_000);
 });

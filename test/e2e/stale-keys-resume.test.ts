@@ -44,7 +44,7 @@ describe("a crash between the stop and the deletion of the stopped node's keys",
     const stops = events.filter((e) => e.type === 'command' && e.argv.includes('stop') && e.argv.at(-1) === `cf-${MEMBER}`);
     expect(stops).toHaveLength(1);
     // Said on the screen (the step's status line), not only journaled.
-    expect(resumed.output).toMatch(/✔ \[14\/28\] Stop the new container — stopped=true staleKeys=deleted its \/leader \(\d+ s left\)/);
+    expect(resumed.output).toMatch(/✔ \[15\/29\] Stop the new container — stopped=true staleKeys=deleted its \/leader \(\d+ s left\)/);
     const notes = events.flatMap((e) => (e.type === 'note' && e.step === 'stop-container' ? [e.text] : []));
     expect(notes.some((t) => t.startsWith(`after the stop: deleted /service/${NEW_GUID}/leader = ${MEMBER}`))).toBe(true);
     const world = World.load(runDir, SCENARIO);
