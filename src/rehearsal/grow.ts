@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { CfServiceInstance } from './cf/index.js';
 import type { CellWorld, SimContainer } from './cell-sim.js';
 import { envOf } from './cell-world.js';
+import { archivedSysid } from './memory-store.js';
 import type { SimWorld } from './world-state.js';
 
 function hashHex(seed: string): string {
@@ -44,7 +45,7 @@ function clonedSysid(world: SimWorld, env: Record<string, string>, leaderSysid: 
   const bucket = world.state.s3[env.WAL_S3_BUCKET ?? ''] ?? {};
   const prefix = `backups/${env.PATRONI_SCOPE ?? ''}/wal/`;
   const hasBase = Object.keys(bucket).some((k) => k.startsWith(prefix) && k.endsWith('_backup_stop_sentinel.json'));
-  const archived = bucket[`${prefix}sysids/sysid`]?.body?.trim();
+  const archived = archivedSysid(bucket, prefix);
   if (hasBase && archived) return { sysid: archived, how: 'wal_e: backup-fetch /data/postgres0 LATEST' };
   return { ...(leaderSysid === undefined ? {} : { sysid: leaderSysid }), how: 'no wal-e backup: pg_basebackup from the leader' };
 }

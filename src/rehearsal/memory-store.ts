@@ -27,6 +27,13 @@ export interface SimObject {
 
 export type SimBuckets = Record<string, Record<string, SimObject>>;
 
+/** The system identifier an archive at `prefix` records (its sysids/sysid, as wal-e wrote it), whether the scenario holds it as text or as a file. */
+export function archivedSysid(bucket: Record<string, SimObject>, prefix: string): string | undefined {
+  const o = bucket[`${prefix}sysids/sysid`];
+  const text = o?.body ?? (o?.bodyFile === undefined ? undefined : readFileSync(o.bodyFile, 'utf8'));
+  return text?.trim();
+}
+
 export class MemoryStore implements ObjectStore {
   readonly where = 'simulated s3';
 

@@ -23,6 +23,7 @@ import { envOf, logLine, type SimContainer } from './cell-world.js';
 import { PATRONI_LOOP_WAIT_SECONDS, PATRONI_TTL_SECONDS, nodeKeys, patroniMemberName } from '../adapters/patroni-keys.js';
 import { replayOfArchive, RESTORE_POLLS, type RestoringPg } from './restore-replay.js';
 import { setKey } from './world-etcd.js';
+import { archivedSysid } from './memory-store.js';
 import { formatSegment, nextSegment, parseSegment, segmentRange } from '../wale/segments.js';
 import {
   LEADER_EXISTS,
@@ -81,17 +82,17 @@ export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer)
     return;
   }
   const sentinels = Object.keys(n.bucket).filter((k) => k.startsWith(n.prefix) && k.endsWith('_backup_stop_sentinel.json'));
-  const archivedSysid = n.bucket[`${n.prefix}sysids/sysid`]?.body?.trim();
-  if (sentinels.length === 0 || !archivedSysid) {
+  const archived = archivedSysid(n.bucket, n.prefix);
+  if (sentinels.length === 0 || !archived) {
     n.say(restoreLeaderSays(n.tag, NO_BACKUP));
     bootstrapNewCluster(world, n, c);
     return;
   }
   if (!(`/service/${n.scope}/initialize` in world.state.etcd)) {
     n.say(restoreLeaderSays(n.tag, PREPARING_RESTORE));
-    setKey(world, `/service/${n.scope}/initialize`, archivedSysid);
+    setKey(world, `/service/${n.scope}/initialize`, archived);
   }
-  bootstrapWithoutLeader(world, n, c, archivedSysid);
+  bootstrapWithoutLeader(world, n, c, archived);
 }
 
 /** `trying to bootstrap (without leader)`: wal-e fetches LATEST; then the node restores, or exits on a sysid etcd does not hold. */
@@ -204,7 +205,7 @@ export function afterKeysExpired(world: SimWorld, gone: string[]): void {
       delete c.patroni;
       const initialized = world.state.etcd[`/service/${n.scope}/initialize`];
       if (initialized === undefined) bootstrapNewCluster(world, n, c);
-      else bootstrapWithoutLeader(world, n, c, n.bucket[`${n.prefix}sysids/sysid`]?.body?.trim() ?? '');
+      else bootstrapWithoutLeader(world, n, c, archivedSysid(n.bucket, n.prefix) ?? '');
     }
   }
 }

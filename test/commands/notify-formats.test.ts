@@ -4,7 +4,7 @@ import { webhookFor } from '../../src/commands/run/notifier.js';
 import { secrets } from '../../src/core/redact.js';
 import { postJson } from '../../src/systems/notify.js';
 import { startChatWebhooks, type ChatWebhooks } from '../support/chat-webhooks.js';
-import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 import { Redactor } from '../../src/core/redact.js';
 
@@ -124,7 +124,7 @@ describe('--notify-format', () => {
     const r = await runCli(['rehearse', '--yes', '--notify', `${hooks.base}/teams`, '--state-dir', stateDir], {
       env: { DINGO_RECOVER_NOTIFY_FORMAT: 'teams' },
     });
-    expect(r.code, r.stderr).toBe(DONE_UNDRILLED);
+    expect(r.code, r.stderr).toBe(DONE_DRILLED_ON_CELL);
     const id = runIdOf(r.stdout);
     const cards = hooks.accepted.slice(from).map((a) => {
       const content = (a.body.attachments as { content: { body: { text?: string }[] } }[])[0]!.content;
@@ -133,7 +133,7 @@ describe('--notify-format', () => {
     expect(cards).toEqual([
       `dingo-recover run ${id} (recover-deleted-service, a rehearsal) started`,
       // Once found, the instance the run is about is named.
-      `dingo-recover run ${id} (recover-deleted-service, instance 6e101b27-ee1b-4f4d-a032-4401a3709ec3, a rehearsal) is done with warnings`,
+      `dingo-recover run ${id} (recover-deleted-service, instance 6e101b27-ee1b-4f4d-a032-4401a3709ec3, a rehearsal) is done`,
     ]);
     expect(r.stdout).not.toContain('warning: --notify');
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noticeBody, notifierFor } from '../../src/commands/run/notifier.js';
 import { secrets } from '../../src/core/redact.js';
 import type { RunNotice } from '../../src/engine/run/index.js';
-import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const stateDir = tempDirForAll('dingo-notify-');
@@ -88,7 +88,7 @@ describe('--notify URL', () => {
     expect(waiting.code).toBe(3);
     const id = runIdOf(waiting.stdout);
     const resumed = await run(['resume', id, '--yes', '--notify', `${base}${HOOK_PATH}`]);
-    expect(resumed.code).toBe(DONE_UNDRILLED);
+    expect(resumed.code).toBe(DONE_DRILLED_ON_CELL);
 
     expect(paths.every((p) => p === HOOK_PATH)).toBe(true);
     expect(bodies.map((b) => b.state)).toEqual(['started', 'waiting', 'started', 'done']);
@@ -97,12 +97,12 @@ describe('--notify URL', () => {
     expect(bodies[1]).toMatchObject({ runId: id, state: 'waiting', step: 'confirm-deleted-instance', exitCode: 3 });
     expect(bodies[1]!.text).toMatch(/is waiting for the operator at step confirm-deleted-instance: no answer for confirmation/);
     expect(bodies[1]!.text).toContain(`continue with: dingo-recover resume ${id}`);
-    expect(bodies[3]).toMatchObject({ state: 'done', exitCode: DONE_UNDRILLED });
+    expect(bodies[3]).toMatchObject({ state: 'done', exitCode: DONE_DRILLED_ON_CELL });
     const subject = bodies[3]!.instance as { instanceGuid: string; archiveUrl: string; live: boolean };
     // What came back: the instance, its service name, when, and the data-loss window.
     expect(bodies[3]!.text).toMatch(
       new RegExp(
-        `^dingo-recover run ${id} \\(recover-deleted-service, instance ${subject.instanceGuid}, a rehearsal\\) is done with warnings: important-db \\(${subject.instanceGuid}\\) is back: without it from its deletion at 2016-03-17T06:10:17Z \\(the scenario's\\) until it came back at \\S+Z \\(this rehearsal's clock\\); data-loss window: up to 9 min: writes after 2016-03-17T06:01:30Z \\(newest archived WAL\\) until the deletion at 2016-03-17T06:10:17Z; could not: Drill the old archive on the cell, in the new container's image: not drilled: fetching WAL \\S+ from s3://\\S+ failed: .*the scenario holds this object's size .*$`,
+        `^dingo-recover run ${id} \\(recover-deleted-service, instance ${subject.instanceGuid}, a rehearsal\\) is done: important-db \\(${subject.instanceGuid}\\) is back: without it from its deletion at 2016-03-17T06:10:17Z \\(the scenario's\\) until it came back at \\S+Z \\(this rehearsal's clock\\); data-loss window: up to 9 min: writes after 2016-03-17T06:01:30Z \\(newest archived WAL\\) until the deletion at 2016-03-17T06:10:17Z$`,
       ),
     );
     expect(subject.archiveUrl).toContain(`/backups/${subject.instanceGuid}/wal/`);
@@ -137,7 +137,7 @@ describe('--notify URL', () => {
     bodies.length = 0;
     const r = await run(['rehearse', '--yes', '--notify', `${base}/hook`]);
     status = 204;
-    expect(r.code).toBe(DONE_UNDRILLED);
+    expect(r.code).toBe(DONE_DRILLED_ON_CELL);
     const warnings = r.stdout.split('\n').filter((l) => l.includes('warning: --notify'));
     expect(warnings).toEqual([
       `warning: --notify ${base} was not told that the run started: it answered HTTP 500 Internal Server Error; the run goes on`,
@@ -191,7 +191,7 @@ describe('--notify URL', () => {
     const shown = await run(['show', id]);
     expect(shown.stdout).toMatch(/interrupted at \S+ \(SIGHUP \(hang-up: the terminal or SSH session closed\), /);
     const resumed = await run(['resume', id, '--yes']);
-    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
   });
 
   it('refuses a URL that is no http(s) one before the run starts', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const stateDir = tempDirForAll('dingo-operator-');
@@ -16,7 +16,7 @@ describe('who drives a run', () => {
     const started = await run(['rehearse', '--operator', 'alice']);
     expect(started.code).toBe(3);
     const id = runIdOf(started.stdout);
-    expect((await run(['resume', id, '--yes'], { SUDO_USER: 'bob' })).code).toBe(DONE_UNDRILLED);
+    expect((await run(['resume', id, '--yes'], { SUDO_USER: 'bob' })).code).toBe(DONE_DRILLED_ON_CELL);
 
     const shown = (await run(['show', id])).stdout;
     expect(shown).toMatch(/^started at \S+ by alice \(\S+@\S+\) with dingo-recover \S+$/m);
@@ -44,7 +44,7 @@ describe('who drives a run', () => {
     writeFileSync(join(configHome, 'dingo-recover', 'config.yaml'), 'operator: carol\n');
     const startedBy = async (args: string[], env: Record<string, string>) => {
       const r = await run(['rehearse', '--yes', ...args], { XDG_CONFIG_HOME: configHome, SUDO_USER: 'sudoer', ...env });
-      expect(r.code, r.stderr).toBe(DONE_UNDRILLED);
+      expect(r.code, r.stderr).toBe(DONE_DRILLED_ON_CELL);
       const first = readFileSync(join(stateDir, 'runs', runIdOf(r.stdout), 'journal.ndjson'), 'utf8').split('\n')[0]!;
       return (JSON.parse(first) as { operator?: string }).operator;
     };

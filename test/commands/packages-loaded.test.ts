@@ -1,7 +1,8 @@
 /**
  * A command loads the clients of the systems it reaches, and no others: a rehearsal, whose platform
- * is simulated, never loads the AWS SDK, ssh2, undici, node-tar or the proxy agents (a quarter of a
- * rehearsal's CPU on a busy machine, and of its memory). Each command runs as operators run
+ * is simulated, never loads the AWS SDK, ssh2, undici or the proxy agents (a quarter of a
+ * rehearsal's CPU on a busy machine, and of its memory), nor node-tar unless its archive holds bytes
+ * the drill extracts and streams. Each command runs as operators run
  * it, with Node's module hooks logging every npm package it resolves.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../support/cli.js';
+import { CLI, DONE_DRILLED_ON_CELL, DONE_UNDRILLED, runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dr-packages-'));
 afterAll(() => {
@@ -37,12 +38,20 @@ async function packagesOf(name: string, args: string[]): Promise<{ code: number 
 }
 
 describe('the packages a command loads', () => {
-  it('a rehearsal of the bundled incident loads none of the live clients', async () => {
-    const r = await packagesOf('rehearse', ['rehearse', '--yes']);
-    // Done with warnings (8): the bundled archive is PostgreSQL 9.5, which the drill cannot restore here.
-    expect(r.code, r.output).toBe(8);
+  it('a rehearsal whose archive holds no bytes loads none of the live clients', async () => {
+    const r = await packagesOf('rehearse-sizes', ['rehearse', '--scenario', 'later-broker', '--yes']);
+    // Done with warnings (8): the scenario holds its archive's sizes and ETags, so nothing is drilled or streamed.
+    expect(r.code, r.output).toBe(DONE_UNDRILLED);
     expect(r.packages, 'the hooks saw the packages it did load').toContain('yaml');
     expect(LIVE_CLIENTS.filter((p) => r.packages.has(p))).toEqual([]);
+  });
+
+  it('the bundled rehearsal, whose archive it drills, loads node-tar and none of the other live clients', async () => {
+    const r = await packagesOf('rehearse', ['rehearse', '--yes']);
+    // Done (0): the archive's bytes are extracted here and streamed as a tar into the simulated cell's drill container.
+    expect(r.code, r.output).toBe(DONE_DRILLED_ON_CELL);
+    expect(r.packages).toContain('tar');
+    expect(LIVE_CLIENTS.filter((p) => p !== 'tar' && r.packages.has(p))).toEqual([]);
   });
 
   it('a command that reaches S3 loads the AWS SDK (so the hooks see what is loaded late)', async () => {

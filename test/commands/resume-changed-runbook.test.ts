@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'dingo-changed-'));
 afterAll(() => {
@@ -31,7 +31,7 @@ describe('resume under a changed runbook', () => {
   it('goes on when the steps the run reached are the same, saying so and journaling it', async () => {
     const id = await waitingRun(otherSha);
     const r = await run(['resume', id, '--yes']);
-    expect(r.code, r.stderr).toBe(DONE_UNDRILLED);
+    expect(r.code, r.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(r.stdout).toContain('the runbook changed since the run started; the steps the run has reached are the same');
     expect(readFileSync(journalOf(id), 'utf8')).toMatch(/"type":"runbook\.changed","from":"0{64}","to":"[0-9a-f]{64}"/);
     const shown = await run(['show', id]);

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/engine/journal/index.js';
-import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { runOnTerminal } from '../support/terminal.js';
 
@@ -24,7 +24,7 @@ describe('resume without a run id', () => {
     const state = tmp();
     const only = await plannedRun(state);
     const r = await runCli(['resume', '--yes', '--state-dir', state]);
-    expect(r.code, r.stdout + r.stderr).toBe(DONE_UNDRILLED);
+    expect(r.code, r.stdout + r.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(r.stdout).toContain(`resumes run ${only}:`);
     expect(r.stdout).toContain(`run ${only} is done`);
   });
@@ -51,7 +51,7 @@ describe('resume without a run id', () => {
     const newer = await plannedRun(state);
     // The newest is listed first; one step down is the older run.
     const r = await runOnTerminal(['resume', '--yes', '--state-dir', state], [{ when: 'which one continues?', type: '\x1b[B' }]);
-    expect(r.code, r.screen).toBe(DONE_UNDRILLED);
+    expect(r.code, r.screen).toBe(DONE_DRILLED_ON_CELL);
     expect(r.screen).toContain(`resumes run ${older}:`);
     expect(r.screen).toContain(`run ${older} is done`);
     expect(resumes(state, older)).toBe(1);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSummaryJson } from '../../src/commands/run/summary.js';
-import { DONE_UNDRILLED, runCli } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 
 const stateDir = tempDirForAll('dingo-run-json-');
@@ -36,12 +36,12 @@ describe('--json on the commands that drive a run', () => {
     expect(waiting.summary.outputs).not.toHaveProperty('newGuid');
 
     const done = await runJson(['resume', id, '--yes']);
-    expect(done.code).toBe(DONE_UNDRILLED);
+    expect(done.code).toBe(DONE_DRILLED_ON_CELL);
     expect(done.stderr).toContain(`run ${id} is done`);
     expect(done.summary).toMatchObject({
       runId: id,
       state: 'done-with-warnings',
-      exitCode: DONE_UNDRILLED,
+      exitCode: DONE_DRILLED_ON_CELL,
       step: null,
       steps: { failed: [] },
     });

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/engine/journal/index.js';
-import { DONE_UNDRILLED, ROOT, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, ROOT, runCli, runIdOf } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { runOnTerminal } from '../support/terminal.js';
 
@@ -48,7 +48,7 @@ describe('correcting an answer where a step failed', () => {
     expect(corrections(state, runId)).toEqual([]);
 
     const fixed = await runCli(['resume', runId, '--yes', '--set', `space=${SPACE}`, '--state-dir', state]);
-    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(DONE_UNDRILLED);
+    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(fixed.stdout).toContain(`changed from "importnat-space" to "${SPACE}"`);
     expect(corrections(state, runId)).toEqual([
       expect.objectContaining({
@@ -77,7 +77,7 @@ describe('correcting an answer where a step failed', () => {
         { when: 'Enter keeps it', type: SPACE },
       ],
     );
-    expect(r.code, r.screen).toBe(DONE_UNDRILLED);
+    expect(r.code, r.screen).toBe(DONE_DRILLED_ON_CELL);
     expect(r.screen).toContain('(step "target-space" failed with this answer; Enter keeps it)');
     expect(r.screen).toContain(`run ${runId} is done`);
     expect(corrections(state, runId)).toEqual([

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli } from '../support/cli.js';
 import { runOnTerminal } from '../support/terminal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dr-cli-input-'));
@@ -43,7 +43,7 @@ describe('a state folder that is a file', () => {
 describe('rehearse --yes at a terminal', () => {
   it("takes the scenario's answers instead of asking the user's questions, and runs to the end", async () => {
     const r = await runOnTerminal(['rehearse', '--yes', '--state-dir', join(dir, 'state-terminal')], []);
-    expect(r.code, r.screen.slice(-2000)).toBe(DONE_UNDRILLED);
+    expect(r.code, r.screen.slice(-2000)).toBe(DONE_DRILLED_ON_CELL);
     expect(r.screen).toContain("The user's answers (answers file):");
     expect(r.screen).not.toMatch(/Which org|organization\?/i);
   }, 300_000);

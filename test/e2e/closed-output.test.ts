@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, DONE_UNDRILLED, ROOT, runCli, runIdOf } from '../support/cli.js';
+import { BIN, DONE_DRILLED_ON_CELL, ROOT, runCli, runIdOf } from '../support/cli.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -64,7 +64,7 @@ describe('the output closed under a run', () => {
     const listed = await runCli(['runs', '--json', '--state-dir', state]);
     expect(JSON.parse(listed.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'interrupted' })]);
     const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
-    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(resumed.stdout).toContain(`run ${runId} is done`);
   });
 });

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
 import { readJournal, type JournalEvent } from '../../src/engine/journal/index.js';
-import { DONE_UNDRILLED } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL } from '../support/cli.js';
 import { ACTIONS, CrashSweep, TEST_MS, platformState, stamped } from '../support/crash-sweep.js';
 
 const SCENARIO = loadScenario(resolve(import.meta.dirname, '../../fixtures/seed-003'));
@@ -159,7 +159,7 @@ describe.concurrent('a step interrupted half-way tells on resume whether it alre
       expect(writes.length).toBeGreaterThan(0);
       const seq = writes.at(-1)!.seq;
       const { resumed, events } = await sweep.killAndResume(seq);
-      expect(resumed.code, resumed.output).toBe(DONE_UNDRILLED);
+      expect(resumed.code, resumed.output).toBe(DONE_DRILLED_ON_CELL);
       expect(probed(events, 'reconcile-credentials')).toEqual([
         expect.objectContaining({ result: 'done', why: expect.stringMatching(/log in with the new instance's password/) }),
       ]);
@@ -174,7 +174,7 @@ describe.concurrent('a step interrupted half-way tells on resume whether it alre
     async () => {
       const started = sweep.eventsOf('reconcile-credentials').find((e) => e.type === 'step.started')!;
       const { world, resumed, events } = await sweep.killAndResume(started.seq);
-      expect(resumed.code, resumed.output).toBe(DONE_UNDRILLED);
+      expect(resumed.code, resumed.output).toBe(DONE_DRILLED_ON_CELL);
       expect(probed(events, 'reconcile-credentials')).toEqual([
         expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/password authentication failed/) }),
       ]);
@@ -189,7 +189,7 @@ describe.concurrent('a step interrupted half-way tells on resume whether it alre
       const write = sweep.eventsOf(step).find((e) => e.type === 'command' && e.writes);
       expect(write).toBeDefined();
       const { resumed, events } = await sweep.killAndResume(write!.seq);
-      expect(resumed.code, resumed.output).toBe(DONE_UNDRILLED);
+      expect(resumed.code, resumed.output).toBe(DONE_DRILLED_ON_CELL);
       expect(probed(events, step)).toEqual([
         expect.objectContaining({ result: 'not-done', why: expect.stringMatching(/^safe to run again: /) }),
       ]);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 import { containerLines, forgedTenantLines } from '../support/forged-lines.js';
 import { BUCKET, CELL_HOST, CELL_IP, OLD_GUID } from '../support/live/shared.js';
@@ -45,7 +45,7 @@ describe('rehearsal with forged tenant lines in the syslog', () => {
     utimesSync(file, new Date('2016-03-18T00:00:00Z'), new Date('2016-03-18T00:00:00Z'));
     const r = await runCli(['rehearse', '--yes', '--verbose', '--state-dir', state, '--logs', file]);
     output = r.stdout + r.stderr;
-    expect(r.code, output).toBe(DONE_UNDRILLED);
+    expect(r.code, output).toBe(DONE_DRILLED_ON_CELL);
     w = World.load(join(state, 'runs', runIdOf(output)), SCENARIO);
   }, 240_000);
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 
 const SEED = resolve(import.meta.dirname, '../../fixtures/seed-003');
@@ -68,7 +68,7 @@ describe('growing the recovered instance to its plan', () => {
     expect(w.cf.instances.find((i) => i.guid === NEW)!.lastOperation.type).toBe('create');
 
     const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
-    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
     w = worldOf(dir, state, runId);
     expect(leader(w).pg.replicas?.map((r) => r.state)).toEqual(['streaming']);
     expect(w.cf.instances.find((i) => i.guid === NEW)!.parameters).toEqual({ 'node-count': 2 });
@@ -82,7 +82,7 @@ describe('growing the recovered instance to its plan', () => {
     );
     const state = tempDir();
     const r = await runCli(['rehearse', '--yes', '--verbose', '--scenario', dir, '--state-dir', state]);
-    expect(r.code, r.stdout + r.stderr).toBe(DONE_UNDRILLED);
+    expect(r.code, r.stdout + r.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(r.stdout).toContain(`$ cf update-service important-db -c '{"node-count":3}'`);
     expect(readFileSync(join(state, 'runs', runIdOf(r.stdout), 'report.md'), 'utf8')).toMatch(
       /- Grown to 3 nodes: .* stream from the restored leader/,
@@ -103,7 +103,7 @@ describe('growing the recovered instance to its plan', () => {
     );
     const state = tempDir();
     const r = await runCli(['rehearse', '--yes', '--verbose', '--scenario', dir, '--state-dir', state]);
-    expect(r.code, r.stdout + r.stderr).toBe(DONE_UNDRILLED);
+    expect(r.code, r.stdout + r.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(r.stdout).not.toContain('$ cf update-service');
     expect(r.stdout).toContain('plan solo is the single-node plan');
     const w = worldOf(dir, state, runIdOf(r.stdout));

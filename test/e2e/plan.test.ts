@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/engine/journal/index.js';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
-import { DONE_UNDRILLED, ROOT, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, ROOT, runCli, runIdOf } from '../support/cli.js';
 
 const SEED = loadScenario(resolve(ROOT, 'fixtures/seed-003'));
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
@@ -71,7 +71,7 @@ describe('recover --plan (rehearsed)', () => {
     expect(confirmed(state, runId)).toEqual([]);
 
     const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
-    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(resumed.stdout).toContain(`run ${runId} is done`);
     expect(started(state, runId)).toContain('grow-service');
     expect(confirmed(state, runId)).toContain('confirm-deleted-instance');

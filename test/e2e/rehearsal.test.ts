@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, DONE_UNDRILLED, ROOT, runCli, runIdOf } from '../support/cli.js';
+import { BIN, DONE_DRILLED_ON_CELL, ROOT, runCli, runIdOf } from '../support/cli.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 import { readJournal } from '../../src/engine/journal/index.js';
 
@@ -135,7 +135,7 @@ describe('rehearsal of the seed incident', () => {
     state = stateDir();
     const r = await runCli(['rehearse', '--yes', '--verbose', '--state-dir', state]);
     output = r.stdout + r.stderr;
-    expect(r.code, output).toBe(DONE_UNDRILLED);
+    expect(r.code, output).toBe(DONE_DRILLED_ON_CELL);
     runId = runIdOf(r.stdout);
   });
 
@@ -165,14 +165,18 @@ describe('rehearsal of the seed incident', () => {
     expect(onCell).toMatch(
       /run --rm --label dingo-recover\.cell-drill=\/var\/vcap\/store\/dingo-recover-drill-[0-9a-f]+ --net none --cap-drop ALL --security-opt no-new-privileges --read-only --tmpfs \S+ --memory 1g --cpu-shares 256 --pids-limit 256 --user postgres --entrypoint sh .*cfcommunity\/postgresql-patroni:9\.5/,
     );
-    // The scenario's archive holds sizes, not bytes: the drill says it could not fetch them and the recovery goes on.
-    expect(onCell).toMatch(/⚠ done, with a warning: not drilled: fetching WAL/);
-    expect(output.replace(/\n\s+/g, ' ')).toContain(
-      `not its bytes (simulated s3); prove it replays where that version is installed: dingo-recover drill s3://our-postgresql-backups/backups/${OLD}/wal/ --pg-bin`,
-    );
-    expect(output.replace(/\n\s+/g, ' ')).toContain(
-      `or in the service's image on another Dingo cell: dingo-recover drill s3://our-postgresql-backups/backups/${OLD}/wal/ --on-cell <cell IP>`,
-    );
+    // The scenario's archive holds its bytes: fetched and checked here, streamed as one tar into a container of the image.
+    expect(onCell).toContain('… restoring base_000000010000000000000002_00000040 here and fetching its WAL');
+    expect(onCell).toMatch(/run -i --name (dingo-recover-drill-[0-9a-f]+)-load --label dingo-recover\.cell-drill=\/var\/vcap\/store\/\1 /);
+    // WAL from LATEST's start segment on: 02 and its .backup label, 03, 04, 05.
+    expect(onCell).toContain('… replaying 5 WAL file(s) in cfcommunity/postgresql-patroni:9.5 on 10.58.111.150');
+    // Recovery ends with a checkpoint in the segment after the last one streamed in (05): the WAL reached the container.
+    expect(onCell).toMatch(/Latest checkpoint's REDO location: +0\/6000028/);
+    expect(onCell).toMatch(/✔ drilled=true drilledIn=cfcommunity\/postgresql-patroni:9\.5 on 10\.58\.111\.150 replayedTo=0\/6000028 /);
+    // The drill's container and its folder are removed once it is done.
+    expect(onCell).toMatch(/rm -f -v dingo-recover-drill-[0-9a-f]+ \[cell 10\.58\.111\.150\]/);
+    expect(onCell).toMatch(/rm -rf --one-file-system \/var\/vcap\/store\/dingo-recover-drill-[0-9a-f]+ \[cell 10\.58\.111\.150\]/);
+    expect(output).not.toContain('not drilled:');
   });
 
   it('leaves the platform recovered', () => {
@@ -280,7 +284,7 @@ describe('an installed CLI', () => {
     const elsewhere = stateDir();
     const xdg = join(elsewhere, 'xdg-state');
     const r = await runCli(['rehearse', '--yes'], { cwd: elsewhere, env: { XDG_STATE_HOME: xdg, DINGO_RECOVER_STATE_DIR: '' } });
-    expect(r.code, r.stdout + r.stderr).toBe(DONE_UNDRILLED);
+    expect(r.code, r.stdout + r.stderr).toBe(DONE_DRILLED_ON_CELL);
     const runId = runIdOf(r.stdout);
     // The default state folder follows the XDG base directory convention, whatever the working folder.
     assertRecovered(World.load(join(xdg, 'dingo-recover', 'runs', runId), SCENARIO));
@@ -298,7 +302,7 @@ describe('bundled scenarios', () => {
   it.each([
     ['space-scenario', 0],
     ['fixtures/space-scenario/', 0],
-    ['seed-003', DONE_UNDRILLED],
+    ['seed-003', DONE_DRILLED_ON_CELL],
   ])('are found by name from any folder: %s', async (name, code) => {
     const elsewhere = stateDir();
     const r = await runCli(['rehearse', '--scenario', name, '--yes', '--state-dir', join(elsewhere, 'state')], { cwd: elsewhere });
@@ -332,7 +336,7 @@ describe('non-interactive runs stop for the operator', () => {
     expect(started).toContain('inspect-old-archive');
     expect(started).not.toContain('drill-old-archive');
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
-    expect(again.code, again.stdout).toBe(DONE_UNDRILLED);
+    expect(again.code, again.stdout).toBe(DONE_DRILLED_ON_CELL);
     assertRecovered(world(state, runId));
   });
 
@@ -361,7 +365,7 @@ describe('non-interactive runs stop for the operator', () => {
     const answers = join(state, 'answers.yaml');
     writeFileSync(answers, `${readFileSync(join(scenario, 'answers.yaml'), 'utf8')}  drillWithout: --pids-limit\n`);
     const again = await runCli(['resume', runId, '--answers', answers, '--yes', '--verbose', '--state-dir', state]);
-    expect(again.code, again.stdout + again.stderr).toBe(DONE_UNDRILLED);
+    expect(again.code, again.stdout + again.stderr).toBe(DONE_DRILLED_ON_CELL);
     const probes = again.stdout.split('\n').filter((l) => / run --rm --label dingo-recover\.cell-drill=/.test(l));
     // Asked again with the option, then without it and with the rest of the hardening.
     expect(probes).toHaveLength(2);
@@ -384,7 +388,7 @@ describe('non-interactive runs stop for the operator', () => {
       () => ({ code: 0 }),
       (err: unknown) => err as { code?: number },
     );
-    expect(pasted.code).toBe(DONE_UNDRILLED);
+    expect(pasted.code).toBe(DONE_DRILLED_ON_CELL);
     assertRecovered(world(state, runId));
   });
 });
@@ -409,7 +413,7 @@ describe('a journal written before a step gave an output the runbook now uses', 
       });
     writeFileSync(file, lines.join('\n'));
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
-    expect(again.code, again.stdout + again.stderr).toBe(DONE_UNDRILLED);
+    expect(again.code, again.stdout + again.stderr).toBe(DONE_DRILLED_ON_CELL);
     const finished = readJournal(file).filter((e) => e.type === 'step.finished' && e.step === 'inspect-new-container');
     expect(finished).toHaveLength(2);
     assertRecovered(world(state, runId));
@@ -426,7 +430,7 @@ describe('crash inside the S3 work, resume, same result', () => {
     expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
     const runId = runIdOf(killed.stdout);
     const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
-    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
     assertRecovered(world(state, runId));
   });
 });

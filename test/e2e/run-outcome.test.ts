@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf, type CliResult } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf, type CliResult } from '../support/cli.js';
 import { tempDirForAll } from '../support/temp-dirs.js';
 import { read } from '../support/chat-webhooks.js';
 
@@ -174,13 +174,11 @@ describe('a run interrupted and resumed', () => {
     expect(stopped.code, stopped.stdout + stopped.stderr).toBe(130);
     const id = runIdOf(stopped.stdout);
     const resumed = await run(['resume', id, '--yes', '--notify', base]);
-    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_UNDRILLED);
-    expect(doneLine(resumed.stdout, id)).toMatch(
-      /^run \S+ is done with warnings \(1 step could not do all its work\) in \d+\.\d s in all over 2 sessions \(this one \d+\.\d s; /,
-    );
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
+    expect(doneLine(resumed.stdout, id)).toMatch(/^run \S+ is done in \d+\.\d s in all over 2 sessions \(this one \d+\.\d s; /);
 
     const report = reportOf(id);
-    expect(report).toMatch(/- Run: \S+ \(recover-deleted-service\), rehearsal, done with warnings \(1 step could not do all its work\), /);
+    expect(report).toMatch(/- Run: \S+ \(recover-deleted-service\), rehearsal, done, /);
     expect(report).toMatch(/- Took: \d+\.\d s in all over 2 sessions/);
     expect(report).toMatch(
       /- Without the database: from its deletion at 2016-03-17T06:10:17Z \(the scenario's\) until it came back at \S+Z \(this rehearsal's clock\)/,
@@ -207,7 +205,7 @@ describe('a run interrupted and resumed', () => {
     // The done notice says what was recovered: the instance, its service name and the data-loss window.
     const done = bodies.find((b) => b.state === 'done');
     expect(done?.text).toMatch(
-      /is done with warnings: important-db \(6e101b27-ee1b-4f4d-a032-4401a3709ec3\) is back: without it from its deletion at 2016-03-17T06:10:17Z .*; data-loss window: up to 9 min: writes after 2016-03-17T06:01:30Z/,
+      /is done: important-db \(6e101b27-ee1b-4f4d-a032-4401a3709ec3\) is back: without it from its deletion at 2016-03-17T06:10:17Z .*; data-loss window: up to 9 min: writes after 2016-03-17T06:01:30Z/,
     );
   });
 });

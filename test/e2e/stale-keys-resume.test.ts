@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
 import { readJournal } from '../../src/engine/journal/index.js';
-import { DONE_UNDRILLED } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL } from '../support/cli.js';
 import { rehearsal } from '../support/crash-fork/rehearsal-process.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
@@ -31,7 +31,7 @@ describe("a crash between the stop and the deletion of the stopped node's keys",
     expect(atCrash.etcdExpiry?.[`/service/${NEW_GUID}/leader`]).toBeDefined();
 
     const resumed = await rehearsal(['resume', '--yes', '--state-dir', state], { tmp });
-    expect(resumed.code, resumed.output).toBe(DONE_UNDRILLED);
+    expect(resumed.code, resumed.output).toBe(DONE_DRILLED_ON_CELL);
     const events = readJournal(join(runDir, 'journal.ndjson'));
     expect(events).toContainEqual(
       expect.objectContaining({

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
 import { runOnTerminal } from '../support/terminal.js';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
 import type { WorldState } from '../../src/rehearsal/world-state.js';
@@ -78,7 +78,7 @@ describe('the deleted instance is the operator’s decision', () => {
     expect(commandsRun(state, runId, 'create-service')).toBe(0);
     // The operator chooses on resume; the choice is journaled as theirs.
     const again = await runCli(['resume', runId, '--yes', '--deleted-instance', OLD, '--state-dir', state]);
-    expect(again.code, again.stdout).toBe(DONE_UNDRILLED);
+    expect(again.code, again.stdout).toBe(DONE_DRILLED_ON_CELL);
     const found = journalOf(state, runId).find((e) => e.type === 'step.finished' && e.step === 'find-deleted-instance');
     expect(found?.type === 'step.finished' && found.outputs).toMatchObject({
       instanceGuid: OLD,
@@ -124,7 +124,7 @@ describe('the deleted instance is the operator’s decision', () => {
       `${INPUTS}choose: { deletedInstance: ${OLD} }\nconfirm:\n  confirm-deleted-instance: ${OLD.slice(0, 8)}\n  stop-container: important-db\n  quarantine-new-archive: important-db\n  reset-etcd: important-db\n  flush-data: important-db\n  grow-service: important-db\n`,
     );
     const r = await runCli(['rehearse', '--answers', file, '--state-dir', state]);
-    expect(r.code, r.stdout.slice(-3000)).toBe(DONE_UNDRILLED);
+    expect(r.code, r.stdout.slice(-3000)).toBe(DONE_DRILLED_ON_CELL);
     const confirms = journalOf(state, runIdOf(r.stdout)).filter((e) => e.type === 'confirm');
     expect(confirms.map((e) => [e.step, e.method, e.typed])).toEqual([
       ['confirm-deleted-instance', 'answers', OLD.slice(0, 8)],
@@ -152,7 +152,7 @@ describe('a resume re-establishes the world before it acts', () => {
       w.cf.target = { org: 'acme', space: 'staging' };
     });
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
-    expect(again.code, again.stdout.slice(-3000)).toBe(DONE_UNDRILLED);
+    expect(again.code, again.stdout.slice(-3000)).toBe(DONE_DRILLED_ON_CELL);
     expect(again.stdout).toContain('re-established: cf targets acme/important-space-and-all-databases again');
     const after = World.load(join(state, 'runs', runId), SCENARIO);
     expect(after.cf.instances.map((i) => [i.name, i.guid, i.spaceGuid])).toEqual([
@@ -173,7 +173,7 @@ describe('a resume re-establishes the world before it acts', () => {
       w.cf.target = { org: 'acme', space: 'staging' };
     });
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state2]);
-    expect(again.code, again.stdout.slice(-3000)).toBe(DONE_UNDRILLED);
+    expect(again.code, again.stdout.slice(-3000)).toBe(DONE_DRILLED_ON_CELL);
     expect(again.stdout).toContain('already done (service important-db exists in space 5a84d315-8c5e-4d2b-9d3c-6f1e2a7b9c40');
     expect(World.load(join(state2, 'runs', runId), SCENARIO).cf.instances).toHaveLength(1);
   });
@@ -212,7 +212,7 @@ describe('everything checkable is checked before the first destructive step', ()
       '--state-dir',
       state,
     ]);
-    expect(again.code, again.stdout.slice(-2000)).toBe(DONE_UNDRILLED);
+    expect(again.code, again.stdout.slice(-2000)).toBe(DONE_DRILLED_ON_CELL);
     expect(again.stdout).toContain(
       'setting containerStoreRoot changed for this resume: "/srv/elsewhere/" → "/var/vcap/store/cf-containers-broker/"',
     );
@@ -287,7 +287,7 @@ describe('the journal survives a torn write; a lock conflict has its own exit co
     const torn = whole.slice(0, lastStart + Math.floor((whole.length - lastStart) / 2));
     writeFileSync(file, torn);
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
-    expect(again.code, again.stdout.slice(-2000)).toBe(DONE_UNDRILLED);
+    expect(again.code, again.stdout.slice(-2000)).toBe(DONE_DRILLED_ON_CELL);
     const events = journalOf(state, runId);
     const repaired = events.find((e) => e.type === 'journal.repaired');
     expect(repaired?.type === 'journal.repaired' && readFileSync(repaired.keptAt, 'utf8')).toBe(torn.slice(lastStart));
@@ -304,7 +304,7 @@ describe('the journal survives a torn write; a lock conflict has its own exit co
     expect(refused.code).toBe(75);
     expect(refused.stderr + refused.stdout).toContain('--steal-lock');
     const taken = await runCli(['resume', runId, '--yes', '--steal-lock', '--state-dir', state]);
-    expect(taken.code, taken.stdout.slice(-2000)).toBe(DONE_UNDRILLED);
+    expect(taken.code, taken.stdout.slice(-2000)).toBe(DONE_DRILLED_ON_CELL);
     expect(journalOf(state, runId).find((e) => e.type === 'lock.taken')).toMatchObject({ how: 'steal', previous: holder });
   });
 });
@@ -318,7 +318,7 @@ describe('problems met while searching are shown during the recovery', () => {
     writeFileSync(gz, whole.subarray(0, Math.floor(whole.length / 2)));
     const missing = join(state, 'remote', 'syslog');
     const r = await runCli(['rehearse', '--yes', '--logs', gz, '--logs', missing, '--state-dir', state]);
-    expect(r.code, r.stdout.slice(-2000)).toBe(DONE_UNDRILLED);
+    expect(r.code, r.stdout.slice(-2000)).toBe(DONE_DRILLED_ON_CELL);
     const warnings = r.stdout.split('\n').filter((l) => l.includes('warning: skipped'));
     expect(warnings.some((l) => l.includes(gz))).toBe(true);
     expect(warnings.some((l) => l.includes(missing))).toBe(true);

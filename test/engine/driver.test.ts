@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, ROOT } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, ROOT } from '../support/cli.js';
 import { drive, type Platforms } from '../../src/engine/run/index.js';
 import { platforms } from '../../src/commands/run/platforms.js';
 import { actionRegistry } from '../../src/actions/index.js';
@@ -48,10 +48,10 @@ async function rehearse(scenario?: Scenario): Promise<{ exitCode: number; reads:
 
 describe('a rehearsal started from the command line', () => {
   it('opens its world from the scenario the command read, without reading scenario.yaml again', async () => {
-    expect(await rehearse(loadScenario(SCENARIO))).toEqual({ exitCode: DONE_UNDRILLED, reads: 0 });
+    expect(await rehearse(loadScenario(SCENARIO))).toEqual({ exitCode: DONE_DRILLED_ON_CELL, reads: 0 });
   });
 
   it('reads the scenario itself, once, when it was not given one', async () => {
-    expect(await rehearse()).toEqual({ exitCode: DONE_UNDRILLED, reads: 1 });
+    expect(await rehearse()).toEqual({ exitCode: DONE_DRILLED_ON_CELL, reads: 1 });
   });
 });

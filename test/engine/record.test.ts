@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, ROOT } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, ROOT } from '../support/cli.js';
 import { drive } from '../../src/engine/run/index.js';
 import { type RecordRequest, type ScenarioRecorder } from '../../src/engine/executor/index.js';
 import { platforms } from '../../src/commands/run/platforms.js';
@@ -65,7 +65,7 @@ describe('--record', () => {
   it('writes once, before the first step that changes the platform, with the inputs and what was found', async () => {
     const { recorder, calls } = keeping();
     const r = await rehearse(recorder);
-    expect(r.exitCode, r.screen).toBe(DONE_UNDRILLED);
+    expect(r.exitCode, r.screen).toBe(DONE_DRILLED_ON_CELL);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.inputs).toMatchObject({ org: 'acme', serviceName: 'important-db' });
     // The instance the runbook declares its subject, found before the first change.
@@ -105,7 +105,7 @@ describe('--record', () => {
       write: () => Promise.reject(new Error('cell 10.0.0.1 unreachable')),
     };
     const r = await rehearse(failing);
-    expect(r.exitCode, r.screen).toBe(DONE_UNDRILLED);
+    expect(r.exitCode, r.screen).toBe(DONE_DRILLED_ON_CELL);
     expect(r.screen).toContain(
       'warning: --record: no scenario written to /tmp/incident-scenario: cell 10.0.0.1 unreachable; the run goes on',
     );

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { DONE_UNDRILLED, ROOT } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, ROOT } from '../support/cli.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { testRuntime } from '../support/runtime.js';
 import { drive, loadRun } from '../../src/engine/run/index.js';
@@ -38,7 +38,7 @@ describe("a run's clock", () => {
       yes: true,
       actions: actionRegistry(),
     });
-    expect(r.exitCode).toBe(DONE_UNDRILLED);
+    expect(r.exitCode).toBe(DONE_DRILLED_ON_CELL);
     expect(r.runId).toMatch(/^20310203-040506-/);
     const run = loadRun(stateDir, r.runId);
     const events = readJournal(join(run.dir, 'journal.ndjson'));

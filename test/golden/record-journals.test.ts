@@ -68,7 +68,7 @@ async function record(name: string): Promise<string> {
   try {
     const state = join(work, 'state');
     const r = await runCli([...(await recording.args(work)), '--state-dir', state]);
-    // Done, or done with warnings (exit 8: a rehearsal of the seed's 9.5 archive restores nothing here).
+    // Done, or done with warnings (exit 8: a step could not do all its work, e.g. a restore of the seed's 9.5 archive to a target, which no server here runs).
     if (r.code !== 0 && r.code !== 8) throw new Error(`${name}: the rehearsal ended with ${r.code ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
     const [run] = readdirSync(join(state, 'runs'));
     const file = join(ROOT, 'test/golden/journals', `${name}.ndjson`);

@@ -5,15 +5,18 @@ import { EXIT } from '../../src/core/errors.js';
 import { ONE_RUN_MS } from './live/shared.js';
 
 /**
- * How a rehearsal of a PostgreSQL 9.x scenario (the bundled incident's, one recorded from a live run)
- * ends when it reaches its end: done with warnings (exit 8). A scenario holds its archive's sizes and
- * ETags, not its bytes, so neither this machine (no 9.x server) nor the simulated cell can drill it,
- * and the step says so. `run-outcome.test.ts` checks the warning itself.
+ * How a rehearsal of a PostgreSQL 9.x scenario whose archive holds its objects' sizes and ETags but
+ * not their bytes (one recorded from a live run, later-broker, same-name-tenant, partial-wal,
+ * space-scenario) ends when it reaches its end: done with warnings (exit 8). Neither this machine
+ * (no 9.x server) nor the simulated cell can drill what it cannot fetch, and the step says so.
+ * `run-outcome.test.ts` checks the warning itself.
  */
 export const DONE_UNDRILLED = EXIT.doneWithWarnings;
 /**
- * How a live test's recovery ends: its platform's archive (lzop files of a 9.5 data folder,
- * live/old-archive.ts) is drilled on the cell, in the new container's image, so it is done (exit 0).
+ * How a recovery whose old archive holds real bytes ends: drilled on the cell, in the new
+ * container's image, so it is done (exit 0). A live test's platform holds them (lzop files of a 9.5
+ * data folder, live/old-archive.ts), and so does the bundled rehearsal (fixtures/seed-003's s3/,
+ * written by make-seed-fixture.ts from the same generator), drilled on the simulated cell.
  */
 export const DONE_DRILLED_ON_CELL = EXIT.done;
 

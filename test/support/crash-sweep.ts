@@ -203,7 +203,7 @@ export class CrashSweep {
   private constructor(
     private readonly subject: SweepSubject,
     private readonly folder: (prefix: string) => string,
-    /** `exitCode`: done (0), or done with warnings (8) when a step could not do all its work (a 9.5 archive is not restored here). */
+    /** `exitCode`: done (0), or done with warnings (8) when a step could not do all its work (a 9.5 archive restored to a target, which no server here runs). */
     readonly baseline: SweptRun & { platform: PlatformState; exitCode: number },
     /** The steps of the runbook, by id: a for-each's item steps as `STEP/ITEM/SUB-STEP`. */
     private readonly steps: (id: string) => StepDef | undefined,

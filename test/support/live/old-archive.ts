@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { SEGMENT_BYTES } from '../../../src/wale/segments.js';
 
 /** Runs `fn` in a folder of its own, removed after. */
 function inScratch<T>(fn: (dir: string) => T): T {
@@ -62,4 +63,32 @@ export function tarPartitionOf(files: Record<string, string | Buffer>): Buffer {
     ]);
     return lzopOf(tar);
   });
+}
+
+/** PostgreSQL 9.5's WAL page magic (XLOG_PAGE_MAGIC 0xD087, src/include/access/xlog_internal.h of REL9_5). */
+const XLOG_PAGE_MAGIC_95 = 0xd087;
+/** XLP_LONG_HEADER: a segment's first page carries the long header. */
+const XLP_LONG_HEADER = 0x0002;
+/** The long header's size (SizeOfXLogLongPHD, MAXALIGNed on x86-64): the records start after it. */
+const LONG_HEADER_BYTES = 40;
+
+/**
+ * A whole WAL segment of `name` as a 9.5 server writes one: 16 MiB, its first page's long header
+ * (XLogLongPageHeaderData: magic, info, timeline, the segment's start address, the system
+ * identifier, segment and block sizes), `records` after it, zeros to the end (a segment is
+ * preallocated with zeros and archived whole, however little it holds).
+ */
+export function walSegmentOf(name: string, sysid: string, records: string | Buffer): Buffer {
+  const tli = parseInt(name.slice(0, 8), 16);
+  const start = (BigInt(parseInt(name.slice(8, 16), 16)) << 32n) | BigInt(parseInt(name.slice(16), 16) * SEGMENT_BYTES);
+  const b = Buffer.alloc(SEGMENT_BYTES);
+  b.writeUInt16LE(XLOG_PAGE_MAGIC_95, 0);
+  b.writeUInt16LE(XLP_LONG_HEADER, 2);
+  b.writeUInt32LE(tli, 4);
+  b.writeBigUInt64LE(start, 8);
+  b.writeBigUInt64LE(BigInt(sysid), 24);
+  b.writeUInt32LE(SEGMENT_BYTES, 32);
+  b.writeUInt32LE(8192, 36);
+  Buffer.from(records).copy(b, LONG_HEADER_BYTES);
+  return b;
 }

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { utcStamp } from '../../../src/core/utc-stamp.js';
-import { lzopOf, tarPartitionOf } from './old-archive.js';
+import { lzopOf, tarPartitionOf, walSegmentOf } from './old-archive.js';
 
 /**
  * The time one whole live run of dingo-recover may take in a test: some 60 cf calls, each a node
@@ -73,12 +73,20 @@ const oldArchives = new Map<string, ArchiveObjects>();
  * A deleted instance's archive, wal-e layout, whose WAL, backup label and base backup are real lzop
  * files (old-archive.ts): a drill fetches and decompresses them before it restores. `mark` goes into
  * every body, so that two instances' archives differ object by object (the seed instance's has
- * none). Made once per process, on first use.
+ * none). With `wholeSegments` each WAL segment is the whole 16 MiB one a 9.5 server archives (its
+ * long page header, the records, zeros; some 75 KB lzop'd), as the bundled rehearsal carries it;
+ * without, a segment is its records alone, which keeps what a live case streams to its cell small.
+ * Made once per process, on first use.
  */
-export function oldArchive(sysid = OLD_SYSID, mark = ''): ArchiveObjects {
-  const key = `${sysid}/${mark}`;
+export function oldArchive(sysid = OLD_SYSID, mark = '', wholeSegments = false): ArchiveObjects {
+  const key = `${sysid}/${mark}/${wholeSegments}`;
   const made = oldArchives.get(key);
   if (made) return made;
+  const wal = (n: number, times: number): [string, Buffer] => {
+    const name = `00000001000000000000000${n}`;
+    const records = `old wal ${n} ${mark}`.repeat(times);
+    return [`wal_005/${name}.lzo`, lzopOf(wholeSegments ? walSegmentOf(name, sysid, records) : records)];
+  };
   const label = [
     'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)',
     'STOP WAL LOCATION: 0/2000248 (file 000000010000000000000002)',
@@ -92,7 +100,7 @@ export function oldArchive(sysid = OLD_SYSID, mark = ''): ArchiveObjects {
   ].join('\n');
   const archive: ArchiveObjects = [
     ['sysids/sysid', `${sysid}\n`],
-    ['wal_005/000000010000000000000001.lzo', lzopOf(`old wal 1 ${mark}`.repeat(300))],
+    wal(1, 300),
     [`${BASE}/extended_version.txt`, PG95],
     [
       `${BASE}/tar_partitions/part_00000000.tar.lzo`,
@@ -104,11 +112,11 @@ export function oldArchive(sysid = OLD_SYSID, mark = ''): ArchiveObjects {
         'base/16385/16386': `old base backup ${mark}`.repeat(2000),
       }),
     ],
-    ['wal_005/000000010000000000000002.lzo', lzopOf(`old wal 2 ${mark}`.repeat(310))],
+    wal(2, 310),
     ['wal_005/000000010000000000000002.00000028.backup.lzo', lzopOf(label)],
-    ['wal_005/000000010000000000000003.lzo', lzopOf(`old wal 3 ${mark}`.repeat(900))],
-    ['wal_005/000000010000000000000004.lzo', lzopOf(`old wal 4 ${mark}`.repeat(1200))],
-    ['wal_005/000000010000000000000005.lzo', lzopOf(`old wal 5 ${mark}`.repeat(700))],
+    wal(3, 900),
+    wal(4, 1200),
+    wal(5, 700),
     // Last: wal-e writes the sentinel once the base backup is complete.
     [`${BASE}_backup_stop_sentinel.json`, sentinel('00000248', 21063168)],
   ];
