@@ -121,7 +121,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
   const { report, latest: newest } = await checkRestorable(o.store, archive, false, o.redactor, o.inspected);
   const latest = o.backup === undefined ? newest : backupForStop(report, { kind: 'immediate' }, newest, o.backup);
   const major = archiveMajor(report, latest);
-  const removedLeftovers = await removeCellLeftovers(o.docker);
+  const removedLeftovers = await removeCellLeftovers(o.docker, o.cellStore);
   for (const name of removedLeftovers) say(`removed ${name}, left on ${o.cell} by an interrupted drill`);
   const box = new CellScratch({
     docker: o.docker,

@@ -18,7 +18,7 @@
  *   must be the image's major, or `postgres` exits as PostgreSQL does ("database files are
  *   incompatible with server"); the server replays the WAL it was given for a few polls, then ends
  *   recovery with a checkpoint in the segment after the last one.
- * - `df -Pk`, `mkdir -m`, `chown` and `rm -rf --one-file-system` on the cell's store.
+ * - `df -Pk`, `mkdir -m`, `chown`, `find` of our folders and `rm -rf --one-file-system` on the cell's store.
  */
 import { formatLsn, nextSegment, parseSegment } from '../wale/segments.js';
 import { withoutKeys } from './json-state.js';
@@ -83,6 +83,8 @@ const RUN_VALUE_FLAGS = new Set([
 const RUN_BOOL_FLAGS = new Set(['--rm', '-i', '--interactive', '-d', '--detach', '--read-only', '-t', '--tty', '--privileged']);
 const LABEL = 'dingo-recover.cell-drill';
 const MOUNT = '/var/lib/dingo-recover';
+/** The name our scratch folders and containers start with. */
+const DRILL_FOLDER = 'dingo-recover-drill-';
 /** The Dingo image's postgres account (postgres:9.5's Dockerfile: groupadd -r postgres, useradd -r -g postgres). */
 const POSTGRES_UID = 999;
 
@@ -129,8 +131,19 @@ export function drillFiles(state: State, argv: string[]): Out | undefined {
       `Filesystem     1024-blocks      Used Available Capacity Mounted on\n/dev/sdc1      ${size} ${size - free} ${free}      50% /var/vcap/store\n`,
     );
   }
+  // find STORE -mindepth 1 -maxdepth 1 -type d -name 'dingo-recover-drill-*': the drill's folders in the store.
+  if (program === 'find' && a.slice(1).join(' ') === `-mindepth 1 -maxdepth 1 -type d -name ${DRILL_FOLDER}*`) {
+    // The store is the cell's persistent disk, always there; the world tracks only the folders it holds.
+    const store = a[0] ?? '';
+    return ok(
+      (state.files[store] ?? [])
+        .filter((e) => e.startsWith(DRILL_FOLDER) && `${store}/${e}` in state.files)
+        .map((e) => `${store}/${e}\n`)
+        .join(''),
+    );
+  }
   const folder = a[a.length - 1] ?? '';
-  if (!folder.startsWith('/var/vcap/store/dingo-recover-drill-')) return undefined;
+  if (!folder.startsWith(`/var/vcap/store/${DRILL_FOLDER}`)) return undefined;
   const { parent, name } = { parent: folder.slice(0, folder.lastIndexOf('/')), name: folder.slice(folder.lastIndexOf('/') + 1) };
   if (program === 'mkdir' && a[0] === '-m' && a.length === 3) {
     if (folder in state.files) return fail(1, `mkdir: cannot create directory '${folder}': File exists\n`);

@@ -308,9 +308,12 @@ async function removeOnCell(docker: CellDocker, name: string, folder: string): P
 
 /**
  * What an interrupted drill left on the cell: each container of ours (our label; its value names its
- * folder), removed with its folder. What was removed, by name.
+ * folder), removed with its folder; then each folder of ours in the store (`store`, named by our
+ * prefix) that no container named: a drill killed after making its folder and before its first
+ * container, or after removing its container and before its folder, leaves only the folder. What
+ * was removed, by name.
  */
-export async function removeCellLeftovers(docker: CellDocker): Promise<string[]> {
+export async function removeCellLeftovers(docker: CellDocker, store = CELL_STORE): Promise<string[]> {
   const spec = docker.spec(
     ['ps', '-a', '--filter', `label=${CELL_DRILL_LABEL}`, '--format', `{{.Names}}\t{{.Label "${CELL_DRILL_LABEL}"}}`],
     false,
@@ -324,5 +327,27 @@ export async function removeCellLeftovers(docker: CellDocker): Promise<string[]>
     await removeOnCell(docker, name, folder);
     removed.push(name);
   }
+  for (const folder of await drillFolders(docker, store)) {
+    const name = folder.slice(folder.lastIndexOf('/') + 1);
+    if (removed.some((n) => n.replace(/-load$/, '') === name)) continue;
+    await removeOnCell(docker, name, folder);
+    removed.push(folder);
+  }
   return removed;
+}
+
+/** The folders of ours directly in the store (`find`, read only; a store not there holds none). */
+async function drillFolders(docker: CellDocker, store: string): Promise<string[]> {
+  const argv = ['find', store, '-mindepth', '1', '-maxdepth', '1', '-type', 'd', '-name', `${CELL_DRILL_PREFIX}*`];
+  const r = await docker.runner.run({ argv, writes: false, sudo: true });
+  if (r.exitCode !== 0 && !/No such file or directory/.test(r.stderr))
+    throw new StepFailed(`${argv.join(' ')} on ${docker.runner.where} failed: ${oneLine(truncate(r.stderr.trim(), 200))}`, {
+      hint: 'check the store on the cell (ls -ld); then resume',
+    });
+  const ours = new RegExp(`^${store.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/${CELL_DRILL_PREFIX}[a-z0-9-]+$`);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => ours.test(l))
+    .sort();
 }

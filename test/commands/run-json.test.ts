@@ -40,7 +40,7 @@ describe('--json on the commands that drive a run', () => {
     expect(done.stderr).toContain(`run ${id} is done`);
     expect(done.summary).toMatchObject({
       runId: id,
-      state: 'done-with-warnings',
+      state: 'done',
       exitCode: DONE_DRILLED_ON_CELL,
       step: null,
       steps: { failed: [] },

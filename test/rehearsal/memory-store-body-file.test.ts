@@ -22,7 +22,7 @@ describe('an S3 object whose body is a file of the scenario', () => {
     const scenario = join(dir, 'scenario');
     cpSync(join(ROOT, 'fixtures/seed-003'), scenario, { recursive: true });
     const bytes = Buffer.from([0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]);
-    mkdirSync(join(scenario, 's3'));
+    mkdirSync(join(scenario, 's3'), { recursive: true });
     writeFileSync(join(scenario, 's3', 'part.tar.lzo'), bytes);
     const file = join(scenario, 'scenario.yaml');
     const doc = parse(readFileSync(file, 'utf8')) as { world: { s3: Record<string, Record<string, object>> } };
@@ -56,7 +56,7 @@ describe('a body file the scenario does not hold', () => {
     writeFileSync(file, stringify(doc));
     expect(() => loadScenario(scenario)).toThrow(`the body file "../../../etc/shadow" is outside the scenario's folder`);
 
-    mkdirSync(join(scenario, 's3'));
+    mkdirSync(join(scenario, 's3'), { recursive: true });
     writeFileSync(join(scenario, 's3', 'sysid'), '6264379237016444011');
     chmodSync(join(scenario, 's3', 'sysid'), 0o666);
     doc.world.s3['our-postgresql-backups']!['backups/x/wal/sysids/sysid'] = { ...object, bodyFile: 's3/sysid' };

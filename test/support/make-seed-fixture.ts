@@ -20,7 +20,9 @@ async function main(target: string): Promise<void> {
   const dir = resolve(target);
   const file = join(dir, 'scenario.yaml');
   const prefix = archivePrefix(OLD_GUID);
-  const bodies = new Map(oldArchive(OLD_SYSID, '', true).map(([key, body]) => [prefix + key, Buffer.from(body)]));
+  // The base backup ran just before its objects' uploads (LastModified 02:11:49 to the sentinel's 02:11:52).
+  const archive = oldArchive(OLD_SYSID, '', { wholeSegments: true, backupTimes: ['2016-03-17 02:11:48', '2016-03-17 02:11:52'] });
+  const bodies = new Map(archive.map(([key, body]) => [prefix + key, Buffer.from(body)]));
   const written = new Set<string>();
   const text = (await readFile(file, 'utf8')).replace(OBJECT, (line, indent: string, key: string, inner: string, at: string) => {
     const body = bodies.get(key);

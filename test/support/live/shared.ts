@@ -69,6 +69,13 @@ export type ArchiveObjects = [string, string | Buffer][];
 
 const oldArchives = new Map<string, ArchiveObjects>();
 
+/** How an old archive is made beyond its sysid and mark (see oldArchive). */
+interface OldArchiveShape {
+  wholeSegments?: boolean;
+  /** START TIME and STOP TIME of its base backup, UTC, as PostgreSQL writes them (`2016-03-16 18:51:04`). */
+  backupTimes?: [string, string];
+}
+
 /**
  * A deleted instance's archive, wal-e layout, whose WAL, backup label and base backup are real lzop
  * files (old-archive.ts): a drill fetches and decompresses them before it restores. `mark` goes into
@@ -76,10 +83,15 @@ const oldArchives = new Map<string, ArchiveObjects>();
  * none). With `wholeSegments` each WAL segment is the whole 16 MiB one a 9.5 server archives (its
  * long page header, the records, zeros; some 75 KB lzop'd), as the bundled rehearsal carries it;
  * without, a segment is its records alone, which keeps what a live case streams to its cell small.
- * Made once per process, on first use.
+ * `backupTimes` are the base backup's START and STOP TIME in its label (a scenario's, to agree with
+ * its objects' LastModified). Made once per process, on first use.
  */
-export function oldArchive(sysid = OLD_SYSID, mark = '', wholeSegments = false): ArchiveObjects {
-  const key = `${sysid}/${mark}/${wholeSegments}`;
+export function oldArchive(
+  sysid = OLD_SYSID,
+  mark = '',
+  { wholeSegments = false, backupTimes = ['2016-03-16 18:51:04', '2016-03-16 18:51:05'] }: OldArchiveShape = {},
+): ArchiveObjects {
+  const key = `${sysid}/${mark}/${wholeSegments}/${backupTimes.join('/')}`;
   const made = oldArchives.get(key);
   if (made) return made;
   const wal = (n: number, times: number): [string, Buffer] => {
@@ -93,9 +105,9 @@ export function oldArchive(sysid = OLD_SYSID, mark = '', wholeSegments = false):
     'CHECKPOINT LOCATION: 0/2000060',
     'BACKUP METHOD: streamed',
     'BACKUP FROM: master',
-    'START TIME: 2016-03-16 18:51:04 UTC',
-    'LABEL: freeze_start_2016-03-16T18:51:04.120311+00:00',
-    'STOP TIME: 2016-03-16 18:51:05 UTC',
+    `START TIME: ${backupTimes[0]} UTC`,
+    `LABEL: freeze_start_${backupTimes[0].replace(' ', 'T')}.120311+00:00`,
+    `STOP TIME: ${backupTimes[1]} UTC`,
     '',
   ].join('\n');
   const archive: ArchiveObjects = [
