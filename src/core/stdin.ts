@@ -43,9 +43,22 @@ export async function stdinBytes(data: StdinData | undefined): Promise<Buffer> {
   if (data === undefined) return Buffer.alloc(0);
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   if (Buffer.isBuffer(data)) return data;
-  const chunks: Buffer[] = [];
-  for await (const chunk of data) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
-  return Buffer.concat(chunks);
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of data) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Uint8Array);
+    chunks.push(bytes);
+    length += bytes.length;
+  }
+  // One allocation and a native copy per chunk: a drill's tar of whole WAL segments comes in
+  // hundreds of thousands of small chunks, which Buffer.concat copies one JavaScript call at a time.
+  const all = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const bytes of chunks) {
+    all.set(bytes, at);
+    at += bytes.length;
+  }
+  return all;
 }
 
 /**
