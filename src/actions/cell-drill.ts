@@ -10,14 +10,16 @@
 import { dirname } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
-import { StepFailed } from '../core/errors.js';
+import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { cellDrillLine, HardeningRefused, runCellDrill, type CellDrillReport } from '../drill/cell-drill.js';
+import { cellDrillLine, HardeningRefused, runCellDrill, StoreFull, type CellDrillReport } from '../drill/cell-drill.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { cellDocker, inspectOrFail, where } from './support/cell.js';
 
 /** The choice's value that declines: the drill does not run on that cell, and the recovery goes on on the listing's proof. */
 const NOT_DRILLED = 'not-drilled';
+/** The choice's value that stops the run at this step, nothing changed yet: a resume asks again. */
+const STOP = 'stop';
 const NOT_NEEDED = 'not needed';
 
 const drillOnCell = defineAction({
@@ -75,13 +77,24 @@ const drillOnCell = defineAction({
         return drilled(ctx, r, without);
       } catch (err) {
         if (err instanceof HardeningRefused) {
-          if (!(await goOnWithout(ctx, err, p.cellIp)))
-            return notDrilled(ctx, p.url, `${err.message}, and the drill was not to go on without it`);
+          const chosen = await goOnWithout(ctx, err, p.cellIp);
+          if (chosen === STOP)
+            throw new NeedsOperator(`${err.message.replace(/\.$/, '')}: the recovery stopped before anything was changed, as you chose`, {
+              hint: `nothing of the drill is left on ${p.cellIp}, and the new container still runs. Prove the archive elsewhere if you wish (dingo-recover drill ${p.url} --on-cell <another cell's IP>), then resume: the drill is asked about again`,
+            });
+          if (chosen !== err.option)
+            return notDrilled(ctx, p.url, `${err.message.replace(/\.$/, '')}, and the drill was not to go on without it`);
           without.push(err.option);
           continue;
         }
+        // The restore that follows writes the same archive to the same disk: the run stops here, nothing changed yet.
+        if (err instanceof StoreFull)
+          throw new StepFailed(err.message, {
+            hint: `nothing has been changed yet: the new container still runs and S3 is as it was. ${err.hint ?? ''}; the restore that follows writes this archive to that disk, so resume once there is room`,
+          });
         if (!(err instanceof DrillFailed)) throw err;
-        if (err.outcome === 'could-not-run') return notDrilled(ctx, p.url, err.message);
+        const tried = without.length ? ` (tried without ${without.join(', ')}, as you chose)` : '';
+        if (err.outcome === 'could-not-run') return notDrilled(ctx, p.url, `${err.message}${tried}`);
         throw new StepFailed(`the old archive did not restore in a drill on ${p.cellIp} in ${info.image}: ${err.message}`, {
           hint: `nothing has been changed yet: the new container still runs and S3 is as it was. ${err.hint ?? ''} Check the GUID and look for other candidates with \`dingo-recover logs find\`.`.trim(),
         });
@@ -112,8 +125,8 @@ function notDrilled(ctx: StepContext, url: string, why: string) {
   return { drilled: false, drilledIn: '', replayedTo: '', databases: [], line: '', why };
 }
 
-/** Whether the operator agrees to drill without the refused option (the answers file may name several, comma-separated). */
-async function goOnWithout(ctx: StepContext, err: HardeningRefused, cell: string): Promise<boolean> {
+/** The refused option when the operator agrees to drill without it (the answers file may name several, comma-separated), else not-drilled or stop. */
+async function goOnWithout(ctx: StepContext, err: HardeningRefused, cell: string): Promise<string> {
   const refused = err.message.replace(/\.$/, '');
   const d = await ctx.choices.choose({
     key: 'drillWithout',
@@ -122,6 +135,7 @@ async function goOnWithout(ctx: StepContext, err: HardeningRefused, cell: string
     options: [
       { value: err.option, name: `drill without ${err.option} (the rest of the hardening stays)` },
       { value: NOT_DRILLED, name: "do not drill there: the recovery goes on on the listing's proof, with a warning" },
+      { value: STOP, name: 'stop the recovery here, nothing changed yet: a resume asks again' },
     ],
     read: (given) => {
       const named = given.split(',').map((s) => s.trim());
@@ -129,7 +143,7 @@ async function goOnWithout(ctx: StepContext, err: HardeningRefused, cell: string
     },
     example: err.option,
   });
-  return d.value === err.option;
+  return d.value;
 }
 
 export const cellDrillActions: ActionDef[] = [drillOnCell];

@@ -25,7 +25,7 @@ import type { RecoveryTarget } from './recovery-target.js';
 import { backupForStop } from './target-backup.js';
 import { CELL_MOUNT, CellScratch, removeCellLeftovers } from '../systems/cell-scratch.js';
 
-export { HardeningRefused } from '../systems/cell-scratch.js';
+export { HardeningRefused, StoreFull } from '../systems/cell-scratch.js';
 import { archiveMajor, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup } from './base-backup.js';
 import { StepFailed } from '../core/errors.js';
@@ -96,6 +96,8 @@ export interface CellDrillReport {
   replayedTo: string;
   /** Leftovers of an interrupted drill removed first. */
   removedLeftovers: string[];
+  /** The hardening options the container ran without (the cell's Docker refused them; the operator allowed it). */
+  without: string[];
   durationMs: number;
 }
 
@@ -107,9 +109,10 @@ const DATA = `${CELL_MOUNT}/data`;
 /** The server's socket, in the container's private /tmp (no TCP). */
 const SOCKET_DIR = '/tmp';
 
-/** The screen's line: "drilled in IMAGE on CELL: consistent, N tables, M rows, replayed to LSN". */
+/** The screen's line: "drilled in IMAGE on CELL[ without OPTIONS]: consistent, N tables, M rows, replayed to LSN". */
 export function cellDrillLine(r: CellDrillReport): string {
-  return `drilled in ${r.image} on ${r.cell}: consistent, ${r.tables.toLocaleString('en-US')} tables, ${r.rows.toLocaleString('en-US')} rows, replayed to ${r.replayedTo}`;
+  const without = r.without.length ? ` without ${r.without.join(', ')}` : '';
+  return `drilled in ${r.image} on ${r.cell}${without}: consistent, ${r.tables.toLocaleString('en-US')} tables, ${r.rows.toLocaleString('en-US')} rows, replayed to ${r.replayedTo}`;
 }
 
 export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport> {
@@ -211,6 +214,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
       databases,
       replayedTo,
       removedLeftovers,
+      without: [...(o.without ?? [])],
       durationMs: Math.round(performance.now() - started),
     };
   } finally {
@@ -252,7 +256,10 @@ async function waitRecovered(box: CellScratch, signal: AbortSignal | undefined, 
   for (;;) {
     signal?.throwIfAborted();
     if (!(await box.running())) {
-      const fatal = (await box.log()).split('\n').filter((l) => /FATAL|PANIC/.test(l));
+      const log = await box.log();
+      // A full disk is the cell's, not the archive's: said as such, with how full the store is.
+      if (CellScratch.saysNoSpace(log)) throw await box.storeFull(`while PostgreSQL replayed the archive in ${box.name}`, log);
+      const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l));
       throw new DrillFailed(
         'not-restorable',
         `PostgreSQL stopped during recovery${fatal.length ? `: ${fatal.slice(-3).join(' | ')}` : ''}`,

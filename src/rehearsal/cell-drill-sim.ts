@@ -42,9 +42,16 @@ interface SimDrill {
 interface DrillWorld {
   drills?: Record<string, SimDrill>;
   /** The data streamed into each scratch folder: PG_VERSION, and the WAL segments given. */
-  drillData?: Record<string, { pgVersion: string | null; wal: string[] }>;
-  /** Free 1024-byte blocks on the cell's store (df -Pk); absent: 200 GiB. */
+  drillData?: Record<string, { pgVersion: string | null; wal: string[]; kb?: number }>;
+  /** Free 1024-byte blocks on the cell's store before any drill (df -Pk); absent: 200 GiB. */
   storeFreeKb?: number;
+  /**
+   * 1024-byte blocks other tenants' databases write to the store once a drill's archive streams in
+   * (after its free-space check passed): their growth, which can fill the disk half-way.
+   */
+  othersWriteKb?: number;
+  /** What they wrote so far. */
+  othersWroteKb?: number;
   /** Cgroups the cell's kernel lacks: the daemon discards the limits they carry. */
   kernelLacks?: ('pids' | 'memory' | 'cpu')[];
 }
@@ -87,6 +94,8 @@ const MOUNT = '/var/lib/dingo-recover';
 const DRILL_FOLDER = 'dingo-recover-drill-';
 /** The Dingo image's postgres account (postgres:9.5's Dockerfile: groupadd -r postgres, useradd -r -g postgres). */
 const POSTGRES_UID = 999;
+/** The store's free blocks when the scenario gives none: 200 GiB. */
+const STORE_FREE_KB = 200 * 1024 * 1024;
 
 type State = CellWorld & DrillWorld;
 
@@ -125,10 +134,12 @@ export function drillDocker(state: State, command: string | undefined, a: string
 export function drillFiles(state: State, argv: string[]): Out | undefined {
   const [program, ...a] = argv;
   if (program === 'df' && a[0] === '-Pk' && a.length === 2) {
-    const free = state.storeFreeKb ?? 200 * 1024 * 1024;
-    const size = free * 2;
+    const size = (state.storeFreeKb ?? STORE_FREE_KB) * 2;
+    const free = storeFree(state);
+    // df's Capacity: used / (used + available), rounded up (coreutils df.c).
+    const capacity = Math.ceil(((size - free) * 100) / size);
     return ok(
-      `Filesystem     1024-blocks      Used Available Capacity Mounted on\n/dev/sdc1      ${size} ${size - free} ${free}      50% /var/vcap/store\n`,
+      `Filesystem     1024-blocks      Used Available Capacity Mounted on\n/dev/sdc1      ${size} ${size - free} ${free}      ${capacity}% /var/vcap/store\n`,
     );
   }
   // find STORE -mindepth 1 -maxdepth 1 -type d -name 'dingo-recover-drill-*': the drill's folders in the store.
@@ -206,8 +217,20 @@ function run(state: State, a: string[], stdin: Buffer): Out | undefined {
   // system.MkdirAll(m.Source, 0755)); only --mount, from 17.06, refuses it.
   if (!(folder in state.files)) state.files[folder] = [];
   if (entrypoint === 'tar') {
-    (state.drillData ??= {})[folder] = readTar(stdin);
     drills[name] = { name, image, folder, running: false, logs: [], pollsLeft: 0 };
+    // Other tenants write while the archive streams in; what does not fit is refused by the kernel.
+    state.othersWroteKb = (state.othersWroteKb ?? 0) + (state.othersWriteKb ?? 0);
+    state.othersWriteKb = 0;
+    const room = storeFree(state);
+    const tar = readTar(stdin, room * 1024);
+    (state.drillData ??= {})[folder] = { pgVersion: tar.pgVersion, wal: tar.wal, kb: tar.kb };
+    // GNU tar (src/extract.c extract_file, paxutils write_error_details) names the member it could
+    // not write in full, and each one after; it exits 2, which `docker run` (attached) exits with.
+    if (tar.full)
+      return fail(
+        2,
+        `${warnings}tar: ${tar.full}: Wrote only ${tar.wrote} of ${tar.size} bytes\n${tar.after.map((m) => `tar: ${m}: Cannot open: No space left on device\n`).join('')}tar: Exiting with failure status due to previous errors\n`,
+      );
     return { exitCode: 0, stdout: '', stderr: warnings };
   }
   if (entrypoint === 'postgres') {
@@ -306,10 +329,30 @@ function exec(d: SimDrill, a: string[]): Out {
   return fail(1, `ERROR:  the simulated server does not answer: ${sql.slice(0, 60)}\n`);
 }
 
-/** The entries of a ustar stream: data/PG_VERSION's text and the WAL segments under wal/. */
-function readTar(buf: Buffer): { pgVersion: string | null; wal: string[] } {
+/** Free 1024-byte blocks on the store: what it had, less what other tenants and the drills' folders wrote. */
+function storeFree(state: State): number {
+  const ours = Object.values(state.drillData ?? {}).reduce((n, d) => n + (d.kb ?? 0), 0);
+  return Math.max(0, (state.storeFreeKb ?? STORE_FREE_KB) - (state.othersWroteKb ?? 0) - ours);
+}
+
+interface TarRead {
+  pgVersion: string | null;
+  wal: string[];
+  /** 1024-byte blocks written. */
+  kb: number;
+  /** The member that did not fit in `room`, how much of it was written, and the members after it. */
+  full?: string;
+  wrote?: number;
+  size?: number;
+  after: string[];
+}
+
+/** The entries of a ustar stream as `tar -x` writes them into `room` bytes: data/PG_VERSION's text and the WAL segments under wal/. */
+function readTar(buf: Buffer, room = Infinity): TarRead {
   let pgVersion: string | null = null;
   const wal: string[] = [];
+  let written = 0;
+  const out: TarRead = { pgVersion, wal, kb: 0, after: [] };
   for (let at = 0; at + 512 <= buf.length;) {
     const header = buf.subarray(at, at + 512);
     if (header.every((b) => b === 0)) break;
@@ -321,11 +364,24 @@ function readTar(buf: Buffer): { pgVersion: string | null; wal: string[] } {
     const name = [field(345, 155), field(0, 100)].filter(Boolean).join('/');
     const size = parseInt(field(124, 12).trim() || '0', 8);
     const body = buf.subarray(at + 512, at + 512 + size);
+    at += 512 + Math.ceil(size / 512) * 512;
+    if (out.full !== undefined) {
+      out.after.push(name);
+      continue;
+    }
+    if (written + size > room) {
+      // The kernel refuses the rest: a block at a time, as much of the member as fits.
+      out.full = name;
+      out.wrote = Math.max(0, Math.floor((room - written) / 512) * 512);
+      out.size = size;
+      written += out.wrote;
+      continue;
+    }
+    written += size;
     if (/^data\/PG_VERSION$/.test(name)) pgVersion = body.toString('utf8').trim();
     const segment = /^wal\/([0-9A-F]{24})$/.exec(name)?.[1];
     if (segment) wal.push(segment);
-    at += 512 + Math.ceil(size / 512) * 512;
   }
   wal.sort();
-  return { pgVersion, wal };
+  return { ...out, pgVersion, wal, kb: Math.ceil(written / 1024) };
 }

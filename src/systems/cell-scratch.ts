@@ -73,6 +73,40 @@ export class HardeningRefused extends StepFailed {
   }
 }
 
+/**
+ * How a full disk reads in what ran in the container: ENOSPC in the words of GNU tar (src/extract.c
+ * extract_file → paxutils' write_error_details: "%s: Wrote only %lu of %lu bytes", or `Cannot
+ * write`/`Cannot open`/`Cannot mkdir: No space left on device`) and of PostgreSQL (xlog.c, fd.c:
+ * `could not write to file …: No space left on device`).
+ */
+const NO_SPACE = /No space left on device|Wrote only \d+ of \d+ bytes/;
+
+/** The cell's store as `df -Pk` shows it (POSIX columns, 1024-byte blocks). */
+export interface StoreUse {
+  device: string;
+  mount: string;
+  sizeKb: number;
+  availKb: number;
+  /** "100%". */
+  capacity: string;
+}
+
+/** The store filled while the drill wrote to it (another tenant's growth after the free-space check, or ours). */
+export class StoreFull extends StepFailed {
+  constructor(where: string, doing: string, use: StoreUse | null, said: string) {
+    const how = use
+      ? `${use.device} on ${use.mount} is ${use.capacity} full (${gib(use.availKb * 1024)} free of ${gib(use.sizeKb * 1024)})`
+      : 'df did not say how full';
+    super(`the cell's store filled ${doing} on ${where}: ${how}; ${said}`, {
+      hint: `the drill's container and scratch folder are removed, which gives back what it wrote; other tenants' databases live on that disk, so free space there (df -h ${use?.mount ?? CELL_STORE} on the cell) before drilling again, or drill on another cell of the same image (drill --on-cell)`,
+    });
+  }
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
 /** The hardening every container of ours carries, the options `without` names left out. */
 export function hardening(s: Pick<CellScratchSpec, 'memory' | 'cpuShares' | 'without'>): Hardening[] {
   const all: Hardening[] = [
@@ -159,14 +193,31 @@ export class CellScratch {
     ];
   }
 
-  /** Runs `docker …` on the cell; a refused hardening option is named, any other failure said in the daemon's words. */
-  private async docker(args: string[], what: string, extra: Partial<CommandSpec> = {}): Promise<CommandResult> {
+  /**
+   * Runs `docker …` on the cell; a refused hardening option is named, a full store said with how full
+   * it is, any other failure said in the daemon's words.
+   */
+  private async docker(args: string[], what: string, extra: Partial<CommandSpec> = {}, doing = `while ${what}`): Promise<CommandResult> {
     const spec = this.s.docker.spec(args, true, extra);
     const r = await this.s.docker.runner.run(spec);
     const refused = args[0] === 'run' ? refusedOption(r.stderr, this.options) : null;
     if (refused) throw new HardeningRefused(refused.option, this.where, refused.said);
+    if (r.exitCode !== 0 && NO_SPACE.test(r.stderr)) throw await this.storeFull(doing, r.stderr);
     if (r.exitCode !== 0) throw this.s.docker.failure(spec, r, what);
     return r;
+  }
+
+  /** The failure of a full store, with how full it is now (before our folder is removed), or null when `said` does not say so. */
+  async storeFull(doing: string, said: string): Promise<StoreFull> {
+    const lines = said.split('\n').filter((l) => NO_SPACE.test(l));
+    const use = await this.storeUse().catch(() => null);
+    const words = oneLine(truncate(this.s.docker.redactor.redact(lines.slice(0, 2).join(' | ')), 300));
+    return new StoreFull(this.where, doing, use, words);
+  }
+
+  /** Whether `said` (a container's output) tells of a full disk. */
+  static saysNoSpace(said: string): boolean {
+    return NO_SPACE.test(said);
   }
 
   /**
@@ -209,12 +260,17 @@ export class CellScratch {
     return r.exitCode === 0 && r.stdout.trim() !== '';
   }
 
-  /** Free bytes on the filesystem of the cell's store (`df -Pk`: POSIX columns, 1024-byte blocks). */
+  /** Free bytes on the filesystem of the cell's store. */
   async freeBytes(): Promise<number> {
+    return (await this.storeUse()).availKb * 1024;
+  }
+
+  /** The filesystem of the cell's store (`df -Pk`: POSIX columns, 1024-byte blocks). */
+  async storeUse(): Promise<StoreUse> {
     const store = this.s.store ?? CELL_STORE;
     const r = await this.s.docker.runner.run({ argv: ['df', '-Pk', store], writes: false });
-    const avail = /\n\S+\s+\d+\s+\d+\s+(\d+)\s+\d+%/.exec(r.stdout)?.[1];
-    if (r.exitCode !== 0 || avail === undefined) {
+    const m = /\n(\S+)\s+(\d+)\s+\d+\s+(\d+)\s+(\d+%)\s+(\S.*)/.exec(r.stdout);
+    if (r.exitCode !== 0 || !m) {
       throw new StepFailed(
         `df -Pk ${store} on ${this.where} did not say the free space: ${oneLine(truncate(r.stderr.trim() || r.stdout, 200))}`,
         {
@@ -222,7 +278,7 @@ export class CellScratch {
         },
       );
     }
-    return Number(avail) * 1024;
+    return { device: m[1]!, sizeKb: Number(m[2]), availKb: Number(m[3]), capacity: m[4]!, mount: m[5]!.trim() };
   }
 
   /** Our scratch folder under the store, 0700 and the image's postgres account's; one already there is refused. */
@@ -254,7 +310,7 @@ export class CellScratch {
       CELL_MOUNT,
     ];
     try {
-      await this.docker(args, 'run (loading the drill data)', { stdin: tar });
+      await this.docker(args, 'run (loading the drill data)', { stdin: tar }, `while the archive streamed into ${name}`);
     } finally {
       await this.s.docker.runner.run(this.s.docker.spec(['rm', '-f', '-v', name], true));
     }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { CELL_DRILL_LABEL } from '../../src/systems/cell-scratch.js';
 import { runCli } from '../support/cli.js';
+import { runOnTerminal } from '../support/terminal.js';
 import { setUpDrill, tearDownDrill, type DrillFixtures } from '../support/drill-fixtures.js';
 import { skipWithoutDockerd, startDockerd, type Dockerd } from '../support/dockerd.js';
 import { importPatroniStandIn } from '../support/patroni-image.js';
@@ -166,6 +167,28 @@ describe.skipIf(skip)('drill --on-cell through the command line (real sshd, dock
     expect(ours()).toEqual([]);
     expect(readdirSync(store)).toEqual([]);
   }, 180_000);
+
+  it('at a terminal, asks before going on without the option: no stops naming it, leaving nothing; yes drills and says what it went without', async () => {
+    const question = 'pids limit discarded. Go on without --pids-limit?';
+    const env = { ...CREDENTIALS, SSH_AUTH_SOCK: '' };
+    const no = await runOnTerminal(['drill', `s3://${BUCKET}/${PREFIX}`, ...flags], [{ when: question, type: '' }], env);
+    expect(no.code, no.screen.slice(-2000)).toBe(DRILL_EXIT.couldNotRun);
+    expect(no.screen).toContain(
+      `the Docker on cell ${CELL} refused the hardening option --pids-limit: WARNING: Your kernel does not support`,
+    );
+    expect(no.screen).toContain('No: stop the drill (nothing was written to the cell)');
+    expect(no.screen).toMatch(/nothing was written to the cell\. To go on there without it .*add --allow-without pids-limit/);
+    expect(ours()).toEqual([]);
+    expect(readdirSync(store)).toEqual([]);
+
+    const yes = await runOnTerminal(['drill', `s3://${BUCKET}/${PREFIX}`, ...flags], [{ when: question, type: '\x1b[B' }], env);
+    expect(yes.code, yes.screen.slice(-2000)).toBe(DRILL_EXIT.ok);
+    expect(yes.stdout).not.toContain(SECRET);
+    expect(yes.screen).toContain(`restore drill passed: drilled in ${IMAGE} on ${CELL} without --pids-limit: consistent, 1 tables,`);
+    expect(yes.screen).toMatch(/hardening\s+without --pids-limit \(the cell's Docker refused it; you allowed it\)/);
+    expect(ours()).toEqual([]);
+    expect(readdirSync(store)).toEqual([]);
+  }, 240_000);
 
   it('drill --all on the cell: the table says where it ran, and each archive passed', async () => {
     const r = await drill(['--all', `s3://${BUCKET}/backups/`, '--image', IMAGE, '--allow-without', 'pids-limit']);

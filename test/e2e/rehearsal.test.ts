@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, DONE_DRILLED_ON_CELL, ROOT, runCli, runIdOf } from '../support/cli.js';
+import { scenarioKernelLacking } from '../support/kernel-lacks.js';
 import { World, loadScenario, type WorldState } from '../../src/rehearsal/world.js';
 import { readJournal } from '../../src/engine/journal/index.js';
 
@@ -342,14 +343,8 @@ describe('non-interactive runs stop for the operator', () => {
 
   it("waits for the operator when the cell's Docker refuses a hardening option of the drill, and goes on without it once chosen", async () => {
     const state = stateDir();
-    const scenario = join(state, 'scenario');
-    cpSync(resolve(ROOT, 'fixtures/seed-003'), scenario, { recursive: true });
     // A cell kernel without the pids cgroup: Docker 1.11 runs the container without the limit and warns.
-    const yaml = readFileSync(join(scenario, 'scenario.yaml'), 'utf8').replace(
-      /^( {6}dockerVersion: 1\.11\.0)$/gm,
-      '$1\n      kernelLacks: [pids]',
-    );
-    writeFileSync(join(scenario, 'scenario.yaml'), yaml);
+    const scenario = scenarioKernelLacking(state, ['pids']);
     const first = await runCli(['rehearse', '--scenario', scenario, '--yes', '--state-dir', state]);
     expect(first.code, first.stdout + first.stderr).toBe(3);
     const said = first.stdout.replace(/\n\s+/g, ' ');

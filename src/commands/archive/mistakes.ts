@@ -116,10 +116,16 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
     };
     let report: MistakesReport;
     if (argv.onCell) {
-      cell = await (await import('../drill/on-cell.js')).openCellDrillerHere(argv, options);
-      const deadline =
-        options.deadlineMs === undefined ? abort.signal : AbortSignal.any([abort.signal, AbortSignal.timeout(options.deadlineMs)]);
-      const { result, ranOn } = await cell.at((place) => findArchiveMistakes({ ...options, signal: deadline, cell: place }));
+      const { cellDeadline, openCellDrillerHere } = await import('../drill/on-cell.js');
+      const deadline = { ms: options.deadlineMs, given: argv.deadline };
+      const limit = cellDeadline('archive mistakes', argv.onCell, deadline, abort.signal, options.progress);
+      const here = { ...options, progress: limit.progress };
+      cell = await openCellDrillerHere(argv, here);
+      const { result, ranOn } = await cell
+        .at((place) => findArchiveMistakes({ ...here, signal: limit.signal, cell: place }))
+        .catch((err: unknown) => {
+          throw limit.failure(err);
+        });
       report = result;
       if (ranOn.without.length)
         report.warnings.push(`read without the hardening option(s) ${ranOn.without.join(', ')}, which the cell's Docker refused`);

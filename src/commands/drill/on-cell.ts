@@ -129,7 +129,7 @@ export function askWithoutOn(prompter: Prompter | undefined): AskWithout {
     if (!prompter?.interactive) return false;
     const answer = await prompter.select({
       key: 'allow-without',
-      message: `${refusal}. Go on without ${option}? The archive's server would run less contained`,
+      message: `${refusal.replace(/\.$/, '')}. Go on without ${option}? The archive's server would run less contained`,
       choices: [
         { value: 'stop', name: 'No: stop the drill (nothing was written to the cell)' },
         { value: 'go', name: `Yes: drill without ${option}` },
@@ -256,23 +256,60 @@ export async function openCellDrillerHere(
   return openCellDriller(argv, settings, askWithoutOn(await terminalPrompter()));
 }
 
+/** Work on the cell within --deadline: what it last said it was doing, and the failure when the deadline passed. */
+export interface CellDeadline {
+  /** Aborted by the operator's signal, or when --deadline passes. */
+  signal: AbortSignal;
+  /** The progress to give the work: it records what the work last said, and tells `progress` too. */
+  progress: (message: string) => void;
+  /** `err`, or the deadline's failure (what was being done, what is left, what to do) when the deadline stopped the work. */
+  failure(err: unknown): unknown;
+}
+
+export function cellDeadline(
+  what: string,
+  cell: string,
+  deadline: { ms?: number; given?: string },
+  signal: AbortSignal,
+  progress?: (message: string) => void,
+): CellDeadline {
+  const limited = deadline.ms === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(deadline.ms)]);
+  const said: string[] = [];
+  return {
+    signal: limited,
+    progress: (m) => {
+      said.push(m);
+      progress?.(m);
+    },
+    failure(err) {
+      if (!limited.aborted || signal.aborted) return err;
+      // The drill says so when it could not remove what it made (cell-drill.ts): that, rather than "removed".
+      const left = said.find((m) => m.includes(' are still on '));
+      const doing = said.filter((m) => !m.includes(' are still on ') && !m.startsWith('removed ')).at(-1);
+      return new DrillFailed(
+        'could-not-run',
+        `${what} on ${cell} took longer than --deadline ${deadline.given}: it was stopped${doing ? ` while ${doing}` : ''}, and ${left ?? 'its container and scratch folder on the cell were removed'}`,
+        {
+          hint: `give it more time with --deadline (e.g. --deadline 2h), or run it closer to the bucket${left ? '; remove what is left on the cell first, as said' : ''}`,
+          cause: err,
+        },
+      );
+    },
+  };
+}
+
 /** `drill URL --on-cell CELL`: one archive, within --deadline when given. */
 export async function drillOnCell(
   argv: OnCellArgs & { url: string; deadline?: string },
   settings: Omit<DrillOptions, 'url' | 'signal'>,
   signal: AbortSignal,
 ): Promise<CellDrilled> {
-  const driller = await openCellDrillerHere(argv, settings);
-  const limited = settings.deadlineMs === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(settings.deadlineMs)]);
+  const limit = cellDeadline('the drill', argv.onCell!, { ms: settings.deadlineMs, given: argv.deadline }, signal, settings.progress);
+  const driller = await openCellDrillerHere(argv, { ...settings, progress: limit.progress });
   try {
-    return await driller.drill(argv.url, { signal: limited });
+    return await driller.drill(argv.url, { signal: limit.signal });
   } catch (err) {
-    if (limited.aborted && !signal.aborted)
-      throw new DrillFailed(
-        'could-not-run',
-        `the drill on ${argv.onCell} took longer than --deadline ${argv.deadline}: it was stopped, and what it made on the cell removed`,
-      );
-    throw err;
+    throw limit.failure(err);
   } finally {
     await driller.close();
   }

@@ -1,0 +1,96 @@
+/**
+ * The drill on a cell whose store fills half-way: the free-space check passed, then other tenants'
+ * databases wrote to the same disk while the archive streamed in. Against the simulated cell
+ * (src/rehearsal/cell-drill-sim.ts: Docker 1.11, the image's GNU tar refusing what the disk cannot
+ * hold) with a 9.5 archive whose objects are real lzop files (test/support/live/old-archive.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CellDocker } from '../../src/adapters/docker.js';
+import { Redactor } from '../../src/core/redact.js';
+import { runCellDrill, type CellDrillOptions } from '../../src/drill/cell-drill.js';
+import { simulateCell, type CellWorld } from '../../src/rehearsal/cell-sim.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
+import { putAll } from '../support/archive-fixture.js';
+import { oldArchive, OLD_GUID } from '../support/live/shared.js';
+import { TestStore } from '../support/memory-store.js';
+import { sampleCell } from '../support/sample-cell.js';
+import { simRunner } from '../support/sim-runner.js';
+
+const BUCKET = 'our-postgresql-backups';
+const PREFIX = `backups/${OLD_GUID}/wal/`;
+const IMAGE = 'cfcommunity/postgresql-patroni:9.5';
+/** Room the drill's check asks for this archive: its sizes with a margin, and a GiB (about 1.15 GiB). */
+const CHECKED_KB = 1_300_000;
+
+const store = new TestStore(BUCKET);
+let dir = '';
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cell-drill-full-'));
+  await putAll(
+    store,
+    BUCKET,
+    oldArchive().map(([key, body]) => [`${PREFIX}${key}`, body]),
+  );
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type DrillCell = CellWorld & {
+  storeFreeKb?: number;
+  othersWriteKb?: number;
+  drills?: Record<string, unknown>;
+  drillData?: Record<string, unknown>;
+};
+
+function drillOn(cell: DrillCell): CellDrillOptions {
+  const redactor = new Redactor();
+  return {
+    url: `s3://${BUCKET}/${PREFIX}`,
+    store,
+    docker: new CellDocker(simRunner(cell), { redactor, sudo: true }),
+    cell: cell.ip,
+    image: IMAGE,
+    workdir: join(dir, 'work'),
+    processes: localProcesses,
+    redactor,
+  };
+}
+
+/** What of the drill's is on the cell: its containers, its folders, the data in them. */
+const leftOn = (cell: DrillCell): string[] => [
+  ...Object.keys(cell.drills ?? {}),
+  ...Object.keys(cell.files).filter((f) => f.includes('dingo-recover-drill-')),
+  ...Object.keys(cell.drillData ?? {}),
+];
+
+describe('the drill on a cell whose store fills half-way', () => {
+  it('drills in the image when the store keeps its room', async () => {
+    const cell: DrillCell = { ...sampleCell(), storeFreeKb: CHECKED_KB };
+    const r = await runCellDrill(drillOn(cell));
+    expect(r.replayedTo).toBe('0/6000028');
+    expect(leftOn(cell)).toEqual([]);
+  });
+
+  it('stops naming the disk and how full it is, removes its container and folder, and the space comes back', async () => {
+    // The check sees 1.24 GiB free; then others write all but 8 KiB of it while the archive streams in.
+    const cell: DrillCell = { ...sampleCell(), storeFreeKb: CHECKED_KB, othersWriteKb: CHECKED_KB - 8 };
+    const said: string[] = [];
+    const err = await runCellDrill({ ...drillOn(cell), progress: (m) => said.push(m) }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { hint?: string },
+    );
+    expect(err?.message).toMatch(
+      /^the cell's store filled while the archive streamed into dingo-recover-drill-[0-9a-f]{12}-load on cell 10\.58\.111\.150 \(simulated\): \/dev\/sdc1 on \/var\/vcap\/store is 100% full \(0\.0 GiB free of 2\.5 GiB\); tar: \S+: Wrote only \d+ of \d+ bytes/,
+    );
+    expect(err?.hint).toContain("the drill's container and scratch folder are removed");
+    expect(err?.hint).toContain('df -h /var/vcap/store on the cell');
+    expect(said.some((m) => m.includes('are still on'))).toBe(false);
+    expect(leftOn(cell)).toEqual([]);
+    // What it wrote is given back: the 8 KiB the others left.
+    expect(simulateCell(cell, { argv: ['df', '-Pk', '/var/vcap/store'], writes: false }).stdout).toMatch(/ 8 +100% \/var\/vcap\/store\n$/);
+  });
+});
