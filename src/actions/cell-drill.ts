@@ -110,7 +110,8 @@ function drilled(ctx: StepContext, r: CellDrillReport, without: string[]) {
   if (without.length) ctx.evidence(`the drill container ran without ${without.join(', ')}, as the operator chose`);
   return {
     drilled: true,
-    drilledIn: `${r.image} on ${r.cell}`,
+    // Where it ran, and the hardening it went without when the operator chose so, for the report as for the screen.
+    drilledIn: `${r.image} on ${r.cell}${without.length ? ` without ${without.join(', ')}` : ''}`,
     replayedTo: r.replayedTo,
     databases: r.databases,
     line: cellDrillLine(r),

@@ -4,13 +4,13 @@
  * kernel lacks the pids cgroup (Docker 1.11 then runs the container without the limit and its
  * client warns: daemon/daemon_unix.go verifyPlatformContainerSettings).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/core/errors.js';
 import { World, loadScenario } from '../../src/rehearsal/world.js';
-import { DONE_UNDRILLED, runCli, runIdOf } from '../support/cli.js';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../support/cli.js';
 import { scenarioKernelLacking } from '../support/kernel-lacks.js';
 import { runOnTerminal } from '../support/terminal.js';
 
@@ -60,15 +60,20 @@ describe("the recovery's drill on a cell whose Docker refuses a hardening option
     expect(leftOnCell(state, runId, scenario)).toEqual([]);
 
     const again = await runOnTerminal(['resume', runId, '--yes', '--verbose', '--state-dir', state], [{ when: QUESTION, type: '' }]);
-    expect(again.code, again.screen.slice(-3000)).toBe(DONE_UNDRILLED);
+    expect(again.code, again.screen.slice(-3000)).toBe(DONE_DRILLED_ON_CELL);
     const probes = again.screen.split(/(?=\$ )/).filter((l) => / run --rm --label dingo-recover\.cell-drill=/.test(l));
     expect(probes).toHaveLength(2);
     expect(probes[0]).toContain('--pids-limit 256');
     expect(probes[1]).not.toContain('--pids-limit');
     expect(probes[1]).toContain('--net none --cap-drop ALL --security-opt no-new-privileges --read-only');
-    // The scenario's archive holds sizes, not bytes: not drilled, and the step says it went without the option.
-    expect(again.screen.replace(/\s+/g, ' ')).toMatch(
-      /⚠ done, with a warning: not drilled: fetching WAL.*\(tried without --pids-limit, as you chose\)/,
+    // The step's line says where the drill ran and what it went without.
+    // The drill ran without the option, as chosen: the evidence says so, and the step's outputs and the report name where it ran.
+    const said2 = again.screen.replace(/\s+/g, ' ');
+    expect(said2).toContain(
+      'evidence: the drill container ran without --pids-limit, as the operator chose ✔ drilled=true drilledIn=cfcommunity/postgresql-patroni:9.5 on 10.58.111.150 without --pids-limit',
+    );
+    expect(readFileSync(join(state, 'runs', runId, 'report.md'), 'utf8')).toContain(
+      'restored and replayed in cfcommunity/postgresql-patroni:9.5 on 10.58.111.150 without --pids-limit: databases postgres',
     );
     expect(leftOnCell(state, runId, scenario)).toEqual([]);
   }, 120_000);
