@@ -6,7 +6,8 @@
  * ends the sandbox with everything the server started, frees the account and gives the folders back
  * to root, so no later server (each another account) could read a copy that is kept.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RunAs, SandboxSpec, ScratchSandbox } from '../../core/seams.js';
 import { runOk } from '../processes.js';
 import { startPostmaster, type Postmaster, type ServerRun } from './postmaster.js';
@@ -80,6 +81,10 @@ export async function openScratch(spec: ScratchSpec): Promise<Scratch> {
     endpoint: (clientBin) => ({ sandbox, bin: clientBin, port: SCRATCH_PORT }),
     async start(settings, run) {
       if (server && (await server.alive())) throw new Error('a scratch server runs on this data folder already');
+      // A postmaster.pid here was left by a server of another sandbox, which ended with it (a crash, a kill): its
+      // PID counts in that sandbox's PID namespace and may name a process of this one (pg_isready's), and
+      // PostgreSQL, taking it for a live server, would refuse to start ("lock file already exists").
+      await rm(join(spec.dataDir, 'postmaster.pid'), { force: true });
       server = await startPostmaster({ sandbox, dataDir: spec.dataDir, socketDir: spec.socketDir, settings, run });
       return server;
     },
