@@ -12,7 +12,7 @@ import { defineAction, type ActionDef, output, required } from '../engine/runboo
 import type { StepContext } from '../engine/executor/index.js';
 import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { cellDrillLine, HardeningRefused, runCellDrill, StoreFull, type CellDrillReport } from '../drill/cell-drill.js';
+import { cellDrillLine, HardeningRefused, ranIn, runCellDrill, StoreFull, type CellDrillReport } from '../drill/cell-drill.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { cellDocker, inspectOrFail, where } from './support/cell.js';
 
@@ -74,7 +74,7 @@ const drillOnCell = defineAction({
             ctx.progress(m);
           },
         });
-        return drilled(ctx, r, without);
+        return drilled(ctx, r);
       } catch (err) {
         if (err instanceof HardeningRefused) {
           const chosen = await goOnWithout(ctx, err, p.cellIp);
@@ -103,15 +103,15 @@ const drillOnCell = defineAction({
   },
 });
 
-function drilled(ctx: StepContext, r: CellDrillReport, without: string[]) {
+function drilled(ctx: StepContext, r: CellDrillReport) {
   for (const name of r.removedLeftovers) ctx.evidence(`removed ${name}, left on ${r.cell} by an interrupted drill`);
   ctx.evidence(`restored ${r.backup} in ${r.image} (PostgreSQL ${r.version}) on ${r.cell} (${formatDuration(r.durationMs)})`);
   ctx.evidence(`databases: ${r.databases.join(', ') || '(none)'}`);
-  if (without.length) ctx.evidence(`the drill container ran without ${without.join(', ')}, as the operator chose`);
+  if (r.without.length) ctx.evidence(`the drill container ran without ${r.without.join(', ')}, as the operator chose`);
   return {
     drilled: true,
     // Where it ran, and the hardening it went without when the operator chose so, for the report as for the screen.
-    drilledIn: `${r.image} on ${r.cell}${without.length ? ` without ${without.join(', ')}` : ''}`,
+    drilledIn: ranIn(r),
     replayedTo: r.replayedTo,
     databases: r.databases,
     line: cellDrillLine(r),

@@ -109,10 +109,14 @@ const DATA = `${CELL_MOUNT}/data`;
 /** The server's socket, in the container's private /tmp (no TCP). */
 const SOCKET_DIR = '/tmp';
 
+/** Where the drill ran: "IMAGE on CELL[ without OPTIONS]", the hardening options it went without named. */
+export function ranIn(r: Pick<CellDrillReport, 'image' | 'cell' | 'without'>): string {
+  return `${r.image} on ${r.cell}${r.without.length ? ` without ${r.without.join(', ')}` : ''}`;
+}
+
 /** The screen's line: "drilled in IMAGE on CELL[ without OPTIONS]: consistent, N tables, M rows, replayed to LSN". */
 export function cellDrillLine(r: CellDrillReport): string {
-  const without = r.without.length ? ` without ${r.without.join(', ')}` : '';
-  return `drilled in ${r.image} on ${r.cell}${without}: consistent, ${r.tables.toLocaleString('en-US')} tables, ${r.rows.toLocaleString('en-US')} rows, replayed to ${r.replayedTo}`;
+  return `drilled in ${ranIn(r)}: consistent, ${r.tables.toLocaleString('en-US')} tables, ${r.rows.toLocaleString('en-US')} rows, replayed to ${r.replayedTo}`;
 }
 
 export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport> {

@@ -26,6 +26,7 @@ import type { CellDocker } from '../adapters/docker.js';
 
 export type { CellDocker };
 import { StepFailed } from '../core/errors.js';
+import { escapeRegExp } from '../core/regexp.js';
 import { oneLine } from '../core/display.js';
 import { truncate } from '../core/screen-lines.js';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
@@ -400,7 +401,7 @@ async function drillFolders(docker: CellDocker, store: string): Promise<string[]
     throw new StepFailed(`${argv.join(' ')} on ${docker.runner.where} failed: ${oneLine(truncate(r.stderr.trim(), 200))}`, {
       hint: 'check the store on the cell (ls -ld); then resume',
     });
-  const ours = new RegExp(`^${store.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/${CELL_DRILL_PREFIX}[a-z0-9-]+$`);
+  const ours = new RegExp(`^${escapeRegExp(store)}/${escapeRegExp(CELL_DRILL_PREFIX)}[a-z0-9-]+$`);
   return r.stdout
     .split('\n')
     .map((l) => l.trim())
