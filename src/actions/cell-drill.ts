@@ -79,11 +79,10 @@ const drillOnCell = defineAction({
         if (err instanceof HardeningRefused) {
           const chosen = await goOnWithout(ctx, err, p.cellIp);
           if (chosen === STOP)
-            throw new NeedsOperator(`${err.message.replace(/\.$/, '')}: the recovery stopped before anything was changed, as you chose`, {
+            throw new NeedsOperator(`${err.refusal}: the recovery stopped before anything was changed, as you chose`, {
               hint: `nothing of the drill is left on ${p.cellIp}, and the new container still runs. Prove the archive elsewhere if you wish (dingo-recover drill ${p.url} --on-cell <another cell's IP>), then resume: the drill is asked about again`,
             });
-          if (chosen !== err.option)
-            return notDrilled(ctx, p.url, `${err.message.replace(/\.$/, '')}, and the drill was not to go on without it`);
+          if (chosen !== err.option) return notDrilled(ctx, p.url, `${err.refusal}, and the drill was not to go on without it`);
           without.push(err.option);
           continue;
         }
@@ -128,7 +127,7 @@ function notDrilled(ctx: StepContext, url: string, why: string) {
 
 /** The refused option when the operator agrees to drill without it (the answers file may name several, comma-separated), else not-drilled or stop. */
 async function goOnWithout(ctx: StepContext, err: HardeningRefused, cell: string): Promise<string> {
-  const refused = err.message.replace(/\.$/, '');
+  const refused = err.refusal;
   const d = await ctx.choices.choose({
     key: 'drillWithout',
     message: `${refused}. Drill on ${cell} without ${err.option}?`,

@@ -72,6 +72,11 @@ export class HardeningRefused extends StepFailed {
       hint: `nothing was written to the cell. Without ${option} the archive's server would run less contained, so the drill does not go on without it: drill on a cell whose Docker takes it, or where PostgreSQL of the archive's version is installed`,
     });
   }
+
+  /** The message without the full stop the daemon's words may end with, for a sentence that goes on after it. */
+  get refusal(): string {
+    return this.message.replace(/\.$/, '');
+  }
 }
 
 /**
