@@ -70,6 +70,7 @@ const drillOnCell = defineAction({
           workdir: ctx.runtime.scratch,
           processes: ctx.platform.processes,
           redactor: ctx.runtime.redactor,
+          sleep: (ms) => ctx.sleep(ms),
           progress: (m) => {
             ctx.progress(m);
           },

@@ -56,6 +56,12 @@ export interface CellDrillOptions {
   signal?: AbortSignal;
   /** How long recovery may take (default one hour). */
   recoveryTimeoutMs?: number;
+  /**
+   * How the wait for recovery pauses between polls (default a real timer): the run's own, so a
+   * rehearsal's simulated server is not waited for in real time. The deadline counts the pauses
+   * taken when they add up to more than the real time gone.
+   */
+  sleep?: (ms: number) => Promise<void>;
   progress?: (message: string) => void;
   /** Told the archive's inspection as soon as it is made, before the drill judges it (a drill of many archives reports each). */
   inspected?: (report: ArchiveReport) => void;
@@ -106,6 +112,9 @@ const SPACE_MARGIN = 1.5;
 const SPACE_RESERVE_BYTES = 1024 * 1024 * 1024;
 const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 const DATA = `${CELL_MOUNT}/data`;
+/** The pause between two polls of recovery, and how it is taken by default. */
+const POLL_MS = 500;
+const realSleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
 /** The server's socket, in the container's private /tmp (no TCP). */
 const SOCKET_DIR = '/tmp';
 
@@ -195,7 +204,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     o.signal?.throwIfAborted();
     say(`replaying ${wal.files} WAL file(s) in ${o.image} on ${o.cell}`);
     await box.start(DATA, SERVER_SETTINGS);
-    await waitRecovered(box, o.signal, o.recoveryTimeoutMs ?? 3_600_000);
+    await waitRecovered(box, o.signal, o.recoveryTimeoutMs ?? 3_600_000, o.sleep ?? realSleep);
     const replayedTo = await redoLocation(box);
     const { databases, tables, rows } = await counts(box);
     await o.look?.({
@@ -255,8 +264,15 @@ async function psql(box: CellScratch, sql: string, database = 'postgres'): Promi
 }
 
 /** Until recovery has ended and the server answers; a server that stopped fails the drill with its last FATAL lines. */
-async function waitRecovered(box: CellScratch, signal: AbortSignal | undefined, timeoutMs: number): Promise<void> {
-  const until = performance.now() + timeoutMs;
+async function waitRecovered(
+  box: CellScratch,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
+  const started = performance.now();
+  let paused = 0;
+  const elapsed = (): number => Math.max(performance.now() - started, paused);
   for (;;) {
     signal?.throwIfAborted();
     if (!(await box.running())) {
@@ -271,9 +287,9 @@ async function waitRecovered(box: CellScratch, signal: AbortSignal | undefined, 
     }
     const r = await psql(box, 'select pg_catalog.pg_is_in_recovery()');
     if (r.ok && r.out === 'f') return;
-    if (performance.now() > until)
-      throw new DrillFailed('could-not-run', `recovery did not end within ${Math.round(timeoutMs / 60_000)} min`);
-    await new Promise((res) => setTimeout(res, 500));
+    if (elapsed() > timeoutMs) throw new DrillFailed('could-not-run', `recovery did not end within ${Math.round(timeoutMs / 60_000)} min`);
+    await sleep(POLL_MS);
+    paused += POLL_MS;
   }
 }
 

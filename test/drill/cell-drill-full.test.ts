@@ -1,6 +1,7 @@
 /**
  * The drill on a cell whose store fills half-way: the free-space check passed, then other tenants'
- * databases wrote to the same disk while the archive streamed in. Against the simulated cell
+ * databases wrote to the same disk while the archive streamed in. And its wait for recovery, timed
+ * by the pauses it is given (a rehearsal's take no real time), against a server that never ends it. Against the simulated cell
  * (src/rehearsal/cell-drill-sim.ts: Docker 1.11, the image's GNU tar refusing what the disk cannot
  * hold) with a 9.5 archive whose objects are real lzop files (test/support/live/old-archive.ts).
  */
@@ -42,7 +43,7 @@ afterAll(() => {
 type DrillCell = CellWorld & {
   storeFreeKb?: number;
   othersWriteKb?: number;
-  drills?: Record<string, unknown>;
+  drills?: Record<string, { pollsLeft: number }>;
   drillData?: Record<string, unknown>;
 };
 
@@ -92,5 +93,39 @@ describe('the drill on a cell whose store fills half-way', () => {
     expect(leftOn(cell)).toEqual([]);
     // What it wrote is given back: the 8 KiB the others left.
     expect(simulateCell(cell, { argv: ['df', '-Pk', '/var/vcap/store'], writes: false }).stdout).toMatch(/ 8 +100% \/var\/vcap\/store\n$/);
+  });
+});
+
+describe("the drill's wait for recovery", () => {
+  it('pauses with the sleep it is given and ends at its deadline, counted in the pauses taken', async () => {
+    const cell: DrillCell = sampleCell();
+    const pauses: number[] = [];
+    const err = await runCellDrill({
+      ...drillOn(cell),
+      recoveryTimeoutMs: 60_000,
+      // A server that never ends recovery: each pause, the simulated server has more WAL to replay.
+      sleep: (ms) => {
+        pauses.push(ms);
+        for (const d of Object.values(cell.drills ?? {})) d.pollsLeft = 2;
+        return Promise.resolve();
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toBe('recovery did not end within 1 min');
+    // 500 ms each, until they add up to more than the deadline; no real minute went by.
+    expect(pauses.length).toBe(121);
+    expect(new Set(pauses)).toEqual(new Set([500]));
+    expect(leftOn(cell)).toEqual([]);
+  });
+
+  it('ends when the server says recovery is over, after the pauses it took', async () => {
+    const cell: DrillCell = sampleCell();
+    const pauses: number[] = [];
+    const r = await runCellDrill({ ...drillOn(cell), sleep: (ms) => Promise.resolve(void pauses.push(ms)) });
+    expect(r.replayedTo).toBe('0/6000028');
+    // The simulated server is in recovery for two polls and out of it at the third (rehearsal/cell-drill-sim.ts).
+    expect(pauses).toEqual([500, 500]);
   });
 });
