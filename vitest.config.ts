@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongestFirst from './test/support/longest-first.js';
 
 /**
  * Set by the test of an interrupted run (test/systems/test-servers.test.ts), which runs vitest on
@@ -15,6 +16,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The longest files start first (test/support/longest-first.ts), so none of minutes runs alone at the end.
+    sequence: { sequencer: LongestFirst },
     // Vitest's default (one worker less than the cores) runs the suite one file at a time on a 2-core
     // machine, while most files wait on servers and child processes: two at a time there took 11
     // minutes instead of 17. One more than the cores keeps them busier still: on a quiet 2-core machine,
