@@ -31,13 +31,15 @@ export interface TestPostgresSpec {
   settings?: [string, string][];
   /** Its log (default in the folder of ours `close` removes). */
   logFile?: string;
+  /** More of the environment of the server, its clients and programs than serverEnv's (LOCPATH, libfaketime's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface TestPostgres {
   readonly scratch: Scratch;
   /** psql -X -q -v ON_ERROR_STOP=1 as postgres on `database` with `args` (and `input` on its standard input): its output. */
   psql(database: string, args: string[], input?: string): Promise<string>;
-  /** Runs a program of its bin folder in its sandbox as its account (pg_resetwal on the stopped cluster). */
+  /** Runs a program of its bin folder in its sandbox as its account (pg_resetwal on the stopped cluster, initdb in its empty data folder). */
   run(program: string, args: string[]): Promise<void>;
   /** Starts the server and waits until it accepts connections. */
   start(): Promise<void>;
@@ -54,7 +56,7 @@ export interface TestPostgres {
 /** How long a test's server may take to accept connections. */
 const START_MS = 60_000;
 
-/** Opens the sandbox around `spec.dataDir` (root's, as freshTestCluster leaves it); nothing is started yet. */
+/** Opens the sandbox around `spec.dataDir` (root's, as freshTestCluster leaves it, or empty for initdb); nothing is started yet. */
 export async function openTestPostgres(spec: TestPostgresSpec): Promise<TestPostgres> {
   const own = await mkdtemp(join(tmpdir(), 'dingo-test-pg-'));
   const clientBin = spec.clientBin ?? spec.bin;
@@ -74,6 +76,7 @@ export async function openTestPostgres(spec: TestPostgresSpec): Promise<TestPost
     throw err;
   }
   const endpoint = scratch.endpoint(clientBin);
+  const env = { ...serverEnv(), ...spec.env };
   let server: Postmaster | undefined;
   let unregister = (): void => undefined;
   let closing: Promise<void> | undefined;
@@ -86,12 +89,12 @@ export async function openTestPostgres(spec: TestPostgresSpec): Promise<TestPost
     scratch,
     async psql(database, args, input) {
       const argv = [join(clientBin, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', SANDBOX_SOCKET_DIR, '-p', String(SCRATCH_PORT)];
-      const r = await scratch.sandbox.run([...argv, '-U', 'postgres', '-d', database, ...args], { env: serverEnv(), stdin: input });
+      const r = await scratch.sandbox.run([...argv, '-U', 'postgres', '-d', database, ...args], { env, stdin: input });
       if (r.code !== 0) throw new Error(`psql on ${spec.dataDir} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
       return r.stdout;
     },
     async run(program, args) {
-      await scratch.sandbox.runOk([join(spec.bin, program), ...args], { env: serverEnv() });
+      await scratch.sandbox.runOk([join(spec.bin, program), ...args], { env });
     },
     async start() {
       const settings: [string, string][] = [
@@ -102,7 +105,7 @@ export async function openTestPostgres(spec: TestPostgresSpec): Promise<TestPost
         ['ident_file', scratch.sandbox.identFile],
         ...(spec.settings ?? []),
       ];
-      const s = await scratch.start(settings, { kind: 'local', bin: spec.bin, logFile: spec.logFile ?? join(own, 'log') });
+      const s = await scratch.start(settings, { kind: 'local', bin: spec.bin, logFile: spec.logFile ?? join(own, 'log'), env: spec.env });
       server = s;
       // The run's registry stops it should the run be interrupted before this does; its command line names the data folder.
       unregister = registerServer('postgres', await pidOf(s), spec.dataDir);

@@ -62,6 +62,8 @@ export interface GenerateOptions {
   nextXid?: number;
   /** Rows written after the last archived segment, in the segment the server was still writing: a copy of that segment is kept as `tail`. */
   unarchivedRows?: number;
+  /** More of the environment of the server (and its archive_command), psql and pg_resetwal: libfaketime's, to write on another day. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface GeneratedArchive {
@@ -182,7 +184,14 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
     ];
     await writeFile(join(data, 'postgresql.conf'), `\n${conf.join('\n')}\n`, { flag: 'a' });
     const log = join(work, 'postgres.log');
-    const pg = await openTestPostgres({ dataDir: data, bin: binDir, writable: [walDir, stage], readable: [opts.dir], logFile: log });
+    const pg = await openTestPostgres({
+      dataDir: data,
+      bin: binDir,
+      writable: [walDir, stage],
+      readable: [opts.dir],
+      logFile: log,
+      env: opts.env,
+    });
     /** psql on the generating server, running `what` (['-c', SQL] or ['-f', FILE]). */
     const psql = (...what: string[]) => pg.psql('postgres', ['-A', '-t', ...what]);
     const sql = async (query: string): Promise<string> => (await psql('-c', query)).trim();
