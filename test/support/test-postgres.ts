@@ -79,6 +79,11 @@ export async function openTestPostgres(spec: TestPostgresSpec): Promise<TestPost
   const env = { ...serverEnv(), ...spec.env };
   let server: Postmaster | undefined;
   let unregister = (): void => undefined;
+  /** Marks it stopped in the registry, once. */
+  const stopped = (): void => {
+    unregister();
+    unregister = () => undefined;
+  };
   let closing: Promise<void> | undefined;
   const pidOf = async (s: Postmaster): Promise<number> => {
     const pid = await s.pid();
@@ -113,7 +118,7 @@ export async function openTestPostgres(spec: TestPostgresSpec): Promise<TestPost
       if (ready !== 'ready') {
         const said = await s.lastWords(20);
         await s.stop();
-        unregister();
+        stopped();
         throw new Error(
           `PostgreSQL on ${spec.dataDir} ${ready === 'exited' ? 'stopped before it accepted connections' : 'did not start in time'}:\n${said}`,
         );
@@ -125,13 +130,13 @@ export async function openTestPostgres(spec: TestPostgresSpec): Promise<TestPost
       if (how !== 'fast') process.kill(await pidOf(s), how === 'kill' ? 'SIGKILL' : 'SIGQUIT');
       // Waits until it is gone: after SIGQUIT or SIGKILL, the fast shutdown it asks for comes too late to matter.
       await s.stop();
-      unregister();
+      stopped();
     },
     close() {
       closing ??= (async () => {
         try {
           await scratch.close();
-          unregister();
+          stopped();
         } finally {
           await rm(own, { recursive: true, force: true });
         }
