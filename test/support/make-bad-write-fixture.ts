@@ -44,8 +44,10 @@ const FAKETIME_LIBRARY = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 async function main(target: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bad-write-fixture-'));
   const shiftMs = Math.floor((Date.now() - WRITTEN_AT) / 1000) * 1000;
-  // Every program the generator runs (the server, psql, lzop) sees the clock shifted back; this process does not.
-  Object.assign(process.env, { LD_PRELOAD: FAKETIME_LIBRARY, FAKETIME: `-${shiftMs / 1000}`, FAKETIME_DONT_FAKE_MONOTONIC: '1' });
+  // Every program the generator runs (the server, psql, lzop) sees the clock shifted back; this process does not. The
+  // sandboxed server and its clients get no environment of this process's: theirs is given to them.
+  const shifted = { LD_PRELOAD: FAKETIME_LIBRARY, FAKETIME: `-${shiftMs / 1000}`, FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+  Object.assign(process.env, shifted);
   try {
     const { scenario, archive } = await restorableLiveScenario(dir, {
       rowsBefore: 0,
@@ -55,6 +57,7 @@ async function main(target: string): Promise<void> {
       mistakes: AFTER,
       // Past the transactions a new cluster uses for itself: the live server numbers the seed's as the archive's.
       nextXid: 5000,
+      env: shifted,
     });
     for (const k of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC']) Reflect.deleteProperty(process.env, k);
     const file = join(scenario, 'scenario.yaml');

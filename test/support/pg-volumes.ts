@@ -12,6 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { LAYOUTS, crc32c, crcOffset } from '../../src/systems/pg-control.js';
 import { registerPostmaster } from './server-registry.js';
 import { freshTestCluster } from './fresh-cluster.js';
+import { giveBack, openTestPostgres } from './test-postgres.js';
 import { dumpDatabases } from '../../src/volumes/look.js';
 import type { DumpFacts } from '../../src/volumes/dump-facts.js';
 
@@ -29,7 +30,9 @@ let portSeq = 25432 + (process.pid % 1000) * 3;
 
 /**
  * A fresh cluster in `dataDir` (fresh-cluster.ts), started, `sql` run against database `db` (and `postgresSql` against postgres),
- * then stopped (or killed, or left running); with the server binaries in `bin` (default Debian's 15; psql is always 15's).
+ * then stopped (or killed, or left running); with the server binaries in `bin` (default Debian's 15; psql is always 15's), its
+ * server reading `readable` besides (a tenant's library its statements copy). Stopped or killed, it ran in a scratch sandbox
+ * (test-postgres.ts); the folder is left the postgres account's, as a volume of the postgres image is.
  */
 export async function makeCluster(
   dataDir: string,
@@ -38,8 +41,42 @@ export async function makeCluster(
   end: 'stop' | 'kill' | 'run',
   postgresSql?: string,
   bin = PG_BIN,
+  readable: string[] = [],
 ): Promise<void> {
   mkdirSync(dirname(dataDir), { recursive: true });
+  if (end === 'run') {
+    await leaveRunning(dataDir, db, sql, postgresSql, bin);
+    return;
+  }
+  await freshTestCluster(bin, dataDir);
+  const pg = await openTestPostgres({
+    dataDir,
+    bin,
+    clientBin: PG_BIN,
+    readable,
+    settings: [
+      ['fsync', 'off'],
+      ['timezone', 'UTC'],
+    ],
+  });
+  try {
+    await pg.start();
+    await pg.psql('postgres', [], `CREATE DATABASE ${db};`);
+    await pg.psql(db, [], sql);
+    if (postgresSql) await pg.psql('postgres', [], postgresSql);
+    // Killed, its postmaster.pid stays and its cluster is "in production"; its backends go with the sandbox.
+    await pg.stop(end === 'kill' ? 'kill' : 'fast');
+  } finally {
+    await pg.close();
+    await giveBack(PG, [dataDir]);
+  }
+}
+
+/**
+ * The cluster's server started as the postgres account by pg_ctl, which detaches it: a server an
+ * interrupted run left running, which outlives the run (a scratch sandbox's would end with it).
+ */
+async function leaveRunning(dataDir: string, db: string, sql: string, postgresSql: string | undefined, bin: string): Promise<void> {
   await freshTestCluster(bin, dataDir, PG);
   const sock = mkdtempSync(join(tmpdir(), 'pgvol-sock-'));
   chownSync(sock, PG.uid, PG.gid);
@@ -56,7 +93,7 @@ export async function makeCluster(
     `-p ${port} -k ${sock} -c listen_addresses='' -c fsync=off -c timezone=UTC`,
     'start',
   ]);
-  // Stopped by the run's registry should the run be interrupted before this stops it.
+  // Stopped by the run's registry should the run be interrupted before its test stops it.
   const stopped = registerPostmaster(dataDir);
   const psql = (database: string, text: string): string =>
     asPostgres(
@@ -71,28 +108,10 @@ export async function makeCluster(
     // A failing statement must not leave the server running behind the failed test.
     asPostgres([join(bin, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'immediate', 'stop']);
     stopped();
-    rmSync(sock, { recursive: true, force: true });
     throw err;
+  } finally {
+    rmSync(sock, { recursive: true, force: true });
   }
-  if (end === 'stop') {
-    asPostgres([join(bin, 'pg_ctl'), '-D', dataDir, '-w', '-s', '-m', 'fast', 'stop']);
-    stopped();
-  } else if (end === 'kill') {
-    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    // kill(0) or kill(-n) would kill whole process groups, this test runner's among them.
-    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`postmaster.pid of ${dataDir} names no process`);
-    process.kill(pid, 'SIGKILL');
-    // Children notice the postmaster is gone and exit; wait for them so no file changes afterwards.
-    for (let i = 0; i < 100; i++) {
-      const kids = execFileSync('sh', ['-c', `pgrep -P ${pid} || true`])
-        .toString()
-        .trim();
-      if (!kids) break;
-      execFileSync('sleep', ['0.1']);
-    }
-    stopped();
-  }
-  rmSync(sock, { recursive: true, force: true });
 }
 
 /** A pg_control of a 9.6 cluster, laid out as 9.6 writes it, with a valid CRC. */

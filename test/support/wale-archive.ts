@@ -6,21 +6,24 @@
  * and rows written after the base backup that exist only in archived WAL.
  *
  * Runs as root: the cluster is a copy of the tool's initdb template (fresh-cluster.ts), and its
- * server runs as `postgres`. The folder given as `dir` must be traversable by `postgres` (it is chmod'ed 0755).
+ * server runs in a scratch sandbox of its own (test-postgres.ts), reading `dir` (a tenant's library
+ * there) and writing its data folder, the archive's WAL folder and the base backups' copies. What it
+ * leaves is as a server run as `postgres` left it: the working folder, the archive's folder, its WAL
+ * folder and the WAL in it are that account's (`dir` is chmod'ed 0755).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { execFileSync } from 'node:child_process';
-import { pipeThrough, runOk, type RunAs } from '../../src/systems/processes.js';
-import { freePort } from '../../src/systems/ports.js';
-import { registerPostmaster } from './server-registry.js';
+import { pathIs } from '../../src/systems/pg-install.js';
+import { pipeThrough, type RunAs } from '../../src/systems/processes.js';
 import { freshTestCluster } from './fresh-cluster.js';
+import { giveBack, openTestPostgres } from './test-postgres.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 
-/** The machine's `postgres` account, which the generator's own clusters run as (PostgreSQL refuses root). */
+/** The machine's `postgres` account, whose a Debian server's files are: the generator leaves what its server wrote as that account's. */
 export function postgresAccount(): RunAs {
   const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres']).toString());
   return { name: 'postgres', uid: id('-u'), gid: id('-g'), home: '/var/lib/postgresql' };
@@ -47,7 +50,7 @@ export interface GenerateOptions {
   tenant?: { sql: string[]; autoConf: string[] };
   /** Statements run after the batches, each in a transaction of its own (a bad DELETE, a TRUNCATE): their ids come back in `mistakes`. */
   mistakes?: string[];
-  /** The server's bin folder (default Debian's 15): initdb (for the template), pg_resetwal, pg_ctl, postgres, psql. */
+  /** The server's bin folder (default Debian's 15): initdb (for the template), pg_resetwal, postgres, psql. */
   bin?: string;
   /** The server's log_timezone, which the backup label's START and STOP TIME are written in (default initdb's). */
   logTimezone?: string;
@@ -59,6 +62,8 @@ export interface GenerateOptions {
   nextXid?: number;
   /** Rows written after the last archived segment, in the segment the server was still writing: a copy of that segment is kept as `tail`. */
   unarchivedRows?: number;
+  /** More of the environment of the server (and its archive_command), psql and pg_resetwal: libfaketime's, to write on another day. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface GeneratedArchive {
@@ -147,20 +152,13 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
   const work = await mkdtemp(join(opts.dir, 'wale-gen-'));
   await chmod(work, 0o755);
   const data = join(work, 'data');
-  const sock = join(work, 'sock');
   const root = join(work, 'archive');
   const stage = join(work, 'stage');
-  for (const d of [work, sock, root, join(root, 'wal_005'), stage]) {
+  for (const d of [work, root, join(root, 'wal_005'), stage]) {
     await mkdir(d, { recursive: true });
     await own(d, as);
   }
-  const port = await freePort();
   const binDir = opts.bin ?? PG_BIN;
-  const pg = (bin: string, ...args: string[]) => runOk([join(binDir, bin), ...args], { as });
-  /** psql on the generating server, running `what` (['-c', SQL] or ['-f', FILE]). */
-  const psql = (...what: string[]) =>
-    pg('psql', '-X', '-qAt', '-v', 'ON_ERROR_STOP=1', '-h', sock, '-p', String(port), '-U', 'postgres', '-d', 'postgres', ...what);
-  const sql = async (query: string): Promise<string> => (await psql('-c', query)).stdout.trim();
 
   try {
     return await buildArchive();
@@ -170,13 +168,9 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
   }
 
   async function buildArchive(): Promise<GeneratedArchive> {
-    await freshTestCluster(binDir, data, as);
-    if (opts.nextXid) await pg('pg_resetwal', '-x', String(opts.nextXid), '-D', data);
+    await freshTestCluster(binDir, data);
     const walDir = join(root, 'wal_005');
     const conf = [
-      `port = ${port}`,
-      `listen_addresses = ''`,
-      `unix_socket_directories = '${sock}'`,
       'fsync = off',
       'synchronous_commit = off',
       'wal_level = replica',
@@ -189,10 +183,21 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       ...(opts.settings ?? []),
     ];
     await writeFile(join(data, 'postgresql.conf'), `\n${conf.join('\n')}\n`, { flag: 'a' });
-    await pg('pg_ctl', '-D', data, '-l', join(work, 'postgres.log'), '-w', '-s', 'start');
-    // Stopped by the run's registry should the run be interrupted before this stops it.
-    let stopped = registerPostmaster(data);
+    const log = join(work, 'postgres.log');
+    const pg = await openTestPostgres({
+      dataDir: data,
+      bin: binDir,
+      writable: [walDir, stage],
+      readable: [opts.dir],
+      logFile: log,
+      env: opts.env,
+    });
+    /** psql on the generating server, running `what` (['-c', SQL] or ['-f', FILE]). */
+    const psql = (...what: string[]) => pg.psql('postgres', ['-A', '-t', ...what]);
+    const sql = async (query: string): Promise<string> => (await psql('-c', query)).trim();
     try {
+      if (opts.nextXid) await pg.run('pg_resetwal', ['-x', String(opts.nextXid), '-D', data]);
+      await pg.start();
       const version = await sql('select version()');
       const major = String(Math.floor(Number(await sql('show server_version_num')) / 10000));
       await sql(`create table ${DRILL_TABLE} (id int primary key, note text not null)`);
@@ -206,7 +211,7 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
       const takeBackup = async (): Promise<void> => {
         const folder = join(stage, `backup-${backups.length}`);
         await mkdir(folder);
-        await own(folder, as);
+        await own(folder, pg.scratch.account);
         backups.push(await baseBackup(folder, version));
       };
       await takeBackup();
@@ -223,14 +228,13 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         if (opts.batches?.backupAfter === i + 1) await takeBackup();
         if (opts.restart?.afterBatch === i + 1) {
           await writeFile(join(data, 'postgresql.conf'), `${opts.restart.settings.join('\n')}\n`, { flag: 'a' });
-          await pg('pg_ctl', '-D', data, '-l', join(work, 'postgres.log'), '-w', '-s', '-m', 'fast', 'restart');
-          stopped();
-          stopped = registerPostmaster(data);
+          await pg.stop('fast');
+          await pg.start();
         }
       }
       const mistakes: { sql: string; xid: string }[] = [];
       for (const statement of opts.mistakes ?? []) {
-        const xid = (await psql('-c', 'begin', '-c', statement, '-c', 'select txid_current()', '-c', 'commit')).stdout.trim();
+        const xid = (await psql('-c', 'begin', '-c', statement, '-c', 'select txid_current()', '-c', 'commit')).trim();
         mistakes.push({ sql: statement, xid: String(Number(xid) % 2 ** 32) });
       }
       const latest = backups[backups.length - 1]!;
@@ -246,10 +250,9 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         written += n;
         lastSwitched = await sql('select pg_walfile_name(pg_switch_wal())');
       }
-      await waitFor(
-        async () => (await sql("select coalesce(last_archived_wal, '') from pg_stat_archiver")) >= lastSwitched,
-        'WAL archiving',
-      );
+      // Segments are archived in order: the last one there, all are. Not pg_stat_archiver: before 15 the statistics
+      // collector needs a UDP socket on localhost, which the sandbox's network namespace lacks.
+      await waitFor(() => pathIs(join(walDir, `${lastSwitched}.lzo`), 'exists'), 'WAL archiving');
 
       const sysid = await sql('select system_identifier from pg_catalog.pg_control_system()');
       if (!/^\d+$/.test(sysid)) throw new Error(`pg_control_system() gave no system identifier: ${sysid}`);
@@ -278,11 +281,15 @@ export async function generateWaleArchive(opts: GenerateOptions): Promise<Genera
         ...(tail && { tail }),
       };
     } finally {
-      // A server that would not stop stays registered: the run's teardown stops it.
-      await pg('pg_ctl', '-D', data, '-m', 'immediate', '-s', 'stop').then(stopped, () => undefined);
-      await rm(data, { recursive: true, force: true });
-      await rm(stage, { recursive: true, force: true });
-      await rm(sock, { recursive: true, force: true });
+      try {
+        await pg.stop('immediate');
+      } finally {
+        await pg.close();
+        // Root's again after the sandbox: the postgres account's, as the server left them when it ran as that account.
+        await giveBack(as, [walDir, log]);
+        await rm(data, { recursive: true, force: true });
+        await rm(stage, { recursive: true, force: true });
+      }
     }
 
     /**

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.js';
 import { dumpDatabases, lookInside } from '../../src/volumes/look.js';
 import { PG_BIN } from '../support/pg-volumes.js';
+import { giveBack, openTestPostgres } from '../support/test-postgres.js';
+import { postgresAccount } from '../support/wale-archive.js';
 
 /** A locale name no machine has: localedef builds it into our LOCPATH folder only. */
 const LOCALE = 'xx_DINGO.UTF-8';
@@ -18,32 +20,31 @@ const LOCALE = 'xx_DINGO.UTF-8';
 let root: string;
 let locales: string;
 
-/** initdb a cluster in the locale only LOCPATH knows; `lcSettings` C keeps postgresql.conf's lc_* startable. */
-function clusterIn(name: string, lcSettings: 'locale' | 'C'): string {
+/**
+ * A cluster initdb makes in `root`/`name` in `locale`, and `statement` run on it by its server, in a scratch sandbox that
+ * reads the locales with LOCPATH set (test-postgres.ts); left the postgres account's, as initdb run as that account leaves it.
+ */
+async function initdbIn(name: string, locale: string, statement?: string): Promise<string> {
   const data = join(root, name);
-  execFileSync(
-    'runuser',
-    [
-      '-u',
-      'postgres',
-      '--',
-      'env',
-      `LOCPATH=${locales}`,
-      join(PG_BIN, 'initdb'),
-      '-D',
-      data,
-      '--locale',
-      LOCALE,
-      '-A',
-      'trust',
-      '-U',
-      'postgres',
-      '--no-sync',
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
+  mkdirSync(data, { mode: 0o700 });
+  const pg = await openTestPostgres({ dataDir: data, bin: PG_BIN, readable: [locales], env: { LOCPATH: locales } });
+  try {
+    await pg.run('initdb', ['-D', data, '--locale', locale, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    if (statement) {
+      await pg.start();
+      await pg.psql('postgres', ['-c', statement]);
+      await pg.stop('fast');
+    }
+  } finally {
+    await pg.close();
+    await giveBack(postgresAccount(), [data]);
+  }
+  return data;
+}
+
+/** initdb a cluster in the locale only LOCPATH knows; `lcSettings` C keeps postgresql.conf's lc_* startable. */
+async function clusterIn(name: string, lcSettings: 'locale' | 'C'): Promise<string> {
+  const data = await initdbIn(name, LOCALE);
   if (lcSettings === 'C') {
     const conf = join(data, 'postgresql.conf');
     writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^(lc_\w+) = '[^']*'/gm, "$1 = 'C'"));
@@ -52,35 +53,8 @@ function clusterIn(name: string, lcSettings: 'locale' | 'C'): string {
 }
 
 /** A cluster in locale C holding one database, `shop`, made in the locale only LOCPATH knows. */
-function databaseIn(name: string): string {
-  const data = join(root, name);
-  const pg = (args: string[]): void => {
-    execFileSync('runuser', ['-u', 'postgres', '--', 'env', `LOCPATH=${locales}`, ...args], { stdio: 'ignore' });
-  };
-  pg([join(PG_BIN, 'initdb'), '-D', data, '--locale', 'C', '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  const sock = mkdtempSync(join(root, 'sock-'));
-  execFileSync('chown', ['postgres', sock]);
-  pg([join(PG_BIN, 'pg_ctl'), '-D', data, '-w', '-s', '-l', join(sock, 'log'), '-o', `-p 5499 -k ${sock} -c listen_addresses=''`, 'start']);
-  try {
-    pg([
-      join(PG_BIN, 'psql'),
-      '-X',
-      '-q',
-      '-h',
-      sock,
-      '-p',
-      '5499',
-      '-U',
-      'postgres',
-      '-d',
-      'postgres',
-      '-c',
-      `CREATE DATABASE shop LOCALE '${LOCALE}' TEMPLATE template0`,
-    ]);
-  } finally {
-    pg([join(PG_BIN, 'pg_ctl'), '-D', data, '-w', '-s', '-m', 'fast', 'stop']);
-  }
-  return data;
+function databaseIn(name: string): Promise<string> {
+  return initdbIn(name, 'C', `CREATE DATABASE shop LOCALE '${LOCALE}' TEMPLATE template0`);
 }
 
 beforeAll(() => {
@@ -99,7 +73,7 @@ afterAll(() => {
 
 describe('a copy whose locale this machine lacks', () => {
   it('does not start on its postgresql.conf: says which locale, and how to add it', async () => {
-    const data = clusterIn('settings', 'locale');
+    const data = await clusterIn('settings', 'locale');
     const err = await lookInside({ dataDir: data, major: '15', workDir: mkdtempSync(join(root, 'work-')) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as StepFailed).message).toBe(
@@ -110,7 +84,7 @@ describe('a copy whose locale this machine lacks', () => {
   }, 60_000);
 
   it('starts, but cannot open its databases: says which locale, not a bare psql error', async () => {
-    const data = clusterIn('collation', 'C');
+    const data = await clusterIn('collation', 'C');
     const work = mkdtempSync(join(root, 'work-'));
     execFileSync('chown', ['postgres', work]);
     const err = await lookInside({ dataDir: data, major: '15', workDir: work }).catch((e: unknown) => e);
@@ -121,7 +95,7 @@ describe('a copy whose locale this machine lacks', () => {
   }, 60_000);
 
   it('starts and lists its databases, but cannot dump one made in that locale: says which, not a bare pg_dump error', async () => {
-    const data = databaseIn('dump');
+    const data = await databaseIn('dump');
     const work = mkdtempSync(join(root, 'work-'));
     const err = await dumpDatabases({ dataDir: data, major: '15', workDir: work, databases: ['shop'], outDir: join(root, 'dumps') }).catch(
       (e: unknown) => e,

@@ -15,7 +15,7 @@ import { copyTree } from '../../src/volumes/copy.js';
 import { dumpDatabases, lookInside, verifyDumps } from '../../src/volumes/look.js';
 import { startScratchServer } from '../../src/volumes/scratch-server.js';
 import { READER_ROLE } from '../../src/systems/pg-reader.js';
-import { makeCluster } from '../support/pg-volumes.js';
+import { makeCluster, PG_BIN } from '../support/pg-volumes.js';
 import { markerFilesUnder, markerFolder, markersIn, tenantCodeSql, tenantLibrary } from '../support/drill-hostile.js';
 
 let root: string;
@@ -27,7 +27,8 @@ beforeAll(async () => {
   await chmod(root, 0o755);
   markers = await markerFolder(root);
   original = join(root, 'volume', 'pgdata');
-  await makeCluster(original, 'shop', `${tenantCodeSql(markers, tenantLibrary(root, markers)).join(';\n')};`, 'stop');
+  const library = tenantLibrary(root, markers);
+  await makeCluster(original, 'shop', `${tenantCodeSql(markers, library).join(';\n')};`, 'stop', undefined, PG_BIN, [library]);
 }, 120_000);
 
 afterAll(() => {

@@ -16,7 +16,13 @@ import { postgresArgs, serverEnv } from '../pg-sandbox.js';
 
 /** How the server runs: local binaries, or the image through the Engine. */
 export type ServerRun =
-  | { kind: 'local'; bin: string; logFile: string }
+  | {
+      kind: 'local';
+      bin: string;
+      logFile: string;
+      /** Variables added to serverEnv's (a locale folder's LOCPATH): named by the caller, never taken from the operator's environment. */
+      env?: NodeJS.ProcessEnv;
+    }
   | {
       kind: 'image';
       engine: DockerEngine;
@@ -69,7 +75,7 @@ function startLocal(spec: PostmasterSpec, run: Extract<ServerRun, { kind: 'local
   let proc;
   try {
     proc = spec.sandbox.start([join(run.bin, 'postgres'), '-D', spec.dataDir, ...postgresArgs(spec.settings)], {
-      env: serverEnv(),
+      env: { ...serverEnv(), ...run.env },
       output: fd,
     });
   } finally {
