@@ -16,6 +16,7 @@ import {
   mkdirSync,
   readdirSync,
   readlinkSync,
+  realpathSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -114,7 +115,9 @@ export function installPgMajors(log: (line: string) => void = () => undefined): 
   for (const [major, version] of Object.entries(EMBEDDED_PG)) {
     const bin = join(root, major, 'bin');
     mkdirSync(bin, { recursive: true });
-    const server = join(packageDir(version), 'bin');
+    // By its real path: a scratch server's sandbox mounts the real folders a bin folder's links lead to, and a
+    // link through a linked folder on the way (a checkout whose node_modules is a link) would name none of them.
+    const server = realpathSync(join(packageDir(version), 'bin'));
     const servers = readdirSync(server);
     for (const name of servers) linkAt(join(server, name), join(bin, name));
     for (const name of CLIENTS) if (!servers.includes(name)) linkAt(join(DEBIAN_15, name), join(bin, name));
