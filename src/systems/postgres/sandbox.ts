@@ -15,8 +15,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { lstat, mkdir, mkdtemp, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { StepFailed } from '../../core/errors.js';
 import type { PipeStage, ProcResult, RunAs, SandboxSpec, ScratchSandbox, SandboxedProcess, SandboxRunOptions } from '../../core/seams.js';
 import { endsWithUs } from '../child-processes.js';
@@ -59,11 +59,18 @@ const inSystem = (path: string): boolean => SYSTEM_FOLDERS.some((d) => path === 
  * reached through a link, at its own place too, or as that link itself when the path is one (a
  * PostgreSQL's bin folder linked from a cache: its server finds lib and share beside its real path);
  * what lies in the system folders is there already. A bin folder brings the installs its programs'
- * links lead to (a PostgreSQL's lib and share folders beside its bin).
+ * links lead to (a PostgreSQL's lib and share folders beside its bin), at their real places and at
+ * each place a link on the way names (an install linked through a linked folder, as a cache of
+ * servers may be: the link is followed inside by the name it has).
+ *
+ * A place made only because a link names it, or a link made inside, is left out when it lies inside
+ * another mount: that mount shows the machine's own folder there, and the script would make it
+ * through the machine's folders and links, writing where the sandbox must never write.
  */
 async function mountsOf(spec: SandboxSpec, auth: string): Promise<string[]> {
-  const wanted = new Map<string, { how: 'ro' | 'rw' | 'ln'; from: string }>();
-  const add = async (path: string, how: 'ro' | 'rw'): Promise<void> => {
+  const wanted = new Map<string, { how: 'ro' | 'rw' | 'ln'; from: string; named?: boolean }>();
+  /** `named`: the path is one a link names, wanted only for that link's sake. */
+  const add = async (path: string, how: 'ro' | 'rw', named = false): Promise<void> => {
     const real = await realpath(path);
     const at = path.replace(/\/+$/, '') || '/';
     const places = new Set([real]);
@@ -74,24 +81,43 @@ async function mountsOf(spec: SandboxSpec, auth: string): Promise<string[]> {
       } else places.add(at);
     }
     for (const place of places) {
-      if (inSystem(place)) continue;
+      // The machine's whole tree is never one of them, whatever a link names.
+      if (inSystem(place) || place === '/') continue;
       const known = wanted.get(place);
-      if (!known || how === 'rw') wanted.set(place, { how, from: real });
+      if (!known || how === 'rw') wanted.set(place, { how, from: real, ...(named && place !== real ? { named } : {}) });
     }
   };
   for (const bin of spec.bins ?? []) {
     await add(bin, 'ro');
     for (const name of await readdir(bin).catch(() => [] as string[])) {
-      const real = await realpath(join(bin, name)).catch(() => null);
-      if (real) await add(dirname(dirname(real)), 'ro');
+      const program = join(bin, name);
+      const real = await realpath(program).catch(() => null);
+      if (!real) continue;
+      for (const hop of await linksOnTheWay(program)) await add(dirname(dirname(hop)), 'ro', true);
+      await add(dirname(dirname(real)), 'ro');
     }
   }
   for (const path of spec.readable ?? []) await add(path, 'ro');
   for (const path of spec.writable) await add(path, 'rw');
   if (spec.socketDir) wanted.set(SANDBOX_SOCKET_DIR, { how: 'rw', from: await realpath(spec.socketDir) });
   wanted.set(AUTH_DIR, { how: 'ro', from: auth });
+  for (const [at, m] of [...wanted]) {
+    if ((m.how === 'ln' || m.named) && [...wanted.keys()].some((other) => at.startsWith(`${other}/`))) wanted.delete(at);
+  }
   const depth = (p: string): number => p.split(sep).length;
   return [...wanted.entries()].sort(([a], [b]) => depth(a) - depth(b) || a.localeCompare(b)).flatMap(([at, m]) => [m.how, m.from, at]);
+}
+
+/** Where each link from `path` on leads, as it names it (absolute), until a path that is no link: at most 8. */
+async function linksOnTheWay(path: string): Promise<string[]> {
+  const hops: string[] = [];
+  for (let at = path; hops.length < 8;) {
+    const named = await readlink(at).catch(() => null);
+    if (named === null) break;
+    at = resolve(dirname(at), named);
+    hops.push(at);
+  }
+  return hops;
 }
 
 /** Reads the first line of a stream, or undefined when it ends first. */
