@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSandbox, openScratch, SANDBOX_SOCKET_DIR, SCRATCH_PORT, waitAccepting } from '../../src/systems/postgres/index.js';
+import { connArgs, openSandbox, openScratch, SANDBOX_SOCKET_DIR, SCRATCH_PORT, waitAccepting } from '../../src/systems/postgres/index.js';
 import type { Postmaster, Scratch } from '../../src/systems/postgres/index.js';
 import { serverEnv } from '../../src/systems/pg-sandbox.js';
 import { runOk } from '../../src/systems/processes.js';
@@ -93,7 +93,7 @@ export async function openTestPostgres(spec: TestPostgresSpec): Promise<TestPost
   return {
     scratch,
     async psql(database, args, input) {
-      const argv = [join(clientBin, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', SANDBOX_SOCKET_DIR, '-p', String(SCRATCH_PORT)];
+      const argv = [join(clientBin, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...connArgs(endpoint)];
       const r = await scratch.sandbox.run([...argv, '-U', 'postgres', '-d', database, ...args], { env, stdin: input });
       if (r.code !== 0) throw new Error(`psql on ${spec.dataDir} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
       return r.stdout;
