@@ -143,6 +143,21 @@ describe('a scratch server’s sandbox', () => {
     expect(execFileSync('find', [root, '-printf', '%p %y %l\n']).toString()).toBe(before);
   });
 
+  it('reads a relative link of a bin folder reached through a link from where the link really is, and mounts nothing beside it', async () => {
+    // bin → deep/install/bin, whose alias is ../bin/server: read from the linked name, `..` would be `root` itself.
+    const root = mkdtempSync(join(dir, 'relative-'));
+    const install = join(root, 'deep', 'install');
+    mkdirSync(join(install, 'bin'), { recursive: true });
+    writeFileSync(join(install, 'bin', 'server'), '#!/bin/sh\necho ran\n', { mode: 0o755 });
+    symlinkSync('../bin/server', join(install, 'bin', 'alias'));
+    writeFileSync(join(root, 'beside'), 'not for it\n', { mode: 0o644 });
+    symlinkSync(join(install, 'bin'), join(root, 'bin'));
+    chmodSync(root, 0o755);
+    const s = await sandbox({ writable: [], bins: [join(root, 'bin')] });
+    expect((await s.run([join(root, 'bin', 'alias')])).stdout).toBe('ran\n');
+    expect((await s.run(['cat', join(root, 'beside')])).code).not.toBe(0);
+  });
+
   it('ends everything in it when it closes, a detached process included', async () => {
     const s = await sandbox({ writable: [] });
     // setsid: a session of its own, its parent gone at once: the sandbox's init takes it.

@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import { StepFailed } from '../../core/errors.js';
 import type { PipeStage, ProcResult, RunAs, SandboxSpec, ScratchSandbox, SandboxedProcess, SandboxRunOptions } from '../../core/seams.js';
 import { endsWithUs } from '../child-processes.js';
@@ -108,13 +108,19 @@ async function mountsOf(spec: SandboxSpec, auth: string): Promise<string[]> {
   return [...wanted.entries()].sort(([a], [b]) => depth(a) - depth(b) || a.localeCompare(b)).flatMap(([at, m]) => [m.how, m.from, at]);
 }
 
-/** Where each link from `path` on leads, as it names it (absolute), until a path that is no link: at most 8. */
+/**
+ * Where each link from `path` on leads, until a path that is no link (at most 8): an absolute name as
+ * the link gives it, a relative one from the real folder the link is in, as the kernel reads it (from
+ * the folder it was reached by, a `..` would name another folder, which would then be mounted).
+ */
 async function linksOnTheWay(path: string): Promise<string[]> {
   const hops: string[] = [];
   for (let at = path; hops.length < 8;) {
     const named = await readlink(at).catch(() => null);
     if (named === null) break;
-    at = resolve(dirname(at), named);
+    const from = isAbsolute(named) ? null : await realpath(dirname(at)).catch(() => undefined);
+    if (from === undefined) break;
+    at = from === null ? named : join(from, named);
     hops.push(at);
   }
   return hops;
