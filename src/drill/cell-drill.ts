@@ -23,9 +23,11 @@ import type { CellDocker } from '../systems/cell-scratch.js';
 import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
 import type { RecoveryTarget } from './recovery-target.js';
 import { backupForStop } from './target-backup.js';
-import { CELL_MOUNT, CellScratch, removeCellLeftovers } from '../systems/cell-scratch.js';
+import { CELL_MOUNT, CellScratch } from '../systems/cell-scratch.js';
+import { removeCellLeftovers } from '../systems/cell-leftovers.js';
 
-export { HardeningRefused, StoreFull } from '../systems/cell-scratch.js';
+export { HardeningRefused } from '../systems/cell-hardening.js';
+export { StoreFull } from '../systems/cell-store.js';
 import { archiveMajor, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup } from './base-backup.js';
 import { StepFailed } from '../core/errors.js';

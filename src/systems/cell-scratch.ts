@@ -8,147 +8,35 @@
  * cfcommunity/postgresql-base:9.5, whose PATH holds /usr/lib/postgresql/9.5/bin: dingo-postgresql-release
  * images/postgresql95-patroni-base/Dockerfile), but never its entrypoint (`/scripts/run.sh`, which
  * would start Patroni and talk to etcd): `postgres` (or, to take the data in, `tar`) runs directly as
- * the image's `postgres` account. Every container of ours carries the options of `hardening()` —
- * no network, every capability dropped, no new privileges, a read-only root with a private /tmp,
- * bounded memory and CPU — and our label, by which a later attempt finds what an interrupted one
- * left. Its only writable folder is a scratch folder of ours under the cell's store, made after a
- * free-space check and removed with the container.
- *
- * Docker 1.11's `run` flags (docs/reference/commandline/run.md of that release): `--net` (1.12 added
- * `--network`; later clients still take `--net`), `--tmpfs` (1.10), `--security-opt
- * no-new-privileges` (1.11), `--memory`, `--cpu-shares`, `--pids-limit` (1.11). A client that does not
- * know a flag says `flag provided but not defined: --x` (1.11's mflag) or `unknown flag: --x`
- * (cobra, 1.13 on); a daemon whose kernel lacks a cgroup prints `WARNING: Your kernel does not support
- * … discarded` and runs the container without the limit: both are refusals of that option, named.
+ * the image's `postgres` account. Every container of ours carries the options of `hardening()`
+ * (cell-hardening.ts) — no network, every capability dropped, no new privileges, a read-only root
+ * with a private /tmp, bounded memory and CPU — and our label, by which a later attempt finds what an
+ * interrupted one left (cell-leftovers.ts). Its only writable folder is a scratch folder of ours
+ * under the cell's store (cell-store.ts), made after a free-space check and removed with the container.
  */
 import type { Readable } from 'node:stream';
 import type { CellDocker } from '../adapters/docker.js';
 
 export type { CellDocker };
 import { StepFailed } from '../core/errors.js';
-import { escapeRegExp } from '../core/regexp.js';
 import { oneLine } from '../core/display.js';
 import { truncate } from '../core/screen-lines.js';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
+import { type Hardening, HardeningRefused, type HardeningSpec, hardening, refusedOption } from './cell-hardening.js';
+import { CELL_DRILL_LABEL, removeOnCell } from './cell-leftovers.js';
+import { CELL_DRILL_PREFIX, CELL_STORE, NO_SPACE, StoreFull, type StoreUse } from './cell-store.js';
 
-/** Our label on every drill container on a cell: its value is the container's scratch folder. */
-export const CELL_DRILL_LABEL = 'dingo-recover.cell-drill';
-/** The name of our containers and of their folders under the store. */
-const CELL_DRILL_PREFIX = 'dingo-recover-drill-';
 /** The container that unpacks the data into the folder: the drill's name and this. */
 const LOAD_SUFFIX = '-load';
 /** Where the container sees its scratch folder. */
 export const CELL_MOUNT = '/var/lib/dingo-recover';
-/** The cell's persistent disk, where the containers' own data lives too (the broker's host_directory's parent). */
-const CELL_STORE = '/var/vcap/store';
 
-/** One hardening option: how the operator reads it, and the client's arguments. */
-export interface Hardening {
-  option: string;
-  args: string[];
-}
-
-export interface CellScratchSpec {
+export interface CellScratchSpec extends HardeningSpec {
   docker: CellDocker;
   image: string;
   /** Our folder's and container's name suffix: lower-case letters, digits and dashes. */
   id: string;
   store?: string;
-  /** Memory limit (docker's units, e.g. "1g"). */
-  memory?: string;
-  cpuShares?: number;
-  /** Options the operator agreed to go on without (a cell whose Docker refused them). */
-  without?: string[];
-}
-
-/** A hardening option the cell's Docker refused (unknown, or its limit discarded by the kernel). */
-export class HardeningRefused extends StepFailed {
-  constructor(
-    readonly option: string,
-    where: string,
-    said: string,
-  ) {
-    super(`the Docker on ${where} refused the hardening option ${option}: ${said}`, {
-      hint: `nothing was written to the cell. Without ${option} the archive's server would run less contained, so the drill does not go on without it: drill on a cell whose Docker takes it, or where PostgreSQL of the archive's version is installed`,
-    });
-  }
-
-  /** The message without the full stop the daemon's words may end with, for a sentence that goes on after it. */
-  get refusal(): string {
-    return this.message.replace(/\.$/, '');
-  }
-}
-
-/**
- * How a full disk reads in what ran in the container: ENOSPC in the words of GNU tar (src/extract.c
- * extract_file → paxutils' write_error_details: "%s: Wrote only %lu of %lu bytes", or `Cannot
- * write`/`Cannot open`/`Cannot mkdir: No space left on device`) and of PostgreSQL (xlog.c, fd.c:
- * `could not write to file …: No space left on device`).
- */
-const NO_SPACE = /No space left on device|Wrote only \d+ of \d+ bytes/;
-
-/** The cell's store as `df -Pk` shows it (POSIX columns, 1024-byte blocks). */
-export interface StoreUse {
-  device: string;
-  mount: string;
-  sizeKb: number;
-  availKb: number;
-  /** "100%". */
-  capacity: string;
-}
-
-/** The store filled while the drill wrote to it (another tenant's growth after the free-space check, or ours). */
-export class StoreFull extends StepFailed {
-  constructor(where: string, doing: string, use: StoreUse | null, said: string) {
-    const how = use
-      ? `${use.device} on ${use.mount} is ${use.capacity} full (${gib(use.availKb * 1024)} free of ${gib(use.sizeKb * 1024)})`
-      : 'df did not say how full';
-    super(`the cell's store filled ${doing} on ${where}: ${how}; ${said}`, {
-      hint: `the drill's container and scratch folder are removed, which gives back what it wrote; other tenants' databases live on that disk, so free space there (df -h ${use?.mount ?? CELL_STORE} on the cell) before drilling again, or drill on another cell of the same image (drill --on-cell)`,
-    });
-  }
-}
-
-function gib(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-}
-
-/** The hardening every container of ours carries, the options `without` names left out. */
-export function hardening(s: Pick<CellScratchSpec, 'memory' | 'cpuShares' | 'without'>): Hardening[] {
-  const all: Hardening[] = [
-    { option: '--net none', args: ['--net', 'none'] },
-    { option: '--cap-drop ALL', args: ['--cap-drop', 'ALL'] },
-    { option: '--security-opt no-new-privileges', args: ['--security-opt', 'no-new-privileges'] },
-    { option: '--read-only', args: ['--read-only'] },
-    { option: '--tmpfs /tmp', args: ['--tmpfs', '/tmp:rw,nosuid,nodev,noexec,size=64m'] },
-    { option: '--memory', args: ['--memory', s.memory ?? '1g'] },
-    { option: '--cpu-shares', args: ['--cpu-shares', String(s.cpuShares ?? 256)] },
-    { option: '--pids-limit', args: ['--pids-limit', '256'] },
-  ];
-  const without = new Set(s.without ?? []);
-  return all.filter((h) => !without.has(h.option));
-}
-
-/** The hardening option a failed or warning `docker run` names as refused, or null. */
-export function refusedOption(stderr: string, options: Hardening[]): { option: string; said: string } | null {
-  const unknown = /(?:flag provided but not defined|unknown flag): -{1,2}([a-z-]+)/.exec(stderr);
-  if (unknown) {
-    const flag = `--${unknown[1]!}`;
-    const h = options.find((o) => o.args[0] === flag);
-    return { option: h?.option ?? flag, said: unknown[0] };
-  }
-  for (const line of stderr.split('\n')) {
-    if (!/WARNING: Your kernel does not support .*discarded/i.test(line)) continue;
-    const option = /pids/i.test(line) ? '--pids-limit' : /cpu/i.test(line) ? '--cpu-shares' : '--memory';
-    return { option, said: line.trim() };
-  }
-  const daemon = /Error response from daemon: (.*(?:no-new-privileges|security-opt|tmpfs|read-only|cap).*)/i.exec(stderr);
-  if (daemon) {
-    const said = daemon[1]!;
-    const h = options.find((o) => said.includes(o.args[1] ?? o.args[0]!) || said.includes(o.args[0]!.replace(/^--/, '')));
-    return { option: h?.option ?? 'one of the hardening options', said };
-  }
-  return null;
 }
 
 /** What the image holds for the drill: its postgres account and its server's version. */
@@ -355,61 +243,4 @@ export class CellScratch {
   async remove(): Promise<void> {
     await removeOnCell(this.s.docker, this.name, this.folder);
   }
-}
-
-/** Removes a container of ours and its folder (never a path outside the store's drill folders). */
-async function removeOnCell(docker: CellDocker, name: string, folder: string): Promise<void> {
-  const r = await docker.runner.run(docker.spec(['rm', '-f', '-v', name], true));
-  if (r.exitCode !== 0 && !/No such container/i.test(r.stderr))
-    throw docker.failure(docker.spec(['rm', '-f', '-v', name], true), r, `rm ${name}`);
-  if (!folder.includes(`/${CELL_DRILL_PREFIX}`) || folder.includes('..')) throw new Error(`not a drill folder: ${folder}`);
-  const rm = await docker.runner.run({ argv: ['rm', '-rf', '--one-file-system', folder], writes: true, sudo: true });
-  if (rm.exitCode !== 0)
-    throw new StepFailed(`rm -rf ${folder} on ${docker.runner.where} failed: ${oneLine(truncate(rm.stderr.trim(), 200))}`);
-}
-
-/**
- * What an interrupted drill left on the cell: each container of ours (our label; its value names its
- * folder), removed with its folder; then each folder of ours in the store (`store`, named by our
- * prefix) that no container named: a drill killed after making its folder and before its first
- * container, or after removing its container and before its folder, leaves only the folder. What
- * was removed, by name.
- */
-export async function removeCellLeftovers(docker: CellDocker, store = CELL_STORE): Promise<string[]> {
-  const spec = docker.spec(
-    ['ps', '-a', '--filter', `label=${CELL_DRILL_LABEL}`, '--format', `{{.Names}}\t{{.Label "${CELL_DRILL_LABEL}"}}`],
-    false,
-  );
-  const r = await docker.runner.run(spec);
-  if (r.exitCode !== 0) throw docker.failure(spec, r, 'ps (drill leftovers)');
-  const removed: string[] = [];
-  for (const line of r.stdout.split('\n').filter((l) => l.trim())) {
-    const [name = '', folder = ''] = line.split('\t');
-    if (!name.startsWith(CELL_DRILL_PREFIX) || !folder.endsWith(`/${name.replace(/-load$/, '')}`)) continue;
-    await removeOnCell(docker, name, folder);
-    removed.push(name);
-  }
-  for (const folder of await drillFolders(docker, store)) {
-    const name = folder.slice(folder.lastIndexOf('/') + 1);
-    if (removed.some((n) => n.replace(/-load$/, '') === name)) continue;
-    await removeOnCell(docker, name, folder);
-    removed.push(folder);
-  }
-  return removed;
-}
-
-/** The folders of ours directly in the store (`find`, read only; a store not there holds none). */
-async function drillFolders(docker: CellDocker, store: string): Promise<string[]> {
-  const argv = ['find', store, '-mindepth', '1', '-maxdepth', '1', '-type', 'd', '-name', `${CELL_DRILL_PREFIX}*`];
-  const r = await docker.runner.run({ argv, writes: false, sudo: true });
-  if (r.exitCode !== 0 && !/No such file or directory/.test(r.stderr))
-    throw new StepFailed(`${argv.join(' ')} on ${docker.runner.where} failed: ${oneLine(truncate(r.stderr.trim(), 200))}`, {
-      hint: 'check the store on the cell (ls -ld); then resume',
-    });
-  const ours = new RegExp(`^${escapeRegExp(store)}/${escapeRegExp(CELL_DRILL_PREFIX)}[a-z0-9-]+$`);
-  return r.stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => ours.test(l))
-    .sort();
 }

@@ -13,7 +13,7 @@ import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
-import { CELL_DRILL_LABEL } from '../../src/systems/cell-scratch.js';
+import { CELL_DRILL_LABEL } from '../../src/systems/cell-leftovers.js';
 import { runCli } from '../support/cli.js';
 import { runOnTerminal } from '../support/terminal.js';
 import { setUpDrill, tearDownDrill, type DrillFixtures } from '../support/drill-fixtures.js';

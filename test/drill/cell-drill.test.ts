@@ -17,7 +17,7 @@ import { CellDocker } from '../../src/adapters/docker.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { CellSession } from '../../src/core/seams.js';
 import { cellDrillLine, runCellDrill, type CellDrillOptions } from '../../src/drill/cell-drill.js';
-import { CELL_DRILL_LABEL } from '../../src/systems/cell-scratch.js';
+import { CELL_DRILL_LABEL } from '../../src/systems/cell-leftovers.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
 import { createSshCellAccess } from '../../src/systems/ssh/index.js';
 import { skipWithoutDockerd, startDockerd, type Dockerd, type DockerInspect } from '../support/dockerd.js';

@@ -7,7 +7,7 @@
  * swap is not limited leaves the memory limit in force and is no refusal.
  */
 import { describe, expect, it } from 'vitest';
-import { hardening, HardeningRefused, refusedOption } from '../../src/systems/cell-scratch.js';
+import { hardening, HardeningRefused, refusedOption } from '../../src/systems/cell-hardening.js';
 
 const options = hardening({});
 

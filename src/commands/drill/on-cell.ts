@@ -187,7 +187,7 @@ export async function openCellDriller(
   const without = (argv.allowWithout ?? []).map((n) => HARDENING_NAMES[n]!);
   const cellStore = argv['container-store-root'] ? dirname(argv['container-store-root'].replace(/\/+$/, '')) : undefined;
   let image: { name: string; from: '--image' | 'docker ps' } | undefined;
-  const { HardeningRefused } = await import('../../systems/cell-scratch.js');
+  const { HardeningRefused } = await import('../../systems/cell-hardening.js');
   const { asDrillFailure } = await import('../../drill/failures.js');
   const at = async <T>(work: (place: CellPlace) => Promise<T>): Promise<{ result: T; ranOn: RanOn }> => {
     try {
