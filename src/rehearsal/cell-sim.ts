@@ -11,7 +11,8 @@
 import type { CommandResult, CommandSpec, StdinData } from '../core/seams.js';
 import { answerCall } from './cell-database.js';
 import { exec } from './cell-exec.js';
-import { drillDocker, drillFiles } from './cell-drill-sim.js';
+import { drillDocker } from './cell-drill-sim.js';
+import { drillFiles } from './cell-drill-store.js';
 import { exists, find, mkdirP } from './cell-files.js';
 import { inspect } from './cell-inspect.js';
 import { ps } from './cell-ps.js';

@@ -2,7 +2,7 @@
  * The drill on a cell whose store fills half-way: the free-space check passed, then other tenants'
  * databases wrote to the same disk while the archive streamed in. And its wait for recovery, timed
  * by the pauses it is given (a rehearsal's take no real time), against a server that never ends it. Against the simulated cell
- * (src/rehearsal/cell-drill-sim.ts: Docker 1.11, the image's GNU tar refusing what the disk cannot
+ * (src/rehearsal/cell-drill-sim.ts and cell-drill-run.ts: Docker 1.11, the image's GNU tar refusing what the disk cannot
  * hold) with a 9.5 archive whose objects are real lzop files (test/support/live/old-archive.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
