@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isoDate, utcDate } from '../../src/adapters/log-dates.js';
 import { parseSyslog, readWithClock } from '../../src/adapters/syslog.js';
 import { archiveIn, waleTime } from '../../src/adapters/wale-lines.js';
-import { line as hostileLine } from '../fuzz/hostile-logs.js';
+import { line as hostileLine } from '../support/hostile-logs.js';
 
 /**
  * The hot line readers are written for speed; each is held here to the plain reading it replaced,

@@ -2,7 +2,7 @@
  * The incident report reads what the runbooks declare (their subject and outputs, and each for-each
  * item's sub-runbook's outputs), never which action a step runs or what it is called: the bundled
  * runbooks with every action renamed and the steps the report reads from renamed too, and the golden
- * journals with those step ids, give the committed report (test/golden/reports/), the renamed ids
+ * journals with those step ids, give the committed report (test/engine/report/golden/), the renamed ids
  * aside where the report names a step by its id.
  */
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -68,7 +68,7 @@ function renamedActions(): ActionRegistry {
 
 /** The golden journal `name` with its step ids renamed, as a run of `runbooks`, and its report. */
 function reportOf(name: string, runbooks: string, actions: ActionRegistry): string {
-  const lines = readFileSync(resolve(ROOT, 'test/golden/journals', `${name}.ndjson`), 'utf8')
+  const lines = readFileSync(resolve(ROOT, 'test/engine/journal/golden', `${name}.ndjson`), 'utf8')
     .trim()
     .split('\n');
   const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -102,7 +102,7 @@ describe('the incident report of runbooks whose steps and actions are renamed', 
 
       const report = reportOf(name, runbooks, renamedActions());
       // The report names a step by its id in the confirmations table only.
-      let expected = readFileSync(resolve(ROOT, 'test/golden/reports', `${name}.md`), 'utf8');
+      let expected = readFileSync(resolve(ROOT, 'test/engine/report/golden', `${name}.md`), 'utf8');
       for (const [from, to] of Object.entries(RENAMED)) expected = expected.replaceAll(`\n| ${from} |`, `\n| ${to} |`);
       expect(report).toBe(expected);
     },

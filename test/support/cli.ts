@@ -9,7 +9,7 @@ import { ONE_RUN_MS } from './live/shared.js';
  * not their bytes (one recorded from a live run, later-broker, same-name-tenant, partial-wal,
  * space-scenario) ends when it reaches its end: done with warnings (exit 8). Neither this machine
  * (no 9.x server) nor the simulated cell can drill what it cannot fetch, and the step says so.
- * `run-outcome.test.ts` checks the warning itself.
+ * `test/engine/report/run-outcome.test.ts` checks the warning itself.
  */
 export const DONE_UNDRILLED = EXIT.doneWithWarnings;
 /**

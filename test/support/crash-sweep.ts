@@ -4,8 +4,8 @@
  * with `--yes`, the simulated platform it leaves compared with the uninterrupted run's. The kill
  * points are derived from the uninterrupted run's journal (step boundaries, every moment inside a
  * step that changes the platform, seeded random moments elsewhere), so a sweep follows its runbook
- * as it changes. Used by test/e2e/crash-sweep.test.ts (the recovery of a deleted instance) and
- * test/restore-to-time/crash-sweep.test.ts (restore-to-time into a new service).
+ * as it changes. Used by test/commands/resume/crash-sweep.test.ts (the recovery of a deleted instance) and
+ * test/commands/resume/restore-to-time-crash-sweep.test.ts (restore-to-time into a new service).
  *
  * A kill is forked from the uninterrupted run rather than run again up to its point: that run keeps
  * a copy of its state folder at every journal event (crash-fork/snapshot-hook.mjs, where each

@@ -98,7 +98,7 @@ it("a malformed config.yaml in the developer's own XDG_CONFIG_HOME and home does
       'run',
       'test/commands/config-cli.test.ts',
       'test/commands/run-json.test.ts',
-      'test/e2e/screen-words.test.ts',
+      'test/engine/operator/screen-words.test.ts',
     ],
     { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 },
   );

@@ -1,0 +1,97 @@
+/**
+ * `dingo-recover recover --ssh-via bosh`, live, for each era of the bosh CLI: every cell command
+ * (docker stop, inspect, the data flush, the etcd reset, the psql checks with their passwords on
+ * standard input) goes through the bosh double's `bosh ssh` (`bosh scp` for the input), which
+ * runs it with OpenSSH through the jumpbox sshd to the cell sshd (test/support/live/), v2's under
+ * the terminal bosh-cli forces, and the whole recovery ends as a direct one does; bosh-cli 2.0.1's
+ * tables (`bosh env` as name/value rows) pass the checks before the run.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DONE_DRILLED_ON_CELL, runCli } from '../../support/cli.js';
+import { sshdAvailable } from '../../support/sshd.js';
+import { etcdAvailable } from '../../support/etcd.js';
+import { BOSH_VERSIONS } from '../../support/fake-cli/worlds.js';
+import { cliCalls, GATEWAY, ndjson, viaBosh, withBoshSsh } from '../../support/live/bosh-ssh-case.js';
+import { prepareCase } from '../../support/live/platform.js';
+import { assertNoSecrets, assertRecovered, doneTranscript } from '../../support/live/recovered.js';
+import { ONE_RUN_MS } from '../../support/live/shared.js';
+import { useCaseRun, useLiveServers } from '../../support/live/hooks.js';
+
+describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-via bosh, live, through the bosh double', () => {
+  const live = useLiveServers();
+
+  const v2Ssh = [
+    '-d',
+    'dingo-postgresql-98b09c4b36af74181ee1',
+    'ssh',
+    expect.stringMatching(/^cell_z1-partition-cac94a070a81fd8f3931\/[0-9a-f-]{36}$/),
+  ] as const;
+  for (const [era, version, sshArgs] of [
+    ['v1 (Ruby)', '1.3215.0', ['-n', '-d', expect.stringMatching(/manifest\.yml$/), 'ssh', 'cell_z1-partition-cac94a070a81fd8f3931/0']],
+    ['v2 2.0.1 (array rows)', BOSH_VERSIONS.v2old, v2Ssh],
+    ['v2 (Go)', BOSH_VERSIONS.v2, v2Ssh],
+  ] as const) {
+    describe(`bosh ${era}`, () => {
+      const once = useCaseRun(
+        async () => withBoshSsh(live.servers, await prepareCase(live.servers, `bosh-${version}`), version),
+        (c) =>
+          runCli(['recover', ...viaBosh(live.servers, c.liveArgs), '--state-dir', c.stateDir], { env: c.env, timeoutMs: 2 * ONE_RUN_MS }),
+        // Each cell command is a bosh process (node) and an ssh through the jumpbox.
+        2 * ONE_RUN_MS,
+      );
+
+      it('exits 0 and leaves every system recovered', async () => {
+        expect(once.run.code, once.run.stdout + once.run.stderr).toBe(DONE_DRILLED_ON_CELL);
+        await assertRecovered(live.servers, once.c);
+      });
+
+      it("runs every cell command through the era's bosh ssh, with the gateway flags, and each temporary user is cleaned up", () => {
+        const calls = cliCalls(once.c);
+        const ssh = calls.filter((a) => a.includes('ssh'));
+        expect(ssh.length).toBeGreaterThan(10);
+        const gw = version.startsWith('1.')
+          ? [
+              '--gateway_host',
+              GATEWAY,
+              '--gateway_user',
+              live.servers.gateway.user,
+              '--gateway_identity_file',
+              live.servers.gateway.clientKeyFile,
+            ]
+          : ['--gw-host', GATEWAY, '--gw-user', live.servers.gateway.user, '--gw-private-key', live.servers.gateway.clientKeyFile];
+        for (const a of ssh) {
+          expect(a.slice(1, 1 + sshArgs.length)).toEqual(sshArgs);
+          expect(a.slice(-gw.length)).toEqual(gw);
+        }
+        // The passwords of the psql checks went as copied input, never on a command line.
+        expect(calls.filter((a) => a.includes('scp')).length).toBeGreaterThan(0);
+        const sessions = ndjson(join(once.c.dir, 'bosh-sessions.ndjson'));
+        const made = sessions.filter((x) => x.event === 'setup').map((x) => x.user);
+        expect(made.length).toBeGreaterThanOrEqual(ssh.length);
+        expect(sessions.filter((x) => x.event === 'cleanup').map((x) => x.user)).toEqual(made);
+      });
+
+      it('journals the cell commands as run on the cell through bosh ssh', async () => {
+        const t = await doneTranscript<{ steps: { id: string; commands: { where: string; argv: string[]; exitCode: number }[] }[] }>(
+          once.c,
+          once.runId,
+        );
+        const stop = t.steps.find((x) => x.id === 'stop-container')!.commands.find((x) => x.argv.includes('stop'));
+        expect(stop).toMatchObject({
+          exitCode: 0,
+          where: expect.stringMatching(
+            /^cell 10\.58\.111\.150 \(bosh ssh cell_z1-partition-cac94a070a81fd8f3931\/\S+ via dingo-jumpbox\)$/,
+          ),
+        });
+      });
+
+      it('writes no secret to the run folder or the output', () => {
+        assertNoSecrets(once.c, once.runId, once.run.stdout + once.run.stderr);
+        const argvs = readFileSync(once.c.env.FAKE_CLI_LOG!, 'utf8');
+        for (const p of once.c.secrets.passwords) expect(argvs).not.toContain(p);
+      });
+    });
+  }
+});
