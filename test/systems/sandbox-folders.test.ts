@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newSandboxFolder, startTimeOf, sweepEndedSandboxFolders } from '../../src/systems/postgres/sandbox-folders.js';
+import { processStart } from '../../src/core/process-start.js';
+import { newSandboxFolder, sweepEndedSandboxFolders } from '../../src/systems/postgres/sandbox-folders.js';
 
 let root: string;
 let run: string;
@@ -36,14 +37,14 @@ const endedPid = (): number => {
 describe('the sandboxes’ folders', () => {
   it('are named for the process that makes them and its start', async () => {
     const folder = await newSandboxFolder();
-    expect(folder.startsWith(join(run, `sandbox-${process.pid}-${startTimeOf(process.pid)}-`))).toBe(true);
+    expect(folder.startsWith(join(run, `sandbox-${process.pid}-${processStart(process.pid)}-`))).toBe(true);
     expect(await sweepEndedSandboxFolders()).toEqual([]);
     expect(existsSync(folder)).toBe(true);
   });
 
   it('of an ended owner, or of a PID given again to a later process, are removed; the rest are kept', async () => {
-    const mine = `sandbox-${process.pid}-${startTimeOf(process.pid)}-aaaaaa`;
-    const ended = `sandbox-${endedPid()}-${startTimeOf(process.pid)}-bbbbbb`;
+    const mine = `sandbox-${process.pid}-${processStart(process.pid)}-aaaaaa`;
+    const ended = `sandbox-${endedPid()}-${processStart(process.pid)}-bbbbbb`;
     const reused = `sandbox-${process.pid}-1-cccccc`;
     const unnamed = 'sandbox-dddddd';
     for (const name of [mine, ended, reused, unnamed]) mkdirSync(join(run, name, 'etc'), { recursive: true });

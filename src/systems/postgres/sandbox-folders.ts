@@ -10,29 +10,18 @@
  * The id reservations beside them are not swept: a killed run's copy of a tenant's data may still be
  * owned by its id, which is therefore never given again until /run is cleared at boot.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processStart } from '../../core/process-start.js';
 import { rootFolder, runFolder } from './identity.js';
 
 const PREFIX = 'sandbox-';
 const OWNED = /^sandbox-(\d+)-(\d+)-[A-Za-z0-9]{6}$/;
 
-/** The start time of process PID, in clock ticks after boot; undefined when it has ended. */
-export function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces or ')': the fields after it follow the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 /** A new sandbox folder, named for this process (unnamed, and so never swept, where /proc does not say its start). */
 export async function newSandboxFolder(): Promise<string> {
   const parent = await rootFolder(runFolder());
-  const started = startTimeOf(process.pid);
+  const started = processStart(process.pid);
   return mkdtemp(join(parent, started ? `${PREFIX}${process.pid}-${started}-` : PREFIX));
 }
 
@@ -42,7 +31,7 @@ export async function sweepEndedSandboxFolders(): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await readdir(parent)) {
     const m = OWNED.exec(name);
-    if (!m || startTimeOf(Number(m[1])) === m[2]) continue;
+    if (!m || processStart(Number(m[1])) === m[2]) continue;
     const path = join(parent, name);
     // A folder its owner could not remove either (a mount left on it) stays for the operator to see.
     await rm(path, { recursive: true, force: true }).then(
