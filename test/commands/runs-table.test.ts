@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processStart } from '../../src/engine/run/index.js';
+import { processStart } from '../../src/core/process-start.js';
 import { runCli, runIdOf } from '../support/cli.js';
 
 const dirs: string[] = [];

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
-import { processStart } from '../../src/engine/run/index.js';
+import { processStart } from '../../src/core/process-start.js';
 import { startChatWebhooks, type ChatWebhooks } from '../support/chat-webhooks.js';
 import { runCli } from '../support/cli.js';
 import { setUpDrill, tearDownDrill, type DrillFixtures } from '../support/drill-fixtures.js';

@@ -207,8 +207,15 @@ describe('a scratch server’s sandbox', () => {
         })
         .map(Number);
     expect(ofIt().length).toBeGreaterThan(0);
+    const itsFolders = (): string[] => readdirSync('/run/dingo-recover').filter((n) => n.startsWith(`sandbox-${maker.pid}-`));
+    expect(itsFolders()).toHaveLength(1);
     maker.kill('SIGKILL');
     await expect.poll(ofIt, { timeout: 10_000 }).toEqual([]);
+    // Killed outright, it could not remove its sandbox's folder: the next sandbox made does. Its id stays reserved.
+    expect(itsFolders()).toHaveLength(1);
+    await sandbox({ writable: [] });
+    expect(itsFolders()).toEqual([]);
+    expect(existsSync(`/run/dingo-recover/ids/${uid}`)).toBe(true);
   });
 
   it('is refused, saying to run as root, when the tool is not root', async () => {

@@ -1,7 +1,7 @@
 /** Who holds a run's lock, as its lock file says, and whether that process still holds it. */
-import { readFileSync } from 'node:fs';
 import { isRecord } from '../../core/json.js';
 import { errnoCode } from '../../core/errors.js';
+import { processStart } from '../../core/process-start.js';
 
 export interface LockInfo {
   host: string;
@@ -14,17 +14,6 @@ export interface LockInfo {
    * older versions.
    */
   processStart?: string;
-}
-
-/** The start of process `pid` in clock ticks since boot (field 22 of /proc/PID/stat), or undefined when it cannot be read. */
-export function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -15,13 +15,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { StepFailed } from '../../core/errors.js';
 import type { PipeStage, ProcResult, RunAs, SandboxSpec, ScratchSandbox, SandboxedProcess, SandboxRunOptions } from '../../core/seams.js';
 import { endsWithUs } from '../child-processes.js';
 import { run, runOk } from '../processes.js';
-import { newIdentity, rootFolder, runFolder, SCRATCH_ACCOUNT, type ScratchIdentity } from './identity.js';
+import { newIdentity, SCRATCH_ACCOUNT, type ScratchIdentity } from './identity.js';
+import { newSandboxFolder, sweepEndedSandboxFolders } from './sandbox-folders.js';
 import { SANDBOX_SCRIPT } from './sandbox-script.js';
 
 /** The machine's programs and libraries, mounted read-only in every sandbox as they are. */
@@ -152,7 +153,8 @@ export async function openSandbox(spec: SandboxSpec): Promise<ScratchSandbox> {
   const identity = await newIdentity();
   let control: string | undefined;
   try {
-    control = await mkdtemp(join(await rootFolder(runFolder()), 'sandbox-'));
+    await sweepEndedSandboxFolders();
+    control = await newSandboxFolder();
     const etc = join(control, 'etc');
     await mkdir(etc, { mode: 0o755 });
     await writeFile(join(etc, 'passwd'), identity.passwd, { mode: 0o644 });

@@ -1,0 +1,43 @@
+/**
+ * Each sandbox's own folder in the tool's root-only run folder (identity.ts `runFolder`): the passwd,
+ * group and nsswitch.conf its /etc shows, its pg_hba.conf and pg_ident.conf, and the empty mount
+ * point of its root. The folder's name says whose it is: the PID of the process that made it and
+ * that process's start time (/proc/PID/stat's 22nd field), so a PID the kernel gave again to another
+ * process is not taken for its owner. `close` removes it; a run killed outright cannot, and the next
+ * sandbox made on the machine removes the folders whose owner has ended. A folder whose name does
+ * not say its owner is left as it is.
+ *
+ * The id reservations beside them are not swept: a killed run's copy of a tenant's data may still be
+ * owned by its id, which is therefore never given again until /run is cleared at boot.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { processStart } from '../../core/process-start.js';
+import { rootFolder, runFolder } from './identity.js';
+
+const PREFIX = 'sandbox-';
+const OWNED = /^sandbox-(\d+)-(\d+)-[A-Za-z0-9]{6}$/;
+
+/** A new sandbox folder, named for this process (unnamed, and so never swept, where /proc does not say its start). */
+export async function newSandboxFolder(): Promise<string> {
+  const parent = await rootFolder(runFolder());
+  const started = processStart(process.pid);
+  return mkdtemp(join(parent, started ? `${PREFIX}${process.pid}-${started}-` : PREFIX));
+}
+
+/** Removes the sandbox folders whose owner has ended (a run killed outright); what it removed. */
+export async function sweepEndedSandboxFolders(): Promise<string[]> {
+  const parent = await rootFolder(runFolder());
+  const removed: string[] = [];
+  for (const name of await readdir(parent)) {
+    const m = OWNED.exec(name);
+    if (!m || processStart(Number(m[1])) === m[2]) continue;
+    const path = join(parent, name);
+    // A folder its owner could not remove either (a mount left on it) stays for the operator to see.
+    await rm(path, { recursive: true, force: true }).then(
+      () => removed.push(path),
+      () => undefined,
+    );
+  }
+  return removed;
+}
