@@ -113,9 +113,9 @@ describe('drill in the postgres:<major> image', () => {
       expect(c.HostConfig.Binds).toEqual([
         expect.stringMatching(/^\/.+\/data:\/var\/lib\/postgresql\/data$/),
         expect.stringMatching(/^\/.+\/sock:\/var\/run\/postgresql$/),
-        expect.stringMatching(/^\/.+\/sandbox-\w+\/etc\/passwd:\/etc\/passwd:ro$/),
-        expect.stringMatching(/^\/.+\/sandbox-\w+\/etc\/group:\/etc\/group:ro$/),
-        expect.stringMatching(/^\/.+\/sandbox-\w+\/auth:\/etc\/dingo-recover:ro$/),
+        expect.stringMatching(/^\/.+\/sandbox-\d+-\d+-\w{6}\/etc\/passwd:\/etc\/passwd:ro$/),
+        expect.stringMatching(/^\/.+\/sandbox-\d+-\d+-\w{6}\/etc\/group:\/etc\/group:ro$/),
+        expect.stringMatching(/^\/.+\/sandbox-\d+-\d+-\w{6}\/auth:\/etc\/dingo-recover:ro$/),
         expect.stringMatching(/^\/.+\/wal:\/var\/lib\/dingo-recover\/wal:ro$/),
       ]);
       // Its restore_command only copies those files; the sandbox's settings and the moment are on its command line.
