@@ -96,8 +96,8 @@ it("a malformed config.yaml in the developer's own XDG_CONFIG_HOME and home does
     [
       join(ROOT, 'node_modules/vitest/vitest.mjs'),
       'run',
-      'test/commands/config-cli.test.ts',
-      'test/commands/run-json.test.ts',
+      'test/commands/flags/config-cli.test.ts',
+      'test/commands/run/run-json.test.ts',
       'test/engine/operator/screen-words.test.ts',
     ],
     { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 },

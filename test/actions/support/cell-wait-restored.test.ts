@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { describeReplay, describeRestorePoll } from '../../../src/actions/support/restore-progress.js';
+import type { ReplayAnswer } from '../../../src/adapters/postgres-replay.js';
+
+const at = (lsn: string, versionNum = 90519, timeline?: number): ReplayAnswer => ({
+  kind: 'position',
+  position: { lsn, versionNum, ...(timeline === undefined ? {} : { timeline }) },
+});
+
+describe('how far the restore has come, in WAL segments', () => {
+  it('names the 16 MiB segment holding the replay location, on the timeline of the last archived segment', () => {
+    expect(describeReplay(at('0/3000060'), '000000010000000000000005')).toBe(
+      'WAL segment 000000010000000000000003 of 000000010000000000000005 (2 to go)',
+    );
+    expect(describeReplay(at('0/2FFFFFF'), '000000020000000000000005')).toBe(
+      'WAL segment 000000020000000000000002 of 000000020000000000000005 (3 to go)',
+    );
+    expect(describeReplay(at('1/A2000028'), '0000000100000001000000A2')).toBe(
+      'WAL segment 0000000100000001000000A2 of 0000000100000001000000A2',
+    );
+  });
+
+  it('takes the timeline the server gives (9.6+), and counts the segments 9.2 never uses (SEG FF) out', () => {
+    expect(describeReplay(at('5/FE000000', 100004, 3), '000000030000000600000001')).toBe(
+      'WAL segment 0000000300000005000000FE of 000000030000000600000001 (3 to go)',
+    );
+    expect(describeReplay(at('5/FE000000', 90224), '000000030000000600000001')).toBe(
+      'WAL segment 0000000300000005000000FE of 000000030000000600000001 (2 to go)',
+    );
+  });
+
+  it('shows the segment alone without the last archived one, and the LSN when no timeline is known', () => {
+    expect(describeReplay(at('0/3000060', 100004, 1))).toBe('WAL segment 000000010000000000000003');
+    expect(describeReplay(at('0/3000060', 100004, 1), '')).toBe('WAL segment 000000010000000000000003');
+    expect(describeReplay(at('0/3000060'))).toBe('replayed up to 0/3000060');
+    expect(describeReplay({ kind: 'unknown', detail: 'no WAL replayed yet' }, '000000010000000000000005')).toBe(
+      'replay position unknown (no WAL replayed yet)',
+    );
+  });
+
+  it('says what the wait awaits, for how long, and where it stands', () => {
+    const poll = { attempt: 3, elapsedMs: 2500, stage: 'in-recovery', detail: 'pg_is_in_recovery() = t', replay: at('0/4000060') } as const;
+    expect(describeRestorePoll(poll, '000000010000000000000005')).toBe(
+      'waiting for pg_is_in_recovery() = f, 2.5 s: replaying the archive: WAL segment 000000010000000000000004 of 000000010000000000000005 (1 to go), poll 3',
+    );
+    expect(describeRestorePoll({ attempt: 1, elapsedMs: 0, stage: 'not-running', detail: 'created (exit code 0)' })).toBe(
+      'waiting for pg_is_in_recovery() = f, 0.0 s: container not running yet (created (exit code 0)), poll 1',
+    );
+    expect(describeRestorePoll({ attempt: 5, elapsedMs: 75_000, stage: 'promoted', detail: '' })).toBe(
+      'promoted after 1m15s (pg_is_in_recovery() = f), poll 5',
+    );
+  });
+});
+
+describe('the phase the container is in, and how many of how many', () => {
+  it('counts the segments from the first one replay reads', () => {
+    expect(describeReplay(at('0/3000060'), '000000010000000000000005', '000000010000000000000002')).toBe(
+      'WAL segment 000000010000000000000003 of 000000010000000000000005 (2 of 4)',
+    );
+  });
+
+  it("shows the container's own phase while PostgreSQL cannot answer yet", () => {
+    const poll = { attempt: 2, elapsedMs: 4000, stage: 'not-ready', detail: 'no response' } as const;
+    expect(describeRestorePoll(poll, undefined, 'fetching the base backup: partition 2 of 3')).toBe(
+      'waiting for pg_is_in_recovery() = f, 4.0 s: fetching the base backup: partition 2 of 3; not accepting connections yet (no response), poll 2',
+    );
+  });
+});

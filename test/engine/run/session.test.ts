@@ -1,0 +1,126 @@
+/**
+ * A run's session hears stop signals and ends the process only through the process control its
+ * runtime hands it, journals how it ended, and tells its followers in the order they were added.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../support/cli.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+import { testRuntime } from '../../support/runtime.js';
+import { actionRegistry } from '../../../src/actions/index.js';
+import { StepFailed } from '../../../src/core/errors.js';
+import type { ProcessControl } from '../../../src/core/runtime.js';
+import { readJournal } from '../../../src/engine/journal/index.js';
+import { loadRunbook } from '../../../src/engine/runbook/runbook.js';
+import { createRunDir, LOCK_FILE } from '../../../src/engine/run/runs.js';
+import { recordedSteps } from '../../../src/engine/run/runbook-change.js';
+import { RunSession, type SessionEnd } from '../../../src/engine/run/session.js';
+import { closingWords } from '../../../src/engine/run/session-followers.js';
+
+const tmp = tempDirs('dr-session-');
+
+class Ended extends Error {
+  constructor(
+    readonly code: number,
+    readonly lastWords: string | undefined,
+  ) {
+    super(`ended ${String(code)}`);
+  }
+}
+
+/** A session on a fresh run folder, with a process control that keeps what it was asked. */
+function session() {
+  const stateDir = tmp();
+  const runId = '20260101-000000-abcd';
+  const runDir = createRunDir(stateDir, runId);
+  let screen = '';
+  const heard: { stop?: (s: NodeJS.Signals) => void; unheard: boolean } = { unheard: false };
+  const control: ProcessControl = {
+    onStop(stop) {
+      heard.stop = stop;
+      return () => {
+        heard.unheard = true;
+      };
+    },
+    exit(code, lastWords) {
+      throw new Ended(code, lastWords);
+    },
+  };
+  const runbookFile = resolve(ROOT, 'runbooks/recover-deleted-service.yaml');
+  const runbook = loadRunbook(runbookFile, actionRegistry());
+  const s = new RunSession({
+    stateDir,
+    runId,
+    runDir,
+    runbook,
+    mode: 'rehearsal',
+    resuming: false,
+    out: new Writable({
+      write: (c: Buffer, _e, done) => {
+        screen += c.toString();
+        done();
+      },
+    }),
+    runtime: testRuntime({ process: control }),
+  });
+  s.journal.append({
+    type: 'run.created',
+    runId,
+    runbook: { file: runbookFile, name: runbook.name, sha256: runbook.sha256, steps: recordedSteps(runbook.steps) },
+    mode: 'rehearsal',
+    scenario: resolve(ROOT, 'fixtures/seed-003'),
+    options: { settings: {}, stepCount: runbook.steps.length },
+  });
+  return { s, runDir, runId, heard, screen: () => screen };
+}
+
+describe("a run's session", () => {
+  it('stops on a signal through its process control: on the record, followers told, the lock let go, exit 130', () => {
+    const { s, runDir, runId, heard, screen } = session();
+    const told: string[] = [];
+    s.follow({ interrupted: (signal) => told.push(`first ${signal}`) }, { interrupted: (signal) => told.push(`second ${signal}`) });
+    expect(existsSync(join(runDir, LOCK_FILE))).toBe(true);
+    let ended: unknown;
+    try {
+      heard.stop!('SIGHUP');
+    } catch (err) {
+      ended = err;
+    }
+    expect(ended).toBeInstanceOf(Ended);
+    expect((ended as Ended).code).toBe(130);
+    expect(told).toEqual(['first SIGHUP', 'second SIGHUP']);
+    expect(screen()).toContain(
+      `interrupted (SIGHUP (hang-up: the terminal or SSH session closed)); resume with: dingo-recover resume ${runId}`,
+    );
+    expect(existsSync(join(runDir, LOCK_FILE))).toBe(false);
+    const last = readJournal(join(runDir, 'journal.ndjson')).at(-1);
+    expect(last).toMatchObject({ type: 'run.interrupted', signal: 'SIGHUP' });
+    s.close();
+    expect(heard.unheard).toBe(true);
+  });
+
+  it('journals a stop by a step and tells each follower in order, the closing words naming the resume', async () => {
+    const { s, runDir, runId, screen } = session();
+    const order: string[] = [];
+    const ends: SessionEnd[] = [];
+    s.follow({ ended: (e) => (order.push('first'), ends.push(e), Promise.resolve()) }, closingWords(s), {
+      ended: () => (order.push('last'), Promise.resolve()),
+    });
+    const code = await s.stopped(new StepFailed('the cell did not answer', { hint: 'check the gateway' }));
+    s.close();
+    expect(code).toBe(ends[0]?.exitCode);
+    expect(order).toEqual(['first', 'last']);
+    expect(ends[0]).toMatchObject({ how: 'stopped' });
+    expect(screen()).toContain('stopped: the cell did not answer');
+    expect(screen()).toContain('what to do: check the gateway');
+    expect(screen()).toContain(`the run is saved; continue with: dingo-recover resume ${runId}`);
+    expect(readJournal(join(runDir, 'journal.ndjson')).at(-1)).toMatchObject({
+      type: 'run.stopped',
+      exitCode: code,
+      error: 'the cell did not answer',
+    });
+    expect(existsSync(join(runDir, LOCK_FILE))).toBe(false);
+  });
+});

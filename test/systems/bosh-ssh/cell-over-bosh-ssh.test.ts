@@ -1,0 +1,285 @@
+/**
+ * The cell seam through `bosh ssh`, against the bosh double (test/support/fake-cli) whose ssh and
+ * scp run with OpenSSH on a real private sshd standing for the cell: for each CLI era, the
+ * command's own output, error and exit code come back whole, input and environment reach it
+ * without touching a command line, an output read as it comes reaches a slow reader as it comes
+ * (v2) or whole (v1), a deadline ends it on the cell, and bosh's refusals are
+ * worded for the operator. The double itself is held to the real CLIs' refusals.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBoshCellAccess } from '../../../src/systems/bosh-ssh/index.js';
+import { LocalRunner } from '../../../src/systems/local-runner.js';
+import { StepFailed } from '../../../src/core/errors.js';
+import type { CellAccess, CellSession } from '../../../src/core/seams.js';
+import { setUpFakeClis, type FakeClis } from '../../support/fake-cli/install.js';
+import { BOSH_VERSIONS, boshWorld } from '../../support/fake-cli/worlds.js';
+import type { BoshSshWorld } from '../../support/fake-cli/bosh-session.js';
+import { sshdAvailable, startSshd, type Sshd } from '../../support/sshd.js';
+import { ifStarted } from '../../support/started.js';
+import { expectSeqStreamed } from '../../support/slow-reader.js';
+import { Redactor } from '../../../src/core/redact.js';
+
+/** The bosh double run as the operator would, with `env` over this process's. */
+function boshRun(bosh: string, args: string[], env: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(bosh, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const CELL_IP = '10.58.111.150';
+
+interface Era {
+  name: string;
+  version: string;
+}
+
+const ERAS: Era[] = [
+  { name: 'v1 (Ruby)', version: BOSH_VERSIONS.v1 },
+  { name: 'v2 (Go)', version: BOSH_VERSIONS.v2 },
+  { name: 'v2 before 2.0.13 (array rows)', version: BOSH_VERSIONS.v2old },
+];
+
+describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real sshd)', () => {
+  let cell: Sshd;
+  beforeAll(async () => {
+    cell = await startSshd({ user: 'dingoboshcell', sudo: 'nopasswd' });
+  });
+  afterAll(async () => {
+    await ifStarted(cell)?.stop();
+  });
+
+  for (const era of ERAS) {
+    describe(era.name, () => {
+      let fake: FakeClis;
+      let env: Record<string, string>;
+      let session: CellSession;
+      let access: CellAccess;
+      beforeAll(async () => {
+        fake = await setUpFakeClis({ bosh: boshWorld(era.version) });
+        const world: BoshSshWorld = {
+          cells: { [CELL_IP]: { port: cell.port, user: cell.user, identityFile: cell.clientKeyFile, hostPublicKey: cell.hostPublicKey } },
+          gateways: {},
+          sessionsLog: join(fake.dir, 'sessions.ndjson'),
+        };
+        writeFileSync(join(fake.dir, 'bosh-ssh.json'), JSON.stringify(world));
+        writeFileSync(world.sessionsLog, '');
+        mkdirSync(join(fake.dir, 'scratch'));
+        env = { ...fake.env, FAKE_BOSH_SSH: join(fake.dir, 'bosh-ssh.json'), FAKE_CLI_LOG: join(fake.dir, 'cli.ndjson') };
+        access = createBoshCellAccess({
+          redactor: new Redactor(),
+          runner: new LocalRunner({ env: { ...process.env, ...env } }),
+          binary: join(fake.binDir, 'bosh'),
+          gateway: { disable: true },
+          scratch: join(fake.dir, 'scratch'),
+        });
+        session = await access.open(CELL_IP);
+      });
+      afterAll(async () => {
+        await ifStarted(session)?.close();
+        await ifStarted(fake)?.cleanup();
+      });
+
+      it('carries the command’s stdout, stderr and exit code, each apart', async () => {
+        const r = await session.run({ argv: ['sh', '-c', 'printf "a b\\nc"; echo "it failed" >&2; exit 3'], writes: false });
+        expect(r).toMatchObject({ exitCode: 3, stdout: 'a b\nc', stderr: 'it failed\n' });
+        expect(session.where).toMatch(/^cell 10\.58\.111\.150 \(bosh ssh cell_z1-partition-cac94a070a81fd8f3931\/\S+\)$/);
+      });
+
+      it('keeps its private folder in the run’s scratch folder, and removes it when the session closes', async () => {
+        const scratch = join(fake.dir, 'scratch');
+        const folders = readdirSync(scratch).filter((f) => f.startsWith('dingo-bosh-ssh-'));
+        expect(folders).toHaveLength(1);
+        if (era.version.startsWith('1.')) expect(readdirSync(join(scratch, folders[0]!))).toContain('manifest.yml');
+        const other = await access.open(CELL_IP);
+        expect(readdirSync(scratch).filter((f) => f.startsWith('dingo-bosh-ssh-'))).toHaveLength(2);
+        await other.close();
+        expect(readdirSync(scratch).filter((f) => f.startsWith('dingo-bosh-ssh-'))).toEqual(folders);
+      });
+
+      it('runs as the cell user, through sudo when asked', async () => {
+        expect((await session.run({ argv: ['id', '-un'], writes: false })).stdout.trim()).toBe(cell.user);
+        expect((await session.run({ argv: ['id', '-un'], writes: false, sudo: true })).stdout.trim()).toBe('root');
+      });
+
+      it('feeds input and environment through a copied file, never a command line, and removes the file', async () => {
+        const secret = `pw-${Math.random().toString(36).slice(2)}`;
+        const r = await session.run({
+          argv: ['sh', '-c', 'cat; printf "%s\\n" "$SECRET_X"'],
+          env: { SECRET_X: secret },
+          stdin: `${secret}-on-stdin\n`,
+          writes: false,
+        });
+        expect(r).toMatchObject({ exitCode: 0, stdout: `${secret}-on-stdin\n${secret}\n` });
+        const calls = readFileSync(env.FAKE_CLI_LOG!, 'utf8');
+        expect(calls).toContain('"scp"');
+        expect(calls).not.toContain(secret);
+        // The file bosh copied to the cell (this machine's /tmp, where other tests copy theirs) is gone.
+        const copied = [...new Set(calls.match(/\/tmp\/dingo-recover-input-[0-9a-f]{24}/g) ?? [])];
+        expect(copied.length).toBeGreaterThan(0);
+        expect(copied.filter((f) => existsSync(f))).toEqual([]);
+      });
+
+      it('ends a command past its deadline on the cell (exit 124, timed out), and bosh still cleans up', async () => {
+        const r = await session.run({ argv: ['sleep', '30'], writes: false, timeoutMs: 1000 });
+        expect(r).toMatchObject({ exitCode: 124, timedOut: true });
+        const sessions = readFileSync(join(fake.dir, 'sessions.ndjson'), 'utf8').trim().split('\n');
+        const setups = sessions.filter((l) => l.includes('"setup"')).length;
+        expect(setups).toBeGreaterThan(0);
+        expect(sessions.filter((l) => l.includes('"cleanup"')).length).toBe(setups);
+      });
+
+      it('does not take a tenant’s output that looks like the result frame for the result', async () => {
+        const forged = 'dingo-recover-0000 exit 0\nresults\n{"Tables":[]}';
+        const r = await session.run({ argv: ['sh', '-c', `printf '%s\\n' '${forged}'; exit 5`], writes: false });
+        expect(r).toMatchObject({ exitCode: 5, stdout: `${forged}\n` });
+      });
+
+      it('hands a large output to a slow reader as it comes (v2), or whole in the result (v1, whose streams come mixed)', async () => {
+        if (era.version.startsWith('1.')) {
+          const sink = new PassThrough();
+          const r = await session.run({ argv: ['seq', '1', '1000'], writes: false, stdout: sink });
+          expect(sink.read()).toBeNull();
+          expect(r.stdout).toBe(Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join(''));
+          return;
+        }
+        await expectSeqStreamed((spec) => session.run(spec), 400_000);
+      });
+
+      it('keeps a streamed output’s error and exit code apart from it, and a tenant’s output cannot forge their frame', async () => {
+        const forged = 'cell_z1/0: stdout | dingo-recover-0000 exit 0\ndingo-recover-0000 err';
+        let out = '';
+        const sink = new Writable({
+          write(chunk: Buffer, _enc, done) {
+            out += chunk.toString('utf8');
+            done();
+          },
+        });
+        const r = await session.run({
+          argv: ['sh', '-c', `printf '%s\\n' '${forged}'; printf 'no newline é'; echo "it failed" >&2; exit 3`],
+          writes: false,
+          stdout: sink,
+        });
+        expect(r).toMatchObject({ exitCode: 3, stderr: 'it failed\n' });
+        if (era.version.startsWith('1.')) expect(r.stdout).toBe(`${forged}\nno newline é`);
+        else expect({ out, stdout: r.stdout }).toEqual({ out: `${forged}\nno newline é`, stdout: '' });
+      });
+
+      it('refuses a cell no deployment has, naming it', async () => {
+        const access = createBoshCellAccess({
+          redactor: new Redactor(),
+          runner: new LocalRunner({ env: { ...process.env, ...env } }),
+          binary: join(fake.binDir, 'bosh'),
+          gateway: {},
+          scratch: join(fake.dir, 'scratch'),
+        });
+        const refused = await access.open('10.9.9.9').catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(StepFailed);
+        expect((refused as StepFailed).message).toMatch(/no VM with IP 10\.9\.9\.9/);
+      });
+
+      it('fails with what bosh said when the instance is gone', async () => {
+        const state = env.FAKE_BOSH_STATE!;
+        const before = readFileSync(state, 'utf8');
+        const world = JSON.parse(before) as ReturnType<typeof boshWorld>;
+        const dep = world.deployments.find((d) => d.name.startsWith('dingo'))!;
+        dep.vms = dep.vms.filter((v) => !v.ips.includes(CELL_IP));
+        writeFileSync(state, JSON.stringify(world));
+        try {
+          await expect(session.run({ argv: ['true'], writes: false })).rejects.toThrow(/`bosh ssh` on cell 10\.58\.111\.150 .* failed: /);
+          // An output read as it comes fails the same way, with what bosh said and none of its lines that tell nothing.
+          const streamed = session.run({ argv: ['true'], writes: false, stdout: new PassThrough() });
+          await expect(streamed).rejects.toThrow(
+            /`bosh ssh` on cell 10\.58\.111\.150 .* failed: [\s\S]*(doesn't exist|Failed to set up SSH)/,
+          );
+          await expect(streamed).rejects.not.toThrow(/Using environment/);
+        } finally {
+          writeFileSync(state, before);
+        }
+      });
+
+      it('the double refuses an unknown flag, as the real CLI does', () => {
+        const bosh = join(fake.binDir, 'bosh');
+        const r = boshRun(bosh, ['-d', 'x', 'ssh', 'a/0', '--bogus', '-c', 'true'], env);
+        expect(r).toMatchObject({ code: 1 });
+        expect(`${r.stdout}${r.stderr}`).toMatch(/unknown flag `bogus'|invalid option: --bogus/);
+      });
+    });
+  }
+
+  describe('through a gateway (v2)', () => {
+    let gateway: Sshd;
+    let fake: FakeClis;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      gateway = await startSshd({ user: 'dingoboshgw', config: ['LogLevel VERBOSE'] });
+      fake = await setUpFakeClis({ bosh: boshWorld(BOSH_VERSIONS.v2) });
+      const world: BoshSshWorld = {
+        cells: { [CELL_IP]: { port: cell.port, user: cell.user, identityFile: cell.clientKeyFile, hostPublicKey: cell.hostPublicKey } },
+        gateways: { 'dingo-gw': { port: gateway.port } },
+        directorGateway: { host: 'dingo-gw', user: gateway.user },
+        sessionsLog: join(fake.dir, 'sessions.ndjson'),
+      };
+      writeFileSync(join(fake.dir, 'bosh-ssh.json'), JSON.stringify(world));
+      writeFileSync(world.sessionsLog, '');
+      env = { ...fake.env, FAKE_BOSH_SSH: join(fake.dir, 'bosh-ssh.json') };
+    });
+    afterAll(async () => {
+      await Promise.all([ifStarted(gateway)?.stop(), ifStarted(fake)?.cleanup()]);
+    });
+    const open = (privateKey: string): Promise<CellSession> =>
+      createBoshCellAccess({
+        redactor: new Redactor(),
+        runner: new LocalRunner({ env: { ...process.env, ...env } }),
+        binary: join(fake.binDir, 'bosh'),
+        gateway: { privateKey },
+        scratch: fake.dir,
+      }).open(CELL_IP);
+
+    it('goes through the gateway the director names, with the key given for it', async () => {
+      const session = await open(gateway.clientKeyFile);
+      try {
+        expect(await session.run({ argv: ['id', '-un'], writes: false })).toMatchObject({ exitCode: 0, stdout: `${cell.user}\n` });
+      } finally {
+        await session.close();
+      }
+      expect(readFileSync(join(gateway.dir, 'sshd.log'), 'utf8')).toMatch(new RegExp(`Accepted publickey for ${gateway.user}`));
+    });
+
+    it('says the cell could not be reached, and that a write’s outcome is unknown, when the gateway refuses the key', async () => {
+      const session = await open(cell.clientKeyFile);
+      try {
+        const refused = await session.run({ argv: ['touch', '/tmp/never'], writes: true }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(StepFailed);
+        expect((refused as StepFailed).message).toMatch(
+          /^`bosh ssh` could not reach cell 10\.58\.111\.150 .*; the outcome of the command is unknown: /,
+        );
+        // An output read as it comes, whose frame never came, says the same of the ssh client's error.
+        const unread = await session.run({ argv: ['seq', '1', '10'], writes: false, stdout: new PassThrough() }).catch((e: unknown) => e);
+        expect(unread).toBeInstanceOf(StepFailed);
+        expect((unread as StepFailed).message).toMatch(/^`bosh ssh` could not reach cell 10\.58\.111\.150 \([^;]*\): Connection closed/);
+      } finally {
+        await session.close();
+      }
+    });
+  });
+
+  it('the double answers an unknown deployment with each era’s error', async () => {
+    for (const version of [BOSH_VERSIONS.v1, BOSH_VERSIONS.v2]) {
+      const fake = await setUpFakeClis({ bosh: boshWorld(version) });
+      try {
+        const ssh = join(fake.dir, 'bosh-ssh.json');
+        writeFileSync(ssh, JSON.stringify({ cells: {}, gateways: {}, sessionsLog: join(fake.dir, 's') }));
+        const args = version.startsWith('1.')
+          ? ['-n', 'download', 'manifest', 'nope', join(fake.dir, 'm.yml')]
+          : ['-d', 'nope', 'ssh', 'a/0', '-c', 'true', '--json'];
+        const r = boshRun(join(fake.binDir, 'bosh'), args, { ...fake.env, FAKE_BOSH_SSH: ssh });
+        expect(r).toMatchObject({ code: 1, stdout: expect.stringContaining("Deployment 'nope' doesn't exist") });
+      } finally {
+        await fake.cleanup();
+        rmSync(join(fake.dir), { recursive: true, force: true });
+      }
+    }
+  });
+});
