@@ -37,6 +37,9 @@ import { writeRecoveryConfig } from './recovery-config.js';
 import { downloadWal, localRestoreCommand } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';
 
+/** What a message of the drill on a cell is, when it is not the drill's work itself. */
+export type CellProgress = 'cleanup' | 'left';
+
 export interface CellDrillOptions {
   /** s3://BUCKET/PREFIX/ of the wal-e archive. */
   url: string;
@@ -64,7 +67,11 @@ export interface CellDrillOptions {
    * taken when they add up to more than the real time gone.
    */
   sleep?: (ms: number) => Promise<void>;
-  progress?: (message: string) => void;
+  /**
+   * Told what the drill does, as it does it. `kind` sets apart what is not its work: its removal of
+   * what an interrupted drill left (`cleanup`), and what it could not remove from the cell (`left`).
+   */
+  progress?: (message: string, kind?: CellProgress) => void;
   /** Told the archive's inspection as soon as it is made, before the drill judges it (a drill of many archives reports each). */
   inspected?: (report: ArchiveReport) => void;
   /** The complete base backup to restore (by name) instead of LATEST. */
@@ -134,13 +141,13 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
   const started = performance.now();
   const { bucket, prefix } = parseS3Url(o.url);
   const archive = formatS3Url(bucket, prefix);
-  const say = (m: string): void => o.progress?.(m);
+  const say = (m: string, kind?: CellProgress): void => o.progress?.(m, kind);
   say(`inspecting ${archive}`);
   const { report, latest: newest } = await checkRestorable(o.store, archive, false, o.redactor, o.inspected);
   const latest = o.backup === undefined ? newest : backupForStop(report, { kind: 'immediate' }, newest, o.backup);
   const major = archiveMajor(report, latest);
   const removedLeftovers = await removeCellLeftovers(o.docker, o.cellStore);
-  for (const name of removedLeftovers) say(`removed ${name}, left on ${o.cell} by an interrupted drill`);
+  for (const name of removedLeftovers) say(`removed ${name}, left on ${o.cell} by an interrupted drill`, 'cleanup');
   const box = new CellScratch({
     docker: o.docker,
     image: o.image,
@@ -237,7 +244,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     // What is left on the cell is said either way; it fails a drill that otherwise passed, which nobody would read further.
     await box.remove().catch((err: unknown) => {
       const left = `${box.name} and ${box.folder} are still on ${o.cell} (${(err as Error).message}): remove them there with docker rm -f -v ${box.name} and rm -rf ${box.folder}, or run the drill again, which removes them first`;
-      say(left);
+      say(left, 'left');
       if (drilled) throw new DrillFailed('could-not-run', left);
     });
   }

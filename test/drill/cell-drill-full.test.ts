@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { Redactor } from '../../src/core/redact.js';
-import { runCellDrill, type CellDrillOptions } from '../../src/drill/cell-drill.js';
+import { runCellDrill, type CellDrillOptions, type CellProgress } from '../../src/drill/cell-drill.js';
+import { DrillFailed } from '../../src/drill/exit-codes.js';
+import type { CommandRunner } from '../../src/core/seams.js';
 import { simulateCell, type CellWorld } from '../../src/rehearsal/cell-sim.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
 import { putAll } from '../support/archive-fixture.js';
@@ -97,6 +99,36 @@ describe('the drill on a cell whose store fills half-way', () => {
 });
 
 describe("the drill's wait for recovery", () => {
+  it('tells what it could not remove from the cell as left there, apart from its work, and fails naming it', async () => {
+    const cell: DrillCell = { ...sampleCell(), storeFreeKb: CHECKED_KB };
+    const sim = simRunner(cell);
+    // The session ends as the scratch folder is removed.
+    const ending: CommandRunner = {
+      where: sim.where,
+      run: (spec) =>
+        spec.argv[0] === 'rm' && spec.argv[1] === '-rf'
+          ? Promise.resolve({ exitCode: 255, stdout: '', stderr: 'Connection to 10.58.111.150 closed by remote host.\n', durationMs: 1 })
+          : sim.run(spec),
+    };
+    const said: [string, CellProgress | undefined][] = [];
+    const options = drillOn(cell);
+    const err = await runCellDrill({
+      ...options,
+      docker: new CellDocker(ending, { redactor: options.redactor, sudo: true }),
+      progress: (m, kind) => said.push([m, kind]),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DrillFailed);
+    const left = said.filter(([, kind]) => kind === 'left').map(([m]) => m);
+    expect(left).toEqual([
+      expect.stringMatching(/^dingo-recover-drill-\w+ and \/var\/vcap\/store\/dingo-recover-drill-\w+ are still on 10\.58\.111\.150 \(/),
+    ]);
+    expect((err as DrillFailed).message).toBe(left[0]);
+    expect(said.filter(([m, kind]) => kind === undefined && m.includes('still on'))).toEqual([]);
+  });
+
   it('pauses with the sleep it is given and ends at its deadline, counted in the pauses taken', async () => {
     const cell: DrillCell = sampleCell();
     const pauses: number[] = [];

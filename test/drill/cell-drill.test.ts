@@ -131,9 +131,19 @@ describe.skipIf(skip)('drill on a cell in the service image (real sshd, dockerd,
     d.docker(['create', '--name', 'dingo-recover-drill-0badc0ffee00', '--label', `${CELL_DRILL_LABEL}=${left}`, IMAGE]);
     const watch = watchContainer();
     const said: string[] = [];
-    const r = await runCellDrill(options({ progress: (m) => said.push(m) })).finally(watch.stop);
+    const cleanup: string[] = [];
+    const r = await runCellDrill(
+      options({
+        progress: (m, kind) => {
+          said.push(m);
+          if (kind === 'cleanup') cleanup.push(m);
+        },
+      }),
+    ).finally(watch.stop);
 
     expect(r.removedLeftovers).toEqual(['dingo-recover-drill-0badc0ffee00']);
+    // Told apart from the drill's own work (what a --deadline names it as doing).
+    expect(cleanup).toEqual(['removed dingo-recover-drill-0badc0ffee00, left on 10.58.111.150 by an interrupted drill']);
     expect(r.version).toMatch(/^15\./);
     expect(r.databases).toContain('postgres');
     expect(r.tables).toBe(1);

@@ -12,7 +12,7 @@ import { UsageError } from '../../core/errors.js';
 import { secrets } from '../../core/redact.js';
 import { systemScratch } from '../../core/runtime.js';
 import type { CellSession } from '../../core/seams.js';
-import type { CellDrillReport } from '../../drill/cell-drill.js';
+import type { CellDrillOptions, CellDrillReport, CellProgress } from '../../drill/cell-drill.js';
 import type { CellPlace } from '../../drill/cell-mistakes.js';
 import type { DrillOptions } from '../../drill/drill.js';
 import { DrillFailed } from '../../drill/exit-codes.js';
@@ -160,12 +160,11 @@ export interface CellDriller {
   close(): Promise<void>;
 }
 
+/** What a driller passes on to each drill: the progress is the cell drill's, which sets apart cleanup and what is left. */
+type DrillerSettings = Pick<DrillOptions, 'store' | 'workdir' | 'processes' | 'redactor'> & Pick<CellDrillOptions, 'progress'>;
+
 /** Opens the cell's session as a recovery would, for work in the service's image there. */
-export async function openCellDriller(
-  argv: OnCellArgs,
-  settings: Pick<DrillOptions, 'store' | 'workdir' | 'processes' | 'redactor' | 'progress'>,
-  ask: AskWithout,
-): Promise<CellDriller> {
+export async function openCellDriller(argv: OnCellArgs, settings: DrillerSettings, ask: AskWithout): Promise<CellDriller> {
   const cell = argv.onCell!;
   const { sshFrom } = await import('../run/settings.js');
   const { cellAccess } = await import('../run/live-platform.js');
@@ -249,10 +248,7 @@ async function terminalPrompter(): Promise<Prompter | undefined> {
 }
 
 /** Opens a driller asking at the terminal, if there is one. */
-export async function openCellDrillerHere(
-  argv: OnCellArgs,
-  settings: Pick<DrillOptions, 'store' | 'workdir' | 'processes' | 'redactor' | 'progress'>,
-): Promise<CellDriller> {
+export async function openCellDrillerHere(argv: OnCellArgs, settings: DrillerSettings): Promise<CellDriller> {
   return openCellDriller(argv, settings, askWithoutOn(await terminalPrompter()));
 }
 
@@ -261,7 +257,7 @@ export interface CellDeadline {
   /** Aborted by the operator's signal, or when --deadline passes. */
   signal: AbortSignal;
   /** The progress to give the work: it records what the work last said, and tells `progress` too. */
-  progress: (message: string) => void;
+  progress: (message: string, kind?: CellProgress) => void;
   /** `err`, or the deadline's failure (what was being done, what is left, what to do) when the deadline stopped the work. */
   failure(err: unknown): unknown;
 }
@@ -274,18 +270,18 @@ export function cellDeadline(
   progress?: (message: string) => void,
 ): CellDeadline {
   const limited = deadline.ms === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(deadline.ms)]);
-  const said: string[] = [];
+  let doing: string | undefined;
+  let left: string | undefined;
   return {
     signal: limited,
-    progress: (m) => {
-      said.push(m);
+    progress: (m, kind) => {
+      // The drill says so when it could not remove what it made (cell-drill.ts): that, rather than "removed".
+      if (kind === 'left') left ??= m;
+      else if (kind === undefined) doing = m;
       progress?.(m);
     },
     failure(err) {
       if (!limited.aborted || signal.aborted) return err;
-      // The drill says so when it could not remove what it made (cell-drill.ts): that, rather than "removed".
-      const left = said.find((m) => m.includes(' are still on '));
-      const doing = said.filter((m) => !m.includes(' are still on ') && !m.startsWith('removed ')).at(-1);
       return new DrillFailed(
         'could-not-run',
         `${what} on ${cell} took longer than --deadline ${deadline.given}: it was stopped${doing ? ` while ${doing}` : ''}, and ${left ?? 'its container and scratch folder on the cell were removed'}`,

@@ -1,11 +1,15 @@
 /** Work on a cell stopped by --deadline (drill --on-cell, archive mistakes --on-cell): what it was doing, what is left, what to do. */
 import { describe, expect, it } from 'vitest';
 import { cellDeadline } from '../../../src/commands/drill/on-cell.js';
+import type { CellProgress } from '../../../src/drill/cell-drill.js';
 import { DrillFailed } from '../../../src/drill/exit-codes.js';
 
-/** Work that says `said`, then waits for its signal, as the drill's phases do, and throws the signal's reason. */
-async function stoppedWork(limit: ReturnType<typeof cellDeadline>, said: string[]): Promise<unknown> {
-  for (const m of said) limit.progress(m);
+/** Work that says `said` (each its kind, when not its work), then waits for its signal, as the drill's phases do, and throws the signal's reason. */
+async function stoppedWork(limit: ReturnType<typeof cellDeadline>, said: (string | [string, CellProgress])[]): Promise<unknown> {
+  for (const m of said) {
+    if (typeof m === 'string') limit.progress(m);
+    else limit.progress(...m);
+  }
   await new Promise<void>((resolve) => {
     limit.signal.addEventListener(
       'abort',
@@ -27,6 +31,8 @@ describe('--deadline of work on a cell', () => {
     const err = await stoppedWork(limit, [
       'inspecting s3://b/backups/x/wal/',
       'streaming it into dingo-recover-drill-0a1b on 10.58.111.150',
+      // What an interrupted drill left, removed: not what this one was doing.
+      ['removed dingo-recover-drill-9f9f, left on 10.58.111.150 by an interrupted drill', 'cleanup'],
     ]);
     expect(err).toBeInstanceOf(DrillFailed);
     expect((err as DrillFailed).outcome).toBe('could-not-run');
@@ -35,14 +41,14 @@ describe('--deadline of work on a cell', () => {
     );
     expect((err as DrillFailed).hint).toBe('give it more time with --deadline (e.g. --deadline 2h), or run it closer to the bucket');
     // The operator's own progress is told too.
-    expect(told).toHaveLength(2);
+    expect(told).toHaveLength(3);
   });
 
   it('says what is still on the cell when it could not be removed', async () => {
     const limit = cellDeadline('the drill', '10.58.111.150', { ms: 20, given: '20ms' }, new AbortController().signal);
     const left =
       'dingo-recover-drill-0a1b and /var/vcap/store/dingo-recover-drill-0a1b are still on 10.58.111.150 (the session ended): remove them there';
-    const err = (await stoppedWork(limit, ['replaying 3 WAL file(s)', left])) as DrillFailed;
+    const err = (await stoppedWork(limit, ['replaying 3 WAL file(s)', [left, 'left']])) as DrillFailed;
     expect(err.message).toBe(
       `the drill on 10.58.111.150 took longer than --deadline 20ms: it was stopped while replaying 3 WAL file(s), and ${left}`,
     );
