@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { defaulted, defineAction, optional, output, required, type ParamsOf, type OutputsOf } from '../../src/engine/runbook/index.js';
-import type { StepContext } from '../../src/engine/executor/index.js';
+import { defaulted, defineAction, optional, output, required, type ParamsOf, type OutputsOf } from '../../../src/engine/runbook/index.js';
+import type { StepContext } from '../../../src/engine/executor/index.js';
 
 const shared = {
   cellIp: { type: 'string', required: true, description: 'cell IP' },
