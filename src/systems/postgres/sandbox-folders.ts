@@ -18,21 +18,25 @@ import { rootFolder, runFolder } from './identity.js';
 const PREFIX = 'sandbox-';
 const OWNED = /^sandbox-(\d+)-(\d+)-[A-Za-z0-9]{6}$/;
 
-/** A new sandbox folder, named for this process (unnamed, and so never swept, where /proc does not say its start). */
+/**
+ * A new sandbox folder, named for this process (unnamed, and so never swept, where /proc does not say
+ * its start), made after the folders of ended owners are removed.
+ */
 export async function newSandboxFolder(): Promise<string> {
   const parent = await rootFolder(runFolder());
+  await sweepEndedSandboxFolders(parent);
   const started = processStart(process.pid);
   return mkdtemp(join(parent, started ? `${PREFIX}${process.pid}-${started}-` : PREFIX));
 }
 
-/** Removes the sandbox folders whose owner has ended (a run killed outright); what it removed. */
-export async function sweepEndedSandboxFolders(): Promise<string[]> {
-  const parent = await rootFolder(runFolder());
+/** Removes the sandbox folders in PARENT (the run folder) whose owner has ended (a run killed outright); what it removed. */
+export async function sweepEndedSandboxFolders(parent?: string): Promise<string[]> {
+  const folder = parent ?? (await rootFolder(runFolder()));
   const removed: string[] = [];
-  for (const name of await readdir(parent)) {
+  for (const name of await readdir(folder)) {
     const m = OWNED.exec(name);
     if (!m || processStart(Number(m[1])) === m[2]) continue;
-    const path = join(parent, name);
+    const path = join(folder, name);
     // A folder its owner could not remove either (a mount left on it) stays for the operator to see.
     await rm(path, { recursive: true, force: true }).then(
       () => removed.push(path),

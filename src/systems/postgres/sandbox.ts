@@ -22,7 +22,7 @@ import type { PipeStage, ProcResult, RunAs, SandboxSpec, ScratchSandbox, Sandbox
 import { endsWithUs } from '../child-processes.js';
 import { run, runOk } from '../processes.js';
 import { newIdentity, SCRATCH_ACCOUNT, type ScratchIdentity } from './identity.js';
-import { newSandboxFolder, sweepEndedSandboxFolders } from './sandbox-folders.js';
+import { newSandboxFolder } from './sandbox-folders.js';
 import { SANDBOX_SCRIPT } from './sandbox-script.js';
 
 /** The machine's programs and libraries, mounted read-only in every sandbox as they are. */
@@ -153,7 +153,6 @@ export async function openSandbox(spec: SandboxSpec): Promise<ScratchSandbox> {
   const identity = await newIdentity();
   let control: string | undefined;
   try {
-    await sweepEndedSandboxFolders();
     control = await newSandboxFolder();
     const etc = join(control, 'etc');
     await mkdir(etc, { mode: 0o755 });
