@@ -154,11 +154,14 @@ interface Extraction {
  * extraction with the drill's failure naming the member and the partition.
  */
 async function extraction(into: string, where: string, as: RunAs | undefined): Promise<Extraction> {
-  // Loaded when a base backup is restored: a command that restores none does without it.
-  const { Unpack } = await import('tar');
+  // Loaded when a base backup is restored: a command that restores none does without it. The synchronous
+  // unpacker makes each member's file calls (open, write, chown, utimes, close) itself as its bytes come:
+  // handed one by one to libuv's thread pool, they cost more than the extraction (a 200,000-row cluster's
+  // base backup in 4 partitions: 0.45 user- and 1.05 system-seconds in this process, against 0.2 and 0.7).
+  const { UnpackSync } = await import('tar');
   const walDirs: string[] = [];
   let refused: DrillFailed | undefined;
-  const unpack = new Unpack({
+  const unpack = new UnpackSync({
     cwd: into,
     strict: true,
     preserveOwner: false,
