@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { LAYOUTS, crc32c, crcOffset } from '../../src/systems/pg-control.js';
 import { registerPostmaster } from './server-registry.js';
+import { builtOnce, contentKey } from './built-once.js';
 import { freshTestCluster } from './fresh-cluster.js';
 import { giveBack, openTestPostgres } from './test-postgres.js';
 import { dumpDatabases } from '../../src/volumes/look.js';
@@ -145,23 +146,53 @@ export interface VolumesTree {
 const hex = (seed: string): string => createHash('sha256').update(seed).digest('hex');
 
 /**
- * Builds the tree. The wanted cluster (database `originalenclosure`, a `posts` table) is the last to
- * hold tables, so its checkpoint is the newest of those; its data sits in `_data/pgdata` as with
- * PGDATA=/var/lib/postgresql/data/pgdata. Only the fresh, empty cluster made after it is newer.
+ * The tree in a temporary folder of its own: a copy of the one built before by the same sources and
+ * server (built-once.ts), or one built now; `cleanup` removes it.
  */
 export async function buildVolumesTree(): Promise<VolumesTree> {
+  const version = execFileSync(join(PG_BIN, 'postgres'), ['--version']).toString().trim();
+  const built = await builtOnce('volumes-tree', contentKey({ version }, TREE_SOURCES), async (into) => {
+    await makeVolumesTree(join(into, 'tree'));
+    return {};
+  });
   const root = mkdtempSync(join(tmpdir(), 'pgvolumes-'));
-  execFileSync('chmod', ['755', root]);
-  const names = {
-    older: hex('older'),
-    killed: hex('killed'),
-    old96: hex('old96'),
-    redis: hex('redis'),
-    mysql: hex('mysql'),
-    empty: hex('empty'),
-    wanted: hex('wanted'),
-    fresh: hex('fresh'),
+  const cleanup = (): void => {
+    rmSync(root, { recursive: true, force: true });
   };
+  try {
+    if (built) execFileSync('cp', ['-a', '-T', '--', join(built.dir, 'tree'), root]);
+    else await makeVolumesTree(root);
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return { root, names: TREE_NAMES, cleanup };
+}
+
+/** The files the tree's making depends on, besides the server's version. */
+const TREE_SOURCES = ['test/support/pg-volumes.ts', 'test/support/fresh-cluster.ts', 'test/support/test-postgres.ts'];
+
+const TREE_NAMES: VolumesTree['names'] = {
+  older: hex('older'),
+  killed: hex('killed'),
+  old96: hex('old96'),
+  redis: hex('redis'),
+  mysql: hex('mysql'),
+  empty: hex('empty'),
+  wanted: hex('wanted'),
+  fresh: hex('fresh'),
+};
+
+/**
+ * Makes the tree in `root` (made when missing). The wanted cluster (database `originalenclosure`, a
+ * `posts` table) is the last to hold tables, so its checkpoint is the newest of those; its data sits
+ * in `_data/pgdata` as with PGDATA=/var/lib/postgresql/data/pgdata. Only the fresh, empty cluster
+ * made after it is newer.
+ */
+async function makeVolumesTree(root: string): Promise<void> {
+  mkdirSync(root, { recursive: true });
+  execFileSync('chmod', ['755', root]);
+  const names = TREE_NAMES;
   const data = (n: string): string => join(root, n, '_data');
   await makeCluster(
     data(names.older),
@@ -210,13 +241,6 @@ export async function buildVolumesTree(): Promise<VolumesTree> {
   // The next `docker compose up` on a new volume: initdb, POSTGRES_DB=app created, no table. Its checkpoint is the newest of all.
   execFileSync('sleep', ['1.1']);
   await makeCluster(data(names.fresh), 'app', 'SELECT 1;', 'stop');
-  return {
-    root,
-    names,
-    cleanup: () => {
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Every file and folder under `root`: path → size, mode, mtime and sha256 of the contents. */

@@ -12,12 +12,13 @@
  * folder and the WAL in it are that account's (`dir` is chmod'ed 0755).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { execFileSync } from 'node:child_process';
 import { pathIs } from '../../src/systems/pg-install.js';
-import { pipeThrough, type RunAs } from '../../src/systems/processes.js';
+import { pipeThrough, runOk, type RunAs } from '../../src/systems/processes.js';
+import { builtOnce, contentKey } from './built-once.js';
 import { freshTestCluster } from './fresh-cluster.js';
 import { giveBack, openTestPostgres } from './test-postgres.js';
 
@@ -141,7 +142,53 @@ async function filesUnder(dir: string): Promise<{ path: string; size: number; is
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** The files an archive's making depends on, besides its options and the server's version. */
+const GENERATOR_SOURCES = ['test/support/wale-archive.ts', 'test/support/fresh-cluster.ts', 'test/support/test-postgres.ts'];
+
+/**
+ * A generated archive in a working folder of `opts.dir`: a copy of the one built before with the
+ * same options by the same server's version (test/support/built-once.ts), else one built now. One
+ * whose options name `opts.dir` (a tenant's library there) is built every time.
+ */
 export async function generateWaleArchive(opts: GenerateOptions): Promise<GeneratedArchive> {
+  const { dir, ...rest } = opts;
+  if (JSON.stringify(rest).includes(dir)) return buildWaleArchive(opts);
+  const version = execFileSync(join(opts.bin ?? PG_BIN, 'postgres'), ['--version'])
+    .toString()
+    .trim();
+  const built = await builtOnce('wale-archive', contentKey({ rest, version }, GENERATOR_SOURCES), async (into) => {
+    const archive = await buildWaleArchive({ ...opts, dir: into });
+    const from = join(archive.root, '..');
+    await rename(from, join(into, BUILT));
+    return rebased(archive, from, '');
+  });
+  if (!built) return buildWaleArchive(opts);
+  await chmod(dir, 0o755);
+  const work = await mkdtemp(join(dir, 'wale-gen-'));
+  // The copy's files are as the generating server left them: the postgres account's, as a build's are.
+  await runOk(['cp', '-a', '-T', '--', join(built.dir, BUILT), work]);
+  return revived(rebased(built.meta, '', work));
+}
+
+/** The folder of a cache entry the generator's working folder is kept in. */
+const BUILT = 'work';
+
+/** `archive` with its paths in `from` given in `to` instead (either '' for relative paths). */
+function rebased(archive: GeneratedArchive, from: string, to: string): GeneratedArchive {
+  const move = (path: string): string => join(to, from ? relative(from, path) : path);
+  return { ...archive, root: move(archive.root), ...(archive.tail && { tail: { ...archive.tail, file: move(archive.tail.file) } }) };
+}
+
+/** An archive whose dates its JSON held as text, with dates again. */
+function revived(a: GeneratedArchive): GeneratedArchive {
+  return {
+    ...a,
+    batches: a.batches.map((b) => ({ ...b, before: new Date(b.before), committed: new Date(b.committed) })),
+    backups: a.backups.map((b) => ({ ...b, ended: new Date(b.ended) })),
+  };
+}
+
+async function buildWaleArchive(opts: GenerateOptions): Promise<GeneratedArchive> {
   const rowsBefore = opts.rowsBefore ?? 1000;
   const rowsAfter = opts.rowsAfter ?? 100;
   const switches = 1 + (opts.extraWalSwitches ?? 0);
