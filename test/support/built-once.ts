@@ -30,6 +30,7 @@ const REPO = ((): string => {
 const KEEP_MS = 6 * 60 * 60 * 1000;
 const META = 'built.json';
 
+/** Where the entries are kept: $DINGO_TEST_BUILT_CACHE, else the repository's node_modules/.cache. */
 export function builtCacheDir(): string {
   return process.env.DINGO_TEST_BUILT_CACHE ?? join(REPO, 'node_modules', '.cache', 'dingo-recover-built');
 }
