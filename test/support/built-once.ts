@@ -119,12 +119,14 @@ async function moveAsideAndRemove(cache: string, path: string): Promise<void> {
   if (moved) await rm(aside, { recursive: true, force: true });
 }
 
-/** Entries built longer than KEEP_MS ago go, and what a build that ended unfinished left. */
+/** Entries built longer than KEEP_MS ago go, and what a build that ended unfinished left, and what was moved aside to go. */
 async function dropExpired(cache: string): Promise<void> {
   const now = Date.now();
   for (const name of await readdir(cache)) {
     const path = join(cache, name);
-    const keep = name.startsWith('.building-') ? await builderRuns(path) : now - ((await builtAt(path)) ?? 0) <= KEEP_MS;
+    const keep = name.startsWith('.building-')
+      ? await builderRuns(path)
+      : !name.startsWith('.old-') && now - ((await builtAt(path)) ?? 0) <= KEEP_MS;
     if (!keep) await moveAsideAndRemove(cache, path);
   }
 }

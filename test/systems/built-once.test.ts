@@ -95,6 +95,14 @@ describe('builtOnce', () => {
     expect(readdirSync(cache)).toEqual(['thing-k4']);
   });
 
+  it('removes what a process moved aside and did not live to remove, whole as it may be', async () => {
+    const aside = join(cache, '.old-thing-k7-4194303');
+    mkdirSync(aside);
+    writeFileSync(join(aside, 'built.json'), '{}');
+    await (await worker()).builtOnce('thing', 'k7', counting('k7').build);
+    expect(readdirSync(cache)).toEqual(['thing-k7']);
+  });
+
   it('builds an entry again once it is hours old', async () => {
     const a = await (await worker()).builtOnce('thing', 'k5', counting('old').build);
     const hoursAgo = new Date(Date.now() - 7 * 60 * 60 * 1000);
