@@ -183,8 +183,13 @@ export function clearFolder(dir: string): Cleared {
   const pids = processesNaming(dir);
   const stopped = pids.map((pid) => `${basename(cmdline(pid).split(' ')[0] ?? '')} (pid ${String(pid)})`);
   killAll(pids, 3000);
-  for (const point of mountsUnder(dir)) spawnSync('umount', ['-l', point]);
+  unmountUnder(dir);
   return { stopped, left: removeOrLeave(dir) };
+}
+
+/** Unmounts what is mounted under DIR, DIR itself too, deepest first (lazily: a process still in it keeps its view). */
+export function unmountUnder(dir: string): void {
+  for (const point of mountsUnder(dir)) spawnSync('umount', ['-l', point]);
 }
 
 /** Removes DIR, tried again while something still writes in it; why it is left, when it could not be removed. */

@@ -22,10 +22,12 @@ import {
   pruneRegistry,
   removeOrLeave,
   stopServers,
+  unmountUnder,
   type Cleared,
   type ServerEntry,
 } from './server-registry.js';
 import { ENV_PARENT_VAR } from './test-environment.js';
+import { mountInMemory } from './in-memory.js';
 
 /** The suite's temporary root: DINGO_TEST_SUITE_ROOT, else one folder per checkout in the temporary folder. */
 export function suiteRoot(): string {
@@ -54,12 +56,21 @@ const TEMP_NOTE = 'tmpdir';
 /**
  * Makes the run's temporary folder, as /tmp is (anyone may make a file there, no one remove another's), and names it in
  * FOLDER. Its name is short: the tool makes Unix sockets a few folders down in it, and a socket's path has 107 bytes.
+ * It is a tmpfs of its own where it can be (in-memory.ts), named in FOLDER before it is mounted, so that whatever ends
+ * the run, its teardown or the next run's setup unmounts it.
  */
 function makeTemp(folder: string): string {
   const temp = mkdtempSync(join(tmpdir(), 'drt-'));
-  chmodSync(temp, 0o1777);
   writeFileSync(join(folder, TEMP_NOTE), temp);
+  inMemory(temp, 0o1777);
+  chmodSync(temp, 0o1777);
   return temp;
+}
+
+/** Mounts a tmpfs on DIR (in-memory.ts), saying so when it stays on disk. */
+function inMemory(dir: string, mode: number): void {
+  const onDisk = mountInMemory(dir, mode);
+  if (onDisk) process.stderr.write(`the test run's folder ${dir} is on disk, not in memory: ${onDisk}\n`);
 }
 
 /** Stops what runs in the temporary folder the run folder FOLDER names and removes both: what was stopped, and what is left. */
@@ -67,6 +78,7 @@ function clearRun(folder: string): Cleared {
   const note = join(folder, TEMP_NOTE);
   const temp = existsSync(note) ? clearFolder(readFileSync(note, 'utf8')) : { stopped: [] };
   // A worker still ending may write in the run's folder meanwhile: nothing runs there that is not the run's own.
+  unmountUnder(folder);
   const left = [temp.left, removeOrLeave(folder)].filter((why) => why !== undefined);
   return { stopped: temp.stopped, left: left.join('; ') || undefined };
 }
@@ -94,6 +106,8 @@ export default function setup(): () => void {
   for (const dir of endedRunFolders(root)) toldTemp('left by an interrupted earlier test run', clearRun(dir));
   const folder = runFolder(root, process.pid);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
+  // Its folders in memory, the run's own first: it names the temporary one, so whatever ends the run finds both.
+  inMemory(folder, 0o700);
   const temp = makeTemp(folder);
   const removeFolder = (why: string): void => {
     toldTemp(why, clearRun(folder));

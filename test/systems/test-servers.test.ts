@@ -16,6 +16,7 @@ import { needTool, sshdAvailable, startSshd, type Sshd } from '../support/sshd.j
 import {
   alive,
   clearFolder,
+  mountsUnder,
   openServers,
   processesNaming,
   stopServers,
@@ -202,6 +203,10 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     // No handler ran: the servers outlive the run, and so does the run's folder with its workers' environment folders.
     const folder = runFolder(join(run.registry, '..'), run.child.pid!);
     expect(readdirSync(folder).filter((name) => name.startsWith('dr-test-env-')).length).toBeGreaterThan(0);
+    // Its folders stay mounted in memory (test/support/in-memory.ts) until the next run's setup.
+    const temp = readFileSync(join(folder, 'tmpdir'), 'utf8');
+    const inMemory = process.env.DINGO_TEST_TMPFS === '0' ? [] : [folder, temp];
+    expect([...mountsUnder(folder), ...mountsUnder(temp)]).toEqual(inMemory);
     expect(
       servers
         .filter((e) => alive(e.pid))
@@ -220,6 +225,8 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
       expect(existsSync(sshd.dir)).toBe(false);
       expect(openServers(run.registry)).toEqual([]);
       expect(existsSync(folder)).toBe(false);
+      expect([...mountsUnder(folder), ...mountsUnder(temp)]).toEqual([]);
+      expect(existsSync(temp)).toBe(false);
       // This setup's own folder is there until its teardown.
       expect(existsSync(runFolder(join(run.registry, '..'), process.pid))).toBe(true);
     } finally {
