@@ -181,6 +181,12 @@ function sshdConfig(opts: SshdOptions, port: number, dir: string, user: string):
       'AllowTcpForwarding yes',
       `AllowUsers ${user}`,
       'MaxStartups 50',
+      // The key exchanges a cell's sshd of Dingo's era offers: OpenSSH 6.6's defaults (its myproposal.h KEX_DEFAULT_KEX),
+      // on Ubuntu Trusty stemcells, whose hardening (bosh-linux-stemcell-builder, stages/base_ssh/apply.sh) sets ciphers
+      // and MACs but leaves these. This machine's OpenSSH would put sntrup761x25519 first, which the era had not, and
+      // which costs every ssh client ten times the CPU of curve25519: a pass runs ssh about 750 times.
+      'KexAlgorithms curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,' +
+        'diffie-hellman-group-exchange-sha256,diffie-hellman-group-exchange-sha1,diffie-hellman-group14-sha1,diffie-hellman-group1-sha1',
     ].join('\n') + '\n'
   );
 }
