@@ -8,15 +8,15 @@
  * copied, WAL served). On this machine's ext4 (mounted with `discard`) each new file made the kernel
  * search for an inode not recently freed: a quarter of the restore matrix's worker's CPU was in
  * ext4_create, and every journal event of a live run waits for an fsync. In memory that file took 74 s
- * instead of 111 s, and a whole pass 849 s instead of 921 s. A pass held at most 0.8 GB in them at once.
+ * instead of 111 s, and a whole pass 812 s instead of 921 s. A pass held at most 0.8 GB in them at once.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Set to 0, the run's temporary folder stays on disk. */
+/** Set to 0, the run's folders stay on disk. */
 export const IN_MEMORY_VAR = 'DINGO_TEST_TMPFS';
 
-/** Below this much available memory the folder stays on disk: a pass holds up to 0.8 GB in it, the servers beside it more. */
+/** Below this much available memory the folders stay on disk: a pass holds up to 0.8 GB in them, its servers beside them more. */
 const LEAST_AVAILABLE = 4 * 2 ** 30;
 
 /** MemAvailable of /proc/meminfo, in bytes; 0 when it cannot be read. */

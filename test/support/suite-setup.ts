@@ -77,8 +77,8 @@ function inMemory(dir: string, mode: number): void {
 function clearRun(folder: string): Cleared {
   const note = join(folder, TEMP_NOTE);
   const temp = existsSync(note) ? clearFolder(readFileSync(note, 'utf8')) : { stopped: [] };
-  // A worker still ending may write in the run's folder meanwhile: nothing runs there that is not the run's own.
   unmountUnder(folder);
+  // A worker still ending may write in the run's folder meanwhile: nothing runs there that is not the run's own.
   const left = [temp.left, removeOrLeave(folder)].filter((why) => why !== undefined);
   return { stopped: temp.stopped, left: left.join('; ') || undefined };
 }
