@@ -9,6 +9,7 @@
  * Stopping is synchronous, as a signal handler must be.
  */
 import { spawnSync } from 'node:child_process';
+import { processStart } from '../../src/core/process-start.js';
 import { basename, dirname, join } from 'node:path';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 
@@ -27,14 +28,6 @@ export interface ServerEntry {
   /** Its folder, removed with it; '' when it has none. */
   dir: string;
   owner: number;
-}
-
-function processStart(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
-  } catch {
-    return undefined;
-  }
 }
 
 function cmdline(pid: number): string {
