@@ -39,7 +39,7 @@ export default tseslint.config(
     // the redactor, the clock, the scratch folder, the programs they run, the scratch Docker Engine and the process's signals
     // and exit from the run's Runtime and Platform (core/runtime.ts), so two runs
     // in one process share no secret, a rehearsal or a test can fix the time, and nothing lands elsewhere.
-    // Durations and deadlines are measured with performance.now(); the process-wide redactor belongs to
+    // Durations and deadlines are measured with performance.now(); the command line's redactor (core/invocation.ts) belongs to
     // src/cli.ts and src/commands/, and the command layer gives a command's clock and scratch folder (systemClock,
     // systemScratch).
     files: ['src/{engine,actions,archive,drill,logs,merge,snapshot,volumes,wale}/**/*.ts'],
@@ -47,8 +47,8 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "ImportDeclaration[source.value=/core\\/redact\\.js$/] > ImportSpecifier[imported.name='secrets']",
-          message: "The process-wide redactor is the command layer's: use the run's (ctx.runtime.redactor) or take a Redactor.",
+          selector: "ImportDeclaration[source.value=/core\\/invocation\\.js$/] > ImportSpecifier[imported.name='secrets']",
+          message: "The command line's redactor is the command layer's: use the run's (ctx.runtime.redactor) or take a Redactor.",
         },
         {
           selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",

@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput } from './core/errors.js';
-import { secrets } from './core/redact.js';
+import { CommandLineExit, invocation, secrets, withInvocation, type EmbeddedIo } from './core/invocation.js';
 import { signalWords, STOP_SIGNALS } from './core/signals.js';
 import { addCommands, COMMANDS } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
@@ -115,7 +115,7 @@ export async function topLevelHelp(widths: readonly number[] = []): Promise<Reco
 function reportFailure(err: unknown): number {
   printError('', err);
   if (err instanceof DingoError) return exitCodeOf(err);
-  process.stderr.write(secrets.redact(err instanceof Error ? (err.stack ?? '') : '') + '\n');
+  invocation().stderr.write(secrets().redact(err instanceof Error ? (err.stack ?? '') : '') + '\n');
   return EXIT.stepFailed;
 }
 
@@ -136,23 +136,39 @@ function exitOnStopSignal(signal: NodeJS.Signals): void {
   process.exit(EXIT.interrupted);
 }
 
-export async function main(args: string[]): Promise<number> {
+/** What the command line that is its process takes on: its closed output, its stop signals, the AWS SDK's warning. */
+function ownProcess(): void {
   if (!process.stdout.listeners('error').includes(quietOnClosedOutput)) process.stdout.on('error', quietOnClosedOutput);
   for (const s of STOP_SIGNALS) if (!process.listeners(s).includes(exitOnStopSignal)) process.on(s, exitOnStopSignal);
   // The AWS SDK's warning about Node versions is seven lines in the middle of the operator's screen; ours is
   // one, for a person at a terminal who runs a command (cron and scripts read the outcome, not advice; help
   // and completion print only what was asked).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
+export async function main(args: string[]): Promise<number> {
+  if (invocation().ownsProcess) ownProcess();
   const asksHelp = args.length === 0 || args.some((a) => ['--help', '-h', '--version', '-v', '-V'].includes(a));
   const endOfLife =
-    process.stderr.isTTY && !asksHelp && args[0] !== 'completion' ? nodeEndOfLifeLine(process.versions.node, new Date()) : undefined;
-  if (endOfLife) process.stderr.write(`${endOfLife}\n`);
+    invocation().stderr.isTTY && !asksHelp && args[0] !== 'completion' ? nodeEndOfLifeLine(process.versions.node, new Date()) : undefined;
+  if (endOfLife) invocation().stderr.write(`${endOfLife}\n`);
   takeExitCode();
   try {
     // A bare dingo-recover starts nothing: it shows what there is to do.
     await parserFor(args.length ? args : ['--help']).parseAsync();
     return takeExitCode();
   } catch (err) {
+    if (err instanceof CommandLineExit) return err.code;
     return reportFailure(err);
   }
+}
+
+/**
+ * Runs the command line inside this process, as a command line of its own (core/invocation.ts): its
+ * environment, streams, secrets and exit code are `io`'s and its own, it never hears the process's
+ * signals and never ends the process. yargs prints `--help` and `--version` with the process's
+ * console: only bin/dingo-recover.js answers those.
+ */
+export function runInProcess(args: string[], io: EmbeddedIo): Promise<number> {
+  return withInvocation(io, () => main(args));
 }

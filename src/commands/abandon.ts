@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { commandLine } from '../core/command-line.js';
 import { UsageError } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import { secrets, invocation } from '../core/invocation.js';
 import { processRuntime } from '../core/runtime.js';
 import { setExitCode } from './exit-code.js';
 import type { GlobalArgs } from './flags/global.js';
@@ -49,14 +49,14 @@ export const abandonCommand = {
     const { loadRun } = await import('../engine/run/index.js');
     const { removePrivateCfHome } = await import('../systems/cf-home.js');
     const { removeScratchCopies } = await import('./run/scratch-copies.js');
-    const runtime = processRuntime(secrets.copy());
+    const runtime = processRuntime(secrets().copy());
     setExitCode(
       abandon({
         stateDir: argv['state-dir'],
         runId: argv['run-id'],
         reason: await reasonFor(argv),
         stealLock: argv['steal-lock'],
-        out: process.stdout,
+        out: invocation().stdout,
         runtime,
       }),
     );
@@ -66,6 +66,6 @@ export const abandonCommand = {
     removePrivateCfHome(run.dir);
     const plans = [...run.state.steps.values()].map((s) => s.plan ?? {});
     const removed = await removeScratchCopies({ runId: run.runId, runDir: run.dir, scratch: runtime.scratch, plans });
-    process.stdout.write(removed.length ? `${removed.join('\n')}\n` : "no copy of the user's data was left to remove\n");
+    invocation().stdout.write(removed.length ? `${removed.join('\n')}\n` : "no copy of the user's data was left to remove\n");
   },
 };

@@ -7,6 +7,7 @@ import { readInputFile } from '../core/input-file.js';
 import { auditCompose, renderAudit } from '../volumes/compose-audit.js';
 import { failCommand } from './print-error.js';
 import { setExitCode } from './exit-code.js';
+import { invocation } from '../core/invocation.js';
 
 interface AuditArgs {
   file?: string;
@@ -43,7 +44,7 @@ const auditCommand: CommandModule<object, AuditArgs> = {
         hint: 'give the path of a compose.yaml',
       });
       const r = auditCompose(given, text);
-      process.stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : renderAudit(r));
+      invocation().stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : renderAudit(r));
       if (r.findings.length) setExitCode(1);
     } catch (err) {
       failCommand('compose audit', err);

@@ -3,16 +3,16 @@
  * `main` once parsing is over; a failure thrown out of a handler gives its own (exitCodeOf).
  */
 import { EXIT } from '../core/errors.js';
-
-let pending: number = EXIT.done;
+import { invocation } from '../core/invocation.js';
 
 export function setExitCode(code: number): void {
-  pending = code;
+  invocation().exitCode = code;
 }
 
 /** The code set since the last take (0 when none), and starts afresh. */
 export function takeExitCode(): number {
-  const code = pending;
-  pending = EXIT.done;
+  const own = invocation();
+  const code = own.exitCode;
+  own.exitCode = EXIT.done;
   return code;
 }

@@ -5,6 +5,7 @@ import { actionRegistry } from './action-registry.js';
 import { refInWords } from '../engine/operator/index.js';
 import type { GlobalArgs } from './flags/global.js';
 import { runbookPath } from './package-files.js';
+import { invocation } from '../core/invocation.js';
 
 /**
  * What a confirmation accepts, in words: `${steps.x.outputs.instanceGuid}` → "instanceGuid from step x
@@ -130,6 +131,6 @@ export const explainCommand = {
     const actions = await actionRegistry();
     const { loadRunbook } = await import('../engine/runbook/runbook.js');
     const rb = loadRunbook(runbookPath(argv.runbook), actions);
-    process.stdout.write(argv.json ? explainJson(rb, actions) : await explainText(rb, actions));
+    invocation().stdout.write(argv.json ? explainJson(rb, actions) : await explainText(rb, actions));
   },
 };

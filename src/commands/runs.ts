@@ -7,6 +7,7 @@ import { messageOf } from '../core/errors.js';
 import type { RunSummary } from '../engine/run/index.js';
 import type { GlobalArgs } from './flags/global.js';
 import { writeJson } from './terminal-out.js';
+import { invocation } from '../core/invocation.js';
 
 /** A run as `runs` lists it: its summary, without the journal. */
 type RunRow = Pick<
@@ -83,7 +84,7 @@ export const runsCommand = {
     const stateDir = argv['state-dir'];
     const list = await listRuns(stateDir);
     if (argv.json) writeJson({ runs: list });
-    else if (list.length === 0) process.stdout.write(`no runs in ${resolve(stateDir)}\n`);
-    else process.stdout.write(table(list));
+    else if (list.length === 0) invocation().stdout.write(`no runs in ${resolve(stateDir)}\n`);
+    else invocation().stdout.write(table(list));
   },
 };

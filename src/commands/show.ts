@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import type { Runbook } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';
 import type { GlobalArgs } from './flags/global.js';
+import { invocation } from '../core/invocation.js';
 
 /** The run's runbook as it is now; null when it cannot be read (the transcript still lists every step the journal knows). */
 async function runbookOrNull(file: string): Promise<Runbook | null> {
@@ -34,9 +35,9 @@ export const showCommand = {
     const t = buildTranscript(run, await runbookOrNull(run.state.created.runbook.file));
     if (argv.format === 'markdown') {
       const { renderIncidentReport } = await import('../engine/report/incident-report.js');
-      process.stdout.write(renderIncidentReport(t));
+      invocation().stdout.write(renderIncidentReport(t));
       return;
     }
-    process.stdout.write(argv.json ? renderTranscriptJson(t) : renderTranscript(t));
+    invocation().stdout.write(argv.json ? renderTranscriptJson(t) : renderTranscript(t));
   },
 };

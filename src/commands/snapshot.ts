@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
-import { secrets } from '../core/redact.js';
+import { secrets } from '../core/invocation.js';
 import { systemScratch } from '../core/runtime.js';
 import { resolve } from 'node:path';
 import { actionRegistry } from '../actions/index.js';
@@ -48,13 +48,13 @@ async function handler(argv: SnapshotArgs): Promise<void> {
       hint: 'pass --answers FILE with inputs: org, space, serviceName (plan and apps as for recover)',
     });
   }
-  const answers = loadAnswers(argv.answers, secrets);
+  const answers = loadAnswers(argv.answers, secrets());
   const settings = settingsFrom(argv);
   const deletedInstance = chosenInstance(argv.answers, answers, settings.deletedInstance);
   const live = liveFrom(argv);
   const { livePlatform } = await import('./run/live-platform.js');
   const { takeSnapshot, answersSubject } = await import('../snapshot/snapshot.js');
-  const platform = livePlatform(live, { redactor: secrets, scratch: systemScratch() });
+  const platform = livePlatform(live, { redactor: secrets(), scratch: systemScratch() });
   try {
     const summary = await takeSnapshot({
       platform,
@@ -71,11 +71,11 @@ async function handler(argv: SnapshotArgs): Promise<void> {
       spaceRunbook: SPACE_RUNBOOK,
       region: live.s3?.region,
       out: argv.out,
-      redactor: secrets,
+      redactor: secrets(),
       now: new Date(),
     });
     const { renderSummary } = await import('../snapshot/summary.js');
-    writeOut(secrets.redact(renderSummary(summary)));
+    writeOut(secrets().redact(renderSummary(summary)));
   } finally {
     await platform.close();
   }

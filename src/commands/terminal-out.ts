@@ -6,20 +6,21 @@
  * JSON itself leaves raw escaped too. A run's screen does the same in engine/operator/screen-lines.ts.
  */
 import { printable, printableJson } from '../core/display.js';
+import { invocation } from '../core/invocation.js';
 
 /** Text to stdout, printable. */
 export function writeOut(text: string): void {
-  process.stdout.write(printable(text));
+  invocation().stdout.write(printable(text));
 }
 
 /** Text to stderr, printable. */
 export function writeErr(text: string): void {
-  process.stderr.write(printable(text));
+  invocation().stderr.write(printable(text));
 }
 
 /** A value as indented JSON on stdout, printable (it parses back to the same value). */
 export function writeJson(value: unknown): void {
-  process.stdout.write(printableJson(value, 2) + '\n');
+  invocation().stdout.write(printableJson(value, 2) + '\n');
 }
 
 /** Where a command that is not a run writes: its two streams, which a test may replace. */

@@ -4,6 +4,7 @@ import type { StepDef } from '../engine/runbook/index.js';
 import { actionRegistry } from './action-registry.js';
 import type { GlobalArgs } from './flags/global.js';
 import { runbookPath } from './package-files.js';
+import { invocation } from '../core/invocation.js';
 
 /** The runbooks whose steps `use` steps inlined, each with how many of the steps are theirs. */
 function usedRunbooks(steps: StepDef[]): { runbook: string; steps: number }[] {
@@ -29,11 +30,11 @@ export const validateCommand = {
     );
     const uses = usedRunbooks(rb.steps);
     if (argv.json)
-      process.stdout.write(JSON.stringify({ ok: true, file, steps: rb.steps.length, inputs: rb.inputs.length, uses, forEach }) + '\n');
+      invocation().stdout.write(JSON.stringify({ ok: true, file, steps: rb.steps.length, inputs: rb.inputs.length, uses, forEach }) + '\n');
     else {
-      process.stdout.write(`${file}: ok (${rb.inputs.length} inputs, ${rb.steps.length} steps)\n`);
-      for (const u of uses) process.stdout.write(`  uses ${u.runbook}: ok (${u.steps} of its steps inlined)\n`);
-      for (const f of forEach) process.stdout.write(`  for-each step ${f.step} runs ${f.runbook}: ok (${f.steps} steps per item)\n`);
+      invocation().stdout.write(`${file}: ok (${rb.inputs.length} inputs, ${rb.steps.length} steps)\n`);
+      for (const u of uses) invocation().stdout.write(`  uses ${u.runbook}: ok (${u.steps} of its steps inlined)\n`);
+      for (const f of forEach) invocation().stdout.write(`  for-each step ${f.step} runs ${f.runbook}: ok (${f.steps} steps per item)\n`);
     }
   },
 };

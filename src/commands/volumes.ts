@@ -18,6 +18,7 @@ import { failCommand } from './print-error.js';
 import { LOCAL_ENGINE_FLAG } from './flags/engine.js';
 import { setExitCode } from './exit-code.js';
 import { writeErr, writeJson, writeOut } from './terminal-out.js';
+import { invocation } from '../core/invocation.js';
 
 const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
@@ -144,7 +145,8 @@ interface LookArgs extends SourceArgs {
 /** Copies the volume into `scratch`, looks inside the copy, dumps what was asked and checks the original did not change. */
 async function lookAt(v: VolumeReport, scratch: string, argv: LookArgs) {
   const copy = await copyVolume(v, scratch, new Date());
-  for (const [rel, why] of Object.entries(copy.digest.skipped)) process.stderr.write(`... did not copy ${JSON.stringify(rel)}: ${why}\n`);
+  for (const [rel, why] of Object.entries(copy.digest.skipped))
+    invocation().stderr.write(`... did not copy ${JSON.stringify(rel)}: ${why}\n`);
   const engine = argv['volumes-root'] ? undefined : dockerEngine(argv['docker-host']);
   const opts = { dataDir: copy.copyDir, major: v.postgres!.major, workDir: join(copy.copyDir, '..'), engine };
   const look = await lookInside({

@@ -4,26 +4,25 @@
  * run needs to be found again (a `--state-dir` other than the default).
  */
 
+import { invocation } from './invocation.js';
 import { pasteCommand } from './shell-quote.js';
 
 /** Quotes argv of a command printed for the operator to paste (core/shell-quote.ts). */
 export const quote = pasteCommand;
 
-let stateDirArgs: string[] = [];
-
 /** The state folder every printed command must name, or undefined when it is the default. */
 export function useStateDir(dir: string | undefined): void {
-  stateDirArgs = dir === undefined ? [] : ['--state-dir', dir];
+  invocation().stateDirArgs = dir === undefined ? [] : ['--state-dir', dir];
 }
 
 /** `npx dingo-recover` when npx (npm exec) started this process, else `dingo-recover`. */
-function programName(env: NodeJS.ProcessEnv = process.env): string {
+function programName(env: NodeJS.ProcessEnv = invocation().env): string {
   return env.npm_command === 'exec' ? 'npx dingo-recover' : 'dingo-recover';
 }
 
 /** A dingo-recover command line to paste: `args` quoted, the state folder added when it is not the default. */
-export function commandLine(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
-  return `${programName(env)} ${quote([...args, ...stateDirArgs])}`;
+export function commandLine(args: readonly string[], env: NodeJS.ProcessEnv = invocation().env): string {
+  return `${programName(env)} ${quote([...args, ...invocation().stateDirArgs])}`;
 }
 
 /** A rehearsal's `--scenario DIR`, for a command it prints that reads the same simulated platform (a drill); none live. */

@@ -1,5 +1,6 @@
 /** The account a run is driven from: who the journal and the lock name as having written them. */
 import { hostname, userInfo } from 'node:os';
+import { invocation } from './invocation.js';
 
 /** The account a run is driven from, named in every journal event as user@host. */
 export interface OperatorIdentity {
@@ -13,7 +14,7 @@ export function operatorText(o: OperatorIdentity): string {
 }
 
 /** The login this process runs as (USER when the account has no entry in the password database). */
-export function processOperator(env: Readonly<Record<string, string | undefined>> = process.env): OperatorIdentity {
+export function processOperator(env: Readonly<Record<string, string | undefined>> = invocation().env): OperatorIdentity {
   let user: string;
   try {
     user = userInfo().username;

@@ -116,9 +116,3 @@ export function maskSecretFields(line: string): string {
   if (!ANY_SECRET_WORD.test(line)) return line;
   return line.replace(SECRET_FIELD, `$1${REDACTED}"`).replace(SECRET_ENV, `$1${REDACTED}`);
 }
-
-/**
- * The process-wide registry, for what the command line gives and the errors printed before a run
- * exists (src/cli.ts, src/commands/ alone); a run works with a copy of its own (`Runtime.redactor`).
- */
-export const secrets = new Redactor();

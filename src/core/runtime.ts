@@ -7,7 +7,7 @@
 import { tmpdir } from 'node:os';
 import { processOperator, type OperatorIdentity } from './operator-identity.js';
 import { Redactor } from './redact.js';
-import { STOP_SIGNALS } from './signals.js';
+import { CommandLineExit, invocation } from './invocation.js';
 
 /** What time it is, for every time a run records or compares. */
 export interface Clock {
@@ -30,17 +30,19 @@ export interface ProcessControl {
   exit(code: number, lastWords?: string): never;
 }
 
-/** This process's signals and exit. */
+/**
+ * The signals and the exit of the command line running here: the process's own, or, for one run inside
+ * another program, none heard and an exit that ends that command line alone (core/invocation.ts).
+ */
 const processControl: ProcessControl = {
   onStop(stop) {
-    for (const s of STOP_SIGNALS) process.once(s, stop);
-    return () => {
-      for (const s of STOP_SIGNALS) process.off(s, stop);
-    };
+    return invocation().onStop(stop);
   },
   exit(code, lastWords) {
-    if (lastWords !== undefined) process.stderr.write(`${lastWords}\n`);
-    process.exit(code);
+    const own = invocation();
+    if (lastWords !== undefined) own.stderr.write(`${lastWords}\n`);
+    if (own.ownsProcess) process.exit(code);
+    throw new CommandLineExit(code);
   },
 };
 
@@ -65,5 +67,12 @@ export interface Runtime {
  * new one unless given: the command layer gives a copy of what the command line registered).
  */
 export function processRuntime(redactor: Redactor = new Redactor()): Runtime {
-  return { clock: systemClock, env: process.env, redactor, operator: processOperator(), scratch: systemScratch(), process: processControl };
+  return {
+    clock: systemClock,
+    env: invocation().env,
+    redactor,
+    operator: processOperator(),
+    scratch: systemScratch(),
+    process: processControl,
+  };
 }

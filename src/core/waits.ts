@@ -3,23 +3,25 @@
  * is named (the server, the request, the attempt) to whoever holds the screen, a run's step screen or,
  * when no one listens, standard error, where a command's own messages go.
  */
-type WaitListener = (text: string) => void;
+import { invocation } from './invocation.js';
 
-const listeners: WaitListener[] = [];
+type WaitListener = (text: string) => void;
 
 /** Tells the latest listener that a request waits, in words naming what it waits on; with none, standard error. */
 export function sayWaiting(text: string): void {
-  const listener = listeners.at(-1);
+  const { waitListeners, stderr } = invocation();
+  const listener = waitListeners.at(-1);
   if (listener) listener(text);
-  else process.stderr.write(`dingo-recover: ${text}\n`);
+  else stderr.write(`dingo-recover: ${text}\n`);
 }
 
 /** Waits are told to `listener` until the function returned is called. */
 export function onWaiting(listener: WaitListener): () => void {
-  listeners.push(listener);
+  const { waitListeners } = invocation();
+  waitListeners.push(listener);
   return () => {
-    const at = listeners.lastIndexOf(listener);
-    if (at >= 0) listeners.splice(at, 1);
+    const at = waitListeners.lastIndexOf(listener);
+    if (at >= 0) waitListeners.splice(at, 1);
   };
 }
 

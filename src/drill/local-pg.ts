@@ -8,6 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
 import type { LocalProcesses } from '../core/seams.js';
+import { invocation } from '../core/invocation.js';
 
 /** "9.5" from "9.5.1", "15" from "15.4": majors are two parts before PostgreSQL 10, one after. */
 export function majorOf(version: string): string | null {
@@ -34,7 +35,7 @@ async function pgCtlVersion(bin: string, processes: LocalProcesses): Promise<str
 }
 
 async function pathBinDir(): Promise<string | null> {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
+  for (const dir of (invocation().env.PATH ?? '').split(':')) {
     if (dir && (await executable(join(dir, 'pg_ctl')))) return dir;
   }
   return null;

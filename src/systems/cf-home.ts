@@ -20,6 +20,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult, CommandRunner, CommandSpec } from '../core/seams.js';
+import { invocation } from '../core/invocation.js';
 
 /** The run folder's sub-folder that is cf's private CF_HOME. */
 const PRIVATE_CF_HOME = 'cf-home';
@@ -41,7 +42,7 @@ function cfConfigFile(home: string): string {
  */
 export function privateCfHome(
   runDir: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = invocation().env,
   fresh = false,
 ): { CF_HOME: string; CF_PLUGIN_HOME: string } {
   const original = operatorHome(env);
@@ -104,7 +105,7 @@ export class PrivateCfHomeRunner implements CommandRunner {
   constructor(
     private readonly inner: CommandRunner,
     private readonly runDir: string,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly env: NodeJS.ProcessEnv = invocation().env,
   ) {
     this.where = inner.where;
   }

@@ -10,6 +10,7 @@ import { formatDuration, parseDuration } from '../core/duration.js';
 import { containerWatchdog } from './container-watchdog.js';
 import { UsageError } from '../core/errors.js';
 import type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume } from '../core/seams.js';
+import { invocation } from '../core/invocation.js';
 
 /** How long one Engine call may take (beyond a stop's own grace period), by default. */
 const DEFAULT_ENGINE_TIMEOUT_MS = 60_000;
@@ -20,7 +21,7 @@ const DEFAULT_ENGINE_TIMEOUT_MS = 60_000;
  * call naming the socket and the call; nothing is retried (a container's create or start is not
  * safe to repeat blindly; the step that asked decides).
  */
-export function engineTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+export function engineTimeoutMs(env: NodeJS.ProcessEnv = invocation().env): number {
   const given = env.DINGO_RECOVER_DOCKER_TIMEOUT;
   if (given === undefined || given === '') return DEFAULT_ENGINE_TIMEOUT_MS;
   const ms = parseDuration(given, 'DINGO_RECOVER_DOCKER_TIMEOUT');

@@ -10,6 +10,7 @@ import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Redactor } from '../core/redact.js';
 import { proxyFor, type Env } from './http-proxy.js';
+import { invocation } from '../core/invocation.js';
 
 export interface Agents {
   http: http.Agent;
@@ -54,7 +55,7 @@ class TunnelAgent extends HttpsProxyAgent<string> {
 
 /** Keep-alive agents for requests to `endpoint`: through the proxy http-proxy.ts picks for it, or direct. */
 export function agentsFor(endpoint: string, o: AgentOptions): Agents {
-  const proxy = proxyFor(endpoint, o.env ?? process.env, o.redactor);
+  const proxy = proxyFor(endpoint, o.env ?? invocation().env, o.redactor);
   const base = { keepAlive: true, maxSockets: o.maxSockets ?? 50 };
   const trust = o.ca === undefined ? {} : { ca: o.ca };
   if (!proxy) return { http: new http.Agent(base), https: new https.Agent({ ...base, ...trust }) };

@@ -7,6 +7,7 @@ import type { CommandRunner, CommandSpec, CommandResult } from '../core/seams.js
 import { feedStdin } from '../core/stdin.js';
 import { signalExitCode } from './signals.js';
 import { endsWithUs } from './child-processes.js';
+import { invocation } from '../core/invocation.js';
 
 export interface LocalRunnerOptions {
   /** Base environment (default: this process's). */
@@ -29,7 +30,7 @@ export class LocalRunner implements CommandRunner {
       const child = endsWithUs(
         spawn(program, args, {
           cwd: this.opts.cwd,
-          env: { ...(this.opts.env ?? process.env), ...spec.env },
+          env: { ...(this.opts.env ?? invocation().env), ...spec.env },
           stdio: ['pipe', 'pipe', 'pipe'],
         }),
       );

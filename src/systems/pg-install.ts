@@ -1,6 +1,7 @@
 /** The local PostgreSQL installation: where Debian's packages put each major version, and whether a path is usable. */
 import { access, constants, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { invocation } from '../core/invocation.js';
 
 /** Where Debian and the PGDG packages put each major version's server binaries (`MAJOR/bin`). */
 const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
@@ -10,7 +11,7 @@ const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
  * Debian's (`MAJOR/bin`) for binaries installed elsewhere, else Debian's own.
  */
 export function serverRoot(): string {
-  return process.env.DINGO_RECOVER_PG_ROOT || DEBIAN_PG_ROOT;
+  return invocation().env.DINGO_RECOVER_PG_ROOT || DEBIAN_PG_ROOT;
 }
 
 /** Whether `path` exists (`'exists'`) or is an executable file for this process (`'executable'`). */

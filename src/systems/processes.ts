@@ -8,11 +8,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { PipeStage, ProcOptions, ProcResult, RunAs } from '../core/seams.js';
 import { endsWithUs } from './child-processes.js';
+import { invocation } from '../core/invocation.js';
 
 export type { ProcOptions, ProcResult, RunAs };
 
 function spawnOptions(opts: ProcOptions): SpawnOptions {
-  const env = { ...(opts.env ?? process.env) };
+  const env = { ...(opts.env ?? invocation().env) };
   if (opts.as) {
     env.HOME = opts.as.home;
     env.USER = opts.as.name;

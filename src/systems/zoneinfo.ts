@@ -7,6 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseTzif, type TimeType, type Zone } from './tzif.js';
+import { invocation } from '../core/invocation.js';
 
 const YEAR_S = 366 * 86_400;
 
@@ -46,7 +47,7 @@ async function zoneFiles(root: string, rel = ''): Promise<Zone[]> {
 
 /** The tz database of this machine, read once. */
 function tzDatabase(): Promise<Zone[]> {
-  zones ??= zoneFiles(process.env.TZDIR ?? '/usr/share/zoneinfo');
+  zones ??= zoneFiles(invocation().env.TZDIR ?? '/usr/share/zoneinfo');
   return zones;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecretFields, REDACTED, secrets } from '../../src/core/redact.js';
+import { secrets } from '../../src/core/invocation.js';
+import { maskSecretFields, REDACTED } from '../../src/core/redact.js';
 import { parsePayload } from '../../src/adapters/log-payload.js';
 import { parseWale, waleTime } from '../../src/adapters/wale-lines.js';
 import { clockOf, inferYear, parseSyslog, readWithClock, zoneName } from '../../src/adapters/syslog.js';
@@ -194,7 +195,7 @@ describe('payloads', () => {
     const pw = 'restore-done-secret-91';
     const line = `{"timestamp":"1486000000.5","source":"dingo-postgresql-broker","message":"dingo-postgresql-broker.callbacks.restore.done","log_level":1,"data":{"clusterData":{"service_instance_name":"important-db","instance_id":"11111111-2222-4333-8444-555555555555","admin_credentials":{"username":"a","password":"${pw}"}},"session":"1"}}`;
     expect(parsePayload(line)).toMatchObject({ kind: 'broker', action: 'callbacks.restore.done' });
-    expect(secrets.redact(line)).toContain(pw);
+    expect(secrets().redact(line)).toContain(pw);
     expect(maskSecretFields(line)).not.toContain(pw);
     expect(maskSecretFields(line)).toContain(`"password":"${REDACTED}"`);
     expect(maskSecretFields(line)).toContain('"service_instance_name":"important-db"');
@@ -263,7 +264,7 @@ describe('payloads', () => {
       patroniScope: '78218ded-7d88-4d69-bd44-6f478c300134',
       nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379',
     });
-    expect(secrets.redact(options)).toContain(key);
+    expect(secrets().redact(options)).toContain(key);
     expect(maskSecretFields(options)).toContain(`AWS_SECRET_ACCESS_KEY=${REDACTED}"`);
     expect(maskSecretFields(options)).toContain('PATRONI_SCOPE=78218ded-7d88-4d69-bd44-6f478c300134');
   });

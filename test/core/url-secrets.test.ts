@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/engine/journal/index.js';
-import { REDACTED, Redactor, secrets } from '../../src/core/redact.js';
+import { secrets } from '../../src/core/invocation.js';
+import { REDACTED, Redactor } from '../../src/core/redact.js';
 import { Reporter } from '../../src/engine/operator/index.js';
 import { stripUrlCredentials } from '../../src/core/url-secrets.js';
 import { processRuntime } from '../../src/core/runtime.js';
@@ -159,8 +160,8 @@ describe('credentials in URL flags', () => {
   });
 
   it('registers with the redactor it is given, and works without a scheme', () => {
-    const got = stripUrlCredentials('--s3-endpoint', `minio:${ENCODED}@minio.local:9000`, secrets);
+    const got = stripUrlCredentials('--s3-endpoint', `minio:${ENCODED}@minio.local:9000`, secrets());
     expect(got.url).toBe('minio.local:9000');
-    expect(secrets.redact(`key ${CANARY}`)).toBe(`key ${REDACTED}`);
+    expect(secrets().redact(`key ${CANARY}`)).toBe(`key ${REDACTED}`);
   });
 });

@@ -16,7 +16,8 @@ import { buildTranscript, renderTranscript } from '../../src/engine/report/index
 import { platforms } from '../../src/commands/run/platforms.js';
 import { cellDocker } from '../../src/actions/support/cell.js';
 import { StepFailed } from '../../src/core/errors.js';
-import { REDACTED, secrets } from '../../src/core/redact.js';
+import { secrets } from '../../src/core/invocation.js';
+import { REDACTED } from '../../src/core/redact.js';
 import type { Runtime } from '../../src/core/runtime.js';
 
 const tmp = tempDirs('dr-run-secrets-');
@@ -95,7 +96,7 @@ describe("a run's secrets", () => {
     await runQuoting(first, true);
     expect(first.redactor.redact(KEY)).toBe(REDACTED);
     expect(second.redactor.size).toBe(0);
-    expect(secrets.redact(KEY)).toBe(KEY);
+    expect(secrets().redact(KEY)).toBe(KEY);
     // The second run never read the container: the key is no secret it knows, so its note shows it.
     const { journal } = await runQuoting(second, false);
     expect(journal).toContain(`the container's key is ${KEY}`);

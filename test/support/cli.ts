@@ -1,5 +1,10 @@
-/** Runs dingo-recover as a real child process: the built bin/dingo-recover.js, or the source through tsx. */
+/**
+ * Runs dingo-recover: the built command line, inside the test's own process where it can run there
+ * (cli.ts `runInProcess`), else as a real child process (the built bin/dingo-recover.js, or the source
+ * through tsx).
+ */
 import { spawn } from 'node:child_process';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../../src/core/errors.js';
 import { ONE_RUN_MS } from './live/shared.js';
@@ -62,16 +67,86 @@ export interface CliOptions {
   program?: readonly string[];
   /** Killed (SIGKILL) after this long, so a hung CLI does not outlive its test; default 5 minutes. */
   timeoutMs?: number;
-  /** Told the child's PID once it is started (to signal it). */
+  /** Told the child's PID once it is started (to signal it): the run is a child process. */
   onStart?: (pid: number) => void;
+  /** Run as a child process even where it could run in the test's process: for what only a process has (its exit, its start). */
+  child?: boolean;
+}
+
+/**
+ * What only a process of its own can be given: variables read from the process's environment, not the
+ * command line's: by `os.homedir()` and `os.tmpdir()`, Node itself, libc and ICU (the locale and time
+ * zone; the zone files are read once a process), Docker's client, the AWS SDK's credential chain past the
+ * keys (profiles, their files, the instance role: the keys, region, endpoint and CA bundle the tool reads
+ * itself, src/systems/s3/s3-client.ts), and the failpoints, which kill the process.
+ */
+const PROCESS_WIDE =
+  /^(HOME|USER|LOGNAME|TMPDIR|TZ|TZDIR|LANG|LANGUAGE|LC_\w+|NODE_\w+|UV_\w+|DOCKER_\w+|SSL_CERT_\w+|DINGO_RECOVER_FAILPOINTS|AWS_(?!(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|REGION|DEFAULT_REGION|ENDPOINT_URL|ENDPOINT_URL_S3|CA_BUNDLE)$)\w+)$/;
+/** Set to 1, every run of a test is a child process, as an operator's is. */
+const CHILD_VAR = 'DINGO_TEST_CLI_CHILD';
+/** What yargs answers by printing to the process's console (cli.ts `runInProcess`). */
+const YARGS_PRINTS = new Set(['--help', '-h', '--version', '-v', '-V']);
+
+/** Whether a run can be made inside this process: the built command line, this process's folder, nothing process-wide changed, no PID wanted. */
+function inProcess(args: string[], opts: CliOptions, env: Record<string, string | undefined>): boolean {
+  if (
+    process.env[CHILD_VAR] === '1' ||
+    opts.child ||
+    opts.program ||
+    opts.onStart ||
+    (opts.cwd !== undefined && opts.cwd !== process.cwd())
+  )
+    return false;
+  // A Tab's completions are answered by bin/dingo-recover.js before the command line loads.
+  if (args.some((a) => YARGS_PRINTS.has(a)) || args.length === 0 || args[0] === '__complete') return false;
+  return Object.entries(env).every(([name, value]) => !PROCESS_WIDE.test(name) || process.env[name] === value);
+}
+
+/** The built command line's entry for a run inside this process, loaded once per test file. */
+let built: Promise<{ runInProcess: (args: string[], io: unknown) => Promise<number> }> | undefined;
+
+/** A stream that keeps what is written to it as text. */
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString() };
+}
+
+async function runHere(args: string[], opts: CliOptions, env: NodeJS.ProcessEnv): Promise<CliResult> {
+  built ??= import(`${ROOT}dist/src/cli.js`) as Promise<{ runInProcess: (args: string[], io: unknown) => Promise<number> }>;
+  const { runInProcess } = await built;
+  const stdout = collector();
+  const stderr = collector();
+  const stdin = Readable.from([Buffer.from(opts.input ?? '')]);
+  const limit = opts.timeoutMs ?? RUN_LIMIT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<null>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(null);
+    }, limit);
+  });
+  try {
+    const code = await Promise.race([runInProcess(args, { env, stdin, stdout: stdout.stream, stderr: stderr.stream }), timedOut]);
+    const late = code === null ? `\n[still running in the test's process after ${String(limit)} ms]\n` : '';
+    return { code, stdout: stdout.text(), stderr: stderr.text() + late };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env };
+  if (inProcess(args, opts, env)) return runHere(args, opts, env);
   const [cmd, ...pre] = opts.program ?? CLI;
   return new Promise((resolve, reject) => {
     const child = spawn(cmd ?? process.execPath, [...pre, ...args], {
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, CI: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
+      env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     if (child.pid !== undefined) opts.onStart?.(child.pid);

@@ -7,7 +7,7 @@
  * range); 1 the archive could not be read; 2 bad usage.
  */
 import type { Argv } from 'yargs';
-import { secrets } from '../../core/redact.js';
+import { secrets } from '../../core/invocation.js';
 import type { ArchiveReport } from '../../wale/report.js';
 import type { BackupReach } from '../../drill/archive-window.js';
 import { EXAMPLE_ARCHIVES } from './examples.js';
@@ -57,12 +57,12 @@ export const inspectCommand = {
     if (argv.window) {
       const { inspectWindows } = await import('../../drill/archive-window.js');
       const { localProcesses } = await import('../../systems/local-processes.js');
-      const withReach = await inspectWindows(store, argv.url, localProcesses, secrets);
+      const withReach = await inspectWindows(store, argv.url, localProcesses, secrets());
       report = withReach;
       if (argv.json) writeJson(withReach);
       else writeOut(`${renderReport(report)}${renderWindows(withReach.reach)}`);
     } else {
-      report = await inspectArchive(store, argv.url, { redactor: secrets });
+      report = await inspectArchive(store, argv.url, { redactor: secrets() });
       if (argv.json) writeJson(report);
       else writeOut(renderReport(report));
     }

@@ -7,9 +7,8 @@
 import type { Argv } from 'yargs';
 import { exitCodeOf, messageOf, UsageError } from '../../core/errors.js';
 import { oneLine, printableJson } from '../../core/display.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { systemClock, systemScratch } from '../../core/runtime.js';
-import { STOP_SIGNALS } from '../../core/signals.js';
 import { parseDuration } from '../../core/duration.js';
 import type { S3Flags } from '../../core/s3-flags.js';
 import type { MistakesOptions, MistakesReport } from '../../drill/mistakes.js';
@@ -85,7 +84,7 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
   const onSignal = (): void => {
     abort.abort();
   };
-  for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  const stopListening = invocation().onStop(onSignal);
   let cell: CellDriller | undefined;
   try {
     checkOnCellFlags(argv);
@@ -101,14 +100,14 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
       since: argv.since === undefined ? undefined : parseTargetTime(argv.since, '--since'),
       massRows: argv.massRows,
       processes: (await import('../../systems/local-processes.js')).localProcesses,
-      redactor: secrets,
+      redactor: secrets(),
       workdir: systemScratch(),
       now: () => systemClock.now(),
       pgBin: argv.pgBin,
       deadlineMs: argv.deadline === undefined ? undefined : parseDuration(argv.deadline, '--deadline'),
       signal: abort.signal,
       progress:
-        argv.json || out !== screenOutput || !process.stderr.isTTY
+        argv.json || out !== screenOutput || !invocation().stderr.isTTY
           ? undefined
           : (m) => {
               out.stderr(`... ${m}\n`);
@@ -130,16 +129,16 @@ export async function runMistakesCommand(argv: MistakesArgs, out: CommandOutput 
       if (ranOn.without.length)
         report.warnings.push(`read without the hardening option(s) ${ranOn.without.join(', ')}, which the cell's Docker refused`);
     } else report = await findArchiveMistakes(options);
-    out.stdout(secrets.redact(argv.json ? `${printableJson({ ok: true, report }, 2)}\n` : renderMistakes(report)));
+    out.stdout(secrets().redact(argv.json ? `${printableJson({ ok: true, report }, 2)}\n` : renderMistakes(report)));
     return 0;
   } catch (err) {
     const code = exitCodeOf(err);
-    if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: false, exitCode: code, message: messageOf(err) }, 2)}\n`));
+    if (argv.json) out.stdout(secrets().redact(`${printableJson({ ok: false, exitCode: code, message: messageOf(err) }, 2)}\n`));
     else printError('archive mistakes', err, out.stderr);
     return code;
   } finally {
     await cell?.close().catch(() => undefined);
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    stopListening();
   }
 }
 

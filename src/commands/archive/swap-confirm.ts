@@ -1,7 +1,7 @@
 /** The typed confirmation `archive swap` asks before it moves the target aside. */
 import { NeedsOperator, UsageError } from '../../core/errors.js';
 import { findGuid } from '../../core/guid.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { urlOf, type S3Location } from '../../core/s3-url.js';
 import { TerminalPrompter, type Prompter, confirmationMatches, describeExpected, loadAnswers } from '../../engine/operator/index.js';
 
@@ -17,7 +17,8 @@ export interface SwapConfirmation {
 }
 
 function hasTerminal(): boolean {
-  return process.stdin.isTTY && process.stdout.isTTY && process.env.CI !== 'true';
+  const { stdin, stdout, env } = invocation();
+  return stdin.isTTY === true && stdout.isTTY === true && env.CI !== 'true';
 }
 
 /** What the operator types: the target's GUID (its first 8 characters do), or the target URL. */
@@ -45,7 +46,7 @@ export async function confirmSwap(how: SwapConfirmation, source: S3Location, tar
     how.stderr('confirmed by --yes\n');
     return;
   }
-  const fromFile = loadAnswers(how.answers, secrets).confirm[SWAP_CONFIRM_KEY];
+  const fromFile = loadAnswers(how.answers, secrets()).confirm[SWAP_CONFIRM_KEY];
   if (fromFile !== undefined) {
     confirmedByAnswers(fromFile, target, accepted);
     how.stderr('confirmed by the answers file\n');

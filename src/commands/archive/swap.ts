@@ -12,7 +12,7 @@ import { commandLine } from '../../core/command-line.js';
 import type { Argv } from 'yargs';
 import { EXIT, StepFailed, UsageError } from '../../core/errors.js';
 import { formatBytes } from '../../core/format.js';
-import { secrets } from '../../core/redact.js';
+import { secrets } from '../../core/invocation.js';
 import type { S3Flags } from '../../core/s3-flags.js';
 import { urlOf, type S3Location } from '../../core/s3-url.js';
 import type { ObjectInfo, ObjectStore } from '../../core/seams.js';
@@ -71,7 +71,7 @@ async function inspectSource(
   io: SwapIo,
 ): Promise<ArchiveReport> {
   const { inspectListed } = await import('../../archive/inspect.js');
-  const report = await inspectListed(store, from, [...listing.values()], { redactor: secrets });
+  const report = await inspectListed(store, from, [...listing.values()], { redactor: secrets() });
   if (!report.restorable) {
     const why = report.problems.join('; ') || 'it has no complete base backup';
     if (!argv.force) {

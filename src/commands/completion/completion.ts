@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import type { GlobalArgs } from '../flags/global.js';
+import { invocation } from '../../core/invocation.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
@@ -53,7 +54,7 @@ export function completionScript(shell: Shell): string {
 }
 
 /** The shell asked for, else the login shell's ($SHELL), else bash. */
-export function shellOf(asked: string | undefined, env: NodeJS.ProcessEnv = process.env): Shell {
+export function shellOf(asked: string | undefined, env: NodeJS.ProcessEnv = invocation().env): Shell {
   const name = asked ?? basename(env.SHELL ?? 'bash');
   if ((SHELLS as readonly string[]).includes(name)) return name as Shell;
   throw new UsageError(`no completion for the shell "${name}"`, {
@@ -70,6 +71,6 @@ export const completionCommand = {
       .example('source <(dingo-recover completion bash)', 'Tab-complete in this bash (add the line to ~/.bashrc)')
       .example('dingo-recover completion fish > ~/.config/fish/completions/dingo-recover.fish', 'for fish'),
   handler: (argv: GlobalArgs & { shell?: string }) => {
-    process.stdout.write(completionScript(shellOf(argv.shell)));
+    invocation().stdout.write(completionScript(shellOf(argv.shell)));
   },
 };

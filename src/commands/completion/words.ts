@@ -11,6 +11,7 @@ import type { CompletionNode } from './tree.js';
 import { bundledScenarios } from '../bundled-scenarios.js';
 import { bundledRunbooks } from '../package-files.js';
 import { defaultStateDir } from '../flags/state-dir.js';
+import { invocation } from '../../core/invocation.js';
 
 /** Where the build writes the tree: next to the built cli.js. */
 export const TREE_FILE = new URL('../../completion-tree.json', import.meta.url);
@@ -50,7 +51,7 @@ function valueWords(flag: string, shape: { choices?: string[] }): string[] {
 const dashed = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
 
 /** The candidates for the last of `words` (the words after the program's name; the last may be empty). */
-export function completions(tree: CompletionNode, words: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+export function completions(tree: CompletionNode, words: readonly string[], env: NodeJS.ProcessEnv = invocation().env): string[] {
   const current = words[words.length - 1] ?? '';
   const before = words.slice(0, -1);
   let at = tree;
@@ -99,7 +100,7 @@ export function completions(tree: CompletionNode, words: readonly string[], env:
 }
 
 /** `dingo-recover __complete WORD...`: one candidate a line; nothing when the tree is missing (never an error on a Tab). */
-export function printCompletions(words: readonly string[], out: NodeJS.WritableStream = process.stdout): void {
+export function printCompletions(words: readonly string[], out: NodeJS.WritableStream = invocation().stdout): void {
   let tree: CompletionNode;
   try {
     tree = JSON.parse(readFileSync(TREE_FILE, 'utf8')) as CompletionNode;

@@ -1,7 +1,7 @@
 /** The bosh CLI, its version, and its director logged in (`bosh env`; v1: `bosh status`). */
 import { boshEnvArgs, parseBoshEnv } from '../../adapters/bosh-env.js';
 import { BoshCli } from '../../adapters/bosh.js';
-import { secrets } from '../../core/redact.js';
+import { secrets } from '../../core/invocation.js';
 import { failed, ok, type Check } from './check.js';
 import { withDeadline } from './deadline.js';
 import { CLI_MS, type DoctorSubject } from './subject.js';
@@ -13,7 +13,7 @@ export function bosh(s: DoctorSubject): Check {
     name: 'bosh',
     fix,
     run: async (say) => {
-      const cli = new BoshCli(s.platform.bosh, { binary, readTimeoutMs: CLI_MS, redactor: secrets });
+      const cli = new BoshCli(s.platform.bosh, { binary, readTimeoutMs: CLI_MS, redactor: secrets() });
       const { version, major } = await withDeadline(`${binary} --version`, CLI_MS, say, () => cli.version());
       const args = boshEnvArgs(major);
       const r = await withDeadline(`${binary} ${args.join(' ')}`, CLI_MS, say, () =>

@@ -2,7 +2,7 @@
  * The way to the cells: the SSH gateway's host key and login (nothing runs there); no cell is reached
  * from here, since the run finds them in the logs.
  */
-import { secrets } from '../../core/redact.js';
+import { secrets } from '../../core/invocation.js';
 import { reachGateway } from '../../systems/ssh/index.js';
 import { parseGateway } from '../run/live-platform.js';
 import { notChecked, ok, type Check } from './check.js';
@@ -33,7 +33,7 @@ export function cells(s: DoctorSubject): Check {
           sshConfigFile: ssh.sshConfigFile,
           agent: s.env.SSH_AUTH_SOCK || undefined,
           readyTimeoutMs: CONNECT_MS,
-          redactor: secrets,
+          redactor: secrets(),
         }),
       );
       return ok(`gateway ${reached}: host key known, logged in`);

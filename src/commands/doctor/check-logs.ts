@@ -1,7 +1,7 @@
 /** The logs: each --logs path readable, and --es-url answering `GET /` as Elasticsearch. */
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { esTimeoutSeconds } from '../../core/log-source.js';
-import { secrets } from '../../core/redact.js';
+import { secrets } from '../../core/invocation.js';
 import { EsHttpClient, describeServer } from '../../systems/elasticsearch/index.js';
 import { failed, ok, type Check } from './check.js';
 import { withDeadline } from './deadline.js';
@@ -44,7 +44,7 @@ export function logs(s: DoctorSubject): Check {
           username: s.env.ES_USERNAME,
           password: s.env.ES_PASSWORD,
           timeoutSeconds: Math.min(esTimeoutSeconds(s.env.ES_TIMEOUT) ?? CONNECT_MS / 1000, CONNECT_MS / 1000),
-          redactor: secrets,
+          redactor: secrets(),
         });
         try {
           // One attempt: the check has its own deadline, and says its own wait.

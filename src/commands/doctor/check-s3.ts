@@ -1,5 +1,5 @@
 /** S3: credentials from the AWS chain, the endpoint answering TCP, and the buckets the run reads first listable. */
-import { secrets } from '../../core/redact.js';
+import { secrets } from '../../core/invocation.js';
 import type { Settings } from '../../engine/runbook/index.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
 import { s3Reach } from '../../systems/s3/index.js';
@@ -32,7 +32,7 @@ export function s3Checks(s: DoctorSubject): Check[] {
   if (s.mode === 'rehearsal') return [buckets];
   const o = s.live?.s3 ?? {};
   const reach = s3Reach(
-    { endpoint: o.endpoint, region: o.region, forcePathStyle: o.pathStyle, timeoutMs: CONNECT_MS, maxAttempts: 1, redactor: secrets },
+    { endpoint: o.endpoint, region: o.region, forcePathStyle: o.pathStyle, timeoutMs: CONNECT_MS, maxAttempts: 1, redactor: secrets() },
     s.env,
   );
   return [

@@ -19,6 +19,7 @@ import type { LoadedCommand } from '../lazy-command.js';
 import { DEFAULT_SCENARIO, packageRoot } from '../package-files.js';
 import { connectionOptions } from '../run/flags.js';
 import { liveFrom, settingsFrom } from '../run/settings.js';
+import { invocation } from '../../core/invocation.js';
 
 function doctorOptions(y: Argv<GlobalArgs>) {
   return configurable(connectionOptions(y), CONNECTION_FLAGS)
@@ -41,14 +42,14 @@ export const doctorCommand: LoadedCommand<GlobalArgs, ReturnType<typeof doctorOp
       ? loadScenario(argv.scenario ? scenarioDir(argv.scenario) : join(packageRoot(), DEFAULT_SCENARIO))
       : undefined;
     const say = (line: string): void => {
-      process.stderr.write(`${line}\n`);
+      invocation().stderr.write(`${line}\n`);
     };
     const results = await checkPlatform(
       { settings: { ...DEFAULT_SETTINGS, ...settingsFrom(argv) }, live: liveFrom(argv), answersFile: argv.answers, scenario },
       say,
     );
-    if (argv.json) process.stdout.write(printableJson(results, 2) + '\n');
-    else process.stdout.write(checkLines(results).join('\n') + '\n');
+    if (argv.json) invocation().stdout.write(printableJson(results, 2) + '\n');
+    else invocation().stdout.write(checkLines(results).join('\n') + '\n');
     setExitCode(results.every((r) => r.ok) ? EXIT.done : EXIT.stepFailed);
   },
 };

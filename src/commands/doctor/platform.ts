@@ -3,7 +3,7 @@
  * connection flags reach, or a rehearsal scenario's simulated one (opened in a scratch folder that
  * is removed after). The platform is closed whatever the checks find.
  */
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { systemScratch } from '../../core/runtime.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,12 +33,19 @@ export async function checkPlatform(target: DoctorTarget, say: (line: string) =>
     platform = World.open(scratch, target.scenario).platform(target.scenario, openLogSource, localMachine);
   } else {
     const { livePlatform } = await import('../run/live-platform.js');
-    platform = livePlatform(target.live ?? {}, { redactor: secrets, scratch: systemScratch() });
+    platform = livePlatform(target.live ?? {}, { redactor: secrets(), scratch: systemScratch() });
   }
   try {
     const mode = target.scenario ? 'rehearsal' : 'live';
     return await runChecks(
-      doctorChecks({ mode, platform, settings: target.settings, live: target.live, answersFile: target.answersFile, env: process.env }),
+      doctorChecks({
+        mode,
+        platform,
+        settings: target.settings,
+        live: target.live,
+        answersFile: target.answersFile,
+        env: invocation().env,
+      }),
       say,
     );
   } finally {

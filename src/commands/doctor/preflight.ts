@@ -10,6 +10,7 @@ import { checkLines } from './check.js';
 import type { RunChoice } from '../run/drive.js';
 import type { GlobalArgs } from '../flags/global.js';
 import type { Runbook } from '../../engine/runbook/index.js';
+import { invocation } from '../../core/invocation.js';
 
 /** The actions a runbook's steps run, its for-each sub-runbooks' included. */
 function actionsOf(runbook: Runbook): string[] {
@@ -30,7 +31,7 @@ export async function preflight(argv: GlobalArgs, choice: RunChoice): Promise<vo
   const plan = planRun({ stateDir: argv['state-dir'], ...choice }, new Date());
   if (plan.mode !== 'live' || plan.done || !(await reachesPlatform(plan.runbookFile))) return;
   const say = (line: string): void => {
-    process.stderr.write(`${line}\n`);
+    invocation().stderr.write(`${line}\n`);
   };
   const answersFile = argv.answers ?? plan.startedWithAnswers;
   // Loaded only here: the checks reach S3, SSH and Elasticsearch through clients a rehearsal never loads.

@@ -9,11 +9,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { messageOf, RunLocked, UsageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { systemClock } from '../../core/runtime.js';
 import { parseS3Url, formatS3Url } from '../../core/s3-url.js';
 import { instanceOfArchive } from '../../archive/location.js';
-import { STOP_SIGNALS } from '../../core/signals.js';
 import { printableJson } from '../../core/display.js';
 import type { ArchiveDrilled } from '../../drill/drill-all.js';
 import type { RunLock } from '../../engine/run/index.js';
@@ -70,7 +69,7 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
   const onSignal = (): void => {
     abort.abort();
   };
-  for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  const stopListening = invocation().onStop(onSignal);
   let lock: RunLock | undefined;
   let cell: CellDriller | undefined;
   let run: DrillAllRun;
@@ -143,12 +142,12 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
   } finally {
     await cell?.close().catch(() => undefined);
     lock?.release();
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    stopListening();
   }
   if (run.exitCode === DRILL_EXIT.ok) waits.drop();
   else waits.say();
-  if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: run.exitCode === DRILL_EXIT.ok, ...run }, 2)}\n`));
-  else if (!argv.quiet || run.exitCode !== DRILL_EXIT.ok) out.stdout(secrets.redact(renderDrillAll(run)));
+  if (argv.json) out.stdout(secrets().redact(`${printableJson({ ok: run.exitCode === DRILL_EXIT.ok, ...run }, 2)}\n`));
+  else if (!argv.quiet || run.exitCode !== DRILL_EXIT.ok) out.stdout(secrets().redact(renderDrillAll(run)));
   if (hook && (run.exitCode !== DRILL_EXIT.ok || argv.notifyOn === 'always')) {
     await notifyDrill(hook, drillAllNotice(run.under, run.exitCode, startedAt, { run }), out.stderr);
   }
@@ -188,7 +187,7 @@ async function instanceNames(argv: DrillArgs, out: CommandOutput): Promise<Map<s
   const report = emptyReport([]);
   try {
     const spec = await clusterdataFromArgs(argv);
-    for (const r of spec ? await readClusterdata(spec, report, secrets) : []) if (r.serviceName) names.set(r.instanceGuid, r.serviceName);
+    for (const r of spec ? await readClusterdata(spec, report, secrets()) : []) if (r.serviceName) names.set(r.instanceGuid, r.serviceName);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     out.stderr(`dingo-recover drill: warning: the clusterdata records were not read (${messageOf(err)}): no instance names\n`);

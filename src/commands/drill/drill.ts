@@ -5,8 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { exitCodeOf, messageOf } from '../../core/errors.js';
-import { STOP_SIGNALS } from '../../core/signals.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import type { DrillReport } from '../../drill/drill.js';
 import { DRILL_EXIT, DrillFailed } from '../../drill/exit-codes.js';
 import { EXAMPLE_ARCHIVES } from '../archive/examples.js';
@@ -159,7 +158,7 @@ export async function runDrillCommand(
   const onSignal = (): void => {
     abort.abort();
   };
-  for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  const stopListening = invocation().onStop(onSignal);
   const began = new Date();
   let hook: Webhook | undefined;
   let code: number;
@@ -172,13 +171,13 @@ export async function runDrillCommand(
     const report = argv.onCell
       ? await (await import('./on-cell.js')).drillOnCell(argv, settings, abort.signal)
       : await (await import('../../drill/drill.js')).runDrill({ ...settings, url: argv.url, signal: abort.signal });
-    if (argv.json) out.stdout(secrets.redact(`${printableJson({ ok: true, report }, 2)}\n`));
+    if (argv.json) out.stdout(secrets().redact(`${printableJson({ ok: true, report }, 2)}\n`));
     else if ('ranOn' in report) {
-      if (!argv.quiet) out.stdout(secrets.redact(renderCellDrillReport(report)));
+      if (!argv.quiet) out.stdout(secrets().redact(renderCellDrillReport(report)));
     } else if (!argv.quiet) {
-      out.stdout(secrets.redact(renderDrillReport(report)));
+      out.stdout(secrets().redact(renderDrillReport(report)));
       // Warnings apart from the result: a script reading stdout gets the report alone.
-      for (const w of report.warnings) out.stderr(secrets.redact(`dingo-recover drill: warning: ${w}\n`));
+      for (const w of report.warnings) out.stderr(secrets().redact(`dingo-recover drill: warning: ${w}\n`));
     }
     code = DRILL_EXIT.ok;
     end = { report };
@@ -198,13 +197,13 @@ export async function runDrillCommand(
         lost: err instanceof DrillFailed ? err.lost : null,
         reachable: err instanceof DrillFailed ? err.reachable : null,
       };
-      out.stdout(secrets.redact(`${printableJson(failure, 2)}\n`));
+      out.stdout(secrets().redact(`${printableJson(failure, 2)}\n`));
     } else {
       printError('drill', err, out.stderr);
     }
   } finally {
     waits.drop();
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    stopListening();
   }
   if (hook && (code !== DRILL_EXIT.ok || argv.notifyOn === 'always')) {
     await notifyDrill(hook, drillNotice(argv.url, code, began, end), out.stderr);

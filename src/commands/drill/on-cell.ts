@@ -9,7 +9,7 @@
 import { dirname } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { systemScratch } from '../../core/runtime.js';
 import type { CellSession } from '../../core/seams.js';
 import type { CellDrillOptions, CellDrillReport, CellProgress } from '../../drill/cell-drill.js';
@@ -168,7 +168,7 @@ export async function openCellDriller(argv: OnCellArgs, settings: DrillerSetting
   const cell = argv.onCell!;
   const { sshFrom } = await import('../run/settings.js');
   const { cellAccess } = await import('../run/live-platform.js');
-  const session: CellSession = await cellAccess(sshFrom(argv), { redactor: secrets, scratch: systemScratch() })
+  const session: CellSession = await cellAccess(sshFrom(argv), { redactor: secrets(), scratch: systemScratch() })
     .open(cell)
     .catch((err: unknown) => {
       throw new DrillFailed('could-not-run', `could not reach cell ${cell}: ${(err as Error).message}`, {
@@ -181,7 +181,7 @@ export async function openCellDriller(argv: OnCellArgs, settings: DrillerSetting
     binary: argv['docker-bin'],
     host: argv.cellDockerHost ?? (configuredSettings(argv.config).values['docker-host'] as string | undefined),
     sudo: true,
-    redactor: secrets,
+    redactor: secrets(),
   });
   const without = (argv.allowWithout ?? []).map((n) => HARDENING_NAMES[n]!);
   const cellStore = argv['container-store-root'] ? dirname(argv['container-store-root'].replace(/\/+$/, '')) : undefined;
@@ -242,7 +242,7 @@ export async function openCellDriller(argv: OnCellArgs, settings: DrillerSetting
 
 /** A terminal to ask on: stdin and stderr both one, and not CI. */
 async function terminalPrompter(): Promise<Prompter | undefined> {
-  if (!process.stdin.isTTY || !process.stderr.isTTY || process.env.CI === 'true') return undefined;
+  if (!invocation().stdin.isTTY || !invocation().stderr.isTTY || invocation().env.CI === 'true') return undefined;
   const { TerminalPrompter } = await import('../../engine/operator/index.js');
   return new TerminalPrompter();
 }

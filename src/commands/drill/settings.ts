@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { systemClock, systemScratch } from '../../core/runtime.js';
 import type { S3Flags } from '../../core/s3-flags.js';
 import type { DrillOptions } from '../../drill/drill.js';
@@ -66,7 +66,7 @@ export async function drillSettings(
   const { dockerEngine } = await import('../../systems/docker-engine.js');
   return {
     processes: localProcesses,
-    redactor: secrets,
+    redactor: secrets(),
     store: await storeFromFlags(argv),
     query: argv.query,
     expectRows: argv.expectRows,
@@ -84,7 +84,7 @@ export async function drillSettings(
     concurrency: argv.concurrency,
     // Progress only for a person watching; cron and --json/--quiet get the outcome alone.
     progress:
-      argv.quiet || argv.json || out !== screenOutput || !process.stderr.isTTY
+      argv.quiet || argv.json || out !== screenOutput || !invocation().stderr.isTTY
         ? undefined
         : (m) => {
             out.stderr(`... ${m}\n`);

@@ -13,6 +13,7 @@ import { messageOf, UsageError } from '../../core/errors.js';
 import { checkTrusted } from '../../core/file-trust.js';
 import { readInputFile } from '../../core/input-file.js';
 import { CHOICE_FLAGS, CONFIGURABLE_FLAGS } from './connection.js';
+import { invocation } from '../../core/invocation.js';
 
 /** Each setting's value, and where it came from (a variable's name, or the file's path). */
 export interface Configured {
@@ -30,7 +31,7 @@ const SECRET_HINT =
   'keep credentials out of the file: S3 takes them from the AWS credential chain (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, an instance role), Elasticsearch from ES_API_KEY (or ES_USERNAME/ES_PASSWORD)';
 
 /** The settings file where no --config names one: $XDG_CONFIG_HOME/dingo-recover/config.yaml. */
-export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultConfigFile(env: NodeJS.ProcessEnv = invocation().env): string {
   const base = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
   return join(base, 'dingo-recover', 'config.yaml');
 }
@@ -147,7 +148,7 @@ function choiceSetting(key: keyof typeof CHOICE_FLAGS, where: string, drop: stri
 }
 
 /** The DINGO_RECOVER_<FLAG> variables set (an empty one is as if unset). */
-function readConfigEnv(env: NodeJS.ProcessEnv = process.env): Configured {
+function readConfigEnv(env: NodeJS.ProcessEnv = invocation().env): Configured {
   const configured: Configured = { values: {}, origins: {} };
   for (const key of Object.keys(CHOICE_FLAGS) as (keyof typeof CHOICE_FLAGS)[]) {
     if (env[envName(key)]) throw choiceSetting(key, envName(key), `unset ${envName(key)}`);
@@ -168,7 +169,7 @@ function readConfigEnv(env: NodeJS.ProcessEnv = process.env): Configured {
 }
 
 /** The file's settings overridden by the variables'. */
-export function configuredSettings(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Configured {
+export function configuredSettings(file: string | undefined, env: NodeJS.ProcessEnv = invocation().env): Configured {
   const fromFile = readConfigFile(
     file ?? env.DINGO_RECOVER_CONFIG ?? defaultConfigFile(env),
     file !== undefined || !!env.DINGO_RECOVER_CONFIG,
@@ -193,7 +194,7 @@ function fillFromSettings(argv: Record<string, unknown>, keys: readonly string[]
       origins.push(`--${key} from ${configured.origins[key]}`);
     }
   }
-  if (argv.verbose && origins.length) process.stderr.write(`dingo-recover: settings: ${origins.join(', ')}\n`);
+  if (argv.verbose && origins.length) invocation().stderr.write(`dingo-recover: settings: ${origins.join(', ')}\n`);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { useStateDir } from '../../core/command-line.js';
 import { UsageError } from '../../core/errors.js';
 import { defaultStateDir } from './state-dir.js';
+import { invocation } from '../../core/invocation.js';
 
 /**
  * The default state folder where no --state-dir was given; a --state-dir given with no value is
@@ -24,9 +25,9 @@ function stateDirMiddleware(argv: { 'state-dir'?: string }): void {
 /** --color and --no-color, as NO_COLOR and FORCE_COLOR say it to everything that paints (the screen, prompts). */
 function colorMiddleware(argv: { color?: boolean }): void {
   if (argv.color === false) {
-    process.env.NO_COLOR = '1';
-    delete process.env.FORCE_COLOR;
-  } else if (argv.color === true) process.env.FORCE_COLOR = '1';
+    invocation().env.NO_COLOR = '1';
+    delete invocation().env.FORCE_COLOR;
+  } else if (argv.color === true) invocation().env.FORCE_COLOR = '1';
 }
 
 export function globalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {

@@ -6,7 +6,7 @@
 import type { Options } from 'yargs';
 import { parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { stripUrlCredentials } from '../../core/url-secrets.js';
 import type { ObjectStore } from '../../core/seams.js';
 import type { S3Flags } from '../../core/s3-flags.js';
@@ -67,13 +67,13 @@ export async function storeFromFlags(flags: S3Flags & { scenario?: string }): Pr
       () => new Date(initial.clock),
     );
   }
-  secrets.registerEnv(process.env);
+  secrets().registerEnv(invocation().env);
   const { createS3Store } = await import('../../systems/s3/s3.js');
   return createS3Store({
-    endpoint: flags.s3Endpoint === undefined ? undefined : stripUrlCredentials('--s3-endpoint', flags.s3Endpoint, secrets).url,
+    endpoint: flags.s3Endpoint === undefined ? undefined : stripUrlCredentials('--s3-endpoint', flags.s3Endpoint, secrets()).url,
     region: flags.s3Region,
     forcePathStyle: flags.s3PathStyle,
     timeoutMs: s3TimeoutMs(flags.s3Timeout),
-    redactor: secrets,
+    redactor: secrets(),
   });
 }

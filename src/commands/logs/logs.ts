@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import { isGuid } from '../../core/guid.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { printableJson } from '../../core/display.js';
 import { clusterdataFromArgs, searchFromArgs, sourceOptions } from './sources.js';
 import { s3FlagOptions } from '../flags/s3.js';
@@ -65,7 +65,7 @@ function searchCommand<U extends { logs?: readonly (string | number)[] }>(spec: 
 
 /** What a search found: JSON with --json, else rendered for people; redacted either way. */
 function printFound<R>(json: boolean, found: R, render: (found: R) => string): void {
-  process.stdout.write(secrets.redact(json ? printableJson(found, 2) + '\n' : render(found)));
+  invocation().stdout.write(secrets().redact(json ? printableJson(found, 2) + '\n' : render(found)));
 }
 
 function findOptions(y: Argv) {

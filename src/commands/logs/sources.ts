@@ -1,7 +1,7 @@
 /** Where `logs find` and `logs instance` search: syslog files, Elasticsearch, the clusterdata bucket. */
 import type { Argv } from 'yargs';
 import { UsageError } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import {
   DEFAULT_ES_MAX_DOCS,
   DEFAULT_ES_TIMEOUT_SECONDS,
@@ -60,14 +60,14 @@ export function sourceOptions<T>(y: Argv<T>) {
   );
 }
 
-export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.env): LogSourceSpec {
+export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = invocation().env): LogSourceSpec {
   // Credentials given as flags replace the environment's as a whole, never mix with them.
   const given = a['es-api-key'] ?? a['es-username'] ?? a['es-password'];
   const apiKey = given ? a['es-api-key'] : env.ES_API_KEY;
   const username = given ? a['es-username'] : env.ES_USERNAME;
   const password = given ? a['es-password'] : env.ES_PASSWORD;
-  secrets.register(apiKey);
-  secrets.register(password);
+  secrets().register(apiKey);
+  secrets().register(password);
   const esUrl = a['es-url'] ?? env.ES_URL;
   const paths = (a.logs ?? []).map(String).filter((p) => p !== '');
   if (!paths.length && !esUrl)
@@ -79,7 +79,7 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
       hint: 'give either --es-api-key (or ES_API_KEY) or --es-username/--es-password (or ES_USERNAME/ES_PASSWORD), not both',
     });
   // Credentials written into the URL are registered as secrets and used, never shown.
-  const es = esUrl ? stripUrlCredentials('--es-url', esUrl, secrets) : undefined;
+  const es = esUrl ? stripUrlCredentials('--es-url', esUrl, secrets()) : undefined;
   const fromUrl = es?.credentials;
   return {
     paths: paths.length ? paths : undefined,
@@ -93,7 +93,7 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
           caFile: a['es-ca-file'] ?? env.ES_CA_FILE,
           timeoutSeconds: esTimeoutSeconds(a['es-timeout'] ?? env.ES_TIMEOUT),
           maxDocs: esMaxDocs(a['es-max-docs'] ?? env.ES_MAX_DOCS),
-          redactor: secrets,
+          redactor: secrets(),
         }
       : undefined,
   };
@@ -103,7 +103,7 @@ export function sourcesFromArgs(a: SourceArgs, env: NodeJS.ProcessEnv = process.
 export function searchFromArgs(a: SourceArgs & { since?: string; until?: string }) {
   return {
     sources: openLogSource(sourcesFromArgs(a)),
-    redactor: secrets,
+    redactor: secrets(),
     since: parseTime('since', a.since),
     until: parseTime('until', a.until),
   };
@@ -111,7 +111,7 @@ export function searchFromArgs(a: SourceArgs & { since?: string; until?: string 
 
 export async function clusterdataFromArgs(a: S3Flags & { clusterdata?: string }): Promise<ClusterdataSpec | undefined> {
   if (!a.clusterdata) return undefined;
-  const url = stripUrlCredentials('--clusterdata', a.clusterdata, secrets).url;
+  const url = stripUrlCredentials('--clusterdata', a.clusterdata, secrets()).url;
   const where = parseClusterdataUrl(url);
   if (!where)
     throw new UsageError(`--clusterdata ${JSON.stringify(url)} is not an s3:// URL`, {

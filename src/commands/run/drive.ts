@@ -1,6 +1,6 @@
 /** Starting or resuming a run from the command line: the engine, the platforms, every action. */
 import { printableJson } from '../../core/display.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { processRuntime } from '../../core/runtime.js';
 import type { DriveOptions } from '../../engine/run/index.js';
 import type { Scenario } from '../../rehearsal/scenario.js';
@@ -30,7 +30,7 @@ export async function driveRun(
     platforms,
     stateDir: argv['state-dir'],
     // With --json, stdout holds the summary alone: the screen goes to stderr.
-    out: argv.json ? process.stderr : process.stdout,
+    out: argv.json ? invocation().stderr : invocation().stdout,
     ...choice,
     answersFile: argv.answers,
     yes: argv.yes,
@@ -40,11 +40,11 @@ export async function driveRun(
     notifier,
     actions: await actionRegistry(),
     tool: `dingo-recover ${packageVersion()}`,
-    runtime: processRuntime(secrets.copy()),
+    runtime: processRuntime(secrets().copy()),
   });
   setExitCode(r.exitCode);
   if (argv.json) {
     const { runSummary } = await import('./summary.js');
-    process.stdout.write(printableJson(runSummary(argv['state-dir'], r), 2) + '\n');
+    invocation().stdout.write(printableJson(runSummary(argv['state-dir'], r), 2) + '\n');
   }
 }

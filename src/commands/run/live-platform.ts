@@ -15,6 +15,7 @@ import { createBoshCellAccess, type BoshGateway } from '../../systems/bosh-ssh/i
 import { createS3Store } from '../../systems/s3/index.js';
 import { localMachine } from './local-machine.js';
 import { openLogSource } from '../../systems/log-source.js';
+import { invocation } from '../../core/invocation.js';
 
 /** `--gateway [user@]host[:port]`; without a user, the ssh config's User for that host applies, else the local user (as `ssh -J`). */
 export function parseGateway(text: string): { user?: string; host: string; port?: number } {
@@ -56,7 +57,7 @@ export function cellAccess(
         identityFile: ssh.identityFile,
         knownHostsFile: ssh.knownHostsFile,
         sshConfigFile: ssh.sshConfigFile,
-        agent: process.env.SSH_AUTH_SOCK,
+        agent: invocation().env.SSH_AUTH_SOCK,
         redactor,
       });
 }

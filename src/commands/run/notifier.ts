@@ -6,7 +6,7 @@
  */
 import { commandLine } from '../../core/command-line.js';
 import { EXIT, UsageError } from '../../core/errors.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { decode, stripUrlCredentials } from '../../core/url-secrets.js';
 import type { Notifier, RunNotice } from '../../engine/run/index.js';
 import { bodyFor, formatOfUrl, type ChatNotice, type NotifyFormat } from './notify-formats.js';
@@ -83,7 +83,7 @@ export interface Webhook {
  */
 export async function webhookFor(url: string | undefined, format?: NotifyFormat): Promise<Webhook | undefined> {
   if (url === undefined) return undefined;
-  const stripped = stripUrlCredentials('--notify', url, secrets);
+  const stripped = stripUrlCredentials('--notify', url, secrets());
   const parsed = URL.canParse(stripped.url) ? new URL(stripped.url) : undefined;
   if (!parsed || !['http:', 'https:'].includes(parsed.protocol))
     throw new UsageError('--notify needs an http:// or https:// URL', {
@@ -91,11 +91,11 @@ export async function webhookFor(url: string | undefined, format?: NotifyFormat)
     });
   // A webhook's credentials are in its path or query (a Slack hook's last segment): each long part is redacted.
   const parts = [...parsed.pathname.split('/').map(decode), ...parsed.searchParams.values()];
-  for (const part of parts) if (part.length >= WEBHOOK_TOKEN_LENGTH) secrets.register(part);
-  secrets.registerEnv(process.env);
+  for (const part of parts) if (part.length >= WEBHOOK_TOKEN_LENGTH) secrets().register(part);
+  secrets().registerEnv(invocation().env);
   // The password of the proxy it is posted through, known before a run copies what the command line registered.
   const { proxyFor } = await import('../../systems/http-proxy.js');
-  proxyFor(stripped.url, process.env, secrets);
+  proxyFor(stripped.url, invocation().env, secrets());
   const { postJson, postJsonBlocking } = await import('../../systems/notify.js');
   const chosen = format ?? formatOfUrl(stripped.url);
   const body = (n: ChatNotice) => bodyFor(chosen, n, new Date().toISOString());
@@ -103,7 +103,7 @@ export async function webhookFor(url: string | undefined, format?: NotifyFormat)
     target: parsed.origin,
     format: chosen,
     post: async (n) => {
-      await postJson(url, body(n), { redactor: secrets });
+      await postJson(url, body(n), { redactor: secrets() });
     },
     postBlocking: (n) => postJsonBlocking(url, body(n)),
   };

@@ -9,7 +9,7 @@
  * Without `--notify-format` the format is guessed from the webhook's host, else `generic`.
  * Every string of every body is redacted.
  */
-import { secrets } from '../../core/redact.js';
+import { secrets } from '../../core/invocation.js';
 
 export const NOTIFY_FORMATS = ['slack', 'teams', 'discord', 'generic'] as const;
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
@@ -51,7 +51,7 @@ export function formatOfUrl(url: string): NotifyFormat {
 
 /** Every string in `value` redacted. */
 function redacted(value: unknown): unknown {
-  if (typeof value === 'string') return secrets.redact(value);
+  if (typeof value === 'string') return secrets().redact(value);
   if (Array.isArray(value)) return value.map(redacted);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redacted(v)]));
   return value;

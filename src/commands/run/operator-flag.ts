@@ -6,6 +6,7 @@
 import type { Options } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import { processOperator } from '../../core/operator-identity.js';
+import { invocation } from '../../core/invocation.js';
 
 /** --operator, which the settings file and DINGO_RECOVER_OPERATOR may give too. */
 export const OPERATOR_FLAG = {
@@ -20,7 +21,7 @@ export const OPERATOR_FLAG = {
  * The operator's name: given (by the flag, the variable or the file: one line of at most 100
  * characters), else SUDO_USER, else the login name.
  */
-export function operatorOf(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function operatorOf(given: string | undefined, env: NodeJS.ProcessEnv = invocation().env): string {
   if (given === undefined) return env.SUDO_USER || processOperator(env).user;
   const name = given.trim();
   // eslint-disable-next-line no-control-regex

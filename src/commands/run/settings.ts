@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { isGuid } from '../../core/guid.js';
-import { secrets } from '../../core/redact.js';
+import { secrets, invocation } from '../../core/invocation.js';
 import { stripUrlCredentials, type StrippedUrl } from '../../core/url-secrets.js';
 import type { LiveOptions, Settings } from '../../engine/runbook/index.js';
 import { parseClusterdataUrl } from '../../logs/clusterdata.js';
@@ -17,8 +17,8 @@ import { s3TimeoutMs } from '../flags/s3.js';
  * or journals them) and taken out of what is journaled; the operator is told what was taken out.
  */
 function urlFlag(flag: string, value: string): StrippedUrl {
-  const stripped = stripUrlCredentials(flag, value, secrets);
-  if (stripped.notice) process.stderr.write(`dingo-recover: ${stripped.notice}\n`);
+  const stripped = stripUrlCredentials(flag, value, secrets());
+  if (stripped.notice) invocation().stderr.write(`dingo-recover: ${stripped.notice}\n`);
   return stripped;
 }
 
@@ -61,10 +61,10 @@ function evidenceSettings(argv: RunFlags): Partial<Settings> {
     const es = urlFlag('--es-url', argv['es-url']);
     s.esUrl = es.url;
     if (es.credentials?.password) {
-      process.env.ES_USERNAME = es.credentials.username ?? '';
-      process.env.ES_PASSWORD = es.credentials.password;
+      invocation().env.ES_USERNAME = es.credentials.username ?? '';
+      invocation().env.ES_PASSWORD = es.credentials.password;
     } else if (es.credentials?.username) {
-      process.env.ES_API_KEY = es.credentials.username;
+      invocation().env.ES_API_KEY = es.credentials.username;
     }
   }
   if (argv['es-index']) s.esIndex = argv['es-index'];

@@ -1,6 +1,7 @@
 /** How the operator's screen is set: verbosity, the live line, colour, width and clock, and their defaults. */
 import { colourWanted, palette, type Palette } from '../../core/colours.js';
 import { isTerminal } from './terminal.js';
+import { invocation } from '../../core/invocation.js';
 
 export interface ReporterOptions {
   /**
@@ -40,7 +41,7 @@ export function screenSettings(out: object, options: ReporterOptions) {
     verbose,
     quiet: options.quiet ?? false,
     live: options.live ?? (tty && !verbose),
-    paint: palette(options.color ?? colourWanted(process.env, tty)),
+    paint: palette(options.color ?? colourWanted(invocation().env, tty)),
     now: options.now ?? Date.now,
     progressEveryMs: options.progressEveryMs ?? 30_000,
     tickMs: options.tickMs ?? 200,

@@ -1,3 +1,4 @@
+import { invocation } from '../../core/invocation.js';
 /** Whether the operator is at a terminal: questions are asked there, and the screen is drawn for it. */
 
 /** Whether a stream is a terminal (a stream that is not one may lack `isTTY` altogether). */
@@ -7,5 +8,5 @@ export function isTerminal(stream: object): boolean {
 
 /** Questions can be asked: stdin and stdout are a terminal, and this is not CI. */
 export function interactive(): boolean {
-  return isTerminal(process.stdin) && isTerminal(process.stdout) && process.env.CI !== 'true';
+  return isTerminal(invocation().stdin) && isTerminal(invocation().stdout) && invocation().env.CI !== 'true';
 }

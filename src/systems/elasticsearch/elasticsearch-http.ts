@@ -25,6 +25,7 @@ import { formatDuration } from '../../core/duration.js';
 import { sayWaiting } from '../../core/waits.js';
 import { proxyFor } from '../http-proxy.js';
 import { EsStalled, NOTICE_MS, pauseAfter, underDeadline, type Progress } from './elasticsearch-attempts.js';
+import { invocation } from '../../core/invocation.js';
 
 /** A CA bundle is a few PEM certificates; the system's whole bundle is under 1 MiB. */
 const MAX_CA_BYTES = 4 * 1024 * 1024;
@@ -126,7 +127,7 @@ export class EsHttpClient {
     // The whole exchange has its deadline per attempt (underDeadline); undici's own bound only the connection.
     const ms = this.timeoutSeconds * 1000;
     // Through the proxy curl and aws-cli would take to it (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
-    const proxy = proxyFor(url, process.env, redactor);
+    const proxy = proxyFor(url, invocation().env, redactor);
     const tls = ca === undefined ? {} : { ca };
     this.dispatcher = proxy
       ? new ProxyAgent({

@@ -17,6 +17,7 @@ import { lstat, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../../core/errors.js';
 import type { RunAs } from '../../core/seams.js';
+import { invocation } from '../../core/invocation.js';
 
 /** The name the scratch server's uid has inside its own sandbox (and only there). */
 export const SCRATCH_ACCOUNT = 'dingo-scratch';
@@ -26,7 +27,7 @@ const LAST_ID = 0x7ffdffff;
 
 /** Where the tool keeps what only root may see while it runs: the id reservations and each sandbox's own files. */
 export function runFolder(): string {
-  return process.env.DINGO_RECOVER_RUN_FOLDER || '/run/dingo-recover';
+  return invocation().env.DINGO_RECOVER_RUN_FOLDER || '/run/dingo-recover';
 }
 
 /** A folder of root's alone (made 0700 when missing); anything else of that name is refused. */

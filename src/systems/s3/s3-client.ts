@@ -14,7 +14,7 @@ export interface S3ClientOptions {
   endpoint?: string;
   region?: string;
   forcePathStyle?: boolean;
-  /** Absent: the SDK's standard credential chain (env, profile, instance role...). */
+  /** Absent: the environment's keys (envCredentials), else the SDK's standard credential chain (profile, instance role...). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Attempts per request, first one included (default 5: s3-deadline.ts). */
   maxAttempts?: number;
@@ -41,6 +41,18 @@ function regionOf(opts: S3ClientOptions, env: NodeJS.ProcessEnv, resolved: (regi
       resolved(r);
       return r;
     });
+}
+
+/**
+ * The keys in the command line's environment, taken as the SDK's chain takes them first
+ * (@aws-sdk/credential-provider-node `defaultProvider`: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,
+ * with AWS_SESSION_TOKEN, unless AWS_PROFILE names a profile). Read here, not by the SDK, whose chain
+ * reads the process's environment: a command line run inside another program has an environment of its own.
+ */
+function envCredentials(env: NodeJS.ProcessEnv): S3ClientOptions['credentials'] {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  if (env.AWS_PROFILE || !accessKeyId || !secretAccessKey) return undefined;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }
 
 /** The endpoint requests go to, as the SDK picks it (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS). */
@@ -84,9 +96,10 @@ export function s3Client(
   maxSockets: number,
 ): { client: S3Client; agents: Agents; place: S3Place; endpoint: string; timeoutMs: number } {
   const redactor = opts.redactor;
-  if (opts.credentials) {
-    redactor.register(opts.credentials.secretAccessKey);
-    redactor.register(opts.credentials.sessionToken);
+  const credentials = opts.credentials ?? envCredentials(env);
+  if (credentials) {
+    redactor.register(credentials.secretAccessKey);
+    redactor.register(credentials.sessionToken);
   }
   const place: S3Place = { target: '', where: '', redactor };
   const aim = (to: string) => {
@@ -113,7 +126,7 @@ export function s3Client(
     region,
     endpoint: opts.endpoint,
     forcePathStyle: opts.forcePathStyle,
-    credentials: opts.credentials,
+    credentials,
     maxAttempts: opts.maxAttempts ?? DEFAULT_S3_ATTEMPTS,
     retryMode: 'standard',
     requestHandler: {

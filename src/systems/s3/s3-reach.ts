@@ -5,6 +5,7 @@
  */
 import { connect } from 'node:net';
 import { s3Client, type S3ClientOptions } from './s3-client.js';
+import { invocation } from '../../core/invocation.js';
 
 export interface S3Reach {
   /** The store as messages name it. */
@@ -15,7 +16,7 @@ export interface S3Reach {
   connect(timeoutMs: number): Promise<string>;
 }
 
-export function s3Reach(opts: S3ClientOptions, env: NodeJS.ProcessEnv = process.env): S3Reach {
+export function s3Reach(opts: S3ClientOptions, env: NodeJS.ProcessEnv = invocation().env): S3Reach {
   const { client, agents, place, endpoint } = s3Client(opts, env, 1);
   return {
     where: place.where,

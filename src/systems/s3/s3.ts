@@ -25,6 +25,7 @@ import { s3Client, type S3ClientOptions, type S3Place } from './s3-client.js';
 import { DirectCopy, routeOf, type CopyRoute } from './s3-direct-copy.js';
 import { isNotFound } from '../../core/object-missing.js';
 import { describeS3Error, s3Url } from './s3-errors.js';
+import { invocation } from '../../core/invocation.js';
 
 export interface S3Options extends S3ClientOptions {
   /** Objects larger than this are copied with UploadPartCopy (default and S3 maximum for CopyObject: 5 GiB). */
@@ -44,7 +45,7 @@ const DIRECT_SOCKETS = 64;
 /** Direct copies in a row that may fail before a bucket's copies all go through the SDK (each miss costs a request). */
 const DIRECT_MISSES = 3;
 
-export function createS3Store(opts: S3Options, env: NodeJS.ProcessEnv = process.env): ObjectStore {
+export function createS3Store(opts: S3Options, env: NodeJS.ProcessEnv = invocation().env): ObjectStore {
   const { client, agents, place, timeoutMs } = s3Client(opts, env, DIRECT_SOCKETS);
   const routes = learnCopyRoutes(client);
   return new S3Store(

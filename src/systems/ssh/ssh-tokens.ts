@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { UsageError } from '../../core/errors.js';
+import { invocation } from '../../core/invocation.js';
 
 /** What the % tokens of IdentityFile and UserKnownHostsFile stand for. */
 export interface TokenValues {
@@ -23,7 +24,7 @@ export interface TokenValues {
 export function expandTokens(value: string, t: TokenValues, where: string): string {
   const tilde = value === '~' || value.startsWith('~/') ? t.home + value.slice(1) : value;
   const v = tilde.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
-    const set = process.env[name];
+    const set = invocation().env[name];
     if (set === undefined || name === '') {
       throw new UsageError(`${where}: \${${name}} in ${value} is not set in the environment`, {
         hint: `set ${name || 'the variable'} before running dingo-recover, or write the path out in the ssh config`,
@@ -71,6 +72,6 @@ export function localUser(): string {
   try {
     return userInfo().username;
   } catch {
-    return process.env.USER ?? process.env.LOGNAME ?? 'root';
+    return invocation().env.USER ?? invocation().env.LOGNAME ?? 'root';
   }
 }

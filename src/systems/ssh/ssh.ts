@@ -20,6 +20,7 @@ import { assertSudoWorked, describe, remoteCommand } from '../../adapters/shell.
 import { ForwardFailed, connectChain, forward, type Chain, type ConnectSettings } from './ssh-connect.js';
 import { describeHop, resolveHop, type Hop } from './ssh-hops.js';
 import type { CellAccess, CellSession, CommandResult, CommandSpec, EtcdKeys } from '../../core/seams.js';
+import { invocation } from '../../core/invocation.js';
 
 export interface SshOptions {
   /** The jumpbox; without it the config's ProxyJump (if any) is used. */
@@ -51,7 +52,7 @@ const DEFAULT_CELL_USER = 'vcap';
 export function createSshCellAccess(opts: SshOptions): CellAccess {
   const home = opts.home ?? homedir();
   const config = SshConfig.load(opts.sshConfigFile ?? `${home}/.ssh/config`, home);
-  const warn = opts.onConfigWarning ?? ((text: string) => process.stderr.write(`warning: ${text}\n`));
+  const warn = opts.onConfigWarning ?? ((text: string) => invocation().stderr.write(`warning: ${text}\n`));
   for (const w of config.warnings) warn(w);
   return {
     async open(cellIp: string): Promise<CellSession> {

@@ -17,6 +17,7 @@ import { fileSink, makeScanner, sniff, type ChunkScanner } from './log-scan-sink
 import { CHUNK, startsWithFrames } from './term-scanner.js';
 import { YIELD_EVERY } from './range-read.js';
 import { ScanThreads } from './worker-scan.js';
+import { invocation } from '../../core/invocation.js';
 
 export { numberSkippedLines } from './log-line-numbers.js';
 
@@ -60,7 +61,7 @@ export async function scanFiles(
   try {
     for (const target of await expandPaths(paths, report)) {
       if (target === '-') {
-        await scanStream('-', options.stdin ?? process.stdin, new Date(), terms, report, onHit);
+        await scanStream('-', options.stdin ?? invocation().stdin, new Date(), terms, report, onHit);
         continue;
       }
       if (options.since && target.mtime < options.since) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sourcesFromArgs } from '../../../src/commands/logs/sources.js';
 import { UsageError } from '../../../src/core/errors.js';
-import { secrets } from '../../../src/core/redact.js';
+import { secrets } from '../../../src/core/invocation.js';
 
 describe('sourcesFromArgs', () => {
   it('reads Elasticsearch from the environment when no flag names it', () => {
@@ -19,7 +19,7 @@ describe('sourcesFromArgs', () => {
       caFile: '/ca.pem',
       timeoutSeconds: undefined,
       // The command's own secrets registry: the API key and the password are registered with it.
-      redactor: secrets,
+      redactor: secrets(),
     });
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatOfUrl, type ChatNotice } from '../../../src/commands/run/notify-formats.js';
 import { webhookFor } from '../../../src/commands/run/notifier.js';
-import { secrets } from '../../../src/core/redact.js';
+import { secrets } from '../../../src/core/invocation.js';
 import { postJson } from '../../../src/systems/notify.js';
 import { startChatWebhooks, type ChatWebhooks } from '../../support/chat-webhooks.js';
 import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../../support/cli.js';
@@ -54,7 +54,7 @@ describe('--notify-format', () => {
   });
 
   it('posts Slack a text it shows as written, and the secrets redacted', async () => {
-    secrets.register(SECRET);
+    secrets().register(SECRET);
     const { path, body } = await posted('/slack', 'slack', notice(`<!channel> S3 refused the key ${SECRET} & more`));
     expect(path).toBe('/slack');
     expect(Object.keys(body)).toEqual(['text']);

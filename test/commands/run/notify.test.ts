@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noticeBody, notifierFor } from '../../../src/commands/run/notifier.js';
-import { secrets } from '../../../src/core/redact.js';
+import { secrets } from '../../../src/core/invocation.js';
 import type { RunNotice } from '../../../src/engine/run/index.js';
 import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../../support/cli.js';
 import { tempDirForAll } from '../../support/temp-dirs.js';
@@ -203,11 +203,11 @@ describe('--notify URL', () => {
   it("takes a long part of the webhook's path for its token, redacted wherever it appears", async () => {
     const notifier = await notifierFor(`https://hooks.example.com${HOOK_PATH}`);
     expect(notifier?.target).toBe('https://hooks.example.com');
-    expect(secrets.redact(`POST ${HOOK_PATH} refused`)).toBe('POST /services/T0001/B0001/[REDACTED] refused');
+    expect(secrets().redact(`POST ${HOOK_PATH} refused`)).toBe('POST /services/T0001/B0001/[REDACTED] refused');
   });
 
   it('redacts every secret from the body', () => {
-    secrets.register(AWS_SECRET);
+    secrets().register(AWS_SECRET);
     const notice: RunNotice = {
       state: 'failed',
       runId: 'r1',
