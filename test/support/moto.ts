@@ -1,15 +1,19 @@
 /**
- * A private moto_server (S3 emulator) on loopback for one test file or bench.
+ * moto_server (S3 emulator) on loopback for a test file or a bench: in a test run, a server shared
+ * by the run's files one at a time, emptied between them; in a bench, a private one.
  * moto ships in the machine image's Python; it cannot be installed from here.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processStart } from '../../src/core/process-start.js';
 import { createS3Store, type S3Options } from '../../src/systems/s3/index.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
 import { leftover } from './leftovers.js';
-import { registerServer } from './server-registry.js';
+import { registerServer, REGISTRY_VAR } from './server-registry.js';
+import { ENV_PARENT_VAR } from './test-environment.js';
 import { Redactor } from '../../src/core/redact.js';
 
 export interface Moto {
@@ -28,11 +32,75 @@ export interface Moto {
 
 export const MOTO_CREDENTIALS = { accessKeyId: 'MOTOACCESSKEY', secretAccessKey: 'moto-secret-access-key' };
 
+/**
+ * A moto server for one test file: one of the run's shared servers no other file holds, emptied
+ * (moto's reset) when a file gives it back, else one started and shared from then on. Outside a
+ * vitest run (benches), a private server. `stop()` gives a shared one back, or stops a private one.
+ */
 export async function startMoto(): Promise<Moto> {
-  return startRetried('moto_server', startMotoOnce);
+  const pool = poolFolder();
+  if (pool) {
+    const shared = await claimShared(pool);
+    if (shared) return shared;
+  }
+  return startRetried('moto_server', () => startMotoOnce(pool));
 }
 
-async function startMotoOnce(): Promise<Moto> {
+/** The folder where this run's shared servers are listed (the run's own), or undefined outside a vitest run. */
+function poolFolder(): string | undefined {
+  const parent = process.env[ENV_PARENT_VAR];
+  return parent && process.env[REGISTRY_VAR] ? join(parent, 'moto-pool') : undefined;
+}
+
+interface PoolEntry {
+  port: number;
+  pid: number;
+  /** Field 22 of /proc/PID/stat: the same PID with another start is another process. */
+  start: string;
+}
+
+/**
+ * Claims a shared server no one holds: its claim is a folder made beside its entry (mkdir is atomic
+ * across the workers). A server that is gone, or does not answer its reset, is left claimed: no file
+ * gets it again, and the run's end stops it.
+ */
+async function claimShared(pool: string): Promise<Moto | undefined> {
+  if (!existsSync(pool)) return undefined;
+  for (const name of readdirSync(pool).filter((n) => n.endsWith('.json'))) {
+    const entry = JSON.parse(readFileSync(join(pool, name), 'utf8')) as PoolEntry;
+    const claim = join(pool, `${String(entry.port)}.claim`);
+    try {
+      mkdirSync(claim);
+    } catch {
+      continue;
+    }
+    if (processStart(entry.pid) === entry.start && (await reset(`http://127.0.0.1:${String(entry.port)}`))) {
+      return motoAt(entry.port, entry.pid, shareRelease(entry, claim));
+    }
+  }
+  return undefined;
+}
+
+/** Empties a server (every bucket and object); false when it does not answer. */
+async function reset(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** How a file gives a shared server back: emptied, then unclaimed; one that does not answer its reset is stopped. */
+function shareRelease(entry: PoolEntry, claim: string): () => Promise<void> {
+  return async () => {
+    if (await reset(`http://127.0.0.1:${String(entry.port)}`)) rmdirSync(claim);
+    else if (processStart(entry.pid) === entry.start) await killPid(entry.pid);
+  };
+}
+
+async function startMotoOnce(pool: string | undefined): Promise<Moto> {
   if (spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).status !== 0) {
     throw new Error(
       'moto_server is not on PATH: the S3 tests need the moto S3 emulator (moto 5.x, `pip install "moto[server]"`); ' +
@@ -41,27 +109,55 @@ async function startMotoOnce(): Promise<Moto> {
   }
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
+  if (pool) mkdirSync(pool, { recursive: true, mode: 0o700 });
+  // A shared server outlives the worker that started it: its output goes to a file, not to a pipe that worker holds.
+  const logFile = pool ? join(pool, `${String(port)}.log`) : undefined;
+  const log = logFile ? openSync(logFile, 'a', 0o600) : undefined;
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', log ?? 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });
+  if (log !== undefined) closeSync(log);
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
+  child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
   });
-  const unregister = registerServer('moto_server', child.pid!, String(port));
-  const forget = leftover(() => kill(child));
-  const stop = async (): Promise<void> => {
-    forget();
+  const output = (): string => (logFile ? readFileSync(logFile, 'utf8').slice(0, 4000) : stderr);
+  const unregister = registerServer('moto_server', child.pid!, String(port), '', pool !== undefined);
+  const claim = pool ? join(pool, `${String(port)}.claim`) : undefined;
+  if (claim) mkdirSync(claim);
+  const forgetStart = leftover(() => kill(child));
+  try {
+    await waitUntilAnswers(endpoint, child, output);
+  } catch (err) {
+    forgetStart();
     await kill(child);
     unregister();
-  };
-  try {
-    await waitUntilAnswers(endpoint, child, () => stderr);
-  } catch (err) {
-    await stop();
     throw err;
   }
+  forgetStart();
+  if (!pool || !claim) {
+    return motoAt(port, child.pid!, async () => {
+      await kill(child);
+      unregister();
+    });
+  }
+  // Listed only once it answers: another file claims it from then on. The worker that started it may end before it does.
+  child.unref();
+  const entry: PoolEntry = { port, pid: child.pid!, start: processStart(child.pid!) ?? '' };
+  writeFileSync(join(pool, `${String(port)}.json`), JSON.stringify(entry), { mode: 0o600 });
+  return motoAt(port, child.pid!, shareRelease(entry, claim));
+}
+
+/** The server on PORT, for one file: `end` gives it back or stops it, once, whether the file calls stop or its setup's leftovers do. */
+function motoAt(port: number, pid: number, end: () => Promise<void>): Moto {
+  const endpoint = `http://127.0.0.1:${String(port)}`;
+  let ended: Promise<void> | undefined;
+  const forget = leftover(() => stop());
+  const stop = (): Promise<void> => {
+    forget();
+    return (ended ??= end());
+  };
   const options: S3Options = {
     redactor: new Redactor(),
     endpoint,
@@ -72,7 +168,7 @@ async function startMotoOnce(): Promise<Moto> {
   return {
     endpoint,
     port,
-    cpuSeconds: () => processCpuSeconds(child.pid!),
+    cpuSeconds: () => processCpuSeconds(pid),
     store: createS3Store(options),
     options,
     env: {
@@ -104,6 +200,25 @@ async function waitUntilAnswers(endpoint: string, child: ChildProcess, log: () =
     }
   }
   throw new Error(`moto_server did not answer on ${endpoint} within 20 s: ${log()}`);
+}
+
+/** Stops a shared server another worker started: SIGTERM, then SIGKILL after 3 s. */
+async function killPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    if (processStart(pid) === undefined) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
 }
 
 function kill(child: ChildProcess): Promise<void> {

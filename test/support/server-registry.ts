@@ -28,6 +28,8 @@ export interface ServerEntry {
   /** Its folder, removed with it; '' when it has none. */
   dir: string;
   owner: number;
+  /** Shared by the run's test files one after another (moto.ts): stopped at the run's end, not by a file. */
+  shared?: true;
 }
 
 function cmdline(pid: number): string {
@@ -97,12 +99,12 @@ function killAll(pids: number[], graceMs: number): void {
  * Registers a server of this run just started: returns the function that marks it stopped (its
  * own stop calls it). Outside a vitest run nothing is registered.
  */
-export function registerServer(what: string, pid: number, marker: string, dir = ''): () => void {
+export function registerServer(what: string, pid: number, marker: string, dir = '', shared = false): () => void {
   const file = process.env[REGISTRY_VAR];
   const start = processStart(pid);
   if (!file || start === undefined) return () => undefined;
   const owner = Number(process.env[OWNER_VAR] ?? process.ppid);
-  const entry: ServerEntry = { what, pid, start, marker, dir, owner };
+  const entry: ServerEntry = { what, pid, start, marker, dir, owner, ...(shared ? { shared: true as const } : {}) };
   // The root holds each live run's folder, so no run's teardown removes it (suite-setup.ts); made again should it be gone.
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   appendFileSync(file, `${JSON.stringify({ started: entry })}\n`);

@@ -141,6 +141,10 @@ export default function setup(): () => void {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);
+    told(
+      "shared by the run's test files",
+      stopServers(file, (e) => mine(e) && e.shared === true),
+    );
     told('still running at the end of the test run', stopServers(file, mine));
     pruneRegistry(file);
     removeFolder('still running at the end of the test run');
