@@ -88,6 +88,24 @@ export default tseslint.config(
     },
   },
   {
+    // A command line reads its environment and writes its output through the one running it (core/invocation.ts):
+    // the process's own, or one run inside another program (cli.ts runInProcess). Only what is the process's
+    // alone reads the process: its own signals and closed output (cli.ts), the failpoints that kill it, and the
+    // container watchdog, a program of its own.
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/invocation.ts', 'src/cli.ts', 'src/core/failpoints.ts', 'src/systems/container-watchdog.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['env', 'stdout', 'stderr', 'stdin'].map((property) => ({
+          object: 'process',
+          property,
+          message: `Read the command line's ${property} through invocation() (core/invocation.ts): it may run inside another program.`,
+        })),
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       // Tests assert on shapes they have just checked, and build fakes loosely.

@@ -13,7 +13,7 @@ export interface ReporterOptions {
   quiet?: boolean;
   /** Rewrite the working step's line in place. Default: when not verbose and the stream is a terminal. */
   live?: boolean;
-  /** Colour the status marks. Default: colourWanted(process.env, the stream is a terminal). */
+  /** Colour the status marks. Default: colourWanted(the command line's environment, the stream is a terminal). */
   color?: boolean;
   /** Columns to fit lines in (never more than MAX_COLUMNS). Default: the terminal's width, else MAX_COLUMNS. */
   columns?: number;
