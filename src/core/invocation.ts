@@ -37,6 +37,11 @@ export interface Invocation {
   readonly waitListeners: ((text: string) => void)[];
 }
 
+/** What a command line keeps of its own, empty at its start. */
+function ownState(): Pick<Invocation, 'secrets' | 'exitCode' | 'stateDirArgs' | 'waitListeners'> {
+  return { secrets: new Redactor(), exitCode: 0, stateDirArgs: [], waitListeners: [] };
+}
+
 /** The process's own signals. */
 function processSignals(stop: (signal: NodeJS.Signals) => void): () => void {
   for (const s of STOP_SIGNALS) process.once(s, stop);
@@ -58,12 +63,9 @@ function processInvocation(): Invocation {
     get stderr() {
       return process.stderr;
     },
-    secrets: new Redactor(),
     ownsProcess: true,
     onStop: processSignals,
-    exitCode: 0,
-    stateDirArgs: [],
-    waitListeners: [],
+    ...ownState(),
   };
 }
 
@@ -99,12 +101,9 @@ export interface EmbeddedIo {
 export function withInvocation<T>(io: EmbeddedIo, fn: () => Promise<T>): Promise<T> {
   const own: Invocation = {
     ...io,
-    secrets: new Redactor(),
     ownsProcess: false,
     onStop: () => () => undefined,
-    exitCode: 0,
-    stateDirArgs: [],
-    waitListeners: [],
+    ...ownState(),
   };
   return current.run(own, fn);
 }

@@ -69,8 +69,6 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Told the child's PID once it is started (to signal it): the run is a child process. */
   onStart?: (pid: number) => void;
-  /** Run as a child process even where it could run in the test's process: for what only a process has (its exit, its start). */
-  child?: boolean;
 }
 
 /**
@@ -89,13 +87,7 @@ const YARGS_PRINTS = new Set(['--help', '-h', '--version', '-v', '-V']);
 
 /** Whether a run can be made inside this process: the built command line, this process's folder, nothing process-wide changed, no PID wanted. */
 function inProcess(args: string[], opts: CliOptions, env: Record<string, string | undefined>): boolean {
-  if (
-    process.env[CHILD_VAR] === '1' ||
-    opts.child ||
-    opts.program ||
-    opts.onStart ||
-    (opts.cwd !== undefined && opts.cwd !== process.cwd())
-  )
+  if (process.env[CHILD_VAR] === '1' || opts.program || opts.onStart || (opts.cwd !== undefined && opts.cwd !== process.cwd()))
     return false;
   // A Tab's completions are answered by bin/dingo-recover.js before the command line loads.
   if (args.some((a) => YARGS_PRINTS.has(a)) || args.length === 0 || args[0] === '__complete') return false;

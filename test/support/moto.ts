@@ -12,7 +12,7 @@ import type { ObjectStore } from '../../src/core/seams.js';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
 import { leftover } from './leftovers.js';
-import { registerServer, REGISTRY_VAR } from './server-registry.js';
+import { killAll, registerServer, REGISTRY_VAR } from './server-registry.js';
 import { ENV_PARENT_VAR } from './test-environment.js';
 import { Redactor } from '../../src/core/redact.js';
 
@@ -96,7 +96,7 @@ async function reset(endpoint: string): Promise<boolean> {
 function shareRelease(entry: PoolEntry, claim: string): () => Promise<void> {
   return async () => {
     if (await reset(`http://127.0.0.1:${String(entry.port)}`)) rmdirSync(claim);
-    else if (processStart(entry.pid) === entry.start) await killPid(entry.pid);
+    else if (processStart(entry.pid) === entry.start) killAll([entry.pid], 3000);
   };
 }
 
@@ -124,8 +124,6 @@ async function startMotoOnce(pool: string | undefined): Promise<Moto> {
   });
   const output = (): string => (logFile ? readFileSync(logFile, 'utf8').slice(0, 4000) : stderr);
   const unregister = registerServer('moto_server', child.pid!, String(port), '', pool !== undefined);
-  const claim = pool ? join(pool, `${String(port)}.claim`) : undefined;
-  if (claim) mkdirSync(claim);
   const forgetStart = leftover(() => kill(child));
   try {
     await waitUntilAnswers(endpoint, child, output);
@@ -136,14 +134,17 @@ async function startMotoOnce(pool: string | undefined): Promise<Moto> {
     throw err;
   }
   forgetStart();
-  if (!pool || !claim) {
+  if (!pool) {
     return motoAt(port, child.pid!, async () => {
       await kill(child);
       unregister();
     });
   }
-  // Listed only once it answers: another file claims it from then on. The worker that started it may end before it does.
+  // Listed only once it answers, and claimed by this file first: other files claim it once it is given back.
+  // The worker that started it may end before it does.
   child.unref();
+  const claim = join(pool, `${String(port)}.claim`);
+  mkdirSync(claim);
   const entry: PoolEntry = { port, pid: child.pid!, start: processStart(child.pid!) ?? '' };
   writeFileSync(join(pool, `${String(port)}.json`), JSON.stringify(entry), { mode: 0o600 });
   return motoAt(port, child.pid!, shareRelease(entry, claim));
@@ -200,25 +201,6 @@ async function waitUntilAnswers(endpoint: string, child: ChildProcess, log: () =
     }
   }
   throw new Error(`moto_server did not answer on ${endpoint} within 20 s: ${log()}`);
-}
-
-/** Stops a shared server another worker started: SIGTERM, then SIGKILL after 3 s. */
-async function killPid(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + 3000;
-  while (Date.now() < deadline) {
-    if (processStart(pid) === undefined) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone meanwhile
-  }
 }
 
 function kill(child: ChildProcess): Promise<void> {

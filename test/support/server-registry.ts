@@ -80,7 +80,8 @@ function sleepSync(ms: number): void {
 }
 
 /** SIGTERM, then SIGKILL for what is still there after `graceMs`. */
-function killAll(pids: number[], graceMs: number): void {
+/** SIGTERM to PIDS, then SIGKILL to those still there after GRACEMS; returns once they are gone (or 5 s more). */
+export function killAll(pids: number[], graceMs: number): void {
   const signal = (pid: number, sig: NodeJS.Signals): void => {
     try {
       process.kill(pid, sig);
