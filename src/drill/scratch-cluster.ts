@@ -64,7 +64,14 @@ const RECOVERY_ENDED = /recovery is not in progress/;
  */
 const CONNECTION_LOST = /server closed the connection unexpectedly|terminating connection/;
 
-/** Sessions lost in a row past which the failure is the query's own: a server that drops every session and lives on. */
+/**
+ * What psql says when the server's socket is gone or refuses: a stopping postmaster removes its socket
+ * before it exits, so a poll between the two finds no socket while the server still lives (libpq 14+:
+ * `connection to server on socket "…" failed: No such file or directory`; before: `could not connect to server`).
+ */
+const SOCKET_GONE = /(connection to server on socket|could not connect to server)[\s\S]*?(No such file or directory|Connection refused)/;
+
+/** Sessions lost in a row past which the failure is the query's own: a server that drops every session, or keeps no socket, and lives on. */
 const MAX_LOST = 50;
 
 /** How long a server may take to read its login rules again once told to. */
@@ -236,7 +243,7 @@ export class ScratchCluster {
           const said = (err as Error).message;
           if (NOT_ACCEPTING.test(said) || RECOVERY_ENDED.test(said) || !(await this.alive())) return null;
           // Stopping, it may still be alive: looked at again, it is seen stopped, and its log says why.
-          if (CONNECTION_LOST.test(said) && ++lost <= MAX_LOST) return null;
+          if ((CONNECTION_LOST.test(said) || SOCKET_GONE.test(said)) && ++lost <= MAX_LOST) return null;
           throw err;
         });
         if (answer) lost = 0;

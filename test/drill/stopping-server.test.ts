@@ -5,7 +5,8 @@
  * FATAL in the drill's words, not fail on psql's "server closed the connection unexpectedly". The
  * server here is a postmaster.pid naming a live process, removed a moment after psql's failure, as
  * a stopping postmaster removes it; psql runs in a sandbox of the test's, and the server lives while
- * its postmaster.pid is there.
+ * its postmaster.pid is there. So must a poll that finds the socket already gone: a stopping postmaster removes it
+ * before it exits.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
@@ -25,6 +26,11 @@ afterEach(async () => {
 const FATAL =
   'FATAL:  hot standby is not possible because max_connections = 40 is a lower setting than on the master server (its value was 60)';
 const LOST = 'psql: error: connection to server on socket "/tmp/s/.s.PGSQL.5432" failed: server closed the connection unexpectedly';
+/** psql of 14 and later, and before, when the socket is gone: a stopping postmaster removes it before it exits. */
+const NO_SOCKET = [
+  'psql: error: connection to server on socket "/run/postgresql/.s.PGSQL.5432" failed: No such file or directory\n\tIs the server running locally and accepting connections on that socket?',
+  'psql: could not connect to server: No such file or directory\n\tIs the server running locally and accepting\n\tconnections on Unix domain socket "/run/postgresql/.s.PGSQL.5432"?',
+];
 
 /** A cluster whose postmaster.pid says it is ready, whose psql gives `answers` in turn, and whose pid file goes `removeAfterMs` after each psql, when given. */
 async function stoppingCluster(answers: { code: number; stderr: string }[], removeAfterMs?: number) {
@@ -67,6 +73,19 @@ it('a poll that loses its session to a server stopping looks again, and says why
   await expect(paused).rejects.toBeInstanceOf(DrillFailed);
   await expect(paused).rejects.toThrow(`PostgreSQL stopped during recovery: ${FATAL}`);
 });
+
+it.each(NO_SOCKET)('a poll that finds the socket of a server stopping gone looks again, and says why it stopped: %s', async (said) => {
+  const { cluster } = await stoppingCluster([{ code: 2, stderr: said }], 20);
+  const paused = cluster.waitPaused({ user: 'postgres', database: 'postgres' }, 12);
+  await expect(paused).rejects.toThrow(`PostgreSQL stopped during recovery: ${FATAL}`);
+});
+
+it('a server that keeps no socket and lives on fails the poll, in psql’s words, after a while', async () => {
+  const { cluster, calls } = await stoppingCluster([{ code: 2, stderr: NO_SOCKET[0]! }]);
+  const paused = cluster.waitPaused({ user: 'postgres', database: 'postgres' }, 12);
+  await expect(paused).rejects.toThrow('No such file or directory');
+  expect(calls()).toBe(51);
+}, 30_000);
 
 it('a server that drops every session and lives on fails the poll, in psql’s words, after a while', async () => {
   const { cluster, calls } = await stoppingCluster([{ code: 2, stderr: LOST }]);
