@@ -38,6 +38,7 @@ const THEIRS = {
   ES_API_KEY: 'es-key',
   SSH_AUTH_SOCK: '/tmp/ssh-dev/agent.1',
   DINGO_RECOVER_STATE_DIR: '/home/dev/runs',
+  NODE_EXTRA_CA_CERTS: '/home/dev/corporate-ca.pem',
   npm_lifecycle_event: 'test',
   PATH: '/usr/bin:/bin',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -60,6 +61,7 @@ it("a worker's environment points home, settings and credentials into empty fold
     'ES_API_KEY',
     'SSH_AUTH_SOCK',
     'DINGO_RECOVER_STATE_DIR',
+    'NODE_EXTRA_CA_CERTS',
     'npm_lifecycle_event',
   ])
     expect(env[name], name).toBeUndefined();
