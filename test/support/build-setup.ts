@@ -1,8 +1,8 @@
 /**
  * Vitest's global setup: the tests run the command line as operators do, the built
  * bin/dingo-recover.js over dist/, so the build is made again (`npm run build`) when a source it is
- * made from is newer than it. `npm test` builds first and this finds nothing to do; a single file
- * run with `npx vitest run FILE` after an edit gets the edit.
+ * made from is newer than it: `npm test` after an edit, or a single file run with `npx vitest run FILE`,
+ * gets the edit. After `npm ci` (which builds) it finds nothing to do: a build takes 15 s.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
