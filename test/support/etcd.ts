@@ -1,12 +1,16 @@
-/** A throwaway etcd (3.4, v2 API enabled) on 127.0.0.1 for tests, this process's child. */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+/**
+ * An etcd (3.4, v2 API enabled) on 127.0.0.1 for a test file: in a test run, a server shared by the
+ * run's files one at a time, every key deleted between them (server-pool.ts); outside one, a private one.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
 import { leftover } from './leftovers.js';
 import { registerServer } from './server-registry.js';
+import { claimShared, listShared, poolFolder } from './server-pool.js';
 
 export interface Etcd {
   url: string;
@@ -19,15 +23,47 @@ export interface Etcd {
 export const etcdAvailable = spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
 
 export async function startEtcd(): Promise<Etcd> {
-  return startRetried('etcd', startEtcdOnce);
+  const pool = poolFolder('etcd');
+  const shared = pool && (await claimShared(pool, reset));
+  if (shared) return etcdAt(shared.entry.port, shared.release);
+  return startRetried('etcd', () => startEtcdOnce(pool));
 }
 
-async function startEtcdOnce(): Promise<Etcd> {
-  const dir = mkdtempSync(join(tmpdir(), 'dingo-etcd-'));
+const urlOf = (port: number): string => `http://127.0.0.1:${String(port)}`;
+
+/**
+ * Deletes every key of the server on PORT, each top-level key or folder with all under it (the v2 API
+ * cannot delete its root): the next file finds it as a new one, but for its index. False when it does not answer.
+ */
+async function reset(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`${urlOf(port)}/v2/keys/`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return false;
+    const root = (await res.json()) as { node: { nodes?: { key: string; dir?: boolean }[] } };
+    for (const n of root.node.nodes ?? []) {
+      const del = await fetch(`${urlOf(port)}/v2/keys${n.key}?recursive=true${n.dir ? '&dir=true' : ''}`, {
+        method: 'DELETE',
+        signal: AbortSignal.timeout(5000),
+      });
+      await del.arrayBuffer();
+      // Gone already: a key whose TTL ran out meanwhile.
+      if (!del.ok && del.status !== 404) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startEtcdOnce(pool: string | undefined): Promise<Etcd> {
+  // A shared server's data and output are in the run's folder: it outlives the worker that started it.
+  const dir = mkdtempSync(join(pool ?? tmpdir(), 'dingo-etcd-'));
   const port = await freePort();
   const peer = await freePort();
-  const client = `http://127.0.0.1:${port}`;
+  const client = urlOf(port);
   const peerUrl = `http://127.0.0.1:${peer}`;
+  const logFile = join(dir, 'etcd.log');
+  const log = pool ? openSync(logFile, 'a', 0o600) : undefined;
   const child = spawn(
     'etcd',
     [
@@ -49,21 +85,20 @@ async function startEtcdOnce(): Promise<Etcd> {
       '--log-level',
       'error',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', log ?? 'pipe'] },
   );
+  if (log !== undefined) closeSync(log);
   let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
+  child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
+  const output = (): string => (pool ? readFileSync(logFile, 'utf8').slice(-2000) : stderr);
   const stop = async (): Promise<void> => {
     forget();
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await exited(child);
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     unregister();
   };
-  const unregister = registerServer('etcd', child.pid!, dir, dir);
+  // Its client URL is on its command line: the registry knows it by that, as the tests do.
+  const unregister = registerServer('etcd', child.pid!, client, dir, pool !== undefined);
   const forget = leftover(stop);
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -75,13 +110,38 @@ async function startEtcdOnce(): Promise<Etcd> {
     }
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`etcd did not start: ${stderr}`);
+      throw new Error(`etcd did not start: ${output()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // From here, the file's stop (etcdAt) is what its leftovers call.
+  forget();
+  if (!pool) return etcdAt(port, stop);
+  // Listed once it answers, and held by this file first; the run's end stops it.
+  child.unref();
+  return etcdAt(port, listShared(pool, port, child.pid!, reset).release);
+}
+
+/** Ends CHILD (SIGTERM) and waits for it. */
+async function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await done;
+}
+
+/** The server on PORT, for one file: `end` gives it back or stops it, once, whether the file calls stop or its setup's leftovers do. */
+function etcdAt(port: number, end: () => Promise<void>): Etcd {
+  const client = urlOf(port);
+  let ended: Promise<void> | undefined;
+  const forget = leftover(() => stop());
+  const stop = (): Promise<void> => {
+    forget();
+    return (ended ??= end());
+  };
   return {
     url: client,
-    hostPort: `127.0.0.1:${port}`,
+    hostPort: `127.0.0.1:${String(port)}`,
     async put(key: string, value: string, ttlSeconds?: number): Promise<void> {
       const res = await fetch(`${client}/v2/keys${key.startsWith('/') ? key : `/${key}`}`, {
         method: 'PUT',

@@ -4,16 +4,15 @@
  * moto ships in the machine image's Python; it cannot be installed from here.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processStart } from '../../src/core/process-start.js';
 import { createS3Store, type S3Options } from '../../src/systems/s3/index.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
 import { leftover } from './leftovers.js';
-import { killAll, registerServer, REGISTRY_VAR } from './server-registry.js';
-import { ENV_PARENT_VAR } from './test-environment.js';
+import { registerServer } from './server-registry.js';
+import { claimShared, listShared, poolFolder } from './server-pool.js';
 import { Redactor } from '../../src/core/redact.js';
 
 export interface Moto {
@@ -34,70 +33,25 @@ export const MOTO_CREDENTIALS = { accessKeyId: 'MOTOACCESSKEY', secretAccessKey:
 
 /**
  * A moto server for one test file: one of the run's shared servers no other file holds, emptied
- * (moto's reset) when a file gives it back, else one started and shared from then on. Outside a
- * vitest run (benches), a private server. `stop()` gives a shared one back, or stops a private one.
+ * (moto's reset) when a file gives it back, else one started and shared from then on (server-pool.ts).
+ * Outside a vitest run (benches), a private server. `stop()` gives a shared one back, or stops a private one.
  */
 export async function startMoto(): Promise<Moto> {
-  const pool = poolFolder();
-  if (pool) {
-    const shared = await claimShared(pool);
-    if (shared) return shared;
-  }
+  const pool = poolFolder('moto');
+  const shared = pool && (await claimShared(pool, reset));
+  if (shared) return motoAt(shared.entry.port, shared.entry.pid, shared.release);
   return startRetried('moto_server', () => startMotoOnce(pool));
 }
 
-/** The folder where this run's shared servers are listed (the run's own), or undefined outside a vitest run. */
-function poolFolder(): string | undefined {
-  const parent = process.env[ENV_PARENT_VAR];
-  return parent && process.env[REGISTRY_VAR] ? join(parent, 'moto-pool') : undefined;
-}
-
-interface PoolEntry {
-  port: number;
-  pid: number;
-  /** Field 22 of /proc/PID/stat: the same PID with another start is another process. */
-  start: string;
-}
-
-/**
- * Claims a shared server no one holds: its claim is a folder made beside its entry (mkdir is atomic
- * across the workers). A server that is gone, or does not answer its reset, is left claimed: no file
- * gets it again, and the run's end stops it.
- */
-async function claimShared(pool: string): Promise<Moto | undefined> {
-  if (!existsSync(pool)) return undefined;
-  for (const name of readdirSync(pool).filter((n) => n.endsWith('.json'))) {
-    const entry = JSON.parse(readFileSync(join(pool, name), 'utf8')) as PoolEntry;
-    const claim = join(pool, `${String(entry.port)}.claim`);
-    try {
-      mkdirSync(claim);
-    } catch {
-      continue;
-    }
-    if (processStart(entry.pid) === entry.start && (await reset(`http://127.0.0.1:${String(entry.port)}`))) {
-      return motoAt(entry.port, entry.pid, shareRelease(entry, claim));
-    }
-  }
-  return undefined;
-}
-
-/** Empties a server (every bucket and object); false when it does not answer. */
-async function reset(endpoint: string): Promise<boolean> {
+/** Empties the server on PORT (every bucket and object); false when it does not answer. */
+async function reset(port: number): Promise<boolean> {
   try {
-    const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`http://127.0.0.1:${String(port)}/moto-api/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) });
     await res.arrayBuffer();
     return res.ok;
   } catch {
     return false;
   }
-}
-
-/** How a file gives a shared server back: emptied, then unclaimed; one that does not answer its reset is stopped. */
-function shareRelease(entry: PoolEntry, claim: string): () => Promise<void> {
-  return async () => {
-    if (await reset(`http://127.0.0.1:${String(entry.port)}`)) rmdirSync(claim);
-    else if (processStart(entry.pid) === entry.start) killAll([entry.pid], 3000);
-  };
 }
 
 async function startMotoOnce(pool: string | undefined): Promise<Moto> {
@@ -109,7 +63,6 @@ async function startMotoOnce(pool: string | undefined): Promise<Moto> {
   }
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  if (pool) mkdirSync(pool, { recursive: true, mode: 0o700 });
   // A shared server outlives the worker that started it: its output goes to a file, not to a pipe that worker holds.
   const logFile = pool ? join(pool, `${String(port)}.log`) : undefined;
   const log = logFile ? openSync(logFile, 'a', 0o600) : undefined;
@@ -140,14 +93,9 @@ async function startMotoOnce(pool: string | undefined): Promise<Moto> {
       unregister();
     });
   }
-  // Listed only once it answers, and claimed by this file first: other files claim it once it is given back.
-  // The worker that started it may end before it does.
+  // Listed only once it answers, and held by this file first.
   child.unref();
-  const claim = join(pool, `${String(port)}.claim`);
-  mkdirSync(claim);
-  const entry: PoolEntry = { port, pid: child.pid!, start: processStart(child.pid!) ?? '' };
-  writeFileSync(join(pool, `${String(port)}.json`), JSON.stringify(entry), { mode: 0o600 });
-  return motoAt(port, child.pid!, shareRelease(entry, claim));
+  return motoAt(port, child.pid!, listShared(pool, port, child.pid!, reset).release);
 }
 
 /** The server on PORT, for one file: `end` gives it back or stops it, once, whether the file calls stop or its setup's leftovers do. */
