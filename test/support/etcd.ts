@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
-import { leftover } from './leftovers.js';
+import { leftover, stopOnce } from './leftovers.js';
 import { registerServer } from './server-registry.js';
 import { claimShared, listShared, poolFolder } from './server-pool.js';
 
@@ -133,12 +133,7 @@ async function exited(child: ChildProcess): Promise<void> {
 /** The server on PORT, for one file: `end` gives it back or stops it, once, whether the file calls stop or its setup's leftovers do. */
 function etcdAt(port: number, end: () => Promise<void>): Etcd {
   const client = urlOf(port);
-  let ended: Promise<void> | undefined;
-  const forget = leftover(() => stop());
-  const stop = (): Promise<void> => {
-    forget();
-    return (ended ??= end());
-  };
+  const stop = stopOnce(end);
   return {
     url: client,
     hostPort: `127.0.0.1:${String(port)}`,

@@ -14,6 +14,20 @@ export function leftover(stop: () => Promise<void> | void): () => void {
   };
 }
 
+/**
+ * A resource's stop made of END: run once, by the test file or, whatever failed, by its setup's leftovers;
+ * a later call gets the same end.
+ */
+export function stopOnce(end: () => Promise<void>): () => Promise<void> {
+  let ended: Promise<void> | undefined;
+  const forget = leftover(() => stop());
+  const stop = (): Promise<void> => {
+    forget();
+    return (ended ??= end());
+  };
+  return stop;
+}
+
 /** Stops everything still registered; every stop is tried, the first failure is thrown after. */
 export async function stopLeftovers(): Promise<void> {
   const stops = [...open];

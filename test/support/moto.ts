@@ -10,7 +10,7 @@ import { createS3Store, type S3Options } from '../../src/systems/s3/index.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
-import { leftover } from './leftovers.js';
+import { leftover, stopOnce } from './leftovers.js';
 import { registerServer } from './server-registry.js';
 import { claimShared, listShared, poolFolder } from './server-pool.js';
 import { Redactor } from '../../src/core/redact.js';
@@ -101,12 +101,7 @@ async function startMotoOnce(pool: string | undefined): Promise<Moto> {
 /** The server on PORT, for one file: `end` gives it back or stops it, once, whether the file calls stop or its setup's leftovers do. */
 function motoAt(port: number, pid: number, end: () => Promise<void>): Moto {
   const endpoint = `http://127.0.0.1:${String(port)}`;
-  let ended: Promise<void> | undefined;
-  const forget = leftover(() => stop());
-  const stop = (): Promise<void> => {
-    forget();
-    return (ended ??= end());
-  };
+  const stop = stopOnce(end);
   const options: S3Options = {
     redactor: new Redactor(),
     endpoint,

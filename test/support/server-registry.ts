@@ -79,7 +79,6 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** SIGTERM, then SIGKILL for what is still there after `graceMs`. */
 /** SIGTERM to PIDS, then SIGKILL to those still there after GRACEMS; returns once they are gone (or 5 s more). */
 export function killAll(pids: number[], graceMs: number): void {
   const signal = (pid: number, sig: NodeJS.Signals): void => {
