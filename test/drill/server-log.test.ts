@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { setUpDrill, tearDownDrill, type DrillFixtures } from '../support/drill-fixtures.js';
+import { pids, procFile } from '../support/proc.js';
 
 const BUCKET = 'server-log-bucket';
 const PREFIX = 'backups/server-log/wal/';
@@ -34,16 +35,7 @@ afterAll(() => tearDownDrill(fx));
 
 /** The command lines of every process, by PID. */
 function processes(): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      out.set(Number(name), readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' '));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
+  return new Map(pids().map((pid) => [pid, procFile(pid, 'cmdline').replace(/\0/g, ' ')]));
 }
 
 /** The postmasters serving a data folder under `under`. */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVolumesTree, manifest, type VolumesTree } from '../support/pg-volumes.js';
 import { readJournal } from '../../src/engine/journal/index.js';
 import { ifStarted } from '../support/started.js';
+import { pids, procFile, processTree, running } from '../support/proc.js';
 import { CLI } from '../support/cli.js';
 
 function cli(
@@ -36,26 +37,6 @@ let before: Map<string, string>;
 /** The folder of a killed check: removed whatever the test's end. */
 let leftoverFolder: string | undefined;
 
-/** The process runs: it is there, and not a zombie its parent has yet to reap. */
-function running(pid: number): boolean {
-  const status = existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
-  return status !== '' && !/^State:\s+Z/m.test(status);
-}
-
-/** `pid` and every process under it now, from the kernel's lists of children. */
-function treeOf(pid: number): number[] {
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) {
-    const tasks = existsSync(`/proc/${all[i]}/task`) ? readdirSync(`/proc/${all[i]}/task`) : [];
-    for (const t of tasks) {
-      const file = `/proc/${all[i]}/task/${t}/children`;
-      for (const c of (existsSync(file) ? readFileSync(file, 'utf8') : '').split(/\s+/).filter(Boolean).map(Number))
-        if (!all.includes(c)) all.push(c);
-    }
-  }
-  return all;
-}
-
 /**
  * The CLI started to stop itself (SIGSTOP) once the check's scratch server runs, and the processes it
  * and its children then are; `end` ends it one way (a signal, or its output closed), lets it go on
@@ -77,11 +58,10 @@ async function stoppedInCheck(
       resolve(code);
     });
   });
-  const state = (): string =>
-    /^State:\s+(\S)/m.exec(existsSync(`/proc/${child.pid}/status`) ? readFileSync(`/proc/${child.pid}/status`, 'utf8') : '')?.[1] ?? '';
+  const state = (): string => /^State:\s+(\S)/m.exec(procFile(child.pid!, 'status'))?.[1] ?? '';
   await expect.poll(state, { timeout: 180_000, interval: 200 }).toBe('T');
   return {
-    tree: treeOf(child.pid!),
+    tree: processTree(child.pid!),
     async end(how) {
       if (how === 'closed pipe') child.stdout.destroy();
       else process.kill(child.pid!, how);
@@ -93,13 +73,7 @@ async function stoppedInCheck(
 
 /** The processes whose command line names `folder`. */
 function processesOn(folder: string): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      const cmdline = existsSync(`/proc/${n}/cmdline`) ? readFileSync(`/proc/${n}/cmdline`, 'utf8') : '';
-      return cmdline.includes(folder) && running(Number(n));
-    })
-    .map(Number);
+  return pids().filter((n) => procFile(n, 'cmdline').includes(folder) && running(n));
 }
 
 beforeAll(async () => {

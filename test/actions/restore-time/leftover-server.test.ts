@@ -12,16 +12,11 @@ import type { StepContext } from '../../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../../src/engine/runbook/index.js';
 import { makeCluster } from '../../support/pg-volumes.js';
 import { testRuntime } from '../../support/runtime.js';
+import { running } from '../../support/proc.js';
 
 const RUN_ID = `20261125-170000-${String(process.pid % 10000).padStart(4, '0')}`;
 const scratch = scratchFolder(tmpdir(), RUN_ID);
 let leftover: number | undefined;
-
-/** The process runs: it is there, and not a zombie its parent (here, PID 1) has yet to reap. */
-function running(pid: number): boolean {
-  const status = existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
-  return status !== '' && !/^State:\s+Z/m.test(status);
-}
 
 afterAll(() => {
   // Whatever the test's end, no server of it outlives it.

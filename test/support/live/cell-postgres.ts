@@ -23,6 +23,7 @@ import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { findContainer, type CellWorld } from '../../../src/rehearsal/cell-world.js';
 import type { CommandSpec, DatabaseCall, PsqlCall } from '../../../src/core/seams.js';
 import { rolesSql } from '../../../src/systems/container-servers.js';
+import { running } from '../proc.js';
 
 export const PG15_BIN = '/usr/lib/postgresql/15/bin';
 /** Where the adapters' scripts reach the server in the container. */
@@ -143,15 +144,6 @@ function asPostgres(argv: string[], input?: string): void {
   runOk(['runuser', '-u', 'postgres', '--', ...argv], input);
 }
 
-/** The process runs (a zombie, ended but not yet reaped, does not). */
-const alive = (pid: number): boolean => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${String(pid)}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
-
 /**
  * The container's running server: the one recorded if its postmaster still runs, else one started
  * (on a copy of `cluster`, a fresh one, when its folder holds none) and recorded in `servers`.
@@ -163,7 +155,7 @@ export function ensureCellPostgres(
   cluster: string,
 ): CellPostgres {
   const known = servers[c.name];
-  if (known && alive(known.pid)) return known;
+  if (known && running(known.pid)) return known;
   const volume = c.mounts.find((m) => m.Destination === '/data')?.Source;
   if (!volume) throw new Error(`container ${c.name} has no /data volume to keep a PostgreSQL 15 cluster beside`);
   const dataDir = join(dirname(volume), 'pg15');
@@ -263,11 +255,11 @@ export function runRealExec(server: CellPostgres, e: RealExec, input: Buffer): {
 export function stopCellPostgres(servers: Record<string, CellPostgres>): void {
   const tick = new Int32Array(new SharedArrayBuffer(4));
   for (const s of Object.values(servers)) {
-    if (Number.isInteger(s.pid) && s.pid > 0 && alive(s.pid)) {
+    if (Number.isInteger(s.pid) && s.pid > 0 && running(s.pid)) {
       process.kill(s.pid, 'SIGINT');
       const deadline = Date.now() + 10_000;
-      while (alive(s.pid) && Date.now() < deadline) Atomics.wait(tick, 0, 0, 50);
-      if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
+      while (running(s.pid) && Date.now() < deadline) Atomics.wait(tick, 0, 0, 50);
+      if (running(s.pid)) process.kill(s.pid, 'SIGKILL');
     }
     rmSync(s.socketDir, { recursive: true, force: true });
   }

@@ -15,6 +15,7 @@ import { StepFailed } from '../../../src/core/errors.js';
 import type { ScratchSandbox } from '../../../src/core/seams.js';
 import { openSandbox } from '../../../src/systems/postgres/index.js';
 import { scriptProcess } from '../../support/pg-sandbox-watch.js';
+import { running } from '../../support/proc.js';
 
 let dir: string;
 const open: ScratchSandbox[] = [];
@@ -37,12 +38,6 @@ async function sandbox(spec: Parameters<typeof openSandbox>[0]): Promise<Scratch
   open.push(s);
   return s;
 }
-
-/** Whether PID runs: there, and not a zombie (this machine's PID 1 may reap late). */
-const running = (pid: number): boolean => {
-  const status = existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
-  return status !== '' && !/^State:\s+Z/m.test(status);
-};
 
 describe('a scratch server’s sandbox', () => {
   it('runs everything as an account of its own, one per sandbox, no account of this machine’s, reserved while it runs', async () => {
