@@ -19,10 +19,12 @@ export default defineConfig({
     // The longest files start first (test/support/longest-first.ts), so none of minutes runs alone at the end.
     sequence: { sequencer: LongestFirst },
     // Vitest's default (one worker less than the cores) runs the suite one file at a time on a 2-core
-    // machine, while most files wait on servers and child processes: two at a time there took 11
-    // minutes instead of 17. One more than the cores keeps them busier still: on a quiet 2-core machine,
-    // two workers kept 1.5 cores busy and ran a pass in 837 s, three in 743 s.
-    maxWorkers: availableParallelism() + 1,
+    // machine, while many files wait: on the platform's polls (1 s, then longer, as the live tool
+    // waits), on servers starting and on child processes. Three more workers than the cores keep the
+    // cores busy through those waits. A whole pass on a 2-core machine, the cores' use from /proc/stat:
+    // two workers 837 s; three 633 s, 83% busy; four 585 s, 92%; five 560 s, 96%, the same CPU-seconds
+    // within 3%. The Node 20/24 half of .ci/run: three workers 197 s, 80% busy; five 168 s, 96%.
+    maxWorkers: availableParallelism() + 3,
     // Each worker's HOME, XDG folders, AWS, cf, BOSH and Docker settings are its own (test-environment.ts).
     setupFiles: ['test/support/setup.ts'],
     globalSetup: [
