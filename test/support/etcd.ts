@@ -2,13 +2,14 @@
  * An etcd (3.4, v2 API enabled) on 127.0.0.1 for a test file: in a test run, a server shared by the
  * run's files one at a time, every key deleted between them (server-pool.ts); outside one, a private one.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
 import { leftover, stopOnce } from './leftovers.js';
+import { endChild } from './end-child.js';
 import { registerServer } from './server-registry.js';
 import { claimShared, listShared, poolFolder } from './server-pool.js';
 
@@ -93,7 +94,7 @@ async function startEtcdOnce(pool: string | undefined): Promise<Etcd> {
   const output = (): string => (pool ? readFileSync(logFile, 'utf8').slice(-2000) : stderr);
   const stop = async (): Promise<void> => {
     forget();
-    await exited(child);
+    await endChild(child);
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     unregister();
   };
@@ -120,14 +121,6 @@ async function startEtcdOnce(pool: string | undefined): Promise<Etcd> {
   // Listed once it answers, and held by this file first; the run's end stops it.
   child.unref();
   return etcdAt(port, listShared(pool, port, child.pid!, reset).release);
-}
-
-/** Ends CHILD (SIGTERM) and waits for it. */
-async function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await done;
 }
 
 /** The server on PORT, for one file: `end` gives it back or stops it, once, whether the file calls stop or its setup's leftovers do. */

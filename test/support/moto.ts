@@ -11,6 +11,7 @@ import type { ObjectStore } from '../../src/core/seams.js';
 import { freePort } from '../../src/systems/ports.js';
 import { startRetried } from './started.js';
 import { leftover, stopOnce } from './leftovers.js';
+import { endChild } from './end-child.js';
 import { registerServer } from './server-registry.js';
 import { claimShared, listShared, poolFolder } from './server-pool.js';
 import { Redactor } from '../../src/core/redact.js';
@@ -77,19 +78,19 @@ async function startMotoOnce(pool: string | undefined): Promise<Moto> {
   });
   const output = (): string => (logFile ? readFileSync(logFile, 'utf8').slice(0, 4000) : stderr);
   const unregister = registerServer('moto_server', child.pid!, String(port), '', pool !== undefined);
-  const forgetStart = leftover(() => kill(child));
+  const forgetStart = leftover(() => endChild(child));
   try {
     await waitUntilAnswers(endpoint, child, output);
   } catch (err) {
     forgetStart();
-    await kill(child);
+    await endChild(child);
     unregister();
     throw err;
   }
   forgetStart();
   if (!pool) {
     return motoAt(port, child.pid!, async () => {
-      await kill(child);
+      await endChild(child);
       unregister();
     });
   }
@@ -144,18 +145,6 @@ async function waitUntilAnswers(endpoint: string, child: ChildProcess, log: () =
     }
   }
   throw new Error(`moto_server did not answer on ${endpoint} within 20 s: ${log()}`);
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** utime + stime of a process in seconds (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s). */

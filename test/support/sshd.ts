@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fingerprint } from '../../src/systems/ssh/index.js';
 import { freePort } from '../../src/systems/ports.js';
+import { endChild } from './end-child.js';
 import { leftover } from './leftovers.js';
 import { registerServer } from './server-registry.js';
 import { startRetried } from './started.js';
@@ -115,12 +116,7 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
   // Whatever fails from here on, the server, its sudo rule and its folder go with it.
   const stop = async (): Promise<void> => {
     forget();
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const running = child;
-      const exited = new Promise((resolve) => running.once('exit', resolve));
-      running.kill('SIGTERM');
-      await exited;
-    }
+    if (child) await endChild(child);
     if (sudoers) rmSync(sudoers, { force: true });
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     unregister();
