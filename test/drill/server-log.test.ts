@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { setUpDrill, tearDownDrill, type DrillFixtures } from '../support/drill-fixtures.js';
-import { pids, procFile } from '../support/proc.js';
+import { allPids, procFile } from '../support/proc.js';
 
 const BUCKET = 'server-log-bucket';
 const PREFIX = 'backups/server-log/wal/';
@@ -35,7 +35,7 @@ afterAll(() => tearDownDrill(fx));
 
 /** The command lines of every process, by PID. */
 function processes(): Map<number, string> {
-  return new Map(pids().map((pid) => [pid, procFile(pid, 'cmdline').replace(/\0/g, ' ')]));
+  return new Map(allPids().map((pid) => [pid, procFile(pid, 'cmdline').replace(/\0/g, ' ')]));
 }
 
 /** The postmasters serving a data folder under `under`. */

@@ -15,7 +15,7 @@ export function procFile(pid: number | string, file: string): string {
 }
 
 /** The PIDs /proc lists now. */
-export function pids(): number[] {
+export function allPids(): number[] {
   return readdirSync('/proc')
     .filter((n) => /^\d+$/.test(n))
     .map(Number);

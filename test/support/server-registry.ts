@@ -11,7 +11,8 @@
 import { spawnSync } from 'node:child_process';
 import { processStart } from '../../src/core/process-start.js';
 import { basename, dirname, join } from 'node:path';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { allPids, procFile } from './proc.js';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 
 /** The registry file of this run, set by the global setup for its workers; unset outside vitest (benches). */
 export const REGISTRY_VAR = 'DINGO_TEST_SERVER_REGISTRY';
@@ -33,11 +34,7 @@ export interface ServerEntry {
 }
 
 function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return '';
-  }
+  return procFile(pid, 'cmdline').split('\0').join(' ');
 }
 
 /** Whether PID is still the server the entry names. */
@@ -57,12 +54,7 @@ export function alive(pid: number): boolean {
 
 /** The pids of the processes whose command line names something in `dir` (dockerd's containerd and its shims). */
 export function processesNaming(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    if (cmdline(Number(entry)).includes(`${dir}/`)) pids.push(Number(entry));
-  }
-  return pids;
+  return allPids().filter((pid) => pid !== process.pid && cmdline(pid).includes(`${dir}/`));
 }
 
 /** The mount points under `dir`, deepest first (the 5th field of mountinfo, octal escapes undone). */

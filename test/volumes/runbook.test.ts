@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVolumesTree, manifest, type VolumesTree } from '../support/pg-volumes.js';
 import { readJournal } from '../../src/engine/journal/index.js';
 import { ifStarted } from '../support/started.js';
-import { pids, procFile, processTree, running } from '../support/proc.js';
+import { allPids, procFile, processTree, running } from '../support/proc.js';
 import { CLI } from '../support/cli.js';
 
 function cli(
@@ -73,7 +73,7 @@ async function stoppedInCheck(
 
 /** The processes whose command line names `folder`. */
 function processesOn(folder: string): number[] {
-  return pids().filter((n) => procFile(n, 'cmdline').includes(folder) && running(n));
+  return allPids().filter((n) => procFile(n, 'cmdline').includes(folder) && running(n));
 }
 
 beforeAll(async () => {
