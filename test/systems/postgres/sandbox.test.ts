@@ -15,7 +15,7 @@ import { StepFailed } from '../../../src/core/errors.js';
 import type { ScratchSandbox } from '../../../src/core/seams.js';
 import { openSandbox } from '../../../src/systems/postgres/index.js';
 import { scriptProcess } from '../../support/pg-sandbox-watch.js';
-import { running } from '../../support/proc.js';
+import { allPids, procFile, running } from '../../support/proc.js';
 
 let dir: string;
 const open: ScratchSandbox[] = [];
@@ -162,19 +162,12 @@ describe('a scratch server’s sandbox', () => {
     ).stdout;
     expect(inside).toContain('sleep 600');
     const sleeping = (): number[] =>
-      readdirSync('/proc')
-        .filter((n) => /^\d+$/.test(n))
-        .filter((n) => {
-          try {
-            return (
-              readFileSync(`/proc/${n}/cmdline`, 'utf8') === 'sleep\u0000600\u0000' &&
-              readFileSync(`/proc/${n}/status`, 'utf8').includes(`Uid:\t${s.account.uid}\t`)
-            );
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
+      allPids().filter(
+        (n) => procFile(n, 'cmdline') === 'sleep\u0000600\u0000' && procFile(n, 'status').includes(`Uid:\t${s.account.uid}\t`),
+      );
+    // The command above returned once its shell ended: setsid may not have become sleep yet (the listing inside
+    // matches its command line either way).
+    await expect.poll(sleeping, { timeout: 10_000 }).toHaveLength(1);
     const [pid] = sleeping();
     expect(pid).toBeGreaterThan(0);
     await s.close();
@@ -190,17 +183,7 @@ describe('a scratch server’s sandbox', () => {
       process.stdout.write(s.account.uid + '\\n');
       setInterval(() => undefined, 1000);`,
     );
-    const ofIt = (): number[] =>
-      readdirSync('/proc')
-        .filter((n) => /^\d+$/.test(n))
-        .filter((n) => {
-          try {
-            return new RegExp(`^Uid:\\t${uid}\\t`, 'm').test(readFileSync(`/proc/${n}/status`, 'utf8')) && running(Number(n));
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
+    const ofIt = (): number[] => allPids().filter((n) => new RegExp(`^Uid:\\t${uid}\\t`, 'm').test(procFile(n, 'status')) && running(n));
     expect(ofIt().length).toBeGreaterThan(0);
     const itsFolders = (): string[] => readdirSync('/run/dingo-recover').filter((n) => n.startsWith(`sandbox-${maker.pid}-`));
     expect(itsFolders()).toHaveLength(1);
