@@ -4,10 +4,10 @@
  * processes of an account still on this machine are listed (none, once the tool is done with it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { LocalProcesses, ProcResult, RunAs, SandboxRunOptions, SandboxSpec, ScratchSandbox } from '../../src/core/seams.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
+import { allPids, procFile, running } from './proc.js';
 
 /** What a watcher is told of one program run in a sandbox, and how to run it (or anything else) there. */
 export interface SandboxRun {
@@ -73,18 +73,7 @@ export async function postmasterFile(sandbox: ScratchSandbox, data: string, file
 
 /** The PIDs of this machine's processes running as `uid` (zombies left out). */
 export function processesOf(uid: number): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let status: string;
-    try {
-      status = readFileSync(`/proc/${name}/status`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status) && !/^State:\s+Z/m.test(status)) found.push(Number(name));
-  }
-  return found;
+  return allPids().filter((pid) => new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(procFile(pid, 'status')) && running(pid));
 }
 
 /**

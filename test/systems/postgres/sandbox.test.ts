@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { StepFailed } from '../../../src/core/errors.js';
 import type { ScratchSandbox } from '../../../src/core/seams.js';
 import { openSandbox } from '../../../src/systems/postgres/index.js';
-import { scriptProcess } from '../../support/pg-sandbox-watch.js';
+import { processesOf, scriptProcess } from '../../support/pg-sandbox-watch.js';
 import { allPids, procFile, running } from '../../support/proc.js';
 
 let dir: string;
@@ -183,7 +183,7 @@ describe('a scratch server’s sandbox', () => {
       process.stdout.write(s.account.uid + '\\n');
       setInterval(() => undefined, 1000);`,
     );
-    const ofIt = (): number[] => allPids().filter((n) => new RegExp(`^Uid:\\t${uid}\\t`, 'm').test(procFile(n, 'status')) && running(n));
+    const ofIt = (): number[] => processesOf(Number(uid));
     expect(ofIt().length).toBeGreaterThan(0);
     const itsFolders = (): string[] => readdirSync('/run/dingo-recover').filter((n) => n.startsWith(`sandbox-${maker.pid}-`));
     expect(itsFolders()).toHaveLength(1);
