@@ -1,13 +1,26 @@
 /** When a process started, which with its PID names one process, whatever later process the kernel gives that PID. */
 import { readFileSync } from 'node:fs';
 
-/** The start of process `pid` in clock ticks since boot (field 22 of /proc/PID/stat), or undefined when it cannot be read. */
-export function processStart(pid: number): string | undefined {
+export interface ProcessStat {
+  /** Its start in clock ticks since boot (field 22 of /proc/PID/stat). */
+  start: string;
+  /** Exited, its parent yet to collect its status (a zombie, state Z): it keeps its PID and start, and holds nothing. */
+  exited: boolean;
+}
+
+/** What /proc/PID/stat says of process `pid`, or undefined when it cannot be read (no such process). */
+export function processStat(pid: number): ProcessStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces or ')': count from after the last one.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { start: fields[19] ?? '', exited: fields[0] === 'Z' };
   } catch {
     return undefined;
   }
+}
+
+/** The start of process `pid` in clock ticks since boot (field 22 of /proc/PID/stat), or undefined when it cannot be read. */
+export function processStart(pid: number): string | undefined {
+  return processStat(pid)?.start;
 }

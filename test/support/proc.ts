@@ -3,7 +3,9 @@
  * reads (the listing of /proc and the read of its file, or the existence check and the read): its
  * files then read as empty, never as an error that fails the test.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { processStat } from '../../src/core/process-start.js';
 
 /** The text of `/proc/PID/FILE`, or '' once the process is gone. */
 export function procFile(pid: number | string, file: string): string {
@@ -23,8 +25,32 @@ export function allPids(): number[] {
 
 /** The process runs: it is there, and not a zombie its parent has yet to reap. */
 export function running(pid: number): boolean {
-  const status = procFile(pid, 'status');
-  return status !== '' && !/^State:\s+Z/m.test(status);
+  return processStat(pid)?.exited === false;
+}
+
+/**
+ * A process that has exited and stays a zombie: the child of a `sleep` that never collects it. `end` kills
+ * the sleep, whose own parent (the test) collects it, and the zombie goes with it (init collects it).
+ */
+export async function zombie(): Promise<{ pid: number; end: () => void }> {
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const end = (): void => {
+    parent.kill('SIGKILL');
+  };
+  try {
+    const pid = await new Promise<number>((resolve, reject) => {
+      parent.stdout.once('data', (d: Buffer) => {
+        resolve(Number(d.toString().trim()));
+      });
+      parent.once('error', reject);
+    });
+    for (let i = 0; i < 200 && processStat(pid)?.exited !== true; i++) await new Promise((r) => setTimeout(r, 25));
+    if (processStat(pid)?.exited !== true) throw new Error(`process ${String(pid)} did not become a zombie`);
+    return { pid, end };
+  } catch (err) {
+    end();
+    throw err;
+  }
 }
 
 /** `pid` and every process under it now, from the kernel's lists of children. */

@@ -1,7 +1,7 @@
 /** Who holds a run's lock, as its lock file says, and whether that process still holds it. */
 import { isRecord } from '../../core/json.js';
 import { errnoCode } from '../../core/errors.js';
-import { processStart } from '../../core/process-start.js';
+import { processStat } from '../../core/process-start.js';
 
 export interface LockInfo {
   host: string;
@@ -19,12 +19,14 @@ export interface LockInfo {
 /**
  * Whether the process a lock of this host names still holds it: alive, and the very process that
  * took it (its start time the lock's). A lock naming PID 1 (init) or a PID handed since to another
- * program is not held; where start times cannot be compared, a live process other than PID 1 is.
+ * program is not held, nor one that has exited (its parent yet to collect it); where start times cannot be compared, a live process other than PID 1 is.
  */
 export function holds(holder: LockInfo): boolean {
   if (!alive(holder.pid)) return false;
-  const now = processStart(holder.pid);
-  if (holder.processStart !== undefined && now !== undefined) return now === holder.processStart;
+  const now = processStat(holder.pid);
+  // Exited, its parent yet to collect its status: it holds nothing.
+  if (now?.exited) return false;
+  if (holder.processStart !== undefined && now !== undefined) return now.start === holder.processStart;
   return holder.pid !== 1;
 }
 

@@ -4,7 +4,7 @@
  * point of its root. The folder's name says whose it is: the PID of the process that made it and
  * that process's start time (/proc/PID/stat's 22nd field), so a PID the kernel gave again to another
  * process is not taken for its owner. `close` removes it; a run killed outright cannot, and the next
- * sandbox made on the machine removes the folders whose owner has ended. A folder whose name does
+ * sandbox made on the machine removes the folders whose owner has ended (exited, collected or not). A folder whose name does
  * not say its owner is left as it is.
  *
  * The id reservations beside them are not swept: a killed run's copy of a tenant's data may still be
@@ -12,7 +12,7 @@
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processStart } from '../../core/process-start.js';
+import { processStart, processStat } from '../../core/process-start.js';
 import { rootFolder, runFolder } from './identity.js';
 
 const PREFIX = 'sandbox-';
@@ -35,7 +35,10 @@ export async function sweepEndedSandboxFolders(parent?: string): Promise<string[
   const removed: string[] = [];
   for (const name of await readdir(folder)) {
     const m = OWNED.exec(name);
-    if (!m || processStart(Number(m[1])) === m[2]) continue;
+    if (!m) continue;
+    // An owner that has exited owns nothing, even while its parent has yet to collect its status.
+    const owner = processStat(Number(m[1]));
+    if (owner && !owner.exited && owner.start === m[2]) continue;
     const path = join(folder, name);
     // A folder its owner could not remove either (a mount left on it) stays for the operator to see.
     await rm(path, { recursive: true, force: true }).then(

@@ -9,6 +9,7 @@ import { RunLock } from '../../../src/engine/run/index.js';
 import { EXIT, RunLocked, UsageError, exitCodeOf } from '../../../src/core/errors.js';
 import { systemClock } from '../../../src/core/runtime.js';
 import { tempDirs, thrown } from '../../support/temp-dirs.js';
+import { zombie } from '../../support/proc.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -65,6 +66,20 @@ describe('run lock', () => {
     } finally {
       other.kill('SIGKILL');
       await new Promise((resolve) => other.once('exit', resolve));
+    }
+  });
+
+  it('a lock whose holder has exited, its parent yet to collect it (a zombie), is taken over as stale', async () => {
+    const file = join(tmp(), 'lock');
+    const z = await zombie();
+    try {
+      const holder = { host: hostname(), pid: z.pid, by: 'x', startedAt: '2026-01-02T03:04:05.000Z' };
+      writeFileSync(file, JSON.stringify({ ...holder, processStart: processStart(z.pid) }));
+      const over = RunLock.acquire(file, { clock: systemClock });
+      expect(over.takenOver).toMatchObject({ how: 'stale' });
+      over.release();
+    } finally {
+      z.end();
     }
   });
 

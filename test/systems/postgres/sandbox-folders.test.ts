@@ -1,6 +1,6 @@
 /**
  * The sandboxes' folders a run killed outright leaves in the tool's run folder: removed by the next
- * sweep when the process their name gives has ended, or when that PID now belongs to a process started
+ * sweep when the process their name gives has ended (a zombie yet to be collected included), or when that PID now belongs to a process started
  * later; kept while their owner runs, and kept when their name gives no owner. Id reservations stay.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processStart } from '../../../src/core/process-start.js';
+import { zombie } from '../../support/proc.js';
 import { newSandboxFolder, sweepEndedSandboxFolders } from '../../../src/systems/postgres/sandbox-folders.js';
 
 let root: string;
@@ -54,6 +55,20 @@ describe('the sandboxes’ folders', () => {
     expect(removed.sort()).toEqual([join(run, ended), join(run, reused)].sort());
     expect(readdirSync(run).sort()).toEqual(['ids', mine, unnamed].sort());
     expect(readdirSync(join(run, 'ids'))).toEqual(['1879048193']);
+  });
+
+  it('of an owner that has exited, its parent yet to collect it (a zombie), are removed', async () => {
+    const z = await zombie();
+    try {
+      const start = processStart(z.pid);
+      expect(start).toMatch(/^\d+$/);
+      const ofZombie = `sandbox-${String(z.pid)}-${start!}-eeeeee`;
+      mkdirSync(join(run, ofZombie, 'etc'), { recursive: true });
+      expect(await sweepEndedSandboxFolders()).toEqual([join(run, ofZombie)]);
+      expect(readdirSync(run)).toEqual([]);
+    } finally {
+      z.end();
+    }
   });
 
   it('are not swept from a run folder that is not root’s alone', async () => {
