@@ -8,13 +8,14 @@ export interface ProcessStat {
   exited: boolean;
 }
 
-/** What /proc/PID/stat says of process `pid`, or undefined when it cannot be read (no such process). */
+/** What /proc/PID/stat says of process `pid`, or undefined when it cannot be read (no such process) or holds no start. */
 export function processStat(pid: number): ProcessStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces or ')': count from after the last one.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { start: fields[19] ?? '', exited: fields[0] === 'Z' };
+    const start = fields[19];
+    return start === undefined ? undefined : { start, exited: fields[0] === 'Z' };
   } catch {
     return undefined;
   }

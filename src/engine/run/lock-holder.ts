@@ -19,7 +19,8 @@ export interface LockInfo {
 /**
  * Whether the process a lock of this host names still holds it: alive, and the very process that
  * took it (its start time the lock's). A lock naming PID 1 (init) or a PID handed since to another
- * program is not held, nor one that has exited (its parent yet to collect it); where start times cannot be compared, a live process other than PID 1 is.
+ * program is not held, nor one that has exited (its parent yet to collect it); where start times
+ * cannot be compared, a live process other than PID 1 is.
  */
 export function holds(holder: LockInfo): boolean {
   if (!alive(holder.pid)) return false;

@@ -4,8 +4,8 @@
  * point of its root. The folder's name says whose it is: the PID of the process that made it and
  * that process's start time (/proc/PID/stat's 22nd field), so a PID the kernel gave again to another
  * process is not taken for its owner. `close` removes it; a run killed outright cannot, and the next
- * sandbox made on the machine removes the folders whose owner has ended (exited, collected or not). A folder whose name does
- * not say its owner is left as it is.
+ * sandbox made on the machine removes the folders whose owner has ended (exited, collected or not). A
+ * folder whose name does not say its owner is left as it is.
  *
  * The id reservations beside them are not swept: a killed run's copy of a tenant's data may still be
  * owned by its id, which is therefore never given again until /run is cleared at boot.

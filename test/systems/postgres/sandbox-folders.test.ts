@@ -1,7 +1,8 @@
 /**
  * The sandboxes' folders a run killed outright leaves in the tool's run folder: removed by the next
- * sweep when the process their name gives has ended (a zombie yet to be collected included), or when that PID now belongs to a process started
- * later; kept while their owner runs, and kept when their name gives no owner. Id reservations stay.
+ * sweep when the process their name gives has ended (a zombie yet to be collected included), or when
+ * that PID now belongs to a process started later; kept while their owner runs, and kept when their
+ * name gives no owner. Id reservations stay.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
