@@ -29,11 +29,14 @@ export function running(pid: number): boolean {
 }
 
 /**
- * A process that has exited and stays a zombie: the child of a `sleep` that never collects it. `end` kills
- * the sleep, whose own parent (the test) collects it, and the zombie goes with it (init collects it).
+ * A process that has exited and stays a zombie: the child of a `sleep` that never collects it. The child
+ * exits only once its parent shell has become that `sleep` (a shell may collect a child that ends before
+ * its `exec`). `end` kills the sleep, whose own parent (the test) collects it, and the zombie goes with it
+ * (init collects it).
  */
 export async function zombie(): Promise<{ pid: number; end: () => void }> {
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const untilExec = '(while [ "$(cat /proc/$$/comm)" != sleep ]; do sleep 0.01; done) & echo $!; exec sleep 60';
+  const parent = spawn('sh', ['-c', untilExec], { stdio: ['ignore', 'pipe', 'ignore'] });
   const end = (): void => {
     parent.kill('SIGKILL');
   };
