@@ -191,7 +191,6 @@ describe('the region', () => {
       req.on('end', () => res.writeHead(200, { etag: '"x"' }).end());
     });
     const port = await listenOnLoopback(server);
-    const saved = { ...process.env };
     try {
       writeFileSync(join(dir, 'config'), '[profile ops]\nregion = eu-central-1\n');
       Object.assign(process.env, { AWS_PROFILE: 'ops', AWS_CONFIG_FILE: join(dir, 'config') });
@@ -209,7 +208,6 @@ describe('the region', () => {
       ).put({ bucket: 'b', key: 'k' }, 'x');
       expect(scopes).toEqual(['eu-central-1', 'ap-south-1']);
     } finally {
-      process.env = saved;
       await stopHttp(server);
       rmSync(dir, { recursive: true, force: true });
     }
