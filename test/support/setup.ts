@@ -4,23 +4,46 @@
  * it, and `npm test` or `npx vitest` must not decide what the tests see. It reads none of the
  * developer's own settings or runs (test-environment.ts): HOME, the XDG folders, the AWS, cf, BOSH
  * and Docker settings are folders of its own, and no variable of theirs that the tool or those
- * clients read is set. What a test changes in the environment is put back after it. And whatever a
- * test file started and did not stop (a setup that failed half-way) is stopped after it.
+ * clients read is set. What a test changes in the environment is put back after it, and what a file
+ * changed (its `beforeAll`) after the file. And whatever a test file started and did not stop (a setup
+ * that failed half-way) is stopped after it.
  */
 import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeEach } from 'vitest';
-import { stopLeftovers } from './leftovers.js';
-import { isolateEnvironment } from './test-environment.js';
+import { afterAll, afterEach, beforeEach, vi } from 'vitest';
 
+// A file that shares its worker with the files before it (vitest.config.ts) gets the project's
+// modules and the tests' helpers anew, as a process of its own would: what one file's run left in
+// a module (a cache, a redactor's secrets, a pool) never reaches the next. The packages under
+// node_modules, which Node loads itself, stay loaded: most of what a file's imports cost.
+vi.resetModules();
+const { stopLeftovers } = await import('./leftovers.js');
+const { isolateEnvironment } = await import('./test-environment.js');
+
+/** The environment as the file found it, put back after it: what its `beforeAll` set never reaches the next file. */
+const atStart = { ...process.env };
 const home = isolateEnvironment(process.env);
 
+/** Makes `process.env` hold exactly `vars`. */
+function restoreEnv(vars: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(process.env)) if (!(name in vars)) Reflect.deleteProperty(process.env, name);
+  Object.assign(process.env, vars);
+}
+
+/**
+ * The process's own environment object. A test that puts another object in its place (`process.env =
+ * saved`) fails: what read the environment before (the command line's own invocation, core/invocation.ts)
+ * keeps reading the old object, in the next files of a shared worker too (vitest.config.ts).
+ */
+const processEnv = process.env;
 let before: NodeJS.ProcessEnv = {};
 beforeEach(() => {
   before = { ...process.env };
 });
 afterEach(() => {
-  for (const name of Object.keys(process.env)) if (!(name in before)) Reflect.deleteProperty(process.env, name);
-  Object.assign(process.env, before);
+  const replaced = process.env !== processEnv;
+  process.env = processEnv;
+  restoreEnv(before);
+  if (replaced) throw new Error('the test put another object in the place of process.env: change the variables in place');
 });
 
 afterAll(async () => {
@@ -28,5 +51,6 @@ afterAll(async () => {
     await stopLeftovers();
   } finally {
     rmSync(home, { recursive: true, force: true });
+    restoreEnv(atStart);
   }
 });
