@@ -297,16 +297,21 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
       // The session still works afterwards.
       expect((await session.run({ argv: ['echo', 'again'], writes: false })).stdout).toBe('again\n');
 
-      // A read whose output went on as it came is not run again: what came would come twice.
+      // A read whose output went on as it came is not run again: what came would come twice. The
+      // connection drops once its first line has come here (a file says so; at most 10 s), not while sshd
+      // may still hold it.
       const streamed: Buffer[] = [];
+      const came = join(work, 'first-came');
       const sink = new Writable({
         write(chunk: Buffer, _enc, done) {
           streamed.push(chunk);
+          if (Buffer.concat(streamed).toString().includes('first\n')) writeFileSync(came, '');
           done();
         },
       });
+      const afterFirst = `echo first; i=0; until [ -e ${came} ] || [ $i -ge 200 ]; do sleep 0.05; i=$((i+1)); done; ${dropOnce(join(work, 'stream-marker'))[2]!}`;
       const lost = (await session
-        .run({ argv: ['sh', '-c', `echo first; ${dropOnce(join(work, 'stream-marker'))[2]!}`], writes: false, stdout: sink })
+        .run({ argv: ['sh', '-c', afterFirst], writes: false, stdout: sink })
         .catch((e: unknown) => e)) as StepFailed;
       expect(lost).toBeInstanceOf(StepFailed);
       expect(lost.message).toContain('lost during');
