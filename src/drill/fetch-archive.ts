@@ -37,19 +37,29 @@ export async function restoreBaseAndWal(
   as: RunAs | undefined,
 ): Promise<[BaseBackupStats, WalDownloaded]> {
   from.say(`restoring ${latest.name} (${latest.partitions.length} partition(s)) and fetching its WAL`);
-  const wal = fetchWal(from, latest, paths, pg, as, false);
+  // Should the base backup fail, the WAL's fetch is stopped and waited for before the failure goes on:
+  // the scratch folder is removed next, and nothing may still be writing in it.
+  const stopWal = new AbortController();
+  const wal = fetchWal({ ...from, signal: AbortSignal.any([from.signal, stopWal.signal]) }, latest, paths, pg, as, false);
   wal.catch(() => undefined);
-  const base = await downloadBaseBackup({
-    store: from.store,
-    bucket: from.bucket,
-    signal: from.signal,
-    processes: from.processes,
-    as,
-    partitions: latest.partitions,
-    dataDir: paths.dataDir,
-    concurrency: from.concurrency,
-  });
-  await completeDataDir(paths.dataDir, pg.major, as);
+  let base: BaseBackupStats;
+  try {
+    base = await downloadBaseBackup({
+      store: from.store,
+      bucket: from.bucket,
+      signal: from.signal,
+      processes: from.processes,
+      as,
+      partitions: latest.partitions,
+      dataDir: paths.dataDir,
+      concurrency: from.concurrency,
+    });
+    await completeDataDir(paths.dataDir, pg.major, as);
+  } catch (err) {
+    stopWal.abort();
+    await wal.catch(() => undefined);
+    throw err;
+  }
   return [base, await wal];
 }
 

@@ -98,7 +98,10 @@ export async function downloadWal(req: WalDownload): Promise<WalDownloaded> {
       result.compressedBytes += job.size;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, req.concurrency ?? 8) }, worker));
+  // Every worker ends before the download does, failed or not: none still writes in the folder after.
+  const ended = await Promise.allSettled(Array.from({ length: Math.max(1, req.concurrency ?? 8) }, worker));
+  const failed = ended.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   result.damaged.sort();
   return result;
 }
