@@ -30,6 +30,7 @@ export { HardeningRefused } from '../systems/cell-hardening.js';
 export { StoreFull } from '../systems/cell-store.js';
 import { archiveMajor, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup } from './base-backup.js';
+import { sideBySide } from './fetch-archive.js';
 import { StepFailed } from '../core/errors.js';
 import { DrillFailed } from './exit-codes.js';
 import { majorOf } from './local-pg.js';
@@ -190,11 +191,21 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
   let drilled = false;
   try {
     say(`restoring ${latest.name} here and fetching its WAL`);
-    const common = { store: o.store, bucket, signal: o.signal, processes: o.processes, as: undefined };
-    const [, wal] = await Promise.all([
-      downloadBaseBackup({ ...common, partitions: latest.partitions, dataDir: paths.dataDir }),
-      downloadWal({ ...common, prefix, startSegment: latest.startSegment, pgMajor: major, into: paths.walDir, missingOnly: false }),
-    ]);
+    const common = { store: o.store, bucket, processes: o.processes, as: undefined };
+    const [, wal] = await sideBySide(
+      o.signal,
+      (signal) => downloadBaseBackup({ ...common, signal, partitions: latest.partitions, dataDir: paths.dataDir }),
+      (signal) =>
+        downloadWal({
+          ...common,
+          signal,
+          prefix,
+          startSegment: latest.startSegment,
+          pgMajor: major,
+          into: paths.walDir,
+          missingOnly: false,
+        }),
+    );
     await completeDataDir(paths.dataDir, major, undefined);
     await writeRecoveryConfig({
       dataDir: paths.dataDir,

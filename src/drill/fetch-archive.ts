@@ -37,30 +37,47 @@ export async function restoreBaseAndWal(
   as: RunAs | undefined,
 ): Promise<[BaseBackupStats, WalDownloaded]> {
   from.say(`restoring ${latest.name} (${latest.partitions.length} partition(s)) and fetching its WAL`);
-  // Should the base backup fail, the WAL's fetch is stopped and waited for before the failure goes on:
-  // the scratch folder is removed next, and nothing may still be writing in it.
-  const stopWal = new AbortController();
-  const wal = fetchWal({ ...from, signal: AbortSignal.any([from.signal, stopWal.signal]) }, latest, paths, pg, as, false);
-  wal.catch(() => undefined);
-  let base: BaseBackupStats;
-  try {
-    base = await downloadBaseBackup({
-      store: from.store,
-      bucket: from.bucket,
-      signal: from.signal,
-      processes: from.processes,
-      as,
-      partitions: latest.partitions,
-      dataDir: paths.dataDir,
-      concurrency: from.concurrency,
-    });
-    await completeDataDir(paths.dataDir, pg.major, as);
-  } catch (err) {
-    stopWal.abort();
-    await wal.catch(() => undefined);
-    throw err;
-  }
-  return [base, await wal];
+  return sideBySide(
+    from.signal,
+    async (signal) => {
+      const base = await downloadBaseBackup({
+        store: from.store,
+        bucket: from.bucket,
+        signal,
+        processes: from.processes,
+        as,
+        partitions: latest.partitions,
+        dataDir: paths.dataDir,
+        concurrency: from.concurrency,
+      });
+      await completeDataDir(paths.dataDir, pg.major, as);
+      return base;
+    },
+    (signal) => fetchWal({ ...from, signal }, latest, paths, pg, as, false),
+  );
+}
+
+/**
+ * Two fetches into the same scratch folder at once, each given a signal aborted by `signal` or by the
+ * other's failure. Both have ended, failed or not, before the first failure goes on: the scratch
+ * folder is removed next, and nothing may still be writing in it.
+ */
+export async function sideBySide<A, B>(
+  signal: AbortSignal | undefined,
+  a: (signal: AbortSignal) => Promise<A>,
+  b: (signal: AbortSignal) => Promise<B>,
+): Promise<[A, B]> {
+  const stop = new AbortController();
+  const both = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  let failure: { reason: unknown } | undefined;
+  const failed = (reason: unknown): never => {
+    failure ??= { reason };
+    stop.abort();
+    throw reason;
+  };
+  const [ra, rb] = await Promise.allSettled([a(both).catch(failed), b(both).catch(failed)]);
+  if (failure) throw failure.reason;
+  return [(ra as PromiseFulfilledResult<A>).value, (rb as PromiseFulfilledResult<B>).value];
 }
 
 /** No base backup fetched: a paused copy went on. */

@@ -1,6 +1,6 @@
 /**
- * The base backup and the WAL are fetched side by side into the scratch folder. When the base backup
- * fails (a partition refused, unreadable), the drill removes that folder next: the WAL's fetch must
+ * The base backup and the WAL are fetched side by side into the scratch folder. When either fails (a
+ * partition refused, a WAL object unreadable), the drill removes that folder next: the other fetch must
  * have ended by then, or it writes on in a folder being removed and outlives the drill.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
 import type { ObjectRef } from '../../src/core/seams.js';
 import type { DrillServer } from '../../src/drill/cluster-setup.js';
-import { restoreBaseAndWal } from '../../src/drill/fetch-archive.js';
+import { restoreBaseAndWal, sideBySide } from '../../src/drill/fetch-archive.js';
 import { makeWorkdir, workdirPaths } from '../../src/drill/workdir.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
 import type { BaseBackupInfo } from '../../src/wale/report.js';
@@ -72,4 +72,29 @@ it('stops the WAL fetch when the base backup fails, and fails only once nothing 
   // Stopped: the WAL objects the workers had asked for before the failure, and none after.
   expect(walAsked).toHaveLength(8);
   expect(readdirSync(paths.walDir)).toEqual([]);
+});
+
+it('side by side, either failure tells the other to stop, waits for it, and goes on as the first failure', async () => {
+  for (const failingFirst of ['a', 'b'] as const) {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let told: AbortSignal | undefined;
+    const fails = (): Promise<never> => Promise.reject(new Error(`${failingFirst} failed`));
+    const waits = async (signal: AbortSignal): Promise<string> => {
+      told = signal;
+      await held;
+      signal.throwIfAborted();
+      return 'done';
+    };
+    let settled = false;
+    const both = (
+      failingFirst === 'a' ? sideBySide(undefined, fails, waits) : sideBySide(new AbortController().signal, waits, fails)
+    ).finally(() => (settled = true));
+    both.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(told?.aborted).toBe(true);
+    expect(settled).toBe(false);
+    release();
+    await expect(both).rejects.toThrow(`${failingFirst} failed`);
+  }
 });
