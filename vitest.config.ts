@@ -5,8 +5,8 @@ import LongestFirst, { DURATIONS_FILE, type Durations } from './test/support/lon
 
 /**
  * Set by the test of an interrupted run (test/systems/test-servers.test.ts), which runs vitest on
- * the files of test/support/interrupted/ alone: they start servers and wait to be stopped by a
- * signal, and are no part of the suite.
+ * the files of test/support/interrupted/ alone, in the same projects as the suite's: they start
+ * servers and wait to be stopped by a signal, and are no part of the suite.
  */
 const interrupted = process.env.DINGO_TEST_INTERRUPTED === '1';
 
@@ -25,7 +25,7 @@ const SHARED_UNDER_S = 10;
 const durations = JSON.parse(readFileSync(DURATIONS_FILE, 'utf8')) as Durations;
 const testFiles = readdirSync(new URL('./test/', import.meta.url), { recursive: true, encoding: 'utf8' })
   .map((file) => `test/${file}`)
-  .filter((file) => file.endsWith('.test.ts') && !file.startsWith('test/support/interrupted/'));
+  .filter((file) => file.endsWith('.test.ts') && file.startsWith('test/support/interrupted/') === interrupted);
 const shared = testFiles.filter((file) => (durations[file] ?? Infinity) < SHARED_UNDER_S);
 // Each project names its files, and neither sets `exclude`: a project's own would set aside the command
 // line's (`--exclude`, .ci/run's halves).
@@ -36,7 +36,7 @@ const projects: TestProjectInlineConfiguration[] = [
 
 export default defineConfig({
   test: {
-    ...(interrupted ? { include: ['test/support/interrupted/*.test.ts'] } : { projects }),
+    projects,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oncePerRun } from './once-per-run.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** What the build reads: the TypeScript it compiles and the scripts that write the help and completion files. */
@@ -22,10 +23,12 @@ function newest(path: string): number {
   return readdirSync(path).reduce((m, name) => Math.max(m, newest(join(path, name))), s.mtimeMs);
 }
 
-export default function setup(): void {
+function setup(): undefined {
   const built = statSync(BUILT, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (SOURCES.reduce((m, p) => Math.max(m, newest(join(ROOT, p))), 0) <= built) return;
   process.stderr.write('the build is older than its sources: npm run build\n');
   const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`npm run build failed (exit ${String(r.status ?? r.signal)}): the tests run the built command line`);
 }
+
+export default oncePerRun('build', setup);

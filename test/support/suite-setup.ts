@@ -28,6 +28,7 @@ import {
 } from './server-registry.js';
 import { ENV_PARENT_VAR } from './test-environment.js';
 import { mountInMemory } from './in-memory.js';
+import { oncePerRun } from './once-per-run.js';
 
 /** The suite's temporary root: DINGO_TEST_SUITE_ROOT, else one folder per checkout in the temporary folder. */
 export function suiteRoot(): string {
@@ -94,7 +95,7 @@ const toldTemp = (why: string, { stopped, left }: Cleared): void => {
   if (left) process.stderr.write(`${left}\n`);
 };
 
-export default function setup(): () => void {
+export function setup(): () => void {
   const root = suiteRoot();
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const file = join(root, 'servers.ndjson');
@@ -152,3 +153,5 @@ export default function setup(): () => void {
     if (process.env.DINGO_TEST_SUITE_ROOT === undefined && readdirSync(root).length === 0) rmdirSync(root);
   };
 }
+
+export default oncePerRun('suite', setup);

@@ -23,7 +23,7 @@ import {
   withoutRegistry,
   type ServerEntry,
 } from '../support/server-registry.js';
-import suiteSetup, { runFolder } from '../support/suite-setup.js';
+import { runFolder, setup as suiteSetup } from '../support/suite-setup.js';
 
 function listens(port: number): Promise<boolean> {
   return new Promise((resolve) => {
