@@ -57,7 +57,11 @@ async function idsIn(file: string): Promise<number[]> {
   return copy.slice(from + 1, copy.indexOf('\\.', from)).map((l) => Number(l.split('\t')[0]));
 }
 
-describe('restore-to-time stepping through time on one copy', () => {
+/**
+ * Four restores of a real archive on scratch servers: about 50 s in a .ci/run on a loaded 2-core machine whose
+ * fresh memory is slow, near vitest's default minute.
+ */
+describe('restore-to-time stepping through time on one copy', { timeout: 180_000 }, () => {
   it('moves a paused copy forward without the base backup, restores an earlier moment again, and dumps the promoted copy kept', async () => {
     const [b1, b2, b3, b4] = archive.batches;
     const t0 = between(b1!.committed, b2!.before);
