@@ -37,6 +37,13 @@ export function pitrContext(
 }
 
 /** pitr.target's target inputs, none given: a test gives the one it restores to over them. */
+/**
+ * How long a test that restores a real archive on a scratch server may take (a restore, a dump and its
+ * proof, or a paused copy stepped through time; each statement enters the scratch server's sandbox): 30 to
+ * 50 s in a .ci/run on a loaded 2-core machine whose fresh memory is slow, near vitest's default minute.
+ */
+export const RESTORE_TO_TIME_MS = 180_000;
+
 export const NO_TARGET = {
   targetTime: '',
   targetXid: '',

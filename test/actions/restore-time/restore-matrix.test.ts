@@ -29,7 +29,7 @@ import { DRILL_EXIT } from '../../../src/drill/exit-codes.js';
 import { captureDrill, drillArgs } from '../../support/drill-fixtures.js';
 import { startMoto, type Moto } from '../../support/moto.js';
 import { ifStarted } from '../../support/started.js';
-import { pitrContext } from '../../support/pitr-context.js';
+import { pitrContext, RESTORE_TO_TIME_MS } from '../../support/pitr-context.js';
 import { recordingStore } from '../../support/recording-store.js';
 import { MATRIX_MAJORS, pgBinOf, pgBinRoot } from '../../support/pg-majors.js';
 import { useMajorsBinaries } from '../../support/pg-majors-env.js';
@@ -43,11 +43,6 @@ import {
 } from '../../support/wale-archive.js';
 
 const BUCKET = 'majors-matrix';
-/**
- * A restore-to-time test restores the archive (twice, or steps a paused copy) on an older major, each
- * statement entering the scratch server's sandbox: on a loaded 2-core machine that passes a minute.
- */
-const RESTORE_TO_TIME_MS = 180_000;
 const SECRET = 'majors-secret-Q7v2p';
 
 let moto: Moto;

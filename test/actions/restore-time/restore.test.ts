@@ -17,7 +17,7 @@ import { NeedsOperator, StepFailed } from '../../../src/core/errors.js';
 import { restoreTimeTargetActions } from '../../../src/actions/restore-time/target.js';
 import type { StepContext } from '../../../src/engine/executor/index.js';
 import { startMoto, type Moto } from '../../support/moto.js';
-import { NO_TARGET, pitrContext } from '../../support/pitr-context.js';
+import { NO_TARGET, pitrContext, RESTORE_TO_TIME_MS } from '../../support/pitr-context.js';
 import {
   DRILL_TABLE,
   PG_BIN,
@@ -113,13 +113,7 @@ async function idsIn(file: string): Promise<number[]> {
   return copy.slice(from + 1, to).map((l) => Number(l.split('\t')[0]));
 }
 
-/**
- * Each test restores a real archive on a scratch server, dumps it and proves the dump: 30 to 50 s in a .ci/run on
- * a loaded 2-core machine whose fresh memory is slow, near vitest's default minute.
- */
-const RESTORE_MS = 180_000;
-
-describe('restore-to-time on a real archive', { timeout: RESTORE_MS }, () => {
+describe('restore-to-time on a real archive', { timeout: RESTORE_TO_TIME_MS }, () => {
   it('dumps the database as it was between two writes: the first in, the second out, files 0600 and proven to restore', async () => {
     const [first, second] = archive.batches;
     const runDir = await mkdtemp(join(dir, 'run-'));
@@ -223,7 +217,7 @@ describe('restore-to-time on a real archive', { timeout: RESTORE_MS }, () => {
   });
 });
 
-describe('restore-to-time to a transaction on a real archive', { timeout: RESTORE_MS }, () => {
+describe('restore-to-time to a transaction on a real archive', { timeout: RESTORE_TO_TIME_MS }, () => {
   const MISTAKES = 'pitr-mistakes';
   const MISTAKES_URL = `s3://${MISTAKES}/backups/orders/wal/`;
   let bad: GeneratedArchive;

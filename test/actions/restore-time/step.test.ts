@@ -15,7 +15,7 @@ import { restoreTimeCopyActions } from '../../../src/actions/restore-time/copy.j
 import { restoreTimeDumpActions } from '../../../src/actions/restore-time/dump.js';
 import { scratchFolder } from '../../../src/actions/support/restore-copy.js';
 import { startMoto, type Moto } from '../../support/moto.js';
-import { pitrContext } from '../../support/pitr-context.js';
+import { pitrContext, RESTORE_TO_TIME_MS } from '../../support/pitr-context.js';
 import { recordingStore } from '../../support/recording-store.js';
 import { DRILL_TABLE, PG_BIN, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../../support/wale-archive.js';
 import { tearDownDrill } from '../../support/drill-fixtures.js';
@@ -57,11 +57,7 @@ async function idsIn(file: string): Promise<number[]> {
   return copy.slice(from + 1, copy.indexOf('\\.', from)).map((l) => Number(l.split('\t')[0]));
 }
 
-/**
- * Four restores of a real archive on scratch servers: about 50 s in a .ci/run on a loaded 2-core machine whose
- * fresh memory is slow, near vitest's default minute.
- */
-describe('restore-to-time stepping through time on one copy', { timeout: 180_000 }, () => {
+describe('restore-to-time stepping through time on one copy', { timeout: RESTORE_TO_TIME_MS }, () => {
   it('moves a paused copy forward without the base backup, restores an earlier moment again, and dumps the promoted copy kept', async () => {
     const [b1, b2, b3, b4] = archive.batches;
     const t0 = between(b1!.committed, b2!.before);
