@@ -313,6 +313,15 @@ export interface SandboxedProcess {
   signal(signal: NodeJS.Signals): Promise<void>;
 }
 
+/** A program in a sandbox fed as it runs (a psql session): what it is given, what it says as it comes, its end. */
+export interface SandboxedConversation {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Its exit code once it ended and its output was read (null: killed by a signal, or never started). */
+  readonly exited: Promise<number | null>;
+}
+
 /** One scratch PostgreSQL's sandbox: everything of its account runs in it, and ends with it. */
 export interface ScratchSandbox {
   /** The uid and gid everything inside runs as, its own; `dingo-scratch` inside. */
@@ -334,6 +343,8 @@ export interface ScratchSandbox {
   stage(argv: string[], opts?: SandboxRunOptions): PipeStage;
   /** A program inside that runs on (a postmaster), its standard output and error into the file descriptor `output`. */
   start(argv: string[], opts: { env?: NodeJS.ProcessEnv; output: number }): SandboxedProcess;
+  /** A program inside that reads its standard input as it is written and answers on its output (a psql session). */
+  converse(argv: string[], opts?: { env?: NodeJS.ProcessEnv }): SandboxedConversation;
   /** Ends everything inside (SIGKILL to what is left) and frees the account. */
   close(): Promise<void>;
 }

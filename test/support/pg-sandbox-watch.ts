@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { basename, join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { LocalProcesses, ProcResult, RunAs, SandboxRunOptions, SandboxSpec, ScratchSandbox } from '../../src/core/seams.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
 import { allPids, procFile, running } from './proc.js';
@@ -42,6 +43,17 @@ export function watchingSandboxes(
         ...sandbox,
         run: (argv: string[], opts?: SandboxRunOptions) => around({ argv, spec, sandbox, proceed: () => sandbox.run(argv, opts) }),
         start: (argv, opts) => sandbox.start(starting(argv), opts),
+        // A session's program starts at once; what it is fed waits until `around` lets it proceed.
+        converse: (argv, opts) => {
+          const talk = sandbox.converse(argv, opts);
+          const held = new PassThrough();
+          const proceed = (): Promise<ProcResult> => {
+            held.pipe(talk.stdin);
+            return talk.exited.then((code) => ({ code: code ?? 1, stdout: '', stderr: '' }));
+          };
+          void around({ argv, spec, sandbox, proceed });
+          return { ...talk, stdin: held };
+        },
       };
     },
   };
@@ -49,13 +61,13 @@ export function watchingSandboxes(
 
 /**
  * The machine's processes, `look` called once with the first statement a scratch server is sent (a
- * psql session's command), before it runs: the server is up and answering then, whatever told the
+ * psql of its own, or a session's, whose input waits), before it runs: the server is up and answering then, whatever told the
  * tool so (its control file, or the server itself).
  */
 export function atFirstStatement(look: (run: SandboxRun) => Promise<void>): WatchedProcesses {
   let looked = false;
   return watchingSandboxes(async (run) => {
-    if (!looked && basename(run.argv[0] ?? '') === 'psql' && run.argv.includes('-c')) {
+    if (!looked && basename(run.argv[0] ?? '') === 'psql' && !run.argv.includes('--version')) {
       looked = true;
       await look(run);
     }

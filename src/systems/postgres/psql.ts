@@ -1,7 +1,8 @@
 /**
  * psql and pg_isready against a scratch server, run inside its sandbox as its account: its socket is
  * at SANDBOX_SOCKET_DIR there. Rows come back split on a field separator no value holds (\x1f) and a
- * record separator of NUL (`-A -t -F -0`), so a value's own newlines are kept; with `lines`, a
+ * record separator of NUL (`-A -t -F -0`), so a value's own newlines are kept, from the server's psql
+ * session of the role and database (psql-sessions.ts) or, where none takes it, a psql of its own; with `lines`, a
  * statement's output (`COPY … TO STDOUT`) is streamed line by line, psql paused while the lines wait
  * to be read and killed when the reader stops early.
  */
@@ -12,6 +13,7 @@ import { messageOf } from '../../core/errors.js';
 import type { ScratchSandbox } from '../../core/seams.js';
 import { pipeThrough, StageFailed } from '../processes.js';
 import { SANDBOX_SOCKET_DIR } from './sandbox.js';
+import type { Answer, PsqlSessions } from './psql-sessions.js';
 
 /** Where the clients reach a server: in its sandbox, with the client binaries of `bin`. */
 export interface Endpoint {
@@ -19,6 +21,8 @@ export interface Endpoint {
   /** psql, pg_isready and pg_dump, new enough for the server. */
   bin: string;
   port: number;
+  /** The server's open psql sessions, which take our statements one after another. */
+  sessions?: PsqlSessions;
 }
 
 /** The connection flags of a server's clients inside its sandbox. */
@@ -65,11 +69,18 @@ export interface Statement {
 
 const asSaid = (said: string): Error => new Error(said);
 
-/** One statement's rows; throws with what psql said. */
+/** What a psql of its own printed, or said when it failed. */
+async function psqlAlone(e: Endpoint, argv: string[], s: Statement): Promise<Answer> {
+  const r = await e.sandbox.run([...argv, '-c', s.sql], { env: s.env });
+  return r.code === 0 ? { ok: true, stdout: r.stdout } : { ok: false, said: (r.stderr || r.stdout).trim() || `psql exited with ${r.code}` };
+}
+
+/** One statement's rows, in a session of the server's (psql-sessions.ts) or a psql of its own; throws with what psql said. */
 export async function psqlRows(e: Endpoint, s: Statement): Promise<string[][]> {
-  const r = await e.sandbox.run([...psqlArgv(e, s.user, s.database, true), '-c', s.sql], { env: s.env });
-  if (r.code !== 0) throw (s.failed ?? asSaid)((r.stderr || r.stdout).trim() || `psql exited with ${r.code}`);
-  return parseRows(r.stdout);
+  const argv = psqlArgv(e, s.user, s.database, true);
+  const answer = (await e.sessions?.run(e.bin, argv, s.env, s.sql)) ?? (await psqlAlone(e, argv, s));
+  if (!answer.ok) throw (s.failed ?? asSaid)(answer.said);
+  return parseRows(answer.stdout);
 }
 
 /** The lines of a UTF-8 stream (without their `\n`), a batch per chunk read: the stream waits while a batch is read. */

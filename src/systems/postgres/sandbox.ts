@@ -18,7 +18,16 @@ import { once } from 'node:events';
 import { lstat, mkdir, readFile, readdir, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { StepFailed } from '../../core/errors.js';
-import type { PipeStage, ProcResult, RunAs, SandboxSpec, ScratchSandbox, SandboxedProcess, SandboxRunOptions } from '../../core/seams.js';
+import type {
+  PipeStage,
+  ProcResult,
+  RunAs,
+  SandboxSpec,
+  ScratchSandbox,
+  SandboxedConversation,
+  SandboxedProcess,
+  SandboxRunOptions,
+} from '../../core/seams.js';
 import { endsWithUs } from '../child-processes.js';
 import { run, runOk } from '../processes.js';
 import { newIdentity, SCRATCH_ACCOUNT, type ScratchIdentity } from './identity.js';
@@ -256,6 +265,19 @@ async function started(spec: SandboxSpec, identity: ScratchIdentity, control: st
         spawn(wrap(argv)[0]!, wrap(argv).slice(1), { detached: true, stdio: ['ignore', o.output, o.output], env: env(o.env) }),
       );
       return sandboxed(child);
+    },
+    converse(argv: string[], o: { env?: NodeJS.ProcessEnv } = {}): SandboxedConversation {
+      const child = endsWithUs(spawn(wrap(argv)[0]!, wrap(argv).slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: env(o.env) }));
+      const exited = new Promise<number | null>((resolve) => {
+        child.once('error', () => {
+          resolve(null);
+        });
+        // 'close': its output has been read to the end.
+        child.once('close', (c: number | null) => {
+          resolve(c);
+        });
+      });
+      return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited };
     },
     close(): Promise<void> {
       closing ??= (async () => {

@@ -2,7 +2,8 @@
  * One scratch PostgreSQL's life, the same for every use (the drill, the volume look and dump, the
  * restore check, a rehearsal's container): a sandbox with an account of its own is opened around the
  * data folder, which is given to that account for as long as it runs; servers start and stop in it
- * (postmaster.ts), one at a time, and its clients run in it (psql.ts); `close` stops the server,
+ * (postmaster.ts), one at a time, and its clients run in it (psql.ts), our statements through the
+ * server's psql sessions (psql-sessions.ts), closed before it stops or another starts; `close` stops the server,
  * ends the sandbox with everything the server started, frees the account and gives the folders back
  * to root, so no later server (each another account) could read a copy that is kept.
  */
@@ -12,6 +13,7 @@ import type { RunAs, SandboxSpec, ScratchSandbox } from '../../core/seams.js';
 import { runOk } from '../processes.js';
 import { startPostmaster, type Postmaster, type ServerRun } from './postmaster.js';
 import { accepts, type Endpoint } from './psql.js';
+import { PsqlSessions } from './psql-sessions.js';
 import { clientEnv } from '../pg-sandbox.js';
 
 /** The port of every scratch server: it names the socket, in a folder of the server's own (nothing listens on TCP). */
@@ -50,6 +52,22 @@ export interface Scratch {
   close(): Promise<void>;
 }
 
+/** `server`, whose stop closes the psql sessions to it first. */
+function withSessions(server: Postmaster, sessions: PsqlSessions): Postmaster {
+  return {
+    get how() {
+      return server.how;
+    },
+    alive: () => server.alive(),
+    pid: () => server.pid(),
+    lastWords: (lines) => server.lastWords(lines),
+    async stop() {
+      await sessions.closeAll();
+      await server.stop();
+    },
+  };
+}
+
 /** Gives `paths` (whole trees, links changed and never followed) to `owner`. */
 async function give(owner: { uid: number; gid: number }, paths: string[]): Promise<void> {
   if (paths.length) await runOk(['chown', '-R', '-h', '-P', `${owner.uid}:${owner.gid}`, '--', ...paths]);
@@ -68,6 +86,8 @@ export async function openScratch(spec: ScratchSpec): Promise<Scratch> {
   });
   let server: Postmaster | undefined;
   let closing: Promise<void> | undefined;
+  // Sessions of one server: closed before it stops, and before another starts.
+  const sessions = new PsqlSessions(sandbox);
   try {
     await give(sandbox.account, owned);
   } catch (err) {
@@ -78,19 +98,21 @@ export async function openScratch(spec: ScratchSpec): Promise<Scratch> {
     sandbox,
     account: sandbox.account,
     socketDir: spec.socketDir,
-    endpoint: (clientBin) => ({ sandbox, bin: clientBin, port: SCRATCH_PORT }),
+    endpoint: (clientBin) => ({ sandbox, bin: clientBin, port: SCRATCH_PORT, sessions }),
     async start(settings, run) {
       if (server && (await server.alive())) throw new Error('a scratch server runs on this data folder already');
       // A postmaster.pid here was left by a server of another sandbox, which ended with it (a crash, a kill): its
       // PID counts in that sandbox's PID namespace and may name a process of this one (pg_isready's), and
       // PostgreSQL, taking it for a live server, would refuse to start ("lock file already exists").
       await rm(join(spec.dataDir, 'postmaster.pid'), { force: true });
-      server = await startPostmaster({ sandbox, dataDir: spec.dataDir, socketDir: spec.socketDir, settings, run });
+      await sessions.closeAll();
+      server = withSessions(await startPostmaster({ sandbox, dataDir: spec.dataDir, socketDir: spec.socketDir, settings, run }), sessions);
       return server;
     },
     close() {
       closing ??= (async () => {
         try {
+          await sessions.closeAll();
           await server?.stop();
         } finally {
           await sandbox.close();
