@@ -37,9 +37,10 @@ const gexecByBin = new Map<string, Promise<boolean>>();
 async function runsGexec(sandbox: ScratchSandbox, bin: string): Promise<boolean> {
   let known = gexecByBin.get(bin);
   if (!known) {
+    // "psql (PostgreSQL) 9.5.25", "psql (PostgreSQL) 15.4 (Debian 15.4-1)": read as drill/local-pg.ts reads pg_ctl's.
     known = sandbox.run([join(bin, 'psql'), '--version']).then((r) => {
-      const [, major = '0', minor = '0'] = /\(PostgreSQL\) (\d+)(?:\.(\d+))?/.exec(r.stdout) ?? [];
-      return r.code === 0 && (Number(major) > 9 || (Number(major) === 9 && Number(minor) >= 6));
+      const version = r.code === 0 ? /\(PostgreSQL\)\s+(\S+)/.exec(r.stdout)?.[1] : undefined;
+      return version !== undefined && parseFloat(version) >= 9.6;
     });
     gexecByBin.set(bin, known);
   }

@@ -242,6 +242,11 @@ async function started(spec: SandboxSpec, identity: ScratchIdentity, control: st
     ...argv,
   ];
   const env = (given?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ PATH: TOOLS_PATH, ...given, HOME: '/nonexistent', USER: identity.name });
+  /** `argv`'s command and arguments as `spawn` takes them, run inside. */
+  const inside = (argv: string[]): [string, string[]] => {
+    const [command, ...args] = wrap(argv);
+    return [command!, args];
+  };
   let closing: Promise<void> | undefined;
   return {
     account,
@@ -261,13 +266,10 @@ async function started(spec: SandboxSpec, identity: ScratchIdentity, control: st
       runOk(wrap(argv, o.cwd), { env: env(o.env), stdin: o.stdin }),
     stage: (argv: string[], o: SandboxRunOptions = {}): PipeStage => ({ argv: wrap(argv, o.cwd), opts: { env: env(o.env) } }),
     start(argv: string[], o: { env?: NodeJS.ProcessEnv; output: number }): SandboxedProcess {
-      const child = endsWithUs(
-        spawn(wrap(argv)[0]!, wrap(argv).slice(1), { detached: true, stdio: ['ignore', o.output, o.output], env: env(o.env) }),
-      );
-      return sandboxed(child);
+      return sandboxed(endsWithUs(spawn(...inside(argv), { detached: true, stdio: ['ignore', o.output, o.output], env: env(o.env) })));
     },
     converse(argv: string[], o: { env?: NodeJS.ProcessEnv } = {}): SandboxedConversation {
-      const child = endsWithUs(spawn(wrap(argv)[0]!, wrap(argv).slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: env(o.env) }));
+      const child = endsWithUs(spawn(...inside(argv), { stdio: ['pipe', 'pipe', 'pipe'], env: env(o.env) }));
       const exited = new Promise<number | null>((resolve) => {
         child.once('error', () => {
           resolve(null);

@@ -112,7 +112,7 @@ export async function openScratch(spec: ScratchSpec): Promise<Scratch> {
     close() {
       closing ??= (async () => {
         try {
-          await sessions.closeAll();
+          // Its stop closes the sessions first (withSessions).
           await server?.stop();
         } finally {
           await sandbox.close();
