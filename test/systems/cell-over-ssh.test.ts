@@ -113,8 +113,8 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('cell adapters over ssh (real 
   describe('docker through sudo on the cell', () => {
     let daemon: FakeDaemon;
     let docker: CellDocker;
-    beforeAll(() => {
-      daemon = fakeDaemon(sampleCell());
+    beforeAll(async () => {
+      daemon = await fakeDaemon(sampleCell());
       docker = new CellDocker(session, { redactor: new Redactor(), binary: FAKE_DOCKER, host: daemon.host });
     });
     afterAll(() => ifStarted(daemon)?.remove());

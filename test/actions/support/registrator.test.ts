@@ -41,7 +41,7 @@ describe.skipIf(!sshdAvailable)('registrator on the cell (real sshd and sudo)', 
       home: work,
       agent: '',
     }).open(CELL_IP);
-    daemon = fakeDaemon(sampleCell());
+    daemon = await fakeDaemon(sampleCell());
     docker = new CellDocker(session, { redactor: new Redactor(), binary: FAKE_DOCKER, host: daemon.host });
   });
   afterAll(async () => {

@@ -29,7 +29,7 @@ describe.skipIf(!etcdAvailable)('the live cell double and the real etcd', () => 
     c.mounts = [{ Source: join(data, 'data'), Destination: '/data', Mode: '', RW: true }];
     mkdirSync(join(data, 'data'));
     const world: LiveCellWorld = { ...cell, s3Endpoint: 'http://127.0.0.1:1', databases: {}, serving: {}, history: [] };
-    daemon = fakeDaemon(world, resolve(import.meta.dirname, '../../support/live/cell-docker.ts'));
+    daemon = await fakeDaemon(world, resolve(import.meta.dirname, '../../support/live/cell-docker.ts'));
   }, 60_000);
   afterAll(async () => {
     daemon.remove();

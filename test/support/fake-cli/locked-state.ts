@@ -6,7 +6,7 @@
  *
  * The lock is flock(2) on `FILE.lock`, taken by util-linux `flock` on a descriptor this process
  * keeps: the kernel drops it when the process ends, so a killed process leaves no stale lock.
- * Synchronous, for the simulator hooks and the fake docker, which are. The lock file is opened
+ * Synchronous, for the simulator hooks and the fake docker daemon, which are. The lock file is opened
  * read-only, so a process of any user can lock a file another user created (the cell's docker runs
  * under sudo, the broker hook as the test user).
  */

@@ -22,25 +22,34 @@
  * PostgreSQL 15 server of that container's (./cell-postgres.ts), the rest as simulated.
  *
  * A test may also have the cell hold a command once (`holds`): it takes effect, then the
- * client waits before answering, long enough for the test to cut the SSH connection it
- * came over, so the operator's side never learns how it ended.
+ * answer waits, long enough for the test to cut the SSH connection the client came over, so
+ * the operator's side never learns how it ended.
  *
- * Bundled by `fakeDaemon()` (../fake-docker/world.ts) into the daemon folder as
- * fake-docker.mjs, which the `docker` wrapper script runs.
+ * The cell's daemon (../fake-docker/daemon.ts), bundled and started by `fakeDaemon()`
+ * (../fake-docker/world.ts); the `docker` client on the cell sends it each command.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { simulateCell, type CellWorld, type SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { envOf } from '../../../src/rehearsal/cell-world.js';
 import { updateState } from '../fake-cli/locked-state.js';
 import { containerCredentials } from './broker-config.js';
-import { ensureCellPostgres, realExecOf, runRealExec, serviceDatabaseCall, type CellPostgres, type RealExec } from './cell-postgres.js';
+import { serveDocker, type DockerAnswer } from '../fake-docker/daemon.js';
+import {
+  ensureCellPostgres,
+  realExecOf,
+  runRealExecAsync,
+  serviceDatabaseCall,
+  type CellPostgres,
+  type RealExec,
+} from './cell-postgres.js';
 import { archivePrefix, BASE, httpSync, s3Request, type HttpRequest } from './shared.js';
 import type { RestoringPg, SimReplay } from '../../../src/rehearsal/restore-replay.js';
 import { formatSegment, nextSegment, parseSegment } from '../../../src/wale/segments.js';
 import { PATRONI_LOOP_WAIT_SECONDS, PATRONI_TTL_SECONDS, nodeKeys, patroniMemberName } from '../../../src/adapters/patroni-keys.js';
 
-export const STATE_FILE = 'cell-world.json';
+const STATE_FILE = 'cell-world.json';
 
 export interface LiveCellWorld extends CellWorld {
   /** The S3 endpoint the containers archive to (their environment has only the bucket). */
@@ -81,12 +90,11 @@ function takeHold(state: LiveCellWorld, args: string[]): CommandHold | undefined
   return i < 0 ? undefined : state.holds!.splice(i, 1)[0];
 }
 
-function holdUntilReleased(hold: CommandHold): void {
+async function holdUntilReleased(hold: CommandHold): Promise<void> {
   writeFileSync(hold.marker, `${process.pid}\n`);
   chmodSync(hold.marker, 0o666);
   const deadline = Date.now() + (hold.maxMs ?? 20_000);
-  const tick = new Int32Array(new SharedArrayBuffer(4));
-  while (existsSync(hold.marker) && Date.now() < deadline) Atomics.wait(tick, 0, 0, 20);
+  while (existsSync(hold.marker) && Date.now() < deadline) await sleep(20);
 }
 
 export function onStart(state: LiveCellWorld, c: SimContainer): void {
@@ -215,22 +223,6 @@ function leaveKeysToTtl(c: SimContainer): string | null {
   return memberValue;
 }
 
-function stateFile(args: string[]): string | null {
-  const i = args.findIndex((a) => a === '--host' || a === '-H');
-  const host = i >= 0 ? args[i + 1] : undefined;
-  return host?.startsWith('unix://') ? join(dirname(host.slice('unix://'.length)), STATE_FILE) : null;
-}
-
-/** Reads stdin, as bytes (a dump is not text), before taking the lock: the client may be fed slowly. */
-function readInput(args: string[]): Buffer {
-  if (!args.includes('-i')) return Buffer.alloc(0);
-  try {
-    return readFileSync(0);
-  } catch {
-    return Buffer.alloc(0);
-  }
-}
-
 /**
  * The container's real server for a psql or pg_restore exec'd in it (started if it has none), under
  * the state's lock so its PID is recorded; undefined when the cell simulates the command.
@@ -275,31 +267,17 @@ function answer(file: string, args: string[], stdin: Buffer): { result: ReturnTy
   });
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const file = stateFile(args);
-  if (!file || !existsSync(file)) {
-    process.stderr.write('Cannot connect to the Docker daemon. Is the docker daemon running on this host?\n');
-    process.exitCode = 1;
-    return;
-  }
-  const input = readInput(args);
+/** One docker command: a psql or pg_restore its container's real server answers, else the simulator. */
+async function handle(file: string, args: string[], input: Buffer): Promise<DockerAnswer> {
   const e = realExecOf(args);
   const server = realServerFor(file, e);
-  if (server) {
-    // Outside the lock: a load takes its time, and other commands go on meanwhile.
-    const r = runRealExec(server, e!, input);
-    process.stdout.write(r.stdout);
-    process.stderr.write(r.stderr);
-    process.exitCode = r.exitCode;
-    return;
-  }
+  // Outside the lock: a load takes its time, and other commands go on meanwhile.
+  if (server) return runRealExecAsync(server, e!, input);
   const { result, hold } = answer(file, args, input);
   // Held after the change is saved and the lock released: other commands go on meanwhile.
-  if (hold) holdUntilReleased(hold);
-  process.stdout.write(result.stdout);
-  process.stderr.write(result.stderr);
-  process.exitCode = result.exitCode;
+  if (hold) await holdUntilReleased(hold);
+  return result;
 }
 
-main();
+const stateFile = join(dirname(process.argv[2] ?? '.'), STATE_FILE);
+serveDocker((args, stdin) => handle(stateFile, args, stdin));

@@ -12,9 +12,9 @@
  * every other role its password (scram-sha-256), as a patroni container's local lines do; the public
  * schema lets every role create in it, as PostgreSQL 9.5 (Dingo's) leaves it.
  *
- * Bundled into the cell's fake docker with ./cell-docker.ts: no test-runner imports.
+ * Bundled into the cell's fake Docker daemon with ./cell-docker.ts: no test-runner imports.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -231,10 +231,10 @@ function postgresIds(): { uid: number; gid: number } {
   return ids;
 }
 
-/** Runs the exec against the container's real server, as the container would: its output and exit code. */
-export function runRealExec(server: CellPostgres, e: RealExec, input: Buffer): { exitCode: number; stdout: string; stderr: string } {
+/** The command line the container would run the exec with, against its real server. */
+function realExecArgv(server: CellPostgres, e: RealExec): string[] {
   const path = `PATH=${PG15_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`;
-  const argv = e.local
+  return e.local
     ? ['runuser', '-u', 'postgres', '--', 'env', path, `PGHOST=${server.socketDir}`, 'PGPORT=5432', ...e.env, e.program, ...e.args]
     : [
         'env',
@@ -247,8 +247,39 @@ export function runRealExec(server: CellPostgres, e: RealExec, input: Buffer): {
         'sh',
         ...e.args,
       ];
-  const r = run(argv, input);
+}
+
+/** Runs the exec against the container's real server, as the container would: its output and exit code. */
+export function runRealExec(server: CellPostgres, e: RealExec, input: Buffer): { exitCode: number; stdout: string; stderr: string } {
+  const r = run(realExecArgv(server, e), input);
   return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** runRealExec for the cell's daemon, which answers other commands while this one runs. */
+export async function runRealExecAsync(
+  server: CellPostgres,
+  e: RealExec,
+  input: Buffer,
+): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer }> {
+  const [cmd, ...args] = realExecArgv(server, e);
+  const child = spawn(cmd!, args, { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => stdout.push(b));
+  child.stderr.on('data', (b: Buffer) => stderr.push(b));
+  // A program that ends before reading all its input: what it said is its answer.
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(input);
+  const [code, error] = await new Promise<[number | null, Error | undefined]>((resolve) => {
+    child.on('error', (err) => {
+      resolve([null, err]);
+    });
+    child.on('close', (c) => {
+      resolve([c, undefined]);
+    });
+  });
+  if (error) return { exitCode: 127, stdout: Buffer.alloc(0), stderr: Buffer.from(`${cmd!}: ${error.message}`) };
+  return { exitCode: code ?? 1, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
 }
 
 /** Stops each server by its recorded PID (a fast shutdown, then SIGKILL past 10 s) and removes its socket folder. */

@@ -5,9 +5,9 @@
  * - a jumpbox and a cell: two private sshd (test/support/sshd.ts), the cell user with
  *   passwordless sudo, reached through an OpenSSH client config (the cell IP of the logs
  *   mapped to 127.0.0.1:PORT, ProxyJump through the jumpbox, pinned known_hosts);
- * - the cell's docker: the fake Docker 1.11 client (test/support/fake-docker/docker) with
- *   live-cell behaviour (./cell-docker.ts), its data volumes on the REAL filesystem under the
- *   default cf-containers-broker root;
+ * - the cell's docker: the fake Docker 1.11 client (test/support/fake-docker/docker) and the
+ *   case's daemon it talks to, with live-cell behaviour (./cell-docker.ts), its data volumes on
+ *   the REAL filesystem under the default cf-containers-broker root;
  * - a real etcd (v2 API) the containers' ETCD_HOST_PORT names, reached through the SSH forward;
  * - moto_server holding the deleted instances' archives (and another tenant's);
  * - fake `cf` and `bosh` processes (test/support/fake-cli) in the seed incident's worlds, the
@@ -95,7 +95,7 @@ function writeLogs(work: string, deleted: OldInstance[]): { logs: string; logFil
 }
 
 /** The cell's docker: no container yet; it knows what restoring each deleted instance's archive holds. */
-function cellDaemon(s: LiveServers, deleted: OldInstance[], opts: CaseOptions, pgCluster: string | undefined): FakeDaemon {
+function cellDaemon(s: LiveServers, deleted: OldInstance[], opts: CaseOptions, pgCluster: string | undefined): Promise<FakeDaemon> {
   const world: LiveCellWorld = {
     ip: CELL_IP,
     dockerVersion: '1.11.0',
@@ -245,10 +245,10 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
   const tag = randomBytes(4).toString('hex');
   const containerAws = { keyId: `AKIALIVETEST${tag.toUpperCase()}`, secret: `live/${tag}/ContainerSecretAccessKey+Wal` };
   const { logs, logFile } = writeLogs(work, deleted);
-  // The fresh PostgreSQL 15 cluster each container's real server starts as a copy of: the cell's docker answers synchronously.
+  // The fresh PostgreSQL 15 cluster each container's real server starts as a copy of: the cell's daemon starts one synchronously.
   const pgCluster = opts.realPostgres ? join(work, 'pg15-fresh') : undefined;
   if (pgCluster) await freshTestCluster(PG15_BIN, pgCluster);
-  const daemon = cellDaemon(s, deleted, opts, pgCluster);
+  const daemon = await cellDaemon(s, deleted, opts, pgCluster);
   const { instances, configs } = planNewInstances(opts.newInstances ?? deleted.length, STORE_ROOT, {
     ETCD_HOST_PORT: s.etcd.hostPort,
     WAL_S3_BUCKET: opts.containerWalBucket ?? BUCKET,

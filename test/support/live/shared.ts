@@ -5,10 +5,10 @@
  * that runs inside synchronous simulator hooks.
  *
  * Kept free of test-runner imports: it is bundled into the fake `cf`'s hooks and
- * into the cell's fake docker (esbuild).
+ * into the cell's fake docker daemon (esbuild).
  */
-import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { utcStamp } from '../../../src/core/utc-stamp.js';
 import { lzopOf, tarPartitionOf, walSegmentOf } from './old-archive.js';
 
@@ -216,11 +216,13 @@ export interface HttpResponse {
 }
 
 /**
- * The child of httpSync: node:http, not fetch, whose loading (undici) costs a node process five times its
- * start, and a live run makes some fifty of these. A body comes as base64, so bytes stay bytes.
+ * The thread of httpSync: node:http, not fetch, whose loading (undici) costs five times a thread's
+ * start. It answers each batch on its port, then wakes the caller waiting on the shared word.
  */
-const HTTP_SCRIPT = `
+const HTTP_THREAD = `
 const http = require('node:http');
+const { parentPort, workerData } = require('node:worker_threads');
+const { port, signal } = workerData;
 const send = (r) => new Promise((resolve, reject) => {
   const req = http.request(r.url, { method: r.method, headers: r.headers }, (res) => {
     const chunks = [];
@@ -229,15 +231,18 @@ const send = (r) => new Promise((resolve, reject) => {
     res.on('error', reject);
   });
   req.on('error', reject);
-  req.end(r.body === undefined ? undefined : Buffer.from(r.body, 'base64'));
+  req.end(r.body);
 });
-let input = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (d) => (input += d));
-process.stdin.on('end', async () => {
-  const out = [];
-  for (const r of JSON.parse(input)) out.push(await send(r));
-  process.stdout.write(JSON.stringify(out));
+parentPort.on('message', async (requests) => {
+  try {
+    const out = [];
+    for (const r of requests) out.push(await send(r));
+    port.postMessage({ out });
+  } catch (err) {
+    port.postMessage({ error: String(err && err.stack || err) });
+  }
+  Atomics.store(signal, 0, 1);
+  Atomics.notify(signal, 0);
 });
 `;
 
@@ -255,20 +260,29 @@ export async function httpAsync(requests: HttpRequest[]): Promise<HttpResponse[]
   return out;
 }
 
+/** The process's HTTP thread, made on the first httpSync: it does not keep the process alive. */
+let thread: { worker: Worker; port: MessagePort; signal: Int32Array } | undefined;
+
 /**
- * Runs HTTP requests one after the other in a child node process and waits for them: the
+ * Runs HTTP requests one after the other in a thread of this process and waits for them: the
  * simulator hooks that need etcd and S3 are synchronous.
  */
 export function httpSync(requests: HttpRequest[]): HttpResponse[] {
-  const r = spawnSync(process.execPath, ['--input-type=commonjs', '-e', HTTP_SCRIPT], {
-    input: JSON.stringify(
-      requests.map((q) => ({ ...q, ...(q.body !== undefined ? { body: Buffer.from(q.body).toString('base64') } : {}) })),
-    ),
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  if (r.status !== 0) throw new Error(`HTTP requests failed (exit ${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as HttpResponse[];
+  if (!thread) {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(HTTP_THREAD, { eval: true, workerData: { port: port2, signal }, transferList: [port2] });
+    worker.unref();
+    port1.unref();
+    thread = { worker, port: port1, signal };
+  }
+  const { worker, port, signal } = thread;
+  Atomics.store(signal, 0, 0);
+  worker.postMessage(requests);
+  if (Atomics.wait(signal, 0, 0, 30_000) === 'timed-out') throw new Error('HTTP requests got no answer within 30 s');
+  const answer = receiveMessageOnPort(port)?.message as { out?: HttpResponse[]; error?: string } | undefined;
+  if (!answer?.out) throw new Error(`HTTP requests failed: ${answer?.error ?? 'no answer'}`);
+  return answer.out;
 }
 
 export interface S3Credentials {
