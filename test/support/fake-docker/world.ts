@@ -15,6 +15,8 @@ export interface FakeDaemon {
   host: string;
   /** The state file next to the socket. */
   file: string;
+  /** The daemon's process. */
+  pid: number;
   read(): CellWorld;
   write(state: CellWorld): void;
   /** Stops the daemon and removes its folder. */
@@ -76,6 +78,7 @@ export async function fakeDaemon(state: CellWorld, entry = resolve(import.meta.d
   return {
     host: `unix://${socket}`,
     file,
+    pid: daemon.pid!,
     read: () => JSON.parse(readFileSync(file, 'utf8')) as CellWorld,
     write,
     remove,
