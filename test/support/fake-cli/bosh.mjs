@@ -20,5 +20,5 @@ if (isSessionCommand(args) && process.env.FAKE_BOSH_SSH) {
   process.exitCode = result.exitCode;
 } else {
   const { simulateBosh } = await import('../../../src/rehearsal/bosh-sim.ts');
-  await runFake('bosh', 'FAKE_BOSH_STATE', async (state, argv) => simulateBosh(state, { argv, writes: false }));
+  runFake('bosh', 'FAKE_BOSH_STATE', (state, argv) => simulateBosh(state, { argv, writes: false }));
 }

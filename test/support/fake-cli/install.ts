@@ -1,7 +1,8 @@
 /**
- * Puts the fake `cf` and `bosh` on a temporary PATH: each is a small shell wrapper that runs the
- * .mjs script, bundled with what it imports into the temporary folder (./bundle.ts), with node by
- * absolute path, so it works from any working directory.
+ * Puts the fake `cf` and `bosh` on a temporary PATH, each a small shell wrapper that works from any
+ * working directory: `cf` runs the client of the set's cf daemon (./cf-daemon.ts, started here and
+ * ended by `cleanup()` or this process's end), `bosh` runs bosh.mjs, bundled with what it imports
+ * into the temporary folder (./bundle.ts), with node by absolute path.
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,18 +11,31 @@ import { fileURLToPath } from 'node:url';
 import type { CfWorld } from '../../../src/rehearsal/cf/index.js';
 import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
 import { bundleScript } from './bundle.js';
+import { startDaemon, type DaemonProcess } from './daemon-process.js';
 import { writeOperatorConfig } from './cf-config.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-/** Writes an executable `name` into `dir`/bin that runs the fake CLI `name`.mjs, bundled into `dir`. */
-async function installFakeCli(dir: string, name: 'cf' | 'bosh'): Promise<string> {
+/** Writes the executable `dir`/bin/`name` that runs `command`, then the invocation's arguments. */
+async function installWrapper(dir: string, name: string, command: string): Promise<void> {
   const path = join(dir, 'bin', name);
-  const bundle = join(dir, `${name}.mjs`);
-  bundleScript(join(here, `${name}.mjs`), bundle);
-  await writeFile(path, `#!/bin/sh\nexec '${process.execPath}' '${bundle}' "$@"\n`);
+  await writeFile(path, `#!/bin/sh\nexec ${command} "$@"\n`);
   await chmod(path, 0o755);
-  return path;
+}
+
+/** The fake bosh: bosh.mjs, bundled into `dir`, a node process each invocation (its ssh streams what it runs). */
+async function installBosh(dir: string): Promise<void> {
+  const bundle = join(dir, 'bosh.mjs');
+  bundleScript(join(here, 'bosh.mjs'), bundle);
+  await installWrapper(dir, 'bosh', `'${process.execPath}' '${bundle}'`);
+}
+
+/** The fake cf: its daemon on `dir`/cf.sock, and the client that reaches it. */
+async function installCf(dir: string): Promise<DaemonProcess> {
+  const socket = join(dir, 'cf.sock');
+  const daemon = await startDaemon(join(here, 'cf-daemon.ts'), dir, socket);
+  await installWrapper(dir, 'cf', `/usr/bin/python3 -SE '${join(here, 'command-client')}' '${socket}'`);
+  return daemon;
 }
 
 export interface FakeClis {
@@ -47,13 +61,17 @@ export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld; cf
   await mkdir(binDir);
   const cfState = join(dir, 'cf-state.json');
   const boshState = join(dir, 'bosh-state.json');
+  let cfDaemon: DaemonProcess | undefined;
   if (worlds.cf) {
-    await installFakeCli(dir, 'cf');
     await writeFile(cfState, JSON.stringify(worlds.cf));
     writeOperatorConfig(dir, worlds.cf);
+    cfDaemon = await installCf(dir).catch(async (err: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    });
   }
   if (worlds.bosh) {
-    await installFakeCli(dir, 'bosh');
+    await installBosh(dir);
     await writeFile(boshState, JSON.stringify(worlds.bosh));
   }
   const hooks = join(dir, 'cf-hooks.mjs');
@@ -71,6 +89,9 @@ export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld; cf
     cfConfig: join(dir, '.cf', 'config.json'),
     readCf: async () => JSON.parse(await readFile(cfState, 'utf8')) as CfWorld,
     readBosh: async () => JSON.parse(await readFile(boshState, 'utf8')) as BoshWorld,
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: async () => {
+      cfDaemon?.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }

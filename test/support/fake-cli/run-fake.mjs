@@ -1,28 +1,9 @@
-// Shared body of the fake CLIs: load the state, simulate one command, save the state, all under
-// the state file's lock (one run may call cf twice at once, e.g. two `cf create-service`), then
-// print what the simulator printed and exit with its code.
-import { appendFileSync, readFileSync } from 'node:fs';
-import { lockState, writeStateFile } from './locked-state.ts';
+// Shared body of the fake CLIs that run as a process of their own (bosh): one invocation against
+// the state (./fake-answer.ts), then print what the simulator printed and exit with its code.
+import { answerFake } from './fake-answer.ts';
 
-export async function runFake(name, stateVar, simulate) {
-  const file = process.env[stateVar];
-  if (!file) {
-    process.stderr.write(`${name} (fake): ${stateVar} is not set\n`);
-    process.exit(2);
-  }
-  const argv = [name, ...process.argv.slice(2)];
-  const release = lockState(file);
-  let result;
-  try {
-    const state = JSON.parse(readFileSync(file, 'utf8'));
-    result = await simulate(state, argv);
-    writeStateFile(file, JSON.stringify(state, null, 2));
-  } finally {
-    release();
-  }
-  if (process.env.FAKE_CLI_LOG) {
-    appendFileSync(process.env.FAKE_CLI_LOG, JSON.stringify({ argv, exitCode: result.exitCode }) + '\n');
-  }
+export function runFake(name, stateVar, simulate) {
+  const result = answerFake(name, stateVar, process.argv.slice(2), process.env, simulate);
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
   process.exitCode = result.exitCode;

@@ -4,9 +4,9 @@
  * number after `exit`; `sleep MS` delays its answer, with the daemon free meanwhile.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serveDocker } from './daemon.js';
+import { serveCommands } from '../fake-cli/command-daemon.js';
 
-serveDocker(async (args, stdin) => {
+serveCommands(async ({ args, stdin }) => {
   const at = args.indexOf('sleep');
   if (at >= 0) await sleep(Number(args[at + 1]));
   const exit = args.indexOf('exit');

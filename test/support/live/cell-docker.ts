@@ -25,7 +25,7 @@
  * answer waits, long enough for the test to cut the SSH connection the client came over, so
  * the operator's side never learns how it ended.
  *
- * The cell's daemon (../fake-docker/daemon.ts), bundled and started by `fakeDaemon()`
+ * The cell's daemon (../fake-cli/command-daemon.ts), bundled and started by `fakeDaemon()`
  * (../fake-docker/world.ts); the `docker` client on the cell sends it each command.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ import { simulateCell, type CellWorld, type SimContainer } from '../../../src/re
 import { envOf } from '../../../src/rehearsal/cell-world.js';
 import { updateState } from '../fake-cli/locked-state.js';
 import { containerCredentials } from './broker-config.js';
-import { serveDocker, type DockerAnswer } from '../fake-docker/daemon.js';
+import { daemonSocket, serveCommands, type CommandAnswer } from '../fake-cli/command-daemon.js';
 import {
   ensureCellPostgres,
   realExecOf,
@@ -268,7 +268,7 @@ function answer(file: string, args: string[], stdin: Buffer): { result: ReturnTy
 }
 
 /** One docker command: a psql or pg_restore its container's real server answers, else the simulator. */
-async function handle(file: string, args: string[], input: Buffer): Promise<DockerAnswer> {
+async function handle(file: string, args: string[], input: Buffer): Promise<CommandAnswer> {
   const e = realExecOf(args);
   const server = realServerFor(file, e);
   // Outside the lock: a load takes its time, and other commands go on meanwhile.
@@ -279,5 +279,5 @@ async function handle(file: string, args: string[], input: Buffer): Promise<Dock
   return result;
 }
 
-const stateFile = join(dirname(process.argv[2] ?? '.'), STATE_FILE);
-serveDocker((args, stdin) => handle(stateFile, args, stdin));
+const stateFile = join(dirname(daemonSocket()), STATE_FILE);
+serveCommands(({ args, stdin }) => handle(stateFile, args, stdin));
