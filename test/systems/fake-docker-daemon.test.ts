@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_DOCKER, fakeDaemon, type FakeDaemon } from '../support/fake-docker/world.js';
 import { sampleCell } from '../support/sample-cell.js';
+import { leftoverCount } from '../support/leftovers.js';
 import { running } from '../support/proc.js';
 import { ifStarted } from '../support/started.js';
 
@@ -73,10 +74,14 @@ describe('the fake Docker daemon and its client', () => {
   });
 
   it('is gone once removed: its folder and socket too, and the client cannot connect', async () => {
+    const registered = leftoverCount();
     const other = await fakeDaemon(sampleCell(), ECHO);
+    // Until removed, the file's set-up stops it after the file, whatever failed (leftovers.ts).
+    expect(leftoverCount()).toBe(registered + 1);
     const socket = other.host.slice('unix://'.length);
     expect(docker(other.host, ['ps']).status).toBe(0);
     other.remove();
+    expect(leftoverCount()).toBe(registered);
     await expect.poll(() => running(other.pid), { timeout: 5000 }).toBe(false);
     expect(existsSync(dirname(socket))).toBe(false);
     const r = docker(other.host, ['ps']);

@@ -1,10 +1,11 @@
 /**
  * Starts a fake command's daemon (./command-daemon.ts): `entry` bundled into `dir` and run by node on
- * `socket`. Its standard input is this process's to hold: the daemon ends on `stop()`, or when this
- * process ends, whichever comes first.
+ * `socket`. Its standard input is this process's to hold: the daemon ends on `stop()`, after the test
+ * file when it was not stopped (../leftovers.ts), or when this process ends, whichever comes first.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { leftover } from '../leftovers.js';
 import { bundleScript } from './bundle.js';
 
 export interface DaemonProcess {
@@ -21,7 +22,12 @@ export async function startDaemon(entry: string, dir: string, socket: string): P
   bundleScript(entry, bundle);
   const daemon = spawn(process.execPath, [bundle, socket], { stdio: ['pipe', 'pipe', 'inherit'] });
   let stopped = false;
+  // A test file that never stops it (a set-up that threw after it) has it stopped after the file.
+  const forget = leftover(() => {
+    stop();
+  });
   const stop = (): void => {
+    forget();
     stopped = true;
     daemon.stdin.destroy();
     daemon.kill('SIGKILL');

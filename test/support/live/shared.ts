@@ -279,7 +279,12 @@ export function httpSync(requests: HttpRequest[]): HttpResponse[] {
   const { worker, port, signal } = thread;
   Atomics.store(signal, 0, 0);
   worker.postMessage(requests);
-  if (Atomics.wait(signal, 0, 0, 30_000) === 'timed-out') throw new Error('HTTP requests got no answer within 30 s');
+  if (Atomics.wait(signal, 0, 0, 30_000) === 'timed-out') {
+    // Its late answer must not be taken for the next batch's: the next call makes a thread anew.
+    void worker.terminate();
+    thread = undefined;
+    throw new Error('HTTP requests got no answer within 30 s');
+  }
   const answer = receiveMessageOnPort(port)?.message as { out?: HttpResponse[]; error?: string } | undefined;
   if (!answer?.out) throw new Error(`HTTP requests failed: ${answer?.error ?? 'no answer'}`);
   return answer.out;
