@@ -1,7 +1,8 @@
 /**
  * The cell's fake Docker daemon and its client (test/support/fake-docker): what a command line and
- * its input carry reaches the daemon byte for byte, its answer comes back whole with its exit code,
- * a command that waits lets the others be answered, and once removed (or once the process that
+ * its input carry reaches the daemon byte for byte with the client's working folder, its output
+ * comes back as the daemon writes it and whole with its exit code, a command that waits lets the
+ * others be answered, and once removed (or once the process that
  * started it ends) the daemon is gone, and the client says what Docker's says when no daemon listens.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ const NO_DAEMON = 'Cannot connect to the Docker daemon. Is the docker daemon run
 interface Echoed {
   args: string[];
   stdin: string;
+  cwd: string;
 }
 
 /** The client run to its end: its output as bytes, its error and exit code. */
@@ -61,6 +63,29 @@ describe('the fake Docker daemon and its client', () => {
     const r = docker(daemon.host, ['exec', 'c', 'cat'], Buffer.from('not for the container'));
     expect(r.status).toBe(0);
     expect((JSON.parse(r.stdout.toString()) as Echoed).stdin).toBe('');
+  });
+
+  it("gives the daemon the client's working folder", () => {
+    const cwd = dirname(FAKE_DOCKER);
+    const r = spawnSync(FAKE_DOCKER, ['--host', daemon.host, 'ps'], { cwd });
+    expect((JSON.parse(r.stdout.toString()) as Echoed).cwd).toBe(cwd);
+  });
+
+  it('writes what the daemon writes as it comes, before the command ends', async () => {
+    const child = spawn(FAKE_DOCKER, ['--host', daemon.host, 'say', 'first\n', 'sleep', '3000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: string[] = [];
+    let firstAt = 0;
+    child.stdout.on('data', (b: Buffer) => {
+      chunks.push(b.toString());
+      if (!firstAt && chunks.join('').startsWith('first\n')) firstAt = Date.now();
+    });
+    const status = await new Promise<number | null>((done) => child.on('close', done));
+    expect(status).toBe(0);
+    // Written while the daemon still waited its 3 s, not with the answer.
+    expect(firstAt).toBeGreaterThan(0);
+    expect(Date.now() - firstAt).toBeGreaterThan(2000);
+    const all = chunks.join('');
+    expect((JSON.parse(all.slice('first\n'.length)) as Echoed).args).toContain('say');
   });
 
   it('answers other commands while one waits', async () => {

@@ -6,7 +6,8 @@
  * gateway given or the director's. Like the real CLIs, each session logs a temporary `bosh_…`
  * user's setup and cleanup (in FAKE_BOSH_SSH's `sessionsLog`), and input is never fed to a
  * non-interactive command (bosh-cli ssh/non_interactive.go gives ssh no Stdin, so Go's exec
- * gives it /dev/null). Unknown flags are refused.
+ * gives it /dev/null). Unknown flags are refused. It runs in the fake CLIs' daemon (./cli-daemon.ts):
+ * the invocation's environment and working folder are the caller's, given with each call.
  *
  * v2's `ssh` always asks for a terminal, from bosh-cli 2.0.1 to today: ssh/provider.go makes its
  * ssh sessions with `SessionImplOpts{ForceTTY: true}` (scp's without), and ssh/session.go (later
@@ -19,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
 import { renderJsonUi, type JsonTable } from '../../../src/rehearsal/bosh-formats.js';
 
@@ -29,6 +30,12 @@ interface SshTarget {
   identityFile: string;
   /** `ssh-ed25519 AAAA…`, as the director hands it out. */
   hostPublicKey: string;
+}
+
+/** Who called bosh: its environment and working folder. */
+export interface BoshCaller {
+  env: Record<string, string | undefined>;
+  cwd: string;
 }
 
 export interface BoshSshWorld {
@@ -41,6 +48,9 @@ export interface BoshSshWorld {
   /** One JSON line per temporary user made and removed. */
   sessionsLog: string;
 }
+
+/** The sessions' world as one invocation sees it: its caller's environment and folder with it. */
+type Ssh = BoshSshWorld & BoshCaller;
 
 interface Out {
   stdout: string;
@@ -74,7 +84,14 @@ export function isSessionCommand(args: string[]): boolean {
  * `write`: bosh's standard output as it is written (v2's `ssh -c` without `--results` or `--json`
  * prints the command's output as it comes); without it, the whole output is in the answer.
  */
-export async function runSession(world: BoshWorld, ssh: BoshSshWorld, args: string[], write?: (b: Buffer) => void): Promise<Out> {
+export async function runSession(
+  world: BoshWorld,
+  sessions: BoshSshWorld,
+  args: string[],
+  caller: BoshCaller,
+  write?: (b: Buffer) => void,
+): Promise<Out> {
+  const ssh: Ssh = { ...sessions, ...caller };
   return /^1\./.test(world.version) ? v1(world, ssh, args) : v2(world, ssh, args, write);
 }
 
@@ -95,7 +112,7 @@ const V2_VALUE = new Set([
 ]);
 const V2_BOOL = new Set(['--json', '-n', '--non-interactive', '--tty', '-r', '--results', '--gw-disable', '--recursive']);
 
-async function v2(world: BoshWorld, ssh: BoshSshWorld, args: string[], write?: (b: Buffer) => void): Promise<Out> {
+async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer) => void): Promise<Out> {
   const flags = new Map<string, string[]>();
   const words: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -110,7 +127,7 @@ async function v2(world: BoshWorld, ssh: BoshSshWorld, args: string[], write?: (
   const one = (...names: string[]) => names.map((n) => flags.get(n)?.[0]).find((v) => v !== undefined);
   const has = (...names: string[]) => names.some((n) => flags.has(n));
   const [command, ...rest] = words;
-  const deploymentName = one('-d', '--deployment') ?? process.env.BOSH_DEPLOYMENT;
+  const deploymentName = one('-d', '--deployment') ?? ssh.env.BOSH_DEPLOYMENT;
   const lines = [`Using environment '${world.director.url}' as client '${world.director.user}'`];
   const json = has('--json');
   const finish = (o: { tables?: JsonTable[]; lines: string[]; exitCode: number; stderr?: string; text?: string }): Out => {
@@ -224,7 +241,7 @@ const V1_VALUE = new Set([
 ]);
 const V1_BOOL = new Set(['-n', '--non-interactive', '--no_gateway', '--upload', '--download']);
 
-async function v1(world: BoshWorld, ssh: BoshSshWorld, args: string[]): Promise<Out> {
+async function v1(world: BoshWorld, ssh: Ssh, args: string[]): Promise<Out> {
   const flags = new Map<string, string>();
   const words: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -248,12 +265,12 @@ async function v1(world: BoshWorld, ssh: BoshSshWorld, args: string[]): Promise<
     );
     const manifest = `---\nname: ${dep.name}\ndirector_uuid: 6f1d0b3c-5a4e-4f8e-9d2c-1b0a9e8d7c6b\njobs:\n${jobs.join('')}`;
     if (!file) return { stdout: manifest, stderr: '', exitCode: 0 };
-    writeFileSync(file, manifest, { mode: 0o600 });
+    writeFileSync(resolve(ssh.cwd, file), manifest, { mode: 0o600 });
     return { stdout: `Acting as user '${d.user}' on '${d.name}'\nDeployment manifest saved to \`${file}'\n`, stderr: '', exitCode: 0 };
   }
   const manifestFile = flags.get('-d') ?? flags.get('--deployment');
   if (!manifestFile) return fail('', 'Please choose deployment first\n');
-  const name = /^name:\s*(\S+)/m.exec(readFileSync(manifestFile, 'utf8'))?.[1];
+  const name = /^name:\s*(\S+)/m.exec(readFileSync(resolve(ssh.cwd, manifestFile), 'utf8'))?.[1];
   const dep = world.deployments.find((x) => x.name === name);
   const acting = `Acting as user '${d.user}' on deployment '${name ?? ''}' on '${d.name}'\n`;
   if (!dep) return fail('', `${acting}Error 70000: Deployment '${name ?? ''}' doesn't exist\n`);
@@ -290,14 +307,14 @@ async function v1(world: BoshWorld, ssh: BoshSshWorld, args: string[]): Promise<
 
 // ---- the sessions, over real OpenSSH -----------------------------------------------------------
 
-function gatewayOf(ssh: BoshSshWorld, given: Gateway): Gateway {
+function gatewayOf(ssh: Ssh, given: Gateway): Gateway {
   if (given.disable) return { disable: true };
   const director = ssh.directorGateway;
   return { host: given.host ?? director?.host, user: given.user ?? director?.user, key: given.key, disable: false };
 }
 
 /** One temporary user per instance, set up before and cleaned up after, as the director does. */
-async function withSessions(ssh: BoshSshWorld, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {
+async function withSessions(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {
   const out: Out[] = [];
   for (const vm of vms) {
     const user = `bosh_${randomBytes(8).toString('hex').slice(0, 15)}`;
@@ -311,14 +328,14 @@ async function withSessions(ssh: BoshSshWorld, vms: Vm[], each: (vm: Vm, user: s
   return out;
 }
 
-function cellOf(ssh: BoshSshWorld, vm: Vm): SshTarget {
+function cellOf(ssh: Ssh, vm: Vm): SshTarget {
   const cell = vm.ips.map((ip) => ssh.cells[ip]).find(Boolean);
   if (!cell) throw new Error(`the bosh double has no sshd for ${vm.job}/${vm.id} (${vm.ips.join(', ')})`);
   return cell;
 }
 
 /** ssh's options as bosh-cli gives them (ssh/ssh_args.go), with a known_hosts of the director's host key. */
-function sshOptions(ssh: BoshSshWorld, cell: SshTarget, gw: Gateway, dir: string): string[] {
+function sshOptions(ssh: Ssh, cell: SshTarget, gw: Gateway, dir: string): string[] {
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${String(cell.port)} ${cell.hostPublicKey}\n`);
   const config = join(dir, 'config');
@@ -365,29 +382,30 @@ function sshOptions(ssh: BoshSshWorld, cell: SshTarget, gw: Gateway, dir: string
   ];
   if (gw.key) gwOpts.push('-o', 'PasswordAuthentication=no', '-o', 'IdentitiesOnly=yes', '-o', `IdentityFile=${gw.key}`);
   // "Always force TTY for gateway ssh" (ssh/ssh_args.go); with -W, ssh forwards the connection and runs no session.
-  return [...opts, '-o', `ProxyCommand=ssh -tt -W %h:%p -l ${gw.user ?? process.env.USER ?? 'root'} ${gw.host} ${gwOpts.join(' ')}`];
+  return [...opts, '-o', `ProxyCommand=ssh -tt -W %h:%p -l ${gw.user ?? ssh.env.USER ?? 'root'} ${gw.host} ${gwOpts.join(' ')}`];
 }
 
 /** v1 runs the command over Net::SSH without a terminal (`mixed`: its streams come as one); v2 through `ssh -tt`. */
-function exec(ssh: BoshSshWorld, vm: Vm, gw: Gateway, _user: string, command: string, mixed = false): Promise<Out> {
-  return withDir((dir) => spawnOut('ssh', sshExecArgs(ssh, vm, gw, dir, command, !mixed), mixed));
+function exec(ssh: Ssh, vm: Vm, gw: Gateway, _user: string, command: string, mixed = false): Promise<Out> {
+  return withDir(ssh, (dir) => spawnOut(ssh, 'ssh', sshExecArgs(ssh, vm, gw, dir, command, !mixed), mixed));
 }
 
 /** ssh's command line that runs `command` on the cell standing for `vm`; `tty`: with `-tt` first, as bosh-cli v2 gives it. */
-function sshExecArgs(ssh: BoshSshWorld, vm: Vm, gw: Gateway, dir: string, command: string, tty: boolean): string[] {
+function sshExecArgs(ssh: Ssh, vm: Vm, gw: Gateway, dir: string, command: string, tty: boolean): string[] {
   const cell = cellOf(ssh, vm);
   return [...(tty ? ['-tt'] : []), ...sshOptions(ssh, cell, gw, dir), '-p', String(cell.port), '-l', cell.user, '127.0.0.1', command];
 }
 
-function scp(ssh: BoshSshWorld, vm: Vm, gw: Gateway, _user: string, from: string, to: string): Promise<Out> {
+function scp(ssh: Ssh, vm: Vm, gw: Gateway, _user: string, from: string, to: string): Promise<Out> {
   const cell = cellOf(ssh, vm);
-  return withDir((dir) =>
-    spawnOut('scp', ['-O', '-q', ...sshOptions(ssh, cell, gw, dir), '-P', String(cell.port), from, `${cell.user}@127.0.0.1:${to}`]),
+  return withDir(ssh, (dir) =>
+    spawnOut(ssh, 'scp', ['-O', '-q', ...sshOptions(ssh, cell, gw, dir), '-P', String(cell.port), from, `${cell.user}@127.0.0.1:${to}`]),
   );
 }
 
-async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-bosh-ssh-'));
+/** A folder of the session's own, in the caller's temporary folder. */
+async function withDir<T>(ssh: Ssh, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(ssh.env.TMPDIR || tmpdir(), 'fake-bosh-ssh-'));
   try {
     return await fn(dir);
   } finally {
@@ -397,7 +415,7 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 
 /** `ssh` running the command, its streams handed to `out` and `err` as they come. */
 function execStreamed(
-  ssh: BoshSshWorld,
+  ssh: Ssh,
   vm: Vm,
   gw: Gateway,
   _user: string,
@@ -406,12 +424,13 @@ function execStreamed(
   err: (b: Buffer) => void,
 ): Promise<Out> {
   return withDir(
+    ssh,
     (dir) =>
-      new Promise((resolve) => {
-        const child = spawn('ssh', sshExecArgs(ssh, vm, gw, dir, command, true), { stdio: ['ignore', 'pipe', 'pipe'] });
+      new Promise((done) => {
+        const child = spawn('ssh', sshExecArgs(ssh, vm, gw, dir, command, true), { ...callerOf(ssh), stdio: ['ignore', 'pipe', 'pipe'] });
         child.stdout.on('data', out);
         child.stderr.on('data', err);
-        child.on('close', (code) => resolve({ stdout: '', stderr: '', exitCode: code ?? 255 }));
+        child.on('close', (code) => done({ stdout: '', stderr: '', exitCode: code ?? 255 }));
       }),
   );
 }
@@ -449,16 +468,19 @@ class ComboWriter {
   }
 }
 
+/** What a program the session runs is given of its caller: the environment, and the folder (relative paths are the caller's). */
+const callerOf = (ssh: Ssh) => ({ env: ssh.env, ...(ssh.cwd && { cwd: ssh.cwd }) });
+
 /** Runs a program with no input; `mixed` puts its stderr into its stdout in the order written. */
-function spawnOut(program: string, args: string[], mixed = false): Promise<Out> {
-  return new Promise((resolve) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnOut(ssh: Ssh, program: string, args: string[], mixed = false): Promise<Out> {
+  return new Promise((done) => {
+    const child = spawn(program, args, { ...callerOf(ssh), stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => (mixed ? out : err).push(b));
     child.on('close', (code) => {
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? 255 });
+      done({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? 255 });
     });
   });
 }

@@ -1,14 +1,17 @@
 /**
  * A fake command's daemon: one node process (started by ./daemon-process.ts) that answers every
- * invocation of a fake command (the cell's `docker`, the operator's `cf`) on a unix socket, so a
- * live recovery's hundred-odd invocations cost a small client each (./command-client), not a node
- * process that loads a simulator each. The cell's docker is the real shape of it: Docker 1.11's
- * client reaches dockerd on its socket.
+ * invocation of a fake command (the cell's `docker`, the operator's `cf` and `bosh`) on a unix
+ * socket, so a live recovery's hundreds of invocations cost a small client each (./command-client),
+ * not a node process that loads a simulator each. The cell's docker is the real shape of it: Docker
+ * 1.11's client reaches dockerd on its socket.
  *
  * The wire, one invocation per connection, both ways ended by a shutdown of the writing side:
- * - the client: `ARGC ENVC` in decimal and a newline, each argument's bytes ended by a NUL (none
- *   holds one), each `NAME=VALUE` of its environment the same, then its standard input;
- * - the daemon: `EXIT-CODE STDOUT-LENGTH STDERR-LENGTH` and a newline, then standard output and error.
+ * - the client: `ARGC ENVC` in decimal and a newline, its working folder's bytes ended by a NUL,
+ *   each argument's the same (none holds a NUL), each `NAME=VALUE` of its environment the same,
+ *   then its standard input;
+ * - the daemon: frames as the output comes (`bosh ssh` streams what the cell prints), `1 LENGTH`
+ *   or `2 LENGTH` and a newline then that many bytes of standard output or error, and last
+ *   `0 EXIT-CODE` and a newline.
  *
  * Invocations are answered concurrently: a handler's synchronous part runs whole, and a handler
  * that waits (a held command, a real server's load) lets the others go on meanwhile. The daemon
@@ -29,13 +32,17 @@ interface Invocation {
   stdin: Buffer;
   /** The client's environment, when it sends it (the docker client does not: the daemon's is its own). */
   env: Record<string, string>;
+  /** The client's working folder ('' when it has none). */
+  cwd: string;
+  /** Writes to the client's standard output now, before the answer's. */
+  stdout: (bytes: Buffer) => void;
 }
 
 /** Answers one invocation. */
 export type CommandHandler = (call: Invocation) => CommandAnswer | Promise<CommandAnswer>;
 
-/** The invocation a client sent. */
-function parse(bytes: Buffer): Invocation {
+/** The invocation a client sent; its output is written with `stdout`. */
+function parse(bytes: Buffer, stdout: (bytes: Buffer) => void): Invocation {
   const nl = bytes.indexOf(0x0a);
   const [argc = NaN, envc = NaN] = (nl < 0 ? '' : bytes.subarray(0, nl).toString('latin1')).split(' ').map(Number);
   if (!Number.isInteger(argc) || !Number.isInteger(envc)) throw new Error('the client sent no count of arguments');
@@ -48,10 +55,17 @@ function parse(bytes: Buffer): Invocation {
       at = end + 1;
       return field;
     });
+  const [cwd = ''] = fields(1);
   const args = fields(argc);
   const env = Object.fromEntries(fields(envc).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-  return { args, env, stdin: bytes.subarray(at) };
+  return { args, env, cwd, stdin: bytes.subarray(at), stdout };
 }
+
+/** One frame of the answer: `kind` 1 standard output, 2 standard error, 0 the exit code (and the end). */
+const frame = (kind: 0 | 1 | 2, body: Buffer | number): Buffer =>
+  typeof body === 'number'
+    ? Buffer.from(`${String(kind)} ${String(body)}\n`)
+    : Buffer.concat([Buffer.from(`${String(kind)} ${String(body.length)}\n`), body]);
 
 async function converse(conn: Socket, handler: CommandHandler): Promise<void> {
   // The client may be gone before its answer (a test cut the SSH session it came over): nothing to tell it.
@@ -68,9 +82,12 @@ async function converse(conn: Socket, handler: CommandHandler): Promise<void> {
     });
   });
   if (!sent) return;
+  const stdout = (bytes: Buffer): void => {
+    if (bytes.length > 0) conn.write(frame(1, bytes));
+  };
   let answer: CommandAnswer;
   try {
-    answer = await handler(parse(Buffer.concat(chunks)));
+    answer = await handler(parse(Buffer.concat(chunks), stdout));
   } catch (err) {
     answer = {
       stdout: '',
@@ -78,10 +95,10 @@ async function converse(conn: Socket, handler: CommandHandler): Promise<void> {
       exitCode: 1,
     };
   }
-  const stdout = Buffer.from(answer.stdout);
+  stdout(Buffer.from(answer.stdout));
   const stderr = Buffer.from(answer.stderr);
-  const head = `${String(answer.exitCode)} ${String(stdout.length)} ${String(stderr.length)}\n`;
-  conn.end(Buffer.concat([Buffer.from(head), stdout, stderr]));
+  if (stderr.length > 0) conn.write(frame(2, stderr));
+  conn.end(frame(0, answer.exitCode));
 }
 
 /** The socket this daemon serves: its first argument. */

@@ -1,8 +1,7 @@
 /**
  * Puts the fake `cf` and `bosh` on a temporary PATH, each a small shell wrapper that works from any
- * working directory: `cf` runs the client of the set's cf daemon (./cf-daemon.ts, started here and
- * ended by `cleanup()` or this process's end), `bosh` runs bosh.mjs, bundled with what it imports
- * into the temporary folder (./bundle.ts), with node by absolute path.
+ * working directory and runs the client of the set's daemon (./cli-daemon.ts, started here and ended
+ * by `cleanup()` or this process's end), its name first.
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,18 +22,11 @@ async function installWrapper(dir: string, name: string, command: string): Promi
   await chmod(path, 0o755);
 }
 
-/** The fake bosh: bosh.mjs, bundled into `dir`, a node process each invocation (its ssh streams what it runs). */
-async function installBosh(dir: string): Promise<void> {
-  const bundle = join(dir, 'bosh.mjs');
-  bundleScript(join(here, 'bosh.mjs'), bundle);
-  await installWrapper(dir, 'bosh', `'${process.execPath}' '${bundle}'`);
-}
-
-/** The fake cf: its daemon on `dir`/cf.sock, and the client that reaches it. */
-async function installCf(dir: string): Promise<DaemonProcess> {
-  const socket = join(dir, 'cf.sock');
-  const daemon = await startDaemon(join(here, 'cf-daemon.ts'), dir, socket);
-  await installWrapper(dir, 'cf', `/usr/bin/python3 -SE '${join(here, 'command-client')}' '${socket}'`);
+/** The daemon on `dir`/clis.sock, and for each of `names` the client that reaches it. */
+async function installClis(dir: string, names: string[]): Promise<DaemonProcess> {
+  const socket = join(dir, 'clis.sock');
+  const daemon = await startDaemon(join(here, 'cli-daemon.ts'), dir, socket);
+  for (const name of names) await installWrapper(dir, name, `/usr/bin/python3 -SE '${join(here, 'command-client')}' '${socket}' ${name}`);
   return daemon;
 }
 
@@ -61,19 +53,19 @@ export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld; cf
   await mkdir(binDir);
   const cfState = join(dir, 'cf-state.json');
   const boshState = join(dir, 'bosh-state.json');
-  let cfDaemon: DaemonProcess | undefined;
   if (worlds.cf) {
     await writeFile(cfState, JSON.stringify(worlds.cf));
     writeOperatorConfig(dir, worlds.cf);
-    cfDaemon = await installCf(dir).catch(async (err: unknown) => {
-      await rm(dir, { recursive: true, force: true });
-      throw err;
-    });
   }
-  if (worlds.bosh) {
-    await installBosh(dir);
-    await writeFile(boshState, JSON.stringify(worlds.bosh));
-  }
+  if (worlds.bosh) await writeFile(boshState, JSON.stringify(worlds.bosh));
+  const names = [...(worlds.cf ? ['cf'] : []), ...(worlds.bosh ? ['bosh'] : [])];
+  const daemon =
+    names.length === 0
+      ? undefined
+      : await installClis(dir, names).catch(async (err: unknown) => {
+          await rm(dir, { recursive: true, force: true });
+          throw err;
+        });
   const hooks = join(dir, 'cf-hooks.mjs');
   if (worlds.cfHooks) bundleScript(worlds.cfHooks, hooks);
   return {
@@ -90,7 +82,7 @@ export async function setUpFakeClis(worlds: { cf?: CfWorld; bosh?: BoshWorld; cf
     readCf: async () => JSON.parse(await readFile(cfState, 'utf8')) as CfWorld,
     readBosh: async () => JSON.parse(await readFile(boshState, 'utf8')) as BoshWorld,
     cleanup: async () => {
-      cfDaemon?.stop();
+      daemon?.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
