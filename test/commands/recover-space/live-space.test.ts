@@ -23,7 +23,7 @@ import { assertNoSecrets, assertRecovered, listing, transcriptOf } from '../../s
 import { CONFIRMED_STEPS, RESTORE_STEPS, SEED_DELETED, archivePrefix, deletedInstance } from '../../support/live/shared.js';
 import { NEVER_ARCHIVED, spaceDeleted, type DeletedSpace } from '../../support/live/deleted-space.js';
 
-/** A whole space run: two instances' recoveries, some 120 cf calls, each a node process, on a loaded machine. */
+/** A whole space run: two instances' recoveries, some 120 cf calls and as many on the cells, on a loaded machine. */
 const ONE_RUN_MS = 600_000;
 const TWO_RUNS_MS = 2 * ONE_RUN_MS;
 

@@ -38,7 +38,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-v
         async () => withBoshSsh(live.servers, await prepareCase(live.servers, `bosh-${version}`), version),
         (c) =>
           runCli(['recover', ...viaBosh(live.servers, c.liveArgs), '--state-dir', c.stateDir], { env: c.env, timeoutMs: 2 * ONE_RUN_MS }),
-        // Each cell command is a bosh process (node) and an ssh through the jumpbox.
+        // Each cell command is a bosh invocation and an ssh through the jumpbox.
         2 * ONE_RUN_MS,
       );
 
