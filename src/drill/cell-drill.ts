@@ -33,7 +33,7 @@ import { downloadBaseBackup } from './base-backup.js';
 import { sideBySide } from './fetch-archive.js';
 import { StepFailed } from '../core/errors.js';
 import { DrillFailed } from './exit-codes.js';
-import { majorOf } from './local-pg.js';
+import { majorOf } from '../core/pg-version.js';
 import { writeRecoveryConfig } from './recovery-config.js';
 import { downloadWal, localRestoreCommand } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';

@@ -9,14 +9,7 @@ import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
 import type { LocalProcesses } from '../core/seams.js';
 import { invocation } from '../core/invocation.js';
-
-/** "9.5" from "9.5.1", "15" from "15.4": majors are two parts before PostgreSQL 10, one after. */
-export function majorOf(version: string): string | null {
-  const m = /(\d+)(?:\.(\d+))?/.exec(version);
-  if (!m) return null;
-  const first = Number(m[1]);
-  return first < 10 ? (m[2] === undefined ? null : `${first}.${m[2]}`) : String(first);
-}
+import { majorOf, versionSaid } from '../core/pg-version.js';
 
 /** Major version as a number for comparisons: 9.5 → 9.5, 15 → 15. */
 export function majorNumber(major: string): number {
@@ -31,7 +24,7 @@ async function pgCtlVersion(bin: string, processes: LocalProcesses): Promise<str
   if (!(await executable(pgCtl))) return null;
   const r = await processes.run([pgCtl, '--version']).catch(() => null);
   if (!r || r.code !== 0) return null;
-  return /\(PostgreSQL\)\s+(\S+)/.exec(r.stdout)?.[1] ?? null;
+  return versionSaid(r.stdout);
 }
 
 async function pathBinDir(): Promise<string | null> {

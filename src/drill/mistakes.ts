@@ -16,7 +16,8 @@ import { archiveMajor } from './archive-checks.js';
 import { backupEnds, chooseBackup, type TargetTime } from './target-time.js';
 import { runDrill, type RestoredCopy } from './drill.js';
 import { DrillFailed } from './exit-codes.js';
-import { chooseLocalPg, majorOf } from './local-pg.js';
+import { chooseLocalPg } from './local-pg.js';
+import { majorOf, versionSaid } from '../core/pg-version.js';
 import { scanWal, walReaderProgram, type WalReader, type WalScan } from './wal-scan.js';
 import type { CellPlace } from './cell-mistakes.js';
 
@@ -65,7 +66,7 @@ export async function waldumpOf(major: string, o: Pick<MistakesOptions, 'pgBin' 
   const pg = await chooseLocalPg(major, o.pgBin, processes, o.binRoot);
   const waldump = join(pg.bin, walReaderProgram(major));
   const r = await processes.run([waldump, '--version']).catch(() => null);
-  const version = r?.code === 0 ? /\(PostgreSQL\)\s+(\S+)/.exec(r.stdout)?.[1] : undefined;
+  const version = r?.code === 0 ? versionSaid(r.stdout) : null;
   if (!version || majorOf(version) !== major) {
     throw new DrillFailed(
       'could-not-run',

@@ -22,6 +22,7 @@ import { StepFailed } from '../core/errors.js';
 import { oneLine } from '../core/display.js';
 import { truncate } from '../core/screen-lines.js';
 import type { CommandResult, CommandSpec } from '../core/seams.js';
+import { versionSaid } from '../core/pg-version.js';
 import { type Hardening, HardeningRefused, type HardeningSpec, hardening, refusedOption } from './cell-hardening.js';
 import { CELL_DRILL_LABEL, removeOnCell } from './cell-leftovers.js';
 import { CELL_DRILL_PREFIX, CELL_STORE, NO_SPACE, StoreFull, type StoreUse } from './cell-store.js';
@@ -133,7 +134,7 @@ export class CellScratch {
     const refused = refusedOption(r.stderr, this.options);
     if (refused) throw new HardeningRefused(refused.option, this.where, refused.said);
     const [uid, gid, version] = r.stdout.trim().split('\n');
-    const v = /\(PostgreSQL\)\s+(\d+(?:\.\d+)*)/.exec(version ?? '')?.[1];
+    const v = versionSaid(version ?? '');
     if (r.exitCode !== 0 || !/^\d+$/.test(uid ?? '') || !/^\d+$/.test(gid ?? '') || !v) {
       if (/Unable to find image|No such image|Cannot connect to the Docker daemon|permission denied/i.test(r.stderr))
         throw this.s.docker.failure(spec, r, `run ${this.s.image}`);

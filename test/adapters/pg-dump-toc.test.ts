@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpTocOf, readDumpToc } from '../../src/adapters/pg-dump-toc.js';
-import { majorOf } from '../../src/drill/local-pg.js';
+import { majorOf } from '../../src/core/pg-version.js';
 import { loadPlan } from '../../src/adapters/pg-load-plan.js';
 import { dumpArchive, type ArchiveEntry } from '../support/dump-archive.js';
 import { makeDump, PG_BIN } from '../support/pg-volumes.js';

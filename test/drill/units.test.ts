@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backupLabelName } from '../../src/wale/keys.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import { DRILL_EXIT, DrillFailed } from '../../src/drill/exit-codes.js';
-import { majorOf } from '../../src/drill/local-pg.js';
+import { majorOf, versionSaid } from '../../src/core/pg-version.js';
 import { replayShortfall } from '../../src/drill/replay.js';
 import { pipeThrough, run, StageFailed } from '../../src/systems/processes.js';
 import { confString, writeRecoveryConfig } from '../../src/drill/recovery-config.js';
@@ -49,6 +49,15 @@ describe('versions and labels', () => {
     expect(majorOf('9.5.1')).toBe('9.5');
     expect(majorOf('15.18')).toBe('15');
     expect(majorOf('10.2')).toBe('10');
+  });
+
+  it("reads the version a PostgreSQL program's --version line says, and none where it says none", () => {
+    expect(versionSaid('psql (PostgreSQL) 15.4 (Debian 15.4-1.pgdg120+1)\n')).toBe('15.4');
+    expect(versionSaid('pg_ctl (PostgreSQL) 9.5.25\n')).toBe('9.5.25');
+    expect(versionSaid('pg_xlogdump (PostgreSQL) 9.5.19\n')).toBe('9.5.19');
+    expect(versionSaid('postgres (PostgreSQL) 17beta1\n')).toBe('17');
+    expect(versionSaid('pg_ctl (EnterpriseDB) 15.4\n')).toBeNull();
+    expect(versionSaid('')).toBeNull();
   });
 
   it('names the backup label from the decimal offset', () => {

@@ -15,7 +15,8 @@ import { loginChain, requireAppLogin, type PasswordLogin, type PgLogin } from '.
 import { createDatabase, createExtensions, databaseHolds, pgRestore, renameDatabase, serverMajor } from '../../adapters/pg-load.js';
 import { loadPlan, type LoadPlan } from '../../adapters/pg-load-plan.js';
 import { readDumpToc, type DumpToc } from '../../adapters/pg-dump-toc.js';
-import { majorNumber, majorOf } from '../../drill/local-pg.js';
+import { majorNumber } from '../../drill/local-pg.js';
+import { majorOf } from '../../core/pg-version.js';
 import type { DumpFacts } from '../../volumes/dump-facts.js';
 import { DUMP } from '../support/records.js';
 import { formatBytes } from '../../core/format.js';

@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { SandboxedConversation, ScratchSandbox } from '../../core/seams.js';
+import { versionSaid } from '../../core/pg-version.js';
 
 /** What a statement's psql printed, or said when it failed. */
 export type Answer = { ok: true; stdout: string } | { ok: false; said: string };
@@ -37,10 +38,9 @@ const gexecByBin = new Map<string, Promise<boolean>>();
 async function runsGexec(sandbox: ScratchSandbox, bin: string): Promise<boolean> {
   let known = gexecByBin.get(bin);
   if (!known) {
-    // "psql (PostgreSQL) 9.5.25", "psql (PostgreSQL) 15.4 (Debian 15.4-1)": read as drill/local-pg.ts reads pg_ctl's.
     known = sandbox.run([join(bin, 'psql'), '--version']).then((r) => {
-      const version = r.code === 0 ? /\(PostgreSQL\)\s+(\S+)/.exec(r.stdout)?.[1] : undefined;
-      return version !== undefined && parseFloat(version) >= 9.6;
+      const version = r.code === 0 ? versionSaid(r.stdout) : null;
+      return version !== null && parseFloat(version) >= 9.6;
     });
     gexecByBin.set(bin, known);
   }
