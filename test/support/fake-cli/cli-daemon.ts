@@ -14,7 +14,7 @@
  * environment, whole and synchronously, so no other invocation sees it. A bosh session waits on
  * its ssh: it is given its caller's environment and folder instead.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { CfHooks, CfWorld } from '../../../src/rehearsal/cf/index.js';
 import { simulateCf } from '../../../src/rehearsal/cf/cf-sim.js';
@@ -22,7 +22,7 @@ import { simulateBosh, type BoshWorld } from '../../../src/rehearsal/bosh-sim.js
 import { isSessionCommand, runSession, type BoshSshWorld } from './bosh-session.js';
 import { withCfConfig } from './cf-config.js';
 import { serveCommands, type CommandAnswer } from './command-daemon.js';
-import { answerFake } from './fake-answer.js';
+import { answerFake, logInvocation, noState } from './fake-answer.js';
 
 const hooks = new Map<string, Promise<CfHooks>>();
 
@@ -60,11 +60,11 @@ async function bosh(args: string[], env: Record<string, string>, cwd: string, st
   if (!(isSessionCommand(args) && env.FAKE_BOSH_SSH)) {
     return answerFake<BoshWorld>('bosh', 'FAKE_BOSH_STATE', args, env, (state, argv) => simulateBosh(state, { argv, writes: false }));
   }
-  if (!env.FAKE_BOSH_STATE) return { stdout: '', stderr: 'bosh (fake): FAKE_BOSH_STATE is not set\n', exitCode: 2 };
+  if (!env.FAKE_BOSH_STATE) return noState('bosh', 'FAKE_BOSH_STATE');
   const world = JSON.parse(readFileSync(env.FAKE_BOSH_STATE, 'utf8')) as BoshWorld;
   const sessions = JSON.parse(readFileSync(env.FAKE_BOSH_SSH, 'utf8')) as BoshSshWorld;
   const result = await runSession(world, sessions, args, { env, cwd }, stdout);
-  if (env.FAKE_CLI_LOG) appendFileSync(env.FAKE_CLI_LOG, JSON.stringify({ argv: ['bosh', ...args], exitCode: result.exitCode }) + '\n');
+  logInvocation(env, ['bosh', ...args], result.exitCode);
   return result;
 }
 

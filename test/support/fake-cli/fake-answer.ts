@@ -12,6 +12,18 @@ export interface FakeOut {
   exitCode: number;
 }
 
+/** The answer when the environment names no state file in `stateVar`. */
+export const noState = (name: string, stateVar: string): FakeOut => ({
+  stdout: '',
+  stderr: `${name} (fake): ${stateVar} is not set\n`,
+  exitCode: 2,
+});
+
+/** Logs the invocation `argv` (its command's name first) and its exit code in FAKE_CLI_LOG, when set. */
+export function logInvocation(env: Record<string, string | undefined>, argv: string[], exitCode: number): void {
+  if (env.FAKE_CLI_LOG) appendFileSync(env.FAKE_CLI_LOG, JSON.stringify({ argv, exitCode }) + '\n');
+}
+
 export function answerFake<S>(
   name: string,
   stateVar: string,
@@ -20,7 +32,7 @@ export function answerFake<S>(
   simulate: (state: S, argv: string[]) => FakeOut,
 ): FakeOut {
   const file = env[stateVar];
-  if (!file) return { stdout: '', stderr: `${name} (fake): ${stateVar} is not set\n`, exitCode: 2 };
+  if (!file) return noState(name, stateVar);
   const argv = [name, ...args];
   const release = lockState(file);
   let result: FakeOut;
@@ -31,6 +43,6 @@ export function answerFake<S>(
   } finally {
     release();
   }
-  if (env.FAKE_CLI_LOG) appendFileSync(env.FAKE_CLI_LOG, JSON.stringify({ argv, exitCode: result.exitCode }) + '\n');
+  logInvocation(env, argv, result.exitCode);
   return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
 }
