@@ -74,7 +74,7 @@ function parseRun(a: string[]): RunArgs | Out {
   return { flags, image: a[i] ?? '', cmd: a.slice(i + 1) };
 }
 
-export function run(state: DrillState, a: string[], stdin: Buffer): Out | undefined {
+export function run(state: DrillState, a: string[], stdin: readonly Buffer[]): Out | undefined {
   const parsed = parseRun(a);
   if ('exitCode' in parsed) return parsed;
   const { flags, image, cmd } = parsed;

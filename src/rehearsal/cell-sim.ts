@@ -8,7 +8,7 @@
  * The commands live beside this file: cell-inspect.ts, cell-ps.ts, cell-lifecycle.ts
  * (stop, start, logs), cell-exec.ts (pg_isready, pg_controldata) and cell-files.ts (find, mkdir, test).
  */
-import type { CommandResult, CommandSpec, StdinData } from '../core/seams.js';
+import type { CommandResult, CommandSpec, DatabaseCall } from '../core/seams.js';
 import { answerCall } from './cell-database.js';
 import { exec } from './cell-exec.js';
 import { drillDocker } from './cell-drill-sim.js';
@@ -25,7 +25,7 @@ export type { CellHooks, CellWorld, SimContainer } from './cell-world.js';
  * The program and arguments a command runs on the cell, its `sudo -n` taken off; undefined when sudo
  * asks this cell for a password, which it refuses.
  */
-export function cellCommand(state: CellWorld, spec: CommandSpec): string[] | undefined {
+export function cellCommand(state: CellWorld, spec: Pick<CommandSpec, 'argv' | 'sudo'>): string[] | undefined {
   const sudo = spec.argv[0] === 'sudo' && spec.argv[1] === '-n';
   return (sudo || spec.sudo === true) && state.sudoNeedsPassword ? undefined : sudo ? spec.argv.slice(2) : spec.argv;
 }
@@ -36,27 +36,43 @@ function dockerArgs(argv: string[]): string[] | undefined {
   return program === 'docker' || program.endsWith('/docker') ? args : undefined;
 }
 
-export function simulateCell(state: CellWorld, spec: CommandSpec, hooks: CellHooks = {}): CommandResult {
+/**
+ * A command's input as the simulated cell takes it: text, bytes, or the chunks a stream came in
+ * (world.ts reads a stream through before the cell answers), joined only where a reader needs it whole.
+ */
+type CellInput = string | Buffer | readonly Buffer[];
+
+/** A command for the simulated cell: its input, if any, already read (CellInput). */
+export type CellSpec = Omit<CommandSpec, 'stdin' | 'database'> & {
+  stdin?: CellInput;
+  database?: { call: DatabaseCall; dump?: CellInput };
+};
+
+export function simulateCell(state: CellWorld, spec: CellSpec, hooks: CellHooks = {}): CommandResult {
   const argv = cellCommand(state, spec);
   const now = (hooks.now ?? (() => new Date()))();
   const out =
     argv === undefined
       ? fail(1, 'sudo: a password is required\n')
       : spec.database
-        ? answerCall(state, spec.database.call, inputOf(spec.database.dump), now)
-        : dispatch(state, argv, inputOf(spec.stdin), hooks);
+        ? answerCall(state, spec.database.call, whole(chunksOf(spec.database.dump)), now)
+        : dispatch(state, argv, chunksOf(spec.stdin), hooks);
   return { ...out, durationMs: 0 };
 }
 
-/** A command's input (a restore's dump, a drill's tar) as bytes: the world's session hands a stream over read whole. */
-function inputOf(dump: StdinData | undefined): Buffer {
-  const stdin = dump ?? '';
-  if (typeof stdin === 'string') return Buffer.from(stdin, 'utf8');
-  if (Buffer.isBuffer(stdin)) return stdin;
-  throw new Error('the simulated cell reads a streamed input only through its session (world.ts)');
+/** An input as the chunks it came in: one for text or bytes. */
+function chunksOf(input: CellInput | undefined): readonly Buffer[] {
+  if (input === undefined) return [];
+  if (typeof input === 'string') return [Buffer.from(input, 'utf8')];
+  return Buffer.isBuffer(input) ? [input] : input;
 }
 
-function dispatch(state: CellWorld, argv: string[], stdin: Buffer, hooks: CellHooks): Out {
+/** The chunks joined, copied only when there is more than one. */
+function whole(chunks: readonly Buffer[]): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function dispatch(state: CellWorld, argv: string[], stdin: readonly Buffer[], hooks: CellHooks): Out {
   const [program = '', ...args] = argv;
   const dockerCall = dockerArgs(argv);
   if (dockerCall) return docker(state, dockerCall, stdin, hooks);
@@ -68,7 +84,7 @@ function dispatch(state: CellWorld, argv: string[], stdin: Buffer, hooks: CellHo
   return fail(127, `sh: 1: ${program}: not found\n`);
 }
 
-function docker(state: CellWorld, args: string[], stdin: Buffer, hooks: CellHooks): Out {
+function docker(state: CellWorld, args: string[], stdin: readonly Buffer[], hooks: CellHooks): Out {
   const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
   const [command, ...a] = rest;
   const now = (hooks.now ?? (() => new Date()))();

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type {
   CellAccess,
   CellSession,
-  CommandRunner,
   CommandSpec,
   CommandResult,
   ContainerServer,
@@ -24,7 +23,7 @@ import type { OpenLogSource } from '../core/log-source.js';
 import { MemoryStore } from './memory-store.js';
 import { simulateCf } from './cf/index.js';
 import { simulateBosh } from './bosh-sim.js';
-import { cellCommand, simulateCell, type SimContainer } from './cell-sim.js';
+import { cellCommand, simulateCell, type CellSpec, type SimContainer } from './cell-sim.js';
 import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
 import { growCluster, requestedNodes } from './grow.js';
@@ -36,7 +35,7 @@ import { afterKeysExpired, restoreOnStart, stopOnCell } from './restore.js';
 import { expireKeys, worldEtcd } from './world-etcd.js';
 import { promised } from './promised.js';
 import { failpoint } from '../core/failpoints.js';
-import { stdinBytes } from '../core/stdin.js';
+import { stdinBytes, stdinChunks } from '../core/stdin.js';
 import { replaceFile } from './json-state.js';
 import { envOf, findContainer, majorOfImage } from './cell-world.js';
 
@@ -159,7 +158,10 @@ export class World implements SimWorld {
   }
 
   /** A runner whose commands the simulation answers; the world is saved after each. */
-  private runner(where: string, fn: (spec: CommandSpec) => CommandResult): CommandRunner {
+  private runner<S extends Pick<CommandSpec, 'writes'> = CommandSpec>(
+    where: string,
+    fn: (spec: S) => CommandResult,
+  ): { where: string; run: (spec: S) => Promise<CommandResult> } {
     return {
       where,
       run: (spec) =>
@@ -182,7 +184,7 @@ export class World implements SimWorld {
         hint: 'the cell IP came from the logs or bosh; check it is a cell of the Dingo deployment',
       });
     }
-    const session = this.runner(`cell ${ip}`, (spec) =>
+    const session = this.runner(`cell ${ip}`, (spec: CellSpec) =>
       simulateCell(cell, spec, {
         now: () => this.tick(1000),
         elapse: (ms: number) => this.tick(ms),
@@ -195,7 +197,7 @@ export class World implements SimWorld {
       }),
     );
     /** The real server of the running container a call to its database goes to, if any (the cell's sudo allowing it). */
-    const realServerOf = (spec: CommandSpec, call: DatabaseCall): ContainerServer | undefined => {
+    const realServerOf = (spec: Pick<CommandSpec, 'argv' | 'sudo'>, call: DatabaseCall): ContainerServer | undefined => {
       const c = findContainer(cell, call.container);
       if (!servers || !cellCommand(cell, spec) || !c?.postgres || !c.running) return undefined;
       const { seed, nextXid } = c.postgres;
@@ -203,18 +205,18 @@ export class World implements SimWorld {
     };
     return {
       where: session.where,
-      // The simulation answers a command once it has read all of its input, as bytes; a call to a
-      // container's database, its typed call and a restore's dump (never the command's shell text).
-      run: async (spec) => {
-        if (spec.database) {
-          const { call } = spec.database;
-          const dump = spec.database.dump === undefined ? undefined : await stdinBytes(spec.database.dump);
+      // The simulation answers a command once it has read all of its input, in the chunks it came
+      // in; a call to a container's database, its typed call and a restore's dump (never the
+      // command's shell text).
+      run: async ({ stdin, database, ...spec }) => {
+        if (database) {
+          const { call } = database;
+          const dump = database.dump === undefined ? undefined : await stdinBytes(database.dump);
           const real = realServerOf(spec, call);
           if (real) return servers!.run(real, call, dump);
           return session.run({ ...spec, database: { call, ...(dump ? { dump } : {}) } });
         }
-        const input = spec.stdin === undefined ? undefined : await stdinBytes(spec.stdin);
-        return session.run({ ...spec, ...(input === undefined ? {} : { stdin: input }) });
+        return session.run({ ...spec, ...(stdin === undefined ? {} : { stdin: await stdinChunks(stdin) }) });
       },
       etcd: (hostPort) => promised(() => this.etcd(hostPort)),
       close: () => Promise.resolve(),

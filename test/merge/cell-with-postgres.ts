@@ -67,8 +67,8 @@ export async function cellWithPostgres(dir: string): Promise<CellWithPostgres> {
       const dump = spec.database.dump === undefined ? undefined : await stdinBytes(spec.database.dump);
       return simulateCell(state, { ...spec, stdin: '', database: { call: spec.database.call, ...(dump && { dump }) } });
     }
-    const input = spec.stdin === undefined ? Buffer.alloc(0) : await stdinBytes(spec.stdin);
-    return simulateCell(state, { ...spec, stdin: input });
+    const { stdin, database: _none, ...command } = spec;
+    return simulateCell(state, { ...command, stdin: stdin === undefined ? Buffer.alloc(0) : await stdinBytes(stdin) });
   };
   const server = (): CellPostgres => ensureCellPostgres(servers, c, envOf(c), cluster);
   const session: CellSession = {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTimeLoadActions } from '../../../src/actions/restore-time/load.js';
 import { readDumpToc } from '../../../src/adapters/pg-dump-toc.js';
-import { simulateCell } from '../../../src/rehearsal/cell-sim.js';
+import { simulateCell, type CellSpec } from '../../../src/rehearsal/cell-sim.js';
 import { dumpArchive } from '../../support/dump-archive.js';
 import { NeedsOperator, StepFailed } from '../../../src/core/errors.js';
 import { stdinBytes } from '../../../src/core/stdin.js';
@@ -55,7 +55,7 @@ afterAll(() => {
 });
 
 /** pg_restore of `dump` into `database` of the container, as the role apps bind with: the command's typed call, as the simulated cell answers it. */
-function restoreSpec(database: string, dump: Buffer): CommandSpec {
+function restoreSpec(database: string, dump: Buffer): CellSpec {
   const call = {
     kind: 'restore' as const,
     container: CONTAINER,

@@ -19,9 +19,9 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PG_RESTORE_VIA_STDIN, PSQL_VIA_STDIN } from '../../../src/adapters/container-database.js';
-import type { SimContainer } from '../../../src/rehearsal/cell-sim.js';
+import type { CellSpec, SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { findContainer, type CellWorld } from '../../../src/rehearsal/cell-world.js';
-import type { CommandSpec, DatabaseCall, PsqlCall } from '../../../src/core/seams.js';
+import type { DatabaseCall, PsqlCall } from '../../../src/core/seams.js';
 import { rolesSql } from '../../../src/systems/container-servers.js';
 import { running } from '../proc.js';
 
@@ -301,7 +301,7 @@ export function stopCellPostgres(servers: Record<string, CellPostgres>): void {
  * containers; undefined for anything else. A throwaway container of the drill is not one: its own
  * psql is answered as the command line it is.
  */
-export function serviceDatabaseCall(state: CellWorld, args: string[], input: Buffer): CommandSpec['database'] {
+export function serviceDatabaseCall(state: CellWorld, args: string[], input: Buffer): CellSpec['database'] {
   const e = realExecOf(args);
   return e && findContainer(state, e.container) ? databaseCallOf(e, input) : undefined;
 }

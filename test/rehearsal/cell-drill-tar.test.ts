@@ -1,0 +1,88 @@
+/**
+ * The simulated cell's `tar -x` (src/rehearsal/cell-drill-tar.ts) reads a drill's tar in the chunks
+ * it came in: what it finds does not depend on where the chunks were cut, headers and the data
+ * folder's PG_VERSION cut across two or more of them included. The tar is node-tar's, as the drill
+ * writes it (src/drill/cell-drill.ts).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { create } from 'tar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTar } from '../../src/rehearsal/cell-drill-tar.js';
+import { stdinBytes, stdinChunks } from '../../src/core/stdin.js';
+
+const SEGMENTS = ['000000010000000000000003', '000000010000000000000002', '000000010000000000000004'];
+const SEGMENT_BYTES = 5_000;
+let dir = '';
+let tar: Buffer = Buffer.alloc(0);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cell-drill-tar-'));
+  mkdirSync(join(dir, 'data'));
+  mkdirSync(join(dir, 'wal'));
+  writeFileSync(join(dir, 'data', 'PG_VERSION'), '9.5\n');
+  for (const s of SEGMENTS) writeFileSync(join(dir, 'wal', s), Buffer.alloc(SEGMENT_BYTES, 7));
+  tar = await stdinBytes(Readable.from(create({ cwd: dir, portable: true }, ['data', 'wal']) as AsyncIterable<Buffer>));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The tar cut into chunks of the sizes given, in turn. */
+function cut(bytes: Buffer, sizes: number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let at = 0, i = 0; at < bytes.length; i++) {
+    const size = sizes[i % sizes.length]!;
+    chunks.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
+
+describe("the simulated cell's tar -x", () => {
+  it('finds the data folder’s version and the WAL segments, in order, whole or in one chunk', () => {
+    expect(readTar([tar])).toEqual({ pgVersion: '9.5', wal: [...SEGMENTS].sort(), kb: 15, after: [] });
+  });
+
+  it.each([
+    ['a byte', [1]],
+    ['seven bytes, then 300', [7, 300]],
+    ['511 bytes', [511]],
+    ['513 bytes', [513]],
+    ['4 KiB, then 3 bytes', [4096, 3]],
+  ])('reads the same in chunks of %s', (_name, sizes) => {
+    expect(readTar(cut(tar, sizes))).toEqual(readTar([tar]));
+    expect(readTar(cut(tar, sizes), 8 * 1024)).toEqual(readTar([tar], 8 * 1024));
+  });
+
+  it('names the member the disk refused, what of it was written and the members after it', () => {
+    const room = 8 * 1024;
+    const read = readTar(cut(tar, [1000]), room);
+    // The version file and one segment fit; the next segment fits in part, a 512-byte block at a time.
+    const wrote = Math.floor((room - 4 - SEGMENT_BYTES) / 512) * 512;
+    expect(read).toMatchObject({ pgVersion: '9.5', kb: Math.ceil((4 + SEGMENT_BYTES + wrote) / 1024), wrote, size: SEGMENT_BYTES });
+    expect(read.wal).toHaveLength(1);
+    expect([...read.wal, read.full?.replace('wal/', ''), ...read.after.map((m) => m.replace('wal/', ''))].sort()).toEqual(
+      [...SEGMENTS].sort(),
+    );
+  });
+
+  it('stops at a cut header, as tar does at the end of its input', () => {
+    const headers = readTar([tar.subarray(0, 512 * 3 + 100)]);
+    expect(headers.pgVersion).toBe('9.5');
+    expect(headers.wal).toEqual([]);
+  });
+});
+
+describe('a streamed input read in its chunks', () => {
+  it('keeps the bytes it was given, without copying them', async () => {
+    const a = Buffer.from('first ');
+    const b = new Uint8Array([0x6f, 0x6b]);
+    const chunks = await stdinChunks(Readable.from([a, b, 'text']));
+    expect(Buffer.concat(chunks).toString()).toBe('first oktext');
+    expect(chunks[0]).toBe(a);
+    expect(chunks[1]!.buffer).toBe(b.buffer);
+  });
+});
