@@ -38,32 +38,21 @@ export function fileStdin(path: string): Readable {
   );
 }
 
-/**
- * The input as the chunks it comes in, read through: a simulation answers a command once it has
- * all of it, and one that needs only some of it (a tar's headers) reads the chunks without joining them.
- */
-export async function stdinChunks(data: StdinData | undefined): Promise<Buffer[]> {
-  if (data === undefined) return [];
-  if (typeof data === 'string') return [Buffer.from(data, 'utf8')];
-  if (Buffer.isBuffer(data)) return [data];
-  const chunks: Buffer[] = [];
-  for await (const chunk of data) chunks.push(asBuffer(chunk as string | Uint8Array));
-  return chunks;
-}
-
-/** A chunk as a Buffer: text encoded, bytes viewed in place. */
-function asBuffer(chunk: string | Uint8Array): Buffer {
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
-/** The whole input as bytes. */
+/** The whole input as bytes (a simulation answers a command once it has all of it). */
 export async function stdinBytes(data: StdinData | undefined): Promise<Buffer> {
-  const chunks = await stdinChunks(data);
-  if (chunks.length === 1) return chunks[0]!;
-  // One allocation and a native copy per chunk: a stream may come in hundreds of thousands of
-  // small chunks, which Buffer.concat copies one JavaScript call at a time.
-  const all = Buffer.allocUnsafe(chunks.reduce((n, c) => n + c.length, 0));
+  if (data === undefined) return Buffer.alloc(0);
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (Buffer.isBuffer(data)) return data;
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of data) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Uint8Array);
+    chunks.push(bytes);
+    length += bytes.length;
+  }
+  // One allocation and a native copy per chunk: a drill's tar of whole WAL segments comes in
+  // hundreds of thousands of small chunks, which Buffer.concat copies one JavaScript call at a time.
+  const all = Buffer.allocUnsafe(length);
   let at = 0;
   for (const bytes of chunks) {
     all.set(bytes, at);

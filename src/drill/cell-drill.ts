@@ -121,6 +121,8 @@ export interface CellDrillReport {
 const SPACE_MARGIN = 1.5;
 const SPACE_RESERVE_BYTES = 1024 * 1024 * 1024;
 const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
+/** How much of a file the drill's tar reads at a time. */
+const TAR_READ_BYTES = 1024 * 1024;
 const DATA = `${CELL_MOUNT}/data`;
 /** The pause between two polls of recovery, and how it is taken by default. */
 const POLL_MS = 500;
@@ -219,8 +221,12 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     say(`streaming it into ${box.name} on ${o.cell}`);
     await box.makeFolder(probe);
     // node-tar is loaded once there is something to stream; its stream is a minipass one, read through as bytes.
+    // A mebibyte a read, not node-tar's 16 MiB (each WAL segment read whole into a buffer of its own):
+    // the stream holds less at once, and buffers that small are used again by the allocator.
     const { create } = await import('tar');
-    await box.load(Readable.from(create({ cwd: dir, portable: true }, ['data', 'wal']) as AsyncIterable<Buffer>));
+    await box.load(
+      Readable.from(create({ cwd: dir, portable: true, maxReadSize: TAR_READ_BYTES }, ['data', 'wal']) as AsyncIterable<Buffer>),
+    );
     o.signal?.throwIfAborted();
     say(`replaying ${wal.files} WAL file(s) in ${o.image} on ${o.cell}`);
     await box.start(DATA, SERVER_SETTINGS);

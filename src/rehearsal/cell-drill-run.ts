@@ -16,10 +16,10 @@
  * the store has left (cell-drill-store.ts); `postgres` on data whose PG_VERSION is not the image's
  * major exits as PostgreSQL does ("database files are incompatible with server").
  */
-import { fail, majorOfImage, type Out, serverVersionNum } from './cell-world.js';
+import { type CellInput, fail, majorOfImage, type Out, serverVersionNum } from './cell-world.js';
 import { DRILL_LABEL, type DrillState, imagesOf, type SimDrill } from './cell-drill-world.js';
 import { storeFree } from './cell-drill-store.js';
-import { readTar } from './cell-drill-tar.js';
+import { extractTar, membersOf } from './cell-drill-tar.js';
 
 /** The flags Docker 1.11's `run` defines that take a value, and those that do not. */
 const RUN_VALUE_FLAGS = new Set([
@@ -74,7 +74,7 @@ function parseRun(a: string[]): RunArgs | Out {
   return { flags, image: a[i] ?? '', cmd: a.slice(i + 1) };
 }
 
-export function run(state: DrillState, a: string[], stdin: readonly Buffer[]): Out | undefined {
+export function run(state: DrillState, a: string[], stdin: CellInput): Out | undefined {
   const parsed = parseRun(a);
   if ('exitCode' in parsed) return parsed;
   const { flags, image, cmd } = parsed;
@@ -105,7 +105,7 @@ export function run(state: DrillState, a: string[], stdin: readonly Buffer[]): O
     state.othersWroteKb = (state.othersWroteKb ?? 0) + (state.othersWriteKb ?? 0);
     state.othersWriteKb = 0;
     const room = storeFree(state);
-    const tar = readTar(stdin, room * 1024);
+    const tar = extractTar(membersOf(stdin), room * 1024);
     (state.drillData ??= {})[folder] = { pgVersion: tar.pgVersion, wal: tar.wal, kb: tar.kb };
     // GNU tar (src/extract.c extract_file, paxutils write_error_details) names the member it could
     // not write in full, and each one after; it exits 2, which `docker run` (attached) exits with.

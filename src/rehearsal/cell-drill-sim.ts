@@ -13,7 +13,7 @@
  */
 import { formatLsn, nextSegment, parseSegment } from '../wale/segments.js';
 import { withoutKeys } from './json-state.js';
-import { fail, majorOfImage, ok, type Out } from './cell-world.js';
+import { type CellInput, fail, majorOfImage, ok, type Out } from './cell-world.js';
 import { DRILL_LABEL, type DrillState, imagesOf, type SimDrill } from './cell-drill-world.js';
 import { run } from './cell-drill-run.js';
 
@@ -21,7 +21,7 @@ import { run } from './cell-drill-run.js';
 const MOUNT = '/var/lib/dingo-recover';
 
 /** The answer to a command of the drill on the cell, or undefined when it is not one. */
-export function drillDocker(state: DrillState, command: string | undefined, a: string[], stdin: readonly Buffer[]): Out | undefined {
+export function drillDocker(state: DrillState, command: string | undefined, a: string[], stdin: CellInput): Out | undefined {
   // Read only: a cell's state changes when a drill container is made (run), never when one is looked for.
   const drills = state.drills ?? {};
   const named = (i: number): SimDrill | undefined => (a[i] === undefined ? undefined : drills[a[i]]);

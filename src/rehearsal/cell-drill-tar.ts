@@ -1,9 +1,17 @@
 /**
  * The tar a drill streams into `tar -x` on the simulated cell, read as the image's GNU tar writes it
  * into the room the store has: the data folder's PG_VERSION, the WAL segments given, and the member
- * the disk refused, when one was. It is read in the chunks it came in: a drill's tar holds a copy of
- * every 16 MiB WAL segment, of which only the headers matter here.
+ * the disk refused, when one was. A streamed tar is read as its chunks arrive and none of its bytes
+ * is kept but a header's and PG_VERSION's: a drill's tar holds a copy of every 16 MiB WAL segment,
+ * of which only the names and sizes matter here.
  */
+
+/** A member of a tar as `tar -x` meets it: its path, its size, and the text of the data folder's PG_VERSION. */
+export interface TarMember {
+  name: string;
+  size: number;
+  text?: string;
+}
 
 interface TarRead {
   pgVersion: string | null;
@@ -17,51 +25,88 @@ interface TarRead {
   after: string[];
 }
 
-/** The bytes of a list of chunks, front to back, copied only where a read spans two chunks. */
-class Chunks {
-  private index = 0;
-  private offset = 0;
+const BLOCK = 512;
+const VERSION_FILE = /^data\/PG_VERSION$/;
 
-  constructor(private readonly chunks: readonly Buffer[]) {}
+/**
+ * The members of a ustar stream, read as its chunks come: headers up to the end-of-archive block
+ * (or the input's end; a header cut short is none), each member's bytes passed over but PG_VERSION's.
+ */
+export class TarScan {
+  readonly members: TarMember[] = [];
+  private ended = false;
+  /** What the part being read (a header, or a member's bytes padded to a block) still needs. */
+  private want = BLOCK;
+  /** The part's bytes, copied, when it is a header or PG_VERSION's; undefined when passed over. */
+  private kept: Buffer[] | undefined = [];
+  /** The member whose bytes are being read; undefined while a header is. */
+  private member: TarMember | undefined;
 
-  /** The next `n` bytes (fewer at the end), or only passed over when `keep` is false. */
-  next(n: number, keep = true): Buffer {
-    const parts: Buffer[] = [];
-    for (let need = n; need > 0 && this.index < this.chunks.length;) {
-      const chunk = this.chunks[this.index]!;
-      const part = chunk.subarray(this.offset, this.offset + need);
-      if (keep) parts.push(part);
-      need -= part.length;
-      this.offset += part.length;
-      if (this.offset >= chunk.length) {
-        this.index++;
-        this.offset = 0;
-      }
+  push(chunk: Buffer): void {
+    for (let at = 0; !this.ended && at < chunk.length;) {
+      const take = Math.min(this.want, chunk.length - at);
+      this.kept?.push(Buffer.from(chunk.subarray(at, at + take)));
+      at += take;
+      this.want -= take;
+      if (this.want === 0) this.partRead();
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  private partRead(): void {
+    const bytes = Buffer.concat(this.kept ?? []);
+    if (this.member) {
+      if (this.kept) this.member.text = bytes.subarray(0, this.member.size).toString('utf8');
+      this.nextHeader();
+      return;
+    }
+    if (bytes.every((b) => b === 0)) {
+      this.ended = true;
+      return;
+    }
+    const field = (from: number, len: number): string =>
+      bytes
+        .subarray(from, from + len)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
+    const member = { name: [field(345, 155), field(0, 100)].filter(Boolean).join('/'), size: parseInt(field(124, 12).trim() || '0', 8) };
+    this.members.push(member);
+    const padded = Math.ceil(member.size / BLOCK) * BLOCK;
+    if (padded === 0) {
+      this.nextHeader();
+      return;
+    }
+    this.member = member;
+    this.want = padded;
+    this.kept = VERSION_FILE.test(member.name) ? [] : undefined;
+  }
+
+  private nextHeader(): void {
+    this.member = undefined;
+    this.want = BLOCK;
+    this.kept = [];
   }
 }
 
-/** The entries of a ustar stream as `tar -x` writes them into `room` bytes: data/PG_VERSION's text and the WAL segments under wal/. */
-export function readTar(input: readonly Buffer[], room = Infinity): TarRead {
+/** A streamed tar as the simulated cell keeps it: its members, read as it came. */
+export interface StreamedTar {
+  readonly tar: readonly TarMember[];
+}
+
+/** The members of a tar given whole (text or bytes) or streamed. */
+export function membersOf(input: string | Buffer | StreamedTar): readonly TarMember[] {
+  if (typeof input !== 'string' && !Buffer.isBuffer(input)) return input.tar;
+  const scan = new TarScan();
+  scan.push(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
+  return scan.members;
+}
+
+/** What `tar -x` writes of these members into `room` bytes: data/PG_VERSION's text and the WAL segments under wal/. */
+export function extractTar(members: readonly TarMember[], room = Infinity): TarRead {
   let pgVersion: string | null = null;
   const wal: string[] = [];
   let written = 0;
   const out: TarRead = { pgVersion, wal, kb: 0, after: [] };
-  const stream = new Chunks(input);
-  for (;;) {
-    const header = stream.next(512);
-    if (header.length < 512 || header.every((b) => b === 0)) break;
-    const field = (from: number, len: number): string =>
-      header
-        .subarray(from, from + len)
-        .toString('utf8')
-        .replace(/\0.*$/s, '');
-    const name = [field(345, 155), field(0, 100)].filter(Boolean).join('/');
-    const size = parseInt(field(124, 12).trim() || '0', 8);
-    const version = /^data\/PG_VERSION$/.test(name);
-    const body = stream.next(size, version);
-    stream.next(Math.ceil(size / 512) * 512 - size, false);
+  for (const { name, size, text } of members) {
     if (out.full !== undefined) {
       out.after.push(name);
       continue;
@@ -69,13 +114,13 @@ export function readTar(input: readonly Buffer[], room = Infinity): TarRead {
     if (written + size > room) {
       // The kernel refuses the rest: a block at a time, as much of the member as fits.
       out.full = name;
-      out.wrote = Math.max(0, Math.floor((room - written) / 512) * 512);
+      out.wrote = Math.max(0, Math.floor((room - written) / BLOCK) * BLOCK);
       out.size = size;
       written += out.wrote;
       continue;
     }
     written += size;
-    if (version) pgVersion = body.toString('utf8').trim();
+    if (VERSION_FILE.test(name)) pgVersion = text?.trim() ?? null;
     const segment = /^wal\/([0-9A-F]{24})$/.exec(name)?.[1];
     if (segment) wal.push(segment);
   }

@@ -8,7 +8,9 @@
  * The commands live beside this file: cell-inspect.ts, cell-ps.ts, cell-lifecycle.ts
  * (stop, start, logs), cell-exec.ts (pg_isready, pg_controldata) and cell-files.ts (find, mkdir, test).
  */
-import type { CommandResult, CommandSpec, DatabaseCall } from '../core/seams.js';
+import type { CommandResult, CommandSpec, DatabaseCall, StdinData } from '../core/seams.js';
+import { isStdinStream } from '../core/stdin.js';
+import { TarScan } from './cell-drill-tar.js';
 import { answerCall } from './cell-database.js';
 import { exec } from './cell-exec.js';
 import { drillDocker } from './cell-drill-sim.js';
@@ -17,7 +19,7 @@ import { exists, find, mkdirP } from './cell-files.js';
 import { inspect } from './cell-inspect.js';
 import { ps } from './cell-ps.js';
 import { logs, start, stop } from './cell-lifecycle.js';
-import { type CellHooks, type CellWorld, fail, ok, type Out } from './cell-world.js';
+import { type CellHooks, type CellInput, type CellWorld, fail, ok, type Out } from './cell-world.js';
 
 export type { CellHooks, CellWorld, SimContainer } from './cell-world.js';
 
@@ -36,17 +38,19 @@ function dockerArgs(argv: string[]): string[] | undefined {
   return program === 'docker' || program.endsWith('/docker') ? args : undefined;
 }
 
-/**
- * A command's input as the simulated cell takes it: text, bytes, or the chunks a stream came in
- * (world.ts reads a stream through before the cell answers), joined only where a reader needs it whole.
- */
-type CellInput = string | Buffer | readonly Buffer[];
-
-/** A command for the simulated cell: its input, if any, already read (CellInput). */
+/** A command for the simulated cell: its input, and a restore's dump, already read. */
 export type CellSpec = Omit<CommandSpec, 'stdin' | 'database'> & {
   stdin?: CellInput;
-  database?: { call: DatabaseCall; dump?: CellInput };
+  database?: { call: DatabaseCall; dump?: Buffer };
 };
+
+/** A command's input read for the simulated cell: a stream as the tar members it holds, text and bytes as they are. */
+export async function cellInput(stdin: StdinData): Promise<CellInput> {
+  if (!isStdinStream(stdin)) return stdin;
+  const scan = new TarScan();
+  for await (const chunk of stdin) scan.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
+  return { tar: scan.members };
+}
 
 export function simulateCell(state: CellWorld, spec: CellSpec, hooks: CellHooks = {}): CommandResult {
   const argv = cellCommand(state, spec);
@@ -55,24 +59,12 @@ export function simulateCell(state: CellWorld, spec: CellSpec, hooks: CellHooks 
     argv === undefined
       ? fail(1, 'sudo: a password is required\n')
       : spec.database
-        ? answerCall(state, spec.database.call, whole(chunksOf(spec.database.dump)), now)
-        : dispatch(state, argv, chunksOf(spec.stdin), hooks);
+        ? answerCall(state, spec.database.call, spec.database.dump ?? Buffer.alloc(0), now)
+        : dispatch(state, argv, spec.stdin ?? '', hooks);
   return { ...out, durationMs: 0 };
 }
 
-/** An input as the chunks it came in: one for text or bytes. */
-function chunksOf(input: CellInput | undefined): readonly Buffer[] {
-  if (input === undefined) return [];
-  if (typeof input === 'string') return [Buffer.from(input, 'utf8')];
-  return Buffer.isBuffer(input) ? [input] : input;
-}
-
-/** The chunks joined, copied only when there is more than one. */
-function whole(chunks: readonly Buffer[]): Buffer {
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-function dispatch(state: CellWorld, argv: string[], stdin: readonly Buffer[], hooks: CellHooks): Out {
+function dispatch(state: CellWorld, argv: string[], stdin: CellInput, hooks: CellHooks): Out {
   const [program = '', ...args] = argv;
   const dockerCall = dockerArgs(argv);
   if (dockerCall) return docker(state, dockerCall, stdin, hooks);
@@ -84,7 +76,7 @@ function dispatch(state: CellWorld, argv: string[], stdin: readonly Buffer[], ho
   return fail(127, `sh: 1: ${program}: not found\n`);
 }
 
-function docker(state: CellWorld, args: string[], stdin: readonly Buffer[], hooks: CellHooks): Out {
+function docker(state: CellWorld, args: string[], stdin: CellInput, hooks: CellHooks): Out {
   const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
   const [command, ...a] = rest;
   const now = (hooks.now ?? (() => new Date()))();

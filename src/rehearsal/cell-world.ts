@@ -4,6 +4,7 @@
  */
 import type { CommandResult } from '../core/seams.js';
 import type { SimReplication } from './cell-sim-replication.js';
+import type { StreamedTar } from './cell-drill-tar.js';
 import { majorOfVersionNum } from '../adapters/postgres-replay.js';
 
 interface SimMount {
@@ -127,3 +128,10 @@ export function logLine(c: SimContainer, at: Date, line: string): void {
   c.logs.push(line);
   c.logsAt = [...times, at.toISOString()];
 }
+
+/**
+ * A command's input as the simulated cell takes it: text or bytes, or the members of a streamed tar.
+ * The only input the live tool streams to a cell is the drill's tar (systems/cell-scratch.ts), a copy
+ * of every WAL segment, which the world's session reads as it comes (cellInput) instead of keeping it.
+ */
+export type CellInput = string | Buffer | StreamedTar;

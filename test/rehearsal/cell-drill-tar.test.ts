@@ -1,7 +1,7 @@
 /**
- * The simulated cell's `tar -x` (src/rehearsal/cell-drill-tar.ts) reads a drill's tar in the chunks
- * it came in: what it finds does not depend on where the chunks were cut, headers and the data
- * folder's PG_VERSION cut across two or more of them included. The tar is node-tar's, as the drill
+ * The simulated cell's `tar -x` (src/rehearsal/cell-drill-tar.ts) reads a drill's tar as its chunks
+ * come: what it finds does not depend on where the chunks were cut, headers and the data folder's
+ * PG_VERSION cut across two or more of them included, and none of the members' bytes is kept. The tar is node-tar's, as the drill
  * writes it (src/drill/cell-drill.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { create } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTar } from '../../src/rehearsal/cell-drill-tar.js';
-import { stdinBytes, stdinChunks } from '../../src/core/stdin.js';
+import { extractTar, membersOf, TarScan } from '../../src/rehearsal/cell-drill-tar.js';
+import { cellInput } from '../../src/rehearsal/cell-sim.js';
+import { stdinBytes } from '../../src/core/stdin.js';
 
 const SEGMENTS = ['000000010000000000000003', '000000010000000000000002', '000000010000000000000004'];
 const SEGMENT_BYTES = 5_000;
@@ -29,6 +30,13 @@ beforeAll(async () => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** What tar -x writes of a tar streamed in these chunks into ROOM bytes. */
+function readTar(chunks: Buffer[], room?: number) {
+  const scan = new TarScan();
+  for (const chunk of chunks) scan.push(chunk);
+  return extractTar(scan.members, room);
+}
 
 /** The tar cut into chunks of the sizes given, in turn. */
 function cut(bytes: Buffer, sizes: number[]): Buffer[] {
@@ -64,25 +72,29 @@ describe("the simulated cell's tar -x", () => {
     const wrote = Math.floor((room - 4 - SEGMENT_BYTES) / 512) * 512;
     expect(read).toMatchObject({ pgVersion: '9.5', kb: Math.ceil((4 + SEGMENT_BYTES + wrote) / 1024), wrote, size: SEGMENT_BYTES });
     expect(read.wal).toHaveLength(1);
-    expect([...read.wal, read.full?.replace('wal/', ''), ...read.after.map((m) => m.replace('wal/', ''))].sort()).toEqual(
+    expect([...read.wal, read.full?.replace('wal/', ''), ...read.after.map((m: string) => m.replace('wal/', ''))].sort()).toEqual(
       [...SEGMENTS].sort(),
     );
   });
 
   it('stops at a cut header, as tar does at the end of its input', () => {
-    const headers = readTar([tar.subarray(0, 512 * 3 + 100)]);
+    const headers = readTar([tar.subarray(0, 512 * 4 + 100)]);
     expect(headers.pgVersion).toBe('9.5');
     expect(headers.wal).toEqual([]);
   });
 });
 
-describe('a streamed input read in its chunks', () => {
-  it('keeps the bytes it was given, without copying them', async () => {
-    const a = Buffer.from('first ');
-    const b = new Uint8Array([0x6f, 0x6b]);
-    const chunks = await stdinChunks(Readable.from([a, b, 'text']));
-    expect(Buffer.concat(chunks).toString()).toBe('first oktext');
-    expect(chunks[0]).toBe(a);
-    expect(chunks[1]!.buffer).toBe(b.buffer);
+describe('a streamed input of the simulated cell', () => {
+  it("is the members of its tar, read as it came, none of their bytes kept but PG_VERSION's", async () => {
+    const input = await cellInput(Readable.from(cut(tar, [1000, 7])));
+    expect(input).toEqual({ tar: membersOf(tar) });
+    const members = (input as { tar: { name: string; size: number; text?: string }[] }).tar;
+    expect(members.filter((m) => m.text !== undefined)).toEqual([{ name: 'data/PG_VERSION', size: 4, text: '9.5\n' }]);
+    expect(members.map((m) => m.name).sort()).toEqual(['data/', 'data/PG_VERSION', 'wal/', ...SEGMENTS.map((s) => `wal/${s}`)].sort());
+  });
+
+  it('is given as it is when it is text or bytes', async () => {
+    expect(await cellInput('text')).toBe('text');
+    expect(await cellInput(tar)).toBe(tar);
   });
 });
