@@ -42,7 +42,7 @@ export class TarScan {
   /** The member whose bytes are being read; undefined while a header is. */
   private member: TarMember | undefined;
 
-  push(chunk: Buffer): void {
+  push(chunk: Uint8Array): void {
     for (let at = 0; !this.ended && at < chunk.length;) {
       const take = Math.min(this.want, chunk.length - at);
       this.kept?.push(Buffer.from(chunk.subarray(at, at + take)));

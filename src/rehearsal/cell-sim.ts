@@ -9,7 +9,7 @@
  * (stop, start, logs), cell-exec.ts (pg_isready, pg_controldata) and cell-files.ts (find, mkdir, test).
  */
 import type { CommandResult, CommandSpec, DatabaseCall, StdinData } from '../core/seams.js';
-import { isStdinStream } from '../core/stdin.js';
+import { isStdinStream, stdinBytes } from '../core/stdin.js';
 import { TarScan } from './cell-drill-tar.js';
 import { answerCall } from './cell-database.js';
 import { exec } from './cell-exec.js';
@@ -44,11 +44,22 @@ export type CellSpec = Omit<CommandSpec, 'stdin' | 'database'> & {
   database?: { call: DatabaseCall; dump?: Buffer };
 };
 
-/** A command's input read for the simulated cell: a stream as the tar members it holds, text and bytes as they are. */
-export async function cellInput(stdin: StdinData): Promise<CellInput> {
+/**
+ * A command read for the simulated cell, which answers once it has all of its input: a restore's
+ * dump read whole, a streamed input as the tar members it holds, text and bytes as they are.
+ */
+export async function readCellSpec({ stdin, database, ...command }: CommandSpec): Promise<CellSpec> {
+  if (database) {
+    const dump = database.dump === undefined ? undefined : await stdinBytes(database.dump);
+    return { ...command, database: { call: database.call, ...(dump && { dump }) } };
+  }
+  return { ...command, ...(stdin !== undefined && { stdin: await cellInput(stdin) }) };
+}
+
+async function cellInput(stdin: StdinData): Promise<CellInput> {
   if (!isStdinStream(stdin)) return stdin;
   const scan = new TarScan();
-  for await (const chunk of stdin) scan.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
+  for await (const chunk of stdin) scan.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Uint8Array));
   return { tar: scan.members };
 }
 

@@ -132,6 +132,6 @@ export function logLine(c: SimContainer, at: Date, line: string): void {
 /**
  * A command's input as the simulated cell takes it: text or bytes, or the members of a streamed tar.
  * The only input the live tool streams to a cell is the drill's tar (systems/cell-scratch.ts), a copy
- * of every WAL segment, which the world's session reads as it comes (cellInput) instead of keeping it.
+ * of every WAL segment, which the world's session reads as it comes (cell-sim.ts readCellSpec) instead of keeping it.
  */
 export type CellInput = string | Buffer | StreamedTar;

@@ -23,7 +23,7 @@ import type { OpenLogSource } from '../core/log-source.js';
 import { MemoryStore } from './memory-store.js';
 import { simulateCf } from './cf/index.js';
 import { simulateBosh } from './bosh-sim.js';
-import { cellCommand, cellInput, simulateCell, type CellSpec, type SimContainer } from './cell-sim.js';
+import { cellCommand, readCellSpec, simulateCell, type CellSpec, type SimContainer } from './cell-sim.js';
 import { UsageError, StepFailed } from '../core/errors.js';
 import { buildNewInstance } from './new-instance.js';
 import { growCluster, requestedNodes } from './grow.js';
@@ -35,7 +35,6 @@ import { afterKeysExpired, restoreOnStart, stopOnCell } from './restore.js';
 import { expireKeys, worldEtcd } from './world-etcd.js';
 import { promised } from './promised.js';
 import { failpoint } from '../core/failpoints.js';
-import { stdinBytes } from '../core/stdin.js';
 import { replaceFile } from './json-state.js';
 import { envOf, findContainer, majorOfImage } from './cell-world.js';
 
@@ -205,18 +204,12 @@ export class World implements SimWorld {
     };
     return {
       where: session.where,
-      // The simulation answers a command once it has read all of its input (a streamed tar as the
-      // members it holds, cell-sim.ts cellInput); a call to a container's database, its typed call
-      // and a restore's dump (never the command's shell text).
-      run: async ({ stdin, database, ...spec }) => {
-        if (database) {
-          const { call } = database;
-          const dump = database.dump === undefined ? undefined : await stdinBytes(database.dump);
-          const real = realServerOf(spec, call);
-          if (real) return servers!.run(real, call, dump);
-          return session.run({ ...spec, database: { call, ...(dump ? { dump } : {}) } });
-        }
-        return session.run({ ...spec, ...(stdin === undefined ? {} : { stdin: await cellInput(stdin) }) });
+      // The simulation answers a command once it has read all of its input (cell-sim.ts readCellSpec);
+      // a call to a container's database, its typed call and a restore's dump (never the command's shell text).
+      run: async (spec) => {
+        const read = await readCellSpec(spec);
+        const real = read.database && realServerOf(read, read.database.call);
+        return real ? servers!.run(real, read.database!.call, read.database!.dump) : session.run(read);
       },
       etcd: (hostPort) => promised(() => this.etcd(hostPort)),
       close: () => Promise.resolve(),

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
-import { simulateCell, type CellWorld } from '../../src/rehearsal/cell-sim.js';
+import { readCellSpec, simulateCell, type CellWorld } from '../../src/rehearsal/cell-sim.js';
 import { envOf } from '../../src/rehearsal/cell-world.js';
 import type { CellSession, CommandResult, CommandSpec } from '../../src/core/seams.js';
 import { stdinBytes } from '../../src/core/stdin.js';
@@ -62,13 +62,8 @@ export async function cellWithPostgres(dir: string): Promise<CellWithPostgres> {
       const r = runRealExec(ensureCellPostgres(servers, c, envOf(c), cluster), e, input);
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: 0 };
     }
-    // A call to another container's database is the simulation's: its typed call, a restore's dump read alone.
-    if (spec.database) {
-      const dump = spec.database.dump === undefined ? undefined : await stdinBytes(spec.database.dump);
-      return simulateCell(state, { ...spec, stdin: '', database: { call: spec.database.call, ...(dump && { dump }) } });
-    }
-    const { stdin, database: _none, ...command } = spec;
-    return simulateCell(state, { ...command, stdin: stdin === undefined ? Buffer.alloc(0) : await stdinBytes(stdin) });
+    // Anything else is the simulation's: a call to another container's database as its typed call, a restore's dump read alone.
+    return simulateCell(state, await readCellSpec(spec));
   };
   const server = (): CellPostgres => ensureCellPostgres(servers, c, envOf(c), cluster);
   const session: CellSession = {

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { create } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTar, membersOf, TarScan } from '../../src/rehearsal/cell-drill-tar.js';
-import { cellInput } from '../../src/rehearsal/cell-sim.js';
+import { readCellSpec } from '../../src/rehearsal/cell-sim.js';
 import { stdinBytes } from '../../src/core/stdin.js';
 
 const SEGMENTS = ['000000010000000000000003', '000000010000000000000002', '000000010000000000000004'];
@@ -86,7 +86,7 @@ describe("the simulated cell's tar -x", () => {
 
 describe('a streamed input of the simulated cell', () => {
   it("is the members of its tar, read as it came, none of their bytes kept but PG_VERSION's", async () => {
-    const input = await cellInput(Readable.from(cut(tar, [1000, 7])));
+    const { stdin: input } = await readCellSpec({ argv: ['docker', 'run'], writes: true, stdin: Readable.from(cut(tar, [1000, 7])) });
     expect(input).toEqual({ tar: membersOf(tar) });
     const members = (input as { tar: { name: string; size: number; text?: string }[] }).tar;
     expect(members.filter((m) => m.text !== undefined)).toEqual([{ name: 'data/PG_VERSION', size: 4, text: '9.5\n' }]);
@@ -94,7 +94,8 @@ describe('a streamed input of the simulated cell', () => {
   });
 
   it('is given as it is when it is text or bytes', async () => {
-    expect(await cellInput('text')).toBe('text');
-    expect(await cellInput(tar)).toBe(tar);
+    const stdinOf = async (stdin: string | Buffer) => (await readCellSpec({ argv: ['docker', 'run'], writes: true, stdin })).stdin;
+    expect(await stdinOf('text')).toBe('text');
+    expect(await stdinOf(tar)).toBe(tar);
   });
 });

@@ -1,8 +1,7 @@
 /** The cell simulator as a CommandRunner, recording every spec it was given. */
-import { cellInput, simulateCell, type CellHooks, type CellWorld } from '../../src/rehearsal/cell-sim.js';
+import { readCellSpec, simulateCell, type CellHooks, type CellWorld } from '../../src/rehearsal/cell-sim.js';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/core/seams.js';
 import { settled } from './started.js';
-import { stdinBytes } from '../../src/core/stdin.js';
 
 export interface SimRunner extends CommandRunner {
   specs: CommandSpec[];
@@ -14,17 +13,11 @@ export function simRunner(state: CellWorld, hooks: CellHooks = {}): SimRunner {
     where: `cell ${state.ip} (simulated)`,
     specs,
     async run(spec: CommandSpec): Promise<CommandResult> {
-      // A restore's dump read whole and a streamed input (the drill's tar) read as it comes, as the world's session reads them.
-      const { stdin, database, ...command } = spec;
-      const dump = database?.dump === undefined ? undefined : await stdinBytes(database.dump);
-      const input = stdin === undefined ? undefined : await cellInput(stdin);
+      // Its input read first, as the world's session reads it.
+      const read = await readCellSpec(spec);
       return settled(() => {
         specs.push(spec);
-        return simulateCell(
-          state,
-          { ...command, ...(input && { stdin: input }), ...(database && { database: { call: database.call, ...(dump && { dump }) } }) },
-          hooks,
-        );
+        return simulateCell(state, read, hooks);
       });
     },
   };
