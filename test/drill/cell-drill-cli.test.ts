@@ -188,7 +188,7 @@ describe.skipIf(skip)('drill --on-cell through the command line (real sshd, dock
     expect(yes.screen).toMatch(/hardening\s+without --pids-limit \(the cell's Docker refused it; you allowed it\)/);
     expect(ours()).toEqual([]);
     expect(readdirSync(store)).toEqual([]);
-  }, 240_000);
+  }, 420_000);
 
   it('drill --all on the cell: the table says where it ran, and each archive passed', async () => {
     const r = await drill(['--all', `s3://${BUCKET}/backups/`, '--image', IMAGE, '--allow-without', 'pids-limit']);

@@ -8,9 +8,15 @@ function screenText(raw: string): string {
   return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r?\n/g, '');
 }
 
+/** How long a prompt may take to come, and the command to end once every answer is typed. */
+const PROMPT_MS = 60_000;
+const FINISH_MS = 180_000;
+
 /**
  * On a pseudo-terminal (script -qec): each time the screen text, since the last answer,
- * contains `when`, `type` is typed followed by Enter.
+ * contains `when`, `type` is typed followed by Enter. A prompt that does not come within a minute, or a
+ * command still running three minutes after its last answer, is hung up: the result then has no exit code
+ * (script(1) itself exits 0 when its terminal is hung up) and the screen says so.
  */
 export function runOnTerminal(
   args: string[],
@@ -27,10 +33,23 @@ export function runOnTerminal(
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     // A prompt that never comes must not hang the suite: SIGTERM makes script(1) hang up its terminal.
-    const timer = setTimeout(() => child.kill('SIGTERM'), 60_000);
+    let hungUp = '';
+    let timer: NodeJS.Timeout | undefined;
+    const wait = (ms: number, what: string) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        hungUp = `[hung up by the test: ${what} within ${ms / 1000} s]`;
+        child.kill('SIGTERM');
+      }, ms);
+    };
     let raw = '';
     let since = 0;
     const pending = [...answers];
+    const waitForNext = () => {
+      if (pending[0]) wait(PROMPT_MS, `no "${pending[0].when}"`);
+      else wait(FINISH_MS, 'the command did not end');
+    };
+    waitForNext();
     child.stdout.on('data', (d: Buffer) => {
       raw += d.toString();
       const next = pending[0];
@@ -39,6 +58,7 @@ export function runOnTerminal(
         since = raw.length;
         // Ctrl-U clears what an earlier answer left on the line.
         child.stdin.write(`\x15${next.type}\r`);
+        waitForNext();
       }
     });
     child.stderr.on('data', (d: Buffer) => (raw += d.toString()));
@@ -46,7 +66,8 @@ export function runOnTerminal(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       child.stdin.destroy();
-      resolve({ code, signal: signal ?? undefined, stdout: raw, stderr: '', screen: screenText(raw) });
+      const screen = screenText(raw) + hungUp;
+      resolve({ code: hungUp ? null : code, signal: signal ?? undefined, stdout: raw, stderr: '', screen });
     });
   });
 }
