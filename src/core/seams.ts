@@ -271,8 +271,8 @@ export interface LocalProcesses {
   run(argv: string[], opts?: ProcOptions): Promise<ProcResult>;
   /** Like run(), but throws with the program's stderr when it exits non-zero. */
   runOk(argv: string[], opts?: ProcOptions): Promise<ProcResult>;
-  /** Stream `source` through the programs into `sink`; rejects naming the first that failed. */
-  pipeThrough(source: Readable, stages: PipeStage[], sink?: Writable): Promise<void>;
+  /** Stream `source` through the programs into `sink` (or an open file the last writes itself); rejects naming the first that failed. */
+  pipeThrough(source: Readable, stages: PipeStage[], sink?: Writable | { fd: number }): Promise<void>;
   /**
    * A sandbox for one scratch PostgreSQL on a tenant's data and its clients: a uid of its own and
    * namespaces of its own, seeing only `spec`'s folders (systems/postgres/sandbox.ts).

@@ -3,8 +3,7 @@
  * wal_005/<name>.lzo, decompresses it through `lzop -dc` into a temporary file
  * beside DEST and renames it into place, so PostgreSQL never sees half a segment.
  */
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { isNotFound } from '../core/object-missing.js';
@@ -62,14 +61,19 @@ export async function fetchWalObject(
     throw err;
   }
   const tmp = join(dirname(req.dest), `.${basename(req.dest)}.wal-fetch-${process.pid}.tmp`);
-  const file = createWriteStream(tmp, { mode: 0o600 });
+  // lzop writes the file itself: a segment's 16 MiB never pass through this process.
+  const file = await open(tmp, 'w', 0o600);
+  let bytes: number;
   try {
     const head = await peekStart(body);
-    await req.processes.pipeThrough(body, plainStages(head, req.lzop), file);
+    await req.processes.pipeThrough(body, plainStages(head, req.lzop), { fd: file.fd });
+    bytes = (await file.stat()).size;
+    await file.close();
     await rename(tmp, req.dest);
   } catch (err) {
+    await file.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }
-  return { status: 'fetched', bytes: file.bytesWritten, compressedKey: key };
+  return { status: 'fetched', bytes, compressedKey: key };
 }

@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
-import type { Readable, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
+import { createWriteStream } from 'node:fs';
 import type { PipeStage, ProcOptions, ProcResult, RunAs } from '../core/seams.js';
 import { endsWithUs } from './child-processes.js';
 import { invocation } from '../core/invocation.js';
@@ -73,20 +74,24 @@ const UPSTREAM_GRACE_MS = 1000;
 
 /**
  * Stream `source` through a chain of programs, the last one's stdout going to `sink`
- * (or discarded). Rejects naming the program that failed, with its stderr.
+ * (or discarded). Rejects naming the program that failed, with its stderr. A sink given as an open
+ * file (`{ fd }`) is the last program's own output: what it writes (a 16 MiB WAL segment out of
+ * `lzop -dc`) is not copied through this process. The caller closes the file.
  *
  * When several fail, the cause is the most upstream failure that is not a consequence: gpg without
  * the key leaves lzop an empty input, and lzop may exit first, saying its input is not lzop's. A
  * stage killed by a signal (SIGPIPE from a dead reader, or ours) or complaining of a broken pipe
  * is a consequence; when every failure is one, the first to come is named.
  */
-export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: Writable): Promise<void> {
-  const children = stages.map(({ argv, opts }) => {
+export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: Writable | { fd: number }): Promise<void> {
+  const file = sink && !(sink instanceof Writable) ? sink.fd : undefined;
+  const children = stages.map(({ argv, opts }, i) => {
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
-    const child = endsWithUs(spawn(cmd, args, { ...spawnOptions(opts ?? {}), stdio: ['pipe', 'pipe', 'pipe'] }));
+    const stdout = file !== undefined && i === stages.length - 1 ? file : 'pipe';
+    const child = endsWithUs(spawn(cmd, args, { ...spawnOptions(opts ?? {}), stdio: ['pipe', stdout, 'pipe'] }));
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
     return { argv, child, stderr: () => stderr };
   });
   /** Failures by position: -1 the source, 0..n-1 the stages, n the sink; in the order they came. */
@@ -116,15 +121,15 @@ export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: 
   source.once('error', (err) => {
     fail(-1, err, true);
   });
-  let upstream: Readable = source;
+  let upstream: Readable | null = source;
   for (const { child } of children) {
     // pipe(), not pipeline(): a broken pipe into a program (EPIPE) must not be blamed on
     // the upstream stream; it is a consequence, and the program's exit status tells the cause.
-    child.stdin.on('error', () => undefined);
-    upstream.pipe(child.stdin);
-    upstream = child.stdout!;
+    child.stdin!.on('error', () => undefined);
+    upstream?.pipe(child.stdin!);
+    upstream = child.stdout;
   }
-  const out = (sink ? pipeline(upstream, sink) : drain(upstream)).catch((err: unknown) => {
+  const out = (upstream ? finish(upstream, sink) : Promise.resolve()).catch((err: unknown) => {
     fail(children.length, err, true);
   });
   const exits = children.map(async ({ argv, child, stderr }, i) => {
@@ -143,6 +148,12 @@ export async function pipeThrough(source: Readable, stages: PipeStage[], sink?: 
   }
   const cause = failures.filter((f) => f.genuine).sort((a, b) => a.at - b.at)[0] ?? failures[0];
   if (cause) throw cause.reason;
+}
+
+/** The last output, when it passes through here: into the sink stream, the sink file, or let go. */
+function finish(upstream: Readable, sink?: Writable | { fd: number }): Promise<void> {
+  if (!sink) return drain(upstream);
+  return pipeline(upstream, sink instanceof Writable ? sink : createWriteStream('', { fd: sink.fd, autoClose: false }));
 }
 
 async function drain(stream: Readable): Promise<void> {

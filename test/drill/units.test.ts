@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -278,6 +278,40 @@ describe('process pipelines', () => {
     const err = await pipeThrough(big, [{ argv: ['cat'] }, { argv: ['gzip', '-dc'] }]).catch((e: unknown) => e);
     expect((err as StageFailed).argv).toEqual(['gzip', '-dc']);
   }, 20_000);
+
+  it("a sink given as an open file is the last program's own output, not copied through this process", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pipe-file-'));
+    dirs.push(dir);
+    const path = join(dir, 'out');
+    const file = await open(path, 'w', 0o600);
+    try {
+      // The last program's standard output is the file itself: /proc names it, where a pipe would be 'pipe:[…]'.
+      await pipeThrough(
+        Readable.from([Buffer.from('hello\nworld\n')]),
+        [{ argv: ['sort', '-r'] }, { argv: ['sh', '-c', 'cat; readlink /proc/self/fd/1'] }],
+        {
+          fd: file.fd,
+        },
+      );
+    } finally {
+      await file.close();
+    }
+    expect(await readFile(path, 'utf8')).toBe(`world\nhello\n${path}\n`);
+
+    const empty = join(dir, 'no-programs');
+    const direct = await open(empty, 'w');
+    await pipeThrough(Readable.from([Buffer.from('as it came')]), [], { fd: direct.fd }).finally(() => direct.close());
+    expect(await readFile(empty, 'utf8')).toBe('as it came');
+  });
+
+  it("a file that refuses the last program's output names the program and the error", async () => {
+    const full = await open('/dev/full', 'w');
+    const err = await pipeThrough(Readable.from([Buffer.alloc(256 * 1024, 1)]), [{ argv: ['cat'] }], { fd: full.fd })
+      .catch((e: unknown) => e)
+      .finally(() => full.close());
+    expect(err).toBeInstanceOf(StageFailed);
+    expect((err as Error).message).toMatch(/^cat failed: cat: write error: No space left on device/);
+  });
 
   it("reports a program's exit code and output", async () => {
     expect(await run(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
