@@ -10,7 +10,7 @@
  * names for every binary, /bin/sh and the few programs the entrypoint runs, /etc/passwd and
  * /etc/group, the time zones and the locale. Its tar is cached (keyed by the digest of every input
  * file and of this recipe) in node_modules/.cache/dingo-recover-images, or $DINGO_TEST_IMAGE_CACHE,
- * and `docker import`ed into the Engine given.
+ * beside what `ldd` named for each binary, and `docker import`ed into the Engine given.
  *
  * PostgreSQL 15 comes from Debian (/usr/lib/postgresql/15); another major is built when its binaries
  * are found in the cache of other majors (pg-majors: `<cache>/by-major/<major>/bin`).
@@ -20,11 +20,14 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
+  closeSync,
   copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readFileSync,
+  readSync,
   readdirSync,
   readlinkSync,
   realpathSync,
@@ -117,21 +120,47 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
+/** Whether `f` is an ELF file (its first four bytes), a link never. */
+function isElf(f: string): boolean {
+  if (lstatSync(f).isSymbolicLink()) return false;
+  const head = Buffer.alloc(4);
+  const fd = openSync(f, 'r');
+  try {
+    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(ELF_MAGIC);
+  } finally {
+    closeSync(fd);
+  }
+}
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+/**
+ * The shared libraries (and the loader) `ldd` names for the ELF file `f`. Kept in the cache folder by
+ * the identity of the file and of the loader's cache (device, inode, size, modification and change
+ * times): a change to either runs `ldd` again. Running it on PostgreSQL's hundred-odd binaries and
+ * libraries each time an image is asked for cost 8 to 16 CPU-seconds a call here.
+ */
+function librariesOfFile(f: string): string[] {
+  const id = createHash('sha256');
+  for (const p of [f, '/etc/ld.so.cache']) {
+    const s = statSync(p, { bigint: true, throwIfNoEntry: false });
+    id.update(`${p}\0${String(s?.dev)}\0${String(s?.ino)}\0${String(s?.size)}\0${String(s?.mtimeNs)}\0${String(s?.ctimeNs)}\0`);
+  }
+  const memo = join(cacheDir(), 'ldd', id.digest('hex').slice(0, 24));
+  if (existsSync(memo)) return JSON.parse(readFileSync(memo, 'utf8')) as string[];
+  const r = spawnSync('ldd', [f]);
+  const libs = [...String(r.stdout).matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1]!);
+  if (r.error) return libs;
+  mkdirSync(dirname(memo), { recursive: true });
+  // Whole or not at all: another worker may read it meanwhile.
+  const part = `${memo}.${String(process.pid)}`;
+  writeFileSync(part, JSON.stringify(libs));
+  renameSync(part, memo);
+  return libs;
+}
+
 /** The shared libraries (and the loader) `ldd` names for the ELF files among `files`. */
 function librariesOf(files: string[]): string[] {
-  const libs = new Set<string>();
-  for (const f of files) {
-    if (
-      lstatSync(f).isSymbolicLink() ||
-      !readFileSync(f)
-        .subarray(0, 4)
-        .equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))
-    )
-      continue;
-    const r = spawnSync('ldd', [f]);
-    for (const m of String(r.stdout).matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)) libs.add(m[1]!);
-  }
-  return [...libs].sort();
+  return [...new Set(files.filter(isElf).flatMap(librariesOfFile))].sort();
 }
 
 /** The inputs of an image: every file copied in, with the path it takes in the image. */
