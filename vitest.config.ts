@@ -65,6 +65,8 @@ export default defineConfig({
     globalSetup: [
       // The built command line the tests run as a child process, made again when a source is newer (build-setup.ts).
       'test/support/build-setup.ts',
+      // The client the fake cf, bosh and cell docker run, built from C when its source is newer (client-setup.ts).
+      'test/support/client-setup.ts',
       // The servers the tests start, registered and stopped by PID whatever ends the run (server-registry.ts), and the
       // run's folder, which the workers' own HOME, XDG and client settings folders are made in (suite-setup.ts).
       'test/support/suite-setup.ts',

@@ -12,6 +12,7 @@ import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
 import { bundleScript } from './bundle.js';
 import { startDaemon, type DaemonProcess } from './daemon-process.js';
 import { writeOperatorConfig } from './cf-config.js';
+import { COMMAND_CLIENT } from '../client-setup.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -26,7 +27,7 @@ async function installWrapper(dir: string, name: string, command: string): Promi
 async function installClis(dir: string, names: string[]): Promise<DaemonProcess> {
   const socket = join(dir, 'clis.sock');
   const daemon = await startDaemon(join(here, 'cli-daemon.ts'), dir, socket);
-  for (const name of names) await installWrapper(dir, name, `/usr/bin/python3 -SE '${join(here, 'command-client')}' '${socket}' ${name}`);
+  for (const name of names) await installWrapper(dir, name, `'${COMMAND_CLIENT}' '${socket}' ${name}`);
   return daemon;
 }
 
