@@ -5,7 +5,7 @@
  * place, so a run that starts meanwhile never runs half a program.
  */
 import { spawnSync } from 'node:child_process';
-import { renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, renameSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { oncePerRun } from './once-per-run.js';
 
@@ -22,6 +22,8 @@ function setup(): undefined {
     const why = r.error ? `${r.error.message} (install gcc: apt-get install gcc libc6-dev)` : r.stderr.trim();
     throw new Error(`could not build the fake commands' client from ${SOURCE}: ${why}`);
   }
+  // Run by the cells' users too, whatever this process's umask.
+  chmodSync(part, 0o755);
   renameSync(part, COMMAND_CLIENT);
 }
 
