@@ -28,6 +28,8 @@ export interface ServerEntry {
   marker: string;
   /** Its folder, removed with it; '' when it has none. */
   dir: string;
+  /** Files of its own outside its folder (a sudo rule in /etc/sudoers.d), removed with it. */
+  files?: string[];
   owner: number;
   /** Shared by the run's test files one after another (moto.ts): stopped at the run's end, not by a file. */
   shared?: true;
@@ -91,12 +93,21 @@ export function killAll(pids: number[], graceMs: number): void {
  * Registers a server of this run just started: returns the function that marks it stopped (its
  * own stop calls it). Outside a vitest run nothing is registered.
  */
-export function registerServer(what: string, pid: number, marker: string, dir = '', shared = false): () => void {
+export function registerServer(what: string, pid: number, marker: string, dir = '', shared = false, files: string[] = []): () => void {
   const file = process.env[REGISTRY_VAR];
   const start = processStart(pid);
   if (!file || start === undefined) return () => undefined;
   const owner = Number(process.env[OWNER_VAR] ?? process.ppid);
-  const entry: ServerEntry = { what, pid, start, marker, dir, owner, ...(shared ? { shared: true as const } : {}) };
+  const entry: ServerEntry = {
+    what,
+    pid,
+    start,
+    marker,
+    dir,
+    owner,
+    ...(shared ? { shared: true as const } : {}),
+    ...(files.length ? { files } : {}),
+  };
   // The root holds each live run's folder, so no run's teardown removes it (suite-setup.ts); made again should it be gone.
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   appendFileSync(file, `${JSON.stringify({ started: entry })}\n`);
@@ -150,6 +161,7 @@ export function stopServers(file: string, which: (e: ServerEntry) => boolean): S
   for (const e of picked) {
     const left = e.dir ? clearFolder(e.dir).left : undefined;
     if (left) process.stderr.write(`${left}\n`);
+    for (const f of e.files ?? []) rmSync(f, { force: true });
     appendFileSync(file, `${JSON.stringify({ stopped: e.pid, start: e.start })}\n`);
   }
   return running;

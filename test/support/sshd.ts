@@ -103,6 +103,11 @@ function writeSudoers(file: string, line: string): void {
   writeFileSync(file, line, { mode: 0o440 });
 }
 
+/** The sudo rule of the server on PORT for USER: one file per server, so another test's sshd of the same user never removes this one's. */
+export function sudoRuleOf(user: string, port: number): string {
+  return `/etc/sudoers.d/dingo-recover-test-${user}-${String(port)}`;
+}
+
 async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
   needTool('/usr/sbin/sshd', 'openssh-server');
   needTool('ssh-keygen', 'openssh-client');
@@ -133,8 +138,7 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
     const conf = join(dir, 'sshd_config');
     writeFileSync(conf, sshdConfig(opts, port, dir, user));
     if (opts.sudo) {
-      // One rule file per server: another test's sshd of the same user must not remove this one's rule.
-      sudoers = `/etc/sudoers.d/dingo-recover-test-${user}-${String(port)}`;
+      sudoers = sudoRuleOf(user, port);
       writeSudoers(sudoers, `${user} ALL=(ALL) ${opts.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`);
     }
     execFileSync('/usr/sbin/sshd', ['-t', '-f', conf]);
@@ -142,7 +146,8 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
     // writes after it listens (a PID read too early is 0, and kill(0) signals this whole group).
     const log = join(dir, 'sshd.log');
     child = spawn('/usr/sbin/sshd', ['-D', '-f', conf, '-E', log], { stdio: 'ignore' });
-    unregister = registerServer('sshd', child.pid!, conf, dir);
+    // Its sudo rule too: a run killed outright leaves it, and the next run's setup removes it with the server.
+    unregister = registerServer('sshd', child.pid!, conf, dir, false, sudoers ? [sudoers] : []);
     await listening(child, log, port);
     return {
       port,

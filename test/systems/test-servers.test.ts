@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { leftoverCount, stopLeftovers } from '../support/leftovers.js';
-import { needTool, sshdAvailable, startSshd, type Sshd } from '../support/sshd.js';
+import { needTool, sshdAvailable, startSshd, sudoRuleOf, type Sshd } from '../support/sshd.js';
 import {
   alive,
   clearFolder,
@@ -24,6 +24,9 @@ import {
   type ServerEntry,
 } from '../support/server-registry.js';
 import { runFolder, setup as suiteSetup } from '../support/suite-setup.js';
+
+/** The sudo rule of the interrupted run's sshd (test/support/interrupted/servers.test.ts). */
+const sudoRule = (port: number): string => sudoRuleOf('dingoleft', port);
 
 function listens(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -182,6 +185,7 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     // Their processes, not their ports: a freed port may be handed to another file's server at once.
     expect(servers.filter((e) => alive(e.pid))).toEqual([]);
     expect(existsSync(sshd.dir)).toBe(false);
+    expect(existsSync(sudoRule(sshd.port))).toBe(false);
     expect(openServers(run.registry)).toEqual([]);
     // The run's folder, with its workers' environment folders, went with it.
     expect(existsSync(runFolder(join(run.registry, '..'), run.child.pid!))).toBe(false);
@@ -200,7 +204,8 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
     process.kill(run.child.pid!, 'SIGKILL');
     for (const pid of workers) process.kill(Number(pid), 'SIGKILL');
     await run.exited;
-    // No handler ran: the servers outlive the run, and so does the run's folder with its workers' environment folders.
+    // No handler ran: the servers outlive the run, and so do the sshd's sudo rule and the run's folder with its workers' environment folders.
+    expect(existsSync(sudoRule(sshd.port))).toBe(true);
     const folder = runFolder(join(run.registry, '..'), run.child.pid!);
     expect(readdirSync(folder).filter((name) => name.startsWith('dr-test-env-')).length).toBeGreaterThan(0);
     // Its folders stay mounted in memory (test/support/in-memory.ts) until the next run's setup.
@@ -223,6 +228,7 @@ describe.skipIf(!sshdAvailable)('a test run stopped before its end', () => {
       expect(processesNaming(scratch.dir)).toEqual([]);
       expect(existsSync(scratch.dir)).toBe(false);
       expect(existsSync(sshd.dir)).toBe(false);
+      expect(existsSync(sudoRule(sshd.port))).toBe(false);
       expect(openServers(run.registry)).toEqual([]);
       expect(existsSync(folder)).toBe(false);
       expect([...mountsUnder(folder), ...mountsUnder(temp)]).toEqual([]);

@@ -17,7 +17,7 @@ import { startSshd } from '../sshd.js';
 it("starts an sshd, a moto server, a PostgreSQL cluster and the tool's scratch server, then waits to be interrupted", async () => {
   const report = process.env.DINGO_TEST_INTERRUPT_REPORT;
   if (!report) throw new Error('DINGO_TEST_INTERRUPT_REPORT is not set: this file is run by test/systems/test-servers.test.ts');
-  const [sshd, moto] = await Promise.all([startSshd({ user: 'dingoleft' }), startMoto()]);
+  const [sshd, moto] = await Promise.all([startSshd({ user: 'dingoleft', sudo: 'nopasswd' }), startMoto()]);
   const pg = mkdtempSync(join(tmpdir(), 'pg-'));
   chmodSync(pg, 0o755);
   await makeCluster(join(pg, 'data'), 'shop', 'SELECT 1;', 'run');
