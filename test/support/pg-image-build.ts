@@ -40,6 +40,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dockerd } from './dockerd.js';
+import { writeWhole } from './write-whole.js';
 
 /** The official image's postgres user. */
 export const IMAGE_UID = 999;
@@ -134,33 +135,37 @@ function isElf(f: string): boolean {
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
 /**
- * The shared libraries (and the loader) `ldd` names for the ELF file `f`. Kept in the cache folder by
- * the identity of the file and of the loader's cache (device, inode, size, modification and change
- * times): a change to either runs `ldd` again. Running it on PostgreSQL's hundred-odd binaries and
- * libraries each time an image is asked for cost 8 to 16 CPU-seconds a call here.
+ * The identity of a file: device, inode, size and modification time. Not its change time: that moves
+ * with a link made or removed (perf's build-id cache links the binaries it sampled) or a chmod to the
+ * same mode, which change nothing `ldd` reads; a package's new file has a new inode and time.
  */
-function librariesOfFile(f: string): string[] {
-  const id = createHash('sha256');
-  for (const p of [f, '/etc/ld.so.cache']) {
-    const s = statSync(p, { bigint: true, throwIfNoEntry: false });
-    id.update(`${p}\0${String(s?.dev)}\0${String(s?.ino)}\0${String(s?.size)}\0${String(s?.mtimeNs)}\0${String(s?.ctimeNs)}\0`);
-  }
-  const memo = join(cacheDir(), 'ldd', id.digest('hex').slice(0, 24));
+function identityOf(path: string): string {
+  const s = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return `${path}\0${String(s?.dev)}\0${String(s?.ino)}\0${String(s?.size)}\0${String(s?.mtimeNs)}\0`;
+}
+
+/**
+ * The shared libraries (and the loader) `ldd` names for the ELF file `f`, where `loader` is the
+ * identity of the loader's cache (ldconfig writes a new one). Kept in the cache folder by both identities: a change to either runs
+ * `ldd` again. Running it on PostgreSQL's hundred-odd binaries and libraries each time an image is
+ * asked for cost 8 to 16 CPU-seconds a call here.
+ */
+function librariesOfFile(f: string, loader: string): string[] {
+  const memo = join(cacheDir(), 'ldd', createHash('sha256').update(identityOf(f)).update(loader).digest('hex').slice(0, 24));
   if (existsSync(memo)) return JSON.parse(readFileSync(memo, 'utf8')) as string[];
   const r = spawnSync('ldd', [f]);
   const libs = [...String(r.stdout).matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1]!);
   if (r.error) return libs;
   mkdirSync(dirname(memo), { recursive: true });
-  // Whole or not at all: another worker may read it meanwhile.
-  const part = `${memo}.${String(process.pid)}`;
-  writeFileSync(part, JSON.stringify(libs));
-  renameSync(part, memo);
+  // Another worker may read it meanwhile.
+  writeWhole(memo, JSON.stringify(libs));
   return libs;
 }
 
 /** The shared libraries (and the loader) `ldd` names for the ELF files among `files`. */
 function librariesOf(files: string[]): string[] {
-  return [...new Set(files.filter(isElf).flatMap(librariesOfFile))].sort();
+  const loader = identityOf('/etc/ld.so.cache');
+  return [...new Set(files.filter(isElf).flatMap((f) => librariesOfFile(f, loader)))].sort();
 }
 
 /** The inputs of an image: every file copied in, with the path it takes in the image. */

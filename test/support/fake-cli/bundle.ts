@@ -8,10 +8,11 @@
  * esbuild took a CPU-second of each live test file. A change to any of those files bundles again.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { ENV_PARENT_VAR } from '../test-environment.js';
+import { writeWhole } from '../write-whole.js';
 
 /** What a kept bundle was made of: the files esbuild read (from the working folder), and their digest. */
 interface Kept {
@@ -44,13 +45,6 @@ function keptBundle(dir: string, entry: string, name: string): string | undefine
     // Not kept yet, or a file it was made of is gone.
     return undefined;
   }
-}
-
-/** Writes `text` to `file` whole or not at all (workers of the run may keep the same bundle at once). */
-function writeWhole(file: string, text: string | Uint8Array): void {
-  const part = `${file}.${String(process.pid)}.part`;
-  writeFileSync(part, text);
-  renameSync(part, file);
 }
 
 /**
