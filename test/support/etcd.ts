@@ -99,7 +99,7 @@ async function startEtcdOnce(pool: string | undefined): Promise<Etcd> {
     unregister();
   };
   // Its client URL is on its command line: the registry knows it by that, as the tests do.
-  const unregister = registerServer('etcd', child.pid!, client, dir, pool !== undefined);
+  const unregister = registerServer('etcd', child.pid!, client, dir, { shared: pool !== undefined });
   const forget = leftover(stop);
   const deadline = Date.now() + 10_000;
   for (;;) {

@@ -77,7 +77,7 @@ async function startMotoOnce(pool: string | undefined): Promise<Moto> {
     if (stderr.length < 4000) stderr += d.toString();
   });
   const output = (): string => (logFile ? readFileSync(logFile, 'utf8').slice(0, 4000) : stderr);
-  const unregister = registerServer('moto_server', child.pid!, String(port), '', pool !== undefined);
+  const unregister = registerServer('moto_server', child.pid!, String(port), '', { shared: pool !== undefined });
   const forgetStart = leftover(() => endChild(child));
   try {
     await waitUntilAnswers(endpoint, child, output);

@@ -93,7 +93,13 @@ export function killAll(pids: number[], graceMs: number): void {
  * Registers a server of this run just started: returns the function that marks it stopped (its
  * own stop calls it). Outside a vitest run nothing is registered.
  */
-export function registerServer(what: string, pid: number, marker: string, dir = '', shared = false, files: string[] = []): () => void {
+export function registerServer(
+  what: string,
+  pid: number,
+  marker: string,
+  dir = '',
+  { shared = false, files = [] }: { shared?: boolean; files?: string[] } = {},
+): () => void {
   const file = process.env[REGISTRY_VAR];
   const start = processStart(pid);
   if (!file || start === undefined) return () => undefined;

@@ -147,7 +147,7 @@ async function startSshdOnce(opts: SshdOptions): Promise<Sshd> {
     const log = join(dir, 'sshd.log');
     child = spawn('/usr/sbin/sshd', ['-D', '-f', conf, '-E', log], { stdio: 'ignore' });
     // Its sudo rule too: a run killed outright leaves it, and the next run's setup removes it with the server.
-    unregister = registerServer('sshd', child.pid!, conf, dir, false, sudoers ? [sudoers] : []);
+    unregister = registerServer('sshd', child.pid!, conf, dir, { files: sudoers ? [sudoers] : [] });
     await listening(child, log, port);
     return {
       port,
