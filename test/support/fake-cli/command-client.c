@@ -67,7 +67,8 @@ int main(int argc, char **argv) {
   int nargs = argc - 2;
   int docker = strcmp(mode, "docker") == 0;
   const char *socket_path = mode;
-  char no_daemon[PATH_MAX + 64];
+  const char *no_daemon = NO_DOCKER;
+  char daemon_gone[PATH_MAX + 64];
   int input = 0;
   char **env = environ;
   int nenv = 0;
@@ -81,10 +82,9 @@ int main(int argc, char **argv) {
     }
     if (!socket_path || strncmp(socket_path, "unix://", 7) != 0) fail(NO_DOCKER);
     socket_path += 7;
-    snprintf(no_daemon, sizeof no_daemon, "%s", NO_DOCKER);
-    env = NULL;
   } else {
-    snprintf(no_daemon, sizeof no_daemon, "fake command: its daemon at %s is not running\n", socket_path);
+    snprintf(daemon_gone, sizeof daemon_gone, "fake command: its daemon at %s is not running\n", socket_path);
+    no_daemon = daemon_gone;
     while (env[nenv]) nenv++;
   }
 
