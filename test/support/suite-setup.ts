@@ -12,8 +12,12 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ROOT } from './cli.js';
+import { COMMAND_CLIENT } from './client-setup.js';
+import { imageCacheDir } from './pg-image-build.js';
+import { pgLinkFolders } from './pg-majors.js';
+import { removeEndedParts } from './parts.js';
 import {
   OWNER_VAR,
   REGISTRY_VAR,
@@ -105,6 +109,9 @@ export function setup(): () => void {
   );
   // Their registered servers stopped, what they left running in their temporary folders goes with the folders.
   for (const dir of endedRunFolders(root)) toldTemp('left by an interrupted earlier test run', clearRun(dir));
+  // And the parts their writers left in the folders that outlive a run (parts.ts).
+  const parts = [dirname(COMMAND_CLIENT), imageCacheDir(), join(imageCacheDir(), 'ldd'), ...pgLinkFolders()].flatMap(removeEndedParts);
+  if (parts.length) process.stderr.write(`left by an interrupted earlier test run: removed ${parts.join(', ')}\n`);
   const folder = runFolder(root, process.pid);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   // Its folders in memory, the run's own first: it names the temporary one, so whatever ends the run finds both.
