@@ -106,9 +106,16 @@ function imageLayout(major: string): Layout | null {
   return debianLayout(major) ?? cachedMajorLayout(major);
 }
 
-/** The images' cache: their tars and the memo of what ldd named (ldd/). */
-export function imageCacheDir(): string {
+/** The images' cache: their tars, and the memo of what ldd named in lddMemoDir. */
+function imageCacheDir(): string {
   return process.env.DINGO_TEST_IMAGE_CACHE ?? join(REPO, 'node_modules', '.cache', 'dingo-recover-images');
+}
+
+const lddMemoDir = (): string => join(imageCacheDir(), 'ldd');
+
+/** The folders the images' cache writes its parts in (parts.ts). */
+export function imagePartFolders(): string[] {
+  return [imageCacheDir(), lddMemoDir()];
 }
 
 function filesUnder(dir: string): string[] {
@@ -153,7 +160,7 @@ function identityOf(path: string): string {
  * asked for cost 8 to 16 CPU-seconds a call here.
  */
 function librariesOfFile(f: string, loader: string): string[] {
-  const memo = join(imageCacheDir(), 'ldd', createHash('sha256').update(identityOf(f)).update(loader).digest('hex').slice(0, 24));
+  const memo = join(lddMemoDir(), createHash('sha256').update(identityOf(f)).update(loader).digest('hex').slice(0, 24));
   if (existsSync(memo)) return JSON.parse(readFileSync(memo, 'utf8')) as string[];
   const r = spawnSync('ldd', [f]);
   const libs = [...String(r.stdout).matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1]!);
@@ -252,11 +259,12 @@ export function imageTar(major: string): string {
   const l = imageLayout(major);
   if (!l) throw new Error(`no PostgreSQL ${major} binaries here to build the postgres:${major} image from`);
   const inputs = inputsOf(l);
-  const tar = join(imageCacheDir(), `postgres-${major}-${digestOf(l, inputs)}.tar`);
+  const cache = imageCacheDir();
+  const tar = join(cache, `postgres-${major}-${digestOf(l, inputs)}.tar`);
   if (existsSync(tar)) return tar;
-  mkdirSync(imageCacheDir(), { recursive: true });
+  mkdirSync(cache, { recursive: true });
   // Files of this process alone: two test files may build the same image at once.
-  const root = partOf(join(imageCacheDir(), `rootfs-${major}`));
+  const root = partOf(join(cache, `rootfs-${major}`));
   const part = partOf(tar);
   rmSync(root, { recursive: true, force: true });
   try {
@@ -264,9 +272,9 @@ export function imageTar(major: string): string {
     execFileSync('tar', ['--numeric-owner', '-C', root, '-cf', part, '.']);
     renameSync(part, tar);
     // The trees of earlier inputs are of no more use.
-    for (const name of readdirSync(imageCacheDir()))
-      if (name.startsWith(`postgres-${major}-`) && name.endsWith('.tar') && join(imageCacheDir(), name) !== tar)
-        rmSync(join(imageCacheDir(), name), { force: true });
+    for (const name of readdirSync(cache))
+      if (name.startsWith(`postgres-${major}-`) && name.endsWith('.tar') && join(cache, name) !== tar)
+        rmSync(join(cache, name), { force: true });
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(part, { force: true });

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from './cli.js';
 import { COMMAND_CLIENT } from './client-setup.js';
-import { imageCacheDir } from './pg-image-build.js';
+import { imagePartFolders } from './pg-image-build.js';
 import { pgLinkFolders } from './pg-majors.js';
 import { removeEndedParts } from './parts.js';
 import {
@@ -110,7 +110,7 @@ export function setup(): () => void {
   // Their registered servers stopped, what they left running in their temporary folders goes with the folders.
   for (const dir of endedRunFolders(root)) toldTemp('left by an interrupted earlier test run', clearRun(dir));
   // And the parts their writers left in the folders that outlive a run (parts.ts).
-  const parts = [dirname(COMMAND_CLIENT), imageCacheDir(), join(imageCacheDir(), 'ldd'), ...pgLinkFolders()].flatMap(removeEndedParts);
+  const parts = [dirname(COMMAND_CLIENT), ...imagePartFolders(), ...pgLinkFolders()].flatMap(removeEndedParts);
   if (parts.length) process.stderr.write(`left by an interrupted earlier test run: removed ${parts.join(', ')}\n`);
   const folder = runFolder(root, process.pid);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
