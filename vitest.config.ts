@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import LongestFirst, { DURATIONS_FILE, type Durations } from './test/support/longest-first.js';
+import { SUITE_MALLOC } from './test/support/suite-malloc.js';
 
 /**
  * Set by the test of an interrupted run (test/systems/test-servers.test.ts), which runs vitest on
@@ -34,16 +35,8 @@ const projects: TestProjectInlineConfiguration[] = [
   { extends: true, test: { name: 'own', include: testFiles.filter((file) => !shared.includes(file)) } },
 ];
 
-/**
- * glibc's malloc in the workers and in every program they start that keeps the environment (the command
- * line, the doubles, the servers): freed memory kept for reuse instead of given back to the kernel at once,
- * and the heap in transparent huge pages where the kernel gives them on request (`madvise`, as here). A
- * page fault is dear on this machine (10 µs or more of system time), and the suite's programs read archives
- * into fresh buffers by the hundred megabytes: the crash sweep alone, 1.47 million page faults and 59 s
- * without, 0.83 million and 53 s with; a live recovery file 51.4 CPU-s without, 46.3 with. A setting of
- * the caller's own is kept.
- */
-process.env.GLIBC_TUNABLES ??= 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
+// The suite's malloc setting (test/support/suite-malloc.ts); a setting of the caller's own is kept.
+process.env.GLIBC_TUNABLES ??= SUITE_MALLOC;
 
 export default defineConfig({
   test: {

@@ -43,9 +43,9 @@ interface Run {
   code: number | null;
 }
 
-function spawnText(argv: string[]): Promise<Run & { signal: NodeJS.Signals | null }> {
+function spawnText(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run & { signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -73,9 +73,9 @@ function childArgv(server: ScratchServer, table: string, heapMb?: number): strin
   ];
 }
 
-/** The merge's diff of `table` between the databases shop and live of `server`, in a child process. */
-export async function diffInChild(server: ScratchServer, table: string, heapMb?: number): Promise<ChildDiff> {
-  const r = await spawnText(childArgv(server, table, heapMb));
+/** The merge's diff of `table` between the databases shop and live of `server`, in a child process of environment `env`. */
+export async function diffInChild(server: ScratchServer, table: string, heapMb?: number, env?: NodeJS.ProcessEnv): Promise<ChildDiff> {
+  const r = await spawnText(childArgv(server, table, heapMb), env);
   if (r.code !== 0) {
     const how = r.signal ? `was killed by ${r.signal}` : `exited ${r.code}`;
     throw new Error(`merge-diff ${how}: ${r.stderr.trim().split('\n').slice(0, 5).join('\n')}`);
