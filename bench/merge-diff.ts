@@ -2,12 +2,13 @@
  * The child process of the merge benchmark and of the merge's memory test: compares one table of
  * the database `shop` (the copy) with the same table of the database `live`, both on one scratch
  * server and read as the plan reads a copy (the reader role, each table's rows streamed), and
- * prints, as one JSON line, the difference's counts, the seconds it took, its peak RSS and its RSS
- * before the first row was read.
+ * prints, as one JSON line, the difference's counts, the seconds it took, its peak RSS, its RSS
+ * before the first row was read and the peak of V8's own malloc.
  * Usage: node --import tsx bench/merge-diff.ts SERVER_JSON TABLE, SERVER_JSON the server's clients
  * (`into`: the command line that runs a program in its sandbox; `bin`, `port`, `user`).
  */
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type { PipeStage, ProcResult, ScratchSandbox } from '../src/core/seams.js';
 import { diffTables, type MergeSide } from '../src/merge/plan.js';
 import { run } from '../src/systems/processes.js';
@@ -42,5 +43,6 @@ process.stdout.write(
     seconds: (performance.now() - t0) / 1000,
     maxRssKb: process.resourceUsage().maxRSS,
     startRssKb,
+    v8MallocPeakKb: Math.round(getHeapStatistics().peak_malloced_memory / 1024),
   }) + '\n',
 );

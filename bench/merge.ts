@@ -35,6 +35,8 @@ export interface ChildDiff {
   maxRssKb: number;
   /** The child's RSS once Node and the code were loaded, before the first row was read. */
   startRssKb: number;
+  /** The peak of what V8 allocated with malloc for itself (the compilers' zones and the like), off the JS heap. */
+  v8MallocPeakKb: number;
 }
 
 interface Run {
