@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Redactor } from '../src/core/redact.js';
 import { findDeletedInstance } from '../src/logs/find.js';
 import { openLogSource } from '../src/systems/log-source.js';
+import { peakRssKb } from './peak-rss.js';
 
 const [serviceName, ...paths] = process.argv.slice(2);
 const t0 = performance.now();
@@ -28,7 +29,7 @@ process.stdout.write(
     bytes: result.searched.bytes,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    maxRssKb: process.resourceUsage().maxRSS,
+    maxRssKb: peakRssKb(),
     threads: availableParallelism(),
     first: result.candidates[0]?.instanceGuid ?? null,
     candidates: result.candidates.length,

@@ -13,6 +13,7 @@ import type { PipeStage, ProcResult, ScratchSandbox } from '../src/core/seams.js
 import { diffTables, type MergeSide } from '../src/merge/plan.js';
 import { run } from '../src/systems/processes.js';
 import { lineReader, querier } from '../src/volumes/scratch-server.js';
+import { peakRssKb } from './peak-rss.js';
 
 const [serverJson, table] = process.argv.slice(2);
 const server = JSON.parse(serverJson!) as { into: string[]; bin: string; port: number; user: string };
@@ -41,7 +42,7 @@ process.stdout.write(
     keptNew: d.keptNew,
     unchanged: d.unchanged,
     seconds: (performance.now() - t0) / 1000,
-    maxRssKb: process.resourceUsage().maxRSS,
+    maxRssKb: peakRssKb(),
     startRssKb,
     v8MallocPeakKb: Math.round(getHeapStatistics().peak_malloced_memory / 1024),
   }) + '\n',
