@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { checkTrusted } from '../core/file-trust.js';
 import { readInputFile } from '../core/input-file.js';
+import { parsedOnce } from '../core/parsed-once.js';
 import { auditEventsProblem, isScenarioWorld, scalarText, type ScenarioWorld } from './world-shape.js';
 import { isRecord } from '../core/json.js';
 import type { WorldState } from './world-state.js';
@@ -75,12 +76,16 @@ function readScenarioFile(file: string): Record<string, unknown> {
   });
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // A copy of what the text parsed to: the world it holds becomes a run's, which changes it.
+    doc = structuredClone(scenarioYaml(text));
   } catch (err) {
     throw new UsageError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
   return isRecord(doc) ? doc : {};
 }
+
+/** A scenario's YAML parsed once per text (core/parsed-once.ts): a rehearsal reads it to choose its runbook, then for its platform. */
+const scenarioYaml = parsedOnce((text: string): unknown => parseYaml(text), 8);
 
 /** A file of the scenario (an object's body, a container's seed): inside its folder, and no other user's. */
 function bodyFileIn(dir: string, named: string, what = 'body file'): string {

@@ -13,6 +13,7 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node, type YAMLMap } fro
 import { valueFits } from './action.js';
 import { UsageError } from '../../core/errors.js';
 import { readInputFile } from '../../core/input-file.js';
+import { parsedOnce } from '../../core/parsed-once.js';
 import type { SubRunbookLoader } from './runbook-foreach-sub.js';
 import type { UseLoader } from './runbook-use.js';
 import type { ActionRegistry, InputDef, Runbook } from './runbook-model.js';
@@ -74,9 +75,17 @@ export function parseRunbook(file: string, text: string, actions: ActionRegistry
   return parseText(file, text, actions, { files: [resolve(file)], perItem: false });
 }
 
-function parseText(file: string, text: string, actions: ActionRegistry, chain: Chain): Runbook {
+/**
+ * A runbook's YAML document and its line counter, parsed once per text (core/parsed-once.ts): only read
+ * after, never changed, so every load of the same text may share them.
+ */
+const runbookDocument = parsedOnce((text: string) => {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
+  return { lines, doc: parseDocument(text, { lineCounter: lines, keepSourceTokens: false }) };
+});
+
+function parseText(file: string, text: string, actions: ActionRegistry, chain: Chain): Runbook {
+  const { lines, doc } = runbookDocument(text);
   const problems = new Problems(file, lines);
   for (const err of doc.errors) {
     problems.list.push(`${file}:${err.linePos?.[0]?.line ?? 1}: YAML: ${err.message.split('\n')[0]}`);
