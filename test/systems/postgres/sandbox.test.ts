@@ -77,6 +77,8 @@ describe('a scratch server’s sandbox', () => {
     // Root's: only an account given it may write there, as a scratch server's start gives its folders.
     execFileSync('chown', [`${s.account.uid}:${s.account.gid}`, writable]);
     const script = [
+      // The init says `ready` just before it becomes `cat` (exec): on a busy machine a program may start between the two.
+      'for i in $(seq 500); do [ "$(cat /proc/1/comm)" = cat ] && break; sleep 0.01; done',
       // Listed by the shell itself (a builtin and a glob): a pipeline's processes may not all be there yet.
       'set -- /proc/[0-9]*; echo $#',
       'cat /proc/1/cmdline | tr "\\0" " "; echo',
