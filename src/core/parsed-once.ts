@@ -1,8 +1,7 @@
 /**
- * Text parsed once per process: a run loads its runbook in the driver, its checks and its resume's
- * comparison, and each runbook a `use` step inlines is loaded by every runbook that uses it; a
- * rehearsal reads its scenario for the choice of runbook and again for the platform. Parsing YAML is
- * most of a short command's own work, and the same text always parses the same.
+ * Text parsed once per process: a run loads its runbook in its preflight and in its driver, each
+ * runbook a `use` step inlines is loaded by every runbook that uses it, and a rehearsal reads its
+ * scenario to choose its runbook and again for the platform. The same text always parses the same.
  *
  * Keyed by the text itself, never by a file's name or age: a file changed between two loads is parsed
  * anew. The most recently used `limit` texts are kept. A parse that throws keeps nothing.
