@@ -29,12 +29,34 @@ export function scenarioSecrets(initial: WorldState): string[] {
 }
 
 const ref = (i: number): string => `\u00absecret:${i}\u00bb`;
+const REF = /\u00absecret:(\d+)\u00bb/g;
 const escaped = (secret: string): string => JSON.stringify(secret).slice(1, -1);
+const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function seal(json: string, secrets: string[]): string {
-  return secrets.reduce((text, secret, i) => text.split(escaped(secret)).join(ref(i)), json);
+/** Each list's secrets as one pattern (longest first, as listed) and their places in it: a world is saved after every change. */
+const patterns = new WeakMap<readonly string[], { pattern: RegExp; index: Map<string, number> }>();
+
+function patternOf(secrets: readonly string[]): { pattern: RegExp; index: Map<string, number> } {
+  let known = patterns.get(secrets);
+  if (!known) {
+    const index = new Map<string, number>();
+    secrets.forEach((secret, i) => {
+      if (!index.has(escaped(secret))) index.set(escaped(secret), i);
+    });
+    known = { pattern: new RegExp([...index.keys()].map(literally).join('|'), 'g'), index };
+    patterns.set(secrets, known);
+  }
+  return known;
 }
 
-export function unseal(json: string, secrets: string[]): string {
-  return secrets.reduce((text, secret, i) => text.split(ref(i)).join(escaped(secret)), json);
+/** `json` with each secret (as JSON writes it in a string) replaced by its reference, in one pass. */
+export function seal(json: string, secrets: readonly string[]): string {
+  if (secrets.length === 0) return json;
+  const { pattern, index } = patternOf(secrets);
+  return json.replace(pattern, (found) => ref(index.get(found)!));
+}
+
+/** `json` with each reference to one of `secrets` replaced by the secret, as JSON writes it in a string. */
+export function unseal(json: string, secrets: readonly string[]): string {
+  return json.replace(REF, (found, i: string) => (Number(i) < secrets.length ? escaped(secrets[Number(i)]!) : found));
 }
