@@ -2,6 +2,7 @@
  * The credentials a scenario holds never reach the saved world file: it keeps references to
  * them, resolved from the scenario when the world is loaded.
  */
+import { escapeRegExp } from '../core/regexp.js';
 import type { WorldState } from './world-state.js';
 
 /** Keys whose values are credentials, in container environments and elsewhere in a scenario. */
@@ -29,9 +30,9 @@ export function scenarioSecrets(initial: WorldState): string[] {
 }
 
 const ref = (i: number): string => `\u00absecret:${i}\u00bb`;
-const REF = /\u00absecret:(\d+)\u00bb/g;
+/** A reference as `ref` writes it: its number without a leading zero. */
+const REF = /\u00absecret:(0|[1-9]\d*)\u00bb/g;
 const escaped = (secret: string): string => JSON.stringify(secret).slice(1, -1);
-const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Each list's secrets as one pattern (longest first, as listed) and their places in it: a world is saved after every change. */
 const patterns = new WeakMap<readonly string[], { pattern: RegExp; index: Map<string, number> }>();
@@ -39,11 +40,8 @@ const patterns = new WeakMap<readonly string[], { pattern: RegExp; index: Map<st
 function patternOf(secrets: readonly string[]): { pattern: RegExp; index: Map<string, number> } {
   let known = patterns.get(secrets);
   if (!known) {
-    const index = new Map<string, number>();
-    secrets.forEach((secret, i) => {
-      if (!index.has(escaped(secret))) index.set(escaped(secret), i);
-    });
-    known = { pattern: new RegExp([...index.keys()].map(literally).join('|'), 'g'), index };
+    const index = new Map(secrets.map((secret, i) => [escaped(secret), i]));
+    known = { pattern: new RegExp([...index.keys()].map(escapeRegExp).join('|'), 'g'), index };
     patterns.set(secrets, known);
   }
   return known;
@@ -58,5 +56,8 @@ export function seal(json: string, secrets: readonly string[]): string {
 
 /** `json` with each reference to one of `secrets` replaced by the secret, as JSON writes it in a string. */
 export function unseal(json: string, secrets: readonly string[]): string {
-  return json.replace(REF, (found, i: string) => (Number(i) < secrets.length ? escaped(secrets[Number(i)]!) : found));
+  return json.replace(REF, (found, i: string) => {
+    const secret = secrets[Number(i)];
+    return secret === undefined ? found : escaped(secret);
+  });
 }
