@@ -131,7 +131,7 @@ async function clusterOn(s: ClusterSetup, seen: Seen, logFromEnd = false): Promi
     ['recovery_target_timeline', s.target?.timeline ?? 'latest'],
     ...stopSettings,
   ]);
-  const common = { bin: pg.bin, dataDir: paths.dataDir, scratch };
+  const common = { bin: pg.bin, scratch };
   if (!pg.engine) {
     // Beside the data folder, in the drill's folder (root's): the server writes into what we opened, and cannot reach the file.
     const logFile = join(paths.dir, 'postgresql.log');

@@ -7,8 +7,6 @@
  * has, the copy is made safe to read and the tables are read as a role that is no superuser
  * (systems/pg-reader.ts).
  */
-import { readLog } from '../core/read-regular.js';
-import { join } from 'node:path';
 import { DrillFailed } from './exit-codes.js';
 import type { DockerEngine, ScratchSandbox } from '../core/seams.js';
 import { parseRecoveryLog, serverLog } from './recovery-log.js';
@@ -33,7 +31,6 @@ export interface ClusterOptions {
   bin: string;
   /** Run the server in this image instead of the local binaries. */
   image?: ClusterImage;
-  dataDir: string;
   logFile: string;
   /** Where in the log this server's lines start (bytes): a copy moved to another target reads only what it wrote since. */
   logFrom?: number;
@@ -129,7 +126,7 @@ export class ScratchCluster {
     if (this.o.image) this.ranIn = server.how;
     // Wait for postmaster.pid, so that from here on its status is read.
     const until = performance.now() + PID_FILE_GRACE_MS;
-    while (!(await this.pidFile())) {
+    while (!(await server.pidFile())) {
       const log = parseRecoveryLog((await this.log()).slice(logBefore));
       if (performance.now() > until || log.fatal.length > 0 || !(await server.alive())) {
         throw new DrillFailed(
@@ -155,14 +152,6 @@ export class ScratchCluster {
     return serverLog(this.o.logFile, this.o.logFrom);
   }
 
-  /** The postmaster's pid and, from PostgreSQL 10 on, its status ("starting", "ready"...). */
-  private async pidFile(): Promise<{ pid: number; status: string | null } | null> {
-    const text = await readLog(join(this.o.dataDir, 'postmaster.pid')).catch(() => '');
-    const lines = text.split('\n');
-    const pid = Number(lines[0]);
-    return Number.isInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() || null } : null;
-  }
-
   private logHint(): string {
     return `See the server log ${this.o.logFile} (kept with --keep).`;
   }
@@ -177,7 +166,7 @@ export class ScratchCluster {
    * connection attempt, and a log line, per poll.
    */
   async accepting(): Promise<boolean> {
-    const pf = await this.pidFile();
+    const pf = await this.server?.pidFile();
     if (pf?.status) return pf.status === 'ready';
     return accepts(this.endpoint, clientEnv());
   }

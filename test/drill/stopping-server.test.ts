@@ -17,6 +17,7 @@ import type { ScratchSandbox } from '../../src/core/seams.js';
 import type { Postmaster, Scratch } from '../../src/systems/postgres/index.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
 import { ScratchCluster } from '../../src/drill/scratch-cluster.js';
+import { readPidFile } from '../../src/systems/postgres/postmaster.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -37,7 +38,8 @@ async function stoppingCluster(answers: { code: number; stderr: string }[], remo
   const dir = await mkdtemp(join(tmpdir(), 'stopping-'));
   dirs.push(dir);
   const pidFile = join(dir, 'postmaster.pid');
-  // The postmaster.pid of PostgreSQL 10 and later: its pid, and its status on the eighth line. This process stands for it.
+  // The postmaster.pid of PostgreSQL 10 and later (its pid, its status on the eighth line), which the postmaster below reads: while
+  // it is there, the server is alive and ready. This process stands for it.
   await writeFile(pidFile, `${String(process.pid)}\n${dir}\n0\n5432\n/tmp/s\n\n0 0\nready   \n`);
   const logFile = join(dir, 'server.log');
   await writeFile(logFile, `LOG:  entering standby mode\n${FATAL}\nLOG:  startup process (PID 1) exited with exit code 1\n`);
@@ -52,6 +54,7 @@ async function stoppingCluster(answers: { code: number; stderr: string }[], remo
   const postmaster: Postmaster = {
     how: 'a postmaster.pid',
     alive: () => Promise.resolve(existsSync(pidFile)),
+    pidFile: () => readPidFile(dir),
     pid: () => Promise.resolve(process.pid),
     lastWords: () => Promise.resolve(''),
     stop: () => Promise.resolve(),
@@ -62,7 +65,7 @@ async function stoppingCluster(answers: { code: number; stderr: string }[], remo
     start: () => Promise.resolve(postmaster),
     close: () => Promise.resolve(),
   } as unknown as Scratch;
-  const cluster = new ScratchCluster({ scratch, bin: '/nowhere', dataDir: dir, logFile, settings: [] });
+  const cluster = new ScratchCluster({ scratch, bin: '/nowhere', logFile, settings: [] });
   await cluster.start();
   return { cluster, calls: () => calls };
 }

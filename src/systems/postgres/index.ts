@@ -6,6 +6,6 @@
  */
 export { openSandbox, SANDBOX_SOCKET_DIR } from './sandbox.js';
 export { openScratch, SCRATCH_PORT, waitAccepting, type Scratch } from './scratch.js';
-export type { Postmaster, ServerRun } from './postmaster.js';
+export type { PidFile, Postmaster, ServerRun } from './postmaster.js';
 export { accepts, connArgs, psqlLines, psqlRows, type Endpoint } from './psql.js';
 export { freshCluster } from './template.js';

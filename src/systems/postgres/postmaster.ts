@@ -45,10 +45,19 @@ export interface PostmasterSpec {
   run: ServerRun;
 }
 
+/** What postmaster.pid says: the postmaster's PID (in its sandbox's namespace) and, from PostgreSQL 10 on, its status. */
+export interface PidFile {
+  pid: number;
+  /** "starting", "stopping", "ready" or "standby" (both accepting connections); null before 10 or not written yet. */
+  status: string | null;
+}
+
 export interface Postmaster {
   /** "container postgres:15 (abc123def456)"; for local binaries, where they are. */
   readonly how: string;
   alive(): Promise<boolean>;
+  /** Its data folder's postmaster.pid, null while there is none. */
+  pidFile(): Promise<PidFile | null>;
   /** Its PID on this machine (0 in the image, whose processes are the Engine's). */
   pid(): Promise<number>;
   /** Its last words, for a failure: the log's last lines (local) or the container's. */
@@ -66,10 +75,21 @@ const tail = (text: string, lines: number): string => text.trimEnd().split('\n')
 
 export async function startPostmaster(spec: PostmasterSpec): Promise<Postmaster> {
   const { run } = spec;
-  return run.kind === 'local' ? startLocal(spec, run) : startImage(spec, run);
+  const server = run.kind === 'local' ? startLocal(spec, run) : await startImage(spec, run);
+  return { ...server, pidFile: () => readPidFile(spec.dataDir) };
 }
 
-function startLocal(spec: PostmasterSpec, run: Extract<ServerRun, { kind: 'local' }>): Postmaster {
+/**
+ * The data folder's postmaster.pid, read as readLog reads (never through a link, never waiting on a
+ * FIFO): the server's account writes that folder. A file without a PID is none.
+ */
+export async function readPidFile(dataDir: string): Promise<PidFile | null> {
+  const lines = (await readLog(join(dataDir, 'postmaster.pid')).catch(() => '')).split('\n');
+  const pid = Number(lines[0]);
+  return Number.isInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() || null } : null;
+}
+
+function startLocal(spec: PostmasterSpec, run: Extract<ServerRun, { kind: 'local' }>): Omit<Postmaster, 'pidFile'> {
   // Opened here, never through a link: the server writes into what we opened, and cannot swap the file.
   const fd = openSync(run.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   let proc;
@@ -107,7 +127,7 @@ function startLocal(spec: PostmasterSpec, run: Extract<ServerRun, { kind: 'local
   };
 }
 
-async function startImage(spec: PostmasterSpec, run: Extract<ServerRun, { kind: 'image' }>): Promise<Postmaster> {
+async function startImage(spec: PostmasterSpec, run: Extract<ServerRun, { kind: 'image' }>): Promise<Omit<Postmaster, 'pidFile'>> {
   const server: ImageServer = await startInImage({
     engine: run.engine,
     major: run.major,

@@ -59,6 +59,7 @@ function withSessions(server: Postmaster, sessions: PsqlSessions): Postmaster {
       return server.how;
     },
     alive: () => server.alive(),
+    pidFile: () => server.pidFile(),
     pid: () => server.pid(),
     lastWords: (lines) => server.lastWords(lines),
     async stop() {
@@ -126,13 +127,15 @@ export async function openScratch(spec: ScratchSpec): Promise<Scratch> {
 }
 
 /**
- * Whether `server` accepts connections within `timeoutMs` (pg_isready every tenth of a second at
- * first, then every half second), or ended first: a server that exited is not waited for.
+ * Whether `server` accepts connections within `timeoutMs`, or ended first: a server that exited is not
+ * waited for. Asked every tenth of a second at first, then every half second, of its postmaster.pid
+ * (PostgreSQL 10 on says there when it accepts connections), else of pg_isready.
  */
 export async function waitAccepting(server: Postmaster, endpoint: Endpoint, timeoutMs: number): Promise<'ready' | 'exited' | 'late'> {
   const deadline = performance.now() + timeoutMs;
   for (let i = 0; ; i++) {
-    if (await accepts(endpoint, clientEnv())) return 'ready';
+    const status = (await server.pidFile())?.status;
+    if (status ? status === 'ready' || status === 'standby' : await accepts(endpoint, clientEnv())) return 'ready';
     if (!(await server.alive())) return 'exited';
     if (performance.now() > deadline) return 'late';
     await new Promise((res) => setTimeout(res, i < 20 ? 100 : 500));
