@@ -6,7 +6,7 @@
  *
  * How long a file takes is what vitest's cache holds of its last run here (a pass of `.ci/run` after
  * the first takes the first's), else durations.json: seconds a file took in a whole pass on a
- * quiet 2-core machine, written from a pass's JSON report by write-durations.ts. A file neither
+ * quiet 2-core machine, written at the end of a pass by durations-reporter.ts. A file neither
  * knows runs first, as vitest's own order has it: it may be long.
  */
 import { readFileSync } from 'node:fs';
