@@ -9,7 +9,7 @@
  * before it exits.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ const NO_SOCKET = [
 
 /** A cluster whose postmaster.pid says it is ready, whose psql gives `answers` in turn, and whose pid file goes `removeAfterMs` after each psql, when given. */
 async function stoppingCluster(answers: { code: number; stderr: string }[], removeAfterMs?: number) {
-  const dir = await mkdtemp(join(tmpdir(), 'stopping-'));
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'stopping-')));
   dirs.push(dir);
   const pidFile = join(dir, 'postmaster.pid');
   // The postmaster.pid of PostgreSQL 10 and later (its pid, its status on the eighth line), which the postmaster below reads: while

@@ -7,7 +7,8 @@
  * immediate one, then kills, and returns once the process (or container) is gone.
  */
 import { closeSync, constants, openSync } from 'node:fs';
-import { readLog } from '../../core/read-regular.js';
+import { realpath } from 'node:fs/promises';
+import { headOf, readLog } from '../../core/read-regular.js';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DockerEngine, ScratchSandbox } from '../../core/seams.js';
@@ -75,16 +76,22 @@ const tail = (text: string, lines: number): string => text.trimEnd().split('\n')
 
 export async function startPostmaster(spec: PostmasterSpec): Promise<Postmaster> {
   const { run } = spec;
+  const dataDir = await realpath(spec.dataDir);
   const server = run.kind === 'local' ? startLocal(spec, run) : await startImage(spec, run);
-  return { ...server, pidFile: () => readPidFile(spec.dataDir) };
+  return { ...server, pidFile: () => readPidFile(dataDir) };
 }
 
+/** The most of postmaster.pid read: a few lines, two of them paths of at most MAXPGPATH (1024) bytes. */
+const PID_FILE_BYTES = 4096;
+
 /**
- * The data folder's postmaster.pid, read as readLog reads (never through a link, never waiting on a
- * FIFO): the server's account writes that folder. A file without a PID is none.
+ * The postmaster.pid of `dataDir` (a real path), as headOf reads what another account wrote: never
+ * through a link, never waiting on a FIFO, never more than its first PID_FILE_BYTES. The server's account
+ * writes that folder. A file without a PID, or none that can be read so, is none.
  */
 export async function readPidFile(dataDir: string): Promise<PidFile | null> {
-  const lines = (await readLog(join(dataDir, 'postmaster.pid')).catch(() => '')).split('\n');
+  const head = await headOf(join(dataDir, 'postmaster.pid'), dataDir, PID_FILE_BYTES).catch(() => null);
+  const lines = head?.toString('utf8').split('\n') ?? [];
   const pid = Number(lines[0]);
   return Number.isInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() || null } : null;
 }
