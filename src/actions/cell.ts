@@ -9,7 +9,7 @@ import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import type { Redactor } from '../core/redact.js';
 import { utcStamp } from '../core/utc-stamp.js';
 import { failpoint } from '../core/failpoints.js';
-import { describeLogin } from '../adapters/postgres.js';
+import { describeLogin, loginChain } from '../adapters/postgres.js';
 import { reconcilePasswords, psqlAs } from '../adapters/psql.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { containerArchiveUrl } from './support/served.js';
@@ -79,7 +79,7 @@ const stop = defineAction({
     const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
     // Another node leading: stopping this one hands it the instance, and the restore would only join it.
     if (info.state.running) await requireNoOtherLeader(etcd, keys, p.container);
-    await bringContainerTo(ctx, p, 'stopped');
+    await bringContainerTo(ctx, p, info, 'stopped');
     // A crash here leaves the container stopped and its keys standing: the probe sees both.
     failpoint('cell.stopped');
     const staleKeys = await clearStoppedNodeKeys(ctx, etcd, keys, p.container, 'after the stop');
@@ -153,10 +153,10 @@ const moveDataAside = defineAction({
     return { asideDir: `${p.dataDir.replace(/\/$/, '')}.moved-aside-${utcStamp(ctx.now())}` };
   },
   async run(ctx, p, plan) {
-    if ((await containerState(ctx, p.cellIp, p.container)) !== 'stopped') {
+    const info = await inspectOrFail(ctx, p.cellIp, p.container);
+    if (info.state.running) {
       throw new StepFailed(`container ${p.container} is not stopped; its data cannot be moved under it`, { hint: 'stop it, then resume' });
     }
-    const info = await inspectOrFail(ctx, p.cellIp, p.container);
     if (info.dataDir !== p.dataDir) {
       throw new StepFailed(`${p.dataDir} is not the /data mount of ${p.container} (that is ${info.dataDir})`, {
         hint: 'nothing was moved; check the container',
@@ -197,7 +197,7 @@ const start = defineAction({
       const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
       staleKeys = await clearStoppedNodeKeys(ctx, etcd, keysOfNode(info, p.container), p.container, 'before the start');
     }
-    await bringContainerTo(ctx, p, 'running');
+    await bringContainerTo(ctx, p, info, 'running');
     return { started: true, staleKeys };
   },
   probe: (ctx, p) => probeContainerIs(ctx, p, 'running', { started: true, staleKeys: 'checked before the start' }),
@@ -218,9 +218,8 @@ const reconcile = defineAction({
       throw new StepFailed(`container ${p.container} has no *_USERNAME/*_PASSWORD in its environment`, {
         hint: 'an old broker? set the passwords by hand, then resume',
       });
-    const login = await reconcilePasswords(docker, p.container, roles, {
-      knownLogins: await oldSuperuser(ctx, info, p.oldInstanceGuid),
-    });
+    const known = await oldSuperuser(ctx, info, p.oldInstanceGuid);
+    const login = await reconcilePasswords(docker, p.container, roles, loginChain(info, ctx.runtime.redactor, known));
     if (login)
       ctx.evidence(`set the passwords of ${roles.map((r) => r.role).join(', ')} in one transaction, logged in as ${describeLogin(login)}`);
     return { roles: roles.map((r) => r.role) };

@@ -9,7 +9,7 @@ import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 import type { CommandResult, PsqlCall } from '../core/seams.js';
 import { cellDatabase } from './container-database.js';
 import type { CellDocker } from './docker.js';
-import { describeLogin, loginsFor, type PgLogin } from './postgres.js';
+import { describeLogin, type PgLogin } from './postgres.js';
 
 /** Login refusals (FATAL at connection time); an ERROR inside a session is not one. */
 const AUTH_FAILED =
@@ -70,18 +70,18 @@ export async function psqlWithChain(
   throw new StepFailed(`psql in ${name} could not log in: ${refused.join('; ')}`, { hint: NO_LOGIN_HINT });
 }
 /**
- * Sets role passwords (ALTER ROLE … PASSWORD), all in one transaction. The SQL goes
- * on standard input, after the login password, never on a command line.
+ * Sets role passwords (ALTER ROLE … PASSWORD), all in one transaction, logged in with the first of
+ * `chain` the server accepts (`loginChain` of the container). The SQL goes on standard input, after
+ * the login password, never on a command line.
  */
 export async function reconcilePasswords(
   docker: CellDocker,
   name: string,
   roles: { role: string; password: string }[],
-  opts: { knownLogins?: PgLogin[] } = {},
+  chain: PgLogin[],
 ): Promise<PgLogin | null> {
   if (roles.length === 0) return null;
   for (const r of roles) docker.redactor.register(r.password);
-  const chain = await loginsFor(docker, name, opts.knownLogins);
   const sql = [
     'BEGIN;',
     ...roles.map((r) => `ALTER ROLE ${sqlIdent(r.role)} WITH PASSWORD ${sqlLiteral(r.password)};`),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
-import type { PgLogin } from '../../src/adapters/postgres.js';
+import { loginsFor, type PgLogin } from '../../src/adapters/postgres.js';
 import { waitUntilPromoted, type PromotionPoll } from '../../src/adapters/postgres-promotion.js';
 import { isInRecovery, pgIsReady } from '../../src/adapters/postgres-readiness.js';
 import { reconcilePasswords } from '../../src/adapters/psql.js';
@@ -159,10 +159,12 @@ describe('reconcilePasswords', () => {
   it('sets passwords in one transaction through stdin', async () => {
     const state = sampleCell();
     const runner = simRunner(state);
-    await reconcilePasswords(new CellDocker(runner, { redactor: new Redactor() }), CONTAINER, [
+    const docker = new CellDocker(runner, { redactor: new Redactor() });
+    const roles = [
       { role: 'appuser', password: "new'app-pass" },
       { role: 'pgadmin', password: 'new-admin-pass' },
-    ]);
+    ];
+    await reconcilePasswords(docker, CONTAINER, roles, await loginsFor(docker, CONTAINER));
     expect(state.containers[CONTAINER]!.pg.roles).toEqual({ appuser: "new'app-pass", pgadmin: 'new-admin-pass' });
     const spec = runner.specs.at(-1)!;
     expect(spec.writes).toBe(true);
@@ -172,10 +174,14 @@ describe('reconcilePasswords', () => {
 
   it('changes nothing when a role is missing, and keeps passwords out of the error', async () => {
     const state = sampleCell();
-    const err = (await reconcilePasswords(new CellDocker(simRunner(state), { redactor: new Redactor() }), CONTAINER, [
+    const docker = new CellDocker(simRunner(state), { redactor: new Redactor() });
+    const roles = [
       { role: 'appuser', password: 'secret-one-1234' },
       { role: 'ghost', password: 'secret-two-5678' },
-    ]).catch((e: unknown) => e)) as StepFailed;
+    ];
+    const err = (await reconcilePasswords(docker, CONTAINER, roles, await loginsFor(docker, CONTAINER)).catch(
+      (e: unknown) => e,
+    )) as StepFailed;
     expect(err.message).toContain('role "ghost" does not exist');
     expect(err.message).not.toContain('secret-');
     expect(state.containers[CONTAINER]!.pg.roles.appuser).toBe('app-pass-0d9e8f7a');

@@ -9,6 +9,7 @@ import { buildNewInstance } from '../../src/rehearsal/new-instance.js';
 import { openLogSource } from '../../src/systems/log-source.js';
 import { localMachine } from '../../src/commands/run/local-machine.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
+import type { CommandSpec } from '../../src/core/seams.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import type { ActionDef } from '../../src/engine/runbook/index.js';
 import { actionRegistry } from '../../src/actions/index.js';
@@ -44,6 +45,7 @@ export function restoreWorld() {
   buildNewInstance(world, { guid: NEW_GUID, name: 'important-db', spaceGuid: 'space-guid', offering: 'dingo-postgresql', plan: 'solo' });
   const platform = world.platform(SCENARIO, openLogSource, localMachine);
   const shown: Shown = { evidence: [], notes: [], warnings: [], progress: [] };
+  const commands: string[] = [];
   const ctx = {
     platform,
     runId: 'test-run',
@@ -56,7 +58,16 @@ export function restoreWorld() {
     cf: platform.cf,
     bosh: platform.bosh,
     s3: platform.s3,
-    cell: (ip: string) => platform.cells.open(ip),
+    // Every command a step runs on a cell, as its argv joined by spaces.
+    async cell(ip: string) {
+      const session = await platform.cells.open(ip);
+      return {
+        where: session.where,
+        run: (spec: CommandSpec) => (commands.push(spec.argv.join(' ')), session.run(spec)),
+        etcd: (hostPort: string) => session.etcd(hostPort),
+        close: () => session.close(),
+      };
+    },
     note: (t: string) => void shown.notes.push(t),
     warn: (t: string) => void shown.warnings.push(t),
     get warnings() {
@@ -73,7 +84,7 @@ export function restoreWorld() {
   /** A docker command on the cell, as an operator would type it (no step of the run). */
   const docker = async (...args: string[]) =>
     (await platform.cells.open(CELL)).run({ argv: ['docker', ...args], writes: args[0] !== 'inspect' });
-  return { world, platform, ctx, shown, action, container, docker };
+  return { world, platform, ctx, shown, commands, action, container, docker };
 }
 export type RestoreWorld = ReturnType<typeof restoreWorld>;
 

@@ -33,16 +33,19 @@ export async function containerState(ctx: StepContext, cellIp: string, container
 }
 
 /**
- * Stops or starts the container unless it already is so, then checks with docker inspect that it is:
- * when it is not, the step fails with what it is instead.
+ * Stops or starts the container unless `seen`, the step's own docker inspect of it, shows it so
+ * already; then checks with docker inspect that it is: when it is not, the step fails with what
+ * it is instead. (Stopping a container that stopped since, or starting one that started, is a
+ * no-op for docker; the check after is what the step stands on.)
  */
 export async function bringContainerTo(
   ctx: StepContext,
   at: { cellIp: string; container: string },
+  seen: ContainerInfo,
   wanted: 'running' | 'stopped',
 ): Promise<void> {
   const docker = await cellDocker(ctx, at.cellIp);
-  if ((await containerState(ctx, at.cellIp, at.container)) !== wanted) {
+  if ((seen.state.running ? 'running' : 'stopped') !== wanted) {
     if (wanted === 'stopped') await docker.stop(at.container, { timeoutSeconds: 30 });
     else await docker.start(at.container);
   }
