@@ -5,6 +5,7 @@
  * operator seconds and tells nothing new.
  */
 import { describe, expect, it } from 'vitest';
+import { bringContainerTo, inspectOrFail } from '../../src/actions/support/cell.js';
 import { CONTAINER, START_PARAMS, STOP_PARAMS, restoreWorld, type RestoreWorld } from '../support/restore-world.js';
 
 /** The docker commands a step ran (inspect, stop, start…), in order, without the client's flags. */
@@ -37,6 +38,19 @@ describe("the container's steps", () => {
     w.commands.length = 0;
     await w.action('cell.stop-container').run(w.ctx, STOP_PARAMS, {});
     expect(dockerVerbs(w)).toEqual(['inspect', 'inspect']);
+  });
+
+  it('a container started by someone else after the step saw it stopped fails the step, saying no stop was sent', async () => {
+    const w = restoreWorld();
+    await w.docker('stop', CONTAINER);
+    const seen = await inspectOrFail(w.ctx, STOP_PARAMS.cellIp, CONTAINER);
+    await w.docker('start', CONTAINER);
+    w.commands.length = 0;
+    await expect(bringContainerTo(w.ctx, STOP_PARAMS, seen, 'stopped')).rejects.toThrow(
+      `container ${CONTAINER} is running now, though it was stopped when this step looked: something else changed it`,
+    );
+    expect(dockerVerbs(w)).toEqual(['inspect']);
+    expect(w.container().running).toBe(true);
   });
 
   it('move the data aside: one inspect, for both its state and its /data mount', async () => {

@@ -26,10 +26,16 @@ export async function cellDocker(ctx: StepContext, cellIp: string): Promise<Cell
   });
 }
 
-export async function containerState(ctx: StepContext, cellIp: string, container: string): Promise<'running' | 'stopped' | 'missing'> {
-  const info = await (await cellDocker(ctx, cellIp)).inspect(container);
+type ContainerState = 'running' | 'stopped' | 'missing';
+
+/** What a docker inspect (null: no such container) says of the container. */
+function stateOf(info: ContainerInfo | null): ContainerState {
   if (!info) return 'missing';
   return info.state.running ? 'running' : 'stopped';
+}
+
+export async function containerState(ctx: StepContext, cellIp: string, container: string): Promise<ContainerState> {
+  return stateOf(await (await cellDocker(ctx, cellIp)).inspect(container));
 }
 
 /**
@@ -45,15 +51,18 @@ export async function bringContainerTo(
   wanted: 'running' | 'stopped',
 ): Promise<void> {
   const docker = await cellDocker(ctx, at.cellIp);
-  if ((seen.state.running ? 'running' : 'stopped') !== wanted) {
+  const sent = stateOf(seen) !== wanted;
+  if (sent) {
     if (wanted === 'stopped') await docker.stop(at.container, { timeoutSeconds: 30 });
     else await docker.start(at.container);
   }
   const after = await containerState(ctx, at.cellIp, at.container);
-  if (after !== wanted)
-    throw new StepFailed(`container ${at.container} is still ${after} after docker ${wanted === 'stopped' ? 'stop' : 'start'}`, {
-      hint: 'look at `docker logs` on the cell; then resume',
-    });
+  if (after !== wanted) {
+    const why = sent
+      ? `is still ${after} after docker ${wanted === 'stopped' ? 'stop' : 'start'}`
+      : `is ${after} now, though it was ${wanted} when this step looked: something else changed it`;
+    throw new StepFailed(`container ${at.container} ${why}`, { hint: 'look at `docker logs` on the cell; then resume' });
+  }
   ctx.evidence(`docker inspect: ${at.container} State.Running=${wanted === 'running'}`);
 }
 
