@@ -9,7 +9,7 @@ import type { CellDocker, ContainerInfo } from './docker.js';
 import { loginChain, type PgLogin } from './postgres.js';
 import { askRecovery, pgIsReady } from './postgres-readiness.js';
 import { psqlWithChain } from './psql.js';
-import { replayProbe, type ReplayAnswer } from './postgres-replay.js';
+import { parseReplayRow, recoveryPollQuery, replayProbe, versionNumOf, type ReplayAnswer } from './postgres-replay.js';
 
 type PromotionStage = 'not-running' | 'not-ready' | 'in-recovery' | 'promoted';
 
@@ -53,7 +53,7 @@ export async function waitUntilPromoted(
   // With an injected sleep that does not move the clock, count the sleeping itself.
   const elapsed = (): number => Math.max(now() - started, slept);
   let chain: PgLogin[] | undefined;
-  const replayOf = replayProbe(docker.redactor);
+  const ask = recoveryQuestion(docker, name);
   let notRunning = 0;
   let last: PromotionPoll | undefined;
   for (let attempt = 1; ; attempt++) {
@@ -68,11 +68,10 @@ export async function waitUntilPromoted(
       const logins = (chain ??= loginChain(info, docker.redactor, opts.knownLogins));
       const ready = await pgIsReady(docker, name);
       if (ready.exitCode !== 0) return at('not-ready', ready.output || ready.meaning);
-      const answer = await askRecovery(docker, name, logins);
+      const answer = await ask(logins);
       if (answer.kind === 'unreachable') return at('not-ready', answer.detail);
-      if (!answer.inRecovery) return at('promoted', 'pg_is_in_recovery() = f');
-      const query = async (sql: string) => (await psqlWithChain(docker, name, logins, { mode: 'query', sql, writes: false })).result;
-      return { ...at('in-recovery', 'pg_is_in_recovery() = t'), replay: await replayOf(query) };
+      if (answer.kind === 'promoted') return at('promoted', 'pg_is_in_recovery() = f');
+      return { ...at('in-recovery', 'pg_is_in_recovery() = t'), replay: answer.replay };
     };
     last = await poll();
     if (opts.watch) await opts.watch(last, info);
@@ -95,6 +94,43 @@ export async function waitUntilPromoted(
           : 'read the container log (docker logs) for what patroni is doing, then resume to keep waiting',
     },
   );
+}
+
+type RecoveryPoll = { kind: 'unreachable'; detail: string } | { kind: 'promoted' } | { kind: 'in-recovery'; replay: ReplayAnswer };
+
+/**
+ * Asks a server that accepts connections whether it is still in recovery and, while it is, how far
+ * replay has come: one psql a poll (recoveryPollQuery), the server version asked beside it until
+ * known, and replay's position apart only on the poll that learns it. A server that gives that
+ * question no answer of its shape (an error of its own, a function it refuses) is asked as before
+ * from then on: pg_is_in_recovery() alone, whose failure fails the wait, and the position apart,
+ * whose failure is only said.
+ */
+function recoveryQuestion(docker: CellDocker, name: string): (logins: PgLogin[]) => Promise<RecoveryPoll> {
+  let versionNum: number | undefined;
+  let together = true;
+  let replayOf = replayProbe(docker.redactor);
+  return async (logins) => {
+    const query = async (sql: string) => (await psqlWithChain(docker, name, logins, { mode: 'query', sql, writes: false })).result;
+    if (together) {
+      const result = await query(recoveryPollQuery(versionNum));
+      const [state, ...beside] = result.stdout.trim().split('|');
+      if (result.exitCode === 0 && state === 'f') return { kind: 'promoted' };
+      if (result.exitCode === 0 && state === 't') {
+        if (versionNum !== undefined) return { kind: 'in-recovery', replay: parseReplayRow(beside.join('|'), versionNum) };
+        const version = versionNumOf(beside.join('|'));
+        if (typeof version !== 'number') return { kind: 'in-recovery', replay: { kind: 'unknown', detail: version.detail } };
+        versionNum = version;
+        replayOf = replayProbe(docker.redactor, version);
+        return { kind: 'in-recovery', replay: await replayOf(query) };
+      }
+      if (result.exitCode === 2) return { kind: 'unreachable', detail: docker.redactor.redact(result.stderr.trim()) };
+      together = false;
+    }
+    const answer = await askRecovery(docker, name, logins);
+    if (answer.kind === 'unreachable') return answer;
+    return answer.inRecovery ? { kind: 'in-recovery', replay: await replayOf(query) } : { kind: 'promoted' };
+  };
 }
 
 async function stoppedError(docker: CellDocker, name: string, detail: string): Promise<StepFailed> {

@@ -9,6 +9,7 @@ import type { DatabaseCall, PsqlCall } from '../core/seams.js';
 import { RECOVERY_QUERY } from '../adapters/postgres-readiness.js';
 import { REPLICATION_QUERY } from '../adapters/pg-replication.js';
 import { replicationRows } from './cell-sim-replication.js';
+import { besideRecovery } from '../adapters/postgres-replay.js';
 import { answerReplayQuery } from './restore-replay.js';
 import { databaseQuery, extensionScript, pgRestore } from './cell-load.js';
 import { type CellWorld, fail, findContainer, logLine, ok, type Out, serverVersionNum, type SimContainer } from './cell-world.js';
@@ -46,13 +47,28 @@ function psql(c: SimContainer, call: PsqlCall, now: Date): Out {
 /** The query cell.reconcile-credentials logs in with to tell whether a role takes its new password. */
 const LOGIN_CHECK_QUERY = 'select current_user';
 
-/** One query: the login check, the standbys, WAL replay's progress, or pg_is_in_recovery(), which turns false after some polls. */
+/**
+ * One query: the login check, the standbys, WAL replay's progress, or pg_is_in_recovery(), which
+ * turns false after some polls, alone or with one of the others beside it (one row, `|` between).
+ */
 function psqlQuery(c: SimContainer, user: string, sql: string, now: Date): Out {
   if (sql === LOGIN_CHECK_QUERY) return ok(`${user}\n`);
   if (sql === REPLICATION_QUERY) return replicationRows(c.pg);
   const replay = answerReplayQuery(c.pg, sql, serverVersionNum(c.image));
   if (replay) return replay;
+  const beside = besideRecovery(sql);
+  if (beside !== undefined) {
+    // A query the cell cannot answer fails whole, before the node's recovery moves on; the position is where it stands after.
+    if (!answerReplayQuery(c.pg, beside, serverVersionNum(c.image))) return fail(1, `ERROR:  the simulated cell does not answer: ${sql}\n`);
+    const state = inRecovery(c, now);
+    return ok(`${state.stdout.trimEnd()}|${answerReplayQuery(c.pg, beside, serverVersionNum(c.image))!.stdout.trimEnd()}\n`);
+  }
   if (sql !== RECOVERY_QUERY) return fail(1, `ERROR:  the simulated cell does not answer: ${sql}\n`);
+  return inRecovery(c, now);
+}
+
+/** pg_is_in_recovery(): true for some polls of a restoring node, then false once Patroni promotes it. */
+function inRecovery(c: SimContainer, now: Date): Out {
   if (!c.pg.inRecovery) return ok('f\n');
   if (c.pg.pollsUntilPromoted > 0) {
     c.pg.pollsUntilPromoted -= 1;

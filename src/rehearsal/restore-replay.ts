@@ -5,7 +5,7 @@
  * timeline's history file that names where replay ended (PostgreSQL's timeline.c format).
  */
 import { DINGO_VERSION_NUM, ok, type Out, type SimContainer } from './cell-world.js';
-import { VERSION_QUERY, replayQuery } from '../adapters/postgres-replay.js';
+import { VERSION_QUERY, VERSION_SELECT, replayQuery } from '../adapters/postgres-replay.js';
 import {
   formatLsn,
   formatSegment,
@@ -57,7 +57,7 @@ export function replayOfArchive(keys: string[], prefix: string): SimReplay | und
  * archive's segments as the polls before promotion run out. Undefined: not such a query.
  */
 export function answerReplayQuery(pg: RestoringPg, sql: string, versionNum = DINGO_VERSION_NUM): Out | undefined {
-  if (sql === VERSION_QUERY) return ok(`${versionNum}\n`);
+  if (sql === VERSION_QUERY || sql === VERSION_SELECT) return ok(`${versionNum}\n`);
   if (sql !== replayQuery(DINGO_VERSION_NUM)) return undefined;
   // NULL (an empty line) when the server never replayed anything: it was not restored.
   if (!pg.replay) return ok('\n');

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { VERSION_QUERY, parseReplayRow, replayProbe, replayQuery } from '../../src/adapters/postgres-replay.js';
+import {
+  VERSION_QUERY,
+  VERSION_SELECT,
+  besideRecovery,
+  parseReplayRow,
+  recoveryPollQuery,
+  replayProbe,
+  replayQuery,
+  versionNumOf,
+} from '../../src/adapters/postgres-replay.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { CommandResult } from '../../src/core/seams.js';
 
@@ -12,6 +21,19 @@ describe('the replay location of a restoring server', () => {
     expect(replayQuery(90600)).toBe('select pg_last_xlog_replay_location(), timeline_id from pg_control_checkpoint()');
     expect(replayQuery(100004)).toBe('select pg_last_wal_replay_lsn(), timeline_id from pg_control_checkpoint()');
     expect(replayQuery(150002)).toBe('select pg_last_wal_replay_lsn(), timeline_id from pg_control_checkpoint()');
+  });
+
+  it('asks pg_is_in_recovery() in the same row: beside the version until it is known, then beside the replay location', () => {
+    expect(recoveryPollQuery()).toBe("select pg_is_in_recovery(), current_setting('server_version_num')");
+    expect(recoveryPollQuery(90519)).toBe('select pg_is_in_recovery(), pg_last_xlog_replay_location()');
+    expect(recoveryPollQuery(100004)).toBe(
+      'select pg_is_in_recovery(), pg_last_wal_replay_lsn(), timeline_id from pg_control_checkpoint()',
+    );
+    expect(besideRecovery(recoveryPollQuery())).toBe(VERSION_SELECT);
+    expect(besideRecovery(recoveryPollQuery(100004))).toBe(replayQuery(100004));
+    expect(besideRecovery('select pg_is_in_recovery()')).toBeUndefined();
+    expect(versionNumOf('90519\n')).toBe(90519);
+    expect(versionNumOf('9.5')).toEqual({ detail: 'server_version_num is "9.5"' });
   });
 
   it('reads psql -tA rows: an LSN, an LSN and a timeline, or NULL before any replay', () => {
@@ -35,6 +57,13 @@ describe('the replay location of a restoring server', () => {
     expect(await probe(query)).toMatchObject({ kind: 'position', position: { lsn: '0/2000000', timeline: 1 } });
     expect(await probe(query)).toMatchObject({ kind: 'position', position: { lsn: '0/3000000' } });
     expect(asked).toEqual([VERSION_QUERY, replayQuery(100004), replayQuery(100004)]);
+  });
+
+  it('asks no version when given one', async () => {
+    const asked: string[] = [];
+    const probe = replayProbe(new Redactor(), 90519);
+    expect(await probe((sql) => (asked.push(sql), Promise.resolve(answer('0/3000060\n'))))).toMatchObject({ kind: 'position' });
+    expect(asked).toEqual([replayQuery(90519)]);
   });
 
   it('says what went wrong instead of failing the wait it only decorates', async () => {

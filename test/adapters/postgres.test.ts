@@ -10,6 +10,16 @@ import { CONTAINER, SUPERUSER_PASSWORD, sampleCell } from '../support/sample-cel
 import { simRunner } from '../support/sim-runner.js';
 import { settled } from '../support/started.js';
 import { Redactor } from '../../src/core/redact.js';
+import { RECOVERY_QUERY } from '../../src/adapters/postgres-readiness.js';
+import { VERSION_QUERY, recoveryPollQuery, replayQuery } from '../../src/adapters/postgres-replay.js';
+import type { CommandResult, CommandRunner, CommandSpec } from '../../src/core/seams.js';
+import type { RestoringPg } from '../../src/rehearsal/restore-replay.js';
+
+/** The SQL of a psql command (`-tAc SQL`), if it is one. */
+const sqlOf = (spec: CommandSpec): string[] => {
+  const at = spec.argv.indexOf('-tAc');
+  return at < 0 ? [] : [spec.argv[at + 1]!];
+};
 
 function restoringCell(polls: number) {
   const state = sampleCell();
@@ -97,6 +107,14 @@ describe('PostgreSQL readiness through docker exec', () => {
   });
 });
 
+/** The polls of a wait, without pauses, on the cell RUNNER answers for. */
+async function pollsOn(runner: CommandRunner): Promise<PromotionPoll[]> {
+  const polls: PromotionPoll[] = [];
+  const docker = new CellDocker(runner, { redactor: new Redactor() });
+  await waitUntilPromoted(docker, CONTAINER, { deadlineMs: 60_000, intervalMs: 1000, onPoll: (p) => polls.push(p), sleep: async () => {} });
+  return polls;
+}
+
 describe('waitUntilPromoted', () => {
   it('follows the chain State.Running → pg_isready 0 → pg_is_in_recovery() = f', async () => {
     const state = restoringCell(2);
@@ -124,6 +142,56 @@ describe('waitUntilPromoted', () => {
     });
     expect(polls.map((p) => p.stage)).toEqual(['not-running', 'not-ready', 'in-recovery', 'in-recovery', 'promoted']);
     expect(result).toEqual({ polls: 5, elapsedMs: 4000, login: { user: 'pgadmin', password: SUPERUSER_PASSWORD } });
+  });
+
+  it('asks one psql a poll in recovery: the replay location beside pg_is_in_recovery(), the version beside the first', async () => {
+    const state = restoringCell(2);
+    const replaying: RestoringPg = state.containers[CONTAINER]!.pg;
+    replaying.replay = { from: '000000010000000000000002', to: '000000010000000000000005' };
+    const runner = simRunner(state);
+    const polls = await pollsOn(runner);
+    expect(runner.specs.flatMap(sqlOf)).toEqual([
+      recoveryPollQuery(),
+      replayQuery(90519),
+      recoveryPollQuery(90519),
+      recoveryPollQuery(90519),
+    ]);
+    const at = (p: PromotionPoll) => (p.replay?.kind === 'position' ? p.replay.position.lsn : p.replay?.kind);
+    expect(polls.map((p) => [p.stage, at(p)])).toEqual([
+      ['in-recovery', '0/4000060'],
+      ['in-recovery', '0/5000060'],
+      ['promoted', undefined],
+    ]);
+  });
+
+  it('asks as before from the first poll a server refuses that row: pg_is_in_recovery() alone, the replay location apart', async () => {
+    const sim = simRunner(restoringCell(2));
+    const refused: string[] = [];
+    const refusing = {
+      ...sim,
+      run: (spec: CommandSpec): Promise<CommandResult> => {
+        const sql = sqlOf(spec)[0] ?? '';
+        if (!sql.startsWith('select pg_is_in_recovery(), ')) return sim.run(spec);
+        refused.push(sql);
+        return Promise.resolve({
+          exitCode: 1,
+          stdout: '',
+          stderr: 'ERROR:  permission denied for function pg_control_checkpoint\n',
+          durationMs: 1,
+        });
+      },
+    };
+    const polls = await pollsOn(refusing);
+    expect(refused).toEqual([recoveryPollQuery()]);
+    expect(sim.specs.flatMap(sqlOf)).toEqual([
+      RECOVERY_QUERY,
+      VERSION_QUERY,
+      replayQuery(90519),
+      RECOVERY_QUERY,
+      replayQuery(90519),
+      RECOVERY_QUERY,
+    ]);
+    expect(polls.map((p) => p.stage)).toEqual(['in-recovery', 'in-recovery', 'promoted']);
   });
 
   it('gives up at the deadline saying where it stood', async () => {

@@ -4,6 +4,7 @@ import { Redactor } from '../../src/core/redact.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { PsqlCall } from '../../src/core/seams.js';
 import { simulateCell } from '../../src/rehearsal/cell-sim.js';
+import { recoveryPollQuery } from '../../src/adapters/postgres-replay.js';
 import { AWS_SECRET, CONTAINER, DATA_DIR, sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
 
@@ -141,5 +142,24 @@ describe('simulateCell details', () => {
     expect(psql()).toMatchObject({ exitCode: 2, stderr: 'psql: FATAL:  Peer authentication failed for user "postgres"\n' });
     // Without its call, the same command is a program the container does not have.
     expect(simulateCell(state, { argv: ['docker', 'exec', CONTAINER, 'anything'], writes: false }).exitCode).toBe(127);
+  });
+
+  it('answers pg_is_in_recovery() with a question beside it in one row, and a row it cannot answer fails whole, the node no further on', () => {
+    const state = sampleCell();
+    const c = state.containers[CONTAINER]!;
+    c.pg = { ...c.pg, inRecovery: true, pollsUntilPromoted: 2 };
+    const ask = (sql: string) =>
+      simulateCell(state, {
+        argv: ['docker', 'exec', CONTAINER, 'psql'],
+        writes: false,
+        database: {
+          call: { kind: 'psql', container: CONTAINER, login: { user: 'postgres', socket: true }, mode: 'query', sql, catalogOnly: true },
+        },
+      });
+    expect(ask(recoveryPollQuery())).toMatchObject({ exitCode: 0, stdout: 't|90519\n' });
+    expect(ask(recoveryPollQuery(100004))).toMatchObject({ exitCode: 1, stderr: expect.stringContaining('does not answer') });
+    expect(c.pg.pollsUntilPromoted).toBe(1);
+    expect(ask(recoveryPollQuery(90519))).toMatchObject({ exitCode: 0, stdout: 't|\n' });
+    expect(ask(recoveryPollQuery(90519))).toMatchObject({ exitCode: 0, stdout: 'f|\n' });
   });
 });
