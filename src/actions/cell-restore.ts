@@ -73,7 +73,7 @@ const waitRestored = defineAction({
         ctx.progress(describeRestorePoll(poll, plan.lastSegment ?? undefined, watch.phase, plan.firstSegment ?? undefined));
       },
     });
-    ctx.evidence(`${p.container}: State.Running=true, pg_isready exit 0, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
+    ctx.evidence(`${p.container}: State.Running=true, accepts connections, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
     // Serving another database after it said it bootstraps a new cluster: that is what happened.
     const sysid = await requireServesArchive(ctx, docker, p.container, p.archiveUrl).catch((err: unknown) => {
       throw watch.sawNewCluster ? watch.newCluster() : err;

@@ -1,7 +1,8 @@
 /**
  * Waiting for a restoring patroni container to be promoted: running, accepting connections, out of
  * recovery (postgres-readiness.ts), with how far WAL replay has come while it waits, and the
- * container's last lines when it stops instead.
+ * container's last lines when it stops instead. A poll asks pg_isready only until psql has reached
+ * the server, and again after psql could not: psql's own answer says it accepts connections.
  */
 import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
@@ -54,6 +55,7 @@ export async function waitUntilPromoted(
   const elapsed = (): number => Math.max(now() - started, slept);
   let chain: PgLogin[] | undefined;
   const ask = recoveryQuestion(docker, name);
+  let reached = false;
   let notRunning = 0;
   let last: PromotionPoll | undefined;
   for (let attempt = 1; ; attempt++) {
@@ -66,10 +68,14 @@ export async function waitUntilPromoted(
       const at = (stage: PromotionStage, detail: string): PromotionPoll => ({ attempt, elapsedMs: elapsed(), stage, detail });
       if (!info.state.running) return at('not-running', `${info.state.status} (exit code ${info.state.exitCode})`);
       const logins = (chain ??= loginChain(info, docker.redactor, opts.knownLogins));
-      const ready = await pgIsReady(docker, name);
-      if (ready.exitCode !== 0) return at('not-ready', ready.output || ready.meaning);
+      // pg_isready until psql has reached the server, and again once it has not: one cell command, where psql may be a login's several.
+      if (!reached) {
+        const ready = await pgIsReady(docker, name);
+        if (ready.exitCode !== 0) return at('not-ready', ready.output || ready.meaning);
+      }
       const answer = await ask(logins);
-      if (answer.kind === 'unreachable') return at('not-ready', answer.detail);
+      reached = answer.kind !== 'unreachable';
+      if (answer.kind === 'unreachable') return at('not-ready', answer.detail.split('\n')[0]!);
       if (answer.kind === 'promoted') return at('promoted', 'pg_is_in_recovery() = f');
       return { ...at('in-recovery', 'pg_is_in_recovery() = t'), replay: answer.replay };
     };

@@ -107,11 +107,12 @@ describe('PostgreSQL readiness through docker exec', () => {
   });
 });
 
-/** The polls of a wait, without pauses, on the cell RUNNER answers for. */
-async function pollsOn(runner: CommandRunner): Promise<PromotionPoll[]> {
+/** The polls of a wait on the cell RUNNER answers for; each pause runs BETWEEN (if given) and takes no time. */
+async function pollsOn(runner: CommandRunner, between?: () => void): Promise<PromotionPoll[]> {
   const polls: PromotionPoll[] = [];
   const docker = new CellDocker(runner, { redactor: new Redactor() });
-  await waitUntilPromoted(docker, CONTAINER, { deadlineMs: 60_000, intervalMs: 1000, onPoll: (p) => polls.push(p), sleep: async () => {} });
+  const sleep = () => settled(() => between?.());
+  await waitUntilPromoted(docker, CONTAINER, { deadlineMs: 60_000, intervalMs: 1000, onPoll: (p) => polls.push(p), sleep });
   return polls;
 }
 
@@ -162,6 +163,37 @@ describe('waitUntilPromoted', () => {
       ['in-recovery', '0/5000060'],
       ['promoted', undefined],
     ]);
+  });
+
+  it('asks pg_isready until psql has reached the server, and again once psql could not', async () => {
+    const state = restoringCell(2);
+    const c = state.containers[CONTAINER]!;
+    const runner = simRunner(state);
+    const script = [
+      () => {
+        c.pg.ready = false;
+      },
+      () => {
+        c.pg.ready = true;
+      },
+    ];
+    const polls = await pollsOn(runner, () => script.shift()?.());
+    expect(polls.map((p) => [p.stage, p.detail])).toEqual([
+      ['in-recovery', 'pg_is_in_recovery() = t'],
+      ['not-ready', 'psql: could not connect to server: Connection refused'],
+      ['in-recovery', 'pg_is_in_recovery() = t'],
+      ['promoted', 'pg_is_in_recovery() = f'],
+    ]);
+    const asked = runner.specs.map((spec) =>
+      spec.argv.includes('pg_isready')
+        ? 'pg_isready'
+        : sqlOf(spec).length
+          ? 'psql'
+          : spec.argv.includes('inspect')
+            ? 'inspect'
+            : spec.argv.join(' '),
+    );
+    expect(asked).toEqual(['inspect', 'pg_isready', 'psql', 'psql', 'inspect', 'psql', 'inspect', 'pg_isready', 'psql', 'inspect', 'psql']);
   });
 
   it('asks as before from the first poll a server refuses that row: pg_is_in_recovery() alone, the replay location apart', async () => {
