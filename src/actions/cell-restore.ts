@@ -7,7 +7,7 @@
 import { defineAction, type ActionDef, optional, output, required } from '../engine/runbook/index.js';
 import { describeLogin } from '../adapters/postgres.js';
 import { waitUntilPromoted } from '../adapters/postgres-promotion.js';
-import { FIRST_POLL_MS, pollDelays } from '../adapters/cf/index.js';
+import { FIRST_POLL_MS, pollDelays } from '../core/poll-delays.js';
 import { requireServesArchive } from './support/served.js';
 import { cellDocker, inspectOrFail, oldSuperuser, restored } from './support/cell.js';
 import { keysOfNode } from './support/stale-keys.js';

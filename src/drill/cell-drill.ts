@@ -33,6 +33,7 @@ import { downloadBaseBackup } from './base-backup.js';
 import { sideBySide } from './fetch-archive.js';
 import { StepFailed } from '../core/errors.js';
 import { DrillFailed } from './exit-codes.js';
+import { cellPsql as psql, SOCKET_DIR, waitRecovered } from './cell-recovery.js';
 import { majorOf } from '../core/pg-version.js';
 import { writeRecoveryConfig } from './recovery-config.js';
 import { downloadWal, localRestoreCommand } from './wal-download.js';
@@ -124,11 +125,7 @@ const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 /** How much of a file the drill's tar reads at a time. */
 const TAR_READ_BYTES = 1024 * 1024;
 const DATA = `${CELL_MOUNT}/data`;
-/** The pause between two polls of recovery, and how it is taken by default. */
-const POLL_MS = 500;
 const realSleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
-/** The server's socket, in the container's private /tmp (no TCP). */
-const SOCKET_DIR = '/tmp';
 
 /** Where the drill ran: "IMAGE on CELL[ without OPTIONS]", the hardening options it went without named. */
 export function ranIn(r: Pick<CellDrillReport, 'image' | 'cell' | 'without'>): string {
@@ -282,41 +279,6 @@ const SERVER_SETTINGS: [string, string][] = [
 
 function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-}
-
-async function psql(box: CellScratch, sql: string, database = 'postgres'): Promise<{ ok: boolean; out: string; err: string }> {
-  const r = await box.exec(['psql', '-X', '-w', '-At', '-h', SOCKET_DIR, '-d', database, '-c', sql]);
-  return { ok: r.exitCode === 0, out: r.stdout.trim(), err: r.stderr.trim() };
-}
-
-/** Until recovery has ended and the server answers; a server that stopped fails the drill with its last FATAL lines. */
-async function waitRecovered(
-  box: CellScratch,
-  signal: AbortSignal | undefined,
-  timeoutMs: number,
-  sleep: (ms: number) => Promise<void>,
-): Promise<void> {
-  const started = performance.now();
-  let paused = 0;
-  const elapsed = (): number => Math.max(performance.now() - started, paused);
-  for (;;) {
-    signal?.throwIfAborted();
-    if (!(await box.running())) {
-      const log = await box.log();
-      // A full disk is the cell's, not the archive's: said as such, with how full the store is.
-      if (CellScratch.saysNoSpace(log)) throw await box.storeFull(`while PostgreSQL replayed the archive in ${box.name}`, log);
-      const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l));
-      throw new DrillFailed(
-        'not-restorable',
-        `PostgreSQL stopped during recovery${fatal.length ? `: ${fatal.slice(-3).join(' | ')}` : ''}`,
-      );
-    }
-    const r = await psql(box, 'select pg_catalog.pg_is_in_recovery()');
-    if (r.ok && r.out === 'f') return;
-    if (elapsed() > timeoutMs) throw new DrillFailed('could-not-run', `recovery did not end within ${Math.round(timeoutMs / 60_000)} min`);
-    await sleep(POLL_MS);
-    paused += POLL_MS;
-  }
 }
 
 /** Where replay ended: the end-of-recovery checkpoint's redo location, as the image's pg_controldata reads the copy's control file. */

@@ -3,7 +3,8 @@
  * ends when the platform is ready, not on the next tick of a 10 s grid.
  */
 import { describe, expect, it } from 'vitest';
-import { CfCli, FIRST_POLL_MS, pollDelays } from '../../src/adapters/cf/index.js';
+import { CfCli } from '../../src/adapters/cf/index.js';
+import { FIRST_POLL_MS, pollDelays } from '../../src/core/poll-delays.js';
 import { cellRestoreActions } from '../../src/actions/cell-restore.js';
 import { StepFailed } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/engine/executor/index.js';

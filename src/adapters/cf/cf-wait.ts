@@ -5,6 +5,7 @@
 import { quote } from '../../core/command-line.js';
 import { StepFailed } from '../../core/errors.js';
 import type { ServiceStatus } from './cf-types.js';
+import { pollDelays } from '../../core/poll-delays.js';
 
 export interface WaitForServiceOptions {
   /** The longest pause between polls (the first is 1 s; see pollDelays). */
@@ -17,23 +18,6 @@ export interface WaitForServiceOptions {
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The first pause of a wait: an operation that ends within seconds is seen to end within seconds. */
-export const FIRST_POLL_MS = 1_000;
-/** Each pause is this much longer than the one before, up to the configured interval. */
-const POLL_BACKOFF = 1.5;
-
-/**
- * The pauses between the polls of a wait: 1 s, then ×1.5 each time (1.5 s, 2.25 s, 3.4 s …) up to
- * `capMs`, the configured poll interval, which is then kept. A cap under 1 s is used from the start.
- */
-export function* pollDelays(capMs: number, firstMs = FIRST_POLL_MS, factor = POLL_BACKOFF): Generator<number, never, void> {
-  let next = Math.min(firstMs, capMs);
-  for (;;) {
-    yield Math.round(next);
-    next = Math.min(next * factor, capMs);
-  }
-}
 
 /**
  * Polls `readStatus` until the last operation succeeds; a failed operation or the deadline throws

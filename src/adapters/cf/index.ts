@@ -9,4 +9,3 @@ export * from './cf-parse.js';
 export { type CfWho, type LastOperation, type Rendered } from './cf-types.js';
 export { nodeCountParams, nodesForPlan } from './cf-update.js';
 export { cfCurlHasFail, cfEra, cfMajor, parseCfVersionOutput } from './cf-version.js';
-export { FIRST_POLL_MS, pollDelays } from './cf-wait.js';
