@@ -9,6 +9,7 @@ import { describeLogin } from '../adapters/postgres.js';
 import { waitUntilPromoted } from '../adapters/postgres-promotion.js';
 import { FIRST_POLL_MS, pollDelays } from '../core/poll-delays.js';
 import { requireServesArchive } from './support/served.js';
+import { controlDataOf, type ControlData } from '../adapters/pg-replication.js';
 import { cellDocker, inspectOrFail, oldSuperuser, restored } from './support/cell.js';
 import { keysOfNode } from './support/stale-keys.js';
 import { describeRestorePoll } from './support/restore-progress.js';
@@ -74,14 +75,24 @@ const waitRestored = defineAction({
       },
     });
     ctx.evidence(`${p.container}: State.Running=true, accepts connections, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
+    // One pg_controldata tells both which database it serves and the timeline it was promoted to.
     // Serving another database after it said it bootstraps a new cluster: that is what happened.
-    const sysid = await requireServesArchive(ctx, docker, p.container, p.archiveUrl).catch((err: unknown) => {
+    let control: ControlData;
+    let sysid: string;
+    try {
+      control = await controlDataOf(docker, p.container);
+      sysid = await requireServesArchive(ctx, docker, p.container, p.archiveUrl, control);
+    } catch (err) {
       throw watch.sawNewCluster ? watch.newCluster() : err;
-    });
-    const end = await proveRestoreComplete(ctx, docker, p.container, plan, {
-      oldArchiveUrl: p.archiveUrl,
-      servedPartials: p.servedPartials ?? [],
-    });
+    }
+    const end = await proveRestoreComplete(
+      ctx,
+      docker,
+      p.container,
+      plan,
+      { oldArchiveUrl: p.archiveUrl, servedPartials: p.servedPartials ?? [] },
+      control.text,
+    );
     return { promoted: true, systemIdentifier: sysid, ...end };
   },
 });

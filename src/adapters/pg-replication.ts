@@ -60,17 +60,24 @@ export function parseControlDataSysid(stdout: string): string | null {
   return /^Database system identifier:\s+(\d+)\s*$/m.exec(stdout)?.[1] ?? null;
 }
 
-/** The system identifier of the cluster in CONTAINER's data directory (pg_controldata, as the postgres OS user). */
-export async function systemIdentifier(docker: CellDocker, container: string, pgdata = DINGO_PGDATA): Promise<string> {
+/** A cluster's pg_controldata: what it printed, and the system identifier it names. */
+export interface ControlData {
+  text: string;
+  sysid: string;
+}
+
+/**
+ * pg_controldata of CONTAINER's data directory, as the postgres OS user (a refusal, showing what came
+ * back, when it names no system identifier).
+ */
+export async function controlDataOf(docker: CellDocker, container: string, pgdata = DINGO_PGDATA): Promise<ControlData> {
   const result = await docker.exec(container, ['pg_controldata', pgdata], { user: 'postgres' });
   const sysid = result.exitCode === 0 ? parseControlDataSysid(result.stdout) : null;
-  if (sysid === null) {
-    throw new StepFailed(
-      `pg_controldata ${pgdata} in ${container} did not give a system identifier (exit ${result.exitCode}): ${docker.redactor.redact(result.stderr.trim() || result.stdout.trim().split('\n')[0] || '(no output)')}`,
-      {
-        hint: `check the container's data directory (${quote(['docker', 'exec', '-u', 'postgres', container, 'pg_controldata', pgdata])}), then resume`,
-      },
-    );
-  }
-  return sysid;
+  if (sysid !== null) return { text: result.stdout, sysid };
+  throw new StepFailed(
+    `pg_controldata ${pgdata} in ${container} did not give a system identifier (exit ${result.exitCode}): ${docker.redactor.redact(result.stderr.trim() || result.stdout.trim().split('\n')[0] || '(no output)')}`,
+    {
+      hint: `check the container's data directory (${quote(['docker', 'exec', '-u', 'postgres', container, 'pg_controldata', pgdata])}), then resume`,
+    },
+  );
 }

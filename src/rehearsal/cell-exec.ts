@@ -3,7 +3,7 @@
  * and cat of a history file. psql and pg_restore come as typed calls (cell-database.ts).
  */
 import { controlData } from './cell-sim-replication.js';
-import { historyFile, type RestoringPg } from './restore-replay.js';
+import { controlRecovery, historyFile } from './restore-replay.js';
 import { type CellWorld, fail, findContainer, ok, type Out } from './cell-world.js';
 
 export function exec(state: CellWorld, a: string[]): Out {
@@ -22,8 +22,7 @@ export function exec(state: CellWorld, a: string[]): Out {
     const where = `${valueAfter(cmd, '-h') ?? '/var/run/postgresql'}:${valueAfter(cmd, '-p') ?? '5432'}`;
     return c.pg.ready ? ok(`${where} - accepting connections\n`) : fail(2, '', `${where} - no response\n`);
   }
-  // A restore that was promoted ended on timeline 1 and goes on on timeline 2.
-  if (cmd[0] === 'pg_controldata') return controlData(c.pg, cmd[1], osUser, (c.pg as RestoringPg).replay && !c.pg.inRecovery ? 2 : 1);
+  if (cmd[0] === 'pg_controldata') return controlData(c.pg, cmd[1], osUser, controlRecovery(c.pg));
   // The new timeline's history file a promoted restore wrote (root or postgres may read it).
   if (cmd[0] === 'cat' && cmd.length === 2) return historyFile(c.pg, cmd[1]!) ?? fail(1, `cat: ${cmd[1]}: No such file or directory\n`);
   return fail(127, `exec: "${cmd[0] ?? ''}": executable file not found in $PATH\n`);

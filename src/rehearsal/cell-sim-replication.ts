@@ -1,6 +1,7 @@
 /**
  * What a simulated patroni container answers about replication: the leader's pg_stat_replication
- * (from the standbys the simulated broker attached to it) and pg_controldata's system identifier.
+ * (from the standbys the simulated broker attached to it) and pg_controldata's system identifier
+ * and recovery lines.
  */
 import type { CommandResult } from '../core/seams.js';
 import { DINGO_PGDATA } from '../adapters/pg-replication.js';
@@ -31,8 +32,19 @@ export function replicationRows(pg: SimReplication): Out {
   return { exitCode: 0, stdout: rows.join(''), stderr: '' };
 }
 
-/** `pg_controldata PGDATA`, in PostgreSQL 9.5's layout (the lines the recovery reads, and a few around them). */
-export function controlData(pg: SimReplication, pgdata: string | undefined, osUser: string, timeline = 1): Out {
+/** What a control file says of recovery: the cluster's state, the latest checkpoint's timeline, and the minimum recovery point. */
+export interface ControlRecovery {
+  state: 'in production' | 'in archive recovery';
+  checkpointTimeline: number;
+  minRecovery: string;
+  minRecoveryTimeline: number;
+}
+
+/** A cluster that never recovered, or whose last checkpoint came after its recovery ended: no minimum recovery point. */
+export const IN_PRODUCTION: ControlRecovery = { state: 'in production', checkpointTimeline: 1, minRecovery: '0/0', minRecoveryTimeline: 0 };
+
+/** `pg_controldata PGDATA`, in PostgreSQL 9.5's layout (pg_controldata.c: the lines the recovery reads, and a few around them). */
+export function controlData(pg: SimReplication, pgdata: string | undefined, osUser: string, recovery = IN_PRODUCTION): Out {
   if (pgdata !== DINGO_PGDATA || pg.sysid === undefined) {
     return {
       exitCode: 1,
@@ -51,8 +63,10 @@ export function controlData(pg: SimReplication, pgdata: string | undefined, osUs
     'pg_control version number:            942',
     'Catalog version number:               201510051',
     `Database system identifier:           ${pg.sysid}`,
-    'Database cluster state:               in production',
-    `Latest checkpoint's TimeLineID:       ${timeline}`,
+    `Database cluster state:               ${recovery.state}`,
+    `Latest checkpoint's TimeLineID:       ${recovery.checkpointTimeline}`,
+    `Minimum recovery ending location:     ${recovery.minRecovery}`,
+    `Min recovery ending loc's timeline:   ${recovery.minRecoveryTimeline}`,
   ].join('\n');
   return { exitCode: 0, stdout: `${stdout}\n`, stderr: '' };
 }

@@ -2,13 +2,16 @@
  * How a restoring node of the simulated cell replays the archive (restore.ts starts it): the WAL
  * wal-fetch finds by full segment names from LATEST's first segment, a step for each
  * pg_is_in_recovery() asked, where it says it is as PostgreSQL 9.5 does, and once promoted, the new
- * timeline's history file that names where replay ended (PostgreSQL's timeline.c format).
+ * timeline's history file that names where replay ended (PostgreSQL's timeline.c format) and the
+ * control file of a fast promotion (controlRecovery).
  */
 import { DINGO_VERSION_NUM, ok, type Out, type SimContainer } from './cell-world.js';
 import { VERSION_QUERY, VERSION_SELECT, replayQuery } from '../adapters/postgres-replay.js';
+import { type ControlRecovery, IN_PRODUCTION } from './cell-sim-replication.js';
 import {
   formatLsn,
   formatSegment,
+  parseLsn,
   nextSegment,
   parseSegment,
   segmentAtIndex,
@@ -74,6 +77,37 @@ export function answerReplayQuery(pg: RestoringPg, sql: string, versionNum = DIN
 function replayEnd(replay: SimReplay): string {
   const at = parseSegment(replay.to);
   return formatLsn((BigInt(at.log) << 32n) + BigInt(at.seg) * BigInt(SEGMENT_BYTES) + 0x1f0n);
+}
+
+/**
+ * What a node's control file says of its recovery. Restoring, it is in archive recovery on timeline 1,
+ * its minimum recovery point where replay began. Promoted, it ended recovery as PostgreSQL 9.5 ends
+ * Patroni's `pg_ctl promote` (xlog.c REL9_5_STABLE, StartupXLOG): a fast promotion writes an
+ * end-of-recovery record on timeline 2 and names that timeline as the minimum recovery point's
+ * (CreateEndOfRecoveryRecord), leaves recovery, and only then asks for an unhurried checkpoint
+ * (RequestCheckpoint(CHECKPOINT_FORCE)), spread over checkpoint_completion_target of
+ * checkpoint_timeout, minutes, during which the latest checkpoint is still timeline 1's. Here that
+ * checkpoint never ends: the tool reads the control file seconds after the promotion.
+ */
+export function controlRecovery(pg: RestoringPg): ControlRecovery {
+  if (!pg.replay) return IN_PRODUCTION;
+  if (pg.inRecovery) {
+    const from = parseSegment(pg.replay.from);
+    return {
+      state: 'in archive recovery',
+      checkpointTimeline: 1,
+      minRecovery: formatLsn((BigInt(from.log) << 32n) + BigInt(from.seg) * BigInt(SEGMENT_BYTES) + 0x60n),
+      minRecoveryTimeline: 1,
+    };
+  }
+  // The end of the end-of-recovery record (XLogInsert's return): its 24-byte header, 2 of data header
+  // and 16 of xl_end_of_recovery, aligned to 8, from the switchpoint.
+  return {
+    state: 'in production',
+    checkpointTimeline: 1,
+    minRecovery: formatLsn(parseLsn(replayEnd(pg.replay)) + 0x30n),
+    minRecoveryTimeline: 2,
+  };
 }
 
 /**

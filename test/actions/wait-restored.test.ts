@@ -209,21 +209,66 @@ describe('a container whose lines go to syslog, joining another node', () => {
   });
 });
 
+/** The cell of W, with the pg_controldata it answers rewritten by REWRITE. */
+async function controlRewritten(w: RestoreWorld, rewrite: (stdout: string) => string): Promise<void> {
+  const cell = await w.platform.cells.open(CELL);
+  const rewritten = {
+    ...cell,
+    run: async (spec: Parameters<typeof cell.run>[0]) => {
+      const r = await cell.run(spec);
+      return spec.argv.includes('pg_controldata') ? { ...r, stdout: rewrite(r.stdout) } : r;
+    },
+  };
+  (w.ctx as { cell: unknown }).cell = () => Promise.resolve(rewritten);
+}
+
+const controlLine = (stdout: string, label: string): string | undefined => stdout.split('\n').find((l) => l.startsWith(label));
+
+describe('the timeline a promoted node runs on, whenever its control file is read', () => {
+  it("read before the checkpoint a fast promotion asks for: the minimum recovery point's timeline (2), the checkpoint's still 1", async () => {
+    const w = await swapped();
+    const seen: string[] = [];
+    await controlRewritten(w, (stdout) => (seen.push(stdout), stdout));
+    await expect(wait(w)).resolves.toMatchObject({ promoted: true, complete: true, replayedTo: '0/50001F0' });
+    // One pg_controldata tells both the database served and the timeline.
+    expect(seen).toHaveLength(1);
+    expect(controlLine(seen[0]!, "Latest checkpoint's TimeLineID:")).toMatch(/\s1$/);
+    expect(controlLine(seen[0]!, "Min recovery ending loc's timeline:")).toMatch(/\s2$/);
+    expect(w.shown.evidence.join('\n')).toContain('00000002.history: timeline 1 ended at 0/50001F0');
+    expect(w.shown.warnings).toEqual([]);
+  });
+
+  it("read after that checkpoint: the checkpoint's timeline, the minimum recovery point cleared", async () => {
+    const w = await swapped();
+    await controlRewritten(w, (stdout) =>
+      stdout
+        .replace(/(Latest checkpoint's TimeLineID:\s+)\d+/, '$12')
+        .replace(/(Minimum recovery ending location:\s+)\S+/, '$10/0')
+        .replace(/(Min recovery ending loc's timeline:\s+)\d+/, '$10'),
+    );
+    await expect(wait(w)).resolves.toMatchObject({ promoted: true, complete: true, replayedTo: '0/50001F0' });
+    expect(w.shown.warnings).toEqual([]);
+  });
+
+  it('a node that names no timeline after 1 anywhere: warned that how far it replayed cannot be told', async () => {
+    const w = await swapped();
+    await controlRewritten(w, (stdout) =>
+      stdout.replace(/(Minimum recovery ending location:\s+)\S+/, '$10/0').replace(/(Min recovery ending loc's timeline:\s+)\d+/, '$10'),
+    );
+    await expect(wait(w)).resolves.toMatchObject({ promoted: true, complete: false, replayedTo: '' });
+    expect(w.shown.warnings).toEqual([
+      expect.stringContaining(`${CONTAINER} runs on timeline 1: its recovery never ended on a new timeline`),
+    ]);
+  });
+});
+
 describe('what the container answers in a shape PostgreSQL never writes', () => {
   it('stops the step, showing the answer escaped', async () => {
     const w = await swapped();
-    const cell = await w.platform.cells.open(CELL);
-    const odd = {
-      ...cell,
-      run: async (spec: Parameters<typeof cell.run>[0]) => {
-        const r = await cell.run(spec);
-        return spec.argv.includes('pg_controldata') ? { ...r, stdout: r.stdout.replace(/TimeLineID:\s+/, 'TimeLineID: \x1b[2J') } : r;
-      },
-    };
-    (w.ctx as { cell: unknown }).cell = () => Promise.resolve(odd);
+    await controlRewritten(w, (stdout) => stdout.replace(/TimeLineID:\s+/, 'TimeLineID: \x1b[2J'));
     const err = await failure(wait(w));
     expect(err.message).toContain('pg_controldata in cf-52167ceb-bd3d-4bff-8699-a239d21c5379 is not what PostgreSQL writes: ');
-    expect(err.message).toContain("Latest checkpoint's TimeLineID: \\x1b[2J2");
+    expect(err.message).toContain("Latest checkpoint's TimeLineID: \\x1b[2J1");
     expect(err.message).not.toContain('\x1b');
     expect(err.hint).toContain('nothing was decided on it');
   });

@@ -2,10 +2,9 @@
  * Whether a promoted restore replayed all the archive holds. PostgreSQL ends recovery when
  * restore_command fails to bring the next segment, whether the archive has no more or wal-fetch
  * failed once (a lost connection to S3), and Patroni promotes it either way. So the end of replay is
- * read from the restored node itself: the timeline it runs on (pg_controldata's "Latest
- * checkpoint's TimeLineID") and that timeline's history file, whose last line is `<parent
- * TLI>\t<switchpoint>\t<reason>` (PostgreSQL's timeline.c): the switchpoint is where replay of the
- * archive ended. Its segment is compared with the last one the archive lets replay reach (a checked
+ * read from the restored node itself: the timeline it runs on (its control file, promotedTimeline)
+ * and that timeline's history file, whose last line is `<parent TLI>\t<switchpoint>\t<reason>`
+ * (PostgreSQL's timeline.c): the switchpoint is where replay of the archive ended. Its segment is compared with the last one the archive lets replay reach (a checked
  * `.partial` the copy served under its segment's full name counts). Short of it: the step is done
  * with a warning naming the segments not replayed and the window of writes they held.
  */
@@ -36,7 +35,24 @@ export interface RestoreEnd {
   complete: boolean;
 }
 
-const TIMELINE = /^Latest checkpoint's TimeLineID:\s+(\d+)\s*$/m;
+const CHECKPOINT_TIMELINE = /^Latest checkpoint's TimeLineID:\s+(\d+)\s*$/m;
+const MIN_RECOVERY_TIMELINE = /^Min recovery ending loc's timeline:\s+(\d+)\s*$/m;
+
+/**
+ * The timeline a promoted node runs on, from its pg_controldata; null when the output names no
+ * checkpoint timeline. Patroni promotes with `pg_ctl promote`, which PostgreSQL (9.3 on) ends as a fast
+ * promotion (xlog.c, StartupXLOG): it writes an end-of-recovery record on the new timeline and names that
+ * timeline as the minimum recovery point's (CreateEndOfRecoveryRecord), leaves recovery (from then on
+ * pg_is_in_recovery() is false), and only then asks for a checkpoint, spread over minutes as any
+ * unhurried one. Until that checkpoint is done, "Latest checkpoint's TimeLineID" still names the old
+ * timeline; once it is, the checkpoint's is the new one and the minimum recovery point's is cleared (0).
+ * The newer of the two is the one the node runs on, whichever moment it is read at.
+ */
+export function promotedTimeline(control: string): number | null {
+  const checkpoint = CHECKPOINT_TIMELINE.exec(control);
+  if (!checkpoint) return null;
+  return Math.max(Number(checkpoint[1]), Number(MIN_RECOVERY_TIMELINE.exec(control)?.[1] ?? 0));
+}
 const HISTORY_LINE = /^(\d+)\t([0-9A-F]{1,8}\/[0-9A-F]{1,8})\t(.*)$/;
 
 /** Runs a reading program in the container as the postgres OS user; its output, or a refusal showing what came back. */
@@ -56,18 +72,19 @@ function unexpected(what: string, container: string, text: string, check: string
   });
 }
 
+/** How far the promoted node in CONTAINER replayed, from CONTROL_DATA (its pg_controldata, read once it left recovery) and its timeline's history file. */
 export async function proveRestoreComplete(
   ctx: StepContext,
   docker: CellDocker,
   container: string,
   plan: RestorePlan,
   archive: { oldArchiveUrl: string; servedPartials: readonly string[] },
+  controlData: string,
 ): Promise<RestoreEnd> {
-  const control = docker.redactor.redact(await read(docker, container, ['pg_controldata', DINGO_PGDATA]));
-  const tli = TIMELINE.exec(control);
-  if (!tli)
+  const control = docker.redactor.redact(controlData);
+  const timeline = promotedTimeline(control);
+  if (timeline === null)
     throw unexpected('pg_controldata', container, control, "check the container's PostgreSQL (its data directory is /data/postgres0)");
-  const timeline = Number(tli[1]);
   if (timeline <= 1) {
     ctx.warn(
       `${container} runs on timeline 1: its recovery never ended on a new timeline, so how far it replayed the archive cannot be told; check its data before the apps use it`,

@@ -7,7 +7,7 @@
 import { quote } from '../../core/command-line.js';
 import type { StepContext } from '../../engine/executor/index.js';
 import type { CellDocker, ContainerInfo } from '../../adapters/docker.js';
-import { systemIdentifier } from '../../adapters/pg-replication.js';
+import { controlDataOf, type ControlData } from '../../adapters/pg-replication.js';
 import { dingoArchiveUrl, parseS3Location } from '../../archive/location.js';
 import { StepFailed, messageOf } from '../../core/errors.js';
 
@@ -37,12 +37,18 @@ async function archivedSysid(ctx: StepContext, archiveUrl: string): Promise<stri
 }
 
 /**
- * The system identifier CONTAINER serves, checked against the archive's: when they differ the
- * step fails (resumably) saying what is served instead.
+ * The system identifier CONTAINER serves (from CONTROL when its pg_controldata was read already),
+ * checked against the archive's: when they differ the step fails (resumably) saying what is served instead.
  */
-export async function requireServesArchive(ctx: StepContext, docker: CellDocker, container: string, archiveUrl: string): Promise<string> {
+export async function requireServesArchive(
+  ctx: StepContext,
+  docker: CellDocker,
+  container: string,
+  archiveUrl: string,
+  control?: ControlData,
+): Promise<string> {
   const expected = await archivedSysid(ctx, archiveUrl);
-  const served = await systemIdentifier(docker, container);
+  const served = (control ?? (await controlDataOf(docker, container))).sysid;
   if (served !== expected) {
     throw new StepFailed(
       `${container} serves the database with system identifier ${served}, not the restored one: the archive ${archiveUrl} holds ${expected}`,
