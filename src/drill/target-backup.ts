@@ -6,14 +6,13 @@
  * backup named, else LATEST.
  */
 import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
-import { parseLsn, parseSegment, SEGMENT_BYTES, formatLsn } from '../wale/segments.js';
+import { parseLsn, parseSegment, SEGMENT_BYTES, formatLsn, segmentStartLsn } from '../wale/segments.js';
 import { DrillFailed } from './exit-codes.js';
 import { describeStop, type StopPoint } from './recovery-target.js';
 
 /** The LSN of a segment's first byte plus `offset`. */
 function lsnIn(segment: string, offset: number): bigint {
-  const s = parseSegment(segment);
-  return (BigInt(s.log) << 32n) + BigInt(s.seg) * BigInt(SEGMENT_BYTES) + BigInt(offset);
+  return segmentStartLsn(parseSegment(segment)) + BigInt(offset);
 }
 
 /** Where a complete backup's copy became consistent: its stop position, null when the sentinel does not say. */

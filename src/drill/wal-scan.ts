@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { shellQuote } from '../core/shell-quote.js';
 import { findMistakes, type Catalog, type CommitFound, type RelationName } from '../wale/mistakes.js';
 import type { BaseBackupInfo } from '../wale/report.js';
-import { formatLsn, formatSegment, nextSegment, parseSegment, segmentIndex, tryParseSegment } from '../wale/segments.js';
+import { formatLsn, formatSegment, nextSegment, parseSegment, segmentIndex, segmentStartLsn, tryParseSegment } from '../wale/segments.js';
 import { WalDumpReader, WalDumpUnreadable } from '../wale/waldump.js';
 import { DrillFailed } from './exit-codes.js';
 import { majorNumber } from './local-pg.js';
@@ -86,8 +86,7 @@ async function segmentsToRead(walDir: string, start: string, major: string): Pro
 
 /** The start LSN of a segment. */
 function segmentStart(name: string): bigint {
-  const s = parseSegment(name);
-  return (BigInt(s.log) << 32n) + BigInt(s.seg) * 16n * 1024n * 1024n;
+  return segmentStartLsn(parseSegment(name));
 }
 
 /**

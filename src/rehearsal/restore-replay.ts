@@ -11,12 +11,11 @@ import { type ControlRecovery, IN_PRODUCTION } from './cell-sim-replication.js';
 import {
   formatLsn,
   formatSegment,
-  parseLsn,
   nextSegment,
   parseSegment,
   segmentAtIndex,
   segmentIndex,
-  SEGMENT_BYTES,
+  segmentStartLsn,
   type Segment,
 } from '../wale/segments.js';
 
@@ -69,14 +68,13 @@ export function answerReplayQuery(pg: RestoringPg, sql: string, versionNum = DIN
   const done = pg.inRecovery ? (RESTORE_POLLS - Math.min(pg.pollsUntilPromoted, RESTORE_POLLS)) / RESTORE_POLLS : 1;
   const at = segmentAtIndex(0, from + Math.round(done * (to - from)));
   // A record a little way into the segment, as replay leaves it.
-  const lsn = (BigInt(at.log) << 32n) + BigInt(at.seg) * BigInt(SEGMENT_BYTES) + 0x60n;
+  const lsn = segmentStartLsn(at) + 0x60n;
   return ok(`${formatLsn(lsn)}\n`);
 }
 
 /** Where replay ended: a little way into the last segment it read (the switchpoint of the timeline it promotes to). */
-function replayEnd(replay: SimReplay): string {
-  const at = parseSegment(replay.to);
-  return formatLsn((BigInt(at.log) << 32n) + BigInt(at.seg) * BigInt(SEGMENT_BYTES) + 0x1f0n);
+function replayEnd(replay: SimReplay): bigint {
+  return segmentStartLsn(parseSegment(replay.to)) + 0x1f0n;
 }
 
 /**
@@ -92,11 +90,10 @@ function replayEnd(replay: SimReplay): string {
 export function controlRecovery(pg: RestoringPg): ControlRecovery {
   if (!pg.replay) return IN_PRODUCTION;
   if (pg.inRecovery) {
-    const from = parseSegment(pg.replay.from);
     return {
       state: 'in archive recovery',
       checkpointTimeline: 1,
-      minRecovery: formatLsn((BigInt(from.log) << 32n) + BigInt(from.seg) * BigInt(SEGMENT_BYTES) + 0x60n),
+      minRecovery: formatLsn(segmentStartLsn(parseSegment(pg.replay.from)) + 0x60n),
       minRecoveryTimeline: 1,
     };
   }
@@ -105,7 +102,7 @@ export function controlRecovery(pg: RestoringPg): ControlRecovery {
   return {
     state: 'in production',
     checkpointTimeline: 1,
-    minRecovery: formatLsn(parseLsn(replayEnd(pg.replay)) + 0x30n),
+    minRecovery: formatLsn(replayEnd(pg.replay) + 0x30n),
     minRecoveryTimeline: 2,
   };
 }
@@ -116,7 +113,7 @@ export function controlRecovery(pg: RestoringPg): ControlRecovery {
  */
 export function historyFile(pg: RestoringPg, path: string): Out | undefined {
   if (!pg.replay || pg.inRecovery || path !== `${HISTORY_DIR}/00000002.history`) return undefined;
-  return ok(`1\t${replayEnd(pg.replay)}\tno recovery target specified\n`);
+  return ok(`1\t${formatLsn(replayEnd(pg.replay))}\tno recovery target specified\n`);
 }
 
 /** Where the image keeps PostgreSQL 9.5's WAL (run.sh: PG_DATA_DIR=/data/postgres0). */

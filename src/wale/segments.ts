@@ -109,6 +109,11 @@ export function formatLsn(lsn: bigint): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
+/** The LSN of the first byte of segment `s` (XLogSegNoOffsetToRecPtr), its timeline aside. */
+export function segmentStartLsn(s: Segment): bigint {
+  return (BigInt(s.log) << 32n) + BigInt(s.seg) * BigInt(SEGMENT_BYTES);
+}
+
 /** The segment holding the byte at `lsn` on timeline `tli` (XLByteToSeg). */
 export function segmentOfLsn(lsn: string | bigint, tli: number): Segment {
   const v = typeof lsn === 'bigint' ? lsn : parseLsn(lsn);

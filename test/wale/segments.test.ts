@@ -9,6 +9,7 @@ import {
   segmentDistance,
   segmentOfLsn,
   segmentRange,
+  segmentStartLsn,
   skipsSegmentFF,
   tryParseSegment,
 } from '../../src/wale/segments.js';
@@ -78,6 +79,12 @@ describe('LSNs', () => {
     expect(formatSegment(segmentOfLsn('0/3000000', 2))).toBe('000000020000000000000003');
     expect(formatSegment(segmentOfLsn('0/2FFFFFF', 2))).toBe('000000020000000000000002');
     expect(formatSegment(segmentOfLsn('1A/FF000028', 3))).toBe('000000030000001A000000FF');
+  });
+
+  it("gives a segment's first byte, whose segment is itself", () => {
+    expect(formatLsn(segmentStartLsn(seg('000000010000000000000002')))).toBe('0/2000000');
+    expect(formatLsn(segmentStartLsn(seg('000000030000001A000000FF')))).toBe('1A/FF000000');
+    expect(formatSegment(segmentOfLsn(segmentStartLsn(seg('000000020000000300000004')), 2))).toBe('000000020000000300000004');
   });
 
   it('round-trips and rejects bad text', () => {

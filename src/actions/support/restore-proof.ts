@@ -1,12 +1,13 @@
 /**
  * Whether a promoted restore replayed all the archive holds. PostgreSQL ends recovery when
- * restore_command fails to bring the next segment, whether the archive has no more or wal-fetch
- * failed once (a lost connection to S3), and Patroni promotes it either way. So the end of replay is
- * read from the restored node itself: the timeline it runs on (its control file, promotedTimeline)
- * and that timeline's history file, whose last line is `<parent TLI>\t<switchpoint>\t<reason>`
- * (PostgreSQL's timeline.c): the switchpoint is where replay of the archive ended. Its segment is compared with the last one the archive lets replay reach (a checked
- * `.partial` the copy served under its segment's full name counts). Short of it: the step is done
- * with a warning naming the segments not replayed and the window of writes they held.
+ * restore_command fails to bring the next segment, whether the archive has no more or wal-fetch failed
+ * once (a lost connection to S3), and Patroni promotes it either way. So the end of replay is read
+ * from the restored node itself: the timeline it runs on (its control file, promotedTimeline) and that
+ * timeline's history file, whose last line is `<parent TLI>\t<switchpoint>\t<reason>` (PostgreSQL's
+ * timeline.c): the switchpoint is where replay of the archive ended. Its segment is compared with the
+ * last one the archive lets replay reach (a checked `.partial` the copy served under its segment's
+ * full name counts). Short of it: the step is done with a warning naming the segments not replayed and
+ * the window of writes they held.
  */
 import type { StepContext } from '../../engine/executor/index.js';
 import type { CellDocker } from '../../adapters/docker.js';
