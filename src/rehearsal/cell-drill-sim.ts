@@ -101,7 +101,10 @@ function exec(d: SimDrill, a: string[]): Out {
   if (sql.includes('pg_is_in_recovery')) {
     d.pollsLeft = Math.max(0, d.pollsLeft - 1);
     if (d.pollsLeft === 0) d.logs.push('LOG:  archive recovery complete', 'LOG:  database system is ready to accept connections');
-    return ok(d.pollsLeft > 0 ? 't\n' : 'f\n');
+    // The drill runs with hot_standby off: until recovery ends, the postmaster turns every client away
+    // (9.5's postmaster.c canAcceptConnections: CAC_STARTUP in PM_RECOVERY, ProcessStartupPacket's FATAL),
+    // and psql exits 2, a connection it could not make (psql/startup.c EXIT_BADCONN).
+    return d.pollsLeft > 0 ? fail(2, 'psql: FATAL:  the database system is starting up\n') : ok('f\n');
   }
   // The simulation's server holds no database of the tenant's and no rows.
   if (sql.includes('pg_database')) return ok('postgres\n');

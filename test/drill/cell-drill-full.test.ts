@@ -45,16 +45,16 @@ afterAll(() => {
 type DrillCell = CellWorld & {
   storeFreeKb?: number;
   othersWriteKb?: number;
-  drills?: Record<string, { pollsLeft: number }>;
+  drills?: Record<string, { pollsLeft: number; running: boolean; logs: string[] }>;
   drillData?: Record<string, unknown>;
 };
 
-function drillOn(cell: DrillCell): CellDrillOptions {
+function drillOn(cell: DrillCell, runner: CommandRunner = simRunner(cell)): CellDrillOptions {
   const redactor = new Redactor();
   return {
     url: `s3://${BUCKET}/${PREFIX}`,
     store,
-    docker: new CellDocker(simRunner(cell), { redactor, sudo: true }),
+    docker: new CellDocker(runner, { redactor, sudo: true }),
     cell: cell.ip,
     image: IMAGE,
     workdir: join(dir, 'work'),
@@ -158,5 +158,36 @@ describe("the drill's wait for recovery", () => {
     expect(r.replayedTo).toBe('0/6000028');
     // The simulated server is in recovery for two polls and out of it at the third (rehearsal/cell-drill-sim.ts).
     expect(pauses).toEqual([500, 750]);
+  });
+
+  it('asks the cell one command a poll while the server turns clients away, and Docker nothing', async () => {
+    const cell: DrillCell = sampleCell();
+    const sim = simRunner(cell);
+    await runCellDrill({ ...drillOn(cell, sim), sleep: () => Promise.resolve() });
+    const asked = sim.specs.map((spec) => spec.argv.join(' '));
+    const polls = asked.filter((a) => a.includes('pg_is_in_recovery'));
+    const from = asked.indexOf(polls[0]!);
+    // Turned away twice (psql exits 2, as 9.5's postmaster turns clients away in recovery), then answered: three commands, one a poll.
+    expect(polls).toHaveLength(3);
+    expect(asked.slice(from, from + 3)).toEqual(polls);
+  });
+
+  it("asks Docker once psql cannot run in the container, and fails with the stopped server's FATAL lines", async () => {
+    const cell: DrillCell = sampleCell();
+    const FATAL = 'FATAL:  could not locate required checkpoint record';
+    const err = await runCellDrill({
+      ...drillOn(cell),
+      // The server exits during the first pause: its container stops with it (the server is its first process).
+      sleep: () => {
+        for (const d of Object.values(cell.drills ?? {})) Object.assign(d, { running: false, logs: [...d.logs, FATAL] });
+        return Promise.resolve();
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(DrillFailed);
+    expect(err?.message).toBe(`PostgreSQL stopped during recovery: ${FATAL}`);
+    expect(leftOn(cell)).toEqual([]);
   });
 });
