@@ -59,6 +59,7 @@ const waitRestored = defineAction({
     const elapsed = (): number => Math.max(clock() - startedAt, paused);
     const { login } = await waitUntilPromoted(docker, p.container, {
       knownLogins,
+      inspected: info,
       deadlineMs: plan.deadlineMs,
       // The shortest pause, so no pause is skipped for the deadline's sake; each pause taken is the
       // schedule's next one (1 s, growing to the configured interval), cut short at the deadline.

@@ -32,6 +32,8 @@ export interface WaitOptions {
   now?: () => number;
   /** Old credentials to try after the container's own superuser (from its env) and before the local socket. */
   knownLogins?: PgLogin[];
+  /** What docker inspect said of the container just before the wait: the first poll's, not asked again. */
+  inspected?: ContainerInfo;
   /** Polls a stopped container may take to come up before it counts as dead (default 3). */
   startGracePolls?: number;
   /**
@@ -59,7 +61,7 @@ export async function waitUntilPromoted(
   let notRunning = 0;
   let last: PromotionPoll | undefined;
   for (let attempt = 1; ; attempt++) {
-    const info = await docker.inspect(name);
+    const info = attempt === 1 && opts.inspected ? opts.inspected : await docker.inspect(name);
     if (!info)
       throw new StepFailed(`container ${name} disappeared from ${docker.runner.where} while waiting for it`, {
         hint: 'list the containers with `docker ps -a`',

@@ -83,6 +83,14 @@ describe('a restore that runs its course', () => {
     expect(w.shown.warnings).toEqual([]);
   });
 
+  it('asks docker inspect once before its first question to PostgreSQL', async () => {
+    const w = await swapped();
+    w.commands.length = 0;
+    await wait(w);
+    const firstPsql = w.commands.findIndex((c) => c.includes('psql'));
+    expect(w.commands.slice(0, firstPsql).filter((c) => c.includes(' inspect '))).toHaveLength(1);
+  });
+
   it('shows the base backup being fetched while PostgreSQL does not answer yet', async () => {
     const w = await swapped();
     // The container as it is a moment after its start: backup-fetch under way, PostgreSQL not up yet.
