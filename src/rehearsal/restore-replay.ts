@@ -85,7 +85,9 @@ function replayEnd(replay: SimReplay): bigint {
  * (CreateEndOfRecoveryRecord), leaves recovery, and only then asks for an unhurried checkpoint
  * (RequestCheckpoint(CHECKPOINT_FORCE)), spread over checkpoint_completion_target of
  * checkpoint_timeout, minutes, during which the latest checkpoint is still timeline 1's. Here that
- * checkpoint never ends: the tool reads the control file seconds after the promotion.
+ * checkpoint never ends: the tool reads the control file seconds after the promotion. Real PostgreSQL
+ * 15 and 10 (a standby of recovery.conf, as 9.x's) promoted so leave it so
+ * (test/actions/promoted-timeline.test.ts).
  */
 export function controlRecovery(pg: RestoringPg): ControlRecovery {
   if (!pg.replay) return IN_PRODUCTION;
