@@ -9,8 +9,10 @@
  * - `discard all`, so nothing the text set (a role, a setting, a temporary table) outlives it;
  * - `\echo` of a marker only this process knows (it never reaches the server), which ends its output.
  * An error ends psql (ON_ERROR_STOP) and its words are the statement's, as a psql of its own would say
- * them; the next statement opens another session (and so does a statement whose session the server
- * ended while it was idle, idle_session_timeout: it is sent again there). The sessions belong to one server: they are
+ * them; the next statement opens another session. A session waits for our next statement as long as we
+ * choose: on a server that has idle_session_timeout (14+), a database's or a role's setting of it, which
+ * could end a session between its connection and its first statement on a busy machine, is switched off
+ * at connection (PGOPTIONS, which wins over both). The sessions belong to one server: they are
  * closed before it stops and before another starts in the sandbox, and once idle for IDLE_MS, so none
  * holds a connection slot the server's other clients (pg_dump, a COPY's reader) need. A psql older
  * than 9.6 (no \gexec), a text holding the tag, or every session busy: the caller runs a psql of its own.
@@ -29,22 +31,25 @@ const IDLE_MS = 2000;
 /** Sessions open at once: a superuser's and a reader's are the most a flow uses together. */
 const MAX_SESSIONS = 2;
 
-/** What the server says as it ends a session idle for longer than its idle_session_timeout. */
-const IDLE_ENDED = /terminating connection due to idle-session timeout/;
+/** A bin folder's psql version as a number (9.6, 15), or null when it names none: asked once per folder in a process. */
+const versionByBin = new Map<string, Promise<number | null>>();
 
-/** Whether a bin folder's psql runs \gexec (9.6+), by folder: asked once in a process. */
-const gexecByBin = new Map<string, Promise<boolean>>();
-
-async function runsGexec(sandbox: ScratchSandbox, bin: string): Promise<boolean> {
-  let known = gexecByBin.get(bin);
+async function psqlVersion(sandbox: ScratchSandbox, bin: string): Promise<number | null> {
+  let known = versionByBin.get(bin);
   if (!known) {
     known = sandbox.run([join(bin, 'psql'), '--version']).then((r) => {
       const version = r.code === 0 ? versionSaid(r.stdout) : null;
-      return version !== null && parseFloat(version) >= 9.6;
+      return version === null ? null : parseFloat(version);
     });
-    gexecByBin.set(bin, known);
+    versionByBin.set(bin, known);
   }
   return known;
+}
+
+/** `env` with the server's ending of idle sessions switched off, on a major that has it (14+; an older one refuses the name). */
+function keptOpen(env: NodeJS.ProcessEnv, version: number): NodeJS.ProcessEnv {
+  if (version < 14) return env;
+  return { ...env, PGOPTIONS: `${env.PGOPTIONS ?? ''} -c idle_session_timeout=0`.trim() };
 }
 
 class Session {
@@ -57,8 +62,6 @@ class Session {
   private readonly marker = `dingo-recover-end-${randomBytes(16).toString('hex')}`;
   readonly tag = `$q${randomBytes(8).toString('hex')}$`;
   lastUsed = 0;
-  /** Whether it answered a statement (so it may have been idle since). */
-  answered = false;
 
   constructor(
     private readonly talk: SandboxedConversation,
@@ -97,7 +100,6 @@ class Session {
         if (at >= 0) {
           const stdout = this.out.slice(0, at);
           this.out = this.out.slice(at + this.marker.length + 1);
-          this.answered = true;
           return { ok: true, stdout };
         }
         if (!this.open) return { ok: false, said: this.err.trim() || this.out.trim() || `psql exited with ${this.code ?? 'a signal'}` };
@@ -133,14 +135,10 @@ export class PsqlSessions {
    * printed, or said failing; null when no session takes it (the caller runs a psql of its own).
    */
   async run(bin: string, argv: string[], env: NodeJS.ProcessEnv, sql: string): Promise<Answer | null> {
-    if (!(await runsGexec(this.sandbox, bin))) return null;
-    const key = JSON.stringify([argv, env]);
-    const idleBefore = this.sessions.get(key)?.answered ?? false;
-    const answer = await this.once(key, argv, env, sql);
-    // A server that ends idle sessions (idle_session_timeout, 14+, a database's or a role's setting) ended this one
-    // before the statement reached it: the statement runs in a new session.
-    if (idleBefore && answer && !answer.ok && IDLE_ENDED.test(answer.said)) return this.once(key, argv, env, sql);
-    return answer;
+    // \gexec came with 9.6.
+    const version = await psqlVersion(this.sandbox, bin);
+    if (version === null || version < 9.6) return null;
+    return this.once(JSON.stringify([argv, env]), argv, keptOpen(env, version), sql);
   }
 
   private async once(key: string, argv: string[], env: NodeJS.ProcessEnv, sql: string): Promise<Answer | null> {

@@ -94,13 +94,22 @@ describe('psql sessions of a scratch server', () => {
     expect(after).not.toBe(before);
   });
 
-  it('runs a statement again in a new session when the server ended the idle one (idle_session_timeout)', async () => {
-    await pg.psql('postgres', ['-c', "alter database shop set idle_session_timeout = '200ms'"]);
-    const [first] = (await as('select pg_backend_pid()', 'shop'))[0]!;
+  it("keeps its session open past a database's idle_session_timeout, however long psql takes to send the first statement", async () => {
+    // A database of its own: no session of ours on it predates its setting.
+    await pg.psql('postgres', ['-c', 'create database idle', '-c', "alter database idle set idle_session_timeout = '200ms'"]);
+    const [first] = (await as('select pg_backend_pid()', 'idle'))[0]!;
+    expect(await as('show idle_session_timeout', 'idle')).toEqual([['0']]);
     await new Promise((r) => setTimeout(r, 600));
-    const [second] = (await as('select pg_backend_pid()', 'shop'))[0]!;
-    expect(second).not.toBe(first);
-    await pg.psql('postgres', ['-c', 'alter database shop reset idle_session_timeout']);
+    const [second] = (await as('select pg_backend_pid()', 'idle'))[0]!;
+    expect(second).toBe(first);
+    // The reader's sessions too, a role that is no superuser.
+    await pg.psql('postgres', ['-c', "alter role reader set idle_session_timeout = '200ms'"]);
+    const reader = (): Promise<string[][]> =>
+      as('select pg_backend_pid(), current_setting($$idle_session_timeout$$)', 'idle', 'reader', unprivilegedClientEnv());
+    const [[pid, setting]] = (await reader()) as [[string, string]];
+    expect(setting).toBe('0');
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await reader())[0]![0]).toBe(pid);
   });
 
   it('keeps at most two sessions open, closes one left idle, and none outlives its server', async () => {
