@@ -4,7 +4,8 @@
  * `commands/ssh.rb`), and the command really run by OpenSSH's `ssh`/`scp` against a private sshd
  * that stands for the cell (FAKE_BOSH_SSH names one per cell IP, and the gateways), through the
  * gateway given or the director's. Like the real CLIs, each session logs a temporary `bosh_…`
- * user's setup and cleanup (in FAKE_BOSH_SSH's `sessionsLog`), and input is never fed to a
+ * user's setup and cleanup (in FAKE_BOSH_SSH's `sessionsLog`), waits for the director's task of each
+ * as the CLI does (taskPollMs), and input is never fed to a
  * non-interactive command (bosh-cli ssh/non_interactive.go gives ssh no Stdin, so Go's exec
  * gives it /dev/null). Unknown flags are refused. It runs in the fake CLIs' daemon (./cli-daemon.ts):
  * the invocation's environment and working folder are the caller's, given with each call.
@@ -50,7 +51,7 @@ export interface BoshSshWorld {
 }
 
 /** The sessions' world as one invocation sees it: its caller's environment and folder with it. */
-type Ssh = BoshSshWorld & BoshCaller;
+type Ssh = BoshSshWorld & BoshCaller & { era: 'v1' | 'v2' };
 
 interface Out {
   stdout: string;
@@ -91,8 +92,9 @@ export async function runSession(
   caller: BoshCaller,
   write?: (b: Buffer) => void,
 ): Promise<Out> {
-  const ssh: Ssh = { ...sessions, ...caller };
-  return /^1\./.test(world.version) ? v1(world, ssh, args) : v2(world, ssh, args, write);
+  const era = /^1\./.test(world.version) ? 'v1' : 'v2';
+  const ssh: Ssh = { ...sessions, ...caller, era };
+  return era === 'v1' ? v1(world, ssh, args) : v2(world, ssh, args, write);
 }
 
 // ---- v2 (Go): go-flags, `-d NAME`, `INSTANCE-GROUP[/INSTANCE-ID]` -------------------------------
@@ -313,9 +315,34 @@ function gatewayOf(ssh: Ssh, given: Gateway): Gateway {
   return { host: given.host ?? director?.host, user: given.user ?? director?.user, key: given.key, disable: false };
 }
 
-/** One temporary user per instance, set up before and cleaned up after, as the director does. */
+/**
+ * How long the CLI waits for each of the director's tasks of a session, at the least: the task is never
+ * done at its first look (the director queues it, then an agent makes or removes the user), and the CLI
+ * looks again after its poll interval. bosh-cli polls a task every 500 ms (director/client.go,
+ * `NewTaskClientRequest(…, 500*time.Millisecond)`; task_client_request.go `WaitForCompletion`); the Ruby
+ * CLI every second (lib/cli/task_tracking/task_tracker.rb, `POLL_INTERVAL = 1`). A real director takes
+ * longer still, seconds each under load; this is its floor, not its mean.
+ */
+const taskPollMs = (ssh: Ssh): number => (ssh.era === 'v1' ? 1000 : 500);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One temporary user per instance, set up before and cleaned up after, as the director does: one task
+ * sets up the users of every instance named, and one removes them, each waited for (taskPollMs).
+ */
 async function withSessions(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {
   const out: Out[] = [];
+  await sleep(taskPollMs(ssh));
+  try {
+    await eachSession(ssh, vms, each, out);
+  } finally {
+    await sleep(taskPollMs(ssh));
+  }
+  return out;
+}
+
+async function eachSession(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>, out: Out[]): Promise<void> {
   for (const vm of vms) {
     const user = `bosh_${randomBytes(8).toString('hex').slice(0, 15)}`;
     appendFileSync(ssh.sessionsLog, JSON.stringify({ event: 'setup', user, instance: `${vm.job}/${vm.id}` }) + '\n');
@@ -325,7 +352,6 @@ async function withSessions(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) =>
       appendFileSync(ssh.sessionsLog, JSON.stringify({ event: 'cleanup', user, instance: `${vm.job}/${vm.id}` }) + '\n');
     }
   }
-  return out;
 }
 
 function cellOf(ssh: Ssh, vm: Vm): SshTarget {

@@ -87,6 +87,14 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         expect(session.where).toMatch(/^cell 10\.58\.111\.150 \(bosh ssh cell_z1-partition-cac94a070a81fd8f3931\/\S+\)$/);
       });
 
+      it("takes the director's time: a task to make the session's user and one to remove it, each waited a poll at the least", async () => {
+        // bosh-cli polls a task every 500 ms, the Ruby CLI every second (test/support/fake-cli/bosh-session.ts).
+        const floor = 2 * (era.version.startsWith('1.') ? 1000 : 500);
+        const started = performance.now();
+        expect((await session.run({ argv: ['true'], writes: false })).exitCode).toBe(0);
+        expect(performance.now() - started).toBeGreaterThanOrEqual(floor);
+      });
+
       it('keeps its private folder in the run’s scratch folder, and removes it when the session closes', async () => {
         const scratch = join(fake.dir, 'scratch');
         const folders = readdirSync(scratch).filter((f) => f.startsWith('dingo-bosh-ssh-'));

@@ -1,38 +1,38 @@
 /**
- * `dingo-recover recover --ssh-via bosh`, live, for each era of the bosh CLI: every cell command
+ * `dingo-recover recover --ssh-via bosh`, live, for one era of the bosh CLI: every cell command
  * (docker stop, inspect, the data flush, the etcd reset, the psql checks with their passwords on
  * standard input) goes through the bosh double's `bosh ssh` (`bosh scp` for the input), which
  * runs it with OpenSSH through the jumpbox sshd to the cell sshd (test/support/live/), v2's under
- * the terminal bosh-cli forces, and the whole recovery ends as a direct one does; bosh-cli 2.0.1's
- * tables (`bosh env` as name/value rows) pass the checks before the run.
+ * the terminal bosh-cli forces, and the whole recovery ends as a direct one does. Each era is a test
+ * file of its own (test/commands/recover/live-bosh-ssh-*.test.ts): a session waits for the director's
+ * tasks as the era's CLI does (test/support/fake-cli/bosh-session.ts), so a recovery is minutes of
+ * waiting, which files in workers of their own spend side by side.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DONE_DRILLED_ON_CELL, runCli } from '../../support/cli.js';
-import { sshdAvailable } from '../../support/sshd.js';
-import { etcdAvailable } from '../../support/etcd.js';
-import { BOSH_VERSIONS } from '../../support/fake-cli/worlds.js';
-import { cliCalls, GATEWAY, ndjson, viaBosh, withBoshSsh } from '../../support/live/bosh-ssh-case.js';
-import { prepareCase } from '../../support/live/platform.js';
-import { assertNoSecrets, assertRecovered, doneTranscript } from '../../support/live/recovered.js';
-import { ONE_RUN_MS } from '../../support/live/shared.js';
-import { useCaseRun, useLiveServers } from '../../support/live/hooks.js';
+import { DONE_DRILLED_ON_CELL, runCli } from '../cli.js';
+import { sshdAvailable } from '../sshd.js';
+import { etcdAvailable } from '../etcd.js';
+import { cliCalls, GATEWAY, ndjson, viaBosh, withBoshSsh } from './bosh-ssh-case.js';
+import { prepareCase } from './platform.js';
+import { assertNoSecrets, assertRecovered, doneTranscript } from './recovered.js';
+import { ONE_RUN_MS } from './shared.js';
+import { useCaseRun, useLiveServers } from './hooks.js';
 
-describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-via bosh, live, through the bosh double', () => {
-  const live = useLiveServers();
+/** How v2 names the cell's instance on its command line: the deployment, then INSTANCE-GROUP/ID. */
+export const V2_SSH_ARGS = [
+  '-d',
+  'dingo-postgresql-98b09c4b36af74181ee1',
+  'ssh',
+  expect.stringMatching(/^cell_z1-partition-cac94a070a81fd8f3931\/[0-9a-f-]{36}$/),
+] as const;
 
-  const v2Ssh = [
-    '-d',
-    'dingo-postgresql-98b09c4b36af74181ee1',
-    'ssh',
-    expect.stringMatching(/^cell_z1-partition-cac94a070a81fd8f3931\/[0-9a-f-]{36}$/),
-  ] as const;
-  for (const [era, version, sshArgs] of [
-    ['v1 (Ruby)', '1.3215.0', ['-n', '-d', expect.stringMatching(/manifest\.yml$/), 'ssh', 'cell_z1-partition-cac94a070a81fd8f3931/0']],
-    ['v2 2.0.1 (array rows)', BOSH_VERSIONS.v2old, v2Ssh],
-    ['v2 (Go)', BOSH_VERSIONS.v2, v2Ssh],
-  ] as const) {
+/** The recovery through bosh `version`'s ssh (ERA names it), whose ssh invocations start with `sshArgs`. */
+export function boshEraRecovery(era: string, version: string, sshArgs: readonly unknown[]): void {
+  describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-via bosh, live, through the bosh double', () => {
+    const live = useLiveServers();
+
     describe(`bosh ${era}`, () => {
       const once = useCaseRun(
         async () => withBoshSsh(live.servers, await prepareCase(live.servers, `bosh-${version}`), version),
@@ -93,5 +93,5 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('dingo-recover recover --ssh-v
         for (const p of once.c.secrets.passwords) expect(argvs).not.toContain(p);
       });
     });
-  }
-});
+  });
+}
