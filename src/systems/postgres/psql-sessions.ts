@@ -10,7 +10,8 @@
  * - `\echo` of a marker only this process knows (it never reaches the server), which ends its output.
  * An error ends psql (ON_ERROR_STOP) and its words are the statement's, as a psql of its own would say
  * them; the next statement opens another session. A session waits for our next statement as long as we
- * choose: on a server that has idle_session_timeout (14+), a database's or a role's setting of it, which
+ * choose: on a server that has idle_session_timeout (14+, the server's version as `serving` tells it, never
+ * psql's), a database's or a role's setting of it, which
  * could end a session between its connection and its first statement on a busy machine, is switched off
  * at connection (PGOPTIONS, which wins over both). The sessions belong to one server: they are
  * closed before it stops and before another starts in the sandbox, and once idle for IDLE_MS, so none
@@ -31,24 +32,28 @@ const IDLE_MS = 2000;
 /** Sessions open at once: a superuser's and a reader's are the most a flow uses together. */
 const MAX_SESSIONS = 2;
 
-/** A bin folder's psql version as a number (9.6, 15), or null when it names none: asked once per folder in a process. */
-const versionByBin = new Map<string, Promise<number | null>>();
+/** A program's version as a number (9.6, 15), or null when it names none: asked once per program in a process. */
+const versionByProgram = new Map<string, Promise<number | null>>();
 
-async function psqlVersion(sandbox: ScratchSandbox, bin: string): Promise<number | null> {
-  let known = versionByBin.get(bin);
+async function versionOf(sandbox: ScratchSandbox, program: string): Promise<number | null> {
+  let known = versionByProgram.get(program);
   if (!known) {
-    known = sandbox.run([join(bin, 'psql'), '--version']).then((r) => {
+    known = sandbox.run([program, '--version']).then((r) => {
       const version = r.code === 0 ? versionSaid(r.stdout) : null;
       return version === null ? null : parseFloat(version);
     });
-    versionByBin.set(bin, known);
+    versionByProgram.set(program, known);
   }
   return known;
 }
 
-/** `env` with the server's ending of idle sessions switched off, on a major that has it (14+; an older one refuses the name). */
-function keptOpen(env: NodeJS.ProcessEnv, version: number): NodeJS.ProcessEnv {
-  if (version < 14) return env;
+/**
+ * `env` with the server's ending of idle sessions switched off, on a server that has it (14+): an
+ * older one refuses the name, and so a server of unknown version is not given it. The server's version,
+ * not psql's: a newer psql talks to an older server.
+ */
+function keptOpen(env: NodeJS.ProcessEnv, serverVersion: number | null): NodeJS.ProcessEnv {
+  if (serverVersion === null || serverVersion < 14) return env;
   return { ...env, PGOPTIONS: `${env.PGOPTIONS ?? ''} -c idle_session_timeout=0`.trim() };
 }
 
@@ -127,8 +132,16 @@ class Session {
 /** The sessions of one scratch server's clients, by psql command line and environment. */
 export class PsqlSessions {
   private readonly sessions = new Map<string, Session>();
+  /** The version of the server the sessions talk to, once one started (`serving`). */
+  private serverVersion: Promise<number | null> = Promise.resolve(null);
 
   constructor(private readonly sandbox: ScratchSandbox) {}
+
+  /** The server now running: its `postgres` program (local binaries), or its image's major. */
+  serving(server: { postgres: string } | { major: string }): void {
+    this.serverVersion =
+      'postgres' in server ? versionOf(this.sandbox, server.postgres) : Promise.resolve(parseFloat(server.major) || null);
+  }
 
   /**
    * `sql` in the session of `argv` (psql's command line without a statement) and `env`: what it
@@ -136,9 +149,9 @@ export class PsqlSessions {
    */
   async run(bin: string, argv: string[], env: NodeJS.ProcessEnv, sql: string): Promise<Answer | null> {
     // \gexec came with 9.6.
-    const version = await psqlVersion(this.sandbox, bin);
+    const version = await versionOf(this.sandbox, join(bin, 'psql'));
     if (version === null || version < 9.6) return null;
-    return this.once(JSON.stringify([argv, env]), argv, keptOpen(env, version), sql);
+    return this.once(JSON.stringify([argv, env]), argv, keptOpen(env, await this.serverVersion), sql);
   }
 
   private async once(key: string, argv: string[], env: NodeJS.ProcessEnv, sql: string): Promise<Answer | null> {

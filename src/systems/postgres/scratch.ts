@@ -108,6 +108,7 @@ export async function openScratch(spec: ScratchSpec): Promise<Scratch> {
       await rm(join(spec.dataDir, 'postmaster.pid'), { force: true });
       await sessions.closeAll();
       server = withSessions(await startPostmaster({ sandbox, dataDir: spec.dataDir, socketDir: spec.socketDir, settings, run }), sessions);
+      sessions.serving(run.kind === 'local' ? { postgres: join(run.bin, 'postgres') } : { major: run.major });
       return server;
     },
     close() {
