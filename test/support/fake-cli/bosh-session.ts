@@ -21,6 +21,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import type { BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
 import { renderJsonUi, type JsonTable } from '../../../src/rehearsal/bosh-formats.js';
@@ -325,24 +326,21 @@ function gatewayOf(ssh: Ssh, given: Gateway): Gateway {
  */
 const taskPollMs = (ssh: Ssh): number => (ssh.era === 'v1' ? 1000 : 500);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * One temporary user per instance, set up before and cleaned up after, as the director does: one task
  * sets up the users of every instance named, and one removes them, each waited for (taskPollMs).
  */
 async function withSessions(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {
-  const out: Out[] = [];
   await sleep(taskPollMs(ssh));
   try {
-    await eachSession(ssh, vms, each, out);
+    return await eachSession(ssh, vms, each);
   } finally {
     await sleep(taskPollMs(ssh));
   }
-  return out;
 }
 
-async function eachSession(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>, out: Out[]): Promise<void> {
+async function eachSession(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {
+  const out: Out[] = [];
   for (const vm of vms) {
     const user = `bosh_${randomBytes(8).toString('hex').slice(0, 15)}`;
     appendFileSync(ssh.sessionsLog, JSON.stringify({ event: 'setup', user, instance: `${vm.job}/${vm.id}` }) + '\n');
@@ -352,6 +350,7 @@ async function eachSession(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => 
       appendFileSync(ssh.sessionsLog, JSON.stringify({ event: 'cleanup', user, instance: `${vm.job}/${vm.id}` }) + '\n');
     }
   }
+  return out;
 }
 
 function cellOf(ssh: Ssh, vm: Vm): SshTarget {

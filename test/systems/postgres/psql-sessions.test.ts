@@ -104,12 +104,17 @@ describe('psql sessions of a scratch server', () => {
     expect(second).toBe(first);
     // The reader's sessions too, a role that is no superuser.
     await pg.psql('postgres', ['-c', "alter role reader set idle_session_timeout = '200ms'"]);
-    const reader = (): Promise<string[][]> =>
-      as('select pg_backend_pid(), current_setting($$idle_session_timeout$$)', 'idle', 'reader', unprivilegedClientEnv());
-    const [[pid, setting]] = (await reader()) as [[string, string]];
-    expect(setting).toBe('0');
-    await new Promise((r) => setTimeout(r, 600));
-    expect((await reader())[0]![0]).toBe(pid);
+    try {
+      const reader = (): Promise<string[][]> =>
+        as('select pg_backend_pid(), current_setting($$idle_session_timeout$$)', 'idle', 'reader', unprivilegedClientEnv());
+      const [[pid, setting]] = (await reader()) as [[string, string]];
+      expect(setting).toBe('0');
+      await new Promise((r) => setTimeout(r, 600));
+      expect((await reader())[0]![0]).toBe(pid);
+    } finally {
+      // The role is the other tests' reader too.
+      await pg.psql('postgres', ['-c', 'alter role reader reset idle_session_timeout']);
+    }
   });
 
   it('keeps at most two sessions open, closes one left idle, and none outlives its server', async () => {
