@@ -102,10 +102,12 @@ export async function openScratch(spec: ScratchSpec): Promise<Scratch> {
     endpoint: (clientBin) => ({ sandbox, bin: clientBin, port: SCRATCH_PORT, sessions }),
     async start(settings, run) {
       if (server && (await server.alive())) throw new Error('a scratch server runs on this data folder already');
-      // A postmaster.pid here was left by a server of another sandbox, which ended with it (a crash, a kill): its
-      // PID counts in that sandbox's PID namespace and may name a process of this one (pg_isready's), and
-      // PostgreSQL, taking it for a live server, would refuse to start ("lock file already exists").
+      // A postmaster.pid here, or the lock file of the socket folder (this scratch's own), was left by a server that
+      // ended without removing it (a crash, a kill, its sandbox closed under it): its PID counts in that server's PID
+      // namespace and may name a program of this account here (a psql session's, pg_isready's), and PostgreSQL, taking
+      // it for a live server, would refuse to start ("lock file ... already exists"). None of ours runs on them now.
       await rm(join(spec.dataDir, 'postmaster.pid'), { force: true });
+      await rm(join(spec.socketDir, `.s.PGSQL.${String(SCRATCH_PORT)}.lock`), { force: true });
       await sessions.closeAll();
       server = withSessions(await startPostmaster({ sandbox, dataDir: spec.dataDir, socketDir: spec.socketDir, settings, run }), sessions);
       sessions.serving(run.kind === 'local' ? { postgres: join(run.bin, 'postgres') } : { major: run.major });
