@@ -50,13 +50,14 @@ export default defineConfig({
     // machine, while many files wait: on the platform's polls (1 s, then longer, as the live tool
     // waits), on servers starting and on child processes. Three more workers than the cores kept the
     // cores busy through those waits (a whole pass on a 2-core machine, the cores' use from /proc/stat:
-    // two workers 837 s; three 633 s, 83% busy; four 585 s, 92%; five 560 s, 96%) until the live recoveries
-    // through bosh ssh waited as the director's tasks do: three files that sleep for two to three and a half
-    // minutes, and start first, being the longest. With five workers, the cores then stood 40 to 60% idle for
-    // the pass's second and third minutes (four passes: 533 to 570 s); three more workers, one for each of those files,
-    // keep them busy from start to end: seven workers 529 s, eight 519 s, 99% busy (the CPU-seconds of a pass
-    // vary by 10% from one to the next: 919 to 1,017 across these six). DINGO_TEST_WORKERS sets another
-    // count: vitest's own --maxWorkers does not reach the projects below, which take this one.
+    // two workers 837 s; three 633 s, 83% busy; four 585 s, 92%; five 560 s, 96%) until the live
+    // recoveries through bosh ssh waited as the director's tasks do: three files that sleep for two to
+    // three and a half minutes, and start first, being the longest. With five workers, the cores were then
+    // only 16 to 60% busy through most of the pass's second and third minutes (four passes: 533 to 570 s);
+    // three more workers, one for each of those files, keep them busy from start to end: seven workers
+    // 529 s, eight 519 s, 99% busy (the CPU-seconds of a pass vary by 10% from one to the next: 919 to
+    // 1,017 across these six). DINGO_TEST_WORKERS sets another count: vitest's own --maxWorkers does not
+    // reach the projects below, which take this one.
     maxWorkers: Number(process.env.DINGO_TEST_WORKERS) || availableParallelism() + 6,
     // Each worker's HOME, XDG folders, AWS, cf, BOSH and Docker settings are its own (test-environment.ts).
     setupFiles: ['test/support/setup.ts'],
