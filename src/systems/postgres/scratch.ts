@@ -7,8 +7,9 @@
  * ends the sandbox with everything the server started, frees the account and gives the folders back
  * to root, so no later server (each another account) could read a copy that is kept.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StepFailed } from '../../core/errors.js';
 import type { RunAs, SandboxSpec, ScratchSandbox } from '../../core/seams.js';
 import { runOk } from '../processes.js';
 import { startPostmaster, type Postmaster, type ServerRun } from './postmaster.js';
@@ -106,8 +107,8 @@ export async function openScratch(spec: ScratchSpec): Promise<Scratch> {
       // ended without removing it (a crash, a kill, its sandbox closed under it): its PID counts in that server's PID
       // namespace and may name a program of this account here (a psql session's, pg_isready's), and PostgreSQL, taking
       // it for a live server, would refuse to start ("lock file ... already exists"). None of ours runs on them now.
-      await rm(join(spec.dataDir, 'postmaster.pid'), { force: true });
-      await rm(join(spec.socketDir, `.s.PGSQL.${String(SCRATCH_PORT)}.lock`), { force: true });
+      await removeStaleLock(join(spec.dataDir, 'postmaster.pid'));
+      await removeStaleLock(join(spec.socketDir, `.s.PGSQL.${String(SCRATCH_PORT)}.lock`));
       await sessions.closeAll();
       server = withSessions(await startPostmaster({ sandbox, dataDir: spec.dataDir, socketDir: spec.socketDir, settings, run }), sessions);
       sessions.serving(run.kind === 'local' ? { postgres: join(run.bin, 'postgres') } : { major: run.major });
@@ -143,4 +144,21 @@ export async function waitAccepting(server: Postmaster, endpoint: Endpoint, time
     if (performance.now() > deadline) return 'late';
     await new Promise((res) => setTimeout(res, i < 20 ? 100 : 500));
   }
+}
+
+/**
+ * Removes a lock file a killed server left. The folders are the sandbox's account's, whose server ran
+ * the tenant's SQL: a link there is removed, never what it names; a folder, which no server leaves, is
+ * refused by its name and left where it is.
+ */
+async function removeStaleLock(file: string): Promise<void> {
+  const found = await lstat(file).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  });
+  if (found?.isDirectory())
+    throw new StepFailed(`${file} is a folder, where PostgreSQL keeps its lock file: no server left it there`, {
+      hint: "something the scratch server ran made it (a copy of the tenant's data runs the tenant's SQL): look at it, move it aside, then resume",
+    });
+  if (found) await rm(file, { force: true });
 }
