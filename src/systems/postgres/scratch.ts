@@ -158,7 +158,7 @@ async function removeStaleLock(file: string): Promise<void> {
   });
   if (found?.isDirectory())
     throw new StepFailed(`${file} is a folder, where PostgreSQL keeps its lock file: no server left it there`, {
-      hint: "something the scratch server ran made it (a copy of the tenant's data runs the tenant's SQL): look at it, move it aside, then resume",
+      hint: "the tenant's SQL, which the scratch server ran on this copy of the tenant's data, may have made it: look at it, move it aside, then resume",
     });
   if (found) await rm(file, { force: true });
 }

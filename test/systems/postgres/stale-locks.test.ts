@@ -90,9 +90,11 @@ describe('a scratch server whose last server was killed', () => {
       await pg.scratch.sandbox.runOk(['rm', '-f', join(data, 'postmaster.pid')]);
       await pg.scratch.sandbox.runOk(['mkdir', join(data, 'postmaster.pid')]);
       await pg.scratch.sandbox.runOk(['touch', join(data, 'postmaster.pid', 'inside')]);
-      await expect(pg.start()).rejects.toThrow(
-        `${join(data, 'postmaster.pid')} is a folder, where PostgreSQL keeps its lock file: no server left it there`,
-      );
+      await expect(pg.start()).rejects.toMatchObject({
+        name: 'StepFailed',
+        message: `${join(data, 'postmaster.pid')} is a folder, where PostgreSQL keeps its lock file: no server left it there`,
+        hint: expect.stringContaining('move it aside, then resume') as unknown,
+      });
       // Left as it was, for the operator to look at.
       expect(lstatSync(join(data, 'postmaster.pid', 'inside')).isFile()).toBe(true);
       expect(readFileSync(target, 'utf8')).toBe('the operator still needs this\n');
