@@ -44,6 +44,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // At the end of a pass, the files that cost the most CPU (test/support/cpu-reporter.ts): a pass is CPU-bound.
+    reporters: ['default', './test/support/cpu-reporter.ts'],
     // The longest files start first (test/support/longest-first.ts), so none of minutes runs alone at the end.
     sequence: { sequencer: LongestFirst },
     // Vitest's default (one worker less than the cores) runs the suite one file at a time on a 2-core

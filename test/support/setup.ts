@@ -10,6 +10,15 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeEach, vi } from 'vitest';
+import { cpuSoFar } from './file-cpu.js';
+
+/** The worker's CPU when the file starts: what its hooks, tests and the children they wait for add is the file's. */
+const cpuAtStart = cpuSoFar();
+// Registered first, so it runs after every other afterAll of the file (vitest runs them last to first), its cleanup's included.
+// eslint-disable-next-line no-empty-pattern -- vitest reads a hook's first parameter as its fixtures, which must be a pattern; the file is the second
+afterAll(({}, file) => {
+  file.meta.cpuSeconds = Math.round((cpuSoFar() - cpuAtStart) * 100) / 100;
+});
 
 // A file that shares its worker with the files before it (vitest.config.ts) gets the project's
 // modules and the tests' helpers anew, as a process of its own would: what one file's run left in
