@@ -8,12 +8,18 @@ export interface ProcessStat {
   exited: boolean;
 }
 
+/**
+ * The fields of a /proc/PID/stat line from the state (field 3 of proc(5)) on: the command name (field 2)
+ * is in parentheses and may hold spaces or ')', so they are counted from after the last one.
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** What /proc/PID/stat says of process `pid`, or undefined when it cannot be read (no such process) or holds no start. */
 export function processStat(pid: number): ProcessStat | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces or ')': count from after the last one.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const start = fields[19];
     return start === undefined ? undefined : { start, exited: fields[0] === 'Z' };
   } catch {

@@ -14,7 +14,7 @@ export function cpuTable(modules: ReadonlyArray<Pick<TestModule, 'moduleId' | 'm
     .filter((m): m is { file: string; cpu: number } => typeof m.cpu === 'number');
   if (!measured.length) return '';
   const total = measured.reduce((sum, m) => sum + m.cpu, 0);
-  const top = [...measured].sort((a, b) => b.cpu - a.cpu || a.file.localeCompare(b.file)).slice(0, SHOWN);
+  const top = measured.sort((a, b) => b.cpu - a.cpu || a.file.localeCompare(b.file)).slice(0, SHOWN);
   const lines = top.map((m) => `${m.cpu.toFixed(1).padStart(7)} s  ${m.file}`);
   return [
     `CPU by test file (its worker's and the child processes it waited for): ${total.toFixed(0)} s in ${String(measured.length)} files; the most:`,

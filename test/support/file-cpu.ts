@@ -7,6 +7,7 @@
  * the run's files (moto, etcd), vitest's own process, a process a file left to another.
  */
 import { readFileSync } from 'node:fs';
+import { statFields } from '../../src/core/process-start.js';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -20,8 +21,7 @@ const USER_HZ = 100;
 
 /** utime, stime, cutime and cstime of /proc/self/stat, in seconds: this process's CPU and its reaped children's. */
 export function cpuSoFar(stat = readFileSync('/proc/self/stat', 'utf8')): number {
-  // The fields after the command name, which is in parentheses and may hold any character.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(stat);
   // Fields 14 to 17 of proc(5), counted from the state (field 3) here.
   return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / USER_HZ;
 }

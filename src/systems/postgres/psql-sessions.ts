@@ -12,10 +12,11 @@
  * them; the next statement opens another session. A session waits for our next statement as long as we
  * choose: on a server that has idle_session_timeout (14+, the server's version as `serving` tells it, never
  * psql's), a database's or a role's setting of it, which could end a session between its connection and
- * its first statement on a busy machine, is switched off at connection (PGOPTIONS, which wins over both). The sessions belong to one server: they
- * are closed before it stops and before another starts in the sandbox, and once idle for IDLE_MS, so
- * none holds a connection slot the server's other clients (pg_dump, a COPY's reader) need. A psql older
- * than 9.6 (no \gexec), a text holding the tag, or every session busy: the caller runs a psql of its own.
+ * its first statement on a busy machine, is switched off at connection (PGOPTIONS, which wins over both).
+ * The sessions belong to one server: they are closed before it stops and before another starts in the
+ * sandbox, and once idle for IDLE_MS, so none holds a connection slot the server's other clients
+ * (pg_dump, a COPY's reader) need. A psql older than 9.6 (no \gexec), a text holding the tag, or every
+ * session busy: the caller runs a psql of its own.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';

@@ -9,7 +9,7 @@
  */
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StepFailed } from '../../core/errors.js';
+import { errnoCode, StepFailed } from '../../core/errors.js';
 import type { RunAs, SandboxSpec, ScratchSandbox } from '../../core/seams.js';
 import { runOk } from '../processes.js';
 import { startPostmaster, type Postmaster, type ServerRun } from './postmaster.js';
@@ -153,7 +153,7 @@ export async function waitAccepting(server: Postmaster, endpoint: Endpoint, time
  */
 async function removeStaleLock(file: string): Promise<void> {
   const found = await lstat(file).catch((err: unknown) => {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (errnoCode(err) === 'ENOENT') return null;
     throw err;
   });
   if (found?.isDirectory())
