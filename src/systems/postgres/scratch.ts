@@ -7,7 +7,7 @@
  * ends the sandbox with everything the server started, frees the account and gives the folders back
  * to root, so no later server (each another account) could read a copy that is kept.
  */
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, StepFailed } from '../../core/errors.js';
 import type { RunAs, SandboxSpec, ScratchSandbox } from '../../core/seams.js';
@@ -149,16 +149,19 @@ export async function waitAccepting(server: Postmaster, endpoint: Endpoint, time
 /**
  * Removes a lock file a killed server left. The folders are the sandbox's account's, whose server ran
  * the tenant's SQL: a link there is removed, never what it names; a folder, which no server leaves, is
- * refused by its name and left where it is.
+ * refused by its name and left where it is. One unlink(2) decides both, so nothing can swap the one for
+ * the other between a look and the removal.
  */
 async function removeStaleLock(file: string): Promise<void> {
-  const found = await lstat(file).catch((err: unknown) => {
-    if (errnoCode(err) === 'ENOENT') return null;
+  try {
+    await unlink(file);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') return;
+    if (code === 'EISDIR')
+      throw new StepFailed(`${file} is a folder, where PostgreSQL keeps its lock file: no server left it there`, {
+        hint: "the tenant's SQL, which the scratch server ran on this copy of the tenant's data, may have made it: look at it, move it aside, then resume",
+      });
     throw err;
-  });
-  if (found?.isDirectory())
-    throw new StepFailed(`${file} is a folder, where PostgreSQL keeps its lock file: no server left it there`, {
-      hint: "the tenant's SQL, which the scratch server ran on this copy of the tenant's data, may have made it: look at it, move it aside, then resume",
-    });
-  if (found) await rm(file, { force: true });
+  }
 }
