@@ -44,6 +44,8 @@ export function parseBoshVersion(stdout: string): { version: string; major: 1 | 
 export interface JsonUiDoc {
   tables: { content: string; rows: Record<string, string>[] }[];
   lines: string[];
+  /** What the CLI printed as blocks: a task's events, its error among them. */
+  blocks: string[];
 }
 
 /** A v2 `--json` document, with array rows turned into keyed rows. Throws when it is not one. */
@@ -51,7 +53,8 @@ export function parseJsonUi(stdout: string): JsonUiDoc {
   const doc: unknown = JSON.parse(stdout);
   if (!isRecord(doc) || !('Lines' in doc || 'Tables' in doc)) throw new Error('not a bosh --json document');
   const tables = (Array.isArray(doc.Tables) ? doc.Tables : []).map(jsonUiTable);
-  return { tables, lines: Array.isArray(doc.Lines) ? doc.Lines.map(String) : [] };
+  const texts = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  return { tables, lines: texts(doc.Lines), blocks: texts(doc.Blocks) };
 }
 
 /** One table of a `--json` document; rows are arrays under a Header of titles (or none), or objects already keyed. */
@@ -168,12 +171,23 @@ export function vmsFromTable(stdout: string): Vm[] {
   });
 }
 
-/** The reason a bosh command failed: the JSON `Lines` minus the chatter, or the text it printed. */
+/**
+ * What a failed command's JSON `Lines` hold beside its reason: the CLI's greetings and verdict, and a
+ * task's id, times and state around its events (ui/task/reporter.go).
+ */
+const CHATTER = /^(Using environment|Using deployment|Exit code \d+$|Succeeded$|Task \d+($| (error|done|cancelled)$| Started ))/;
+
+/**
+ * The reason a bosh command failed: the JSON `Lines` minus the chatter, then the errors of its tasks'
+ * events (ui/task/reporter.go prints them as blocks: `Error: Timed out sending 'ssh' to instance…`,
+ * which the lines' `Expected task '…' to succeed but state is 'error'` does not say); or the text it printed.
+ */
 export function boshFailureText(result: Pick<CommandResult, 'stdout' | 'stderr'>): string {
   try {
     const doc = parseJsonUi(result.stdout);
-    const lines = doc.lines.filter((l) => !/^(Using environment|Using deployment|Exit code \d+$|Succeeded$)/.test(l));
-    if (lines.length) return lines.join('\n').trim();
+    const lines = doc.lines.map((l) => l.trim()).filter((l) => l !== '' && !CHATTER.test(l));
+    const errors = doc.blocks.map((b) => b.trim()).filter((b) => /^(L )?Error: /.test(b));
+    if (lines.length || errors.length) return [...lines, ...errors].join('\n');
   } catch {
     // Not JSON: v1 or a usage error.
   }

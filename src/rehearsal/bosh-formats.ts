@@ -56,7 +56,7 @@ export interface JsonTable {
 }
 
 /** `--json` output of bosh v2 at `version`. */
-export function renderJsonUi(version: string, tables: JsonTable[], lines: string[], exitCode = 0): Rendered {
+export function renderJsonUi(version: string, tables: JsonTable[], lines: string[], exitCode = 0, blocks: string[] = []): Rendered {
   const old = boshOldRows(version);
   const doc = {
     Tables: tables.map((t) => {
@@ -71,7 +71,8 @@ export function renderJsonUi(version: string, tables: JsonTable[], lines: string
             Notes: null,
           };
     }),
-    Blocks: null,
+    // ui/json_ui.go: what the task reporter prints as blocks (a task's events, its error), null when there were none.
+    Blocks: blocks.length ? blocks : null,
     Lines: lines,
   };
   return { stdout: JSON.stringify(doc, null, 4) + '\n', stderr: '', exitCode };

@@ -154,8 +154,10 @@ export function unexpectedAnswer(where: string, why: string, raw: string, writes
 export function boshSshFailed(what: string, where: string, bosh: CommandResult, redactor: Redactor): StepFailed {
   const why = redactor.redact(boshFailureText(bosh) || `exit ${bosh.exitCode}, no output`);
   return new StepFailed(`${what} on ${where} failed: ${why}`, {
-    hint: /doesn't exist|not found|unknown instance/i.test(why)
-      ? 'the cell may have been recreated: check `bosh vms` for its IP and resume'
-      : 'check that `bosh ssh` reaches the cell by hand (login, gateway flags: --gateway, --ssh-key), then resume',
+    hint: /Timed out sending '\w+' to instance/.test(why)
+      ? "the cell's BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms` shows its state (unresponsive agent); resume once `bosh ssh` reaches the cell by hand"
+      : /doesn't exist|not found|unknown instance/i.test(why)
+        ? 'the cell may have been recreated: check `bosh vms` for its IP and resume'
+        : 'check that `bosh ssh` reaches the cell by hand (login, gateway flags: --gateway, --ssh-key), then resume',
   });
 }

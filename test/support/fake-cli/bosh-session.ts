@@ -4,8 +4,9 @@
  * `commands/ssh.rb`), and the command really run by OpenSSH's `ssh`/`scp` against a private sshd
  * that stands for the cell (FAKE_BOSH_SSH names one per cell IP, and the gateways), through the
  * gateway given or the director's. Like the real CLIs, each session logs a temporary `bosh_…`
- * user's setup and cleanup (in FAKE_BOSH_SSH's `sessionsLog`), waits for the director's task of each
- * as the CLI does (taskPollMs), and input is never fed to a
+ * user's setup and cleanup (in FAKE_BOSH_SSH's `sessionsLog`), waits for the director's tasks as the
+ * CLI does (taskPollMs: the setup's, and v1's cleanup's too), fails v2's setup after the director's
+ * agent timeout on a cell whose agent does not answer (agentTimedOut), and input is never fed to a
  * non-interactive command (bosh-cli ssh/non_interactive.go gives ssh no Stdin, so Go's exec
  * gives it /dev/null). Unknown flags are refused. It runs in the fake CLIs' daemon (./cli-daemon.ts):
  * the invocation's environment and working folder are the caller's, given with each call.
@@ -18,7 +19,7 @@
  * terminal makes them. Its `--json` tables have the era's shape (rehearsal/bosh-formats.ts).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,6 +50,8 @@ export interface BoshSshWorld {
   directorGateway?: { host: string; user: string };
   /** One JSON line per temporary user made and removed. */
   sessionsLog: string;
+  /** The IPs of cells whose BOSH agent does not answer the director: v2's ssh setup task fails there (agentTimedOut). */
+  unresponsiveAgents?: string[];
 }
 
 /** The sessions' world as one invocation sees it: its caller's environment and folder with it. */
@@ -133,9 +136,16 @@ async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer
   const deploymentName = one('-d', '--deployment') ?? ssh.env.BOSH_DEPLOYMENT;
   const lines = [`Using environment '${world.director.url}' as client '${world.director.user}'`];
   const json = has('--json');
-  const finish = (o: { tables?: JsonTable[]; lines: string[]; exitCode: number; stderr?: string; text?: string }): Out => {
+  const finish = (o: {
+    tables?: JsonTable[];
+    lines: string[];
+    exitCode: number;
+    stderr?: string;
+    text?: string;
+    blocks?: string[];
+  }): Out => {
     const all = [...o.lines, o.exitCode === 0 ? 'Succeeded' : 'Exit code 1'];
-    if (json) return { ...renderJsonUi(world.version, o.tables ?? [], all, o.exitCode), stderr: o.stderr ?? '' };
+    if (json) return { ...renderJsonUi(world.version, o.tables ?? [], all, o.exitCode, o.blocks), stderr: o.stderr ?? '' };
     return {
       stdout: [...o.lines, o.text ?? '', all.at(-1)].filter((l) => l !== '').join('\n\n') + '\n',
       stderr: o.stderr ?? '',
@@ -167,6 +177,11 @@ async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer
       lines: [...lines, `Task ${String(task)} error`, `Instance group '${slug}' doesn't exist or has no instances`],
       exitCode: 1,
     });
+  }
+  const silent = vms.find((vm) => vm.ips.some((ip) => ssh.unresponsiveAgents?.includes(ip)));
+  if (silent) {
+    const failed = await agentTimedOut(task, deploymentName, silent, json);
+    return finish({ lines: [...lines, ...failed.lines], blocks: failed.blocks, exitCode: 1 });
   }
   if (command === 'scp') {
     const [from, to] = rest;
@@ -328,15 +343,41 @@ const taskPollMs = (ssh: Ssh): number => (ssh.era === 'v1' ? 1000 : 500);
 
 /**
  * One temporary user per instance, set up before and cleaned up after, as the director does: one task
- * sets up the users of every instance named, and one removes them, each waited for (taskPollMs).
+ * sets up the users of every instance named, waited for (taskPollMs), and one removes them. bosh-cli
+ * does not wait for the removal (director/ssh.go `CleanUpSSH` posts it with `clientRequest`, "since we
+ * don't want to wait for cleanup to finish"); the Ruby CLI is taken to wait for it a poll.
  */
 async function withSessions(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {
   await sleep(taskPollMs(ssh));
   try {
     return await eachSession(ssh, vms, each);
   } finally {
-    await sleep(taskPollMs(ssh));
+    if (ssh.era === 'v1') await sleep(taskPollMs(ssh));
   }
+}
+
+/** How long the director waits for an agent's answer to a message (agent_client.rb, `options[:timeout] || 45`). */
+const AGENT_TIMEOUT_S = 45;
+
+/**
+ * v2's `bosh ssh` to an instance whose agent does not answer: the director's setup task sends `ssh`
+ * to the agent and fails after AGENT_TIMEOUT_S with agent_client.rb's RpcTimeout; bosh-cli polls the
+ * task until then (taskPollMs), its reporter (ui/task/reporter.go) printing the task's one event, the
+ * error, as blocks, then the task's times and state as lines, and the error director/ssh.go wraps
+ * (`Setting up SSH in deployment`) around task_client_request.go's. No user is made, so none is logged.
+ */
+async function agentTimedOut(task: number, deployment: string, vm: Vm, json: boolean): Promise<{ lines: string[]; blocks: string[] }> {
+  await sleep(AGENT_TIMEOUT_S * 1000);
+  const at = new Date();
+  // boshuifmt's TimeFullFmt, "Mon Jan _2 15:04:05 UTC 2006".
+  const [day, date, month, year, time] = at.toUTCString().replace(',', '').split(' ') as [string, string, string, string, string];
+  const full = `${day} ${month} ${String(Number(date)).padStart(2)} ${time} UTC ${year}`;
+  const error = `Error: Timed out sending 'ssh' to instance: '${vm.job}/${vm.id}', agent-id: '${randomUUID()}' after ${String(AGENT_TIMEOUT_S)} seconds`;
+  const event = `Task ${String(task)} | ${at.toISOString().slice(11, 19)} | `;
+  const times = `Task ${String(task)} Started  ${full}\nTask ${String(task)} Finished ${full}\nTask ${String(task)} Duration 00:00:00`;
+  const wrapped = `Setting up SSH in deployment '${deployment}':\n  Expected task '${String(task)}' to succeed but state is 'error'`;
+  if (json) return { lines: ['\n', `\n\n${times}`, `\nTask ${String(task)} error\n`, wrapped], blocks: [`\n${event}`, error] };
+  return { lines: [`${event}${error}`, times, `Task ${String(task)} error`, wrapped], blocks: [] };
 }
 
 async function eachSession(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {

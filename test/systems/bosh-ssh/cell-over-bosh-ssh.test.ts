@@ -87,9 +87,9 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         expect(session.where).toMatch(/^cell 10\.58\.111\.150 \(bosh ssh cell_z1-partition-cac94a070a81fd8f3931\/\S+\)$/);
       });
 
-      it("takes the director's time: a task to make the session's user and one to remove it, each waited a poll at the least", async () => {
-        // bosh-cli polls a task every 500 ms, the Ruby CLI every second (test/support/fake-cli/bosh-session.ts).
-        const floor = 2 * (era.version.startsWith('1.') ? 1000 : 500);
+      it("takes the director's time: a task to make the session's user, waited a poll at the least, and (v1) one to remove it", async () => {
+        // bosh-cli polls a task every 500 ms and leaves the removal unwaited, the Ruby CLI every second (test/support/fake-cli/bosh-session.ts).
+        const floor = era.version.startsWith('1.') ? 2 * 1000 : 500;
         const started = performance.now();
         expect((await session.run({ argv: ['true'], writes: false })).exitCode).toBe(0);
         expect(performance.now() - started).toBeGreaterThanOrEqual(floor);
@@ -206,6 +206,31 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
           writeFileSync(state, before);
         }
       });
+
+      it.runIf(era.version === BOSH_VERSIONS.v2)(
+        "says the cell's agent did not answer, and that nothing ran, when the director's setup task times out",
+        async () => {
+          const file = join(fake.dir, 'bosh-ssh.json');
+          const before = readFileSync(file, 'utf8');
+          const sessions = readFileSync(join(fake.dir, 'sessions.ndjson'), 'utf8');
+          writeFileSync(file, JSON.stringify({ ...(JSON.parse(before) as BoshSshWorld), unresponsiveAgents: [CELL_IP] }));
+          const started = performance.now();
+          try {
+            const refused = await session.run({ argv: ['true'], writes: true }).catch((err: unknown) => err);
+            expect(refused).toBeInstanceOf(StepFailed);
+            expect((refused as StepFailed).message).toMatch(
+              /^`bosh ssh` on cell 10\.58\.111\.150 .* failed: Setting up SSH in deployment 'dingo-[^']+':\n {2}Expected task '\d+' to succeed but state is 'error'\nError: Timed out sending 'ssh' to instance: 'cell_z1-[^/]+\/[^']+', agent-id: '[0-9a-f-]{36}' after 45 seconds$/,
+            );
+            expect((refused as StepFailed).hint).toMatch(/BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms`/);
+            // The director waited for the agent as long as it does; no user was made on the cell.
+            expect(performance.now() - started).toBeGreaterThanOrEqual(45_000);
+            expect(readFileSync(join(fake.dir, 'sessions.ndjson'), 'utf8')).toBe(sessions);
+          } finally {
+            writeFileSync(file, before);
+          }
+        },
+        90_000,
+      );
 
       it('the double refuses an unknown flag, as the real CLI does', () => {
         const bosh = join(fake.binDir, 'bosh');
