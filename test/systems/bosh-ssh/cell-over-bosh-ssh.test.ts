@@ -216,12 +216,21 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
           writeFileSync(file, JSON.stringify({ ...(JSON.parse(before) as BoshSshWorld), unresponsiveAgents: [CELL_IP] }));
           const started = performance.now();
           try {
-            const refused = await session.run({ argv: ['true'], writes: true }).catch((err: unknown) => err);
+            // Its results table (--json), and an output read as it comes (bosh's own text), at once.
+            const [refused, streamed] = await Promise.all([
+              session.run({ argv: ['true'], writes: true }).catch((err: unknown) => err),
+              session.run({ argv: ['true'], writes: false, stdout: new PassThrough() }).catch((err: unknown) => err),
+            ]);
             expect(refused).toBeInstanceOf(StepFailed);
             expect((refused as StepFailed).message).toMatch(
               /^`bosh ssh` on cell 10\.58\.111\.150 .* failed: Setting up SSH in deployment 'dingo-[^']+':\n {2}Expected task '\d+' to succeed but state is 'error'\nError: Timed out sending 'ssh' to instance: 'cell_z1-[^/]+\/[^']+', agent-id: '[0-9a-f-]{36}' after 45 seconds$/,
             );
-            expect((refused as StepFailed).hint).toMatch(/BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms`/);
+            expect(streamed).toBeInstanceOf(StepFailed);
+            expect((streamed as StepFailed).message).toMatch(
+              /failed: [\s\S]*Task \d+ \| \d\d:\d\d:\d\d \| Error: Timed out sending 'ssh' to instance: [\s\S]*Setting up SSH in deployment/,
+            );
+            for (const err of [refused, streamed])
+              expect((err as StepFailed).hint).toMatch(/BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms`/);
             // The director waited for the agent as long as it does; no user was made on the cell.
             expect(performance.now() - started).toBeGreaterThanOrEqual(45_000);
             expect(readFileSync(join(fake.dir, 'sessions.ndjson'), 'utf8')).toBe(sessions);
