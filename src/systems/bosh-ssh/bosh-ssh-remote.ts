@@ -153,8 +153,10 @@ export function unexpectedAnswer(where: string, why: string, raw: string, writes
 /** bosh itself failed (no such instance, not logged in, the session could not be set up). */
 export function boshSshFailed(what: string, where: string, bosh: CommandResult, redactor: Redactor): StepFailed {
   const why = redactor.redact(boshFailureText(bosh) || `exit ${bosh.exitCode}, no output`);
+  // The director's setup task timed out on the agent (director/ssh.go wraps it): no ssh session began.
+  const agentSilent = /Setting up SSH in deployment/.test(why) && /Timed out sending '\w+' to instance/.test(why);
   return new StepFailed(`${what} on ${where} failed: ${why}`, {
-    hint: /Timed out sending '\w+' to instance/.test(why)
+    hint: agentSilent
       ? "the cell's BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms` shows its state (unresponsive agent); resume once `bosh ssh` reaches the cell by hand"
       : /doesn't exist|not found|unknown instance/i.test(why)
         ? 'the cell may have been recreated: check `bosh vms` for its IP and resume'
