@@ -153,13 +153,26 @@ export function unexpectedAnswer(where: string, why: string, raw: string, writes
 /** bosh itself failed (no such instance, not logged in, the session could not be set up). */
 export function boshSshFailed(what: string, where: string, bosh: CommandResult, redactor: Redactor): StepFailed {
   const why = redactor.redact(boshFailureText(bosh) || `exit ${bosh.exitCode}, no output`);
-  // The director's setup task timed out on the agent (director/ssh.go wraps it): no ssh session began.
-  const agentSilent = /Setting up SSH in deployment/.test(why) && /Timed out sending '\w+' to instance/.test(why);
-  return new StepFailed(`${what} on ${where} failed: ${why}`, {
-    hint: agentSilent
-      ? "the cell's BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms` shows its state (unresponsive agent); resume once `bosh ssh` reaches the cell by hand"
-      : /doesn't exist|not found|unknown instance/i.test(why)
-        ? 'the cell may have been recreated: check `bosh vms` for its IP and resume'
-        : 'check that `bosh ssh` reaches the cell by hand (login, gateway flags: --gateway, --ssh-key), then resume',
-  });
+  return new StepFailed(`${what} on ${where} failed: ${why}`, { hint: boshSshHint(why) });
+}
+
+/**
+ * The director's task that makes the session's user, when it failed: bosh-cli wraps its failure in
+ * "Setting up SSH in deployment" (director/ssh.go) around "Expected task 'N' to succeed"
+ * (director/task_client_request.go), the Ruby CLI says "Failed to set up SSH: see task N" (ssh.rb).
+ * No ssh session began, so nothing ran on the cell.
+ */
+function failedSetupTask(why: string): string | undefined {
+  return (/Setting up SSH in deployment[\s\S]*?Expected task '(\d+)'/.exec(why) ?? /Failed to set up SSH: see task (\d+)/.exec(why))?.[1];
+}
+
+function boshSshHint(why: string): string {
+  const task = failedSetupTask(why);
+  if (task && /Timed out sending '\w+' to instance/.test(why))
+    return "the cell's BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms` shows its state (unresponsive agent); resume once `bosh ssh` reaches the cell by hand";
+  if (/doesn't exist|not found|unknown instance/i.test(why))
+    return 'the cell may have been recreated: check `bosh vms` for its IP and resume';
+  if (task)
+    return `the director's task ${task}, which makes the session's user, failed, so nothing ran on the cell: \`bosh task ${task} --debug\` says why; resume once \`bosh ssh\` reaches the cell by hand`;
+  return 'check that `bosh ssh` reaches the cell by hand (login, gateway flags: --gateway, --ssh-key), then resume';
 }
