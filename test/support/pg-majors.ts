@@ -110,7 +110,18 @@ export function installPgMajors(log: (line: string) => void = () => undefined): 
       writeFileSync(join(prefix, 'package.json'), JSON.stringify({ private: true, allowScripts: { [PACKAGE]: true } }));
       execFileSync(
         'npm',
-        ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', prefix, `${PACKAGE}@${version}`],
+        // A registry request that fails is tried again, as .ci/run's are: one dropped connection fails no pass.
+        [
+          'install',
+          '--no-save',
+          '--no-audit',
+          '--no-fund',
+          '--no-package-lock',
+          '--fetch-retries=5',
+          '--prefix',
+          prefix,
+          `${PACKAGE}@${version}`,
+        ],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       );
       if (!existsSync(join(packageDir(version), 'bin', 'pg_ctl'))) throw new Error(`${PACKAGE}@${version} installed no bin/pg_ctl`);
