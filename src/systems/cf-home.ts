@@ -15,7 +15,8 @@
  * plugins stay the operator's (`CF_PLUGIN_HOME`). The copy's path is given to cf in its environment
  * only, below the runners that journal commands; its contents are never read by this program.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
@@ -61,7 +62,7 @@ export function privateCfHome(
       });
     }
     // A copy left by a process killed outright is not this session's; an empty file in the folder's place is an exit's (below).
-    if (fresh || lstatSync(home, { throwIfNoEntry: false })?.isDirectory() === false) rmSync(home, { recursive: true, force: true });
+    if (fresh || lstatSync(home, { throwIfNoEntry: false })?.isDirectory() === false) removeCopy(runDir, false);
     for (const dir of [home, join(home, '.cf')]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700);
@@ -72,22 +73,55 @@ export function privateCfHome(
   return { CF_HOME: home, CF_PLUGIN_HOME: env.CF_PLUGIN_HOME || original };
 }
 
+/** A copy being removed is first renamed to this prefix and a random suffix, in the run's folder. */
+const ASIDE = `${PRIVATE_CF_HOME}.removing-`;
+
+/**
+ * Takes the run's private cf home out of cf's reach in one step (a rename), then removes it. With
+ * `barrier`, an empty file takes its place, so that a cf command still running cannot make the
+ * folder again: cf makes `$CF_HOME/.cf` before each write (MkdirAll, cli@v8.9.1
+ * util/configv3/write_config.go), which then fails. Removing the folder where it stands would race
+ * with such a write: a temp file made between the removal's read of the folder and its rmdir leaves
+ * the folder, the token written into it, where it was. Copies a process killed between the rename
+ * and the removal moved aside go too.
+ */
+function removeCopy(runDir: string, barrier: boolean): void {
+  if (!existsSync(runDir)) return;
+  const home = join(runDir, PRIVATE_CF_HOME);
+  for (let attempt = 0; ; attempt++) {
+    const found = lstatSync(home, { throwIfNoEntry: false });
+    if (found?.isDirectory()) renameSync(home, join(runDir, `${ASIDE}${randomBytes(6).toString('hex')}`));
+    else if (found && !barrier) rmSync(home, { force: true });
+    else if (found) break; // an earlier exit's empty file: the barrier is there
+    if (!barrier) break;
+    try {
+      writeFileSync(home, '', { mode: 0o600, flag: 'wx' });
+      break;
+    } catch (err) {
+      // A cf made the folder again between the rename and the file: it is moved aside in turn.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === 10) throw err;
+    }
+  }
+  for (const name of readdirSync(runDir)) {
+    if (name.startsWith(ASIDE)) rmSync(join(runDir, name), { recursive: true, force: true });
+  }
+}
+
 /** Removes the run's private cf home, the operator's tokens with it; nothing when there is none. */
 export function removePrivateCfHome(runDir: string): void {
-  rmSync(join(runDir, PRIVATE_CF_HOME), { recursive: true, force: true });
+  removeCopy(runDir, false);
 }
 
 /**
  * The process exits (a stop signal exits at once) maybe while a cf command still runs: the exit
  * kills it too (child-processes.ts), but not before it may have written, and cf writes its config as
- * it goes (a refreshed token) and when it ends, making the folders first. So the copy goes and an empty file takes the folder's place: that write
- * fails instead of bringing the copy back. The next session's first cf command replaces the file.
+ * it goes (a refreshed token) and when it ends. So the copy goes and an empty file takes the
+ * folder's place (removeCopy): those writes fail instead of bringing the copy back. The next
+ * session's first cf command replaces the file.
  */
-function removeAtExit(runDir: string): void {
-  const home = join(runDir, PRIVATE_CF_HOME);
+export function removeAtExit(runDir: string): void {
   try {
-    rmSync(home, { recursive: true, force: true });
-    writeFileSync(home, '', { mode: 0o600, flag: 'wx' });
+    removeCopy(runDir, true);
   } catch {
     // The process is ending: nothing more can be done here, and the next session copies afresh.
   }

@@ -5,13 +5,13 @@
  * copy lives as long as the session: made fresh at its first cf command, removed when it closes and
  * when its process exits, a cf command that outlives the process included.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { CfCli } from '../../src/adapters/cf/index.js';
 import { StepFailed } from '../../src/core/errors.js';
-import { PrivateCfHomeRunner, privateCfHome } from '../../src/systems/cf-home.js';
+import { PrivateCfHomeRunner, privateCfHome, removeAtExit, removePrivateCfHome } from '../../src/systems/cf-home.js';
 import { LocalRunner } from '../../src/systems/local-runner.js';
 import { setUpFakeClis, type FakeClis } from '../support/fake-cli/install.js';
 import { CF_VERSIONS, cfWorld } from '../support/fake-cli/worlds.js';
@@ -70,6 +70,21 @@ describe('privateCfHome', () => {
     rmSync(CF_HOME, { recursive: true });
     privateCfHome(runDir, { HOME: home });
     expect(readFileSync(join(CF_HOME, '.cf', 'config.json'), 'utf8')).toBe('operator');
+  });
+
+  it('removes the copy and any a process killed while removing it moved aside, and nothing else of the run', () => {
+    const dir = tempDir();
+    const runDir = join(dir, 'run');
+    operatorHome(join(runDir, 'cf-home'), 'bearer t.3');
+    operatorHome(join(runDir, 'cf-home.removing-0a1b2c'), 'bearer t.2');
+    writeFileSync(join(runDir, 'journal.ndjson'), '');
+    removePrivateCfHome(runDir);
+    expect(readdirSync(runDir)).toEqual(['journal.ndjson']);
+    // A session's first command removes them too, before it copies.
+    operatorHome(join(runDir, 'cf-home.removing-3d4e5f'), 'bearer t.2');
+    privateCfHome(runDir, { CF_HOME: operatorHome(join(dir, 'operator'), 'operator') }, true);
+    expect(readdirSync(runDir).sort()).toEqual(['cf-home', 'journal.ndjson']);
+    expect(readFileSync(join(runDir, 'cf-home', '.cf', 'config.json'), 'utf8')).toBe('operator');
   });
 
   it('without a cf login says which file is missing and to log in, and makes no copy', () => {
@@ -149,6 +164,44 @@ describe('PrivateCfHomeRunner: the copy lives as long as the session', () => {
     // The next session takes the folder's place back.
     expect(privateCfHome(runDir, { CF_HOME: home }, true).CF_HOME).toBe(join(runDir, 'cf-home'));
     expect(readFileSync(join(runDir, 'cf-home', '.cf', 'config.json'), 'utf8')).toBe('operator');
+  });
+});
+
+describe('the copy at the exit, while cf writes it over and over', () => {
+  /**
+   * A cf that writes its config as cf 8 does (util/configv3/write_config.go: MkdirAll of `$CF_HOME/.cf`,
+   * a temp file there, renamed over config.json), again and again until it has failed 20 times in a
+   * row, or for 3 s: every moment of the removal meets a write in flight.
+   */
+  const WRITER = `
+    const { mkdirSync, writeFileSync, renameSync } = require('node:fs');
+    const dir = process.argv[1] + '/.cf';
+    const until = Date.now() + 3000;
+    let failed = 0, n = 0;
+    while (failed < 20 && Date.now() < until) {
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        writeFileSync(dir + '/temp-config' + (n++), 'bearer refreshed', { mode: 0o600 });
+        renameSync(dir + '/temp-config' + (n - 1), dir + '/config.json');
+        failed = 0;
+      } catch { failed++; }
+    }
+  `;
+
+  it('leaves neither the copy nor a folder moved aside, only the empty file in its place', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 25; i++) {
+      const runDir = join(dir, `run-${i}`);
+      mkdirSync(runDir);
+      const home = join(runDir, 'cf-home');
+      const writer = spawn(process.execPath, ['-e', WRITER, home], { stdio: 'ignore' });
+      const ended = new Promise((r) => writer.once('exit', r));
+      while (!existsSync(join(home, '.cf', 'config.json'))) await new Promise((r) => setTimeout(r, 1));
+      removeAtExit(runDir);
+      await ended;
+      expect(readdirSync(runDir), `pass ${i}`).toEqual(['cf-home']);
+      expect(statSync(home).isFile() && statSync(home).size, `pass ${i}`).toBe(0);
+    }
   });
 });
 

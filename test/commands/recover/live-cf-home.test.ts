@@ -7,7 +7,7 @@
  * abandoned after a process killed outright) no copy is left in the run's folder, and the operator's
  * `$CF_HOME/.cf/config.json` is byte for byte what it was.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DONE_DRILLED_ON_CELL, runCli, runIdOf, type CliResult } from '../../support/cli.js';
@@ -43,9 +43,12 @@ async function watched(
   let pid: number | undefined;
   let sent = false;
   const runs = join(stateDir, 'runs');
+  // A copy an earlier case left behind is its failure, not this run's copy: it would stop this run before it began.
+  const started = Date.now();
   const timer = setInterval(() => {
     for (const id of existsSync(runs) ? readdirSync(runs) : []) {
       try {
+        if (statSync(copyIn(join(runs, id))).mtimeMs < started) continue;
         copy = JSON.parse(readFileSync(copyIn(join(runs, id)), 'utf8')) as Config;
       } catch {
         continue; // not there, or being written
