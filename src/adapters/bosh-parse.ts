@@ -180,7 +180,10 @@ const CHATTER = /^(Using environment|Using deployment|Exit code \d+$|Succeeded$|
 /**
  * The reason a bosh command failed: the JSON `Lines` minus the chatter, then the errors of its tasks'
  * events (ui/task/reporter.go prints them as blocks: `Error: Timed out sending 'ssh' to instance…`,
- * which the lines' `Expected task '…' to succeed but state is 'error'` does not say); or the text it printed.
+ * which the lines' `Expected task '…' to succeed but state is 'error'` does not say); or the text it
+ * printed. The Ruby CLI prints its own verdict on stderr (runner.rb `say_err`) and a task's error,
+ * from the director's event log, on stdout (task_tracking/event_log_renderer.rb `add_error`:
+ * `Error 450002: Timed out sending…`): the verdict, then those errors.
  */
 export function boshFailureText(result: Pick<CommandResult, 'stdout' | 'stderr'>): string {
   try {
@@ -191,14 +194,14 @@ export function boshFailureText(result: Pick<CommandResult, 'stdout' | 'stderr'>
   } catch {
     // Not JSON: v1 or a usage error.
   }
-  const text = [result.stderr, result.stdout]
-    .map((t) =>
-      t
-        .split(/\r?\n/)
-        .filter((l) => l.trim() && !/^Acting as user/.test(l))
-        .join('\n')
-        .trim(),
-    )
-    .find(Boolean);
-  return text ?? '';
+  const [stderr, stdout] = [result.stderr, result.stdout].map((t) =>
+    t
+      .split(/\r?\n/)
+      .filter((l) => l.trim() && !/^Acting as user/.test(l))
+      .join('\n')
+      .trim(),
+  ) as [string, string];
+  if (!stderr) return stdout;
+  const taskErrors = stdout.split('\n').filter((l) => /^Error \d+: /.test(l));
+  return [stderr, ...taskErrors].join('\n');
 }

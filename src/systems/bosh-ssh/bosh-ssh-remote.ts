@@ -168,7 +168,8 @@ function failedSetupTask(why: string): string | undefined {
 
 function boshSshHint(why: string): string {
   const task = failedSetupTask(why);
-  if (task && /Timed out sending '\w+' to instance/.test(why))
+  // The director's RpcTimeout (agent_client.rb): "…sending 'ssh' to instance: '…'" today, "…sending `ssh' to AGENT-ID" in v1's era.
+  if (task && /Timed out sending [`']\w+' to /.test(why))
     return "the cell's BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms` shows its state (unresponsive agent); resume once `bosh ssh` reaches the cell by hand";
   if (/doesn't exist|not found|unknown instance/i.test(why))
     return 'the cell may have been recreated: check `bosh vms` for its IP and resume';

@@ -5,8 +5,8 @@
  * that stands for the cell (FAKE_BOSH_SSH names one per cell IP, and the gateways), through the
  * gateway given or the director's. Like the real CLIs, each session logs a temporary `bosh_…`
  * user's setup and cleanup (in FAKE_BOSH_SSH's `sessionsLog`), waits for the director's tasks as the
- * CLI does (taskPollMs: the setup's, and v1's cleanup's too), fails v2's setup after the director's
- * agent timeout on a cell whose agent does not answer (agentTimedOut), and input is never fed to a
+ * CLI does (taskPollMs: the setup's, and v1's cleanup's too), fails the setup after the director's
+ * agent timeout on a cell whose agent does not answer (agentTimedOut, v1AgentTimedOut), and input is never fed to a
  * non-interactive command (bosh-cli ssh/non_interactive.go gives ssh no Stdin, so Go's exec
  * gives it /dev/null). Unknown flags are refused. It runs in the fake CLIs' daemon (./cli-daemon.ts):
  * the invocation's environment and working folder are the caller's, given with each call.
@@ -305,7 +305,11 @@ async function v1(world: BoshWorld, ssh: Ssh, args: string[]): Promise<Out> {
   });
   const task = 1000 + Math.floor(Math.random() * 9000);
   const head = `${acting}Target deployment is '${dep.name}'\n\nSetting up ssh artifacts\n`;
-  if (vms.length === 0) return fail('', `${head}Failed to set up SSH: see task ${String(task)} log for details\n`);
+  // ssh.rb's `err`, which runner.rb prints on stderr (`say_err`, no newline of its own) and a newline after it on stdout.
+  const setupFailed = `Failed to set up SSH: see task ${String(task)} log for details`;
+  if (vms.length === 0) return fail(setupFailed, `${head}\n`);
+  const silent = vms.find((vm) => vm.ips.some((ip) => ssh.unresponsiveAgents?.includes(ip)));
+  if (silent) return fail(setupFailed, `${head}${await v1AgentTimedOut(task)}\n`);
   if (command === 'scp') {
     const [from, to] = after;
     if (!flags.has('--upload') || !from || !to) return fail('', 'Please enter valid source and destination paths\n');
@@ -378,6 +382,19 @@ async function agentTimedOut(task: number, deployment: string, vm: Vm, json: boo
   const wrapped = `Setting up SSH in deployment '${deployment}':\n  Expected task '${String(task)}' to succeed but state is 'error'`;
   if (json) return { lines: ['\n', `\n\n${times}`, `\nTask ${String(task)} error\n`, wrapped], blocks: [`\n${event}`, error] };
   return { lines: [`${event}${error}`, times, `Task ${String(task)} error`, wrapped], blocks: [] };
+}
+
+/**
+ * v1's `bosh ssh` to an instance whose agent does not answer: the setup task fails after
+ * AGENT_TIMEOUT_S with agent_client.rb's RpcTimeout (error 450002, "Timed out sending `ssh' to
+ * AGENT-ID after 45 seconds"), the Ruby CLI polling it every second meanwhile. Its task tracker
+ * (task_tracking/task_tracker.rb) prints `Director task N`, the event log's error as
+ * event_log_renderer.rb's `add_error` renders it, and `Task N error`; no user was made, so none is logged.
+ */
+async function v1AgentTimedOut(task: number): Promise<string> {
+  await sleep(AGENT_TIMEOUT_S * 1000);
+  const error = `Error 450002: Timed out sending \`ssh' to ${randomUUID()} after ${String(AGENT_TIMEOUT_S)} seconds`;
+  return `\nDirector task ${String(task)}\n\n${error}\n\nTask ${String(task)} error\n`;
 }
 
 async function eachSession(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {

@@ -3,7 +3,8 @@
  * says nothing ran on the cell only when the task that makes the session's user failed, as each
  * CLI words it: bosh-cli's "Setting up SSH in deployment" around "Expected task 'N' to succeed",
  * the task's error among the JSON document's blocks (director/ssh.go, ui/task/reporter.go); the Ruby
- * CLI's "Failed to set up SSH: see task N log for details" (cli/commands/ssh.rb).
+ * CLI's "Failed to set up SSH: see task N log for details" (cli/commands/ssh.rb) on stderr, the task's
+ * error (`Error 450002: …`) among its tracker's lines on stdout.
  */
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../../src/core/redact.js';
@@ -48,11 +49,25 @@ describe('bosh failing a bosh ssh itself', () => {
     );
   });
 
+  /** The Ruby CLI's output when the setup task failed with `error`: the task tracker's on stdout, ssh.rb's verdict on stderr. */
+  const v1SetupFailed = (error: string) => ({
+    stdout: `Acting as user 'admin' on deployment 'dingo' on 'bosh'\nTarget deployment is 'dingo'\n\nSetting up ssh artifacts\n\nDirector task 4321\n\n${error}\n\nTask 4321 error\n\n`,
+    stderr: 'Failed to set up SSH: see task 4321 log for details',
+    exitCode: 1,
+  });
+
   it('names the setup task and its debug log when the Ruby CLI says it failed (v1)', () => {
-    const stdout =
-      "Target deployment is `dingo'\n\nSetting up ssh artifacts\n\nTask 4321 error\n\nFailed to set up SSH: see task 4321 log for details\n";
-    const e = failed({ stdout, stderr: '', exitCode: 1 });
+    const e = failed(v1SetupFailed('Error 100: the agent refused the user'));
+    expect(e.message).toMatch(/failed: Failed to set up SSH: see task 4321 log for details\nError 100: the agent refused the user$/);
     expect(e.hint).toMatch(/^the director's task 4321, which makes the session's user, failed, so nothing ran on the cell/);
+  });
+
+  it("names the agent that did not answer, and that nothing ran, from the task's error the Ruby CLI printed (v1)", () => {
+    const e = failed(v1SetupFailed("Error 450002: Timed out sending `ssh' to 0b4f2e8c-1d7a-4c5e-9f3b-6a2d8e1c7b90 after 45 seconds"));
+    expect(e.message).toBe(
+      "`bosh ssh` on cell 10.58.111.150 (bosh ssh cell_z1/0) failed: Failed to set up SSH: see task 4321 log for details\nError 450002: Timed out sending `ssh' to 0b4f2e8c-1d7a-4c5e-9f3b-6a2d8e1c7b90 after 45 seconds",
+    );
+    expect(e.hint).toMatch(/^the cell's BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms`/);
   });
 
   it('claims nothing of the cell when it is not the setup that failed', () => {
