@@ -88,22 +88,26 @@ const ASIDE = `${PRIVATE_CF_HOME}.removing-`;
 function removeCopy(runDir: string, barrier: boolean): void {
   if (!existsSync(runDir)) return;
   const home = join(runDir, PRIVATE_CF_HOME);
-  for (let attempt = 0; ; attempt++) {
-    const found = lstatSync(home, { throwIfNoEntry: false });
-    if (found?.isDirectory()) renameSync(home, join(runDir, `${ASIDE}${randomBytes(6).toString('hex')}`));
-    else if (found && !barrier) rmSync(home, { force: true });
-    else if (found) break; // an earlier exit's empty file: the barrier is there
-    if (!barrier) break;
-    try {
-      writeFileSync(home, '', { mode: 0o600, flag: 'wx' });
-      break;
-    } catch (err) {
-      // A cf made the folder again between the rename and the file: it is moved aside in turn.
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === 10) throw err;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const found = lstatSync(home, { throwIfNoEntry: false });
+      if (found?.isDirectory()) renameSync(home, join(runDir, `${ASIDE}${randomBytes(6).toString('hex')}`));
+      else if (found && !barrier) rmSync(home, { force: true });
+      else if (found) break; // an earlier exit's empty file: the barrier is there
+      if (!barrier) break;
+      try {
+        writeFileSync(home, '', { mode: 0o600, flag: 'wx' });
+        break;
+      } catch (err) {
+        // A cf made the folder again between the rename and the file: it is moved aside in turn.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === 10) throw err;
+      }
     }
-  }
-  for (const name of readdirSync(runDir)) {
-    if (name.startsWith(ASIDE)) rmSync(join(runDir, name), { recursive: true, force: true });
+  } finally {
+    // What was moved aside goes even when the barrier could not be put in place.
+    for (const name of readdirSync(runDir)) {
+      if (name.startsWith(ASIDE)) rmSync(join(runDir, name), { recursive: true, force: true });
+    }
   }
 }
 
