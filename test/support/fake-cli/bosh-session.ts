@@ -178,7 +178,7 @@ async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer
       exitCode: 1,
     });
   }
-  const silent = vms.find((vm) => vm.ips.some((ip) => ssh.unresponsiveAgents?.includes(ip)));
+  const silent = silentAgent(ssh, vms);
   if (silent) {
     const failed = await agentTimedOut(task, deploymentName, silent, json);
     return finish({ lines: [...lines, ...failed.lines], blocks: failed.blocks, exitCode: 1 });
@@ -308,7 +308,7 @@ async function v1(world: BoshWorld, ssh: Ssh, args: string[]): Promise<Out> {
   // ssh.rb's `err`, which runner.rb prints on stderr (`say_err`, no newline of its own) and a newline after it on stdout.
   const setupFailed = `Failed to set up SSH: see task ${String(task)} log for details`;
   if (vms.length === 0) return fail(setupFailed, `${head}\n`);
-  const silent = vms.find((vm) => vm.ips.some((ip) => ssh.unresponsiveAgents?.includes(ip)));
+  const silent = silentAgent(ssh, vms);
   if (silent) return fail(setupFailed, `${head}${await v1AgentTimedOut(task)}\n`);
   if (command === 'scp') {
     const [from, to] = after;
@@ -359,6 +359,9 @@ async function withSessions(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) =>
     if (ssh.era === 'v1') await sleep(taskPollMs(ssh));
   }
 }
+
+/** The first instance named whose agent the world says does not answer. */
+const silentAgent = (ssh: Ssh, vms: Vm[]): Vm | undefined => vms.find((vm) => vm.ips.some((ip) => ssh.unresponsiveAgents?.includes(ip)));
 
 /** How long the director waits for an agent's answer to a message (agent_client.rb, `options[:timeout] || 45`). */
 const AGENT_TIMEOUT_S = 45;
