@@ -3,20 +3,16 @@
  * (generator), moto for S3, lzop/tar, a throwaway PostgreSQL 15 replaying the WAL
  * the drill fetched.
  */
-import { tmpdir } from 'node:os';
-import { Redactor } from '../../src/core/redact.js';
-import { localProcesses } from '../../src/systems/local-processes.js';
 import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillArgs } from '../../src/commands/drill/drill.js';
-import { runDrill } from '../../src/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
 import type { Moto } from '../support/moto.js';
 import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
 import { runCli } from '../support/cli.js';
-import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun } from '../support/drill-fixtures.js';
+import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun, drillHere } from '../support/drill-fixtures.js';
 
 const BUCKET = 'drill-bucket';
 const SECRET = 'drill-secret-Q7x9vZ';
@@ -166,11 +162,7 @@ describe('dingo-recover drill', () => {
     const lost = archive.segments[archive.segments.length - 2]!;
     const newest = archive.segments[archive.segments.length - 1]!;
     const url = await variant('latergap-allowed', (files) => files.delete(walKey(lost)));
-    const report = await runDrill({
-      workdir: tmpdir(),
-      now: () => new Date(),
-      processes: localProcesses,
-      redactor: new Redactor(),
+    const report = await drillHere({
       url,
       store: moto.store,
       query: countQuery,

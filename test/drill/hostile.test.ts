@@ -4,18 +4,15 @@
  * commands and missing libraries) archived as wal-e does, into moto. The drill proves it restorable
  * and none of the tenant's code runs; the scratch server never holds a credential.
  */
-import { Redactor } from '../../src/core/redact.js';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDrill } from '../../src/drill/drill.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
-import { localProcesses } from '../../src/systems/local-processes.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { DRILL_TABLE, generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { markerFolder, markersIn, tenantAutoConf, tenantSql } from '../support/drill-hostile.js';
-import { tearDownDrill } from '../support/drill-fixtures.js';
+import { tearDownDrill, drillHere } from '../support/drill-fixtures.js';
 import { atFirstStatement, postmasterFile, processesOf, watchingSandboxes } from '../support/pg-sandbox-watch.js';
 
 const BUCKET = 'hostile-bucket';
@@ -82,10 +79,7 @@ function holdingBack(segment: string) {
 describe('a drill of a tenant-prepared archive', () => {
   it('counts the rows right, runs none of the archive code, and the server holds no credential', async () => {
     const seen: Seen = {};
-    const report = await runDrill({
-      workdir: tmpdir(),
-      now: () => new Date(),
-      redactor: new Redactor(),
+    const report = await drillHere({
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,
       processes: watching(seen),
@@ -102,11 +96,7 @@ describe('a drill of a tenant-prepared archive', () => {
   }, 180_000);
 
   it("lists the restored cluster's real databases, not the tenant's view of pg_database", async () => {
-    const report = await runDrill({
-      workdir: tmpdir(),
-      now: () => new Date(),
-      processes: localProcesses,
-      redactor: new Redactor(),
+    const report = await drillHere({
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,
       deadlineMs: 300_000,
@@ -116,11 +106,7 @@ describe('a drill of a tenant-prepared archive', () => {
   }, 180_000);
 
   it("runs the query as --db-user without that role's settings or libraries", async () => {
-    const report = await runDrill({
-      workdir: tmpdir(),
-      now: () => new Date(),
-      processes: localProcesses,
-      redactor: new Redactor(),
+    const report = await drillHere({
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,
       dbUser: 'tenant_app',
@@ -134,10 +120,7 @@ describe('a drill of a tenant-prepared archive', () => {
   it('ends at its deadline a drill whose server is still replaying WAL, stopping the server and all of its account', async () => {
     // The server really stays in recovery: its restore_command never gets past the archive's last segment.
     const stuck = watchingSandboxes(({ proceed }) => proceed(), holdingBack(archive.segments[archive.segments.length - 1]!));
-    const err = await runDrill({
-      workdir: tmpdir(),
-      now: () => new Date(),
-      redactor: new Redactor(),
+    const err = await drillHere({
       url: `s3://${BUCKET}/${PREFIX}`,
       store: moto.store,
       processes: stuck,

@@ -4,20 +4,17 @@
  * as wal-e stores a promoted standby's `<segment>.partial` (lzop'd, wal_005/<segment>.partial.lzo),
  * and the drill's throwaway PostgreSQL 15 replaying it. Only a checked partial is served.
  */
-import { tmpdir } from 'node:os';
 import { Redactor } from '../../src/core/redact.js';
-import { localProcesses } from '../../src/systems/local-processes.js';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectArchive } from '../../src/archive/inspect.js';
 import { DRILL_EXIT, DrillFailed } from '../../src/drill/exit-codes.js';
-import { runDrill } from '../../src/drill/drill.js';
 import type { ObjectStore } from '../../src/core/seams.js';
 import { Readable } from 'node:stream';
 import type { Moto } from '../support/moto.js';
 import { DRILL_TABLE, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
-import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun } from '../support/drill-fixtures.js';
+import { captureDrill, drillArgs, setUpDrill, tearDownDrill, type DrillRun, drillHere } from '../support/drill-fixtures.js';
 
 const BUCKET = 'tail-bucket';
 const SECRET = 'tail-secret-Q7pz2';
@@ -200,11 +197,7 @@ describe('a .partial after the archive’s end', () => {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     }) satisfies ObjectStore;
-    const failure = await runDrill({
-      workdir: tmpdir(),
-      now: () => new Date(),
-      processes: localProcesses,
-      redactor: new Redactor(),
+    const failure = await drillHere({
       url,
       store,
       dbUser: 'postgres',

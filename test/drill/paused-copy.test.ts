@@ -5,8 +5,6 @@
  * settings those of the copy's control file; with `from`, a later moment is reached from it
  * fetching no base backup and only the WAL archived since; without `pause`, it is promoted there.
  */
-import { Redactor } from '../../src/core/redact.js';
-import { localProcesses } from '../../src/systems/local-processes.js';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +19,7 @@ import type { RecoveryTarget } from '../../src/drill/recovery-target.js';
 import type { Moto } from '../support/moto.js';
 import { recordingStore } from '../support/recording-store.js';
 import { DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
-import { pausedRows, setUpDrill, tearDownDrill } from '../support/drill-fixtures.js';
+import { pausedRows, setUpDrill, tearDownDrill, drillHere } from '../support/drill-fixtures.js';
 
 const BUCKET = 'paused-copy';
 const PREFIX = 'backups/paused/wal/';
@@ -70,11 +68,7 @@ describe('a drill that pauses its copy and moves it forward', () => {
     };
     let first: DrillReport | undefined;
     try {
-      first = await runDrill({
-        workdir: tmpdir(),
-        now: () => new Date(),
-        processes: localProcesses,
-        redactor: new Redactor(),
+      first = await drillHere({
         url: URL,
         store,
         keep: true,
@@ -94,11 +88,7 @@ describe('a drill that pauses its copy and moves it forward', () => {
       for (const h of held) await moto.store.put({ bucket: BUCKET, key: h.key }, h.body);
       const before = fetched.length;
       const from = { workdir: first.workdir!, backup: first.backup.name };
-      const second = await runDrill({
-        workdir: tmpdir(),
-        now: () => new Date(),
-        processes: localProcesses,
-        redactor: new Redactor(),
+      const second = await drillHere({
         url: URL,
         store,
         keep: true,
@@ -117,11 +107,7 @@ describe('a drill that pauses its copy and moves it forward', () => {
       expect(stepFetched.filter((k) => /\/wal_005\/[0-9A-F]{24}\.lzo$/.test(k)).sort()).toEqual(held.map((h) => h.key).sort());
       expect(second.restore.walBytes).toBe(held.reduce((n, h) => n + h.body.length, 0));
 
-      const promoted = await runDrill({
-        workdir: tmpdir(),
-        now: () => new Date(),
-        processes: localProcesses,
-        redactor: new Redactor(),
+      const promoted = await drillHere({
         url: URL,
         store,
         keep: true,

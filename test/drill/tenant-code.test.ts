@@ -7,7 +7,6 @@
  * folder. The operator's queries give the right rows for ordinary tables, or fail saying why; no
  * marker is ever written; the server runs as its sandbox's own account in a network namespace of its own.
  */
-import { Redactor } from '../../src/core/redact.js';
 import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,12 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunAs } from '../../src/core/seams.js';
 import { runDrill } from '../../src/drill/drill.js';
 import { DrillFailed } from '../../src/drill/exit-codes.js';
-import { localProcesses } from '../../src/systems/local-processes.js';
 import { dumpDatabases, lookInside, readDatabases } from '../../src/volumes/look.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { generateWaleArchive, uploadArchive, type GeneratedArchive } from '../support/wale-archive.js';
 import { markerFilesUnder, markerFolder, markersIn, tenantCodeSql, tenantLibrary } from '../support/drill-hostile.js';
-import { tearDownDrill } from '../support/drill-fixtures.js';
+import { tearDownDrill, drillHere } from '../support/drill-fixtures.js';
 import { atFirstStatement, postmasterFile } from '../support/pg-sandbox-watch.js';
 
 const BUCKET = 'tenant-code-bucket';
@@ -33,11 +31,7 @@ let moto: Moto;
 
 /** The drill of this file's archive, as a run hands it its world; `o` adds or overrides options. */
 const drillArchive = (o: Partial<Parameters<typeof runDrill>[0]> = {}) =>
-  runDrill({
-    processes: localProcesses,
-    redactor: new Redactor(),
-    workdir: tmpdir(),
-    now: () => new Date(),
+  drillHere({
     url: URL,
     store: moto.store,
     deadlineMs: 300_000,

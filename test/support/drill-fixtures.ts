@@ -16,7 +16,9 @@ import {
   type GenerateOptions,
   type GeneratedArchive,
 } from './wale-archive.js';
-import type { RestoredCopy } from '../../src/drill/drill.js';
+import { runDrill, type DrillOptions, type DrillReport, type RestoredCopy } from '../../src/drill/drill.js';
+import { Redactor } from '../../src/core/redact.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
 import { readTable, type TableReadout } from '../../src/volumes/table-readout.js';
 
 export interface DrillFixtures {
@@ -88,4 +90,13 @@ export function pausedRows(copy: RestoredCopy): Promise<TableReadout> {
   const query = async (database: string, sql: string): Promise<string[][]> =>
     (await copy.cluster.query(sql, { ...copy.conn, database })).rows;
   return readTable({ query, lines: copy.lines }, 'postgres', 'public', DRILL_TABLE, { count: true, newest: false, estimate: -1 });
+}
+
+/** What a drill on this machine is handed beside its archive: this machine's programs, a redactor of its own, the system's temporary folder and clock. */
+type HereOptions = Omit<DrillOptions, 'workdir' | 'now' | 'processes' | 'redactor'> &
+  Partial<Pick<DrillOptions, 'workdir' | 'now' | 'processes' | 'redactor'>>;
+
+/** runDrill on this machine, as the drill command runs it; `o` names the archive and what varies. */
+export function drillHere(o: HereOptions): Promise<DrillReport> {
+  return runDrill({ workdir: tmpdir(), now: () => new Date(), processes: localProcesses, redactor: new Redactor(), ...o });
 }
