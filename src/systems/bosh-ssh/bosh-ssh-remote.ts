@@ -171,7 +171,8 @@ function boshSshHint(why: string): string {
   // The director's RpcTimeout (agent_client.rb): "…sending 'ssh' to instance: '…'" today, "…sending `ssh' to AGENT-ID" in v1's era.
   if (task && /Timed out sending [`']\w+' to /.test(why))
     return "the cell's BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms` shows its state (unresponsive agent); resume once `bosh ssh` reaches the cell by hand";
-  if (/doesn't exist|not found|unknown instance/i.test(why))
+  // An instance gone since the cell was found: v2 names the instance group, v1's director "No instances matched" (InstanceNotFound).
+  if (/doesn't exist|not found|unknown instance|No instances matched/i.test(why))
     return 'the cell may have been recreated: check `bosh vms` for its IP and resume';
   if (task)
     return `the director's task ${task}, which makes the session's user, failed, so nothing ran on the cell: \`bosh task ${task} --debug\` says why; resume once \`bosh ssh\` reaches the cell by hand`;

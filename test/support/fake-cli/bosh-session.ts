@@ -288,7 +288,8 @@ async function v1(world: BoshWorld, ssh: Ssh, args: string[]): Promise<Out> {
   }
   const manifestFile = flags.get('-d') ?? flags.get('--deployment');
   if (!manifestFile) return fail('', 'Please choose deployment first\n');
-  const name = /^name:\s*(\S+)/m.exec(readFileSync(resolve(ssh.cwd, manifestFile), 'utf8'))?.[1];
+  const manifest = readFileSync(resolve(ssh.cwd, manifestFile), 'utf8');
+  const name = /^name:\s*(\S+)/m.exec(manifest)?.[1];
   const dep = world.deployments.find((x) => x.name === name);
   const acting = `Acting as user '${d.user}' on deployment '${name ?? ''}' on '${d.name}'\n`;
   if (!dep) return fail('', `${acting}Error 70000: Deployment '${name ?? ''}' doesn't exist\n`);
@@ -296,6 +297,8 @@ async function v1(world: BoshWorld, ssh: Ssh, args: string[]): Promise<Out> {
   const [job, index] = first.includes('/') ? first.split('/', 2) : [first, /^\d+$/.test(after[0] ?? '') ? after.shift() : undefined];
   if (!job) return fail('', 'Please provide job name\n');
   if (index !== undefined && !/^\d+$/.test(index)) return fail('', 'Invalid job index, integer number expected\n');
+  // ssh.rb's job_must_exist_in_deployment: the manifest file given, as it was downloaded, before the director is asked.
+  if (!manifest.split('\n').includes(`- name: ${job}`)) return fail(`Job \`${job}' doesn't exist`, acting);
   const vms = dep.vms.filter((v) => v.job === job && (index === undefined || String(v.index) === index));
   const gw = gatewayOf(ssh, {
     host: flags.get('--gateway_host'),
@@ -307,7 +310,10 @@ async function v1(world: BoshWorld, ssh: Ssh, args: string[]): Promise<Out> {
   const head = `${acting}Target deployment is '${dep.name}'\n\nSetting up ssh artifacts\n`;
   // ssh.rb's `err`, which runner.rb prints on stderr (`say_err`, no newline of its own) and a newline after it on stdout.
   const setupFailed = `Failed to set up SSH: see task ${String(task)} log for details`;
-  if (vms.length === 0) return fail(setupFailed, `${head}\n`);
+  if (vms.length === 0) {
+    const deploymentId = world.deployments.indexOf(dep) + 1;
+    return fail(setupFailed, `${head}${await v1InstanceNotFound(ssh, task, { deploymentId, job, index })}\n`);
+  }
   const silent = silentAgent(ssh, vms);
   if (silent) return fail(setupFailed, `${head}${await v1AgentTimedOut(task)}\n`);
   if (command === 'scp') {
@@ -398,6 +404,19 @@ async function v1AgentTimedOut(task: number): Promise<string> {
   await sleep(AGENT_TIMEOUT_S * 1000);
   const error = `Error 450002: Timed out sending \`ssh' to ${randomUUID()} after ${String(AGENT_TIMEOUT_S)} seconds`;
   return `\nDirector task ${String(task)}\n\n${error}\n\nTask ${String(task)} error\n`;
+}
+
+/**
+ * v1's setup task when no instance matches what the manifest still names (its VM deleted since the manifest was
+ * downloaded): the director's ssh job (director/lib/director/jobs/ssh.rb) filters the instances by deployment, the
+ * indexes the CLI sent (`[index]`, director.rb `setup_ssh`) and job through Api::InstanceManager#filter_by, which
+ * raises InstanceNotFound (70001, errors.rb) "No instances matched" and the filter as Ruby inspects a Hash. The CLI
+ * polls the task (taskPollMs) and its task tracker prints it as v1AgentTimedOut's.
+ */
+async function v1InstanceNotFound(ssh: Ssh, task: number, t: { deploymentId: number; job: string; index?: string }): Promise<string> {
+  await sleep(taskPollMs(ssh));
+  const filter = `{:deployment_id=>${String(t.deploymentId)}${t.index === undefined ? '' : `, :index=>[${t.index}]`}, :job=>${JSON.stringify(t.job)}}`;
+  return `\nDirector task ${String(task)}\n\nError 70001: No instances matched ${filter}\n\nTask ${String(task)} error\n`;
 }
 
 async function eachSession(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {

@@ -70,6 +70,14 @@ describe('bosh failing a bosh ssh itself', () => {
     expect(e.hint).toMatch(/^the cell's BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms`/);
   });
 
+  it("says the cell may have been recreated when the Ruby CLI's director found no such instance (v1)", () => {
+    const e = failed(v1SetupFailed('Error 70001: No instances matched {:deployment_id=>3, :index=>[0], :job=>"cell_z1"}'));
+    expect(e.message).toMatch(
+      /see task 4321 log for details\nError 70001: No instances matched \{:deployment_id=>3, :index=>\[0\], :job=>"cell_z1"\}$/,
+    );
+    expect(e.hint).toBe('the cell may have been recreated: check `bosh vms` for its IP and resume');
+  });
+
   it('claims nothing of the cell when it is not the setup that failed', () => {
     // A task's timeout without the setup's words (a cleanup the Ruby CLI waits for, once the command ran).
     const e = failed({

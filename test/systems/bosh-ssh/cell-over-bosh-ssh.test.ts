@@ -201,7 +201,15 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         dep.vms = dep.vms.filter((v) => !v.ips.includes(CELL_IP));
         writeFileSync(state, JSON.stringify(world));
         try {
-          await expect(session.run({ argv: ['true'], writes: false })).rejects.toThrow(/`bosh ssh` on cell 10\.58\.111\.150 .* failed: /);
+          const gone = await session.run({ argv: ['true'], writes: false }).catch((e: unknown) => e);
+          expect(gone).toBeInstanceOf(StepFailed);
+          // The director's reason: v2's for the instance group, v1's InstanceNotFound from its setup task.
+          expect((gone as StepFailed).message).toMatch(
+            era.name.startsWith('v1')
+              ? /`bosh ssh` on cell 10\.58\.111\.150 .* failed: Failed to set up SSH: see task \d+ log for details\nError 70001: No instances matched \{:deployment_id=>\d+, :index=>\[0\], :job=>"cell_z1-partition-\w+"\}$/
+              : /`bosh ssh` on cell 10\.58\.111\.150 .* failed: [\s\S]*Instance group 'cell_z1-partition-\w+\/[\w-]+' doesn't exist or has no instances/,
+          );
+          expect((gone as StepFailed).hint).toBe('the cell may have been recreated: check `bosh vms` for its IP and resume');
           // An output read as it comes fails the same way, with what bosh said and none of its lines that tell nothing.
           const streamed = session.run({ argv: ['true'], writes: false, stdout: new PassThrough() });
           await expect(streamed).rejects.toThrow(
