@@ -227,6 +227,18 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         expect(r).toMatchObject({ code: 1 });
         expect(`${r.stdout}${r.stderr}`).toMatch(/unknown flag `bogus'|invalid option: --bogus/);
       });
+
+      it.runIf(era.name.startsWith('v1'))(
+        'the double refuses a job its manifest file lacks before asking the director, as ssh.rb does',
+        () => {
+          const bosh = join(fake.binDir, 'bosh');
+          const manifest = join(fake.dir, 'one-job-manifest.yml');
+          writeFileSync(manifest, '---\nname: dingo-postgresql-98b09c4b36af74181ee1\njobs:\n- name: router_z1\n  instances: 1\n');
+          const r = boshRun(bosh, ['-n', '-d', manifest, 'ssh', 'cell_z1-partition-cac94a070a81fd8f3931/0', 'true'], env);
+          expect(r).toMatchObject({ code: 1, stderr: "Job `cell_z1-partition-cac94a070a81fd8f3931' doesn't exist" });
+          expect(r.stdout).not.toMatch(/Director task/);
+        },
+      );
     });
   }
 
