@@ -22,14 +22,17 @@ function recording(): CommandRunner & { ran: CommandSpec[] } {
 }
 
 describe('cfEnv', () => {
-  it('turns off colour, and a trace cf would print into the output read', () => {
-    for (const on of ['true', 'TRUE', 'True', '1', 't', 'T', ' true '])
+  it("turns off colour, and a trace cf would print into the output read: the environment's, or the config file's when the environment says none", () => {
+    for (const on of ['true', 'TRUE', 'True', '1', 't', 'T', ' true ', 'false', '0', ''])
       expect(cfEnv({ CF_TRACE: on }), on).toEqual({ CF_COLOR: 'false', CF_TRACE: 'false' });
   });
 
-  it('leaves a trace to a file, a trace already off, and no trace alone', () => {
-    for (const env of [{ CF_TRACE: '/tmp/cf-trace.log' }, { CF_TRACE: 'false' }, { CF_TRACE: '0' }, {}])
-      expect(cfEnv(env), JSON.stringify(env)).toEqual({ CF_COLOR: 'false' });
+  it('turns off the trace `cf config --trace true` keeps in the config file, when CF_TRACE is unset', () => {
+    expect(cfEnv({})).toEqual({ CF_COLOR: 'false', CF_TRACE: 'false' });
+  });
+
+  it('leaves a trace to a file alone', () => {
+    expect(cfEnv({ CF_TRACE: '/tmp/cf-trace.log' })).toEqual({ CF_COLOR: 'false' });
   });
 
   it('is what the cf adapters run every command with, beside the environment they are given', async () => {
