@@ -402,9 +402,11 @@ async function agentTimedOut(task: number, deployment: string, vm: Vm, json: boo
  */
 async function v1AgentTimedOut(task: number): Promise<string> {
   await sleep(AGENT_TIMEOUT_S * 1000);
-  const error = `Error 450002: Timed out sending \`ssh' to ${randomUUID()} after ${String(AGENT_TIMEOUT_S)} seconds`;
-  return `\nDirector task ${String(task)}\n\n${error}\n\nTask ${String(task)} error\n`;
+  return v1TaskFailed(task, `Error 450002: Timed out sending \`ssh' to ${randomUUID()} after ${String(AGENT_TIMEOUT_S)} seconds`);
 }
+
+/** A director task that failed, as the Ruby CLI's task tracker prints it: `Director task N`, the event log's error, `Task N error`. */
+const v1TaskFailed = (task: number, error: string): string => `\nDirector task ${String(task)}\n\n${error}\n\nTask ${String(task)} error\n`;
 
 /**
  * v1's setup task when no instance matches what the manifest still names (its VM deleted since the manifest was
@@ -416,7 +418,7 @@ async function v1AgentTimedOut(task: number): Promise<string> {
 async function v1InstanceNotFound(ssh: Ssh, task: number, t: { deploymentId: number; job: string; index?: string }): Promise<string> {
   await sleep(taskPollMs(ssh));
   const filter = `{:deployment_id=>${String(t.deploymentId)}${t.index === undefined ? '' : `, :index=>[${t.index}]`}, :job=>${JSON.stringify(t.job)}}`;
-  return `\nDirector task ${String(task)}\n\nError 70001: No instances matched ${filter}\n\nTask ${String(task)} error\n`;
+  return v1TaskFailed(task, `Error 70001: No instances matched ${filter}`);
 }
 
 async function eachSession(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => Promise<Out>): Promise<Out[]> {
