@@ -145,6 +145,9 @@ function patroniSignal(message: string): RestoreSignal | null {
   switch (message) {
     case 'waiting for leader to bootstrap':
       return { kind: 'waiting-for-leader' };
+    // v0.90 (ha.py `bootstrap`) runs initdb and starts PostgreSQL within one cycle and says only
+    // the outcome; later Patroni bootstraps in the background and says first that it tries.
+    case 'initialized a new cluster':
     case 'trying to bootstrap a new cluster':
       return { kind: 'new-cluster' };
     case 'trying to bootstrap (without leader)':

@@ -8,8 +8,9 @@
  *   no additional preparation required for container to join cluster", and Patroni finds the cluster
  *   locked: it tries to bootstrap from that leader, which is gone, so the node never serves. When the
  *   key runs out, Patroni's next cycle finds the cluster unlocked: with `/initialize` deleted it
- *   bootstraps a NEW empty cluster (ha.py `bootstrap`: "trying to bootstrap a new cluster"), whose
- *   sysid and base backup then go to its wal-e prefix, where the old archive was copied.
+ *   bootstraps a NEW empty cluster (ha.py `bootstrap`: initdb and start within the cycle, then only
+ *   "initialized a new cluster", PostgreSQL already serving), whose sysid and base backup then go
+ *   to its wal-e prefix, where the old archive was copied.
  * - With no leader, an empty /data and backups in its prefix it re-seeds `/initialize` from
  *   sysids/sysid and restores LATEST ("trying to bootstrap (without leader)"); when `/initialize`
  *   holds another system identifier, Patroni fetches the backup, then exits ("system ID mismatch"),
@@ -144,12 +145,12 @@ function bootstrapWithoutLeader(world: SimWorld, n: Node, c: SimContainer, archi
 }
 
 /**
- * `trying to bootstrap a new cluster`: initdb makes a new database, the node takes `/initialize`
- * and the leader key, and wal-e archives its sysid and first base backup into the node's prefix.
+ * A new cluster: the node takes `/initialize`, initdb makes a new database and PostgreSQL starts, the
+ * node takes the leader key and says "initialized a new cluster" (v0.90 says nothing before: its
+ * bootstrap is synchronous), and wal-e archives its sysid and first base backup into the node's prefix.
  */
 function bootstrapNewCluster(world: SimWorld, n: Node, c: SimContainer): void {
   const sysid = (6262220290876400000n + BigInt(Math.floor(Date.parse(world.state.clock) / 1000) % 100_000)).toString();
-  n.say(patroniSays(n.tag, now(world), 'trying to bootstrap a new cluster'));
   setKey(world, `/service/${n.scope}/initialize`, sysid);
   setKey(world, n.keys.leaderKey, n.member);
   n.cell.files[n.dataDir] = ['postgres0'];

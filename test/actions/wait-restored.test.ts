@@ -165,7 +165,7 @@ describe('a container that will never restore stops the wait at once', () => {
     );
   });
 
-  it('"trying to bootstrap a new cluster": no archive at its prefix and no /initialize', async () => {
+  it('"initialized a new cluster": no archive at its prefix and no /initialize', async () => {
     const w = await swapped({ copy: false });
     const err = await failure(wait(w));
     expect(err.message).toContain('bootstraps a NEW EMPTY cluster');
@@ -188,6 +188,10 @@ describe('a container that will never restore stops the wait at once', () => {
     [
       "Patroni's own words, written while PostgreSQL serves clients",
       '78218d-patroni> 2016-03-17 17:31:40,000 INFO: trying to bootstrap a new cluster',
+    ],
+    [
+      "v0.90's outcome line, written by a client while the archive's database serves",
+      '78218d-patroni> 2016-03-17 17:31:40,000 INFO: initialized a new cluster',
     ],
   ])('never on a line a tenant could have made PostgreSQL write: %s', async (_what, line) => {
     const w = await swapped();

@@ -30,6 +30,7 @@ describe('restoreSignalOf', () => {
       leader: 'node-a',
     });
     expect(restoreSignalOf(patroniSays('78218d', AT, 'waiting for leader to bootstrap'))).toEqual({ kind: 'waiting-for-leader' });
+    expect(restoreSignalOf(patroniSays('78218d', AT, 'initialized a new cluster'))).toEqual({ kind: 'new-cluster' });
     expect(restoreSignalOf(patroniSays('78218d', AT, 'trying to bootstrap a new cluster'))).toEqual({ kind: 'new-cluster' });
     expect(restoreSignalOf(patroniSays('78218d', AT, 'trying to bootstrap (without leader)'))).toEqual({
       kind: 'bootstrap-without-leader',
