@@ -140,7 +140,11 @@ export class CellDocker {
       ...(opts.database ? { database: opts.database } : {}),
     });
     const result = await this.runner.run(spec);
-    if (result.exitCode !== 0 && isDaemonError(result)) throw this.failure(spec, result, `exec in ${name}`);
+    if (result.exitCode !== 0 && isDaemonError(result)) {
+      const failed = this.failure(spec, result, `exec in ${name}`);
+      const refused = EXEC_REFUSED.exec(result.stderr)?.[1];
+      throw refused ? new ExecRefused(failed, refused === 'restarting' ? 'restarting' : 'not-running') : failed;
+    }
     assertSudoWorked(spec, result, this.runner.where, this.redactor);
     return result;
   }
@@ -202,6 +206,23 @@ export class CellDocker {
   }
 }
 
+/**
+ * The daemon's refusal of `docker exec` into a container that does not run now (moby daemon/exec.go
+ * getActiveContainer: "Container %s is not running", "… is paused, unpause the container before
+ * exec", "… is restarting, wait until the container is running": between the restarts of its
+ * restart policy a container is Running and Restarting at once).
+ */
+const EXEC_REFUSED = /Error response from daemon: Container \S+ is (not running|paused|restarting)\b/;
+
+export class ExecRefused extends StepFailed {
+  constructor(
+    failed: StepFailed,
+    readonly state: 'not-running' | 'restarting',
+  ) {
+    super(failed.message, failed.hint === undefined ? undefined : { hint: failed.hint });
+  }
+}
+
 /** A line of `docker logs -t`, and the time Docker stamped it with (RFC 3339, nine fraction digits). */
 export interface DatedLine {
   at: string;
@@ -224,6 +245,9 @@ function hintFor(stderr: string, result: CommandResult, binary: string): string 
   if (/No such (image or )?(container|object)/i.test(stderr))
     return 'list the containers with `docker ps -a` and check the name (cf-<node uuid>)';
   if (/is not running/i.test(stderr)) return 'start the container first, or check why it stopped (docker logs)';
+  if (/is restarting, wait until the container is running/i.test(stderr)) {
+    return 'it exits and Docker starts it again (its restart policy): read why in docker logs, and stop it (docker stop) before it runs again';
+  }
   if (result.exitCode === 127 || /not found|No such file or directory/i.test(stderr)) {
     return `${binary} is missing: is this a Dingo PostgreSQL cell?`;
   }

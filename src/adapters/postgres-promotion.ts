@@ -6,7 +6,7 @@
  */
 import { quote } from '../core/command-line.js';
 import { StepFailed } from '../core/errors.js';
-import type { CellDocker, ContainerInfo } from './docker.js';
+import { ExecRefused, type CellDocker, type ContainerInfo } from './docker.js';
 import { loginChain, type PgLogin } from './postgres.js';
 import { askRecovery, pgIsReady } from './postgres-readiness.js';
 import { psqlWithChain } from './psql.js';
@@ -66,9 +66,10 @@ export async function waitUntilPromoted(
       throw new StepFailed(`container ${name} disappeared from ${docker.runner.where} while waiting for it`, {
         hint: 'list the containers with `docker ps -a`',
       });
+    const at = (stage: PromotionStage, detail: string): PromotionPoll => ({ attempt, elapsedMs: elapsed(), stage, detail });
     const poll = async (): Promise<PromotionPoll> => {
-      const at = (stage: PromotionStage, detail: string): PromotionPoll => ({ attempt, elapsedMs: elapsed(), stage, detail });
-      if (!info.state.running) return at('not-running', `${info.state.status} (exit code ${info.state.exitCode})`);
+      // Between its restarts a container is Running and Restarting at once, and the daemon refuses exec into it.
+      if (!info.state.running || info.state.restarting) return at('not-running', `${info.state.status} (exit code ${info.state.exitCode})`);
       const logins = (chain ??= loginChain(info, docker.redactor, opts.knownLogins));
       // pg_isready until psql has reached the server, and again once it has not: one cell command, where psql may be a login's several.
       if (!reached) {
@@ -81,7 +82,11 @@ export async function waitUntilPromoted(
       if (answer.kind === 'promoted') return at('promoted', 'pg_is_in_recovery() = f');
       return { ...at('in-recovery', 'pg_is_in_recovery() = t'), replay: answer.replay };
     };
-    last = await poll();
+    // The daemon may refuse exec after inspect said it runs: it exited, or Docker restarts it, meanwhile.
+    last = await poll().catch((err: unknown) => {
+      if (err instanceof ExecRefused) return at('not-running', `${err.state} (docker exec refused)`);
+      throw err;
+    });
     if (opts.watch) await opts.watch(last, info);
     opts.onPoll?.(last);
     if (last.stage === 'promoted') return { polls: attempt, elapsedMs: elapsed(), login: chain![0]! };

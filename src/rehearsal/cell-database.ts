@@ -12,14 +12,14 @@ import { replicationRows } from './cell-sim-replication.js';
 import { besideRecovery } from '../adapters/postgres-replay.js';
 import { answerReplayQuery } from './restore-replay.js';
 import { databaseQuery, extensionScript, pgRestore } from './cell-load.js';
-import { type CellWorld, fail, findContainer, logLine, ok, type Out, serverVersionNum, type SimContainer } from './cell-world.js';
+import { type CellWorld, execRefusal, fail, logLine, ok, type Out, serverVersionNum, type SimContainer } from './cell-world.js';
 import { patroniSays } from './patroni-lines.js';
 
 /** A call to the database of a container of the cell, as `docker exec` of its client would answer; `dump`: a restore's bytes. */
 export function answerCall(state: CellWorld, call: DatabaseCall, dump: Buffer, now: Date = new Date()): Out {
-  const c = findContainer(state, call.container);
-  if (!c) return fail(1, `Error response from daemon: No such container: ${call.container}\n`);
-  if (!c.running) return fail(1, `Error response from daemon: Container ${c.id} is not running\n`);
+  const target = execRefusal(state, call.container);
+  if ('refused' in target) return target.refused;
+  const { c } = target;
   return call.kind === 'restore' ? pgRestore(c, call, dump) : psql(c, call, now);
 }
 

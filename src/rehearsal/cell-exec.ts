@@ -4,7 +4,7 @@
  */
 import { controlData } from './cell-sim-replication.js';
 import { controlRecovery, historyFile } from './restore-replay.js';
-import { type CellWorld, fail, findContainer, ok, type Out } from './cell-world.js';
+import { type CellWorld, execRefusal, fail, ok, type Out } from './cell-world.js';
 
 export function exec(state: CellWorld, a: string[]): Out {
   let i = 0;
@@ -15,9 +15,9 @@ export function exec(state: CellWorld, a: string[]): Out {
   }
   const name = a[i] ?? '';
   const cmd = a.slice(i + 1);
-  const c = findContainer(state, name);
-  if (!c) return fail(1, `Error response from daemon: No such container: ${name}\n`);
-  if (!c.running) return fail(1, `Error response from daemon: Container ${c.id} is not running\n`);
+  const target = execRefusal(state, name);
+  if ('refused' in target) return target.refused;
+  const { c } = target;
   if (cmd[0] === 'pg_isready') {
     const where = `${valueAfter(cmd, '-h') ?? '/var/run/postgresql'}:${valueAfter(cmd, '-p') ?? '5432'}`;
     return c.pg.ready ? ok(`${where} - accepting connections\n`) : fail(2, '', `${where} - no response\n`);

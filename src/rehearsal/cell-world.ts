@@ -97,6 +97,19 @@ export function findContainer(state: CellWorld, nameOrId: string): SimContainer 
   return state.containers[nameOrId] ?? Object.values(state.containers).find((c) => nameOrId.length >= 4 && c.id.startsWith(nameOrId));
 }
 
+/**
+ * The daemon's refusal of `docker exec` NAME (moby daemon/exec.go getActiveContainer), or the container
+ * it runs in: refused when there is no such container, it is not running, or between the restarts of a crash loop.
+ */
+export function execRefusal(state: CellWorld, name: string): { refused: Out } | { c: SimContainer } {
+  const c = findContainer(state, name);
+  if (!c) return { refused: fail(1, `Error response from daemon: No such container: ${name}\n`) };
+  if (!c.running) return { refused: fail(1, `Error response from daemon: Container ${c.id} is not running\n`) };
+  if (c.patroni === 'crash-loop')
+    return { refused: fail(1, `Error response from daemon: Container ${c.id} is restarting, wait until the container is running\n`) };
+  return { c };
+}
+
 /** A container's environment (its NAME=VALUE lines) as a record. */
 export function envOf(c: SimContainer): Record<string, string> {
   return Object.fromEntries(c.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));

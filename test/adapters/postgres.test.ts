@@ -226,6 +226,35 @@ describe('waitUntilPromoted', () => {
     expect(polls.map((p) => p.stage)).toEqual(['in-recovery', 'in-recovery', 'promoted']);
   });
 
+  it("takes the daemon's refusal of exec into a container it restarts for a poll of a container not running, for the watch to judge", async () => {
+    const state = restoringCell(1);
+    const c = state.containers[CONTAINER]!;
+    const sim = simRunner(state);
+    // Inspect saw it running; it exits before pg_isready, and Docker's restart policy holds it restarting.
+    const racing = {
+      ...sim,
+      run: (spec: CommandSpec): Promise<CommandResult> => {
+        if (spec.argv.includes('pg_isready')) c.patroni = 'crash-loop';
+        return sim.run(spec);
+      },
+    };
+    const polls: PromotionPoll[] = [];
+    const restarting = new Error('the watch saw it restarting');
+    const err = await waitUntilPromoted(new CellDocker(racing, { redactor: new Redactor() }), CONTAINER, {
+      deadlineMs: 60_000,
+      intervalMs: 1000,
+      sleep: async () => {},
+      onPoll: (p) => polls.push(p),
+      watch: async (_poll, info) => {
+        if (info.state.restarting) throw restarting;
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBe(restarting);
+    expect(polls.map((p) => [p.stage, p.detail])).toEqual([['not-running', 'restarting (docker exec refused)']]);
+    // The second poll asked no exec of a container inspect said restarts.
+    expect(sim.specs.filter((spec) => spec.argv.includes('pg_isready'))).toHaveLength(1);
+  });
+
   it('gives up at the deadline saying where it stood', async () => {
     const docker = new CellDocker(simRunner(restoringCell(100)), { redactor: new Redactor() });
     const err = (await waitUntilPromoted(docker, CONTAINER, { deadlineMs: 3000, intervalMs: 1000, sleep: async () => {} }).catch(
