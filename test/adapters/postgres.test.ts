@@ -245,9 +245,7 @@ describe('waitUntilPromoted', () => {
       intervalMs: 1000,
       sleep: async () => {},
       onPoll: (p) => polls.push(p),
-      watch: async (_poll, info) => {
-        if (info.state.restarting) throw restarting;
-      },
+      watch: (_poll, info) => (info.state.restarting ? Promise.reject(restarting) : Promise.resolve()),
     }).catch((e: unknown) => e);
     expect(err).toBe(restarting);
     expect(polls.map((p) => [p.stage, p.detail])).toEqual([['not-running', 'restarting (docker exec refused)']]);
