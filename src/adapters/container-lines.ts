@@ -133,7 +133,8 @@ export function restoreSignalOf(line: string): RestoreSignal | null {
   if (partition) return { kind: 'partition', part: Number(partition[1]) };
   const fetch = WAL_FETCH.exec(text);
   if (fetch) return { kind: 'wal-fetch', segment: fetch[1]!, state: fetch[2] as 'begin' | 'complete' };
-  if (/^wal_e\.\S+ +WARNING +MSG: could no longer locate object while performing wal restore$/.test(text))
+  // WARNING in wal-e 0.9 (blobstore/s3/s3_util.py do_lzop_get), INFO in later releases.
+  if (/^wal_e\.\S+ +(?:WARNING|INFO) +MSG: could no longer locate object while performing wal restore$/.test(text))
     return { kind: 'not-in-archive' };
   return null;
 }

@@ -59,5 +59,8 @@ export function walFetchLines(tag: string, at: Date, prefix: string, segment: st
     `${tag}-patroni>         DETAIL: The absolute URI that could not be located is ${url}.`,
     `${tag}-patroni>         HINT: This can be normal when Postgres is trying to detect what timelines are available during restoration.`,
     `${tag}-patroni>         STRUCTURED: time=${waleTime(at)} pid=212`,
+    // wal_restore says it completed whatever do_lzop_get found (wal-e operator/backup.py).
+    `${tag}-patroni> wal_e.operator.backup INFO     MSG: complete wal restore`,
+    structured('complete'),
   ];
 }

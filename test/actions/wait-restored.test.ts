@@ -116,6 +116,23 @@ describe('a restore that runs its course', () => {
     );
   });
 
+  it("shows the archive's end where wal-fetch missed a segment, though wal-e says it completed that restore", async () => {
+    const w = await swapped();
+    const c = w.container();
+    c.pg.ready = false;
+    (w.ctx as unknown as { sleep: () => Promise<void> }).sleep = () => {
+      c.pg.ready = true;
+      return Promise.resolve();
+    };
+    await wait(w);
+    expect(c.logs.join('\n')).toMatch(
+      /could no longer locate object[^]*complete wal restore\n.* seg=000000010000000000000006 state=complete$/m,
+    );
+    expect(w.shown.progress[0]).toMatch(
+      /: wal-fetch found no further segment after 000000010000000000000005: the end of the archive; not accepting connections yet/,
+    );
+  });
+
   it('ends done with a warning naming the segments not replayed and the window of writes, when replay stopped short', async () => {
     const w = await swapped();
     // One wal-fetch failed (S3 answered an error): PostgreSQL took it for the archive's end and Patroni promoted it.

@@ -53,9 +53,22 @@ describe('restoreSignalOf', () => {
       null,
       { kind: 'wal-fetch', segment: '000000010000000000000004', state: 'complete' },
     ]);
-    expect(walFetchLines('78218d', AT, PREFIX, '000000010000000000000006', false).map(restoreSignalOf)).toContainEqual({
-      kind: 'not-in-archive',
-    });
+    expect(walFetchLines('78218d', AT, PREFIX, '000000010000000000000006', false).map(restoreSignalOf)).toEqual([
+      null,
+      { kind: 'wal-fetch', segment: '000000010000000000000006', state: 'begin' },
+      { kind: 'not-in-archive' },
+      null,
+      null,
+      null,
+      null,
+      { kind: 'wal-fetch', segment: '000000010000000000000006', state: 'complete' },
+    ]);
+    // Later wal-e says the miss at INFO.
+    expect(
+      restoreSignalOf(
+        '78218d-patroni> wal_e.blobstore.s3.s3_util INFO     MSG: could no longer locate object while performing wal restore',
+      ),
+    ).toEqual({ kind: 'not-in-archive' });
   });
 
   it('takes none of them from PostgreSQL, another component, or a line with anything around the sentence', () => {

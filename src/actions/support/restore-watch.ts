@@ -47,9 +47,10 @@ export class RestoreWatch {
   private lastPoll = '';
   /** What the lines last said, in words, for the progress line. */
   phase: string | undefined;
-  /** The segment wal-fetch last brought, and whether it reached a segment the archive does not hold. */
-  fetched: string | undefined;
-  endOfArchive = false;
+  /** The segment wal-fetch last brought, the one it is asked for, and the last one the archive did not hold. */
+  private fetched: string | undefined;
+  private asked: string | undefined;
+  private missed: string | undefined;
 
   constructor(
     private readonly ctx: StepContext,
@@ -130,11 +131,14 @@ export class RestoreWatch {
         this.phase = `fetching the base backup: partition ${signal.part + 1}${this.plan.partitions ? ` of ${this.plan.partitions}` : ''}`;
         return;
       case 'wal-fetch':
+        if (signal.state === 'begin') this.asked = signal.segment;
+        // wal-e says "complete wal restore" after a miss too (operator/backup.py wal_restore): nothing came.
+        if (signal.state === 'complete' && signal.segment === this.missed) return;
         if (signal.state === 'complete') this.fetched = signal.segment;
         this.phase = `fetching WAL segment ${signal.segment}${this.plan.lastSegment ? countOf(signal.segment, this.plan.lastSegment, this.plan.firstSegment ?? undefined, this.plan.pgMajor) : ''}`;
         return;
       case 'not-in-archive':
-        this.endOfArchive = true;
+        this.missed = this.asked;
         this.phase = `wal-fetch found no further segment${this.fetched ? ` after ${this.fetched}` : ''}: the end of the archive`;
         return;
       case 'promoted':
