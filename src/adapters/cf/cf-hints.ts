@@ -10,6 +10,10 @@ const HINTS: [RegExp, string][] = [
     /service offering .*not found|could not find plan|plan .*could not be found/i,
     "Check the offering and plan in `cf marketplace`: Dingo's offering was postgresql95 until March 2016, then dingo-postgresql.",
   ],
+  [
+    /service instance name is taken/i,
+    'A service instance of that name already exists in the targeted space (under another plan): check it with `cf service NAME`; if it is not the instance to restore into, ask the user for another name, or delete it with their consent.',
+  ],
   [/app .*not found/i, 'Check the app name with `cf apps` in the targeted space.'],
   [/not a registered command/i, 'This cf CLI is too old for the command; install cf CLI 6.x or later.'],
   [/not authorized|forbidden|403/i, 'The logged-in user lacks permission; log in as an admin or a space developer of that space.'],

@@ -125,7 +125,7 @@ export function renderCreateService(
   failure = '',
 ): Rendered {
   const era = cfEra(version);
-  const preamble = `Creating service instance ${name} in org ${who.org} / space ${who.space} as ${who.user}...\n`;
+  const preamble = createPreamble(who, name);
   const inProgress = `Create in progress. Use 'cf services' or 'cf service ${name}' to check operation status.\n`;
   if (outcome === 'exists') {
     return ok(`${preamble}OK\n\n${era === 'v8' ? `Service instance ${name} already exists` : `Service ${name} already exists`}\n`);
@@ -137,15 +137,29 @@ export function renderCreateService(
   return ok(`${preamble}\n${inProgress}OK\n`);
 }
 
+/** What `cf create-service` says before its outcome, in every era. */
+function createPreamble(who: CfWho, name: string): string {
+  return `Creating service instance ${name} in org ${who.org} / space ${who.space} as ${who.user}...\n`;
+}
+
+/** cf before 8 asked for a name taken under another plan: the Cloud Controller's refusal (v2 error 60002), exit 1. */
+export function renderNameTaken(version: string, who: CfWho, name: string): Rendered {
+  return renderFailure(
+    version,
+    `Server error, status code: 400, error code: 60002, message: The service instance name is taken: ${name}`,
+    createPreamble(who, name),
+  );
+}
+
 export function renderOfferingNotFound(version: string, who: CfWho, name: string, offering: string): Rendered {
-  const preamble = `Creating service instance ${name} in org ${who.org} / space ${who.space} as ${who.user}...\n`;
+  const preamble = createPreamble(who, name);
   return cfEra(version) === 'v8'
     ? renderFailure(version, `Service offering '${offering}' not found.`, preamble)
     : renderFailure(version, `Service offering ${offering} not found`, preamble);
 }
 
 export function renderPlanNotFound(version: string, who: CfWho, name: string, offering: string, plan: string): Rendered {
-  const preamble = `Creating service instance ${name} in org ${who.org} / space ${who.space} as ${who.user}...\n`;
+  const preamble = createPreamble(who, name);
   return cfEra(version) === 'v8'
     ? renderFailure(version, `The plan '${plan}' could not be found for service offering '${offering}'.`, preamble)
     : renderFailure(version, `Could not find plan named ${plan} for service ${offering}`, preamble);

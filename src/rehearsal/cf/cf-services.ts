@@ -7,12 +7,13 @@ import { renderGuid, renderNoTarget } from './cf-formats.js';
 import { renderFailure } from './cf-text.js';
 import {
   renderCreateService,
+  renderNameTaken,
   renderOfferingNotFound,
   renderPlanNotFound,
   renderService,
   renderServiceNotFound,
 } from './cf-service-formats.js';
-import type { Rendered } from '../../adapters/cf/index.js';
+import { cfEra, type Rendered } from '../../adapters/cf/index.js';
 import { recordAudit } from './cf-audit.js';
 import type { CfContext } from './cf-context.js';
 import type { CfServiceInstance } from './cf-world.js';
@@ -64,10 +65,17 @@ export function createService(cf: CfContext, positional: string[], flags: CfFlag
   if (!space) return renderNoTarget(cf.v);
   const [offeringName = '', planName = '', name = ''] = positional;
   const who = cf.who();
-  if (cf.instanceByName(name)) return renderCreateService(cf.v, who, name, 'exists');
+  // Every era finds the plan before it asks the Cloud Controller (legacy cf/commands/service/create_service.go, v7action CreateManagedServiceInstance).
   const offering = cf.w.offerings.find((o) => o.label === offeringName);
   if (!offering) return renderOfferingNotFound(cf.v, who, name, offeringName);
   if (!offering.plans.some((p) => p.name === planName)) return renderPlanNotFound(cf.v, who, name, offeringName, planName);
+  const taken = cf.instanceByName(name);
+  if (taken) {
+    // Before 8, "already exists" only when the taken name has the plan asked for; otherwise the Cloud
+    // Controller's refusal (cf/api/services.go CreateServiceInstance). 8 says "already exists" of any.
+    const samePlan = taken.offering === offeringName && taken.plan === planName;
+    return cfEra(cf.v) === 'v8' || samePlan ? renderCreateService(cf.v, who, name, 'exists') : renderNameTaken(cf.v, who, name);
+  }
   const parameters = parseParameters(flags.get('-c'));
   if (parameters === 'invalid') return renderFailure(cf.v, INVALID_PARAMETERS);
   const now = cf.now();

@@ -97,6 +97,19 @@ describe.each(CASES)('CfCli with cf $label', ({ version, api, era, source, fail 
     expect(err.hint).toMatch(/cf service important-db/);
   });
 
+  it('fails on a name taken under another plan: before 8 the Cloud Controller refuses it, 8 says "already exists"', async () => {
+    const { cf } = setup(cfWorld(version));
+    await cf.target('org', SPACE);
+    await cf.createService('dingo-postgresql95', 'cluster', 'important-db');
+    const err = await catchErr(cf.createService('dingo-postgresql95', 'solo', 'important-db'));
+    if (era === 'v8') {
+      expect(err.message).toMatch(/changed nothing: a service instance named important-db already exists/);
+    } else {
+      expect(err.message).toContain('The service instance name is taken: important-db');
+      expect(err.hint).toContain('under another plan');
+    }
+  });
+
   it('reports "create failed" with the broker\'s description', async () => {
     const { cf, world } = setup(cfWorld(version, { failNextCreate: 'no cell has room for a new container' }));
     await cf.target('org', SPACE);
