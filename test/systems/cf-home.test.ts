@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
 import { CfCli } from '../../src/adapters/cf/index.js';
 import { StepFailed } from '../../src/core/errors.js';
@@ -21,6 +21,19 @@ import type { CommandRunner } from '../../src/core/seams.js';
 import { ROOT } from '../support/cli.js';
 
 const tempDir = tempDirs('cf-home-');
+
+/** While `on`, the barrier's exclusive write (flag wx) fails as on a full disk; every other write is the real one. */
+const fullDisk = vi.hoisted(() => ({ on: false }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const write = (...a: Parameters<typeof fs.writeFileSync>): void => {
+    const flag = typeof a[2] === 'object' && a[2] !== null ? a[2].flag : undefined;
+    if (fullDisk.on && flag === 'wx')
+      throw Object.assign(new Error(`ENOSPC: no space left on device, open '${String(a[0])}'`), { code: 'ENOSPC' });
+    fs.writeFileSync(...a);
+  };
+  return { ...fs, default: { ...fs, writeFileSync: write }, writeFileSync: write };
+});
 
 const SPACE = 'important-space-and-all-databases';
 let fake: FakeClis | undefined;
@@ -85,6 +98,20 @@ describe('privateCfHome', () => {
     privateCfHome(runDir, { CF_HOME: operatorHome(join(dir, 'operator'), 'operator') }, true);
     expect(readdirSync(runDir).sort()).toEqual(['cf-home', 'journal.ndjson']);
     expect(readFileSync(join(runDir, 'cf-home', '.cf', 'config.json'), 'utf8')).toBe('operator');
+  });
+
+  it('at exit removes the copy it moved aside even when the empty file cannot take its place', () => {
+    const dir = tempDir();
+    const runDir = join(dir, 'run');
+    privateCfHome(runDir, { CF_HOME: operatorHome(join(dir, 'operator'), 'bearer t.4') }, true);
+    writeFileSync(join(runDir, 'journal.ndjson'), '');
+    fullDisk.on = true;
+    try {
+      removeAtExit(runDir);
+    } finally {
+      fullDisk.on = false;
+    }
+    expect(readdirSync(runDir)).toEqual(['journal.ndjson']);
   });
 
   it('without a cf login says which file is missing and to log in, and makes no copy', () => {
