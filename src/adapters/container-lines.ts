@@ -103,10 +103,10 @@ export type RestoreSignal =
   | { kind: 'bootstrap-without-leader' }
   /** wal-e's backup-fetch begins a partition of the base backup (`part_00000003.tar.lzo`). */
   | { kind: 'partition'; part: number }
-  /** wal-e's wal-fetch of one segment, begun or complete. */
+  /** wal-e's wal-fetch of one segment, begun or complete (a prefetched one handed over is complete). */
   | { kind: 'wal-fetch'; segment: string; state: 'begin' | 'complete' }
-  /** wal-fetch found no next segment: the archive's end, or a timeline PostgreSQL looks for. */
-  | { kind: 'not-in-archive' }
+  /** wal-fetch or wal-prefetch found no such segment: the archive's end. */
+  | { kind: 'not-in-archive'; segment: string }
   | { kind: 'promoted' };
 
 /** Patroni's logging prefix: `2016-03-18 01:05:31,123 INFO: `. */
@@ -114,7 +114,14 @@ const PATRONI_LOG = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|E
 const SYSID_MISMATCH = /^system ID mismatch, node \S+ belongs to a different cluster: \d* != \d*$/;
 const FROM_LEADER = /^trying to bootstrap from (?:leader|replica) '([^']*)'$/;
 const PARTITION = /^DETAIL: The partition being downloaded is part_(\d{8})\.tar\.lzo\.$/;
-const WAL_FETCH = /^STRUCTURED: time=\S+ pid=\d+ action=wal-fetch key=\S+ prefix=\S+ seg=([0-9A-F]{24}) state=(begin|complete)$/;
+/**
+ * wal-fetch's STRUCTURED line (fields sorted by name, wal_e/log_help.py): `state=begin|complete`
+ * around an in-band download, none when it hands over the segment a `wal-prefetch` brought ahead
+ * ("promoted prefetched wal segment", operator/backup.py wal_restore), which is the segment brought.
+ */
+const WAL_FETCH = /^STRUCTURED: time=\S+ pid=\d+ action=wal-fetch key=\S+ prefix=\S+ seg=([0-9A-F]{24})(?: state=(begin|complete))?$/;
+/** do_lzop_get's miss (WARNING in wal-e 0.9, INFO later), named by its DETAIL line: the object's URI. */
+const MISSED = /^DETAIL: The absolute URI that could not be located is \S+\/wal_005\/([0-9A-F]{24})\.lzo\.$/;
 
 export function restoreSignalOf(line: string): RestoreSignal | null {
   const c = COMPONENT.exec(line);
@@ -132,10 +139,9 @@ export function restoreSignalOf(line: string): RestoreSignal | null {
   const partition = PARTITION.exec(text);
   if (partition) return { kind: 'partition', part: Number(partition[1]) };
   const fetch = WAL_FETCH.exec(text);
-  if (fetch) return { kind: 'wal-fetch', segment: fetch[1]!, state: fetch[2] as 'begin' | 'complete' };
-  // WARNING in wal-e 0.9 (blobstore/s3/s3_util.py do_lzop_get), INFO in later releases.
-  if (/^wal_e\.\S+ +(?:WARNING|INFO) +MSG: could no longer locate object while performing wal restore$/.test(text))
-    return { kind: 'not-in-archive' };
+  if (fetch) return { kind: 'wal-fetch', segment: fetch[1]!, state: (fetch[2] ?? 'complete') as 'begin' | 'complete' };
+  const missed = MISSED.exec(text);
+  if (missed) return { kind: 'not-in-archive', segment: missed[1]! };
   return null;
 }
 

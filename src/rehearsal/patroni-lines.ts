@@ -8,8 +8,9 @@
  * - wal-e 0.9's, `%(name)-12s %(levelname)-8s MSG: …` then DETAIL, HINT and STRUCTURED lines
  *   indented eight spaces (wal_e/log_help.py), from `backup-fetch` (s3_worker `fetch_partition`:
  *   "beginning partition download") and `wal-fetch` (operator/backup.py `wal_restore`: "begin wal
- *   restore" / "complete wal restore"; s3_util: "could no longer locate object while performing wal
- *   restore" at the archive's end). PostgreSQL's restore_command runs under Patroni, so wal-fetch's
+ *   restore" / "complete wal restore", or "promoted prefetched wal segment" for one its
+ *   `wal-prefetch` brought; s3_util: "could no longer locate object while performing wal restore"
+ *   at the archive's end). PostgreSQL's restore_command runs under Patroni, so wal-fetch's
  *   lines come out under `patroni> ` too.
  */
 
@@ -46,21 +47,93 @@ export function partitionLines(tag: string, at: Date, partKey: string): string[]
   ];
 }
 
-/** wal-e's lines for one wal-fetch of `segment` from `prefix` (s3://bucket/…/wal/), found or not. */
-export function walFetchLines(tag: string, at: Date, prefix: string, segment: string, found: boolean): string[] {
-  const url = `${prefix}wal_005/${segment}.lzo`;
-  const structured = (state: string): string =>
-    `${tag}-patroni>         STRUCTURED: time=${waleTime(at)} pid=212 action=wal-fetch key=${url} prefix=${prefix.replace(/\/$/, '')} seg=${segment} state=${state}`;
-  const begin = [`${tag}-patroni> wal_e.operator.backup INFO     MSG: begin wal restore`, structured('begin')];
-  if (found) return [...begin, `${tag}-patroni> wal_e.operator.backup INFO     MSG: complete wal restore`, structured('complete')];
+/** wal-e's record of one event: its MSG line, then DETAIL, HINT and STRUCTURED (fields sorted by name) indented eight spaces (log_help.py). */
+function waleRecord(
+  tag: string,
+  at: Date,
+  pid: number,
+  where: string,
+  level: 'INFO' | 'WARNING',
+  msg: string,
+  fields: [string, string][],
+  detail?: string,
+  hint?: string,
+): string[] {
+  const structured = ['action', 'key', 'prefix', 'seg', 'state']
+    .flatMap((k) => fields.filter(([f]) => f === k).map(([f, v]) => ` ${f}=${v}`))
+    .join('');
   return [
-    ...begin,
-    `${tag}-patroni> wal_e.blobstore.s3.s3_util WARNING  MSG: could no longer locate object while performing wal restore`,
-    `${tag}-patroni>         DETAIL: The absolute URI that could not be located is ${url}.`,
-    `${tag}-patroni>         HINT: This can be normal when Postgres is trying to detect what timelines are available during restoration.`,
-    `${tag}-patroni>         STRUCTURED: time=${waleTime(at)} pid=212`,
-    // wal_restore says it completed whatever do_lzop_get found (wal-e operator/backup.py).
-    `${tag}-patroni> wal_e.operator.backup INFO     MSG: complete wal restore`,
-    structured('complete'),
+    `${tag}-patroni> ${where.padEnd(12)} ${level.padEnd(8)} MSG: ${msg}`,
+    ...(detail ? [`${tag}-patroni>         DETAIL: ${detail}`] : []),
+    ...(hint ? [`${tag}-patroni>         HINT: ${hint}`] : []),
+    `${tag}-patroni>         STRUCTURED: time=${waleTime(at)} pid=${String(pid)}${structured}`,
   ];
+}
+
+/** One download of `segment`, wal-fetch's in-band one or a wal-prefetch process's: begin, the miss when it is not there, complete. */
+function walDownload(
+  tag: string,
+  at: Date,
+  prefix: string,
+  segment: string,
+  found: boolean,
+  action: 'wal-fetch' | 'wal-prefetch',
+): string[] {
+  const url = `${prefix}wal_005/${segment}.lzo`;
+  const pid = action === 'wal-fetch' ? 212 : 213;
+  const fields = (state: string): [string, string][] => [
+    ['action', action],
+    ['key', url],
+    ['prefix', prefix.replace(/\/$/, '')],
+    ['seg', segment],
+    ['state', state],
+  ];
+  const miss = found
+    ? []
+    : waleRecord(
+        tag,
+        at,
+        pid,
+        'wal_e.blobstore.s3.s3_util',
+        'WARNING',
+        'could no longer locate object while performing wal restore',
+        [],
+        `The absolute URI that could not be located is ${url}.`,
+        'This can be normal when Postgres is trying to detect what timelines are available during restoration.',
+      );
+  return [
+    ...waleRecord(tag, at, pid, 'wal_e.operator.backup', 'INFO', 'begin wal restore', fields('begin')),
+    ...miss,
+    // wal_restore and wal_prefetch say they completed whatever do_lzop_get found (operator/backup.py).
+    ...waleRecord(tag, at, pid, 'wal_e.operator.backup', 'INFO', 'complete wal restore', fields('complete')),
+  ];
+}
+
+/**
+ * wal-e's lines while PostgreSQL's restore_command (`wal-fetch "%f" "%p" -p 1`, IMG run.sh: a
+ * prefetch of one) brings `segments` one after the other, then asks for `missing`, the archive's end,
+ * and `beyond` after it is prefetched. Each wal-fetch first starts a wal-prefetch process for the next
+ * segment, then hands over the segment the one before prefetched ("promoted prefetched wal segment",
+ * its STRUCTURED line without state; operator/backup.py wal_restore): only the first one is
+ * downloaded in-band. `missing` misses in its prefetch and again in-band.
+ */
+export function walFetchRunLines(tag: string, at: Date, prefix: string, segments: string[], missing: string, beyond: string): string[] {
+  const lines: string[] = [];
+  segments.forEach((segment, i) => {
+    const next = segments[i + 1];
+    lines.push(...walDownload(tag, at, prefix, next ?? missing, next !== undefined, 'wal-prefetch'));
+    lines.push(
+      ...(i === 0
+        ? walDownload(tag, at, prefix, segment, true, 'wal-fetch')
+        : waleRecord(tag, at, 212, 'wal_e.operator.backup', 'INFO', 'promoted prefetched wal segment', [
+            ['action', 'wal-fetch'],
+            ['key', `${prefix}wal_005/${segment}.lzo`],
+            ['prefix', prefix.replace(/\/$/, '')],
+            ['seg', segment],
+          ])),
+    );
+  });
+  lines.push(...walDownload(tag, at, prefix, beyond, false, 'wal-prefetch'));
+  lines.push(...walDownload(tag, at, prefix, missing, false, 'wal-fetch'));
+  return lines;
 }

@@ -34,7 +34,7 @@ import {
   partitionLines,
   patroniSays,
   restoreLeaderSays,
-  walFetchLines,
+  walFetchRunLines,
 } from './patroni-lines.js';
 
 /** A container's node: its scope, member name, and where it writes and archives. */
@@ -123,12 +123,12 @@ function bootstrapWithoutLeader(world: SimWorld, n: Node, c: SimContainer, archi
   world.state.serving[c.name] = archivedSysid;
   const replay = replayOfArchive(Object.keys(n.bucket), n.prefix);
   if (replay) {
-    // Every segment wal-fetch finds by its full name, then the first one it does not: the archive's end.
+    // Every segment restore_command brings (the first in-band, the others prefetched), then the first one it does not find: the archive's end.
     const url = `s3://${n.bucketName}/${n.prefix}`;
     const last = parseSegment(replay.to);
-    for (const s of segmentRange(parseSegment(replay.from), last, '9.5'))
-      n.say(...walFetchLines(n.tag, now(world), url, formatSegment(s), true));
-    n.say(...walFetchLines(n.tag, now(world), url, formatSegment(nextSegment(last, '9.5')), false));
+    const missing = nextSegment(last, '9.5');
+    const segments = [...segmentRange(parseSegment(replay.from), last, '9.5')].map(formatSegment);
+    n.say(...walFetchRunLines(n.tag, now(world), url, segments, formatSegment(missing), formatSegment(nextSegment(missing, '9.5'))));
   }
   // Patroni forces hot_standby: the node accepts read-only connections while it replays.
   const pg: RestoringPg = {

@@ -93,20 +93,8 @@ describe('a restore that runs its course', () => {
 
   it('shows the base backup being fetched while PostgreSQL does not answer yet', async () => {
     const w = await swapped();
-    // The container as it is a moment after its start: backup-fetch under way, PostgreSQL not up yet.
-    const c = w.container();
-    const all = { logs: c.logs, logsAt: c.logsAt! };
-    const upTo = c.logs.findIndex((l) => l.includes('The partition being downloaded is')) + 1;
-    c.logs = all.logs.slice(0, upTo);
-    c.logsAt = all.logsAt.slice(0, upTo);
-    c.pg.ready = false;
-    (w.ctx as unknown as { sleep: () => Promise<void> }).sleep = () => {
-      // Then the rest of its lines come, and PostgreSQL answers.
-      c.logs = all.logs;
-      c.logsAt = all.logsAt;
-      c.pg.ready = true;
-      return Promise.resolve();
-    };
+    // backup-fetch under way, PostgreSQL not up yet.
+    firstPollSees(w, w.container().logs.findIndex((l) => l.includes('The partition being downloaded is')) + 1);
     await wait(w);
     expect(w.shown.progress[0]).toMatch(
       /: fetching the base backup: partition 1 of 1; not accepting connections yet \(127\.0\.0\.1:5432 - no response\), poll 1$/,
@@ -116,16 +104,25 @@ describe('a restore that runs its course', () => {
     );
   });
 
-  it("shows the archive's end where wal-fetch missed a segment, though wal-e says it completed that restore", async () => {
+  it('shows the segment wal-fetch handed over from its prefetch as the one fetched', async () => {
     const w = await swapped();
     const c = w.container();
-    c.pg.ready = false;
-    (w.ctx as unknown as { sleep: () => Promise<void> }).sleep = () => {
-      c.pg.ready = true;
-      return Promise.resolve();
-    };
+    // wal-fetch has just handed over its first prefetched segment; PostgreSQL is not consistent yet.
+    const promoted = c.logs.findIndex((l) => l.includes('MSG: promoted prefetched wal segment'));
+    const segment = /seg=([0-9A-F]{24})$/.exec(c.logs[promoted + 1]!)![1]!;
+    firstPollSees(w, promoted + 2);
     await wait(w);
-    expect(c.logs.join('\n')).toMatch(
+    expect(c.logs.slice(0, promoted).some((l) => l.includes(`seg=${segment} state=complete`) && l.includes('action=wal-fetch'))).toBe(
+      false,
+    );
+    expect(w.shown.progress[0]).toMatch(new RegExp(`: fetching WAL segment ${segment} .*; not accepting connections yet`));
+  });
+
+  it("shows the archive's end where wal-fetch missed a segment, though wal-e says it completed that restore", async () => {
+    const w = await swapped();
+    firstPollSees(w);
+    await wait(w);
+    expect(w.container().logs.join('\n')).toMatch(
       /could no longer locate object[^]*complete wal restore\n.* seg=000000010000000000000006 state=complete$/m,
     );
     expect(w.shown.progress[0]).toMatch(
@@ -216,6 +213,24 @@ describe('a container that will never restore stops the wait at once', () => {
     await expect(wait(w)).resolves.toMatchObject({ promoted: true, complete: true });
   });
 });
+
+/**
+ * The container of W as it is a moment after its start: its first UPTO lines written (all of them
+ * without UPTO), PostgreSQL not answering; at the wait's first pause the rest come, and it answers.
+ */
+function firstPollSees(w: RestoreWorld, upTo?: number): void {
+  const c = w.container();
+  const all = { logs: c.logs, logsAt: c.logsAt! };
+  c.logs = all.logs.slice(0, upTo);
+  c.logsAt = all.logsAt.slice(0, upTo);
+  c.pg.ready = false;
+  (w.ctx as unknown as { sleep: () => Promise<void> }).sleep = () => {
+    c.logs = all.logs;
+    c.logsAt = all.logsAt;
+    c.pg.ready = true;
+    return Promise.resolve();
+  };
+}
 
 describe('a container whose lines go to syslog', () => {
   it('says so once, and waits on what PostgreSQL answers', async () => {

@@ -47,9 +47,8 @@ export class RestoreWatch {
   private lastPoll = '';
   /** What the lines last said, in words, for the progress line. */
   phase: string | undefined;
-  /** The segment wal-fetch last brought, the one it is asked for, and the last one the archive did not hold. */
+  /** The segment wal-fetch last brought, and the last one the archive did not hold. */
   private fetched: string | undefined;
-  private asked: string | undefined;
   private missed: string | undefined;
 
   constructor(
@@ -131,14 +130,14 @@ export class RestoreWatch {
         this.phase = `fetching the base backup: partition ${signal.part + 1}${this.plan.partitions ? ` of ${this.plan.partitions}` : ''}`;
         return;
       case 'wal-fetch':
-        if (signal.state === 'begin') this.asked = signal.segment;
-        // wal-e says "complete wal restore" after a miss too (operator/backup.py wal_restore): nothing came.
-        if (signal.state === 'complete' && signal.segment === this.missed) return;
+        // A segment its prefetch missed is asked again in-band, which misses too and says "complete wal
+        // restore" all the same (operator/backup.py wal_restore): nothing came.
+        if (signal.segment === this.missed) return;
         if (signal.state === 'complete') this.fetched = signal.segment;
         this.phase = `fetching WAL segment ${signal.segment}${this.plan.lastSegment ? countOf(signal.segment, this.plan.lastSegment, this.plan.firstSegment ?? undefined, this.plan.pgMajor) : ''}`;
         return;
       case 'not-in-archive':
-        this.missed = this.asked;
+        this.missed = signal.segment;
         this.phase = `wal-fetch found no further segment${this.fetched ? ` after ${this.fetched}` : ''}: the end of the archive`;
         return;
       case 'promoted':
