@@ -91,6 +91,16 @@ describe('a restore that runs its course', () => {
     expect(w.commands.slice(0, firstPsql).filter((c) => c.includes(' inspect '))).toHaveLength(1);
   });
 
+  it('reads its lines while it replays only at the first poll that finds it replaying, then once it left recovery', async () => {
+    const w = await swapped();
+    w.commands.length = 0;
+    await wait(w);
+    const stages = w.shown.progress.map((p) => (p.includes(': replaying the archive: ') ? 'replaying' : 'not'));
+    expect(stages.filter((x) => x === 'replaying').length).toBeGreaterThan(2);
+    const reads = w.commands.filter((c) => / logs -t --since /.test(c)).length;
+    expect(reads).toBe(stages.filter((x) => x === 'not').length + 1);
+  });
+
   it('shows the base backup being fetched while PostgreSQL does not answer yet', async () => {
     const w = await swapped();
     // backup-fetch under way, PostgreSQL not up yet.

@@ -45,6 +45,8 @@ export class RestoreWatch {
   private restarts: number | null = null;
   private lastChange = 0;
   private lastPoll = '';
+  /** The last poll found PostgreSQL replaying, and its lines were read then. */
+  private replaying = false;
   /** What the lines last said, in words, for the progress line. */
   phase: string | undefined;
   /** The segment wal-fetch last brought, and the last one the archive did not hold. */
@@ -61,17 +63,27 @@ export class RestoreWatch {
 
   async observe(poll: PromotionPoll, info: ContainerInfo): Promise<void> {
     this.restarts ??= info.restartCount;
-    // Its lines first: they say why it would exit.
-    const read = await this.readLines(info, poll.stage === 'in-recovery' || poll.stage === 'promoted');
-    if (info.restartCount > this.restarts || info.state.restarting) throw this.crashLoop(info);
+    // Its lines first: they say why it would exit. Once it replays (a poll found it in recovery,
+    // its lines read then), PostgreSQL's answers tell the progress and Patroni's words stop nothing:
+    // its lines wait for the poll that finds it out of recovery, or for a stop, one cell command a poll less.
+    const later = poll.stage === 'in-recovery' && this.replaying;
+    this.replaying = poll.stage === 'in-recovery';
+    const read = later ? false : await this.readLines(info, poll.stage === 'in-recovery' || poll.stage === 'promoted');
+    if (info.restartCount > this.restarts || info.state.restarting) {
+      // A stop shows its last lines, and those may name a cause of their own.
+      if (later) await this.readLines(info, true);
+      throw this.crashLoop(info);
+    }
     // Without its lines, etcd still tells a node that only waits to join another one.
     if (!this.readable && poll.stage !== 'promoted') {
       const leader = await this.around.leader().catch(() => null);
       if (leader !== null && leader !== this.around.member) throw await this.noRestore({ kind: 'bootstrap-from-leader', leader });
     }
     const moved = read || this.pollMoved(poll);
-    if (moved) this.lastChange = poll.elapsedMs;
-    else if (this.readable && poll.stage !== 'promoted' && poll.elapsedMs - this.lastChange >= STALL_MS) throw this.stalled(poll);
+    const stuck = !moved && this.readable && poll.stage !== 'promoted' && poll.elapsedMs - this.lastChange >= STALL_MS;
+    // The lines not read while it replayed are read before it is called stuck: a new one is a change.
+    if (moved || (stuck && later && (await this.readLines(info, true)))) this.lastChange = poll.elapsedMs;
+    else if (stuck) throw this.stalled(poll);
   }
 
   /**

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { describeReplay, describeRestorePoll } from '../../../src/actions/support/restore-progress.js';
 import type { ReplayAnswer } from '../../../src/adapters/postgres-replay.js';
+import { RestoreWatch } from '../../../src/actions/support/restore-watch.js';
+import type { RestorePlan } from '../../../src/actions/support/restore-plan.js';
+import type { CellDocker, ContainerInfo, DatedLine } from '../../../src/adapters/docker.js';
+import type { PromotionPoll } from '../../../src/adapters/postgres-promotion.js';
+import type { StepContext } from '../../../src/engine/executor/index.js';
+import { StepFailed } from '../../../src/core/errors.js';
+import { Redactor } from '../../../src/core/redact.js';
 
 const at = (lsn: string, versionNum = 90519, timeline?: number): ReplayAnswer => ({
   kind: 'position',
@@ -64,5 +71,63 @@ describe('the phase the container is in, and how many of how many', () => {
     expect(describeRestorePoll(poll, undefined, 'fetching the base backup: partition 2 of 3')).toBe(
       'waiting for pg_is_in_recovery() = f, 4.0 s: fetching the base backup: partition 2 of 3; not accepting connections yet (no response), poll 2',
     );
+  });
+});
+
+describe('what the restore wait reads of a container while PostgreSQL replays', () => {
+  const PLAN: RestorePlan = {
+    backup: null,
+    partitions: null,
+    expandedBytes: null,
+    firstSegment: null,
+    lastSegment: null,
+    segments: null,
+    pgMajor: null,
+    deadlineMs: 60 * 60_000,
+    basis: 'a test',
+  };
+  const INFO = { restartCount: 0, state: { startedAt: '2026-12-05T20:00:00.000000000Z', restarting: false } } as ContainerInfo;
+  const replaying = (minutes: number): PromotionPoll => ({
+    attempt: minutes + 1,
+    elapsedMs: minutes * 60_000,
+    stage: 'in-recovery',
+    detail: 'pg_is_in_recovery() = t',
+  });
+
+  /** A watch of a container whose lines are LINES (as `docker logs` gives them, whatever --since asks), and how often it read them. */
+  function watching(lines: DatedLine[]) {
+    const reads = { count: 0 };
+    const docker = {
+      redactor: new Redactor(),
+      datedLogs: () => {
+        reads.count += 1;
+        return Promise.resolve({ lines: [...lines] });
+      },
+    } as unknown as CellDocker;
+    const ctx = { note: () => {} } as unknown as StepContext;
+    const around = {
+      leader: () => Promise.resolve(null),
+      member: 'm',
+      leaderKey: '/service/x/leader',
+      archiveUrl: 's3://b/backups/x/wal/',
+    };
+    return { watch: new RestoreWatch(ctx, docker, 'cf-x', PLAN, around), reads };
+  }
+
+  it('reads its lines at the first poll that finds it replaying, not at the next ones, and once more before calling it stuck', async () => {
+    const lines: DatedLine[] = [{ at: '2026-12-05T20:00:01.000000000Z', text: '78218d-patroni> before it replayed' }];
+    const { watch, reads } = watching(lines);
+    await watch.observe(replaying(0), INFO);
+    lines.push({ at: '2026-12-05T20:01:00.000000000Z', text: '78218d-patroni> written while it replays' });
+    await watch.observe(replaying(1), INFO);
+    expect(reads.count).toBe(1);
+    // 15 min with no move of replay: the lines written meanwhile are a change, read before it is called stuck.
+    await watch.observe(replaying(16), INFO);
+    expect(reads.count).toBe(2);
+    const err = (await watch.observe(replaying(32), INFO).catch((e: unknown) => e)) as StepFailed;
+    expect(err).toBeInstanceOf(StepFailed);
+    expect(err.message).toContain('wrote nothing and PostgreSQL moved no further for 15 min');
+    expect(err.message).toContain('written while it replays');
+    expect(reads.count).toBe(3);
   });
 });
