@@ -8,7 +8,7 @@ import { defineAction, type ActionDef, optional, output, required } from '../eng
 import { describeLogin } from '../adapters/postgres.js';
 import { waitUntilPromoted } from '../adapters/postgres-promotion.js';
 import { FIRST_POLL_MS, pollDelays } from '../core/poll-delays.js';
-import { requireServesArchive } from './support/served.js';
+import { initializedSince, requireServesArchive } from './support/served.js';
 import { controlDataOf, type ControlData } from '../adapters/pg-replication.js';
 import { cellDocker, inspectOrFail, oldSuperuser, restored } from './support/cell.js';
 import { keysOfNode } from './support/stale-keys.js';
@@ -77,14 +77,19 @@ const waitRestored = defineAction({
     });
     ctx.evidence(`${p.container}: State.Running=true, accepts connections, pg_is_in_recovery() = f (asked as ${describeLogin(login)})`);
     // One pg_controldata tells both which database it serves and the timeline it was promoted to.
-    // Serving another database after it said it bootstraps a new cluster: that is what happened.
+    // Serving another database after it said it bootstraps a new cluster, or one initdb made since
+    // the container started (its lines unread, as Dingo's syslog driver leaves them): that is what happened.
     let control: ControlData;
+    let served: string | undefined;
     let sysid: string;
     try {
       control = await controlDataOf(docker, p.container);
+      served = control.sysid;
       sysid = await requireServesArchive(ctx, docker, p.container, p.archiveUrl, control);
     } catch (err) {
-      throw watch.sawNewCluster ? watch.newCluster() : err;
+      throw watch.sawNewCluster || (served !== undefined && initializedSince(served, info.state.startedAt, ctx.now()))
+        ? watch.newCluster()
+        : err;
     }
     const end = await proveRestoreComplete(
       ctx,

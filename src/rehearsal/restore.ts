@@ -150,7 +150,9 @@ function bootstrapWithoutLeader(world: SimWorld, n: Node, c: SimContainer, archi
  * bootstrap is synchronous), and wal-e archives its sysid and first base backup into the node's prefix.
  */
 function bootstrapNewCluster(world: SimWorld, n: Node, c: SimContainer): void {
-  const sysid = (6262220290876400000n + BigInt(Math.floor(Date.parse(world.state.clock) / 1000) % 100_000)).toString();
+  // initdb's identifier (xlog.c BootStrapXLOG): its time in seconds << 32, microseconds << 12, the pid's low 12 bits.
+  const made = Date.parse(world.tick(1000).toISOString());
+  const sysid = ((BigInt(Math.floor(made / 1000)) << 32n) | (BigInt((made % 1000) * 1000) << 12n) | 0x0d7n).toString();
   setKey(world, `/service/${n.scope}/initialize`, sysid);
   setKey(world, n.keys.leaderKey, n.member);
   n.cell.files[n.dataDir] = ['postgres0'];

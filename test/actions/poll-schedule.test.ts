@@ -145,11 +145,12 @@ describe('cell.wait-restored', () => {
 
   it('is not done while the server serves another database than the archive it restored, and says which', async () => {
     const { ctx, params, pg } = restoring(1);
-    pg.sysid = '6299999999999999999';
+    // Another database made before the container started (2016-03-15: its upper 32 bits), not one this start made.
+    pg.sysid = '6262209914512345093';
     const err = await waitRestored.run(ctx, params, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailed);
     expect((err as StepFailed).message).toBe(
-      `${CONTAINER} serves the database with system identifier 6299999999999999999, not the restored one: the archive ${params.archiveUrl} holds ${RESTORED_SYSID}`,
+      `${CONTAINER} serves the database with system identifier 6262209914512345093, not the restored one: the archive ${params.archiveUrl} holds ${RESTORED_SYSID}`,
     );
     expect((err as StepFailed).hint).toContain('then resume');
   });

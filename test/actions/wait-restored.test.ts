@@ -197,6 +197,14 @@ describe('a container that will never restore stops the wait at once', () => {
     expect(err.hint).toContain('docker stop');
   });
 
+  it('a new empty cluster whose lines cannot be read (log driver syslog): the database served was made since the start', async () => {
+    const w = await swapped({ copy: false });
+    w.container().logDriver = 'syslog';
+    const err = await failure(wait(w));
+    expect(err.message).toContain('bootstraps a NEW EMPTY cluster');
+    expect(err.hint).toContain('docker stop');
+  });
+
   it('"waiting for leader to bootstrap"', async () => {
     const w = await swapped();
     const c = w.container();

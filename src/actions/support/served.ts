@@ -62,6 +62,19 @@ export async function requireServesArchive(
 }
 
 /**
+ * Whether the database of system identifier SYSID was made by initdb between STARTED (a container's
+ * State.StartedAt) and NOW (a day's skew between the cell's clock and this one allowed): initdb writes
+ * its time into the identifier's upper 32 bits (xlog.c BootStrapXLOG: seconds << 32, then microseconds
+ * << 12 and the pid's low 12 bits). False for anything that is not one.
+ */
+export function initializedSince(sysid: string, started: string, now: Date): boolean {
+  const startedSeconds = Math.floor(Date.parse(started) / 1000);
+  if (!/^\d{1,20}$/.test(sysid) || Number.isNaN(startedSeconds)) return false;
+  const made = Number(BigInt(sysid) >> 32n);
+  return made >= startedSeconds && made <= now.getTime() / 1000 + 86_400;
+}
+
+/**
  * Where the container archives, from its own environment (never from logs): wal-e's
  * WALE_S3_PREFIX is s3://WAL_S3_BUCKET/backups/PATRONI_SCOPE/wal/.
  */

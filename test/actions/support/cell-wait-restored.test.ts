@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeReplay, describeRestorePoll } from '../../../src/actions/support/restore-progress.js';
 import type { ReplayAnswer } from '../../../src/adapters/postgres-replay.js';
 import { RestoreWatch } from '../../../src/actions/support/restore-watch.js';
+import { initializedSince } from '../../../src/actions/support/served.js';
 import type { RestorePlan } from '../../../src/actions/support/restore-plan.js';
 import type { CellDocker, ContainerInfo, DatedLine } from '../../../src/adapters/docker.js';
 import type { PromotionPoll } from '../../../src/adapters/postgres-promotion.js';
@@ -129,5 +130,27 @@ describe('what the restore wait reads of a container while PostgreSQL replays', 
     expect(err.message).toContain('wrote nothing and PostgreSQL moved no further for 15 min');
     expect(err.message).toContain('written while it replays');
     expect(reads.count).toBe(3);
+  });
+});
+
+describe('whether a database was made since a container started, from its system identifier', () => {
+  // 6262209914512345093 >> 32 is 1458001... (2016-03-15): initdb's seconds since 1970.
+  const made = (iso: string): string => ((BigInt(Math.floor(Date.parse(iso) / 1000)) << 32n) | 0x5a3n).toString();
+
+  const NOW = new Date('2016-03-18T01:10:00Z');
+
+  it('reads initdb time from the upper 32 bits, between the start and now', () => {
+    expect(initializedSince(made('2016-03-18T01:05:31Z'), '2016-03-18T01:05:30.123456789Z', NOW)).toBe(true);
+    expect(initializedSince(made('2016-03-18T01:05:30Z'), '2016-03-18T01:05:30.923456789Z', NOW)).toBe(true);
+    expect(initializedSince(made('2016-03-18T01:05:29Z'), '2016-03-18T01:05:30.123456789Z', NOW)).toBe(false);
+    expect(initializedSince('6262209914512345093', '2016-03-18T01:05:30Z', NOW)).toBe(false);
+    // Made months after now: no database this start made.
+    expect(initializedSince(made('2016-06-25T00:00:00Z'), '2016-03-18T01:05:30Z', NOW)).toBe(false);
+  });
+
+  it('is false for what is not a system identifier or not a time', () => {
+    expect(initializedSince('', '2016-03-18T01:05:30Z', NOW)).toBe(false);
+    expect(initializedSince('62622x', '2016-03-18T01:05:30Z', NOW)).toBe(false);
+    expect(initializedSince(made('2016-03-18T01:05:31Z'), '', NOW)).toBe(false);
   });
 });
