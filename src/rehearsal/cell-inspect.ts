@@ -1,5 +1,5 @@
 /** `docker inspect` on the simulated cell: Docker 1.11's JSON for each container named. */
-import { type CellWorld, fail, findContainer, NEVER, ok, type Out, type SimContainer } from './cell-world.js';
+import { type CellWorld, fail, findContainer, NEVER, ok, type Out, restarting, type SimContainer } from './cell-world.js';
 import { restartedAgain } from './restore.js';
 
 export function inspect(state: CellWorld, a: string[], now: Date = new Date()): Out {
@@ -9,7 +9,7 @@ export function inspect(state: CellWorld, a: string[], now: Date = new Date()): 
   for (const n of names) {
     const c = findContainer(state, n);
     // Docker restarted a crash-looping container since it was last looked at.
-    if (c?.patroni === 'crash-loop') restartedAgain(c, now);
+    if (c && restarting(c)) restartedAgain(c, now);
     if (c) found.push(inspectJson(state, c));
     else errors.push(`Error: No such container: ${n}\n`);
   }
@@ -24,11 +24,11 @@ function inspectJson(state: CellWorld, c: SimContainer): object {
     Path: '/scripts/run.sh',
     Args: [],
     State: {
-      Status: c.patroni === 'crash-loop' ? 'restarting' : c.running ? 'running' : c.finishedAt === NEVER ? 'created' : 'exited',
+      Status: restarting(c) ? 'restarting' : c.running ? 'running' : c.finishedAt === NEVER ? 'created' : 'exited',
       Running: c.running,
       Paused: false,
       // A crash loop: between Docker's restarts the container is Running and Restarting at once.
-      Restarting: c.patroni === 'crash-loop',
+      Restarting: restarting(c),
       OOMKilled: false,
       Dead: false,
       Pid: c.running ? pidOf(c) : 0,

@@ -97,6 +97,9 @@ export function findContainer(state: CellWorld, nameOrId: string): SimContainer 
   return state.containers[nameOrId] ?? Object.values(state.containers).find((c) => nameOrId.length >= 4 && c.id.startsWith(nameOrId));
 }
 
+/** Between the restarts of a crash loop: Docker's State.Restarting (Running too, as Docker has it). */
+export const restarting = (c: SimContainer): boolean => c.patroni === 'crash-loop';
+
 /**
  * The daemon's refusal of `docker exec` NAME (moby daemon/exec.go getActiveContainer), or the container
  * it runs in: refused when there is no such container, it is not running, or between the restarts of a crash loop.
@@ -105,7 +108,7 @@ export function execRefusal(state: CellWorld, name: string): { refused: Out } | 
   const c = findContainer(state, name);
   if (!c) return { refused: fail(1, `Error response from daemon: No such container: ${name}\n`) };
   if (!c.running) return { refused: fail(1, `Error response from daemon: Container ${c.id} is not running\n`) };
-  if (c.patroni === 'crash-loop')
+  if (restarting(c))
     return { refused: fail(1, `Error response from daemon: Container ${c.id} is restarting, wait until the container is running\n`) };
   return { c };
 }

@@ -59,14 +59,26 @@ function waleRecord(
   detail?: string,
   hint?: string,
 ): string[] {
-  const structured = ['action', 'key', 'prefix', 'seg', 'state']
-    .flatMap((k) => fields.filter(([f]) => f === k).map(([f, v]) => ` ${f}=${v}`))
+  const structured = [...fields]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([f, v]) => ` ${f}=${v}`)
     .join('');
   return [
     `${tag}-patroni> ${where.padEnd(12)} ${level.padEnd(8)} MSG: ${msg}`,
     ...(detail ? [`${tag}-patroni>         DETAIL: ${detail}`] : []),
     ...(hint ? [`${tag}-patroni>         HINT: ${hint}`] : []),
     `${tag}-patroni>         STRUCTURED: time=${waleTime(at)} pid=${String(pid)}${structured}`,
+  ];
+}
+
+/** A wal-e STRUCTURED line's fields for `segment` of the archive at `prefix` (s3://bucket/…/wal/), with its state when it has one. */
+function segmentFields(action: 'wal-fetch' | 'wal-prefetch', prefix: string, segment: string, state?: string): [string, string][] {
+  return [
+    ['action', action],
+    ['key', `${prefix}wal_005/${segment}.lzo`],
+    ['prefix', prefix.replace(/\/$/, '')],
+    ['seg', segment],
+    ...(state === undefined ? [] : [['state', state] as [string, string]]),
   ];
 }
 
@@ -81,13 +93,6 @@ function walDownload(
 ): string[] {
   const url = `${prefix}wal_005/${segment}.lzo`;
   const pid = action === 'wal-fetch' ? 212 : 213;
-  const fields = (state: string): [string, string][] => [
-    ['action', action],
-    ['key', url],
-    ['prefix', prefix.replace(/\/$/, '')],
-    ['seg', segment],
-    ['state', state],
-  ];
   const miss = found
     ? []
     : waleRecord(
@@ -102,10 +107,18 @@ function walDownload(
         'This can be normal when Postgres is trying to detect what timelines are available during restoration.',
       );
   return [
-    ...waleRecord(tag, at, pid, 'wal_e.operator.backup', 'INFO', 'begin wal restore', fields('begin')),
+    ...waleRecord(tag, at, pid, 'wal_e.operator.backup', 'INFO', 'begin wal restore', segmentFields(action, prefix, segment, 'begin')),
     ...miss,
     // wal_restore and wal_prefetch say they completed whatever do_lzop_get found (operator/backup.py).
-    ...waleRecord(tag, at, pid, 'wal_e.operator.backup', 'INFO', 'complete wal restore', fields('complete')),
+    ...waleRecord(
+      tag,
+      at,
+      pid,
+      'wal_e.operator.backup',
+      'INFO',
+      'complete wal restore',
+      segmentFields(action, prefix, segment, 'complete'),
+    ),
   ];
 }
 
@@ -125,12 +138,15 @@ export function walFetchRunLines(tag: string, at: Date, prefix: string, segments
     lines.push(
       ...(i === 0
         ? walDownload(tag, at, prefix, segment, true, 'wal-fetch')
-        : waleRecord(tag, at, 212, 'wal_e.operator.backup', 'INFO', 'promoted prefetched wal segment', [
-            ['action', 'wal-fetch'],
-            ['key', `${prefix}wal_005/${segment}.lzo`],
-            ['prefix', prefix.replace(/\/$/, '')],
-            ['seg', segment],
-          ])),
+        : waleRecord(
+            tag,
+            at,
+            212,
+            'wal_e.operator.backup',
+            'INFO',
+            'promoted prefetched wal segment',
+            segmentFields('wal-fetch', prefix, segment),
+          )),
     );
   });
   lines.push(...walDownload(tag, at, prefix, beyond, false, 'wal-prefetch'));

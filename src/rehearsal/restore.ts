@@ -151,7 +151,7 @@ function bootstrapWithoutLeader(world: SimWorld, n: Node, c: SimContainer, archi
  */
 function bootstrapNewCluster(world: SimWorld, n: Node, c: SimContainer): void {
   // initdb's identifier (xlog.c BootStrapXLOG): its time in seconds << 32, microseconds << 12, the pid's low 12 bits.
-  const made = Date.parse(world.tick(1000).toISOString());
+  const made = world.tick(1000).getTime();
   const sysid = ((BigInt(Math.floor(made / 1000)) << 32n) | (BigInt((made % 1000) * 1000) << 12n) | 0x0d7n).toString();
   setKey(world, `/service/${n.scope}/initialize`, sysid);
   setKey(world, n.keys.leaderKey, n.member);
