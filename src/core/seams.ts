@@ -26,6 +26,11 @@ export interface CommandSpec {
   /** Give up after this long; the result then has exitCode 124 and timedOut set. */
   timeoutMs?: number;
   /**
+   * Stops the command when aborted, as Ctrl-C stops it (SIGTERM: a program that cleans up on it, as bosh
+   * does its session's user, does so). Only the operator's machine's runner stops a command this way.
+   */
+  abort?: AbortSignal;
+  /**
    * Where the command's standard output goes as it comes (a table's rows: more than memory holds),
    * waiting while it is full; never ended by the runner, and the result's `stdout` is then empty. A
    * runner that cannot stream (v1's bosh ssh, a simulation) leaves it untouched and returns

@@ -45,10 +45,16 @@ export class LocalRunner implements CommandRunner {
               timedOut = true;
               child.kill('SIGKILL');
             }, spec.timeoutMs);
+      const stop = (): void => {
+        child.kill('SIGTERM');
+      };
+      if (spec.abort?.aborted) stop();
+      else spec.abort?.addEventListener('abort', stop, { once: true });
       const finish = (exitCode: number, extraErr = ''): void => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
+        spec.abort?.removeEventListener('abort', stop);
         const stderr = Buffer.concat(err).toString('utf8') + extraErr;
         resolve({
           exitCode: timedOut ? TIMED_OUT_EXIT : exitCode,

@@ -25,6 +25,22 @@ describe('LocalRunner', () => {
     expect(r).toMatchObject({ exitCode: 124, timedOut: true });
   });
 
+  it('stops a program when its abort comes, with SIGTERM, which it may clean up on', async () => {
+    const stop = new AbortController();
+    const ran = runner.run({
+      argv: ['sh', '-c', 'trap "echo cleaned up; exit 7" TERM; echo started; while :; do sleep 0.05; done'],
+      writes: false,
+      abort: stop.signal,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    expect(await ran).toMatchObject({ exitCode: 7, stdout: 'started\ncleaned up\n' });
+    // Aborted before it starts: it is stopped at once.
+    const early = new AbortController();
+    early.abort();
+    expect((await runner.run({ argv: ['sleep', '5'], writes: false, abort: early.signal })).exitCode).toBe(143);
+  });
+
   it('reports a missing program as 127', async () => {
     const r = await runner.run({ argv: ['/nonexistent/cf', 'version'], writes: false });
     expect(r.exitCode).toBe(127);

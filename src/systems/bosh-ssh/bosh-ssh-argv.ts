@@ -58,3 +58,14 @@ export function boshScpArgs(t: BoshSshTarget, gw: BoshGateway, local: string, re
   const copy = t.major === 2 ? [local, `${t.instance}:${remote}`] : [t.instance, '--upload', local, remote];
   return [...deploymentFlags(t), 'scp', ...copy, ...gatewayFlags(t.major, gw)];
 }
+
+/**
+ * v2's interactive `bosh ssh` to the instance, holding its connection for others to share (bosh-ssh-mux.ts):
+ * ssh's options go through `--opts=VALUE`, each whole, since go-flags takes no value that starts with a dash
+ * after a space ("expected argument for flag `--opts', but got option `-N'"). Its failure comes as `--json` gives it.
+ */
+export function boshSshMasterArgs(t: BoshSshTarget, gw: BoshGateway, socket: string): string[] {
+  const opts = ['-N', '-oControlMaster=yes', `-oControlPath=${socket}`, '-oControlPersist=no'].map((o) => `--opts=${o}`);
+  // --json: what bosh says of a failure comes as the results table's command does (ssh writes nothing with -N).
+  return [...deploymentFlags(t), 'ssh', t.instance, ...opts, '--json', ...gatewayFlags(t.major, gw)];
+}

@@ -44,11 +44,15 @@ export interface RemoteLine {
   streamed?: boolean;
 }
 
+/** The command, ended by the cell's `timeout` past its deadline (exit 124). */
+export function limitedCommand(command: string, timeoutMs: number | undefined): string {
+  return timeoutMs === undefined
+    ? command
+    : shellQuoteAll(['timeout', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'sh', '-c', command]);
+}
+
 export function remoteLine(r: RemoteLine): string {
-  const limited =
-    r.timeoutMs === undefined
-      ? r.command
-      : shellQuoteAll(['timeout', String(Math.max(1, Math.ceil(r.timeoutMs / 1000))), 'sh', '-c', r.command]);
+  const limited = limitedCommand(r.command, r.timeoutMs);
   const input = r.inputFile ? `sudo -n sh -c 'cat -- "$1"; rm -f -- "$1"' sh ${shellQuote(r.inputFile)} | ` : '';
   const stdin = r.inputFile ? '' : ' </dev/null';
   const m = r.marker;
@@ -166,14 +170,21 @@ function failedSetupTask(why: string): string | undefined {
   return (/Setting up SSH in deployment[\s\S]*?Expected task '(\d+)'/.exec(why) ?? /Failed to set up SSH: see task (\d+)/.exec(why))?.[1];
 }
 
+/** The director refused the session (its setup task failed, or the instance is gone): no ssh of any kind reaches the cell then. */
+export function directorRefused(bosh: CommandResult): boolean {
+  const why = boshFailureText(bosh);
+  return failedSetupTask(why) !== undefined || INSTANCE_GONE.test(why);
+}
+
+const INSTANCE_GONE = /doesn't exist|not found|unknown instance|No instances matched/i;
+
 function boshSshHint(why: string): string {
   const task = failedSetupTask(why);
   // The director's RpcTimeout (agent_client.rb): "…sending 'ssh' to instance: '…'" today, "…sending `ssh' to AGENT-ID" in v1's era.
   if (task && /Timed out sending [`']\w+' to /.test(why))
     return "the cell's BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms` shows its state (unresponsive agent); resume once `bosh ssh` reaches the cell by hand";
   // An instance gone since the cell was found: v2 names the instance group, v1's director "No instances matched" (InstanceNotFound).
-  if (/doesn't exist|not found|unknown instance|No instances matched/i.test(why))
-    return 'the cell may have been recreated: check `bosh vms` for its IP and resume';
+  if (INSTANCE_GONE.test(why)) return 'the cell may have been recreated: check `bosh vms` for its IP and resume';
   if (task)
     return `the director's task ${task}, which makes the session's user, failed, so nothing ran on the cell: \`bosh task ${task} --debug\` says why; resume once \`bosh ssh\` reaches the cell by hand`;
   return 'check that `bosh ssh` reaches the cell by hand (login, gateway flags: --gateway, --ssh-key), then resume';

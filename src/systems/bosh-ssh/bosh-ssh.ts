@@ -1,7 +1,9 @@
 /**
  * The cell seam through `bosh ssh`, as the operator of a BOSH platform without the vcap key
- * reaches a cell: every command is one non-interactive `bosh ssh` of the CLI's era (`bosh
- * --version`, as the bosh adapter reads it), through the director's SSH gateway or the one given.
+ * reaches a cell, through the director's SSH gateway or the one given: with v2, one `bosh ssh`
+ * whose connection every command shares (bosh-ssh-mux.ts); with v1, or a v2 whose shared session
+ * cannot be set up here, every command is one non-interactive `bosh ssh` of the CLI's era (`bosh
+ * --version`, as the bosh adapter reads it).
  * Each session makes its own temporary user on the cell and removes it when it ends; the cell is
  * found by its IP in `bosh vms`, and v1 ssh reads the deployment's manifest, downloaded into a
  * private folder of the run's scratch folder, removed when the session closes. etcd is reached from the cell by a command (see
@@ -22,8 +24,9 @@ import { BoshCli } from '../../adapters/bosh.js';
 import { assertSudoWorked, remoteCommand } from '../../adapters/shell.js';
 import type { CellAccess, CellSession, CommandResult, CommandRunner, CommandSpec, EtcdKeys, StdinData } from '../../core/seams.js';
 import { EtcdV2Keys } from '../etcd.js';
-import { boshScpArgs, boshSshArgs, type BoshGateway, type BoshSshTarget } from './bosh-ssh-argv.js';
-import { boshSshFailed, remoteLine, resultsRow, unexpectedAnswer, unframe, type SshAnswer } from './bosh-ssh-remote.js';
+import { boshScpArgs, boshSshArgs, boshSshMasterArgs, type BoshGateway, type BoshSshTarget } from './bosh-ssh-argv.js';
+import { boshSshFailed, directorRefused, remoteLine, resultsRow, unexpectedAnswer, unframe, type SshAnswer } from './bosh-ssh-remote.js';
+import { BoshSshMux } from './bosh-ssh-mux.js';
 import { cellHttpStream } from './cell-http.js';
 import { V2StreamReader } from './bosh-ssh-stream.js';
 
@@ -39,6 +42,11 @@ export interface BoshSshOptions {
   redactor: Redactor;
   /** The run's scratch folder: each session's private folder (v1's manifest, staged input) is made in it. */
   scratch: string;
+  /**
+   * v2: one `bosh ssh` whose connection every command of the session shares (bosh-ssh-mux.ts), the
+   * default; false runs each command in a `bosh ssh` of its own, as when the shared one cannot be set up.
+   */
+  share?: boolean;
 }
 
 /**
@@ -99,6 +107,8 @@ async function downloadManifest(
 
 class BoshCellSession implements CellSession {
   readonly where: string;
+  /** v2's shared session, while it is up; null once it could not be set up here (each command then has its own). */
+  private mux: Promise<BoshSshMux | null> | undefined;
 
   constructor(
     readonly cellIp: string,
@@ -113,6 +123,12 @@ class BoshCellSession implements CellSession {
   }
 
   async run(spec: CommandSpec): Promise<CommandResult> {
+    const mux = await this.shared();
+    if (mux) {
+      const result = await this.overShared(mux, spec);
+      assertSudoWorked(spec, result, this.where, this.redactor);
+      return result;
+    }
     const remote = remoteCommand(spec);
     const inputFile = hasInput(remote.stdin) ? await this.stage(remote.stdin) : undefined;
     // v2 prints an output as it comes only without its results table; v1 mixes the streams, so its output comes whole.
@@ -144,13 +160,53 @@ class BoshCellSession implements CellSession {
     }
     // The ssh client's own error: bosh's session never reached the cell's shell, or lost it mid-frame.
     if ((answer.exitCode === SSH_FAILED || bosh.exitCode !== 0) && SSH_CLIENT_ERROR.test(answer.stderr)) {
-      throw this.unreached(spec, answer.stderr);
+      throw this.unreached(spec.writes, answer.stderr);
     }
     if ('torn' in framed) throw this.unexpected(framed, answer.stdout, spec);
     // No frame at all: the cell's shell answered something else (v2: ssh ended as a command does), or bosh failed.
     const shellAnswered = this.target.major === 2 ? answer.exitCode !== null && answer.exitCode !== SSH_FAILED : bosh.exitCode === 0;
     if (!shellAnswered) throw boshSshFailed('`bosh ssh`', this.where, bosh, this.redactor);
     throw this.unexpected({ torn: 'no frame came' }, answer.stdout, spec);
+  }
+
+  /**
+   * v2's shared session, set up at the first command and again should it have ended; null when it cannot be
+   * set up here (the operator's ssh shares no connection, the socket's path is too long): each command then
+   * has a `bosh ssh` of its own. The director refusing the session fails the command as its own would.
+   */
+  private shared(): Promise<BoshSshMux | null> {
+    if (this.target.major !== 2 || this.opts.share === false) return Promise.resolve(null);
+    const before = this.mux;
+    // Chained: commands at once wait for the one setup and share its failure; a later command tries again,
+    // and a session that ended is set up again.
+    const attempt = (async () => {
+      const was = await before;
+      if (was === null || was?.up) return was;
+      await was?.close();
+      const started = await BoshSshMux.start({
+        runner: this.opts.runner,
+        binary: this.binary,
+        masterArgs: (socket) => boshSshMasterArgs(this.target, this.opts.gateway, socket),
+        setupMs: SESSION_SETUP_MS,
+      });
+      if (started === null || started instanceof BoshSshMux) return started;
+      if (directorRefused(started.bosh)) throw boshSshFailed('`bosh ssh`', this.where, started.bosh, this.redactor);
+      // The cell or the gateway did not let ssh in: no command ran, and a session of each command's own would not get in either.
+      if (SSH_CLIENT_ERROR.test(started.bosh.stderr)) throw this.unreached(false, started.bosh.stderr);
+      return null;
+    })();
+    this.mux = attempt;
+    attempt.catch(() => {
+      if (this.mux === attempt) this.mux = undefined;
+    });
+    return attempt;
+  }
+
+  private async overShared(mux: BoshSshMux, spec: CommandSpec): Promise<CommandResult> {
+    const ran = await mux.run(remoteCommand(spec), spec, SESSION_SETUP_MS);
+    if ('result' in ran) return ran.result;
+    if (ran.lost.timedOut) throw this.killed(spec);
+    throw this.unreached(spec.writes, ran.lost.stderr || `ssh exited ${String(ran.lost.exitCode)} without the command's exit code`);
   }
 
   private unexpected(framed: { torn: string; line?: string }, raw: string, spec: CommandSpec): StepFailed {
@@ -160,16 +216,13 @@ class BoshCellSession implements CellSession {
   }
 
   /** bosh's ssh did not reach the cell (or lost it): whether a write ran is unknown. */
-  private unreached(spec: CommandSpec, stderr: string): StepFailed {
+  private unreached(writes: boolean, stderr: string): StepFailed {
     const said = this.redactor.redact(stderr.trim().split('\n').at(-1) ?? '');
-    return new StepFailed(
-      `\`bosh ssh\` could not reach ${this.where}${spec.writes ? '; the outcome of the command is unknown' : ''}: ${said}`,
-      {
-        hint: spec.writes
-          ? 'resume the run once `bosh ssh` reaches the cell by hand: the step checks whether the command took effect'
-          : 'check the gateway (--gateway, --ssh-key) and that `bosh ssh` reaches the cell by hand, then resume',
-      },
-    );
+    return new StepFailed(`\`bosh ssh\` could not reach ${this.where}${writes ? '; the outcome of the command is unknown' : ''}: ${said}`, {
+      hint: writes
+        ? 'resume the run once `bosh ssh` reaches the cell by hand: the step checks whether the command took effect'
+        : 'check the gateway (--gateway, --ssh-key) and that `bosh ssh` reaches the cell by hand, then resume',
+    });
   }
 
   /** The command's input, copied to the cell as a file only the copying user (and root) can read. */
@@ -215,7 +268,7 @@ class BoshCellSession implements CellSession {
     if (result) return result;
     if (ran.timedOut) throw this.killed(spec);
     const sshSaid = [ran.stderr, reader.sshError].filter(Boolean).join('\n');
-    if (SSH_CLIENT_ERROR.test(sshSaid)) throw this.unreached(spec, sshSaid);
+    if (SSH_CLIENT_ERROR.test(sshSaid)) throw this.unreached(spec.writes, sshSaid);
     if (ran.exitCode !== 0 || !reader.began) {
       if (ran.exitCode === 0) throw this.unexpected({ torn: 'no frame came' }, reader.seen, spec);
       throw boshSshFailed('`bosh ssh`', this.where, { ...ran, stdout: reader.boshText, stderr: sshSaid }, this.redactor);
@@ -245,7 +298,11 @@ class BoshCellSession implements CellSession {
   }
 
   async close(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    try {
+      await (await this.mux?.catch(() => null))?.close();
+    } finally {
+      await rm(this.dir, { recursive: true, force: true });
+    }
   }
 }
 

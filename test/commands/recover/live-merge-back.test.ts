@@ -3,15 +3,15 @@
  * alive, its leader's container on the cell runs a REAL PostgreSQL 15 (test/support/live/cell-postgres.ts) whose
  * table a bad write emptied of some rows and changed in another, after the moment the user names; its
  * archive is a REAL PostgreSQL 15 wal-e archive in moto. The run restores the copy to the moment on
- * this machine, reads the live side through the bosh double's `bosh ssh` as it comes (no results
- * table: the output base64-encoded, its error and exit code framed after it), writes the patch and
+ * this machine, reads the live side as it comes over the one `bosh ssh` of the bosh double whose connection
+ * the cell's commands share, writes the patch and
  * waits for its checksum (exit 3, --yes never applies it); `resume --set mergeChecksum=` applies it
  * in the leader, and the rows deleted since are back, the changed one reverted, the rows written since
  * left as they are. Nothing is applied twice: a resume of the done run runs nothing, and the patch,
  * run again by hand, refuses itself.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,13 +153,19 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('restore-to-time with a merge 
     expect(waiting).toBe('1\n');
   });
 
-  it("read the live side through the v2 CLI's bosh ssh as it came, without a results table", () => {
-    const ssh = cliCalls(planned.c).filter((a) => a.includes('ssh') && a.includes('-c'));
-    const streamed = ssh.filter((a) => !a.includes('--results'));
-    expect(streamed.length).toBeGreaterThan(0);
-    // The table's rows: psql's COPY of the live leader, as the role apps bind with, framed and base64-encoded.
-    expect(streamed.some((a) => a.some((x) => x.includes('| base64') && x.includes(ALIVE_CONTAINER)))).toBe(true);
-    expect(ssh.some((a) => a.includes('--results'))).toBe(true);
+  it("read the live side as it came, over the one v2 `bosh ssh` the cell's commands share", async () => {
+    const ssh = cliCalls(planned.c).filter((a) => a.includes('ssh'));
+    // No command of its own to bosh: each went over the shared session's connection.
+    expect(ssh.filter((a) => a.includes('-c'))).toEqual([]);
+    expect(ssh.every((a) => a.includes('--opts=-N'))).toBe(true);
+    // The table's rows: psql's COPY of the live leader, read by the step as they came.
+    const journal = await readFile(join(planned.c.stateDir, 'runs', planned.runId, 'journal.ndjson'), 'utf8');
+    const copies = journal
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; argv?: string[]; output?: string })
+      .filter((e) => e.type === 'command' && e.argv?.includes(ALIVE_CONTAINER) && e.output?.includes('read by the step as it came'));
+    expect(copies.length).toBeGreaterThan(0);
   });
 
   it('applies the patch once its checksum is given: the rows deleted since are back, the changed one reverted, the row written since kept', async () => {

@@ -3,7 +3,8 @@
  * output of each era as the real CLIs have them (bosh-cli `cmd/opts`, `ssh/`; the Ruby CLI's
  * `commands/ssh.rb`), and the command really run by OpenSSH's `ssh`/`scp` against a private sshd
  * that stands for the cell (FAKE_BOSH_SSH names one per cell IP, and the gateways), through the
- * gateway given or the director's. Like the real CLIs, each session logs a temporary `bosh_…`
+ * gateway given or the director's; v2's interactive `bosh ssh` (no `-c`) runs ssh with the `--opts` given
+ * (interactive). Like the real CLIs, each session logs a temporary `bosh_…`
  * user's setup and cleanup (in FAKE_BOSH_SSH's `sessionsLog`), waits for the director's tasks as the
  * CLI does (taskPollMs: the setup's, and v1's cleanup's too), fails the setup after the director's
  * agent timeout on a cell whose agent does not answer (agentTimedOut, v1AgentTimedOut), and input is never fed to a
@@ -39,6 +40,10 @@ interface SshTarget {
 export interface BoshCaller {
   env: Record<string, string | undefined>;
   cwd: string;
+  /** What the caller gave on standard input (an interactive `bosh ssh` hands it to ssh). */
+  stdin?: Buffer;
+  /** Aborted when the caller is gone before its answer (killed): its ssh goes with it. */
+  gone?: AbortSignal;
 }
 
 export interface BoshSshWorld {
@@ -123,8 +128,14 @@ async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer
   const words: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (V2_VALUE.has(a)) {
+    // go-flags (parser.go): `--name=VALUE`, or the next argument unless it looks like an option.
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    if (eq > 0 && V2_VALUE.has(a.slice(0, eq))) {
+      const name = a.slice(0, eq);
+      flags.set(name, [...(flags.get(name) ?? []), a.slice(eq + 1)]);
+    } else if (V2_VALUE.has(a)) {
       if (i + 1 >= args.length) return fail(`expected argument for flag \`${a}'\n`);
+      if (args[i + 1]!.startsWith('-')) return fail(`expected argument for flag \`${a}', but got option \`${args[i + 1]!}'\n`);
       flags.set(a, [...(flags.get(a) ?? []), args[++i]!]);
     } else if (V2_BOOL.has(a)) flags.set(a, ['']);
     else if (a.startsWith('-')) return fail(`unknown flag \`${a.replace(/^-+/, '')}'\n`);
@@ -192,7 +203,7 @@ async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer
     return finish({ lines: failed ? [...lines, `Running SCP: ${failed.stderr.trim()}`] : lines, exitCode: failed ? 1 : 0 });
   }
   const cmd = flags.get('-c') ?? flags.get('--command');
-  if (!cmd) return fail('the bosh double runs commands only non-interactively: give -c\n');
+  if (!cmd) return interactive(ssh, vms, gw, flags.get('--opts') ?? [], (o) => finish({ ...o, lines: [...lines, ...o.lines] }));
   if (write && !json && !has('-r', '--results')) {
     // The output as it comes, through one prefixing writer for both streams, as bosh-cli's ComboWriter.
     write(Buffer.from(lines.join('\n\n') + '\n\n'));
@@ -241,6 +252,49 @@ async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer
     ])
     .join('\n');
   return finish({ lines, text: prefixed, exitCode: failed ? 1 : 0 });
+}
+
+/**
+ * v2's interactive `bosh ssh` (no `-c`): bosh-cli's InteractiveRunner (ssh/interactive.go) takes one instance
+ * only and runs `ssh` attached to bosh's own standard streams, with `-tt` and its options (ssh/ssh_args.go)
+ * and then the `--opts` given, each trimmed of spaces (cmd/opts.go `TrimmedSpaceArgs`). ssh's exit other
+ * than 0 is bosh's error (boshsys: "Running command: 'ssh', …: exit status N"). The session's user is set up
+ * before and cleaned up after, as for a command. A caller gone (its client killed, by whatever signal: the
+ * client cannot say which) takes its ssh with it and asks for no cleanup, as a bosh-cli killed outright;
+ * bosh-cli stopped by SIGTERM or Ctrl-C (combo_runner.go setUpInterrupt) would still have the user removed.
+ */
+async function interactive(
+  ssh: Ssh,
+  vms: Vm[],
+  gw: Gateway,
+  rawOpts: string[],
+  finish: (o: { lines: string[]; exitCode: number; text?: string; stderr?: string }) => Out,
+): Promise<Out> {
+  const [vm] = vms;
+  if (!vm || vms.length !== 1) return finish({ lines: ['Interactive SSH only works for a single host at a time'], exitCode: 1 });
+  const [r] = await withSessions(ssh, vms, () =>
+    withDir(ssh, (dir) => {
+      const cell = cellOf(ssh, vm);
+      const opts = rawOpts.map((o) => o.trim());
+      const args = ['-tt', ...sshOptions(ssh, cell, gw, dir), ...opts, '-p', String(cell.port), '-l', cell.user, '127.0.0.1'];
+      return new Promise<Out>((done) => {
+        const child = spawn('ssh', args, { ...callerOf(ssh), stdio: ['pipe', 'pipe', 'pipe'], ...(ssh.gone && { signal: ssh.gone }) });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.on('error', () => undefined);
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(ssh.stdin ?? Buffer.alloc(0));
+        child.stdout.on('data', (b: Buffer) => out.push(b));
+        child.stderr.on('data', (b: Buffer) => err.push(b));
+        child.on('close', (code) => {
+          done({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? 255 });
+        });
+      });
+    }),
+  );
+  const exitCode = r?.exitCode ?? 255;
+  const failed = exitCode === 0 ? [] : [`Running command: 'ssh', stdout: '', stderr: '': exit status ${String(exitCode)}`];
+  return finish({ lines: failed, text: r?.stdout, stderr: r?.stderr, exitCode: exitCode === 0 ? 0 : 1 });
 }
 
 const streamLines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
@@ -429,7 +483,8 @@ async function eachSession(ssh: Ssh, vms: Vm[], each: (vm: Vm, user: string) => 
     try {
       out.push(await each(vm, user));
     } finally {
-      appendFileSync(ssh.sessionsLog, JSON.stringify({ event: 'cleanup', user, instance: `${vm.job}/${vm.id}` }) + '\n');
+      if (!ssh.gone?.aborted)
+        appendFileSync(ssh.sessionsLog, JSON.stringify({ event: 'cleanup', user, instance: `${vm.job}/${vm.id}` }) + '\n');
     }
   }
   return out;

@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import type { CfHooks, CfWorld } from '../../../src/rehearsal/cf/index.js';
 import { simulateCf } from '../../../src/rehearsal/cf/cf-sim.js';
 import { simulateBosh, type BoshWorld } from '../../../src/rehearsal/bosh-sim.js';
-import { isSessionCommand, runSession, type BoshSshWorld } from './bosh-session.js';
+import { isSessionCommand, runSession, type BoshCaller, type BoshSshWorld } from './bosh-session.js';
 import { withCfConfig } from './cf-config.js';
 import { serveCommands, type CommandAnswer } from './command-daemon.js';
 import { answerFake, logInvocation, noState } from './fake-answer.js';
@@ -56,20 +56,20 @@ async function cf(args: string[], env: Record<string, string>): Promise<CommandA
   );
 }
 
-async function bosh(args: string[], env: Record<string, string>, cwd: string, stdout: (b: Buffer) => void): Promise<CommandAnswer> {
+async function bosh(args: string[], env: Record<string, string>, caller: BoshCaller, stdout: (b: Buffer) => void): Promise<CommandAnswer> {
   if (!(isSessionCommand(args) && env.FAKE_BOSH_SSH)) {
     return answerFake<BoshWorld>('bosh', 'FAKE_BOSH_STATE', args, env, (state, argv) => simulateBosh(state, { argv, writes: false }));
   }
   if (!env.FAKE_BOSH_STATE) return noState('bosh', 'FAKE_BOSH_STATE');
   const world = JSON.parse(readFileSync(env.FAKE_BOSH_STATE, 'utf8')) as BoshWorld;
   const sessions = JSON.parse(readFileSync(env.FAKE_BOSH_SSH, 'utf8')) as BoshSshWorld;
-  const result = await runSession(world, sessions, args, { env, cwd }, stdout);
+  const result = await runSession(world, sessions, args, caller, stdout);
   logInvocation(env, ['bosh', ...args], result.exitCode);
   return result;
 }
 
-serveCommands(({ args: [command, ...args], env, cwd, stdout }) => {
+serveCommands(({ args: [command, ...args], env, cwd, stdin, gone, stdout }) => {
   if (command === 'cf') return cf(args, env);
-  if (command === 'bosh') return bosh(args, env, cwd, stdout);
+  if (command === 'bosh') return bosh(args, env, { env, cwd, stdin, gone }, stdout);
   return { stdout: '', stderr: `fake CLIs' daemon: no fake ${command ?? '(none)'}\n`, exitCode: 127 };
 });

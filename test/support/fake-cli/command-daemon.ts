@@ -36,13 +36,15 @@ interface Invocation {
   cwd: string;
   /** Writes to the client's standard output now, before the answer's. */
   stdout: (bytes: Buffer) => void;
+  /** Aborted when the client is gone before its answer (killed): what the handler started for it may stop. */
+  gone: AbortSignal;
 }
 
 /** Answers one invocation. */
 export type CommandHandler = (call: Invocation) => CommandAnswer | Promise<CommandAnswer>;
 
 /** The invocation a client sent; its output is written with `stdout`. */
-function parse(bytes: Buffer, stdout: (bytes: Buffer) => void): Invocation {
+function parse(bytes: Buffer, stdout: (bytes: Buffer) => void, gone: AbortSignal): Invocation {
   const nl = bytes.indexOf(0x0a);
   const [argc = NaN, envc = NaN] = (nl < 0 ? '' : bytes.subarray(0, nl).toString('latin1')).split(' ').map(Number);
   if (!Number.isInteger(argc) || !Number.isInteger(envc)) throw new Error('the client sent no count of arguments');
@@ -58,7 +60,7 @@ function parse(bytes: Buffer, stdout: (bytes: Buffer) => void): Invocation {
   const [cwd = ''] = fields(1);
   const args = fields(argc);
   const env = Object.fromEntries(fields(envc).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-  return { args, env, cwd, stdin: bytes.subarray(at), stdout };
+  return { args, env, cwd, stdin: bytes.subarray(at), stdout, gone };
 }
 
 /** One frame of the answer: `kind` 1 standard output, 2 standard error, 0 the exit code (and the end). */
@@ -85,9 +87,11 @@ async function converse(conn: Socket, handler: CommandHandler): Promise<void> {
   const stdout = (bytes: Buffer): void => {
     if (bytes.length > 0) conn.write(frame(1, bytes));
   };
+  const gone = new AbortController();
+  conn.once('close', () => gone.abort());
   let answer: CommandAnswer;
   try {
-    answer = await handler(parse(Buffer.concat(chunks), stdout));
+    answer = await handler(parse(Buffer.concat(chunks), stdout, gone.signal));
   } catch (err) {
     answer = {
       stdout: '',

@@ -56,7 +56,8 @@ function boshAnswering(version: string, answer: (marker: string) => { stdout: st
 }
 
 function open(runner: CommandRunner, redactor = new Redactor()): Promise<CellSession> {
-  return createBoshCellAccess({ runner, redactor, gateway: {}, scratch }).open(CELL_IP);
+  // The results table's answers: a session per command's.
+  return createBoshCellAccess({ runner, redactor, gateway: {}, scratch, share: false }).open(CELL_IP);
 }
 
 /** The step's refusal `p` ends in. */

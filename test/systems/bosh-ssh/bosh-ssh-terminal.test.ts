@@ -93,6 +93,8 @@ describe.skipIf(!sshdAvailable)('bosh ssh under the forced terminal (bosh double
           binary: join(fake.binDir, 'bosh'),
           gateway: { disable: true },
           scratch: join(fake.dir, 'scratch'),
+          // Each command in a `bosh ssh` of its own: the terminal is that session's (a shared one's commands have none).
+          share: false,
         }).open(CELL_IP);
       });
       afterAll(async () => {

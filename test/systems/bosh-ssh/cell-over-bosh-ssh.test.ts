@@ -1,13 +1,14 @@
 /**
  * The cell seam through `bosh ssh`, against the bosh double (test/support/fake-cli) whose ssh and
- * scp run with OpenSSH on a real private sshd standing for the cell: for each CLI era, the
+ * scp run with OpenSSH on a real private sshd standing for the cell: for each CLI era (v2's commands over
+ * the one `bosh ssh` whose connection they share, and a session per command as when it cannot be set up), the
  * command's own output, error and exit code come back whole, input and environment reach it
  * without touching a command line, an output read as it comes reaches a slow reader as it comes
  * (v2) or whole (v1), a deadline ends it on the cell, and bosh's refusals are
  * worded for the operator, an agent that does not answer the director in each era among them. The double itself is held to the real CLIs' refusals.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +31,25 @@ function boshRun(bosh: string, args: string[], env: Record<string, string>): { c
 }
 const CELL_IP = '10.58.111.150';
 
+/** Waits until `done` holds (10 s at the most). */
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(done()).toBe(true);
+}
+
+/** The temporary users the double's director made and removed, in order. */
+const sessionsOf = (fake: FakeClis): { event: string; user: string }[] =>
+  readFileSync(join(fake.dir, 'sessions.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { event: string; user: string });
+
 /** The bosh double of an era whose one cell is `cell`, reached without a gateway, and the cell access over it. */
-async function boshCell(version: string, cell: Sshd): Promise<{ fake: FakeClis; env: Record<string, string>; access: CellAccess }> {
+async function boshCell(
+  version: string,
+  cell: Sshd,
+  share?: boolean,
+): Promise<{ fake: FakeClis; env: Record<string, string>; access: CellAccess }> {
   const fake = await setUpFakeClis({ bosh: boshWorld(version) });
   const world: BoshSshWorld = {
     cells: { [CELL_IP]: { port: cell.port, user: cell.user, identityFile: cell.clientKeyFile, hostPublicKey: cell.hostPublicKey } },
@@ -48,6 +66,7 @@ async function boshCell(version: string, cell: Sshd): Promise<{ fake: FakeClis; 
     binary: join(fake.binDir, 'bosh'),
     gateway: { disable: true },
     scratch: join(fake.dir, 'scratch'),
+    ...(share === undefined ? {} : { share }),
   });
   return { fake, env, access };
 }
@@ -55,13 +74,18 @@ async function boshCell(version: string, cell: Sshd): Promise<{ fake: FakeClis; 
 interface Era {
   name: string;
   version: string;
+  /** v2: false runs each command in a `bosh ssh` of its own (the results table, the terminal), as when a shared one cannot be set up. */
+  share?: boolean;
 }
 
 const ERAS: Era[] = [
   { name: 'v1 (Ruby)', version: BOSH_VERSIONS.v1 },
   { name: 'v2 (Go)', version: BOSH_VERSIONS.v2 },
-  { name: 'v2 before 2.0.13 (array rows)', version: BOSH_VERSIONS.v2old },
+  // Its array rows are those of the results table, which only a session per command reads.
+  { name: 'v2 before 2.0.13 (array rows), a session per command', version: BOSH_VERSIONS.v2old, share: false },
 ];
+/** The era's commands share one `bosh ssh` (v2's default). */
+const shares = (era: Era): boolean => !era.version.startsWith('1.') && era.share !== false;
 
 describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real sshd)', () => {
   let cell: Sshd;
@@ -79,7 +103,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
       let session: CellSession;
       let access: CellAccess;
       beforeAll(async () => {
-        ({ fake, env, access } = await boshCell(era.version, cell));
+        ({ fake, env, access } = await boshCell(era.version, cell, era.share));
         session = await access.open(CELL_IP);
       });
       afterAll(async () => {
@@ -96,9 +120,19 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
       it("takes the director's time: a task to make the session's user, waited a poll at the least, and (v1) one to remove it", async () => {
         // bosh-cli polls a task every 500 ms and leaves the removal unwaited, the Ruby CLI every second (test/support/fake-cli/bosh-session.ts).
         const floor = era.version.startsWith('1.') ? 2 * 1000 : 500;
-        const started = performance.now();
-        expect((await session.run({ argv: ['true'], writes: false })).exitCode).toBe(0);
-        expect(performance.now() - started).toBeGreaterThanOrEqual(floor);
+        const fresh = await access.open(CELL_IP);
+        const made = sessionsOf(fake).length;
+        try {
+          const started = performance.now();
+          expect((await fresh.run({ argv: ['true'], writes: false })).exitCode).toBe(0);
+          expect(performance.now() - started).toBeGreaterThanOrEqual(floor);
+          expect((await fresh.run({ argv: ['true'], writes: false })).exitCode).toBe(0);
+        } finally {
+          await fresh.close();
+        }
+        // Shared, the session's commands made one user, removed when it closed; else a user each.
+        const events = sessionsOf(fake).slice(made);
+        expect(events.map((e) => e.event)).toEqual(shares(era) ? ['setup', 'cleanup'] : ['setup', 'cleanup', 'setup', 'cleanup']);
       });
 
       it('keeps its private folder in the run’s scratch folder, and removes it when the session closes', async () => {
@@ -117,7 +151,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         expect((await session.run({ argv: ['id', '-un'], writes: false, sudo: true })).stdout.trim()).toBe('root');
       });
 
-      it('feeds input and environment through a copied file, never a command line, and removes the file', async () => {
+      it('feeds input and environment never on a command line: on standard input (shared) or through a copied file, removed', async () => {
         const secret = `pw-${Math.random().toString(36).slice(2)}`;
         const r = await session.run({
           argv: ['sh', '-c', 'cat; printf "%s\\n" "$SECRET_X"'],
@@ -127,8 +161,13 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         });
         expect(r).toMatchObject({ exitCode: 0, stdout: `${secret}-on-stdin\n${secret}\n` });
         const calls = readFileSync(env.FAKE_CLI_LOG!, 'utf8');
-        expect(calls).toContain('"scp"');
         expect(calls).not.toContain(secret);
+        // Shared, the input goes on ssh's standard input, which no terminal holds.
+        if (shares(era)) {
+          expect(calls).not.toContain('"scp"');
+          return;
+        }
+        expect(calls).toContain('"scp"');
         // The file bosh copied to the cell (this machine's /tmp, where other tests copy theirs) is gone.
         const copied = [...new Set(calls.match(/\/tmp\/dingo-recover-input-[0-9a-f]{24}/g) ?? [])];
         expect(copied.length).toBeGreaterThan(0);
@@ -136,12 +175,62 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
       });
 
       it('ends a command past its deadline on the cell (exit 124, timed out), and bosh still cleans up', async () => {
-        const r = await session.run({ argv: ['sleep', '30'], writes: false, timeoutMs: 1000 });
-        expect(r).toMatchObject({ exitCode: 124, timedOut: true });
-        const sessions = readFileSync(join(fake.dir, 'sessions.ndjson'), 'utf8').trim().split('\n');
-        const setups = sessions.filter((l) => l.includes('"setup"')).length;
+        const fresh = await access.open(CELL_IP);
+        const made = sessionsOf(fake).length;
+        try {
+          const r = await fresh.run({ argv: ['sleep', '30'], writes: false, timeoutMs: 1000 });
+          expect(r).toMatchObject({ exitCode: 124, timedOut: true });
+          expect((await fresh.run({ argv: ['true'], writes: false })).exitCode).toBe(0);
+        } finally {
+          await fresh.close();
+        }
+        const events = sessionsOf(fake).slice(made);
+        const setups = events.filter((e) => e.event === 'setup').length;
         expect(setups).toBeGreaterThan(0);
-        expect(sessions.filter((l) => l.includes('"cleanup"')).length).toBe(setups);
+        expect(events.filter((e) => e.event === 'cleanup')).toHaveLength(setups);
+      });
+
+      it('gives a command’s own exit 255 as its exit code, not as a lost session', async () => {
+        expect(await session.run({ argv: ['sh', '-c', 'echo out; echo err >&2; exit 255'], writes: true })).toMatchObject({
+          exitCode: 255,
+          stdout: 'out\n',
+          stderr: 'err\n',
+        });
+      });
+
+      it.runIf(shares(era))('runs commands at once over the one session, and sets it up again once it ended', async () => {
+        const fresh = await access.open(CELL_IP);
+        const made = sessionsOf(fake).length;
+        // The session's socket is made in the temporary folder: this test's own, to find it there.
+        const own = mkdtempSync(join(fake.dir, 't'));
+        const tmp = process.env.TMPDIR;
+        process.env.TMPDIR = own;
+        try {
+          const at = await Promise.all(
+            [1, 2, 3].map((n) => fresh.run({ argv: ['sh', '-c', `sleep 0.3; echo ${String(n)}`], writes: false })),
+          );
+          expect(at.map((r) => r.stdout)).toEqual(['1\n', '2\n', '3\n']);
+          expect(
+            sessionsOf(fake)
+              .slice(made)
+              .map((e) => e.event),
+          ).toEqual(['setup']);
+          // The session ends (its master told to exit, as a lost connection ends it): the next command sets one up again.
+          const [folder] = readdirSync(own);
+          expect(spawnSync('ssh', ['-S', join(own, folder!, 'm'), '-O', 'exit', 'x'], { encoding: 'utf8' }).status).toBe(0);
+          await waitFor(() => sessionsOf(fake).slice(made).length === 2);
+          expect((await fresh.run({ argv: ['echo', 'again'], writes: false })).stdout).toBe('again\n');
+        } finally {
+          process.env.TMPDIR = tmp;
+          await fresh.close();
+        }
+        expect(
+          sessionsOf(fake)
+            .slice(made)
+            .map((e) => e.event),
+        ).toEqual(['setup', 'cleanup', 'setup', 'cleanup']);
+        // Each session's folder went with it.
+        expect(readdirSync(own)).toEqual([]);
       });
 
       it('does not take a tenant’s output that looks like the result frame for the result', async () => {
@@ -196,6 +285,8 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
       it('fails with what bosh said when the instance is gone', async () => {
         const state = env.FAKE_BOSH_STATE!;
         const before = readFileSync(state, 'utf8');
+        // Gone since the cell was found, before the session's first command.
+        const session = await access.open(CELL_IP);
         const world = JSON.parse(before) as ReturnType<typeof boshWorld>;
         const dep = world.deployments.find((d) => d.name.startsWith('dingo'))!;
         dep.vms = dep.vms.filter((v) => !v.ips.includes(CELL_IP));
@@ -218,6 +309,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
           await expect(streamed).rejects.not.toThrow(/Using environment/);
         } finally {
           writeFileSync(state, before);
+          await session.close();
         }
       });
 
@@ -244,15 +336,24 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
 
   // The director waits 45 s for the agent in each era: the eras wait at once.
   describe.concurrent("a cell whose BOSH agent does not answer the director's setup task", () => {
-    const timedOut: Record<string, RegExp> = {
-      [BOSH_VERSIONS.v1]:
-        /^`bosh ssh` on cell 10\.58\.111\.150 .* failed: Failed to set up SSH: see task \d+ log for details\nError 450002: Timed out sending `ssh' to [0-9a-f-]{36} after 45 seconds$/,
-      [BOSH_VERSIONS.v2]:
-        /^`bosh ssh` on cell 10\.58\.111\.150 .* failed: Setting up SSH in deployment 'dingo-[^']+':\n {2}Expected task '\d+' to succeed but state is 'error'\nError: Timed out sending 'ssh' to instance: 'cell_z1-[^/]+\/[^']+', agent-id: '[0-9a-f-]{36}' after 45 seconds$/,
+    // v1's task tracker; v2's --json (the results table, the shared session), and v2's own text (an output read as it comes).
+    const v2Text =
+      /failed: [\s\S]*Task \d+ \| \d\d:\d\d:\d\d \| Error: Timed out sending 'ssh' to instance: [\s\S]*Setting up SSH in deployment/;
+    const v2Json =
+      /^`bosh ssh` on cell 10\.58\.111\.150 .* failed: Setting up SSH in deployment 'dingo-[^']+':\n {2}Expected task '\d+' to succeed but state is 'error'\nError: Timed out sending 'ssh' to instance: 'cell_z1-[^/]+\/[^']+', agent-id: '[0-9a-f-]{36}' after 45 seconds$/;
+    const timedOut: Record<string, { refused: RegExp; streamed: RegExp }> = {
+      [ERAS[0]!.name]: {
+        refused:
+          /^`bosh ssh` on cell 10\.58\.111\.150 .* failed: Failed to set up SSH: see task \d+ log for details\nError 450002: Timed out sending `ssh' to [0-9a-f-]{36} after 45 seconds$/,
+        streamed:
+          /^`bosh ssh` on cell 10\.58\.111\.150 .* failed: Failed to set up SSH: see task \d+ log for details\nError 450002: Timed out sending `ssh' to [0-9a-f-]{36} after 45 seconds$/,
+      },
+      [ERAS[1]!.name]: { refused: v2Json, streamed: v2Json },
+      [ERAS[2]!.name]: { refused: v2Json, streamed: v2Text },
     };
-    for (const era of ERAS.filter((e) => e.version in timedOut)) {
+    for (const era of ERAS) {
       it(`${era.name}: says the agent did not answer, and that nothing ran, after the director's wait`, async ({ expect }) => {
-        const { fake, access } = await boshCell(era.version, cell);
+        const { fake, access } = await boshCell(era.version, cell, era.share);
         let session: CellSession | undefined;
         try {
           session = await access.open(CELL_IP);
@@ -269,13 +370,9 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
             session.run({ argv: ['true'], writes: false, stdout: new PassThrough() }).catch((err: unknown) => err),
           ]);
           expect(refused).toBeInstanceOf(StepFailed);
-          expect((refused as StepFailed).message).toMatch(timedOut[era.version]!);
+          expect((refused as StepFailed).message).toMatch(timedOut[era.name]!.refused);
           expect(streamed).toBeInstanceOf(StepFailed);
-          if (era.version === BOSH_VERSIONS.v2)
-            expect((streamed as StepFailed).message).toMatch(
-              /failed: [\s\S]*Task \d+ \| \d\d:\d\d:\d\d \| Error: Timed out sending 'ssh' to instance: [\s\S]*Setting up SSH in deployment/,
-            );
-          else expect((streamed as StepFailed).message).toMatch(timedOut[era.version]!);
+          expect((streamed as StepFailed).message).toMatch(timedOut[era.name]!.streamed);
           for (const err of [refused, streamed])
             expect((err as StepFailed).hint).toMatch(/BOSH agent did not answer the director, so nothing ran on the cell: `bosh vms`/);
           // The director waited for the agent as long as it does; no user was made on the cell.
@@ -333,9 +430,9 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
       try {
         const refused = await session.run({ argv: ['touch', '/tmp/never'], writes: true }).catch((e: unknown) => e);
         expect(refused).toBeInstanceOf(StepFailed);
-        expect((refused as StepFailed).message).toMatch(
-          /^`bosh ssh` could not reach cell 10\.58\.111\.150 .*; the outcome of the command is unknown: /,
-        );
+        // The shared session's ssh never got in: no command ran, so no outcome is in doubt.
+        expect((refused as StepFailed).message).toMatch(/^`bosh ssh` could not reach cell 10\.58\.111\.150 \([^;]*\): /);
+        expect((refused as StepFailed).hint).toMatch(/^check the gateway/);
         // An output read as it comes, whose frame never came, says the same of the ssh client's error.
         const unread = await session.run({ argv: ['seq', '1', '10'], writes: false, stdout: new PassThrough() }).catch((e: unknown) => e);
         expect(unread).toBeInstanceOf(StepFailed);

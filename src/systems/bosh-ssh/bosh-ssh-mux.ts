@@ -1,0 +1,138 @@
+/**
+ * One `bosh ssh` for all of a cell session's commands (v2): bosh-cli's interactive `bosh ssh`, given
+ * OpenSSH's connection sharing through `--opts` (ssh/ssh_args.go appends them to ssh's options) — `-N`
+ * (no shell), `ControlMaster=yes` and a `ControlPath` of ours — holds the connection its temporary user
+ * logged in with, and each command runs as an OpenSSH client of that socket (`ssh -S`). A real director
+ * takes seconds, under load tens of seconds, for each session's setup task and its agent's user: a
+ * recovery's eighty-odd cell commands cost one such setup, not eighty.
+ *
+ * bosh-cli forces a terminal on its own ssh only (ssh/provider.go): a command over the socket has none.
+ * Its input goes on standard input, its output and error come apart, and its exit code comes after a
+ * random marker on its error's last line, so ssh's own 255 (a lost connection) is no command's.
+ *
+ * The master ends with `ssh -O exit` when the session closes; bosh-cli then asks the director to remove
+ * the user (director/ssh.go `CleanUpSSH`). Killed instead (the tool killed), the user stays, as a killed
+ * `bosh ssh` of one command leaves it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandResult, CommandRunner, CommandSpec } from '../../core/seams.js';
+import type { RemoteCommand } from '../../adapters/shell.js';
+import { limitedCommand, result } from './bosh-ssh-remote.js';
+
+/** What `ssh -S` is given for a host: the socket decides where it goes, never this name. */
+const HOST = 'bosh-ssh-session';
+/** The longest socket path a Unix socket takes (sun_path, 108 on Linux), less OpenSSH's temporary suffix while it binds. */
+const LONGEST_SOCKET = 108 - 1 - 17;
+/** How often the master is asked whether it is up while bosh sets it up. */
+const CHECK_EVERY_MS = 200;
+/** How long bosh may take to end once its master did (bosh-cli posts the cleanup without waiting for it). */
+const CLOSE_MS = 60_000;
+
+export interface MuxStart {
+  runner: CommandRunner;
+  /** bosh's command line (without the binary) that runs the master, given the socket's path. */
+  masterArgs: (socket: string) => string[];
+  binary: string;
+  /** How long bosh may take to set the session up (the director's task). */
+  setupMs: number;
+}
+
+/** The master did not come up: bosh's answer, whole. */
+export interface MuxFailed {
+  bosh: CommandResult;
+}
+
+export class BoshSshMux {
+  private ended = false;
+
+  private constructor(
+    private readonly runner: CommandRunner,
+    private readonly dir: string,
+    private readonly socket: string,
+    private readonly master: Promise<CommandResult>,
+    private readonly stop: AbortController,
+  ) {
+    void master.then(() => (this.ended = true));
+  }
+
+  /** Starts bosh's master and waits until it shares its connection; bosh's answer when it ended first, null when the socket cannot be made here. */
+  static async start(o: MuxStart): Promise<BoshSshMux | MuxFailed | null> {
+    const dir = await mkdtemp(join(tmpdir(), 'dingo-bosh-'));
+    const socket = join(dir, 'm');
+    if (socket.length > LONGEST_SOCKET) {
+      await rm(dir, { recursive: true, force: true });
+      return null;
+    }
+    const stop = new AbortController();
+    const master = o.runner.run({ argv: [o.binary, ...o.masterArgs(socket)], writes: false, abort: stop.signal });
+    let ended: CommandResult | undefined;
+    void master.then((r) => (ended = r));
+    const until = Date.now() + o.setupMs;
+    const mux = new BoshSshMux(o.runner, dir, socket, master, stop);
+    while (ended === undefined && Date.now() < until) {
+      if (await mux.control('check')) return mux;
+      await sleep(CHECK_EVERY_MS);
+    }
+    stop.abort();
+    const bosh = await master;
+    await rm(dir, { recursive: true, force: true });
+    return { bosh };
+  }
+
+  /** Whether bosh's master still runs: a command goes over it only then. */
+  get up(): boolean {
+    return !this.ended;
+  }
+
+  /** Runs the command over the shared connection; `lost`, with what ssh said, when no exit code came back (ssh's own failure). */
+  async run(
+    remote: RemoteCommand,
+    spec: Pick<CommandSpec, 'timeoutMs' | 'stdout'>,
+    slackMs: number,
+  ): Promise<{ result: CommandResult } | { lost: CommandResult }> {
+    const marker = `dingo-recover-${randomBytes(12).toString('hex')}`;
+    const line = `${limitedCommand(remote.command, spec.timeoutMs)}; printf '\\n%s %s\\n' '${marker}' "$?" >&2`;
+    const started = Date.now();
+    const ran = await this.runner.run({
+      argv: ['ssh', ...this.clientOptions(), '-T', HOST, '--', line],
+      stdin: remote.stdin,
+      writes: false,
+      timeoutMs: (spec.timeoutMs ?? 0) + slackMs,
+      ...(spec.stdout ? { stdout: spec.stdout } : {}),
+    });
+    const end = new RegExp(`\\n${marker} (\\d+)\\n$`).exec(ran.stderr);
+    if (!end) return { lost: ran };
+    return { result: result(ran.stdout, ran.stderr.slice(0, end.index), Number(end[1]), started) };
+  }
+
+  /** Ends the master (bosh then has the user removed) and waits for bosh; one that does not end is stopped as Ctrl-C stops it. */
+  async close(): Promise<void> {
+    if (!this.ended && !(await this.control('exit'))) this.stop.abort();
+    const late = setTimeout(() => {
+      this.stop.abort();
+    }, CLOSE_MS);
+    try {
+      await this.master;
+    } finally {
+      clearTimeout(late);
+      await rm(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * OpenSSH as a client of the socket alone: no configuration of the operator's (a `Host *` of theirs
+   * would decide nothing here), no prompt, and no connection of its own should the socket be gone.
+   */
+  private clientOptions(): string[] {
+    return ['-F', '/dev/null', '-S', this.socket, '-o', 'ControlMaster=no', '-o', 'BatchMode=yes', '-o', 'ProxyCommand=false'];
+  }
+
+  private async control(command: 'check' | 'exit'): Promise<boolean> {
+    const r = await this.runner.run({ argv: ['ssh', ...this.clientOptions(), '-O', command, HOST], writes: false, timeoutMs: 30_000 });
+    return r.exitCode === 0;
+  }
+}
