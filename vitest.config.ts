@@ -60,7 +60,9 @@ export default defineConfig({
     // only 16 to 60% busy through most of the pass's second and third minutes (four passes: 533 to 570 s);
     // three more workers, one for each of those files, keep them busy from start to end: seven workers
     // 529 s, eight 519 s, 99% busy (the CPU-seconds of a pass vary by 10% from one to the next: 919 to
-    // 1,017 across these six). DINGO_TEST_WORKERS sets another count: vitest's own --maxWorkers does not
+    // 1,017 across these six). v2's recoveries now share one `bosh ssh` (src/systems/bosh-ssh/bosh-ssh-mux.ts) and
+    // wait for the director once, so only v1's still sleeps that long; the count has not been measured again since.
+    // DINGO_TEST_WORKERS sets another count: vitest's own --maxWorkers does not
     // reach the projects below, which take this one.
     maxWorkers: Number(process.env.DINGO_TEST_WORKERS) || availableParallelism() + 6,
     // Each worker's HOME, XDG folders, AWS, cf, BOSH and Docker settings are its own (test-environment.ts).

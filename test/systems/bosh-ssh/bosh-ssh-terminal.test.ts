@@ -67,10 +67,12 @@ describe.skipIf(!sshdAvailable)('bosh ssh under the forced terminal (bosh double
     rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [era, version] of [
-    ['bosh-cli 2.0.1', BOSH_VERSIONS.v2old],
-    ['a current bosh-cli', BOSH_VERSIONS.v2],
-    ['the Ruby CLI (v1)', BOSH_VERSIONS.v1],
+  for (const [era, version, share] of [
+    ['bosh-cli 2.0.1', BOSH_VERSIONS.v2old, false],
+    ['a current bosh-cli', BOSH_VERSIONS.v2, false],
+    // Its commands over the one session's connection, which bosh opened under its terminal: they have none.
+    ['a current bosh-cli, its commands sharing one session', BOSH_VERSIONS.v2, true],
+    ['the Ruby CLI (v1)', BOSH_VERSIONS.v1, false],
   ] as const) {
     describe(era, () => {
       const v1 = version.startsWith('1.');
@@ -93,8 +95,7 @@ describe.skipIf(!sshdAvailable)('bosh ssh under the forced terminal (bosh double
           binary: join(fake.binDir, 'bosh'),
           gateway: { disable: true },
           scratch: join(fake.dir, 'scratch'),
-          // Each command in a `bosh ssh` of its own: the terminal is that session's (a shared one's commands have none).
-          share: false,
+          share,
         }).open(CELL_IP);
       });
       afterAll(async () => {
@@ -104,36 +105,42 @@ describe.skipIf(!sshdAvailable)('bosh ssh under the forced terminal (bosh double
 
       const bosh = (...args: string[]) => spawnSync(join(fake.binDir, 'bosh'), args, { env: { ...process.env, ...env }, encoding: 'utf8' });
 
-      it.skipIf(v1)('the double answers as bosh-cli does: the command’s error inside Stdout, CRLF, ssh’s own lines in Stderr', () => {
-        const command = "printf 'a\\nb'; echo oops >&2; exit 3";
-        const r = bosh('-d', DEPLOYMENT, 'ssh', INSTANCE, '-c', command, '-r', '--json', '--gw-disable');
-        expect(r.status).toBe(1);
-        const doc = JSON.parse(r.stdout) as { Tables: { Content: string; Header: unknown; Rows: unknown[] }[] };
-        const table = doc.Tables[0]!;
-        expect(table.Content).toBe('results');
-        const row =
-          version === BOSH_VERSIONS.v2old
-            ? Object.fromEntries((table.Header as string[]).map((h, i) => [h, (table.Rows[0] as string[])[i]!]))
-            : Object.fromEntries(
-                Object.entries(table.Header as Record<string, string>).map(([k, h]) => [h, (table.Rows[0] as Record<string, string>)[k]!]),
-              );
-        expect(Array.isArray(table.Header)).toBe(version === BOSH_VERSIONS.v2old);
-        expect(row).toMatchObject({ Instance: INSTANCE, 'Exit Code': '3' });
-        expect(row.Stdout).toBe('Last login: Tue Mar 17 18:05:20 2026 from 10.0.0.5\r\na line without its enda\r\nboops\r\n');
-        // The banner is the ssh client's, before any terminal; its closing line ends as a terminal's (clientloop.c).
-        expect(row.Stderr).toBe(`${BANNER}Connection to 127.0.0.1 closed.\r\n`);
+      it.skipIf(v1 || share)(
+        'the double answers as bosh-cli does: the command’s error inside Stdout, CRLF, ssh’s own lines in Stderr',
+        () => {
+          const command = "printf 'a\\nb'; echo oops >&2; exit 3";
+          const r = bosh('-d', DEPLOYMENT, 'ssh', INSTANCE, '-c', command, '-r', '--json', '--gw-disable');
+          expect(r.status).toBe(1);
+          const doc = JSON.parse(r.stdout) as { Tables: { Content: string; Header: unknown; Rows: unknown[] }[] };
+          const table = doc.Tables[0]!;
+          expect(table.Content).toBe('results');
+          const row =
+            version === BOSH_VERSIONS.v2old
+              ? Object.fromEntries((table.Header as string[]).map((h, i) => [h, (table.Rows[0] as string[])[i]!]))
+              : Object.fromEntries(
+                  Object.entries(table.Header as Record<string, string>).map(([k, h]) => [
+                    h,
+                    (table.Rows[0] as Record<string, string>)[k]!,
+                  ]),
+                );
+          expect(Array.isArray(table.Header)).toBe(version === BOSH_VERSIONS.v2old);
+          expect(row).toMatchObject({ Instance: INSTANCE, 'Exit Code': '3' });
+          expect(row.Stdout).toBe('Last login: Tue Mar 17 18:05:20 2026 from 10.0.0.5\r\na line without its enda\r\nboops\r\n');
+          // The banner is the ssh client's, before any terminal; its closing line ends as a terminal's (clientloop.c).
+          expect(row.Stderr).toBe(`${BANNER}Connection to 127.0.0.1 closed.\r\n`);
 
-        const streamed = bosh('-d', DEPLOYMENT, 'ssh', INSTANCE, '-c', command, '--gw-disable');
-        expect(streamed.stdout.split('\n').filter((l) => l.startsWith(`${INSTANCE}: `))).toEqual([
-          ...BANNER.trimEnd()
-            .split('\n')
-            .map((l) => `${INSTANCE}: stderr | ${l}`),
-          `${INSTANCE}: stdout | Last login: Tue Mar 17 18:05:20 2026 from 10.0.0.5\r`,
-          `${INSTANCE}: stdout | a line without its enda\r`,
-          `${INSTANCE}: stdout | boops\r`,
-          `${INSTANCE}: stderr | Connection to 127.0.0.1 closed.\r`,
-        ]);
-      });
+          const streamed = bosh('-d', DEPLOYMENT, 'ssh', INSTANCE, '-c', command, '--gw-disable');
+          expect(streamed.stdout.split('\n').filter((l) => l.startsWith(`${INSTANCE}: `))).toEqual([
+            ...BANNER.trimEnd()
+              .split('\n')
+              .map((l) => `${INSTANCE}: stderr | ${l}`),
+            `${INSTANCE}: stdout | Last login: Tue Mar 17 18:05:20 2026 from 10.0.0.5\r`,
+            `${INSTANCE}: stdout | a line without its enda\r`,
+            `${INSTANCE}: stdout | boops\r`,
+            `${INSTANCE}: stderr | Connection to 127.0.0.1 closed.\r`,
+          ]);
+        },
+      );
 
       it('gives the command’s output, error and exit code exactly, whatever the terminal and the startup file wrote', async () => {
         const out = 'crlf\r\nlone\rcr\n\u0001\u001b[2J tab\t é';
