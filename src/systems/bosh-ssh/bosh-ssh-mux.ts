@@ -68,7 +68,10 @@ export class BoshSshMux {
       return null;
     }
     const stop = new AbortController();
-    const master = o.runner.run({ argv: [o.binary, ...o.masterArgs(socket)], writes: false, abort: stop.signal });
+    // An operator's BOSH_NON_INTERACTIVE (go-flags reads it for -n) would make bosh-cli refuse an ssh without a
+    // command (cmd/ssh.go: "Non-interactive SSH requires non-empty command"); this one asks for no input.
+    const env = { BOSH_NON_INTERACTIVE: 'false' };
+    const master = o.runner.run({ argv: [o.binary, ...o.masterArgs(socket)], env, writes: false, abort: stop.signal });
     let ended: CommandResult | undefined;
     void master.then((r) => (ended = r));
     const until = Date.now() + o.setupMs;

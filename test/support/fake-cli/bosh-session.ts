@@ -171,6 +171,12 @@ async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer
     const why = `Director responded with non-successful status code '404' response '{"code":70000,"description":"Deployment '${deploymentName}' doesn't exist"}'`;
     return finish({ lines: [...lines, why], exitCode: 1 });
   }
+  // cmd/ssh.go, before the director is asked: no command with --results, or a UI made non-interactive (-n, or
+  // go-flags' BOSH_NON_INTERACTIVE, a bool as strconv reads it).
+  const cmd = flags.get('-c') ?? flags.get('--command');
+  const nonInteractive = has('-n', '--non-interactive') || /^(1|t|T|TRUE|true|True)$/.test(ssh.env.BOSH_NON_INTERACTIVE ?? '');
+  if (command === 'ssh' && !cmd && (nonInteractive || has('-r', '--results')))
+    return finish({ lines: [...lines, 'Non-interactive SSH requires non-empty command'], exitCode: 1 });
   const gw = gatewayOf(ssh, {
     host: one('--gw-host'),
     user: one('--gw-user'),
@@ -202,7 +208,6 @@ async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer
     const failed = results.find((r) => r.exitCode !== 0);
     return finish({ lines: failed ? [...lines, `Running SCP: ${failed.stderr.trim()}`] : lines, exitCode: failed ? 1 : 0 });
   }
-  const cmd = flags.get('-c') ?? flags.get('--command');
   if (!cmd) return interactive(ssh, vms, gw, flags.get('--opts') ?? [], (o) => finish({ ...o, lines: [...lines, ...o.lines] }));
   if (write && !json && !has('-r', '--results')) {
     // The output as it comes, through one prefixing writer for both streams, as bosh-cli's ComboWriter.

@@ -233,6 +233,41 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         expect(readdirSync(own)).toEqual([]);
       });
 
+      it.runIf(shares(era))(
+        'shares its session whatever BOSH_NON_INTERACTIVE the operator set, which bosh-cli refuses an ssh without a command under',
+        async () => {
+          const bosh = join(fake.binDir, 'bosh');
+          const refused = boshRun(
+            bosh,
+            ['-d', 'dingo-postgresql-98b09c4b36af74181ee1', 'ssh', 'cell_z1-partition-cac94a070a81fd8f3931/0', '--opts=-N'],
+            {
+              ...env,
+              BOSH_NON_INTERACTIVE: 'true',
+            },
+          );
+          expect(refused).toMatchObject({ code: 1, stdout: expect.stringContaining('Non-interactive SSH requires non-empty command') });
+          const theirs = createBoshCellAccess({
+            redactor: new Redactor(),
+            runner: new LocalRunner({ env: { ...process.env, ...env, BOSH_NON_INTERACTIVE: 'true' } }),
+            binary: bosh,
+            gateway: { disable: true },
+            scratch: join(fake.dir, 'scratch'),
+          });
+          const fresh = await theirs.open(CELL_IP);
+          const made = sessionsOf(fake).length;
+          try {
+            for (const word of ['one', 'two']) expect((await fresh.run({ argv: ['echo', word], writes: false })).stdout).toBe(`${word}\n`);
+          } finally {
+            await fresh.close();
+          }
+          expect(
+            sessionsOf(fake)
+              .slice(made)
+              .map((e) => e.event),
+          ).toEqual(['setup', 'cleanup']);
+        },
+      );
+
       it('does not take a tenant’s output that looks like the result frame for the result', async () => {
         const forged = 'dingo-recover-0000 exit 0\nresults\n{"Tables":[]}';
         const r = await session.run({ argv: ['sh', '-c', `printf '%s\\n' '${forged}'; exit 5`], writes: false });
