@@ -27,7 +27,8 @@ export interface CommandSpec {
   timeoutMs?: number;
   /**
    * Stops the command when aborted, as Ctrl-C stops it (SIGTERM: a program that cleans up on it, as bosh
-   * does its session's user, does so). Only the operator's machine's runner stops a command this way.
+   * does its session's user, does so), and so does the tool's exit while it runs. Only the operator's machine's
+   * runner stops a command this way.
    */
   abort?: AbortSignal;
   /**

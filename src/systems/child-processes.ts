@@ -3,7 +3,8 @@
  * (done, a failure, Ctrl-C, SIGTERM, a hang-up, a closed output: every way but SIGKILL) is killed
  * at the exit, with everything it started in turn: a program of ours that another started
  * (`sh -c`, ssh's proxy, the sandbox's init and its server) is found through the kernel's list of
- * each process's children (`/proc/PID/task/TID/children`), so none is left orphaned to run on.
+ * each process's children (`/proc/PID/task/TID/children`), so none is left orphaned to run on. One
+ * that cleans up after itself (v2's shared `bosh ssh`) is asked to end instead (SIGTERM), and does.
  * A child that must outlive the tool (a container's watchdog, which removes the container once the
  * tool is gone) is simply not given here.
  */
@@ -12,6 +13,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /** The children given here that have not exited yet, by PID. */
 const live = new Set<number>();
+/** Those of them that are asked to end (SIGTERM) rather than killed: they clean up after themselves. */
+const gentle = new Set<number>();
 let hooked = false;
 
 /** The PIDs `pid`'s threads forked, as the kernel lists them; none once it is gone. */
@@ -38,9 +41,17 @@ function treeOf(pid: number): number[] {
   return all;
 }
 
-/** Kills every child given here that still runs, and all under it. */
+/** Kills every child given here that still runs, and all under it; asks a gentle one to end. */
 function killLeft(): void {
+  for (const pid of gentle) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
   for (const pid of live) {
+    if (gentle.has(pid)) continue;
     // Parents first: one killed cannot start another while its children are killed.
     for (const p of treeOf(pid)) {
       try {
@@ -51,14 +62,23 @@ function killLeft(): void {
     }
   }
   live.clear();
+  gentle.clear();
 }
 
-/** Puts `child` among those the process's exit kills (with all under it) should it still run then; returns it. */
-export function endsWithUs<T extends ChildProcess>(child: T): T {
+/**
+ * Puts `child` among those the process's exit kills (with all under it) should it still run then; returns it.
+ * `gently`: it is sent SIGTERM instead, and ends itself and what it started (`bosh ssh` has the director remove
+ * its session's user first, which a kill would leave on the cell).
+ */
+export function endsWithUs<T extends ChildProcess>(child: T, gently = false): T {
   const pid = child.pid;
   if (pid === undefined) return child;
   live.add(pid);
-  child.once('exit', () => live.delete(pid));
+  if (gently) gentle.add(pid);
+  child.once('exit', () => {
+    live.delete(pid);
+    gentle.delete(pid);
+  });
   if (!hooked) {
     hooked = true;
     process.once('exit', killLeft);

@@ -27,12 +27,14 @@ export class LocalRunner implements CommandRunner {
     if (!program) return Promise.reject(new Error('LocalRunner.run: empty argv'));
     const started = Date.now();
     return new Promise((resolve) => {
+      // One that may be stopped gently is stopped so when the process exits too.
       const child = endsWithUs(
         spawn(program, args, {
           cwd: this.opts.cwd,
           env: { ...(this.opts.env ?? invocation().env), ...spec.env },
           stdio: ['pipe', 'pipe', 'pipe'],
         }),
+        spec.abort !== undefined,
       );
       const out: Buffer[] = [];
       const err: Buffer[] = [];

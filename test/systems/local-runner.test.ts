@@ -1,6 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalRunner } from '../../src/systems/local-runner.js';
 import { expectSeqStreamed } from '../support/slow-reader.js';
+import { ROOT } from '../support/cli.js';
+import { tempDirForAll } from '../support/temp-dirs.js';
+
+const dir = tempDirForAll('dingo-local-runner-');
 
 describe('LocalRunner', () => {
   const runner = new LocalRunner();
@@ -39,6 +46,29 @@ describe('LocalRunner', () => {
     const early = new AbortController();
     early.abort();
     expect((await runner.run({ argv: ['sleep', '5'], writes: false, abort: early.signal })).exitCode).toBe(143);
+  });
+
+  it("ends its programs with the tool's exit: one that may be stopped gently is asked to (SIGTERM) and cleans up, the others are killed", async () => {
+    // A program that says where it runs, and on SIGTERM writes that it cleaned up, then ends.
+    const program = (name: string) =>
+      `echo $$ > ${join(dir, name)}.pid; trap "echo cleaned > ${join(dir, name)}.done; exit 0" TERM; while :; do sleep 0.05; done`;
+    const script = join(dir, 'exits.mjs');
+    writeFileSync(
+      script,
+      `import { LocalRunner } from ${JSON.stringify(join(ROOT, 'dist/src/systems/local-runner.js'))};
+const runner = new LocalRunner();
+void runner.run({ argv: ['sh', '-c', ${JSON.stringify(program('gentle'))}], writes: false, abort: new AbortController().signal });
+void runner.run({ argv: ['sh', '-c', ${JSON.stringify(program('killed'))}], writes: false });
+setTimeout(() => process.exit(0), 500);
+`,
+    );
+    expect(spawnSync(process.execPath, [script], { encoding: 'utf8' }).status).toBe(0);
+    const pid = (name: string) => Number(readFileSync(join(dir, `${name}.pid`), 'utf8'));
+    const gone = (p: number) => !existsSync(`/proc/${String(p)}`) || readFileSync(`/proc/${String(p)}/stat`, 'utf8').split(' ')[2] === 'Z';
+    for (let i = 0; i < 50 && !(gone(pid('gentle')) && gone(pid('killed'))); i++) await new Promise((r) => setTimeout(r, 100));
+    expect([gone(pid('gentle')), gone(pid('killed'))]).toEqual([true, true]);
+    expect(readFileSync(join(dir, 'gentle.done'), 'utf8')).toBe('cleaned\n');
+    expect(existsSync(join(dir, 'killed.done'))).toBe(false);
   });
 
   it('reports a missing program as 127', async () => {
