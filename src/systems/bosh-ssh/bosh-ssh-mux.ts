@@ -27,6 +27,11 @@ import { limitedCommand, result } from './bosh-ssh-remote.js';
 const HOST = 'bosh-ssh-session';
 /** The longest socket path a Unix socket takes (sun_path, 108 on Linux), less OpenSSH's temporary suffix while it binds. */
 const LONGEST_SOCKET = 108 - 1 - 17;
+/**
+ * What ssh says when the socket takes no session (its master gone): it then connects itself, through this
+ * proxy alone, which says so and fails. The command was never sent.
+ */
+const NO_MASTER = 'dingo-recover: the shared bosh ssh session is gone';
 /** How often the master is asked whether it is up while bosh sets it up. */
 const CHECK_EVERY_MS = 200;
 /** How long bosh may take to end once its master did (bosh-cli posts the cleanup without waiting for it). */
@@ -48,6 +53,8 @@ export interface MuxFailed {
 
 export class BoshSshMux {
   private ended = false;
+  /** The socket took no session although bosh still ran (its ssh gone first). */
+  private broken = false;
 
   private constructor(
     private readonly runner: CommandRunner,
@@ -88,7 +95,7 @@ export class BoshSshMux {
 
   /** Whether bosh's master still runs: a command goes over it only then. */
   get up(): boolean {
-    return !this.ended;
+    return !this.ended && !this.broken;
   }
 
   /** Runs the command over the shared connection; `lost`, with what ssh said, when no exit code came back (ssh's own failure). */
@@ -96,7 +103,7 @@ export class BoshSshMux {
     remote: RemoteCommand,
     spec: Pick<CommandSpec, 'timeoutMs' | 'stdout'>,
     slackMs: number,
-  ): Promise<{ result: CommandResult } | { lost: CommandResult }> {
+  ): Promise<{ result: CommandResult } | { lost: CommandResult } | { unsent: true }> {
     const marker = `dingo-recover-${randomBytes(12).toString('hex')}`;
     const line = `${limitedCommand(remote.command, spec.timeoutMs)}; printf '\\n%s %s\\n' '${marker}' "$?" >&2`;
     const started = Date.now();
@@ -108,6 +115,10 @@ export class BoshSshMux {
       ...(spec.stdout ? { stdout: spec.stdout } : {}),
     });
     const end = new RegExp(`\\n${marker} (\\d+)\\n$`).exec(ran.stderr);
+    if (!end && ran.stderr.includes(NO_MASTER)) {
+      this.broken = true;
+      return { unsent: true };
+    }
     if (!end) return { lost: ran };
     return { result: result(ran.stdout, ran.stderr.slice(0, end.index), Number(end[1]), started) };
   }
@@ -131,7 +142,8 @@ export class BoshSshMux {
    * would decide nothing here), no prompt, and no connection of its own should the socket be gone.
    */
   private clientOptions(): string[] {
-    return ['-F', '/dev/null', '-S', this.socket, '-o', 'ControlMaster=no', '-o', 'BatchMode=yes', '-o', 'ProxyCommand=false'];
+    const refuse = `ProxyCommand=sh -c 'echo "${NO_MASTER}" >&2; exit 1'`;
+    return ['-F', '/dev/null', '-S', this.socket, '-o', 'ControlMaster=no', '-o', 'BatchMode=yes', '-o', refuse];
   }
 
   private async control(command: 'check' | 'exit'): Promise<boolean> {

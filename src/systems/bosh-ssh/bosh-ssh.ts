@@ -202,8 +202,17 @@ class BoshCellSession implements CellSession {
     return attempt;
   }
 
-  private async overShared(mux: BoshSshMux, spec: CommandSpec): Promise<CommandResult> {
-    const ran = await mux.run(remoteCommand(spec), spec, SESSION_SETUP_MS);
+  private async overShared(first: BoshSshMux, spec: CommandSpec): Promise<CommandResult> {
+    let mux: BoshSshMux | null = first;
+    let ran = await mux.run(remoteCommand(spec), spec, SESSION_SETUP_MS);
+    // The session was gone before the command was sent (its ssh ended, bosh not yet): once more, on a new one,
+    // when its input can be given again (a stream's first bytes may have gone into the pipe).
+    if ('unsent' in ran && !isStdinStream(spec.stdin)) {
+      mux = await this.shared();
+      if (!mux) return this.run(spec);
+      ran = await mux.run(remoteCommand(spec), spec, SESSION_SETUP_MS);
+    }
+    if ('unsent' in ran) throw this.unreached(false, 'the shared session was gone before the command was sent');
     if ('result' in ran) return ran.result;
     if (ran.lost.timedOut) throw this.killed(spec);
     throw this.unreached(spec.writes, ran.lost.stderr || `ssh exited ${String(ran.lost.exitCode)} without the command's exit code`);
