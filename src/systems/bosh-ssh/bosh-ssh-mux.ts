@@ -10,9 +10,11 @@
  * Its input goes on standard input, its output and error come apart, and its exit code comes after a
  * random marker on its error's last line, so ssh's own 255 (a lost connection) is no command's.
  *
- * The master ends with `ssh -O exit` when the session closes; bosh-cli then asks the director to remove
- * the user (director/ssh.go `CleanUpSSH`). Killed instead (the tool killed), the user stays, as a killed
- * `bosh ssh` of one command leaves it.
+ * The master ends with `ssh -O exit` when the session closes, and is asked to end (SIGTERM) when the tool
+ * exits first; bosh-cli then asks the director to remove the user (cmd/ssh.go's deferred `CleanUpSSH`).
+ * Killed outright (SIGKILL), the user stays, as a killed `bosh ssh` of one command leaves it. A command
+ * whose socket takes no session (the master's ssh gone, bosh not yet) is never sent: the client's own
+ * connection goes only through a proxy that says so and fails.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
