@@ -45,15 +45,20 @@ function noSecretIn(dir: string, c: LiveCase): void {
 }
 
 /**
- * restore-to-time's answers, at the one moment the seed archive reaches here: its base backup ended
- * when moto stored its sentinel (to the second, so at that second's end), after its last WAL.
+ * restore-to-time's answers, at a moment the seed archive reaches here: when moto stored its base backup's
+ * sentinel or its last WAL, whichever came first (to the second, so at that second's end). The archive
+ * reaches until its last WAL was stored, and a machine under load may store the sentinel a second after it.
  */
 async function restoreAnswers(c: LiveCase, servers: LiveServers): Promise<string> {
-  let ended: Date | undefined;
+  const stored: number[] = [];
   for await (const o of servers.s3.list(BUCKET, `backups/${OLD_GUID}/wal/basebackups_005/`)) {
-    if (o.key.endsWith('_backup_stop_sentinel.json')) ended = o.lastModified;
+    if (o.key.endsWith('_backup_stop_sentinel.json')) stored.push(o.lastModified.getTime());
   }
-  const moment = new Date(ended!.getTime() + 999).toISOString();
+  let lastWal = 0;
+  for await (const o of servers.s3.list(BUCKET, `backups/${OLD_GUID}/wal/wal_005/`)) lastWal = Math.max(lastWal, o.lastModified.getTime());
+  expect(stored).toHaveLength(1);
+  expect(lastWal).toBeGreaterThan(0);
+  const moment = new Date(Math.min(stored[0]!, lastWal) + 999).toISOString();
   writeFileSync(
     c.answersFile,
     `inputs:\n  org: acme\n  space: important-space-and-all-databases\n  instance: important-db\n  targetTime: "${moment}"\n`,
