@@ -81,11 +81,9 @@ export class BoshSshMux {
     // command (cmd/ssh.go: "Non-interactive SSH requires non-empty command"); this one asks for no input.
     const env = { BOSH_NON_INTERACTIVE: 'false' };
     const master = o.runner.run({ argv: [o.binary, ...o.masterArgs(socket)], env, writes: false, abort: stop.signal });
-    let ended: CommandResult | undefined;
-    void master.then((r) => (ended = r));
     const until = Date.now() + o.setupMs;
     const mux = new BoshSshMux(o.runner, dir, socket, master, stop);
-    while (ended === undefined && Date.now() < until) {
+    while (mux.up && Date.now() < until) {
       if (await mux.control('check')) return mux;
       await sleep(CHECK_EVERY_MS);
     }

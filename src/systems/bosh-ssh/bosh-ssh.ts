@@ -203,14 +203,15 @@ class BoshCellSession implements CellSession {
   }
 
   private async overShared(first: BoshSshMux, spec: CommandSpec): Promise<CommandResult> {
+    const remote = remoteCommand(spec);
     let mux: BoshSshMux | null = first;
-    let ran = await mux.run(remoteCommand(spec), spec, SESSION_SETUP_MS);
+    let ran = await mux.run(remote, spec, SESSION_SETUP_MS);
     // The session was gone before the command was sent (its ssh ended, bosh not yet): once more, on a new one,
     // when its input can be given again (a stream's first bytes may have gone into the pipe).
     if ('unsent' in ran && !isStdinStream(spec.stdin)) {
       mux = await this.shared();
       if (!mux) return this.run(spec);
-      ran = await mux.run(remoteCommand(spec), spec, SESSION_SETUP_MS);
+      ran = await mux.run(remote, spec, SESSION_SETUP_MS);
     }
     if ('unsent' in ran) throw this.unreached(false, 'the shared session was gone before the command was sent');
     if ('result' in ran) return ran.result;

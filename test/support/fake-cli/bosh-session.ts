@@ -282,19 +282,8 @@ async function interactive(
       const cell = cellOf(ssh, vm);
       const opts = rawOpts.map((o) => o.trim());
       const args = ['-tt', ...sshOptions(ssh, cell, gw, dir), ...opts, '-p', String(cell.port), '-l', cell.user, '127.0.0.1'];
-      return new Promise<Out>((done) => {
-        const child = spawn('ssh', args, { ...callerOf(ssh), stdio: ['pipe', 'pipe', 'pipe'], ...(ssh.gone && { signal: ssh.gone }) });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.on('error', () => undefined);
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(ssh.stdin ?? Buffer.alloc(0));
-        child.stdout.on('data', (b: Buffer) => out.push(b));
-        child.stderr.on('data', (b: Buffer) => err.push(b));
-        child.on('close', (code) => {
-          done({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? 255 });
-        });
-      });
+      // Attached to bosh's streams: the caller's input, and the caller's life.
+      return spawnOut(ssh, 'ssh', args, { stdin: ssh.stdin ?? Buffer.alloc(0), ...(ssh.gone && { signal: ssh.gone }) });
     }),
   );
   const exitCode = r?.exitCode ?? 255;
@@ -554,7 +543,7 @@ function sshOptions(ssh: Ssh, cell: SshTarget, gw: Gateway, dir: string): string
 
 /** v1 runs the command over Net::SSH without a terminal (`mixed`: its streams come as one); v2 through `ssh -tt`. */
 function exec(ssh: Ssh, vm: Vm, gw: Gateway, _user: string, command: string, mixed = false): Promise<Out> {
-  return withDir(ssh, (dir) => spawnOut(ssh, 'ssh', sshExecArgs(ssh, vm, gw, dir, command, !mixed), mixed));
+  return withDir(ssh, (dir) => spawnOut(ssh, 'ssh', sshExecArgs(ssh, vm, gw, dir, command, !mixed), { mixed }));
 }
 
 /** ssh's command line that runs `command` on the cell standing for `vm`; `tty`: with `-tt` first, as bosh-cli v2 gives it. */
@@ -638,14 +627,29 @@ class ComboWriter {
 /** What a program the session runs is given of its caller: the environment, and the folder (relative paths are the caller's). */
 const callerOf = (ssh: Ssh) => ({ env: ssh.env, ...(ssh.cwd && { cwd: ssh.cwd }) });
 
-/** Runs a program with no input; `mixed` puts its stderr into its stdout in the order written. */
-function spawnOut(ssh: Ssh, program: string, args: string[], mixed = false): Promise<Out> {
+/**
+ * Runs a program, with no input unless `stdin` is given; `mixed` puts its stderr into its stdout in the order
+ * written; `signal` kills it when aborted.
+ */
+function spawnOut(
+  ssh: Ssh,
+  program: string,
+  args: string[],
+  o: { mixed?: boolean; stdin?: Buffer; signal?: AbortSignal } = {},
+): Promise<Out> {
+  const { mixed = false, stdin, signal } = o;
   return new Promise((done) => {
-    const child = spawn(program, args, { ...callerOf(ssh), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { ...callerOf(ssh), stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], ...(signal && { signal }) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => (mixed ? out : err).push(b));
+    // Killed by its signal: the close below still answers.
+    child.on('error', () => undefined);
+    if (stdin) {
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(stdin);
+    }
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => (mixed ? out : err).push(b));
     child.on('close', (code) => {
       done({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? 255 });
     });
