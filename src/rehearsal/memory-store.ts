@@ -18,6 +18,8 @@ export interface SimObject {
   lastModified: string;
   /** Text body of small objects (sentinels, sysid, extended_version.txt); large ones have none. */
   body?: string;
+  /** Body of a small object that is not text (a base backup's lzop-compressed label), in base64. */
+  bodyBase64?: string;
   /**
    * The file holding the body, bytes as they are (a scenario whose archive really restores: its
    * lzop-compressed base backup and WAL). The scenario names it relative to its folder.
@@ -83,6 +85,7 @@ export class MemoryStore implements ObjectStore {
     return promised(() => {
       const o = this.object(ref);
       if (o.bodyFile !== undefined) return readFileSync(o.bodyFile);
+      if (o.bodyBase64 !== undefined) return Buffer.from(o.bodyBase64, 'base64');
       if (o.body !== undefined) return Buffer.from(o.body);
       // Zeros would read as a damaged archive: a step that needs the bytes says it could not read them.
       throw new StepFailed(

@@ -1,8 +1,9 @@
 /**
  * A deleted instance's archive as the rehearsal's S3 holds it: read by the same inspection a
  * recovery runs, through a store that only lists and reads, keeping every key, size and ETag, and
- * the bodies of the small text objects inspect reads (sysid, sentinels, extended_version.txt).
- * WAL segments and base backup partitions are never read.
+ * the bodies of the small objects a recovery reads (sysid, sentinels, extended_version.txt, and each
+ * base backup's label, whose STOP TIME a restore to a moment starts from). WAL segments and base
+ * backup partitions are never read.
  */
 import type { Redactor } from '../core/redact.js';
 import type { Readable } from 'node:stream';
@@ -12,10 +13,10 @@ import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/seams.js';
 import { inspectArchive } from '../archive/inspect.js';
 import type { SimBuckets, SimObject } from '../rehearsal/memory-store.js';
 
-/** Larger bodies are not the small JSON/text objects a recovery reads, and are left out. */
+/** Larger bodies are not the small objects a recovery reads, and are left out. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-/** A body kept only when it is text: lzop-compressed objects are left as listings. */
+/** A body kept only when it is text: lzop-compressed objects are left as listings (labels aside, see `label`). */
 function textBody(body: Buffer): string | undefined {
   if (body.length > MAX_BODY_BYTES) return undefined;
   const text = body.toString('utf8');
@@ -57,6 +58,17 @@ class ReadOnlyRecorder implements ObjectStore {
     return body;
   }
 
+  /**
+   * A base backup's archived label, kept whole (lzop-compressed, so in base64): a few hundred bytes of
+   * positions and times, never the database's data. Unreadable, it is left out, as the run found it.
+   */
+  async label(ref: ObjectRef): Promise<void> {
+    const kept = this.buckets[ref.bucket]?.[ref.key];
+    if (!kept || kept.size > MAX_BODY_BYTES) return;
+    const body = await this.store.get(ref).catch(() => undefined);
+    if (body && body.length <= MAX_BODY_BYTES) kept.bodyBase64 = body.toString('base64');
+  }
+
   getStream(ref: ObjectRef): Promise<Readable> {
     return Promise.reject(new StepFailed(`a snapshot never reads object data (s3://${ref.bucket}/${ref.key})`));
   }
@@ -80,7 +92,9 @@ export async function readArchives(store: ObjectStore, urls: string[], gaps: str
   const recorder = new ReadOnlyRecorder(store);
   for (const url of urls) {
     try {
-      await inspectArchive(recorder, url, { redactor });
+      const report = await inspectArchive(recorder, url, { redactor });
+      const { bucket } = parseS3Url(url);
+      for (const b of report.baseBackups) if (b.labelKey) await recorder.label({ bucket, key: b.labelKey });
     } catch (err) {
       gaps.push(`archive ${url}: ${err instanceof Error ? err.message : String(err)}`);
       const { bucket } = parseS3Url(url);

@@ -45,20 +45,17 @@ function noSecretIn(dir: string, c: LiveCase): void {
 }
 
 /**
- * restore-to-time's answers, at a moment the seed archive reaches here: when moto stored its base backup's
- * sentinel or its last WAL, whichever came first (to the second, so at that second's end). The archive
- * reaches until its last WAL was stored, and a machine under load may store the sentinel a second after it.
+ * restore-to-time's answers, at a moment the seed archive reaches here: the end of the second moto stored
+ * its last WAL. The archive reaches from its base backup's STOP TIME (its label's, 2016) to then; the
+ * rehearsal of the recording reads the same label, so it reaches the same moments.
  */
 async function restoreAnswers(c: LiveCase, servers: LiveServers): Promise<string> {
-  const stored: number[] = [];
-  for await (const o of servers.s3.list(BUCKET, `backups/${OLD_GUID}/wal/basebackups_005/`)) {
-    if (o.key.endsWith('_backup_stop_sentinel.json')) stored.push(o.lastModified.getTime());
-  }
   let lastWal = 0;
-  for await (const o of servers.s3.list(BUCKET, `backups/${OLD_GUID}/wal/wal_005/`)) lastWal = Math.max(lastWal, o.lastModified.getTime());
-  expect(stored).toHaveLength(1);
+  for await (const o of servers.s3.list(BUCKET, `backups/${OLD_GUID}/wal/wal_005/`)) {
+    if (/\/[0-9A-F]{24}\.lzo$/.test(o.key)) lastWal = Math.max(lastWal, o.lastModified.getTime());
+  }
   expect(lastWal).toBeGreaterThan(0);
-  const moment = new Date(Math.min(stored[0]!, lastWal) + 999).toISOString();
+  const moment = new Date(Math.floor(lastWal / 1000) * 1000 + 999).toISOString();
   writeFileSync(
     c.answersFile,
     `inputs:\n  org: acme\n  space: important-space-and-all-databases\n  instance: important-db\n  targetTime: "${moment}"\n`,
@@ -88,9 +85,16 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('recover --runbook restore-to-
     expect(text).toContain(`--record: reading the platform as the run found it into ${out}`);
     expect(text).toContain(`wrote the scenario ${out}`);
     expect(readdirSync(out).sort()).toEqual(['answers.yaml', 'scenario.yaml', 'syslog']);
-    const scenario = parse(readFileSync(join(out, 'scenario.yaml'), 'utf8')) as { runbook?: string; world: { s3: Record<string, object> } };
+    const scenario = parse(readFileSync(join(out, 'scenario.yaml'), 'utf8')) as {
+      runbook?: string;
+      world: { s3: Record<string, Record<string, object>> };
+    };
     expect(scenario.runbook).toBe('restore-to-time');
     expect(Object.keys(scenario.world.s3[BUCKET] ?? {}).some((k) => k.startsWith(`backups/${OLD_GUID}/wal/`))).toBe(true);
+    // The base backup's label, whose STOP TIME the restore starts from, is kept whole.
+    expect(scenario.world.s3[BUCKET]?.[`backups/${OLD_GUID}/wal/wal_005/000000010000000000000002.00000028.backup.lzo`]).toHaveProperty(
+      'bodyBase64',
+    );
     const answers = parse(readFileSync(join(out, 'answers.yaml'), 'utf8')) as {
       inputs: Record<string, unknown>;
       choose?: Record<string, string>;
