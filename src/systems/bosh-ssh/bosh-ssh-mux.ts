@@ -68,13 +68,15 @@ export class BoshSshMux {
     void master.then(() => (this.ended = true));
   }
 
-  /** Starts bosh's master and waits until it shares its connection; bosh's answer when it ended first, null when the socket cannot be made here. */
-  static async start(o: MuxStart): Promise<BoshSshMux | MuxFailed | null> {
+  /** Starts bosh's master and waits until it shares its connection; bosh's answer when it ended first, why not when the socket cannot be made here. */
+  static async start(o: MuxStart): Promise<BoshSshMux | MuxFailed | { cannot: string }> {
     const dir = await mkdtemp(join(tmpdir(), 'dingo-bosh-'));
     const socket = join(dir, 'm');
     if (socket.length > LONGEST_SOCKET) {
       await rm(dir, { recursive: true, force: true });
-      return null;
+      return {
+        cannot: `its socket's path in the temporary folder (${tmpdir()}) would be longer than the ${String(LONGEST_SOCKET)} characters a Unix socket takes; a shorter TMPDIR lets it`,
+      };
     }
     const stop = new AbortController();
     // An operator's BOSH_NON_INTERACTIVE (go-flags reads it for -n) would make bosh-cli refuse an ssh without a

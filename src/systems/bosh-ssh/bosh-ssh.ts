@@ -2,7 +2,7 @@
  * The cell seam through `bosh ssh`, as the operator of a BOSH platform without the vcap key
  * reaches a cell, through the director's SSH gateway or the one given: with v2, one `bosh ssh`
  * whose connection every command shares (bosh-ssh-mux.ts); with v1, or a v2 whose shared session
- * cannot be set up here, every command is one non-interactive `bosh ssh` of the CLI's era (`bosh
+ * cannot be set up here (the operator is told why, once per cell), every command is one non-interactive `bosh ssh` of the CLI's era (`bosh
  * --version`, as the bosh adapter reads it).
  * Each session makes its own temporary user on the cell and removes it when it ends; the cell is
  * found by its IP in `bosh vms`, and v1 ssh reads the deployment's manifest, downloaded into a
@@ -19,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { StepFailed } from '../../core/errors.js';
 import { printableJson } from '../../core/display.js';
 import { Redactor } from '../../core/redact.js';
+import { invocation } from '../../core/invocation.js';
 import { isStdinStream } from '../../core/stdin.js';
 import { BoshCli } from '../../adapters/bosh.js';
 import { assertSudoWorked, remoteCommand } from '../../adapters/shell.js';
@@ -47,6 +48,8 @@ export interface BoshSshOptions {
    * default; false runs each command in a `bosh ssh` of its own, as when the shared one cannot be set up.
    */
   share?: boolean;
+  /** Where the operator is told that a cell's commands each need a `bosh ssh` of their own, and why (default: stderr). */
+  warn?: (text: string) => void;
 }
 
 /**
@@ -189,17 +192,30 @@ class BoshCellSession implements CellSession {
         masterArgs: (socket) => boshSshMasterArgs(this.target, this.opts.gateway, socket),
         setupMs: SESSION_SETUP_MS,
       });
-      if (started === null || started instanceof BoshSshMux) return started;
+      if (started instanceof BoshSshMux) return started;
+      if ('cannot' in started) return this.unshared(started.cannot);
       if (directorRefused(started.bosh)) throw boshSshFailed('`bosh ssh`', this.where, started.bosh, this.redactor);
       // The cell or the gateway did not let ssh in: no command ran, and a session of each command's own would not get in either.
       if (SSH_CLIENT_ERROR.test(started.bosh.stderr)) throw this.unreached(false, started.bosh.stderr);
-      return null;
+      const said = [started.bosh.stderr, started.bosh.stdout].map((t) => t.trim().split('\n').at(-1) ?? '').find(Boolean);
+      return this.unshared(`bosh exited ${String(started.bosh.exitCode)} before its ssh shared a connection${said ? `: ${said}` : ''}`);
     })();
     this.mux = attempt;
     attempt.catch(() => {
       if (this.mux === attempt) this.mux = undefined;
     });
     return attempt;
+  }
+
+  /** No shared session for this cell: the operator is told once why each command now takes a director task and a user of its own. */
+  private unshared(why: string): null {
+    const warn = this.opts.warn ?? ((text: string) => invocation().stderr.write(`warning: ${text}\n`));
+    warn(
+      this.redactor.redact(
+        `${this.where}: each command runs in a \`bosh ssh\` of its own (a director task and a temporary user each, slower): the one shared session could not be set up, as ${why}`,
+      ),
+    );
+    return null;
   }
 
   private async overShared(first: BoshSshMux, spec: CommandSpec): Promise<CommandResult> {

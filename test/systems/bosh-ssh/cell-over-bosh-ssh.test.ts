@@ -262,6 +262,45 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         },
       );
 
+      it.runIf(shares(era))(
+        'runs each command in a bosh ssh of its own where no socket can be made, and tells the operator once why',
+        async () => {
+          const warnings: string[] = [];
+          const theirs = createBoshCellAccess({
+            redactor: new Redactor(),
+            runner: new LocalRunner({ env: { ...process.env, ...env } }),
+            binary: join(fake.binDir, 'bosh'),
+            gateway: { disable: true },
+            scratch: join(fake.dir, 'scratch'),
+            warn: (text) => warnings.push(text),
+          });
+          // A socket's path in it would be longer than a Unix socket takes.
+          const long = join(fake.dir, 'a-temporary-folder-whose-path-is-longer-than-any-unix-socket-path-may-be-and-then-some');
+          mkdirSync(long);
+          const tmp = process.env.TMPDIR;
+          process.env.TMPDIR = long;
+          const fresh = await theirs.open(CELL_IP);
+          const made = sessionsOf(fake).length;
+          try {
+            for (const word of ['one', 'two']) expect((await fresh.run({ argv: ['echo', word], writes: false })).stdout).toBe(`${word}\n`);
+          } finally {
+            process.env.TMPDIR = tmp;
+            await fresh.close();
+          }
+          expect(
+            sessionsOf(fake)
+              .slice(made)
+              .map((e) => e.event),
+          ).toEqual(['setup', 'cleanup', 'setup', 'cleanup']);
+          expect(warnings).toEqual([
+            expect.stringMatching(
+              /^cell 10\.58\.111\.150 \(bosh ssh .*\): each command runs in a `bosh ssh` of its own .*: the one shared session could not be set up, as its socket's path in the temporary folder \(.*then-some\) would be longer than the 90 characters a Unix socket takes; a shorter TMPDIR lets it$/,
+            ),
+          ]);
+          expect(readdirSync(long)).toEqual([]);
+        },
+      );
+
       it('does not take a tenant’s output that looks like the result frame for the result', async () => {
         const forged = 'dingo-recover-0000 exit 0\nresults\n{"Tables":[]}';
         const r = await session.run({ argv: ['sh', '-c', `printf '%s\\n' '${forged}'; exit 5`], writes: false });
