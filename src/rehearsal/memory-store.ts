@@ -104,11 +104,13 @@ export class MemoryStore implements ObjectStore {
 
   private store(ref: ObjectRef, body: Buffer | string): ObjectInfo {
     const buf = Buffer.from(body);
+    const text = buf.toString('utf8');
     const o: SimObject = {
       size: buf.length,
       etag: createHash('md5').update(buf).digest('hex'),
       lastModified: this.now().toISOString(),
-      body: buf.toString('utf8'),
+      // Bytes that are not UTF-8 (a compressed label, a dump) would not read back as written from text.
+      ...(Buffer.from(text, 'utf8').equals(buf) ? { body: text } : { bodyBase64: buf.toString('base64') }),
     };
     this.bucket(ref.bucket)[ref.key] = o;
     this.changed();

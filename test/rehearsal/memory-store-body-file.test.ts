@@ -1,7 +1,8 @@
 /**
  * A scenario's S3 object may keep its body in a file of the scenario (an archive that really
  * restores: lzop-compressed, binary). The file is named relative to the scenario's folder; the
- * simulated store answers its bytes exactly, and a copy answers the same.
+ * simulated store answers its bytes exactly, and a copy answers the same; so does an object a
+ * rehearsal writes, text or not.
  */
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,21 @@ describe('an S3 object whose body is a file of the scenario', () => {
     expect((await store.get(ref)).equals(bytes)).toBe(true);
     await store.copy(ref, { ...ref, key: 'backups/y/wal/part.tar.lzo' });
     expect((await store.get({ ...ref, key: 'backups/y/wal/part.tar.lzo' })).equals(bytes)).toBe(true);
+  });
+});
+
+describe('an S3 object a rehearsal writes', () => {
+  it('answers the bytes written, text or not, as the scenario kept them', async () => {
+    const store = new MemoryStore(
+      { b: {} },
+      () => {},
+      () => new Date('2016-03-18T00:00:00Z'),
+    );
+    const bytes = Buffer.from([0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]);
+    await store.put({ bucket: 'b', key: 'label.lzo' }, bytes);
+    await store.put({ bucket: 'b', key: 'sentinel.json' }, '{"a":"é"}');
+    expect((await store.get({ bucket: 'b', key: 'label.lzo' })).equals(bytes)).toBe(true);
+    expect((await store.get({ bucket: 'b', key: 'sentinel.json' })).toString('utf8')).toBe('{"a":"é"}');
   });
 });
 
