@@ -10,9 +10,9 @@
  * Its input goes on standard input, its output and error come apart, and its exit code comes after a
  * random marker on its error's last line, so ssh's own 255 (a lost connection) is no command's.
  *
- * The master ends with `ssh -O exit` when the session closes, and is asked to end (SIGTERM) when the tool
- * exits first; bosh-cli then asks the director to remove the user (cmd/ssh.go's deferred `CleanUpSSH`).
- * Killed outright (SIGKILL), the user stays, as a killed `bosh ssh` of one command leaves it. A command
+ * The master ends with `ssh -O exit` when the session closes, and bosh is asked to end (SIGTERM) when the
+ * tool is gone first, however it went, SIGKILL too (LIFELINE); bosh-cli then asks the director to remove the
+ * user (cmd/ssh.go's deferred `CleanUpSSH`). Only bosh itself killed outright leaves the user. A command
  * whose socket takes no session (the master's ssh gone, bosh not yet) is never sent: the client's own
  * connection goes only through a proxy that says so and fails.
  */
@@ -20,6 +20,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../core/seams.js';
 import type { RemoteCommand } from '../../adapters/shell.js';
@@ -38,6 +39,24 @@ const NO_MASTER = 'dingo-recover: the shared bosh ssh session is gone';
 const CHECK_EVERY_MS = 200;
 /** How long bosh may take to end once its master did (bosh-cli posts the cleanup without waiting for it). */
 const CLOSE_MS = 60_000;
+/**
+ * bosh runs under a shell that holds a pipe from the tool (its lifeline) and asks bosh to end (SIGTERM, which
+ * bosh-cli's combo_runner.go setUpInterrupt turns into the user's removal) once the pipe's far end is closed: by
+ * the tool when the session ends, or by the kernel when the tool dies, however (SIGKILL too). bosh's ssh runs
+ * with -N, so it reads no input and would never notice the tool was gone: it would hold its connection and its
+ * user on the cell for good. The watcher is stopped once bosh has ended, so it never signals another process.
+ */
+const LIFELINE = [
+  'exec 3<&0 </dev/null',
+  '"$@" 3<&- &',
+  'm=$!',
+  '{ while read -r _; do :; done; kill -TERM "$m"; } <&3 >/dev/null 2>&1 &',
+  'w=$!',
+  'exec 3<&-',
+  'wait "$m"; s=$?',
+  'kill "$w" 2>/dev/null',
+  'exit "$s"',
+].join('\n');
 
 export interface MuxStart {
   runner: CommandRunner;
@@ -78,11 +97,20 @@ export class BoshSshMux {
         cannot: `its socket's path in the temporary folder (${tmpdir()}) would be longer than the ${String(LONGEST_SOCKET)} characters a Unix socket takes; a shorter TMPDIR lets it`,
       };
     }
+    const lifeline = new PassThrough();
     const stop = new AbortController();
+    stop.signal.addEventListener('abort', () => lifeline.end(), { once: true });
     // An operator's BOSH_NON_INTERACTIVE (go-flags reads it for -n) would make bosh-cli refuse an ssh without a
     // command (cmd/ssh.go: "Non-interactive SSH requires non-empty command"); this one asks for no input.
     const env = { BOSH_NON_INTERACTIVE: 'false' };
-    const master = o.runner.run({ argv: [o.binary, ...o.masterArgs(socket)], env, writes: false, abort: stop.signal });
+    const master = o.runner.run({
+      argv: ['sh', '-c', LIFELINE, 'sh', o.binary, ...o.masterArgs(socket)],
+      env,
+      stdin: lifeline,
+      writes: false,
+      abort: stop.signal,
+    });
+    void master.then(() => lifeline.end());
     const until = Date.now() + o.setupMs;
     const mux = new BoshSshMux(o.runner, dir, socket, master, stop);
     while (mux.up && Date.now() < until) {

@@ -7,7 +7,7 @@
  * (v2) or whole (v1), a deadline ends it on the cell, and bosh's refusals are
  * worded for the operator, an agent that does not answer the director in each era among them. The double itself is held to the real CLIs' refusals.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -23,6 +23,8 @@ import { sshdAvailable, startSshd, type Sshd } from '../../support/sshd.js';
 import { ifStarted } from '../../support/started.js';
 import { expectSeqStreamed } from '../../support/slow-reader.js';
 import { Redactor } from '../../../src/core/redact.js';
+import { ROOT } from '../../support/cli.js';
+import { COMMAND_CLIENT } from '../../support/client-setup.js';
 
 /** The bosh double run as the operator would, with `env` over this process's. */
 function boshRun(bosh: string, args: string[], env: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
@@ -300,6 +302,66 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
           expect(readdirSync(long)).toEqual([]);
         },
       );
+
+      it.runIf(shares(era))('ends its shared bosh ssh when the tool is killed outright (SIGKILL), which no exit handler sees', async () => {
+        const own = mkdtempSync(join(fake.dir, 'k'));
+        const script = join(fake.dir, 'killed-tool.mjs');
+        const dist = (rel: string): string => JSON.stringify(join(ROOT, 'dist/src', rel));
+        writeFileSync(
+          script,
+          `import { createBoshCellAccess } from ${dist('systems/bosh-ssh/index.js')};
+import { LocalRunner } from ${dist('systems/local-runner.js')};
+import { Redactor } from ${dist('core/redact.js')};
+const access = createBoshCellAccess({ redactor: new Redactor(), runner: new LocalRunner(), binary: ${JSON.stringify(join(fake.binDir, 'bosh'))}, gateway: { disable: true }, scratch: ${JSON.stringify(join(fake.dir, 'scratch'))} });
+const session = await access.open(${JSON.stringify(CELL_IP)});
+process.stdout.write((await session.run({ argv: ['echo', 'up'], writes: false })).stdout);
+setInterval(() => {}, 1000);
+`,
+        );
+        const tool = spawn(process.execPath, [script], {
+          env: { ...process.env, ...env, TMPDIR: own },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        const socket = (): string =>
+          join(
+            own,
+            readdirSync(own).find((f) => f.startsWith('dingo-bosh-'))!,
+            'm',
+          );
+        // The bosh processes holding the session (the double's client, as bosh-cli's one Go process would): found by
+        // the socket their command line names. The double's own ssh is left aside: its end is the double's to model.
+        const bosh = (): number[] =>
+          readdirSync('/proc')
+            .filter((p) => /^\d+$/.test(p))
+            .filter((p) => {
+              try {
+                const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+                return argv[0] === COMMAND_CLIENT && argv.includes(`--opts=-oControlPath=${socket()}`);
+              } catch {
+                return false;
+              }
+            })
+            .map(Number);
+        try {
+          await new Promise<void>((resolve, reject) => {
+            tool.stdout.on('data', (b: Buffer) => {
+              if (b.toString().includes('up')) resolve();
+            });
+            tool.once('exit', (code) => {
+              reject(new Error(`the tool ended first (${String(code)})`));
+            });
+          });
+          expect(bosh()).toHaveLength(1);
+          tool.kill('SIGKILL');
+          for (let i = 0; i < 100 && bosh().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+          // bosh was asked to end (SIGTERM, which bosh-cli turns into the user's removal): it holds no connection or user for good.
+          expect(bosh()).toEqual([]);
+        } finally {
+          tool.kill('SIGKILL');
+          // Should it still run, its master is ended here (bosh then ends), so the test leaves nothing behind.
+          if (readdirSync(own).length > 0) spawnSync('ssh', ['-S', socket(), '-O', 'exit', 'x']);
+        }
+      });
 
       it('does not take a tenant’s output that looks like the result frame for the result', async () => {
         const forged = 'dingo-recover-0000 exit 0\nresults\n{"Tables":[]}';
