@@ -4,6 +4,7 @@
  * encoding. A name is `schema.table`; a table that is not an ordinary table, or has no primary key,
  * is refused, named.
  */
+import { isUtf8 } from 'node:buffer';
 import { UsageError } from '../core/errors.js';
 import { sqlLiteral } from '../core/sql-quote.js';
 import type { Query } from '../systems/pg-query.js';
@@ -158,8 +159,7 @@ const attname = (s: Pick<TableShape, 'encoding'>): string =>
 /** A name's bytes, given as hex, as UTF-8 text; null where they are not UTF-8. */
 function utf8Name(hex: string): string | null {
   const bytes = Buffer.from(hex, 'hex');
-  const text = bytes.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(bytes) ? text : null;
+  return isUtf8(bytes) ? bytes.toString('utf8') : null;
 }
 
 /** The table's database is SQL_ASCII: its values are its bytes, read and written as such (table-rows.ts). */

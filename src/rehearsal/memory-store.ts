@@ -4,6 +4,7 @@
  * holding it). Copies keep the ETag and get a new LastModified, as on S3; every
  * change is persisted by the world.
  */
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -104,13 +105,12 @@ export class MemoryStore implements ObjectStore {
 
   private store(ref: ObjectRef, body: Buffer | string): ObjectInfo {
     const buf = Buffer.from(body);
-    const text = buf.toString('utf8');
     const o: SimObject = {
       size: buf.length,
       etag: createHash('md5').update(buf).digest('hex'),
       lastModified: this.now().toISOString(),
       // Bytes that are not UTF-8 (a compressed label, a dump) would not read back as written from text.
-      ...(Buffer.from(text, 'utf8').equals(buf) ? { body: text } : { bodyBase64: buf.toString('base64') }),
+      ...(isUtf8(buf) ? { body: buf.toString('utf8') } : { bodyBase64: buf.toString('base64') }),
     };
     this.bucket(ref.bucket)[ref.key] = o;
     this.changed();

@@ -6,6 +6,7 @@
  * backup partitions are never read.
  */
 import type { Redactor } from '../core/redact.js';
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { StepFailed } from '../core/errors.js';
 import { parseS3Url } from '../core/s3-url.js';
@@ -19,8 +20,9 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** A body kept only when it is text: lzop-compressed objects are left as listings (labels aside, see `label`). */
 function textBody(body: Buffer): string | undefined {
   if (body.length > MAX_BODY_BYTES) return undefined;
+  if (!isUtf8(body)) return undefined;
   const text = body.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(body) && !text.includes('\u0000') ? text : undefined;
+  return text.includes('\u0000') ? undefined : text;
 }
 
 /** An ObjectStore that lists and reads small objects, keeping what it saw; every write is refused. */
