@@ -93,13 +93,12 @@ class ReadOnlyRecorder implements ObjectStore {
 export async function readArchives(store: ObjectStore, urls: string[], gaps: string[], redactor: Redactor): Promise<SimBuckets> {
   const recorder = new ReadOnlyRecorder(store);
   for (const url of urls) {
+    const { bucket } = parseS3Url(url);
     try {
       const report = await inspectArchive(recorder, url, { redactor });
-      const { bucket } = parseS3Url(url);
       for (const b of report.baseBackups) if (b.labelKey) await recorder.label({ bucket, key: b.labelKey });
     } catch (err) {
       gaps.push(`archive ${url}: ${err instanceof Error ? err.message : String(err)}`);
-      const { bucket } = parseS3Url(url);
       recorder.buckets[bucket] ??= {};
     }
   }
