@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBoshCellAccess } from '../../../src/systems/bosh-ssh/index.js';
+import type { BoshSshOptions } from '../../../src/systems/bosh-ssh/bosh-ssh.js';
 import { LocalRunner } from '../../../src/systems/local-runner.js';
 import { StepFailed } from '../../../src/core/errors.js';
 import type { CellAccess, CellSession } from '../../../src/core/seams.js';
@@ -40,6 +41,32 @@ const sessionsOf = (fake: FakeClis): { event: string; user: string }[] =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { event: string; user: string });
 
+/** What the double's director did with temporary users since `made` of them were logged. */
+const eventsSince = (fake: FakeClis, made: number): string[] =>
+  sessionsOf(fake)
+    .slice(made)
+    .map((e) => e.event);
+
+/**
+ * The cell access over the bosh double `fake`, as a run builds it: bosh run with `env` over this process's
+ * (and `runnerEnv` over that), no gateway, the double's scratch folder; `o` gives the rest.
+ */
+function accessOver(
+  fake: FakeClis,
+  env: Record<string, string>,
+  o: Partial<Omit<BoshSshOptions, 'runner'>> & { runnerEnv?: Record<string, string> } = {},
+): CellAccess {
+  const { runnerEnv, ...rest } = o;
+  return createBoshCellAccess({
+    redactor: new Redactor(),
+    runner: new LocalRunner({ env: { ...process.env, ...env, ...runnerEnv } }),
+    binary: join(fake.binDir, 'bosh'),
+    gateway: { disable: true },
+    scratch: join(fake.dir, 'scratch'),
+    ...rest,
+  });
+}
+
 /** The bosh double of an era whose one cell is `cell`, reached without a gateway, and the cell access over it. */
 async function boshCell(
   version: string,
@@ -56,15 +83,7 @@ async function boshCell(
   writeFileSync(world.sessionsLog, '');
   mkdirSync(join(fake.dir, 'scratch'));
   const env = { ...fake.env, FAKE_BOSH_SSH: join(fake.dir, 'bosh-ssh.json'), FAKE_CLI_LOG: join(fake.dir, 'cli.ndjson') };
-  const access = createBoshCellAccess({
-    redactor: new Redactor(),
-    runner: new LocalRunner({ env: { ...process.env, ...env } }),
-    binary: join(fake.binDir, 'bosh'),
-    gateway: { disable: true },
-    scratch: join(fake.dir, 'scratch'),
-    ...(share === undefined ? {} : { share }),
-  });
-  return { fake, env, access };
+  return { fake, env, access: accessOver(fake, env, share === undefined ? {} : { share }) };
 }
 
 interface Era {
@@ -206,11 +225,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
             [1, 2, 3].map((n) => fresh.run({ argv: ['sh', '-c', `sleep 0.3; echo ${String(n)}`], writes: false })),
           );
           expect(at.map((r) => r.stdout)).toEqual(['1\n', '2\n', '3\n']);
-          expect(
-            sessionsOf(fake)
-              .slice(made)
-              .map((e) => e.event),
-          ).toEqual(['setup']);
+          expect(eventsSince(fake, made)).toEqual(['setup']);
           // The session ends (its master told to exit, as a lost connection ends it): the next command sets one up again.
           const [folder] = readdirSync(own);
           expect(spawnSync('ssh', ['-S', join(own, folder!, 'm'), '-O', 'exit', 'x'], { encoding: 'utf8' }).status).toBe(0);
@@ -220,11 +235,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
           process.env.TMPDIR = tmp;
           await fresh.close();
         }
-        expect(
-          sessionsOf(fake)
-            .slice(made)
-            .map((e) => e.event),
-        ).toEqual(['setup', 'cleanup', 'setup', 'cleanup']);
+        expect(eventsSince(fake, made)).toEqual(['setup', 'cleanup', 'setup', 'cleanup']);
         // Each session's folder went with it.
         expect(readdirSync(own)).toEqual([]);
       });
@@ -242,13 +253,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
             },
           );
           expect(refused).toMatchObject({ code: 1, stdout: expect.stringContaining('Non-interactive SSH requires non-empty command') });
-          const theirs = createBoshCellAccess({
-            redactor: new Redactor(),
-            runner: new LocalRunner({ env: { ...process.env, ...env, BOSH_NON_INTERACTIVE: 'true' } }),
-            binary: bosh,
-            gateway: { disable: true },
-            scratch: join(fake.dir, 'scratch'),
-          });
+          const theirs = accessOver(fake, env, { runnerEnv: { BOSH_NON_INTERACTIVE: 'true' } });
           const fresh = await theirs.open(CELL_IP);
           const made = sessionsOf(fake).length;
           try {
@@ -256,11 +261,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
           } finally {
             await fresh.close();
           }
-          expect(
-            sessionsOf(fake)
-              .slice(made)
-              .map((e) => e.event),
-          ).toEqual(['setup', 'cleanup']);
+          expect(eventsSince(fake, made)).toEqual(['setup', 'cleanup']);
         },
       );
 
@@ -268,14 +269,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
         'runs each command in a bosh ssh of its own where no socket can be made, and tells the operator once why',
         async () => {
           const warnings: string[] = [];
-          const theirs = createBoshCellAccess({
-            redactor: new Redactor(),
-            runner: new LocalRunner({ env: { ...process.env, ...env } }),
-            binary: join(fake.binDir, 'bosh'),
-            gateway: { disable: true },
-            scratch: join(fake.dir, 'scratch'),
-            warn: (text) => warnings.push(text),
-          });
+          const theirs = accessOver(fake, env, { warn: (text) => warnings.push(text) });
           // A socket's path in it would be longer than a Unix socket takes.
           const long = join(fake.dir, 'a-temporary-folder-whose-path-is-longer-than-any-unix-socket-path-may-be-and-then-some');
           mkdirSync(long);
@@ -289,11 +283,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
             process.env.TMPDIR = tmp;
             await fresh.close();
           }
-          expect(
-            sessionsOf(fake)
-              .slice(made)
-              .map((e) => e.event),
-          ).toEqual(['setup', 'cleanup', 'setup', 'cleanup']);
+          expect(eventsSince(fake, made)).toEqual(['setup', 'cleanup', 'setup', 'cleanup']);
           expect(warnings).toEqual([
             expect.stringMatching(
               /^cell 10\.58\.111\.150 \(bosh ssh .*\): each command runs in a `bosh ssh` of its own .*: the one shared session could not be set up, as its socket's path in the temporary folder \(.*then-some\) would be longer than the 90 characters a Unix socket takes; a shorter TMPDIR lets it$/,
@@ -400,13 +390,7 @@ setInterval(() => {}, 1000);
       });
 
       it('refuses a cell no deployment has, naming it', async () => {
-        const access = createBoshCellAccess({
-          redactor: new Redactor(),
-          runner: new LocalRunner({ env: { ...process.env, ...env } }),
-          binary: join(fake.binDir, 'bosh'),
-          gateway: {},
-          scratch: join(fake.dir, 'scratch'),
-        });
+        const access = accessOver(fake, env, { gateway: {} });
         const refused = await access.open('10.9.9.9').catch((e: unknown) => e);
         expect(refused).toBeInstanceOf(StepFailed);
         expect((refused as StepFailed).message).toMatch(/no VM with IP 10\.9\.9\.9/);
@@ -537,13 +521,7 @@ setInterval(() => {}, 1000);
       await Promise.all([ifStarted(gateway)?.stop(), ifStarted(fake)?.cleanup()]);
     });
     const open = (privateKey: string): Promise<CellSession> =>
-      createBoshCellAccess({
-        redactor: new Redactor(),
-        runner: new LocalRunner({ env: { ...process.env, ...env } }),
-        binary: join(fake.binDir, 'bosh'),
-        gateway: { privateKey },
-        scratch: fake.dir,
-      }).open(CELL_IP);
+      accessOver(fake, env, { gateway: { privateKey }, scratch: fake.dir }).open(CELL_IP);
 
     it('goes through the gateway the director names, with the key given for it', async () => {
       const session = await open(gateway.clientKeyFile);
