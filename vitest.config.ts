@@ -21,8 +21,9 @@ const interrupted = process.env.DINGO_TEST_INTERRUPTED === '1';
  * sharing every file under 40 s (296 files) was no better (574 s, 970 CPU-s). The longer files (servers,
  * live runs, archives of hundreds of megabytes) keep a process each, and so does a file durations.json does
  * not know yet. Those figures came from a pass of five workers, whose files ran in under 10 s; durations.json now
- * holds a pass of the suite's eight, where the same files take longer (a file's wall time, with more workers on
- * the two cores): 18 s there keeps that split (256 files shared against 257; the pass: 499 s, 963 CPU-s).
+ * holds a pass of eight workers (the suite's count then), where the same files take longer (a file's wall time,
+ * with more workers on the two cores): 18 s there keeps that split (256 files shared against 257; the pass: 499 s,
+ * 963 CPU-s).
  */
 const SHARED_UNDER_S = 18;
 const durations = JSON.parse(readFileSync(DURATIONS_FILE, 'utf8')) as Durations;
@@ -61,10 +62,16 @@ export default defineConfig({
     // three more workers, one for each of those files, keep them busy from start to end: seven workers
     // 529 s, eight 519 s, 99% busy (the CPU-seconds of a pass vary by 10% from one to the next: 919 to
     // 1,017 across these six). v2's recoveries now share one `bosh ssh` (src/systems/bosh-ssh/bosh-ssh-mux.ts) and
-    // wait for the director once, so only v1's still sleeps that long; the count has not been measured again since.
+    // wait for the director once, so only v1's still sleeps that long, and the suite has grown: measured again, on
+    // the same quiet 2-core machine, one pass after another, eight workers took 1,201 s and 1,990 CPU-s, four
+    // 941 s and 1,507, three 966 s and 1,417. A worker more than the cores can keep busy adds CPU-seconds
+    // (the cores share their caches and the kernel its page faults among more processes: the PostgreSQL majors
+    // matrix took 155 CPU-s beside seven other files, 104 beside three, 86 alone), and three left the cores a
+    // third idle through the first three minutes, while v1's recovery and the servers' starts waited. So: two
+    // more workers than the cores, one for the file that mostly sleeps and one for the waits of the others.
     // DINGO_TEST_WORKERS sets another count: vitest's own --maxWorkers does not
     // reach the projects below, which take this one.
-    maxWorkers: Number(process.env.DINGO_TEST_WORKERS) || availableParallelism() + 6,
+    maxWorkers: Number(process.env.DINGO_TEST_WORKERS) || availableParallelism() + 2,
     // Each worker's HOME, XDG folders, AWS, cf, BOSH and Docker settings are its own (test-environment.ts).
     setupFiles: ['test/support/setup.ts'],
     globalSetup: [
